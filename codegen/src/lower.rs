@@ -68,6 +68,73 @@ pub(crate) struct Field {
     pub(crate) deprecated: bool,
     /// `Box`ed because it closes a cycle of structs.
     pub(crate) boxed: bool,
+    /// What the schema says about the values.
+    pub(crate) facts: Facts,
+}
+
+/// The schema's description and constraints of a property (after `$ref`s), for its rustdoc and
+/// for the test values the generator derives.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Facts {
+    pub(crate) description: Option<String>,
+    pub(crate) pattern: Option<String>,
+    pub(crate) min_length: Option<u64>,
+    pub(crate) max_length: Option<u64>,
+    pub(crate) minimum: Option<f64>,
+    pub(crate) maximum: Option<f64>,
+    pub(crate) min_items: Option<u64>,
+    pub(crate) max_items: Option<u64>,
+    /// `enum` values that are not strings (string enums are Rust enums), as JSON.
+    pub(crate) allowed: Vec<String>,
+    /// The facts of an array's items.
+    pub(crate) items: Option<Box<Facts>>,
+}
+
+impl Facts {
+    /// The facts of `node` (in the schema `root`), following `$ref`s.
+    pub(crate) fn of(root: &JsonValue, node: &JsonValue) -> Facts {
+        Self::read(root, node, 0)
+    }
+
+    fn read(root: &JsonValue, node: &JsonValue, depth: usize) -> Facts {
+        let own = node;
+        let node = deref(root, node);
+        let text = |key: &str| {
+            own.get(key)
+                .or_else(|| node.get(key))
+                .and_then(JsonValue::as_str)
+                .map(str::to_owned)
+        };
+        let uint = |key: &str| node.get(key).and_then(JsonValue::as_u64);
+        let num = |key: &str| node.get(key).and_then(JsonValue::as_f64);
+        let allowed = match node.get("enum").and_then(JsonValue::as_array) {
+            Some(values) if !values.iter().all(JsonValue::is_string) => {
+                values.iter().map(JsonValue::to_string).collect()
+            }
+            _ => Vec::new(),
+        };
+        let items = match node.get("items") {
+            Some(items) if items.is_object() && depth < MAX_DEPTH => {
+                Some(Box::new(Self::read(root, items, depth + 1)))
+            }
+            _ => None,
+        };
+        Facts {
+            description: text("description"),
+            pattern: node
+                .get("pattern")
+                .and_then(JsonValue::as_str)
+                .map(str::to_owned),
+            min_length: uint("minLength"),
+            max_length: uint("maxLength"),
+            minimum: num("minimum"),
+            maximum: num("maximum"),
+            min_items: uint("minItems"),
+            max_items: uint("maxItems"),
+            allowed,
+            items,
+        }
+    }
 }
 
 /// What a named type is.
@@ -117,6 +184,8 @@ pub(crate) struct ResourceModel {
     /// The properties struct.
     pub(crate) id: Id,
     pub(crate) documentation: String,
+    /// The schema's `description`.
+    pub(crate) description: Option<String>,
     /// `createOnlyProperties` without the `/properties` prefix, in schema order.
     pub(crate) create_only: Vec<String>,
     pub(crate) attributes: Vec<Attribute>,
@@ -390,16 +459,20 @@ impl Lowerer {
         let fields = self.fields(&mut scope, schema, "", &owner);
         self.complete(id, Kind::Struct(fields), index);
 
-        let documentation = match schema.get("documentationUrl").and_then(JsonValue::as_str) {
-            Some(url) => url.to_owned(),
-            None => documentation_url(type_name),
-        };
+        // The CloudFormation reference page, also where a schema's `documentationUrl` points to
+        // a service's own guide: property anchors follow this page's pattern.
+        let documentation = documentation_url(type_name);
+        let description = schema
+            .get("description")
+            .and_then(JsonValue::as_str)
+            .map(str::to_owned);
         let (attributes, skipped) = attributes(schema, type_name);
         self.skipped_attributes.extend(skipped);
         Ok(ResourceModel {
             type_name: type_name.to_owned(),
             id,
             documentation,
+            description,
             create_only: pointer_list(schema, "createOnlyProperties"),
             attributes,
         })
@@ -440,6 +513,7 @@ impl Lowerer {
                 create_only: scope.create_only.contains(&prop_path),
                 deprecated: scope.deprecated.contains(&prop_path),
                 boxed,
+                facts: Facts::of(scope.root, prop),
             });
         }
         fields
@@ -676,7 +750,7 @@ fn writable(scope: &Scope<'_>, schema: &JsonValue, path: &str, depth: usize) -> 
     }
 }
 
-/// The AWS reference page of a resource type, for schemas without `documentationUrl`.
+/// The AWS CloudFormation reference page of a resource type.
 pub(crate) fn documentation_url(type_name: &str) -> String {
     let slug: Vec<String> = type_name
         .split("::")

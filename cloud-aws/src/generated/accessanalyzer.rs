@@ -11,25 +11,35 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AccessAnalyzer::Analyzer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html)).
 ///
+/// The AWS::AccessAnalyzer::Analyzer type specifies an analyzer of the user's account
+///
 /// [`Analyzer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Analyzer {
-    /// `AnalyzerConfiguration`: optional.
+    /// The configuration for the analyzer
+    ///
+    /// `AnalyzerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html#cfn-accessanalyzer-analyzer-analyzerconfiguration)): object [`AnalyzerConfiguration`], optional.
     #[serde(
         rename = "AnalyzerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub analyzer_configuration: Option<AnalyzerConfiguration>,
-    /// `AnalyzerName`: optional, create-only (changing it replaces the resource).
+    /// Analyzer name
+    ///
+    /// `AnalyzerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html#cfn-accessanalyzer-analyzer-analyzername)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z_][A-Za-z0-9_.-]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "AnalyzerName", skip_serializing_if = "Option::is_none")]
     pub analyzer_name: Option<Value<String>>,
-    /// `ArchiveRules`: optional.
+    /// `ArchiveRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html#cfn-accessanalyzer-analyzer-archiverules)): list of (object [`AnalyzerArchiveRule`]), optional.
     #[serde(rename = "ArchiveRules", skip_serializing_if = "Option::is_none")]
     pub archive_rules: Option<Value<Vec<AnalyzerArchiveRule>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html#cfn-accessanalyzer-analyzer-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the analyzer, must be one of ACCOUNT, ORGANIZATION, ACCOUNT\_INTERNAL\_ACCESS, ORGANIZATION\_INTERNAL\_ACCESS, ACCOUNT\_UNUSED\_ACCESS and ORGANIZATION\_UNUSED\_ACCESS
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html#cfn-accessanalyzer-analyzer-type)): string, required, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -104,16 +114,24 @@ impl ResourceRef<Analyzer> {
 
 /// The properties of an `AWS::AccessAnalyzer::ArchiveRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-archiverule.html)).
 ///
+/// Creates an archive rule for the specified analyzer. Archive rules automatically archive new findings that meet the criteria you define when you create the rule.
+///
 /// Every property is required: [`ArchiveRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArchiveRule {
-    /// `AnalyzerName`: required, create-only (changing it replaces the resource).
+    /// The name of the analyzer for the archive rule.
+    ///
+    /// `AnalyzerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-archiverule.html#cfn-accessanalyzer-archiverule-analyzername)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][A-Za-z0-9_.-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "AnalyzerName")]
     pub analyzer_name: Value<String>,
-    /// `Filter`: required.
+    /// The criteria for the archive rule. A map of filter criteria property names to their criterion values.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-archiverule.html#cfn-accessanalyzer-archiverule-filter)): map from string to (object [`ArchiveRuleFilter`]), required.
     #[serde(rename = "Filter")]
     pub filter: BTreeMap<String, ArchiveRuleFilter>,
-    /// `RuleName`: required, create-only (changing it replaces the resource).
+    /// The name of the archive rule.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-archiverule.html#cfn-accessanalyzer-archiverule-rulename)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][A-Za-z0-9_.-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
 }
@@ -172,12 +190,14 @@ impl ResourceRef<ArchiveRule> {
 
 /// The `AnalysisRule` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `AnalysisRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-analysisrule.html).
 ///
 /// Every property is optional: start from [`AnalysisRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AnalysisRule {
-    /// `Exclusions`: optional.
+    /// A list of rules for the analyzer containing criteria to exclude from analysis. Entities that meet the rule criteria will not generate findings.
+    ///
+    /// `Exclusions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-analysisrule.html#cfn-accessanalyzer-analyzer-analysisrule-exclusions)): list of (object [`AnalysisRuleCriteria`]), optional.
     #[serde(rename = "Exclusions", skip_serializing_if = "Option::is_none")]
     pub exclusions: Option<Value<Vec<AnalysisRuleCriteria>>>,
 }
@@ -207,15 +227,19 @@ impl Walk for AnalysisRule {
 
 /// The `AnalysisRuleCriteria` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `AnalysisRuleCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-analysisrulecriteria.html).
 ///
 /// Every property is optional: start from [`AnalysisRuleCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AnalysisRuleCriteria {
-    /// `AccountIds`: optional.
+    /// A list of AWS account IDs to apply to the analysis rule criteria. The accounts cannot include the organization analyzer owner account. Account IDs can only be applied to the analysis rule criteria for organization-level analyzers.
+    ///
+    /// `AccountIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-analysisrulecriteria.html#cfn-accessanalyzer-analyzer-analysisrulecriteria-accountids)): list of (string), optional.
     #[serde(rename = "AccountIds", skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceTags`: optional.
+    /// An array of key-value pairs to match for your resources. You can use the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -. For the tag key, you can specify a value that is 1 to 128 characters in length and cannot be prefixed with aws:. For the tag value, you can specify a value that is 0 to 256 characters in length. If the specified tag value is 0 characters, the rule is applied to all principals with the specified tag key.
+    ///
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-analysisrulecriteria.html#cfn-accessanalyzer-analyzer-analysisrulecriteria-resourcetags)): list of (list of (object [`Tag`])), optional.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<Value<Vec<Tag>>>>>,
 }
@@ -253,15 +277,17 @@ impl Walk for AnalysisRuleCriteria {
 
 /// The `ArchiveRule` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `ArchiveRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-archiverule.html).
 ///
 /// Every property is required: [`AnalyzerArchiveRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalyzerArchiveRule {
-    /// `Filter`: required.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-archiverule.html#cfn-accessanalyzer-analyzer-archiverule-filter)): list of (object [`AnalyzerFilter`]), required. Items: at least 1.
     #[serde(rename = "Filter")]
     pub filter: Value<Vec<AnalyzerFilter>>,
-    /// `RuleName`: required.
+    /// The archive rule name
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-archiverule.html#cfn-accessanalyzer-analyzer-archiverule-rulename)): string, required. Pattern: `^[A-Za-z][A-Za-z0-9_.-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
 }
@@ -293,18 +319,22 @@ impl Walk for AnalyzerArchiveRule {
 
 /// The `AnalyzerConfiguration` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `AnalyzerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-analyzerconfiguration.html).
 ///
 /// Every property is optional: start from [`AnalyzerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AnalyzerConfiguration {
-    /// `InternalAccessConfiguration`: optional.
+    /// Specifies the configuration of an internal access analyzer for an AWS organization or account. This configuration determines how the analyzer evaluates internal access within your AWS environment.
+    ///
+    /// `InternalAccessConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-analyzerconfiguration.html#cfn-accessanalyzer-analyzer-analyzerconfiguration-internalaccessconfiguration)): object [`InternalAccessConfiguration`], optional.
     #[serde(
         rename = "InternalAccessConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub internal_access_configuration: Option<InternalAccessConfiguration>,
-    /// `UnusedAccessConfiguration`: optional.
+    /// The Configuration for Unused Access Analyzer
+    ///
+    /// `UnusedAccessConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-analyzerconfiguration.html#cfn-accessanalyzer-analyzer-analyzerconfiguration-unusedaccessconfiguration)): object [`UnusedAccessConfiguration`], optional.
     #[serde(
         rename = "UnusedAccessConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -351,24 +381,24 @@ impl Walk for AnalyzerConfiguration {
 
 /// The `Filter` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-filter.html).
 ///
 /// [`AnalyzerFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalyzerFilter {
-    /// `Contains`: optional.
+    /// `Contains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-filter.html#cfn-accessanalyzer-analyzer-filter-contains)): list of (string), optional.
     #[serde(rename = "Contains", skip_serializing_if = "Option::is_none")]
     pub contains: Option<Value<Vec<Value<String>>>>,
-    /// `Eq`: optional.
+    /// `Eq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-filter.html#cfn-accessanalyzer-analyzer-filter-eq)): list of (string), optional.
     #[serde(rename = "Eq", skip_serializing_if = "Option::is_none")]
     pub eq: Option<Value<Vec<Value<String>>>>,
-    /// `Exists`: optional.
+    /// `Exists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-filter.html#cfn-accessanalyzer-analyzer-filter-exists)): boolean, optional.
     #[serde(rename = "Exists", skip_serializing_if = "Option::is_none")]
     pub exists: Option<Value<bool>>,
-    /// `Neq`: optional.
+    /// `Neq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-filter.html#cfn-accessanalyzer-analyzer-filter-neq)): list of (string), optional.
     #[serde(rename = "Neq", skip_serializing_if = "Option::is_none")]
     pub neq: Option<Value<Vec<Value<String>>>>,
-    /// `Property`: required.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-filter.html#cfn-accessanalyzer-analyzer-filter-property)): string, required.
     #[serde(rename = "Property")]
     pub property: Value<String>,
 }
@@ -430,21 +460,21 @@ impl Walk for AnalyzerFilter {
 
 /// The `Filter` property type of [`ArchiveRule`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::ArchiveRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-archiverule.html).
+/// AWS reference: [`AWS::AccessAnalyzer::ArchiveRule` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-archiverule-filter.html).
 ///
 /// Every property is optional: start from [`ArchiveRuleFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArchiveRuleFilter {
-    /// `Contains`: optional.
+    /// `Contains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-archiverule-filter.html#cfn-accessanalyzer-archiverule-filter-contains)): list of (string), optional. Items: 1 to 20.
     #[serde(rename = "Contains", skip_serializing_if = "Option::is_none")]
     pub contains: Option<Value<Vec<Value<String>>>>,
-    /// `Eq`: optional.
+    /// `Eq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-archiverule-filter.html#cfn-accessanalyzer-archiverule-filter-eq)): list of (string), optional. Items: 1 to 20.
     #[serde(rename = "Eq", skip_serializing_if = "Option::is_none")]
     pub eq: Option<Value<Vec<Value<String>>>>,
-    /// `Exists`: optional.
+    /// `Exists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-archiverule-filter.html#cfn-accessanalyzer-archiverule-filter-exists)): boolean, optional.
     #[serde(rename = "Exists", skip_serializing_if = "Option::is_none")]
     pub exists: Option<Value<bool>>,
-    /// `Neq`: optional.
+    /// `Neq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-archiverule-filter.html#cfn-accessanalyzer-archiverule-filter-neq)): list of (string), optional. Items: 1 to 20.
     #[serde(rename = "Neq", skip_serializing_if = "Option::is_none")]
     pub neq: Option<Value<Vec<Value<String>>>>,
 }
@@ -498,12 +528,14 @@ impl Walk for ArchiveRuleFilter {
 
 /// The `InternalAccessAnalysisRule` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `InternalAccessAnalysisRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-internalaccessanalysisrule.html).
 ///
 /// Every property is optional: start from [`InternalAccessAnalysisRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InternalAccessAnalysisRule {
-    /// `Inclusions`: optional.
+    /// A list of rules for the internal access analyzer containing criteria to include in analysis. Only resources that meet the rule criteria will generate findings.
+    ///
+    /// `Inclusions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-internalaccessanalysisrule.html#cfn-accessanalyzer-analyzer-internalaccessanalysisrule-inclusions)): list of (object [`InternalAccessAnalysisRuleCriteria`]), optional.
     #[serde(rename = "Inclusions", skip_serializing_if = "Option::is_none")]
     pub inclusions: Option<Value<Vec<InternalAccessAnalysisRuleCriteria>>>,
 }
@@ -536,18 +568,24 @@ impl Walk for InternalAccessAnalysisRule {
 
 /// The `InternalAccessAnalysisRuleCriteria` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `InternalAccessAnalysisRuleCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-internalaccessanalysisrulecriteria.html).
 ///
 /// Every property is optional: start from [`InternalAccessAnalysisRuleCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InternalAccessAnalysisRuleCriteria {
-    /// `AccountIds`: optional.
+    /// A list of AWS account IDs to apply to the internal access analysis rule criteria. Account IDs can only be applied to the analysis rule criteria for organization-level analyzers and cannot include the organization owner account.
+    ///
+    /// `AccountIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-internalaccessanalysisrulecriteria.html#cfn-accessanalyzer-analyzer-internalaccessanalysisrulecriteria-accountids)): list of (string), optional.
     #[serde(rename = "AccountIds", skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceArns`: optional.
+    /// A list of resource ARNs to apply to the internal access analysis rule criteria. The analyzer will only generate findings for resources that match these ARNs.
+    ///
+    /// `ResourceArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-internalaccessanalysisrulecriteria.html#cfn-accessanalyzer-analyzer-internalaccessanalysisrulecriteria-resourcearns)): list of (string), optional.
     #[serde(rename = "ResourceArns", skip_serializing_if = "Option::is_none")]
     pub resource_arns: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceTypes`: optional.
+    /// A list of resource types to apply to the internal access analysis rule criteria. The analyzer will only generate findings for resources of these types.
+    ///
+    /// `ResourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-internalaccessanalysisrulecriteria.html#cfn-accessanalyzer-analyzer-internalaccessanalysisrulecriteria-resourcetypes)): list of (string), optional.
     #[serde(rename = "ResourceTypes", skip_serializing_if = "Option::is_none")]
     pub resource_types: Option<Value<Vec<Value<String>>>>,
 }
@@ -593,12 +631,14 @@ impl Walk for InternalAccessAnalysisRuleCriteria {
 
 /// The `InternalAccessConfiguration` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `InternalAccessConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-internalaccessconfiguration.html).
 ///
 /// Every property is optional: start from [`InternalAccessConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InternalAccessConfiguration {
-    /// `InternalAccessAnalysisRule`: optional.
+    /// Contains information about analysis rules for the internal access analyzer. Analysis rules determine which entities will generate findings based on the criteria you define when you create the rule.
+    ///
+    /// `InternalAccessAnalysisRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-internalaccessconfiguration.html#cfn-accessanalyzer-analyzer-internalaccessconfiguration-internalaccessanalysisrule)): object [`InternalAccessAnalysisRule`], optional.
     #[serde(
         rename = "InternalAccessAnalysisRule",
         skip_serializing_if = "Option::is_none"
@@ -634,15 +674,19 @@ impl Walk for InternalAccessConfiguration {
 
 /// The `Tag` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-tag.html).
 ///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-tag.html#cfn-accessanalyzer-analyzer-tag-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-tag.html#cfn-accessanalyzer-analyzer-tag-value)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -677,15 +721,19 @@ impl Walk for Tag {
 
 /// The `UnusedAccessConfiguration` property type of [`Analyzer`].
 ///
-/// AWS reference: [`AWS::AccessAnalyzer::Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accessanalyzer-analyzer.html).
+/// AWS reference: [`AWS::AccessAnalyzer::Analyzer` `UnusedAccessConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-unusedaccessconfiguration.html).
 ///
 /// Every property is optional: start from [`UnusedAccessConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UnusedAccessConfiguration {
-    /// `AnalysisRule`: optional.
+    /// Contains information about rules for the analyzer.
+    ///
+    /// `AnalysisRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-unusedaccessconfiguration.html#cfn-accessanalyzer-analyzer-unusedaccessconfiguration-analysisrule)): object [`AnalysisRule`], optional.
     #[serde(rename = "AnalysisRule", skip_serializing_if = "Option::is_none")]
     pub analysis_rule: Option<AnalysisRule>,
-    /// `UnusedAccessAge`: optional.
+    /// The specified access age in days for which to generate findings for unused access. For example, if you specify 90 days, the analyzer will generate findings for IAM entities within the accounts of the selected organization for any access that hasn't been used in 90 or more days since the analyzer's last scan. You can choose a value between 1 and 365 days.
+    ///
+    /// `UnusedAccessAge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accessanalyzer-analyzer-unusedaccessconfiguration.html#cfn-accessanalyzer-analyzer-unusedaccessconfiguration-unusedaccessage)): integer, optional. Range: 1 to 365.
     #[serde(rename = "UnusedAccessAge", skip_serializing_if = "Option::is_none")]
     pub unused_access_age: Option<Value<i64>>,
 }

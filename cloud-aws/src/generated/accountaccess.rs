@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AccountAccess::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-application.html)).
 ///
+/// Resource Type definition for AWS::AccountAccess::Application specifying an application for account access
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `IdentitySource`: required, create-only (changing it replaces the resource).
+    /// The identity source for the application
+    ///
+    /// `IdentitySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-application.html#cfn-accountaccess-application-identitysource)): object [`IdentitySource`], required, create-only (changing it replaces the resource).
     #[serde(rename = "IdentitySource")]
     pub identity_source: IdentitySource,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-application.html#cfn-accountaccess-application-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -88,13 +94,19 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::AccountAccess::Entitlement` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-entitlement.html)).
 ///
+/// Resource Type definition for AWS::AccountAccess::Entitlement specifying an entitlement for account access
+///
 /// Every property is required: [`Entitlement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Entitlement {
-    /// `ApplicationArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the application
+    ///
+    /// `ApplicationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-entitlement.html#cfn-accountaccess-entitlement-applicationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-]+:account-access:[a-z0-9]+(-[a-z0-9]+)*:[0-9]{12}:application/[a-zA-Z0-9-]+$`. Length: 49 to 2048 characters.
     #[serde(rename = "ApplicationArn")]
     pub application_arn: Value<String>,
-    /// `Entitlement`: required, create-only (changing it replaces the resource).
+    /// The entitlement details
+    ///
+    /// `Entitlement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-entitlement.html#cfn-accountaccess-entitlement-entitlement)): object [`EntitlementEntitlement`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Entitlement")]
     pub entitlement: EntitlementEntitlement,
 }
@@ -149,12 +161,12 @@ impl ResourceRef<Entitlement> {
 
 /// The `Entitlement` property type of [`Entitlement`].
 ///
-/// AWS reference: [`AWS::AccountAccess::Entitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-entitlement.html).
+/// AWS reference: [`AWS::AccountAccess::Entitlement` `Entitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-entitlement.html).
 ///
 /// Every property is required: [`EntitlementEntitlement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntitlementEntitlement {
-    /// `PrincipalRole`: required.
+    /// `PrincipalRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-entitlement.html#cfn-accountaccess-entitlement-entitlement-principalrole)): object [`PrincipalRoleEntitlement`], required.
     #[serde(rename = "PrincipalRole")]
     pub principal_role: PrincipalRoleEntitlement,
 }
@@ -180,12 +192,14 @@ impl Walk for EntitlementEntitlement {
 
 /// The `IdentityCenter` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AccountAccess::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-application.html).
+/// AWS reference: [`AWS::AccountAccess::Application` `IdentityCenter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-application-identitycenter.html).
 ///
 /// Every property is required: [`IdentityCenter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentityCenter {
-    /// `InstanceArn`: required.
+    /// The ARN of the Identity Center instance
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-application-identitycenter.html#cfn-accountaccess-application-identitycenter-instancearn)): string, required. Pattern: `^arn:[a-z0-9-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 10 to 1224 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
 }
@@ -211,15 +225,19 @@ impl Walk for IdentityCenter {
 
 /// The `IdentityCenterPrincipal` property type of [`Entitlement`].
 ///
-/// AWS reference: [`AWS::AccountAccess::Entitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-entitlement.html).
+/// AWS reference: [`AWS::AccountAccess::Entitlement` `IdentityCenterPrincipal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-identitycenterprincipal.html).
 ///
 /// Every property is optional: start from [`IdentityCenterPrincipal::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IdentityCenterPrincipal {
-    /// `GroupId`: optional.
+    /// The ID of the group
+    ///
+    /// `GroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-identitycenterprincipal.html#cfn-accountaccess-entitlement-identitycenterprincipal-groupid)): string, optional. Pattern: `^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$`. Length: 1 to 47 characters.
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<Value<String>>,
-    /// `UserId`: optional.
+    /// The ID of the user
+    ///
+    /// `UserId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-identitycenterprincipal.html#cfn-accountaccess-entitlement-identitycenterprincipal-userid)): string, optional. Pattern: `^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$`. Length: 1 to 47 characters.
     #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Value<String>>,
 }
@@ -257,12 +275,12 @@ impl Walk for IdentityCenterPrincipal {
 
 /// The `IdentitySource` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AccountAccess::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-application.html).
+/// AWS reference: [`AWS::AccountAccess::Application` `IdentitySource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-application-identitysource.html).
 ///
 /// Every property is required: [`IdentitySource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentitySource {
-    /// `IdentityCenter`: required.
+    /// `IdentityCenter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-application-identitysource.html#cfn-accountaccess-application-identitysource-identitycenter)): object [`IdentityCenter`], required.
     #[serde(rename = "IdentityCenter")]
     pub identity_center: IdentityCenter,
 }
@@ -288,12 +306,12 @@ impl Walk for IdentitySource {
 
 /// The `Principal` property type of [`Entitlement`].
 ///
-/// AWS reference: [`AWS::AccountAccess::Entitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-entitlement.html).
+/// AWS reference: [`AWS::AccountAccess::Entitlement` `Principal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-principal.html).
 ///
 /// Every property is required: [`Principal::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Principal {
-    /// `IdentityCenter`: required.
+    /// `IdentityCenter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-principal.html#cfn-accountaccess-entitlement-principal-identitycenter)): object [`IdentityCenterPrincipal`], required.
     #[serde(rename = "IdentityCenter")]
     pub identity_center: IdentityCenterPrincipal,
 }
@@ -319,15 +337,17 @@ impl Walk for Principal {
 
 /// The `PrincipalRoleEntitlement` property type of [`Entitlement`].
 ///
-/// AWS reference: [`AWS::AccountAccess::Entitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-entitlement.html).
+/// AWS reference: [`AWS::AccountAccess::Entitlement` `PrincipalRoleEntitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-principalroleentitlement.html).
 ///
 /// Every property is required: [`PrincipalRoleEntitlement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrincipalRoleEntitlement {
-    /// `Principal`: required.
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-principalroleentitlement.html#cfn-accountaccess-entitlement-principalroleentitlement-principal)): object [`Principal`], required.
     #[serde(rename = "Principal")]
     pub principal: Principal,
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-entitlement-principalroleentitlement.html#cfn-accountaccess-entitlement-principalroleentitlement-rolearn)): string, required. Pattern: `^arn:[a-z0-9-]+:iam::[0-9]{12}:role\/([a-zA-Z0-9+=,.@_-]+\/)*[a-zA-Z0-9+=,.@_-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -356,15 +376,19 @@ impl Walk for PrincipalRoleEntitlement {
 
 /// The `Tag` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AccountAccess::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-accountaccess-application.html).
+/// AWS reference: [`AWS::AccountAccess::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-application-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-application-tag.html#cfn-accountaccess-application-tag-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-accountaccess-application-tag.html#cfn-accountaccess-application-tag-value)): string, required. Length: 0 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

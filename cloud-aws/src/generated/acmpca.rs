@@ -9,28 +9,44 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ACMPCA::Certificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html)).
 ///
+/// The `AWS::ACMPCA::Certificate` resource is used to issue a certificate using your private certificate authority. For more information, see the [IssueCertificate](https://docs.aws.amazon.com/privateca/latest/APIReference/API_IssueCertificate.html) action.
+///
 /// [`Certificate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `ApiPassthrough`: optional, create-only (changing it replaces the resource).
+    /// Specifies X.509 certificate information to be included in the issued certificate. An `APIPassthrough` or `APICSRPassthrough` template variant must be selected, or else this parameter is ignored.
+    ///
+    /// `ApiPassthrough` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html#cfn-acmpca-certificate-apipassthrough)): object [`ApiPassthrough`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ApiPassthrough", skip_serializing_if = "Option::is_none")]
     pub api_passthrough: Option<ApiPassthrough>,
-    /// `CertificateAuthorityArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) for the private CA issues the certificate.
+    ///
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html#cfn-acmpca-certificate-certificateauthorityarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CertificateAuthorityArn")]
     pub certificate_authority_arn: Value<String>,
-    /// `CertificateSigningRequest`: required, create-only (changing it replaces the resource).
+    /// The certificate signing request (CSR) for the certificate.
+    ///
+    /// `CertificateSigningRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html#cfn-acmpca-certificate-certificatesigningrequest)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "CertificateSigningRequest")]
     pub certificate_signing_request: Value<String>,
-    /// `SigningAlgorithm`: required, create-only (changing it replaces the resource).
+    /// The name of the algorithm that will be used to sign the certificate to be issued. This parameter should not be confused with the `SigningAlgorithm` parameter used to sign a CSR in the `CreateCertificateAuthority` action. The specified signing algorithm family (RSA or ECDSA) must match the algorithm family of the CA's secret key.
+    ///
+    /// `SigningAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html#cfn-acmpca-certificate-signingalgorithm)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SigningAlgorithm")]
     pub signing_algorithm: Value<String>,
-    /// `TemplateArn`: optional, create-only (changing it replaces the resource).
+    /// Specifies a custom configuration template to use when issuing a certificate. If this parameter is not provided, PCAshort defaults to the `EndEntityCertificate/V1` template. For more information about PCAshort templates, see [Using Templates](https://docs.aws.amazon.com/privateca/latest/userguide/UsingTemplates.html).
+    ///
+    /// `TemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html#cfn-acmpca-certificate-templatearn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TemplateArn", skip_serializing_if = "Option::is_none")]
     pub template_arn: Option<Value<String>>,
-    /// `Validity`: required, create-only (changing it replaces the resource).
+    /// The period of time during which the certificate will be valid.
+    ///
+    /// `Validity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html#cfn-acmpca-certificate-validity)): object [`Validity`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Validity")]
     pub validity: Validity,
-    /// `ValidityNotBefore`: optional, create-only (changing it replaces the resource).
+    /// Information describing the start of the validity period of the certificate. This parameter sets the “Not Before" date for the certificate. By default, when issuing a certificate, PCAshort sets the "Not Before" date to the issuance time minus 60 minutes. This compensates for clock inconsistencies across computer systems. The `ValidityNotBefore` parameter can be used to customize the “Not Before” value. Unlike the `Validity` parameter, the `ValidityNotBefore` parameter is optional. The `ValidityNotBefore` value is expressed as an explicit date and time, using the `Validity` type value `ABSOLUTE`.
+    ///
+    /// `ValidityNotBefore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html#cfn-acmpca-certificate-validitynotbefore)): object [`Validity`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ValidityNotBefore", skip_serializing_if = "Option::is_none")]
     pub validity_not_before: Option<Validity>,
 }
@@ -123,40 +139,58 @@ impl ResourceRef<Certificate> {
 
 /// The properties of an `AWS::ACMPCA::CertificateAuthority` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html)).
 ///
+/// Private certificate authority.
+///
 /// [`CertificateAuthority::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateAuthority {
-    /// `CsrExtensions`: optional, create-only (changing it replaces the resource).
+    /// Structure that contains CSR pass through extension information used by the CreateCertificateAuthority action.
+    ///
+    /// `CsrExtensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-csrextensions)): object [`CsrExtensions`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "CsrExtensions", skip_serializing_if = "Option::is_none")]
     pub csr_extensions: Option<CsrExtensions>,
-    /// `KeyAlgorithm`: required, create-only (changing it replaces the resource).
+    /// Public key algorithm and size, in bits, of the key pair that your CA creates when it issues a certificate.
+    ///
+    /// `KeyAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-keyalgorithm)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "KeyAlgorithm")]
     pub key_algorithm: Value<String>,
-    /// `KeyStorageSecurityStandard`: optional, create-only (changing it replaces the resource).
+    /// KeyStorageSecurityStadard defines a cryptographic key management compliance standard used for handling CA keys.
+    ///
+    /// `KeyStorageSecurityStandard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-keystoragesecuritystandard)): [`KeyStorageSecurityStandard`], one of `CCPC_LEVEL_1_OR_HIGHER`, `FIPS_140_2_LEVEL_2_OR_HIGHER`, `FIPS_140_2_LEVEL_3_OR_HIGHER`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "KeyStorageSecurityStandard",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_storage_security_standard: Option<Value<KeyStorageSecurityStandard>>,
-    /// `RevocationConfiguration`: optional.
+    /// Certificate revocation information used by the CreateCertificateAuthority and UpdateCertificateAuthority actions.
+    ///
+    /// `RevocationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-revocationconfiguration)): object [`RevocationConfiguration`], optional.
     #[serde(
         rename = "RevocationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub revocation_configuration: Option<RevocationConfiguration>,
-    /// `SigningAlgorithm`: required, create-only (changing it replaces the resource).
+    /// Algorithm your CA uses to sign certificate requests.
+    ///
+    /// `SigningAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-signingalgorithm)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SigningAlgorithm")]
     pub signing_algorithm: Value<String>,
-    /// `Subject`: required, create-only (changing it replaces the resource).
+    /// Structure that contains X.500 distinguished name information for your CA.
+    ///
+    /// `Subject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-subject)): object [`Subject`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Subject")]
     pub subject: Subject,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the certificate authority.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-type)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `UsageMode`: optional, create-only (changing it replaces the resource).
+    /// Usage mode of the ceritificate authority.
+    ///
+    /// `UsageMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html#cfn-acmpca-certificateauthority-usagemode)): [`UsageMode`], one of `GENERAL_PURPOSE`, `SHORT_LIVED_CERTIFICATE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "UsageMode", skip_serializing_if = "Option::is_none")]
     pub usage_mode: Option<Value<UsageMode>>,
 }
@@ -270,19 +304,29 @@ impl ResourceRef<CertificateAuthority> {
 
 /// The properties of an `AWS::ACMPCA::CertificateAuthorityActivation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthorityactivation.html)).
 ///
+/// Used to install the certificate authority certificate and update the certificate authority status.
+///
 /// [`CertificateAuthorityActivation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateAuthorityActivation {
-    /// `Certificate`: required.
+    /// Certificate Authority certificate that will be installed in the Certificate Authority.
+    ///
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthorityactivation.html#cfn-acmpca-certificateauthorityactivation-certificate)): string, required.
     #[serde(rename = "Certificate")]
     pub certificate: Value<String>,
-    /// `CertificateAuthorityArn`: required, create-only (changing it replaces the resource).
+    /// Arn of the Certificate Authority.
+    ///
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthorityactivation.html#cfn-acmpca-certificateauthorityactivation-certificateauthorityarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CertificateAuthorityArn")]
     pub certificate_authority_arn: Value<String>,
-    /// `CertificateChain`: optional.
+    /// Certificate chain for the Certificate Authority certificate.
+    ///
+    /// `CertificateChain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthorityactivation.html#cfn-acmpca-certificateauthorityactivation-certificatechain)): string, optional.
     #[serde(rename = "CertificateChain", skip_serializing_if = "Option::is_none")]
     pub certificate_chain: Option<Value<String>>,
-    /// `Status`: optional.
+    /// The status of the Certificate Authority.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthorityactivation.html#cfn-acmpca-certificateauthorityactivation-status)): string, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<String>>,
 }
@@ -345,19 +389,29 @@ impl ResourceRef<CertificateAuthorityActivation> {
 
 /// The properties of an `AWS::ACMPCA::Permission` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-permission.html)).
 ///
+/// Permission set on private certificate authority
+///
 /// [`Permission::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Permission {
-    /// `Actions`: required, create-only (changing it replaces the resource).
+    /// The actions that the specified AWS service principal can use. Actions IssueCertificate, GetCertificate and ListPermissions must be provided.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-permission.html#cfn-acmpca-permission-actions)): list of ([`Actions`], one of `GetCertificate`, `IssueCertificate`, `ListPermissions`), required, create-only (changing it replaces the resource). Items: 1 to 3.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Value<Actions>>>,
-    /// `CertificateAuthorityArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the Private Certificate Authority that grants the permission.
+    ///
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-permission.html#cfn-acmpca-permission-certificateauthorityarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w+=/,.@-]+:acm-pca:[\w+=/,.@-]*:[0-9]*:[\w+=,.@-]+(/[\w+=,.@-]+)*$`. Length: 5 to 200 characters.
     #[serde(rename = "CertificateAuthorityArn")]
     pub certificate_authority_arn: Value<String>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// The AWS service or identity that receives the permission. At this time, the only valid principal is acm.amazonaws.com.
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-permission.html#cfn-acmpca-permission-principal)): string, required, create-only (changing it replaces the resource). Pattern: `^[^*]+$`. Length: 0 to 128 characters.
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
-    /// `SourceAccount`: optional, create-only (changing it replaces the resource).
+    /// The ID of the calling account.
+    ///
+    /// `SourceAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-permission.html#cfn-acmpca-permission-sourceaccount)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`. Length: 12 to 12 characters.
     #[serde(rename = "SourceAccount", skip_serializing_if = "Option::is_none")]
     pub source_account: Option<Value<String>>,
 }
@@ -413,15 +467,19 @@ impl Resource for Permission {
 
 /// The `AccessDescription` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `AccessDescription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-accessdescription.html).
 ///
 /// Every property is required: [`AccessDescription::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessDescription {
-    /// `AccessLocation`: required.
+    /// Structure that contains X.509 GeneralName information. Assign one and ONLY one field.
+    ///
+    /// `AccessLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-accessdescription.html#cfn-acmpca-certificateauthority-accessdescription-accesslocation)): object [`CertificateAuthorityGeneralName`], required.
     #[serde(rename = "AccessLocation")]
     pub access_location: CertificateAuthorityGeneralName,
-    /// `AccessMethod`: required.
+    /// Structure that contains X.509 AccessMethod information. Assign one and ONLY one field.
+    ///
+    /// `AccessMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-accessdescription.html#cfn-acmpca-certificateauthority-accessdescription-accessmethod)): object [`AccessMethod`], required.
     #[serde(rename = "AccessMethod")]
     pub access_method: AccessMethod,
 }
@@ -453,15 +511,19 @@ impl Walk for AccessDescription {
 
 /// The `AccessMethod` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `AccessMethod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-accessmethod.html).
 ///
 /// Every property is optional: start from [`AccessMethod::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessMethod {
-    /// `AccessMethodType`: optional.
+    /// Pre-defined enum string for X.509 AccessMethod ObjectIdentifiers.
+    ///
+    /// `AccessMethodType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-accessmethod.html#cfn-acmpca-certificateauthority-accessmethod-accessmethodtype)): string, optional.
     #[serde(rename = "AccessMethodType", skip_serializing_if = "Option::is_none")]
     pub access_method_type: Option<Value<String>>,
-    /// `CustomObjectIdentifier`: optional.
+    /// String that contains X.509 ObjectIdentifier information.
+    ///
+    /// `CustomObjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-accessmethod.html#cfn-acmpca-certificateauthority-accessmethod-customobjectidentifier)): string, optional.
     #[serde(
         rename = "CustomObjectIdentifier",
         skip_serializing_if = "Option::is_none"
@@ -525,15 +587,19 @@ impl Walk for Actions {
 
 /// The `ApiPassthrough` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `ApiPassthrough`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-apipassthrough.html).
 ///
 /// Every property is optional: start from [`ApiPassthrough::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApiPassthrough {
-    /// `Extensions`: optional.
+    /// Specifies X.509 extension information for a certificate.
+    ///
+    /// `Extensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-apipassthrough.html#cfn-acmpca-certificate-apipassthrough-extensions)): object [`Extensions`], optional.
     #[serde(rename = "Extensions", skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Extensions>,
-    /// `Subject`: optional.
+    /// Contains information about the certificate subject. The Subject field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The Subject must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate.
+    ///
+    /// `Subject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-apipassthrough.html#cfn-acmpca-certificate-apipassthrough-subject)): object [`Subject`], optional.
     #[serde(rename = "Subject", skip_serializing_if = "Option::is_none")]
     pub subject: Option<Subject>,
 }
@@ -571,15 +637,15 @@ impl Walk for ApiPassthrough {
 
 /// The `EdiPartyName` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `EdiPartyName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-edipartyname.html).
 ///
 /// [`CertificateAuthorityEdiPartyName::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateAuthorityEdiPartyName {
-    /// `NameAssigner`: optional.
+    /// `NameAssigner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-edipartyname.html#cfn-acmpca-certificateauthority-edipartyname-nameassigner)): string, optional.
     #[serde(rename = "NameAssigner", skip_serializing_if = "Option::is_none")]
     pub name_assigner: Option<Value<String>>,
-    /// `PartyName`: required.
+    /// `PartyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-edipartyname.html#cfn-acmpca-certificateauthority-edipartyname-partyname)): string, required.
     #[serde(rename = "PartyName")]
     pub party_name: Value<String>,
 }
@@ -614,33 +680,49 @@ impl Walk for CertificateAuthorityEdiPartyName {
 
 /// The `GeneralName` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `GeneralName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html).
 ///
 /// Every property is optional: start from [`CertificateAuthorityGeneralName::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CertificateAuthorityGeneralName {
-    /// `DirectoryName`: optional.
+    /// Structure that contains X.500 distinguished name information for your CA.
+    ///
+    /// `DirectoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html#cfn-acmpca-certificateauthority-generalname-directoryname)): object [`Subject`], optional.
     #[serde(rename = "DirectoryName", skip_serializing_if = "Option::is_none")]
     pub directory_name: Option<Subject>,
-    /// `DnsName`: optional.
+    /// String that contains X.509 DnsName information.
+    ///
+    /// `DnsName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html#cfn-acmpca-certificateauthority-generalname-dnsname)): string, optional.
     #[serde(rename = "DnsName", skip_serializing_if = "Option::is_none")]
     pub dns_name: Option<Value<String>>,
-    /// `EdiPartyName`: optional.
+    /// Structure that contains X.509 EdiPartyName information.
+    ///
+    /// `EdiPartyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html#cfn-acmpca-certificateauthority-generalname-edipartyname)): object [`CertificateAuthorityEdiPartyName`], optional.
     #[serde(rename = "EdiPartyName", skip_serializing_if = "Option::is_none")]
     pub edi_party_name: Option<CertificateAuthorityEdiPartyName>,
-    /// `IpAddress`: optional.
+    /// String that contains X.509 IpAddress information.
+    ///
+    /// `IpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html#cfn-acmpca-certificateauthority-generalname-ipaddress)): string, optional.
     #[serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<Value<String>>,
-    /// `OtherName`: optional.
+    /// Structure that contains X.509 OtherName information.
+    ///
+    /// `OtherName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html#cfn-acmpca-certificateauthority-generalname-othername)): object [`OtherName`], optional.
     #[serde(rename = "OtherName", skip_serializing_if = "Option::is_none")]
     pub other_name: Option<OtherName>,
-    /// `RegisteredId`: optional.
+    /// String that contains X.509 ObjectIdentifier information.
+    ///
+    /// `RegisteredId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html#cfn-acmpca-certificateauthority-generalname-registeredid)): string, optional.
     #[serde(rename = "RegisteredId", skip_serializing_if = "Option::is_none")]
     pub registered_id: Option<Value<String>>,
-    /// `Rfc822Name`: optional.
+    /// String that contains X.509 Rfc822Name information.
+    ///
+    /// `Rfc822Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html#cfn-acmpca-certificateauthority-generalname-rfc822name)): string, optional.
     #[serde(rename = "Rfc822Name", skip_serializing_if = "Option::is_none")]
     pub rfc822_name: Option<Value<String>>,
-    /// `UniformResourceIdentifier`: optional.
+    /// String that contains X.509 UniformResourceIdentifier information.
+    ///
+    /// `UniformResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-generalname.html#cfn-acmpca-certificateauthority-generalname-uniformresourceidentifier)): string, optional.
     #[serde(
         rename = "UniformResourceIdentifier",
         skip_serializing_if = "Option::is_none"
@@ -729,15 +811,19 @@ impl Walk for CertificateAuthorityGeneralName {
 
 /// The `EdiPartyName` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `EdiPartyName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-edipartyname.html).
 ///
 /// Every property is required: [`CertificateEdiPartyName::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateEdiPartyName {
-    /// `NameAssigner`: required.
+    /// Specifies the name assigner.
+    ///
+    /// `NameAssigner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-edipartyname.html#cfn-acmpca-certificate-edipartyname-nameassigner)): string, required.
     #[serde(rename = "NameAssigner")]
     pub name_assigner: Value<String>,
-    /// `PartyName`: required.
+    /// Specifies the party name.
+    ///
+    /// `PartyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-edipartyname.html#cfn-acmpca-certificate-edipartyname-partyname)): string, required.
     #[serde(rename = "PartyName")]
     pub party_name: Value<String>,
 }
@@ -769,33 +855,49 @@ impl Walk for CertificateEdiPartyName {
 
 /// The `GeneralName` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `GeneralName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html).
 ///
 /// Every property is optional: start from [`CertificateGeneralName::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CertificateGeneralName {
-    /// `DirectoryName`: optional.
+    /// Contains information about the certificate subject. The certificate can be one issued by your private certificate authority (CA) or it can be your private CA certificate. The Subject field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The Subject must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate. The DN must be unique for each entity, but your private CA can issue more than one certificate with the same DN to the same entity.
+    ///
+    /// `DirectoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html#cfn-acmpca-certificate-generalname-directoryname)): object [`Subject`], optional.
     #[serde(rename = "DirectoryName", skip_serializing_if = "Option::is_none")]
     pub directory_name: Option<Subject>,
-    /// `DnsName`: optional.
+    /// Represents `GeneralName` as a DNS name.
+    ///
+    /// `DnsName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html#cfn-acmpca-certificate-generalname-dnsname)): string, optional.
     #[serde(rename = "DnsName", skip_serializing_if = "Option::is_none")]
     pub dns_name: Option<Value<String>>,
-    /// `EdiPartyName`: optional.
+    /// Represents `GeneralName` as an `EdiPartyName` object.
+    ///
+    /// `EdiPartyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html#cfn-acmpca-certificate-generalname-edipartyname)): object [`CertificateEdiPartyName`], optional.
     #[serde(rename = "EdiPartyName", skip_serializing_if = "Option::is_none")]
     pub edi_party_name: Option<CertificateEdiPartyName>,
-    /// `IpAddress`: optional.
+    /// Represents `GeneralName` as an IPv4 or IPv6 address.
+    ///
+    /// `IpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html#cfn-acmpca-certificate-generalname-ipaddress)): string, optional.
     #[serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<Value<String>>,
-    /// `OtherName`: optional.
+    /// Represents `GeneralName` using an `OtherName` object.
+    ///
+    /// `OtherName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html#cfn-acmpca-certificate-generalname-othername)): object [`OtherName`], optional.
     #[serde(rename = "OtherName", skip_serializing_if = "Option::is_none")]
     pub other_name: Option<OtherName>,
-    /// `RegisteredId`: optional.
+    /// Represents `GeneralName` as an object identifier (OID).
+    ///
+    /// `RegisteredId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html#cfn-acmpca-certificate-generalname-registeredid)): string, optional.
     #[serde(rename = "RegisteredId", skip_serializing_if = "Option::is_none")]
     pub registered_id: Option<Value<String>>,
-    /// `Rfc822Name`: optional.
+    /// Represents `GeneralName` as an [RFC 822](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc822) email address.
+    ///
+    /// `Rfc822Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html#cfn-acmpca-certificate-generalname-rfc822name)): string, optional.
     #[serde(rename = "Rfc822Name", skip_serializing_if = "Option::is_none")]
     pub rfc822_name: Option<Value<String>>,
-    /// `UniformResourceIdentifier`: optional.
+    /// Represents `GeneralName` as a URI.
+    ///
+    /// `UniformResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-generalname.html#cfn-acmpca-certificate-generalname-uniformresourceidentifier)): string, optional.
     #[serde(
         rename = "UniformResourceIdentifier",
         skip_serializing_if = "Option::is_none"
@@ -884,37 +986,39 @@ impl Walk for CertificateGeneralName {
 
 /// The `CrlConfiguration` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `CrlConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html).
 ///
 /// [`CrlConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrlConfiguration {
-    /// `CrlDistributionPointExtensionConfiguration`: optional.
+    /// Configures the default behavior of the CRL Distribution Point extension for certificates issued by your certificate authority
+    ///
+    /// `CrlDistributionPointExtensionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html#cfn-acmpca-certificateauthority-crlconfiguration-crldistributionpointextensionconfiguration)): object [`CrlDistributionPointExtensionConfiguration`], optional.
     #[serde(
         rename = "CrlDistributionPointExtensionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub crl_distribution_point_extension_configuration:
         Option<CrlDistributionPointExtensionConfiguration>,
-    /// `CrlType`: optional.
+    /// `CrlType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html#cfn-acmpca-certificateauthority-crlconfiguration-crltype)): [`CrlType`], one of `COMPLETE`, `PARTITIONED`, optional.
     #[serde(rename = "CrlType", skip_serializing_if = "Option::is_none")]
     pub crl_type: Option<Value<CrlType>>,
-    /// `CustomCname`: optional.
+    /// `CustomCname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html#cfn-acmpca-certificateauthority-crlconfiguration-customcname)): string, optional. Pattern: `^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$`. Length: 0 to 253 characters.
     #[serde(rename = "CustomCname", skip_serializing_if = "Option::is_none")]
     pub custom_cname: Option<Value<String>>,
-    /// `CustomPath`: optional.
+    /// `CustomPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html#cfn-acmpca-certificateauthority-crlconfiguration-custompath)): string, optional. Pattern: `^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*)$`. Length: 0 to 253 characters.
     #[serde(rename = "CustomPath", skip_serializing_if = "Option::is_none")]
     pub custom_path: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html#cfn-acmpca-certificateauthority-crlconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `ExpirationInDays`: optional.
+    /// `ExpirationInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html#cfn-acmpca-certificateauthority-crlconfiguration-expirationindays)): integer, optional. Range: 1 to 5000.
     #[serde(rename = "ExpirationInDays", skip_serializing_if = "Option::is_none")]
     pub expiration_in_days: Option<Value<i64>>,
-    /// `S3BucketName`: optional.
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html#cfn-acmpca-certificateauthority-crlconfiguration-s3bucketname)): string, optional. Pattern: `^[-a-zA-Z0-9._/]+$`. Length: 3 to 255 characters.
     #[serde(rename = "S3BucketName", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_name: Option<Value<String>>,
-    /// `S3ObjectAcl`: optional.
+    /// `S3ObjectAcl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crlconfiguration.html#cfn-acmpca-certificateauthority-crlconfiguration-s3objectacl)): [`S3ObjectAcl`], one of `BUCKET_OWNER_FULL_CONTROL`, `PUBLIC_READ`, optional.
     #[serde(rename = "S3ObjectAcl", skip_serializing_if = "Option::is_none")]
     pub s3_object_acl: Option<Value<S3ObjectAcl>>,
 }
@@ -1007,12 +1111,12 @@ impl Walk for CrlConfiguration {
 
 /// The `CrlDistributionPointExtensionConfiguration` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `CrlDistributionPointExtensionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crldistributionpointextensionconfiguration.html).
 ///
 /// Every property is required: [`CrlDistributionPointExtensionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrlDistributionPointExtensionConfiguration {
-    /// `OmitExtension`: required.
+    /// `OmitExtension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-crldistributionpointextensionconfiguration.html#cfn-acmpca-certificateauthority-crldistributionpointextensionconfiguration-omitextension)): boolean, required.
     #[serde(rename = "OmitExtension")]
     pub omit_extension: Value<bool>,
 }
@@ -1058,15 +1162,19 @@ impl Walk for CrlType {
 
 /// The `CsrExtensions` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `CsrExtensions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-csrextensions.html).
 ///
 /// Every property is optional: start from [`CsrExtensions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CsrExtensions {
-    /// `KeyUsage`: optional.
+    /// Structure that contains X.509 KeyUsage information.
+    ///
+    /// `KeyUsage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-csrextensions.html#cfn-acmpca-certificateauthority-csrextensions-keyusage)): object [`KeyUsage`], optional.
     #[serde(rename = "KeyUsage", skip_serializing_if = "Option::is_none")]
     pub key_usage: Option<KeyUsage>,
-    /// `SubjectInformationAccess`: optional.
+    /// Array of X.509 AccessDescription.
+    ///
+    /// `SubjectInformationAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-csrextensions.html#cfn-acmpca-certificateauthority-csrextensions-subjectinformationaccess)): list of (object [`AccessDescription`]), optional.
     #[serde(
         rename = "SubjectInformationAccess",
         skip_serializing_if = "Option::is_none"
@@ -1110,15 +1218,19 @@ impl Walk for CsrExtensions {
 
 /// The `CustomAttribute` property type of [`Certificate`] and [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html), [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `CustomAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-customattribute.html), [`AWS::ACMPCA::CertificateAuthority` `CustomAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-customattribute.html).
 ///
 /// Every property is required: [`CustomAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomAttribute {
-    /// `ObjectIdentifier`: required.
+    /// Specifies the object identifier (OID) of the attribute type of the relative distinguished name (RDN).
+    ///
+    /// `ObjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-customattribute.html#cfn-acmpca-certificate-customattribute-objectidentifier)): string, required.
     #[serde(rename = "ObjectIdentifier")]
     pub object_identifier: Value<String>,
-    /// `Value`: required.
+    /// Specifies the attribute value of relative distinguished name (RDN).
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-customattribute.html#cfn-acmpca-certificate-customattribute-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1150,18 +1262,24 @@ impl Walk for CustomAttribute {
 
 /// The `CustomExtension` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `CustomExtension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-customextension.html).
 ///
 /// [`CustomExtension::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomExtension {
-    /// `Critical`: optional.
+    /// Specifies the critical flag of the X.509 extension.
+    ///
+    /// `Critical` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-customextension.html#cfn-acmpca-certificate-customextension-critical)): boolean, optional.
     #[serde(rename = "Critical", skip_serializing_if = "Option::is_none")]
     pub critical: Option<Value<bool>>,
-    /// `ObjectIdentifier`: required.
+    /// Specifies the object identifier (OID) of the X.509 extension. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29)
+    ///
+    /// `ObjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-customextension.html#cfn-acmpca-certificate-customextension-objectidentifier)): string, required.
     #[serde(rename = "ObjectIdentifier")]
     pub object_identifier: Value<String>,
-    /// `Value`: required.
+    /// Specifies the base64-encoded value of the X.509 extension.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-customextension.html#cfn-acmpca-certificate-customextension-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1202,18 +1320,22 @@ impl Walk for CustomExtension {
 
 /// The `ExtendedKeyUsage` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `ExtendedKeyUsage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extendedkeyusage.html).
 ///
 /// Every property is optional: start from [`ExtendedKeyUsage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExtendedKeyUsage {
-    /// `ExtendedKeyUsageObjectIdentifier`: optional.
+    /// Specifies a custom `ExtendedKeyUsage` with an object identifier (OID).
+    ///
+    /// `ExtendedKeyUsageObjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extendedkeyusage.html#cfn-acmpca-certificate-extendedkeyusage-extendedkeyusageobjectidentifier)): string, optional.
     #[serde(
         rename = "ExtendedKeyUsageObjectIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub extended_key_usage_object_identifier: Option<Value<String>>,
-    /// `ExtendedKeyUsageType`: optional.
+    /// Specifies a standard `ExtendedKeyUsage` as defined as in [RFC 5280](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.12).
+    ///
+    /// `ExtendedKeyUsageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extendedkeyusage.html#cfn-acmpca-certificate-extendedkeyusage-extendedkeyusagetype)): string, optional.
     #[serde(
         rename = "ExtendedKeyUsageType",
         skip_serializing_if = "Option::is_none"
@@ -1254,27 +1376,37 @@ impl Walk for ExtendedKeyUsage {
 
 /// The `Extensions` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `Extensions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extensions.html).
 ///
 /// Every property is optional: start from [`Extensions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Extensions {
-    /// `CertificatePolicies`: optional.
+    /// Contains a sequence of one or more policy information terms, each of which consists of an object identifier (OID) and optional qualifiers. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier). In an end-entity certificate, these terms indicate the policy under which the certificate was issued and the purposes for which it may be used. In a CA certificate, these terms limit the set of policies for certification paths that include this certificate.
+    ///
+    /// `CertificatePolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extensions.html#cfn-acmpca-certificate-extensions-certificatepolicies)): list of (object [`PolicyInformation`]), optional.
     #[serde(
         rename = "CertificatePolicies",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_policies: Option<Value<Vec<PolicyInformation>>>,
-    /// `CustomExtensions`: optional.
+    /// Contains a sequence of one or more X.509 extensions, each of which consists of an object identifier (OID), a base64-encoded value, and the critical flag. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29)
+    ///
+    /// `CustomExtensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extensions.html#cfn-acmpca-certificate-extensions-customextensions)): list of (object [`CustomExtension`]), optional.
     #[serde(rename = "CustomExtensions", skip_serializing_if = "Option::is_none")]
     pub custom_extensions: Option<Value<Vec<CustomExtension>>>,
-    /// `ExtendedKeyUsage`: optional.
+    /// Specifies additional purposes for which the certified public key may be used other than basic purposes indicated in the `KeyUsage` extension.
+    ///
+    /// `ExtendedKeyUsage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extensions.html#cfn-acmpca-certificate-extensions-extendedkeyusage)): list of (object [`ExtendedKeyUsage`]), optional.
     #[serde(rename = "ExtendedKeyUsage", skip_serializing_if = "Option::is_none")]
     pub extended_key_usage: Option<Value<Vec<ExtendedKeyUsage>>>,
-    /// `KeyUsage`: optional.
+    /// Defines one or more purposes for which the key contained in the certificate can be used. Default value for each option is false.
+    ///
+    /// `KeyUsage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extensions.html#cfn-acmpca-certificate-extensions-keyusage)): object [`KeyUsage`], optional.
     #[serde(rename = "KeyUsage", skip_serializing_if = "Option::is_none")]
     pub key_usage: Option<KeyUsage>,
-    /// `SubjectAlternativeNames`: optional.
+    /// The subject alternative name extension allows identities to be bound to the subject of the certificate. These identities may be included in addition to or in place of the identity in the subject field of the certificate.
+    ///
+    /// `SubjectAlternativeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-extensions.html#cfn-acmpca-certificate-extensions-subjectalternativenames)): list of (object [`CertificateGeneralName`]), optional.
     #[serde(
         rename = "SubjectAlternativeNames",
         skip_serializing_if = "Option::is_none"
@@ -1365,36 +1497,54 @@ impl Walk for KeyStorageSecurityStandard {
 
 /// The `KeyUsage` property type of [`Certificate`] and [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html), [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `KeyUsage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html), [`AWS::ACMPCA::CertificateAuthority` `KeyUsage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-keyusage.html).
 ///
 /// Every property is optional: start from [`KeyUsage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KeyUsage {
-    /// `CRLSign`: optional.
+    /// Key can be used to sign CRLs.
+    ///
+    /// `CRLSign` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-crlsign)): boolean, optional.
     #[serde(rename = "CRLSign", skip_serializing_if = "Option::is_none")]
     pub crl_sign: Option<Value<bool>>,
-    /// `DataEncipherment`: optional.
+    /// Key can be used to decipher data.
+    ///
+    /// `DataEncipherment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-dataencipherment)): boolean, optional.
     #[serde(rename = "DataEncipherment", skip_serializing_if = "Option::is_none")]
     pub data_encipherment: Option<Value<bool>>,
-    /// `DecipherOnly`: optional.
+    /// Key can be used only to decipher data.
+    ///
+    /// `DecipherOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-decipheronly)): boolean, optional.
     #[serde(rename = "DecipherOnly", skip_serializing_if = "Option::is_none")]
     pub decipher_only: Option<Value<bool>>,
-    /// `DigitalSignature`: optional.
+    /// Key can be used for digital signing.
+    ///
+    /// `DigitalSignature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-digitalsignature)): boolean, optional.
     #[serde(rename = "DigitalSignature", skip_serializing_if = "Option::is_none")]
     pub digital_signature: Option<Value<bool>>,
-    /// `EncipherOnly`: optional.
+    /// Key can be used only to encipher data.
+    ///
+    /// `EncipherOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-encipheronly)): boolean, optional.
     #[serde(rename = "EncipherOnly", skip_serializing_if = "Option::is_none")]
     pub encipher_only: Option<Value<bool>>,
-    /// `KeyAgreement`: optional.
+    /// Key can be used in a key-agreement protocol.
+    ///
+    /// `KeyAgreement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-keyagreement)): boolean, optional.
     #[serde(rename = "KeyAgreement", skip_serializing_if = "Option::is_none")]
     pub key_agreement: Option<Value<bool>>,
-    /// `KeyCertSign`: optional.
+    /// Key can be used to sign certificates.
+    ///
+    /// `KeyCertSign` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-keycertsign)): boolean, optional.
     #[serde(rename = "KeyCertSign", skip_serializing_if = "Option::is_none")]
     pub key_cert_sign: Option<Value<bool>>,
-    /// `KeyEncipherment`: optional.
+    /// Key can be used to encipher data.
+    ///
+    /// `KeyEncipherment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-keyencipherment)): boolean, optional.
     #[serde(rename = "KeyEncipherment", skip_serializing_if = "Option::is_none")]
     pub key_encipherment: Option<Value<bool>>,
-    /// `NonRepudiation`: optional.
+    /// Key can be used for non-repudiation.
+    ///
+    /// `NonRepudiation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-keyusage.html#cfn-acmpca-certificate-keyusage-nonrepudiation)): boolean, optional.
     #[serde(rename = "NonRepudiation", skip_serializing_if = "Option::is_none")]
     pub non_repudiation: Option<Value<bool>>,
 }
@@ -1488,15 +1638,15 @@ impl Walk for KeyUsage {
 
 /// The `OcspConfiguration` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `OcspConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-ocspconfiguration.html).
 ///
 /// [`OcspConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OcspConfiguration {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-ocspconfiguration.html#cfn-acmpca-certificateauthority-ocspconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `OcspCustomCname`: optional.
+    /// `OcspCustomCname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-ocspconfiguration.html#cfn-acmpca-certificateauthority-ocspconfiguration-ocspcustomcname)): string, optional. Pattern: `^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$`. Length: 0 to 253 characters.
     #[serde(rename = "OcspCustomCname", skip_serializing_if = "Option::is_none")]
     pub ocsp_custom_cname: Option<Value<String>>,
 }
@@ -1531,15 +1681,19 @@ impl Walk for OcspConfiguration {
 
 /// The `OtherName` property type of [`Certificate`] and [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html), [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `OtherName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-othername.html), [`AWS::ACMPCA::CertificateAuthority` `OtherName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-othername.html).
 ///
 /// Every property is required: [`OtherName::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OtherName {
-    /// `TypeId`: required.
+    /// Specifies an OID.
+    ///
+    /// `TypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-othername.html#cfn-acmpca-certificate-othername-typeid)): string, required.
     #[serde(rename = "TypeId")]
     pub type_id: Value<String>,
-    /// `Value`: required.
+    /// Specifies an OID value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-othername.html#cfn-acmpca-certificate-othername-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1568,15 +1722,19 @@ impl Walk for OtherName {
 
 /// The `PolicyInformation` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `PolicyInformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-policyinformation.html).
 ///
 /// [`PolicyInformation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyInformation {
-    /// `CertPolicyId`: required.
+    /// Specifies the object identifier (OID) of the certificate policy under which the certificate was issued. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
+    ///
+    /// `CertPolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-policyinformation.html#cfn-acmpca-certificate-policyinformation-certpolicyid)): string, required.
     #[serde(rename = "CertPolicyId")]
     pub cert_policy_id: Value<String>,
-    /// `PolicyQualifiers`: optional.
+    /// Modifies the given `CertPolicyId` with a qualifier. AWS Private CA supports the certification practice statement (CPS) qualifier.
+    ///
+    /// `PolicyQualifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-policyinformation.html#cfn-acmpca-certificate-policyinformation-policyqualifiers)): list of (object [`PolicyQualifierInfo`]), optional.
     #[serde(rename = "PolicyQualifiers", skip_serializing_if = "Option::is_none")]
     pub policy_qualifiers: Option<Value<Vec<PolicyQualifierInfo>>>,
 }
@@ -1611,15 +1769,19 @@ impl Walk for PolicyInformation {
 
 /// The `PolicyQualifierInfo` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `PolicyQualifierInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-policyqualifierinfo.html).
 ///
 /// Every property is required: [`PolicyQualifierInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyQualifierInfo {
-    /// `PolicyQualifierId`: required.
+    /// Identifies the qualifier modifying a `CertPolicyId`.
+    ///
+    /// `PolicyQualifierId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-policyqualifierinfo.html#cfn-acmpca-certificate-policyqualifierinfo-policyqualifierid)): string, required.
     #[serde(rename = "PolicyQualifierId")]
     pub policy_qualifier_id: Value<String>,
-    /// `Qualifier`: required.
+    /// Defines the qualifier type. AWS Private CA supports the use of a URI for a CPS qualifier in this field.
+    ///
+    /// `Qualifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-policyqualifierinfo.html#cfn-acmpca-certificate-policyqualifierinfo-qualifier)): object [`Qualifier`], required.
     #[serde(rename = "Qualifier")]
     pub qualifier: Qualifier,
 }
@@ -1651,12 +1813,14 @@ impl Walk for PolicyQualifierInfo {
 
 /// The `Qualifier` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `Qualifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-qualifier.html).
 ///
 /// Every property is required: [`Qualifier::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Qualifier {
-    /// `CpsUri`: required.
+    /// Contains a pointer to a certification practice statement (CPS) published by the CA.
+    ///
+    /// `CpsUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-qualifier.html#cfn-acmpca-certificate-qualifier-cpsuri)): string, required.
     #[serde(rename = "CpsUri")]
     pub cps_uri: Value<String>,
 }
@@ -1682,15 +1846,19 @@ impl Walk for Qualifier {
 
 /// The `RevocationConfiguration` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `RevocationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-revocationconfiguration.html).
 ///
 /// Every property is optional: start from [`RevocationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RevocationConfiguration {
-    /// `CrlConfiguration`: optional.
+    /// Your certificate authority can create and maintain a certificate revocation list (CRL). A CRL contains information about certificates that have been revoked.
+    ///
+    /// `CrlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-revocationconfiguration.html#cfn-acmpca-certificateauthority-revocationconfiguration-crlconfiguration)): object [`CrlConfiguration`], optional.
     #[serde(rename = "CrlConfiguration", skip_serializing_if = "Option::is_none")]
     pub crl_configuration: Option<CrlConfiguration>,
-    /// `OcspConfiguration`: optional.
+    /// Helps to configure online certificate status protocol (OCSP) responder for your certificate authority
+    ///
+    /// `OcspConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-revocationconfiguration.html#cfn-acmpca-certificateauthority-revocationconfiguration-ocspconfiguration)): object [`OcspConfiguration`], optional.
     #[serde(rename = "OcspConfiguration", skip_serializing_if = "Option::is_none")]
     pub ocsp_configuration: Option<OcspConfiguration>,
 }
@@ -1748,60 +1916,90 @@ impl Walk for S3ObjectAcl {
 
 /// The `Subject` property type of [`Certificate`] and [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html), [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `Subject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html), [`AWS::ACMPCA::CertificateAuthority` `Subject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-subject.html).
 ///
 /// Every property is optional: start from [`Subject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Subject {
-    /// `CommonName`: optional.
+    /// For CA and end-entity certificates in a private PKI, the common name (CN) can be any string within the length limit. Note: In publicly trusted certificates, the common name must be a fully qualified domain name (FQDN) associated with the certificate subject.
+    ///
+    /// `CommonName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-commonname)): string, optional.
     #[serde(rename = "CommonName", skip_serializing_if = "Option::is_none")]
     pub common_name: Option<Value<String>>,
-    /// `Country`: optional.
+    /// Two-digit code that specifies the country in which the certificate subject located.
+    ///
+    /// `Country` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-country)): string, optional.
     #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
     pub country: Option<Value<String>>,
-    /// `CustomAttributes`: optional.
+    /// Contains a sequence of one or more X.500 relative distinguished names (RDNs), each of which consists of an object identifier (OID) and a value. For more information, see NIST’s definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier). Custom attributes cannot be used in combination with standard attributes.
+    ///
+    /// `CustomAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-customattributes)): list of (object [`CustomAttribute`]), optional.
     #[serde(rename = "CustomAttributes", skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Value<Vec<CustomAttribute>>>,
-    /// `DistinguishedNameQualifier`: optional.
+    /// Disambiguating information for the certificate subject.
+    ///
+    /// `DistinguishedNameQualifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-distinguishednamequalifier)): string, optional.
     #[serde(
         rename = "DistinguishedNameQualifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub distinguished_name_qualifier: Option<Value<String>>,
-    /// `GenerationQualifier`: optional.
+    /// Typically a qualifier appended to the name of an individual. Examples include Jr. for junior, Sr. for senior, and III for third.
+    ///
+    /// `GenerationQualifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-generationqualifier)): string, optional.
     #[serde(
         rename = "GenerationQualifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub generation_qualifier: Option<Value<String>>,
-    /// `GivenName`: optional.
+    /// First name.
+    ///
+    /// `GivenName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-givenname)): string, optional.
     #[serde(rename = "GivenName", skip_serializing_if = "Option::is_none")]
     pub given_name: Option<Value<String>>,
-    /// `Initials`: optional.
+    /// Concatenation that typically contains the first letter of the \*GivenName\*, the first letter of the middle name if one exists, and the first letter of the \*Surname\*.
+    ///
+    /// `Initials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-initials)): string, optional.
     #[serde(rename = "Initials", skip_serializing_if = "Option::is_none")]
     pub initials: Option<Value<String>>,
-    /// `Locality`: optional.
+    /// The locality (such as a city or town) in which the certificate subject is located.
+    ///
+    /// `Locality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-locality)): string, optional.
     #[serde(rename = "Locality", skip_serializing_if = "Option::is_none")]
     pub locality: Option<Value<String>>,
-    /// `Organization`: optional.
+    /// Legal name of the organization with which the certificate subject is affiliated.
+    ///
+    /// `Organization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-organization)): string, optional.
     #[serde(rename = "Organization", skip_serializing_if = "Option::is_none")]
     pub organization: Option<Value<String>>,
-    /// `OrganizationalUnit`: optional.
+    /// A subdivision or unit of the organization (such as sales or finance) with which the certificate subject is affiliated.
+    ///
+    /// `OrganizationalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-organizationalunit)): string, optional.
     #[serde(rename = "OrganizationalUnit", skip_serializing_if = "Option::is_none")]
     pub organizational_unit: Option<Value<String>>,
-    /// `Pseudonym`: optional.
+    /// Typically a shortened version of a longer \*GivenName\*. For example, Jonathan is often shortened to John. Elizabeth is often shortened to Beth, Liz, or Eliza.
+    ///
+    /// `Pseudonym` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-pseudonym)): string, optional.
     #[serde(rename = "Pseudonym", skip_serializing_if = "Option::is_none")]
     pub pseudonym: Option<Value<String>>,
-    /// `SerialNumber`: optional.
+    /// The certificate serial number.
+    ///
+    /// `SerialNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-serialnumber)): string, optional.
     #[serde(rename = "SerialNumber", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<Value<String>>,
-    /// `State`: optional.
+    /// State in which the subject of the certificate is located.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-state)): string, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
-    /// `Surname`: optional.
+    /// Family name. In the US and the UK, for example, the surname of an individual is ordered last. In Asian cultures the surname is typically ordered first.
+    ///
+    /// `Surname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-surname)): string, optional.
     #[serde(rename = "Surname", skip_serializing_if = "Option::is_none")]
     pub surname: Option<Value<String>>,
-    /// `Title`: optional.
+    /// A title such as Mr. or Ms., which is pre-pended to the name to refer formally to the certificate subject.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-subject.html#cfn-acmpca-certificate-subject-title)): string, optional.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
 }
@@ -1943,15 +2141,15 @@ impl Walk for Subject {
 
 /// The `Tag` property type of [`CertificateAuthority`].
 ///
-/// AWS reference: [`AWS::ACMPCA::CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificateauthority.html).
+/// AWS reference: [`AWS::ACMPCA::CertificateAuthority` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-tag.html).
 ///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-tag.html#cfn-acmpca-certificateauthority-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificateauthority-tag.html#cfn-acmpca-certificateauthority-tag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2006,15 +2204,19 @@ impl Walk for UsageMode {
 
 /// The `Validity` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::ACMPCA::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-acmpca-certificate.html).
+/// AWS reference: [`AWS::ACMPCA::Certificate` `Validity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-validity.html).
 ///
 /// Every property is required: [`Validity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Validity {
-    /// `Type`: required.
+    /// Specifies whether the `Value` parameter represents days, months, or years.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-validity.html#cfn-acmpca-certificate-validity-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `Value`: required.
+    /// A long integer interpreted according to the value of `Type`, below.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-acmpca-certificate-validity.html#cfn-acmpca-certificate-validity-value)): number, required.
     #[serde(rename = "Value")]
     pub value: Value<f64>,
 }

@@ -11,52 +11,74 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AgentRegistry::Registry` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html)).
 ///
+/// Definition of AWS::AgentRegistry::Registry Resource Type
+///
 /// [`Registry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Registry {
-    /// `ApprovalConfiguration`: optional.
+    /// Configuration for the registry's record approval workflow.
+    ///
+    /// `ApprovalConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-approvalconfiguration)): object [`ApprovalConfiguration`], optional.
     #[serde(
         rename = "ApprovalConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub approval_configuration: Option<ApprovalConfiguration>,
-    /// `AuthorizerType`: optional, create-only (changing it replaces the resource).
+    /// The type of authorizer that controls how consumers access the registry's search and MCP invoke operations.
+    ///
+    /// `AuthorizerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-authorizertype)): [`RegistryAuthorizerType`], one of `CUSTOM_JWT`, `AWS_IAM`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AuthorizerType", skip_serializing_if = "Option::is_none")]
     pub authorizer_type: Option<Value<RegistryAuthorizerType>>,
-    /// `AutoDetectionEnabled`: optional.
+    /// Specifies whether auto-detection is requested for the registry. Must be specified together with AutoDetectionScope. Setting this to true is necessary but not sufficient for auto-detection to become active; the preconditions of the configured scope must also be met. To turn auto-detection off, explicitly set this to false - removing AutoDetectionEnabled and AutoDetectionScope from the template is a no-op and leaves the existing auto-detection settings unchanged. A registry cannot be deleted while auto-detection is enabled: set this to false and update the stack before deleting the registry.
+    ///
+    /// `AutoDetectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-autodetectionenabled)): boolean, optional.
     #[serde(
         rename = "AutoDetectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_detection_enabled: Option<Value<bool>>,
-    /// `AutoDetectionScope`: optional.
+    /// The source from which resources are detected. ORGANIZATION sources resources from all member accounts of an AWS Organization.
+    ///
+    /// `AutoDetectionScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-autodetectionscope)): [`AutoDetectionScope`], one of `ORGANIZATION`, optional.
     #[serde(rename = "AutoDetectionScope", skip_serializing_if = "Option::is_none")]
     pub auto_detection_scope: Option<Value<AutoDetectionScope>>,
-    /// `CustomMetadataSchemaConfiguration`: optional.
+    /// Configuration that defines a typed metadata schema for a registry. A default schema and per-record-type schema overrides are both optional. Schema evolution is additive only: you can add fields and enum values, but you cannot remove fields, change types, or remove enum values.
+    ///
+    /// `CustomMetadataSchemaConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-custommetadataschemaconfiguration)): object [`CustomMetadataSchemaConfiguration`], optional.
     #[serde(
         rename = "CustomMetadataSchemaConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_metadata_schema_configuration: Option<CustomMetadataSchemaConfiguration>,
-    /// `Description`: optional.
+    /// The description of the registry.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-description)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DiscoveryConfiguration`: optional.
+    /// Discovery configuration for the registry. Controls how consumers are authorized to search the registry and invoke its MCP endpoint.
+    ///
+    /// `DiscoveryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-discoveryconfiguration)): object [`DiscoveryConfiguration`], optional.
     #[serde(
         rename = "DiscoveryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub discovery_configuration: Option<DiscoveryConfiguration>,
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The server-side encryption configuration for a registry. Specifies a customer managed key used to encrypt the registry's content. When omitted, the registry's content is encrypted with an AWS owned key. You cannot change the encryption configuration after registry creation. Specifying a different KMS key, adding this property to an existing registry, or removing it replaces the registry: CloudFormation creates a new registry with a new Amazon Resource Name (ARN) and then deletes the original, including all registry records it contains. Registry records that are not managed by the stack are not re-created in the new registry, and if any remain in the original registry its deletion fails and it is left behind.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `Name`: required.
+    /// The name of the registry.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-name)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_\-\.\/]*$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to assign to the registry.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html#cfn-agentregistry-registry-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -204,34 +226,54 @@ impl ResourceRef<Registry> {
 
 /// The properties of an `AWS::AgentRegistry::RegistryRecord` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html)).
 ///
+/// Definition of AWS::AgentRegistry::RegistryRecord Resource Type
+///
 /// [`RegistryRecord::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryRecord {
-    /// `CustomMetadata`: optional.
+    /// The custom metadata to attach to the registry record. Each key must match a property defined in the registry's custom metadata schema. Values can be strings (maximum 128 characters) or native JSON booleans (true or false).
+    ///
+    /// `CustomMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-custommetadata)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "CustomMetadata", skip_serializing_if = "Option::is_none")]
     pub custom_metadata: Option<Json>,
-    /// `Description`: optional.
+    /// The description of the registry record.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-description)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Descriptors`: required.
+    /// The typed set of descriptors for a registry record. Exactly one descriptor field is populated based on the record type.
+    ///
+    /// `Descriptors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-descriptors)): object [`Descriptors`], required.
     #[serde(rename = "Descriptors")]
     pub descriptors: Descriptors,
-    /// `DisplayName`: optional.
+    /// The human-readable display name of the registry record.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-displayname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the registry record.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-name)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_\-\.\/]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RecordType`: required, create-only (changing it replaces the resource).
+    /// The type of the registry record.
+    ///
+    /// `RecordType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-recordtype)): [`RegistryRecordRecordType`], one of `MCP`, `AGENT`, `SKILL`, `CUSTOM`, `GATEWAY`, required, create-only (changing it replaces the resource).
     #[serde(rename = "RecordType")]
     pub record_type: Value<RegistryRecordRecordType>,
-    /// `RecordVersion`: optional.
+    /// The version of the registry record.
+    ///
+    /// `RecordVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-recordversion)): string, optional. Pattern: `^[a-zA-Z0-9.-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "RecordVersion", skip_serializing_if = "Option::is_none")]
     pub record_version: Option<Value<String>>,
-    /// `RegistryId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the registry in which to create the record. You can specify either the registry ID or the registry Amazon Resource Name (ARN). Use the ARN form to reference a registry shared from another account via AWS Resource Access Manager (RAM).
+    ///
+    /// `RegistryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-registryid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:aws(-[^:]+)?:agent-registry:[a-z0-9-]+:[0-9]{12}:registry/)?[a-zA-Z0-9]{12,16}$`. Length: 1 to 2048 characters.
     #[serde(rename = "RegistryId", skip_serializing_if = "Option::is_none")]
     pub registry_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the registry record.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html#cfn-agentregistry-registryrecord-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -364,18 +406,24 @@ impl ResourceRef<RegistryRecord> {
 
 /// The `A2aAgentCardDescriptor` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `A2aAgentCardDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-a2aagentcarddescriptor.html).
 ///
 /// Every property is optional: start from [`A2aAgentCardDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct A2aAgentCardDescriptor {
-    /// `Data`: optional.
+    /// Descriptor payload data.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-a2aagentcarddescriptor.html#cfn-agentregistry-registryrecord-a2aagentcarddescriptor-data)): string, optional. Length: 1 to 102400 characters.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `DataSchemaVersion`: optional.
+    /// Version of the descriptor type schema.
+    ///
+    /// `DataSchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-a2aagentcarddescriptor.html#cfn-agentregistry-registryrecord-a2aagentcarddescriptor-dataschemaversion)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DataSchemaVersion", skip_serializing_if = "Option::is_none")]
     pub data_schema_version: Option<Value<String>>,
-    /// `Source`: optional.
+    /// The source configuration that defines where descriptor content is retrieved from.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-a2aagentcarddescriptor.html#cfn-agentregistry-registryrecord-a2aagentcarddescriptor-source)): object [`DescriptorSource`], optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<DescriptorSource>,
 }
@@ -421,12 +469,14 @@ impl Walk for A2aAgentCardDescriptor {
 
 /// The `AgUiDescriptor` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `AgUiDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-aguidescriptor.html).
 ///
 /// Every property is optional: start from [`AgUiDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgUiDescriptor {
-    /// `Source`: optional.
+    /// Source configuration for a source-only descriptor. Unlike mcpServer/a2aAgentCard sources, source-only descriptors do not support credential providers.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-aguidescriptor.html#cfn-agentregistry-registryrecord-aguidescriptor-source)): object [`SourceOnlyDescriptorSource`], optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceOnlyDescriptorSource>,
 }
@@ -456,12 +506,14 @@ impl Walk for AgUiDescriptor {
 
 /// The `AgentSkillsAdditionalData` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `AgentSkillsAdditionalData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsadditionaldata.html).
 ///
 /// Every property is optional: start from [`AgentSkillsAdditionalData::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentSkillsAdditionalData {
-    /// `SkillMd`: optional.
+    /// Markdown-format descriptor containing an agent skills document.
+    ///
+    /// `SkillMd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsadditionaldata.html#cfn-agentregistry-registryrecord-agentskillsadditionaldata-skillmd)): object [`AgentSkillsMdDescriptor`], optional.
     #[serde(rename = "SkillMd", skip_serializing_if = "Option::is_none")]
     pub skill_md: Option<AgentSkillsMdDescriptor>,
 }
@@ -491,18 +543,24 @@ impl Walk for AgentSkillsAdditionalData {
 
 /// The `AgentSkillsDefinitionDescriptor` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `AgentSkillsDefinitionDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsdefinitiondescriptor.html).
 ///
 /// Every property is optional: start from [`AgentSkillsDefinitionDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentSkillsDefinitionDescriptor {
-    /// `AdditionalData`: optional.
+    /// Additional data associated with an agent skills definition descriptor.
+    ///
+    /// `AdditionalData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsdefinitiondescriptor.html#cfn-agentregistry-registryrecord-agentskillsdefinitiondescriptor-additionaldata)): object [`AgentSkillsAdditionalData`], optional.
     #[serde(rename = "AdditionalData", skip_serializing_if = "Option::is_none")]
     pub additional_data: Option<AgentSkillsAdditionalData>,
-    /// `Data`: optional.
+    /// Descriptor payload data.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsdefinitiondescriptor.html#cfn-agentregistry-registryrecord-agentskillsdefinitiondescriptor-data)): string, optional. Length: 1 to 102400 characters.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `DataSchemaVersion`: optional.
+    /// Version of the descriptor type schema.
+    ///
+    /// `DataSchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsdefinitiondescriptor.html#cfn-agentregistry-registryrecord-agentskillsdefinitiondescriptor-dataschemaversion)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DataSchemaVersion", skip_serializing_if = "Option::is_none")]
     pub data_schema_version: Option<Value<String>>,
 }
@@ -548,18 +606,24 @@ impl Walk for AgentSkillsDefinitionDescriptor {
 
 /// The `AgentSkillsMdDescriptor` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `AgentSkillsMdDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsmddescriptor.html).
 ///
 /// Every property is optional: start from [`AgentSkillsMdDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentSkillsMdDescriptor {
-    /// `Data`: optional.
+    /// Descriptor payload data.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsmddescriptor.html#cfn-agentregistry-registryrecord-agentskillsmddescriptor-data)): string, optional. Length: 1 to 102400 characters.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `DataSchemaVersion`: optional.
+    /// Version of the descriptor type schema.
+    ///
+    /// `DataSchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsmddescriptor.html#cfn-agentregistry-registryrecord-agentskillsmddescriptor-dataschemaversion)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DataSchemaVersion", skip_serializing_if = "Option::is_none")]
     pub data_schema_version: Option<Value<String>>,
-    /// `Source`: optional.
+    /// Source configuration for a SkillMd document. Unlike MCP/A2A sources, SkillMd does not support credential providers.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-agentskillsmddescriptor.html#cfn-agentregistry-registryrecord-agentskillsmddescriptor-source)): object [`SkillMdSource`], optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<SkillMdSource>,
 }
@@ -605,12 +669,14 @@ impl Walk for AgentSkillsMdDescriptor {
 
 /// The `ApprovalConfiguration` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `ApprovalConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-approvalconfiguration.html).
 ///
 /// Every property is optional: start from [`ApprovalConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApprovalConfiguration {
-    /// `AutoApprovalRules`: optional.
+    /// The rules that determine which registry records are automatically approved on submission. When omitted or empty, submitted records require manual review.
+    ///
+    /// `AutoApprovalRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-approvalconfiguration.html#cfn-agentregistry-registry-approvalconfiguration-autoapprovalrules)): list of ([`AutoApprovalRule`], one of `APPROVE_ALL`), optional. Items: at most 10.
     #[serde(rename = "AutoApprovalRules", skip_serializing_if = "Option::is_none")]
     pub auto_approval_rules: Option<Value<Vec<Value<AutoApprovalRule>>>>,
 }
@@ -643,12 +709,14 @@ impl Walk for ApprovalConfiguration {
 
 /// The `AuthorizerConfiguration` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `AuthorizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-authorizerconfiguration.html).
 ///
 /// Every property is required: [`AuthorizerConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthorizerConfiguration {
-    /// `CustomJWTAuthorizer`: required.
+    /// Configuration for a custom JWT authorizer that validates inbound bearer tokens against an OpenID Connect identity provider.
+    ///
+    /// `CustomJWTAuthorizer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-authorizerconfiguration.html#cfn-agentregistry-registry-authorizerconfiguration-customjwtauthorizer)): object [`CustomJwtAuthorizerConfiguration`], required.
     #[serde(rename = "CustomJWTAuthorizer")]
     pub custom_jwt_authorizer: CustomJwtAuthorizerConfiguration,
 }
@@ -674,15 +742,17 @@ impl Walk for AuthorizerConfiguration {
 
 /// The `AuthorizingClaimMatchValueType` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `AuthorizingClaimMatchValueType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-authorizingclaimmatchvaluetype.html).
 ///
 /// Every property is required: [`AuthorizingClaimMatchValueType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthorizingClaimMatchValueType {
-    /// `ClaimMatchOperator`: required.
+    /// `ClaimMatchOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-authorizingclaimmatchvaluetype.html#cfn-agentregistry-registry-authorizingclaimmatchvaluetype-claimmatchoperator)): [`ClaimMatchOperator`], one of `EQUALS`, `CONTAINS`, `CONTAINS_ANY`, required.
     #[serde(rename = "ClaimMatchOperator")]
     pub claim_match_operator: Value<ClaimMatchOperator>,
-    /// `ClaimMatchValue`: required.
+    /// The expected value used to match a claim. Exactly one member is set.
+    ///
+    /// `ClaimMatchValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-authorizingclaimmatchvaluetype.html#cfn-agentregistry-registry-authorizingclaimmatchvaluetype-claimmatchvalue)): object [`ClaimMatchValueType`], required.
     #[serde(rename = "ClaimMatchValue")]
     pub claim_match_value: ClaimMatchValueType,
 }
@@ -771,15 +841,15 @@ impl Walk for ClaimMatchOperator {
 
 /// The `ClaimMatchValueType` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `ClaimMatchValueType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-claimmatchvaluetype.html).
 ///
 /// Every property is optional: start from [`ClaimMatchValueType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClaimMatchValueType {
-    /// `MatchValueString`: optional.
+    /// `MatchValueString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-claimmatchvaluetype.html#cfn-agentregistry-registry-claimmatchvaluetype-matchvaluestring)): string, optional. Pattern: `^[A-Za-z0-9_.:/-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "MatchValueString", skip_serializing_if = "Option::is_none")]
     pub match_value_string: Option<Value<String>>,
-    /// `MatchValueStringList`: optional.
+    /// `MatchValueStringList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-claimmatchvaluetype.html#cfn-agentregistry-registry-claimmatchvaluetype-matchvaluestringlist)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[A-Za-z0-9_.:/-]+$`. Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "MatchValueStringList",
         skip_serializing_if = "Option::is_none"
@@ -840,18 +910,20 @@ impl Walk for CredentialProviderType {
 
 /// The `CustomClaimValidationType` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `CustomClaimValidationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customclaimvalidationtype.html).
 ///
 /// Every property is required: [`CustomClaimValidationType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomClaimValidationType {
-    /// `AuthorizingClaimMatchValue`: required.
+    /// The value and match operator used to authorize a claim during JWT validation.
+    ///
+    /// `AuthorizingClaimMatchValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customclaimvalidationtype.html#cfn-agentregistry-registry-customclaimvalidationtype-authorizingclaimmatchvalue)): object [`AuthorizingClaimMatchValueType`], required.
     #[serde(rename = "AuthorizingClaimMatchValue")]
     pub authorizing_claim_match_value: AuthorizingClaimMatchValueType,
-    /// `InboundTokenClaimName`: required.
+    /// `InboundTokenClaimName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customclaimvalidationtype.html#cfn-agentregistry-registry-customclaimvalidationtype-inboundtokenclaimname)): string, required. Pattern: `^[A-Za-z0-9_.-:]+$`. Length: 1 to 255 characters.
     #[serde(rename = "InboundTokenClaimName")]
     pub inbound_token_claim_name: Value<String>,
-    /// `InboundTokenClaimValueType`: required.
+    /// `InboundTokenClaimValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customclaimvalidationtype.html#cfn-agentregistry-registry-customclaimvalidationtype-inboundtokenclaimvaluetype)): [`InboundTokenClaimValueType`], one of `STRING`, `STRING_ARRAY`, required.
     #[serde(rename = "InboundTokenClaimValueType")]
     pub inbound_token_claim_value_type: Value<InboundTokenClaimValueType>,
 }
@@ -887,12 +959,14 @@ impl Walk for CustomClaimValidationType {
 
 /// The `CustomDescriptor` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `CustomDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-customdescriptor.html).
 ///
 /// Every property is optional: start from [`CustomDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomDescriptor {
-    /// `Data`: optional.
+    /// Descriptor payload data.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-customdescriptor.html#cfn-agentregistry-registryrecord-customdescriptor-data)): string, optional. Length: 1 to 102400 characters.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
 }
@@ -922,24 +996,34 @@ impl Walk for CustomDescriptor {
 
 /// The `CustomJWTAuthorizerConfiguration` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `CustomJWTAuthorizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customjwtauthorizerconfiguration.html).
 ///
 /// [`CustomJwtAuthorizerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomJwtAuthorizerConfiguration {
-    /// `AllowedAudience`: optional.
+    /// The audience values accepted during JWT validation.
+    ///
+    /// `AllowedAudience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customjwtauthorizerconfiguration.html#cfn-agentregistry-registry-customjwtauthorizerconfiguration-allowedaudience)): list of (string), optional. Items: at least 1. Each item: Length: 1 to 255 characters.
     #[serde(rename = "AllowedAudience", skip_serializing_if = "Option::is_none")]
     pub allowed_audience: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedClients`: optional.
+    /// The client identifiers accepted during JWT validation.
+    ///
+    /// `AllowedClients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customjwtauthorizerconfiguration.html#cfn-agentregistry-registry-customjwtauthorizerconfiguration-allowedclients)): list of (string), optional. Items: at least 1. Each item: Length: 1 to 255 characters.
     #[serde(rename = "AllowedClients", skip_serializing_if = "Option::is_none")]
     pub allowed_clients: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedScopes`: optional.
+    /// The scopes accepted during JWT validation.
+    ///
+    /// `AllowedScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customjwtauthorizerconfiguration.html#cfn-agentregistry-registry-customjwtauthorizerconfiguration-allowedscopes)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[\x21\x23-\x5B\x5D-\x7E]+$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "AllowedScopes", skip_serializing_if = "Option::is_none")]
     pub allowed_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `CustomClaims`: optional.
+    /// Additional custom claim validations applied to the inbound JWT.
+    ///
+    /// `CustomClaims` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customjwtauthorizerconfiguration.html#cfn-agentregistry-registry-customjwtauthorizerconfiguration-customclaims)): list of (object [`CustomClaimValidationType`]), optional. Items: at least 1.
     #[serde(rename = "CustomClaims", skip_serializing_if = "Option::is_none")]
     pub custom_claims: Option<Value<Vec<CustomClaimValidationType>>>,
-    /// `DiscoveryUrl`: required.
+    /// The OpenID Connect discovery URL used to retrieve the identity provider's metadata and signing keys.
+    ///
+    /// `DiscoveryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-customjwtauthorizerconfiguration.html#cfn-agentregistry-registry-customjwtauthorizerconfiguration-discoveryurl)): string, required. Pattern: `^.+/\.well-known/openid-configuration$`. Length: 1 to 2048 characters.
     #[serde(rename = "DiscoveryUrl")]
     pub discovery_url: Value<String>,
 }
@@ -1004,15 +1088,19 @@ impl Walk for CustomJwtAuthorizerConfiguration {
 
 /// The `CustomMetadataSchemaConfiguration` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `CustomMetadataSchemaConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-custommetadataschemaconfiguration.html).
 ///
 /// Every property is optional: start from [`CustomMetadataSchemaConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomMetadataSchemaConfiguration {
-    /// `DefaultSchema`: optional.
+    /// The default JSON Schema that applies to record types without a specific override. Supported property types are string, string with an enum constraint, string with a uri format, and boolean.
+    ///
+    /// `DefaultSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-custommetadataschemaconfiguration.html#cfn-agentregistry-registry-custommetadataschemaconfiguration-defaultschema)): string, optional. Length: 1 to 10240 characters.
     #[serde(rename = "DefaultSchema", skip_serializing_if = "Option::is_none")]
     pub default_schema: Option<Value<String>>,
-    /// `RecordTypeSchemaOverrides`: optional.
+    /// A list of per-record-type schema overrides. When a record's type matches an override, that override's schema is used instead of the default schema for validation.
+    ///
+    /// `RecordTypeSchemaOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-custommetadataschemaconfiguration.html#cfn-agentregistry-registry-custommetadataschemaconfiguration-recordtypeschemaoverrides)): list of (object [`RecordTypeSchemaOverride`]), optional. Items: at most 5.
     #[serde(
         rename = "RecordTypeSchemaOverrides",
         skip_serializing_if = "Option::is_none"
@@ -1056,12 +1144,14 @@ impl Walk for CustomMetadataSchemaConfiguration {
 
 /// The `DescriptorSource` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `DescriptorSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptorsource.html).
 ///
 /// Every property is optional: start from [`DescriptorSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DescriptorSource {
-    /// `FromUrl`: optional.
+    /// URL-based descriptor source configuration, with credential provider configurations for authenticated URL retrieval.
+    ///
+    /// `FromUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptorsource.html#cfn-agentregistry-registryrecord-descriptorsource-fromurl)): object [`DescriptorSourceFromUrl`], optional.
     #[serde(rename = "FromUrl", skip_serializing_if = "Option::is_none")]
     pub from_url: Option<DescriptorSourceFromUrl>,
 }
@@ -1091,19 +1181,23 @@ impl Walk for DescriptorSource {
 
 /// The `DescriptorSourceFromUrl` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `DescriptorSourceFromUrl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptorsourcefromurl.html).
 ///
 /// [`DescriptorSourceFromUrl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DescriptorSourceFromUrl {
-    /// `CredentialProviderConfigurations`: optional.
+    /// The credential providers used to authenticate when fetching descriptor content from the source URL.
+    ///
+    /// `CredentialProviderConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptorsourcefromurl.html#cfn-agentregistry-registryrecord-descriptorsourcefromurl-credentialproviderconfigurations)): list of (object [`RegistryRecordCredentialProviderConfiguration`]), optional. Items: at most 1.
     #[serde(
         rename = "CredentialProviderConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub credential_provider_configurations:
         Option<Value<Vec<RegistryRecordCredentialProviderConfiguration>>>,
-    /// `Url`: required.
+    /// URL source for descriptor content.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptorsourcefromurl.html#cfn-agentregistry-registryrecord-descriptorsourcefromurl-url)): string, required. Pattern: `^https://.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -1141,30 +1235,42 @@ impl Walk for DescriptorSourceFromUrl {
 
 /// The `Descriptors` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `Descriptors`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptors.html).
 ///
 /// Every property is optional: start from [`Descriptors::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Descriptors {
-    /// `A2aAgentCard`: optional.
+    /// The A2A agent card descriptor, populated when the record type is AGENT.
+    ///
+    /// `A2aAgentCard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptors.html#cfn-agentregistry-registryrecord-descriptors-a2aagentcard)): object [`A2aAgentCardDescriptor`], optional.
     #[serde(rename = "A2aAgentCard", skip_serializing_if = "Option::is_none")]
     pub a2a_agent_card: Option<A2aAgentCardDescriptor>,
-    /// `AgentSkillsDefinition`: optional.
+    /// The agent skills definition descriptor, populated when the record type is SKILL.
+    ///
+    /// `AgentSkillsDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptors.html#cfn-agentregistry-registryrecord-descriptors-agentskillsdefinition)): object [`AgentSkillsDefinitionDescriptor`], optional.
     #[serde(
         rename = "AgentSkillsDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_skills_definition: Option<AgentSkillsDefinitionDescriptor>,
-    /// `Agui`: optional.
+    /// The AG-UI (Agent-User Interaction) descriptor, populated for records detected from an AG-UI protocol source. This descriptor is source-only: its content is synchronized from the configured source URL rather than supplied inline.
+    ///
+    /// `Agui` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptors.html#cfn-agentregistry-registryrecord-descriptors-agui)): object [`AgUiDescriptor`], optional.
     #[serde(rename = "Agui", skip_serializing_if = "Option::is_none")]
     pub agui: Option<AgUiDescriptor>,
-    /// `Custom`: optional.
+    /// The custom descriptor, populated when the record type is CUSTOM.
+    ///
+    /// `Custom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptors.html#cfn-agentregistry-registryrecord-descriptors-custom)): object [`CustomDescriptor`], optional.
     #[serde(rename = "Custom", skip_serializing_if = "Option::is_none")]
     pub custom: Option<CustomDescriptor>,
-    /// `Http`: optional.
+    /// The HTTP descriptor, populated for records detected from an HTTP protocol source. This descriptor is source-only: its content is synchronized from the configured source URL rather than supplied inline.
+    ///
+    /// `Http` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptors.html#cfn-agentregistry-registryrecord-descriptors-http)): object [`HttpDescriptor`], optional.
     #[serde(rename = "Http", skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpDescriptor>,
-    /// `McpServer`: optional.
+    /// The MCP server descriptor, populated when the record type is MCP.
+    ///
+    /// `McpServer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-descriptors.html#cfn-agentregistry-registryrecord-descriptors-mcpserver)): object [`McpServerDescriptor`], optional.
     #[serde(rename = "McpServer", skip_serializing_if = "Option::is_none")]
     pub mcp_server: Option<McpServerDescriptor>,
 }
@@ -1237,12 +1343,14 @@ impl Walk for Descriptors {
 
 /// The `DiscoveryConfiguration` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `DiscoveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-discoveryconfiguration.html).
 ///
 /// Every property is optional: start from [`DiscoveryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DiscoveryConfiguration {
-    /// `AuthorizerConfiguration`: optional.
+    /// The authorizer configuration for the registry. This is a union - specify exactly one member.
+    ///
+    /// `AuthorizerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-discoveryconfiguration.html#cfn-agentregistry-registry-discoveryconfiguration-authorizerconfiguration)): object [`AuthorizerConfiguration`], optional.
     #[serde(
         rename = "AuthorizerConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1275,12 +1383,14 @@ impl Walk for DiscoveryConfiguration {
 
 /// The `EncryptionConfiguration` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-encryptionconfiguration.html).
 ///
 /// Every property is required: [`EncryptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsKeyArn`: required.
+    /// The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the registry's content. The key must be a symmetric encryption key in the same AWS account and Region as the registry. Multi-Region keys are not supported.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-encryptionconfiguration.html#cfn-agentregistry-registry-encryptionconfiguration-kmskeyarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn")]
     pub kms_key_arn: Value<String>,
 }
@@ -1323,12 +1433,14 @@ impl Walk for GrantType {
 
 /// The `HttpDescriptor` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `HttpDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-httpdescriptor.html).
 ///
 /// Every property is optional: start from [`HttpDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpDescriptor {
-    /// `Source`: optional.
+    /// Source configuration for a source-only descriptor. Unlike mcpServer/a2aAgentCard sources, source-only descriptors do not support credential providers.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-httpdescriptor.html#cfn-agentregistry-registryrecord-httpdescriptor-source)): object [`SourceOnlyDescriptorSource`], optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceOnlyDescriptorSource>,
 }
@@ -1378,12 +1490,14 @@ impl Walk for InboundTokenClaimValueType {
 
 /// The `McpServerAdditionalData` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `McpServerAdditionalData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcpserveradditionaldata.html).
 ///
 /// Every property is optional: start from [`McpServerAdditionalData::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct McpServerAdditionalData {
-    /// `Tools`: optional.
+    /// The MCP tools descriptor.
+    ///
+    /// `Tools` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcpserveradditionaldata.html#cfn-agentregistry-registryrecord-mcpserveradditionaldata-tools)): object [`McpToolsDescriptor`], optional.
     #[serde(rename = "Tools", skip_serializing_if = "Option::is_none")]
     pub tools: Option<McpToolsDescriptor>,
 }
@@ -1413,21 +1527,29 @@ impl Walk for McpServerAdditionalData {
 
 /// The `McpServerDescriptor` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `McpServerDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcpserverdescriptor.html).
 ///
 /// Every property is optional: start from [`McpServerDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct McpServerDescriptor {
-    /// `AdditionalData`: optional.
+    /// Additional data associated with an MCP server descriptor.
+    ///
+    /// `AdditionalData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcpserverdescriptor.html#cfn-agentregistry-registryrecord-mcpserverdescriptor-additionaldata)): object [`McpServerAdditionalData`], optional.
     #[serde(rename = "AdditionalData", skip_serializing_if = "Option::is_none")]
     pub additional_data: Option<McpServerAdditionalData>,
-    /// `Data`: optional.
+    /// Descriptor payload data.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcpserverdescriptor.html#cfn-agentregistry-registryrecord-mcpserverdescriptor-data)): string, optional. Length: 1 to 102400 characters.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `DataSchemaVersion`: optional.
+    /// Version of the descriptor type schema.
+    ///
+    /// `DataSchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcpserverdescriptor.html#cfn-agentregistry-registryrecord-mcpserverdescriptor-dataschemaversion)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DataSchemaVersion", skip_serializing_if = "Option::is_none")]
     pub data_schema_version: Option<Value<String>>,
-    /// `Source`: optional.
+    /// The source configuration that defines where descriptor content is retrieved from.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcpserverdescriptor.html#cfn-agentregistry-registryrecord-mcpserverdescriptor-source)): object [`DescriptorSource`], optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<DescriptorSource>,
 }
@@ -1481,15 +1603,19 @@ impl Walk for McpServerDescriptor {
 
 /// The `McpToolsDescriptor` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `McpToolsDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcptoolsdescriptor.html).
 ///
 /// Every property is optional: start from [`McpToolsDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct McpToolsDescriptor {
-    /// `Data`: optional.
+    /// Descriptor payload data.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcptoolsdescriptor.html#cfn-agentregistry-registryrecord-mcptoolsdescriptor-data)): string, optional. Length: 1 to 102400 characters.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `DataSchemaVersion`: optional.
+    /// Version of the tools descriptor schema.
+    ///
+    /// `DataSchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-mcptoolsdescriptor.html#cfn-agentregistry-registryrecord-mcptoolsdescriptor-dataschemaversion)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DataSchemaVersion", skip_serializing_if = "Option::is_none")]
     pub data_schema_version: Option<Value<String>>,
 }
@@ -1527,15 +1653,19 @@ impl Walk for McpToolsDescriptor {
 
 /// The `RecordTypeSchemaOverride` property type of [`Registry`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `RecordTypeSchemaOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-recordtypeschemaoverride.html).
 ///
 /// Every property is required: [`RecordTypeSchemaOverride::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordTypeSchemaOverride {
-    /// `RecordType`: required.
+    /// The record type that this schema override applies to.
+    ///
+    /// `RecordType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-recordtypeschemaoverride.html#cfn-agentregistry-registry-recordtypeschemaoverride-recordtype)): [`RecordTypeSchemaOverrideRecordType`], one of `MCP`, `AGENT`, `SKILL`, `GATEWAY`, `CUSTOM`, required.
     #[serde(rename = "RecordType")]
     pub record_type: Value<RecordTypeSchemaOverrideRecordType>,
-    /// `Schema`: required.
+    /// The JSON Schema for the specified record type. Must follow the same structural rules as the default schema.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-recordtypeschemaoverride.html#cfn-agentregistry-registry-recordtypeschemaoverride-schema)): string, required. Length: 1 to 10240 characters.
     #[serde(rename = "Schema")]
     pub schema: Value<String>,
 }
@@ -1616,15 +1746,17 @@ impl Walk for RegistryAuthorizerType {
 
 /// The `RegistryRecordCredentialProviderConfiguration` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `RegistryRecordCredentialProviderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordcredentialproviderconfiguration.html).
 ///
 /// Every property is required: [`RegistryRecordCredentialProviderConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryRecordCredentialProviderConfiguration {
-    /// `CredentialProvider`: required.
+    /// The credential provider details. Specify exactly one member.
+    ///
+    /// `CredentialProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordcredentialproviderconfiguration.html#cfn-agentregistry-registryrecord-registryrecordcredentialproviderconfiguration-credentialprovider)): object [`RegistryRecordCredentialProviderUnion`], required.
     #[serde(rename = "CredentialProvider")]
     pub credential_provider: RegistryRecordCredentialProviderUnion,
-    /// `CredentialProviderType`: required.
+    /// `CredentialProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordcredentialproviderconfiguration.html#cfn-agentregistry-registryrecord-registryrecordcredentialproviderconfiguration-credentialprovidertype)): [`CredentialProviderType`], one of `OAUTH`, `IAM`, required.
     #[serde(rename = "CredentialProviderType")]
     pub credential_provider_type: Value<CredentialProviderType>,
 }
@@ -1656,18 +1788,22 @@ impl Walk for RegistryRecordCredentialProviderConfiguration {
 
 /// The `RegistryRecordCredentialProviderUnion` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `RegistryRecordCredentialProviderUnion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordcredentialproviderunion.html).
 ///
 /// Every property is optional: start from [`RegistryRecordCredentialProviderUnion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RegistryRecordCredentialProviderUnion {
-    /// `IamCredentialProvider`: optional.
+    /// IAM credential provider configuration.
+    ///
+    /// `IamCredentialProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordcredentialproviderunion.html#cfn-agentregistry-registryrecord-registryrecordcredentialproviderunion-iamcredentialprovider)): object [`RegistryRecordIamCredentialProvider`], optional.
     #[serde(
         rename = "IamCredentialProvider",
         skip_serializing_if = "Option::is_none"
     )]
     pub iam_credential_provider: Option<RegistryRecordIamCredentialProvider>,
-    /// `OauthCredentialProvider`: optional.
+    /// OAuth credential provider configuration.
+    ///
+    /// `OauthCredentialProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordcredentialproviderunion.html#cfn-agentregistry-registryrecord-registryrecordcredentialproviderunion-oauthcredentialprovider)): object [`RegistryRecordOAuthCredentialProvider`], optional.
     #[serde(
         rename = "OauthCredentialProvider",
         skip_serializing_if = "Option::is_none"
@@ -1714,18 +1850,24 @@ impl Walk for RegistryRecordCredentialProviderUnion {
 
 /// The `RegistryRecordIamCredentialProvider` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `RegistryRecordIamCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordiamcredentialprovider.html).
 ///
 /// Every property is optional: start from [`RegistryRecordIamCredentialProvider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RegistryRecordIamCredentialProvider {
-    /// `Region`: optional.
+    /// The SigV4 signing region.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordiamcredentialprovider.html#cfn-agentregistry-registryrecord-registryrecordiamcredentialprovider-region)): string, optional. Pattern: `^[a-z0-9-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The ARN of the IAM role.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordiamcredentialprovider.html#cfn-agentregistry-registryrecord-registryrecordiamcredentialprovider-rolearn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Service`: optional.
+    /// The SigV4 signing service name.
+    ///
+    /// `Service` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordiamcredentialprovider.html#cfn-agentregistry-registryrecord-registryrecordiamcredentialprovider-service)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Service", skip_serializing_if = "Option::is_none")]
     pub service: Option<Value<String>>,
 }
@@ -1771,21 +1913,27 @@ impl Walk for RegistryRecordIamCredentialProvider {
 
 /// The `RegistryRecordOAuthCredentialProvider` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `RegistryRecordOAuthCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordoauthcredentialprovider.html).
 ///
 /// [`RegistryRecordOAuthCredentialProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryRecordOAuthCredentialProvider {
-    /// `CustomParameters`: optional.
+    /// Additional custom parameters for the OAuth flow.
+    ///
+    /// `CustomParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordoauthcredentialprovider.html#cfn-agentregistry-registryrecord-registryrecordoauthcredentialprovider-customparameters)): map from string to (string), optional.
     #[serde(rename = "CustomParameters", skip_serializing_if = "Option::is_none")]
     pub custom_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `GrantType`: optional.
+    /// `GrantType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordoauthcredentialprovider.html#cfn-agentregistry-registryrecord-registryrecordoauthcredentialprovider-granttype)): [`GrantType`], one of `CLIENT_CREDENTIALS`, optional.
     #[serde(rename = "GrantType", skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<Value<GrantType>>,
-    /// `ProviderArn`: required.
+    /// The ARN of the OAuth credential provider.
+    ///
+    /// `ProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordoauthcredentialprovider.html#cfn-agentregistry-registryrecord-registryrecordoauthcredentialprovider-providerarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "ProviderArn")]
     pub provider_arn: Value<String>,
-    /// `Scopes`: optional.
+    /// OAuth scopes to request.
+    ///
+    /// `Scopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-registryrecordoauthcredentialprovider.html#cfn-agentregistry-registryrecord-registryrecordoauthcredentialprovider-scopes)): list of (string), optional.
     #[serde(rename = "Scopes", skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Value<Vec<Value<String>>>>,
 }
@@ -1867,12 +2015,14 @@ impl Walk for RegistryRecordRecordType {
 
 /// The `SkillMdSource` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `SkillMdSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-skillmdsource.html).
 ///
 /// Every property is optional: start from [`SkillMdSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SkillMdSource {
-    /// `FromUrl`: optional.
+    /// URL-based source for SkillMd content (sync is skipped; content is provided inline via Data).
+    ///
+    /// `FromUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-skillmdsource.html#cfn-agentregistry-registryrecord-skillmdsource-fromurl)): object [`SkillMdSourceFromUrl`], optional.
     #[serde(rename = "FromUrl", skip_serializing_if = "Option::is_none")]
     pub from_url: Option<SkillMdSourceFromUrl>,
 }
@@ -1902,12 +2052,14 @@ impl Walk for SkillMdSource {
 
 /// The `SkillMdSourceFromUrl` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `SkillMdSourceFromUrl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-skillmdsourcefromurl.html).
 ///
 /// Every property is required: [`SkillMdSourceFromUrl::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SkillMdSourceFromUrl {
-    /// `Url`: required.
+    /// URL source for the SkillMd document.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-skillmdsourcefromurl.html#cfn-agentregistry-registryrecord-skillmdsourcefromurl-url)): string, required. Pattern: `^https://.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -1931,12 +2083,14 @@ impl Walk for SkillMdSourceFromUrl {
 
 /// The `SourceOnlyDescriptorSource` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `SourceOnlyDescriptorSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-sourceonlydescriptorsource.html).
 ///
 /// Every property is optional: start from [`SourceOnlyDescriptorSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceOnlyDescriptorSource {
-    /// `FromUrl`: optional.
+    /// URL-based source configuration for a source-only descriptor.
+    ///
+    /// `FromUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-sourceonlydescriptorsource.html#cfn-agentregistry-registryrecord-sourceonlydescriptorsource-fromurl)): object [`SourceOnlyDescriptorSourceFromUrl`], optional.
     #[serde(rename = "FromUrl", skip_serializing_if = "Option::is_none")]
     pub from_url: Option<SourceOnlyDescriptorSourceFromUrl>,
 }
@@ -1966,12 +2120,14 @@ impl Walk for SourceOnlyDescriptorSource {
 
 /// The `SourceOnlyDescriptorSourceFromUrl` property type of [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::RegistryRecord` `SourceOnlyDescriptorSourceFromUrl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-sourceonlydescriptorsourcefromurl.html).
 ///
 /// Every property is required: [`SourceOnlyDescriptorSourceFromUrl::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceOnlyDescriptorSourceFromUrl {
-    /// `Url`: required.
+    /// URL source for descriptor content.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-sourceonlydescriptorsourcefromurl.html#cfn-agentregistry-registryrecord-sourceonlydescriptorsourcefromurl-url)): string, required. Pattern: `^https://.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -1995,15 +2151,19 @@ impl Walk for SourceOnlyDescriptorSourceFromUrl {
 
 /// The `Tag` property type of [`Registry`] and [`RegistryRecord`].
 ///
-/// AWS reference: [`AWS::AgentRegistry::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registry.html), [`AWS::AgentRegistry::RegistryRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-agentregistry-registryrecord.html).
+/// AWS reference: [`AWS::AgentRegistry::Registry` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-tag.html), [`AWS::AgentRegistry::RegistryRecord` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registryrecord-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-tag.html#cfn-agentregistry-registry-tag-key)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-agentregistry-registry-tag.html#cfn-agentregistry-registry-tag-value)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

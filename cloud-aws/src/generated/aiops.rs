@@ -9,49 +9,67 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AIOps::InvestigationGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html)).
 ///
+/// Definition of AWS::AIOps::InvestigationGroup Resource Type
+///
 /// [`InvestigationGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvestigationGroup {
-    /// `ChatbotNotificationChannels`: optional.
+    /// An array of key-value pairs of notification channels to apply to this resource.
+    ///
+    /// `ChatbotNotificationChannels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-chatbotnotificationchannels)): list of (object [`ChatbotNotificationChannel`]), optional.
     #[serde(
         rename = "ChatbotNotificationChannels",
         skip_serializing_if = "Option::is_none"
     )]
     pub chatbot_notification_channels: Option<Value<Vec<ChatbotNotificationChannel>>>,
-    /// `CrossAccountConfigurations`: optional.
+    /// An array of cross account configurations.
+    ///
+    /// `CrossAccountConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-crossaccountconfigurations)): list of (object [`CrossAccountConfiguration`]), optional. Items: 0 to 25.
     #[serde(
         rename = "CrossAccountConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub cross_account_configurations: Option<Value<Vec<CrossAccountConfiguration>>>,
-    /// `EncryptionConfig`: optional.
+    /// `EncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-encryptionconfig)): object [`EncryptionConfigMap`], optional.
     #[serde(rename = "EncryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<EncryptionConfigMap>,
-    /// `InvestigationGroupPolicy`: optional.
+    /// Investigation Group policy
+    ///
+    /// `InvestigationGroupPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-investigationgrouppolicy)): string, optional.
     #[serde(
         rename = "InvestigationGroupPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub investigation_group_policy: Option<Value<String>>,
-    /// `IsCloudTrailEventHistoryEnabled`: optional.
+    /// Flag to enable cloud trail history
+    ///
+    /// `IsCloudTrailEventHistoryEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-iscloudtraileventhistoryenabled)): boolean, optional.
     #[serde(
         rename = "IsCloudTrailEventHistoryEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_cloud_trail_event_history_enabled: Option<Value<bool>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// User friendly name for resources.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[\-_A-Za-z0-9\[\]\(\)\{\}\.: ]+$`. Length: 1 to 512 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RetentionInDays`: optional, create-only (changing it replaces the resource).
+    /// The number of days to retain the investigation group
+    ///
+    /// `RetentionInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-retentionindays)): integer, optional, create-only (changing it replaces the resource). Range: 7 to 90.
     #[serde(rename = "RetentionInDays", skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<Value<i64>>,
-    /// `RoleArn`: optional.
+    /// The Investigation Role's ARN.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-rolearn)): string, optional. Pattern: `^arn:.*$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `TagKeyBoundaries`: optional.
+    /// `TagKeyBoundaries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-tagkeyboundaries)): list of (string), optional. Each item: Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$`. Each item: Length: 1 to 200 characters.
     #[serde(rename = "TagKeyBoundaries", skip_serializing_if = "Option::is_none")]
     pub tag_key_boundaries: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html#cfn-aiops-investigationgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -197,18 +215,18 @@ impl ResourceRef<InvestigationGroup> {
 
 /// The `ChatbotNotificationChannel` property type of [`InvestigationGroup`].
 ///
-/// AWS reference: [`AWS::AIOps::InvestigationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html).
+/// AWS reference: [`AWS::AIOps::InvestigationGroup` `ChatbotNotificationChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-chatbotnotificationchannel.html).
 ///
 /// Every property is optional: start from [`ChatbotNotificationChannel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChatbotNotificationChannel {
-    /// `ChatConfigurationArns`: optional.
+    /// `ChatConfigurationArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-chatbotnotificationchannel.html#cfn-aiops-investigationgroup-chatbotnotificationchannel-chatconfigurationarns)): list of (string), optional.
     #[serde(
         rename = "ChatConfigurationArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub chat_configuration_arns: Option<Value<Vec<Value<String>>>>,
-    /// `SNSTopicArn`: optional.
+    /// `SNSTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-chatbotnotificationchannel.html#cfn-aiops-investigationgroup-chatbotnotificationchannel-snstopicarn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "SNSTopicArn", skip_serializing_if = "Option::is_none")]
     pub sns_topic_arn: Option<Value<String>>,
 }
@@ -246,12 +264,14 @@ impl Walk for ChatbotNotificationChannel {
 
 /// The `CrossAccountConfiguration` property type of [`InvestigationGroup`].
 ///
-/// AWS reference: [`AWS::AIOps::InvestigationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html).
+/// AWS reference: [`AWS::AIOps::InvestigationGroup` `CrossAccountConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-crossaccountconfiguration.html).
 ///
 /// Every property is optional: start from [`CrossAccountConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CrossAccountConfiguration {
-    /// `SourceRoleArn`: optional.
+    /// The Investigation Role's ARN.
+    ///
+    /// `SourceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-crossaccountconfiguration.html#cfn-aiops-investigationgroup-crossaccountconfiguration-sourcerolearn)): string, optional. Pattern: `^arn:.*$`. Length: 20 to 2048 characters.
     #[serde(rename = "SourceRoleArn", skip_serializing_if = "Option::is_none")]
     pub source_role_arn: Option<Value<String>>,
 }
@@ -281,18 +301,18 @@ impl Walk for CrossAccountConfiguration {
 
 /// The `EncryptionConfigMap` property type of [`InvestigationGroup`].
 ///
-/// AWS reference: [`AWS::AIOps::InvestigationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html).
+/// AWS reference: [`AWS::AIOps::InvestigationGroup` `EncryptionConfigMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-encryptionconfigmap.html).
 ///
 /// Every property is optional: start from [`EncryptionConfigMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfigMap {
-    /// `EncryptionConfigurationType`: optional.
+    /// `EncryptionConfigurationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-encryptionconfigmap.html#cfn-aiops-investigationgroup-encryptionconfigmap-encryptionconfigurationtype)): string, optional. Length: 1 to 128 characters.
     #[serde(
         rename = "EncryptionConfigurationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration_type: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-encryptionconfigmap.html#cfn-aiops-investigationgroup-encryptionconfigmap-kmskeyid)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -330,15 +350,15 @@ impl Walk for EncryptionConfigMap {
 
 /// The `Tag` property type of [`InvestigationGroup`].
 ///
-/// AWS reference: [`AWS::AIOps::InvestigationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aiops-investigationgroup.html).
+/// AWS reference: [`AWS::AIOps::InvestigationGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-tag.html#cfn-aiops-investigationgroup-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aiops-investigationgroup-tag.html#cfn-aiops-investigationgroup-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,88 +9,102 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AmazonMQ::Broker` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html)).
 ///
+/// Resource type definition for AWS::AmazonMQ::Broker
+///
 /// [`Broker::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Broker {
-    /// `AuthenticationStrategy`: optional, create-only (changing it replaces the resource).
+    /// `AuthenticationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-authenticationstrategy)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AuthenticationStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_strategy: Option<Value<String>>,
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `BrokerName`: required, create-only (changing it replaces the resource).
+    /// `BrokerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-brokername)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_-]{1,50}$`.
     #[serde(rename = "BrokerName")]
     pub broker_name: Value<String>,
-    /// `Configuration`: optional.
+    /// The intended configuration (ID and revision) to be set when creating or updating. This property is write-only so that applications of a ConfigurationAssociation do not cause drift.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-configuration)): object [`ConfigurationId`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ConfigurationId>,
-    /// `DataReplicationMode`: optional.
+    /// `DataReplicationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-datareplicationmode)): string, optional.
     #[serde(
         rename = "DataReplicationMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_replication_mode: Option<Value<String>>,
-    /// `DataReplicationPrimaryBrokerArn`: optional.
+    /// The ARN of the primary broker that is used to replicate data from in a data replication pair when creating a replica. This field is only used at creation-time. Changes to it subsequently are ignored by CloudFormation. Information on the current primary is available on the DataReplicationMetadata object returned by the API.
+    ///
+    /// `DataReplicationPrimaryBrokerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-datareplicationprimarybrokerarn)): string, optional. Pattern: `^arn:.*`.
     #[serde(
         rename = "DataReplicationPrimaryBrokerArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_replication_primary_broker_arn: Option<Value<String>>,
-    /// `DeploymentMode`: required, create-only (changing it replaces the resource).
+    /// `DeploymentMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-deploymentmode)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DeploymentMode")]
     pub deployment_mode: Value<String>,
-    /// `EncryptionOptions`: optional, create-only (changing it replaces the resource).
+    /// `EncryptionOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-encryptionoptions)): object [`EncryptionOptions`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionOptions", skip_serializing_if = "Option::is_none")]
     pub encryption_options: Option<EncryptionOptions>,
-    /// `EngineType`: required, create-only (changing it replaces the resource).
+    /// `EngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-enginetype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EngineType")]
     pub engine_type: Value<String>,
-    /// `EngineVersion`: optional.
+    /// The version specified to use. See also EngineVersionCurrent.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `HostInstanceType`: required.
+    /// `HostInstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-hostinstancetype)): string, required.
     #[serde(rename = "HostInstanceType")]
     pub host_instance_type: Value<String>,
-    /// `LdapServerMetadata`: optional.
+    /// `LdapServerMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-ldapservermetadata)): object [`LdapServerMetadata`], optional.
     #[serde(rename = "LdapServerMetadata", skip_serializing_if = "Option::is_none")]
     pub ldap_server_metadata: Option<LdapServerMetadata>,
-    /// `Logs`: optional.
+    /// `Logs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-logs)): object [`LogList`], optional.
     #[serde(rename = "Logs", skip_serializing_if = "Option::is_none")]
     pub logs: Option<LogList>,
-    /// `MaintenanceWindowStartTime`: optional.
+    /// `MaintenanceWindowStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-maintenancewindowstarttime)): object [`MaintenanceWindow`], optional.
     #[serde(
         rename = "MaintenanceWindowStartTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_window_start_time: Option<MaintenanceWindow>,
-    /// `PubliclyAccessible`: required, create-only (changing it replaces the resource).
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-publiclyaccessible)): boolean, required, create-only (changing it replaces the resource).
     #[serde(rename = "PubliclyAccessible")]
     pub publicly_accessible: Value<bool>,
-    /// `ResourceShareArns`: optional.
+    /// The ARNs of the resource shares to be associated with the broker.
+    ///
+    /// `ResourceShareArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-resourcesharearns)): list of (string), optional. Each item: Pattern: `^arn:.*`.
     #[serde(rename = "ResourceShareArns", skip_serializing_if = "Option::is_none")]
     pub resource_share_arns: Option<Value<Vec<Value<String>>>>,
-    /// `SecurityGroups`: optional.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-securitygroups)): list of (string), optional. Items: 1 to 5.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `StorageSize`: optional.
+    /// The broker's storage size in GB.
+    ///
+    /// `StorageSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-storagesize)): integer, optional.
     #[serde(rename = "StorageSize", skip_serializing_if = "Option::is_none")]
     pub storage_size: Option<Value<i64>>,
-    /// `StorageType`: optional, create-only (changing it replaces the resource).
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-storagetype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<String>>,
-    /// `SubnetIds`: optional, create-only (changing it replaces the resource).
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-subnetids)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-tags)): list of (object [`TagsEntry`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagsEntry>>>,
-    /// `Users`: optional.
+    /// Users to configure on the broker. For RabbitMQ, this should be one user, created when the broker is created, and changes thereafter are ignored. For ActiveMQ, changes to anything but Password are detected and will trigger an update, but changes to Password cannot be detected so updates to Password may not take effect unless there is some other change.
+    ///
+    /// `Users` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html#cfn-amazonmq-broker-users)): list of (object [`User`]), optional.
     #[serde(rename = "Users", skip_serializing_if = "Option::is_none")]
     pub users: Option<Value<Vec<User>>>,
 }
@@ -364,31 +378,47 @@ impl ResourceRef<Broker> {
 
 /// The properties of an `AWS::AmazonMQ::Configuration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html)).
 ///
+/// Resource Type definition for AWS::AmazonMQ::Configuration
+///
 /// [`Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Configuration {
-    /// `AuthenticationStrategy`: optional, create-only (changing it replaces the resource).
+    /// The authentication strategy associated with the configuration. The default is SIMPLE.
+    ///
+    /// `AuthenticationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-authenticationstrategy)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AuthenticationStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_strategy: Option<Value<String>>,
-    /// `Data`: optional.
+    /// The base64-encoded XML configuration.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-data)): string, optional.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EngineType`: required, create-only (changing it replaces the resource).
+    /// The type of broker engine. Note: Currently, Amazon MQ only supports ACTIVEMQ for creating and editing broker configurations.
+    ///
+    /// `EngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-enginetype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EngineType")]
     pub engine_type: Value<String>,
-    /// `EngineVersion`: optional, create-only (changing it replaces the resource).
+    /// The version of the broker engine.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-engineversion)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Create tags when creating the configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html#cfn-amazonmq-configuration-tags)): list of (object [`TagsEntry`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagsEntry>>>,
 }
@@ -490,13 +520,17 @@ impl ResourceRef<Configuration> {
 
 /// The properties of an `AWS::AmazonMQ::ConfigurationAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configurationassociation.html)).
 ///
+/// Resource Type definition for AWS::AmazonMQ::ConfigurationAssociation
+///
 /// Every property is required: [`ConfigurationAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationAssociation {
-    /// `Broker`: required, create-only (changing it replaces the resource).
+    /// ID of the Broker that the configuration should be applied to
+    ///
+    /// `Broker` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configurationassociation.html#cfn-amazonmq-configurationassociation-broker)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Broker")]
     pub broker: Value<String>,
-    /// `Configuration`: required.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configurationassociation.html#cfn-amazonmq-configurationassociation-configuration)): object [`ConfigurationId`], required.
     #[serde(rename = "Configuration")]
     pub configuration: ConfigurationId,
 }
@@ -541,15 +575,15 @@ impl ResourceRef<ConfigurationAssociation> {
 
 /// The `ConfigurationId` property type of [`Broker`] and [`ConfigurationAssociation`].
 ///
-/// AWS reference: [`AWS::AmazonMQ::Broker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html), [`AWS::AmazonMQ::ConfigurationAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configurationassociation.html).
+/// AWS reference: [`AWS::AmazonMQ::Broker` `ConfigurationId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-configurationid.html), [`AWS::AmazonMQ::ConfigurationAssociation` `ConfigurationId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-configurationassociation-configurationid.html).
 ///
 /// Every property is required: [`ConfigurationId::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationId {
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-configurationid.html#cfn-amazonmq-broker-configurationid-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Revision`: required.
+    /// `Revision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-configurationid.html#cfn-amazonmq-broker-configurationid-revision)): integer, required.
     #[serde(rename = "Revision")]
     pub revision: Value<i64>,
 }
@@ -578,15 +612,17 @@ impl Walk for ConfigurationId {
 
 /// The `EncryptionOptions` property type of [`Broker`].
 ///
-/// AWS reference: [`AWS::AmazonMQ::Broker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html).
+/// AWS reference: [`AWS::AmazonMQ::Broker` `EncryptionOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-encryptionoptions.html).
 ///
 /// [`EncryptionOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionOptions {
-    /// `KmsKeyId`: optional.
+    /// The customer master key (CMK) to use for the A KMS (KMS). This key is used to encrypt your data at rest. If not provided, Amazon MQ will use a default CMK to encrypt your data. The Key ARN is recommended so that drift can be detected, but a key ID or key alias will also be accepted for API compatibility reasons.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-encryptionoptions.html#cfn-amazonmq-broker-encryptionoptions-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `UseAwsOwnedKey`: required.
+    /// `UseAwsOwnedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-encryptionoptions.html#cfn-amazonmq-broker-encryptionoptions-useawsownedkey)): boolean, required.
     #[serde(rename = "UseAwsOwnedKey")]
     pub use_aws_owned_key: Value<bool>,
 }
@@ -621,45 +657,45 @@ impl Walk for EncryptionOptions {
 
 /// The `LdapServerMetadata` property type of [`Broker`].
 ///
-/// AWS reference: [`AWS::AmazonMQ::Broker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html).
+/// AWS reference: [`AWS::AmazonMQ::Broker` `LdapServerMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html).
 ///
 /// [`LdapServerMetadata::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LdapServerMetadata {
-    /// `Hosts`: required.
+    /// `Hosts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-hosts)): list of (string), required.
     #[serde(rename = "Hosts")]
     pub hosts: Value<Vec<Value<String>>>,
-    /// `RoleBase`: required.
+    /// `RoleBase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-rolebase)): string, required.
     #[serde(rename = "RoleBase")]
     pub role_base: Value<String>,
-    /// `RoleName`: optional.
+    /// `RoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-rolename)): string, optional.
     #[serde(rename = "RoleName", skip_serializing_if = "Option::is_none")]
     pub role_name: Option<Value<String>>,
-    /// `RoleSearchMatching`: required.
+    /// `RoleSearchMatching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-rolesearchmatching)): string, required.
     #[serde(rename = "RoleSearchMatching")]
     pub role_search_matching: Value<String>,
-    /// `RoleSearchSubtree`: optional.
+    /// `RoleSearchSubtree` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-rolesearchsubtree)): boolean, optional.
     #[serde(rename = "RoleSearchSubtree", skip_serializing_if = "Option::is_none")]
     pub role_search_subtree: Option<Value<bool>>,
-    /// `ServiceAccountPassword`: optional.
+    /// `ServiceAccountPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-serviceaccountpassword)): string, optional.
     #[serde(
         rename = "ServiceAccountPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_account_password: Option<Value<String>>,
-    /// `ServiceAccountUsername`: required.
+    /// `ServiceAccountUsername` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-serviceaccountusername)): string, required.
     #[serde(rename = "ServiceAccountUsername")]
     pub service_account_username: Value<String>,
-    /// `UserBase`: required.
+    /// `UserBase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-userbase)): string, required.
     #[serde(rename = "UserBase")]
     pub user_base: Value<String>,
-    /// `UserRoleName`: optional.
+    /// `UserRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-userrolename)): string, optional.
     #[serde(rename = "UserRoleName", skip_serializing_if = "Option::is_none")]
     pub user_role_name: Option<Value<String>>,
-    /// `UserSearchMatching`: required.
+    /// `UserSearchMatching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-usersearchmatching)): string, required.
     #[serde(rename = "UserSearchMatching")]
     pub user_search_matching: Value<String>,
-    /// `UserSearchSubtree`: optional.
+    /// `UserSearchSubtree` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-ldapservermetadata.html#cfn-amazonmq-broker-ldapservermetadata-usersearchsubtree)): boolean, optional.
     #[serde(rename = "UserSearchSubtree", skip_serializing_if = "Option::is_none")]
     pub user_search_subtree: Option<Value<bool>>,
 }
@@ -752,15 +788,15 @@ impl Walk for LdapServerMetadata {
 
 /// The `LogList` property type of [`Broker`].
 ///
-/// AWS reference: [`AWS::AmazonMQ::Broker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html).
+/// AWS reference: [`AWS::AmazonMQ::Broker` `LogList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-loglist.html).
 ///
 /// Every property is optional: start from [`LogList::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogList {
-    /// `Audit`: optional.
+    /// `Audit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-loglist.html#cfn-amazonmq-broker-loglist-audit)): boolean, optional.
     #[serde(rename = "Audit", skip_serializing_if = "Option::is_none")]
     pub audit: Option<Value<bool>>,
-    /// `General`: optional.
+    /// `General` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-loglist.html#cfn-amazonmq-broker-loglist-general)): boolean, optional.
     #[serde(rename = "General", skip_serializing_if = "Option::is_none")]
     pub general: Option<Value<bool>>,
 }
@@ -798,18 +834,24 @@ impl Walk for LogList {
 
 /// The `MaintenanceWindow` property type of [`Broker`].
 ///
-/// AWS reference: [`AWS::AmazonMQ::Broker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html).
+/// AWS reference: [`AWS::AmazonMQ::Broker` `MaintenanceWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-maintenancewindow.html).
 ///
 /// Every property is required: [`MaintenanceWindow::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MaintenanceWindow {
-    /// `DayOfWeek`: required.
+    /// \_Allowed Values\_: \<code\>MONDAY\</code\> \| \<code\>TUESDAY\</code\> \| \<code\>WEDNESDAY\</code\> \| \<code\>THURSDAY\</code\> \| \<code\>FRIDAY\</code\> \| \<code\>SATURDAY\</code\> \| \<code\>SUNDAY\</code\>
+    ///
+    /// `DayOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-maintenancewindow.html#cfn-amazonmq-broker-maintenancewindow-dayofweek)): string, required.
     #[serde(rename = "DayOfWeek")]
     pub day_of_week: Value<String>,
-    /// `TimeOfDay`: required.
+    /// The time, in 24-hour format, and use only numbers separated by a colon, HH:MM or HH:MM:SS. Example: 13:05. When writing YAML this may need to be quoted to prevent a timestamp being read and converted to a number of minutes or seconds.
+    ///
+    /// `TimeOfDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-maintenancewindow.html#cfn-amazonmq-broker-maintenancewindow-timeofday)): string, required. Pattern: `^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$`.
     #[serde(rename = "TimeOfDay")]
     pub time_of_day: Value<String>,
-    /// `TimeZone`: required.
+    /// The time zone, UTC by default, in either the Country/City format, or the UTC offset format.
+    ///
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-maintenancewindow.html#cfn-amazonmq-broker-maintenancewindow-timezone)): string, required.
     #[serde(rename = "TimeZone")]
     pub time_zone: Value<String>,
 }
@@ -845,15 +887,15 @@ impl Walk for MaintenanceWindow {
 
 /// The `TagsEntry` property type of [`Broker`] and [`Configuration`].
 ///
-/// AWS reference: [`AWS::AmazonMQ::Broker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html), [`AWS::AmazonMQ::Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-configuration.html).
+/// AWS reference: [`AWS::AmazonMQ::Broker` `TagsEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-tagsentry.html), [`AWS::AmazonMQ::Configuration` `TagsEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-configuration-tagsentry.html).
 ///
 /// Every property is required: [`TagsEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagsEntry {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-tagsentry.html#cfn-amazonmq-broker-tagsentry-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-tagsentry.html#cfn-amazonmq-broker-tagsentry-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -882,24 +924,24 @@ impl Walk for TagsEntry {
 
 /// The `User` property type of [`Broker`].
 ///
-/// AWS reference: [`AWS::AmazonMQ::Broker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amazonmq-broker.html).
+/// AWS reference: [`AWS::AmazonMQ::Broker` `User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-user.html).
 ///
 /// [`User::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct User {
-    /// `ConsoleAccess`: optional.
+    /// `ConsoleAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-user.html#cfn-amazonmq-broker-user-consoleaccess)): boolean, optional.
     #[serde(rename = "ConsoleAccess", skip_serializing_if = "Option::is_none")]
     pub console_access: Option<Value<bool>>,
-    /// `Groups`: optional.
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-user.html#cfn-amazonmq-broker-user-groups)): list of (string), optional. Items: at most 20. Each item: Pattern: `^[A-Za-z0-9._~-]{2,100}$`.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<Vec<Value<String>>>>,
-    /// `Password`: required.
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-user.html#cfn-amazonmq-broker-user-password)): string, required. Pattern: `^[^,:=]+$`. Length: at least 12 characters.
     #[serde(rename = "Password")]
     pub password: Value<String>,
-    /// `ReplicationUser`: optional.
+    /// `ReplicationUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-user.html#cfn-amazonmq-broker-user-replicationuser)): boolean, optional.
     #[serde(rename = "ReplicationUser", skip_serializing_if = "Option::is_none")]
     pub replication_user: Option<Value<bool>>,
-    /// `Username`: required.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amazonmq-broker-user.html#cfn-amazonmq-broker-user-username)): string, required. Pattern: `^[A-Za-z0-9_.~-]{2,100}$`.
     #[serde(rename = "Username")]
     pub username: Value<String>,
 }

@@ -9,70 +9,72 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Amplify::App` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html)).
 ///
+/// The AWS::Amplify::App resource creates Apps in the Amplify Console. An App is a collection of branches.
+///
 /// [`App::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct App {
-    /// `AccessToken`: optional.
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-accesstoken)): string, optional. Pattern: `^(?s).+$`. Length: 1 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `AutoBranchCreationConfig`: optional.
+    /// `AutoBranchCreationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-autobranchcreationconfig)): object [`AutoBranchCreationConfig`], optional.
     #[serde(
         rename = "AutoBranchCreationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_branch_creation_config: Option<AutoBranchCreationConfig>,
-    /// `BasicAuthConfig`: optional.
+    /// `BasicAuthConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-basicauthconfig)): object [`AppBasicAuthConfig`], optional.
     #[serde(rename = "BasicAuthConfig", skip_serializing_if = "Option::is_none")]
     pub basic_auth_config: Option<AppBasicAuthConfig>,
-    /// `BuildSpec`: optional.
+    /// `BuildSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-buildspec)): string, optional. Pattern: `(?s).+`. Length: 1 to 25000 characters.
     #[serde(rename = "BuildSpec", skip_serializing_if = "Option::is_none")]
     pub build_spec: Option<Value<String>>,
-    /// `CacheConfig`: optional.
+    /// `CacheConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-cacheconfig)): object [`CacheConfig`], optional.
     #[serde(rename = "CacheConfig", skip_serializing_if = "Option::is_none")]
     pub cache_config: Option<CacheConfig>,
-    /// `ComputeRoleArn`: optional.
+    /// `ComputeRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-computerolearn)): string, optional. Pattern: `(?s).*`. Length: 0 to 1000 characters.
     #[serde(rename = "ComputeRoleArn", skip_serializing_if = "Option::is_none")]
     pub compute_role_arn: Option<Value<String>>,
-    /// `CustomHeaders`: optional.
+    /// `CustomHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-customheaders)): string, optional. Pattern: `(?s).*`. Length: 0 to 25000 characters.
     #[serde(rename = "CustomHeaders", skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Value<String>>,
-    /// `CustomRules`: optional.
+    /// `CustomRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-customrules)): list of (object [`CustomRule`]), optional.
     #[serde(rename = "CustomRules", skip_serializing_if = "Option::is_none")]
     pub custom_rules: Option<Value<Vec<CustomRule>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-description)): string, optional. Pattern: `(?s).*`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnableBranchAutoDeletion`: optional.
+    /// `EnableBranchAutoDeletion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-enablebranchautodeletion)): boolean, optional.
     #[serde(
         rename = "EnableBranchAutoDeletion",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_branch_auto_deletion: Option<Value<bool>>,
-    /// `EnvironmentVariables`: optional.
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-environmentvariables)): list of (object [`EnvironmentVariable`]), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<Value<Vec<EnvironmentVariable>>>,
-    /// `IAMServiceRole`: optional.
+    /// `IAMServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-iamservicerole)): string, optional. Pattern: `(?s).*`. Length: 1 to 1000 characters.
     #[serde(rename = "IAMServiceRole", skip_serializing_if = "Option::is_none")]
     pub iam_service_role: Option<Value<String>>,
-    /// `JobConfig`: optional.
+    /// `JobConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-jobconfig)): object [`JobConfig`], optional.
     #[serde(rename = "JobConfig", skip_serializing_if = "Option::is_none")]
     pub job_config: Option<JobConfig>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-name)): string, required. Pattern: `(?s).+`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OauthToken`: optional.
+    /// `OauthToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-oauthtoken)): string, optional. Pattern: `(?s).*`. Length: 0 to 4096 characters.
     #[serde(rename = "OauthToken", skip_serializing_if = "Option::is_none")]
     pub oauth_token: Option<Value<String>>,
-    /// `Platform`: optional.
+    /// `Platform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-platform)): [`Platform`], one of `WEB`, `WEB_DYNAMIC`, `WEB_COMPUTE`, optional.
     #[serde(rename = "Platform", skip_serializing_if = "Option::is_none")]
     pub platform: Option<Value<Platform>>,
-    /// `Repository`: optional.
+    /// `Repository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-repository)): string, optional. Pattern: `(?s).*`. Length: 0 to 1000 characters.
     #[serde(rename = "Repository", skip_serializing_if = "Option::is_none")]
     pub repository: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html#cfn-amplify-app-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -285,70 +287,72 @@ impl ResourceRef<App> {
 
 /// The properties of an `AWS::Amplify::Branch` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html)).
 ///
+/// The AWS::Amplify::Branch resource creates a new branch within an app.
+///
 /// [`Branch::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Branch {
-    /// `AppId`: required, create-only (changing it replaces the resource).
+    /// `AppId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-appid)): string, required, create-only (changing it replaces the resource). Pattern: `d[a-z0-9]+`. Length: 1 to 20 characters.
     #[serde(rename = "AppId")]
     pub app_id: Value<String>,
-    /// `Backend`: optional.
+    /// `Backend` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-backend)): object [`Backend`], optional.
     #[serde(rename = "Backend", skip_serializing_if = "Option::is_none")]
     pub backend: Option<Backend>,
-    /// `BasicAuthConfig`: optional.
+    /// `BasicAuthConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-basicauthconfig)): object [`BranchBasicAuthConfig`], optional.
     #[serde(rename = "BasicAuthConfig", skip_serializing_if = "Option::is_none")]
     pub basic_auth_config: Option<BranchBasicAuthConfig>,
-    /// `BranchName`: required, create-only (changing it replaces the resource).
+    /// `BranchName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-branchname)): string, required, create-only (changing it replaces the resource). Pattern: `(?s).+`. Length: 1 to 255 characters.
     #[serde(rename = "BranchName")]
     pub branch_name: Value<String>,
-    /// `BuildSpec`: optional.
+    /// `BuildSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-buildspec)): string, optional. Pattern: `(?s).+`. Length: 1 to 25000 characters.
     #[serde(rename = "BuildSpec", skip_serializing_if = "Option::is_none")]
     pub build_spec: Option<Value<String>>,
-    /// `ComputeRoleArn`: optional.
+    /// `ComputeRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-computerolearn)): string, optional. Pattern: `(?s).*`. Length: 0 to 1000 characters.
     #[serde(rename = "ComputeRoleArn", skip_serializing_if = "Option::is_none")]
     pub compute_role_arn: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-description)): string, optional. Pattern: `(?s).*`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnableAutoBuild`: optional.
+    /// `EnableAutoBuild` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-enableautobuild)): boolean, optional.
     #[serde(rename = "EnableAutoBuild", skip_serializing_if = "Option::is_none")]
     pub enable_auto_build: Option<Value<bool>>,
-    /// `EnablePerformanceMode`: optional.
+    /// `EnablePerformanceMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-enableperformancemode)): boolean, optional.
     #[serde(
         rename = "EnablePerformanceMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_performance_mode: Option<Value<bool>>,
-    /// `EnablePullRequestPreview`: optional.
+    /// `EnablePullRequestPreview` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-enablepullrequestpreview)): boolean, optional.
     #[serde(
         rename = "EnablePullRequestPreview",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_pull_request_preview: Option<Value<bool>>,
-    /// `EnableSkewProtection`: optional.
+    /// `EnableSkewProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-enableskewprotection)): boolean, optional.
     #[serde(
         rename = "EnableSkewProtection",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_skew_protection: Option<Value<bool>>,
-    /// `EnvironmentVariables`: optional.
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-environmentvariables)): list of (object [`EnvironmentVariable`]), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<Value<Vec<EnvironmentVariable>>>,
-    /// `Framework`: optional.
+    /// `Framework` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-framework)): string, optional. Pattern: `(?s).*`. Length: 0 to 255 characters.
     #[serde(rename = "Framework", skip_serializing_if = "Option::is_none")]
     pub framework: Option<Value<String>>,
-    /// `PullRequestEnvironmentName`: optional.
+    /// `PullRequestEnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-pullrequestenvironmentname)): string, optional. Pattern: `(?s).*`. Length: 0 to 20 characters.
     #[serde(
         rename = "PullRequestEnvironmentName",
         skip_serializing_if = "Option::is_none"
     )]
     pub pull_request_environment_name: Option<Value<String>>,
-    /// `Stage`: optional.
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-stage)): [`Stage`], one of `EXPERIMENTAL`, `BETA`, `PULL_REQUEST`, `PRODUCTION`, `DEVELOPMENT`, optional.
     #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
     pub stage: Option<Value<Stage>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html#cfn-amplify-branch-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -519,40 +523,42 @@ impl ResourceRef<Branch> {
 
 /// The properties of an `AWS::Amplify::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html)).
 ///
+/// The AWS::Amplify::Domain resource allows you to connect a custom domain to your app.
+///
 /// [`Domain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Domain {
-    /// `AppId`: required, create-only (changing it replaces the resource).
+    /// `AppId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html#cfn-amplify-domain-appid)): string, required, create-only (changing it replaces the resource). Pattern: `d[a-z0-9]+`. Length: 1 to 20 characters.
     #[serde(rename = "AppId")]
     pub app_id: Value<String>,
-    /// `AutoSubDomainCreationPatterns`: optional.
+    /// `AutoSubDomainCreationPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html#cfn-amplify-domain-autosubdomaincreationpatterns)): list of (string), optional. Each item: Pattern: `(?s).+`. Each item: Length: 1 to 2048 characters.
     #[serde(
         rename = "AutoSubDomainCreationPatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_sub_domain_creation_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `AutoSubDomainIAMRole`: optional.
+    /// `AutoSubDomainIAMRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html#cfn-amplify-domain-autosubdomainiamrole)): string, optional. Pattern: `^$|^arn:.+:iam::\d{12}:role.+`. Length: 0 to 1000 characters.
     #[serde(
         rename = "AutoSubDomainIAMRole",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_sub_domain_iam_role: Option<Value<String>>,
-    /// `CertificateSettings`: optional.
+    /// `CertificateSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html#cfn-amplify-domain-certificatesettings)): object [`CertificateSettings`], optional.
     #[serde(
         rename = "CertificateSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_settings: Option<CertificateSettings>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html#cfn-amplify-domain-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\.)?$`. Length: 0 to 255 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `EnableAutoSubDomain`: optional.
+    /// `EnableAutoSubDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html#cfn-amplify-domain-enableautosubdomain)): boolean, optional.
     #[serde(
         rename = "EnableAutoSubDomain",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_auto_sub_domain: Option<Value<bool>>,
-    /// `SubDomainSettings`: required.
+    /// `SubDomainSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html#cfn-amplify-domain-subdomainsettings)): list of (object [`SubDomainSetting`]), required. Items: 0 to 255.
     #[serde(rename = "SubDomainSettings")]
     pub sub_domain_settings: Value<Vec<SubDomainSetting>>,
 }
@@ -660,19 +666,29 @@ impl ResourceRef<Domain> {
 
 /// The properties of an `AWS::Amplify::Webhook` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-webhook.html)).
 ///
+/// Resource Type definition for AWS::Amplify::Webhook. Creates a webhook on an Amplify app.
+///
 /// [`Webhook::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Webhook {
-    /// `AppId`: optional, create-only (changing it replaces the resource).
+    /// The unique ID for an Amplify app.
+    ///
+    /// `AppId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-webhook.html#cfn-amplify-webhook-appid)): string, optional, create-only (changing it replaces the resource). Pattern: `^d[a-z0-9]+$`. Length: 1 to 20 characters.
     #[serde(rename = "AppId", skip_serializing_if = "Option::is_none")]
     pub app_id: Option<Value<String>>,
-    /// `BranchName`: required.
+    /// The name for a branch that is part of an Amplify app.
+    ///
+    /// `BranchName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-webhook.html#cfn-amplify-webhook-branchname)): string, required. Pattern: `^(?s).+$`. Length: 1 to 255 characters.
     #[serde(rename = "BranchName")]
     pub branch_name: Value<String>,
-    /// `Description`: optional.
+    /// The description for a webhook.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-webhook.html#cfn-amplify-webhook-description)): string, optional. Pattern: `^(?s)`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for the webhook.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-webhook.html#cfn-amplify-webhook-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -748,18 +764,18 @@ impl ResourceRef<Webhook> {
 
 /// The `BasicAuthConfig` property type of [`App`].
 ///
-/// AWS reference: [`AWS::Amplify::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html).
+/// AWS reference: [`AWS::Amplify::App` `BasicAuthConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-basicauthconfig.html).
 ///
 /// Every property is optional: start from [`AppBasicAuthConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AppBasicAuthConfig {
-    /// `EnableBasicAuth`: optional.
+    /// `EnableBasicAuth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-basicauthconfig.html#cfn-amplify-app-basicauthconfig-enablebasicauth)): boolean, optional.
     #[serde(rename = "EnableBasicAuth", skip_serializing_if = "Option::is_none")]
     pub enable_basic_auth: Option<Value<bool>>,
-    /// `Password`: optional.
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-basicauthconfig.html#cfn-amplify-app-basicauthconfig-password)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Username`: optional.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-basicauthconfig.html#cfn-amplify-app-basicauthconfig-username)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -805,60 +821,60 @@ impl Walk for AppBasicAuthConfig {
 
 /// The `AutoBranchCreationConfig` property type of [`App`].
 ///
-/// AWS reference: [`AWS::Amplify::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html).
+/// AWS reference: [`AWS::Amplify::App` `AutoBranchCreationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html).
 ///
 /// Every property is optional: start from [`AutoBranchCreationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoBranchCreationConfig {
-    /// `AutoBranchCreationPatterns`: optional.
+    /// `AutoBranchCreationPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-autobranchcreationpatterns)): list of (string), optional. Each item: Length: 1 to 2048 characters.
     #[serde(
         rename = "AutoBranchCreationPatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_branch_creation_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `BasicAuthConfig`: optional.
+    /// `BasicAuthConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-basicauthconfig)): object [`AppBasicAuthConfig`], optional.
     #[serde(rename = "BasicAuthConfig", skip_serializing_if = "Option::is_none")]
     pub basic_auth_config: Option<AppBasicAuthConfig>,
-    /// `BuildSpec`: optional.
+    /// `BuildSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-buildspec)): string, optional. Pattern: `^(?s).+$`. Length: 1 to 25000 characters.
     #[serde(rename = "BuildSpec", skip_serializing_if = "Option::is_none")]
     pub build_spec: Option<Value<String>>,
-    /// `EnableAutoBranchCreation`: optional.
+    /// `EnableAutoBranchCreation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-enableautobranchcreation)): boolean, optional.
     #[serde(
         rename = "EnableAutoBranchCreation",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_auto_branch_creation: Option<Value<bool>>,
-    /// `EnableAutoBuild`: optional.
+    /// `EnableAutoBuild` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-enableautobuild)): boolean, optional.
     #[serde(rename = "EnableAutoBuild", skip_serializing_if = "Option::is_none")]
     pub enable_auto_build: Option<Value<bool>>,
-    /// `EnablePerformanceMode`: optional.
+    /// `EnablePerformanceMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-enableperformancemode)): boolean, optional.
     #[serde(
         rename = "EnablePerformanceMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_performance_mode: Option<Value<bool>>,
-    /// `EnablePullRequestPreview`: optional.
+    /// `EnablePullRequestPreview` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-enablepullrequestpreview)): boolean, optional.
     #[serde(
         rename = "EnablePullRequestPreview",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_pull_request_preview: Option<Value<bool>>,
-    /// `EnvironmentVariables`: optional.
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-environmentvariables)): list of (object [`EnvironmentVariable`]), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<Value<Vec<EnvironmentVariable>>>,
-    /// `Framework`: optional.
+    /// `Framework` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-framework)): string, optional. Pattern: `(?s).*`. Length: 0 to 255 characters.
     #[serde(rename = "Framework", skip_serializing_if = "Option::is_none")]
     pub framework: Option<Value<String>>,
-    /// `PullRequestEnvironmentName`: optional.
+    /// `PullRequestEnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-pullrequestenvironmentname)): string, optional. Pattern: `(?s).*`. Length: 0 to 20 characters.
     #[serde(
         rename = "PullRequestEnvironmentName",
         skip_serializing_if = "Option::is_none"
     )]
     pub pull_request_environment_name: Option<Value<String>>,
-    /// `Stage`: optional.
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-autobranchcreationconfig.html#cfn-amplify-app-autobranchcreationconfig-stage)): [`Stage`], one of `EXPERIMENTAL`, `BETA`, `PULL_REQUEST`, `PRODUCTION`, `DEVELOPMENT`, optional.
     #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
     pub stage: Option<Value<Stage>>,
 }
@@ -974,12 +990,12 @@ impl Walk for AutoBranchCreationConfig {
 
 /// The `Backend` property type of [`Branch`].
 ///
-/// AWS reference: [`AWS::Amplify::Branch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html).
+/// AWS reference: [`AWS::Amplify::Branch` `Backend`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-branch-backend.html).
 ///
 /// Every property is optional: start from [`Backend::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Backend {
-    /// `StackArn`: optional.
+    /// `StackArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-branch-backend.html#cfn-amplify-branch-backend-stackarn)): string, optional. Pattern: `^arn:aws:cloudformation:[a-z0-9-]+:\d{12}:stack/.+/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "StackArn", skip_serializing_if = "Option::is_none")]
     pub stack_arn: Option<Value<String>>,
 }
@@ -1009,18 +1025,18 @@ impl Walk for Backend {
 
 /// The `BasicAuthConfig` property type of [`Branch`].
 ///
-/// AWS reference: [`AWS::Amplify::Branch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html).
+/// AWS reference: [`AWS::Amplify::Branch` `BasicAuthConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-branch-basicauthconfig.html).
 ///
 /// [`BranchBasicAuthConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BranchBasicAuthConfig {
-    /// `EnableBasicAuth`: optional.
+    /// `EnableBasicAuth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-branch-basicauthconfig.html#cfn-amplify-branch-basicauthconfig-enablebasicauth)): boolean, optional.
     #[serde(rename = "EnableBasicAuth", skip_serializing_if = "Option::is_none")]
     pub enable_basic_auth: Option<Value<bool>>,
-    /// `Password`: required.
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-branch-basicauthconfig.html#cfn-amplify-branch-basicauthconfig-password)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Password")]
     pub password: Value<String>,
-    /// `Username`: required.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-branch-basicauthconfig.html#cfn-amplify-branch-basicauthconfig-username)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Username")]
     pub username: Value<String>,
 }
@@ -1081,12 +1097,12 @@ impl Walk for BuildComputeType {
 
 /// The `CacheConfig` property type of [`App`].
 ///
-/// AWS reference: [`AWS::Amplify::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html).
+/// AWS reference: [`AWS::Amplify::App` `CacheConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-cacheconfig.html).
 ///
 /// Every property is optional: start from [`CacheConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CacheConfig {
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-cacheconfig.html#cfn-amplify-app-cacheconfig-type)): [`Type`], one of `AMPLIFY_MANAGED`, `AMPLIFY_MANAGED_NO_COOKIES`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -1116,15 +1132,15 @@ impl Walk for CacheConfig {
 
 /// The `CertificateSettings` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Amplify::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html).
+/// AWS reference: [`AWS::Amplify::Domain` `CertificateSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-domain-certificatesettings.html).
 ///
 /// Every property is optional: start from [`CertificateSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CertificateSettings {
-    /// `CertificateType`: optional.
+    /// `CertificateType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-domain-certificatesettings.html#cfn-amplify-domain-certificatesettings-certificatetype)): [`CertificateType`], one of `AMPLIFY_MANAGED`, `CUSTOM`, optional.
     #[serde(rename = "CertificateType", skip_serializing_if = "Option::is_none")]
     pub certificate_type: Option<Value<CertificateType>>,
-    /// `CustomCertificateArn`: optional.
+    /// `CustomCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-domain-certificatesettings.html#cfn-amplify-domain-certificatesettings-customcertificatearn)): string, optional. Pattern: `^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/.+$`. Length: 0 to 1000 characters.
     #[serde(
         rename = "CustomCertificateArn",
         skip_serializing_if = "Option::is_none"
@@ -1185,21 +1201,21 @@ impl Walk for CertificateType {
 
 /// The `CustomRule` property type of [`App`].
 ///
-/// AWS reference: [`AWS::Amplify::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html).
+/// AWS reference: [`AWS::Amplify::App` `CustomRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-customrule.html).
 ///
 /// [`CustomRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomRule {
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-customrule.html#cfn-amplify-app-customrule-condition)): string, optional. Pattern: `(?s).*`. Length: 0 to 2048 characters.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<Value<String>>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-customrule.html#cfn-amplify-app-customrule-source)): string, required. Pattern: `(?s).+`. Length: 1 to 2048 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-customrule.html#cfn-amplify-app-customrule-status)): string, optional. Pattern: `.{3,7}`. Length: 3 to 7 characters.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<String>>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-customrule.html#cfn-amplify-app-customrule-target)): string, required. Pattern: `(?s).+`. Length: 1 to 2048 characters.
     #[serde(rename = "Target")]
     pub target: Value<String>,
 }
@@ -1246,15 +1262,15 @@ impl Walk for CustomRule {
 
 /// The `EnvironmentVariable` property type of [`App`] and [`Branch`].
 ///
-/// AWS reference: [`AWS::Amplify::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html), [`AWS::Amplify::Branch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html).
+/// AWS reference: [`AWS::Amplify::App` `EnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-environmentvariable.html), [`AWS::Amplify::Branch` `EnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-branch-environmentvariable.html).
 ///
 /// Every property is required: [`EnvironmentVariable::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentVariable {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-environmentvariable.html#cfn-amplify-app-environmentvariable-name)): string, required. Pattern: `(?s).*`. Length: at most 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-environmentvariable.html#cfn-amplify-app-environmentvariable-value)): string, required. Pattern: `(?s).*`. Length: at most 5500 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1283,12 +1299,12 @@ impl Walk for EnvironmentVariable {
 
 /// The `JobConfig` property type of [`App`].
 ///
-/// AWS reference: [`AWS::Amplify::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html).
+/// AWS reference: [`AWS::Amplify::App` `JobConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-jobconfig.html).
 ///
 /// Every property is required: [`JobConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobConfig {
-    /// `BuildComputeType`: required.
+    /// `BuildComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-jobconfig.html#cfn-amplify-app-jobconfig-buildcomputetype)): [`BuildComputeType`], one of `STANDARD_8GB`, `LARGE_16GB`, `XLARGE_72GB`, required.
     #[serde(rename = "BuildComputeType")]
     pub build_compute_type: Value<BuildComputeType>,
 }
@@ -1366,15 +1382,15 @@ impl Walk for Stage {
 
 /// The `SubDomainSetting` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Amplify::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-domain.html).
+/// AWS reference: [`AWS::Amplify::Domain` `SubDomainSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-domain-subdomainsetting.html).
 ///
 /// Every property is required: [`SubDomainSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubDomainSetting {
-    /// `BranchName`: required.
+    /// `BranchName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-domain-subdomainsetting.html#cfn-amplify-domain-subdomainsetting-branchname)): string, required. Pattern: `(?s).+`. Length: 1 to 255 characters.
     #[serde(rename = "BranchName")]
     pub branch_name: Value<String>,
-    /// `Prefix`: required.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-domain-subdomainsetting.html#cfn-amplify-domain-subdomainsetting-prefix)): string, required. Pattern: `(?s).*`. Length: 0 to 255 characters.
     #[serde(rename = "Prefix")]
     pub prefix: Value<String>,
 }
@@ -1403,15 +1419,15 @@ impl Walk for SubDomainSetting {
 
 /// The `Tag` property type of [`App`], [`Branch`] and [`Webhook`].
 ///
-/// AWS reference: [`AWS::Amplify::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-app.html), [`AWS::Amplify::Branch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-branch.html), [`AWS::Amplify::Webhook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplify-webhook.html).
+/// AWS reference: [`AWS::Amplify::App` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-tag.html), [`AWS::Amplify::Branch` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-branch-tag.html), [`AWS::Amplify::Webhook` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-webhook-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-tag.html#cfn-amplify-app-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplify-app-tag.html#cfn-amplify-app-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,52 +11,54 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AmplifyUIBuilder::Component` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html)).
 ///
+/// Definition of AWS::AmplifyUIBuilder::Component Resource Type
+///
 /// Every property is optional: start from [`Component::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Component {
-    /// `AppId`: optional, create-only (changing it replaces the resource).
+    /// `AppId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-appid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AppId", skip_serializing_if = "Option::is_none")]
     pub app_id: Option<Value<String>>,
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-bindingproperties)): map from string to (object [`ComponentBindingPropertiesValue`]), optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<BTreeMap<String, ComponentBindingPropertiesValue>>,
-    /// `Children`: optional.
+    /// `Children` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-children)): list of (object [`ComponentChild`]), optional.
     #[serde(rename = "Children", skip_serializing_if = "Option::is_none")]
     pub children: Option<Value<Vec<ComponentChild>>>,
-    /// `CollectionProperties`: optional.
+    /// `CollectionProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-collectionproperties)): map from string to (object [`ComponentDataConfiguration`]), optional.
     #[serde(
         rename = "CollectionProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_properties: Option<BTreeMap<String, ComponentDataConfiguration>>,
-    /// `ComponentType`: optional.
+    /// `ComponentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-componenttype)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "ComponentType", skip_serializing_if = "Option::is_none")]
     pub component_type: Option<Value<String>>,
-    /// `EnvironmentName`: optional, create-only (changing it replaces the resource).
+    /// `EnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-environmentname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EnvironmentName", skip_serializing_if = "Option::is_none")]
     pub environment_name: Option<Value<String>>,
-    /// `Events`: optional.
+    /// `Events` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-events)): map from string to (object [`ComponentComponentEvent2`]), optional.
     #[serde(rename = "Events", skip_serializing_if = "Option::is_none")]
     pub events: Option<BTreeMap<String, ComponentComponentEvent2>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Overrides`: optional.
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-overrides)): map from string to (map from string to (string)), optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<BTreeMap<String, BTreeMap<String, Value<String>>>>,
-    /// `Properties`: optional.
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-properties)): map from string to (object [`ComponentComponentProperty18`]), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, ComponentComponentProperty18>>,
-    /// `SchemaVersion`: optional.
+    /// `SchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-schemaversion)): string, optional.
     #[serde(rename = "SchemaVersion", skip_serializing_if = "Option::is_none")]
     pub schema_version: Option<Value<String>>,
-    /// `SourceId`: optional.
+    /// `SourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-sourceid)): string, optional.
     #[serde(rename = "SourceId", skip_serializing_if = "Option::is_none")]
     pub source_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Variants`: optional.
+    /// `Variants` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html#cfn-amplifyuibuilder-component-variants)): list of (object [`ComponentVariant`]), optional.
     #[serde(rename = "Variants", skip_serializing_if = "Option::is_none")]
     pub variants: Option<Value<Vec<ComponentVariant>>>,
 }
@@ -225,43 +227,45 @@ impl ResourceRef<Component> {
 
 /// The properties of an `AWS::AmplifyUIBuilder::Form` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html)).
 ///
+/// Definition of AWS::AmplifyUIBuilder::Form Resource Type
+///
 /// Every property is optional: start from [`Form::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Form {
-    /// `AppId`: optional, create-only (changing it replaces the resource).
+    /// `AppId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-appid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AppId", skip_serializing_if = "Option::is_none")]
     pub app_id: Option<Value<String>>,
-    /// `Cta`: optional.
+    /// `Cta` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-cta)): object [`FormCta`], optional.
     #[serde(rename = "Cta", skip_serializing_if = "Option::is_none")]
     pub cta: Option<FormCta>,
-    /// `DataType`: optional.
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-datatype)): object [`FormDataTypeConfig`], optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<FormDataTypeConfig>,
-    /// `EnvironmentName`: optional, create-only (changing it replaces the resource).
+    /// `EnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-environmentname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EnvironmentName", skip_serializing_if = "Option::is_none")]
     pub environment_name: Option<Value<String>>,
-    /// `Fields`: optional.
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-fields)): map from string to (object [`FieldConfig`]), optional.
     #[serde(rename = "Fields", skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, FieldConfig>>,
-    /// `FormActionType`: optional.
+    /// `FormActionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-formactiontype)): [`FormActionType`], one of `create`, `update`, optional.
     #[serde(rename = "FormActionType", skip_serializing_if = "Option::is_none")]
     pub form_action_type: Option<Value<FormActionType>>,
-    /// `LabelDecorator`: optional.
+    /// `LabelDecorator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-labeldecorator)): [`LabelDecorator`], one of `required`, `optional`, `none`, optional.
     #[serde(rename = "LabelDecorator", skip_serializing_if = "Option::is_none")]
     pub label_decorator: Option<Value<LabelDecorator>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SchemaVersion`: optional.
+    /// `SchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-schemaversion)): string, optional.
     #[serde(rename = "SchemaVersion", skip_serializing_if = "Option::is_none")]
     pub schema_version: Option<Value<String>>,
-    /// `SectionalElements`: optional.
+    /// `SectionalElements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-sectionalelements)): map from string to (object [`SectionalElement`]), optional.
     #[serde(rename = "SectionalElements", skip_serializing_if = "Option::is_none")]
     pub sectional_elements: Option<BTreeMap<String, SectionalElement>>,
-    /// `Style`: optional.
+    /// `Style` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-style)): object [`FormStyle`], optional.
     #[serde(rename = "Style", skip_serializing_if = "Option::is_none")]
     pub style: Option<FormStyle>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html#cfn-amplifyuibuilder-form-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -395,25 +399,27 @@ impl ResourceRef<Form> {
 
 /// The properties of an `AWS::AmplifyUIBuilder::Theme` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html)).
 ///
+/// Definition of AWS::AmplifyUIBuilder::Theme Resource Type
+///
 /// Every property is optional: start from [`Theme::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Theme {
-    /// `AppId`: optional, create-only (changing it replaces the resource).
+    /// `AppId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html#cfn-amplifyuibuilder-theme-appid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AppId", skip_serializing_if = "Option::is_none")]
     pub app_id: Option<Value<String>>,
-    /// `EnvironmentName`: optional, create-only (changing it replaces the resource).
+    /// `EnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html#cfn-amplifyuibuilder-theme-environmentname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EnvironmentName", skip_serializing_if = "Option::is_none")]
     pub environment_name: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html#cfn-amplifyuibuilder-theme-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Overrides`: optional.
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html#cfn-amplifyuibuilder-theme-overrides)): list of (object [`ThemeThemeValues`]), optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Value<Vec<ThemeThemeValues>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html#cfn-amplifyuibuilder-theme-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html#cfn-amplifyuibuilder-theme-values)): list of (object [`ThemeThemeValues2`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<ThemeThemeValues2>>>,
 }
@@ -506,36 +512,36 @@ impl ResourceRef<Theme> {
 
 /// The `ActionParameters` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ActionParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html).
 ///
 /// Every property is optional: start from [`ComponentActionParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentActionParameters {
-    /// `Anchor`: optional.
+    /// `Anchor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-anchor)): object [`ComponentComponentProperty`], optional.
     #[serde(rename = "Anchor", skip_serializing_if = "Option::is_none")]
     pub anchor: Option<ComponentComponentProperty>,
-    /// `Fields`: optional.
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-fields)): map from string to (object [`ComponentComponentProperty2`]), optional.
     #[serde(rename = "Fields", skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, ComponentComponentProperty2>>,
-    /// `Global`: optional.
+    /// `Global` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-global)): object [`ComponentComponentProperty3`], optional.
     #[serde(rename = "Global", skip_serializing_if = "Option::is_none")]
     pub global: Option<ComponentComponentProperty3>,
-    /// `Id`: optional.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-id)): object [`ComponentComponentProperty4`], optional.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<ComponentComponentProperty4>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-state)): object [`ComponentMutationActionSetStateParameter`], optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<ComponentMutationActionSetStateParameter>,
-    /// `Target`: optional.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-target)): object [`ComponentComponentProperty6`], optional.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<ComponentComponentProperty6>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-type)): object [`ComponentComponentProperty7`], optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ComponentComponentProperty7>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-url)): object [`ComponentComponentProperty8`], optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<ComponentComponentProperty8>,
 }
@@ -632,36 +638,36 @@ impl Walk for ComponentActionParameters {
 
 /// The `ActionParameters` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ActionParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html).
 ///
 /// Every property is optional: start from [`ComponentActionParameters2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentActionParameters2 {
-    /// `Anchor`: optional.
+    /// `Anchor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-anchor)): object [`ComponentComponentProperty10`], optional.
     #[serde(rename = "Anchor", skip_serializing_if = "Option::is_none")]
     pub anchor: Option<ComponentComponentProperty10>,
-    /// `Fields`: optional.
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-fields)): map from string to (object [`ComponentComponentProperty11`]), optional.
     #[serde(rename = "Fields", skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, ComponentComponentProperty11>>,
-    /// `Global`: optional.
+    /// `Global` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-global)): object [`ComponentComponentProperty12`], optional.
     #[serde(rename = "Global", skip_serializing_if = "Option::is_none")]
     pub global: Option<ComponentComponentProperty12>,
-    /// `Id`: optional.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-id)): object [`ComponentComponentProperty13`], optional.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<ComponentComponentProperty13>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-state)): object [`ComponentMutationActionSetStateParameter2`], optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<ComponentMutationActionSetStateParameter2>,
-    /// `Target`: optional.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-target)): object [`ComponentComponentProperty15`], optional.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<ComponentComponentProperty15>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-type)): object [`ComponentComponentProperty16`], optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ComponentComponentProperty16>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-actionparameters.html#cfn-amplifyuibuilder-component-actionparameters-url)): object [`ComponentComponentProperty17`], optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<ComponentComponentProperty17>,
 }
@@ -758,18 +764,18 @@ impl Walk for ComponentActionParameters2 {
 
 /// The `ComponentBindingPropertiesValue` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentBindingPropertiesValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalue.html).
 ///
 /// Every property is optional: start from [`ComponentBindingPropertiesValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentBindingPropertiesValue {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalue.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalue-bindingproperties)): object [`ComponentBindingPropertiesValueProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentBindingPropertiesValueProperties>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalue.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalue-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalue.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalue-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -818,33 +824,33 @@ impl Walk for ComponentBindingPropertiesValue {
 
 /// The `ComponentBindingPropertiesValueProperties` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentBindingPropertiesValueProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html).
 ///
 /// Every property is optional: start from [`ComponentBindingPropertiesValueProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentBindingPropertiesValueProperties {
-    /// `Bucket`: optional.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalueproperties-bucket)): string, optional.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalueproperties-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalueproperties-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalueproperties-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalueproperties-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Predicates`: optional.
+    /// `Predicates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalueproperties-predicates)): list of (object [`ComponentPredicate`]), optional.
     #[serde(rename = "Predicates", skip_serializing_if = "Option::is_none")]
     pub predicates: Option<Value<Vec<ComponentPredicate>>>,
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalueproperties-slotname)): string, optional.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-component-componentbindingpropertiesvalueproperties-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
 }
@@ -930,27 +936,27 @@ impl Walk for ComponentBindingPropertiesValueProperties {
 
 /// The `ComponentChild` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentChild`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentchild.html).
 ///
 /// [`ComponentChild::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentChild {
-    /// `Children`: optional.
+    /// `Children` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentchild.html#cfn-amplifyuibuilder-component-componentchild-children)): list of (object [`ComponentChild`]), optional.
     #[serde(rename = "Children", skip_serializing_if = "Option::is_none")]
     pub children: Option<Value<Vec<ComponentChild>>>,
-    /// `ComponentType`: required.
+    /// `ComponentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentchild.html#cfn-amplifyuibuilder-component-componentchild-componenttype)): string, required.
     #[serde(rename = "ComponentType")]
     pub component_type: Value<String>,
-    /// `Events`: optional.
+    /// `Events` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentchild.html#cfn-amplifyuibuilder-component-componentchild-events)): map from string to (object [`ComponentComponentEvent`]), optional.
     #[serde(rename = "Events", skip_serializing_if = "Option::is_none")]
     pub events: Option<BTreeMap<String, ComponentComponentEvent>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentchild.html#cfn-amplifyuibuilder-component-componentchild-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Properties`: required.
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentchild.html#cfn-amplifyuibuilder-component-componentchild-properties)): map from string to (object [`ComponentComponentProperty9`]), required.
     #[serde(rename = "Properties")]
     pub properties: BTreeMap<String, ComponentComponentProperty9>,
-    /// `SourceId`: optional.
+    /// `SourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentchild.html#cfn-amplifyuibuilder-component-componentchild-sourceid)): string, optional.
     #[serde(rename = "SourceId", skip_serializing_if = "Option::is_none")]
     pub source_id: Option<Value<String>>,
 }
@@ -1013,30 +1019,30 @@ impl Walk for ComponentChild {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty>>,
 }
@@ -1114,30 +1120,30 @@ impl Walk for ComponentComponentConditionProperty {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty10::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty10 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty10`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty10>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty10`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty10>>,
 }
@@ -1215,30 +1221,30 @@ impl Walk for ComponentComponentConditionProperty10 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty11::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty11 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty11`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty11>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty11`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty11>>,
 }
@@ -1316,30 +1322,30 @@ impl Walk for ComponentComponentConditionProperty11 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty12::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty12 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty12`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty12>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty12`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty12>>,
 }
@@ -1417,30 +1423,30 @@ impl Walk for ComponentComponentConditionProperty12 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty13::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty13 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty13`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty13>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty13`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty13>>,
 }
@@ -1518,30 +1524,30 @@ impl Walk for ComponentComponentConditionProperty13 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty14::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty14 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty14`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty14>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty14`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty14>>,
 }
@@ -1619,30 +1625,30 @@ impl Walk for ComponentComponentConditionProperty14 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty15::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty15 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty15`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty15>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty15`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty15>>,
 }
@@ -1720,30 +1726,30 @@ impl Walk for ComponentComponentConditionProperty15 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty16::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty16 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty16`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty16>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty16`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty16>>,
 }
@@ -1821,30 +1827,30 @@ impl Walk for ComponentComponentConditionProperty16 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty17::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty17 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty17`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty17>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty17`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty17>>,
 }
@@ -1922,30 +1928,30 @@ impl Walk for ComponentComponentConditionProperty17 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty18::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty18 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty18`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty18>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty18`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty18>>,
 }
@@ -2023,30 +2029,30 @@ impl Walk for ComponentComponentConditionProperty18 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty2 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty2`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty2>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty2`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty2>>,
 }
@@ -2124,30 +2130,30 @@ impl Walk for ComponentComponentConditionProperty2 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty3 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty3`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty3>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty3`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty3>>,
 }
@@ -2225,30 +2231,30 @@ impl Walk for ComponentComponentConditionProperty3 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty4 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty4`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty4>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty4`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty4>>,
 }
@@ -2326,30 +2332,30 @@ impl Walk for ComponentComponentConditionProperty4 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty5 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty5`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty5>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty5`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty5>>,
 }
@@ -2427,30 +2433,30 @@ impl Walk for ComponentComponentConditionProperty5 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty6 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty6`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty6>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty6`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty6>>,
 }
@@ -2528,30 +2534,30 @@ impl Walk for ComponentComponentConditionProperty6 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty7::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty7 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty7`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty7>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty7`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty7>>,
 }
@@ -2629,30 +2635,30 @@ impl Walk for ComponentComponentConditionProperty7 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty8::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty8 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty8`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty8>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty8`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty8>>,
 }
@@ -2730,30 +2736,30 @@ impl Walk for ComponentComponentConditionProperty8 {
 
 /// The `ComponentConditionProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentConditionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentConditionProperty9::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentConditionProperty9 {
-    /// `Else`: optional.
+    /// `Else` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-else)): object [`ComponentComponentProperty9`], optional.
     #[serde(rename = "Else", skip_serializing_if = "Option::is_none")]
     pub else_: Option<Box<ComponentComponentProperty9>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operandtype)): string, optional.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Then`: optional.
+    /// `Then` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentconditionproperty.html#cfn-amplifyuibuilder-component-componentconditionproperty-then)): object [`ComponentComponentProperty9`], optional.
     #[serde(rename = "Then", skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<ComponentComponentProperty9>>,
 }
@@ -2831,18 +2837,18 @@ impl Walk for ComponentComponentConditionProperty9 {
 
 /// The `ComponentEvent` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentEvent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentevent.html).
 ///
 /// Every property is optional: start from [`ComponentComponentEvent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentEvent {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentevent.html#cfn-amplifyuibuilder-component-componentevent-action)): string, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<String>>,
-    /// `BindingEvent`: optional.
+    /// `BindingEvent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentevent.html#cfn-amplifyuibuilder-component-componentevent-bindingevent)): string, optional.
     #[serde(rename = "BindingEvent", skip_serializing_if = "Option::is_none")]
     pub binding_event: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentevent.html#cfn-amplifyuibuilder-component-componentevent-parameters)): object [`ComponentActionParameters`], optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<ComponentActionParameters>,
 }
@@ -2888,18 +2894,18 @@ impl Walk for ComponentComponentEvent {
 
 /// The `ComponentEvent` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentEvent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentevent.html).
 ///
 /// Every property is optional: start from [`ComponentComponentEvent2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentEvent2 {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentevent.html#cfn-amplifyuibuilder-component-componentevent-action)): string, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<String>>,
-    /// `BindingEvent`: optional.
+    /// `BindingEvent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentevent.html#cfn-amplifyuibuilder-component-componentevent-bindingevent)): string, optional.
     #[serde(rename = "BindingEvent", skip_serializing_if = "Option::is_none")]
     pub binding_event: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentevent.html#cfn-amplifyuibuilder-component-componentevent-parameters)): object [`ComponentActionParameters2`], optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<ComponentActionParameters2>,
 }
@@ -2945,57 +2951,57 @@ impl Walk for ComponentComponentEvent2 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3143,57 +3149,57 @@ impl Walk for ComponentComponentProperty {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty10::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty10 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty10`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty10>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty10`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty10>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3341,57 +3347,57 @@ impl Walk for ComponentComponentProperty10 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty11::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty11 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty11`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty11>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty11`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty11>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3539,57 +3545,57 @@ impl Walk for ComponentComponentProperty11 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty12::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty12 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty12`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty12>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty12`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty12>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3737,57 +3743,57 @@ impl Walk for ComponentComponentProperty12 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty13::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty13 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty13`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty13>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty13`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty13>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3935,57 +3941,57 @@ impl Walk for ComponentComponentProperty13 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty14::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty14 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty14`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty14>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty14`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty14>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -4133,57 +4139,57 @@ impl Walk for ComponentComponentProperty14 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty15::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty15 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty15`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty15>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty15`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty15>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -4331,57 +4337,57 @@ impl Walk for ComponentComponentProperty15 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty16::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty16 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty16`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty16>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty16`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty16>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -4529,57 +4535,57 @@ impl Walk for ComponentComponentProperty16 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty17::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty17 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty17`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty17>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty17`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty17>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -4727,57 +4733,57 @@ impl Walk for ComponentComponentProperty17 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty18::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty18 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty18`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty18>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty18`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty18>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -4925,57 +4931,57 @@ impl Walk for ComponentComponentProperty18 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty2 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty2`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty2>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty2`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty2>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5123,57 +5129,57 @@ impl Walk for ComponentComponentProperty2 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty3 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty3`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty3>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty3`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty3>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5321,57 +5327,57 @@ impl Walk for ComponentComponentProperty3 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty4 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty4`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty4>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty4`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty4>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5519,57 +5525,57 @@ impl Walk for ComponentComponentProperty4 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty5 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty5`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty5>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty5`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty5>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5717,57 +5723,57 @@ impl Walk for ComponentComponentProperty5 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty6 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty6`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty6>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty6`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty6>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5915,57 +5921,57 @@ impl Walk for ComponentComponentProperty6 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty7::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty7 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty7`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty7>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty7`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty7>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -6113,57 +6119,57 @@ impl Walk for ComponentComponentProperty7 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty8::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty8 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty8`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty8>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty8`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty8>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -6311,57 +6317,57 @@ impl Walk for ComponentComponentProperty8 {
 
 /// The `ComponentProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html).
 ///
 /// Every property is optional: start from [`ComponentComponentProperty9::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentComponentProperty9 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `Bindings`: optional.
+    /// `Bindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-bindings)): map from string to (object [`FormBindingElement`]), optional.
     #[serde(rename = "Bindings", skip_serializing_if = "Option::is_none")]
     pub bindings: Option<BTreeMap<String, FormBindingElement>>,
-    /// `CollectionBindingProperties`: optional.
+    /// `CollectionBindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-collectionbindingproperties)): object [`ComponentPropertyBindingProperties`], optional.
     #[serde(
         rename = "CollectionBindingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_binding_properties: Option<ComponentPropertyBindingProperties>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-componentname)): string, optional.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-concat)): list of (object [`ComponentComponentProperty9`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<ComponentComponentProperty9>>>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-condition)): object [`ComponentComponentConditionProperty9`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<ComponentComponentConditionProperty9>,
-    /// `Configured`: optional.
+    /// `Configured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-configured)): boolean, optional.
     #[serde(rename = "Configured", skip_serializing_if = "Option::is_none")]
     pub configured: Option<Value<bool>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Event`: optional.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-event)): string, optional.
     #[serde(rename = "Event", skip_serializing_if = "Option::is_none")]
     pub event: Option<Value<String>>,
-    /// `ImportedValue`: optional.
+    /// `ImportedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-importedvalue)): string, optional.
     #[serde(rename = "ImportedValue", skip_serializing_if = "Option::is_none")]
     pub imported_value: Option<Value<String>>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `Property`: optional.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-property)): string, optional.
     #[serde(rename = "Property", skip_serializing_if = "Option::is_none")]
     pub property: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentproperty.html#cfn-amplifyuibuilder-component-componentproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -6509,21 +6515,21 @@ impl Walk for ComponentComponentProperty9 {
 
 /// The `ComponentDataConfiguration` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentDataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentdataconfiguration.html).
 ///
 /// [`ComponentDataConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentDataConfiguration {
-    /// `Identifiers`: optional.
+    /// `Identifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentdataconfiguration.html#cfn-amplifyuibuilder-component-componentdataconfiguration-identifiers)): list of (string), optional.
     #[serde(rename = "Identifiers", skip_serializing_if = "Option::is_none")]
     pub identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `Model`: required.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentdataconfiguration.html#cfn-amplifyuibuilder-component-componentdataconfiguration-model)): string, required.
     #[serde(rename = "Model")]
     pub model: Value<String>,
-    /// `Predicate`: optional.
+    /// `Predicate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentdataconfiguration.html#cfn-amplifyuibuilder-component-componentdataconfiguration-predicate)): object [`ComponentPredicate2`], optional.
     #[serde(rename = "Predicate", skip_serializing_if = "Option::is_none")]
     pub predicate: Option<ComponentPredicate2>,
-    /// `Sort`: optional.
+    /// `Sort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentdataconfiguration.html#cfn-amplifyuibuilder-component-componentdataconfiguration-sort)): list of (object [`SortProperty`]), optional.
     #[serde(rename = "Sort", skip_serializing_if = "Option::is_none")]
     pub sort: Option<Value<Vec<SortProperty>>>,
 }
@@ -6576,18 +6582,18 @@ impl Walk for ComponentDataConfiguration {
 
 /// The `MutationActionSetStateParameter` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `MutationActionSetStateParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-mutationactionsetstateparameter.html).
 ///
 /// Every property is required: [`ComponentMutationActionSetStateParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentMutationActionSetStateParameter {
-    /// `ComponentName`: required.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-mutationactionsetstateparameter.html#cfn-amplifyuibuilder-component-mutationactionsetstateparameter-componentname)): string, required.
     #[serde(rename = "ComponentName")]
     pub component_name: Value<String>,
-    /// `Property`: required.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-mutationactionsetstateparameter.html#cfn-amplifyuibuilder-component-mutationactionsetstateparameter-property)): string, required.
     #[serde(rename = "Property")]
     pub property: Value<String>,
-    /// `Set`: required.
+    /// `Set` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-mutationactionsetstateparameter.html#cfn-amplifyuibuilder-component-mutationactionsetstateparameter-set)): object [`ComponentComponentProperty5`], required.
     #[serde(rename = "Set")]
     pub set: ComponentComponentProperty5,
 }
@@ -6623,18 +6629,18 @@ impl Walk for ComponentMutationActionSetStateParameter {
 
 /// The `MutationActionSetStateParameter` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `MutationActionSetStateParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-mutationactionsetstateparameter.html).
 ///
 /// Every property is required: [`ComponentMutationActionSetStateParameter2::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentMutationActionSetStateParameter2 {
-    /// `ComponentName`: required.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-mutationactionsetstateparameter.html#cfn-amplifyuibuilder-component-mutationactionsetstateparameter-componentname)): string, required.
     #[serde(rename = "ComponentName")]
     pub component_name: Value<String>,
-    /// `Property`: required.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-mutationactionsetstateparameter.html#cfn-amplifyuibuilder-component-mutationactionsetstateparameter-property)): string, required.
     #[serde(rename = "Property")]
     pub property: Value<String>,
-    /// `Set`: required.
+    /// `Set` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-mutationactionsetstateparameter.html#cfn-amplifyuibuilder-component-mutationactionsetstateparameter-set)): object [`ComponentComponentProperty14`], required.
     #[serde(rename = "Set")]
     pub set: ComponentComponentProperty14,
 }
@@ -6670,27 +6676,27 @@ impl Walk for ComponentMutationActionSetStateParameter2 {
 
 /// The `Predicate` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `Predicate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html).
 ///
 /// Every property is optional: start from [`ComponentPredicate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentPredicate {
-    /// `And`: optional.
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-and)): list of (object [`ComponentPredicate`]), optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<Value<Vec<ComponentPredicate>>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-operandtype)): string, optional. Pattern: `^boolean|string|number$`.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Or`: optional.
+    /// `Or` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-or)): list of (object [`ComponentPredicate`]), optional.
     #[serde(rename = "Or", skip_serializing_if = "Option::is_none")]
     pub or: Option<Value<Vec<ComponentPredicate>>>,
 }
@@ -6760,27 +6766,27 @@ impl Walk for ComponentPredicate {
 
 /// The `Predicate` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `Predicate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html).
 ///
 /// Every property is optional: start from [`ComponentPredicate2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentPredicate2 {
-    /// `And`: optional.
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-and)): list of (object [`ComponentPredicate2`]), optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<Value<Vec<ComponentPredicate2>>>,
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Operand`: optional.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-operand)): string, optional.
     #[serde(rename = "Operand", skip_serializing_if = "Option::is_none")]
     pub operand: Option<Value<String>>,
-    /// `OperandType`: optional.
+    /// `OperandType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-operandtype)): string, optional. Pattern: `^boolean|string|number$`.
     #[serde(rename = "OperandType", skip_serializing_if = "Option::is_none")]
     pub operand_type: Option<Value<String>>,
-    /// `Operator`: optional.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-operator)): string, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<String>>,
-    /// `Or`: optional.
+    /// `Or` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-predicate.html#cfn-amplifyuibuilder-component-predicate-or)): list of (object [`ComponentPredicate2`]), optional.
     #[serde(rename = "Or", skip_serializing_if = "Option::is_none")]
     pub or: Option<Value<Vec<ComponentPredicate2>>>,
 }
@@ -6850,15 +6856,15 @@ impl Walk for ComponentPredicate2 {
 
 /// The `ComponentPropertyBindingProperties` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentPropertyBindingProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentpropertybindingproperties.html).
 ///
 /// [`ComponentPropertyBindingProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentPropertyBindingProperties {
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentpropertybindingproperties.html#cfn-amplifyuibuilder-component-componentpropertybindingproperties-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Property`: required.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentpropertybindingproperties.html#cfn-amplifyuibuilder-component-componentpropertybindingproperties-property)): string, required.
     #[serde(rename = "Property")]
     pub property: Value<String>,
 }
@@ -6893,15 +6899,15 @@ impl Walk for ComponentPropertyBindingProperties {
 
 /// The `ComponentVariant` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `ComponentVariant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentvariant.html).
 ///
 /// Every property is optional: start from [`ComponentVariant::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentVariant {
-    /// `Overrides`: optional.
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentvariant.html#cfn-amplifyuibuilder-component-componentvariant-overrides)): map from string to (map from string to (string)), optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<BTreeMap<String, BTreeMap<String, Value<String>>>>,
-    /// `VariantValues`: optional.
+    /// `VariantValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-componentvariant.html#cfn-amplifyuibuilder-component-componentvariant-variantvalues)): map from string to (string), optional.
     #[serde(rename = "VariantValues", skip_serializing_if = "Option::is_none")]
     pub variant_values: Option<BTreeMap<String, Value<String>>>,
 }
@@ -6942,24 +6948,24 @@ impl Walk for ComponentVariant {
 
 /// The `FieldConfig` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FieldConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldconfig.html).
 ///
 /// Every property is optional: start from [`FieldConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FieldConfig {
-    /// `Excluded`: optional.
+    /// `Excluded` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldconfig.html#cfn-amplifyuibuilder-form-fieldconfig-excluded)): boolean, optional.
     #[serde(rename = "Excluded", skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Value<bool>>,
-    /// `InputType`: optional.
+    /// `InputType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldconfig.html#cfn-amplifyuibuilder-form-fieldconfig-inputtype)): object [`FieldInputConfig`], optional.
     #[serde(rename = "InputType", skip_serializing_if = "Option::is_none")]
     pub input_type: Option<FieldInputConfig>,
-    /// `Label`: optional.
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldconfig.html#cfn-amplifyuibuilder-form-fieldconfig-label)): string, optional.
     #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
     pub label: Option<Value<String>>,
-    /// `Position`: optional.
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldconfig.html#cfn-amplifyuibuilder-form-fieldconfig-position)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Position", skip_serializing_if = "Option::is_none")]
     pub position: Option<Json>,
-    /// `Validations`: optional.
+    /// `Validations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldconfig.html#cfn-amplifyuibuilder-form-fieldconfig-validations)): list of (object [`FieldValidationConfiguration`]), optional.
     #[serde(rename = "Validations", skip_serializing_if = "Option::is_none")]
     pub validations: Option<Value<Vec<FieldValidationConfiguration>>>,
 }
@@ -7024,57 +7030,57 @@ impl Walk for FieldConfig {
 
 /// The `FieldInputConfig` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FieldInputConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html).
 ///
 /// [`FieldInputConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldInputConfig {
-    /// `DefaultChecked`: optional.
+    /// `DefaultChecked` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-defaultchecked)): boolean, optional.
     #[serde(rename = "DefaultChecked", skip_serializing_if = "Option::is_none")]
     pub default_checked: Option<Value<bool>>,
-    /// `DefaultCountryCode`: optional.
+    /// `DefaultCountryCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-defaultcountrycode)): string, optional.
     #[serde(rename = "DefaultCountryCode", skip_serializing_if = "Option::is_none")]
     pub default_country_code: Option<Value<String>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `DescriptiveText`: optional.
+    /// `DescriptiveText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-descriptivetext)): string, optional.
     #[serde(rename = "DescriptiveText", skip_serializing_if = "Option::is_none")]
     pub descriptive_text: Option<Value<String>>,
-    /// `FileUploaderConfig`: optional.
+    /// `FileUploaderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-fileuploaderconfig)): object [`FileUploaderFieldConfig`], optional.
     #[serde(rename = "FileUploaderConfig", skip_serializing_if = "Option::is_none")]
     pub file_uploader_config: Option<FileUploaderFieldConfig>,
-    /// `IsArray`: optional.
+    /// `IsArray` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-isarray)): boolean, optional.
     #[serde(rename = "IsArray", skip_serializing_if = "Option::is_none")]
     pub is_array: Option<Value<bool>>,
-    /// `MaxValue`: optional.
+    /// `MaxValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-maxvalue)): number, optional.
     #[serde(rename = "MaxValue", skip_serializing_if = "Option::is_none")]
     pub max_value: Option<Value<f64>>,
-    /// `MinValue`: optional.
+    /// `MinValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-minvalue)): number, optional.
     #[serde(rename = "MinValue", skip_serializing_if = "Option::is_none")]
     pub min_value: Option<Value<f64>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Placeholder`: optional.
+    /// `Placeholder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-placeholder)): string, optional.
     #[serde(rename = "Placeholder", skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<Value<String>>,
-    /// `ReadOnly`: optional.
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `Required`: optional.
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-required)): boolean, optional.
     #[serde(rename = "Required", skip_serializing_if = "Option::is_none")]
     pub required: Option<Value<bool>>,
-    /// `Step`: optional.
+    /// `Step` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-step)): number, optional.
     #[serde(rename = "Step", skip_serializing_if = "Option::is_none")]
     pub step: Option<Value<f64>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
-    /// `ValueMappings`: optional.
+    /// `ValueMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldinputconfig.html#cfn-amplifyuibuilder-form-fieldinputconfig-valuemappings)): object [`ValueMappings`], optional.
     #[serde(rename = "ValueMappings", skip_serializing_if = "Option::is_none")]
     pub value_mappings: Option<ValueMappings>,
 }
@@ -7235,21 +7241,21 @@ impl Walk for FieldInputConfig {
 
 /// The `FieldValidationConfiguration` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FieldValidationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldvalidationconfiguration.html).
 ///
 /// [`FieldValidationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldValidationConfiguration {
-    /// `NumValues`: optional.
+    /// `NumValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldvalidationconfiguration.html#cfn-amplifyuibuilder-form-fieldvalidationconfiguration-numvalues)): list of (number), optional.
     #[serde(rename = "NumValues", skip_serializing_if = "Option::is_none")]
     pub num_values: Option<Value<Vec<Value<f64>>>>,
-    /// `StrValues`: optional.
+    /// `StrValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldvalidationconfiguration.html#cfn-amplifyuibuilder-form-fieldvalidationconfiguration-strvalues)): list of (string), optional.
     #[serde(rename = "StrValues", skip_serializing_if = "Option::is_none")]
     pub str_values: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldvalidationconfiguration.html#cfn-amplifyuibuilder-form-fieldvalidationconfiguration-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `ValidationMessage`: optional.
+    /// `ValidationMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fieldvalidationconfiguration.html#cfn-amplifyuibuilder-form-fieldvalidationconfiguration-validationmessage)): string, optional.
     #[serde(rename = "ValidationMessage", skip_serializing_if = "Option::is_none")]
     pub validation_message: Option<Value<String>>,
 }
@@ -7302,27 +7308,27 @@ impl Walk for FieldValidationConfiguration {
 
 /// The `FileUploaderFieldConfig` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FileUploaderFieldConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fileuploaderfieldconfig.html).
 ///
 /// [`FileUploaderFieldConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileUploaderFieldConfig {
-    /// `AcceptedFileTypes`: required.
+    /// `AcceptedFileTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fileuploaderfieldconfig.html#cfn-amplifyuibuilder-form-fileuploaderfieldconfig-acceptedfiletypes)): list of (string), required.
     #[serde(rename = "AcceptedFileTypes")]
     pub accepted_file_types: Value<Vec<Value<String>>>,
-    /// `AccessLevel`: required.
+    /// `AccessLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fileuploaderfieldconfig.html#cfn-amplifyuibuilder-form-fileuploaderfieldconfig-accesslevel)): [`StorageAccessLevel`], one of `public`, `protected`, `private`, required.
     #[serde(rename = "AccessLevel")]
     pub access_level: Value<StorageAccessLevel>,
-    /// `IsResumable`: optional.
+    /// `IsResumable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fileuploaderfieldconfig.html#cfn-amplifyuibuilder-form-fileuploaderfieldconfig-isresumable)): boolean, optional.
     #[serde(rename = "IsResumable", skip_serializing_if = "Option::is_none")]
     pub is_resumable: Option<Value<bool>>,
-    /// `MaxFileCount`: optional.
+    /// `MaxFileCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fileuploaderfieldconfig.html#cfn-amplifyuibuilder-form-fileuploaderfieldconfig-maxfilecount)): number, optional.
     #[serde(rename = "MaxFileCount", skip_serializing_if = "Option::is_none")]
     pub max_file_count: Option<Value<f64>>,
-    /// `MaxSize`: optional.
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fileuploaderfieldconfig.html#cfn-amplifyuibuilder-form-fileuploaderfieldconfig-maxsize)): number, optional.
     #[serde(rename = "MaxSize", skip_serializing_if = "Option::is_none")]
     pub max_size: Option<Value<f64>>,
-    /// `ShowThumbnails`: optional.
+    /// `ShowThumbnails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-fileuploaderfieldconfig.html#cfn-amplifyuibuilder-form-fileuploaderfieldconfig-showthumbnails)): boolean, optional.
     #[serde(rename = "ShowThumbnails", skip_serializing_if = "Option::is_none")]
     pub show_thumbnails: Option<Value<bool>>,
 }
@@ -7410,15 +7416,15 @@ impl Walk for FormActionType {
 
 /// The `FormBindingElement` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `FormBindingElement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-formbindingelement.html).
 ///
 /// Every property is required: [`FormBindingElement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FormBindingElement {
-    /// `Element`: required.
+    /// `Element` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-formbindingelement.html#cfn-amplifyuibuilder-component-formbindingelement-element)): string, required.
     #[serde(rename = "Element")]
     pub element: Value<String>,
-    /// `Property`: required.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-formbindingelement.html#cfn-amplifyuibuilder-component-formbindingelement-property)): string, required.
     #[serde(rename = "Property")]
     pub property: Value<String>,
 }
@@ -7447,18 +7453,18 @@ impl Walk for FormBindingElement {
 
 /// The `FormButton` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormButton`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formbutton.html).
 ///
 /// Every property is optional: start from [`FormButton::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FormButton {
-    /// `Children`: optional.
+    /// `Children` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formbutton.html#cfn-amplifyuibuilder-form-formbutton-children)): string, optional.
     #[serde(rename = "Children", skip_serializing_if = "Option::is_none")]
     pub children: Option<Value<String>>,
-    /// `Excluded`: optional.
+    /// `Excluded` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formbutton.html#cfn-amplifyuibuilder-form-formbutton-excluded)): boolean, optional.
     #[serde(rename = "Excluded", skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Value<bool>>,
-    /// `Position`: optional.
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formbutton.html#cfn-amplifyuibuilder-form-formbutton-position)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Position", skip_serializing_if = "Option::is_none")]
     pub position: Option<Json>,
 }
@@ -7527,21 +7533,21 @@ impl Walk for FormButtonsPosition {
 
 /// The `FormCTA` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormCTA`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formcta.html).
 ///
 /// Every property is optional: start from [`FormCta::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FormCta {
-    /// `Cancel`: optional.
+    /// `Cancel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formcta.html#cfn-amplifyuibuilder-form-formcta-cancel)): object [`FormButton`], optional.
     #[serde(rename = "Cancel", skip_serializing_if = "Option::is_none")]
     pub cancel: Option<FormButton>,
-    /// `Clear`: optional.
+    /// `Clear` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formcta.html#cfn-amplifyuibuilder-form-formcta-clear)): object [`FormButton`], optional.
     #[serde(rename = "Clear", skip_serializing_if = "Option::is_none")]
     pub clear: Option<FormButton>,
-    /// `Position`: optional.
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formcta.html#cfn-amplifyuibuilder-form-formcta-position)): [`FormButtonsPosition`], one of `top`, `bottom`, `top_and_bottom`, optional.
     #[serde(rename = "Position", skip_serializing_if = "Option::is_none")]
     pub position: Option<Value<FormButtonsPosition>>,
-    /// `Submit`: optional.
+    /// `Submit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formcta.html#cfn-amplifyuibuilder-form-formcta-submit)): object [`FormButton`], optional.
     #[serde(rename = "Submit", skip_serializing_if = "Option::is_none")]
     pub submit: Option<FormButton>,
 }
@@ -7615,15 +7621,15 @@ impl Walk for FormDataSourceType {
 
 /// The `FormDataTypeConfig` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormDataTypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formdatatypeconfig.html).
 ///
 /// Every property is required: [`FormDataTypeConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FormDataTypeConfig {
-    /// `DataSourceType`: required.
+    /// `DataSourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formdatatypeconfig.html#cfn-amplifyuibuilder-form-formdatatypeconfig-datasourcetype)): [`FormDataSourceType`], one of `DataStore`, `Custom`, required.
     #[serde(rename = "DataSourceType")]
     pub data_source_type: Value<FormDataSourceType>,
-    /// `DataTypeName`: required.
+    /// `DataTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formdatatypeconfig.html#cfn-amplifyuibuilder-form-formdatatypeconfig-datatypename)): string, required.
     #[serde(rename = "DataTypeName")]
     pub data_type_name: Value<String>,
 }
@@ -7655,18 +7661,18 @@ impl Walk for FormDataTypeConfig {
 
 /// The `FormInputValueProperty` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormInputValueProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvalueproperty.html).
 ///
 /// Every property is optional: start from [`FormFormInputValueProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FormFormInputValueProperty {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvalueproperty.html#cfn-amplifyuibuilder-form-forminputvalueproperty-bindingproperties)): object [`FormInputValuePropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<FormInputValuePropertyBindingProperties>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvalueproperty.html#cfn-amplifyuibuilder-form-forminputvalueproperty-concat)): list of (object [`FormFormInputValueProperty`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<FormFormInputValueProperty>>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvalueproperty.html#cfn-amplifyuibuilder-form-forminputvalueproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -7715,18 +7721,18 @@ impl Walk for FormFormInputValueProperty {
 
 /// The `FormInputValueProperty` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormInputValueProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvalueproperty.html).
 ///
 /// Every property is optional: start from [`FormFormInputValueProperty2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FormFormInputValueProperty2 {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvalueproperty.html#cfn-amplifyuibuilder-form-forminputvalueproperty-bindingproperties)): object [`FormInputValuePropertyBindingProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<FormInputValuePropertyBindingProperties>,
-    /// `Concat`: optional.
+    /// `Concat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvalueproperty.html#cfn-amplifyuibuilder-form-forminputvalueproperty-concat)): list of (object [`FormFormInputValueProperty2`]), optional.
     #[serde(rename = "Concat", skip_serializing_if = "Option::is_none")]
     pub concat: Option<Value<Vec<FormFormInputValueProperty2>>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvalueproperty.html#cfn-amplifyuibuilder-form-forminputvalueproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -7775,15 +7781,15 @@ impl Walk for FormFormInputValueProperty2 {
 
 /// The `FormInputBindingPropertiesValue` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormInputBindingPropertiesValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputbindingpropertiesvalue.html).
 ///
 /// Every property is optional: start from [`FormInputBindingPropertiesValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FormInputBindingPropertiesValue {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputbindingpropertiesvalue.html#cfn-amplifyuibuilder-form-forminputbindingpropertiesvalue-bindingproperties)): object [`FormInputBindingPropertiesValueProperties`], optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<FormInputBindingPropertiesValueProperties>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputbindingpropertiesvalue.html#cfn-amplifyuibuilder-form-forminputbindingpropertiesvalue-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -7824,12 +7830,12 @@ impl Walk for FormInputBindingPropertiesValue {
 
 /// The `FormInputBindingPropertiesValueProperties` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormInputBindingPropertiesValueProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputbindingpropertiesvalueproperties.html).
 ///
 /// Every property is optional: start from [`FormInputBindingPropertiesValueProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FormInputBindingPropertiesValueProperties {
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputbindingpropertiesvalueproperties.html#cfn-amplifyuibuilder-form-forminputbindingpropertiesvalueproperties-model)): string, optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
 }
@@ -7859,15 +7865,15 @@ impl Walk for FormInputBindingPropertiesValueProperties {
 
 /// The `FormInputValuePropertyBindingProperties` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormInputValuePropertyBindingProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvaluepropertybindingproperties.html).
 ///
 /// [`FormInputValuePropertyBindingProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FormInputValuePropertyBindingProperties {
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvaluepropertybindingproperties.html#cfn-amplifyuibuilder-form-forminputvaluepropertybindingproperties-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Property`: required.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-forminputvaluepropertybindingproperties.html#cfn-amplifyuibuilder-form-forminputvaluepropertybindingproperties-property)): string, required.
     #[serde(rename = "Property")]
     pub property: Value<String>,
 }
@@ -7902,18 +7908,18 @@ impl Walk for FormInputValuePropertyBindingProperties {
 
 /// The `FormStyle` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `FormStyle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formstyle.html).
 ///
 /// Every property is optional: start from [`FormStyle::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FormStyle {
-    /// `HorizontalGap`: optional.
+    /// `HorizontalGap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formstyle.html#cfn-amplifyuibuilder-form-formstyle-horizontalgap)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "HorizontalGap", skip_serializing_if = "Option::is_none")]
     pub horizontal_gap: Option<Json>,
-    /// `OuterPadding`: optional.
+    /// `OuterPadding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formstyle.html#cfn-amplifyuibuilder-form-formstyle-outerpadding)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "OuterPadding", skip_serializing_if = "Option::is_none")]
     pub outer_padding: Option<Json>,
-    /// `VerticalGap`: optional.
+    /// `VerticalGap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-formstyle.html#cfn-amplifyuibuilder-form-formstyle-verticalgap)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "VerticalGap", skip_serializing_if = "Option::is_none")]
     pub vertical_gap: Option<Json>,
 }
@@ -7982,27 +7988,27 @@ impl Walk for LabelDecorator {
 
 /// The `SectionalElement` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `SectionalElement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-sectionalelement.html).
 ///
 /// [`SectionalElement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SectionalElement {
-    /// `Excluded`: optional.
+    /// `Excluded` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-sectionalelement.html#cfn-amplifyuibuilder-form-sectionalelement-excluded)): boolean, optional.
     #[serde(rename = "Excluded", skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Value<bool>>,
-    /// `Level`: optional.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-sectionalelement.html#cfn-amplifyuibuilder-form-sectionalelement-level)): number, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<f64>>,
-    /// `Orientation`: optional.
+    /// `Orientation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-sectionalelement.html#cfn-amplifyuibuilder-form-sectionalelement-orientation)): string, optional.
     #[serde(rename = "Orientation", skip_serializing_if = "Option::is_none")]
     pub orientation: Option<Value<String>>,
-    /// `Position`: optional.
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-sectionalelement.html#cfn-amplifyuibuilder-form-sectionalelement-position)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Position", skip_serializing_if = "Option::is_none")]
     pub position: Option<Json>,
-    /// `Text`: optional.
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-sectionalelement.html#cfn-amplifyuibuilder-form-sectionalelement-text)): string, optional.
     #[serde(rename = "Text", skip_serializing_if = "Option::is_none")]
     pub text: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-sectionalelement.html#cfn-amplifyuibuilder-form-sectionalelement-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -8093,15 +8099,15 @@ impl Walk for SortDirection {
 
 /// The `SortProperty` property type of [`Component`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-component.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Component` `SortProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-sortproperty.html).
 ///
 /// Every property is required: [`SortProperty::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SortProperty {
-    /// `Direction`: required.
+    /// `Direction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-sortproperty.html#cfn-amplifyuibuilder-component-sortproperty-direction)): [`SortDirection`], one of `ASC`, `DESC`, required.
     #[serde(rename = "Direction")]
     pub direction: Value<SortDirection>,
-    /// `Field`: required.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-component-sortproperty.html#cfn-amplifyuibuilder-component-sortproperty-field)): string, required.
     #[serde(rename = "Field")]
     pub field: Value<String>,
 }
@@ -8156,15 +8162,15 @@ impl Walk for StorageAccessLevel {
 
 /// The `ThemeValue` property type of [`Theme`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Theme`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Theme` `ThemeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalue.html).
 ///
 /// Every property is optional: start from [`ThemeThemeValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThemeThemeValue {
-    /// `Children`: optional.
+    /// `Children` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalue.html#cfn-amplifyuibuilder-theme-themevalue-children)): list of (object [`ThemeThemeValues`]), optional.
     #[serde(rename = "Children", skip_serializing_if = "Option::is_none")]
     pub children: Option<Value<Vec<ThemeThemeValues>>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalue.html#cfn-amplifyuibuilder-theme-themevalue-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -8202,15 +8208,15 @@ impl Walk for ThemeThemeValue {
 
 /// The `ThemeValue` property type of [`Theme`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Theme`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Theme` `ThemeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalue.html).
 ///
 /// Every property is optional: start from [`ThemeThemeValue2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThemeThemeValue2 {
-    /// `Children`: optional.
+    /// `Children` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalue.html#cfn-amplifyuibuilder-theme-themevalue-children)): list of (object [`ThemeThemeValues2`]), optional.
     #[serde(rename = "Children", skip_serializing_if = "Option::is_none")]
     pub children: Option<Value<Vec<ThemeThemeValues2>>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalue.html#cfn-amplifyuibuilder-theme-themevalue-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -8248,15 +8254,15 @@ impl Walk for ThemeThemeValue2 {
 
 /// The `ThemeValues` property type of [`Theme`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Theme`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Theme` `ThemeValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalues.html).
 ///
 /// Every property is optional: start from [`ThemeThemeValues::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThemeThemeValues {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalues.html#cfn-amplifyuibuilder-theme-themevalues-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalues.html#cfn-amplifyuibuilder-theme-themevalues-value)): object [`ThemeThemeValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<ThemeThemeValue>,
 }
@@ -8294,15 +8300,15 @@ impl Walk for ThemeThemeValues {
 
 /// The `ThemeValues` property type of [`Theme`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Theme`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-theme.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Theme` `ThemeValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalues.html).
 ///
 /// Every property is optional: start from [`ThemeThemeValues2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThemeThemeValues2 {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalues.html#cfn-amplifyuibuilder-theme-themevalues-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-theme-themevalues.html#cfn-amplifyuibuilder-theme-themevalues-value)): object [`ThemeThemeValue2`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<ThemeThemeValue2>,
 }
@@ -8340,15 +8346,15 @@ impl Walk for ThemeThemeValues2 {
 
 /// The `ValueMapping` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `ValueMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-valuemapping.html).
 ///
 /// [`ValueMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValueMapping {
-    /// `DisplayValue`: optional.
+    /// `DisplayValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-valuemapping.html#cfn-amplifyuibuilder-form-valuemapping-displayvalue)): object [`FormFormInputValueProperty`], optional.
     #[serde(rename = "DisplayValue", skip_serializing_if = "Option::is_none")]
     pub display_value: Option<FormFormInputValueProperty>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-valuemapping.html#cfn-amplifyuibuilder-form-valuemapping-value)): object [`FormFormInputValueProperty2`], required.
     #[serde(rename = "Value")]
     pub value: FormFormInputValueProperty2,
 }
@@ -8383,15 +8389,15 @@ impl Walk for ValueMapping {
 
 /// The `ValueMappings` property type of [`Form`].
 ///
-/// AWS reference: [`AWS::AmplifyUIBuilder::Form`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-amplifyuibuilder-form.html).
+/// AWS reference: [`AWS::AmplifyUIBuilder::Form` `ValueMappings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-valuemappings.html).
 ///
 /// [`ValueMappings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValueMappings {
-    /// `BindingProperties`: optional.
+    /// `BindingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-valuemappings.html#cfn-amplifyuibuilder-form-valuemappings-bindingproperties)): map from string to (object [`FormInputBindingPropertiesValue`]), optional.
     #[serde(rename = "BindingProperties", skip_serializing_if = "Option::is_none")]
     pub binding_properties: Option<BTreeMap<String, FormInputBindingPropertiesValue>>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-amplifyuibuilder-form-valuemappings.html#cfn-amplifyuibuilder-form-valuemappings-values)): list of (object [`ValueMapping`]), required.
     #[serde(rename = "Values")]
     pub values: Value<Vec<ValueMapping>>,
 }

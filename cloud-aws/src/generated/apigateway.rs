@@ -11,10 +11,12 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ApiGateway::Account` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-account.html)).
 ///
+/// The `AWS::ApiGateway::Account` resource specifies the IAM role that Amazon API Gateway uses to write API logs to Amazon CloudWatch Logs. To avoid overwriting other roles, you should only have one `AWS::ApiGateway::Account` resource per region per account. When you delete a stack containing this resource, API Gateway can still assume the provided IAM role to write API logs to CloudWatch Logs. To deny API Gateway access to write API logs to CloudWatch logs, update the permissions policies or change the IAM role to deny access.
+///
 /// Every property is optional: start from [`Account::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Account {
-    /// `CloudWatchRoleArn`: optional.
+    /// `CloudWatchRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-account.html#cfn-apigateway-account-cloudwatchrolearn)): string, optional.
     #[serde(rename = "CloudWatchRoleArn", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_role_arn: Option<Value<String>>,
 }
@@ -57,31 +59,35 @@ impl ResourceRef<Account> {
 
 /// The properties of an `AWS::ApiGateway::ApiKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html)).
 ///
+/// The `AWS::ApiGateway::ApiKey` resource creates a unique key that you can distribute to clients who are executing API Gateway `Method` resources that require an API key. To specify which API key clients must use, map the API key with the `RestApi` and `Stage` resources that include the methods that require a key.
+///
 /// Every property is optional: start from [`ApiKey::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApiKey {
-    /// `CustomerId`: optional.
+    /// `CustomerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#cfn-apigateway-apikey-customerid)): string, optional.
     #[serde(rename = "CustomerId", skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#cfn-apigateway-apikey-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#cfn-apigateway-apikey-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `GenerateDistinctId`: optional, create-only (changing it replaces the resource).
+    /// `GenerateDistinctId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#cfn-apigateway-apikey-generatedistinctid)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "GenerateDistinctId", skip_serializing_if = "Option::is_none")]
     pub generate_distinct_id: Option<Value<bool>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// A name for the API key. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the API key name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#cfn-apigateway-apikey-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `StageKeys`: optional.
+    /// `StageKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#cfn-apigateway-apikey-stagekeys)): list of (object [`StageKey`]), optional.
     #[serde(rename = "StageKeys", skip_serializing_if = "Option::is_none")]
     pub stage_keys: Option<Value<Vec<StageKey>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#cfn-apigateway-apikey-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Value`: optional, create-only (changing it replaces the resource).
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html#cfn-apigateway-apikey-value)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -180,46 +186,48 @@ impl ResourceRef<ApiKey> {
 
 /// The properties of an `AWS::ApiGateway::Authorizer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html)).
 ///
+/// The `AWS::ApiGateway::Authorizer` resource creates an authorization layer that API Gateway activates for methods that have authorization enabled. API Gateway activates the authorizer when a client calls those methods.
+///
 /// [`Authorizer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Authorizer {
-    /// `AuthType`: optional.
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-authtype)): string, optional.
     #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<Value<String>>,
-    /// `AuthorizerCredentials`: optional.
+    /// `AuthorizerCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-authorizercredentials)): string, optional.
     #[serde(
         rename = "AuthorizerCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_credentials: Option<Value<String>>,
-    /// `AuthorizerResultTtlInSeconds`: optional.
+    /// `AuthorizerResultTtlInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-authorizerresultttlinseconds)): integer, optional.
     #[serde(
         rename = "AuthorizerResultTtlInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_result_ttl_in_seconds: Option<Value<i64>>,
-    /// `AuthorizerUri`: optional.
+    /// `AuthorizerUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-authorizeruri)): string, optional.
     #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
     pub authorizer_uri: Option<Value<String>>,
-    /// `IdentitySource`: optional.
+    /// `IdentitySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-identitysource)): string, optional.
     #[serde(rename = "IdentitySource", skip_serializing_if = "Option::is_none")]
     pub identity_source: Option<Value<String>>,
-    /// `IdentityValidationExpression`: optional.
+    /// `IdentityValidationExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-identityvalidationexpression)): string, optional.
     #[serde(
         rename = "IdentityValidationExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_validation_expression: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProviderARNs`: optional.
+    /// `ProviderARNs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-providerarns)): list of (string), optional.
     #[serde(rename = "ProviderARNs", skip_serializing_if = "Option::is_none")]
     pub provider_arns: Option<Value<Vec<Value<String>>>>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-authorizer.html#cfn-apigateway-authorizer-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -331,19 +339,21 @@ impl ResourceRef<Authorizer> {
 
 /// The properties of an `AWS::ApiGateway::BasePathMapping` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmapping.html)).
 ///
+/// The `AWS::ApiGateway::BasePathMapping` resource creates a base path that clients who call your API must use in the invocation URL. Supported only for public custom domain names.
+///
 /// [`BasePathMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BasePathMapping {
-    /// `BasePath`: optional, create-only (changing it replaces the resource).
+    /// `BasePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmapping.html#cfn-apigateway-basepathmapping-basepath)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BasePath", skip_serializing_if = "Option::is_none")]
     pub base_path: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmapping.html#cfn-apigateway-basepathmapping-domainname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `RestApiId`: optional.
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmapping.html#cfn-apigateway-basepathmapping-restapiid)): string, optional.
     #[serde(rename = "RestApiId", skip_serializing_if = "Option::is_none")]
     pub rest_api_id: Option<Value<String>>,
-    /// `Stage`: optional.
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmapping.html#cfn-apigateway-basepathmapping-stage)): string, optional.
     #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
     pub stage: Option<Value<String>>,
 }
@@ -402,19 +412,29 @@ impl Resource for BasePathMapping {
 
 /// The properties of an `AWS::ApiGateway::BasePathMappingV2` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmappingv2.html)).
 ///
+/// Resource Type definition for AWS::ApiGateway::BasePathMappingV2
+///
 /// [`BasePathMappingV2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BasePathMappingV2 {
-    /// `BasePath`: optional, create-only (changing it replaces the resource).
+    /// The base path name that callers of the API must provide in the URL after the domain name.
+    ///
+    /// `BasePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmappingv2.html#cfn-apigateway-basepathmappingv2-basepath)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BasePath", skip_serializing_if = "Option::is_none")]
     pub base_path: Option<Value<String>>,
-    /// `DomainNameArn`: required, create-only (changing it replaces the resource).
+    /// The Arn of an AWS::ApiGateway::DomainNameV2 resource.
+    ///
+    /// `DomainNameArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmappingv2.html#cfn-apigateway-basepathmappingv2-domainnamearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainNameArn")]
     pub domain_name_arn: Value<String>,
-    /// `RestApiId`: required.
+    /// The ID of the API.
+    ///
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmappingv2.html#cfn-apigateway-basepathmappingv2-restapiid)): string, required.
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
-    /// `Stage`: optional.
+    /// The name of the API's stage.
+    ///
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-basepathmappingv2.html#cfn-apigateway-basepathmappingv2-stage)): string, optional.
     #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
     pub stage: Option<Value<String>>,
 }
@@ -477,13 +497,15 @@ impl ResourceRef<BasePathMappingV2> {
 
 /// The properties of an `AWS::ApiGateway::ClientCertificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-clientcertificate.html)).
 ///
+/// The `AWS::ApiGateway::ClientCertificate` resource creates a client certificate that API Gateway uses to configure client-side SSL authentication for sending requests to the integration endpoint.
+///
 /// Every property is optional: start from [`ClientCertificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClientCertificate {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-clientcertificate.html#cfn-apigateway-clientcertificate-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-clientcertificate.html#cfn-apigateway-clientcertificate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -534,25 +556,29 @@ impl ResourceRef<ClientCertificate> {
 
 /// The properties of an `AWS::ApiGateway::Deployment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html)).
 ///
+/// The `AWS::ApiGateway::Deployment` resource deploys an API Gateway `RestApi` resource to a stage so that clients can call the API over the internet. The stage acts as an environment.
+///
 /// [`Deployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `DeploymentCanarySettings`: optional, create-only (changing it replaces the resource).
+    /// `DeploymentCanarySettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html#cfn-apigateway-deployment-deploymentcanarysettings)): object [`DeploymentCanarySettings`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DeploymentCanarySettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_canary_settings: Option<DeploymentCanarySettings>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html#cfn-apigateway-deployment-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html#cfn-apigateway-deployment-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
-    /// `StageDescription`: optional.
+    /// The description of the Stage resource for the Deployment resource to create. To specify a stage description, you must also provide a stage name.
+    ///
+    /// `StageDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html#cfn-apigateway-deployment-stagedescription)): object [`StageDescription`], optional.
     #[serde(rename = "StageDescription", skip_serializing_if = "Option::is_none")]
     pub stage_description: Option<StageDescription>,
-    /// `StageName`: optional.
+    /// `StageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html#cfn-apigateway-deployment-stagename)): string, optional.
     #[serde(rename = "StageName", skip_serializing_if = "Option::is_none")]
     pub stage_name: Option<Value<String>>,
 }
@@ -630,16 +656,18 @@ impl ResourceRef<Deployment> {
 
 /// The properties of an `AWS::ApiGateway::DocumentationPart` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationpart.html)).
 ///
+/// The `AWS::ApiGateway::DocumentationPart` resource creates a documentation part for an API. For more information, see [Representation of API Documentation in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-documenting-api-content-representation.html) in the \*API Gateway Developer Guide\*.
+///
 /// Every property is required: [`DocumentationPart::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentationPart {
-    /// `Location`: required, create-only (changing it replaces the resource).
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationpart.html#cfn-apigateway-documentationpart-location)): object [`Location`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Location")]
     pub location: Location,
-    /// `Properties`: required.
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationpart.html#cfn-apigateway-documentationpart-properties)): string, required.
     #[serde(rename = "Properties")]
     pub properties: Value<String>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationpart.html#cfn-apigateway-documentationpart-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
 }
@@ -688,16 +716,18 @@ impl ResourceRef<DocumentationPart> {
 
 /// The properties of an `AWS::ApiGateway::DocumentationVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationversion.html)).
 ///
+/// The `AWS::ApiGateway::DocumentationVersion` resource creates a snapshot of the documentation for an API. For more information, see [Representation of API Documentation in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-documenting-api-content-representation.html) in the \*API Gateway Developer Guide\*.
+///
 /// [`DocumentationVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentationVersion {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationversion.html#cfn-apigateway-documentationversion-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DocumentationVersion`: required, create-only (changing it replaces the resource).
+    /// `DocumentationVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationversion.html#cfn-apigateway-documentationversion-documentationversion)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "DocumentationVersion")]
     pub documentation_version: Value<String>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationversion.html#cfn-apigateway-documentationversion-restapiid)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
 }
@@ -744,49 +774,55 @@ impl Resource for DocumentationVersion {
 
 /// The properties of an `AWS::ApiGateway::DomainName` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html)).
 ///
+/// The `AWS::ApiGateway::DomainName` resource specifies a public custom domain name for your API in API Gateway. To create a custom domain name for private APIs, use [AWS::ApiGateway::DomainNameV2](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainnamev2.html). You can use a custom domain name to provide a URL that's more intuitive and easier to recall. For more information about using custom domain names, see [Set up Custom Domain Name for an API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-custom-domains.html) in the \*API Gateway Developer Guide\*.
+///
 /// Every property is optional: start from [`DomainName::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainName {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DomainName`: optional, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-domainname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `EndpointAccessMode`: optional.
+    /// `EndpointAccessMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-endpointaccessmode)): string, optional.
     #[serde(rename = "EndpointAccessMode", skip_serializing_if = "Option::is_none")]
     pub endpoint_access_mode: Option<Value<String>>,
-    /// `EndpointConfiguration`: optional.
+    /// The endpoint configuration of this DomainName showing the endpoint types and IP address types of the domain name.
+    ///
+    /// `EndpointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-endpointconfiguration)): object [`EndpointConfiguration`], optional.
     #[serde(
         rename = "EndpointConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_configuration: Option<EndpointConfiguration>,
-    /// `MutualTlsAuthentication`: optional.
+    /// `MutualTlsAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-mutualtlsauthentication)): object [`MutualTlsAuthentication`], optional.
     #[serde(
         rename = "MutualTlsAuthentication",
         skip_serializing_if = "Option::is_none"
     )]
     pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
-    /// `OwnershipVerificationCertificateArn`: optional.
+    /// The ARN of the public certificate issued by ACM to validate ownership of your custom domain. Only required when configuring mutual TLS and using an ACM imported or private CA certificate ARN as the RegionalCertificateArn.
+    ///
+    /// `OwnershipVerificationCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-ownershipverificationcertificatearn)): string, optional.
     #[serde(
         rename = "OwnershipVerificationCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub ownership_verification_certificate_arn: Option<Value<String>>,
-    /// `RegionalCertificateArn`: optional.
+    /// `RegionalCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-regionalcertificatearn)): string, optional.
     #[serde(
         rename = "RegionalCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub regional_certificate_arn: Option<Value<String>>,
-    /// `RoutingMode`: optional.
+    /// `RoutingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-routingmode)): [`RoutingMode`], one of `BASE_PATH_MAPPING_ONLY`, `ROUTING_RULE_THEN_BASE_PATH_MAPPING`, `ROUTING_RULE_ONLY`, optional.
     #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
     pub routing_mode: Option<Value<RoutingMode>>,
-    /// `SecurityPolicy`: optional.
+    /// `SecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-securitypolicy)): string, optional.
     #[serde(rename = "SecurityPolicy", skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html#cfn-apigateway-domainname-tags)): list of (object [`DomainNameTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DomainNameTag>>>,
 }
@@ -924,19 +960,29 @@ impl ResourceRef<DomainName> {
 
 /// The properties of an `AWS::ApiGateway::DomainNameAccessAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnameaccessassociation.html)).
 ///
+/// Resource Type definition for AWS::ApiGateway::DomainNameAccessAssociation.
+///
 /// [`DomainNameAccessAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainNameAccessAssociation {
-    /// `AccessAssociationSource`: required, create-only (changing it replaces the resource).
+    /// The source of the domain name access association resource.
+    ///
+    /// `AccessAssociationSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnameaccessassociation.html#cfn-apigateway-domainnameaccessassociation-accessassociationsource)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AccessAssociationSource")]
     pub access_association_source: Value<String>,
-    /// `AccessAssociationSourceType`: required, create-only (changing it replaces the resource).
+    /// The source type of the domain name access association resource.
+    ///
+    /// `AccessAssociationSourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnameaccessassociation.html#cfn-apigateway-domainnameaccessassociation-accessassociationsourcetype)): [`AccessAssociationSourceType`], one of `VPCE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AccessAssociationSourceType")]
     pub access_association_source_type: Value<AccessAssociationSourceType>,
-    /// `DomainNameArn`: required, create-only (changing it replaces the resource).
+    /// The amazon resource name (ARN) of the domain name resource.
+    ///
+    /// `DomainNameArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnameaccessassociation.html#cfn-apigateway-domainnameaccessassociation-domainnamearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainNameArn")]
     pub domain_name_arn: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// An array of arbitrary tags (key-value pairs) to associate with the domainname access association.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnameaccessassociation.html#cfn-apigateway-domainnameaccessassociation-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -999,34 +1045,38 @@ impl ResourceRef<DomainNameAccessAssociation> {
 
 /// The properties of an `AWS::ApiGateway::DomainNameV2` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html)).
 ///
+/// Resource Type definition for AWS::ApiGateway::DomainNameV2.
+///
 /// Every property is optional: start from [`DomainNameV2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainNameV2 {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html#cfn-apigateway-domainnamev2-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DomainName`: optional, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html#cfn-apigateway-domainnamev2-domainname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `EndpointAccessMode`: optional.
+    /// `EndpointAccessMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html#cfn-apigateway-domainnamev2-endpointaccessmode)): string, optional.
     #[serde(rename = "EndpointAccessMode", skip_serializing_if = "Option::is_none")]
     pub endpoint_access_mode: Option<Value<String>>,
-    /// `EndpointConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `EndpointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html#cfn-apigateway-domainnamev2-endpointconfiguration)): object [`EndpointConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EndpointConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_configuration: Option<EndpointConfiguration>,
-    /// `Policy`: optional.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html#cfn-apigateway-domainnamev2-policy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Json>,
-    /// `RoutingMode`: optional.
+    /// The valid routing modes are \[BASE\_PATH\_MAPPING\_ONLY\], \[ROUTING\_RULE\_THEN\_BASE\_PATH\_MAPPING\] and \[ROUTING\_RULE\_ONLY\]. All other inputs are invalid.
+    ///
+    /// `RoutingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html#cfn-apigateway-domainnamev2-routingmode)): [`RoutingMode`], one of `BASE_PATH_MAPPING_ONLY`, `ROUTING_RULE_THEN_BASE_PATH_MAPPING`, `ROUTING_RULE_ONLY`, optional.
     #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
     pub routing_mode: Option<Value<RoutingMode>>,
-    /// `SecurityPolicy`: optional, create-only (changing it replaces the resource).
+    /// `SecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html#cfn-apigateway-domainnamev2-securitypolicy)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SecurityPolicy", skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html#cfn-apigateway-domainnamev2-tags)): list of (object [`DomainNameTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DomainNameTag>>>,
 }
@@ -1131,22 +1181,24 @@ impl ResourceRef<DomainNameV2> {
 
 /// The properties of an `AWS::ApiGateway::GatewayResponse` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-gatewayresponse.html)).
 ///
+/// The `AWS::ApiGateway::GatewayResponse` resource creates a gateway response for your API. When you delete a stack containing this resource, your custom gateway responses are reset. For more information, see [API Gateway Responses](https://docs.aws.amazon.com/apigateway/latest/developerguide/customize-gateway-responses.html#api-gateway-gatewayResponse-definition) in the \*API Gateway Developer Guide\*.
+///
 /// [`GatewayResponse::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayResponse {
-    /// `ResponseParameters`: optional.
+    /// `ResponseParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-gatewayresponse.html#cfn-apigateway-gatewayresponse-responseparameters)): map from string to (string), optional.
     #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `ResponseTemplates`: optional.
+    /// `ResponseTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-gatewayresponse.html#cfn-apigateway-gatewayresponse-responsetemplates)): map from string to (string), optional.
     #[serde(rename = "ResponseTemplates", skip_serializing_if = "Option::is_none")]
     pub response_templates: Option<BTreeMap<String, Value<String>>>,
-    /// `ResponseType`: required, create-only (changing it replaces the resource).
+    /// `ResponseType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-gatewayresponse.html#cfn-apigateway-gatewayresponse-responsetype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResponseType")]
     pub response_type: Value<String>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-gatewayresponse.html#cfn-apigateway-gatewayresponse-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
-    /// `StatusCode`: optional.
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-gatewayresponse.html#cfn-apigateway-gatewayresponse-statuscode)): string, optional.
     #[serde(rename = "StatusCode", skip_serializing_if = "Option::is_none")]
     pub status_code: Option<Value<String>>,
 }
@@ -1221,49 +1273,53 @@ impl ResourceRef<GatewayResponse> {
 
 /// The properties of an `AWS::ApiGateway::Method` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html)).
 ///
+/// The `AWS::ApiGateway::Method` resource creates API Gateway methods that define the parameters and body that clients must send in their requests.
+///
 /// [`Method::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Method {
-    /// `ApiKeyRequired`: optional.
+    /// `ApiKeyRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-apikeyrequired)): boolean, optional.
     #[serde(rename = "ApiKeyRequired", skip_serializing_if = "Option::is_none")]
     pub api_key_required: Option<Value<bool>>,
-    /// `AuthorizationScopes`: optional.
+    /// `AuthorizationScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-authorizationscopes)): list of (string), optional.
     #[serde(
         rename = "AuthorizationScopes",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `AuthorizationType`: optional.
+    /// The method's authorization type. This parameter is required. For valid values, see [Method](https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html) in the \*API Gateway API Reference\*. If you specify the `AuthorizerId` property, specify `CUSTOM` or `COGNITO_USER_POOLS` for this property.
+    ///
+    /// `AuthorizationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-authorizationtype)): string, optional.
     #[serde(rename = "AuthorizationType", skip_serializing_if = "Option::is_none")]
     pub authorization_type: Option<Value<String>>,
-    /// `AuthorizerId`: optional.
+    /// `AuthorizerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-authorizerid)): string, optional.
     #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
     pub authorizer_id: Option<Value<String>>,
-    /// `HttpMethod`: required, create-only (changing it replaces the resource).
+    /// `HttpMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-httpmethod)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "HttpMethod")]
     pub http_method: Value<String>,
-    /// `Integration`: optional.
+    /// `Integration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-integration)): object [`Integration`], optional.
     #[serde(rename = "Integration", skip_serializing_if = "Option::is_none")]
     pub integration: Option<Integration>,
-    /// `MethodResponses`: optional.
+    /// `MethodResponses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-methodresponses)): list of (object [`MethodResponse`]), optional.
     #[serde(rename = "MethodResponses", skip_serializing_if = "Option::is_none")]
     pub method_responses: Option<Value<Vec<MethodResponse>>>,
-    /// `OperationName`: optional.
+    /// `OperationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-operationname)): string, optional.
     #[serde(rename = "OperationName", skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<Value<String>>,
-    /// `RequestModels`: optional.
+    /// `RequestModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-requestmodels)): map from string to (string), optional.
     #[serde(rename = "RequestModels", skip_serializing_if = "Option::is_none")]
     pub request_models: Option<BTreeMap<String, Value<String>>>,
-    /// `RequestParameters`: optional.
+    /// `RequestParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-requestparameters)): map from string to (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
     pub request_parameters: Option<BTreeMap<String, Json>>,
-    /// `RequestValidatorId`: optional.
+    /// `RequestValidatorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-requestvalidatorid)): string, optional.
     #[serde(rename = "RequestValidatorId", skip_serializing_if = "Option::is_none")]
     pub request_validator_id: Option<Value<String>>,
-    /// `ResourceId`: required, create-only (changing it replaces the resource).
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-resourceid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html#cfn-apigateway-method-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
 }
@@ -1395,22 +1451,26 @@ impl Resource for Method {
 
 /// The properties of an `AWS::ApiGateway::Model` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-model.html)).
 ///
+/// The `AWS::ApiGateway::Model` resource defines the structure of a request or response payload for an API method.
+///
 /// [`Model::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Model {
-    /// `ContentType`: optional, create-only (changing it replaces the resource).
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-model.html#cfn-apigateway-model-contenttype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-model.html#cfn-apigateway-model-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// A name for the model. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the model name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-model.html#cfn-apigateway-model-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-model.html#cfn-apigateway-model-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
-    /// `Schema`: optional.
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-model.html#cfn-apigateway-model-schema)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<Json>,
 }
@@ -1478,22 +1538,24 @@ impl Resource for Model {
 
 /// The properties of an `AWS::ApiGateway::RequestValidator` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-requestvalidator.html)).
 ///
+/// The `AWS::ApiGateway::RequestValidator` resource sets up basic validation rules for incoming requests to your API. For more information, see [Enable Basic Request Validation for an API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html) in the \*API Gateway Developer Guide\*.
+///
 /// [`RequestValidator::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestValidator {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-requestvalidator.html#cfn-apigateway-requestvalidator-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-requestvalidator.html#cfn-apigateway-requestvalidator-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
-    /// `ValidateRequestBody`: optional.
+    /// `ValidateRequestBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-requestvalidator.html#cfn-apigateway-requestvalidator-validaterequestbody)): boolean, optional.
     #[serde(
         rename = "ValidateRequestBody",
         skip_serializing_if = "Option::is_none"
     )]
     pub validate_request_body: Option<Value<bool>>,
-    /// `ValidateRequestParameters`: optional.
+    /// `ValidateRequestParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-requestvalidator.html#cfn-apigateway-requestvalidator-validaterequestparameters)): boolean, optional.
     #[serde(
         rename = "ValidateRequestParameters",
         skip_serializing_if = "Option::is_none"
@@ -1562,16 +1624,18 @@ impl ResourceRef<RequestValidator> {
 
 /// The properties of an `AWS::ApiGateway::Resource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-resource.html)).
 ///
+/// The `AWS::ApiGateway::Resource` resource creates a resource in an API.
+///
 /// Every property is required: [`Resource2::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Resource2 {
-    /// `ParentId`: required, create-only (changing it replaces the resource).
+    /// `ParentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-resource.html#cfn-apigateway-resource-parentid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ParentId")]
     pub parent_id: Value<String>,
-    /// `PathPart`: required, create-only (changing it replaces the resource).
+    /// `PathPart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-resource.html#cfn-apigateway-resource-pathpart)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "PathPart")]
     pub path_part: Value<String>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-resource.html#cfn-apigateway-resource-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
 }
@@ -1620,70 +1684,84 @@ impl ResourceRef<Resource2> {
 
 /// The properties of an `AWS::ApiGateway::RestApi` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html)).
 ///
+/// The `AWS::ApiGateway::RestApi` resource creates a REST API. For more information, see [restapi:create](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html) in the \*Amazon API Gateway REST API Reference\*. On January 1, 2016, the Swagger Specification was donated to the [OpenAPI initiative](https://docs.aws.amazon.com/https://www.openapis.org/), becoming the foundation of the OpenAPI Specification.
+///
 /// Every property is optional: start from [`RestApi::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RestApi {
-    /// `ApiKeySourceType`: optional.
+    /// `ApiKeySourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-apikeysourcetype)): string, optional.
     #[serde(rename = "ApiKeySourceType", skip_serializing_if = "Option::is_none")]
     pub api_key_source_type: Option<Value<String>>,
-    /// `BinaryMediaTypes`: optional.
+    /// `BinaryMediaTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-binarymediatypes)): list of (string), optional.
     #[serde(rename = "BinaryMediaTypes", skip_serializing_if = "Option::is_none")]
     pub binary_media_types: Option<Value<Vec<Value<String>>>>,
-    /// `Body`: optional.
+    /// An OpenAPI specification that defines a set of RESTful APIs in JSON format. For YAML templates, you can also provide the specification in YAML format.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-body)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Json>,
-    /// `BodyS3Location`: optional.
+    /// The Amazon Simple Storage Service (Amazon S3) location that points to an OpenAPI file, which defines a set of RESTful APIs in JSON or YAML format.
+    ///
+    /// `BodyS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-bodys3location)): object [`S3Location`], optional.
     #[serde(rename = "BodyS3Location", skip_serializing_if = "Option::is_none")]
     pub body_s3_location: Option<S3Location>,
-    /// `CloneFrom`: optional.
+    /// `CloneFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-clonefrom)): string, optional.
     #[serde(rename = "CloneFrom", skip_serializing_if = "Option::is_none")]
     pub clone_from: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisableExecuteApiEndpoint`: optional.
+    /// `DisableExecuteApiEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-disableexecuteapiendpoint)): boolean, optional.
     #[serde(
         rename = "DisableExecuteApiEndpoint",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_execute_api_endpoint: Option<Value<bool>>,
-    /// `EndpointAccessMode`: optional.
+    /// `EndpointAccessMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-endpointaccessmode)): string, optional.
     #[serde(rename = "EndpointAccessMode", skip_serializing_if = "Option::is_none")]
     pub endpoint_access_mode: Option<Value<String>>,
-    /// `EndpointConfiguration`: optional.
+    /// A list of the endpoint types and IP address types of the API. Use this property when creating an API. When importing an existing API, specify the endpoint configuration types using the `Parameters` property.
+    ///
+    /// `EndpointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-endpointconfiguration)): object [`RestApiEndpointConfiguration`], optional.
     #[serde(
         rename = "EndpointConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_configuration: Option<RestApiEndpointConfiguration>,
-    /// `FailOnWarnings`: optional.
+    /// `FailOnWarnings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-failonwarnings)): boolean, optional.
     #[serde(rename = "FailOnWarnings", skip_serializing_if = "Option::is_none")]
     pub fail_on_warnings: Option<Value<bool>>,
-    /// `MinimumCompressionSize`: optional.
+    /// `MinimumCompressionSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-minimumcompressionsize)): integer, optional.
     #[serde(
         rename = "MinimumCompressionSize",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_compression_size: Option<Value<i64>>,
-    /// `Mode`: optional.
+    /// This property applies only when you use OpenAPI to define your REST API. The `Mode` determines how API Gateway handles resource updates. Valid values are `overwrite` or `merge`. For `overwrite`, the new API definition replaces the existing one. The existing API identifier remains unchanged. For `merge`, the new API definition is merged with the existing API. If you don't specify this property, a default value is chosen. For REST APIs created before March 29, 2021, the default is `overwrite`. For REST APIs created after March 29, 2021, the new API definition takes precedence, but any container types such as endpoint configurations and binary media types are merged with the existing API. Use the default mode to define top-level `RestApi` properties in addition to using OpenAPI. Generally, it's preferred to use API Gateway's OpenAPI extensions to model these properties.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-mode)): string, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the RestApi. A name is required if the REST API is not based on an OpenAPI specification.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `Policy`: optional.
+    /// A policy document that contains the permissions for the `RestApi` resource. To set the ARN for the policy, use the `!Join` intrinsic function with `""` as delimiter and values of `"execute-api:/"` and `"*"`.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-policy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Json>,
-    /// `SecurityPolicy`: optional.
+    /// `SecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-securitypolicy)): string, optional.
     #[serde(rename = "SecurityPolicy", skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html#cfn-apigateway-restapi-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -1870,58 +1948,62 @@ impl ResourceRef<RestApi> {
 
 /// The properties of an `AWS::ApiGateway::Stage` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html)).
 ///
+/// The `AWS::ApiGateway::Stage` resource creates a stage for a deployment.
+///
 /// [`Stage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stage {
-    /// `AccessLogSetting`: optional.
+    /// `AccessLogSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-accesslogsetting)): object [`AccessLogSetting`], optional.
     #[serde(rename = "AccessLogSetting", skip_serializing_if = "Option::is_none")]
     pub access_log_setting: Option<AccessLogSetting>,
-    /// `CacheClusterEnabled`: optional.
+    /// `CacheClusterEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-cacheclusterenabled)): boolean, optional.
     #[serde(
         rename = "CacheClusterEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_cluster_enabled: Option<Value<bool>>,
-    /// `CacheClusterSize`: optional.
+    /// `CacheClusterSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-cacheclustersize)): string, optional.
     #[serde(rename = "CacheClusterSize", skip_serializing_if = "Option::is_none")]
     pub cache_cluster_size: Option<Value<String>>,
-    /// `CanarySetting`: optional.
+    /// `CanarySetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-canarysetting)): object [`StageCanarySetting`], optional.
     #[serde(rename = "CanarySetting", skip_serializing_if = "Option::is_none")]
     pub canary_setting: Option<StageCanarySetting>,
-    /// `ClientCertificateId`: optional.
+    /// `ClientCertificateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-clientcertificateid)): string, optional.
     #[serde(
         rename = "ClientCertificateId",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_certificate_id: Option<Value<String>>,
-    /// `DeploymentId`: optional.
+    /// `DeploymentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-deploymentid)): string, optional.
     #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DocumentationVersion`: optional.
+    /// `DocumentationVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-documentationversion)): string, optional.
     #[serde(
         rename = "DocumentationVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub documentation_version: Option<Value<String>>,
-    /// `MethodSettings`: optional.
+    /// `MethodSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-methodsettings)): list of (object [`MethodSetting`]), optional.
     #[serde(rename = "MethodSettings", skip_serializing_if = "Option::is_none")]
     pub method_settings: Option<Value<Vec<MethodSetting>>>,
-    /// `RestApiId`: required, create-only (changing it replaces the resource).
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-restapiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestApiId")]
     pub rest_api_id: Value<String>,
-    /// `StageName`: optional, create-only (changing it replaces the resource).
+    /// `StageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-stagename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StageName", skip_serializing_if = "Option::is_none")]
     pub stage_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TracingEnabled`: optional.
+    /// `TracingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-tracingenabled)): boolean, optional.
     #[serde(rename = "TracingEnabled", skip_serializing_if = "Option::is_none")]
     pub tracing_enabled: Option<Value<bool>>,
-    /// `Variables`: optional.
+    /// A map (string-to-string map) that defines the stage variables, where the variable name is the key and the variable value is the value. Variable names are limited to alphanumeric characters. Values must match the following regular expression: `[A-Za-z0-9-._~:/?#&=,]+`.
+    ///
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html#cfn-apigateway-stage-variables)): map from string to (string), optional.
     #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<BTreeMap<String, Value<String>>>,
 }
@@ -2070,25 +2152,27 @@ impl Resource for Stage {
 
 /// The properties of an `AWS::ApiGateway::UsagePlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html)).
 ///
+/// The `AWS::ApiGateway::UsagePlan` resource creates a usage plan for deployed APIs. A usage plan sets a target for the throttling and quota limits on individual client API keys. For more information, see [Creating and Using API Usage Plans in Amazon API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html) in the \*API Gateway Developer Guide\*. In some cases clients can exceed the targets that you set. Don’t rely on usage plans to control costs. Consider using [](https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html) to monitor costs and [](https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html) to manage API requests.
+///
 /// Every property is optional: start from [`UsagePlan::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UsagePlan {
-    /// `ApiStages`: optional.
+    /// `ApiStages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html#cfn-apigateway-usageplan-apistages)): list of (object [`ApiStage`]), optional.
     #[serde(rename = "ApiStages", skip_serializing_if = "Option::is_none")]
     pub api_stages: Option<Value<Vec<ApiStage>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html#cfn-apigateway-usageplan-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Quota`: optional.
+    /// `Quota` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html#cfn-apigateway-usageplan-quota)): object [`QuotaSettings`], optional.
     #[serde(rename = "Quota", skip_serializing_if = "Option::is_none")]
     pub quota: Option<QuotaSettings>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html#cfn-apigateway-usageplan-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Throttle`: optional.
+    /// `Throttle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html#cfn-apigateway-usageplan-throttle)): object [`ThrottleSettings`], optional.
     #[serde(rename = "Throttle", skip_serializing_if = "Option::is_none")]
     pub throttle: Option<ThrottleSettings>,
-    /// `UsagePlanName`: optional.
+    /// `UsagePlanName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html#cfn-apigateway-usageplan-usageplanname)): string, optional.
     #[serde(rename = "UsagePlanName", skip_serializing_if = "Option::is_none")]
     pub usage_plan_name: Option<Value<String>>,
 }
@@ -2171,16 +2255,22 @@ impl ResourceRef<UsagePlan> {
 
 /// The properties of an `AWS::ApiGateway::UsagePlanKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplankey.html)).
 ///
+/// The `AWS::ApiGateway::UsagePlanKey` resource associates an API key with a usage plan. This association determines which users the usage plan is applied to.
+///
 /// Every property is required: [`UsagePlanKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UsagePlanKey {
-    /// `KeyId`: required, create-only (changing it replaces the resource).
+    /// The Id of the UsagePlanKey resource.
+    ///
+    /// `KeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplankey.html#cfn-apigateway-usageplankey-keyid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "KeyId")]
     pub key_id: Value<String>,
-    /// `KeyType`: required, create-only (changing it replaces the resource).
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplankey.html#cfn-apigateway-usageplankey-keytype)): [`KeyType`], one of `API_KEY`, required, create-only (changing it replaces the resource).
     #[serde(rename = "KeyType")]
     pub key_type: Value<KeyType>,
-    /// `UsagePlanId`: required, create-only (changing it replaces the resource).
+    /// The Id of the UsagePlan resource representing the usage plan containing the UsagePlanKey resource representing a plan customer.
+    ///
+    /// `UsagePlanId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplankey.html#cfn-apigateway-usageplankey-usageplanid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UsagePlanId")]
     pub usage_plan_id: Value<String>,
 }
@@ -2229,19 +2319,23 @@ impl ResourceRef<UsagePlanKey> {
 
 /// The properties of an `AWS::ApiGateway::VpcLink` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-vpclink.html)).
 ///
+/// The `AWS::ApiGateway::VpcLink` resource creates an API Gateway VPC link for a REST API to access resources in an Amazon Virtual Private Cloud (VPC). For more information, see [vpclink:create](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateVpcLink.html) in the `Amazon API Gateway REST API Reference`.
+///
 /// [`VpcLink::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcLink {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-vpclink.html#cfn-apigateway-vpclink-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-vpclink.html#cfn-apigateway-vpclink-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of arbitrary tags (key-value pairs) to associate with the VPC link.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-vpclink.html#cfn-apigateway-vpclink-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetArns`: required, create-only (changing it replaces the resource).
+    /// `TargetArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-vpclink.html#cfn-apigateway-vpclink-targetarns)): list of (string), required, create-only (changing it replaces the resource).
     #[serde(rename = "TargetArns")]
     pub target_arns: Value<Vec<Value<String>>>,
 }
@@ -2321,15 +2415,15 @@ impl Walk for AccessAssociationSourceType {
 
 /// The `AccessLogSetting` property type of [`Deployment`] and [`Stage`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html), [`AWS::ApiGateway::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html).
+/// AWS reference: [`AWS::ApiGateway::Deployment` `AccessLogSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-accesslogsetting.html), [`AWS::ApiGateway::Stage` `AccessLogSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-stage-accesslogsetting.html).
 ///
 /// Every property is optional: start from [`AccessLogSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessLogSetting {
-    /// `DestinationArn`: optional.
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-accesslogsetting.html#cfn-apigateway-deployment-accesslogsetting-destinationarn)): string, optional.
     #[serde(rename = "DestinationArn", skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<Value<String>>,
-    /// `Format`: optional.
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-accesslogsetting.html#cfn-apigateway-deployment-accesslogsetting-format)): string, optional.
     #[serde(rename = "Format", skip_serializing_if = "Option::is_none")]
     pub format: Option<Value<String>>,
 }
@@ -2367,18 +2461,18 @@ impl Walk for AccessLogSetting {
 
 /// The `ApiStage` property type of [`UsagePlan`].
 ///
-/// AWS reference: [`AWS::ApiGateway::UsagePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html).
+/// AWS reference: [`AWS::ApiGateway::UsagePlan` `ApiStage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-apistage.html).
 ///
 /// Every property is optional: start from [`ApiStage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApiStage {
-    /// `ApiId`: optional.
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-apistage.html#cfn-apigateway-usageplan-apistage-apiid)): string, optional.
     #[serde(rename = "ApiId", skip_serializing_if = "Option::is_none")]
     pub api_id: Option<Value<String>>,
-    /// `Stage`: optional.
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-apistage.html#cfn-apigateway-usageplan-apistage-stage)): string, optional.
     #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
     pub stage: Option<Value<String>>,
-    /// `Throttle`: optional.
+    /// `Throttle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-apistage.html#cfn-apigateway-usageplan-apistage-throttle)): map from string to (object [`ThrottleSettings`]), optional.
     #[serde(rename = "Throttle", skip_serializing_if = "Option::is_none")]
     pub throttle: Option<BTreeMap<String, ThrottleSettings>>,
 }
@@ -2464,21 +2558,21 @@ impl Walk for ContentHandling {
 
 /// The `CanarySetting` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html).
+/// AWS reference: [`AWS::ApiGateway::Deployment` `CanarySetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-canarysetting.html).
 ///
 /// Every property is optional: start from [`DeploymentCanarySetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentCanarySetting {
-    /// `PercentTraffic`: optional.
+    /// `PercentTraffic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-canarysetting.html#cfn-apigateway-deployment-canarysetting-percenttraffic)): number, optional.
     #[serde(rename = "PercentTraffic", skip_serializing_if = "Option::is_none")]
     pub percent_traffic: Option<Value<f64>>,
-    /// `StageVariableOverrides`: optional.
+    /// `StageVariableOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-canarysetting.html#cfn-apigateway-deployment-canarysetting-stagevariableoverrides)): map from string to (string), optional.
     #[serde(
         rename = "StageVariableOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub stage_variable_overrides: Option<BTreeMap<String, Value<String>>>,
-    /// `UseStageCache`: optional.
+    /// `UseStageCache` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-canarysetting.html#cfn-apigateway-deployment-canarysetting-usestagecache)): boolean, optional.
     #[serde(rename = "UseStageCache", skip_serializing_if = "Option::is_none")]
     pub use_stage_cache: Option<Value<bool>>,
 }
@@ -2527,21 +2621,21 @@ impl Walk for DeploymentCanarySetting {
 
 /// The `DeploymentCanarySettings` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html).
+/// AWS reference: [`AWS::ApiGateway::Deployment` `DeploymentCanarySettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-deploymentcanarysettings.html).
 ///
 /// Every property is optional: start from [`DeploymentCanarySettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentCanarySettings {
-    /// `PercentTraffic`: optional.
+    /// `PercentTraffic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-deploymentcanarysettings.html#cfn-apigateway-deployment-deploymentcanarysettings-percenttraffic)): number, optional.
     #[serde(rename = "PercentTraffic", skip_serializing_if = "Option::is_none")]
     pub percent_traffic: Option<Value<f64>>,
-    /// `StageVariableOverrides`: optional.
+    /// `StageVariableOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-deploymentcanarysettings.html#cfn-apigateway-deployment-deploymentcanarysettings-stagevariableoverrides)): map from string to (string), optional.
     #[serde(
         rename = "StageVariableOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub stage_variable_overrides: Option<BTreeMap<String, Value<String>>>,
-    /// `UseStageCache`: optional.
+    /// `UseStageCache` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-deploymentcanarysettings.html#cfn-apigateway-deployment-deploymentcanarysettings-usestagecache)): boolean, optional.
     #[serde(rename = "UseStageCache", skip_serializing_if = "Option::is_none")]
     pub use_stage_cache: Option<Value<bool>>,
 }
@@ -2590,15 +2684,19 @@ impl Walk for DeploymentCanarySettings {
 
 /// The `Tag` property type of [`DomainName`] and [`DomainNameV2`].
 ///
-/// AWS reference: [`AWS::ApiGateway::DomainName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html), [`AWS::ApiGateway::DomainNameV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html).
+/// AWS reference: [`AWS::ApiGateway::DomainName` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-tag.html), [`AWS::ApiGateway::DomainNameV2` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainnamev2-tag.html).
 ///
 /// Every property is optional: start from [`DomainNameTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainNameTag {
-    /// `Key`: optional.
+    /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-tag.html#cfn-apigateway-domainname-tag-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value for the specified tag key.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-tag.html#cfn-apigateway-domainname-tag-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2636,15 +2734,15 @@ impl Walk for DomainNameTag {
 
 /// The `EndpointConfiguration` property type of [`DomainName`] and [`DomainNameV2`].
 ///
-/// AWS reference: [`AWS::ApiGateway::DomainName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html), [`AWS::ApiGateway::DomainNameV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnamev2.html).
+/// AWS reference: [`AWS::ApiGateway::DomainName` `EndpointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-endpointconfiguration.html), [`AWS::ApiGateway::DomainNameV2` `EndpointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainnamev2-endpointconfiguration.html).
 ///
 /// Every property is optional: start from [`EndpointConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointConfiguration {
-    /// `IpAddressType`: optional.
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-endpointconfiguration.html#cfn-apigateway-domainname-endpointconfiguration-ipaddresstype)): string, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<String>>,
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-endpointconfiguration.html#cfn-apigateway-domainname-endpointconfiguration-types)): list of (string), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<String>>>>,
 }
@@ -2682,69 +2780,69 @@ impl Walk for EndpointConfiguration {
 
 /// The `Integration` property type of [`Method`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Method`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html).
+/// AWS reference: [`AWS::ApiGateway::Method` `Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html).
 ///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `CacheKeyParameters`: optional.
+    /// `CacheKeyParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-cachekeyparameters)): list of (string), optional.
     #[serde(rename = "CacheKeyParameters", skip_serializing_if = "Option::is_none")]
     pub cache_key_parameters: Option<Value<Vec<Value<String>>>>,
-    /// `CacheNamespace`: optional.
+    /// `CacheNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-cachenamespace)): string, optional.
     #[serde(rename = "CacheNamespace", skip_serializing_if = "Option::is_none")]
     pub cache_namespace: Option<Value<String>>,
-    /// `ConnectionId`: optional.
+    /// `ConnectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-connectionid)): string, optional.
     #[serde(rename = "ConnectionId", skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<Value<String>>,
-    /// `ConnectionType`: optional.
+    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-connectiontype)): [`ConnectionType`], one of `INTERNET`, `VPC_LINK`, optional.
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<Value<ConnectionType>>,
-    /// `ContentHandling`: optional.
+    /// `ContentHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-contenthandling)): [`ContentHandling`], one of `CONVERT_TO_BINARY`, `CONVERT_TO_TEXT`, optional.
     #[serde(rename = "ContentHandling", skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<Value<ContentHandling>>,
-    /// `Credentials`: optional.
+    /// `Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-credentials)): string, optional.
     #[serde(rename = "Credentials", skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Value<String>>,
-    /// `IntegrationHttpMethod`: optional.
+    /// `IntegrationHttpMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-integrationhttpmethod)): string, optional.
     #[serde(
         rename = "IntegrationHttpMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub integration_http_method: Option<Value<String>>,
-    /// `IntegrationResponses`: optional.
+    /// `IntegrationResponses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-integrationresponses)): list of (object [`IntegrationResponse`]), optional.
     #[serde(
         rename = "IntegrationResponses",
         skip_serializing_if = "Option::is_none"
     )]
     pub integration_responses: Option<Value<Vec<IntegrationResponse>>>,
-    /// `IntegrationTarget`: optional.
+    /// `IntegrationTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-integrationtarget)): string, optional.
     #[serde(rename = "IntegrationTarget", skip_serializing_if = "Option::is_none")]
     pub integration_target: Option<Value<String>>,
-    /// `PassthroughBehavior`: optional.
+    /// `PassthroughBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-passthroughbehavior)): [`PassthroughBehavior`], one of `WHEN_NO_MATCH`, `WHEN_NO_TEMPLATES`, `NEVER`, optional.
     #[serde(
         rename = "PassthroughBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub passthrough_behavior: Option<Value<PassthroughBehavior>>,
-    /// `RequestParameters`: optional.
+    /// `RequestParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-requestparameters)): map from string to (string), optional.
     #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
     pub request_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `RequestTemplates`: optional.
+    /// `RequestTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-requesttemplates)): map from string to (string), optional.
     #[serde(rename = "RequestTemplates", skip_serializing_if = "Option::is_none")]
     pub request_templates: Option<BTreeMap<String, Value<String>>>,
-    /// `ResponseTransferMode`: optional.
+    /// `ResponseTransferMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-responsetransfermode)): [`ResponseTransferMode`], one of `BUFFERED`, `STREAM`, optional.
     #[serde(
         rename = "ResponseTransferMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_transfer_mode: Option<Value<ResponseTransferMode>>,
-    /// `TimeoutInMillis`: optional.
+    /// `TimeoutInMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-timeoutinmillis)): integer, optional. Range: at least 50.
     #[serde(rename = "TimeoutInMillis", skip_serializing_if = "Option::is_none")]
     pub timeout_in_millis: Option<Value<i64>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-type)): [`IntegrationType`], one of `AWS`, `AWS_PROXY`, `HTTP`, `HTTP_PROXY`, `MOCK`, required.
     #[serde(rename = "Type")]
     pub type_: Value<IntegrationType>,
-    /// `Uri`: optional.
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integration.html#cfn-apigateway-method-integration-uri)): string, optional.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -2908,24 +3006,24 @@ impl Walk for Integration {
 
 /// The `IntegrationResponse` property type of [`Method`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Method`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html).
+/// AWS reference: [`AWS::ApiGateway::Method` `IntegrationResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integrationresponse.html).
 ///
 /// [`IntegrationResponse::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegrationResponse {
-    /// `ContentHandling`: optional.
+    /// `ContentHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integrationresponse.html#cfn-apigateway-method-integrationresponse-contenthandling)): [`ContentHandling`], one of `CONVERT_TO_BINARY`, `CONVERT_TO_TEXT`, optional.
     #[serde(rename = "ContentHandling", skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<Value<ContentHandling>>,
-    /// `ResponseParameters`: optional.
+    /// `ResponseParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integrationresponse.html#cfn-apigateway-method-integrationresponse-responseparameters)): map from string to (string), optional.
     #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `ResponseTemplates`: optional.
+    /// `ResponseTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integrationresponse.html#cfn-apigateway-method-integrationresponse-responsetemplates)): map from string to (string), optional.
     #[serde(rename = "ResponseTemplates", skip_serializing_if = "Option::is_none")]
     pub response_templates: Option<BTreeMap<String, Value<String>>>,
-    /// `SelectionPattern`: optional.
+    /// `SelectionPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integrationresponse.html#cfn-apigateway-method-integrationresponse-selectionpattern)): string, optional.
     #[serde(rename = "SelectionPattern", skip_serializing_if = "Option::is_none")]
     pub selection_pattern: Option<Value<String>>,
-    /// `StatusCode`: required.
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-integrationresponse.html#cfn-apigateway-method-integrationresponse-statuscode)): string, required.
     #[serde(rename = "StatusCode")]
     pub status_code: Value<String>,
 }
@@ -3036,24 +3134,24 @@ impl Walk for KeyType {
 
 /// The `Location` property type of [`DocumentationPart`].
 ///
-/// AWS reference: [`AWS::ApiGateway::DocumentationPart`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-documentationpart.html).
+/// AWS reference: [`AWS::ApiGateway::DocumentationPart` `Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-documentationpart-location.html).
 ///
 /// Every property is optional: start from [`Location::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Location {
-    /// `Method`: optional.
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-documentationpart-location.html#cfn-apigateway-documentationpart-location-method)): string, optional.
     #[serde(rename = "Method", skip_serializing_if = "Option::is_none")]
     pub method: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-documentationpart-location.html#cfn-apigateway-documentationpart-location-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-documentationpart-location.html#cfn-apigateway-documentationpart-location-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `StatusCode`: optional.
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-documentationpart-location.html#cfn-apigateway-documentationpart-location-statuscode)): string, optional.
     #[serde(rename = "StatusCode", skip_serializing_if = "Option::is_none")]
     pub status_code: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-documentationpart-location.html#cfn-apigateway-documentationpart-location-type)): [`LocationType`], one of `API`, `AUTHORIZER`, `MODEL`, `RESOURCE`, `METHOD`, `PATH_PARAMETER`, `QUERY_PARAMETER`, `REQUEST_HEADER`, `REQUEST_BODY`, `RESPONSE`, `RESPONSE_HEADER`, `RESPONSE_BODY`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<LocationType>>,
 }
@@ -3165,18 +3263,18 @@ impl Walk for LocationType {
 
 /// The `MethodResponse` property type of [`Method`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Method`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-method.html).
+/// AWS reference: [`AWS::ApiGateway::Method` `MethodResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-methodresponse.html).
 ///
 /// [`MethodResponse::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MethodResponse {
-    /// `ResponseModels`: optional.
+    /// `ResponseModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-methodresponse.html#cfn-apigateway-method-methodresponse-responsemodels)): map from string to (string), optional.
     #[serde(rename = "ResponseModels", skip_serializing_if = "Option::is_none")]
     pub response_models: Option<BTreeMap<String, Value<String>>>,
-    /// `ResponseParameters`: optional.
+    /// `ResponseParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-methodresponse.html#cfn-apigateway-method-methodresponse-responseparameters)): map from string to (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<BTreeMap<String, Json>>,
-    /// `StatusCode`: required.
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-method-methodresponse.html#cfn-apigateway-method-methodresponse-statuscode)): string, required.
     #[serde(rename = "StatusCode")]
     pub status_code: Value<String>,
 }
@@ -3220,42 +3318,46 @@ impl Walk for MethodResponse {
 
 /// The `MethodSetting` property type of [`Deployment`] and [`Stage`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html), [`AWS::ApiGateway::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html).
+/// AWS reference: [`AWS::ApiGateway::Deployment` `MethodSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html), [`AWS::ApiGateway::Stage` `MethodSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-stage-methodsetting.html).
 ///
 /// Every property is optional: start from [`MethodSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MethodSetting {
-    /// `CacheDataEncrypted`: optional.
+    /// `CacheDataEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-cachedataencrypted)): boolean, optional.
     #[serde(rename = "CacheDataEncrypted", skip_serializing_if = "Option::is_none")]
     pub cache_data_encrypted: Option<Value<bool>>,
-    /// `CacheTtlInSeconds`: optional.
+    /// `CacheTtlInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-cachettlinseconds)): integer, optional.
     #[serde(rename = "CacheTtlInSeconds", skip_serializing_if = "Option::is_none")]
     pub cache_ttl_in_seconds: Option<Value<i64>>,
-    /// `CachingEnabled`: optional.
+    /// `CachingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-cachingenabled)): boolean, optional.
     #[serde(rename = "CachingEnabled", skip_serializing_if = "Option::is_none")]
     pub caching_enabled: Option<Value<bool>>,
-    /// `DataTraceEnabled`: optional.
+    /// `DataTraceEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-datatraceenabled)): boolean, optional.
     #[serde(rename = "DataTraceEnabled", skip_serializing_if = "Option::is_none")]
     pub data_trace_enabled: Option<Value<bool>>,
-    /// `HttpMethod`: optional.
+    /// The HTTP method.
+    ///
+    /// `HttpMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-httpmethod)): string, optional.
     #[serde(rename = "HttpMethod", skip_serializing_if = "Option::is_none")]
     pub http_method: Option<Value<String>>,
-    /// `LoggingLevel`: optional.
+    /// `LoggingLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-logginglevel)): string, optional.
     #[serde(rename = "LoggingLevel", skip_serializing_if = "Option::is_none")]
     pub logging_level: Option<Value<String>>,
-    /// `MetricsEnabled`: optional.
+    /// `MetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-metricsenabled)): boolean, optional.
     #[serde(rename = "MetricsEnabled", skip_serializing_if = "Option::is_none")]
     pub metrics_enabled: Option<Value<bool>>,
-    /// `ResourcePath`: optional.
+    /// The resource path for this method. Forward slashes (`/`) are encoded as `~1` and the initial slash must include a forward slash. For example, the path value `/resource/subresource` must be encoded as `/~1resource~1subresource`. To specify the root path, use only a slash (`/`).
+    ///
+    /// `ResourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-resourcepath)): string, optional.
     #[serde(rename = "ResourcePath", skip_serializing_if = "Option::is_none")]
     pub resource_path: Option<Value<String>>,
-    /// `ThrottlingBurstLimit`: optional.
+    /// `ThrottlingBurstLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-throttlingburstlimit)): integer, optional.
     #[serde(
         rename = "ThrottlingBurstLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub throttling_burst_limit: Option<Value<i64>>,
-    /// `ThrottlingRateLimit`: optional.
+    /// `ThrottlingRateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-methodsetting.html#cfn-apigateway-deployment-methodsetting-throttlingratelimit)): number, optional.
     #[serde(
         rename = "ThrottlingRateLimit",
         skip_serializing_if = "Option::is_none"
@@ -3360,15 +3462,15 @@ impl Walk for MethodSetting {
 
 /// The `MutualTlsAuthentication` property type of [`DomainName`].
 ///
-/// AWS reference: [`AWS::ApiGateway::DomainName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainname.html).
+/// AWS reference: [`AWS::ApiGateway::DomainName` `MutualTlsAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-mutualtlsauthentication.html).
 ///
 /// Every property is optional: start from [`MutualTlsAuthentication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MutualTlsAuthentication {
-    /// `TruststoreUri`: optional.
+    /// `TruststoreUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-mutualtlsauthentication.html#cfn-apigateway-domainname-mutualtlsauthentication-truststoreuri)): string, optional.
     #[serde(rename = "TruststoreUri", skip_serializing_if = "Option::is_none")]
     pub truststore_uri: Option<Value<String>>,
-    /// `TruststoreVersion`: optional.
+    /// `TruststoreVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainname-mutualtlsauthentication.html#cfn-apigateway-domainname-mutualtlsauthentication-truststoreversion)): string, optional.
     #[serde(rename = "TruststoreVersion", skip_serializing_if = "Option::is_none")]
     pub truststore_version: Option<Value<String>>,
 }
@@ -3429,18 +3531,18 @@ impl Walk for PassthroughBehavior {
 
 /// The `QuotaSettings` property type of [`UsagePlan`].
 ///
-/// AWS reference: [`AWS::ApiGateway::UsagePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html).
+/// AWS reference: [`AWS::ApiGateway::UsagePlan` `QuotaSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-quotasettings.html).
 ///
 /// Every property is optional: start from [`QuotaSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QuotaSettings {
-    /// `Limit`: optional.
+    /// `Limit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-quotasettings.html#cfn-apigateway-usageplan-quotasettings-limit)): integer, optional. Range: at least 0.
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
     pub limit: Option<Value<i64>>,
-    /// `Offset`: optional.
+    /// `Offset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-quotasettings.html#cfn-apigateway-usageplan-quotasettings-offset)): integer, optional. Range: at least 0.
     #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<Value<i64>>,
-    /// `Period`: optional.
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-quotasettings.html#cfn-apigateway-usageplan-quotasettings-period)): string, optional.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<String>>,
 }
@@ -3506,18 +3608,18 @@ impl Walk for ResponseTransferMode {
 
 /// The `EndpointConfiguration` property type of [`RestApi`].
 ///
-/// AWS reference: [`AWS::ApiGateway::RestApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html).
+/// AWS reference: [`AWS::ApiGateway::RestApi` `EndpointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-endpointconfiguration.html).
 ///
 /// Every property is optional: start from [`RestApiEndpointConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RestApiEndpointConfiguration {
-    /// `IpAddressType`: optional.
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-endpointconfiguration.html#cfn-apigateway-restapi-endpointconfiguration-ipaddresstype)): string, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<String>>,
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-endpointconfiguration.html#cfn-apigateway-restapi-endpointconfiguration-types)): list of (string), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<String>>>>,
-    /// `VpcEndpointIds`: optional.
+    /// `VpcEndpointIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-endpointconfiguration.html#cfn-apigateway-restapi-endpointconfiguration-vpcendpointids)): list of (string), optional.
     #[serde(rename = "VpcEndpointIds", skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -3586,21 +3688,29 @@ impl Walk for RoutingMode {
 
 /// The `S3Location` property type of [`RestApi`].
 ///
-/// AWS reference: [`AWS::ApiGateway::RestApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html).
+/// AWS reference: [`AWS::ApiGateway::RestApi` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-s3location.html).
 ///
 /// Every property is optional: start from [`S3Location::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `Bucket`: optional.
+    /// The name of the S3 bucket where the OpenAPI file is stored.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-s3location.html#cfn-apigateway-restapi-s3location-bucket)): string, optional.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `ETag`: optional.
+    /// The Amazon S3 ETag (a file checksum) of the OpenAPI file. If you don't specify a value, API Gateway skips ETag validation of your OpenAPI file.
+    ///
+    /// `ETag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-s3location.html#cfn-apigateway-restapi-s3location-etag)): string, optional.
     #[serde(rename = "ETag", skip_serializing_if = "Option::is_none")]
     pub e_tag: Option<Value<String>>,
-    /// `Key`: optional.
+    /// The file name of the OpenAPI file (Amazon S3 object name).
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-s3location.html#cfn-apigateway-restapi-s3location-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Version`: optional.
+    /// For versioning-enabled buckets, a specific version of the OpenAPI file.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-s3location.html#cfn-apigateway-restapi-s3location-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -3654,24 +3764,24 @@ impl Walk for S3Location {
 
 /// The `CanarySetting` property type of [`Stage`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html).
+/// AWS reference: [`AWS::ApiGateway::Stage` `CanarySetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-stage-canarysetting.html).
 ///
 /// Every property is optional: start from [`StageCanarySetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageCanarySetting {
-    /// `DeploymentId`: optional.
+    /// `DeploymentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-stage-canarysetting.html#cfn-apigateway-stage-canarysetting-deploymentid)): string, optional.
     #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<Value<String>>,
-    /// `PercentTraffic`: optional.
+    /// `PercentTraffic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-stage-canarysetting.html#cfn-apigateway-stage-canarysetting-percenttraffic)): number, optional. Range: 0 to 100.
     #[serde(rename = "PercentTraffic", skip_serializing_if = "Option::is_none")]
     pub percent_traffic: Option<Value<f64>>,
-    /// `StageVariableOverrides`: optional.
+    /// `StageVariableOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-stage-canarysetting.html#cfn-apigateway-stage-canarysetting-stagevariableoverrides)): map from string to (string), optional.
     #[serde(
         rename = "StageVariableOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub stage_variable_overrides: Option<BTreeMap<String, Value<String>>>,
-    /// `UseStageCache`: optional.
+    /// `UseStageCache` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-stage-canarysetting.html#cfn-apigateway-stage-canarysetting-usestagecache)): boolean, optional.
     #[serde(rename = "UseStageCache", skip_serializing_if = "Option::is_none")]
     pub use_stage_cache: Option<Value<bool>>,
 }
@@ -3728,81 +3838,117 @@ impl Walk for StageCanarySetting {
 
 /// The `StageDescription` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::ApiGateway::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html).
+/// AWS reference: [`AWS::ApiGateway::Deployment` `StageDescription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html).
 ///
 /// Every property is optional: start from [`StageDescription::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageDescription {
-    /// `AccessLogSetting`: optional.
+    /// Specifies settings for logging access in this stage.
+    ///
+    /// `AccessLogSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-accesslogsetting)): object [`AccessLogSetting`], optional.
     #[serde(rename = "AccessLogSetting", skip_serializing_if = "Option::is_none")]
     pub access_log_setting: Option<AccessLogSetting>,
-    /// `CacheClusterEnabled`: optional.
+    /// `CacheClusterEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-cacheclusterenabled)): boolean, optional.
     #[serde(
         rename = "CacheClusterEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_cluster_enabled: Option<Value<bool>>,
-    /// `CacheClusterSize`: optional.
+    /// The size of the stage's cache cluster. For more information, see [cacheClusterSize](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html#apigw-CreateStage-request-cacheClusterSize) in the \*API Gateway API Reference\*.
+    ///
+    /// `CacheClusterSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-cacheclustersize)): string, optional.
     #[serde(rename = "CacheClusterSize", skip_serializing_if = "Option::is_none")]
     pub cache_cluster_size: Option<Value<String>>,
-    /// `CacheDataEncrypted`: optional.
+    /// Indicates whether the cached responses are encrypted.
+    ///
+    /// `CacheDataEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-cachedataencrypted)): boolean, optional.
     #[serde(rename = "CacheDataEncrypted", skip_serializing_if = "Option::is_none")]
     pub cache_data_encrypted: Option<Value<bool>>,
-    /// `CacheTtlInSeconds`: optional.
+    /// The time-to-live (TTL) period, in seconds, that specifies how long API Gateway caches responses.
+    ///
+    /// `CacheTtlInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-cachettlinseconds)): integer, optional.
     #[serde(rename = "CacheTtlInSeconds", skip_serializing_if = "Option::is_none")]
     pub cache_ttl_in_seconds: Option<Value<i64>>,
-    /// `CachingEnabled`: optional.
+    /// Indicates whether responses are cached and returned for requests. You must enable a cache cluster on the stage to cache responses. For more information, see [Enable API Gateway Caching in a Stage to Enhance API Performance](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html) in the \*API Gateway Developer Guide\*.
+    ///
+    /// `CachingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-cachingenabled)): boolean, optional.
     #[serde(rename = "CachingEnabled", skip_serializing_if = "Option::is_none")]
     pub caching_enabled: Option<Value<bool>>,
-    /// `CanarySetting`: optional.
+    /// Specifies settings for the canary deployment in this stage.
+    ///
+    /// `CanarySetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-canarysetting)): object [`DeploymentCanarySetting`], optional.
     #[serde(rename = "CanarySetting", skip_serializing_if = "Option::is_none")]
     pub canary_setting: Option<DeploymentCanarySetting>,
-    /// `ClientCertificateId`: optional.
+    /// The identifier of the client certificate that API Gateway uses to call your integration endpoints in the stage.
+    ///
+    /// `ClientCertificateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-clientcertificateid)): string, optional.
     #[serde(
         rename = "ClientCertificateId",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_certificate_id: Option<Value<String>>,
-    /// `DataTraceEnabled`: optional.
+    /// Indicates whether data trace logging is enabled for methods in the stage. API Gateway pushes these logs to Amazon CloudWatch Logs.
+    ///
+    /// `DataTraceEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-datatraceenabled)): boolean, optional.
     #[serde(rename = "DataTraceEnabled", skip_serializing_if = "Option::is_none")]
     pub data_trace_enabled: Option<Value<bool>>,
-    /// `Description`: optional.
+    /// A description of the purpose of the stage.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DocumentationVersion`: optional.
+    /// The version identifier of the API documentation snapshot.
+    ///
+    /// `DocumentationVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-documentationversion)): string, optional.
     #[serde(
         rename = "DocumentationVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub documentation_version: Option<Value<String>>,
-    /// `LoggingLevel`: optional.
+    /// The logging level for this method. For valid values, see the `loggingLevel` property of the [MethodSetting](https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html) resource in the \*Amazon API Gateway API Reference\*.
+    ///
+    /// `LoggingLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-logginglevel)): string, optional.
     #[serde(rename = "LoggingLevel", skip_serializing_if = "Option::is_none")]
     pub logging_level: Option<Value<String>>,
-    /// `MethodSettings`: optional.
+    /// Configures settings for all of the stage's methods.
+    ///
+    /// `MethodSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-methodsettings)): list of (object [`MethodSetting`]), optional.
     #[serde(rename = "MethodSettings", skip_serializing_if = "Option::is_none")]
     pub method_settings: Option<Value<Vec<MethodSetting>>>,
-    /// `MetricsEnabled`: optional.
+    /// Indicates whether Amazon CloudWatch metrics are enabled for methods in the stage.
+    ///
+    /// `MetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-metricsenabled)): boolean, optional.
     #[serde(rename = "MetricsEnabled", skip_serializing_if = "Option::is_none")]
     pub metrics_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of arbitrary tags (key-value pairs) to associate with the stage.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ThrottlingBurstLimit`: optional.
+    /// The target request burst rate limit. This allows more requests through for a period of time than the target rate limit. For more information, see [Manage API Request Throttling](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html) in the \*API Gateway Developer Guide\*.
+    ///
+    /// `ThrottlingBurstLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-throttlingburstlimit)): integer, optional.
     #[serde(
         rename = "ThrottlingBurstLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub throttling_burst_limit: Option<Value<i64>>,
-    /// `ThrottlingRateLimit`: optional.
+    /// The target request steady-state rate limit. For more information, see [Manage API Request Throttling](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html) in the \*API Gateway Developer Guide\*.
+    ///
+    /// `ThrottlingRateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-throttlingratelimit)): number, optional.
     #[serde(
         rename = "ThrottlingRateLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub throttling_rate_limit: Option<Value<f64>>,
-    /// `TracingEnabled`: optional.
+    /// Specifies whether active tracing with X-ray is enabled for this stage. For more information, see [Trace API Gateway API Execution with X-Ray](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-xray.html) in the \*API Gateway Developer Guide\*.
+    ///
+    /// `TracingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-tracingenabled)): boolean, optional.
     #[serde(rename = "TracingEnabled", skip_serializing_if = "Option::is_none")]
     pub tracing_enabled: Option<Value<bool>>,
-    /// `Variables`: optional.
+    /// A map that defines the stage variables. Variable names must consist of alphanumeric characters, and the values must match the following regular expression: `[A-Za-z0-9-._~:/?#&=,]+`.
+    ///
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-stagedescription.html#cfn-apigateway-deployment-stagedescription-variables)): map from string to (string), optional.
     #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<BTreeMap<String, Value<String>>>,
 }
@@ -3976,15 +4122,15 @@ impl Walk for StageDescription {
 
 /// The `StageKey` property type of [`ApiKey`].
 ///
-/// AWS reference: [`AWS::ApiGateway::ApiKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html).
+/// AWS reference: [`AWS::ApiGateway::ApiKey` `StageKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-apikey-stagekey.html).
 ///
 /// Every property is optional: start from [`StageKey::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageKey {
-    /// `RestApiId`: optional.
+    /// `RestApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-apikey-stagekey.html#cfn-apigateway-apikey-stagekey-restapiid)): string, optional.
     #[serde(rename = "RestApiId", skip_serializing_if = "Option::is_none")]
     pub rest_api_id: Option<Value<String>>,
-    /// `StageName`: optional.
+    /// `StageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-apikey-stagekey.html#cfn-apigateway-apikey-stagekey-stagename)): string, optional.
     #[serde(rename = "StageName", skip_serializing_if = "Option::is_none")]
     pub stage_name: Option<Value<String>>,
 }
@@ -4022,15 +4168,19 @@ impl Walk for StageKey {
 
 /// The `Tag` property type of [`ApiKey`], [`ClientCertificate`], [`Deployment`], [`DomainNameAccessAssociation`], [`RestApi`], [`Stage`], [`UsagePlan`] and [`VpcLink`].
 ///
-/// AWS reference: [`AWS::ApiGateway::ApiKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-apikey.html), [`AWS::ApiGateway::ClientCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-clientcertificate.html), [`AWS::ApiGateway::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-deployment.html), [`AWS::ApiGateway::DomainNameAccessAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-domainnameaccessassociation.html), [`AWS::ApiGateway::RestApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-restapi.html), [`AWS::ApiGateway::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-stage.html), [`AWS::ApiGateway::UsagePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html), [`AWS::ApiGateway::VpcLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-vpclink.html).
+/// AWS reference: [`AWS::ApiGateway::ApiKey` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-apikey-tag.html), [`AWS::ApiGateway::ClientCertificate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-clientcertificate-tag.html), [`AWS::ApiGateway::Deployment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-deployment-tag.html), [`AWS::ApiGateway::DomainNameAccessAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-domainnameaccessassociation-tag.html), [`AWS::ApiGateway::RestApi` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-restapi-tag.html), [`AWS::ApiGateway::Stage` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-stage-tag.html), [`AWS::ApiGateway::UsagePlan` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-tag.html), [`AWS::ApiGateway::VpcLink` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-vpclink-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A string you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-apikey-tag.html#cfn-apigateway-apikey-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the specified tag key.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-apikey-tag.html#cfn-apigateway-apikey-tag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4059,15 +4209,15 @@ impl Walk for Tag {
 
 /// The `ThrottleSettings` property type of [`UsagePlan`].
 ///
-/// AWS reference: [`AWS::ApiGateway::UsagePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigateway-usageplan.html).
+/// AWS reference: [`AWS::ApiGateway::UsagePlan` `ThrottleSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-throttlesettings.html).
 ///
 /// Every property is optional: start from [`ThrottleSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThrottleSettings {
-    /// `BurstLimit`: optional.
+    /// `BurstLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-throttlesettings.html#cfn-apigateway-usageplan-throttlesettings-burstlimit)): integer, optional. Range: at least 0.
     #[serde(rename = "BurstLimit", skip_serializing_if = "Option::is_none")]
     pub burst_limit: Option<Value<i64>>,
-    /// `RateLimit`: optional.
+    /// `RateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigateway-usageplan-throttlesettings.html#cfn-apigateway-usageplan-throttlesettings-ratelimit)): number, optional. Range: at least 0.
     #[serde(rename = "RateLimit", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Value<f64>>,
 }

@@ -11,73 +11,107 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ApiGatewayV2::Api` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html)).
 ///
+/// The `AWS::ApiGatewayV2::Api` resource creates an API. WebSocket APIs and HTTP APIs are supported. For more information about WebSocket APIs, see [About WebSocket APIs in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html) in the \*API Gateway Developer Guide\*. For more information about HTTP APIs, see [HTTP APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api.html) in the \*API Gateway Developer Guide.\*
+///
 /// Every property is optional: start from [`Api::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Api {
-    /// `ApiKeySelectionExpression`: optional.
+    /// An API key selection expression. Supported only for WebSocket APIs. See [API Key Selection Expressions](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html#apigateway-websocket-api-apikey-selection-expressions).
+    ///
+    /// `ApiKeySelectionExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-apikeyselectionexpression)): string, optional.
     #[serde(
         rename = "ApiKeySelectionExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub api_key_selection_expression: Option<Value<String>>,
-    /// `BasePath`: optional.
+    /// Specifies how to interpret the base path of the API during import. Valid values are `ignore`, `prepend`, and `split`. The default value is `ignore`. To learn more, see [Set the OpenAPI basePath Property](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-basePath.html). Supported only for HTTP APIs.
+    ///
+    /// `BasePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-basepath)): string, optional.
     #[serde(rename = "BasePath", skip_serializing_if = "Option::is_none")]
     pub base_path: Option<Value<String>>,
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-body)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Json>,
-    /// `BodyS3Location`: optional.
+    /// The S3 location of an OpenAPI definition. Supported only for HTTP APIs. To import an HTTP API, you must specify a `Body` or `BodyS3Location`. If you specify a `Body` or `BodyS3Location`, don't specify CloudFormation resources such as `AWS::ApiGatewayV2::Authorizer` or `AWS::ApiGatewayV2::Route`. API Gateway doesn't support the combination of OpenAPI and CloudFormation resources.
+    ///
+    /// `BodyS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-bodys3location)): object [`BodyS3Location`], optional.
     #[serde(rename = "BodyS3Location", skip_serializing_if = "Option::is_none")]
     pub body_s3_location: Option<BodyS3Location>,
-    /// `CorsConfiguration`: optional.
+    /// A CORS configuration. Supported only for HTTP APIs. See [Configuring CORS](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html) for more information.
+    ///
+    /// `CorsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-corsconfiguration)): object [`Cors`], optional.
     #[serde(rename = "CorsConfiguration", skip_serializing_if = "Option::is_none")]
     pub cors_configuration: Option<Cors>,
-    /// `CredentialsArn`: optional.
+    /// This property is part of quick create. It specifies the credentials required for the integration, if any. For a Lambda integration, three options are available. To specify an IAM Role for API Gateway to assume, use the role's Amazon Resource Name (ARN). To require that the caller's identity be passed through from the request, specify `arn:aws:iam::*:user/*`. To use resource-based permissions on supported AWS services, specify `null`. Currently, this property is not used for HTTP integrations. Supported only for HTTP APIs.
+    ///
+    /// `CredentialsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-credentialsarn)): string, optional.
     #[serde(rename = "CredentialsArn", skip_serializing_if = "Option::is_none")]
     pub credentials_arn: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the API.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisableExecuteApiEndpoint`: optional.
+    /// Specifies whether clients can invoke your API by using the default `execute-api` endpoint. By default, clients can invoke your API with the default <https://{api_id}.execute-api.{region}.amazonaws.com> endpoint. To require that clients use a custom domain name to invoke your API, disable the default endpoint.
+    ///
+    /// `DisableExecuteApiEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-disableexecuteapiendpoint)): boolean, optional.
     #[serde(
         rename = "DisableExecuteApiEndpoint",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_execute_api_endpoint: Option<Value<bool>>,
-    /// `DisableSchemaValidation`: optional.
+    /// Avoid validating models when creating a deployment. Supported only for WebSocket APIs.
+    ///
+    /// `DisableSchemaValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-disableschemavalidation)): boolean, optional.
     #[serde(
         rename = "DisableSchemaValidation",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_schema_validation: Option<Value<bool>>,
-    /// `FailOnWarnings`: optional.
+    /// Specifies whether to rollback the API creation when a warning is encountered. By default, API creation continues if a warning is encountered.
+    ///
+    /// `FailOnWarnings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-failonwarnings)): boolean, optional.
     #[serde(rename = "FailOnWarnings", skip_serializing_if = "Option::is_none")]
     pub fail_on_warnings: Option<Value<bool>>,
-    /// `IpAddressType`: optional.
+    /// The IP address types that can invoke the API. Use `ipv4` to allow only IPv4 addresses to invoke your API, or use `dualstack` to allow both IPv4 and IPv6 addresses to invoke your API. Don’t use IP address type for an HTTP API based on an OpenAPI specification. Instead, specify the IP address type in the OpenAPI specification.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-ipaddresstype)): string, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the API. Required unless you specify an OpenAPI definition for `Body` or `S3BodyLocation`.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ProtocolType`: optional, create-only (changing it replaces the resource).
+    /// The API protocol. Valid values are `WEBSOCKET` or `HTTP`. Required unless you specify an OpenAPI definition for `Body` or `S3BodyLocation`.
+    ///
+    /// `ProtocolType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-protocoltype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProtocolType", skip_serializing_if = "Option::is_none")]
     pub protocol_type: Option<Value<String>>,
-    /// `RouteKey`: optional.
+    /// This property is part of quick create. If you don't specify a `routeKey`, a default route of `$default` is created. The `$default` route acts as a catch-all for any request made to your API, for a particular stage. The `$default` route key can't be modified. You can add routes after creating the API, and you can update the route keys of additional routes. Supported only for HTTP APIs.
+    ///
+    /// `RouteKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-routekey)): string, optional.
     #[serde(rename = "RouteKey", skip_serializing_if = "Option::is_none")]
     pub route_key: Option<Value<String>>,
-    /// `RouteSelectionExpression`: optional.
+    /// The route selection expression for the API. For HTTP APIs, the `routeSelectionExpression` must be `${request.method} ${request.path}`. If not provided, this will be the default for HTTP APIs. This property is required for WebSocket APIs.
+    ///
+    /// `RouteSelectionExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-routeselectionexpression)): string, optional.
     #[serde(
         rename = "RouteSelectionExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub route_selection_expression: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Target`: optional.
+    /// This property is part of quick create. Quick create produces an API with an integration, a default catch-all route, and a default stage which is configured to automatically deploy changes. For HTTP integrations, specify a fully qualified URL. For Lambda integrations, specify a function ARN. The type of the integration will be HTTP\_PROXY or AWS\_PROXY, respectively. Supported only for HTTP APIs.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-target)): string, optional.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<Value<String>>,
-    /// `Version`: optional.
+    /// A version identifier for the API.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html#cfn-apigatewayv2-api-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -266,19 +300,29 @@ impl ResourceRef<Api> {
 
 /// The properties of an `AWS::ApiGatewayV2::ApiGatewayManagedOverrides` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html)).
 ///
+/// Resource Type definition for AWS::ApiGatewayV2::ApiGatewayManagedOverrides
+///
 /// [`ApiGatewayManagedOverrides::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiGatewayManagedOverrides {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The ID of the API for which to override the configuration of API Gateway-managed resources.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `Integration`: optional.
+    /// Overrides the integration configuration for an API Gateway-managed integration.
+    ///
+    /// `Integration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-integration)): object [`IntegrationOverrides`], optional.
     #[serde(rename = "Integration", skip_serializing_if = "Option::is_none")]
     pub integration: Option<IntegrationOverrides>,
-    /// `Route`: optional.
+    /// Overrides the route configuration for an API Gateway-managed route.
+    ///
+    /// `Route` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-route)): object [`RouteOverrides`], optional.
     #[serde(rename = "Route", skip_serializing_if = "Option::is_none")]
     pub route: Option<RouteOverrides>,
-    /// `Stage`: optional.
+    /// Overrides the stage configuration for an API Gateway-managed stage.
+    ///
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-stage)): object [`StageOverrides`], optional.
     #[serde(rename = "Stage", skip_serializing_if = "Option::is_none")]
     pub stage: Option<StageOverrides>,
 }
@@ -344,19 +388,29 @@ impl ResourceRef<ApiGatewayManagedOverrides> {
 
 /// The properties of an `AWS::ApiGatewayV2::ApiMapping` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apimapping.html)).
 ///
+/// The `AWS::ApiGatewayV2::ApiMapping` resource contains an API mapping. An API mapping relates a path of your custom domain name to a stage of your API. A custom domain name can have multiple API mappings, but the paths can't overlap. A custom domain can map only to APIs of the same protocol type. For more information, see [CreateApiMapping](https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/domainnames-domainname-apimappings.html#CreateApiMapping) in the \*Amazon API Gateway V2 API Reference\*.
+///
 /// [`ApiMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiMapping {
-    /// `ApiId`: required.
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apimapping.html#cfn-apigatewayv2-apimapping-apiid)): string, required.
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `ApiMappingKey`: optional.
+    /// The API mapping key.
+    ///
+    /// `ApiMappingKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apimapping.html#cfn-apigatewayv2-apimapping-apimappingkey)): string, optional.
     #[serde(rename = "ApiMappingKey", skip_serializing_if = "Option::is_none")]
     pub api_mapping_key: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The domain name.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apimapping.html#cfn-apigatewayv2-apimapping-domainname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Stage`: required.
+    /// The API stage.
+    ///
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apimapping.html#cfn-apigatewayv2-apimapping-stage)): string, required.
     #[serde(rename = "Stage")]
     pub stage: Value<String>,
 }
@@ -414,55 +468,79 @@ impl ResourceRef<ApiMapping> {
 
 /// The properties of an `AWS::ApiGatewayV2::Authorizer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html)).
 ///
+/// The `AWS::ApiGatewayV2::Authorizer` resource creates an authorizer for a WebSocket API or an HTTP API. To learn more, see [Controlling and managing access to a WebSocket API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-control-access.html) and [Controlling and managing access to an HTTP API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html) in the \*API Gateway Developer Guide\*.
+///
 /// [`Authorizer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Authorizer {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `AuthorizerCredentialsArn`: optional.
+    /// Specifies the required credentials as an IAM role for API Gateway to invoke the authorizer. To specify an IAM role for API Gateway to assume, use the role's Amazon Resource Name (ARN). To use resource-based permissions on the Lambda function, specify null. Supported only for `REQUEST` authorizers.
+    ///
+    /// `AuthorizerCredentialsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-authorizercredentialsarn)): string, optional.
     #[serde(
         rename = "AuthorizerCredentialsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_credentials_arn: Option<Value<String>>,
-    /// `AuthorizerPayloadFormatVersion`: optional.
+    /// Specifies the format of the payload sent to an HTTP API Lambda authorizer. Required for HTTP API Lambda authorizers. Supported values are `1.0` and `2.0`. To learn more, see [Working with Lambda authorizers for HTTP APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+    ///
+    /// `AuthorizerPayloadFormatVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-authorizerpayloadformatversion)): string, optional.
     #[serde(
         rename = "AuthorizerPayloadFormatVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_payload_format_version: Option<Value<String>>,
-    /// `AuthorizerResultTtlInSeconds`: optional.
+    /// The time to live (TTL) for cached authorizer results, in seconds. If it equals 0, authorization caching is disabled. If it is greater than 0, API Gateway caches authorizer responses. The maximum value is 3600, or 1 hour. Supported only for HTTP API Lambda authorizers.
+    ///
+    /// `AuthorizerResultTtlInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-authorizerresultttlinseconds)): integer, optional.
     #[serde(
         rename = "AuthorizerResultTtlInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_result_ttl_in_seconds: Option<Value<i64>>,
-    /// `AuthorizerType`: required.
+    /// The authorizer type. Specify `REQUEST` for a Lambda function using incoming request parameters. Specify `JWT` to use JSON Web Tokens (supported only for HTTP APIs).
+    ///
+    /// `AuthorizerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-authorizertype)): string, required.
     #[serde(rename = "AuthorizerType")]
     pub authorizer_type: Value<String>,
-    /// `AuthorizerUri`: optional.
+    /// The authorizer's Uniform Resource Identifier (URI). For `REQUEST` authorizers, this must be a well-formed Lambda function URI, for example, `arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:{account_id}:function:{lambda_function_name}/invocations`. In general, the URI has this form: `arn:aws:apigateway:{region}:lambda:path/{service_api}`, where \*{region}\* is the same as the region hosting the Lambda function, path indicates that the remaining substring in the URI should be treated as the path to the resource, including the initial `/`. For Lambda functions, this is usually of the form `/2015-03-31/functions/[FunctionARN]/invocations`.
+    ///
+    /// `AuthorizerUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-authorizeruri)): string, optional.
     #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
     pub authorizer_uri: Option<Value<String>>,
-    /// `EnableSimpleResponses`: optional.
+    /// Specifies whether a Lambda authorizer returns a response in a simple format. By default, a Lambda authorizer must return an IAM policy. If enabled, the Lambda authorizer can return a boolean value instead of an IAM policy. Supported only for HTTP APIs. To learn more, see [Working with Lambda authorizers for HTTP APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+    ///
+    /// `EnableSimpleResponses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-enablesimpleresponses)): boolean, optional.
     #[serde(
         rename = "EnableSimpleResponses",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_simple_responses: Option<Value<bool>>,
-    /// `IdentitySource`: optional.
+    /// The identity source for which authorization is requested. For a `REQUEST` authorizer, this is optional. The value is a set of one or more mapping expressions of the specified request parameters. The identity source can be headers, query string parameters, stage variables, and context parameters. For example, if an Auth header and a Name query string parameter are defined as identity sources, this value is route.request.header.Auth, route.request.querystring.Name for WebSocket APIs. For HTTP APIs, use selection expressions prefixed with `$`, for example, `$request.header.Auth`, `$request.querystring.Name`. These parameters are used to perform runtime validation for Lambda-based authorizers by verifying all of the identity-related request parameters are present in the request, not null, and non-empty. Only when this is true does the authorizer invoke the authorizer Lambda function. Otherwise, it returns a 401 Unauthorized response without calling the Lambda function. For HTTP APIs, identity sources are also used as the cache key when caching is enabled. To learn more, see [Working with Lambda authorizers for HTTP APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html). For `JWT`, a single entry that specifies where to extract the JSON Web Token (JWT) from inbound requests. Currently only header-based and query parameter-based selections are supported, for example `$request.header.Authorization`.
+    ///
+    /// `IdentitySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-identitysource)): list of (string), optional.
     #[serde(rename = "IdentitySource", skip_serializing_if = "Option::is_none")]
     pub identity_source: Option<Value<Vec<Value<String>>>>,
-    /// `IdentityValidationExpression`: optional.
+    /// This parameter is not used.
+    ///
+    /// `IdentityValidationExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-identityvalidationexpression)): string, optional.
     #[serde(
         rename = "IdentityValidationExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_validation_expression: Option<Value<String>>,
-    /// `JwtConfiguration`: optional.
+    /// The `JWTConfiguration` property specifies the configuration of a JWT authorizer. Required for the `JWT` authorizer type. Supported only for HTTP APIs.
+    ///
+    /// `JwtConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-jwtconfiguration)): object [`JwtConfiguration`], optional.
     #[serde(rename = "JwtConfiguration", skip_serializing_if = "Option::is_none")]
     pub jwt_configuration: Option<JwtConfiguration>,
-    /// `Name`: required.
+    /// The name of the authorizer.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -583,16 +661,24 @@ impl ResourceRef<Authorizer> {
 
 /// The properties of an `AWS::ApiGatewayV2::Deployment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-deployment.html)).
 ///
+/// The `AWS::ApiGatewayV2::Deployment` resource creates a deployment for an API.
+///
 /// [`Deployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-deployment.html#cfn-apigatewayv2-deployment-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `Description`: optional.
+    /// The description for the deployment resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-deployment.html#cfn-apigatewayv2-deployment-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `StageName`: optional.
+    /// The name of an existing stage to associate with the deployment.
+    ///
+    /// `StageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-deployment.html#cfn-apigatewayv2-deployment-stagename)): string, optional.
     #[serde(rename = "StageName", skip_serializing_if = "Option::is_none")]
     pub stage_name: Option<Value<String>>,
 }
@@ -649,28 +735,38 @@ impl ResourceRef<Deployment> {
 
 /// The properties of an `AWS::ApiGatewayV2::DomainName` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-domainname.html)).
 ///
+/// The `AWS::ApiGatewayV2::DomainName` resource specifies a custom domain name for your API in Amazon API Gateway (API Gateway). You can use a custom domain name to provide a URL that's more intuitive and easier to recall. For more information about using custom domain names, see [Set up Custom Domain Name for an API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-custom-domains.html) in the \*API Gateway Developer Guide\*.
+///
 /// [`DomainName::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainName {
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The custom domain name for your API in Amazon API Gateway. Uppercase letters and the underscore (`_`) character are not supported.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-domainname.html#cfn-apigatewayv2-domainname-domainname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `DomainNameConfigurations`: optional.
+    /// The domain name configurations.
+    ///
+    /// `DomainNameConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-domainname.html#cfn-apigatewayv2-domainname-domainnameconfigurations)): list of (object [`DomainNameConfiguration`]), optional.
     #[serde(
         rename = "DomainNameConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_name_configurations: Option<Value<Vec<DomainNameConfiguration>>>,
-    /// `MutualTlsAuthentication`: optional.
+    /// The mutual TLS authentication configuration for a custom domain name.
+    ///
+    /// `MutualTlsAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-domainname.html#cfn-apigatewayv2-domainname-mutualtlsauthentication)): object [`MutualTlsAuthentication`], optional.
     #[serde(
         rename = "MutualTlsAuthentication",
         skip_serializing_if = "Option::is_none"
     )]
     pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
-    /// `RoutingMode`: optional.
+    /// The routing mode API Gateway uses to route traffic to your APIs.
+    ///
+    /// `RoutingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-domainname.html#cfn-apigatewayv2-domainname-routingmode)): [`RoutingMode`], one of `API_MAPPING_ONLY`, `ROUTING_RULE_THEN_API_MAPPING`, `ROUTING_RULE_ONLY`, optional.
     #[serde(rename = "RoutingMode", skip_serializing_if = "Option::is_none")]
     pub routing_mode: Option<Value<RoutingMode>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-domainname.html#cfn-apigatewayv2-domainname-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -758,73 +854,111 @@ impl ResourceRef<DomainName> {
 
 /// The properties of an `AWS::ApiGatewayV2::Integration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html)).
 ///
+/// Resource Type definition for AWS::ApiGatewayV2::Integration
+///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `ConnectionId`: optional.
+    /// The ID of the VPC link for a private integration. Supported only for HTTP APIs.
+    ///
+    /// `ConnectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-connectionid)): string, optional.
     #[serde(rename = "ConnectionId", skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<Value<String>>,
-    /// `ConnectionType`: optional.
+    /// The type of the network connection to the integration endpoint. Specify INTERNET for connections through the public routable internet or VPC\_LINK for private connections between API Gateway and resources in a VPC. The default value is INTERNET.
+    ///
+    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-connectiontype)): string, optional.
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<Value<String>>,
-    /// `ContentHandlingStrategy`: optional.
+    /// Supported only for WebSocket APIs. Specifies how to handle response payload content type conversions. Supported values are CONVERT\_TO\_BINARY and CONVERT\_TO\_TEXT.
+    ///
+    /// `ContentHandlingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-contenthandlingstrategy)): string, optional.
     #[serde(
         rename = "ContentHandlingStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_handling_strategy: Option<Value<String>>,
-    /// `CredentialsArn`: optional.
+    /// Specifies the credentials required for the integration, if any. For AWS integrations, three options are available. To specify an IAM Role for API Gateway to assume, use the role's Amazon Resource Name (ARN). To require that the caller's identity be passed through from the request, specify the string arn:aws:iam::\*:user/\*. To use resource-based permissions on supported AWS services, don't specify this parameter.
+    ///
+    /// `CredentialsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-credentialsarn)): string, optional. Pattern: `arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\/.*`.
     #[serde(rename = "CredentialsArn", skip_serializing_if = "Option::is_none")]
     pub credentials_arn: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the integration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IntegrationMethod`: optional.
+    /// Specifies the integration's HTTP method type.
+    ///
+    /// `IntegrationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-integrationmethod)): string, optional.
     #[serde(rename = "IntegrationMethod", skip_serializing_if = "Option::is_none")]
     pub integration_method: Option<Value<String>>,
-    /// `IntegrationSubtype`: optional.
+    /// Supported only for HTTP API AWS\_PROXY integrations. Specifies the AWS service action to invoke.
+    ///
+    /// `IntegrationSubtype` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-integrationsubtype)): string, optional.
     #[serde(rename = "IntegrationSubtype", skip_serializing_if = "Option::is_none")]
     pub integration_subtype: Option<Value<String>>,
-    /// `IntegrationType`: required.
+    /// The integration type of an integration.
+    ///
+    /// `IntegrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-integrationtype)): string, required.
     #[serde(rename = "IntegrationType")]
     pub integration_type: Value<String>,
-    /// `IntegrationUri`: optional.
+    /// For a Lambda integration, specify the URI of a Lambda function. For an HTTP integration, specify a fully-qualified URL. For an HTTP API private integration, specify the ARN of an Application Load Balancer listener, Network Load Balancer listener, or AWS Cloud Map service.
+    ///
+    /// `IntegrationUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-integrationuri)): string, optional.
     #[serde(rename = "IntegrationUri", skip_serializing_if = "Option::is_none")]
     pub integration_uri: Option<Value<String>>,
-    /// `PassthroughBehavior`: optional.
+    /// Specifies the pass-through behavior for incoming requests based on the Content-Type header in the request, and the available mapping templates specified as the requestTemplates property on the Integration resource. There are three valid values: WHEN\_NO\_MATCH, WHEN\_NO\_TEMPLATES, and NEVER. Supported only for WebSocket APIs.
+    ///
+    /// `PassthroughBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-passthroughbehavior)): string, optional.
     #[serde(
         rename = "PassthroughBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub passthrough_behavior: Option<Value<String>>,
-    /// `PayloadFormatVersion`: optional.
+    /// Specifies the format of the payload sent to an integration. Required for HTTP APIs. For HTTP APIs, supported values for Lambda proxy integrations are 1.0 and 2.0 For all other integrations, 1.0 is the only supported value.
+    ///
+    /// `PayloadFormatVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-payloadformatversion)): string, optional.
     #[serde(
         rename = "PayloadFormatVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub payload_format_version: Option<Value<String>>,
-    /// `RequestParameters`: optional.
+    /// A key-value map specifying parameters.
+    ///
+    /// `RequestParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-requestparameters)): map from string to (string), optional.
     #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
     pub request_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `RequestTemplates`: optional.
+    /// A map of Velocity templates that are applied on the request payload based on the value of the Content-Type header sent by the client.
+    ///
+    /// `RequestTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-requesttemplates)): map from string to (string), optional.
     #[serde(rename = "RequestTemplates", skip_serializing_if = "Option::is_none")]
     pub request_templates: Option<BTreeMap<String, Value<String>>>,
-    /// `ResponseParameters`: optional.
+    /// Parameters that transform the HTTP response from a backend integration before returning the response to clients. Supported only for HTTP APIs.
+    ///
+    /// `ResponseParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-responseparameters)): map from string to (object [`ResponseParameterMap`]), optional.
     #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<BTreeMap<String, ResponseParameterMap>>,
-    /// `TemplateSelectionExpression`: optional.
+    /// The template selection expression for the integration. Supported only for WebSocket APIs.
+    ///
+    /// `TemplateSelectionExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-templateselectionexpression)): string, optional.
     #[serde(
         rename = "TemplateSelectionExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_selection_expression: Option<Value<String>>,
-    /// `TimeoutInMillis`: optional.
+    /// Custom timeout between 50 and 29000 milliseconds for WebSocket APIs and between 50 and 30000 milliseconds for HTTP APIs. The default timeout is 29 seconds for WebSocket APIs and 30 seconds for HTTP APIs.
+    ///
+    /// `TimeoutInMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-timeoutinmillis)): integer, optional.
     #[serde(rename = "TimeoutInMillis", skip_serializing_if = "Option::is_none")]
     pub timeout_in_millis: Option<Value<i64>>,
-    /// `TlsConfig`: optional.
+    /// The TLS configuration for a private integration. If you specify a TLS configuration, private integration traffic uses the HTTPS protocol. Supported only for HTTP APIs.
+    ///
+    /// `TlsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html#cfn-apigatewayv2-integration-tlsconfig)): object [`TlsConfig`], optional.
     #[serde(rename = "TlsConfig", skip_serializing_if = "Option::is_none")]
     pub tls_config: Option<TlsConfig>,
 }
@@ -1016,31 +1150,43 @@ impl ResourceRef<Integration> {
 
 /// The properties of an `AWS::ApiGatewayV2::IntegrationResponse` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integrationresponse.html)).
 ///
+/// The `AWS::ApiGatewayV2::IntegrationResponse` resource updates an integration response for an WebSocket API. For more information, see [Set up WebSocket API Integration Responses in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-integration-responses.html) in the \*API Gateway Developer Guide\*.
+///
 /// [`IntegrationResponse::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegrationResponse {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integrationresponse.html#cfn-apigatewayv2-integrationresponse-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `ContentHandlingStrategy`: optional.
+    /// Supported only for WebSocket APIs. Specifies how to handle response payload content type conversions. Supported values are `CONVERT_TO_BINARY` and `CONVERT_TO_TEXT`, with the following behaviors: `CONVERT_TO_BINARY`: Converts a response payload from a Base64-encoded string to the corresponding binary blob. `CONVERT_TO_TEXT`: Converts a response payload from a binary blob to a Base64-encoded string. If this property is not defined, the response payload will be passed through from the integration response to the route response or method response without modification.
+    ///
+    /// `ContentHandlingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integrationresponse.html#cfn-apigatewayv2-integrationresponse-contenthandlingstrategy)): string, optional.
     #[serde(
         rename = "ContentHandlingStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_handling_strategy: Option<Value<String>>,
-    /// `IntegrationId`: required, create-only (changing it replaces the resource).
+    /// The integration ID.
+    ///
+    /// `IntegrationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integrationresponse.html#cfn-apigatewayv2-integrationresponse-integrationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "IntegrationId")]
     pub integration_id: Value<String>,
-    /// `IntegrationResponseKey`: required.
+    /// The integration response key.
+    ///
+    /// `IntegrationResponseKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integrationresponse.html#cfn-apigatewayv2-integrationresponse-integrationresponsekey)): string, required.
     #[serde(rename = "IntegrationResponseKey")]
     pub integration_response_key: Value<String>,
-    /// `ResponseParameters`: optional.
+    /// `ResponseParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integrationresponse.html#cfn-apigatewayv2-integrationresponse-responseparameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<Json>,
-    /// `ResponseTemplates`: optional.
+    /// `ResponseTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integrationresponse.html#cfn-apigatewayv2-integrationresponse-responsetemplates)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ResponseTemplates", skip_serializing_if = "Option::is_none")]
     pub response_templates: Option<Json>,
-    /// `TemplateSelectionExpression`: optional.
+    /// The template selection expression for the integration response. Supported only for WebSocket APIs.
+    ///
+    /// `TemplateSelectionExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integrationresponse.html#cfn-apigatewayv2-integrationresponse-templateselectionexpression)): string, optional.
     #[serde(
         rename = "TemplateSelectionExpression",
         skip_serializing_if = "Option::is_none"
@@ -1128,22 +1274,32 @@ impl ResourceRef<IntegrationResponse> {
 
 /// The properties of an `AWS::ApiGatewayV2::Model` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-model.html)).
 ///
+/// The `AWS::ApiGatewayV2::Model` resource updates data model for a WebSocket API. For more information, see [Model Selection Expressions](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html#apigateway-websocket-api-model-selection-expressions) in the \*API Gateway Developer Guide\*.
+///
 /// [`Model::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Model {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-model.html#cfn-apigatewayv2-model-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `ContentType`: optional.
+    /// The content-type for the model, for example, "application/json".
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-model.html#cfn-apigatewayv2-model-contenttype)): string, optional.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the model.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-model.html#cfn-apigatewayv2-model-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the model.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-model.html#cfn-apigatewayv2-model-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Schema`: required.
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-model.html#cfn-apigatewayv2-model-schema)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Schema")]
     pub schema: Json,
 }
@@ -1210,16 +1366,24 @@ impl ResourceRef<Model> {
 
 /// The properties of an `AWS::ApiGatewayV2::PortalProduct` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-portalproduct.html)).
 ///
+/// Represents a portal product in Amazon API Gateway V2, which is a logical grouping of APIs that can be published in a developer portal.
+///
 /// [`PortalProduct::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortalProduct {
-    /// `Description`: optional.
+    /// A description of the portal product.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-portalproduct.html#cfn-apigatewayv2-portalproduct-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// The name of the portal product as it appears in a published portal.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-portalproduct.html#cfn-apigatewayv2-portalproduct-displayname)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `Tags`: optional.
+    /// The collection of tags associated with the portal product.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-portalproduct.html#cfn-apigatewayv2-portalproduct-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1286,52 +1450,76 @@ impl ResourceRef<PortalProduct> {
 
 /// The properties of an `AWS::ApiGatewayV2::Route` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html)).
 ///
+/// The `AWS::ApiGatewayV2::Route` resource creates a route for an API.
+///
 /// [`Route::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Route {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `ApiKeyRequired`: optional.
+    /// Specifies whether an API key is required for the route. Supported only for WebSocket APIs.
+    ///
+    /// `ApiKeyRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-apikeyrequired)): boolean, optional.
     #[serde(rename = "ApiKeyRequired", skip_serializing_if = "Option::is_none")]
     pub api_key_required: Option<Value<bool>>,
-    /// `AuthorizationScopes`: optional.
+    /// The authorization scopes supported by this route.
+    ///
+    /// `AuthorizationScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-authorizationscopes)): list of (string), optional.
     #[serde(
         rename = "AuthorizationScopes",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `AuthorizationType`: optional.
+    /// The authorization type for the route. For WebSocket APIs, valid values are `NONE` for open access, `AWS_IAM` for using AWS IAM permissions, and `CUSTOM` for using a Lambda authorizer. For HTTP APIs, valid values are `NONE` for open access, `JWT` for using JSON Web Tokens, `AWS_IAM` for using AWS IAM permissions, and `CUSTOM` for using a Lambda authorizer.
+    ///
+    /// `AuthorizationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-authorizationtype)): string, optional.
     #[serde(rename = "AuthorizationType", skip_serializing_if = "Option::is_none")]
     pub authorization_type: Option<Value<String>>,
-    /// `AuthorizerId`: optional.
+    /// The identifier of the `Authorizer` resource to be associated with this route. The authorizer identifier is generated by API Gateway when you created the authorizer.
+    ///
+    /// `AuthorizerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-authorizerid)): string, optional.
     #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
     pub authorizer_id: Option<Value<String>>,
-    /// `ModelSelectionExpression`: optional.
+    /// The model selection expression for the route. Supported only for WebSocket APIs.
+    ///
+    /// `ModelSelectionExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-modelselectionexpression)): string, optional.
     #[serde(
         rename = "ModelSelectionExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub model_selection_expression: Option<Value<String>>,
-    /// `OperationName`: optional.
+    /// The operation name for the route.
+    ///
+    /// `OperationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-operationname)): string, optional.
     #[serde(rename = "OperationName", skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<Value<String>>,
-    /// `RequestModels`: optional.
+    /// `RequestModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-requestmodels)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "RequestModels", skip_serializing_if = "Option::is_none")]
     pub request_models: Option<Json>,
-    /// `RequestParameters`: optional.
+    /// The request parameters for the route. Supported only for WebSocket APIs.
+    ///
+    /// `RequestParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-requestparameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
     pub request_parameters: Option<Json>,
-    /// `RouteKey`: required.
+    /// The route key for the route. For HTTP APIs, the route key can be either `$default`, or a combination of an HTTP method and resource path, for example, `GET /pets`.
+    ///
+    /// `RouteKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-routekey)): string, required.
     #[serde(rename = "RouteKey")]
     pub route_key: Value<String>,
-    /// `RouteResponseSelectionExpression`: optional.
+    /// The route response selection expression for the route. Supported only for WebSocket APIs.
+    ///
+    /// `RouteResponseSelectionExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-routeresponseselectionexpression)): string, optional.
     #[serde(
         rename = "RouteResponseSelectionExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub route_response_selection_expression: Option<Value<String>>,
-    /// `Target`: optional.
+    /// The target for the route.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-route.html#cfn-apigatewayv2-route-target)): string, optional.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<Value<String>>,
 }
@@ -1463,28 +1651,40 @@ impl ResourceRef<Route> {
 
 /// The properties of an `AWS::ApiGatewayV2::RouteResponse` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routeresponse.html)).
 ///
+/// The `AWS::ApiGatewayV2::RouteResponse` resource creates a route response for a WebSocket API. For more information, see [Set up Route Responses for a WebSocket API in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-response.html) in the \*API Gateway Developer Guide\*.
+///
 /// [`RouteResponse::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RouteResponse {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routeresponse.html#cfn-apigatewayv2-routeresponse-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `ModelSelectionExpression`: optional.
+    /// The model selection expression for the route response. Supported only for WebSocket APIs.
+    ///
+    /// `ModelSelectionExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routeresponse.html#cfn-apigatewayv2-routeresponse-modelselectionexpression)): string, optional.
     #[serde(
         rename = "ModelSelectionExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub model_selection_expression: Option<Value<String>>,
-    /// `ResponseModels`: optional.
+    /// `ResponseModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routeresponse.html#cfn-apigatewayv2-routeresponse-responsemodels)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ResponseModels", skip_serializing_if = "Option::is_none")]
     pub response_models: Option<Json>,
-    /// `ResponseParameters`: optional.
+    /// The route response parameters.
+    ///
+    /// `ResponseParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routeresponse.html#cfn-apigatewayv2-routeresponse-responseparameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<Json>,
-    /// `RouteId`: required, create-only (changing it replaces the resource).
+    /// The route ID.
+    ///
+    /// `RouteId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routeresponse.html#cfn-apigatewayv2-routeresponse-routeid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RouteId")]
     pub route_id: Value<String>,
-    /// `RouteResponseKey`: required.
+    /// The route response key.
+    ///
+    /// `RouteResponseKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routeresponse.html#cfn-apigatewayv2-routeresponse-routeresponsekey)): string, required.
     #[serde(rename = "RouteResponseKey")]
     pub route_response_key: Value<String>,
 }
@@ -1560,19 +1760,29 @@ impl ResourceRef<RouteResponse> {
 
 /// The properties of an `AWS::ApiGatewayV2::RoutingRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html)).
 ///
+/// Represents a routing rule. When the incoming request to a domain name matches the conditions for a rule, API Gateway invokes a stage of a target API. Supported only for REST APIs.
+///
 /// Every property is required: [`RoutingRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingRule {
-    /// `Actions`: required.
+    /// The resulting action based on matching a routing rules condition. Only InvokeApi is supported.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html#cfn-apigatewayv2-routingrule-actions)): list of (object [`Action`]), required.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Action>>,
-    /// `Conditions`: required.
+    /// The conditions of the routing rule.
+    ///
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html#cfn-apigatewayv2-routingrule-conditions)): list of (object [`Condition`]), required.
     #[serde(rename = "Conditions")]
     pub conditions: Value<Vec<Condition>>,
-    /// `DomainNameArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the domain name.
+    ///
+    /// `DomainNameArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html#cfn-apigatewayv2-routingrule-domainnamearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainNameArn")]
     pub domain_name_arn: Value<String>,
-    /// `Priority`: required.
+    /// The order in which API Gateway evaluates a rule. Priority is evaluated from the lowest value to the highest value. Rules can't have the same priority. Priority values 1-1,000,000 are supported.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html#cfn-apigatewayv2-routingrule-priority)): integer, required. Range: 1 to 1000000.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
 }
@@ -1630,46 +1840,64 @@ impl ResourceRef<RoutingRule> {
 
 /// The properties of an `AWS::ApiGatewayV2::Stage` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html)).
 ///
+/// Resource Type definition for AWS::ApiGatewayV2::Stage
+///
 /// [`Stage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stage {
-    /// `AccessLogSettings`: optional.
+    /// Settings for logging access in this stage.
+    ///
+    /// `AccessLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-accesslogsettings)): object [`AccessLogSettings`], optional.
     #[serde(rename = "AccessLogSettings", skip_serializing_if = "Option::is_none")]
     pub access_log_settings: Option<AccessLogSettings>,
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `AutoDeploy`: optional.
+    /// Specifies whether updates to an API automatically trigger a new deployment. The default value is false.
+    ///
+    /// `AutoDeploy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-autodeploy)): boolean, optional.
     #[serde(rename = "AutoDeploy", skip_serializing_if = "Option::is_none")]
     pub auto_deploy: Option<Value<bool>>,
-    /// `ClientCertificateId`: optional.
+    /// The identifier of a client certificate for a Stage. Supported only for WebSocket APIs.
+    ///
+    /// `ClientCertificateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-clientcertificateid)): string, optional.
     #[serde(
         rename = "ClientCertificateId",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_certificate_id: Option<Value<String>>,
-    /// `DefaultRouteSettings`: optional.
+    /// The default route settings for the stage.
+    ///
+    /// `DefaultRouteSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-defaultroutesettings)): object [`StageRouteSettings`], optional.
     #[serde(
         rename = "DefaultRouteSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_route_settings: Option<StageRouteSettings>,
-    /// `DeploymentId`: optional.
+    /// The deployment identifier for the API stage. Can't be updated if autoDeploy is enabled.
+    ///
+    /// `DeploymentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-deploymentid)): string, optional.
     #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description for the API stage.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `RouteSettings`: optional.
+    /// `RouteSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-routesettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "RouteSettings", skip_serializing_if = "Option::is_none")]
     pub route_settings: Option<Json>,
-    /// `StageName`: required, create-only (changing it replaces the resource).
+    /// The stage name. Stage names can contain only alphanumeric characters, hyphens, and underscores, or be $default. Maximum length is 128 characters.
+    ///
+    /// `StageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-stagename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "StageName")]
     pub stage_name: Value<String>,
-    /// `StageVariables`: optional.
+    /// `StageVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-stagevariables)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "StageVariables", skip_serializing_if = "Option::is_none")]
     pub stage_variables: Option<Json>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html#cfn-apigatewayv2-stage-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1785,19 +2013,27 @@ impl Resource for Stage {
 
 /// The properties of an `AWS::ApiGatewayV2::VpcLink` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-vpclink.html)).
 ///
+/// The `AWS::ApiGatewayV2::VpcLink` resource creates a VPC link. This VPC link can be used with both REST and HTTP APIs. The VPC link status must transition from `PENDING` to `AVAILABLE` to successfully create a VPC link, which can take up to 10 minutes. To learn more, see [Working with VPC Links for HTTP APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-vpc-links.html) in the \*API Gateway Developer Guide\*.
+///
 /// [`VpcLink::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcLink {
-    /// `Name`: required.
+    /// The name of the VPC link.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-vpclink.html#cfn-apigatewayv2-vpclink-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SecurityGroupIds`: optional, create-only (changing it replaces the resource).
+    /// A list of security group IDs for the VPC link.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-vpclink.html#cfn-apigatewayv2-vpclink-securitygroupids)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required, create-only (changing it replaces the resource).
+    /// A list of subnet IDs to include in the VPC link.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-vpclink.html#cfn-apigatewayv2-vpclink-subnetids)): list of (string), required, create-only (changing it replaces the resource).
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-vpclink.html#cfn-apigatewayv2-vpclink-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1860,15 +2096,19 @@ impl ResourceRef<VpcLink> {
 
 /// The `AccessLogSettings` property type of [`ApiGatewayManagedOverrides`] and [`Stage`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html), [`AWS::ApiGatewayV2::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html).
+/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides` `AccessLogSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-accesslogsettings.html), [`AWS::ApiGatewayV2::Stage` `AccessLogSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-stage-accesslogsettings.html).
 ///
 /// Every property is optional: start from [`AccessLogSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessLogSettings {
-    /// `DestinationArn`: optional.
+    /// The ARN of the CloudWatch Logs log group to receive access logs.
+    ///
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-accesslogsettings.html#cfn-apigatewayv2-apigatewaymanagedoverrides-accesslogsettings-destinationarn)): string, optional.
     #[serde(rename = "DestinationArn", skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<Value<String>>,
-    /// `Format`: optional.
+    /// A single line format of the access logs of data, as specified by selected $context variables. The format must include at least $context.requestId.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-accesslogsettings.html#cfn-apigatewayv2-apigatewaymanagedoverrides-accesslogsettings-format)): string, optional.
     #[serde(rename = "Format", skip_serializing_if = "Option::is_none")]
     pub format: Option<Value<String>>,
 }
@@ -1906,12 +2146,14 @@ impl Walk for AccessLogSettings {
 
 /// The `Action` property type of [`RoutingRule`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html).
+/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-action.html).
 ///
 /// Every property is required: [`Action::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Action {
-    /// `InvokeApi`: required.
+    /// Represents an InvokeApi action.
+    ///
+    /// `InvokeApi` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-action.html#cfn-apigatewayv2-routingrule-action-invokeapi)): object [`ActionInvokeApi`], required.
     #[serde(rename = "InvokeApi")]
     pub invoke_api: ActionInvokeApi,
 }
@@ -1937,18 +2179,24 @@ impl Walk for Action {
 
 /// The `ActionInvokeApi` property type of [`RoutingRule`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html).
+/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule` `ActionInvokeApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-actioninvokeapi.html).
 ///
 /// [`ActionInvokeApi::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionInvokeApi {
-    /// `ApiId`: required.
+    /// The API identifier of the target API.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-actioninvokeapi.html#cfn-apigatewayv2-routingrule-actioninvokeapi-apiid)): string, required.
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `Stage`: required.
+    /// The name of the target stage.
+    ///
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-actioninvokeapi.html#cfn-apigatewayv2-routingrule-actioninvokeapi-stage)): string, required.
     #[serde(rename = "Stage")]
     pub stage: Value<String>,
-    /// `StripBasePath`: optional.
+    /// The strip base path setting. When true, API Gateway strips the incoming matched base path when forwarding the request to the target API.
+    ///
+    /// `StripBasePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-actioninvokeapi.html#cfn-apigatewayv2-routingrule-actioninvokeapi-stripbasepath)): boolean, optional.
     #[serde(rename = "StripBasePath", skip_serializing_if = "Option::is_none")]
     pub strip_base_path: Option<Value<bool>>,
 }
@@ -1986,24 +2234,30 @@ impl Walk for ActionInvokeApi {
 
 /// The `RouteSettings` property type of [`ApiGatewayManagedOverrides`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html).
+/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides` `RouteSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routesettings.html).
 ///
 /// Every property is optional: start from [`ApiGatewayManagedOverridesRouteSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApiGatewayManagedOverridesRouteSettings {
-    /// `DetailedMetricsEnabled`: optional.
+    /// Specifies whether detailed metrics are enabled.
+    ///
+    /// `DetailedMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routesettings.html#cfn-apigatewayv2-apigatewaymanagedoverrides-routesettings-detailedmetricsenabled)): boolean, optional.
     #[serde(
         rename = "DetailedMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub detailed_metrics_enabled: Option<Value<bool>>,
-    /// `ThrottlingBurstLimit`: optional.
+    /// Specifies the throttling burst limit.
+    ///
+    /// `ThrottlingBurstLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routesettings.html#cfn-apigatewayv2-apigatewaymanagedoverrides-routesettings-throttlingburstlimit)): integer, optional.
     #[serde(
         rename = "ThrottlingBurstLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub throttling_burst_limit: Option<Value<i64>>,
-    /// `ThrottlingRateLimit`: optional.
+    /// Specifies the throttling rate limit.
+    ///
+    /// `ThrottlingRateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routesettings.html#cfn-apigatewayv2-apigatewaymanagedoverrides-routesettings-throttlingratelimit)): number, optional.
     #[serde(
         rename = "ThrottlingRateLimit",
         skip_serializing_if = "Option::is_none"
@@ -2052,21 +2306,29 @@ impl Walk for ApiGatewayManagedOverridesRouteSettings {
 
 /// The `BodyS3Location` property type of [`Api`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html).
+/// AWS reference: [`AWS::ApiGatewayV2::Api` `BodyS3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-bodys3location.html).
 ///
 /// Every property is optional: start from [`BodyS3Location::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BodyS3Location {
-    /// `Bucket`: optional.
+    /// The S3 bucket that contains the OpenAPI definition to import. Required if you specify a `BodyS3Location` for an API.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-bodys3location.html#cfn-apigatewayv2-api-bodys3location-bucket)): string, optional.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `Etag`: optional.
+    /// The Etag of the S3 object.
+    ///
+    /// `Etag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-bodys3location.html#cfn-apigatewayv2-api-bodys3location-etag)): string, optional.
     #[serde(rename = "Etag", skip_serializing_if = "Option::is_none")]
     pub etag: Option<Value<String>>,
-    /// `Key`: optional.
+    /// The key of the S3 object. Required if you specify a `BodyS3Location` for an API.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-bodys3location.html#cfn-apigatewayv2-api-bodys3location-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Version`: optional.
+    /// The version of the S3 object.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-bodys3location.html#cfn-apigatewayv2-api-bodys3location-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -2120,15 +2382,19 @@ impl Walk for BodyS3Location {
 
 /// The `Condition` property type of [`RoutingRule`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html).
+/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-condition.html).
 ///
 /// Every property is optional: start from [`Condition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Condition {
-    /// `MatchBasePaths`: optional.
+    /// The base path to be matched.
+    ///
+    /// `MatchBasePaths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-condition.html#cfn-apigatewayv2-routingrule-condition-matchbasepaths)): object [`MatchBasePaths`], optional.
     #[serde(rename = "MatchBasePaths", skip_serializing_if = "Option::is_none")]
     pub match_base_paths: Option<MatchBasePaths>,
-    /// `MatchHeaders`: optional.
+    /// The headers to be matched.
+    ///
+    /// `MatchHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-condition.html#cfn-apigatewayv2-routingrule-condition-matchheaders)): object [`MatchHeaders`], optional.
     #[serde(rename = "MatchHeaders", skip_serializing_if = "Option::is_none")]
     pub match_headers: Option<MatchHeaders>,
 }
@@ -2166,27 +2432,39 @@ impl Walk for Condition {
 
 /// The `Cors` property type of [`Api`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-api.html).
+/// AWS reference: [`AWS::ApiGatewayV2::Api` `Cors`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-cors.html).
 ///
 /// Every property is optional: start from [`Cors::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cors {
-    /// `AllowCredentials`: optional.
+    /// Specifies whether credentials are included in the CORS request. Supported only for HTTP APIs.
+    ///
+    /// `AllowCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-cors.html#cfn-apigatewayv2-api-cors-allowcredentials)): boolean, optional.
     #[serde(rename = "AllowCredentials", skip_serializing_if = "Option::is_none")]
     pub allow_credentials: Option<Value<bool>>,
-    /// `AllowHeaders`: optional.
+    /// Represents a collection of allowed headers. Supported only for HTTP APIs.
+    ///
+    /// `AllowHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-cors.html#cfn-apigatewayv2-api-cors-allowheaders)): list of (string), optional.
     #[serde(rename = "AllowHeaders", skip_serializing_if = "Option::is_none")]
     pub allow_headers: Option<Value<Vec<Value<String>>>>,
-    /// `AllowMethods`: optional.
+    /// Represents a collection of allowed HTTP methods. Supported only for HTTP APIs.
+    ///
+    /// `AllowMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-cors.html#cfn-apigatewayv2-api-cors-allowmethods)): list of (string), optional.
     #[serde(rename = "AllowMethods", skip_serializing_if = "Option::is_none")]
     pub allow_methods: Option<Value<Vec<Value<String>>>>,
-    /// `AllowOrigins`: optional.
+    /// Represents a collection of allowed origins. Supported only for HTTP APIs.
+    ///
+    /// `AllowOrigins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-cors.html#cfn-apigatewayv2-api-cors-alloworigins)): list of (string), optional.
     #[serde(rename = "AllowOrigins", skip_serializing_if = "Option::is_none")]
     pub allow_origins: Option<Value<Vec<Value<String>>>>,
-    /// `ExposeHeaders`: optional.
+    /// Represents a collection of exposed headers. Supported only for HTTP APIs.
+    ///
+    /// `ExposeHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-cors.html#cfn-apigatewayv2-api-cors-exposeheaders)): list of (string), optional.
     #[serde(rename = "ExposeHeaders", skip_serializing_if = "Option::is_none")]
     pub expose_headers: Option<Value<Vec<Value<String>>>>,
-    /// `MaxAge`: optional.
+    /// The number of seconds that the browser should cache preflight request results. Supported only for HTTP APIs.
+    ///
+    /// `MaxAge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-api-cors.html#cfn-apigatewayv2-api-cors-maxage)): integer, optional.
     #[serde(rename = "MaxAge", skip_serializing_if = "Option::is_none")]
     pub max_age: Option<Value<i64>>,
 }
@@ -2256,30 +2534,42 @@ impl Walk for Cors {
 
 /// The `DomainNameConfiguration` property type of [`DomainName`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::DomainName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-domainname.html).
+/// AWS reference: [`AWS::ApiGatewayV2::DomainName` `DomainNameConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-domainnameconfiguration.html).
 ///
 /// Every property is optional: start from [`DomainNameConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainNameConfiguration {
-    /// `CertificateArn`: optional.
+    /// An AWS-managed certificate that will be used by the edge-optimized endpoint for this domain name. AWS Certificate Manager is the only supported source.
+    ///
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-domainnameconfiguration.html#cfn-apigatewayv2-domainname-domainnameconfiguration-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `CertificateName`: optional.
+    /// The user-friendly name of the certificate that will be used by the edge-optimized endpoint for this domain name.
+    ///
+    /// `CertificateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-domainnameconfiguration.html#cfn-apigatewayv2-domainname-domainnameconfiguration-certificatename)): string, optional.
     #[serde(rename = "CertificateName", skip_serializing_if = "Option::is_none")]
     pub certificate_name: Option<Value<String>>,
-    /// `EndpointType`: optional.
+    /// The endpoint type.
+    ///
+    /// `EndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-domainnameconfiguration.html#cfn-apigatewayv2-domainname-domainnameconfiguration-endpointtype)): string, optional.
     #[serde(rename = "EndpointType", skip_serializing_if = "Option::is_none")]
     pub endpoint_type: Option<Value<String>>,
-    /// `IpAddressType`: optional.
+    /// The IP address types that can invoke the domain name. Use `ipv4` to allow only IPv4 addresses to invoke your domain name, or use `dualstack` to allow both IPv4 and IPv6 addresses to invoke your domain name.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-domainnameconfiguration.html#cfn-apigatewayv2-domainname-domainnameconfiguration-ipaddresstype)): string, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<String>>,
-    /// `OwnershipVerificationCertificateArn`: optional.
+    /// The Amazon resource name (ARN) for the public certificate issued by ACMlong. This ARN is used to validate custom domain ownership. It's required only if you configure mutual TLS and use either an ACM-imported or a private CA certificate ARN as the regionalCertificateArn.
+    ///
+    /// `OwnershipVerificationCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-domainnameconfiguration.html#cfn-apigatewayv2-domainname-domainnameconfiguration-ownershipverificationcertificatearn)): string, optional.
     #[serde(
         rename = "OwnershipVerificationCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub ownership_verification_certificate_arn: Option<Value<String>>,
-    /// `SecurityPolicy`: optional.
+    /// The Transport Layer Security (TLS) version of the security policy for this domain name. The valid values are `TLS_1_0` and `TLS_1_2`.
+    ///
+    /// `SecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-domainnameconfiguration.html#cfn-apigatewayv2-domainname-domainnameconfiguration-securitypolicy)): string, optional.
     #[serde(rename = "SecurityPolicy", skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<Value<String>>,
 }
@@ -2352,24 +2642,32 @@ impl Walk for DomainNameConfiguration {
 
 /// The `IntegrationOverrides` property type of [`ApiGatewayManagedOverrides`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html).
+/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides` `IntegrationOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides.html).
 ///
 /// Every property is optional: start from [`IntegrationOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IntegrationOverrides {
-    /// `Description`: optional.
+    /// The description of the integration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IntegrationMethod`: optional.
+    /// Specifies the integration's HTTP method type. For WebSocket APIs, if you use a Lambda integration, you must set the integration method to POST.
+    ///
+    /// `IntegrationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides-integrationmethod)): string, optional.
     #[serde(rename = "IntegrationMethod", skip_serializing_if = "Option::is_none")]
     pub integration_method: Option<Value<String>>,
-    /// `PayloadFormatVersion`: optional.
+    /// Specifies the format of the payload sent to an integration. Required for HTTP APIs. For HTTP APIs, supported values for Lambda proxy integrations are 1.0 and 2.0. For all other integrations, 1.0 is the only supported value
+    ///
+    /// `PayloadFormatVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides-payloadformatversion)): string, optional.
     #[serde(
         rename = "PayloadFormatVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub payload_format_version: Option<Value<String>>,
-    /// `TimeoutInMillis`: optional.
+    /// Custom timeout between 50 and 29,000 milliseconds for WebSocket APIs and between 50 and 30,000 milliseconds for HTTP APIs. The default timeout is 29 seconds for WebSocket APIs and 30 seconds for HTTP APIs.
+    ///
+    /// `TimeoutInMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-integrationoverrides-timeoutinmillis)): integer, optional.
     #[serde(rename = "TimeoutInMillis", skip_serializing_if = "Option::is_none")]
     pub timeout_in_millis: Option<Value<i64>>,
 }
@@ -2423,15 +2721,19 @@ impl Walk for IntegrationOverrides {
 
 /// The `JWTConfiguration` property type of [`Authorizer`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::Authorizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-authorizer.html).
+/// AWS reference: [`AWS::ApiGatewayV2::Authorizer` `JWTConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-authorizer-jwtconfiguration.html).
 ///
 /// Every property is optional: start from [`JwtConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JwtConfiguration {
-    /// `Audience`: optional.
+    /// A list of the intended recipients of the JWT. A valid JWT must provide an `aud` that matches at least one entry in this list. See [RFC 7519](https://docs.aws.amazon.com/https://tools.ietf.org/html/rfc7519#section-4.1.3). Required for the `JWT` authorizer type. Supported only for HTTP APIs.
+    ///
+    /// `Audience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-authorizer-jwtconfiguration.html#cfn-apigatewayv2-authorizer-jwtconfiguration-audience)): list of (string), optional.
     #[serde(rename = "Audience", skip_serializing_if = "Option::is_none")]
     pub audience: Option<Value<Vec<Value<String>>>>,
-    /// `Issuer`: optional.
+    /// The base domain of the identity provider that issues JSON Web Tokens. For example, an Amazon Cognito user pool has the following format: `https://cognito-idp.{region}.amazonaws.com/{userPoolId}`. Required for the `JWT` authorizer type. Supported only for HTTP APIs.
+    ///
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-authorizer-jwtconfiguration.html#cfn-apigatewayv2-authorizer-jwtconfiguration-issuer)): string, optional.
     #[serde(rename = "Issuer", skip_serializing_if = "Option::is_none")]
     pub issuer: Option<Value<String>>,
 }
@@ -2469,12 +2771,14 @@ impl Walk for JwtConfiguration {
 
 /// The `MatchBasePaths` property type of [`RoutingRule`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html).
+/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule` `MatchBasePaths`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-matchbasepaths.html).
 ///
 /// Every property is required: [`MatchBasePaths::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchBasePaths {
-    /// `AnyOf`: required.
+    /// The string of the case sensitive base path to be matched.
+    ///
+    /// `AnyOf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-matchbasepaths.html#cfn-apigatewayv2-routingrule-matchbasepaths-anyof)): list of (string), required.
     #[serde(rename = "AnyOf")]
     pub any_of: Value<Vec<Value<String>>>,
 }
@@ -2500,15 +2804,19 @@ impl Walk for MatchBasePaths {
 
 /// The `MatchHeaderValue` property type of [`RoutingRule`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html).
+/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule` `MatchHeaderValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-matchheadervalue.html).
 ///
 /// Every property is required: [`MatchHeaderValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchHeaderValue {
-    /// `Header`: required.
+    /// The case insensitive header name to be matched. The header name must be less than 40 characters and the only allowed characters are `a-z`, `A-Z`, `0-9`, and the following special characters: `` *?-!#$%&'.^_`|~. ``.
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-matchheadervalue.html#cfn-apigatewayv2-routingrule-matchheadervalue-header)): string, required.
     #[serde(rename = "Header")]
     pub header: Value<String>,
-    /// `ValueGlob`: required.
+    /// The case sensitive header glob value to be matched against entire header value. The header glob value must be less than 128 characters and the only allowed characters are `a-z`, `A-Z`, `0-9`, and the following special characters: `` *?-!#$%&'.^_`|~ ``. Wildcard matching is supported for header glob values but must be for `*prefix-match`, `suffix-match*`, or `*infix*-match`.
+    ///
+    /// `ValueGlob` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-matchheadervalue.html#cfn-apigatewayv2-routingrule-matchheadervalue-valueglob)): string, required.
     #[serde(rename = "ValueGlob")]
     pub value_glob: Value<String>,
 }
@@ -2537,12 +2845,14 @@ impl Walk for MatchHeaderValue {
 
 /// The `MatchHeaders` property type of [`RoutingRule`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-routingrule.html).
+/// AWS reference: [`AWS::ApiGatewayV2::RoutingRule` `MatchHeaders`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-matchheaders.html).
 ///
 /// Every property is required: [`MatchHeaders::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchHeaders {
-    /// `AnyOf`: required.
+    /// The header name and header value glob to be matched. The matchHeaders condition is matched if any of the header name and header value globs are matched.
+    ///
+    /// `AnyOf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-routingrule-matchheaders.html#cfn-apigatewayv2-routingrule-matchheaders-anyof)): list of (object [`MatchHeaderValue`]), required.
     #[serde(rename = "AnyOf")]
     pub any_of: Value<Vec<MatchHeaderValue>>,
 }
@@ -2568,15 +2878,19 @@ impl Walk for MatchHeaders {
 
 /// The `MutualTlsAuthentication` property type of [`DomainName`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::DomainName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-domainname.html).
+/// AWS reference: [`AWS::ApiGatewayV2::DomainName` `MutualTlsAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-mutualtlsauthentication.html).
 ///
 /// Every property is optional: start from [`MutualTlsAuthentication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MutualTlsAuthentication {
-    /// `TruststoreUri`: optional.
+    /// An Amazon S3 URL that specifies the truststore for mutual TLS authentication, for example, `s3://bucket-name/key-name`. The truststore can contain certificates from public or private certificate authorities. To update the truststore, upload a new version to S3, and then update your custom domain name to use the new version. To update the truststore, you must have permissions to access the S3 object.
+    ///
+    /// `TruststoreUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-mutualtlsauthentication.html#cfn-apigatewayv2-domainname-mutualtlsauthentication-truststoreuri)): string, optional.
     #[serde(rename = "TruststoreUri", skip_serializing_if = "Option::is_none")]
     pub truststore_uri: Option<Value<String>>,
-    /// `TruststoreVersion`: optional.
+    /// The version of the S3 object that contains your truststore. To specify a version, you must have versioning enabled for the S3 bucket.
+    ///
+    /// `TruststoreVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-domainname-mutualtlsauthentication.html#cfn-apigatewayv2-domainname-mutualtlsauthentication-truststoreversion)): string, optional.
     #[serde(rename = "TruststoreVersion", skip_serializing_if = "Option::is_none")]
     pub truststore_version: Option<Value<String>>,
 }
@@ -2614,15 +2928,15 @@ impl Walk for MutualTlsAuthentication {
 
 /// The `ResponseParameter` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html).
+/// AWS reference: [`AWS::ApiGatewayV2::Integration` `ResponseParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-integration-responseparameter.html).
 ///
 /// Every property is optional: start from [`ResponseParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResponseParameter {
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-integration-responseparameter.html#cfn-apigatewayv2-integration-responseparameter-destination)): string, optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-integration-responseparameter.html#cfn-apigatewayv2-integration-responseparameter-source)): string, optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2660,12 +2974,14 @@ impl Walk for ResponseParameter {
 
 /// The `ResponseParameterMap` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html).
+/// AWS reference: [`AWS::ApiGatewayV2::Integration` `ResponseParameterMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-integration-responseparametermap.html).
 ///
 /// Every property is optional: start from [`ResponseParameterMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResponseParameterMap {
-    /// `ResponseParameters`: optional.
+    /// list of response parameters
+    ///
+    /// `ResponseParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-integration-responseparametermap.html#cfn-apigatewayv2-integration-responseparametermap-responseparameters)): list of (object [`ResponseParameter`]), optional.
     #[serde(rename = "ResponseParameters", skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<Value<Vec<ResponseParameter>>>,
 }
@@ -2695,27 +3011,37 @@ impl Walk for ResponseParameterMap {
 
 /// The `RouteOverrides` property type of [`ApiGatewayManagedOverrides`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html).
+/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides` `RouteOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routeoverrides.html).
 ///
 /// Every property is optional: start from [`RouteOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RouteOverrides {
-    /// `AuthorizationScopes`: optional.
+    /// The authorization scopes supported by this route.
+    ///
+    /// `AuthorizationScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routeoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-routeoverrides-authorizationscopes)): list of (string), optional.
     #[serde(
         rename = "AuthorizationScopes",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `AuthorizationType`: optional.
+    /// The authorization type for the route. To learn more, see AuthorizationType.
+    ///
+    /// `AuthorizationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routeoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-routeoverrides-authorizationtype)): string, optional.
     #[serde(rename = "AuthorizationType", skip_serializing_if = "Option::is_none")]
     pub authorization_type: Option<Value<String>>,
-    /// `AuthorizerId`: optional.
+    /// The identifier of the Authorizer resource to be associated with this route. The authorizer identifier is generated by API Gateway when you created the authorizer.
+    ///
+    /// `AuthorizerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routeoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-routeoverrides-authorizerid)): string, optional.
     #[serde(rename = "AuthorizerId", skip_serializing_if = "Option::is_none")]
     pub authorizer_id: Option<Value<String>>,
-    /// `OperationName`: optional.
+    /// The operation name for the route.
+    ///
+    /// `OperationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routeoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-routeoverrides-operationname)): string, optional.
     #[serde(rename = "OperationName", skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<Value<String>>,
-    /// `Target`: optional.
+    /// For HTTP integrations, specify a fully qualified URL. For Lambda integrations, specify a function ARN. The type of the integration will be HTTP\_PROXY or AWS\_PROXY, respectively.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-routeoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-routeoverrides-target)): string, optional.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<Value<String>>,
 }
@@ -2800,30 +3126,38 @@ impl Walk for RoutingMode {
 
 /// The `StageOverrides` property type of [`ApiGatewayManagedOverrides`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-apigatewaymanagedoverrides.html).
+/// AWS reference: [`AWS::ApiGatewayV2::ApiGatewayManagedOverrides` `StageOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-stageoverrides.html).
 ///
 /// Every property is optional: start from [`StageOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageOverrides {
-    /// `AccessLogSettings`: optional.
+    /// Settings for logging access in a stage.
+    ///
+    /// `AccessLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-stageoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-stageoverrides-accesslogsettings)): object [`AccessLogSettings`], optional.
     #[serde(rename = "AccessLogSettings", skip_serializing_if = "Option::is_none")]
     pub access_log_settings: Option<AccessLogSettings>,
-    /// `AutoDeploy`: optional.
+    /// Specifies whether updates to an API automatically trigger a new deployment. The default value is true.
+    ///
+    /// `AutoDeploy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-stageoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-stageoverrides-autodeploy)): boolean, optional.
     #[serde(rename = "AutoDeploy", skip_serializing_if = "Option::is_none")]
     pub auto_deploy: Option<Value<bool>>,
-    /// `DefaultRouteSettings`: optional.
+    /// The default route settings for the stage.
+    ///
+    /// `DefaultRouteSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-stageoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-stageoverrides-defaultroutesettings)): object [`ApiGatewayManagedOverridesRouteSettings`], optional.
     #[serde(
         rename = "DefaultRouteSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_route_settings: Option<ApiGatewayManagedOverridesRouteSettings>,
-    /// `Description`: optional.
+    /// The description for the API stage.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-stageoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-stageoverrides-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `RouteSettings`: optional.
+    /// `RouteSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-stageoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-stageoverrides-routesettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "RouteSettings", skip_serializing_if = "Option::is_none")]
     pub route_settings: Option<Json>,
-    /// `StageVariables`: optional.
+    /// `StageVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-apigatewaymanagedoverrides-stageoverrides.html#cfn-apigatewayv2-apigatewaymanagedoverrides-stageoverrides-stagevariables)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "StageVariables", skip_serializing_if = "Option::is_none")]
     pub stage_variables: Option<Json>,
 }
@@ -2896,30 +3230,30 @@ impl Walk for StageOverrides {
 
 /// The `RouteSettings` property type of [`Stage`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-stage.html).
+/// AWS reference: [`AWS::ApiGatewayV2::Stage` `RouteSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-stage-routesettings.html).
 ///
 /// Every property is optional: start from [`StageRouteSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageRouteSettings {
-    /// `DataTraceEnabled`: optional.
+    /// `DataTraceEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-stage-routesettings.html#cfn-apigatewayv2-stage-routesettings-datatraceenabled)): boolean, optional.
     #[serde(rename = "DataTraceEnabled", skip_serializing_if = "Option::is_none")]
     pub data_trace_enabled: Option<Value<bool>>,
-    /// `DetailedMetricsEnabled`: optional.
+    /// `DetailedMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-stage-routesettings.html#cfn-apigatewayv2-stage-routesettings-detailedmetricsenabled)): boolean, optional.
     #[serde(
         rename = "DetailedMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub detailed_metrics_enabled: Option<Value<bool>>,
-    /// `LoggingLevel`: optional.
+    /// `LoggingLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-stage-routesettings.html#cfn-apigatewayv2-stage-routesettings-logginglevel)): string, optional.
     #[serde(rename = "LoggingLevel", skip_serializing_if = "Option::is_none")]
     pub logging_level: Option<Value<String>>,
-    /// `ThrottlingBurstLimit`: optional.
+    /// `ThrottlingBurstLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-stage-routesettings.html#cfn-apigatewayv2-stage-routesettings-throttlingburstlimit)): integer, optional.
     #[serde(
         rename = "ThrottlingBurstLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub throttling_burst_limit: Option<Value<i64>>,
-    /// `ThrottlingRateLimit`: optional.
+    /// `ThrottlingRateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-stage-routesettings.html#cfn-apigatewayv2-stage-routesettings-throttlingratelimit)): number, optional.
     #[serde(
         rename = "ThrottlingRateLimit",
         skip_serializing_if = "Option::is_none"
@@ -2984,15 +3318,19 @@ impl Walk for StageRouteSettings {
 
 /// The `Tag` property type of [`PortalProduct`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::PortalProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-portalproduct.html).
+/// AWS reference: [`AWS::ApiGatewayV2::PortalProduct` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-portalproduct-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-portalproduct-tag.html#cfn-apigatewayv2-portalproduct-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-portalproduct-tag.html#cfn-apigatewayv2-portalproduct-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3021,12 +3359,12 @@ impl Walk for Tag {
 
 /// The `TlsConfig` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::ApiGatewayV2::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apigatewayv2-integration.html).
+/// AWS reference: [`AWS::ApiGatewayV2::Integration` `TlsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-integration-tlsconfig.html).
 ///
 /// Every property is optional: start from [`TlsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TlsConfig {
-    /// `ServerNameToVerify`: optional.
+    /// `ServerNameToVerify` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apigatewayv2-integration-tlsconfig.html#cfn-apigatewayv2-integration-tlsconfig-servernametoverify)): string, optional.
     #[serde(rename = "ServerNameToVerify", skip_serializing_if = "Option::is_none")]
     pub server_name_to_verify: Option<Value<String>>,
 }

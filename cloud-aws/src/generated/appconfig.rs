@@ -11,16 +11,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppConfig::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-application.html)).
 ///
+/// Resource Type definition for AWS::AppConfig::Application
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `Description`: optional.
+    /// A description of the application.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-application.html#cfn-appconfig-application-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// A name for the application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-application.html#cfn-appconfig-application-name)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Metadata to assign to the application. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-application.html#cfn-appconfig-application-tags)): list of (object [`ApplicationTags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ApplicationTags>>>,
 }
@@ -77,40 +85,62 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::AppConfig::ConfigurationProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`ConfigurationProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationProfile {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// The application ID.
+    ///
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z0-9]{4,7}`.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `DeletionProtectionCheck`: optional.
+    /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See <https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html>
+    ///
+    /// `DeletionProtectionCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-deletionprotectioncheck)): [`DeletionProtectionCheck`], one of `ACCOUNT_DEFAULT`, `APPLY`, `BYPASS`, optional.
     #[serde(
         rename = "DeletionProtectionCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_check: Option<Value<DeletionProtectionCheck>>,
-    /// `Description`: optional.
+    /// A description of the configuration profile.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyIdentifier`: optional.
+    /// The AWS Key Management Service key identifier (key ID, key alias, or key ARN) provided when the resource was created or updated.
+    ///
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-kmskeyidentifier)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
-    /// `LocationUri`: required, create-only (changing it replaces the resource).
+    /// A URI to locate the configuration. You can specify the AWS AppConfig hosted configuration store, Systems Manager (SSM) document, an SSM Parameter Store parameter, or an Amazon S3 object.
+    ///
+    /// `LocationUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-locationuri)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "LocationUri")]
     pub location_uri: Value<String>,
-    /// `Name`: required.
+    /// A name for the configuration profile.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RetrievalRoleArn`: optional.
+    /// The ARN of an IAM role with permission to access the configuration at the specified LocationUri.
+    ///
+    /// `RetrievalRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-retrievalrolearn)): string, optional. Pattern: `^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\d{12}:role[/].*)$`. Length: 20 to 2048 characters.
     #[serde(rename = "RetrievalRoleArn", skip_serializing_if = "Option::is_none")]
     pub retrieval_role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Metadata to assign to the configuration profile. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-tags)): list of (object [`ConfigurationProfileTags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ConfigurationProfileTags>>>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The type of configurations contained in the profile. When calling this API, enter one of the following values for Type: AWS.AppConfig.FeatureFlags, AWS.Freeform
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-type)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z\.]+`.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Validators`: optional.
+    /// A list of methods for validating the configuration.
+    ///
+    /// `Validators` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html#cfn-appconfig-configurationprofile-validators)): list of (object [`Validators`]), optional. Items: 0 to 2.
     #[serde(rename = "Validators", skip_serializing_if = "Option::is_none")]
     pub validators: Option<Value<Vec<Validators>>>,
 }
@@ -230,37 +260,55 @@ impl ResourceRef<ConfigurationProfile> {
 
 /// The properties of an `AWS::AppConfig::Deployment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html)).
 ///
+/// Resource Type definition for AWS::AppConfig::Deployment
+///
 /// [`Deployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// The application ID.
+    ///
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-applicationid)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `ConfigurationProfileId`: required, create-only (changing it replaces the resource).
+    /// The configuration profile ID.
+    ///
+    /// `ConfigurationProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-configurationprofileid)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "ConfigurationProfileId")]
     pub configuration_profile_id: Value<String>,
-    /// `ConfigurationVersion`: required, create-only (changing it replaces the resource).
+    /// The configuration version to deploy. If deploying an AWS AppConfig hosted configuration version, you can specify either the version number or version label. For all other configurations, you must specify the version number.
+    ///
+    /// `ConfigurationVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-configurationversion)): string, required, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "ConfigurationVersion")]
     pub configuration_version: Value<String>,
-    /// `DeploymentStrategyId`: required, create-only (changing it replaces the resource).
+    /// The deployment strategy ID.
+    ///
+    /// `DeploymentStrategyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-deploymentstrategyid)): string, required, create-only (changing it replaces the resource). Pattern: `^(^[a-z0-9]{4,7}$|^AppConfig\.[A-Za-z0-9]{9,40}$)$`.
     #[serde(rename = "DeploymentStrategyId")]
     pub deployment_strategy_id: Value<String>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description of the deployment.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DynamicExtensionParameters`: optional, create-only (changing it replaces the resource).
+    /// `DynamicExtensionParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-dynamicextensionparameters)): list of (object [`DynamicExtensionParameters`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DynamicExtensionParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub dynamic_extension_parameters: Option<Value<Vec<DynamicExtensionParameters>>>,
-    /// `EnvironmentId`: required, create-only (changing it replaces the resource).
+    /// The environment ID.
+    ///
+    /// `EnvironmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-environmentid)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "EnvironmentId")]
     pub environment_id: Value<String>,
-    /// `KmsKeyIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The AWS Key Management Service key identifier (key ID, key alias, or key ARN) provided when the resource was created or updated.
+    ///
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-kmskeyidentifier)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html#cfn-appconfig-deployment-tags)): list of (object [`DeploymentTag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DeploymentTag>>>,
 }
@@ -371,34 +419,52 @@ impl ResourceRef<Deployment> {
 
 /// The properties of an `AWS::AppConfig::DeploymentStrategy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html)).
 ///
+/// Resource Type definition for AWS::AppConfig::DeploymentStrategy
+///
 /// [`DeploymentStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeploymentStrategy {
-    /// `DeploymentDurationInMinutes`: required.
+    /// Total amount of time for a deployment to last.
+    ///
+    /// `DeploymentDurationInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html#cfn-appconfig-deploymentstrategy-deploymentdurationinminutes)): number, required. Range: 0 to 1440.
     #[serde(rename = "DeploymentDurationInMinutes")]
     pub deployment_duration_in_minutes: Value<f64>,
-    /// `Description`: optional.
+    /// A description of the deployment strategy.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html#cfn-appconfig-deploymentstrategy-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FinalBakeTimeInMinutes`: optional.
+    /// Specifies the amount of time AWS AppConfig monitors for Amazon CloudWatch alarms after the configuration has been deployed to 100% of its targets, before considering the deployment to be complete. If an alarm is triggered during this time, AWS AppConfig rolls back the deployment. You must configure permissions for AWS AppConfig to roll back based on CloudWatch alarms. For more information, see Configuring permissions for rollback based on Amazon CloudWatch alarms in the AWS AppConfig User Guide.
+    ///
+    /// `FinalBakeTimeInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html#cfn-appconfig-deploymentstrategy-finalbaketimeinminutes)): number, optional. Range: 0 to 1440.
     #[serde(
         rename = "FinalBakeTimeInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub final_bake_time_in_minutes: Option<Value<f64>>,
-    /// `GrowthFactor`: required.
+    /// The percentage of targets to receive a deployed configuration during each interval.
+    ///
+    /// `GrowthFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html#cfn-appconfig-deploymentstrategy-growthfactor)): number, required. Range: 1 to 100.
     #[serde(rename = "GrowthFactor")]
     pub growth_factor: Value<f64>,
-    /// `GrowthType`: optional.
+    /// The algorithm used to define how percentage grows over time. AWS AppConfig supports the following growth types: Linear: For this type, AWS AppConfig processes the deployment by dividing the total number of targets by the value specified for Step percentage. For example, a linear deployment that uses a Step percentage of 10 deploys the configuration to 10 percent of the hosts. After those deployments are complete, the system deploys the configuration to the next 10 percent. This continues until 100% of the targets have successfully received the configuration. Exponential: For this type, AWS AppConfig processes the deployment exponentially using the following formula: G\*(2^N). In this formula, G is the growth factor specified by the user and N is the number of steps until the configuration is deployed to all targets. For example, if you specify a growth factor of 2, then the system rolls out the configuration as follows: 2\*(2^0) 2\*(2^1) 2\*(2^2) Expressed numerically, the deployment rolls out as follows: 2% of the targets, 4% of the targets, 8% of the targets, and continues until the configuration has been deployed to all targets.
+    ///
+    /// `GrowthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html#cfn-appconfig-deploymentstrategy-growthtype)): [`GrowthType`], one of `EXPONENTIAL`, `LINEAR`, optional.
     #[serde(rename = "GrowthType", skip_serializing_if = "Option::is_none")]
     pub growth_type: Option<Value<GrowthType>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A name for the deployment strategy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html#cfn-appconfig-deploymentstrategy-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ReplicateTo`: required, create-only (changing it replaces the resource).
+    /// Save the deployment strategy to a Systems Manager (SSM) document.
+    ///
+    /// `ReplicateTo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html#cfn-appconfig-deploymentstrategy-replicateto)): [`ReplicateTo`], one of `NONE`, `SSM_DOCUMENT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ReplicateTo")]
     pub replicate_to: Value<ReplicateTo>,
-    /// `Tags`: optional.
+    /// Assigns metadata to an AWS AppConfig resource. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define. You can specify a maximum of 50 tags for a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html#cfn-appconfig-deploymentstrategy-tags)): list of (object [`DeploymentTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DeploymentTag>>>,
 }
@@ -487,28 +553,42 @@ impl ResourceRef<DeploymentStrategy> {
 
 /// The properties of an `AWS::AppConfig::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html)).
 ///
+/// Resource Type definition for AWS::AppConfig::Environment
+///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// The application ID.
+    ///
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html#cfn-appconfig-environment-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z0-9]{4,7}`.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `DeletionProtectionCheck`: optional.
+    /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See <https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html>
+    ///
+    /// `DeletionProtectionCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html#cfn-appconfig-environment-deletionprotectioncheck)): [`DeletionProtectionCheck`], one of `ACCOUNT_DEFAULT`, `APPLY`, `BYPASS`, optional.
     #[serde(
         rename = "DeletionProtectionCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_check: Option<Value<DeletionProtectionCheck>>,
-    /// `Description`: optional.
+    /// A description of the environment.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html#cfn-appconfig-environment-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Monitors`: optional.
+    /// Amazon CloudWatch alarms to monitor during the deployment process.
+    ///
+    /// `Monitors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html#cfn-appconfig-environment-monitors)): list of (object [`Monitor`]), optional. Items: 0 to 5.
     #[serde(rename = "Monitors", skip_serializing_if = "Option::is_none")]
     pub monitors: Option<Value<Vec<Monitor>>>,
-    /// `Name`: required.
+    /// A name for the environment.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html#cfn-appconfig-environment-name)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Metadata to assign to the environment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html#cfn-appconfig-environment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -589,46 +669,72 @@ impl ResourceRef<Environment> {
 
 /// The properties of an `AWS::AppConfig::ExperimentDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html)).
 ///
+/// Resource Type definition for AWS::AppConfig::ExperimentDefinition
+///
 /// [`ExperimentDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentDefinition {
-    /// `ApplicationIdentifier`: required, create-only (changing it replaces the resource).
+    /// The application ID, name, or ARN.
+    ///
+    /// `ApplicationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-applicationidentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "ApplicationIdentifier")]
     pub application_identifier: Value<String>,
-    /// `AudienceDescription`: optional.
+    /// Human-readable description of the audience.
+    ///
+    /// `AudienceDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-audiencedescription)): string, optional. Length: 0 to 1024 characters.
     #[serde(
         rename = "AudienceDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub audience_description: Option<Value<String>>,
-    /// `AudienceRule`: required.
+    /// Rule expression defining the experiment audience.
+    ///
+    /// `AudienceRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-audiencerule)): string, required. Length: 1 to 16384 characters.
     #[serde(rename = "AudienceRule")]
     pub audience_rule: Value<String>,
-    /// `ConfigurationProfileIdentifier`: required, create-only (changing it replaces the resource).
+    /// The configuration profile ID, name, or ARN.
+    ///
+    /// `ConfigurationProfileIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-configurationprofileidentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "ConfigurationProfileIdentifier")]
     pub configuration_profile_identifier: Value<String>,
-    /// `Control`: required.
+    /// The control (baseline) variant.
+    ///
+    /// `Control` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-control)): object [`Treatment`], required.
     #[serde(rename = "Control")]
     pub control: Treatment,
-    /// `EnvironmentIdentifier`: required, create-only (changing it replaces the resource).
+    /// The environment ID, name, or ARN.
+    ///
+    /// `EnvironmentIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-environmentidentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "EnvironmentIdentifier")]
     pub environment_identifier: Value<String>,
-    /// `FlagKey`: required, create-only (changing it replaces the resource).
+    /// The key of the existing flag in the configuration profile to experiment on.
+    ///
+    /// `FlagKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-flagkey)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-zA-Z0-9_-]{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "FlagKey")]
     pub flag_key: Value<String>,
-    /// `Hypothesis`: optional.
+    /// The hypothesis of the experiment.
+    ///
+    /// `Hypothesis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-hypothesis)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Hypothesis", skip_serializing_if = "Option::is_none")]
     pub hypothesis: Option<Value<String>>,
-    /// `LaunchCriteria`: optional.
+    /// Criteria for launching the experiment.
+    ///
+    /// `LaunchCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-launchcriteria)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "LaunchCriteria", skip_serializing_if = "Option::is_none")]
     pub launch_criteria: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A name for the experiment definition.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!AWS\.).{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to associate with the experiment definition.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Treatments`: required.
+    /// Treatment variants (1-5).
+    ///
+    /// `Treatments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html#cfn-appconfig-experimentdefinition-treatments)): list of (object [`Treatment`]), required. Items: 1 to 5.
     #[serde(rename = "Treatments")]
     pub treatments: Value<Vec<Treatment>>,
 }
@@ -765,25 +871,39 @@ impl ResourceRef<ExperimentDefinition> {
 
 /// The properties of an `AWS::AppConfig::ExperimentRun` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html)).
 ///
+/// Resource Type definition for AWS::AppConfig::ExperimentRun
+///
 /// [`ExperimentRun::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentRun {
-    /// `ApplicationIdentifier`: required, create-only (changing it replaces the resource).
+    /// The application name or ID used to create the experiment run.
+    ///
+    /// `ApplicationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html#cfn-appconfig-experimentrun-applicationidentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "ApplicationIdentifier")]
     pub application_identifier: Value<String>,
-    /// `Description`: optional.
+    /// Description of the experiment run.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html#cfn-appconfig-experimentrun-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExperimentDefinitionIdentifier`: required, create-only (changing it replaces the resource).
+    /// The experiment definition name or ID used to create the experiment run.
+    ///
+    /// `ExperimentDefinitionIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html#cfn-appconfig-experimentrun-experimentdefinitionidentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "ExperimentDefinitionIdentifier")]
     pub experiment_definition_identifier: Value<String>,
-    /// `ExposurePercentage`: required.
+    /// Percentage of traffic exposed to the experiment (0-100).
+    ///
+    /// `ExposurePercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html#cfn-appconfig-experimentrun-exposurepercentage)): number, required. Range: 0 to 100.
     #[serde(rename = "ExposurePercentage")]
     pub exposure_percentage: Value<f64>,
-    /// `Tags`: optional.
+    /// Tags to associate with the experiment run.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html#cfn-appconfig-experimentrun-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TreatmentOverrides`: optional.
+    /// Treatment overrides for specific entities.
+    ///
+    /// `TreatmentOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html#cfn-appconfig-experimentrun-treatmentoverrides)): object [`TreatmentOverrides`], optional.
     #[serde(rename = "TreatmentOverrides", skip_serializing_if = "Option::is_none")]
     pub treatment_overrides: Option<TreatmentOverrides>,
 }
@@ -885,28 +1005,36 @@ impl ResourceRef<ExperimentRun> {
 
 /// The properties of an `AWS::AppConfig::Extension` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html)).
 ///
+/// Resource Type definition for AWS::AppConfig::Extension
+///
 /// [`Extension::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Extension {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html#cfn-appconfig-extension-actions)): map from string to (list of (object [`Action`])), required.
     #[serde(rename = "Actions")]
     pub actions: BTreeMap<String, Value<Vec<Action>>>,
-    /// `Description`: optional.
+    /// Description of the extension.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html#cfn-appconfig-extension-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `LatestVersionNumber`: optional.
+    /// `LatestVersionNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html#cfn-appconfig-extension-latestversionnumber)): integer, optional.
     #[serde(
         rename = "LatestVersionNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub latest_version_number: Option<Value<i64>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the extension.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html#cfn-appconfig-extension-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[^\/#:\n]{1,64}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html#cfn-appconfig-extension-parameters)): map from string to (object [`Parameter`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Parameter>>,
-    /// `Tags`: optional.
+    /// An array of key-value tags to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html#cfn-appconfig-extension-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -997,28 +1125,32 @@ impl ResourceRef<Extension> {
 
 /// The properties of an `AWS::AppConfig::ExtensionAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// Every property is optional: start from [`ExtensionAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExtensionAssociation {
-    /// `ExtensionIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ExtensionIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html#cfn-appconfig-extensionassociation-extensionidentifier)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(
         rename = "ExtensionIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub extension_identifier: Option<Value<String>>,
-    /// `ExtensionVersionNumber`: optional, create-only (changing it replaces the resource).
+    /// `ExtensionVersionNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html#cfn-appconfig-extensionassociation-extensionversionnumber)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ExtensionVersionNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub extension_version_number: Option<Value<i64>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html#cfn-appconfig-extensionassociation-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `ResourceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html#cfn-appconfig-extensionassociation-resourceidentifier)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "ResourceIdentifier", skip_serializing_if = "Option::is_none")]
     pub resource_identifier: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html#cfn-appconfig-extensionassociation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1112,31 +1244,47 @@ impl ResourceRef<ExtensionAssociation> {
 
 /// The properties of an `AWS::AppConfig::HostedConfigurationVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-hostedconfigurationversion.html)).
 ///
+/// Resource Type definition for AWS::AppConfig::HostedConfigurationVersion
+///
 /// [`HostedConfigurationVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostedConfigurationVersion {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// The application ID.
+    ///
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-hostedconfigurationversion.html#cfn-appconfig-hostedconfigurationversion-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z0-9]{4,7}`.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `ConfigurationProfileId`: required, create-only (changing it replaces the resource).
+    /// The configuration profile ID.
+    ///
+    /// `ConfigurationProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-hostedconfigurationversion.html#cfn-appconfig-hostedconfigurationversion-configurationprofileid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z0-9]{4,7}`.
     #[serde(rename = "ConfigurationProfileId")]
     pub configuration_profile_id: Value<String>,
-    /// `Content`: required, create-only (changing it replaces the resource).
+    /// The content of the configuration or the configuration data.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-hostedconfigurationversion.html#cfn-appconfig-hostedconfigurationversion-content)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `ContentType`: required, create-only (changing it replaces the resource).
+    /// A standard MIME type describing the format of the configuration content.
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-hostedconfigurationversion.html#cfn-appconfig-hostedconfigurationversion-contenttype)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "ContentType")]
     pub content_type: Value<String>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description of the hosted configuration version.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-hostedconfigurationversion.html#cfn-appconfig-hostedconfigurationversion-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `LatestVersionNumber`: optional, create-only (changing it replaces the resource).
+    /// An optional locking token used to prevent race conditions from overwriting configuration updates when creating a new version. To ensure your data is not overwritten when creating multiple hosted configuration versions in rapid succession, specify the version number of the latest hosted configuration version.
+    ///
+    /// `LatestVersionNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-hostedconfigurationversion.html#cfn-appconfig-hostedconfigurationversion-latestversionnumber)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "LatestVersionNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub latest_version_number: Option<Value<i64>>,
-    /// `VersionLabel`: optional, create-only (changing it replaces the resource).
+    /// A user-defined label for an AWS AppConfig hosted configuration version.
+    ///
+    /// `VersionLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-hostedconfigurationversion.html#cfn-appconfig-hostedconfigurationversion-versionlabel)): string, optional, create-only (changing it replaces the resource). Pattern: `^$|.*[^0-9].*`. Length: 0 to 64 characters.
     #[serde(rename = "VersionLabel", skip_serializing_if = "Option::is_none")]
     pub version_label: Option<Value<String>>,
 }
@@ -1224,21 +1372,29 @@ impl ResourceRef<HostedConfigurationVersion> {
 
 /// The `Action` property type of [`Extension`].
 ///
-/// AWS reference: [`AWS::AppConfig::Extension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html).
+/// AWS reference: [`AWS::AppConfig::Extension` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-action.html).
 ///
 /// [`Action::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Action {
-    /// `Description`: optional.
+    /// The description of the extension Action.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-action.html#cfn-appconfig-extension-action-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the extension action.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-action.html#cfn-appconfig-extension-action-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: optional.
+    /// The ARN of the role for invoking the extension action.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-action.html#cfn-appconfig-extension-action-rolearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Uri`: required.
+    /// The URI of the extension action.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-action.html#cfn-appconfig-extension-action-uri)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "Uri")]
     pub uri: Value<String>,
 }
@@ -1285,15 +1441,19 @@ impl Walk for Action {
 
 /// The `Tags` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AppConfig::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-application.html).
+/// AWS reference: [`AWS::AppConfig::Application` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-application-tags.html).
 ///
 /// Every property is required: [`ApplicationTags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationTags {
-    /// `Key`: required.
+    /// The key-value string map. The valid character set is \[a-zA-Z1-9 +-=.\_:/-\]. The tag key can be up to 128 characters and must not start with aws:.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-application-tags.html#cfn-appconfig-application-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value can be up to 256 characters.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-application-tags.html#cfn-appconfig-application-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1322,24 +1482,34 @@ impl Walk for ApplicationTags {
 
 /// The `AttributeValue` property type of [`ExperimentDefinition`].
 ///
-/// AWS reference: [`AWS::AppConfig::ExperimentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html).
+/// AWS reference: [`AWS::AppConfig::ExperimentDefinition` `AttributeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-attributevalue.html).
 ///
 /// Every property is optional: start from [`AttributeValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AttributeValue {
-    /// `BooleanValue`: optional.
+    /// A boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-attributevalue.html#cfn-appconfig-experimentdefinition-attributevalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `NumberArray`: optional.
+    /// An array of numeric values.
+    ///
+    /// `NumberArray` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-attributevalue.html#cfn-appconfig-experimentdefinition-attributevalue-numberarray)): list of (number), optional.
     #[serde(rename = "NumberArray", skip_serializing_if = "Option::is_none")]
     pub number_array: Option<Value<Vec<Value<f64>>>>,
-    /// `NumberValue`: optional.
+    /// A numeric value.
+    ///
+    /// `NumberValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-attributevalue.html#cfn-appconfig-experimentdefinition-attributevalue-numbervalue)): number, optional.
     #[serde(rename = "NumberValue", skip_serializing_if = "Option::is_none")]
     pub number_value: Option<Value<f64>>,
-    /// `StringArray`: optional.
+    /// An array of string values.
+    ///
+    /// `StringArray` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-attributevalue.html#cfn-appconfig-experimentdefinition-attributevalue-stringarray)): list of (string), optional.
     #[serde(rename = "StringArray", skip_serializing_if = "Option::is_none")]
     pub string_array: Option<Value<Vec<Value<String>>>>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-attributevalue.html#cfn-appconfig-experimentdefinition-attributevalue-stringvalue)): string, optional.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -1401,15 +1571,19 @@ impl Walk for AttributeValue {
 
 /// The `Tags` property type of [`ConfigurationProfile`].
 ///
-/// AWS reference: [`AWS::AppConfig::ConfigurationProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html).
+/// AWS reference: [`AWS::AppConfig::ConfigurationProfile` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-configurationprofile-tags.html).
 ///
 /// Every property is optional: start from [`ConfigurationProfileTags::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigurationProfileTags {
-    /// `Key`: optional.
+    /// The key-value string map. The tag key can be up to 128 characters and must not start with aws:.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-configurationprofile-tags.html#cfn-appconfig-configurationprofile-tags-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The tag value can be up to 256 characters.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-configurationprofile-tags.html#cfn-appconfig-configurationprofile-tags-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1470,15 +1644,19 @@ impl Walk for DeletionProtectionCheck {
 
 /// The `Tag` property type of [`Deployment`] and [`DeploymentStrategy`].
 ///
-/// AWS reference: [`AWS::AppConfig::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html), [`AWS::AppConfig::DeploymentStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deploymentstrategy.html).
+/// AWS reference: [`AWS::AppConfig::Deployment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-deployment-tag.html), [`AWS::AppConfig::DeploymentStrategy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-deploymentstrategy-tag.html).
 ///
 /// Every property is optional: start from [`DeploymentTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentTag {
-    /// `Key`: optional.
+    /// The key-value string map. The valid character set is \[a-zA-Z1-9+-=.\_:/\]. The tag key can be up to 128 characters and must not start with aws:.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-deployment-tag.html#cfn-appconfig-deployment-tag-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The tag value can be up to 256 characters.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-deployment-tag.html#cfn-appconfig-deployment-tag-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1516,18 +1694,18 @@ impl Walk for DeploymentTag {
 
 /// The `DynamicExtensionParameters` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::AppConfig::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-deployment.html).
+/// AWS reference: [`AWS::AppConfig::Deployment` `DynamicExtensionParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-deployment-dynamicextensionparameters.html).
 ///
 /// Every property is optional: start from [`DynamicExtensionParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DynamicExtensionParameters {
-    /// `ExtensionReference`: optional.
+    /// `ExtensionReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-deployment-dynamicextensionparameters.html#cfn-appconfig-deployment-dynamicextensionparameters-extensionreference)): string, optional.
     #[serde(rename = "ExtensionReference", skip_serializing_if = "Option::is_none")]
     pub extension_reference: Option<Value<String>>,
-    /// `ParameterName`: optional.
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-deployment-dynamicextensionparameters.html#cfn-appconfig-deployment-dynamicextensionparameters-parametername)): string, optional.
     #[serde(rename = "ParameterName", skip_serializing_if = "Option::is_none")]
     pub parameter_name: Option<Value<String>>,
-    /// `ParameterValue`: optional.
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-deployment-dynamicextensionparameters.html#cfn-appconfig-deployment-dynamicextensionparameters-parametervalue)): string, optional.
     #[serde(rename = "ParameterValue", skip_serializing_if = "Option::is_none")]
     pub parameter_value: Option<Value<String>>,
 }
@@ -1593,15 +1771,19 @@ impl Walk for GrowthType {
 
 /// The `Monitor` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::AppConfig::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html).
+/// AWS reference: [`AWS::AppConfig::Environment` `Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-environment-monitor.html).
 ///
 /// [`Monitor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Monitor {
-    /// `AlarmArn`: required.
+    /// Amazon Resource Name (ARN) of the Amazon CloudWatch alarm.
+    ///
+    /// `AlarmArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-environment-monitor.html#cfn-appconfig-environment-monitor-alarmarn)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "AlarmArn")]
     pub alarm_arn: Value<String>,
-    /// `AlarmRoleArn`: optional.
+    /// ARN of an AWS Identity and Access Management (IAM) role for AWS AppConfig to monitor AlarmArn.
+    ///
+    /// `AlarmRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-environment-monitor.html#cfn-appconfig-environment-monitor-alarmrolearn)): string, optional. Pattern: `^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\d{12}:role[/].*)$`. Length: 20 to 2048 characters.
     #[serde(rename = "AlarmRoleArn", skip_serializing_if = "Option::is_none")]
     pub alarm_role_arn: Option<Value<String>>,
 }
@@ -1636,18 +1818,20 @@ impl Walk for Monitor {
 
 /// The `Parameter` property type of [`Extension`].
 ///
-/// AWS reference: [`AWS::AppConfig::Extension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html).
+/// AWS reference: [`AWS::AppConfig::Extension` `Parameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-parameter.html).
 ///
 /// [`Parameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Parameter {
-    /// `Description`: optional.
+    /// The description of the extension Parameter.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-parameter.html#cfn-appconfig-extension-parameter-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Dynamic`: optional.
+    /// `Dynamic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-parameter.html#cfn-appconfig-extension-parameter-dynamic)): boolean, optional.
     #[serde(rename = "Dynamic", skip_serializing_if = "Option::is_none")]
     pub dynamic: Option<Value<bool>>,
-    /// `Required`: required.
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-parameter.html#cfn-appconfig-extension-parameter-required)): boolean, required.
     #[serde(rename = "Required")]
     pub required: Value<bool>,
 }
@@ -1711,15 +1895,19 @@ impl Walk for ReplicateTo {
 
 /// The `Tag` property type of [`Environment`], [`ExperimentDefinition`], [`ExperimentRun`], [`Extension`] and [`ExtensionAssociation`].
 ///
-/// AWS reference: [`AWS::AppConfig::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-environment.html), [`AWS::AppConfig::ExperimentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html), [`AWS::AppConfig::ExperimentRun`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html), [`AWS::AppConfig::Extension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extension.html), [`AWS::AppConfig::ExtensionAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html).
+/// AWS reference: [`AWS::AppConfig::Environment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-environment-tag.html), [`AWS::AppConfig::ExperimentDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-tag.html), [`AWS::AppConfig::ExperimentRun` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentrun-tag.html), [`AWS::AppConfig::Extension` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extension-tag.html), [`AWS::AppConfig::ExtensionAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-extensionassociation-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key-value string map. The valid character set is \[a-zA-Z1-9+-=.\_:/\]. The tag key can be up to 128 characters and must not start with aws:.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-environment-tag.html#cfn-appconfig-environment-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value can be up to 256 characters.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-environment-tag.html#cfn-appconfig-environment-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1748,21 +1936,27 @@ impl Walk for Tag {
 
 /// The `Treatment` property type of [`ExperimentDefinition`].
 ///
-/// AWS reference: [`AWS::AppConfig::ExperimentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentdefinition.html).
+/// AWS reference: [`AWS::AppConfig::ExperimentDefinition` `Treatment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-treatment.html).
 ///
 /// [`Treatment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Treatment {
-    /// `AttributeValues`: optional.
+    /// Map of attribute name to attribute value.
+    ///
+    /// `AttributeValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-treatment.html#cfn-appconfig-experimentdefinition-treatment-attributevalues)): map from string to (object [`AttributeValue`]), optional.
     #[serde(rename = "AttributeValues", skip_serializing_if = "Option::is_none")]
     pub attribute_values: Option<BTreeMap<String, AttributeValue>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-treatment.html#cfn-appconfig-experimentdefinition-treatment-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// Whether the flag is enabled for this variant.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-treatment.html#cfn-appconfig-experimentdefinition-treatment-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Weight`: required.
+    /// Traffic weight percentage.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentdefinition-treatment.html#cfn-appconfig-experimentdefinition-treatment-weight)): number, required. Range: at least 0.
     #[serde(rename = "Weight")]
     pub weight: Value<f64>,
 }
@@ -1809,12 +2003,14 @@ impl Walk for Treatment {
 
 /// The `TreatmentOverrides` property type of [`ExperimentRun`].
 ///
-/// AWS reference: [`AWS::AppConfig::ExperimentRun`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-experimentrun.html).
+/// AWS reference: [`AWS::AppConfig::ExperimentRun` `TreatmentOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentrun-treatmentoverrides.html).
 ///
 /// Every property is optional: start from [`TreatmentOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TreatmentOverrides {
-    /// `Inline`: optional.
+    /// Map of entity ID to treatment key (t1, t2, ..., or c for control).
+    ///
+    /// `Inline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-experimentrun-treatmentoverrides.html#cfn-appconfig-experimentrun-treatmentoverrides-inline)): map from string to (string), optional.
     #[serde(rename = "Inline", skip_serializing_if = "Option::is_none")]
     pub inline: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1864,15 +2060,19 @@ impl Walk for Type {
 
 /// The `Validators` property type of [`ConfigurationProfile`].
 ///
-/// AWS reference: [`AWS::AppConfig::ConfigurationProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-configurationprofile.html).
+/// AWS reference: [`AWS::AppConfig::ConfigurationProfile` `Validators`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-configurationprofile-validators.html).
 ///
 /// Every property is optional: start from [`Validators::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Validators {
-    /// `Content`: optional.
+    /// Either the JSON Schema content or the Amazon Resource Name (ARN) of an Lambda function.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-configurationprofile-validators.html#cfn-appconfig-configurationprofile-validators-content)): string, optional. Length: 0 to 32768 characters.
     #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
     pub content: Option<Value<String>>,
-    /// `Type`: optional.
+    /// AWS AppConfig supports validators of type JSON\_SCHEMA and LAMBDA.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appconfig-configurationprofile-validators.html#cfn-appconfig-configurationprofile-validators-type)): [`Type`], one of `JSON_SCHEMA`, `LAMBDA`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }

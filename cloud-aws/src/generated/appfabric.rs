@@ -9,25 +9,39 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppFabric::AppAuthorization` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html)).
 ///
+/// Creates an app authorization within an app bundle, which allows AppFabric to connect to an application.
+///
 /// [`AppAuthorization::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppAuthorization {
-    /// `App`: required, create-only (changing it replaces the resource).
+    /// The name of the application.
+    ///
+    /// `App` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html#cfn-appfabric-appauthorization-app)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "App")]
     pub app: Value<String>,
-    /// `AppBundleIdentifier`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) or Universal Unique Identifier (UUID) of the app bundle to use for the request.
+    ///
+    /// `AppBundleIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html#cfn-appfabric-appauthorization-appbundleidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:.+$|^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 1 to 1011 characters.
     #[serde(rename = "AppBundleIdentifier")]
     pub app_bundle_identifier: Value<String>,
-    /// `AuthType`: required, create-only (changing it replaces the resource).
+    /// The authorization type.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html#cfn-appfabric-appauthorization-authtype)): [`AuthType`], one of `oauth2`, `apiKey`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AuthType")]
     pub auth_type: Value<AuthType>,
-    /// `Credential`: optional.
+    /// Contains credentials for the application.
+    ///
+    /// `Credential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html#cfn-appfabric-appauthorization-credential)): object [`Credential`], optional.
     #[serde(rename = "Credential", skip_serializing_if = "Option::is_none")]
     pub credential: Option<Credential>,
-    /// `Tags`: optional.
+    /// Tags to apply to the app authorization.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html#cfn-appfabric-appauthorization-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Tenant`: required.
+    /// Contains information about an application tenant.
+    ///
+    /// `Tenant` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html#cfn-appfabric-appauthorization-tenant)): object [`Tenant`], required.
     #[serde(rename = "Tenant")]
     pub tenant: Tenant,
 }
@@ -128,22 +142,34 @@ impl ResourceRef<AppAuthorization> {
 
 /// The properties of an `AWS::AppFabric::IngestionDestination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html)).
 ///
+/// Creates an ingestion destination, which specifies how an application's ingested data is processed by Amazon Web Services AppFabric and where it's delivered.
+///
 /// [`IngestionDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IngestionDestination {
-    /// `AppBundleArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the app bundle.
+    ///
+    /// `AppBundleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html#cfn-appfabric-ingestiondestination-appbundlearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:.+$`. Length: 1 to 1011 characters.
     #[serde(rename = "AppBundleArn")]
     pub app_bundle_arn: Value<String>,
-    /// `DestinationConfiguration`: required.
+    /// Contains information about the destination of ingested data.
+    ///
+    /// `DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html#cfn-appfabric-ingestiondestination-destinationconfiguration)): object [`DestinationConfiguration`], required.
     #[serde(rename = "DestinationConfiguration")]
     pub destination_configuration: DestinationConfiguration,
-    /// `IngestionArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the ingestion.
+    ///
+    /// `IngestionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html#cfn-appfabric-ingestiondestination-ingestionarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:.+$`. Length: 1 to 1011 characters.
     #[serde(rename = "IngestionArn")]
     pub ingestion_arn: Value<String>,
-    /// `ProcessingConfiguration`: required, create-only (changing it replaces the resource).
+    /// Contains information about how ingested data is processed.
+    ///
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html#cfn-appfabric-ingestiondestination-processingconfiguration)): object [`ProcessingConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ProcessingConfiguration")]
     pub processing_configuration: ProcessingConfiguration,
-    /// `Tags`: optional.
+    /// A map of the key-value pairs of the tag or tags to assign to the resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html#cfn-appfabric-ingestiondestination-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -221,12 +247,14 @@ impl ResourceRef<IngestionDestination> {
 
 /// The `ApiKeyCredential` property type of [`AppAuthorization`].
 ///
-/// AWS reference: [`AWS::AppFabric::AppAuthorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html).
+/// AWS reference: [`AWS::AppFabric::AppAuthorization` `ApiKeyCredential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-apikeycredential.html).
 ///
 /// Every property is required: [`ApiKeyCredential::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyCredential {
-    /// `ApiKey`: required.
+    /// An API key for an application.
+    ///
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-apikeycredential.html#cfn-appfabric-appauthorization-apikeycredential-apikey)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "ApiKey")]
     pub api_key: Value<String>,
 }
@@ -252,12 +280,14 @@ impl Walk for ApiKeyCredential {
 
 /// The `AuditLogDestinationConfiguration` property type of [`IngestionDestination`].
 ///
-/// AWS reference: [`AWS::AppFabric::IngestionDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html).
+/// AWS reference: [`AWS::AppFabric::IngestionDestination` `AuditLogDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-auditlogdestinationconfiguration.html).
 ///
 /// Every property is required: [`AuditLogDestinationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditLogDestinationConfiguration {
-    /// `Destination`: required.
+    /// Contains information about an audit log destination.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-auditlogdestinationconfiguration.html#cfn-appfabric-ingestiondestination-auditlogdestinationconfiguration-destination)): object [`Destination`], required.
     #[serde(rename = "Destination")]
     pub destination: Destination,
 }
@@ -283,15 +313,19 @@ impl Walk for AuditLogDestinationConfiguration {
 
 /// The `AuditLogProcessingConfiguration` property type of [`IngestionDestination`].
 ///
-/// AWS reference: [`AWS::AppFabric::IngestionDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html).
+/// AWS reference: [`AWS::AppFabric::IngestionDestination` `AuditLogProcessingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-auditlogprocessingconfiguration.html).
 ///
 /// Every property is required: [`AuditLogProcessingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditLogProcessingConfiguration {
-    /// `Format`: required.
+    /// The format in which the audit logs need to be formatted.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-auditlogprocessingconfiguration.html#cfn-appfabric-ingestiondestination-auditlogprocessingconfiguration-format)): [`Format`], one of `json`, `parquet`, required.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `Schema`: required.
+    /// The event schema in which the audit logs need to be formatted.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-auditlogprocessingconfiguration.html#cfn-appfabric-ingestiondestination-auditlogprocessingconfiguration-schema)): [`Schema`], one of `ocsf`, `raw`, required.
     #[serde(rename = "Schema")]
     pub schema: Value<Schema>,
 }
@@ -340,15 +374,19 @@ impl Walk for AuthType {
 
 /// The `Credential` property type of [`AppAuthorization`].
 ///
-/// AWS reference: [`AWS::AppFabric::AppAuthorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html).
+/// AWS reference: [`AWS::AppFabric::AppAuthorization` `Credential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-credential.html).
 ///
 /// Every property is optional: start from [`Credential::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Credential {
-    /// `ApiKeyCredential`: optional.
+    /// Contains API key credential information.
+    ///
+    /// `ApiKeyCredential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-credential.html#cfn-appfabric-appauthorization-credential-apikeycredential)): object [`ApiKeyCredential`], optional.
     #[serde(rename = "ApiKeyCredential", skip_serializing_if = "Option::is_none")]
     pub api_key_credential: Option<ApiKeyCredential>,
-    /// `Oauth2Credential`: optional.
+    /// Contains OAuth2 client credential information.
+    ///
+    /// `Oauth2Credential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-credential.html#cfn-appfabric-appauthorization-credential-oauth2credential)): object [`Oauth2Credential`], optional.
     #[serde(rename = "Oauth2Credential", skip_serializing_if = "Option::is_none")]
     pub oauth2_credential: Option<Oauth2Credential>,
 }
@@ -386,15 +424,19 @@ impl Walk for Credential {
 
 /// The `Destination` property type of [`IngestionDestination`].
 ///
-/// AWS reference: [`AWS::AppFabric::IngestionDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html).
+/// AWS reference: [`AWS::AppFabric::IngestionDestination` `Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-destination.html).
 ///
 /// Every property is optional: start from [`Destination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Destination {
-    /// `FirehoseStream`: optional.
+    /// Contains information about an Amazon Kinesis Data Firehose delivery stream.
+    ///
+    /// `FirehoseStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-destination.html#cfn-appfabric-ingestiondestination-destination-firehosestream)): object [`FirehoseStream`], optional.
     #[serde(rename = "FirehoseStream", skip_serializing_if = "Option::is_none")]
     pub firehose_stream: Option<FirehoseStream>,
-    /// `S3Bucket`: optional.
+    /// Contains information about an Amazon S3 bucket.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-destination.html#cfn-appfabric-ingestiondestination-destination-s3bucket)): object [`S3Bucket`], optional.
     #[serde(rename = "S3Bucket", skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<S3Bucket>,
 }
@@ -432,12 +474,14 @@ impl Walk for Destination {
 
 /// The `DestinationConfiguration` property type of [`IngestionDestination`].
 ///
-/// AWS reference: [`AWS::AppFabric::IngestionDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html).
+/// AWS reference: [`AWS::AppFabric::IngestionDestination` `DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-destinationconfiguration.html).
 ///
 /// Every property is required: [`DestinationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DestinationConfiguration {
-    /// `AuditLog`: required.
+    /// Contains information about an audit log destination configuration.
+    ///
+    /// `AuditLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-destinationconfiguration.html#cfn-appfabric-ingestiondestination-destinationconfiguration-auditlog)): object [`AuditLogDestinationConfiguration`], required.
     #[serde(rename = "AuditLog")]
     pub audit_log: AuditLogDestinationConfiguration,
 }
@@ -463,12 +507,14 @@ impl Walk for DestinationConfiguration {
 
 /// The `FirehoseStream` property type of [`IngestionDestination`].
 ///
-/// AWS reference: [`AWS::AppFabric::IngestionDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html).
+/// AWS reference: [`AWS::AppFabric::IngestionDestination` `FirehoseStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-firehosestream.html).
 ///
 /// Every property is required: [`FirehoseStream::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirehoseStream {
-    /// `StreamName`: required.
+    /// The name of the Amazon Kinesis Data Firehose delivery stream.
+    ///
+    /// `StreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-firehosestream.html#cfn-appfabric-ingestiondestination-firehosestream-streamname)): string, required. Length: 3 to 64 characters.
     #[serde(rename = "StreamName")]
     pub stream_name: Value<String>,
 }
@@ -514,15 +560,19 @@ impl Walk for Format {
 
 /// The `Oauth2Credential` property type of [`AppAuthorization`].
 ///
-/// AWS reference: [`AWS::AppFabric::AppAuthorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html).
+/// AWS reference: [`AWS::AppFabric::AppAuthorization` `Oauth2Credential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-oauth2credential.html).
 ///
 /// Every property is required: [`Oauth2Credential::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Oauth2Credential {
-    /// `ClientId`: required.
+    /// The client ID of the client application.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-oauth2credential.html#cfn-appfabric-appauthorization-oauth2credential-clientid)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// The client secret of the client application.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-oauth2credential.html#cfn-appfabric-appauthorization-oauth2credential-clientsecret)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
 }
@@ -554,12 +604,14 @@ impl Walk for Oauth2Credential {
 
 /// The `ProcessingConfiguration` property type of [`IngestionDestination`].
 ///
-/// AWS reference: [`AWS::AppFabric::IngestionDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html).
+/// AWS reference: [`AWS::AppFabric::IngestionDestination` `ProcessingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-processingconfiguration.html).
 ///
 /// Every property is required: [`ProcessingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProcessingConfiguration {
-    /// `AuditLog`: required.
+    /// Contains information about an audit log processing configuration.
+    ///
+    /// `AuditLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-processingconfiguration.html#cfn-appfabric-ingestiondestination-processingconfiguration-auditlog)): object [`AuditLogProcessingConfiguration`], required.
     #[serde(rename = "AuditLog")]
     pub audit_log: AuditLogProcessingConfiguration,
 }
@@ -585,15 +637,19 @@ impl Walk for ProcessingConfiguration {
 
 /// The `S3Bucket` property type of [`IngestionDestination`].
 ///
-/// AWS reference: [`AWS::AppFabric::IngestionDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html).
+/// AWS reference: [`AWS::AppFabric::IngestionDestination` `S3Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-s3bucket.html).
 ///
 /// [`S3Bucket::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Bucket {
-    /// `BucketName`: required.
+    /// The name of the Amazon S3 bucket.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-s3bucket.html#cfn-appfabric-ingestiondestination-s3bucket-bucketname)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `Prefix`: optional.
+    /// The object key to use.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-s3bucket.html#cfn-appfabric-ingestiondestination-s3bucket-prefix)): string, optional. Length: 1 to 120 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -648,15 +704,19 @@ impl Walk for Schema {
 
 /// The `Tag` property type of [`AppAuthorization`] and [`IngestionDestination`].
 ///
-/// AWS reference: [`AWS::AppFabric::AppAuthorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html), [`AWS::AppFabric::IngestionDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-ingestiondestination.html).
+/// AWS reference: [`AWS::AppFabric::AppAuthorization` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-tag.html), [`AWS::AppFabric::IngestionDestination` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-ingestiondestination-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-tag.html#cfn-appfabric-appauthorization-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-tag.html#cfn-appfabric-appauthorization-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -685,15 +745,19 @@ impl Walk for Tag {
 
 /// The `Tenant` property type of [`AppAuthorization`].
 ///
-/// AWS reference: [`AWS::AppFabric::AppAuthorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appfabric-appauthorization.html).
+/// AWS reference: [`AWS::AppFabric::AppAuthorization` `Tenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-tenant.html).
 ///
 /// Every property is required: [`Tenant::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tenant {
-    /// `TenantDisplayName`: required.
+    /// The display name of the tenant.
+    ///
+    /// `TenantDisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-tenant.html#cfn-appfabric-appauthorization-tenant-tenantdisplayname)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "TenantDisplayName")]
     pub tenant_display_name: Value<String>,
-    /// `TenantIdentifier`: required.
+    /// The ID of the application tenant.
+    ///
+    /// `TenantIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appfabric-appauthorization-tenant.html#cfn-appfabric-appauthorization-tenant-tenantidentifier)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "TenantIdentifier")]
     pub tenant_identifier: Value<String>,
 }

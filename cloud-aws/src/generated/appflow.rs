@@ -11,19 +11,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppFlow::Connector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connector.html)).
 ///
+/// Resource schema for AWS::AppFlow::Connector
+///
 /// [`Connector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connector {
-    /// `ConnectorLabel`: optional, create-only (changing it replaces the resource).
+    /// The name of the connector. The name is unique for each ConnectorRegistration in your AWS account.
+    ///
+    /// `ConnectorLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connector.html#cfn-appflow-connector-connectorlabel)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9][\w!@#.-]+`. Length: 0 to 512 characters.
     #[serde(rename = "ConnectorLabel", skip_serializing_if = "Option::is_none")]
     pub connector_label: Option<Value<String>>,
-    /// `ConnectorProvisioningConfig`: required.
+    /// Contains information about the configuration of the connector being registered.
+    ///
+    /// `ConnectorProvisioningConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connector.html#cfn-appflow-connector-connectorprovisioningconfig)): object [`ConnectorProvisioningConfig`], required.
     #[serde(rename = "ConnectorProvisioningConfig")]
     pub connector_provisioning_config: ConnectorProvisioningConfig,
-    /// `ConnectorProvisioningType`: required.
+    /// The provisioning type of the connector. Currently the only supported value is LAMBDA.
+    ///
+    /// `ConnectorProvisioningType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connector.html#cfn-appflow-connector-connectorprovisioningtype)): string, required. Pattern: `[a-zA-Z0-9][\w!@#.-]+`. Length: 1 to 256 characters.
     #[serde(rename = "ConnectorProvisioningType")]
     pub connector_provisioning_type: Value<String>,
-    /// `Description`: optional.
+    /// A description about the connector that's being registered.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connector.html#cfn-appflow-connector-description)): string, optional. Pattern: `[\s\w/!@#+=.-]*`. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
 }
@@ -86,28 +96,42 @@ impl ResourceRef<Connector> {
 
 /// The properties of an `AWS::AppFlow::ConnectorProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html)).
 ///
+/// Resource Type definition for AWS::AppFlow::ConnectorProfile
+///
 /// [`ConnectorProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorProfile {
-    /// `ConnectionMode`: required.
+    /// Mode in which data transfer should be enabled. Private connection mode is currently enabled for Salesforce, Snowflake, Trendmicro and Singular
+    ///
+    /// `ConnectionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html#cfn-appflow-connectorprofile-connectionmode)): [`ConnectionMode`], one of `Public`, `Private`, required.
     #[serde(rename = "ConnectionMode")]
     pub connection_mode: Value<ConnectionMode>,
-    /// `ConnectorLabel`: optional, create-only (changing it replaces the resource).
+    /// The label of the connector. The label is unique for each ConnectorRegistration in your AWS account. Only needed if calling for CUSTOMCONNECTOR connector type/.
+    ///
+    /// `ConnectorLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html#cfn-appflow-connectorprofile-connectorlabel)): string, optional, create-only (changing it replaces the resource). Pattern: `[\w!@#.-]+`. Length: 0 to 256 characters.
     #[serde(rename = "ConnectorLabel", skip_serializing_if = "Option::is_none")]
     pub connector_label: Option<Value<String>>,
-    /// `ConnectorProfileConfig`: optional.
+    /// Connector specific configurations needed to create connector profile
+    ///
+    /// `ConnectorProfileConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html#cfn-appflow-connectorprofile-connectorprofileconfig)): object [`ConnectorProfileConfig`], optional.
     #[serde(
         rename = "ConnectorProfileConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_profile_config: Option<ConnectorProfileConfig>,
-    /// `ConnectorProfileName`: required, create-only (changing it replaces the resource).
+    /// The maximum number of items to retrieve in a single batch.
+    ///
+    /// `ConnectorProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html#cfn-appflow-connectorprofile-connectorprofilename)): string, required, create-only (changing it replaces the resource). Pattern: `[\w/!@#+=.-]+`. Length: 0 to 256 characters.
     #[serde(rename = "ConnectorProfileName")]
     pub connector_profile_name: Value<String>,
-    /// `ConnectorType`: required, create-only (changing it replaces the resource).
+    /// List of Saas providers that need connector profile to be created
+    ///
+    /// `ConnectorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html#cfn-appflow-connectorprofile-connectortype)): [`ConnectorProfileConnectorType`], one of `Salesforce`, `Pardot`, `Singular`, `Slack`, `Redshift`, `Marketo`, `Googleanalytics`, `Zendesk`, `Servicenow`, `SAPOData`, `Datadog`, `Trendmicro`, `Snowflake`, `Dynatrace`, `Infornexus`, `Amplitude`, `Veeva`, `CustomConnector`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ConnectorType")]
     pub connector_type: Value<ConnectorProfileConnectorType>,
-    /// `KMSArn`: optional.
+    /// The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables. If it's not provided, AWS Lambda uses a default service key.
+    ///
+    /// `KMSArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html#cfn-appflow-connectorprofile-kmsarn)): string, optional. Pattern: `arn:aws:kms:.*:[0-9]+:.*`. Length: 20 to 2048 characters.
     #[serde(rename = "KMSArn", skip_serializing_if = "Option::is_none")]
     pub kms_arn: Option<Value<String>>,
 }
@@ -189,40 +213,62 @@ impl ResourceRef<ConnectorProfile> {
 
 /// The properties of an `AWS::AppFlow::Flow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html)).
 ///
+/// Resource schema for AWS::AppFlow::Flow.
+///
 /// [`Flow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Flow {
-    /// `Description`: optional.
+    /// Description of the flow.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-description)): string, optional. Pattern: `[\w!@#\-.?,\s]*`. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DestinationFlowConfigList`: required.
+    /// List of Destination connectors of the flow.
+    ///
+    /// `DestinationFlowConfigList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-destinationflowconfiglist)): list of (object [`DestinationFlowConfig`]), required.
     #[serde(rename = "DestinationFlowConfigList")]
     pub destination_flow_config_list: Value<Vec<DestinationFlowConfig>>,
-    /// `FlowName`: required, create-only (changing it replaces the resource).
+    /// Name of the flow.
+    ///
+    /// `FlowName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-flowname)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9][\w!@#.-]+`. Length: 1 to 256 characters.
     #[serde(rename = "FlowName")]
     pub flow_name: Value<String>,
-    /// `FlowStatus`: optional.
+    /// Flow activation status for Scheduled- and Event-triggered flows
+    ///
+    /// `FlowStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-flowstatus)): [`FlowStatus`], one of `Active`, `Suspended`, `Draft`, optional.
     #[serde(rename = "FlowStatus", skip_serializing_if = "Option::is_none")]
     pub flow_status: Option<Value<FlowStatus>>,
-    /// `KMSArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables. If it's not provided, AWS Lambda uses a default service key.
+    ///
+    /// `KMSArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-kmsarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:aws:kms:.*:[0-9]+:.*`. Length: 20 to 2048 characters.
     #[serde(rename = "KMSArn", skip_serializing_if = "Option::is_none")]
     pub kms_arn: Option<Value<String>>,
-    /// `MetadataCatalogConfig`: optional.
+    /// Configurations of metadata catalog of the flow.
+    ///
+    /// `MetadataCatalogConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-metadatacatalogconfig)): object [`MetadataCatalogConfig`], optional.
     #[serde(
         rename = "MetadataCatalogConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub metadata_catalog_config: Option<MetadataCatalogConfig>,
-    /// `SourceFlowConfig`: required.
+    /// Configurations of Source connector of the flow.
+    ///
+    /// `SourceFlowConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-sourceflowconfig)): object [`SourceFlowConfig`], required.
     #[serde(rename = "SourceFlowConfig")]
     pub source_flow_config: SourceFlowConfig,
-    /// `Tags`: optional.
+    /// List of Tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Tasks`: required.
+    /// List of tasks for the flow.
+    ///
+    /// `Tasks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-tasks)): list of (object [`Task`]), required.
     #[serde(rename = "Tasks")]
     pub tasks: Value<Vec<Task>>,
-    /// `TriggerConfig`: required.
+    /// Trigger settings of the flow.
+    ///
+    /// `TriggerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html#cfn-appflow-flow-triggerconfig)): object [`TriggerConfig`], required.
     #[serde(rename = "TriggerConfig")]
     pub trigger_config: TriggerConfig,
 }
@@ -324,15 +370,15 @@ impl ResourceRef<Flow> {
 
 /// The `AggregationConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `AggregationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-aggregationconfig.html).
 ///
 /// Every property is optional: start from [`AggregationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AggregationConfig {
-    /// `AggregationType`: optional.
+    /// `AggregationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-aggregationconfig.html#cfn-appflow-flow-aggregationconfig-aggregationtype)): [`AggregationType`], one of `None`, `SingleFile`, optional.
     #[serde(rename = "AggregationType", skip_serializing_if = "Option::is_none")]
     pub aggregation_type: Option<Value<AggregationType>>,
-    /// `TargetFileSize`: optional.
+    /// `TargetFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-aggregationconfig.html#cfn-appflow-flow-aggregationconfig-targetfilesize)): integer, optional.
     #[serde(rename = "TargetFileSize", skip_serializing_if = "Option::is_none")]
     pub target_file_size: Option<Value<i64>>,
 }
@@ -407,15 +453,17 @@ impl Walk for AmplitudeConnectorOperator {
 
 /// The `AmplitudeConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `AmplitudeConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-amplitudeconnectorprofilecredentials.html).
 ///
 /// Every property is required: [`AmplitudeConnectorProfileCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmplitudeConnectorProfileCredentials {
-    /// `ApiKey`: required.
+    /// A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API.
+    ///
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-amplitudeconnectorprofilecredentials.html#cfn-appflow-connectorprofile-amplitudeconnectorprofilecredentials-apikey)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiKey")]
     pub api_key: Value<String>,
-    /// `SecretKey`: required.
+    /// `SecretKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-amplitudeconnectorprofilecredentials.html#cfn-appflow-connectorprofile-amplitudeconnectorprofilecredentials-secretkey)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "SecretKey")]
     pub secret_key: Value<String>,
 }
@@ -444,12 +492,12 @@ impl Walk for AmplitudeConnectorProfileCredentials {
 
 /// The `AmplitudeSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `AmplitudeSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-amplitudesourceproperties.html).
 ///
 /// Every property is required: [`AmplitudeSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmplitudeSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-amplitudesourceproperties.html#cfn-appflow-flow-amplitudesourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -475,15 +523,15 @@ impl Walk for AmplitudeSourceProperties {
 
 /// The `ApiKeyCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ApiKeyCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-apikeycredentials.html).
 ///
 /// [`ApiKeyCredentials::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyCredentials {
-    /// `ApiKey`: required.
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-apikeycredentials.html#cfn-appflow-connectorprofile-apikeycredentials-apikey)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiKey")]
     pub api_key: Value<String>,
-    /// `ApiSecretKey`: optional.
+    /// `ApiSecretKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-apikeycredentials.html#cfn-appflow-connectorprofile-apikeycredentials-apisecretkey)): string, optional. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiSecretKey", skip_serializing_if = "Option::is_none")]
     pub api_secret_key: Option<Value<String>>,
 }
@@ -544,15 +592,15 @@ impl Walk for AuthenticationType {
 
 /// The `BasicAuthCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `BasicAuthCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-basicauthcredentials.html).
 ///
 /// Every property is required: [`BasicAuthCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BasicAuthCredentials {
-    /// `Password`: required.
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-basicauthcredentials.html#cfn-appflow-connectorprofile-basicauthcredentials-password)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Password")]
     pub password: Value<String>,
-    /// `Username`: required.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-basicauthcredentials.html#cfn-appflow-connectorprofile-basicauthcredentials-username)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Username")]
     pub username: Value<String>,
 }
@@ -601,15 +649,19 @@ impl Walk for ConnectionMode {
 
 /// The `ConnectorOAuthRequest` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ConnectorOAuthRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectoroauthrequest.html).
 ///
 /// Every property is optional: start from [`ConnectorOAuthRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectorOAuthRequest {
-    /// `AuthCode`: optional.
+    /// The code provided by the connector when it has been authenticated via the connected app.
+    ///
+    /// `AuthCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectoroauthrequest.html#cfn-appflow-connectorprofile-connectoroauthrequest-authcode)): string, optional. Pattern: `^\S+$`. Length: 0 to 4096 characters.
     #[serde(rename = "AuthCode", skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<Value<String>>,
-    /// `RedirectUri`: optional.
+    /// The URL to which the authentication server redirects the browser after authorization has been granted.
+    ///
+    /// `RedirectUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectoroauthrequest.html#cfn-appflow-connectorprofile-connectoroauthrequest-redirecturi)): string, optional. Pattern: `^\S+$`. Length: 0 to 512 characters.
     #[serde(rename = "RedirectUri", skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<Value<String>>,
 }
@@ -647,60 +699,60 @@ impl Walk for ConnectorOAuthRequest {
 
 /// The `ConnectorOperator` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `ConnectorOperator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html).
 ///
 /// Every property is optional: start from [`ConnectorOperator::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectorOperator {
-    /// `Amplitude`: optional.
+    /// `Amplitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-amplitude)): [`AmplitudeConnectorOperator`], one of `BETWEEN`, optional.
     #[serde(rename = "Amplitude", skip_serializing_if = "Option::is_none")]
     pub amplitude: Option<Value<AmplitudeConnectorOperator>>,
-    /// `CustomConnector`: optional.
+    /// `CustomConnector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-customconnector)): [`Operator`], one of `PROJECTION`, `LESS_THAN`, `GREATER_THAN`, `CONTAINS`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "CustomConnector", skip_serializing_if = "Option::is_none")]
     pub custom_connector: Option<Value<Operator>>,
-    /// `Datadog`: optional.
+    /// `Datadog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-datadog)): [`DatadogConnectorOperator`], one of `PROJECTION`, `BETWEEN`, `EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Datadog", skip_serializing_if = "Option::is_none")]
     pub datadog: Option<Value<DatadogConnectorOperator>>,
-    /// `Dynatrace`: optional.
+    /// `Dynatrace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-dynatrace)): [`DynatraceConnectorOperator`], one of `PROJECTION`, `BETWEEN`, `EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Dynatrace", skip_serializing_if = "Option::is_none")]
     pub dynatrace: Option<Value<DynatraceConnectorOperator>>,
-    /// `GoogleAnalytics`: optional.
+    /// `GoogleAnalytics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-googleanalytics)): [`GoogleAnalyticsConnectorOperator`], one of `PROJECTION`, `BETWEEN`, optional.
     #[serde(rename = "GoogleAnalytics", skip_serializing_if = "Option::is_none")]
     pub google_analytics: Option<Value<GoogleAnalyticsConnectorOperator>>,
-    /// `InforNexus`: optional.
+    /// `InforNexus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-infornexus)): [`InforNexusConnectorOperator`], one of `PROJECTION`, `BETWEEN`, `EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "InforNexus", skip_serializing_if = "Option::is_none")]
     pub infor_nexus: Option<Value<InforNexusConnectorOperator>>,
-    /// `Marketo`: optional.
+    /// `Marketo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-marketo)): [`MarketoConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `GREATER_THAN`, `BETWEEN`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Marketo", skip_serializing_if = "Option::is_none")]
     pub marketo: Option<Value<MarketoConnectorOperator>>,
-    /// `Pardot`: optional.
+    /// `Pardot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-pardot)): [`PardotConnectorOperator`], one of `PROJECTION`, `EQUAL_TO`, `NO_OP`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, optional.
     #[serde(rename = "Pardot", skip_serializing_if = "Option::is_none")]
     pub pardot: Option<Value<PardotConnectorOperator>>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-s3)): [`S3ConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `GREATER_THAN`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<Value<S3ConnectorOperator>>,
-    /// `SAPOData`: optional.
+    /// `SAPOData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-sapodata)): [`SapoDataConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `CONTAINS`, `GREATER_THAN`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "SAPOData", skip_serializing_if = "Option::is_none")]
     pub sapo_data: Option<Value<SapoDataConnectorOperator>>,
-    /// `Salesforce`: optional.
+    /// `Salesforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-salesforce)): [`SalesforceConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `CONTAINS`, `GREATER_THAN`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Salesforce", skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<Value<SalesforceConnectorOperator>>,
-    /// `ServiceNow`: optional.
+    /// `ServiceNow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-servicenow)): [`ServiceNowConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `CONTAINS`, `GREATER_THAN`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "ServiceNow", skip_serializing_if = "Option::is_none")]
     pub service_now: Option<Value<ServiceNowConnectorOperator>>,
-    /// `Singular`: optional.
+    /// `Singular` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-singular)): [`SingularConnectorOperator`], one of `PROJECTION`, `EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Singular", skip_serializing_if = "Option::is_none")]
     pub singular: Option<Value<SingularConnectorOperator>>,
-    /// `Slack`: optional.
+    /// `Slack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-slack)): [`SlackConnectorOperator`], one of `PROJECTION`, `BETWEEN`, `EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Slack", skip_serializing_if = "Option::is_none")]
     pub slack: Option<Value<SlackConnectorOperator>>,
-    /// `Trendmicro`: optional.
+    /// `Trendmicro` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-trendmicro)): [`TrendmicroConnectorOperator`], one of `PROJECTION`, `EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Trendmicro", skip_serializing_if = "Option::is_none")]
     pub trendmicro: Option<Value<TrendmicroConnectorOperator>>,
-    /// `Veeva`: optional.
+    /// `Veeva` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-veeva)): [`VeevaConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `GREATER_THAN`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Veeva", skip_serializing_if = "Option::is_none")]
     pub veeva: Option<Value<VeevaConnectorOperator>>,
-    /// `Zendesk`: optional.
+    /// `Zendesk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-connectoroperator.html#cfn-appflow-flow-connectoroperator-zendesk)): [`ZendeskConnectorOperator`], one of `PROJECTION`, `GREATER_THAN`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Zendesk", skip_serializing_if = "Option::is_none")]
     pub zendesk: Option<Value<ZendeskConnectorOperator>>,
 }
@@ -861,18 +913,22 @@ impl Walk for ConnectorOperator {
 
 /// The `ConnectorProfileConfig` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ConnectorProfileConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileconfig.html).
 ///
 /// Every property is optional: start from [`ConnectorProfileConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectorProfileConfig {
-    /// `ConnectorProfileCredentials`: optional.
+    /// Connector specific configuration needed to create connector profile based on Authentication mechanism
+    ///
+    /// `ConnectorProfileCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileconfig.html#cfn-appflow-connectorprofile-connectorprofileconfig-connectorprofilecredentials)): object [`ConnectorProfileCredentials`], optional.
     #[serde(
         rename = "ConnectorProfileCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_profile_credentials: Option<ConnectorProfileCredentials>,
-    /// `ConnectorProfileProperties`: optional.
+    /// Connector specific properties needed to create connector profile - currently not needed for Amplitude, Trendmicro, Googleanalytics and Singular
+    ///
+    /// `ConnectorProfileProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileconfig.html#cfn-appflow-connectorprofile-connectorprofileconfig-connectorprofileproperties)): object [`ConnectorProfileProperties`], optional.
     #[serde(
         rename = "ConnectorProfileProperties",
         skip_serializing_if = "Option::is_none"
@@ -987,63 +1043,63 @@ impl Walk for ConnectorProfileConnectorType {
 
 /// The `ConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html).
 ///
 /// Every property is optional: start from [`ConnectorProfileCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectorProfileCredentials {
-    /// `Amplitude`: optional.
+    /// `Amplitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-amplitude)): object [`AmplitudeConnectorProfileCredentials`], optional.
     #[serde(rename = "Amplitude", skip_serializing_if = "Option::is_none")]
     pub amplitude: Option<AmplitudeConnectorProfileCredentials>,
-    /// `CustomConnector`: optional.
+    /// `CustomConnector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-customconnector)): object [`CustomConnectorProfileCredentials`], optional.
     #[serde(rename = "CustomConnector", skip_serializing_if = "Option::is_none")]
     pub custom_connector: Option<CustomConnectorProfileCredentials>,
-    /// `Datadog`: optional.
+    /// `Datadog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-datadog)): object [`DatadogConnectorProfileCredentials`], optional.
     #[serde(rename = "Datadog", skip_serializing_if = "Option::is_none")]
     pub datadog: Option<DatadogConnectorProfileCredentials>,
-    /// `Dynatrace`: optional.
+    /// `Dynatrace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-dynatrace)): object [`DynatraceConnectorProfileCredentials`], optional.
     #[serde(rename = "Dynatrace", skip_serializing_if = "Option::is_none")]
     pub dynatrace: Option<DynatraceConnectorProfileCredentials>,
-    /// `GoogleAnalytics`: optional.
+    /// `GoogleAnalytics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-googleanalytics)): object [`GoogleAnalyticsConnectorProfileCredentials`], optional.
     #[serde(rename = "GoogleAnalytics", skip_serializing_if = "Option::is_none")]
     pub google_analytics: Option<GoogleAnalyticsConnectorProfileCredentials>,
-    /// `InforNexus`: optional.
+    /// `InforNexus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-infornexus)): object [`InforNexusConnectorProfileCredentials`], optional.
     #[serde(rename = "InforNexus", skip_serializing_if = "Option::is_none")]
     pub infor_nexus: Option<InforNexusConnectorProfileCredentials>,
-    /// `Marketo`: optional.
+    /// `Marketo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-marketo)): object [`MarketoConnectorProfileCredentials`], optional.
     #[serde(rename = "Marketo", skip_serializing_if = "Option::is_none")]
     pub marketo: Option<MarketoConnectorProfileCredentials>,
-    /// `Pardot`: optional.
+    /// `Pardot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-pardot)): object [`PardotConnectorProfileCredentials`], optional.
     #[serde(rename = "Pardot", skip_serializing_if = "Option::is_none")]
     pub pardot: Option<PardotConnectorProfileCredentials>,
-    /// `Redshift`: optional.
+    /// `Redshift` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-redshift)): object [`RedshiftConnectorProfileCredentials`], optional.
     #[serde(rename = "Redshift", skip_serializing_if = "Option::is_none")]
     pub redshift: Option<RedshiftConnectorProfileCredentials>,
-    /// `SAPOData`: optional.
+    /// `SAPOData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-sapodata)): object [`SapoDataConnectorProfileCredentials`], optional.
     #[serde(rename = "SAPOData", skip_serializing_if = "Option::is_none")]
     pub sapo_data: Option<SapoDataConnectorProfileCredentials>,
-    /// `Salesforce`: optional.
+    /// `Salesforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-salesforce)): object [`SalesforceConnectorProfileCredentials`], optional.
     #[serde(rename = "Salesforce", skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<SalesforceConnectorProfileCredentials>,
-    /// `ServiceNow`: optional.
+    /// `ServiceNow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-servicenow)): object [`ServiceNowConnectorProfileCredentials`], optional.
     #[serde(rename = "ServiceNow", skip_serializing_if = "Option::is_none")]
     pub service_now: Option<ServiceNowConnectorProfileCredentials>,
-    /// `Singular`: optional.
+    /// `Singular` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-singular)): object [`SingularConnectorProfileCredentials`], optional.
     #[serde(rename = "Singular", skip_serializing_if = "Option::is_none")]
     pub singular: Option<SingularConnectorProfileCredentials>,
-    /// `Slack`: optional.
+    /// `Slack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-slack)): object [`SlackConnectorProfileCredentials`], optional.
     #[serde(rename = "Slack", skip_serializing_if = "Option::is_none")]
     pub slack: Option<SlackConnectorProfileCredentials>,
-    /// `Snowflake`: optional.
+    /// `Snowflake` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-snowflake)): object [`SnowflakeConnectorProfileCredentials`], optional.
     #[serde(rename = "Snowflake", skip_serializing_if = "Option::is_none")]
     pub snowflake: Option<SnowflakeConnectorProfileCredentials>,
-    /// `Trendmicro`: optional.
+    /// `Trendmicro` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-trendmicro)): object [`TrendmicroConnectorProfileCredentials`], optional.
     #[serde(rename = "Trendmicro", skip_serializing_if = "Option::is_none")]
     pub trendmicro: Option<TrendmicroConnectorProfileCredentials>,
-    /// `Veeva`: optional.
+    /// `Veeva` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-veeva)): object [`VeevaConnectorProfileCredentials`], optional.
     #[serde(rename = "Veeva", skip_serializing_if = "Option::is_none")]
     pub veeva: Option<VeevaConnectorProfileCredentials>,
-    /// `Zendesk`: optional.
+    /// `Zendesk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofilecredentials.html#cfn-appflow-connectorprofile-connectorprofilecredentials-zendesk)): object [`ZendeskConnectorProfileCredentials`], optional.
     #[serde(rename = "Zendesk", skip_serializing_if = "Option::is_none")]
     pub zendesk: Option<ZendeskConnectorProfileCredentials>,
 }
@@ -1212,51 +1268,51 @@ impl Walk for ConnectorProfileCredentials {
 
 /// The `ConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html).
 ///
 /// Every property is optional: start from [`ConnectorProfileProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectorProfileProperties {
-    /// `CustomConnector`: optional.
+    /// `CustomConnector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-customconnector)): object [`CustomConnectorProfileProperties`], optional.
     #[serde(rename = "CustomConnector", skip_serializing_if = "Option::is_none")]
     pub custom_connector: Option<CustomConnectorProfileProperties>,
-    /// `Datadog`: optional.
+    /// `Datadog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-datadog)): object [`DatadogConnectorProfileProperties`], optional.
     #[serde(rename = "Datadog", skip_serializing_if = "Option::is_none")]
     pub datadog: Option<DatadogConnectorProfileProperties>,
-    /// `Dynatrace`: optional.
+    /// `Dynatrace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-dynatrace)): object [`DynatraceConnectorProfileProperties`], optional.
     #[serde(rename = "Dynatrace", skip_serializing_if = "Option::is_none")]
     pub dynatrace: Option<DynatraceConnectorProfileProperties>,
-    /// `InforNexus`: optional.
+    /// `InforNexus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-infornexus)): object [`InforNexusConnectorProfileProperties`], optional.
     #[serde(rename = "InforNexus", skip_serializing_if = "Option::is_none")]
     pub infor_nexus: Option<InforNexusConnectorProfileProperties>,
-    /// `Marketo`: optional.
+    /// `Marketo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-marketo)): object [`MarketoConnectorProfileProperties`], optional.
     #[serde(rename = "Marketo", skip_serializing_if = "Option::is_none")]
     pub marketo: Option<MarketoConnectorProfileProperties>,
-    /// `Pardot`: optional.
+    /// `Pardot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-pardot)): object [`PardotConnectorProfileProperties`], optional.
     #[serde(rename = "Pardot", skip_serializing_if = "Option::is_none")]
     pub pardot: Option<PardotConnectorProfileProperties>,
-    /// `Redshift`: optional.
+    /// `Redshift` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-redshift)): object [`RedshiftConnectorProfileProperties`], optional.
     #[serde(rename = "Redshift", skip_serializing_if = "Option::is_none")]
     pub redshift: Option<RedshiftConnectorProfileProperties>,
-    /// `SAPOData`: optional.
+    /// `SAPOData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-sapodata)): object [`SapoDataConnectorProfileProperties`], optional.
     #[serde(rename = "SAPOData", skip_serializing_if = "Option::is_none")]
     pub sapo_data: Option<SapoDataConnectorProfileProperties>,
-    /// `Salesforce`: optional.
+    /// `Salesforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-salesforce)): object [`SalesforceConnectorProfileProperties`], optional.
     #[serde(rename = "Salesforce", skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<SalesforceConnectorProfileProperties>,
-    /// `ServiceNow`: optional.
+    /// `ServiceNow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-servicenow)): object [`ServiceNowConnectorProfileProperties`], optional.
     #[serde(rename = "ServiceNow", skip_serializing_if = "Option::is_none")]
     pub service_now: Option<ServiceNowConnectorProfileProperties>,
-    /// `Slack`: optional.
+    /// `Slack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-slack)): object [`SlackConnectorProfileProperties`], optional.
     #[serde(rename = "Slack", skip_serializing_if = "Option::is_none")]
     pub slack: Option<SlackConnectorProfileProperties>,
-    /// `Snowflake`: optional.
+    /// `Snowflake` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-snowflake)): object [`SnowflakeConnectorProfileProperties`], optional.
     #[serde(rename = "Snowflake", skip_serializing_if = "Option::is_none")]
     pub snowflake: Option<SnowflakeConnectorProfileProperties>,
-    /// `Veeva`: optional.
+    /// `Veeva` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-veeva)): object [`VeevaConnectorProfileProperties`], optional.
     #[serde(rename = "Veeva", skip_serializing_if = "Option::is_none")]
     pub veeva: Option<VeevaConnectorProfileProperties>,
-    /// `Zendesk`: optional.
+    /// `Zendesk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-connectorprofileproperties.html#cfn-appflow-connectorprofile-connectorprofileproperties-zendesk)): object [`ZendeskConnectorProfileProperties`], optional.
     #[serde(rename = "Zendesk", skip_serializing_if = "Option::is_none")]
     pub zendesk: Option<ZendeskConnectorProfileProperties>,
 }
@@ -1390,12 +1446,14 @@ impl Walk for ConnectorProfileProperties {
 
 /// The `ConnectorProvisioningConfig` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::AppFlow::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connector.html).
+/// AWS reference: [`AWS::AppFlow::Connector` `ConnectorProvisioningConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connector-connectorprovisioningconfig.html).
 ///
 /// Every property is optional: start from [`ConnectorProvisioningConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectorProvisioningConfig {
-    /// `Lambda`: optional.
+    /// Contains information about the configuration of the lambda which is being registered as the connector.
+    ///
+    /// `Lambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connector-connectorprovisioningconfig.html#cfn-appflow-connector-connectorprovisioningconfig-lambda)): object [`LambdaConnectorProvisioningConfig`], optional.
     #[serde(rename = "Lambda", skip_serializing_if = "Option::is_none")]
     pub lambda: Option<LambdaConnectorProvisioningConfig>,
 }
@@ -1425,15 +1483,17 @@ impl Walk for ConnectorProvisioningConfig {
 
 /// The `CustomAuthCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `CustomAuthCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customauthcredentials.html).
 ///
 /// [`CustomAuthCredentials::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomAuthCredentials {
-    /// `CredentialsMap`: optional.
+    /// A map for properties for custom authentication.
+    ///
+    /// `CredentialsMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customauthcredentials.html#cfn-appflow-connectorprofile-customauthcredentials-credentialsmap)): map from string to (string), optional.
     #[serde(rename = "CredentialsMap", skip_serializing_if = "Option::is_none")]
     pub credentials_map: Option<BTreeMap<String, Value<String>>>,
-    /// `CustomAuthenticationType`: required.
+    /// `CustomAuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customauthcredentials.html#cfn-appflow-connectorprofile-customauthcredentials-customauthenticationtype)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "CustomAuthenticationType")]
     pub custom_authentication_type: Value<String>,
 }
@@ -1468,27 +1528,31 @@ impl Walk for CustomAuthCredentials {
 
 /// The `CustomConnectorDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `CustomConnectorDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectordestinationproperties.html).
 ///
 /// [`CustomConnectorDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomConnectorDestinationProperties {
-    /// `CustomProperties`: optional.
+    /// A map for properties for custom connector.
+    ///
+    /// `CustomProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectordestinationproperties.html#cfn-appflow-flow-customconnectordestinationproperties-customproperties)): map from string to (string), optional.
     #[serde(rename = "CustomProperties", skip_serializing_if = "Option::is_none")]
     pub custom_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `EntityName`: required.
+    /// `EntityName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectordestinationproperties.html#cfn-appflow-flow-customconnectordestinationproperties-entityname)): string, required. Pattern: `\S+`. Length: 0 to 1024 characters.
     #[serde(rename = "EntityName")]
     pub entity_name: Value<String>,
-    /// `ErrorHandlingConfig`: optional.
+    /// `ErrorHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectordestinationproperties.html#cfn-appflow-flow-customconnectordestinationproperties-errorhandlingconfig)): object [`ErrorHandlingConfig`], optional.
     #[serde(
         rename = "ErrorHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_handling_config: Option<ErrorHandlingConfig>,
-    /// `IdFieldNames`: optional.
+    /// List of fields used as ID when performing a write operation.
+    ///
+    /// `IdFieldNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectordestinationproperties.html#cfn-appflow-flow-customconnectordestinationproperties-idfieldnames)): list of (string), optional. Items: at least 0. Each item: Pattern: `^\S+$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "IdFieldNames", skip_serializing_if = "Option::is_none")]
     pub id_field_names: Option<Value<Vec<Value<String>>>>,
-    /// `WriteOperationType`: optional.
+    /// `WriteOperationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectordestinationproperties.html#cfn-appflow-flow-customconnectordestinationproperties-writeoperationtype)): [`WriteOperationType`], one of `INSERT`, `UPSERT`, `UPDATE`, `DELETE`, optional.
     #[serde(rename = "WriteOperationType", skip_serializing_if = "Option::is_none")]
     pub write_operation_type: Option<Value<WriteOperationType>>,
 }
@@ -1550,24 +1614,24 @@ impl Walk for CustomConnectorDestinationProperties {
 
 /// The `CustomConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `CustomConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofilecredentials.html).
 ///
 /// [`CustomConnectorProfileCredentials::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomConnectorProfileCredentials {
-    /// `ApiKey`: optional.
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofilecredentials.html#cfn-appflow-connectorprofile-customconnectorprofilecredentials-apikey)): object [`ApiKeyCredentials`], optional.
     #[serde(rename = "ApiKey", skip_serializing_if = "Option::is_none")]
     pub api_key: Option<ApiKeyCredentials>,
-    /// `AuthenticationType`: required.
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofilecredentials.html#cfn-appflow-connectorprofile-customconnectorprofilecredentials-authenticationtype)): [`AuthenticationType`], one of `OAUTH2`, `APIKEY`, `BASIC`, `CUSTOM`, required.
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<AuthenticationType>,
-    /// `Basic`: optional.
+    /// `Basic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofilecredentials.html#cfn-appflow-connectorprofile-customconnectorprofilecredentials-basic)): object [`BasicAuthCredentials`], optional.
     #[serde(rename = "Basic", skip_serializing_if = "Option::is_none")]
     pub basic: Option<BasicAuthCredentials>,
-    /// `Custom`: optional.
+    /// `Custom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofilecredentials.html#cfn-appflow-connectorprofile-customconnectorprofilecredentials-custom)): object [`CustomAuthCredentials`], optional.
     #[serde(rename = "Custom", skip_serializing_if = "Option::is_none")]
     pub custom: Option<CustomAuthCredentials>,
-    /// `Oauth2`: optional.
+    /// `Oauth2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofilecredentials.html#cfn-appflow-connectorprofile-customconnectorprofilecredentials-oauth2)): object [`OAuth2Credentials`], optional.
     #[serde(rename = "Oauth2", skip_serializing_if = "Option::is_none")]
     pub oauth2: Option<OAuth2Credentials>,
 }
@@ -1629,15 +1693,17 @@ impl Walk for CustomConnectorProfileCredentials {
 
 /// The `CustomConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `CustomConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofileproperties.html).
 ///
 /// Every property is optional: start from [`CustomConnectorProfileProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomConnectorProfileProperties {
-    /// `OAuth2Properties`: optional.
+    /// `OAuth2Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofileproperties.html#cfn-appflow-connectorprofile-customconnectorprofileproperties-oauth2properties)): object [`OAuth2Properties`], optional.
     #[serde(rename = "OAuth2Properties", skip_serializing_if = "Option::is_none")]
     pub o_auth2_properties: Option<OAuth2Properties>,
-    /// `ProfileProperties`: optional.
+    /// A map for properties for custom connector.
+    ///
+    /// `ProfileProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-customconnectorprofileproperties.html#cfn-appflow-connectorprofile-customconnectorprofileproperties-profileproperties)): map from string to (string), optional.
     #[serde(rename = "ProfileProperties", skip_serializing_if = "Option::is_none")]
     pub profile_properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1675,18 +1741,20 @@ impl Walk for CustomConnectorProfileProperties {
 
 /// The `CustomConnectorSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `CustomConnectorSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectorsourceproperties.html).
 ///
 /// [`CustomConnectorSourceProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomConnectorSourceProperties {
-    /// `CustomProperties`: optional.
+    /// A map for properties for custom connector.
+    ///
+    /// `CustomProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectorsourceproperties.html#cfn-appflow-flow-customconnectorsourceproperties-customproperties)): map from string to (string), optional.
     #[serde(rename = "CustomProperties", skip_serializing_if = "Option::is_none")]
     pub custom_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `DataTransferApi`: optional.
+    /// `DataTransferApi` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectorsourceproperties.html#cfn-appflow-flow-customconnectorsourceproperties-datatransferapi)): object [`CustomConnectorSourcePropertiesDataTransferApi`], optional.
     #[serde(rename = "DataTransferApi", skip_serializing_if = "Option::is_none")]
     pub data_transfer_api: Option<CustomConnectorSourcePropertiesDataTransferApi>,
-    /// `EntityName`: required.
+    /// `EntityName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-customconnectorsourceproperties.html#cfn-appflow-flow-customconnectorsourceproperties-entityname)): string, required. Pattern: `\S+`. Length: 0 to 1024 characters.
     #[serde(rename = "EntityName")]
     pub entity_name: Value<String>,
 }
@@ -1733,15 +1801,15 @@ impl Walk for CustomConnectorSourceProperties {
 
 /// The `DataTransferApi` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `DataTransferApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-datatransferapi.html).
 ///
 /// Every property is required: [`CustomConnectorSourcePropertiesDataTransferApi::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomConnectorSourcePropertiesDataTransferApi {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-datatransferapi.html#cfn-appflow-flow-datatransferapi-name)): string, required. Pattern: `[\w/-]+`. Length: 0 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-datatransferapi.html#cfn-appflow-flow-datatransferapi-type)): [`Type`], one of `SYNC`, `ASYNC`, `AUTOMATIC`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -1849,15 +1917,19 @@ impl Walk for DatadogConnectorOperator {
 
 /// The `DatadogConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `DatadogConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-datadogconnectorprofilecredentials.html).
 ///
 /// Every property is required: [`DatadogConnectorProfileCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatadogConnectorProfileCredentials {
-    /// `ApiKey`: required.
+    /// A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API.
+    ///
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-datadogconnectorprofilecredentials.html#cfn-appflow-connectorprofile-datadogconnectorprofilecredentials-apikey)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiKey")]
     pub api_key: Value<String>,
-    /// `ApplicationKey`: required.
+    /// Application keys, in conjunction with your API key, give you full access to Datadog’s programmatic API. Application keys are associated with the user account that created them. The application key is used to log all requests made to the API.
+    ///
+    /// `ApplicationKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-datadogconnectorprofilecredentials.html#cfn-appflow-connectorprofile-datadogconnectorprofilecredentials-applicationkey)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ApplicationKey")]
     pub application_key: Value<String>,
 }
@@ -1889,12 +1961,14 @@ impl Walk for DatadogConnectorProfileCredentials {
 
 /// The `DatadogConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `DatadogConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-datadogconnectorprofileproperties.html).
 ///
 /// Every property is required: [`DatadogConnectorProfileProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatadogConnectorProfileProperties {
-    /// `InstanceUrl`: required.
+    /// The location of the Datadog resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-datadogconnectorprofileproperties.html#cfn-appflow-connectorprofile-datadogconnectorprofileproperties-instanceurl)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -1920,12 +1994,12 @@ impl Walk for DatadogConnectorProfileProperties {
 
 /// The `DatadogSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `DatadogSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-datadogsourceproperties.html).
 ///
 /// Every property is required: [`DatadogSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatadogSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-datadogsourceproperties.html#cfn-appflow-flow-datadogsourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -1951,42 +2025,42 @@ impl Walk for DatadogSourceProperties {
 
 /// The `DestinationConnectorProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `DestinationConnectorProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html).
 ///
 /// Every property is optional: start from [`DestinationConnectorProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationConnectorProperties {
-    /// `CustomConnector`: optional.
+    /// `CustomConnector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-customconnector)): object [`CustomConnectorDestinationProperties`], optional.
     #[serde(rename = "CustomConnector", skip_serializing_if = "Option::is_none")]
     pub custom_connector: Option<CustomConnectorDestinationProperties>,
-    /// `EventBridge`: optional.
+    /// `EventBridge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-eventbridge)): object [`EventBridgeDestinationProperties`], optional.
     #[serde(rename = "EventBridge", skip_serializing_if = "Option::is_none")]
     pub event_bridge: Option<EventBridgeDestinationProperties>,
-    /// `LookoutMetrics`: optional.
+    /// `LookoutMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-lookoutmetrics)): object [`LookoutMetricsDestinationProperties`], optional.
     #[serde(rename = "LookoutMetrics", skip_serializing_if = "Option::is_none")]
     pub lookout_metrics: Option<LookoutMetricsDestinationProperties>,
-    /// `Marketo`: optional.
+    /// `Marketo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-marketo)): object [`MarketoDestinationProperties`], optional.
     #[serde(rename = "Marketo", skip_serializing_if = "Option::is_none")]
     pub marketo: Option<MarketoDestinationProperties>,
-    /// `Redshift`: optional.
+    /// `Redshift` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-redshift)): object [`RedshiftDestinationProperties`], optional.
     #[serde(rename = "Redshift", skip_serializing_if = "Option::is_none")]
     pub redshift: Option<RedshiftDestinationProperties>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-s3)): object [`S3DestinationProperties`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3DestinationProperties>,
-    /// `SAPOData`: optional.
+    /// `SAPOData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-sapodata)): object [`SapoDataDestinationProperties`], optional.
     #[serde(rename = "SAPOData", skip_serializing_if = "Option::is_none")]
     pub sapo_data: Option<SapoDataDestinationProperties>,
-    /// `Salesforce`: optional.
+    /// `Salesforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-salesforce)): object [`SalesforceDestinationProperties`], optional.
     #[serde(rename = "Salesforce", skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<SalesforceDestinationProperties>,
-    /// `Snowflake`: optional.
+    /// `Snowflake` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-snowflake)): object [`SnowflakeDestinationProperties`], optional.
     #[serde(rename = "Snowflake", skip_serializing_if = "Option::is_none")]
     pub snowflake: Option<SnowflakeDestinationProperties>,
-    /// `Upsolver`: optional.
+    /// `Upsolver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-upsolver)): object [`UpsolverDestinationProperties`], optional.
     #[serde(rename = "Upsolver", skip_serializing_if = "Option::is_none")]
     pub upsolver: Option<UpsolverDestinationProperties>,
-    /// `Zendesk`: optional.
+    /// `Zendesk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationconnectorproperties.html#cfn-appflow-flow-destinationconnectorproperties-zendesk)): object [`ZendeskDestinationProperties`], optional.
     #[serde(rename = "Zendesk", skip_serializing_if = "Option::is_none")]
     pub zendesk: Option<ZendeskDestinationProperties>,
 }
@@ -2102,24 +2176,32 @@ impl Walk for DestinationConnectorProperties {
 
 /// The `DestinationFlowConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `DestinationFlowConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationflowconfig.html).
 ///
 /// [`DestinationFlowConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DestinationFlowConfig {
-    /// `ApiVersion`: optional.
+    /// The API version that the destination connector uses.
+    ///
+    /// `ApiVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationflowconfig.html#cfn-appflow-flow-destinationflowconfig-apiversion)): string, optional. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiVersion", skip_serializing_if = "Option::is_none")]
     pub api_version: Option<Value<String>>,
-    /// `ConnectorProfileName`: optional.
+    /// Name of destination connector profile
+    ///
+    /// `ConnectorProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationflowconfig.html#cfn-appflow-flow-destinationflowconfig-connectorprofilename)): string, optional. Pattern: `[\w/!@#+=.-]+`. Length: 0 to 256 characters.
     #[serde(
         rename = "ConnectorProfileName",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_profile_name: Option<Value<String>>,
-    /// `ConnectorType`: required.
+    /// Destination connector type
+    ///
+    /// `ConnectorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationflowconfig.html#cfn-appflow-flow-destinationflowconfig-connectortype)): [`FlowConnectorType`], one of `SAPOData`, `Salesforce`, `Pardot`, `Singular`, `Slack`, `Redshift`, `S3`, `Marketo`, `Googleanalytics`, `Zendesk`, `Servicenow`, `Datadog`, `Trendmicro`, `Snowflake`, `Dynatrace`, `Infornexus`, `Amplitude`, `Veeva`, `CustomConnector`, `EventBridge`, `Upsolver`, `LookoutMetrics`, required.
     #[serde(rename = "ConnectorType")]
     pub connector_type: Value<FlowConnectorType>,
-    /// `DestinationConnectorProperties`: required.
+    /// Destination connector details
+    ///
+    /// `DestinationConnectorProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-destinationflowconfig.html#cfn-appflow-flow-destinationflowconfig-destinationconnectorproperties)): object [`DestinationConnectorProperties`], required.
     #[serde(rename = "DestinationConnectorProperties")]
     pub destination_connector_properties: DestinationConnectorProperties,
 }
@@ -2228,12 +2310,14 @@ impl Walk for DynatraceConnectorOperator {
 
 /// The `DynatraceConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `DynatraceConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-dynatraceconnectorprofilecredentials.html).
 ///
 /// Every property is required: [`DynatraceConnectorProfileCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DynatraceConnectorProfileCredentials {
-    /// `ApiToken`: required.
+    /// The API tokens used by Dynatrace API to authenticate various API calls.
+    ///
+    /// `ApiToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-dynatraceconnectorprofilecredentials.html#cfn-appflow-connectorprofile-dynatraceconnectorprofilecredentials-apitoken)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiToken")]
     pub api_token: Value<String>,
 }
@@ -2259,12 +2343,14 @@ impl Walk for DynatraceConnectorProfileCredentials {
 
 /// The `DynatraceConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `DynatraceConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-dynatraceconnectorprofileproperties.html).
 ///
 /// Every property is required: [`DynatraceConnectorProfileProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DynatraceConnectorProfileProperties {
-    /// `InstanceUrl`: required.
+    /// The location of the Dynatrace resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-dynatraceconnectorprofileproperties.html#cfn-appflow-connectorprofile-dynatraceconnectorprofileproperties-instanceurl)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -2290,12 +2376,12 @@ impl Walk for DynatraceConnectorProfileProperties {
 
 /// The `DynatraceSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `DynatraceSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-dynatracesourceproperties.html).
 ///
 /// Every property is required: [`DynatraceSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DynatraceSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-dynatracesourceproperties.html#cfn-appflow-flow-dynatracesourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -2321,18 +2407,18 @@ impl Walk for DynatraceSourceProperties {
 
 /// The `ErrorHandlingConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `ErrorHandlingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-errorhandlingconfig.html).
 ///
 /// Every property is optional: start from [`ErrorHandlingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ErrorHandlingConfig {
-    /// `BucketName`: optional.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-errorhandlingconfig.html#cfn-appflow-flow-errorhandlingconfig-bucketname)): string, optional. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-errorhandlingconfig.html#cfn-appflow-flow-errorhandlingconfig-bucketprefix)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `FailOnFirstError`: optional.
+    /// `FailOnFirstError` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-errorhandlingconfig.html#cfn-appflow-flow-errorhandlingconfig-failonfirsterror)): boolean, optional.
     #[serde(rename = "FailOnFirstError", skip_serializing_if = "Option::is_none")]
     pub fail_on_first_error: Option<Value<bool>>,
 }
@@ -2378,18 +2464,18 @@ impl Walk for ErrorHandlingConfig {
 
 /// The `EventBridgeDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `EventBridgeDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-eventbridgedestinationproperties.html).
 ///
 /// [`EventBridgeDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeDestinationProperties {
-    /// `ErrorHandlingConfig`: optional.
+    /// `ErrorHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-eventbridgedestinationproperties.html#cfn-appflow-flow-eventbridgedestinationproperties-errorhandlingconfig)): object [`ErrorHandlingConfig`], optional.
     #[serde(
         rename = "ErrorHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_handling_config: Option<ErrorHandlingConfig>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-eventbridgedestinationproperties.html#cfn-appflow-flow-eventbridgedestinationproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -2573,18 +2659,24 @@ impl Walk for FlowStatus {
 
 /// The `GlueDataCatalog` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `GlueDataCatalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-gluedatacatalog.html).
 ///
 /// Every property is required: [`GlueDataCatalog::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlueDataCatalog {
-    /// `DatabaseName`: required.
+    /// A string containing the value for the tag
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-gluedatacatalog.html#cfn-appflow-flow-gluedatacatalog-databasename)): string, required. Length: 0 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `RoleArn`: required.
+    /// A string containing the value for the tag
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-gluedatacatalog.html#cfn-appflow-flow-gluedatacatalog-rolearn)): string, required. Pattern: `arn:aws:iam:.*:[0-9]+:.*`. Length: 0 to 512 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TablePrefix`: required.
+    /// A string containing the value for the tag
+    ///
+    /// `TablePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-gluedatacatalog.html#cfn-appflow-flow-gluedatacatalog-tableprefix)): string, required. Length: 0 to 128 characters.
     #[serde(rename = "TablePrefix")]
     pub table_prefix: Value<String>,
 }
@@ -2640,27 +2732,37 @@ impl Walk for GoogleAnalyticsConnectorOperator {
 
 /// The `GoogleAnalyticsConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `GoogleAnalyticsConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials.html).
 ///
 /// [`GoogleAnalyticsConnectorProfileCredentials::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GoogleAnalyticsConnectorProfileCredentials {
-    /// `AccessToken`: optional.
+    /// The credentials used to access protected resources.
+    ///
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials.html#cfn-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials-accesstoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `ClientId`: required.
+    /// The identiﬁer for the desired client.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials.html#cfn-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials-clientid)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// The client secret used by the oauth client to authenticate to the authorization server.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials.html#cfn-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials-clientsecret)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
-    /// `ConnectorOAuthRequest`: optional.
+    /// The oauth needed to request security tokens from the connector endpoint.
+    ///
+    /// `ConnectorOAuthRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials.html#cfn-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials-connectoroauthrequest)): object [`ConnectorOAuthRequest`], optional.
     #[serde(
         rename = "ConnectorOAuthRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
-    /// `RefreshToken`: optional.
+    /// The credentials used to acquire new access tokens.
+    ///
+    /// `RefreshToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials.html#cfn-appflow-connectorprofile-googleanalyticsconnectorprofilecredentials-refreshtoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "RefreshToken", skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Value<String>>,
 }
@@ -2719,12 +2821,12 @@ impl Walk for GoogleAnalyticsConnectorProfileCredentials {
 
 /// The `GoogleAnalyticsSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `GoogleAnalyticsSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-googleanalyticssourceproperties.html).
 ///
 /// Every property is required: [`GoogleAnalyticsSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GoogleAnalyticsSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-googleanalyticssourceproperties.html#cfn-appflow-flow-googleanalyticssourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -2750,12 +2852,14 @@ impl Walk for GoogleAnalyticsSourceProperties {
 
 /// The `IncrementalPullConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `IncrementalPullConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-incrementalpullconfig.html).
 ///
 /// Every property is optional: start from [`IncrementalPullConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IncrementalPullConfig {
-    /// `DatetimeTypeFieldName`: optional.
+    /// Name of the datetime/timestamp data type field to be used for importing incremental records from the source
+    ///
+    /// `DatetimeTypeFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-incrementalpullconfig.html#cfn-appflow-flow-incrementalpullconfig-datetimetypefieldname)): string, optional. Length: 0 to 256 characters.
     #[serde(
         rename = "DatetimeTypeFieldName",
         skip_serializing_if = "Option::is_none"
@@ -2847,21 +2951,29 @@ impl Walk for InforNexusConnectorOperator {
 
 /// The `InforNexusConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `InforNexusConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-infornexusconnectorprofilecredentials.html).
 ///
 /// Every property is required: [`InforNexusConnectorProfileCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InforNexusConnectorProfileCredentials {
-    /// `AccessKeyId`: required.
+    /// The Access Key portion of the credentials.
+    ///
+    /// `AccessKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-infornexusconnectorprofilecredentials.html#cfn-appflow-connectorprofile-infornexusconnectorprofilecredentials-accesskeyid)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "AccessKeyId")]
     pub access_key_id: Value<String>,
-    /// `Datakey`: required.
+    /// The encryption keys used to encrypt data.
+    ///
+    /// `Datakey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-infornexusconnectorprofilecredentials.html#cfn-appflow-connectorprofile-infornexusconnectorprofilecredentials-datakey)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Datakey")]
     pub datakey: Value<String>,
-    /// `SecretAccessKey`: required.
+    /// The secret key used to sign requests.
+    ///
+    /// `SecretAccessKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-infornexusconnectorprofilecredentials.html#cfn-appflow-connectorprofile-infornexusconnectorprofilecredentials-secretaccesskey)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "SecretAccessKey")]
     pub secret_access_key: Value<String>,
-    /// `UserId`: required.
+    /// The identiﬁer for the user.
+    ///
+    /// `UserId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-infornexusconnectorprofilecredentials.html#cfn-appflow-connectorprofile-infornexusconnectorprofilecredentials-userid)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "UserId")]
     pub user_id: Value<String>,
 }
@@ -2901,12 +3013,14 @@ impl Walk for InforNexusConnectorProfileCredentials {
 
 /// The `InforNexusConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `InforNexusConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-infornexusconnectorprofileproperties.html).
 ///
 /// Every property is required: [`InforNexusConnectorProfileProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InforNexusConnectorProfileProperties {
-    /// `InstanceUrl`: required.
+    /// The location of the InforNexus resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-infornexusconnectorprofileproperties.html#cfn-appflow-connectorprofile-infornexusconnectorprofileproperties-instanceurl)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -2932,12 +3046,12 @@ impl Walk for InforNexusConnectorProfileProperties {
 
 /// The `InforNexusSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `InforNexusSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-infornexussourceproperties.html).
 ///
 /// Every property is required: [`InforNexusSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InforNexusSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-infornexussourceproperties.html#cfn-appflow-flow-infornexussourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -2963,12 +3077,14 @@ impl Walk for InforNexusSourceProperties {
 
 /// The `LambdaConnectorProvisioningConfig` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::AppFlow::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connector.html).
+/// AWS reference: [`AWS::AppFlow::Connector` `LambdaConnectorProvisioningConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connector-lambdaconnectorprovisioningconfig.html).
 ///
 /// Every property is required: [`LambdaConnectorProvisioningConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaConnectorProvisioningConfig {
-    /// `LambdaArn`: required.
+    /// Lambda ARN of the connector being registered.
+    ///
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connector-lambdaconnectorprovisioningconfig.html#cfn-appflow-connector-lambdaconnectorprovisioningconfig-lambdaarn)): string, required. Pattern: `arn:*:.*:.*:[0-9]+:.*`. Length: 0 to 512 characters.
     #[serde(rename = "LambdaArn")]
     pub lambda_arn: Value<String>,
 }
@@ -2994,12 +3110,12 @@ impl Walk for LambdaConnectorProvisioningConfig {
 
 /// The `LookoutMetricsDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `LookoutMetricsDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-lookoutmetricsdestinationproperties.html).
 ///
 /// Every property is optional: start from [`LookoutMetricsDestinationProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LookoutMetricsDestinationProperties {
-    /// `Object`: optional.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-lookoutmetricsdestinationproperties.html#cfn-appflow-flow-lookoutmetricsdestinationproperties-object)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object", skip_serializing_if = "Option::is_none")]
     pub object: Option<Value<String>>,
 }
@@ -3091,21 +3207,29 @@ impl Walk for MarketoConnectorOperator {
 
 /// The `MarketoConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `MarketoConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-marketoconnectorprofilecredentials.html).
 ///
 /// [`MarketoConnectorProfileCredentials::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MarketoConnectorProfileCredentials {
-    /// `AccessToken`: optional.
+    /// The credentials used to access protected resources.
+    ///
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-marketoconnectorprofilecredentials.html#cfn-appflow-connectorprofile-marketoconnectorprofilecredentials-accesstoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `ClientId`: required.
+    /// The identiﬁer for the desired client.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-marketoconnectorprofilecredentials.html#cfn-appflow-connectorprofile-marketoconnectorprofilecredentials-clientid)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// The client secret used by the oauth client to authenticate to the authorization server.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-marketoconnectorprofilecredentials.html#cfn-appflow-connectorprofile-marketoconnectorprofilecredentials-clientsecret)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
-    /// `ConnectorOAuthRequest`: optional.
+    /// The oauth needed to request security tokens from the connector endpoint.
+    ///
+    /// `ConnectorOAuthRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-marketoconnectorprofilecredentials.html#cfn-appflow-connectorprofile-marketoconnectorprofilecredentials-connectoroauthrequest)): object [`ConnectorOAuthRequest`], optional.
     #[serde(
         rename = "ConnectorOAuthRequest",
         skip_serializing_if = "Option::is_none"
@@ -3158,12 +3282,14 @@ impl Walk for MarketoConnectorProfileCredentials {
 
 /// The `MarketoConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `MarketoConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-marketoconnectorprofileproperties.html).
 ///
 /// Every property is required: [`MarketoConnectorProfileProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MarketoConnectorProfileProperties {
-    /// `InstanceUrl`: required.
+    /// The location of the Marketo resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-marketoconnectorprofileproperties.html#cfn-appflow-connectorprofile-marketoconnectorprofileproperties-instanceurl)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -3189,18 +3315,18 @@ impl Walk for MarketoConnectorProfileProperties {
 
 /// The `MarketoDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `MarketoDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-marketodestinationproperties.html).
 ///
 /// [`MarketoDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MarketoDestinationProperties {
-    /// `ErrorHandlingConfig`: optional.
+    /// `ErrorHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-marketodestinationproperties.html#cfn-appflow-flow-marketodestinationproperties-errorhandlingconfig)): object [`ErrorHandlingConfig`], optional.
     #[serde(
         rename = "ErrorHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_handling_config: Option<ErrorHandlingConfig>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-marketodestinationproperties.html#cfn-appflow-flow-marketodestinationproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -3235,12 +3361,12 @@ impl Walk for MarketoDestinationProperties {
 
 /// The `MarketoSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `MarketoSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-marketosourceproperties.html).
 ///
 /// Every property is required: [`MarketoSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MarketoSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-marketosourceproperties.html#cfn-appflow-flow-marketosourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -3266,12 +3392,14 @@ impl Walk for MarketoSourceProperties {
 
 /// The `MetadataCatalogConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `MetadataCatalogConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-metadatacatalogconfig.html).
 ///
 /// Every property is optional: start from [`MetadataCatalogConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetadataCatalogConfig {
-    /// `GlueDataCatalog`: optional.
+    /// Configurations of glue data catalog of the flow.
+    ///
+    /// `GlueDataCatalog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-metadatacatalogconfig.html#cfn-appflow-flow-metadatacatalogconfig-gluedatacatalog)): object [`GlueDataCatalog`], optional.
     #[serde(rename = "GlueDataCatalog", skip_serializing_if = "Option::is_none")]
     pub glue_data_catalog: Option<GlueDataCatalog>,
 }
@@ -3301,24 +3429,24 @@ impl Walk for MetadataCatalogConfig {
 
 /// The `OAuth2Credentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `OAuth2Credentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2credentials.html).
 ///
 /// Every property is optional: start from [`OAuth2Credentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OAuth2Credentials {
-    /// `AccessToken`: optional.
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2credentials.html#cfn-appflow-connectorprofile-oauth2credentials-accesstoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `ClientId`: optional.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2credentials.html#cfn-appflow-connectorprofile-oauth2credentials-clientid)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Value<String>>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2credentials.html#cfn-appflow-connectorprofile-oauth2credentials-clientsecret)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `OAuthRequest`: optional.
+    /// `OAuthRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2credentials.html#cfn-appflow-connectorprofile-oauth2credentials-oauthrequest)): object [`ConnectorOAuthRequest`], optional.
     #[serde(rename = "OAuthRequest", skip_serializing_if = "Option::is_none")]
     pub o_auth_request: Option<ConnectorOAuthRequest>,
-    /// `RefreshToken`: optional.
+    /// `RefreshToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2credentials.html#cfn-appflow-connectorprofile-oauth2credentials-refreshtoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "RefreshToken", skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Value<String>>,
 }
@@ -3403,18 +3531,20 @@ impl Walk for OAuth2GrantType {
 
 /// The `OAuth2Properties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `OAuth2Properties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2properties.html).
 ///
 /// Every property is optional: start from [`OAuth2Properties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OAuth2Properties {
-    /// `OAuth2GrantType`: optional.
+    /// `OAuth2GrantType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2properties.html#cfn-appflow-connectorprofile-oauth2properties-oauth2granttype)): [`OAuth2GrantType`], one of `CLIENT_CREDENTIALS`, `AUTHORIZATION_CODE`, `JWT_BEARER`, optional.
     #[serde(rename = "OAuth2GrantType", skip_serializing_if = "Option::is_none")]
     pub o_auth2_grant_type: Option<Value<OAuth2GrantType>>,
-    /// `TokenUrl`: optional.
+    /// `TokenUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2properties.html#cfn-appflow-connectorprofile-oauth2properties-tokenurl)): string, optional. Pattern: `^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]`. Length: 0 to 256 characters.
     #[serde(rename = "TokenUrl", skip_serializing_if = "Option::is_none")]
     pub token_url: Option<Value<String>>,
-    /// `TokenUrlCustomProperties`: optional.
+    /// A map for properties for custom connector Token Url.
+    ///
+    /// `TokenUrlCustomProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauth2properties.html#cfn-appflow-connectorprofile-oauth2properties-tokenurlcustomproperties)): map from string to (string), optional.
     #[serde(
         rename = "TokenUrlCustomProperties",
         skip_serializing_if = "Option::is_none"
@@ -3466,27 +3596,27 @@ impl Walk for OAuth2Properties {
 
 /// The `OAuthCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `OAuthCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthcredentials.html).
 ///
 /// Every property is optional: start from [`OAuthCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OAuthCredentials {
-    /// `AccessToken`: optional.
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthcredentials.html#cfn-appflow-connectorprofile-oauthcredentials-accesstoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `ClientId`: optional.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthcredentials.html#cfn-appflow-connectorprofile-oauthcredentials-clientid)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Value<String>>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthcredentials.html#cfn-appflow-connectorprofile-oauthcredentials-clientsecret)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ConnectorOAuthRequest`: optional.
+    /// `ConnectorOAuthRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthcredentials.html#cfn-appflow-connectorprofile-oauthcredentials-connectoroauthrequest)): object [`ConnectorOAuthRequest`], optional.
     #[serde(
         rename = "ConnectorOAuthRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
-    /// `RefreshToken`: optional.
+    /// `RefreshToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthcredentials.html#cfn-appflow-connectorprofile-oauthcredentials-refreshtoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "RefreshToken", skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Value<String>>,
 }
@@ -3548,18 +3678,18 @@ impl Walk for OAuthCredentials {
 
 /// The `OAuthProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `OAuthProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthproperties.html).
 ///
 /// Every property is optional: start from [`OAuthProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OAuthProperties {
-    /// `AuthCodeUrl`: optional.
+    /// `AuthCodeUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthproperties.html#cfn-appflow-connectorprofile-oauthproperties-authcodeurl)): string, optional. Pattern: `^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]`. Length: 0 to 256 characters.
     #[serde(rename = "AuthCodeUrl", skip_serializing_if = "Option::is_none")]
     pub auth_code_url: Option<Value<String>>,
-    /// `OAuthScopes`: optional.
+    /// `OAuthScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthproperties.html#cfn-appflow-connectorprofile-oauthproperties-oauthscopes)): list of (string), optional. Each item: Pattern: `[/\w]*`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "OAuthScopes", skip_serializing_if = "Option::is_none")]
     pub o_auth_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `TokenUrl`: optional.
+    /// `TokenUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-oauthproperties.html#cfn-appflow-connectorprofile-oauthproperties-tokenurl)): string, optional. Pattern: `^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]`. Length: 0 to 256 characters.
     #[serde(rename = "TokenUrl", skip_serializing_if = "Option::is_none")]
     pub token_url: Option<Value<String>>,
 }
@@ -3803,27 +3933,35 @@ impl Walk for PardotConnectorOperator {
 
 /// The `PardotConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `PardotConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofilecredentials.html).
 ///
 /// Every property is optional: start from [`PardotConnectorProfileCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PardotConnectorProfileCredentials {
-    /// `AccessToken`: optional.
+    /// The credentials used to access protected resources.
+    ///
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofilecredentials.html#cfn-appflow-connectorprofile-pardotconnectorprofilecredentials-accesstoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `ClientCredentialsArn`: optional.
+    /// The client credentials to fetch access token and refresh token.
+    ///
+    /// `ClientCredentialsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofilecredentials.html#cfn-appflow-connectorprofile-pardotconnectorprofilecredentials-clientcredentialsarn)): string, optional. Pattern: `arn:aws:secretsmanager:.*:[0-9]+:.*`. Length: 20 to 2048 characters.
     #[serde(
         rename = "ClientCredentialsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_credentials_arn: Option<Value<String>>,
-    /// `ConnectorOAuthRequest`: optional.
+    /// The oauth needed to request security tokens from the connector endpoint.
+    ///
+    /// `ConnectorOAuthRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofilecredentials.html#cfn-appflow-connectorprofile-pardotconnectorprofilecredentials-connectoroauthrequest)): object [`ConnectorOAuthRequest`], optional.
     #[serde(
         rename = "ConnectorOAuthRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
-    /// `RefreshToken`: optional.
+    /// The credentials used to acquire new access tokens.
+    ///
+    /// `RefreshToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofilecredentials.html#cfn-appflow-connectorprofile-pardotconnectorprofilecredentials-refreshtoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "RefreshToken", skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Value<String>>,
 }
@@ -3877,18 +4015,24 @@ impl Walk for PardotConnectorProfileCredentials {
 
 /// The `PardotConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `PardotConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofileproperties.html).
 ///
 /// [`PardotConnectorProfileProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PardotConnectorProfileProperties {
-    /// `BusinessUnitId`: required.
+    /// The Business unit id of Salesforce Pardot instance to be connected
+    ///
+    /// `BusinessUnitId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofileproperties.html#cfn-appflow-connectorprofile-pardotconnectorprofileproperties-businessunitid)): string, required. Pattern: `\S+`. Length: 0 to 18 characters.
     #[serde(rename = "BusinessUnitId")]
     pub business_unit_id: Value<String>,
-    /// `InstanceUrl`: optional.
+    /// The location of the Salesforce Pardot resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofileproperties.html#cfn-appflow-connectorprofile-pardotconnectorprofileproperties-instanceurl)): string, optional. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl", skip_serializing_if = "Option::is_none")]
     pub instance_url: Option<Value<String>>,
-    /// `IsSandboxEnvironment`: optional.
+    /// Indicates whether the connector profile applies to a demo or production environment
+    ///
+    /// `IsSandboxEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-pardotconnectorprofileproperties.html#cfn-appflow-connectorprofile-pardotconnectorprofileproperties-issandboxenvironment)): boolean, optional.
     #[serde(
         rename = "IsSandboxEnvironment",
         skip_serializing_if = "Option::is_none"
@@ -3935,12 +4079,12 @@ impl Walk for PardotConnectorProfileProperties {
 
 /// The `PardotSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `PardotSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-pardotsourceproperties.html).
 ///
 /// Every property is required: [`PardotSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PardotSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-pardotsourceproperties.html#cfn-appflow-flow-pardotsourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -3986,21 +4130,21 @@ impl Walk for PathPrefix {
 
 /// The `PrefixConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `PrefixConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-prefixconfig.html).
 ///
 /// Every property is optional: start from [`PrefixConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrefixConfig {
-    /// `PathPrefixHierarchy`: optional.
+    /// `PathPrefixHierarchy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-prefixconfig.html#cfn-appflow-flow-prefixconfig-pathprefixhierarchy)): list of ([`PathPrefix`], one of `EXECUTION_ID`, `SCHEMA_VERSION`), optional.
     #[serde(
         rename = "PathPrefixHierarchy",
         skip_serializing_if = "Option::is_none"
     )]
     pub path_prefix_hierarchy: Option<Value<Vec<Value<PathPrefix>>>>,
-    /// `PrefixFormat`: optional.
+    /// `PrefixFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-prefixconfig.html#cfn-appflow-flow-prefixconfig-prefixformat)): [`PrefixFormat`], one of `YEAR`, `MONTH`, `DAY`, `HOUR`, `MINUTE`, optional.
     #[serde(rename = "PrefixFormat", skip_serializing_if = "Option::is_none")]
     pub prefix_format: Option<Value<PrefixFormat>>,
-    /// `PrefixType`: optional.
+    /// `PrefixType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-prefixconfig.html#cfn-appflow-flow-prefixconfig-prefixtype)): [`PrefixType`], one of `FILENAME`, `PATH`, `PATH_AND_FILENAME`, optional.
     #[serde(rename = "PrefixType", skip_serializing_if = "Option::is_none")]
     pub prefix_type: Option<Value<PrefixType>>,
 }
@@ -4101,15 +4245,19 @@ impl Walk for PrefixType {
 
 /// The `RedshiftConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `RedshiftConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofilecredentials.html).
 ///
 /// Every property is optional: start from [`RedshiftConnectorProfileCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RedshiftConnectorProfileCredentials {
-    /// `Password`: optional.
+    /// The password that corresponds to the username.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofilecredentials.html#cfn-appflow-connectorprofile-redshiftconnectorprofilecredentials-password)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Username`: optional.
+    /// The name of the user.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofilecredentials.html#cfn-appflow-connectorprofile-redshiftconnectorprofilecredentials-username)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -4147,39 +4295,57 @@ impl Walk for RedshiftConnectorProfileCredentials {
 
 /// The `RedshiftConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `RedshiftConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html).
 ///
 /// [`RedshiftConnectorProfileProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftConnectorProfileProperties {
-    /// `BucketName`: required.
+    /// The name of the Amazon S3 bucket associated with Redshift.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-bucketname)): string, required. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketPrefix`: optional.
+    /// The object key for the destination bucket in which Amazon AppFlow will place the ﬁles.
+    ///
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-bucketprefix)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `ClusterIdentifier`: optional.
+    /// The unique identifier of the Amazon Redshift cluster.
+    ///
+    /// `ClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-clusteridentifier)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClusterIdentifier", skip_serializing_if = "Option::is_none")]
     pub cluster_identifier: Option<Value<String>>,
-    /// `DataApiRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon AppFlow access to the data through the Amazon Redshift Data API.
+    ///
+    /// `DataApiRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-dataapirolearn)): string, optional. Pattern: `arn:aws:iam:.*:[0-9]+:.*`. Length: 0 to 512 characters.
     #[serde(rename = "DataApiRoleArn", skip_serializing_if = "Option::is_none")]
     pub data_api_role_arn: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// The name of the Amazon Redshift database that will store the transferred data.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-databasename)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `DatabaseUrl`: optional.
+    /// The JDBC URL of the Amazon Redshift cluster.
+    ///
+    /// `DatabaseUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-databaseurl)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "DatabaseUrl", skip_serializing_if = "Option::is_none")]
     pub database_url: Option<Value<String>>,
-    /// `IsRedshiftServerless`: optional.
+    /// If Amazon AppFlow will connect to Amazon Redshift Serverless or Amazon Redshift cluster.
+    ///
+    /// `IsRedshiftServerless` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-isredshiftserverless)): boolean, optional.
     #[serde(
         rename = "IsRedshiftServerless",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_redshift_serverless: Option<Value<bool>>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-rolearn)): string, required. Pattern: `arn:aws:iam:.*:[0-9]+:.*`. Length: 0 to 512 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `WorkgroupName`: optional.
+    /// The name of the Amazon Redshift serverless workgroup
+    ///
+    /// `WorkgroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-redshiftconnectorprofileproperties.html#cfn-appflow-connectorprofile-redshiftconnectorprofileproperties-workgroupname)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "WorkgroupName", skip_serializing_if = "Option::is_none")]
     pub workgroup_name: Option<Value<String>>,
 }
@@ -4271,24 +4437,24 @@ impl Walk for RedshiftConnectorProfileProperties {
 
 /// The `RedshiftDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `RedshiftDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-redshiftdestinationproperties.html).
 ///
 /// [`RedshiftDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftDestinationProperties {
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-redshiftdestinationproperties.html#cfn-appflow-flow-redshiftdestinationproperties-bucketprefix)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `ErrorHandlingConfig`: optional.
+    /// `ErrorHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-redshiftdestinationproperties.html#cfn-appflow-flow-redshiftdestinationproperties-errorhandlingconfig)): object [`ErrorHandlingConfig`], optional.
     #[serde(
         rename = "ErrorHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_handling_config: Option<ErrorHandlingConfig>,
-    /// `IntermediateBucketName`: required.
+    /// `IntermediateBucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-redshiftdestinationproperties.html#cfn-appflow-flow-redshiftdestinationproperties-intermediatebucketname)): string, required. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "IntermediateBucketName")]
     pub intermediate_bucket_name: Value<String>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-redshiftdestinationproperties.html#cfn-appflow-flow-redshiftdestinationproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -4412,18 +4578,18 @@ impl Walk for S3ConnectorOperator {
 
 /// The `S3DestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `S3DestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3destinationproperties.html).
 ///
 /// [`S3DestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DestinationProperties {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3destinationproperties.html#cfn-appflow-flow-s3destinationproperties-bucketname)): string, required. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3destinationproperties.html#cfn-appflow-flow-s3destinationproperties-bucketprefix)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `S3OutputFormatConfig`: optional.
+    /// `S3OutputFormatConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3destinationproperties.html#cfn-appflow-flow-s3destinationproperties-s3outputformatconfig)): object [`S3OutputFormatConfig`], optional.
     #[serde(
         rename = "S3OutputFormatConfig",
         skip_serializing_if = "Option::is_none"
@@ -4490,12 +4656,12 @@ impl Walk for S3InputFileType {
 
 /// The `S3InputFormatConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `S3InputFormatConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3inputformatconfig.html).
 ///
 /// Every property is optional: start from [`S3InputFormatConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3InputFormatConfig {
-    /// `S3InputFileType`: optional.
+    /// `S3InputFileType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3inputformatconfig.html#cfn-appflow-flow-s3inputformatconfig-s3inputfiletype)): [`S3InputFileType`], one of `CSV`, `JSON`, optional.
     #[serde(rename = "S3InputFileType", skip_serializing_if = "Option::is_none")]
     pub s3_input_file_type: Option<Value<S3InputFileType>>,
 }
@@ -4525,21 +4691,21 @@ impl Walk for S3InputFormatConfig {
 
 /// The `S3OutputFormatConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `S3OutputFormatConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3outputformatconfig.html).
 ///
 /// Every property is optional: start from [`S3OutputFormatConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3OutputFormatConfig {
-    /// `AggregationConfig`: optional.
+    /// `AggregationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3outputformatconfig.html#cfn-appflow-flow-s3outputformatconfig-aggregationconfig)): object [`AggregationConfig`], optional.
     #[serde(rename = "AggregationConfig", skip_serializing_if = "Option::is_none")]
     pub aggregation_config: Option<AggregationConfig>,
-    /// `FileType`: optional.
+    /// `FileType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3outputformatconfig.html#cfn-appflow-flow-s3outputformatconfig-filetype)): [`FileType`], one of `CSV`, `JSON`, `PARQUET`, optional.
     #[serde(rename = "FileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<Value<FileType>>,
-    /// `PrefixConfig`: optional.
+    /// `PrefixConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3outputformatconfig.html#cfn-appflow-flow-s3outputformatconfig-prefixconfig)): object [`PrefixConfig`], optional.
     #[serde(rename = "PrefixConfig", skip_serializing_if = "Option::is_none")]
     pub prefix_config: Option<PrefixConfig>,
-    /// `PreserveSourceDataTyping`: optional.
+    /// `PreserveSourceDataTyping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3outputformatconfig.html#cfn-appflow-flow-s3outputformatconfig-preservesourcedatatyping)): boolean, optional.
     #[serde(
         rename = "PreserveSourceDataTyping",
         skip_serializing_if = "Option::is_none"
@@ -4596,18 +4762,18 @@ impl Walk for S3OutputFormatConfig {
 
 /// The `S3SourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `S3SourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3sourceproperties.html).
 ///
 /// [`S3SourceProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3SourceProperties {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3sourceproperties.html#cfn-appflow-flow-s3sourceproperties-bucketname)): string, required. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketPrefix`: required.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3sourceproperties.html#cfn-appflow-flow-s3sourceproperties-bucketprefix)): string, required. Length: 0 to 512 characters.
     #[serde(rename = "BucketPrefix")]
     pub bucket_prefix: Value<String>,
-    /// `S3InputFormatConfig`: optional.
+    /// `S3InputFormatConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-s3sourceproperties.html#cfn-appflow-flow-s3sourceproperties-s3inputformatconfig)): object [`S3InputFormatConfig`], optional.
     #[serde(
         rename = "S3InputFormatConfig",
         skip_serializing_if = "Option::is_none"
@@ -4728,33 +4894,45 @@ impl Walk for SalesforceConnectorOperator {
 
 /// The `SalesforceConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SalesforceConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofilecredentials.html).
 ///
 /// Every property is optional: start from [`SalesforceConnectorProfileCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SalesforceConnectorProfileCredentials {
-    /// `AccessToken`: optional.
+    /// The credentials used to access protected resources.
+    ///
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofilecredentials.html#cfn-appflow-connectorprofile-salesforceconnectorprofilecredentials-accesstoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `ClientCredentialsArn`: optional.
+    /// The client credentials to fetch access token and refresh token.
+    ///
+    /// `ClientCredentialsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofilecredentials.html#cfn-appflow-connectorprofile-salesforceconnectorprofilecredentials-clientcredentialsarn)): string, optional. Pattern: `arn:aws:secretsmanager:.*:[0-9]+:.*`. Length: 20 to 2048 characters.
     #[serde(
         rename = "ClientCredentialsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_credentials_arn: Option<Value<String>>,
-    /// `ConnectorOAuthRequest`: optional.
+    /// The oauth needed to request security tokens from the connector endpoint.
+    ///
+    /// `ConnectorOAuthRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofilecredentials.html#cfn-appflow-connectorprofile-salesforceconnectorprofilecredentials-connectoroauthrequest)): object [`ConnectorOAuthRequest`], optional.
     #[serde(
         rename = "ConnectorOAuthRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_o_auth_request: Option<ConnectorOAuthRequest>,
-    /// `JwtToken`: optional.
+    /// The credentials used to access your Salesforce records
+    ///
+    /// `JwtToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofilecredentials.html#cfn-appflow-connectorprofile-salesforceconnectorprofilecredentials-jwttoken)): string, optional. Pattern: `^[A-Za-z0-9-_=]+\.[A-Za-z0-9-_=]+\.[A-Za-z0-9-_.+/=]*$`. Length: 0 to 8000 characters.
     #[serde(rename = "JwtToken", skip_serializing_if = "Option::is_none")]
     pub jwt_token: Option<Value<String>>,
-    /// `OAuth2GrantType`: optional.
+    /// The grant types to fetch an access token
+    ///
+    /// `OAuth2GrantType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofilecredentials.html#cfn-appflow-connectorprofile-salesforceconnectorprofilecredentials-oauth2granttype)): [`OAuth2GrantType`], one of `CLIENT_CREDENTIALS`, `AUTHORIZATION_CODE`, `JWT_BEARER`, optional.
     #[serde(rename = "OAuth2GrantType", skip_serializing_if = "Option::is_none")]
     pub o_auth2_grant_type: Option<Value<OAuth2GrantType>>,
-    /// `RefreshToken`: optional.
+    /// The credentials used to acquire new access tokens.
+    ///
+    /// `RefreshToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofilecredentials.html#cfn-appflow-connectorprofile-salesforceconnectorprofilecredentials-refreshtoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "RefreshToken", skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Value<String>>,
 }
@@ -4824,21 +5002,27 @@ impl Walk for SalesforceConnectorProfileCredentials {
 
 /// The `SalesforceConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SalesforceConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofileproperties.html).
 ///
 /// Every property is optional: start from [`SalesforceConnectorProfileProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SalesforceConnectorProfileProperties {
-    /// `InstanceUrl`: optional.
+    /// The location of the Salesforce resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofileproperties.html#cfn-appflow-connectorprofile-salesforceconnectorprofileproperties-instanceurl)): string, optional. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl", skip_serializing_if = "Option::is_none")]
     pub instance_url: Option<Value<String>>,
-    /// `isSandboxEnvironment`: optional.
+    /// Indicates whether the connector profile applies to a sandbox or production environment
+    ///
+    /// `isSandboxEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofileproperties.html#cfn-appflow-connectorprofile-salesforceconnectorprofileproperties-issandboxenvironment)): boolean, optional.
     #[serde(
         rename = "isSandboxEnvironment",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_sandbox_environment: Option<Value<bool>>,
-    /// `usePrivateLinkForMetadataAndAuthorization`: optional.
+    /// Indicates whether to make Metadata And Authorization calls over Pivate Network
+    ///
+    /// `usePrivateLinkForMetadataAndAuthorization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-salesforceconnectorprofileproperties.html#cfn-appflow-connectorprofile-salesforceconnectorprofileproperties-useprivatelinkformetadataandauthorization)): boolean, optional.
     #[serde(
         rename = "usePrivateLinkForMetadataAndAuthorization",
         skip_serializing_if = "Option::is_none"
@@ -4891,27 +5075,29 @@ impl Walk for SalesforceConnectorProfileProperties {
 
 /// The `SalesforceDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SalesforceDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcedestinationproperties.html).
 ///
 /// [`SalesforceDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceDestinationProperties {
-    /// `DataTransferApi`: optional.
+    /// `DataTransferApi` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcedestinationproperties.html#cfn-appflow-flow-salesforcedestinationproperties-datatransferapi)): [`FlowDataTransferApi`], one of `AUTOMATIC`, `BULKV2`, `REST_SYNC`, optional.
     #[serde(rename = "DataTransferApi", skip_serializing_if = "Option::is_none")]
     pub data_transfer_api: Option<Value<FlowDataTransferApi>>,
-    /// `ErrorHandlingConfig`: optional.
+    /// `ErrorHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcedestinationproperties.html#cfn-appflow-flow-salesforcedestinationproperties-errorhandlingconfig)): object [`ErrorHandlingConfig`], optional.
     #[serde(
         rename = "ErrorHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_handling_config: Option<ErrorHandlingConfig>,
-    /// `IdFieldNames`: optional.
+    /// List of fields used as ID when performing a write operation.
+    ///
+    /// `IdFieldNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcedestinationproperties.html#cfn-appflow-flow-salesforcedestinationproperties-idfieldnames)): list of (string), optional. Items: at least 0. Each item: Pattern: `^\S+$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "IdFieldNames", skip_serializing_if = "Option::is_none")]
     pub id_field_names: Option<Value<Vec<Value<String>>>>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcedestinationproperties.html#cfn-appflow-flow-salesforcedestinationproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
-    /// `WriteOperationType`: optional.
+    /// `WriteOperationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcedestinationproperties.html#cfn-appflow-flow-salesforcedestinationproperties-writeoperationtype)): [`WriteOperationType`], one of `INSERT`, `UPSERT`, `UPDATE`, `DELETE`, optional.
     #[serde(rename = "WriteOperationType", skip_serializing_if = "Option::is_none")]
     pub write_operation_type: Option<Value<WriteOperationType>>,
 }
@@ -4973,27 +5159,27 @@ impl Walk for SalesforceDestinationProperties {
 
 /// The `SalesforceSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SalesforceSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcesourceproperties.html).
 ///
 /// [`SalesforceSourceProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceSourceProperties {
-    /// `DataTransferApi`: optional.
+    /// `DataTransferApi` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcesourceproperties.html#cfn-appflow-flow-salesforcesourceproperties-datatransferapi)): [`FlowDataTransferApi`], one of `AUTOMATIC`, `BULKV2`, `REST_SYNC`, optional.
     #[serde(rename = "DataTransferApi", skip_serializing_if = "Option::is_none")]
     pub data_transfer_api: Option<Value<FlowDataTransferApi>>,
-    /// `EnableDynamicFieldUpdate`: optional.
+    /// `EnableDynamicFieldUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcesourceproperties.html#cfn-appflow-flow-salesforcesourceproperties-enabledynamicfieldupdate)): boolean, optional.
     #[serde(
         rename = "EnableDynamicFieldUpdate",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_dynamic_field_update: Option<Value<bool>>,
-    /// `IncludeDeletedRecords`: optional.
+    /// `IncludeDeletedRecords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcesourceproperties.html#cfn-appflow-flow-salesforcesourceproperties-includedeletedrecords)): boolean, optional.
     #[serde(
         rename = "IncludeDeletedRecords",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_deleted_records: Option<Value<bool>>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-salesforcesourceproperties.html#cfn-appflow-flow-salesforcesourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -5123,18 +5309,18 @@ impl Walk for SapoDataConnectorOperator {
 
 /// The `SAPODataConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SAPODataConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofilecredentials.html).
 ///
 /// Every property is optional: start from [`SapoDataConnectorProfileCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SapoDataConnectorProfileCredentials {
-    /// `BasicAuthCredentials`: optional.
+    /// `BasicAuthCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofilecredentials.html#cfn-appflow-connectorprofile-sapodataconnectorprofilecredentials-basicauthcredentials)): object [`BasicAuthCredentials`], optional.
     #[serde(
         rename = "BasicAuthCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub basic_auth_credentials: Option<BasicAuthCredentials>,
-    /// `OAuthCredentials`: optional.
+    /// `OAuthCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofilecredentials.html#cfn-appflow-connectorprofile-sapodataconnectorprofilecredentials-oauthcredentials)): object [`OAuthCredentials`], optional.
     #[serde(rename = "OAuthCredentials", skip_serializing_if = "Option::is_none")]
     pub o_auth_credentials: Option<OAuthCredentials>,
 }
@@ -5172,36 +5358,38 @@ impl Walk for SapoDataConnectorProfileCredentials {
 
 /// The `SAPODataConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SAPODataConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html).
 ///
 /// Every property is optional: start from [`SapoDataConnectorProfileProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SapoDataConnectorProfileProperties {
-    /// `ApplicationHostUrl`: optional.
+    /// `ApplicationHostUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html#cfn-appflow-connectorprofile-sapodataconnectorprofileproperties-applicationhosturl)): string, optional. Pattern: `^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]`. Length: 0 to 256 characters.
     #[serde(rename = "ApplicationHostUrl", skip_serializing_if = "Option::is_none")]
     pub application_host_url: Option<Value<String>>,
-    /// `ApplicationServicePath`: optional.
+    /// `ApplicationServicePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html#cfn-appflow-connectorprofile-sapodataconnectorprofileproperties-applicationservicepath)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(
         rename = "ApplicationServicePath",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_service_path: Option<Value<String>>,
-    /// `ClientNumber`: optional.
+    /// `ClientNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html#cfn-appflow-connectorprofile-sapodataconnectorprofileproperties-clientnumber)): string, optional. Pattern: `^\d{3}$`. Length: 3 to 3 characters.
     #[serde(rename = "ClientNumber", skip_serializing_if = "Option::is_none")]
     pub client_number: Option<Value<String>>,
-    /// `DisableSSO`: optional.
+    /// If you set this parameter to true, Amazon AppFlow bypasses the single sign-on (SSO) settings in your SAP account when it accesses your SAP OData instance.
+    ///
+    /// `DisableSSO` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html#cfn-appflow-connectorprofile-sapodataconnectorprofileproperties-disablesso)): boolean, optional.
     #[serde(rename = "DisableSSO", skip_serializing_if = "Option::is_none")]
     pub disable_sso: Option<Value<bool>>,
-    /// `LogonLanguage`: optional.
+    /// `LogonLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html#cfn-appflow-connectorprofile-sapodataconnectorprofileproperties-logonlanguage)): string, optional. Pattern: `^[a-zA-Z0-9_]*$`. Length: 0 to 2 characters.
     #[serde(rename = "LogonLanguage", skip_serializing_if = "Option::is_none")]
     pub logon_language: Option<Value<String>>,
-    /// `OAuthProperties`: optional.
+    /// `OAuthProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html#cfn-appflow-connectorprofile-sapodataconnectorprofileproperties-oauthproperties)): object [`OAuthProperties`], optional.
     #[serde(rename = "OAuthProperties", skip_serializing_if = "Option::is_none")]
     pub o_auth_properties: Option<OAuthProperties>,
-    /// `PortNumber`: optional.
+    /// `PortNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html#cfn-appflow-connectorprofile-sapodataconnectorprofileproperties-portnumber)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "PortNumber", skip_serializing_if = "Option::is_none")]
     pub port_number: Option<Value<i64>>,
-    /// `PrivateLinkServiceName`: optional.
+    /// `PrivateLinkServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-sapodataconnectorprofileproperties.html#cfn-appflow-connectorprofile-sapodataconnectorprofileproperties-privatelinkservicename)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(
         rename = "PrivateLinkServiceName",
         skip_serializing_if = "Option::is_none"
@@ -5290,30 +5478,32 @@ impl Walk for SapoDataConnectorProfileProperties {
 
 /// The `SAPODataDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SAPODataDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatadestinationproperties.html).
 ///
 /// [`SapoDataDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SapoDataDestinationProperties {
-    /// `ErrorHandlingConfig`: optional.
+    /// `ErrorHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatadestinationproperties.html#cfn-appflow-flow-sapodatadestinationproperties-errorhandlingconfig)): object [`ErrorHandlingConfig`], optional.
     #[serde(
         rename = "ErrorHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_handling_config: Option<ErrorHandlingConfig>,
-    /// `IdFieldNames`: optional.
+    /// List of fields used as ID when performing a write operation.
+    ///
+    /// `IdFieldNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatadestinationproperties.html#cfn-appflow-flow-sapodatadestinationproperties-idfieldnames)): list of (string), optional. Items: at least 0. Each item: Pattern: `^\S+$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "IdFieldNames", skip_serializing_if = "Option::is_none")]
     pub id_field_names: Option<Value<Vec<Value<String>>>>,
-    /// `ObjectPath`: required.
+    /// `ObjectPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatadestinationproperties.html#cfn-appflow-flow-sapodatadestinationproperties-objectpath)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ObjectPath")]
     pub object_path: Value<String>,
-    /// `SuccessResponseHandlingConfig`: optional.
+    /// `SuccessResponseHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatadestinationproperties.html#cfn-appflow-flow-sapodatadestinationproperties-successresponsehandlingconfig)): object [`SuccessResponseHandlingConfig`], optional.
     #[serde(
         rename = "SuccessResponseHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub success_response_handling_config: Option<SuccessResponseHandlingConfig>,
-    /// `WriteOperationType`: optional.
+    /// `WriteOperationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatadestinationproperties.html#cfn-appflow-flow-sapodatadestinationproperties-writeoperationtype)): [`WriteOperationType`], one of `INSERT`, `UPSERT`, `UPDATE`, `DELETE`, optional.
     #[serde(rename = "WriteOperationType", skip_serializing_if = "Option::is_none")]
     pub write_operation_type: Option<Value<WriteOperationType>>,
 }
@@ -5378,12 +5568,12 @@ impl Walk for SapoDataDestinationProperties {
 
 /// The `SAPODataPaginationConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SAPODataPaginationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatapaginationconfig.html).
 ///
 /// Every property is required: [`SapoDataPaginationConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SapoDataPaginationConfig {
-    /// `maxPageSize`: required.
+    /// `maxPageSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatapaginationconfig.html#cfn-appflow-flow-sapodatapaginationconfig-maxpagesize)): integer, required. Range: 1 to 10000.
     #[serde(rename = "maxPageSize")]
     pub max_page_size: Value<i64>,
 }
@@ -5409,12 +5599,12 @@ impl Walk for SapoDataPaginationConfig {
 
 /// The `SAPODataParallelismConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SAPODataParallelismConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodataparallelismconfig.html).
 ///
 /// Every property is required: [`SapoDataParallelismConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SapoDataParallelismConfig {
-    /// `maxParallelism`: required.
+    /// `maxParallelism` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodataparallelismconfig.html#cfn-appflow-flow-sapodataparallelismconfig-maxparallelism)): integer, required. Range: 1 to 10.
     #[serde(rename = "maxParallelism")]
     pub max_parallelism: Value<i64>,
 }
@@ -5440,18 +5630,22 @@ impl Walk for SapoDataParallelismConfig {
 
 /// The `SAPODataSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SAPODataSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatasourceproperties.html).
 ///
 /// [`SapoDataSourceProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SapoDataSourceProperties {
-    /// `ObjectPath`: required.
+    /// `ObjectPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatasourceproperties.html#cfn-appflow-flow-sapodatasourceproperties-objectpath)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ObjectPath")]
     pub object_path: Value<String>,
-    /// `paginationConfig`: optional.
+    /// SAP Source connector page size
+    ///
+    /// `paginationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatasourceproperties.html#cfn-appflow-flow-sapodatasourceproperties-paginationconfig)): object [`SapoDataPaginationConfig`], optional.
     #[serde(rename = "paginationConfig", skip_serializing_if = "Option::is_none")]
     pub pagination_config: Option<SapoDataPaginationConfig>,
-    /// `parallelismConfig`: optional.
+    /// SAP Source connector parallelism factor
+    ///
+    /// `parallelismConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sapodatasourceproperties.html#cfn-appflow-flow-sapodatasourceproperties-parallelismconfig)): object [`SapoDataParallelismConfig`], optional.
     #[serde(rename = "parallelismConfig", skip_serializing_if = "Option::is_none")]
     pub parallelism_config: Option<SapoDataParallelismConfig>,
 }
@@ -5495,36 +5689,36 @@ impl Walk for SapoDataSourceProperties {
 
 /// The `ScheduledTriggerProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `ScheduledTriggerProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html).
 ///
 /// [`ScheduledTriggerProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledTriggerProperties {
-    /// `DataPullMode`: optional.
+    /// `DataPullMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html#cfn-appflow-flow-scheduledtriggerproperties-datapullmode)): [`DataPullMode`], one of `Incremental`, `Complete`, optional.
     #[serde(rename = "DataPullMode", skip_serializing_if = "Option::is_none")]
     pub data_pull_mode: Option<Value<DataPullMode>>,
-    /// `FirstExecutionFrom`: optional.
+    /// `FirstExecutionFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html#cfn-appflow-flow-scheduledtriggerproperties-firstexecutionfrom)): number, optional.
     #[serde(rename = "FirstExecutionFrom", skip_serializing_if = "Option::is_none")]
     pub first_execution_from: Option<Value<f64>>,
-    /// `FlowErrorDeactivationThreshold`: optional.
+    /// `FlowErrorDeactivationThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html#cfn-appflow-flow-scheduledtriggerproperties-flowerrordeactivationthreshold)): integer, optional. Range: 1 to 100.
     #[serde(
         rename = "FlowErrorDeactivationThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub flow_error_deactivation_threshold: Option<Value<i64>>,
-    /// `ScheduleEndTime`: optional.
+    /// `ScheduleEndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html#cfn-appflow-flow-scheduledtriggerproperties-scheduleendtime)): number, optional.
     #[serde(rename = "ScheduleEndTime", skip_serializing_if = "Option::is_none")]
     pub schedule_end_time: Option<Value<f64>>,
-    /// `ScheduleExpression`: required.
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html#cfn-appflow-flow-scheduledtriggerproperties-scheduleexpression)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
-    /// `ScheduleOffset`: optional.
+    /// `ScheduleOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html#cfn-appflow-flow-scheduledtriggerproperties-scheduleoffset)): number, optional. Range: 0 to 36000.
     #[serde(rename = "ScheduleOffset", skip_serializing_if = "Option::is_none")]
     pub schedule_offset: Option<Value<f64>>,
-    /// `ScheduleStartTime`: optional.
+    /// `ScheduleStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html#cfn-appflow-flow-scheduledtriggerproperties-schedulestarttime)): number, optional.
     #[serde(rename = "ScheduleStartTime", skip_serializing_if = "Option::is_none")]
     pub schedule_start_time: Option<Value<f64>>,
-    /// `TimeZone`: optional.
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-scheduledtriggerproperties.html#cfn-appflow-flow-scheduledtriggerproperties-timezone)): string, optional. Length: at most 256 characters.
     #[serde(rename = "TimeZone", skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<Value<String>>,
 }
@@ -5690,18 +5884,24 @@ impl Walk for ServiceNowConnectorOperator {
 
 /// The `ServiceNowConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ServiceNowConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-servicenowconnectorprofilecredentials.html).
 ///
 /// Every property is optional: start from [`ServiceNowConnectorProfileCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceNowConnectorProfileCredentials {
-    /// `OAuth2Credentials`: optional.
+    /// The OAuth 2.0 credentials required to authenticate the user.
+    ///
+    /// `OAuth2Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-servicenowconnectorprofilecredentials.html#cfn-appflow-connectorprofile-servicenowconnectorprofilecredentials-oauth2credentials)): object [`OAuth2Credentials`], optional.
     #[serde(rename = "OAuth2Credentials", skip_serializing_if = "Option::is_none")]
     pub o_auth2_credentials: Option<OAuth2Credentials>,
-    /// `Password`: optional.
+    /// The password that corresponds to the username.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-servicenowconnectorprofilecredentials.html#cfn-appflow-connectorprofile-servicenowconnectorprofilecredentials-password)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Username`: optional.
+    /// The name of the user.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-servicenowconnectorprofilecredentials.html#cfn-appflow-connectorprofile-servicenowconnectorprofilecredentials-username)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -5747,12 +5947,14 @@ impl Walk for ServiceNowConnectorProfileCredentials {
 
 /// The `ServiceNowConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ServiceNowConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-servicenowconnectorprofileproperties.html).
 ///
 /// Every property is required: [`ServiceNowConnectorProfileProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceNowConnectorProfileProperties {
-    /// `InstanceUrl`: required.
+    /// The location of the ServiceNow resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-servicenowconnectorprofileproperties.html#cfn-appflow-connectorprofile-servicenowconnectorprofileproperties-instanceurl)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -5778,12 +5980,12 @@ impl Walk for ServiceNowConnectorProfileProperties {
 
 /// The `ServiceNowSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `ServiceNowSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-servicenowsourceproperties.html).
 ///
 /// Every property is required: [`ServiceNowSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceNowSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-servicenowsourceproperties.html#cfn-appflow-flow-servicenowsourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -5865,12 +6067,14 @@ impl Walk for SingularConnectorOperator {
 
 /// The `SingularConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SingularConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-singularconnectorprofilecredentials.html).
 ///
 /// Every property is required: [`SingularConnectorProfileCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingularConnectorProfileCredentials {
-    /// `ApiKey`: required.
+    /// A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API.
+    ///
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-singularconnectorprofilecredentials.html#cfn-appflow-connectorprofile-singularconnectorprofilecredentials-apikey)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiKey")]
     pub api_key: Value<String>,
 }
@@ -5896,12 +6100,12 @@ impl Walk for SingularConnectorProfileCredentials {
 
 /// The `SingularSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SingularSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-singularsourceproperties.html).
 ///
 /// Every property is required: [`SingularSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingularSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-singularsourceproperties.html#cfn-appflow-flow-singularsourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -5986,21 +6190,29 @@ impl Walk for SlackConnectorOperator {
 
 /// The `SlackConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SlackConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-slackconnectorprofilecredentials.html).
 ///
 /// [`SlackConnectorProfileCredentials::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlackConnectorProfileCredentials {
-    /// `AccessToken`: optional.
+    /// The credentials used to access protected resources.
+    ///
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-slackconnectorprofilecredentials.html#cfn-appflow-connectorprofile-slackconnectorprofilecredentials-accesstoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `ClientId`: required.
+    /// The identiﬁer for the desired client.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-slackconnectorprofilecredentials.html#cfn-appflow-connectorprofile-slackconnectorprofilecredentials-clientid)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// The client secret used by the oauth client to authenticate to the authorization server.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-slackconnectorprofilecredentials.html#cfn-appflow-connectorprofile-slackconnectorprofilecredentials-clientsecret)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
-    /// `ConnectorOAuthRequest`: optional.
+    /// The oauth needed to request security tokens from the connector endpoint.
+    ///
+    /// `ConnectorOAuthRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-slackconnectorprofilecredentials.html#cfn-appflow-connectorprofile-slackconnectorprofilecredentials-connectoroauthrequest)): object [`ConnectorOAuthRequest`], optional.
     #[serde(
         rename = "ConnectorOAuthRequest",
         skip_serializing_if = "Option::is_none"
@@ -6053,12 +6265,14 @@ impl Walk for SlackConnectorProfileCredentials {
 
 /// The `SlackConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SlackConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-slackconnectorprofileproperties.html).
 ///
 /// Every property is required: [`SlackConnectorProfileProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlackConnectorProfileProperties {
-    /// `InstanceUrl`: required.
+    /// The location of the Slack resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-slackconnectorprofileproperties.html#cfn-appflow-connectorprofile-slackconnectorprofileproperties-instanceurl)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -6084,12 +6298,12 @@ impl Walk for SlackConnectorProfileProperties {
 
 /// The `SlackSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SlackSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-slacksourceproperties.html).
 ///
 /// Every property is required: [`SlackSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlackSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-slacksourceproperties.html#cfn-appflow-flow-slacksourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -6115,15 +6329,19 @@ impl Walk for SlackSourceProperties {
 
 /// The `SnowflakeConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SnowflakeConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofilecredentials.html).
 ///
 /// Every property is required: [`SnowflakeConnectorProfileCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnowflakeConnectorProfileCredentials {
-    /// `Password`: required.
+    /// The password that corresponds to the username.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofilecredentials.html#cfn-appflow-connectorprofile-snowflakeconnectorprofilecredentials-password)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Password")]
     pub password: Value<String>,
-    /// `Username`: required.
+    /// The name of the user.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofilecredentials.html#cfn-appflow-connectorprofile-snowflakeconnectorprofilecredentials-username)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Username")]
     pub username: Value<String>,
 }
@@ -6152,33 +6370,47 @@ impl Walk for SnowflakeConnectorProfileCredentials {
 
 /// The `SnowflakeConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `SnowflakeConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofileproperties.html).
 ///
 /// [`SnowflakeConnectorProfileProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnowflakeConnectorProfileProperties {
-    /// `AccountName`: optional.
+    /// The name of the account.
+    ///
+    /// `AccountName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofileproperties.html#cfn-appflow-connectorprofile-snowflakeconnectorprofileproperties-accountname)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "AccountName", skip_serializing_if = "Option::is_none")]
     pub account_name: Option<Value<String>>,
-    /// `BucketName`: required.
+    /// The name of the Amazon S3 bucket associated with Snowﬂake.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofileproperties.html#cfn-appflow-connectorprofile-snowflakeconnectorprofileproperties-bucketname)): string, required. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketPrefix`: optional.
+    /// The bucket prefix that refers to the Amazon S3 bucket associated with Snowﬂake.
+    ///
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofileproperties.html#cfn-appflow-connectorprofile-snowflakeconnectorprofileproperties-bucketprefix)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `PrivateLinkServiceName`: optional.
+    /// The Snowﬂake Private Link service name to be used for private data transfers.
+    ///
+    /// `PrivateLinkServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofileproperties.html#cfn-appflow-connectorprofile-snowflakeconnectorprofileproperties-privatelinkservicename)): string, optional. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(
         rename = "PrivateLinkServiceName",
         skip_serializing_if = "Option::is_none"
     )]
     pub private_link_service_name: Option<Value<String>>,
-    /// `Region`: optional.
+    /// The region of the Snowﬂake account.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofileproperties.html#cfn-appflow-connectorprofile-snowflakeconnectorprofileproperties-region)): string, optional. Pattern: `\S+`. Length: 0 to 64 characters.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `Stage`: required.
+    /// The name of the Amazon S3 stage that was created while setting up an Amazon S3 stage in the Snowﬂake account. This is written in the following format: \< Database\>\< Schema\>\<Stage Name\>.
+    ///
+    /// `Stage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofileproperties.html#cfn-appflow-connectorprofile-snowflakeconnectorprofileproperties-stage)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Stage")]
     pub stage: Value<String>,
-    /// `Warehouse`: required.
+    /// The name of the Snowﬂake warehouse.
+    ///
+    /// `Warehouse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-snowflakeconnectorprofileproperties.html#cfn-appflow-connectorprofile-snowflakeconnectorprofileproperties-warehouse)): string, required. Pattern: `[\s\w/!@#+=.-]*`. Length: 0 to 512 characters.
     #[serde(rename = "Warehouse")]
     pub warehouse: Value<String>,
 }
@@ -6250,24 +6482,24 @@ impl Walk for SnowflakeConnectorProfileProperties {
 
 /// The `SnowflakeDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SnowflakeDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-snowflakedestinationproperties.html).
 ///
 /// [`SnowflakeDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnowflakeDestinationProperties {
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-snowflakedestinationproperties.html#cfn-appflow-flow-snowflakedestinationproperties-bucketprefix)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `ErrorHandlingConfig`: optional.
+    /// `ErrorHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-snowflakedestinationproperties.html#cfn-appflow-flow-snowflakedestinationproperties-errorhandlingconfig)): object [`ErrorHandlingConfig`], optional.
     #[serde(
         rename = "ErrorHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_handling_config: Option<ErrorHandlingConfig>,
-    /// `IntermediateBucketName`: required.
+    /// `IntermediateBucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-snowflakedestinationproperties.html#cfn-appflow-flow-snowflakedestinationproperties-intermediatebucketname)): string, required. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "IntermediateBucketName")]
     pub intermediate_bucket_name: Value<String>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-snowflakedestinationproperties.html#cfn-appflow-flow-snowflakedestinationproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -6317,60 +6549,60 @@ impl Walk for SnowflakeDestinationProperties {
 
 /// The `SourceConnectorProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SourceConnectorProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html).
 ///
 /// Every property is optional: start from [`SourceConnectorProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceConnectorProperties {
-    /// `Amplitude`: optional.
+    /// `Amplitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-amplitude)): object [`AmplitudeSourceProperties`], optional.
     #[serde(rename = "Amplitude", skip_serializing_if = "Option::is_none")]
     pub amplitude: Option<AmplitudeSourceProperties>,
-    /// `CustomConnector`: optional.
+    /// `CustomConnector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-customconnector)): object [`CustomConnectorSourceProperties`], optional.
     #[serde(rename = "CustomConnector", skip_serializing_if = "Option::is_none")]
     pub custom_connector: Option<CustomConnectorSourceProperties>,
-    /// `Datadog`: optional.
+    /// `Datadog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-datadog)): object [`DatadogSourceProperties`], optional.
     #[serde(rename = "Datadog", skip_serializing_if = "Option::is_none")]
     pub datadog: Option<DatadogSourceProperties>,
-    /// `Dynatrace`: optional.
+    /// `Dynatrace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-dynatrace)): object [`DynatraceSourceProperties`], optional.
     #[serde(rename = "Dynatrace", skip_serializing_if = "Option::is_none")]
     pub dynatrace: Option<DynatraceSourceProperties>,
-    /// `GoogleAnalytics`: optional.
+    /// `GoogleAnalytics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-googleanalytics)): object [`GoogleAnalyticsSourceProperties`], optional.
     #[serde(rename = "GoogleAnalytics", skip_serializing_if = "Option::is_none")]
     pub google_analytics: Option<GoogleAnalyticsSourceProperties>,
-    /// `InforNexus`: optional.
+    /// `InforNexus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-infornexus)): object [`InforNexusSourceProperties`], optional.
     #[serde(rename = "InforNexus", skip_serializing_if = "Option::is_none")]
     pub infor_nexus: Option<InforNexusSourceProperties>,
-    /// `Marketo`: optional.
+    /// `Marketo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-marketo)): object [`MarketoSourceProperties`], optional.
     #[serde(rename = "Marketo", skip_serializing_if = "Option::is_none")]
     pub marketo: Option<MarketoSourceProperties>,
-    /// `Pardot`: optional.
+    /// `Pardot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-pardot)): object [`PardotSourceProperties`], optional.
     #[serde(rename = "Pardot", skip_serializing_if = "Option::is_none")]
     pub pardot: Option<PardotSourceProperties>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-s3)): object [`S3SourceProperties`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3SourceProperties>,
-    /// `SAPOData`: optional.
+    /// `SAPOData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-sapodata)): object [`SapoDataSourceProperties`], optional.
     #[serde(rename = "SAPOData", skip_serializing_if = "Option::is_none")]
     pub sapo_data: Option<SapoDataSourceProperties>,
-    /// `Salesforce`: optional.
+    /// `Salesforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-salesforce)): object [`SalesforceSourceProperties`], optional.
     #[serde(rename = "Salesforce", skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<SalesforceSourceProperties>,
-    /// `ServiceNow`: optional.
+    /// `ServiceNow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-servicenow)): object [`ServiceNowSourceProperties`], optional.
     #[serde(rename = "ServiceNow", skip_serializing_if = "Option::is_none")]
     pub service_now: Option<ServiceNowSourceProperties>,
-    /// `Singular`: optional.
+    /// `Singular` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-singular)): object [`SingularSourceProperties`], optional.
     #[serde(rename = "Singular", skip_serializing_if = "Option::is_none")]
     pub singular: Option<SingularSourceProperties>,
-    /// `Slack`: optional.
+    /// `Slack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-slack)): object [`SlackSourceProperties`], optional.
     #[serde(rename = "Slack", skip_serializing_if = "Option::is_none")]
     pub slack: Option<SlackSourceProperties>,
-    /// `Trendmicro`: optional.
+    /// `Trendmicro` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-trendmicro)): object [`TrendmicroSourceProperties`], optional.
     #[serde(rename = "Trendmicro", skip_serializing_if = "Option::is_none")]
     pub trendmicro: Option<TrendmicroSourceProperties>,
-    /// `Veeva`: optional.
+    /// `Veeva` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-veeva)): object [`VeevaSourceProperties`], optional.
     #[serde(rename = "Veeva", skip_serializing_if = "Option::is_none")]
     pub veeva: Option<VeevaSourceProperties>,
-    /// `Zendesk`: optional.
+    /// `Zendesk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceconnectorproperties.html#cfn-appflow-flow-sourceconnectorproperties-zendesk)): object [`ZendeskSourceProperties`], optional.
     #[serde(rename = "Zendesk", skip_serializing_if = "Option::is_none")]
     pub zendesk: Option<ZendeskSourceProperties>,
 }
@@ -6528,30 +6760,40 @@ impl Walk for SourceConnectorProperties {
 
 /// The `SourceFlowConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SourceFlowConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceflowconfig.html).
 ///
 /// [`SourceFlowConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceFlowConfig {
-    /// `ApiVersion`: optional.
+    /// The API version that the destination connector uses.
+    ///
+    /// `ApiVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceflowconfig.html#cfn-appflow-flow-sourceflowconfig-apiversion)): string, optional. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiVersion", skip_serializing_if = "Option::is_none")]
     pub api_version: Option<Value<String>>,
-    /// `ConnectorProfileName`: optional.
+    /// Name of source connector profile
+    ///
+    /// `ConnectorProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceflowconfig.html#cfn-appflow-flow-sourceflowconfig-connectorprofilename)): string, optional. Pattern: `[\w/!@#+=.-]+`. Length: 0 to 256 characters.
     #[serde(
         rename = "ConnectorProfileName",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_profile_name: Option<Value<String>>,
-    /// `ConnectorType`: required.
+    /// Type of source connector
+    ///
+    /// `ConnectorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceflowconfig.html#cfn-appflow-flow-sourceflowconfig-connectortype)): [`FlowConnectorType`], one of `SAPOData`, `Salesforce`, `Pardot`, `Singular`, `Slack`, `Redshift`, `S3`, `Marketo`, `Googleanalytics`, `Zendesk`, `Servicenow`, `Datadog`, `Trendmicro`, `Snowflake`, `Dynatrace`, `Infornexus`, `Amplitude`, `Veeva`, `CustomConnector`, `EventBridge`, `Upsolver`, `LookoutMetrics`, required.
     #[serde(rename = "ConnectorType")]
     pub connector_type: Value<FlowConnectorType>,
-    /// `IncrementalPullConfig`: optional.
+    /// Configuration for scheduled incremental data pull
+    ///
+    /// `IncrementalPullConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceflowconfig.html#cfn-appflow-flow-sourceflowconfig-incrementalpullconfig)): object [`IncrementalPullConfig`], optional.
     #[serde(
         rename = "IncrementalPullConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub incremental_pull_config: Option<IncrementalPullConfig>,
-    /// `SourceConnectorProperties`: required.
+    /// Source connector details required to query a connector
+    ///
+    /// `SourceConnectorProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-sourceflowconfig.html#cfn-appflow-flow-sourceflowconfig-sourceconnectorproperties)): object [`SourceConnectorProperties`], required.
     #[serde(rename = "SourceConnectorProperties")]
     pub source_connector_properties: SourceConnectorProperties,
 }
@@ -6610,15 +6852,15 @@ impl Walk for SourceFlowConfig {
 
 /// The `SuccessResponseHandlingConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `SuccessResponseHandlingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-successresponsehandlingconfig.html).
 ///
 /// Every property is optional: start from [`SuccessResponseHandlingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SuccessResponseHandlingConfig {
-    /// `BucketName`: optional.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-successresponsehandlingconfig.html#cfn-appflow-flow-successresponsehandlingconfig-bucketname)): string, optional. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-successresponsehandlingconfig.html#cfn-appflow-flow-successresponsehandlingconfig-bucketprefix)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
 }
@@ -6656,15 +6898,19 @@ impl Walk for SuccessResponseHandlingConfig {
 
 /// The `Tag` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A string used to identify this tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-tag.html#cfn-appflow-flow-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// A string containing the value for the tag
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-tag.html#cfn-appflow-flow-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -6693,24 +6939,34 @@ impl Walk for Tag {
 
 /// The `Task` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-task.html).
 ///
 /// [`Task::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Task {
-    /// `ConnectorOperator`: optional.
+    /// Operation to be performed on provided source fields
+    ///
+    /// `ConnectorOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-task.html#cfn-appflow-flow-task-connectoroperator)): object [`ConnectorOperator`], optional.
     #[serde(rename = "ConnectorOperator", skip_serializing_if = "Option::is_none")]
     pub connector_operator: Option<ConnectorOperator>,
-    /// `DestinationField`: optional.
+    /// A field value on which source field should be validated
+    ///
+    /// `DestinationField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-task.html#cfn-appflow-flow-task-destinationfield)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "DestinationField", skip_serializing_if = "Option::is_none")]
     pub destination_field: Option<Value<String>>,
-    /// `SourceFields`: required.
+    /// Source fields on which particular task will be applied
+    ///
+    /// `SourceFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-task.html#cfn-appflow-flow-task-sourcefields)): list of (string), required. Each item: Length: 0 to 2048 characters.
     #[serde(rename = "SourceFields")]
     pub source_fields: Value<Vec<Value<String>>>,
-    /// `TaskProperties`: optional.
+    /// A Map used to store task related info
+    ///
+    /// `TaskProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-task.html#cfn-appflow-flow-task-taskproperties)): list of (object [`TaskPropertiesObject`]), optional.
     #[serde(rename = "TaskProperties", skip_serializing_if = "Option::is_none")]
     pub task_properties: Option<Value<Vec<TaskPropertiesObject>>>,
-    /// `TaskType`: required.
+    /// Type of task
+    ///
+    /// `TaskType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-task.html#cfn-appflow-flow-task-tasktype)): [`TaskType`], one of `Arithmetic`, `Filter`, `Map`, `Map_all`, `Mask`, `Merge`, `Passthrough`, `Truncate`, `Validate`, `Partition`, required.
     #[serde(rename = "TaskType")]
     pub task_type: Value<TaskType>,
 }
@@ -6769,15 +7025,15 @@ impl Walk for Task {
 
 /// The `TaskPropertiesObject` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `TaskPropertiesObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-taskpropertiesobject.html).
 ///
 /// Every property is required: [`TaskPropertiesObject::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskPropertiesObject {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-taskpropertiesobject.html#cfn-appflow-flow-taskpropertiesobject-key)): [`OperatorPropertiesKeys`], one of `VALUE`, `VALUES`, `DATA_TYPE`, `UPPER_BOUND`, `LOWER_BOUND`, `SOURCE_DATA_TYPE`, `DESTINATION_DATA_TYPE`, `VALIDATION_ACTION`, `MASK_VALUE`, `MASK_LENGTH`, `TRUNCATE_LENGTH`, `MATH_OPERATION_FIELDS_ORDER`, `CONCAT_FORMAT`, `SUBFIELD_CATEGORY_MAP`, `EXCLUDE_SOURCE_FIELDS_LIST`, `INCLUDE_NEW_FIELDS`, `ORDERED_PARTITION_KEYS_LIST`, required.
     #[serde(rename = "Key")]
     pub key: Value<OperatorPropertiesKeys>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-taskpropertiesobject.html#cfn-appflow-flow-taskpropertiesobject-value)): string, required. Pattern: `.+`. Length: at most 2048 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -6909,12 +7165,14 @@ impl Walk for TrendmicroConnectorOperator {
 
 /// The `TrendmicroConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `TrendmicroConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-trendmicroconnectorprofilecredentials.html).
 ///
 /// Every property is required: [`TrendmicroConnectorProfileCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrendmicroConnectorProfileCredentials {
-    /// `ApiSecretKey`: required.
+    /// The Secret Access Key portion of the credentials.
+    ///
+    /// `ApiSecretKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-trendmicroconnectorprofilecredentials.html#cfn-appflow-connectorprofile-trendmicroconnectorprofilecredentials-apisecretkey)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "ApiSecretKey")]
     pub api_secret_key: Value<String>,
 }
@@ -6940,12 +7198,12 @@ impl Walk for TrendmicroConnectorProfileCredentials {
 
 /// The `TrendmicroSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `TrendmicroSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-trendmicrosourceproperties.html).
 ///
 /// Every property is required: [`TrendmicroSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrendmicroSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-trendmicrosourceproperties.html#cfn-appflow-flow-trendmicrosourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -6971,15 +7229,19 @@ impl Walk for TrendmicroSourceProperties {
 
 /// The `TriggerConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `TriggerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-triggerconfig.html).
 ///
 /// [`TriggerConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TriggerConfig {
-    /// `TriggerProperties`: optional.
+    /// Details required based on the type of trigger
+    ///
+    /// `TriggerProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-triggerconfig.html#cfn-appflow-flow-triggerconfig-triggerproperties)): object [`ScheduledTriggerProperties`], optional.
     #[serde(rename = "TriggerProperties", skip_serializing_if = "Option::is_none")]
     pub trigger_properties: Option<ScheduledTriggerProperties>,
-    /// `TriggerType`: required.
+    /// Trigger type of the flow
+    ///
+    /// `TriggerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-triggerconfig.html#cfn-appflow-flow-triggerconfig-triggertype)): [`TriggerType`], one of `Scheduled`, `Event`, `OnDemand`, required.
     #[serde(rename = "TriggerType")]
     pub trigger_type: Value<TriggerType>,
 }
@@ -7060,18 +7322,18 @@ impl Walk for Type {
 
 /// The `UpsolverDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `UpsolverDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-upsolverdestinationproperties.html).
 ///
 /// [`UpsolverDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpsolverDestinationProperties {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-upsolverdestinationproperties.html#cfn-appflow-flow-upsolverdestinationproperties-bucketname)): string, required. Pattern: `^(upsolver-appflow)\S*`. Length: 16 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-upsolverdestinationproperties.html#cfn-appflow-flow-upsolverdestinationproperties-bucketprefix)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `S3OutputFormatConfig`: required.
+    /// `S3OutputFormatConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-upsolverdestinationproperties.html#cfn-appflow-flow-upsolverdestinationproperties-s3outputformatconfig)): object [`UpsolverS3OutputFormatConfig`], required.
     #[serde(rename = "S3OutputFormatConfig")]
     pub s3_output_format_config: UpsolverS3OutputFormatConfig,
 }
@@ -7112,18 +7374,18 @@ impl Walk for UpsolverDestinationProperties {
 
 /// The `UpsolverS3OutputFormatConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `UpsolverS3OutputFormatConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-upsolvers3outputformatconfig.html).
 ///
 /// [`UpsolverS3OutputFormatConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpsolverS3OutputFormatConfig {
-    /// `AggregationConfig`: optional.
+    /// `AggregationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-upsolvers3outputformatconfig.html#cfn-appflow-flow-upsolvers3outputformatconfig-aggregationconfig)): object [`AggregationConfig`], optional.
     #[serde(rename = "AggregationConfig", skip_serializing_if = "Option::is_none")]
     pub aggregation_config: Option<AggregationConfig>,
-    /// `FileType`: optional.
+    /// `FileType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-upsolvers3outputformatconfig.html#cfn-appflow-flow-upsolvers3outputformatconfig-filetype)): [`FileType`], one of `CSV`, `JSON`, `PARQUET`, optional.
     #[serde(rename = "FileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<Value<FileType>>,
-    /// `PrefixConfig`: required.
+    /// `PrefixConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-upsolvers3outputformatconfig.html#cfn-appflow-flow-upsolvers3outputformatconfig-prefixconfig)): object [`PrefixConfig`], required.
     #[serde(rename = "PrefixConfig")]
     pub prefix_config: PrefixConfig,
 }
@@ -7241,15 +7503,19 @@ impl Walk for VeevaConnectorOperator {
 
 /// The `VeevaConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `VeevaConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-veevaconnectorprofilecredentials.html).
 ///
 /// Every property is required: [`VeevaConnectorProfileCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VeevaConnectorProfileCredentials {
-    /// `Password`: required.
+    /// The password that corresponds to the username.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-veevaconnectorprofilecredentials.html#cfn-appflow-connectorprofile-veevaconnectorprofilecredentials-password)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Password")]
     pub password: Value<String>,
-    /// `Username`: required.
+    /// The name of the user.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-veevaconnectorprofilecredentials.html#cfn-appflow-connectorprofile-veevaconnectorprofilecredentials-username)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Username")]
     pub username: Value<String>,
 }
@@ -7278,12 +7544,14 @@ impl Walk for VeevaConnectorProfileCredentials {
 
 /// The `VeevaConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `VeevaConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-veevaconnectorprofileproperties.html).
 ///
 /// Every property is required: [`VeevaConnectorProfileProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VeevaConnectorProfileProperties {
-    /// `InstanceUrl`: required.
+    /// The location of the Veeva resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-veevaconnectorprofileproperties.html#cfn-appflow-connectorprofile-veevaconnectorprofileproperties-instanceurl)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -7309,24 +7577,24 @@ impl Walk for VeevaConnectorProfileProperties {
 
 /// The `VeevaSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `VeevaSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-veevasourceproperties.html).
 ///
 /// [`VeevaSourceProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VeevaSourceProperties {
-    /// `DocumentType`: optional.
+    /// `DocumentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-veevasourceproperties.html#cfn-appflow-flow-veevasourceproperties-documenttype)): string, optional. Pattern: `[\s\w_-]+`. Length: 0 to 512 characters.
     #[serde(rename = "DocumentType", skip_serializing_if = "Option::is_none")]
     pub document_type: Option<Value<String>>,
-    /// `IncludeAllVersions`: optional.
+    /// `IncludeAllVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-veevasourceproperties.html#cfn-appflow-flow-veevasourceproperties-includeallversions)): boolean, optional.
     #[serde(rename = "IncludeAllVersions", skip_serializing_if = "Option::is_none")]
     pub include_all_versions: Option<Value<bool>>,
-    /// `IncludeRenditions`: optional.
+    /// `IncludeRenditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-veevasourceproperties.html#cfn-appflow-flow-veevasourceproperties-includerenditions)): boolean, optional.
     #[serde(rename = "IncludeRenditions", skip_serializing_if = "Option::is_none")]
     pub include_renditions: Option<Value<bool>>,
-    /// `IncludeSourceFiles`: optional.
+    /// `IncludeSourceFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-veevasourceproperties.html#cfn-appflow-flow-veevasourceproperties-includesourcefiles)): boolean, optional.
     #[serde(rename = "IncludeSourceFiles", skip_serializing_if = "Option::is_none")]
     pub include_source_files: Option<Value<bool>>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-veevasourceproperties.html#cfn-appflow-flow-veevasourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -7470,21 +7738,29 @@ impl Walk for ZendeskConnectorOperator {
 
 /// The `ZendeskConnectorProfileCredentials` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ZendeskConnectorProfileCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-zendeskconnectorprofilecredentials.html).
 ///
 /// [`ZendeskConnectorProfileCredentials::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ZendeskConnectorProfileCredentials {
-    /// `AccessToken`: optional.
+    /// The credentials used to access protected resources.
+    ///
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-zendeskconnectorprofilecredentials.html#cfn-appflow-connectorprofile-zendeskconnectorprofilecredentials-accesstoken)): string, optional. Pattern: `\S+`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `ClientId`: required.
+    /// The identiﬁer for the desired client.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-zendeskconnectorprofilecredentials.html#cfn-appflow-connectorprofile-zendeskconnectorprofilecredentials-clientid)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// The client secret used by the oauth client to authenticate to the authorization server.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-zendeskconnectorprofilecredentials.html#cfn-appflow-connectorprofile-zendeskconnectorprofilecredentials-clientsecret)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
-    /// `ConnectorOAuthRequest`: optional.
+    /// The oauth needed to request security tokens from the connector endpoint.
+    ///
+    /// `ConnectorOAuthRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-zendeskconnectorprofilecredentials.html#cfn-appflow-connectorprofile-zendeskconnectorprofilecredentials-connectoroauthrequest)): object [`ConnectorOAuthRequest`], optional.
     #[serde(
         rename = "ConnectorOAuthRequest",
         skip_serializing_if = "Option::is_none"
@@ -7537,12 +7813,14 @@ impl Walk for ZendeskConnectorProfileCredentials {
 
 /// The `ZendeskConnectorProfileProperties` property type of [`ConnectorProfile`].
 ///
-/// AWS reference: [`AWS::AppFlow::ConnectorProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-connectorprofile.html).
+/// AWS reference: [`AWS::AppFlow::ConnectorProfile` `ZendeskConnectorProfileProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-zendeskconnectorprofileproperties.html).
 ///
 /// Every property is required: [`ZendeskConnectorProfileProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ZendeskConnectorProfileProperties {
-    /// `InstanceUrl`: required.
+    /// The location of the Zendesk resource
+    ///
+    /// `InstanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-connectorprofile-zendeskconnectorprofileproperties.html#cfn-appflow-connectorprofile-zendeskconnectorprofileproperties-instanceurl)): string, required. Pattern: `\S+`. Length: 0 to 256 characters.
     #[serde(rename = "InstanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -7568,24 +7846,26 @@ impl Walk for ZendeskConnectorProfileProperties {
 
 /// The `ZendeskDestinationProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `ZendeskDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-zendeskdestinationproperties.html).
 ///
 /// [`ZendeskDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ZendeskDestinationProperties {
-    /// `ErrorHandlingConfig`: optional.
+    /// `ErrorHandlingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-zendeskdestinationproperties.html#cfn-appflow-flow-zendeskdestinationproperties-errorhandlingconfig)): object [`ErrorHandlingConfig`], optional.
     #[serde(
         rename = "ErrorHandlingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_handling_config: Option<ErrorHandlingConfig>,
-    /// `IdFieldNames`: optional.
+    /// List of fields used as ID when performing a write operation.
+    ///
+    /// `IdFieldNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-zendeskdestinationproperties.html#cfn-appflow-flow-zendeskdestinationproperties-idfieldnames)): list of (string), optional. Items: at least 0. Each item: Pattern: `^\S+$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "IdFieldNames", skip_serializing_if = "Option::is_none")]
     pub id_field_names: Option<Value<Vec<Value<String>>>>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-zendeskdestinationproperties.html#cfn-appflow-flow-zendeskdestinationproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
-    /// `WriteOperationType`: optional.
+    /// `WriteOperationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-zendeskdestinationproperties.html#cfn-appflow-flow-zendeskdestinationproperties-writeoperationtype)): [`WriteOperationType`], one of `INSERT`, `UPSERT`, `UPDATE`, `DELETE`, optional.
     #[serde(rename = "WriteOperationType", skip_serializing_if = "Option::is_none")]
     pub write_operation_type: Option<Value<WriteOperationType>>,
 }
@@ -7638,12 +7918,12 @@ impl Walk for ZendeskDestinationProperties {
 
 /// The `ZendeskSourceProperties` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::AppFlow::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appflow-flow.html).
+/// AWS reference: [`AWS::AppFlow::Flow` `ZendeskSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-zendesksourceproperties.html).
 ///
 /// Every property is required: [`ZendeskSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ZendeskSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appflow-flow-zendesksourceproperties.html#cfn-appflow-flow-zendesksourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }

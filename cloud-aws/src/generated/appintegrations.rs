@@ -11,43 +11,67 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppIntegrations::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html)).
 ///
+/// Resource Type definition for AWS:AppIntegrations::Application
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApplicationConfig`: optional.
+    /// The application configuration. Cannot be used when IsService is true.
+    ///
+    /// `ApplicationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-applicationconfig)): object [`ApplicationConfig`], optional.
     #[serde(rename = "ApplicationConfig", skip_serializing_if = "Option::is_none")]
     pub application_config: Option<ApplicationConfig>,
-    /// `ApplicationSourceConfig`: required.
+    /// Application source config
+    ///
+    /// `ApplicationSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-applicationsourceconfig)): object [`ApplicationSourceConfig`], required.
     #[serde(rename = "ApplicationSourceConfig")]
     pub application_source_config: ApplicationSourceConfig,
-    /// `ApplicationType`: optional.
+    /// The type of application
+    ///
+    /// `ApplicationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-applicationtype)): [`ApplicationType`], one of `STANDARD`, `SERVICE`, `MCP_SERVER`, optional.
     #[serde(rename = "ApplicationType", skip_serializing_if = "Option::is_none")]
     pub application_type: Option<Value<ApplicationType>>,
-    /// `Description`: optional.
+    /// The application description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IframeConfig`: optional.
+    /// The iframe configuration
+    ///
+    /// `IframeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-iframeconfig)): object [`IframeConfig`], optional.
     #[serde(rename = "IframeConfig", skip_serializing_if = "Option::is_none")]
     pub iframe_config: Option<IframeConfig>,
-    /// `InitializationTimeout`: optional.
+    /// The initialization timeout in milliseconds. Required when IsService is true.
+    ///
+    /// `InitializationTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-initializationtimeout)): integer, optional. Range: 1 to 600000.
     #[serde(
         rename = "InitializationTimeout",
         skip_serializing_if = "Option::is_none"
     )]
     pub initialization_timeout: Option<Value<i64>>,
-    /// `IsService`: optional.
+    /// Indicates if the application is a service
+    ///
+    /// `IsService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-isservice)): boolean, optional.
     #[serde(rename = "IsService", skip_serializing_if = "Option::is_none")]
     pub is_service: Option<Value<bool>>,
-    /// `Name`: required.
+    /// The name of the application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-name)): string, required. Pattern: `^[a-zA-Z0-9\/\._ \-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Namespace`: required.
+    /// The namespace of the application.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-namespace)): string, required. Pattern: `^[a-zA-Z0-9/\._\-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `Permissions`: optional.
+    /// The configuration of events or requests that the application has access to.
+    ///
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-permissions)): list of (string), optional. Items: 0 to 150. Each item: Pattern: `^[a-zA-Z0-9\/\._\-\*]+$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Permissions", skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the application.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html#cfn-appintegrations-application-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -173,34 +197,52 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::AppIntegrations::DataIntegration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html)).
 ///
+/// Resource Type definition for AWS::AppIntegrations::DataIntegration
+///
 /// [`DataIntegration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataIntegration {
-    /// `Description`: optional.
+    /// The data integration description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html#cfn-appintegrations-dataintegration-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FileConfiguration`: optional.
+    /// The configuration for what files should be pulled from the source.
+    ///
+    /// `FileConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html#cfn-appintegrations-dataintegration-fileconfiguration)): object [`FileConfiguration`], optional.
     #[serde(rename = "FileConfiguration", skip_serializing_if = "Option::is_none")]
     pub file_configuration: Option<FileConfiguration>,
-    /// `KmsKey`: required, create-only (changing it replaces the resource).
+    /// The KMS key of the data integration.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html#cfn-appintegrations-dataintegration-kmskey)): string, required, create-only (changing it replaces the resource). Pattern: `.*\S.*`. Length: 1 to 255 characters.
     #[serde(rename = "KmsKey")]
     pub kms_key: Value<String>,
-    /// `Name`: required.
+    /// The name of the data integration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html#cfn-appintegrations-dataintegration-name)): string, required. Pattern: `^[a-zA-Z0-9/\._\-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ObjectConfiguration`: optional.
+    /// The configuration for what data should be pulled from the source.
+    ///
+    /// `ObjectConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html#cfn-appintegrations-dataintegration-objectconfiguration)): map from string to (map from string to (list of (string))), optional.
     #[serde(
         rename = "ObjectConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub object_configuration: Option<BTreeMap<String, BTreeMap<String, Value<Vec<Value<String>>>>>>,
-    /// `ScheduleConfig`: optional, create-only (changing it replaces the resource).
+    /// The name of the data and how often it should be pulled from the source.
+    ///
+    /// `ScheduleConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html#cfn-appintegrations-dataintegration-scheduleconfig)): object [`ScheduleConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ScheduleConfig", skip_serializing_if = "Option::is_none")]
     pub schedule_config: Option<ScheduleConfig>,
-    /// `SourceURI`: required, create-only (changing it replaces the resource).
+    /// The URI of the data source.
+    ///
+    /// `SourceURI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html#cfn-appintegrations-dataintegration-sourceuri)): string, required, create-only (changing it replaces the resource). Pattern: `^(\w+\:\/\/[\w.-]+[\w/!@#+=.-]+$)|(\w+\:\/\/[\w.-]+[\w/!@#+=.-]+[\w/!@#+=.-]+[\w/!@#+=.,-]+$)`. Length: 1 to 1000 characters.
     #[serde(rename = "SourceURI")]
     pub source_uri: Value<String>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the data integration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html#cfn-appintegrations-dataintegration-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -302,22 +344,34 @@ impl ResourceRef<DataIntegration> {
 
 /// The properties of an `AWS::AppIntegrations::EventIntegration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-eventintegration.html)).
 ///
+/// Resource Type definition for AWS::AppIntegrations::EventIntegration
+///
 /// [`EventIntegration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventIntegration {
-    /// `Description`: optional.
+    /// The event integration description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-eventintegration.html#cfn-appintegrations-eventintegration-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventBridgeBus`: required, create-only (changing it replaces the resource).
+    /// The Amazon Eventbridge bus for the event integration.
+    ///
+    /// `EventBridgeBus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-eventintegration.html#cfn-appintegrations-eventintegration-eventbridgebus)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9/\._\-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "EventBridgeBus")]
     pub event_bridge_bus: Value<String>,
-    /// `EventFilter`: required, create-only (changing it replaces the resource).
+    /// The EventFilter (source) associated with the event integration.
+    ///
+    /// `EventFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-eventintegration.html#cfn-appintegrations-eventintegration-eventfilter)): object [`EventFilter`], required, create-only (changing it replaces the resource).
     #[serde(rename = "EventFilter")]
     pub event_filter: EventFilter,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the event integration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-eventintegration.html#cfn-appintegrations-eventintegration-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9/\._\-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the event integration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-eventintegration.html#cfn-appintegrations-eventintegration-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -384,12 +438,12 @@ impl ResourceRef<EventIntegration> {
 
 /// The `ApplicationConfig` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html).
+/// AWS reference: [`AWS::AppIntegrations::Application` `ApplicationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-applicationconfig.html).
 ///
 /// Every property is optional: start from [`ApplicationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApplicationConfig {
-    /// `ContactHandling`: optional.
+    /// `ContactHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-applicationconfig.html#cfn-appintegrations-application-applicationconfig-contacthandling)): object [`ContactHandling`], optional.
     #[serde(rename = "ContactHandling", skip_serializing_if = "Option::is_none")]
     pub contact_handling: Option<ContactHandling>,
 }
@@ -419,12 +473,12 @@ impl Walk for ApplicationConfig {
 
 /// The `ApplicationSourceConfig` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html).
+/// AWS reference: [`AWS::AppIntegrations::Application` `ApplicationSourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-applicationsourceconfig.html).
 ///
 /// Every property is required: [`ApplicationSourceConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationSourceConfig {
-    /// `ExternalUrlConfig`: required.
+    /// `ExternalUrlConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-applicationsourceconfig.html#cfn-appintegrations-application-applicationsourceconfig-externalurlconfig)): object [`ExternalUrlConfig`], required.
     #[serde(rename = "ExternalUrlConfig")]
     pub external_url_config: ExternalUrlConfig,
 }
@@ -473,12 +527,12 @@ impl Walk for ApplicationType {
 
 /// The `ContactHandling` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html).
+/// AWS reference: [`AWS::AppIntegrations::Application` `ContactHandling`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-contacthandling.html).
 ///
 /// Every property is required: [`ContactHandling::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContactHandling {
-    /// `Scope`: required.
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-contacthandling.html#cfn-appintegrations-application-contacthandling-scope)): [`Scope`], one of `CROSS_CONTACTS`, `PER_CONTACT`, required.
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
 }
@@ -504,12 +558,14 @@ impl Walk for ContactHandling {
 
 /// The `EventFilter` property type of [`EventIntegration`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::EventIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-eventintegration.html).
+/// AWS reference: [`AWS::AppIntegrations::EventIntegration` `EventFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-eventintegration-eventfilter.html).
 ///
 /// Every property is required: [`EventFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventFilter {
-    /// `Source`: required.
+    /// The source of the events.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-eventintegration-eventfilter.html#cfn-appintegrations-eventintegration-eventfilter-source)): string, required. Pattern: `^aws\.(partner\/.*|cases)$`. Length: 1 to 256 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
 }
@@ -535,15 +591,15 @@ impl Walk for EventFilter {
 
 /// The `ExternalUrlConfig` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html).
+/// AWS reference: [`AWS::AppIntegrations::Application` `ExternalUrlConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-externalurlconfig.html).
 ///
 /// [`ExternalUrlConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExternalUrlConfig {
-    /// `AccessUrl`: required.
+    /// `AccessUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-externalurlconfig.html#cfn-appintegrations-application-externalurlconfig-accessurl)): string, required. Pattern: `^\w+\:\/\/.*$`. Length: 1 to 1000 characters.
     #[serde(rename = "AccessUrl")]
     pub access_url: Value<String>,
-    /// `ApprovedOrigins`: optional.
+    /// `ApprovedOrigins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-externalurlconfig.html#cfn-appintegrations-application-externalurlconfig-approvedorigins)): list of (string), optional. Items: 0 to 50. Each item: Pattern: `^\w+\:\/\/.*$`. Each item: Length: 1 to 1000 characters.
     #[serde(rename = "ApprovedOrigins", skip_serializing_if = "Option::is_none")]
     pub approved_origins: Option<Value<Vec<Value<String>>>>,
 }
@@ -578,15 +634,19 @@ impl Walk for ExternalUrlConfig {
 
 /// The `FileConfiguration` property type of [`DataIntegration`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::DataIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html).
+/// AWS reference: [`AWS::AppIntegrations::DataIntegration` `FileConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-dataintegration-fileconfiguration.html).
 ///
 /// [`FileConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileConfiguration {
-    /// `Filters`: optional.
+    /// Restrictions for what files should be pulled from the source.
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-dataintegration-fileconfiguration.html#cfn-appintegrations-dataintegration-fileconfiguration-filters)): map from string to (list of (string)), optional.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<BTreeMap<String, Value<Vec<Value<String>>>>>,
-    /// `Folders`: required.
+    /// Identifiers for the source folders to pull all files from recursively.
+    ///
+    /// `Folders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-dataintegration-fileconfiguration.html#cfn-appintegrations-dataintegration-fileconfiguration-folders)): list of (string), required. Items: 1 to 10. Each item: Pattern: `.*\S.*`. Each item: Length: 1 to 200 characters.
     #[serde(rename = "Folders")]
     pub folders: Value<Vec<Value<String>>>,
 }
@@ -624,15 +684,15 @@ impl Walk for FileConfiguration {
 
 /// The `IframeConfig` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html).
+/// AWS reference: [`AWS::AppIntegrations::Application` `IframeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-iframeconfig.html).
 ///
 /// Every property is optional: start from [`IframeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IframeConfig {
-    /// `Allow`: optional.
+    /// `Allow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-iframeconfig.html#cfn-appintegrations-application-iframeconfig-allow)): list of (string), optional. Items: 0 to 25. Each item: Pattern: `^[a-z-]+$`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "Allow", skip_serializing_if = "Option::is_none")]
     pub allow: Option<Value<Vec<Value<String>>>>,
-    /// `Sandbox`: optional.
+    /// `Sandbox` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-iframeconfig.html#cfn-appintegrations-application-iframeconfig-sandbox)): list of (string), optional. Items: 0 to 25. Each item: Pattern: `^[a-z-]+$`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "Sandbox", skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<Value<Vec<Value<String>>>>,
 }
@@ -670,18 +730,24 @@ impl Walk for IframeConfig {
 
 /// The `ScheduleConfig` property type of [`DataIntegration`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::DataIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html).
+/// AWS reference: [`AWS::AppIntegrations::DataIntegration` `ScheduleConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-dataintegration-scheduleconfig.html).
 ///
 /// [`ScheduleConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduleConfig {
-    /// `FirstExecutionFrom`: optional.
+    /// The start date for objects to import in the first flow run. Epoch or ISO timestamp format is supported.
+    ///
+    /// `FirstExecutionFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-dataintegration-scheduleconfig.html#cfn-appintegrations-dataintegration-scheduleconfig-firstexecutionfrom)): string, optional. Pattern: `.*\S.*`. Length: 1 to 255 characters.
     #[serde(rename = "FirstExecutionFrom", skip_serializing_if = "Option::is_none")]
     pub first_execution_from: Option<Value<String>>,
-    /// `Object`: optional.
+    /// The name of the object to pull from the data source.
+    ///
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-dataintegration-scheduleconfig.html#cfn-appintegrations-dataintegration-scheduleconfig-object)): string, optional. Pattern: `^[a-zA-Z0-9/\._\-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Object", skip_serializing_if = "Option::is_none")]
     pub object: Option<Value<String>>,
-    /// `ScheduleExpression`: required.
+    /// How often the data should be pulled from data source.
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-dataintegration-scheduleconfig.html#cfn-appintegrations-dataintegration-scheduleconfig-scheduleexpression)): string, required. Pattern: `.*\S.*`. Length: 1 to 255 characters.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
 }
@@ -745,15 +811,19 @@ impl Walk for Scope {
 
 /// The `Tag` property type of [`Application`], [`DataIntegration`] and [`EventIntegration`].
 ///
-/// AWS reference: [`AWS::AppIntegrations::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-application.html), [`AWS::AppIntegrations::DataIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-dataintegration.html), [`AWS::AppIntegrations::EventIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appintegrations-eventintegration.html).
+/// AWS reference: [`AWS::AppIntegrations::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-tag.html), [`AWS::AppIntegrations::DataIntegration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-dataintegration-tag.html), [`AWS::AppIntegrations::EventIntegration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-eventintegration-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A key to identify the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-tag.html#cfn-appintegrations-application-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Corresponding tag value for the key.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appintegrations-application-tag.html#cfn-appintegrations-application-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

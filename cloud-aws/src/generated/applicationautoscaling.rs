@@ -9,34 +9,52 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ApplicationAutoScaling::ScalableTarget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html)).
 ///
+/// The `AWS::ApplicationAutoScaling::ScalableTarget` resource specifies a resource that Application Auto Scaling can scale, such as an AWS::DynamoDB::Table or AWS::ECS::Service resource. For more information, see [Getting started](https://docs.aws.amazon.com/autoscaling/application/userguide/getting-started.html) in the \*Application Auto Scaling User Guide\*. If the resource that you want Application Auto Scaling to scale is not yet created in your account, add a dependency on the resource when registering it as a scalable target using the [DependsOn](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html) attribute.
+///
 /// [`ScalableTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalableTarget {
-    /// `MaxCapacity`: required.
+    /// The maximum value that you plan to scale out to. When a scaling policy is in effect, Application Auto Scaling can scale out (expand) as needed to the maximum capacity limit in response to changing demand.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-maxcapacity)): integer, required.
     #[serde(rename = "MaxCapacity")]
     pub max_capacity: Value<i64>,
-    /// `MinCapacity`: required.
+    /// The minimum value that you plan to scale in to. When a scaling policy is in effect, Application Auto Scaling can scale in (contract) as needed to the minimum capacity limit in response to changing demand.
+    ///
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-mincapacity)): integer, required.
     #[serde(rename = "MinCapacity")]
     pub min_capacity: Value<i64>,
-    /// `ResourceId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the resource associated with the scalable target. This string consists of the resource type and unique identifier. + ECS service - The resource type is `service` and the unique identifier is the cluster name and service name. Example: `service/my-cluster/my-service`. + Spot Fleet - The resource type is `spot-fleet-request` and the unique identifier is the Spot Fleet request ID. Example: `spot-fleet-request/sfr-73fbd2ce-aa30-494c-8788-1cee4EXAMPLE`. + EMR cluster - The resource type is `instancegroup` and the unique identifier is the cluster ID and instance group ID. Example: `instancegroup/j-2EEZNYKUA1NTV/ig-1791Y4E1L8YI0`. + AppStream 2.0 fleet - The resource type is `fleet` and the unique identifier is the fleet name. Example: `fleet/sample-fleet`. + DynamoDB table - The resource type is `table` and the unique identifier is the table name. Example: `table/my-table`. + DynamoDB global secondary index - The resource type is `index` and the unique identifier is the index name. Example: `table/my-table/index/my-table-index`. + Aurora DB cluster - The resource type is `cluster` and the unique identifier is the cluster name. Example: `cluster:my-db-cluster`. + SageMaker endpoint variant - The resource type is `variant` and the unique identifier is the resource ID. Example: `endpoint/my-end-point/variant/KMeansClustering`. + Custom resources are not supported with a resource type. This parameter must specify the `OutputValue` from the CloudFormation template stack used to access the resources. The unique identifier is defined by the service provider. More information is available in our [GitHub repository](https://docs.aws.amazon.com/https://github.com/aws/aws-auto-scaling-custom-resource). + Amazon Comprehend document classification endpoint - The resource type and unique identifier are specified using the endpoint ARN. Example: `arn:aws:comprehend:us-west-2:123456789012:document-classifier-endpoint/EXAMPLE`. + Amazon Comprehend entity recognizer endpoint - The resource type and unique identifier are specified using the endpoint ARN. Example: `arn:aws:comprehend:us-west-2:123456789012:entity-recognizer-endpoint/EXAMPLE`. + Lambda provisioned concurrency - The resource type is `function` and the unique identifier is the function name with a function version or alias name suffix that is not `$LATEST`. Example: `function:my-function:prod` or `function:my-function:1`. + Amazon Keyspaces table - The resource type is `table` and the unique identifier is the table name. Example: `keyspace/mykeyspace/table/mytable`. + Amazon MSK cluster - The resource type and unique identifier are specified using the cluster ARN. Example: `arn:aws:kafka:us-east-1:123456789012:cluster/demo-cluster-1/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5`. + Amazon ElastiCache replication group - The resource type is `replication-group` and the unique identifier is the replication group name. Example: `replication-group/mycluster`. + Amazon ElastiCache cache cluster - The resource type is `cache-cluster` and the unique identifier is the cache cluster name. Example: `cache-cluster/mycluster`. + Neptune cluster - The resource type is `cluster` and the unique identifier is the cluster name. Example: `cluster:mycluster`. + SageMaker serverless endpoint - The resource type is `variant` and the unique identifier is the resource ID. Example: `endpoint/my-end-point/variant/KMeansClustering`. + SageMaker inference component - The resource type is `inference-component` and the unique identifier is the resource ID. Example: `inference-component/my-inference-component`. + Pool of WorkSpaces - The resource type is `workspacespool` and the unique identifier is the pool ID. Example: `workspacespool/wspool-123456`.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-resourceid)): string, required, create-only (changing it replaces the resource). Length: 1 to 1600 characters.
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
-    /// `RoleARN`: optional.
+    /// Specify the Amazon Resource Name (ARN) of an Identity and Access Management (IAM) role that allows Application Auto Scaling to modify the scalable target on your behalf. This can be either an IAM service role that Application Auto Scaling can assume to make calls to other AWS resources on your behalf, or a service-linked role for the specified service. For more information, see [How Application Auto Scaling works with IAM](https://docs.aws.amazon.com/autoscaling/application/userguide/security_iam_service-with-iam.html) in the \*Application Auto Scaling User Guide\*. To automatically create a service-linked role (recommended), specify the full ARN of the service-linked role in your stack template. To find the exact ARN of the service-linked role for your AWS or custom resource, see the [Service-linked roles](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html) topic in the \*Application Auto Scaling User Guide\*. Look for the ARN in the table at the bottom of the page.
+    ///
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-rolearn)): string, optional. Length: 1 to 1600 characters.
     #[serde(rename = "RoleARN", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `ScalableDimension`: required, create-only (changing it replaces the resource).
+    /// The scalable dimension associated with the scalable target. This string consists of the service namespace, resource type, and scaling property. + `ecs:service:DesiredCount` - The task count of an ECS service. + `elasticmapreduce:instancegroup:InstanceCount` - The instance count of an EMR Instance Group. + `ec2:spot-fleet-request:TargetCapacity` - The target capacity of a Spot Fleet. + `appstream:fleet:DesiredCapacity` - The capacity of an AppStream 2.0 fleet. + `dynamodb:table:ReadCapacityUnits` - The provisioned read capacity for a DynamoDB table. + `dynamodb:table:WriteCapacityUnits` - The provisioned write capacity for a DynamoDB table. + `dynamodb:index:ReadCapacityUnits` - The provisioned read capacity for a DynamoDB global secondary index. + `dynamodb:index:WriteCapacityUnits` - The provisioned write capacity for a DynamoDB global secondary index. + `rds:cluster:ReadReplicaCount` - The count of Aurora Replicas in an Aurora DB cluster. Available for Aurora MySQL-compatible edition and Aurora PostgreSQL-compatible edition. + `sagemaker:variant:DesiredInstanceCount` - The number of EC2 instances for a SageMaker model endpoint variant. + `custom-resource:ResourceType:Property` - The scalable dimension for a custom resource provided by your own application or service. + `comprehend:document-classifier-endpoint:DesiredInferenceUnits` - The number of inference units for an Amazon Comprehend document classification endpoint. + `comprehend:entity-recognizer-endpoint:DesiredInferenceUnits` - The number of inference units for an Amazon Comprehend entity recognizer endpoint. + `lambda:function:ProvisionedConcurrency` - The provisioned concurrency for a Lambda function. + `cassandra:table:ReadCapacityUnits` - The provisioned read capacity for an Amazon Keyspaces table. + `cassandra:table:WriteCapacityUnits` - The provisioned write capacity for an Amazon Keyspaces table. + `kafka:broker-storage:VolumeSize` - The provisioned volume size (in GiB) for brokers in an Amazon MSK cluster. + `elasticache:cache-cluster:Nodes` - The number of nodes for an Amazon ElastiCache cache cluster. + `elasticache:replication-group:NodeGroups` - The number of node groups for an Amazon ElastiCache replication group. + `elasticache:replication-group:Replicas` - The number of replicas per node group for an Amazon ElastiCache replication group. + `neptune:cluster:ReadReplicaCount` - The count of read replicas in an Amazon Neptune DB cluster. + `sagemaker:variant:DesiredProvisionedConcurrency` - The provisioned concurrency for a SageMaker serverless endpoint. + `sagemaker:inference-component:DesiredCopyCount` - The number of copies across an endpoint for a SageMaker inference component. + `workspaces:workspacespool:DesiredUserSessions` - The number of user sessions for the WorkSpaces in the pool.
+    ///
+    /// `ScalableDimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-scalabledimension)): [`ScalableTargetScalableDimension`], one of `appstream:fleet:DesiredCapacity`, `cassandra:table:ReadCapacityUnits`, `cassandra:table:WriteCapacityUnits`, `comprehend:document-classifier-endpoint:DesiredInferenceUnits`, `comprehend:entity-recognizer-endpoint:DesiredInferenceUnits`, `custom-resource:ResourceType:Property`, `dynamodb:index:ReadCapacityUnits`, `dynamodb:index:WriteCapacityUnits`, `dynamodb:table:ReadCapacityUnits`, `dynamodb:table:WriteCapacityUnits`, `ec2:capacity-reservation:AvailableInstances`, `ec2:spot-fleet-request:TargetCapacity`, `ecs:service:DesiredCount`, `elasticache:cache-cluster:Nodes`, `elasticache:replication-group:NodeGroups`, `elasticache:replication-group:Replicas`, `elasticmapreduce:instancegroup:InstanceCount`, `kafka:broker-storage:VolumeSize`, `lambda:function:ProvisionedConcurrency`, `neptune:cluster:ReadReplicaCount`, `rds:cluster:ReadReplicaCount`, `sagemaker:inference-component:DesiredCopyCount`, `sagemaker:variant:DesiredInstanceCount`, `sagemaker:variant:DesiredProvisionedConcurrency`, `workspaces:workspacespool:DesiredUserSessions`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ScalableDimension")]
     pub scalable_dimension: Value<ScalableTargetScalableDimension>,
-    /// `ScheduledActions`: optional.
+    /// The scheduled actions for the scalable target. Duplicates aren't allowed.
+    ///
+    /// `ScheduledActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-scheduledactions)): list of (object [`ScheduledAction`]), optional.
     #[serde(rename = "ScheduledActions", skip_serializing_if = "Option::is_none")]
     pub scheduled_actions: Option<Value<Vec<ScheduledAction>>>,
-    /// `ServiceNamespace`: required, create-only (changing it replaces the resource).
+    /// The namespace of the AWS service that provides the resource, or a `custom-resource`.
+    ///
+    /// `ServiceNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-servicenamespace)): [`ServiceNamespace`], one of `appstream`, `cassandra`, `comprehend`, `custom-resource`, `dynamodb`, `ec2`, `ecs`, `elasticache`, `elasticmapreduce`, `kafka`, `lambda`, `neptune`, `rds`, `sagemaker`, `workspaces`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceNamespace")]
     pub service_namespace: Value<ServiceNamespace>,
-    /// `SuspendedState`: optional.
+    /// An embedded object that contains attributes and attribute values that are used to suspend and resume automatic scaling. Setting the value of an attribute to `true` suspends the specified scaling activities. Setting it to `false` (default) resumes the specified scaling activities. \*Suspension Outcomes\* + For `DynamicScalingInSuspended`, while a suspension is in effect, all scale-in activities that are triggered by a scaling policy are suspended. + For `DynamicScalingOutSuspended`, while a suspension is in effect, all scale-out activities that are triggered by a scaling policy are suspended. + For `ScheduledScalingSuspended`, while a suspension is in effect, all scaling activities that involve scheduled actions are suspended.
+    ///
+    /// `SuspendedState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-suspendedstate)): object [`SuspendedState`], optional.
     #[serde(rename = "SuspendedState", skip_serializing_if = "Option::is_none")]
     pub suspended_state: Option<SuspendedState>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html#cfn-applicationautoscaling-scalabletarget-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -130,40 +148,60 @@ impl ResourceRef<ScalableTarget> {
 
 /// The properties of an `AWS::ApplicationAutoScaling::ScalingPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html)).
 ///
+/// The `AWS::ApplicationAutoScaling::ScalingPolicy` resource defines a scaling policy that Application Auto Scaling uses to adjust the capacity of a scalable target. For more information, see [Target tracking scaling policies](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html) and [Step scaling policies](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html) in the \*Application Auto Scaling User Guide\*.
+///
 /// [`ScalingPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingPolicy {
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// The name of the scaling policy. Updates to the name of a target tracking scaling policy are not supported, unless you also update the metric used for scaling. To change only a target tracking scaling policy's name, first delete the policy by removing the existing `AWS::ApplicationAutoScaling::ScalingPolicy` resource from the template and updating the stack. Then, recreate the resource with the same settings and a different name.
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-policyname)): string, required, create-only (changing it replaces the resource). Pattern: `^\p{Print}+$`. Length: 1 to 256 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `PolicyType`: required.
+    /// The scaling policy type. The following policy types are supported: `TargetTrackingScaling`—Not supported for Amazon EMR `StepScaling`—Not supported for DynamoDB, Amazon Comprehend, Lambda, Amazon Keyspaces, Amazon MSK, Amazon ElastiCache, or Neptune. `PredictiveScaling`—Only supported for Amazon ECS
+    ///
+    /// `PolicyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-policytype)): [`PolicyType`], one of `PredictiveScaling`, `StepScaling`, `TargetTrackingScaling`, required.
     #[serde(rename = "PolicyType")]
     pub policy_type: Value<PolicyType>,
-    /// `PredictiveScalingPolicyConfiguration`: optional.
+    /// The predictive scaling policy configuration.
+    ///
+    /// `PredictiveScalingPolicyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration)): object [`PredictiveScalingPolicyConfiguration`], optional.
     #[serde(
         rename = "PredictiveScalingPolicyConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub predictive_scaling_policy_configuration: Option<PredictiveScalingPolicyConfiguration>,
-    /// `ResourceId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the resource associated with the scaling policy. This string consists of the resource type and unique identifier. + ECS service - The resource type is `service` and the unique identifier is the cluster name and service name. Example: `service/my-cluster/my-service`. + Spot Fleet - The resource type is `spot-fleet-request` and the unique identifier is the Spot Fleet request ID. Example: `spot-fleet-request/sfr-73fbd2ce-aa30-494c-8788-1cee4EXAMPLE`. + EMR cluster - The resource type is `instancegroup` and the unique identifier is the cluster ID and instance group ID. Example: `instancegroup/j-2EEZNYKUA1NTV/ig-1791Y4E1L8YI0`. + AppStream 2.0 fleet - The resource type is `fleet` and the unique identifier is the fleet name. Example: `fleet/sample-fleet`. + DynamoDB table - The resource type is `table` and the unique identifier is the table name. Example: `table/my-table`. + DynamoDB global secondary index - The resource type is `index` and the unique identifier is the index name. Example: `table/my-table/index/my-table-index`. + Aurora DB cluster - The resource type is `cluster` and the unique identifier is the cluster name. Example: `cluster:my-db-cluster`. + SageMaker endpoint variant - The resource type is `variant` and the unique identifier is the resource ID. Example: `endpoint/my-end-point/variant/KMeansClustering`. + Custom resources are not supported with a resource type. This parameter must specify the `OutputValue` from the CloudFormation template stack used to access the resources. The unique identifier is defined by the service provider. More information is available in our [GitHub repository](https://docs.aws.amazon.com/https://github.com/aws/aws-auto-scaling-custom-resource). + Amazon Comprehend document classification endpoint - The resource type and unique identifier are specified using the endpoint ARN. Example: `arn:aws:comprehend:us-west-2:123456789012:document-classifier-endpoint/EXAMPLE`. + Amazon Comprehend entity recognizer endpoint - The resource type and unique identifier are specified using the endpoint ARN. Example: `arn:aws:comprehend:us-west-2:123456789012:entity-recognizer-endpoint/EXAMPLE`. + Lambda provisioned concurrency - The resource type is `function` and the unique identifier is the function name with a function version or alias name suffix that is not `$LATEST`. Example: `function:my-function:prod` or `function:my-function:1`. + Amazon Keyspaces table - The resource type is `table` and the unique identifier is the table name. Example: `keyspace/mykeyspace/table/mytable`. + Amazon MSK cluster - The resource type and unique identifier are specified using the cluster ARN. Example: `arn:aws:kafka:us-east-1:123456789012:cluster/demo-cluster-1/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5`. + Amazon ElastiCache replication group - The resource type is `replication-group` and the unique identifier is the replication group name. Example: `replication-group/mycluster`. + Amazon ElastiCache cache cluster - The resource type is `cache-cluster` and the unique identifier is the cache cluster name. Example: `cache-cluster/mycluster`. + Neptune cluster - The resource type is `cluster` and the unique identifier is the cluster name. Example: `cluster:mycluster`. + SageMaker serverless endpoint - The resource type is `variant` and the unique identifier is the resource ID. Example: `endpoint/my-end-point/variant/KMeansClustering`. + SageMaker inference component - The resource type is `inference-component` and the unique identifier is the resource ID. Example: `inference-component/my-inference-component`. + Pool of WorkSpaces - The resource type is `workspacespool` and the unique identifier is the pool ID. Example: `workspacespool/wspool-123456`.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-resourceid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1600 characters.
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<String>>,
-    /// `ScalableDimension`: optional, create-only (changing it replaces the resource).
+    /// The scalable dimension. This string consists of the service namespace, resource type, and scaling property. + `ecs:service:DesiredCount` - The task count of an ECS service. + `elasticmapreduce:instancegroup:InstanceCount` - The instance count of an EMR Instance Group. + `ec2:spot-fleet-request:TargetCapacity` - The target capacity of a Spot Fleet. + `appstream:fleet:DesiredCapacity` - The capacity of an AppStream 2.0 fleet. + `dynamodb:table:ReadCapacityUnits` - The provisioned read capacity for a DynamoDB table. + `dynamodb:table:WriteCapacityUnits` - The provisioned write capacity for a DynamoDB table. + `dynamodb:index:ReadCapacityUnits` - The provisioned read capacity for a DynamoDB global secondary index. + `dynamodb:index:WriteCapacityUnits` - The provisioned write capacity for a DynamoDB global secondary index. + `rds:cluster:ReadReplicaCount` - The count of Aurora Replicas in an Aurora DB cluster. Available for Aurora MySQL-compatible edition and Aurora PostgreSQL-compatible edition. + `sagemaker:variant:DesiredInstanceCount` - The number of EC2 instances for a SageMaker model endpoint variant. + `custom-resource:ResourceType:Property` - The scalable dimension for a custom resource provided by your own application or service. + `comprehend:document-classifier-endpoint:DesiredInferenceUnits` - The number of inference units for an Amazon Comprehend document classification endpoint. + `comprehend:entity-recognizer-endpoint:DesiredInferenceUnits` - The number of inference units for an Amazon Comprehend entity recognizer endpoint. + `lambda:function:ProvisionedConcurrency` - The provisioned concurrency for a Lambda function. + `cassandra:table:ReadCapacityUnits` - The provisioned read capacity for an Amazon Keyspaces table. + `cassandra:table:WriteCapacityUnits` - The provisioned write capacity for an Amazon Keyspaces table. + `kafka:broker-storage:VolumeSize` - The provisioned volume size (in GiB) for brokers in an Amazon MSK cluster. + `elasticache:cache-cluster:Nodes` - The number of nodes for an Amazon ElastiCache cache cluster. + `elasticache:replication-group:NodeGroups` - The number of node groups for an Amazon ElastiCache replication group. + `elasticache:replication-group:Replicas` - The number of replicas per node group for an Amazon ElastiCache replication group. + `neptune:cluster:ReadReplicaCount` - The count of read replicas in an Amazon Neptune DB cluster. + `sagemaker:variant:DesiredProvisionedConcurrency` - The provisioned concurrency for a SageMaker serverless endpoint. + `sagemaker:inference-component:DesiredCopyCount` - The number of copies across an endpoint for a SageMaker inference component. + `workspaces:workspacespool:DesiredUserSessions` - The number of user sessions for the WorkSpaces in the pool.
+    ///
+    /// `ScalableDimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-scalabledimension)): [`ScalingPolicyScalableDimension`], one of `appstream:fleet:DesiredCapacity`, `cassandra:table:ReadCapacityUnits`, `cassandra:table:WriteCapacityUnits`, `comprehend:document-classifier-endpoint:DesiredInferenceUnits`, `comprehend:entity-recognizer-endpoint:DesiredInferenceUnits`, `custom-resource:ResourceType:Property`, `dynamodb:index:ReadCapacityUnits`, `dynamodb:index:WriteCapacityUnits`, `dynamodb:table:ReadCapacityUnits`, `dynamodb:table:WriteCapacityUnits`, `ec2:spot-fleet-request:TargetCapacity`, `ecs:service:DesiredCount`, `elasticache:cache-cluster:Nodes`, `elasticache:replication-group:NodeGroups`, `elasticache:replication-group:Replicas`, `elasticmapreduce:instancegroup:InstanceCount`, `kafka:broker-storage:VolumeSize`, `lambda:function:ProvisionedConcurrency`, `neptune:cluster:ReadReplicaCount`, `rds:cluster:ReadReplicaCount`, `sagemaker:inference-component:DesiredCopyCount`, `sagemaker:variant:DesiredInstanceCount`, `sagemaker:variant:DesiredProvisionedConcurrency`, `workspaces:workspacespool:DesiredUserSessions`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ScalableDimension", skip_serializing_if = "Option::is_none")]
     pub scalable_dimension: Option<Value<ScalingPolicyScalableDimension>>,
-    /// `ScalingTargetId`: optional, create-only (changing it replaces the resource).
+    /// The CloudFormation-generated ID of an Application Auto Scaling scalable target. For more information about the ID, see the Return Value section of the `AWS::ApplicationAutoScaling::ScalableTarget` resource. You must specify either the `ScalingTargetId` property, or the `ResourceId`, `ScalableDimension`, and `ServiceNamespace` properties, but not both.
+    ///
+    /// `ScalingTargetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-scalingtargetid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ScalingTargetId", skip_serializing_if = "Option::is_none")]
     pub scaling_target_id: Option<Value<String>>,
-    /// `ServiceNamespace`: optional, create-only (changing it replaces the resource).
+    /// The namespace of the AWS service that provides the resource, or a `custom-resource`.
+    ///
+    /// `ServiceNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-servicenamespace)): [`ServiceNamespace`], one of `appstream`, `cassandra`, `comprehend`, `custom-resource`, `dynamodb`, `ec2`, `ecs`, `elasticache`, `elasticmapreduce`, `kafka`, `lambda`, `neptune`, `rds`, `sagemaker`, `workspaces`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceNamespace", skip_serializing_if = "Option::is_none")]
     pub service_namespace: Option<Value<ServiceNamespace>>,
-    /// `StepScalingPolicyConfiguration`: optional.
+    /// A step scaling policy.
+    ///
+    /// `StepScalingPolicyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration)): object [`StepScalingPolicyConfiguration`], optional.
     #[serde(
         rename = "StepScalingPolicyConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub step_scaling_policy_configuration: Option<StepScalingPolicyConfiguration>,
-    /// `TargetTrackingScalingPolicyConfiguration`: optional.
+    /// A target tracking scaling policy.
+    ///
+    /// `TargetTrackingScalingPolicyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html#cfn-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration)): object [`TargetTrackingScalingPolicyConfiguration`], optional.
     #[serde(
         rename = "TargetTrackingScalingPolicyConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -317,27 +355,39 @@ impl Walk for AdjustmentType {
 
 /// The `CustomizedMetricSpecification` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `CustomizedMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html).
 ///
 /// Every property is optional: start from [`CustomizedMetricSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomizedMetricSpecification {
-    /// `Dimensions`: optional.
+    /// The dimensions of the metric. Conditional: If you published your metric with dimensions, you must specify the same dimensions in your scaling policy.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-customizedmetricspecification-dimensions)): list of (object [`MetricDimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<MetricDimension>>>,
-    /// `MetricName`: optional.
+    /// The name of the metric. To get the exact metric name, namespace, and dimensions, inspect the [Metric](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html) object that's returned by a call to [ListMetrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html).
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-customizedmetricspecification-metricname)): string, optional.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Metrics`: optional.
+    /// The metrics to include in the target tracking scaling policy, as a metric data query. This can include both raw metric and metric math expressions.
+    ///
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-customizedmetricspecification-metrics)): list of (object [`TargetTrackingMetricDataQuery`]), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value<Vec<TargetTrackingMetricDataQuery>>>,
-    /// `Namespace`: optional.
+    /// The namespace of the metric.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-customizedmetricspecification-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `Statistic`: optional.
+    /// The statistic of the metric.
+    ///
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-customizedmetricspecification-statistic)): [`Statistic`], one of `Average`, `Maximum`, `Minimum`, `SampleCount`, `Sum`, optional.
     #[serde(rename = "Statistic", skip_serializing_if = "Option::is_none")]
     pub statistic: Option<Value<Statistic>>,
-    /// `Unit`: optional.
+    /// The unit of the metric. For a complete list of the units that CloudWatch supports, see the [MetricDatum](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html) data type in the \*Amazon CloudWatch API Reference\*.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-customizedmetricspecification-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -450,15 +500,19 @@ impl Walk for MetricAggregationType {
 
 /// The `MetricDimension` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `MetricDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-metricdimension.html).
 ///
 /// Every property is required: [`MetricDimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDimension {
-    /// `Name`: required.
+    /// The name of the dimension.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-metricdimension.html#cfn-applicationautoscaling-scalingpolicy-metricdimension-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// The value of the dimension.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-metricdimension.html#cfn-applicationautoscaling-scalingpolicy-metricdimension-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -530,15 +584,19 @@ impl Walk for PolicyType {
 
 /// The `PredefinedMetricSpecification` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredefinedMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predefinedmetricspecification.html).
 ///
 /// [`PredefinedMetricSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredefinedMetricSpecification {
-    /// `PredefinedMetricType`: required.
+    /// The metric type. The `ALBRequestCountPerTarget` metric type applies only to Spot fleet requests and ECS services.
+    ///
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predefinedmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predefinedmetricspecification-predefinedmetrictype)): [`PredefinedMetricSpecificationPredefinedMetricType`], one of `ALBRequestCountPerTarget`, `AppStreamAverageCapacityUtilization`, `CassandraReadCapacityUtilization`, `CassandraWriteCapacityUtilization`, `ComprehendInferenceUtilization`, `DynamoDBReadCapacityUtilization`, `DynamoDBWriteCapacityUtilization`, `EC2SpotFleetRequestAverageCPUUtilization`, `EC2SpotFleetRequestAverageNetworkIn`, `EC2SpotFleetRequestAverageNetworkOut`, `ECSServiceAverageCPUUtilization`, `ECSServiceAverageCPUUtilizationHighResolution`, `ECSServiceAverageMemoryUtilization`, `ECSServiceAverageMemoryUtilizationHighResolution`, `ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage`, `ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage`, `ElastiCacheDatabaseMemoryUsagePercentage`, `ElastiCacheEngineCPUUtilization`, `ElastiCachePrimaryEngineCPUUtilization`, `ElastiCacheReplicaEngineCPUUtilization`, `KafkaBrokerStorageUtilization`, `LambdaProvisionedConcurrencyUtilization`, `NeptuneReaderAverageCPUUtilization`, `RDSReaderAverageCPUUtilization`, `RDSReaderAverageDatabaseConnections`, `SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution`, `SageMakerInferenceComponentInvocationsPerCopy`, `SageMakerVariantConcurrentRequestsPerModelHighResolution`, `SageMakerVariantInvocationsPerInstance`, `SageMakerVariantProvisionedConcurrencyUtilization`, `WorkSpacesAverageUserSessionsCapacityUtilization`, required.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<PredefinedMetricSpecificationPredefinedMetricType>,
-    /// `ResourceLabel`: optional.
+    /// Identifies the resource associated with the metric type. You can't specify a resource label unless the metric type is `ALBRequestCountPerTarget` and there is a target group attached to the Spot Fleet or ECS service. You create the resource label by appending the final portion of the load balancer ARN and the final portion of the target group ARN into a single value, separated by a forward slash (/). The format of the resource label is: `app/my-alb/778d41231b141a0f/targetgroup/my-alb-target-group/943f017f100becff`. Where: + app/\<load-balancer-name\>/\<load-balancer-id\> is the final portion of the load balancer ARN + targetgroup/\<target-group-name\>/\<target-group-id\> is the final portion of the target group ARN. To find the ARN for an Application Load Balancer, use the [DescribeLoadBalancers](https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeLoadBalancers.html) API operation. To find the ARN for the target group, use the [DescribeTargetGroups](https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroups.html) API operation.
+    ///
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predefinedmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predefinedmetricspecification-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -682,12 +740,14 @@ impl Walk for PredefinedMetricSpecificationPredefinedMetricType {
 
 /// The `PredictiveScalingCustomizedCapacityMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingCustomizedCapacityMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingcustomizedcapacitymetric.html).
 ///
 /// Every property is required: [`PredictiveScalingCustomizedCapacityMetric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingCustomizedCapacityMetric {
-    /// `MetricDataQueries`: required.
+    /// One or more metric data queries to provide data points for a metric specification.
+    ///
+    /// `MetricDataQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingcustomizedcapacitymetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingcustomizedcapacitymetric-metricdataqueries)): list of (object [`PredictiveScalingMetricDataQuery`]), required.
     #[serde(rename = "MetricDataQueries")]
     pub metric_data_queries: Value<Vec<PredictiveScalingMetricDataQuery>>,
 }
@@ -715,12 +775,12 @@ impl Walk for PredictiveScalingCustomizedCapacityMetric {
 
 /// The `PredictiveScalingCustomizedLoadMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingCustomizedLoadMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingcustomizedloadmetric.html).
 ///
 /// Every property is required: [`PredictiveScalingCustomizedLoadMetric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingCustomizedLoadMetric {
-    /// `MetricDataQueries`: required.
+    /// `MetricDataQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingcustomizedloadmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingcustomizedloadmetric-metricdataqueries)): list of (object [`PredictiveScalingMetricDataQuery`]), required.
     #[serde(rename = "MetricDataQueries")]
     pub metric_data_queries: Value<Vec<PredictiveScalingMetricDataQuery>>,
 }
@@ -748,12 +808,14 @@ impl Walk for PredictiveScalingCustomizedLoadMetric {
 
 /// The `PredictiveScalingCustomizedScalingMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingCustomizedScalingMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingcustomizedscalingmetric.html).
 ///
 /// Every property is required: [`PredictiveScalingCustomizedScalingMetric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingCustomizedScalingMetric {
-    /// `MetricDataQueries`: required.
+    /// One or more metric data queries to provide data points for a metric specification.
+    ///
+    /// `MetricDataQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingcustomizedscalingmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingcustomizedscalingmetric-metricdataqueries)): list of (object [`PredictiveScalingMetricDataQuery`]), required.
     #[serde(rename = "MetricDataQueries")]
     pub metric_data_queries: Value<Vec<PredictiveScalingMetricDataQuery>>,
 }
@@ -781,18 +843,24 @@ impl Walk for PredictiveScalingCustomizedScalingMetric {
 
 /// The `PredictiveScalingMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetric.html).
 ///
 /// Every property is optional: start from [`PredictiveScalingMetric::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PredictiveScalingMetric {
-    /// `Dimensions`: optional.
+    /// Describes the dimensions of the metric.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetric-dimensions)): list of (object [`PredictiveScalingMetricDimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<PredictiveScalingMetricDimension>>>,
-    /// `MetricName`: optional.
+    /// The name of the metric.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetric-metricname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Namespace`: optional.
+    /// The namespace of the metric.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetric-namespace)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -841,24 +909,34 @@ impl Walk for PredictiveScalingMetric {
 
 /// The `PredictiveScalingMetricDataQuery` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingMetricDataQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery.html).
 ///
 /// Every property is optional: start from [`PredictiveScalingMetricDataQuery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PredictiveScalingMetricDataQuery {
-    /// `Expression`: optional.
+    /// The math expression to perform on the returned data, if this object is performing a math expression. This expression can use the `Id` of the other metrics to refer to those metrics, and can also use the `Id` of other expressions to use the result of those expressions. Conditional: Within each `MetricDataQuery` object, you must specify either `Expression` or `MetricStat`, but not both.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery-expression)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Id`: optional.
+    /// A short name that identifies the object's results in the response. This name must be unique among all `MetricDataQuery` objects specified for a single scaling policy. If you are performing math expressions on this set of data, this name represents that data and can serve as a variable in the mathematical expression. The valid characters are letters, numbers, and underscores. The first character must be a lowercase letter.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery-id)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `Label`: optional.
+    /// A human-readable label for this metric or expression. This is especially useful if this is a math expression, so that you know what the value represents.
+    ///
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery-label)): string, optional.
     #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
     pub label: Option<Value<String>>,
-    /// `MetricStat`: optional.
+    /// Information about the metric data to return. Conditional: Within each `MetricDataQuery` object, you must specify either `Expression` or `MetricStat`, but not both.
+    ///
+    /// `MetricStat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery-metricstat)): object [`PredictiveScalingMetricStat`], optional.
     #[serde(rename = "MetricStat", skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<PredictiveScalingMetricStat>,
-    /// `ReturnData`: optional.
+    /// Indicates whether to return the timestamps and raw data values of this metric. If you use any math expressions, specify `true` for this value for only the final math expression that the metric specification is based on. You must specify `false` for `ReturnData` for all the other metrics and expressions used in the metric specification. If you are only retrieving metrics and not performing any math expressions, do not specify anything for `ReturnData`. This sets it to its default (`true`).
+    ///
+    /// `ReturnData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricdataquery-returndata)): boolean, optional.
     #[serde(rename = "ReturnData", skip_serializing_if = "Option::is_none")]
     pub return_data: Option<Value<bool>>,
 }
@@ -920,15 +998,19 @@ impl Walk for PredictiveScalingMetricDataQuery {
 
 /// The `PredictiveScalingMetricDimension` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingMetricDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdimension.html).
 ///
 /// Every property is optional: start from [`PredictiveScalingMetricDimension::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PredictiveScalingMetricDimension {
-    /// `Name`: optional.
+    /// The name of the dimension.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdimension.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricdimension-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of the dimension.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricdimension.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricdimension-value)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -966,48 +1048,62 @@ impl Walk for PredictiveScalingMetricDimension {
 
 /// The `PredictiveScalingMetricSpecification` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification.html).
 ///
 /// [`PredictiveScalingMetricSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingMetricSpecification {
-    /// `CustomizedCapacityMetricSpecification`: optional.
+    /// The customized capacity metric specification.
+    ///
+    /// `CustomizedCapacityMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification-customizedcapacitymetricspecification)): object [`PredictiveScalingCustomizedCapacityMetric`], optional.
     #[serde(
         rename = "CustomizedCapacityMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_capacity_metric_specification: Option<PredictiveScalingCustomizedCapacityMetric>,
-    /// `CustomizedLoadMetricSpecification`: optional.
+    /// The customized load metric specification.
+    ///
+    /// `CustomizedLoadMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification-customizedloadmetricspecification)): object [`PredictiveScalingCustomizedLoadMetric`], optional.
     #[serde(
         rename = "CustomizedLoadMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_load_metric_specification: Option<PredictiveScalingCustomizedLoadMetric>,
-    /// `CustomizedScalingMetricSpecification`: optional.
+    /// The customized scaling metric specification.
+    ///
+    /// `CustomizedScalingMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification-customizedscalingmetricspecification)): object [`PredictiveScalingCustomizedScalingMetric`], optional.
     #[serde(
         rename = "CustomizedScalingMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_scaling_metric_specification: Option<PredictiveScalingCustomizedScalingMetric>,
-    /// `PredefinedLoadMetricSpecification`: optional.
+    /// The predefined load metric specification.
+    ///
+    /// `PredefinedLoadMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification-predefinedloadmetricspecification)): object [`PredictiveScalingPredefinedLoadMetric`], optional.
     #[serde(
         rename = "PredefinedLoadMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_load_metric_specification: Option<PredictiveScalingPredefinedLoadMetric>,
-    /// `PredefinedMetricPairSpecification`: optional.
+    /// The predefined metric pair specification that determines the appropriate scaling metric and load metric to use.
+    ///
+    /// `PredefinedMetricPairSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification-predefinedmetricpairspecification)): object [`PredictiveScalingPredefinedMetricPair`], optional.
     #[serde(
         rename = "PredefinedMetricPairSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_metric_pair_specification: Option<PredictiveScalingPredefinedMetricPair>,
-    /// `PredefinedScalingMetricSpecification`: optional.
+    /// The predefined scaling metric specification.
+    ///
+    /// `PredefinedScalingMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification-predefinedscalingmetricspecification)): object [`PredictiveScalingPredefinedScalingMetric`], optional.
     #[serde(
         rename = "PredefinedScalingMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_scaling_metric_specification: Option<PredictiveScalingPredefinedScalingMetric>,
-    /// `TargetValue`: required.
+    /// Specifies the target utilization.
+    ///
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricspecification-targetvalue)): number, required.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }
@@ -1105,18 +1201,24 @@ impl Walk for PredictiveScalingMetricSpecification {
 
 /// The `PredictiveScalingMetricStat` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingMetricStat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricstat.html).
 ///
 /// Every property is optional: start from [`PredictiveScalingMetricStat::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PredictiveScalingMetricStat {
-    /// `Metric`: optional.
+    /// The CloudWatch metric to return, including the metric name, namespace, and dimensions. To get the exact metric name, namespace, and dimensions, inspect the [Metric](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html) object that is returned by a call to [ListMetrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html).
+    ///
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricstat.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricstat-metric)): object [`PredictiveScalingMetric`], optional.
     #[serde(rename = "Metric", skip_serializing_if = "Option::is_none")]
     pub metric: Option<PredictiveScalingMetric>,
-    /// `Stat`: optional.
+    /// The statistic to return. It can include any CloudWatch statistic or extended statistic. For a list of valid values, see the table in [Statistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic) in the \*Amazon CloudWatch User Guide\*. The most commonly used metrics for predictive scaling are `Average` and `Sum`.
+    ///
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricstat.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricstat-stat)): string, optional.
     #[serde(rename = "Stat", skip_serializing_if = "Option::is_none")]
     pub stat: Option<Value<String>>,
-    /// `Unit`: optional.
+    /// The unit to use for the returned data points. For a complete list of the units that CloudWatch supports, see the [MetricDatum](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html) data type in the \*Amazon CloudWatch API Reference\*.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingmetricstat.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingmetricstat-unit)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -1162,27 +1264,37 @@ impl Walk for PredictiveScalingMetricStat {
 
 /// The `PredictiveScalingPolicyConfiguration` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingPolicyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration.html).
 ///
 /// [`PredictiveScalingPolicyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingPolicyConfiguration {
-    /// `MaxCapacityBreachBehavior`: optional.
+    /// Defines the behavior that should be applied if the forecast capacity approaches or exceeds the maximum capacity. Defaults to `HonorMaxCapacity` if not specified.
+    ///
+    /// `MaxCapacityBreachBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration-maxcapacitybreachbehavior)): [`MaxCapacityBreachBehavior`], one of `HonorMaxCapacity`, `IncreaseMaxCapacity`, optional.
     #[serde(
         rename = "MaxCapacityBreachBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_capacity_breach_behavior: Option<Value<MaxCapacityBreachBehavior>>,
-    /// `MaxCapacityBuffer`: optional.
+    /// The size of the capacity buffer to use when the forecast capacity is close to or exceeds the maximum capacity. The value is specified as a percentage relative to the forecast capacity. For example, if the buffer is 10, this means a 10 percent buffer, such that if the forecast capacity is 50, and the maximum capacity is 40, then the effective maximum capacity is 55. Required if the `MaxCapacityBreachBehavior` property is set to `IncreaseMaxCapacity`, and cannot be used otherwise.
+    ///
+    /// `MaxCapacityBuffer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration-maxcapacitybuffer)): integer, optional. Range: 0 to 100.
     #[serde(rename = "MaxCapacityBuffer", skip_serializing_if = "Option::is_none")]
     pub max_capacity_buffer: Option<Value<i64>>,
-    /// `MetricSpecifications`: required.
+    /// This structure includes the metrics and target utilization to use for predictive scaling. This is an array, but we currently only support a single metric specification. That is, you can specify a target value and a single metric pair, or a target value and one scaling metric and one load metric.
+    ///
+    /// `MetricSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration-metricspecifications)): list of (object [`PredictiveScalingMetricSpecification`]), required.
     #[serde(rename = "MetricSpecifications")]
     pub metric_specifications: Value<Vec<PredictiveScalingMetricSpecification>>,
-    /// `Mode`: optional.
+    /// The predictive scaling mode. Defaults to `ForecastOnly` if not specified.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration-mode)): [`Mode`], one of `ForecastAndScale`, `ForecastOnly`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
-    /// `SchedulingBufferTime`: optional.
+    /// The amount of time, in seconds, that the start time can be advanced. The value must be less than the forecast interval duration of 3600 seconds (60 minutes). Defaults to 300 seconds if not specified.
+    ///
+    /// `SchedulingBufferTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpolicyconfiguration-schedulingbuffertime)): integer, optional. Range: 0 to 3600.
     #[serde(
         rename = "SchedulingBufferTime",
         skip_serializing_if = "Option::is_none"
@@ -1252,15 +1364,19 @@ impl Walk for PredictiveScalingPolicyConfiguration {
 
 /// The `PredictiveScalingPredefinedLoadMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingPredefinedLoadMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedloadmetric.html).
 ///
 /// [`PredictiveScalingPredefinedLoadMetric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingPredefinedLoadMetric {
-    /// `PredefinedMetricType`: required.
+    /// The metric type.
+    ///
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedloadmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpredefinedloadmetric-predefinedmetrictype)): [`PredictiveScalingPredefinedLoadMetricPredefinedMetricType`], one of `ALBRequestCount`, `ALBRequestCountPerTarget`, `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `ECSServiceCPUUtilization`, `ECSServiceMemoryUtilization`, `ECSServiceTotalCPUUtilization`, `ECSServiceTotalMemoryUtilization`, `TotalALBRequestCount`, required. Length: 1 to 128 characters.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<PredictiveScalingPredefinedLoadMetricPredefinedMetricType>,
-    /// `ResourceLabel`: optional.
+    /// A label that uniquely identifies a target group.
+    ///
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedloadmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpredefinedloadmetric-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -1340,15 +1456,19 @@ impl Walk for PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
 
 /// The `PredictiveScalingPredefinedMetricPair` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingPredefinedMetricPair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedmetricpair.html).
 ///
 /// [`PredictiveScalingPredefinedMetricPair::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingPredefinedMetricPair {
-    /// `PredefinedMetricType`: required.
+    /// Indicates which metrics to use. There are two different types of metrics for each metric type: one is a load metric and one is a scaling metric.
+    ///
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedmetricpair.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpredefinedmetricpair-predefinedmetrictype)): [`PredictiveScalingPredefinedLoadMetricPredefinedMetricType`], one of `ALBRequestCount`, `ALBRequestCountPerTarget`, `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `ECSServiceCPUUtilization`, `ECSServiceMemoryUtilization`, `ECSServiceTotalCPUUtilization`, `ECSServiceTotalMemoryUtilization`, `TotalALBRequestCount`, required. Length: 1 to 128 characters.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<PredictiveScalingPredefinedLoadMetricPredefinedMetricType>,
-    /// `ResourceLabel`: optional.
+    /// A label that uniquely identifies a specific target group from which to determine the total and average request count.
+    ///
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedmetricpair.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpredefinedmetricpair-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -1387,15 +1507,19 @@ impl Walk for PredictiveScalingPredefinedMetricPair {
 
 /// The `PredictiveScalingPredefinedScalingMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `PredictiveScalingPredefinedScalingMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric.html).
 ///
 /// [`PredictiveScalingPredefinedScalingMetric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingPredefinedScalingMetric {
-    /// `PredefinedMetricType`: required.
+    /// The metric type.
+    ///
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric-predefinedmetrictype)): [`PredictiveScalingPredefinedLoadMetricPredefinedMetricType`], one of `ALBRequestCount`, `ALBRequestCountPerTarget`, `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `ECSServiceCPUUtilization`, `ECSServiceMemoryUtilization`, `ECSServiceTotalCPUUtilization`, `ECSServiceTotalMemoryUtilization`, `TotalALBRequestCount`, required. Length: 1 to 128 characters.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<PredictiveScalingPredefinedLoadMetricPredefinedMetricType>,
-    /// `ResourceLabel`: optional.
+    /// A label that uniquely identifies a specific target group from which to determine the average request count.
+    ///
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric.html#cfn-applicationautoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -1434,15 +1558,19 @@ impl Walk for PredictiveScalingPredefinedScalingMetric {
 
 /// The `ScalableTargetAction` property type of [`ScalableTarget`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalableTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalableTarget` `ScalableTargetAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scalabletargetaction.html).
 ///
 /// Every property is optional: start from [`ScalableTargetAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScalableTargetAction {
-    /// `MaxCapacity`: optional.
+    /// The maximum capacity.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scalabletargetaction.html#cfn-applicationautoscaling-scalabletarget-scalabletargetaction-maxcapacity)): integer, optional.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<i64>>,
-    /// `MinCapacity`: optional.
+    /// The minimum capacity.
+    ///
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scalabletargetaction.html#cfn-applicationautoscaling-scalabletarget-scalabletargetaction-mincapacity)): integer, optional.
     #[serde(rename = "MinCapacity", skip_serializing_if = "Option::is_none")]
     pub min_capacity: Option<Value<i64>>,
 }
@@ -1655,30 +1783,42 @@ impl Walk for ScalingPolicyScalableDimension {
 
 /// The `ScheduledAction` property type of [`ScalableTarget`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalableTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalableTarget` `ScheduledAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scheduledaction.html).
 ///
 /// [`ScheduledAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledAction {
-    /// `EndTime`: optional.
+    /// The date and time that the action is scheduled to end, in UTC.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scheduledaction.html#cfn-applicationautoscaling-scalabletarget-scheduledaction-endtime)): string, optional.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Value<String>>,
-    /// `ScalableTargetAction`: optional.
+    /// The new minimum and maximum capacity. You can set both values or just one. At the scheduled time, if the current capacity is below the minimum capacity, Application Auto Scaling scales out to the minimum capacity. If the current capacity is above the maximum capacity, Application Auto Scaling scales in to the maximum capacity.
+    ///
+    /// `ScalableTargetAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scheduledaction.html#cfn-applicationautoscaling-scalabletarget-scheduledaction-scalabletargetaction)): object [`ScalableTargetAction`], optional.
     #[serde(
         rename = "ScalableTargetAction",
         skip_serializing_if = "Option::is_none"
     )]
     pub scalable_target_action: Option<ScalableTargetAction>,
-    /// `Schedule`: required.
+    /// The schedule for this action. The following formats are supported: + At expressions - "`at(yyyy-mm-ddThh:mm:ss)`" + Rate expressions - "`rate(valueunit)`" + Cron expressions - "`cron(fields)`" At expressions are useful for one-time schedules. Cron expressions are useful for scheduled actions that run periodically at a specified date and time, and rate expressions are useful for scheduled actions that run at a regular interval. At and cron expressions use Universal Coordinated Time (UTC) by default. The cron format consists of six fields separated by white spaces: \[Minutes\] \[Hours\] \[Day\_of\_Month\] \[Month\] \[Day\_of\_Week\] \[Year\]. For rate expressions, \*value\* is a positive integer and \*unit\* is `minute` \| `minutes` \| `hour` \| `hours` \| `day` \| `days`.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scheduledaction.html#cfn-applicationautoscaling-scalabletarget-scheduledaction-schedule)): string, required.
     #[serde(rename = "Schedule")]
     pub schedule: Value<String>,
-    /// `ScheduledActionName`: required.
+    /// The name of the scheduled action. This name must be unique among all other scheduled actions on the specified scalable target.
+    ///
+    /// `ScheduledActionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scheduledaction.html#cfn-applicationautoscaling-scalabletarget-scheduledaction-scheduledactionname)): string, required.
     #[serde(rename = "ScheduledActionName")]
     pub scheduled_action_name: Value<String>,
-    /// `StartTime`: optional.
+    /// The date and time that the action is scheduled to begin, in UTC.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scheduledaction.html#cfn-applicationautoscaling-scalabletarget-scheduledaction-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
-    /// `Timezone`: optional.
+    /// The time zone used when referring to the date and time of a scheduled action, when the scheduled action uses an at or cron expression.
+    ///
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-scheduledaction.html#cfn-applicationautoscaling-scalabletarget-scheduledaction-timezone)): string, optional.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
 }
@@ -1834,24 +1974,30 @@ impl Walk for Statistic {
 
 /// The `StepAdjustment` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `StepAdjustment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepadjustment.html).
 ///
 /// [`StepAdjustment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepAdjustment {
-    /// `MetricIntervalLowerBound`: optional.
+    /// The lower bound for the difference between the alarm threshold and the CloudWatch metric. If the metric value is above the breach threshold, the lower bound is inclusive (the metric must be greater than or equal to the threshold plus the lower bound). Otherwise, it is exclusive (the metric must be greater than the threshold plus the lower bound). A null value indicates negative infinity. You must specify at least one upper or lower bound.
+    ///
+    /// `MetricIntervalLowerBound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepadjustment.html#cfn-applicationautoscaling-scalingpolicy-stepadjustment-metricintervallowerbound)): number, optional.
     #[serde(
         rename = "MetricIntervalLowerBound",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_interval_lower_bound: Option<Value<f64>>,
-    /// `MetricIntervalUpperBound`: optional.
+    /// The upper bound for the difference between the alarm threshold and the CloudWatch metric. If the metric value is above the breach threshold, the upper bound is exclusive (the metric must be less than the threshold plus the upper bound). Otherwise, it is inclusive (the metric must be less than or equal to the threshold plus the upper bound). A null value indicates positive infinity. You must specify at least one upper or lower bound.
+    ///
+    /// `MetricIntervalUpperBound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepadjustment.html#cfn-applicationautoscaling-scalingpolicy-stepadjustment-metricintervalupperbound)): number, optional.
     #[serde(
         rename = "MetricIntervalUpperBound",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_interval_upper_bound: Option<Value<f64>>,
-    /// `ScalingAdjustment`: required.
+    /// The amount by which to scale. The adjustment is based on the value that you specified in the `AdjustmentType` property (either an absolute number or a percentage). A positive value adds to the current capacity and a negative number subtracts from the current capacity.
+    ///
+    /// `ScalingAdjustment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepadjustment.html#cfn-applicationautoscaling-scalingpolicy-stepadjustment-scalingadjustment)): integer, required.
     #[serde(rename = "ScalingAdjustment")]
     pub scaling_adjustment: Value<i64>,
 }
@@ -1895,30 +2041,40 @@ impl Walk for StepAdjustment {
 
 /// The `StepScalingPolicyConfiguration` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `StepScalingPolicyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration.html).
 ///
 /// Every property is optional: start from [`StepScalingPolicyConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StepScalingPolicyConfiguration {
-    /// `AdjustmentType`: optional.
+    /// Specifies whether the `ScalingAdjustment` value in the `StepAdjustment` property is an absolute number or a percentage of the current capacity.
+    ///
+    /// `AdjustmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration-adjustmenttype)): [`AdjustmentType`], one of `ChangeInCapacity`, `ExactCapacity`, `PercentChangeInCapacity`, optional.
     #[serde(rename = "AdjustmentType", skip_serializing_if = "Option::is_none")]
     pub adjustment_type: Option<Value<AdjustmentType>>,
-    /// `Cooldown`: optional.
+    /// The amount of time, in seconds, to wait for a previous scaling activity to take effect. If not specified, the default value is 300. For more information, see [Cooldown period](https://docs.aws.amazon.com/autoscaling/application/userguide/step-scaling-policy-overview.html#step-scaling-cooldown) in the \*Application Auto Scaling User Guide\*.
+    ///
+    /// `Cooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration-cooldown)): integer, optional.
     #[serde(rename = "Cooldown", skip_serializing_if = "Option::is_none")]
     pub cooldown: Option<Value<i64>>,
-    /// `MetricAggregationType`: optional.
+    /// The aggregation type for the CloudWatch metrics. Valid values are `Minimum`, `Maximum`, and `Average`. If the aggregation type is null, the value is treated as `Average`.
+    ///
+    /// `MetricAggregationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration-metricaggregationtype)): [`MetricAggregationType`], one of `Average`, `Maximum`, `Minimum`, optional.
     #[serde(
         rename = "MetricAggregationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_aggregation_type: Option<Value<MetricAggregationType>>,
-    /// `MinAdjustmentMagnitude`: optional.
+    /// The minimum value to scale by when the adjustment type is `PercentChangeInCapacity`. For example, suppose that you create a step scaling policy to scale out an Amazon ECS service by 25 percent and you specify a `MinAdjustmentMagnitude` of 2. If the service has 4 tasks and the scaling policy is performed, 25 percent of 4 is 1. However, because you specified a `MinAdjustmentMagnitude` of 2, Application Auto Scaling scales out the service by 2 tasks.
+    ///
+    /// `MinAdjustmentMagnitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration-minadjustmentmagnitude)): integer, optional.
     #[serde(
         rename = "MinAdjustmentMagnitude",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_adjustment_magnitude: Option<Value<i64>>,
-    /// `StepAdjustments`: optional.
+    /// A set of adjustments that enable you to scale based on the size of the alarm breach. At least one step adjustment is required if you are adding a new step scaling policy configuration.
+    ///
+    /// `StepAdjustments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-stepscalingpolicyconfiguration-stepadjustments)): list of (object [`StepAdjustment`]), optional.
     #[serde(rename = "StepAdjustments", skip_serializing_if = "Option::is_none")]
     pub step_adjustments: Option<Value<Vec<StepAdjustment>>>,
 }
@@ -1983,24 +2139,30 @@ impl Walk for StepScalingPolicyConfiguration {
 
 /// The `SuspendedState` property type of [`ScalableTarget`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalableTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalableTarget` `SuspendedState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-suspendedstate.html).
 ///
 /// Every property is optional: start from [`SuspendedState::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SuspendedState {
-    /// `DynamicScalingInSuspended`: optional.
+    /// Whether scale in by a target tracking scaling policy or a step scaling policy is suspended. Set the value to `true` if you don't want Application Auto Scaling to remove capacity when a scaling policy is triggered. The default is `false`.
+    ///
+    /// `DynamicScalingInSuspended` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-suspendedstate.html#cfn-applicationautoscaling-scalabletarget-suspendedstate-dynamicscalinginsuspended)): boolean, optional.
     #[serde(
         rename = "DynamicScalingInSuspended",
         skip_serializing_if = "Option::is_none"
     )]
     pub dynamic_scaling_in_suspended: Option<Value<bool>>,
-    /// `DynamicScalingOutSuspended`: optional.
+    /// Whether scale out by a target tracking scaling policy or a step scaling policy is suspended. Set the value to `true` if you don't want Application Auto Scaling to add capacity when a scaling policy is triggered. The default is `false`.
+    ///
+    /// `DynamicScalingOutSuspended` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-suspendedstate.html#cfn-applicationautoscaling-scalabletarget-suspendedstate-dynamicscalingoutsuspended)): boolean, optional.
     #[serde(
         rename = "DynamicScalingOutSuspended",
         skip_serializing_if = "Option::is_none"
     )]
     pub dynamic_scaling_out_suspended: Option<Value<bool>>,
-    /// `ScheduledScalingSuspended`: optional.
+    /// Whether scheduled scaling is suspended. Set the value to `true` if you don't want Application Auto Scaling to add or remove capacity by initiating scheduled actions. The default is `false`.
+    ///
+    /// `ScheduledScalingSuspended` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-suspendedstate.html#cfn-applicationautoscaling-scalabletarget-suspendedstate-scheduledscalingsuspended)): boolean, optional.
     #[serde(
         rename = "ScheduledScalingSuspended",
         skip_serializing_if = "Option::is_none"
@@ -2049,15 +2211,15 @@ impl Walk for SuspendedState {
 
 /// The `Tag` property type of [`ScalableTarget`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalableTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalableTarget` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-tag.html#cfn-applicationautoscaling-scalabletarget-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalabletarget-tag.html#cfn-applicationautoscaling-scalabletarget-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2086,18 +2248,24 @@ impl Walk for Tag {
 
 /// The `TargetTrackingMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `TargetTrackingMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetric.html).
 ///
 /// Every property is optional: start from [`TargetTrackingMetric::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetTrackingMetric {
-    /// `Dimensions`: optional.
+    /// The dimensions for the metric. For the list of available dimensions, see the AWS documentation available from the table in [services that publish CloudWatch metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html) in the \*Amazon CloudWatch User Guide\*. Conditional: If you published your metric with dimensions, you must specify the same dimensions in your scaling policy.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetric.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetric-dimensions)): list of (object [`TargetTrackingMetricDimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<TargetTrackingMetricDimension>>>,
-    /// `MetricName`: optional.
+    /// The name of the metric.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetric.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetric-metricname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Namespace`: optional.
+    /// The namespace of the metric. For more information, see the table in [services that publish CloudWatch metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html) in the \*Amazon CloudWatch User Guide\*.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetric.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetric-namespace)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -2146,24 +2314,34 @@ impl Walk for TargetTrackingMetric {
 
 /// The `TargetTrackingMetricDataQuery` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `TargetTrackingMetricDataQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery.html).
 ///
 /// Every property is optional: start from [`TargetTrackingMetricDataQuery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetTrackingMetricDataQuery {
-    /// `Expression`: optional.
+    /// The math expression to perform on the returned data, if this object is performing a math expression. This expression can use the `Id` of the other metrics to refer to those metrics, and can also use the `Id` of other expressions to use the result of those expressions. Conditional: Within each `TargetTrackingMetricDataQuery` object, you must specify either `Expression` or `MetricStat`, but not both.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery-expression)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Id`: optional.
+    /// A short name that identifies the object's results in the response. This name must be unique among all `MetricDataQuery` objects specified for a single scaling policy. If you are performing math expressions on this set of data, this name represents that data and can serve as a variable in the mathematical expression. The valid characters are letters, numbers, and underscores. The first character must be a lowercase letter.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery-id)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `Label`: optional.
+    /// A human-readable label for this metric or expression. This is especially useful if this is a math expression, so that you know what the value represents.
+    ///
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery-label)): string, optional.
     #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
     pub label: Option<Value<String>>,
-    /// `MetricStat`: optional.
+    /// Information about the metric data to return. Conditional: Within each `MetricDataQuery` object, you must specify either `Expression` or `MetricStat`, but not both.
+    ///
+    /// `MetricStat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery-metricstat)): object [`TargetTrackingMetricStat`], optional.
     #[serde(rename = "MetricStat", skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<TargetTrackingMetricStat>,
-    /// `ReturnData`: optional.
+    /// Indicates whether to return the timestamps and raw data values of this metric. If you use any math expressions, specify `true` for this value for only the final math expression that the metric specification is based on. You must specify `false` for `ReturnData` for all the other metrics and expressions used in the metric specification. If you are only retrieving metrics and not performing any math expressions, do not specify anything for `ReturnData`. This sets it to its default (`true`).
+    ///
+    /// `ReturnData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery-returndata)): boolean, optional.
     #[serde(rename = "ReturnData", skip_serializing_if = "Option::is_none")]
     pub return_data: Option<Value<bool>>,
 }
@@ -2225,15 +2403,19 @@ impl Walk for TargetTrackingMetricDataQuery {
 
 /// The `TargetTrackingMetricDimension` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `TargetTrackingMetricDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdimension.html).
 ///
 /// Every property is optional: start from [`TargetTrackingMetricDimension::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetTrackingMetricDimension {
-    /// `Name`: optional.
+    /// The name of the dimension.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdimension.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricdimension-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of the dimension.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdimension.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricdimension-value)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2271,18 +2453,24 @@ impl Walk for TargetTrackingMetricDimension {
 
 /// The `TargetTrackingMetricStat` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `TargetTrackingMetricStat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricstat.html).
 ///
 /// Every property is optional: start from [`TargetTrackingMetricStat::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetTrackingMetricStat {
-    /// `Metric`: optional.
+    /// The CloudWatch metric to return, including the metric name, namespace, and dimensions. To get the exact metric name, namespace, and dimensions, inspect the [Metric](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html) object that is returned by a call to [ListMetrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html).
+    ///
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricstat.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricstat-metric)): object [`TargetTrackingMetric`], optional.
     #[serde(rename = "Metric", skip_serializing_if = "Option::is_none")]
     pub metric: Option<TargetTrackingMetric>,
-    /// `Stat`: optional.
+    /// The statistic to return. It can include any CloudWatch statistic or extended statistic. For a list of valid values, see the table in [Statistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic) in the \*Amazon CloudWatch User Guide\*. The most commonly used metric for scaling is `Average`.
+    ///
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricstat.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricstat-stat)): string, optional.
     #[serde(rename = "Stat", skip_serializing_if = "Option::is_none")]
     pub stat: Option<Value<String>>,
-    /// `Unit`: optional.
+    /// The unit to use for the returned data points. For a complete list of the units that CloudWatch supports, see the [MetricDatum](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html) data type in the \*Amazon CloudWatch API Reference\*.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricstat.html#cfn-applicationautoscaling-scalingpolicy-targettrackingmetricstat-unit)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -2328,33 +2516,45 @@ impl Walk for TargetTrackingMetricStat {
 
 /// The `TargetTrackingScalingPolicyConfiguration` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::ApplicationAutoScaling::ScalingPolicy` `TargetTrackingScalingPolicyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html).
 ///
 /// [`TargetTrackingScalingPolicyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingScalingPolicyConfiguration {
-    /// `CustomizedMetricSpecification`: optional.
+    /// A customized metric. You can specify either a predefined metric or a customized metric.
+    ///
+    /// `CustomizedMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration-customizedmetricspecification)): object [`CustomizedMetricSpecification`], optional.
     #[serde(
         rename = "CustomizedMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_metric_specification: Option<CustomizedMetricSpecification>,
-    /// `DisableScaleIn`: optional.
+    /// Indicates whether scale in by the target tracking scaling policy is disabled. If the value is `true`, scale in is disabled and the target tracking scaling policy won't remove capacity from the scalable target. Otherwise, scale in is enabled and the target tracking scaling policy can remove capacity from the scalable target. The default value is `false`.
+    ///
+    /// `DisableScaleIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration-disablescalein)): boolean, optional.
     #[serde(rename = "DisableScaleIn", skip_serializing_if = "Option::is_none")]
     pub disable_scale_in: Option<Value<bool>>,
-    /// `PredefinedMetricSpecification`: optional.
+    /// A predefined metric. You can specify either a predefined metric or a customized metric.
+    ///
+    /// `PredefinedMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration-predefinedmetricspecification)): object [`PredefinedMetricSpecification`], optional.
     #[serde(
         rename = "PredefinedMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_metric_specification: Option<PredefinedMetricSpecification>,
-    /// `ScaleInCooldown`: optional.
+    /// The amount of time, in seconds, after a scale-in activity completes before another scale-in activity can start. For more information and for default values, see [Define cooldown periods](https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html#target-tracking-cooldown) in the \*Application Auto Scaling User Guide\*.
+    ///
+    /// `ScaleInCooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration-scaleincooldown)): integer, optional.
     #[serde(rename = "ScaleInCooldown", skip_serializing_if = "Option::is_none")]
     pub scale_in_cooldown: Option<Value<i64>>,
-    /// `ScaleOutCooldown`: optional.
+    /// The amount of time, in seconds, to wait for a previous scale-out activity to take effect. For more information and for default values, see [Define cooldown periods](https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html#target-tracking-cooldown) in the \*Application Auto Scaling User Guide\*.
+    ///
+    /// `ScaleOutCooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration-scaleoutcooldown)): integer, optional.
     #[serde(rename = "ScaleOutCooldown", skip_serializing_if = "Option::is_none")]
     pub scale_out_cooldown: Option<Value<i64>>,
-    /// `TargetValue`: required.
+    /// The target value for the metric. Although this property accepts numbers of type Double, it won't accept values that are either too small or too large. Values must be in the range of -2^360 to 2^360. The value must be a valid number based on the choice of metric. For example, if the metric is CPU utilization, then the target value is a percent value that represents how much of the CPU can be used before scaling out.
+    ///
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html#cfn-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration-targetvalue)): number, required.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }

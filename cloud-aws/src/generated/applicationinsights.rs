@@ -9,52 +9,78 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ApplicationInsights::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html)).
 ///
+/// Resource Type definition for AWS::ApplicationInsights::Application
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `AttachMissingPermission`: optional.
+    /// If set to true, the managed policies for SSM and CW will be attached to the instance roles if they are missing
+    ///
+    /// `AttachMissingPermission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-attachmissingpermission)): boolean, optional.
     #[serde(
         rename = "AttachMissingPermission",
         skip_serializing_if = "Option::is_none"
     )]
     pub attach_missing_permission: Option<Value<bool>>,
-    /// `AutoConfigurationEnabled`: optional.
+    /// If set to true, application will be configured with recommended monitoring configuration.
+    ///
+    /// `AutoConfigurationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-autoconfigurationenabled)): boolean, optional.
     #[serde(
         rename = "AutoConfigurationEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_configuration_enabled: Option<Value<bool>>,
-    /// `CWEMonitorEnabled`: optional.
+    /// Indicates whether Application Insights can listen to CloudWatch events for the application resources.
+    ///
+    /// `CWEMonitorEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-cwemonitorenabled)): boolean, optional.
     #[serde(rename = "CWEMonitorEnabled", skip_serializing_if = "Option::is_none")]
     pub cwe_monitor_enabled: Option<Value<bool>>,
-    /// `ComponentMonitoringSettings`: optional.
+    /// The monitoring settings of the components.
+    ///
+    /// `ComponentMonitoringSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-componentmonitoringsettings)): list of (object [`ComponentMonitoringSetting`]), optional. Items: at least 1.
     #[serde(
         rename = "ComponentMonitoringSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub component_monitoring_settings: Option<Value<Vec<ComponentMonitoringSetting>>>,
-    /// `CustomComponents`: optional.
+    /// The custom grouped components.
+    ///
+    /// `CustomComponents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-customcomponents)): list of (object [`CustomComponent`]), optional. Items: at least 1.
     #[serde(rename = "CustomComponents", skip_serializing_if = "Option::is_none")]
     pub custom_components: Option<Value<Vec<CustomComponent>>>,
-    /// `GroupingType`: optional, create-only (changing it replaces the resource).
+    /// The grouping type of the application
+    ///
+    /// `GroupingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-groupingtype)): [`GroupingType`], one of `ACCOUNT_BASED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "GroupingType", skip_serializing_if = "Option::is_none")]
     pub grouping_type: Option<Value<GroupingType>>,
-    /// `LogPatternSets`: optional.
+    /// The log pattern sets.
+    ///
+    /// `LogPatternSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-logpatternsets)): list of (object [`LogPatternSet`]), optional. Items: at least 1.
     #[serde(rename = "LogPatternSets", skip_serializing_if = "Option::is_none")]
     pub log_pattern_sets: Option<Value<Vec<LogPatternSet>>>,
-    /// `OpsCenterEnabled`: optional.
+    /// When set to true, creates opsItems for any problems detected on an application.
+    ///
+    /// `OpsCenterEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-opscenterenabled)): boolean, optional.
     #[serde(rename = "OpsCenterEnabled", skip_serializing_if = "Option::is_none")]
     pub ops_center_enabled: Option<Value<bool>>,
-    /// `OpsItemSNSTopicArn`: optional.
+    /// The SNS topic provided to Application Insights that is associated to the created opsItem.
+    ///
+    /// `OpsItemSNSTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-opsitemsnstopicarn)): string, optional. Pattern: `^arn:aws(-[\w]+)*:[\w\d-]+:([\w\d-]*)?:[\w\d_-]*([:/].+)*$`. Length: 20 to 300 characters.
     #[serde(rename = "OpsItemSNSTopicArn", skip_serializing_if = "Option::is_none")]
     pub ops_item_sns_topic_arn: Option<Value<String>>,
-    /// `ResourceGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the resource group.
+    ///
+    /// `ResourceGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-resourcegroupname)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9.-_]*`. Length: 1 to 256 characters.
     #[serde(rename = "ResourceGroupName")]
     pub resource_group_name: Value<String>,
-    /// `SNSNotificationArn`: optional.
+    /// Application Insights sends notifications to this SNS topic whenever there is a problem update in the associated application.
+    ///
+    /// `SNSNotificationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-snsnotificationarn)): string, optional. Pattern: `^arn:aws(-[\w]+)*:[\w\d-]+:([\w\d-]*)?:[\w\d_-]*([:/].+)*$`. Length: 20 to 300 characters.
     #[serde(rename = "SNSNotificationArn", skip_serializing_if = "Option::is_none")]
     pub sns_notification_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags of Application Insights application.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html#cfn-applicationinsights-application-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -195,15 +221,19 @@ impl ResourceRef<Application> {
 
 /// The `Alarm` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-alarm.html).
 ///
 /// [`Alarm::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alarm {
-    /// `AlarmName`: required.
+    /// The name of the CloudWatch alarm to be monitored for the component.
+    ///
+    /// `AlarmName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-alarm.html#cfn-applicationinsights-application-alarm-alarmname)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "AlarmName")]
     pub alarm_name: Value<String>,
-    /// `Severity`: optional.
+    /// Indicates the degree of outage when the alarm goes off.
+    ///
+    /// `Severity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-alarm.html#cfn-applicationinsights-application-alarm-severity)): [`Severity`], one of `HIGH`, `MEDIUM`, `LOW`, optional.
     #[serde(rename = "Severity", skip_serializing_if = "Option::is_none")]
     pub severity: Option<Value<Severity>>,
 }
@@ -238,12 +268,14 @@ impl Walk for Alarm {
 
 /// The `AlarmMetric` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `AlarmMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-alarmmetric.html).
 ///
 /// Every property is required: [`AlarmMetric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AlarmMetric {
-    /// `AlarmMetricName`: required.
+    /// The name of the metric to be monitored for the component.
+    ///
+    /// `AlarmMetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-alarmmetric.html#cfn-applicationinsights-application-alarmmetric-alarmmetricname)): string, required.
     #[serde(rename = "AlarmMetricName")]
     pub alarm_metric_name: Value<String>,
 }
@@ -269,18 +301,22 @@ impl Walk for AlarmMetric {
 
 /// The `ComponentConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `ComponentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentconfiguration.html).
 ///
 /// Every property is optional: start from [`ComponentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentConfiguration {
-    /// `ConfigurationDetails`: optional.
+    /// The configuration settings
+    ///
+    /// `ConfigurationDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentconfiguration.html#cfn-applicationinsights-application-componentconfiguration-configurationdetails)): object [`ConfigurationDetails`], optional.
     #[serde(
         rename = "ConfigurationDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_details: Option<ConfigurationDetails>,
-    /// `SubComponentTypeConfigurations`: optional.
+    /// Sub component configurations of the component.
+    ///
+    /// `SubComponentTypeConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentconfiguration.html#cfn-applicationinsights-application-componentconfiguration-subcomponenttypeconfigurations)): list of (object [`SubComponentTypeConfiguration`]), optional. Items: at least 1.
     #[serde(
         rename = "SubComponentTypeConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -347,33 +383,45 @@ impl Walk for ComponentConfigurationMode {
 
 /// The `ComponentMonitoringSetting` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `ComponentMonitoringSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentmonitoringsetting.html).
 ///
 /// [`ComponentMonitoringSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentMonitoringSetting {
-    /// `ComponentARN`: optional.
+    /// The ARN of the compnonent.
+    ///
+    /// `ComponentARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentmonitoringsetting.html#cfn-applicationinsights-application-componentmonitoringsetting-componentarn)): string, optional. Pattern: `^arn:aws(-[\w]+)*:[\w\d-]+:([\w\d-]*)?:[\w\d_-]*([:/].+)*$`. Length: 20 to 300 characters.
     #[serde(rename = "ComponentARN", skip_serializing_if = "Option::is_none")]
     pub component_arn: Option<Value<String>>,
-    /// `ComponentConfigurationMode`: required.
+    /// The component monitoring configuration mode.
+    ///
+    /// `ComponentConfigurationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentmonitoringsetting.html#cfn-applicationinsights-application-componentmonitoringsetting-componentconfigurationmode)): [`ComponentConfigurationMode`], one of `DEFAULT`, `DEFAULT_WITH_OVERWRITE`, `CUSTOM`, required.
     #[serde(rename = "ComponentConfigurationMode")]
     pub component_configuration_mode: Value<ComponentConfigurationMode>,
-    /// `ComponentName`: optional.
+    /// The name of the component.
+    ///
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentmonitoringsetting.html#cfn-applicationinsights-application-componentmonitoringsetting-componentname)): string, optional. Pattern: `^[\d\w\-_.+]*$`. Length: 1 to 128 characters.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `CustomComponentConfiguration`: optional.
+    /// The monitoring configuration of the component.
+    ///
+    /// `CustomComponentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentmonitoringsetting.html#cfn-applicationinsights-application-componentmonitoringsetting-customcomponentconfiguration)): object [`ComponentConfiguration`], optional.
     #[serde(
         rename = "CustomComponentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_component_configuration: Option<ComponentConfiguration>,
-    /// `DefaultOverwriteComponentConfiguration`: optional.
+    /// The overwritten settings on default component monitoring configuration.
+    ///
+    /// `DefaultOverwriteComponentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentmonitoringsetting.html#cfn-applicationinsights-application-componentmonitoringsetting-defaultoverwritecomponentconfiguration)): object [`ComponentConfiguration`], optional.
     #[serde(
         rename = "DefaultOverwriteComponentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_overwrite_component_configuration: Option<ComponentConfiguration>,
-    /// `Tier`: required.
+    /// The tier of the application component.
+    ///
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-componentmonitoringsetting.html#cfn-applicationinsights-application-componentmonitoringsetting-tier)): string, required. Pattern: `^[A-Z][A-Z_]*$`.
     #[serde(rename = "Tier")]
     pub tier: Value<String>,
 }
@@ -447,54 +495,74 @@ impl Walk for ComponentMonitoringSetting {
 
 /// The `ConfigurationDetails` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `ConfigurationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html).
 ///
 /// Every property is optional: start from [`ConfigurationDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigurationDetails {
-    /// `AlarmMetrics`: optional.
+    /// A list of metrics to monitor for the component.
+    ///
+    /// `AlarmMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-alarmmetrics)): list of (object [`AlarmMetric`]), optional.
     #[serde(rename = "AlarmMetrics", skip_serializing_if = "Option::is_none")]
     pub alarm_metrics: Option<Value<Vec<AlarmMetric>>>,
-    /// `Alarms`: optional.
+    /// A list of alarms to monitor for the component.
+    ///
+    /// `Alarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-alarms)): list of (object [`Alarm`]), optional.
     #[serde(rename = "Alarms", skip_serializing_if = "Option::is_none")]
     pub alarms: Option<Value<Vec<Alarm>>>,
-    /// `HAClusterPrometheusExporter`: optional.
+    /// The HA cluster Prometheus Exporter settings.
+    ///
+    /// `HAClusterPrometheusExporter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-haclusterprometheusexporter)): object [`HaClusterPrometheusExporter`], optional.
     #[serde(
         rename = "HAClusterPrometheusExporter",
         skip_serializing_if = "Option::is_none"
     )]
     pub ha_cluster_prometheus_exporter: Option<HaClusterPrometheusExporter>,
-    /// `HANAPrometheusExporter`: optional.
+    /// The HANA DB Prometheus Exporter settings.
+    ///
+    /// `HANAPrometheusExporter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-hanaprometheusexporter)): object [`HanaPrometheusExporter`], optional.
     #[serde(
         rename = "HANAPrometheusExporter",
         skip_serializing_if = "Option::is_none"
     )]
     pub hana_prometheus_exporter: Option<HanaPrometheusExporter>,
-    /// `JMXPrometheusExporter`: optional.
+    /// The JMX Prometheus Exporter settings.
+    ///
+    /// `JMXPrometheusExporter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-jmxprometheusexporter)): object [`JmxPrometheusExporter`], optional.
     #[serde(
         rename = "JMXPrometheusExporter",
         skip_serializing_if = "Option::is_none"
     )]
     pub jmx_prometheus_exporter: Option<JmxPrometheusExporter>,
-    /// `Logs`: optional.
+    /// A list of logs to monitor for the component.
+    ///
+    /// `Logs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-logs)): list of (object [`Log`]), optional.
     #[serde(rename = "Logs", skip_serializing_if = "Option::is_none")]
     pub logs: Option<Value<Vec<Log>>>,
-    /// `NetWeaverPrometheusExporter`: optional.
+    /// The NetWeaver Prometheus Exporter settings.
+    ///
+    /// `NetWeaverPrometheusExporter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-netweaverprometheusexporter)): object [`NetWeaverPrometheusExporter`], optional.
     #[serde(
         rename = "NetWeaverPrometheusExporter",
         skip_serializing_if = "Option::is_none"
     )]
     pub net_weaver_prometheus_exporter: Option<NetWeaverPrometheusExporter>,
-    /// `Processes`: optional.
+    /// A list of processes to monitor for the component. Only Windows EC2 instances can have a processes section.
+    ///
+    /// `Processes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-processes)): list of (object [`Process`]), optional.
     #[serde(rename = "Processes", skip_serializing_if = "Option::is_none")]
     pub processes: Option<Value<Vec<Process>>>,
-    /// `SQLServerPrometheusExporter`: optional.
+    /// The SQL Prometheus Exporter settings.
+    ///
+    /// `SQLServerPrometheusExporter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-sqlserverprometheusexporter)): object [`SqlServerPrometheusExporter`], optional.
     #[serde(
         rename = "SQLServerPrometheusExporter",
         skip_serializing_if = "Option::is_none"
     )]
     pub sql_server_prometheus_exporter: Option<SqlServerPrometheusExporter>,
-    /// `WindowsEvents`: optional.
+    /// A list of Windows Events to log.
+    ///
+    /// `WindowsEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-configurationdetails.html#cfn-applicationinsights-application-configurationdetails-windowsevents)): list of (object [`WindowsEvent`]), optional.
     #[serde(rename = "WindowsEvents", skip_serializing_if = "Option::is_none")]
     pub windows_events: Option<Value<Vec<WindowsEvent>>>,
 }
@@ -605,15 +673,19 @@ impl Walk for ConfigurationDetails {
 
 /// The `CustomComponent` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `CustomComponent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-customcomponent.html).
 ///
 /// Every property is required: [`CustomComponent::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomComponent {
-    /// `ComponentName`: required.
+    /// The name of the component.
+    ///
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-customcomponent.html#cfn-applicationinsights-application-customcomponent-componentname)): string, required. Pattern: `^[\d\w\-_.+]*$`. Length: 1 to 128 characters.
     #[serde(rename = "ComponentName")]
     pub component_name: Value<String>,
-    /// `ResourceList`: required.
+    /// The list of resource ARNs that belong to the component.
+    ///
+    /// `ResourceList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-customcomponent.html#cfn-applicationinsights-application-customcomponent-resourcelist)): list of (string), required. Items: at least 1. Each item: Pattern: `^arn:aws(-[\w]+)*:[\w\d-]+:([\w\d-]*)?:[\w\d_-]*([:/].+)*$`. Each item: Length: 20 to 300 characters.
     #[serde(rename = "ResourceList")]
     pub resource_list: Value<Vec<Value<String>>>,
 }
@@ -714,12 +786,14 @@ impl Walk for GroupingType {
 
 /// The `HAClusterPrometheusExporter` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `HAClusterPrometheusExporter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-haclusterprometheusexporter.html).
 ///
 /// Every property is optional: start from [`HaClusterPrometheusExporter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HaClusterPrometheusExporter {
-    /// `PrometheusPort`: optional.
+    /// Prometheus exporter port.
+    ///
+    /// `PrometheusPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-haclusterprometheusexporter.html#cfn-applicationinsights-application-haclusterprometheusexporter-prometheusport)): string, optional.
     #[serde(rename = "PrometheusPort", skip_serializing_if = "Option::is_none")]
     pub prometheus_port: Option<Value<String>>,
 }
@@ -749,24 +823,34 @@ impl Walk for HaClusterPrometheusExporter {
 
 /// The `HANAPrometheusExporter` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `HANAPrometheusExporter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-hanaprometheusexporter.html).
 ///
 /// [`HanaPrometheusExporter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HanaPrometheusExporter {
-    /// `AgreeToInstallHANADBClient`: required.
+    /// A flag which indicates agreeing to install SAP HANA DB client.
+    ///
+    /// `AgreeToInstallHANADBClient` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-hanaprometheusexporter.html#cfn-applicationinsights-application-hanaprometheusexporter-agreetoinstallhanadbclient)): boolean, required.
     #[serde(rename = "AgreeToInstallHANADBClient")]
     pub agree_to_install_hanadb_client: Value<bool>,
-    /// `HANAPort`: required.
+    /// The HANA DB port.
+    ///
+    /// `HANAPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-hanaprometheusexporter.html#cfn-applicationinsights-application-hanaprometheusexporter-hanaport)): string, required.
     #[serde(rename = "HANAPort")]
     pub hana_port: Value<String>,
-    /// `HANASID`: required.
+    /// HANA DB SID.
+    ///
+    /// `HANASID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-hanaprometheusexporter.html#cfn-applicationinsights-application-hanaprometheusexporter-hanasid)): string, required.
     #[serde(rename = "HANASID")]
     pub hanasid: Value<String>,
-    /// `HANASecretName`: required.
+    /// The secret name which manages the HANA DB credentials e.g. { "username": "\<\>", "password": "\<\>" }.
+    ///
+    /// `HANASecretName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-hanaprometheusexporter.html#cfn-applicationinsights-application-hanaprometheusexporter-hanasecretname)): string, required.
     #[serde(rename = "HANASecretName")]
     pub hana_secret_name: Value<String>,
-    /// `PrometheusPort`: optional.
+    /// Prometheus exporter port.
+    ///
+    /// `PrometheusPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-hanaprometheusexporter.html#cfn-applicationinsights-application-hanaprometheusexporter-prometheusport)): string, optional.
     #[serde(rename = "PrometheusPort", skip_serializing_if = "Option::is_none")]
     pub prometheus_port: Option<Value<String>>,
 }
@@ -815,18 +899,24 @@ impl Walk for HanaPrometheusExporter {
 
 /// The `JMXPrometheusExporter` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `JMXPrometheusExporter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-jmxprometheusexporter.html).
 ///
 /// Every property is optional: start from [`JmxPrometheusExporter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JmxPrometheusExporter {
-    /// `HostPort`: optional.
+    /// Java agent host port
+    ///
+    /// `HostPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-jmxprometheusexporter.html#cfn-applicationinsights-application-jmxprometheusexporter-hostport)): string, optional.
     #[serde(rename = "HostPort", skip_serializing_if = "Option::is_none")]
     pub host_port: Option<Value<String>>,
-    /// `JMXURL`: optional.
+    /// JMX service URL.
+    ///
+    /// `JMXURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-jmxprometheusexporter.html#cfn-applicationinsights-application-jmxprometheusexporter-jmxurl)): string, optional.
     #[serde(rename = "JMXURL", skip_serializing_if = "Option::is_none")]
     pub jmxurl: Option<Value<String>>,
-    /// `PrometheusPort`: optional.
+    /// Prometheus exporter port.
+    ///
+    /// `PrometheusPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-jmxprometheusexporter.html#cfn-applicationinsights-application-jmxprometheusexporter-prometheusport)): string, optional.
     #[serde(rename = "PrometheusPort", skip_serializing_if = "Option::is_none")]
     pub prometheus_port: Option<Value<String>>,
 }
@@ -872,24 +962,34 @@ impl Walk for JmxPrometheusExporter {
 
 /// The `Log` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `Log`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-log.html).
 ///
 /// [`Log::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Log {
-    /// `Encoding`: optional.
+    /// The type of encoding of the logs to be monitored.
+    ///
+    /// `Encoding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-log.html#cfn-applicationinsights-application-log-encoding)): [`Encoding`], one of `utf-8`, `utf-16`, `ascii`, optional.
     #[serde(rename = "Encoding", skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Value<Encoding>>,
-    /// `LogGroupName`: optional.
+    /// The CloudWatch log group name to be associated to the monitored log.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-log.html#cfn-applicationinsights-application-log-loggroupname)): string, optional. Pattern: `[\.\-_/#A-Za-z0-9]+`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `LogPath`: optional.
+    /// The path of the logs to be monitored.
+    ///
+    /// `LogPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-log.html#cfn-applicationinsights-application-log-logpath)): string, optional. Pattern: `^([a-zA-Z]:\\[\\\S|*\S]?.*|/[^"']*)$`. Length: 1 to 260 characters.
     #[serde(rename = "LogPath", skip_serializing_if = "Option::is_none")]
     pub log_path: Option<Value<String>>,
-    /// `LogType`: required.
+    /// The log type decides the log patterns against which Application Insights analyzes the log.
+    ///
+    /// `LogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-log.html#cfn-applicationinsights-application-log-logtype)): string, required. Pattern: `^[A-Z][A-Z_]*$`.
     #[serde(rename = "LogType")]
     pub log_type: Value<String>,
-    /// `PatternSet`: optional.
+    /// The name of the log pattern set.
+    ///
+    /// `PatternSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-log.html#cfn-applicationinsights-application-log-patternset)): string, optional. Pattern: `[a-zA-Z0-9.-_]*`. Length: 1 to 30 characters.
     #[serde(rename = "PatternSet", skip_serializing_if = "Option::is_none")]
     pub pattern_set: Option<Value<String>>,
 }
@@ -951,18 +1051,24 @@ impl Walk for Log {
 
 /// The `LogPattern` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `LogPattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-logpattern.html).
 ///
 /// Every property is required: [`LogPattern::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogPattern {
-    /// `Pattern`: required.
+    /// The log pattern.
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-logpattern.html#cfn-applicationinsights-application-logpattern-pattern)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Pattern")]
     pub pattern: Value<String>,
-    /// `PatternName`: required.
+    /// The name of the log pattern.
+    ///
+    /// `PatternName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-logpattern.html#cfn-applicationinsights-application-logpattern-patternname)): string, required. Pattern: `[a-zA-Z0-9.-_]*`. Length: 1 to 50 characters.
     #[serde(rename = "PatternName")]
     pub pattern_name: Value<String>,
-    /// `Rank`: required.
+    /// Rank of the log pattern.
+    ///
+    /// `Rank` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-logpattern.html#cfn-applicationinsights-application-logpattern-rank)): integer, required.
     #[serde(rename = "Rank")]
     pub rank: Value<i64>,
 }
@@ -998,15 +1104,19 @@ impl Walk for LogPattern {
 
 /// The `LogPatternSet` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `LogPatternSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-logpatternset.html).
 ///
 /// Every property is required: [`LogPatternSet::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogPatternSet {
-    /// `LogPatterns`: required.
+    /// The log patterns of a set.
+    ///
+    /// `LogPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-logpatternset.html#cfn-applicationinsights-application-logpatternset-logpatterns)): list of (object [`LogPattern`]), required. Items: at least 1.
     #[serde(rename = "LogPatterns")]
     pub log_patterns: Value<Vec<LogPattern>>,
-    /// `PatternSetName`: required.
+    /// The name of the log pattern set.
+    ///
+    /// `PatternSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-logpatternset.html#cfn-applicationinsights-application-logpatternset-patternsetname)): string, required. Pattern: `[a-zA-Z0-9.-_]*`. Length: 1 to 30 characters.
     #[serde(rename = "PatternSetName")]
     pub pattern_set_name: Value<String>,
 }
@@ -1038,18 +1148,24 @@ impl Walk for LogPatternSet {
 
 /// The `NetWeaverPrometheusExporter` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `NetWeaverPrometheusExporter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-netweaverprometheusexporter.html).
 ///
 /// [`NetWeaverPrometheusExporter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetWeaverPrometheusExporter {
-    /// `InstanceNumbers`: required.
+    /// SAP instance numbers for ASCS, ERS, and App Servers.
+    ///
+    /// `InstanceNumbers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-netweaverprometheusexporter.html#cfn-applicationinsights-application-netweaverprometheusexporter-instancenumbers)): list of (string), required. Each item: Pattern: `\b([0-9]|[0-9][0-9])\b`. Each item: Length: 1 to 2 characters.
     #[serde(rename = "InstanceNumbers")]
     pub instance_numbers: Value<Vec<Value<String>>>,
-    /// `PrometheusPort`: optional.
+    /// Prometheus exporter port.
+    ///
+    /// `PrometheusPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-netweaverprometheusexporter.html#cfn-applicationinsights-application-netweaverprometheusexporter-prometheusport)): string, optional.
     #[serde(rename = "PrometheusPort", skip_serializing_if = "Option::is_none")]
     pub prometheus_port: Option<Value<String>>,
-    /// `SAPSID`: required.
+    /// SAP NetWeaver SID.
+    ///
+    /// `SAPSID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-netweaverprometheusexporter.html#cfn-applicationinsights-application-netweaverprometheusexporter-sapsid)): string, required.
     #[serde(rename = "SAPSID")]
     pub sapsid: Value<String>,
 }
@@ -1090,15 +1206,19 @@ impl Walk for NetWeaverPrometheusExporter {
 
 /// The `Process` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `Process`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-process.html).
 ///
 /// Every property is required: [`Process::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Process {
-    /// `AlarmMetrics`: required.
+    /// A list of metrics to monitor for the component.
+    ///
+    /// `AlarmMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-process.html#cfn-applicationinsights-application-process-alarmmetrics)): list of (object [`AlarmMetric`]), required.
     #[serde(rename = "AlarmMetrics")]
     pub alarm_metrics: Value<Vec<AlarmMetric>>,
-    /// `ProcessName`: required.
+    /// The name of the process to be monitored for the component.
+    ///
+    /// `ProcessName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-process.html#cfn-applicationinsights-application-process-processname)): string, required. Pattern: `^[a-zA-Z0-9_,-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ProcessName")]
     pub process_name: Value<String>,
 }
@@ -1153,15 +1273,19 @@ impl Walk for Severity {
 
 /// The `SQLServerPrometheusExporter` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `SQLServerPrometheusExporter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-sqlserverprometheusexporter.html).
 ///
 /// Every property is required: [`SqlServerPrometheusExporter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqlServerPrometheusExporter {
-    /// `PrometheusPort`: required.
+    /// Prometheus exporter port.
+    ///
+    /// `PrometheusPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-sqlserverprometheusexporter.html#cfn-applicationinsights-application-sqlserverprometheusexporter-prometheusport)): string, required.
     #[serde(rename = "PrometheusPort")]
     pub prometheus_port: Value<String>,
-    /// `SQLSecretName`: required.
+    /// Secret name which managers SQL exporter connection. e.g. {"data\_source\_name": "sqlserver://\<USERNAME\>:\<PASSWORD\>@localhost:1433"}
+    ///
+    /// `SQLSecretName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-sqlserverprometheusexporter.html#cfn-applicationinsights-application-sqlserverprometheusexporter-sqlsecretname)): string, required.
     #[serde(rename = "SQLSecretName")]
     pub sql_secret_name: Value<String>,
 }
@@ -1193,21 +1317,29 @@ impl Walk for SqlServerPrometheusExporter {
 
 /// The `SubComponentConfigurationDetails` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `SubComponentConfigurationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-subcomponentconfigurationdetails.html).
 ///
 /// Every property is optional: start from [`SubComponentConfigurationDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SubComponentConfigurationDetails {
-    /// `AlarmMetrics`: optional.
+    /// A list of metrics to monitor for the component.
+    ///
+    /// `AlarmMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-subcomponentconfigurationdetails.html#cfn-applicationinsights-application-subcomponentconfigurationdetails-alarmmetrics)): list of (object [`AlarmMetric`]), optional.
     #[serde(rename = "AlarmMetrics", skip_serializing_if = "Option::is_none")]
     pub alarm_metrics: Option<Value<Vec<AlarmMetric>>>,
-    /// `Logs`: optional.
+    /// A list of logs to monitor for the component.
+    ///
+    /// `Logs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-subcomponentconfigurationdetails.html#cfn-applicationinsights-application-subcomponentconfigurationdetails-logs)): list of (object [`Log`]), optional.
     #[serde(rename = "Logs", skip_serializing_if = "Option::is_none")]
     pub logs: Option<Value<Vec<Log>>>,
-    /// `Processes`: optional.
+    /// A list of processes to monitor for the component. Only Windows EC2 instances can have a processes section.
+    ///
+    /// `Processes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-subcomponentconfigurationdetails.html#cfn-applicationinsights-application-subcomponentconfigurationdetails-processes)): list of (object [`Process`]), optional.
     #[serde(rename = "Processes", skip_serializing_if = "Option::is_none")]
     pub processes: Option<Value<Vec<Process>>>,
-    /// `WindowsEvents`: optional.
+    /// A list of Windows Events to log.
+    ///
+    /// `WindowsEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-subcomponentconfigurationdetails.html#cfn-applicationinsights-application-subcomponentconfigurationdetails-windowsevents)): list of (object [`WindowsEvent`]), optional.
     #[serde(rename = "WindowsEvents", skip_serializing_if = "Option::is_none")]
     pub windows_events: Option<Value<Vec<WindowsEvent>>>,
 }
@@ -1281,15 +1413,19 @@ impl Walk for SubComponentType {
 
 /// The `SubComponentTypeConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `SubComponentTypeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-subcomponenttypeconfiguration.html).
 ///
 /// Every property is required: [`SubComponentTypeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubComponentTypeConfiguration {
-    /// `SubComponentConfigurationDetails`: required.
+    /// The configuration settings of sub components.
+    ///
+    /// `SubComponentConfigurationDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-subcomponenttypeconfiguration.html#cfn-applicationinsights-application-subcomponenttypeconfiguration-subcomponentconfigurationdetails)): object [`SubComponentConfigurationDetails`], required.
     #[serde(rename = "SubComponentConfigurationDetails")]
     pub sub_component_configuration_details: SubComponentConfigurationDetails,
-    /// `SubComponentType`: required.
+    /// The sub component type.
+    ///
+    /// `SubComponentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-subcomponenttypeconfiguration.html#cfn-applicationinsights-application-subcomponenttypeconfiguration-subcomponenttype)): [`SubComponentType`], one of `AWS::EC2::Instance`, `AWS::EC2::Volume`, required.
     #[serde(rename = "SubComponentType")]
     pub sub_component_type: Value<SubComponentType>,
 }
@@ -1321,15 +1457,19 @@ impl Walk for SubComponentTypeConfiguration {
 
 /// The `Tag` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-tag.html#cfn-applicationinsights-application-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-tag.html#cfn-applicationinsights-application-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1358,21 +1498,29 @@ impl Walk for Tag {
 
 /// The `WindowsEvent` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ApplicationInsights::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationinsights-application.html).
+/// AWS reference: [`AWS::ApplicationInsights::Application` `WindowsEvent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-windowsevent.html).
 ///
 /// [`WindowsEvent::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WindowsEvent {
-    /// `EventLevels`: required.
+    /// The levels of event to log.
+    ///
+    /// `EventLevels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-windowsevent.html#cfn-applicationinsights-application-windowsevent-eventlevels)): list of ([`EventLevel`], one of `INFORMATION`, `WARNING`, `ERROR`, `CRITICAL`, `VERBOSE`), required. Items: at least 1.
     #[serde(rename = "EventLevels")]
     pub event_levels: Value<Vec<Value<EventLevel>>>,
-    /// `EventName`: required.
+    /// The type of Windows Events to log.
+    ///
+    /// `EventName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-windowsevent.html#cfn-applicationinsights-application-windowsevent-eventname)): string, required. Pattern: `^[a-zA-Z0-9_ \\/-]+$`. Length: 1 to 260 characters.
     #[serde(rename = "EventName")]
     pub event_name: Value<String>,
-    /// `LogGroupName`: required.
+    /// The CloudWatch log group name to be associated to the monitored log.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-windowsevent.html#cfn-applicationinsights-application-windowsevent-loggroupname)): string, required. Pattern: `[\.\-_/#A-Za-z0-9]+`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
-    /// `PatternSet`: optional.
+    /// The name of the log pattern set.
+    ///
+    /// `PatternSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationinsights-application-windowsevent.html#cfn-applicationinsights-application-windowsevent-patternset)): string, optional. Pattern: `[a-zA-Z0-9.-_]*`. Length: 1 to 30 characters.
     #[serde(rename = "PatternSet", skip_serializing_if = "Option::is_none")]
     pub pattern_set: Option<Value<String>>,
 }

@@ -11,6 +11,8 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ApplicationSignals::Discovery` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-discovery.html)).
 ///
+/// Resource Type definition for AWS::ApplicationSignals::Discovery
+///
 /// It has no properties a template can set.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Discovery {}
@@ -43,10 +45,12 @@ impl ResourceRef<Discovery> {
 
 /// The properties of an `AWS::ApplicationSignals::GroupingConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-groupingconfiguration.html)).
 ///
+/// Resource Type definition for AWS::ApplicationSignals::GroupingConfiguration
+///
 /// Every property is required: [`GroupingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupingConfiguration {
-    /// `GroupingAttributeDefinitions`: required.
+    /// `GroupingAttributeDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-groupingconfiguration.html#cfn-applicationsignals-groupingconfiguration-groupingattributedefinitions)): list of (object [`GroupingAttributeDefinition`]), required.
     #[serde(rename = "GroupingAttributeDefinitions")]
     pub grouping_attribute_definitions: Value<Vec<GroupingAttributeDefinition>>,
 }
@@ -92,37 +96,59 @@ impl ResourceRef<GroupingConfiguration> {
 
 /// The properties of an `AWS::ApplicationSignals::InstrumentationConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html)).
 ///
+/// Creates a dynamic instrumentation configuration for a specific code or endpoint location within a service and environment.
+///
 /// [`InstrumentationConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstrumentationConfig {
-    /// `AttributeFilters`: optional, create-only (changing it replaces the resource).
+    /// Client-side filters that target specific instances. Each object is AND-matched on keys, multiple objects are OR-matched.
+    ///
+    /// `AttributeFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-attributefilters)): list of (map from string to (string)), optional, create-only (changing it replaces the resource). Items: 1 to 10.
     #[serde(rename = "AttributeFilters", skip_serializing_if = "Option::is_none")]
     pub attribute_filters: Option<Value<Vec<BTreeMap<String, Value<String>>>>>,
-    /// `CaptureConfiguration`: required, create-only (changing it replaces the resource).
+    /// Specifies what to capture when the instrumentation point is hit.
+    ///
+    /// `CaptureConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-captureconfiguration)): object [`CaptureConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "CaptureConfiguration")]
     pub capture_configuration: CaptureConfiguration,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// An optional short description that explains the purpose of this instrumentation.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 50 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Environment`: required, create-only (changing it replaces the resource).
+    /// The environment that the service is running in.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-environment)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9:/+=,.@_-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Environment")]
     pub environment: Value<String>,
-    /// `ExpiresAt`: optional, create-only (changing it replaces the resource).
+    /// The timestamp after which this configuration is no longer served. For BREAKPOINT only; defaults to 24 hours.
+    ///
+    /// `ExpiresAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-expiresat)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ExpiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Value<String>>,
-    /// `InstrumentationType`: required, create-only (changing it replaces the resource).
+    /// Type of instrumentation: BREAKPOINT (temporary, expires after 24 hours) or PROBE (permanent, persists until deleted).
+    ///
+    /// `InstrumentationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-instrumentationtype)): [`InstrumentationType`], one of `BREAKPOINT`, `PROBE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "InstrumentationType")]
     pub instrumentation_type: Value<InstrumentationType>,
-    /// `Location`: required, create-only (changing it replaces the resource).
+    /// The location where instrumentation should be applied.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-location)): object [`Location`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Location")]
     pub location: Location,
-    /// `Service`: required, create-only (changing it replaces the resource).
+    /// The name of the service to instrument. This should match the service.name resource attribute reported by the application.
+    ///
+    /// `Service` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-service)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9:/+=,.@_-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Service")]
     pub service: Value<String>,
-    /// `SignalType`: required, create-only (changing it replaces the resource).
+    /// The telemetry signal type to emit for this instrumentation. The supported value is SNAPSHOT.
+    ///
+    /// `SignalType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-signaltype)): [`SignalType`], one of `SNAPSHOT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "SignalType")]
     pub signal_type: Value<SignalType>,
-    /// `Tags`: optional.
+    /// An optional list of key-value pairs to associate with the instrumentation configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html#cfn-applicationsignals-instrumentationconfig-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -242,34 +268,52 @@ impl ResourceRef<InstrumentationConfig> {
 
 /// The properties of an `AWS::ApplicationSignals::ServiceLevelObjective` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html)).
 ///
+/// Resource Type definition for AWS::ApplicationSignals::ServiceLevelObjective
+///
 /// [`ServiceLevelObjective::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceLevelObjective {
-    /// `BurnRateConfigurations`: optional.
+    /// Each object in this array defines the length of the look-back window used to calculate one burn rate metric for this SLO. The burn rate measures how fast the service is consuming the error budget, relative to the attainment goal of the SLO.
+    ///
+    /// `BurnRateConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html#cfn-applicationsignals-servicelevelobjective-burnrateconfigurations)): list of (object [`BurnRateConfiguration`]), optional. Items: 0 to 10.
     #[serde(
         rename = "BurnRateConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub burn_rate_configurations: Option<Value<Vec<BurnRateConfiguration>>>,
-    /// `Description`: optional.
+    /// An optional description for this SLO. Default is 'No description'
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html#cfn-applicationsignals-servicelevelobjective-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExclusionWindows`: optional.
+    /// Each object in this array defines a time exclusion window for this SLO. The time exclusion window is used to exclude breaching data points from affecting attainment rate, error budget, and burn rate metrics.
+    ///
+    /// `ExclusionWindows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html#cfn-applicationsignals-servicelevelobjective-exclusionwindows)): list of (object [`ExclusionWindow`]), optional. Items: 0 to 10.
     #[serde(rename = "ExclusionWindows", skip_serializing_if = "Option::is_none")]
     pub exclusion_windows: Option<Value<Vec<ExclusionWindow>>>,
-    /// `Goal`: optional.
+    /// A structure that contains the attributes that determine the goal of the SLO. This includes the time period for evaluation and the attainment threshold.
+    ///
+    /// `Goal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html#cfn-applicationsignals-servicelevelobjective-goal)): object [`Goal`], optional.
     #[serde(rename = "Goal", skip_serializing_if = "Option::is_none")]
     pub goal: Option<Goal>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of this SLO.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html#cfn-applicationsignals-servicelevelobjective-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z][-._0-9A-Za-z ]{0,126}[0-9A-Za-z]$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RequestBasedSli`: optional.
+    /// This structure contains information about the performance metric that a request-based SLO monitors.
+    ///
+    /// `RequestBasedSli` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html#cfn-applicationsignals-servicelevelobjective-requestbasedsli)): object [`RequestBasedSli`], optional.
     #[serde(rename = "RequestBasedSli", skip_serializing_if = "Option::is_none")]
     pub request_based_sli: Option<RequestBasedSli>,
-    /// `Sli`: optional.
+    /// This structure contains information about the performance metric that an SLO monitors.
+    ///
+    /// `Sli` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html#cfn-applicationsignals-servicelevelobjective-sli)): object [`Sli`], optional.
     #[serde(rename = "Sli", skip_serializing_if = "Option::is_none")]
     pub sli: Option<Sli>,
-    /// `Tags`: optional.
+    /// The list of tag keys and values associated with the resource you specified
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html#cfn-applicationsignals-servicelevelobjective-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -389,12 +433,14 @@ impl ResourceRef<ServiceLevelObjective> {
 
 /// The `BurnRateConfiguration` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `BurnRateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-burnrateconfiguration.html).
 ///
 /// Every property is required: [`BurnRateConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BurnRateConfiguration {
-    /// `LookBackWindowMinutes`: required.
+    /// The number of minutes to use as the look-back window.
+    ///
+    /// `LookBackWindowMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-burnrateconfiguration.html#cfn-applicationsignals-servicelevelobjective-burnrateconfiguration-lookbackwindowminutes)): integer, required. Range: 1 to 10080.
     #[serde(rename = "LookBackWindowMinutes")]
     pub look_back_window_minutes: Value<i64>,
 }
@@ -420,18 +466,24 @@ impl Walk for BurnRateConfiguration {
 
 /// The `CalendarInterval` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `CalendarInterval`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-calendarinterval.html).
 ///
 /// Every property is required: [`CalendarInterval::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CalendarInterval {
-    /// `Duration`: required.
+    /// Specifies the duration of each interval. For example, if \`Duration\` is 1 and \`DurationUnit\` is \`MONTH\`, each interval is one month, aligned with the calendar.
+    ///
+    /// `Duration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-calendarinterval.html#cfn-applicationsignals-servicelevelobjective-calendarinterval-duration)): integer, required. Range: at least 1.
     #[serde(rename = "Duration")]
     pub duration: Value<i64>,
-    /// `DurationUnit`: required.
+    /// Specifies the interval unit.
+    ///
+    /// `DurationUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-calendarinterval.html#cfn-applicationsignals-servicelevelobjective-calendarinterval-durationunit)): [`DurationUnit`], one of `MINUTE`, `HOUR`, `DAY`, `MONTH`, required.
     #[serde(rename = "DurationUnit")]
     pub duration_unit: Value<DurationUnit>,
-    /// `StartTime`: required.
+    /// Epoch time in seconds you want the first interval to start. Be sure to choose a time that configures the intervals the way that you want. For example, if you want weekly intervals starting on Mondays at 6 a.m., be sure to specify a start time that is a Monday at 6 a.m. As soon as one calendar interval ends, another automatically begins.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-calendarinterval.html#cfn-applicationsignals-servicelevelobjective-calendarinterval-starttime)): integer, required. Range: at least 946684800.
     #[serde(rename = "StartTime")]
     pub start_time: Value<i64>,
 }
@@ -467,12 +519,14 @@ impl Walk for CalendarInterval {
 
 /// The `CaptureConfiguration` property type of [`InstrumentationConfig`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html).
+/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig` `CaptureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-captureconfiguration.html).
 ///
 /// Every property is required: [`CaptureConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CaptureConfiguration {
-    /// `CodeCapture`: required.
+    /// Defines what data to capture for code-level instrumentation.
+    ///
+    /// `CodeCapture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-captureconfiguration.html#cfn-applicationsignals-instrumentationconfig-captureconfiguration-codecapture)): object [`CodeCaptureConfiguration`], required.
     #[serde(rename = "CodeCapture")]
     pub code_capture: CodeCaptureConfiguration,
 }
@@ -498,33 +552,49 @@ impl Walk for CaptureConfiguration {
 
 /// The `CaptureLimitsConfig` property type of [`InstrumentationConfig`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html).
+/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig` `CaptureLimitsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html).
 ///
 /// Every property is optional: start from [`CaptureLimitsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptureLimitsConfig {
-    /// `MaxCollectionDepth`: optional.
+    /// Maximum nesting depth to traverse inside collections.
+    ///
+    /// `MaxCollectionDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html#cfn-applicationsignals-instrumentationconfig-capturelimitsconfig-maxcollectiondepth)): integer, optional. Range: 1 to 5.
     #[serde(rename = "MaxCollectionDepth", skip_serializing_if = "Option::is_none")]
     pub max_collection_depth: Option<Value<i64>>,
-    /// `MaxCollectionWidth`: optional.
+    /// Maximum number of items to capture from any collection.
+    ///
+    /// `MaxCollectionWidth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html#cfn-applicationsignals-instrumentationconfig-capturelimitsconfig-maxcollectionwidth)): integer, optional. Range: 1 to 20.
     #[serde(rename = "MaxCollectionWidth", skip_serializing_if = "Option::is_none")]
     pub max_collection_width: Option<Value<i64>>,
-    /// `MaxFieldsPerObject`: optional.
+    /// Maximum number of fields to capture for any object.
+    ///
+    /// `MaxFieldsPerObject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html#cfn-applicationsignals-instrumentationconfig-capturelimitsconfig-maxfieldsperobject)): integer, optional. Range: 1 to 20.
     #[serde(rename = "MaxFieldsPerObject", skip_serializing_if = "Option::is_none")]
     pub max_fields_per_object: Option<Value<i64>>,
-    /// `MaxHits`: optional.
+    /// Maximum number of times the instrumentation point can be hit before disabled.
+    ///
+    /// `MaxHits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html#cfn-applicationsignals-instrumentationconfig-capturelimitsconfig-maxhits)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "MaxHits", skip_serializing_if = "Option::is_none")]
     pub max_hits: Option<Value<i64>>,
-    /// `MaxObjectDepth`: optional.
+    /// Maximum depth for nested object traversal.
+    ///
+    /// `MaxObjectDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html#cfn-applicationsignals-instrumentationconfig-capturelimitsconfig-maxobjectdepth)): integer, optional. Range: 1 to 5.
     #[serde(rename = "MaxObjectDepth", skip_serializing_if = "Option::is_none")]
     pub max_object_depth: Option<Value<i64>>,
-    /// `MaxStackFrames`: optional.
+    /// Maximum number of stack frames to capture.
+    ///
+    /// `MaxStackFrames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html#cfn-applicationsignals-instrumentationconfig-capturelimitsconfig-maxstackframes)): integer, optional. Range: 1 to 20.
     #[serde(rename = "MaxStackFrames", skip_serializing_if = "Option::is_none")]
     pub max_stack_frames: Option<Value<i64>>,
-    /// `MaxStackTraceSize`: optional.
+    /// Maximum total size in bytes of a captured stack trace.
+    ///
+    /// `MaxStackTraceSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html#cfn-applicationsignals-instrumentationconfig-capturelimitsconfig-maxstacktracesize)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "MaxStackTraceSize", skip_serializing_if = "Option::is_none")]
     pub max_stack_trace_size: Option<Value<i64>>,
-    /// `MaxStringLength`: optional.
+    /// Maximum length of captured string values in characters.
+    ///
+    /// `MaxStringLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-capturelimitsconfig.html#cfn-applicationsignals-instrumentationconfig-capturelimitsconfig-maxstringlength)): integer, optional. Range: 1 to 255.
     #[serde(rename = "MaxStringLength", skip_serializing_if = "Option::is_none")]
     pub max_string_length: Option<Value<i64>>,
 }
@@ -610,24 +680,34 @@ impl Walk for CaptureLimitsConfig {
 
 /// The `CodeCaptureConfiguration` property type of [`InstrumentationConfig`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html).
+/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig` `CodeCaptureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codecaptureconfiguration.html).
 ///
 /// [`CodeCaptureConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeCaptureConfiguration {
-    /// `CaptureArguments`: optional.
+    /// The function arguments to capture.
+    ///
+    /// `CaptureArguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codecaptureconfiguration.html#cfn-applicationsignals-instrumentationconfig-codecaptureconfiguration-capturearguments)): list of (string), optional. Items: at most 10. Each item: Length: 1 to 80 characters.
     #[serde(rename = "CaptureArguments", skip_serializing_if = "Option::is_none")]
     pub capture_arguments: Option<Value<Vec<Value<String>>>>,
-    /// `CaptureLimits`: required.
+    /// Safety limits that bound what is captured.
+    ///
+    /// `CaptureLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codecaptureconfiguration.html#cfn-applicationsignals-instrumentationconfig-codecaptureconfiguration-capturelimits)): object [`CaptureLimitsConfig`], required.
     #[serde(rename = "CaptureLimits")]
     pub capture_limits: CaptureLimitsConfig,
-    /// `CaptureLocals`: optional.
+    /// The local variables to capture by name.
+    ///
+    /// `CaptureLocals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codecaptureconfiguration.html#cfn-applicationsignals-instrumentationconfig-codecaptureconfiguration-capturelocals)): list of (string), optional. Items: at most 20. Each item: Length: 1 to 80 characters.
     #[serde(rename = "CaptureLocals", skip_serializing_if = "Option::is_none")]
     pub capture_locals: Option<Value<Vec<Value<String>>>>,
-    /// `CaptureReturn`: optional.
+    /// Whether to capture the return value. Defaults to false.
+    ///
+    /// `CaptureReturn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codecaptureconfiguration.html#cfn-applicationsignals-instrumentationconfig-codecaptureconfiguration-capturereturn)): boolean, optional.
     #[serde(rename = "CaptureReturn", skip_serializing_if = "Option::is_none")]
     pub capture_return: Option<Value<bool>>,
-    /// `CaptureStackTrace`: optional.
+    /// Whether to capture a stack trace. Defaults to true.
+    ///
+    /// `CaptureStackTrace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codecaptureconfiguration.html#cfn-applicationsignals-instrumentationconfig-codecaptureconfiguration-capturestacktrace)): boolean, optional.
     #[serde(rename = "CaptureStackTrace", skip_serializing_if = "Option::is_none")]
     pub capture_stack_trace: Option<Value<bool>>,
 }
@@ -689,27 +769,39 @@ impl Walk for CodeCaptureConfiguration {
 
 /// The `CodeLocation` property type of [`InstrumentationConfig`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html).
+/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig` `CodeLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codelocation.html).
 ///
 /// [`CodeLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeLocation {
-    /// `ClassName`: optional.
+    /// The class or type name that contains the method.
+    ///
+    /// `ClassName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codelocation.html#cfn-applicationsignals-instrumentationconfig-codelocation-classname)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "ClassName", skip_serializing_if = "Option::is_none")]
     pub class_name: Option<Value<String>>,
-    /// `CodeUnit`: optional.
+    /// The package, module, or namespace that contains the target code.
+    ///
+    /// `CodeUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codelocation.html#cfn-applicationsignals-instrumentationconfig-codelocation-codeunit)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "CodeUnit", skip_serializing_if = "Option::is_none")]
     pub code_unit: Option<Value<String>>,
-    /// `FilePath`: required.
+    /// The source file path relative to the project or source root.
+    ///
+    /// `FilePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codelocation.html#cfn-applicationsignals-instrumentationconfig-codelocation-filepath)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "FilePath")]
     pub file_path: Value<String>,
-    /// `Language`: required.
+    /// The programming language for this instrumentation point.
+    ///
+    /// `Language` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codelocation.html#cfn-applicationsignals-instrumentationconfig-codelocation-language)): [`Language`], one of `Java`, `Python`, `Javascript`, required.
     #[serde(rename = "Language")]
     pub language: Value<Language>,
-    /// `LineNumber`: optional.
+    /// The line number to instrument.
+    ///
+    /// `LineNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codelocation.html#cfn-applicationsignals-instrumentationconfig-codelocation-linenumber)): integer, optional. Range: at least 1.
     #[serde(rename = "LineNumber", skip_serializing_if = "Option::is_none")]
     pub line_number: Option<Value<i64>>,
-    /// `MethodName`: optional.
+    /// The method or function name to instrument.
+    ///
+    /// `MethodName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-codelocation.html#cfn-applicationsignals-instrumentationconfig-codelocation-methodname)): string, optional. Length: 1 to 80 characters.
     #[serde(rename = "MethodName", skip_serializing_if = "Option::is_none")]
     pub method_name: Option<Value<String>>,
 }
@@ -800,12 +892,12 @@ impl Walk for ComparisonOperator {
 
 /// The `CompositeSliComponent` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `CompositeSliComponent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-compositeslicomponent.html).
 ///
 /// Every property is required: [`CompositeSliComponent::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CompositeSliComponent {
-    /// `OperationName`: required.
+    /// `OperationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-compositeslicomponent.html#cfn-applicationsignals-servicelevelobjective-compositeslicomponent-operationname)): string, required.
     #[serde(rename = "OperationName")]
     pub operation_name: Value<String>,
 }
@@ -831,18 +923,18 @@ impl Walk for CompositeSliComponent {
 
 /// The `CompositeSliConfig` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `CompositeSliConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-compositesliconfig.html).
 ///
 /// [`CompositeSliConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CompositeSliConfig {
-    /// `CompositeSliComponents`: optional.
+    /// `CompositeSliComponents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-compositesliconfig.html#cfn-applicationsignals-servicelevelobjective-compositesliconfig-compositeslicomponents)): list of (object [`CompositeSliComponent`]), optional. Items: 2 to 20.
     #[serde(
         rename = "CompositeSliComponents",
         skip_serializing_if = "Option::is_none"
     )]
     pub composite_sli_components: Option<Value<Vec<CompositeSliComponent>>>,
-    /// `SelectionConfig`: required.
+    /// `SelectionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-compositesliconfig.html#cfn-applicationsignals-servicelevelobjective-compositesliconfig-selectionconfig)): object [`SelectionConfig`], required.
     #[serde(rename = "SelectionConfig")]
     pub selection_config: SelectionConfig,
 }
@@ -880,15 +972,19 @@ impl Walk for CompositeSliConfig {
 
 /// The `DependencyConfig` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `DependencyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-dependencyconfig.html).
 ///
 /// Every property is required: [`DependencyConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DependencyConfig {
-    /// `DependencyKeyAttributes`: required.
+    /// If this SLO is related to a metric collected by Application Signals, you must use this field to specify which dependency the SLO metric is related to.
+    ///
+    /// `DependencyKeyAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-dependencyconfig.html#cfn-applicationsignals-servicelevelobjective-dependencyconfig-dependencykeyattributes)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "DependencyKeyAttributes")]
     pub dependency_key_attributes: Json,
-    /// `DependencyOperationName`: required.
+    /// When the SLO monitors a specific operation of the dependency, this field specifies the name of that operation in the dependency.
+    ///
+    /// `DependencyOperationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-dependencyconfig.html#cfn-applicationsignals-servicelevelobjective-dependencyconfig-dependencyoperationname)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DependencyOperationName")]
     pub dependency_operation_name: Value<String>,
 }
@@ -920,15 +1016,19 @@ impl Walk for DependencyConfig {
 
 /// The `Dimension` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `Dimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-dimension.html).
 ///
 /// Every property is required: [`Dimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dimension {
-    /// `Name`: required.
+    /// The name of the dimension. Dimension names must contain only ASCII characters, must include at least one non-whitespace character, and cannot start with a colon (:). ASCII control characters are not supported as part of dimension names.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-dimension.html#cfn-applicationsignals-servicelevelobjective-dimension-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// The value of the dimension. Dimension values must contain only ASCII characters and must include at least one non-whitespace character. ASCII control characters are not supported as part of dimension values
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-dimension.html#cfn-applicationsignals-servicelevelobjective-dimension-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -983,21 +1083,29 @@ impl Walk for DurationUnit {
 
 /// The `ExclusionWindow` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `ExclusionWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-exclusionwindow.html).
 ///
 /// [`ExclusionWindow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExclusionWindow {
-    /// `Reason`: optional.
+    /// An optional reason for scheduling this time exclusion window. Default is 'No reason'.
+    ///
+    /// `Reason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-exclusionwindow.html#cfn-applicationsignals-servicelevelobjective-exclusionwindow-reason)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<Value<String>>,
-    /// `RecurrenceRule`: optional.
+    /// This object defines how often to repeat a time exclusion window.
+    ///
+    /// `RecurrenceRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-exclusionwindow.html#cfn-applicationsignals-servicelevelobjective-exclusionwindow-recurrencerule)): object [`RecurrenceRule`], optional.
     #[serde(rename = "RecurrenceRule", skip_serializing_if = "Option::is_none")]
     pub recurrence_rule: Option<RecurrenceRule>,
-    /// `StartTime`: optional.
+    /// The time you want the exclusion window to start at. Note that time exclusion windows can only be scheduled in the future, not the past.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-exclusionwindow.html#cfn-applicationsignals-servicelevelobjective-exclusionwindow-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
-    /// `Window`: required.
+    /// This object defines the length of time an exclusion window should span.
+    ///
+    /// `Window` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-exclusionwindow.html#cfn-applicationsignals-servicelevelobjective-exclusionwindow-window)): object [`Window`], required.
     #[serde(rename = "Window")]
     pub window: Window,
 }
@@ -1050,18 +1158,24 @@ impl Walk for ExclusionWindow {
 
 /// The `Goal` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `Goal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-goal.html).
 ///
 /// Every property is optional: start from [`Goal::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Goal {
-    /// `AttainmentGoal`: optional.
+    /// The threshold that determines if the goal is being met. An attainment goal is the ratio of good periods that meet the threshold requirements to the total periods within the interval. For example, an attainment goal of 99.9% means that within your interval, you are targeting 99.9% of the periods to be in healthy state. If you omit this parameter, 99 is used to represent 99% as the attainment goal.
+    ///
+    /// `AttainmentGoal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-goal.html#cfn-applicationsignals-servicelevelobjective-goal-attainmentgoal)): number, optional.
     #[serde(rename = "AttainmentGoal", skip_serializing_if = "Option::is_none")]
     pub attainment_goal: Option<Value<f64>>,
-    /// `Interval`: optional.
+    /// The time period used to evaluate the SLO. It can be either a calendar interval or rolling interval. If you omit this parameter, a rolling interval of 7 days is used.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-goal.html#cfn-applicationsignals-servicelevelobjective-goal-interval)): object [`Interval`], optional.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Interval>,
-    /// `WarningThreshold`: optional.
+    /// The percentage of remaining budget over total budget that you want to get warnings for. If you omit this parameter, the default of 50.0 is used.
+    ///
+    /// `WarningThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-goal.html#cfn-applicationsignals-servicelevelobjective-goal-warningthreshold)): number, optional.
     #[serde(rename = "WarningThreshold", skip_serializing_if = "Option::is_none")]
     pub warning_threshold: Option<Value<f64>>,
 }
@@ -1107,21 +1221,21 @@ impl Walk for Goal {
 
 /// The `GroupingAttributeDefinition` property type of [`GroupingConfiguration`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::GroupingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-groupingconfiguration.html).
+/// AWS reference: [`AWS::ApplicationSignals::GroupingConfiguration` `GroupingAttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-groupingconfiguration-groupingattributedefinition.html).
 ///
 /// [`GroupingAttributeDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupingAttributeDefinition {
-    /// `DefaultGroupingValue`: optional.
+    /// `DefaultGroupingValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-groupingconfiguration-groupingattributedefinition.html#cfn-applicationsignals-groupingconfiguration-groupingattributedefinition-defaultgroupingvalue)): string, optional. Pattern: `^[a-zA-Z0-9\s+\-=\._:/@]*$`. Length: 1 to 128 characters.
     #[serde(
         rename = "DefaultGroupingValue",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_grouping_value: Option<Value<String>>,
-    /// `GroupingName`: required.
+    /// `GroupingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-groupingconfiguration-groupingattributedefinition.html#cfn-applicationsignals-groupingconfiguration-groupingattributedefinition-groupingname)): string, required. Pattern: `^[a-zA-Z0-9\s+\-=\._:/@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "GroupingName")]
     pub grouping_name: Value<String>,
-    /// `GroupingSourceKeys`: required.
+    /// `GroupingSourceKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-groupingconfiguration-groupingattributedefinition.html#cfn-applicationsignals-groupingconfiguration-groupingattributedefinition-groupingsourcekeys)): list of (string), required. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\s+\-=\._:/@]*$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "GroupingSourceKeys")]
     pub grouping_source_keys: Value<Vec<Value<String>>>,
 }
@@ -1182,15 +1296,19 @@ impl Walk for InstrumentationType {
 
 /// The `Interval` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `Interval`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-interval.html).
 ///
 /// Every property is optional: start from [`Interval::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Interval {
-    /// `CalendarInterval`: optional.
+    /// If the interval for this service level objective is a calendar interval, this structure contains the interval specifications.
+    ///
+    /// `CalendarInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-interval.html#cfn-applicationsignals-servicelevelobjective-interval-calendarinterval)): object [`CalendarInterval`], optional.
     #[serde(rename = "CalendarInterval", skip_serializing_if = "Option::is_none")]
     pub calendar_interval: Option<CalendarInterval>,
-    /// `RollingInterval`: optional.
+    /// If the interval is a calendar interval, this structure contains the interval specifications.
+    ///
+    /// `RollingInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-interval.html#cfn-applicationsignals-servicelevelobjective-interval-rollinginterval)): object [`RollingInterval`], optional.
     #[serde(rename = "RollingInterval", skip_serializing_if = "Option::is_none")]
     pub rolling_interval: Option<RollingInterval>,
 }
@@ -1251,12 +1369,14 @@ impl Walk for Language {
 
 /// The `Location` property type of [`InstrumentationConfig`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html).
+/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig` `Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-location.html).
 ///
 /// Every property is required: [`Location::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Location {
-    /// `CodeLocation`: required.
+    /// Identifies a code location to instrument.
+    ///
+    /// `CodeLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-location.html#cfn-applicationsignals-instrumentationconfig-location-codelocation)): object [`CodeLocation`], required.
     #[serde(rename = "CodeLocation")]
     pub code_location: CodeLocation,
 }
@@ -1282,18 +1402,24 @@ impl Walk for Location {
 
 /// The `Metric` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metric.html).
 ///
 /// Every property is optional: start from [`Metric::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Metric {
-    /// `Dimensions`: optional.
+    /// An array of one or more dimensions to use to define the metric that you want to use.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metric.html#cfn-applicationsignals-servicelevelobjective-metric-dimensions)): list of (object [`Dimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<Dimension>>>,
-    /// `MetricName`: optional.
+    /// The name of the metric to use.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metric.html#cfn-applicationsignals-servicelevelobjective-metric-metricname)): string, optional.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Namespace`: optional.
+    /// The namespace of the metric.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metric.html#cfn-applicationsignals-servicelevelobjective-metric-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -1339,24 +1465,34 @@ impl Walk for Metric {
 
 /// The `MetricDataQuery` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `MetricDataQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricdataquery.html).
 ///
 /// [`MetricDataQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDataQuery {
-    /// `AccountId`: optional.
+    /// The ID of the account where the metrics are located, if this is a cross-account alarm.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricdataquery.html#cfn-applicationsignals-servicelevelobjective-metricdataquery-accountid)): string, optional.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `Expression`: optional.
+    /// The math expression to be performed on the returned data.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricdataquery.html#cfn-applicationsignals-servicelevelobjective-metricdataquery-expression)): string, optional.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Id`: required.
+    /// A short name used to tie this object to the results in the response.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricdataquery.html#cfn-applicationsignals-servicelevelobjective-metricdataquery-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `MetricStat`: optional.
+    /// A metric to be used directly for the SLO, or to be used in the math expression that will be used for the SLO. Within one MetricDataQuery, you must specify either Expression or MetricStat but not both.
+    ///
+    /// `MetricStat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricdataquery.html#cfn-applicationsignals-servicelevelobjective-metricdataquery-metricstat)): object [`MetricStat`], optional.
     #[serde(rename = "MetricStat", skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<MetricStat>,
-    /// `ReturnData`: optional.
+    /// This option indicates whether to return the timestamps and raw data values of this metric.
+    ///
+    /// `ReturnData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricdataquery.html#cfn-applicationsignals-servicelevelobjective-metricdataquery-returndata)): boolean, optional.
     #[serde(rename = "ReturnData", skip_serializing_if = "Option::is_none")]
     pub return_data: Option<Value<bool>>,
 }
@@ -1418,18 +1554,22 @@ impl Walk for MetricDataQuery {
 
 /// The `MetricSource` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `MetricSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricsource.html).
 ///
 /// [`MetricSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricSource {
-    /// `MetricSourceAttributes`: optional.
+    /// Optional additional attributes for the metric source
+    ///
+    /// `MetricSourceAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricsource.html#cfn-applicationsignals-servicelevelobjective-metricsource-metricsourceattributes)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "MetricSourceAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_source_attributes: Option<Json>,
-    /// `MetricSourceKeyAttributes`: required.
+    /// Required attributes that identify the metric source
+    ///
+    /// `MetricSourceKeyAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricsource.html#cfn-applicationsignals-servicelevelobjective-metricsource-metricsourcekeyattributes)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "MetricSourceKeyAttributes")]
     pub metric_source_key_attributes: Json,
 }
@@ -1464,21 +1604,29 @@ impl Walk for MetricSource {
 
 /// The `MetricStat` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `MetricStat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricstat.html).
 ///
 /// [`MetricStat::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricStat {
-    /// `Metric`: required.
+    /// This structure defines the metric used for a service level indicator, including the metric name, namespace, and dimensions.
+    ///
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricstat.html#cfn-applicationsignals-servicelevelobjective-metricstat-metric)): object [`Metric`], required.
     #[serde(rename = "Metric")]
     pub metric: Metric,
-    /// `Period`: required.
+    /// The granularity, in seconds, to be used for the metric.
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricstat.html#cfn-applicationsignals-servicelevelobjective-metricstat-period)): integer, required.
     #[serde(rename = "Period")]
     pub period: Value<i64>,
-    /// `Stat`: required.
+    /// The statistic to use for comparison to the threshold. It can be any CloudWatch statistic or extended statistic.
+    ///
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricstat.html#cfn-applicationsignals-servicelevelobjective-metricstat-stat)): string, required.
     #[serde(rename = "Stat")]
     pub stat: Value<String>,
-    /// `Unit`: optional.
+    /// If you omit Unit then all data that was collected with any unit is returned, along with the corresponding units that were specified when the data was reported to CloudWatch. If you specify a unit, the operation returns only data that was collected with that unit specified. If you specify a unit that does not match the data collected, the results of the operation are null. CloudWatch does not perform unit conversions.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-metricstat.html#cfn-applicationsignals-servicelevelobjective-metricstat-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -1543,15 +1691,19 @@ impl Walk for MetricType {
 
 /// The `MonitoredRequestCountMetric` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `MonitoredRequestCountMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-monitoredrequestcountmetric.html).
 ///
 /// Every property is optional: start from [`MonitoredRequestCountMetric::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MonitoredRequestCountMetric {
-    /// `BadCountMetric`: optional.
+    /// If you want to count "bad requests" to determine the percentage of successful requests for this request-based SLO, specify the metric to use as "bad requests" in this structure.
+    ///
+    /// `BadCountMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-monitoredrequestcountmetric.html#cfn-applicationsignals-servicelevelobjective-monitoredrequestcountmetric-badcountmetric)): list of (object [`MetricDataQuery`]), optional.
     #[serde(rename = "BadCountMetric", skip_serializing_if = "Option::is_none")]
     pub bad_count_metric: Option<Value<Vec<MetricDataQuery>>>,
-    /// `GoodCountMetric`: optional.
+    /// If you want to count "good requests" to determine the percentage of successful requests for this request-based SLO, specify the metric to use as "good requests" in this structure.
+    ///
+    /// `GoodCountMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-monitoredrequestcountmetric.html#cfn-applicationsignals-servicelevelobjective-monitoredrequestcountmetric-goodcountmetric)): list of (object [`MetricDataQuery`]), optional.
     #[serde(rename = "GoodCountMetric", skip_serializing_if = "Option::is_none")]
     pub good_count_metric: Option<Value<Vec<MetricDataQuery>>>,
 }
@@ -1589,12 +1741,14 @@ impl Walk for MonitoredRequestCountMetric {
 
 /// The `RecurrenceRule` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `RecurrenceRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-recurrencerule.html).
 ///
 /// Every property is required: [`RecurrenceRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecurrenceRule {
-    /// `Expression`: required.
+    /// A cron or rate expression denoting how often to repeat this exclusion window.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-recurrencerule.html#cfn-applicationsignals-servicelevelobjective-recurrencerule-expression)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
 }
@@ -1620,18 +1774,24 @@ impl Walk for RecurrenceRule {
 
 /// The `RequestBasedSli` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `RequestBasedSli`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedsli.html).
 ///
 /// [`RequestBasedSli::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestBasedSli {
-    /// `ComparisonOperator`: optional.
+    /// The arithmetic operation used when comparing the specified metric to the threshold.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedsli.html#cfn-applicationsignals-servicelevelobjective-requestbasedsli-comparisonoperator)): [`ComparisonOperator`], one of `GreaterThanOrEqualTo`, `LessThanOrEqualTo`, `LessThan`, `GreaterThan`, optional.
     #[serde(rename = "ComparisonOperator", skip_serializing_if = "Option::is_none")]
     pub comparison_operator: Option<Value<ComparisonOperator>>,
-    /// `MetricThreshold`: optional.
+    /// The value that the SLI metric is compared to.
+    ///
+    /// `MetricThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedsli.html#cfn-applicationsignals-servicelevelobjective-requestbasedsli-metricthreshold)): number, optional.
     #[serde(rename = "MetricThreshold", skip_serializing_if = "Option::is_none")]
     pub metric_threshold: Option<Value<f64>>,
-    /// `RequestBasedSliMetric`: required.
+    /// This structure contains the information about the metric that is used for a request-based SLO.
+    ///
+    /// `RequestBasedSliMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedsli.html#cfn-applicationsignals-servicelevelobjective-requestbasedsli-requestbasedslimetric)): object [`RequestBasedSliMetric`], required.
     #[serde(rename = "RequestBasedSliMetric")]
     pub request_based_sli_metric: RequestBasedSliMetric,
 }
@@ -1675,39 +1835,55 @@ impl Walk for RequestBasedSli {
 
 /// The `RequestBasedSliMetric` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `RequestBasedSliMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html).
 ///
 /// Every property is optional: start from [`RequestBasedSliMetric::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RequestBasedSliMetric {
-    /// `CompositeSliConfig`: optional.
+    /// `CompositeSliConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-compositesliconfig)): object [`CompositeSliConfig`], optional.
     #[serde(rename = "CompositeSliConfig", skip_serializing_if = "Option::is_none")]
     pub composite_sli_config: Option<CompositeSliConfig>,
-    /// `DependencyConfig`: optional.
+    /// Configuration for identifying a dependency and its operation
+    ///
+    /// `DependencyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-dependencyconfig)): object [`DependencyConfig`], optional.
     #[serde(rename = "DependencyConfig", skip_serializing_if = "Option::is_none")]
     pub dependency_config: Option<DependencyConfig>,
-    /// `KeyAttributes`: optional.
+    /// This is a string-to-string map that contains information about the type of object that this SLO is related to.
+    ///
+    /// `KeyAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-keyattributes)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "KeyAttributes", skip_serializing_if = "Option::is_none")]
     pub key_attributes: Option<Json>,
-    /// `MetricName`: optional.
+    /// The name of the metric for non-Application Signals services
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-metricname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `MetricSource`: optional.
+    /// Configuration for identifying the source of metrics for non-Application Signals services
+    ///
+    /// `MetricSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-metricsource)): object [`MetricSource`], optional.
     #[serde(rename = "MetricSource", skip_serializing_if = "Option::is_none")]
     pub metric_source: Option<MetricSource>,
-    /// `MetricType`: optional.
+    /// If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals collects, this field displays which of those metrics is used.
+    ///
+    /// `MetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-metrictype)): [`MetricType`], one of `LATENCY`, `AVAILABILITY`, optional.
     #[serde(rename = "MetricType", skip_serializing_if = "Option::is_none")]
     pub metric_type: Option<Value<MetricType>>,
-    /// `MonitoredRequestCountMetric`: optional.
+    /// This structure defines the metric that is used as the "good request" or "bad request" value for a request-based SLO. This value observed for the metric defined in \`TotalRequestCountMetric\` is divided by the number found for \`MonitoredRequestCountMetric\` to determine the percentage of successful requests that this SLO tracks.
+    ///
+    /// `MonitoredRequestCountMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-monitoredrequestcountmetric)): object [`MonitoredRequestCountMetric`], optional.
     #[serde(
         rename = "MonitoredRequestCountMetric",
         skip_serializing_if = "Option::is_none"
     )]
     pub monitored_request_count_metric: Option<MonitoredRequestCountMetric>,
-    /// `OperationName`: optional.
+    /// If the SLO monitors a specific operation of the service, this field displays that operation name.
+    ///
+    /// `OperationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-operationname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "OperationName", skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<Value<String>>,
-    /// `TotalRequestCountMetric`: optional.
+    /// This structure defines the metric that is used as the "total requests" number for a request-based SLO. The number observed for this metric is divided by the number of "good requests" or "bad requests" that is observed for the metric defined in \`MonitoredRequestCountMetric\`.
+    ///
+    /// `TotalRequestCountMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-requestbasedslimetric.html#cfn-applicationsignals-servicelevelobjective-requestbasedslimetric-totalrequestcountmetric)): list of (object [`MetricDataQuery`]), optional.
     #[serde(
         rename = "TotalRequestCountMetric",
         skip_serializing_if = "Option::is_none"
@@ -1810,15 +1986,19 @@ impl Walk for RequestBasedSliMetric {
 
 /// The `RollingInterval` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `RollingInterval`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-rollinginterval.html).
 ///
 /// Every property is required: [`RollingInterval::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RollingInterval {
-    /// `Duration`: required.
+    /// Specifies the duration of each interval. For example, if \`Duration\` is 1 and \`DurationUnit\` is \`MONTH\`, each interval is one month, aligned with the calendar.
+    ///
+    /// `Duration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-rollinginterval.html#cfn-applicationsignals-servicelevelobjective-rollinginterval-duration)): integer, required. Range: at least 1.
     #[serde(rename = "Duration")]
     pub duration: Value<i64>,
-    /// `DurationUnit`: required.
+    /// Specifies the interval unit.
+    ///
+    /// `DurationUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-rollinginterval.html#cfn-applicationsignals-servicelevelobjective-rollinginterval-durationunit)): [`DurationUnit`], one of `MINUTE`, `HOUR`, `DAY`, `MONTH`, required.
     #[serde(rename = "DurationUnit")]
     pub duration_unit: Value<DurationUnit>,
 }
@@ -1850,15 +2030,15 @@ impl Walk for RollingInterval {
 
 /// The `SelectionConfig` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `SelectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-selectionconfig.html).
 ///
 /// [`SelectionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SelectionConfig {
-    /// `Pattern`: optional.
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-selectionconfig.html#cfn-applicationsignals-servicelevelobjective-selectionconfig-pattern)): string, optional. Pattern: `^.+$`.
     #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-selectionconfig.html#cfn-applicationsignals-servicelevelobjective-selectionconfig-type)): [`SelectionType`], one of `EXPLICIT`, `PREFIX`, `REGEX`, required.
     #[serde(rename = "Type")]
     pub type_: Value<SelectionType>,
 }
@@ -1933,18 +2113,24 @@ impl Walk for SignalType {
 
 /// The `Sli` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `Sli`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-sli.html).
 ///
 /// Every property is required: [`Sli::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sli {
-    /// `ComparisonOperator`: required.
+    /// The arithmetic operation used when comparing the specified metric to the threshold.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-sli.html#cfn-applicationsignals-servicelevelobjective-sli-comparisonoperator)): [`ComparisonOperator`], one of `GreaterThanOrEqualTo`, `LessThanOrEqualTo`, `LessThan`, `GreaterThan`, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<ComparisonOperator>,
-    /// `MetricThreshold`: required.
+    /// The value that the SLI metric is compared to.
+    ///
+    /// `MetricThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-sli.html#cfn-applicationsignals-servicelevelobjective-sli-metricthreshold)): number, required.
     #[serde(rename = "MetricThreshold")]
     pub metric_threshold: Value<f64>,
-    /// `SliMetric`: required.
+    /// A structure that contains information about the metric that the SLO monitors.
+    ///
+    /// `SliMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-sli.html#cfn-applicationsignals-servicelevelobjective-sli-slimetric)): object [`SliMetric`], required.
     #[serde(rename = "SliMetric")]
     pub sli_metric: SliMetric,
 }
@@ -1980,39 +2166,57 @@ impl Walk for Sli {
 
 /// The `SliMetric` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `SliMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html).
 ///
 /// Every property is optional: start from [`SliMetric::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SliMetric {
-    /// `CompositeSliConfig`: optional.
+    /// `CompositeSliConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-compositesliconfig)): object [`CompositeSliConfig`], optional.
     #[serde(rename = "CompositeSliConfig", skip_serializing_if = "Option::is_none")]
     pub composite_sli_config: Option<CompositeSliConfig>,
-    /// `DependencyConfig`: optional.
+    /// Configuration for identifying a dependency and its operation
+    ///
+    /// `DependencyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-dependencyconfig)): object [`DependencyConfig`], optional.
     #[serde(rename = "DependencyConfig", skip_serializing_if = "Option::is_none")]
     pub dependency_config: Option<DependencyConfig>,
-    /// `KeyAttributes`: optional.
+    /// This is a string-to-string map that contains information about the type of object that this SLO is related to.
+    ///
+    /// `KeyAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-keyattributes)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "KeyAttributes", skip_serializing_if = "Option::is_none")]
     pub key_attributes: Option<Json>,
-    /// `MetricDataQueries`: optional.
+    /// If this SLO monitors a CloudWatch metric or the result of a CloudWatch metric math expression, this structure includes the information about that metric or expression.
+    ///
+    /// `MetricDataQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-metricdataqueries)): list of (object [`MetricDataQuery`]), optional.
     #[serde(rename = "MetricDataQueries", skip_serializing_if = "Option::is_none")]
     pub metric_data_queries: Option<Value<Vec<MetricDataQuery>>>,
-    /// `MetricName`: optional.
+    /// The name of the metric for non-Application Signals services
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-metricname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `MetricSource`: optional.
+    /// Configuration for identifying the source of metrics for non-Application Signals services
+    ///
+    /// `MetricSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-metricsource)): object [`MetricSource`], optional.
     #[serde(rename = "MetricSource", skip_serializing_if = "Option::is_none")]
     pub metric_source: Option<MetricSource>,
-    /// `MetricType`: optional.
+    /// If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals collects, this field displays which of those metrics is used.
+    ///
+    /// `MetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-metrictype)): [`MetricType`], one of `LATENCY`, `AVAILABILITY`, optional.
     #[serde(rename = "MetricType", skip_serializing_if = "Option::is_none")]
     pub metric_type: Option<Value<MetricType>>,
-    /// `OperationName`: optional.
+    /// If the SLO monitors a specific operation of the service, this field displays that operation name.
+    ///
+    /// `OperationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-operationname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "OperationName", skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<Value<String>>,
-    /// `PeriodSeconds`: optional.
+    /// The number of seconds to use as the period for SLO evaluation. Your application's performance is compared to the SLI during each period. For each period, the application is determined to have either achieved or not achieved the necessary performance.
+    ///
+    /// `PeriodSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-periodseconds)): integer, optional. Range: 60 to 900.
     #[serde(rename = "PeriodSeconds", skip_serializing_if = "Option::is_none")]
     pub period_seconds: Option<Value<i64>>,
-    /// `Statistic`: optional.
+    /// The statistic to use for comparison to the threshold. It can be any CloudWatch statistic or extended statistic
+    ///
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-slimetric.html#cfn-applicationsignals-servicelevelobjective-slimetric-statistic)): string, optional. Length: 1 to 20 characters.
     #[serde(rename = "Statistic", skip_serializing_if = "Option::is_none")]
     pub statistic: Option<Value<String>>,
 }
@@ -2114,15 +2318,19 @@ impl Walk for SliMetric {
 
 /// The `Tag` property type of [`InstrumentationConfig`] and [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-instrumentationconfig.html), [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::InstrumentationConfig` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-tag.html), [`AWS::ApplicationSignals::ServiceLevelObjective` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-tag.html#cfn-applicationsignals-instrumentationconfig-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-instrumentationconfig-tag.html#cfn-applicationsignals-instrumentationconfig-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2151,15 +2359,19 @@ impl Walk for Tag {
 
 /// The `Window` property type of [`ServiceLevelObjective`].
 ///
-/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationsignals-servicelevelobjective.html).
+/// AWS reference: [`AWS::ApplicationSignals::ServiceLevelObjective` `Window`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-window.html).
 ///
 /// Every property is required: [`Window::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Window {
-    /// `Duration`: required.
+    /// Specifies the duration of each interval. For example, if \`Duration\` is 1 and \`DurationUnit\` is \`MONTH\`, each interval is one month, aligned with the calendar.
+    ///
+    /// `Duration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-window.html#cfn-applicationsignals-servicelevelobjective-window-duration)): integer, required. Range: at least 1.
     #[serde(rename = "Duration")]
     pub duration: Value<i64>,
-    /// `DurationUnit`: required.
+    /// Specifies the interval unit.
+    ///
+    /// `DurationUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-applicationsignals-servicelevelobjective-window.html#cfn-applicationsignals-servicelevelobjective-window-durationunit)): [`DurationUnit`], one of `MINUTE`, `HOUR`, `DAY`, `MONTH`, required.
     #[serde(rename = "DurationUnit")]
     pub duration_unit: Value<DurationUnit>,
 }

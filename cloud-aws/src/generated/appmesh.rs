@@ -9,25 +9,27 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppMesh::GatewayRoute` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html)).
 ///
+/// Resource Type definition for AWS::AppMesh::GatewayRoute
+///
 /// [`GatewayRoute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayRoute {
-    /// `GatewayRouteName`: optional, create-only (changing it replaces the resource).
+    /// `GatewayRouteName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html#cfn-appmesh-gatewayroute-gatewayroutename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "GatewayRouteName", skip_serializing_if = "Option::is_none")]
     pub gateway_route_name: Option<Value<String>>,
-    /// `MeshName`: required, create-only (changing it replaces the resource).
+    /// `MeshName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html#cfn-appmesh-gatewayroute-meshname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MeshName")]
     pub mesh_name: Value<String>,
-    /// `MeshOwner`: optional, create-only (changing it replaces the resource).
+    /// `MeshOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html#cfn-appmesh-gatewayroute-meshowner)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MeshOwner", skip_serializing_if = "Option::is_none")]
     pub mesh_owner: Option<Value<String>>,
-    /// `Spec`: required.
+    /// `Spec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html#cfn-appmesh-gatewayroute-spec)): object [`GatewayRouteSpec`], required.
     #[serde(rename = "Spec")]
     pub spec: GatewayRouteSpec,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html#cfn-appmesh-gatewayroute-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualGatewayName`: required, create-only (changing it replaces the resource).
+    /// `VirtualGatewayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html#cfn-appmesh-gatewayroute-virtualgatewayname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "VirtualGatewayName")]
     pub virtual_gateway_name: Value<String>,
 }
@@ -123,16 +125,18 @@ impl ResourceRef<GatewayRoute> {
 
 /// The properties of an `AWS::AppMesh::Mesh` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-mesh.html)).
 ///
+/// Resource Type definition for AWS::AppMesh::Mesh
+///
 /// Every property is optional: start from [`Mesh::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Mesh {
-    /// `MeshName`: optional, create-only (changing it replaces the resource).
+    /// `MeshName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-mesh.html#cfn-appmesh-mesh-meshname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MeshName", skip_serializing_if = "Option::is_none")]
     pub mesh_name: Option<Value<String>>,
-    /// `Spec`: optional.
+    /// `Spec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-mesh.html#cfn-appmesh-mesh-spec)): object [`MeshSpec`], optional.
     #[serde(rename = "Spec", skip_serializing_if = "Option::is_none")]
     pub spec: Option<MeshSpec>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-mesh.html#cfn-appmesh-mesh-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -211,25 +215,27 @@ impl ResourceRef<Mesh> {
 
 /// The properties of an `AWS::AppMesh::Route` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html)).
 ///
+/// Resource Type definition for AWS::AppMesh::Route
+///
 /// [`Route::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Route {
-    /// `MeshName`: required, create-only (changing it replaces the resource).
+    /// `MeshName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html#cfn-appmesh-route-meshname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MeshName")]
     pub mesh_name: Value<String>,
-    /// `MeshOwner`: optional, create-only (changing it replaces the resource).
+    /// `MeshOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html#cfn-appmesh-route-meshowner)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MeshOwner", skip_serializing_if = "Option::is_none")]
     pub mesh_owner: Option<Value<String>>,
-    /// `RouteName`: optional, create-only (changing it replaces the resource).
+    /// `RouteName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html#cfn-appmesh-route-routename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RouteName", skip_serializing_if = "Option::is_none")]
     pub route_name: Option<Value<String>>,
-    /// `Spec`: required.
+    /// `Spec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html#cfn-appmesh-route-spec)): object [`RouteSpec`], required.
     #[serde(rename = "Spec")]
     pub spec: RouteSpec,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html#cfn-appmesh-route-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualRouterName`: required, create-only (changing it replaces the resource).
+    /// `VirtualRouterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html#cfn-appmesh-route-virtualroutername)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "VirtualRouterName")]
     pub virtual_router_name: Value<String>,
 }
@@ -325,22 +331,24 @@ impl ResourceRef<Route> {
 
 /// The properties of an `AWS::AppMesh::VirtualGateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html)).
 ///
+/// Resource Type definition for AWS::AppMesh::VirtualGateway
+///
 /// [`VirtualGateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGateway {
-    /// `MeshName`: required, create-only (changing it replaces the resource).
+    /// `MeshName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html#cfn-appmesh-virtualgateway-meshname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MeshName")]
     pub mesh_name: Value<String>,
-    /// `MeshOwner`: optional, create-only (changing it replaces the resource).
+    /// `MeshOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html#cfn-appmesh-virtualgateway-meshowner)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MeshOwner", skip_serializing_if = "Option::is_none")]
     pub mesh_owner: Option<Value<String>>,
-    /// `Spec`: required.
+    /// `Spec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html#cfn-appmesh-virtualgateway-spec)): object [`VirtualGatewaySpec`], required.
     #[serde(rename = "Spec")]
     pub spec: VirtualGatewaySpec,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html#cfn-appmesh-virtualgateway-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualGatewayName`: optional, create-only (changing it replaces the resource).
+    /// `VirtualGatewayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html#cfn-appmesh-virtualgateway-virtualgatewayname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "VirtualGatewayName", skip_serializing_if = "Option::is_none")]
     pub virtual_gateway_name: Option<Value<String>>,
 }
@@ -425,22 +433,24 @@ impl ResourceRef<VirtualGateway> {
 
 /// The properties of an `AWS::AppMesh::VirtualNode` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html)).
 ///
+/// Resource Type definition for AWS::AppMesh::VirtualNode
+///
 /// [`VirtualNode::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualNode {
-    /// `MeshName`: required, create-only (changing it replaces the resource).
+    /// `MeshName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html#cfn-appmesh-virtualnode-meshname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MeshName")]
     pub mesh_name: Value<String>,
-    /// `MeshOwner`: optional, create-only (changing it replaces the resource).
+    /// `MeshOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html#cfn-appmesh-virtualnode-meshowner)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MeshOwner", skip_serializing_if = "Option::is_none")]
     pub mesh_owner: Option<Value<String>>,
-    /// `Spec`: required.
+    /// `Spec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html#cfn-appmesh-virtualnode-spec)): object [`VirtualNodeSpec`], required.
     #[serde(rename = "Spec")]
     pub spec: VirtualNodeSpec,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html#cfn-appmesh-virtualnode-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualNodeName`: optional, create-only (changing it replaces the resource).
+    /// `VirtualNodeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html#cfn-appmesh-virtualnode-virtualnodename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "VirtualNodeName", skip_serializing_if = "Option::is_none")]
     pub virtual_node_name: Option<Value<String>>,
 }
@@ -524,22 +534,24 @@ impl ResourceRef<VirtualNode> {
 
 /// The properties of an `AWS::AppMesh::VirtualRouter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html)).
 ///
+/// Resource Type definition for AWS::AppMesh::VirtualRouter
+///
 /// [`VirtualRouter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualRouter {
-    /// `MeshName`: required, create-only (changing it replaces the resource).
+    /// `MeshName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html#cfn-appmesh-virtualrouter-meshname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MeshName")]
     pub mesh_name: Value<String>,
-    /// `MeshOwner`: optional, create-only (changing it replaces the resource).
+    /// `MeshOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html#cfn-appmesh-virtualrouter-meshowner)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MeshOwner", skip_serializing_if = "Option::is_none")]
     pub mesh_owner: Option<Value<String>>,
-    /// `Spec`: required.
+    /// `Spec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html#cfn-appmesh-virtualrouter-spec)): object [`VirtualRouterSpec`], required.
     #[serde(rename = "Spec")]
     pub spec: VirtualRouterSpec,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html#cfn-appmesh-virtualrouter-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualRouterName`: optional, create-only (changing it replaces the resource).
+    /// `VirtualRouterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html#cfn-appmesh-virtualrouter-virtualroutername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "VirtualRouterName", skip_serializing_if = "Option::is_none")]
     pub virtual_router_name: Option<Value<String>>,
 }
@@ -623,22 +635,24 @@ impl ResourceRef<VirtualRouter> {
 
 /// The properties of an `AWS::AppMesh::VirtualService` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html)).
 ///
+/// Resource Type definition for AWS::AppMesh::VirtualService
+///
 /// [`VirtualService::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualService {
-    /// `MeshName`: required, create-only (changing it replaces the resource).
+    /// `MeshName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html#cfn-appmesh-virtualservice-meshname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MeshName")]
     pub mesh_name: Value<String>,
-    /// `MeshOwner`: optional, create-only (changing it replaces the resource).
+    /// `MeshOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html#cfn-appmesh-virtualservice-meshowner)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MeshOwner", skip_serializing_if = "Option::is_none")]
     pub mesh_owner: Option<Value<String>>,
-    /// `Spec`: required.
+    /// `Spec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html#cfn-appmesh-virtualservice-spec)): object [`VirtualServiceSpec`], required.
     #[serde(rename = "Spec")]
     pub spec: VirtualServiceSpec,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html#cfn-appmesh-virtualservice-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualServiceName`: required, create-only (changing it replaces the resource).
+    /// `VirtualServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html#cfn-appmesh-virtualservice-virtualservicename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "VirtualServiceName")]
     pub virtual_service_name: Value<String>,
 }
@@ -721,12 +735,12 @@ impl ResourceRef<VirtualService> {
 
 /// The `AccessLog` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `AccessLog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-accesslog.html).
 ///
 /// Every property is optional: start from [`AccessLog::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessLog {
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-accesslog.html#cfn-appmesh-virtualnode-accesslog-file)): object [`FileAccessLog`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<FileAccessLog>,
 }
@@ -756,15 +770,15 @@ impl Walk for AccessLog {
 
 /// The `AwsCloudMapInstanceAttribute` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `AwsCloudMapInstanceAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-awscloudmapinstanceattribute.html).
 ///
 /// Every property is required: [`AwsCloudMapInstanceAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsCloudMapInstanceAttribute {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-awscloudmapinstanceattribute.html#cfn-appmesh-virtualnode-awscloudmapinstanceattribute-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-awscloudmapinstanceattribute.html#cfn-appmesh-virtualnode-awscloudmapinstanceattribute-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -793,21 +807,21 @@ impl Walk for AwsCloudMapInstanceAttribute {
 
 /// The `AwsCloudMapServiceDiscovery` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `AwsCloudMapServiceDiscovery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-awscloudmapservicediscovery.html).
 ///
 /// [`AwsCloudMapServiceDiscovery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsCloudMapServiceDiscovery {
-    /// `Attributes`: optional.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-awscloudmapservicediscovery.html#cfn-appmesh-virtualnode-awscloudmapservicediscovery-attributes)): list of (object [`AwsCloudMapInstanceAttribute`]), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Value<Vec<AwsCloudMapInstanceAttribute>>>,
-    /// `IpPreference`: optional.
+    /// `IpPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-awscloudmapservicediscovery.html#cfn-appmesh-virtualnode-awscloudmapservicediscovery-ippreference)): string, optional.
     #[serde(rename = "IpPreference", skip_serializing_if = "Option::is_none")]
     pub ip_preference: Option<Value<String>>,
-    /// `NamespaceName`: required.
+    /// `NamespaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-awscloudmapservicediscovery.html#cfn-appmesh-virtualnode-awscloudmapservicediscovery-namespacename)): string, required.
     #[serde(rename = "NamespaceName")]
     pub namespace_name: Value<String>,
-    /// `ServiceName`: required.
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-awscloudmapservicediscovery.html#cfn-appmesh-virtualnode-awscloudmapservicediscovery-servicename)): string, required.
     #[serde(rename = "ServiceName")]
     pub service_name: Value<String>,
 }
@@ -860,12 +874,12 @@ impl Walk for AwsCloudMapServiceDiscovery {
 
 /// The `Backend` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `Backend`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-backend.html).
 ///
 /// Every property is optional: start from [`Backend::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Backend {
-    /// `VirtualService`: optional.
+    /// `VirtualService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-backend.html#cfn-appmesh-virtualnode-backend-virtualservice)): object [`VirtualServiceBackend`], optional.
     #[serde(rename = "VirtualService", skip_serializing_if = "Option::is_none")]
     pub virtual_service: Option<VirtualServiceBackend>,
 }
@@ -895,12 +909,12 @@ impl Walk for Backend {
 
 /// The `BackendDefaults` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `BackendDefaults`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-backenddefaults.html).
 ///
 /// Every property is optional: start from [`BackendDefaults::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BackendDefaults {
-    /// `ClientPolicy`: optional.
+    /// `ClientPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-backenddefaults.html#cfn-appmesh-virtualnode-backenddefaults-clientpolicy)): object [`ClientPolicy`], optional.
     #[serde(rename = "ClientPolicy", skip_serializing_if = "Option::is_none")]
     pub client_policy: Option<ClientPolicy>,
 }
@@ -930,12 +944,12 @@ impl Walk for BackendDefaults {
 
 /// The `ClientPolicy` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ClientPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clientpolicy.html).
 ///
 /// Every property is optional: start from [`ClientPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClientPolicy {
-    /// `TLS`: optional.
+    /// `TLS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clientpolicy.html#cfn-appmesh-virtualnode-clientpolicy-tls)): object [`ClientPolicyTls`], optional.
     #[serde(rename = "TLS", skip_serializing_if = "Option::is_none")]
     pub tls: Option<ClientPolicyTls>,
 }
@@ -965,21 +979,21 @@ impl Walk for ClientPolicy {
 
 /// The `ClientPolicyTls` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ClientPolicyTls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clientpolicytls.html).
 ///
 /// [`ClientPolicyTls::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClientPolicyTls {
-    /// `Certificate`: optional.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clientpolicytls.html#cfn-appmesh-virtualnode-clientpolicytls-certificate)): object [`ClientTlsCertificate`], optional.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<ClientTlsCertificate>,
-    /// `Enforce`: optional.
+    /// `Enforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clientpolicytls.html#cfn-appmesh-virtualnode-clientpolicytls-enforce)): boolean, optional.
     #[serde(rename = "Enforce", skip_serializing_if = "Option::is_none")]
     pub enforce: Option<Value<bool>>,
-    /// `Ports`: optional.
+    /// `Ports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clientpolicytls.html#cfn-appmesh-virtualnode-clientpolicytls-ports)): list of (integer), optional.
     #[serde(rename = "Ports", skip_serializing_if = "Option::is_none")]
     pub ports: Option<Value<Vec<Value<i64>>>>,
-    /// `Validation`: required.
+    /// `Validation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clientpolicytls.html#cfn-appmesh-virtualnode-clientpolicytls-validation)): object [`TlsValidationContext`], required.
     #[serde(rename = "Validation")]
     pub validation: TlsValidationContext,
 }
@@ -1032,15 +1046,15 @@ impl Walk for ClientPolicyTls {
 
 /// The `ClientTlsCertificate` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ClientTlsCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clienttlscertificate.html).
 ///
 /// Every property is optional: start from [`ClientTlsCertificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClientTlsCertificate {
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clienttlscertificate.html#cfn-appmesh-virtualnode-clienttlscertificate-file)): object [`ListenerTlsFileCertificate`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<ListenerTlsFileCertificate>,
-    /// `SDS`: optional.
+    /// `SDS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-clienttlscertificate.html#cfn-appmesh-virtualnode-clienttlscertificate-sds)): object [`ListenerTlsSdsCertificate`], optional.
     #[serde(rename = "SDS", skip_serializing_if = "Option::is_none")]
     pub sds: Option<ListenerTlsSdsCertificate>,
 }
@@ -1078,18 +1092,18 @@ impl Walk for ClientTlsCertificate {
 
 /// The `DnsServiceDiscovery` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `DnsServiceDiscovery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-dnsservicediscovery.html).
 ///
 /// [`DnsServiceDiscovery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DnsServiceDiscovery {
-    /// `Hostname`: required.
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-dnsservicediscovery.html#cfn-appmesh-virtualnode-dnsservicediscovery-hostname)): string, required.
     #[serde(rename = "Hostname")]
     pub hostname: Value<String>,
-    /// `IpPreference`: optional.
+    /// `IpPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-dnsservicediscovery.html#cfn-appmesh-virtualnode-dnsservicediscovery-ippreference)): string, optional.
     #[serde(rename = "IpPreference", skip_serializing_if = "Option::is_none")]
     pub ip_preference: Option<Value<String>>,
-    /// `ResponseType`: optional.
+    /// `ResponseType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-dnsservicediscovery.html#cfn-appmesh-virtualnode-dnsservicediscovery-responsetype)): string, optional.
     #[serde(rename = "ResponseType", skip_serializing_if = "Option::is_none")]
     pub response_type: Option<Value<String>>,
 }
@@ -1133,15 +1147,15 @@ impl Walk for DnsServiceDiscovery {
 
 /// The `Duration` property type of [`Route`] and [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::Route` `Duration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-duration.html), [`AWS::AppMesh::VirtualNode` `Duration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-duration.html).
 ///
 /// Every property is required: [`Duration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Duration {
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-duration.html#cfn-appmesh-route-duration-unit)): string, required.
     #[serde(rename = "Unit")]
     pub unit: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-duration.html#cfn-appmesh-route-duration-value)): integer, required.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -1170,12 +1184,12 @@ impl Walk for Duration {
 
 /// The `EgressFilter` property type of [`Mesh`].
 ///
-/// AWS reference: [`AWS::AppMesh::Mesh`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-mesh.html).
+/// AWS reference: [`AWS::AppMesh::Mesh` `EgressFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-mesh-egressfilter.html).
 ///
 /// Every property is required: [`EgressFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EgressFilter {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-mesh-egressfilter.html#cfn-appmesh-mesh-egressfilter-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1201,15 +1215,15 @@ impl Walk for EgressFilter {
 
 /// The `FileAccessLog` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `FileAccessLog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-fileaccesslog.html).
 ///
 /// [`FileAccessLog::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileAccessLog {
-    /// `Format`: optional.
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-fileaccesslog.html#cfn-appmesh-virtualnode-fileaccesslog-format)): object [`LoggingFormat`], optional.
     #[serde(rename = "Format", skip_serializing_if = "Option::is_none")]
     pub format: Option<LoggingFormat>,
-    /// `Path`: required.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-fileaccesslog.html#cfn-appmesh-virtualnode-fileaccesslog-path)): string, required.
     #[serde(rename = "Path")]
     pub path: Value<String>,
 }
@@ -1244,15 +1258,15 @@ impl Walk for FileAccessLog {
 
 /// The `GatewayRouteHostnameMatch` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GatewayRouteHostnameMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutehostnamematch.html).
 ///
 /// Every property is optional: start from [`GatewayRouteHostnameMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayRouteHostnameMatch {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutehostnamematch.html#cfn-appmesh-gatewayroute-gatewayroutehostnamematch-exact)): string, optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
-    /// `Suffix`: optional.
+    /// `Suffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutehostnamematch.html#cfn-appmesh-gatewayroute-gatewayroutehostnamematch-suffix)): string, optional.
     #[serde(rename = "Suffix", skip_serializing_if = "Option::is_none")]
     pub suffix: Option<Value<String>>,
 }
@@ -1290,12 +1304,12 @@ impl Walk for GatewayRouteHostnameMatch {
 
 /// The `GatewayRouteHostnameRewrite` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GatewayRouteHostnameRewrite`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutehostnamerewrite.html).
 ///
 /// Every property is optional: start from [`GatewayRouteHostnameRewrite::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayRouteHostnameRewrite {
-    /// `DefaultTargetHostname`: optional.
+    /// `DefaultTargetHostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutehostnamerewrite.html#cfn-appmesh-gatewayroute-gatewayroutehostnamerewrite-defaulttargethostname)): string, optional.
     #[serde(
         rename = "DefaultTargetHostname",
         skip_serializing_if = "Option::is_none"
@@ -1328,24 +1342,24 @@ impl Walk for GatewayRouteHostnameRewrite {
 
 /// The `GatewayRouteMetadataMatch` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GatewayRouteMetadataMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutemetadatamatch.html).
 ///
 /// Every property is optional: start from [`GatewayRouteMetadataMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayRouteMetadataMatch {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutemetadatamatch.html#cfn-appmesh-gatewayroute-gatewayroutemetadatamatch-exact)): string, optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutemetadatamatch.html#cfn-appmesh-gatewayroute-gatewayroutemetadatamatch-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Range`: optional.
+    /// `Range` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutemetadatamatch.html#cfn-appmesh-gatewayroute-gatewayroutemetadatamatch-range)): object [`GatewayRouteRangeMatch`], optional.
     #[serde(rename = "Range", skip_serializing_if = "Option::is_none")]
     pub range: Option<GatewayRouteRangeMatch>,
-    /// `Regex`: optional.
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutemetadatamatch.html#cfn-appmesh-gatewayroute-gatewayroutemetadatamatch-regex)): string, optional.
     #[serde(rename = "Regex", skip_serializing_if = "Option::is_none")]
     pub regex: Option<Value<String>>,
-    /// `Suffix`: optional.
+    /// `Suffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutemetadatamatch.html#cfn-appmesh-gatewayroute-gatewayroutemetadatamatch-suffix)): string, optional.
     #[serde(rename = "Suffix", skip_serializing_if = "Option::is_none")]
     pub suffix: Option<Value<String>>,
 }
@@ -1407,15 +1421,15 @@ impl Walk for GatewayRouteMetadataMatch {
 
 /// The `GatewayRouteRangeMatch` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GatewayRouteRangeMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayrouterangematch.html).
 ///
 /// Every property is required: [`GatewayRouteRangeMatch::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayRouteRangeMatch {
-    /// `End`: required.
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayrouterangematch.html#cfn-appmesh-gatewayroute-gatewayrouterangematch-end)): integer, required.
     #[serde(rename = "End")]
     pub end: Value<i64>,
-    /// `Start`: required.
+    /// `Start` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayrouterangematch.html#cfn-appmesh-gatewayroute-gatewayrouterangematch-start)): integer, required.
     #[serde(rename = "Start")]
     pub start: Value<i64>,
 }
@@ -1444,21 +1458,21 @@ impl Walk for GatewayRouteRangeMatch {
 
 /// The `GatewayRouteSpec` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GatewayRouteSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutespec.html).
 ///
 /// Every property is optional: start from [`GatewayRouteSpec::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayRouteSpec {
-    /// `GrpcRoute`: optional.
+    /// `GrpcRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutespec.html#cfn-appmesh-gatewayroute-gatewayroutespec-grpcroute)): object [`GrpcGatewayRoute`], optional.
     #[serde(rename = "GrpcRoute", skip_serializing_if = "Option::is_none")]
     pub grpc_route: Option<GrpcGatewayRoute>,
-    /// `Http2Route`: optional.
+    /// `Http2Route` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutespec.html#cfn-appmesh-gatewayroute-gatewayroutespec-http2route)): object [`HttpGatewayRoute`], optional.
     #[serde(rename = "Http2Route", skip_serializing_if = "Option::is_none")]
     pub http2_route: Option<HttpGatewayRoute>,
-    /// `HttpRoute`: optional.
+    /// `HttpRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutespec.html#cfn-appmesh-gatewayroute-gatewayroutespec-httproute)): object [`HttpGatewayRoute`], optional.
     #[serde(rename = "HttpRoute", skip_serializing_if = "Option::is_none")]
     pub http_route: Option<HttpGatewayRoute>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutespec.html#cfn-appmesh-gatewayroute-gatewayroutespec-priority)): integer, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
 }
@@ -1512,15 +1526,15 @@ impl Walk for GatewayRouteSpec {
 
 /// The `GatewayRouteTarget` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GatewayRouteTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutetarget.html).
 ///
 /// [`GatewayRouteTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayRouteTarget {
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutetarget.html#cfn-appmesh-gatewayroute-gatewayroutetarget-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `VirtualService`: required.
+    /// `VirtualService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutetarget.html#cfn-appmesh-gatewayroute-gatewayroutetarget-virtualservice)): object [`GatewayRouteVirtualService`], required.
     #[serde(rename = "VirtualService")]
     pub virtual_service: GatewayRouteVirtualService,
 }
@@ -1555,12 +1569,12 @@ impl Walk for GatewayRouteTarget {
 
 /// The `GatewayRouteVirtualService` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GatewayRouteVirtualService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutevirtualservice.html).
 ///
 /// Every property is required: [`GatewayRouteVirtualService::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayRouteVirtualService {
-    /// `VirtualServiceName`: required.
+    /// `VirtualServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-gatewayroutevirtualservice.html#cfn-appmesh-gatewayroute-gatewayroutevirtualservice-virtualservicename)): string, required.
     #[serde(rename = "VirtualServiceName")]
     pub virtual_service_name: Value<String>,
 }
@@ -1586,15 +1600,15 @@ impl Walk for GatewayRouteVirtualService {
 
 /// The `GrpcGatewayRoute` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GrpcGatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroute.html).
 ///
 /// Every property is required: [`GrpcGatewayRoute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrpcGatewayRoute {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroute.html#cfn-appmesh-gatewayroute-grpcgatewayroute-action)): object [`GrpcGatewayRouteAction`], required.
     #[serde(rename = "Action")]
     pub action: GrpcGatewayRouteAction,
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroute.html#cfn-appmesh-gatewayroute-grpcgatewayroute-match)): object [`GrpcGatewayRouteMatch`], required.
     #[serde(rename = "Match")]
     pub match_: GrpcGatewayRouteMatch,
 }
@@ -1626,15 +1640,15 @@ impl Walk for GrpcGatewayRoute {
 
 /// The `GrpcGatewayRouteAction` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GrpcGatewayRouteAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayrouteaction.html).
 ///
 /// [`GrpcGatewayRouteAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrpcGatewayRouteAction {
-    /// `Rewrite`: optional.
+    /// `Rewrite` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayrouteaction.html#cfn-appmesh-gatewayroute-grpcgatewayrouteaction-rewrite)): object [`GrpcGatewayRouteRewrite`], optional.
     #[serde(rename = "Rewrite", skip_serializing_if = "Option::is_none")]
     pub rewrite: Option<GrpcGatewayRouteRewrite>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayrouteaction.html#cfn-appmesh-gatewayroute-grpcgatewayrouteaction-target)): object [`GatewayRouteTarget`], required.
     #[serde(rename = "Target")]
     pub target: GatewayRouteTarget,
 }
@@ -1669,21 +1683,21 @@ impl Walk for GrpcGatewayRouteAction {
 
 /// The `GrpcGatewayRouteMatch` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GrpcGatewayRouteMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutematch.html).
 ///
 /// Every property is optional: start from [`GrpcGatewayRouteMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GrpcGatewayRouteMatch {
-    /// `Hostname`: optional.
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutematch.html#cfn-appmesh-gatewayroute-grpcgatewayroutematch-hostname)): object [`GatewayRouteHostnameMatch`], optional.
     #[serde(rename = "Hostname", skip_serializing_if = "Option::is_none")]
     pub hostname: Option<GatewayRouteHostnameMatch>,
-    /// `Metadata`: optional.
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutematch.html#cfn-appmesh-gatewayroute-grpcgatewayroutematch-metadata)): list of (object [`GrpcGatewayRouteMetadata`]), optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value<Vec<GrpcGatewayRouteMetadata>>>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutematch.html#cfn-appmesh-gatewayroute-grpcgatewayroutematch-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `ServiceName`: optional.
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutematch.html#cfn-appmesh-gatewayroute-grpcgatewayroutematch-servicename)): string, optional.
     #[serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Value<String>>,
 }
@@ -1737,18 +1751,18 @@ impl Walk for GrpcGatewayRouteMatch {
 
 /// The `GrpcGatewayRouteMetadata` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GrpcGatewayRouteMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutemetadata.html).
 ///
 /// [`GrpcGatewayRouteMetadata::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrpcGatewayRouteMetadata {
-    /// `Invert`: optional.
+    /// `Invert` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutemetadata.html#cfn-appmesh-gatewayroute-grpcgatewayroutemetadata-invert)): boolean, optional.
     #[serde(rename = "Invert", skip_serializing_if = "Option::is_none")]
     pub invert: Option<Value<bool>>,
-    /// `Match`: optional.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutemetadata.html#cfn-appmesh-gatewayroute-grpcgatewayroutemetadata-match)): object [`GatewayRouteMetadataMatch`], optional.
     #[serde(rename = "Match", skip_serializing_if = "Option::is_none")]
     pub match_: Option<GatewayRouteMetadataMatch>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayroutemetadata.html#cfn-appmesh-gatewayroute-grpcgatewayroutemetadata-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1792,12 +1806,12 @@ impl Walk for GrpcGatewayRouteMetadata {
 
 /// The `GrpcGatewayRouteRewrite` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `GrpcGatewayRouteRewrite`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayrouterewrite.html).
 ///
 /// Every property is optional: start from [`GrpcGatewayRouteRewrite::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GrpcGatewayRouteRewrite {
-    /// `Hostname`: optional.
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-grpcgatewayrouterewrite.html#cfn-appmesh-gatewayroute-grpcgatewayrouterewrite-hostname)): object [`GatewayRouteHostnameRewrite`], optional.
     #[serde(rename = "Hostname", skip_serializing_if = "Option::is_none")]
     pub hostname: Option<GatewayRouteHostnameRewrite>,
 }
@@ -1827,24 +1841,24 @@ impl Walk for GrpcGatewayRouteRewrite {
 
 /// The `GrpcRetryPolicy` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `GrpcRetryPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcretrypolicy.html).
 ///
 /// [`GrpcRetryPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrpcRetryPolicy {
-    /// `GrpcRetryEvents`: optional.
+    /// `GrpcRetryEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcretrypolicy.html#cfn-appmesh-route-grpcretrypolicy-grpcretryevents)): list of (string), optional.
     #[serde(rename = "GrpcRetryEvents", skip_serializing_if = "Option::is_none")]
     pub grpc_retry_events: Option<Value<Vec<Value<String>>>>,
-    /// `HttpRetryEvents`: optional.
+    /// `HttpRetryEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcretrypolicy.html#cfn-appmesh-route-grpcretrypolicy-httpretryevents)): list of (string), optional.
     #[serde(rename = "HttpRetryEvents", skip_serializing_if = "Option::is_none")]
     pub http_retry_events: Option<Value<Vec<Value<String>>>>,
-    /// `MaxRetries`: required.
+    /// `MaxRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcretrypolicy.html#cfn-appmesh-route-grpcretrypolicy-maxretries)): integer, required.
     #[serde(rename = "MaxRetries")]
     pub max_retries: Value<i64>,
-    /// `PerRetryTimeout`: required.
+    /// `PerRetryTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcretrypolicy.html#cfn-appmesh-route-grpcretrypolicy-perretrytimeout)): object [`Duration`], required.
     #[serde(rename = "PerRetryTimeout")]
     pub per_retry_timeout: Duration,
-    /// `TcpRetryEvents`: optional.
+    /// `TcpRetryEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcretrypolicy.html#cfn-appmesh-route-grpcretrypolicy-tcpretryevents)): list of (string), optional.
     #[serde(rename = "TcpRetryEvents", skip_serializing_if = "Option::is_none")]
     pub tcp_retry_events: Option<Value<Vec<Value<String>>>>,
 }
@@ -1900,21 +1914,21 @@ impl Walk for GrpcRetryPolicy {
 
 /// The `GrpcRoute` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `GrpcRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroute.html).
 ///
 /// [`GrpcRoute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrpcRoute {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroute.html#cfn-appmesh-route-grpcroute-action)): object [`GrpcRouteAction`], required.
     #[serde(rename = "Action")]
     pub action: GrpcRouteAction,
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroute.html#cfn-appmesh-route-grpcroute-match)): object [`GrpcRouteMatch`], required.
     #[serde(rename = "Match")]
     pub match_: GrpcRouteMatch,
-    /// `RetryPolicy`: optional.
+    /// `RetryPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroute.html#cfn-appmesh-route-grpcroute-retrypolicy)): object [`GrpcRetryPolicy`], optional.
     #[serde(rename = "RetryPolicy", skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<GrpcRetryPolicy>,
-    /// `Timeout`: optional.
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroute.html#cfn-appmesh-route-grpcroute-timeout)): object [`GrpcTimeout`], optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<GrpcTimeout>,
 }
@@ -1961,12 +1975,12 @@ impl Walk for GrpcRoute {
 
 /// The `GrpcRouteAction` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `GrpcRouteAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcrouteaction.html).
 ///
 /// Every property is required: [`GrpcRouteAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrpcRouteAction {
-    /// `WeightedTargets`: required.
+    /// `WeightedTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcrouteaction.html#cfn-appmesh-route-grpcrouteaction-weightedtargets)): list of (object [`WeightedTarget`]), required.
     #[serde(rename = "WeightedTargets")]
     pub weighted_targets: Value<Vec<WeightedTarget>>,
 }
@@ -1992,21 +2006,21 @@ impl Walk for GrpcRouteAction {
 
 /// The `GrpcRouteMatch` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `GrpcRouteMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutematch.html).
 ///
 /// Every property is optional: start from [`GrpcRouteMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GrpcRouteMatch {
-    /// `Metadata`: optional.
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutematch.html#cfn-appmesh-route-grpcroutematch-metadata)): list of (object [`GrpcRouteMetadata`]), optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value<Vec<GrpcRouteMetadata>>>,
-    /// `MethodName`: optional.
+    /// `MethodName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutematch.html#cfn-appmesh-route-grpcroutematch-methodname)): string, optional.
     #[serde(rename = "MethodName", skip_serializing_if = "Option::is_none")]
     pub method_name: Option<Value<String>>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutematch.html#cfn-appmesh-route-grpcroutematch-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `ServiceName`: optional.
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutematch.html#cfn-appmesh-route-grpcroutematch-servicename)): string, optional.
     #[serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Value<String>>,
 }
@@ -2060,18 +2074,18 @@ impl Walk for GrpcRouteMatch {
 
 /// The `GrpcRouteMetadata` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `GrpcRouteMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadata.html).
 ///
 /// [`GrpcRouteMetadata::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrpcRouteMetadata {
-    /// `Invert`: optional.
+    /// `Invert` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadata.html#cfn-appmesh-route-grpcroutemetadata-invert)): boolean, optional.
     #[serde(rename = "Invert", skip_serializing_if = "Option::is_none")]
     pub invert: Option<Value<bool>>,
-    /// `Match`: optional.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadata.html#cfn-appmesh-route-grpcroutemetadata-match)): object [`GrpcRouteMetadataMatchMethod`], optional.
     #[serde(rename = "Match", skip_serializing_if = "Option::is_none")]
     pub match_: Option<GrpcRouteMetadataMatchMethod>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadata.html#cfn-appmesh-route-grpcroutemetadata-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2115,24 +2129,24 @@ impl Walk for GrpcRouteMetadata {
 
 /// The `GrpcRouteMetadataMatchMethod` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `GrpcRouteMetadataMatchMethod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadatamatchmethod.html).
 ///
 /// Every property is optional: start from [`GrpcRouteMetadataMatchMethod::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GrpcRouteMetadataMatchMethod {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadatamatchmethod.html#cfn-appmesh-route-grpcroutemetadatamatchmethod-exact)): string, optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadatamatchmethod.html#cfn-appmesh-route-grpcroutemetadatamatchmethod-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Range`: optional.
+    /// `Range` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadatamatchmethod.html#cfn-appmesh-route-grpcroutemetadatamatchmethod-range)): object [`MatchRange`], optional.
     #[serde(rename = "Range", skip_serializing_if = "Option::is_none")]
     pub range: Option<MatchRange>,
-    /// `Regex`: optional.
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadatamatchmethod.html#cfn-appmesh-route-grpcroutemetadatamatchmethod-regex)): string, optional.
     #[serde(rename = "Regex", skip_serializing_if = "Option::is_none")]
     pub regex: Option<Value<String>>,
-    /// `Suffix`: optional.
+    /// `Suffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpcroutemetadatamatchmethod.html#cfn-appmesh-route-grpcroutemetadatamatchmethod-suffix)): string, optional.
     #[serde(rename = "Suffix", skip_serializing_if = "Option::is_none")]
     pub suffix: Option<Value<String>>,
 }
@@ -2194,15 +2208,15 @@ impl Walk for GrpcRouteMetadataMatchMethod {
 
 /// The `GrpcTimeout` property type of [`Route`] and [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::Route` `GrpcTimeout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpctimeout.html), [`AWS::AppMesh::VirtualNode` `GrpcTimeout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-grpctimeout.html).
 ///
 /// Every property is optional: start from [`GrpcTimeout::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GrpcTimeout {
-    /// `Idle`: optional.
+    /// `Idle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpctimeout.html#cfn-appmesh-route-grpctimeout-idle)): object [`Duration`], optional.
     #[serde(rename = "Idle", skip_serializing_if = "Option::is_none")]
     pub idle: Option<Duration>,
-    /// `PerRequest`: optional.
+    /// `PerRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-grpctimeout.html#cfn-appmesh-route-grpctimeout-perrequest)): object [`Duration`], optional.
     #[serde(rename = "PerRequest", skip_serializing_if = "Option::is_none")]
     pub per_request: Option<Duration>,
 }
@@ -2240,24 +2254,24 @@ impl Walk for GrpcTimeout {
 
 /// The `HeaderMatchMethod` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `HeaderMatchMethod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-headermatchmethod.html).
 ///
 /// Every property is optional: start from [`HeaderMatchMethod::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HeaderMatchMethod {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-headermatchmethod.html#cfn-appmesh-route-headermatchmethod-exact)): string, optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-headermatchmethod.html#cfn-appmesh-route-headermatchmethod-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Range`: optional.
+    /// `Range` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-headermatchmethod.html#cfn-appmesh-route-headermatchmethod-range)): object [`MatchRange`], optional.
     #[serde(rename = "Range", skip_serializing_if = "Option::is_none")]
     pub range: Option<MatchRange>,
-    /// `Regex`: optional.
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-headermatchmethod.html#cfn-appmesh-route-headermatchmethod-regex)): string, optional.
     #[serde(rename = "Regex", skip_serializing_if = "Option::is_none")]
     pub regex: Option<Value<String>>,
-    /// `Suffix`: optional.
+    /// `Suffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-headermatchmethod.html#cfn-appmesh-route-headermatchmethod-suffix)): string, optional.
     #[serde(rename = "Suffix", skip_serializing_if = "Option::is_none")]
     pub suffix: Option<Value<String>>,
 }
@@ -2319,30 +2333,30 @@ impl Walk for HeaderMatchMethod {
 
 /// The `HealthCheck` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `HealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-healthcheck.html).
 ///
 /// [`HealthCheck::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HealthCheck {
-    /// `HealthyThreshold`: required.
+    /// `HealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-healthcheck.html#cfn-appmesh-virtualnode-healthcheck-healthythreshold)): integer, required.
     #[serde(rename = "HealthyThreshold")]
     pub healthy_threshold: Value<i64>,
-    /// `IntervalMillis`: required.
+    /// `IntervalMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-healthcheck.html#cfn-appmesh-virtualnode-healthcheck-intervalmillis)): integer, required.
     #[serde(rename = "IntervalMillis")]
     pub interval_millis: Value<i64>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-healthcheck.html#cfn-appmesh-virtualnode-healthcheck-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-healthcheck.html#cfn-appmesh-virtualnode-healthcheck-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: required.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-healthcheck.html#cfn-appmesh-virtualnode-healthcheck-protocol)): string, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
-    /// `TimeoutMillis`: required.
+    /// `TimeoutMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-healthcheck.html#cfn-appmesh-virtualnode-healthcheck-timeoutmillis)): integer, required.
     #[serde(rename = "TimeoutMillis")]
     pub timeout_millis: Value<i64>,
-    /// `UnhealthyThreshold`: required.
+    /// `UnhealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-healthcheck.html#cfn-appmesh-virtualnode-healthcheck-unhealthythreshold)): integer, required.
     #[serde(rename = "UnhealthyThreshold")]
     pub unhealthy_threshold: Value<i64>,
 }
@@ -2404,15 +2418,15 @@ impl Walk for HealthCheck {
 
 /// The `HttpGatewayRoute` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpGatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroute.html).
 ///
 /// Every property is required: [`HttpGatewayRoute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpGatewayRoute {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroute.html#cfn-appmesh-gatewayroute-httpgatewayroute-action)): object [`HttpGatewayRouteAction`], required.
     #[serde(rename = "Action")]
     pub action: HttpGatewayRouteAction,
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroute.html#cfn-appmesh-gatewayroute-httpgatewayroute-match)): object [`HttpGatewayRouteMatch`], required.
     #[serde(rename = "Match")]
     pub match_: HttpGatewayRouteMatch,
 }
@@ -2444,15 +2458,15 @@ impl Walk for HttpGatewayRoute {
 
 /// The `HttpGatewayRouteAction` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpGatewayRouteAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteaction.html).
 ///
 /// [`HttpGatewayRouteAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpGatewayRouteAction {
-    /// `Rewrite`: optional.
+    /// `Rewrite` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteaction.html#cfn-appmesh-gatewayroute-httpgatewayrouteaction-rewrite)): object [`HttpGatewayRouteRewrite`], optional.
     #[serde(rename = "Rewrite", skip_serializing_if = "Option::is_none")]
     pub rewrite: Option<HttpGatewayRouteRewrite>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteaction.html#cfn-appmesh-gatewayroute-httpgatewayrouteaction-target)): object [`GatewayRouteTarget`], required.
     #[serde(rename = "Target")]
     pub target: GatewayRouteTarget,
 }
@@ -2487,18 +2501,18 @@ impl Walk for HttpGatewayRouteAction {
 
 /// The `HttpGatewayRouteHeader` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpGatewayRouteHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheader.html).
 ///
 /// [`HttpGatewayRouteHeader::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpGatewayRouteHeader {
-    /// `Invert`: optional.
+    /// `Invert` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheader.html#cfn-appmesh-gatewayroute-httpgatewayrouteheader-invert)): boolean, optional.
     #[serde(rename = "Invert", skip_serializing_if = "Option::is_none")]
     pub invert: Option<Value<bool>>,
-    /// `Match`: optional.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheader.html#cfn-appmesh-gatewayroute-httpgatewayrouteheader-match)): object [`HttpGatewayRouteHeaderMatch`], optional.
     #[serde(rename = "Match", skip_serializing_if = "Option::is_none")]
     pub match_: Option<HttpGatewayRouteHeaderMatch>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheader.html#cfn-appmesh-gatewayroute-httpgatewayrouteheader-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2542,24 +2556,24 @@ impl Walk for HttpGatewayRouteHeader {
 
 /// The `HttpGatewayRouteHeaderMatch` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpGatewayRouteHeaderMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheadermatch.html).
 ///
 /// Every property is optional: start from [`HttpGatewayRouteHeaderMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpGatewayRouteHeaderMatch {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheadermatch.html#cfn-appmesh-gatewayroute-httpgatewayrouteheadermatch-exact)): string, optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheadermatch.html#cfn-appmesh-gatewayroute-httpgatewayrouteheadermatch-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Range`: optional.
+    /// `Range` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheadermatch.html#cfn-appmesh-gatewayroute-httpgatewayrouteheadermatch-range)): object [`GatewayRouteRangeMatch`], optional.
     #[serde(rename = "Range", skip_serializing_if = "Option::is_none")]
     pub range: Option<GatewayRouteRangeMatch>,
-    /// `Regex`: optional.
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheadermatch.html#cfn-appmesh-gatewayroute-httpgatewayrouteheadermatch-regex)): string, optional.
     #[serde(rename = "Regex", skip_serializing_if = "Option::is_none")]
     pub regex: Option<Value<String>>,
-    /// `Suffix`: optional.
+    /// `Suffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteheadermatch.html#cfn-appmesh-gatewayroute-httpgatewayrouteheadermatch-suffix)): string, optional.
     #[serde(rename = "Suffix", skip_serializing_if = "Option::is_none")]
     pub suffix: Option<Value<String>>,
 }
@@ -2621,30 +2635,30 @@ impl Walk for HttpGatewayRouteHeaderMatch {
 
 /// The `HttpGatewayRouteMatch` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpGatewayRouteMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutematch.html).
 ///
 /// Every property is optional: start from [`HttpGatewayRouteMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpGatewayRouteMatch {
-    /// `Headers`: optional.
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutematch.html#cfn-appmesh-gatewayroute-httpgatewayroutematch-headers)): list of (object [`HttpGatewayRouteHeader`]), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<Value<Vec<HttpGatewayRouteHeader>>>,
-    /// `Hostname`: optional.
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutematch.html#cfn-appmesh-gatewayroute-httpgatewayroutematch-hostname)): object [`GatewayRouteHostnameMatch`], optional.
     #[serde(rename = "Hostname", skip_serializing_if = "Option::is_none")]
     pub hostname: Option<GatewayRouteHostnameMatch>,
-    /// `Method`: optional.
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutematch.html#cfn-appmesh-gatewayroute-httpgatewayroutematch-method)): string, optional.
     #[serde(rename = "Method", skip_serializing_if = "Option::is_none")]
     pub method: Option<Value<String>>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutematch.html#cfn-appmesh-gatewayroute-httpgatewayroutematch-path)): object [`HttpPathMatch`], optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<HttpPathMatch>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutematch.html#cfn-appmesh-gatewayroute-httpgatewayroutematch-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutematch.html#cfn-appmesh-gatewayroute-httpgatewayroutematch-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `QueryParameters`: optional.
+    /// `QueryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutematch.html#cfn-appmesh-gatewayroute-httpgatewayroutematch-queryparameters)): list of (object [`QueryParameter`]), optional.
     #[serde(rename = "QueryParameters", skip_serializing_if = "Option::is_none")]
     pub query_parameters: Option<Value<Vec<QueryParameter>>>,
 }
@@ -2722,12 +2736,12 @@ impl Walk for HttpGatewayRouteMatch {
 
 /// The `HttpGatewayRoutePathRewrite` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpGatewayRoutePathRewrite`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutepathrewrite.html).
 ///
 /// Every property is optional: start from [`HttpGatewayRoutePathRewrite::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpGatewayRoutePathRewrite {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayroutepathrewrite.html#cfn-appmesh-gatewayroute-httpgatewayroutepathrewrite-exact)): string, optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
 }
@@ -2757,15 +2771,15 @@ impl Walk for HttpGatewayRoutePathRewrite {
 
 /// The `HttpGatewayRoutePrefixRewrite` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpGatewayRoutePrefixRewrite`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteprefixrewrite.html).
 ///
 /// Every property is optional: start from [`HttpGatewayRoutePrefixRewrite::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpGatewayRoutePrefixRewrite {
-    /// `DefaultPrefix`: optional.
+    /// `DefaultPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteprefixrewrite.html#cfn-appmesh-gatewayroute-httpgatewayrouteprefixrewrite-defaultprefix)): string, optional.
     #[serde(rename = "DefaultPrefix", skip_serializing_if = "Option::is_none")]
     pub default_prefix: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouteprefixrewrite.html#cfn-appmesh-gatewayroute-httpgatewayrouteprefixrewrite-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2803,18 +2817,18 @@ impl Walk for HttpGatewayRoutePrefixRewrite {
 
 /// The `HttpGatewayRouteRewrite` property type of [`GatewayRoute`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpGatewayRouteRewrite`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouterewrite.html).
 ///
 /// Every property is optional: start from [`HttpGatewayRouteRewrite::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpGatewayRouteRewrite {
-    /// `Hostname`: optional.
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouterewrite.html#cfn-appmesh-gatewayroute-httpgatewayrouterewrite-hostname)): object [`GatewayRouteHostnameRewrite`], optional.
     #[serde(rename = "Hostname", skip_serializing_if = "Option::is_none")]
     pub hostname: Option<GatewayRouteHostnameRewrite>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouterewrite.html#cfn-appmesh-gatewayroute-httpgatewayrouterewrite-path)): object [`HttpGatewayRoutePathRewrite`], optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<HttpGatewayRoutePathRewrite>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpgatewayrouterewrite.html#cfn-appmesh-gatewayroute-httpgatewayrouterewrite-prefix)): object [`HttpGatewayRoutePrefixRewrite`], optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<HttpGatewayRoutePrefixRewrite>,
 }
@@ -2860,15 +2874,15 @@ impl Walk for HttpGatewayRouteRewrite {
 
 /// The `HttpPathMatch` property type of [`GatewayRoute`] and [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html), [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpPathMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httppathmatch.html), [`AWS::AppMesh::Route` `HttpPathMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httppathmatch.html).
 ///
 /// Every property is optional: start from [`HttpPathMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpPathMatch {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httppathmatch.html#cfn-appmesh-gatewayroute-httppathmatch-exact)): string, optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
-    /// `Regex`: optional.
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httppathmatch.html#cfn-appmesh-gatewayroute-httppathmatch-regex)): string, optional.
     #[serde(rename = "Regex", skip_serializing_if = "Option::is_none")]
     pub regex: Option<Value<String>>,
 }
@@ -2906,12 +2920,12 @@ impl Walk for HttpPathMatch {
 
 /// The `HttpQueryParameterMatch` property type of [`GatewayRoute`] and [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html), [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `HttpQueryParameterMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpqueryparametermatch.html), [`AWS::AppMesh::Route` `HttpQueryParameterMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httpqueryparametermatch.html).
 ///
 /// Every property is optional: start from [`HttpQueryParameterMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpQueryParameterMatch {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-httpqueryparametermatch.html#cfn-appmesh-gatewayroute-httpqueryparametermatch-exact)): string, optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<String>>,
 }
@@ -2941,21 +2955,21 @@ impl Walk for HttpQueryParameterMatch {
 
 /// The `HttpRetryPolicy` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `HttpRetryPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httpretrypolicy.html).
 ///
 /// [`HttpRetryPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpRetryPolicy {
-    /// `HttpRetryEvents`: optional.
+    /// `HttpRetryEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httpretrypolicy.html#cfn-appmesh-route-httpretrypolicy-httpretryevents)): list of (string), optional.
     #[serde(rename = "HttpRetryEvents", skip_serializing_if = "Option::is_none")]
     pub http_retry_events: Option<Value<Vec<Value<String>>>>,
-    /// `MaxRetries`: required.
+    /// `MaxRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httpretrypolicy.html#cfn-appmesh-route-httpretrypolicy-maxretries)): integer, required.
     #[serde(rename = "MaxRetries")]
     pub max_retries: Value<i64>,
-    /// `PerRetryTimeout`: required.
+    /// `PerRetryTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httpretrypolicy.html#cfn-appmesh-route-httpretrypolicy-perretrytimeout)): object [`Duration`], required.
     #[serde(rename = "PerRetryTimeout")]
     pub per_retry_timeout: Duration,
-    /// `TcpRetryEvents`: optional.
+    /// `TcpRetryEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httpretrypolicy.html#cfn-appmesh-route-httpretrypolicy-tcpretryevents)): list of (string), optional.
     #[serde(rename = "TcpRetryEvents", skip_serializing_if = "Option::is_none")]
     pub tcp_retry_events: Option<Value<Vec<Value<String>>>>,
 }
@@ -3002,21 +3016,21 @@ impl Walk for HttpRetryPolicy {
 
 /// The `HttpRoute` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `HttpRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproute.html).
 ///
 /// [`HttpRoute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpRoute {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproute.html#cfn-appmesh-route-httproute-action)): object [`HttpRouteAction`], required.
     #[serde(rename = "Action")]
     pub action: HttpRouteAction,
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproute.html#cfn-appmesh-route-httproute-match)): object [`HttpRouteMatch`], required.
     #[serde(rename = "Match")]
     pub match_: HttpRouteMatch,
-    /// `RetryPolicy`: optional.
+    /// `RetryPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproute.html#cfn-appmesh-route-httproute-retrypolicy)): object [`HttpRetryPolicy`], optional.
     #[serde(rename = "RetryPolicy", skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<HttpRetryPolicy>,
-    /// `Timeout`: optional.
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproute.html#cfn-appmesh-route-httproute-timeout)): object [`HttpTimeout`], optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<HttpTimeout>,
 }
@@ -3063,12 +3077,12 @@ impl Walk for HttpRoute {
 
 /// The `HttpRouteAction` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `HttpRouteAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httprouteaction.html).
 ///
 /// Every property is required: [`HttpRouteAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpRouteAction {
-    /// `WeightedTargets`: required.
+    /// `WeightedTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httprouteaction.html#cfn-appmesh-route-httprouteaction-weightedtargets)): list of (object [`WeightedTarget`]), required.
     #[serde(rename = "WeightedTargets")]
     pub weighted_targets: Value<Vec<WeightedTarget>>,
 }
@@ -3094,18 +3108,18 @@ impl Walk for HttpRouteAction {
 
 /// The `HttpRouteHeader` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `HttpRouteHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httprouteheader.html).
 ///
 /// [`HttpRouteHeader::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpRouteHeader {
-    /// `Invert`: optional.
+    /// `Invert` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httprouteheader.html#cfn-appmesh-route-httprouteheader-invert)): boolean, optional.
     #[serde(rename = "Invert", skip_serializing_if = "Option::is_none")]
     pub invert: Option<Value<bool>>,
-    /// `Match`: optional.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httprouteheader.html#cfn-appmesh-route-httprouteheader-match)): object [`HeaderMatchMethod`], optional.
     #[serde(rename = "Match", skip_serializing_if = "Option::is_none")]
     pub match_: Option<HeaderMatchMethod>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httprouteheader.html#cfn-appmesh-route-httprouteheader-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -3149,30 +3163,30 @@ impl Walk for HttpRouteHeader {
 
 /// The `HttpRouteMatch` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `HttpRouteMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproutematch.html).
 ///
 /// Every property is optional: start from [`HttpRouteMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpRouteMatch {
-    /// `Headers`: optional.
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproutematch.html#cfn-appmesh-route-httproutematch-headers)): list of (object [`HttpRouteHeader`]), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<Value<Vec<HttpRouteHeader>>>,
-    /// `Method`: optional.
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproutematch.html#cfn-appmesh-route-httproutematch-method)): string, optional.
     #[serde(rename = "Method", skip_serializing_if = "Option::is_none")]
     pub method: Option<Value<String>>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproutematch.html#cfn-appmesh-route-httproutematch-path)): object [`HttpPathMatch`], optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<HttpPathMatch>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproutematch.html#cfn-appmesh-route-httproutematch-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproutematch.html#cfn-appmesh-route-httproutematch-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `QueryParameters`: optional.
+    /// `QueryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproutematch.html#cfn-appmesh-route-httproutematch-queryparameters)): list of (object [`QueryParameter`]), optional.
     #[serde(rename = "QueryParameters", skip_serializing_if = "Option::is_none")]
     pub query_parameters: Option<Value<Vec<QueryParameter>>>,
-    /// `Scheme`: optional.
+    /// `Scheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httproutematch.html#cfn-appmesh-route-httproutematch-scheme)): string, optional.
     #[serde(rename = "Scheme", skip_serializing_if = "Option::is_none")]
     pub scheme: Option<Value<String>>,
 }
@@ -3250,15 +3264,15 @@ impl Walk for HttpRouteMatch {
 
 /// The `HttpTimeout` property type of [`Route`] and [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::Route` `HttpTimeout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httptimeout.html), [`AWS::AppMesh::VirtualNode` `HttpTimeout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-httptimeout.html).
 ///
 /// Every property is optional: start from [`HttpTimeout::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpTimeout {
-    /// `Idle`: optional.
+    /// `Idle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httptimeout.html#cfn-appmesh-route-httptimeout-idle)): object [`Duration`], optional.
     #[serde(rename = "Idle", skip_serializing_if = "Option::is_none")]
     pub idle: Option<Duration>,
-    /// `PerRequest`: optional.
+    /// `PerRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-httptimeout.html#cfn-appmesh-route-httptimeout-perrequest)): object [`Duration`], optional.
     #[serde(rename = "PerRequest", skip_serializing_if = "Option::is_none")]
     pub per_request: Option<Duration>,
 }
@@ -3296,15 +3310,15 @@ impl Walk for HttpTimeout {
 
 /// The `JsonFormatRef` property type of [`VirtualGateway`] and [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `JsonFormatRef`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-jsonformatref.html), [`AWS::AppMesh::VirtualNode` `JsonFormatRef`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-jsonformatref.html).
 ///
 /// Every property is required: [`JsonFormatRef::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JsonFormatRef {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-jsonformatref.html#cfn-appmesh-virtualgateway-jsonformatref-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-jsonformatref.html#cfn-appmesh-virtualgateway-jsonformatref-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3333,27 +3347,27 @@ impl Walk for JsonFormatRef {
 
 /// The `Listener` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listener.html).
 ///
 /// [`Listener::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listener {
-    /// `ConnectionPool`: optional.
+    /// `ConnectionPool` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listener.html#cfn-appmesh-virtualnode-listener-connectionpool)): object [`VirtualNodeConnectionPool`], optional.
     #[serde(rename = "ConnectionPool", skip_serializing_if = "Option::is_none")]
     pub connection_pool: Option<VirtualNodeConnectionPool>,
-    /// `HealthCheck`: optional.
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listener.html#cfn-appmesh-virtualnode-listener-healthcheck)): object [`HealthCheck`], optional.
     #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
-    /// `OutlierDetection`: optional.
+    /// `OutlierDetection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listener.html#cfn-appmesh-virtualnode-listener-outlierdetection)): object [`OutlierDetection`], optional.
     #[serde(rename = "OutlierDetection", skip_serializing_if = "Option::is_none")]
     pub outlier_detection: Option<OutlierDetection>,
-    /// `PortMapping`: required.
+    /// `PortMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listener.html#cfn-appmesh-virtualnode-listener-portmapping)): object [`PortMapping`], required.
     #[serde(rename = "PortMapping")]
     pub port_mapping: PortMapping,
-    /// `TLS`: optional.
+    /// `TLS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listener.html#cfn-appmesh-virtualnode-listener-tls)): object [`ListenerTls`], optional.
     #[serde(rename = "TLS", skip_serializing_if = "Option::is_none")]
     pub tls: Option<ListenerTls>,
-    /// `Timeout`: optional.
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listener.html#cfn-appmesh-virtualnode-listener-timeout)): object [`ListenerTimeout`], optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<ListenerTimeout>,
 }
@@ -3424,21 +3438,21 @@ impl Walk for Listener {
 
 /// The `ListenerTimeout` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ListenerTimeout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertimeout.html).
 ///
 /// Every property is optional: start from [`ListenerTimeout::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ListenerTimeout {
-    /// `GRPC`: optional.
+    /// `GRPC` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertimeout.html#cfn-appmesh-virtualnode-listenertimeout-grpc)): object [`GrpcTimeout`], optional.
     #[serde(rename = "GRPC", skip_serializing_if = "Option::is_none")]
     pub grpc: Option<GrpcTimeout>,
-    /// `HTTP`: optional.
+    /// `HTTP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertimeout.html#cfn-appmesh-virtualnode-listenertimeout-http)): object [`HttpTimeout`], optional.
     #[serde(rename = "HTTP", skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpTimeout>,
-    /// `HTTP2`: optional.
+    /// `HTTP2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertimeout.html#cfn-appmesh-virtualnode-listenertimeout-http2)): object [`HttpTimeout`], optional.
     #[serde(rename = "HTTP2", skip_serializing_if = "Option::is_none")]
     pub http2: Option<HttpTimeout>,
-    /// `TCP`: optional.
+    /// `TCP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertimeout.html#cfn-appmesh-virtualnode-listenertimeout-tcp)): object [`TcpTimeout`], optional.
     #[serde(rename = "TCP", skip_serializing_if = "Option::is_none")]
     pub tcp: Option<TcpTimeout>,
 }
@@ -3492,18 +3506,18 @@ impl Walk for ListenerTimeout {
 
 /// The `ListenerTls` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ListenerTls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertls.html).
 ///
 /// [`ListenerTls::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerTls {
-    /// `Certificate`: required.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertls.html#cfn-appmesh-virtualnode-listenertls-certificate)): object [`ListenerTlsCertificate`], required.
     #[serde(rename = "Certificate")]
     pub certificate: ListenerTlsCertificate,
-    /// `Mode`: required.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertls.html#cfn-appmesh-virtualnode-listenertls-mode)): string, required.
     #[serde(rename = "Mode")]
     pub mode: Value<String>,
-    /// `Validation`: optional.
+    /// `Validation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertls.html#cfn-appmesh-virtualnode-listenertls-validation)): object [`ListenerTlsValidationContext`], optional.
     #[serde(rename = "Validation", skip_serializing_if = "Option::is_none")]
     pub validation: Option<ListenerTlsValidationContext>,
 }
@@ -3544,12 +3558,12 @@ impl Walk for ListenerTls {
 
 /// The `ListenerTlsAcmCertificate` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ListenerTlsAcmCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsacmcertificate.html).
 ///
 /// Every property is required: [`ListenerTlsAcmCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerTlsAcmCertificate {
-    /// `CertificateArn`: required.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsacmcertificate.html#cfn-appmesh-virtualnode-listenertlsacmcertificate-certificatearn)): string, required.
     #[serde(rename = "CertificateArn")]
     pub certificate_arn: Value<String>,
 }
@@ -3575,18 +3589,18 @@ impl Walk for ListenerTlsAcmCertificate {
 
 /// The `ListenerTlsCertificate` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ListenerTlsCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlscertificate.html).
 ///
 /// Every property is optional: start from [`ListenerTlsCertificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ListenerTlsCertificate {
-    /// `ACM`: optional.
+    /// `ACM` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlscertificate.html#cfn-appmesh-virtualnode-listenertlscertificate-acm)): object [`ListenerTlsAcmCertificate`], optional.
     #[serde(rename = "ACM", skip_serializing_if = "Option::is_none")]
     pub acm: Option<ListenerTlsAcmCertificate>,
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlscertificate.html#cfn-appmesh-virtualnode-listenertlscertificate-file)): object [`ListenerTlsFileCertificate`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<ListenerTlsFileCertificate>,
-    /// `SDS`: optional.
+    /// `SDS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlscertificate.html#cfn-appmesh-virtualnode-listenertlscertificate-sds)): object [`ListenerTlsSdsCertificate`], optional.
     #[serde(rename = "SDS", skip_serializing_if = "Option::is_none")]
     pub sds: Option<ListenerTlsSdsCertificate>,
 }
@@ -3632,15 +3646,15 @@ impl Walk for ListenerTlsCertificate {
 
 /// The `ListenerTlsFileCertificate` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ListenerTlsFileCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsfilecertificate.html).
 ///
 /// Every property is required: [`ListenerTlsFileCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerTlsFileCertificate {
-    /// `CertificateChain`: required.
+    /// `CertificateChain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsfilecertificate.html#cfn-appmesh-virtualnode-listenertlsfilecertificate-certificatechain)): string, required.
     #[serde(rename = "CertificateChain")]
     pub certificate_chain: Value<String>,
-    /// `PrivateKey`: required.
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsfilecertificate.html#cfn-appmesh-virtualnode-listenertlsfilecertificate-privatekey)): string, required.
     #[serde(rename = "PrivateKey")]
     pub private_key: Value<String>,
 }
@@ -3672,12 +3686,12 @@ impl Walk for ListenerTlsFileCertificate {
 
 /// The `ListenerTlsSdsCertificate` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ListenerTlsSdsCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlssdscertificate.html).
 ///
 /// Every property is required: [`ListenerTlsSdsCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerTlsSdsCertificate {
-    /// `SecretName`: required.
+    /// `SecretName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlssdscertificate.html#cfn-appmesh-virtualnode-listenertlssdscertificate-secretname)): string, required.
     #[serde(rename = "SecretName")]
     pub secret_name: Value<String>,
 }
@@ -3703,18 +3717,18 @@ impl Walk for ListenerTlsSdsCertificate {
 
 /// The `ListenerTlsValidationContext` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ListenerTlsValidationContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsvalidationcontext.html).
 ///
 /// [`ListenerTlsValidationContext::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerTlsValidationContext {
-    /// `SubjectAlternativeNames`: optional.
+    /// `SubjectAlternativeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsvalidationcontext.html#cfn-appmesh-virtualnode-listenertlsvalidationcontext-subjectalternativenames)): object [`SubjectAlternativeNames`], optional.
     #[serde(
         rename = "SubjectAlternativeNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub subject_alternative_names: Option<SubjectAlternativeNames>,
-    /// `Trust`: required.
+    /// `Trust` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsvalidationcontext.html#cfn-appmesh-virtualnode-listenertlsvalidationcontext-trust)): object [`ListenerTlsValidationContextTrust`], required.
     #[serde(rename = "Trust")]
     pub trust: ListenerTlsValidationContextTrust,
 }
@@ -3749,15 +3763,15 @@ impl Walk for ListenerTlsValidationContext {
 
 /// The `ListenerTlsValidationContextTrust` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ListenerTlsValidationContextTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsvalidationcontexttrust.html).
 ///
 /// Every property is optional: start from [`ListenerTlsValidationContextTrust::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ListenerTlsValidationContextTrust {
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsvalidationcontexttrust.html#cfn-appmesh-virtualnode-listenertlsvalidationcontexttrust-file)): object [`TlsValidationContextFileTrust`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<TlsValidationContextFileTrust>,
-    /// `SDS`: optional.
+    /// `SDS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-listenertlsvalidationcontexttrust.html#cfn-appmesh-virtualnode-listenertlsvalidationcontexttrust-sds)): object [`TlsValidationContextSdsTrust`], optional.
     #[serde(rename = "SDS", skip_serializing_if = "Option::is_none")]
     pub sds: Option<TlsValidationContextSdsTrust>,
 }
@@ -3795,12 +3809,12 @@ impl Walk for ListenerTlsValidationContextTrust {
 
 /// The `Logging` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `Logging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-logging.html).
 ///
 /// Every property is optional: start from [`Logging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Logging {
-    /// `AccessLog`: optional.
+    /// `AccessLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-logging.html#cfn-appmesh-virtualnode-logging-accesslog)): object [`AccessLog`], optional.
     #[serde(rename = "AccessLog", skip_serializing_if = "Option::is_none")]
     pub access_log: Option<AccessLog>,
 }
@@ -3830,15 +3844,15 @@ impl Walk for Logging {
 
 /// The `LoggingFormat` property type of [`VirtualGateway`] and [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `LoggingFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-loggingformat.html), [`AWS::AppMesh::VirtualNode` `LoggingFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-loggingformat.html).
 ///
 /// Every property is optional: start from [`LoggingFormat::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingFormat {
-    /// `Json`: optional.
+    /// `Json` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-loggingformat.html#cfn-appmesh-virtualgateway-loggingformat-json)): list of (object [`JsonFormatRef`]), optional.
     #[serde(rename = "Json", skip_serializing_if = "Option::is_none")]
     pub json: Option<Value<Vec<JsonFormatRef>>>,
-    /// `Text`: optional.
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-loggingformat.html#cfn-appmesh-virtualgateway-loggingformat-text)): string, optional.
     #[serde(rename = "Text", skip_serializing_if = "Option::is_none")]
     pub text: Option<Value<String>>,
 }
@@ -3876,15 +3890,15 @@ impl Walk for LoggingFormat {
 
 /// The `MatchRange` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `MatchRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-matchrange.html).
 ///
 /// Every property is required: [`MatchRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchRange {
-    /// `End`: required.
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-matchrange.html#cfn-appmesh-route-matchrange-end)): integer, required.
     #[serde(rename = "End")]
     pub end: Value<i64>,
-    /// `Start`: required.
+    /// `Start` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-matchrange.html#cfn-appmesh-route-matchrange-start)): integer, required.
     #[serde(rename = "Start")]
     pub start: Value<i64>,
 }
@@ -3913,12 +3927,12 @@ impl Walk for MatchRange {
 
 /// The `MeshServiceDiscovery` property type of [`Mesh`].
 ///
-/// AWS reference: [`AWS::AppMesh::Mesh`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-mesh.html).
+/// AWS reference: [`AWS::AppMesh::Mesh` `MeshServiceDiscovery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-mesh-meshservicediscovery.html).
 ///
 /// Every property is optional: start from [`MeshServiceDiscovery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MeshServiceDiscovery {
-    /// `IpPreference`: optional.
+    /// `IpPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-mesh-meshservicediscovery.html#cfn-appmesh-mesh-meshservicediscovery-ippreference)): string, optional.
     #[serde(rename = "IpPreference", skip_serializing_if = "Option::is_none")]
     pub ip_preference: Option<Value<String>>,
 }
@@ -3948,15 +3962,15 @@ impl Walk for MeshServiceDiscovery {
 
 /// The `MeshSpec` property type of [`Mesh`].
 ///
-/// AWS reference: [`AWS::AppMesh::Mesh`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-mesh.html).
+/// AWS reference: [`AWS::AppMesh::Mesh` `MeshSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-mesh-meshspec.html).
 ///
 /// Every property is optional: start from [`MeshSpec::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MeshSpec {
-    /// `EgressFilter`: optional.
+    /// `EgressFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-mesh-meshspec.html#cfn-appmesh-mesh-meshspec-egressfilter)): object [`EgressFilter`], optional.
     #[serde(rename = "EgressFilter", skip_serializing_if = "Option::is_none")]
     pub egress_filter: Option<EgressFilter>,
-    /// `ServiceDiscovery`: optional.
+    /// `ServiceDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-mesh-meshspec.html#cfn-appmesh-mesh-meshspec-servicediscovery)): object [`MeshServiceDiscovery`], optional.
     #[serde(rename = "ServiceDiscovery", skip_serializing_if = "Option::is_none")]
     pub service_discovery: Option<MeshServiceDiscovery>,
 }
@@ -3994,21 +4008,21 @@ impl Walk for MeshSpec {
 
 /// The `OutlierDetection` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `OutlierDetection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-outlierdetection.html).
 ///
 /// Every property is required: [`OutlierDetection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutlierDetection {
-    /// `BaseEjectionDuration`: required.
+    /// `BaseEjectionDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-outlierdetection.html#cfn-appmesh-virtualnode-outlierdetection-baseejectionduration)): object [`Duration`], required.
     #[serde(rename = "BaseEjectionDuration")]
     pub base_ejection_duration: Duration,
-    /// `Interval`: required.
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-outlierdetection.html#cfn-appmesh-virtualnode-outlierdetection-interval)): object [`Duration`], required.
     #[serde(rename = "Interval")]
     pub interval: Duration,
-    /// `MaxEjectionPercent`: required.
+    /// `MaxEjectionPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-outlierdetection.html#cfn-appmesh-virtualnode-outlierdetection-maxejectionpercent)): integer, required.
     #[serde(rename = "MaxEjectionPercent")]
     pub max_ejection_percent: Value<i64>,
-    /// `MaxServerErrors`: required.
+    /// `MaxServerErrors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-outlierdetection.html#cfn-appmesh-virtualnode-outlierdetection-maxservererrors)): integer, required.
     #[serde(rename = "MaxServerErrors")]
     pub max_server_errors: Value<i64>,
 }
@@ -4048,15 +4062,15 @@ impl Walk for OutlierDetection {
 
 /// The `PortMapping` property type of [`VirtualNode`] and [`VirtualRouter`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html), [`AWS::AppMesh::VirtualRouter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `PortMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-portmapping.html), [`AWS::AppMesh::VirtualRouter` `PortMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualrouter-portmapping.html).
 ///
 /// Every property is required: [`PortMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortMapping {
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-portmapping.html#cfn-appmesh-virtualnode-portmapping-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `Protocol`: required.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-portmapping.html#cfn-appmesh-virtualnode-portmapping-protocol)): string, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
 }
@@ -4085,15 +4099,15 @@ impl Walk for PortMapping {
 
 /// The `QueryParameter` property type of [`GatewayRoute`] and [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html), [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `QueryParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-queryparameter.html), [`AWS::AppMesh::Route` `QueryParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-queryparameter.html).
 ///
 /// [`QueryParameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryParameter {
-    /// `Match`: optional.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-queryparameter.html#cfn-appmesh-gatewayroute-queryparameter-match)): object [`HttpQueryParameterMatch`], optional.
     #[serde(rename = "Match", skip_serializing_if = "Option::is_none")]
     pub match_: Option<HttpQueryParameterMatch>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-queryparameter.html#cfn-appmesh-gatewayroute-queryparameter-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -4128,24 +4142,24 @@ impl Walk for QueryParameter {
 
 /// The `RouteSpec` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `RouteSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-routespec.html).
 ///
 /// Every property is optional: start from [`RouteSpec::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RouteSpec {
-    /// `GrpcRoute`: optional.
+    /// `GrpcRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-routespec.html#cfn-appmesh-route-routespec-grpcroute)): object [`GrpcRoute`], optional.
     #[serde(rename = "GrpcRoute", skip_serializing_if = "Option::is_none")]
     pub grpc_route: Option<GrpcRoute>,
-    /// `Http2Route`: optional.
+    /// `Http2Route` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-routespec.html#cfn-appmesh-route-routespec-http2route)): object [`HttpRoute`], optional.
     #[serde(rename = "Http2Route", skip_serializing_if = "Option::is_none")]
     pub http2_route: Option<HttpRoute>,
-    /// `HttpRoute`: optional.
+    /// `HttpRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-routespec.html#cfn-appmesh-route-routespec-httproute)): object [`HttpRoute`], optional.
     #[serde(rename = "HttpRoute", skip_serializing_if = "Option::is_none")]
     pub http_route: Option<HttpRoute>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-routespec.html#cfn-appmesh-route-routespec-priority)): integer, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `TcpRoute`: optional.
+    /// `TcpRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-routespec.html#cfn-appmesh-route-routespec-tcproute)): object [`TcpRoute`], optional.
     #[serde(rename = "TcpRoute", skip_serializing_if = "Option::is_none")]
     pub tcp_route: Option<TcpRoute>,
 }
@@ -4207,15 +4221,15 @@ impl Walk for RouteSpec {
 
 /// The `ServiceDiscovery` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `ServiceDiscovery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-servicediscovery.html).
 ///
 /// Every property is optional: start from [`ServiceDiscovery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceDiscovery {
-    /// `AWSCloudMap`: optional.
+    /// `AWSCloudMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-servicediscovery.html#cfn-appmesh-virtualnode-servicediscovery-awscloudmap)): object [`AwsCloudMapServiceDiscovery`], optional.
     #[serde(rename = "AWSCloudMap", skip_serializing_if = "Option::is_none")]
     pub aws_cloud_map: Option<AwsCloudMapServiceDiscovery>,
-    /// `DNS`: optional.
+    /// `DNS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-servicediscovery.html#cfn-appmesh-virtualnode-servicediscovery-dns)): object [`DnsServiceDiscovery`], optional.
     #[serde(rename = "DNS", skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsServiceDiscovery>,
 }
@@ -4253,12 +4267,12 @@ impl Walk for ServiceDiscovery {
 
 /// The `SubjectAlternativeNameMatchers` property type of [`VirtualGateway`] and [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `SubjectAlternativeNameMatchers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-subjectalternativenamematchers.html), [`AWS::AppMesh::VirtualNode` `SubjectAlternativeNameMatchers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-subjectalternativenamematchers.html).
 ///
 /// Every property is optional: start from [`SubjectAlternativeNameMatchers::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SubjectAlternativeNameMatchers {
-    /// `Exact`: optional.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-subjectalternativenamematchers.html#cfn-appmesh-virtualgateway-subjectalternativenamematchers-exact)): list of (string), optional.
     #[serde(rename = "Exact", skip_serializing_if = "Option::is_none")]
     pub exact: Option<Value<Vec<Value<String>>>>,
 }
@@ -4288,12 +4302,12 @@ impl Walk for SubjectAlternativeNameMatchers {
 
 /// The `SubjectAlternativeNames` property type of [`VirtualGateway`] and [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `SubjectAlternativeNames`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-subjectalternativenames.html), [`AWS::AppMesh::VirtualNode` `SubjectAlternativeNames`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-subjectalternativenames.html).
 ///
 /// Every property is required: [`SubjectAlternativeNames::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubjectAlternativeNames {
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-subjectalternativenames.html#cfn-appmesh-virtualgateway-subjectalternativenames-match)): object [`SubjectAlternativeNameMatchers`], required.
     #[serde(rename = "Match")]
     pub match_: SubjectAlternativeNameMatchers,
 }
@@ -4319,15 +4333,15 @@ impl Walk for SubjectAlternativeNames {
 
 /// The `Tag` property type of [`GatewayRoute`], [`Mesh`], [`Route`], [`VirtualGateway`], [`VirtualNode`], [`VirtualRouter`] and [`VirtualService`].
 ///
-/// AWS reference: [`AWS::AppMesh::GatewayRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-gatewayroute.html), [`AWS::AppMesh::Mesh`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-mesh.html), [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html), [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html), [`AWS::AppMesh::VirtualRouter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html), [`AWS::AppMesh::VirtualService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html).
+/// AWS reference: [`AWS::AppMesh::GatewayRoute` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-tag.html), [`AWS::AppMesh::Mesh` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-mesh-tag.html), [`AWS::AppMesh::Route` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tag.html), [`AWS::AppMesh::VirtualGateway` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-tag.html), [`AWS::AppMesh::VirtualNode` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tag.html), [`AWS::AppMesh::VirtualRouter` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualrouter-tag.html), [`AWS::AppMesh::VirtualService` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-tag.html#cfn-appmesh-gatewayroute-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-gatewayroute-tag.html#cfn-appmesh-gatewayroute-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4356,18 +4370,18 @@ impl Walk for Tag {
 
 /// The `TcpRoute` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `TcpRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcproute.html).
 ///
 /// [`TcpRoute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TcpRoute {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcproute.html#cfn-appmesh-route-tcproute-action)): object [`TcpRouteAction`], required.
     #[serde(rename = "Action")]
     pub action: TcpRouteAction,
-    /// `Match`: optional.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcproute.html#cfn-appmesh-route-tcproute-match)): object [`TcpRouteMatch`], optional.
     #[serde(rename = "Match", skip_serializing_if = "Option::is_none")]
     pub match_: Option<TcpRouteMatch>,
-    /// `Timeout`: optional.
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcproute.html#cfn-appmesh-route-tcproute-timeout)): object [`TcpTimeout`], optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<TcpTimeout>,
 }
@@ -4411,12 +4425,12 @@ impl Walk for TcpRoute {
 
 /// The `TcpRouteAction` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `TcpRouteAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcprouteaction.html).
 ///
 /// Every property is required: [`TcpRouteAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TcpRouteAction {
-    /// `WeightedTargets`: required.
+    /// `WeightedTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcprouteaction.html#cfn-appmesh-route-tcprouteaction-weightedtargets)): list of (object [`WeightedTarget`]), required.
     #[serde(rename = "WeightedTargets")]
     pub weighted_targets: Value<Vec<WeightedTarget>>,
 }
@@ -4442,12 +4456,12 @@ impl Walk for TcpRouteAction {
 
 /// The `TcpRouteMatch` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `TcpRouteMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcproutematch.html).
 ///
 /// Every property is optional: start from [`TcpRouteMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TcpRouteMatch {
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcproutematch.html#cfn-appmesh-route-tcproutematch-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
 }
@@ -4477,12 +4491,12 @@ impl Walk for TcpRouteMatch {
 
 /// The `TcpTimeout` property type of [`Route`] and [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html), [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::Route` `TcpTimeout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcptimeout.html), [`AWS::AppMesh::VirtualNode` `TcpTimeout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tcptimeout.html).
 ///
 /// Every property is optional: start from [`TcpTimeout::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TcpTimeout {
-    /// `Idle`: optional.
+    /// `Idle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-tcptimeout.html#cfn-appmesh-route-tcptimeout-idle)): object [`Duration`], optional.
     #[serde(rename = "Idle", skip_serializing_if = "Option::is_none")]
     pub idle: Option<Duration>,
 }
@@ -4512,18 +4526,18 @@ impl Walk for TcpTimeout {
 
 /// The `TlsValidationContext` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `TlsValidationContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontext.html).
 ///
 /// [`TlsValidationContext::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TlsValidationContext {
-    /// `SubjectAlternativeNames`: optional.
+    /// `SubjectAlternativeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontext.html#cfn-appmesh-virtualnode-tlsvalidationcontext-subjectalternativenames)): object [`SubjectAlternativeNames`], optional.
     #[serde(
         rename = "SubjectAlternativeNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub subject_alternative_names: Option<SubjectAlternativeNames>,
-    /// `Trust`: required.
+    /// `Trust` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontext.html#cfn-appmesh-virtualnode-tlsvalidationcontext-trust)): object [`TlsValidationContextTrust`], required.
     #[serde(rename = "Trust")]
     pub trust: TlsValidationContextTrust,
 }
@@ -4558,12 +4572,12 @@ impl Walk for TlsValidationContext {
 
 /// The `TlsValidationContextAcmTrust` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `TlsValidationContextAcmTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontextacmtrust.html).
 ///
 /// Every property is required: [`TlsValidationContextAcmTrust::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TlsValidationContextAcmTrust {
-    /// `CertificateAuthorityArns`: required.
+    /// `CertificateAuthorityArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontextacmtrust.html#cfn-appmesh-virtualnode-tlsvalidationcontextacmtrust-certificateauthorityarns)): list of (string), required.
     #[serde(rename = "CertificateAuthorityArns")]
     pub certificate_authority_arns: Value<Vec<Value<String>>>,
 }
@@ -4589,12 +4603,12 @@ impl Walk for TlsValidationContextAcmTrust {
 
 /// The `TlsValidationContextFileTrust` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `TlsValidationContextFileTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontextfiletrust.html).
 ///
 /// Every property is required: [`TlsValidationContextFileTrust::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TlsValidationContextFileTrust {
-    /// `CertificateChain`: required.
+    /// `CertificateChain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontextfiletrust.html#cfn-appmesh-virtualnode-tlsvalidationcontextfiletrust-certificatechain)): string, required.
     #[serde(rename = "CertificateChain")]
     pub certificate_chain: Value<String>,
 }
@@ -4620,12 +4634,12 @@ impl Walk for TlsValidationContextFileTrust {
 
 /// The `TlsValidationContextSdsTrust` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `TlsValidationContextSdsTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontextsdstrust.html).
 ///
 /// Every property is required: [`TlsValidationContextSdsTrust::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TlsValidationContextSdsTrust {
-    /// `SecretName`: required.
+    /// `SecretName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontextsdstrust.html#cfn-appmesh-virtualnode-tlsvalidationcontextsdstrust-secretname)): string, required.
     #[serde(rename = "SecretName")]
     pub secret_name: Value<String>,
 }
@@ -4651,18 +4665,18 @@ impl Walk for TlsValidationContextSdsTrust {
 
 /// The `TlsValidationContextTrust` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `TlsValidationContextTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontexttrust.html).
 ///
 /// Every property is optional: start from [`TlsValidationContextTrust::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TlsValidationContextTrust {
-    /// `ACM`: optional.
+    /// `ACM` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontexttrust.html#cfn-appmesh-virtualnode-tlsvalidationcontexttrust-acm)): object [`TlsValidationContextAcmTrust`], optional.
     #[serde(rename = "ACM", skip_serializing_if = "Option::is_none")]
     pub acm: Option<TlsValidationContextAcmTrust>,
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontexttrust.html#cfn-appmesh-virtualnode-tlsvalidationcontexttrust-file)): object [`TlsValidationContextFileTrust`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<TlsValidationContextFileTrust>,
-    /// `SDS`: optional.
+    /// `SDS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-tlsvalidationcontexttrust.html#cfn-appmesh-virtualnode-tlsvalidationcontexttrust-sds)): object [`TlsValidationContextSdsTrust`], optional.
     #[serde(rename = "SDS", skip_serializing_if = "Option::is_none")]
     pub sds: Option<TlsValidationContextSdsTrust>,
 }
@@ -4708,12 +4722,12 @@ impl Walk for TlsValidationContextTrust {
 
 /// The `VirtualGatewayAccessLog` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayAccessLog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayaccesslog.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayAccessLog::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayAccessLog {
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayaccesslog.html#cfn-appmesh-virtualgateway-virtualgatewayaccesslog-file)): object [`VirtualGatewayFileAccessLog`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<VirtualGatewayFileAccessLog>,
 }
@@ -4743,12 +4757,12 @@ impl Walk for VirtualGatewayAccessLog {
 
 /// The `VirtualGatewayBackendDefaults` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayBackendDefaults`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaybackenddefaults.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayBackendDefaults::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayBackendDefaults {
-    /// `ClientPolicy`: optional.
+    /// `ClientPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaybackenddefaults.html#cfn-appmesh-virtualgateway-virtualgatewaybackenddefaults-clientpolicy)): object [`VirtualGatewayClientPolicy`], optional.
     #[serde(rename = "ClientPolicy", skip_serializing_if = "Option::is_none")]
     pub client_policy: Option<VirtualGatewayClientPolicy>,
 }
@@ -4778,12 +4792,12 @@ impl Walk for VirtualGatewayBackendDefaults {
 
 /// The `VirtualGatewayClientPolicy` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayClientPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclientpolicy.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayClientPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayClientPolicy {
-    /// `TLS`: optional.
+    /// `TLS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclientpolicy.html#cfn-appmesh-virtualgateway-virtualgatewayclientpolicy-tls)): object [`VirtualGatewayClientPolicyTls`], optional.
     #[serde(rename = "TLS", skip_serializing_if = "Option::is_none")]
     pub tls: Option<VirtualGatewayClientPolicyTls>,
 }
@@ -4813,21 +4827,21 @@ impl Walk for VirtualGatewayClientPolicy {
 
 /// The `VirtualGatewayClientPolicyTls` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayClientPolicyTls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclientpolicytls.html).
 ///
 /// [`VirtualGatewayClientPolicyTls::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayClientPolicyTls {
-    /// `Certificate`: optional.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclientpolicytls.html#cfn-appmesh-virtualgateway-virtualgatewayclientpolicytls-certificate)): object [`VirtualGatewayClientTlsCertificate`], optional.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<VirtualGatewayClientTlsCertificate>,
-    /// `Enforce`: optional.
+    /// `Enforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclientpolicytls.html#cfn-appmesh-virtualgateway-virtualgatewayclientpolicytls-enforce)): boolean, optional.
     #[serde(rename = "Enforce", skip_serializing_if = "Option::is_none")]
     pub enforce: Option<Value<bool>>,
-    /// `Ports`: optional.
+    /// `Ports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclientpolicytls.html#cfn-appmesh-virtualgateway-virtualgatewayclientpolicytls-ports)): list of (integer), optional.
     #[serde(rename = "Ports", skip_serializing_if = "Option::is_none")]
     pub ports: Option<Value<Vec<Value<i64>>>>,
-    /// `Validation`: required.
+    /// `Validation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclientpolicytls.html#cfn-appmesh-virtualgateway-virtualgatewayclientpolicytls-validation)): object [`VirtualGatewayTlsValidationContext`], required.
     #[serde(rename = "Validation")]
     pub validation: VirtualGatewayTlsValidationContext,
 }
@@ -4880,15 +4894,15 @@ impl Walk for VirtualGatewayClientPolicyTls {
 
 /// The `VirtualGatewayClientTlsCertificate` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayClientTlsCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclienttlscertificate.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayClientTlsCertificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayClientTlsCertificate {
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclienttlscertificate.html#cfn-appmesh-virtualgateway-virtualgatewayclienttlscertificate-file)): object [`VirtualGatewayListenerTlsFileCertificate`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<VirtualGatewayListenerTlsFileCertificate>,
-    /// `SDS`: optional.
+    /// `SDS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayclienttlscertificate.html#cfn-appmesh-virtualgateway-virtualgatewayclienttlscertificate-sds)): object [`VirtualGatewayListenerTlsSdsCertificate`], optional.
     #[serde(rename = "SDS", skip_serializing_if = "Option::is_none")]
     pub sds: Option<VirtualGatewayListenerTlsSdsCertificate>,
 }
@@ -4926,18 +4940,18 @@ impl Walk for VirtualGatewayClientTlsCertificate {
 
 /// The `VirtualGatewayConnectionPool` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayconnectionpool.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayConnectionPool::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayConnectionPool {
-    /// `GRPC`: optional.
+    /// `GRPC` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayconnectionpool.html#cfn-appmesh-virtualgateway-virtualgatewayconnectionpool-grpc)): object [`VirtualGatewayGrpcConnectionPool`], optional.
     #[serde(rename = "GRPC", skip_serializing_if = "Option::is_none")]
     pub grpc: Option<VirtualGatewayGrpcConnectionPool>,
-    /// `HTTP`: optional.
+    /// `HTTP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayconnectionpool.html#cfn-appmesh-virtualgateway-virtualgatewayconnectionpool-http)): object [`VirtualGatewayHttpConnectionPool`], optional.
     #[serde(rename = "HTTP", skip_serializing_if = "Option::is_none")]
     pub http: Option<VirtualGatewayHttpConnectionPool>,
-    /// `HTTP2`: optional.
+    /// `HTTP2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayconnectionpool.html#cfn-appmesh-virtualgateway-virtualgatewayconnectionpool-http2)): object [`VirtualGatewayHttp2ConnectionPool`], optional.
     #[serde(rename = "HTTP2", skip_serializing_if = "Option::is_none")]
     pub http2: Option<VirtualGatewayHttp2ConnectionPool>,
 }
@@ -4983,15 +4997,15 @@ impl Walk for VirtualGatewayConnectionPool {
 
 /// The `VirtualGatewayFileAccessLog` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayFileAccessLog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayfileaccesslog.html).
 ///
 /// [`VirtualGatewayFileAccessLog::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayFileAccessLog {
-    /// `Format`: optional.
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayfileaccesslog.html#cfn-appmesh-virtualgateway-virtualgatewayfileaccesslog-format)): object [`LoggingFormat`], optional.
     #[serde(rename = "Format", skip_serializing_if = "Option::is_none")]
     pub format: Option<LoggingFormat>,
-    /// `Path`: required.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayfileaccesslog.html#cfn-appmesh-virtualgateway-virtualgatewayfileaccesslog-path)): string, required.
     #[serde(rename = "Path")]
     pub path: Value<String>,
 }
@@ -5026,12 +5040,12 @@ impl Walk for VirtualGatewayFileAccessLog {
 
 /// The `VirtualGatewayGrpcConnectionPool` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayGrpcConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaygrpcconnectionpool.html).
 ///
 /// Every property is required: [`VirtualGatewayGrpcConnectionPool::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayGrpcConnectionPool {
-    /// `MaxRequests`: required.
+    /// `MaxRequests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaygrpcconnectionpool.html#cfn-appmesh-virtualgateway-virtualgatewaygrpcconnectionpool-maxrequests)): integer, required.
     #[serde(rename = "MaxRequests")]
     pub max_requests: Value<i64>,
 }
@@ -5057,30 +5071,30 @@ impl Walk for VirtualGatewayGrpcConnectionPool {
 
 /// The `VirtualGatewayHealthCheckPolicy` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayHealthCheckPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy.html).
 ///
 /// [`VirtualGatewayHealthCheckPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayHealthCheckPolicy {
-    /// `HealthyThreshold`: required.
+    /// `HealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy.html#cfn-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy-healthythreshold)): integer, required.
     #[serde(rename = "HealthyThreshold")]
     pub healthy_threshold: Value<i64>,
-    /// `IntervalMillis`: required.
+    /// `IntervalMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy.html#cfn-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy-intervalmillis)): integer, required.
     #[serde(rename = "IntervalMillis")]
     pub interval_millis: Value<i64>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy.html#cfn-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy.html#cfn-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: required.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy.html#cfn-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy-protocol)): string, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
-    /// `TimeoutMillis`: required.
+    /// `TimeoutMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy.html#cfn-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy-timeoutmillis)): integer, required.
     #[serde(rename = "TimeoutMillis")]
     pub timeout_millis: Value<i64>,
-    /// `UnhealthyThreshold`: required.
+    /// `UnhealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy.html#cfn-appmesh-virtualgateway-virtualgatewayhealthcheckpolicy-unhealthythreshold)): integer, required.
     #[serde(rename = "UnhealthyThreshold")]
     pub unhealthy_threshold: Value<i64>,
 }
@@ -5142,12 +5156,12 @@ impl Walk for VirtualGatewayHealthCheckPolicy {
 
 /// The `VirtualGatewayHttp2ConnectionPool` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayHttp2ConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhttp2connectionpool.html).
 ///
 /// Every property is required: [`VirtualGatewayHttp2ConnectionPool::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayHttp2ConnectionPool {
-    /// `MaxRequests`: required.
+    /// `MaxRequests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhttp2connectionpool.html#cfn-appmesh-virtualgateway-virtualgatewayhttp2connectionpool-maxrequests)): integer, required.
     #[serde(rename = "MaxRequests")]
     pub max_requests: Value<i64>,
 }
@@ -5173,15 +5187,15 @@ impl Walk for VirtualGatewayHttp2ConnectionPool {
 
 /// The `VirtualGatewayHttpConnectionPool` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayHttpConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhttpconnectionpool.html).
 ///
 /// [`VirtualGatewayHttpConnectionPool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayHttpConnectionPool {
-    /// `MaxConnections`: required.
+    /// `MaxConnections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhttpconnectionpool.html#cfn-appmesh-virtualgateway-virtualgatewayhttpconnectionpool-maxconnections)): integer, required.
     #[serde(rename = "MaxConnections")]
     pub max_connections: Value<i64>,
-    /// `MaxPendingRequests`: optional.
+    /// `MaxPendingRequests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayhttpconnectionpool.html#cfn-appmesh-virtualgateway-virtualgatewayhttpconnectionpool-maxpendingrequests)): integer, optional.
     #[serde(rename = "MaxPendingRequests", skip_serializing_if = "Option::is_none")]
     pub max_pending_requests: Option<Value<i64>>,
 }
@@ -5216,21 +5230,21 @@ impl Walk for VirtualGatewayHttpConnectionPool {
 
 /// The `VirtualGatewayListener` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayListener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistener.html).
 ///
 /// [`VirtualGatewayListener::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayListener {
-    /// `ConnectionPool`: optional.
+    /// `ConnectionPool` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistener.html#cfn-appmesh-virtualgateway-virtualgatewaylistener-connectionpool)): object [`VirtualGatewayConnectionPool`], optional.
     #[serde(rename = "ConnectionPool", skip_serializing_if = "Option::is_none")]
     pub connection_pool: Option<VirtualGatewayConnectionPool>,
-    /// `HealthCheck`: optional.
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistener.html#cfn-appmesh-virtualgateway-virtualgatewaylistener-healthcheck)): object [`VirtualGatewayHealthCheckPolicy`], optional.
     #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
     pub health_check: Option<VirtualGatewayHealthCheckPolicy>,
-    /// `PortMapping`: required.
+    /// `PortMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistener.html#cfn-appmesh-virtualgateway-virtualgatewaylistener-portmapping)): object [`VirtualGatewayPortMapping`], required.
     #[serde(rename = "PortMapping")]
     pub port_mapping: VirtualGatewayPortMapping,
-    /// `TLS`: optional.
+    /// `TLS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistener.html#cfn-appmesh-virtualgateway-virtualgatewaylistener-tls)): object [`VirtualGatewayListenerTls`], optional.
     #[serde(rename = "TLS", skip_serializing_if = "Option::is_none")]
     pub tls: Option<VirtualGatewayListenerTls>,
 }
@@ -5283,18 +5297,18 @@ impl Walk for VirtualGatewayListener {
 
 /// The `VirtualGatewayListenerTls` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayListenerTls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertls.html).
 ///
 /// [`VirtualGatewayListenerTls::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayListenerTls {
-    /// `Certificate`: required.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertls.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertls-certificate)): object [`VirtualGatewayListenerTlsCertificate`], required.
     #[serde(rename = "Certificate")]
     pub certificate: VirtualGatewayListenerTlsCertificate,
-    /// `Mode`: required.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertls.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertls-mode)): string, required.
     #[serde(rename = "Mode")]
     pub mode: Value<String>,
-    /// `Validation`: optional.
+    /// `Validation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertls.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertls-validation)): object [`VirtualGatewayListenerTlsValidationContext`], optional.
     #[serde(rename = "Validation", skip_serializing_if = "Option::is_none")]
     pub validation: Option<VirtualGatewayListenerTlsValidationContext>,
 }
@@ -5338,12 +5352,12 @@ impl Walk for VirtualGatewayListenerTls {
 
 /// The `VirtualGatewayListenerTlsAcmCertificate` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayListenerTlsAcmCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsacmcertificate.html).
 ///
 /// Every property is required: [`VirtualGatewayListenerTlsAcmCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayListenerTlsAcmCertificate {
-    /// `CertificateArn`: required.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsacmcertificate.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlsacmcertificate-certificatearn)): string, required.
     #[serde(rename = "CertificateArn")]
     pub certificate_arn: Value<String>,
 }
@@ -5369,18 +5383,18 @@ impl Walk for VirtualGatewayListenerTlsAcmCertificate {
 
 /// The `VirtualGatewayListenerTlsCertificate` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayListenerTlsCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlscertificate.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayListenerTlsCertificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayListenerTlsCertificate {
-    /// `ACM`: optional.
+    /// `ACM` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlscertificate.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlscertificate-acm)): object [`VirtualGatewayListenerTlsAcmCertificate`], optional.
     #[serde(rename = "ACM", skip_serializing_if = "Option::is_none")]
     pub acm: Option<VirtualGatewayListenerTlsAcmCertificate>,
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlscertificate.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlscertificate-file)): object [`VirtualGatewayListenerTlsFileCertificate`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<VirtualGatewayListenerTlsFileCertificate>,
-    /// `SDS`: optional.
+    /// `SDS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlscertificate.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlscertificate-sds)): object [`VirtualGatewayListenerTlsSdsCertificate`], optional.
     #[serde(rename = "SDS", skip_serializing_if = "Option::is_none")]
     pub sds: Option<VirtualGatewayListenerTlsSdsCertificate>,
 }
@@ -5426,15 +5440,15 @@ impl Walk for VirtualGatewayListenerTlsCertificate {
 
 /// The `VirtualGatewayListenerTlsFileCertificate` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayListenerTlsFileCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsfilecertificate.html).
 ///
 /// Every property is required: [`VirtualGatewayListenerTlsFileCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayListenerTlsFileCertificate {
-    /// `CertificateChain`: required.
+    /// `CertificateChain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsfilecertificate.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlsfilecertificate-certificatechain)): string, required.
     #[serde(rename = "CertificateChain")]
     pub certificate_chain: Value<String>,
-    /// `PrivateKey`: required.
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsfilecertificate.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlsfilecertificate-privatekey)): string, required.
     #[serde(rename = "PrivateKey")]
     pub private_key: Value<String>,
 }
@@ -5466,12 +5480,12 @@ impl Walk for VirtualGatewayListenerTlsFileCertificate {
 
 /// The `VirtualGatewayListenerTlsSdsCertificate` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayListenerTlsSdsCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlssdscertificate.html).
 ///
 /// Every property is required: [`VirtualGatewayListenerTlsSdsCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayListenerTlsSdsCertificate {
-    /// `SecretName`: required.
+    /// `SecretName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlssdscertificate.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlssdscertificate-secretname)): string, required.
     #[serde(rename = "SecretName")]
     pub secret_name: Value<String>,
 }
@@ -5497,18 +5511,18 @@ impl Walk for VirtualGatewayListenerTlsSdsCertificate {
 
 /// The `VirtualGatewayListenerTlsValidationContext` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayListenerTlsValidationContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontext.html).
 ///
 /// [`VirtualGatewayListenerTlsValidationContext::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayListenerTlsValidationContext {
-    /// `SubjectAlternativeNames`: optional.
+    /// `SubjectAlternativeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontext.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontext-subjectalternativenames)): object [`SubjectAlternativeNames`], optional.
     #[serde(
         rename = "SubjectAlternativeNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub subject_alternative_names: Option<SubjectAlternativeNames>,
-    /// `Trust`: required.
+    /// `Trust` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontext.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontext-trust)): object [`VirtualGatewayListenerTlsValidationContextTrust`], required.
     #[serde(rename = "Trust")]
     pub trust: VirtualGatewayListenerTlsValidationContextTrust,
 }
@@ -5543,15 +5557,15 @@ impl Walk for VirtualGatewayListenerTlsValidationContext {
 
 /// The `VirtualGatewayListenerTlsValidationContextTrust` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayListenerTlsValidationContextTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontexttrust.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayListenerTlsValidationContextTrust::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayListenerTlsValidationContextTrust {
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontexttrust.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontexttrust-file)): object [`VirtualGatewayTlsValidationContextFileTrust`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<VirtualGatewayTlsValidationContextFileTrust>,
-    /// `SDS`: optional.
+    /// `SDS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontexttrust.html#cfn-appmesh-virtualgateway-virtualgatewaylistenertlsvalidationcontexttrust-sds)): object [`VirtualGatewayTlsValidationContextSdsTrust`], optional.
     #[serde(rename = "SDS", skip_serializing_if = "Option::is_none")]
     pub sds: Option<VirtualGatewayTlsValidationContextSdsTrust>,
 }
@@ -5589,12 +5603,12 @@ impl Walk for VirtualGatewayListenerTlsValidationContextTrust {
 
 /// The `VirtualGatewayLogging` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayLogging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylogging.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayLogging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayLogging {
-    /// `AccessLog`: optional.
+    /// `AccessLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaylogging.html#cfn-appmesh-virtualgateway-virtualgatewaylogging-accesslog)): object [`VirtualGatewayAccessLog`], optional.
     #[serde(rename = "AccessLog", skip_serializing_if = "Option::is_none")]
     pub access_log: Option<VirtualGatewayAccessLog>,
 }
@@ -5624,15 +5638,15 @@ impl Walk for VirtualGatewayLogging {
 
 /// The `VirtualGatewayPortMapping` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayPortMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayportmapping.html).
 ///
 /// Every property is required: [`VirtualGatewayPortMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayPortMapping {
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayportmapping.html#cfn-appmesh-virtualgateway-virtualgatewayportmapping-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `Protocol`: required.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayportmapping.html#cfn-appmesh-virtualgateway-virtualgatewayportmapping-protocol)): string, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
 }
@@ -5661,18 +5675,18 @@ impl Walk for VirtualGatewayPortMapping {
 
 /// The `VirtualGatewaySpec` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewaySpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayspec.html).
 ///
 /// [`VirtualGatewaySpec::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewaySpec {
-    /// `BackendDefaults`: optional.
+    /// `BackendDefaults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayspec.html#cfn-appmesh-virtualgateway-virtualgatewayspec-backenddefaults)): object [`VirtualGatewayBackendDefaults`], optional.
     #[serde(rename = "BackendDefaults", skip_serializing_if = "Option::is_none")]
     pub backend_defaults: Option<VirtualGatewayBackendDefaults>,
-    /// `Listeners`: required.
+    /// `Listeners` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayspec.html#cfn-appmesh-virtualgateway-virtualgatewayspec-listeners)): list of (object [`VirtualGatewayListener`]), required.
     #[serde(rename = "Listeners")]
     pub listeners: Value<Vec<VirtualGatewayListener>>,
-    /// `Logging`: optional.
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewayspec.html#cfn-appmesh-virtualgateway-virtualgatewayspec-logging)): object [`VirtualGatewayLogging`], optional.
     #[serde(rename = "Logging", skip_serializing_if = "Option::is_none")]
     pub logging: Option<VirtualGatewayLogging>,
 }
@@ -5716,18 +5730,18 @@ impl Walk for VirtualGatewaySpec {
 
 /// The `VirtualGatewayTlsValidationContext` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayTlsValidationContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontext.html).
 ///
 /// [`VirtualGatewayTlsValidationContext::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayTlsValidationContext {
-    /// `SubjectAlternativeNames`: optional.
+    /// `SubjectAlternativeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontext.html#cfn-appmesh-virtualgateway-virtualgatewaytlsvalidationcontext-subjectalternativenames)): object [`SubjectAlternativeNames`], optional.
     #[serde(
         rename = "SubjectAlternativeNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub subject_alternative_names: Option<SubjectAlternativeNames>,
-    /// `Trust`: required.
+    /// `Trust` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontext.html#cfn-appmesh-virtualgateway-virtualgatewaytlsvalidationcontext-trust)): object [`VirtualGatewayTlsValidationContextTrust`], required.
     #[serde(rename = "Trust")]
     pub trust: VirtualGatewayTlsValidationContextTrust,
 }
@@ -5762,12 +5776,12 @@ impl Walk for VirtualGatewayTlsValidationContext {
 
 /// The `VirtualGatewayTlsValidationContextAcmTrust` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayTlsValidationContextAcmTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextacmtrust.html).
 ///
 /// Every property is required: [`VirtualGatewayTlsValidationContextAcmTrust::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayTlsValidationContextAcmTrust {
-    /// `CertificateAuthorityArns`: required.
+    /// `CertificateAuthorityArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextacmtrust.html#cfn-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextacmtrust-certificateauthorityarns)): list of (string), required.
     #[serde(rename = "CertificateAuthorityArns")]
     pub certificate_authority_arns: Value<Vec<Value<String>>>,
 }
@@ -5793,12 +5807,12 @@ impl Walk for VirtualGatewayTlsValidationContextAcmTrust {
 
 /// The `VirtualGatewayTlsValidationContextFileTrust` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayTlsValidationContextFileTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextfiletrust.html).
 ///
 /// Every property is required: [`VirtualGatewayTlsValidationContextFileTrust::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayTlsValidationContextFileTrust {
-    /// `CertificateChain`: required.
+    /// `CertificateChain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextfiletrust.html#cfn-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextfiletrust-certificatechain)): string, required.
     #[serde(rename = "CertificateChain")]
     pub certificate_chain: Value<String>,
 }
@@ -5824,12 +5838,12 @@ impl Walk for VirtualGatewayTlsValidationContextFileTrust {
 
 /// The `VirtualGatewayTlsValidationContextSdsTrust` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayTlsValidationContextSdsTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextsdstrust.html).
 ///
 /// Every property is required: [`VirtualGatewayTlsValidationContextSdsTrust::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualGatewayTlsValidationContextSdsTrust {
-    /// `SecretName`: required.
+    /// `SecretName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextsdstrust.html#cfn-appmesh-virtualgateway-virtualgatewaytlsvalidationcontextsdstrust-secretname)): string, required.
     #[serde(rename = "SecretName")]
     pub secret_name: Value<String>,
 }
@@ -5855,18 +5869,18 @@ impl Walk for VirtualGatewayTlsValidationContextSdsTrust {
 
 /// The `VirtualGatewayTlsValidationContextTrust` property type of [`VirtualGateway`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualgateway.html).
+/// AWS reference: [`AWS::AppMesh::VirtualGateway` `VirtualGatewayTlsValidationContextTrust`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontexttrust.html).
 ///
 /// Every property is optional: start from [`VirtualGatewayTlsValidationContextTrust::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualGatewayTlsValidationContextTrust {
-    /// `ACM`: optional.
+    /// `ACM` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontexttrust.html#cfn-appmesh-virtualgateway-virtualgatewaytlsvalidationcontexttrust-acm)): object [`VirtualGatewayTlsValidationContextAcmTrust`], optional.
     #[serde(rename = "ACM", skip_serializing_if = "Option::is_none")]
     pub acm: Option<VirtualGatewayTlsValidationContextAcmTrust>,
-    /// `File`: optional.
+    /// `File` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontexttrust.html#cfn-appmesh-virtualgateway-virtualgatewaytlsvalidationcontexttrust-file)): object [`VirtualGatewayTlsValidationContextFileTrust`], optional.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<VirtualGatewayTlsValidationContextFileTrust>,
-    /// `SDS`: optional.
+    /// `SDS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualgateway-virtualgatewaytlsvalidationcontexttrust.html#cfn-appmesh-virtualgateway-virtualgatewaytlsvalidationcontexttrust-sds)): object [`VirtualGatewayTlsValidationContextSdsTrust`], optional.
     #[serde(rename = "SDS", skip_serializing_if = "Option::is_none")]
     pub sds: Option<VirtualGatewayTlsValidationContextSdsTrust>,
 }
@@ -5912,21 +5926,21 @@ impl Walk for VirtualGatewayTlsValidationContextTrust {
 
 /// The `VirtualNodeConnectionPool` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `VirtualNodeConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodeconnectionpool.html).
 ///
 /// Every property is optional: start from [`VirtualNodeConnectionPool::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualNodeConnectionPool {
-    /// `GRPC`: optional.
+    /// `GRPC` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodeconnectionpool.html#cfn-appmesh-virtualnode-virtualnodeconnectionpool-grpc)): object [`VirtualNodeGrpcConnectionPool`], optional.
     #[serde(rename = "GRPC", skip_serializing_if = "Option::is_none")]
     pub grpc: Option<VirtualNodeGrpcConnectionPool>,
-    /// `HTTP`: optional.
+    /// `HTTP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodeconnectionpool.html#cfn-appmesh-virtualnode-virtualnodeconnectionpool-http)): object [`VirtualNodeHttpConnectionPool`], optional.
     #[serde(rename = "HTTP", skip_serializing_if = "Option::is_none")]
     pub http: Option<VirtualNodeHttpConnectionPool>,
-    /// `HTTP2`: optional.
+    /// `HTTP2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodeconnectionpool.html#cfn-appmesh-virtualnode-virtualnodeconnectionpool-http2)): object [`VirtualNodeHttp2ConnectionPool`], optional.
     #[serde(rename = "HTTP2", skip_serializing_if = "Option::is_none")]
     pub http2: Option<VirtualNodeHttp2ConnectionPool>,
-    /// `TCP`: optional.
+    /// `TCP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodeconnectionpool.html#cfn-appmesh-virtualnode-virtualnodeconnectionpool-tcp)): object [`VirtualNodeTcpConnectionPool`], optional.
     #[serde(rename = "TCP", skip_serializing_if = "Option::is_none")]
     pub tcp: Option<VirtualNodeTcpConnectionPool>,
 }
@@ -5980,12 +5994,12 @@ impl Walk for VirtualNodeConnectionPool {
 
 /// The `VirtualNodeGrpcConnectionPool` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `VirtualNodeGrpcConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodegrpcconnectionpool.html).
 ///
 /// Every property is required: [`VirtualNodeGrpcConnectionPool::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualNodeGrpcConnectionPool {
-    /// `MaxRequests`: required.
+    /// `MaxRequests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodegrpcconnectionpool.html#cfn-appmesh-virtualnode-virtualnodegrpcconnectionpool-maxrequests)): integer, required.
     #[serde(rename = "MaxRequests")]
     pub max_requests: Value<i64>,
 }
@@ -6011,12 +6025,12 @@ impl Walk for VirtualNodeGrpcConnectionPool {
 
 /// The `VirtualNodeHttp2ConnectionPool` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `VirtualNodeHttp2ConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodehttp2connectionpool.html).
 ///
 /// Every property is required: [`VirtualNodeHttp2ConnectionPool::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualNodeHttp2ConnectionPool {
-    /// `MaxRequests`: required.
+    /// `MaxRequests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodehttp2connectionpool.html#cfn-appmesh-virtualnode-virtualnodehttp2connectionpool-maxrequests)): integer, required.
     #[serde(rename = "MaxRequests")]
     pub max_requests: Value<i64>,
 }
@@ -6042,15 +6056,15 @@ impl Walk for VirtualNodeHttp2ConnectionPool {
 
 /// The `VirtualNodeHttpConnectionPool` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `VirtualNodeHttpConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodehttpconnectionpool.html).
 ///
 /// [`VirtualNodeHttpConnectionPool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualNodeHttpConnectionPool {
-    /// `MaxConnections`: required.
+    /// `MaxConnections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodehttpconnectionpool.html#cfn-appmesh-virtualnode-virtualnodehttpconnectionpool-maxconnections)): integer, required.
     #[serde(rename = "MaxConnections")]
     pub max_connections: Value<i64>,
-    /// `MaxPendingRequests`: optional.
+    /// `MaxPendingRequests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodehttpconnectionpool.html#cfn-appmesh-virtualnode-virtualnodehttpconnectionpool-maxpendingrequests)): integer, optional.
     #[serde(rename = "MaxPendingRequests", skip_serializing_if = "Option::is_none")]
     pub max_pending_requests: Option<Value<i64>>,
 }
@@ -6085,12 +6099,12 @@ impl Walk for VirtualNodeHttpConnectionPool {
 
 /// The `VirtualNodeServiceProvider` property type of [`VirtualService`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html).
+/// AWS reference: [`AWS::AppMesh::VirtualService` `VirtualNodeServiceProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualnodeserviceprovider.html).
 ///
 /// Every property is required: [`VirtualNodeServiceProvider::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualNodeServiceProvider {
-    /// `VirtualNodeName`: required.
+    /// `VirtualNodeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualnodeserviceprovider.html#cfn-appmesh-virtualservice-virtualnodeserviceprovider-virtualnodename)): string, required.
     #[serde(rename = "VirtualNodeName")]
     pub virtual_node_name: Value<String>,
 }
@@ -6116,24 +6130,24 @@ impl Walk for VirtualNodeServiceProvider {
 
 /// The `VirtualNodeSpec` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `VirtualNodeSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodespec.html).
 ///
 /// Every property is optional: start from [`VirtualNodeSpec::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualNodeSpec {
-    /// `BackendDefaults`: optional.
+    /// `BackendDefaults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodespec.html#cfn-appmesh-virtualnode-virtualnodespec-backenddefaults)): object [`BackendDefaults`], optional.
     #[serde(rename = "BackendDefaults", skip_serializing_if = "Option::is_none")]
     pub backend_defaults: Option<BackendDefaults>,
-    /// `Backends`: optional.
+    /// `Backends` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodespec.html#cfn-appmesh-virtualnode-virtualnodespec-backends)): list of (object [`Backend`]), optional.
     #[serde(rename = "Backends", skip_serializing_if = "Option::is_none")]
     pub backends: Option<Value<Vec<Backend>>>,
-    /// `Listeners`: optional.
+    /// `Listeners` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodespec.html#cfn-appmesh-virtualnode-virtualnodespec-listeners)): list of (object [`Listener`]), optional.
     #[serde(rename = "Listeners", skip_serializing_if = "Option::is_none")]
     pub listeners: Option<Value<Vec<Listener>>>,
-    /// `Logging`: optional.
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodespec.html#cfn-appmesh-virtualnode-virtualnodespec-logging)): object [`Logging`], optional.
     #[serde(rename = "Logging", skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
-    /// `ServiceDiscovery`: optional.
+    /// `ServiceDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodespec.html#cfn-appmesh-virtualnode-virtualnodespec-servicediscovery)): object [`ServiceDiscovery`], optional.
     #[serde(rename = "ServiceDiscovery", skip_serializing_if = "Option::is_none")]
     pub service_discovery: Option<ServiceDiscovery>,
 }
@@ -6195,12 +6209,12 @@ impl Walk for VirtualNodeSpec {
 
 /// The `VirtualNodeTcpConnectionPool` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `VirtualNodeTcpConnectionPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodetcpconnectionpool.html).
 ///
 /// Every property is required: [`VirtualNodeTcpConnectionPool::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualNodeTcpConnectionPool {
-    /// `MaxConnections`: required.
+    /// `MaxConnections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualnodetcpconnectionpool.html#cfn-appmesh-virtualnode-virtualnodetcpconnectionpool-maxconnections)): integer, required.
     #[serde(rename = "MaxConnections")]
     pub max_connections: Value<i64>,
 }
@@ -6226,12 +6240,12 @@ impl Walk for VirtualNodeTcpConnectionPool {
 
 /// The `VirtualRouterListener` property type of [`VirtualRouter`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualRouter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html).
+/// AWS reference: [`AWS::AppMesh::VirtualRouter` `VirtualRouterListener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualrouter-virtualrouterlistener.html).
 ///
 /// Every property is required: [`VirtualRouterListener::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualRouterListener {
-    /// `PortMapping`: required.
+    /// `PortMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualrouter-virtualrouterlistener.html#cfn-appmesh-virtualrouter-virtualrouterlistener-portmapping)): object [`PortMapping`], required.
     #[serde(rename = "PortMapping")]
     pub port_mapping: PortMapping,
 }
@@ -6257,12 +6271,12 @@ impl Walk for VirtualRouterListener {
 
 /// The `VirtualRouterServiceProvider` property type of [`VirtualService`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html).
+/// AWS reference: [`AWS::AppMesh::VirtualService` `VirtualRouterServiceProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualrouterserviceprovider.html).
 ///
 /// Every property is required: [`VirtualRouterServiceProvider::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualRouterServiceProvider {
-    /// `VirtualRouterName`: required.
+    /// `VirtualRouterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualrouterserviceprovider.html#cfn-appmesh-virtualservice-virtualrouterserviceprovider-virtualroutername)): string, required.
     #[serde(rename = "VirtualRouterName")]
     pub virtual_router_name: Value<String>,
 }
@@ -6288,12 +6302,12 @@ impl Walk for VirtualRouterServiceProvider {
 
 /// The `VirtualRouterSpec` property type of [`VirtualRouter`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualRouter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualrouter.html).
+/// AWS reference: [`AWS::AppMesh::VirtualRouter` `VirtualRouterSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualrouter-virtualrouterspec.html).
 ///
 /// Every property is required: [`VirtualRouterSpec::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualRouterSpec {
-    /// `Listeners`: required.
+    /// `Listeners` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualrouter-virtualrouterspec.html#cfn-appmesh-virtualrouter-virtualrouterspec-listeners)): list of (object [`VirtualRouterListener`]), required.
     #[serde(rename = "Listeners")]
     pub listeners: Value<Vec<VirtualRouterListener>>,
 }
@@ -6319,15 +6333,15 @@ impl Walk for VirtualRouterSpec {
 
 /// The `VirtualServiceBackend` property type of [`VirtualNode`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualnode.html).
+/// AWS reference: [`AWS::AppMesh::VirtualNode` `VirtualServiceBackend`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualservicebackend.html).
 ///
 /// [`VirtualServiceBackend::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualServiceBackend {
-    /// `ClientPolicy`: optional.
+    /// `ClientPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualservicebackend.html#cfn-appmesh-virtualnode-virtualservicebackend-clientpolicy)): object [`ClientPolicy`], optional.
     #[serde(rename = "ClientPolicy", skip_serializing_if = "Option::is_none")]
     pub client_policy: Option<ClientPolicy>,
-    /// `VirtualServiceName`: required.
+    /// `VirtualServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualnode-virtualservicebackend.html#cfn-appmesh-virtualnode-virtualservicebackend-virtualservicename)): string, required.
     #[serde(rename = "VirtualServiceName")]
     pub virtual_service_name: Value<String>,
 }
@@ -6362,15 +6376,15 @@ impl Walk for VirtualServiceBackend {
 
 /// The `VirtualServiceProvider` property type of [`VirtualService`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html).
+/// AWS reference: [`AWS::AppMesh::VirtualService` `VirtualServiceProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualserviceprovider.html).
 ///
 /// Every property is optional: start from [`VirtualServiceProvider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualServiceProvider {
-    /// `VirtualNode`: optional.
+    /// `VirtualNode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualserviceprovider.html#cfn-appmesh-virtualservice-virtualserviceprovider-virtualnode)): object [`VirtualNodeServiceProvider`], optional.
     #[serde(rename = "VirtualNode", skip_serializing_if = "Option::is_none")]
     pub virtual_node: Option<VirtualNodeServiceProvider>,
-    /// `VirtualRouter`: optional.
+    /// `VirtualRouter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualserviceprovider.html#cfn-appmesh-virtualservice-virtualserviceprovider-virtualrouter)): object [`VirtualRouterServiceProvider`], optional.
     #[serde(rename = "VirtualRouter", skip_serializing_if = "Option::is_none")]
     pub virtual_router: Option<VirtualRouterServiceProvider>,
 }
@@ -6408,12 +6422,12 @@ impl Walk for VirtualServiceProvider {
 
 /// The `VirtualServiceSpec` property type of [`VirtualService`].
 ///
-/// AWS reference: [`AWS::AppMesh::VirtualService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-virtualservice.html).
+/// AWS reference: [`AWS::AppMesh::VirtualService` `VirtualServiceSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualservicespec.html).
 ///
 /// Every property is optional: start from [`VirtualServiceSpec::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VirtualServiceSpec {
-    /// `Provider`: optional.
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-virtualservice-virtualservicespec.html#cfn-appmesh-virtualservice-virtualservicespec-provider)): object [`VirtualServiceProvider`], optional.
     #[serde(rename = "Provider", skip_serializing_if = "Option::is_none")]
     pub provider: Option<VirtualServiceProvider>,
 }
@@ -6443,18 +6457,18 @@ impl Walk for VirtualServiceSpec {
 
 /// The `WeightedTarget` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::AppMesh::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appmesh-route.html).
+/// AWS reference: [`AWS::AppMesh::Route` `WeightedTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-weightedtarget.html).
 ///
 /// [`WeightedTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WeightedTarget {
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-weightedtarget.html#cfn-appmesh-route-weightedtarget-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `VirtualNode`: required.
+    /// `VirtualNode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-weightedtarget.html#cfn-appmesh-route-weightedtarget-virtualnode)): string, required.
     #[serde(rename = "VirtualNode")]
     pub virtual_node: Value<String>,
-    /// `Weight`: required.
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appmesh-route-weightedtarget.html#cfn-appmesh-route-weightedtarget-weight)): integer, required.
     #[serde(rename = "Weight")]
     pub weight: Value<i64>,
 }

@@ -9,25 +9,37 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppRunner::AutoScalingConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-autoscalingconfiguration.html)).
 ///
+/// Describes an AWS App Runner automatic configuration resource that enables automatic scaling of instances used to process web requests. You can share an auto scaling configuration across multiple services.
+///
 /// Every property is optional: start from [`AutoScalingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoScalingConfiguration {
-    /// `AutoScalingConfigurationName`: optional, create-only (changing it replaces the resource).
+    /// The customer-provided auto scaling configuration name. When you use it for the first time in an AWS Region, App Runner creates revision number 1 of this name. When you use the same name in subsequent calls, App Runner creates incremental revisions of the configuration. The auto scaling configuration name can be used in multiple revisions of a configuration.
+    ///
+    /// `AutoScalingConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-autoscalingconfiguration.html#cfn-apprunner-autoscalingconfiguration-autoscalingconfigurationname)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`. Length: 4 to 32 characters.
     #[serde(
         rename = "AutoScalingConfigurationName",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_scaling_configuration_name: Option<Value<String>>,
-    /// `MaxConcurrency`: optional, create-only (changing it replaces the resource).
+    /// The maximum number of concurrent requests that an instance processes. If the number of concurrent requests exceeds this limit, App Runner scales the service up to use more instances to process the requests.
+    ///
+    /// `MaxConcurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-autoscalingconfiguration.html#cfn-apprunner-autoscalingconfiguration-maxconcurrency)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 200.
     #[serde(rename = "MaxConcurrency", skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<Value<i64>>,
-    /// `MaxSize`: optional, create-only (changing it replaces the resource).
+    /// The maximum number of instances that an App Runner service scales up to. At most MaxSize instances actively serve traffic for your service.
+    ///
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-autoscalingconfiguration.html#cfn-apprunner-autoscalingconfiguration-maxsize)): integer, optional, create-only (changing it replaces the resource). Range: at least 1.
     #[serde(rename = "MaxSize", skip_serializing_if = "Option::is_none")]
     pub max_size: Option<Value<i64>>,
-    /// `MinSize`: optional, create-only (changing it replaces the resource).
+    /// The minimum number of instances that App Runner provisions for a service. The service always has at least MinSize provisioned instances. Some of them actively serve traffic. The rest of them (provisioned and inactive instances) are a cost-effective compute capacity reserve and are ready to be quickly activated. You pay for memory usage of all the provisioned instances. You pay for CPU usage of only the active subset.
+    ///
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-autoscalingconfiguration.html#cfn-apprunner-autoscalingconfiguration-minsize)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 25.
     #[serde(rename = "MinSize", skip_serializing_if = "Option::is_none")]
     pub min_size: Option<Value<i64>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A list of metadata items that you can associate with your auto scaling configuration resource. A tag is a key-value pair.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-autoscalingconfiguration.html#cfn-apprunner-autoscalingconfiguration-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -118,19 +130,27 @@ impl ResourceRef<AutoScalingConfiguration> {
 
 /// The properties of an `AWS::AppRunner::ObservabilityConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-observabilityconfiguration.html)).
 ///
+/// The AWS::AppRunner::ObservabilityConfiguration resource is an AWS App Runner resource type that specifies an App Runner observability configuration
+///
 /// Every property is optional: start from [`ObservabilityConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ObservabilityConfiguration {
-    /// `ObservabilityConfigurationName`: optional, create-only (changing it replaces the resource).
+    /// A name for the observability configuration. When you use it for the first time in an AWS Region, App Runner creates revision number 1 of this name. When you use the same name in subsequent calls, App Runner creates incremental revisions of the configuration.
+    ///
+    /// `ObservabilityConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-observabilityconfiguration.html#cfn-apprunner-observabilityconfiguration-observabilityconfigurationname)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`. Length: 4 to 32 characters.
     #[serde(
         rename = "ObservabilityConfigurationName",
         skip_serializing_if = "Option::is_none"
     )]
     pub observability_configuration_name: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A list of metadata items that you can associate with your observability configuration resource. A tag is a key-value pair.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-observabilityconfiguration.html#cfn-apprunner-observabilityconfiguration-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TraceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The configuration of the tracing feature within this observability configuration. If you don't specify it, App Runner doesn't enable tracing.
+    ///
+    /// `TraceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-observabilityconfiguration.html#cfn-apprunner-observabilityconfiguration-traceconfiguration)): object [`TraceConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "TraceConfiguration", skip_serializing_if = "Option::is_none")]
     pub trace_configuration: Option<TraceConfiguration>,
 }
@@ -203,52 +223,70 @@ impl ResourceRef<ObservabilityConfiguration> {
 
 /// The properties of an `AWS::AppRunner::Service` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html)).
 ///
+/// The AWS::AppRunner::Service resource specifies an AppRunner Service.
+///
 /// [`Service::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
-    /// `AutoScalingConfigurationArn`: optional.
+    /// Autoscaling configuration ARN
+    ///
+    /// `AutoScalingConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-autoscalingconfigurationarn)): string, optional. Pattern: `arn:aws(-[\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\w|\/|-){1,1011}`. Length: 1 to 1011 characters.
     #[serde(
         rename = "AutoScalingConfigurationArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_scaling_configuration_arn: Option<Value<String>>,
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Encryption configuration (KMS key)
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `HealthCheckConfiguration`: optional.
+    /// Health check configuration
+    ///
+    /// `HealthCheckConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-healthcheckconfiguration)): object [`HealthCheckConfiguration`], optional.
     #[serde(
         rename = "HealthCheckConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_configuration: Option<HealthCheckConfiguration>,
-    /// `InstanceConfiguration`: optional.
+    /// Instance Configuration
+    ///
+    /// `InstanceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-instanceconfiguration)): object [`InstanceConfiguration`], optional.
     #[serde(
         rename = "InstanceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_configuration: Option<InstanceConfiguration>,
-    /// `NetworkConfiguration`: optional.
+    /// Network configuration
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `ObservabilityConfiguration`: optional.
+    /// Service observability configuration
+    ///
+    /// `ObservabilityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-observabilityconfiguration)): object [`ServiceObservabilityConfiguration`], optional.
     #[serde(
         rename = "ObservabilityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub observability_configuration: Option<ServiceObservabilityConfiguration>,
-    /// `ServiceName`: optional, create-only (changing it replaces the resource).
+    /// The AppRunner Service Name.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-servicename)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Za-z0-9][A-Za-z0-9-_]{3,39}`. Length: 4 to 40 characters.
     #[serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Value<String>>,
-    /// `SourceConfiguration`: required.
+    /// Source Code configuration
+    ///
+    /// `SourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-sourceconfiguration)): object [`SourceConfiguration`], required.
     #[serde(rename = "SourceConfiguration")]
     pub source_configuration: SourceConfiguration,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html#cfn-apprunner-service-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -381,19 +419,29 @@ impl ResourceRef<Service> {
 
 /// The properties of an `AWS::AppRunner::VpcConnector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcconnector.html)).
 ///
+/// The AWS::AppRunner::VpcConnector resource specifies an App Runner VpcConnector.
+///
 /// [`VpcConnector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConnector {
-    /// `SecurityGroups`: optional, create-only (changing it replaces the resource).
+    /// A list of IDs of security groups that App Runner should use for access to AWS resources under the specified subnets. If not specified, App Runner uses the default security group of the Amazon VPC. The default security group allows all outbound traffic.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcconnector.html#cfn-apprunner-vpcconnector-securitygroups)): list of (string), optional, create-only (changing it replaces the resource). Each item: Length: 0 to 51200 characters.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: required, create-only (changing it replaces the resource).
+    /// A list of IDs of subnets that App Runner should use when it associates your service with a custom Amazon VPC. Specify IDs of subnets of a single Amazon VPC. App Runner determines the Amazon VPC from the subnets you specify.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcconnector.html#cfn-apprunner-vpcconnector-subnets)): list of (string), required, create-only (changing it replaces the resource). Items: at least 1. Each item: Length: 0 to 51200 characters.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A list of metadata items that you can associate with your VPC connector resource. A tag is a key-value pair.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcconnector.html#cfn-apprunner-vpcconnector-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcConnectorName`: optional, create-only (changing it replaces the resource).
+    /// A name for the VPC connector. If you don't specify a name, AWS CloudFormation generates a name for your VPC connector.
+    ///
+    /// `VpcConnectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcconnector.html#cfn-apprunner-vpcconnector-vpcconnectorname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9-\\_]{3,39}$`. Length: 4 to 40 characters.
     #[serde(rename = "VpcConnectorName", skip_serializing_if = "Option::is_none")]
     pub vpc_connector_name: Option<Value<String>>,
 }
@@ -465,19 +513,27 @@ impl ResourceRef<VpcConnector> {
 
 /// The properties of an `AWS::AppRunner::VpcIngressConnection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcingressconnection.html)).
 ///
+/// The AWS::AppRunner::VpcIngressConnection resource is an App Runner resource that specifies an App Runner VpcIngressConnection.
+///
 /// [`VpcIngressConnection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcIngressConnection {
-    /// `IngressVpcConfiguration`: required.
+    /// The configuration of customer’s VPC and related VPC endpoint
+    ///
+    /// `IngressVpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcingressconnection.html#cfn-apprunner-vpcingressconnection-ingressvpcconfiguration)): object [`IngressVpcConfiguration`], required.
     #[serde(rename = "IngressVpcConfiguration")]
     pub ingress_vpc_configuration: IngressVpcConfiguration,
-    /// `ServiceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the service.
+    ///
+    /// `ServiceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcingressconnection.html#cfn-apprunner-vpcingressconnection-servicearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[\w]+)*:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[0-9]{12}:(\w|/|-){1,1011}`. Length: 1 to 1011 characters.
     #[serde(rename = "ServiceArn")]
     pub service_arn: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcingressconnection.html#cfn-apprunner-vpcingressconnection-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcIngressConnectionName`: optional, create-only (changing it replaces the resource).
+    /// The customer-provided Vpc Ingress Connection name.
+    ///
+    /// `VpcIngressConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcingressconnection.html#cfn-apprunner-vpcingressconnection-vpcingressconnectionname)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Za-z0-9][A-Za-z0-9\-_]{3,39}`. Length: 4 to 40 characters.
     #[serde(
         rename = "VpcIngressConnectionName",
         skip_serializing_if = "Option::is_none"
@@ -554,15 +610,19 @@ impl ResourceRef<VpcIngressConnection> {
 
 /// The `AuthenticationConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `AuthenticationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-authenticationconfiguration.html).
 ///
 /// Every property is optional: start from [`AuthenticationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthenticationConfiguration {
-    /// `AccessRoleArn`: optional.
+    /// Access Role Arn
+    ///
+    /// `AccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-authenticationconfiguration.html#cfn-apprunner-service-authenticationconfiguration-accessrolearn)): string, optional. Pattern: `arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\w+=,.@-]{1,64}`. Length: 29 to 1024 characters.
     #[serde(rename = "AccessRoleArn", skip_serializing_if = "Option::is_none")]
     pub access_role_arn: Option<Value<String>>,
-    /// `ConnectionArn`: optional.
+    /// Connection Arn
+    ///
+    /// `ConnectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-authenticationconfiguration.html#cfn-apprunner-service-authenticationconfiguration-connectionarn)): string, optional. Pattern: `arn:aws(-[\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\w|\/|-){1,1011}`. Length: 1 to 1011 characters.
     #[serde(rename = "ConnectionArn", skip_serializing_if = "Option::is_none")]
     pub connection_arn: Option<Value<String>>,
 }
@@ -600,18 +660,22 @@ impl Walk for AuthenticationConfiguration {
 
 /// The `CodeConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `CodeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfiguration.html).
 ///
 /// [`CodeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeConfiguration {
-    /// `CodeConfigurationValues`: optional.
+    /// Code Configuration Values
+    ///
+    /// `CodeConfigurationValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfiguration.html#cfn-apprunner-service-codeconfiguration-codeconfigurationvalues)): object [`CodeConfigurationValues`], optional.
     #[serde(
         rename = "CodeConfigurationValues",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_configuration_values: Option<CodeConfigurationValues>,
-    /// `ConfigurationSource`: required.
+    /// Configuration Source
+    ///
+    /// `ConfigurationSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfiguration.html#cfn-apprunner-service-codeconfiguration-configurationsource)): [`ConfigurationSource`], one of `REPOSITORY`, `API`, required.
     #[serde(rename = "ConfigurationSource")]
     pub configuration_source: Value<ConfigurationSource>,
 }
@@ -646,33 +710,43 @@ impl Walk for CodeConfiguration {
 
 /// The `CodeConfigurationValues` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `CodeConfigurationValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfigurationvalues.html).
 ///
 /// [`CodeConfigurationValues::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeConfigurationValues {
-    /// `BuildCommand`: optional.
+    /// Build Command
+    ///
+    /// `BuildCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfigurationvalues.html#cfn-apprunner-service-codeconfigurationvalues-buildcommand)): string, optional. Pattern: `^[^\x0a\x0d]+$`.
     #[serde(rename = "BuildCommand", skip_serializing_if = "Option::is_none")]
     pub build_command: Option<Value<String>>,
-    /// `Port`: optional.
+    /// Port
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfigurationvalues.html#cfn-apprunner-service-codeconfigurationvalues-port)): string, optional. Length: 0 to 51200 characters.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<String>>,
-    /// `Runtime`: required.
+    /// Runtime
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfigurationvalues.html#cfn-apprunner-service-codeconfigurationvalues-runtime)): [`Runtime`], one of `PYTHON_3`, `NODEJS_12`, `NODEJS_14`, `CORRETTO_8`, `CORRETTO_11`, `NODEJS_16`, `GO_1`, `DOTNET_6`, `PHP_81`, `RUBY_31`, `PYTHON_311`, `NODEJS_18`, `NODEJS_22`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<Runtime>,
-    /// `RuntimeEnvironmentSecrets`: optional.
+    /// The secrets and parameters that get referenced by your service as environment variables
+    ///
+    /// `RuntimeEnvironmentSecrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfigurationvalues.html#cfn-apprunner-service-codeconfigurationvalues-runtimeenvironmentsecrets)): list of (object [`KeyValuePair`]), optional.
     #[serde(
         rename = "RuntimeEnvironmentSecrets",
         skip_serializing_if = "Option::is_none"
     )]
     pub runtime_environment_secrets: Option<Value<Vec<KeyValuePair>>>,
-    /// `RuntimeEnvironmentVariables`: optional.
+    /// `RuntimeEnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfigurationvalues.html#cfn-apprunner-service-codeconfigurationvalues-runtimeenvironmentvariables)): list of (object [`KeyValuePair`]), optional.
     #[serde(
         rename = "RuntimeEnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub runtime_environment_variables: Option<Value<Vec<KeyValuePair>>>,
-    /// `StartCommand`: optional.
+    /// Start Command
+    ///
+    /// `StartCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-codeconfigurationvalues.html#cfn-apprunner-service-codeconfigurationvalues-startcommand)): string, optional. Pattern: `^[^\x0a\x0d]+$`.
     #[serde(rename = "StartCommand", skip_serializing_if = "Option::is_none")]
     pub start_command: Option<Value<String>>,
 }
@@ -749,21 +823,29 @@ impl Walk for CodeConfigurationValues {
 
 /// The `CodeRepository` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `CodeRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-coderepository.html).
 ///
 /// [`CodeRepository::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeRepository {
-    /// `CodeConfiguration`: optional.
+    /// Code Configuration
+    ///
+    /// `CodeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-coderepository.html#cfn-apprunner-service-coderepository-codeconfiguration)): object [`CodeConfiguration`], optional.
     #[serde(rename = "CodeConfiguration", skip_serializing_if = "Option::is_none")]
     pub code_configuration: Option<CodeConfiguration>,
-    /// `RepositoryUrl`: required.
+    /// Repository Url
+    ///
+    /// `RepositoryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-coderepository.html#cfn-apprunner-service-coderepository-repositoryurl)): string, required. Length: 0 to 51200 characters.
     #[serde(rename = "RepositoryUrl")]
     pub repository_url: Value<String>,
-    /// `SourceCodeVersion`: required.
+    /// Source Code Version
+    ///
+    /// `SourceCodeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-coderepository.html#cfn-apprunner-service-coderepository-sourcecodeversion)): object [`SourceCodeVersion`], required.
     #[serde(rename = "SourceCodeVersion")]
     pub source_code_version: SourceCodeVersion,
-    /// `SourceDirectory`: optional.
+    /// Source Directory
+    ///
+    /// `SourceDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-coderepository.html#cfn-apprunner-service-coderepository-sourcedirectory)): string, optional. Pattern: `[^\x00]+`. Length: 1 to 4096 characters.
     #[serde(rename = "SourceDirectory", skip_serializing_if = "Option::is_none")]
     pub source_directory: Option<Value<String>>,
 }
@@ -833,15 +915,19 @@ impl Walk for ConfigurationSource {
 
 /// The `EgressConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `EgressConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-egressconfiguration.html).
 ///
 /// [`EgressConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EgressConfiguration {
-    /// `EgressType`: required.
+    /// Network egress type.
+    ///
+    /// `EgressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-egressconfiguration.html#cfn-apprunner-service-egressconfiguration-egresstype)): [`EgressType`], one of `DEFAULT`, `VPC`, required.
     #[serde(rename = "EgressType")]
     pub egress_type: Value<EgressType>,
-    /// `VpcConnectorArn`: optional.
+    /// The Amazon Resource Name (ARN) of the App Runner VpcConnector.
+    ///
+    /// `VpcConnectorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-egressconfiguration.html#cfn-apprunner-service-egressconfiguration-vpcconnectorarn)): string, optional. Pattern: `arn:aws(-[\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\w|\/|-){1,1011}`. Length: 44 to 1011 characters.
     #[serde(rename = "VpcConnectorArn", skip_serializing_if = "Option::is_none")]
     pub vpc_connector_arn: Option<Value<String>>,
 }
@@ -896,12 +982,14 @@ impl Walk for EgressType {
 
 /// The `EncryptionConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-encryptionconfiguration.html).
 ///
 /// Every property is required: [`EncryptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsKey`: required.
+    /// The KMS Key
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-encryptionconfiguration.html#cfn-apprunner-service-encryptionconfiguration-kmskey)): string, required. Pattern: `arn:aws(-[\w]+)*:kms:[a-z\-]+-[0-9]{1}:[0-9]{12}:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`. Length: 0 to 256 characters.
     #[serde(rename = "KmsKey")]
     pub kms_key: Value<String>,
 }
@@ -927,27 +1015,39 @@ impl Walk for EncryptionConfiguration {
 
 /// The `HealthCheckConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `HealthCheckConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-healthcheckconfiguration.html).
 ///
 /// Every property is optional: start from [`HealthCheckConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HealthCheckConfiguration {
-    /// `HealthyThreshold`: optional.
+    /// Health check Healthy Threshold
+    ///
+    /// `HealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-healthcheckconfiguration.html#cfn-apprunner-service-healthcheckconfiguration-healthythreshold)): integer, optional. Range: 1 to 20.
     #[serde(rename = "HealthyThreshold", skip_serializing_if = "Option::is_none")]
     pub healthy_threshold: Option<Value<i64>>,
-    /// `Interval`: optional.
+    /// Health check Interval
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-healthcheckconfiguration.html#cfn-apprunner-service-healthcheckconfiguration-interval)): integer, optional. Range: 1 to 20.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `Path`: optional.
+    /// Health check Path
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-healthcheckconfiguration.html#cfn-apprunner-service-healthcheckconfiguration-path)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Protocol`: optional.
+    /// Health Check Protocol
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-healthcheckconfiguration.html#cfn-apprunner-service-healthcheckconfiguration-protocol)): [`Protocol`], one of `TCP`, `HTTP`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<Protocol>>,
-    /// `Timeout`: optional.
+    /// Health check Timeout
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-healthcheckconfiguration.html#cfn-apprunner-service-healthcheckconfiguration-timeout)): integer, optional. Range: 1 to 20.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
-    /// `UnhealthyThreshold`: optional.
+    /// Health check Unhealthy Threshold
+    ///
+    /// `UnhealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-healthcheckconfiguration.html#cfn-apprunner-service-healthcheckconfiguration-unhealthythreshold)): integer, optional. Range: 1 to 20.
     #[serde(rename = "UnhealthyThreshold", skip_serializing_if = "Option::is_none")]
     pub unhealthy_threshold: Option<Value<i64>>,
 }
@@ -1017,27 +1117,33 @@ impl Walk for HealthCheckConfiguration {
 
 /// The `ImageConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `ImageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imageconfiguration.html).
 ///
 /// Every property is optional: start from [`ImageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageConfiguration {
-    /// `Port`: optional.
+    /// Port
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imageconfiguration.html#cfn-apprunner-service-imageconfiguration-port)): string, optional. Length: 0 to 51200 characters.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<String>>,
-    /// `RuntimeEnvironmentSecrets`: optional.
+    /// The secrets and parameters that get referenced by your service as environment variables
+    ///
+    /// `RuntimeEnvironmentSecrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imageconfiguration.html#cfn-apprunner-service-imageconfiguration-runtimeenvironmentsecrets)): list of (object [`KeyValuePair`]), optional.
     #[serde(
         rename = "RuntimeEnvironmentSecrets",
         skip_serializing_if = "Option::is_none"
     )]
     pub runtime_environment_secrets: Option<Value<Vec<KeyValuePair>>>,
-    /// `RuntimeEnvironmentVariables`: optional.
+    /// `RuntimeEnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imageconfiguration.html#cfn-apprunner-service-imageconfiguration-runtimeenvironmentvariables)): list of (object [`KeyValuePair`]), optional.
     #[serde(
         rename = "RuntimeEnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub runtime_environment_variables: Option<Value<Vec<KeyValuePair>>>,
-    /// `StartCommand`: optional.
+    /// Start Command
+    ///
+    /// `StartCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imageconfiguration.html#cfn-apprunner-service-imageconfiguration-startcommand)): string, optional. Pattern: `^[^\x0a\x0d]+$`.
     #[serde(rename = "StartCommand", skip_serializing_if = "Option::is_none")]
     pub start_command: Option<Value<String>>,
 }
@@ -1097,18 +1203,24 @@ impl Walk for ImageConfiguration {
 
 /// The `ImageRepository` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `ImageRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imagerepository.html).
 ///
 /// [`ImageRepository::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageRepository {
-    /// `ImageConfiguration`: optional.
+    /// Image Configuration
+    ///
+    /// `ImageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imagerepository.html#cfn-apprunner-service-imagerepository-imageconfiguration)): object [`ImageConfiguration`], optional.
     #[serde(rename = "ImageConfiguration", skip_serializing_if = "Option::is_none")]
     pub image_configuration: Option<ImageConfiguration>,
-    /// `ImageIdentifier`: required.
+    /// Image Identifier
+    ///
+    /// `ImageIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imagerepository.html#cfn-apprunner-service-imagerepository-imageidentifier)): string, required. Pattern: `([0-9]{12}.dkr.ecr.[a-z\-]+-[0-9]{1}.amazonaws.com\/.*)|(^public\.ecr\.aws\/.+\/.+)`. Length: 1 to 1024 characters.
     #[serde(rename = "ImageIdentifier")]
     pub image_identifier: Value<String>,
-    /// `ImageRepositoryType`: required.
+    /// Image Repository Type
+    ///
+    /// `ImageRepositoryType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-imagerepository.html#cfn-apprunner-service-imagerepository-imagerepositorytype)): [`ImageRepositoryType`], one of `ECR`, `ECR_PUBLIC`, required.
     #[serde(rename = "ImageRepositoryType")]
     pub image_repository_type: Value<ImageRepositoryType>,
 }
@@ -1169,12 +1281,14 @@ impl Walk for ImageRepositoryType {
 
 /// The `IngressConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `IngressConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-ingressconfiguration.html).
 ///
 /// Every property is required: [`IngressConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IngressConfiguration {
-    /// `IsPubliclyAccessible`: required.
+    /// It's set to true if the Apprunner service is publicly accessible. It's set to false otherwise.
+    ///
+    /// `IsPubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-ingressconfiguration.html#cfn-apprunner-service-ingressconfiguration-ispubliclyaccessible)): boolean, required.
     #[serde(rename = "IsPubliclyAccessible")]
     pub is_publicly_accessible: Value<bool>,
 }
@@ -1200,15 +1314,19 @@ impl Walk for IngressConfiguration {
 
 /// The `IngressVpcConfiguration` property type of [`VpcIngressConnection`].
 ///
-/// AWS reference: [`AWS::AppRunner::VpcIngressConnection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcingressconnection.html).
+/// AWS reference: [`AWS::AppRunner::VpcIngressConnection` `IngressVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-vpcingressconnection-ingressvpcconfiguration.html).
 ///
 /// Every property is required: [`IngressVpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IngressVpcConfiguration {
-    /// `VpcEndpointId`: required.
+    /// The ID of the VPC endpoint that your App Runner service connects to.
+    ///
+    /// `VpcEndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-vpcingressconnection-ingressvpcconfiguration.html#cfn-apprunner-vpcingressconnection-ingressvpcconfiguration-vpcendpointid)): string, required. Length: 0 to 51200 characters.
     #[serde(rename = "VpcEndpointId")]
     pub vpc_endpoint_id: Value<String>,
-    /// `VpcId`: required.
+    /// The ID of the VPC that the VPC endpoint is used in.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-vpcingressconnection-ingressvpcconfiguration.html#cfn-apprunner-vpcingressconnection-ingressvpcconfiguration-vpcid)): string, required. Length: 0 to 51200 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -1240,18 +1358,24 @@ impl Walk for IngressVpcConfiguration {
 
 /// The `InstanceConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `InstanceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-instanceconfiguration.html).
 ///
 /// Every property is optional: start from [`InstanceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceConfiguration {
-    /// `Cpu`: optional.
+    /// CPU
+    ///
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-instanceconfiguration.html#cfn-apprunner-service-instanceconfiguration-cpu)): string, optional. Pattern: `256|512|1024|2048|4096|(0.25|0.5|1|2|4) vCPU`. Length: 3 to 9 characters.
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value<String>>,
-    /// `InstanceRoleArn`: optional.
+    /// Instance Role Arn
+    ///
+    /// `InstanceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-instanceconfiguration.html#cfn-apprunner-service-instanceconfiguration-instancerolearn)): string, optional. Pattern: `arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\w+=,.@-]{1,64}`. Length: 29 to 1024 characters.
     #[serde(rename = "InstanceRoleArn", skip_serializing_if = "Option::is_none")]
     pub instance_role_arn: Option<Value<String>>,
-    /// `Memory`: optional.
+    /// Memory
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-instanceconfiguration.html#cfn-apprunner-service-instanceconfiguration-memory)): string, optional. Pattern: `512|1024|2048|3072|4096|6144|8192|10240|12288|(0.5|1|2|3|4|6|8|10|12) GB`. Length: 3 to 6 characters.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<String>>,
 }
@@ -1317,15 +1441,15 @@ impl Walk for IpAddressType {
 
 /// The `KeyValuePair` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `KeyValuePair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-keyvaluepair.html).
 ///
 /// Every property is optional: start from [`KeyValuePair::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KeyValuePair {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-keyvaluepair.html#cfn-apprunner-service-keyvaluepair-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-keyvaluepair.html#cfn-apprunner-service-keyvaluepair-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1363,24 +1487,30 @@ impl Walk for KeyValuePair {
 
 /// The `NetworkConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `EgressConfiguration`: optional.
+    /// Network egress configuration
+    ///
+    /// `EgressConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-networkconfiguration.html#cfn-apprunner-service-networkconfiguration-egressconfiguration)): object [`EgressConfiguration`], optional.
     #[serde(
         rename = "EgressConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub egress_configuration: Option<EgressConfiguration>,
-    /// `IngressConfiguration`: optional.
+    /// Network ingress configuration
+    ///
+    /// `IngressConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-networkconfiguration.html#cfn-apprunner-service-networkconfiguration-ingressconfiguration)): object [`IngressConfiguration`], optional.
     #[serde(
         rename = "IngressConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub ingress_configuration: Option<IngressConfiguration>,
-    /// `IpAddressType`: optional.
+    /// App Runner service endpoint IP address type
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-networkconfiguration.html#cfn-apprunner-service-networkconfiguration-ipaddresstype)): [`IpAddressType`], one of `IPV4`, `DUAL_STACK`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
 }
@@ -1499,18 +1629,22 @@ impl Walk for Runtime {
 
 /// The `ServiceObservabilityConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `ServiceObservabilityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-serviceobservabilityconfiguration.html).
 ///
 /// [`ServiceObservabilityConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceObservabilityConfiguration {
-    /// `ObservabilityConfigurationArn`: optional.
+    /// The Amazon Resource Name (ARN) of the App Runner ObservabilityConfiguration.
+    ///
+    /// `ObservabilityConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-serviceobservabilityconfiguration.html#cfn-apprunner-service-serviceobservabilityconfiguration-observabilityconfigurationarn)): string, optional. Pattern: `arn:aws(-[\w]+)*:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[0-9]{12}:(\w|/|-){1,1011}`. Length: 1 to 1011 characters.
     #[serde(
         rename = "ObservabilityConfigurationArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub observability_configuration_arn: Option<Value<String>>,
-    /// `ObservabilityEnabled`: required.
+    /// Observability enabled
+    ///
+    /// `ObservabilityEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-serviceobservabilityconfiguration.html#cfn-apprunner-service-serviceobservabilityconfiguration-observabilityenabled)): boolean, required.
     #[serde(rename = "ObservabilityEnabled")]
     pub observability_enabled: Value<bool>,
 }
@@ -1545,15 +1679,19 @@ impl Walk for ServiceObservabilityConfiguration {
 
 /// The `SourceCodeVersion` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `SourceCodeVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-sourcecodeversion.html).
 ///
 /// Every property is required: [`SourceCodeVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceCodeVersion {
-    /// `Type`: required.
+    /// Source Code Version Type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-sourcecodeversion.html#cfn-apprunner-service-sourcecodeversion-type)): [`Type`], one of `BRANCH`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
-    /// `Value`: required.
+    /// Source Code Version Value
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-sourcecodeversion.html#cfn-apprunner-service-sourcecodeversion-value)): string, required. Length: 0 to 51200 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1582,27 +1720,35 @@ impl Walk for SourceCodeVersion {
 
 /// The `SourceConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html).
+/// AWS reference: [`AWS::AppRunner::Service` `SourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-sourceconfiguration.html).
 ///
 /// Every property is optional: start from [`SourceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceConfiguration {
-    /// `AuthenticationConfiguration`: optional.
+    /// Authentication Configuration
+    ///
+    /// `AuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-sourceconfiguration.html#cfn-apprunner-service-sourceconfiguration-authenticationconfiguration)): object [`AuthenticationConfiguration`], optional.
     #[serde(
         rename = "AuthenticationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_configuration: Option<AuthenticationConfiguration>,
-    /// `AutoDeploymentsEnabled`: optional.
+    /// Auto Deployment enabled
+    ///
+    /// `AutoDeploymentsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-sourceconfiguration.html#cfn-apprunner-service-sourceconfiguration-autodeploymentsenabled)): boolean, optional.
     #[serde(
         rename = "AutoDeploymentsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_deployments_enabled: Option<Value<bool>>,
-    /// `CodeRepository`: optional.
+    /// Source Code Repository
+    ///
+    /// `CodeRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-sourceconfiguration.html#cfn-apprunner-service-sourceconfiguration-coderepository)): object [`CodeRepository`], optional.
     #[serde(rename = "CodeRepository", skip_serializing_if = "Option::is_none")]
     pub code_repository: Option<CodeRepository>,
-    /// `ImageRepository`: optional.
+    /// Image Repository
+    ///
+    /// `ImageRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-sourceconfiguration.html#cfn-apprunner-service-sourceconfiguration-imagerepository)): object [`ImageRepository`], optional.
     #[serde(rename = "ImageRepository", skip_serializing_if = "Option::is_none")]
     pub image_repository: Option<ImageRepository>,
 }
@@ -1659,15 +1805,15 @@ impl Walk for SourceConfiguration {
 
 /// The `Tag` property type of [`AutoScalingConfiguration`], [`ObservabilityConfiguration`], [`Service`], [`VpcConnector`] and [`VpcIngressConnection`].
 ///
-/// AWS reference: [`AWS::AppRunner::AutoScalingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-autoscalingconfiguration.html), [`AWS::AppRunner::ObservabilityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-observabilityconfiguration.html), [`AWS::AppRunner::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-service.html), [`AWS::AppRunner::VpcConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcconnector.html), [`AWS::AppRunner::VpcIngressConnection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-vpcingressconnection.html).
+/// AWS reference: [`AWS::AppRunner::AutoScalingConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-autoscalingconfiguration-tag.html), [`AWS::AppRunner::ObservabilityConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-observabilityconfiguration-tag.html), [`AWS::AppRunner::Service` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-service-tag.html), [`AWS::AppRunner::VpcConnector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-vpcconnector-tag.html), [`AWS::AppRunner::VpcIngressConnection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-vpcingressconnection-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-autoscalingconfiguration-tag.html#cfn-apprunner-autoscalingconfiguration-tag-key)): string, optional. Pattern: `^(?!aws:).+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-autoscalingconfiguration-tag.html#cfn-apprunner-autoscalingconfiguration-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1705,12 +1851,14 @@ impl Walk for Tag {
 
 /// The `TraceConfiguration` property type of [`ObservabilityConfiguration`].
 ///
-/// AWS reference: [`AWS::AppRunner::ObservabilityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apprunner-observabilityconfiguration.html).
+/// AWS reference: [`AWS::AppRunner::ObservabilityConfiguration` `TraceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-observabilityconfiguration-traceconfiguration.html).
 ///
 /// Every property is required: [`TraceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceConfiguration {
-    /// `Vendor`: required.
+    /// The implementation provider chosen for tracing App Runner services.
+    ///
+    /// `Vendor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apprunner-observabilityconfiguration-traceconfiguration.html#cfn-apprunner-observabilityconfiguration-traceconfiguration-vendor)): [`Vendor`], one of `AWSXRAY`, required.
     #[serde(rename = "Vendor")]
     pub vendor: Value<Vendor>,
 }

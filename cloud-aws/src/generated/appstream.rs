@@ -9,34 +9,36 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppStream::AppBlock` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html)).
 ///
+/// Resource Type definition for AWS::AppStream::AppBlock
+///
 /// [`AppBlock::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppBlock {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html#cfn-appstream-appblock-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional, create-only (changing it replaces the resource).
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html#cfn-appstream-appblock-displayname)): string, optional, create-only (changing it replaces the resource). Length: 0 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html#cfn-appstream-appblock-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PackagingType`: optional, create-only (changing it replaces the resource).
+    /// `PackagingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html#cfn-appstream-appblock-packagingtype)): [`PackagingType`], one of `APPSTREAM2`, `CUSTOM`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PackagingType", skip_serializing_if = "Option::is_none")]
     pub packaging_type: Option<Value<PackagingType>>,
-    /// `PostSetupScriptDetails`: optional, create-only (changing it replaces the resource).
+    /// `PostSetupScriptDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html#cfn-appstream-appblock-postsetupscriptdetails)): object [`ScriptDetails`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PostSetupScriptDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_setup_script_details: Option<ScriptDetails>,
-    /// `SetupScriptDetails`: optional, create-only (changing it replaces the resource).
+    /// `SetupScriptDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html#cfn-appstream-appblock-setupscriptdetails)): object [`ScriptDetails`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SetupScriptDetails", skip_serializing_if = "Option::is_none")]
     pub setup_script_details: Option<ScriptDetails>,
-    /// `SourceS3Location`: required, create-only (changing it replaces the resource).
+    /// `SourceS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html#cfn-appstream-appblock-sources3location)): object [`AppBlockS3Location`], required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceS3Location")]
     pub source_s3_location: AppBlockS3Location,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html#cfn-appstream-appblock-tags)): list of (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Json>>>,
 }
@@ -148,46 +150,48 @@ impl ResourceRef<AppBlock> {
 
 /// The properties of an `AWS::AppStream::AppBlockBuilder` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html)).
 ///
+/// Resource Type definition for AWS::AppStream::AppBlockBuilder.
+///
 /// [`AppBlockBuilder::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppBlockBuilder {
-    /// `AccessEndpoints`: optional.
+    /// `AccessEndpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-accessendpoints)): list of (object [`AccessEndpoint`]), optional. Items: 1 to 4.
     #[serde(rename = "AccessEndpoints", skip_serializing_if = "Option::is_none")]
     pub access_endpoints: Option<Value<Vec<AccessEndpoint>>>,
-    /// `AppBlockArns`: optional.
+    /// `AppBlockArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-appblockarns)): list of (string), optional.
     #[serde(rename = "AppBlockArns", skip_serializing_if = "Option::is_none")]
     pub app_block_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisableIMDSV1`: optional.
+    /// `DisableIMDSV1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-disableimdsv1)): boolean, optional.
     #[serde(rename = "DisableIMDSV1", skip_serializing_if = "Option::is_none")]
     pub disable_imdsv1: Option<Value<bool>>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-displayname)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `EnableDefaultInternetAccess`: optional.
+    /// `EnableDefaultInternetAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-enabledefaultinternetaccess)): boolean, optional.
     #[serde(
         rename = "EnableDefaultInternetAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_default_internet_access: Option<Value<bool>>,
-    /// `IamRoleArn`: optional.
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-iamrolearn)): string, optional. Pattern: `^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\-]{0,1023}$`.
     #[serde(rename = "IamRoleArn", skip_serializing_if = "Option::is_none")]
     pub iam_role_arn: Option<Value<String>>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-instancetype)): string, required. Length: at least 1 characters.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Platform`: required.
+    /// `Platform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-platform)): [`AppBlockBuilderPlatformType`], one of `WINDOWS_SERVER_2019`, required.
     #[serde(rename = "Platform")]
     pub platform: Value<AppBlockBuilderPlatformType>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcConfig`: required.
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html#cfn-appstream-appblockbuilder-vpcconfig)): object [`VpcConfig`], required.
     #[serde(rename = "VpcConfig")]
     pub vpc_config: VpcConfig,
 }
@@ -317,43 +321,45 @@ impl ResourceRef<AppBlockBuilder> {
 
 /// The properties of an `AWS::AppStream::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html)).
 ///
+/// Resource Type definition for AWS::AppStream::Application
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `AppBlockArn`: required.
+    /// `AppBlockArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-appblockarn)): string, required. Pattern: `^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\-]{0,1023}$`.
     #[serde(rename = "AppBlockArn")]
     pub app_block_arn: Value<String>,
-    /// `AttributesToDelete`: optional.
+    /// `AttributesToDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-attributestodelete)): list of (string), optional.
     #[serde(rename = "AttributesToDelete", skip_serializing_if = "Option::is_none")]
     pub attributes_to_delete: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-displayname)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `IconS3Location`: required.
+    /// `IconS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-icons3location)): object [`S3Location`], required.
     #[serde(rename = "IconS3Location")]
     pub icon_s3_location: S3Location,
-    /// `InstanceFamilies`: required, create-only (changing it replaces the resource).
+    /// `InstanceFamilies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-instancefamilies)): list of (string), required, create-only (changing it replaces the resource). Each item: Length: at least 1 characters.
     #[serde(rename = "InstanceFamilies")]
     pub instance_families: Value<Vec<Value<String>>>,
-    /// `LaunchParameters`: optional.
+    /// `LaunchParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-launchparameters)): string, optional. Length: at least 1 characters.
     #[serde(rename = "LaunchParameters", skip_serializing_if = "Option::is_none")]
     pub launch_parameters: Option<Value<String>>,
-    /// `LaunchPath`: required.
+    /// `LaunchPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-launchpath)): string, required. Length: at least 1 characters.
     #[serde(rename = "LaunchPath")]
     pub launch_path: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Platforms`: required, create-only (changing it replaces the resource).
+    /// `Platforms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-platforms)): list of ([`ApplicationPlatformType`], one of `AMAZON_LINUX2`, `RHEL8`, `ROCKY_LINUX8`, `UBUNTU_PRO_2404`, `WINDOWS`, `WINDOWS_SERVER_2016`, `WINDOWS_SERVER_2019`, `WINDOWS_SERVER_2022`, `WINDOWS_SERVER_2025`), required, create-only (changing it replaces the resource). Items: 0 to 4.
     #[serde(rename = "Platforms")]
     pub platforms: Value<Vec<Value<ApplicationPlatformType>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-tags)): list of (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Json>>>,
-    /// `WorkingDirectory`: optional.
+    /// `WorkingDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html#cfn-appstream-application-workingdirectory)): string, optional. Length: at least 1 characters.
     #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<Value<String>>,
 }
@@ -473,16 +479,18 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::AppStream::ApplicationEntitlementAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-applicationentitlementassociation.html)).
 ///
+/// Resource Type definition for AWS::AppStream::ApplicationEntitlementAssociation
+///
 /// Every property is required: [`ApplicationEntitlementAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationEntitlementAssociation {
-    /// `ApplicationIdentifier`: required, create-only (changing it replaces the resource).
+    /// `ApplicationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-applicationentitlementassociation.html#cfn-appstream-applicationentitlementassociation-applicationidentifier)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationIdentifier")]
     pub application_identifier: Value<String>,
-    /// `EntitlementName`: required, create-only (changing it replaces the resource).
+    /// `EntitlementName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-applicationentitlementassociation.html#cfn-appstream-applicationentitlementassociation-entitlementname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EntitlementName")]
     pub entitlement_name: Value<String>,
-    /// `StackName`: required, create-only (changing it replaces the resource).
+    /// `StackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-applicationentitlementassociation.html#cfn-appstream-applicationentitlementassociation-stackname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "StackName")]
     pub stack_name: Value<String>,
 }
@@ -525,13 +533,15 @@ impl Resource for ApplicationEntitlementAssociation {
 
 /// The properties of an `AWS::AppStream::ApplicationFleetAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-applicationfleetassociation.html)).
 ///
+/// Resource Type definition for AWS::AppStream::ApplicationFleetAssociation
+///
 /// Every property is required: [`ApplicationFleetAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationFleetAssociation {
-    /// `ApplicationArn`: required, create-only (changing it replaces the resource).
+    /// `ApplicationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-applicationfleetassociation.html#cfn-appstream-applicationfleetassociation-applicationarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationArn")]
     pub application_arn: Value<String>,
-    /// `FleetName`: required, create-only (changing it replaces the resource).
+    /// `FleetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-applicationfleetassociation.html#cfn-appstream-applicationfleetassociation-fleetname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "FleetName")]
     pub fleet_name: Value<String>,
 }
@@ -569,22 +579,24 @@ impl Resource for ApplicationFleetAssociation {
 
 /// The properties of an `AWS::AppStream::DirectoryConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-directoryconfig.html)).
 ///
+/// Resource Type definition for AWS::AppStream::DirectoryConfig
+///
 /// [`DirectoryConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DirectoryConfig {
-    /// `CertificateBasedAuthProperties`: optional.
+    /// `CertificateBasedAuthProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-directoryconfig.html#cfn-appstream-directoryconfig-certificatebasedauthproperties)): object [`CertificateBasedAuthProperties`], optional.
     #[serde(
         rename = "CertificateBasedAuthProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_based_auth_properties: Option<CertificateBasedAuthProperties>,
-    /// `DirectoryName`: required, create-only (changing it replaces the resource).
+    /// `DirectoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-directoryconfig.html#cfn-appstream-directoryconfig-directoryname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DirectoryName")]
     pub directory_name: Value<String>,
-    /// `OrganizationalUnitDistinguishedNames`: required.
+    /// `OrganizationalUnitDistinguishedNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-directoryconfig.html#cfn-appstream-directoryconfig-organizationalunitdistinguishednames)): list of (string), required. Each item: Length: 0 to 2000 characters.
     #[serde(rename = "OrganizationalUnitDistinguishedNames")]
     pub organizational_unit_distinguished_names: Value<Vec<Value<String>>>,
-    /// `ServiceAccountCredentials`: required.
+    /// `ServiceAccountCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-directoryconfig.html#cfn-appstream-directoryconfig-serviceaccountcredentials)): object [`ServiceAccountCredentials`], required.
     #[serde(rename = "ServiceAccountCredentials")]
     pub service_account_credentials: ServiceAccountCredentials,
 }
@@ -638,22 +650,24 @@ impl Resource for DirectoryConfig {
 
 /// The properties of an `AWS::AppStream::Entitlement` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-entitlement.html)).
 ///
+/// Resource Type definition for AWS::AppStream::Entitlement
+///
 /// [`Entitlement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Entitlement {
-    /// `AppVisibility`: required.
+    /// `AppVisibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-entitlement.html#cfn-appstream-entitlement-appvisibility)): [`AppVisibility`], one of `ALL`, `ASSOCIATED`, required.
     #[serde(rename = "AppVisibility")]
     pub app_visibility: Value<AppVisibility>,
-    /// `Attributes`: required.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-entitlement.html#cfn-appstream-entitlement-attributes)): list of (object [`Attribute`]), required. Items: at least 1.
     #[serde(rename = "Attributes")]
     pub attributes: Value<Vec<Attribute>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-entitlement.html#cfn-appstream-entitlement-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-entitlement.html#cfn-appstream-entitlement-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `StackName`: required, create-only (changing it replaces the resource).
+    /// `StackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-entitlement.html#cfn-appstream-entitlement-stackname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`.
     #[serde(rename = "StackName")]
     pub stack_name: Value<String>,
 }
@@ -720,106 +734,108 @@ impl ResourceRef<Entitlement> {
 
 /// The properties of an `AWS::AppStream::Fleet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html)).
 ///
+/// Resource Type definition for AWS::AppStream::Fleet
+///
 /// [`Fleet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Fleet {
-    /// `AttributesToDelete`: optional.
+    /// `AttributesToDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-attributestodelete)): list of ([`AttributesToDelete`], one of `VPC_CONFIGURATION`, `VPC_CONFIGURATION_SECURITY_GROUP_IDS`, `DOMAIN_JOIN_INFO`, `IAM_ROLE_ARN`, `USB_DEVICE_FILTER_STRINGS`, `SESSION_SCRIPT_S3_LOCATION`, `MAX_SESSIONS_PER_INSTANCE`), optional.
     #[serde(rename = "AttributesToDelete", skip_serializing_if = "Option::is_none")]
     pub attributes_to_delete: Option<Value<Vec<Value<AttributesToDelete>>>>,
-    /// `ComputeCapacity`: optional.
+    /// `ComputeCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-computecapacity)): object [`ComputeCapacity`], optional.
     #[serde(rename = "ComputeCapacity", skip_serializing_if = "Option::is_none")]
     pub compute_capacity: Option<ComputeCapacity>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisableIMDSV1`: optional.
+    /// `DisableIMDSV1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-disableimdsv1)): boolean, optional.
     #[serde(rename = "DisableIMDSV1", skip_serializing_if = "Option::is_none")]
     pub disable_imdsv1: Option<Value<bool>>,
-    /// `DisconnectTimeoutInSeconds`: optional.
+    /// `DisconnectTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-disconnecttimeoutinseconds)): integer, optional. Range: 60 to 360000.
     #[serde(
         rename = "DisconnectTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub disconnect_timeout_in_seconds: Option<Value<i64>>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-displayname)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `DomainJoinInfo`: optional.
+    /// `DomainJoinInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-domainjoininfo)): object [`DomainJoinInfo`], optional.
     #[serde(rename = "DomainJoinInfo", skip_serializing_if = "Option::is_none")]
     pub domain_join_info: Option<DomainJoinInfo>,
-    /// `EnableDefaultInternetAccess`: optional.
+    /// `EnableDefaultInternetAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-enabledefaultinternetaccess)): boolean, optional.
     #[serde(
         rename = "EnableDefaultInternetAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_default_internet_access: Option<Value<bool>>,
-    /// `FleetType`: optional, create-only (changing it replaces the resource).
+    /// `FleetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-fleettype)): string, optional, create-only (changing it replaces the resource). Pattern: `^ALWAYS_ON$|^ON_DEMAND$|^ELASTIC$`.
     #[serde(rename = "FleetType", skip_serializing_if = "Option::is_none")]
     pub fleet_type: Option<Value<String>>,
-    /// `IamRoleArn`: optional.
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-iamrolearn)): string, optional. Pattern: `^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:iam::[0-9]{12}:role/.+$`.
     #[serde(rename = "IamRoleArn", skip_serializing_if = "Option::is_none")]
     pub iam_role_arn: Option<Value<String>>,
-    /// `IdleDisconnectTimeoutInSeconds`: optional.
+    /// `IdleDisconnectTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-idledisconnecttimeoutinseconds)): integer, optional. Range: 0 to 3600.
     #[serde(
         rename = "IdleDisconnectTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_disconnect_timeout_in_seconds: Option<Value<i64>>,
-    /// `ImageArn`: optional.
+    /// `ImageArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-imagearn)): string, optional. Pattern: `^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$`. Length: at most 1024 characters.
     #[serde(rename = "ImageArn", skip_serializing_if = "Option::is_none")]
     pub image_arn: Option<Value<String>>,
-    /// `ImageName`: optional.
+    /// `ImageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-imagename)): string, optional. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`. Length: 1 to 100 characters.
     #[serde(rename = "ImageName", skip_serializing_if = "Option::is_none")]
     pub image_name: Option<Value<String>>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-instancetype)): string, required. Length: at least 1 characters.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `MaxConcurrentSessions`: optional.
+    /// `MaxConcurrentSessions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-maxconcurrentsessions)): integer, optional.
     #[serde(
         rename = "MaxConcurrentSessions",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_concurrent_sessions: Option<Value<i64>>,
-    /// `MaxSessionsPerInstance`: optional.
+    /// `MaxSessionsPerInstance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-maxsessionsperinstance)): integer, optional.
     #[serde(
         rename = "MaxSessionsPerInstance",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_sessions_per_instance: Option<Value<i64>>,
-    /// `MaxUserDurationInSeconds`: optional.
+    /// `MaxUserDurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-maxuserdurationinseconds)): integer, optional. Range: 600 to 360000.
     #[serde(
         rename = "MaxUserDurationInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_user_duration_in_seconds: Option<Value<i64>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Platform`: optional.
+    /// `Platform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-platform)): [`Platform`], one of `AMAZON_LINUX2`, `RHEL8`, `ROCKY_LINUX8`, `UBUNTU_PRO_2404`, `WINDOWS`, `WINDOWS_SERVER_2016`, `WINDOWS_SERVER_2019`, `WINDOWS_SERVER_2022`, `WINDOWS_SERVER_2025`, optional.
     #[serde(rename = "Platform", skip_serializing_if = "Option::is_none")]
     pub platform: Option<Value<Platform>>,
-    /// `RootVolumeConfig`: optional.
+    /// `RootVolumeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-rootvolumeconfig)): object [`VolumeConfig`], optional.
     #[serde(rename = "RootVolumeConfig", skip_serializing_if = "Option::is_none")]
     pub root_volume_config: Option<VolumeConfig>,
-    /// `SessionScriptS3Location`: optional.
+    /// `SessionScriptS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-sessionscripts3location)): object [`S3Location`], optional.
     #[serde(
         rename = "SessionScriptS3Location",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_script_s3_location: Option<S3Location>,
-    /// `StreamView`: optional.
+    /// `StreamView` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-streamview)): [`StreamView`], one of `APP`, `DESKTOP`, optional.
     #[serde(rename = "StreamView", skip_serializing_if = "Option::is_none")]
     pub stream_view: Option<Value<StreamView>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-tags)): list of (object [`FleetTag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<FleetTag>>>,
-    /// `UsbDeviceFilterStrings`: optional.
+    /// `UsbDeviceFilterStrings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-usbdevicefilterstrings)): list of (string), optional. Each item: Pattern: `^((\w*)\s*(\w*)\s*\,\s*(\w*)\s*\,\s*\*?(\w*)\s*\,\s*\*?(\w*)\s*\,\s*\*?\d*\s*\,\s*\*?\d*\s*\,\s*[0-1]\s*\,\s*[0-1]\s*)$`. Each item: Length: 0 to 100 characters.
     #[serde(
         rename = "UsbDeviceFilterStrings",
         skip_serializing_if = "Option::is_none"
     )]
     pub usb_device_filter_strings: Option<Value<Vec<Value<String>>>>,
-    /// `VpcConfig`: optional.
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html#cfn-appstream-fleet-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -1074,67 +1090,69 @@ impl ResourceRef<Fleet> {
 
 /// The properties of an `AWS::AppStream::ImageBuilder` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html)).
 ///
+/// Resource Type definition for AWS::AppStream::ImageBuilder
+///
 /// [`ImageBuilder::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageBuilder {
-    /// `AccessEndpoints`: optional.
+    /// `AccessEndpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-accessendpoints)): list of (object [`AccessEndpoint`]), optional. Items: 1 to 4.
     #[serde(rename = "AccessEndpoints", skip_serializing_if = "Option::is_none")]
     pub access_endpoints: Option<Value<Vec<AccessEndpoint>>>,
-    /// `AppstreamAgentVersion`: optional.
+    /// `AppstreamAgentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-appstreamagentversion)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "AppstreamAgentVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub appstream_agent_version: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisableIMDSV1`: optional.
+    /// `DisableIMDSV1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-disableimdsv1)): boolean, optional.
     #[serde(rename = "DisableIMDSV1", skip_serializing_if = "Option::is_none")]
     pub disable_imdsv1: Option<Value<bool>>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-displayname)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `DomainJoinInfo`: optional.
+    /// `DomainJoinInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-domainjoininfo)): object [`DomainJoinInfo`], optional.
     #[serde(rename = "DomainJoinInfo", skip_serializing_if = "Option::is_none")]
     pub domain_join_info: Option<DomainJoinInfo>,
-    /// `EnableDefaultInternetAccess`: optional.
+    /// `EnableDefaultInternetAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-enabledefaultinternetaccess)): boolean, optional.
     #[serde(
         rename = "EnableDefaultInternetAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_default_internet_access: Option<Value<bool>>,
-    /// `IamRoleArn`: optional.
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-iamrolearn)): string, optional. Pattern: `^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\-]{0,1023}$`.
     #[serde(rename = "IamRoleArn", skip_serializing_if = "Option::is_none")]
     pub iam_role_arn: Option<Value<String>>,
-    /// `ImageArn`: optional.
+    /// `ImageArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-imagearn)): string, optional. Pattern: `^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\-]{0,1023}$`.
     #[serde(rename = "ImageArn", skip_serializing_if = "Option::is_none")]
     pub image_arn: Option<Value<String>>,
-    /// `ImageName`: optional.
+    /// `ImageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-imagename)): string, optional. Length: at least 1 characters.
     #[serde(rename = "ImageName", skip_serializing_if = "Option::is_none")]
     pub image_name: Option<Value<String>>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-instancetype)): string, required. Length: at least 1 characters.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-name)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RootVolumeConfig`: optional.
+    /// `RootVolumeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-rootvolumeconfig)): object [`VolumeConfig`], optional.
     #[serde(rename = "RootVolumeConfig", skip_serializing_if = "Option::is_none")]
     pub root_volume_config: Option<VolumeConfig>,
-    /// `SoftwaresToInstall`: optional.
+    /// `SoftwaresToInstall` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-softwarestoinstall)): list of (string), optional. Each item: Length: at least 1 characters.
     #[serde(rename = "SoftwaresToInstall", skip_serializing_if = "Option::is_none")]
     pub softwares_to_install: Option<Value<Vec<Value<String>>>>,
-    /// `SoftwaresToUninstall`: optional.
+    /// `SoftwaresToUninstall` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-softwarestouninstall)): list of (string), optional. Each item: Length: at least 1 characters.
     #[serde(
         rename = "SoftwaresToUninstall",
         skip_serializing_if = "Option::is_none"
     )]
     pub softwares_to_uninstall: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcConfig`: optional.
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html#cfn-appstream-imagebuilder-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -1311,64 +1329,98 @@ impl ResourceRef<ImageBuilder> {
 
 /// The properties of an `AWS::AppStream::Stack` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html)).
 ///
+/// Resource Type definition for AWS::AppStream::Stack
+///
 /// Every property is optional: start from [`Stack::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Stack {
-    /// `AccessEndpoints`: optional.
+    /// The list of virtual private cloud (VPC) interface endpoint objects. Users of the stack can connect to AppStream 2.0 only through the specified endpoints.
+    ///
+    /// `AccessEndpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-accessendpoints)): list of (object [`AccessEndpoint`]), optional. Items: 1 to 4.
     #[serde(rename = "AccessEndpoints", skip_serializing_if = "Option::is_none")]
     pub access_endpoints: Option<Value<Vec<AccessEndpoint>>>,
-    /// `AgentAccessConfig`: optional.
+    /// The configuration for agent access on the stack. If specified, agent access is enabled for the stack.
+    ///
+    /// `AgentAccessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-agentaccessconfig)): object [`AgentAccessConfig`], optional.
     #[serde(rename = "AgentAccessConfig", skip_serializing_if = "Option::is_none")]
     pub agent_access_config: Option<AgentAccessConfig>,
-    /// `ApplicationSettings`: optional.
+    /// The persistent application settings for users of the stack. When these settings are enabled, changes that users make to applications and Windows settings are automatically saved after each session and applied to the next session.
+    ///
+    /// `ApplicationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-applicationsettings)): object [`ApplicationSettings`], optional.
     #[serde(
         rename = "ApplicationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_settings: Option<ApplicationSettings>,
-    /// `AttributesToDelete`: optional.
+    /// The stack attributes to delete.
+    ///
+    /// `AttributesToDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-attributestodelete)): list of (string), optional.
     #[serde(rename = "AttributesToDelete", skip_serializing_if = "Option::is_none")]
     pub attributes_to_delete: Option<Value<Vec<Value<String>>>>,
-    /// `ContentRedirection`: optional.
+    /// The content redirection settings for the stack. These settings control URL redirection between the streaming session and the local device.
+    ///
+    /// `ContentRedirection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-contentredirection)): object [`ContentRedirection`], optional.
     #[serde(rename = "ContentRedirection", skip_serializing_if = "Option::is_none")]
     pub content_redirection: Option<ContentRedirection>,
-    /// `DeleteStorageConnectors`: optional.
+    /// This parameter has been deprecated. Deletes the storage connectors currently enabled for the stack.
+    ///
+    /// `DeleteStorageConnectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-deletestorageconnectors)): boolean, optional.
     #[serde(
         rename = "DeleteStorageConnectors",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_storage_connectors: Option<Value<bool>>,
-    /// `Description`: optional.
+    /// The description to display.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// The stack name to display.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-displayname)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `EmbedHostDomains`: optional.
+    /// The domains where AppStream 2.0 streaming sessions can be embedded in an iframe. You must approve the domains that you want to host embedded AppStream 2.0 streaming sessions.
+    ///
+    /// `EmbedHostDomains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-embedhostdomains)): list of (string), optional. Items: 1 to 20. Each item: Pattern: `^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "EmbedHostDomains", skip_serializing_if = "Option::is_none")]
     pub embed_host_domains: Option<Value<Vec<Value<String>>>>,
-    /// `FeedbackURL`: optional.
+    /// The URL that users are redirected to after they click the Send Feedback link. If no URL is specified, no Send Feedback link is displayed.
+    ///
+    /// `FeedbackURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-feedbackurl)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "FeedbackURL", skip_serializing_if = "Option::is_none")]
     pub feedback_url: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the stack.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RedirectURL`: optional.
+    /// The URL that users are redirected to after their streaming session ends.
+    ///
+    /// `RedirectURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-redirecturl)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "RedirectURL", skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<Value<String>>,
-    /// `StorageConnectors`: optional.
+    /// The storage connectors to enable.
+    ///
+    /// `StorageConnectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-storageconnectors)): list of (object [`StorageConnector`]), optional.
     #[serde(rename = "StorageConnectors", skip_serializing_if = "Option::is_none")]
     pub storage_connectors: Option<Value<Vec<StorageConnector>>>,
-    /// `StreamingExperienceSettings`: optional.
+    /// The streaming protocol that you want your stack to prefer. This can be UDP or TCP. Currently, UDP is only supported in the Windows native client.
+    ///
+    /// `StreamingExperienceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-streamingexperiencesettings)): object [`StreamingExperienceSettings`], optional.
     #[serde(
         rename = "StreamingExperienceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub streaming_experience_settings: Option<StreamingExperienceSettings>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserSettings`: optional.
+    /// The actions that are enabled or disabled for users during their streaming sessions. By default, these actions are enabled.
+    ///
+    /// `UserSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html#cfn-appstream-stack-usersettings)): list of (object [`UserSetting`]), optional. Items: at least 1.
     #[serde(rename = "UserSettings", skip_serializing_if = "Option::is_none")]
     pub user_settings: Option<Value<Vec<UserSetting>>>,
 }
@@ -1527,13 +1579,19 @@ impl Resource for Stack {
 
 /// The properties of an `AWS::AppStream::StackFleetAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackfleetassociation.html)).
 ///
+/// Resource Type definition for AWS::AppStream::StackFleetAssociation
+///
 /// Every property is required: [`StackFleetAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StackFleetAssociation {
-    /// `FleetName`: required, create-only (changing it replaces the resource).
+    /// The name of the fleet. To associate a fleet with a stack, you must specify a dependency on the fleet resource.
+    ///
+    /// `FleetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackfleetassociation.html#cfn-appstream-stackfleetassociation-fleetname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "FleetName")]
     pub fleet_name: Value<String>,
-    /// `StackName`: required, create-only (changing it replaces the resource).
+    /// The name of the stack. To associate a fleet with a stack, you must specify a dependency on the stack resource.
+    ///
+    /// `StackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackfleetassociation.html#cfn-appstream-stackfleetassociation-stackname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "StackName")]
     pub stack_name: Value<String>,
 }
@@ -1568,22 +1626,32 @@ impl Resource for StackFleetAssociation {
 
 /// The properties of an `AWS::AppStream::StackUserAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackuserassociation.html)).
 ///
+/// Resource Type definition for AWS::AppStream::StackUserAssociation
+///
 /// [`StackUserAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StackUserAssociation {
-    /// `AuthenticationType`: required, create-only (changing it replaces the resource).
+    /// The authentication type for the user who is associated with the stack. You must specify USERPOOL.
+    ///
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackuserassociation.html#cfn-appstream-stackuserassociation-authenticationtype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<String>,
-    /// `SendEmailNotification`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether a welcome email is sent to a user after the user is created in the user pool.
+    ///
+    /// `SendEmailNotification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackuserassociation.html#cfn-appstream-stackuserassociation-sendemailnotification)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SendEmailNotification",
         skip_serializing_if = "Option::is_none"
     )]
     pub send_email_notification: Option<Value<bool>>,
-    /// `StackName`: required, create-only (changing it replaces the resource).
+    /// The name of the stack that is associated with the user.
+    ///
+    /// `StackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackuserassociation.html#cfn-appstream-stackuserassociation-stackname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "StackName")]
     pub stack_name: Value<String>,
-    /// `UserName`: required, create-only (changing it replaces the resource).
+    /// The name of the user who is associated with the stack.
+    ///
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stackuserassociation.html#cfn-appstream-stackuserassociation-username)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserName")]
     pub user_name: Value<String>,
 }
@@ -1639,22 +1707,34 @@ impl Resource for StackUserAssociation {
 
 /// The properties of an `AWS::AppStream::User` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-user.html)).
 ///
+/// Resource Type definition for AWS::AppStream::User
+///
 /// [`User::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct User {
-    /// `AuthenticationType`: required, create-only (changing it replaces the resource).
+    /// The authentication type for the user.
+    ///
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-user.html#cfn-appstream-user-authenticationtype)): [`AuthenticationType`], one of `API`, `AWS_AD`, `SAML`, `USERPOOL`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<AuthenticationType>,
-    /// `FirstName`: optional, create-only (changing it replaces the resource).
+    /// The first name, or given name, of the user.
+    ///
+    /// `FirstName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-user.html#cfn-appstream-user-firstname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9_\-\s]+$`. Length: 0 to 2048 characters.
     #[serde(rename = "FirstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<Value<String>>,
-    /// `LastName`: optional, create-only (changing it replaces the resource).
+    /// The last name, or surname, of the user.
+    ///
+    /// `LastName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-user.html#cfn-appstream-user-lastname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9_\-\s]+$`. Length: 0 to 2048 characters.
     #[serde(rename = "LastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<Value<String>>,
-    /// `MessageAction`: optional, create-only (changing it replaces the resource).
+    /// The action to take for the welcome email that is sent to a user after the user is created in the user pool. If you specify SUPPRESS, no email is sent. If you specify RESEND, do not specify the first name or last name of the user. If the value is null, the email is sent.
+    ///
+    /// `MessageAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-user.html#cfn-appstream-user-messageaction)): [`MessageAction`], one of `RESEND`, `SUPPRESS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MessageAction", skip_serializing_if = "Option::is_none")]
     pub message_action: Option<Value<MessageAction>>,
-    /// `UserName`: required, create-only (changing it replaces the resource).
+    /// The email address of the user.
+    ///
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-user.html#cfn-appstream-user-username)): string, required, create-only (changing it replaces the resource). Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "UserName")]
     pub user_name: Value<String>,
 }
@@ -1732,15 +1812,15 @@ impl ResourceRef<User> {
 
 /// The `AccessEndpoint` property type of [`AppBlockBuilder`], [`ImageBuilder`] and [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::AppBlockBuilder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html), [`AWS::AppStream::ImageBuilder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html), [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::AppBlockBuilder` `AccessEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-accessendpoint.html), [`AWS::AppStream::ImageBuilder` `AccessEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-imagebuilder-accessendpoint.html), [`AWS::AppStream::Stack` `AccessEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-accessendpoint.html).
 ///
 /// Every property is required: [`AccessEndpoint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessEndpoint {
-    /// `EndpointType`: required.
+    /// `EndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-accessendpoint.html#cfn-appstream-appblockbuilder-accessendpoint-endpointtype)): [`EndpointType`], one of `STREAMING`, required.
     #[serde(rename = "EndpointType")]
     pub endpoint_type: Value<EndpointType>,
-    /// `VpceId`: required.
+    /// `VpceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-accessendpoint.html#cfn-appstream-appblockbuilder-accessendpoint-vpceid)): string, required. Length: at least 1 characters.
     #[serde(rename = "VpceId")]
     pub vpce_id: Value<String>,
 }
@@ -1810,30 +1890,42 @@ impl Walk for Action {
 
 /// The `AgentAccessConfig` property type of [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::Stack` `AgentAccessConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccessconfig.html).
 ///
 /// [`AgentAccessConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentAccessConfig {
-    /// `S3BucketArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon S3 bucket where agent screenshots are stored. Required when ScreenshotsUploadEnabled is true.
+    ///
+    /// `S3BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccessconfig.html#cfn-appstream-stack-agentaccessconfig-s3bucketarn)): string, optional. Pattern: `^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:s3:::[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$`.
     #[serde(rename = "S3BucketArn", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_arn: Option<Value<String>>,
-    /// `ScreenImageFormat`: required.
+    /// The image format for agent screen captures.
+    ///
+    /// `ScreenImageFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccessconfig.html#cfn-appstream-stack-agentaccessconfig-screenimageformat)): [`ScreenImageFormat`], one of `JPEG`, `PNG`, required.
     #[serde(rename = "ScreenImageFormat")]
     pub screen_image_format: Value<ScreenImageFormat>,
-    /// `ScreenResolution`: required.
+    /// The screen resolution for the agent streaming environment.
+    ///
+    /// `ScreenResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccessconfig.html#cfn-appstream-stack-agentaccessconfig-screenresolution)): [`ScreenResolution`], one of `W_1280xH_720`, required.
     #[serde(rename = "ScreenResolution")]
     pub screen_resolution: Value<ScreenResolution>,
-    /// `ScreenshotsUploadEnabled`: optional.
+    /// Indicates whether screenshot uploads to Amazon S3 are enabled for agent sessions.
+    ///
+    /// `ScreenshotsUploadEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccessconfig.html#cfn-appstream-stack-agentaccessconfig-screenshotsuploadenabled)): boolean, optional.
     #[serde(
         rename = "ScreenshotsUploadEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub screenshots_upload_enabled: Option<Value<bool>>,
-    /// `Settings`: required.
+    /// The list of agent access settings that define permissions for each agent action. You must specify at least one setting.
+    ///
+    /// `Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccessconfig.html#cfn-appstream-stack-agentaccessconfig-settings)): list of (object [`AgentAccessSetting`]), required. Items: at least 1.
     #[serde(rename = "Settings")]
     pub settings: Value<Vec<AgentAccessSetting>>,
-    /// `UserControlMode`: optional.
+    /// The user control mode for agent sessions. This setting determines how users can interact with agent sessions. Valid values are VIEW\_ONLY, VIEW\_STOP, and DISABLED.
+    ///
+    /// `UserControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccessconfig.html#cfn-appstream-stack-agentaccessconfig-usercontrolmode)): [`UserControlMode`], one of `DISABLED`, `VIEW_ONLY`, `VIEW_STOP`, optional.
     #[serde(rename = "UserControlMode", skip_serializing_if = "Option::is_none")]
     pub user_control_mode: Option<Value<UserControlMode>>,
 }
@@ -1896,15 +1988,19 @@ impl Walk for AgentAccessConfig {
 
 /// The `AgentAccessSetting` property type of [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::Stack` `AgentAccessSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccesssetting.html).
 ///
 /// Every property is required: [`AgentAccessSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentAccessSetting {
-    /// `AgentAction`: required.
+    /// The agent action to configure. Valid values are COMPUTER\_VISION, COMPUTER\_INPUT, and FORWARD\_MCP\_TOOLS. COMPUTER\_VISION allows agents to take screenshots of the desktop. COMPUTER\_INPUT allows agents to click, type, and scroll on the desktop and requires COMPUTER\_VISION to also be enabled. FORWARD\_MCP\_TOOLS allows agents to interact with applications and the desktop operating system through direct MCP calls rather than using computer use tools. Forwards MCP tools configured on the WorkSpaces application session to the agent.
+    ///
+    /// `AgentAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccesssetting.html#cfn-appstream-stack-agentaccesssetting-agentaction)): [`AgentAction`], one of `COMPUTER_INPUT`, `COMPUTER_VISION`, `FORWARD_MCP_TOOLS`, required.
     #[serde(rename = "AgentAction")]
     pub agent_action: Value<AgentAction>,
-    /// `Permission`: required.
+    /// Whether the agent action is enabled or disabled.
+    ///
+    /// `Permission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-agentaccesssetting.html#cfn-appstream-stack-agentaccesssetting-permission)): [`Permission`], one of `DISABLED`, `ENABLED`, required.
     #[serde(rename = "Permission")]
     pub permission: Value<Permission>,
 }
@@ -1976,15 +2072,15 @@ impl Walk for AppBlockBuilderPlatformType {
 
 /// The `S3Location` property type of [`AppBlock`].
 ///
-/// AWS reference: [`AWS::AppStream::AppBlock`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html).
+/// AWS reference: [`AWS::AppStream::AppBlock` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblock-s3location.html).
 ///
 /// [`AppBlockS3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppBlockS3Location {
-    /// `S3Bucket`: required.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblock-s3location.html#cfn-appstream-appblock-s3location-s3bucket)): string, required. Pattern: `^[0-9a-z\.\-]*(?<!\.)$`. Length: 3 to 63 characters.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3Key`: optional.
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblock-s3location.html#cfn-appstream-appblock-s3location-s3key)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3Key", skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<Value<String>>,
 }
@@ -2080,15 +2176,19 @@ impl Walk for ApplicationPlatformType {
 
 /// The `ApplicationSettings` property type of [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::Stack` `ApplicationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-applicationsettings.html).
 ///
 /// [`ApplicationSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationSettings {
-    /// `Enabled`: required.
+    /// Enables or disables persistent application settings for users during their streaming sessions.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-applicationsettings.html#cfn-appstream-stack-applicationsettings-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `SettingsGroup`: optional.
+    /// The path prefix for the S3 bucket where users' persistent application settings are stored. You can allow the same persistent application settings to be used across multiple stacks by specifying the same settings group for each stack.
+    ///
+    /// `SettingsGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-applicationsettings.html#cfn-appstream-stack-applicationsettings-settingsgroup)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "SettingsGroup", skip_serializing_if = "Option::is_none")]
     pub settings_group: Option<Value<String>>,
 }
@@ -2123,15 +2223,15 @@ impl Walk for ApplicationSettings {
 
 /// The `Attribute` property type of [`Entitlement`].
 ///
-/// AWS reference: [`AWS::AppStream::Entitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-entitlement.html).
+/// AWS reference: [`AWS::AppStream::Entitlement` `Attribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-entitlement-attribute.html).
 ///
 /// Every property is required: [`Attribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Attribute {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-entitlement-attribute.html#cfn-appstream-entitlement-attribute-name)): string, required. Length: at least 1 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-entitlement-attribute.html#cfn-appstream-entitlement-attribute-value)): string, required. Length: at least 1 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2221,18 +2321,18 @@ impl Walk for AuthenticationType {
 
 /// The `CertificateBasedAuthProperties` property type of [`DirectoryConfig`].
 ///
-/// AWS reference: [`AWS::AppStream::DirectoryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-directoryconfig.html).
+/// AWS reference: [`AWS::AppStream::DirectoryConfig` `CertificateBasedAuthProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-directoryconfig-certificatebasedauthproperties.html).
 ///
 /// Every property is optional: start from [`CertificateBasedAuthProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CertificateBasedAuthProperties {
-    /// `CertificateAuthorityArn`: optional.
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-directoryconfig-certificatebasedauthproperties.html#cfn-appstream-directoryconfig-certificatebasedauthproperties-certificateauthorityarn)): string, optional. Pattern: `^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\-]{0,1023}$`.
     #[serde(
         rename = "CertificateAuthorityArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_authority_arn: Option<Value<String>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-directoryconfig-certificatebasedauthproperties.html#cfn-appstream-directoryconfig-certificatebasedauthproperties-status)): [`Status`], one of `DISABLED`, `ENABLED`, `ENABLED_NO_DIRECTORY_LOGIN_FALLBACK`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -2270,15 +2370,15 @@ impl Walk for CertificateBasedAuthProperties {
 
 /// The `ComputeCapacity` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::AppStream::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html).
+/// AWS reference: [`AWS::AppStream::Fleet` `ComputeCapacity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-computecapacity.html).
 ///
 /// Every property is optional: start from [`ComputeCapacity::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComputeCapacity {
-    /// `DesiredInstances`: optional.
+    /// `DesiredInstances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-computecapacity.html#cfn-appstream-fleet-computecapacity-desiredinstances)): integer, optional.
     #[serde(rename = "DesiredInstances", skip_serializing_if = "Option::is_none")]
     pub desired_instances: Option<Value<i64>>,
-    /// `DesiredSessions`: optional.
+    /// `DesiredSessions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-computecapacity.html#cfn-appstream-fleet-computecapacity-desiredsessions)): integer, optional.
     #[serde(rename = "DesiredSessions", skip_serializing_if = "Option::is_none")]
     pub desired_sessions: Option<Value<i64>>,
 }
@@ -2339,12 +2439,14 @@ impl Walk for ConnectorType {
 
 /// The `ContentRedirection` property type of [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::Stack` `ContentRedirection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-contentredirection.html).
 ///
 /// Every property is optional: start from [`ContentRedirection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContentRedirection {
-    /// `HostToClient`: optional.
+    /// The URL redirection configuration from the streaming session host to the client.
+    ///
+    /// `HostToClient` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-contentredirection.html#cfn-appstream-stack-contentredirection-hosttoclient)): object [`UrlRedirectionConfig`], optional.
     #[serde(rename = "HostToClient", skip_serializing_if = "Option::is_none")]
     pub host_to_client: Option<UrlRedirectionConfig>,
 }
@@ -2374,15 +2476,15 @@ impl Walk for ContentRedirection {
 
 /// The `DomainJoinInfo` property type of [`Fleet`] and [`ImageBuilder`].
 ///
-/// AWS reference: [`AWS::AppStream::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html), [`AWS::AppStream::ImageBuilder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html).
+/// AWS reference: [`AWS::AppStream::Fleet` `DomainJoinInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-domainjoininfo.html), [`AWS::AppStream::ImageBuilder` `DomainJoinInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-imagebuilder-domainjoininfo.html).
 ///
 /// Every property is optional: start from [`DomainJoinInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainJoinInfo {
-    /// `DirectoryName`: optional.
+    /// `DirectoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-domainjoininfo.html#cfn-appstream-fleet-domainjoininfo-directoryname)): string, optional.
     #[serde(rename = "DirectoryName", skip_serializing_if = "Option::is_none")]
     pub directory_name: Option<Value<String>>,
-    /// `OrganizationalUnitDistinguishedName`: optional.
+    /// `OrganizationalUnitDistinguishedName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-domainjoininfo.html#cfn-appstream-fleet-domainjoininfo-organizationalunitdistinguishedname)): string, optional. Length: 0 to 2000 characters.
     #[serde(
         rename = "OrganizationalUnitDistinguishedName",
         skip_serializing_if = "Option::is_none"
@@ -2443,15 +2545,15 @@ impl Walk for EndpointType {
 
 /// The `Tag` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::AppStream::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html).
+/// AWS reference: [`AWS::AppStream::Fleet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-tag.html).
 ///
 /// [`FleetTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FleetTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-tag.html#cfn-appstream-fleet-tag-key)): string, required. Pattern: `^(?!aws:)[\S\s]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-tag.html#cfn-appstream-fleet-tag-value)): string, optional. Pattern: `^[\S\s]*$`. Length: at most 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2607,15 +2709,15 @@ impl Walk for PreferredProtocol {
 
 /// The `S3Location` property type of [`Application`] and [`Fleet`].
 ///
-/// AWS reference: [`AWS::AppStream::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-application.html), [`AWS::AppStream::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html).
+/// AWS reference: [`AWS::AppStream::Application` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-application-s3location.html), [`AWS::AppStream::Fleet` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-s3location.html).
 ///
 /// Every property is required: [`S3Location::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `S3Bucket`: required.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-application-s3location.html#cfn-appstream-application-s3location-s3bucket)): string, required. Pattern: `^[0-9a-z\.\-]*(?<!\.)$`. Length: 3 to 63 characters.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3Key`: required.
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-application-s3location.html#cfn-appstream-application-s3location-s3key)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "S3Key")]
     pub s3_key: Value<String>,
 }
@@ -2681,24 +2783,24 @@ impl Walk for ScreenResolution {
 
 /// The `ScriptDetails` property type of [`AppBlock`].
 ///
-/// AWS reference: [`AWS::AppStream::AppBlock`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblock.html).
+/// AWS reference: [`AWS::AppStream::AppBlock` `ScriptDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblock-scriptdetails.html).
 ///
 /// [`ScriptDetails::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScriptDetails {
-    /// `ExecutableParameters`: optional.
+    /// `ExecutableParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblock-scriptdetails.html#cfn-appstream-appblock-scriptdetails-executableparameters)): string, optional. Length: at least 1 characters.
     #[serde(
         rename = "ExecutableParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub executable_parameters: Option<Value<String>>,
-    /// `ExecutablePath`: required.
+    /// `ExecutablePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblock-scriptdetails.html#cfn-appstream-appblock-scriptdetails-executablepath)): string, required. Length: at least 1 characters.
     #[serde(rename = "ExecutablePath")]
     pub executable_path: Value<String>,
-    /// `ScriptS3Location`: required.
+    /// `ScriptS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblock-scriptdetails.html#cfn-appstream-appblock-scriptdetails-scripts3location)): object [`AppBlockS3Location`], required.
     #[serde(rename = "ScriptS3Location")]
     pub script_s3_location: AppBlockS3Location,
-    /// `TimeoutInSeconds`: required.
+    /// `TimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblock-scriptdetails.html#cfn-appstream-appblock-scriptdetails-timeoutinseconds)): integer, required.
     #[serde(rename = "TimeoutInSeconds")]
     pub timeout_in_seconds: Value<i64>,
 }
@@ -2743,15 +2845,15 @@ impl Walk for ScriptDetails {
 
 /// The `ServiceAccountCredentials` property type of [`DirectoryConfig`].
 ///
-/// AWS reference: [`AWS::AppStream::DirectoryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-directoryconfig.html).
+/// AWS reference: [`AWS::AppStream::DirectoryConfig` `ServiceAccountCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-directoryconfig-serviceaccountcredentials.html).
 ///
 /// Every property is required: [`ServiceAccountCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceAccountCredentials {
-    /// `AccountName`: required.
+    /// `AccountName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-directoryconfig-serviceaccountcredentials.html#cfn-appstream-directoryconfig-serviceaccountcredentials-accountname)): string, required. Length: at least 1 characters.
     #[serde(rename = "AccountName")]
     pub account_name: Value<String>,
-    /// `AccountPassword`: required.
+    /// `AccountPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-directoryconfig-serviceaccountcredentials.html#cfn-appstream-directoryconfig-serviceaccountcredentials-accountpassword)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "AccountPassword")]
     pub account_password: Value<String>,
 }
@@ -2806,15 +2908,19 @@ impl Walk for Status {
 
 /// The `StorageConnector` property type of [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::Stack` `StorageConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-storageconnector.html).
 ///
 /// [`StorageConnector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageConnector {
-    /// `ConnectorType`: required.
+    /// The type of storage connector.
+    ///
+    /// `ConnectorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-storageconnector.html#cfn-appstream-stack-storageconnector-connectortype)): [`ConnectorType`], one of `GOOGLE_DRIVE`, `HOMEFOLDERS`, `ONE_DRIVE`, required.
     #[serde(rename = "ConnectorType")]
     pub connector_type: Value<ConnectorType>,
-    /// `Domains`: optional.
+    /// The names of the domains for the account.
+    ///
+    /// `Domains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-storageconnector.html#cfn-appstream-stack-storageconnector-domains)): list of (string), optional. Items: 0 to 50. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Domains", skip_serializing_if = "Option::is_none")]
     pub domains: Option<Value<Vec<Value<String>>>>,
 }
@@ -2869,12 +2975,14 @@ impl Walk for StreamView {
 
 /// The `StreamingExperienceSettings` property type of [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::Stack` `StreamingExperienceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-streamingexperiencesettings.html).
 ///
 /// Every property is optional: start from [`StreamingExperienceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StreamingExperienceSettings {
-    /// `PreferredProtocol`: optional.
+    /// The preferred protocol that you want to use while streaming your application.
+    ///
+    /// `PreferredProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-streamingexperiencesettings.html#cfn-appstream-stack-streamingexperiencesettings-preferredprotocol)): [`PreferredProtocol`], one of `TCP`, `UDP`, optional.
     #[serde(rename = "PreferredProtocol", skip_serializing_if = "Option::is_none")]
     pub preferred_protocol: Option<Value<PreferredProtocol>>,
 }
@@ -2904,15 +3012,15 @@ impl Walk for StreamingExperienceSettings {
 
 /// The `Tag` property type of [`AppBlockBuilder`], [`ImageBuilder`] and [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::AppBlockBuilder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html), [`AWS::AppStream::ImageBuilder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html), [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::AppBlockBuilder` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-tag.html), [`AWS::AppStream::ImageBuilder` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-imagebuilder-tag.html), [`AWS::AppStream::Stack` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-tag.html#cfn-appstream-appblockbuilder-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-tag.html#cfn-appstream-appblockbuilder-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2941,18 +3049,24 @@ impl Walk for Tag {
 
 /// The `UrlRedirectionConfig` property type of [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::Stack` `UrlRedirectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-urlredirectionconfig.html).
 ///
 /// [`UrlRedirectionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UrlRedirectionConfig {
-    /// `AllowedUrls`: optional.
+    /// The URLs that are allowed for redirection.
+    ///
+    /// `AllowedUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-urlredirectionconfig.html#cfn-appstream-stack-urlredirectionconfig-allowedurls)): list of (string), optional. Items: 0 to 100. Each item: Pattern: `^(\*|https?://[^\s,;]+)$`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "AllowedUrls", skip_serializing_if = "Option::is_none")]
     pub allowed_urls: Option<Value<Vec<Value<String>>>>,
-    /// `DeniedUrls`: optional.
+    /// The URLs that are denied for redirection.
+    ///
+    /// `DeniedUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-urlredirectionconfig.html#cfn-appstream-stack-urlredirectionconfig-deniedurls)): list of (string), optional. Items: 0 to 100. Each item: Pattern: `^(\*|https?://[^\s,;]+)$`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "DeniedUrls", skip_serializing_if = "Option::is_none")]
     pub denied_urls: Option<Value<Vec<Value<String>>>>,
-    /// `Enabled`: required.
+    /// Specifies whether URL redirection is enabled or disabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-urlredirectionconfig.html#cfn-appstream-stack-urlredirectionconfig-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -3019,18 +3133,24 @@ impl Walk for UserControlMode {
 
 /// The `UserSetting` property type of [`Stack`].
 ///
-/// AWS reference: [`AWS::AppStream::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-stack.html).
+/// AWS reference: [`AWS::AppStream::Stack` `UserSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-usersetting.html).
 ///
 /// [`UserSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserSetting {
-    /// `Action`: required.
+    /// The action that is enabled or disabled.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-usersetting.html#cfn-appstream-stack-usersetting-action)): [`Action`], one of `AUTO_TIME_ZONE_REDIRECTION`, `CLIPBOARD_COPY_FROM_LOCAL_DEVICE`, `CLIPBOARD_COPY_TO_LOCAL_DEVICE`, `DOMAIN_PASSWORD_SIGNIN`, `DOMAIN_SMART_CARD_SIGNIN`, `FILE_DOWNLOAD`, `FILE_UPLOAD`, `PRINTING_TO_LOCAL_DEVICE`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
-    /// `MaximumLength`: optional.
+    /// Specifies the number of characters that can be copied by end users from the local device to the remote session, and to the local device from the remote session. This can be specified only for the CLIPBOARD\_COPY\_FROM\_LOCAL\_DEVICE and CLIPBOARD\_COPY\_TO\_LOCAL\_DEVICE actions. This defaults to 20,971,520 (20 MB) when unspecified and the permission is ENABLED. This can't be specified when the permission is DISABLED. The value can be between 1 and 20,971,520 (20 MB).
+    ///
+    /// `MaximumLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-usersetting.html#cfn-appstream-stack-usersetting-maximumlength)): integer, optional.
     #[serde(rename = "MaximumLength", skip_serializing_if = "Option::is_none")]
     pub maximum_length: Option<Value<i64>>,
-    /// `Permission`: required.
+    /// Indicates whether the action is enabled or disabled.
+    ///
+    /// `Permission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-stack-usersetting.html#cfn-appstream-stack-usersetting-permission)): [`Permission`], one of `DISABLED`, `ENABLED`, required.
     #[serde(rename = "Permission")]
     pub permission: Value<Permission>,
 }
@@ -3068,12 +3188,12 @@ impl Walk for UserSetting {
 
 /// The `VolumeConfig` property type of [`Fleet`] and [`ImageBuilder`].
 ///
-/// AWS reference: [`AWS::AppStream::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html), [`AWS::AppStream::ImageBuilder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html).
+/// AWS reference: [`AWS::AppStream::Fleet` `VolumeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-volumeconfig.html), [`AWS::AppStream::ImageBuilder` `VolumeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-imagebuilder-volumeconfig.html).
 ///
 /// Every property is optional: start from [`VolumeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VolumeConfig {
-    /// `VolumeSizeInGb`: optional.
+    /// `VolumeSizeInGb` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-volumeconfig.html#cfn-appstream-fleet-volumeconfig-volumesizeingb)): integer, optional.
     #[serde(rename = "VolumeSizeInGb", skip_serializing_if = "Option::is_none")]
     pub volume_size_in_gb: Option<Value<i64>>,
 }
@@ -3103,15 +3223,15 @@ impl Walk for VolumeConfig {
 
 /// The `VpcConfig` property type of [`AppBlockBuilder`], [`Fleet`] and [`ImageBuilder`].
 ///
-/// AWS reference: [`AWS::AppStream::AppBlockBuilder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-appblockbuilder.html), [`AWS::AppStream::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-fleet.html), [`AWS::AppStream::ImageBuilder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appstream-imagebuilder.html).
+/// AWS reference: [`AWS::AppStream::AppBlockBuilder` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-vpcconfig.html), [`AWS::AppStream::Fleet` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-fleet-vpcconfig.html), [`AWS::AppStream::ImageBuilder` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-imagebuilder-vpcconfig.html).
 ///
 /// Every property is optional: start from [`VpcConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfig {
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-vpcconfig.html#cfn-appstream-appblockbuilder-vpcconfig-securitygroupids)): list of (string), optional. Items: 0 to 5. Each item: Length: at least 1 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appstream-appblockbuilder-vpcconfig.html#cfn-appstream-appblockbuilder-vpcconfig-subnetids)): list of (string), optional. Each item: Length: at least 1 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }

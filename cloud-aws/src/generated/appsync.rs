@@ -11,19 +11,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppSync::Api` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html)).
 ///
+/// Resource schema for AppSync Api
+///
 /// [`Api::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Api {
-    /// `EventConfig`: optional.
+    /// The configuration for an Event Api
+    ///
+    /// `EventConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html#cfn-appsync-api-eventconfig)): object [`EventConfig`], optional.
     #[serde(rename = "EventConfig", skip_serializing_if = "Option::is_none")]
     pub event_config: Option<EventConfig>,
-    /// `Name`: required.
+    /// The name of the AppSync API.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html#cfn-appsync-api-name)): string, required. Pattern: `[A-Za-z0-9_\-\ ]+`. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OwnerContact`: optional.
+    /// The owner contact information for an API resource.
+    ///
+    /// `OwnerContact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html#cfn-appsync-api-ownercontact)): string, optional. Pattern: `[A-Za-z0-9_\-\ \.]+`. Length: 1 to 250 characters.
     #[serde(rename = "OwnerContact", skip_serializing_if = "Option::is_none")]
     pub owner_contact: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this AppSync API.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html#cfn-appsync-api-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -104,37 +114,53 @@ impl ResourceRef<Api> {
 
 /// The properties of an `AWS::AppSync::ApiCache` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apicache.html)).
 ///
+/// Resource Type definition for AWS::AppSync::ApiCache
+///
 /// [`ApiCache::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiCache {
-    /// `ApiCachingBehavior`: required.
+    /// Caching behavior, such as FULL\_REQUEST\_CACHING, PER\_RESOLVER\_CACHING, or OPERATION\_LEVEL\_CACHING
+    ///
+    /// `ApiCachingBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apicache.html#cfn-appsync-apicache-apicachingbehavior)): [`ApiCachingBehavior`], one of `FULL_REQUEST_CACHING`, `OPERATION_LEVEL_CACHING`, `PER_RESOLVER_CACHING`, required.
     #[serde(rename = "ApiCachingBehavior")]
     pub api_caching_behavior: Value<ApiCachingBehavior>,
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// Unique AWS AppSync GraphQL API identifier.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apicache.html#cfn-appsync-apicache-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `AtRestEncryptionEnabled`: optional, create-only (changing it replaces the resource).
+    /// At-rest encryption flag for cache. You cannot update this setting after creation.
+    ///
+    /// `AtRestEncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apicache.html#cfn-appsync-apicache-atrestencryptionenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AtRestEncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub at_rest_encryption_enabled: Option<Value<bool>>,
-    /// `HealthMetricsConfig`: optional.
+    /// Controls how cache health metrics will be emitted to CloudWatch. Cache health metrics include NetworkBandwidthOutAllowanceExceeded and EngineCPUUtilization
+    ///
+    /// `HealthMetricsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apicache.html#cfn-appsync-apicache-healthmetricsconfig)): [`HealthMetricsConfig`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(
         rename = "HealthMetricsConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_metrics_config: Option<Value<HealthMetricsConfig>>,
-    /// `TransitEncryptionEnabled`: optional, create-only (changing it replaces the resource).
+    /// Transit encryption flag when connecting to cache. You cannot update this setting after creation.
+    ///
+    /// `TransitEncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apicache.html#cfn-appsync-apicache-transitencryptionenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TransitEncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub transit_encryption_enabled: Option<Value<bool>>,
-    /// `Ttl`: required.
+    /// TTL in seconds for cache entries. Valid values are 1-3600.
+    ///
+    /// `Ttl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apicache.html#cfn-appsync-apicache-ttl)): integer, required.
     #[serde(rename = "Ttl")]
     pub ttl: Value<i64>,
-    /// `Type`: required.
+    /// The cache instance type, such as SMALL, LARGE and LARGE\_4X
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apicache.html#cfn-appsync-apicache-type)): [`ApiCacheType`], one of `LARGE`, `LARGE_12X`, `LARGE_2X`, `LARGE_4X`, `LARGE_8X`, `MEDIUM`, `R4_2XLARGE`, `R4_4XLARGE`, `R4_8XLARGE`, `R4_LARGE`, `R4_XLARGE`, `SMALL`, `T2_MEDIUM`, `T2_SMALL`, `XLARGE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ApiCacheType>,
 }
@@ -218,16 +244,24 @@ impl ResourceRef<ApiCache> {
 
 /// The properties of an `AWS::AppSync::ApiKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apikey.html)).
 ///
+/// Resource Type definition for AWS::AppSync::ApiKey
+///
 /// [`ApiKey::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKey {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// Unique AWS AppSync GraphQL API ID for this API key.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apikey.html#cfn-appsync-apikey-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `Description`: optional.
+    /// Unique description of your API key.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apikey.html#cfn-appsync-apikey-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Expires`: optional.
+    /// The time after which the API key expires. The date is represented as seconds since the epoch, rounded down to the nearest hour.
+    ///
+    /// `Expires` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-apikey.html#cfn-appsync-apikey-expires)): number, optional.
     #[serde(rename = "Expires", skip_serializing_if = "Option::is_none")]
     pub expires: Option<Value<f64>>,
 }
@@ -294,31 +328,47 @@ impl ResourceRef<ApiKey> {
 
 /// The properties of an `AWS::AppSync::ChannelNamespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html)).
 ///
+/// Resource schema for AppSync ChannelNamespace
+///
 /// [`ChannelNamespace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelNamespace {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// AppSync Api Id that this Channel Namespace belongs to.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html#cfn-appsync-channelnamespace-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `CodeHandlers`: optional.
+    /// String of APPSYNC\_JS code to be used by the handlers.
+    ///
+    /// `CodeHandlers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html#cfn-appsync-channelnamespace-codehandlers)): string, optional. Length: 1 to 32768 characters.
     #[serde(rename = "CodeHandlers", skip_serializing_if = "Option::is_none")]
     pub code_handlers: Option<Value<String>>,
-    /// `CodeS3Location`: optional.
+    /// The Amazon S3 endpoint where the code is located.
+    ///
+    /// `CodeS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html#cfn-appsync-channelnamespace-codes3location)): string, optional.
     #[serde(rename = "CodeS3Location", skip_serializing_if = "Option::is_none")]
     pub code_s3_location: Option<Value<String>>,
-    /// `HandlerConfigs`: optional.
+    /// `HandlerConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html#cfn-appsync-channelnamespace-handlerconfigs)): object [`HandlerConfigs`], optional.
     #[serde(rename = "HandlerConfigs", skip_serializing_if = "Option::is_none")]
     pub handler_configs: Option<HandlerConfigs>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Namespace indentifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html#cfn-appsync-channelnamespace-name)): string, required, create-only (changing it replaces the resource). Pattern: `([A-Za-z0-9](?:[A-Za-z0-9\-]{0,48}[A-Za-z0-9])?)`. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PublishAuthModes`: optional.
+    /// List of AuthModes supported for Publish operations.
+    ///
+    /// `PublishAuthModes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html#cfn-appsync-channelnamespace-publishauthmodes)): list of (object [`AuthMode`]), optional.
     #[serde(rename = "PublishAuthModes", skip_serializing_if = "Option::is_none")]
     pub publish_auth_modes: Option<Value<Vec<AuthMode>>>,
-    /// `SubscribeAuthModes`: optional.
+    /// List of AuthModes supported for Subscribe operations.
+    ///
+    /// `SubscribeAuthModes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html#cfn-appsync-channelnamespace-subscribeauthmodes)): list of (object [`AuthMode`]), optional.
     #[serde(rename = "SubscribeAuthModes", skip_serializing_if = "Option::is_none")]
     pub subscribe_auth_modes: Option<Value<Vec<AuthMode>>>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this AppSync API.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html#cfn-appsync-channelnamespace-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -414,55 +464,81 @@ impl ResourceRef<ChannelNamespace> {
 
 /// The properties of an `AWS::AppSync::DataSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html)).
 ///
+/// Resource Type definition for AWS::AppSync::DataSource
+///
 /// [`DataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// Unique AWS AppSync GraphQL API identifier where this data source will be created.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `Description`: optional.
+    /// The description of the data source.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DynamoDBConfig`: optional.
+    /// AWS Region and TableName for an Amazon DynamoDB table in your account.
+    ///
+    /// `DynamoDBConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-dynamodbconfig)): object [`DynamoDbConfig`], optional.
     #[serde(rename = "DynamoDBConfig", skip_serializing_if = "Option::is_none")]
     pub dynamo_db_config: Option<DynamoDbConfig>,
-    /// `ElasticsearchConfig`: optional, deprecated by AWS.
+    /// AWS Region and Endpoints for an Amazon OpenSearch Service domain in your account. As of September 2021, Amazon Elasticsearch Service is Amazon OpenSearch Service. This property is deprecated. For new data sources, use OpenSearchServiceConfig to specify an OpenSearch Service data source.
+    ///
+    /// `ElasticsearchConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-elasticsearchconfig)): object [`ElasticsearchConfig`], optional, deprecated by AWS.
     #[serde(
         rename = "ElasticsearchConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub elasticsearch_config: Option<ElasticsearchConfig>,
-    /// `EventBridgeConfig`: optional.
+    /// ARN for the EventBridge bus.
+    ///
+    /// `EventBridgeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-eventbridgeconfig)): object [`EventBridgeConfig`], optional.
     #[serde(rename = "EventBridgeConfig", skip_serializing_if = "Option::is_none")]
     pub event_bridge_config: Option<EventBridgeConfig>,
-    /// `HttpConfig`: optional.
+    /// Endpoints for an HTTP data source.
+    ///
+    /// `HttpConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-httpconfig)): object [`HttpConfig`], optional.
     #[serde(rename = "HttpConfig", skip_serializing_if = "Option::is_none")]
     pub http_config: Option<HttpConfig>,
-    /// `LambdaConfig`: optional.
+    /// An ARN of a Lambda function in valid ARN format. This can be the ARN of a Lambda function that exists in the current account or in another account.
+    ///
+    /// `LambdaConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-lambdaconfig)): object [`DataSourceLambdaConfig`], optional.
     #[serde(rename = "LambdaConfig", skip_serializing_if = "Option::is_none")]
     pub lambda_config: Option<DataSourceLambdaConfig>,
-    /// `MetricsConfig`: optional.
+    /// `MetricsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-metricsconfig)): [`DataSourceMetricsConfig`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
     pub metrics_config: Option<Value<DataSourceMetricsConfig>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Friendly name for you to identify your AppSync data source after creation.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[_A-Za-z][_0-9A-Za-z]*$`. Length: 1 to 65536 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OpenSearchServiceConfig`: optional.
+    /// AWS Region and Endpoints for an Amazon OpenSearch Service domain in your account.
+    ///
+    /// `OpenSearchServiceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-opensearchserviceconfig)): object [`OpenSearchServiceConfig`], optional.
     #[serde(
         rename = "OpenSearchServiceConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_search_service_config: Option<OpenSearchServiceConfig>,
-    /// `RelationalDatabaseConfig`: optional.
+    /// Relational Database configuration of the relational database data source.
+    ///
+    /// `RelationalDatabaseConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-relationaldatabaseconfig)): object [`RelationalDatabaseConfig`], optional.
     #[serde(
         rename = "RelationalDatabaseConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub relational_database_config: Option<RelationalDatabaseConfig>,
-    /// `ServiceRoleArn`: optional.
+    /// The AWS Identity and Access Management service role ARN for the data source. The system assumes this role when accessing the data source.
+    ///
+    /// `ServiceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-servicerolearn)): string, optional.
     #[serde(rename = "ServiceRoleArn", skip_serializing_if = "Option::is_none")]
     pub service_role_arn: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of the data source.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html#cfn-appsync-datasource-type)): [`DataSourceType`], one of `AMAZON_BEDROCK_RUNTIME`, `AMAZON_DYNAMODB`, `AMAZON_ELASTICSEARCH`, `AMAZON_EVENTBRIDGE`, `AMAZON_OPENSEARCH_SERVICE`, `AWS_LAMBDA`, `HTTP`, `NONE`, `RELATIONAL_DATABASE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DataSourceType>,
 }
@@ -604,19 +680,23 @@ impl ResourceRef<DataSource> {
 
 /// The properties of an `AWS::AppSync::DomainName` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainname.html)).
 ///
+/// Resource Type definition for AWS::AppSync::DomainName
+///
 /// [`DomainName::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainName {
-    /// `CertificateArn`: required, create-only (changing it replaces the resource).
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainname.html#cfn-appsync-domainname-certificatearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]*:acm:[a-z0-9-]*:\d{12}:certificate/[0-9A-Za-z_/-]*$`. Length: 3 to 2048 characters.
     #[serde(rename = "CertificateArn")]
     pub certificate_arn: Value<String>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainname.html#cfn-appsync-domainname-description)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainname.html#cfn-appsync-domainname-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^(\*[a-z\d-]*\.)?([a-z\d-]+\.)+[a-z\d-]+$`. Length: 1 to 253 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this Domain Name.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainname.html#cfn-appsync-domainname-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -689,13 +769,15 @@ impl ResourceRef<DomainName> {
 
 /// The properties of an `AWS::AppSync::DomainNameApiAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainnameapiassociation.html)).
 ///
+/// Resource Type definition for AWS::AppSync::DomainNameApiAssociation
+///
 /// Every property is required: [`DomainNameApiAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainNameApiAssociation {
-    /// `ApiId`: required.
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainnameapiassociation.html#cfn-appsync-domainnameapiassociation-apiid)): string, required.
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainnameapiassociation.html#cfn-appsync-domainnameapiassociation-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^(\*[a-z\d-]*\.)?([a-z\d-]+\.)+[a-z\d-]+$`. Length: 1 to 253 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
 }
@@ -737,61 +819,91 @@ impl ResourceRef<DomainNameApiAssociation> {
 
 /// The properties of an `AWS::AppSync::FunctionConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`FunctionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FunctionConfiguration {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The AWS AppSync GraphQL API that you want to attach using this function.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `Code`: optional.
+    /// The resolver code that contains the request and response functions. When code is used, the runtime is required. The runtime value must be APPSYNC\_JS.
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-code)): string, optional. Length: 1 to 32768 characters.
     #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
     pub code: Option<Value<String>>,
-    /// `CodeS3Location`: optional.
+    /// The Amazon S3 endpoint (where the code is located??).
+    ///
+    /// `CodeS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-codes3location)): string, optional.
     #[serde(rename = "CodeS3Location", skip_serializing_if = "Option::is_none")]
     pub code_s3_location: Option<Value<String>>,
-    /// `DataSourceName`: required.
+    /// The name of data source this function will attach.
+    ///
+    /// `DataSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-datasourcename)): string, required. Pattern: `^[_A-Za-z][_0-9A-Za-z]*$`. Length: 1 to 65536 characters.
     #[serde(rename = "DataSourceName")]
     pub data_source_name: Value<String>,
-    /// `Description`: optional.
+    /// The function description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FunctionVersion`: optional.
+    /// The version of the request mapping template. Currently, only the 2018-05-29 version of the template is supported.
+    ///
+    /// `FunctionVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-functionversion)): string, optional.
     #[serde(rename = "FunctionVersion", skip_serializing_if = "Option::is_none")]
     pub function_version: Option<Value<String>>,
-    /// `MaxBatchSize`: optional.
+    /// The maximum number of resolver request inputs that will be sent to a single AWS Lambda function in a BatchInvoke operation.
+    ///
+    /// `MaxBatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-maxbatchsize)): integer, optional. Range: 0 to 2000.
     #[serde(rename = "MaxBatchSize", skip_serializing_if = "Option::is_none")]
     pub max_batch_size: Option<Value<i64>>,
-    /// `Name`: required.
+    /// The name of the function.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-name)): string, required. Pattern: `^[_A-Za-z][_0-9A-Za-z]*$`. Length: 1 to 65536 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RequestMappingTemplate`: optional.
+    /// The Function request mapping template. Functions support only the 2018-05-29 version of the request mapping template.
+    ///
+    /// `RequestMappingTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-requestmappingtemplate)): string, optional. Length: 0 to 65536 characters.
     #[serde(
         rename = "RequestMappingTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub request_mapping_template: Option<Value<String>>,
-    /// `RequestMappingTemplateS3Location`: optional.
+    /// Describes a Sync configuration for a resolver. Contains information on which Conflict Detection, as well as Resolution strategy, should be performed when the resolver is invoked.
+    ///
+    /// `RequestMappingTemplateS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-requestmappingtemplates3location)): string, optional.
     #[serde(
         rename = "RequestMappingTemplateS3Location",
         skip_serializing_if = "Option::is_none"
     )]
     pub request_mapping_template_s3_location: Option<Value<String>>,
-    /// `ResponseMappingTemplate`: optional.
+    /// The Function response mapping template.
+    ///
+    /// `ResponseMappingTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-responsemappingtemplate)): string, optional. Length: 0 to 65536 characters.
     #[serde(
         rename = "ResponseMappingTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_mapping_template: Option<Value<String>>,
-    /// `ResponseMappingTemplateS3Location`: optional.
+    /// The location of a response mapping template in an Amazon S3 bucket. Use this if you want to provision with a template file in Amazon S3 rather than embedding it in your CloudFormation template.
+    ///
+    /// `ResponseMappingTemplateS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-responsemappingtemplates3location)): string, optional.
     #[serde(
         rename = "ResponseMappingTemplateS3Location",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_mapping_template_s3_location: Option<Value<String>>,
-    /// `Runtime`: optional.
+    /// Describes a runtime used by an AWS AppSync pipeline resolver or AWS AppSync function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-runtime)): object [`AppSyncRuntime`], optional.
     #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<AppSyncRuntime>,
-    /// `SyncConfig`: optional.
+    /// Describes a Sync configuration for a resolver. Specifies which Conflict Detection strategy and Resolution strategy to use when the resolver is invoked.
+    ///
+    /// `SyncConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html#cfn-appsync-functionconfiguration-syncconfig)): object [`SyncConfig`], optional.
     #[serde(rename = "SyncConfig", skip_serializing_if = "Option::is_none")]
     pub sync_config: Option<SyncConfig>,
 }
@@ -947,82 +1059,120 @@ impl ResourceRef<FunctionConfiguration> {
 
 /// The properties of an `AWS::AppSync::GraphQLApi` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html)).
 ///
+/// Resource Type definition for AWS::AppSync::GraphQLApi
+///
 /// [`GraphQlApi::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GraphQlApi {
-    /// `AdditionalAuthenticationProviders`: optional.
+    /// A list of additional authentication providers for the GraphqlApi API.
+    ///
+    /// `AdditionalAuthenticationProviders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-additionalauthenticationproviders)): list of (object [`AdditionalAuthenticationProvider`]), optional.
     #[serde(
         rename = "AdditionalAuthenticationProviders",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_authentication_providers: Option<Value<Vec<AdditionalAuthenticationProvider>>>,
-    /// `ApiType`: optional.
+    /// The value that indicates whether the GraphQL API is a standard API (GRAPHQL) or merged API (MERGED).
+    ///
+    /// `ApiType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-apitype)): [`ApiType`], one of `GRAPHQL`, `MERGED`, optional.
     #[serde(rename = "ApiType", skip_serializing_if = "Option::is_none")]
     pub api_type: Option<Value<ApiType>>,
-    /// `AuthenticationType`: required.
+    /// Security configuration for your GraphQL API
+    ///
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-authenticationtype)): [`AdditionalAuthenticationProviderAuthenticationType`], one of `AMAZON_COGNITO_USER_POOLS`, `API_KEY`, `AWS_IAM`, `AWS_LAMBDA`, `OPENID_CONNECT`, required.
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<AdditionalAuthenticationProviderAuthenticationType>,
-    /// `EnhancedMetricsConfig`: optional.
+    /// Enables and controls the enhanced metrics feature. Enhanced metrics emit granular data on API usage and performance such as AppSync request and error counts, latency, and cache hits/misses. All enhanced metric data is sent to your CloudWatch account, and you can configure the types of data that will be sent.
+    ///
+    /// `EnhancedMetricsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-enhancedmetricsconfig)): object [`EnhancedMetricsConfig`], optional.
     #[serde(
         rename = "EnhancedMetricsConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub enhanced_metrics_config: Option<EnhancedMetricsConfig>,
-    /// `EnvironmentVariables`: optional.
+    /// A map containing the list of resources with their properties and environment variables.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `IntrospectionConfig`: optional.
+    /// Sets the value of the GraphQL API to enable (ENABLED) or disable (DISABLED) introspection. If no value is provided, the introspection configuration will be set to ENABLED by default. This field will produce an error if the operation attempts to use the introspection feature while this field is disabled.
+    ///
+    /// `IntrospectionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-introspectionconfig)): [`IntrospectionConfig`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(
         rename = "IntrospectionConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub introspection_config: Option<Value<IntrospectionConfig>>,
-    /// `LambdaAuthorizerConfig`: optional.
+    /// A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS\_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda authorizer configured at a time.
+    ///
+    /// `LambdaAuthorizerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-lambdaauthorizerconfig)): object [`GraphQlApiLambdaAuthorizerConfig`], optional.
     #[serde(
         rename = "LambdaAuthorizerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_authorizer_config: Option<GraphQlApiLambdaAuthorizerConfig>,
-    /// `LogConfig`: optional.
+    /// The Amazon CloudWatch Logs configuration.
+    ///
+    /// `LogConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-logconfig)): object [`LogConfig`], optional.
     #[serde(rename = "LogConfig", skip_serializing_if = "Option::is_none")]
     pub log_config: Option<LogConfig>,
-    /// `MergedApiExecutionRoleArn`: optional.
+    /// The AWS Identity and Access Management service role ARN for a merged API.
+    ///
+    /// `MergedApiExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-mergedapiexecutionrolearn)): string, optional.
     #[serde(
         rename = "MergedApiExecutionRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub merged_api_execution_role_arn: Option<Value<String>>,
-    /// `Name`: required.
+    /// The API name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OpenIDConnectConfig`: optional.
+    /// The OpenID Connect configuration.
+    ///
+    /// `OpenIDConnectConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-openidconnectconfig)): object [`GraphQlApiOpenIdConnectConfig`], optional.
     #[serde(
         rename = "OpenIDConnectConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_id_connect_config: Option<GraphQlApiOpenIdConnectConfig>,
-    /// `OwnerContact`: optional.
+    /// The owner contact information for an API resource.
+    ///
+    /// `OwnerContact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-ownercontact)): string, optional.
     #[serde(rename = "OwnerContact", skip_serializing_if = "Option::is_none")]
     pub owner_contact: Option<Value<String>>,
-    /// `QueryDepthLimit`: optional.
+    /// The maximum depth a query can have in a single request. Depth refers to the amount of nested levels allowed in the body of query.
+    ///
+    /// `QueryDepthLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-querydepthlimit)): integer, optional. Range: 0 to 75.
     #[serde(rename = "QueryDepthLimit", skip_serializing_if = "Option::is_none")]
     pub query_depth_limit: Option<Value<i64>>,
-    /// `ResolverCountLimit`: optional.
+    /// The maximum number of resolvers that can be invoked in a single request.
+    ///
+    /// `ResolverCountLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-resolvercountlimit)): integer, optional. Range: 0 to 10000.
     #[serde(rename = "ResolverCountLimit", skip_serializing_if = "Option::is_none")]
     pub resolver_count_limit: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this GraphQL API.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserPoolConfig`: optional.
+    /// Optional authorization configuration for using Amazon Cognito user pools with your GraphQL endpoint.
+    ///
+    /// `UserPoolConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-userpoolconfig)): object [`UserPoolConfig`], optional.
     #[serde(rename = "UserPoolConfig", skip_serializing_if = "Option::is_none")]
     pub user_pool_config: Option<UserPoolConfig>,
-    /// `Visibility`: optional.
+    /// Sets the scope of the GraphQL API to public (GLOBAL) or private (PRIVATE). By default, the scope is set to Global if no value is provided.
+    ///
+    /// `Visibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-visibility)): [`Visibility`], one of `GLOBAL`, `PRIVATE`, optional.
     #[serde(rename = "Visibility", skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Value<Visibility>>,
-    /// `XrayEnabled`: optional.
+    /// A flag indicating whether to use AWS X-Ray tracing for this GraphqlApi.
+    ///
+    /// `XrayEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html#cfn-appsync-graphqlapi-xrayenabled)): boolean, optional.
     #[serde(rename = "XrayEnabled", skip_serializing_if = "Option::is_none")]
     pub xray_enabled: Option<Value<bool>>,
 }
@@ -1253,16 +1403,18 @@ impl ResourceRef<GraphQlApi> {
 
 /// The properties of an `AWS::AppSync::GraphQLSchema` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlschema.html)).
 ///
+/// Resource Type definition for AWS::AppSync::GraphQLSchema
+///
 /// [`GraphQlSchema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GraphQlSchema {
-    /// `ApiId`: required.
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlschema.html#cfn-appsync-graphqlschema-apiid)): string, required.
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `Definition`: optional.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlschema.html#cfn-appsync-graphqlschema-definition)): string, optional.
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<Value<String>>,
-    /// `DefinitionS3Location`: optional.
+    /// `DefinitionS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlschema.html#cfn-appsync-graphqlschema-definitions3location)): string, optional.
     #[serde(
         rename = "DefinitionS3Location",
         skip_serializing_if = "Option::is_none"
@@ -1322,70 +1474,106 @@ impl ResourceRef<GraphQlSchema> {
 
 /// The properties of an `AWS::AppSync::Resolver` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html)).
 ///
+/// The `AWS::AppSync::Resolver` resource defines the logical GraphQL resolver that you attach to fields in a schema. Request and response templates for resolvers are written in Apache Velocity Template Language (VTL) format. For more information about resolvers, see [Resolver Mapping Template Reference](https://docs.aws.amazon.com/appsync/latest/devguide/resolver-mapping-template-reference.html). When you submit an update, CFNLong updates resources based on differences between what you submit and the stack's current template. To cause this resource to be updated you must change a property value for this resource in the CFNshort template. Changing the S3 file content without changing a property value will not result in an update operation. See [Update Behaviors of Stack Resources](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html) in the \*User Guide\*.
+///
 /// [`Resolver::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Resolver {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The APSYlong GraphQL API to which you want to attach this resolver.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `CachingConfig`: optional.
+    /// The caching configuration for the resolver.
+    ///
+    /// `CachingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-cachingconfig)): object [`CachingConfig`], optional.
     #[serde(rename = "CachingConfig", skip_serializing_if = "Option::is_none")]
     pub caching_config: Option<CachingConfig>,
-    /// `Code`: optional.
+    /// The `resolver` code that contains the request and response functions. When code is used, the `runtime` is required. The runtime value must be `APPSYNC_JS`.
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-code)): string, optional. Length: 1 to 32768 characters.
     #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
     pub code: Option<Value<String>>,
-    /// `CodeS3Location`: optional.
+    /// The Amazon S3 endpoint.
+    ///
+    /// `CodeS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-codes3location)): string, optional.
     #[serde(rename = "CodeS3Location", skip_serializing_if = "Option::is_none")]
     pub code_s3_location: Option<Value<String>>,
-    /// `DataSourceName`: optional.
+    /// The resolver data source name.
+    ///
+    /// `DataSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-datasourcename)): string, optional. Pattern: `^[_A-Za-z][_0-9A-Za-z]*$`. Length: 1 to 65536 characters.
     #[serde(rename = "DataSourceName", skip_serializing_if = "Option::is_none")]
     pub data_source_name: Option<Value<String>>,
-    /// `FieldName`: required, create-only (changing it replaces the resource).
+    /// The GraphQL field on a type that invokes the resolver.
+    ///
+    /// `FieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-fieldname)): string, required, create-only (changing it replaces the resource). Pattern: `^[_A-Za-z][_0-9A-Za-z]*$`. Length: 1 to 65536 characters.
     #[serde(rename = "FieldName")]
     pub field_name: Value<String>,
-    /// `Kind`: optional.
+    /// The resolver type. + \*UNIT\*: A UNIT resolver type. A UNIT resolver is the default resolver type. You can use a UNIT resolver to run a GraphQL query against a single data source. + \*PIPELINE\*: A PIPELINE resolver type. You can use a PIPELINE resolver to invoke a series of `Function` objects in a serial manner. You can use a pipeline resolver to run a GraphQL query against multiple data sources.
+    ///
+    /// `Kind` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-kind)): [`Kind`], one of `PIPELINE`, `UNIT`, optional.
     #[serde(rename = "Kind", skip_serializing_if = "Option::is_none")]
     pub kind: Option<Value<Kind>>,
-    /// `MaxBatchSize`: optional.
+    /// The maximum number of resolver request inputs that will be sent to a single LAMlong function in a `BatchInvoke` operation.
+    ///
+    /// `MaxBatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-maxbatchsize)): integer, optional. Range: 0 to 2000.
     #[serde(rename = "MaxBatchSize", skip_serializing_if = "Option::is_none")]
     pub max_batch_size: Option<Value<i64>>,
-    /// `MetricsConfig`: optional.
+    /// Enables or disables enhanced resolver metrics for specified resolvers. Note that `MetricsConfig` won't be used unless the `resolverLevelMetricsBehavior` value is set to `PER_RESOLVER_METRICS`. If the `resolverLevelMetricsBehavior` is set to `FULL_REQUEST_RESOLVER_METRICS` instead, `MetricsConfig` will be ignored. However, you can still set its value.
+    ///
+    /// `MetricsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-metricsconfig)): [`ResolverMetricsConfig`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
     pub metrics_config: Option<Value<ResolverMetricsConfig>>,
-    /// `PipelineConfig`: optional.
+    /// Functions linked with the pipeline resolver.
+    ///
+    /// `PipelineConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-pipelineconfig)): object [`PipelineConfig`], optional.
     #[serde(rename = "PipelineConfig", skip_serializing_if = "Option::is_none")]
     pub pipeline_config: Option<PipelineConfig>,
-    /// `RequestMappingTemplate`: optional.
+    /// The request mapping template. Request mapping templates are optional when using a Lambda data source. For all other data sources, a request mapping template is required.
+    ///
+    /// `RequestMappingTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-requestmappingtemplate)): string, optional. Length: 1 to 65536 characters.
     #[serde(
         rename = "RequestMappingTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub request_mapping_template: Option<Value<String>>,
-    /// `RequestMappingTemplateS3Location`: optional.
+    /// The location of a request mapping template in an S3 bucket. Use this if you want to provision with a template file in S3 rather than embedding it in your CFNshort template.
+    ///
+    /// `RequestMappingTemplateS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-requestmappingtemplates3location)): string, optional.
     #[serde(
         rename = "RequestMappingTemplateS3Location",
         skip_serializing_if = "Option::is_none"
     )]
     pub request_mapping_template_s3_location: Option<Value<String>>,
-    /// `ResponseMappingTemplate`: optional.
+    /// The response mapping template.
+    ///
+    /// `ResponseMappingTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-responsemappingtemplate)): string, optional. Length: 1 to 65536 characters.
     #[serde(
         rename = "ResponseMappingTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_mapping_template: Option<Value<String>>,
-    /// `ResponseMappingTemplateS3Location`: optional.
+    /// The location of a response mapping template in an S3 bucket. Use this if you want to provision with a template file in S3 rather than embedding it in your CFNshort template.
+    ///
+    /// `ResponseMappingTemplateS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-responsemappingtemplates3location)): string, optional.
     #[serde(
         rename = "ResponseMappingTemplateS3Location",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_mapping_template_s3_location: Option<Value<String>>,
-    /// `Runtime`: optional.
+    /// Describes a runtime used by an APSYlong resolver or APSYlong function. Specifies the name and version of the runtime to use. Note that if a runtime is specified, code must also be specified.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-runtime)): object [`AppSyncRuntime`], optional.
     #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<AppSyncRuntime>,
-    /// `SyncConfig`: optional.
+    /// The `SyncConfig` for a resolver attached to a versioned data source.
+    ///
+    /// `SyncConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-syncconfig)): object [`SyncConfig`], optional.
     #[serde(rename = "SyncConfig", skip_serializing_if = "Option::is_none")]
     pub sync_config: Option<SyncConfig>,
-    /// `TypeName`: required, create-only (changing it replaces the resource).
+    /// The GraphQL type that invokes this resolver.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html#cfn-appsync-resolver-typename)): string, required, create-only (changing it replaces the resource). Pattern: `^[_A-Za-z][_0-9A-Za-z]*$`. Length: 1 to 65536 characters.
     #[serde(rename = "TypeName")]
     pub type_name: Value<String>,
 }
@@ -1563,25 +1751,35 @@ impl ResourceRef<Resolver> {
 
 /// The properties of an `AWS::AppSync::SourceApiAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-sourceapiassociation.html)).
 ///
+/// Resource Type definition for AWS::AppSync::SourceApiAssociation
+///
 /// Every property is optional: start from [`SourceApiAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceApiAssociation {
-    /// `Description`: optional.
+    /// Description of the SourceApiAssociation.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-sourceapiassociation.html#cfn-appsync-sourceapiassociation-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MergedApiIdentifier`: optional, create-only (changing it replaces the resource).
+    /// Identifier of the Merged GraphQLApi to associate. It could be either GraphQLApi ApiId or ARN
+    ///
+    /// `MergedApiIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-sourceapiassociation.html#cfn-appsync-sourceapiassociation-mergedapiidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MergedApiIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub merged_api_identifier: Option<Value<String>>,
-    /// `SourceApiAssociationConfig`: optional.
+    /// Customized configuration for SourceApiAssociation.
+    ///
+    /// `SourceApiAssociationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-sourceapiassociation.html#cfn-appsync-sourceapiassociation-sourceapiassociationconfig)): object [`SourceApiAssociationConfig`], optional.
     #[serde(
         rename = "SourceApiAssociationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_api_association_config: Option<SourceApiAssociationConfig>,
-    /// `SourceApiIdentifier`: optional, create-only (changing it replaces the resource).
+    /// Identifier of the Source GraphQLApi to associate. It could be either GraphQLApi ApiId or ARN
+    ///
+    /// `SourceApiIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-sourceapiassociation.html#cfn-appsync-sourceapiassociation-sourceapiidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceApiIdentifier",
         skip_serializing_if = "Option::is_none"
@@ -1694,16 +1892,24 @@ impl ResourceRef<SourceApiAssociation> {
 
 /// The properties of an `AWS::AppSync::Type` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-type.html)).
 ///
+/// Represents a GraphQL type in an AWS AppSync GraphQL API.
+///
 /// Every property is required: [`Type::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Type {
-    /// `ApiId`: required, create-only (changing it replaces the resource).
+    /// The API ID.
+    ///
+    /// `ApiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-type.html#cfn-appsync-type-apiid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApiId")]
     pub api_id: Value<String>,
-    /// `Definition`: required.
+    /// The type definition, in GraphQL Schema Definition Language (SDL) format.
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-type.html#cfn-appsync-type-definition)): string, required.
     #[serde(rename = "Definition")]
     pub definition: Value<String>,
-    /// `Format`: required.
+    /// The type format: SDL or JSON.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-type.html#cfn-appsync-type-format)): [`Format`], one of `SDL`, `JSON`, required.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
 }
@@ -1757,27 +1963,29 @@ impl ResourceRef<Type> {
 
 /// The `AdditionalAuthenticationProvider` property type of [`GraphQlApi`].
 ///
-/// AWS reference: [`AWS::AppSync::GraphQLApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html).
+/// AWS reference: [`AWS::AppSync::GraphQLApi` `AdditionalAuthenticationProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-additionalauthenticationprovider.html).
 ///
 /// [`AdditionalAuthenticationProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdditionalAuthenticationProvider {
-    /// `AuthenticationType`: required.
+    /// The authentication type for API key, AWS Identity and Access Management, OIDC, Amazon Cognito user pools, or AWS Lambda.
+    ///
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-additionalauthenticationprovider.html#cfn-appsync-graphqlapi-additionalauthenticationprovider-authenticationtype)): [`AdditionalAuthenticationProviderAuthenticationType`], one of `AMAZON_COGNITO_USER_POOLS`, `API_KEY`, `AWS_IAM`, `AWS_LAMBDA`, `OPENID_CONNECT`, required.
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<AdditionalAuthenticationProviderAuthenticationType>,
-    /// `LambdaAuthorizerConfig`: optional.
+    /// `LambdaAuthorizerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-additionalauthenticationprovider.html#cfn-appsync-graphqlapi-additionalauthenticationprovider-lambdaauthorizerconfig)): object [`GraphQlApiLambdaAuthorizerConfig`], optional.
     #[serde(
         rename = "LambdaAuthorizerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_authorizer_config: Option<GraphQlApiLambdaAuthorizerConfig>,
-    /// `OpenIDConnectConfig`: optional.
+    /// `OpenIDConnectConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-additionalauthenticationprovider.html#cfn-appsync-graphqlapi-additionalauthenticationprovider-openidconnectconfig)): object [`GraphQlApiOpenIdConnectConfig`], optional.
     #[serde(
         rename = "OpenIDConnectConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_id_connect_config: Option<GraphQlApiOpenIdConnectConfig>,
-    /// `UserPoolConfig`: optional.
+    /// `UserPoolConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-additionalauthenticationprovider.html#cfn-appsync-graphqlapi-additionalauthenticationprovider-userpoolconfig)): object [`CognitoUserPoolConfig`], optional.
     #[serde(rename = "UserPoolConfig", skip_serializing_if = "Option::is_none")]
     pub user_pool_config: Option<CognitoUserPoolConfig>,
 }
@@ -1949,21 +2157,21 @@ impl Walk for ApiCachingBehavior {
 
 /// The `LambdaAuthorizerConfig` property type of [`Api`].
 ///
-/// AWS reference: [`AWS::AppSync::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html).
+/// AWS reference: [`AWS::AppSync::Api` `LambdaAuthorizerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-lambdaauthorizerconfig.html).
 ///
 /// [`ApiLambdaAuthorizerConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiLambdaAuthorizerConfig {
-    /// `AuthorizerResultTtlInSeconds`: optional.
+    /// `AuthorizerResultTtlInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-lambdaauthorizerconfig.html#cfn-appsync-api-lambdaauthorizerconfig-authorizerresultttlinseconds)): integer, optional. Range: 0 to 3600.
     #[serde(
         rename = "AuthorizerResultTtlInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_result_ttl_in_seconds: Option<Value<i64>>,
-    /// `AuthorizerUri`: required.
+    /// `AuthorizerUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-lambdaauthorizerconfig.html#cfn-appsync-api-lambdaauthorizerconfig-authorizeruri)): string, required.
     #[serde(rename = "AuthorizerUri")]
     pub authorizer_uri: Value<String>,
-    /// `IdentityValidationExpression`: optional.
+    /// `IdentityValidationExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-lambdaauthorizerconfig.html#cfn-appsync-api-lambdaauthorizerconfig-identityvalidationexpression)): string, optional.
     #[serde(
         rename = "IdentityValidationExpression",
         skip_serializing_if = "Option::is_none"
@@ -2010,21 +2218,21 @@ impl Walk for ApiLambdaAuthorizerConfig {
 
 /// The `OpenIDConnectConfig` property type of [`Api`].
 ///
-/// AWS reference: [`AWS::AppSync::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html).
+/// AWS reference: [`AWS::AppSync::Api` `OpenIDConnectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-openidconnectconfig.html).
 ///
 /// [`ApiOpenIdConnectConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiOpenIdConnectConfig {
-    /// `AuthTTL`: optional.
+    /// `AuthTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-openidconnectconfig.html#cfn-appsync-api-openidconnectconfig-authttl)): number, optional.
     #[serde(rename = "AuthTTL", skip_serializing_if = "Option::is_none")]
     pub auth_ttl: Option<Value<f64>>,
-    /// `ClientId`: optional.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-openidconnectconfig.html#cfn-appsync-api-openidconnectconfig-clientid)): string, optional.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Value<String>>,
-    /// `IatTTL`: optional.
+    /// `IatTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-openidconnectconfig.html#cfn-appsync-api-openidconnectconfig-iatttl)): number, optional.
     #[serde(rename = "IatTTL", skip_serializing_if = "Option::is_none")]
     pub iat_ttl: Option<Value<f64>>,
-    /// `Issuer`: required.
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-openidconnectconfig.html#cfn-appsync-api-openidconnectconfig-issuer)): string, required.
     #[serde(rename = "Issuer")]
     pub issuer: Value<String>,
 }
@@ -2097,15 +2305,19 @@ impl Walk for ApiType {
 
 /// The `AppSyncRuntime` property type of [`FunctionConfiguration`] and [`Resolver`].
 ///
-/// AWS reference: [`AWS::AppSync::FunctionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html), [`AWS::AppSync::Resolver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html).
+/// AWS reference: [`AWS::AppSync::FunctionConfiguration` `AppSyncRuntime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-appsyncruntime.html), [`AWS::AppSync::Resolver` `AppSyncRuntime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-resolver-appsyncruntime.html).
 ///
 /// Every property is required: [`AppSyncRuntime::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppSyncRuntime {
-    /// `Name`: required.
+    /// The name of the runtime to use. Currently, the only allowed value is APPSYNC\_JS.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-appsyncruntime.html#cfn-appsync-functionconfiguration-appsyncruntime-name)): [`Name`], one of `APPSYNC_JS`, required.
     #[serde(rename = "Name")]
     pub name: Value<Name>,
-    /// `RuntimeVersion`: required.
+    /// The version of the runtime to use. Currently, the only allowed version is 1.0.0.
+    ///
+    /// `RuntimeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-appsyncruntime.html#cfn-appsync-functionconfiguration-appsyncruntime-runtimeversion)): string, required.
     #[serde(rename = "RuntimeVersion")]
     pub runtime_version: Value<String>,
 }
@@ -2134,12 +2346,14 @@ impl Walk for AppSyncRuntime {
 
 /// The `AuthMode` property type of [`Api`] and [`ChannelNamespace`].
 ///
-/// AWS reference: [`AWS::AppSync::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html), [`AWS::AppSync::ChannelNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html).
+/// AWS reference: [`AWS::AppSync::Api` `AuthMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-authmode.html), [`AWS::AppSync::ChannelNamespace` `AuthMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-authmode.html).
 ///
 /// Every property is optional: start from [`AuthMode::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthMode {
-    /// `AuthType`: optional.
+    /// Security configuration for your AppSync API.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-authmode.html#cfn-appsync-api-authmode-authtype)): [`AuthenticationType`], one of `AMAZON_COGNITO_USER_POOLS`, `AWS_IAM`, `API_KEY`, `OPENID_CONNECT`, `AWS_LAMBDA`, optional.
     #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<Value<AuthenticationType>>,
 }
@@ -2169,24 +2383,32 @@ impl Walk for AuthMode {
 
 /// The `AuthProvider` property type of [`Api`].
 ///
-/// AWS reference: [`AWS::AppSync::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html).
+/// AWS reference: [`AWS::AppSync::Api` `AuthProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-authprovider.html).
 ///
 /// [`AuthProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthProvider {
-    /// `AuthType`: required.
+    /// Security configuration for your AppSync API.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-authprovider.html#cfn-appsync-api-authprovider-authtype)): [`AuthenticationType`], one of `AMAZON_COGNITO_USER_POOLS`, `AWS_IAM`, `API_KEY`, `OPENID_CONNECT`, `AWS_LAMBDA`, required.
     #[serde(rename = "AuthType")]
     pub auth_type: Value<AuthenticationType>,
-    /// `CognitoConfig`: optional.
+    /// Optional authorization configuration for using Amazon Cognito user pools with your API endpoint.
+    ///
+    /// `CognitoConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-authprovider.html#cfn-appsync-api-authprovider-cognitoconfig)): object [`CognitoConfig`], optional.
     #[serde(rename = "CognitoConfig", skip_serializing_if = "Option::is_none")]
     pub cognito_config: Option<CognitoConfig>,
-    /// `LambdaAuthorizerConfig`: optional.
+    /// A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS\_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda authorizer configured at a time.
+    ///
+    /// `LambdaAuthorizerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-authprovider.html#cfn-appsync-api-authprovider-lambdaauthorizerconfig)): object [`ApiLambdaAuthorizerConfig`], optional.
     #[serde(
         rename = "LambdaAuthorizerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_authorizer_config: Option<ApiLambdaAuthorizerConfig>,
-    /// `OpenIDConnectConfig`: optional.
+    /// The OpenID Connect configuration.
+    ///
+    /// `OpenIDConnectConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-authprovider.html#cfn-appsync-api-authprovider-openidconnectconfig)): object [`ApiOpenIdConnectConfig`], optional.
     #[serde(
         rename = "OpenIDConnectConfig",
         skip_serializing_if = "Option::is_none"
@@ -2271,15 +2493,19 @@ impl Walk for AuthenticationType {
 
 /// The `AuthorizationConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `AuthorizationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-authorizationconfig.html).
 ///
 /// [`AuthorizationConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthorizationConfig {
-    /// `AuthorizationType`: required.
+    /// The authorization type that the HTTP endpoint requires.
+    ///
+    /// `AuthorizationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-authorizationconfig.html#cfn-appsync-datasource-authorizationconfig-authorizationtype)): [`AuthorizationType`], one of `AWS_IAM`, required.
     #[serde(rename = "AuthorizationType")]
     pub authorization_type: Value<AuthorizationType>,
-    /// `AwsIamConfig`: optional.
+    /// The AWS Identity and Access Management settings.
+    ///
+    /// `AwsIamConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-authorizationconfig.html#cfn-appsync-datasource-authorizationconfig-awsiamconfig)): object [`AwsIamConfig`], optional.
     #[serde(rename = "AwsIamConfig", skip_serializing_if = "Option::is_none")]
     pub aws_iam_config: Option<AwsIamConfig>,
 }
@@ -2331,15 +2557,19 @@ impl Walk for AuthorizationType {
 
 /// The `AwsIamConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `AwsIamConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-awsiamconfig.html).
 ///
 /// Every property is optional: start from [`AwsIamConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AwsIamConfig {
-    /// `SigningRegion`: optional.
+    /// The signing Region for AWS Identity and Access Management authorization.
+    ///
+    /// `SigningRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-awsiamconfig.html#cfn-appsync-datasource-awsiamconfig-signingregion)): string, optional.
     #[serde(rename = "SigningRegion", skip_serializing_if = "Option::is_none")]
     pub signing_region: Option<Value<String>>,
-    /// `SigningServiceName`: optional.
+    /// The signing service name for AWS Identity and Access Management authorization.
+    ///
+    /// `SigningServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-awsiamconfig.html#cfn-appsync-datasource-awsiamconfig-signingservicename)): string, optional.
     #[serde(rename = "SigningServiceName", skip_serializing_if = "Option::is_none")]
     pub signing_service_name: Option<Value<String>>,
 }
@@ -2377,15 +2607,19 @@ impl Walk for AwsIamConfig {
 
 /// The `CachingConfig` property type of [`Resolver`].
 ///
-/// AWS reference: [`AWS::AppSync::Resolver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html).
+/// AWS reference: [`AWS::AppSync::Resolver` `CachingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-resolver-cachingconfig.html).
 ///
 /// [`CachingConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CachingConfig {
-    /// `CachingKeys`: optional.
+    /// The caching keys for a resolver that has caching activated. Valid values are entries from the `$context.arguments`, `$context.source`, and `$context.identity` maps.
+    ///
+    /// `CachingKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-resolver-cachingconfig.html#cfn-appsync-resolver-cachingconfig-cachingkeys)): list of (string), optional.
     #[serde(rename = "CachingKeys", skip_serializing_if = "Option::is_none")]
     pub caching_keys: Option<Value<Vec<Value<String>>>>,
-    /// `Ttl`: required.
+    /// The TTL in seconds for a resolver that has caching activated. Valid values are 1–3,600 seconds.
+    ///
+    /// `Ttl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-resolver-cachingconfig.html#cfn-appsync-resolver-cachingconfig-ttl)): number, required.
     #[serde(rename = "Ttl")]
     pub ttl: Value<f64>,
 }
@@ -2420,12 +2654,14 @@ impl Walk for CachingConfig {
 
 /// The `LambdaConfig` property type of [`ChannelNamespace`].
 ///
-/// AWS reference: [`AWS::AppSync::ChannelNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html).
+/// AWS reference: [`AWS::AppSync::ChannelNamespace` `LambdaConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-lambdaconfig.html).
 ///
 /// Every property is required: [`ChannelNamespaceLambdaConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelNamespaceLambdaConfig {
-    /// `InvokeType`: required.
+    /// Invocation type for direct lambda integrations.
+    ///
+    /// `InvokeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-lambdaconfig.html#cfn-appsync-channelnamespace-lambdaconfig-invoketype)): [`InvokeType`], one of `REQUEST_RESPONSE`, `EVENT`, required.
     #[serde(rename = "InvokeType")]
     pub invoke_type: Value<InvokeType>,
 }
@@ -2451,18 +2687,18 @@ impl Walk for ChannelNamespaceLambdaConfig {
 
 /// The `CognitoConfig` property type of [`Api`].
 ///
-/// AWS reference: [`AWS::AppSync::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html).
+/// AWS reference: [`AWS::AppSync::Api` `CognitoConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-cognitoconfig.html).
 ///
 /// [`CognitoConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CognitoConfig {
-    /// `AppIdClientRegex`: optional.
+    /// `AppIdClientRegex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-cognitoconfig.html#cfn-appsync-api-cognitoconfig-appidclientregex)): string, optional.
     #[serde(rename = "AppIdClientRegex", skip_serializing_if = "Option::is_none")]
     pub app_id_client_regex: Option<Value<String>>,
-    /// `AwsRegion`: required.
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-cognitoconfig.html#cfn-appsync-api-cognitoconfig-awsregion)): string, required.
     #[serde(rename = "AwsRegion")]
     pub aws_region: Value<String>,
-    /// `UserPoolId`: required.
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-cognitoconfig.html#cfn-appsync-api-cognitoconfig-userpoolid)): string, required.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -2503,18 +2739,24 @@ impl Walk for CognitoConfig {
 
 /// The `CognitoUserPoolConfig` property type of [`GraphQlApi`].
 ///
-/// AWS reference: [`AWS::AppSync::GraphQLApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html).
+/// AWS reference: [`AWS::AppSync::GraphQLApi` `CognitoUserPoolConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-cognitouserpoolconfig.html).
 ///
 /// Every property is optional: start from [`CognitoUserPoolConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CognitoUserPoolConfig {
-    /// `AppIdClientRegex`: optional.
+    /// A regular expression for validating the incoming Amazon Cognito user pool app client ID.
+    ///
+    /// `AppIdClientRegex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-cognitouserpoolconfig.html#cfn-appsync-graphqlapi-cognitouserpoolconfig-appidclientregex)): string, optional.
     #[serde(rename = "AppIdClientRegex", skip_serializing_if = "Option::is_none")]
     pub app_id_client_regex: Option<Value<String>>,
-    /// `AwsRegion`: optional.
+    /// The AWS Region in which the user pool was created.
+    ///
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-cognitouserpoolconfig.html#cfn-appsync-graphqlapi-cognitouserpoolconfig-awsregion)): string, optional.
     #[serde(rename = "AwsRegion", skip_serializing_if = "Option::is_none")]
     pub aws_region: Option<Value<String>>,
-    /// `UserPoolId`: optional.
+    /// The user pool ID
+    ///
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-cognitouserpoolconfig.html#cfn-appsync-graphqlapi-cognitouserpoolconfig-userpoolid)): string, optional.
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<Value<String>>,
 }
@@ -2606,12 +2848,14 @@ impl Walk for ConflictHandler {
 
 /// The `LambdaConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `LambdaConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-lambdaconfig.html).
 ///
 /// Every property is required: [`DataSourceLambdaConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSourceLambdaConfig {
-    /// `LambdaFunctionArn`: required.
+    /// The ARN for the Lambda function.
+    ///
+    /// `LambdaFunctionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-lambdaconfig.html#cfn-appsync-datasource-lambdaconfig-lambdafunctionarn)): string, required.
     #[serde(rename = "LambdaFunctionArn")]
     pub lambda_function_arn: Value<String>,
 }
@@ -2738,18 +2982,24 @@ impl Walk for DefaultAction {
 
 /// The `DeltaSyncConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `DeltaSyncConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-deltasyncconfig.html).
 ///
 /// Every property is required: [`DeltaSyncConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeltaSyncConfig {
-    /// `BaseTableTTL`: required.
+    /// The number of minutes that an Item is stored in the data source.
+    ///
+    /// `BaseTableTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-deltasyncconfig.html#cfn-appsync-datasource-deltasyncconfig-basetablettl)): string, required.
     #[serde(rename = "BaseTableTTL")]
     pub base_table_ttl: Value<String>,
-    /// `DeltaSyncTableName`: required.
+    /// The Delta Sync table name.
+    ///
+    /// `DeltaSyncTableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-deltasyncconfig.html#cfn-appsync-datasource-deltasyncconfig-deltasynctablename)): string, required.
     #[serde(rename = "DeltaSyncTableName")]
     pub delta_sync_table_name: Value<String>,
-    /// `DeltaSyncTableTTL`: required.
+    /// The number of minutes that a Delta Sync log entry is stored in the Delta Sync table.
+    ///
+    /// `DeltaSyncTableTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-deltasyncconfig.html#cfn-appsync-datasource-deltasyncconfig-deltasynctablettl)): string, required.
     #[serde(rename = "DeltaSyncTableTTL")]
     pub delta_sync_table_ttl: Value<String>,
 }
@@ -2785,27 +3035,37 @@ impl Walk for DeltaSyncConfig {
 
 /// The `DynamoDBConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `DynamoDBConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-dynamodbconfig.html).
 ///
 /// [`DynamoDbConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DynamoDbConfig {
-    /// `AwsRegion`: required.
+    /// The AWS Region.
+    ///
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-dynamodbconfig.html#cfn-appsync-datasource-dynamodbconfig-awsregion)): string, required.
     #[serde(rename = "AwsRegion")]
     pub aws_region: Value<String>,
-    /// `DeltaSyncConfig`: optional.
+    /// The DeltaSyncConfig for a versioned datasource.
+    ///
+    /// `DeltaSyncConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-dynamodbconfig.html#cfn-appsync-datasource-dynamodbconfig-deltasyncconfig)): object [`DeltaSyncConfig`], optional.
     #[serde(rename = "DeltaSyncConfig", skip_serializing_if = "Option::is_none")]
     pub delta_sync_config: Option<DeltaSyncConfig>,
-    /// `TableName`: required.
+    /// The table name.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-dynamodbconfig.html#cfn-appsync-datasource-dynamodbconfig-tablename)): string, required.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
-    /// `UseCallerCredentials`: optional.
+    /// Set to TRUE to use AWS Identity and Access Management with this data source.
+    ///
+    /// `UseCallerCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-dynamodbconfig.html#cfn-appsync-datasource-dynamodbconfig-usecallercredentials)): boolean, optional.
     #[serde(
         rename = "UseCallerCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_caller_credentials: Option<Value<bool>>,
-    /// `Versioned`: optional.
+    /// Set to TRUE to use Conflict Detection and Resolution with this data source.
+    ///
+    /// `Versioned` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-dynamodbconfig.html#cfn-appsync-datasource-dynamodbconfig-versioned)): boolean, optional.
     #[serde(rename = "Versioned", skip_serializing_if = "Option::is_none")]
     pub versioned: Option<Value<bool>>,
 }
@@ -2861,15 +3121,19 @@ impl Walk for DynamoDbConfig {
 
 /// The `ElasticsearchConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `ElasticsearchConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-elasticsearchconfig.html).
 ///
 /// Every property is required: [`ElasticsearchConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ElasticsearchConfig {
-    /// `AwsRegion`: required.
+    /// The AWS Region.
+    ///
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-elasticsearchconfig.html#cfn-appsync-datasource-elasticsearchconfig-awsregion)): string, required.
     #[serde(rename = "AwsRegion")]
     pub aws_region: Value<String>,
-    /// `Endpoint`: required.
+    /// The endpoint.
+    ///
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-elasticsearchconfig.html#cfn-appsync-datasource-elasticsearchconfig-endpoint)): string, required.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
 }
@@ -2898,18 +3162,24 @@ impl Walk for ElasticsearchConfig {
 
 /// The `EnhancedMetricsConfig` property type of [`GraphQlApi`].
 ///
-/// AWS reference: [`AWS::AppSync::GraphQLApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html).
+/// AWS reference: [`AWS::AppSync::GraphQLApi` `EnhancedMetricsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-enhancedmetricsconfig.html).
 ///
 /// Every property is required: [`EnhancedMetricsConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnhancedMetricsConfig {
-    /// `DataSourceLevelMetricsBehavior`: required.
+    /// Controls how data source metrics will be emitted to CloudWatch. Data source metrics include:
+    ///
+    /// `DataSourceLevelMetricsBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-enhancedmetricsconfig.html#cfn-appsync-graphqlapi-enhancedmetricsconfig-datasourcelevelmetricsbehavior)): [`DataSourceLevelMetricsBehavior`], one of `FULL_REQUEST_DATA_SOURCE_METRICS`, `PER_DATA_SOURCE_METRICS`, required.
     #[serde(rename = "DataSourceLevelMetricsBehavior")]
     pub data_source_level_metrics_behavior: Value<DataSourceLevelMetricsBehavior>,
-    /// `OperationLevelMetricsConfig`: required.
+    /// Controls how operation metrics will be emitted to CloudWatch. Operation metrics include:
+    ///
+    /// `OperationLevelMetricsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-enhancedmetricsconfig.html#cfn-appsync-graphqlapi-enhancedmetricsconfig-operationlevelmetricsconfig)): [`OperationLevelMetricsConfig`], one of `DISABLED`, `ENABLED`, required.
     #[serde(rename = "OperationLevelMetricsConfig")]
     pub operation_level_metrics_config: Value<OperationLevelMetricsConfig>,
-    /// `ResolverLevelMetricsBehavior`: required.
+    /// Controls how resolver metrics will be emitted to CloudWatch. Resolver metrics include:
+    ///
+    /// `ResolverLevelMetricsBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-enhancedmetricsconfig.html#cfn-appsync-graphqlapi-enhancedmetricsconfig-resolverlevelmetricsbehavior)): [`ResolverLevelMetricsBehavior`], one of `FULL_REQUEST_RESOLVER_METRICS`, `PER_RESOLVER_METRICS`, required.
     #[serde(rename = "ResolverLevelMetricsBehavior")]
     pub resolver_level_metrics_behavior: Value<ResolverLevelMetricsBehavior>,
 }
@@ -2945,12 +3215,14 @@ impl Walk for EnhancedMetricsConfig {
 
 /// The `EventBridgeConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `EventBridgeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-eventbridgeconfig.html).
 ///
 /// Every property is required: [`EventBridgeConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeConfig {
-    /// `EventBusArn`: required.
+    /// ARN for the EventBridge bus.
+    ///
+    /// `EventBusArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-eventbridgeconfig.html#cfn-appsync-datasource-eventbridgeconfig-eventbusarn)): string, required.
     #[serde(rename = "EventBusArn")]
     pub event_bus_arn: Value<String>,
 }
@@ -2976,24 +3248,34 @@ impl Walk for EventBridgeConfig {
 
 /// The `EventConfig` property type of [`Api`].
 ///
-/// AWS reference: [`AWS::AppSync::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html).
+/// AWS reference: [`AWS::AppSync::Api` `EventConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventconfig.html).
 ///
 /// [`EventConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventConfig {
-    /// `AuthProviders`: required.
+    /// A list of auth providers for the AppSync API.
+    ///
+    /// `AuthProviders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventconfig.html#cfn-appsync-api-eventconfig-authproviders)): list of (object [`AuthProvider`]), required.
     #[serde(rename = "AuthProviders")]
     pub auth_providers: Value<Vec<AuthProvider>>,
-    /// `ConnectionAuthModes`: required.
+    /// A list of auth modes for the AppSync API.
+    ///
+    /// `ConnectionAuthModes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventconfig.html#cfn-appsync-api-eventconfig-connectionauthmodes)): list of (object [`AuthMode`]), required.
     #[serde(rename = "ConnectionAuthModes")]
     pub connection_auth_modes: Value<Vec<AuthMode>>,
-    /// `DefaultPublishAuthModes`: required.
+    /// A list of auth modes for the AppSync API.
+    ///
+    /// `DefaultPublishAuthModes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventconfig.html#cfn-appsync-api-eventconfig-defaultpublishauthmodes)): list of (object [`AuthMode`]), required.
     #[serde(rename = "DefaultPublishAuthModes")]
     pub default_publish_auth_modes: Value<Vec<AuthMode>>,
-    /// `DefaultSubscribeAuthModes`: required.
+    /// A list of auth modes for the AppSync API.
+    ///
+    /// `DefaultSubscribeAuthModes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventconfig.html#cfn-appsync-api-eventconfig-defaultsubscribeauthmodes)): list of (object [`AuthMode`]), required.
     #[serde(rename = "DefaultSubscribeAuthModes")]
     pub default_subscribe_auth_modes: Value<Vec<AuthMode>>,
-    /// `LogConfig`: optional.
+    /// The log config for the AppSync API.
+    ///
+    /// `LogConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventconfig.html#cfn-appsync-api-eventconfig-logconfig)): object [`EventLogConfig`], optional.
     #[serde(rename = "LogConfig", skip_serializing_if = "Option::is_none")]
     pub log_config: Option<EventLogConfig>,
 }
@@ -3042,15 +3324,17 @@ impl Walk for EventConfig {
 
 /// The `EventLogConfig` property type of [`Api`].
 ///
-/// AWS reference: [`AWS::AppSync::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html).
+/// AWS reference: [`AWS::AppSync::Api` `EventLogConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventlogconfig.html).
 ///
 /// Every property is required: [`EventLogConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventLogConfig {
-    /// `CloudWatchLogsRoleArn`: required.
+    /// `CloudWatchLogsRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventlogconfig.html#cfn-appsync-api-eventlogconfig-cloudwatchlogsrolearn)): string, required.
     #[serde(rename = "CloudWatchLogsRoleArn")]
     pub cloud_watch_logs_role_arn: Value<String>,
-    /// `LogLevel`: required.
+    /// Logging level for the AppSync API.
+    ///
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-eventlogconfig.html#cfn-appsync-api-eventlogconfig-loglevel)): [`EventLogLevel`], one of `NONE`, `ERROR`, `ALL`, `INFO`, `DEBUG`, required.
     #[serde(rename = "LogLevel")]
     pub log_level: Value<EventLogLevel>,
 }
@@ -3160,21 +3444,27 @@ impl Walk for Format {
 
 /// The `LambdaAuthorizerConfig` property type of [`GraphQlApi`].
 ///
-/// AWS reference: [`AWS::AppSync::GraphQLApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html).
+/// AWS reference: [`AWS::AppSync::GraphQLApi` `LambdaAuthorizerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-lambdaauthorizerconfig.html).
 ///
 /// Every property is optional: start from [`GraphQlApiLambdaAuthorizerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GraphQlApiLambdaAuthorizerConfig {
-    /// `AuthorizerResultTtlInSeconds`: optional.
+    /// The number of seconds a response should be cached for.
+    ///
+    /// `AuthorizerResultTtlInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-lambdaauthorizerconfig.html#cfn-appsync-graphqlapi-lambdaauthorizerconfig-authorizerresultttlinseconds)): integer, optional. Range: 0 to 3600.
     #[serde(
         rename = "AuthorizerResultTtlInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_result_ttl_in_seconds: Option<Value<i64>>,
-    /// `AuthorizerUri`: optional.
+    /// The ARN of the Lambda function to be called for authorization.
+    ///
+    /// `AuthorizerUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-lambdaauthorizerconfig.html#cfn-appsync-graphqlapi-lambdaauthorizerconfig-authorizeruri)): string, optional.
     #[serde(rename = "AuthorizerUri", skip_serializing_if = "Option::is_none")]
     pub authorizer_uri: Option<Value<String>>,
-    /// `IdentityValidationExpression`: optional.
+    /// A regular expression for validation of tokens before the Lambda function is called.
+    ///
+    /// `IdentityValidationExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-lambdaauthorizerconfig.html#cfn-appsync-graphqlapi-lambdaauthorizerconfig-identityvalidationexpression)): string, optional.
     #[serde(
         rename = "IdentityValidationExpression",
         skip_serializing_if = "Option::is_none"
@@ -3223,21 +3513,29 @@ impl Walk for GraphQlApiLambdaAuthorizerConfig {
 
 /// The `OpenIDConnectConfig` property type of [`GraphQlApi`].
 ///
-/// AWS reference: [`AWS::AppSync::GraphQLApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html).
+/// AWS reference: [`AWS::AppSync::GraphQLApi` `OpenIDConnectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-openidconnectconfig.html).
 ///
 /// Every property is optional: start from [`GraphQlApiOpenIdConnectConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GraphQlApiOpenIdConnectConfig {
-    /// `AuthTTL`: optional.
+    /// The number of milliseconds that a token is valid after being authenticated.
+    ///
+    /// `AuthTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-openidconnectconfig.html#cfn-appsync-graphqlapi-openidconnectconfig-authttl)): number, optional.
     #[serde(rename = "AuthTTL", skip_serializing_if = "Option::is_none")]
     pub auth_ttl: Option<Value<f64>>,
-    /// `ClientId`: optional.
+    /// The client identifier of the Relying party at the OpenID identity provider.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-openidconnectconfig.html#cfn-appsync-graphqlapi-openidconnectconfig-clientid)): string, optional.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Value<String>>,
-    /// `IatTTL`: optional.
+    /// The number of milliseconds that a token is valid after it's issued to a user.
+    ///
+    /// `IatTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-openidconnectconfig.html#cfn-appsync-graphqlapi-openidconnectconfig-iatttl)): number, optional.
     #[serde(rename = "IatTTL", skip_serializing_if = "Option::is_none")]
     pub iat_ttl: Option<Value<f64>>,
-    /// `Issuer`: optional.
+    /// The issuer for the OIDC configuration.
+    ///
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-openidconnectconfig.html#cfn-appsync-graphqlapi-openidconnectconfig-issuer)): string, optional.
     #[serde(rename = "Issuer", skip_serializing_if = "Option::is_none")]
     pub issuer: Option<Value<String>>,
 }
@@ -3311,15 +3609,17 @@ impl Walk for HandlerBehavior {
 
 /// The `HandlerConfig` property type of [`ChannelNamespace`].
 ///
-/// AWS reference: [`AWS::AppSync::ChannelNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html).
+/// AWS reference: [`AWS::AppSync::ChannelNamespace` `HandlerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-handlerconfig.html).
 ///
 /// Every property is required: [`HandlerConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HandlerConfig {
-    /// `Behavior`: required.
+    /// Integration behavior for a handler configuration.
+    ///
+    /// `Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-handlerconfig.html#cfn-appsync-channelnamespace-handlerconfig-behavior)): [`HandlerBehavior`], one of `CODE`, `DIRECT`, required.
     #[serde(rename = "Behavior")]
     pub behavior: Value<HandlerBehavior>,
-    /// `Integration`: required.
+    /// `Integration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-handlerconfig.html#cfn-appsync-channelnamespace-handlerconfig-integration)): object [`Integration`], required.
     #[serde(rename = "Integration")]
     pub integration: Integration,
 }
@@ -3351,15 +3651,15 @@ impl Walk for HandlerConfig {
 
 /// The `HandlerConfigs` property type of [`ChannelNamespace`].
 ///
-/// AWS reference: [`AWS::AppSync::ChannelNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html).
+/// AWS reference: [`AWS::AppSync::ChannelNamespace` `HandlerConfigs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-handlerconfigs.html).
 ///
 /// Every property is optional: start from [`HandlerConfigs::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HandlerConfigs {
-    /// `OnPublish`: optional.
+    /// `OnPublish` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-handlerconfigs.html#cfn-appsync-channelnamespace-handlerconfigs-onpublish)): object [`HandlerConfig`], optional.
     #[serde(rename = "OnPublish", skip_serializing_if = "Option::is_none")]
     pub on_publish: Option<HandlerConfig>,
-    /// `OnSubscribe`: optional.
+    /// `OnSubscribe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-handlerconfigs.html#cfn-appsync-channelnamespace-handlerconfigs-onsubscribe)): object [`HandlerConfig`], optional.
     #[serde(rename = "OnSubscribe", skip_serializing_if = "Option::is_none")]
     pub on_subscribe: Option<HandlerConfig>,
 }
@@ -3417,18 +3717,22 @@ impl Walk for HealthMetricsConfig {
 
 /// The `HttpConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `HttpConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-httpconfig.html).
 ///
 /// [`HttpConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpConfig {
-    /// `AuthorizationConfig`: optional.
+    /// The authorization configuration.
+    ///
+    /// `AuthorizationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-httpconfig.html#cfn-appsync-datasource-httpconfig-authorizationconfig)): object [`AuthorizationConfig`], optional.
     #[serde(
         rename = "AuthorizationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_config: Option<AuthorizationConfig>,
-    /// `Endpoint`: required.
+    /// The endpoint.
+    ///
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-httpconfig.html#cfn-appsync-datasource-httpconfig-endpoint)): string, required.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
 }
@@ -3463,15 +3767,17 @@ impl Walk for HttpConfig {
 
 /// The `Integration` property type of [`ChannelNamespace`].
 ///
-/// AWS reference: [`AWS::AppSync::ChannelNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html).
+/// AWS reference: [`AWS::AppSync::ChannelNamespace` `Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-integration.html).
 ///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `DataSourceName`: required.
+    /// Data source to invoke for this integration.
+    ///
+    /// `DataSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-integration.html#cfn-appsync-channelnamespace-integration-datasourcename)): string, required. Pattern: `([_A-Za-z][_0-9A-Za-z]{0,511})?`. Length: 1 to 512 characters.
     #[serde(rename = "DataSourceName")]
     pub data_source_name: Value<String>,
-    /// `LambdaConfig`: optional.
+    /// `LambdaConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-integration.html#cfn-appsync-channelnamespace-integration-lambdaconfig)): object [`ChannelNamespaceLambdaConfig`], optional.
     #[serde(rename = "LambdaConfig", skip_serializing_if = "Option::is_none")]
     pub lambda_config: Option<ChannelNamespaceLambdaConfig>,
 }
@@ -3566,12 +3872,14 @@ impl Walk for Kind {
 
 /// The `LambdaConflictHandlerConfig` property type of [`FunctionConfiguration`] and [`Resolver`].
 ///
-/// AWS reference: [`AWS::AppSync::FunctionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html), [`AWS::AppSync::Resolver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html).
+/// AWS reference: [`AWS::AppSync::FunctionConfiguration` `LambdaConflictHandlerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-lambdaconflicthandlerconfig.html), [`AWS::AppSync::Resolver` `LambdaConflictHandlerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-resolver-lambdaconflicthandlerconfig.html).
 ///
 /// Every property is optional: start from [`LambdaConflictHandlerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaConflictHandlerConfig {
-    /// `LambdaConflictHandlerArn`: optional.
+    /// The Amazon Resource Name (ARN) for the Lambda function to use as the Conflict Handler.
+    ///
+    /// `LambdaConflictHandlerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-lambdaconflicthandlerconfig.html#cfn-appsync-functionconfiguration-lambdaconflicthandlerconfig-lambdaconflicthandlerarn)): string, optional.
     #[serde(
         rename = "LambdaConflictHandlerArn",
         skip_serializing_if = "Option::is_none"
@@ -3604,21 +3912,27 @@ impl Walk for LambdaConflictHandlerConfig {
 
 /// The `LogConfig` property type of [`GraphQlApi`].
 ///
-/// AWS reference: [`AWS::AppSync::GraphQLApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html).
+/// AWS reference: [`AWS::AppSync::GraphQLApi` `LogConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-logconfig.html).
 ///
 /// [`LogConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogConfig {
-    /// `CloudWatchLogsRoleArn`: required.
+    /// The service role that AWS AppSync will assume to publish to Amazon CloudWatch Logs in your account.
+    ///
+    /// `CloudWatchLogsRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-logconfig.html#cfn-appsync-graphqlapi-logconfig-cloudwatchlogsrolearn)): string, required.
     #[serde(rename = "CloudWatchLogsRoleArn")]
     pub cloud_watch_logs_role_arn: Value<String>,
-    /// `ExcludeVerboseContent`: optional.
+    /// Set to TRUE to exclude sections that contain information such as headers, context, and evaluated mapping templates, regardless of logging level.
+    ///
+    /// `ExcludeVerboseContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-logconfig.html#cfn-appsync-graphqlapi-logconfig-excludeverbosecontent)): boolean, optional.
     #[serde(
         rename = "ExcludeVerboseContent",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_verbose_content: Option<Value<bool>>,
-    /// `FieldLogLevel`: required.
+    /// The field logging level. Values can be NONE, ERROR, INFO, DEBUG, or ALL.
+    ///
+    /// `FieldLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-logconfig.html#cfn-appsync-graphqlapi-logconfig-fieldloglevel)): [`FieldLogLevel`], one of `ALL`, `DEBUG`, `ERROR`, `INFO`, `NONE`, required.
     #[serde(rename = "FieldLogLevel")]
     pub field_log_level: Value<FieldLogLevel>,
 }
@@ -3696,15 +4010,19 @@ impl Walk for Name {
 
 /// The `OpenSearchServiceConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `OpenSearchServiceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-opensearchserviceconfig.html).
 ///
 /// Every property is required: [`OpenSearchServiceConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenSearchServiceConfig {
-    /// `AwsRegion`: required.
+    /// The AWS Region.
+    ///
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-opensearchserviceconfig.html#cfn-appsync-datasource-opensearchserviceconfig-awsregion)): string, required.
     #[serde(rename = "AwsRegion")]
     pub aws_region: Value<String>,
-    /// `Endpoint`: required.
+    /// The endpoint.
+    ///
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-opensearchserviceconfig.html#cfn-appsync-datasource-opensearchserviceconfig-endpoint)): string, required.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
 }
@@ -3753,12 +4071,14 @@ impl Walk for OperationLevelMetricsConfig {
 
 /// The `PipelineConfig` property type of [`Resolver`].
 ///
-/// AWS reference: [`AWS::AppSync::Resolver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html).
+/// AWS reference: [`AWS::AppSync::Resolver` `PipelineConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-resolver-pipelineconfig.html).
 ///
 /// Every property is optional: start from [`PipelineConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipelineConfig {
-    /// `Functions`: optional.
+    /// A list of `Function` objects.
+    ///
+    /// `Functions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-resolver-pipelineconfig.html#cfn-appsync-resolver-pipelineconfig-functions)): list of (string), optional.
     #[serde(rename = "Functions", skip_serializing_if = "Option::is_none")]
     pub functions: Option<Value<Vec<Value<String>>>>,
 }
@@ -3788,24 +4108,34 @@ impl Walk for PipelineConfig {
 
 /// The `RdsHttpEndpointConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `RdsHttpEndpointConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-rdshttpendpointconfig.html).
 ///
 /// [`RdsHttpEndpointConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RdsHttpEndpointConfig {
-    /// `AwsRegion`: required.
+    /// AWS Region for RDS HTTP endpoint.
+    ///
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-rdshttpendpointconfig.html#cfn-appsync-datasource-rdshttpendpointconfig-awsregion)): string, required.
     #[serde(rename = "AwsRegion")]
     pub aws_region: Value<String>,
-    /// `AwsSecretStoreArn`: required.
+    /// The ARN for database credentials stored in AWS Secrets Manager.
+    ///
+    /// `AwsSecretStoreArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-rdshttpendpointconfig.html#cfn-appsync-datasource-rdshttpendpointconfig-awssecretstorearn)): string, required.
     #[serde(rename = "AwsSecretStoreArn")]
     pub aws_secret_store_arn: Value<String>,
-    /// `DatabaseName`: optional.
+    /// Logical database name.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-rdshttpendpointconfig.html#cfn-appsync-datasource-rdshttpendpointconfig-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `DbClusterIdentifier`: required.
+    /// Amazon RDS cluster Amazon Resource Name (ARN).
+    ///
+    /// `DbClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-rdshttpendpointconfig.html#cfn-appsync-datasource-rdshttpendpointconfig-dbclusteridentifier)): string, required.
     #[serde(rename = "DbClusterIdentifier")]
     pub db_cluster_identifier: Value<String>,
-    /// `Schema`: optional.
+    /// Logical schema name.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-rdshttpendpointconfig.html#cfn-appsync-datasource-rdshttpendpointconfig-schema)): string, optional.
     #[serde(rename = "Schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<Value<String>>,
 }
@@ -3859,18 +4189,22 @@ impl Walk for RdsHttpEndpointConfig {
 
 /// The `RelationalDatabaseConfig` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::AppSync::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-datasource.html).
+/// AWS reference: [`AWS::AppSync::DataSource` `RelationalDatabaseConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-relationaldatabaseconfig.html).
 ///
 /// [`RelationalDatabaseConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RelationalDatabaseConfig {
-    /// `RdsHttpEndpointConfig`: optional.
+    /// Information about the Amazon RDS resource.
+    ///
+    /// `RdsHttpEndpointConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-relationaldatabaseconfig.html#cfn-appsync-datasource-relationaldatabaseconfig-rdshttpendpointconfig)): object [`RdsHttpEndpointConfig`], optional.
     #[serde(
         rename = "RdsHttpEndpointConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub rds_http_endpoint_config: Option<RdsHttpEndpointConfig>,
-    /// `RelationalDatabaseSourceType`: required.
+    /// The type of relational data source.
+    ///
+    /// `RelationalDatabaseSourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-datasource-relationaldatabaseconfig.html#cfn-appsync-datasource-relationaldatabaseconfig-relationaldatabasesourcetype)): [`RelationalDatabaseSourceType`], one of `RDS_HTTP_ENDPOINT`, required.
     #[serde(rename = "RelationalDatabaseSourceType")]
     pub relational_database_source_type: Value<RelationalDatabaseSourceType>,
 }
@@ -3964,12 +4298,14 @@ impl Walk for ResolverMetricsConfig {
 
 /// The `SourceApiAssociationConfig` property type of [`SourceApiAssociation`].
 ///
-/// AWS reference: [`AWS::AppSync::SourceApiAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-sourceapiassociation.html).
+/// AWS reference: [`AWS::AppSync::SourceApiAssociation` `SourceApiAssociationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-sourceapiassociation-sourceapiassociationconfig.html).
 ///
 /// Every property is optional: start from [`SourceApiAssociationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceApiAssociationConfig {
-    /// `MergeType`: optional.
+    /// Configuration of the merged behavior for the association. For example when it could be auto or has to be manual.
+    ///
+    /// `MergeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-sourceapiassociation-sourceapiassociationconfig.html#cfn-appsync-sourceapiassociation-sourceapiassociationconfig-mergetype)): [`MergeType`], one of `AUTO_MERGE`, `MANUAL_MERGE`, optional.
     #[serde(rename = "MergeType", skip_serializing_if = "Option::is_none")]
     pub merge_type: Option<Value<MergeType>>,
 }
@@ -3999,18 +4335,24 @@ impl Walk for SourceApiAssociationConfig {
 
 /// The `SyncConfig` property type of [`FunctionConfiguration`] and [`Resolver`].
 ///
-/// AWS reference: [`AWS::AppSync::FunctionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-functionconfiguration.html), [`AWS::AppSync::Resolver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-resolver.html).
+/// AWS reference: [`AWS::AppSync::FunctionConfiguration` `SyncConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-syncconfig.html), [`AWS::AppSync::Resolver` `SyncConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-resolver-syncconfig.html).
 ///
 /// [`SyncConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SyncConfig {
-    /// `ConflictDetection`: required.
+    /// The Conflict Detection strategy to use.
+    ///
+    /// `ConflictDetection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-syncconfig.html#cfn-appsync-functionconfiguration-syncconfig-conflictdetection)): [`ConflictDetection`], one of `NONE`, `VERSION`, required.
     #[serde(rename = "ConflictDetection")]
     pub conflict_detection: Value<ConflictDetection>,
-    /// `ConflictHandler`: optional.
+    /// The Conflict Resolution strategy to perform in the event of a conflict.
+    ///
+    /// `ConflictHandler` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-syncconfig.html#cfn-appsync-functionconfiguration-syncconfig-conflicthandler)): [`ConflictHandler`], one of `AUTOMERGE`, `LAMBDA`, `NONE`, `OPTIMISTIC_CONCURRENCY`, optional.
     #[serde(rename = "ConflictHandler", skip_serializing_if = "Option::is_none")]
     pub conflict_handler: Option<Value<ConflictHandler>>,
-    /// `LambdaConflictHandlerConfig`: optional.
+    /// The LambdaConflictHandlerConfig when configuring LAMBDA as the Conflict Handler.
+    ///
+    /// `LambdaConflictHandlerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-functionconfiguration-syncconfig.html#cfn-appsync-functionconfiguration-syncconfig-lambdaconflicthandlerconfig)): object [`LambdaConflictHandlerConfig`], optional.
     #[serde(
         rename = "LambdaConflictHandlerConfig",
         skip_serializing_if = "Option::is_none"
@@ -4060,15 +4402,19 @@ impl Walk for SyncConfig {
 
 /// The `Tag` property type of [`Api`], [`ChannelNamespace`], [`DomainName`] and [`GraphQlApi`].
 ///
-/// AWS reference: [`AWS::AppSync::Api`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-api.html), [`AWS::AppSync::ChannelNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-channelnamespace.html), [`AWS::AppSync::DomainName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-domainname.html), [`AWS::AppSync::GraphQLApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html).
+/// AWS reference: [`AWS::AppSync::Api` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-tag.html), [`AWS::AppSync::ChannelNamespace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-channelnamespace-tag.html), [`AWS::AppSync::DomainName` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-domainname-tag.html), [`AWS::AppSync::GraphQLApi` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A string used to identify this tag. You can specify a maximum of 128 characters for a tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-tag.html#cfn-appsync-api-tag-key)): string, required. Pattern: `^(?!aws:)[ a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-api-tag.html#cfn-appsync-api-tag-value)): string, required. Pattern: `^[\s\w+-=\.:/@]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4097,21 +4443,29 @@ impl Walk for Tag {
 
 /// The `UserPoolConfig` property type of [`GraphQlApi`].
 ///
-/// AWS reference: [`AWS::AppSync::GraphQLApi`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appsync-graphqlapi.html).
+/// AWS reference: [`AWS::AppSync::GraphQLApi` `UserPoolConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-userpoolconfig.html).
 ///
 /// Every property is optional: start from [`UserPoolConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolConfig {
-    /// `AppIdClientRegex`: optional.
+    /// A regular expression for validating the incoming Amazon Cognito user pool app client ID.
+    ///
+    /// `AppIdClientRegex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-userpoolconfig.html#cfn-appsync-graphqlapi-userpoolconfig-appidclientregex)): string, optional.
     #[serde(rename = "AppIdClientRegex", skip_serializing_if = "Option::is_none")]
     pub app_id_client_regex: Option<Value<String>>,
-    /// `AwsRegion`: optional.
+    /// The AWS Region in which the user pool was created.
+    ///
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-userpoolconfig.html#cfn-appsync-graphqlapi-userpoolconfig-awsregion)): string, optional.
     #[serde(rename = "AwsRegion", skip_serializing_if = "Option::is_none")]
     pub aws_region: Option<Value<String>>,
-    /// `DefaultAction`: optional.
+    /// The action that you want your GraphQL API to take when a request that uses Amazon Cognito user pool authentication doesn't match the Amazon Cognito user pool configuration.
+    ///
+    /// `DefaultAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-userpoolconfig.html#cfn-appsync-graphqlapi-userpoolconfig-defaultaction)): [`DefaultAction`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "DefaultAction", skip_serializing_if = "Option::is_none")]
     pub default_action: Option<Value<DefaultAction>>,
-    /// `UserPoolId`: optional.
+    /// The user pool ID.
+    ///
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-appsync-graphqlapi-userpoolconfig.html#cfn-appsync-graphqlapi-userpoolconfig-userpoolid)): string, optional.
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<Value<String>>,
 }

@@ -11,19 +11,21 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AppTest::TestCase` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apptest-testcase.html)).
 ///
+/// Represents a Test Case that can be captured and executed
+///
 /// [`TestCase::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TestCase {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apptest-testcase.html#cfn-apptest-testcase-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apptest-testcase.html#cfn-apptest-testcase-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Steps`: required.
+    /// `Steps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apptest-testcase.html#cfn-apptest-testcase-steps)): list of (object [`Step`]), required. Items: 1 to 20.
     #[serde(rename = "Steps")]
     pub steps: Value<Vec<Step>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apptest-testcase.html#cfn-apptest-testcase-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -108,18 +110,18 @@ impl ResourceRef<TestCase> {
 
 /// The `Step` property type of [`TestCase`].
 ///
-/// AWS reference: [`AWS::AppTest::TestCase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-apptest-testcase.html).
+/// AWS reference: [`AWS::AppTest::TestCase` `Step`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apptest-testcase-step.html).
 ///
 /// [`Step::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Step {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apptest-testcase-step.html#cfn-apptest-testcase-step-action)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Action")]
     pub action: Json,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apptest-testcase-step.html#cfn-apptest-testcase-step-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-apptest-testcase-step.html#cfn-apptest-testcase-step-name)): string, required. Pattern: `^[A-Za-z][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }

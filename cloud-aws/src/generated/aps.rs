@@ -11,31 +11,47 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::APS::AnomalyDetector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html)).
 ///
+/// AnomalyDetector schema for cloudformation.
+///
 /// [`AnomalyDetector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalyDetector {
-    /// `Alias`: required, create-only (changing it replaces the resource).
+    /// The AnomalyDetector alias.
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html#cfn-aps-anomalydetector-alias)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "Alias")]
     pub alias: Value<String>,
-    /// `Configuration`: required.
+    /// Determines the anomaly detector's algorithm and its configuration.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html#cfn-aps-anomalydetector-configuration)): object [`AnomalyDetectorConfiguration`], required.
     #[serde(rename = "Configuration")]
     pub configuration: AnomalyDetectorConfiguration,
-    /// `EvaluationIntervalInSeconds`: optional.
+    /// The AnomalyDetector period of detection and metric generation.
+    ///
+    /// `EvaluationIntervalInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html#cfn-aps-anomalydetector-evaluationintervalinseconds)): integer, optional.
     #[serde(
         rename = "EvaluationIntervalInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub evaluation_interval_in_seconds: Option<Value<i64>>,
-    /// `Labels`: optional.
+    /// An array of key-value pairs to provide meta-data.
+    ///
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html#cfn-aps-anomalydetector-labels)): list of (object [`AnomalyDetectorLabel`]), optional.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none")]
     pub labels: Option<Value<Vec<AnomalyDetectorLabel>>>,
-    /// `MissingDataAction`: optional.
+    /// The action to perform when running the expression returns no data.
+    ///
+    /// `MissingDataAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html#cfn-aps-anomalydetector-missingdataaction)): object [`MissingDataAction`], optional.
     #[serde(rename = "MissingDataAction", skip_serializing_if = "Option::is_none")]
     pub missing_data_action: Option<MissingDataAction>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html#cfn-aps-anomalydetector-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Workspace`: required, create-only (changing it replaces the resource).
+    /// Required to identify a specific APS Workspace associated with this Anomaly Detector.
+    ///
+    /// `Workspace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html#cfn-aps-anomalydetector-workspace)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$`.
     #[serde(rename = "Workspace")]
     pub workspace: Value<String>,
 }
@@ -120,13 +136,19 @@ impl ResourceRef<AnomalyDetector> {
 
 /// The properties of an `AWS::APS::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-resourcepolicy.html)).
 ///
+/// Resource Type definition for AWS::APS::ResourcePolicy
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `PolicyDocument`: required.
+    /// The JSON to use as the Resource-based Policy.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-resourcepolicy.html#cfn-aps-resourcepolicy-policydocument)): string, required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Value<String>,
-    /// `WorkspaceArn`: required, create-only (changing it replaces the resource).
+    /// The Arn of an APS Workspace that the PolicyDocument will be attached to.
+    ///
+    /// `WorkspaceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-resourcepolicy.html#cfn-aps-resourcepolicy-workspacearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$`.
     #[serde(rename = "WorkspaceArn")]
     pub workspace_arn: Value<String>,
 }
@@ -164,19 +186,29 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::APS::RuleGroupsNamespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-rulegroupsnamespace.html)).
 ///
+/// RuleGroupsNamespace schema for cloudformation.
+///
 /// [`RuleGroupsNamespace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroupsNamespace {
-    /// `Data`: required.
+    /// The RuleGroupsNamespace data.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-rulegroupsnamespace.html#cfn-aps-rulegroupsnamespace-data)): string, required.
     #[serde(rename = "Data")]
     pub data: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The RuleGroupsNamespace name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-rulegroupsnamespace.html#cfn-aps-rulegroupsnamespace-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-rulegroupsnamespace.html#cfn-aps-rulegroupsnamespace-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Workspace`: required, create-only (changing it replaces the resource).
+    /// Required to identify a specific APS Workspace associated with this RuleGroupsNamespace.
+    ///
+    /// `Workspace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-rulegroupsnamespace.html#cfn-aps-rulegroupsnamespace-workspace)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$`.
     #[serde(rename = "Workspace")]
     pub workspace: Value<String>,
 }
@@ -234,31 +266,47 @@ impl ResourceRef<RuleGroupsNamespace> {
 
 /// The properties of an `AWS::APS::Scraper` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html)).
 ///
+/// Resource Type definition for AWS::APS::Scraper
+///
 /// [`Scraper::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scraper {
-    /// `Alias`: optional.
+    /// Scraper alias.
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html#cfn-aps-scraper-alias)): string, optional. Pattern: `^[0-9A-Za-z][-.0-9A-Z_a-z]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<Value<String>>,
-    /// `Destination`: required.
+    /// Scraper metrics destination
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html#cfn-aps-scraper-destination)): object [`Destination`], required.
     #[serde(rename = "Destination")]
     pub destination: Destination,
-    /// `RoleConfiguration`: optional.
+    /// Role configuration
+    ///
+    /// `RoleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html#cfn-aps-scraper-roleconfiguration)): object [`RoleConfiguration`], optional.
     #[serde(rename = "RoleConfiguration", skip_serializing_if = "Option::is_none")]
     pub role_configuration: Option<RoleConfiguration>,
-    /// `ScrapeConfiguration`: required.
+    /// Scraper configuration
+    ///
+    /// `ScrapeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html#cfn-aps-scraper-scrapeconfiguration)): object [`ScrapeConfiguration`], required.
     #[serde(rename = "ScrapeConfiguration")]
     pub scrape_configuration: ScrapeConfiguration,
-    /// `ScraperLoggingConfiguration`: optional.
+    /// Configuration for scraper logging
+    ///
+    /// `ScraperLoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html#cfn-aps-scraper-scraperloggingconfiguration)): object [`ScraperLoggingConfiguration`], optional.
     #[serde(
         rename = "ScraperLoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub scraper_logging_configuration: Option<ScraperLoggingConfiguration>,
-    /// `Source`: required, create-only (changing it replaces the resource).
+    /// Scraper metrics source
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html#cfn-aps-scraper-source)): object [`Source`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Source")]
     pub source: Source,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html#cfn-aps-scraper-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -356,37 +404,53 @@ impl ResourceRef<Scraper> {
 
 /// The properties of an `AWS::APS::Workspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html)).
 ///
+/// Resource Type definition for AWS::APS::Workspace
+///
 /// Every property is optional: start from [`Workspace::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Workspace {
-    /// `AlertManagerDefinition`: optional.
+    /// The AMP Workspace alert manager definition data
+    ///
+    /// `AlertManagerDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html#cfn-aps-workspace-alertmanagerdefinition)): string, optional.
     #[serde(
         rename = "AlertManagerDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub alert_manager_definition: Option<Value<String>>,
-    /// `Alias`: optional.
+    /// AMP Workspace alias.
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html#cfn-aps-workspace-alias)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<Value<String>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// KMS Key ARN used to encrypt and decrypt AMP workspace data.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html#cfn-aps-workspace-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `LoggingConfiguration`: optional.
+    /// Logging configuration
+    ///
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html#cfn-aps-workspace-loggingconfiguration)): object [`LoggingConfiguration`], optional.
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<LoggingConfiguration>,
-    /// `QueryLoggingConfiguration`: optional.
+    /// Query logging configuration
+    ///
+    /// `QueryLoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html#cfn-aps-workspace-queryloggingconfiguration)): object [`QueryLoggingConfiguration`], optional.
     #[serde(
         rename = "QueryLoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub query_logging_configuration: Option<QueryLoggingConfiguration>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html#cfn-aps-workspace-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkspaceConfiguration`: optional.
+    /// Workspace configuration
+    ///
+    /// `WorkspaceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html#cfn-aps-workspace-workspaceconfiguration)): object [`WorkspaceConfiguration`], optional.
     #[serde(
         rename = "WorkspaceConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -493,12 +557,14 @@ impl ResourceRef<Workspace> {
 
 /// The `AmpConfiguration` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `AmpConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-ampconfiguration.html).
 ///
 /// Every property is required: [`AmpConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmpConfiguration {
-    /// `WorkspaceArn`: required.
+    /// ARN of an Amazon Managed Prometheus workspace
+    ///
+    /// `WorkspaceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-ampconfiguration.html#cfn-aps-scraper-ampconfiguration-workspacearn)): string, required. Pattern: `^arn:aws[-a-z]*:aps:[-a-z0-9]+:[0-9]{12}:workspace/.+$`.
     #[serde(rename = "WorkspaceArn")]
     pub workspace_arn: Value<String>,
 }
@@ -524,12 +590,12 @@ impl Walk for AmpConfiguration {
 
 /// The `AnomalyDetectorConfiguration` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::APS::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html).
+/// AWS reference: [`AWS::APS::AnomalyDetector` `AnomalyDetectorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-anomalydetectorconfiguration.html).
 ///
 /// Every property is required: [`AnomalyDetectorConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalyDetectorConfiguration {
-    /// `RandomCutForest`: required.
+    /// `RandomCutForest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-anomalydetectorconfiguration.html#cfn-aps-anomalydetector-anomalydetectorconfiguration-randomcutforest)): object [`RandomCutForestConfiguration`], required.
     #[serde(rename = "RandomCutForest")]
     pub random_cut_forest: RandomCutForestConfiguration,
 }
@@ -555,15 +621,19 @@ impl Walk for AnomalyDetectorConfiguration {
 
 /// The `Label` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::APS::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html).
+/// AWS reference: [`AWS::APS::AnomalyDetector` `Label`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-label.html).
 ///
 /// Every property is required: [`AnomalyDetectorLabel::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalyDetectorLabel {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-label.html#cfn-aps-anomalydetector-label-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-label.html#cfn-aps-anomalydetector-label-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -592,12 +662,14 @@ impl Walk for AnomalyDetectorLabel {
 
 /// The `CloudWatchConfiguration` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `CloudWatchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-cloudwatchconfiguration.html).
 ///
 /// Every property is required: [`CloudWatchConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchConfiguration {
-    /// `DatasetArn`: required.
+    /// ARN of a CloudWatch dataset
+    ///
+    /// `DatasetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-cloudwatchconfiguration.html#cfn-aps-scraper-cloudwatchconfiguration-datasetarn)): string, required. Pattern: `^arn:aws[-a-z]*:cloudwatch:[-a-z0-9]+:[0-9]{12}:dataset\/.+$`.
     #[serde(rename = "DatasetArn")]
     pub dataset_arn: Value<String>,
 }
@@ -623,12 +695,12 @@ impl Walk for CloudWatchConfiguration {
 
 /// The `ComponentConfig` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `ComponentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-componentconfig.html).
 ///
 /// Every property is optional: start from [`ComponentConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentConfig {
-    /// `Options`: optional.
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-componentconfig.html#cfn-aps-scraper-componentconfig-options)): map from string to (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<BTreeMap<String, Value<String>>>,
 }
@@ -658,15 +730,19 @@ impl Walk for ComponentConfig {
 
 /// The `Destination` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-destination.html).
 ///
 /// Every property is optional: start from [`Destination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Destination {
-    /// `AmpConfiguration`: optional.
+    /// Configuration for Amazon Managed Prometheus metrics destination
+    ///
+    /// `AmpConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-destination.html#cfn-aps-scraper-destination-ampconfiguration)): object [`AmpConfiguration`], optional.
     #[serde(rename = "AmpConfiguration", skip_serializing_if = "Option::is_none")]
     pub amp_configuration: Option<AmpConfiguration>,
-    /// `CloudWatchConfiguration`: optional.
+    /// Configuration for CloudWatch metrics destination
+    ///
+    /// `CloudWatchConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-destination.html#cfn-aps-scraper-destination-cloudwatchconfiguration)): object [`CloudWatchConfiguration`], optional.
     #[serde(
         rename = "CloudWatchConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -707,18 +783,24 @@ impl Walk for Destination {
 
 /// The `EksConfiguration` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `EksConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-eksconfiguration.html).
 ///
 /// [`EksConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksConfiguration {
-    /// `ClusterArn`: required.
+    /// ARN of an EKS cluster
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-eksconfiguration.html#cfn-aps-scraper-eksconfiguration-clusterarn)): string, required. Pattern: `^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster/.+$`.
     #[serde(rename = "ClusterArn")]
     pub cluster_arn: Value<String>,
-    /// `SecurityGroupIds`: optional.
+    /// List of security group IDs
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-eksconfiguration.html#cfn-aps-scraper-eksconfiguration-securitygroupids)): list of (string), optional. Each item: Pattern: `^sg-[0-9a-z]+$`.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required.
+    /// List of subnet IDs
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-eksconfiguration.html#cfn-aps-scraper-eksconfiguration-subnetids)): list of (string), required. Each item: Pattern: `^subnet-[0-9a-z]+$`.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -759,15 +841,15 @@ impl Walk for EksConfiguration {
 
 /// The `IgnoreNearExpected` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::APS::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html).
+/// AWS reference: [`AWS::APS::AnomalyDetector` `IgnoreNearExpected`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-ignorenearexpected.html).
 ///
 /// Every property is optional: start from [`IgnoreNearExpected::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IgnoreNearExpected {
-    /// `Amount`: optional.
+    /// `Amount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-ignorenearexpected.html#cfn-aps-anomalydetector-ignorenearexpected-amount)): number, optional.
     #[serde(rename = "Amount", skip_serializing_if = "Option::is_none")]
     pub amount: Option<Value<f64>>,
-    /// `Ratio`: optional.
+    /// `Ratio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-ignorenearexpected.html#cfn-aps-anomalydetector-ignorenearexpected-ratio)): number, optional.
     #[serde(rename = "Ratio", skip_serializing_if = "Option::is_none")]
     pub ratio: Option<Value<f64>>,
 }
@@ -805,15 +887,19 @@ impl Walk for IgnoreNearExpected {
 
 /// The `LimitsPerLabelSet` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `LimitsPerLabelSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-limitsperlabelset.html).
 ///
 /// Every property is required: [`LimitsPerLabelSet::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LimitsPerLabelSet {
-    /// `LabelSet`: required.
+    /// An array of series labels
+    ///
+    /// `LabelSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-limitsperlabelset.html#cfn-aps-workspace-limitsperlabelset-labelset)): list of (object [`WorkspaceLabel`]), required. Items: at least 0.
     #[serde(rename = "LabelSet")]
     pub label_set: Value<Vec<WorkspaceLabel>>,
-    /// `Limits`: required.
+    /// Limits that can be applied to a label set
+    ///
+    /// `Limits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-limitsperlabelset.html#cfn-aps-workspace-limitsperlabelset-limits)): object [`LimitsPerLabelSetEntry`], required.
     #[serde(rename = "Limits")]
     pub limits: LimitsPerLabelSetEntry,
 }
@@ -845,12 +931,14 @@ impl Walk for LimitsPerLabelSet {
 
 /// The `LimitsPerLabelSetEntry` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `LimitsPerLabelSetEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-limitsperlabelsetentry.html).
 ///
 /// Every property is optional: start from [`LimitsPerLabelSetEntry::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LimitsPerLabelSetEntry {
-    /// `MaxSeries`: optional.
+    /// The maximum number of active series that can be ingested for this label set
+    ///
+    /// `MaxSeries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-limitsperlabelsetentry.html#cfn-aps-workspace-limitsperlabelsetentry-maxseries)): integer, optional. Range: at least 0.
     #[serde(rename = "MaxSeries", skip_serializing_if = "Option::is_none")]
     pub max_series: Option<Value<i64>>,
 }
@@ -880,12 +968,14 @@ impl Walk for LimitsPerLabelSetEntry {
 
 /// The `LoggingConfiguration` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-loggingconfiguration.html).
 ///
 /// Every property is optional: start from [`LoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `LogGroupArn`: optional.
+    /// CloudWatch log group ARN
+    ///
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-loggingconfiguration.html#cfn-aps-workspace-loggingconfiguration-loggrouparn)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "LogGroupArn", skip_serializing_if = "Option::is_none")]
     pub log_group_arn: Option<Value<String>>,
 }
@@ -915,15 +1005,19 @@ impl Walk for LoggingConfiguration {
 
 /// The `LoggingDestination` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `LoggingDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-loggingdestination.html).
 ///
 /// Every property is required: [`LoggingDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingDestination {
-    /// `CloudWatchLogs`: required.
+    /// Represents a cloudwatch logs destination for query logging
+    ///
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-loggingdestination.html#cfn-aps-workspace-loggingdestination-cloudwatchlogs)): object [`WorkspaceCloudWatchLogDestination`], required.
     #[serde(rename = "CloudWatchLogs")]
     pub cloud_watch_logs: WorkspaceCloudWatchLogDestination,
-    /// `Filters`: required.
+    /// Filters for logging
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-loggingdestination.html#cfn-aps-workspace-loggingdestination-filters)): object [`LoggingFilter`], required.
     #[serde(rename = "Filters")]
     pub filters: LoggingFilter,
 }
@@ -955,12 +1049,14 @@ impl Walk for LoggingDestination {
 
 /// The `LoggingFilter` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `LoggingFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-loggingfilter.html).
 ///
 /// Every property is required: [`LoggingFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingFilter {
-    /// `QspThreshold`: required.
+    /// Query logs with QSP above this limit are vended
+    ///
+    /// `QspThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-loggingfilter.html#cfn-aps-workspace-loggingfilter-qspthreshold)): integer, required. Range: at least 0.
     #[serde(rename = "QspThreshold")]
     pub qsp_threshold: Value<i64>,
 }
@@ -986,15 +1082,15 @@ impl Walk for LoggingFilter {
 
 /// The `MissingDataAction` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::APS::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html).
+/// AWS reference: [`AWS::APS::AnomalyDetector` `MissingDataAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-missingdataaction.html).
 ///
 /// Every property is optional: start from [`MissingDataAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MissingDataAction {
-    /// `MarkAsAnomaly`: optional.
+    /// `MarkAsAnomaly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-missingdataaction.html#cfn-aps-anomalydetector-missingdataaction-markasanomaly)): boolean, optional.
     #[serde(rename = "MarkAsAnomaly", skip_serializing_if = "Option::is_none")]
     pub mark_as_anomaly: Option<Value<bool>>,
-    /// `Skip`: optional.
+    /// `Skip` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-missingdataaction.html#cfn-aps-anomalydetector-missingdataaction-skip)): boolean, optional.
     #[serde(rename = "Skip", skip_serializing_if = "Option::is_none")]
     pub skip: Option<Value<bool>>,
 }
@@ -1032,12 +1128,14 @@ impl Walk for MissingDataAction {
 
 /// The `QueryLoggingConfiguration` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `QueryLoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-queryloggingconfiguration.html).
 ///
 /// Every property is required: [`QueryLoggingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryLoggingConfiguration {
-    /// `Destinations`: required.
+    /// The destinations configuration for query logging
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-queryloggingconfiguration.html#cfn-aps-workspace-queryloggingconfiguration-destinations)): list of (object [`LoggingDestination`]), required. Items: 1 to 1.
     #[serde(rename = "Destinations")]
     pub destinations: Value<Vec<LoggingDestination>>,
 }
@@ -1063,30 +1161,30 @@ impl Walk for QueryLoggingConfiguration {
 
 /// The `RandomCutForestConfiguration` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::APS::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html).
+/// AWS reference: [`AWS::APS::AnomalyDetector` `RandomCutForestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-randomcutforestconfiguration.html).
 ///
 /// [`RandomCutForestConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RandomCutForestConfiguration {
-    /// `IgnoreNearExpectedFromAbove`: optional.
+    /// `IgnoreNearExpectedFromAbove` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-randomcutforestconfiguration.html#cfn-aps-anomalydetector-randomcutforestconfiguration-ignorenearexpectedfromabove)): object [`IgnoreNearExpected`], optional.
     #[serde(
         rename = "IgnoreNearExpectedFromAbove",
         skip_serializing_if = "Option::is_none"
     )]
     pub ignore_near_expected_from_above: Option<IgnoreNearExpected>,
-    /// `IgnoreNearExpectedFromBelow`: optional.
+    /// `IgnoreNearExpectedFromBelow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-randomcutforestconfiguration.html#cfn-aps-anomalydetector-randomcutforestconfiguration-ignorenearexpectedfrombelow)): object [`IgnoreNearExpected`], optional.
     #[serde(
         rename = "IgnoreNearExpectedFromBelow",
         skip_serializing_if = "Option::is_none"
     )]
     pub ignore_near_expected_from_below: Option<IgnoreNearExpected>,
-    /// `Query`: required.
+    /// `Query` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-randomcutforestconfiguration.html#cfn-aps-anomalydetector-randomcutforestconfiguration-query)): string, required. Length: at least 1 characters.
     #[serde(rename = "Query")]
     pub query: Value<String>,
-    /// `SampleSize`: optional.
+    /// `SampleSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-randomcutforestconfiguration.html#cfn-aps-anomalydetector-randomcutforestconfiguration-samplesize)): integer, optional. Range: 256 to 1024.
     #[serde(rename = "SampleSize", skip_serializing_if = "Option::is_none")]
     pub sample_size: Option<Value<i64>>,
-    /// `ShingleSize`: optional.
+    /// `ShingleSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-randomcutforestconfiguration.html#cfn-aps-anomalydetector-randomcutforestconfiguration-shinglesize)): integer, optional. Range: 2 to 1024.
     #[serde(rename = "ShingleSize", skip_serializing_if = "Option::is_none")]
     pub shingle_size: Option<Value<i64>>,
 }
@@ -1148,15 +1246,19 @@ impl Walk for RandomCutForestConfiguration {
 
 /// The `RoleConfiguration` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `RoleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-roleconfiguration.html).
 ///
 /// Every property is optional: start from [`RoleConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RoleConfiguration {
-    /// `SourceRoleArn`: optional.
+    /// IAM Role in source account
+    ///
+    /// `SourceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-roleconfiguration.html#cfn-aps-scraper-roleconfiguration-sourcerolearn)): string, optional.
     #[serde(rename = "SourceRoleArn", skip_serializing_if = "Option::is_none")]
     pub source_role_arn: Option<Value<String>>,
-    /// `TargetRoleArn`: optional.
+    /// IAM Role in the target account
+    ///
+    /// `TargetRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-roleconfiguration.html#cfn-aps-scraper-roleconfiguration-targetrolearn)): string, optional.
     #[serde(rename = "TargetRoleArn", skip_serializing_if = "Option::is_none")]
     pub target_role_arn: Option<Value<String>>,
 }
@@ -1194,12 +1296,14 @@ impl Walk for RoleConfiguration {
 
 /// The `ScrapeConfiguration` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `ScrapeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scrapeconfiguration.html).
 ///
 /// Every property is optional: start from [`ScrapeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScrapeConfiguration {
-    /// `ConfigurationBlob`: optional.
+    /// Prometheus compatible scrape configuration in base64 encoded blob format
+    ///
+    /// `ConfigurationBlob` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scrapeconfiguration.html#cfn-aps-scraper-scrapeconfiguration-configurationblob)): string, optional.
     #[serde(rename = "ConfigurationBlob", skip_serializing_if = "Option::is_none")]
     pub configuration_blob: Option<Value<String>>,
 }
@@ -1229,12 +1333,14 @@ impl Walk for ScrapeConfiguration {
 
 /// The `CloudWatchLogDestination` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `CloudWatchLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-cloudwatchlogdestination.html).
 ///
 /// Every property is optional: start from [`ScraperCloudWatchLogDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScraperCloudWatchLogDestination {
-    /// `LogGroupArn`: optional.
+    /// ARN of the CloudWatch log group
+    ///
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-cloudwatchlogdestination.html#cfn-aps-scraper-cloudwatchlogdestination-loggrouparn)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "LogGroupArn", skip_serializing_if = "Option::is_none")]
     pub log_group_arn: Option<Value<String>>,
 }
@@ -1264,15 +1370,17 @@ impl Walk for ScraperCloudWatchLogDestination {
 
 /// The `ScraperComponent` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `ScraperComponent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scrapercomponent.html).
 ///
 /// [`ScraperComponent::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScraperComponent {
-    /// `Config`: optional.
+    /// `Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scrapercomponent.html#cfn-aps-scraper-scrapercomponent-config)): object [`ComponentConfig`], optional.
     #[serde(rename = "Config", skip_serializing_if = "Option::is_none")]
     pub config: Option<ComponentConfig>,
-    /// `Type`: required.
+    /// Type of scraper component
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scrapercomponent.html#cfn-aps-scraper-scrapercomponent-type)): [`ScraperComponentType`], one of `SERVICE_DISCOVERY`, `COLLECTOR`, `EXPORTER`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ScraperComponentType>,
 }
@@ -1330,15 +1438,17 @@ impl Walk for ScraperComponentType {
 
 /// The `ScraperLoggingConfiguration` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `ScraperLoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scraperloggingconfiguration.html).
 ///
 /// Every property is required: [`ScraperLoggingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScraperLoggingConfiguration {
-    /// `LoggingDestination`: required.
+    /// Destination for scraper logging
+    ///
+    /// `LoggingDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scraperloggingconfiguration.html#cfn-aps-scraper-scraperloggingconfiguration-loggingdestination)): object [`ScraperLoggingDestination`], required.
     #[serde(rename = "LoggingDestination")]
     pub logging_destination: ScraperLoggingDestination,
-    /// `ScraperComponents`: required.
+    /// `ScraperComponents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scraperloggingconfiguration.html#cfn-aps-scraper-scraperloggingconfiguration-scrapercomponents)): list of (object [`ScraperComponent`]), required. Items: at least 1.
     #[serde(rename = "ScraperComponents")]
     pub scraper_components: Value<Vec<ScraperComponent>>,
 }
@@ -1370,12 +1480,14 @@ impl Walk for ScraperLoggingConfiguration {
 
 /// The `ScraperLoggingDestination` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `ScraperLoggingDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scraperloggingdestination.html).
 ///
 /// Every property is optional: start from [`ScraperLoggingDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScraperLoggingDestination {
-    /// `CloudWatchLogs`: optional.
+    /// Represents a cloudwatch logs destination for scraper logging
+    ///
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-scraperloggingdestination.html#cfn-aps-scraper-scraperloggingdestination-cloudwatchlogs)): object [`ScraperCloudWatchLogDestination`], optional.
     #[serde(rename = "CloudWatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<ScraperCloudWatchLogDestination>,
 }
@@ -1405,15 +1517,19 @@ impl Walk for ScraperLoggingDestination {
 
 /// The `Source` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-source.html).
 ///
 /// Every property is optional: start from [`Source::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Source {
-    /// `EksConfiguration`: optional.
+    /// Configuration for EKS metrics source
+    ///
+    /// `EksConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-source.html#cfn-aps-scraper-source-eksconfiguration)): object [`EksConfiguration`], optional.
     #[serde(rename = "EksConfiguration", skip_serializing_if = "Option::is_none")]
     pub eks_configuration: Option<EksConfiguration>,
-    /// `VpcConfiguration`: optional.
+    /// Configuration for VPC metrics source
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-source.html#cfn-aps-scraper-source-vpcconfiguration)): object [`VpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -1451,15 +1567,19 @@ impl Walk for Source {
 
 /// The `Tag` property type of [`AnomalyDetector`], [`RuleGroupsNamespace`], [`Scraper`] and [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-anomalydetector.html), [`AWS::APS::RuleGroupsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-rulegroupsnamespace.html), [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html), [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::AnomalyDetector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-tag.html), [`AWS::APS::RuleGroupsNamespace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-rulegroupsnamespace-tag.html), [`AWS::APS::Scraper` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-tag.html), [`AWS::APS::Workspace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-tag.html#cfn-aps-anomalydetector-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-anomalydetector-tag.html#cfn-aps-anomalydetector-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1488,15 +1608,19 @@ impl Walk for Tag {
 
 /// The `VpcConfiguration` property type of [`Scraper`].
 ///
-/// AWS reference: [`AWS::APS::Scraper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-scraper.html).
+/// AWS reference: [`AWS::APS::Scraper` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-vpcconfiguration.html).
 ///
 /// Every property is required: [`VpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `SecurityGroupIds`: required.
+    /// List of security group IDs
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-vpcconfiguration.html#cfn-aps-scraper-vpcconfiguration-securitygroupids)): list of (string), required. Each item: Pattern: `^sg-[0-9a-z]+$`.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// List of subnet IDs
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-scraper-vpcconfiguration.html#cfn-aps-scraper-vpcconfiguration-subnetids)): list of (string), required. Each item: Pattern: `^subnet-[0-9a-z]+$`.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -1528,12 +1652,14 @@ impl Walk for VpcConfiguration {
 
 /// The `CloudWatchLogDestination` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `CloudWatchLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-cloudwatchlogdestination.html).
 ///
 /// Every property is required: [`WorkspaceCloudWatchLogDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspaceCloudWatchLogDestination {
-    /// `LogGroupArn`: required.
+    /// The ARN of the CloudWatch Logs log group
+    ///
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-cloudwatchlogdestination.html#cfn-aps-workspace-cloudwatchlogdestination-loggrouparn)): string, required. Length: 0 to 512 characters.
     #[serde(rename = "LogGroupArn")]
     pub log_group_arn: Value<String>,
 }
@@ -1559,27 +1685,35 @@ impl Walk for WorkspaceCloudWatchLogDestination {
 
 /// The `WorkspaceConfiguration` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `WorkspaceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-workspaceconfiguration.html).
 ///
 /// Every property is optional: start from [`WorkspaceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceConfiguration {
-    /// `LimitsPerLabelSets`: optional.
+    /// An array of label set and associated limits
+    ///
+    /// `LimitsPerLabelSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-workspaceconfiguration.html#cfn-aps-workspace-workspaceconfiguration-limitsperlabelsets)): list of (object [`LimitsPerLabelSet`]), optional. Items: at least 0.
     #[serde(rename = "LimitsPerLabelSets", skip_serializing_if = "Option::is_none")]
     pub limits_per_label_sets: Option<Value<Vec<LimitsPerLabelSet>>>,
-    /// `OutOfOrderTimeWindowInSeconds`: optional.
+    /// The time window in seconds for accepting out-of-order samples
+    ///
+    /// `OutOfOrderTimeWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-workspaceconfiguration.html#cfn-aps-workspace-workspaceconfiguration-outofordertimewindowinseconds)): integer, optional. Range: at least 0.
     #[serde(
         rename = "OutOfOrderTimeWindowInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub out_of_order_time_window_in_seconds: Option<Value<i64>>,
-    /// `RetentionPeriodInDays`: optional.
+    /// How many days that metrics are retained in the workspace
+    ///
+    /// `RetentionPeriodInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-workspaceconfiguration.html#cfn-aps-workspace-workspaceconfiguration-retentionperiodindays)): integer, optional. Range: at least 1.
     #[serde(
         rename = "RetentionPeriodInDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_period_in_days: Option<Value<i64>>,
-    /// `RuleQueryOffsetInSeconds`: optional.
+    /// Duration in seconds to offset rule evaluation queries into the past
+    ///
+    /// `RuleQueryOffsetInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-workspaceconfiguration.html#cfn-aps-workspace-workspaceconfiguration-rulequeryoffsetinseconds)): integer, optional. Range: at least 0.
     #[serde(
         rename = "RuleQueryOffsetInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -1639,15 +1773,19 @@ impl Walk for WorkspaceConfiguration {
 
 /// The `Label` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::APS::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-aps-workspace.html).
+/// AWS reference: [`AWS::APS::Workspace` `Label`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-label.html).
 ///
 /// Every property is required: [`WorkspaceLabel::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspaceLabel {
-    /// `Name`: required.
+    /// Name of the label
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-label.html#cfn-aps-workspace-label-name)): string, required. Pattern: `^[a-zA-Z_][a-zA-Z0-9_]*$`. Length: at least 1 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// Value of the label
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-aps-workspace-label.html#cfn-aps-workspace-label-value)): string, required. Length: at least 1 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

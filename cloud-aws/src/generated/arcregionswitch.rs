@@ -11,55 +11,57 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ARCRegionSwitch::Plan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html)).
 ///
+/// Represents a plan that specifies Regions, IAM roles, and workflows of logic required to perform the desired change to your multi-Region application
+///
 /// [`Plan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
-    /// `AssociatedAlarms`: optional.
+    /// `AssociatedAlarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-associatedalarms)): map from string to (object [`AssociatedAlarm`]), optional.
     #[serde(rename = "AssociatedAlarms", skip_serializing_if = "Option::is_none")]
     pub associated_alarms: Option<BTreeMap<String, AssociatedAlarm>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionRole`: required.
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-executionrole)): string, required. Pattern: `^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$`.
     #[serde(rename = "ExecutionRole")]
     pub execution_role: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$`. Length: 1 to 32 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PrimaryRegion`: optional, create-only (changing it replaces the resource).
+    /// `PrimaryRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-primaryregion)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z]{2}-[a-z-]+-\d+$`.
     #[serde(rename = "PrimaryRegion", skip_serializing_if = "Option::is_none")]
     pub primary_region: Option<Value<String>>,
-    /// `RecoveryApproach`: required, create-only (changing it replaces the resource).
+    /// `RecoveryApproach` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-recoveryapproach)): [`RecoveryApproach`], one of `activeActive`, `activePassive`, required, create-only (changing it replaces the resource).
     #[serde(rename = "RecoveryApproach")]
     pub recovery_approach: Value<RecoveryApproach>,
-    /// `RecoveryTimeObjectiveMinutes`: optional.
+    /// `RecoveryTimeObjectiveMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-recoverytimeobjectiveminutes)): number, optional. Range: 1 to 10080.
     #[serde(
         rename = "RecoveryTimeObjectiveMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub recovery_time_objective_minutes: Option<Value<f64>>,
-    /// `Regions`: required, create-only (changing it replaces the resource).
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-regions)): list of (string), required, create-only (changing it replaces the resource). Items: 2 to 2. Each item: Pattern: `^[a-z]{2}-[a-z-]+-\d+$`.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<Value<String>>>,
-    /// `ReportConfiguration`: optional.
+    /// `ReportConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-reportconfiguration)): object [`ReportConfiguration`], optional.
     #[serde(
         rename = "ReportConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub report_configuration: Option<ReportConfiguration>,
-    /// `ServiceQuotaChecksEnabled`: optional.
+    /// `ServiceQuotaChecksEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-servicequotachecksenabled)): boolean, optional.
     #[serde(
         rename = "ServiceQuotaChecksEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_quota_checks_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Triggers`: optional.
+    /// `Triggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-triggers)): list of (object [`Trigger`]), optional.
     #[serde(rename = "Triggers", skip_serializing_if = "Option::is_none")]
     pub triggers: Option<Value<Vec<Trigger>>>,
-    /// `Workflows`: required.
+    /// `Workflows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html#cfn-arcregionswitch-plan-workflows)): list of (object [`Workflow`]), required.
     #[serde(rename = "Workflows")]
     pub workflows: Value<Vec<Workflow>>,
 }
@@ -247,21 +249,21 @@ impl Walk for AlarmType {
 
 /// The `AssociatedAlarm` property type of [`Plan`].
 ///
-/// AWS reference: [`AWS::ARCRegionSwitch::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html).
+/// AWS reference: [`AWS::ARCRegionSwitch::Plan` `AssociatedAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-associatedalarm.html).
 ///
 /// [`AssociatedAlarm::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssociatedAlarm {
-    /// `AlarmType`: required.
+    /// `AlarmType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-associatedalarm.html#cfn-arcregionswitch-plan-associatedalarm-alarmtype)): [`AlarmType`], one of `applicationHealth`, `trigger`, required.
     #[serde(rename = "AlarmType")]
     pub alarm_type: Value<AlarmType>,
-    /// `CrossAccountRole`: optional.
+    /// `CrossAccountRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-associatedalarm.html#cfn-arcregionswitch-plan-associatedalarm-crossaccountrole)): string, optional. Pattern: `^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$`.
     #[serde(rename = "CrossAccountRole", skip_serializing_if = "Option::is_none")]
     pub cross_account_role: Option<Value<String>>,
-    /// `ExternalId`: optional.
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-associatedalarm.html#cfn-arcregionswitch-plan-associatedalarm-externalid)): string, optional.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `ResourceIdentifier`: required.
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-associatedalarm.html#cfn-arcregionswitch-plan-associatedalarm-resourceidentifier)): string, required.
     #[serde(rename = "ResourceIdentifier")]
     pub resource_identifier: Value<String>,
 }
@@ -402,12 +404,12 @@ impl Walk for RecoveryApproach {
 
 /// The `ReportConfiguration` property type of [`Plan`].
 ///
-/// AWS reference: [`AWS::ARCRegionSwitch::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html).
+/// AWS reference: [`AWS::ARCRegionSwitch::Plan` `ReportConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-reportconfiguration.html).
 ///
 /// Every property is optional: start from [`ReportConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReportConfiguration {
-    /// `ReportOutput`: optional.
+    /// `ReportOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-reportconfiguration.html#cfn-arcregionswitch-plan-reportconfiguration-reportoutput)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 1 to 1.
     #[serde(rename = "ReportOutput", skip_serializing_if = "Option::is_none")]
     pub report_output: Option<Value<Vec<Json>>>,
 }
@@ -437,21 +439,21 @@ impl Walk for ReportConfiguration {
 
 /// The `Step` property type of [`Plan`].
 ///
-/// AWS reference: [`AWS::ARCRegionSwitch::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html).
+/// AWS reference: [`AWS::ARCRegionSwitch::Plan` `Step`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-step.html).
 ///
 /// [`Step::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Step {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-step.html#cfn-arcregionswitch-plan-step-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionBlockConfiguration`: required.
+    /// `ExecutionBlockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-step.html#cfn-arcregionswitch-plan-step-executionblockconfiguration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "ExecutionBlockConfiguration")]
     pub execution_block_configuration: Json,
-    /// `ExecutionBlockType`: required.
+    /// `ExecutionBlockType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-step.html#cfn-arcregionswitch-plan-step-executionblocktype)): [`ExecutionBlockType`], one of `ARCRegionSwitchPlan`, `ARCRoutingControl`, `AuroraGlobalDatabase`, `AuroraProvisionedScaling`, `AuroraServerlessScaling`, `CustomActionLambda`, `DocumentDb`, `EC2AutoScaling`, `ECSServiceScaling`, `EKSResourceScaling`, `LambdaEventSourceMapping`, `ManualApproval`, `NeptuneGlobalDatabase`, `Parallel`, `RdsCreateCrossRegionReplica`, `RdsPromoteReadReplica`, `RdsSwitchoverReadReplica`, `Route53HealthCheck`, `SSMSendCommand`, required.
     #[serde(rename = "ExecutionBlockType")]
     pub execution_block_type: Value<ExecutionBlockType>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-step.html#cfn-arcregionswitch-plan-step-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -496,24 +498,24 @@ impl Walk for Step {
 
 /// The `Trigger` property type of [`Plan`].
 ///
-/// AWS reference: [`AWS::ARCRegionSwitch::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html).
+/// AWS reference: [`AWS::ARCRegionSwitch::Plan` `Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-trigger.html).
 ///
 /// [`Trigger::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Trigger {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-trigger.html#cfn-arcregionswitch-plan-trigger-action)): [`WorkflowTargetAction`], one of `activate`, `deactivate`, `postRecovery`, required.
     #[serde(rename = "Action")]
     pub action: Value<WorkflowTargetAction>,
-    /// `Conditions`: required.
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-trigger.html#cfn-arcregionswitch-plan-trigger-conditions)): list of (object [`TriggerCondition`]), required. Items: 1 to 10.
     #[serde(rename = "Conditions")]
     pub conditions: Value<Vec<TriggerCondition>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-trigger.html#cfn-arcregionswitch-plan-trigger-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MinDelayMinutesBetweenExecutions`: required.
+    /// `MinDelayMinutesBetweenExecutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-trigger.html#cfn-arcregionswitch-plan-trigger-mindelayminutesbetweenexecutions)): number, required.
     #[serde(rename = "MinDelayMinutesBetweenExecutions")]
     pub min_delay_minutes_between_executions: Value<f64>,
-    /// `TargetRegion`: required.
+    /// `TargetRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-trigger.html#cfn-arcregionswitch-plan-trigger-targetregion)): string, required. Pattern: `^[a-z]{2}-[a-z-]+-\d+$`.
     #[serde(rename = "TargetRegion")]
     pub target_region: Value<String>,
 }
@@ -562,15 +564,15 @@ impl Walk for Trigger {
 
 /// The `TriggerCondition` property type of [`Plan`].
 ///
-/// AWS reference: [`AWS::ARCRegionSwitch::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html).
+/// AWS reference: [`AWS::ARCRegionSwitch::Plan` `TriggerCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-triggercondition.html).
 ///
 /// Every property is required: [`TriggerCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TriggerCondition {
-    /// `AssociatedAlarmName`: required.
+    /// `AssociatedAlarmName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-triggercondition.html#cfn-arcregionswitch-plan-triggercondition-associatedalarmname)): string, required.
     #[serde(rename = "AssociatedAlarmName")]
     pub associated_alarm_name: Value<String>,
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-triggercondition.html#cfn-arcregionswitch-plan-triggercondition-condition)): [`AlarmCondition`], one of `red`, `green`, required.
     #[serde(rename = "Condition")]
     pub condition: Value<AlarmCondition>,
 }
@@ -602,24 +604,24 @@ impl Walk for TriggerCondition {
 
 /// The `Workflow` property type of [`Plan`].
 ///
-/// AWS reference: [`AWS::ARCRegionSwitch::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arcregionswitch-plan.html).
+/// AWS reference: [`AWS::ARCRegionSwitch::Plan` `Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-workflow.html).
 ///
 /// [`Workflow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workflow {
-    /// `Steps`: optional.
+    /// `Steps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-workflow.html#cfn-arcregionswitch-plan-workflow-steps)): list of (object [`Step`]), optional.
     #[serde(rename = "Steps", skip_serializing_if = "Option::is_none")]
     pub steps: Option<Value<Vec<Step>>>,
-    /// `WorkflowDescription`: optional.
+    /// `WorkflowDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-workflow.html#cfn-arcregionswitch-plan-workflow-workflowdescription)): string, optional.
     #[serde(
         rename = "WorkflowDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub workflow_description: Option<Value<String>>,
-    /// `WorkflowTargetAction`: required.
+    /// `WorkflowTargetAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-workflow.html#cfn-arcregionswitch-plan-workflow-workflowtargetaction)): [`WorkflowTargetAction`], one of `activate`, `deactivate`, `postRecovery`, required.
     #[serde(rename = "WorkflowTargetAction")]
     pub workflow_target_action: Value<WorkflowTargetAction>,
-    /// `WorkflowTargetRegion`: optional.
+    /// `WorkflowTargetRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arcregionswitch-plan-workflow.html#cfn-arcregionswitch-plan-workflow-workflowtargetregion)): string, optional. Pattern: `^[a-z]{2}-[a-z-]+-\d+$`.
     #[serde(
         rename = "WorkflowTargetRegion",
         skip_serializing_if = "Option::is_none"

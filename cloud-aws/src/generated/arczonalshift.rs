@@ -9,10 +9,12 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ARCZonalShift::AutoshiftObserverNotificationStatus` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arczonalshift-autoshiftobservernotificationstatus.html)).
 ///
+/// Definition of AWS::ARCZonalShift::AutoshiftObserverNotificationStatus Resource Type
+///
 /// Every property is required: [`AutoshiftObserverNotificationStatus::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoshiftObserverNotificationStatus {
-    /// `Status`: required, create-only (changing it replaces the resource).
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arczonalshift-autoshiftobservernotificationstatus.html#cfn-arczonalshift-autoshiftobservernotificationstatus-status)): [`AutoshiftObserverNotificationStatusAutoshiftObserverNotificationStatus`], one of `ENABLED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Status")]
     pub status: Value<AutoshiftObserverNotificationStatusAutoshiftObserverNotificationStatus>,
 }
@@ -58,19 +60,21 @@ impl ResourceRef<AutoshiftObserverNotificationStatus> {
 
 /// The properties of an `AWS::ARCZonalShift::ZonalAutoshiftConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arczonalshift-zonalautoshiftconfiguration.html)).
 ///
+/// Definition of AWS::ARCZonalShift::ZonalAutoshiftConfiguration Resource Type
+///
 /// Every property is optional: start from [`ZonalAutoshiftConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ZonalAutoshiftConfiguration {
-    /// `PracticeRunConfiguration`: optional.
+    /// `PracticeRunConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arczonalshift-zonalautoshiftconfiguration.html#cfn-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration)): object [`PracticeRunConfiguration`], optional.
     #[serde(
         rename = "PracticeRunConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub practice_run_configuration: Option<PracticeRunConfiguration>,
-    /// `ResourceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arczonalshift-zonalautoshiftconfiguration.html#cfn-arczonalshift-zonalautoshiftconfiguration-resourceidentifier)): string, optional, create-only (changing it replaces the resource). Length: 8 to 1024 characters.
     #[serde(rename = "ResourceIdentifier", skip_serializing_if = "Option::is_none")]
     pub resource_identifier: Option<Value<String>>,
-    /// `ZonalAutoshiftStatus`: optional.
+    /// `ZonalAutoshiftStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arczonalshift-zonalautoshiftconfiguration.html#cfn-arczonalshift-zonalautoshiftconfiguration-zonalautoshiftstatus)): [`ZonalAutoshiftStatus`], one of `ENABLED`, optional.
     #[serde(
         rename = "ZonalAutoshiftStatus",
         skip_serializing_if = "Option::is_none"
@@ -145,15 +149,15 @@ impl Walk for AutoshiftObserverNotificationStatusAutoshiftObserverNotificationSt
 
 /// The `ControlCondition` property type of [`ZonalAutoshiftConfiguration`].
 ///
-/// AWS reference: [`AWS::ARCZonalShift::ZonalAutoshiftConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arczonalshift-zonalautoshiftconfiguration.html).
+/// AWS reference: [`AWS::ARCZonalShift::ZonalAutoshiftConfiguration` `ControlCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arczonalshift-zonalautoshiftconfiguration-controlcondition.html).
 ///
 /// Every property is required: [`ControlCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ControlCondition {
-    /// `AlarmIdentifier`: required.
+    /// `AlarmIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arczonalshift-zonalautoshiftconfiguration-controlcondition.html#cfn-arczonalshift-zonalautoshiftconfiguration-controlcondition-alarmidentifier)): string, required. Pattern: `^.*$`. Length: 8 to 1024 characters.
     #[serde(rename = "AlarmIdentifier")]
     pub alarm_identifier: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arczonalshift-zonalautoshiftconfiguration-controlcondition.html#cfn-arczonalshift-zonalautoshiftconfiguration-controlcondition-type)): string, required. Pattern: `^[a-zA-Z]*$`. Length: 8 to 10 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -185,21 +189,21 @@ impl Walk for ControlCondition {
 
 /// The `PracticeRunConfiguration` property type of [`ZonalAutoshiftConfiguration`].
 ///
-/// AWS reference: [`AWS::ARCZonalShift::ZonalAutoshiftConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-arczonalshift-zonalautoshiftconfiguration.html).
+/// AWS reference: [`AWS::ARCZonalShift::ZonalAutoshiftConfiguration` `PracticeRunConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration.html).
 ///
 /// [`PracticeRunConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PracticeRunConfiguration {
-    /// `BlockedDates`: optional.
+    /// `BlockedDates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration.html#cfn-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration-blockeddates)): list of (string), optional. Items: 0 to 15. Each item: Pattern: `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`. Each item: Length: 10 to 10 characters.
     #[serde(rename = "BlockedDates", skip_serializing_if = "Option::is_none")]
     pub blocked_dates: Option<Value<Vec<Value<String>>>>,
-    /// `BlockedWindows`: optional.
+    /// `BlockedWindows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration.html#cfn-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration-blockedwindows)): list of (string), optional. Items: 0 to 15. Each item: Pattern: `^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}$`. Each item: Length: 19 to 19 characters.
     #[serde(rename = "BlockedWindows", skip_serializing_if = "Option::is_none")]
     pub blocked_windows: Option<Value<Vec<Value<String>>>>,
-    /// `BlockingAlarms`: optional.
+    /// `BlockingAlarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration.html#cfn-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration-blockingalarms)): list of (object [`ControlCondition`]), optional. Items: 1 to 1.
     #[serde(rename = "BlockingAlarms", skip_serializing_if = "Option::is_none")]
     pub blocking_alarms: Option<Value<Vec<ControlCondition>>>,
-    /// `OutcomeAlarms`: required.
+    /// `OutcomeAlarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration.html#cfn-arczonalshift-zonalautoshiftconfiguration-practicerunconfiguration-outcomealarms)): list of (object [`ControlCondition`]), required. Items: 1 to 1.
     #[serde(rename = "OutcomeAlarms")]
     pub outcome_alarms: Value<Vec<ControlCondition>>,
 }

@@ -9,16 +9,18 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `Alexa::ASK::Skill` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ask-skill.html)).
 ///
+/// Resource Type definition for Alexa::ASK::Skill
+///
 /// Every property is required: [`Skill::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Skill {
-    /// `AuthenticationConfiguration`: required.
+    /// `AuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ask-skill.html#cfn-ask-skill-authenticationconfiguration)): object [`AuthenticationConfiguration`], required.
     #[serde(rename = "AuthenticationConfiguration")]
     pub authentication_configuration: AuthenticationConfiguration,
-    /// `SkillPackage`: required.
+    /// `SkillPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ask-skill.html#cfn-ask-skill-skillpackage)): object [`SkillPackage`], required.
     #[serde(rename = "SkillPackage")]
     pub skill_package: SkillPackage,
-    /// `VendorId`: required, create-only (changing it replaces the resource).
+    /// `VendorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ask-skill.html#cfn-ask-skill-vendorid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "VendorId")]
     pub vendor_id: Value<String>,
 }
@@ -67,18 +69,18 @@ impl ResourceRef<Skill> {
 
 /// The `AuthenticationConfiguration` property type of [`Skill`].
 ///
-/// AWS reference: [`Alexa::ASK::Skill`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ask-skill.html).
+/// AWS reference: [`Alexa::ASK::Skill` `AuthenticationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-authenticationconfiguration.html).
 ///
 /// Every property is required: [`AuthenticationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthenticationConfiguration {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-authenticationconfiguration.html#cfn-ask-skill-authenticationconfiguration-clientid)): string, required.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-authenticationconfiguration.html#cfn-ask-skill-authenticationconfiguration-clientsecret)): string, required.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
-    /// `RefreshToken`: required.
+    /// `RefreshToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-authenticationconfiguration.html#cfn-ask-skill-authenticationconfiguration-refreshtoken)): string, required.
     #[serde(rename = "RefreshToken")]
     pub refresh_token: Value<String>,
 }
@@ -114,12 +116,12 @@ impl Walk for AuthenticationConfiguration {
 
 /// The `Overrides` property type of [`Skill`].
 ///
-/// AWS reference: [`Alexa::ASK::Skill`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ask-skill.html).
+/// AWS reference: [`Alexa::ASK::Skill` `Overrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-overrides.html).
 ///
 /// Every property is optional: start from [`Overrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Overrides {
-    /// `Manifest`: optional.
+    /// `Manifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-overrides.html#cfn-ask-skill-overrides-manifest)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Manifest", skip_serializing_if = "Option::is_none")]
     pub manifest: Option<Json>,
 }
@@ -149,24 +151,24 @@ impl Walk for Overrides {
 
 /// The `SkillPackage` property type of [`Skill`].
 ///
-/// AWS reference: [`Alexa::ASK::Skill`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ask-skill.html).
+/// AWS reference: [`Alexa::ASK::Skill` `SkillPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-skillpackage.html).
 ///
 /// [`SkillPackage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SkillPackage {
-    /// `Overrides`: optional.
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-skillpackage.html#cfn-ask-skill-skillpackage-overrides)): object [`Overrides`], optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Overrides>,
-    /// `S3Bucket`: required.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-skillpackage.html#cfn-ask-skill-skillpackage-s3bucket)): string, required.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3BucketRole`: optional.
+    /// `S3BucketRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-skillpackage.html#cfn-ask-skill-skillpackage-s3bucketrole)): string, optional.
     #[serde(rename = "S3BucketRole", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_role: Option<Value<String>>,
-    /// `S3Key`: required.
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-skillpackage.html#cfn-ask-skill-skillpackage-s3key)): string, required.
     #[serde(rename = "S3Key")]
     pub s3_key: Value<String>,
-    /// `S3ObjectVersion`: optional.
+    /// `S3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ask-skill-skillpackage.html#cfn-ask-skill-skillpackage-s3objectversion)): string, optional.
     #[serde(rename = "S3ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub s3_object_version: Option<Value<String>>,
 }

@@ -11,22 +11,32 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Athena::CapacityReservation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-capacityreservation.html)).
 ///
+/// Resource schema for AWS::Athena::CapacityReservation
+///
 /// [`CapacityReservation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityReservation {
-    /// `CapacityAssignmentConfiguration`: optional.
+    /// Assignment configuration to assign workgroups to a reservation
+    ///
+    /// `CapacityAssignmentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-capacityreservation.html#cfn-athena-capacityreservation-capacityassignmentconfiguration)): object [`CapacityAssignmentConfiguration`], optional.
     #[serde(
         rename = "CapacityAssignmentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_assignment_configuration: Option<CapacityAssignmentConfiguration>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The reservation name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-capacityreservation.html#cfn-athena-capacityreservation-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9._-]{1,128}`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-capacityreservation.html#cfn-athena-capacityreservation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetDpus`: required.
+    /// The number of DPUs to request to be allocated to the reservation.
+    ///
+    /// `TargetDpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-capacityreservation.html#cfn-athena-capacityreservation-targetdpus)): integer, required. Range: at least 1.
     #[serde(rename = "TargetDpus")]
     pub target_dpus: Value<i64>,
 }
@@ -109,31 +119,49 @@ impl ResourceRef<CapacityReservation> {
 
 /// The properties of an `AWS::Athena::DataCatalog` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html)).
 ///
+/// Resource schema for AWS::Athena::DataCatalog
+///
 /// [`DataCatalog::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataCatalog {
-    /// `ConnectionType`: optional.
+    /// The type of connection for a FEDERATED data catalog
+    ///
+    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html#cfn-athena-datacatalog-connectiontype)): string, optional.
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description of the data catalog to be created.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html#cfn-athena-datacatalog-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Error`: optional.
+    /// Text of the error that occurred during data catalog creation or deletion.
+    ///
+    /// `Error` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html#cfn-athena-datacatalog-error)): string, optional.
     #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
     pub error: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the data catalog to create. The catalog name must be unique for the AWS account and can use a maximum of 128 alphanumeric, underscore, at sign, or hyphen characters.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html#cfn-athena-datacatalog-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Parameters`: optional.
+    /// Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping whose values depend on the catalog type.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html#cfn-athena-datacatalog-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `Status`: optional.
+    /// The status of the creation or deletion of the data catalog. LAMBDA, GLUE, and HIVE data catalog types are created synchronously. Their status is either CREATE\_COMPLETE or CREATE\_FAILED. The FEDERATED data catalog type is created asynchronously.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html#cfn-athena-datacatalog-status)): [`Status`], one of `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `CREATE_FAILED`, `CREATE_FAILED_CLEANUP_IN_PROGRESS`, `CREATE_FAILED_CLEANUP_COMPLETE`, `CREATE_FAILED_CLEANUP_FAILED`, `DELETE_IN_PROGRESS`, `DELETE_COMPLETE`, `DELETE_FAILED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// A list of comma separated tags to add to the data catalog that is created.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html#cfn-athena-datacatalog-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required.
+    /// The type of data catalog to create: LAMBDA for a federated catalog, GLUE for AWS Glue Catalog, or HIVE for an external hive metastore. FEDERATED is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html#cfn-athena-datacatalog-type)): [`Type`], one of `LAMBDA`, `GLUE`, `HIVE`, `FEDERATED`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -222,22 +250,34 @@ impl Resource for DataCatalog {
 
 /// The properties of an `AWS::Athena::NamedQuery` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html)).
 ///
+/// Resource schema for AWS::Athena::NamedQuery
+///
 /// [`NamedQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NamedQuery {
-    /// `Database`: required, create-only (changing it replaces the resource).
+    /// The database to which the query belongs.
+    ///
+    /// `Database` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html#cfn-athena-namedquery-database)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Database")]
     pub database: Value<String>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The query description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html#cfn-athena-namedquery-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The query name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html#cfn-athena-namedquery-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `QueryString`: required, create-only (changing it replaces the resource).
+    /// The contents of the query with all query statements.
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html#cfn-athena-namedquery-querystring)): string, required, create-only (changing it replaces the resource). Length: 1 to 262144 characters.
     #[serde(rename = "QueryString")]
     pub query_string: Value<String>,
-    /// `WorkGroup`: optional, create-only (changing it replaces the resource).
+    /// The name of the workgroup that contains the named query.
+    ///
+    /// `WorkGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-namedquery.html#cfn-athena-namedquery-workgroup)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9._-]{1,128}$`. Length: 1 to 128 characters.
     #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
     pub work_group: Option<Value<String>>,
 }
@@ -312,19 +352,29 @@ impl ResourceRef<NamedQuery> {
 
 /// The properties of an `AWS::Athena::PreparedStatement` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-preparedstatement.html)).
 ///
+/// Resource schema for AWS::Athena::PreparedStatement
+///
 /// [`PreparedStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PreparedStatement {
-    /// `Description`: optional.
+    /// The description of the prepared statement.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-preparedstatement.html#cfn-athena-preparedstatement-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `QueryStatement`: required.
+    /// The query string for the prepared statement.
+    ///
+    /// `QueryStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-preparedstatement.html#cfn-athena-preparedstatement-querystatement)): string, required. Length: 1 to 262144 characters.
     #[serde(rename = "QueryStatement")]
     pub query_statement: Value<String>,
-    /// `StatementName`: required, create-only (changing it replaces the resource).
+    /// The name of the prepared statement.
+    ///
+    /// `StatementName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-preparedstatement.html#cfn-athena-preparedstatement-statementname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_][a-zA-Z0-9_@:]{1,256}$`. Length: 1 to 256 characters.
     #[serde(rename = "StatementName")]
     pub statement_name: Value<String>,
-    /// `WorkGroup`: required, create-only (changing it replaces the resource).
+    /// The name of the workgroup to which the prepared statement belongs.
+    ///
+    /// `WorkGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-preparedstatement.html#cfn-athena-preparedstatement-workgroup)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9._-]{1,128}$`. Length: 1 to 128 characters.
     #[serde(rename = "WorkGroup")]
     pub work_group: Value<String>,
 }
@@ -375,34 +425,50 @@ impl Resource for PreparedStatement {
 
 /// The properties of an `AWS::Athena::WorkGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html)).
 ///
+/// Resource schema for AWS::Athena::WorkGroup
+///
 /// [`WorkGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkGroup {
-    /// `Description`: optional.
+    /// The workgroup description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html#cfn-athena-workgroup-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The workGroup name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html#cfn-athena-workgroup-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9._-]{1,128}`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RecursiveDeleteOption`: optional.
+    /// The option to delete the workgroup and its contents even if the workgroup contains any named queries.
+    ///
+    /// `RecursiveDeleteOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html#cfn-athena-workgroup-recursivedeleteoption)): boolean, optional.
     #[serde(
         rename = "RecursiveDeleteOption",
         skip_serializing_if = "Option::is_none"
     )]
     pub recursive_delete_option: Option<Value<bool>>,
-    /// `State`: optional.
+    /// The state of the workgroup: ENABLED or DISABLED.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html#cfn-athena-workgroup-state)): [`State`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
-    /// `Tags`: optional.
+    /// One or more tags, separated by commas, that you want to attach to the workgroup as you create it
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html#cfn-athena-workgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkGroupConfiguration`: optional.
+    /// The workgroup configuration
+    ///
+    /// `WorkGroupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html#cfn-athena-workgroup-workgroupconfiguration)): object [`WorkGroupConfiguration`], optional.
     #[serde(
         rename = "WorkGroupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub work_group_configuration: Option<WorkGroupConfiguration>,
-    /// `WorkGroupConfigurationUpdates`: optional, deprecated by AWS.
+    /// The workgroup configuration update object
+    ///
+    /// `WorkGroupConfigurationUpdates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html#cfn-athena-workgroup-workgroupconfigurationupdates)): object [`WorkGroupConfigurationUpdates`], optional, deprecated by AWS.
     #[serde(
         rename = "WorkGroupConfigurationUpdates",
         skip_serializing_if = "Option::is_none"
@@ -513,12 +579,14 @@ impl ResourceRef<WorkGroup> {
 
 /// The `AclConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `AclConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-aclconfiguration.html).
 ///
 /// Every property is required: [`AclConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AclConfiguration {
-    /// `S3AclOption`: required.
+    /// The Amazon S3 canned ACL that Athena should specify when storing query results. Currently the only supported canned ACL is BUCKET\_OWNER\_FULL\_CONTROL
+    ///
+    /// `S3AclOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-aclconfiguration.html#cfn-athena-workgroup-aclconfiguration-s3acloption)): [`S3AclOption`], one of `BUCKET_OWNER_FULL_CONTROL`, required.
     #[serde(rename = "S3AclOption")]
     pub s3_acl_option: Value<S3AclOption>,
 }
@@ -544,12 +612,12 @@ impl Walk for AclConfiguration {
 
 /// The `CapacityAssignment` property type of [`CapacityReservation`].
 ///
-/// AWS reference: [`AWS::Athena::CapacityReservation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-capacityreservation.html).
+/// AWS reference: [`AWS::Athena::CapacityReservation` `CapacityAssignment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-capacityreservation-capacityassignment.html).
 ///
 /// Every property is required: [`CapacityAssignment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityAssignment {
-    /// `WorkgroupNames`: required.
+    /// `WorkgroupNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-capacityreservation-capacityassignment.html#cfn-athena-capacityreservation-capacityassignment-workgroupnames)): list of (string), required. Each item: Pattern: `[a-zA-Z0-9._-]{1,128}`.
     #[serde(rename = "WorkgroupNames")]
     pub workgroup_names: Value<Vec<Value<String>>>,
 }
@@ -575,12 +643,14 @@ impl Walk for CapacityAssignment {
 
 /// The `CapacityAssignmentConfiguration` property type of [`CapacityReservation`].
 ///
-/// AWS reference: [`AWS::Athena::CapacityReservation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-capacityreservation.html).
+/// AWS reference: [`AWS::Athena::CapacityReservation` `CapacityAssignmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-capacityreservation-capacityassignmentconfiguration.html).
 ///
 /// Every property is required: [`CapacityAssignmentConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityAssignmentConfiguration {
-    /// `CapacityAssignments`: required.
+    /// List of capacity assignments
+    ///
+    /// `CapacityAssignments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-capacityreservation-capacityassignmentconfiguration.html#cfn-athena-capacityreservation-capacityassignmentconfiguration-capacityassignments)): list of (object [`CapacityAssignment`]), required.
     #[serde(rename = "CapacityAssignments")]
     pub capacity_assignments: Value<Vec<CapacityAssignment>>,
 }
@@ -606,15 +676,19 @@ impl Walk for CapacityAssignmentConfiguration {
 
 /// The `Classification` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `Classification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-classification.html).
 ///
 /// Every property is optional: start from [`Classification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Classification {
-    /// `Name`: optional.
+    /// The name of the configuration classification.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-classification.html#cfn-athena-workgroup-classification-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Properties`: optional.
+    /// A set of properties specified within a configuration classification.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-classification.html#cfn-athena-workgroup-classification-properties)): map from string to (string), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -652,24 +726,32 @@ impl Walk for Classification {
 
 /// The `CloudWatchLoggingConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `CloudWatchLoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-cloudwatchloggingconfiguration.html).
 ///
 /// Every property is optional: start from [`CloudWatchLoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchLoggingConfiguration {
-    /// `Enabled`: optional.
+    /// Enables CloudWatch logging.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-cloudwatchloggingconfiguration.html#cfn-athena-workgroup-cloudwatchloggingconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `LogGroup`: optional.
+    /// The name of the log group in Amazon CloudWatch Logs where you want to publish your logs.
+    ///
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-cloudwatchloggingconfiguration.html#cfn-athena-workgroup-cloudwatchloggingconfiguration-loggroup)): string, optional.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
-    /// `LogStreamNamePrefix`: optional.
+    /// Prefix for the CloudWatch log stream name.
+    ///
+    /// `LogStreamNamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-cloudwatchloggingconfiguration.html#cfn-athena-workgroup-cloudwatchloggingconfiguration-logstreamnameprefix)): string, optional.
     #[serde(
         rename = "LogStreamNamePrefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_stream_name_prefix: Option<Value<String>>,
-    /// `LogTypes`: optional.
+    /// The types of logs that you want to publish to CloudWatch.
+    ///
+    /// `LogTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-cloudwatchloggingconfiguration.html#cfn-athena-workgroup-cloudwatchloggingconfiguration-logtypes)): map from string to (list of (string)), optional.
     #[serde(rename = "LogTypes", skip_serializing_if = "Option::is_none")]
     pub log_types: Option<BTreeMap<String, Value<Vec<Value<String>>>>>,
 }
@@ -726,12 +808,14 @@ impl Walk for CloudWatchLoggingConfiguration {
 
 /// The `CustomerContentEncryptionConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `CustomerContentEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-customercontentencryptionconfiguration.html).
 ///
 /// Every property is required: [`CustomerContentEncryptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerContentEncryptionConfiguration {
-    /// `KmsKey`: required.
+    /// For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-customercontentencryptionconfiguration.html#cfn-athena-workgroup-customercontentencryptionconfiguration-kmskey)): string, required.
     #[serde(rename = "KmsKey")]
     pub kms_key: Value<String>,
 }
@@ -757,15 +841,19 @@ impl Walk for CustomerContentEncryptionConfiguration {
 
 /// The `EncryptionConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-encryptionconfiguration.html).
 ///
 /// [`EncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `EncryptionOption`: required.
+    /// Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (SSE-S3), server-side encryption with KMS-managed keys (SSE-KMS), or client-side encryption with KMS-managed keys (CSE-KMS) is used.
+    ///
+    /// `EncryptionOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-encryptionconfiguration.html#cfn-athena-workgroup-encryptionconfiguration-encryptionoption)): [`EncryptionOption`], one of `SSE_S3`, `SSE_KMS`, `CSE_KMS`, required.
     #[serde(rename = "EncryptionOption")]
     pub encryption_option: Value<EncryptionOption>,
-    /// `KmsKey`: optional.
+    /// For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-encryptionconfiguration.html#cfn-athena-workgroup-encryptionconfiguration-kmskey)): string, optional.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
 }
@@ -823,30 +911,42 @@ impl Walk for EncryptionOption {
 
 /// The `EngineConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `EngineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineconfiguration.html).
 ///
 /// Every property is optional: start from [`EngineConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EngineConfiguration {
-    /// `AdditionalConfigs`: optional.
+    /// Contains additional notebook engine MAP\<string, string\> parameter mappings in the form of key-value pairs. To specify an Athena notebook that the Jupyter server will download and serve, specify a value for the StartSessionRequest$NotebookVersion field, and then add a key named NotebookId to AdditionalConfigs that has the value of the Athena notebook ID.
+    ///
+    /// `AdditionalConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineconfiguration.html#cfn-athena-workgroup-engineconfiguration-additionalconfigs)): map from string to (string), optional.
     #[serde(rename = "AdditionalConfigs", skip_serializing_if = "Option::is_none")]
     pub additional_configs: Option<BTreeMap<String, Value<String>>>,
-    /// `Classifications`: optional.
+    /// The configuration classifications that can be specified for the engine.
+    ///
+    /// `Classifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineconfiguration.html#cfn-athena-workgroup-engineconfiguration-classifications)): list of (object [`Classification`]), optional.
     #[serde(rename = "Classifications", skip_serializing_if = "Option::is_none")]
     pub classifications: Option<Value<Vec<Classification>>>,
-    /// `CoordinatorDpuSize`: optional.
+    /// The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates processing work and manages other executors in a notebook session. The default is 1.
+    ///
+    /// `CoordinatorDpuSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineconfiguration.html#cfn-athena-workgroup-engineconfiguration-coordinatordpusize)): integer, optional.
     #[serde(rename = "CoordinatorDpuSize", skip_serializing_if = "Option::is_none")]
     pub coordinator_dpu_size: Option<Value<i64>>,
-    /// `DefaultExecutorDpuSize`: optional.
+    /// The default number of DPUs to use for executors. An executor is the smallest unit of compute that a notebook session can request from Athena. The default is 1.
+    ///
+    /// `DefaultExecutorDpuSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineconfiguration.html#cfn-athena-workgroup-engineconfiguration-defaultexecutordpusize)): integer, optional.
     #[serde(
         rename = "DefaultExecutorDpuSize",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_executor_dpu_size: Option<Value<i64>>,
-    /// `MaxConcurrentDpus`: optional.
+    /// The maximum number of DPUs that can run concurrently.
+    ///
+    /// `MaxConcurrentDpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineconfiguration.html#cfn-athena-workgroup-engineconfiguration-maxconcurrentdpus)): integer, optional.
     #[serde(rename = "MaxConcurrentDpus", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_dpus: Option<Value<i64>>,
-    /// `SparkProperties`: optional.
+    /// Specifies custom jar files and Spark properties for use cases like cluster encryption, table formats, and general Spark tuning.
+    ///
+    /// `SparkProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineconfiguration.html#cfn-athena-workgroup-engineconfiguration-sparkproperties)): map from string to (string), optional.
     #[serde(rename = "SparkProperties", skip_serializing_if = "Option::is_none")]
     pub spark_properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -916,12 +1016,14 @@ impl Walk for EngineConfiguration {
 
 /// The `EngineVersion` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `EngineVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineversion.html).
 ///
 /// Every property is optional: start from [`EngineVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EngineVersion {
-    /// `SelectedEngineVersion`: optional.
+    /// The engine version requested by the user. Possible values are determined by the output of ListEngineVersions, including Auto. The default is Auto.
+    ///
+    /// `SelectedEngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-engineversion.html#cfn-athena-workgroup-engineversion-selectedengineversion)): string, optional.
     #[serde(
         rename = "SelectedEngineVersion",
         skip_serializing_if = "Option::is_none"
@@ -954,15 +1056,19 @@ impl Walk for EngineVersion {
 
 /// The `ManagedLoggingConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `ManagedLoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-managedloggingconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedLoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedLoggingConfiguration {
-    /// `Enabled`: optional.
+    /// Enables managed log persistence.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-managedloggingconfiguration.html#cfn-athena-workgroup-managedloggingconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `KmsKey`: optional.
+    /// The KMS key ARN to encrypt the logs stored in managed log persistence.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-managedloggingconfiguration.html#cfn-athena-workgroup-managedloggingconfiguration-kmskey)): string, optional.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
 }
@@ -1000,15 +1106,17 @@ impl Walk for ManagedLoggingConfiguration {
 
 /// The `ManagedQueryResultsConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `ManagedQueryResultsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-managedqueryresultsconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedQueryResultsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedQueryResultsConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-managedqueryresultsconfiguration.html#cfn-athena-workgroup-managedqueryresultsconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EncryptionConfiguration`: optional.
+    /// Indicates the encryption configuration for Athena Managed Storage. If not setting this field, Managed Storage will encrypt the query results with Athena's encryption key
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-managedqueryresultsconfiguration.html#cfn-athena-workgroup-managedqueryresultsconfiguration-encryptionconfiguration)): object [`ManagedStorageEncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1052,12 +1160,14 @@ impl Walk for ManagedQueryResultsConfiguration {
 
 /// The `ManagedStorageEncryptionConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `ManagedStorageEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-managedstorageencryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedStorageEncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedStorageEncryptionConfiguration {
-    /// `KmsKey`: optional.
+    /// For SSE-KMS and CSE-KMS, this is the KMS key ARN or ID.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-managedstorageencryptionconfiguration.html#cfn-athena-workgroup-managedstorageencryptionconfiguration-kmskey)): string, optional.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
 }
@@ -1087,24 +1197,30 @@ impl Walk for ManagedStorageEncryptionConfiguration {
 
 /// The `MonitoringConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `MonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-monitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`MonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MonitoringConfiguration {
-    /// `CloudWatchLoggingConfiguration`: optional.
+    /// Configuration settings for delivering logs to Amazon CloudWatch log groups.
+    ///
+    /// `CloudWatchLoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-monitoringconfiguration.html#cfn-athena-workgroup-monitoringconfiguration-cloudwatchloggingconfiguration)): object [`CloudWatchLoggingConfiguration`], optional.
     #[serde(
         rename = "CloudWatchLoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_configuration: Option<CloudWatchLoggingConfiguration>,
-    /// `ManagedLoggingConfiguration`: optional.
+    /// Configuration settings for managed log persistence.
+    ///
+    /// `ManagedLoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-monitoringconfiguration.html#cfn-athena-workgroup-monitoringconfiguration-managedloggingconfiguration)): object [`ManagedLoggingConfiguration`], optional.
     #[serde(
         rename = "ManagedLoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_logging_configuration: Option<ManagedLoggingConfiguration>,
-    /// `S3LoggingConfiguration`: optional.
+    /// Configuration settings for delivering logs to Amazon S3 buckets.
+    ///
+    /// `S3LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-monitoringconfiguration.html#cfn-athena-workgroup-monitoringconfiguration-s3loggingconfiguration)): object [`S3LoggingConfiguration`], optional.
     #[serde(
         rename = "S3LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1159,27 +1275,35 @@ impl Walk for MonitoringConfiguration {
 
 /// The `ResultConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `ResultConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfiguration.html).
 ///
 /// Every property is optional: start from [`ResultConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResultConfiguration {
-    /// `AclConfiguration`: optional.
+    /// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results
+    ///
+    /// `AclConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfiguration.html#cfn-athena-workgroup-resultconfiguration-aclconfiguration)): object [`AclConfiguration`], optional.
     #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
     pub acl_configuration: Option<AclConfiguration>,
-    /// `EncryptionConfiguration`: optional.
+    /// If query results are encrypted in Amazon S3, indicates the encryption option used (for example, SSE-KMS or CSE-KMS) and key information.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfiguration.html#cfn-athena-workgroup-resultconfiguration-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `ExpectedBucketOwner`: optional.
+    /// The AWS account ID of the owner of S3 bucket where query results are stored
+    ///
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfiguration.html#cfn-athena-workgroup-resultconfiguration-expectedbucketowner)): string, optional.
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub expected_bucket_owner: Option<Value<String>>,
-    /// `OutputLocation`: optional.
+    /// The location in Amazon S3 where your query results are stored, such as s3://path/to/query/bucket/. To run the query, you must specify the query results location using one of the ways: either for individual queries using either this setting (client-side), or in the workgroup, using WorkGroupConfiguration
+    ///
+    /// `OutputLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfiguration.html#cfn-athena-workgroup-resultconfiguration-outputlocation)): string, optional.
     #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
     pub output_location: Option<Value<String>>,
 }
@@ -1233,48 +1357,56 @@ impl Walk for ResultConfiguration {
 
 /// The `ResultConfigurationUpdates` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `ResultConfigurationUpdates`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html).
 ///
 /// Every property is optional: start from [`ResultConfigurationUpdates::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResultConfigurationUpdates {
-    /// `AclConfiguration`: optional.
+    /// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results
+    ///
+    /// `AclConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html#cfn-athena-workgroup-resultconfigurationupdates-aclconfiguration)): object [`AclConfiguration`], optional.
     #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
     pub acl_configuration: Option<AclConfiguration>,
-    /// `EncryptionConfiguration`: optional.
+    /// If query results are encrypted in Amazon S3, indicates the encryption option used (for example, SSE-KMS or CSE-KMS) and key information.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html#cfn-athena-workgroup-resultconfigurationupdates-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `ExpectedBucketOwner`: optional.
+    /// The AWS account ID of the owner of S3 bucket where query results are stored
+    ///
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html#cfn-athena-workgroup-resultconfigurationupdates-expectedbucketowner)): string, optional.
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub expected_bucket_owner: Option<Value<String>>,
-    /// `OutputLocation`: optional.
+    /// The location in Amazon S3 where your query results are stored, such as s3://path/to/query/bucket/. To run the query, you must specify the query results location using one of the ways: either for individual queries using either this setting (client-side), or in the workgroup, using WorkGroupConfiguration
+    ///
+    /// `OutputLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html#cfn-athena-workgroup-resultconfigurationupdates-outputlocation)): string, optional.
     #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
     pub output_location: Option<Value<String>>,
-    /// `RemoveAclConfiguration`: optional.
+    /// `RemoveAclConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html#cfn-athena-workgroup-resultconfigurationupdates-removeaclconfiguration)): boolean, optional.
     #[serde(
         rename = "RemoveAclConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_acl_configuration: Option<Value<bool>>,
-    /// `RemoveEncryptionConfiguration`: optional.
+    /// `RemoveEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html#cfn-athena-workgroup-resultconfigurationupdates-removeencryptionconfiguration)): boolean, optional.
     #[serde(
         rename = "RemoveEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_encryption_configuration: Option<Value<bool>>,
-    /// `RemoveExpectedBucketOwner`: optional.
+    /// `RemoveExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html#cfn-athena-workgroup-resultconfigurationupdates-removeexpectedbucketowner)): boolean, optional.
     #[serde(
         rename = "RemoveExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_expected_bucket_owner: Option<Value<bool>>,
-    /// `RemoveOutputLocation`: optional.
+    /// `RemoveOutputLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-resultconfigurationupdates.html#cfn-athena-workgroup-resultconfigurationupdates-removeoutputlocation)): boolean, optional.
     #[serde(
         rename = "RemoveOutputLocation",
         skip_serializing_if = "Option::is_none"
@@ -1380,18 +1512,24 @@ impl Walk for S3AclOption {
 
 /// The `S3LoggingConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `S3LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-s3loggingconfiguration.html).
 ///
 /// Every property is optional: start from [`S3LoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3LoggingConfiguration {
-    /// `Enabled`: optional.
+    /// Enables S3 log delivery.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-s3loggingconfiguration.html#cfn-athena-workgroup-s3loggingconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `KmsKey`: optional.
+    /// The KMS key ARN to encrypt the logs published to the given Amazon S3 destination.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-s3loggingconfiguration.html#cfn-athena-workgroup-s3loggingconfiguration-kmskey)): string, optional.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `LogLocation`: optional.
+    /// The Amazon S3 destination URI for log publishing.
+    ///
+    /// `LogLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-s3loggingconfiguration.html#cfn-athena-workgroup-s3loggingconfiguration-loglocation)): string, optional.
     #[serde(rename = "LogLocation", skip_serializing_if = "Option::is_none")]
     pub log_location: Option<Value<String>>,
 }
@@ -1498,15 +1636,15 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`CapacityReservation`], [`DataCatalog`] and [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::CapacityReservation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-capacityreservation.html), [`AWS::Athena::DataCatalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-datacatalog.html), [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::CapacityReservation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-capacityreservation-tag.html), [`AWS::Athena::DataCatalog` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-datacatalog-tag.html), [`AWS::Athena::WorkGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-capacityreservation-tag.html#cfn-athena-capacityreservation-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-capacityreservation-tag.html#cfn-athena-capacityreservation-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1561,72 +1699,96 @@ impl Walk for Type {
 
 /// The `WorkGroupConfiguration` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `WorkGroupConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html).
 ///
 /// Every property is optional: start from [`WorkGroupConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkGroupConfiguration {
-    /// `AdditionalConfiguration`: optional.
+    /// Additional Configuration that are passed to Athena Spark Calculations running in this workgroup
+    ///
+    /// `AdditionalConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-additionalconfiguration)): string, optional.
     #[serde(
         rename = "AdditionalConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_configuration: Option<Value<String>>,
-    /// `BytesScannedCutoffPerQuery`: optional.
+    /// The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is allowed to scan.
+    ///
+    /// `BytesScannedCutoffPerQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-bytesscannedcutoffperquery)): integer, optional. Range: at least 10000000.
     #[serde(
         rename = "BytesScannedCutoffPerQuery",
         skip_serializing_if = "Option::is_none"
     )]
     pub bytes_scanned_cutoff_per_query: Option<Value<i64>>,
-    /// `CustomerContentEncryptionConfiguration`: optional.
+    /// Indicates the KMS key for encrypting notebook content.
+    ///
+    /// `CustomerContentEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-customercontentencryptionconfiguration)): object [`CustomerContentEncryptionConfiguration`], optional.
     #[serde(
         rename = "CustomerContentEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_content_encryption_configuration: Option<CustomerContentEncryptionConfiguration>,
-    /// `EnforceWorkGroupConfiguration`: optional.
+    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false", client-side settings are used
+    ///
+    /// `EnforceWorkGroupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-enforceworkgroupconfiguration)): boolean, optional.
     #[serde(
         rename = "EnforceWorkGroupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_work_group_configuration: Option<Value<bool>>,
-    /// `EngineConfiguration`: optional.
+    /// The engine configuration for running queries.
+    ///
+    /// `EngineConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-engineconfiguration)): object [`EngineConfiguration`], optional.
     #[serde(
         rename = "EngineConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub engine_configuration: Option<EngineConfiguration>,
-    /// `EngineVersion`: optional.
+    /// The Athena engine version for running queries.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-engineversion)): object [`EngineVersion`], optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
-    /// `ExecutionRole`: optional.
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-executionrole)): string, optional.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<Value<String>>,
-    /// `ManagedQueryResultsConfiguration`: optional.
+    /// The configuration for the managed query results and encryption option. ResultConfiguration and ManagedQueryResultsConfiguration cannot be set at the same time
+    ///
+    /// `ManagedQueryResultsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-managedqueryresultsconfiguration)): object [`ManagedQueryResultsConfiguration`], optional.
     #[serde(
         rename = "ManagedQueryResultsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
-    /// `MonitoringConfiguration`: optional.
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    ///
+    /// `MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-monitoringconfiguration)): object [`MonitoringConfiguration`], optional.
     #[serde(
         rename = "MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
-    /// `PublishCloudWatchMetricsEnabled`: optional.
+    /// Indicates that the Amazon CloudWatch metrics are enabled for the workgroup.
+    ///
+    /// `PublishCloudWatchMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-publishcloudwatchmetricsenabled)): boolean, optional.
     #[serde(
         rename = "PublishCloudWatchMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub publish_cloud_watch_metrics_enabled: Option<Value<bool>>,
-    /// `RequesterPaysEnabled`: optional.
+    /// If set to true, allows members assigned to a workgroup to reference Amazon S3 Requester Pays buckets in queries. If set to false, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error.
+    ///
+    /// `RequesterPaysEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-requesterpaysenabled)): boolean, optional.
     #[serde(
         rename = "RequesterPaysEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub requester_pays_enabled: Option<Value<bool>>,
-    /// `ResultConfiguration`: optional.
+    /// The location in Amazon S3 where query results are stored and the encryption option, if any, used for query results. These are known as "client-side settings". If workgroup settings override client-side settings, then the query uses the workgroup settings.
+    ///
+    /// `ResultConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfiguration.html#cfn-athena-workgroup-workgroupconfiguration-resultconfiguration)): object [`ResultConfiguration`], optional.
     #[serde(
         rename = "ResultConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1753,84 +1915,110 @@ impl Walk for WorkGroupConfiguration {
 
 /// The `WorkGroupConfigurationUpdates` property type of [`WorkGroup`].
 ///
-/// AWS reference: [`AWS::Athena::WorkGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-athena-workgroup.html).
+/// AWS reference: [`AWS::Athena::WorkGroup` `WorkGroupConfigurationUpdates`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html).
 ///
 /// Every property is optional: start from [`WorkGroupConfigurationUpdates::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkGroupConfigurationUpdates {
-    /// `AdditionalConfiguration`: optional.
+    /// Additional Configuration that are passed to Athena Spark Calculations running in this workgroup
+    ///
+    /// `AdditionalConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-additionalconfiguration)): string, optional.
     #[serde(
         rename = "AdditionalConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_configuration: Option<Value<String>>,
-    /// `BytesScannedCutoffPerQuery`: optional.
+    /// The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is allowed to scan.
+    ///
+    /// `BytesScannedCutoffPerQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-bytesscannedcutoffperquery)): integer, optional. Range: at least 10000000.
     #[serde(
         rename = "BytesScannedCutoffPerQuery",
         skip_serializing_if = "Option::is_none"
     )]
     pub bytes_scanned_cutoff_per_query: Option<Value<i64>>,
-    /// `CustomerContentEncryptionConfiguration`: optional.
+    /// Indicates the KMS key for encrypting notebook content.
+    ///
+    /// `CustomerContentEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-customercontentencryptionconfiguration)): object [`CustomerContentEncryptionConfiguration`], optional.
     #[serde(
         rename = "CustomerContentEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_content_encryption_configuration: Option<CustomerContentEncryptionConfiguration>,
-    /// `EnforceWorkGroupConfiguration`: optional.
+    /// If set to "true", the settings for the workgroup override client-side settings. If set to "false", client-side settings are used
+    ///
+    /// `EnforceWorkGroupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-enforceworkgroupconfiguration)): boolean, optional.
     #[serde(
         rename = "EnforceWorkGroupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_work_group_configuration: Option<Value<bool>>,
-    /// `EngineConfiguration`: optional.
+    /// The engine configuration for running queries.
+    ///
+    /// `EngineConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-engineconfiguration)): object [`EngineConfiguration`], optional.
     #[serde(
         rename = "EngineConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub engine_configuration: Option<EngineConfiguration>,
-    /// `EngineVersion`: optional.
+    /// The Athena engine version for running queries.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-engineversion)): object [`EngineVersion`], optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<EngineVersion>,
-    /// `ExecutionRole`: optional.
+    /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center enabled workgroups.
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-executionrole)): string, optional.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<Value<String>>,
-    /// `ManagedQueryResultsConfiguration`: optional.
+    /// The configuration for the managed query results and encryption option. ResultConfiguration and ManagedQueryResultsConfiguration cannot be set at the same time
+    ///
+    /// `ManagedQueryResultsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-managedqueryresultsconfiguration)): object [`ManagedQueryResultsConfiguration`], optional.
     #[serde(
         rename = "ManagedQueryResultsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
-    /// `MonitoringConfiguration`: optional.
+    /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3 buckets, Amazon CloudWatch log groups etc.
+    ///
+    /// `MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-monitoringconfiguration)): object [`MonitoringConfiguration`], optional.
     #[serde(
         rename = "MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
-    /// `PublishCloudWatchMetricsEnabled`: optional.
+    /// Indicates that the Amazon CloudWatch metrics are enabled for the workgroup.
+    ///
+    /// `PublishCloudWatchMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-publishcloudwatchmetricsenabled)): boolean, optional.
     #[serde(
         rename = "PublishCloudWatchMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub publish_cloud_watch_metrics_enabled: Option<Value<bool>>,
-    /// `RemoveBytesScannedCutoffPerQuery`: optional.
+    /// Indicates that the data usage control limit per query is removed.
+    ///
+    /// `RemoveBytesScannedCutoffPerQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-removebytesscannedcutoffperquery)): boolean, optional.
     #[serde(
         rename = "RemoveBytesScannedCutoffPerQuery",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_bytes_scanned_cutoff_per_query: Option<Value<bool>>,
-    /// `RemoveCustomerContentEncryptionConfiguration`: optional.
+    /// `RemoveCustomerContentEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-removecustomercontentencryptionconfiguration)): boolean, optional.
     #[serde(
         rename = "RemoveCustomerContentEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_customer_content_encryption_configuration: Option<Value<bool>>,
-    /// `RequesterPaysEnabled`: optional.
+    /// If set to true, allows members assigned to a workgroup to reference Amazon S3 Requester Pays buckets in queries. If set to false, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error.
+    ///
+    /// `RequesterPaysEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-requesterpaysenabled)): boolean, optional.
     #[serde(
         rename = "RequesterPaysEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub requester_pays_enabled: Option<Value<bool>>,
-    /// `ResultConfigurationUpdates`: optional.
+    /// The result configuration information about the queries in this workgroup that will be updated. Includes the updated results location and an updated option for encrypting query results.
+    ///
+    /// `ResultConfigurationUpdates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-athena-workgroup-workgroupconfigurationupdates.html#cfn-athena-workgroup-workgroupconfigurationupdates-resultconfigurationupdates)): object [`ResultConfigurationUpdates`], optional.
     #[serde(
         rename = "ResultConfigurationUpdates",
         skip_serializing_if = "Option::is_none"

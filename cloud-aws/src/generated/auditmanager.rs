@@ -9,40 +9,62 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AuditManager::Assessment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html)).
 ///
+/// An entity that defines the scope of audit evidence collected by AWS Audit Manager.
+///
 /// Every property is optional: start from [`Assessment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Assessment {
-    /// `AssessmentReportsDestination`: optional.
+    /// The destination in which evidence reports are stored for the specified assessment.
+    ///
+    /// `AssessmentReportsDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-assessmentreportsdestination)): object [`AssessmentReportsDestination`], optional.
     #[serde(
         rename = "AssessmentReportsDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub assessment_reports_destination: Option<AssessmentReportsDestination>,
-    /// `AwsAccount`: optional, create-only (changing it replaces the resource).
+    /// The AWS account associated with the assessment.
+    ///
+    /// `AwsAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-awsaccount)): object [`AwsAccount`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "AwsAccount", skip_serializing_if = "Option::is_none")]
     pub aws_account: Option<AwsAccount>,
-    /// `Delegations`: optional.
+    /// The list of delegations.
+    ///
+    /// `Delegations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-delegations)): list of (object [`Delegation`]), optional.
     #[serde(rename = "Delegations", skip_serializing_if = "Option::is_none")]
     pub delegations: Option<Value<Vec<Delegation>>>,
-    /// `Description`: optional.
+    /// The description of the specified assessment.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-description)): string, optional. Pattern: `^[\w\W\s\S]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FrameworkId`: optional, create-only (changing it replaces the resource).
+    /// The identifier for the specified framework.
+    ///
+    /// `FrameworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-frameworkid)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|.*\S.*)$`. Length: 32 to 36 characters.
     #[serde(rename = "FrameworkId", skip_serializing_if = "Option::is_none")]
     pub framework_id: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the related assessment.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-name)): string, optional. Pattern: `^[a-zA-Z0-9-_\.]+$`. Length: 1 to 127 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Roles`: optional.
+    /// The list of roles for the specified assessment.
+    ///
+    /// `Roles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-roles)): list of (object [`Role`]), optional.
     #[serde(rename = "Roles", skip_serializing_if = "Option::is_none")]
     pub roles: Option<Value<Vec<Role>>>,
-    /// `Scope`: optional.
+    /// The wrapper that contains the AWS accounts and AWS services in scope for the assessment.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-scope)): object [`Scope`], optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
-    /// `Status`: optional.
+    /// The status of the specified assessment.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-status)): [`AssessmentStatus`], one of `ACTIVE`, `INACTIVE`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<AssessmentStatus>>,
-    /// `Tags`: optional.
+    /// The tags associated with the assessment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html#cfn-auditmanager-assessment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -170,22 +192,34 @@ impl ResourceRef<Assessment> {
 
 /// The properties of an `AWS::AuditManager::AssessmentFramework` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html)).
 ///
+/// Creates a custom framework in AWS Audit Manager.
+///
 /// [`AssessmentFramework::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssessmentFramework {
-    /// `ComplianceType`: optional.
+    /// The compliance type that the framework supports, such as CIS or HIPAA.
+    ///
+    /// `ComplianceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html#cfn-auditmanager-assessmentframework-compliancetype)): string, optional. Pattern: `^[\w\W\s\S]*$`. Length: 0 to 100 characters.
     #[serde(rename = "ComplianceType", skip_serializing_if = "Option::is_none")]
     pub compliance_type: Option<Value<String>>,
-    /// `ControlSets`: required.
+    /// The control sets that are associated with the framework.
+    ///
+    /// `ControlSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html#cfn-auditmanager-assessmentframework-controlsets)): list of (object [`ControlSet`]), required. Items: at least 1.
     #[serde(rename = "ControlSets")]
     pub control_sets: Value<Vec<ControlSet>>,
-    /// `Description`: optional.
+    /// The description of the framework.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html#cfn-auditmanager-assessmentframework-description)): string, optional. Pattern: `^[\w\W\s\S]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the framework.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html#cfn-auditmanager-assessmentframework-name)): string, required. Pattern: `^[^\\]*$`. Length: 1 to 300 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with the framework.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html#cfn-auditmanager-assessmentframework-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -304,15 +338,19 @@ impl Walk for AssessmentReportDestinationType {
 
 /// The `AssessmentReportsDestination` property type of [`Assessment`].
 ///
-/// AWS reference: [`AWS::AuditManager::Assessment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html).
+/// AWS reference: [`AWS::AuditManager::Assessment` `AssessmentReportsDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-assessmentreportsdestination.html).
 ///
 /// Every property is optional: start from [`AssessmentReportsDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AssessmentReportsDestination {
-    /// `Destination`: optional.
+    /// The URL of the specified Amazon S3 bucket.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-assessmentreportsdestination.html#cfn-auditmanager-assessment-assessmentreportsdestination-destination)): string, optional. Pattern: `^(S|s)3:\/\/[a-zA-Z0-9\-\.\(\)\'\*\_\!\=\+\@\:\s\,\?\/]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
-    /// `DestinationType`: optional.
+    /// The destination type, such as Amazon S3.
+    ///
+    /// `DestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-assessmentreportsdestination.html#cfn-auditmanager-assessment-assessmentreportsdestination-destinationtype)): [`AssessmentReportDestinationType`], one of `S3`, optional.
     #[serde(rename = "DestinationType", skip_serializing_if = "Option::is_none")]
     pub destination_type: Option<Value<AssessmentReportDestinationType>>,
 }
@@ -373,18 +411,24 @@ impl Walk for AssessmentStatus {
 
 /// The `AWSAccount` property type of [`Assessment`].
 ///
-/// AWS reference: [`AWS::AuditManager::Assessment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html).
+/// AWS reference: [`AWS::AuditManager::Assessment` `AWSAccount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-awsaccount.html).
 ///
 /// Every property is optional: start from [`AwsAccount::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AwsAccount {
-    /// `EmailAddress`: optional.
+    /// The unique identifier for the email account.
+    ///
+    /// `EmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-awsaccount.html#cfn-auditmanager-assessment-awsaccount-emailaddress)): string, optional. Pattern: `^.*@.*$`. Length: 1 to 320 characters.
     #[serde(rename = "EmailAddress", skip_serializing_if = "Option::is_none")]
     pub email_address: Option<Value<String>>,
-    /// `Id`: optional.
+    /// The identifier for the specified AWS account.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-awsaccount.html#cfn-auditmanager-assessment-awsaccount-id)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the specified AWS account.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-awsaccount.html#cfn-auditmanager-assessment-awsaccount-name)): string, optional. Pattern: `^[\u0020-\u007E]+$`. Length: 1 to 50 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -430,12 +474,14 @@ impl Walk for AwsAccount {
 
 /// The `AWSService` property type of [`Assessment`].
 ///
-/// AWS reference: [`AWS::AuditManager::Assessment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html).
+/// AWS reference: [`AWS::AuditManager::Assessment` `AWSService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-awsservice.html).
 ///
 /// Every property is optional: start from [`AwsService::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AwsService {
-    /// `ServiceName`: optional.
+    /// The name of the AWS service.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-awsservice.html#cfn-auditmanager-assessment-awsservice-servicename)): string, optional. Pattern: `^[a-zA-Z0-9-\s().]+$`. Length: 1 to 40 characters.
     #[serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Value<String>>,
 }
@@ -465,15 +511,19 @@ impl Walk for AwsService {
 
 /// The `ControlSet` property type of [`AssessmentFramework`].
 ///
-/// AWS reference: [`AWS::AuditManager::AssessmentFramework`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html).
+/// AWS reference: [`AWS::AuditManager::AssessmentFramework` `ControlSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessmentframework-controlset.html).
 ///
 /// Every property is required: [`ControlSet::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ControlSet {
-    /// `Controls`: required.
+    /// The list of controls within the control set.
+    ///
+    /// `Controls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessmentframework-controlset.html#cfn-auditmanager-assessmentframework-controlset-controls)): list of (object [`ControlSetControl`]), required. Items: at least 1.
     #[serde(rename = "Controls")]
     pub controls: Value<Vec<ControlSetControl>>,
-    /// `Name`: required.
+    /// The name of the control set.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessmentframework-controlset.html#cfn-auditmanager-assessmentframework-controlset-name)): string, required. Pattern: `^[^\\_]*$`. Length: 1 to 300 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -505,12 +555,14 @@ impl Walk for ControlSet {
 
 /// The `ControlSetControl` property type of [`AssessmentFramework`].
 ///
-/// AWS reference: [`AWS::AuditManager::AssessmentFramework`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html).
+/// AWS reference: [`AWS::AuditManager::AssessmentFramework` `ControlSetControl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessmentframework-controlsetcontrol.html).
 ///
 /// Every property is required: [`ControlSetControl::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ControlSetControl {
-    /// `Id`: required.
+    /// The unique identifier of the control.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessmentframework-controlsetcontrol.html#cfn-auditmanager-assessmentframework-controlsetcontrol-id)): string, required. Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
 }
@@ -534,42 +586,60 @@ impl Walk for ControlSetControl {
 
 /// The `Delegation` property type of [`Assessment`].
 ///
-/// AWS reference: [`AWS::AuditManager::Assessment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html).
+/// AWS reference: [`AWS::AuditManager::Assessment` `Delegation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html).
 ///
 /// Every property is optional: start from [`Delegation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Delegation {
-    /// `AssessmentId`: optional.
+    /// `AssessmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-assessmentid)): string, optional. Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "AssessmentId", skip_serializing_if = "Option::is_none")]
     pub assessment_id: Option<Value<String>>,
-    /// `AssessmentName`: optional.
+    /// The name of the related assessment.
+    ///
+    /// `AssessmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-assessmentname)): string, optional. Pattern: `^[a-zA-Z0-9-_\.]+$`. Length: 1 to 127 characters.
     #[serde(rename = "AssessmentName", skip_serializing_if = "Option::is_none")]
     pub assessment_name: Option<Value<String>>,
-    /// `Comment`: optional.
+    /// The comment related to the delegation.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-comment)): string, optional. Pattern: `^[\w\W\s\S]*$`. Length: at most 350 characters.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `ControlSetId`: optional.
+    /// The identifier for the specified control set.
+    ///
+    /// `ControlSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-controlsetid)): string, optional. Pattern: `^[\w\W\s\S]*$`. Length: 1 to 300 characters.
     #[serde(rename = "ControlSetId", skip_serializing_if = "Option::is_none")]
     pub control_set_id: Option<Value<String>>,
-    /// `CreatedBy`: optional.
+    /// The IAM user or role that performed the action.
+    ///
+    /// `CreatedBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-createdby)): string, optional. Pattern: `^arn:.*:*:.*`. Length: 20 to 2048 characters.
     #[serde(rename = "CreatedBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Value<String>>,
-    /// `CreationTime`: optional.
+    /// The sequence of characters that identifies when the event occurred.
+    ///
+    /// `CreationTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-creationtime)): number, optional.
     #[serde(rename = "CreationTime", skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<Value<f64>>,
-    /// `Id`: optional.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-id)): string, optional. Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `LastUpdated`: optional.
+    /// The sequence of characters that identifies when the event occurred.
+    ///
+    /// `LastUpdated` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-lastupdated)): number, optional.
     #[serde(rename = "LastUpdated", skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<Value<f64>>,
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM user or role.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-rolearn)): string, optional. Pattern: `^arn:.*:iam:.*`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `RoleType`: optional.
+    /// The IAM role type.
+    ///
+    /// `RoleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-roletype)): [`RoleType`], one of `PROCESS_OWNER`, `RESOURCE_OWNER`, optional.
     #[serde(rename = "RoleType", skip_serializing_if = "Option::is_none")]
     pub role_type: Option<Value<RoleType>>,
-    /// `Status`: optional.
+    /// The status of the delegation.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-delegation.html#cfn-auditmanager-assessment-delegation-status)): [`DelegationStatus`], one of `IN_PROGRESS`, `UNDER_REVIEW`, `COMPLETE`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<DelegationStatus>>,
 }
@@ -702,15 +772,19 @@ impl Walk for DelegationStatus {
 
 /// The `Role` property type of [`Assessment`].
 ///
-/// AWS reference: [`AWS::AuditManager::Assessment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html).
+/// AWS reference: [`AWS::AuditManager::Assessment` `Role`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-role.html).
 ///
 /// Every property is optional: start from [`Role::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Role {
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM user or role.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-role.html#cfn-auditmanager-assessment-role-rolearn)): string, optional. Pattern: `^arn:.*:iam:.*`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `RoleType`: optional.
+    /// The IAM role type.
+    ///
+    /// `RoleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-role.html#cfn-auditmanager-assessment-role-roletype)): [`RoleType`], one of `PROCESS_OWNER`, `RESOURCE_OWNER`, optional.
     #[serde(rename = "RoleType", skip_serializing_if = "Option::is_none")]
     pub role_type: Option<Value<RoleType>>,
 }
@@ -768,15 +842,19 @@ impl Walk for RoleType {
 
 /// The `Scope` property type of [`Assessment`].
 ///
-/// AWS reference: [`AWS::AuditManager::Assessment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html).
+/// AWS reference: [`AWS::AuditManager::Assessment` `Scope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-scope.html).
 ///
 /// Every property is optional: start from [`Scope::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Scope {
-    /// `AwsAccounts`: optional.
+    /// The AWS accounts included in scope.
+    ///
+    /// `AwsAccounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-scope.html#cfn-auditmanager-assessment-scope-awsaccounts)): list of (object [`AwsAccount`]), optional. Items: 1 to 200.
     #[serde(rename = "AwsAccounts", skip_serializing_if = "Option::is_none")]
     pub aws_accounts: Option<Value<Vec<AwsAccount>>>,
-    /// `AwsServices`: optional.
+    /// The AWS services included in scope.
+    ///
+    /// `AwsServices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-scope.html#cfn-auditmanager-assessment-scope-awsservices)): list of (object [`AwsService`]), optional.
     #[serde(rename = "AwsServices", skip_serializing_if = "Option::is_none")]
     pub aws_services: Option<Value<Vec<AwsService>>>,
 }
@@ -814,15 +892,19 @@ impl Walk for Scope {
 
 /// The `Tag` property type of [`Assessment`] and [`AssessmentFramework`].
 ///
-/// AWS reference: [`AWS::AuditManager::Assessment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessment.html), [`AWS::AuditManager::AssessmentFramework`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-auditmanager-assessmentframework.html).
+/// AWS reference: [`AWS::AuditManager::Assessment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-tag.html), [`AWS::AuditManager::AssessmentFramework` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessmentframework-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-tag.html#cfn-auditmanager-assessment-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-auditmanager-assessment-tag.html#cfn-auditmanager-assessment-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,181 +9,255 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AutoScaling::AutoScalingGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html)).
 ///
+/// The `AWS::AutoScaling::AutoScalingGroup` resource defines an Amazon EC2 Auto Scaling group, which is a collection of Amazon EC2 instances that are treated as a logical grouping for the purposes of automatic scaling and management. For more information about Amazon EC2 Auto Scaling, see the [Amazon EC2 Auto Scaling User Guide](https://docs.aws.amazon.com/autoscaling/ec2/userguide/what-is-amazon-ec2-auto-scaling.html). Amazon EC2 Auto Scaling configures instances launched as part of an Auto Scaling group using either a [launch template](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-launchtemplate.html) or a launch configuration. We strongly recommend that you do not use launch configurations. For more information, see [Launch configurations](https://docs.aws.amazon.com/autoscaling/ec2/userguide/launch-configurations.html) in the \*Amazon EC2 Auto Scaling User Guide\*. For help migrating from launch configurations to launch templates, see [Migrate CloudFormation stacks from launch configurations to launch templates](https://docs.aws.amazon.com/autoscaling/ec2/userguide/migrate-launch-configurations-with-cloudformation.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+///
 /// [`AutoScalingGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoScalingGroup {
-    /// `AutoScalingGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the Auto Scaling group. This name must be unique per Region per account. The name can contain any ASCII character 33 to 126 including most punctuation characters, digits, and upper and lowercased letters. You cannot use a colon (:) in the name.
+    ///
+    /// `AutoScalingGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-autoscalinggroupname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(
         rename = "AutoScalingGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_scaling_group_name: Option<Value<String>>,
-    /// `AvailabilityZoneDistribution`: optional.
+    /// The EC2 instance capacity distribution across Availability Zones for the Auto Scaling group.
+    ///
+    /// `AvailabilityZoneDistribution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-availabilityzonedistribution)): object [`AvailabilityZoneDistribution`], optional.
     #[serde(
         rename = "AvailabilityZoneDistribution",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_distribution: Option<AvailabilityZoneDistribution>,
-    /// `AvailabilityZoneIds`: optional.
+    /// The Availability Zone IDs where the Auto Scaling group can launch instances.
+    ///
+    /// `AvailabilityZoneIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-availabilityzoneids)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "AvailabilityZoneIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_ids: Option<Value<Vec<Value<String>>>>,
-    /// `AvailabilityZoneImpairmentPolicy`: optional.
+    /// The Availability Zone impairment policy for the Auto Scaling group.
+    ///
+    /// `AvailabilityZoneImpairmentPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-availabilityzoneimpairmentpolicy)): object [`AvailabilityZoneImpairmentPolicy`], optional.
     #[serde(
         rename = "AvailabilityZoneImpairmentPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_impairment_policy: Option<AvailabilityZoneImpairmentPolicy>,
-    /// `AvailabilityZones`: optional.
+    /// A list of Availability Zones where instances in the Auto Scaling group can be created. Used for launching into the default VPC subnet in each Availability Zone when not using the `VPCZoneIdentifier` property, or for attaching a network interface when an existing network interface ID is specified in a launch template.
+    ///
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-availabilityzones)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `CapacityRebalance`: optional.
+    /// Indicates whether Capacity Rebalancing is enabled. Otherwise, Capacity Rebalancing is disabled. When you turn on Capacity Rebalancing, Amazon EC2 Auto Scaling attempts to launch a Spot Instance whenever Amazon EC2 notifies that a Spot Instance is at an elevated risk of interruption. After launching a new instance, it then terminates an old instance. For more information, see [Use Capacity Rebalancing to handle Amazon EC2 Spot Interruptions](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-capacity-rebalancing.html) in the in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `CapacityRebalance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-capacityrebalance)): boolean, optional.
     #[serde(rename = "CapacityRebalance", skip_serializing_if = "Option::is_none")]
     pub capacity_rebalance: Option<Value<bool>>,
-    /// `CapacityReservationSpecification`: optional.
+    /// The capacity reservation specification for the Auto Scaling group.
+    ///
+    /// `CapacityReservationSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-capacityreservationspecification)): object [`CapacityReservationSpecification`], optional.
     #[serde(
         rename = "CapacityReservationSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_specification: Option<CapacityReservationSpecification>,
-    /// `Context`: optional.
+    /// Reserved.
+    ///
+    /// `Context` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-context)): string, optional.
     #[serde(rename = "Context", skip_serializing_if = "Option::is_none")]
     pub context: Option<Value<String>>,
-    /// `Cooldown`: optional.
+    /// \*Only needed if you use simple scaling policies.\* The amount of time, in seconds, between one scaling activity ending and another one starting due to simple scaling policies. For more information, see [Scaling cooldowns for Amazon EC2 Auto Scaling](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-scaling-cooldowns.html) in the \*Amazon EC2 Auto Scaling User Guide\*. Default: `300` seconds
+    ///
+    /// `Cooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-cooldown)): string, optional.
     #[serde(rename = "Cooldown", skip_serializing_if = "Option::is_none")]
     pub cooldown: Option<Value<String>>,
-    /// `DefaultInstanceWarmup`: optional.
+    /// The amount of time, in seconds, until a new instance is considered to have finished initializing and resource consumption to become stable after it enters the `InService` state. During an instance refresh, Amazon EC2 Auto Scaling waits for the warm-up period after it replaces an instance before it moves on to replacing the next instance. Amazon EC2 Auto Scaling also waits for the warm-up period before aggregating the metrics for new instances with existing instances in the Amazon CloudWatch metrics that are used for scaling, resulting in more reliable usage data. For more information, see [Set the default instance warmup for an Auto Scaling group](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-default-instance-warmup.html) in the \*Amazon EC2 Auto Scaling User Guide\*. To manage various warm-up settings at the group level, we recommend that you set the default instance warmup, \*even if it is set to 0 seconds\*. To remove a value that you previously set, include the property but specify `-1` for the value. However, we strongly recommend keeping the default instance warmup enabled by specifying a value of `0` or other nominal value. Default: None
+    ///
+    /// `DefaultInstanceWarmup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-defaultinstancewarmup)): integer, optional.
     #[serde(
         rename = "DefaultInstanceWarmup",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_instance_warmup: Option<Value<i64>>,
-    /// `DeletionProtection`: optional.
+    /// The deletion protection setting for the Auto Scaling group.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-deletionprotection)): [`DeletionProtection`], one of `none`, `prevent-all-deletion`, `prevent-force-deletion`, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<DeletionProtection>>,
-    /// `DesiredCapacity`: optional.
+    /// The desired capacity is the initial capacity of the Auto Scaling group at the time of its creation and the capacity it attempts to maintain. It can scale beyond this capacity if you configure automatic scaling. The number must be greater than or equal to the minimum size of the group and less than or equal to the maximum size of the group. If you do not specify a desired capacity when creating the stack, the default is the minimum size of the group. CloudFormation marks the Auto Scaling group as successful (by setting its status to CREATE\_COMPLETE) when the desired capacity is reached. However, if a maximum Spot price is set in the launch template or launch configuration that you specified, then desired capacity is not used as a criteria for success. Whether your request is fulfilled depends on Spot Instance capacity and your maximum price.
+    ///
+    /// `DesiredCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-desiredcapacity)): string, optional. Pattern: `^[0-9]+$`.
     #[serde(rename = "DesiredCapacity", skip_serializing_if = "Option::is_none")]
     pub desired_capacity: Option<Value<String>>,
-    /// `DesiredCapacityType`: optional.
+    /// The unit of measurement for the value specified for desired capacity. Amazon EC2 Auto Scaling supports `DesiredCapacityType` for attribute-based instance type selection only. For more information, see [Create a mixed instances group using attribute-based instance type selection](https://docs.aws.amazon.com/autoscaling/ec2/userguide/create-mixed-instances-group-attribute-based-instance-type-selection.html) in the \*Amazon EC2 Auto Scaling User Guide\*. By default, Amazon EC2 Auto Scaling specifies `units`, which translates into number of instances. Valid values: `units` \| `vcpu` \| `memory-mib`
+    ///
+    /// `DesiredCapacityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-desiredcapacitytype)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "DesiredCapacityType",
         skip_serializing_if = "Option::is_none"
     )]
     pub desired_capacity_type: Option<Value<String>>,
-    /// `HealthCheckGracePeriod`: optional.
+    /// The amount of time, in seconds, that Amazon EC2 Auto Scaling waits before checking the health status of an EC2 instance that has come into service and marking it unhealthy due to a failed health check. This is useful if your instances do not immediately pass their health checks after they enter the `InService` state. For more information, see [Set the health check grace period for an Auto Scaling group](https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html) in the \*Amazon EC2 Auto Scaling User Guide\*. Default: `0` seconds
+    ///
+    /// `HealthCheckGracePeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-healthcheckgraceperiod)): integer, optional.
     #[serde(
         rename = "HealthCheckGracePeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_grace_period: Option<Value<i64>>,
-    /// `HealthCheckType`: optional.
+    /// A comma-separated value string of one or more health check types. The valid values are `EC2`, `EBS`, `ELB`, and `VPC_LATTICE`. `EC2` is the default health check and cannot be disabled. For more information, see [Health checks for instances in an Auto Scaling group](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html) in the \*Amazon EC2 Auto Scaling User Guide\*. Only specify `EC2` if you must clear a value that was previously set.
+    ///
+    /// `HealthCheckType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-healthchecktype)): string, optional. Pattern: `^(EBS|EC2|ELB|VPC_LATTICE)(,(EBS|EC2|ELB|VPC_LATTICE))*,?$`. Length: 1 to 32 characters.
     #[serde(rename = "HealthCheckType", skip_serializing_if = "Option::is_none")]
     pub health_check_type: Option<Value<String>>,
-    /// `InstanceId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the instance used to base the launch configuration on. For more information, see [Create an Auto Scaling group using an EC2 instance](https://docs.aws.amazon.com/autoscaling/ec2/userguide/create-asg-from-instance.html) in the \*Amazon EC2 Auto Scaling User Guide\*. If you specify `LaunchTemplate`, `MixedInstancesPolicy`, or `LaunchConfigurationName`, don't specify `InstanceId`.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-instanceid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 19 characters.
     #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<Value<String>>,
-    /// `InstanceLifecyclePolicy`: optional.
+    /// The instance lifecycle policy for the Auto Scaling group.
+    ///
+    /// `InstanceLifecyclePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-instancelifecyclepolicy)): object [`InstanceLifecyclePolicy`], optional.
     #[serde(
         rename = "InstanceLifecyclePolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_lifecycle_policy: Option<InstanceLifecyclePolicy>,
-    /// `InstanceMaintenancePolicy`: optional.
+    /// An instance maintenance policy. For more information, see [Set instance maintenance policy](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `InstanceMaintenancePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-instancemaintenancepolicy)): object [`InstanceMaintenancePolicy`], optional.
     #[serde(
         rename = "InstanceMaintenancePolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_maintenance_policy: Option<InstanceMaintenancePolicy>,
-    /// `LaunchConfigurationName`: optional.
+    /// The name of the launch configuration to use to launch instances. Required only if you don't specify `LaunchTemplate`, `MixedInstancesPolicy`, or `InstanceId`.
+    ///
+    /// `LaunchConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-launchconfigurationname)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "LaunchConfigurationName",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_configuration_name: Option<Value<String>>,
-    /// `LaunchTemplate`: optional.
+    /// Information used to specify the launch template and version to use to launch instances. You can alternatively associate a launch template to the Auto Scaling group by specifying a `MixedInstancesPolicy`. For more information about creating launch templates, see [Create a launch template for an Auto Scaling group](https://docs.aws.amazon.com/autoscaling/ec2/userguide/create-launch-template.html) in the \*Amazon EC2 Auto Scaling User Guide\*. If you omit this property, you must specify `MixedInstancesPolicy`, `LaunchConfigurationName`, or `InstanceId`.
+    ///
+    /// `LaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-launchtemplate)): object [`LaunchTemplateSpecification`], optional.
     #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
     pub launch_template: Option<LaunchTemplateSpecification>,
-    /// `LifecycleHookSpecificationList`: optional.
+    /// One or more lifecycle hooks to add to the Auto Scaling group before instances are launched.
+    ///
+    /// `LifecycleHookSpecificationList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-lifecyclehookspecificationlist)): list of (object [`LifecycleHookSpecification`]), optional.
     #[serde(
         rename = "LifecycleHookSpecificationList",
         skip_serializing_if = "Option::is_none"
     )]
     pub lifecycle_hook_specification_list: Option<Value<Vec<LifecycleHookSpecification>>>,
-    /// `LoadBalancerNames`: optional.
+    /// A list of Classic Load Balancers associated with this Auto Scaling group. For Application Load Balancers, Network Load Balancers, and Gateway Load Balancers, specify the `TargetGroupARNs` property instead.
+    ///
+    /// `LoadBalancerNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-loadbalancernames)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "LoadBalancerNames", skip_serializing_if = "Option::is_none")]
     pub load_balancer_names: Option<Value<Vec<Value<String>>>>,
-    /// `MaxInstanceLifetime`: optional.
+    /// The maximum amount of time, in seconds, that an instance can be in service. The default is null. If specified, the value must be either 0 or a number equal to or greater than 86,400 seconds (1 day). For more information, see [Replace Auto Scaling instances based on maximum instance lifetime](https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-max-instance-lifetime.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `MaxInstanceLifetime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-maxinstancelifetime)): integer, optional.
     #[serde(
         rename = "MaxInstanceLifetime",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_instance_lifetime: Option<Value<i64>>,
-    /// `MaxSize`: required.
+    /// The maximum size of the group. With a mixed instances policy that uses instance weighting, Amazon EC2 Auto Scaling may need to go above `MaxSize` to meet your capacity requirements. In this event, Amazon EC2 Auto Scaling will never go above `MaxSize` by more than your largest instance weight (weights that define how many units each instance contributes to the desired capacity of the group).
+    ///
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-maxsize)): string, required. Pattern: `^[0-9]+$`.
     #[serde(rename = "MaxSize")]
     pub max_size: Value<String>,
-    /// `MetricsCollection`: optional.
+    /// Enables the monitoring of group metrics of an Auto Scaling group. By default, these metrics are disabled.
+    ///
+    /// `MetricsCollection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-metricscollection)): list of (object [`MetricsCollection`]), optional.
     #[serde(rename = "MetricsCollection", skip_serializing_if = "Option::is_none")]
     pub metrics_collection: Option<Value<Vec<MetricsCollection>>>,
-    /// `MinSize`: required.
+    /// The minimum size of the group.
+    ///
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-minsize)): string, required. Pattern: `^[0-9]+$`.
     #[serde(rename = "MinSize")]
     pub min_size: Value<String>,
-    /// `MixedInstancesPolicy`: optional.
+    /// An embedded object that specifies a mixed instances policy. The policy includes properties that not only define the distribution of On-Demand Instances and Spot Instances, the maximum price to pay for Spot Instances (optional), and how the Auto Scaling group allocates instance types to fulfill On-Demand and Spot capacities, but also the properties that specify the instance configuration information—the launch template and instance types. The policy can also include a weight for each instance type and different launch templates for individual instance types. For more information, see [Auto Scaling groups with multiple instance types and purchase options](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `MixedInstancesPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-mixedinstancespolicy)): object [`MixedInstancesPolicy`], optional.
     #[serde(
         rename = "MixedInstancesPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub mixed_instances_policy: Option<MixedInstancesPolicy>,
-    /// `NewInstancesProtectedFromScaleIn`: optional.
+    /// Indicates whether newly launched instances are protected from termination by Amazon EC2 Auto Scaling when scaling in. For more information about preventing instances from terminating on scale in, see [Use instance scale-in protection](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `NewInstancesProtectedFromScaleIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-newinstancesprotectedfromscalein)): boolean, optional.
     #[serde(
         rename = "NewInstancesProtectedFromScaleIn",
         skip_serializing_if = "Option::is_none"
     )]
     pub new_instances_protected_from_scale_in: Option<Value<bool>>,
-    /// `NotificationConfiguration`: optional, deprecated by AWS.
+    /// `NotificationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-notificationconfiguration)): object [`NotificationConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "NotificationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_configuration: Option<NotificationConfiguration>,
-    /// `NotificationConfigurations`: optional.
+    /// Configures an Auto Scaling group to send notifications when specified events take place.
+    ///
+    /// `NotificationConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-notificationconfigurations)): list of (object [`NotificationConfiguration`]), optional.
     #[serde(
         rename = "NotificationConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_configurations: Option<Value<Vec<NotificationConfiguration>>>,
-    /// `PlacementGroup`: optional.
+    /// The name of the placement group into which to launch your instances. For more information, see [Placement groups](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-groups.html) in the \*Amazon EC2 User Guide\*. A \*cluster\* placement group is a logical grouping of instances within a single Availability Zone. You cannot specify multiple Availability Zones and a cluster placement group.
+    ///
+    /// `PlacementGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-placementgroup)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "PlacementGroup", skip_serializing_if = "Option::is_none")]
     pub placement_group: Option<Value<String>>,
-    /// `ServiceLinkedRoleARN`: optional.
+    /// The Amazon Resource Name (ARN) of the service-linked role that the Auto Scaling group uses to call other AWS service on your behalf. By default, Amazon EC2 Auto Scaling uses a service-linked role named `AWSServiceRoleForAutoScaling`, which it creates if it does not exist. For more information, see [Service-linked roles](https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `ServiceLinkedRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-servicelinkedrolearn)): string, optional. Length: 1 to 1600 characters.
     #[serde(
         rename = "ServiceLinkedRoleARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_linked_role_arn: Option<Value<String>>,
-    /// `SkipZonalShiftValidation`: optional.
+    /// `SkipZonalShiftValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-skipzonalshiftvalidation)): boolean, optional.
     #[serde(
         rename = "SkipZonalShiftValidation",
         skip_serializing_if = "Option::is_none"
     )]
     pub skip_zonal_shift_validation: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// One or more tags. You can tag your Auto Scaling group and propagate the tags to the Amazon EC2 instances it launches. Tags are not propagated to Amazon EBS volumes. To add tags to Amazon EBS volumes, specify the tags in a launch template but use caution. If the launch template specifies an instance tag with a key that is also specified for the Auto Scaling group, Amazon EC2 Auto Scaling overrides the value of that instance tag with the value specified by the Auto Scaling group. For more information, see [Tag Auto Scaling groups and instances](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-tags)): list of (object [`TagProperty`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagProperty>>>,
-    /// `TargetGroupARNs`: optional.
+    /// The Amazon Resource Names (ARN) of the Elastic Load Balancing target groups to associate with the Auto Scaling group. Instances are registered as targets with the target groups. The target groups receive incoming traffic and route requests to one or more registered targets. For more information, see [Use Elastic Load Balancing to distribute traffic across the instances in your Auto Scaling group](https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-load-balancer.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `TargetGroupARNs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-targetgrouparns)): list of (string), optional. Each item: Length: 1 to 511 characters.
     #[serde(rename = "TargetGroupARNs", skip_serializing_if = "Option::is_none")]
     pub target_group_arns: Option<Value<Vec<Value<String>>>>,
-    /// `TerminationPolicies`: optional.
+    /// A policy or a list of policies that are used to select the instance to terminate. These policies are executed in the order that you list them. For more information, see [Configure termination policies for Amazon EC2 Auto Scaling](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html) in the \*Amazon EC2 Auto Scaling User Guide\*. Valid values: `Default` \| `AllocationStrategy` \| `ClosestToNextInstanceHour` \| `NewestInstance` \| `OldestInstance` \| `OldestLaunchConfiguration` \| `OldestLaunchTemplate` \| `arn:aws:lambda:region:account-id:function:my-function:my-alias`
+    ///
+    /// `TerminationPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-terminationpolicies)): list of (string), optional. Each item: Length: 1 to 1600 characters.
     #[serde(
         rename = "TerminationPolicies",
         skip_serializing_if = "Option::is_none"
     )]
     pub termination_policies: Option<Value<Vec<Value<String>>>>,
-    /// `TrafficSources`: optional.
+    /// The traffic sources associated with this Auto Scaling group.
+    ///
+    /// `TrafficSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-trafficsources)): list of (object [`TrafficSourceIdentifier`]), optional.
     #[serde(rename = "TrafficSources", skip_serializing_if = "Option::is_none")]
     pub traffic_sources: Option<Value<Vec<TrafficSourceIdentifier>>>,
-    /// `VPCZoneIdentifier`: optional.
+    /// A list of subnet IDs for a virtual private cloud (VPC) where instances in the Auto Scaling group can be created. If this resource specifies public subnets and is also in a VPC that is defined in the same stack template, you must use the [DependsOn attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html) to declare a dependency on the [VPC-gateway attachment](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpc-gateway-attachment.html). When you update `VPCZoneIdentifier`, this retains the same Auto Scaling group and replaces old instances with new ones, according to the specified subnets. To control how CloudFormation replaces the instances, add an [UpdatePolicy attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatepolicy.html) to your stack. Set the update policy to `AutoScalingInstanceRefresh`. For more information, see the [AutoScalingInstanceRefresh policy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatepolicy.html#cfn-attributes-updatepolicy-instancerefresh). Required to launch instances into a nondefault VPC. If you specify `VPCZoneIdentifier` with `AvailabilityZones`, the subnets that you specify for this property must reside in those Availability Zones.
+    ///
+    /// `VPCZoneIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html#cfn-autoscaling-autoscalinggroup-vpczoneidentifier)): list of (string), optional. Length: 1 to 5000 characters.
     #[serde(rename = "VPCZoneIdentifier", skip_serializing_if = "Option::is_none")]
     pub vpc_zone_identifier: Option<Value<Vec<Value<String>>>>,
 }
@@ -573,76 +647,116 @@ impl ResourceRef<AutoScalingGroup> {
 
 /// The properties of an `AWS::AutoScaling::LaunchConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html)).
 ///
+/// The AWS::AutoScaling::LaunchConfiguration resource specifies the launch configuration that can be used by an Auto Scaling group to configure Amazon EC2 instances.
+///
 /// [`LaunchConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchConfiguration {
-    /// `AssociatePublicIpAddress`: optional, create-only (changing it replaces the resource).
+    /// For Auto Scaling groups that are running in a virtual private cloud (VPC), specifies whether to assign a public IP address to the group's instances.
+    ///
+    /// `AssociatePublicIpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-associatepublicipaddress)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AssociatePublicIpAddress",
         skip_serializing_if = "Option::is_none"
     )]
     pub associate_public_ip_address: Option<Value<bool>>,
-    /// `BlockDeviceMappings`: optional, create-only (changing it replaces the resource).
+    /// Specifies how block devices are exposed to the instance. You can specify virtual devices and EBS volumes.
+    ///
+    /// `BlockDeviceMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-blockdevicemappings)): list of (object [`BlockDeviceMapping`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "BlockDeviceMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_device_mappings: Option<Value<Vec<BlockDeviceMapping>>>,
-    /// `ClassicLinkVPCId`: optional, create-only (changing it replaces the resource).
+    /// The ID of a ClassicLink-enabled VPC to link your EC2-Classic instances to.
+    ///
+    /// `ClassicLinkVPCId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-classiclinkvpcid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "ClassicLinkVPCId", skip_serializing_if = "Option::is_none")]
     pub classic_link_vpc_id: Option<Value<String>>,
-    /// `ClassicLinkVPCSecurityGroups`: optional, create-only (changing it replaces the resource).
+    /// The IDs of one or more security groups for the VPC that you specified in the ClassicLinkVPCId property.
+    ///
+    /// `ClassicLinkVPCSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-classiclinkvpcsecuritygroups)): list of (string), optional, create-only (changing it replaces the resource). Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "ClassicLinkVPCSecurityGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub classic_link_vpc_security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `EbsOptimized`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether the launch configuration is optimized for EBS I/O (true) or not (false).
+    ///
+    /// `EbsOptimized` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-ebsoptimized)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
     pub ebs_optimized: Option<Value<bool>>,
-    /// `IamInstanceProfile`: optional, create-only (changing it replaces the resource).
+    /// Provides the name or the Amazon Resource Name (ARN) of the instance profile associated with the IAM role for the instance. The instance profile contains the IAM role.
+    ///
+    /// `IamInstanceProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-iaminstanceprofile)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1600 characters.
     #[serde(rename = "IamInstanceProfile", skip_serializing_if = "Option::is_none")]
     pub iam_instance_profile: Option<Value<String>>,
-    /// `ImageId`: required, create-only (changing it replaces the resource).
+    /// Provides the unique ID of the Amazon Machine Image (AMI) that was assigned during registration.
+    ///
+    /// `ImageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-imageid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "ImageId")]
     pub image_id: Value<String>,
-    /// `InstanceId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the Amazon EC2 instance you want to use to create the launch configuration.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-instanceid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 19 characters.
     #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<Value<String>>,
-    /// `InstanceMonitoring`: optional, create-only (changing it replaces the resource).
+    /// Controls whether instances in this group are launched with detailed (true) or basic (false) monitoring.
+    ///
+    /// `InstanceMonitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-instancemonitoring)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "InstanceMonitoring", skip_serializing_if = "Option::is_none")]
     pub instance_monitoring: Option<Value<bool>>,
-    /// `InstanceType`: required, create-only (changing it replaces the resource).
+    /// Specifies the instance type of the EC2 instance.
+    ///
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-instancetype)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `KernelId`: optional, create-only (changing it replaces the resource).
+    /// Provides the ID of the kernel associated with the EC2 AMI.
+    ///
+    /// `KernelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-kernelid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "KernelId", skip_serializing_if = "Option::is_none")]
     pub kernel_id: Option<Value<String>>,
-    /// `KeyName`: optional, create-only (changing it replaces the resource).
+    /// Provides the name of the EC2 key pair.
+    ///
+    /// `KeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-keyname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "KeyName", skip_serializing_if = "Option::is_none")]
     pub key_name: Option<Value<String>>,
-    /// `LaunchConfigurationName`: optional, create-only (changing it replaces the resource).
+    /// The name of the launch configuration. This name must be unique per Region per account.
+    ///
+    /// `LaunchConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-launchconfigurationname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(
         rename = "LaunchConfigurationName",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_configuration_name: Option<Value<String>>,
-    /// `MetadataOptions`: optional, create-only (changing it replaces the resource).
+    /// The metadata options for the instances.
+    ///
+    /// `MetadataOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-metadataoptions)): object [`MetadataOptions`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "MetadataOptions", skip_serializing_if = "Option::is_none")]
     pub metadata_options: Option<MetadataOptions>,
-    /// `PlacementTenancy`: optional, create-only (changing it replaces the resource).
+    /// The tenancy of the instance, either default or dedicated.
+    ///
+    /// `PlacementTenancy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-placementtenancy)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "PlacementTenancy", skip_serializing_if = "Option::is_none")]
     pub placement_tenancy: Option<Value<String>>,
-    /// `RamDiskId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the RAM disk to select.
+    ///
+    /// `RamDiskId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-ramdiskid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "RamDiskId", skip_serializing_if = "Option::is_none")]
     pub ram_disk_id: Option<Value<String>>,
-    /// `SecurityGroups`: optional, create-only (changing it replaces the resource).
+    /// A list that contains the security groups to assign to the instances in the Auto Scaling group.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-securitygroups)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `SpotPrice`: optional, create-only (changing it replaces the resource).
+    /// The maximum hourly price you are willing to pay for any Spot Instances launched to fulfill the request.
+    ///
+    /// `SpotPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-spotprice)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "SpotPrice", skip_serializing_if = "Option::is_none")]
     pub spot_price: Option<Value<String>>,
-    /// `UserData`: optional, create-only (changing it replaces the resource).
+    /// The Base64-encoded user data to make available to the launched EC2 instances.
+    ///
+    /// `UserData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html#cfn-autoscaling-launchconfiguration-userdata)): string, optional, create-only (changing it replaces the resource). Length: 0 to 21847 characters.
     #[serde(rename = "UserData", skip_serializing_if = "Option::is_none")]
     pub user_data: Option<Value<String>>,
 }
@@ -859,37 +973,55 @@ impl Resource for LaunchConfiguration {
 
 /// The properties of an `AWS::AutoScaling::LifecycleHook` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html)).
 ///
+/// Resource Type definition for AWS::AutoScaling::LifecycleHook
+///
 /// [`LifecycleHook::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LifecycleHook {
-    /// `AutoScalingGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the Auto Scaling group for the lifecycle hook.
+    ///
+    /// `AutoScalingGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html#cfn-autoscaling-lifecyclehook-autoscalinggroupname)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AutoScalingGroupName")]
     pub auto_scaling_group_name: Value<String>,
-    /// `DefaultResult`: optional.
+    /// The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an unexpected failure occurs. The valid values are CONTINUE and ABANDON (default).
+    ///
+    /// `DefaultResult` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html#cfn-autoscaling-lifecyclehook-defaultresult)): [`DefaultResult`], one of `ABANDON`, `CONTINUE`, optional.
     #[serde(rename = "DefaultResult", skip_serializing_if = "Option::is_none")]
     pub default_result: Option<Value<DefaultResult>>,
-    /// `HeartbeatTimeout`: optional.
+    /// The maximum time, in seconds, that can elapse before the lifecycle hook times out. The range is from 30 to 7200 seconds. The default value is 3600 seconds (1 hour). If the lifecycle hook times out, Amazon EC2 Auto Scaling performs the action that you specified in the DefaultResult property.
+    ///
+    /// `HeartbeatTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html#cfn-autoscaling-lifecyclehook-heartbeattimeout)): integer, optional.
     #[serde(rename = "HeartbeatTimeout", skip_serializing_if = "Option::is_none")]
     pub heartbeat_timeout: Option<Value<i64>>,
-    /// `LifecycleHookName`: optional, create-only (changing it replaces the resource).
+    /// The name of the lifecycle hook.
+    ///
+    /// `LifecycleHookName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html#cfn-autoscaling-lifecyclehook-lifecyclehookname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9\-_\/]+$`. Length: 1 to 255 characters.
     #[serde(rename = "LifecycleHookName", skip_serializing_if = "Option::is_none")]
     pub lifecycle_hook_name: Option<Value<String>>,
-    /// `LifecycleTransition`: required.
+    /// The instance state to which you want to attach the lifecycle hook.
+    ///
+    /// `LifecycleTransition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html#cfn-autoscaling-lifecyclehook-lifecycletransition)): [`LifecycleTransition`], one of `autoscaling:EC2_INSTANCE_LAUNCHING`, `autoscaling:EC2_INSTANCE_TERMINATING`, required.
     #[serde(rename = "LifecycleTransition")]
     pub lifecycle_transition: Value<LifecycleTransition>,
-    /// `NotificationMetadata`: optional.
+    /// Additional information that is included any time Amazon EC2 Auto Scaling sends a message to the notification target.
+    ///
+    /// `NotificationMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html#cfn-autoscaling-lifecyclehook-notificationmetadata)): string, optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u007e]+$`. Length: 1 to 1023 characters.
     #[serde(
         rename = "NotificationMetadata",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_metadata: Option<Value<String>>,
-    /// `NotificationTargetARN`: optional.
+    /// The Amazon Resource Name (ARN) of the notification target that Amazon EC2 Auto Scaling uses to notify you when an instance is in the transition state for the lifecycle hook. You can specify an Amazon SQS queue or an Amazon SNS topic. The notification message includes the following information: lifecycle action token, user account ID, Auto Scaling group name, lifecycle hook name, instance ID, lifecycle transition, and notification metadata.
+    ///
+    /// `NotificationTargetARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html#cfn-autoscaling-lifecyclehook-notificationtargetarn)): string, optional. Length: 0 to 255 characters.
     #[serde(
         rename = "NotificationTargetARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_target_arn: Option<Value<String>>,
-    /// `RoleARN`: optional.
+    /// The ARN of the IAM role that allows the Auto Scaling group to publish to the specified notification target, for example, an Amazon SNS topic or an Amazon SQS queue.
+    ///
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-lifecyclehook.html#cfn-autoscaling-lifecyclehook-rolearn)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "RoleARN", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -981,52 +1113,76 @@ impl Resource for LifecycleHook {
 
 /// The properties of an `AWS::AutoScaling::ScalingPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html)).
 ///
+/// The AWS::AutoScaling::ScalingPolicy resource specifies an Amazon EC2 Auto Scaling scaling policy so that the Auto Scaling group can scale the number of instances available for your application.
+///
 /// [`ScalingPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingPolicy {
-    /// `AdjustmentType`: optional.
+    /// Specifies how the scaling adjustment is interpreted. The valid values are ChangeInCapacity, ExactCapacity, and PercentChangeInCapacity.
+    ///
+    /// `AdjustmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-adjustmenttype)): [`AdjustmentType`], one of `ChangeInCapacity`, `ExactCapacity`, `PercentChangeInCapacity`, optional. Length: 1 to 255 characters.
     #[serde(rename = "AdjustmentType", skip_serializing_if = "Option::is_none")]
     pub adjustment_type: Option<Value<AdjustmentType>>,
-    /// `AutoScalingGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the Auto Scaling group.
+    ///
+    /// `AutoScalingGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-autoscalinggroupname)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AutoScalingGroupName")]
     pub auto_scaling_group_name: Value<String>,
-    /// `Cooldown`: optional.
+    /// The duration of the policy's cooldown period, in seconds. When a cooldown period is specified here, it overrides the default cooldown period defined for the Auto Scaling group.
+    ///
+    /// `Cooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-cooldown)): string, optional.
     #[serde(rename = "Cooldown", skip_serializing_if = "Option::is_none")]
     pub cooldown: Option<Value<String>>,
-    /// `EstimatedInstanceWarmup`: optional.
+    /// The estimated time, in seconds, until a newly launched instance can contribute to the CloudWatch metrics. If not provided, the default is to use the value from the default cooldown period for the Auto Scaling group. Valid only if the policy type is TargetTrackingScaling or StepScaling.
+    ///
+    /// `EstimatedInstanceWarmup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-estimatedinstancewarmup)): integer, optional.
     #[serde(
         rename = "EstimatedInstanceWarmup",
         skip_serializing_if = "Option::is_none"
     )]
     pub estimated_instance_warmup: Option<Value<i64>>,
-    /// `MetricAggregationType`: optional.
+    /// The aggregation type for the CloudWatch metrics. The valid values are Minimum, Maximum, and Average. If the aggregation type is null, the value is treated as Average. Valid only if the policy type is StepScaling.
+    ///
+    /// `MetricAggregationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-metricaggregationtype)): [`MetricAggregationType`], one of `Average`, `Maximum`, `Minimum`, optional. Length: 1 to 32 characters.
     #[serde(
         rename = "MetricAggregationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_aggregation_type: Option<Value<MetricAggregationType>>,
-    /// `MinAdjustmentMagnitude`: optional.
+    /// The minimum value to scale by when the adjustment type is PercentChangeInCapacity. For example, suppose that you create a step scaling policy to scale out an Auto Scaling group by 25 percent and you specify a MinAdjustmentMagnitude of 2. If the group has 4 instances and the scaling policy is performed, 25 percent of 4 is 1. However, because you specified a MinAdjustmentMagnitude of 2, Amazon EC2 Auto Scaling scales out the group by 2 instances.
+    ///
+    /// `MinAdjustmentMagnitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-minadjustmentmagnitude)): integer, optional.
     #[serde(
         rename = "MinAdjustmentMagnitude",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_adjustment_magnitude: Option<Value<i64>>,
-    /// `PolicyType`: optional.
+    /// One of the following policy types: TargetTrackingScaling, StepScaling, SimpleScaling (default), PredictiveScaling
+    ///
+    /// `PolicyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-policytype)): [`PolicyType`], one of `PredictiveScaling`, `SimpleScaling`, `StepScaling`, `TargetTrackingScaling`, optional. Length: 1 to 64 characters.
     #[serde(rename = "PolicyType", skip_serializing_if = "Option::is_none")]
     pub policy_type: Option<Value<PolicyType>>,
-    /// `PredictiveScalingConfiguration`: optional.
+    /// A predictive scaling policy. Includes support for predefined metrics only.
+    ///
+    /// `PredictiveScalingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-predictivescalingconfiguration)): object [`PredictiveScalingConfiguration`], optional.
     #[serde(
         rename = "PredictiveScalingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub predictive_scaling_configuration: Option<PredictiveScalingConfiguration>,
-    /// `ScalingAdjustment`: optional.
+    /// The amount by which to scale, based on the specified adjustment type. A positive value adds to the current capacity while a negative number removes from the current capacity. For exact capacity, you must specify a positive value. Required if the policy type is SimpleScaling. (Not used with any other policy type.)
+    ///
+    /// `ScalingAdjustment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-scalingadjustment)): integer, optional.
     #[serde(rename = "ScalingAdjustment", skip_serializing_if = "Option::is_none")]
     pub scaling_adjustment: Option<Value<i64>>,
-    /// `StepAdjustments`: optional.
+    /// A set of adjustments that enable you to scale based on the size of the alarm breach. Required if the policy type is StepScaling. (Not used with any other policy type.)
+    ///
+    /// `StepAdjustments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-stepadjustments)): list of (object [`StepAdjustment`]), optional.
     #[serde(rename = "StepAdjustments", skip_serializing_if = "Option::is_none")]
     pub step_adjustments: Option<Value<Vec<StepAdjustment>>>,
-    /// `TargetTrackingConfiguration`: optional.
+    /// A target tracking scaling policy. Includes support for predefined or customized metrics.
+    ///
+    /// `TargetTrackingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html#cfn-autoscaling-scalingpolicy-targettrackingconfiguration)): object [`TargetTrackingConfiguration`], optional.
     #[serde(
         rename = "TargetTrackingConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1172,31 +1328,49 @@ impl ResourceRef<ScalingPolicy> {
 
 /// The properties of an `AWS::AutoScaling::ScheduledAction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html)).
 ///
+/// The AWS::AutoScaling::ScheduledAction resource specifies an Amazon EC2 Auto Scaling scheduled action so that the Auto Scaling group can change the number of instances available for your application in response to predictable load changes.
+///
 /// [`ScheduledAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledAction {
-    /// `AutoScalingGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the Auto Scaling group.
+    ///
+    /// `AutoScalingGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html#cfn-autoscaling-scheduledaction-autoscalinggroupname)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AutoScalingGroupName")]
     pub auto_scaling_group_name: Value<String>,
-    /// `DesiredCapacity`: optional.
+    /// The desired capacity is the initial capacity of the Auto Scaling group after the scheduled action runs and the capacity it attempts to maintain.
+    ///
+    /// `DesiredCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html#cfn-autoscaling-scheduledaction-desiredcapacity)): integer, optional.
     #[serde(rename = "DesiredCapacity", skip_serializing_if = "Option::is_none")]
     pub desired_capacity: Option<Value<i64>>,
-    /// `EndTime`: optional.
+    /// The latest scheduled start time to return. If scheduled action names are provided, this parameter is ignored.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html#cfn-autoscaling-scheduledaction-endtime)): string, optional.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Value<String>>,
-    /// `MaxSize`: optional.
+    /// The minimum size of the Auto Scaling group.
+    ///
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html#cfn-autoscaling-scheduledaction-maxsize)): integer, optional.
     #[serde(rename = "MaxSize", skip_serializing_if = "Option::is_none")]
     pub max_size: Option<Value<i64>>,
-    /// `MinSize`: optional.
+    /// The minimum size of the Auto Scaling group.
+    ///
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html#cfn-autoscaling-scheduledaction-minsize)): integer, optional.
     #[serde(rename = "MinSize", skip_serializing_if = "Option::is_none")]
     pub min_size: Option<Value<i64>>,
-    /// `Recurrence`: optional.
+    /// The recurring schedule for the action, in Unix cron syntax format. When StartTime and EndTime are specified with Recurrence , they form the boundaries of when the recurring action starts and stops.
+    ///
+    /// `Recurrence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html#cfn-autoscaling-scheduledaction-recurrence)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Recurrence", skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<Value<String>>,
-    /// `StartTime`: optional.
+    /// The earliest scheduled start time to return. If scheduled action names are provided, this parameter is ignored.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html#cfn-autoscaling-scheduledaction-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
-    /// `TimeZone`: optional.
+    /// The time zone for the cron expression.
+    ///
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scheduledaction.html#cfn-autoscaling-scheduledaction-timezone)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "TimeZone", skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<Value<String>>,
 }
@@ -1298,28 +1472,30 @@ impl ResourceRef<ScheduledAction> {
 
 /// The properties of an `AWS::AutoScaling::WarmPool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-warmpool.html)).
 ///
+/// Resource schema for AWS::AutoScaling::WarmPool.
+///
 /// [`WarmPool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WarmPool {
-    /// `AutoScalingGroupName`: required, create-only (changing it replaces the resource).
+    /// `AutoScalingGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-warmpool.html#cfn-autoscaling-warmpool-autoscalinggroupname)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AutoScalingGroupName")]
     pub auto_scaling_group_name: Value<String>,
-    /// `InstanceReusePolicy`: optional.
+    /// `InstanceReusePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-warmpool.html#cfn-autoscaling-warmpool-instancereusepolicy)): object [`InstanceReusePolicy`], optional.
     #[serde(
         rename = "InstanceReusePolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_reuse_policy: Option<InstanceReusePolicy>,
-    /// `MaxGroupPreparedCapacity`: optional.
+    /// `MaxGroupPreparedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-warmpool.html#cfn-autoscaling-warmpool-maxgrouppreparedcapacity)): integer, optional. Range: at least -1.
     #[serde(
         rename = "MaxGroupPreparedCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_group_prepared_capacity: Option<Value<i64>>,
-    /// `MinSize`: optional.
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-warmpool.html#cfn-autoscaling-warmpool-minsize)): integer, optional. Range: at least 0.
     #[serde(rename = "MinSize", skip_serializing_if = "Option::is_none")]
     pub min_size: Option<Value<i64>>,
-    /// `PoolState`: optional.
+    /// `PoolState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-warmpool.html#cfn-autoscaling-warmpool-poolstate)): [`PoolState`], one of `Hibernated`, `Running`, `Stopped`, optional.
     #[serde(rename = "PoolState", skip_serializing_if = "Option::is_none")]
     pub pool_state: Option<Value<PoolState>>,
 }
@@ -1387,15 +1563,19 @@ impl Resource for WarmPool {
 
 /// The `AcceleratorCountRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `AcceleratorCountRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-acceleratorcountrequest.html).
 ///
 /// Every property is optional: start from [`AcceleratorCountRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AcceleratorCountRequest {
-    /// `Max`: optional.
+    /// The maximum value.
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-acceleratorcountrequest.html#cfn-autoscaling-autoscalinggroup-acceleratorcountrequest-max)): integer, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// The minimum value.
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-acceleratorcountrequest.html#cfn-autoscaling-autoscalinggroup-acceleratorcountrequest-min)): integer, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -1494,15 +1674,19 @@ impl Walk for AcceleratorNames {
 
 /// The `AcceleratorTotalMemoryMiBRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `AcceleratorTotalMemoryMiBRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-acceleratortotalmemorymibrequest.html).
 ///
 /// Every property is optional: start from [`AcceleratorTotalMemoryMiBRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AcceleratorTotalMemoryMiBRequest {
-    /// `Max`: optional.
+    /// The memory maximum in MiB.
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-acceleratortotalmemorymibrequest.html#cfn-autoscaling-autoscalinggroup-acceleratortotalmemorymibrequest-max)): integer, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// The memory minimum in MiB.
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-acceleratortotalmemorymibrequest.html#cfn-autoscaling-autoscalinggroup-acceleratortotalmemorymibrequest-min)): integer, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -1586,12 +1770,14 @@ impl Walk for AdjustmentType {
 
 /// The `AvailabilityZoneDistribution` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `AvailabilityZoneDistribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-availabilityzonedistribution.html).
 ///
 /// Every property is optional: start from [`AvailabilityZoneDistribution::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AvailabilityZoneDistribution {
-    /// `CapacityDistributionStrategy`: optional.
+    /// If launches fail in an Availability Zone, the following strategies are available. The default is `balanced-best-effort`. + `balanced-only` - If launches fail in an Availability Zone, Auto Scaling will continue to attempt to launch in the unhealthy zone to preserve a balanced distribution. + `balanced-best-effort` - If launches fail in an Availability Zone, Auto Scaling will attempt to launch in another healthy Availability Zone instead. + `reservations-then-balanced` - Auto Scaling will first attempt to launch into your Capacity Reservations, and then balance any remaining capacity across healthy Availability Zones.
+    ///
+    /// `CapacityDistributionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-availabilityzonedistribution.html#cfn-autoscaling-autoscalinggroup-availabilityzonedistribution-capacitydistributionstrategy)): [`CapacityDistributionStrategy`], one of `balanced-best-effort`, `balanced-only`, `reservations-then-balanced`, optional.
     #[serde(
         rename = "CapacityDistributionStrategy",
         skip_serializing_if = "Option::is_none"
@@ -1627,15 +1813,19 @@ impl Walk for AvailabilityZoneDistribution {
 
 /// The `AvailabilityZoneImpairmentPolicy` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `AvailabilityZoneImpairmentPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-availabilityzoneimpairmentpolicy.html).
 ///
 /// Every property is required: [`AvailabilityZoneImpairmentPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AvailabilityZoneImpairmentPolicy {
-    /// `ImpairedZoneHealthCheckBehavior`: required.
+    /// Specifies the health check behavior for the impaired Availability Zone in an active zonal shift. If you select `Replace unhealthy`, instances that appear unhealthy will be replaced in all Availability Zones. If you select `Ignore unhealthy`, instances will not be replaced in the Availability Zone with the active zonal shift. For more information, see [Auto Scaling group zonal shift](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `ImpairedZoneHealthCheckBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-availabilityzoneimpairmentpolicy.html#cfn-autoscaling-autoscalinggroup-availabilityzoneimpairmentpolicy-impairedzonehealthcheckbehavior)): [`ImpairedZoneHealthCheckBehavior`], one of `IgnoreUnhealthy`, `ReplaceUnhealthy`, required.
     #[serde(rename = "ImpairedZoneHealthCheckBehavior")]
     pub impaired_zone_health_check_behavior: Value<ImpairedZoneHealthCheckBehavior>,
-    /// `ZonalShiftEnabled`: required.
+    /// If `true`, enable zonal shift for your Auto Scaling group.
+    ///
+    /// `ZonalShiftEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-availabilityzoneimpairmentpolicy.html#cfn-autoscaling-autoscalinggroup-availabilityzoneimpairmentpolicy-zonalshiftenabled)): boolean, required.
     #[serde(rename = "ZonalShiftEnabled")]
     pub zonal_shift_enabled: Value<bool>,
 }
@@ -1690,15 +1880,19 @@ impl Walk for BareMetal {
 
 /// The `BaselineEbsBandwidthMbpsRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `BaselineEbsBandwidthMbpsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-baselineebsbandwidthmbpsrequest.html).
 ///
 /// Every property is optional: start from [`BaselineEbsBandwidthMbpsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BaselineEbsBandwidthMbpsRequest {
-    /// `Max`: optional.
+    /// The maximum value in Mbps.
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-baselineebsbandwidthmbpsrequest.html#cfn-autoscaling-autoscalinggroup-baselineebsbandwidthmbpsrequest-max)): integer, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// The minimum value in Mbps.
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-baselineebsbandwidthmbpsrequest.html#cfn-autoscaling-autoscalinggroup-baselineebsbandwidthmbpsrequest-min)): integer, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -1736,12 +1930,14 @@ impl Walk for BaselineEbsBandwidthMbpsRequest {
 
 /// The `BaselinePerformanceFactorsRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `BaselinePerformanceFactorsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-baselineperformancefactorsrequest.html).
 ///
 /// Every property is optional: start from [`BaselinePerformanceFactorsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BaselinePerformanceFactorsRequest {
-    /// `Cpu`: optional.
+    /// The CPU performance to consider, using an instance family as the baseline reference.
+    ///
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-baselineperformancefactorsrequest.html#cfn-autoscaling-autoscalinggroup-baselineperformancefactorsrequest-cpu)): object [`CpuPerformanceFactorRequest`], optional.
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<CpuPerformanceFactorRequest>,
 }
@@ -1771,33 +1967,47 @@ impl Walk for BaselinePerformanceFactorsRequest {
 
 /// The `BlockDevice` property type of [`LaunchConfiguration`].
 ///
-/// AWS reference: [`AWS::AutoScaling::LaunchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html).
+/// AWS reference: [`AWS::AutoScaling::LaunchConfiguration` `BlockDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html).
 ///
 /// Every property is optional: start from [`BlockDevice::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlockDevice {
-    /// `DeleteOnTermination`: optional.
+    /// Indicates whether the volume is deleted on instance termination.
+    ///
+    /// `DeleteOnTermination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html#cfn-autoscaling-launchconfiguration-blockdevice-deleteontermination)): boolean, optional.
     #[serde(
         rename = "DeleteOnTermination",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_on_termination: Option<Value<bool>>,
-    /// `Encrypted`: optional.
+    /// Specifies whether the volume should be encrypted.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html#cfn-autoscaling-launchconfiguration-blockdevice-encrypted)): boolean, optional.
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `Iops`: optional.
+    /// The number of input/output (I/O) operations per second (IOPS) to provision for the volume.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html#cfn-autoscaling-launchconfiguration-blockdevice-iops)): integer, optional. Range: 100 to 20000.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `SnapshotId`: optional.
+    /// The snapshot ID of the volume to use.
+    ///
+    /// `SnapshotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html#cfn-autoscaling-launchconfiguration-blockdevice-snapshotid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<Value<String>>,
-    /// `Throughput`: optional.
+    /// The throughput (MiBps) to provision for a gp3 volume.
+    ///
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html#cfn-autoscaling-launchconfiguration-blockdevice-throughput)): integer, optional. Range: 125 to 1000.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeSize`: optional.
+    /// The volume size, in GiBs.
+    ///
+    /// `VolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html#cfn-autoscaling-launchconfiguration-blockdevice-volumesize)): integer, optional. Range: 1 to 16384.
     #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// The volume type.
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html#cfn-autoscaling-launchconfiguration-blockdevice-volumetype)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<String>>,
 }
@@ -1875,21 +2085,29 @@ impl Walk for BlockDevice {
 
 /// The `BlockDeviceMapping` property type of [`LaunchConfiguration`].
 ///
-/// AWS reference: [`AWS::AutoScaling::LaunchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html).
+/// AWS reference: [`AWS::AutoScaling::LaunchConfiguration` `BlockDeviceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevicemapping.html).
 ///
 /// [`BlockDeviceMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BlockDeviceMapping {
-    /// `DeviceName`: required.
+    /// The device name exposed to the EC2 instance (for example, /dev/sdh or xvdh).
+    ///
+    /// `DeviceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevicemapping.html#cfn-autoscaling-launchconfiguration-blockdevicemapping-devicename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DeviceName")]
     pub device_name: Value<String>,
-    /// `Ebs`: optional.
+    /// Parameters used to automatically set up EBS volumes when an instance is launched.
+    ///
+    /// `Ebs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevicemapping.html#cfn-autoscaling-launchconfiguration-blockdevicemapping-ebs)): object [`BlockDevice`], optional.
     #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
     pub ebs: Option<BlockDevice>,
-    /// `NoDevice`: optional.
+    /// Setting this value to true suppresses the specified device included in the block device mapping of the AMI.
+    ///
+    /// `NoDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevicemapping.html#cfn-autoscaling-launchconfiguration-blockdevicemapping-nodevice)): boolean, optional.
     #[serde(rename = "NoDevice", skip_serializing_if = "Option::is_none")]
     pub no_device: Option<Value<bool>>,
-    /// `VirtualName`: optional.
+    /// The name of the virtual device.
+    ///
+    /// `VirtualName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevicemapping.html#cfn-autoscaling-launchconfiguration-blockdevicemapping-virtualname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "VirtualName", skip_serializing_if = "Option::is_none")]
     pub virtual_name: Option<Value<String>>,
 }
@@ -2014,15 +2232,19 @@ impl Walk for CapacityReservationPreference {
 
 /// The `CapacityReservationSpecification` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `CapacityReservationSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-capacityreservationspecification.html).
 ///
 /// [`CapacityReservationSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityReservationSpecification {
-    /// `CapacityReservationPreference`: required.
+    /// The capacity reservation preference. The following options are available: + `capacity-reservations-only` - Auto Scaling will only launch instances into a Capacity Reservation or Capacity Reservation resource group. If capacity isn't available, instances will fail to launch. + `capacity-reservations-first` - Auto Scaling will try to launch instances into a Capacity Reservation or Capacity Reservation resource group first. If capacity isn't available, instances will run in On-Demand capacity. + `none` - Auto Scaling will not launch instances into a Capacity Reservation. Instances will run in On-Demand capacity. + `default` - Auto Scaling uses the Capacity Reservation preference from your launch template or an open Capacity Reservation.
+    ///
+    /// `CapacityReservationPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-capacityreservationspecification.html#cfn-autoscaling-autoscalinggroup-capacityreservationspecification-capacityreservationpreference)): [`CapacityReservationPreference`], one of `capacity-reservations-first`, `capacity-reservations-only`, `default`, `none`, required.
     #[serde(rename = "CapacityReservationPreference")]
     pub capacity_reservation_preference: Value<CapacityReservationPreference>,
-    /// `CapacityReservationTarget`: optional.
+    /// Describes a target Capacity Reservation or Capacity Reservation resource group.
+    ///
+    /// `CapacityReservationTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-capacityreservationspecification.html#cfn-autoscaling-autoscalinggroup-capacityreservationspecification-capacityreservationtarget)): object [`CapacityReservationTarget`], optional.
     #[serde(
         rename = "CapacityReservationTarget",
         skip_serializing_if = "Option::is_none"
@@ -2065,18 +2287,22 @@ impl Walk for CapacityReservationSpecification {
 
 /// The `CapacityReservationTarget` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `CapacityReservationTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-capacityreservationtarget.html).
 ///
 /// Every property is optional: start from [`CapacityReservationTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityReservationTarget {
-    /// `CapacityReservationIds`: optional.
+    /// The Capacity Reservation IDs to launch instances into.
+    ///
+    /// `CapacityReservationIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-capacityreservationtarget.html#cfn-autoscaling-autoscalinggroup-capacityreservationtarget-capacityreservationids)): list of (string), optional. Each item: Pattern: `^[A-Za-z0-9\-_\/]+$`. Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "CapacityReservationIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_ids: Option<Value<Vec<Value<String>>>>,
-    /// `CapacityReservationResourceGroupArns`: optional.
+    /// The resource group ARNs of the Capacity Reservation to launch instances into.
+    ///
+    /// `CapacityReservationResourceGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-capacityreservationtarget.html#cfn-autoscaling-autoscalinggroup-capacityreservationtarget-capacityreservationresourcegrouparns)): list of (string), optional. Each item: Length: 1 to 1600 characters.
     #[serde(
         rename = "CapacityReservationResourceGroupArns",
         skip_serializing_if = "Option::is_none"
@@ -2146,12 +2372,14 @@ impl Walk for CpuManufacturers {
 
 /// The `CpuPerformanceFactorRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `CpuPerformanceFactorRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-cpuperformancefactorrequest.html).
 ///
 /// Every property is optional: start from [`CpuPerformanceFactorRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CpuPerformanceFactorRequest {
-    /// `References`: optional.
+    /// Specify an instance family to use as the baseline reference for CPU performance. All instance types that match your specified attributes will be compared against the CPU performance of the referenced instance family, regardless of CPU manufacturer or architecture differences. Currently only one instance family can be specified in the list.
+    ///
+    /// `References` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-cpuperformancefactorrequest.html#cfn-autoscaling-autoscalinggroup-cpuperformancefactorrequest-references)): list of (object [`PerformanceFactorReferenceRequest`]), optional.
     #[serde(rename = "References", skip_serializing_if = "Option::is_none")]
     pub references: Option<Value<Vec<PerformanceFactorReferenceRequest>>>,
 }
@@ -2184,30 +2412,30 @@ impl Walk for CpuPerformanceFactorRequest {
 
 /// The `CustomizedMetricSpecification` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `CustomizedMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-customizedmetricspecification.html).
 ///
 /// Every property is optional: start from [`CustomizedMetricSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomizedMetricSpecification {
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-customizedmetricspecification.html#cfn-autoscaling-scalingpolicy-customizedmetricspecification-dimensions)): list of (object [`MetricDimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<MetricDimension>>>,
-    /// `MetricName`: optional.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-customizedmetricspecification.html#cfn-autoscaling-scalingpolicy-customizedmetricspecification-metricname)): string, optional.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Metrics`: optional.
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-customizedmetricspecification.html#cfn-autoscaling-scalingpolicy-customizedmetricspecification-metrics)): list of (object [`TargetTrackingMetricDataQuery`]), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value<Vec<TargetTrackingMetricDataQuery>>>,
-    /// `Namespace`: optional.
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-customizedmetricspecification.html#cfn-autoscaling-scalingpolicy-customizedmetricspecification-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `Period`: optional.
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-customizedmetricspecification.html#cfn-autoscaling-scalingpolicy-customizedmetricspecification-period)): integer, optional. Range: at least 1.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<i64>>,
-    /// `Statistic`: optional.
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-customizedmetricspecification.html#cfn-autoscaling-scalingpolicy-customizedmetricspecification-statistic)): [`Statistic`], one of `Average`, `Maximum`, `Minimum`, `SampleCount`, `Sum`, optional.
     #[serde(rename = "Statistic", skip_serializing_if = "Option::is_none")]
     pub statistic: Option<Value<Statistic>>,
-    /// `Unit`: optional.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-customizedmetricspecification.html#cfn-autoscaling-scalingpolicy-customizedmetricspecification-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -2328,12 +2556,14 @@ impl Walk for DeletionProtection {
 
 /// The `DistributionSegment` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `DistributionSegment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-distributionsegment.html).
 ///
 /// Every property is required: [`DistributionSegment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DistributionSegment {
-    /// `TargetCapacityTypes`: required.
+    /// The capacity types to prioritize, in order. Amazon EC2 Auto Scaling attempts to launch instances in the priority order of the capacity types, and within each capacity type, in the order of instance types listed in your launch template `Overrides`. The following lists the valid values: + on-demand-capacity-reservation On-Demand Capacity Reservations. + capacity-block Capacity Blocks. + interruptible-capacity-reservation Interruptible Capacity Reservations. + on-demand On-Demand capacity. Include this value to allow the group to fall back to On-Demand capacity when the preceding capacity types are unavailable.
+    ///
+    /// `TargetCapacityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-distributionsegment.html#cfn-autoscaling-autoscalinggroup-distributionsegment-targetcapacitytypes)): list of ([`TargetCapacityTypes`], one of `on-demand-capacity-reservation`, `capacity-block`, `interruptible-capacity-reservation`, `on-demand`), required. Items: at least 1.
     #[serde(rename = "TargetCapacityTypes")]
     pub target_capacity_types: Value<Vec<Value<TargetCapacityTypes>>>,
 }
@@ -2439,12 +2669,14 @@ impl Walk for InstanceGenerations {
 
 /// The `InstanceLifecyclePolicy` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `InstanceLifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancelifecyclepolicy.html).
 ///
 /// Every property is optional: start from [`InstanceLifecyclePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceLifecyclePolicy {
-    /// `RetentionTriggers`: optional.
+    /// Specifies the conditions that trigger instance retention behavior. These triggers determine when instances should move to a `Retained` state instead of automatic termination. This allows you to maintain control over instance management when lifecycles transition and operations fail.
+    ///
+    /// `RetentionTriggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancelifecyclepolicy.html#cfn-autoscaling-autoscalinggroup-instancelifecyclepolicy-retentiontriggers)): object [`RetentionTriggers`], optional.
     #[serde(rename = "RetentionTriggers", skip_serializing_if = "Option::is_none")]
     pub retention_triggers: Option<RetentionTriggers>,
 }
@@ -2474,18 +2706,22 @@ impl Walk for InstanceLifecyclePolicy {
 
 /// The `InstanceMaintenancePolicy` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `InstanceMaintenancePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancemaintenancepolicy.html).
 ///
 /// Every property is optional: start from [`InstanceMaintenancePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceMaintenancePolicy {
-    /// `MaxHealthyPercentage`: optional.
+    /// Specifies the upper threshold as a percentage of the desired capacity of the Auto Scaling group. It represents the maximum percentage of the group that can be in service and healthy, or pending, to support your workload when replacing instances. Value range is 100 to 200. To clear a previously set value, specify a value of `-1`. Both `MinHealthyPercentage` and `MaxHealthyPercentage` must be specified, and the difference between them cannot be greater than 100. A large range increases the number of instances that can be replaced at the same time.
+    ///
+    /// `MaxHealthyPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancemaintenancepolicy.html#cfn-autoscaling-autoscalinggroup-instancemaintenancepolicy-maxhealthypercentage)): integer, optional. Range: -1 to 200.
     #[serde(
         rename = "MaxHealthyPercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_healthy_percentage: Option<Value<i64>>,
-    /// `MinHealthyPercentage`: optional.
+    /// Specifies the lower threshold as a percentage of the desired capacity of the Auto Scaling group. It represents the minimum percentage of the group to keep in service, healthy, and ready to use to support your workload when replacing instances. Value range is 0 to 100. To clear a previously set value, specify a value of `-1`.
+    ///
+    /// `MinHealthyPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancemaintenancepolicy.html#cfn-autoscaling-autoscalinggroup-instancemaintenancepolicy-minhealthypercentage)): integer, optional. Range: -1 to 100.
     #[serde(
         rename = "MinHealthyPercentage",
         skip_serializing_if = "Option::is_none"
@@ -2526,129 +2762,179 @@ impl Walk for InstanceMaintenancePolicy {
 
 /// The `InstanceRequirements` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `InstanceRequirements`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html).
 ///
 /// [`InstanceRequirements::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceRequirements {
-    /// `AcceleratorCount`: optional.
+    /// The minimum and maximum number of accelerators (GPUs, FPGAs, or AWS Inferentia chips) for an instance type. To exclude accelerator-enabled instance types, set `Max` to `0`. Default: No minimum or maximum limits
+    ///
+    /// `AcceleratorCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-acceleratorcount)): object [`AcceleratorCountRequest`], optional.
     #[serde(rename = "AcceleratorCount", skip_serializing_if = "Option::is_none")]
     pub accelerator_count: Option<AcceleratorCountRequest>,
-    /// `AcceleratorManufacturers`: optional.
+    /// Indicates whether instance types must have accelerators by specific manufacturers. + For instance types with NVIDIA devices, specify `nvidia`. + For instance types with AMD devices, specify `amd`. + For instance types with AWS devices, specify `amazon-web-services`. + For instance types with Xilinx devices, specify `xilinx`. Default: Any manufacturer
+    ///
+    /// `AcceleratorManufacturers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-acceleratormanufacturers)): list of ([`AcceleratorManufacturers`], one of `amazon-web-services`, `amd`, `nvidia`, `xilinx`), optional.
     #[serde(
         rename = "AcceleratorManufacturers",
         skip_serializing_if = "Option::is_none"
     )]
     pub accelerator_manufacturers: Option<Value<Vec<Value<AcceleratorManufacturers>>>>,
-    /// `AcceleratorNames`: optional.
+    /// Lists the accelerators that must be on an instance type. + For instance types with NVIDIA A100 GPUs, specify `a100`. + For instance types with NVIDIA V100 GPUs, specify `v100`. + For instance types with NVIDIA K80 GPUs, specify `k80`. + For instance types with NVIDIA T4 GPUs, specify `t4`. + For instance types with NVIDIA M60 GPUs, specify `m60`. + For instance types with AMD Radeon Pro V520 GPUs, specify `radeon-pro-v520`. + For instance types with Xilinx VU9P FPGAs, specify `vu9p`. Default: Any accelerator
+    ///
+    /// `AcceleratorNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-acceleratornames)): list of ([`AcceleratorNames`], one of `a100`, `k80`, `m60`, `radeon-pro-v520`, `t4`, `v100`, `vu9p`), optional.
     #[serde(rename = "AcceleratorNames", skip_serializing_if = "Option::is_none")]
     pub accelerator_names: Option<Value<Vec<Value<AcceleratorNames>>>>,
-    /// `AcceleratorTotalMemoryMiB`: optional.
+    /// The minimum and maximum total memory size for the accelerators on an instance type, in MiB. Default: No minimum or maximum limits
+    ///
+    /// `AcceleratorTotalMemoryMiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-acceleratortotalmemorymib)): object [`AcceleratorTotalMemoryMiBRequest`], optional.
     #[serde(
         rename = "AcceleratorTotalMemoryMiB",
         skip_serializing_if = "Option::is_none"
     )]
     pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
-    /// `AcceleratorTypes`: optional.
+    /// Lists the accelerator types that must be on an instance type. + For instance types with GPU accelerators, specify `gpu`. + For instance types with FPGA accelerators, specify `fpga`. + For instance types with inference accelerators, specify `inference`. Default: Any accelerator type
+    ///
+    /// `AcceleratorTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-acceleratortypes)): list of ([`AcceleratorTypes`], one of `fpga`, `gpu`, `inference`), optional.
     #[serde(rename = "AcceleratorTypes", skip_serializing_if = "Option::is_none")]
     pub accelerator_types: Option<Value<Vec<Value<AcceleratorTypes>>>>,
-    /// `AllowedInstanceTypes`: optional.
+    /// The instance types to apply your specified attributes against. All other instance types are ignored, even if they match your specified attributes. You can use strings with one or more wild cards, represented by an asterisk (`*`), to allow an instance type, size, or generation. The following are examples: `m5.8xlarge`, `c5*.*`, `m5a.*`, `r*`, `*3*`. For example, if you specify `c5*`, Amazon EC2 Auto Scaling will allow the entire C5 instance family, which includes all C5a and C5n instance types. If you specify `m5a.*`, Amazon EC2 Auto Scaling will allow all the M5a instance types, but not the M5n instance types. If you specify `AllowedInstanceTypes`, you can't specify `ExcludedInstanceTypes`. Default: All instance types
+    ///
+    /// `AllowedInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-allowedinstancetypes)): list of (string), optional. Items: 0 to 400. Each item: Pattern: `^[a-zA-Z0-9\.\*\-]+$`. Each item: Length: 1 to 30 characters.
     #[serde(
         rename = "AllowedInstanceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `BareMetal`: optional.
+    /// Indicates whether bare metal instance types are included, excluded, or required. Default: `excluded`
+    ///
+    /// `BareMetal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-baremetal)): [`BareMetal`], one of `excluded`, `included`, `required`, optional.
     #[serde(rename = "BareMetal", skip_serializing_if = "Option::is_none")]
     pub bare_metal: Option<Value<BareMetal>>,
-    /// `BaselineEbsBandwidthMbps`: optional.
+    /// The minimum and maximum baseline bandwidth performance for an instance type, in Mbps. For more information, see [Amazon EBS–optimized instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-optimized.html) in the \*Amazon EC2 User Guide\*. Default: No minimum or maximum limits
+    ///
+    /// `BaselineEbsBandwidthMbps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-baselineebsbandwidthmbps)): object [`BaselineEbsBandwidthMbpsRequest`], optional.
     #[serde(
         rename = "BaselineEbsBandwidthMbps",
         skip_serializing_if = "Option::is_none"
     )]
     pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
-    /// `BaselinePerformanceFactors`: optional.
+    /// The baseline performance factors for the instance requirements.
+    ///
+    /// `BaselinePerformanceFactors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-baselineperformancefactors)): object [`BaselinePerformanceFactorsRequest`], optional.
     #[serde(
         rename = "BaselinePerformanceFactors",
         skip_serializing_if = "Option::is_none"
     )]
     pub baseline_performance_factors: Option<BaselinePerformanceFactorsRequest>,
-    /// `BurstablePerformance`: optional.
+    /// Indicates whether burstable performance instance types are included, excluded, or required. For more information, see [Burstable performance instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-performance-instances.html) in the \*Amazon EC2 User Guide\*. Default: `excluded`
+    ///
+    /// `BurstablePerformance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-burstableperformance)): [`BurstablePerformance`], one of `excluded`, `included`, `required`, optional.
     #[serde(
         rename = "BurstablePerformance",
         skip_serializing_if = "Option::is_none"
     )]
     pub burstable_performance: Option<Value<BurstablePerformance>>,
-    /// `CpuManufacturers`: optional.
+    /// Lists which specific CPU manufacturers to include. + For instance types with Intel CPUs, specify `intel`. + For instance types with AMD CPUs, specify `amd`. + For instance types with AWS CPUs, specify `amazon-web-services`. + For instance types with Apple CPUs, specify `apple`. Don't confuse the CPU hardware manufacturer with the CPU hardware architecture. Instances will be launched with a compatible CPU architecture based on the Amazon Machine Image (AMI) that you specify in your launch template. Default: Any manufacturer
+    ///
+    /// `CpuManufacturers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-cpumanufacturers)): list of ([`CpuManufacturers`], one of `amazon-web-services`, `amd`, `apple`, `intel`), optional.
     #[serde(rename = "CpuManufacturers", skip_serializing_if = "Option::is_none")]
     pub cpu_manufacturers: Option<Value<Vec<Value<CpuManufacturers>>>>,
-    /// `ExcludedInstanceTypes`: optional.
+    /// The instance types to exclude. You can use strings with one or more wild cards, represented by an asterisk (`*`), to exclude an instance family, type, size, or generation. The following are examples: `m5.8xlarge`, `c5*.*`, `m5a.*`, `r*`, `*3*`. For example, if you specify `c5*`, you are excluding the entire C5 instance family, which includes all C5a and C5n instance types. If you specify `m5a.*`, Amazon EC2 Auto Scaling will exclude all the M5a instance types, but not the M5n instance types. If you specify `ExcludedInstanceTypes`, you can't specify `AllowedInstanceTypes`. Default: No excluded instance types
+    ///
+    /// `ExcludedInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-excludedinstancetypes)): list of (string), optional. Items: 0 to 400. Each item: Pattern: `^[a-zA-Z0-9\.\*\-]+$`. Each item: Length: 1 to 30 characters.
     #[serde(
         rename = "ExcludedInstanceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub excluded_instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `InstanceGenerations`: optional.
+    /// Indicates whether current or previous generation instance types are included. + For current generation instance types, specify `current`. The current generation includes EC2 instance types currently recommended for use. This typically includes the latest two to three generations in each instance family. For more information, see [Instance types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-types.html) in the \*Amazon EC2 User Guide\*. + For previous generation instance types, specify `previous`. Default: Any current or previous generation
+    ///
+    /// `InstanceGenerations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-instancegenerations)): list of ([`InstanceGenerations`], one of `current`, `previous`), optional.
     #[serde(
         rename = "InstanceGenerations",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_generations: Option<Value<Vec<Value<InstanceGenerations>>>>,
-    /// `LocalStorage`: optional.
+    /// Indicates whether instance types with instance store volumes are included, excluded, or required. For more information, see [Amazon EC2 instance store](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the \*Amazon EC2 User Guide\*. Default: `included`
+    ///
+    /// `LocalStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-localstorage)): [`LocalStorage`], one of `excluded`, `included`, `required`, optional.
     #[serde(rename = "LocalStorage", skip_serializing_if = "Option::is_none")]
     pub local_storage: Option<Value<LocalStorage>>,
-    /// `LocalStorageTypes`: optional.
+    /// Indicates the type of local storage that is required. + For instance types with hard disk drive (HDD) storage, specify `hdd`. + For instance types with solid state drive (SSD) storage, specify `ssd`. Default: Any local storage type
+    ///
+    /// `LocalStorageTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-localstoragetypes)): list of ([`LocalStorageTypes`], one of `hdd`, `ssd`), optional.
     #[serde(rename = "LocalStorageTypes", skip_serializing_if = "Option::is_none")]
     pub local_storage_types: Option<Value<Vec<Value<LocalStorageTypes>>>>,
-    /// `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`: optional.
+    /// \[Price protection\] The price protection threshold for Spot Instances, as a percentage of an identified On-Demand price. The identified On-Demand price is the price of the lowest priced current generation C, M, or R instance type with your specified attributes. If no current generation C, M, or R instance type matches your attributes, then the identified price is from either the lowest priced current generation instance types or, failing that, the lowest priced previous generation instance types that match your attributes. When Amazon EC2 Auto Scaling selects instance types with your attributes, we will exclude instance types whose price exceeds your specified threshold. The parameter accepts an integer, which Amazon EC2 Auto Scaling interprets as a percentage. If you set `DesiredCapacityType` to `vcpu` or `memory-mib`, the price protection threshold is based on the per-vCPU or per-memory price instead of the per instance price. Only one of `SpotMaxPricePercentageOverLowestPrice` or `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice` can be specified. If you don't specify either, Amazon EC2 Auto Scaling will automatically apply optimal price protection to consistently select from a wide range of instance types. To indicate no price protection threshold for Spot Instances, meaning you want to consider all instance types that match your attributes, include one of these parameters and specify a high value, such as `999999`.
+    ///
+    /// `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-maxspotpriceaspercentageofoptimalondemandprice)): integer, optional. Range: at least 0.
     #[serde(
         rename = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value<i64>>,
-    /// `MemoryGiBPerVCpu`: optional.
+    /// The minimum and maximum amount of memory per vCPU for an instance type, in GiB. Default: No minimum or maximum limits
+    ///
+    /// `MemoryGiBPerVCpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-memorygibpervcpu)): object [`MemoryGiBPerVCpuRequest`], optional.
     #[serde(rename = "MemoryGiBPerVCpu", skip_serializing_if = "Option::is_none")]
     pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
-    /// `MemoryMiB`: required.
+    /// The minimum and maximum instance memory size for an instance type, in MiB.
+    ///
+    /// `MemoryMiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-memorymib)): object [`MemoryMiBRequest`], required.
     #[serde(rename = "MemoryMiB")]
     pub memory_mi_b: MemoryMiBRequest,
-    /// `NetworkBandwidthGbps`: optional.
+    /// The minimum and maximum amount of network bandwidth, in gigabits per second (Gbps). Default: No minimum or maximum limits
+    ///
+    /// `NetworkBandwidthGbps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-networkbandwidthgbps)): object [`NetworkBandwidthGbpsRequest`], optional.
     #[serde(
         rename = "NetworkBandwidthGbps",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
-    /// `NetworkInterfaceCount`: optional.
+    /// The minimum and maximum number of network interfaces for an instance type. Default: No minimum or maximum limits
+    ///
+    /// `NetworkInterfaceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-networkinterfacecount)): object [`NetworkInterfaceCountRequest`], optional.
     #[serde(
         rename = "NetworkInterfaceCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_interface_count: Option<NetworkInterfaceCountRequest>,
-    /// `OnDemandMaxPricePercentageOverLowestPrice`: optional.
+    /// \[Price protection\] The price protection threshold for On-Demand Instances, as a percentage higher than an identified On-Demand price. The identified On-Demand price is the price of the lowest priced current generation C, M, or R instance type with your specified attributes. If no current generation C, M, or R instance type matches your attributes, then the identified price is from either the lowest priced current generation instance types or, failing that, the lowest priced previous generation instance types that match your attributes. When Amazon EC2 Auto Scaling selects instance types with your attributes, we will exclude instance types whose price exceeds your specified threshold. The parameter accepts an integer, which Amazon EC2 Auto Scaling interprets as a percentage. To turn off price protection, specify a high value, such as `999999`. If you set `DesiredCapacityType` to `vcpu` or `memory-mib`, the price protection threshold is applied based on the per-vCPU or per-memory price instead of the per instance price. Default: `20`
+    ///
+    /// `OnDemandMaxPricePercentageOverLowestPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-ondemandmaxpricepercentageoverlowestprice)): integer, optional. Range: at least 0.
     #[serde(
         rename = "OnDemandMaxPricePercentageOverLowestPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_demand_max_price_percentage_over_lowest_price: Option<Value<i64>>,
-    /// `RequireHibernateSupport`: optional.
+    /// Indicates whether instance types must provide On-Demand Instance hibernation support. Default: `false`
+    ///
+    /// `RequireHibernateSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-requirehibernatesupport)): boolean, optional.
     #[serde(
         rename = "RequireHibernateSupport",
         skip_serializing_if = "Option::is_none"
     )]
     pub require_hibernate_support: Option<Value<bool>>,
-    /// `SpotMaxPricePercentageOverLowestPrice`: optional.
+    /// \[Price protection\] The price protection threshold for Spot Instances, as a percentage higher than an identified Spot price. The identified Spot price is the price of the lowest priced current generation C, M, or R instance type with your specified attributes. If no current generation C, M, or R instance type matches your attributes, then the identified price is from either the lowest priced current generation instance types or, failing that, the lowest priced previous generation instance types that match your attributes. When Amazon EC2 Auto Scaling selects instance types with your attributes, we will exclude instance types whose price exceeds your specified threshold. The parameter accepts an integer, which Amazon EC2 Auto Scaling interprets as a percentage. If you set `DesiredCapacityType` to `vcpu` or `memory-mib`, the price protection threshold is based on the per-vCPU or per-memory price instead of the per instance price. Only one of `SpotMaxPricePercentageOverLowestPrice` or `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice` can be specified. If you don't specify either, Amazon EC2 Auto Scaling will automatically apply optimal price protection to consistently select from a wide range of instance types. To indicate no price protection threshold for Spot Instances, meaning you want to consider all instance types that match your attributes, include one of these parameters and specify a high value, such as `999999`.
+    ///
+    /// `SpotMaxPricePercentageOverLowestPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-spotmaxpricepercentageoverlowestprice)): integer, optional. Range: at least 0.
     #[serde(
         rename = "SpotMaxPricePercentageOverLowestPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub spot_max_price_percentage_over_lowest_price: Option<Value<i64>>,
-    /// `TotalLocalStorageGB`: optional.
+    /// The minimum and maximum total local storage size for an instance type, in GB. Default: No minimum or maximum limits
+    ///
+    /// `TotalLocalStorageGB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-totallocalstoragegb)): object [`TotalLocalStorageGbRequest`], optional.
     #[serde(
         rename = "TotalLocalStorageGB",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_local_storage_gb: Option<TotalLocalStorageGbRequest>,
-    /// `VCpuCount`: required.
+    /// The minimum and maximum number of vCPUs for an instance type.
+    ///
+    /// `VCpuCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancerequirements.html#cfn-autoscaling-autoscalinggroup-instancerequirements-vcpucount)): object [`VCpuCountRequest`], required.
     #[serde(rename = "VCpuCount")]
     pub v_cpu_count: VCpuCountRequest,
 }
@@ -2930,12 +3216,12 @@ impl Walk for InstanceRequirements {
 
 /// The `InstanceReusePolicy` property type of [`WarmPool`].
 ///
-/// AWS reference: [`AWS::AutoScaling::WarmPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-warmpool.html).
+/// AWS reference: [`AWS::AutoScaling::WarmPool` `InstanceReusePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-warmpool-instancereusepolicy.html).
 ///
 /// Every property is optional: start from [`InstanceReusePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceReusePolicy {
-    /// `ReuseOnScaleIn`: optional.
+    /// `ReuseOnScaleIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-warmpool-instancereusepolicy.html#cfn-autoscaling-warmpool-instancereusepolicy-reuseonscalein)): boolean, optional.
     #[serde(rename = "ReuseOnScaleIn", skip_serializing_if = "Option::is_none")]
     pub reuse_on_scale_in: Option<Value<bool>>,
 }
@@ -2965,45 +3251,59 @@ impl Walk for InstanceReusePolicy {
 
 /// The `InstancesDistribution` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `InstancesDistribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html).
 ///
 /// Every property is optional: start from [`InstancesDistribution::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstancesDistribution {
-    /// `DistributionSegments`: optional.
+    /// The Distribution Segments configuration. Each segment contains an ordered list of capacity types to prioritize. For more information, see [Use Distribution Segments to target multiple capacity types](https://docs.aws.amazon.com/autoscaling/ec2/userguide/use-distribution-segments.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `DistributionSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html#cfn-autoscaling-autoscalinggroup-instancesdistribution-distributionsegments)): list of (object [`DistributionSegment`]), optional. Items: 1 to 1.
     #[serde(
         rename = "DistributionSegments",
         skip_serializing_if = "Option::is_none"
     )]
     pub distribution_segments: Option<Value<Vec<DistributionSegment>>>,
-    /// `OnDemandAllocationStrategy`: optional.
+    /// The allocation strategy to apply to your On-Demand Instances when they are launched. Possible instance types are determined by the launch template overrides that you specify. The following lists the valid values: + lowest-price Uses price to determine which instance types are the highest priority, launching the lowest priced instance types within an Availability Zone first. This is the default value for Auto Scaling groups that specify InstanceRequirements. + prioritized You set the order of instance types for the launch template overrides from highest to lowest priority (from first to last in the list). Amazon EC2 Auto Scaling launches your highest priority instance types first. If all your On-Demand capacity cannot be fulfilled using your highest priority instance type, then Amazon EC2 Auto Scaling launches the remaining capacity using the second priority instance type, and so on. This is the default value for Auto Scaling groups that don't specify InstanceRequirements and cannot be used for groups that do.
+    ///
+    /// `OnDemandAllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html#cfn-autoscaling-autoscalinggroup-instancesdistribution-ondemandallocationstrategy)): string, optional.
     #[serde(
         rename = "OnDemandAllocationStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_demand_allocation_strategy: Option<Value<String>>,
-    /// `OnDemandBaseCapacity`: optional.
+    /// The minimum amount of the Auto Scaling group's capacity that must be fulfilled by On-Demand Instances. This base portion is launched first as your group scales. This number has the same unit of measurement as the group's desired capacity. If you change the default unit of measurement (number of instances) by specifying weighted capacity values in your launch template overrides list, or by changing the default desired capacity type setting of the group, you must specify this number using the same unit of measurement. Default: 0 An update to this setting means a gradual replacement of instances to adjust the current On-Demand Instance levels. When replacing instances, Amazon EC2 Auto Scaling launches new instances before terminating the previous ones.
+    ///
+    /// `OnDemandBaseCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html#cfn-autoscaling-autoscalinggroup-instancesdistribution-ondemandbasecapacity)): integer, optional.
     #[serde(
         rename = "OnDemandBaseCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_demand_base_capacity: Option<Value<i64>>,
-    /// `OnDemandPercentageAboveBaseCapacity`: optional.
+    /// Controls the percentages of On-Demand Instances and Spot Instances for your additional capacity beyond `OnDemandBaseCapacity`. Expressed as a number (for example, 20 specifies 20% On-Demand Instances, 80% Spot Instances). If set to 100, only On-Demand Instances are used. Default: 100 An update to this setting means a gradual replacement of instances to adjust the current On-Demand and Spot Instance levels for your additional capacity higher than the base capacity. When replacing instances, Amazon EC2 Auto Scaling launches new instances before terminating the previous ones.
+    ///
+    /// `OnDemandPercentageAboveBaseCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html#cfn-autoscaling-autoscalinggroup-instancesdistribution-ondemandpercentageabovebasecapacity)): integer, optional.
     #[serde(
         rename = "OnDemandPercentageAboveBaseCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_demand_percentage_above_base_capacity: Option<Value<i64>>,
-    /// `SpotAllocationStrategy`: optional.
+    /// The allocation strategy to apply to your Spot Instances when they are launched. Possible instance types are determined by the launch template overrides that you specify. The following lists the valid values: + capacity-optimized Requests Spot Instances using pools that are optimally chosen based on the available Spot capacity. This strategy has the lowest risk of interruption. To give certain instance types a higher chance of launching first, use capacity-optimized-prioritized. + capacity-optimized-prioritized You set the order of instance types for the launch template overrides from highest to lowest priority (from first to last in the list). Amazon EC2 Auto Scaling honors the instance type priorities on a best effort basis but optimizes for capacity first. Note that if the On-Demand allocation strategy is set to prioritized, the same priority is applied when fulfilling On-Demand capacity. This is not a valid value for Auto Scaling groups that specify InstanceRequirements. + lowest-price Requests Spot Instances using the lowest priced pools within an Availability Zone, across the number of Spot pools that you specify for the SpotInstancePools property. To ensure that your desired capacity is met, you might receive Spot Instances from several pools. This is the default value, but it might lead to high interruption rates because this strategy only considers instance price and not available capacity. + price-capacity-optimized (recommended) The price and capacity optimized allocation strategy looks at both price and capacity to select the Spot Instance pools that are the least likely to be interrupted and have the lowest possible price.
+    ///
+    /// `SpotAllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html#cfn-autoscaling-autoscalinggroup-instancesdistribution-spotallocationstrategy)): string, optional.
     #[serde(
         rename = "SpotAllocationStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub spot_allocation_strategy: Option<Value<String>>,
-    /// `SpotInstancePools`: optional.
+    /// The number of Spot Instance pools across which to allocate your Spot Instances. The Spot pools are determined from the different instance types in the overrides. Valid only when the `SpotAllocationStrategy` is `lowest-price`. Value must be in the range of 1–20. Default: 2
+    ///
+    /// `SpotInstancePools` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html#cfn-autoscaling-autoscalinggroup-instancesdistribution-spotinstancepools)): integer, optional.
     #[serde(rename = "SpotInstancePools", skip_serializing_if = "Option::is_none")]
     pub spot_instance_pools: Option<Value<i64>>,
-    /// `SpotMaxPrice`: optional.
+    /// The maximum price per unit hour that you are willing to pay for a Spot Instance. If your maximum price is lower than the Spot price for the instance types that you selected, your Spot Instances are not launched. We do not recommend specifying a maximum price because it can lead to increased interruptions. When Spot Instances launch, you pay the current Spot price. To remove a maximum price that you previously set, include the property but specify an empty string ("") for the value. If you specify a maximum price, your instances will be interrupted more frequently than if you do not specify one. Valid Range: Minimum value of 0.001
+    ///
+    /// `SpotMaxPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html#cfn-autoscaling-autoscalinggroup-instancesdistribution-spotmaxprice)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "SpotMaxPrice", skip_serializing_if = "Option::is_none")]
     pub spot_max_price: Option<Value<String>>,
 }
@@ -3087,15 +3387,19 @@ impl Walk for InstancesDistribution {
 
 /// The `LaunchTemplate` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `LaunchTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplate.html).
 ///
 /// [`LaunchTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchTemplate {
-    /// `LaunchTemplateSpecification`: required.
+    /// The launch template.
+    ///
+    /// `LaunchTemplateSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplate.html#cfn-autoscaling-autoscalinggroup-launchtemplate-launchtemplatespecification)): object [`LaunchTemplateSpecification`], required.
     #[serde(rename = "LaunchTemplateSpecification")]
     pub launch_template_specification: LaunchTemplateSpecification,
-    /// `Overrides`: optional.
+    /// Any properties that you specify override the same properties in the launch template.
+    ///
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplate.html#cfn-autoscaling-autoscalinggroup-launchtemplate-overrides)): list of (object [`LaunchTemplateOverrides`]), optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Value<Vec<LaunchTemplateOverrides>>>,
 }
@@ -3130,30 +3434,40 @@ impl Walk for LaunchTemplate {
 
 /// The `LaunchTemplateOverrides` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `LaunchTemplateOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html).
 ///
 /// Every property is optional: start from [`LaunchTemplateOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchTemplateOverrides {
-    /// `ImageId`: optional.
+    /// The ID of the Amazon Machine Image (AMI) to use for instances launched with this override. When using Instance Refresh with `ReplaceRootVolume` strategy, this specifies the AMI for root volume replacement operations. For `ReplaceRootVolume` operations: + All overrides in the `MixedInstancesPolicy` must specify an ImageId + The AMI must contain only a single root volume + Root volume replacement doesn't support multi-volume AMIs
+    ///
+    /// `ImageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html#cfn-autoscaling-autoscalinggroup-launchtemplateoverrides-imageid)): string, optional. Pattern: `^ami-[a-z0-9]{1,17}$`. Length: 5 to 21 characters.
     #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
     pub image_id: Option<Value<String>>,
-    /// `InstanceRequirements`: optional.
+    /// The instance requirements. Amazon EC2 Auto Scaling uses your specified requirements to identify instance types. Then, it uses your On-Demand and Spot allocation strategies to launch instances from these instance types. You can specify up to four separate sets of instance requirements per Auto Scaling group. This is useful for provisioning instances from different Amazon Machine Images (AMIs) in the same Auto Scaling group. To do this, create the AMIs and create a new launch template for each AMI. Then, create a compatible set of instance requirements for each launch template. If you specify `InstanceRequirements`, you can't specify `InstanceType`.
+    ///
+    /// `InstanceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html#cfn-autoscaling-autoscalinggroup-launchtemplateoverrides-instancerequirements)): object [`InstanceRequirements`], optional.
     #[serde(
         rename = "InstanceRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_requirements: Option<InstanceRequirements>,
-    /// `InstanceType`: optional.
+    /// The instance type, such as `m3.xlarge`. You must specify an instance type that is supported in your requested Region and Availability Zones. For more information, see [Instance types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-types.html) in the \*Amazon EC2 User Guide\*. You can specify up to 40 instance types per Auto Scaling group.
+    ///
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html#cfn-autoscaling-autoscalinggroup-launchtemplateoverrides-instancetype)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
-    /// `LaunchTemplateSpecification`: optional.
+    /// Provides a launch template for the specified instance type or set of instance requirements. For example, some instance types might require a launch template with a different AMI. If not provided, Amazon EC2 Auto Scaling uses the launch template that's specified in the `LaunchTemplate` definition. For more information, see [Specifying a different launch template for an instance type](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups-launch-template-overrides.html) in the \*Amazon EC2 Auto Scaling User Guide\*. You can specify up to 20 launch templates per Auto Scaling group. The launch templates specified in the overrides and in the `LaunchTemplate` definition count towards this limit.
+    ///
+    /// `LaunchTemplateSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html#cfn-autoscaling-autoscalinggroup-launchtemplateoverrides-launchtemplatespecification)): object [`LaunchTemplateSpecification`], optional.
     #[serde(
         rename = "LaunchTemplateSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_template_specification: Option<LaunchTemplateSpecification>,
-    /// `WeightedCapacity`: optional.
+    /// If you provide a list of instance types to use, you can specify the number of capacity units provided by each instance type in terms of virtual CPUs, memory, storage, throughput, or other relative performance characteristic. When a Spot or On-Demand Instance is launched, the capacity units count toward the desired capacity. Amazon EC2 Auto Scaling launches instances until the desired capacity is totally fulfilled, even if this results in an overage. For example, if there are two units remaining to fulfill capacity, and Amazon EC2 Auto Scaling can only launch an instance with a `WeightedCapacity` of five units, the instance is launched, and the desired capacity is exceeded by three units. For more information, see [Configure instance weighting for Amazon EC2 Auto Scaling](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups-instance-weighting.html) in the \*Amazon EC2 Auto Scaling User Guide\*. Value must be in the range of 1-999. If you specify a value for `WeightedCapacity` for one instance type, you must specify a value for `WeightedCapacity` for all of them. Every Auto Scaling group has three size parameters (`DesiredCapacity`, `MaxSize`, and `MinSize`). Usually, you set these sizes based on a specific number of instances. However, if you configure a mixed instances policy that defines weights for the instance types, you must specify these sizes with the same units that you use for weighting instances.
+    ///
+    /// `WeightedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html#cfn-autoscaling-autoscalinggroup-launchtemplateoverrides-weightedcapacity)): string, optional. Length: 1 to 32 characters.
     #[serde(rename = "WeightedCapacity", skip_serializing_if = "Option::is_none")]
     pub weighted_capacity: Option<Value<String>>,
 }
@@ -3218,18 +3532,24 @@ impl Walk for LaunchTemplateOverrides {
 
 /// The `LaunchTemplateSpecification` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `LaunchTemplateSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplatespecification.html).
 ///
 /// [`LaunchTemplateSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchTemplateSpecification {
-    /// `LaunchTemplateId`: optional.
+    /// The ID of the launch template. You must specify the `LaunchTemplateID` or the `LaunchTemplateName`, but not both.
+    ///
+    /// `LaunchTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplatespecification.html#cfn-autoscaling-autoscalinggroup-launchtemplatespecification-launchtemplateid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
     pub launch_template_id: Option<Value<String>>,
-    /// `LaunchTemplateName`: optional.
+    /// The name of the launch template. You must specify the `LaunchTemplateName` or the `LaunchTemplateID`, but not both.
+    ///
+    /// `LaunchTemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplatespecification.html#cfn-autoscaling-autoscalinggroup-launchtemplatespecification-launchtemplatename)): string, optional. Pattern: `^[a-zA-Z0-9\(\)\.\-/_]+$`. Length: 3 to 128 characters.
     #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
     pub launch_template_name: Option<Value<String>>,
-    /// `Version`: required.
+    /// The version number of the launch template. Specifying `$Latest` or `$Default` for the template version number is not supported. However, you can specify `LatestVersionNumber` or `DefaultVersionNumber` using the `Fn::GetAtt` intrinsic function. For more information, see [Fn::GetAtt](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-getatt.html). For an example of using the `Fn::GetAtt` function, see the [Examples](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-autoscalinggroup.html#aws-resource-autoscaling-autoscalinggroup--examples) section of the `AWS::AutoScaling::AutoScalingGroup` resource.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-launchtemplatespecification.html#cfn-autoscaling-autoscalinggroup-launchtemplatespecification-version)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -3273,36 +3593,50 @@ impl Walk for LaunchTemplateSpecification {
 
 /// The `LifecycleHookSpecification` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `LifecycleHookSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html).
 ///
 /// [`LifecycleHookSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LifecycleHookSpecification {
-    /// `DefaultResult`: optional.
+    /// The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an unexpected failure occurs. The default value is `ABANDON`. Valid values: `CONTINUE` \| `ABANDON`
+    ///
+    /// `DefaultResult` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html#cfn-autoscaling-autoscalinggroup-lifecyclehookspecification-defaultresult)): string, optional.
     #[serde(rename = "DefaultResult", skip_serializing_if = "Option::is_none")]
     pub default_result: Option<Value<String>>,
-    /// `HeartbeatTimeout`: optional.
+    /// The maximum time, in seconds, that can elapse before the lifecycle hook times out. The range is from `30` to `7200` seconds. The default value is `3600` seconds (1 hour).
+    ///
+    /// `HeartbeatTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html#cfn-autoscaling-autoscalinggroup-lifecyclehookspecification-heartbeattimeout)): integer, optional.
     #[serde(rename = "HeartbeatTimeout", skip_serializing_if = "Option::is_none")]
     pub heartbeat_timeout: Option<Value<i64>>,
-    /// `LifecycleHookName`: required.
+    /// The name of the lifecycle hook.
+    ///
+    /// `LifecycleHookName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html#cfn-autoscaling-autoscalinggroup-lifecyclehookspecification-lifecyclehookname)): string, required. Pattern: `^[A-Za-z0-9\-_\/]+$`. Length: 1 to 255 characters.
     #[serde(rename = "LifecycleHookName")]
     pub lifecycle_hook_name: Value<String>,
-    /// `LifecycleTransition`: required.
+    /// The lifecycle transition. For Auto Scaling groups, there are two major lifecycle transitions. + To create a lifecycle hook for scale-out events, specify `autoscaling:EC2_INSTANCE_LAUNCHING`. + To create a lifecycle hook for scale-in events, specify `autoscaling:EC2_INSTANCE_TERMINATING`.
+    ///
+    /// `LifecycleTransition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html#cfn-autoscaling-autoscalinggroup-lifecyclehookspecification-lifecycletransition)): string, required.
     #[serde(rename = "LifecycleTransition")]
     pub lifecycle_transition: Value<String>,
-    /// `NotificationMetadata`: optional.
+    /// Additional information that you want to include any time Amazon EC2 Auto Scaling sends a message to the notification target.
+    ///
+    /// `NotificationMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html#cfn-autoscaling-autoscalinggroup-lifecyclehookspecification-notificationmetadata)): string, optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u007e]+$`. Length: 1 to 4000 characters.
     #[serde(
         rename = "NotificationMetadata",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_metadata: Option<Value<String>>,
-    /// `NotificationTargetARN`: optional.
+    /// The Amazon Resource Name (ARN) of the notification target that Amazon EC2 Auto Scaling sends notifications to when an instance is in a wait state for the lifecycle hook. You can specify an Amazon SNS topic or an Amazon SQS queue.
+    ///
+    /// `NotificationTargetARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html#cfn-autoscaling-autoscalinggroup-lifecyclehookspecification-notificationtargetarn)): string, optional. Length: 0 to 255 characters.
     #[serde(
         rename = "NotificationTargetARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_target_arn: Option<Value<String>>,
-    /// `RoleARN`: optional.
+    /// The ARN of the IAM role that allows the Auto Scaling group to publish to the specified notification target. For information about creating this role, see [Prepare to add a lifecycle hook to your Auto Scaling group](https://docs.aws.amazon.com/autoscaling/ec2/userguide/prepare-for-lifecycle-notifications.html) in the \*Amazon EC2 Auto Scaling User Guide\*. Valid only if the notification target is an Amazon SNS topic or an Amazon SQS queue.
+    ///
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-lifecyclehookspecification.html#cfn-autoscaling-autoscalinggroup-lifecyclehookspecification-rolearn)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "RoleARN", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -3462,15 +3796,19 @@ impl Walk for MaxCapacityBreachBehavior {
 
 /// The `MemoryGiBPerVCpuRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `MemoryGiBPerVCpuRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-memorygibpervcpurequest.html).
 ///
 /// Every property is optional: start from [`MemoryGiBPerVCpuRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MemoryGiBPerVCpuRequest {
-    /// `Max`: optional.
+    /// The memory maximum in GiB.
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-memorygibpervcpurequest.html#cfn-autoscaling-autoscalinggroup-memorygibpervcpurequest-max)): number, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<f64>>,
-    /// `Min`: optional.
+    /// The memory minimum in GiB.
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-memorygibpervcpurequest.html#cfn-autoscaling-autoscalinggroup-memorygibpervcpurequest-min)): number, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<f64>>,
 }
@@ -3508,15 +3846,19 @@ impl Walk for MemoryGiBPerVCpuRequest {
 
 /// The `MemoryMiBRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `MemoryMiBRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-memorymibrequest.html).
 ///
 /// Every property is optional: start from [`MemoryMiBRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MemoryMiBRequest {
-    /// `Max`: optional.
+    /// The memory maximum in MiB.
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-memorymibrequest.html#cfn-autoscaling-autoscalinggroup-memorymibrequest-max)): integer, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// The memory minimum in MiB.
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-memorymibrequest.html#cfn-autoscaling-autoscalinggroup-memorymibrequest-min)): integer, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -3554,21 +3896,27 @@ impl Walk for MemoryMiBRequest {
 
 /// The `MetadataOptions` property type of [`LaunchConfiguration`].
 ///
-/// AWS reference: [`AWS::AutoScaling::LaunchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html).
+/// AWS reference: [`AWS::AutoScaling::LaunchConfiguration` `MetadataOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-metadataoptions.html).
 ///
 /// Every property is optional: start from [`MetadataOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetadataOptions {
-    /// `HttpEndpoint`: optional.
+    /// This parameter enables or disables the HTTP metadata endpoint on your instances.
+    ///
+    /// `HttpEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-metadataoptions.html#cfn-autoscaling-launchconfiguration-metadataoptions-httpendpoint)): [`HttpEndpoint`], one of `disabled`, `enabled`, optional.
     #[serde(rename = "HttpEndpoint", skip_serializing_if = "Option::is_none")]
     pub http_endpoint: Option<Value<HttpEndpoint>>,
-    /// `HttpPutResponseHopLimit`: optional.
+    /// The desired HTTP PUT response hop limit for instance metadata requests.
+    ///
+    /// `HttpPutResponseHopLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-metadataoptions.html#cfn-autoscaling-launchconfiguration-metadataoptions-httpputresponsehoplimit)): integer, optional. Range: 1 to 64.
     #[serde(
         rename = "HttpPutResponseHopLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub http_put_response_hop_limit: Option<Value<i64>>,
-    /// `HttpTokens`: optional.
+    /// The state of token usage for your instance metadata requests.
+    ///
+    /// `HttpTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-metadataoptions.html#cfn-autoscaling-launchconfiguration-metadataoptions-httptokens)): [`HttpTokens`], one of `optional`, `required`, optional.
     #[serde(rename = "HttpTokens", skip_serializing_if = "Option::is_none")]
     pub http_tokens: Option<Value<HttpTokens>>,
 }
@@ -3614,18 +3962,18 @@ impl Walk for MetadataOptions {
 
 /// The `Metric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metric.html).
 ///
 /// [`Metric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Metric {
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metric.html#cfn-autoscaling-scalingpolicy-metric-dimensions)): list of (object [`MetricDimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<MetricDimension>>>,
-    /// `MetricName`: required.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metric.html#cfn-autoscaling-scalingpolicy-metric-metricname)): string, required.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Namespace`: required.
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metric.html#cfn-autoscaling-scalingpolicy-metric-namespace)): string, required.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -3686,24 +4034,24 @@ impl Walk for MetricAggregationType {
 
 /// The `MetricDataQuery` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `MetricDataQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdataquery.html).
 ///
 /// [`MetricDataQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDataQuery {
-    /// `Expression`: optional.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdataquery.html#cfn-autoscaling-scalingpolicy-metricdataquery-expression)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdataquery.html#cfn-autoscaling-scalingpolicy-metricdataquery-id)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Label`: optional.
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdataquery.html#cfn-autoscaling-scalingpolicy-metricdataquery-label)): string, optional. Length: 0 to 2047 characters.
     #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
     pub label: Option<Value<String>>,
-    /// `MetricStat`: optional.
+    /// `MetricStat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdataquery.html#cfn-autoscaling-scalingpolicy-metricdataquery-metricstat)): object [`MetricStat`], optional.
     #[serde(rename = "MetricStat", skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<MetricStat>,
-    /// `ReturnData`: optional.
+    /// `ReturnData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdataquery.html#cfn-autoscaling-scalingpolicy-metricdataquery-returndata)): boolean, optional.
     #[serde(rename = "ReturnData", skip_serializing_if = "Option::is_none")]
     pub return_data: Option<Value<bool>>,
 }
@@ -3765,15 +4113,15 @@ impl Walk for MetricDataQuery {
 
 /// The `MetricDimension` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `MetricDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdimension.html).
 ///
 /// Every property is required: [`MetricDimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDimension {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdimension.html#cfn-autoscaling-scalingpolicy-metricdimension-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricdimension.html#cfn-autoscaling-scalingpolicy-metricdimension-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3802,18 +4150,18 @@ impl Walk for MetricDimension {
 
 /// The `MetricStat` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `MetricStat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricstat.html).
 ///
 /// [`MetricStat::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricStat {
-    /// `Metric`: required.
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricstat.html#cfn-autoscaling-scalingpolicy-metricstat-metric)): object [`Metric`], required.
     #[serde(rename = "Metric")]
     pub metric: Metric,
-    /// `Stat`: required.
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricstat.html#cfn-autoscaling-scalingpolicy-metricstat-stat)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Stat")]
     pub stat: Value<String>,
-    /// `Unit`: optional.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-metricstat.html#cfn-autoscaling-scalingpolicy-metricstat-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -3851,15 +4199,19 @@ impl Walk for MetricStat {
 
 /// The `MetricsCollection` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `MetricsCollection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-metricscollection.html).
 ///
 /// [`MetricsCollection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsCollection {
-    /// `Granularity`: required.
+    /// The frequency at which Amazon EC2 Auto Scaling sends aggregated data to CloudWatch. The only valid value is `1Minute`.
+    ///
+    /// `Granularity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-metricscollection.html#cfn-autoscaling-autoscalinggroup-metricscollection-granularity)): string, required.
     #[serde(rename = "Granularity")]
     pub granularity: Value<String>,
-    /// `Metrics`: optional.
+    /// Identifies the metrics to enable. You can specify one or more of the following metrics: + `GroupMinSize` + `GroupMaxSize` + `GroupDesiredCapacity` + `GroupInServiceInstances` + `GroupPendingInstances` + `GroupStandbyInstances` + `GroupTerminatingInstances` + `GroupTotalInstances` + `GroupInServiceCapacity` + `GroupPendingCapacity` + `GroupStandbyCapacity` + `GroupTerminatingCapacity` + `GroupTotalCapacity` + `WarmPoolDesiredCapacity` + `WarmPoolWarmedCapacity` + `WarmPoolPendingCapacity` + `WarmPoolTerminatingCapacity` + `WarmPoolTotalCapacity` + `GroupAndWarmPoolDesiredCapacity` + `GroupAndWarmPoolTotalCapacity` If you specify `Granularity` and don't specify any metrics, all metrics are enabled. For more information, see [Amazon CloudWatch metrics for Amazon EC2 Auto Scaling](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-metrics.html) in the \*Amazon EC2 Auto Scaling User Guide\*.
+    ///
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-metricscollection.html#cfn-autoscaling-autoscalinggroup-metricscollection-metrics)): list of (string), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value<Vec<Value<String>>>>,
 }
@@ -3894,18 +4246,22 @@ impl Walk for MetricsCollection {
 
 /// The `MixedInstancesPolicy` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `MixedInstancesPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-mixedinstancespolicy.html).
 ///
 /// [`MixedInstancesPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MixedInstancesPolicy {
-    /// `InstancesDistribution`: optional.
+    /// The instances distribution.
+    ///
+    /// `InstancesDistribution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-mixedinstancespolicy.html#cfn-autoscaling-autoscalinggroup-mixedinstancespolicy-instancesdistribution)): object [`InstancesDistribution`], optional.
     #[serde(
         rename = "InstancesDistribution",
         skip_serializing_if = "Option::is_none"
     )]
     pub instances_distribution: Option<InstancesDistribution>,
-    /// `LaunchTemplate`: required.
+    /// One or more launch templates and the instance types (overrides) that are used to launch EC2 instances to fulfill the configured capacities.
+    ///
+    /// `LaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-mixedinstancespolicy.html#cfn-autoscaling-autoscalinggroup-mixedinstancespolicy-launchtemplate)): object [`LaunchTemplate`], required.
     #[serde(rename = "LaunchTemplate")]
     pub launch_template: LaunchTemplate,
 }
@@ -3960,15 +4316,19 @@ impl Walk for Mode {
 
 /// The `NetworkBandwidthGbpsRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `NetworkBandwidthGbpsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-networkbandwidthgbpsrequest.html).
 ///
 /// Every property is optional: start from [`NetworkBandwidthGbpsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkBandwidthGbpsRequest {
-    /// `Max`: optional.
+    /// The maximum amount of network bandwidth, in gigabits per second (Gbps).
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-networkbandwidthgbpsrequest.html#cfn-autoscaling-autoscalinggroup-networkbandwidthgbpsrequest-max)): number, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<f64>>,
-    /// `Min`: optional.
+    /// The minimum amount of network bandwidth, in gigabits per second (Gbps).
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-networkbandwidthgbpsrequest.html#cfn-autoscaling-autoscalinggroup-networkbandwidthgbpsrequest-min)): number, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<f64>>,
 }
@@ -4006,15 +4366,19 @@ impl Walk for NetworkBandwidthGbpsRequest {
 
 /// The `NetworkInterfaceCountRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `NetworkInterfaceCountRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-networkinterfacecountrequest.html).
 ///
 /// Every property is optional: start from [`NetworkInterfaceCountRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkInterfaceCountRequest {
-    /// `Max`: optional.
+    /// The maximum number of network interfaces.
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-networkinterfacecountrequest.html#cfn-autoscaling-autoscalinggroup-networkinterfacecountrequest-max)): integer, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// The minimum number of network interfaces.
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-networkinterfacecountrequest.html#cfn-autoscaling-autoscalinggroup-networkinterfacecountrequest-min)): integer, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -4052,15 +4416,19 @@ impl Walk for NetworkInterfaceCountRequest {
 
 /// The `NotificationConfiguration` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `NotificationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-notificationconfiguration.html).
 ///
 /// [`NotificationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationConfiguration {
-    /// `NotificationTypes`: optional.
+    /// A list of event types that send a notification. Event types can include any of the following types. \*Allowed values\*: + `autoscaling:EC2_INSTANCE_LAUNCH` + `autoscaling:EC2_INSTANCE_LAUNCH_ERROR` + `autoscaling:EC2_INSTANCE_TERMINATE` + `autoscaling:EC2_INSTANCE_TERMINATE_ERROR` + `autoscaling:TEST_NOTIFICATION`
+    ///
+    /// `NotificationTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-notificationconfiguration.html#cfn-autoscaling-autoscalinggroup-notificationconfiguration-notificationtypes)): list of (string), optional.
     #[serde(rename = "NotificationTypes", skip_serializing_if = "Option::is_none")]
     pub notification_types: Option<Value<Vec<Value<String>>>>,
-    /// `TopicARN`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic.
+    ///
+    /// `TopicARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-notificationconfiguration.html#cfn-autoscaling-autoscalinggroup-notificationconfiguration-topicarn)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "TopicARN")]
     pub topic_arn: Json,
 }
@@ -4095,12 +4463,14 @@ impl Walk for NotificationConfiguration {
 
 /// The `PerformanceFactorReferenceRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `PerformanceFactorReferenceRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-performancefactorreferencerequest.html).
 ///
 /// Every property is optional: start from [`PerformanceFactorReferenceRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PerformanceFactorReferenceRequest {
-    /// `InstanceFamily`: optional.
+    /// The instance family to use as a baseline reference. Make sure that you specify the correct value for the instance family. The instance family is everything before the period (.) in the instance type name. For example, in the instance `c6i.large`, the instance family is `c6i`, not `c6`. For more information, see [Amazon EC2 instance type naming conventions](https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html) in \*Amazon EC2 Instance Types\*. The following instance types are \*not supported\* for performance protection. + `c1` + `g3| g3s` + `hpc7g` + `m1| m2` + `mac1 | mac2 | mac2-m1ultra | mac2-m2 | mac2-m2pro` + `p3dn | p4d | p5` + `t1` + `u-12tb1 | u-18tb1 | u-24tb1 | u-3tb1 | u-6tb1 | u-9tb1 | u7i-12tb | u7in-16tb | u7in-24tb | u7in-32tb` If you performance protection by specifying a supported instance family, the returned instance types will exclude the preceding unsupported instance families. If you specify an unsupported instance family as a value for baseline performance, the API returns an empty response.
+    ///
+    /// `InstanceFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-performancefactorreferencerequest.html#cfn-autoscaling-autoscalinggroup-performancefactorreferencerequest-instancefamily)): string, optional.
     #[serde(rename = "InstanceFamily", skip_serializing_if = "Option::is_none")]
     pub instance_family: Option<Value<String>>,
 }
@@ -4179,15 +4549,15 @@ impl Walk for PoolState {
 
 /// The `PredefinedMetricSpecification` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredefinedMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predefinedmetricspecification.html).
 ///
 /// [`PredefinedMetricSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredefinedMetricSpecification {
-    /// `PredefinedMetricType`: required.
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predefinedmetricspecification.html#cfn-autoscaling-scalingpolicy-predefinedmetricspecification-predefinedmetrictype)): [`PredictiveScalingPredefinedScalingMetricPredefinedMetricType`], one of `ALBRequestCountPerTarget`, `ASGAverageCPUUtilization`, `ASGAverageNetworkIn`, `ASGAverageNetworkOut`, required.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<PredictiveScalingPredefinedScalingMetricPredefinedMetricType>,
-    /// `ResourceLabel`: optional.
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predefinedmetricspecification.html#cfn-autoscaling-scalingpolicy-predefinedmetricspecification-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -4226,27 +4596,27 @@ impl Walk for PredefinedMetricSpecification {
 
 /// The `PredictiveScalingConfiguration` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredictiveScalingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingconfiguration.html).
 ///
 /// [`PredictiveScalingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingConfiguration {
-    /// `MaxCapacityBreachBehavior`: optional.
+    /// `MaxCapacityBreachBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingconfiguration.html#cfn-autoscaling-scalingpolicy-predictivescalingconfiguration-maxcapacitybreachbehavior)): [`MaxCapacityBreachBehavior`], one of `HonorMaxCapacity`, `IncreaseMaxCapacity`, optional.
     #[serde(
         rename = "MaxCapacityBreachBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_capacity_breach_behavior: Option<Value<MaxCapacityBreachBehavior>>,
-    /// `MaxCapacityBuffer`: optional.
+    /// `MaxCapacityBuffer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingconfiguration.html#cfn-autoscaling-scalingpolicy-predictivescalingconfiguration-maxcapacitybuffer)): integer, optional. Range: 0 to 100.
     #[serde(rename = "MaxCapacityBuffer", skip_serializing_if = "Option::is_none")]
     pub max_capacity_buffer: Option<Value<i64>>,
-    /// `MetricSpecifications`: required.
+    /// `MetricSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingconfiguration.html#cfn-autoscaling-scalingpolicy-predictivescalingconfiguration-metricspecifications)): list of (object [`PredictiveScalingMetricSpecification`]), required.
     #[serde(rename = "MetricSpecifications")]
     pub metric_specifications: Value<Vec<PredictiveScalingMetricSpecification>>,
-    /// `Mode`: optional.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingconfiguration.html#cfn-autoscaling-scalingpolicy-predictivescalingconfiguration-mode)): [`Mode`], one of `ForecastAndScale`, `ForecastOnly`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
-    /// `SchedulingBufferTime`: optional.
+    /// `SchedulingBufferTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingconfiguration.html#cfn-autoscaling-scalingpolicy-predictivescalingconfiguration-schedulingbuffertime)): integer, optional. Range: at least 0.
     #[serde(
         rename = "SchedulingBufferTime",
         skip_serializing_if = "Option::is_none"
@@ -4316,12 +4686,12 @@ impl Walk for PredictiveScalingConfiguration {
 
 /// The `PredictiveScalingCustomizedCapacityMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredictiveScalingCustomizedCapacityMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingcustomizedcapacitymetric.html).
 ///
 /// Every property is required: [`PredictiveScalingCustomizedCapacityMetric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingCustomizedCapacityMetric {
-    /// `MetricDataQueries`: required.
+    /// `MetricDataQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingcustomizedcapacitymetric.html#cfn-autoscaling-scalingpolicy-predictivescalingcustomizedcapacitymetric-metricdataqueries)): list of (object [`MetricDataQuery`]), required.
     #[serde(rename = "MetricDataQueries")]
     pub metric_data_queries: Value<Vec<MetricDataQuery>>,
 }
@@ -4347,12 +4717,12 @@ impl Walk for PredictiveScalingCustomizedCapacityMetric {
 
 /// The `PredictiveScalingCustomizedLoadMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredictiveScalingCustomizedLoadMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingcustomizedloadmetric.html).
 ///
 /// Every property is required: [`PredictiveScalingCustomizedLoadMetric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingCustomizedLoadMetric {
-    /// `MetricDataQueries`: required.
+    /// `MetricDataQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingcustomizedloadmetric.html#cfn-autoscaling-scalingpolicy-predictivescalingcustomizedloadmetric-metricdataqueries)): list of (object [`MetricDataQuery`]), required.
     #[serde(rename = "MetricDataQueries")]
     pub metric_data_queries: Value<Vec<MetricDataQuery>>,
 }
@@ -4378,12 +4748,12 @@ impl Walk for PredictiveScalingCustomizedLoadMetric {
 
 /// The `PredictiveScalingCustomizedScalingMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredictiveScalingCustomizedScalingMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingcustomizedscalingmetric.html).
 ///
 /// Every property is required: [`PredictiveScalingCustomizedScalingMetric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingCustomizedScalingMetric {
-    /// `MetricDataQueries`: required.
+    /// `MetricDataQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingcustomizedscalingmetric.html#cfn-autoscaling-scalingpolicy-predictivescalingcustomizedscalingmetric-metricdataqueries)): list of (object [`MetricDataQuery`]), required.
     #[serde(rename = "MetricDataQueries")]
     pub metric_data_queries: Value<Vec<MetricDataQuery>>,
 }
@@ -4409,48 +4779,48 @@ impl Walk for PredictiveScalingCustomizedScalingMetric {
 
 /// The `PredictiveScalingMetricSpecification` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredictiveScalingMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingmetricspecification.html).
 ///
 /// [`PredictiveScalingMetricSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingMetricSpecification {
-    /// `CustomizedCapacityMetricSpecification`: optional.
+    /// `CustomizedCapacityMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-autoscaling-scalingpolicy-predictivescalingmetricspecification-customizedcapacitymetricspecification)): object [`PredictiveScalingCustomizedCapacityMetric`], optional.
     #[serde(
         rename = "CustomizedCapacityMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_capacity_metric_specification: Option<PredictiveScalingCustomizedCapacityMetric>,
-    /// `CustomizedLoadMetricSpecification`: optional.
+    /// `CustomizedLoadMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-autoscaling-scalingpolicy-predictivescalingmetricspecification-customizedloadmetricspecification)): object [`PredictiveScalingCustomizedLoadMetric`], optional.
     #[serde(
         rename = "CustomizedLoadMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_load_metric_specification: Option<PredictiveScalingCustomizedLoadMetric>,
-    /// `CustomizedScalingMetricSpecification`: optional.
+    /// `CustomizedScalingMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-autoscaling-scalingpolicy-predictivescalingmetricspecification-customizedscalingmetricspecification)): object [`PredictiveScalingCustomizedScalingMetric`], optional.
     #[serde(
         rename = "CustomizedScalingMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_scaling_metric_specification: Option<PredictiveScalingCustomizedScalingMetric>,
-    /// `PredefinedLoadMetricSpecification`: optional.
+    /// `PredefinedLoadMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-autoscaling-scalingpolicy-predictivescalingmetricspecification-predefinedloadmetricspecification)): object [`PredictiveScalingPredefinedLoadMetric`], optional.
     #[serde(
         rename = "PredefinedLoadMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_load_metric_specification: Option<PredictiveScalingPredefinedLoadMetric>,
-    /// `PredefinedMetricPairSpecification`: optional.
+    /// `PredefinedMetricPairSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-autoscaling-scalingpolicy-predictivescalingmetricspecification-predefinedmetricpairspecification)): object [`PredictiveScalingPredefinedMetricPair`], optional.
     #[serde(
         rename = "PredefinedMetricPairSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_metric_pair_specification: Option<PredictiveScalingPredefinedMetricPair>,
-    /// `PredefinedScalingMetricSpecification`: optional.
+    /// `PredefinedScalingMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-autoscaling-scalingpolicy-predictivescalingmetricspecification-predefinedscalingmetricspecification)): object [`PredictiveScalingPredefinedScalingMetric`], optional.
     #[serde(
         rename = "PredefinedScalingMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_scaling_metric_specification: Option<PredictiveScalingPredefinedScalingMetric>,
-    /// `TargetValue`: required.
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingmetricspecification.html#cfn-autoscaling-scalingpolicy-predictivescalingmetricspecification-targetvalue)): number, required.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }
@@ -4548,15 +4918,15 @@ impl Walk for PredictiveScalingMetricSpecification {
 
 /// The `PredictiveScalingPredefinedLoadMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredictiveScalingPredefinedLoadMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedloadmetric.html).
 ///
 /// [`PredictiveScalingPredefinedLoadMetric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingPredefinedLoadMetric {
-    /// `PredefinedMetricType`: required.
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedloadmetric.html#cfn-autoscaling-scalingpolicy-predictivescalingpredefinedloadmetric-predefinedmetrictype)): [`PredictiveScalingPredefinedLoadMetricPredefinedMetricType`], one of `ALBTargetGroupRequestCount`, `ASGTotalCPUUtilization`, `ASGTotalNetworkIn`, `ASGTotalNetworkOut`, required.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<PredictiveScalingPredefinedLoadMetricPredefinedMetricType>,
-    /// `ResourceLabel`: optional.
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedloadmetric.html#cfn-autoscaling-scalingpolicy-predictivescalingpredefinedloadmetric-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -4621,15 +4991,15 @@ impl Walk for PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
 
 /// The `PredictiveScalingPredefinedMetricPair` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredictiveScalingPredefinedMetricPair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedmetricpair.html).
 ///
 /// [`PredictiveScalingPredefinedMetricPair::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingPredefinedMetricPair {
-    /// `PredefinedMetricType`: required.
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedmetricpair.html#cfn-autoscaling-scalingpolicy-predictivescalingpredefinedmetricpair-predefinedmetrictype)): [`PredictiveScalingPredefinedMetricPairPredefinedMetricType`], one of `ALBRequestCount`, `ASGCPUUtilization`, `ASGNetworkIn`, `ASGNetworkOut`, required.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<PredictiveScalingPredefinedMetricPairPredefinedMetricType>,
-    /// `ResourceLabel`: optional.
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedmetricpair.html#cfn-autoscaling-scalingpolicy-predictivescalingpredefinedmetricpair-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -4694,15 +5064,15 @@ impl Walk for PredictiveScalingPredefinedMetricPairPredefinedMetricType {
 
 /// The `PredictiveScalingPredefinedScalingMetric` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `PredictiveScalingPredefinedScalingMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric.html).
 ///
 /// [`PredictiveScalingPredefinedScalingMetric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveScalingPredefinedScalingMetric {
-    /// `PredefinedMetricType`: required.
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric.html#cfn-autoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric-predefinedmetrictype)): [`PredictiveScalingPredefinedScalingMetricPredefinedMetricType`], one of `ALBRequestCountPerTarget`, `ASGAverageCPUUtilization`, `ASGAverageNetworkIn`, `ASGAverageNetworkOut`, required.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<PredictiveScalingPredefinedScalingMetricPredefinedMetricType>,
-    /// `ResourceLabel`: optional.
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric.html#cfn-autoscaling-scalingpolicy-predictivescalingpredefinedscalingmetric-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -4767,12 +5137,14 @@ impl Walk for PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
 
 /// The `RetentionTriggers` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `RetentionTriggers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-retentiontriggers.html).
 ///
 /// Every property is optional: start from [`RetentionTriggers::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetentionTriggers {
-    /// `TerminateHookAbandon`: optional.
+    /// Specifies the action when a termination lifecycle hook is abandoned due to failure, timeout, or explicit abandonment (calling CompleteLifecycleAction). Set to `retain` to move instances to a retained state. Set to `terminate` for default termination behavior. Retained instances don't count toward desired capacity and remain until you call `TerminateInstanceInAutoScalingGroup`.
+    ///
+    /// `TerminateHookAbandon` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-retentiontriggers.html#cfn-autoscaling-autoscalinggroup-retentiontriggers-terminatehookabandon)): [`TerminateHookAbandon`], one of `retain`, `terminate`, optional.
     #[serde(
         rename = "TerminateHookAbandon",
         skip_serializing_if = "Option::is_none"
@@ -4834,24 +5206,24 @@ impl Walk for Statistic {
 
 /// The `StepAdjustment` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `StepAdjustment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-stepadjustment.html).
 ///
 /// [`StepAdjustment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepAdjustment {
-    /// `MetricIntervalLowerBound`: optional.
+    /// `MetricIntervalLowerBound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-stepadjustment.html#cfn-autoscaling-scalingpolicy-stepadjustment-metricintervallowerbound)): number, optional.
     #[serde(
         rename = "MetricIntervalLowerBound",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_interval_lower_bound: Option<Value<f64>>,
-    /// `MetricIntervalUpperBound`: optional.
+    /// `MetricIntervalUpperBound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-stepadjustment.html#cfn-autoscaling-scalingpolicy-stepadjustment-metricintervalupperbound)): number, optional.
     #[serde(
         rename = "MetricIntervalUpperBound",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_interval_upper_bound: Option<Value<f64>>,
-    /// `ScalingAdjustment`: required.
+    /// `ScalingAdjustment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-stepadjustment.html#cfn-autoscaling-scalingpolicy-stepadjustment-scalingadjustment)): integer, required.
     #[serde(rename = "ScalingAdjustment")]
     pub scaling_adjustment: Value<i64>,
 }
@@ -4895,18 +5267,24 @@ impl Walk for StepAdjustment {
 
 /// The `TagProperty` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `TagProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-tagproperty.html).
 ///
 /// Every property is required: [`TagProperty::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagProperty {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-tagproperty.html#cfn-autoscaling-autoscalinggroup-tagproperty-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `PropagateAtLaunch`: required.
+    /// Set to `true` if you want CloudFormation to copy the tag to EC2 instances that are launched as part of the Auto Scaling group. Set to `false` if you want the tag attached only to the Auto Scaling group and not copied to any instances launched as part of the Auto Scaling group.
+    ///
+    /// `PropagateAtLaunch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-tagproperty.html#cfn-autoscaling-autoscalinggroup-tagproperty-propagateatlaunch)): boolean, required.
     #[serde(rename = "PropagateAtLaunch")]
     pub propagate_at_launch: Value<bool>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-tagproperty.html#cfn-autoscaling-autoscalinggroup-tagproperty-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4968,27 +5346,27 @@ impl Walk for TargetCapacityTypes {
 
 /// The `TargetTrackingConfiguration` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `TargetTrackingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingconfiguration.html).
 ///
 /// [`TargetTrackingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingConfiguration {
-    /// `CustomizedMetricSpecification`: optional.
+    /// `CustomizedMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingconfiguration.html#cfn-autoscaling-scalingpolicy-targettrackingconfiguration-customizedmetricspecification)): object [`CustomizedMetricSpecification`], optional.
     #[serde(
         rename = "CustomizedMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_metric_specification: Option<CustomizedMetricSpecification>,
-    /// `DisableScaleIn`: optional.
+    /// `DisableScaleIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingconfiguration.html#cfn-autoscaling-scalingpolicy-targettrackingconfiguration-disablescalein)): boolean, optional.
     #[serde(rename = "DisableScaleIn", skip_serializing_if = "Option::is_none")]
     pub disable_scale_in: Option<Value<bool>>,
-    /// `PredefinedMetricSpecification`: optional.
+    /// `PredefinedMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingconfiguration.html#cfn-autoscaling-scalingpolicy-targettrackingconfiguration-predefinedmetricspecification)): object [`PredefinedMetricSpecification`], optional.
     #[serde(
         rename = "PredefinedMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_metric_specification: Option<PredefinedMetricSpecification>,
-    /// `TargetValue`: required.
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingconfiguration.html#cfn-autoscaling-scalingpolicy-targettrackingconfiguration-targetvalue)): number, required.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }
@@ -5047,27 +5425,27 @@ impl Walk for TargetTrackingConfiguration {
 
 /// The `TargetTrackingMetricDataQuery` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `TargetTrackingMetricDataQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricdataquery.html).
 ///
 /// [`TargetTrackingMetricDataQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingMetricDataQuery {
-    /// `Expression`: optional.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-autoscaling-scalingpolicy-targettrackingmetricdataquery-expression)): string, optional. Length: 1 to 2047 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-autoscaling-scalingpolicy-targettrackingmetricdataquery-id)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Label`: optional.
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-autoscaling-scalingpolicy-targettrackingmetricdataquery-label)): string, optional. Length: 0 to 2047 characters.
     #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
     pub label: Option<Value<String>>,
-    /// `MetricStat`: optional.
+    /// `MetricStat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-autoscaling-scalingpolicy-targettrackingmetricdataquery-metricstat)): object [`TargetTrackingMetricStat`], optional.
     #[serde(rename = "MetricStat", skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<TargetTrackingMetricStat>,
-    /// `Period`: optional.
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-autoscaling-scalingpolicy-targettrackingmetricdataquery-period)): integer, optional. Range: at least 1.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<i64>>,
-    /// `ReturnData`: optional.
+    /// `ReturnData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricdataquery.html#cfn-autoscaling-scalingpolicy-targettrackingmetricdataquery-returndata)): boolean, optional.
     #[serde(rename = "ReturnData", skip_serializing_if = "Option::is_none")]
     pub return_data: Option<Value<bool>>,
 }
@@ -5138,21 +5516,21 @@ impl Walk for TargetTrackingMetricDataQuery {
 
 /// The `TargetTrackingMetricStat` property type of [`ScalingPolicy`].
 ///
-/// AWS reference: [`AWS::AutoScaling::ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-scalingpolicy.html).
+/// AWS reference: [`AWS::AutoScaling::ScalingPolicy` `TargetTrackingMetricStat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricstat.html).
 ///
 /// [`TargetTrackingMetricStat::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingMetricStat {
-    /// `Metric`: required.
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricstat.html#cfn-autoscaling-scalingpolicy-targettrackingmetricstat-metric)): object [`Metric`], required.
     #[serde(rename = "Metric")]
     pub metric: Metric,
-    /// `Period`: optional.
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricstat.html#cfn-autoscaling-scalingpolicy-targettrackingmetricstat-period)): integer, optional. Range: at least 1.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<i64>>,
-    /// `Stat`: required.
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricstat.html#cfn-autoscaling-scalingpolicy-targettrackingmetricstat-stat)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Stat")]
     pub stat: Value<String>,
-    /// `Unit`: optional.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-scalingpolicy-targettrackingmetricstat.html#cfn-autoscaling-scalingpolicy-targettrackingmetricstat-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -5219,15 +5597,19 @@ impl Walk for TerminateHookAbandon {
 
 /// The `TotalLocalStorageGBRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `TotalLocalStorageGBRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-totallocalstoragegbrequest.html).
 ///
 /// Every property is optional: start from [`TotalLocalStorageGbRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TotalLocalStorageGbRequest {
-    /// `Max`: optional.
+    /// The storage maximum in GB.
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-totallocalstoragegbrequest.html#cfn-autoscaling-autoscalinggroup-totallocalstoragegbrequest-max)): number, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<f64>>,
-    /// `Min`: optional.
+    /// The storage minimum in GB.
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-totallocalstoragegbrequest.html#cfn-autoscaling-autoscalinggroup-totallocalstoragegbrequest-min)): number, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<f64>>,
 }
@@ -5265,15 +5647,19 @@ impl Walk for TotalLocalStorageGbRequest {
 
 /// The `TrafficSourceIdentifier` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `TrafficSourceIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-trafficsourceidentifier.html).
 ///
 /// Every property is required: [`TrafficSourceIdentifier::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrafficSourceIdentifier {
-    /// `Identifier`: required.
+    /// Identifies the traffic source. For Application Load Balancers, Gateway Load Balancers, Network Load Balancers, and VPC Lattice, this will be the Amazon Resource Name (ARN) for a target group in this account and Region. For Classic Load Balancers, this will be the name of the Classic Load Balancer in this account and Region. For example: + Application Load Balancer ARN: `arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/my-targets/1234567890123456` + Classic Load Balancer name: `my-classic-load-balancer` + VPC Lattice ARN: `arn:aws:vpc-lattice:us-west-2:123456789012:targetgroup/tg-1234567890123456` To get the ARN of a target group for a Application Load Balancer, Gateway Load Balancer, or Network Load Balancer, or the name of a Classic Load Balancer, use the Elastic Load Balancing [DescribeTargetGroups](https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetGroups.html) and [DescribeLoadBalancers](https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeLoadBalancers.html) API operations. To get the ARN of a target group for VPC Lattice, use the VPC Lattice [GetTargetGroup](https://docs.aws.amazon.com/vpc-lattice/latest/APIReference/API_GetTargetGroup.html) API operation.
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-trafficsourceidentifier.html#cfn-autoscaling-autoscalinggroup-trafficsourceidentifier-identifier)): string, required. Length: 1 to 511 characters.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `Type`: required.
+    /// Provides additional context for the value of `Identifier`. The following lists the valid values: + `elb` if `Identifier` is the name of a Classic Load Balancer. + `elbv2` if `Identifier` is the ARN of an Application Load Balancer, Gateway Load Balancer, or Network Load Balancer target group. + `vpc-lattice` if `Identifier` is the ARN of a VPC Lattice target group. Required if the identifier is the name of a Classic Load Balancer.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-trafficsourceidentifier.html#cfn-autoscaling-autoscalinggroup-trafficsourceidentifier-type)): string, required. Length: 1 to 511 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -5302,15 +5688,19 @@ impl Walk for TrafficSourceIdentifier {
 
 /// The `VCpuCountRequest` property type of [`AutoScalingGroup`].
 ///
-/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html).
+/// AWS reference: [`AWS::AutoScaling::AutoScalingGroup` `VCpuCountRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-vcpucountrequest.html).
 ///
 /// Every property is optional: start from [`VCpuCountRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VCpuCountRequest {
-    /// `Max`: optional.
+    /// The maximum number of vCPUs.
+    ///
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-vcpucountrequest.html#cfn-autoscaling-autoscalinggroup-vcpucountrequest-max)): integer, optional. Range: at least 0.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// The minimum number of vCPUs.
+    ///
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-vcpucountrequest.html#cfn-autoscaling-autoscalinggroup-vcpucountrequest-min)): integer, optional. Range: at least 0.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }

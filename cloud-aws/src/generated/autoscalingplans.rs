@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AutoScalingPlans::ScalingPlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html)).
 ///
+/// Resource Type definition for AWS::AutoScalingPlans::ScalingPlan
+///
 /// Every property is required: [`ScalingPlan::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingPlan {
-    /// `ApplicationSource`: required.
+    /// A CloudFormation stack or a set of tags. You can create one scaling plan per application source. The ApplicationSource property must be present to ensure interoperability with the AWS Auto Scaling console.
+    ///
+    /// `ApplicationSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html#cfn-autoscalingplans-scalingplan-applicationsource)): object [`ApplicationSource`], required.
     #[serde(rename = "ApplicationSource")]
     pub application_source: ApplicationSource,
-    /// `ScalingInstructions`: required.
+    /// The scaling instructions.
+    ///
+    /// `ScalingInstructions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html#cfn-autoscalingplans-scalingplan-scalinginstructions)): list of (object [`ScalingInstruction`]), required.
     #[serde(rename = "ScalingInstructions")]
     pub scaling_instructions: Value<Vec<ScalingInstruction>>,
 }
@@ -70,18 +76,22 @@ impl ResourceRef<ScalingPlan> {
 
 /// The `ApplicationSource` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `ApplicationSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-applicationsource.html).
 ///
 /// Every property is optional: start from [`ApplicationSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApplicationSource {
-    /// `CloudFormationStackARN`: optional.
+    /// The Amazon Resource Name (ARN) of a CloudFormation stack. The stack must contain at least one scalable resource.
+    ///
+    /// `CloudFormationStackARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-applicationsource.html#cfn-autoscalingplans-scalingplan-applicationsource-cloudformationstackarn)): string, optional.
     #[serde(
         rename = "CloudFormationStackARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_formation_stack_arn: Option<Value<String>>,
-    /// `TagFilters`: optional.
+    /// A set of tag filters (keys and values). Each tag filter specified must contain a key with values as optional. Each scaling plan can include up to 50 keys, and each key can include up to 20 values.
+    ///
+    /// `TagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-applicationsource.html#cfn-autoscalingplans-scalingplan-applicationsource-tagfilters)): list of (object [`TagFilter`]), optional. Items: at most 50.
     #[serde(rename = "TagFilters", skip_serializing_if = "Option::is_none")]
     pub tag_filters: Option<Value<Vec<TagFilter>>>,
 }
@@ -119,24 +129,34 @@ impl Walk for ApplicationSource {
 
 /// The `CustomizedLoadMetricSpecification` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `CustomizedLoadMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedloadmetricspecification.html).
 ///
 /// [`CustomizedLoadMetricSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomizedLoadMetricSpecification {
-    /// `Dimensions`: optional.
+    /// The dimensions of the metric.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedloadmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedloadmetricspecification-dimensions)): list of (object [`MetricDimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<MetricDimension>>>,
-    /// `MetricName`: required.
+    /// The name of the metric.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedloadmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedloadmetricspecification-metricname)): string, required.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Namespace`: required.
+    /// The namespace of the metric.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedloadmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedloadmetricspecification-namespace)): string, required.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `Statistic`: required.
+    /// The statistic of the metric.
+    ///
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedloadmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedloadmetricspecification-statistic)): [`Statistic`], one of `Average`, `Maximum`, `Minimum`, `SampleCount`, `Sum`, required.
     #[serde(rename = "Statistic")]
     pub statistic: Value<Statistic>,
-    /// `Unit`: optional.
+    /// The unit of the metric.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedloadmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedloadmetricspecification-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -190,24 +210,34 @@ impl Walk for CustomizedLoadMetricSpecification {
 
 /// The `CustomizedScalingMetricSpecification` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `CustomizedScalingMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedscalingmetricspecification.html).
 ///
 /// [`CustomizedScalingMetricSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomizedScalingMetricSpecification {
-    /// `Dimensions`: optional.
+    /// The dimensions of the metric.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedscalingmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedscalingmetricspecification-dimensions)): list of (object [`MetricDimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<MetricDimension>>>,
-    /// `MetricName`: required.
+    /// The name of the metric.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedscalingmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedscalingmetricspecification-metricname)): string, required.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Namespace`: required.
+    /// The namespace of the metric.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedscalingmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedscalingmetricspecification-namespace)): string, required.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `Statistic`: required.
+    /// The statistic of the metric.
+    ///
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedscalingmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedscalingmetricspecification-statistic)): [`Statistic`], one of `Average`, `Maximum`, `Minimum`, `SampleCount`, `Sum`, required.
     #[serde(rename = "Statistic")]
     pub statistic: Value<Statistic>,
-    /// `Unit`: optional.
+    /// The unit of the metric.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-customizedscalingmetricspecification.html#cfn-autoscalingplans-scalingplan-customizedscalingmetricspecification-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -261,15 +291,19 @@ impl Walk for CustomizedScalingMetricSpecification {
 
 /// The `MetricDimension` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `MetricDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-metricdimension.html).
 ///
 /// Every property is required: [`MetricDimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDimension {
-    /// `Name`: required.
+    /// The name of the dimension.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-metricdimension.html#cfn-autoscalingplans-scalingplan-metricdimension-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// The value of the dimension.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-metricdimension.html#cfn-autoscalingplans-scalingplan-metricdimension-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -298,15 +332,19 @@ impl Walk for MetricDimension {
 
 /// The `PredefinedLoadMetricSpecification` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `PredefinedLoadMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-predefinedloadmetricspecification.html).
 ///
 /// [`PredefinedLoadMetricSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredefinedLoadMetricSpecification {
-    /// `PredefinedLoadMetricType`: required.
+    /// The metric type.
+    ///
+    /// `PredefinedLoadMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-predefinedloadmetricspecification.html#cfn-autoscalingplans-scalingplan-predefinedloadmetricspecification-predefinedloadmetrictype)): [`PredefinedLoadMetricType`], one of `ALBTargetGroupRequestCount`, `ASGTotalCPUUtilization`, `ASGTotalNetworkIn`, `ASGTotalNetworkOut`, required.
     #[serde(rename = "PredefinedLoadMetricType")]
     pub predefined_load_metric_type: Value<PredefinedLoadMetricType>,
-    /// `ResourceLabel`: optional.
+    /// Identifies the resource associated with the metric type. You can't specify a resource label unless the metric type is ALBTargetGroupRequestCount and there is a target group for an Application Load Balancer attached to the Auto Scaling group.
+    ///
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-predefinedloadmetricspecification.html#cfn-autoscalingplans-scalingplan-predefinedloadmetricspecification-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -367,15 +405,19 @@ impl Walk for PredefinedLoadMetricType {
 
 /// The `PredefinedScalingMetricSpecification` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `PredefinedScalingMetricSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-predefinedscalingmetricspecification.html).
 ///
 /// [`PredefinedScalingMetricSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredefinedScalingMetricSpecification {
-    /// `PredefinedScalingMetricType`: required.
+    /// The metric type. The ALBRequestCountPerTarget metric type applies only to Auto Scaling groups, Spot Fleet requests, and ECS services.
+    ///
+    /// `PredefinedScalingMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-predefinedscalingmetricspecification.html#cfn-autoscalingplans-scalingplan-predefinedscalingmetricspecification-predefinedscalingmetrictype)): [`PredefinedScalingMetricType`], one of `ALBRequestCountPerTarget`, `ASGAverageCPUUtilization`, `ASGAverageNetworkIn`, `ASGAverageNetworkOut`, `DynamoDBReadCapacityUtilization`, `DynamoDBWriteCapacityUtilization`, `EC2SpotFleetRequestAverageCPUUtilization`, `EC2SpotFleetRequestAverageNetworkIn`, `EC2SpotFleetRequestAverageNetworkOut`, `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `RDSReaderAverageCPUUtilization`, `RDSReaderAverageDatabaseConnections`, required.
     #[serde(rename = "PredefinedScalingMetricType")]
     pub predefined_scaling_metric_type: Value<PredefinedScalingMetricType>,
-    /// `ResourceLabel`: optional.
+    /// Identifies the resource associated with the metric type. You can't specify a resource label unless the metric type is ALBRequestCountPerTarget and there is a target group for an Application Load Balancer attached to the Auto Scaling group, Spot Fleet request, or ECS service.
+    ///
+    /// `ResourceLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-predefinedscalingmetricspecification.html#cfn-autoscalingplans-scalingplan-predefinedscalingmetricspecification-resourcelabel)): string, optional. Length: 1 to 1023 characters.
     #[serde(rename = "ResourceLabel", skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Value<String>>,
 }
@@ -546,76 +588,104 @@ impl Walk for ScalableDimension {
 
 /// The `ScalingInstruction` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `ScalingInstruction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html).
 ///
 /// [`ScalingInstruction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingInstruction {
-    /// `CustomizedLoadMetricSpecification`: optional.
+    /// The customized load metric to use for predictive scaling. This property or a PredefinedLoadMetricSpecification is required when configuring predictive scaling, and cannot be used otherwise.
+    ///
+    /// `CustomizedLoadMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-customizedloadmetricspecification)): object [`CustomizedLoadMetricSpecification`], optional.
     #[serde(
         rename = "CustomizedLoadMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_load_metric_specification: Option<CustomizedLoadMetricSpecification>,
-    /// `DisableDynamicScaling`: optional.
+    /// Controls whether dynamic scaling is disabled. When dynamic scaling is enabled, AWS Auto Scaling creates target tracking scaling policies based on the specified target tracking configurations. The default is enabled (false).
+    ///
+    /// `DisableDynamicScaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-disabledynamicscaling)): boolean, optional.
     #[serde(
         rename = "DisableDynamicScaling",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_dynamic_scaling: Option<Value<bool>>,
-    /// `MaxCapacity`: required.
+    /// The maximum capacity of the resource. The exception to this upper limit is if you specify a non-default setting for PredictiveScalingMaxCapacityBehavior.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-maxcapacity)): integer, required.
     #[serde(rename = "MaxCapacity")]
     pub max_capacity: Value<i64>,
-    /// `MinCapacity`: required.
+    /// The minimum capacity of the resource.
+    ///
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-mincapacity)): integer, required.
     #[serde(rename = "MinCapacity")]
     pub min_capacity: Value<i64>,
-    /// `PredefinedLoadMetricSpecification`: optional.
+    /// The predefined load metric to use for predictive scaling. This property or a CustomizedLoadMetricSpecification is required when configuring predictive scaling, and cannot be used otherwise.
+    ///
+    /// `PredefinedLoadMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-predefinedloadmetricspecification)): object [`PredefinedLoadMetricSpecification`], optional.
     #[serde(
         rename = "PredefinedLoadMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_load_metric_specification: Option<PredefinedLoadMetricSpecification>,
-    /// `PredictiveScalingMaxCapacityBehavior`: optional.
+    /// Defines the behavior that should be applied if the forecast capacity approaches or exceeds the maximum capacity specified for the resource. The default value is SetForecastCapacityToMaxCapacity.
+    ///
+    /// `PredictiveScalingMaxCapacityBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-predictivescalingmaxcapacitybehavior)): [`PredictiveScalingMaxCapacityBehavior`], one of `SetForecastCapacityToMaxCapacity`, `SetMaxCapacityAboveForecastCapacity`, `SetMaxCapacityToForecastCapacity`, optional.
     #[serde(
         rename = "PredictiveScalingMaxCapacityBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub predictive_scaling_max_capacity_behavior:
         Option<Value<PredictiveScalingMaxCapacityBehavior>>,
-    /// `PredictiveScalingMaxCapacityBuffer`: optional.
+    /// The size of the capacity buffer to use when the forecast capacity is close to or exceeds the maximum capacity. The value is specified as a percentage relative to the forecast capacity. For example, if the buffer is 10, this means a 10 percent buffer. The range is 1-100. Required if PredictiveScalingMaxCapacityBehavior is set to SetMaxCapacityAboveForecastCapacity, and cannot be used otherwise.
+    ///
+    /// `PredictiveScalingMaxCapacityBuffer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-predictivescalingmaxcapacitybuffer)): integer, optional.
     #[serde(
         rename = "PredictiveScalingMaxCapacityBuffer",
         skip_serializing_if = "Option::is_none"
     )]
     pub predictive_scaling_max_capacity_buffer: Option<Value<i64>>,
-    /// `PredictiveScalingMode`: optional.
+    /// The predictive scaling mode. The default value is ForecastAndScale. Otherwise, AWS Auto Scaling forecasts capacity but does not apply any scheduled scaling actions based on the capacity forecast.
+    ///
+    /// `PredictiveScalingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-predictivescalingmode)): [`PredictiveScalingMode`], one of `ForecastAndScale`, `ForecastOnly`, optional.
     #[serde(
         rename = "PredictiveScalingMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub predictive_scaling_mode: Option<Value<PredictiveScalingMode>>,
-    /// `ResourceId`: required.
+    /// The ID of the resource. This string consists of the resource type and unique identifier.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-resourceid)): string, required. Length: 1 to 1600 characters.
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
-    /// `ScalableDimension`: required.
+    /// The scalable dimension associated with the resource.
+    ///
+    /// `ScalableDimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-scalabledimension)): [`ScalableDimension`], one of `autoscaling:autoScalingGroup:DesiredCapacity`, `dynamodb:index:ReadCapacityUnits`, `dynamodb:index:WriteCapacityUnits`, `dynamodb:table:ReadCapacityUnits`, `dynamodb:table:WriteCapacityUnits`, `ec2:spot-fleet-request:TargetCapacity`, `ecs:service:DesiredCount`, `rds:cluster:ReadReplicaCount`, required.
     #[serde(rename = "ScalableDimension")]
     pub scalable_dimension: Value<ScalableDimension>,
-    /// `ScalingPolicyUpdateBehavior`: optional.
+    /// Controls whether a resource's externally created scaling policies are deleted and new target tracking scaling policies created. The default value is KeepExternalPolicies. Valid only when configuring dynamic scaling.
+    ///
+    /// `ScalingPolicyUpdateBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-scalingpolicyupdatebehavior)): [`ScalingPolicyUpdateBehavior`], one of `KeepExternalPolicies`, `ReplaceExternalPolicies`, optional.
     #[serde(
         rename = "ScalingPolicyUpdateBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub scaling_policy_update_behavior: Option<Value<ScalingPolicyUpdateBehavior>>,
-    /// `ScheduledActionBufferTime`: optional.
+    /// The amount of time, in seconds, to buffer the run time of scheduled scaling actions when scaling out. The value must be less than the forecast interval duration of 3600 seconds (60 minutes). The default is 300 seconds. Valid only when configuring predictive scaling.
+    ///
+    /// `ScheduledActionBufferTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-scheduledactionbuffertime)): integer, optional. Range: at least 0.
     #[serde(
         rename = "ScheduledActionBufferTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduled_action_buffer_time: Option<Value<i64>>,
-    /// `ServiceNamespace`: required.
+    /// The namespace of the AWS service.
+    ///
+    /// `ServiceNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-servicenamespace)): [`ServiceNamespace`], one of `autoscaling`, `dynamodb`, `ec2`, `ecs`, `rds`, required.
     #[serde(rename = "ServiceNamespace")]
     pub service_namespace: Value<ServiceNamespace>,
-    /// `TargetTrackingConfigurations`: required.
+    /// The target tracking configurations (up to 10). Each of these structures must specify a unique scaling metric and a target value for the metric.
+    ///
+    /// `TargetTrackingConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-scalinginstruction.html#cfn-autoscalingplans-scalingplan-scalinginstruction-targettrackingconfigurations)): list of (object [`TargetTrackingConfiguration`]), required. Items: 1 to 10.
     #[serde(rename = "TargetTrackingConfigurations")]
     pub target_tracking_configurations: Value<Vec<TargetTrackingConfiguration>>,
 }
@@ -828,15 +898,19 @@ impl Walk for Statistic {
 
 /// The `TagFilter` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `TagFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-tagfilter.html).
 ///
 /// [`TagFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagFilter {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-tagfilter.html#cfn-autoscalingplans-scalingplan-tagfilter-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Values`: optional.
+    /// The tag values (0 to 20).
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-tagfilter.html#cfn-autoscalingplans-scalingplan-tagfilter-values)): list of (string), optional. Items: at most 20. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -871,39 +945,53 @@ impl Walk for TagFilter {
 
 /// The `TargetTrackingConfiguration` property type of [`ScalingPlan`].
 ///
-/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscalingplans-scalingplan.html).
+/// AWS reference: [`AWS::AutoScalingPlans::ScalingPlan` `TargetTrackingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-targettrackingconfiguration.html).
 ///
 /// [`TargetTrackingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingConfiguration {
-    /// `CustomizedScalingMetricSpecification`: optional.
+    /// A customized metric. You can specify either a predefined metric or a customized metric.
+    ///
+    /// `CustomizedScalingMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-targettrackingconfiguration.html#cfn-autoscalingplans-scalingplan-targettrackingconfiguration-customizedscalingmetricspecification)): object [`CustomizedScalingMetricSpecification`], optional.
     #[serde(
         rename = "CustomizedScalingMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub customized_scaling_metric_specification: Option<CustomizedScalingMetricSpecification>,
-    /// `DisableScaleIn`: optional.
+    /// Indicates whether scale in by the target tracking scaling policy is disabled. If the value is true, scale in is disabled and the target tracking scaling policy doesn't remove capacity from the scalable resource. Otherwise, scale in is enabled and the target tracking scaling policy can remove capacity from the scalable resource. The default value is false.
+    ///
+    /// `DisableScaleIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-targettrackingconfiguration.html#cfn-autoscalingplans-scalingplan-targettrackingconfiguration-disablescalein)): boolean, optional.
     #[serde(rename = "DisableScaleIn", skip_serializing_if = "Option::is_none")]
     pub disable_scale_in: Option<Value<bool>>,
-    /// `EstimatedInstanceWarmup`: optional.
+    /// The estimated time, in seconds, until a newly launched instance can contribute to the CloudWatch metrics. This value is used only if the resource is an Auto Scaling group.
+    ///
+    /// `EstimatedInstanceWarmup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-targettrackingconfiguration.html#cfn-autoscalingplans-scalingplan-targettrackingconfiguration-estimatedinstancewarmup)): integer, optional.
     #[serde(
         rename = "EstimatedInstanceWarmup",
         skip_serializing_if = "Option::is_none"
     )]
     pub estimated_instance_warmup: Option<Value<i64>>,
-    /// `PredefinedScalingMetricSpecification`: optional.
+    /// A predefined metric. You can specify either a predefined metric or a customized metric.
+    ///
+    /// `PredefinedScalingMetricSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-targettrackingconfiguration.html#cfn-autoscalingplans-scalingplan-targettrackingconfiguration-predefinedscalingmetricspecification)): object [`PredefinedScalingMetricSpecification`], optional.
     #[serde(
         rename = "PredefinedScalingMetricSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub predefined_scaling_metric_specification: Option<PredefinedScalingMetricSpecification>,
-    /// `ScaleInCooldown`: optional.
+    /// The amount of time, in seconds, after a scale-in activity completes before another scale in activity can start. This value is not used if the scalable resource is an Auto Scaling group.
+    ///
+    /// `ScaleInCooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-targettrackingconfiguration.html#cfn-autoscalingplans-scalingplan-targettrackingconfiguration-scaleincooldown)): integer, optional.
     #[serde(rename = "ScaleInCooldown", skip_serializing_if = "Option::is_none")]
     pub scale_in_cooldown: Option<Value<i64>>,
-    /// `ScaleOutCooldown`: optional.
+    /// The amount of time, in seconds, after a scale-out activity completes before another scale-out activity can start. This value is not used if the scalable resource is an Auto Scaling group.
+    ///
+    /// `ScaleOutCooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-targettrackingconfiguration.html#cfn-autoscalingplans-scalingplan-targettrackingconfiguration-scaleoutcooldown)): integer, optional.
     #[serde(rename = "ScaleOutCooldown", skip_serializing_if = "Option::is_none")]
     pub scale_out_cooldown: Option<Value<i64>>,
-    /// `TargetValue`: required.
+    /// The target value for the metric.
+    ///
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscalingplans-scalingplan-targettrackingconfiguration.html#cfn-autoscalingplans-scalingplan-targettrackingconfiguration-targetvalue)): number, required.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }

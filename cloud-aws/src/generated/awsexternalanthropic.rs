@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::AWSExternalAnthropic::Workspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-awsexternalanthropic-workspace.html)).
 ///
+/// Resource type definition for AWS::AWSExternalAnthropic::Workspace
+///
 /// [`Workspace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workspace {
-    /// `DataResidency`: optional, create-only (changing it replaces the resource).
+    /// Data residency configuration for the workspace. WorkspaceGeo is immutable after creation.
+    ///
+    /// `DataResidency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-awsexternalanthropic-workspace.html#cfn-awsexternalanthropic-workspace-dataresidency)): object [`DataResidency`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "DataResidency", skip_serializing_if = "Option::is_none")]
     pub data_residency: Option<DataResidency>,
-    /// `Name`: required.
+    /// The name of the workspace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-awsexternalanthropic-workspace.html#cfn-awsexternalanthropic-workspace-name)): string, required. Length: 1 to 40 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-awsexternalanthropic-workspace.html#cfn-awsexternalanthropic-workspace-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -85,24 +93,30 @@ impl ResourceRef<Workspace> {
 
 /// The `DataResidency` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::AWSExternalAnthropic::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-awsexternalanthropic-workspace.html).
+/// AWS reference: [`AWS::AWSExternalAnthropic::Workspace` `DataResidency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-awsexternalanthropic-workspace-dataresidency.html).
 ///
 /// Every property is optional: start from [`DataResidency::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataResidency {
-    /// `AllowedInferenceGeos`: optional.
+    /// Permitted inference geo values. Omit to allow all geos (the service default of 'unrestricted'); otherwise list specific geos.
+    ///
+    /// `AllowedInferenceGeos` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-awsexternalanthropic-workspace-dataresidency.html#cfn-awsexternalanthropic-workspace-dataresidency-allowedinferencegeos)): list of (string), optional.
     #[serde(
         rename = "AllowedInferenceGeos",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_inference_geos: Option<Value<Vec<Value<String>>>>,
-    /// `DefaultInferenceGeo`: optional.
+    /// Default inference geo applied when requests omit the parameter. Defaults to 'global' if omitted. Must be a member of AllowedInferenceGeos unless AllowedInferenceGeos is omitted.
+    ///
+    /// `DefaultInferenceGeo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-awsexternalanthropic-workspace-dataresidency.html#cfn-awsexternalanthropic-workspace-dataresidency-defaultinferencegeo)): string, optional.
     #[serde(
         rename = "DefaultInferenceGeo",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_inference_geo: Option<Value<String>>,
-    /// `WorkspaceGeo`: optional.
+    /// Geographic region for workspace data storage. Immutable after creation. Defaults to 'us' if omitted.
+    ///
+    /// `WorkspaceGeo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-awsexternalanthropic-workspace-dataresidency.html#cfn-awsexternalanthropic-workspace-dataresidency-workspacegeo)): string, optional.
     #[serde(rename = "WorkspaceGeo", skip_serializing_if = "Option::is_none")]
     pub workspace_geo: Option<Value<String>>,
 }
@@ -148,15 +162,19 @@ impl Walk for DataResidency {
 
 /// The `Tag` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::AWSExternalAnthropic::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-awsexternalanthropic-workspace.html).
+/// AWS reference: [`AWS::AWSExternalAnthropic::Workspace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-awsexternalanthropic-workspace-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-awsexternalanthropic-workspace-tag.html#cfn-awsexternalanthropic-workspace-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-awsexternalanthropic-workspace-tag.html#cfn-awsexternalanthropic-workspace-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

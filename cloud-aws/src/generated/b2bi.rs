@@ -9,25 +9,27 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::B2BI::Capability` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-capability.html)).
 ///
+/// Definition of AWS::B2BI::Capability Resource Type
+///
 /// [`Capability::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Capability {
-    /// `Configuration`: required.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-capability.html#cfn-b2bi-capability-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `InstructionsDocuments`: optional.
+    /// `InstructionsDocuments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-capability.html#cfn-b2bi-capability-instructionsdocuments)): list of (object [`S3Location`]), optional. Items: 0 to 5.
     #[serde(
         rename = "InstructionsDocuments",
         skip_serializing_if = "Option::is_none"
     )]
     pub instructions_documents: Option<Value<Vec<S3Location>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-capability.html#cfn-b2bi-capability-name)): string, required. Length: 1 to 254 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-capability.html#cfn-b2bi-capability-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-capability.html#cfn-b2bi-capability-type)): [`CapabilityType`], one of `edi`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<CapabilityType>,
 }
@@ -109,28 +111,30 @@ impl ResourceRef<Capability> {
 
 /// The properties of an `AWS::B2BI::Partnership` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html)).
 ///
+/// Definition of AWS::B2BI::Partnership Resource Type
+///
 /// [`Partnership::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Partnership {
-    /// `Capabilities`: required.
+    /// `Capabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html#cfn-b2bi-partnership-capabilities)): list of (string), required. Each item: Pattern: `^[a-zA-Z0-9_-]+$`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Capabilities")]
     pub capabilities: Value<Vec<Value<String>>>,
-    /// `CapabilityOptions`: optional.
+    /// `CapabilityOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html#cfn-b2bi-partnership-capabilityoptions)): object [`CapabilityOptions`], optional.
     #[serde(rename = "CapabilityOptions", skip_serializing_if = "Option::is_none")]
     pub capability_options: Option<CapabilityOptions>,
-    /// `Email`: required, create-only (changing it replaces the resource).
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html#cfn-b2bi-partnership-email)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w\.\-]+@[\w\.\-]+$`. Length: 5 to 254 characters.
     #[serde(rename = "Email")]
     pub email: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html#cfn-b2bi-partnership-name)): string, required. Length: 1 to 254 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Phone`: optional, create-only (changing it replaces the resource).
+    /// `Phone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html#cfn-b2bi-partnership-phone)): string, optional, create-only (changing it replaces the resource). Pattern: `^\+?([0-9 \t\-()\/]{7,})(?:\s*(?:#|x\.?|ext\.?|extension) \t*(\d+))?$`. Length: 7 to 22 characters.
     #[serde(rename = "Phone", skip_serializing_if = "Option::is_none")]
     pub phone: Option<Value<String>>,
-    /// `ProfileId`: required, create-only (changing it replaces the resource).
+    /// `ProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html#cfn-b2bi-partnership-profileid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "ProfileId")]
     pub profile_id: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html#cfn-b2bi-partnership-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -230,25 +234,27 @@ impl ResourceRef<Partnership> {
 
 /// The properties of an `AWS::B2BI::Profile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-profile.html)).
 ///
+/// Definition of AWS::B2BI::Profile Resource Type
+///
 /// [`Profile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Profile {
-    /// `BusinessName`: required.
+    /// `BusinessName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-profile.html#cfn-b2bi-profile-businessname)): string, required. Length: 1 to 254 characters.
     #[serde(rename = "BusinessName")]
     pub business_name: Value<String>,
-    /// `Email`: optional.
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-profile.html#cfn-b2bi-profile-email)): string, optional. Pattern: `^[\w\.\-]+@[\w\.\-]+$`. Length: 5 to 254 characters.
     #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
     pub email: Option<Value<String>>,
-    /// `Logging`: required, create-only (changing it replaces the resource).
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-profile.html#cfn-b2bi-profile-logging)): [`Logging`], one of `ENABLED`, `DISABLED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Logging")]
     pub logging: Value<Logging>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-profile.html#cfn-b2bi-profile-name)): string, required. Length: 1 to 254 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Phone`: required.
+    /// `Phone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-profile.html#cfn-b2bi-profile-phone)): string, required. Pattern: `^\+?([0-9 \t\-()\/]{7,})(?:\s*(?:#|x\.?|ext\.?|extension) \t*(\d+))?$`. Length: 7 to 22 characters.
     #[serde(rename = "Phone")]
     pub phone: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-profile.html#cfn-b2bi-profile-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -339,40 +345,46 @@ impl ResourceRef<Profile> {
 
 /// The properties of an `AWS::B2BI::Transformer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html)).
 ///
+/// Definition of AWS::B2BI::Transformer Resource Type
+///
 /// [`Transformer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transformer {
-    /// `EdiType`: optional, deprecated by AWS.
+    /// `EdiType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-editype)): JSON (the schema allows several shapes, or none), optional, deprecated by AWS.
     #[serde(rename = "EdiType", skip_serializing_if = "Option::is_none")]
     pub edi_type: Option<Json>,
-    /// `FileFormat`: optional, deprecated by AWS.
+    /// `FileFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-fileformat)): [`FileFormat`], one of `XML`, `JSON`, `NOT_USED`, optional, deprecated by AWS.
     #[serde(rename = "FileFormat", skip_serializing_if = "Option::is_none")]
     pub file_format: Option<Value<FileFormat>>,
-    /// `InputConversion`: optional.
+    /// `InputConversion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-inputconversion)): object [`InputConversion`], optional.
     #[serde(rename = "InputConversion", skip_serializing_if = "Option::is_none")]
     pub input_conversion: Option<InputConversion>,
-    /// `Mapping`: optional.
+    /// `Mapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-mapping)): object [`Mapping`], optional.
     #[serde(rename = "Mapping", skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Mapping>,
-    /// `MappingTemplate`: optional, deprecated by AWS.
+    /// This shape is deprecated: This is a legacy trait. Please use input-conversion or output-conversion.
+    ///
+    /// `MappingTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-mappingtemplate)): string, optional, deprecated by AWS. Length: 0 to 350000 characters.
     #[serde(rename = "MappingTemplate", skip_serializing_if = "Option::is_none")]
     pub mapping_template: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-name)): string, required. Pattern: `^[a-zA-Z0-9_-]{1,512}$`. Length: 1 to 254 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutputConversion`: optional.
+    /// `OutputConversion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-outputconversion)): object [`OutputConversion`], optional.
     #[serde(rename = "OutputConversion", skip_serializing_if = "Option::is_none")]
     pub output_conversion: Option<OutputConversion>,
-    /// `SampleDocument`: optional, deprecated by AWS.
+    /// This shape is deprecated: This is a legacy trait. Please use input-conversion or output-conversion.
+    ///
+    /// `SampleDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-sampledocument)): string, optional, deprecated by AWS. Length: 0 to 1024 characters.
     #[serde(rename = "SampleDocument", skip_serializing_if = "Option::is_none")]
     pub sample_document: Option<Value<String>>,
-    /// `SampleDocuments`: optional.
+    /// `SampleDocuments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-sampledocuments)): object [`SampleDocuments`], optional.
     #[serde(rename = "SampleDocuments", skip_serializing_if = "Option::is_none")]
     pub sample_documents: Option<SampleDocuments>,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-status)): [`TransformerStatus`], one of `active`, `inactive`, required.
     #[serde(rename = "Status")]
     pub status: Value<TransformerStatus>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html#cfn-b2bi-transformer-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -513,12 +525,12 @@ impl ResourceRef<Transformer> {
 
 /// The `AdvancedOptions` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `AdvancedOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-advancedoptions.html).
 ///
 /// Every property is optional: start from [`AdvancedOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedOptions {
-    /// `X12`: optional.
+    /// `X12` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-advancedoptions.html#cfn-b2bi-transformer-advancedoptions-x12)): object [`X12AdvancedOptions`], optional.
     #[serde(rename = "X12", skip_serializing_if = "Option::is_none")]
     pub x12: Option<X12AdvancedOptions>,
 }
@@ -548,15 +560,15 @@ impl Walk for AdvancedOptions {
 
 /// The `CapabilityOptions` property type of [`Partnership`].
 ///
-/// AWS reference: [`AWS::B2BI::Partnership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html).
+/// AWS reference: [`AWS::B2BI::Partnership` `CapabilityOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-capabilityoptions.html).
 ///
 /// Every property is optional: start from [`CapabilityOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapabilityOptions {
-    /// `InboundEdi`: optional.
+    /// `InboundEdi` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-capabilityoptions.html#cfn-b2bi-partnership-capabilityoptions-inboundedi)): object [`InboundEdiOptions`], optional.
     #[serde(rename = "InboundEdi", skip_serializing_if = "Option::is_none")]
     pub inbound_edi: Option<InboundEdiOptions>,
-    /// `OutboundEdi`: optional.
+    /// `OutboundEdi` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-capabilityoptions.html#cfn-b2bi-partnership-capabilityoptions-outboundedi)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "OutboundEdi", skip_serializing_if = "Option::is_none")]
     pub outbound_edi: Option<Json>,
 }
@@ -651,12 +663,12 @@ impl Walk for FromFormat {
 
 /// The `InboundEdiOptions` property type of [`Partnership`].
 ///
-/// AWS reference: [`AWS::B2BI::Partnership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html).
+/// AWS reference: [`AWS::B2BI::Partnership` `InboundEdiOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-inboundedioptions.html).
 ///
 /// Every property is optional: start from [`InboundEdiOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InboundEdiOptions {
-    /// `X12`: optional.
+    /// `X12` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-inboundedioptions.html#cfn-b2bi-partnership-inboundedioptions-x12)): object [`X12InboundEdiOptions`], optional.
     #[serde(rename = "X12", skip_serializing_if = "Option::is_none")]
     pub x12: Option<X12InboundEdiOptions>,
 }
@@ -686,18 +698,18 @@ impl Walk for InboundEdiOptions {
 
 /// The `InputConversion` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `InputConversion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-inputconversion.html).
 ///
 /// [`InputConversion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputConversion {
-    /// `AdvancedOptions`: optional.
+    /// `AdvancedOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-inputconversion.html#cfn-b2bi-transformer-inputconversion-advancedoptions)): object [`AdvancedOptions`], optional.
     #[serde(rename = "AdvancedOptions", skip_serializing_if = "Option::is_none")]
     pub advanced_options: Option<AdvancedOptions>,
-    /// `FormatOptions`: optional.
+    /// `FormatOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-inputconversion.html#cfn-b2bi-transformer-inputconversion-formatoptions)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "FormatOptions", skip_serializing_if = "Option::is_none")]
     pub format_options: Option<Json>,
-    /// `FromFormat`: required.
+    /// `FromFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-inputconversion.html#cfn-b2bi-transformer-inputconversion-fromformat)): [`FromFormat`], one of `X12`, required.
     #[serde(rename = "FromFormat")]
     pub from_format: Value<FromFormat>,
 }
@@ -761,15 +773,15 @@ impl Walk for Logging {
 
 /// The `Mapping` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `Mapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-mapping.html).
 ///
 /// [`Mapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Mapping {
-    /// `Template`: optional.
+    /// `Template` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-mapping.html#cfn-b2bi-transformer-mapping-template)): string, optional. Length: 0 to 350000 characters.
     #[serde(rename = "Template", skip_serializing_if = "Option::is_none")]
     pub template: Option<Value<String>>,
-    /// `TemplateLanguage`: required.
+    /// `TemplateLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-mapping.html#cfn-b2bi-transformer-mapping-templatelanguage)): [`MappingTemplateLanguage`], one of `XSLT`, `JSONATA`, required.
     #[serde(rename = "TemplateLanguage")]
     pub template_language: Value<MappingTemplateLanguage>,
 }
@@ -824,18 +836,18 @@ impl Walk for MappingTemplateLanguage {
 
 /// The `OutputConversion` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `OutputConversion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-outputconversion.html).
 ///
 /// [`OutputConversion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputConversion {
-    /// `AdvancedOptions`: optional.
+    /// `AdvancedOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-outputconversion.html#cfn-b2bi-transformer-outputconversion-advancedoptions)): object [`AdvancedOptions`], optional.
     #[serde(rename = "AdvancedOptions", skip_serializing_if = "Option::is_none")]
     pub advanced_options: Option<AdvancedOptions>,
-    /// `FormatOptions`: optional.
+    /// `FormatOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-outputconversion.html#cfn-b2bi-transformer-outputconversion-formatoptions)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "FormatOptions", skip_serializing_if = "Option::is_none")]
     pub format_options: Option<Json>,
-    /// `ToFormat`: required.
+    /// `ToFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-outputconversion.html#cfn-b2bi-transformer-outputconversion-toformat)): [`ToFormat`], one of `X12`, required.
     #[serde(rename = "ToFormat")]
     pub to_format: Value<ToFormat>,
 }
@@ -879,15 +891,15 @@ impl Walk for OutputConversion {
 
 /// The `S3Location` property type of [`Capability`].
 ///
-/// AWS reference: [`AWS::B2BI::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-capability.html).
+/// AWS reference: [`AWS::B2BI::Capability` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-capability-s3location.html).
 ///
 /// Every property is optional: start from [`S3Location::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `BucketName`: optional.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-capability-s3location.html#cfn-b2bi-capability-s3location-bucketname)): string, optional. Length: 3 to 63 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-capability-s3location.html#cfn-b2bi-capability-s3location-key)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
 }
@@ -925,15 +937,15 @@ impl Walk for S3Location {
 
 /// The `SampleDocumentKeys` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `SampleDocumentKeys`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-sampledocumentkeys.html).
 ///
 /// Every property is optional: start from [`SampleDocumentKeys::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SampleDocumentKeys {
-    /// `Input`: optional.
+    /// `Input` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-sampledocumentkeys.html#cfn-b2bi-transformer-sampledocumentkeys-input)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Input", skip_serializing_if = "Option::is_none")]
     pub input: Option<Value<String>>,
-    /// `Output`: optional.
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-sampledocumentkeys.html#cfn-b2bi-transformer-sampledocumentkeys-output)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Output", skip_serializing_if = "Option::is_none")]
     pub output: Option<Value<String>>,
 }
@@ -971,15 +983,15 @@ impl Walk for SampleDocumentKeys {
 
 /// The `SampleDocuments` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `SampleDocuments`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-sampledocuments.html).
 ///
 /// Every property is required: [`SampleDocuments::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SampleDocuments {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-sampledocuments.html#cfn-b2bi-transformer-sampledocuments-bucketname)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `Keys`: required.
+    /// `Keys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-sampledocuments.html#cfn-b2bi-transformer-sampledocuments-keys)): list of (object [`SampleDocumentKeys`]), required.
     #[serde(rename = "Keys")]
     pub keys: Value<Vec<SampleDocumentKeys>>,
 }
@@ -1011,15 +1023,15 @@ impl Walk for SampleDocuments {
 
 /// The `Tag` property type of [`Capability`], [`Partnership`], [`Profile`] and [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-capability.html), [`AWS::B2BI::Partnership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html), [`AWS::B2BI::Profile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-profile.html), [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Capability` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-capability-tag.html), [`AWS::B2BI::Partnership` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-tag.html), [`AWS::B2BI::Profile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-profile-tag.html), [`AWS::B2BI::Transformer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-capability-tag.html#cfn-b2bi-capability-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-capability-tag.html#cfn-b2bi-capability-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1085,15 +1097,15 @@ impl Walk for TransformerStatus {
 
 /// The `X12AcknowledgmentOptions` property type of [`Partnership`].
 ///
-/// AWS reference: [`AWS::B2BI::Partnership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html).
+/// AWS reference: [`AWS::B2BI::Partnership` `X12AcknowledgmentOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-x12acknowledgmentoptions.html).
 ///
 /// Every property is required: [`X12AcknowledgmentOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct X12AcknowledgmentOptions {
-    /// `FunctionalAcknowledgment`: required.
+    /// `FunctionalAcknowledgment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-x12acknowledgmentoptions.html#cfn-b2bi-partnership-x12acknowledgmentoptions-functionalacknowledgment)): [`X12FunctionalAcknowledgment`], one of `DO_NOT_GENERATE`, `GENERATE_ALL_SEGMENTS`, `GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP`, required.
     #[serde(rename = "FunctionalAcknowledgment")]
     pub functional_acknowledgment: Value<X12FunctionalAcknowledgment>,
-    /// `TechnicalAcknowledgment`: required.
+    /// `TechnicalAcknowledgment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-x12acknowledgmentoptions.html#cfn-b2bi-partnership-x12acknowledgmentoptions-technicalacknowledgment)): [`X12TechnicalAcknowledgment`], one of `DO_NOT_GENERATE`, `GENERATE_ALL_SEGMENTS`, required.
     #[serde(rename = "TechnicalAcknowledgment")]
     pub technical_acknowledgment: Value<X12TechnicalAcknowledgment>,
 }
@@ -1125,15 +1137,15 @@ impl Walk for X12AcknowledgmentOptions {
 
 /// The `X12AdvancedOptions` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `X12AdvancedOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-x12advancedoptions.html).
 ///
 /// Every property is optional: start from [`X12AdvancedOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct X12AdvancedOptions {
-    /// `SplitOptions`: optional.
+    /// `SplitOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-x12advancedoptions.html#cfn-b2bi-transformer-x12advancedoptions-splitoptions)): object [`X12SplitOptions`], optional.
     #[serde(rename = "SplitOptions", skip_serializing_if = "Option::is_none")]
     pub split_options: Option<X12SplitOptions>,
-    /// `ValidationOptions`: optional.
+    /// `ValidationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-x12advancedoptions.html#cfn-b2bi-transformer-x12advancedoptions-validationoptions)): object [`X12ValidationOptions`], optional.
     #[serde(rename = "ValidationOptions", skip_serializing_if = "Option::is_none")]
     pub validation_options: Option<X12ValidationOptions>,
 }
@@ -1194,12 +1206,12 @@ impl Walk for X12FunctionalAcknowledgment {
 
 /// The `X12InboundEdiOptions` property type of [`Partnership`].
 ///
-/// AWS reference: [`AWS::B2BI::Partnership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-partnership.html).
+/// AWS reference: [`AWS::B2BI::Partnership` `X12InboundEdiOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-x12inboundedioptions.html).
 ///
 /// Every property is optional: start from [`X12InboundEdiOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct X12InboundEdiOptions {
-    /// `AcknowledgmentOptions`: optional.
+    /// `AcknowledgmentOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-partnership-x12inboundedioptions.html#cfn-b2bi-partnership-x12inboundedioptions-acknowledgmentoptions)): object [`X12AcknowledgmentOptions`], optional.
     #[serde(
         rename = "AcknowledgmentOptions",
         skip_serializing_if = "Option::is_none"
@@ -1252,12 +1264,12 @@ impl Walk for X12SplitBy {
 
 /// The `X12SplitOptions` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `X12SplitOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-x12splitoptions.html).
 ///
 /// Every property is optional: start from [`X12SplitOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct X12SplitOptions {
-    /// `SplitBy`: optional.
+    /// `SplitBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-x12splitoptions.html#cfn-b2bi-transformer-x12splitoptions-splitby)): [`X12SplitBy`], one of `NONE`, `TRANSACTION`, optional.
     #[serde(rename = "SplitBy", skip_serializing_if = "Option::is_none")]
     pub split_by: Option<Value<X12SplitBy>>,
 }
@@ -1307,12 +1319,12 @@ impl Walk for X12TechnicalAcknowledgment {
 
 /// The `X12ValidationOptions` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::B2BI::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-b2bi-transformer.html).
+/// AWS reference: [`AWS::B2BI::Transformer` `X12ValidationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-x12validationoptions.html).
 ///
 /// Every property is optional: start from [`X12ValidationOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct X12ValidationOptions {
-    /// `ValidationRules`: optional.
+    /// `ValidationRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-b2bi-transformer-x12validationoptions.html#cfn-b2bi-transformer-x12validationoptions-validationrules)): list of (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "ValidationRules", skip_serializing_if = "Option::is_none")]
     pub validation_rules: Option<Value<Vec<Json>>>,
 }

@@ -11,13 +11,15 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Backup::BackupPlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html)).
 ///
+/// Resource Type definition for AWS::Backup::BackupPlan
+///
 /// [`BackupPlan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackupPlan {
-    /// `BackupPlan`: required.
+    /// `BackupPlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html#cfn-backup-backupplan-backupplan)): object [`BackupPlanResourceType`], required.
     #[serde(rename = "BackupPlan")]
     pub backup_plan: BackupPlanResourceType,
-    /// `BackupPlanTags`: optional.
+    /// `BackupPlanTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html#cfn-backup-backupplan-backupplantags)): map from string to (string), optional.
     #[serde(rename = "BackupPlanTags", skip_serializing_if = "Option::is_none")]
     pub backup_plan_tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -75,13 +77,15 @@ impl ResourceRef<BackupPlan> {
 
 /// The properties of an `AWS::Backup::BackupSelection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupselection.html)).
 ///
+/// Resource Type definition for AWS::Backup::BackupSelection
+///
 /// Every property is required: [`BackupSelection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackupSelection {
-    /// `BackupPlanId`: required, create-only (changing it replaces the resource).
+    /// `BackupPlanId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupselection.html#cfn-backup-backupselection-backupplanid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "BackupPlanId")]
     pub backup_plan_id: Value<String>,
-    /// `BackupSelection`: required, create-only (changing it replaces the resource).
+    /// `BackupSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupselection.html#cfn-backup-backupselection-backupselection)): object [`BackupSelectionResourceType`], required, create-only (changing it replaces the resource).
     #[serde(rename = "BackupSelection")]
     pub backup_selection: BackupSelectionResourceType,
 }
@@ -131,25 +135,27 @@ impl ResourceRef<BackupSelection> {
 
 /// The properties of an `AWS::Backup::BackupVault` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html)).
 ///
+/// Resource Type definition for AWS::Backup::BackupVault
+///
 /// [`BackupVault::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackupVault {
-    /// `AccessPolicy`: optional.
+    /// `AccessPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html#cfn-backup-backupvault-accesspolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AccessPolicy", skip_serializing_if = "Option::is_none")]
     pub access_policy: Option<Json>,
-    /// `BackupVaultName`: required, create-only (changing it replaces the resource).
+    /// `BackupVaultName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html#cfn-backup-backupvault-backupvaultname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-\_]{2,50}$`.
     #[serde(rename = "BackupVaultName")]
     pub backup_vault_name: Value<String>,
-    /// `BackupVaultTags`: optional.
+    /// `BackupVaultTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html#cfn-backup-backupvault-backupvaulttags)): map from string to (string), optional.
     #[serde(rename = "BackupVaultTags", skip_serializing_if = "Option::is_none")]
     pub backup_vault_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `EncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html#cfn-backup-backupvault-encryptionkeyarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `LockConfiguration`: optional.
+    /// `LockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html#cfn-backup-backupvault-lockconfiguration)): object [`LockConfigurationType`], optional.
     #[serde(rename = "LockConfiguration", skip_serializing_if = "Option::is_none")]
     pub lock_configuration: Option<LockConfigurationType>,
-    /// `Notifications`: optional.
+    /// `Notifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html#cfn-backup-backupvault-notifications)): object [`NotificationObjectType`], optional.
     #[serde(rename = "Notifications", skip_serializing_if = "Option::is_none")]
     pub notifications: Option<NotificationObjectType>,
 }
@@ -233,22 +239,32 @@ impl ResourceRef<BackupVault> {
 
 /// The properties of an `AWS::Backup::Framework` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html)).
 ///
+/// Contains detailed information about a framework. Frameworks contain controls, which evaluate and report on your backup events and resources. Frameworks generate daily compliance results.
+///
 /// [`Framework::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Framework {
-    /// `FrameworkControls`: required.
+    /// Contains detailed information about all of the controls of a framework. Each framework must contain at least one control.
+    ///
+    /// `FrameworkControls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html#cfn-backup-framework-frameworkcontrols)): list of (object [`FrameworkControl`]), required.
     #[serde(rename = "FrameworkControls")]
     pub framework_controls: Value<Vec<FrameworkControl>>,
-    /// `FrameworkDescription`: optional.
+    /// An optional description of the framework with a maximum 1,024 characters.
+    ///
+    /// `FrameworkDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html#cfn-backup-framework-frameworkdescription)): string, optional. Pattern: `\S`. Length: 0 to 1024 characters.
     #[serde(
         rename = "FrameworkDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub framework_description: Option<Value<String>>,
-    /// `FrameworkName`: optional, create-only (changing it replaces the resource).
+    /// The unique name of a framework. This name is between 1 and 256 characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers (0-9), and underscores (\_).
+    ///
+    /// `FrameworkName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html#cfn-backup-framework-frameworkname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z][_a-zA-Z0-9]*`. Length: 1 to 256 characters.
     #[serde(rename = "FrameworkName", skip_serializing_if = "Option::is_none")]
     pub framework_name: Option<Value<String>>,
-    /// `FrameworkTags`: optional.
+    /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
+    ///
+    /// `FrameworkTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html#cfn-backup-framework-frameworktags)): list of (object [`Tag`]), optional.
     #[serde(rename = "FrameworkTags", skip_serializing_if = "Option::is_none")]
     pub framework_tags: Option<Value<Vec<Tag>>>,
 }
@@ -329,19 +345,29 @@ impl ResourceRef<Framework> {
 
 /// The properties of an `AWS::Backup::LegalHold` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-legalhold.html)).
 ///
+/// Creates a legal hold on recovery points (backups). A legal hold prevents backups from being deleted while under hold.
+///
 /// [`LegalHold::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LegalHold {
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// The description of the legal hold.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-legalhold.html#cfn-backup-legalhold-description)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `RecoveryPointSelection`: required, create-only (changing it replaces the resource).
+    /// The criteria to assign a set of resources, such as resource types or backup vaults.
+    ///
+    /// `RecoveryPointSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-legalhold.html#cfn-backup-legalhold-recoverypointselection)): object [`RecoveryPointSelection`], required, create-only (changing it replaces the resource).
     #[serde(rename = "RecoveryPointSelection")]
     pub recovery_point_selection: RecoveryPointSelection,
-    /// `Tags`: optional.
+    /// Optional tags to include.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-legalhold.html#cfn-backup-legalhold-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `Title`: required, create-only (changing it replaces the resource).
+    /// The title of the legal hold.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-legalhold.html#cfn-backup-legalhold-title)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Title")]
     pub title: Value<String>,
 }
@@ -415,31 +441,33 @@ impl ResourceRef<LegalHold> {
 
 /// The properties of an `AWS::Backup::LogicallyAirGappedBackupVault` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html)).
 ///
+/// Resource Type definition for AWS::Backup::LogicallyAirGappedBackupVault
+///
 /// [`LogicallyAirGappedBackupVault::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogicallyAirGappedBackupVault {
-    /// `AccessPolicy`: optional.
+    /// `AccessPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html#cfn-backup-logicallyairgappedbackupvault-accesspolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AccessPolicy", skip_serializing_if = "Option::is_none")]
     pub access_policy: Option<Json>,
-    /// `BackupVaultName`: required, create-only (changing it replaces the resource).
+    /// `BackupVaultName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html#cfn-backup-logicallyairgappedbackupvault-backupvaultname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-\_]{2,50}$`.
     #[serde(rename = "BackupVaultName")]
     pub backup_vault_name: Value<String>,
-    /// `BackupVaultTags`: optional.
+    /// `BackupVaultTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html#cfn-backup-logicallyairgappedbackupvault-backupvaulttags)): map from string to (string), optional.
     #[serde(rename = "BackupVaultTags", skip_serializing_if = "Option::is_none")]
     pub backup_vault_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `EncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html#cfn-backup-logicallyairgappedbackupvault-encryptionkeyarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `MaxRetentionDays`: required, create-only (changing it replaces the resource).
+    /// `MaxRetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html#cfn-backup-logicallyairgappedbackupvault-maxretentiondays)): integer, required, create-only (changing it replaces the resource).
     #[serde(rename = "MaxRetentionDays")]
     pub max_retention_days: Value<i64>,
-    /// `MinRetentionDays`: required, create-only (changing it replaces the resource).
+    /// `MinRetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html#cfn-backup-logicallyairgappedbackupvault-minretentiondays)): integer, required, create-only (changing it replaces the resource).
     #[serde(rename = "MinRetentionDays")]
     pub min_retention_days: Value<i64>,
-    /// `MpaApprovalTeamArn`: optional.
+    /// `MpaApprovalTeamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html#cfn-backup-logicallyairgappedbackupvault-mpaapprovalteamarn)): string, optional.
     #[serde(rename = "MpaApprovalTeamArn", skip_serializing_if = "Option::is_none")]
     pub mpa_approval_team_arn: Option<Value<String>>,
-    /// `Notifications`: optional.
+    /// `Notifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html#cfn-backup-logicallyairgappedbackupvault-notifications)): object [`NotificationObjectType`], optional.
     #[serde(rename = "Notifications", skip_serializing_if = "Option::is_none")]
     pub notifications: Option<NotificationObjectType>,
 }
@@ -548,25 +576,37 @@ impl ResourceRef<LogicallyAirGappedBackupVault> {
 
 /// The properties of an `AWS::Backup::ReportPlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html)).
 ///
+/// Contains detailed information about a report plan in AWS Backup Audit Manager.
+///
 /// [`ReportPlan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportPlan {
-    /// `ReportDeliveryChannel`: required.
+    /// A structure that contains information about where and how to deliver your reports, specifically your Amazon S3 bucket name, S3 key prefix, and the formats of your reports.
+    ///
+    /// `ReportDeliveryChannel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html#cfn-backup-reportplan-reportdeliverychannel)): object [`ReportDeliveryChannel`], required.
     #[serde(rename = "ReportDeliveryChannel")]
     pub report_delivery_channel: ReportDeliveryChannel,
-    /// `ReportPlanDescription`: optional.
+    /// An optional description of the report plan with a maximum of 1,024 characters.
+    ///
+    /// `ReportPlanDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html#cfn-backup-reportplan-reportplandescription)): string, optional. Pattern: `.*\S.*`. Length: 0 to 1024 characters.
     #[serde(
         rename = "ReportPlanDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub report_plan_description: Option<Value<String>>,
-    /// `ReportPlanName`: optional, create-only (changing it replaces the resource).
+    /// The unique name of the report plan. The name must be between 1 and 256 characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers (0-9), and underscores (\_).
+    ///
+    /// `ReportPlanName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html#cfn-backup-reportplan-reportplanname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z][_a-zA-Z0-9]*`. Length: 1 to 256 characters.
     #[serde(rename = "ReportPlanName", skip_serializing_if = "Option::is_none")]
     pub report_plan_name: Option<Value<String>>,
-    /// `ReportPlanTags`: optional.
+    /// Metadata that you can assign to help organize the report plans that you create. Each tag is a key-value pair.
+    ///
+    /// `ReportPlanTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html#cfn-backup-reportplan-reportplantags)): list of (object [`Tag`]), optional.
     #[serde(rename = "ReportPlanTags", skip_serializing_if = "Option::is_none")]
     pub report_plan_tags: Option<Value<Vec<Tag>>>,
-    /// `ReportSetting`: required.
+    /// Identifies the report template for the report. Reports are built using a report template.
+    ///
+    /// `ReportSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html#cfn-backup-reportplan-reportsetting)): object [`ReportSetting`], required.
     #[serde(rename = "ReportSetting")]
     pub report_setting: ReportSetting,
 }
@@ -638,28 +678,30 @@ impl ResourceRef<ReportPlan> {
 
 /// The properties of an `AWS::Backup::RestoreTestingPlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html)).
 ///
+/// Definition of AWS::Backup::RestoreTestingPlan Resource Type
+///
 /// [`RestoreTestingPlan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RestoreTestingPlan {
-    /// `RecoveryPointSelection`: required.
+    /// `RecoveryPointSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html#cfn-backup-restoretestingplan-recoverypointselection)): object [`RestoreTestingRecoveryPointSelection`], required.
     #[serde(rename = "RecoveryPointSelection")]
     pub recovery_point_selection: RestoreTestingRecoveryPointSelection,
-    /// `RestoreTestingPlanName`: required, create-only (changing it replaces the resource).
+    /// `RestoreTestingPlanName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html#cfn-backup-restoretestingplan-restoretestingplanname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestoreTestingPlanName")]
     pub restore_testing_plan_name: Value<String>,
-    /// `ScheduleExpression`: required.
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html#cfn-backup-restoretestingplan-scheduleexpression)): string, required.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
-    /// `ScheduleExpressionTimezone`: optional.
+    /// `ScheduleExpressionTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html#cfn-backup-restoretestingplan-scheduleexpressiontimezone)): string, optional.
     #[serde(
         rename = "ScheduleExpressionTimezone",
         skip_serializing_if = "Option::is_none"
     )]
     pub schedule_expression_timezone: Option<Value<String>>,
-    /// `StartWindowHours`: optional.
+    /// `StartWindowHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html#cfn-backup-restoretestingplan-startwindowhours)): integer, optional.
     #[serde(rename = "StartWindowHours", skip_serializing_if = "Option::is_none")]
     pub start_window_hours: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html#cfn-backup-restoretestingplan-tags)): list of (object [`RestoreTestingPlanTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<RestoreTestingPlanTag>>>,
 }
@@ -735,40 +777,42 @@ impl ResourceRef<RestoreTestingPlan> {
 
 /// The properties of an `AWS::Backup::RestoreTestingSelection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html)).
 ///
+/// Resource Type definition for AWS::Backup::RestoreTestingSelection
+///
 /// [`RestoreTestingSelection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RestoreTestingSelection {
-    /// `IamRoleArn`: required.
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html#cfn-backup-restoretestingselection-iamrolearn)): string, required.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
-    /// `ProtectedResourceArns`: optional.
+    /// `ProtectedResourceArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html#cfn-backup-restoretestingselection-protectedresourcearns)): list of (string), optional.
     #[serde(
         rename = "ProtectedResourceArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub protected_resource_arns: Option<Value<Vec<Value<String>>>>,
-    /// `ProtectedResourceConditions`: optional.
+    /// `ProtectedResourceConditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html#cfn-backup-restoretestingselection-protectedresourceconditions)): object [`ProtectedResourceConditions`], optional.
     #[serde(
         rename = "ProtectedResourceConditions",
         skip_serializing_if = "Option::is_none"
     )]
     pub protected_resource_conditions: Option<ProtectedResourceConditions>,
-    /// `ProtectedResourceType`: required, create-only (changing it replaces the resource).
+    /// `ProtectedResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html#cfn-backup-restoretestingselection-protectedresourcetype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProtectedResourceType")]
     pub protected_resource_type: Value<String>,
-    /// `RestoreMetadataOverrides`: optional.
+    /// `RestoreMetadataOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html#cfn-backup-restoretestingselection-restoremetadataoverrides)): map from string to (string), optional.
     #[serde(
         rename = "RestoreMetadataOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub restore_metadata_overrides: Option<BTreeMap<String, Value<String>>>,
-    /// `RestoreTestingPlanName`: required, create-only (changing it replaces the resource).
+    /// `RestoreTestingPlanName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html#cfn-backup-restoretestingselection-restoretestingplanname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestoreTestingPlanName")]
     pub restore_testing_plan_name: Value<String>,
-    /// `RestoreTestingSelectionName`: required, create-only (changing it replaces the resource).
+    /// `RestoreTestingSelectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html#cfn-backup-restoretestingselection-restoretestingselectionname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RestoreTestingSelectionName")]
     pub restore_testing_selection_name: Value<String>,
-    /// `ValidationWindowHours`: optional.
+    /// `ValidationWindowHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html#cfn-backup-restoretestingselection-validationwindowhours)): integer, optional.
     #[serde(
         rename = "ValidationWindowHours",
         skip_serializing_if = "Option::is_none"
@@ -863,19 +907,21 @@ impl Resource for RestoreTestingSelection {
 
 /// The properties of an `AWS::Backup::TieringConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-tieringconfiguration.html)).
 ///
+/// Resource Type definition for AWS::Backup::TieringConfiguration
+///
 /// [`TieringConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TieringConfiguration {
-    /// `BackupVaultName`: required.
+    /// `BackupVaultName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-tieringconfiguration.html#cfn-backup-tieringconfiguration-backupvaultname)): string, required.
     #[serde(rename = "BackupVaultName")]
     pub backup_vault_name: Value<String>,
-    /// `ResourceSelection`: required.
+    /// `ResourceSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-tieringconfiguration.html#cfn-backup-tieringconfiguration-resourceselection)): list of (object [`ResourceSelection`]), required.
     #[serde(rename = "ResourceSelection")]
     pub resource_selection: Value<Vec<ResourceSelection>>,
-    /// `TieringConfigurationName`: required, create-only (changing it replaces the resource).
+    /// `TieringConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-tieringconfiguration.html#cfn-backup-tieringconfiguration-tieringconfigurationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TieringConfigurationName")]
     pub tiering_configuration_name: Value<String>,
-    /// `TieringConfigurationTags`: optional.
+    /// `TieringConfigurationTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-tieringconfiguration.html#cfn-backup-tieringconfiguration-tieringconfigurationtags)): map from string to (string), optional.
     #[serde(
         rename = "TieringConfigurationTags",
         skip_serializing_if = "Option::is_none"
@@ -949,15 +995,15 @@ impl ResourceRef<TieringConfiguration> {
 
 /// The `AdvancedBackupSettingResourceType` property type of [`BackupPlan`].
 ///
-/// AWS reference: [`AWS::Backup::BackupPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html).
+/// AWS reference: [`AWS::Backup::BackupPlan` `AdvancedBackupSettingResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-advancedbackupsettingresourcetype.html).
 ///
 /// Every property is required: [`AdvancedBackupSettingResourceType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdvancedBackupSettingResourceType {
-    /// `BackupOptions`: required.
+    /// `BackupOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-advancedbackupsettingresourcetype.html#cfn-backup-backupplan-advancedbackupsettingresourcetype-backupoptions)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "BackupOptions")]
     pub backup_options: Json,
-    /// `ResourceType`: required.
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-advancedbackupsettingresourcetype.html#cfn-backup-backupplan-advancedbackupsettingresourcetype-resourcetype)): string, required. Pattern: `^[a-zA-Z0-9\-\_\.]{1,50}$`.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<String>,
 }
@@ -986,24 +1032,24 @@ impl Walk for AdvancedBackupSettingResourceType {
 
 /// The `BackupPlanResourceType` property type of [`BackupPlan`].
 ///
-/// AWS reference: [`AWS::Backup::BackupPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html).
+/// AWS reference: [`AWS::Backup::BackupPlan` `BackupPlanResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupplanresourcetype.html).
 ///
 /// [`BackupPlanResourceType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackupPlanResourceType {
-    /// `AdvancedBackupSettings`: optional.
+    /// `AdvancedBackupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupplanresourcetype.html#cfn-backup-backupplan-backupplanresourcetype-advancedbackupsettings)): list of (object [`AdvancedBackupSettingResourceType`]), optional.
     #[serde(
         rename = "AdvancedBackupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_backup_settings: Option<Value<Vec<AdvancedBackupSettingResourceType>>>,
-    /// `BackupPlanName`: required.
+    /// `BackupPlanName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupplanresourcetype.html#cfn-backup-backupplan-backupplanresourcetype-backupplanname)): string, required.
     #[serde(rename = "BackupPlanName")]
     pub backup_plan_name: Value<String>,
-    /// `BackupPlanRule`: required.
+    /// `BackupPlanRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupplanresourcetype.html#cfn-backup-backupplan-backupplanresourcetype-backupplanrule)): list of (object [`BackupRuleResourceType`]), required.
     #[serde(rename = "BackupPlanRule")]
     pub backup_plan_rule: Value<Vec<BackupRuleResourceType>>,
-    /// `ScanSettings`: optional.
+    /// `ScanSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupplanresourcetype.html#cfn-backup-backupplan-backupplanresourcetype-scansettings)): list of (object [`ScanSettingResourceType`]), optional.
     #[serde(rename = "ScanSettings", skip_serializing_if = "Option::is_none")]
     pub scan_settings: Option<Value<Vec<ScanSettingResourceType>>>,
 }
@@ -1056,57 +1102,57 @@ impl Walk for BackupPlanResourceType {
 
 /// The `BackupRuleResourceType` property type of [`BackupPlan`].
 ///
-/// AWS reference: [`AWS::Backup::BackupPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html).
+/// AWS reference: [`AWS::Backup::BackupPlan` `BackupRuleResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html).
 ///
 /// [`BackupRuleResourceType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackupRuleResourceType {
-    /// `CompletionWindowMinutes`: optional.
+    /// `CompletionWindowMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-completionwindowminutes)): number, optional.
     #[serde(
         rename = "CompletionWindowMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub completion_window_minutes: Option<Value<f64>>,
-    /// `CopyActions`: optional.
+    /// `CopyActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-copyactions)): list of (object [`CopyActionResourceType`]), optional.
     #[serde(rename = "CopyActions", skip_serializing_if = "Option::is_none")]
     pub copy_actions: Option<Value<Vec<CopyActionResourceType>>>,
-    /// `EnableContinuousBackup`: optional.
+    /// `EnableContinuousBackup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-enablecontinuousbackup)): boolean, optional.
     #[serde(
         rename = "EnableContinuousBackup",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_continuous_backup: Option<Value<bool>>,
-    /// `IndexActions`: optional.
+    /// `IndexActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-indexactions)): list of (object [`IndexActionsResourceType`]), optional.
     #[serde(rename = "IndexActions", skip_serializing_if = "Option::is_none")]
     pub index_actions: Option<Value<Vec<IndexActionsResourceType>>>,
-    /// `Lifecycle`: optional.
+    /// `Lifecycle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-lifecycle)): object [`LifecycleResourceType`], optional.
     #[serde(rename = "Lifecycle", skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<LifecycleResourceType>,
-    /// `RecoveryPointTags`: optional.
+    /// `RecoveryPointTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-recoverypointtags)): map from string to (string), optional.
     #[serde(rename = "RecoveryPointTags", skip_serializing_if = "Option::is_none")]
     pub recovery_point_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `RuleName`: required.
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-rulename)): string, required.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
-    /// `ScanActions`: optional.
+    /// `ScanActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-scanactions)): list of (object [`ScanActionResourceType`]), optional.
     #[serde(rename = "ScanActions", skip_serializing_if = "Option::is_none")]
     pub scan_actions: Option<Value<Vec<ScanActionResourceType>>>,
-    /// `ScheduleExpression`: optional.
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-scheduleexpression)): string, optional.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
-    /// `ScheduleExpressionTimezone`: optional.
+    /// `ScheduleExpressionTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-scheduleexpressiontimezone)): string, optional.
     #[serde(
         rename = "ScheduleExpressionTimezone",
         skip_serializing_if = "Option::is_none"
     )]
     pub schedule_expression_timezone: Option<Value<String>>,
-    /// `StartWindowMinutes`: optional.
+    /// `StartWindowMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-startwindowminutes)): number, optional.
     #[serde(rename = "StartWindowMinutes", skip_serializing_if = "Option::is_none")]
     pub start_window_minutes: Option<Value<f64>>,
-    /// `TargetBackupVault`: required.
+    /// `TargetBackupVault` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-targetbackupvault)): string, required.
     #[serde(rename = "TargetBackupVault")]
     pub target_backup_vault: Value<String>,
-    /// `TargetLogicallyAirGappedBackupVaultArn`: optional.
+    /// `TargetLogicallyAirGappedBackupVaultArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-backupruleresourcetype.html#cfn-backup-backupplan-backupruleresourcetype-targetlogicallyairgappedbackupvaultarn)): string, optional.
     #[serde(
         rename = "TargetLogicallyAirGappedBackupVaultArn",
         skip_serializing_if = "Option::is_none"
@@ -1247,27 +1293,27 @@ impl Walk for BackupRuleResourceType {
 
 /// The `BackupSelectionResourceType` property type of [`BackupSelection`].
 ///
-/// AWS reference: [`AWS::Backup::BackupSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupselection.html).
+/// AWS reference: [`AWS::Backup::BackupSelection` `BackupSelectionResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-backupselectionresourcetype.html).
 ///
 /// [`BackupSelectionResourceType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackupSelectionResourceType {
-    /// `Conditions`: optional.
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-backupselectionresourcetype.html#cfn-backup-backupselection-backupselectionresourcetype-conditions)): object [`Conditions`], optional.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Conditions>,
-    /// `IamRoleArn`: required.
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-backupselectionresourcetype.html#cfn-backup-backupselection-backupselectionresourcetype-iamrolearn)): string, required.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
-    /// `ListOfTags`: optional.
+    /// `ListOfTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-backupselectionresourcetype.html#cfn-backup-backupselection-backupselectionresourcetype-listoftags)): list of (object [`ConditionResourceType`]), optional.
     #[serde(rename = "ListOfTags", skip_serializing_if = "Option::is_none")]
     pub list_of_tags: Option<Value<Vec<ConditionResourceType>>>,
-    /// `NotResources`: optional.
+    /// `NotResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-backupselectionresourcetype.html#cfn-backup-backupselection-backupselectionresourcetype-notresources)): list of (string), optional.
     #[serde(rename = "NotResources", skip_serializing_if = "Option::is_none")]
     pub not_resources: Option<Value<Vec<Value<String>>>>,
-    /// `Resources`: optional.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-backupselectionresourcetype.html#cfn-backup-backupselection-backupselectionresourcetype-resources)): list of (string), optional.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<Value<String>>>>,
-    /// `SelectionName`: required.
+    /// `SelectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-backupselectionresourcetype.html#cfn-backup-backupselection-backupselectionresourcetype-selectionname)): string, required. Pattern: `^[a-zA-Z0-9\-\_\.\:]+$`.
     #[serde(rename = "SelectionName")]
     pub selection_name: Value<String>,
 }
@@ -1335,15 +1381,15 @@ impl Walk for BackupSelectionResourceType {
 
 /// The `ConditionParameter` property type of [`BackupSelection`].
 ///
-/// AWS reference: [`AWS::Backup::BackupSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupselection.html).
+/// AWS reference: [`AWS::Backup::BackupSelection` `ConditionParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionparameter.html).
 ///
 /// Every property is optional: start from [`ConditionParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConditionParameter {
-    /// `ConditionKey`: optional.
+    /// `ConditionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionparameter.html#cfn-backup-backupselection-conditionparameter-conditionkey)): string, optional.
     #[serde(rename = "ConditionKey", skip_serializing_if = "Option::is_none")]
     pub condition_key: Option<Value<String>>,
-    /// `ConditionValue`: optional.
+    /// `ConditionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionparameter.html#cfn-backup-backupselection-conditionparameter-conditionvalue)): string, optional.
     #[serde(rename = "ConditionValue", skip_serializing_if = "Option::is_none")]
     pub condition_value: Option<Value<String>>,
 }
@@ -1381,18 +1427,18 @@ impl Walk for ConditionParameter {
 
 /// The `ConditionResourceType` property type of [`BackupSelection`].
 ///
-/// AWS reference: [`AWS::Backup::BackupSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupselection.html).
+/// AWS reference: [`AWS::Backup::BackupSelection` `ConditionResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionresourcetype.html).
 ///
 /// Every property is required: [`ConditionResourceType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConditionResourceType {
-    /// `ConditionKey`: required.
+    /// `ConditionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionresourcetype.html#cfn-backup-backupselection-conditionresourcetype-conditionkey)): string, required.
     #[serde(rename = "ConditionKey")]
     pub condition_key: Value<String>,
-    /// `ConditionType`: required.
+    /// `ConditionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionresourcetype.html#cfn-backup-backupselection-conditionresourcetype-conditiontype)): string, required.
     #[serde(rename = "ConditionType")]
     pub condition_type: Value<String>,
-    /// `ConditionValue`: required.
+    /// `ConditionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditionresourcetype.html#cfn-backup-backupselection-conditionresourcetype-conditionvalue)): string, required.
     #[serde(rename = "ConditionValue")]
     pub condition_value: Value<String>,
 }
@@ -1428,21 +1474,21 @@ impl Walk for ConditionResourceType {
 
 /// The `Conditions` property type of [`BackupSelection`].
 ///
-/// AWS reference: [`AWS::Backup::BackupSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupselection.html).
+/// AWS reference: [`AWS::Backup::BackupSelection` `Conditions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditions.html).
 ///
 /// Every property is optional: start from [`Conditions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Conditions {
-    /// `StringEquals`: optional.
+    /// `StringEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditions.html#cfn-backup-backupselection-conditions-stringequals)): list of (object [`ConditionParameter`]), optional.
     #[serde(rename = "StringEquals", skip_serializing_if = "Option::is_none")]
     pub string_equals: Option<Value<Vec<ConditionParameter>>>,
-    /// `StringLike`: optional.
+    /// `StringLike` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditions.html#cfn-backup-backupselection-conditions-stringlike)): list of (object [`ConditionParameter`]), optional.
     #[serde(rename = "StringLike", skip_serializing_if = "Option::is_none")]
     pub string_like: Option<Value<Vec<ConditionParameter>>>,
-    /// `StringNotEquals`: optional.
+    /// `StringNotEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditions.html#cfn-backup-backupselection-conditions-stringnotequals)): list of (object [`ConditionParameter`]), optional.
     #[serde(rename = "StringNotEquals", skip_serializing_if = "Option::is_none")]
     pub string_not_equals: Option<Value<Vec<ConditionParameter>>>,
-    /// `StringNotLike`: optional.
+    /// `StringNotLike` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupselection-conditions.html#cfn-backup-backupselection-conditions-stringnotlike)): list of (object [`ConditionParameter`]), optional.
     #[serde(rename = "StringNotLike", skip_serializing_if = "Option::is_none")]
     pub string_not_like: Option<Value<Vec<ConditionParameter>>>,
 }
@@ -1496,15 +1542,15 @@ impl Walk for Conditions {
 
 /// The `ControlInputParameter` property type of [`Framework`].
 ///
-/// AWS reference: [`AWS::Backup::Framework`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html).
+/// AWS reference: [`AWS::Backup::Framework` `ControlInputParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-controlinputparameter.html).
 ///
 /// Every property is required: [`ControlInputParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ControlInputParameter {
-    /// `ParameterName`: required.
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-controlinputparameter.html#cfn-backup-framework-controlinputparameter-parametername)): string, required.
     #[serde(rename = "ParameterName")]
     pub parameter_name: Value<String>,
-    /// `ParameterValue`: required.
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-controlinputparameter.html#cfn-backup-framework-controlinputparameter-parametervalue)): string, required.
     #[serde(rename = "ParameterValue")]
     pub parameter_value: Value<String>,
 }
@@ -1536,24 +1582,30 @@ impl Walk for ControlInputParameter {
 
 /// The `ControlScope` property type of [`Framework`].
 ///
-/// AWS reference: [`AWS::Backup::Framework`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html).
+/// AWS reference: [`AWS::Backup::Framework` `ControlScope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-controlscope.html).
 ///
 /// Every property is optional: start from [`ControlScope::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ControlScope {
-    /// `ComplianceResourceIds`: optional.
+    /// The ID of the only AWS resource that you want your control scope to contain.
+    ///
+    /// `ComplianceResourceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-controlscope.html#cfn-backup-framework-controlscope-complianceresourceids)): list of (string), optional. Items: at most 100.
     #[serde(
         rename = "ComplianceResourceIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub compliance_resource_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ComplianceResourceTypes`: optional.
+    /// Describes whether the control scope includes one or more types of resources, such as \`EFS\` or \`RDS\`.
+    ///
+    /// `ComplianceResourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-controlscope.html#cfn-backup-framework-controlscope-complianceresourcetypes)): list of (string), optional.
     #[serde(
         rename = "ComplianceResourceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub compliance_resource_types: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// Describes whether the control scope includes resources with one or more tags. Each tag is a key-value pair.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-controlscope.html#cfn-backup-framework-controlscope-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1602,15 +1654,15 @@ impl Walk for ControlScope {
 
 /// The `CopyActionResourceType` property type of [`BackupPlan`].
 ///
-/// AWS reference: [`AWS::Backup::BackupPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html).
+/// AWS reference: [`AWS::Backup::BackupPlan` `CopyActionResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-copyactionresourcetype.html).
 ///
 /// [`CopyActionResourceType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CopyActionResourceType {
-    /// `DestinationBackupVaultArn`: required.
+    /// `DestinationBackupVaultArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-copyactionresourcetype.html#cfn-backup-backupplan-copyactionresourcetype-destinationbackupvaultarn)): string, required.
     #[serde(rename = "DestinationBackupVaultArn")]
     pub destination_backup_vault_arn: Value<String>,
-    /// `Lifecycle`: optional.
+    /// `Lifecycle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-copyactionresourcetype.html#cfn-backup-backupplan-copyactionresourcetype-lifecycle)): object [`LifecycleResourceType`], optional.
     #[serde(rename = "Lifecycle", skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<LifecycleResourceType>,
 }
@@ -1645,15 +1697,19 @@ impl Walk for CopyActionResourceType {
 
 /// The `DateRange` property type of [`LegalHold`].
 ///
-/// AWS reference: [`AWS::Backup::LegalHold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-legalhold.html).
+/// AWS reference: [`AWS::Backup::LegalHold` `DateRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-daterange.html).
 ///
 /// Every property is required: [`DateRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DateRange {
-    /// `FromDate`: required.
+    /// The beginning date, inclusive. ISO 8601 date-time.
+    ///
+    /// `FromDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-daterange.html#cfn-backup-legalhold-daterange-fromdate)): string, required.
     #[serde(rename = "FromDate")]
     pub from_date: Value<String>,
-    /// `ToDate`: required.
+    /// The end date, inclusive. ISO 8601 date-time.
+    ///
+    /// `ToDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-daterange.html#cfn-backup-legalhold-daterange-todate)): string, required.
     #[serde(rename = "ToDate")]
     pub to_date: Value<String>,
 }
@@ -1682,21 +1738,27 @@ impl Walk for DateRange {
 
 /// The `FrameworkControl` property type of [`Framework`].
 ///
-/// AWS reference: [`AWS::Backup::Framework`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html).
+/// AWS reference: [`AWS::Backup::Framework` `FrameworkControl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-frameworkcontrol.html).
 ///
 /// [`FrameworkControl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FrameworkControl {
-    /// `ControlInputParameters`: optional.
+    /// A list of ParameterName and ParameterValue pairs.
+    ///
+    /// `ControlInputParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-frameworkcontrol.html#cfn-backup-framework-frameworkcontrol-controlinputparameters)): list of (object [`ControlInputParameter`]), optional.
     #[serde(
         rename = "ControlInputParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub control_input_parameters: Option<Value<Vec<ControlInputParameter>>>,
-    /// `ControlName`: required.
+    /// The name of a control. This name is between 1 and 256 characters.
+    ///
+    /// `ControlName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-frameworkcontrol.html#cfn-backup-framework-frameworkcontrol-controlname)): string, required.
     #[serde(rename = "ControlName")]
     pub control_name: Value<String>,
-    /// `ControlScope`: optional.
+    /// The scope of a control. The control scope defines what the control will evaluate. Three examples of control scopes are: a specific backup plan, all backup plans with a specific tag, or all backup plans.
+    ///
+    /// `ControlScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-frameworkcontrol.html#cfn-backup-framework-frameworkcontrol-controlscope)): object [`ControlScope`], optional.
     #[serde(rename = "ControlScope", skip_serializing_if = "Option::is_none")]
     pub control_scope: Option<ControlScope>,
 }
@@ -1743,12 +1805,12 @@ impl Walk for FrameworkControl {
 
 /// The `IndexActionsResourceType` property type of [`BackupPlan`].
 ///
-/// AWS reference: [`AWS::Backup::BackupPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html).
+/// AWS reference: [`AWS::Backup::BackupPlan` `IndexActionsResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-indexactionsresourcetype.html).
 ///
 /// Every property is optional: start from [`IndexActionsResourceType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IndexActionsResourceType {
-    /// `ResourceTypes`: optional.
+    /// `ResourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-indexactionsresourcetype.html#cfn-backup-backupplan-indexactionsresourcetype-resourcetypes)): list of (string), optional. Each item: Pattern: `^[a-zA-Z0-9\-\_\.]{1,50}$`.
     #[serde(rename = "ResourceTypes", skip_serializing_if = "Option::is_none")]
     pub resource_types: Option<Value<Vec<Value<String>>>>,
 }
@@ -1778,15 +1840,15 @@ impl Walk for IndexActionsResourceType {
 
 /// The `KeyValue` property type of [`RestoreTestingSelection`].
 ///
-/// AWS reference: [`AWS::Backup::RestoreTestingSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html).
+/// AWS reference: [`AWS::Backup::RestoreTestingSelection` `KeyValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingselection-keyvalue.html).
 ///
 /// Every property is required: [`KeyValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyValue {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingselection-keyvalue.html#cfn-backup-restoretestingselection-keyvalue-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingselection-keyvalue.html#cfn-backup-restoretestingselection-keyvalue-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1815,21 +1877,21 @@ impl Walk for KeyValue {
 
 /// The `LifecycleResourceType` property type of [`BackupPlan`].
 ///
-/// AWS reference: [`AWS::Backup::BackupPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html).
+/// AWS reference: [`AWS::Backup::BackupPlan` `LifecycleResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-lifecycleresourcetype.html).
 ///
 /// Every property is optional: start from [`LifecycleResourceType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LifecycleResourceType {
-    /// `DeleteAfterDays`: optional.
+    /// `DeleteAfterDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-lifecycleresourcetype.html#cfn-backup-backupplan-lifecycleresourcetype-deleteafterdays)): number, optional.
     #[serde(rename = "DeleteAfterDays", skip_serializing_if = "Option::is_none")]
     pub delete_after_days: Option<Value<f64>>,
-    /// `MoveToColdStorageAfterDays`: optional.
+    /// `MoveToColdStorageAfterDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-lifecycleresourcetype.html#cfn-backup-backupplan-lifecycleresourcetype-movetocoldstorageafterdays)): number, optional.
     #[serde(
         rename = "MoveToColdStorageAfterDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub move_to_cold_storage_after_days: Option<Value<f64>>,
-    /// `OptInToArchiveForSupportedResources`: optional.
+    /// `OptInToArchiveForSupportedResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-lifecycleresourcetype.html#cfn-backup-backupplan-lifecycleresourcetype-optintoarchiveforsupportedresources)): boolean, optional.
     #[serde(
         rename = "OptInToArchiveForSupportedResources",
         skip_serializing_if = "Option::is_none"
@@ -1881,18 +1943,18 @@ impl Walk for LifecycleResourceType {
 
 /// The `LockConfigurationType` property type of [`BackupVault`].
 ///
-/// AWS reference: [`AWS::Backup::BackupVault`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html).
+/// AWS reference: [`AWS::Backup::BackupVault` `LockConfigurationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupvault-lockconfigurationtype.html).
 ///
 /// [`LockConfigurationType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LockConfigurationType {
-    /// `ChangeableForDays`: optional.
+    /// `ChangeableForDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupvault-lockconfigurationtype.html#cfn-backup-backupvault-lockconfigurationtype-changeablefordays)): integer, optional.
     #[serde(rename = "ChangeableForDays", skip_serializing_if = "Option::is_none")]
     pub changeable_for_days: Option<Value<i64>>,
-    /// `MaxRetentionDays`: optional.
+    /// `MaxRetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupvault-lockconfigurationtype.html#cfn-backup-backupvault-lockconfigurationtype-maxretentiondays)): integer, optional.
     #[serde(rename = "MaxRetentionDays", skip_serializing_if = "Option::is_none")]
     pub max_retention_days: Option<Value<i64>>,
-    /// `MinRetentionDays`: required.
+    /// `MinRetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupvault-lockconfigurationtype.html#cfn-backup-backupvault-lockconfigurationtype-minretentiondays)): integer, required.
     #[serde(rename = "MinRetentionDays")]
     pub min_retention_days: Value<i64>,
 }
@@ -1953,15 +2015,15 @@ impl Walk for MalwareScanner {
 
 /// The `NotificationObjectType` property type of [`BackupVault`] and [`LogicallyAirGappedBackupVault`].
 ///
-/// AWS reference: [`AWS::Backup::BackupVault`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupvault.html), [`AWS::Backup::LogicallyAirGappedBackupVault`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-logicallyairgappedbackupvault.html).
+/// AWS reference: [`AWS::Backup::BackupVault` `NotificationObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupvault-notificationobjecttype.html), [`AWS::Backup::LogicallyAirGappedBackupVault` `NotificationObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-logicallyairgappedbackupvault-notificationobjecttype.html).
 ///
 /// Every property is required: [`NotificationObjectType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationObjectType {
-    /// `BackupVaultEvents`: required.
+    /// `BackupVaultEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupvault-notificationobjecttype.html#cfn-backup-backupvault-notificationobjecttype-backupvaultevents)): list of (string), required.
     #[serde(rename = "BackupVaultEvents")]
     pub backup_vault_events: Value<Vec<Value<String>>>,
-    /// `SNSTopicArn`: required.
+    /// `SNSTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupvault-notificationobjecttype.html#cfn-backup-backupvault-notificationobjecttype-snstopicarn)): string, required.
     #[serde(rename = "SNSTopicArn")]
     pub sns_topic_arn: Value<String>,
 }
@@ -1993,15 +2055,15 @@ impl Walk for NotificationObjectType {
 
 /// The `ProtectedResourceConditions` property type of [`RestoreTestingSelection`].
 ///
-/// AWS reference: [`AWS::Backup::RestoreTestingSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingselection.html).
+/// AWS reference: [`AWS::Backup::RestoreTestingSelection` `ProtectedResourceConditions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingselection-protectedresourceconditions.html).
 ///
 /// Every property is optional: start from [`ProtectedResourceConditions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProtectedResourceConditions {
-    /// `StringEquals`: optional.
+    /// `StringEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingselection-protectedresourceconditions.html#cfn-backup-restoretestingselection-protectedresourceconditions-stringequals)): list of (object [`KeyValue`]), optional.
     #[serde(rename = "StringEquals", skip_serializing_if = "Option::is_none")]
     pub string_equals: Option<Value<Vec<KeyValue>>>,
-    /// `StringNotEquals`: optional.
+    /// `StringNotEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingselection-protectedresourceconditions.html#cfn-backup-restoretestingselection-protectedresourceconditions-stringnotequals)): list of (object [`KeyValue`]), optional.
     #[serde(rename = "StringNotEquals", skip_serializing_if = "Option::is_none")]
     pub string_not_equals: Option<Value<Vec<KeyValue>>>,
 }
@@ -2039,21 +2101,27 @@ impl Walk for ProtectedResourceConditions {
 
 /// The `RecoveryPointSelection` property type of [`LegalHold`].
 ///
-/// AWS reference: [`AWS::Backup::LegalHold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-legalhold.html).
+/// AWS reference: [`AWS::Backup::LegalHold` `RecoveryPointSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-recoverypointselection.html).
 ///
 /// Every property is optional: start from [`RecoveryPointSelection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecoveryPointSelection {
-    /// `DateRange`: optional.
+    /// A date range for filtering recovery points.
+    ///
+    /// `DateRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-recoverypointselection.html#cfn-backup-legalhold-recoverypointselection-daterange)): object [`DateRange`], optional.
     #[serde(rename = "DateRange", skip_serializing_if = "Option::is_none")]
     pub date_range: Option<DateRange>,
-    /// `ResourceIdentifiers`: optional.
+    /// The resources included in the resource selection.
+    ///
+    /// `ResourceIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-recoverypointselection.html#cfn-backup-legalhold-recoverypointselection-resourceidentifiers)): list of (string), optional.
     #[serde(
         rename = "ResourceIdentifiers",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `VaultNames`: optional.
+    /// The names of the vaults in which the selected recovery points are contained.
+    ///
+    /// `VaultNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-recoverypointselection.html#cfn-backup-legalhold-recoverypointselection-vaultnames)): list of (string), optional.
     #[serde(rename = "VaultNames", skip_serializing_if = "Option::is_none")]
     pub vault_names: Option<Value<Vec<Value<String>>>>,
 }
@@ -2099,18 +2167,24 @@ impl Walk for RecoveryPointSelection {
 
 /// The `ReportDeliveryChannel` property type of [`ReportPlan`].
 ///
-/// AWS reference: [`AWS::Backup::ReportPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html).
+/// AWS reference: [`AWS::Backup::ReportPlan` `ReportDeliveryChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportdeliverychannel.html).
 ///
 /// [`ReportDeliveryChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportDeliveryChannel {
-    /// `Formats`: optional.
+    /// A list of the format of your reports: CSV, JSON, or both. If not specified, the default format is CSV.
+    ///
+    /// `Formats` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportdeliverychannel.html#cfn-backup-reportplan-reportdeliverychannel-formats)): list of (string), optional.
     #[serde(rename = "Formats", skip_serializing_if = "Option::is_none")]
     pub formats: Option<Value<Vec<Value<String>>>>,
-    /// `S3BucketName`: required.
+    /// The unique name of the S3 bucket that receives your reports.
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportdeliverychannel.html#cfn-backup-reportplan-reportdeliverychannel-s3bucketname)): string, required.
     #[serde(rename = "S3BucketName")]
     pub s3_bucket_name: Value<String>,
-    /// `S3KeyPrefix`: optional.
+    /// The prefix for where AWS Backup Audit Manager delivers your reports to Amazon S3. The prefix is this part of the following path: s3://your-bucket-name/prefix/Backup/us-west-2/year/month/day/report-name. If not specified, there is no prefix.
+    ///
+    /// `S3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportdeliverychannel.html#cfn-backup-reportplan-reportdeliverychannel-s3keyprefix)): string, optional.
     #[serde(rename = "S3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_key_prefix: Option<Value<String>>,
 }
@@ -2154,24 +2228,34 @@ impl Walk for ReportDeliveryChannel {
 
 /// The `ReportSetting` property type of [`ReportPlan`].
 ///
-/// AWS reference: [`AWS::Backup::ReportPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html).
+/// AWS reference: [`AWS::Backup::ReportPlan` `ReportSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportsetting.html).
 ///
 /// [`ReportSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportSetting {
-    /// `Accounts`: optional.
+    /// The list of AWS accounts that a report covers.
+    ///
+    /// `Accounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportsetting.html#cfn-backup-reportplan-reportsetting-accounts)): list of (string), optional.
     #[serde(rename = "Accounts", skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Value<Vec<Value<String>>>>,
-    /// `FrameworkArns`: optional.
+    /// The Amazon Resource Names (ARNs) of the frameworks a report covers.
+    ///
+    /// `FrameworkArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportsetting.html#cfn-backup-reportplan-reportsetting-frameworkarns)): list of (string), optional.
     #[serde(rename = "FrameworkArns", skip_serializing_if = "Option::is_none")]
     pub framework_arns: Option<Value<Vec<Value<String>>>>,
-    /// `OrganizationUnits`: optional.
+    /// The list of AWS organization units that a report covers.
+    ///
+    /// `OrganizationUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportsetting.html#cfn-backup-reportplan-reportsetting-organizationunits)): list of (string), optional.
     #[serde(rename = "OrganizationUnits", skip_serializing_if = "Option::is_none")]
     pub organization_units: Option<Value<Vec<Value<String>>>>,
-    /// `Regions`: optional.
+    /// The list of AWS regions that a report covers.
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportsetting.html#cfn-backup-reportplan-reportsetting-regions)): list of (string), optional.
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Value<Vec<Value<String>>>>,
-    /// `ReportTemplate`: required.
+    /// Identifies the report template for the report. Reports are built using a report template. The report templates are: \`BACKUP\_JOB\_REPORT \| COPY\_JOB\_REPORT \| RESTORE\_JOB\_REPORT\`
+    ///
+    /// `ReportTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-reportsetting.html#cfn-backup-reportplan-reportsetting-reporttemplate)): string, required.
     #[serde(rename = "ReportTemplate")]
     pub report_template: Value<String>,
 }
@@ -2233,18 +2317,18 @@ impl Walk for ReportSetting {
 
 /// The `ResourceSelection` property type of [`TieringConfiguration`].
 ///
-/// AWS reference: [`AWS::Backup::TieringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-tieringconfiguration.html).
+/// AWS reference: [`AWS::Backup::TieringConfiguration` `ResourceSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-tieringconfiguration-resourceselection.html).
 ///
 /// Every property is required: [`ResourceSelection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceSelection {
-    /// `ResourceType`: required.
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-tieringconfiguration-resourceselection.html#cfn-backup-tieringconfiguration-resourceselection-resourcetype)): string, required.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<String>,
-    /// `Resources`: required.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-tieringconfiguration-resourceselection.html#cfn-backup-tieringconfiguration-resourceselection-resources)): list of (string), required.
     #[serde(rename = "Resources")]
     pub resources: Value<Vec<Value<String>>>,
-    /// `TieringDownSettingsInDays`: required.
+    /// `TieringDownSettingsInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-tieringconfiguration-resourceselection.html#cfn-backup-tieringconfiguration-resourceselection-tieringdownsettingsindays)): integer, required.
     #[serde(rename = "TieringDownSettingsInDays")]
     pub tiering_down_settings_in_days: Value<i64>,
 }
@@ -2280,15 +2364,19 @@ impl Walk for ResourceSelection {
 
 /// The `Tag` property type of [`RestoreTestingPlan`].
 ///
-/// AWS reference: [`AWS::Backup::RestoreTestingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html).
+/// AWS reference: [`AWS::Backup::RestoreTestingPlan` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-tag.html).
 ///
 /// Every property is required: [`RestoreTestingPlanTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RestoreTestingPlanTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-tag.html#cfn-backup-restoretestingplan-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-tag.html#cfn-backup-restoretestingplan-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2317,24 +2405,24 @@ impl Walk for RestoreTestingPlanTag {
 
 /// The `RestoreTestingRecoveryPointSelection` property type of [`RestoreTestingPlan`].
 ///
-/// AWS reference: [`AWS::Backup::RestoreTestingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-restoretestingplan.html).
+/// AWS reference: [`AWS::Backup::RestoreTestingPlan` `RestoreTestingRecoveryPointSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-restoretestingrecoverypointselection.html).
 ///
 /// [`RestoreTestingRecoveryPointSelection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RestoreTestingRecoveryPointSelection {
-    /// `Algorithm`: required.
+    /// `Algorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-restoretestingrecoverypointselection.html#cfn-backup-restoretestingplan-restoretestingrecoverypointselection-algorithm)): [`RestoreTestingRecoveryPointSelectionAlgorithm`], one of `LATEST_WITHIN_WINDOW`, `RANDOM_WITHIN_WINDOW`, required.
     #[serde(rename = "Algorithm")]
     pub algorithm: Value<RestoreTestingRecoveryPointSelectionAlgorithm>,
-    /// `ExcludeVaults`: optional.
+    /// `ExcludeVaults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-restoretestingrecoverypointselection.html#cfn-backup-restoretestingplan-restoretestingrecoverypointselection-excludevaults)): list of (string), optional.
     #[serde(rename = "ExcludeVaults", skip_serializing_if = "Option::is_none")]
     pub exclude_vaults: Option<Value<Vec<Value<String>>>>,
-    /// `IncludeVaults`: required.
+    /// `IncludeVaults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-restoretestingrecoverypointselection.html#cfn-backup-restoretestingplan-restoretestingrecoverypointselection-includevaults)): list of (string), required.
     #[serde(rename = "IncludeVaults")]
     pub include_vaults: Value<Vec<Value<String>>>,
-    /// `RecoveryPointTypes`: required.
+    /// `RecoveryPointTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-restoretestingrecoverypointselection.html#cfn-backup-restoretestingplan-restoretestingrecoverypointselection-recoverypointtypes)): list of ([`RestoreTestingRecoveryPointType`], one of `SNAPSHOT`, `CONTINUOUS`), required.
     #[serde(rename = "RecoveryPointTypes")]
     pub recovery_point_types: Value<Vec<Value<RestoreTestingRecoveryPointType>>>,
-    /// `SelectionWindowDays`: optional.
+    /// `SelectionWindowDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-restoretestingplan-restoretestingrecoverypointselection.html#cfn-backup-restoretestingplan-restoretestingrecoverypointselection-selectionwindowdays)): integer, optional.
     #[serde(
         rename = "SelectionWindowDays",
         skip_serializing_if = "Option::is_none"
@@ -2431,15 +2519,15 @@ impl Walk for RestoreTestingRecoveryPointType {
 
 /// The `ScanActionResourceType` property type of [`BackupPlan`].
 ///
-/// AWS reference: [`AWS::Backup::BackupPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html).
+/// AWS reference: [`AWS::Backup::BackupPlan` `ScanActionResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-scanactionresourcetype.html).
 ///
 /// Every property is optional: start from [`ScanActionResourceType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScanActionResourceType {
-    /// `MalwareScanner`: optional.
+    /// `MalwareScanner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-scanactionresourcetype.html#cfn-backup-backupplan-scanactionresourcetype-malwarescanner)): [`MalwareScanner`], one of `GUARDDUTY`, optional.
     #[serde(rename = "MalwareScanner", skip_serializing_if = "Option::is_none")]
     pub malware_scanner: Option<Value<MalwareScanner>>,
-    /// `ScanMode`: optional.
+    /// `ScanMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-scanactionresourcetype.html#cfn-backup-backupplan-scanactionresourcetype-scanmode)): [`ScanMode`], one of `FULL_SCAN`, `INCREMENTAL_SCAN`, optional.
     #[serde(rename = "ScanMode", skip_serializing_if = "Option::is_none")]
     pub scan_mode: Option<Value<ScanMode>>,
 }
@@ -2497,18 +2585,18 @@ impl Walk for ScanMode {
 
 /// The `ScanSettingResourceType` property type of [`BackupPlan`].
 ///
-/// AWS reference: [`AWS::Backup::BackupPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-backupplan.html).
+/// AWS reference: [`AWS::Backup::BackupPlan` `ScanSettingResourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-scansettingresourcetype.html).
 ///
 /// Every property is optional: start from [`ScanSettingResourceType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScanSettingResourceType {
-    /// `MalwareScanner`: optional.
+    /// `MalwareScanner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-scansettingresourcetype.html#cfn-backup-backupplan-scansettingresourcetype-malwarescanner)): [`MalwareScanner`], one of `GUARDDUTY`, optional.
     #[serde(rename = "MalwareScanner", skip_serializing_if = "Option::is_none")]
     pub malware_scanner: Option<Value<MalwareScanner>>,
-    /// `ResourceTypes`: optional.
+    /// `ResourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-scansettingresourcetype.html#cfn-backup-backupplan-scansettingresourcetype-resourcetypes)): list of (string), optional. Each item: Pattern: `^[a-zA-Z0-9\-\_\.]{1,50}$`.
     #[serde(rename = "ResourceTypes", skip_serializing_if = "Option::is_none")]
     pub resource_types: Option<Value<Vec<Value<String>>>>,
-    /// `ScannerRoleArn`: optional.
+    /// `ScannerRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-backupplan-scansettingresourcetype.html#cfn-backup-backupplan-scansettingresourcetype-scannerrolearn)): string, optional.
     #[serde(rename = "ScannerRoleArn", skip_serializing_if = "Option::is_none")]
     pub scanner_role_arn: Option<Value<String>>,
 }
@@ -2554,15 +2642,19 @@ impl Walk for ScanSettingResourceType {
 
 /// The `Tag` property type of [`Framework`] and [`ReportPlan`].
 ///
-/// AWS reference: [`AWS::Backup::Framework`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-framework.html), [`AWS::Backup::ReportPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-reportplan.html).
+/// AWS reference: [`AWS::Backup::Framework` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-tag.html), [`AWS::Backup::ReportPlan` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-reportplan-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-tag.html#cfn-backup-framework-tag-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-framework-tag.html#cfn-backup-framework-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2600,15 +2692,19 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`LegalHold`].
 ///
-/// AWS reference: [`AWS::Backup::LegalHold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backup-legalhold.html).
+/// AWS reference: [`AWS::Backup::LegalHold` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-tags.html#cfn-backup-legalhold-tags-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backup-legalhold-tags.html#cfn-backup-legalhold-tags-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

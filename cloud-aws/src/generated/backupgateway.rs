@@ -9,28 +9,30 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::BackupGateway::Hypervisor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html)).
 ///
+/// Definition of AWS::BackupGateway::Hypervisor Resource Type
+///
 /// Every property is optional: start from [`Hypervisor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Hypervisor {
-    /// `Host`: optional.
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html#cfn-backupgateway-hypervisor-host)): string, optional. Pattern: `^.+$`. Length: 3 to 128 characters.
     #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
     pub host: Option<Value<String>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html#cfn-backupgateway-hypervisor-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^(^arn:(aws|aws-cn|aws-us-gov):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\S+)$)|(^alias/(\S+)$)$`. Length: 50 to 500 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `LogGroupArn`: optional.
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html#cfn-backupgateway-hypervisor-loggrouparn)): string, optional. Pattern: `^$|^arn:(aws|aws-cn|aws-us-gov):logs:([a-zA-Z0-9-]+):([0-9]+):log-group:[a-zA-Z0-9_\-\/\.]+:\*$`. Length: 0 to 2048 characters.
     #[serde(rename = "LogGroupArn", skip_serializing_if = "Option::is_none")]
     pub log_group_arn: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html#cfn-backupgateway-hypervisor-name)): string, optional. Pattern: `^[a-zA-Z0-9-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Password`: optional.
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html#cfn-backupgateway-hypervisor-password)): string, optional. Pattern: `^[ -~]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html#cfn-backupgateway-hypervisor-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Username`: optional.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html#cfn-backupgateway-hypervisor-username)): string, optional. Pattern: `^[ -\.0-\[\]-~]*[!-\.0-\[\]-~][ -\.0-\[\]-~]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -121,15 +123,15 @@ impl ResourceRef<Hypervisor> {
 
 /// The `Tag` property type of [`Hypervisor`].
 ///
-/// AWS reference: [`AWS::BackupGateway::Hypervisor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-backupgateway-hypervisor.html).
+/// AWS reference: [`AWS::BackupGateway::Hypervisor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backupgateway-hypervisor-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backupgateway-hypervisor-tag.html#cfn-backupgateway-hypervisor-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-backupgateway-hypervisor-tag.html#cfn-backupgateway-hypervisor-tag-value)): string, required. Pattern: `^[^\x00]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,49 +11,53 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Batch::ComputeEnvironment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html)).
 ///
+/// Resource Type definition for AWS::Batch::ComputeEnvironment
+///
 /// [`ComputeEnvironment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeEnvironment {
-    /// `ComputeEnvironmentName`: optional, create-only (changing it replaces the resource).
+    /// `ComputeEnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-computeenvironmentname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ComputeEnvironmentName",
         skip_serializing_if = "Option::is_none"
     )]
     pub compute_environment_name: Option<Value<String>>,
-    /// `ComputeResources`: optional.
+    /// `ComputeResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-computeresources)): object [`ComputeResources`], optional.
     #[serde(rename = "ComputeResources", skip_serializing_if = "Option::is_none")]
     pub compute_resources: Option<ComputeResources>,
-    /// `Context`: optional.
+    /// `Context` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-context)): string, optional.
     #[serde(rename = "Context", skip_serializing_if = "Option::is_none")]
     pub context: Option<Value<String>>,
-    /// `EcsSettings`: optional.
+    /// `EcsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-ecssettings)): object [`EcsSettings`], optional.
     #[serde(rename = "EcsSettings", skip_serializing_if = "Option::is_none")]
     pub ecs_settings: Option<EcsSettings>,
-    /// `EksConfiguration`: optional.
+    /// `EksConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-eksconfiguration)): object [`EksConfiguration`], optional.
     #[serde(rename = "EksConfiguration", skip_serializing_if = "Option::is_none")]
     pub eks_configuration: Option<EksConfiguration>,
-    /// `ReplaceComputeEnvironment`: optional.
+    /// `ReplaceComputeEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-replacecomputeenvironment)): boolean, optional.
     #[serde(
         rename = "ReplaceComputeEnvironment",
         skip_serializing_if = "Option::is_none"
     )]
     pub replace_compute_environment: Option<Value<bool>>,
-    /// `ServiceRole`: optional.
+    /// `ServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-servicerole)): string, optional.
     #[serde(rename = "ServiceRole", skip_serializing_if = "Option::is_none")]
     pub service_role: Option<Value<String>>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-state)): string, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-type)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `UnmanagedvCpus`: optional.
+    /// `UnmanagedvCpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-unmanagedvcpus)): integer, optional.
     #[serde(rename = "UnmanagedvCpus", skip_serializing_if = "Option::is_none")]
     pub unmanagedv_cpus: Option<Value<i64>>,
-    /// `UpdatePolicy`: optional.
+    /// `UpdatePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html#cfn-batch-computeenvironment-updatepolicy)): object [`UpdatePolicy`], optional.
     #[serde(rename = "UpdatePolicy", skip_serializing_if = "Option::is_none")]
     pub update_policy: Option<UpdatePolicy>,
 }
@@ -205,22 +209,32 @@ impl ResourceRef<ComputeEnvironment> {
 
 /// The properties of an `AWS::Batch::ConsumableResource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-consumableresource.html)).
 ///
+/// Resource Type definition for AWS::Batch::ConsumableResource
+///
 /// [`ConsumableResource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConsumableResource {
-    /// `ConsumableResourceName`: optional, create-only (changing it replaces the resource).
+    /// Name of ConsumableResource.
+    ///
+    /// `ConsumableResourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-consumableresource.html#cfn-batch-consumableresource-consumableresourcename)): string, optional, create-only (changing it replaces the resource). Pattern: `  `.
     #[serde(
         rename = "ConsumableResourceName",
         skip_serializing_if = "Option::is_none"
     )]
     pub consumable_resource_name: Option<Value<String>>,
-    /// `ResourceType`: required, create-only (changing it replaces the resource).
+    /// Type of Consumable Resource.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-consumableresource.html#cfn-batch-consumableresource-resourcetype)): [`ResourceType`], one of `REPLENISHABLE`, `NON_REPLENISHABLE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<ResourceType>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-consumableresource.html#cfn-batch-consumableresource-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TotalQuantity`: required.
+    /// Total Quantity of ConsumableResource.
+    ///
+    /// `TotalQuantity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-consumableresource.html#cfn-batch-consumableresource-totalquantity)): integer, required.
     #[serde(rename = "TotalQuantity")]
     pub total_quantity: Value<i64>,
 }
@@ -298,64 +312,68 @@ impl ResourceRef<ConsumableResource> {
 
 /// The properties of an `AWS::Batch::JobDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html)).
 ///
+/// Resource Type definition for AWS::Batch::JobDefinition
+///
 /// [`JobDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobDefinition {
-    /// `ConsumableResourceProperties`: optional.
+    /// `ConsumableResourceProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-consumableresourceproperties)): object [`ConsumableResourceProperties`], optional.
     #[serde(
         rename = "ConsumableResourceProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub consumable_resource_properties: Option<ConsumableResourceProperties>,
-    /// `ContainerProperties`: optional.
+    /// `ContainerProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-containerproperties)): object [`ContainerProperties`], optional.
     #[serde(
         rename = "ContainerProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_properties: Option<ContainerProperties>,
-    /// `EcsProperties`: optional.
+    /// `EcsProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-ecsproperties)): object [`EcsProperties`], optional.
     #[serde(rename = "EcsProperties", skip_serializing_if = "Option::is_none")]
     pub ecs_properties: Option<EcsProperties>,
-    /// `EksProperties`: optional.
+    /// `EksProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-eksproperties)): object [`EksProperties`], optional.
     #[serde(rename = "EksProperties", skip_serializing_if = "Option::is_none")]
     pub eks_properties: Option<EksProperties>,
-    /// `JobDefinitionName`: optional, create-only (changing it replaces the resource).
+    /// `JobDefinitionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-jobdefinitionname)): string, optional, create-only (changing it replaces the resource). Length: at most 128 characters.
     #[serde(rename = "JobDefinitionName", skip_serializing_if = "Option::is_none")]
     pub job_definition_name: Option<Value<String>>,
-    /// `NodeProperties`: optional.
+    /// `NodeProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-nodeproperties)): object [`NodeProperties`], optional.
     #[serde(rename = "NodeProperties", skip_serializing_if = "Option::is_none")]
     pub node_properties: Option<NodeProperties>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `PlatformCapabilities`: optional.
+    /// `PlatformCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-platformcapabilities)): list of (string), optional.
     #[serde(
         rename = "PlatformCapabilities",
         skip_serializing_if = "Option::is_none"
     )]
     pub platform_capabilities: Option<Value<Vec<Value<String>>>>,
-    /// `PropagateTags`: optional.
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-propagatetags)): boolean, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<bool>>,
-    /// `ResourceRetentionPolicy`: optional.
+    /// `ResourceRetentionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-resourceretentionpolicy)): object [`ResourceRetentionPolicy`], optional.
     #[serde(
         rename = "ResourceRetentionPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_retention_policy: Option<ResourceRetentionPolicy>,
-    /// `RetryStrategy`: optional.
+    /// `RetryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-retrystrategy)): object [`RetryStrategy`], optional.
     #[serde(rename = "RetryStrategy", skip_serializing_if = "Option::is_none")]
     pub retry_strategy: Option<RetryStrategy>,
-    /// `SchedulingPriority`: optional.
+    /// `SchedulingPriority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-schedulingpriority)): integer, optional.
     #[serde(rename = "SchedulingPriority", skip_serializing_if = "Option::is_none")]
     pub scheduling_priority: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Timeout`: optional.
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-timeout)): object [`JobTimeout`], optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<JobTimeout>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -523,46 +541,50 @@ impl ResourceRef<JobDefinition> {
 
 /// The properties of an `AWS::Batch::JobQueue` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html)).
 ///
+/// Resource Type definition for AWS::Batch::JobQueue
+///
 /// [`JobQueue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobQueue {
-    /// `ComputeEnvironmentOrder`: optional.
+    /// `ComputeEnvironmentOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-computeenvironmentorder)): list of (object [`ComputeEnvironmentOrder`]), optional.
     #[serde(
         rename = "ComputeEnvironmentOrder",
         skip_serializing_if = "Option::is_none"
     )]
     pub compute_environment_order: Option<Value<Vec<ComputeEnvironmentOrder>>>,
-    /// `JobQueueName`: optional, create-only (changing it replaces the resource).
+    /// `JobQueueName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-jobqueuename)): string, optional, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "JobQueueName", skip_serializing_if = "Option::is_none")]
     pub job_queue_name: Option<Value<String>>,
-    /// `JobQueueType`: optional, create-only (changing it replaces the resource).
+    /// `JobQueueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-jobqueuetype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "JobQueueType", skip_serializing_if = "Option::is_none")]
     pub job_queue_type: Option<Value<String>>,
-    /// `JobStateTimeLimitActions`: optional.
+    /// `JobStateTimeLimitActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-jobstatetimelimitactions)): list of (object [`JobStateTimeLimitAction`]), optional.
     #[serde(
         rename = "JobStateTimeLimitActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_state_time_limit_actions: Option<Value<Vec<JobStateTimeLimitAction>>>,
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-priority)): integer, required. Range: 0 to 1000.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `SchedulingPolicyArn`: optional.
+    /// `SchedulingPolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-schedulingpolicyarn)): string, optional. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`.
     #[serde(
         rename = "SchedulingPolicyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduling_policy_arn: Option<Value<String>>,
-    /// `ServiceEnvironmentOrder`: optional.
+    /// `ServiceEnvironmentOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-serviceenvironmentorder)): list of (object [`ServiceEnvironmentOrder`]), optional.
     #[serde(
         rename = "ServiceEnvironmentOrder",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_environment_order: Option<Value<Vec<ServiceEnvironmentOrder>>>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-state)): [`JobQueueState`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<JobQueueState>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html#cfn-batch-jobqueue-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -682,28 +704,44 @@ impl ResourceRef<JobQueue> {
 
 /// The properties of an `AWS::Batch::QuotaShare` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html)).
 ///
+/// Creates an AWS Batch quota share. Each quota share operates as a virtual queue with a configured compute capacity, resource sharing strategy, and borrow limits.
+///
 /// [`QuotaShare::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuotaShare {
-    /// `CapacityLimits`: required.
+    /// A list that specifies the quantity and type of compute capacity allocated to the quota share.
+    ///
+    /// `CapacityLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html#cfn-batch-quotashare-capacitylimits)): list of (object [`QuotaShareCapacityLimit`]), required.
     #[serde(rename = "CapacityLimits")]
     pub capacity_limits: Value<Vec<QuotaShareCapacityLimit>>,
-    /// `JobQueue`: required, create-only (changing it replaces the resource).
+    /// The AWS Batch job queue associated with the quota share. This can be the job queue name or ARN. A job queue must be in the \`VALID\` state before you can associate it with a quota share.
+    ///
+    /// `JobQueue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html#cfn-batch-quotashare-jobqueue)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "JobQueue")]
     pub job_queue: Value<String>,
-    /// `PreemptionConfiguration`: required.
+    /// Specifies the preemption behavior for jobs in a quota share.
+    ///
+    /// `PreemptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html#cfn-batch-quotashare-preemptionconfiguration)): object [`QuotaSharePreemptionConfiguration`], required.
     #[serde(rename = "PreemptionConfiguration")]
     pub preemption_configuration: QuotaSharePreemptionConfiguration,
-    /// `QuotaShareName`: required, create-only (changing it replaces the resource).
+    /// The name of the quota share. It can be up to 128 characters long. It can contain uppercase and lowercase letters, numbers, hyphens (-), and underscores (\_).
+    ///
+    /// `QuotaShareName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html#cfn-batch-quotashare-quotasharename)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "QuotaShareName")]
     pub quota_share_name: Value<String>,
-    /// `ResourceSharingConfiguration`: required.
+    /// Specifies whether a quota share reserves, lends, or both lends and borrows idle compute capacity.
+    ///
+    /// `ResourceSharingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html#cfn-batch-quotashare-resourcesharingconfiguration)): object [`QuotaShareResourceSharingConfiguration`], required.
     #[serde(rename = "ResourceSharingConfiguration")]
     pub resource_sharing_configuration: QuotaShareResourceSharingConfiguration,
-    /// `State`: optional.
+    /// The state of the quota share. If the quota share is \`ENABLED\`, it is able to accept jobs. If the quota share is \`DISABLED\`, new jobs won't be accepted but jobs already submitted can finish. The default state is \`ENABLED\`.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html#cfn-batch-quotashare-state)): [`QuotaShareState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<QuotaShareState>>,
-    /// `Tags`: optional.
+    /// The tags that you apply to the quota share to help you categorize and organize your resources. Each tag consists of a key and an optional value.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html#cfn-batch-quotashare-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -778,19 +816,29 @@ impl ResourceRef<QuotaShare> {
 
 /// The properties of an `AWS::Batch::SchedulingPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-schedulingpolicy.html)).
 ///
+/// Resource Type definition for AWS::Batch::SchedulingPolicy
+///
 /// Every property is optional: start from [`SchedulingPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchedulingPolicy {
-    /// `FairsharePolicy`: optional.
+    /// Fair Share Policy for the Job Queue.
+    ///
+    /// `FairsharePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-schedulingpolicy.html#cfn-batch-schedulingpolicy-fairsharepolicy)): object [`FairsharePolicy`], optional.
     #[serde(rename = "FairsharePolicy", skip_serializing_if = "Option::is_none")]
     pub fairshare_policy: Option<FairsharePolicy>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of Scheduling Policy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-schedulingpolicy.html#cfn-batch-schedulingpolicy-name)): string, optional, create-only (changing it replaces the resource). Pattern: `  `.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `QuotaSharePolicy`: optional.
+    /// Quota Share Policy for the Job Queue.
+    ///
+    /// `QuotaSharePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-schedulingpolicy.html#cfn-batch-schedulingpolicy-quotasharepolicy)): object [`QuotaSharePolicy`], optional.
     #[serde(rename = "QuotaSharePolicy", skip_serializing_if = "Option::is_none")]
     pub quota_share_policy: Option<QuotaSharePolicy>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-schedulingpolicy.html#cfn-batch-schedulingpolicy-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -857,25 +905,29 @@ impl ResourceRef<SchedulingPolicy> {
 
 /// The properties of an `AWS::Batch::ServiceEnvironment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html)).
 ///
+/// Resource Type definition for AWS::Batch::ServiceEnvironment
+///
 /// [`ServiceEnvironment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceEnvironment {
-    /// `CapacityLimits`: required.
+    /// `CapacityLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html#cfn-batch-serviceenvironment-capacitylimits)): list of (object [`CapacityLimit`]), required.
     #[serde(rename = "CapacityLimits")]
     pub capacity_limits: Value<Vec<CapacityLimit>>,
-    /// `ServiceEnvironmentName`: optional, create-only (changing it replaces the resource).
+    /// `ServiceEnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html#cfn-batch-serviceenvironment-serviceenvironmentname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ServiceEnvironmentName",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_environment_name: Option<Value<String>>,
-    /// `ServiceEnvironmentType`: required, create-only (changing it replaces the resource).
+    /// `ServiceEnvironmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html#cfn-batch-serviceenvironment-serviceenvironmenttype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceEnvironmentType")]
     pub service_environment_type: Value<String>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html#cfn-batch-serviceenvironment-state)): string, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html#cfn-batch-serviceenvironment-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -948,15 +1000,15 @@ impl ResourceRef<ServiceEnvironment> {
 
 /// The `CapacityLimit` property type of [`ServiceEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ServiceEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-serviceenvironment.html).
+/// AWS reference: [`AWS::Batch::ServiceEnvironment` `CapacityLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-serviceenvironment-capacitylimit.html).
 ///
 /// Every property is optional: start from [`CapacityLimit::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityLimit {
-    /// `CapacityUnit`: optional.
+    /// `CapacityUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-serviceenvironment-capacitylimit.html#cfn-batch-serviceenvironment-capacitylimit-capacityunit)): string, optional.
     #[serde(rename = "CapacityUnit", skip_serializing_if = "Option::is_none")]
     pub capacity_unit: Option<Value<String>>,
-    /// `MaxCapacity`: optional.
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-serviceenvironment-capacitylimit.html#cfn-batch-serviceenvironment-capacitylimit-maxcapacity)): integer, optional.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<i64>>,
 }
@@ -1017,18 +1069,18 @@ impl Walk for CapacityOptionType {
 
 /// The `CapacityReservations` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `CapacityReservations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-capacityreservations.html).
 ///
 /// Every property is optional: start from [`CapacityReservations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityReservations {
-    /// `ReservationGroupArn`: optional.
+    /// `ReservationGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-capacityreservations.html#cfn-batch-computeenvironment-capacityreservations-reservationgrouparn)): string, optional.
     #[serde(
         rename = "ReservationGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub reservation_group_arn: Option<Value<String>>,
-    /// `ReservationPreference`: optional.
+    /// `ReservationPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-capacityreservations.html#cfn-batch-computeenvironment-capacityreservations-reservationpreference)): string, optional.
     #[serde(
         rename = "ReservationPreference",
         skip_serializing_if = "Option::is_none"
@@ -1069,15 +1121,15 @@ impl Walk for CapacityReservations {
 
 /// The `ComputeEnvironmentOrder` property type of [`JobQueue`].
 ///
-/// AWS reference: [`AWS::Batch::JobQueue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html).
+/// AWS reference: [`AWS::Batch::JobQueue` `ComputeEnvironmentOrder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-computeenvironmentorder.html).
 ///
 /// Every property is required: [`ComputeEnvironmentOrder::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeEnvironmentOrder {
-    /// `ComputeEnvironment`: required.
+    /// `ComputeEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-computeenvironmentorder.html#cfn-batch-jobqueue-computeenvironmentorder-computeenvironment)): string, required.
     #[serde(rename = "ComputeEnvironment")]
     pub compute_environment: Value<String>,
-    /// `Order`: required.
+    /// `Order` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-computeenvironmentorder.html#cfn-batch-jobqueue-computeenvironmentorder-order)): integer, required.
     #[serde(rename = "Order")]
     pub order: Value<i64>,
 }
@@ -1109,75 +1161,79 @@ impl Walk for ComputeEnvironmentOrder {
 
 /// The `ComputeResources` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `ComputeResources`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html).
 ///
 /// [`ComputeResources::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeResources {
-    /// `AllocationStrategy`: optional.
+    /// `AllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-allocationstrategy)): string, optional.
     #[serde(rename = "AllocationStrategy", skip_serializing_if = "Option::is_none")]
     pub allocation_strategy: Option<Value<String>>,
-    /// `BidPercentage`: optional.
+    /// `BidPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-bidpercentage)): integer, optional.
     #[serde(rename = "BidPercentage", skip_serializing_if = "Option::is_none")]
     pub bid_percentage: Option<Value<i64>>,
-    /// `CapacityTags`: optional.
+    /// Capacity-level tags for compute environments.
+    ///
+    /// `CapacityTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-capacitytags)): map from string to (string), optional.
     #[serde(rename = "CapacityTags", skip_serializing_if = "Option::is_none")]
     pub capacity_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `DesiredvCpus`: optional.
+    /// `DesiredvCpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-desiredvcpus)): integer, optional.
     #[serde(rename = "DesiredvCpus", skip_serializing_if = "Option::is_none")]
     pub desiredv_cpus: Option<Value<i64>>,
-    /// `Ec2Configuration`: optional.
+    /// `Ec2Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-ec2configuration)): list of (object [`Ec2ConfigurationObject`]), optional.
     #[serde(rename = "Ec2Configuration", skip_serializing_if = "Option::is_none")]
     pub ec2_configuration: Option<Value<Vec<Ec2ConfigurationObject>>>,
-    /// `Ec2KeyPair`: optional.
+    /// `Ec2KeyPair` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-ec2keypair)): string, optional.
     #[serde(rename = "Ec2KeyPair", skip_serializing_if = "Option::is_none")]
     pub ec2_key_pair: Option<Value<String>>,
-    /// `ImageId`: optional.
+    /// `ImageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-imageid)): string, optional.
     #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
     pub image_id: Option<Value<String>>,
-    /// `InstanceRole`: optional.
+    /// `InstanceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-instancerole)): string, optional.
     #[serde(rename = "InstanceRole", skip_serializing_if = "Option::is_none")]
     pub instance_role: Option<Value<String>>,
-    /// `InstanceTypes`: optional.
+    /// `InstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-instancetypes)): list of (string), optional.
     #[serde(rename = "InstanceTypes", skip_serializing_if = "Option::is_none")]
     pub instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `LaunchTemplate`: optional.
+    /// `LaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-launchtemplate)): object [`LaunchTemplateSpecification`], optional.
     #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
     pub launch_template: Option<LaunchTemplateSpecification>,
-    /// `ManagedInstancesProvider`: optional.
+    /// `ManagedInstancesProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-managedinstancesprovider)): object [`ManagedInstancesProvider`], optional.
     #[serde(
         rename = "ManagedInstancesProvider",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_instances_provider: Option<ManagedInstancesProvider>,
-    /// `MaxvCpus`: required.
+    /// `MaxvCpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-maxvcpus)): integer, required.
     #[serde(rename = "MaxvCpus")]
     pub maxv_cpus: Value<i64>,
-    /// `MinvCpus`: optional.
+    /// `MinvCpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-minvcpus)): integer, optional.
     #[serde(rename = "MinvCpus", skip_serializing_if = "Option::is_none")]
     pub minv_cpus: Option<Value<i64>>,
-    /// `PlacementGroup`: optional.
+    /// `PlacementGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-placementgroup)): string, optional.
     #[serde(rename = "PlacementGroup", skip_serializing_if = "Option::is_none")]
     pub placement_group: Option<Value<String>>,
-    /// `ScalingPolicy`: optional.
+    /// `ScalingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-scalingpolicy)): object [`ComputeScalingPolicy`], optional.
     #[serde(rename = "ScalingPolicy", skip_serializing_if = "Option::is_none")]
     pub scaling_policy: Option<ComputeScalingPolicy>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SpotIamFleetRole`: optional, create-only (changing it replaces the resource).
+    /// `SpotIamFleetRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-spotiamfleetrole)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SpotIamFleetRole", skip_serializing_if = "Option::is_none")]
     pub spot_iam_fleet_role: Option<Value<String>>,
-    /// `Subnets`: optional.
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-subnets)): list of (string), optional.
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `UpdateToLatestImageVersion`: optional.
+    /// `UpdateToLatestImageVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computeresources.html#cfn-batch-computeenvironment-computeresources-updatetolatestimageversion)): boolean, optional.
     #[serde(
         rename = "UpdateToLatestImageVersion",
         skip_serializing_if = "Option::is_none"
@@ -1386,12 +1442,12 @@ impl Walk for ComputeResources {
 
 /// The `ComputeScalingPolicy` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `ComputeScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computescalingpolicy.html).
 ///
 /// Every property is optional: start from [`ComputeScalingPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComputeScalingPolicy {
-    /// `MinScaleDownDelayMinutes`: optional.
+    /// `MinScaleDownDelayMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-computescalingpolicy.html#cfn-batch-computeenvironment-computescalingpolicy-minscaledowndelayminutes)): integer, optional.
     #[serde(
         rename = "MinScaleDownDelayMinutes",
         skip_serializing_if = "Option::is_none"
@@ -1424,12 +1480,12 @@ impl Walk for ComputeScalingPolicy {
 
 /// The `ConsumableResourceProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `ConsumableResourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-consumableresourceproperties.html).
 ///
 /// Every property is required: [`ConsumableResourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConsumableResourceProperties {
-    /// `ConsumableResourceList`: required.
+    /// `ConsumableResourceList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-consumableresourceproperties.html#cfn-batch-jobdefinition-consumableresourceproperties-consumableresourcelist)): list of (object [`ConsumableResourceRequirement`]), required.
     #[serde(rename = "ConsumableResourceList")]
     pub consumable_resource_list: Value<Vec<ConsumableResourceRequirement>>,
 }
@@ -1457,15 +1513,17 @@ impl Walk for ConsumableResourceProperties {
 
 /// The `ConsumableResourceRequirement` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `ConsumableResourceRequirement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-consumableresourcerequirement.html).
 ///
 /// Every property is required: [`ConsumableResourceRequirement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConsumableResourceRequirement {
-    /// `ConsumableResource`: required.
+    /// The ARN of the consumable resource the job definition should consume.
+    ///
+    /// `ConsumableResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-consumableresourcerequirement.html#cfn-batch-jobdefinition-consumableresourcerequirement-consumableresource)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`.
     #[serde(rename = "ConsumableResource")]
     pub consumable_resource: Value<String>,
-    /// `Quantity`: required.
+    /// `Quantity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-consumableresourcerequirement.html#cfn-batch-jobdefinition-consumableresourcerequirement-quantity)): integer, required.
     #[serde(rename = "Quantity")]
     pub quantity: Value<i64>,
 }
@@ -1497,96 +1555,96 @@ impl Walk for ConsumableResourceRequirement {
 
 /// The `ContainerProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `ContainerProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html).
 ///
 /// [`ContainerProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerProperties {
-    /// `Command`: optional.
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `EnableExecuteCommand`: optional.
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `Environment`: optional.
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-environment)): list of (object [`Environment`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<Environment>>>,
-    /// `EphemeralStorage`: optional.
+    /// `EphemeralStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-ephemeralstorage)): object [`EphemeralStorage`], optional.
     #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<EphemeralStorage>,
-    /// `ExecutionRoleArn`: optional.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-executionrolearn)): string, optional.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `FargatePlatformConfiguration`: optional.
+    /// `FargatePlatformConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-fargateplatformconfiguration)): object [`FargatePlatformConfiguration`], optional.
     #[serde(
         rename = "FargatePlatformConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub fargate_platform_configuration: Option<FargatePlatformConfiguration>,
-    /// `Image`: required.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-image)): string, required.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `JobRoleArn`: optional.
+    /// `JobRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-jobrolearn)): string, optional.
     #[serde(rename = "JobRoleArn", skip_serializing_if = "Option::is_none")]
     pub job_role_arn: Option<Value<String>>,
-    /// `LinuxParameters`: optional.
+    /// `LinuxParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-linuxparameters)): object [`LinuxParameters`], optional.
     #[serde(rename = "LinuxParameters", skip_serializing_if = "Option::is_none")]
     pub linux_parameters: Option<LinuxParameters>,
-    /// `LogConfiguration`: optional.
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `Memory`: optional.
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-memory)): integer, optional.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<i64>>,
-    /// `MountPoints`: optional.
+    /// `MountPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-mountpoints)): list of (object [`MountPoint`]), optional.
     #[serde(rename = "MountPoints", skip_serializing_if = "Option::is_none")]
     pub mount_points: Option<Value<Vec<MountPoint>>>,
-    /// `NetworkConfiguration`: optional.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `Privileged`: optional.
+    /// `Privileged` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-privileged)): boolean, optional.
     #[serde(rename = "Privileged", skip_serializing_if = "Option::is_none")]
     pub privileged: Option<Value<bool>>,
-    /// `ReadonlyRootFilesystem`: optional.
+    /// `ReadonlyRootFilesystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-readonlyrootfilesystem)): boolean, optional.
     #[serde(
         rename = "ReadonlyRootFilesystem",
         skip_serializing_if = "Option::is_none"
     )]
     pub readonly_root_filesystem: Option<Value<bool>>,
-    /// `RepositoryCredentials`: optional.
+    /// `RepositoryCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-repositorycredentials)): object [`RepositoryCredentials`], optional.
     #[serde(
         rename = "RepositoryCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_credentials: Option<RepositoryCredentials>,
-    /// `ResourceRequirements`: optional.
+    /// `ResourceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-resourcerequirements)): list of (object [`ResourceRequirement`]), optional.
     #[serde(
         rename = "ResourceRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_requirements: Option<Value<Vec<ResourceRequirement>>>,
-    /// `RuntimePlatform`: optional.
+    /// `RuntimePlatform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-runtimeplatform)): object [`RuntimePlatform`], optional.
     #[serde(rename = "RuntimePlatform", skip_serializing_if = "Option::is_none")]
     pub runtime_platform: Option<RuntimePlatform>,
-    /// `Secrets`: optional.
+    /// `Secrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-secrets)): list of (object [`Secret`]), optional.
     #[serde(rename = "Secrets", skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Value<Vec<Secret>>>,
-    /// `Ulimits`: optional.
+    /// `Ulimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-ulimits)): list of (object [`Ulimit`]), optional.
     #[serde(rename = "Ulimits", skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<Value<Vec<Ulimit>>>,
-    /// `User`: optional.
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-user)): string, optional.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<Value<String>>,
-    /// `Vcpus`: optional.
+    /// `Vcpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-vcpus)): integer, optional.
     #[serde(rename = "Vcpus", skip_serializing_if = "Option::is_none")]
     pub vcpus: Option<Value<i64>>,
-    /// `Volumes`: optional.
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-containerproperties.html#cfn-batch-jobdefinition-containerproperties-volumes)): list of (object [`Volume`]), optional.
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<Volume>>>,
 }
@@ -1816,18 +1874,18 @@ impl Walk for ContainerProperties {
 
 /// The `Device` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `Device`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-device.html).
 ///
 /// Every property is optional: start from [`Device::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Device {
-    /// `ContainerPath`: optional.
+    /// `ContainerPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-device.html#cfn-batch-jobdefinition-device-containerpath)): string, optional.
     #[serde(rename = "ContainerPath", skip_serializing_if = "Option::is_none")]
     pub container_path: Option<Value<String>>,
-    /// `HostPath`: optional.
+    /// `HostPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-device.html#cfn-batch-jobdefinition-device-hostpath)): string, optional.
     #[serde(rename = "HostPath", skip_serializing_if = "Option::is_none")]
     pub host_path: Option<Value<String>>,
-    /// `Permissions`: optional.
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-device.html#cfn-batch-jobdefinition-device-permissions)): list of (string), optional.
     #[serde(rename = "Permissions", skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Value<Vec<Value<String>>>>,
 }
@@ -1873,21 +1931,21 @@ impl Walk for Device {
 
 /// The `Ec2ConfigurationObject` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `Ec2ConfigurationObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-ec2configurationobject.html).
 ///
 /// [`Ec2ConfigurationObject::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ec2ConfigurationObject {
-    /// `ImageIdOverride`: optional.
+    /// `ImageIdOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-ec2configurationobject.html#cfn-batch-computeenvironment-ec2configurationobject-imageidoverride)): string, optional.
     #[serde(rename = "ImageIdOverride", skip_serializing_if = "Option::is_none")]
     pub image_id_override: Option<Value<String>>,
-    /// `ImageKubernetesVersion`: optional.
+    /// `ImageKubernetesVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-ec2configurationobject.html#cfn-batch-computeenvironment-ec2configurationobject-imagekubernetesversion)): string, optional. Length: 1 to 256 characters.
     #[serde(
         rename = "ImageKubernetesVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_kubernetes_version: Option<Value<String>>,
-    /// `ImageType`: required.
+    /// `ImageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-ec2configurationobject.html#cfn-batch-computeenvironment-ec2configurationobject-imagetype)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ImageType")]
     pub image_type: Value<String>,
 }
@@ -1931,12 +1989,12 @@ impl Walk for Ec2ConfigurationObject {
 
 /// The `EcsProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EcsProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecsproperties.html).
 ///
 /// Every property is required: [`EcsProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EcsProperties {
-    /// `TaskProperties`: required.
+    /// `TaskProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecsproperties.html#cfn-batch-jobdefinition-ecsproperties-taskproperties)): list of (object [`EcsTaskProperties`]), required.
     #[serde(rename = "TaskProperties")]
     pub task_properties: Value<Vec<EcsTaskProperties>>,
 }
@@ -1962,12 +2020,14 @@ impl Walk for EcsProperties {
 
 /// The `EcsSettings` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `EcsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-ecssettings.html).
 ///
 /// Every property is optional: start from [`EcsSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsSettings {
-    /// `ContainerInsights`: optional.
+    /// The CloudWatch Container Insights setting applied to the Amazon ECS cluster that backs this compute environment. After you set this property, you can't revert it to the default (unset) state in which the setting is managed outside of AWS Batch. If you remove this property after previously setting it, AWS Batch treats the omission as DISABLED, because the underlying API has no way to unset the value. Because of this, if a stack rollback would return this property to its previous unset state, AWS Batch sets it to DISABLED instead.
+    ///
+    /// `ContainerInsights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-ecssettings.html#cfn-batch-computeenvironment-ecssettings-containerinsights)): string, optional.
     #[serde(rename = "ContainerInsights", skip_serializing_if = "Option::is_none")]
     pub container_insights: Option<Value<String>>,
 }
@@ -1997,51 +2057,51 @@ impl Walk for EcsSettings {
 
 /// The `EcsTaskProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EcsTaskProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html).
 ///
 /// Every property is optional: start from [`EcsTaskProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsTaskProperties {
-    /// `Containers`: optional.
+    /// `Containers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-containers)): list of (object [`TaskContainerProperties`]), optional.
     #[serde(rename = "Containers", skip_serializing_if = "Option::is_none")]
     pub containers: Option<Value<Vec<TaskContainerProperties>>>,
-    /// `EnableExecuteCommand`: optional.
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `EphemeralStorage`: optional.
+    /// `EphemeralStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-ephemeralstorage)): object [`EphemeralStorage`], optional.
     #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<EphemeralStorage>,
-    /// `ExecutionRoleArn`: optional.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-executionrolearn)): string, optional.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `IpcMode`: optional.
+    /// `IpcMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-ipcmode)): string, optional.
     #[serde(rename = "IpcMode", skip_serializing_if = "Option::is_none")]
     pub ipc_mode: Option<Value<String>>,
-    /// `NetworkConfiguration`: optional.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `NetworkMode`: optional.
+    /// `NetworkMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-networkmode)): string, optional.
     #[serde(rename = "NetworkMode", skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<Value<String>>,
-    /// `PidMode`: optional.
+    /// `PidMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-pidmode)): string, optional.
     #[serde(rename = "PidMode", skip_serializing_if = "Option::is_none")]
     pub pid_mode: Option<Value<String>>,
-    /// `PlatformVersion`: optional.
+    /// `PlatformVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-platformversion)): string, optional.
     #[serde(rename = "PlatformVersion", skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<Value<String>>,
-    /// `RuntimePlatform`: optional.
+    /// `RuntimePlatform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-runtimeplatform)): object [`RuntimePlatform`], optional.
     #[serde(rename = "RuntimePlatform", skip_serializing_if = "Option::is_none")]
     pub runtime_platform: Option<RuntimePlatform>,
-    /// `TaskRoleArn`: optional.
+    /// `TaskRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-taskrolearn)): string, optional.
     #[serde(rename = "TaskRoleArn", skip_serializing_if = "Option::is_none")]
     pub task_role_arn: Option<Value<String>>,
-    /// `Volumes`: optional.
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ecstaskproperties.html#cfn-batch-jobdefinition-ecstaskproperties-volumes)): list of (object [`Volume`]), optional.
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<Volume>>>,
 }
@@ -2159,15 +2219,15 @@ impl Walk for EcsTaskProperties {
 
 /// The `EFSAuthorizationConfig` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EFSAuthorizationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsauthorizationconfig.html).
 ///
 /// Every property is optional: start from [`EfsAuthorizationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EfsAuthorizationConfig {
-    /// `AccessPointId`: optional.
+    /// `AccessPointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsauthorizationconfig.html#cfn-batch-jobdefinition-efsauthorizationconfig-accesspointid)): string, optional.
     #[serde(rename = "AccessPointId", skip_serializing_if = "Option::is_none")]
     pub access_point_id: Option<Value<String>>,
-    /// `Iam`: optional.
+    /// `Iam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsauthorizationconfig.html#cfn-batch-jobdefinition-efsauthorizationconfig-iam)): string, optional.
     #[serde(rename = "Iam", skip_serializing_if = "Option::is_none")]
     pub iam: Option<Value<String>>,
 }
@@ -2205,27 +2265,27 @@ impl Walk for EfsAuthorizationConfig {
 
 /// The `EFSVolumeConfiguration` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EFSVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html).
 ///
 /// [`EfsVolumeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EfsVolumeConfiguration {
-    /// `AuthorizationConfig`: optional.
+    /// `AuthorizationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-authorizationconfig)): object [`EfsAuthorizationConfig`], optional.
     #[serde(
         rename = "AuthorizationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_config: Option<EfsAuthorizationConfig>,
-    /// `FileSystemId`: required.
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-filesystemid)): string, required.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `RootDirectory`: optional.
+    /// `RootDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-rootdirectory)): string, optional.
     #[serde(rename = "RootDirectory", skip_serializing_if = "Option::is_none")]
     pub root_directory: Option<Value<String>>,
-    /// `TransitEncryption`: optional.
+    /// `TransitEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-transitencryption)): string, optional.
     #[serde(rename = "TransitEncryption", skip_serializing_if = "Option::is_none")]
     pub transit_encryption: Option<Value<String>>,
-    /// `TransitEncryptionPort`: optional.
+    /// `TransitEncryptionPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-efsvolumeconfiguration.html#cfn-batch-jobdefinition-efsvolumeconfiguration-transitencryptionport)): integer, optional.
     #[serde(
         rename = "TransitEncryptionPort",
         skip_serializing_if = "Option::is_none"
@@ -2290,12 +2350,14 @@ impl Walk for EfsVolumeConfiguration {
 
 /// The `EksAccessEntry` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `EksAccessEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-eksaccessentry.html).
 ///
 /// Every property is optional: start from [`EksAccessEntry::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksAccessEntry {
-    /// `DesiredState`: optional.
+    /// The desired state of the EKS access entry managed by AWS Batch. When omitted, AWS Batch applies INHERIT\_FROM\_CLUSTER.
+    ///
+    /// `DesiredState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-eksaccessentry.html#cfn-batch-computeenvironment-eksaccessentry-desiredstate)): string, optional.
     #[serde(rename = "DesiredState", skip_serializing_if = "Option::is_none")]
     pub desired_state: Option<Value<String>>,
 }
@@ -2325,18 +2387,20 @@ impl Walk for EksAccessEntry {
 
 /// The `EksConfiguration` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `EksConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-eksconfiguration.html).
 ///
 /// [`EksConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksConfiguration {
-    /// `AccessEntry`: optional.
+    /// The EKS access entry configuration for the compute environment. Controls whether AWS Batch manages the EKS access entry for the compute environment's service role, or inherits it from the cluster.
+    ///
+    /// `AccessEntry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-eksconfiguration.html#cfn-batch-computeenvironment-eksconfiguration-accessentry)): object [`EksAccessEntry`], optional.
     #[serde(rename = "AccessEntry", skip_serializing_if = "Option::is_none")]
     pub access_entry: Option<EksAccessEntry>,
-    /// `EksClusterArn`: required, create-only (changing it replaces the resource).
+    /// `EksClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-eksconfiguration.html#cfn-batch-computeenvironment-eksconfiguration-eksclusterarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EksClusterArn")]
     pub eks_cluster_arn: Value<String>,
-    /// `KubernetesNamespace`: required, create-only (changing it replaces the resource).
+    /// `KubernetesNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-eksconfiguration.html#cfn-batch-computeenvironment-eksconfiguration-kubernetesnamespace)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "KubernetesNamespace")]
     pub kubernetes_namespace: Value<String>,
 }
@@ -2377,36 +2441,36 @@ impl Walk for EksConfiguration {
 
 /// The `EksContainer` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksContainer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html).
 ///
 /// [`EksContainer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksContainer {
-    /// `Args`: optional.
+    /// `Args` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-args)): list of (string), optional.
     #[serde(rename = "Args", skip_serializing_if = "Option::is_none")]
     pub args: Option<Value<Vec<Value<String>>>>,
-    /// `Command`: optional.
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `Env`: optional.
+    /// `Env` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-env)): list of (object [`EksContainerEnvironmentVariable`]), optional.
     #[serde(rename = "Env", skip_serializing_if = "Option::is_none")]
     pub env: Option<Value<Vec<EksContainerEnvironmentVariable>>>,
-    /// `Image`: required.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-image)): string, required.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `ImagePullPolicy`: optional.
+    /// `ImagePullPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-imagepullpolicy)): string, optional.
     #[serde(rename = "ImagePullPolicy", skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Resources`: optional.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-resources)): object [`EksContainerResourceRequirements`], optional.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<EksContainerResourceRequirements>,
-    /// `SecurityContext`: optional.
+    /// `SecurityContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-securitycontext)): object [`EksContainerSecurityContext`], optional.
     #[serde(rename = "SecurityContext", skip_serializing_if = "Option::is_none")]
     pub security_context: Option<EksContainerSecurityContext>,
-    /// `VolumeMounts`: optional.
+    /// `VolumeMounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainer.html#cfn-batch-jobdefinition-ekscontainer-volumemounts)): list of (object [`EksContainerVolumeMount`]), optional.
     #[serde(rename = "VolumeMounts", skip_serializing_if = "Option::is_none")]
     pub volume_mounts: Option<Value<Vec<EksContainerVolumeMount>>>,
 }
@@ -2504,15 +2568,15 @@ impl Walk for EksContainer {
 
 /// The `EksContainerEnvironmentVariable` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksContainerEnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainerenvironmentvariable.html).
 ///
 /// [`EksContainerEnvironmentVariable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksContainerEnvironmentVariable {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainerenvironmentvariable.html#cfn-batch-jobdefinition-ekscontainerenvironmentvariable-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainerenvironmentvariable.html#cfn-batch-jobdefinition-ekscontainerenvironmentvariable-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2547,15 +2611,15 @@ impl Walk for EksContainerEnvironmentVariable {
 
 /// The `EksContainerResourceRequirements` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksContainerResourceRequirements`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainerresourcerequirements.html).
 ///
 /// Every property is optional: start from [`EksContainerResourceRequirements::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksContainerResourceRequirements {
-    /// `Limits`: optional.
+    /// `Limits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainerresourcerequirements.html#cfn-batch-jobdefinition-ekscontainerresourcerequirements-limits)): map from string to (string), optional.
     #[serde(rename = "Limits", skip_serializing_if = "Option::is_none")]
     pub limits: Option<BTreeMap<String, Value<String>>>,
-    /// `Requests`: optional.
+    /// `Requests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainerresourcerequirements.html#cfn-batch-jobdefinition-ekscontainerresourcerequirements-requests)): map from string to (string), optional.
     #[serde(rename = "Requests", skip_serializing_if = "Option::is_none")]
     pub requests: Option<BTreeMap<String, Value<String>>>,
 }
@@ -2593,33 +2657,33 @@ impl Walk for EksContainerResourceRequirements {
 
 /// The `EksContainerSecurityContext` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksContainerSecurityContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainersecuritycontext.html).
 ///
 /// Every property is optional: start from [`EksContainerSecurityContext::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksContainerSecurityContext {
-    /// `AllowPrivilegeEscalation`: optional.
+    /// `AllowPrivilegeEscalation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainersecuritycontext.html#cfn-batch-jobdefinition-ekscontainersecuritycontext-allowprivilegeescalation)): boolean, optional.
     #[serde(
         rename = "AllowPrivilegeEscalation",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_privilege_escalation: Option<Value<bool>>,
-    /// `Privileged`: optional.
+    /// `Privileged` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainersecuritycontext.html#cfn-batch-jobdefinition-ekscontainersecuritycontext-privileged)): boolean, optional.
     #[serde(rename = "Privileged", skip_serializing_if = "Option::is_none")]
     pub privileged: Option<Value<bool>>,
-    /// `ReadOnlyRootFilesystem`: optional.
+    /// `ReadOnlyRootFilesystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainersecuritycontext.html#cfn-batch-jobdefinition-ekscontainersecuritycontext-readonlyrootfilesystem)): boolean, optional.
     #[serde(
         rename = "ReadOnlyRootFilesystem",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_only_root_filesystem: Option<Value<bool>>,
-    /// `RunAsGroup`: optional.
+    /// `RunAsGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainersecuritycontext.html#cfn-batch-jobdefinition-ekscontainersecuritycontext-runasgroup)): integer, optional.
     #[serde(rename = "RunAsGroup", skip_serializing_if = "Option::is_none")]
     pub run_as_group: Option<Value<i64>>,
-    /// `RunAsNonRoot`: optional.
+    /// `RunAsNonRoot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainersecuritycontext.html#cfn-batch-jobdefinition-ekscontainersecuritycontext-runasnonroot)): boolean, optional.
     #[serde(rename = "RunAsNonRoot", skip_serializing_if = "Option::is_none")]
     pub run_as_non_root: Option<Value<bool>>,
-    /// `RunAsUser`: optional.
+    /// `RunAsUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainersecuritycontext.html#cfn-batch-jobdefinition-ekscontainersecuritycontext-runasuser)): integer, optional.
     #[serde(rename = "RunAsUser", skip_serializing_if = "Option::is_none")]
     pub run_as_user: Option<Value<i64>>,
 }
@@ -2689,21 +2753,21 @@ impl Walk for EksContainerSecurityContext {
 
 /// The `EksContainerVolumeMount` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksContainerVolumeMount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainervolumemount.html).
 ///
 /// Every property is optional: start from [`EksContainerVolumeMount::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksContainerVolumeMount {
-    /// `MountPath`: optional.
+    /// `MountPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainervolumemount.html#cfn-batch-jobdefinition-ekscontainervolumemount-mountpath)): string, optional.
     #[serde(rename = "MountPath", skip_serializing_if = "Option::is_none")]
     pub mount_path: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainervolumemount.html#cfn-batch-jobdefinition-ekscontainervolumemount-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ReadOnly`: optional.
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainervolumemount.html#cfn-batch-jobdefinition-ekscontainervolumemount-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `SubPath`: optional.
+    /// `SubPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekscontainervolumemount.html#cfn-batch-jobdefinition-ekscontainervolumemount-subpath)): string, optional.
     #[serde(rename = "SubPath", skip_serializing_if = "Option::is_none")]
     pub sub_path: Option<Value<String>>,
 }
@@ -2757,15 +2821,15 @@ impl Walk for EksContainerVolumeMount {
 
 /// The `EksEmptyDir` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksEmptyDir`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksemptydir.html).
 ///
 /// Every property is optional: start from [`EksEmptyDir::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksEmptyDir {
-    /// `Medium`: optional.
+    /// `Medium` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksemptydir.html#cfn-batch-jobdefinition-eksemptydir-medium)): string, optional.
     #[serde(rename = "Medium", skip_serializing_if = "Option::is_none")]
     pub medium: Option<Value<String>>,
-    /// `SizeLimit`: optional.
+    /// `SizeLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksemptydir.html#cfn-batch-jobdefinition-eksemptydir-sizelimit)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "SizeLimit", skip_serializing_if = "Option::is_none")]
     pub size_limit: Option<Value<String>>,
 }
@@ -2803,12 +2867,12 @@ impl Walk for EksEmptyDir {
 
 /// The `EksHostPath` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksHostPath`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekshostpath.html).
 ///
 /// Every property is optional: start from [`EksHostPath::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksHostPath {
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekshostpath.html#cfn-batch-jobdefinition-ekshostpath-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -2838,18 +2902,18 @@ impl Walk for EksHostPath {
 
 /// The `EksMetadata` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksmetadata.html).
 ///
 /// Every property is optional: start from [`EksMetadata::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksMetadata {
-    /// `Annotations`: optional.
+    /// `Annotations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksmetadata.html#cfn-batch-jobdefinition-eksmetadata-annotations)): map from string to (string), optional.
     #[serde(rename = "Annotations", skip_serializing_if = "Option::is_none")]
     pub annotations: Option<BTreeMap<String, Value<String>>>,
-    /// `Labels`: optional.
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksmetadata.html#cfn-batch-jobdefinition-eksmetadata-labels)): map from string to (string), optional.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, Value<String>>>,
-    /// `Namespace`: optional.
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksmetadata.html#cfn-batch-jobdefinition-eksmetadata-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -2895,15 +2959,15 @@ impl Walk for EksMetadata {
 
 /// The `EksPersistentVolumeClaim` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksPersistentVolumeClaim`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspersistentvolumeclaim.html).
 ///
 /// [`EksPersistentVolumeClaim::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksPersistentVolumeClaim {
-    /// `ClaimName`: required.
+    /// `ClaimName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspersistentvolumeclaim.html#cfn-batch-jobdefinition-ekspersistentvolumeclaim-claimname)): string, required.
     #[serde(rename = "ClaimName")]
     pub claim_name: Value<String>,
-    /// `ReadOnly`: optional.
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspersistentvolumeclaim.html#cfn-batch-jobdefinition-ekspersistentvolumeclaim-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
 }
@@ -2938,39 +3002,39 @@ impl Walk for EksPersistentVolumeClaim {
 
 /// The `EksPodProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksPodProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html).
 ///
 /// Every property is optional: start from [`EksPodProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksPodProperties {
-    /// `Containers`: optional.
+    /// `Containers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-containers)): list of (object [`EksContainer`]), optional.
     #[serde(rename = "Containers", skip_serializing_if = "Option::is_none")]
     pub containers: Option<Value<Vec<EksContainer>>>,
-    /// `DnsPolicy`: optional.
+    /// `DnsPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-dnspolicy)): string, optional.
     #[serde(rename = "DnsPolicy", skip_serializing_if = "Option::is_none")]
     pub dns_policy: Option<Value<String>>,
-    /// `HostNetwork`: optional.
+    /// `HostNetwork` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-hostnetwork)): boolean, optional.
     #[serde(rename = "HostNetwork", skip_serializing_if = "Option::is_none")]
     pub host_network: Option<Value<bool>>,
-    /// `ImagePullSecrets`: optional.
+    /// `ImagePullSecrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-imagepullsecrets)): list of (object [`ImagePullSecret`]), optional.
     #[serde(rename = "ImagePullSecrets", skip_serializing_if = "Option::is_none")]
     pub image_pull_secrets: Option<Value<Vec<ImagePullSecret>>>,
-    /// `InitContainers`: optional.
+    /// `InitContainers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-initcontainers)): list of (object [`EksContainer`]), optional.
     #[serde(rename = "InitContainers", skip_serializing_if = "Option::is_none")]
     pub init_containers: Option<Value<Vec<EksContainer>>>,
-    /// `Metadata`: optional.
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-metadata)): object [`EksMetadata`], optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<EksMetadata>,
-    /// `ServiceAccountName`: optional.
+    /// `ServiceAccountName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-serviceaccountname)): string, optional.
     #[serde(rename = "ServiceAccountName", skip_serializing_if = "Option::is_none")]
     pub service_account_name: Option<Value<String>>,
-    /// `ShareProcessNamespace`: optional.
+    /// `ShareProcessNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-shareprocessnamespace)): boolean, optional.
     #[serde(
         rename = "ShareProcessNamespace",
         skip_serializing_if = "Option::is_none"
     )]
     pub share_process_namespace: Option<Value<bool>>,
-    /// `Volumes`: optional.
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekspodproperties.html#cfn-batch-jobdefinition-ekspodproperties-volumes)): list of (object [`EksVolume`]), optional.
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<EksVolume>>>,
 }
@@ -3064,12 +3128,12 @@ impl Walk for EksPodProperties {
 
 /// The `EksProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksproperties.html).
 ///
 /// Every property is optional: start from [`EksProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksProperties {
-    /// `PodProperties`: optional.
+    /// `PodProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksproperties.html#cfn-batch-jobdefinition-eksproperties-podproperties)): object [`EksPodProperties`], optional.
     #[serde(rename = "PodProperties", skip_serializing_if = "Option::is_none")]
     pub pod_properties: Option<EksPodProperties>,
 }
@@ -3099,15 +3163,15 @@ impl Walk for EksProperties {
 
 /// The `EksSecret` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksSecret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekssecret.html).
 ///
 /// [`EksSecret::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksSecret {
-    /// `Optional`: optional.
+    /// `Optional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekssecret.html#cfn-batch-jobdefinition-ekssecret-optional)): boolean, optional.
     #[serde(rename = "Optional", skip_serializing_if = "Option::is_none")]
     pub optional: Option<Value<bool>>,
-    /// `SecretName`: required.
+    /// `SecretName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ekssecret.html#cfn-batch-jobdefinition-ekssecret-secretname)): string, required.
     #[serde(rename = "SecretName")]
     pub secret_name: Value<String>,
 }
@@ -3142,27 +3206,27 @@ impl Walk for EksSecret {
 
 /// The `EksVolume` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EksVolume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksvolume.html).
 ///
 /// [`EksVolume::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksVolume {
-    /// `EmptyDir`: optional.
+    /// `EmptyDir` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksvolume.html#cfn-batch-jobdefinition-eksvolume-emptydir)): object [`EksEmptyDir`], optional.
     #[serde(rename = "EmptyDir", skip_serializing_if = "Option::is_none")]
     pub empty_dir: Option<EksEmptyDir>,
-    /// `HostPath`: optional.
+    /// `HostPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksvolume.html#cfn-batch-jobdefinition-eksvolume-hostpath)): object [`EksHostPath`], optional.
     #[serde(rename = "HostPath", skip_serializing_if = "Option::is_none")]
     pub host_path: Option<EksHostPath>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksvolume.html#cfn-batch-jobdefinition-eksvolume-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PersistentVolumeClaim`: optional.
+    /// `PersistentVolumeClaim` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksvolume.html#cfn-batch-jobdefinition-eksvolume-persistentvolumeclaim)): object [`EksPersistentVolumeClaim`], optional.
     #[serde(
         rename = "PersistentVolumeClaim",
         skip_serializing_if = "Option::is_none"
     )]
     pub persistent_volume_claim: Option<EksPersistentVolumeClaim>,
-    /// `Secret`: optional.
+    /// `Secret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-eksvolume.html#cfn-batch-jobdefinition-eksvolume-secret)): object [`EksSecret`], optional.
     #[serde(rename = "Secret", skip_serializing_if = "Option::is_none")]
     pub secret: Option<EksSecret>,
 }
@@ -3224,15 +3288,15 @@ impl Walk for EksVolume {
 
 /// The `Environment` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-environment.html).
 ///
 /// Every property is optional: start from [`Environment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Environment {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-environment.html#cfn-batch-jobdefinition-environment-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-environment.html#cfn-batch-jobdefinition-environment-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3270,12 +3334,12 @@ impl Walk for Environment {
 
 /// The `EphemeralStorage` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EphemeralStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ephemeralstorage.html).
 ///
 /// Every property is required: [`EphemeralStorage::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EphemeralStorage {
-    /// `SizeInGiB`: required.
+    /// `SizeInGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ephemeralstorage.html#cfn-batch-jobdefinition-ephemeralstorage-sizeingib)): integer, required.
     #[serde(rename = "SizeInGiB")]
     pub size_in_gi_b: Value<i64>,
 }
@@ -3301,21 +3365,21 @@ impl Walk for EphemeralStorage {
 
 /// The `EvaluateOnExit` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `EvaluateOnExit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-evaluateonexit.html).
 ///
 /// [`EvaluateOnExit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluateOnExit {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-evaluateonexit.html#cfn-batch-jobdefinition-evaluateonexit-action)): string, required.
     #[serde(rename = "Action")]
     pub action: Value<String>,
-    /// `OnExitCode`: optional.
+    /// `OnExitCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-evaluateonexit.html#cfn-batch-jobdefinition-evaluateonexit-onexitcode)): string, optional.
     #[serde(rename = "OnExitCode", skip_serializing_if = "Option::is_none")]
     pub on_exit_code: Option<Value<String>>,
-    /// `OnReason`: optional.
+    /// `OnReason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-evaluateonexit.html#cfn-batch-jobdefinition-evaluateonexit-onreason)): string, optional.
     #[serde(rename = "OnReason", skip_serializing_if = "Option::is_none")]
     pub on_reason: Option<Value<String>>,
-    /// `OnStatusReason`: optional.
+    /// `OnStatusReason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-evaluateonexit.html#cfn-batch-jobdefinition-evaluateonexit-onstatusreason)): string, optional.
     #[serde(rename = "OnStatusReason", skip_serializing_if = "Option::is_none")]
     pub on_status_reason: Option<Value<String>>,
 }
@@ -3368,18 +3432,20 @@ impl Walk for EvaluateOnExit {
 
 /// The `FairsharePolicy` property type of [`SchedulingPolicy`].
 ///
-/// AWS reference: [`AWS::Batch::SchedulingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-schedulingpolicy.html).
+/// AWS reference: [`AWS::Batch::SchedulingPolicy` `FairsharePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-fairsharepolicy.html).
 ///
 /// Every property is optional: start from [`FairsharePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FairsharePolicy {
-    /// `ComputeReservation`: optional.
+    /// `ComputeReservation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-fairsharepolicy.html#cfn-batch-schedulingpolicy-fairsharepolicy-computereservation)): number, optional. Range: 0 to 99.
     #[serde(rename = "ComputeReservation", skip_serializing_if = "Option::is_none")]
     pub compute_reservation: Option<Value<f64>>,
-    /// `ShareDecaySeconds`: optional.
+    /// `ShareDecaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-fairsharepolicy.html#cfn-batch-schedulingpolicy-fairsharepolicy-sharedecayseconds)): number, optional. Range: 0 to 604800.
     #[serde(rename = "ShareDecaySeconds", skip_serializing_if = "Option::is_none")]
     pub share_decay_seconds: Option<Value<f64>>,
-    /// `ShareDistribution`: optional.
+    /// List of Share Attributes
+    ///
+    /// `ShareDistribution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-fairsharepolicy.html#cfn-batch-schedulingpolicy-fairsharepolicy-sharedistribution)): list of (object [`ShareAttributes`]), optional.
     #[serde(rename = "ShareDistribution", skip_serializing_if = "Option::is_none")]
     pub share_distribution: Option<Value<Vec<ShareAttributes>>>,
 }
@@ -3425,12 +3491,12 @@ impl Walk for FairsharePolicy {
 
 /// The `FargatePlatformConfiguration` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `FargatePlatformConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-fargateplatformconfiguration.html).
 ///
 /// Every property is optional: start from [`FargatePlatformConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FargatePlatformConfiguration {
-    /// `PlatformVersion`: optional.
+    /// `PlatformVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-fargateplatformconfiguration.html#cfn-batch-jobdefinition-fargateplatformconfiguration-platformversion)): string, optional.
     #[serde(rename = "PlatformVersion", skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<Value<String>>,
 }
@@ -3460,15 +3526,15 @@ impl Walk for FargatePlatformConfiguration {
 
 /// The `FirelensConfiguration` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `FirelensConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-firelensconfiguration.html).
 ///
 /// [`FirelensConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirelensConfiguration {
-    /// `Options`: optional.
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-firelensconfiguration.html#cfn-batch-jobdefinition-firelensconfiguration-options)): map from string to (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<BTreeMap<String, Value<String>>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-firelensconfiguration.html#cfn-batch-jobdefinition-firelensconfiguration-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -3503,12 +3569,12 @@ impl Walk for FirelensConfiguration {
 
 /// The `Host` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `Host`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-host.html).
 ///
 /// Every property is optional: start from [`Host::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Host {
-    /// `SourcePath`: optional.
+    /// `SourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-host.html#cfn-batch-jobdefinition-host-sourcepath)): string, optional.
     #[serde(rename = "SourcePath", skip_serializing_if = "Option::is_none")]
     pub source_path: Option<Value<String>>,
 }
@@ -3538,12 +3604,12 @@ impl Walk for Host {
 
 /// The `ImagePullSecret` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `ImagePullSecret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-imagepullsecret.html).
 ///
 /// Every property is optional: start from [`ImagePullSecret::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImagePullSecret {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-imagepullsecret.html#cfn-batch-jobdefinition-imagepullsecret-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -3573,12 +3639,12 @@ impl Walk for ImagePullSecret {
 
 /// The `InfrastructureOptimization` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `InfrastructureOptimization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-infrastructureoptimization.html).
 ///
 /// Every property is optional: start from [`InfrastructureOptimization::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InfrastructureOptimization {
-    /// `ScaleInAfter`: optional.
+    /// `ScaleInAfter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-infrastructureoptimization.html#cfn-batch-computeenvironment-infrastructureoptimization-scaleinafter)): integer, optional.
     #[serde(rename = "ScaleInAfter", skip_serializing_if = "Option::is_none")]
     pub scale_in_after: Option<Value<i64>>,
 }
@@ -3608,51 +3674,51 @@ impl Walk for InfrastructureOptimization {
 
 /// The `InstanceLaunchTemplate` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `InstanceLaunchTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html).
 ///
 /// [`InstanceLaunchTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceLaunchTemplate {
-    /// `CapacityOptionType`: optional, create-only (changing it replaces the resource).
+    /// `CapacityOptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-capacityoptiontype)): [`CapacityOptionType`], one of `ON_DEMAND`, `SPOT`, `RESERVED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CapacityOptionType", skip_serializing_if = "Option::is_none")]
     pub capacity_option_type: Option<Value<CapacityOptionType>>,
-    /// `CapacityReservations`: optional.
+    /// `CapacityReservations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-capacityreservations)): object [`CapacityReservations`], optional.
     #[serde(
         rename = "CapacityReservations",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservations: Option<CapacityReservations>,
-    /// `Ec2InstanceProfileArn`: required.
+    /// `Ec2InstanceProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-ec2instanceprofilearn)): string, required.
     #[serde(rename = "Ec2InstanceProfileArn")]
     pub ec2_instance_profile_arn: Value<String>,
-    /// `FipsEnabled`: optional, create-only (changing it replaces the resource).
+    /// `FipsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-fipsenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "FipsEnabled", skip_serializing_if = "Option::is_none")]
     pub fips_enabled: Option<Value<bool>>,
-    /// `InstanceMetadataTagsPropagation`: optional.
+    /// `InstanceMetadataTagsPropagation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-instancemetadatatagspropagation)): boolean, optional.
     #[serde(
         rename = "InstanceMetadataTagsPropagation",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_metadata_tags_propagation: Option<Value<bool>>,
-    /// `InstanceRequirements`: optional.
+    /// `InstanceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-instancerequirements)): object [`InstanceRequirements`], optional.
     #[serde(
         rename = "InstanceRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_requirements: Option<InstanceRequirements>,
-    /// `LocalStorageConfiguration`: optional.
+    /// `LocalStorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-localstorageconfiguration)): object [`ManagedInstancesLocalStorageConfiguration`], optional.
     #[serde(
         rename = "LocalStorageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_storage_configuration: Option<ManagedInstancesLocalStorageConfiguration>,
-    /// `Monitoring`: optional.
+    /// `Monitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-monitoring)): string, optional.
     #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<Value<String>>,
-    /// `NetworkConfiguration`: required.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-networkconfiguration)): object [`ManagedInstancesNetworkConfiguration`], required.
     #[serde(rename = "NetworkConfiguration")]
     pub network_configuration: ManagedInstancesNetworkConfiguration,
-    /// `StorageConfiguration`: optional.
+    /// `StorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancelaunchtemplate.html#cfn-batch-computeenvironment-instancelaunchtemplate-storageconfiguration)): object [`ManagedInstancesStorageConfiguration`], optional.
     #[serde(
         rename = "StorageConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -3765,12 +3831,12 @@ impl Walk for InstanceLaunchTemplate {
 
 /// The `InstanceRequirements` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `InstanceRequirements`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancerequirements.html).
 ///
 /// Every property is optional: start from [`InstanceRequirements::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceRequirements {
-    /// `AllowedInstanceTypes`: optional.
+    /// `AllowedInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-instancerequirements.html#cfn-batch-computeenvironment-instancerequirements-allowedinstancetypes)): list of (string), optional.
     #[serde(
         rename = "AllowedInstanceTypes",
         skip_serializing_if = "Option::is_none"
@@ -3823,21 +3889,21 @@ impl Walk for JobQueueState {
 
 /// The `JobStateTimeLimitAction` property type of [`JobQueue`].
 ///
-/// AWS reference: [`AWS::Batch::JobQueue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html).
+/// AWS reference: [`AWS::Batch::JobQueue` `JobStateTimeLimitAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-jobstatetimelimitaction.html).
 ///
 /// Every property is required: [`JobStateTimeLimitAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobStateTimeLimitAction {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-jobstatetimelimitaction.html#cfn-batch-jobqueue-jobstatetimelimitaction-action)): string, required.
     #[serde(rename = "Action")]
     pub action: Value<String>,
-    /// `MaxTimeSeconds`: required.
+    /// `MaxTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-jobstatetimelimitaction.html#cfn-batch-jobqueue-jobstatetimelimitaction-maxtimeseconds)): integer, required. Range: 600 to 86400.
     #[serde(rename = "MaxTimeSeconds")]
     pub max_time_seconds: Value<i64>,
-    /// `Reason`: required.
+    /// `Reason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-jobstatetimelimitaction.html#cfn-batch-jobqueue-jobstatetimelimitaction-reason)): string, required.
     #[serde(rename = "Reason")]
     pub reason: Value<String>,
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-jobstatetimelimitaction.html#cfn-batch-jobqueue-jobstatetimelimitaction-state)): [`JobStateTimeLimitActionState`], one of `RUNNABLE`, required.
     #[serde(rename = "State")]
     pub state: Value<JobStateTimeLimitActionState>,
 }
@@ -3894,12 +3960,12 @@ impl Walk for JobStateTimeLimitActionState {
 
 /// The `JobTimeout` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `JobTimeout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-jobtimeout.html).
 ///
 /// Every property is optional: start from [`JobTimeout::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobTimeout {
-    /// `AttemptDurationSeconds`: optional.
+    /// `AttemptDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-jobtimeout.html#cfn-batch-jobdefinition-jobtimeout-attemptdurationseconds)): integer, optional.
     #[serde(
         rename = "AttemptDurationSeconds",
         skip_serializing_if = "Option::is_none"
@@ -3932,24 +3998,24 @@ impl Walk for JobTimeout {
 
 /// The `LaunchTemplateSpecification` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `LaunchTemplateSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html).
 ///
 /// Every property is optional: start from [`LaunchTemplateSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchTemplateSpecification {
-    /// `LaunchTemplateId`: optional.
+    /// `LaunchTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-launchtemplateid)): string, optional.
     #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
     pub launch_template_id: Option<Value<String>>,
-    /// `LaunchTemplateName`: optional.
+    /// `LaunchTemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-launchtemplatename)): string, optional.
     #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
     pub launch_template_name: Option<Value<String>>,
-    /// `Overrides`: optional.
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-overrides)): list of (object [`LaunchTemplateSpecificationOverride`]), optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Value<Vec<LaunchTemplateSpecificationOverride>>>,
-    /// `UserdataType`: optional.
+    /// `UserdataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-userdatatype)): string, optional.
     #[serde(rename = "UserdataType", skip_serializing_if = "Option::is_none")]
     pub userdata_type: Option<Value<String>>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecification.html#cfn-batch-computeenvironment-launchtemplatespecification-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -4014,27 +4080,27 @@ impl Walk for LaunchTemplateSpecification {
 
 /// The `LaunchTemplateSpecificationOverride` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `LaunchTemplateSpecificationOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html).
 ///
 /// Every property is optional: start from [`LaunchTemplateSpecificationOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchTemplateSpecificationOverride {
-    /// `LaunchTemplateId`: optional.
+    /// `LaunchTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html#cfn-batch-computeenvironment-launchtemplatespecificationoverride-launchtemplateid)): string, optional.
     #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
     pub launch_template_id: Option<Value<String>>,
-    /// `LaunchTemplateName`: optional.
+    /// `LaunchTemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html#cfn-batch-computeenvironment-launchtemplatespecificationoverride-launchtemplatename)): string, optional.
     #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
     pub launch_template_name: Option<Value<String>>,
-    /// `TargetInstanceTypes`: optional.
+    /// `TargetInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html#cfn-batch-computeenvironment-launchtemplatespecificationoverride-targetinstancetypes)): list of (string), optional.
     #[serde(
         rename = "TargetInstanceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `UserdataType`: optional.
+    /// `UserdataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html#cfn-batch-computeenvironment-launchtemplatespecificationoverride-userdatatype)): string, optional.
     #[serde(rename = "UserdataType", skip_serializing_if = "Option::is_none")]
     pub userdata_type: Option<Value<String>>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-launchtemplatespecificationoverride.html#cfn-batch-computeenvironment-launchtemplatespecificationoverride-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -4096,27 +4162,27 @@ impl Walk for LaunchTemplateSpecificationOverride {
 
 /// The `LinuxParameters` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `LinuxParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-linuxparameters.html).
 ///
 /// Every property is optional: start from [`LinuxParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LinuxParameters {
-    /// `Devices`: optional.
+    /// `Devices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-linuxparameters.html#cfn-batch-jobdefinition-linuxparameters-devices)): list of (object [`Device`]), optional.
     #[serde(rename = "Devices", skip_serializing_if = "Option::is_none")]
     pub devices: Option<Value<Vec<Device>>>,
-    /// `InitProcessEnabled`: optional.
+    /// `InitProcessEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-linuxparameters.html#cfn-batch-jobdefinition-linuxparameters-initprocessenabled)): boolean, optional.
     #[serde(rename = "InitProcessEnabled", skip_serializing_if = "Option::is_none")]
     pub init_process_enabled: Option<Value<bool>>,
-    /// `MaxSwap`: optional.
+    /// `MaxSwap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-linuxparameters.html#cfn-batch-jobdefinition-linuxparameters-maxswap)): integer, optional.
     #[serde(rename = "MaxSwap", skip_serializing_if = "Option::is_none")]
     pub max_swap: Option<Value<i64>>,
-    /// `SharedMemorySize`: optional.
+    /// `SharedMemorySize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-linuxparameters.html#cfn-batch-jobdefinition-linuxparameters-sharedmemorysize)): integer, optional.
     #[serde(rename = "SharedMemorySize", skip_serializing_if = "Option::is_none")]
     pub shared_memory_size: Option<Value<i64>>,
-    /// `Swappiness`: optional.
+    /// `Swappiness` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-linuxparameters.html#cfn-batch-jobdefinition-linuxparameters-swappiness)): integer, optional.
     #[serde(rename = "Swappiness", skip_serializing_if = "Option::is_none")]
     pub swappiness: Option<Value<i64>>,
-    /// `Tmpfs`: optional.
+    /// `Tmpfs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-linuxparameters.html#cfn-batch-jobdefinition-linuxparameters-tmpfs)): list of (object [`Tmpfs`]), optional.
     #[serde(rename = "Tmpfs", skip_serializing_if = "Option::is_none")]
     pub tmpfs: Option<Value<Vec<Tmpfs>>>,
 }
@@ -4186,18 +4252,18 @@ impl Walk for LinuxParameters {
 
 /// The `LogConfiguration` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-logconfiguration.html).
 ///
 /// [`LogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `LogDriver`: required.
+    /// `LogDriver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-logconfiguration.html#cfn-batch-jobdefinition-logconfiguration-logdriver)): string, required.
     #[serde(rename = "LogDriver")]
     pub log_driver: Value<String>,
-    /// `Options`: optional.
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-logconfiguration.html#cfn-batch-jobdefinition-logconfiguration-options)): map from string to (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<BTreeMap<String, Value<String>>>,
-    /// `SecretOptions`: optional.
+    /// `SecretOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-logconfiguration.html#cfn-batch-jobdefinition-logconfiguration-secretoptions)): list of (object [`Secret`]), optional.
     #[serde(rename = "SecretOptions", skip_serializing_if = "Option::is_none")]
     pub secret_options: Option<Value<Vec<Secret>>>,
 }
@@ -4241,12 +4307,12 @@ impl Walk for LogConfiguration {
 
 /// The `ManagedInstancesLocalStorageConfiguration` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `ManagedInstancesLocalStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstanceslocalstorageconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedInstancesLocalStorageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedInstancesLocalStorageConfiguration {
-    /// `UseLocalStorage`: optional.
+    /// `UseLocalStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstanceslocalstorageconfiguration.html#cfn-batch-computeenvironment-managedinstanceslocalstorageconfiguration-uselocalstorage)): boolean, optional.
     #[serde(rename = "UseLocalStorage", skip_serializing_if = "Option::is_none")]
     pub use_local_storage: Option<Value<bool>>,
 }
@@ -4276,15 +4342,15 @@ impl Walk for ManagedInstancesLocalStorageConfiguration {
 
 /// The `ManagedInstancesNetworkConfiguration` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `ManagedInstancesNetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesnetworkconfiguration.html).
 ///
 /// Every property is required: [`ManagedInstancesNetworkConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedInstancesNetworkConfiguration {
-    /// `SecurityGroups`: required.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesnetworkconfiguration.html#cfn-batch-computeenvironment-managedinstancesnetworkconfiguration-securitygroups)): list of (string), required.
     #[serde(rename = "SecurityGroups")]
     pub security_groups: Value<Vec<Value<String>>>,
-    /// `Subnets`: required.
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesnetworkconfiguration.html#cfn-batch-computeenvironment-managedinstancesnetworkconfiguration-subnets)): list of (string), required.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -4316,24 +4382,24 @@ impl Walk for ManagedInstancesNetworkConfiguration {
 
 /// The `ManagedInstancesProvider` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `ManagedInstancesProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesprovider.html).
 ///
 /// [`ManagedInstancesProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedInstancesProvider {
-    /// `InfrastructureOptimization`: optional.
+    /// `InfrastructureOptimization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesprovider.html#cfn-batch-computeenvironment-managedinstancesprovider-infrastructureoptimization)): object [`InfrastructureOptimization`], optional.
     #[serde(
         rename = "InfrastructureOptimization",
         skip_serializing_if = "Option::is_none"
     )]
     pub infrastructure_optimization: Option<InfrastructureOptimization>,
-    /// `InfrastructureRoleArn`: required.
+    /// `InfrastructureRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesprovider.html#cfn-batch-computeenvironment-managedinstancesprovider-infrastructurerolearn)): string, required.
     #[serde(rename = "InfrastructureRoleArn")]
     pub infrastructure_role_arn: Value<String>,
-    /// `InstanceLaunchTemplate`: required.
+    /// `InstanceLaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesprovider.html#cfn-batch-computeenvironment-managedinstancesprovider-instancelaunchtemplate)): object [`InstanceLaunchTemplate`], required.
     #[serde(rename = "InstanceLaunchTemplate")]
     pub instance_launch_template: InstanceLaunchTemplate,
-    /// `PropagateTags`: optional.
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesprovider.html#cfn-batch-computeenvironment-managedinstancesprovider-propagatetags)): [`PropagateTags`], one of `CAPACITY_PROVIDER`, `NONE`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<PropagateTags>>,
 }
@@ -4386,12 +4452,12 @@ impl Walk for ManagedInstancesProvider {
 
 /// The `ManagedInstancesStorageConfiguration` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `ManagedInstancesStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesstorageconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedInstancesStorageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedInstancesStorageConfiguration {
-    /// `StorageSizeGiB`: optional.
+    /// `StorageSizeGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-managedinstancesstorageconfiguration.html#cfn-batch-computeenvironment-managedinstancesstorageconfiguration-storagesizegib)): integer, optional.
     #[serde(rename = "StorageSizeGiB", skip_serializing_if = "Option::is_none")]
     pub storage_size_gi_b: Option<Value<i64>>,
 }
@@ -4421,18 +4487,18 @@ impl Walk for ManagedInstancesStorageConfiguration {
 
 /// The `MountPoint` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `MountPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-mountpoint.html).
 ///
 /// Every property is optional: start from [`MountPoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MountPoint {
-    /// `ContainerPath`: optional.
+    /// `ContainerPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-mountpoint.html#cfn-batch-jobdefinition-mountpoint-containerpath)): string, optional.
     #[serde(rename = "ContainerPath", skip_serializing_if = "Option::is_none")]
     pub container_path: Option<Value<String>>,
-    /// `ReadOnly`: optional.
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-mountpoint.html#cfn-batch-jobdefinition-mountpoint-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `SourceVolume`: optional.
+    /// `SourceVolume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-mountpoint.html#cfn-batch-jobdefinition-mountpoint-sourcevolume)): string, optional.
     #[serde(rename = "SourceVolume", skip_serializing_if = "Option::is_none")]
     pub source_volume: Option<Value<String>>,
 }
@@ -4478,87 +4544,87 @@ impl Walk for MountPoint {
 
 /// The `MultiNodeContainerProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `MultiNodeContainerProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html).
 ///
 /// [`MultiNodeContainerProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiNodeContainerProperties {
-    /// `Command`: optional.
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `EnableExecuteCommand`: optional.
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `Environment`: optional.
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-environment)): list of (object [`Environment`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<Environment>>>,
-    /// `EphemeralStorage`: optional.
+    /// `EphemeralStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-ephemeralstorage)): object [`EphemeralStorage`], optional.
     #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<EphemeralStorage>,
-    /// `ExecutionRoleArn`: optional.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-executionrolearn)): string, optional.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `Image`: required.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-image)): string, required.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `InstanceType`: optional.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-instancetype)): string, optional.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
-    /// `JobRoleArn`: optional.
+    /// `JobRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-jobrolearn)): string, optional.
     #[serde(rename = "JobRoleArn", skip_serializing_if = "Option::is_none")]
     pub job_role_arn: Option<Value<String>>,
-    /// `LinuxParameters`: optional.
+    /// `LinuxParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-linuxparameters)): object [`LinuxParameters`], optional.
     #[serde(rename = "LinuxParameters", skip_serializing_if = "Option::is_none")]
     pub linux_parameters: Option<LinuxParameters>,
-    /// `LogConfiguration`: optional.
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `Memory`: optional.
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-memory)): integer, optional.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<i64>>,
-    /// `MountPoints`: optional.
+    /// `MountPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-mountpoints)): list of (object [`MountPoint`]), optional.
     #[serde(rename = "MountPoints", skip_serializing_if = "Option::is_none")]
     pub mount_points: Option<Value<Vec<MountPoint>>>,
-    /// `Privileged`: optional.
+    /// `Privileged` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-privileged)): boolean, optional.
     #[serde(rename = "Privileged", skip_serializing_if = "Option::is_none")]
     pub privileged: Option<Value<bool>>,
-    /// `ReadonlyRootFilesystem`: optional.
+    /// `ReadonlyRootFilesystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-readonlyrootfilesystem)): boolean, optional.
     #[serde(
         rename = "ReadonlyRootFilesystem",
         skip_serializing_if = "Option::is_none"
     )]
     pub readonly_root_filesystem: Option<Value<bool>>,
-    /// `RepositoryCredentials`: optional.
+    /// `RepositoryCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-repositorycredentials)): object [`RepositoryCredentials`], optional.
     #[serde(
         rename = "RepositoryCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_credentials: Option<RepositoryCredentials>,
-    /// `ResourceRequirements`: optional.
+    /// `ResourceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-resourcerequirements)): list of (object [`ResourceRequirement`]), optional.
     #[serde(
         rename = "ResourceRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_requirements: Option<Value<Vec<ResourceRequirement>>>,
-    /// `RuntimePlatform`: optional.
+    /// `RuntimePlatform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-runtimeplatform)): object [`RuntimePlatform`], optional.
     #[serde(rename = "RuntimePlatform", skip_serializing_if = "Option::is_none")]
     pub runtime_platform: Option<RuntimePlatform>,
-    /// `Secrets`: optional.
+    /// `Secrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-secrets)): list of (object [`Secret`]), optional.
     #[serde(rename = "Secrets", skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Value<Vec<Secret>>>,
-    /// `Ulimits`: optional.
+    /// `Ulimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-ulimits)): list of (object [`Ulimit`]), optional.
     #[serde(rename = "Ulimits", skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<Value<Vec<Ulimit>>>,
-    /// `User`: optional.
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-user)): string, optional.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<Value<String>>,
-    /// `Vcpus`: optional.
+    /// `Vcpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-vcpus)): integer, optional.
     #[serde(rename = "Vcpus", skip_serializing_if = "Option::is_none")]
     pub vcpus: Option<Value<i64>>,
-    /// `Volumes`: optional.
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodecontainerproperties.html#cfn-batch-jobdefinition-multinodecontainerproperties-volumes)): list of (object [`Volume`]), optional.
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<Volume>>>,
 }
@@ -4776,12 +4842,12 @@ impl Walk for MultiNodeContainerProperties {
 
 /// The `MultiNodeEcsProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `MultiNodeEcsProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecsproperties.html).
 ///
 /// Every property is required: [`MultiNodeEcsProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiNodeEcsProperties {
-    /// `TaskProperties`: required.
+    /// `TaskProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecsproperties.html#cfn-batch-jobdefinition-multinodeecsproperties-taskproperties)): list of (object [`MultiNodeEcsTaskProperties`]), required.
     #[serde(rename = "TaskProperties")]
     pub task_properties: Value<Vec<MultiNodeEcsTaskProperties>>,
 }
@@ -4807,33 +4873,33 @@ impl Walk for MultiNodeEcsProperties {
 
 /// The `MultiNodeEcsTaskProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `MultiNodeEcsTaskProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecstaskproperties.html).
 ///
 /// Every property is optional: start from [`MultiNodeEcsTaskProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiNodeEcsTaskProperties {
-    /// `Containers`: optional.
+    /// `Containers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecstaskproperties.html#cfn-batch-jobdefinition-multinodeecstaskproperties-containers)): list of (object [`TaskContainerProperties`]), optional.
     #[serde(rename = "Containers", skip_serializing_if = "Option::is_none")]
     pub containers: Option<Value<Vec<TaskContainerProperties>>>,
-    /// `EnableExecuteCommand`: optional.
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecstaskproperties.html#cfn-batch-jobdefinition-multinodeecstaskproperties-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `ExecutionRoleArn`: optional.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecstaskproperties.html#cfn-batch-jobdefinition-multinodeecstaskproperties-executionrolearn)): string, optional.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `IpcMode`: optional.
+    /// `IpcMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecstaskproperties.html#cfn-batch-jobdefinition-multinodeecstaskproperties-ipcmode)): string, optional.
     #[serde(rename = "IpcMode", skip_serializing_if = "Option::is_none")]
     pub ipc_mode: Option<Value<String>>,
-    /// `PidMode`: optional.
+    /// `PidMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecstaskproperties.html#cfn-batch-jobdefinition-multinodeecstaskproperties-pidmode)): string, optional.
     #[serde(rename = "PidMode", skip_serializing_if = "Option::is_none")]
     pub pid_mode: Option<Value<String>>,
-    /// `TaskRoleArn`: optional.
+    /// `TaskRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecstaskproperties.html#cfn-batch-jobdefinition-multinodeecstaskproperties-taskrolearn)): string, optional.
     #[serde(rename = "TaskRoleArn", skip_serializing_if = "Option::is_none")]
     pub task_role_arn: Option<Value<String>>,
-    /// `Volumes`: optional.
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-multinodeecstaskproperties.html#cfn-batch-jobdefinition-multinodeecstaskproperties-volumes)): list of (object [`Volume`]), optional.
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<Volume>>>,
 }
@@ -4911,12 +4977,12 @@ impl Walk for MultiNodeEcsTaskProperties {
 
 /// The `NetworkConfiguration` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `AssignPublicIp`: optional.
+    /// `AssignPublicIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-networkconfiguration.html#cfn-batch-jobdefinition-networkconfiguration-assignpublicip)): string, optional.
     #[serde(rename = "AssignPublicIp", skip_serializing_if = "Option::is_none")]
     pub assign_public_ip: Option<Value<String>>,
 }
@@ -4946,18 +5012,18 @@ impl Walk for NetworkConfiguration {
 
 /// The `NodeProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `NodeProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-nodeproperties.html).
 ///
 /// Every property is required: [`NodeProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeProperties {
-    /// `MainNode`: required.
+    /// `MainNode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-nodeproperties.html#cfn-batch-jobdefinition-nodeproperties-mainnode)): integer, required.
     #[serde(rename = "MainNode")]
     pub main_node: Value<i64>,
-    /// `NodeRangeProperties`: required.
+    /// `NodeRangeProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-nodeproperties.html#cfn-batch-jobdefinition-nodeproperties-noderangeproperties)): list of (object [`NodeRangeProperty`]), required.
     #[serde(rename = "NodeRangeProperties")]
     pub node_range_properties: Value<Vec<NodeRangeProperty>>,
-    /// `NumNodes`: required.
+    /// `NumNodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-nodeproperties.html#cfn-batch-jobdefinition-nodeproperties-numnodes)): integer, required.
     #[serde(rename = "NumNodes")]
     pub num_nodes: Value<i64>,
 }
@@ -4993,30 +5059,30 @@ impl Walk for NodeProperties {
 
 /// The `NodeRangeProperty` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `NodeRangeProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-noderangeproperty.html).
 ///
 /// [`NodeRangeProperty::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeRangeProperty {
-    /// `ConsumableResourceProperties`: optional.
+    /// `ConsumableResourceProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-noderangeproperty.html#cfn-batch-jobdefinition-noderangeproperty-consumableresourceproperties)): object [`ConsumableResourceProperties`], optional.
     #[serde(
         rename = "ConsumableResourceProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub consumable_resource_properties: Option<ConsumableResourceProperties>,
-    /// `Container`: optional.
+    /// `Container` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-noderangeproperty.html#cfn-batch-jobdefinition-noderangeproperty-container)): object [`MultiNodeContainerProperties`], optional.
     #[serde(rename = "Container", skip_serializing_if = "Option::is_none")]
     pub container: Option<MultiNodeContainerProperties>,
-    /// `EcsProperties`: optional.
+    /// `EcsProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-noderangeproperty.html#cfn-batch-jobdefinition-noderangeproperty-ecsproperties)): object [`MultiNodeEcsProperties`], optional.
     #[serde(rename = "EcsProperties", skip_serializing_if = "Option::is_none")]
     pub ecs_properties: Option<MultiNodeEcsProperties>,
-    /// `EksProperties`: optional.
+    /// `EksProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-noderangeproperty.html#cfn-batch-jobdefinition-noderangeproperty-eksproperties)): object [`EksProperties`], optional.
     #[serde(rename = "EksProperties", skip_serializing_if = "Option::is_none")]
     pub eks_properties: Option<EksProperties>,
-    /// `InstanceTypes`: optional.
+    /// `InstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-noderangeproperty.html#cfn-batch-jobdefinition-noderangeproperty-instancetypes)): list of (string), optional.
     #[serde(rename = "InstanceTypes", skip_serializing_if = "Option::is_none")]
     pub instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `TargetNodes`: required.
+    /// `TargetNodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-noderangeproperty.html#cfn-batch-jobdefinition-noderangeproperty-targetnodes)): string, required.
     #[serde(rename = "TargetNodes")]
     pub target_nodes: Value<String>,
 }
@@ -5110,15 +5176,19 @@ impl Walk for PropagateTags {
 
 /// The `QuotaShareCapacityLimit` property type of [`QuotaShare`].
 ///
-/// AWS reference: [`AWS::Batch::QuotaShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html).
+/// AWS reference: [`AWS::Batch::QuotaShare` `QuotaShareCapacityLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotasharecapacitylimit.html).
 ///
 /// Every property is required: [`QuotaShareCapacityLimit::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuotaShareCapacityLimit {
-    /// `CapacityUnit`: required.
+    /// The unit of compute capacity for the capacityLimit. For example, \`ml.m5.large\`.
+    ///
+    /// `CapacityUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotasharecapacitylimit.html#cfn-batch-quotashare-quotasharecapacitylimit-capacityunit)): string, required.
     #[serde(rename = "CapacityUnit")]
     pub capacity_unit: Value<String>,
-    /// `MaxCapacity`: required.
+    /// The maximum capacity available for the quota share. This value represents the maximum quantity of a resource that can be allocated to jobs in the quota share without borrowing.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotasharecapacitylimit.html#cfn-batch-quotashare-quotasharecapacitylimit-maxcapacity)): integer, required. Range: at least 1.
     #[serde(rename = "MaxCapacity")]
     pub max_capacity: Value<i64>,
 }
@@ -5150,12 +5220,12 @@ impl Walk for QuotaShareCapacityLimit {
 
 /// The `QuotaSharePolicy` property type of [`SchedulingPolicy`].
 ///
-/// AWS reference: [`AWS::Batch::SchedulingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-schedulingpolicy.html).
+/// AWS reference: [`AWS::Batch::SchedulingPolicy` `QuotaSharePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-quotasharepolicy.html).
 ///
 /// Every property is optional: start from [`QuotaSharePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QuotaSharePolicy {
-    /// `IdleResourceAssignmentStrategy`: optional.
+    /// `IdleResourceAssignmentStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-quotasharepolicy.html#cfn-batch-schedulingpolicy-quotasharepolicy-idleresourceassignmentstrategy)): string, optional.
     #[serde(
         rename = "IdleResourceAssignmentStrategy",
         skip_serializing_if = "Option::is_none"
@@ -5188,12 +5258,14 @@ impl Walk for QuotaSharePolicy {
 
 /// The `QuotaSharePreemptionConfiguration` property type of [`QuotaShare`].
 ///
-/// AWS reference: [`AWS::Batch::QuotaShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html).
+/// AWS reference: [`AWS::Batch::QuotaShare` `QuotaSharePreemptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotasharepreemptionconfiguration.html).
 ///
 /// Every property is required: [`QuotaSharePreemptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuotaSharePreemptionConfiguration {
-    /// `InSharePreemption`: required.
+    /// Specifies whether jobs within a quota share can be preempted by another, higher priority job in the same quota share.
+    ///
+    /// `InSharePreemption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotasharepreemptionconfiguration.html#cfn-batch-quotashare-quotasharepreemptionconfiguration-insharepreemption)): string, required.
     #[serde(rename = "InSharePreemption")]
     pub in_share_preemption: Value<String>,
 }
@@ -5219,15 +5291,19 @@ impl Walk for QuotaSharePreemptionConfiguration {
 
 /// The `QuotaShareResourceSharingConfiguration` property type of [`QuotaShare`].
 ///
-/// AWS reference: [`AWS::Batch::QuotaShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-quotashare.html).
+/// AWS reference: [`AWS::Batch::QuotaShare` `QuotaShareResourceSharingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotashareresourcesharingconfiguration.html).
 ///
 /// [`QuotaShareResourceSharingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuotaShareResourceSharingConfiguration {
-    /// `BorrowLimit`: optional.
+    /// The maximum percentage of additional capacity that the quota share can borrow from other shares. \`BorrowLimit\` can only be applied to quota shares with a strategy of \`LEND\_AND\_BORROW\`. This value is expressed as a percentage of the quota share's configured CapacityLimits. The \`BorrowLimit\` is applied uniformly across all capacity units. For example, if the \`BorrowLimit\` is 200, the quota share can borrow up to 200% of its configured \`maxCapacity\` for each capacity unit. The default \`BorrowLimit\` is -1, which indicates unlimited borrowing.
+    ///
+    /// `BorrowLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotashareresourcesharingconfiguration.html#cfn-batch-quotashare-quotashareresourcesharingconfiguration-borrowlimit)): integer, optional. Range: at least -1.
     #[serde(rename = "BorrowLimit", skip_serializing_if = "Option::is_none")]
     pub borrow_limit: Option<Value<i64>>,
-    /// `Strategy`: required.
+    /// The resource sharing strategy for the quota share. The \`RESERVE\` strategy allows a quota share to reserve idle capacity for itself. \`LEND\` configures the share to lend its idle capacity to another share in need of capacity. The \`LEND\_AND\_BORROW\` strategy configures the share to borrow idle capacity from an underutilized share, as well as lend to another share.
+    ///
+    /// `Strategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-quotashare-quotashareresourcesharingconfiguration.html#cfn-batch-quotashare-quotashareresourcesharingconfiguration-strategy)): string, required.
     #[serde(rename = "Strategy")]
     pub strategy: Value<String>,
 }
@@ -5282,12 +5358,12 @@ impl Walk for QuotaShareState {
 
 /// The `RepositoryCredentials` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `RepositoryCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-repositorycredentials.html).
 ///
 /// Every property is required: [`RepositoryCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepositoryCredentials {
-    /// `CredentialsParameter`: required.
+    /// `CredentialsParameter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-repositorycredentials.html#cfn-batch-jobdefinition-repositorycredentials-credentialsparameter)): string, required.
     #[serde(rename = "CredentialsParameter")]
     pub credentials_parameter: Value<String>,
 }
@@ -5313,15 +5389,15 @@ impl Walk for RepositoryCredentials {
 
 /// The `ResourceRequirement` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `ResourceRequirement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-resourcerequirement.html).
 ///
 /// Every property is optional: start from [`ResourceRequirement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceRequirement {
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-resourcerequirement.html#cfn-batch-jobdefinition-resourcerequirement-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-resourcerequirement.html#cfn-batch-jobdefinition-resourcerequirement-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5359,12 +5435,12 @@ impl Walk for ResourceRequirement {
 
 /// The `ResourceRetentionPolicy` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `ResourceRetentionPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-resourceretentionpolicy.html).
 ///
 /// Every property is optional: start from [`ResourceRetentionPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceRetentionPolicy {
-    /// `SkipDeregisterOnUpdate`: optional.
+    /// `SkipDeregisterOnUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-resourceretentionpolicy.html#cfn-batch-jobdefinition-resourceretentionpolicy-skipderegisteronupdate)): boolean, optional.
     #[serde(
         rename = "SkipDeregisterOnUpdate",
         skip_serializing_if = "Option::is_none"
@@ -5417,15 +5493,15 @@ impl Walk for ResourceType {
 
 /// The `RetryStrategy` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `RetryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-retrystrategy.html).
 ///
 /// Every property is optional: start from [`RetryStrategy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetryStrategy {
-    /// `Attempts`: optional.
+    /// `Attempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-retrystrategy.html#cfn-batch-jobdefinition-retrystrategy-attempts)): integer, optional.
     #[serde(rename = "Attempts", skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Value<i64>>,
-    /// `EvaluateOnExit`: optional.
+    /// `EvaluateOnExit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-retrystrategy.html#cfn-batch-jobdefinition-retrystrategy-evaluateonexit)): list of (object [`EvaluateOnExit`]), optional.
     #[serde(rename = "EvaluateOnExit", skip_serializing_if = "Option::is_none")]
     pub evaluate_on_exit: Option<Value<Vec<EvaluateOnExit>>>,
 }
@@ -5463,15 +5539,15 @@ impl Walk for RetryStrategy {
 
 /// The `RuntimePlatform` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `RuntimePlatform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-runtimeplatform.html).
 ///
 /// Every property is optional: start from [`RuntimePlatform::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuntimePlatform {
-    /// `CpuArchitecture`: optional.
+    /// `CpuArchitecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-runtimeplatform.html#cfn-batch-jobdefinition-runtimeplatform-cpuarchitecture)): string, optional.
     #[serde(rename = "CpuArchitecture", skip_serializing_if = "Option::is_none")]
     pub cpu_architecture: Option<Value<String>>,
-    /// `OperatingSystemFamily`: optional.
+    /// `OperatingSystemFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-runtimeplatform.html#cfn-batch-jobdefinition-runtimeplatform-operatingsystemfamily)): string, optional.
     #[serde(
         rename = "OperatingSystemFamily",
         skip_serializing_if = "Option::is_none"
@@ -5512,21 +5588,21 @@ impl Walk for RuntimePlatform {
 
 /// The `S3FilesVolumeConfiguration` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `S3FilesVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-s3filesvolumeconfiguration.html).
 ///
 /// [`S3FilesVolumeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3FilesVolumeConfiguration {
-    /// `AccessPointArn`: optional.
+    /// `AccessPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-s3filesvolumeconfiguration.html#cfn-batch-jobdefinition-s3filesvolumeconfiguration-accesspointarn)): string, optional.
     #[serde(rename = "AccessPointArn", skip_serializing_if = "Option::is_none")]
     pub access_point_arn: Option<Value<String>>,
-    /// `FileSystemArn`: required.
+    /// `FileSystemArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-s3filesvolumeconfiguration.html#cfn-batch-jobdefinition-s3filesvolumeconfiguration-filesystemarn)): string, required.
     #[serde(rename = "FileSystemArn")]
     pub file_system_arn: Value<String>,
-    /// `RootDirectory`: optional.
+    /// `RootDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-s3filesvolumeconfiguration.html#cfn-batch-jobdefinition-s3filesvolumeconfiguration-rootdirectory)): string, optional.
     #[serde(rename = "RootDirectory", skip_serializing_if = "Option::is_none")]
     pub root_directory: Option<Value<String>>,
-    /// `TransitEncryptionPort`: optional.
+    /// `TransitEncryptionPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-s3filesvolumeconfiguration.html#cfn-batch-jobdefinition-s3filesvolumeconfiguration-transitencryptionport)): integer, optional.
     #[serde(
         rename = "TransitEncryptionPort",
         skip_serializing_if = "Option::is_none"
@@ -5582,15 +5658,15 @@ impl Walk for S3FilesVolumeConfiguration {
 
 /// The `Secret` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `Secret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-secret.html).
 ///
 /// Every property is required: [`Secret::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Secret {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-secret.html#cfn-batch-jobdefinition-secret-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ValueFrom`: required.
+    /// `ValueFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-secret.html#cfn-batch-jobdefinition-secret-valuefrom)): string, required.
     #[serde(rename = "ValueFrom")]
     pub value_from: Value<String>,
 }
@@ -5619,15 +5695,15 @@ impl Walk for Secret {
 
 /// The `ServiceEnvironmentOrder` property type of [`JobQueue`].
 ///
-/// AWS reference: [`AWS::Batch::JobQueue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobqueue.html).
+/// AWS reference: [`AWS::Batch::JobQueue` `ServiceEnvironmentOrder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-serviceenvironmentorder.html).
 ///
 /// Every property is required: [`ServiceEnvironmentOrder::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceEnvironmentOrder {
-    /// `Order`: required.
+    /// `Order` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-serviceenvironmentorder.html#cfn-batch-jobqueue-serviceenvironmentorder-order)): integer, required.
     #[serde(rename = "Order")]
     pub order: Value<i64>,
-    /// `ServiceEnvironment`: required.
+    /// `ServiceEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobqueue-serviceenvironmentorder.html#cfn-batch-jobqueue-serviceenvironmentorder-serviceenvironment)): string, required.
     #[serde(rename = "ServiceEnvironment")]
     pub service_environment: Value<String>,
 }
@@ -5659,15 +5735,15 @@ impl Walk for ServiceEnvironmentOrder {
 
 /// The `ShareAttributes` property type of [`SchedulingPolicy`].
 ///
-/// AWS reference: [`AWS::Batch::SchedulingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-schedulingpolicy.html).
+/// AWS reference: [`AWS::Batch::SchedulingPolicy` `ShareAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-shareattributes.html).
 ///
 /// Every property is optional: start from [`ShareAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ShareAttributes {
-    /// `ShareIdentifier`: optional.
+    /// `ShareIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-shareattributes.html#cfn-batch-schedulingpolicy-shareattributes-shareidentifier)): string, optional.
     #[serde(rename = "ShareIdentifier", skip_serializing_if = "Option::is_none")]
     pub share_identifier: Option<Value<String>>,
-    /// `WeightFactor`: optional.
+    /// `WeightFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-schedulingpolicy-shareattributes.html#cfn-batch-schedulingpolicy-shareattributes-weightfactor)): number, optional. Range: 0 to 1000.
     #[serde(rename = "WeightFactor", skip_serializing_if = "Option::is_none")]
     pub weight_factor: Option<Value<f64>>,
 }
@@ -5705,15 +5781,15 @@ impl Walk for ShareAttributes {
 
 /// The `TaskContainerDependency` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `TaskContainerDependency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerdependency.html).
 ///
 /// Every property is required: [`TaskContainerDependency::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskContainerDependency {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerdependency.html#cfn-batch-jobdefinition-taskcontainerdependency-condition)): string, required.
     #[serde(rename = "Condition")]
     pub condition: Value<String>,
-    /// `ContainerName`: required.
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerdependency.html#cfn-batch-jobdefinition-taskcontainerdependency-containername)): string, required.
     #[serde(rename = "ContainerName")]
     pub container_name: Value<String>,
 }
@@ -5745,78 +5821,78 @@ impl Walk for TaskContainerDependency {
 
 /// The `TaskContainerProperties` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `TaskContainerProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html).
 ///
 /// [`TaskContainerProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskContainerProperties {
-    /// `Command`: optional.
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `DependsOn`: optional.
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-dependson)): list of (object [`TaskContainerDependency`]), optional.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<TaskContainerDependency>>>,
-    /// `Environment`: optional.
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-environment)): list of (object [`Environment`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<Environment>>>,
-    /// `Essential`: optional.
+    /// `Essential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-essential)): boolean, optional.
     #[serde(rename = "Essential", skip_serializing_if = "Option::is_none")]
     pub essential: Option<Value<bool>>,
-    /// `FirelensConfiguration`: optional.
+    /// `FirelensConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-firelensconfiguration)): object [`FirelensConfiguration`], optional.
     #[serde(
         rename = "FirelensConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub firelens_configuration: Option<FirelensConfiguration>,
-    /// `Image`: required.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-image)): string, required.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `LinuxParameters`: optional.
+    /// `LinuxParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-linuxparameters)): object [`LinuxParameters`], optional.
     #[serde(rename = "LinuxParameters", skip_serializing_if = "Option::is_none")]
     pub linux_parameters: Option<LinuxParameters>,
-    /// `LogConfiguration`: optional.
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `MountPoints`: optional.
+    /// `MountPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-mountpoints)): list of (object [`MountPoint`]), optional.
     #[serde(rename = "MountPoints", skip_serializing_if = "Option::is_none")]
     pub mount_points: Option<Value<Vec<MountPoint>>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Privileged`: optional.
+    /// `Privileged` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-privileged)): boolean, optional.
     #[serde(rename = "Privileged", skip_serializing_if = "Option::is_none")]
     pub privileged: Option<Value<bool>>,
-    /// `ReadonlyRootFilesystem`: optional.
+    /// `ReadonlyRootFilesystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-readonlyrootfilesystem)): boolean, optional.
     #[serde(
         rename = "ReadonlyRootFilesystem",
         skip_serializing_if = "Option::is_none"
     )]
     pub readonly_root_filesystem: Option<Value<bool>>,
-    /// `RepositoryCredentials`: optional.
+    /// `RepositoryCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-repositorycredentials)): object [`RepositoryCredentials`], optional.
     #[serde(
         rename = "RepositoryCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_credentials: Option<RepositoryCredentials>,
-    /// `ResourceRequirements`: optional.
+    /// `ResourceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-resourcerequirements)): list of (object [`ResourceRequirement`]), optional.
     #[serde(
         rename = "ResourceRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_requirements: Option<Value<Vec<ResourceRequirement>>>,
-    /// `Secrets`: optional.
+    /// `Secrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-secrets)): list of (object [`Secret`]), optional.
     #[serde(rename = "Secrets", skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Value<Vec<Secret>>>,
-    /// `StartTimeout`: optional.
+    /// `StartTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-starttimeout)): integer, optional.
     #[serde(rename = "StartTimeout", skip_serializing_if = "Option::is_none")]
     pub start_timeout: Option<Value<i64>>,
-    /// `StopTimeout`: optional.
+    /// `StopTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-stoptimeout)): integer, optional.
     #[serde(rename = "StopTimeout", skip_serializing_if = "Option::is_none")]
     pub stop_timeout: Option<Value<i64>>,
-    /// `Ulimits`: optional.
+    /// `Ulimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-ulimits)): list of (object [`Ulimit`]), optional.
     #[serde(rename = "Ulimits", skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<Value<Vec<Ulimit>>>,
-    /// `User`: optional.
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-taskcontainerproperties.html#cfn-batch-jobdefinition-taskcontainerproperties-user)): string, optional.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<Value<String>>,
 }
@@ -6007,18 +6083,18 @@ impl Walk for TaskContainerProperties {
 
 /// The `Tmpfs` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `Tmpfs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-tmpfs.html).
 ///
 /// [`Tmpfs::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tmpfs {
-    /// `ContainerPath`: required.
+    /// `ContainerPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-tmpfs.html#cfn-batch-jobdefinition-tmpfs-containerpath)): string, required.
     #[serde(rename = "ContainerPath")]
     pub container_path: Value<String>,
-    /// `MountOptions`: optional.
+    /// `MountOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-tmpfs.html#cfn-batch-jobdefinition-tmpfs-mountoptions)): list of (string), optional.
     #[serde(rename = "MountOptions", skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<Value<Vec<Value<String>>>>,
-    /// `Size`: required.
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-tmpfs.html#cfn-batch-jobdefinition-tmpfs-size)): integer, required.
     #[serde(rename = "Size")]
     pub size: Value<i64>,
 }
@@ -6056,18 +6132,18 @@ impl Walk for Tmpfs {
 
 /// The `Ulimit` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `Ulimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ulimit.html).
 ///
 /// Every property is required: [`Ulimit::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ulimit {
-    /// `HardLimit`: required.
+    /// `HardLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ulimit.html#cfn-batch-jobdefinition-ulimit-hardlimit)): integer, required.
     #[serde(rename = "HardLimit")]
     pub hard_limit: Value<i64>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ulimit.html#cfn-batch-jobdefinition-ulimit-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SoftLimit`: required.
+    /// `SoftLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-ulimit.html#cfn-batch-jobdefinition-ulimit-softlimit)): integer, required.
     #[serde(rename = "SoftLimit")]
     pub soft_limit: Value<i64>,
 }
@@ -6103,18 +6179,18 @@ impl Walk for Ulimit {
 
 /// The `UpdatePolicy` property type of [`ComputeEnvironment`].
 ///
-/// AWS reference: [`AWS::Batch::ComputeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-computeenvironment.html).
+/// AWS reference: [`AWS::Batch::ComputeEnvironment` `UpdatePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-updatepolicy.html).
 ///
 /// Every property is optional: start from [`UpdatePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UpdatePolicy {
-    /// `JobExecutionTimeoutMinutes`: optional.
+    /// `JobExecutionTimeoutMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-updatepolicy.html#cfn-batch-computeenvironment-updatepolicy-jobexecutiontimeoutminutes)): integer, optional.
     #[serde(
         rename = "JobExecutionTimeoutMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_execution_timeout_minutes: Option<Value<i64>>,
-    /// `TerminateJobsOnUpdate`: optional.
+    /// `TerminateJobsOnUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-computeenvironment-updatepolicy.html#cfn-batch-computeenvironment-updatepolicy-terminatejobsonupdate)): boolean, optional.
     #[serde(
         rename = "TerminateJobsOnUpdate",
         skip_serializing_if = "Option::is_none"
@@ -6155,24 +6231,24 @@ impl Walk for UpdatePolicy {
 
 /// The `Volume` property type of [`JobDefinition`].
 ///
-/// AWS reference: [`AWS::Batch::JobDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-batch-jobdefinition.html).
+/// AWS reference: [`AWS::Batch::JobDefinition` `Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-volume.html).
 ///
 /// Every property is optional: start from [`Volume::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Volume {
-    /// `EfsVolumeConfiguration`: optional.
+    /// `EfsVolumeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-volume.html#cfn-batch-jobdefinition-volume-efsvolumeconfiguration)): object [`EfsVolumeConfiguration`], optional.
     #[serde(
         rename = "EfsVolumeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub efs_volume_configuration: Option<EfsVolumeConfiguration>,
-    /// `Host`: optional.
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-volume.html#cfn-batch-jobdefinition-volume-host)): object [`Host`], optional.
     #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
     pub host: Option<Host>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-volume.html#cfn-batch-jobdefinition-volume-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `S3FilesVolumeConfiguration`: optional.
+    /// `S3FilesVolumeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-batch-jobdefinition-volume.html#cfn-batch-jobdefinition-volume-s3filesvolumeconfiguration)): object [`S3FilesVolumeConfiguration`], optional.
     #[serde(
         rename = "S3FilesVolumeConfiguration",
         skip_serializing_if = "Option::is_none"

@@ -11,19 +11,21 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::BCM::Dashboard` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html)).
 ///
+/// Definition of AWS::BCM::Dashboard Resource Type
+///
 /// [`Dashboard::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dashboard {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html#cfn-bcm-dashboard-description)): string, optional. Pattern: `^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\-_/\\]*$`. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html#cfn-bcm-dashboard-name)): string, required. Pattern: `^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$`. Length: 2 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html#cfn-bcm-dashboard-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Widgets`: required.
+    /// `Widgets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html#cfn-bcm-dashboard-widgets)): list of (object [`Widget`]), required. Items: 0 to 20.
     #[serde(rename = "Widgets")]
     pub widgets: Value<Vec<Widget>>,
 }
@@ -98,34 +100,52 @@ impl ResourceRef<Dashboard> {
 
 /// The properties of an `AWS::BCM::ScheduledReport` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html)).
 ///
+/// Creates and manages a scheduled report for an AWS Billing and Cost Management Dashboards dashboard. A scheduled report renders a snapshot of the dashboard on a cron schedule, using an IAM role that the service assumes to read the underlying cost and usage data.
+///
 /// [`ScheduledReport::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledReport {
-    /// `DashboardArn`: required.
+    /// The ARN of the dashboard associated with the scheduled report. Managed dashboards cannot be used.
+    ///
+    /// `DashboardArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html#cfn-bcm-scheduledreport-dashboardarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:dashboard/(\*|[-a-z0-9]+)$`. Length: 20 to 2048 characters.
     #[serde(rename = "DashboardArn")]
     pub dashboard_arn: Value<String>,
-    /// `Description`: optional.
+    /// A description of the scheduled report's purpose or contents.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html#cfn-bcm-scheduledreport-description)): string, optional. Pattern: `^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\-_/\\]*$`. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the scheduled report.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html#cfn-bcm-scheduledreport-name)): string, required. Pattern: `^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$`. Length: 2 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ScheduleConfig`: required.
+    /// The schedule configuration that defines when and how often the report is generated.
+    ///
+    /// `ScheduleConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html#cfn-bcm-scheduledreport-scheduleconfig)): object [`ScheduleConfig`], required.
     #[serde(rename = "ScheduleConfig")]
     pub schedule_config: ScheduleConfig,
-    /// `ScheduledReportExecutionRoleArn`: required.
+    /// The ARN of the IAM role that the scheduled report uses to execute. AWS Billing and Cost Management Dashboards assumes this IAM role while executing the scheduled report.
+    ///
+    /// `ScheduledReportExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html#cfn-bcm-scheduledreport-scheduledreportexecutionrolearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "ScheduledReportExecutionRoleArn")]
     pub scheduled_report_execution_role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// The tags applied to the scheduled report.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html#cfn-bcm-scheduledreport-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WidgetDateRangeOverride`: optional.
+    /// The date range override applied to widgets in the scheduled report.
+    ///
+    /// `WidgetDateRangeOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html#cfn-bcm-scheduledreport-widgetdaterangeoverride)): object [`DateTimeRange`], optional.
     #[serde(
         rename = "WidgetDateRangeOverride",
         skip_serializing_if = "Option::is_none"
     )]
     pub widget_date_range_override: Option<DateTimeRange>,
-    /// `WidgetIds`: optional.
+    /// The list of widget identifiers included in the scheduled report. If not specified, all widgets in the dashboard are included.
+    ///
+    /// `WidgetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html#cfn-bcm-scheduledreport-widgetids)): list of (string), optional. Items: at most 1.
     #[serde(rename = "WidgetIds", skip_serializing_if = "Option::is_none")]
     pub widget_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -224,27 +244,27 @@ impl ResourceRef<ScheduledReport> {
 
 /// The `CostAndUsageExpression` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `CostAndUsageExpression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusageexpression.html).
 ///
 /// Every property is optional: start from [`CostAndUsageExpression::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CostAndUsageExpression {
-    /// `And`: optional.
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusageexpression.html#cfn-bcm-dashboard-costandusageexpression-and)): list of (object [`CostAndUsageExpression`]), optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<Value<Vec<CostAndUsageExpression>>>,
-    /// `CostCategories`: optional.
+    /// `CostCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusageexpression.html#cfn-bcm-dashboard-costandusageexpression-costcategories)): object [`CostCategoryValues`], optional.
     #[serde(rename = "CostCategories", skip_serializing_if = "Option::is_none")]
     pub cost_categories: Option<CostCategoryValues>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusageexpression.html#cfn-bcm-dashboard-costandusageexpression-dimensions)): object [`DimensionValues`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionValues>,
-    /// `Not`: optional.
+    /// `Not` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusageexpression.html#cfn-bcm-dashboard-costandusageexpression-not)): object [`CostAndUsageExpression`], optional.
     #[serde(rename = "Not", skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<CostAndUsageExpression>>,
-    /// `Or`: optional.
+    /// `Or` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusageexpression.html#cfn-bcm-dashboard-costandusageexpression-or)): list of (object [`CostAndUsageExpression`]), optional.
     #[serde(rename = "Or", skip_serializing_if = "Option::is_none")]
     pub or: Option<Value<Vec<CostAndUsageExpression>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusageexpression.html#cfn-bcm-dashboard-costandusageexpression-tags)): object [`TagValues`], optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<TagValues>,
 }
@@ -314,24 +334,24 @@ impl Walk for CostAndUsageExpression {
 
 /// The `CostAndUsageQuery` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `CostAndUsageQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusagequery.html).
 ///
 /// [`CostAndUsageQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CostAndUsageQuery {
-    /// `Filter`: optional.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusagequery.html#cfn-bcm-dashboard-costandusagequery-filter)): object [`CostAndUsageExpression`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<CostAndUsageExpression>,
-    /// `Granularity`: required.
+    /// `Granularity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusagequery.html#cfn-bcm-dashboard-costandusagequery-granularity)): [`Granularity`], one of `HOURLY`, `DAILY`, `MONTHLY`, required.
     #[serde(rename = "Granularity")]
     pub granularity: Value<Granularity>,
-    /// `GroupBy`: optional.
+    /// `GroupBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusagequery.html#cfn-bcm-dashboard-costandusagequery-groupby)): list of (object [`GroupDefinition`]), optional.
     #[serde(rename = "GroupBy", skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Value<Vec<GroupDefinition>>>,
-    /// `Metrics`: required.
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusagequery.html#cfn-bcm-dashboard-costandusagequery-metrics)): list of ([`MetricName`], one of `AmortizedCost`, `BlendedCost`, `NetAmortizedCost`, `NetUnblendedCost`, `NormalizedUsageAmount`, `UnblendedCost`, `UsageQuantity`, `SpendCoveredBySavingsPlans`, `Hour`, `Unit`, `Cost`), required.
     #[serde(rename = "Metrics")]
     pub metrics: Value<Vec<Value<MetricName>>>,
-    /// `TimeRange`: required.
+    /// `TimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costandusagequery.html#cfn-bcm-dashboard-costandusagequery-timerange)): object [`DateTimeRange`], required.
     #[serde(rename = "TimeRange")]
     pub time_range: DateTimeRange,
 }
@@ -385,18 +405,18 @@ impl Walk for CostAndUsageQuery {
 
 /// The `CostCategoryValues` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `CostCategoryValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costcategoryvalues.html).
 ///
 /// [`CostCategoryValues::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CostCategoryValues {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costcategoryvalues.html#cfn-bcm-dashboard-costcategoryvalues-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `MatchOptions`: optional.
+    /// `MatchOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costcategoryvalues.html#cfn-bcm-dashboard-costcategoryvalues-matchoptions)): list of ([`MatchOption`], one of `EQUALS`, `ABSENT`, `STARTS_WITH`, `ENDS_WITH`, `CONTAINS`, `GREATER_THAN_OR_EQUAL`, `CASE_SENSITIVE`, `CASE_INSENSITIVE`), optional.
     #[serde(rename = "MatchOptions", skip_serializing_if = "Option::is_none")]
     pub match_options: Option<Value<Vec<Value<MatchOption>>>>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-costcategoryvalues.html#cfn-bcm-dashboard-costcategoryvalues-values)): list of (string), required.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -437,24 +457,24 @@ impl Walk for CostCategoryValues {
 
 /// The `Expression` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `Expression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html).
 ///
 /// Every property is optional: start from [`DashboardExpression::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashboardExpression {
-    /// `And`: optional.
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-and)): list of (object [`DashboardExpression`]), optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<Value<Vec<DashboardExpression>>>,
-    /// `CostCategories`: optional.
+    /// `CostCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-costcategories)): object [`CostCategoryValues`], optional.
     #[serde(rename = "CostCategories", skip_serializing_if = "Option::is_none")]
     pub cost_categories: Option<CostCategoryValues>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-dimensions)): object [`DimensionValues`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionValues>,
-    /// `Not`: optional.
+    /// `Not` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-not)): object [`DashboardExpression`], optional.
     #[serde(rename = "Not", skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<DashboardExpression>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-tags)): object [`TagValues`], optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<TagValues>,
 }
@@ -516,24 +536,24 @@ impl Walk for DashboardExpression {
 
 /// The `Expression` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `Expression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html).
 ///
 /// Every property is optional: start from [`DashboardExpression2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashboardExpression2 {
-    /// `And`: optional.
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-and)): list of (object [`DashboardExpression2`]), optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<Value<Vec<DashboardExpression2>>>,
-    /// `CostCategories`: optional.
+    /// `CostCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-costcategories)): object [`CostCategoryValues`], optional.
     #[serde(rename = "CostCategories", skip_serializing_if = "Option::is_none")]
     pub cost_categories: Option<CostCategoryValues>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-dimensions)): object [`DimensionValues`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionValues>,
-    /// `Not`: optional.
+    /// `Not` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-not)): object [`DashboardExpression2`], optional.
     #[serde(rename = "Not", skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<DashboardExpression2>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-tags)): object [`TagValues`], optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<TagValues>,
 }
@@ -595,24 +615,24 @@ impl Walk for DashboardExpression2 {
 
 /// The `Expression` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `Expression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html).
 ///
 /// Every property is optional: start from [`DashboardExpression3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashboardExpression3 {
-    /// `And`: optional.
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-and)): list of (object [`DashboardExpression3`]), optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<Value<Vec<DashboardExpression3>>>,
-    /// `CostCategories`: optional.
+    /// `CostCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-costcategories)): object [`CostCategoryValues`], optional.
     #[serde(rename = "CostCategories", skip_serializing_if = "Option::is_none")]
     pub cost_categories: Option<CostCategoryValues>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-dimensions)): object [`DimensionValues`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionValues>,
-    /// `Not`: optional.
+    /// `Not` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-not)): object [`DashboardExpression3`], optional.
     #[serde(rename = "Not", skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<DashboardExpression3>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-tags)): object [`TagValues`], optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<TagValues>,
 }
@@ -674,24 +694,24 @@ impl Walk for DashboardExpression3 {
 
 /// The `Expression` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `Expression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html).
 ///
 /// Every property is optional: start from [`DashboardExpression4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashboardExpression4 {
-    /// `And`: optional.
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-and)): list of (object [`DashboardExpression4`]), optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<Value<Vec<DashboardExpression4>>>,
-    /// `CostCategories`: optional.
+    /// `CostCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-costcategories)): object [`CostCategoryValues`], optional.
     #[serde(rename = "CostCategories", skip_serializing_if = "Option::is_none")]
     pub cost_categories: Option<CostCategoryValues>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-dimensions)): object [`DimensionValues`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<DimensionValues>,
-    /// `Not`: optional.
+    /// `Not` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-not)): object [`DashboardExpression4`], optional.
     #[serde(rename = "Not", skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<DashboardExpression4>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-expression.html#cfn-bcm-dashboard-expression-tags)): object [`TagValues`], optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<TagValues>,
 }
@@ -753,15 +773,15 @@ impl Walk for DashboardExpression4 {
 
 /// The `DateTimeRange` property type of [`Dashboard`] and [`ScheduledReport`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html), [`AWS::BCM::ScheduledReport`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `DateTimeRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-datetimerange.html), [`AWS::BCM::ScheduledReport` `DateTimeRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-datetimerange.html).
 ///
 /// Every property is required: [`DateTimeRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DateTimeRange {
-    /// `EndTime`: required.
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-datetimerange.html#cfn-bcm-dashboard-datetimerange-endtime)): object [`DateTimeValue`], required.
     #[serde(rename = "EndTime")]
     pub end_time: DateTimeValue,
-    /// `StartTime`: required.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-datetimerange.html#cfn-bcm-dashboard-datetimerange-starttime)): object [`DateTimeValue`], required.
     #[serde(rename = "StartTime")]
     pub start_time: DateTimeValue,
 }
@@ -810,15 +830,15 @@ impl Walk for DateTimeType {
 
 /// The `DateTimeValue` property type of [`Dashboard`] and [`ScheduledReport`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html), [`AWS::BCM::ScheduledReport`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `DateTimeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-datetimevalue.html), [`AWS::BCM::ScheduledReport` `DateTimeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-datetimevalue.html).
 ///
 /// Every property is required: [`DateTimeValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DateTimeValue {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-datetimevalue.html#cfn-bcm-dashboard-datetimevalue-type)): [`DateTimeType`], one of `ABSOLUTE`, `RELATIVE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DateTimeType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-datetimevalue.html#cfn-bcm-dashboard-datetimevalue-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -939,18 +959,18 @@ impl Walk for Dimension {
 
 /// The `DimensionValues` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `DimensionValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-dimensionvalues.html).
 ///
 /// [`DimensionValues::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DimensionValues {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-dimensionvalues.html#cfn-bcm-dashboard-dimensionvalues-key)): [`Dimension`], one of `AZ`, `INSTANCE_TYPE`, `LINKED_ACCOUNT`, `OPERATION`, `PURCHASE_TYPE`, `REGION`, `SERVICE`, `USAGE_TYPE`, `USAGE_TYPE_GROUP`, `RECORD_TYPE`, `OPERATING_SYSTEM`, `TENANCY`, `SCOPE`, `PLATFORM`, `SUBSCRIPTION_ID`, `LEGAL_ENTITY_NAME`, `DEPLOYMENT_OPTION`, `DATABASE_ENGINE`, `CACHE_ENGINE`, `INSTANCE_TYPE_FAMILY`, `BILLING_ENTITY`, `RESERVATION_ID`, `RESOURCE_ID`, `SAVINGS_PLANS_TYPE`, `TAG_KEY`, `COST_CATEGORY_NAME`, required.
     #[serde(rename = "Key")]
     pub key: Value<Dimension>,
-    /// `MatchOptions`: optional.
+    /// `MatchOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-dimensionvalues.html#cfn-bcm-dashboard-dimensionvalues-matchoptions)): list of ([`MatchOption`], one of `EQUALS`, `ABSENT`, `STARTS_WITH`, `ENDS_WITH`, `CONTAINS`, `GREATER_THAN_OR_EQUAL`, `CASE_SENSITIVE`, `CASE_INSENSITIVE`), optional.
     #[serde(rename = "MatchOptions", skip_serializing_if = "Option::is_none")]
     pub match_options: Option<Value<Vec<Value<MatchOption>>>>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-dimensionvalues.html#cfn-bcm-dashboard-dimensionvalues-values)): list of (string), required.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -991,15 +1011,15 @@ impl Walk for DimensionValues {
 
 /// The `DisplayConfig` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `DisplayConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-displayconfig.html).
 ///
 /// Every property is optional: start from [`DisplayConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DisplayConfig {
-    /// `Graph`: optional.
+    /// `Graph` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-displayconfig.html#cfn-bcm-dashboard-displayconfig-graph)): map from string to (object [`GraphDisplayConfig`]), optional.
     #[serde(rename = "Graph", skip_serializing_if = "Option::is_none")]
     pub graph: Option<BTreeMap<String, GraphDisplayConfig>>,
-    /// `Table`: optional.
+    /// `Table` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-displayconfig.html#cfn-bcm-dashboard-displayconfig-table)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Table", skip_serializing_if = "Option::is_none")]
     pub table: Option<Json>,
 }
@@ -1060,12 +1080,12 @@ impl Walk for Granularity {
 
 /// The `GraphDisplayConfig` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `GraphDisplayConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-graphdisplayconfig.html).
 ///
 /// Every property is required: [`GraphDisplayConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GraphDisplayConfig {
-    /// `VisualType`: required.
+    /// `VisualType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-graphdisplayconfig.html#cfn-bcm-dashboard-graphdisplayconfig-visualtype)): [`VisualType`], one of `LINE`, `BAR`, `STACK`, required.
     #[serde(rename = "VisualType")]
     pub visual_type: Value<VisualType>,
 }
@@ -1091,15 +1111,15 @@ impl Walk for GraphDisplayConfig {
 
 /// The `GroupDefinition` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `GroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-groupdefinition.html).
 ///
 /// [`GroupDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupDefinition {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-groupdefinition.html#cfn-bcm-dashboard-groupdefinition-key)): string, required. Pattern: `^[\S\s]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-groupdefinition.html#cfn-bcm-dashboard-groupdefinition-type)): [`GroupDefinitionType`], one of `DIMENSION`, `TAG`, `COST_CATEGORY`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<GroupDefinitionType>>,
 }
@@ -1242,33 +1262,33 @@ impl Walk for MetricName {
 
 /// The `QueryParameters` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `QueryParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-queryparameters.html).
 ///
 /// Every property is optional: start from [`QueryParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueryParameters {
-    /// `CostAndUsage`: optional.
+    /// `CostAndUsage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-queryparameters.html#cfn-bcm-dashboard-queryparameters-costandusage)): object [`CostAndUsageQuery`], optional.
     #[serde(rename = "CostAndUsage", skip_serializing_if = "Option::is_none")]
     pub cost_and_usage: Option<CostAndUsageQuery>,
-    /// `ReservationCoverage`: optional.
+    /// `ReservationCoverage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-queryparameters.html#cfn-bcm-dashboard-queryparameters-reservationcoverage)): object [`ReservationCoverageQuery`], optional.
     #[serde(
         rename = "ReservationCoverage",
         skip_serializing_if = "Option::is_none"
     )]
     pub reservation_coverage: Option<ReservationCoverageQuery>,
-    /// `ReservationUtilization`: optional.
+    /// `ReservationUtilization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-queryparameters.html#cfn-bcm-dashboard-queryparameters-reservationutilization)): object [`ReservationUtilizationQuery`], optional.
     #[serde(
         rename = "ReservationUtilization",
         skip_serializing_if = "Option::is_none"
     )]
     pub reservation_utilization: Option<ReservationUtilizationQuery>,
-    /// `SavingsPlansCoverage`: optional.
+    /// `SavingsPlansCoverage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-queryparameters.html#cfn-bcm-dashboard-queryparameters-savingsplanscoverage)): object [`SavingsPlansCoverageQuery`], optional.
     #[serde(
         rename = "SavingsPlansCoverage",
         skip_serializing_if = "Option::is_none"
     )]
     pub savings_plans_coverage: Option<SavingsPlansCoverageQuery>,
-    /// `SavingsPlansUtilization`: optional.
+    /// `SavingsPlansUtilization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-queryparameters.html#cfn-bcm-dashboard-queryparameters-savingsplansutilization)): object [`SavingsPlansUtilizationQuery`], optional.
     #[serde(
         rename = "SavingsPlansUtilization",
         skip_serializing_if = "Option::is_none"
@@ -1339,24 +1359,24 @@ impl Walk for QueryParameters {
 
 /// The `ReservationCoverageQuery` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `ReservationCoverageQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationcoveragequery.html).
 ///
 /// [`ReservationCoverageQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReservationCoverageQuery {
-    /// `Filter`: optional.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationcoveragequery.html#cfn-bcm-dashboard-reservationcoveragequery-filter)): object [`DashboardExpression`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<DashboardExpression>,
-    /// `Granularity`: optional.
+    /// `Granularity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationcoveragequery.html#cfn-bcm-dashboard-reservationcoveragequery-granularity)): [`Granularity`], one of `HOURLY`, `DAILY`, `MONTHLY`, optional.
     #[serde(rename = "Granularity", skip_serializing_if = "Option::is_none")]
     pub granularity: Option<Value<Granularity>>,
-    /// `GroupBy`: optional.
+    /// `GroupBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationcoveragequery.html#cfn-bcm-dashboard-reservationcoveragequery-groupby)): list of (object [`GroupDefinition`]), optional.
     #[serde(rename = "GroupBy", skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Value<Vec<GroupDefinition>>>,
-    /// `Metrics`: optional.
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationcoveragequery.html#cfn-bcm-dashboard-reservationcoveragequery-metrics)): list of ([`MetricName`], one of `AmortizedCost`, `BlendedCost`, `NetAmortizedCost`, `NetUnblendedCost`, `NormalizedUsageAmount`, `UnblendedCost`, `UsageQuantity`, `SpendCoveredBySavingsPlans`, `Hour`, `Unit`, `Cost`), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value<Vec<Value<MetricName>>>>,
-    /// `TimeRange`: required.
+    /// `TimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationcoveragequery.html#cfn-bcm-dashboard-reservationcoveragequery-timerange)): object [`DateTimeRange`], required.
     #[serde(rename = "TimeRange")]
     pub time_range: DateTimeRange,
 }
@@ -1418,21 +1438,21 @@ impl Walk for ReservationCoverageQuery {
 
 /// The `ReservationUtilizationQuery` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `ReservationUtilizationQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationutilizationquery.html).
 ///
 /// [`ReservationUtilizationQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReservationUtilizationQuery {
-    /// `Filter`: optional.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationutilizationquery.html#cfn-bcm-dashboard-reservationutilizationquery-filter)): object [`DashboardExpression2`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<DashboardExpression2>,
-    /// `Granularity`: optional.
+    /// `Granularity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationutilizationquery.html#cfn-bcm-dashboard-reservationutilizationquery-granularity)): [`Granularity`], one of `HOURLY`, `DAILY`, `MONTHLY`, optional.
     #[serde(rename = "Granularity", skip_serializing_if = "Option::is_none")]
     pub granularity: Option<Value<Granularity>>,
-    /// `GroupBy`: optional.
+    /// `GroupBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationutilizationquery.html#cfn-bcm-dashboard-reservationutilizationquery-groupby)): list of (object [`GroupDefinition`]), optional.
     #[serde(rename = "GroupBy", skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Value<Vec<GroupDefinition>>>,
-    /// `TimeRange`: required.
+    /// `TimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-reservationutilizationquery.html#cfn-bcm-dashboard-reservationutilizationquery-timerange)): object [`DateTimeRange`], required.
     #[serde(rename = "TimeRange")]
     pub time_range: DateTimeRange,
 }
@@ -1485,24 +1505,24 @@ impl Walk for ReservationUtilizationQuery {
 
 /// The `SavingsPlansCoverageQuery` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `SavingsPlansCoverageQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplanscoveragequery.html).
 ///
 /// [`SavingsPlansCoverageQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SavingsPlansCoverageQuery {
-    /// `Filter`: optional.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplanscoveragequery.html#cfn-bcm-dashboard-savingsplanscoveragequery-filter)): object [`DashboardExpression3`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<DashboardExpression3>,
-    /// `Granularity`: optional.
+    /// `Granularity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplanscoveragequery.html#cfn-bcm-dashboard-savingsplanscoveragequery-granularity)): [`Granularity`], one of `HOURLY`, `DAILY`, `MONTHLY`, optional.
     #[serde(rename = "Granularity", skip_serializing_if = "Option::is_none")]
     pub granularity: Option<Value<Granularity>>,
-    /// `GroupBy`: optional.
+    /// `GroupBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplanscoveragequery.html#cfn-bcm-dashboard-savingsplanscoveragequery-groupby)): list of (object [`GroupDefinition`]), optional.
     #[serde(rename = "GroupBy", skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Value<Vec<GroupDefinition>>>,
-    /// `Metrics`: optional.
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplanscoveragequery.html#cfn-bcm-dashboard-savingsplanscoveragequery-metrics)): list of ([`MetricName`], one of `AmortizedCost`, `BlendedCost`, `NetAmortizedCost`, `NetUnblendedCost`, `NormalizedUsageAmount`, `UnblendedCost`, `UsageQuantity`, `SpendCoveredBySavingsPlans`, `Hour`, `Unit`, `Cost`), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value<Vec<Value<MetricName>>>>,
-    /// `TimeRange`: required.
+    /// `TimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplanscoveragequery.html#cfn-bcm-dashboard-savingsplanscoveragequery-timerange)): object [`DateTimeRange`], required.
     #[serde(rename = "TimeRange")]
     pub time_range: DateTimeRange,
 }
@@ -1564,18 +1584,18 @@ impl Walk for SavingsPlansCoverageQuery {
 
 /// The `SavingsPlansUtilizationQuery` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `SavingsPlansUtilizationQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplansutilizationquery.html).
 ///
 /// [`SavingsPlansUtilizationQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SavingsPlansUtilizationQuery {
-    /// `Filter`: optional.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplansutilizationquery.html#cfn-bcm-dashboard-savingsplansutilizationquery-filter)): object [`DashboardExpression4`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<DashboardExpression4>,
-    /// `Granularity`: optional.
+    /// `Granularity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplansutilizationquery.html#cfn-bcm-dashboard-savingsplansutilizationquery-granularity)): [`Granularity`], one of `HOURLY`, `DAILY`, `MONTHLY`, optional.
     #[serde(rename = "Granularity", skip_serializing_if = "Option::is_none")]
     pub granularity: Option<Value<Granularity>>,
-    /// `TimeRange`: required.
+    /// `TimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-savingsplansutilizationquery.html#cfn-bcm-dashboard-savingsplansutilizationquery-timerange)): object [`DateTimeRange`], required.
     #[serde(rename = "TimeRange")]
     pub time_range: DateTimeRange,
 }
@@ -1619,24 +1639,32 @@ impl Walk for SavingsPlansUtilizationQuery {
 
 /// The `ScheduleConfig` property type of [`ScheduledReport`].
 ///
-/// AWS reference: [`AWS::BCM::ScheduledReport`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html).
+/// AWS reference: [`AWS::BCM::ScheduledReport` `ScheduleConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-scheduleconfig.html).
 ///
 /// Every property is optional: start from [`ScheduleConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScheduleConfig {
-    /// `ScheduleExpression`: optional.
+    /// The schedule expression that specifies when to trigger the scheduled report run. This value must be a cron expression consisting of six fields separated by white spaces: cron(minutes hours day\_of\_month month day\_of\_week year).
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-scheduleconfig.html#cfn-bcm-scheduledreport-scheduleconfig-scheduleexpression)): string, optional. Pattern: `^[\S\s]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
-    /// `ScheduleExpressionTimeZone`: optional.
+    /// The time zone for the schedule expression, for example, UTC.
+    ///
+    /// `ScheduleExpressionTimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-scheduleconfig.html#cfn-bcm-scheduledreport-scheduleconfig-scheduleexpressiontimezone)): string, optional. Pattern: `^[\S\s]*$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "ScheduleExpressionTimeZone",
         skip_serializing_if = "Option::is_none"
     )]
     pub schedule_expression_time_zone: Option<Value<String>>,
-    /// `SchedulePeriod`: optional.
+    /// The time period during which the schedule is active.
+    ///
+    /// `SchedulePeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-scheduleconfig.html#cfn-bcm-scheduledreport-scheduleconfig-scheduleperiod)): object [`SchedulePeriod`], optional.
     #[serde(rename = "SchedulePeriod", skip_serializing_if = "Option::is_none")]
     pub schedule_period: Option<SchedulePeriod>,
-    /// `State`: optional.
+    /// The state of the schedule. ENABLED means the scheduled report runs according to its schedule expression. DISABLED means the scheduled report is paused and will not run until re-enabled.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-scheduleconfig.html#cfn-bcm-scheduledreport-scheduleconfig-state)): [`ScheduleState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<ScheduleState>>,
 }
@@ -1690,15 +1718,19 @@ impl Walk for ScheduleConfig {
 
 /// The `SchedulePeriod` property type of [`ScheduledReport`].
 ///
-/// AWS reference: [`AWS::BCM::ScheduledReport`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html).
+/// AWS reference: [`AWS::BCM::ScheduledReport` `SchedulePeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-scheduleperiod.html).
 ///
 /// Every property is optional: start from [`SchedulePeriod::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchedulePeriod {
-    /// `EndTime`: optional.
+    /// The time at which the schedule stops being active.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-scheduleperiod.html#cfn-bcm-scheduledreport-scheduleperiod-endtime)): string, optional.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Value<String>>,
-    /// `StartTime`: optional.
+    /// The time at which the schedule becomes active.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-scheduleperiod.html#cfn-bcm-scheduledreport-scheduleperiod-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
 }
@@ -1756,15 +1788,15 @@ impl Walk for ScheduleState {
 
 /// The `Tag` property type of [`Dashboard`] and [`ScheduledReport`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html), [`AWS::BCM::ScheduledReport`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-scheduledreport.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-tag.html), [`AWS::BCM::ScheduledReport` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-scheduledreport-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-tag.html#cfn-bcm-dashboard-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-tag.html#cfn-bcm-dashboard-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1793,18 +1825,18 @@ impl Walk for Tag {
 
 /// The `TagValues` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `TagValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-tagvalues.html).
 ///
 /// [`TagValues::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagValues {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-tagvalues.html#cfn-bcm-dashboard-tagvalues-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `MatchOptions`: optional.
+    /// `MatchOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-tagvalues.html#cfn-bcm-dashboard-tagvalues-matchoptions)): list of ([`MatchOption`], one of `EQUALS`, `ABSENT`, `STARTS_WITH`, `ENDS_WITH`, `CONTAINS`, `GREATER_THAN_OR_EQUAL`, `CASE_SENSITIVE`, `CASE_INSENSITIVE`), optional.
     #[serde(rename = "MatchOptions", skip_serializing_if = "Option::is_none")]
     pub match_options: Option<Value<Vec<Value<MatchOption>>>>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-tagvalues.html#cfn-bcm-dashboard-tagvalues-values)): list of (string), required.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -1868,27 +1900,27 @@ impl Walk for VisualType {
 
 /// The `Widget` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `Widget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widget.html).
 ///
 /// [`Widget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Widget {
-    /// `Configs`: required.
+    /// `Configs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widget.html#cfn-bcm-dashboard-widget-configs)): list of (object [`WidgetConfig`]), required. Items: 1 to 2.
     #[serde(rename = "Configs")]
     pub configs: Value<Vec<WidgetConfig>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widget.html#cfn-bcm-dashboard-widget-description)): string, optional. Pattern: `^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\-_/\\]*$`. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Height`: optional.
+    /// `Height` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widget.html#cfn-bcm-dashboard-widget-height)): integer, optional. Range: 4 to 10.
     #[serde(rename = "Height", skip_serializing_if = "Option::is_none")]
     pub height: Option<Value<i64>>,
-    /// `HorizontalOffset`: optional.
+    /// `HorizontalOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widget.html#cfn-bcm-dashboard-widget-horizontaloffset)): integer, optional.
     #[serde(rename = "HorizontalOffset", skip_serializing_if = "Option::is_none")]
     pub horizontal_offset: Option<Value<i64>>,
-    /// `Title`: required.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widget.html#cfn-bcm-dashboard-widget-title)): string, required. Pattern: `^(?!.* {2})[a-zA-Z0-9_-][ a-zA-Z0-9_-]*[a-zA-Z0-9_-]$`. Length: 2 to 50 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
-    /// `Width`: optional.
+    /// `Width` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widget.html#cfn-bcm-dashboard-widget-width)): integer, optional. Range: 2 to 6.
     #[serde(rename = "Width", skip_serializing_if = "Option::is_none")]
     pub width: Option<Value<i64>>,
 }
@@ -1956,15 +1988,15 @@ impl Walk for Widget {
 
 /// The `WidgetConfig` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::BCM::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcm-dashboard.html).
+/// AWS reference: [`AWS::BCM::Dashboard` `WidgetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widgetconfig.html).
 ///
 /// Every property is required: [`WidgetConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WidgetConfig {
-    /// `DisplayConfig`: required.
+    /// `DisplayConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widgetconfig.html#cfn-bcm-dashboard-widgetconfig-displayconfig)): object [`DisplayConfig`], required.
     #[serde(rename = "DisplayConfig")]
     pub display_config: DisplayConfig,
-    /// `QueryParameters`: required.
+    /// `QueryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcm-dashboard-widgetconfig.html#cfn-bcm-dashboard-widgetconfig-queryparameters)): object [`QueryParameters`], required.
     #[serde(rename = "QueryParameters")]
     pub query_parameters: QueryParameters,
 }

@@ -9,15 +9,17 @@ use serde::Serialize;
 
 use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
-/// The properties of an `AWS::BCMDataExports::Export` resource ([AWS reference](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax)).
+/// The properties of an `AWS::BCMDataExports::Export` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html)).
+///
+/// Definition of AWS::BCMDataExports::Export Resource Type
 ///
 /// [`Export::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Export {
-    /// `Export`: required.
+    /// `Export` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html#cfn-bcmdataexports-export-export)): object [`ExportExport`], required.
     #[serde(rename = "Export")]
     pub export: ExportExport,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html#cfn-bcmdataexports-export-tags)): list of (object [`ResourceTag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ResourceTag>>>,
 }
@@ -53,7 +55,7 @@ impl Walk for Export {
 impl Resource for Export {
     const TYPE_NAME: &'static str = "AWS::BCMDataExports::Export";
     const CREATE_ONLY: &'static [&'static str] = &["/Export/Name", "/Export/RefreshCadence"];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html";
 }
 
 impl ResourceRef<Export> {
@@ -70,7 +72,7 @@ impl ResourceRef<Export> {
 
 /// The values of `CompressionOption`, in [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum CompressionOption {
@@ -93,15 +95,15 @@ impl Walk for CompressionOption {
 
 /// The `DataQuery` property type of [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export` `DataQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-dataquery.html).
 ///
 /// [`DataQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataQuery {
-    /// `QueryStatement`: required.
+    /// `QueryStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-dataquery.html#cfn-bcmdataexports-export-dataquery-querystatement)): string, required. Pattern: `^[\S\s]*$`. Length: 1 to 36000 characters.
     #[serde(rename = "QueryStatement")]
     pub query_statement: Value<String>,
-    /// `TableConfigurations`: optional.
+    /// `TableConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-dataquery.html#cfn-bcmdataexports-export-dataquery-tableconfigurations)): map from string to (map from string to (string)), optional.
     #[serde(
         rename = "TableConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -142,12 +144,12 @@ impl Walk for DataQuery {
 
 /// The `DestinationConfigurations` property type of [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export` `DestinationConfigurations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-destinationconfigurations.html).
 ///
 /// Every property is required: [`DestinationConfigurations::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DestinationConfigurations {
-    /// `S3Destination`: required.
+    /// `S3Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-destinationconfigurations.html#cfn-bcmdataexports-export-destinationconfigurations-s3destination)): object [`S3Destination`], required.
     #[serde(rename = "S3Destination")]
     pub s3_destination: S3Destination,
 }
@@ -173,24 +175,24 @@ impl Walk for DestinationConfigurations {
 
 /// The `Export` property type of [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export` `Export`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-export.html).
 ///
 /// [`ExportExport::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExportExport {
-    /// `DataQuery`: required.
+    /// `DataQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-export.html#cfn-bcmdataexports-export-export-dataquery)): object [`DataQuery`], required.
     #[serde(rename = "DataQuery")]
     pub data_query: DataQuery,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-export.html#cfn-bcmdataexports-export-export-description)): string, optional. Pattern: `^[\S\s]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DestinationConfigurations`: required.
+    /// `DestinationConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-export.html#cfn-bcmdataexports-export-export-destinationconfigurations)): object [`DestinationConfigurations`], required.
     #[serde(rename = "DestinationConfigurations")]
     pub destination_configurations: DestinationConfigurations,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-export.html#cfn-bcmdataexports-export-export-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z\-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RefreshCadence`: required, create-only (changing it replaces the resource).
+    /// `RefreshCadence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-export.html#cfn-bcmdataexports-export-export-refreshcadence)): object [`RefreshCadence`], required, create-only (changing it replaces the resource).
     #[serde(rename = "RefreshCadence")]
     pub refresh_cadence: RefreshCadence,
 }
@@ -239,7 +241,7 @@ impl Walk for ExportExport {
 
 /// The values of `FormatOption`, in [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum FormatOption {
@@ -259,7 +261,7 @@ impl Walk for FormatOption {
 
 /// The values of `FrequencyOption`, in [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum FrequencyOption {
@@ -276,7 +278,7 @@ impl Walk for FrequencyOption {
 
 /// The values of `OverwriteOption`, in [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum OverwriteOption {
@@ -296,12 +298,12 @@ impl Walk for OverwriteOption {
 
 /// The `RefreshCadence` property type of [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export` `RefreshCadence`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-refreshcadence.html).
 ///
 /// Every property is required: [`RefreshCadence::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RefreshCadence {
-    /// `Frequency`: required.
+    /// `Frequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-refreshcadence.html#cfn-bcmdataexports-export-refreshcadence-frequency)): [`FrequencyOption`], one of `SYNCHRONOUS`, required.
     #[serde(rename = "Frequency")]
     pub frequency: Value<FrequencyOption>,
 }
@@ -327,15 +329,15 @@ impl Walk for RefreshCadence {
 
 /// The `ResourceTag` property type of [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-resourcetag.html).
 ///
 /// Every property is required: [`ResourceTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-resourcetag.html#cfn-bcmdataexports-export-resourcetag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-resourcetag.html#cfn-bcmdataexports-export-resourcetag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -364,24 +366,24 @@ impl Walk for ResourceTag {
 
 /// The `S3Destination` property type of [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export` `S3Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3destination.html).
 ///
 /// [`S3Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Destination {
-    /// `S3Bucket`: required.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3destination.html#cfn-bcmdataexports-export-s3destination-s3bucket)): string, required. Pattern: `^[\S\s]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3BucketOwner`: optional.
+    /// `S3BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3destination.html#cfn-bcmdataexports-export-s3destination-s3bucketowner)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "S3BucketOwner", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_owner: Option<Value<String>>,
-    /// `S3OutputConfigurations`: required.
+    /// `S3OutputConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3destination.html#cfn-bcmdataexports-export-s3destination-s3outputconfigurations)): object [`S3OutputConfigurations`], required.
     #[serde(rename = "S3OutputConfigurations")]
     pub s3_output_configurations: S3OutputConfigurations,
-    /// `S3Prefix`: required.
+    /// `S3Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3destination.html#cfn-bcmdataexports-export-s3destination-s3prefix)): string, required. Pattern: `^[\S\s]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Prefix")]
     pub s3_prefix: Value<String>,
-    /// `S3Region`: required.
+    /// `S3Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3destination.html#cfn-bcmdataexports-export-s3destination-s3region)): string, required. Pattern: `^[\S\s]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Region")]
     pub s3_region: Value<String>,
 }
@@ -430,21 +432,21 @@ impl Walk for S3Destination {
 
 /// The `S3OutputConfigurations` property type of [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export` `S3OutputConfigurations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3outputconfigurations.html).
 ///
 /// Every property is required: [`S3OutputConfigurations::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3OutputConfigurations {
-    /// `Compression`: required.
+    /// `Compression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3outputconfigurations.html#cfn-bcmdataexports-export-s3outputconfigurations-compression)): [`CompressionOption`], one of `GZIP`, `PARQUET`, `ZIP`, required.
     #[serde(rename = "Compression")]
     pub compression: Value<CompressionOption>,
-    /// `Format`: required.
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3outputconfigurations.html#cfn-bcmdataexports-export-s3outputconfigurations-format)): [`FormatOption`], one of `TEXT_OR_CSV`, `PARQUET`, required.
     #[serde(rename = "Format")]
     pub format: Value<FormatOption>,
-    /// `OutputType`: required.
+    /// `OutputType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3outputconfigurations.html#cfn-bcmdataexports-export-s3outputconfigurations-outputtype)): [`S3OutputType`], one of `CUSTOM`, `ATHENA`, `REDSHIFT`, required.
     #[serde(rename = "OutputType")]
     pub output_type: Value<S3OutputType>,
-    /// `Overwrite`: required.
+    /// `Overwrite` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmdataexports-export-s3outputconfigurations.html#cfn-bcmdataexports-export-s3outputconfigurations-overwrite)): [`OverwriteOption`], one of `CREATE_NEW_REPORT`, `OVERWRITE_REPORT`, required.
     #[serde(rename = "Overwrite")]
     pub overwrite: Value<OverwriteOption>,
 }
@@ -484,7 +486,7 @@ impl Walk for S3OutputConfigurations {
 
 /// The values of `S3OutputType`, in [`Export`].
 ///
-/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_DataExports_CreateExport.html#API_DataExports_CreateExport_RequestSyntax).
+/// AWS reference: [`AWS::BCMDataExports::Export`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmdataexports-export.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum S3OutputType {

@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::BcmPricingCalculator::BillEstimate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billestimate.html)).
 ///
+/// Resource Type definition for AWS::BcmPricingCalculator::BillEstimate
+///
 /// [`BillEstimate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BillEstimate {
-    /// `BillScenarioId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the bill scenario this estimate is based on
+    ///
+    /// `BillScenarioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billestimate.html#cfn-bcmpricingcalculator-billestimate-billscenarioid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "BillScenarioId", skip_serializing_if = "Option::is_none")]
     pub bill_scenario_id: Option<Value<String>>,
-    /// `ExpiresAt`: optional.
+    /// The timestamp when the bill estimate expires
+    ///
+    /// `ExpiresAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billestimate.html#cfn-bcmpricingcalculator-billestimate-expiresat)): string, optional.
     #[serde(rename = "ExpiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the bill estimate
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billestimate.html#cfn-bcmpricingcalculator-billestimate-name)): string, required. Pattern: `^[a-zA-Z0-9-]+$`. Length: at most 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billestimate.html#cfn-bcmpricingcalculator-billestimate-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -117,28 +127,40 @@ impl ResourceRef<BillEstimate> {
 
 /// The properties of an `AWS::BcmPricingCalculator::BillScenario` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billscenario.html)).
 ///
+/// Resource Type definition for AWS::BcmPricingCalculator::BillScenario
+///
 /// Every property is optional: start from [`BillScenario::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BillScenario {
-    /// `CostCategoryGroupSharingPreferenceArn`: optional.
+    /// The ARN of the cost category group sharing preference
+    ///
+    /// `CostCategoryGroupSharingPreferenceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billscenario.html#cfn-bcmpricingcalculator-billscenario-costcategorygroupsharingpreferencearn)): string, optional. Pattern: `^arn:aws[a-z-]*:ce::[0-9]{12}:costcategory/[a-f0-9-]{36}$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "CostCategoryGroupSharingPreferenceArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub cost_category_group_sharing_preference_arn: Option<Value<String>>,
-    /// `ExpiresAt`: optional.
+    /// The timestamp when the bill scenario expires
+    ///
+    /// `ExpiresAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billscenario.html#cfn-bcmpricingcalculator-billscenario-expiresat)): string, optional.
     #[serde(rename = "ExpiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Value<String>>,
-    /// `GroupSharingPreference`: optional.
+    /// The group sharing preference for the bill scenario
+    ///
+    /// `GroupSharingPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billscenario.html#cfn-bcmpricingcalculator-billscenario-groupsharingpreference)): [`GroupSharingPreference`], one of `OPEN`, `PRIORITIZED`, `RESTRICTED`, optional.
     #[serde(
         rename = "GroupSharingPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub group_sharing_preference: Option<Value<GroupSharingPreference>>,
-    /// `Name`: optional.
+    /// The name of the bill scenario
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billscenario.html#cfn-bcmpricingcalculator-billscenario-name)): string, optional. Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billscenario.html#cfn-bcmpricingcalculator-billscenario-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -239,19 +261,29 @@ impl ResourceRef<BillScenario> {
 
 /// The properties of an `AWS::BcmPricingCalculator::WorkloadEstimate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-workloadestimate.html)).
 ///
+/// Resource Type definition for AWS::BcmPricingCalculator::WorkloadEstimate
+///
 /// [`WorkloadEstimate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkloadEstimate {
-    /// `ExpiresAt`: optional.
+    /// The timestamp when the workload estimate will expire.
+    ///
+    /// `ExpiresAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-workloadestimate.html#cfn-bcmpricingcalculator-workloadestimate-expiresat)): string, optional.
     #[serde(rename = "ExpiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the workload estimate.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-workloadestimate.html#cfn-bcmpricingcalculator-workloadestimate-name)): string, required. Pattern: `^[a-zA-Z0-9-]+$`. Length: at most 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RateType`: optional, create-only (changing it replaces the resource).
+    /// The type of pricing rates used for the estimate.
+    ///
+    /// `RateType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-workloadestimate.html#cfn-bcmpricingcalculator-workloadestimate-ratetype)): [`WorkloadEstimateRateType`], one of `BEFORE_DISCOUNTS`, `AFTER_DISCOUNTS`, `AFTER_DISCOUNTS_AND_COMMITMENTS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RateType", skip_serializing_if = "Option::is_none")]
     pub rate_type: Option<Value<WorkloadEstimateRateType>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-workloadestimate.html#cfn-bcmpricingcalculator-workloadestimate-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -375,15 +407,15 @@ impl Walk for GroupSharingPreference {
 
 /// The `Tag` property type of [`BillEstimate`], [`BillScenario`] and [`WorkloadEstimate`].
 ///
-/// AWS reference: [`AWS::BcmPricingCalculator::BillEstimate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billestimate.html), [`AWS::BcmPricingCalculator::BillScenario`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-billscenario.html), [`AWS::BcmPricingCalculator::WorkloadEstimate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bcmpricingcalculator-workloadestimate.html).
+/// AWS reference: [`AWS::BcmPricingCalculator::BillEstimate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmpricingcalculator-billestimate-tag.html), [`AWS::BcmPricingCalculator::BillScenario` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmpricingcalculator-billscenario-tag.html), [`AWS::BcmPricingCalculator::WorkloadEstimate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmpricingcalculator-workloadestimate-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmpricingcalculator-billestimate-tag.html#cfn-bcmpricingcalculator-billestimate-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bcmpricingcalculator-billestimate-tag.html#cfn-bcmpricingcalculator-billestimate-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,91 +11,133 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Bedrock::Agent` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html)).
 ///
+/// Definition of AWS::Bedrock::Agent Resource Type
+///
 /// [`Agent::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Agent {
-    /// `ActionGroups`: optional.
+    /// List of ActionGroups
+    ///
+    /// `ActionGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-actiongroups)): list of (object [`AgentActionGroup`]), optional.
     #[serde(rename = "ActionGroups", skip_serializing_if = "Option::is_none")]
     pub action_groups: Option<Value<Vec<AgentActionGroup>>>,
-    /// `AgentCollaboration`: optional.
+    /// Agent collaboration state
+    ///
+    /// `AgentCollaboration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-agentcollaboration)): [`AgentCollaboration`], one of `DISABLED`, `SUPERVISOR`, `SUPERVISOR_ROUTER`, optional.
     #[serde(rename = "AgentCollaboration", skip_serializing_if = "Option::is_none")]
     pub agent_collaboration: Option<Value<AgentCollaboration>>,
-    /// `AgentCollaborators`: optional.
+    /// List of Agent Collaborators
+    ///
+    /// `AgentCollaborators` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-agentcollaborators)): list of (object [`AgentCollaborator`]), optional.
     #[serde(rename = "AgentCollaborators", skip_serializing_if = "Option::is_none")]
     pub agent_collaborators: Option<Value<Vec<AgentCollaborator>>>,
-    /// `AgentName`: required.
+    /// Name for a resource.
+    ///
+    /// `AgentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-agentname)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "AgentName")]
     pub agent_name: Value<String>,
-    /// `AgentResourceRoleArn`: optional.
+    /// ARN of a IAM role.
+    ///
+    /// `AgentResourceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-agentresourcerolearn)): string, optional. Length: at most 2048 characters.
     #[serde(
         rename = "AgentResourceRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_resource_role_arn: Option<Value<String>>,
-    /// `AutoPrepare`: optional.
+    /// Specifies whether to automatically prepare after creating or updating the agent.
+    ///
+    /// `AutoPrepare` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-autoprepare)): boolean, optional.
     #[serde(rename = "AutoPrepare", skip_serializing_if = "Option::is_none")]
     pub auto_prepare: Option<Value<bool>>,
-    /// `CustomOrchestration`: optional.
+    /// Structure for custom orchestration
+    ///
+    /// `CustomOrchestration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-customorchestration)): object [`CustomOrchestration`], optional.
     #[serde(
         rename = "CustomOrchestration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_orchestration: Option<CustomOrchestration>,
-    /// `CustomerEncryptionKeyArn`: optional.
+    /// A KMS key ARN
+    ///
+    /// `CustomerEncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-customerencryptionkeyarn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "CustomerEncryptionKeyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_encryption_key_arn: Option<Value<String>>,
-    /// `Description`: optional.
+    /// Description of the Resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FoundationModel`: optional.
+    /// ARN or name of a Bedrock model.
+    ///
+    /// `FoundationModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-foundationmodel)): string, optional. Pattern: `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}(([:][a-z0-9-]{1,63}){0,2})?/[a-z0-9]{12})|(:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+))|(([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|(([0-9a-zA-Z][_-]?)+)$`. Length: 1 to 2048 characters.
     #[serde(rename = "FoundationModel", skip_serializing_if = "Option::is_none")]
     pub foundation_model: Option<Value<String>>,
-    /// `GuardrailConfiguration`: optional.
+    /// Configuration for a guardrail.
+    ///
+    /// `GuardrailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-guardrailconfiguration)): object [`GuardrailConfiguration`], optional.
     #[serde(
         rename = "GuardrailConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub guardrail_configuration: Option<GuardrailConfiguration>,
-    /// `IdleSessionTTLInSeconds`: optional.
+    /// Max Session Time.
+    ///
+    /// `IdleSessionTTLInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-idlesessionttlinseconds)): number, optional. Range: 60 to 5400.
     #[serde(
         rename = "IdleSessionTTLInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_session_ttl_in_seconds: Option<Value<f64>>,
-    /// `Instruction`: optional.
+    /// Instruction for the agent.
+    ///
+    /// `Instruction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-instruction)): string, optional. Length: at least 40 characters.
     #[serde(rename = "Instruction", skip_serializing_if = "Option::is_none")]
     pub instruction: Option<Value<String>>,
-    /// `KnowledgeBases`: optional.
+    /// List of Agent Knowledge Bases
+    ///
+    /// `KnowledgeBases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-knowledgebases)): list of (object [`AgentKnowledgeBase`]), optional.
     #[serde(rename = "KnowledgeBases", skip_serializing_if = "Option::is_none")]
     pub knowledge_bases: Option<Value<Vec<AgentKnowledgeBase>>>,
-    /// `MemoryConfiguration`: optional.
+    /// Configuration for memory storage
+    ///
+    /// `MemoryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-memoryconfiguration)): object [`MemoryConfiguration`], optional.
     #[serde(
         rename = "MemoryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub memory_configuration: Option<MemoryConfiguration>,
-    /// `OrchestrationType`: optional.
+    /// Types of orchestration strategy for agents
+    ///
+    /// `OrchestrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-orchestrationtype)): [`OrchestrationType`], one of `DEFAULT`, `CUSTOM_ORCHESTRATION`, optional.
     #[serde(rename = "OrchestrationType", skip_serializing_if = "Option::is_none")]
     pub orchestration_type: Option<Value<OrchestrationType>>,
-    /// `PromptOverrideConfiguration`: optional.
+    /// Configuration for prompt override.
+    ///
+    /// `PromptOverrideConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-promptoverrideconfiguration)): object [`PromptOverrideConfiguration`], optional.
     #[serde(
         rename = "PromptOverrideConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub prompt_override_configuration: Option<PromptOverrideConfiguration>,
-    /// `SkipResourceInUseCheckOnDelete`: optional.
+    /// Specifies whether to allow deleting agent while it is in use.
+    ///
+    /// `SkipResourceInUseCheckOnDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-skipresourceinusecheckondelete)): boolean, optional.
     #[serde(
         rename = "SkipResourceInUseCheckOnDelete",
         skip_serializing_if = "Option::is_none"
     )]
     pub skip_resource_in_use_check_on_delete: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-tags)): map from string to (string), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TestAliasTags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `TestAliasTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html#cfn-bedrock-agent-testaliastags)): map from string to (string), optional. Items: 0 to 200.
     #[serde(rename = "TestAliasTags", skip_serializing_if = "Option::is_none")]
     pub test_alias_tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -348,25 +390,37 @@ impl ResourceRef<Agent> {
 
 /// The properties of an `AWS::Bedrock::AgentAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agentalias.html)).
 ///
+/// Definition of AWS::Bedrock::AgentAlias Resource Type
+///
 /// [`AgentAlias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentAlias {
-    /// `AgentAliasName`: required.
+    /// Name for a resource.
+    ///
+    /// `AgentAliasName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agentalias.html#cfn-bedrock-agentalias-agentaliasname)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "AgentAliasName")]
     pub agent_alias_name: Value<String>,
-    /// `AgentId`: required, create-only (changing it replaces the resource).
+    /// Identifier for a resource.
+    ///
+    /// `AgentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agentalias.html#cfn-bedrock-agentalias-agentid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z]{10}$`.
     #[serde(rename = "AgentId")]
     pub agent_id: Value<String>,
-    /// `Description`: optional.
+    /// Description of the Resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agentalias.html#cfn-bedrock-agentalias-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `RoutingConfiguration`: optional.
+    /// Routing configuration for an Agent alias.
+    ///
+    /// `RoutingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agentalias.html#cfn-bedrock-agentalias-routingconfiguration)): list of (object [`AgentAliasRoutingConfigurationListItem`]), optional. Items: at most 1.
     #[serde(
         rename = "RoutingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub routing_configuration: Option<Value<Vec<AgentAliasRoutingConfigurationListItem>>>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agentalias.html#cfn-bedrock-agentalias-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -461,19 +515,27 @@ impl ResourceRef<AgentAlias> {
 
 /// The properties of an `AWS::Bedrock::ApplicationInferenceProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-applicationinferenceprofile.html)).
 ///
+/// Definition of AWS::Bedrock::ApplicationInferenceProfile Resource Type
+///
 /// [`ApplicationInferenceProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationInferenceProfile {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// Description of the inference profile
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-applicationinferenceprofile.html#cfn-bedrock-applicationinferenceprofile-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^([0-9a-zA-Z:.][ _-]?)+$`. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InferenceProfileName`: required, create-only (changing it replaces the resource).
+    /// `InferenceProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-applicationinferenceprofile.html#cfn-bedrock-applicationinferenceprofile-inferenceprofilename)): string, required, create-only (changing it replaces the resource). Pattern: `^([0-9a-zA-Z][ _-]?)+$`. Length: 1 to 64 characters.
     #[serde(rename = "InferenceProfileName")]
     pub inference_profile_name: Value<String>,
-    /// `ModelSource`: optional, create-only (changing it replaces the resource).
+    /// Various ways to encode a list of models in a CreateInferenceProfile request
+    ///
+    /// `ModelSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-applicationinferenceprofile.html#cfn-bedrock-applicationinferenceprofile-modelsource)): JSON (the schema allows several shapes, or none), optional, create-only (changing it replaces the resource).
     #[serde(rename = "ModelSource", skip_serializing_if = "Option::is_none")]
     pub model_source: Option<Json>,
-    /// `Tags`: optional.
+    /// List of Tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-applicationinferenceprofile.html#cfn-bedrock-applicationinferenceprofile-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -570,25 +632,31 @@ impl ResourceRef<ApplicationInferenceProfile> {
 
 /// The properties of an `AWS::Bedrock::AutomatedReasoningPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html)).
 ///
+/// Definition of AWS::Bedrock::AutomatedReasoningPolicy Resource Type
+///
 /// [`AutomatedReasoningPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutomatedReasoningPolicy {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html#cfn-bedrock-automatedreasoningpolicy-description)): string, optional. Pattern: `^[\s\S]+$`. Length: at most 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ForceDelete`: optional.
+    /// Specifies whether to force delete the automated reasoning policy even if it has active resources. When false , Amazon Bedrock validates if all artifacts have been deleted (e.g. policy version, test case, test result) for a policy before deletion. When true , Amazon Bedrock will delete the policy and all its artifacts without validation. Default is false
+    ///
+    /// `ForceDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html#cfn-bedrock-automatedreasoningpolicy-forcedelete)): boolean, optional.
     #[serde(rename = "ForceDelete", skip_serializing_if = "Option::is_none")]
     pub force_delete: Option<Value<bool>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The KMS key with which the Policy's assets will be encrypted at rest.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html#cfn-bedrock-automatedreasoningpolicy-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html#cfn-bedrock-automatedreasoningpolicy-name)): string, required. Pattern: `^[0-9a-zA-Z-_ ]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PolicyDefinition`: optional.
+    /// `PolicyDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html#cfn-bedrock-automatedreasoningpolicy-policydefinition)): object [`PolicyDefinition`], optional.
     #[serde(rename = "PolicyDefinition", skip_serializing_if = "Option::is_none")]
     pub policy_definition: Option<PolicyDefinition>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html#cfn-bedrock-automatedreasoningpolicy-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -702,19 +770,25 @@ impl ResourceRef<AutomatedReasoningPolicy> {
 
 /// The properties of an `AWS::Bedrock::AutomatedReasoningPolicyVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicyversion.html)).
 ///
+/// Definition of AWS::Bedrock::AutomatedReasoningPolicyVersion Resource Type
+///
 /// [`AutomatedReasoningPolicyVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutomatedReasoningPolicyVersion {
-    /// `LastUpdatedDefinitionHash`: optional, create-only (changing it replaces the resource).
+    /// The hash for this version
+    ///
+    /// `LastUpdatedDefinitionHash` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicyversion.html#cfn-bedrock-automatedreasoningpolicyversion-lastupdateddefinitionhash)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9a-z]{128}$`. Length: 128 to 128 characters.
     #[serde(
         rename = "LastUpdatedDefinitionHash",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_updated_definition_hash: Option<Value<String>>,
-    /// `PolicyArn`: required, create-only (changing it replaces the resource).
+    /// Arn of the policy
+    ///
+    /// `PolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicyversion.html#cfn-bedrock-automatedreasoningpolicyversion-policyarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\/[a-z0-9]{12}$`. Length: 1 to 2048 characters.
     #[serde(rename = "PolicyArn")]
     pub policy_arn: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicyversion.html#cfn-bedrock-automatedreasoningpolicyversion-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -802,28 +876,42 @@ impl ResourceRef<AutomatedReasoningPolicyVersion> {
 
 /// The properties of an `AWS::Bedrock::Blueprint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-blueprint.html)).
 ///
+/// Definition of AWS::Bedrock::Blueprint Resource Type
+///
 /// [`Blueprint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Blueprint {
-    /// `BlueprintName`: required, create-only (changing it replaces the resource).
+    /// Name of the Blueprint
+    ///
+    /// `BlueprintName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-blueprint.html#cfn-bedrock-blueprint-blueprintname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "BlueprintName")]
     pub blueprint_name: Value<String>,
-    /// `KmsEncryptionContext`: optional.
+    /// KMS encryption context
+    ///
+    /// `KmsEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-blueprint.html#cfn-bedrock-blueprint-kmsencryptioncontext)): map from string to (string), optional.
     #[serde(
         rename = "KmsEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub kms_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `KmsKeyId`: optional.
+    /// KMS key identifier
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-blueprint.html#cfn-bedrock-blueprint-kmskeyid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Schema`: required.
+    /// Schema of the blueprint
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-blueprint.html#cfn-bedrock-blueprint-schema)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Schema")]
     pub schema: Json,
-    /// `Tags`: optional.
+    /// List of Tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-blueprint.html#cfn-bedrock-blueprint-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// Modality Type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-blueprint.html#cfn-bedrock-blueprint-type)): [`BlueprintType`], one of `DOCUMENT`, `IMAGE`, `AUDIO`, `VIDEO`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<BlueprintType>,
 }
@@ -917,22 +1005,32 @@ impl ResourceRef<Blueprint> {
 
 /// The properties of an `AWS::Bedrock::DataAutomationLibrary` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationlibrary.html)).
 ///
+/// Resource Type definition for AWS::Bedrock::DataAutomationLibrary
+///
 /// [`DataAutomationLibrary::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataAutomationLibrary {
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// KMS Encryption Configuration
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationlibrary.html#cfn-bedrock-dataautomationlibrary-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `LibraryDescription`: optional.
+    /// Description of the DataAutomationLibrary
+    ///
+    /// `LibraryDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationlibrary.html#cfn-bedrock-dataautomationlibrary-librarydescription)): string, optional. Length: 0 to 300 characters.
     #[serde(rename = "LibraryDescription", skip_serializing_if = "Option::is_none")]
     pub library_description: Option<Value<String>>,
-    /// `LibraryName`: required, create-only (changing it replaces the resource).
+    /// Name of the DataAutomationLibrary
+    ///
+    /// `LibraryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationlibrary.html#cfn-bedrock-dataautomationlibrary-libraryname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "LibraryName")]
     pub library_name: Value<String>,
-    /// `Tags`: optional.
+    /// List of tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationlibrary.html#cfn-bedrock-dataautomationlibrary-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1008,46 +1106,66 @@ impl ResourceRef<DataAutomationLibrary> {
 
 /// The properties of an `AWS::Bedrock::DataAutomationProject` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html)).
 ///
+/// Definition of AWS::Bedrock::DataAutomationProject Resource Type
+///
 /// [`DataAutomationProject::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataAutomationProject {
-    /// `CustomOutputConfiguration`: optional.
+    /// Custom output configuration
+    ///
+    /// `CustomOutputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-customoutputconfiguration)): object [`CustomOutputConfiguration`], optional.
     #[serde(
         rename = "CustomOutputConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_output_configuration: Option<CustomOutputConfiguration>,
-    /// `KmsEncryptionContext`: optional.
+    /// KMS encryption context
+    ///
+    /// `KmsEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-kmsencryptioncontext)): map from string to (string), optional.
     #[serde(
         rename = "KmsEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub kms_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `KmsKeyId`: optional.
+    /// KMS key identifier
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-kmskeyid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `OverrideConfiguration`: optional.
+    /// Override configuration
+    ///
+    /// `OverrideConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-overrideconfiguration)): object [`OverrideConfiguration`], optional.
     #[serde(
         rename = "OverrideConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub override_configuration: Option<OverrideConfiguration>,
-    /// `ProjectDescription`: optional.
+    /// Description of the DataAutomationProject
+    ///
+    /// `ProjectDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-projectdescription)): string, optional.
     #[serde(rename = "ProjectDescription", skip_serializing_if = "Option::is_none")]
     pub project_description: Option<Value<String>>,
-    /// `ProjectName`: required, create-only (changing it replaces the resource).
+    /// Name of the DataAutomationProject
+    ///
+    /// `ProjectName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-projectname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ProjectName")]
     pub project_name: Value<String>,
-    /// `ProjectType`: optional, create-only (changing it replaces the resource).
+    /// Type of the DataAutomationProject - Sync or Async
+    ///
+    /// `ProjectType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-projecttype)): [`ProjectType`], one of `ASYNC`, `SYNC`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProjectType", skip_serializing_if = "Option::is_none")]
     pub project_type: Option<Value<ProjectType>>,
-    /// `StandardOutputConfiguration`: optional.
+    /// Standard output configuration
+    ///
+    /// `StandardOutputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-standardoutputconfiguration)): object [`StandardOutputConfiguration`], optional.
     #[serde(
         rename = "StandardOutputConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub standard_output_configuration: Option<StandardOutputConfiguration>,
-    /// `Tags`: optional.
+    /// List of Tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html#cfn-bedrock-dataautomationproject-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1187,31 +1305,47 @@ impl ResourceRef<DataAutomationProject> {
 
 /// The properties of an `AWS::Bedrock::DataSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html)).
 ///
+/// Definition of AWS::Bedrock::DataSource Resource Type
+///
 /// [`DataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `DataDeletionPolicy`: optional.
+    /// The deletion policy for the data source.
+    ///
+    /// `DataDeletionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html#cfn-bedrock-datasource-datadeletionpolicy)): [`DataDeletionPolicy`], one of `RETAIN`, `DELETE`, optional.
     #[serde(rename = "DataDeletionPolicy", skip_serializing_if = "Option::is_none")]
     pub data_deletion_policy: Option<Value<DataDeletionPolicy>>,
-    /// `DataSourceConfiguration`: required.
+    /// Specifies a raw data source location to ingest.
+    ///
+    /// `DataSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html#cfn-bedrock-datasource-datasourceconfiguration)): object [`DataSourceConfiguration`], required.
     #[serde(rename = "DataSourceConfiguration")]
     pub data_source_configuration: DataSourceConfiguration,
-    /// `Description`: optional.
+    /// Description of the Resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html#cfn-bedrock-datasource-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KnowledgeBaseId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the knowledge base to which to add the data source.
+    ///
+    /// `KnowledgeBaseId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html#cfn-bedrock-datasource-knowledgebaseid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z]{10}$`.
     #[serde(rename = "KnowledgeBaseId")]
     pub knowledge_base_id: Value<String>,
-    /// `Name`: required.
+    /// The name of the data source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html#cfn-bedrock-datasource-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ServerSideEncryptionConfiguration`: optional.
+    /// Contains details about the server-side encryption for the data source.
+    ///
+    /// `ServerSideEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html#cfn-bedrock-datasource-serversideencryptionconfiguration)): object [`ServerSideEncryptionConfiguration`], optional.
     #[serde(
         rename = "ServerSideEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_side_encryption_configuration: Option<ServerSideEncryptionConfiguration>,
-    /// `VectorIngestionConfiguration`: optional.
+    /// Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried.
+    ///
+    /// `VectorIngestionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html#cfn-bedrock-datasource-vectoringestionconfiguration)): object [`VectorIngestionConfiguration`], optional.
     #[serde(
         rename = "VectorIngestionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1339,19 +1473,29 @@ impl ResourceRef<DataSource> {
 
 /// The properties of an `AWS::Bedrock::EnforcedGuardrailConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-enforcedguardrailconfiguration.html)).
 ///
+/// Definition of AWS::Bedrock::EnforcedGuardrailConfiguration Resource Type
+///
 /// [`EnforcedGuardrailConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnforcedGuardrailConfiguration {
-    /// `GuardrailIdentifier`: required.
+    /// Identifier for the guardrail, could be the ID or the ARN
+    ///
+    /// `GuardrailIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-enforcedguardrailconfiguration.html#cfn-bedrock-enforcedguardrailconfiguration-guardrailidentifier)): string, required. Pattern: `^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$`. Length: 0 to 2048 characters.
     #[serde(rename = "GuardrailIdentifier")]
     pub guardrail_identifier: Value<String>,
-    /// `GuardrailVersion`: required.
+    /// Numerical guardrail version (not DRAFT)
+    ///
+    /// `GuardrailVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-enforcedguardrailconfiguration.html#cfn-bedrock-enforcedguardrailconfiguration-guardrailversion)): string, required. Pattern: `^[1-9][0-9]{0,7}$`.
     #[serde(rename = "GuardrailVersion")]
     pub guardrail_version: Value<String>,
-    /// `ModelEnforcement`: optional.
+    /// Model-specific information for the enforced guardrail configuration. If not present, the configuration is enforced on all models
+    ///
+    /// `ModelEnforcement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-enforcedguardrailconfiguration.html#cfn-bedrock-enforcedguardrailconfiguration-modelenforcement)): object [`ModelEnforcement`], optional.
     #[serde(rename = "ModelEnforcement", skip_serializing_if = "Option::is_none")]
     pub model_enforcement: Option<ModelEnforcement>,
-    /// `SelectiveContentGuarding`: optional.
+    /// Selective content guarding controls for enforced guardrails
+    ///
+    /// `SelectiveContentGuarding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-enforcedguardrailconfiguration.html#cfn-bedrock-enforcedguardrailconfiguration-selectivecontentguarding)): object [`SelectiveContentGuarding`], optional.
     #[serde(
         rename = "SelectiveContentGuarding",
         skip_serializing_if = "Option::is_none"
@@ -1455,46 +1599,68 @@ impl ResourceRef<EnforcedGuardrailConfiguration> {
 
 /// The properties of an `AWS::Bedrock::Flow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html)).
 ///
+/// Definition of AWS::Bedrock::Flow Resource Type
+///
 /// [`Flow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Flow {
-    /// `CustomerEncryptionKeyArn`: optional.
+    /// A KMS key ARN
+    ///
+    /// `CustomerEncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-customerencryptionkeyarn)): string, optional. Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "CustomerEncryptionKeyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_encryption_key_arn: Option<Value<String>>,
-    /// `Definition`: optional.
+    /// Flow definition
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-definition)): object [`FlowDefinition`], optional.
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<FlowDefinition>,
-    /// `DefinitionS3Location`: optional.
+    /// A bucket, key and optional version pointing to an S3 object containing a UTF-8 encoded JSON string Definition with the same schema as the Definition property of this resource
+    ///
+    /// `DefinitionS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-definitions3location)): object [`FlowS3Location`], optional.
     #[serde(
         rename = "DefinitionS3Location",
         skip_serializing_if = "Option::is_none"
     )]
     pub definition_s3_location: Option<FlowS3Location>,
-    /// `DefinitionString`: optional.
+    /// A JSON string containing a Definition with the same schema as the Definition property of this resource
+    ///
+    /// `DefinitionString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-definitionstring)): string, optional. Length: at most 512000 characters.
     #[serde(rename = "DefinitionString", skip_serializing_if = "Option::is_none")]
     pub definition_string: Option<Value<String>>,
-    /// `DefinitionSubstitutions`: optional.
+    /// When supplied with DefinitionString or DefinitionS3Location, substrings in the definition matching ${keyname} will be replaced with the associated value from this map
+    ///
+    /// `DefinitionSubstitutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-definitionsubstitutions)): map from string to (JSON (the schema allows several shapes, or none)), optional.
     #[serde(
         rename = "DefinitionSubstitutions",
         skip_serializing_if = "Option::is_none"
     )]
     pub definition_substitutions: Option<BTreeMap<String, Json>>,
-    /// `Description`: optional.
+    /// Description of the flow
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionRoleArn`: required.
+    /// ARN of a IAM role
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-executionrolearn)): string, required. Pattern: `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/(service-role/)?.+$`. Length: at most 2048 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `Name`: required.
+    /// Name for the flow
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-tags)): map from string to (string), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TestAliasTags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `TestAliasTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html#cfn-bedrock-flow-testaliastags)): map from string to (string), optional. Items: 0 to 200.
     #[serde(rename = "TestAliasTags", skip_serializing_if = "Option::is_none")]
     pub test_alias_tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1636,28 +1802,40 @@ impl ResourceRef<Flow> {
 
 /// The properties of an `AWS::Bedrock::FlowAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html)).
 ///
+/// Definition of AWS::Bedrock::FlowAlias Resource Type
+///
 /// [`FlowAlias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowAlias {
-    /// `ConcurrencyConfiguration`: optional.
+    /// `ConcurrencyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html#cfn-bedrock-flowalias-concurrencyconfiguration)): object [`FlowAliasConcurrencyConfiguration`], optional.
     #[serde(
         rename = "ConcurrencyConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub concurrency_configuration: Option<FlowAliasConcurrencyConfiguration>,
-    /// `Description`: optional.
+    /// Description of the Resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html#cfn-bedrock-flowalias-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FlowArn`: required, create-only (changing it replaces the resource).
+    /// Arn representation of the Flow
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html#cfn-bedrock-flowalias-flowarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}$`. Length: at most 2048 characters.
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
-    /// `Name`: required.
+    /// Name for a resource.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html#cfn-bedrock-flowalias-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoutingConfiguration`: required.
+    /// Routing configuration for a Flow alias.
+    ///
+    /// `RoutingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html#cfn-bedrock-flowalias-routingconfiguration)): list of (object [`FlowAliasRoutingConfigurationListItem`]), required. Items: 1 to 1.
     #[serde(rename = "RoutingConfiguration")]
     pub routing_configuration: Value<Vec<FlowAliasRoutingConfigurationListItem>>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html#cfn-bedrock-flowalias-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1756,13 +1934,19 @@ impl ResourceRef<FlowAlias> {
 
 /// The properties of an `AWS::Bedrock::FlowVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowversion.html)).
 ///
+/// Definition of AWS::Bedrock::FlowVersion Resource Type
+///
 /// [`FlowVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowVersion {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// Description of the flow version
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowversion.html#cfn-bedrock-flowversion-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FlowArn`: required, create-only (changing it replaces the resource).
+    /// Arn representation of the Flow
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowversion.html#cfn-bedrock-flowversion-flowarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}$`.
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
 }
@@ -1840,58 +2024,86 @@ impl ResourceRef<FlowVersion> {
 
 /// The properties of an `AWS::Bedrock::Guardrail` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html)).
 ///
+/// Definition of AWS::Bedrock::Guardrail Resource Type
+///
 /// [`Guardrail::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Guardrail {
-    /// `AutomatedReasoningPolicyConfig`: optional.
+    /// Optional configuration for integrating Automated Reasoning policies with the guardrail.
+    ///
+    /// `AutomatedReasoningPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-automatedreasoningpolicyconfig)): object [`AutomatedReasoningPolicyConfig`], optional.
     #[serde(
         rename = "AutomatedReasoningPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub automated_reasoning_policy_config: Option<AutomatedReasoningPolicyConfig>,
-    /// `BlockedInputMessaging`: required.
+    /// Messaging for when violations are detected in text
+    ///
+    /// `BlockedInputMessaging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-blockedinputmessaging)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "BlockedInputMessaging")]
     pub blocked_input_messaging: Value<String>,
-    /// `BlockedOutputsMessaging`: required.
+    /// Messaging for when violations are detected in text
+    ///
+    /// `BlockedOutputsMessaging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-blockedoutputsmessaging)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "BlockedOutputsMessaging")]
     pub blocked_outputs_messaging: Value<String>,
-    /// `ContentPolicyConfig`: optional.
+    /// Content policy config for a guardrail.
+    ///
+    /// `ContentPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-contentpolicyconfig)): object [`ContentPolicyConfig`], optional.
     #[serde(
         rename = "ContentPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_policy_config: Option<ContentPolicyConfig>,
-    /// `ContextualGroundingPolicyConfig`: optional.
+    /// Contextual grounding policy config for a guardrail.
+    ///
+    /// `ContextualGroundingPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-contextualgroundingpolicyconfig)): object [`ContextualGroundingPolicyConfig`], optional.
     #[serde(
         rename = "ContextualGroundingPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub contextual_grounding_policy_config: Option<ContextualGroundingPolicyConfig>,
-    /// `CrossRegionConfig`: optional.
+    /// The system-defined guardrail profile that you’re using with your guardrail
+    ///
+    /// `CrossRegionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-crossregionconfig)): object [`GuardrailCrossRegionConfig`], optional.
     #[serde(rename = "CrossRegionConfig", skip_serializing_if = "Option::is_none")]
     pub cross_region_config: Option<GuardrailCrossRegionConfig>,
-    /// `Description`: optional.
+    /// Description of the guardrail or its version
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// The KMS key with which the guardrail was encrypted at rest
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-kmskeyarn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name of the guardrail
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-name)): string, required. Pattern: `^[0-9a-zA-Z-_]+$`. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SensitiveInformationPolicyConfig`: optional.
+    /// Sensitive information policy config for a guardrail.
+    ///
+    /// `SensitiveInformationPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-sensitiveinformationpolicyconfig)): object [`SensitiveInformationPolicyConfig`], optional.
     #[serde(
         rename = "SensitiveInformationPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub sensitive_information_policy_config: Option<SensitiveInformationPolicyConfig>,
-    /// `Tags`: optional.
+    /// List of Tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TopicPolicyConfig`: optional.
+    /// Topic policy config for a guardrail.
+    ///
+    /// `TopicPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-topicpolicyconfig)): object [`TopicPolicyConfig`], optional.
     #[serde(rename = "TopicPolicyConfig", skip_serializing_if = "Option::is_none")]
     pub topic_policy_config: Option<TopicPolicyConfig>,
-    /// `WordPolicyConfig`: optional.
+    /// Word policy config for a guardrail.
+    ///
+    /// `WordPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html#cfn-bedrock-guardrail-wordpolicyconfig)): object [`WordPolicyConfig`], optional.
     #[serde(rename = "WordPolicyConfig", skip_serializing_if = "Option::is_none")]
     pub word_policy_config: Option<WordPolicyConfig>,
 }
@@ -2074,13 +2286,19 @@ impl ResourceRef<Guardrail> {
 
 /// The properties of an `AWS::Bedrock::GuardrailVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrailversion.html)).
 ///
+/// Definition of AWS::Bedrock::GuardrailVersion Resource Type
+///
 /// [`GuardrailVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailVersion {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// Description of the Guardrail version
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrailversion.html#cfn-bedrock-guardrailversion-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GuardrailIdentifier`: required, create-only (changing it replaces the resource).
+    /// Identifier (GuardrailId or GuardrailArn) for the guardrail
+    ///
+    /// `GuardrailIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrailversion.html#cfn-bedrock-guardrailversion-guardrailidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$`. Length: at most 2048 characters.
     #[serde(rename = "GuardrailIdentifier")]
     pub guardrail_identifier: Value<String>,
 }
@@ -2138,25 +2356,39 @@ impl ResourceRef<GuardrailVersion> {
 
 /// The properties of an `AWS::Bedrock::IntelligentPromptRouter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html)).
 ///
+/// Definition of AWS::Bedrock::IntelligentPromptRouter Resource Type
+///
 /// [`IntelligentPromptRouter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntelligentPromptRouter {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// Description of the Prompt Router.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html#cfn-bedrock-intelligentpromptrouter-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^([0-9a-zA-Z:.][ _-]?)+$`. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FallbackModel`: required, create-only (changing it replaces the resource).
+    /// Model configuration
+    ///
+    /// `FallbackModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html#cfn-bedrock-intelligentpromptrouter-fallbackmodel)): object [`PromptRouterTargetModel`], required, create-only (changing it replaces the resource).
     #[serde(rename = "FallbackModel")]
     pub fallback_model: PromptRouterTargetModel,
-    /// `Models`: required, create-only (changing it replaces the resource).
+    /// List of model configuration
+    ///
+    /// `Models` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html#cfn-bedrock-intelligentpromptrouter-models)): list of (object [`PromptRouterTargetModel`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Models")]
     pub models: Value<Vec<PromptRouterTargetModel>>,
-    /// `PromptRouterName`: required, create-only (changing it replaces the resource).
+    /// Name of the Prompt Router.
+    ///
+    /// `PromptRouterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html#cfn-bedrock-intelligentpromptrouter-promptroutername)): string, required, create-only (changing it replaces the resource). Pattern: `^([0-9a-zA-Z][ _-]?)+$`. Length: 1 to 64 characters.
     #[serde(rename = "PromptRouterName")]
     pub prompt_router_name: Value<String>,
-    /// `RoutingCriteria`: required, create-only (changing it replaces the resource).
+    /// Represents the criteria used for routing requests.
+    ///
+    /// `RoutingCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html#cfn-bedrock-intelligentpromptrouter-routingcriteria)): object [`RoutingCriteria`], required, create-only (changing it replaces the resource).
     #[serde(rename = "RoutingCriteria")]
     pub routing_criteria: RoutingCriteria,
-    /// `Tags`: optional.
+    /// List of Tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html#cfn-bedrock-intelligentpromptrouter-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2253,28 +2485,42 @@ impl ResourceRef<IntelligentPromptRouter> {
 
 /// The properties of an `AWS::Bedrock::KnowledgeBase` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html)).
 ///
+/// Definition of AWS::Bedrock::KnowledgeBase Resource Type
+///
 /// [`KnowledgeBase::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KnowledgeBase {
-    /// `Description`: optional.
+    /// Description of the Resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html#cfn-bedrock-knowledgebase-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KnowledgeBaseConfiguration`: required.
+    /// Contains details about the embeddings model used for the knowledge base.
+    ///
+    /// `KnowledgeBaseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html#cfn-bedrock-knowledgebase-knowledgebaseconfiguration)): object [`KnowledgeBaseConfiguration`], required.
     #[serde(rename = "KnowledgeBaseConfiguration")]
     pub knowledge_base_configuration: KnowledgeBaseConfiguration,
-    /// `Name`: required.
+    /// The name of the knowledge base.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html#cfn-bedrock-knowledgebase-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role with permissions to invoke API operations on the knowledge base. The ARN must begin with AmazonBedrockExecutionRoleForKnowledgeBase\_
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html#cfn-bedrock-knowledgebase-rolearn)): string, required. Pattern: `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$`. Length: at most 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StorageConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The vector store service in which the knowledge base is stored.
+    ///
+    /// `StorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html#cfn-bedrock-knowledgebase-storageconfiguration)): object [`StorageConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "StorageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_configuration: Option<StorageConfiguration>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html#cfn-bedrock-knowledgebase-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -2384,13 +2630,19 @@ impl ResourceRef<KnowledgeBase> {
 
 /// The properties of an `AWS::Bedrock::KnowledgeBasePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebasepolicy.html)).
 ///
+/// Definition of AWS::Bedrock::KnowledgeBasePolicy Resource Type
+///
 /// Every property is required: [`KnowledgeBasePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KnowledgeBasePolicy {
-    /// `KnowledgeBaseId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the knowledge base
+    ///
+    /// `KnowledgeBaseId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebasepolicy.html#cfn-bedrock-knowledgebasepolicy-knowledgebaseid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z]+$`. Length: 1 to 10 characters.
     #[serde(rename = "KnowledgeBaseId")]
     pub knowledge_base_id: Value<String>,
-    /// `PolicyDocument`: required.
+    /// The IAM policy document defining access permissions for the knowledge base
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebasepolicy.html#cfn-bedrock-knowledgebasepolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
 }
@@ -2435,28 +2687,42 @@ impl ResourceRef<KnowledgeBasePolicy> {
 
 /// The properties of an `AWS::Bedrock::Prompt` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html)).
 ///
+/// Definition of AWS::Bedrock::Prompt Resource Type
+///
 /// [`Prompt::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Prompt {
-    /// `CustomerEncryptionKeyArn`: optional.
+    /// A KMS key ARN
+    ///
+    /// `CustomerEncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html#cfn-bedrock-prompt-customerencryptionkeyarn)): string, optional. Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "CustomerEncryptionKeyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_encryption_key_arn: Option<Value<String>>,
-    /// `DefaultVariant`: optional.
+    /// Name for a variant.
+    ///
+    /// `DefaultVariant` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html#cfn-bedrock-prompt-defaultvariant)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "DefaultVariant", skip_serializing_if = "Option::is_none")]
     pub default_variant: Option<Value<String>>,
-    /// `Description`: optional.
+    /// Name for a prompt resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html#cfn-bedrock-prompt-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name for a prompt resource.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html#cfn-bedrock-prompt-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html#cfn-bedrock-prompt-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Variants`: optional.
+    /// List of prompt variants
+    ///
+    /// `Variants` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html#cfn-bedrock-prompt-variants)): list of (object [`PromptVariant`]), optional. Items: 0 to 3.
     #[serde(rename = "Variants", skip_serializing_if = "Option::is_none")]
     pub variants: Option<Value<Vec<PromptVariant>>>,
 }
@@ -2560,16 +2826,24 @@ impl ResourceRef<Prompt> {
 
 /// The properties of an `AWS::Bedrock::PromptVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-promptversion.html)).
 ///
+/// Definition of AWS::Bedrock::PromptVersion Resource Type
+///
 /// [`PromptVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PromptVersion {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// Description for a prompt version resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-promptversion.html#cfn-bedrock-promptversion-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `PromptArn`: required, create-only (changing it replaces the resource).
+    /// ARN of a prompt resource possibly with a version
+    ///
+    /// `PromptArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-promptversion.html#cfn-bedrock-promptversion-promptarn)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10})$`. Length: 1 to 2048 characters.
     #[serde(rename = "PromptArn")]
     pub prompt_arn: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-promptversion.html#cfn-bedrock-promptversion-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -2661,13 +2935,19 @@ impl ResourceRef<PromptVersion> {
 
 /// The properties of an `AWS::Bedrock::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-resourcepolicy.html)).
 ///
+/// Definition of AWS::Bedrock::ResourcePolicy Resource Type
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `PolicyDocument`: required.
+    /// The IAM policy document defining access permissions for the guardrail and guardrail profile resources
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-resourcepolicy.html#cfn-bedrock-resourcepolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the Bedrock Guardrail or Guardrail Profile resource
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-resourcepolicy.html#cfn-bedrock-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -2702,25 +2982,37 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::Bedrock::RetrievalInstruction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-retrievalinstruction.html)).
 ///
+/// Resource Type definition for AWS::Bedrock::RetrievalInstruction
+///
 /// [`RetrievalInstruction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RetrievalInstruction {
-    /// `CustomerEncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the customer managed KMS key protecting this content, when one was supplied at create.
+    ///
+    /// `CustomerEncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-retrievalinstruction.html#cfn-bedrock-retrievalinstruction-customerencryptionkeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "CustomerEncryptionKeyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_encryption_key_arn: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description of the retrieval instruction. On a numbered version, the description of that version.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-retrievalinstruction.html#cfn-bedrock-retrievalinstruction-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Instruction`: required.
+    /// The reviewed content this instruction serves — what AgenticRetrieveStream resolves while status is ACTIVE. Absent until the first create review passes. Always present on a numbered version.
+    ///
+    /// `Instruction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-retrievalinstruction.html#cfn-bedrock-retrievalinstruction-instruction)): object [`Instruction`], required.
     #[serde(rename = "Instruction")]
     pub instruction: Instruction,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the retrieval instruction.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-retrievalinstruction.html#cfn-bedrock-retrievalinstruction-name)): string, required, create-only (changing it replaces the resource). Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-retrievalinstruction.html#cfn-bedrock-retrievalinstruction-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2814,16 +3106,24 @@ impl ResourceRef<RetrievalInstruction> {
 
 /// The properties of an `AWS::Bedrock::Session` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-session.html)).
 ///
+/// Definition of AWS::Bedrock::Session Resource Type
+///
 /// Every property is optional: start from [`Session::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Session {
-    /// `EncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the KMS key to use to encrypt the session data.
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-session.html#cfn-bedrock-session-encryptionkeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `SessionMetadata`: optional.
+    /// A map of key-value pairs containing attributes to be persisted across the session.
+    ///
+    /// `SessionMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-session.html#cfn-bedrock-session-sessionmetadata)): map from string to (string), optional.
     #[serde(rename = "SessionMetadata", skip_serializing_if = "Option::is_none")]
     pub session_metadata: Option<BTreeMap<String, Value<String>>>,
-    /// `Tags`: optional.
+    /// A list of tags associated with the session.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-session.html#cfn-bedrock-session-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2942,39 +3242,55 @@ impl Walk for ActionGroupState {
 
 /// The `AgentActionGroup` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `AgentActionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html).
 ///
 /// [`AgentActionGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentActionGroup {
-    /// `ActionGroupExecutor`: optional.
+    /// Type of Executors for an Action Group
+    ///
+    /// `ActionGroupExecutor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html#cfn-bedrock-agent-agentactiongroup-actiongroupexecutor)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ActionGroupExecutor",
         skip_serializing_if = "Option::is_none"
     )]
     pub action_group_executor: Option<Json>,
-    /// `ActionGroupName`: required.
+    /// Name of the action group
+    ///
+    /// `ActionGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html#cfn-bedrock-agent-agentactiongroup-actiongroupname)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "ActionGroupName")]
     pub action_group_name: Value<String>,
-    /// `ActionGroupState`: optional.
+    /// State of the action group
+    ///
+    /// `ActionGroupState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html#cfn-bedrock-agent-agentactiongroup-actiongroupstate)): [`ActionGroupState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "ActionGroupState", skip_serializing_if = "Option::is_none")]
     pub action_group_state: Option<Value<ActionGroupState>>,
-    /// `ApiSchema`: optional.
+    /// Contains information about the API Schema for the Action Group
+    ///
+    /// `ApiSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html#cfn-bedrock-agent-agentactiongroup-apischema)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ApiSchema", skip_serializing_if = "Option::is_none")]
     pub api_schema: Option<Json>,
-    /// `Description`: optional.
+    /// Description of action group
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html#cfn-bedrock-agent-agentactiongroup-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FunctionSchema`: optional.
+    /// Schema of Functions
+    ///
+    /// `FunctionSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html#cfn-bedrock-agent-agentactiongroup-functionschema)): object [`FunctionSchema`], optional.
     #[serde(rename = "FunctionSchema", skip_serializing_if = "Option::is_none")]
     pub function_schema: Option<FunctionSchema>,
-    /// `ParentActionGroupSignature`: optional.
+    /// Action Group Signature for a BuiltIn Action
+    ///
+    /// `ParentActionGroupSignature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html#cfn-bedrock-agent-agentactiongroup-parentactiongroupsignature)): [`ActionGroupSignature`], one of `AMAZON.UserInput`, `AMAZON.CodeInterpreter`, optional.
     #[serde(
         rename = "ParentActionGroupSignature",
         skip_serializing_if = "Option::is_none"
     )]
     pub parent_action_group_signature: Option<Value<ActionGroupSignature>>,
-    /// `SkipResourceInUseCheckOnDelete`: optional.
+    /// Specifies whether to allow deleting action group while it is in use.
+    ///
+    /// `SkipResourceInUseCheckOnDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentactiongroup.html#cfn-bedrock-agent-agentactiongroup-skipresourceinusecheckondelete)): boolean, optional.
     #[serde(
         rename = "SkipResourceInUseCheckOnDelete",
         skip_serializing_if = "Option::is_none"
@@ -3069,12 +3385,14 @@ impl Walk for AgentActionGroup {
 
 /// The `AgentAliasRoutingConfigurationListItem` property type of [`AgentAlias`].
 ///
-/// AWS reference: [`AWS::Bedrock::AgentAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agentalias.html).
+/// AWS reference: [`AWS::Bedrock::AgentAlias` `AgentAliasRoutingConfigurationListItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agentalias-agentaliasroutingconfigurationlistitem.html).
 ///
 /// Every property is required: [`AgentAliasRoutingConfigurationListItem::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentAliasRoutingConfigurationListItem {
-    /// `AgentVersion`: required.
+    /// Agent Version.
+    ///
+    /// `AgentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agentalias-agentaliasroutingconfigurationlistitem.html#cfn-bedrock-agentalias-agentaliasroutingconfigurationlistitem-agentversion)): string, required. Pattern: `^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$`. Length: 1 to 5 characters.
     #[serde(rename = "AgentVersion")]
     pub agent_version: Value<String>,
 }
@@ -3123,21 +3441,29 @@ impl Walk for AgentCollaboration {
 
 /// The `AgentCollaborator` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `AgentCollaborator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentcollaborator.html).
 ///
 /// [`AgentCollaborator::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentCollaborator {
-    /// `AgentDescriptor`: required.
+    /// Agent descriptor for agent collaborator
+    ///
+    /// `AgentDescriptor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentcollaborator.html#cfn-bedrock-agent-agentcollaborator-agentdescriptor)): object [`AgentDescriptor`], required.
     #[serde(rename = "AgentDescriptor")]
     pub agent_descriptor: AgentDescriptor,
-    /// `CollaborationInstruction`: required.
+    /// Agent collaborator instruction
+    ///
+    /// `CollaborationInstruction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentcollaborator.html#cfn-bedrock-agent-agentcollaborator-collaborationinstruction)): string, required.
     #[serde(rename = "CollaborationInstruction")]
     pub collaboration_instruction: Value<String>,
-    /// `CollaboratorName`: required.
+    /// Agent collaborator name
+    ///
+    /// `CollaboratorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentcollaborator.html#cfn-bedrock-agent-agentcollaborator-collaboratorname)): string, required.
     #[serde(rename = "CollaboratorName")]
     pub collaborator_name: Value<String>,
-    /// `RelayConversationHistory`: optional.
+    /// Relay conversation history state
+    ///
+    /// `RelayConversationHistory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentcollaborator.html#cfn-bedrock-agent-agentcollaborator-relayconversationhistory)): [`RelayConversationHistory`], one of `TO_COLLABORATOR`, `DISABLED`, optional.
     #[serde(
         rename = "RelayConversationHistory",
         skip_serializing_if = "Option::is_none"
@@ -3188,12 +3514,14 @@ impl Walk for AgentCollaborator {
 
 /// The `AgentDescriptor` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `AgentDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentdescriptor.html).
 ///
 /// Every property is optional: start from [`AgentDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentDescriptor {
-    /// `AliasArn`: optional.
+    /// Alias ARN for agent descriptor
+    ///
+    /// `AliasArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentdescriptor.html#cfn-bedrock-agent-agentdescriptor-aliasarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$`.
     #[serde(rename = "AliasArn", skip_serializing_if = "Option::is_none")]
     pub alias_arn: Option<Value<String>>,
 }
@@ -3223,18 +3551,24 @@ impl Walk for AgentDescriptor {
 
 /// The `AgentKnowledgeBase` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `AgentKnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentknowledgebase.html).
 ///
 /// [`AgentKnowledgeBase::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentKnowledgeBase {
-    /// `Description`: required.
+    /// Description of the Resource.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentknowledgebase.html#cfn-bedrock-agent-agentknowledgebase-description)): string, required. Length: 1 to 200 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `KnowledgeBaseId`: required.
+    /// Identifier for a resource.
+    ///
+    /// `KnowledgeBaseId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentknowledgebase.html#cfn-bedrock-agent-agentknowledgebase-knowledgebaseid)): string, required. Pattern: `^[0-9a-zA-Z]{10}$`.
     #[serde(rename = "KnowledgeBaseId")]
     pub knowledge_base_id: Value<String>,
-    /// `KnowledgeBaseState`: optional.
+    /// State of the knowledge base; whether it is enabled or disabled
+    ///
+    /// `KnowledgeBaseState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-agentknowledgebase.html#cfn-bedrock-agent-agentknowledgebase-knowledgebasestate)): [`KnowledgeBaseState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "KnowledgeBaseState", skip_serializing_if = "Option::is_none")]
     pub knowledge_base_state: Option<Value<KnowledgeBaseState>>,
 }
@@ -3304,12 +3638,14 @@ impl Walk for AgentType {
 
 /// The `AudioConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `AudioConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-audioconfiguration.html).
 ///
 /// Every property is required: [`AudioConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioConfiguration {
-    /// `SegmentationConfiguration`: required.
+    /// Configure the audio segmentation configuration for multi modal ingestion.
+    ///
+    /// `SegmentationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-audioconfiguration.html#cfn-bedrock-knowledgebase-audioconfiguration-segmentationconfiguration)): object [`AudioSegmentationConfiguration`], required.
     #[serde(rename = "SegmentationConfiguration")]
     pub segmentation_configuration: AudioSegmentationConfiguration,
 }
@@ -3335,18 +3671,18 @@ impl Walk for AudioConfiguration {
 
 /// The `AudioExtractionCategory` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `AudioExtractionCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audioextractioncategory.html).
 ///
 /// [`AudioExtractionCategory::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioExtractionCategory {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audioextractioncategory.html#cfn-bedrock-dataautomationproject-audioextractioncategory-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
-    /// `TypeConfiguration`: optional.
+    /// `TypeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audioextractioncategory.html#cfn-bedrock-dataautomationproject-audioextractioncategory-typeconfiguration)): object [`AudioExtractionCategoryTypeConfiguration`], optional.
     #[serde(rename = "TypeConfiguration", skip_serializing_if = "Option::is_none")]
     pub type_configuration: Option<AudioExtractionCategoryTypeConfiguration>,
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audioextractioncategory.html#cfn-bedrock-dataautomationproject-audioextractioncategory-types)): list of ([`AudioExtractionCategoryType`], one of `AUDIO_CONTENT_MODERATION`, `TRANSCRIPT`, `TOPIC_CONTENT_MODERATION`), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<AudioExtractionCategoryType>>>>,
 }
@@ -3419,12 +3755,12 @@ impl Walk for AudioExtractionCategoryType {
 
 /// The `AudioExtractionCategoryTypeConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `AudioExtractionCategoryTypeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audioextractioncategorytypeconfiguration.html).
 ///
 /// Every property is optional: start from [`AudioExtractionCategoryTypeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioExtractionCategoryTypeConfiguration {
-    /// `Transcript`: optional.
+    /// `Transcript` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audioextractioncategorytypeconfiguration.html#cfn-bedrock-dataautomationproject-audioextractioncategorytypeconfiguration-transcript)): object [`TranscriptConfiguration`], optional.
     #[serde(rename = "Transcript", skip_serializing_if = "Option::is_none")]
     pub transcript: Option<TranscriptConfiguration>,
 }
@@ -3454,12 +3790,14 @@ impl Walk for AudioExtractionCategoryTypeConfiguration {
 
 /// The `AudioExtractionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `AudioExtractionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-audioextractionconfiguration.html).
 ///
 /// Every property is required: [`AudioExtractionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioExtractionConfiguration {
-    /// `AudioExtractionStatus`: required.
+    /// Indicates whether a feature is enabled or disabled.
+    ///
+    /// `AudioExtractionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-audioextractionconfiguration.html#cfn-bedrock-datasource-audioextractionconfiguration-audioextractionstatus)): [`EnabledOrDisabledState`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "AudioExtractionStatus")]
     pub audio_extraction_status: Value<EnabledOrDisabledState>,
 }
@@ -3505,24 +3843,24 @@ impl Walk for AudioGenerativeOutputLanguage {
 
 /// The `AudioLanguageConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `AudioLanguageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiolanguageconfiguration.html).
 ///
 /// Every property is optional: start from [`AudioLanguageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioLanguageConfiguration {
-    /// `GenerativeOutputLanguage`: optional.
+    /// `GenerativeOutputLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiolanguageconfiguration.html#cfn-bedrock-dataautomationproject-audiolanguageconfiguration-generativeoutputlanguage)): [`AudioGenerativeOutputLanguage`], one of `DEFAULT`, `EN`, optional.
     #[serde(
         rename = "GenerativeOutputLanguage",
         skip_serializing_if = "Option::is_none"
     )]
     pub generative_output_language: Option<Value<AudioGenerativeOutputLanguage>>,
-    /// `IdentifyMultipleLanguages`: optional.
+    /// `IdentifyMultipleLanguages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiolanguageconfiguration.html#cfn-bedrock-dataautomationproject-audiolanguageconfiguration-identifymultiplelanguages)): boolean, optional.
     #[serde(
         rename = "IdentifyMultipleLanguages",
         skip_serializing_if = "Option::is_none"
     )]
     pub identify_multiple_languages: Option<Value<bool>>,
-    /// `InputLanguages`: optional.
+    /// `InputLanguages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiolanguageconfiguration.html#cfn-bedrock-dataautomationproject-audiolanguageconfiguration-inputlanguages)): list of ([`Language`], one of `EN`, `DE`, `ES`, `FR`, `IT`, `PT`, `JA`, `KO`, `CN`, `TW`, `HK`), optional.
     #[serde(rename = "InputLanguages", skip_serializing_if = "Option::is_none")]
     pub input_languages: Option<Value<Vec<Value<Language>>>>,
 }
@@ -3571,21 +3909,21 @@ impl Walk for AudioLanguageConfiguration {
 
 /// The `AudioOverrideConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `AudioOverrideConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiooverrideconfiguration.html).
 ///
 /// Every property is optional: start from [`AudioOverrideConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioOverrideConfiguration {
-    /// `LanguageConfiguration`: optional.
+    /// `LanguageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiooverrideconfiguration.html#cfn-bedrock-dataautomationproject-audiooverrideconfiguration-languageconfiguration)): object [`AudioLanguageConfiguration`], optional.
     #[serde(
         rename = "LanguageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub language_configuration: Option<AudioLanguageConfiguration>,
-    /// `ModalityProcessing`: optional.
+    /// `ModalityProcessing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiooverrideconfiguration.html#cfn-bedrock-dataautomationproject-audiooverrideconfiguration-modalityprocessing)): object [`ModalityProcessingConfiguration`], optional.
     #[serde(rename = "ModalityProcessing", skip_serializing_if = "Option::is_none")]
     pub modality_processing: Option<ModalityProcessingConfiguration>,
-    /// `SensitiveDataConfiguration`: optional.
+    /// `SensitiveDataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiooverrideconfiguration.html#cfn-bedrock-dataautomationproject-audiooverrideconfiguration-sensitivedataconfiguration)): object [`SensitiveDataConfiguration`], optional.
     #[serde(
         rename = "SensitiveDataConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -3640,12 +3978,14 @@ impl Walk for AudioOverrideConfiguration {
 
 /// The `AudioSegmentationConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `AudioSegmentationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-audiosegmentationconfiguration.html).
 ///
 /// Every property is required: [`AudioSegmentationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioSegmentationConfiguration {
-    /// `FixedLengthDuration`: required.
+    /// Duration in seconds to segment the multi modal media
+    ///
+    /// `FixedLengthDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-audiosegmentationconfiguration.html#cfn-bedrock-knowledgebase-audiosegmentationconfiguration-fixedlengthduration)): integer, required. Range: 1 to 30.
     #[serde(rename = "FixedLengthDuration")]
     pub fixed_length_duration: Value<i64>,
 }
@@ -3671,12 +4011,12 @@ impl Walk for AudioSegmentationConfiguration {
 
 /// The `AudioStandardExtraction` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `AudioStandardExtraction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiostandardextraction.html).
 ///
 /// Every property is required: [`AudioStandardExtraction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioStandardExtraction {
-    /// `Category`: required.
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiostandardextraction.html#cfn-bedrock-dataautomationproject-audiostandardextraction-category)): object [`AudioExtractionCategory`], required.
     #[serde(rename = "Category")]
     pub category: AudioExtractionCategory,
 }
@@ -3702,15 +4042,15 @@ impl Walk for AudioStandardExtraction {
 
 /// The `AudioStandardGenerativeField` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `AudioStandardGenerativeField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiostandardgenerativefield.html).
 ///
 /// [`AudioStandardGenerativeField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioStandardGenerativeField {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiostandardgenerativefield.html#cfn-bedrock-dataautomationproject-audiostandardgenerativefield-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiostandardgenerativefield.html#cfn-bedrock-dataautomationproject-audiostandardgenerativefield-types)): list of ([`AudioStandardGenerativeFieldType`], one of `AUDIO_SUMMARY`, `IAB`, `TOPIC_SUMMARY`), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<AudioStandardGenerativeFieldType>>>>,
 }
@@ -3771,15 +4111,15 @@ impl Walk for AudioStandardGenerativeFieldType {
 
 /// The `AudioStandardOutputConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `AudioStandardOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiostandardoutputconfiguration.html).
 ///
 /// Every property is optional: start from [`AudioStandardOutputConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioStandardOutputConfiguration {
-    /// `Extraction`: optional.
+    /// `Extraction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiostandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-audiostandardoutputconfiguration-extraction)): object [`AudioStandardExtraction`], optional.
     #[serde(rename = "Extraction", skip_serializing_if = "Option::is_none")]
     pub extraction: Option<AudioStandardExtraction>,
-    /// `GenerativeField`: optional.
+    /// `GenerativeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-audiostandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-audiostandardoutputconfiguration-generativefield)): object [`AudioStandardGenerativeField`], optional.
     #[serde(rename = "GenerativeField", skip_serializing_if = "Option::is_none")]
     pub generative_field: Option<AudioStandardGenerativeField>,
 }
@@ -3817,18 +4157,22 @@ impl Walk for AudioStandardOutputConfiguration {
 
 /// The `AutomatedReasoningPolicyConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `AutomatedReasoningPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-automatedreasoningpolicyconfig.html).
 ///
 /// [`AutomatedReasoningPolicyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutomatedReasoningPolicyConfig {
-    /// `ConfidenceThreshold`: optional.
+    /// The confidence threshold for triggering guardrail actions based on Automated Reasoning policy violations.
+    ///
+    /// `ConfidenceThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-automatedreasoningpolicyconfig.html#cfn-bedrock-guardrail-automatedreasoningpolicyconfig-confidencethreshold)): number, optional. Range: 0 to 1.
     #[serde(
         rename = "ConfidenceThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub confidence_threshold: Option<Value<f64>>,
-    /// `Policies`: required.
+    /// The list of Automated Reasoning policy ARNs to include in the guardrail configuration
+    ///
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-automatedreasoningpolicyconfig.html#cfn-bedrock-guardrail-automatedreasoningpolicyconfig-policies)): list of (string), required. Items: 1 to 2. Each item: Pattern: `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\/[a-z0-9]{12}(:([1-9][0-9]{0,11}))?$`. Each item: Length: 15 to 2048 characters.
     #[serde(rename = "Policies")]
     pub policies: Value<Vec<Value<String>>>,
 }
@@ -3863,12 +4207,14 @@ impl Walk for AutomatedReasoningPolicyConfig {
 
 /// The `BedrockDataAutomationConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `BedrockDataAutomationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockdataautomationconfiguration.html).
 ///
 /// Every property is optional: start from [`BedrockDataAutomationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BedrockDataAutomationConfiguration {
-    /// `ParsingModality`: optional.
+    /// Determine how will parsed content be stored.
+    ///
+    /// `ParsingModality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockdataautomationconfiguration.html#cfn-bedrock-datasource-bedrockdataautomationconfiguration-parsingmodality)): [`ParsingModality`], one of `MULTIMODAL`, optional.
     #[serde(rename = "ParsingModality", skip_serializing_if = "Option::is_none")]
     pub parsing_modality: Option<Value<ParsingModality>>,
 }
@@ -3898,24 +4244,34 @@ impl Walk for BedrockDataAutomationConfiguration {
 
 /// The `BedrockEmbeddingModelConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `BedrockEmbeddingModelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-bedrockembeddingmodelconfiguration.html).
 ///
 /// Every property is optional: start from [`BedrockEmbeddingModelConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BedrockEmbeddingModelConfiguration {
-    /// `Audio`: optional.
+    /// List of audio configurations for multi modal ingestion.
+    ///
+    /// `Audio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-bedrockembeddingmodelconfiguration.html#cfn-bedrock-knowledgebase-bedrockembeddingmodelconfiguration-audio)): list of (object [`AudioConfiguration`]), optional. Items: 1 to 1.
     #[serde(rename = "Audio", skip_serializing_if = "Option::is_none")]
     pub audio: Option<Value<Vec<AudioConfiguration>>>,
-    /// `Dimensions`: optional.
+    /// The dimensions details for the vector configuration used on the Bedrock embeddings model.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-bedrockembeddingmodelconfiguration.html#cfn-bedrock-knowledgebase-bedrockembeddingmodelconfiguration-dimensions)): integer, optional. Range: 0 to 4096.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<i64>>,
-    /// `EmbeddingDataType`: optional.
+    /// The data type for the vectors when using a model to convert text into vector embeddings.
+    ///
+    /// `EmbeddingDataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-bedrockembeddingmodelconfiguration.html#cfn-bedrock-knowledgebase-bedrockembeddingmodelconfiguration-embeddingdatatype)): [`EmbeddingDataType`], one of `FLOAT32`, `BINARY`, optional.
     #[serde(rename = "EmbeddingDataType", skip_serializing_if = "Option::is_none")]
     pub embedding_data_type: Option<Value<EmbeddingDataType>>,
-    /// `ModelConfiguration`: optional.
+    /// Model-specific configuration for the embedding model.
+    ///
+    /// `ModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-bedrockembeddingmodelconfiguration.html#cfn-bedrock-knowledgebase-bedrockembeddingmodelconfiguration-modelconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ModelConfiguration", skip_serializing_if = "Option::is_none")]
     pub model_configuration: Option<Json>,
-    /// `Video`: optional.
+    /// List of video configurations for multi modal ingestion.
+    ///
+    /// `Video` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-bedrockembeddingmodelconfiguration.html#cfn-bedrock-knowledgebase-bedrockembeddingmodelconfiguration-video)): list of (object [`VideoConfiguration`]), optional. Items: 1 to 1.
     #[serde(rename = "Video", skip_serializing_if = "Option::is_none")]
     pub video: Option<Value<Vec<VideoConfiguration>>>,
 }
@@ -3977,18 +4333,24 @@ impl Walk for BedrockEmbeddingModelConfiguration {
 
 /// The `BedrockFoundationModelConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `BedrockFoundationModelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockfoundationmodelconfiguration.html).
 ///
 /// [`BedrockFoundationModelConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BedrockFoundationModelConfiguration {
-    /// `ModelArn`: required.
+    /// The model's ARN.
+    ///
+    /// `ModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockfoundationmodelconfiguration.html#cfn-bedrock-datasource-bedrockfoundationmodelconfiguration-modelarn)): string, required. Pattern: `^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bedrock):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$`. Length: 1 to 2048 characters.
     #[serde(rename = "ModelArn")]
     pub model_arn: Value<String>,
-    /// `ParsingModality`: optional.
+    /// Determine how will parsed content be stored.
+    ///
+    /// `ParsingModality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockfoundationmodelconfiguration.html#cfn-bedrock-datasource-bedrockfoundationmodelconfiguration-parsingmodality)): [`ParsingModality`], one of `MULTIMODAL`, optional.
     #[serde(rename = "ParsingModality", skip_serializing_if = "Option::is_none")]
     pub parsing_modality: Option<Value<ParsingModality>>,
-    /// `ParsingPrompt`: optional.
+    /// Instructions for interpreting the contents of a document.
+    ///
+    /// `ParsingPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockfoundationmodelconfiguration.html#cfn-bedrock-datasource-bedrockfoundationmodelconfiguration-parsingprompt)): object [`ParsingPrompt`], optional.
     #[serde(rename = "ParsingPrompt", skip_serializing_if = "Option::is_none")]
     pub parsing_prompt: Option<ParsingPrompt>,
 }
@@ -4032,15 +4394,19 @@ impl Walk for BedrockFoundationModelConfiguration {
 
 /// The `BedrockFoundationModelContextEnrichmentConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `BedrockFoundationModelContextEnrichmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockfoundationmodelcontextenrichmentconfiguration.html).
 ///
 /// Every property is required: [`BedrockFoundationModelContextEnrichmentConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BedrockFoundationModelContextEnrichmentConfiguration {
-    /// `EnrichmentStrategyConfiguration`: required.
+    /// Strategy to be used when using Bedrock Foundation Model for Context Enrichment.
+    ///
+    /// `EnrichmentStrategyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockfoundationmodelcontextenrichmentconfiguration.html#cfn-bedrock-datasource-bedrockfoundationmodelcontextenrichmentconfiguration-enrichmentstrategyconfiguration)): object [`EnrichmentStrategyConfiguration`], required.
     #[serde(rename = "EnrichmentStrategyConfiguration")]
     pub enrichment_strategy_configuration: EnrichmentStrategyConfiguration,
-    /// `ModelArn`: required.
+    /// The model's ARN.
+    ///
+    /// `ModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-bedrockfoundationmodelcontextenrichmentconfiguration.html#cfn-bedrock-datasource-bedrockfoundationmodelcontextenrichmentconfiguration-modelarn)): string, required. Pattern: `^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bedrock):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$`. Length: 1 to 2048 characters.
     #[serde(rename = "ModelArn")]
     pub model_arn: Value<String>,
 }
@@ -4072,18 +4438,24 @@ impl Walk for BedrockFoundationModelContextEnrichmentConfiguration {
 
 /// The `BlueprintItem` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `BlueprintItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-blueprintitem.html).
 ///
 /// [`BlueprintItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BlueprintItem {
-    /// `BlueprintArn`: required.
+    /// ARN of a Blueprint
+    ///
+    /// `BlueprintArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-blueprintitem.html#cfn-bedrock-dataautomationproject-blueprintitem-blueprintarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov|-iso|-iso-[a-z]):bedrock:[a-zA-Z0-9-]*:(aws|[0-9]{12}):blueprint/(bedrock-data-automation-public-[a-zA-Z0-9-_]{1,30}|[a-zA-Z0-9-]{12,36})$`. Length: at most 128 characters.
     #[serde(rename = "BlueprintArn")]
     pub blueprint_arn: Value<String>,
-    /// `BlueprintStage`: optional.
+    /// Stage of the Blueprint
+    ///
+    /// `BlueprintStage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-blueprintitem.html#cfn-bedrock-dataautomationproject-blueprintitem-blueprintstage)): [`BlueprintStage`], one of `DEVELOPMENT`, `LIVE`, optional.
     #[serde(rename = "BlueprintStage", skip_serializing_if = "Option::is_none")]
     pub blueprint_stage: Option<Value<BlueprintStage>>,
-    /// `BlueprintVersion`: optional.
+    /// Blueprint Version
+    ///
+    /// `BlueprintVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-blueprintitem.html#cfn-bedrock-dataautomationproject-blueprintitem-blueprintversion)): string, optional. Pattern: `^[0-9]*$`. Length: 1 to 128 characters.
     #[serde(rename = "BlueprintVersion", skip_serializing_if = "Option::is_none")]
     pub blueprint_version: Option<Value<String>>,
 }
@@ -4173,12 +4545,12 @@ impl Walk for BlueprintType {
 
 /// The `ChannelLabelingConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ChannelLabelingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-channellabelingconfiguration.html).
 ///
 /// Every property is required: [`ChannelLabelingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelLabelingConfiguration {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-channellabelingconfiguration.html#cfn-bedrock-dataautomationproject-channellabelingconfiguration-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
 }
@@ -4204,27 +4576,35 @@ impl Walk for ChannelLabelingConfiguration {
 
 /// The `ChunkingConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ChunkingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-chunkingconfiguration.html).
 ///
 /// [`ChunkingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChunkingConfiguration {
-    /// `ChunkingStrategy`: required.
+    /// Knowledge base can split your source data into chunks. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried. You have the following options for chunking your data. If you opt for NONE, then you may want to pre-process your files by splitting them up such that each file corresponds to a chunk.
+    ///
+    /// `ChunkingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-chunkingconfiguration.html#cfn-bedrock-datasource-chunkingconfiguration-chunkingstrategy)): [`ChunkingStrategy`], one of `FIXED_SIZE`, `NONE`, `HIERARCHICAL`, `SEMANTIC`, required.
     #[serde(rename = "ChunkingStrategy")]
     pub chunking_strategy: Value<ChunkingStrategy>,
-    /// `FixedSizeChunkingConfiguration`: optional.
+    /// Configurations for when you choose fixed-size chunking. If you set the chunkingStrategy as NONE, exclude this field.
+    ///
+    /// `FixedSizeChunkingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-chunkingconfiguration.html#cfn-bedrock-datasource-chunkingconfiguration-fixedsizechunkingconfiguration)): object [`FixedSizeChunkingConfiguration`], optional.
     #[serde(
         rename = "FixedSizeChunkingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub fixed_size_chunking_configuration: Option<FixedSizeChunkingConfiguration>,
-    /// `HierarchicalChunkingConfiguration`: optional.
+    /// Configurations for when you choose hierarchical chunking. If you set the chunkingStrategy as NONE, exclude this field.
+    ///
+    /// `HierarchicalChunkingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-chunkingconfiguration.html#cfn-bedrock-datasource-chunkingconfiguration-hierarchicalchunkingconfiguration)): object [`HierarchicalChunkingConfiguration`], optional.
     #[serde(
         rename = "HierarchicalChunkingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub hierarchical_chunking_configuration: Option<HierarchicalChunkingConfiguration>,
-    /// `SemanticChunkingConfiguration`: optional.
+    /// Configurations for when you choose semantic chunking. If you set the chunkingStrategy as NONE, exclude this field.
+    ///
+    /// `SemanticChunkingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-chunkingconfiguration.html#cfn-bedrock-datasource-chunkingconfiguration-semanticchunkingconfiguration)): object [`SemanticChunkingConfiguration`], optional.
     #[serde(
         rename = "SemanticChunkingConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -4335,12 +4715,14 @@ impl Walk for ConcurrencyType {
 
 /// The `ConfluenceCrawlerConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ConfluenceCrawlerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencecrawlerconfiguration.html).
 ///
 /// Every property is optional: start from [`ConfluenceCrawlerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfluenceCrawlerConfiguration {
-    /// `FilterConfiguration`: optional.
+    /// The type of filtering that you want to apply to certain objects or content of the data source. For example, the PATTERN type is regular expression patterns you can apply to filter your content.
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencecrawlerconfiguration.html#cfn-bedrock-datasource-confluencecrawlerconfiguration-filterconfiguration)): object [`CrawlFilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -4373,18 +4755,22 @@ impl Walk for ConfluenceCrawlerConfiguration {
 
 /// The `ConfluenceDataSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ConfluenceDataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencedatasourceconfiguration.html).
 ///
 /// [`ConfluenceDataSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluenceDataSourceConfiguration {
-    /// `CrawlerConfiguration`: optional.
+    /// The configuration of the Confluence content. For example, configuring specific types of Confluence content.
+    ///
+    /// `CrawlerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencedatasourceconfiguration.html#cfn-bedrock-datasource-confluencedatasourceconfiguration-crawlerconfiguration)): object [`ConfluenceCrawlerConfiguration`], optional.
     #[serde(
         rename = "CrawlerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub crawler_configuration: Option<ConfluenceCrawlerConfiguration>,
-    /// `SourceConfiguration`: required.
+    /// The endpoint information to connect to your Confluence data source.
+    ///
+    /// `SourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencedatasourceconfiguration.html#cfn-bedrock-datasource-confluencedatasourceconfiguration-sourceconfiguration)): object [`ConfluenceSourceConfiguration`], required.
     #[serde(rename = "SourceConfiguration")]
     pub source_configuration: ConfluenceSourceConfiguration,
 }
@@ -4422,21 +4808,29 @@ impl Walk for ConfluenceDataSourceConfiguration {
 
 /// The `ConfluenceSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ConfluenceSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencesourceconfiguration.html).
 ///
 /// Every property is required: [`ConfluenceSourceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluenceSourceConfiguration {
-    /// `AuthType`: required.
+    /// The supported authentication type to authenticate and connect to your Confluence instance.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencesourceconfiguration.html#cfn-bedrock-datasource-confluencesourceconfiguration-authtype)): [`ConfluenceSourceConfigurationAuthType`], one of `BASIC`, `OAUTH2_CLIENT_CREDENTIALS`, required.
     #[serde(rename = "AuthType")]
     pub auth_type: Value<ConfluenceSourceConfigurationAuthType>,
-    /// `CredentialsSecretArn`: required.
+    /// The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your Confluence instance URL. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see Confluence connection configuration.
+    ///
+    /// `CredentialsSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencesourceconfiguration.html#cfn-bedrock-datasource-confluencesourceconfiguration-credentialssecretarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$`.
     #[serde(rename = "CredentialsSecretArn")]
     pub credentials_secret_arn: Value<String>,
-    /// `HostType`: required.
+    /// The supported host type, whether online/cloud or server/on-premises.
+    ///
+    /// `HostType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencesourceconfiguration.html#cfn-bedrock-datasource-confluencesourceconfiguration-hosttype)): [`ConfluenceSourceConfigurationHostType`], one of `SAAS`, required.
     #[serde(rename = "HostType")]
     pub host_type: Value<ConfluenceSourceConfigurationHostType>,
-    /// `HostUrl`: required.
+    /// The Confluence host URL or instance URL.
+    ///
+    /// `HostUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-confluencesourceconfiguration.html#cfn-bedrock-datasource-confluencesourceconfiguration-hosturl)): string, required. Pattern: `^https://[A-Za-z0-9][^\s]*$`. Length: 1 to 2048 characters.
     #[serde(rename = "HostUrl")]
     pub host_url: Value<String>,
 }
@@ -4533,36 +4927,46 @@ impl Walk for ContentFilterAction {
 
 /// The `ContentFilterConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `ContentFilterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html).
 ///
 /// [`ContentFilterConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentFilterConfig {
-    /// `InputAction`: optional.
+    /// `InputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-inputaction)): [`ContentFilterAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "InputAction", skip_serializing_if = "Option::is_none")]
     pub input_action: Option<Value<ContentFilterAction>>,
-    /// `InputEnabled`: optional.
+    /// `InputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-inputenabled)): boolean, optional.
     #[serde(rename = "InputEnabled", skip_serializing_if = "Option::is_none")]
     pub input_enabled: Option<Value<bool>>,
-    /// `InputModalities`: optional.
+    /// List of modalities
+    ///
+    /// `InputModalities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-inputmodalities)): list of ([`Modality`], one of `TEXT`, `IMAGE`), optional. Items: 1 to 2.
     #[serde(rename = "InputModalities", skip_serializing_if = "Option::is_none")]
     pub input_modalities: Option<Value<Vec<Value<Modality>>>>,
-    /// `InputStrength`: required.
+    /// Strength for filters
+    ///
+    /// `InputStrength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-inputstrength)): [`FilterStrength`], one of `NONE`, `LOW`, `MEDIUM`, `HIGH`, required.
     #[serde(rename = "InputStrength")]
     pub input_strength: Value<FilterStrength>,
-    /// `OutputAction`: optional.
+    /// `OutputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-outputaction)): [`ContentFilterAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "OutputAction", skip_serializing_if = "Option::is_none")]
     pub output_action: Option<Value<ContentFilterAction>>,
-    /// `OutputEnabled`: optional.
+    /// `OutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-outputenabled)): boolean, optional.
     #[serde(rename = "OutputEnabled", skip_serializing_if = "Option::is_none")]
     pub output_enabled: Option<Value<bool>>,
-    /// `OutputModalities`: optional.
+    /// List of modalities
+    ///
+    /// `OutputModalities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-outputmodalities)): list of ([`Modality`], one of `TEXT`, `IMAGE`), optional. Items: 1 to 2.
     #[serde(rename = "OutputModalities", skip_serializing_if = "Option::is_none")]
     pub output_modalities: Option<Value<Vec<Value<Modality>>>>,
-    /// `OutputStrength`: required.
+    /// Strength for filters
+    ///
+    /// `OutputStrength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-outputstrength)): [`FilterStrength`], one of `NONE`, `LOW`, `MEDIUM`, `HIGH`, required.
     #[serde(rename = "OutputStrength")]
     pub output_strength: Value<FilterStrength>,
-    /// `Type`: required.
+    /// Type of filter in content policy
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterconfig.html#cfn-bedrock-guardrail-contentfilterconfig-type)): [`ContentFilterType`], one of `SEXUAL`, `VIOLENCE`, `HATE`, `INSULTS`, `MISCONDUCT`, `PROMPT_ATTACK`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ContentFilterType>,
 }
@@ -4684,12 +5088,14 @@ impl Walk for ContentFilterType {
 
 /// The `ContentFiltersTierConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `ContentFiltersTierConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterstierconfig.html).
 ///
 /// Every property is required: [`ContentFiltersTierConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentFiltersTierConfig {
-    /// `TierName`: required.
+    /// Tier name for tier configuration in content filters policy
+    ///
+    /// `TierName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentfilterstierconfig.html#cfn-bedrock-guardrail-contentfilterstierconfig-tiername)): [`ContentFiltersTierName`], one of `CLASSIC`, `STANDARD`, required.
     #[serde(rename = "TierName")]
     pub tier_name: Value<ContentFiltersTierName>,
 }
@@ -4735,18 +5141,22 @@ impl Walk for ContentFiltersTierName {
 
 /// The `ContentPolicyConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `ContentPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentpolicyconfig.html).
 ///
 /// [`ContentPolicyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentPolicyConfig {
-    /// `ContentFiltersTierConfig`: optional.
+    /// Guardrail tier config for content policy
+    ///
+    /// `ContentFiltersTierConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentpolicyconfig.html#cfn-bedrock-guardrail-contentpolicyconfig-contentfilterstierconfig)): object [`ContentFiltersTierConfig`], optional.
     #[serde(
         rename = "ContentFiltersTierConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_filters_tier_config: Option<ContentFiltersTierConfig>,
-    /// `FiltersConfig`: required.
+    /// List of content filter configs in content policy.
+    ///
+    /// `FiltersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contentpolicyconfig.html#cfn-bedrock-guardrail-contentpolicyconfig-filtersconfig)): list of (object [`ContentFilterConfig`]), required. Items: 1 to 6.
     #[serde(rename = "FiltersConfig")]
     pub filters_config: Value<Vec<ContentFilterConfig>>,
 }
@@ -4784,19 +5194,23 @@ impl Walk for ContentPolicyConfig {
 
 /// The `ContextEnrichmentConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ContextEnrichmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-contextenrichmentconfiguration.html).
 ///
 /// [`ContextEnrichmentConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContextEnrichmentConfiguration {
-    /// `BedrockFoundationModelConfiguration`: optional.
+    /// Bedrock Foundation Model configuration to be used for Context Enrichment.
+    ///
+    /// `BedrockFoundationModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-contextenrichmentconfiguration.html#cfn-bedrock-datasource-contextenrichmentconfiguration-bedrockfoundationmodelconfiguration)): object [`BedrockFoundationModelContextEnrichmentConfiguration`], optional.
     #[serde(
         rename = "BedrockFoundationModelConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_foundation_model_configuration:
         Option<BedrockFoundationModelContextEnrichmentConfiguration>,
-    /// `Type`: required.
+    /// Enrichment type to be used for the vector database.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-contextenrichmentconfiguration.html#cfn-bedrock-datasource-contextenrichmentconfiguration-type)): [`ContextEnrichmentType`], one of `BEDROCK_FOUNDATION_MODEL`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ContextEnrichmentType>,
 }
@@ -4871,21 +5285,25 @@ impl Walk for ContextualGroundingAction {
 
 /// The `ContextualGroundingFilterConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `ContextualGroundingFilterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contextualgroundingfilterconfig.html).
 ///
 /// [`ContextualGroundingFilterConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContextualGroundingFilterConfig {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contextualgroundingfilterconfig.html#cfn-bedrock-guardrail-contextualgroundingfilterconfig-action)): [`ContextualGroundingAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<ContextualGroundingAction>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contextualgroundingfilterconfig.html#cfn-bedrock-guardrail-contextualgroundingfilterconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Threshold`: required.
+    /// The threshold for this filter.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contextualgroundingfilterconfig.html#cfn-bedrock-guardrail-contextualgroundingfilterconfig-threshold)): number, required. Range: at least 0.
     #[serde(rename = "Threshold")]
     pub threshold: Value<f64>,
-    /// `Type`: required.
+    /// Type of contextual grounding filter
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contextualgroundingfilterconfig.html#cfn-bedrock-guardrail-contextualgroundingfilterconfig-type)): [`ContextualGroundingFilterType`], one of `GROUNDING`, `RELEVANCE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ContextualGroundingFilterType>,
 }
@@ -4955,12 +5373,14 @@ impl Walk for ContextualGroundingFilterType {
 
 /// The `ContextualGroundingPolicyConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `ContextualGroundingPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contextualgroundingpolicyconfig.html).
 ///
 /// Every property is required: [`ContextualGroundingPolicyConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContextualGroundingPolicyConfig {
-    /// `FiltersConfig`: required.
+    /// List of contextual grounding filter configs.
+    ///
+    /// `FiltersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-contextualgroundingpolicyconfig.html#cfn-bedrock-guardrail-contextualgroundingpolicyconfig-filtersconfig)): list of (object [`ContextualGroundingFilterConfig`]), required. Items: at least 1.
     #[serde(rename = "FiltersConfig")]
     pub filters_config: Value<Vec<ContextualGroundingFilterConfig>>,
 }
@@ -4986,18 +5406,22 @@ impl Walk for ContextualGroundingPolicyConfig {
 
 /// The `CrawlFilterConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `CrawlFilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-crawlfilterconfiguration.html).
 ///
 /// [`CrawlFilterConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrawlFilterConfiguration {
-    /// `PatternObjectFilter`: optional.
+    /// The configuration of specific filters applied to your data source content. You can filter out or include certain content.
+    ///
+    /// `PatternObjectFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-crawlfilterconfiguration.html#cfn-bedrock-datasource-crawlfilterconfiguration-patternobjectfilter)): object [`PatternObjectFilterConfiguration`], optional.
     #[serde(
         rename = "PatternObjectFilter",
         skip_serializing_if = "Option::is_none"
     )]
     pub pattern_object_filter: Option<PatternObjectFilterConfiguration>,
-    /// `Type`: required.
+    /// The crawl filter type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-crawlfilterconfiguration.html#cfn-bedrock-datasource-crawlfilterconfiguration-type)): [`CrawlFilterConfigurationType`], one of `PATTERN`, required.
     #[serde(rename = "Type")]
     pub type_: Value<CrawlFilterConfigurationType>,
 }
@@ -5072,15 +5496,19 @@ impl Walk for CreationMode {
 
 /// The `CuratedQuery` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `CuratedQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-curatedquery.html).
 ///
 /// Every property is required: [`CuratedQuery::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CuratedQuery {
-    /// `NaturalLanguage`: required.
+    /// Question for the curated query
+    ///
+    /// `NaturalLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-curatedquery.html#cfn-bedrock-knowledgebase-curatedquery-naturallanguage)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "NaturalLanguage")]
     pub natural_language: Value<String>,
-    /// `Sql`: required.
+    /// Answer for the curated query
+    ///
+    /// `Sql` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-curatedquery.html#cfn-bedrock-knowledgebase-curatedquery-sql)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Sql")]
     pub sql: Value<String>,
 }
@@ -5109,12 +5537,14 @@ impl Walk for CuratedQuery {
 
 /// The `CustomOrchestration` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `CustomOrchestration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-customorchestration.html).
 ///
 /// Every property is optional: start from [`CustomOrchestration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomOrchestration {
-    /// `Executor`: optional.
+    /// Types of executors for custom orchestration strategy
+    ///
+    /// `Executor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-customorchestration.html#cfn-bedrock-agent-customorchestration-executor)): object [`OrchestrationExecutor`], optional.
     #[serde(rename = "Executor", skip_serializing_if = "Option::is_none")]
     pub executor: Option<OrchestrationExecutor>,
 }
@@ -5144,12 +5574,12 @@ impl Walk for CustomOrchestration {
 
 /// The `CustomOutputConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `CustomOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-customoutputconfiguration.html).
 ///
 /// Every property is optional: start from [`CustomOutputConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomOutputConfiguration {
-    /// `Blueprints`: optional.
+    /// `Blueprints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-customoutputconfiguration.html#cfn-bedrock-dataautomationproject-customoutputconfiguration-blueprints)): list of (object [`BlueprintItem`]), optional.
     #[serde(rename = "Blueprints", skip_serializing_if = "Option::is_none")]
     pub blueprints: Option<Value<Vec<BlueprintItem>>>,
 }
@@ -5179,15 +5609,19 @@ impl Walk for CustomOutputConfiguration {
 
 /// The `CustomTransformationConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `CustomTransformationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-customtransformationconfiguration.html).
 ///
 /// Every property is required: [`CustomTransformationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomTransformationConfiguration {
-    /// `IntermediateStorage`: required.
+    /// A location for storing content from data sources temporarily as it is processed by custom components in the ingestion pipeline.
+    ///
+    /// `IntermediateStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-customtransformationconfiguration.html#cfn-bedrock-datasource-customtransformationconfiguration-intermediatestorage)): object [`IntermediateStorage`], required.
     #[serde(rename = "IntermediateStorage")]
     pub intermediate_storage: IntermediateStorage,
-    /// `Transformations`: required.
+    /// A list of Lambda functions that process documents.
+    ///
+    /// `Transformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-customtransformationconfiguration.html#cfn-bedrock-datasource-customtransformationconfiguration-transformations)): list of (object [`Transformation`]), required. Items: 1 to 1.
     #[serde(rename = "Transformations")]
     pub transformations: Value<Vec<Transformation>>,
 }
@@ -5239,43 +5673,57 @@ impl Walk for DataDeletionPolicy {
 
 /// The `DataSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `DataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-datasourceconfiguration.html).
 ///
 /// [`DataSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSourceConfiguration {
-    /// `ConfluenceConfiguration`: optional.
+    /// The configuration information to connect to Confluence as your data source.
+    ///
+    /// `ConfluenceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-datasourceconfiguration.html#cfn-bedrock-datasource-datasourceconfiguration-confluenceconfiguration)): object [`ConfluenceDataSourceConfiguration`], optional.
     #[serde(
         rename = "ConfluenceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub confluence_configuration: Option<ConfluenceDataSourceConfiguration>,
-    /// `ManagedKnowledgeBaseConnectorConfiguration`: optional.
+    /// Configuration for managed knowledge base connector data sources.
+    ///
+    /// `ManagedKnowledgeBaseConnectorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-datasourceconfiguration.html#cfn-bedrock-datasource-datasourceconfiguration-managedknowledgebaseconnectorconfiguration)): object [`ManagedKnowledgeBaseConnectorConfiguration`], optional.
     #[serde(
         rename = "ManagedKnowledgeBaseConnectorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_knowledge_base_connector_configuration:
         Option<ManagedKnowledgeBaseConnectorConfiguration>,
-    /// `S3Configuration`: optional.
+    /// The configuration information to connect to Amazon S3 as your data source.
+    ///
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-datasourceconfiguration.html#cfn-bedrock-datasource-datasourceconfiguration-s3configuration)): object [`S3DataSourceConfiguration`], optional.
     #[serde(rename = "S3Configuration", skip_serializing_if = "Option::is_none")]
     pub s3_configuration: Option<S3DataSourceConfiguration>,
-    /// `SalesforceConfiguration`: optional.
+    /// The configuration information to connect to Salesforce as your data source.
+    ///
+    /// `SalesforceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-datasourceconfiguration.html#cfn-bedrock-datasource-datasourceconfiguration-salesforceconfiguration)): object [`SalesforceDataSourceConfiguration`], optional.
     #[serde(
         rename = "SalesforceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub salesforce_configuration: Option<SalesforceDataSourceConfiguration>,
-    /// `SharePointConfiguration`: optional.
+    /// The configuration information to connect to SharePoint as your data source.
+    ///
+    /// `SharePointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-datasourceconfiguration.html#cfn-bedrock-datasource-datasourceconfiguration-sharepointconfiguration)): object [`SharePointDataSourceConfiguration`], optional.
     #[serde(
         rename = "SharePointConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub share_point_configuration: Option<SharePointDataSourceConfiguration>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the data source location.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-datasourceconfiguration.html#cfn-bedrock-datasource-datasourceconfiguration-type)): [`DataSourceType`], one of `S3`, `CONFLUENCE`, `SALESFORCE`, `SHAREPOINT`, `WEB`, `CUSTOM`, `REDSHIFT_METADATA`, `MANAGED_KNOWLEDGE_BASE_CONNECTOR`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<DataSourceType>,
-    /// `WebConfiguration`: optional.
+    /// Configures a web data source location.
+    ///
+    /// `WebConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-datasourceconfiguration.html#cfn-bedrock-datasource-datasourceconfiguration-webconfiguration)): object [`WebDataSourceConfiguration`], optional.
     #[serde(rename = "WebConfiguration", skip_serializing_if = "Option::is_none")]
     pub web_configuration: Option<WebDataSourceConfiguration>,
 }
@@ -5406,15 +5854,19 @@ impl Walk for DataSourceType {
 
 /// The `DayOfMonth` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `DayOfMonth`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-dayofmonth.html).
 ///
 /// Every property is optional: start from [`DayOfMonth::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DayOfMonth {
-    /// `DayNumber`: optional.
+    /// Specific day of the month, 1 through 28 (capped at 28 to avoid month-length ambiguity).
+    ///
+    /// `DayNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-dayofmonth.html#cfn-bedrock-datasource-dayofmonth-daynumber)): integer, optional. Range: 1 to 28.
     #[serde(rename = "DayNumber", skip_serializing_if = "Option::is_none")]
     pub day_number: Option<Value<i64>>,
-    /// `LastDayOfMonth`: optional.
+    /// Run on the last calendar day of each month.
+    ///
+    /// `LastDayOfMonth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-dayofmonth.html#cfn-bedrock-datasource-dayofmonth-lastdayofmonth)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "LastDayOfMonth", skip_serializing_if = "Option::is_none")]
     pub last_day_of_month: Option<Json>,
 }
@@ -5487,15 +5939,19 @@ impl Walk for DayOfWeek {
 
 /// The `DeletionProtectionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `DeletionProtectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-deletionprotectionconfiguration.html).
 ///
 /// [`DeletionProtectionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeletionProtectionConfiguration {
-    /// `DeletionProtectionStatus`: required.
+    /// Indicates whether a feature is enabled or disabled.
+    ///
+    /// `DeletionProtectionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-deletionprotectionconfiguration.html#cfn-bedrock-datasource-deletionprotectionconfiguration-deletionprotectionstatus)): [`EnabledOrDisabledState`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "DeletionProtectionStatus")]
     pub deletion_protection_status: Value<EnabledOrDisabledState>,
-    /// `DeletionProtectionThreshold`: optional.
+    /// Threshold for deletion protection.
+    ///
+    /// `DeletionProtectionThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-deletionprotectionconfiguration.html#cfn-bedrock-datasource-deletionprotectionconfiguration-deletionprotectionthreshold)): integer, optional. Range: 0 to 100.
     #[serde(
         rename = "DeletionProtectionThreshold",
         skip_serializing_if = "Option::is_none"
@@ -5559,12 +6015,12 @@ impl Walk for DesiredModality {
 
 /// The `DocumentBoundingBox` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentBoundingBox`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentboundingbox.html).
 ///
 /// Every property is required: [`DocumentBoundingBox::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentBoundingBox {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentboundingbox.html#cfn-bedrock-dataautomationproject-documentboundingbox-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
 }
@@ -5590,12 +6046,12 @@ impl Walk for DocumentBoundingBox {
 
 /// The `DocumentExtractionGranularity` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentExtractionGranularity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentextractiongranularity.html).
 ///
 /// Every property is optional: start from [`DocumentExtractionGranularity::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentExtractionGranularity {
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentextractiongranularity.html#cfn-bedrock-dataautomationproject-documentextractiongranularity-types)): list of ([`DocumentExtractionGranularityType`], one of `DOCUMENT`, `PAGE`, `ELEMENT`, `WORD`, `LINE`), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<DocumentExtractionGranularityType>>>>,
 }
@@ -5657,12 +6113,12 @@ impl Walk for DocumentExtractionGranularityType {
 
 /// The `DocumentOutputAdditionalFileFormat` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentOutputAdditionalFileFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoutputadditionalfileformat.html).
 ///
 /// Every property is required: [`DocumentOutputAdditionalFileFormat::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentOutputAdditionalFileFormat {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoutputadditionalfileformat.html#cfn-bedrock-dataautomationproject-documentoutputadditionalfileformat-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
 }
@@ -5688,15 +6144,15 @@ impl Walk for DocumentOutputAdditionalFileFormat {
 
 /// The `DocumentOutputFormat` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentOutputFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoutputformat.html).
 ///
 /// Every property is required: [`DocumentOutputFormat::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentOutputFormat {
-    /// `AdditionalFileFormat`: required.
+    /// `AdditionalFileFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoutputformat.html#cfn-bedrock-dataautomationproject-documentoutputformat-additionalfileformat)): object [`DocumentOutputAdditionalFileFormat`], required.
     #[serde(rename = "AdditionalFileFormat")]
     pub additional_file_format: DocumentOutputAdditionalFileFormat,
-    /// `TextFormat`: required.
+    /// `TextFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoutputformat.html#cfn-bedrock-dataautomationproject-documentoutputformat-textformat)): object [`DocumentOutputTextFormat`], required.
     #[serde(rename = "TextFormat")]
     pub text_format: DocumentOutputTextFormat,
 }
@@ -5728,12 +6184,12 @@ impl Walk for DocumentOutputFormat {
 
 /// The `DocumentOutputTextFormat` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentOutputTextFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoutputtextformat.html).
 ///
 /// Every property is optional: start from [`DocumentOutputTextFormat::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentOutputTextFormat {
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoutputtextformat.html#cfn-bedrock-dataautomationproject-documentoutputtextformat-types)): list of ([`DocumentOutputTextFormatType`], one of `PLAIN_TEXT`, `MARKDOWN`, `HTML`, `CSV`), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<DocumentOutputTextFormatType>>>>,
 }
@@ -5792,21 +6248,21 @@ impl Walk for DocumentOutputTextFormatType {
 
 /// The `DocumentOverrideConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentOverrideConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoverrideconfiguration.html).
 ///
 /// Every property is optional: start from [`DocumentOverrideConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentOverrideConfiguration {
-    /// `ModalityProcessing`: optional.
+    /// `ModalityProcessing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoverrideconfiguration.html#cfn-bedrock-dataautomationproject-documentoverrideconfiguration-modalityprocessing)): object [`ModalityProcessingConfiguration`], optional.
     #[serde(rename = "ModalityProcessing", skip_serializing_if = "Option::is_none")]
     pub modality_processing: Option<ModalityProcessingConfiguration>,
-    /// `SensitiveDataConfiguration`: optional.
+    /// `SensitiveDataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoverrideconfiguration.html#cfn-bedrock-dataautomationproject-documentoverrideconfiguration-sensitivedataconfiguration)): object [`SensitiveDataConfiguration`], optional.
     #[serde(
         rename = "SensitiveDataConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub sensitive_data_configuration: Option<SensitiveDataConfiguration>,
-    /// `Splitter`: optional.
+    /// `Splitter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentoverrideconfiguration.html#cfn-bedrock-dataautomationproject-documentoverrideconfiguration-splitter)): object [`SplitterConfiguration`], optional.
     #[serde(rename = "Splitter", skip_serializing_if = "Option::is_none")]
     pub splitter: Option<SplitterConfiguration>,
 }
@@ -5858,15 +6314,15 @@ impl Walk for DocumentOverrideConfiguration {
 
 /// The `DocumentStandardExtraction` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentStandardExtraction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardextraction.html).
 ///
 /// Every property is required: [`DocumentStandardExtraction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentStandardExtraction {
-    /// `BoundingBox`: required.
+    /// `BoundingBox` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardextraction.html#cfn-bedrock-dataautomationproject-documentstandardextraction-boundingbox)): object [`DocumentBoundingBox`], required.
     #[serde(rename = "BoundingBox")]
     pub bounding_box: DocumentBoundingBox,
-    /// `Granularity`: required.
+    /// `Granularity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardextraction.html#cfn-bedrock-dataautomationproject-documentstandardextraction-granularity)): object [`DocumentExtractionGranularity`], required.
     #[serde(rename = "Granularity")]
     pub granularity: DocumentExtractionGranularity,
 }
@@ -5898,12 +6354,12 @@ impl Walk for DocumentStandardExtraction {
 
 /// The `DocumentStandardGenerativeField` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentStandardGenerativeField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardgenerativefield.html).
 ///
 /// Every property is required: [`DocumentStandardGenerativeField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentStandardGenerativeField {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardgenerativefield.html#cfn-bedrock-dataautomationproject-documentstandardgenerativefield-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
 }
@@ -5929,18 +6385,18 @@ impl Walk for DocumentStandardGenerativeField {
 
 /// The `DocumentStandardOutputConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `DocumentStandardOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardoutputconfiguration.html).
 ///
 /// Every property is optional: start from [`DocumentStandardOutputConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentStandardOutputConfiguration {
-    /// `Extraction`: optional.
+    /// `Extraction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-documentstandardoutputconfiguration-extraction)): object [`DocumentStandardExtraction`], optional.
     #[serde(rename = "Extraction", skip_serializing_if = "Option::is_none")]
     pub extraction: Option<DocumentStandardExtraction>,
-    /// `GenerativeField`: optional.
+    /// `GenerativeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-documentstandardoutputconfiguration-generativefield)): object [`DocumentStandardGenerativeField`], optional.
     #[serde(rename = "GenerativeField", skip_serializing_if = "Option::is_none")]
     pub generative_field: Option<DocumentStandardGenerativeField>,
-    /// `OutputFormat`: optional.
+    /// `OutputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-documentstandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-documentstandardoutputconfiguration-outputformat)): object [`DocumentOutputFormat`], optional.
     #[serde(rename = "OutputFormat", skip_serializing_if = "Option::is_none")]
     pub output_format: Option<DocumentOutputFormat>,
 }
@@ -6006,12 +6462,14 @@ impl Walk for EmbeddingDataType {
 
 /// The `EmbeddingModelConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `EmbeddingModelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-embeddingmodelconfiguration.html).
 ///
 /// Every property is optional: start from [`EmbeddingModelConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EmbeddingModelConfiguration {
-    /// `BedrockEmbeddingModelConfiguration`: optional.
+    /// The vector configuration details for the Bedrock embeddings model.
+    ///
+    /// `BedrockEmbeddingModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-embeddingmodelconfiguration.html#cfn-bedrock-knowledgebase-embeddingmodelconfiguration-bedrockembeddingmodelconfiguration)): object [`BedrockEmbeddingModelConfiguration`], optional.
     #[serde(
         rename = "BedrockEmbeddingModelConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -6087,18 +6545,22 @@ impl Walk for EnabledOrDisabledState {
 
 /// The `EncryptionConfiguration` property type of [`DataAutomationLibrary`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationLibrary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationlibrary.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationLibrary` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationlibrary-encryptionconfiguration.html).
 ///
 /// [`EncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsEncryptionContext`: optional.
+    /// KMS Encryption Context
+    ///
+    /// `KmsEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationlibrary-encryptionconfiguration.html#cfn-bedrock-dataautomationlibrary-encryptionconfiguration-kmsencryptioncontext)): map from string to (string), optional.
     #[serde(
         rename = "KmsEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub kms_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `KmsKeyId`: required.
+    /// KMS Key Identifier
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationlibrary-encryptionconfiguration.html#cfn-bedrock-dataautomationlibrary-encryptionconfiguration-kmskeyid)): string, required. Pattern: `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId")]
     pub kms_key_id: Value<String>,
 }
@@ -6136,12 +6598,14 @@ impl Walk for EncryptionConfiguration {
 
 /// The `EnrichmentStrategyConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `EnrichmentStrategyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-enrichmentstrategyconfiguration.html).
 ///
 /// Every property is required: [`EnrichmentStrategyConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnrichmentStrategyConfiguration {
-    /// `Method`: required.
+    /// Enrichment Strategy method.
+    ///
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-enrichmentstrategyconfiguration.html#cfn-bedrock-datasource-enrichmentstrategyconfiguration-method)): [`EnrichmentStrategyMethod`], one of `CHUNK_ENTITY_EXTRACTION`, required.
     #[serde(rename = "Method")]
     pub method: Value<EnrichmentStrategyMethod>,
 }
@@ -6210,15 +6674,19 @@ impl Walk for FilterStrength {
 
 /// The `FixedSizeChunkingConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `FixedSizeChunkingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-fixedsizechunkingconfiguration.html).
 ///
 /// Every property is required: [`FixedSizeChunkingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FixedSizeChunkingConfiguration {
-    /// `MaxTokens`: required.
+    /// The maximum number of tokens to include in a chunk.
+    ///
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-fixedsizechunkingconfiguration.html#cfn-bedrock-datasource-fixedsizechunkingconfiguration-maxtokens)): integer, required. Range: at least 1.
     #[serde(rename = "MaxTokens")]
     pub max_tokens: Value<i64>,
-    /// `OverlapPercentage`: required.
+    /// The percentage of overlap between adjacent chunks of a data source.
+    ///
+    /// `OverlapPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-fixedsizechunkingconfiguration.html#cfn-bedrock-datasource-fixedsizechunkingconfiguration-overlappercentage)): integer, required. Range: 1 to 99.
     #[serde(rename = "OverlapPercentage")]
     pub overlap_percentage: Value<i64>,
 }
@@ -6250,15 +6718,17 @@ impl Walk for FixedSizeChunkingConfiguration {
 
 /// The `FlowAliasConcurrencyConfiguration` property type of [`FlowAlias`].
 ///
-/// AWS reference: [`AWS::Bedrock::FlowAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html).
+/// AWS reference: [`AWS::Bedrock::FlowAlias` `FlowAliasConcurrencyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flowalias-flowaliasconcurrencyconfiguration.html).
 ///
 /// [`FlowAliasConcurrencyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowAliasConcurrencyConfiguration {
-    /// `MaxConcurrency`: optional.
+    /// Number of nodes executed concurrently at a time
+    ///
+    /// `MaxConcurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flowalias-flowaliasconcurrencyconfiguration.html#cfn-bedrock-flowalias-flowaliasconcurrencyconfiguration-maxconcurrency)): number, optional. Range: 1 to 100.
     #[serde(rename = "MaxConcurrency", skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<Value<f64>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flowalias-flowaliasconcurrencyconfiguration.html#cfn-bedrock-flowalias-flowaliasconcurrencyconfiguration-type)): [`ConcurrencyType`], one of `Automatic`, `Manual`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ConcurrencyType>,
 }
@@ -6293,12 +6763,14 @@ impl Walk for FlowAliasConcurrencyConfiguration {
 
 /// The `FlowAliasRoutingConfigurationListItem` property type of [`FlowAlias`].
 ///
-/// AWS reference: [`AWS::Bedrock::FlowAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flowalias.html).
+/// AWS reference: [`AWS::Bedrock::FlowAlias` `FlowAliasRoutingConfigurationListItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flowalias-flowaliasroutingconfigurationlistitem.html).
 ///
 /// Every property is optional: start from [`FlowAliasRoutingConfigurationListItem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FlowAliasRoutingConfigurationListItem {
-    /// `FlowVersion`: optional.
+    /// Version.
+    ///
+    /// `FlowVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flowalias-flowaliasroutingconfigurationlistitem.html#cfn-bedrock-flowalias-flowaliasroutingconfigurationlistitem-flowversion)): string, optional. Pattern: `^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$`. Length: 1 to 5 characters.
     #[serde(rename = "FlowVersion", skip_serializing_if = "Option::is_none")]
     pub flow_version: Option<Value<String>>,
 }
@@ -6328,24 +6800,34 @@ impl Walk for FlowAliasRoutingConfigurationListItem {
 
 /// The `FlowConnection` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::Bedrock::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html).
+/// AWS reference: [`AWS::Bedrock::Flow` `FlowConnection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowconnection.html).
 ///
 /// [`FlowConnection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowConnection {
-    /// `Configuration`: optional.
+    /// Connection configuration
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowconnection.html#cfn-bedrock-flow-flowconnection-configuration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Json>,
-    /// `Name`: required.
+    /// Name of a connection in a flow
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowconnection.html#cfn-bedrock-flow-flowconnection-name)): string, required. Pattern: `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Source`: required.
+    /// Name of a node in a flow
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowconnection.html#cfn-bedrock-flow-flowconnection-source)): string, required. Pattern: `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Target`: required.
+    /// Name of a node in a flow
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowconnection.html#cfn-bedrock-flow-flowconnection-target)): string, required. Pattern: `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`.
     #[serde(rename = "Target")]
     pub target: Value<String>,
-    /// `Type`: required.
+    /// Connection type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowconnection.html#cfn-bedrock-flow-flowconnection-type)): [`FlowConnectionType`], one of `Data`, `Conditional`, required.
     #[serde(rename = "Type")]
     pub type_: Value<FlowConnectionType>,
 }
@@ -6414,15 +6896,19 @@ impl Walk for FlowConnectionType {
 
 /// The `FlowDefinition` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::Bedrock::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html).
+/// AWS reference: [`AWS::Bedrock::Flow` `FlowDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowdefinition.html).
 ///
 /// Every property is optional: start from [`FlowDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FlowDefinition {
-    /// `Connections`: optional.
+    /// List of connections
+    ///
+    /// `Connections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowdefinition.html#cfn-bedrock-flow-flowdefinition-connections)): list of (object [`FlowConnection`]), optional. Items: at most 100.
     #[serde(rename = "Connections", skip_serializing_if = "Option::is_none")]
     pub connections: Option<Value<Vec<FlowConnection>>>,
-    /// `Nodes`: optional.
+    /// List of nodes in a flow
+    ///
+    /// `Nodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flowdefinition.html#cfn-bedrock-flow-flowdefinition-nodes)): list of (object [`FlowNode`]), optional. Items: at most 40.
     #[serde(rename = "Nodes", skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Value<Vec<FlowNode>>>,
 }
@@ -6460,24 +6946,34 @@ impl Walk for FlowDefinition {
 
 /// The `FlowNode` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::Bedrock::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html).
+/// AWS reference: [`AWS::Bedrock::Flow` `FlowNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownode.html).
 ///
 /// [`FlowNode::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowNode {
-    /// `Configuration`: optional.
+    /// Node configuration in a flow
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownode.html#cfn-bedrock-flow-flownode-configuration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Json>,
-    /// `Inputs`: optional.
+    /// List of node inputs in a flow
+    ///
+    /// `Inputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownode.html#cfn-bedrock-flow-flownode-inputs)): list of (object [`FlowNodeInput`]), optional. Items: at most 20.
     #[serde(rename = "Inputs", skip_serializing_if = "Option::is_none")]
     pub inputs: Option<Value<Vec<FlowNodeInput>>>,
-    /// `Name`: required.
+    /// Name of a node in a flow
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownode.html#cfn-bedrock-flow-flownode-name)): string, required. Pattern: `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Outputs`: optional.
+    /// List of node outputs in a flow
+    ///
+    /// `Outputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownode.html#cfn-bedrock-flow-flownode-outputs)): list of (object [`FlowNodeOutput`]), optional. Items: at most 5.
     #[serde(rename = "Outputs", skip_serializing_if = "Option::is_none")]
     pub outputs: Option<Value<Vec<FlowNodeOutput>>>,
-    /// `Type`: required.
+    /// Flow node types
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownode.html#cfn-bedrock-flow-flownode-type)): [`FlowNodeType`], one of `Input`, `Output`, `KnowledgeBase`, `Condition`, `Lex`, `Prompt`, `LambdaFunction`, `Agent`, `Storage`, `Retrieval`, `Iterator`, `Collector`, `InlineCode`, `Loop`, `LoopInput`, `LoopController`, required.
     #[serde(rename = "Type")]
     pub type_: Value<FlowNodeType>,
 }
@@ -6533,21 +7029,29 @@ impl Walk for FlowNode {
 
 /// The `FlowNodeInput` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::Bedrock::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html).
+/// AWS reference: [`AWS::Bedrock::Flow` `FlowNodeInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownodeinput.html).
 ///
 /// [`FlowNodeInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowNodeInput {
-    /// `Category`: optional.
+    /// Optional tag to classify input type, currently exclusive to LoopNode
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownodeinput.html#cfn-bedrock-flow-flownodeinput-category)): [`FlowNodeInputCategory`], one of `LoopCondition`, `ReturnValueToLoopStart`, `ExitLoop`, optional.
     #[serde(rename = "Category", skip_serializing_if = "Option::is_none")]
     pub category: Option<Value<FlowNodeInputCategory>>,
-    /// `Expression`: required.
+    /// Expression for a node input in a flow
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownodeinput.html#cfn-bedrock-flow-flownodeinput-expression)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `Name`: required.
+    /// Name of a node input in a flow
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownodeinput.html#cfn-bedrock-flow-flownodeinput-name)): string, required. Pattern: `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// Type of input/output for a node in a flow
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownodeinput.html#cfn-bedrock-flow-flownodeinput-type)): [`FlowNodeIoDataType`], one of `String`, `Number`, `Boolean`, `Object`, `Array`, required.
     #[serde(rename = "Type")]
     pub type_: Value<FlowNodeIoDataType>,
 }
@@ -6644,15 +7148,19 @@ impl Walk for FlowNodeIoDataType {
 
 /// The `FlowNodeOutput` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::Bedrock::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html).
+/// AWS reference: [`AWS::Bedrock::Flow` `FlowNodeOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownodeoutput.html).
 ///
 /// Every property is required: [`FlowNodeOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowNodeOutput {
-    /// `Name`: required.
+    /// Name of a node output in a flow
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownodeoutput.html#cfn-bedrock-flow-flownodeoutput-name)): string, required. Pattern: `^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// Type of input/output for a node in a flow
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-flownodeoutput.html#cfn-bedrock-flow-flownodeoutput-type)): [`FlowNodeIoDataType`], one of `String`, `Number`, `Boolean`, `Object`, `Array`, required.
     #[serde(rename = "Type")]
     pub type_: Value<FlowNodeIoDataType>,
 }
@@ -6746,18 +7254,24 @@ impl Walk for FlowNodeType {
 
 /// The `S3Location` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::Bedrock::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-flow.html).
+/// AWS reference: [`AWS::Bedrock::Flow` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-s3location.html).
 ///
 /// [`FlowS3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowS3Location {
-    /// `Bucket`: required.
+    /// A bucket in S3
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-s3location.html#cfn-bedrock-flow-s3location-bucket)): string, required. Pattern: `^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// A object key in S3
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-s3location.html#cfn-bedrock-flow-s3location-key)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Version`: optional.
+    /// The version of the the S3 object to use
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-flow-s3location.html#cfn-bedrock-flow-s3location-version)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -6795,21 +7309,29 @@ impl Walk for FlowS3Location {
 
 /// The `Function` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-function.html).
 ///
 /// [`Function::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Function {
-    /// `Description`: optional.
+    /// Description of function
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-function.html#cfn-bedrock-agent-function-description)): string, optional. Length: 1 to 1200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name for a resource.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-function.html#cfn-bedrock-agent-function-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Parameters`: optional.
+    /// A map of parameter name and detail
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-function.html#cfn-bedrock-agent-function-parameters)): map from string to (object [`ParameterDetail`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, ParameterDetail>>,
-    /// `RequireConfirmation`: optional.
+    /// ENUM to check if action requires user confirmation
+    ///
+    /// `RequireConfirmation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-function.html#cfn-bedrock-agent-function-requireconfirmation)): [`RequireConfirmation`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "RequireConfirmation",
         skip_serializing_if = "Option::is_none"
@@ -6865,12 +7387,14 @@ impl Walk for Function {
 
 /// The `FunctionSchema` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `FunctionSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-functionschema.html).
 ///
 /// Every property is required: [`FunctionSchema::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FunctionSchema {
-    /// `Functions`: required.
+    /// List of Function definitions
+    ///
+    /// `Functions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-functionschema.html#cfn-bedrock-agent-functionschema-functions)): list of (object [`Function`]), required.
     #[serde(rename = "Functions")]
     pub functions: Value<Vec<Function>>,
 }
@@ -6896,18 +7420,22 @@ impl Walk for FunctionSchema {
 
 /// The `GuardrailConfiguration` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `GuardrailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-guardrailconfiguration.html).
 ///
 /// Every property is optional: start from [`GuardrailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GuardrailConfiguration {
-    /// `GuardrailIdentifier`: optional.
+    /// Identifier for the guardrail, could be the id or the arn
+    ///
+    /// `GuardrailIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-guardrailconfiguration.html#cfn-bedrock-agent-guardrailconfiguration-guardrailidentifier)): string, optional. Pattern: `^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$`. Length: at most 2048 characters.
     #[serde(
         rename = "GuardrailIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub guardrail_identifier: Option<Value<String>>,
-    /// `GuardrailVersion`: optional.
+    /// Version of the guardrail
+    ///
+    /// `GuardrailVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-guardrailconfiguration.html#cfn-bedrock-agent-guardrailconfiguration-guardrailversion)): string, optional. Pattern: `^(([0-9]{1,8})|(DRAFT))$`.
     #[serde(rename = "GuardrailVersion", skip_serializing_if = "Option::is_none")]
     pub guardrail_version: Option<Value<String>>,
 }
@@ -6945,12 +7473,14 @@ impl Walk for GuardrailConfiguration {
 
 /// The `GuardrailCrossRegionConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `GuardrailCrossRegionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-guardrailcrossregionconfig.html).
 ///
 /// Every property is required: [`GuardrailCrossRegionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardrailCrossRegionConfig {
-    /// `GuardrailProfileArn`: required.
+    /// The Amazon Resource Name (ARN) of the guardrail profile
+    ///
+    /// `GuardrailProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-guardrailcrossregionconfig.html#cfn-bedrock-guardrail-guardrailcrossregionconfig-guardrailprofilearn)): string, required. Pattern: `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail-profile/[a-z0-9-]+[.]{1}guardrail[.]{1}v[0-9:]+$`. Length: 15 to 2048 characters.
     #[serde(rename = "GuardrailProfileArn")]
     pub guardrail_profile_arn: Value<String>,
 }
@@ -6976,15 +7506,19 @@ impl Walk for GuardrailCrossRegionConfig {
 
 /// The `HierarchicalChunkingConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `HierarchicalChunkingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-hierarchicalchunkingconfiguration.html).
 ///
 /// Every property is required: [`HierarchicalChunkingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HierarchicalChunkingConfiguration {
-    /// `LevelConfigurations`: required.
+    /// Token settings for each layer.
+    ///
+    /// `LevelConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-hierarchicalchunkingconfiguration.html#cfn-bedrock-datasource-hierarchicalchunkingconfiguration-levelconfigurations)): list of (object [`HierarchicalChunkingLevelConfiguration`]), required. Items: 2 to 2.
     #[serde(rename = "LevelConfigurations")]
     pub level_configurations: Value<Vec<HierarchicalChunkingLevelConfiguration>>,
-    /// `OverlapTokens`: required.
+    /// The number of tokens to repeat across chunks in the same layer.
+    ///
+    /// `OverlapTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-hierarchicalchunkingconfiguration.html#cfn-bedrock-datasource-hierarchicalchunkingconfiguration-overlaptokens)): integer, required. Range: at least 1.
     #[serde(rename = "OverlapTokens")]
     pub overlap_tokens: Value<i64>,
 }
@@ -7016,12 +7550,14 @@ impl Walk for HierarchicalChunkingConfiguration {
 
 /// The `HierarchicalChunkingLevelConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `HierarchicalChunkingLevelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-hierarchicalchunkinglevelconfiguration.html).
 ///
 /// Every property is required: [`HierarchicalChunkingLevelConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HierarchicalChunkingLevelConfiguration {
-    /// `MaxTokens`: required.
+    /// The maximum number of tokens that a chunk can contain in this layer.
+    ///
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-hierarchicalchunkinglevelconfiguration.html#cfn-bedrock-datasource-hierarchicalchunkinglevelconfiguration-maxtokens)): integer, required. Range: 1 to 8192.
     #[serde(rename = "MaxTokens")]
     pub max_tokens: Value<i64>,
 }
@@ -7047,12 +7583,12 @@ impl Walk for HierarchicalChunkingLevelConfiguration {
 
 /// The `ImageBoundingBox` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ImageBoundingBox`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imageboundingbox.html).
 ///
 /// Every property is required: [`ImageBoundingBox::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageBoundingBox {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imageboundingbox.html#cfn-bedrock-dataautomationproject-imageboundingbox-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
 }
@@ -7078,15 +7614,15 @@ impl Walk for ImageBoundingBox {
 
 /// The `ImageExtractionCategory` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ImageExtractionCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imageextractioncategory.html).
 ///
 /// [`ImageExtractionCategory::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageExtractionCategory {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imageextractioncategory.html#cfn-bedrock-dataautomationproject-imageextractioncategory-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imageextractioncategory.html#cfn-bedrock-dataautomationproject-imageextractioncategory-types)): list of ([`ImageExtractionCategoryType`], one of `CONTENT_MODERATION`, `TEXT_DETECTION`, `LOGOS`), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<ImageExtractionCategoryType>>>>,
 }
@@ -7147,12 +7683,14 @@ impl Walk for ImageExtractionCategoryType {
 
 /// The `ImageExtractionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ImageExtractionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-imageextractionconfiguration.html).
 ///
 /// Every property is required: [`ImageExtractionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageExtractionConfiguration {
-    /// `ImageExtractionStatus`: required.
+    /// Indicates whether a feature is enabled or disabled.
+    ///
+    /// `ImageExtractionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-imageextractionconfiguration.html#cfn-bedrock-datasource-imageextractionconfiguration-imageextractionstatus)): [`EnabledOrDisabledState`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "ImageExtractionStatus")]
     pub image_extraction_status: Value<EnabledOrDisabledState>,
 }
@@ -7178,15 +7716,15 @@ impl Walk for ImageExtractionConfiguration {
 
 /// The `ImageOverrideConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ImageOverrideConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imageoverrideconfiguration.html).
 ///
 /// Every property is optional: start from [`ImageOverrideConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageOverrideConfiguration {
-    /// `ModalityProcessing`: optional.
+    /// `ModalityProcessing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imageoverrideconfiguration.html#cfn-bedrock-dataautomationproject-imageoverrideconfiguration-modalityprocessing)): object [`ModalityProcessingConfiguration`], optional.
     #[serde(rename = "ModalityProcessing", skip_serializing_if = "Option::is_none")]
     pub modality_processing: Option<ModalityProcessingConfiguration>,
-    /// `SensitiveDataConfiguration`: optional.
+    /// `SensitiveDataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imageoverrideconfiguration.html#cfn-bedrock-dataautomationproject-imageoverrideconfiguration-sensitivedataconfiguration)): object [`SensitiveDataConfiguration`], optional.
     #[serde(
         rename = "SensitiveDataConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -7233,15 +7771,15 @@ impl Walk for ImageOverrideConfiguration {
 
 /// The `ImageStandardExtraction` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ImageStandardExtraction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardextraction.html).
 ///
 /// Every property is required: [`ImageStandardExtraction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageStandardExtraction {
-    /// `BoundingBox`: required.
+    /// `BoundingBox` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardextraction.html#cfn-bedrock-dataautomationproject-imagestandardextraction-boundingbox)): object [`ImageBoundingBox`], required.
     #[serde(rename = "BoundingBox")]
     pub bounding_box: ImageBoundingBox,
-    /// `Category`: required.
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardextraction.html#cfn-bedrock-dataautomationproject-imagestandardextraction-category)): object [`ImageExtractionCategory`], required.
     #[serde(rename = "Category")]
     pub category: ImageExtractionCategory,
 }
@@ -7273,15 +7811,15 @@ impl Walk for ImageStandardExtraction {
 
 /// The `ImageStandardGenerativeField` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ImageStandardGenerativeField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardgenerativefield.html).
 ///
 /// [`ImageStandardGenerativeField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageStandardGenerativeField {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardgenerativefield.html#cfn-bedrock-dataautomationproject-imagestandardgenerativefield-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardgenerativefield.html#cfn-bedrock-dataautomationproject-imagestandardgenerativefield-types)): list of ([`ImageStandardGenerativeFieldType`], one of `IMAGE_SUMMARY`, `IAB`), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<ImageStandardGenerativeFieldType>>>>,
 }
@@ -7339,15 +7877,15 @@ impl Walk for ImageStandardGenerativeFieldType {
 
 /// The `ImageStandardOutputConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ImageStandardOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardoutputconfiguration.html).
 ///
 /// Every property is optional: start from [`ImageStandardOutputConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageStandardOutputConfiguration {
-    /// `Extraction`: optional.
+    /// `Extraction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-imagestandardoutputconfiguration-extraction)): object [`ImageStandardExtraction`], optional.
     #[serde(rename = "Extraction", skip_serializing_if = "Option::is_none")]
     pub extraction: Option<ImageStandardExtraction>,
-    /// `GenerativeField`: optional.
+    /// `GenerativeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-imagestandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-imagestandardoutputconfiguration-generativefield)): object [`ImageStandardGenerativeField`], optional.
     #[serde(rename = "GenerativeField", skip_serializing_if = "Option::is_none")]
     pub generative_field: Option<ImageStandardGenerativeField>,
 }
@@ -7405,24 +7943,34 @@ impl Walk for InclusionType {
 
 /// The `InferenceConfiguration` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `InferenceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-inferenceconfiguration.html).
 ///
 /// Every property is optional: start from [`InferenceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InferenceConfiguration {
-    /// `MaximumLength`: optional.
+    /// Maximum length of output
+    ///
+    /// `MaximumLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-inferenceconfiguration.html#cfn-bedrock-agent-inferenceconfiguration-maximumlength)): number, optional. Range: 0 to 131072.
     #[serde(rename = "MaximumLength", skip_serializing_if = "Option::is_none")]
     pub maximum_length: Option<Value<f64>>,
-    /// `StopSequences`: optional.
+    /// List of stop sequences
+    ///
+    /// `StopSequences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-inferenceconfiguration.html#cfn-bedrock-agent-inferenceconfiguration-stopsequences)): list of (string), optional. Items: 0 to 4.
     #[serde(rename = "StopSequences", skip_serializing_if = "Option::is_none")]
     pub stop_sequences: Option<Value<Vec<Value<String>>>>,
-    /// `Temperature`: optional.
+    /// Controls randomness, higher values increase diversity
+    ///
+    /// `Temperature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-inferenceconfiguration.html#cfn-bedrock-agent-inferenceconfiguration-temperature)): number, optional. Range: 0 to 1.
     #[serde(rename = "Temperature", skip_serializing_if = "Option::is_none")]
     pub temperature: Option<Value<f64>>,
-    /// `TopK`: optional.
+    /// Sample from the k most likely next tokens
+    ///
+    /// `TopK` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-inferenceconfiguration.html#cfn-bedrock-agent-inferenceconfiguration-topk)): number, optional. Range: 0 to 500.
     #[serde(rename = "TopK", skip_serializing_if = "Option::is_none")]
     pub top_k: Option<Value<f64>>,
-    /// `TopP`: optional.
+    /// Cumulative probability cutoff for token selection
+    ///
+    /// `TopP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-inferenceconfiguration.html#cfn-bedrock-agent-inferenceconfiguration-topp)): number, optional. Range: 0 to 1.
     #[serde(rename = "TopP", skip_serializing_if = "Option::is_none")]
     pub top_p: Option<Value<f64>>,
 }
@@ -7484,21 +8032,29 @@ impl Walk for InferenceConfiguration {
 
 /// The `Instruction` property type of [`RetrievalInstruction`].
 ///
-/// AWS reference: [`AWS::Bedrock::RetrievalInstruction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-retrievalinstruction.html).
+/// AWS reference: [`AWS::Bedrock::RetrievalInstruction` `Instruction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-retrievalinstruction-instruction.html).
 ///
 /// Every property is optional: start from [`Instruction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Instruction {
-    /// `AnswerFormat`: optional.
+    /// How the answer is structured, including how sources are cited.
+    ///
+    /// `AnswerFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-retrievalinstruction-instruction.html#cfn-bedrock-retrievalinstruction-instruction-answerformat)): string, optional. Length: at least 1 characters.
     #[serde(rename = "AnswerFormat", skip_serializing_if = "Option::is_none")]
     pub answer_format: Option<Value<String>>,
-    /// `AnswerPolicy`: optional.
+    /// Whether and how to answer: how strongly an answer must be supported, and what to do with questions outside scope.
+    ///
+    /// `AnswerPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-retrievalinstruction-instruction.html#cfn-bedrock-retrievalinstruction-instruction-answerpolicy)): string, optional. Length: at least 1 characters.
     #[serde(rename = "AnswerPolicy", skip_serializing_if = "Option::is_none")]
     pub answer_policy: Option<Value<String>>,
-    /// `Persona`: optional.
+    /// Who the assistant is: identity, tone and language.
+    ///
+    /// `Persona` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-retrievalinstruction-instruction.html#cfn-bedrock-retrievalinstruction-instruction-persona)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Persona", skip_serializing_if = "Option::is_none")]
     pub persona: Option<Value<String>>,
-    /// `RetrievalGuidance`: optional.
+    /// How to interpret and decompose the question, and what to prioritise when searching.
+    ///
+    /// `RetrievalGuidance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-retrievalinstruction-instruction.html#cfn-bedrock-retrievalinstruction-instruction-retrievalguidance)): string, optional. Length: at least 1 characters.
     #[serde(rename = "RetrievalGuidance", skip_serializing_if = "Option::is_none")]
     pub retrieval_guidance: Option<Value<String>>,
 }
@@ -7552,12 +8108,14 @@ impl Walk for Instruction {
 
 /// The `IntermediateStorage` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `IntermediateStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-intermediatestorage.html).
 ///
 /// Every property is required: [`IntermediateStorage::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntermediateStorage {
-    /// `S3Location`: required.
+    /// An Amazon S3 location.
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-intermediatestorage.html#cfn-bedrock-datasource-intermediatestorage-s3location)): object [`S3Location`], required.
     #[serde(rename = "S3Location")]
     pub s3_location: S3Location,
 }
@@ -7583,12 +8141,14 @@ impl Walk for IntermediateStorage {
 
 /// The `KendraKnowledgeBaseConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `KendraKnowledgeBaseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-kendraknowledgebaseconfiguration.html).
 ///
 /// Every property is required: [`KendraKnowledgeBaseConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KendraKnowledgeBaseConfiguration {
-    /// `KendraIndexArn`: required.
+    /// Arn of a Kendra index
+    ///
+    /// `KendraIndexArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-kendraknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-kendraknowledgebaseconfiguration-kendraindexarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):kendra:[a-z0-9-]{1,20}:([0-9]{12}|):index/([a-zA-Z0-9][a-zA-Z0-9-]{35}|[a-zA-Z0-9][a-zA-Z0-9-]{35}-[a-zA-Z0-9][a-zA-Z0-9-]{35})$`.
     #[serde(rename = "KendraIndexArn")]
     pub kendra_index_arn: Value<String>,
 }
@@ -7614,33 +8174,43 @@ impl Walk for KendraKnowledgeBaseConfiguration {
 
 /// The `KnowledgeBaseConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `KnowledgeBaseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-knowledgebaseconfiguration.html).
 ///
 /// [`KnowledgeBaseConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KnowledgeBaseConfiguration {
-    /// `KendraKnowledgeBaseConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Configurations for a Kendra knowledge base
+    ///
+    /// `KendraKnowledgeBaseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-knowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-knowledgebaseconfiguration-kendraknowledgebaseconfiguration)): object [`KendraKnowledgeBaseConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "KendraKnowledgeBaseConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub kendra_knowledge_base_configuration: Option<KendraKnowledgeBaseConfiguration>,
-    /// `ManagedKnowledgeBaseConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Contains details about the model used to create vector embeddings for a managed knowledge base.
+    ///
+    /// `ManagedKnowledgeBaseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-knowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-knowledgebaseconfiguration-managedknowledgebaseconfiguration)): object [`ManagedKnowledgeBaseConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ManagedKnowledgeBaseConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_knowledge_base_configuration: Option<ManagedKnowledgeBaseConfiguration>,
-    /// `SqlKnowledgeBaseConfiguration`: optional.
+    /// Configurations for a SQL knowledge base
+    ///
+    /// `SqlKnowledgeBaseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-knowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-knowledgebaseconfiguration-sqlknowledgebaseconfiguration)): object [`SqlKnowledgeBaseConfiguration`], optional.
     #[serde(
         rename = "SqlKnowledgeBaseConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub sql_knowledge_base_configuration: Option<SqlKnowledgeBaseConfiguration>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of a knowledge base.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-knowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-knowledgebaseconfiguration-type)): [`KnowledgeBaseType`], one of `VECTOR`, `KENDRA`, `SQL`, `MANAGED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<KnowledgeBaseType>,
-    /// `VectorKnowledgeBaseConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Contains details about the model used to create vector embeddings for the knowledge base.
+    ///
+    /// `VectorKnowledgeBaseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-knowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-knowledgebaseconfiguration-vectorknowledgebaseconfiguration)): object [`VectorKnowledgeBaseConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "VectorKnowledgeBaseConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -7845,31 +8415,41 @@ impl Walk for Language {
 
 /// The `ManagedKnowledgeBaseConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `ManagedKnowledgeBaseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-managedknowledgebaseconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedKnowledgeBaseConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedKnowledgeBaseConfiguration {
-    /// `EmbeddingModelArn`: optional.
+    /// The ARN of the model used to create vector embeddings for the knowledge base.
+    ///
+    /// `EmbeddingModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-managedknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-managedknowledgebaseconfiguration-embeddingmodelarn)): string, optional. Pattern: `^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0-9]{0,12}:[a-zA-Z0-9-:/._+]+)$`. Length: 20 to 2048 characters.
     #[serde(rename = "EmbeddingModelArn", skip_serializing_if = "Option::is_none")]
     pub embedding_model_arn: Option<Value<String>>,
-    /// `EmbeddingModelConfiguration`: optional.
+    /// The embeddings model configuration details for the vector model used in Knowledge Base.
+    ///
+    /// `EmbeddingModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-managedknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-managedknowledgebaseconfiguration-embeddingmodelconfiguration)): object [`EmbeddingModelConfiguration`], optional.
     #[serde(
         rename = "EmbeddingModelConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub embedding_model_configuration: Option<EmbeddingModelConfiguration>,
-    /// `EmbeddingModelType`: optional.
+    /// The type of embedding model to use for the managed knowledge base.
+    ///
+    /// `EmbeddingModelType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-managedknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-managedknowledgebaseconfiguration-embeddingmodeltype)): [`EmbeddingModelType`], one of `CUSTOM`, `MANAGED`, optional.
     #[serde(rename = "EmbeddingModelType", skip_serializing_if = "Option::is_none")]
     pub embedding_model_type: Option<Value<EmbeddingModelType>>,
-    /// `ServerSideEncryptionConfiguration`: optional.
+    /// Contains details about the server-side encryption for the managed knowledge base.
+    ///
+    /// `ServerSideEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-managedknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-managedknowledgebaseconfiguration-serversideencryptionconfiguration)): object [`ManagedKnowledgeBaseServerSideEncryptionConfiguration`], optional.
     #[serde(
         rename = "ServerSideEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_side_encryption_configuration:
         Option<ManagedKnowledgeBaseServerSideEncryptionConfiguration>,
-    /// `SupplementalDataStorageConfiguration`: optional.
+    /// Configurations for supplemental data storage.
+    ///
+    /// `SupplementalDataStorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-managedknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-managedknowledgebaseconfiguration-supplementaldatastorageconfiguration)): object [`SupplementalDataStorageConfiguration`], optional.
     #[serde(
         rename = "SupplementalDataStorageConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -7943,30 +8523,38 @@ impl Walk for ManagedKnowledgeBaseConfiguration {
 
 /// The `ManagedKnowledgeBaseConnectorConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ManagedKnowledgeBaseConnectorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-managedknowledgebaseconnectorconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedKnowledgeBaseConnectorConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedKnowledgeBaseConnectorConfiguration {
-    /// `ConnectorParameters`: optional.
+    /// Connector-specific parameters.
+    ///
+    /// `ConnectorParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-managedknowledgebaseconnectorconfiguration.html#cfn-bedrock-datasource-managedknowledgebaseconnectorconfiguration-connectorparameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ConnectorParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_parameters: Option<Json>,
-    /// `DeletionProtectionConfiguration`: optional.
+    /// Configuration for deletion protection.
+    ///
+    /// `DeletionProtectionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-managedknowledgebaseconnectorconfiguration.html#cfn-bedrock-datasource-managedknowledgebaseconnectorconfiguration-deletionprotectionconfiguration)): object [`DeletionProtectionConfiguration`], optional.
     #[serde(
         rename = "DeletionProtectionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_configuration: Option<DeletionProtectionConfiguration>,
-    /// `MediaExtractionConfiguration`: optional.
+    /// Configuration for media extraction settings.
+    ///
+    /// `MediaExtractionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-managedknowledgebaseconnectorconfiguration.html#cfn-bedrock-datasource-managedknowledgebaseconnectorconfiguration-mediaextractionconfiguration)): object [`MediaExtractionConfiguration`], optional.
     #[serde(
         rename = "MediaExtractionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_extraction_configuration: Option<MediaExtractionConfiguration>,
-    /// `SyncSchedule`: optional.
+    /// Recurring schedule on which the connector automatically refreshes ingested content. Exactly one frequency variant is set.
+    ///
+    /// `SyncSchedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-managedknowledgebaseconnectorconfiguration.html#cfn-bedrock-datasource-managedknowledgebaseconnectorconfiguration-syncschedule)): object [`SyncSchedule`], optional.
     #[serde(rename = "SyncSchedule", skip_serializing_if = "Option::is_none")]
     pub sync_schedule: Option<SyncSchedule>,
 }
@@ -8026,12 +8614,14 @@ impl Walk for ManagedKnowledgeBaseConnectorConfiguration {
 
 /// The `ManagedKnowledgeBaseServerSideEncryptionConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `ManagedKnowledgeBaseServerSideEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-managedknowledgebaseserversideencryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedKnowledgeBaseServerSideEncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedKnowledgeBaseServerSideEncryptionConfiguration {
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the AWS KMS key used to encrypt the managed knowledge base.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-managedknowledgebaseserversideencryptionconfiguration.html#cfn-bedrock-knowledgebase-managedknowledgebaseserversideencryptionconfiguration-kmskeyarn)): string, optional. Pattern: `^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -8061,24 +8651,26 @@ impl Walk for ManagedKnowledgeBaseServerSideEncryptionConfiguration {
 
 /// The `ManagedWordsConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `ManagedWordsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-managedwordsconfig.html).
 ///
 /// [`ManagedWordsConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedWordsConfig {
-    /// `InputAction`: optional.
+    /// `InputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-managedwordsconfig.html#cfn-bedrock-guardrail-managedwordsconfig-inputaction)): [`WordAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "InputAction", skip_serializing_if = "Option::is_none")]
     pub input_action: Option<Value<WordAction>>,
-    /// `InputEnabled`: optional.
+    /// `InputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-managedwordsconfig.html#cfn-bedrock-guardrail-managedwordsconfig-inputenabled)): boolean, optional.
     #[serde(rename = "InputEnabled", skip_serializing_if = "Option::is_none")]
     pub input_enabled: Option<Value<bool>>,
-    /// `OutputAction`: optional.
+    /// `OutputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-managedwordsconfig.html#cfn-bedrock-guardrail-managedwordsconfig-outputaction)): [`WordAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "OutputAction", skip_serializing_if = "Option::is_none")]
     pub output_action: Option<Value<WordAction>>,
-    /// `OutputEnabled`: optional.
+    /// `OutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-managedwordsconfig.html#cfn-bedrock-guardrail-managedwordsconfig-outputenabled)): boolean, optional.
     #[serde(rename = "OutputEnabled", skip_serializing_if = "Option::is_none")]
     pub output_enabled: Option<Value<bool>>,
-    /// `Type`: required.
+    /// Options for managed words.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-managedwordsconfig.html#cfn-bedrock-guardrail-managedwordsconfig-type)): [`ManagedWordsType`], one of `PROFANITY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ManagedWordsType>,
 }
@@ -8157,24 +8749,30 @@ impl Walk for ManagedWordsType {
 
 /// The `MediaExtractionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `MediaExtractionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-mediaextractionconfiguration.html).
 ///
 /// Every property is optional: start from [`MediaExtractionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaExtractionConfiguration {
-    /// `AudioExtractionConfiguration`: optional.
+    /// Configuration for audio extraction.
+    ///
+    /// `AudioExtractionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-mediaextractionconfiguration.html#cfn-bedrock-datasource-mediaextractionconfiguration-audioextractionconfiguration)): object [`AudioExtractionConfiguration`], optional.
     #[serde(
         rename = "AudioExtractionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_extraction_configuration: Option<AudioExtractionConfiguration>,
-    /// `ImageExtractionConfiguration`: optional.
+    /// Configuration for image extraction.
+    ///
+    /// `ImageExtractionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-mediaextractionconfiguration.html#cfn-bedrock-datasource-mediaextractionconfiguration-imageextractionconfiguration)): object [`ImageExtractionConfiguration`], optional.
     #[serde(
         rename = "ImageExtractionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_extraction_configuration: Option<ImageExtractionConfiguration>,
-    /// `VideoExtractionConfiguration`: optional.
+    /// Configuration for video extraction.
+    ///
+    /// `VideoExtractionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-mediaextractionconfiguration.html#cfn-bedrock-datasource-mediaextractionconfiguration-videoextractionconfiguration)): object [`VideoExtractionConfiguration`], optional.
     #[serde(
         rename = "VideoExtractionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -8232,21 +8830,27 @@ impl Walk for MediaExtractionConfiguration {
 
 /// The `MemoryConfiguration` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `MemoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-memoryconfiguration.html).
 ///
 /// Every property is optional: start from [`MemoryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MemoryConfiguration {
-    /// `EnabledMemoryTypes`: optional.
+    /// Types of session storage persisted in memory
+    ///
+    /// `EnabledMemoryTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-memoryconfiguration.html#cfn-bedrock-agent-memoryconfiguration-enabledmemorytypes)): list of ([`MemoryType`], one of `SESSION_SUMMARY`), optional.
     #[serde(rename = "EnabledMemoryTypes", skip_serializing_if = "Option::is_none")]
     pub enabled_memory_types: Option<Value<Vec<Value<MemoryType>>>>,
-    /// `SessionSummaryConfiguration`: optional.
+    /// Configuration for Session Summarization
+    ///
+    /// `SessionSummaryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-memoryconfiguration.html#cfn-bedrock-agent-memoryconfiguration-sessionsummaryconfiguration)): object [`SessionSummaryConfiguration`], optional.
     #[serde(
         rename = "SessionSummaryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_summary_configuration: Option<SessionSummaryConfiguration>,
-    /// `StorageDays`: optional.
+    /// Maximum number of days to store session details
+    ///
+    /// `StorageDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-memoryconfiguration.html#cfn-bedrock-agent-memoryconfiguration-storagedays)): number, optional.
     #[serde(rename = "StorageDays", skip_serializing_if = "Option::is_none")]
     pub storage_days: Option<Value<f64>>,
 }
@@ -8352,12 +8956,12 @@ impl Walk for Modality {
 
 /// The `ModalityProcessingConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ModalityProcessingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-modalityprocessingconfiguration.html).
 ///
 /// Every property is optional: start from [`ModalityProcessingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ModalityProcessingConfiguration {
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-modalityprocessingconfiguration.html#cfn-bedrock-dataautomationproject-modalityprocessingconfiguration-state)): [`State`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
 }
@@ -8387,21 +8991,21 @@ impl Walk for ModalityProcessingConfiguration {
 
 /// The `ModalityRoutingConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `ModalityRoutingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-modalityroutingconfiguration.html).
 ///
 /// Every property is optional: start from [`ModalityRoutingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ModalityRoutingConfiguration {
-    /// `jpeg`: optional.
+    /// `jpeg` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-modalityroutingconfiguration.html#cfn-bedrock-dataautomationproject-modalityroutingconfiguration-jpeg)): [`DesiredModality`], one of `DOCUMENT`, `IMAGE`, `VIDEO`, `AUDIO`, optional.
     #[serde(rename = "jpeg", skip_serializing_if = "Option::is_none")]
     pub jpeg: Option<Value<DesiredModality>>,
-    /// `mov`: optional.
+    /// `mov` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-modalityroutingconfiguration.html#cfn-bedrock-dataautomationproject-modalityroutingconfiguration-mov)): [`DesiredModality`], one of `DOCUMENT`, `IMAGE`, `VIDEO`, `AUDIO`, optional.
     #[serde(rename = "mov", skip_serializing_if = "Option::is_none")]
     pub mov: Option<Value<DesiredModality>>,
-    /// `mp4`: optional.
+    /// `mp4` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-modalityroutingconfiguration.html#cfn-bedrock-dataautomationproject-modalityroutingconfiguration-mp4)): [`DesiredModality`], one of `DOCUMENT`, `IMAGE`, `VIDEO`, `AUDIO`, optional.
     #[serde(rename = "mp4", skip_serializing_if = "Option::is_none")]
     pub mp4: Option<Value<DesiredModality>>,
-    /// `png`: optional.
+    /// `png` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-modalityroutingconfiguration.html#cfn-bedrock-dataautomationproject-modalityroutingconfiguration-png)): [`DesiredModality`], one of `DOCUMENT`, `IMAGE`, `VIDEO`, `AUDIO`, optional.
     #[serde(rename = "png", skip_serializing_if = "Option::is_none")]
     pub png: Option<Value<DesiredModality>>,
 }
@@ -8455,15 +9059,19 @@ impl Walk for ModalityRoutingConfiguration {
 
 /// The `ModelEnforcement` property type of [`EnforcedGuardrailConfiguration`].
 ///
-/// AWS reference: [`AWS::Bedrock::EnforcedGuardrailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-enforcedguardrailconfiguration.html).
+/// AWS reference: [`AWS::Bedrock::EnforcedGuardrailConfiguration` `ModelEnforcement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-enforcedguardrailconfiguration-modelenforcement.html).
 ///
 /// Every property is required: [`ModelEnforcement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelEnforcement {
-    /// `ExcludedModels`: required.
+    /// Models to exclude from enforcement. If a model is in both lists, it is excluded
+    ///
+    /// `ExcludedModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-enforcedguardrailconfiguration-modelenforcement.html#cfn-bedrock-enforcedguardrailconfiguration-modelenforcement-excludedmodels)): list of (string), required. Items: at least 0. Each item: Pattern: `^([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}){0,1}$`.
     #[serde(rename = "ExcludedModels")]
     pub excluded_models: Value<Vec<Value<String>>>,
-    /// `IncludedModels`: required.
+    /// Models to enforce the guardrail on
+    ///
+    /// `IncludedModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-enforcedguardrailconfiguration-modelenforcement.html#cfn-bedrock-enforcedguardrailconfiguration-modelenforcement-includedmodels)): list of (string), required. Items: at least 1. Each item: Pattern: `^(ALL|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}){0,1})$`.
     #[serde(rename = "IncludedModels")]
     pub included_models: Value<Vec<Value<String>>>,
 }
@@ -8495,36 +9103,52 @@ impl Walk for ModelEnforcement {
 
 /// The `MongoDbAtlasConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `MongoDbAtlasConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html).
 ///
 /// [`MongoDbAtlasConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MongoDbAtlasConfiguration {
-    /// `CollectionName`: required.
+    /// Name of the collection within MongoDB Atlas.
+    ///
+    /// `CollectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html#cfn-bedrock-knowledgebase-mongodbatlasconfiguration-collectionname)): string, required. Pattern: `^.*$`. Length: at most 63 characters.
     #[serde(rename = "CollectionName")]
     pub collection_name: Value<String>,
-    /// `CredentialsSecretArn`: required.
+    /// The ARN of the secret that you created in AWS Secrets Manager that is linked to your Amazon Mongo database.
+    ///
+    /// `CredentialsSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html#cfn-bedrock-knowledgebase-mongodbatlasconfiguration-credentialssecretarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$`.
     #[serde(rename = "CredentialsSecretArn")]
     pub credentials_secret_arn: Value<String>,
-    /// `DatabaseName`: required.
+    /// Name of the database within MongoDB Atlas.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html#cfn-bedrock-knowledgebase-mongodbatlasconfiguration-databasename)): string, required. Pattern: `^.*$`. Length: at most 63 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Endpoint`: required.
+    /// MongoDB Atlas endpoint.
+    ///
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html#cfn-bedrock-knowledgebase-mongodbatlasconfiguration-endpoint)): string, required. Pattern: `^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]+\.mongodb\.net$`. Length: at most 2048 characters.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
-    /// `EndpointServiceName`: optional.
+    /// MongoDB Atlas endpoint service name.
+    ///
+    /// `EndpointServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html#cfn-bedrock-knowledgebase-mongodbatlasconfiguration-endpointservicename)): string, optional. Pattern: `^(?:arn:aws(?:-us-gov|-cn|-iso|-iso-[a-z])*:.+:.*:\d+:.+/.+$|[a-zA-Z0-9*]+[a-zA-Z0-9._-]*)$`. Length: at most 255 characters.
     #[serde(
         rename = "EndpointServiceName",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_service_name: Option<Value<String>>,
-    /// `FieldMapping`: required.
+    /// Contains the names of the fields to which to map information about the vector store.
+    ///
+    /// `FieldMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html#cfn-bedrock-knowledgebase-mongodbatlasconfiguration-fieldmapping)): object [`MongoDbAtlasFieldMapping`], required.
     #[serde(rename = "FieldMapping")]
     pub field_mapping: MongoDbAtlasFieldMapping,
-    /// `TextIndexName`: optional.
+    /// Name of a MongoDB Atlas text index.
+    ///
+    /// `TextIndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html#cfn-bedrock-knowledgebase-mongodbatlasconfiguration-textindexname)): string, optional. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "TextIndexName", skip_serializing_if = "Option::is_none")]
     pub text_index_name: Option<Value<String>>,
-    /// `VectorIndexName`: required.
+    /// Name of a MongoDB Atlas index.
+    ///
+    /// `VectorIndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasconfiguration.html#cfn-bedrock-knowledgebase-mongodbatlasconfiguration-vectorindexname)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "VectorIndexName")]
     pub vector_index_name: Value<String>,
 }
@@ -8590,18 +9214,24 @@ impl Walk for MongoDbAtlasConfiguration {
 
 /// The `MongoDbAtlasFieldMapping` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `MongoDbAtlasFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasfieldmapping.html).
 ///
 /// Every property is required: [`MongoDbAtlasFieldMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MongoDbAtlasFieldMapping {
-    /// `MetadataField`: required.
+    /// The name of the field in which Amazon Bedrock stores metadata about the vector store.
+    ///
+    /// `MetadataField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasfieldmapping.html#cfn-bedrock-knowledgebase-mongodbatlasfieldmapping-metadatafield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "MetadataField")]
     pub metadata_field: Value<String>,
-    /// `TextField`: required.
+    /// The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose.
+    ///
+    /// `TextField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasfieldmapping.html#cfn-bedrock-knowledgebase-mongodbatlasfieldmapping-textfield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "TextField")]
     pub text_field: Value<String>,
-    /// `VectorField`: required.
+    /// The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources.
+    ///
+    /// `VectorField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-mongodbatlasfieldmapping.html#cfn-bedrock-knowledgebase-mongodbatlasfieldmapping-vectorfield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "VectorField")]
     pub vector_field: Value<String>,
 }
@@ -8637,12 +9267,14 @@ impl Walk for MongoDbAtlasFieldMapping {
 
 /// The `MonthlySchedule` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `MonthlySchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-monthlyschedule.html).
 ///
 /// Every property is required: [`MonthlySchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonthlySchedule {
-    /// `DayOfMonth`: required.
+    /// Day of the month on which a monthly refresh runs. Exactly one variant is set: an explicit day number, or the last calendar day of the month.
+    ///
+    /// `DayOfMonth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-monthlyschedule.html#cfn-bedrock-datasource-monthlyschedule-dayofmonth)): object [`DayOfMonth`], required.
     #[serde(rename = "DayOfMonth")]
     pub day_of_month: DayOfMonth,
 }
@@ -8668,15 +9300,19 @@ impl Walk for MonthlySchedule {
 
 /// The `NeptuneAnalyticsConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `NeptuneAnalyticsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-neptuneanalyticsconfiguration.html).
 ///
 /// Every property is required: [`NeptuneAnalyticsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NeptuneAnalyticsConfiguration {
-    /// `FieldMapping`: required.
+    /// A mapping of Bedrock Knowledge Base fields to Neptune Analytics fields.
+    ///
+    /// `FieldMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-neptuneanalyticsconfiguration.html#cfn-bedrock-knowledgebase-neptuneanalyticsconfiguration-fieldmapping)): object [`NeptuneAnalyticsFieldMapping`], required.
     #[serde(rename = "FieldMapping")]
     pub field_mapping: NeptuneAnalyticsFieldMapping,
-    /// `GraphArn`: required.
+    /// ARN for Neptune Analytics graph database.
+    ///
+    /// `GraphArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-neptuneanalyticsconfiguration.html#cfn-bedrock-knowledgebase-neptuneanalyticsconfiguration-grapharn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):neptune-graph:[a-zA-Z0-9-]*:[0-9]{12}:graph\/g-[a-zA-Z0-9]{10}$`. Length: 1 to 255 characters.
     #[serde(rename = "GraphArn")]
     pub graph_arn: Value<String>,
 }
@@ -8708,15 +9344,19 @@ impl Walk for NeptuneAnalyticsConfiguration {
 
 /// The `NeptuneAnalyticsFieldMapping` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `NeptuneAnalyticsFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-neptuneanalyticsfieldmapping.html).
 ///
 /// Every property is required: [`NeptuneAnalyticsFieldMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NeptuneAnalyticsFieldMapping {
-    /// `MetadataField`: required.
+    /// The name of the field in which Amazon Bedrock stores metadata about the vector store.
+    ///
+    /// `MetadataField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-neptuneanalyticsfieldmapping.html#cfn-bedrock-knowledgebase-neptuneanalyticsfieldmapping-metadatafield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "MetadataField")]
     pub metadata_field: Value<String>,
-    /// `TextField`: required.
+    /// The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose.
+    ///
+    /// `TextField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-neptuneanalyticsfieldmapping.html#cfn-bedrock-knowledgebase-neptuneanalyticsfieldmapping-textfield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "TextField")]
     pub text_field: Value<String>,
 }
@@ -8748,21 +9388,29 @@ impl Walk for NeptuneAnalyticsFieldMapping {
 
 /// The `OpenSearchManagedClusterConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `OpenSearchManagedClusterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterconfiguration.html).
 ///
 /// Every property is required: [`OpenSearchManagedClusterConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenSearchManagedClusterConfiguration {
-    /// `DomainArn`: required.
+    /// The Amazon Resource Name (ARN) of the OpenSearch domain.
+    ///
+    /// `DomainArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterconfiguration.html#cfn-bedrock-knowledgebase-opensearchmanagedclusterconfiguration-domainarn)): string, required. Pattern: `^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:es:([a-z]{2,}-){2,}\d:\d{12}:domain/[a-z][a-z0-9-]{3,28}$`. Length: at most 2048 characters.
     #[serde(rename = "DomainArn")]
     pub domain_arn: Value<String>,
-    /// `DomainEndpoint`: required.
+    /// The endpoint URL the OpenSearch domain.
+    ///
+    /// `DomainEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterconfiguration.html#cfn-bedrock-knowledgebase-opensearchmanagedclusterconfiguration-domainendpoint)): string, required. Pattern: `^https://.*$`. Length: at most 2048 characters.
     #[serde(rename = "DomainEndpoint")]
     pub domain_endpoint: Value<String>,
-    /// `FieldMapping`: required.
+    /// A mapping of Bedrock Knowledge Base fields to OpenSearch Managed Cluster field names
+    ///
+    /// `FieldMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterconfiguration.html#cfn-bedrock-knowledgebase-opensearchmanagedclusterconfiguration-fieldmapping)): object [`OpenSearchManagedClusterFieldMapping`], required.
     #[serde(rename = "FieldMapping")]
     pub field_mapping: OpenSearchManagedClusterFieldMapping,
-    /// `VectorIndexName`: required.
+    /// The name of the vector store.
+    ///
+    /// `VectorIndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterconfiguration.html#cfn-bedrock-knowledgebase-opensearchmanagedclusterconfiguration-vectorindexname)): string, required. Pattern: `^(?![\-_+.])[a-z0-9][a-z0-9\-_\.]*$`. Length: 1 to 2048 characters.
     #[serde(rename = "VectorIndexName")]
     pub vector_index_name: Value<String>,
 }
@@ -8802,18 +9450,24 @@ impl Walk for OpenSearchManagedClusterConfiguration {
 
 /// The `OpenSearchManagedClusterFieldMapping` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `OpenSearchManagedClusterFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterfieldmapping.html).
 ///
 /// Every property is required: [`OpenSearchManagedClusterFieldMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenSearchManagedClusterFieldMapping {
-    /// `MetadataField`: required.
+    /// The name of the field in which Amazon Bedrock stores metadata about the vector store.
+    ///
+    /// `MetadataField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterfieldmapping.html#cfn-bedrock-knowledgebase-opensearchmanagedclusterfieldmapping-metadatafield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "MetadataField")]
     pub metadata_field: Value<String>,
-    /// `TextField`: required.
+    /// The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose.
+    ///
+    /// `TextField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterfieldmapping.html#cfn-bedrock-knowledgebase-opensearchmanagedclusterfieldmapping-textfield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "TextField")]
     pub text_field: Value<String>,
-    /// `VectorField`: required.
+    /// The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources.
+    ///
+    /// `VectorField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchmanagedclusterfieldmapping.html#cfn-bedrock-knowledgebase-opensearchmanagedclusterfieldmapping-vectorfield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "VectorField")]
     pub vector_field: Value<String>,
 }
@@ -8849,18 +9503,24 @@ impl Walk for OpenSearchManagedClusterFieldMapping {
 
 /// The `OpenSearchServerlessConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `OpenSearchServerlessConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchserverlessconfiguration.html).
 ///
 /// Every property is required: [`OpenSearchServerlessConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenSearchServerlessConfiguration {
-    /// `CollectionArn`: required.
+    /// The ARN of the OpenSearch Service vector store.
+    ///
+    /// `CollectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchserverlessconfiguration.html#cfn-bedrock-knowledgebase-opensearchserverlessconfiguration-collectionarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov|-iso):aoss:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\d{12}:collection/[a-z0-9-]{3,32}$`. Length: at most 2048 characters.
     #[serde(rename = "CollectionArn")]
     pub collection_arn: Value<String>,
-    /// `FieldMapping`: required.
+    /// A mapping of Bedrock Knowledge Base fields to OpenSearch Serverless field names
+    ///
+    /// `FieldMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchserverlessconfiguration.html#cfn-bedrock-knowledgebase-opensearchserverlessconfiguration-fieldmapping)): object [`OpenSearchServerlessFieldMapping`], required.
     #[serde(rename = "FieldMapping")]
     pub field_mapping: OpenSearchServerlessFieldMapping,
-    /// `VectorIndexName`: required.
+    /// The name of the vector store.
+    ///
+    /// `VectorIndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchserverlessconfiguration.html#cfn-bedrock-knowledgebase-opensearchserverlessconfiguration-vectorindexname)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "VectorIndexName")]
     pub vector_index_name: Value<String>,
 }
@@ -8896,18 +9556,24 @@ impl Walk for OpenSearchServerlessConfiguration {
 
 /// The `OpenSearchServerlessFieldMapping` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `OpenSearchServerlessFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchserverlessfieldmapping.html).
 ///
 /// Every property is required: [`OpenSearchServerlessFieldMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenSearchServerlessFieldMapping {
-    /// `MetadataField`: required.
+    /// The name of the field in which Amazon Bedrock stores metadata about the vector store.
+    ///
+    /// `MetadataField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchserverlessfieldmapping.html#cfn-bedrock-knowledgebase-opensearchserverlessfieldmapping-metadatafield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "MetadataField")]
     pub metadata_field: Value<String>,
-    /// `TextField`: required.
+    /// The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose.
+    ///
+    /// `TextField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchserverlessfieldmapping.html#cfn-bedrock-knowledgebase-opensearchserverlessfieldmapping-textfield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "TextField")]
     pub text_field: Value<String>,
-    /// `VectorField`: required.
+    /// The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources.
+    ///
+    /// `VectorField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-opensearchserverlessfieldmapping.html#cfn-bedrock-knowledgebase-opensearchserverlessfieldmapping-vectorfield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "VectorField")]
     pub vector_field: Value<String>,
 }
@@ -8943,12 +9609,14 @@ impl Walk for OpenSearchServerlessFieldMapping {
 
 /// The `OrchestrationExecutor` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `OrchestrationExecutor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-orchestrationexecutor.html).
 ///
 /// Every property is required: [`OrchestrationExecutor::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrchestrationExecutor {
-    /// `Lambda`: required.
+    /// ARN of a Lambda.
+    ///
+    /// `Lambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-orchestrationexecutor.html#cfn-bedrock-agent-orchestrationexecutor-lambda)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\d{12}:function:[a-zA-Z0-9-_\.]+(:(\$LATEST|[a-zA-Z0-9-_]+))?$`. Length: at most 2048 characters.
     #[serde(rename = "Lambda")]
     pub lambda: Value<String>,
 }
@@ -8994,24 +9662,26 @@ impl Walk for OrchestrationType {
 
 /// The `OverrideConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `OverrideConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-overrideconfiguration.html).
 ///
 /// Every property is optional: start from [`OverrideConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OverrideConfiguration {
-    /// `Audio`: optional.
+    /// `Audio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-overrideconfiguration.html#cfn-bedrock-dataautomationproject-overrideconfiguration-audio)): object [`AudioOverrideConfiguration`], optional.
     #[serde(rename = "Audio", skip_serializing_if = "Option::is_none")]
     pub audio: Option<AudioOverrideConfiguration>,
-    /// `Document`: optional.
+    /// `Document` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-overrideconfiguration.html#cfn-bedrock-dataautomationproject-overrideconfiguration-document)): object [`DocumentOverrideConfiguration`], optional.
     #[serde(rename = "Document", skip_serializing_if = "Option::is_none")]
     pub document: Option<DocumentOverrideConfiguration>,
-    /// `Image`: optional.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-overrideconfiguration.html#cfn-bedrock-dataautomationproject-overrideconfiguration-image)): object [`ImageOverrideConfiguration`], optional.
     #[serde(rename = "Image", skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageOverrideConfiguration>,
-    /// `ModalityRouting`: optional.
+    /// Modality routing configuration
+    ///
+    /// `ModalityRouting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-overrideconfiguration.html#cfn-bedrock-dataautomationproject-overrideconfiguration-modalityrouting)): object [`ModalityRoutingConfiguration`], optional.
     #[serde(rename = "ModalityRouting", skip_serializing_if = "Option::is_none")]
     pub modality_routing: Option<ModalityRoutingConfiguration>,
-    /// `Video`: optional.
+    /// `Video` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-overrideconfiguration.html#cfn-bedrock-dataautomationproject-overrideconfiguration-video)): object [`VideoOverrideConfiguration`], optional.
     #[serde(rename = "Video", skip_serializing_if = "Option::is_none")]
     pub video: Option<VideoOverrideConfiguration>,
 }
@@ -9073,18 +9743,24 @@ impl Walk for OverrideConfiguration {
 
 /// The `ParameterDetail` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `ParameterDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-parameterdetail.html).
 ///
 /// [`ParameterDetail::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParameterDetail {
-    /// `Description`: optional.
+    /// Description of function parameter.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-parameterdetail.html#cfn-bedrock-agent-parameterdetail-description)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Required`: optional.
+    /// Information about if a parameter is required for function call. Default to false.
+    ///
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-parameterdetail.html#cfn-bedrock-agent-parameterdetail-required)): boolean, optional.
     #[serde(rename = "Required", skip_serializing_if = "Option::is_none")]
     pub required: Option<Value<bool>>,
-    /// `Type`: required.
+    /// Parameter Type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-parameterdetail.html#cfn-bedrock-agent-parameterdetail-type)): [`AgentType`], one of `string`, `number`, `integer`, `boolean`, `array`, required.
     #[serde(rename = "Type")]
     pub type_: Value<AgentType>,
 }
@@ -9128,24 +9804,30 @@ impl Walk for ParameterDetail {
 
 /// The `ParsingConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ParsingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-parsingconfiguration.html).
 ///
 /// [`ParsingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParsingConfiguration {
-    /// `BedrockDataAutomationConfiguration`: optional.
+    /// Settings for a Bedrock Data Automation used to parse documents for a data source.
+    ///
+    /// `BedrockDataAutomationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-parsingconfiguration.html#cfn-bedrock-datasource-parsingconfiguration-bedrockdataautomationconfiguration)): object [`BedrockDataAutomationConfiguration`], optional.
     #[serde(
         rename = "BedrockDataAutomationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_data_automation_configuration: Option<BedrockDataAutomationConfiguration>,
-    /// `BedrockFoundationModelConfiguration`: optional.
+    /// Settings for a foundation model used to parse documents for a data source.
+    ///
+    /// `BedrockFoundationModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-parsingconfiguration.html#cfn-bedrock-datasource-parsingconfiguration-bedrockfoundationmodelconfiguration)): object [`BedrockFoundationModelConfiguration`], optional.
     #[serde(
         rename = "BedrockFoundationModelConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_foundation_model_configuration: Option<BedrockFoundationModelConfiguration>,
-    /// `ParsingStrategy`: required.
+    /// The parsing strategy for the data source.
+    ///
+    /// `ParsingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-parsingconfiguration.html#cfn-bedrock-datasource-parsingconfiguration-parsingstrategy)): [`ParsingStrategy`], one of `BEDROCK_FOUNDATION_MODEL`, `BEDROCK_DATA_AUTOMATION`, `SMART_PARSING`, `MULTI_MODAL_EMBEDDINGS`, required.
     #[serde(rename = "ParsingStrategy")]
     pub parsing_strategy: Value<ParsingStrategy>,
 }
@@ -9212,12 +9894,14 @@ impl Walk for ParsingModality {
 
 /// The `ParsingPrompt` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ParsingPrompt`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-parsingprompt.html).
 ///
 /// Every property is required: [`ParsingPrompt::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParsingPrompt {
-    /// `ParsingPromptText`: required.
+    /// Instructions for interpreting the contents of a document.
+    ///
+    /// `ParsingPromptText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-parsingprompt.html#cfn-bedrock-datasource-parsingprompt-parsingprompttext)): string, required. Length: 1 to 10000 characters.
     #[serde(rename = "ParsingPromptText")]
     pub parsing_prompt_text: Value<String>,
 }
@@ -9269,18 +9953,24 @@ impl Walk for ParsingStrategy {
 
 /// The `PatternObjectFilter` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `PatternObjectFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-patternobjectfilter.html).
 ///
 /// [`PatternObjectFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PatternObjectFilter {
-    /// `ExclusionFilters`: optional.
+    /// A set of regular expression filter patterns for a type of object.
+    ///
+    /// `ExclusionFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-patternobjectfilter.html#cfn-bedrock-datasource-patternobjectfilter-exclusionfilters)): list of (string), optional. Items: 1 to 25. Each item: Length: at most 1000 characters.
     #[serde(rename = "ExclusionFilters", skip_serializing_if = "Option::is_none")]
     pub exclusion_filters: Option<Value<Vec<Value<String>>>>,
-    /// `InclusionFilters`: optional.
+    /// A set of regular expression filter patterns for a type of object.
+    ///
+    /// `InclusionFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-patternobjectfilter.html#cfn-bedrock-datasource-patternobjectfilter-inclusionfilters)): list of (string), optional. Items: 1 to 25. Each item: Length: at most 1000 characters.
     #[serde(rename = "InclusionFilters", skip_serializing_if = "Option::is_none")]
     pub inclusion_filters: Option<Value<Vec<Value<String>>>>,
-    /// `ObjectType`: required.
+    /// The supported object type or content type of the data source.
+    ///
+    /// `ObjectType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-patternobjectfilter.html#cfn-bedrock-datasource-patternobjectfilter-objecttype)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "ObjectType")]
     pub object_type: Value<String>,
 }
@@ -9324,12 +10014,14 @@ impl Walk for PatternObjectFilter {
 
 /// The `PatternObjectFilterConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `PatternObjectFilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-patternobjectfilterconfiguration.html).
 ///
 /// Every property is required: [`PatternObjectFilterConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PatternObjectFilterConfiguration {
-    /// `Filters`: required.
+    /// Contains information
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-patternobjectfilterconfiguration.html#cfn-bedrock-datasource-patternobjectfilterconfiguration-filters)): list of (object [`PatternObjectFilter`]), required. Items: 1 to 25.
     #[serde(rename = "Filters")]
     pub filters: Value<Vec<PatternObjectFilter>>,
 }
@@ -9355,15 +10047,15 @@ impl Walk for PatternObjectFilterConfiguration {
 
 /// The `PIIEntitiesConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `PIIEntitiesConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-piientitiesconfiguration.html).
 ///
 /// Every property is optional: start from [`PiiEntitiesConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PiiEntitiesConfiguration {
-    /// `PiiEntityTypes`: optional.
+    /// `PiiEntityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-piientitiesconfiguration.html#cfn-bedrock-dataautomationproject-piientitiesconfiguration-piientitytypes)): list of ([`PiiEntityTypes`], one of `ALL`, `ADDRESS`, `AGE`, `NAME`, `EMAIL`, `PHONE`, `USERNAME`, `PASSWORD`, `DRIVER_ID`, `LICENSE_PLATE`, `VEHICLE_IDENTIFICATION_NUMBER`, `CREDIT_DEBIT_CARD_CVV`, `CREDIT_DEBIT_CARD_EXPIRY`, `CREDIT_DEBIT_CARD_NUMBER`, `PIN`, `INTERNATIONAL_BANK_ACCOUNT_NUMBER`, `SWIFT_CODE`, `IP_ADDRESS`, `MAC_ADDRESS`, `URL`, `AWS_ACCESS_KEY`, `AWS_SECRET_KEY`, `US_BANK_ACCOUNT_NUMBER`, `US_BANK_ROUTING_NUMBER`, `US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER`, `US_PASSPORT_NUMBER`, `US_SOCIAL_SECURITY_NUMBER`, `CA_HEALTH_NUMBER`, `CA_SOCIAL_INSURANCE_NUMBER`, `UK_NATIONAL_HEALTH_SERVICE_NUMBER`, `UK_NATIONAL_INSURANCE_NUMBER`, `UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER`), optional.
     #[serde(rename = "PiiEntityTypes", skip_serializing_if = "Option::is_none")]
     pub pii_entity_types: Option<Value<Vec<Value<PiiEntityTypes>>>>,
-    /// `RedactionMaskMode`: optional.
+    /// `RedactionMaskMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-piientitiesconfiguration.html#cfn-bedrock-dataautomationproject-piientitiesconfiguration-redactionmaskmode)): [`PiiRedactionMaskMode`], one of `PII`, `ENTITY_TYPE`, optional.
     #[serde(rename = "RedactionMaskMode", skip_serializing_if = "Option::is_none")]
     pub redaction_mask_mode: Option<Value<PiiRedactionMaskMode>>,
 }
@@ -9401,27 +10093,35 @@ impl Walk for PiiEntitiesConfiguration {
 
 /// The `PiiEntityConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `PiiEntityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-piientityconfig.html).
 ///
 /// [`PiiEntityConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PiiEntityConfig {
-    /// `Action`: required.
+    /// Options for sensitive information action.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-piientityconfig.html#cfn-bedrock-guardrail-piientityconfig-action)): [`SensitiveInformationAction`], one of `BLOCK`, `ANONYMIZE`, `NONE`, required.
     #[serde(rename = "Action")]
     pub action: Value<SensitiveInformationAction>,
-    /// `InputAction`: optional.
+    /// Options for sensitive information action.
+    ///
+    /// `InputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-piientityconfig.html#cfn-bedrock-guardrail-piientityconfig-inputaction)): [`SensitiveInformationAction`], one of `BLOCK`, `ANONYMIZE`, `NONE`, optional.
     #[serde(rename = "InputAction", skip_serializing_if = "Option::is_none")]
     pub input_action: Option<Value<SensitiveInformationAction>>,
-    /// `InputEnabled`: optional.
+    /// `InputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-piientityconfig.html#cfn-bedrock-guardrail-piientityconfig-inputenabled)): boolean, optional.
     #[serde(rename = "InputEnabled", skip_serializing_if = "Option::is_none")]
     pub input_enabled: Option<Value<bool>>,
-    /// `OutputAction`: optional.
+    /// Options for sensitive information action.
+    ///
+    /// `OutputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-piientityconfig.html#cfn-bedrock-guardrail-piientityconfig-outputaction)): [`SensitiveInformationAction`], one of `BLOCK`, `ANONYMIZE`, `NONE`, optional.
     #[serde(rename = "OutputAction", skip_serializing_if = "Option::is_none")]
     pub output_action: Option<Value<SensitiveInformationAction>>,
-    /// `OutputEnabled`: optional.
+    /// `OutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-piientityconfig.html#cfn-bedrock-guardrail-piientityconfig-outputenabled)): boolean, optional.
     #[serde(rename = "OutputEnabled", skip_serializing_if = "Option::is_none")]
     pub output_enabled: Option<Value<bool>>,
-    /// `Type`: required.
+    /// The currently supported PII entities
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-piientityconfig.html#cfn-bedrock-guardrail-piientityconfig-type)): [`PiiEntityType`], one of `ADDRESS`, `AGE`, `AWS_ACCESS_KEY`, `AWS_SECRET_KEY`, `CA_HEALTH_NUMBER`, `CA_SOCIAL_INSURANCE_NUMBER`, `CREDIT_DEBIT_CARD_CVV`, `CREDIT_DEBIT_CARD_EXPIRY`, `CREDIT_DEBIT_CARD_NUMBER`, `DRIVER_ID`, `EMAIL`, `INTERNATIONAL_BANK_ACCOUNT_NUMBER`, `IP_ADDRESS`, `LICENSE_PLATE`, `MAC_ADDRESS`, `NAME`, `PASSWORD`, `PHONE`, `PIN`, `SWIFT_CODE`, `UK_NATIONAL_HEALTH_SERVICE_NUMBER`, `UK_NATIONAL_INSURANCE_NUMBER`, `UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER`, `URL`, `USERNAME`, `US_BANK_ACCOUNT_NUMBER`, `US_BANK_ROUTING_NUMBER`, `US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER`, `US_PASSPORT_NUMBER`, `US_SOCIAL_SECURITY_NUMBER`, `VEHICLE_IDENTIFICATION_NUMBER`, required.
     #[serde(rename = "Type")]
     pub type_: Value<PiiEntityType>,
 }
@@ -9726,21 +10426,29 @@ impl Walk for PiiRedactionMaskMode {
 
 /// The `PineconeConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `PineconeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-pineconeconfiguration.html).
 ///
 /// [`PineconeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PineconeConfiguration {
-    /// `ConnectionString`: required.
+    /// The endpoint URL for your index management page.
+    ///
+    /// `ConnectionString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-pineconeconfiguration.html#cfn-bedrock-knowledgebase-pineconeconfiguration-connectionstring)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "ConnectionString")]
     pub connection_string: Value<String>,
-    /// `CredentialsSecretArn`: required.
+    /// The ARN of the secret that you created in AWS Secrets Manager that is linked to your Pinecone API key.
+    ///
+    /// `CredentialsSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-pineconeconfiguration.html#cfn-bedrock-knowledgebase-pineconeconfiguration-credentialssecretarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$`.
     #[serde(rename = "CredentialsSecretArn")]
     pub credentials_secret_arn: Value<String>,
-    /// `FieldMapping`: required.
+    /// Contains the names of the fields to which to map information about the vector store.
+    ///
+    /// `FieldMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-pineconeconfiguration.html#cfn-bedrock-knowledgebase-pineconeconfiguration-fieldmapping)): object [`PineconeFieldMapping`], required.
     #[serde(rename = "FieldMapping")]
     pub field_mapping: PineconeFieldMapping,
-    /// `Namespace`: optional.
+    /// The namespace to be used to write new data to your database.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-pineconeconfiguration.html#cfn-bedrock-knowledgebase-pineconeconfiguration-namespace)): string, optional. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -9785,15 +10493,19 @@ impl Walk for PineconeConfiguration {
 
 /// The `PineconeFieldMapping` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `PineconeFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-pineconefieldmapping.html).
 ///
 /// Every property is required: [`PineconeFieldMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PineconeFieldMapping {
-    /// `MetadataField`: required.
+    /// The name of the field in which Amazon Bedrock stores metadata about the vector store.
+    ///
+    /// `MetadataField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-pineconefieldmapping.html#cfn-bedrock-knowledgebase-pineconefieldmapping-metadatafield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "MetadataField")]
     pub metadata_field: Value<String>,
-    /// `TextField`: required.
+    /// The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose.
+    ///
+    /// `TextField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-pineconefieldmapping.html#cfn-bedrock-knowledgebase-pineconefieldmapping-textfield)): string, required. Pattern: `^.*$`. Length: at most 2048 characters.
     #[serde(rename = "TextField")]
     pub text_field: Value<String>,
 }
@@ -9825,21 +10537,29 @@ impl Walk for PineconeFieldMapping {
 
 /// The `PolicyDefinition` property type of [`AutomatedReasoningPolicy`].
 ///
-/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html).
+/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy` `PolicyDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinition.html).
 ///
 /// Every property is optional: start from [`PolicyDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PolicyDefinition {
-    /// `Rules`: optional.
+    /// The rules definition block of an AutomatedReasoningPolicyDefinition.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinition.html#cfn-bedrock-automatedreasoningpolicy-policydefinition-rules)): list of (object [`PolicyDefinitionRule`]), optional. Items: 0 to 500.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<PolicyDefinitionRule>>>,
-    /// `Types`: optional.
+    /// The types definition block of an AutomatedReasoningPolicyDefinition.
+    ///
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinition.html#cfn-bedrock-automatedreasoningpolicy-policydefinition-types)): list of (object [`PolicyDefinitionType`]), optional. Items: 0 to 50.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<PolicyDefinitionType>>>,
-    /// `Variables`: optional.
+    /// The variables definition block of an AutomatedReasoningPolicyDefinition.
+    ///
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinition.html#cfn-bedrock-automatedreasoningpolicy-policydefinition-variables)): list of (object [`PolicyDefinitionVariable`]), optional. Items: 0 to 200.
     #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<Value<Vec<PolicyDefinitionVariable>>>,
-    /// `Version`: optional.
+    /// The policy format version.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinition.html#cfn-bedrock-automatedreasoningpolicy-policydefinition-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -9893,21 +10613,27 @@ impl Walk for PolicyDefinition {
 
 /// The `PolicyDefinitionRule` property type of [`AutomatedReasoningPolicy`].
 ///
-/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html).
+/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy` `PolicyDefinitionRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitionrule.html).
 ///
 /// [`PolicyDefinitionRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyDefinitionRule {
-    /// `AlternateExpression`: optional.
+    /// An alternate expression for this rule
+    ///
+    /// `AlternateExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitionrule.html#cfn-bedrock-automatedreasoningpolicy-policydefinitionrule-alternateexpression)): string, optional. Pattern: `^[\s\S]+$`. Length: at most 2048 characters.
     #[serde(
         rename = "AlternateExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub alternate_expression: Option<Value<String>>,
-    /// `Expression`: required.
+    /// The SMT expression for this rule
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitionrule.html#cfn-bedrock-automatedreasoningpolicy-policydefinitionrule-expression)): string, required. Pattern: `^[\s\S]+$`. Length: at most 2048 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `Id`: required.
+    /// A unique id within the PolicyDefinition
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitionrule.html#cfn-bedrock-automatedreasoningpolicy-policydefinitionrule-id)): string, required. Pattern: `^[A-Z][0-9A-Z]{11}$`. Length: 12 to 12 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
 }
@@ -9945,18 +10671,24 @@ impl Walk for PolicyDefinitionRule {
 
 /// The `PolicyDefinitionType` property type of [`AutomatedReasoningPolicy`].
 ///
-/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html).
+/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy` `PolicyDefinitionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitiontype.html).
 ///
 /// [`PolicyDefinitionType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyDefinitionType {
-    /// `Description`: optional.
+    /// A natural language description of this type.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitiontype.html#cfn-bedrock-automatedreasoningpolicy-policydefinitiontype-description)): string, optional. Pattern: `^[\s\S]+$`. Length: at most 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// A name for this type.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitiontype.html#cfn-bedrock-automatedreasoningpolicy-policydefinitiontype-name)): string, required. Pattern: `^[A-Za-z][A-Za-z0-9_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Values`: required.
+    /// A list of valid values for this type.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitiontype.html#cfn-bedrock-automatedreasoningpolicy-policydefinitiontype-values)): list of (object [`PolicyDefinitionTypeValue`]), required. Items: 1 to 50.
     #[serde(rename = "Values")]
     pub values: Value<Vec<PolicyDefinitionTypeValue>>,
 }
@@ -9997,15 +10729,19 @@ impl Walk for PolicyDefinitionType {
 
 /// The `PolicyDefinitionTypeValue` property type of [`AutomatedReasoningPolicy`].
 ///
-/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html).
+/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy` `PolicyDefinitionTypeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitiontypevalue.html).
 ///
 /// [`PolicyDefinitionTypeValue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyDefinitionTypeValue {
-    /// `Description`: optional.
+    /// A natural language description of the type's value.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitiontypevalue.html#cfn-bedrock-automatedreasoningpolicy-policydefinitiontypevalue-description)): string, optional. Pattern: `^[\s\S]+$`. Length: at most 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Value`: required.
+    /// The value of the type value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitiontypevalue.html#cfn-bedrock-automatedreasoningpolicy-policydefinitiontypevalue-value)): string, required. Pattern: `^[A-Za-z][A-Za-z0-9_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -10040,18 +10776,24 @@ impl Walk for PolicyDefinitionTypeValue {
 
 /// The `PolicyDefinitionVariable` property type of [`AutomatedReasoningPolicy`].
 ///
-/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html).
+/// AWS reference: [`AWS::Bedrock::AutomatedReasoningPolicy` `PolicyDefinitionVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitionvariable.html).
 ///
 /// Every property is required: [`PolicyDefinitionVariable::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyDefinitionVariable {
-    /// `Description`: required.
+    /// A natural language description of this variable.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitionvariable.html#cfn-bedrock-automatedreasoningpolicy-policydefinitionvariable-description)): string, required. Pattern: `^[\s\S]+$`. Length: at most 1024 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Name`: required.
+    /// A name from this variable.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitionvariable.html#cfn-bedrock-automatedreasoningpolicy-policydefinitionvariable-name)): string, required. Pattern: `^[A-Za-z][A-Za-z0-9_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// A type for this variable.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-policydefinitionvariable.html#cfn-bedrock-automatedreasoningpolicy-policydefinitionvariable-type)): string, required. Pattern: `^[A-Za-z][A-Za-z0-9_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -10107,39 +10849,55 @@ impl Walk for ProjectType {
 
 /// The `PromptConfiguration` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `PromptConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html).
 ///
 /// Every property is optional: start from [`PromptConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PromptConfiguration {
-    /// `AdditionalModelRequestFields`: optional.
+    /// Additional Model Request Fields for Prompt Configuration
+    ///
+    /// `AdditionalModelRequestFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html#cfn-bedrock-agent-promptconfiguration-additionalmodelrequestfields)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AdditionalModelRequestFields",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_model_request_fields: Option<Json>,
-    /// `BasePromptTemplate`: optional.
+    /// Base Prompt Template.
+    ///
+    /// `BasePromptTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html#cfn-bedrock-agent-promptconfiguration-baseprompttemplate)): string, optional. Length: 1 to 100000 characters.
     #[serde(rename = "BasePromptTemplate", skip_serializing_if = "Option::is_none")]
     pub base_prompt_template: Option<Value<String>>,
-    /// `FoundationModel`: optional.
+    /// ARN or name of a Bedrock model.
+    ///
+    /// `FoundationModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html#cfn-bedrock-agent-promptconfiguration-foundationmodel)): string, optional. Pattern: `^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}(([:][a-z0-9-]{1,63}){0,2})?/[a-z0-9]{12})|(:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+))|(([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|(([0-9a-zA-Z][_-]?)+)$`. Length: 1 to 2048 characters.
     #[serde(rename = "FoundationModel", skip_serializing_if = "Option::is_none")]
     pub foundation_model: Option<Value<String>>,
-    /// `InferenceConfiguration`: optional.
+    /// Configuration for inference in prompt configuration
+    ///
+    /// `InferenceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html#cfn-bedrock-agent-promptconfiguration-inferenceconfiguration)): object [`InferenceConfiguration`], optional.
     #[serde(
         rename = "InferenceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inference_configuration: Option<InferenceConfiguration>,
-    /// `ParserMode`: optional.
+    /// Creation Mode for Prompt Configuration.
+    ///
+    /// `ParserMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html#cfn-bedrock-agent-promptconfiguration-parsermode)): [`CreationMode`], one of `DEFAULT`, `OVERRIDDEN`, optional.
     #[serde(rename = "ParserMode", skip_serializing_if = "Option::is_none")]
     pub parser_mode: Option<Value<CreationMode>>,
-    /// `PromptCreationMode`: optional.
+    /// Creation Mode for Prompt Configuration.
+    ///
+    /// `PromptCreationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html#cfn-bedrock-agent-promptconfiguration-promptcreationmode)): [`CreationMode`], one of `DEFAULT`, `OVERRIDDEN`, optional.
     #[serde(rename = "PromptCreationMode", skip_serializing_if = "Option::is_none")]
     pub prompt_creation_mode: Option<Value<CreationMode>>,
-    /// `PromptState`: optional.
+    /// Prompt State.
+    ///
+    /// `PromptState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html#cfn-bedrock-agent-promptconfiguration-promptstate)): [`PromptState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "PromptState", skip_serializing_if = "Option::is_none")]
     pub prompt_state: Option<Value<PromptState>>,
-    /// `PromptType`: optional.
+    /// Prompt Type.
+    ///
+    /// `PromptType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptconfiguration.html#cfn-bedrock-agent-promptconfiguration-prompttype)): [`PromptType`], one of `PRE_PROCESSING`, `ORCHESTRATION`, `POST_PROCESSING`, `ROUTING_CLASSIFIER`, `MEMORY_SUMMARIZATION`, `KNOWLEDGE_BASE_RESPONSE_GENERATION`, optional.
     #[serde(rename = "PromptType", skip_serializing_if = "Option::is_none")]
     pub prompt_type: Option<Value<PromptType>>,
 }
@@ -10225,15 +10983,19 @@ impl Walk for PromptConfiguration {
 
 /// The `PromptMetadataEntry` property type of [`Prompt`].
 ///
-/// AWS reference: [`AWS::Bedrock::Prompt`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html).
+/// AWS reference: [`AWS::Bedrock::Prompt` `PromptMetadataEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptmetadataentry.html).
 ///
 /// Every property is required: [`PromptMetadataEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PromptMetadataEntry {
-    /// `Key`: required.
+    /// The key of a metadata tag for a prompt variant.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptmetadataentry.html#cfn-bedrock-prompt-promptmetadataentry-key)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of a metadata tag for a prompt variant.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptmetadataentry.html#cfn-bedrock-prompt-promptmetadataentry-value)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -10262,15 +11024,19 @@ impl Walk for PromptMetadataEntry {
 
 /// The `PromptOverrideConfiguration` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `PromptOverrideConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptoverrideconfiguration.html).
 ///
 /// [`PromptOverrideConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PromptOverrideConfiguration {
-    /// `OverrideLambda`: optional.
+    /// ARN of a Lambda.
+    ///
+    /// `OverrideLambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptoverrideconfiguration.html#cfn-bedrock-agent-promptoverrideconfiguration-overridelambda)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\d{12}:function:[a-zA-Z0-9-_\.]+(:(\$LATEST|[a-zA-Z0-9-_]+))?$`. Length: at most 2048 characters.
     #[serde(rename = "OverrideLambda", skip_serializing_if = "Option::is_none")]
     pub override_lambda: Option<Value<String>>,
-    /// `PromptConfigurations`: required.
+    /// List of BasePromptConfiguration
+    ///
+    /// `PromptConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-promptoverrideconfiguration.html#cfn-bedrock-agent-promptoverrideconfiguration-promptconfigurations)): list of (object [`PromptConfiguration`]), required. Items: at most 10.
     #[serde(rename = "PromptConfigurations")]
     pub prompt_configurations: Value<Vec<PromptConfiguration>>,
 }
@@ -10305,12 +11071,14 @@ impl Walk for PromptOverrideConfiguration {
 
 /// The `PromptRouterTargetModel` property type of [`IntelligentPromptRouter`].
 ///
-/// AWS reference: [`AWS::Bedrock::IntelligentPromptRouter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html).
+/// AWS reference: [`AWS::Bedrock::IntelligentPromptRouter` `PromptRouterTargetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-intelligentpromptrouter-promptroutertargetmodel.html).
 ///
 /// Every property is required: [`PromptRouterTargetModel::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PromptRouterTargetModel {
-    /// `ModelArn`: required.
+    /// Arn of underlying model which are added in the Prompt Router.
+    ///
+    /// `ModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-intelligentpromptrouter-promptroutertargetmodel.html#cfn-bedrock-intelligentpromptrouter-promptroutertargetmodel-modelarn)): string, required. Pattern: `(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/[a-z0-9-]{1,63}[.]{1}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})|(^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)$`. Length: 1 to 2048 characters.
     #[serde(rename = "ModelArn")]
     pub model_arn: Value<String>,
 }
@@ -10408,39 +11176,55 @@ impl Walk for PromptType {
 
 /// The `PromptVariant` property type of [`Prompt`].
 ///
-/// AWS reference: [`AWS::Bedrock::Prompt`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-prompt.html).
+/// AWS reference: [`AWS::Bedrock::Prompt` `PromptVariant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html).
 ///
 /// [`PromptVariant::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PromptVariant {
-    /// `AdditionalModelRequestFields`: optional.
+    /// Contains model-specific configurations
+    ///
+    /// `AdditionalModelRequestFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html#cfn-bedrock-prompt-promptvariant-additionalmodelrequestfields)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AdditionalModelRequestFields",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_model_request_fields: Option<Json>,
-    /// `GenAiResource`: optional.
+    /// Target resource to invoke with Prompt
+    ///
+    /// `GenAiResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html#cfn-bedrock-prompt-promptvariant-genairesource)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "GenAiResource", skip_serializing_if = "Option::is_none")]
     pub gen_ai_resource: Option<Json>,
-    /// `InferenceConfiguration`: optional.
+    /// Model inference configuration
+    ///
+    /// `InferenceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html#cfn-bedrock-prompt-promptvariant-inferenceconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "InferenceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inference_configuration: Option<Json>,
-    /// `Metadata`: optional.
+    /// List of metadata to associate with the prompt variant.
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html#cfn-bedrock-prompt-promptvariant-metadata)): list of (object [`PromptMetadataEntry`]), optional. Items: 0 to 50.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value<Vec<PromptMetadataEntry>>>,
-    /// `ModelId`: optional.
+    /// ARN or Id of a Bedrock Foundational Model or Inference Profile, or the ARN of a imported model, or a provisioned throughput ARN for custom models.
+    ///
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html#cfn-bedrock-prompt-promptvariant-modelid)): string, optional. Pattern: `^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$`. Length: 1 to 2048 characters.
     #[serde(rename = "ModelId", skip_serializing_if = "Option::is_none")]
     pub model_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name for a variant.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html#cfn-bedrock-prompt-promptvariant-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `TemplateConfiguration`: required.
+    /// Prompt template configuration
+    ///
+    /// `TemplateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html#cfn-bedrock-prompt-promptvariant-templateconfiguration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "TemplateConfiguration")]
     pub template_configuration: Json,
-    /// `TemplateType`: required.
+    /// Prompt template type
+    ///
+    /// `TemplateType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-prompt-promptvariant.html#cfn-bedrock-prompt-promptvariant-templatetype)): [`PromptTemplateType`], one of `TEXT`, `CHAT`, required.
     #[serde(rename = "TemplateType")]
     pub template_type: Value<PromptTemplateType>,
 }
@@ -10538,18 +11322,24 @@ impl Walk for QueryEngineType {
 
 /// The `QueryGenerationColumn` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `QueryGenerationColumn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationcolumn.html).
 ///
 /// Every property is optional: start from [`QueryGenerationColumn::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueryGenerationColumn {
-    /// `Description`: optional.
+    /// Description for the attached entity
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationcolumn.html#cfn-bedrock-knowledgebase-querygenerationcolumn-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Inclusion`: optional.
+    /// Include or Exclude status for an entity
+    ///
+    /// `Inclusion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationcolumn.html#cfn-bedrock-knowledgebase-querygenerationcolumn-inclusion)): [`InclusionType`], one of `INCLUDE`, `EXCLUDE`, optional.
     #[serde(rename = "Inclusion", skip_serializing_if = "Option::is_none")]
     pub inclusion: Option<Value<InclusionType>>,
-    /// `Name`: optional.
+    /// Query generation column name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationcolumn.html#cfn-bedrock-knowledgebase-querygenerationcolumn-name)): string, optional. Length: 1 to 127 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -10595,18 +11385,22 @@ impl Walk for QueryGenerationColumn {
 
 /// The `QueryGenerationConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `QueryGenerationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationconfiguration.html).
 ///
 /// Every property is optional: start from [`QueryGenerationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueryGenerationConfiguration {
-    /// `ExecutionTimeoutSeconds`: optional.
+    /// Max query execution timeout
+    ///
+    /// `ExecutionTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationconfiguration.html#cfn-bedrock-knowledgebase-querygenerationconfiguration-executiontimeoutseconds)): integer, optional. Range: 1 to 200.
     #[serde(
         rename = "ExecutionTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub execution_timeout_seconds: Option<Value<i64>>,
-    /// `GenerationContext`: optional.
+    /// Context used to improve query generation
+    ///
+    /// `GenerationContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationconfiguration.html#cfn-bedrock-knowledgebase-querygenerationconfiguration-generationcontext)): object [`QueryGenerationContext`], optional.
     #[serde(rename = "GenerationContext", skip_serializing_if = "Option::is_none")]
     pub generation_context: Option<QueryGenerationContext>,
 }
@@ -10644,15 +11438,19 @@ impl Walk for QueryGenerationConfiguration {
 
 /// The `QueryGenerationContext` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `QueryGenerationContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationcontext.html).
 ///
 /// Every property is optional: start from [`QueryGenerationContext::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueryGenerationContext {
-    /// `CuratedQueries`: optional.
+    /// List of example queries and results
+    ///
+    /// `CuratedQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationcontext.html#cfn-bedrock-knowledgebase-querygenerationcontext-curatedqueries)): list of (object [`CuratedQuery`]), optional. Items: at most 10.
     #[serde(rename = "CuratedQueries", skip_serializing_if = "Option::is_none")]
     pub curated_queries: Option<Value<Vec<CuratedQuery>>>,
-    /// `Tables`: optional.
+    /// List of tables used for Redshift query generation context
+    ///
+    /// `Tables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationcontext.html#cfn-bedrock-knowledgebase-querygenerationcontext-tables)): list of (object [`QueryGenerationTable`]), optional. Items: at most 50.
     #[serde(rename = "Tables", skip_serializing_if = "Option::is_none")]
     pub tables: Option<Value<Vec<QueryGenerationTable>>>,
 }
@@ -10690,21 +11488,29 @@ impl Walk for QueryGenerationContext {
 
 /// The `QueryGenerationTable` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `QueryGenerationTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationtable.html).
 ///
 /// [`QueryGenerationTable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryGenerationTable {
-    /// `Columns`: optional.
+    /// List of Redshift query generation columns
+    ///
+    /// `Columns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationtable.html#cfn-bedrock-knowledgebase-querygenerationtable-columns)): list of (object [`QueryGenerationColumn`]), optional.
     #[serde(rename = "Columns", skip_serializing_if = "Option::is_none")]
     pub columns: Option<Value<Vec<QueryGenerationColumn>>>,
-    /// `Description`: optional.
+    /// Description for the attached entity
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationtable.html#cfn-bedrock-knowledgebase-querygenerationtable-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Inclusion`: optional.
+    /// Include or Exclude status for an entity
+    ///
+    /// `Inclusion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationtable.html#cfn-bedrock-knowledgebase-querygenerationtable-inclusion)): [`InclusionType`], one of `INCLUDE`, `EXCLUDE`, optional.
     #[serde(rename = "Inclusion", skip_serializing_if = "Option::is_none")]
     pub inclusion: Option<Value<InclusionType>>,
-    /// `Name`: required.
+    /// Query generation table name. Must follow three-part notation
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-querygenerationtable.html#cfn-bedrock-knowledgebase-querygenerationtable-name)): string, required. Pattern: `^.*\..*\..*$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -10757,24 +11563,34 @@ impl Walk for QueryGenerationTable {
 
 /// The `RdsConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RdsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsconfiguration.html).
 ///
 /// Every property is required: [`RdsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RdsConfiguration {
-    /// `CredentialsSecretArn`: required.
+    /// The ARN of the secret that you created in AWS Secrets Manager that is linked to your Amazon RDS database.
+    ///
+    /// `CredentialsSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsconfiguration.html#cfn-bedrock-knowledgebase-rdsconfiguration-credentialssecretarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$`.
     #[serde(rename = "CredentialsSecretArn")]
     pub credentials_secret_arn: Value<String>,
-    /// `DatabaseName`: required.
+    /// The name of your Amazon RDS database.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsconfiguration.html#cfn-bedrock-knowledgebase-rdsconfiguration-databasename)): string, required. Pattern: `^[a-zA-Z0-9_\-]+$`. Length: at most 63 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `FieldMapping`: required.
+    /// Contains the names of the fields to which to map information about the vector store.
+    ///
+    /// `FieldMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsconfiguration.html#cfn-bedrock-knowledgebase-rdsconfiguration-fieldmapping)): object [`RdsFieldMapping`], required.
     #[serde(rename = "FieldMapping")]
     pub field_mapping: RdsFieldMapping,
-    /// `ResourceArn`: required.
+    /// The ARN of the vector store.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsconfiguration.html#cfn-bedrock-knowledgebase-rdsconfiguration-resourcearn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):rds:[a-zA-Z0-9-]*:[0-9]{12}:cluster:[a-zA-Z0-9-]{1,63}$`.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `TableName`: required.
+    /// The name of the table in the database.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsconfiguration.html#cfn-bedrock-knowledgebase-rdsconfiguration-tablename)): string, required. Pattern: `^[a-zA-Z0-9_\.\-]+$`. Length: at most 63 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -10818,27 +11634,37 @@ impl Walk for RdsConfiguration {
 
 /// The `RdsFieldMapping` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RdsFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsfieldmapping.html).
 ///
 /// [`RdsFieldMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RdsFieldMapping {
-    /// `CustomMetadataField`: optional.
+    /// The name of the field in which Amazon Bedrock stores custom metadata about the vector store.
+    ///
+    /// `CustomMetadataField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsfieldmapping.html#cfn-bedrock-knowledgebase-rdsfieldmapping-custommetadatafield)): string, optional. Pattern: `^[a-zA-Z0-9_\-]+$`. Length: at most 63 characters.
     #[serde(
         rename = "CustomMetadataField",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_metadata_field: Option<Value<String>>,
-    /// `MetadataField`: required.
+    /// The name of the field in which Amazon Bedrock stores metadata about the vector store.
+    ///
+    /// `MetadataField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsfieldmapping.html#cfn-bedrock-knowledgebase-rdsfieldmapping-metadatafield)): string, required. Pattern: `^[a-zA-Z0-9_\-]+$`. Length: at most 63 characters.
     #[serde(rename = "MetadataField")]
     pub metadata_field: Value<String>,
-    /// `PrimaryKeyField`: required.
+    /// The name of the field in which Amazon Bedrock stores the ID for each entry.
+    ///
+    /// `PrimaryKeyField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsfieldmapping.html#cfn-bedrock-knowledgebase-rdsfieldmapping-primarykeyfield)): string, required. Pattern: `^[a-zA-Z0-9_\-]+$`. Length: at most 63 characters.
     #[serde(rename = "PrimaryKeyField")]
     pub primary_key_field: Value<String>,
-    /// `TextField`: required.
+    /// The name of the field in which Amazon Bedrock stores the raw text from your data. The text is split according to the chunking strategy you choose.
+    ///
+    /// `TextField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsfieldmapping.html#cfn-bedrock-knowledgebase-rdsfieldmapping-textfield)): string, required. Pattern: `^[a-zA-Z0-9_\-]+$`. Length: at most 63 characters.
     #[serde(rename = "TextField")]
     pub text_field: Value<String>,
-    /// `VectorField`: required.
+    /// The name of the field in which Amazon Bedrock stores the vector embeddings for your data sources.
+    ///
+    /// `VectorField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-rdsfieldmapping.html#cfn-bedrock-knowledgebase-rdsfieldmapping-vectorfield)): string, required. Pattern: `^[a-zA-Z0-9_\-]+$`. Length: at most 63 characters.
     #[serde(rename = "VectorField")]
     pub vector_field: Value<String>,
 }
@@ -10887,21 +11713,27 @@ impl Walk for RdsFieldMapping {
 
 /// The `RedshiftConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftconfiguration.html).
 ///
 /// [`RedshiftConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftConfiguration {
-    /// `QueryEngineConfiguration`: required, create-only (changing it replaces the resource).
+    /// Configurations for Redshift query engine
+    ///
+    /// `QueryEngineConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftconfiguration.html#cfn-bedrock-knowledgebase-redshiftconfiguration-queryengineconfiguration)): object [`RedshiftQueryEngineConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "QueryEngineConfiguration")]
     pub query_engine_configuration: RedshiftQueryEngineConfiguration,
-    /// `QueryGenerationConfiguration`: optional.
+    /// Configurations for generating Redshift engine queries
+    ///
+    /// `QueryGenerationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftconfiguration.html#cfn-bedrock-knowledgebase-redshiftconfiguration-querygenerationconfiguration)): object [`QueryGenerationConfiguration`], optional.
     #[serde(
         rename = "QueryGenerationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub query_generation_configuration: Option<QueryGenerationConfiguration>,
-    /// `StorageConfigurations`: required, create-only (changing it replaces the resource).
+    /// List of configurations for available Redshift query engine storage types
+    ///
+    /// `StorageConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftconfiguration.html#cfn-bedrock-knowledgebase-redshiftconfiguration-storageconfigurations)): list of (object [`RedshiftQueryEngineStorageConfiguration`]), required, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "StorageConfigurations")]
     pub storage_configurations: Value<Vec<RedshiftQueryEngineStorageConfiguration>>,
 }
@@ -10945,18 +11777,24 @@ impl Walk for RedshiftConfiguration {
 
 /// The `RedshiftProvisionedAuthConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftProvisionedAuthConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftprovisionedauthconfiguration.html).
 ///
 /// [`RedshiftProvisionedAuthConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftProvisionedAuthConfiguration {
-    /// `DatabaseUser`: optional.
+    /// Redshift database user
+    ///
+    /// `DatabaseUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftprovisionedauthconfiguration.html#cfn-bedrock-knowledgebase-redshiftprovisionedauthconfiguration-databaseuser)): string, optional.
     #[serde(rename = "DatabaseUser", skip_serializing_if = "Option::is_none")]
     pub database_user: Option<Value<String>>,
-    /// `Type`: required.
+    /// Provisioned Redshift auth type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftprovisionedauthconfiguration.html#cfn-bedrock-knowledgebase-redshiftprovisionedauthconfiguration-type)): [`RedshiftProvisionedAuthType`], one of `IAM`, `USERNAME_PASSWORD`, `USERNAME`, required.
     #[serde(rename = "Type")]
     pub type_: Value<RedshiftProvisionedAuthType>,
-    /// `UsernamePasswordSecretArn`: optional.
+    /// Arn of a SecretsManager Secret
+    ///
+    /// `UsernamePasswordSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftprovisionedauthconfiguration.html#cfn-bedrock-knowledgebase-redshiftprovisionedauthconfiguration-usernamepasswordsecretarn)): string, optional. Pattern: `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$`.
     #[serde(
         rename = "UsernamePasswordSecretArn",
         skip_serializing_if = "Option::is_none"
@@ -11026,15 +11864,19 @@ impl Walk for RedshiftProvisionedAuthType {
 
 /// The `RedshiftProvisionedConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftProvisionedConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftprovisionedconfiguration.html).
 ///
 /// Every property is required: [`RedshiftProvisionedConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftProvisionedConfiguration {
-    /// `AuthConfiguration`: required.
+    /// Configurations for Redshift query engine provisioned auth setup
+    ///
+    /// `AuthConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftprovisionedconfiguration.html#cfn-bedrock-knowledgebase-redshiftprovisionedconfiguration-authconfiguration)): object [`RedshiftProvisionedAuthConfiguration`], required.
     #[serde(rename = "AuthConfiguration")]
     pub auth_configuration: RedshiftProvisionedAuthConfiguration,
-    /// `ClusterIdentifier`: required.
+    /// Redshift cluster identifier
+    ///
+    /// `ClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftprovisionedconfiguration.html#cfn-bedrock-knowledgebase-redshiftprovisionedconfiguration-clusteridentifier)): string, required. Length: 1 to 63 characters.
     #[serde(rename = "ClusterIdentifier")]
     pub cluster_identifier: Value<String>,
 }
@@ -11066,12 +11908,14 @@ impl Walk for RedshiftProvisionedConfiguration {
 
 /// The `RedshiftQueryEngineAwsDataCatalogStorageConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftQueryEngineAwsDataCatalogStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryengineawsdatacatalogstorageconfiguration.html).
 ///
 /// Every property is required: [`RedshiftQueryEngineAwsDataCatalogStorageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
-    /// `TableNames`: required.
+    /// List of table names in AWS Data Catalog. Must follow two part notation
+    ///
+    /// `TableNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryengineawsdatacatalogstorageconfiguration.html#cfn-bedrock-knowledgebase-redshiftqueryengineawsdatacatalogstorageconfiguration-tablenames)): list of (string), required. Items: 1 to 1000. Each item: Pattern: `^.*\.*$`. Each item: Length: 1 to 200 characters.
     #[serde(rename = "TableNames")]
     pub table_names: Value<Vec<Value<String>>>,
 }
@@ -11097,24 +11941,30 @@ impl Walk for RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
 
 /// The `RedshiftQueryEngineConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftQueryEngineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryengineconfiguration.html).
 ///
 /// [`RedshiftQueryEngineConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftQueryEngineConfiguration {
-    /// `ProvisionedConfiguration`: optional.
+    /// Configurations for provisioned Redshift query engine
+    ///
+    /// `ProvisionedConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryengineconfiguration.html#cfn-bedrock-knowledgebase-redshiftqueryengineconfiguration-provisionedconfiguration)): object [`RedshiftProvisionedConfiguration`], optional.
     #[serde(
         rename = "ProvisionedConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_configuration: Option<RedshiftProvisionedConfiguration>,
-    /// `ServerlessConfiguration`: optional.
+    /// Configurations for serverless Redshift query engine
+    ///
+    /// `ServerlessConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryengineconfiguration.html#cfn-bedrock-knowledgebase-redshiftqueryengineconfiguration-serverlessconfiguration)): object [`RedshiftServerlessConfiguration`], optional.
     #[serde(
         rename = "ServerlessConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub serverless_configuration: Option<RedshiftServerlessConfiguration>,
-    /// `Type`: required.
+    /// Redshift query engine type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryengineconfiguration.html#cfn-bedrock-knowledgebase-redshiftqueryengineconfiguration-type)): [`RedshiftQueryEngineType`], one of `SERVERLESS`, `PROVISIONED`, required.
     #[serde(rename = "Type")]
     pub type_: Value<RedshiftQueryEngineType>,
 }
@@ -11164,12 +12014,14 @@ impl Walk for RedshiftQueryEngineConfiguration {
 
 /// The `RedshiftQueryEngineRedshiftStorageConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftQueryEngineRedshiftStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryengineredshiftstorageconfiguration.html).
 ///
 /// Every property is required: [`RedshiftQueryEngineRedshiftStorageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftQueryEngineRedshiftStorageConfiguration {
-    /// `DatabaseName`: required.
+    /// Redshift database name
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryengineredshiftstorageconfiguration.html#cfn-bedrock-knowledgebase-redshiftqueryengineredshiftstorageconfiguration-databasename)): string, required. Length: 1 to 200 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
 }
@@ -11195,25 +12047,31 @@ impl Walk for RedshiftQueryEngineRedshiftStorageConfiguration {
 
 /// The `RedshiftQueryEngineStorageConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftQueryEngineStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryenginestorageconfiguration.html).
 ///
 /// [`RedshiftQueryEngineStorageConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftQueryEngineStorageConfiguration {
-    /// `AwsDataCatalogConfiguration`: optional.
+    /// Configurations for Redshift query engine AWS Data Catalog backed storage
+    ///
+    /// `AwsDataCatalogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryenginestorageconfiguration.html#cfn-bedrock-knowledgebase-redshiftqueryenginestorageconfiguration-awsdatacatalogconfiguration)): object [`RedshiftQueryEngineAwsDataCatalogStorageConfiguration`], optional.
     #[serde(
         rename = "AwsDataCatalogConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_data_catalog_configuration:
         Option<RedshiftQueryEngineAwsDataCatalogStorageConfiguration>,
-    /// `RedshiftConfiguration`: optional.
+    /// Configurations for Redshift query engine Redshift backed storage
+    ///
+    /// `RedshiftConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryenginestorageconfiguration.html#cfn-bedrock-knowledgebase-redshiftqueryenginestorageconfiguration-redshiftconfiguration)): object [`RedshiftQueryEngineRedshiftStorageConfiguration`], optional.
     #[serde(
         rename = "RedshiftConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub redshift_configuration: Option<RedshiftQueryEngineRedshiftStorageConfiguration>,
-    /// `Type`: required.
+    /// Redshift query engine storage type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftqueryenginestorageconfiguration.html#cfn-bedrock-knowledgebase-redshiftqueryenginestorageconfiguration-type)): [`RedshiftQueryEngineStorageType`], one of `REDSHIFT`, `AWS_DATA_CATALOG`, required.
     #[serde(rename = "Type")]
     pub type_: Value<RedshiftQueryEngineStorageType>,
 }
@@ -11303,15 +12161,19 @@ impl Walk for RedshiftQueryEngineType {
 
 /// The `RedshiftServerlessAuthConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftServerlessAuthConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftserverlessauthconfiguration.html).
 ///
 /// [`RedshiftServerlessAuthConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftServerlessAuthConfiguration {
-    /// `Type`: required.
+    /// Serverless Redshift auth type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftserverlessauthconfiguration.html#cfn-bedrock-knowledgebase-redshiftserverlessauthconfiguration-type)): [`RedshiftServerlessAuthType`], one of `IAM`, `USERNAME_PASSWORD`, required.
     #[serde(rename = "Type")]
     pub type_: Value<RedshiftServerlessAuthType>,
-    /// `UsernamePasswordSecretArn`: optional.
+    /// Arn of a SecretsManager Secret
+    ///
+    /// `UsernamePasswordSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftserverlessauthconfiguration.html#cfn-bedrock-knowledgebase-redshiftserverlessauthconfiguration-usernamepasswordsecretarn)): string, optional. Pattern: `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$`.
     #[serde(
         rename = "UsernamePasswordSecretArn",
         skip_serializing_if = "Option::is_none"
@@ -11369,15 +12231,19 @@ impl Walk for RedshiftServerlessAuthType {
 
 /// The `RedshiftServerlessConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `RedshiftServerlessConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftserverlessconfiguration.html).
 ///
 /// Every property is required: [`RedshiftServerlessConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftServerlessConfiguration {
-    /// `AuthConfiguration`: required.
+    /// Configurations for Redshift query engine serverless auth setup
+    ///
+    /// `AuthConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftserverlessconfiguration.html#cfn-bedrock-knowledgebase-redshiftserverlessconfiguration-authconfiguration)): object [`RedshiftServerlessAuthConfiguration`], required.
     #[serde(rename = "AuthConfiguration")]
     pub auth_configuration: RedshiftServerlessAuthConfiguration,
-    /// `WorkgroupArn`: required.
+    /// Workgroup arn
+    ///
+    /// `WorkgroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-redshiftserverlessconfiguration.html#cfn-bedrock-knowledgebase-redshiftserverlessconfiguration-workgrouparn)): string, required. Pattern: `^(arn:(aws(-[a-z]+)*):redshift-serverless:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\d{12}:workgroup/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`.
     #[serde(rename = "WorkgroupArn")]
     pub workgroup_arn: Value<String>,
 }
@@ -11409,33 +12275,45 @@ impl Walk for RedshiftServerlessConfiguration {
 
 /// The `RegexConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `RegexConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html).
 ///
 /// [`RegexConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegexConfig {
-    /// `Action`: required.
+    /// Options for sensitive information action.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html#cfn-bedrock-guardrail-regexconfig-action)): [`SensitiveInformationAction`], one of `BLOCK`, `ANONYMIZE`, `NONE`, required.
     #[serde(rename = "Action")]
     pub action: Value<SensitiveInformationAction>,
-    /// `Description`: optional.
+    /// The regex description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html#cfn-bedrock-guardrail-regexconfig-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InputAction`: optional.
+    /// Options for sensitive information action.
+    ///
+    /// `InputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html#cfn-bedrock-guardrail-regexconfig-inputaction)): [`SensitiveInformationAction`], one of `BLOCK`, `ANONYMIZE`, `NONE`, optional.
     #[serde(rename = "InputAction", skip_serializing_if = "Option::is_none")]
     pub input_action: Option<Value<SensitiveInformationAction>>,
-    /// `InputEnabled`: optional.
+    /// `InputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html#cfn-bedrock-guardrail-regexconfig-inputenabled)): boolean, optional.
     #[serde(rename = "InputEnabled", skip_serializing_if = "Option::is_none")]
     pub input_enabled: Option<Value<bool>>,
-    /// `Name`: required.
+    /// The regex name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html#cfn-bedrock-guardrail-regexconfig-name)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutputAction`: optional.
+    /// Options for sensitive information action.
+    ///
+    /// `OutputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html#cfn-bedrock-guardrail-regexconfig-outputaction)): [`SensitiveInformationAction`], one of `BLOCK`, `ANONYMIZE`, `NONE`, optional.
     #[serde(rename = "OutputAction", skip_serializing_if = "Option::is_none")]
     pub output_action: Option<Value<SensitiveInformationAction>>,
-    /// `OutputEnabled`: optional.
+    /// `OutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html#cfn-bedrock-guardrail-regexconfig-outputenabled)): boolean, optional.
     #[serde(rename = "OutputEnabled", skip_serializing_if = "Option::is_none")]
     pub output_enabled: Option<Value<bool>>,
-    /// `Pattern`: required.
+    /// The regex pattern.
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-regexconfig.html#cfn-bedrock-guardrail-regexconfig-pattern)): string, required. Length: at least 1 characters.
     #[serde(rename = "Pattern")]
     pub pattern: Value<String>,
 }
@@ -11556,12 +12434,12 @@ impl Walk for RequireConfirmation {
 
 /// The `RoutingCriteria` property type of [`IntelligentPromptRouter`].
 ///
-/// AWS reference: [`AWS::Bedrock::IntelligentPromptRouter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html).
+/// AWS reference: [`AWS::Bedrock::IntelligentPromptRouter` `RoutingCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-intelligentpromptrouter-routingcriteria.html).
 ///
 /// Every property is required: [`RoutingCriteria::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingCriteria {
-    /// `ResponseQualityDifference`: required.
+    /// `ResponseQualityDifference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-intelligentpromptrouter-routingcriteria.html#cfn-bedrock-intelligentpromptrouter-routingcriteria-responsequalitydifference)): number, required. Range: 0 to 100.
     #[serde(rename = "ResponseQualityDifference")]
     pub response_quality_difference: Value<f64>,
 }
@@ -11587,21 +12465,27 @@ impl Walk for RoutingCriteria {
 
 /// The `S3DataSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `S3DataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-s3datasourceconfiguration.html).
 ///
 /// [`S3DataSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DataSourceConfiguration {
-    /// `BucketArn`: required.
+    /// The ARN of the bucket that contains the data source.
+    ///
+    /// `BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-s3datasourceconfiguration.html#cfn-bedrock-datasource-s3datasourceconfiguration-bucketarn)): string, required. Pattern: `^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`. Length: 1 to 2048 characters.
     #[serde(rename = "BucketArn")]
     pub bucket_arn: Value<String>,
-    /// `BucketOwnerAccountId`: optional.
+    /// The account ID for the owner of the S3 bucket.
+    ///
+    /// `BucketOwnerAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-s3datasourceconfiguration.html#cfn-bedrock-datasource-s3datasourceconfiguration-bucketowneraccountid)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(
         rename = "BucketOwnerAccountId",
         skip_serializing_if = "Option::is_none"
     )]
     pub bucket_owner_account_id: Option<Value<String>>,
-    /// `InclusionPrefixes`: optional.
+    /// A list of S3 prefixes that define the object containing the data sources.
+    ///
+    /// `InclusionPrefixes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-s3datasourceconfiguration.html#cfn-bedrock-datasource-s3datasourceconfiguration-inclusionprefixes)): list of (string), optional. Items: 1 to 1. Each item: Length: 1 to 300 characters.
     #[serde(rename = "InclusionPrefixes", skip_serializing_if = "Option::is_none")]
     pub inclusion_prefixes: Option<Value<Vec<Value<String>>>>,
 }
@@ -11645,12 +12529,14 @@ impl Walk for S3DataSourceConfiguration {
 
 /// The `S3Location` property type of [`DataSource`] and [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html), [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-s3location.html), [`AWS::Bedrock::KnowledgeBase` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-s3location.html).
 ///
 /// Every property is required: [`S3Location::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `URI`: required.
+    /// The location's URI
+    ///
+    /// `URI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-s3location.html#cfn-bedrock-datasource-s3location-uri)): string, required. Pattern: `^s3://.{1,128}$`. Length: 1 to 2048 characters.
     #[serde(rename = "URI")]
     pub uri: Value<String>,
 }
@@ -11674,18 +12560,24 @@ impl Walk for S3Location {
 
 /// The `S3VectorsConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `S3VectorsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-s3vectorsconfiguration.html).
 ///
 /// Every property is optional: start from [`S3VectorsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3VectorsConfiguration {
-    /// `IndexArn`: optional.
+    /// The Amazon Resource Name (ARN) of the vector index used for the knowledge base. This ARN identifies the specific vector index resource within Amazon Bedrock.
+    ///
+    /// `IndexArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-s3vectorsconfiguration.html#cfn-bedrock-knowledgebase-s3vectorsconfiguration-indexarn)): string, optional.
     #[serde(rename = "IndexArn", skip_serializing_if = "Option::is_none")]
     pub index_arn: Option<Value<String>>,
-    /// `IndexName`: optional.
+    /// The name of the vector index used for the knowledge base. This name identifies the vector index within the Amazon Bedrock service.
+    ///
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-s3vectorsconfiguration.html#cfn-bedrock-knowledgebase-s3vectorsconfiguration-indexname)): string, optional. Length: 3 to 63 characters.
     #[serde(rename = "IndexName", skip_serializing_if = "Option::is_none")]
     pub index_name: Option<Value<String>>,
-    /// `VectorBucketArn`: optional.
+    /// The Amazon Resource Name (ARN) of the S3 bucket where vector embeddings are stored. This bucket contains the vector data used by the knowledge base.
+    ///
+    /// `VectorBucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-s3vectorsconfiguration.html#cfn-bedrock-knowledgebase-s3vectorsconfiguration-vectorbucketarn)): string, optional.
     #[serde(rename = "VectorBucketArn", skip_serializing_if = "Option::is_none")]
     pub vector_bucket_arn: Option<Value<String>>,
 }
@@ -11731,12 +12623,14 @@ impl Walk for S3VectorsConfiguration {
 
 /// The `SalesforceCrawlerConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SalesforceCrawlerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcecrawlerconfiguration.html).
 ///
 /// Every property is optional: start from [`SalesforceCrawlerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SalesforceCrawlerConfiguration {
-    /// `FilterConfiguration`: optional.
+    /// The type of filtering that you want to apply to certain objects or content of the data source. For example, the PATTERN type is regular expression patterns you can apply to filter your content.
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcecrawlerconfiguration.html#cfn-bedrock-datasource-salesforcecrawlerconfiguration-filterconfiguration)): object [`CrawlFilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -11769,18 +12663,22 @@ impl Walk for SalesforceCrawlerConfiguration {
 
 /// The `SalesforceDataSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SalesforceDataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcedatasourceconfiguration.html).
 ///
 /// [`SalesforceDataSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceDataSourceConfiguration {
-    /// `CrawlerConfiguration`: optional.
+    /// The configuration of filtering the Salesforce content. For example, configuring regular expression patterns to include or exclude certain content.
+    ///
+    /// `CrawlerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcedatasourceconfiguration.html#cfn-bedrock-datasource-salesforcedatasourceconfiguration-crawlerconfiguration)): object [`SalesforceCrawlerConfiguration`], optional.
     #[serde(
         rename = "CrawlerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub crawler_configuration: Option<SalesforceCrawlerConfiguration>,
-    /// `SourceConfiguration`: required.
+    /// The endpoint information to connect to your Salesforce data source.
+    ///
+    /// `SourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcedatasourceconfiguration.html#cfn-bedrock-datasource-salesforcedatasourceconfiguration-sourceconfiguration)): object [`SalesforceSourceConfiguration`], required.
     #[serde(rename = "SourceConfiguration")]
     pub source_configuration: SalesforceSourceConfiguration,
 }
@@ -11818,18 +12716,24 @@ impl Walk for SalesforceDataSourceConfiguration {
 
 /// The `SalesforceSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SalesforceSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcesourceconfiguration.html).
 ///
 /// Every property is required: [`SalesforceSourceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceSourceConfiguration {
-    /// `AuthType`: required.
+    /// The supported authentication type to authenticate and connect to your Salesforce instance.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcesourceconfiguration.html#cfn-bedrock-datasource-salesforcesourceconfiguration-authtype)): [`SalesforceSourceConfigurationAuthType`], one of `OAUTH2_CLIENT_CREDENTIALS`, required.
     #[serde(rename = "AuthType")]
     pub auth_type: Value<SalesforceSourceConfigurationAuthType>,
-    /// `CredentialsSecretArn`: required.
+    /// The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your Salesforce instance URL. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see Salesforce connection configuration.
+    ///
+    /// `CredentialsSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcesourceconfiguration.html#cfn-bedrock-datasource-salesforcesourceconfiguration-credentialssecretarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$`.
     #[serde(rename = "CredentialsSecretArn")]
     pub credentials_secret_arn: Value<String>,
-    /// `HostUrl`: required.
+    /// The Salesforce host URL or instance URL.
+    ///
+    /// `HostUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-salesforcesourceconfiguration.html#cfn-bedrock-datasource-salesforcesourceconfiguration-hosturl)): string, required. Pattern: `^https://[A-Za-z0-9][^\s]*$`. Length: 1 to 2048 characters.
     #[serde(rename = "HostUrl")]
     pub host_url: Value<String>,
 }
@@ -11882,12 +12786,14 @@ impl Walk for SalesforceSourceConfigurationAuthType {
 
 /// The `SeedUrl` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SeedUrl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-seedurl.html).
 ///
 /// Every property is required: [`SeedUrl::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SeedUrl {
-    /// `Url`: required.
+    /// A web url.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-seedurl.html#cfn-bedrock-datasource-seedurl-url)): string, required. Pattern: `^https?://[A-Za-z0-9][^\s]*$`.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -11911,15 +12817,19 @@ impl Walk for SeedUrl {
 
 /// The `SelectiveContentGuarding` property type of [`EnforcedGuardrailConfiguration`].
 ///
-/// AWS reference: [`AWS::Bedrock::EnforcedGuardrailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-enforcedguardrailconfiguration.html).
+/// AWS reference: [`AWS::Bedrock::EnforcedGuardrailConfiguration` `SelectiveContentGuarding`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-enforcedguardrailconfiguration-selectivecontentguarding.html).
 ///
 /// Every property is optional: start from [`SelectiveContentGuarding::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SelectiveContentGuarding {
-    /// `Messages`: optional.
+    /// Selective guarding mode for user messages
+    ///
+    /// `Messages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-enforcedguardrailconfiguration-selectivecontentguarding.html#cfn-bedrock-enforcedguardrailconfiguration-selectivecontentguarding-messages)): [`Messages`], one of `SELECTIVE`, `COMPREHENSIVE`, optional.
     #[serde(rename = "Messages", skip_serializing_if = "Option::is_none")]
     pub messages: Option<Value<Messages>>,
-    /// `System`: optional.
+    /// Selective guarding mode for system prompts
+    ///
+    /// `System` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-enforcedguardrailconfiguration-selectivecontentguarding.html#cfn-bedrock-enforcedguardrailconfiguration-selectivecontentguarding-system)): [`System`], one of `SELECTIVE`, `COMPREHENSIVE`, optional.
     #[serde(rename = "System", skip_serializing_if = "Option::is_none")]
     pub system: Option<Value<System>>,
 }
@@ -11957,18 +12867,24 @@ impl Walk for SelectiveContentGuarding {
 
 /// The `SemanticChunkingConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SemanticChunkingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-semanticchunkingconfiguration.html).
 ///
 /// Every property is required: [`SemanticChunkingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SemanticChunkingConfiguration {
-    /// `BreakpointPercentileThreshold`: required.
+    /// The dissimilarity threshold for splitting chunks.
+    ///
+    /// `BreakpointPercentileThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-semanticchunkingconfiguration.html#cfn-bedrock-datasource-semanticchunkingconfiguration-breakpointpercentilethreshold)): integer, required. Range: 50 to 99.
     #[serde(rename = "BreakpointPercentileThreshold")]
     pub breakpoint_percentile_threshold: Value<i64>,
-    /// `BufferSize`: required.
+    /// The buffer size.
+    ///
+    /// `BufferSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-semanticchunkingconfiguration.html#cfn-bedrock-datasource-semanticchunkingconfiguration-buffersize)): integer, required. Range: 0 to 1.
     #[serde(rename = "BufferSize")]
     pub buffer_size: Value<i64>,
-    /// `MaxTokens`: required.
+    /// The maximum number of tokens that a chunk can contain.
+    ///
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-semanticchunkingconfiguration.html#cfn-bedrock-datasource-semanticchunkingconfiguration-maxtokens)): integer, required. Range: at least 1.
     #[serde(rename = "MaxTokens")]
     pub max_tokens: Value<i64>,
 }
@@ -12004,18 +12920,18 @@ impl Walk for SemanticChunkingConfiguration {
 
 /// The `SensitiveDataConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `SensitiveDataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-sensitivedataconfiguration.html).
 ///
 /// Every property is optional: start from [`SensitiveDataConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SensitiveDataConfiguration {
-    /// `DetectionMode`: optional.
+    /// `DetectionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-sensitivedataconfiguration.html#cfn-bedrock-dataautomationproject-sensitivedataconfiguration-detectionmode)): [`SensitiveDataDetectionMode`], one of `DETECTION`, `DETECTION_AND_REDACTION`, optional.
     #[serde(rename = "DetectionMode", skip_serializing_if = "Option::is_none")]
     pub detection_mode: Option<Value<SensitiveDataDetectionMode>>,
-    /// `DetectionScope`: optional.
+    /// `DetectionScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-sensitivedataconfiguration.html#cfn-bedrock-dataautomationproject-sensitivedataconfiguration-detectionscope)): list of ([`SensitiveDataDetectionScope`], one of `STANDARD`, `CUSTOM`), optional.
     #[serde(rename = "DetectionScope", skip_serializing_if = "Option::is_none")]
     pub detection_scope: Option<Value<Vec<Value<SensitiveDataDetectionScope>>>>,
-    /// `PiiEntitiesConfiguration`: optional.
+    /// `PiiEntitiesConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-sensitivedataconfiguration.html#cfn-bedrock-dataautomationproject-sensitivedataconfiguration-piientitiesconfiguration)): object [`PiiEntitiesConfiguration`], optional.
     #[serde(
         rename = "PiiEntitiesConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -12133,15 +13049,19 @@ impl Walk for SensitiveInformationAction {
 
 /// The `SensitiveInformationPolicyConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `SensitiveInformationPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-sensitiveinformationpolicyconfig.html).
 ///
 /// Every property is optional: start from [`SensitiveInformationPolicyConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SensitiveInformationPolicyConfig {
-    /// `PiiEntitiesConfig`: optional.
+    /// List of entities.
+    ///
+    /// `PiiEntitiesConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-sensitiveinformationpolicyconfig.html#cfn-bedrock-guardrail-sensitiveinformationpolicyconfig-piientitiesconfig)): list of (object [`PiiEntityConfig`]), optional. Items: at least 1.
     #[serde(rename = "PiiEntitiesConfig", skip_serializing_if = "Option::is_none")]
     pub pii_entities_config: Option<Value<Vec<PiiEntityConfig>>>,
-    /// `RegexesConfig`: optional.
+    /// List of regex.
+    ///
+    /// `RegexesConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-sensitiveinformationpolicyconfig.html#cfn-bedrock-guardrail-sensitiveinformationpolicyconfig-regexesconfig)): list of (object [`RegexConfig`]), optional. Items: 1 to 30.
     #[serde(rename = "RegexesConfig", skip_serializing_if = "Option::is_none")]
     pub regexes_config: Option<Value<Vec<RegexConfig>>>,
 }
@@ -12179,12 +13099,14 @@ impl Walk for SensitiveInformationPolicyConfig {
 
 /// The `ServerSideEncryptionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `ServerSideEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-serversideencryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`ServerSideEncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerSideEncryptionConfiguration {
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the AWS KMS key used to encrypt the resource.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-serversideencryptionconfiguration.html#cfn-bedrock-datasource-serversideencryptionconfiguration-kmskeyarn)): string, optional. Pattern: `^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -12214,12 +13136,14 @@ impl Walk for ServerSideEncryptionConfiguration {
 
 /// The `SessionSummaryConfiguration` property type of [`Agent`].
 ///
-/// AWS reference: [`AWS::Bedrock::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-agent.html).
+/// AWS reference: [`AWS::Bedrock::Agent` `SessionSummaryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-sessionsummaryconfiguration.html).
 ///
 /// Every property is optional: start from [`SessionSummaryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SessionSummaryConfiguration {
-    /// `MaxRecentSessions`: optional.
+    /// Maximum number of Sessions to Summarize
+    ///
+    /// `MaxRecentSessions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-agent-sessionsummaryconfiguration.html#cfn-bedrock-agent-sessionsummaryconfiguration-maxrecentsessions)): number, optional.
     #[serde(rename = "MaxRecentSessions", skip_serializing_if = "Option::is_none")]
     pub max_recent_sessions: Option<Value<f64>>,
 }
@@ -12249,12 +13173,14 @@ impl Walk for SessionSummaryConfiguration {
 
 /// The `SharePointCrawlerConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SharePointCrawlerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointcrawlerconfiguration.html).
 ///
 /// Every property is optional: start from [`SharePointCrawlerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SharePointCrawlerConfiguration {
-    /// `FilterConfiguration`: optional.
+    /// The type of filtering that you want to apply to certain objects or content of the data source. For example, the PATTERN type is regular expression patterns you can apply to filter your content.
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointcrawlerconfiguration.html#cfn-bedrock-datasource-sharepointcrawlerconfiguration-filterconfiguration)): object [`CrawlFilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -12287,18 +13213,22 @@ impl Walk for SharePointCrawlerConfiguration {
 
 /// The `SharePointDataSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SharePointDataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointdatasourceconfiguration.html).
 ///
 /// [`SharePointDataSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SharePointDataSourceConfiguration {
-    /// `CrawlerConfiguration`: optional.
+    /// The configuration of the SharePoint content. For example, configuring specific types of SharePoint content.
+    ///
+    /// `CrawlerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointdatasourceconfiguration.html#cfn-bedrock-datasource-sharepointdatasourceconfiguration-crawlerconfiguration)): object [`SharePointCrawlerConfiguration`], optional.
     #[serde(
         rename = "CrawlerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub crawler_configuration: Option<SharePointCrawlerConfiguration>,
-    /// `SourceConfiguration`: required.
+    /// The endpoint information to connect to your SharePoint data source.
+    ///
+    /// `SourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointdatasourceconfiguration.html#cfn-bedrock-datasource-sharepointdatasourceconfiguration-sourceconfiguration)): object [`SharePointSourceConfiguration`], required.
     #[serde(rename = "SourceConfiguration")]
     pub source_configuration: SharePointSourceConfiguration,
 }
@@ -12336,27 +13266,39 @@ impl Walk for SharePointDataSourceConfiguration {
 
 /// The `SharePointSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SharePointSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointsourceconfiguration.html).
 ///
 /// [`SharePointSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SharePointSourceConfiguration {
-    /// `AuthType`: required.
+    /// The supported authentication type to authenticate and connect to your SharePoint site/sites.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointsourceconfiguration.html#cfn-bedrock-datasource-sharepointsourceconfiguration-authtype)): [`SharePointSourceConfigurationAuthType`], one of `OAUTH2_CLIENT_CREDENTIALS`, `OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS`, required.
     #[serde(rename = "AuthType")]
     pub auth_type: Value<SharePointSourceConfigurationAuthType>,
-    /// `CredentialsSecretArn`: required.
+    /// The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your SharePoint site/sites. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see SharePoint connection configuration.
+    ///
+    /// `CredentialsSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointsourceconfiguration.html#cfn-bedrock-datasource-sharepointsourceconfiguration-credentialssecretarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$`.
     #[serde(rename = "CredentialsSecretArn")]
     pub credentials_secret_arn: Value<String>,
-    /// `Domain`: required.
+    /// The domain of your SharePoint instance or site URL/URLs.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointsourceconfiguration.html#cfn-bedrock-datasource-sharepointsourceconfiguration-domain)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Domain")]
     pub domain: Value<String>,
-    /// `HostType`: required.
+    /// The supported host type, whether online/cloud or server/on-premises.
+    ///
+    /// `HostType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointsourceconfiguration.html#cfn-bedrock-datasource-sharepointsourceconfiguration-hosttype)): [`SharePointSourceConfigurationHostType`], one of `ONLINE`, required.
     #[serde(rename = "HostType")]
     pub host_type: Value<SharePointSourceConfigurationHostType>,
-    /// `SiteUrls`: required.
+    /// A list of one or more SharePoint site URLs.
+    ///
+    /// `SiteUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointsourceconfiguration.html#cfn-bedrock-datasource-sharepointsourceconfiguration-siteurls)): list of (string), required. Items: 1 to 100. Each item: Pattern: `^https://[A-Za-z0-9][^\s]*$`.
     #[serde(rename = "SiteUrls")]
     pub site_urls: Value<Vec<Value<String>>>,
-    /// `TenantId`: optional.
+    /// The identifier of your Microsoft 365 tenant.
+    ///
+    /// `TenantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-sharepointsourceconfiguration.html#cfn-bedrock-datasource-sharepointsourceconfiguration-tenantid)): string, optional. Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`.
     #[serde(rename = "TenantId", skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<Value<String>>,
 }
@@ -12446,12 +13388,12 @@ impl Walk for SharePointSourceConfigurationHostType {
 
 /// The `SpeakerLabelingConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `SpeakerLabelingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-speakerlabelingconfiguration.html).
 ///
 /// Every property is required: [`SpeakerLabelingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SpeakerLabelingConfiguration {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-speakerlabelingconfiguration.html#cfn-bedrock-dataautomationproject-speakerlabelingconfiguration-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
 }
@@ -12477,12 +13419,12 @@ impl Walk for SpeakerLabelingConfiguration {
 
 /// The `SplitterConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `SplitterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-splitterconfiguration.html).
 ///
 /// Every property is optional: start from [`SplitterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SplitterConfiguration {
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-splitterconfiguration.html#cfn-bedrock-dataautomationproject-splitterconfiguration-state)): [`State`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
 }
@@ -12512,18 +13454,22 @@ impl Walk for SplitterConfiguration {
 
 /// The `SqlKnowledgeBaseConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `SqlKnowledgeBaseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-sqlknowledgebaseconfiguration.html).
 ///
 /// [`SqlKnowledgeBaseConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqlKnowledgeBaseConfiguration {
-    /// `RedshiftConfiguration`: optional.
+    /// Configurations for a Redshift knowledge base
+    ///
+    /// `RedshiftConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-sqlknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-sqlknowledgebaseconfiguration-redshiftconfiguration)): object [`RedshiftConfiguration`], optional.
     #[serde(
         rename = "RedshiftConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub redshift_configuration: Option<RedshiftConfiguration>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// SQL query engine type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-sqlknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-sqlknowledgebaseconfiguration-type)): [`QueryEngineType`], one of `REDSHIFT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<QueryEngineType>,
 }
@@ -12558,21 +13504,21 @@ impl Walk for SqlKnowledgeBaseConfiguration {
 
 /// The `StandardOutputConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `StandardOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-standardoutputconfiguration.html).
 ///
 /// Every property is optional: start from [`StandardOutputConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StandardOutputConfiguration {
-    /// `Audio`: optional.
+    /// `Audio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-standardoutputconfiguration.html#cfn-bedrock-dataautomationproject-standardoutputconfiguration-audio)): object [`AudioStandardOutputConfiguration`], optional.
     #[serde(rename = "Audio", skip_serializing_if = "Option::is_none")]
     pub audio: Option<AudioStandardOutputConfiguration>,
-    /// `Document`: optional.
+    /// `Document` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-standardoutputconfiguration.html#cfn-bedrock-dataautomationproject-standardoutputconfiguration-document)): object [`DocumentStandardOutputConfiguration`], optional.
     #[serde(rename = "Document", skip_serializing_if = "Option::is_none")]
     pub document: Option<DocumentStandardOutputConfiguration>,
-    /// `Image`: optional.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-standardoutputconfiguration.html#cfn-bedrock-dataautomationproject-standardoutputconfiguration-image)): object [`ImageStandardOutputConfiguration`], optional.
     #[serde(rename = "Image", skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageStandardOutputConfiguration>,
-    /// `Video`: optional.
+    /// `Video` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-standardoutputconfiguration.html#cfn-bedrock-dataautomationproject-standardoutputconfiguration-video)): object [`VideoStandardOutputConfiguration`], optional.
     #[serde(rename = "Video", skip_serializing_if = "Option::is_none")]
     pub video: Option<VideoStandardOutputConfiguration>,
 }
@@ -12663,51 +13609,67 @@ impl Walk for StepToApply {
 
 /// The `StorageConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `StorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html).
 ///
 /// [`StorageConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageConfiguration {
-    /// `MongoDbAtlasConfiguration`: optional.
+    /// Contains the storage configuration of the knowledge base in MongoDb Atlas Cloud.
+    ///
+    /// `MongoDbAtlasConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html#cfn-bedrock-knowledgebase-storageconfiguration-mongodbatlasconfiguration)): object [`MongoDbAtlasConfiguration`], optional.
     #[serde(
         rename = "MongoDbAtlasConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub mongo_db_atlas_configuration: Option<MongoDbAtlasConfiguration>,
-    /// `NeptuneAnalyticsConfiguration`: optional.
+    /// Contains the configurations to use Neptune Analytics as Vector Store.
+    ///
+    /// `NeptuneAnalyticsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html#cfn-bedrock-knowledgebase-storageconfiguration-neptuneanalyticsconfiguration)): object [`NeptuneAnalyticsConfiguration`], optional.
     #[serde(
         rename = "NeptuneAnalyticsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub neptune_analytics_configuration: Option<NeptuneAnalyticsConfiguration>,
-    /// `OpensearchManagedClusterConfiguration`: optional.
+    /// Contains the storage configuration of the knowledge base in Amazon OpenSearch Service.
+    ///
+    /// `OpensearchManagedClusterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html#cfn-bedrock-knowledgebase-storageconfiguration-opensearchmanagedclusterconfiguration)): object [`OpenSearchManagedClusterConfiguration`], optional.
     #[serde(
         rename = "OpensearchManagedClusterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub opensearch_managed_cluster_configuration: Option<OpenSearchManagedClusterConfiguration>,
-    /// `OpensearchServerlessConfiguration`: optional.
+    /// Contains the storage configuration of the knowledge base in Amazon OpenSearch Service.
+    ///
+    /// `OpensearchServerlessConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html#cfn-bedrock-knowledgebase-storageconfiguration-opensearchserverlessconfiguration)): object [`OpenSearchServerlessConfiguration`], optional.
     #[serde(
         rename = "OpensearchServerlessConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub opensearch_serverless_configuration: Option<OpenSearchServerlessConfiguration>,
-    /// `PineconeConfiguration`: optional.
+    /// Contains the storage configuration of the knowledge base in Pinecone.
+    ///
+    /// `PineconeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html#cfn-bedrock-knowledgebase-storageconfiguration-pineconeconfiguration)): object [`PineconeConfiguration`], optional.
     #[serde(
         rename = "PineconeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub pinecone_configuration: Option<PineconeConfiguration>,
-    /// `RdsConfiguration`: optional.
+    /// Contains details about the storage configuration of the knowledge base in Amazon RDS. For more information, see Create a vector index in Amazon RDS.
+    ///
+    /// `RdsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html#cfn-bedrock-knowledgebase-storageconfiguration-rdsconfiguration)): object [`RdsConfiguration`], optional.
     #[serde(rename = "RdsConfiguration", skip_serializing_if = "Option::is_none")]
     pub rds_configuration: Option<RdsConfiguration>,
-    /// `S3VectorsConfiguration`: optional.
+    /// Contains the storage configuration of the knowledge base for S3 vectors.
+    ///
+    /// `S3VectorsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html#cfn-bedrock-knowledgebase-storageconfiguration-s3vectorsconfiguration)): object [`S3VectorsConfiguration`], optional.
     #[serde(
         rename = "S3VectorsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_vectors_configuration: Option<S3VectorsConfiguration>,
-    /// `Type`: required.
+    /// The storage type of a knowledge base.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-storageconfiguration.html#cfn-bedrock-knowledgebase-storageconfiguration-type)): [`KnowledgeBaseStorageType`], one of `OPENSEARCH_SERVERLESS`, `PINECONE`, `RDS`, `MONGO_DB_ATLAS`, `NEPTUNE_ANALYTICS`, `S3_VECTORS`, `OPENSEARCH_MANAGED_CLUSTER`, required.
     #[serde(rename = "Type")]
     pub type_: Value<KnowledgeBaseStorageType>,
 }
@@ -12808,12 +13770,14 @@ impl Walk for StorageConfiguration {
 
 /// The `SupplementalDataStorageConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `SupplementalDataStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-supplementaldatastorageconfiguration.html).
 ///
 /// Every property is required: [`SupplementalDataStorageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SupplementalDataStorageConfiguration {
-    /// `SupplementalDataStorageLocations`: required.
+    /// List of supplemental data storage locations.
+    ///
+    /// `SupplementalDataStorageLocations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-supplementaldatastorageconfiguration.html#cfn-bedrock-knowledgebase-supplementaldatastorageconfiguration-supplementaldatastoragelocations)): list of (object [`SupplementalDataStorageLocation`]), required. Items: 1 to 1.
     #[serde(rename = "SupplementalDataStorageLocations")]
     pub supplemental_data_storage_locations: Value<Vec<SupplementalDataStorageLocation>>,
 }
@@ -12841,15 +13805,19 @@ impl Walk for SupplementalDataStorageConfiguration {
 
 /// The `SupplementalDataStorageLocation` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `SupplementalDataStorageLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-supplementaldatastoragelocation.html).
 ///
 /// [`SupplementalDataStorageLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SupplementalDataStorageLocation {
-    /// `S3Location`: optional.
+    /// An Amazon S3 location.
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-supplementaldatastoragelocation.html#cfn-bedrock-knowledgebase-supplementaldatastoragelocation-s3location)): object [`S3Location`], optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<S3Location>,
-    /// `SupplementalDataStorageLocationType`: required.
+    /// Supplemental data storage location type.
+    ///
+    /// `SupplementalDataStorageLocationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-supplementaldatastoragelocation.html#cfn-bedrock-knowledgebase-supplementaldatastoragelocation-supplementaldatastoragelocationtype)): [`SupplementalDataStorageLocationType`], one of `S3`, required.
     #[serde(rename = "SupplementalDataStorageLocationType")]
     pub supplemental_data_storage_location_type: Value<SupplementalDataStorageLocationType>,
 }
@@ -12903,18 +13871,24 @@ impl Walk for SupplementalDataStorageLocationType {
 
 /// The `SyncSchedule` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `SyncSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-syncschedule.html).
 ///
 /// Every property is optional: start from [`SyncSchedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SyncSchedule {
-    /// `Daily`: optional.
+    /// A daily refresh. The run time is system-chosen (off-peak) and not customer-configurable.
+    ///
+    /// `Daily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-syncschedule.html#cfn-bedrock-datasource-syncschedule-daily)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Daily", skip_serializing_if = "Option::is_none")]
     pub daily: Option<Json>,
-    /// `Monthly`: optional.
+    /// A monthly refresh on a specified day of the month.
+    ///
+    /// `Monthly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-syncschedule.html#cfn-bedrock-datasource-syncschedule-monthly)): object [`MonthlySchedule`], optional.
     #[serde(rename = "Monthly", skip_serializing_if = "Option::is_none")]
     pub monthly: Option<MonthlySchedule>,
-    /// `Weekly`: optional.
+    /// A weekly refresh on a specified day of the week.
+    ///
+    /// `Weekly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-syncschedule.html#cfn-bedrock-datasource-syncschedule-weekly)): object [`WeeklySchedule`], optional.
     #[serde(rename = "Weekly", skip_serializing_if = "Option::is_none")]
     pub weekly: Option<WeeklySchedule>,
 }
@@ -12980,15 +13954,19 @@ impl Walk for System {
 
 /// The `Tag` property type of [`ApplicationInferenceProfile`], [`AutomatedReasoningPolicy`], [`AutomatedReasoningPolicyVersion`], [`Blueprint`], [`DataAutomationLibrary`], [`DataAutomationProject`], [`Guardrail`], [`IntelligentPromptRouter`], [`RetrievalInstruction`] and [`Session`].
 ///
-/// AWS reference: [`AWS::Bedrock::ApplicationInferenceProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-applicationinferenceprofile.html), [`AWS::Bedrock::AutomatedReasoningPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicy.html), [`AWS::Bedrock::AutomatedReasoningPolicyVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-automatedreasoningpolicyversion.html), [`AWS::Bedrock::Blueprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-blueprint.html), [`AWS::Bedrock::DataAutomationLibrary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationlibrary.html), [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html), [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html), [`AWS::Bedrock::IntelligentPromptRouter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-intelligentpromptrouter.html), [`AWS::Bedrock::RetrievalInstruction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-retrievalinstruction.html), [`AWS::Bedrock::Session`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-session.html).
+/// AWS reference: [`AWS::Bedrock::ApplicationInferenceProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-applicationinferenceprofile-tag.html), [`AWS::Bedrock::AutomatedReasoningPolicy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicy-tag.html), [`AWS::Bedrock::AutomatedReasoningPolicyVersion` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-automatedreasoningpolicyversion-tag.html), [`AWS::Bedrock::Blueprint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-blueprint-tag.html), [`AWS::Bedrock::DataAutomationLibrary` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationlibrary-tag.html), [`AWS::Bedrock::DataAutomationProject` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-tag.html), [`AWS::Bedrock::Guardrail` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-tag.html), [`AWS::Bedrock::IntelligentPromptRouter` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-intelligentpromptrouter-tag.html), [`AWS::Bedrock::RetrievalInstruction` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-retrievalinstruction-tag.html), [`AWS::Bedrock::Session` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-session-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// Tag Key
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-applicationinferenceprofile-tag.html#cfn-bedrock-applicationinferenceprofile-tag-key)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Tag Value
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-applicationinferenceprofile-tag.html#cfn-bedrock-applicationinferenceprofile-tag-value)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -13037,33 +14015,41 @@ impl Walk for TopicAction {
 
 /// The `TopicConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `TopicConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html).
 ///
 /// [`TopicConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicConfig {
-    /// `Definition`: required.
+    /// Definition of topic in topic policy
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html#cfn-bedrock-guardrail-topicconfig-definition)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Definition")]
     pub definition: Value<String>,
-    /// `Examples`: optional.
+    /// List of text examples
+    ///
+    /// `Examples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html#cfn-bedrock-guardrail-topicconfig-examples)): list of (string), optional. Items: 0 to 5. Each item: Length: 1 to 100 characters.
     #[serde(rename = "Examples", skip_serializing_if = "Option::is_none")]
     pub examples: Option<Value<Vec<Value<String>>>>,
-    /// `InputAction`: optional.
+    /// `InputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html#cfn-bedrock-guardrail-topicconfig-inputaction)): [`TopicAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "InputAction", skip_serializing_if = "Option::is_none")]
     pub input_action: Option<Value<TopicAction>>,
-    /// `InputEnabled`: optional.
+    /// `InputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html#cfn-bedrock-guardrail-topicconfig-inputenabled)): boolean, optional.
     #[serde(rename = "InputEnabled", skip_serializing_if = "Option::is_none")]
     pub input_enabled: Option<Value<bool>>,
-    /// `Name`: required.
+    /// Name of topic in topic policy
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html#cfn-bedrock-guardrail-topicconfig-name)): string, required. Pattern: `^[0-9a-zA-Z-_ !?.]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutputAction`: optional.
+    /// `OutputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html#cfn-bedrock-guardrail-topicconfig-outputaction)): [`TopicAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "OutputAction", skip_serializing_if = "Option::is_none")]
     pub output_action: Option<Value<TopicAction>>,
-    /// `OutputEnabled`: optional.
+    /// `OutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html#cfn-bedrock-guardrail-topicconfig-outputenabled)): boolean, optional.
     #[serde(rename = "OutputEnabled", skip_serializing_if = "Option::is_none")]
     pub output_enabled: Option<Value<bool>>,
-    /// `Type`: required.
+    /// Type of topic in a policy
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicconfig.html#cfn-bedrock-guardrail-topicconfig-type)): [`TopicType`], one of `DENY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<TopicType>,
 }
@@ -13144,15 +14130,19 @@ impl Walk for TopicConfig {
 
 /// The `TopicPolicyConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `TopicPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicpolicyconfig.html).
 ///
 /// [`TopicPolicyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicPolicyConfig {
-    /// `TopicsConfig`: required.
+    /// List of topic configs in topic policy.
+    ///
+    /// `TopicsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicpolicyconfig.html#cfn-bedrock-guardrail-topicpolicyconfig-topicsconfig)): list of (object [`TopicConfig`]), required. Items: 1 to 30.
     #[serde(rename = "TopicsConfig")]
     pub topics_config: Value<Vec<TopicConfig>>,
-    /// `TopicsTierConfig`: optional.
+    /// Guardrail tier config for topic policy
+    ///
+    /// `TopicsTierConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicpolicyconfig.html#cfn-bedrock-guardrail-topicpolicyconfig-topicstierconfig)): object [`TopicsTierConfig`], optional.
     #[serde(rename = "TopicsTierConfig", skip_serializing_if = "Option::is_none")]
     pub topics_tier_config: Option<TopicsTierConfig>,
 }
@@ -13204,12 +14194,14 @@ impl Walk for TopicType {
 
 /// The `TopicsTierConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `TopicsTierConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicstierconfig.html).
 ///
 /// Every property is required: [`TopicsTierConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicsTierConfig {
-    /// `TierName`: required.
+    /// Tier name for tier configuration in topic policy
+    ///
+    /// `TierName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-topicstierconfig.html#cfn-bedrock-guardrail-topicstierconfig-tiername)): [`TopicsTierName`], one of `CLASSIC`, `STANDARD`, required.
     #[serde(rename = "TierName")]
     pub tier_name: Value<TopicsTierName>,
 }
@@ -13255,15 +14247,15 @@ impl Walk for TopicsTierName {
 
 /// The `TranscriptConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `TranscriptConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-transcriptconfiguration.html).
 ///
 /// Every property is optional: start from [`TranscriptConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TranscriptConfiguration {
-    /// `ChannelLabeling`: optional.
+    /// `ChannelLabeling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-transcriptconfiguration.html#cfn-bedrock-dataautomationproject-transcriptconfiguration-channellabeling)): object [`ChannelLabelingConfiguration`], optional.
     #[serde(rename = "ChannelLabeling", skip_serializing_if = "Option::is_none")]
     pub channel_labeling: Option<ChannelLabelingConfiguration>,
-    /// `SpeakerLabeling`: optional.
+    /// `SpeakerLabeling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-transcriptconfiguration.html#cfn-bedrock-dataautomationproject-transcriptconfiguration-speakerlabeling)): object [`SpeakerLabelingConfiguration`], optional.
     #[serde(rename = "SpeakerLabeling", skip_serializing_if = "Option::is_none")]
     pub speaker_labeling: Option<SpeakerLabelingConfiguration>,
 }
@@ -13301,15 +14293,19 @@ impl Walk for TranscriptConfiguration {
 
 /// The `Transformation` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `Transformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-transformation.html).
 ///
 /// Every property is required: [`Transformation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transformation {
-    /// `StepToApply`: required.
+    /// When the service applies the transformation.
+    ///
+    /// `StepToApply` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-transformation.html#cfn-bedrock-datasource-transformation-steptoapply)): [`StepToApply`], one of `POST_CHUNKING`, required.
     #[serde(rename = "StepToApply")]
     pub step_to_apply: Value<StepToApply>,
-    /// `TransformationFunction`: required.
+    /// A Lambda function that processes documents.
+    ///
+    /// `TransformationFunction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-transformation.html#cfn-bedrock-datasource-transformation-transformationfunction)): object [`TransformationFunction`], required.
     #[serde(rename = "TransformationFunction")]
     pub transformation_function: TransformationFunction,
 }
@@ -13341,12 +14337,14 @@ impl Walk for Transformation {
 
 /// The `TransformationFunction` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `TransformationFunction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-transformationfunction.html).
 ///
 /// Every property is required: [`TransformationFunction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TransformationFunction {
-    /// `TransformationLambdaConfiguration`: required.
+    /// A Lambda function that processes documents.
+    ///
+    /// `TransformationLambdaConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-transformationfunction.html#cfn-bedrock-datasource-transformationfunction-transformationlambdaconfiguration)): object [`TransformationLambdaConfiguration`], required.
     #[serde(rename = "TransformationLambdaConfiguration")]
     pub transformation_lambda_configuration: TransformationLambdaConfiguration,
 }
@@ -13374,12 +14372,14 @@ impl Walk for TransformationFunction {
 
 /// The `TransformationLambdaConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `TransformationLambdaConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-transformationlambdaconfiguration.html).
 ///
 /// Every property is required: [`TransformationLambdaConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TransformationLambdaConfiguration {
-    /// `LambdaArn`: required.
+    /// The function's ARN identifier.
+    ///
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-transformationlambdaconfiguration.html#cfn-bedrock-datasource-transformationlambdaconfiguration-lambdaarn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9-_\.]+(:(\$LATEST|[a-zA-Z0-9-_]+))?$`. Length: 0 to 2048 characters.
     #[serde(rename = "LambdaArn")]
     pub lambda_arn: Value<String>,
 }
@@ -13405,12 +14405,14 @@ impl Walk for TransformationLambdaConfiguration {
 
 /// The `UrlConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `UrlConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-urlconfiguration.html).
 ///
 /// Every property is required: [`UrlConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UrlConfiguration {
-    /// `SeedUrls`: required.
+    /// A list of web urls.
+    ///
+    /// `SeedUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-urlconfiguration.html#cfn-bedrock-datasource-urlconfiguration-seedurls)): list of (object [`SeedUrl`]), required. Items: 1 to 100.
     #[serde(rename = "SeedUrls")]
     pub seed_urls: Value<Vec<SeedUrl>>,
 }
@@ -13436,30 +14438,38 @@ impl Walk for UrlConfiguration {
 
 /// The `VectorIngestionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `VectorIngestionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-vectoringestionconfiguration.html).
 ///
 /// Every property is optional: start from [`VectorIngestionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VectorIngestionConfiguration {
-    /// `ChunkingConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried.
+    ///
+    /// `ChunkingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-vectoringestionconfiguration.html#cfn-bedrock-datasource-vectoringestionconfiguration-chunkingconfiguration)): object [`ChunkingConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ChunkingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub chunking_configuration: Option<ChunkingConfiguration>,
-    /// `ContextEnrichmentConfiguration`: optional.
+    /// Additional Enrichment Configuration for example when using GraphRag.
+    ///
+    /// `ContextEnrichmentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-vectoringestionconfiguration.html#cfn-bedrock-datasource-vectoringestionconfiguration-contextenrichmentconfiguration)): object [`ContextEnrichmentConfiguration`], optional.
     #[serde(
         rename = "ContextEnrichmentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub context_enrichment_configuration: Option<ContextEnrichmentConfiguration>,
-    /// `CustomTransformationConfiguration`: optional.
+    /// Settings for customizing steps in the data source content ingestion pipeline.
+    ///
+    /// `CustomTransformationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-vectoringestionconfiguration.html#cfn-bedrock-datasource-vectoringestionconfiguration-customtransformationconfiguration)): object [`CustomTransformationConfiguration`], optional.
     #[serde(
         rename = "CustomTransformationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_transformation_configuration: Option<CustomTransformationConfiguration>,
-    /// `ParsingConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Settings for parsing document contents
+    ///
+    /// `ParsingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-vectoringestionconfiguration.html#cfn-bedrock-datasource-vectoringestionconfiguration-parsingconfiguration)): object [`ParsingConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ParsingConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -13522,21 +14532,27 @@ impl Walk for VectorIngestionConfiguration {
 
 /// The `VectorKnowledgeBaseConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `VectorKnowledgeBaseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-vectorknowledgebaseconfiguration.html).
 ///
 /// [`VectorKnowledgeBaseConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VectorKnowledgeBaseConfiguration {
-    /// `EmbeddingModelArn`: required.
+    /// The ARN of the model used to create vector embeddings for the knowledge base.
+    ///
+    /// `EmbeddingModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-vectorknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-vectorknowledgebaseconfiguration-embeddingmodelarn)): string, required. Pattern: `^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0-9]{0,12}:[a-zA-Z0-9-:/._+]+)$`. Length: 20 to 2048 characters.
     #[serde(rename = "EmbeddingModelArn")]
     pub embedding_model_arn: Value<String>,
-    /// `EmbeddingModelConfiguration`: optional.
+    /// The embeddings model configuration details for the vector model used in Knowledge Base.
+    ///
+    /// `EmbeddingModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-vectorknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-vectorknowledgebaseconfiguration-embeddingmodelconfiguration)): object [`EmbeddingModelConfiguration`], optional.
     #[serde(
         rename = "EmbeddingModelConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub embedding_model_configuration: Option<EmbeddingModelConfiguration>,
-    /// `SupplementalDataStorageConfiguration`: optional.
+    /// Configurations for supplemental data storage.
+    ///
+    /// `SupplementalDataStorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-vectorknowledgebaseconfiguration.html#cfn-bedrock-knowledgebase-vectorknowledgebaseconfiguration-supplementaldatastorageconfiguration)): object [`SupplementalDataStorageConfiguration`], optional.
     #[serde(
         rename = "SupplementalDataStorageConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -13589,12 +14605,12 @@ impl Walk for VectorKnowledgeBaseConfiguration {
 
 /// The `VideoBoundingBox` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `VideoBoundingBox`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videoboundingbox.html).
 ///
 /// Every property is required: [`VideoBoundingBox::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VideoBoundingBox {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videoboundingbox.html#cfn-bedrock-dataautomationproject-videoboundingbox-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
 }
@@ -13620,12 +14636,14 @@ impl Walk for VideoBoundingBox {
 
 /// The `VideoConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `VideoConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-videoconfiguration.html).
 ///
 /// Every property is required: [`VideoConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VideoConfiguration {
-    /// `SegmentationConfiguration`: required.
+    /// Configure the video segmentation configuration for multi modal ingestion.
+    ///
+    /// `SegmentationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-videoconfiguration.html#cfn-bedrock-knowledgebase-videoconfiguration-segmentationconfiguration)): object [`VideoSegmentationConfiguration`], required.
     #[serde(rename = "SegmentationConfiguration")]
     pub segmentation_configuration: VideoSegmentationConfiguration,
 }
@@ -13651,15 +14669,15 @@ impl Walk for VideoConfiguration {
 
 /// The `VideoExtractionCategory` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `VideoExtractionCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videoextractioncategory.html).
 ///
 /// [`VideoExtractionCategory::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VideoExtractionCategory {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videoextractioncategory.html#cfn-bedrock-dataautomationproject-videoextractioncategory-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videoextractioncategory.html#cfn-bedrock-dataautomationproject-videoextractioncategory-types)): list of ([`VideoExtractionCategoryType`], one of `CONTENT_MODERATION`, `TEXT_DETECTION`, `TRANSCRIPT`, `LOGOS`), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<VideoExtractionCategoryType>>>>,
 }
@@ -13723,12 +14741,14 @@ impl Walk for VideoExtractionCategoryType {
 
 /// The `VideoExtractionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `VideoExtractionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-videoextractionconfiguration.html).
 ///
 /// Every property is required: [`VideoExtractionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VideoExtractionConfiguration {
-    /// `VideoExtractionStatus`: required.
+    /// Indicates whether a feature is enabled or disabled.
+    ///
+    /// `VideoExtractionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-videoextractionconfiguration.html#cfn-bedrock-datasource-videoextractionconfiguration-videoextractionstatus)): [`EnabledOrDisabledState`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "VideoExtractionStatus")]
     pub video_extraction_status: Value<EnabledOrDisabledState>,
 }
@@ -13754,15 +14774,15 @@ impl Walk for VideoExtractionConfiguration {
 
 /// The `VideoOverrideConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `VideoOverrideConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videooverrideconfiguration.html).
 ///
 /// Every property is optional: start from [`VideoOverrideConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoOverrideConfiguration {
-    /// `ModalityProcessing`: optional.
+    /// `ModalityProcessing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videooverrideconfiguration.html#cfn-bedrock-dataautomationproject-videooverrideconfiguration-modalityprocessing)): object [`ModalityProcessingConfiguration`], optional.
     #[serde(rename = "ModalityProcessing", skip_serializing_if = "Option::is_none")]
     pub modality_processing: Option<ModalityProcessingConfiguration>,
-    /// `SensitiveDataConfiguration`: optional.
+    /// `SensitiveDataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videooverrideconfiguration.html#cfn-bedrock-dataautomationproject-videooverrideconfiguration-sensitivedataconfiguration)): object [`SensitiveDataConfiguration`], optional.
     #[serde(
         rename = "SensitiveDataConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -13809,12 +14829,14 @@ impl Walk for VideoOverrideConfiguration {
 
 /// The `VideoSegmentationConfiguration` property type of [`KnowledgeBase`].
 ///
-/// AWS reference: [`AWS::Bedrock::KnowledgeBase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-knowledgebase.html).
+/// AWS reference: [`AWS::Bedrock::KnowledgeBase` `VideoSegmentationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-videosegmentationconfiguration.html).
 ///
 /// Every property is required: [`VideoSegmentationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VideoSegmentationConfiguration {
-    /// `FixedLengthDuration`: required.
+    /// Duration in seconds to segment the multi modal media
+    ///
+    /// `FixedLengthDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-knowledgebase-videosegmentationconfiguration.html#cfn-bedrock-knowledgebase-videosegmentationconfiguration-fixedlengthduration)): integer, required. Range: 1 to 30.
     #[serde(rename = "FixedLengthDuration")]
     pub fixed_length_duration: Value<i64>,
 }
@@ -13840,15 +14862,15 @@ impl Walk for VideoSegmentationConfiguration {
 
 /// The `VideoStandardExtraction` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `VideoStandardExtraction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardextraction.html).
 ///
 /// Every property is required: [`VideoStandardExtraction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VideoStandardExtraction {
-    /// `BoundingBox`: required.
+    /// `BoundingBox` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardextraction.html#cfn-bedrock-dataautomationproject-videostandardextraction-boundingbox)): object [`VideoBoundingBox`], required.
     #[serde(rename = "BoundingBox")]
     pub bounding_box: VideoBoundingBox,
-    /// `Category`: required.
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardextraction.html#cfn-bedrock-dataautomationproject-videostandardextraction-category)): object [`VideoExtractionCategory`], required.
     #[serde(rename = "Category")]
     pub category: VideoExtractionCategory,
 }
@@ -13880,15 +14902,15 @@ impl Walk for VideoStandardExtraction {
 
 /// The `VideoStandardGenerativeField` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `VideoStandardGenerativeField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardgenerativefield.html).
 ///
 /// [`VideoStandardGenerativeField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VideoStandardGenerativeField {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardgenerativefield.html#cfn-bedrock-dataautomationproject-videostandardgenerativefield-state)): [`State`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<State>,
-    /// `Types`: optional.
+    /// `Types` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardgenerativefield.html#cfn-bedrock-dataautomationproject-videostandardgenerativefield-types)): list of ([`VideoStandardGenerativeFieldType`], one of `VIDEO_SUMMARY`, `IAB`, `CHAPTER_SUMMARY`), optional.
     #[serde(rename = "Types", skip_serializing_if = "Option::is_none")]
     pub types: Option<Value<Vec<Value<VideoStandardGenerativeFieldType>>>>,
 }
@@ -13949,15 +14971,15 @@ impl Walk for VideoStandardGenerativeFieldType {
 
 /// The `VideoStandardOutputConfiguration` property type of [`DataAutomationProject`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataAutomationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-dataautomationproject.html).
+/// AWS reference: [`AWS::Bedrock::DataAutomationProject` `VideoStandardOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardoutputconfiguration.html).
 ///
 /// Every property is optional: start from [`VideoStandardOutputConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoStandardOutputConfiguration {
-    /// `Extraction`: optional.
+    /// `Extraction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-videostandardoutputconfiguration-extraction)): object [`VideoStandardExtraction`], optional.
     #[serde(rename = "Extraction", skip_serializing_if = "Option::is_none")]
     pub extraction: Option<VideoStandardExtraction>,
-    /// `GenerativeField`: optional.
+    /// `GenerativeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-dataautomationproject-videostandardoutputconfiguration.html#cfn-bedrock-dataautomationproject-videostandardoutputconfiguration-generativefield)): object [`VideoStandardGenerativeField`], optional.
     #[serde(rename = "GenerativeField", skip_serializing_if = "Option::is_none")]
     pub generative_field: Option<VideoStandardGenerativeField>,
 }
@@ -13995,24 +15017,34 @@ impl Walk for VideoStandardOutputConfiguration {
 
 /// The `WebCrawlerConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `WebCrawlerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerconfiguration.html).
 ///
 /// Every property is optional: start from [`WebCrawlerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebCrawlerConfiguration {
-    /// `CrawlerLimits`: optional.
+    /// Limit settings for the web crawler.
+    ///
+    /// `CrawlerLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerconfiguration.html#cfn-bedrock-datasource-webcrawlerconfiguration-crawlerlimits)): object [`WebCrawlerLimits`], optional.
     #[serde(rename = "CrawlerLimits", skip_serializing_if = "Option::is_none")]
     pub crawler_limits: Option<WebCrawlerLimits>,
-    /// `ExclusionFilters`: optional.
+    /// A set of regular expression filter patterns for a type of object.
+    ///
+    /// `ExclusionFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerconfiguration.html#cfn-bedrock-datasource-webcrawlerconfiguration-exclusionfilters)): list of (string), optional. Items: 1 to 25. Each item: Length: at most 1000 characters.
     #[serde(rename = "ExclusionFilters", skip_serializing_if = "Option::is_none")]
     pub exclusion_filters: Option<Value<Vec<Value<String>>>>,
-    /// `InclusionFilters`: optional.
+    /// A set of regular expression filter patterns for a type of object.
+    ///
+    /// `InclusionFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerconfiguration.html#cfn-bedrock-datasource-webcrawlerconfiguration-inclusionfilters)): list of (string), optional. Items: 1 to 25. Each item: Length: at most 1000 characters.
     #[serde(rename = "InclusionFilters", skip_serializing_if = "Option::is_none")]
     pub inclusion_filters: Option<Value<Vec<Value<String>>>>,
-    /// `Scope`: optional.
+    /// The scope that a web crawl job will be restricted to.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerconfiguration.html#cfn-bedrock-datasource-webcrawlerconfiguration-scope)): [`WebScopeType`], one of `HOST_ONLY`, `SUBDOMAINS`, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<WebScopeType>>,
-    /// `UserAgent`: optional.
+    /// The suffix that will be included in the user agent header.
+    ///
+    /// `UserAgent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerconfiguration.html#cfn-bedrock-datasource-webcrawlerconfiguration-useragent)): string, optional. Length: 15 to 40 characters.
     #[serde(rename = "UserAgent", skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<Value<String>>,
 }
@@ -14074,15 +15106,19 @@ impl Walk for WebCrawlerConfiguration {
 
 /// The `WebCrawlerLimits` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `WebCrawlerLimits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerlimits.html).
 ///
 /// Every property is optional: start from [`WebCrawlerLimits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebCrawlerLimits {
-    /// `MaxPages`: optional.
+    /// Maximum number of pages the crawler can crawl.
+    ///
+    /// `MaxPages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerlimits.html#cfn-bedrock-datasource-webcrawlerlimits-maxpages)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxPages", skip_serializing_if = "Option::is_none")]
     pub max_pages: Option<Value<i64>>,
-    /// `RateLimit`: optional.
+    /// Rate of web URLs retrieved per minute.
+    ///
+    /// `RateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webcrawlerlimits.html#cfn-bedrock-datasource-webcrawlerlimits-ratelimit)): integer, optional. Range: 1 to 300.
     #[serde(rename = "RateLimit", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Value<i64>>,
 }
@@ -14120,18 +15156,22 @@ impl Walk for WebCrawlerLimits {
 
 /// The `WebDataSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `WebDataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webdatasourceconfiguration.html).
 ///
 /// [`WebDataSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebDataSourceConfiguration {
-    /// `CrawlerConfiguration`: optional.
+    /// Configuration for the web crawler.
+    ///
+    /// `CrawlerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webdatasourceconfiguration.html#cfn-bedrock-datasource-webdatasourceconfiguration-crawlerconfiguration)): object [`WebCrawlerConfiguration`], optional.
     #[serde(
         rename = "CrawlerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub crawler_configuration: Option<WebCrawlerConfiguration>,
-    /// `SourceConfiguration`: required.
+    /// A web source configuration.
+    ///
+    /// `SourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-webdatasourceconfiguration.html#cfn-bedrock-datasource-webdatasourceconfiguration-sourceconfiguration)): object [`WebSourceConfiguration`], required.
     #[serde(rename = "SourceConfiguration")]
     pub source_configuration: WebSourceConfiguration,
 }
@@ -14186,12 +15226,14 @@ impl Walk for WebScopeType {
 
 /// The `WebSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `WebSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-websourceconfiguration.html).
 ///
 /// Every property is required: [`WebSourceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebSourceConfiguration {
-    /// `UrlConfiguration`: required.
+    /// A url configuration.
+    ///
+    /// `UrlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-websourceconfiguration.html#cfn-bedrock-datasource-websourceconfiguration-urlconfiguration)): object [`UrlConfiguration`], required.
     #[serde(rename = "UrlConfiguration")]
     pub url_configuration: UrlConfiguration,
 }
@@ -14217,12 +15259,14 @@ impl Walk for WebSourceConfiguration {
 
 /// The `WeeklySchedule` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Bedrock::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-datasource.html).
+/// AWS reference: [`AWS::Bedrock::DataSource` `WeeklySchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-weeklyschedule.html).
 ///
 /// Every property is required: [`WeeklySchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WeeklySchedule {
-    /// `DayOfWeek`: required.
+    /// Day of the week.
+    ///
+    /// `DayOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-datasource-weeklyschedule.html#cfn-bedrock-datasource-weeklyschedule-dayofweek)): [`DayOfWeek`], one of `SUNDAY`, `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY`, `SATURDAY`, required.
     #[serde(rename = "DayOfWeek")]
     pub day_of_week: Value<DayOfWeek>,
 }
@@ -14268,24 +15312,26 @@ impl Walk for WordAction {
 
 /// The `WordConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `WordConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordconfig.html).
 ///
 /// [`WordConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WordConfig {
-    /// `InputAction`: optional.
+    /// `InputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordconfig.html#cfn-bedrock-guardrail-wordconfig-inputaction)): [`WordAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "InputAction", skip_serializing_if = "Option::is_none")]
     pub input_action: Option<Value<WordAction>>,
-    /// `InputEnabled`: optional.
+    /// `InputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordconfig.html#cfn-bedrock-guardrail-wordconfig-inputenabled)): boolean, optional.
     #[serde(rename = "InputEnabled", skip_serializing_if = "Option::is_none")]
     pub input_enabled: Option<Value<bool>>,
-    /// `OutputAction`: optional.
+    /// `OutputAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordconfig.html#cfn-bedrock-guardrail-wordconfig-outputaction)): [`WordAction`], one of `BLOCK`, `NONE`, optional.
     #[serde(rename = "OutputAction", skip_serializing_if = "Option::is_none")]
     pub output_action: Option<Value<WordAction>>,
-    /// `OutputEnabled`: optional.
+    /// `OutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordconfig.html#cfn-bedrock-guardrail-wordconfig-outputenabled)): boolean, optional.
     #[serde(rename = "OutputEnabled", skip_serializing_if = "Option::is_none")]
     pub output_enabled: Option<Value<bool>>,
-    /// `Text`: required.
+    /// The custom word text.
+    ///
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordconfig.html#cfn-bedrock-guardrail-wordconfig-text)): string, required. Length: at least 1 characters.
     #[serde(rename = "Text")]
     pub text: Value<String>,
 }
@@ -14347,18 +15393,22 @@ impl Walk for WordConfig {
 
 /// The `WordPolicyConfig` property type of [`Guardrail`].
 ///
-/// AWS reference: [`AWS::Bedrock::Guardrail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrock-guardrail.html).
+/// AWS reference: [`AWS::Bedrock::Guardrail` `WordPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordpolicyconfig.html).
 ///
 /// Every property is optional: start from [`WordPolicyConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WordPolicyConfig {
-    /// `ManagedWordListsConfig`: optional.
+    /// A config for the list of managed words.
+    ///
+    /// `ManagedWordListsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordpolicyconfig.html#cfn-bedrock-guardrail-wordpolicyconfig-managedwordlistsconfig)): list of (object [`ManagedWordsConfig`]), optional.
     #[serde(
         rename = "ManagedWordListsConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_word_lists_config: Option<Value<Vec<ManagedWordsConfig>>>,
-    /// `WordsConfig`: optional.
+    /// List of custom word configs.
+    ///
+    /// `WordsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrock-guardrail-wordpolicyconfig.html#cfn-bedrock-guardrail-wordpolicyconfig-wordsconfig)): list of (object [`WordConfig`]), optional. Items: 1 to 10000.
     #[serde(rename = "WordsConfig", skip_serializing_if = "Option::is_none")]
     pub words_config: Option<Value<Vec<WordConfig>>>,
 }

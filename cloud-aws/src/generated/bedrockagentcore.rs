@@ -11,22 +11,34 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::BedrockAgentCore::ApiKeyCredentialProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-apikeycredentialprovider.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::ApiKeyCredentialProvider
+///
 /// [`ApiKeyCredentialProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyCredentialProvider {
-    /// `ApiKey`: optional.
+    /// The API key to use for authentication
+    ///
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-apikeycredentialprovider.html#cfn-bedrockagentcore-apikeycredentialprovider-apikey)): string, optional. Length: 1 to 65536 characters.
     #[serde(rename = "ApiKey", skip_serializing_if = "Option::is_none")]
     pub api_key: Option<Value<String>>,
-    /// `ApiKeySecretConfig`: optional.
+    /// Configuration for a customer-provided secret containing the API key
+    ///
+    /// `ApiKeySecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-apikeycredentialprovider.html#cfn-bedrockagentcore-apikeycredentialprovider-apikeysecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ApiKeySecretConfig", skip_serializing_if = "Option::is_none")]
     pub api_key_secret_config: Option<SecretReference>,
-    /// `ApiKeySecretSource`: optional.
+    /// The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
+    ///
+    /// `ApiKeySecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-apikeycredentialprovider.html#cfn-bedrockagentcore-apikeycredentialprovider-apikeysecretsource)): [`ApiKeySecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ApiKeySecretSource", skip_serializing_if = "Option::is_none")]
     pub api_key_secret_source: Option<Value<ApiKeySecretSource>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the API key credential provider
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-apikeycredentialprovider.html#cfn-bedrockagentcore-apikeycredentialprovider-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to assign to the API key credential provider
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-apikeycredentialprovider.html#cfn-bedrockagentcore-apikeycredentialprovider-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -116,34 +128,54 @@ impl ResourceRef<ApiKeyCredentialProvider> {
 
 /// The properties of an `AWS::BedrockAgentCore::BrowserCustom` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html)).
 ///
+/// Resource definition for AWS::BedrockAgentCore::BrowserCustom
+///
 /// [`BrowserCustom::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrowserCustom {
-    /// `BrowserSigning`: optional, create-only (changing it replaces the resource).
+    /// Browser signing configuration.
+    ///
+    /// `BrowserSigning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-browsersigning)): object [`BrowserSigning`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "BrowserSigning", skip_serializing_if = "Option::is_none")]
     pub browser_signing: Option<BrowserSigning>,
-    /// `Certificates`: optional, create-only (changing it replaces the resource).
+    /// List of root CA certificates in PEM format.
+    ///
+    /// `Certificates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-certificates)): list of (object [`Certificate`]), optional, create-only (changing it replaces the resource). Items: 0 to 10.
     #[serde(rename = "Certificates", skip_serializing_if = "Option::is_none")]
     pub certificates: Option<Value<Vec<Certificate>>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the browser.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-description)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnterprisePolicies`: optional, create-only (changing it replaces the resource).
+    /// A list of enterprise policy files for the browser.
+    ///
+    /// `EnterprisePolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-enterprisepolicies)): list of (object [`BrowserEnterprisePolicy`]), optional, create-only (changing it replaces the resource). Items: 0 to 10.
     #[serde(rename = "EnterprisePolicies", skip_serializing_if = "Option::is_none")]
     pub enterprise_policies: Option<Value<Vec<BrowserEnterprisePolicy>>>,
-    /// `ExecutionRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM role that the browser uses to access resources.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-executionrolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$`.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the browser.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkConfiguration`: required, create-only (changing it replaces the resource).
+    /// Network configuration for browser.
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-networkconfiguration)): object [`BrowserNetworkConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkConfiguration")]
     pub network_configuration: BrowserNetworkConfiguration,
-    /// `RecordingConfig`: optional, create-only (changing it replaces the resource).
+    /// Recording configuration for browser.
+    ///
+    /// `RecordingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-recordingconfig)): object [`RecordingConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RecordingConfig", skip_serializing_if = "Option::is_none")]
     pub recording_config: Option<RecordingConfig>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html#cfn-bedrockagentcore-browsercustom-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -288,16 +320,24 @@ impl ResourceRef<BrowserCustom> {
 
 /// The properties of an `AWS::BedrockAgentCore::BrowserProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browserprofile.html)).
 ///
+/// Resource definition for AWS::BedrockAgentCore::BrowserProfile
+///
 /// [`BrowserProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrowserProfile {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the browser profile.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browserprofile.html#cfn-bedrockagentcore-browserprofile-description)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the browser profile.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browserprofile.html#cfn-bedrockagentcore-browserprofile-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browserprofile.html#cfn-bedrockagentcore-browserprofile-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -389,22 +429,34 @@ impl ResourceRef<BrowserProfile> {
 
 /// The properties of an `AWS::BedrockAgentCore::CapacityProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::CapacityProvider. A capacity provider defines the compute resources (EC2) used to run Amazon Bedrock AgentCore agent runtimes.
+///
 /// [`CapacityProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProvider {
-    /// `ComputeConfiguration`: required, create-only (changing it replaces the resource).
+    /// The capacity configuration for the capacity provider. Defines the compute resources for this capacity provider.
+    ///
+    /// `ComputeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html#cfn-bedrockagentcore-capacityprovider-computeconfiguration)): object [`ComputeConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ComputeConfiguration")]
     pub compute_configuration: ComputeConfiguration,
-    /// `Description`: optional.
+    /// An optional description of the capacity provider.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html#cfn-bedrockagentcore-capacityprovider-description)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the capacity provider.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html#cfn-bedrockagentcore-capacityprovider-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`. Length: 1 to 48 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PermissionsConfiguration`: required, create-only (changing it replaces the resource).
+    /// Configuration for permissions associated with a capacity provider.
+    ///
+    /// `PermissionsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html#cfn-bedrockagentcore-capacityprovider-permissionsconfiguration)): object [`PermissionsConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "PermissionsConfiguration")]
     pub permissions_configuration: PermissionsConfiguration,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the capacity provider.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html#cfn-bedrockagentcore-capacityprovider-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -495,25 +547,39 @@ impl ResourceRef<CapacityProvider> {
 
 /// The properties of an `AWS::BedrockAgentCore::CodeInterpreterCustom` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html)).
 ///
+/// Resource definition for AWS::BedrockAgentCore::CodeInterpreterCustom
+///
 /// [`CodeInterpreterCustom::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeInterpreterCustom {
-    /// `Certificates`: optional, create-only (changing it replaces the resource).
+    /// List of root CA certificates in PEM format.
+    ///
+    /// `Certificates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html#cfn-bedrockagentcore-codeinterpretercustom-certificates)): list of (object [`Certificate`]), optional, create-only (changing it replaces the resource). Items: 0 to 10.
     #[serde(rename = "Certificates", skip_serializing_if = "Option::is_none")]
     pub certificates: Option<Value<Vec<Certificate>>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the code interpreter.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html#cfn-bedrockagentcore-codeinterpretercustom-description)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the IAM role that the code interpreter uses to access resources.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html#cfn-bedrockagentcore-codeinterpretercustom-executionrolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$`.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the code interpreter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html#cfn-bedrockagentcore-codeinterpretercustom-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkConfiguration`: required, create-only (changing it replaces the resource).
+    /// Network configuration for code interpreter.
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html#cfn-bedrockagentcore-codeinterpretercustom-networkconfiguration)): object [`CodeInterpreterNetworkConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkConfiguration")]
     pub network_configuration: CodeInterpreterNetworkConfiguration,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html#cfn-bedrockagentcore-codeinterpretercustom-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -625,31 +691,49 @@ impl ResourceRef<CodeInterpreterCustom> {
 
 /// The properties of an `AWS::BedrockAgentCore::ConfigurationBundle` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html)).
 ///
+/// Definition of AWS::BedrockAgentCore::ConfigurationBundle Resource Type
+///
 /// [`ConfigurationBundle::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationBundle {
-    /// `BranchName`: optional.
+    /// The branch name for version tracking.
+    ///
+    /// `BranchName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html#cfn-bedrockagentcore-configurationbundle-branchname)): string, optional. Pattern: `^[a-zA-Z][a-zA-Z0-9_/-]{0,127}$`. Length: 1 to 128 characters.
     #[serde(rename = "BranchName", skip_serializing_if = "Option::is_none")]
     pub branch_name: Option<Value<String>>,
-    /// `BundleName`: required, create-only (changing it replaces the resource).
+    /// The name for the configuration bundle. Names must be unique within your account.
+    ///
+    /// `BundleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html#cfn-bedrockagentcore-configurationbundle-bundlename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,99}$`.
     #[serde(rename = "BundleName")]
     pub bundle_name: Value<String>,
-    /// `CommitMessage`: optional.
+    /// A commit message describing the version of the configuration bundle.
+    ///
+    /// `CommitMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html#cfn-bedrockagentcore-configurationbundle-commitmessage)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "CommitMessage", skip_serializing_if = "Option::is_none")]
     pub commit_message: Option<Value<String>>,
-    /// `Components`: required.
+    /// A map of component identifiers to their configurations.
+    ///
+    /// `Components` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html#cfn-bedrockagentcore-configurationbundle-components)): map from string to (object [`ComponentConfiguration`]), required.
     #[serde(rename = "Components")]
     pub components: BTreeMap<String, ComponentConfiguration>,
-    /// `CreatedBy`: optional.
+    /// The source that created a configuration bundle version.
+    ///
+    /// `CreatedBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html#cfn-bedrockagentcore-configurationbundle-createdby)): object [`VersionCreatedBySource`], optional.
     #[serde(rename = "CreatedBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<VersionCreatedBySource>,
-    /// `Description`: optional.
+    /// The description for the configuration bundle.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html#cfn-bedrockagentcore-configurationbundle-description)): string, optional. Pattern: `^.+$`. Length: 1 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the KMS key used to encrypt component configurations.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html#cfn-bedrockagentcore-configurationbundle-kmskeyarn)): string, optional. Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the configuration bundle.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html#cfn-bedrockagentcore-configurationbundle-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -768,25 +852,29 @@ impl ResourceRef<ConfigurationBundle> {
 
 /// The properties of an `AWS::BedrockAgentCore::ConsentPortal` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::ConsentPortal
+///
 /// [`ConsentPortal::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConsentPortal {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html#cfn-bedrockagentcore-consentportal-description)): string, optional. Length: at most 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionRoleArn`: required.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html#cfn-bedrockagentcore-consentportal-executionrolearn)): string, required. Pattern: `^arn:aws(-[a-z-]+)?:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@\-_/]+$`.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `IdpConfig`: required.
+    /// `IdpConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html#cfn-bedrockagentcore-consentportal-idpconfig)): object [`IdpConfig`], required.
     #[serde(rename = "IdpConfig")]
     pub idp_config: IdpConfig,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html#cfn-bedrockagentcore-consentportal-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,50}$`. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Sources`: required, create-only (changing it replaces the resource).
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html#cfn-bedrockagentcore-consentportal-sources)): list of (object [`ConsentPortalSource`]), required, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "Sources")]
     pub sources: Value<Vec<ConsentPortalSource>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the consent portal
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html#cfn-bedrockagentcore-consentportal-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -882,25 +970,39 @@ impl ResourceRef<ConsentPortal> {
 
 /// The properties of an `AWS::BedrockAgentCore::Dataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html)).
 ///
+/// Definition of AWS::BedrockAgentCore::Dataset Resource Type
+///
 /// [`Dataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `DatasetName`: required, create-only (changing it replaces the resource).
+    /// Human-readable name for the dataset. Unique within the account (case-insensitive). Immutable after creation.
+    ///
+    /// `DatasetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html#cfn-bedrockagentcore-dataset-datasetname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "DatasetName")]
     pub dataset_name: Value<String>,
-    /// `Description`: optional.
+    /// A description of the dataset.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html#cfn-bedrockagentcore-dataset-description)): string, optional. Length: at most 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// Optional AWS KMS key ARN for SSE-KMS on service S3 writes.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html#cfn-bedrockagentcore-dataset-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `SchemaType`: required, create-only (changing it replaces the resource).
+    /// Versioned schema type governing the structure of examples. Immutable after creation.
+    ///
+    /// `SchemaType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html#cfn-bedrockagentcore-dataset-schematype)): [`SchemaType`], one of `AGENTCORE_EVALUATION_PREDEFINED_V1`, `AGENTCORE_EVALUATION_SIMULATED_V1`, `GENERIC_EVALUATION_PREDEFINED_V1`, `THIRD_PARTY_EVALUATION_V1`, required, create-only (changing it replaces the resource).
     #[serde(rename = "SchemaType")]
     pub schema_type: Value<SchemaType>,
-    /// `Source`: optional, create-only (changing it replaces the resource).
+    /// Source of initial examples. Provide either inline examples or an S3 URI pointing to a JSONL file.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html#cfn-bedrockagentcore-dataset-source)): object [`DataSourceType`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<DataSourceType>,
-    /// `Tags`: optional.
+    /// A list of tags to assign to the dataset.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html#cfn-bedrockagentcore-dataset-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1007,25 +1109,39 @@ impl ResourceRef<Dataset> {
 
 /// The properties of an `AWS::BedrockAgentCore::Evaluator` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::Evaluator - Creates a custom evaluator for agent quality assessment using LLM-as-a-Judge, code-based, or derived evaluator configurations. Derived evaluators run an existing built-in or third-party evaluator's logic on a model that you supply.
+///
 /// [`Evaluator::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluator {
-    /// `Description`: optional.
+    /// The description of the evaluator.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html#cfn-bedrockagentcore-evaluator-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EvaluatorConfig`: required.
+    /// The configuration for the evaluator, including LLM-as-a-Judge, code-based, or derived settings.
+    ///
+    /// `EvaluatorConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html#cfn-bedrockagentcore-evaluator-evaluatorconfig)): object [`EvaluatorConfig`], required.
     #[serde(rename = "EvaluatorConfig")]
     pub evaluator_config: EvaluatorConfig,
-    /// `EvaluatorName`: required, create-only (changing it replaces the resource).
+    /// The name of the evaluator. Must be unique within your account.
+    ///
+    /// `EvaluatorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html#cfn-bedrockagentcore-evaluator-evaluatorname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "EvaluatorName")]
     pub evaluator_name: Value<String>,
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the KMS key used to encrypt evaluator data.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html#cfn-bedrockagentcore-evaluator-kmskeyarn)): string, optional. Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Level`: required.
+    /// The evaluation level that determines the scope of evaluation. Required for all evaluator configuration types. For Derived evaluators it must match the level of the base evaluator identified by BaseEvaluatorId.
+    ///
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html#cfn-bedrockagentcore-evaluator-level)): [`EvaluatorLevel`], one of `TOOL_CALL`, `TRACE`, `SESSION`, required.
     #[serde(rename = "Level")]
     pub level: Value<EvaluatorLevel>,
-    /// `Tags`: optional.
+    /// A list of tags to assign to the evaluator.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html#cfn-bedrockagentcore-evaluator-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1132,58 +1248,60 @@ impl ResourceRef<Evaluator> {
 
 /// The properties of an `AWS::BedrockAgentCore::Gateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html)).
 ///
+/// Definition of AWS::BedrockAgentCore::Gateway Resource Type
+///
 /// [`Gateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Gateway {
-    /// `AuthorizerConfiguration`: optional.
+    /// `AuthorizerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-authorizerconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AuthorizerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_configuration: Option<Json>,
-    /// `AuthorizerType`: required.
+    /// `AuthorizerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-authorizertype)): [`AuthorizerType`], one of `CUSTOM_JWT`, `AWS_IAM`, `NONE`, `AUTHENTICATE_ONLY`, required.
     #[serde(rename = "AuthorizerType")]
     pub authorizer_type: Value<AuthorizerType>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExceptionLevel`: optional.
+    /// `ExceptionLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-exceptionlevel)): [`ExceptionLevel`], one of `DEBUG`, optional.
     #[serde(rename = "ExceptionLevel", skip_serializing_if = "Option::is_none")]
     pub exception_level: Option<Value<ExceptionLevel>>,
-    /// `InterceptorConfigurations`: optional.
+    /// `InterceptorConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-interceptorconfigurations)): list of (object [`GatewayInterceptorConfiguration`]), optional. Items: 1 to 2.
     #[serde(
         rename = "InterceptorConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub interceptor_configurations: Option<Value<Vec<GatewayInterceptorConfiguration>>>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-kmskeyarn)): string, optional. Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-name)): string, required. Pattern: `^([0-9a-zA-Z][-]?){1,48}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PolicyEngineConfiguration`: optional.
+    /// `PolicyEngineConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-policyengineconfiguration)): object [`GatewayPolicyEngineConfiguration`], optional.
     #[serde(
         rename = "PolicyEngineConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub policy_engine_configuration: Option<GatewayPolicyEngineConfiguration>,
-    /// `ProtocolConfiguration`: optional.
+    /// `ProtocolConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-protocolconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ProtocolConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub protocol_configuration: Option<Json>,
-    /// `ProtocolType`: optional.
+    /// `ProtocolType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-protocoltype)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ProtocolType", skip_serializing_if = "Option::is_none")]
     pub protocol_type: Option<Json>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-rolearn)): string, required. Pattern: `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$`. Length: 1 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `WafConfiguration`: optional.
+    /// `WafConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html#cfn-bedrockagentcore-gateway-wafconfiguration)): object [`WafConfiguration`], optional.
     #[serde(rename = "WafConfiguration", skip_serializing_if = "Option::is_none")]
     pub waf_configuration: Option<WafConfiguration>,
 }
@@ -1363,22 +1481,32 @@ impl ResourceRef<Gateway> {
 
 /// The properties of an `AWS::BedrockAgentCore::GatewayRateLimit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayratelimit.html)).
 ///
+/// Definition of AWS::BedrockAgentCore::GatewayRateLimit Resource Type
+///
 /// [`GatewayRateLimit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayRateLimit {
-    /// `Description`: optional.
+    /// Optional human-readable description for this limit.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayratelimit.html#cfn-bedrockagentcore-gatewayratelimit-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DimensionKeys`: required, create-only (changing it replaces the resource).
+    /// Ordered list of dimension names defining the scope of this limit. Unique per gateway — no two limits can share the same dimensionKeys.
+    ///
+    /// `DimensionKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayratelimit.html#cfn-bedrockagentcore-gatewayratelimit-dimensionkeys)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 10. Each item: Pattern: `^(targetName|toolName|qualifiedModelId|\$\.context\.iam\.principal|\$\.context\.iam\.sourceIdentity|\$\.context\.jwt\.[a-zA-Z_][a-zA-Z0-9_\-\.]{0,61}[a-zA-Z0-9_])$`. Each item: Length: 1 to 80 characters.
     #[serde(rename = "DimensionKeys")]
     pub dimension_keys: Value<Vec<Value<String>>>,
-    /// `Entries`: required.
+    /// Rule entries mapping dimension values to rate configurations.
+    ///
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayratelimit.html#cfn-bedrockagentcore-gatewayratelimit-entries)): list of (object [`LimitEntry`]), required. Items: 1 to 1000.
     #[serde(rename = "Entries")]
     pub entries: Value<Vec<LimitEntry>>,
-    /// `GatewayIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `GatewayIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayratelimit.html#cfn-bedrockagentcore-gatewayratelimit-gatewayidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`.
     #[serde(rename = "GatewayIdentifier", skip_serializing_if = "Option::is_none")]
     pub gateway_identifier: Option<Value<String>>,
-    /// `RateLimitId`: optional, create-only (changing it replaces the resource).
+    /// Limit identifier. Optional on Create (system-generates if not provided by customer). Always present in responses.
+    ///
+    /// `RateLimitId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayratelimit.html#cfn-bedrockagentcore-gatewayratelimit-ratelimitid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_\.]{0,62}[a-zA-Z0-9]$`. Length: 2 to 64 characters.
     #[serde(rename = "RateLimitId", skip_serializing_if = "Option::is_none")]
     pub rate_limit_id: Option<Value<String>>,
 }
@@ -1461,22 +1589,24 @@ impl ResourceRef<GatewayRateLimit> {
 
 /// The properties of an `AWS::BedrockAgentCore::GatewayRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayrule.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::GatewayRule
+///
 /// [`GatewayRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayRule {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayrule.html#cfn-bedrockagentcore-gatewayrule-actions)): list of (JSON (the schema allows several shapes, or none)), required. Items: 1 to 2.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Json>>,
-    /// `Conditions`: optional.
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayrule.html#cfn-bedrockagentcore-gatewayrule-conditions)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 0 to 2.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Json>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayrule.html#cfn-bedrockagentcore-gatewayrule-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GatewayIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `GatewayIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayrule.html#cfn-bedrockagentcore-gatewayrule-gatewayidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`.
     #[serde(rename = "GatewayIdentifier", skip_serializing_if = "Option::is_none")]
     pub gateway_identifier: Option<Value<String>>,
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayrule.html#cfn-bedrockagentcore-gatewayrule-priority)): number, required. Range: 1 to 1000000.
     #[serde(rename = "Priority")]
     pub priority: Value<f64>,
 }
@@ -1565,34 +1695,36 @@ impl ResourceRef<GatewayRule> {
 
 /// The properties of an `AWS::BedrockAgentCore::GatewayTarget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html)).
 ///
+/// Definition of AWS::BedrockAgentCore::GatewayTarget Resource Type
+///
 /// [`GatewayTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayTarget {
-    /// `CredentialProviderConfigurations`: optional.
+    /// `CredentialProviderConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html#cfn-bedrockagentcore-gatewaytarget-credentialproviderconfigurations)): list of (object [`CredentialProviderConfiguration`]), optional. Items: 1 to 1.
     #[serde(
         rename = "CredentialProviderConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub credential_provider_configurations: Option<Value<Vec<CredentialProviderConfiguration>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html#cfn-bedrockagentcore-gatewaytarget-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GatewayIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `GatewayIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html#cfn-bedrockagentcore-gatewaytarget-gatewayidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`.
     #[serde(rename = "GatewayIdentifier", skip_serializing_if = "Option::is_none")]
     pub gateway_identifier: Option<Value<String>>,
-    /// `MetadataConfiguration`: optional.
+    /// `MetadataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html#cfn-bedrockagentcore-gatewaytarget-metadataconfiguration)): object [`MetadataConfiguration`], optional.
     #[serde(
         rename = "MetadataConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub metadata_configuration: Option<MetadataConfiguration>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html#cfn-bedrockagentcore-gatewaytarget-name)): string, optional. Pattern: `^([0-9a-zA-Z][-]?){1,100}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PrivateEndpoint`: optional.
+    /// `PrivateEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html#cfn-bedrockagentcore-gatewaytarget-privateendpoint)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "PrivateEndpoint", skip_serializing_if = "Option::is_none")]
     pub private_endpoint: Option<Json>,
-    /// `TargetConfiguration`: required.
+    /// `TargetConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html#cfn-bedrockagentcore-gatewaytarget-targetconfiguration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "TargetConfiguration")]
     pub target_configuration: Json,
 }
@@ -1723,70 +1855,108 @@ impl ResourceRef<GatewayTarget> {
 
 /// The properties of an `AWS::BedrockAgentCore::Harness` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::Harness - a managed agentic loop service that provides a turnkey solution for running stateful, tool-equipped AI agents.
+///
 /// [`Harness::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Harness {
-    /// `AllowedTools`: optional.
+    /// The tools that the agent is allowed to use.
+    ///
+    /// `AllowedTools` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-allowedtools)): list of (string), optional. Each item: Pattern: `^(\*|@?[^/]+(/[^/]+)?)$`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "AllowedTools", skip_serializing_if = "Option::is_none")]
     pub allowed_tools: Option<Value<Vec<Value<String>>>>,
-    /// `AuthorizerConfiguration`: optional.
+    /// The inbound authorization configuration for authenticating incoming requests.
+    ///
+    /// `AuthorizerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-authorizerconfiguration)): object [`HarnessAuthorizerConfiguration`], optional.
     #[serde(
         rename = "AuthorizerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_configuration: Option<HarnessAuthorizerConfiguration>,
-    /// `Environment`: optional.
+    /// The compute environment configuration for the harness, including underlying runtime information.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-environment)): object [`HarnessEnvironmentProvider`], optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<HarnessEnvironmentProvider>,
-    /// `EnvironmentArtifact`: optional.
+    /// The environment artifact for the harness, such as a custom container image.
+    ///
+    /// `EnvironmentArtifact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-environmentartifact)): object [`HarnessEnvironmentArtifact`], optional.
     #[serde(
         rename = "EnvironmentArtifact",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_artifact: Option<HarnessEnvironmentArtifact>,
-    /// `EnvironmentVariables`: optional.
+    /// Environment variables to set in the harness runtime environment.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `ExecutionRoleArn`: required.
+    /// The ARN of the IAM role that the harness assumes when running.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-executionrolearn)): string, required. Pattern: `^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `HarnessName`: required, create-only (changing it replaces the resource).
+    /// The name of the harness.
+    ///
+    /// `HarnessName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-harnessname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,39}$`.
     #[serde(rename = "HarnessName")]
     pub harness_name: Value<String>,
-    /// `Hooks`: optional.
+    /// Lifecycle hooks that fire at well-defined points in the agent loop for policy enforcement, audit, and governance.
+    ///
+    /// `Hooks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-hooks)): list of (object [`HarnessHook`]), optional. Items: at most 20.
     #[serde(rename = "Hooks", skip_serializing_if = "Option::is_none")]
     pub hooks: Option<Value<Vec<HarnessHook>>>,
-    /// `MaxIterations`: optional.
+    /// The maximum number of iterations the agent loop can execute per invocation.
+    ///
+    /// `MaxIterations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-maxiterations)): integer, optional.
     #[serde(rename = "MaxIterations", skip_serializing_if = "Option::is_none")]
     pub max_iterations: Option<Value<i64>>,
-    /// `MaxTokens`: optional.
+    /// The maximum number of tokens the agent can generate per iteration.
+    ///
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-maxtokens)): integer, optional.
     #[serde(rename = "MaxTokens", skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<Value<i64>>,
-    /// `Memory`: optional.
+    /// The AgentCore Memory configuration for persisting conversation context.
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-memory)): object [`HarnessMemoryConfiguration`], optional.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<HarnessMemoryConfiguration>,
-    /// `Model`: required.
+    /// The model configuration for the harness.
+    ///
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-model)): object [`HarnessModelConfiguration`], required.
     #[serde(rename = "Model")]
     pub model: HarnessModelConfiguration,
-    /// `Skills`: optional.
+    /// The skills available to the agent.
+    ///
+    /// `Skills` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-skills)): list of (object [`HarnessSkill`]), optional.
     #[serde(rename = "Skills", skip_serializing_if = "Option::is_none")]
     pub skills: Option<Value<Vec<HarnessSkill>>>,
-    /// `SystemPrompt`: optional.
+    /// The system prompt that defines the agent's behavior.
+    ///
+    /// `SystemPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-systemprompt)): list of (object [`HarnessSystemContentBlock`]), optional.
     #[serde(rename = "SystemPrompt", skip_serializing_if = "Option::is_none")]
     pub system_prompt: Option<Value<Vec<HarnessSystemContentBlock>>>,
-    /// `Tags`: optional.
+    /// Tags to apply to the harness resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeoutSeconds`: optional.
+    /// The maximum duration in seconds for the agent loop execution per invocation.
+    ///
+    /// `TimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-timeoutseconds)): integer, optional.
     #[serde(rename = "TimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<Value<i64>>,
-    /// `Tools`: optional.
+    /// The tools available to the agent.
+    ///
+    /// `Tools` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-tools)): list of (object [`HarnessTool`]), optional.
     #[serde(rename = "Tools", skip_serializing_if = "Option::is_none")]
     pub tools: Option<Value<Vec<HarnessTool>>>,
-    /// `Truncation`: optional.
+    /// The truncation configuration for managing conversation context.
+    ///
+    /// `Truncation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html#cfn-bedrockagentcore-harness-truncation)): object [`HarnessTruncationConfiguration`], optional.
     #[serde(rename = "Truncation", skip_serializing_if = "Option::is_none")]
     pub truncation: Option<HarnessTruncationConfiguration>,
 }
@@ -2027,22 +2197,34 @@ impl ResourceRef<Harness> {
 
 /// The properties of an `AWS::BedrockAgentCore::HarnessEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harnessendpoint.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::HarnessEndpoint - a named, stable reference to a specific version of a Harness that callers invoke, allowing the underlying version to be updated without changing how the agent is invoked.
+///
 /// [`HarnessEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessEndpoint {
-    /// `Description`: optional.
+    /// The description of the endpoint.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harnessendpoint.html#cfn-bedrockagentcore-harnessendpoint-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EndpointName`: required, create-only (changing it replaces the resource).
+    /// The name of the endpoint. Must start with a letter and contain only alphanumeric characters and underscores.
+    ///
+    /// `EndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harnessendpoint.html#cfn-bedrockagentcore-harnessendpoint-endpointname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "EndpointName")]
     pub endpoint_name: Value<String>,
-    /// `HarnessId`: required, create-only (changing it replaces the resource).
+    /// The ID of the harness that the endpoint belongs to.
+    ///
+    /// `HarnessId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harnessendpoint.html#cfn-bedrockagentcore-harnessendpoint-harnessid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,39}-[a-zA-Z0-9]{10}$`.
     #[serde(rename = "HarnessId")]
     pub harness_id: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to apply to the harness endpoint resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harnessendpoint.html#cfn-bedrockagentcore-harnessendpoint-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetVersion`: optional.
+    /// The harness version that the endpoint points to and serves invocations from.
+    ///
+    /// `TargetVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harnessendpoint.html#cfn-bedrockagentcore-harnessendpoint-targetversion)): string, optional. Pattern: `^([1-9][0-9]{0,4})$`. Length: 1 to 5 characters.
     #[serde(rename = "TargetVersion", skip_serializing_if = "Option::is_none")]
     pub target_version: Option<Value<String>>,
 }
@@ -2139,43 +2321,63 @@ impl ResourceRef<HarnessEndpoint> {
 
 /// The properties of an `AWS::BedrockAgentCore::Memory` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::Memory
+///
 /// [`Memory::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Memory {
-    /// `Description`: optional.
+    /// Description of the Memory resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// ARN format
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-encryptionkeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `EventExpiryDuration`: required.
+    /// Duration in days until memory events expire
+    ///
+    /// `EventExpiryDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-eventexpiryduration)): integer, required. Range: 3 to 365.
     #[serde(rename = "EventExpiryDuration")]
     pub event_expiry_duration: Value<i64>,
-    /// `IndexedKeys`: optional.
+    /// List of indexed keys for the memory
+    ///
+    /// `IndexedKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-indexedkeys)): list of (object [`IndexedKey`]), optional. Items: 1 to 10.
     #[serde(rename = "IndexedKeys", skip_serializing_if = "Option::is_none")]
     pub indexed_keys: Option<Value<Vec<IndexedKey>>>,
-    /// `MemoryExecutionRoleArn`: optional.
+    /// ARN format
+    ///
+    /// `MemoryExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-memoryexecutionrolearn)): string, optional. Pattern: `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`.
     #[serde(
         rename = "MemoryExecutionRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub memory_execution_role_arn: Option<Value<String>>,
-    /// `MemoryStrategies`: optional.
+    /// List of memory strategies attached to this memory
+    ///
+    /// `MemoryStrategies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-memorystrategies)): list of (object [`MemoryStrategy`]), optional.
     #[serde(rename = "MemoryStrategies", skip_serializing_if = "Option::is_none")]
     pub memory_strategies: Option<Value<Vec<MemoryStrategy>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the Memory resource
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NamespaceKeys`: optional.
+    /// List of namespace variable key definitions for a memory resource
+    ///
+    /// `NamespaceKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-namespacekeys)): list of (object [`NamespaceKeyEntry`]), optional. Items: 1 to 5.
     #[serde(rename = "NamespaceKeys", skip_serializing_if = "Option::is_none")]
     pub namespace_keys: Option<Value<Vec<NamespaceKeyEntry>>>,
-    /// `StreamDeliveryResources`: optional.
+    /// `StreamDeliveryResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-streamdeliveryresources)): object [`StreamDeliveryResources`], optional.
     #[serde(
         rename = "StreamDeliveryResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub stream_delivery_resources: Option<StreamDeliveryResources>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html#cfn-bedrockagentcore-memory-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -2317,22 +2519,32 @@ impl ResourceRef<Memory> {
 
 /// The properties of an `AWS::BedrockAgentCore::OAuth2CredentialProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::OAuth2CredentialProvider
+///
 /// [`OAuth2CredentialProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OAuth2CredentialProvider {
-    /// `CredentialProviderVendor`: required, create-only (changing it replaces the resource).
+    /// The vendor of the OAuth2 credential provider
+    ///
+    /// `CredentialProviderVendor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html#cfn-bedrockagentcore-oauth2credentialprovider-credentialprovidervendor)): [`CredentialProviderVendor`], one of `GoogleOauth2`, `GithubOauth2`, `SlackOauth2`, `SalesforceOauth2`, `MicrosoftOauth2`, `CustomOauth2`, `AtlassianOauth2`, `LinkedinOauth2`, `XOauth2`, `OktaOauth2`, `OneLoginOauth2`, `PingOneOauth2`, `FacebookOauth2`, `YandexOauth2`, `RedditOauth2`, `ZoomOauth2`, `TwitchOauth2`, `SpotifyOauth2`, `DropboxOauth2`, `NotionOauth2`, `HubspotOauth2`, `CyberArkOauth2`, `FusionAuthOauth2`, `Auth0Oauth2`, `CognitoOauth2`, required, create-only (changing it replaces the resource).
     #[serde(rename = "CredentialProviderVendor")]
     pub credential_provider_vendor: Value<CredentialProviderVendor>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the OAuth2 credential provider
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html#cfn-bedrockagentcore-oauth2credentialprovider-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Oauth2ProviderConfigInput`: optional.
+    /// The configuration settings for the OAuth2 provider
+    ///
+    /// `Oauth2ProviderConfigInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput)): object [`Oauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "Oauth2ProviderConfigInput",
         skip_serializing_if = "Option::is_none"
     )]
     pub oauth2_provider_config_input: Option<Oauth2ProviderConfigInput>,
-    /// `Tags`: optional.
+    /// Tags to assign to the OAuth2 credential provider
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html#cfn-bedrockagentcore-oauth2credentialprovider-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2428,40 +2640,64 @@ impl ResourceRef<OAuth2CredentialProvider> {
 
 /// The properties of an `AWS::BedrockAgentCore::OnlineEvaluationConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::OnlineEvaluationConfig - Creates an online evaluation configuration for continuous monitoring of agent performance.
+///
 /// [`OnlineEvaluationConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OnlineEvaluationConfig {
-    /// `ClusteringConfig`: optional.
+    /// The configuration for clustering analysis of evaluation results.
+    ///
+    /// `ClusteringConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-clusteringconfig)): object [`ClusteringConfig`], optional.
     #[serde(rename = "ClusteringConfig", skip_serializing_if = "Option::is_none")]
     pub clustering_config: Option<ClusteringConfig>,
-    /// `DataSourceConfig`: required.
+    /// The data source configuration that specifies CloudWatch log groups and service names to monitor.
+    ///
+    /// `DataSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-datasourceconfig)): object [`DataSourceConfig`], required.
     #[serde(rename = "DataSourceConfig")]
     pub data_source_config: DataSourceConfig,
-    /// `Description`: optional.
+    /// The description of the online evaluation configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EvaluationExecutionRoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role that grants permissions for evaluation.
+    ///
+    /// `EvaluationExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-evaluationexecutionrolearn)): string, required. Pattern: `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$`. Length: 1 to 2048 characters.
     #[serde(rename = "EvaluationExecutionRoleArn")]
     pub evaluation_execution_role_arn: Value<String>,
-    /// `Evaluators`: optional.
+    /// The list of evaluators to apply during online evaluation.
+    ///
+    /// `Evaluators` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-evaluators)): list of (object [`EvaluatorReference`]), optional. Items: 0 to 25.
     #[serde(rename = "Evaluators", skip_serializing_if = "Option::is_none")]
     pub evaluators: Option<Value<Vec<EvaluatorReference>>>,
-    /// `ExecutionStatus`: optional.
+    /// The execution status indicating whether the online evaluation is currently running.
+    ///
+    /// `ExecutionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-executionstatus)): [`ExecutionStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "ExecutionStatus", skip_serializing_if = "Option::is_none")]
     pub execution_status: Option<Value<ExecutionStatus>>,
-    /// `Insights`: optional.
+    /// The list of insights to enable for failure analysis.
+    ///
+    /// `Insights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-insights)): list of (object [`Insight`]), optional. Items: 0 to 10.
     #[serde(rename = "Insights", skip_serializing_if = "Option::is_none")]
     pub insights: Option<Value<Vec<Insight>>>,
-    /// `OnlineEvaluationConfigName`: required, create-only (changing it replaces the resource).
+    /// The name of the online evaluation configuration. Must be unique within your account.
+    ///
+    /// `OnlineEvaluationConfigName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-onlineevaluationconfigname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "OnlineEvaluationConfigName")]
     pub online_evaluation_config_name: Value<String>,
-    /// `OutputConfig`: optional.
+    /// The configuration that specifies where evaluation results should be written.
+    ///
+    /// `OutputConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-outputconfig)): object [`OutputConfig`], optional.
     #[serde(rename = "OutputConfig", skip_serializing_if = "Option::is_none")]
     pub output_config: Option<OutputConfig>,
-    /// `Rule`: required.
+    /// The evaluation rule that defines sampling configuration, filters, and session detection settings.
+    ///
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-rule)): object [`Rule`], required.
     #[serde(rename = "Rule")]
     pub rule: Rule,
-    /// `Tags`: optional.
+    /// A list of tags to assign to the online evaluation configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2597,28 +2833,40 @@ impl ResourceRef<OnlineEvaluationConfig> {
 
 /// The properties of an `AWS::BedrockAgentCore::PaymentConnector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::PaymentConnector
+///
 /// [`PaymentConnector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentConnector {
-    /// `ConnectorName`: required, create-only (changing it replaces the resource).
+    /// The name of the payment connector
+    ///
+    /// `ConnectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html#cfn-bedrockagentcore-paymentconnector-connectorname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "ConnectorName")]
     pub connector_name: Value<String>,
-    /// `ConnectorType`: required, create-only (changing it replaces the resource).
+    /// `ConnectorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html#cfn-bedrockagentcore-paymentconnector-connectortype)): [`PaymentConnectorType`], one of `CoinbaseCDP`, `StripePrivy`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ConnectorType")]
     pub connector_type: Value<PaymentConnectorType>,
-    /// `CredentialProviderConfigurations`: optional.
+    /// The credential provider configurations for the connector. Required when ProvisionMode is MANUAL or not specified. Empty for QUICK\_CREATE until provisioning completes.
+    ///
+    /// `CredentialProviderConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html#cfn-bedrockagentcore-paymentconnector-credentialproviderconfigurations)): list of (object [`CredentialsProviderConfiguration`]), optional. Items: 0 to 1.
     #[serde(
         rename = "CredentialProviderConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub credential_provider_configurations: Option<Value<Vec<CredentialsProviderConfiguration>>>,
-    /// `Description`: optional.
+    /// A description of the payment connector
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html#cfn-bedrockagentcore-paymentconnector-description)): string, optional. Pattern: `^[a-zA-Z0-9\s]+$`. Length: 1 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `PaymentManagerId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the parent payment manager
+    ///
+    /// `PaymentManagerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html#cfn-bedrockagentcore-paymentconnector-paymentmanagerid)): string, required, create-only (changing it replaces the resource). Pattern: `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$`.
     #[serde(rename = "PaymentManagerId")]
     pub payment_manager_id: Value<String>,
-    /// `ProvisionMode`: optional, create-only (changing it replaces the resource).
+    /// The provision mode for creating the connector. MANUAL requires CredentialProviderConfigurations; QUICK\_CREATE orchestrates OAuth consent and credential provisioning.
+    ///
+    /// `ProvisionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html#cfn-bedrockagentcore-paymentconnector-provisionmode)): [`PaymentConnectorProvisionMode`], one of `MANUAL`, `QUICK_CREATE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProvisionMode", skip_serializing_if = "Option::is_none")]
     pub provision_mode: Option<Value<PaymentConnectorProvisionMode>>,
 }
@@ -2730,22 +2978,32 @@ impl ResourceRef<PaymentConnector> {
 
 /// The properties of an `AWS::BedrockAgentCore::PaymentCredentialProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::PaymentCredentialProvider
+///
 /// [`PaymentCredentialProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentCredentialProvider {
-    /// `CredentialProviderVendor`: required, create-only (changing it replaces the resource).
+    /// Supported vendor types for payment providers
+    ///
+    /// `CredentialProviderVendor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html#cfn-bedrockagentcore-paymentcredentialprovider-credentialprovidervendor)): [`PaymentCredentialProviderVendorType`], one of `CoinbaseCDP`, `StripePrivy`, required, create-only (changing it replaces the resource).
     #[serde(rename = "CredentialProviderVendor")]
     pub credential_provider_vendor: Value<PaymentCredentialProviderVendorType>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Unique name for the payment credential provider
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html#cfn-bedrockagentcore-paymentcredentialprovider-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProviderConfigurationInput`: optional.
+    /// Provider configuration input containing secrets for creation/update
+    ///
+    /// `ProviderConfigurationInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html#cfn-bedrockagentcore-paymentcredentialprovider-providerconfigurationinput)): object [`PaymentProviderConfigurationInput`], optional.
     #[serde(
         rename = "ProviderConfigurationInput",
         skip_serializing_if = "Option::is_none"
     )]
     pub provider_configuration_input: Option<PaymentProviderConfigurationInput>,
-    /// `Tags`: optional.
+    /// Tags for the payment credential provider
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html#cfn-bedrockagentcore-paymentcredentialprovider-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2821,28 +3079,38 @@ impl ResourceRef<PaymentCredentialProvider> {
 
 /// The properties of an `AWS::BedrockAgentCore::PaymentManager` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::PaymentManager
+///
 /// [`PaymentManager::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentManager {
-    /// `AuthorizerConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `AuthorizerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html#cfn-bedrockagentcore-paymentmanager-authorizerconfiguration)): object [`PaymentManagerAuthorizerConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AuthorizerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_configuration: Option<PaymentManagerAuthorizerConfiguration>,
-    /// `AuthorizerType`: required, create-only (changing it replaces the resource).
+    /// `AuthorizerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html#cfn-bedrockagentcore-paymentmanager-authorizertype)): [`PaymentsAuthorizerType`], one of `CUSTOM_JWT`, `AWS_IAM`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AuthorizerType")]
     pub authorizer_type: Value<PaymentsAuthorizerType>,
-    /// `Description`: optional.
+    /// A description of the payment manager
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html#cfn-bedrockagentcore-paymentmanager-description)): string, optional. Pattern: `^[a-zA-Z0-9\s]+$`. Length: 1 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the payment manager
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html#cfn-bedrockagentcore-paymentmanager-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9]{0,47}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role for the payment manager
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html#cfn-bedrockagentcore-paymentmanager-rolearn)): string, required. Pattern: `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$`. Length: 1 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to assign to the payment manager
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html#cfn-bedrockagentcore-paymentmanager-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2942,25 +3210,39 @@ impl ResourceRef<PaymentManager> {
 
 /// The properties of an `AWS::BedrockAgentCore::Policy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::Policy
+///
 /// [`Policy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `Definition`: required.
+    /// The definition structure for policies. Encapsulates different policy formats.
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html#cfn-bedrockagentcore-policy-definition)): object [`PolicyDefinition`], required.
     #[serde(rename = "Definition")]
     pub definition: PolicyDefinition,
-    /// `Description`: optional.
+    /// A human-readable description of the policy's purpose and functionality.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html#cfn-bedrockagentcore-policy-description)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnforcementMode`: optional.
+    /// Whether the policy contributes to the enforce decision returned to Gateway. LOG\_ONLY policies are still evaluated but their decisions are observed only, allowing customers to validate a policy against real traffic before promoting it.
+    ///
+    /// `EnforcementMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html#cfn-bedrockagentcore-policy-enforcementmode)): [`EnforcementMode`], one of `ACTIVE`, `LOG_ONLY`, optional.
     #[serde(rename = "EnforcementMode", skip_serializing_if = "Option::is_none")]
     pub enforcement_mode: Option<Value<EnforcementMode>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The customer-assigned immutable name for the policy. Must be unique within the policy engine.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html#cfn-bedrockagentcore-policy-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][A-Za-z0-9_]*$`. Length: 1 to 48 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PolicyEngineId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the policy engine which contains this policy.
+    ///
+    /// `PolicyEngineId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html#cfn-bedrockagentcore-policy-policyengineid)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}$`. Length: 12 to 59 characters.
     #[serde(rename = "PolicyEngineId")]
     pub policy_engine_id: Value<String>,
-    /// `ValidationMode`: optional.
+    /// The validation mode for the policy. Determines how Cedar analyzer validation results are handled.
+    ///
+    /// `ValidationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html#cfn-bedrockagentcore-policy-validationmode)): [`PolicyValidationMode`], one of `FAIL_ON_ANY_FINDINGS`, `IGNORE_ALL_FINDINGS`, optional.
     #[serde(rename = "ValidationMode", skip_serializing_if = "Option::is_none")]
     pub validation_mode: Option<Value<PolicyValidationMode>>,
 }
@@ -3061,19 +3343,29 @@ impl ResourceRef<Policy> {
 
 /// The properties of an `AWS::BedrockAgentCore::PolicyEngine` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policyengine.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::PolicyEngine
+///
 /// [`PolicyEngine::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyEngine {
-    /// `Description`: optional.
+    /// A human-readable description of the policy engine's purpose and scope
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policyengine.html#cfn-bedrockagentcore-policyengine-description)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the KMS key used to encrypt the policy engine data
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policyengine.html#cfn-bedrockagentcore-policyengine-encryptionkeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The customer-assigned immutable name for the policy engine
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policyengine.html#cfn-bedrockagentcore-policyengine-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][A-Za-z0-9_]*$`. Length: 1 to 48 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags to assign to the policy engine.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policyengine.html#cfn-bedrockagentcore-policyengine-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3164,13 +3456,19 @@ impl ResourceRef<PolicyEngine> {
 
 /// The properties of an `AWS::BedrockAgentCore::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-resourcepolicy.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::ResourcePolicy
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `Policy`: required.
+    /// The resource policy to create or update.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-resourcepolicy.html#cfn-bedrockagentcore-resourcepolicy-policy)): string, required. Length: 1 to 20480 characters.
     #[serde(rename = "Policy")]
     pub policy: Value<String>,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the resource for which to create or update the resource policy.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-resourcepolicy.html#cfn-bedrockagentcore-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-]+:bedrock-agentcore:[a-z0-9-]*:[0-9]{12}:.+$`. Length: 20 to 1011 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -3205,73 +3503,103 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::BedrockAgentCore::Runtime` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html)).
 ///
+/// Resource Type definition for AWS::BedrockAgentCore::Runtime
+///
 /// [`Runtime::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Runtime {
-    /// `AgentRuntimeArtifact`: required.
+    /// The artifact of the agent
+    ///
+    /// `AgentRuntimeArtifact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-agentruntimeartifact)): object [`AgentRuntimeArtifact`], required.
     #[serde(rename = "AgentRuntimeArtifact")]
     pub agent_runtime_artifact: AgentRuntimeArtifact,
-    /// `AgentRuntimeName`: required, create-only (changing it replaces the resource).
+    /// Name for a resource
+    ///
+    /// `AgentRuntimeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-agentruntimename)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z][a-zA-Z0-9_]{0,47}`.
     #[serde(rename = "AgentRuntimeName")]
     pub agent_runtime_name: Value<String>,
-    /// `AuthorizerConfiguration`: optional.
+    /// Authorizer configuration for the agent runtime
+    ///
+    /// `AuthorizerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-authorizerconfiguration)): object [`RuntimeAuthorizerConfiguration`], optional.
     #[serde(
         rename = "AuthorizerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorizer_configuration: Option<RuntimeAuthorizerConfiguration>,
-    /// `CapacityProviderConfiguration`: optional.
+    /// Capacity provider configuration for the agent runtime
+    ///
+    /// `CapacityProviderConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-capacityproviderconfiguration)): object [`CapacityProviderConfiguration`], optional.
     #[serde(
         rename = "CapacityProviderConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_configuration: Option<CapacityProviderConfiguration>,
-    /// `Description`: optional.
+    /// Description of the resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-description)): string, optional. Length: 1 to 1200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnvironmentVariables`: optional.
+    /// Environment variables for the agent runtime
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `FilesystemConfigurations`: optional.
+    /// Filesystem configurations for the agent runtime
+    ///
+    /// `FilesystemConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-filesystemconfigurations)): list of (object [`RuntimeFilesystemConfiguration`]), optional. Items: 0 to 5.
     #[serde(
         rename = "FilesystemConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub filesystem_configurations: Option<Value<Vec<RuntimeFilesystemConfiguration>>>,
-    /// `LifecycleConfiguration`: optional.
+    /// Lifecycle configuration for managing runtime sessions
+    ///
+    /// `LifecycleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-lifecycleconfiguration)): object [`LifecycleConfiguration`], optional.
     #[serde(
         rename = "LifecycleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lifecycle_configuration: Option<LifecycleConfiguration>,
-    /// `NetworkConfiguration`: optional.
+    /// Network access configuration for the Agent
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `PlatformVersion`: optional.
+    /// The version of the runtime platform
+    ///
+    /// `PlatformVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-platformversion)): string, optional. Pattern: `^[^\s]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PlatformVersion", skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<Value<String>>,
-    /// `ProtocolConfiguration`: optional.
+    /// Protocol configuration for the agent runtime
+    ///
+    /// `ProtocolConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-protocolconfiguration)): [`ProtocolConfiguration`], one of `MCP`, `HTTP`, `A2A`, `AGUI`, optional.
     #[serde(
         rename = "ProtocolConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub protocol_configuration: Option<Value<ProtocolConfiguration>>,
-    /// `RequestHeaderConfiguration`: optional.
+    /// Configuration for HTTP request headers
+    ///
+    /// `RequestHeaderConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-requestheaderconfiguration)): object [`RequestHeaderConfiguration`], optional.
     #[serde(
         rename = "RequestHeaderConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub request_header_configuration: Option<RequestHeaderConfiguration>,
-    /// `RoleArn`: required.
+    /// Amazon Resource Name (ARN) of an IAM role
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-rolearn)): string, required. Pattern: `arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html#cfn-bedrockagentcore-runtime-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -3467,25 +3795,37 @@ impl ResourceRef<Runtime> {
 
 /// The properties of an `AWS::BedrockAgentCore::RuntimeEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtimeendpoint.html)).
 ///
+/// Resource definition for AWS::BedrockAgentCore::RuntimeEndpoint
+///
 /// [`RuntimeEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimeEndpoint {
-    /// `AgentRuntimeId`: required, create-only (changing it replaces the resource).
+    /// The ID of the parent Agent Runtime (required for creation)
+    ///
+    /// `AgentRuntimeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtimeendpoint.html#cfn-bedrockagentcore-runtimeendpoint-agentruntimeid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$`.
     #[serde(rename = "AgentRuntimeId")]
     pub agent_runtime_id: Value<String>,
-    /// `AgentRuntimeVersion`: optional.
+    /// The version of the AgentCore Runtime to use for the endpoint.
+    ///
+    /// `AgentRuntimeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtimeendpoint.html#cfn-bedrockagentcore-runtimeendpoint-agentruntimeversion)): string, optional. Pattern: `^([1-9][0-9]{0,4})$`.
     #[serde(
         rename = "AgentRuntimeVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_runtime_version: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the AgentCore Runtime endpoint.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtimeendpoint.html#cfn-bedrockagentcore-runtimeendpoint-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the Agent Runtime Endpoint
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtimeendpoint.html#cfn-bedrockagentcore-runtimeendpoint-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`. Length: 1 to 48 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A map of tag keys and values
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtimeendpoint.html#cfn-bedrockagentcore-runtimeendpoint-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -3594,19 +3934,27 @@ impl ResourceRef<RuntimeEndpoint> {
 
 /// The properties of an `AWS::BedrockAgentCore::WorkloadIdentity` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-workloadidentity.html)).
 ///
+/// Definition of AWS::BedrockAgentCore::WorkloadIdentity Resource Type
+///
 /// [`WorkloadIdentity::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkloadIdentity {
-    /// `AllowedResourceOauth2ReturnUrls`: optional.
+    /// The list of allowed OAuth2 return URLs for resources associated with this workload identity.
+    ///
+    /// `AllowedResourceOauth2ReturnUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-workloadidentity.html#cfn-bedrockagentcore-workloadidentity-allowedresourceoauth2returnurls)): list of (string), optional. Each item: Pattern: `\w+:(/?/?)[^\s]+`. Each item: Length: 1 to 2048 characters.
     #[serde(
         rename = "AllowedResourceOauth2ReturnUrls",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_resource_oauth2_return_urls: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the workload identity. The name must be unique within your account.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-workloadidentity.html#cfn-bedrockagentcore-workloadidentity-name)): string, required, create-only (changing it replaces the resource). Pattern: `[A-Za-z0-9_.-]+`. Length: 3 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-workloadidentity.html#cfn-bedrockagentcore-workloadidentity-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3731,15 +4079,17 @@ impl Walk for AgentManagedRuntimeType {
 
 /// The `AgentRuntimeArtifact` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `AgentRuntimeArtifact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-agentruntimeartifact.html).
 ///
 /// Every property is optional: start from [`AgentRuntimeArtifact::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentRuntimeArtifact {
-    /// `CodeConfiguration`: optional.
+    /// Representation of a code configuration
+    ///
+    /// `CodeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-agentruntimeartifact.html#cfn-bedrockagentcore-runtime-agentruntimeartifact-codeconfiguration)): object [`CodeConfiguration`], optional.
     #[serde(rename = "CodeConfiguration", skip_serializing_if = "Option::is_none")]
     pub code_configuration: Option<CodeConfiguration>,
-    /// `ContainerConfiguration`: optional.
+    /// `ContainerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-agentruntimeartifact.html#cfn-bedrockagentcore-runtime-agentruntimeartifact-containerconfiguration)): object [`ContainerConfiguration`], optional.
     #[serde(
         rename = "ContainerConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -3780,18 +4130,22 @@ impl Walk for AgentRuntimeArtifact {
 
 /// The `AllowedWorkloadConfiguration` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `AllowedWorkloadConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-allowedworkloadconfiguration.html).
 ///
 /// Every property is optional: start from [`AllowedWorkloadConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AllowedWorkloadConfiguration {
-    /// `HostingEnvironments`: optional.
+    /// List of allow-listed hosting environments
+    ///
+    /// `HostingEnvironments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-allowedworkloadconfiguration.html#cfn-bedrockagentcore-runtime-allowedworkloadconfiguration-hostingenvironments)): list of (object [`HostingEnvironment`]), optional. Items: 1 to 10.
     #[serde(
         rename = "HostingEnvironments",
         skip_serializing_if = "Option::is_none"
     )]
     pub hosting_environments: Option<Value<Vec<HostingEnvironment>>>,
-    /// `WorkloadIdentities`: optional.
+    /// List of allow-listed workload identity names
+    ///
+    /// `WorkloadIdentities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-allowedworkloadconfiguration.html#cfn-bedrockagentcore-runtime-allowedworkloadconfiguration-workloadidentities)): list of (string), optional. Items: 1 to 10. Each item: Pattern: `^[A-Za-z0-9_.-]+$`. Each item: Length: 3 to 255 characters.
     #[serde(rename = "WorkloadIdentities", skip_serializing_if = "Option::is_none")]
     pub workload_identities: Option<Value<Vec<Value<String>>>>,
 }
@@ -3852,21 +4206,23 @@ impl Walk for ApiKeySecretSource {
 
 /// The `AtlassianOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `AtlassianOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput.html).
 ///
 /// [`AtlassianOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AtlassianOauth2ProviderConfigInput {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput-clientid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-atlassianoauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
 }
@@ -3945,15 +4301,15 @@ impl Walk for AuthorizerType {
 
 /// The `AuthorizingClaimMatchValueType` property type of [`Harness`], [`PaymentManager`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::PaymentManager`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `AuthorizingClaimMatchValueType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-authorizingclaimmatchvaluetype.html), [`AWS::BedrockAgentCore::PaymentManager` `AuthorizingClaimMatchValueType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-authorizingclaimmatchvaluetype.html), [`AWS::BedrockAgentCore::Runtime` `AuthorizingClaimMatchValueType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-authorizingclaimmatchvaluetype.html).
 ///
 /// Every property is required: [`AuthorizingClaimMatchValueType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthorizingClaimMatchValueType {
-    /// `ClaimMatchOperator`: required.
+    /// `ClaimMatchOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-authorizingclaimmatchvaluetype.html#cfn-bedrockagentcore-harness-authorizingclaimmatchvaluetype-claimmatchoperator)): [`ClaimMatchOperator`], one of `EQUALS`, `CONTAINS`, `CONTAINS_ANY`, required.
     #[serde(rename = "ClaimMatchOperator")]
     pub claim_match_operator: Value<ClaimMatchOperator>,
-    /// `ClaimMatchValue`: required.
+    /// `ClaimMatchValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-authorizingclaimmatchvaluetype.html#cfn-bedrockagentcore-harness-authorizingclaimmatchvaluetype-claimmatchvalue)): object [`ClaimMatchValueType`], required.
     #[serde(rename = "ClaimMatchValue")]
     pub claim_match_value: ClaimMatchValueType,
 }
@@ -3985,21 +4341,27 @@ impl Walk for AuthorizingClaimMatchValueType {
 
 /// The `BedrockEvaluatorModelConfig` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `BedrockEvaluatorModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-bedrockevaluatormodelconfig.html).
 ///
 /// [`BedrockEvaluatorModelConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BedrockEvaluatorModelConfig {
-    /// `AdditionalModelRequestFields`: optional.
+    /// Additional model-specific request fields.
+    ///
+    /// `AdditionalModelRequestFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-bedrockevaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-bedrockevaluatormodelconfig-additionalmodelrequestfields)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AdditionalModelRequestFields",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_model_request_fields: Option<Json>,
-    /// `InferenceConfig`: optional.
+    /// The inference configuration parameters that control model behavior during evaluation.
+    ///
+    /// `InferenceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-bedrockevaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-bedrockevaluatormodelconfig-inferenceconfig)): object [`InferenceConfiguration`], optional.
     #[serde(rename = "InferenceConfig", skip_serializing_if = "Option::is_none")]
     pub inference_config: Option<InferenceConfiguration>,
-    /// `ModelId`: required.
+    /// The identifier of the Amazon Bedrock model to use for evaluation.
+    ///
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-bedrockevaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-bedrockevaluatormodelconfig-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
 }
@@ -4043,15 +4405,15 @@ impl Walk for BedrockEvaluatorModelConfig {
 
 /// The `S3Location` property type of [`BrowserCustom`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html).
+/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-s3location.html).
 ///
 /// Every property is required: [`BrowserCustomS3Location::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrowserCustomS3Location {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-s3location.html#cfn-bedrockagentcore-browsercustom-s3location-bucket)): string, required. Pattern: `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Prefix`: required.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-s3location.html#cfn-bedrockagentcore-browsercustom-s3location-prefix)): string, required. Length: at least 1 characters.
     #[serde(rename = "Prefix")]
     pub prefix: Value<String>,
 }
@@ -4080,15 +4442,19 @@ impl Walk for BrowserCustomS3Location {
 
 /// The `BrowserEnterprisePolicy` property type of [`BrowserCustom`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html).
+/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom` `BrowserEnterprisePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-browserenterprisepolicy.html).
 ///
 /// Every property is required: [`BrowserEnterprisePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrowserEnterprisePolicy {
-    /// `Location`: required.
+    /// The S3 location of the enterprise policy file.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-browserenterprisepolicy.html#cfn-bedrockagentcore-browsercustom-browserenterprisepolicy-location)): object [`BrowserCustomS3Location`], required.
     #[serde(rename = "Location")]
     pub location: BrowserCustomS3Location,
-    /// `Type`: required.
+    /// The type of browser enterprise policy.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-browserenterprisepolicy.html#cfn-bedrockagentcore-browsercustom-browserenterprisepolicy-type)): [`BrowserEnterprisePolicyType`], one of `MANAGED`, `RECOMMENDED`, required.
     #[serde(rename = "Type")]
     pub type_: Value<BrowserEnterprisePolicyType>,
 }
@@ -4140,15 +4506,19 @@ impl Walk for BrowserEnterprisePolicyType {
 
 /// The `BrowserNetworkConfiguration` property type of [`BrowserCustom`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html).
+/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom` `BrowserNetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-browsernetworkconfiguration.html).
 ///
 /// [`BrowserNetworkConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrowserNetworkConfiguration {
-    /// `NetworkMode`: required.
+    /// Network modes supported by browser
+    ///
+    /// `NetworkMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-browsernetworkconfiguration.html#cfn-bedrockagentcore-browsercustom-browsernetworkconfiguration-networkmode)): [`BrowserNetworkMode`], one of `PUBLIC`, `VPC`, required.
     #[serde(rename = "NetworkMode")]
     pub network_mode: Value<BrowserNetworkMode>,
-    /// `VpcConfig`: optional.
+    /// Network mode configuration for VPC
+    ///
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-browsernetworkconfiguration.html#cfn-bedrockagentcore-browsercustom-browsernetworkconfiguration-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -4203,12 +4573,12 @@ impl Walk for BrowserNetworkMode {
 
 /// The `BrowserSigning` property type of [`BrowserCustom`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html).
+/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom` `BrowserSigning`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-browsersigning.html).
 ///
 /// Every property is optional: start from [`BrowserSigning::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BrowserSigning {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-browsersigning.html#cfn-bedrockagentcore-browsercustom-browsersigning-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -4238,12 +4608,14 @@ impl Walk for BrowserSigning {
 
 /// The `CapacityProviderConfiguration` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `CapacityProviderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-capacityproviderconfiguration.html).
 ///
 /// Every property is required: [`CapacityProviderConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderConfiguration {
-    /// `CapacityProviderArn`: required.
+    /// ARN of the capacity provider
+    ///
+    /// `CapacityProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-capacityproviderconfiguration.html#cfn-bedrockagentcore-runtime-capacityproviderconfiguration-capacityproviderarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:capacity-provider/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$`. Length: at most 2048 characters.
     #[serde(rename = "CapacityProviderArn")]
     pub capacity_provider_arn: Value<String>,
 }
@@ -4269,15 +4641,19 @@ impl Walk for CapacityProviderConfiguration {
 
 /// The `CapacityProviderVolumeConfiguration` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `CapacityProviderVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-capacityprovidervolumeconfiguration.html).
 ///
 /// Every property is required: [`CapacityProviderVolumeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderVolumeConfiguration {
-    /// `MountPath`: required.
+    /// Mount path for filesystem configuration
+    ///
+    /// `MountPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-capacityprovidervolumeconfiguration.html#cfn-bedrockagentcore-runtime-capacityprovidervolumeconfiguration-mountpath)): string, required. Pattern: `^/mnt/[a-zA-Z0-9._-]+/?$`. Length: 6 to 200 characters.
     #[serde(rename = "MountPath")]
     pub mount_path: Value<String>,
-    /// `VolumeName`: required.
+    /// Name of the capacity provider volume
+    ///
+    /// `VolumeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-capacityprovidervolumeconfiguration.html#cfn-bedrockagentcore-runtime-capacityprovidervolumeconfiguration-volumename)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_-]{0,47}$`. Length: 1 to 48 characters.
     #[serde(rename = "VolumeName")]
     pub volume_name: Value<String>,
 }
@@ -4332,18 +4708,22 @@ impl Walk for CapacityReservationPreference {
 
 /// The `CapacityReservationSpecification` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `CapacityReservationSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-capacityreservationspecification.html).
 ///
 /// Every property is optional: start from [`CapacityReservationSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityReservationSpecification {
-    /// `CapacityReservationPreference`: optional.
+    /// Indicates the instance's Capacity Reservation preferences.
+    ///
+    /// `CapacityReservationPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-capacityreservationspecification.html#cfn-bedrockagentcore-capacityprovider-capacityreservationspecification-capacityreservationpreference)): [`CapacityReservationPreference`], one of `capacity-reservations-only`, `open`, `none`, optional.
     #[serde(
         rename = "CapacityReservationPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_preference: Option<Value<CapacityReservationPreference>>,
-    /// `CapacityReservationTarget`: optional.
+    /// Information about the target Capacity Reservation or Capacity Reservation group.
+    ///
+    /// `CapacityReservationTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-capacityreservationspecification.html#cfn-bedrockagentcore-capacityprovider-capacityreservationspecification-capacityreservationtarget)): object [`CapacityReservationTarget`], optional.
     #[serde(
         rename = "CapacityReservationTarget",
         skip_serializing_if = "Option::is_none"
@@ -4390,18 +4770,22 @@ impl Walk for CapacityReservationSpecification {
 
 /// The `CapacityReservationTarget` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `CapacityReservationTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-capacityreservationtarget.html).
 ///
 /// Every property is optional: start from [`CapacityReservationTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityReservationTarget {
-    /// `CapacityReservationId`: optional.
+    /// The ID of the Capacity Reservation in which to run the instance.
+    ///
+    /// `CapacityReservationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-capacityreservationtarget.html#cfn-bedrockagentcore-capacityprovider-capacityreservationtarget-capacityreservationid)): string, optional. Pattern: `^cr-[0-9a-z]+$`. Length: 1 to 255 characters.
     #[serde(
         rename = "CapacityReservationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_id: Option<Value<String>>,
-    /// `CapacityReservationResourceGroupArn`: optional.
+    /// The ARN of the Capacity Reservation resource group in which to run the instance.
+    ///
+    /// `CapacityReservationResourceGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-capacityreservationtarget.html#cfn-bedrockagentcore-capacityprovider-capacityreservationtarget-capacityreservationresourcegrouparn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:resource-groups:[a-z0-9-]+:[0-9]{12}:group/[a-zA-Z0-9_-]+$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "CapacityReservationResourceGroupArn",
         skip_serializing_if = "Option::is_none"
@@ -4445,15 +4829,19 @@ impl Walk for CapacityReservationTarget {
 
 /// The `CategoricalScaleDefinition` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `CategoricalScaleDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-categoricalscaledefinition.html).
 ///
 /// Every property is required: [`CategoricalScaleDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CategoricalScaleDefinition {
-    /// `Definition`: required.
+    /// The description that explains what this categorical rating represents.
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-categoricalscaledefinition.html#cfn-bedrockagentcore-evaluator-categoricalscaledefinition-definition)): string, required.
     #[serde(rename = "Definition")]
     pub definition: Value<String>,
-    /// `Label`: required.
+    /// The label of this categorical rating option.
+    ///
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-categoricalscaledefinition.html#cfn-bedrockagentcore-evaluator-categoricalscaledefinition-label)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Label")]
     pub label: Value<String>,
 }
@@ -4482,12 +4870,14 @@ impl Walk for CategoricalScaleDefinition {
 
 /// The `CedarPolicy` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Policy` `CedarPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-policy-cedarpolicy.html).
 ///
 /// Every property is required: [`CedarPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CedarPolicy {
-    /// `Statement`: required.
+    /// The Cedar policy statement that defines the authorization logic.
+    ///
+    /// `Statement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-policy-cedarpolicy.html#cfn-bedrockagentcore-policy-cedarpolicy-statement)): string, required. Length: 35 to 10000 characters.
     #[serde(rename = "Statement")]
     pub statement: Value<String>,
 }
@@ -4513,12 +4903,14 @@ impl Walk for CedarPolicy {
 
 /// The `Certificate` property type of [`BrowserCustom`] and [`CodeInterpreterCustom`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html), [`AWS::BedrockAgentCore::CodeInterpreterCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html).
+/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom` `Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-certificate.html), [`AWS::BedrockAgentCore::CodeInterpreterCustom` `Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-codeinterpretercustom-certificate.html).
 ///
 /// Every property is required: [`Certificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `CertificateLocation`: required.
+    /// Certificate location in Secrets Manager.
+    ///
+    /// `CertificateLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-certificate.html#cfn-bedrockagentcore-browsercustom-certificate-certificatelocation)): object [`CertificateLocation`], required.
     #[serde(rename = "CertificateLocation")]
     pub certificate_location: CertificateLocation,
 }
@@ -4544,12 +4936,14 @@ impl Walk for Certificate {
 
 /// The `CertificateLocation` property type of [`BrowserCustom`] and [`CodeInterpreterCustom`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html), [`AWS::BedrockAgentCore::CodeInterpreterCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html).
+/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom` `CertificateLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-certificatelocation.html), [`AWS::BedrockAgentCore::CodeInterpreterCustom` `CertificateLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-codeinterpretercustom-certificatelocation.html).
 ///
 /// Every property is required: [`CertificateLocation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateLocation {
-    /// `SecretArn`: required.
+    /// Secrets Manager secret ARN.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-certificatelocation.html#cfn-bedrockagentcore-browsercustom-certificatelocation-secretarn)): string, required. Pattern: `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):secretsmanager:[a-z0-9-]+:\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$`.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
 }
@@ -4598,15 +4992,15 @@ impl Walk for ClaimMatchOperator {
 
 /// The `ClaimMatchValueType` property type of [`Harness`], [`PaymentManager`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::PaymentManager`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `ClaimMatchValueType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-claimmatchvaluetype.html), [`AWS::BedrockAgentCore::PaymentManager` `ClaimMatchValueType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-claimmatchvaluetype.html), [`AWS::BedrockAgentCore::Runtime` `ClaimMatchValueType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-claimmatchvaluetype.html).
 ///
 /// Every property is optional: start from [`ClaimMatchValueType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClaimMatchValueType {
-    /// `MatchValueString`: optional.
+    /// `MatchValueString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-claimmatchvaluetype.html#cfn-bedrockagentcore-harness-claimmatchvaluetype-matchvaluestring)): string, optional. Pattern: `^[A-Za-z0-9_.-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "MatchValueString", skip_serializing_if = "Option::is_none")]
     pub match_value_string: Option<Value<String>>,
-    /// `MatchValueStringList`: optional.
+    /// `MatchValueStringList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-claimmatchvaluetype.html#cfn-bedrockagentcore-harness-claimmatchvaluetype-matchvaluestringlist)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[A-Za-z0-9_.-]+$`. Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "MatchValueStringList",
         skip_serializing_if = "Option::is_none"
@@ -4693,21 +5087,27 @@ impl Walk for ClientSecretSource {
 
 /// The `CloudWatchLogsInputConfig` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `CloudWatchLogsInputConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-cloudwatchlogsinputconfig.html).
 ///
 /// [`CloudWatchLogsInputConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsInputConfig {
-    /// `LogGroupNamePrefixes`: optional.
+    /// The list of CloudWatch log group name prefixes to monitor for agent traces. Mutually exclusive with LogGroupNames; specify exactly one of the two selectors.
+    ///
+    /// `LogGroupNamePrefixes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-cloudwatchlogsinputconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-cloudwatchlogsinputconfig-loggroupnameprefixes)): list of (string), optional. Items: 1 to 5. Each item: Pattern: `^[.\-_/#A-Za-z0-9]+$`. Each item: Length: 1 to 512 characters.
     #[serde(
         rename = "LogGroupNamePrefixes",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_group_name_prefixes: Option<Value<Vec<Value<String>>>>,
-    /// `LogGroupNames`: optional.
+    /// The list of CloudWatch log group names to monitor for agent traces.
+    ///
+    /// `LogGroupNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-cloudwatchlogsinputconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-cloudwatchlogsinputconfig-loggroupnames)): list of (string), optional. Items: 1 to 10. Each item: Pattern: `^[.\-_/#A-Za-z0-9]+$`. Each item: Length: 1 to 512 characters.
     #[serde(rename = "LogGroupNames", skip_serializing_if = "Option::is_none")]
     pub log_group_names: Option<Value<Vec<Value<String>>>>,
-    /// `ServiceNames`: required.
+    /// The list of service names to filter traces within the specified log groups.
+    ///
+    /// `ServiceNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-cloudwatchlogsinputconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-cloudwatchlogsinputconfig-servicenames)): list of (string), required. Items: 1 to 1. Each item: Pattern: `^[a-zA-Z0-9._-]+$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "ServiceNames")]
     pub service_names: Value<Vec<Value<String>>>,
 }
@@ -4751,18 +5151,24 @@ impl Walk for CloudWatchLogsInputConfig {
 
 /// The `CloudWatchOutputConfig` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `CloudWatchOutputConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-cloudwatchoutputconfig.html).
 ///
 /// Every property is optional: start from [`CloudWatchOutputConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchOutputConfig {
-    /// `LogGroupName`: optional.
+    /// The CloudWatch log group name for evaluation results. Omit to use the service-managed default log group.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-cloudwatchoutputconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-cloudwatchoutputconfig-loggroupname)): string, optional. Pattern: `^[.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `MetricsNamespace`: optional.
+    /// The CloudWatch metrics namespace for evaluation result metrics. Omit to use the service-managed default namespace.
+    ///
+    /// `MetricsNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-cloudwatchoutputconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-cloudwatchoutputconfig-metricsnamespace)): string, optional. Pattern: `^[a-zA-Z0-9._#/:-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "MetricsNamespace", skip_serializing_if = "Option::is_none")]
     pub metrics_namespace: Option<Value<String>>,
-    /// `ResultDestination`: optional.
+    /// Where evaluation results are written. DEDICATED\_LOG\_GROUP, the default when omitted, writes to a dedicated result log group. SOURCE\_LOG\_GROUP writes results back to the trace source log group; LogGroupName must not be specified with SOURCE\_LOG\_GROUP.
+    ///
+    /// `ResultDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-cloudwatchoutputconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-cloudwatchoutputconfig-resultdestination)): [`ResultDestination`], one of `DEDICATED_LOG_GROUP`, `SOURCE_LOG_GROUP`, optional.
     #[serde(rename = "ResultDestination", skip_serializing_if = "Option::is_none")]
     pub result_destination: Option<Value<ResultDestination>>,
 }
@@ -4808,12 +5214,14 @@ impl Walk for CloudWatchOutputConfig {
 
 /// The `ClusteringConfig` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `ClusteringConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-clusteringconfig.html).
 ///
 /// Every property is required: [`ClusteringConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusteringConfig {
-    /// `Frequencies`: required.
+    /// The list of frequencies at which clustering reports are generated.
+    ///
+    /// `Frequencies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-clusteringconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-clusteringconfig-frequencies)): list of ([`ClusteringFrequency`], one of `DAILY`, `WEEKLY`, `MONTHLY`), required. Items: 0 to 3.
     #[serde(rename = "Frequencies")]
     pub frequencies: Value<Vec<Value<ClusteringFrequency>>>,
 }
@@ -4862,12 +5270,14 @@ impl Walk for ClusteringFrequency {
 
 /// The `Code` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `Code`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-code.html).
 ///
 /// Every property is optional: start from [`Code::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Code {
-    /// `S3`: optional.
+    /// S3 Location Configuration
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-code.html#cfn-bedrockagentcore-runtime-code-s3)): object [`RuntimeS3Location`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<RuntimeS3Location>,
 }
@@ -4897,12 +5307,14 @@ impl Walk for Code {
 
 /// The `CodeBasedEvaluatorConfig` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `CodeBasedEvaluatorConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-codebasedevaluatorconfig.html).
 ///
 /// Every property is required: [`CodeBasedEvaluatorConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeBasedEvaluatorConfig {
-    /// `LambdaConfig`: required.
+    /// The Lambda function configuration for code-based evaluation.
+    ///
+    /// `LambdaConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-codebasedevaluatorconfig.html#cfn-bedrockagentcore-evaluator-codebasedevaluatorconfig-lambdaconfig)): object [`LambdaEvaluatorConfig`], required.
     #[serde(rename = "LambdaConfig")]
     pub lambda_config: LambdaEvaluatorConfig,
 }
@@ -4928,18 +5340,24 @@ impl Walk for CodeBasedEvaluatorConfig {
 
 /// The `CodeConfiguration` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `CodeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-codeconfiguration.html).
 ///
 /// Every property is required: [`CodeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeConfiguration {
-    /// `Code`: required.
+    /// Object represents source code from zip file
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-codeconfiguration.html#cfn-bedrockagentcore-runtime-codeconfiguration-code)): object [`Code`], required.
     #[serde(rename = "Code")]
     pub code: Code,
-    /// `EntryPoint`: required.
+    /// List of entry points
+    ///
+    /// `EntryPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-codeconfiguration.html#cfn-bedrockagentcore-runtime-codeconfiguration-entrypoint)): list of (string), required. Items: 1 to 2.
     #[serde(rename = "EntryPoint")]
     pub entry_point: Value<Vec<Value<String>>>,
-    /// `Runtime`: required.
+    /// Managed runtime types
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-codeconfiguration.html#cfn-bedrockagentcore-runtime-codeconfiguration-runtime)): [`AgentManagedRuntimeType`], one of `PYTHON_3_10`, `PYTHON_3_11`, `PYTHON_3_12`, `PYTHON_3_13`, `PYTHON_3_14`, `NODE_22`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<AgentManagedRuntimeType>,
 }
@@ -4975,15 +5393,19 @@ impl Walk for CodeConfiguration {
 
 /// The `CodeInterpreterNetworkConfiguration` property type of [`CodeInterpreterCustom`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CodeInterpreterCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CodeInterpreterCustom` `CodeInterpreterNetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-codeinterpretercustom-codeinterpreternetworkconfiguration.html).
 ///
 /// [`CodeInterpreterNetworkConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeInterpreterNetworkConfiguration {
-    /// `NetworkMode`: required.
+    /// Network modes supported by code interpreter
+    ///
+    /// `NetworkMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-codeinterpretercustom-codeinterpreternetworkconfiguration.html#cfn-bedrockagentcore-codeinterpretercustom-codeinterpreternetworkconfiguration-networkmode)): [`CodeInterpreterNetworkMode`], one of `PUBLIC`, `SANDBOX`, `VPC`, required.
     #[serde(rename = "NetworkMode")]
     pub network_mode: Value<CodeInterpreterNetworkMode>,
-    /// `VpcConfig`: optional.
+    /// Network mode configuration for VPC
+    ///
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-codeinterpretercustom-codeinterpreternetworkconfiguration.html#cfn-bedrockagentcore-codeinterpretercustom-codeinterpreternetworkconfiguration-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -5041,30 +5463,44 @@ impl Walk for CodeInterpreterNetworkMode {
 
 /// The `CoinbaseCdpConfigurationInput` property type of [`PaymentCredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::PaymentCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::PaymentCredentialProvider` `CoinbaseCdpConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput.html).
 ///
 /// [`CoinbaseCdpConfigurationInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CoinbaseCdpConfigurationInput {
-    /// `ApiKeyId`: required.
+    /// The Coinbase CDP API key ID
+    ///
+    /// `ApiKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput-apikeyid)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "ApiKeyId")]
     pub api_key_id: Value<String>,
-    /// `ApiKeySecret`: optional.
+    /// The Coinbase CDP API key secret
+    ///
+    /// `ApiKeySecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput-apikeysecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ApiKeySecret", skip_serializing_if = "Option::is_none")]
     pub api_key_secret: Option<Value<String>>,
-    /// `ApiKeySecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ApiKeySecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput-apikeysecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ApiKeySecretConfig", skip_serializing_if = "Option::is_none")]
     pub api_key_secret_config: Option<SecretReference>,
-    /// `ApiKeySecretSource`: optional.
+    /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
+    ///
+    /// `ApiKeySecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput-apikeysecretsource)): [`SecretSourceType`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ApiKeySecretSource", skip_serializing_if = "Option::is_none")]
     pub api_key_secret_source: Option<Value<SecretSourceType>>,
-    /// `WalletSecret`: optional.
+    /// The Coinbase CDP wallet secret
+    ///
+    /// `WalletSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput-walletsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "WalletSecret", skip_serializing_if = "Option::is_none")]
     pub wallet_secret: Option<Value<String>>,
-    /// `WalletSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `WalletSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput-walletsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "WalletSecretConfig", skip_serializing_if = "Option::is_none")]
     pub wallet_secret_config: Option<SecretReference>,
-    /// `WalletSecretSource`: optional.
+    /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
+    ///
+    /// `WalletSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-coinbasecdpconfigurationinput-walletsecretsource)): [`SecretSourceType`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "WalletSecretSource", skip_serializing_if = "Option::is_none")]
     pub wallet_secret_source: Option<Value<SecretSourceType>>,
 }
@@ -5144,12 +5580,14 @@ impl Walk for CoinbaseCdpConfigurationInput {
 
 /// The `ComponentConfiguration` property type of [`ConfigurationBundle`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::ConfigurationBundle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html).
+/// AWS reference: [`AWS::BedrockAgentCore::ConfigurationBundle` `ComponentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-configurationbundle-componentconfiguration.html).
 ///
 /// Every property is required: [`ComponentConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentConfiguration {
-    /// `Configuration`: required.
+    /// The configuration values as a flexible JSON document.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-configurationbundle-componentconfiguration.html#cfn-bedrockagentcore-configurationbundle-componentconfiguration-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
 }
@@ -5175,12 +5613,14 @@ impl Walk for ComponentConfiguration {
 
 /// The `ComputeConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `ComputeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-computeconfiguration.html).
 ///
 /// Every property is required: [`ComputeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeConfiguration {
-    /// `Ec2Configuration`: required.
+    /// Configuration for EC2-based capacity.
+    ///
+    /// `Ec2Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-computeconfiguration.html#cfn-bedrockagentcore-capacityprovider-computeconfiguration-ec2configuration)): object [`Ec2Configuration`], required.
     #[serde(rename = "Ec2Configuration")]
     pub ec2_configuration: Ec2Configuration,
 }
@@ -5206,15 +5646,15 @@ impl Walk for ComputeConfiguration {
 
 /// The `ConsentPortalSource` property type of [`ConsentPortal`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::ConsentPortal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html).
+/// AWS reference: [`AWS::BedrockAgentCore::ConsentPortal` `ConsentPortalSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-consentportal-consentportalsource.html).
 ///
 /// Every property is required: [`ConsentPortalSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConsentPortalSource {
-    /// `Identifier`: required.
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-consentportal-consentportalsource.html#cfn-bedrockagentcore-consentportal-consentportalsource-identifier)): string, required. Pattern: `^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$|^arn:aws(-[a-z-]+)?:bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$`.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-consentportal-consentportalsource.html#cfn-bedrockagentcore-consentportal-consentportalsource-type)): [`ConsentPortalSourceType`], one of `agentcore-gateway`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ConsentPortalSourceType>,
 }
@@ -5263,12 +5703,14 @@ impl Walk for ConsentPortalSourceType {
 
 /// The `ContainerConfiguration` property type of [`Harness`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `ContainerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-containerconfiguration.html), [`AWS::BedrockAgentCore::Runtime` `ContainerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-containerconfiguration.html).
 ///
 /// Every property is required: [`ContainerConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerConfiguration {
-    /// `ContainerUri`: required.
+    /// The ECR URI of the container.
+    ///
+    /// `ContainerUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-containerconfiguration.html#cfn-bedrockagentcore-harness-containerconfiguration-containeruri)): string, required. Pattern: `^(([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?|public\.ecr\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?$`. Length: 1 to 1024 characters.
     #[serde(rename = "ContainerUri")]
     pub container_uri: Value<String>,
 }
@@ -5294,15 +5736,19 @@ impl Walk for ContainerConfiguration {
 
 /// The `ContentConfiguration` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `ContentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-contentconfiguration.html).
 ///
 /// [`ContentConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentConfiguration {
-    /// `Level`: optional.
+    /// The level of content detail to deliver
+    ///
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-contentconfiguration.html#cfn-bedrockagentcore-memory-contentconfiguration-level)): [`Level`], one of `METADATA_ONLY`, `FULL_CONTENT`, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<Level>>,
-    /// `Type`: required.
+    /// The type of content to deliver
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-contentconfiguration.html#cfn-bedrockagentcore-memory-contentconfiguration-type)): [`ContentConfigurationType`], one of `MEMORY_RECORDS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ContentConfigurationType>,
 }
@@ -5354,15 +5800,15 @@ impl Walk for ContentConfigurationType {
 
 /// The `CredentialProviderConfiguration` property type of [`GatewayTarget`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::GatewayTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html).
+/// AWS reference: [`AWS::BedrockAgentCore::GatewayTarget` `CredentialProviderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewaytarget-credentialproviderconfiguration.html).
 ///
 /// [`CredentialProviderConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CredentialProviderConfiguration {
-    /// `CredentialProvider`: optional.
+    /// `CredentialProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewaytarget-credentialproviderconfiguration.html#cfn-bedrockagentcore-gatewaytarget-credentialproviderconfiguration-credentialprovider)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "CredentialProvider", skip_serializing_if = "Option::is_none")]
     pub credential_provider: Option<Json>,
-    /// `CredentialProviderType`: required.
+    /// `CredentialProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewaytarget-credentialproviderconfiguration.html#cfn-bedrockagentcore-gatewaytarget-credentialproviderconfiguration-credentialprovidertype)): [`CredentialProviderType`], one of `GATEWAY_IAM_ROLE`, `OAUTH`, `API_KEY`, `CALLER_IAM_CREDENTIALS`, `JWT_PASSTHROUGH`, required.
     #[serde(rename = "CredentialProviderType")]
     pub credential_provider_type: Value<CredentialProviderType>,
 }
@@ -5515,15 +5961,15 @@ impl Walk for CredentialProviderVendor {
 
 /// The `CredentialsProviderConfiguration` property type of [`PaymentConnector`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::PaymentConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html).
+/// AWS reference: [`AWS::BedrockAgentCore::PaymentConnector` `CredentialsProviderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentconnector-credentialsproviderconfiguration.html).
 ///
 /// Every property is optional: start from [`CredentialsProviderConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CredentialsProviderConfiguration {
-    /// `CoinbaseCDP`: optional.
+    /// `CoinbaseCDP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentconnector-credentialsproviderconfiguration.html#cfn-bedrockagentcore-paymentconnector-credentialsproviderconfiguration-coinbasecdp)): object [`PaymentCredentialProviderConfiguration`], optional.
     #[serde(rename = "CoinbaseCDP", skip_serializing_if = "Option::is_none")]
     pub coinbase_cdp: Option<PaymentCredentialProviderConfiguration>,
-    /// `StripePrivy`: optional.
+    /// `StripePrivy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentconnector-credentialsproviderconfiguration.html#cfn-bedrockagentcore-paymentconnector-credentialsproviderconfiguration-stripeprivy)): object [`PaymentCredentialProviderConfiguration`], optional.
     #[serde(rename = "StripePrivy", skip_serializing_if = "Option::is_none")]
     pub stripe_privy: Option<PaymentCredentialProviderConfiguration>,
 }
@@ -5567,18 +6013,18 @@ impl Walk for CredentialsProviderConfiguration {
 
 /// The `CustomClaimValidationType` property type of [`Harness`], [`PaymentManager`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::PaymentManager`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `CustomClaimValidationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customclaimvalidationtype.html), [`AWS::BedrockAgentCore::PaymentManager` `CustomClaimValidationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-customclaimvalidationtype.html), [`AWS::BedrockAgentCore::Runtime` `CustomClaimValidationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customclaimvalidationtype.html).
 ///
 /// Every property is required: [`CustomClaimValidationType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomClaimValidationType {
-    /// `AuthorizingClaimMatchValue`: required.
+    /// `AuthorizingClaimMatchValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customclaimvalidationtype.html#cfn-bedrockagentcore-harness-customclaimvalidationtype-authorizingclaimmatchvalue)): object [`AuthorizingClaimMatchValueType`], required.
     #[serde(rename = "AuthorizingClaimMatchValue")]
     pub authorizing_claim_match_value: AuthorizingClaimMatchValueType,
-    /// `InboundTokenClaimName`: required.
+    /// `InboundTokenClaimName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customclaimvalidationtype.html#cfn-bedrockagentcore-harness-customclaimvalidationtype-inboundtokenclaimname)): string, required. Pattern: `^[A-Za-z0-9_.-:]+$`. Length: 1 to 255 characters.
     #[serde(rename = "InboundTokenClaimName")]
     pub inbound_token_claim_name: Value<String>,
-    /// `InboundTokenClaimValueType`: required.
+    /// `InboundTokenClaimValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customclaimvalidationtype.html#cfn-bedrockagentcore-harness-customclaimvalidationtype-inboundtokenclaimvaluetype)): [`InboundTokenClaimValueType`], one of `STRING`, `STRING_ARRAY`, required.
     #[serde(rename = "InboundTokenClaimValueType")]
     pub inbound_token_claim_value_type: Value<InboundTokenClaimValueType>,
 }
@@ -5614,27 +6060,27 @@ impl Walk for CustomClaimValidationType {
 
 /// The `CustomConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `CustomConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-customconfigurationinput.html).
 ///
 /// Every property is optional: start from [`CustomConfigurationInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomConfigurationInput {
-    /// `EpisodicOverride`: optional.
+    /// `EpisodicOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-customconfigurationinput.html#cfn-bedrockagentcore-memory-customconfigurationinput-episodicoverride)): object [`EpisodicOverride`], optional.
     #[serde(rename = "EpisodicOverride", skip_serializing_if = "Option::is_none")]
     pub episodic_override: Option<EpisodicOverride>,
-    /// `SelfManagedConfiguration`: optional.
+    /// `SelfManagedConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-customconfigurationinput.html#cfn-bedrockagentcore-memory-customconfigurationinput-selfmanagedconfiguration)): object [`SelfManagedConfiguration`], optional.
     #[serde(
         rename = "SelfManagedConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_managed_configuration: Option<SelfManagedConfiguration>,
-    /// `SemanticOverride`: optional.
+    /// `SemanticOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-customconfigurationinput.html#cfn-bedrockagentcore-memory-customconfigurationinput-semanticoverride)): object [`SemanticOverride`], optional.
     #[serde(rename = "SemanticOverride", skip_serializing_if = "Option::is_none")]
     pub semantic_override: Option<SemanticOverride>,
-    /// `SummaryOverride`: optional.
+    /// `SummaryOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-customconfigurationinput.html#cfn-bedrockagentcore-memory-customconfigurationinput-summaryoverride)): object [`SummaryOverride`], optional.
     #[serde(rename = "SummaryOverride", skip_serializing_if = "Option::is_none")]
     pub summary_override: Option<SummaryOverride>,
-    /// `UserPreferenceOverride`: optional.
+    /// `UserPreferenceOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-customconfigurationinput.html#cfn-bedrockagentcore-memory-customconfigurationinput-userpreferenceoverride)): object [`UserPreferenceOverride`], optional.
     #[serde(
         rename = "UserPreferenceOverride",
         skip_serializing_if = "Option::is_none"
@@ -5702,30 +6148,40 @@ impl Walk for CustomConfigurationInput {
 
 /// The `CustomMemoryStrategy` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `CustomMemoryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-custommemorystrategy.html).
 ///
 /// [`CustomMemoryStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomMemoryStrategy {
-    /// `Configuration`: optional.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-custommemorystrategy.html#cfn-bedrockagentcore-memory-custommemorystrategy-configuration)): object [`CustomConfigurationInput`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<CustomConfigurationInput>,
-    /// `Description`: optional.
+    /// Description of the Memory resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-custommemorystrategy.html#cfn-bedrockagentcore-memory-custommemorystrategy-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MemoryRecordSchema`: optional.
+    /// `MemoryRecordSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-custommemorystrategy.html#cfn-bedrockagentcore-memory-custommemorystrategy-memoryrecordschema)): object [`MemoryRecordSchema`], optional.
     #[serde(rename = "MemoryRecordSchema", skip_serializing_if = "Option::is_none")]
     pub memory_record_schema: Option<MemoryRecordSchema>,
-    /// `Name`: required.
+    /// Name of the Memory resource
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-custommemorystrategy.html#cfn-bedrockagentcore-memory-custommemorystrategy-name)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NamespaceTemplates`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `NamespaceTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-custommemorystrategy.html#cfn-bedrockagentcore-memory-custommemorystrategy-namespacetemplates)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "NamespaceTemplates", skip_serializing_if = "Option::is_none")]
     pub namespace_templates: Option<Value<Vec<Value<String>>>>,
-    /// `Namespaces`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-custommemorystrategy.html#cfn-bedrockagentcore-memory-custommemorystrategy-namespaces)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "Namespaces", skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Value<Vec<Value<String>>>>,
-    /// `RecordExpirySpecification`: optional.
+    /// Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to configure the duration after which records expire. Omit the specification entirely to leave records without an expiry on create, or to clear a previously configured expiry on update (the handler derives the removal from the previous and desired state).
+    ///
+    /// `RecordExpirySpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-custommemorystrategy.html#cfn-bedrockagentcore-memory-custommemorystrategy-recordexpiryspecification)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "RecordExpirySpecification",
         skip_serializing_if = "Option::is_none"
@@ -5808,48 +6264,68 @@ impl Walk for CustomMemoryStrategy {
 
 /// The `CustomOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `CustomOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html).
 ///
 /// [`CustomOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomOauth2ProviderConfigInput {
-    /// `ClientAuthenticationMethod`: optional.
+    /// The client authentication method to use when authenticating with the token endpoint
+    ///
+    /// `ClientAuthenticationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-clientauthenticationmethod)): [`ClientAuthenticationMethod`], one of `CLIENT_SECRET_BASIC`, `CLIENT_SECRET_POST`, `AWS_IAM_ID_TOKEN_JWT`, `PRIVATE_KEY_JWT`, optional.
     #[serde(
         rename = "ClientAuthenticationMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_authentication_method: Option<Value<ClientAuthenticationMethod>>,
-    /// `ClientId`: optional.
+    /// The client ID for the custom OAuth2 provider
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-clientid)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Value<String>>,
-    /// `ClientSecret`: optional.
+    /// The client secret for the custom OAuth2 provider
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// The source of the client secret
+    ///
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
-    /// `OauthDiscovery`: required.
+    /// Discovery information for an OAuth2 provider
+    ///
+    /// `OauthDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-oauthdiscovery)): object [`Oauth2Discovery`], required.
     #[serde(rename = "OauthDiscovery")]
     pub oauth_discovery: Oauth2Discovery,
-    /// `OnBehalfOfTokenExchangeConfig`: optional.
+    /// Configuration for on-behalf-of token exchange
+    ///
+    /// `OnBehalfOfTokenExchangeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-onbehalfoftokenexchangeconfig)): object [`OnBehalfOfTokenExchangeConfig`], optional.
     #[serde(
         rename = "OnBehalfOfTokenExchangeConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_behalf_of_token_exchange_config: Option<OnBehalfOfTokenExchangeConfig>,
-    /// `PrivateEndpoint`: optional.
+    /// The private endpoint configuration for connecting to private resources in your VPC
+    ///
+    /// `PrivateEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-privateendpoint)): object [`PrivateEndpoint`], optional.
     #[serde(rename = "PrivateEndpoint", skip_serializing_if = "Option::is_none")]
     pub private_endpoint: Option<PrivateEndpoint>,
-    /// `PrivateEndpointOverrides`: optional.
+    /// A list of private endpoint overrides. Each override maps a specific domain to a private endpoint, enabling secure connectivity through VPC Lattice resource configurations.
+    ///
+    /// `PrivateEndpointOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-privateendpointoverrides)): list of (object [`PrivateEndpointOverride`]), optional. Items: at most 5.
     #[serde(
         rename = "PrivateEndpointOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub private_endpoint_overrides: Option<Value<Vec<PrivateEndpointOverride>>>,
-    /// `PrivateKeyJwtConfig`: optional.
+    /// Configuration for private\_key\_jwt client authentication (RFC 7523)
+    ///
+    /// `PrivateKeyJwtConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-customoauth2providerconfiginput-privatekeyjwtconfig)): object [`PrivateKeyJwtConfig`], optional.
     #[serde(
         rename = "PrivateKeyJwtConfig",
         skip_serializing_if = "Option::is_none"
@@ -5968,12 +6444,14 @@ impl Walk for CustomOauth2ProviderConfigInput {
 
 /// The `DataSourceConfig` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `DataSourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-datasourceconfig.html).
 ///
 /// Every property is required: [`DataSourceConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSourceConfig {
-    /// `CloudWatchLogs`: required.
+    /// The configuration for reading agent traces from CloudWatch logs.
+    ///
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-datasourceconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-datasourceconfig-cloudwatchlogs)): object [`CloudWatchLogsInputConfig`], required.
     #[serde(rename = "CloudWatchLogs")]
     pub cloud_watch_logs: CloudWatchLogsInputConfig,
 }
@@ -5999,15 +6477,19 @@ impl Walk for DataSourceConfig {
 
 /// The `DataSourceType` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Dataset` `DataSourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-dataset-datasourcetype.html).
 ///
 /// Every property is optional: start from [`DataSourceType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataSourceType {
-    /// `InlineExamples`: optional.
+    /// Inline examples provided directly in the request body.
+    ///
+    /// `InlineExamples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-dataset-datasourcetype.html#cfn-bedrockagentcore-dataset-datasourcetype-inlineexamples)): object [`InlineExamplesSource`], optional.
     #[serde(rename = "InlineExamples", skip_serializing_if = "Option::is_none")]
     pub inline_examples: Option<InlineExamplesSource>,
-    /// `S3Source`: optional.
+    /// S3 location of a JSONL file containing dataset examples.
+    ///
+    /// `S3Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-dataset-datasourcetype.html#cfn-bedrockagentcore-dataset-datasourcetype-s3source)): object [`S3Source`], optional.
     #[serde(rename = "S3Source", skip_serializing_if = "Option::is_none")]
     pub s3_source: Option<S3Source>,
 }
@@ -6045,15 +6527,19 @@ impl Walk for DataSourceType {
 
 /// The `DerivedEvaluatorConfig` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `DerivedEvaluatorConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-derivedevaluatorconfig.html).
 ///
 /// Every property is required: [`DerivedEvaluatorConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DerivedEvaluatorConfig {
-    /// `BaseEvaluatorId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the base evaluator whose logic to run (a Builtin.\* or ThirdParty.\* evaluator).
+    ///
+    /// `BaseEvaluatorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-derivedevaluatorconfig.html#cfn-bedrockagentcore-evaluator-derivedevaluatorconfig-baseevaluatorid)): string, required, create-only (changing it replaces the resource). Pattern: `^(Builtin\.[a-zA-Z0-9._-]+|ThirdParty\.[a-zA-Z0-9._-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$`.
     #[serde(rename = "BaseEvaluatorId")]
     pub base_evaluator_id: Value<String>,
-    /// `ModelConfig`: required.
+    /// The model configuration that specifies which foundation model to use for evaluation.
+    ///
+    /// `ModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-derivedevaluatorconfig.html#cfn-bedrockagentcore-evaluator-derivedevaluatorconfig-modelconfig)): object [`EvaluatorModelConfig`], required.
     #[serde(rename = "ModelConfig")]
     pub model_config: EvaluatorModelConfig,
 }
@@ -6085,15 +6571,19 @@ impl Walk for DerivedEvaluatorConfig {
 
 /// The `DimensionRatingScale` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `DimensionRatingScale`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-dimensionratingscale.html).
 ///
 /// Every property is optional: start from [`DimensionRatingScale::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DimensionRatingScale {
-    /// `Categorical`: optional.
+    /// The categorical rating scale for this dimension.
+    ///
+    /// `Categorical` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-dimensionratingscale.html#cfn-bedrockagentcore-evaluator-dimensionratingscale-categorical)): list of (object [`CategoricalScaleDefinition`]), optional.
     #[serde(rename = "Categorical", skip_serializing_if = "Option::is_none")]
     pub categorical: Option<Value<Vec<CategoricalScaleDefinition>>>,
-    /// `Numerical`: optional.
+    /// The numerical rating scale for this dimension.
+    ///
+    /// `Numerical` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-dimensionratingscale.html#cfn-bedrockagentcore-evaluator-dimensionratingscale-numerical)): list of (object [`NumericalScaleDefinition`]), optional.
     #[serde(rename = "Numerical", skip_serializing_if = "Option::is_none")]
     pub numerical: Option<Value<Vec<NumericalScaleDefinition>>>,
 }
@@ -6131,33 +6621,49 @@ impl Walk for DimensionRatingScale {
 
 /// The `EbsVolumeConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `EbsVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html).
 ///
 /// [`EbsVolumeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EbsVolumeConfiguration {
-    /// `Encrypted`: optional.
+    /// Whether to encrypt the volume. Defaults to true.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ebsvolumeconfiguration-encrypted)): boolean, optional.
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `Iops`: optional.
+    /// The number of IOPS to provision. Only valid for gp3, io1, and io2 volumes.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ebsvolumeconfiguration-iops)): integer, optional. Range: 100 to 256000.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional.
+    /// Identifier of the KMS key to use for encryption.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ebsvolumeconfiguration-kmskeyid)): string, optional. Pattern: `^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The logical name of the volume, used to reference it when mounting.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ebsvolumeconfiguration-name)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_-]{0,47}$`. Length: 1 to 48 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SizeGiB`: required.
+    /// The size of the volume in GiB.
+    ///
+    /// `SizeGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ebsvolumeconfiguration-sizegib)): integer, required. Range: 1 to 65536.
     #[serde(rename = "SizeGiB")]
     pub size_gi_b: Value<i64>,
-    /// `SnapshotId`: optional.
+    /// Optional EBS snapshot ID to initialize the volume from.
+    ///
+    /// `SnapshotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ebsvolumeconfiguration-snapshotid)): string, optional. Pattern: `^snap-[a-f0-9]{8,17}$`. Length: 13 to 64 characters.
     #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<Value<String>>,
-    /// `Throughput`: optional.
+    /// The throughput in MiB/s. Only valid for gp3 volumes.
+    ///
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ebsvolumeconfiguration-throughput)): integer, optional. Range: 125 to 2000.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// The EBS volume type. Defaults to gp3 if not specified.
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ebsvolumeconfiguration-volumetype)): [`VolumeType`], one of `standard`, `io1`, `io2`, `gp2`, `sc1`, `st1`, `gp3`, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<VolumeType>>,
 }
@@ -6240,27 +6746,37 @@ impl Walk for EbsVolumeConfiguration {
 
 /// The `Ec2Configuration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `Ec2Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ec2configuration.html).
 ///
 /// [`Ec2Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ec2Configuration {
-    /// `LaunchTemplateSource`: required.
+    /// How the launch template is specified.
+    ///
+    /// `LaunchTemplateSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ec2configuration.html#cfn-bedrockagentcore-capacityprovider-ec2configuration-launchtemplatesource)): object [`LaunchTemplateSource`], required.
     #[serde(rename = "LaunchTemplateSource")]
     pub launch_template_source: LaunchTemplateSource,
-    /// `LifecycleConfiguration`: optional.
+    /// Configuration for managing the lifecycle of instances in a capacity provider.
+    ///
+    /// `LifecycleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ec2configuration.html#cfn-bedrockagentcore-capacityprovider-ec2configuration-lifecycleconfiguration)): object [`InstanceLifecycleConfiguration`], optional.
     #[serde(
         rename = "LifecycleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lifecycle_configuration: Option<InstanceLifecycleConfiguration>,
-    /// `RootVolume`: optional.
+    /// Customer-facing configuration for the (service-managed) root volume. The service provisions the root volume at its own AMI size estimate plus FreeSpaceGiB, and pins the visible free space to FreeSpaceGiB with a filler file, so the space you are guaranteed does not change as the underlying AMI grows. The device name and the delete-on-termination behavior are service-owned and are not configurable.
+    ///
+    /// `RootVolume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ec2configuration.html#cfn-bedrockagentcore-capacityprovider-ec2configuration-rootvolume)): object [`RootVolumeConfiguration`], optional.
     #[serde(rename = "RootVolume", skip_serializing_if = "Option::is_none")]
     pub root_volume: Option<RootVolumeConfiguration>,
-    /// `Volumes`: optional.
+    /// Named persistent EBS volumes for this capacity provider.
+    ///
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ec2configuration.html#cfn-bedrockagentcore-capacityprovider-ec2configuration-volumes)): list of (object [`VolumeConfiguration`]), optional. Items: at most 5.
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<VolumeConfiguration>>>,
-    /// `VpcConfiguration`: required.
+    /// VPC configuration for launching EC2 instances.
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ec2configuration.html#cfn-bedrockagentcore-capacityprovider-ec2configuration-vpcconfiguration)): object [`VpcConfiguration`], required.
     #[serde(rename = "VpcConfiguration")]
     pub vpc_configuration: VpcConfiguration,
 }
@@ -6322,15 +6838,15 @@ impl Walk for Ec2Configuration {
 
 /// The `EfsAccessPointConfiguration` property type of [`Harness`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `EfsAccessPointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-efsaccesspointconfiguration.html), [`AWS::BedrockAgentCore::Runtime` `EfsAccessPointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-efsaccesspointconfiguration.html).
 ///
 /// Every property is required: [`EfsAccessPointConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EfsAccessPointConfiguration {
-    /// `AccessPointArn`: required.
+    /// `AccessPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-efsaccesspointconfiguration.html#cfn-bedrockagentcore-harness-efsaccesspointconfiguration-accesspointarn)): string, required. Pattern: `^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$`. Length: at most 128 characters.
     #[serde(rename = "AccessPointArn")]
     pub access_point_arn: Value<String>,
-    /// `MountPath`: required.
+    /// `MountPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-efsaccesspointconfiguration.html#cfn-bedrockagentcore-harness-efsaccesspointconfiguration-mountpath)): string, required. Pattern: `^/mnt/[a-zA-Z0-9._-]+/?$`. Length: 6 to 200 characters.
     #[serde(rename = "MountPath")]
     pub mount_path: Value<String>,
 }
@@ -6402,18 +6918,24 @@ impl Walk for EnforcementMode {
 
 /// The `EphemeralBlockDeviceMapping` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `EphemeralBlockDeviceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralblockdevicemapping.html).
 ///
 /// Every property is optional: start from [`EphemeralBlockDeviceMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EphemeralBlockDeviceMapping {
-    /// `DeviceName`: optional.
+    /// The device name (for example, /dev/sdh or xvdh).
+    ///
+    /// `DeviceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralblockdevicemapping.html#cfn-bedrockagentcore-capacityprovider-ephemeralblockdevicemapping-devicename)): string, optional. Pattern: `^[a-zA-Z0-9/._-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
     pub device_name: Option<Value<String>>,
-    /// `Ebs`: optional.
+    /// Parameters used to automatically set up EBS volumes when the instance is launched.
+    ///
+    /// `Ebs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralblockdevicemapping.html#cfn-bedrockagentcore-capacityprovider-ephemeralblockdevicemapping-ebs)): object [`EphemeralEbsVolumeConfiguration`], optional.
     #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
     pub ebs: Option<EphemeralEbsVolumeConfiguration>,
-    /// `VirtualName`: optional.
+    /// The virtual device name (ephemeralN).
+    ///
+    /// `VirtualName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralblockdevicemapping.html#cfn-bedrockagentcore-capacityprovider-ephemeralblockdevicemapping-virtualname)): string, optional. Pattern: `^ephemeral[0-9]+$`. Length: 1 to 255 characters.
     #[serde(rename = "VirtualName", skip_serializing_if = "Option::is_none")]
     pub virtual_name: Option<Value<String>>,
 }
@@ -6459,39 +6981,57 @@ impl Walk for EphemeralBlockDeviceMapping {
 
 /// The `EphemeralEBSVolumeConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `EphemeralEBSVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html).
 ///
 /// Every property is optional: start from [`EphemeralEbsVolumeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EphemeralEbsVolumeConfiguration {
-    /// `EbsCardIndex`: optional.
+    /// The index of the EBS card. Applies to instances with multiple EBS cards.
+    ///
+    /// `EbsCardIndex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-ebscardindex)): integer, optional. Range: at least 0.
     #[serde(rename = "EbsCardIndex", skip_serializing_if = "Option::is_none")]
     pub ebs_card_index: Option<Value<i64>>,
-    /// `Encrypted`: optional.
+    /// Indicates whether the EBS volume is encrypted.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-encrypted)): boolean, optional.
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `Iops`: optional.
+    /// The number of I/O operations per second (IOPS).
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-iops)): integer, optional. Range: 100 to 256000.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional.
+    /// Identifier of the customer managed KMS key to use for EBS encryption.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-kmskeyid)): string, optional. Pattern: `^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `SnapshotId`: optional.
+    /// The ID of the snapshot.
+    ///
+    /// `SnapshotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-snapshotid)): string, optional. Pattern: `^snap-[a-f0-9]{8,17}$`. Length: 13 to 64 characters.
     #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<Value<String>>,
-    /// `Throughput`: optional.
+    /// The throughput to provision for a gp3 volume, in MiB/s.
+    ///
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-throughput)): integer, optional. Range: 125 to 2000.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeInitializationRate`: optional.
+    /// The rate at which the volume is initialized after creation, in MiB/s. Supported only for volumes created from snapshots. If the snapshot is enabled for fast snapshot restore and a volume initialization rate is also specified, the volume is initialized at the specified rate instead of by fast snapshot restore. Valid range: 100-300 MiB/s.
+    ///
+    /// `VolumeInitializationRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-volumeinitializationrate)): integer, optional. Range: 100 to 300.
     #[serde(
         rename = "VolumeInitializationRate",
         skip_serializing_if = "Option::is_none"
     )]
     pub volume_initialization_rate: Option<Value<i64>>,
-    /// `VolumeSize`: optional.
+    /// The size of the volume, in GiBs.
+    ///
+    /// `VolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-volumesize)): integer, optional. Range: 1 to 65536.
     #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// The volume type. Defaults to gp3 if not specified.
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-ephemeralebsvolumeconfiguration-volumetype)): [`VolumeType`], one of `standard`, `io1`, `io2`, `gp2`, `sc1`, `st1`, `gp3`, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<VolumeType>>,
 }
@@ -6585,33 +7125,43 @@ impl Walk for EphemeralEbsVolumeConfiguration {
 
 /// The `EpisodicMemoryStrategy` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `EpisodicMemoryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicmemorystrategy.html).
 ///
 /// [`EpisodicMemoryStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EpisodicMemoryStrategy {
-    /// `Description`: optional.
+    /// Description of the Memory resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicmemorystrategy.html#cfn-bedrockagentcore-memory-episodicmemorystrategy-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MemoryRecordSchema`: optional.
+    /// `MemoryRecordSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicmemorystrategy.html#cfn-bedrockagentcore-memory-episodicmemorystrategy-memoryrecordschema)): object [`MemoryRecordSchema`], optional.
     #[serde(rename = "MemoryRecordSchema", skip_serializing_if = "Option::is_none")]
     pub memory_record_schema: Option<MemoryRecordSchema>,
-    /// `Name`: required.
+    /// Name of the Memory resource
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicmemorystrategy.html#cfn-bedrockagentcore-memory-episodicmemorystrategy-name)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NamespaceTemplates`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `NamespaceTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicmemorystrategy.html#cfn-bedrockagentcore-memory-episodicmemorystrategy-namespacetemplates)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "NamespaceTemplates", skip_serializing_if = "Option::is_none")]
     pub namespace_templates: Option<Value<Vec<Value<String>>>>,
-    /// `Namespaces`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicmemorystrategy.html#cfn-bedrockagentcore-memory-episodicmemorystrategy-namespaces)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "Namespaces", skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Value<Vec<Value<String>>>>,
-    /// `RecordExpirySpecification`: optional.
+    /// Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to configure the duration after which records expire. Omit the specification entirely to leave records without an expiry on create, or to clear a previously configured expiry on update (the handler derives the removal from the previous and desired state).
+    ///
+    /// `RecordExpirySpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicmemorystrategy.html#cfn-bedrockagentcore-memory-episodicmemorystrategy-recordexpiryspecification)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "RecordExpirySpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub record_expiry_specification: Option<Json>,
-    /// `ReflectionConfiguration`: optional.
+    /// `ReflectionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicmemorystrategy.html#cfn-bedrockagentcore-memory-episodicmemorystrategy-reflectionconfiguration)): object [`EpisodicReflectionConfigurationInput`], optional.
     #[serde(
         rename = "ReflectionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -6697,18 +7247,18 @@ impl Walk for EpisodicMemoryStrategy {
 
 /// The `EpisodicOverride` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `EpisodicOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverride.html).
 ///
 /// Every property is optional: start from [`EpisodicOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EpisodicOverride {
-    /// `Consolidation`: optional.
+    /// `Consolidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverride.html#cfn-bedrockagentcore-memory-episodicoverride-consolidation)): object [`EpisodicOverrideConsolidationConfigurationInput`], optional.
     #[serde(rename = "Consolidation", skip_serializing_if = "Option::is_none")]
     pub consolidation: Option<EpisodicOverrideConsolidationConfigurationInput>,
-    /// `Extraction`: optional.
+    /// `Extraction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverride.html#cfn-bedrockagentcore-memory-episodicoverride-extraction)): object [`EpisodicOverrideExtractionConfigurationInput`], optional.
     #[serde(rename = "Extraction", skip_serializing_if = "Option::is_none")]
     pub extraction: Option<EpisodicOverrideExtractionConfigurationInput>,
-    /// `Reflection`: optional.
+    /// `Reflection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverride.html#cfn-bedrockagentcore-memory-episodicoverride-reflection)): object [`EpisodicOverrideReflectionConfigurationInput`], optional.
     #[serde(rename = "Reflection", skip_serializing_if = "Option::is_none")]
     pub reflection: Option<EpisodicOverrideReflectionConfigurationInput>,
 }
@@ -6763,15 +7313,17 @@ impl Walk for EpisodicOverride {
 
 /// The `EpisodicOverrideConsolidationConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `EpisodicOverrideConsolidationConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverrideconsolidationconfigurationinput.html).
 ///
 /// Every property is required: [`EpisodicOverrideConsolidationConfigurationInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EpisodicOverrideConsolidationConfigurationInput {
-    /// `AppendToPrompt`: required.
+    /// Text prompt for model instructions
+    ///
+    /// `AppendToPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverrideconsolidationconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverrideconsolidationconfigurationinput-appendtoprompt)): string, required. Length: 1 to 30000 characters.
     #[serde(rename = "AppendToPrompt")]
     pub append_to_prompt: Value<String>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverrideconsolidationconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverrideconsolidationconfigurationinput-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
 }
@@ -6803,15 +7355,17 @@ impl Walk for EpisodicOverrideConsolidationConfigurationInput {
 
 /// The `EpisodicOverrideExtractionConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `EpisodicOverrideExtractionConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverrideextractionconfigurationinput.html).
 ///
 /// Every property is required: [`EpisodicOverrideExtractionConfigurationInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EpisodicOverrideExtractionConfigurationInput {
-    /// `AppendToPrompt`: required.
+    /// Text prompt for model instructions
+    ///
+    /// `AppendToPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverrideextractionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverrideextractionconfigurationinput-appendtoprompt)): string, required. Length: 1 to 30000 characters.
     #[serde(rename = "AppendToPrompt")]
     pub append_to_prompt: Value<String>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverrideextractionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverrideextractionconfigurationinput-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
 }
@@ -6843,24 +7397,30 @@ impl Walk for EpisodicOverrideExtractionConfigurationInput {
 
 /// The `EpisodicOverrideReflectionConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `EpisodicOverrideReflectionConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput.html).
 ///
 /// [`EpisodicOverrideReflectionConfigurationInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EpisodicOverrideReflectionConfigurationInput {
-    /// `AppendToPrompt`: required.
+    /// Text prompt for model instructions
+    ///
+    /// `AppendToPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput-appendtoprompt)): string, required. Length: 1 to 30000 characters.
     #[serde(rename = "AppendToPrompt")]
     pub append_to_prompt: Value<String>,
-    /// `MemoryRecordSchema`: optional.
+    /// `MemoryRecordSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput-memoryrecordschema)): object [`MemoryRecordSchema`], optional.
     #[serde(rename = "MemoryRecordSchema", skip_serializing_if = "Option::is_none")]
     pub memory_record_schema: Option<MemoryRecordSchema>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
-    /// `NamespaceTemplates`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `NamespaceTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput-namespacetemplates)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "NamespaceTemplates", skip_serializing_if = "Option::is_none")]
     pub namespace_templates: Option<Value<Vec<Value<String>>>>,
-    /// `Namespaces`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicoverridereflectionconfigurationinput-namespaces)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "Namespaces", skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Value<Vec<Value<String>>>>,
 }
@@ -6919,18 +7479,22 @@ impl Walk for EpisodicOverrideReflectionConfigurationInput {
 
 /// The `EpisodicReflectionConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `EpisodicReflectionConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicreflectionconfigurationinput.html).
 ///
 /// Every property is optional: start from [`EpisodicReflectionConfigurationInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EpisodicReflectionConfigurationInput {
-    /// `MemoryRecordSchema`: optional.
+    /// `MemoryRecordSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicreflectionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicreflectionconfigurationinput-memoryrecordschema)): object [`MemoryRecordSchema`], optional.
     #[serde(rename = "MemoryRecordSchema", skip_serializing_if = "Option::is_none")]
     pub memory_record_schema: Option<MemoryRecordSchema>,
-    /// `NamespaceTemplates`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `NamespaceTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicreflectionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicreflectionconfigurationinput-namespacetemplates)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "NamespaceTemplates", skip_serializing_if = "Option::is_none")]
     pub namespace_templates: Option<Value<Vec<Value<String>>>>,
-    /// `Namespaces`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-episodicreflectionconfigurationinput.html#cfn-bedrockagentcore-memory-episodicreflectionconfigurationinput-namespaces)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "Namespaces", skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Value<Vec<Value<String>>>>,
 }
@@ -6976,18 +7540,24 @@ impl Walk for EpisodicReflectionConfigurationInput {
 
 /// The `EvaluationDimension` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `EvaluationDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluationdimension.html).
 ///
 /// Every property is required: [`EvaluationDimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationDimension {
-    /// `DimensionInstruction`: required.
+    /// The instruction to the evaluator model describing what to judge for this dimension.
+    ///
+    /// `DimensionInstruction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluationdimension.html#cfn-bedrockagentcore-evaluator-evaluationdimension-dimensioninstruction)): string, required. Length: 1 to 4000 characters.
     #[serde(rename = "DimensionInstruction")]
     pub dimension_instruction: Value<String>,
-    /// `DimensionName`: required.
+    /// The name of the dimension. Must be unique within the evaluator.
+    ///
+    /// `DimensionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluationdimension.html#cfn-bedrockagentcore-evaluator-evaluationdimension-dimensionname)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "DimensionName")]
     pub dimension_name: Value<String>,
-    /// `DimensionRatingScale`: required.
+    /// The rating scale for one dimension of an LLM-as-a-Judge evaluator.
+    ///
+    /// `DimensionRatingScale` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluationdimension.html#cfn-bedrockagentcore-evaluator-evaluationdimension-dimensionratingscale)): object [`DimensionRatingScale`], required.
     #[serde(rename = "DimensionRatingScale")]
     pub dimension_rating_scale: DimensionRatingScale,
 }
@@ -7023,18 +7593,24 @@ impl Walk for EvaluationDimension {
 
 /// The `EvaluatorConfig` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `EvaluatorConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluatorconfig.html).
 ///
 /// Every property is optional: start from [`EvaluatorConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluatorConfig {
-    /// `CodeBased`: optional.
+    /// The configuration for code-based evaluation using a Lambda function.
+    ///
+    /// `CodeBased` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluatorconfig.html#cfn-bedrockagentcore-evaluator-evaluatorconfig-codebased)): object [`CodeBasedEvaluatorConfig`], optional.
     #[serde(rename = "CodeBased", skip_serializing_if = "Option::is_none")]
     pub code_based: Option<CodeBasedEvaluatorConfig>,
-    /// `Derived`: optional.
+    /// The configuration for an evaluator derived from an existing base evaluator (a built-in or third-party evaluator), run on your own model. The base evaluator supplies the prompt and scoring logic.
+    ///
+    /// `Derived` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluatorconfig.html#cfn-bedrockagentcore-evaluator-evaluatorconfig-derived)): object [`DerivedEvaluatorConfig`], optional.
     #[serde(rename = "Derived", skip_serializing_if = "Option::is_none")]
     pub derived: Option<DerivedEvaluatorConfig>,
-    /// `LlmAsAJudge`: optional.
+    /// The configuration for LLM-as-a-Judge evaluation.
+    ///
+    /// `LlmAsAJudge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluatorconfig.html#cfn-bedrockagentcore-evaluator-evaluatorconfig-llmasajudge)): object [`LlmAsAJudgeEvaluatorConfig`], optional.
     #[serde(rename = "LlmAsAJudge", skip_serializing_if = "Option::is_none")]
     pub llm_as_a_judge: Option<LlmAsAJudgeEvaluatorConfig>,
 }
@@ -7103,18 +7679,22 @@ impl Walk for EvaluatorLevel {
 
 /// The `EvaluatorModelConfig` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `EvaluatorModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluatormodelconfig.html).
 ///
 /// Every property is optional: start from [`EvaluatorModelConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluatorModelConfig {
-    /// `BedrockEvaluatorModelConfig`: optional.
+    /// The configuration for using Amazon Bedrock models in evaluator assessments.
+    ///
+    /// `BedrockEvaluatorModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-evaluatormodelconfig-bedrockevaluatormodelconfig)): object [`BedrockEvaluatorModelConfig`], optional.
     #[serde(
         rename = "BedrockEvaluatorModelConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_evaluator_model_config: Option<BedrockEvaluatorModelConfig>,
-    /// `ResponsesEvaluatorModelConfig`: optional.
+    /// The configuration for using OpenResponses-compatible models in evaluator assessments.
+    ///
+    /// `ResponsesEvaluatorModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-evaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-evaluatormodelconfig-responsesevaluatormodelconfig)): object [`OpenResponsesEvaluatorModelConfig`], optional.
     #[serde(
         rename = "ResponsesEvaluatorModelConfig",
         skip_serializing_if = "Option::is_none"
@@ -7161,12 +7741,14 @@ impl Walk for EvaluatorModelConfig {
 
 /// The `EvaluatorReference` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `EvaluatorReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-evaluatorreference.html).
 ///
 /// Every property is required: [`EvaluatorReference::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluatorReference {
-    /// `EvaluatorId`: required.
+    /// The ID of the evaluator: a built-in evaluator ID (Builtin.\*), a managed third-party evaluator ID (ThirdParty.\<provider\>.\<name\>), or a custom evaluator ID. For a custom evaluator in the same template, use Fn::GetAtt with EvaluatorId. Ref returns the evaluator ARN, which this property does not accept.
+    ///
+    /// `EvaluatorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-evaluatorreference.html#cfn-bedrockagentcore-onlineevaluationconfig-evaluatorreference-evaluatorid)): string, required. Pattern: `^(Builtin\.[a-zA-Z0-9._-]+|ThirdParty\.[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$`.
     #[serde(rename = "EvaluatorId")]
     pub evaluator_id: Value<String>,
 }
@@ -7229,12 +7811,12 @@ impl Walk for ExecutionStatus {
 
 /// The `ExtractionConfig` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `ExtractionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-extractionconfig.html).
 ///
 /// Every property is optional: start from [`ExtractionConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExtractionConfig {
-    /// `LlmExtractionConfig`: optional.
+    /// `LlmExtractionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-extractionconfig.html#cfn-bedrockagentcore-memory-extractionconfig-llmextractionconfig)): object [`LlmExtractionConfig`], optional.
     #[serde(
         rename = "LlmExtractionConfig",
         skip_serializing_if = "Option::is_none"
@@ -7307,18 +7889,24 @@ impl Walk for FailureMode {
 
 /// The `Filter` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-filter.html).
 ///
 /// Every property is required: [`Filter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filter {
-    /// `Key`: required.
+    /// The key or field name to filter on within the agent trace data.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-filter.html#cfn-bedrockagentcore-onlineevaluationconfig-filter-key)): string, required. Pattern: `^[a-zA-Z0-9._-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Operator`: required.
+    /// The comparison operator to use for filtering.
+    ///
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-filter.html#cfn-bedrockagentcore-onlineevaluationconfig-filter-operator)): [`Operator`], one of `Equals`, `NotEquals`, `GreaterThan`, `LessThan`, `GreaterThanOrEqual`, `LessThanOrEqual`, `Contains`, `NotContains`, required.
     #[serde(rename = "Operator")]
     pub operator: Value<Operator>,
-    /// `Value`: required.
+    /// The value used in filter comparisons.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-filter.html#cfn-bedrockagentcore-onlineevaluationconfig-filter-value)): object [`FilterValue`], required.
     #[serde(rename = "Value")]
     pub value: FilterValue,
 }
@@ -7354,18 +7942,24 @@ impl Walk for Filter {
 
 /// The `FilterValue` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `FilterValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-filtervalue.html).
 ///
 /// Every property is optional: start from [`FilterValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterValue {
-    /// `BooleanValue`: optional.
+    /// The boolean value for true/false filtering conditions.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-filtervalue.html#cfn-bedrockagentcore-onlineevaluationconfig-filtervalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// The numeric value for numerical filtering.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-filtervalue.html#cfn-bedrockagentcore-onlineevaluationconfig-filtervalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `StringValue`: optional.
+    /// The string value for text-based filtering.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-filtervalue.html#cfn-bedrockagentcore-onlineevaluationconfig-filtervalue-stringvalue)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -7431,18 +8025,18 @@ impl Walk for GatewayInterceptionPoint {
 
 /// The `GatewayInterceptorConfiguration` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Gateway` `GatewayInterceptorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-gatewayinterceptorconfiguration.html).
 ///
 /// [`GatewayInterceptorConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayInterceptorConfiguration {
-    /// `InputConfiguration`: optional.
+    /// `InputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-gatewayinterceptorconfiguration.html#cfn-bedrockagentcore-gateway-gatewayinterceptorconfiguration-inputconfiguration)): object [`InterceptorInputConfiguration`], optional.
     #[serde(rename = "InputConfiguration", skip_serializing_if = "Option::is_none")]
     pub input_configuration: Option<InterceptorInputConfiguration>,
-    /// `InterceptionPoints`: required.
+    /// `InterceptionPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-gatewayinterceptorconfiguration.html#cfn-bedrockagentcore-gateway-gatewayinterceptorconfiguration-interceptionpoints)): list of ([`GatewayInterceptionPoint`], one of `REQUEST`, `RESPONSE`), required. Items: 1 to 2.
     #[serde(rename = "InterceptionPoints")]
     pub interception_points: Value<Vec<Value<GatewayInterceptionPoint>>>,
-    /// `Interceptor`: required.
+    /// `Interceptor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-gatewayinterceptorconfiguration.html#cfn-bedrockagentcore-gateway-gatewayinterceptorconfiguration-interceptor)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Interceptor")]
     pub interceptor: Json,
 }
@@ -7483,15 +8077,15 @@ impl Walk for GatewayInterceptorConfiguration {
 
 /// The `GatewayPolicyEngineConfiguration` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Gateway` `GatewayPolicyEngineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-gatewaypolicyengineconfiguration.html).
 ///
 /// Every property is required: [`GatewayPolicyEngineConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayPolicyEngineConfiguration {
-    /// `Arn`: required.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-gatewaypolicyengineconfiguration.html#cfn-bedrockagentcore-gateway-gatewaypolicyengineconfiguration-arn)): string, required. Pattern: `^arn:aws:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:policy-engine\/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9_]{10}$`. Length: 1 to 170 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `Mode`: required.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-gatewaypolicyengineconfiguration.html#cfn-bedrockagentcore-gateway-gatewaypolicyengineconfiguration-mode)): [`GatewayPolicyEngineMode`], one of `LOG_ONLY`, `ENFORCE`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<GatewayPolicyEngineMode>,
 }
@@ -7543,21 +8137,23 @@ impl Walk for GatewayPolicyEngineMode {
 
 /// The `GithubOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `GithubOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput.html).
 ///
 /// [`GithubOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GithubOauth2ProviderConfigInput {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput-clientid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-githuboauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
 }
@@ -7610,21 +8206,23 @@ impl Walk for GithubOauth2ProviderConfigInput {
 
 /// The `GoogleOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `GoogleOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput.html).
 ///
 /// [`GoogleOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GoogleOauth2ProviderConfigInput {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput-clientid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-googleoauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
 }
@@ -7677,15 +8275,19 @@ impl Walk for GoogleOauth2ProviderConfigInput {
 
 /// The `HarnessAfterInvocationHook` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessAfterInvocationHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessafterinvocationhook.html).
 ///
 /// Every property is required: [`HarnessAfterInvocationHook::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessAfterInvocationHook {
-    /// `Name`: required.
+    /// The unique name of the hook.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessafterinvocationhook.html#cfn-bedrockagentcore-harness-harnessafterinvocationhook-name)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Target`: required.
+    /// The destination that receives lifecycle hook events.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessafterinvocationhook.html#cfn-bedrockagentcore-harness-harnessafterinvocationhook-target)): object [`HarnessHookTarget`], required.
     #[serde(rename = "Target")]
     pub target: HarnessHookTarget,
 }
@@ -7714,15 +8316,19 @@ impl Walk for HarnessAfterInvocationHook {
 
 /// The `HarnessAfterToolCallHook` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessAfterToolCallHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessaftertoolcallhook.html).
 ///
 /// Every property is required: [`HarnessAfterToolCallHook::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessAfterToolCallHook {
-    /// `Name`: required.
+    /// The unique name of the hook.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessaftertoolcallhook.html#cfn-bedrockagentcore-harness-harnessaftertoolcallhook-name)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Target`: required.
+    /// The destination that receives lifecycle hook events.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessaftertoolcallhook.html#cfn-bedrockagentcore-harness-harnessaftertoolcallhook-target)): object [`HarnessHookTarget`], required.
     #[serde(rename = "Target")]
     pub target: HarnessHookTarget,
 }
@@ -7751,12 +8357,12 @@ impl Walk for HarnessAfterToolCallHook {
 
 /// The `HarnessAgentCoreBrowserConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessAgentCoreBrowserConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorebrowserconfig.html).
 ///
 /// Every property is optional: start from [`HarnessAgentCoreBrowserConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessAgentCoreBrowserConfig {
-    /// `BrowserArn`: optional.
+    /// `BrowserArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorebrowserconfig.html#cfn-bedrockagentcore-harness-harnessagentcorebrowserconfig-browserarn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):browser(-custom)?/(aws\.browser\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$`.
     #[serde(rename = "BrowserArn", skip_serializing_if = "Option::is_none")]
     pub browser_arn: Option<Value<String>>,
 }
@@ -7786,12 +8392,12 @@ impl Walk for HarnessAgentCoreBrowserConfig {
 
 /// The `HarnessAgentCoreCodeInterpreterConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessAgentCoreCodeInterpreterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorecodeinterpreterconfig.html).
 ///
 /// Every property is optional: start from [`HarnessAgentCoreCodeInterpreterConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessAgentCoreCodeInterpreterConfig {
-    /// `CodeInterpreterArn`: optional.
+    /// `CodeInterpreterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorecodeinterpreterconfig.html#cfn-bedrockagentcore-harness-harnessagentcorecodeinterpreterconfig-codeinterpreterarn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):code-interpreter(-custom)?/(aws\.codeinterpreter\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$`.
     #[serde(rename = "CodeInterpreterArn", skip_serializing_if = "Option::is_none")]
     pub code_interpreter_arn: Option<Value<String>>,
 }
@@ -7821,15 +8427,15 @@ impl Walk for HarnessAgentCoreCodeInterpreterConfig {
 
 /// The `HarnessAgentCoreGatewayConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessAgentCoreGatewayConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcoregatewayconfig.html).
 ///
 /// [`HarnessAgentCoreGatewayConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessAgentCoreGatewayConfig {
-    /// `GatewayArn`: required.
+    /// `GatewayArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcoregatewayconfig.html#cfn-bedrockagentcore-harness-harnessagentcoregatewayconfig-gatewayarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$`.
     #[serde(rename = "GatewayArn")]
     pub gateway_arn: Value<String>,
-    /// `OutboundAuth`: optional.
+    /// `OutboundAuth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcoregatewayconfig.html#cfn-bedrockagentcore-harness-harnessagentcoregatewayconfig-outboundauth)): object [`HarnessGatewayOutboundAuth`], optional.
     #[serde(rename = "OutboundAuth", skip_serializing_if = "Option::is_none")]
     pub outbound_auth: Option<HarnessGatewayOutboundAuth>,
 }
@@ -7864,21 +8470,21 @@ impl Walk for HarnessAgentCoreGatewayConfig {
 
 /// The `HarnessAgentCoreMemoryConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessAgentCoreMemoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryconfiguration.html).
 ///
 /// [`HarnessAgentCoreMemoryConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessAgentCoreMemoryConfiguration {
-    /// `ActorId`: optional.
+    /// `ActorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryconfiguration.html#cfn-bedrockagentcore-harness-harnessagentcorememoryconfiguration-actorid)): string, optional.
     #[serde(rename = "ActorId", skip_serializing_if = "Option::is_none")]
     pub actor_id: Option<Value<String>>,
-    /// `Arn`: required.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryconfiguration.html#cfn-bedrockagentcore-harness-harnessagentcorememoryconfiguration-arn)): string, required. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$`.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `MessagesCount`: optional.
+    /// `MessagesCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryconfiguration.html#cfn-bedrockagentcore-harness-harnessagentcorememoryconfiguration-messagescount)): integer, optional.
     #[serde(rename = "MessagesCount", skip_serializing_if = "Option::is_none")]
     pub messages_count: Option<Value<i64>>,
-    /// `RetrievalConfig`: optional.
+    /// `RetrievalConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryconfiguration.html#cfn-bedrockagentcore-harness-harnessagentcorememoryconfiguration-retrievalconfig)): map from string to (object [`HarnessAgentCoreMemoryRetrievalConfig`]), optional.
     #[serde(rename = "RetrievalConfig", skip_serializing_if = "Option::is_none")]
     pub retrieval_config: Option<BTreeMap<String, HarnessAgentCoreMemoryRetrievalConfig>>,
 }
@@ -7934,18 +8540,22 @@ impl Walk for HarnessAgentCoreMemoryConfiguration {
 
 /// The `HarnessAgentCoreMemoryRetrievalConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessAgentCoreMemoryRetrievalConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryretrievalconfig.html).
 ///
 /// Every property is optional: start from [`HarnessAgentCoreMemoryRetrievalConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessAgentCoreMemoryRetrievalConfig {
-    /// `RelevanceScore`: optional.
+    /// Minimum relevance score for retrieved memories.
+    ///
+    /// `RelevanceScore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryretrievalconfig.html#cfn-bedrockagentcore-harness-harnessagentcorememoryretrievalconfig-relevancescore)): number, optional.
     #[serde(rename = "RelevanceScore", skip_serializing_if = "Option::is_none")]
     pub relevance_score: Option<Value<f64>>,
-    /// `StrategyId`: optional.
+    /// `StrategyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryretrievalconfig.html#cfn-bedrockagentcore-harness-harnessagentcorememoryretrievalconfig-strategyid)): string, optional.
     #[serde(rename = "StrategyId", skip_serializing_if = "Option::is_none")]
     pub strategy_id: Option<Value<String>>,
-    /// `TopK`: optional.
+    /// Maximum number of memory records to retrieve.
+    ///
+    /// `TopK` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcorememoryretrievalconfig.html#cfn-bedrockagentcore-harness-harnessagentcorememoryretrievalconfig-topk)): integer, optional.
     #[serde(rename = "TopK", skip_serializing_if = "Option::is_none")]
     pub top_k: Option<Value<i64>>,
 }
@@ -7991,24 +8601,24 @@ impl Walk for HarnessAgentCoreMemoryRetrievalConfig {
 
 /// The `HarnessAgentCoreRuntimeEnvironment` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessAgentCoreRuntimeEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcoreruntimeenvironment.html).
 ///
 /// Every property is optional: start from [`HarnessAgentCoreRuntimeEnvironment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessAgentCoreRuntimeEnvironment {
-    /// `FilesystemConfigurations`: optional.
+    /// `FilesystemConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcoreruntimeenvironment.html#cfn-bedrockagentcore-harness-harnessagentcoreruntimeenvironment-filesystemconfigurations)): list of (object [`HarnessFilesystemConfiguration`]), optional. Items: 0 to 5.
     #[serde(
         rename = "FilesystemConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub filesystem_configurations: Option<Value<Vec<HarnessFilesystemConfiguration>>>,
-    /// `LifecycleConfiguration`: optional.
+    /// `LifecycleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcoreruntimeenvironment.html#cfn-bedrockagentcore-harness-harnessagentcoreruntimeenvironment-lifecycleconfiguration)): object [`LifecycleConfiguration`], optional.
     #[serde(
         rename = "LifecycleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lifecycle_configuration: Option<LifecycleConfiguration>,
-    /// `NetworkConfiguration`: optional.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessagentcoreruntimeenvironment.html#cfn-bedrockagentcore-harness-harnessagentcoreruntimeenvironment-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -8060,12 +8670,12 @@ impl Walk for HarnessAgentCoreRuntimeEnvironment {
 
 /// The `AuthorizerConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `AuthorizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-authorizerconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessAuthorizerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessAuthorizerConfiguration {
-    /// `CustomJWTAuthorizer`: optional.
+    /// `CustomJWTAuthorizer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-authorizerconfiguration.html#cfn-bedrockagentcore-harness-authorizerconfiguration-customjwtauthorizer)): object [`HarnessCustomJwtAuthorizerConfiguration`], optional.
     #[serde(
         rename = "CustomJWTAuthorizer",
         skip_serializing_if = "Option::is_none"
@@ -8101,27 +8711,29 @@ impl Walk for HarnessAuthorizerConfiguration {
 
 /// The `HarnessBedrockModelConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessBedrockModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbedrockmodelconfig.html).
 ///
 /// [`HarnessBedrockModelConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessBedrockModelConfig {
-    /// `AdditionalParams`: optional.
+    /// Provider-specific parameters passed through to the model provider unchanged.
+    ///
+    /// `AdditionalParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbedrockmodelconfig.html#cfn-bedrockagentcore-harness-harnessbedrockmodelconfig-additionalparams)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AdditionalParams", skip_serializing_if = "Option::is_none")]
     pub additional_params: Option<Json>,
-    /// `ApiFormat`: optional.
+    /// `ApiFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbedrockmodelconfig.html#cfn-bedrockagentcore-harness-harnessbedrockmodelconfig-apiformat)): [`HarnessBedrockModelConfigApiFormat`], one of `converse_stream`, `responses`, `chat_completions`, optional.
     #[serde(rename = "ApiFormat", skip_serializing_if = "Option::is_none")]
     pub api_format: Option<Value<HarnessBedrockModelConfigApiFormat>>,
-    /// `MaxTokens`: optional.
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbedrockmodelconfig.html#cfn-bedrockagentcore-harness-harnessbedrockmodelconfig-maxtokens)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxTokens", skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<Value<i64>>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbedrockmodelconfig.html#cfn-bedrockagentcore-harness-harnessbedrockmodelconfig-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
-    /// `Temperature`: optional.
+    /// `Temperature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbedrockmodelconfig.html#cfn-bedrockagentcore-harness-harnessbedrockmodelconfig-temperature)): number, optional. Range: 0 to 2.
     #[serde(rename = "Temperature", skip_serializing_if = "Option::is_none")]
     pub temperature: Option<Value<f64>>,
-    /// `TopP`: optional.
+    /// `TopP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbedrockmodelconfig.html#cfn-bedrockagentcore-harness-harnessbedrockmodelconfig-topp)): number, optional. Range: 0 to 1.
     #[serde(rename = "TopP", skip_serializing_if = "Option::is_none")]
     pub top_p: Option<Value<f64>>,
 }
@@ -8218,15 +8830,19 @@ impl Walk for HarnessBedrockModelConfigApiFormat {
 
 /// The `HarnessBeforeInvocationHook` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessBeforeInvocationHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbeforeinvocationhook.html).
 ///
 /// Every property is required: [`HarnessBeforeInvocationHook::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessBeforeInvocationHook {
-    /// `Name`: required.
+    /// The unique name of the hook.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbeforeinvocationhook.html#cfn-bedrockagentcore-harness-harnessbeforeinvocationhook-name)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Target`: required.
+    /// The destination that receives lifecycle hook events.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbeforeinvocationhook.html#cfn-bedrockagentcore-harness-harnessbeforeinvocationhook-target)): object [`HarnessHookTarget`], required.
     #[serde(rename = "Target")]
     pub target: HarnessHookTarget,
 }
@@ -8255,15 +8871,19 @@ impl Walk for HarnessBeforeInvocationHook {
 
 /// The `HarnessBeforeToolCallHook` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessBeforeToolCallHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbeforetoolcallhook.html).
 ///
 /// Every property is required: [`HarnessBeforeToolCallHook::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessBeforeToolCallHook {
-    /// `Name`: required.
+    /// The unique name of the hook.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbeforetoolcallhook.html#cfn-bedrockagentcore-harness-harnessbeforetoolcallhook-name)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Target`: required.
+    /// The destination that receives lifecycle hook events.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessbeforetoolcallhook.html#cfn-bedrockagentcore-harness-harnessbeforetoolcallhook-target)): object [`HarnessHookTarget`], required.
     #[serde(rename = "Target")]
     pub target: HarnessHookTarget,
 }
@@ -8292,36 +8912,40 @@ impl Walk for HarnessBeforeToolCallHook {
 
 /// The `CustomJWTAuthorizerConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `CustomJWTAuthorizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html).
 ///
 /// [`HarnessCustomJwtAuthorizerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessCustomJwtAuthorizerConfiguration {
-    /// `AdvertisedScopeMapping`: optional.
+    /// A map that associates each scope in AllowedScopes with a corresponding advertised scope value. The advertised scope appears in OAuth protected resource metadata and WWW-Authenticate response headers.
+    ///
+    /// `AdvertisedScopeMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-harness-customjwtauthorizerconfiguration-advertisedscopemapping)): map from string to (string), optional.
     #[serde(
         rename = "AdvertisedScopeMapping",
         skip_serializing_if = "Option::is_none"
     )]
     pub advertised_scope_mapping: Option<BTreeMap<String, Value<String>>>,
-    /// `AllowedAudience`: optional.
+    /// `AllowedAudience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-harness-customjwtauthorizerconfiguration-allowedaudience)): list of (string), optional. Items: at least 1.
     #[serde(rename = "AllowedAudience", skip_serializing_if = "Option::is_none")]
     pub allowed_audience: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedClients`: optional.
+    /// `AllowedClients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-harness-customjwtauthorizerconfiguration-allowedclients)): list of (string), optional. Items: at least 1.
     #[serde(rename = "AllowedClients", skip_serializing_if = "Option::is_none")]
     pub allowed_clients: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedScopes`: optional.
+    /// `AllowedScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-harness-customjwtauthorizerconfiguration-allowedscopes)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[\x21\x23-\x5B\x5D-\x7E]+$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "AllowedScopes", skip_serializing_if = "Option::is_none")]
     pub allowed_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `CustomClaims`: optional.
+    /// `CustomClaims` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-harness-customjwtauthorizerconfiguration-customclaims)): list of (object [`CustomClaimValidationType`]), optional. Items: at least 1.
     #[serde(rename = "CustomClaims", skip_serializing_if = "Option::is_none")]
     pub custom_claims: Option<Value<Vec<CustomClaimValidationType>>>,
-    /// `DiscoveryUrl`: required.
+    /// `DiscoveryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-harness-customjwtauthorizerconfiguration-discoveryurl)): string, required. Pattern: `^.+/\.well-known/openid-configuration$`.
     #[serde(rename = "DiscoveryUrl")]
     pub discovery_url: Value<String>,
-    /// `PrivateEndpoint`: optional.
+    /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
+    ///
+    /// `PrivateEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-harness-customjwtauthorizerconfiguration-privateendpoint)): object [`PrivateEndpoint`], optional.
     #[serde(rename = "PrivateEndpoint", skip_serializing_if = "Option::is_none")]
     pub private_endpoint: Option<PrivateEndpoint>,
-    /// `PrivateEndpointOverrides`: optional.
+    /// `PrivateEndpointOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-harness-customjwtauthorizerconfiguration-privateendpointoverrides)): list of (object [`PrivateEndpointOverride`]), optional. Items: at most 5.
     #[serde(
         rename = "PrivateEndpointOverrides",
         skip_serializing_if = "Option::is_none"
@@ -8422,12 +9046,12 @@ impl Walk for HarnessCustomJwtAuthorizerConfiguration {
 
 /// The `HarnessEnvironmentArtifact` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessEnvironmentArtifact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessenvironmentartifact.html).
 ///
 /// Every property is optional: start from [`HarnessEnvironmentArtifact::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessEnvironmentArtifact {
-    /// `ContainerConfiguration`: optional.
+    /// `ContainerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessenvironmentartifact.html#cfn-bedrockagentcore-harness-harnessenvironmentartifact-containerconfiguration)): object [`ContainerConfiguration`], optional.
     #[serde(
         rename = "ContainerConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -8460,12 +9084,12 @@ impl Walk for HarnessEnvironmentArtifact {
 
 /// The `HarnessEnvironmentProvider` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessEnvironmentProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessenvironmentprovider.html).
 ///
 /// Every property is optional: start from [`HarnessEnvironmentProvider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessEnvironmentProvider {
-    /// `AgentCoreRuntimeEnvironment`: optional.
+    /// `AgentCoreRuntimeEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessenvironmentprovider.html#cfn-bedrockagentcore-harness-harnessenvironmentprovider-agentcoreruntimeenvironment)): object [`HarnessAgentCoreRuntimeEnvironment`], optional.
     #[serde(
         rename = "AgentCoreRuntimeEnvironment",
         skip_serializing_if = "Option::is_none"
@@ -8501,18 +9125,22 @@ impl Walk for HarnessEnvironmentProvider {
 
 /// The `FilesystemConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `FilesystemConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-filesystemconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessFilesystemConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessFilesystemConfiguration {
-    /// `EfsAccessPoint`: optional.
+    /// Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
+    ///
+    /// `EfsAccessPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-filesystemconfiguration.html#cfn-bedrockagentcore-harness-filesystemconfiguration-efsaccesspoint)): object [`EfsAccessPointConfiguration`], optional.
     #[serde(rename = "EfsAccessPoint", skip_serializing_if = "Option::is_none")]
     pub efs_access_point: Option<EfsAccessPointConfiguration>,
-    /// `S3FilesAccessPoint`: optional.
+    /// Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
+    ///
+    /// `S3FilesAccessPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-filesystemconfiguration.html#cfn-bedrockagentcore-harness-filesystemconfiguration-s3filesaccesspoint)): object [`S3FilesAccessPointConfiguration`], optional.
     #[serde(rename = "S3FilesAccessPoint", skip_serializing_if = "Option::is_none")]
     pub s3_files_access_point: Option<S3FilesAccessPointConfiguration>,
-    /// `SessionStorage`: optional.
+    /// `SessionStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-filesystemconfiguration.html#cfn-bedrockagentcore-harness-filesystemconfiguration-sessionstorage)): object [`SessionStorageConfiguration`], optional.
     #[serde(rename = "SessionStorage", skip_serializing_if = "Option::is_none")]
     pub session_storage: Option<SessionStorageConfiguration>,
 }
@@ -8561,18 +9189,18 @@ impl Walk for HarnessFilesystemConfiguration {
 
 /// The `HarnessGatewayOutboundAuth` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessGatewayOutboundAuth`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgatewayoutboundauth.html).
 ///
 /// Every property is optional: start from [`HarnessGatewayOutboundAuth::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessGatewayOutboundAuth {
-    /// `AwsIam`: optional.
+    /// `AwsIam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgatewayoutboundauth.html#cfn-bedrockagentcore-harness-harnessgatewayoutboundauth-awsiam)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AwsIam", skip_serializing_if = "Option::is_none")]
     pub aws_iam: Option<Json>,
-    /// `None`: optional.
+    /// `None` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgatewayoutboundauth.html#cfn-bedrockagentcore-harness-harnessgatewayoutboundauth-none)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "None", skip_serializing_if = "Option::is_none")]
     pub none: Option<Json>,
-    /// `Oauth`: optional.
+    /// `Oauth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgatewayoutboundauth.html#cfn-bedrockagentcore-harness-harnessgatewayoutboundauth-oauth)): object [`OAuthCredentialProvider`], optional.
     #[serde(rename = "Oauth", skip_serializing_if = "Option::is_none")]
     pub oauth: Option<OAuthCredentialProvider>,
 }
@@ -8618,30 +9246,32 @@ impl Walk for HarnessGatewayOutboundAuth {
 
 /// The `HarnessGeminiModelConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessGeminiModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgeminimodelconfig.html).
 ///
 /// [`HarnessGeminiModelConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessGeminiModelConfig {
-    /// `AdditionalParams`: optional.
+    /// Provider-specific parameters passed through to the Gemini model provider unchanged.
+    ///
+    /// `AdditionalParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgeminimodelconfig.html#cfn-bedrockagentcore-harness-harnessgeminimodelconfig-additionalparams)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AdditionalParams", skip_serializing_if = "Option::is_none")]
     pub additional_params: Option<Json>,
-    /// `ApiKeyArn`: required.
+    /// `ApiKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgeminimodelconfig.html#cfn-bedrockagentcore-harness-harnessgeminimodelconfig-apikeyarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$`.
     #[serde(rename = "ApiKeyArn")]
     pub api_key_arn: Value<String>,
-    /// `MaxTokens`: optional.
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgeminimodelconfig.html#cfn-bedrockagentcore-harness-harnessgeminimodelconfig-maxtokens)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxTokens", skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<Value<i64>>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgeminimodelconfig.html#cfn-bedrockagentcore-harness-harnessgeminimodelconfig-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
-    /// `Temperature`: optional.
+    /// `Temperature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgeminimodelconfig.html#cfn-bedrockagentcore-harness-harnessgeminimodelconfig-temperature)): number, optional. Range: 0 to 2.
     #[serde(rename = "Temperature", skip_serializing_if = "Option::is_none")]
     pub temperature: Option<Value<f64>>,
-    /// `TopK`: optional.
+    /// `TopK` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgeminimodelconfig.html#cfn-bedrockagentcore-harness-harnessgeminimodelconfig-topk)): integer, optional. Range: 0 to 500.
     #[serde(rename = "TopK", skip_serializing_if = "Option::is_none")]
     pub top_k: Option<Value<i64>>,
-    /// `TopP`: optional.
+    /// `TopP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessgeminimodelconfig.html#cfn-bedrockagentcore-harness-harnessgeminimodelconfig-topp)): number, optional. Range: 0 to 1.
     #[serde(rename = "TopP", skip_serializing_if = "Option::is_none")]
     pub top_p: Option<Value<f64>>,
 }
@@ -8715,21 +9345,29 @@ impl Walk for HarnessGeminiModelConfig {
 
 /// The `HarnessHook` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshook.html).
 ///
 /// Every property is optional: start from [`HarnessHook::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessHook {
-    /// `AfterInvocation`: optional.
+    /// A hook that runs after an agent invocation.
+    ///
+    /// `AfterInvocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshook.html#cfn-bedrockagentcore-harness-harnesshook-afterinvocation)): object [`HarnessAfterInvocationHook`], optional.
     #[serde(rename = "AfterInvocation", skip_serializing_if = "Option::is_none")]
     pub after_invocation: Option<HarnessAfterInvocationHook>,
-    /// `AfterToolCall`: optional.
+    /// A hook that runs after each tool call.
+    ///
+    /// `AfterToolCall` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshook.html#cfn-bedrockagentcore-harness-harnesshook-aftertoolcall)): object [`HarnessAfterToolCallHook`], optional.
     #[serde(rename = "AfterToolCall", skip_serializing_if = "Option::is_none")]
     pub after_tool_call: Option<HarnessAfterToolCallHook>,
-    /// `BeforeInvocation`: optional.
+    /// A hook that runs before an agent invocation.
+    ///
+    /// `BeforeInvocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshook.html#cfn-bedrockagentcore-harness-harnesshook-beforeinvocation)): object [`HarnessBeforeInvocationHook`], optional.
     #[serde(rename = "BeforeInvocation", skip_serializing_if = "Option::is_none")]
     pub before_invocation: Option<HarnessBeforeInvocationHook>,
-    /// `BeforeToolCall`: optional.
+    /// A hook that runs before each tool call.
+    ///
+    /// `BeforeToolCall` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshook.html#cfn-bedrockagentcore-harness-harnesshook-beforetoolcall)): object [`HarnessBeforeToolCallHook`], optional.
     #[serde(rename = "BeforeToolCall", skip_serializing_if = "Option::is_none")]
     pub before_tool_call: Option<HarnessBeforeToolCallHook>,
 }
@@ -8783,12 +9421,14 @@ impl Walk for HarnessHook {
 
 /// The `HarnessHookEventBridgeTarget` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessHookEventBridgeTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshookeventbridgetarget.html).
 ///
 /// Every property is required: [`HarnessHookEventBridgeTarget::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessHookEventBridgeTarget {
-    /// `Arn`: required.
+    /// The ARN of the EventBridge event bus.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshookeventbridgetarget.html#cfn-bedrockagentcore-harness-harnesshookeventbridgetarget-arn)): string, required. Pattern: `^arn:aws(-[^:]+)?:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -8812,18 +9452,24 @@ impl Walk for HarnessHookEventBridgeTarget {
 
 /// The `HarnessHookLambdaTarget` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessHookLambdaTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooklambdatarget.html).
 ///
 /// [`HarnessHookLambdaTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessHookLambdaTarget {
-    /// `Arn`: required.
+    /// The ARN of the Lambda function.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooklambdatarget.html#cfn-bedrockagentcore-harness-harnesshooklambdatarget-arn)): string, required. Pattern: `^arn:aws(-[^:]+)?:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `FailureMode`: optional.
+    /// Whether the agent loop continues or stops when the Lambda invocation fails. Defaults to deny.
+    ///
+    /// `FailureMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooklambdatarget.html#cfn-bedrockagentcore-harness-harnesshooklambdatarget-failuremode)): [`FailureMode`], one of `allow`, `deny`, optional.
     #[serde(rename = "FailureMode", skip_serializing_if = "Option::is_none")]
     pub failure_mode: Option<Value<FailureMode>>,
-    /// `TimeoutSeconds`: optional.
+    /// The maximum number of seconds to wait for the Lambda response. Defaults to 60.
+    ///
+    /// `TimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooklambdatarget.html#cfn-bedrockagentcore-harness-harnesshooklambdatarget-timeoutseconds)): integer, optional. Range: 1 to 900.
     #[serde(rename = "TimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<Value<i64>>,
 }
@@ -8867,12 +9513,14 @@ impl Walk for HarnessHookLambdaTarget {
 
 /// The `HarnessHookSnsTarget` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessHookSnsTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooksnstarget.html).
 ///
 /// Every property is required: [`HarnessHookSnsTarget::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessHookSnsTarget {
-    /// `Arn`: required.
+    /// The ARN of the SNS topic.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooksnstarget.html#cfn-bedrockagentcore-harness-harnesshooksnstarget-arn)): string, required. Pattern: `^arn:aws(-[^:]+)?:sns:[a-z0-9-]+:[0-9]{12}:.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -8896,18 +9544,24 @@ impl Walk for HarnessHookSnsTarget {
 
 /// The `HarnessHookTarget` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessHookTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooktarget.html).
 ///
 /// Every property is optional: start from [`HarnessHookTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessHookTarget {
-    /// `EventBridge`: optional.
+    /// An EventBridge event bus that receives lifecycle hook events asynchronously.
+    ///
+    /// `EventBridge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooktarget.html#cfn-bedrockagentcore-harness-harnesshooktarget-eventbridge)): object [`HarnessHookEventBridgeTarget`], optional.
     #[serde(rename = "EventBridge", skip_serializing_if = "Option::is_none")]
     pub event_bridge: Option<HarnessHookEventBridgeTarget>,
-    /// `Lambda`: optional.
+    /// A Lambda function invoked synchronously for a lifecycle hook.
+    ///
+    /// `Lambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooktarget.html#cfn-bedrockagentcore-harness-harnesshooktarget-lambda)): object [`HarnessHookLambdaTarget`], optional.
     #[serde(rename = "Lambda", skip_serializing_if = "Option::is_none")]
     pub lambda: Option<HarnessHookLambdaTarget>,
-    /// `Sns`: optional.
+    /// An SNS topic that receives lifecycle hook events asynchronously.
+    ///
+    /// `Sns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesshooktarget.html#cfn-bedrockagentcore-harness-harnesshooktarget-sns)): object [`HarnessHookSnsTarget`], optional.
     #[serde(rename = "Sns", skip_serializing_if = "Option::is_none")]
     pub sns: Option<HarnessHookSnsTarget>,
 }
@@ -8953,15 +9607,17 @@ impl Walk for HarnessHookTarget {
 
 /// The `HarnessInlineFunctionConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessInlineFunctionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessinlinefunctionconfig.html).
 ///
 /// Every property is required: [`HarnessInlineFunctionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessInlineFunctionConfig {
-    /// `Description`: required.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessinlinefunctionconfig.html#cfn-bedrockagentcore-harness-harnessinlinefunctionconfig-description)): string, required. Length: 1 to 4096 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `InputSchema`: required.
+    /// JSON Schema describing the tool's input parameters.
+    ///
+    /// `InputSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessinlinefunctionconfig.html#cfn-bedrockagentcore-harness-harnessinlinefunctionconfig-inputschema)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "InputSchema")]
     pub input_schema: Json,
 }
@@ -8990,30 +9646,32 @@ impl Walk for HarnessInlineFunctionConfig {
 
 /// The `HarnessLiteLlmModelConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessLiteLlmModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesslitellmmodelconfig.html).
 ///
 /// [`HarnessLiteLlmModelConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessLiteLlmModelConfig {
-    /// `AdditionalParams`: optional.
+    /// Provider-specific parameters passed through to LiteLLM unchanged.
+    ///
+    /// `AdditionalParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesslitellmmodelconfig.html#cfn-bedrockagentcore-harness-harnesslitellmmodelconfig-additionalparams)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AdditionalParams", skip_serializing_if = "Option::is_none")]
     pub additional_params: Option<Json>,
-    /// `ApiBase`: optional.
+    /// `ApiBase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesslitellmmodelconfig.html#cfn-bedrockagentcore-harness-harnesslitellmmodelconfig-apibase)): string, optional. Length: 1 to 16383 characters.
     #[serde(rename = "ApiBase", skip_serializing_if = "Option::is_none")]
     pub api_base: Option<Value<String>>,
-    /// `ApiKeyArn`: optional.
+    /// `ApiKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesslitellmmodelconfig.html#cfn-bedrockagentcore-harness-harnesslitellmmodelconfig-apikeyarn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$`.
     #[serde(rename = "ApiKeyArn", skip_serializing_if = "Option::is_none")]
     pub api_key_arn: Option<Value<String>>,
-    /// `MaxTokens`: optional.
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesslitellmmodelconfig.html#cfn-bedrockagentcore-harness-harnesslitellmmodelconfig-maxtokens)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxTokens", skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<Value<i64>>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesslitellmmodelconfig.html#cfn-bedrockagentcore-harness-harnesslitellmmodelconfig-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
-    /// `Temperature`: optional.
+    /// `Temperature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesslitellmmodelconfig.html#cfn-bedrockagentcore-harness-harnesslitellmmodelconfig-temperature)): number, optional. Range: 0 to 2.
     #[serde(rename = "Temperature", skip_serializing_if = "Option::is_none")]
     pub temperature: Option<Value<f64>>,
-    /// `TopP`: optional.
+    /// `TopP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesslitellmmodelconfig.html#cfn-bedrockagentcore-harness-harnesslitellmmodelconfig-topp)): number, optional. Range: 0 to 1.
     #[serde(rename = "TopP", skip_serializing_if = "Option::is_none")]
     pub top_p: Option<Value<f64>>,
 }
@@ -9093,21 +9751,27 @@ impl Walk for HarnessLiteLlmModelConfig {
 
 /// The `HarnessManagedMemoryConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessManagedMemoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmanagedmemoryconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessManagedMemoryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessManagedMemoryConfiguration {
-    /// `EncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// Customer-managed KMS key ARN. Defaults to AWS-owned key. Not updatable after creation.
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmanagedmemoryconfiguration.html#cfn-bedrockagentcore-harness-harnessmanagedmemoryconfiguration-encryptionkeyarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `EventExpiryDuration`: optional.
+    /// Event retention in days. Defaults to 30.
+    ///
+    /// `EventExpiryDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmanagedmemoryconfiguration.html#cfn-bedrockagentcore-harness-harnessmanagedmemoryconfiguration-eventexpiryduration)): integer, optional. Range: 3 to 365.
     #[serde(
         rename = "EventExpiryDuration",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_expiry_duration: Option<Value<i64>>,
-    /// `Strategies`: optional.
+    /// Strategy types to enable. Defaults to \[SEMANTIC, SUMMARIZATION\].
+    ///
+    /// `Strategies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmanagedmemoryconfiguration.html#cfn-bedrockagentcore-harness-harnessmanagedmemoryconfiguration-strategies)): list of ([`Strategies`], one of `SEMANTIC`, `SUMMARIZATION`, `USER_PREFERENCE`, `EPISODIC`), optional. Items: 1 to 4.
     #[serde(rename = "Strategies", skip_serializing_if = "Option::is_none")]
     pub strategies: Option<Value<Vec<Value<Strategies>>>>,
 }
@@ -9153,21 +9817,25 @@ impl Walk for HarnessManagedMemoryConfiguration {
 
 /// The `HarnessMemoryConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessMemoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmemoryconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessMemoryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessMemoryConfiguration {
-    /// `AgentCoreMemoryConfiguration`: optional.
+    /// `AgentCoreMemoryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmemoryconfiguration.html#cfn-bedrockagentcore-harness-harnessmemoryconfiguration-agentcorememoryconfiguration)): object [`HarnessAgentCoreMemoryConfiguration`], optional.
     #[serde(
         rename = "AgentCoreMemoryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_core_memory_configuration: Option<HarnessAgentCoreMemoryConfiguration>,
-    /// `Disabled`: optional.
+    /// Explicitly opt out of memory.
+    ///
+    /// `Disabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmemoryconfiguration.html#cfn-bedrockagentcore-harness-harnessmemoryconfiguration-disabled)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Disabled", skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Json>,
-    /// `ManagedMemoryConfiguration`: optional.
+    /// Configuration for managed memory. The harness creates and manages a memory resource in the customer's account.
+    ///
+    /// `ManagedMemoryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmemoryconfiguration.html#cfn-bedrockagentcore-harness-harnessmemoryconfiguration-managedmemoryconfiguration)): object [`HarnessManagedMemoryConfiguration`], optional.
     #[serde(
         rename = "ManagedMemoryConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9222,21 +9890,21 @@ impl Walk for HarnessMemoryConfiguration {
 
 /// The `HarnessModelConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessModelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmodelconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessModelConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessModelConfiguration {
-    /// `BedrockModelConfig`: optional.
+    /// `BedrockModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmodelconfiguration.html#cfn-bedrockagentcore-harness-harnessmodelconfiguration-bedrockmodelconfig)): object [`HarnessBedrockModelConfig`], optional.
     #[serde(rename = "BedrockModelConfig", skip_serializing_if = "Option::is_none")]
     pub bedrock_model_config: Option<HarnessBedrockModelConfig>,
-    /// `GeminiModelConfig`: optional.
+    /// `GeminiModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmodelconfiguration.html#cfn-bedrockagentcore-harness-harnessmodelconfiguration-geminimodelconfig)): object [`HarnessGeminiModelConfig`], optional.
     #[serde(rename = "GeminiModelConfig", skip_serializing_if = "Option::is_none")]
     pub gemini_model_config: Option<HarnessGeminiModelConfig>,
-    /// `LiteLlmModelConfig`: optional.
+    /// `LiteLlmModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmodelconfiguration.html#cfn-bedrockagentcore-harness-harnessmodelconfiguration-litellmmodelconfig)): object [`HarnessLiteLlmModelConfig`], optional.
     #[serde(rename = "LiteLlmModelConfig", skip_serializing_if = "Option::is_none")]
     pub lite_llm_model_config: Option<HarnessLiteLlmModelConfig>,
-    /// `OpenAiModelConfig`: optional.
+    /// `OpenAiModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessmodelconfiguration.html#cfn-bedrockagentcore-harness-harnessmodelconfiguration-openaimodelconfig)): object [`HarnessOpenAiModelConfig`], optional.
     #[serde(rename = "OpenAiModelConfig", skip_serializing_if = "Option::is_none")]
     pub open_ai_model_config: Option<HarnessOpenAiModelConfig>,
 }
@@ -9290,33 +9958,37 @@ impl Walk for HarnessModelConfiguration {
 
 /// The `HarnessOpenAiModelConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessOpenAiModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html).
 ///
 /// [`HarnessOpenAiModelConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessOpenAiModelConfig {
-    /// `AdditionalParams`: optional.
+    /// Provider-specific parameters passed through to the model provider unchanged.
+    ///
+    /// `AdditionalParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html#cfn-bedrockagentcore-harness-harnessopenaimodelconfig-additionalparams)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AdditionalParams", skip_serializing_if = "Option::is_none")]
     pub additional_params: Option<Json>,
-    /// `ApiBase`: optional.
+    /// Optional custom endpoint URL for an OpenAI-compatible endpoint.
+    ///
+    /// `ApiBase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html#cfn-bedrockagentcore-harness-harnessopenaimodelconfig-apibase)): string, optional. Length: 1 to 16383 characters.
     #[serde(rename = "ApiBase", skip_serializing_if = "Option::is_none")]
     pub api_base: Option<Value<String>>,
-    /// `ApiFormat`: optional.
+    /// `ApiFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html#cfn-bedrockagentcore-harness-harnessopenaimodelconfig-apiformat)): [`HarnessOpenAiModelConfigApiFormat`], one of `chat_completions`, `responses`, optional.
     #[serde(rename = "ApiFormat", skip_serializing_if = "Option::is_none")]
     pub api_format: Option<Value<HarnessOpenAiModelConfigApiFormat>>,
-    /// `ApiKeyArn`: required.
+    /// `ApiKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html#cfn-bedrockagentcore-harness-harnessopenaimodelconfig-apikeyarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$`.
     #[serde(rename = "ApiKeyArn")]
     pub api_key_arn: Value<String>,
-    /// `MaxTokens`: optional.
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html#cfn-bedrockagentcore-harness-harnessopenaimodelconfig-maxtokens)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxTokens", skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<Value<i64>>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html#cfn-bedrockagentcore-harness-harnessopenaimodelconfig-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
-    /// `Temperature`: optional.
+    /// `Temperature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html#cfn-bedrockagentcore-harness-harnessopenaimodelconfig-temperature)): number, optional. Range: 0 to 2.
     #[serde(rename = "Temperature", skip_serializing_if = "Option::is_none")]
     pub temperature: Option<Value<f64>>,
-    /// `TopP`: optional.
+    /// `TopP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessopenaimodelconfig.html#cfn-bedrockagentcore-harness-harnessopenaimodelconfig-topp)): number, optional. Range: 0 to 1.
     #[serde(rename = "TopP", skip_serializing_if = "Option::is_none")]
     pub top_p: Option<Value<f64>>,
 }
@@ -9422,15 +10094,15 @@ impl Walk for HarnessOpenAiModelConfigApiFormat {
 
 /// The `HarnessRemoteMcpConfig` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessRemoteMcpConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessremotemcpconfig.html).
 ///
 /// [`HarnessRemoteMcpConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessRemoteMcpConfig {
-    /// `Headers`: optional.
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessremotemcpconfig.html#cfn-bedrockagentcore-harness-harnessremotemcpconfig-headers)): map from string to (string), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, Value<String>>>,
-    /// `Url`: required.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessremotemcpconfig.html#cfn-bedrockagentcore-harness-harnessremotemcpconfig-url)): string, required. Length: 1 to 16383 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -9465,21 +10137,29 @@ impl Walk for HarnessRemoteMcpConfig {
 
 /// The `HarnessSkill` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessSkill`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskill.html).
 ///
 /// Every property is optional: start from [`HarnessSkill::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessSkill {
-    /// `AwsSkills`: optional.
+    /// AWS Skills baked into the Harness's underlying Runtime.
+    ///
+    /// `AwsSkills` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskill.html#cfn-bedrockagentcore-harness-harnessskill-awsskills)): object [`HarnessSkillAwsSkillsSource`], optional.
     #[serde(rename = "AwsSkills", skip_serializing_if = "Option::is_none")]
     pub aws_skills: Option<HarnessSkillAwsSkillsSource>,
-    /// `Git`: optional.
+    /// A git repository containing the skill, cloned over HTTPS.
+    ///
+    /// `Git` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskill.html#cfn-bedrockagentcore-harness-harnessskill-git)): object [`HarnessSkillGitSource`], optional.
     #[serde(rename = "Git", skip_serializing_if = "Option::is_none")]
     pub git: Option<HarnessSkillGitSource>,
-    /// `Path`: optional.
+    /// The filesystem path to the skill definition.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskill.html#cfn-bedrockagentcore-harness-harnessskill-path)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `S3`: optional.
+    /// An S3 source containing the skill.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskill.html#cfn-bedrockagentcore-harness-harnessskill-s3)): object [`HarnessSkillS3Source`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<HarnessSkillS3Source>,
 }
@@ -9533,12 +10213,14 @@ impl Walk for HarnessSkill {
 
 /// The `HarnessSkillAwsSkillsSource` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessSkillAwsSkillsSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillawsskillssource.html).
 ///
 /// Every property is optional: start from [`HarnessSkillAwsSkillsSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessSkillAwsSkillsSource {
-    /// `Paths`: optional.
+    /// Optionally filter allowed skills with glob syntax, e.g., \['core-skills/\*'\].
+    ///
+    /// `Paths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillawsskillssource.html#cfn-bedrockagentcore-harness-harnessskillawsskillssource-paths)): list of (string), optional. Each item: Pattern: `^([^*?\[\]]|\*)+$`. Each item: Length: 1 to 4096 characters.
     #[serde(rename = "Paths", skip_serializing_if = "Option::is_none")]
     pub paths: Option<Value<Vec<Value<String>>>>,
 }
@@ -9568,15 +10250,19 @@ impl Walk for HarnessSkillAwsSkillsSource {
 
 /// The `HarnessSkillGitAuth` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessSkillGitAuth`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillgitauth.html).
 ///
 /// [`HarnessSkillGitAuth::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessSkillGitAuth {
-    /// `CredentialArn`: required.
+    /// The ARN of the credential in AgentCore Identity containing the password or personal access token.
+    ///
+    /// `CredentialArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillgitauth.html#cfn-bedrockagentcore-harness-harnessskillgitauth-credentialarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$`.
     #[serde(rename = "CredentialArn")]
     pub credential_arn: Value<String>,
-    /// `Username`: optional.
+    /// Username for authentication. Defaults to 'oauth2' if not specified.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillgitauth.html#cfn-bedrockagentcore-harness-harnessskillgitauth-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -9611,18 +10297,24 @@ impl Walk for HarnessSkillGitAuth {
 
 /// The `HarnessSkillGitSource` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessSkillGitSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillgitsource.html).
 ///
 /// [`HarnessSkillGitSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessSkillGitSource {
-    /// `Auth`: optional.
+    /// Authentication configuration for accessing a private git repository.
+    ///
+    /// `Auth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillgitsource.html#cfn-bedrockagentcore-harness-harnessskillgitsource-auth)): object [`HarnessSkillGitAuth`], optional.
     #[serde(rename = "Auth", skip_serializing_if = "Option::is_none")]
     pub auth: Option<HarnessSkillGitAuth>,
-    /// `Path`: optional.
+    /// Subdirectory within the repository containing the skill.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillgitsource.html#cfn-bedrockagentcore-harness-harnessskillgitsource-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Url`: required.
+    /// The HTTPS URL of the git repository.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskillgitsource.html#cfn-bedrockagentcore-harness-harnessskillgitsource-url)): string, required. Pattern: `^https://`. Length: at least 8 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -9666,12 +10358,14 @@ impl Walk for HarnessSkillGitSource {
 
 /// The `HarnessSkillS3Source` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessSkillS3Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskills3source.html).
 ///
 /// Every property is required: [`HarnessSkillS3Source::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessSkillS3Source {
-    /// `Uri`: required.
+    /// The S3 URI pointing to the skill directory (e.g., s3://bucket/skills/my-skill/).
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessskills3source.html#cfn-bedrockagentcore-harness-harnessskills3source-uri)): string, required. Pattern: `^s3://`. Length: at least 5 characters.
     #[serde(rename = "Uri")]
     pub uri: Value<String>,
 }
@@ -9695,12 +10389,12 @@ impl Walk for HarnessSkillS3Source {
 
 /// The `HarnessSlidingWindowConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessSlidingWindowConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessslidingwindowconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessSlidingWindowConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessSlidingWindowConfiguration {
-    /// `MessagesCount`: optional.
+    /// `MessagesCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnessslidingwindowconfiguration.html#cfn-bedrockagentcore-harness-harnessslidingwindowconfiguration-messagescount)): integer, optional.
     #[serde(rename = "MessagesCount", skip_serializing_if = "Option::is_none")]
     pub messages_count: Option<Value<i64>>,
 }
@@ -9730,24 +10424,24 @@ impl Walk for HarnessSlidingWindowConfiguration {
 
 /// The `HarnessSummarizationConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessSummarizationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesssummarizationconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessSummarizationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessSummarizationConfiguration {
-    /// `PreserveRecentMessages`: optional.
+    /// `PreserveRecentMessages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesssummarizationconfiguration.html#cfn-bedrockagentcore-harness-harnesssummarizationconfiguration-preserverecentmessages)): integer, optional.
     #[serde(
         rename = "PreserveRecentMessages",
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_recent_messages: Option<Value<i64>>,
-    /// `SummarizationSystemPrompt`: optional.
+    /// `SummarizationSystemPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesssummarizationconfiguration.html#cfn-bedrockagentcore-harness-harnesssummarizationconfiguration-summarizationsystemprompt)): string, optional.
     #[serde(
         rename = "SummarizationSystemPrompt",
         skip_serializing_if = "Option::is_none"
     )]
     pub summarization_system_prompt: Option<Value<String>>,
-    /// `SummaryRatio`: optional.
+    /// `SummaryRatio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesssummarizationconfiguration.html#cfn-bedrockagentcore-harness-harnesssummarizationconfiguration-summaryratio)): number, optional.
     #[serde(rename = "SummaryRatio", skip_serializing_if = "Option::is_none")]
     pub summary_ratio: Option<Value<f64>>,
 }
@@ -9793,12 +10487,14 @@ impl Walk for HarnessSummarizationConfiguration {
 
 /// The `HarnessSystemContentBlock` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessSystemContentBlock`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesssystemcontentblock.html).
 ///
 /// Every property is required: [`HarnessSystemContentBlock::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessSystemContentBlock {
-    /// `Text`: required.
+    /// The text content of the system prompt block.
+    ///
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesssystemcontentblock.html#cfn-bedrockagentcore-harness-harnesssystemcontentblock-text)): string, required. Length: at least 1 characters.
     #[serde(rename = "Text")]
     pub text: Value<String>,
 }
@@ -9822,18 +10518,18 @@ impl Walk for HarnessSystemContentBlock {
 
 /// The `HarnessTool` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessTool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstool.html).
 ///
 /// [`HarnessTool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessTool {
-    /// `Config`: optional.
+    /// `Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstool.html#cfn-bedrockagentcore-harness-harnesstool-config)): object [`HarnessToolConfiguration`], optional.
     #[serde(rename = "Config", skip_serializing_if = "Option::is_none")]
     pub config: Option<HarnessToolConfiguration>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstool.html#cfn-bedrockagentcore-harness-harnesstool-name)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstool.html#cfn-bedrockagentcore-harness-harnesstool-type)): [`HarnessToolType`], one of `remote_mcp`, `agentcore_browser`, `agentcore_gateway`, `inline_function`, `agentcore_code_interpreter`, required.
     #[serde(rename = "Type")]
     pub type_: Value<HarnessToolType>,
 }
@@ -9877,27 +10573,27 @@ impl Walk for HarnessTool {
 
 /// The `HarnessToolConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessToolConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstoolconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessToolConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessToolConfiguration {
-    /// `AgentCoreBrowser`: optional.
+    /// `AgentCoreBrowser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstoolconfiguration.html#cfn-bedrockagentcore-harness-harnesstoolconfiguration-agentcorebrowser)): object [`HarnessAgentCoreBrowserConfig`], optional.
     #[serde(rename = "AgentCoreBrowser", skip_serializing_if = "Option::is_none")]
     pub agent_core_browser: Option<HarnessAgentCoreBrowserConfig>,
-    /// `AgentCoreCodeInterpreter`: optional.
+    /// `AgentCoreCodeInterpreter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstoolconfiguration.html#cfn-bedrockagentcore-harness-harnesstoolconfiguration-agentcorecodeinterpreter)): object [`HarnessAgentCoreCodeInterpreterConfig`], optional.
     #[serde(
         rename = "AgentCoreCodeInterpreter",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_core_code_interpreter: Option<HarnessAgentCoreCodeInterpreterConfig>,
-    /// `AgentCoreGateway`: optional.
+    /// `AgentCoreGateway` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstoolconfiguration.html#cfn-bedrockagentcore-harness-harnesstoolconfiguration-agentcoregateway)): object [`HarnessAgentCoreGatewayConfig`], optional.
     #[serde(rename = "AgentCoreGateway", skip_serializing_if = "Option::is_none")]
     pub agent_core_gateway: Option<HarnessAgentCoreGatewayConfig>,
-    /// `InlineFunction`: optional.
+    /// `InlineFunction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstoolconfiguration.html#cfn-bedrockagentcore-harness-harnesstoolconfiguration-inlinefunction)): object [`HarnessInlineFunctionConfig`], optional.
     #[serde(rename = "InlineFunction", skip_serializing_if = "Option::is_none")]
     pub inline_function: Option<HarnessInlineFunctionConfig>,
-    /// `RemoteMcp`: optional.
+    /// `RemoteMcp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstoolconfiguration.html#cfn-bedrockagentcore-harness-harnesstoolconfiguration-remotemcp)): object [`HarnessRemoteMcpConfig`], optional.
     #[serde(rename = "RemoteMcp", skip_serializing_if = "Option::is_none")]
     pub remote_mcp: Option<HarnessRemoteMcpConfig>,
 }
@@ -9991,15 +10687,15 @@ impl Walk for HarnessToolType {
 
 /// The `HarnessTruncationConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessTruncationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstruncationconfiguration.html).
 ///
 /// [`HarnessTruncationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HarnessTruncationConfiguration {
-    /// `Config`: optional.
+    /// `Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstruncationconfiguration.html#cfn-bedrockagentcore-harness-harnesstruncationconfiguration-config)): object [`HarnessTruncationStrategyConfiguration`], optional.
     #[serde(rename = "Config", skip_serializing_if = "Option::is_none")]
     pub config: Option<HarnessTruncationStrategyConfiguration>,
-    /// `Strategy`: required.
+    /// `Strategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstruncationconfiguration.html#cfn-bedrockagentcore-harness-harnesstruncationconfiguration-strategy)): [`Strategy`], one of `sliding_window`, `summarization`, `none`, required.
     #[serde(rename = "Strategy")]
     pub strategy: Value<Strategy>,
 }
@@ -10034,15 +10730,15 @@ impl Walk for HarnessTruncationConfiguration {
 
 /// The `HarnessTruncationStrategyConfiguration` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `HarnessTruncationStrategyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstruncationstrategyconfiguration.html).
 ///
 /// Every property is optional: start from [`HarnessTruncationStrategyConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HarnessTruncationStrategyConfiguration {
-    /// `SlidingWindow`: optional.
+    /// `SlidingWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstruncationstrategyconfiguration.html#cfn-bedrockagentcore-harness-harnesstruncationstrategyconfiguration-slidingwindow)): object [`HarnessSlidingWindowConfiguration`], optional.
     #[serde(rename = "SlidingWindow", skip_serializing_if = "Option::is_none")]
     pub sliding_window: Option<HarnessSlidingWindowConfiguration>,
-    /// `Summarization`: optional.
+    /// `Summarization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-harnesstruncationstrategyconfiguration.html#cfn-bedrockagentcore-harness-harnesstruncationstrategyconfiguration-summarization)): object [`HarnessSummarizationConfiguration`], optional.
     #[serde(rename = "Summarization", skip_serializing_if = "Option::is_none")]
     pub summarization: Option<HarnessSummarizationConfiguration>,
 }
@@ -10080,12 +10776,14 @@ impl Walk for HarnessTruncationStrategyConfiguration {
 
 /// The `HostingEnvironment` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `HostingEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-hostingenvironment.html).
 ///
 /// Every property is required: [`HostingEnvironment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostingEnvironment {
-    /// `Arn`: required.
+    /// The ARN of the bedrock-agentcore hosting environment
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-hostingenvironment.html#cfn-bedrockagentcore-runtime-hostingenvironment-arn)): string, required. Length: 20 to 1011 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -10109,18 +10807,20 @@ impl Walk for HostingEnvironment {
 
 /// The `IdpConfig` property type of [`ConsentPortal`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::ConsentPortal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html).
+/// AWS reference: [`AWS::BedrockAgentCore::ConsentPortal` `IdpConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-consentportal-idpconfig.html).
 ///
 /// [`IdpConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdpConfig {
-    /// `Audience`: optional.
+    /// `Audience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-consentportal-idpconfig.html#cfn-bedrockagentcore-consentportal-idpconfig-audience)): string, optional.
     #[serde(rename = "Audience", skip_serializing_if = "Option::is_none")]
     pub audience: Option<Value<String>>,
-    /// `CredentialProviderArn`: required.
+    /// The ARN of an AWS::BedrockAgentCore::OAuth2CredentialProvider resource.
+    ///
+    /// `CredentialProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-consentportal-idpconfig.html#cfn-bedrockagentcore-consentportal-idpconfig-credentialproviderarn)): string, required. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):bedrock-agentcore:[a-z0-9-]{1,32}:[0-9]{12}:token-vault/[a-zA-Z0-9_-]{1,64}/oauth2credentialprovider/[a-zA-Z0-9_-]{1,128}$`.
     #[serde(rename = "CredentialProviderArn")]
     pub credential_provider_arn: Value<String>,
-    /// `Scopes`: required.
+    /// `Scopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-consentportal-idpconfig.html#cfn-bedrockagentcore-consentportal-idpconfig-scopes)): list of (string), required. Items: at least 1.
     #[serde(rename = "Scopes")]
     pub scopes: Value<Vec<Value<String>>>,
 }
@@ -10181,33 +10881,41 @@ impl Walk for InboundTokenClaimValueType {
 
 /// The `IncludedOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `IncludedOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput.html).
 ///
 /// [`IncludedOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IncludedOauth2ProviderConfigInput {
-    /// `AuthorizationEndpoint`: optional.
+    /// OAuth2 authorization endpoint for your isolated OAuth2 application tenant
+    ///
+    /// `AuthorizationEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput-authorizationendpoint)): string, optional.
     #[serde(
         rename = "AuthorizationEndpoint",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_endpoint: Option<Value<String>>,
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput-clientid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
-    /// `Issuer`: optional.
+    /// Token issuer of your isolated OAuth2 application tenant
+    ///
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput-issuer)): string, optional.
     #[serde(rename = "Issuer", skip_serializing_if = "Option::is_none")]
     pub issuer: Option<Value<String>>,
-    /// `TokenEndpoint`: optional.
+    /// OAuth2 token endpoint for your isolated OAuth2 application tenant
+    ///
+    /// `TokenEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-includedoauth2providerconfiginput-tokenendpoint)): string, optional.
     #[serde(rename = "TokenEndpoint", skip_serializing_if = "Option::is_none")]
     pub token_endpoint: Option<Value<String>>,
 }
@@ -10287,15 +10995,19 @@ impl Walk for IncludedOauth2ProviderConfigInput {
 
 /// The `IndexedKey` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `IndexedKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-indexedkey.html).
 ///
 /// Every property is required: [`IndexedKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IndexedKey {
-    /// `Key`: required.
+    /// Key name for metadata fields
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-indexedkey.html#cfn-bedrockagentcore-memory-indexedkey-key)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Type`: required.
+    /// Supported data types for metadata values
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-indexedkey.html#cfn-bedrockagentcore-memory-indexedkey-type)): [`MetadataValueType`], one of `STRING`, `STRINGLIST`, `NUMBER`, required.
     #[serde(rename = "Type")]
     pub type_: Value<MetadataValueType>,
 }
@@ -10324,21 +11036,29 @@ impl Walk for IndexedKey {
 
 /// The `InferenceConfiguration` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `InferenceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-inferenceconfiguration.html).
 ///
 /// Every property is optional: start from [`InferenceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InferenceConfiguration {
-    /// `MaxTokens`: optional.
+    /// The maximum number of tokens to generate in the model response.
+    ///
+    /// `MaxTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-inferenceconfiguration.html#cfn-bedrockagentcore-evaluator-inferenceconfiguration-maxtokens)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxTokens", skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<Value<i64>>,
-    /// `StopSequences`: optional.
+    /// The sequences that make the model stop generating further tokens.
+    ///
+    /// `StopSequences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-inferenceconfiguration.html#cfn-bedrockagentcore-evaluator-inferenceconfiguration-stopsequences)): list of (string), optional. Items: at most 2500. Each item: Length: at least 1 characters.
     #[serde(rename = "StopSequences", skip_serializing_if = "Option::is_none")]
     pub stop_sequences: Option<Value<Vec<Value<String>>>>,
-    /// `Temperature`: optional.
+    /// The temperature value that controls randomness in the model's responses.
+    ///
+    /// `Temperature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-inferenceconfiguration.html#cfn-bedrockagentcore-evaluator-inferenceconfiguration-temperature)): number, optional. Range: 0 to 1.
     #[serde(rename = "Temperature", skip_serializing_if = "Option::is_none")]
     pub temperature: Option<Value<f64>>,
-    /// `TopP`: optional.
+    /// The top-p sampling parameter that controls the diversity of the model's responses.
+    ///
+    /// `TopP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-inferenceconfiguration.html#cfn-bedrockagentcore-evaluator-inferenceconfiguration-topp)): number, optional. Range: 0 to 1.
     #[serde(rename = "TopP", skip_serializing_if = "Option::is_none")]
     pub top_p: Option<Value<f64>>,
 }
@@ -10392,12 +11112,14 @@ impl Walk for InferenceConfiguration {
 
 /// The `InlineExamplesSource` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Dataset` `InlineExamplesSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-dataset-inlineexamplessource.html).
 ///
 /// Every property is required: [`InlineExamplesSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InlineExamplesSource {
-    /// `Examples`: required.
+    /// Examples to add. Each example is a free-form JSON document validated against the declared schemaType.
+    ///
+    /// `Examples` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-dataset-inlineexamplessource.html#cfn-bedrockagentcore-dataset-inlineexamplessource-examples)): list of (JSON (the schema allows several shapes, or none)), required. Items: 1 to 1000.
     #[serde(rename = "Examples")]
     pub examples: Value<Vec<Json>>,
 }
@@ -10423,12 +11145,14 @@ impl Walk for InlineExamplesSource {
 
 /// The `Insight` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `Insight`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-insight.html).
 ///
 /// Every property is required: [`Insight::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Insight {
-    /// `InsightId`: required.
+    /// The unique identifier of the insight.
+    ///
+    /// `InsightId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-insight.html#cfn-bedrockagentcore-onlineevaluationconfig-insight-insightid)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9._]+$`. Length: 1 to 256 characters.
     #[serde(rename = "InsightId")]
     pub insight_id: Value<String>,
 }
@@ -10454,18 +11178,22 @@ impl Walk for Insight {
 
 /// The `InstanceLifecycleConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `InstanceLifecycleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-instancelifecycleconfiguration.html).
 ///
 /// Every property is optional: start from [`InstanceLifecycleConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceLifecycleConfiguration {
-    /// `IdleInstanceTimeout`: optional.
+    /// The number of seconds an instance can remain idle before it is stopped.
+    ///
+    /// `IdleInstanceTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-instancelifecycleconfiguration.html#cfn-bedrockagentcore-capacityprovider-instancelifecycleconfiguration-idleinstancetimeout)): integer, optional. Range: 60 to 1209600.
     #[serde(
         rename = "IdleInstanceTimeout",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_instance_timeout: Option<Value<i64>>,
-    /// `MaxLifetime`: optional.
+    /// Maximum lifetime for the instance in seconds. Once reached, instances will be automatically terminated regardless of activity. Default: 28800 seconds (8 hours). Maximum: 1209600 seconds (14 days).
+    ///
+    /// `MaxLifetime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-instancelifecycleconfiguration.html#cfn-bedrockagentcore-capacityprovider-instancelifecycleconfiguration-maxlifetime)): integer, optional. Range: 60 to 1209600.
     #[serde(rename = "MaxLifetime", skip_serializing_if = "Option::is_none")]
     pub max_lifetime: Option<Value<i64>>,
 }
@@ -10503,12 +11231,14 @@ impl Walk for InstanceLifecycleConfiguration {
 
 /// The `InstanceRequirements` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `InstanceRequirements`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-instancerequirements.html).
 ///
 /// Every property is required: [`InstanceRequirements::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceRequirements {
-    /// `AllowedInstanceTypes`: required.
+    /// List of allowed instance types.
+    ///
+    /// `AllowedInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-instancerequirements.html#cfn-bedrockagentcore-capacityprovider-instancerequirements-allowedinstancetypes)): list of (string), required. Items: 1 to 30. Each item: Length: 1 to 255 characters.
     #[serde(rename = "AllowedInstanceTypes")]
     pub allowed_instance_types: Value<Vec<Value<String>>>,
 }
@@ -10534,15 +11264,15 @@ impl Walk for InstanceRequirements {
 
 /// The `InterceptorInputConfiguration` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Gateway` `InterceptorInputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-interceptorinputconfiguration.html).
 ///
 /// [`InterceptorInputConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InterceptorInputConfiguration {
-    /// `PassRequestHeaders`: required.
+    /// `PassRequestHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-interceptorinputconfiguration.html#cfn-bedrockagentcore-gateway-interceptorinputconfiguration-passrequestheaders)): boolean, required.
     #[serde(rename = "PassRequestHeaders")]
     pub pass_request_headers: Value<bool>,
-    /// `PayloadFilter`: optional.
+    /// `PayloadFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-interceptorinputconfiguration.html#cfn-bedrockagentcore-gateway-interceptorinputconfiguration-payloadfilter)): object [`InterceptorPayloadFilter`], optional.
     #[serde(rename = "PayloadFilter", skip_serializing_if = "Option::is_none")]
     pub payload_filter: Option<InterceptorPayloadFilter>,
 }
@@ -10577,12 +11307,12 @@ impl Walk for InterceptorInputConfiguration {
 
 /// The `InterceptorPayloadFilter` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Gateway` `InterceptorPayloadFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-interceptorpayloadfilter.html).
 ///
 /// Every property is required: [`InterceptorPayloadFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InterceptorPayloadFilter {
-    /// `Exclude`: required.
+    /// `Exclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-interceptorpayloadfilter.html#cfn-bedrockagentcore-gateway-interceptorpayloadfilter-exclude)): list of (JSON (the schema allows several shapes, or none)), required. Items: 1 to 1.
     #[serde(rename = "Exclude")]
     pub exclude: Value<Vec<Json>>,
 }
@@ -10608,18 +11338,20 @@ impl Walk for InterceptorPayloadFilter {
 
 /// The `InvocationConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `InvocationConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-invocationconfigurationinput.html).
 ///
 /// Every property is optional: start from [`InvocationConfigurationInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InvocationConfigurationInput {
-    /// `PayloadDeliveryBucketName`: optional.
+    /// `PayloadDeliveryBucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-invocationconfigurationinput.html#cfn-bedrockagentcore-memory-invocationconfigurationinput-payloaddeliverybucketname)): string, optional. Pattern: `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`.
     #[serde(
         rename = "PayloadDeliveryBucketName",
         skip_serializing_if = "Option::is_none"
     )]
     pub payload_delivery_bucket_name: Option<Value<String>>,
-    /// `TopicArn`: optional.
+    /// ARN format
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-invocationconfigurationinput.html#cfn-bedrockagentcore-memory-invocationconfigurationinput-topicarn)): string, optional. Pattern: `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`.
     #[serde(rename = "TopicArn", skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<Value<String>>,
 }
@@ -10657,15 +11389,17 @@ impl Walk for InvocationConfigurationInput {
 
 /// The `KinesisResource` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `KinesisResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-kinesisresource.html).
 ///
 /// Every property is required: [`KinesisResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisResource {
-    /// `ContentConfigurations`: required.
+    /// `ContentConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-kinesisresource.html#cfn-bedrockagentcore-memory-kinesisresource-contentconfigurations)): list of (object [`ContentConfiguration`]), required. Items: 1 to 1.
     #[serde(rename = "ContentConfigurations")]
     pub content_configurations: Value<Vec<ContentConfiguration>>,
-    /// `DataStreamArn`: required.
+    /// ARN format
+    ///
+    /// `DataStreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-kinesisresource.html#cfn-bedrockagentcore-memory-kinesisresource-datastreamarn)): string, required. Pattern: `^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`.
     #[serde(rename = "DataStreamArn")]
     pub data_stream_arn: Value<String>,
 }
@@ -10697,12 +11431,14 @@ impl Walk for KinesisResource {
 
 /// The `KmsKeySourceType` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `KmsKeySourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-kmskeysourcetype.html).
 ///
 /// Every property is required: [`KmsKeySourceType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KmsKeySourceType {
-    /// `KmsKeyArn`: required.
+    /// The Amazon Resource Name (ARN) of the KMS key used to sign the JWT client assertion
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-kmskeysourcetype.html#cfn-bedrockagentcore-oauth2credentialprovider-kmskeysourcetype-kmskeyarn)): string, required. Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn")]
     pub kms_key_arn: Value<String>,
 }
@@ -10728,15 +11464,19 @@ impl Walk for KmsKeySourceType {
 
 /// The `LambdaEvaluatorConfig` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `LambdaEvaluatorConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-lambdaevaluatorconfig.html).
 ///
 /// [`LambdaEvaluatorConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaEvaluatorConfig {
-    /// `LambdaArn`: required.
+    /// The ARN of the Lambda function used for evaluation.
+    ///
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-lambdaevaluatorconfig.html#cfn-bedrockagentcore-evaluator-lambdaevaluatorconfig-lambdaarn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\d{1}):(\d{12}):function:([a-zA-Z0-9-_.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$`.
     #[serde(rename = "LambdaArn")]
     pub lambda_arn: Value<String>,
-    /// `LambdaTimeoutInSeconds`: optional.
+    /// The timeout in seconds for the Lambda function invocation.
+    ///
+    /// `LambdaTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-lambdaevaluatorconfig.html#cfn-bedrockagentcore-evaluator-lambdaevaluatorconfig-lambdatimeoutinseconds)): integer, optional. Range: 1 to 300.
     #[serde(
         rename = "LambdaTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -10774,42 +11514,60 @@ impl Walk for LambdaEvaluatorConfig {
 
 /// The `LaunchParameters` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `LaunchParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html).
 ///
 /// [`LaunchParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchParameters {
-    /// `CapacityReservationSpecification`: optional.
+    /// The Capacity Reservation targeting option.
+    ///
+    /// `CapacityReservationSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-capacityreservationspecification)): object [`CapacityReservationSpecification`], optional.
     #[serde(
         rename = "CapacityReservationSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_specification: Option<CapacityReservationSpecification>,
-    /// `EphemeralVolumes`: optional.
+    /// The block device mapping for ephemeral (instance store) volumes.
+    ///
+    /// `EphemeralVolumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-ephemeralvolumes)): list of (object [`EphemeralBlockDeviceMapping`]), optional. Items: at most 5.
     #[serde(rename = "EphemeralVolumes", skip_serializing_if = "Option::is_none")]
     pub ephemeral_volumes: Option<Value<Vec<EphemeralBlockDeviceMapping>>>,
-    /// `InstanceProfileArn`: optional.
+    /// The ARN of the IAM instance profile to associate with launched instances.
+    ///
+    /// `InstanceProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-instanceprofilearn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:iam::[0-9]{12}:instance-profile/([!-~]{1,510}/)?([\w+=,.@-]{1,128})$`. Length: 1 to 2048 characters.
     #[serde(rename = "InstanceProfileArn", skip_serializing_if = "Option::is_none")]
     pub instance_profile_arn: Option<Value<String>>,
-    /// `InstanceRequirements`: required.
+    /// Requirements for EC2 instance types.
+    ///
+    /// `InstanceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-instancerequirements)): object [`InstanceRequirements`], required.
     #[serde(rename = "InstanceRequirements")]
     pub instance_requirements: InstanceRequirements,
-    /// `LicenseSpecifications`: optional.
+    /// The license configurations.
+    ///
+    /// `LicenseSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-licensespecifications)): list of (object [`LicenseSpecification`]), optional. Items: at most 5.
     #[serde(
         rename = "LicenseSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub license_specifications: Option<Value<Vec<LicenseSpecification>>>,
-    /// `Monitoring`: optional.
+    /// The monitoring level for the instance.
+    ///
+    /// `Monitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-monitoring)): [`Monitoring`], one of `BASIC`, `DETAILED`, optional.
     #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<Value<Monitoring>>,
-    /// `OperatingSystem`: required.
+    /// The operating system and CPU architecture for the instances.
+    ///
+    /// `OperatingSystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-operatingsystem)): [`OperatingSystem`], one of `LINUX_X86_64`, `LINUX_ARM64`, required.
     #[serde(rename = "OperatingSystem")]
     pub operating_system: Value<OperatingSystem>,
-    /// `PropagatedTags`: optional.
+    /// Tags to apply to all EC2 resources (instances, volumes, and network interfaces) created by this capacity provider.
+    ///
+    /// `PropagatedTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-propagatedtags)): map from string to (string), optional.
     #[serde(rename = "PropagatedTags", skip_serializing_if = "Option::is_none")]
     pub propagated_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `SshKeyName`: optional.
+    /// The name of the SSH key pair to configure on instances for SSH connectivity.
+    ///
+    /// `SshKeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchparameters.html#cfn-bedrockagentcore-capacityprovider-launchparameters-sshkeyname)): string, optional. Pattern: `^[!-~][ -~]*[!-~]$|^[!-~]$`. Length: 1 to 255 characters.
     #[serde(rename = "SshKeyName", skip_serializing_if = "Option::is_none")]
     pub ssh_key_name: Option<Value<String>>,
 }
@@ -10913,12 +11671,14 @@ impl Walk for LaunchParameters {
 
 /// The `LaunchTemplateSource` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `LaunchTemplateSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchtemplatesource.html).
 ///
 /// Every property is required: [`LaunchTemplateSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchTemplateSource {
-    /// `LaunchParameters`: required.
+    /// Parameters for launching EC2 instances.
+    ///
+    /// `LaunchParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-launchtemplatesource.html#cfn-bedrockagentcore-capacityprovider-launchtemplatesource-launchparameters)): object [`LaunchParameters`], required.
     #[serde(rename = "LaunchParameters")]
     pub launch_parameters: LaunchParameters,
 }
@@ -10964,12 +11724,14 @@ impl Walk for Level {
 
 /// The `LicenseSpecification` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `LicenseSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-licensespecification.html).
 ///
 /// Every property is required: [`LicenseSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseSpecification {
-    /// `LicenseConfigurationArn`: required.
+    /// The ARN of the license configuration.
+    ///
+    /// `LicenseConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-licensespecification.html#cfn-bedrockagentcore-capacityprovider-licensespecification-licenseconfigurationarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:license-manager:[a-z0-9-]+:[0-9]{12}:license-configuration:[a-zA-Z0-9_-]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "LicenseConfigurationArn")]
     pub license_configuration_arn: Value<String>,
 }
@@ -10995,18 +11757,18 @@ impl Walk for LicenseSpecification {
 
 /// The `LifecycleConfiguration` property type of [`Harness`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `LifecycleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-lifecycleconfiguration.html), [`AWS::BedrockAgentCore::Runtime` `LifecycleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-lifecycleconfiguration.html).
 ///
 /// Every property is optional: start from [`LifecycleConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LifecycleConfiguration {
-    /// `IdleRuntimeSessionTimeout`: optional.
+    /// `IdleRuntimeSessionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-lifecycleconfiguration.html#cfn-bedrockagentcore-harness-lifecycleconfiguration-idleruntimesessiontimeout)): integer, optional. Range: 60 to 1209600.
     #[serde(
         rename = "IdleRuntimeSessionTimeout",
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_runtime_session_timeout: Option<Value<i64>>,
-    /// `MaxLifetime`: optional.
+    /// `MaxLifetime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-lifecycleconfiguration.html#cfn-bedrockagentcore-harness-lifecycleconfiguration-maxlifetime)): integer, optional. Range: 60 to 1209600.
     #[serde(rename = "MaxLifetime", skip_serializing_if = "Option::is_none")]
     pub max_lifetime: Option<Value<i64>>,
 }
@@ -11044,21 +11806,29 @@ impl Walk for LifecycleConfiguration {
 
 /// The `LimitEntry` property type of [`GatewayRateLimit`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::GatewayRateLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayratelimit.html).
+/// AWS reference: [`AWS::BedrockAgentCore::GatewayRateLimit` `LimitEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewayratelimit-limitentry.html).
 ///
 /// [`LimitEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LimitEntry {
-    /// `Connections`: optional.
+    /// Connection rate limits (per second only). Limited to 1 entry for now. — P2
+    ///
+    /// `Connections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewayratelimit-limitentry.html#cfn-bedrockagentcore-gatewayratelimit-limitentry-connections)): list of (object [`RateConfig`]), optional. Items: 1 to 1.
     #[serde(rename = "Connections", skip_serializing_if = "Option::is_none")]
     pub connections: Option<Value<Vec<RateConfig>>>,
-    /// `Dimensions`: required.
+    /// Map of dimension name to dimension value for a rule entry
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewayratelimit-limitentry.html#cfn-bedrockagentcore-gatewayratelimit-limitentry-dimensions)): map from string to (string), required.
     #[serde(rename = "Dimensions")]
     pub dimensions: BTreeMap<String, Value<String>>,
-    /// `Requests`: optional.
+    /// Request rate limits (RPS or RPM). Limited to 1 entry for now.
+    ///
+    /// `Requests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewayratelimit-limitentry.html#cfn-bedrockagentcore-gatewayratelimit-limitentry-requests)): list of (object [`RateConfig`]), optional. Items: 1 to 1.
     #[serde(rename = "Requests", skip_serializing_if = "Option::is_none")]
     pub requests: Option<Value<Vec<RateConfig>>>,
-    /// `Tokens`: optional.
+    /// Token rate limits (TPM). Limited to 1 entry for now. — P1
+    ///
+    /// `Tokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewayratelimit-limitentry.html#cfn-bedrockagentcore-gatewayratelimit-limitentry-tokens)): list of (object [`RateConfig`]), optional. Items: 1 to 1.
     #[serde(rename = "Tokens", skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Value<Vec<RateConfig>>>,
 }
@@ -11111,21 +11881,23 @@ impl Walk for LimitEntry {
 
 /// The `LinkedinOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `LinkedinOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput.html).
 ///
 /// [`LinkedinOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkedinOauth2ProviderConfigInput {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput-clientid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-linkedinoauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
 }
@@ -11178,18 +11950,24 @@ impl Walk for LinkedinOauth2ProviderConfigInput {
 
 /// The `LlmAsAJudgeEvaluatorConfig` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `LlmAsAJudgeEvaluatorConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-llmasajudgeevaluatorconfig.html).
 ///
 /// Every property is required: [`LlmAsAJudgeEvaluatorConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LlmAsAJudgeEvaluatorConfig {
-    /// `Instructions`: required.
+    /// The evaluation instructions that guide the language model in assessing agent performance.
+    ///
+    /// `Instructions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-llmasajudgeevaluatorconfig.html#cfn-bedrockagentcore-evaluator-llmasajudgeevaluatorconfig-instructions)): string, required.
     #[serde(rename = "Instructions")]
     pub instructions: Value<String>,
-    /// `ModelConfig`: required.
+    /// The model configuration that specifies which foundation model to use for evaluation.
+    ///
+    /// `ModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-llmasajudgeevaluatorconfig.html#cfn-bedrockagentcore-evaluator-llmasajudgeevaluatorconfig-modelconfig)): object [`EvaluatorModelConfig`], required.
     #[serde(rename = "ModelConfig")]
     pub model_config: EvaluatorModelConfig,
-    /// `RatingScale`: required.
+    /// The rating scale that defines how evaluators should score agent performance.
+    ///
+    /// `RatingScale` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-llmasajudgeevaluatorconfig.html#cfn-bedrockagentcore-evaluator-llmasajudgeevaluatorconfig-ratingscale)): object [`RatingScale`], required.
     #[serde(rename = "RatingScale")]
     pub rating_scale: RatingScale,
 }
@@ -11225,21 +12003,25 @@ impl Walk for LlmAsAJudgeEvaluatorConfig {
 
 /// The `LlmExtractionConfig` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `LlmExtractionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-llmextractionconfig.html).
 ///
 /// [`LlmExtractionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LlmExtractionConfig {
-    /// `Definition`: required.
+    /// Definition for the metadata schema entry
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-llmextractionconfig.html#cfn-bedrockagentcore-memory-llmextractionconfig-definition)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Definition")]
     pub definition: Value<String>,
-    /// `LlmExtractionInstruction`: optional.
+    /// LLM extraction instruction
+    ///
+    /// `LlmExtractionInstruction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-llmextractionconfig.html#cfn-bedrockagentcore-memory-llmextractionconfig-llmextractioninstruction)): string, optional. Length: 1 to 1000 characters.
     #[serde(
         rename = "LlmExtractionInstruction",
         skip_serializing_if = "Option::is_none"
     )]
     pub llm_extraction_instruction: Option<Value<String>>,
-    /// `Validation`: optional.
+    /// `Validation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-llmextractionconfig.html#cfn-bedrockagentcore-memory-llmextractionconfig-validation)): object [`Validation`], optional.
     #[serde(rename = "Validation", skip_serializing_if = "Option::is_none")]
     pub validation: Option<Validation>,
 }
@@ -11283,27 +12065,27 @@ impl Walk for LlmExtractionConfig {
 
 /// The `ManagedVpcResource` property type of [`Harness`] and [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `ManagedVpcResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-managedvpcresource.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `ManagedVpcResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-managedvpcresource.html).
 ///
 /// [`ManagedVpcResource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedVpcResource {
-    /// `EndpointIpAddressType`: required.
+    /// `EndpointIpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-managedvpcresource.html#cfn-bedrockagentcore-harness-managedvpcresource-endpointipaddresstype)): [`EndpointIpAddressType`], one of `IPV4`, `IPV6`, required.
     #[serde(rename = "EndpointIpAddressType")]
     pub endpoint_ip_address_type: Value<EndpointIpAddressType>,
-    /// `RoutingDomain`: optional.
+    /// `RoutingDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-managedvpcresource.html#cfn-bedrockagentcore-harness-managedvpcresource-routingdomain)): string, optional. Length: 3 to 255 characters.
     #[serde(rename = "RoutingDomain", skip_serializing_if = "Option::is_none")]
     pub routing_domain: Option<Value<String>>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-managedvpcresource.html#cfn-bedrockagentcore-harness-managedvpcresource-securitygroupids)): list of (string), optional. Items: 0 to 5. Each item: Pattern: `^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$`.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-managedvpcresource.html#cfn-bedrockagentcore-harness-managedvpcresource-subnetids)): list of (string), required. Each item: Pattern: `^subnet-[0-9a-zA-Z]{8,17}$`.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-managedvpcresource.html#cfn-bedrockagentcore-harness-managedvpcresource-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `VpcIdentifier`: required.
+    /// `VpcIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-managedvpcresource.html#cfn-bedrockagentcore-harness-managedvpcresource-vpcidentifier)): string, required. Pattern: `^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$`.
     #[serde(rename = "VpcIdentifier")]
     pub vpc_identifier: Value<String>,
 }
@@ -11366,12 +12148,14 @@ impl Walk for ManagedVpcResource {
 
 /// The `MemoryRecordSchema` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `MemoryRecordSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-memoryrecordschema.html).
 ///
 /// Every property is optional: start from [`MemoryRecordSchema::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MemoryRecordSchema {
-    /// `MetadataSchema`: optional.
+    /// List of metadata schema entries
+    ///
+    /// `MetadataSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-memoryrecordschema.html#cfn-bedrockagentcore-memory-memoryrecordschema-metadataschema)): list of (object [`MetadataSchemaEntry`]), optional. Items: 1 to 20.
     #[serde(rename = "MetadataSchema", skip_serializing_if = "Option::is_none")]
     pub metadata_schema: Option<Value<Vec<MetadataSchemaEntry>>>,
 }
@@ -11401,36 +12185,36 @@ impl Walk for MemoryRecordSchema {
 
 /// The `MemoryStrategy` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `MemoryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-memorystrategy.html).
 ///
 /// Every property is optional: start from [`MemoryStrategy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MemoryStrategy {
-    /// `CustomMemoryStrategy`: optional.
+    /// `CustomMemoryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-memorystrategy.html#cfn-bedrockagentcore-memory-memorystrategy-custommemorystrategy)): object [`CustomMemoryStrategy`], optional.
     #[serde(
         rename = "CustomMemoryStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_memory_strategy: Option<CustomMemoryStrategy>,
-    /// `EpisodicMemoryStrategy`: optional.
+    /// `EpisodicMemoryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-memorystrategy.html#cfn-bedrockagentcore-memory-memorystrategy-episodicmemorystrategy)): object [`EpisodicMemoryStrategy`], optional.
     #[serde(
         rename = "EpisodicMemoryStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub episodic_memory_strategy: Option<EpisodicMemoryStrategy>,
-    /// `SemanticMemoryStrategy`: optional.
+    /// `SemanticMemoryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-memorystrategy.html#cfn-bedrockagentcore-memory-memorystrategy-semanticmemorystrategy)): object [`SemanticMemoryStrategy`], optional.
     #[serde(
         rename = "SemanticMemoryStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub semantic_memory_strategy: Option<SemanticMemoryStrategy>,
-    /// `SummaryMemoryStrategy`: optional.
+    /// `SummaryMemoryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-memorystrategy.html#cfn-bedrockagentcore-memory-memorystrategy-summarymemorystrategy)): object [`SummaryMemoryStrategy`], optional.
     #[serde(
         rename = "SummaryMemoryStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub summary_memory_strategy: Option<SummaryMemoryStrategy>,
-    /// `UserPreferenceMemoryStrategy`: optional.
+    /// `UserPreferenceMemoryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-memorystrategy.html#cfn-bedrockagentcore-memory-memorystrategy-userpreferencememorystrategy)): object [`UserPreferenceMemoryStrategy`], optional.
     #[serde(
         rename = "UserPreferenceMemoryStrategy",
         skip_serializing_if = "Option::is_none"
@@ -11498,12 +12282,12 @@ impl Walk for MemoryStrategy {
 
 /// The `MessageBasedTriggerInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `MessageBasedTriggerInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-messagebasedtriggerinput.html).
 ///
 /// Every property is optional: start from [`MessageBasedTriggerInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MessageBasedTriggerInput {
-    /// `MessageCount`: optional.
+    /// `MessageCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-messagebasedtriggerinput.html#cfn-bedrockagentcore-memory-messagebasedtriggerinput-messagecount)): integer, optional. Range: 1 to 50.
     #[serde(rename = "MessageCount", skip_serializing_if = "Option::is_none")]
     pub message_count: Option<Value<i64>>,
 }
@@ -11533,24 +12317,24 @@ impl Walk for MessageBasedTriggerInput {
 
 /// The `MetadataConfiguration` property type of [`GatewayTarget`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::GatewayTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewaytarget.html).
+/// AWS reference: [`AWS::BedrockAgentCore::GatewayTarget` `MetadataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewaytarget-metadataconfiguration.html).
 ///
 /// Every property is optional: start from [`MetadataConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetadataConfiguration {
-    /// `AllowedQueryParameters`: optional.
+    /// `AllowedQueryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewaytarget-metadataconfiguration.html#cfn-bedrockagentcore-gatewaytarget-metadataconfiguration-allowedqueryparameters)): list of (string), optional. Items: 1 to 10. Each item: Length: 1 to 40 characters.
     #[serde(
         rename = "AllowedQueryParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_query_parameters: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedRequestHeaders`: optional.
+    /// `AllowedRequestHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewaytarget-metadataconfiguration.html#cfn-bedrockagentcore-gatewaytarget-metadataconfiguration-allowedrequestheaders)): list of (string), optional. Items: 1 to 10. Each item: Length: 1 to 100 characters.
     #[serde(
         rename = "AllowedRequestHeaders",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_request_headers: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedResponseHeaders`: optional.
+    /// `AllowedResponseHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewaytarget-metadataconfiguration.html#cfn-bedrockagentcore-gatewaytarget-metadataconfiguration-allowedresponseheaders)): list of (string), optional. Items: 1 to 10. Each item: Length: 1 to 100 characters.
     #[serde(
         rename = "AllowedResponseHeaders",
         skip_serializing_if = "Option::is_none"
@@ -11599,21 +12383,27 @@ impl Walk for MetadataConfiguration {
 
 /// The `MetadataSchemaEntry` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `MetadataSchemaEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-metadataschemaentry.html).
 ///
 /// [`MetadataSchemaEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetadataSchemaEntry {
-    /// `ExtractionConfig`: optional.
+    /// `ExtractionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-metadataschemaentry.html#cfn-bedrockagentcore-memory-metadataschemaentry-extractionconfig)): object [`ExtractionConfig`], optional.
     #[serde(rename = "ExtractionConfig", skip_serializing_if = "Option::is_none")]
     pub extraction_config: Option<ExtractionConfig>,
-    /// `ExtractionType`: optional.
+    /// Specifies whether the metadata value is extracted by the LLM or passed through deterministically from the event
+    ///
+    /// `ExtractionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-metadataschemaentry.html#cfn-bedrockagentcore-memory-metadataschemaentry-extractiontype)): [`ExtractionType`], one of `LLM_INFERRED`, `STRICTLY_CONSISTENT`, optional.
     #[serde(rename = "ExtractionType", skip_serializing_if = "Option::is_none")]
     pub extraction_type: Option<Value<ExtractionType>>,
-    /// `Key`: required.
+    /// Key name for metadata fields
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-metadataschemaentry.html#cfn-bedrockagentcore-memory-metadataschemaentry-key)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Type`: optional.
+    /// Supported data types for metadata values
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-metadataschemaentry.html#cfn-bedrockagentcore-memory-metadataschemaentry-type)): [`MetadataValueType`], one of `STRING`, `STRINGLIST`, `NUMBER`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<MetadataValueType>>,
 }
@@ -11689,24 +12479,28 @@ impl Walk for MetadataValueType {
 
 /// The `MicrosoftOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `MicrosoftOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput.html).
 ///
 /// [`MicrosoftOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MicrosoftOauth2ProviderConfigInput {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput-clientid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
-    /// `TenantId`: optional.
+    /// The Microsoft Entra ID tenant ID
+    ///
+    /// `TenantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-microsoftoauth2providerconfiginput-tenantid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "TenantId", skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<Value<String>>,
 }
@@ -11788,15 +12582,19 @@ impl Walk for Monitoring {
 
 /// The `NamespaceKeyEntry` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `NamespaceKeyEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-namespacekeyentry.html).
 ///
 /// [`NamespaceKeyEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NamespaceKeyEntry {
-    /// `Key`: required.
+    /// A namespace variable key name. Must start with a lowercase letter and contain only lowercase alphanumeric characters. Cannot be a built-in variable (memoryStrategyId, sessionId, actorId).
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-namespacekeyentry.html#cfn-bedrockagentcore-memory-namespacekeyentry-key)): string, required. Pattern: `^(?!memoryStrategyId$|actorId$|sessionId$)[a-z][a-z0-9]*$`. Length: 1 to 32 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Validation`: optional.
+    /// Validation rules for namespace variable values. Multiple rules can be specified and all must pass.
+    ///
+    /// `Validation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-namespacekeyentry.html#cfn-bedrockagentcore-memory-namespacekeyentry-validation)): object [`NamespaceKeyValidation`], optional.
     #[serde(rename = "Validation", skip_serializing_if = "Option::is_none")]
     pub validation: Option<NamespaceKeyValidation>,
 }
@@ -11831,15 +12629,19 @@ impl Walk for NamespaceKeyEntry {
 
 /// The `NamespaceKeyValidation` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `NamespaceKeyValidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-namespacekeyvalidation.html).
 ///
 /// Every property is optional: start from [`NamespaceKeyValidation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NamespaceKeyValidation {
-    /// `AllowedValues`: optional.
+    /// List of allowed values for this namespace variable
+    ///
+    /// `AllowedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-namespacekeyvalidation.html#cfn-bedrockagentcore-memory-namespacekeyvalidation-allowedvalues)): list of (string), optional. Items: 1 to 10. Each item: Pattern: `^[a-z0-9][a-z0-9-_]*$`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "AllowedValues", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Value<Vec<Value<String>>>>,
-    /// `RegexPattern`: optional.
+    /// A regex pattern that a namespace variable value must match
+    ///
+    /// `RegexPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-namespacekeyvalidation.html#cfn-bedrockagentcore-memory-namespacekeyvalidation-regexpattern)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "RegexPattern", skip_serializing_if = "Option::is_none")]
     pub regex_pattern: Option<Value<String>>,
 }
@@ -11877,15 +12679,15 @@ impl Walk for NamespaceKeyValidation {
 
 /// The `NetworkConfiguration` property type of [`Harness`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-networkconfiguration.html), [`AWS::BedrockAgentCore::Runtime` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-networkconfiguration.html).
 ///
 /// [`NetworkConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `NetworkMode`: required.
+    /// `NetworkMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-networkconfiguration.html#cfn-bedrockagentcore-harness-networkconfiguration-networkmode)): [`NetworkMode`], one of `PUBLIC`, `VPC`, required.
     #[serde(rename = "NetworkMode")]
     pub network_mode: Value<NetworkMode>,
-    /// `NetworkModeConfig`: optional.
+    /// `NetworkModeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-networkconfiguration.html#cfn-bedrockagentcore-harness-networkconfiguration-networkmodeconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "NetworkModeConfig", skip_serializing_if = "Option::is_none")]
     pub network_mode_config: Option<VpcConfig>,
 }
@@ -11940,15 +12742,15 @@ impl Walk for NetworkMode {
 
 /// The `NumberValidation` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `NumberValidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-numbervalidation.html).
 ///
 /// Every property is optional: start from [`NumberValidation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NumberValidation {
-    /// `MaxValue`: optional.
+    /// `MaxValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-numbervalidation.html#cfn-bedrockagentcore-memory-numbervalidation-maxvalue)): number, optional.
     #[serde(rename = "MaxValue", skip_serializing_if = "Option::is_none")]
     pub max_value: Option<Value<f64>>,
-    /// `MinValue`: optional.
+    /// `MinValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-numbervalidation.html#cfn-bedrockagentcore-memory-numbervalidation-minvalue)): number, optional.
     #[serde(rename = "MinValue", skip_serializing_if = "Option::is_none")]
     pub min_value: Option<Value<f64>>,
 }
@@ -11986,18 +12788,24 @@ impl Walk for NumberValidation {
 
 /// The `NumericalScaleDefinition` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `NumericalScaleDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-numericalscaledefinition.html).
 ///
 /// Every property is required: [`NumericalScaleDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NumericalScaleDefinition {
-    /// `Definition`: required.
+    /// The description that explains what this numerical rating represents.
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-numericalscaledefinition.html#cfn-bedrockagentcore-evaluator-numericalscaledefinition-definition)): string, required.
     #[serde(rename = "Definition")]
     pub definition: Value<String>,
-    /// `Label`: required.
+    /// The label that describes this numerical rating option.
+    ///
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-numericalscaledefinition.html#cfn-bedrockagentcore-evaluator-numericalscaledefinition-label)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Label")]
     pub label: Value<String>,
-    /// `Value`: required.
+    /// The numerical value for this rating scale option.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-numericalscaledefinition.html#cfn-bedrockagentcore-evaluator-numericalscaledefinition-value)): number, required. Range: at least 0.
     #[serde(rename = "Value")]
     pub value: Value<f64>,
 }
@@ -12033,24 +12841,24 @@ impl Walk for NumericalScaleDefinition {
 
 /// The `OAuthCredentialProvider` property type of [`Harness`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `OAuthCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-oauthcredentialprovider.html).
 ///
 /// [`OAuthCredentialProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OAuthCredentialProvider {
-    /// `CustomParameters`: optional.
+    /// `CustomParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-oauthcredentialprovider.html#cfn-bedrockagentcore-harness-oauthcredentialprovider-customparameters)): map from string to (string), optional.
     #[serde(rename = "CustomParameters", skip_serializing_if = "Option::is_none")]
     pub custom_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `DefaultReturnUrl`: optional.
+    /// `DefaultReturnUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-oauthcredentialprovider.html#cfn-bedrockagentcore-harness-oauthcredentialprovider-defaultreturnurl)): string, optional. Pattern: `^\w+:(\/?\/?)[^\s]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "DefaultReturnUrl", skip_serializing_if = "Option::is_none")]
     pub default_return_url: Option<Value<String>>,
-    /// `GrantType`: optional.
+    /// `GrantType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-oauthcredentialprovider.html#cfn-bedrockagentcore-harness-oauthcredentialprovider-granttype)): [`OAuthCredentialProviderGrantType`], one of `CLIENT_CREDENTIALS`, `AUTHORIZATION_CODE`, optional.
     #[serde(rename = "GrantType", skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<Value<OAuthCredentialProviderGrantType>>,
-    /// `ProviderArn`: required.
+    /// `ProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-oauthcredentialprovider.html#cfn-bedrockagentcore-harness-oauthcredentialprovider-providerarn)): string, required. Pattern: `^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$`.
     #[serde(rename = "ProviderArn")]
     pub provider_arn: Value<String>,
-    /// `Scopes`: required.
+    /// `Scopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-oauthcredentialprovider.html#cfn-bedrockagentcore-harness-oauthcredentialprovider-scopes)): list of (string), required. Items: at most 100. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Scopes")]
     pub scopes: Value<Vec<Value<String>>>,
 }
@@ -12129,21 +12937,29 @@ impl Walk for OAuthCredentialProviderGrantType {
 
 /// The `Oauth2AuthorizationServerMetadata` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `Oauth2AuthorizationServerMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata.html).
 ///
 /// [`Oauth2AuthorizationServerMetadata::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Oauth2AuthorizationServerMetadata {
-    /// `AuthorizationEndpoint`: required.
+    /// The authorization endpoint URL
+    ///
+    /// `AuthorizationEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata-authorizationendpoint)): string, required.
     #[serde(rename = "AuthorizationEndpoint")]
     pub authorization_endpoint: Value<String>,
-    /// `Issuer`: required.
+    /// The issuer URL for the OAuth2 authorization server
+    ///
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata-issuer)): string, required.
     #[serde(rename = "Issuer")]
     pub issuer: Value<String>,
-    /// `ResponseTypes`: optional.
+    /// The supported response types
+    ///
+    /// `ResponseTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata-responsetypes)): list of (string), optional.
     #[serde(rename = "ResponseTypes", skip_serializing_if = "Option::is_none")]
     pub response_types: Option<Value<Vec<Value<String>>>>,
-    /// `TokenEndpoint`: required.
+    /// The token endpoint URL
+    ///
+    /// `TokenEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2authorizationservermetadata-tokenendpoint)): string, required.
     #[serde(rename = "TokenEndpoint")]
     pub token_endpoint: Value<String>,
 }
@@ -12188,18 +13004,22 @@ impl Walk for Oauth2AuthorizationServerMetadata {
 
 /// The `Oauth2Discovery` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `Oauth2Discovery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2discovery.html).
 ///
 /// Every property is optional: start from [`Oauth2Discovery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Oauth2Discovery {
-    /// `AuthorizationServerMetadata`: optional.
+    /// Authorization server metadata for the OAuth2 provider
+    ///
+    /// `AuthorizationServerMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2discovery.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2discovery-authorizationservermetadata)): object [`Oauth2AuthorizationServerMetadata`], optional.
     #[serde(
         rename = "AuthorizationServerMetadata",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_server_metadata: Option<Oauth2AuthorizationServerMetadata>,
-    /// `DiscoveryUrl`: optional.
+    /// The discovery URL for the OAuth2 provider
+    ///
+    /// `DiscoveryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2discovery.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2discovery-discoveryurl)): string, optional. Pattern: `^.+/\.well-known/openid-configuration$`.
     #[serde(rename = "DiscoveryUrl", skip_serializing_if = "Option::is_none")]
     pub discovery_url: Option<Value<String>>,
 }
@@ -12240,60 +13060,78 @@ impl Walk for Oauth2Discovery {
 
 /// The `Oauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `Oauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html).
 ///
 /// Every property is optional: start from [`Oauth2ProviderConfigInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Oauth2ProviderConfigInput {
-    /// `AtlassianOauth2ProviderConfig`: optional.
+    /// Input configuration for an Atlassian OAuth2 provider
+    ///
+    /// `AtlassianOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-atlassianoauth2providerconfig)): object [`AtlassianOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "AtlassianOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub atlassian_oauth2_provider_config: Option<AtlassianOauth2ProviderConfigInput>,
-    /// `CustomOauth2ProviderConfig`: optional.
+    /// Input configuration for a custom OAuth2 provider
+    ///
+    /// `CustomOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-customoauth2providerconfig)): object [`CustomOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "CustomOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_oauth2_provider_config: Option<CustomOauth2ProviderConfigInput>,
-    /// `GithubOauth2ProviderConfig`: optional.
+    /// Input configuration for a GitHub OAuth2 provider
+    ///
+    /// `GithubOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-githuboauth2providerconfig)): object [`GithubOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "GithubOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub github_oauth2_provider_config: Option<GithubOauth2ProviderConfigInput>,
-    /// `GoogleOauth2ProviderConfig`: optional.
+    /// Input configuration for a Google OAuth2 provider
+    ///
+    /// `GoogleOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-googleoauth2providerconfig)): object [`GoogleOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "GoogleOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub google_oauth2_provider_config: Option<GoogleOauth2ProviderConfigInput>,
-    /// `IncludedOauth2ProviderConfig`: optional.
+    /// Input configuration for a supported non-custom OAuth2 provider
+    ///
+    /// `IncludedOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-includedoauth2providerconfig)): object [`IncludedOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "IncludedOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub included_oauth2_provider_config: Option<IncludedOauth2ProviderConfigInput>,
-    /// `LinkedinOauth2ProviderConfig`: optional.
+    /// Input configuration for a LinkedIn OAuth2 provider
+    ///
+    /// `LinkedinOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-linkedinoauth2providerconfig)): object [`LinkedinOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "LinkedinOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub linkedin_oauth2_provider_config: Option<LinkedinOauth2ProviderConfigInput>,
-    /// `MicrosoftOauth2ProviderConfig`: optional.
+    /// Input configuration for a Microsoft OAuth2 provider
+    ///
+    /// `MicrosoftOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-microsoftoauth2providerconfig)): object [`MicrosoftOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "MicrosoftOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub microsoft_oauth2_provider_config: Option<MicrosoftOauth2ProviderConfigInput>,
-    /// `SalesforceOauth2ProviderConfig`: optional.
+    /// Input configuration for a Salesforce OAuth2 provider
+    ///
+    /// `SalesforceOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-salesforceoauth2providerconfig)): object [`SalesforceOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "SalesforceOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub salesforce_oauth2_provider_config: Option<SalesforceOauth2ProviderConfigInput>,
-    /// `SlackOauth2ProviderConfig`: optional.
+    /// Input configuration for a Slack OAuth2 provider
+    ///
+    /// `SlackOauth2ProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-oauth2providerconfiginput-slackoauth2providerconfig)): object [`SlackOauth2ProviderConfigInput`], optional.
     #[serde(
         rename = "SlackOauth2ProviderConfig",
         skip_serializing_if = "Option::is_none"
@@ -12417,15 +13255,19 @@ impl Walk for Oauth2ProviderConfigInput {
 
 /// The `OnBehalfOfTokenExchangeConfig` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `OnBehalfOfTokenExchangeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-onbehalfoftokenexchangeconfig.html).
 ///
 /// [`OnBehalfOfTokenExchangeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OnBehalfOfTokenExchangeConfig {
-    /// `GrantType`: required.
+    /// The grant type for on-behalf-of token exchange
+    ///
+    /// `GrantType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-onbehalfoftokenexchangeconfig.html#cfn-bedrockagentcore-oauth2credentialprovider-onbehalfoftokenexchangeconfig-granttype)): [`OnBehalfOfTokenExchangeConfigGrantType`], one of `TOKEN_EXCHANGE`, `JWT_AUTHORIZATION_GRANT`, required.
     #[serde(rename = "GrantType")]
     pub grant_type: Value<OnBehalfOfTokenExchangeConfigGrantType>,
-    /// `TokenExchangeGrantTypeConfig`: optional.
+    /// Configuration for RFC 8693 Token Exchange
+    ///
+    /// `TokenExchangeGrantTypeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-onbehalfoftokenexchangeconfig.html#cfn-bedrockagentcore-oauth2credentialprovider-onbehalfoftokenexchangeconfig-tokenexchangegranttypeconfig)): object [`TokenExchangeGrantTypeConfig`], optional.
     #[serde(
         rename = "TokenExchangeGrantTypeConfig",
         skip_serializing_if = "Option::is_none"
@@ -12486,24 +13328,34 @@ impl Walk for OnBehalfOfTokenExchangeConfigGrantType {
 
 /// The `OpenResponsesEvaluatorModelConfig` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `OpenResponsesEvaluatorModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig.html).
 ///
 /// [`OpenResponsesEvaluatorModelConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenResponsesEvaluatorModelConfig {
-    /// `MaxOutputTokens`: optional.
+    /// The maximum number of output tokens to generate, including visible output and reasoning tokens.
+    ///
+    /// `MaxOutputTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig-maxoutputtokens)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxOutputTokens", skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<Value<i64>>,
-    /// `ModelId`: required.
+    /// The identifier of the model to use for evaluation.
+    ///
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
-    /// `Reasoning`: optional.
+    /// The reasoning configuration for reasoning models.
+    ///
+    /// `Reasoning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig-reasoning)): object [`ReasoningConfiguration`], optional.
     #[serde(rename = "Reasoning", skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<ReasoningConfiguration>,
-    /// `Temperature`: optional.
+    /// The sampling temperature between 0 and 2.
+    ///
+    /// `Temperature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig-temperature)): number, optional. Range: 0 to 2.
     #[serde(rename = "Temperature", skip_serializing_if = "Option::is_none")]
     pub temperature: Option<Value<f64>>,
-    /// `TopP`: optional.
+    /// The nucleus sampling probability mass between 0 and 1.
+    ///
+    /// `TopP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig.html#cfn-bedrockagentcore-evaluator-openresponsesevaluatormodelconfig-topp)): number, optional. Range: 0 to 1.
     #[serde(rename = "TopP", skip_serializing_if = "Option::is_none")]
     pub top_p: Option<Value<f64>>,
 }
@@ -12623,12 +13475,14 @@ impl Walk for Operator {
 
 /// The `OutputConfig` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `OutputConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-outputconfig.html).
 ///
 /// Every property is optional: start from [`OutputConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputConfig {
-    /// `CloudWatchConfig`: optional.
+    /// The CloudWatch configuration for writing evaluation results.
+    ///
+    /// `CloudWatchConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-outputconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-outputconfig-cloudwatchconfig)): object [`CloudWatchOutputConfig`], optional.
     #[serde(rename = "CloudWatchConfig", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_config: Option<CloudWatchOutputConfig>,
 }
@@ -12698,12 +13552,14 @@ impl Walk for PaymentConnectorType {
 
 /// The `PaymentCredentialProviderConfiguration` property type of [`PaymentConnector`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::PaymentConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentconnector.html).
+/// AWS reference: [`AWS::BedrockAgentCore::PaymentConnector` `PaymentCredentialProviderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentconnector-paymentcredentialproviderconfiguration.html).
 ///
 /// Every property is required: [`PaymentCredentialProviderConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentCredentialProviderConfiguration {
-    /// `CredentialProviderArn`: required.
+    /// The ARN of the payment credential provider
+    ///
+    /// `CredentialProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentconnector-paymentcredentialproviderconfiguration.html#cfn-bedrockagentcore-paymentconnector-paymentcredentialproviderconfiguration-credentialproviderarn)): string, required.
     #[serde(rename = "CredentialProviderArn")]
     pub credential_provider_arn: Value<String>,
 }
@@ -12749,12 +13605,12 @@ impl Walk for PaymentCredentialProviderVendorType {
 
 /// The `AuthorizerConfiguration` property type of [`PaymentManager`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::PaymentManager`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html).
+/// AWS reference: [`AWS::BedrockAgentCore::PaymentManager` `AuthorizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-authorizerconfiguration.html).
 ///
 /// Every property is required: [`PaymentManagerAuthorizerConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentManagerAuthorizerConfiguration {
-    /// `CustomJWTAuthorizer`: required.
+    /// `CustomJWTAuthorizer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-authorizerconfiguration.html#cfn-bedrockagentcore-paymentmanager-authorizerconfiguration-customjwtauthorizer)): object [`PaymentManagerCustomJwtAuthorizerConfiguration`], required.
     #[serde(rename = "CustomJWTAuthorizer")]
     pub custom_jwt_authorizer: PaymentManagerCustomJwtAuthorizerConfiguration,
 }
@@ -12782,24 +13638,24 @@ impl Walk for PaymentManagerAuthorizerConfiguration {
 
 /// The `CustomJWTAuthorizerConfiguration` property type of [`PaymentManager`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::PaymentManager`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html).
+/// AWS reference: [`AWS::BedrockAgentCore::PaymentManager` `CustomJWTAuthorizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration.html).
 ///
 /// [`PaymentManagerCustomJwtAuthorizerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentManagerCustomJwtAuthorizerConfiguration {
-    /// `AllowedAudience`: optional.
+    /// `AllowedAudience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration-allowedaudience)): list of (string), optional. Items: at least 1.
     #[serde(rename = "AllowedAudience", skip_serializing_if = "Option::is_none")]
     pub allowed_audience: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedClients`: optional.
+    /// `AllowedClients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration-allowedclients)): list of (string), optional. Items: at least 1.
     #[serde(rename = "AllowedClients", skip_serializing_if = "Option::is_none")]
     pub allowed_clients: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedScopes`: optional.
+    /// `AllowedScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration-allowedscopes)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[\x21\x23-\x5B\x5D-\x7E]+$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "AllowedScopes", skip_serializing_if = "Option::is_none")]
     pub allowed_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `CustomClaims`: optional.
+    /// `CustomClaims` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration-customclaims)): list of (object [`CustomClaimValidationType`]), optional. Items: at least 1.
     #[serde(rename = "CustomClaims", skip_serializing_if = "Option::is_none")]
     pub custom_claims: Option<Value<Vec<CustomClaimValidationType>>>,
-    /// `DiscoveryUrl`: required.
+    /// `DiscoveryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-paymentmanager-customjwtauthorizerconfiguration-discoveryurl)): string, required. Pattern: `^.+/\.well-known/openid-configuration$`.
     #[serde(rename = "DiscoveryUrl")]
     pub discovery_url: Value<String>,
 }
@@ -12864,18 +13720,22 @@ impl Walk for PaymentManagerCustomJwtAuthorizerConfiguration {
 
 /// The `PaymentProviderConfigurationInput` property type of [`PaymentCredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::PaymentCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::PaymentCredentialProvider` `PaymentProviderConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-paymentproviderconfigurationinput.html).
 ///
 /// Every property is optional: start from [`PaymentProviderConfigurationInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PaymentProviderConfigurationInput {
-    /// `CoinbaseCdpConfiguration`: optional.
+    /// Coinbase CDP configuration with API credentials
+    ///
+    /// `CoinbaseCdpConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-paymentproviderconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-paymentproviderconfigurationinput-coinbasecdpconfiguration)): object [`CoinbaseCdpConfigurationInput`], optional.
     #[serde(
         rename = "CoinbaseCdpConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub coinbase_cdp_configuration: Option<CoinbaseCdpConfigurationInput>,
-    /// `StripePrivyConfiguration`: optional.
+    /// Stripe Privy configuration with credentials
+    ///
+    /// `StripePrivyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-paymentproviderconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-paymentproviderconfigurationinput-stripeprivyconfiguration)): object [`StripePrivyConfigurationInput`], optional.
     #[serde(
         rename = "StripePrivyConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -12962,12 +13822,14 @@ impl Walk for Period {
 
 /// The `PermissionsConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `PermissionsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-permissionsconfiguration.html).
 ///
 /// Every property is required: [`PermissionsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PermissionsConfiguration {
-    /// `CapacityProviderOperatorRoleArn`: required.
+    /// The ARN of the IAM role that operators use to manage the capacity provider.
+    ///
+    /// `CapacityProviderOperatorRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-permissionsconfiguration.html#cfn-bedrockagentcore-capacityprovider-permissionsconfiguration-capacityprovideroperatorrolearn)): string, required. Pattern: `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$`. Length: 1 to 2048 characters.
     #[serde(rename = "CapacityProviderOperatorRoleArn")]
     pub capacity_provider_operator_role_arn: Value<String>,
 }
@@ -12993,15 +13855,19 @@ impl Walk for PermissionsConfiguration {
 
 /// The `PolicyDefinition` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Policy` `PolicyDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-policy-policydefinition.html).
 ///
 /// Every property is optional: start from [`PolicyDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PolicyDefinition {
-    /// `Cedar`: optional.
+    /// A Cedar policy statement within the AgentCore Policy system.
+    ///
+    /// `Cedar` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-policy-policydefinition.html#cfn-bedrockagentcore-policy-policydefinition-cedar)): object [`CedarPolicy`], optional.
     #[serde(rename = "Cedar", skip_serializing_if = "Option::is_none")]
     pub cedar: Option<CedarPolicy>,
-    /// `Policy`: optional.
+    /// A policy statement within the AgentCore Policy system.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-policy-policydefinition.html#cfn-bedrockagentcore-policy-policydefinition-policy)): object [`PolicyStatement`], optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyStatement>,
 }
@@ -13039,12 +13905,14 @@ impl Walk for PolicyDefinition {
 
 /// The `PolicyStatement` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policy.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Policy` `PolicyStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-policy-policystatement.html).
 ///
 /// Every property is required: [`PolicyStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyStatement {
-    /// `Statement`: required.
+    /// The policy statement.
+    ///
+    /// `Statement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-policy-policystatement.html#cfn-bedrockagentcore-policy-policystatement-statement)): string, required. Length: 35 to 10000 characters.
     #[serde(rename = "Statement")]
     pub statement: Value<String>,
 }
@@ -13090,15 +13958,19 @@ impl Walk for PolicyValidationMode {
 
 /// The `PrivateEndpoint` property type of [`Harness`] and [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `PrivateEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-privateendpoint.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `PrivateEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privateendpoint.html).
 ///
 /// Every property is optional: start from [`PrivateEndpoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrivateEndpoint {
-    /// `ManagedVpcResource`: optional.
+    /// Configuration for a service-managed VPC endpoint.
+    ///
+    /// `ManagedVpcResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-privateendpoint.html#cfn-bedrockagentcore-harness-privateendpoint-managedvpcresource)): object [`ManagedVpcResource`], optional.
     #[serde(rename = "ManagedVpcResource", skip_serializing_if = "Option::is_none")]
     pub managed_vpc_resource: Option<ManagedVpcResource>,
-    /// `SelfManagedLatticeResource`: optional.
+    /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
+    ///
+    /// `SelfManagedLatticeResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-privateendpoint.html#cfn-bedrockagentcore-harness-privateendpoint-selfmanagedlatticeresource)): object [`SelfManagedLatticeResource`], optional.
     #[serde(
         rename = "SelfManagedLatticeResource",
         skip_serializing_if = "Option::is_none"
@@ -13142,15 +14014,17 @@ impl Walk for PrivateEndpoint {
 
 /// The `PrivateEndpointOverride` property type of [`Harness`] and [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `PrivateEndpointOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-privateendpointoverride.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `PrivateEndpointOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privateendpointoverride.html).
 ///
 /// Every property is required: [`PrivateEndpointOverride::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrivateEndpointOverride {
-    /// `Domain`: required.
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-privateendpointoverride.html#cfn-bedrockagentcore-harness-privateendpointoverride-domain)): string, required. Length: 1 to 253 characters.
     #[serde(rename = "Domain")]
     pub domain: Value<String>,
-    /// `PrivateEndpoint`: required.
+    /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
+    ///
+    /// `PrivateEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-privateendpointoverride.html#cfn-bedrockagentcore-harness-privateendpointoverride-privateendpoint)): object [`PrivateEndpoint`], required.
     #[serde(rename = "PrivateEndpoint")]
     pub private_endpoint: PrivateEndpoint,
 }
@@ -13182,27 +14056,35 @@ impl Walk for PrivateEndpointOverride {
 
 /// The `PrivateKeyJwtConfig` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `PrivateKeyJwtConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig.html).
 ///
 /// Every property is optional: start from [`PrivateKeyJwtConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrivateKeyJwtConfig {
-    /// `AdditionalHeaderClaims`: optional.
+    /// A map of additional claims to include in the JWT client assertion
+    ///
+    /// `AdditionalHeaderClaims` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig.html#cfn-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig-additionalheaderclaims)): map from string to (string), optional.
     #[serde(
         rename = "AdditionalHeaderClaims",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_header_claims: Option<BTreeMap<String, Value<String>>>,
-    /// `AdditionalPayloadClaims`: optional.
+    /// A map of additional claims to include in the JWT client assertion
+    ///
+    /// `AdditionalPayloadClaims` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig.html#cfn-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig-additionalpayloadclaims)): map from string to (string), optional.
     #[serde(
         rename = "AdditionalPayloadClaims",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_payload_claims: Option<BTreeMap<String, Value<String>>>,
-    /// `PrivateKeySource`: optional.
+    /// Contains the private key source configuration for a JWT client assertion
+    ///
+    /// `PrivateKeySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig.html#cfn-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig-privatekeysource)): object [`PrivateKeySource`], optional.
     #[serde(rename = "PrivateKeySource", skip_serializing_if = "Option::is_none")]
     pub private_key_source: Option<PrivateKeySource>,
-    /// `SigningAlgorithm`: optional.
+    /// The algorithm used to sign the JWT client assertion
+    ///
+    /// `SigningAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig.html#cfn-bedrockagentcore-oauth2credentialprovider-privatekeyjwtconfig-signingalgorithm)): [`SigningAlgorithm`], one of `RS256`, `PS256`, `ES256`, optional.
     #[serde(rename = "SigningAlgorithm", skip_serializing_if = "Option::is_none")]
     pub signing_algorithm: Option<Value<SigningAlgorithm>>,
 }
@@ -13262,12 +14144,14 @@ impl Walk for PrivateKeyJwtConfig {
 
 /// The `PrivateKeySource` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `PrivateKeySource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privatekeysource.html).
 ///
 /// Every property is optional: start from [`PrivateKeySource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrivateKeySource {
-    /// `KmsKeySource`: optional.
+    /// Contains the KMS key configuration for a JWT client assertion
+    ///
+    /// `KmsKeySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-privatekeysource.html#cfn-bedrockagentcore-oauth2credentialprovider-privatekeysource-kmskeysource)): object [`KmsKeySourceType`], optional.
     #[serde(rename = "KmsKeySource", skip_serializing_if = "Option::is_none")]
     pub kms_key_source: Option<KmsKeySourceType>,
 }
@@ -13323,15 +14207,17 @@ impl Walk for ProtocolConfiguration {
 
 /// The `RateConfig` property type of [`GatewayRateLimit`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::GatewayRateLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gatewayratelimit.html).
+/// AWS reference: [`AWS::BedrockAgentCore::GatewayRateLimit` `RateConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewayratelimit-rateconfig.html).
 ///
 /// Every property is required: [`RateConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RateConfig {
-    /// `Period`: required.
+    /// Time period for rate limiting
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewayratelimit-rateconfig.html#cfn-bedrockagentcore-gatewayratelimit-rateconfig-period)): [`Period`], one of `second`, `minute`, required.
     #[serde(rename = "Period")]
     pub period: Value<Period>,
-    /// `Rate`: required.
+    /// `Rate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewayratelimit-rateconfig.html#cfn-bedrockagentcore-gatewayratelimit-rateconfig-rate)): number, required. Range: 0 to 10000000.
     #[serde(rename = "Rate")]
     pub rate: Value<f64>,
 }
@@ -13360,18 +14246,20 @@ impl Walk for RateConfig {
 
 /// The `RatingScale` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `RatingScale`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-ratingscale.html).
 ///
 /// Every property is optional: start from [`RatingScale::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RatingScale {
-    /// `Categorical`: optional.
+    /// `Categorical` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-ratingscale.html#cfn-bedrockagentcore-evaluator-ratingscale-categorical)): list of (object [`CategoricalScaleDefinition`]), optional.
     #[serde(rename = "Categorical", skip_serializing_if = "Option::is_none")]
     pub categorical: Option<Value<Vec<CategoricalScaleDefinition>>>,
-    /// `MultiDimensional`: optional.
+    /// The dimensions an LLM-as-a-Judge evaluator scores in a single judge call. Each dimension has its own instruction and rating scale.
+    ///
+    /// `MultiDimensional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-ratingscale.html#cfn-bedrockagentcore-evaluator-ratingscale-multidimensional)): list of (object [`EvaluationDimension`]), optional. Items: 1 to 50.
     #[serde(rename = "MultiDimensional", skip_serializing_if = "Option::is_none")]
     pub multi_dimensional: Option<Value<Vec<EvaluationDimension>>>,
-    /// `Numerical`: optional.
+    /// `Numerical` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-ratingscale.html#cfn-bedrockagentcore-evaluator-ratingscale-numerical)): list of (object [`NumericalScaleDefinition`]), optional.
     #[serde(rename = "Numerical", skip_serializing_if = "Option::is_none")]
     pub numerical: Option<Value<Vec<NumericalScaleDefinition>>>,
 }
@@ -13417,12 +14305,14 @@ impl Walk for RatingScale {
 
 /// The `ReasoningConfiguration` property type of [`Evaluator`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Evaluator` `ReasoningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-reasoningconfiguration.html).
 ///
 /// Every property is optional: start from [`ReasoningConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReasoningConfiguration {
-    /// `Effort`: optional.
+    /// The level of reasoning effort the model applies.
+    ///
+    /// `Effort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-reasoningconfiguration.html#cfn-bedrockagentcore-evaluator-reasoningconfiguration-effort)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "Effort", skip_serializing_if = "Option::is_none")]
     pub effort: Option<Value<String>>,
 }
@@ -13452,15 +14342,17 @@ impl Walk for ReasoningConfiguration {
 
 /// The `RecordingConfig` property type of [`BrowserCustom`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html).
+/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom` `RecordingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-recordingconfig.html).
 ///
 /// Every property is optional: start from [`RecordingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecordingConfig {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-recordingconfig.html#cfn-bedrockagentcore-browsercustom-recordingconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `S3Location`: optional.
+    /// S3 Location Configuration
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-recordingconfig.html#cfn-bedrockagentcore-browsercustom-recordingconfig-s3location)): object [`BrowserCustomS3Location`], optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<BrowserCustomS3Location>,
 }
@@ -13498,12 +14390,14 @@ impl Walk for RecordingConfig {
 
 /// The `RequestHeaderConfiguration` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `RequestHeaderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-requestheaderconfiguration.html).
 ///
 /// Every property is optional: start from [`RequestHeaderConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RequestHeaderConfiguration {
-    /// `RequestHeaderAllowlist`: optional.
+    /// List of allowed HTTP headers for agent runtime requests
+    ///
+    /// `RequestHeaderAllowlist` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-requestheaderconfiguration.html#cfn-bedrockagentcore-runtime-requestheaderconfiguration-requestheaderallowlist)): list of (string), optional. Items: 1 to 20. Each item: Pattern: `^[A-Za-z][A-Za-z0-9_-]{0,255}$`. Each item: Length: 1 to 256 characters.
     #[serde(
         rename = "RequestHeaderAllowlist",
         skip_serializing_if = "Option::is_none"
@@ -13556,27 +14450,39 @@ impl Walk for ResultDestination {
 
 /// The `RootVolumeConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `RootVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-rootvolumeconfiguration.html).
 ///
 /// Every property is optional: start from [`RootVolumeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RootVolumeConfiguration {
-    /// `Encrypted`: optional.
+    /// Indicates whether the EBS volume is encrypted. Encrypted volumes can only be attached to instances that support Amazon EBS encryption. If you are creating a volume from a snapshot, you can't specify an encryption value.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-rootvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-rootvolumeconfiguration-encrypted)): boolean, optional.
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `FreeSpaceGiB`: optional.
+    /// The free space guaranteed on the root volume, in GiB. The service adds the operating system overhead on top of this value. Defaults to 8 GiB. The maximum is below the 65,536 GiB gp3 ceiling because the service adds the AMI size bucket on top of this value, and the resulting total must still be a provisionable gp3 volume.
+    ///
+    /// `FreeSpaceGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-rootvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-rootvolumeconfiguration-freespacegib)): integer, optional. Range: 2 to 65000.
     #[serde(rename = "FreeSpaceGiB", skip_serializing_if = "Option::is_none")]
     pub free_space_gi_b: Option<Value<i64>>,
-    /// `Iops`: optional.
+    /// The number of IOPS to provision. Only valid for gp3, io1, and io2 volumes.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-rootvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-rootvolumeconfiguration-iops)): integer, optional. Range: 100 to 256000.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional.
+    /// Identifier of the customer managed KMS key to use for EBS encryption.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-rootvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-rootvolumeconfiguration-kmskeyid)): string, optional. Pattern: `^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Throughput`: optional.
+    /// The throughput to provision for a gp3 volume, in MiB/s. Valid range: 125-2000 MiB/s.
+    ///
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-rootvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-rootvolumeconfiguration-throughput)): integer, optional. Range: 125 to 2000.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// The EBS volume type. Defaults to gp3 if not specified.
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-rootvolumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-rootvolumeconfiguration-volumetype)): [`VolumeType`], one of `standard`, `io1`, `io2`, `gp2`, `sc1`, `st1`, `gp3`, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<VolumeType>>,
 }
@@ -13646,18 +14552,24 @@ impl Walk for RootVolumeConfiguration {
 
 /// The `Rule` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-rule.html).
 ///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `Filters`: optional.
+    /// The list of filters that determine which agent traces should be included in the evaluation.
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-rule.html#cfn-bedrockagentcore-onlineevaluationconfig-rule-filters)): list of (object [`Filter`]), optional. Items: 0 to 5.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Value<Vec<Filter>>>,
-    /// `SamplingConfig`: required.
+    /// The configuration that controls what percentage of agent traces are sampled for evaluation.
+    ///
+    /// `SamplingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-rule.html#cfn-bedrockagentcore-onlineevaluationconfig-rule-samplingconfig)): object [`SamplingConfig`], required.
     #[serde(rename = "SamplingConfig")]
     pub sampling_config: SamplingConfig,
-    /// `SessionConfig`: optional.
+    /// The configuration that defines how agent sessions are detected.
+    ///
+    /// `SessionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-rule.html#cfn-bedrockagentcore-onlineevaluationconfig-rule-sessionconfig)): object [`SessionConfig`], optional.
     #[serde(rename = "SessionConfig", skip_serializing_if = "Option::is_none")]
     pub session_config: Option<SessionConfig>,
 }
@@ -13701,12 +14613,14 @@ impl Walk for Rule {
 
 /// The `AuthorizerConfiguration` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `AuthorizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-authorizerconfiguration.html).
 ///
 /// Every property is optional: start from [`RuntimeAuthorizerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuntimeAuthorizerConfiguration {
-    /// `CustomJWTAuthorizer`: optional.
+    /// Configuration for custom JWT authorizer
+    ///
+    /// `CustomJWTAuthorizer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-authorizerconfiguration.html#cfn-bedrockagentcore-runtime-authorizerconfiguration-customjwtauthorizer)): object [`RuntimeCustomJwtAuthorizerConfiguration`], optional.
     #[serde(
         rename = "CustomJWTAuthorizer",
         skip_serializing_if = "Option::is_none"
@@ -13742,36 +14656,52 @@ impl Walk for RuntimeAuthorizerConfiguration {
 
 /// The `CustomJWTAuthorizerConfiguration` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `CustomJWTAuthorizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html).
 ///
 /// [`RuntimeCustomJwtAuthorizerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimeCustomJwtAuthorizerConfiguration {
-    /// `AllowedAudience`: optional.
+    /// List of allowed audiences
+    ///
+    /// `AllowedAudience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-runtime-customjwtauthorizerconfiguration-allowedaudience)): list of (string), optional. Items: at least 1.
     #[serde(rename = "AllowedAudience", skip_serializing_if = "Option::is_none")]
     pub allowed_audience: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedClients`: optional.
+    /// List of allowed clients
+    ///
+    /// `AllowedClients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-runtime-customjwtauthorizerconfiguration-allowedclients)): list of (string), optional. Items: at least 1.
     #[serde(rename = "AllowedClients", skip_serializing_if = "Option::is_none")]
     pub allowed_clients: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedScopes`: optional.
+    /// List of allowed scopes
+    ///
+    /// `AllowedScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-runtime-customjwtauthorizerconfiguration-allowedscopes)): list of (string), optional. Items: at least 1. Each item: Pattern: `[\x21\x23-\x5B\x5D-\x7E]+`.
     #[serde(rename = "AllowedScopes", skip_serializing_if = "Option::is_none")]
     pub allowed_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedWorkloadConfiguration`: optional.
+    /// Allow-list of upstream workloads permitted to reach this resource via the workload identity chain. When set, the data plane enforces that the introspected workload chain's caller matches one of the configured hosting environments or workload identities; absent means no chain enforcement.
+    ///
+    /// `AllowedWorkloadConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-runtime-customjwtauthorizerconfiguration-allowedworkloadconfiguration)): object [`AllowedWorkloadConfiguration`], optional.
     #[serde(
         rename = "AllowedWorkloadConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_workload_configuration: Option<AllowedWorkloadConfiguration>,
-    /// `CustomClaims`: optional.
+    /// List of required custom claims
+    ///
+    /// `CustomClaims` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-runtime-customjwtauthorizerconfiguration-customclaims)): list of (object [`CustomClaimValidationType`]), optional. Items: at least 1.
     #[serde(rename = "CustomClaims", skip_serializing_if = "Option::is_none")]
     pub custom_claims: Option<Value<Vec<CustomClaimValidationType>>>,
-    /// `DiscoveryUrl`: required.
+    /// OpenID Connect discovery URL
+    ///
+    /// `DiscoveryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-runtime-customjwtauthorizerconfiguration-discoveryurl)): string, required. Pattern: `^.+/\.well-known/openid-configuration$`.
     #[serde(rename = "DiscoveryUrl")]
     pub discovery_url: Value<String>,
-    /// `PrivateEndpoint`: optional.
+    /// Private endpoint configuration. Exactly one of SelfManagedLatticeResource or ManagedVpcResource must be specified.
+    ///
+    /// `PrivateEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-runtime-customjwtauthorizerconfiguration-privateendpoint)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "PrivateEndpoint", skip_serializing_if = "Option::is_none")]
     pub private_endpoint: Option<Json>,
-    /// `PrivateEndpointOverrides`: optional.
+    /// List of private endpoint overrides
+    ///
+    /// `PrivateEndpointOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-customjwtauthorizerconfiguration.html#cfn-bedrockagentcore-runtime-customjwtauthorizerconfiguration-privateendpointoverrides)): list of (object [`RuntimePrivateEndpointOverride`]), optional. Items: 0 to 5.
     #[serde(
         rename = "PrivateEndpointOverrides",
         skip_serializing_if = "Option::is_none"
@@ -13872,24 +14802,32 @@ impl Walk for RuntimeCustomJwtAuthorizerConfiguration {
 
 /// The `FilesystemConfiguration` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `FilesystemConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-filesystemconfiguration.html).
 ///
 /// Every property is optional: start from [`RuntimeFilesystemConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuntimeFilesystemConfiguration {
-    /// `CapacityProviderVolume`: optional.
+    /// Configuration for a CapacityProvider-managed volume to mount into the agent runtime
+    ///
+    /// `CapacityProviderVolume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-filesystemconfiguration.html#cfn-bedrockagentcore-runtime-filesystemconfiguration-capacityprovidervolume)): object [`CapacityProviderVolumeConfiguration`], optional.
     #[serde(
         rename = "CapacityProviderVolume",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_volume: Option<CapacityProviderVolumeConfiguration>,
-    /// `EfsAccessPoint`: optional.
+    /// Configuration for EFS access point filesystem
+    ///
+    /// `EfsAccessPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-filesystemconfiguration.html#cfn-bedrockagentcore-runtime-filesystemconfiguration-efsaccesspoint)): object [`EfsAccessPointConfiguration`], optional.
     #[serde(rename = "EfsAccessPoint", skip_serializing_if = "Option::is_none")]
     pub efs_access_point: Option<EfsAccessPointConfiguration>,
-    /// `S3FilesAccessPoint`: optional.
+    /// Configuration for S3 Files access point filesystem
+    ///
+    /// `S3FilesAccessPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-filesystemconfiguration.html#cfn-bedrockagentcore-runtime-filesystemconfiguration-s3filesaccesspoint)): object [`S3FilesAccessPointConfiguration`], optional.
     #[serde(rename = "S3FilesAccessPoint", skip_serializing_if = "Option::is_none")]
     pub s3_files_access_point: Option<S3FilesAccessPointConfiguration>,
-    /// `SessionStorage`: optional.
+    /// Configuration for session storage
+    ///
+    /// `SessionStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-filesystemconfiguration.html#cfn-bedrockagentcore-runtime-filesystemconfiguration-sessionstorage)): object [`SessionStorageConfiguration`], optional.
     #[serde(rename = "SessionStorage", skip_serializing_if = "Option::is_none")]
     pub session_storage: Option<SessionStorageConfiguration>,
 }
@@ -13949,15 +14887,19 @@ impl Walk for RuntimeFilesystemConfiguration {
 
 /// The `PrivateEndpointOverride` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `PrivateEndpointOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-privateendpointoverride.html).
 ///
 /// Every property is required: [`RuntimePrivateEndpointOverride::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimePrivateEndpointOverride {
-    /// `Domain`: required.
+    /// The domain to override
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-privateendpointoverride.html#cfn-bedrockagentcore-runtime-privateendpointoverride-domain)): string, required. Length: 1 to 253 characters.
     #[serde(rename = "Domain")]
     pub domain: Value<String>,
-    /// `PrivateEndpoint`: required.
+    /// Private endpoint configuration. Exactly one of SelfManagedLatticeResource or ManagedVpcResource must be specified.
+    ///
+    /// `PrivateEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-privateendpointoverride.html#cfn-bedrockagentcore-runtime-privateendpointoverride-privateendpoint)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PrivateEndpoint")]
     pub private_endpoint: Json,
 }
@@ -13986,18 +14928,24 @@ impl Walk for RuntimePrivateEndpointOverride {
 
 /// The `S3Location` property type of [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Runtime` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-s3location.html).
 ///
 /// [`RuntimeS3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimeS3Location {
-    /// `Bucket`: required.
+    /// S3 bucket name
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-s3location.html#cfn-bedrockagentcore-runtime-s3location-bucket)): string, required. Pattern: `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Prefix`: required.
+    /// S3 object key prefix
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-s3location.html#cfn-bedrockagentcore-runtime-s3location-prefix)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Prefix")]
     pub prefix: Value<String>,
-    /// `VersionId`: optional.
+    /// S3 object version ID
+    ///
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-s3location.html#cfn-bedrockagentcore-runtime-s3location-versionid)): string, optional. Length: 3 to 1024 characters.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }
@@ -14035,15 +14983,15 @@ impl Walk for RuntimeS3Location {
 
 /// The `S3FilesAccessPointConfiguration` property type of [`Harness`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `S3FilesAccessPointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-s3filesaccesspointconfiguration.html), [`AWS::BedrockAgentCore::Runtime` `S3FilesAccessPointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-s3filesaccesspointconfiguration.html).
 ///
 /// Every property is required: [`S3FilesAccessPointConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3FilesAccessPointConfiguration {
-    /// `AccessPointArn`: required.
+    /// `AccessPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-s3filesaccesspointconfiguration.html#cfn-bedrockagentcore-harness-s3filesaccesspointconfiguration-accesspointarn)): string, required. Pattern: `^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$`. Length: at most 256 characters.
     #[serde(rename = "AccessPointArn")]
     pub access_point_arn: Value<String>,
-    /// `MountPath`: required.
+    /// `MountPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-s3filesaccesspointconfiguration.html#cfn-bedrockagentcore-harness-s3filesaccesspointconfiguration-mountpath)): string, required. Pattern: `^/mnt/[a-zA-Z0-9._-]+/?$`. Length: 6 to 200 characters.
     #[serde(rename = "MountPath")]
     pub mount_path: Value<String>,
 }
@@ -14075,12 +15023,14 @@ impl Walk for S3FilesAccessPointConfiguration {
 
 /// The `S3Source` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Dataset` `S3Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-dataset-s3source.html).
 ///
 /// Every property is required: [`S3Source::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Source {
-    /// `S3Uri`: required.
+    /// S3 URI of the JSONL file (e.g. s3://my-bucket/path/to/examples.jsonl).
+    ///
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-dataset-s3source.html#cfn-bedrockagentcore-dataset-s3source-s3uri)): string, required. Pattern: `^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.{1,1024}$`.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
 }
@@ -14106,21 +15056,23 @@ impl Walk for S3Source {
 
 /// The `SalesforceOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `SalesforceOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput.html).
 ///
 /// [`SalesforceOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceOauth2ProviderConfigInput {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput-clientid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-salesforceoauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
 }
@@ -14173,12 +15125,14 @@ impl Walk for SalesforceOauth2ProviderConfigInput {
 
 /// The `SamplingConfig` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `SamplingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-samplingconfig.html).
 ///
 /// Every property is required: [`SamplingConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SamplingConfig {
-    /// `SamplingPercentage`: required.
+    /// The percentage of agent traces to sample for evaluation.
+    ///
+    /// `SamplingPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-samplingconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-samplingconfig-samplingpercentage)): number, required. Range: 0.01 to 100.
     #[serde(rename = "SamplingPercentage")]
     pub sampling_percentage: Value<f64>,
 }
@@ -14230,15 +15184,19 @@ impl Walk for SchemaType {
 
 /// The `SecretReference` property type of [`ApiKeyCredentialProvider`], [`OAuth2CredentialProvider`] and [`PaymentCredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::ApiKeyCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-apikeycredentialprovider.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html), [`AWS::BedrockAgentCore::PaymentCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::ApiKeyCredentialProvider` `SecretReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-apikeycredentialprovider-secretreference.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `SecretReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-secretreference.html), [`AWS::BedrockAgentCore::PaymentCredentialProvider` `SecretReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-secretreference.html).
 ///
 /// Every property is required: [`SecretReference::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecretReference {
-    /// `JsonKey`: required.
+    /// The JSON key within the secret that contains the credential value
+    ///
+    /// `JsonKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-apikeycredentialprovider-secretreference.html#cfn-bedrockagentcore-apikeycredentialprovider-secretreference-jsonkey)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "JsonKey")]
     pub json_key: Value<String>,
-    /// `SecretId`: required.
+    /// The ID or ARN of the secret in AWS Secrets Manager
+    ///
+    /// `SecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-apikeycredentialprovider-secretreference.html#cfn-bedrockagentcore-apikeycredentialprovider-secretreference-secretid)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "SecretId")]
     pub secret_id: Value<String>,
 }
@@ -14287,24 +15245,24 @@ impl Walk for SecretSourceType {
 
 /// The `SelfManagedConfiguration` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `SelfManagedConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-selfmanagedconfiguration.html).
 ///
 /// Every property is optional: start from [`SelfManagedConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SelfManagedConfiguration {
-    /// `HistoricalContextWindowSize`: optional.
+    /// `HistoricalContextWindowSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-selfmanagedconfiguration.html#cfn-bedrockagentcore-memory-selfmanagedconfiguration-historicalcontextwindowsize)): integer, optional. Range: 0 to 50.
     #[serde(
         rename = "HistoricalContextWindowSize",
         skip_serializing_if = "Option::is_none"
     )]
     pub historical_context_window_size: Option<Value<i64>>,
-    /// `InvocationConfiguration`: optional.
+    /// `InvocationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-selfmanagedconfiguration.html#cfn-bedrockagentcore-memory-selfmanagedconfiguration-invocationconfiguration)): object [`InvocationConfigurationInput`], optional.
     #[serde(
         rename = "InvocationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_configuration: Option<InvocationConfigurationInput>,
-    /// `TriggerConditions`: optional.
+    /// `TriggerConditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-selfmanagedconfiguration.html#cfn-bedrockagentcore-memory-selfmanagedconfiguration-triggerconditions)): list of (object [`TriggerConditionInput`]), optional. Items: at least 1.
     #[serde(rename = "TriggerConditions", skip_serializing_if = "Option::is_none")]
     pub trigger_conditions: Option<Value<Vec<TriggerConditionInput>>>,
 }
@@ -14356,12 +15314,12 @@ impl Walk for SelfManagedConfiguration {
 
 /// The `SelfManagedLatticeResource` property type of [`Harness`] and [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `SelfManagedLatticeResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-selfmanagedlatticeresource.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `SelfManagedLatticeResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-selfmanagedlatticeresource.html).
 ///
 /// Every property is required: [`SelfManagedLatticeResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SelfManagedLatticeResource {
-    /// `ResourceConfigurationIdentifier`: required.
+    /// `ResourceConfigurationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-selfmanagedlatticeresource.html#cfn-bedrockagentcore-harness-selfmanagedlatticeresource-resourceconfigurationidentifier)): string, required. Pattern: `^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$`. Length: 20 to 2048 characters.
     #[serde(rename = "ResourceConfigurationIdentifier")]
     pub resource_configuration_identifier: Value<String>,
 }
@@ -14387,27 +15345,37 @@ impl Walk for SelfManagedLatticeResource {
 
 /// The `SemanticMemoryStrategy` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `SemanticMemoryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticmemorystrategy.html).
 ///
 /// [`SemanticMemoryStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SemanticMemoryStrategy {
-    /// `Description`: optional.
+    /// Description of the Memory resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticmemorystrategy.html#cfn-bedrockagentcore-memory-semanticmemorystrategy-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MemoryRecordSchema`: optional.
+    /// `MemoryRecordSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticmemorystrategy.html#cfn-bedrockagentcore-memory-semanticmemorystrategy-memoryrecordschema)): object [`MemoryRecordSchema`], optional.
     #[serde(rename = "MemoryRecordSchema", skip_serializing_if = "Option::is_none")]
     pub memory_record_schema: Option<MemoryRecordSchema>,
-    /// `Name`: required.
+    /// Name of the Memory resource
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticmemorystrategy.html#cfn-bedrockagentcore-memory-semanticmemorystrategy-name)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NamespaceTemplates`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `NamespaceTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticmemorystrategy.html#cfn-bedrockagentcore-memory-semanticmemorystrategy-namespacetemplates)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "NamespaceTemplates", skip_serializing_if = "Option::is_none")]
     pub namespace_templates: Option<Value<Vec<Value<String>>>>,
-    /// `Namespaces`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticmemorystrategy.html#cfn-bedrockagentcore-memory-semanticmemorystrategy-namespaces)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "Namespaces", skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Value<Vec<Value<String>>>>,
-    /// `RecordExpirySpecification`: optional.
+    /// Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to configure the duration after which records expire. Omit the specification entirely to leave records without an expiry on create, or to clear a previously configured expiry on update (the handler derives the removal from the previous and desired state).
+    ///
+    /// `RecordExpirySpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticmemorystrategy.html#cfn-bedrockagentcore-memory-semanticmemorystrategy-recordexpiryspecification)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "RecordExpirySpecification",
         skip_serializing_if = "Option::is_none"
@@ -14481,15 +15449,15 @@ impl Walk for SemanticMemoryStrategy {
 
 /// The `SemanticOverride` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `SemanticOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverride.html).
 ///
 /// Every property is optional: start from [`SemanticOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SemanticOverride {
-    /// `Consolidation`: optional.
+    /// `Consolidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverride.html#cfn-bedrockagentcore-memory-semanticoverride-consolidation)): object [`SemanticOverrideConsolidationConfigurationInput`], optional.
     #[serde(rename = "Consolidation", skip_serializing_if = "Option::is_none")]
     pub consolidation: Option<SemanticOverrideConsolidationConfigurationInput>,
-    /// `Extraction`: optional.
+    /// `Extraction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverride.html#cfn-bedrockagentcore-memory-semanticoverride-extraction)): object [`SemanticOverrideExtractionConfigurationInput`], optional.
     #[serde(rename = "Extraction", skip_serializing_if = "Option::is_none")]
     pub extraction: Option<SemanticOverrideExtractionConfigurationInput>,
 }
@@ -14533,15 +15501,17 @@ impl Walk for SemanticOverride {
 
 /// The `SemanticOverrideConsolidationConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `SemanticOverrideConsolidationConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverrideconsolidationconfigurationinput.html).
 ///
 /// Every property is required: [`SemanticOverrideConsolidationConfigurationInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SemanticOverrideConsolidationConfigurationInput {
-    /// `AppendToPrompt`: required.
+    /// Text prompt for model instructions
+    ///
+    /// `AppendToPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverrideconsolidationconfigurationinput.html#cfn-bedrockagentcore-memory-semanticoverrideconsolidationconfigurationinput-appendtoprompt)): string, required. Length: 1 to 30000 characters.
     #[serde(rename = "AppendToPrompt")]
     pub append_to_prompt: Value<String>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverrideconsolidationconfigurationinput.html#cfn-bedrockagentcore-memory-semanticoverrideconsolidationconfigurationinput-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
 }
@@ -14573,15 +15543,17 @@ impl Walk for SemanticOverrideConsolidationConfigurationInput {
 
 /// The `SemanticOverrideExtractionConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `SemanticOverrideExtractionConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverrideextractionconfigurationinput.html).
 ///
 /// Every property is required: [`SemanticOverrideExtractionConfigurationInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SemanticOverrideExtractionConfigurationInput {
-    /// `AppendToPrompt`: required.
+    /// Text prompt for model instructions
+    ///
+    /// `AppendToPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverrideextractionconfigurationinput.html#cfn-bedrockagentcore-memory-semanticoverrideextractionconfigurationinput-appendtoprompt)): string, required. Length: 1 to 30000 characters.
     #[serde(rename = "AppendToPrompt")]
     pub append_to_prompt: Value<String>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-semanticoverrideextractionconfigurationinput.html#cfn-bedrockagentcore-memory-semanticoverrideextractionconfigurationinput-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
 }
@@ -14613,12 +15585,14 @@ impl Walk for SemanticOverrideExtractionConfigurationInput {
 
 /// The `SessionConfig` property type of [`OnlineEvaluationConfig`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `SessionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-sessionconfig.html).
 ///
 /// Every property is required: [`SessionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionConfig {
-    /// `SessionTimeoutMinutes`: required.
+    /// The number of minutes of inactivity after which an agent session is considered complete.
+    ///
+    /// `SessionTimeoutMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-sessionconfig.html#cfn-bedrockagentcore-onlineevaluationconfig-sessionconfig-sessiontimeoutminutes)): integer, required. Range: 1 to 1440.
     #[serde(rename = "SessionTimeoutMinutes")]
     pub session_timeout_minutes: Value<i64>,
 }
@@ -14644,12 +15618,12 @@ impl Walk for SessionConfig {
 
 /// The `SessionStorageConfiguration` property type of [`Harness`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Harness` `SessionStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-sessionstorageconfiguration.html), [`AWS::BedrockAgentCore::Runtime` `SessionStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-sessionstorageconfiguration.html).
 ///
 /// Every property is required: [`SessionStorageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionStorageConfiguration {
-    /// `MountPath`: required.
+    /// `MountPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-sessionstorageconfiguration.html#cfn-bedrockagentcore-harness-sessionstorageconfiguration-mountpath)): string, required. Pattern: `^/mnt/[a-zA-Z0-9._-]+/?$`. Length: 6 to 200 characters.
     #[serde(rename = "MountPath")]
     pub mount_path: Value<String>,
 }
@@ -14698,21 +15672,23 @@ impl Walk for SigningAlgorithm {
 
 /// The `SlackOauth2ProviderConfigInput` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `SlackOauth2ProviderConfigInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput.html).
 ///
 /// [`SlackOauth2ProviderConfigInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlackOauth2ProviderConfigInput {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput-clientid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput-clientsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `ClientSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `ClientSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput-clientsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "ClientSecretConfig", skip_serializing_if = "Option::is_none")]
     pub client_secret_config: Option<SecretReference>,
-    /// `ClientSecretSource`: optional.
+    /// `ClientSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput.html#cfn-bedrockagentcore-oauth2credentialprovider-slackoauth2providerconfiginput-clientsecretsource)): [`ClientSecretSource`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "ClientSecretSource", skip_serializing_if = "Option::is_none")]
     pub client_secret_source: Option<Value<ClientSecretSource>>,
 }
@@ -14814,12 +15790,12 @@ impl Walk for Strategy {
 
 /// The `StreamDeliveryResource` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `StreamDeliveryResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-streamdeliveryresource.html).
 ///
 /// Every property is optional: start from [`StreamDeliveryResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StreamDeliveryResource {
-    /// `Kinesis`: optional.
+    /// `Kinesis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-streamdeliveryresource.html#cfn-bedrockagentcore-memory-streamdeliveryresource-kinesis)): object [`KinesisResource`], optional.
     #[serde(rename = "Kinesis", skip_serializing_if = "Option::is_none")]
     pub kinesis: Option<KinesisResource>,
 }
@@ -14849,12 +15825,12 @@ impl Walk for StreamDeliveryResource {
 
 /// The `StreamDeliveryResources` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `StreamDeliveryResources`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-streamdeliveryresources.html).
 ///
 /// Every property is required: [`StreamDeliveryResources::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamDeliveryResources {
-    /// `Resources`: required.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-streamdeliveryresources.html#cfn-bedrockagentcore-memory-streamdeliveryresources-resources)): list of (object [`StreamDeliveryResource`]), required. Items: at most 1.
     #[serde(rename = "Resources")]
     pub resources: Value<Vec<StreamDeliveryResource>>,
 }
@@ -14880,15 +15856,15 @@ impl Walk for StreamDeliveryResources {
 
 /// The `StringListValidation` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `StringListValidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-stringlistvalidation.html).
 ///
 /// Every property is optional: start from [`StringListValidation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StringListValidation {
-    /// `AllowedValues`: optional.
+    /// `AllowedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-stringlistvalidation.html#cfn-bedrockagentcore-memory-stringlistvalidation-allowedvalues)): list of (string), optional. Items: 1 to 10.
     #[serde(rename = "AllowedValues", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Value<Vec<Value<String>>>>,
-    /// `MaxItems`: optional.
+    /// `MaxItems` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-stringlistvalidation.html#cfn-bedrockagentcore-memory-stringlistvalidation-maxitems)): integer, optional. Range: 1 to 5.
     #[serde(rename = "MaxItems", skip_serializing_if = "Option::is_none")]
     pub max_items: Option<Value<i64>>,
 }
@@ -14926,12 +15902,12 @@ impl Walk for StringListValidation {
 
 /// The `StringValidation` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `StringValidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-stringvalidation.html).
 ///
 /// Every property is required: [`StringValidation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StringValidation {
-    /// `AllowedValues`: required.
+    /// `AllowedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-stringvalidation.html#cfn-bedrockagentcore-memory-stringvalidation-allowedvalues)): list of (string), required. Items: 1 to 10.
     #[serde(rename = "AllowedValues")]
     pub allowed_values: Value<Vec<Value<String>>>,
 }
@@ -14957,39 +15933,55 @@ impl Walk for StringValidation {
 
 /// The `StripePrivyConfigurationInput` property type of [`PaymentCredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::PaymentCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::PaymentCredentialProvider` `StripePrivyConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html).
 ///
 /// [`StripePrivyConfigurationInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StripePrivyConfigurationInput {
-    /// `AppId`: required.
+    /// The app ID provided by Privy
+    ///
+    /// `AppId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput-appid)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "AppId")]
     pub app_id: Value<String>,
-    /// `AppSecret`: optional.
+    /// The app secret provided by Privy
+    ///
+    /// `AppSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput-appsecret)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "AppSecret", skip_serializing_if = "Option::is_none")]
     pub app_secret: Option<Value<String>>,
-    /// `AppSecretConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `AppSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput-appsecretconfig)): object [`SecretReference`], optional.
     #[serde(rename = "AppSecretConfig", skip_serializing_if = "Option::is_none")]
     pub app_secret_config: Option<SecretReference>,
-    /// `AppSecretSource`: optional.
+    /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
+    ///
+    /// `AppSecretSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput-appsecretsource)): [`SecretSourceType`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(rename = "AppSecretSource", skip_serializing_if = "Option::is_none")]
     pub app_secret_source: Option<Value<SecretSourceType>>,
-    /// `AuthorizationId`: required.
+    /// The authorization ID for the Stripe Privy integration
+    ///
+    /// `AuthorizationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput-authorizationid)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "AuthorizationId")]
     pub authorization_id: Value<String>,
-    /// `AuthorizationPrivateKey`: optional.
+    /// The authorization private key for the Stripe Privy integration
+    ///
+    /// `AuthorizationPrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput-authorizationprivatekey)): string, optional. Length: 1 to 4096 characters.
     #[serde(
         rename = "AuthorizationPrivateKey",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_private_key: Option<Value<String>>,
-    /// `AuthorizationPrivateKeyConfig`: optional.
+    /// A reference to a customer-provided secret stored in AWS Secrets Manager
+    ///
+    /// `AuthorizationPrivateKeyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput-authorizationprivatekeyconfig)): object [`SecretReference`], optional.
     #[serde(
         rename = "AuthorizationPrivateKeyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_private_key_config: Option<SecretReference>,
-    /// `AuthorizationPrivateKeySource`: optional.
+    /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
+    ///
+    /// `AuthorizationPrivateKeySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput.html#cfn-bedrockagentcore-paymentcredentialprovider-stripeprivyconfigurationinput-authorizationprivatekeysource)): [`SecretSourceType`], one of `MANAGED`, `EXTERNAL`, optional.
     #[serde(
         rename = "AuthorizationPrivateKeySource",
         skip_serializing_if = "Option::is_none"
@@ -15081,27 +16073,37 @@ impl Walk for StripePrivyConfigurationInput {
 
 /// The `SummaryMemoryStrategy` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `SummaryMemoryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summarymemorystrategy.html).
 ///
 /// [`SummaryMemoryStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SummaryMemoryStrategy {
-    /// `Description`: optional.
+    /// Description of the Memory resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summarymemorystrategy.html#cfn-bedrockagentcore-memory-summarymemorystrategy-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MemoryRecordSchema`: optional.
+    /// `MemoryRecordSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summarymemorystrategy.html#cfn-bedrockagentcore-memory-summarymemorystrategy-memoryrecordschema)): object [`MemoryRecordSchema`], optional.
     #[serde(rename = "MemoryRecordSchema", skip_serializing_if = "Option::is_none")]
     pub memory_record_schema: Option<MemoryRecordSchema>,
-    /// `Name`: required.
+    /// Name of the Memory resource
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summarymemorystrategy.html#cfn-bedrockagentcore-memory-summarymemorystrategy-name)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NamespaceTemplates`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `NamespaceTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summarymemorystrategy.html#cfn-bedrockagentcore-memory-summarymemorystrategy-namespacetemplates)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "NamespaceTemplates", skip_serializing_if = "Option::is_none")]
     pub namespace_templates: Option<Value<Vec<Value<String>>>>,
-    /// `Namespaces`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summarymemorystrategy.html#cfn-bedrockagentcore-memory-summarymemorystrategy-namespaces)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "Namespaces", skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Value<Vec<Value<String>>>>,
-    /// `RecordExpirySpecification`: optional.
+    /// Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to configure the duration after which records expire. Omit the specification entirely to leave records without an expiry on create, or to clear a previously configured expiry on update (the handler derives the removal from the previous and desired state).
+    ///
+    /// `RecordExpirySpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summarymemorystrategy.html#cfn-bedrockagentcore-memory-summarymemorystrategy-recordexpiryspecification)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "RecordExpirySpecification",
         skip_serializing_if = "Option::is_none"
@@ -15175,12 +16177,12 @@ impl Walk for SummaryMemoryStrategy {
 
 /// The `SummaryOverride` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `SummaryOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summaryoverride.html).
 ///
 /// Every property is optional: start from [`SummaryOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SummaryOverride {
-    /// `Consolidation`: optional.
+    /// `Consolidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summaryoverride.html#cfn-bedrockagentcore-memory-summaryoverride-consolidation)): object [`SummaryOverrideConsolidationConfigurationInput`], optional.
     #[serde(rename = "Consolidation", skip_serializing_if = "Option::is_none")]
     pub consolidation: Option<SummaryOverrideConsolidationConfigurationInput>,
 }
@@ -15213,15 +16215,17 @@ impl Walk for SummaryOverride {
 
 /// The `SummaryOverrideConsolidationConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `SummaryOverrideConsolidationConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summaryoverrideconsolidationconfigurationinput.html).
 ///
 /// Every property is required: [`SummaryOverrideConsolidationConfigurationInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SummaryOverrideConsolidationConfigurationInput {
-    /// `AppendToPrompt`: required.
+    /// Text prompt for model instructions
+    ///
+    /// `AppendToPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summaryoverrideconsolidationconfigurationinput.html#cfn-bedrockagentcore-memory-summaryoverrideconsolidationconfigurationinput-appendtoprompt)): string, required. Length: 1 to 30000 characters.
     #[serde(rename = "AppendToPrompt")]
     pub append_to_prompt: Value<String>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-summaryoverrideconsolidationconfigurationinput.html#cfn-bedrockagentcore-memory-summaryoverrideconsolidationconfigurationinput-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
 }
@@ -15253,15 +16257,15 @@ impl Walk for SummaryOverrideConsolidationConfigurationInput {
 
 /// The `Tag` property type of [`ApiKeyCredentialProvider`], [`CapacityProvider`], [`ConfigurationBundle`], [`ConsentPortal`], [`Dataset`], [`Evaluator`], [`Harness`], [`HarnessEndpoint`], [`OAuth2CredentialProvider`], [`OnlineEvaluationConfig`], [`PaymentCredentialProvider`], [`PaymentManager`], [`PolicyEngine`] and [`WorkloadIdentity`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::ApiKeyCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-apikeycredentialprovider.html), [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html), [`AWS::BedrockAgentCore::ConfigurationBundle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html), [`AWS::BedrockAgentCore::ConsentPortal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-consentportal.html), [`AWS::BedrockAgentCore::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-dataset.html), [`AWS::BedrockAgentCore::Evaluator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-evaluator.html), [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::HarnessEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harnessendpoint.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html), [`AWS::BedrockAgentCore::OnlineEvaluationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-onlineevaluationconfig.html), [`AWS::BedrockAgentCore::PaymentCredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentcredentialprovider.html), [`AWS::BedrockAgentCore::PaymentManager`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-paymentmanager.html), [`AWS::BedrockAgentCore::PolicyEngine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-policyengine.html), [`AWS::BedrockAgentCore::WorkloadIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-workloadidentity.html).
+/// AWS reference: [`AWS::BedrockAgentCore::ApiKeyCredentialProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-apikeycredentialprovider-tag.html), [`AWS::BedrockAgentCore::CapacityProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-tag.html), [`AWS::BedrockAgentCore::ConfigurationBundle` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-configurationbundle-tag.html), [`AWS::BedrockAgentCore::ConsentPortal` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-consentportal-tag.html), [`AWS::BedrockAgentCore::Dataset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-dataset-tag.html), [`AWS::BedrockAgentCore::Evaluator` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-evaluator-tag.html), [`AWS::BedrockAgentCore::Harness` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-tag.html), [`AWS::BedrockAgentCore::HarnessEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harnessendpoint-tag.html), [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-tag.html), [`AWS::BedrockAgentCore::OnlineEvaluationConfig` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-onlineevaluationconfig-tag.html), [`AWS::BedrockAgentCore::PaymentCredentialProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentcredentialprovider-tag.html), [`AWS::BedrockAgentCore::PaymentManager` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-paymentmanager-tag.html), [`AWS::BedrockAgentCore::PolicyEngine` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-policyengine-tag.html), [`AWS::BedrockAgentCore::WorkloadIdentity` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-workloadidentity-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-apikeycredentialprovider-tag.html#cfn-bedrockagentcore-apikeycredentialprovider-tag-key)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-apikeycredentialprovider-tag.html#cfn-bedrockagentcore-apikeycredentialprovider-tag-value)): string, required. Pattern: `^[a-zA-Z0-9\s._:/=+@-]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -15290,12 +16294,12 @@ impl Walk for Tag {
 
 /// The `TimeBasedTriggerInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `TimeBasedTriggerInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-timebasedtriggerinput.html).
 ///
 /// Every property is optional: start from [`TimeBasedTriggerInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimeBasedTriggerInput {
-    /// `IdleSessionTimeout`: optional.
+    /// `IdleSessionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-timebasedtriggerinput.html#cfn-bedrockagentcore-memory-timebasedtriggerinput-idlesessiontimeout)): integer, optional. Range: 10 to 3000.
     #[serde(rename = "IdleSessionTimeout", skip_serializing_if = "Option::is_none")]
     pub idle_session_timeout: Option<Value<i64>>,
 }
@@ -15325,12 +16329,12 @@ impl Walk for TimeBasedTriggerInput {
 
 /// The `TokenBasedTriggerInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `TokenBasedTriggerInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-tokenbasedtriggerinput.html).
 ///
 /// Every property is optional: start from [`TokenBasedTriggerInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TokenBasedTriggerInput {
-    /// `TokenCount`: optional.
+    /// `TokenCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-tokenbasedtriggerinput.html#cfn-bedrockagentcore-memory-tokenbasedtriggerinput-tokencount)): integer, optional. Range: 100 to 500000.
     #[serde(rename = "TokenCount", skip_serializing_if = "Option::is_none")]
     pub token_count: Option<Value<i64>>,
 }
@@ -15360,15 +16364,19 @@ impl Walk for TokenBasedTriggerInput {
 
 /// The `TokenExchangeGrantTypeConfig` property type of [`OAuth2CredentialProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-oauth2credentialprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::OAuth2CredentialProvider` `TokenExchangeGrantTypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-tokenexchangegranttypeconfig.html).
 ///
 /// [`TokenExchangeGrantTypeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TokenExchangeGrantTypeConfig {
-    /// `ActorTokenContent`: required.
+    /// The actor token content type
+    ///
+    /// `ActorTokenContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-tokenexchangegranttypeconfig.html#cfn-bedrockagentcore-oauth2credentialprovider-tokenexchangegranttypeconfig-actortokencontent)): [`ActorTokenContent`], one of `NONE`, `M2M`, `AWS_IAM_ID_TOKEN_JWT`, required.
     #[serde(rename = "ActorTokenContent")]
     pub actor_token_content: Value<ActorTokenContent>,
-    /// `ActorTokenScopes`: optional.
+    /// The actor token scopes. Only valid when ActorTokenContent is M2M.
+    ///
+    /// `ActorTokenScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-oauth2credentialprovider-tokenexchangegranttypeconfig.html#cfn-bedrockagentcore-oauth2credentialprovider-tokenexchangegranttypeconfig-actortokenscopes)): list of (string), optional.
     #[serde(rename = "ActorTokenScopes", skip_serializing_if = "Option::is_none")]
     pub actor_token_scopes: Option<Value<Vec<Value<String>>>>,
 }
@@ -15403,21 +16411,21 @@ impl Walk for TokenExchangeGrantTypeConfig {
 
 /// The `TriggerConditionInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `TriggerConditionInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-triggerconditioninput.html).
 ///
 /// Every property is optional: start from [`TriggerConditionInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TriggerConditionInput {
-    /// `MessageBasedTrigger`: optional.
+    /// `MessageBasedTrigger` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-triggerconditioninput.html#cfn-bedrockagentcore-memory-triggerconditioninput-messagebasedtrigger)): object [`MessageBasedTriggerInput`], optional.
     #[serde(
         rename = "MessageBasedTrigger",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_based_trigger: Option<MessageBasedTriggerInput>,
-    /// `TimeBasedTrigger`: optional.
+    /// `TimeBasedTrigger` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-triggerconditioninput.html#cfn-bedrockagentcore-memory-triggerconditioninput-timebasedtrigger)): object [`TimeBasedTriggerInput`], optional.
     #[serde(rename = "TimeBasedTrigger", skip_serializing_if = "Option::is_none")]
     pub time_based_trigger: Option<TimeBasedTriggerInput>,
-    /// `TokenBasedTrigger`: optional.
+    /// `TokenBasedTrigger` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-triggerconditioninput.html#cfn-bedrockagentcore-memory-triggerconditioninput-tokenbasedtrigger)): object [`TokenBasedTriggerInput`], optional.
     #[serde(rename = "TokenBasedTrigger", skip_serializing_if = "Option::is_none")]
     pub token_based_trigger: Option<TokenBasedTriggerInput>,
 }
@@ -15463,27 +16471,37 @@ impl Walk for TriggerConditionInput {
 
 /// The `UserPreferenceMemoryStrategy` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `UserPreferenceMemoryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferencememorystrategy.html).
 ///
 /// [`UserPreferenceMemoryStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPreferenceMemoryStrategy {
-    /// `Description`: optional.
+    /// Description of the Memory resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferencememorystrategy.html#cfn-bedrockagentcore-memory-userpreferencememorystrategy-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MemoryRecordSchema`: optional.
+    /// `MemoryRecordSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferencememorystrategy.html#cfn-bedrockagentcore-memory-userpreferencememorystrategy-memoryrecordschema)): object [`MemoryRecordSchema`], optional.
     #[serde(rename = "MemoryRecordSchema", skip_serializing_if = "Option::is_none")]
     pub memory_record_schema: Option<MemoryRecordSchema>,
-    /// `Name`: required.
+    /// Name of the Memory resource
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferencememorystrategy.html#cfn-bedrockagentcore-memory-userpreferencememorystrategy-name)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,47}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NamespaceTemplates`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `NamespaceTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferencememorystrategy.html#cfn-bedrockagentcore-memory-userpreferencememorystrategy-namespacetemplates)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "NamespaceTemplates", skip_serializing_if = "Option::is_none")]
     pub namespace_templates: Option<Value<Vec<Value<String>>>>,
-    /// `Namespaces`: optional.
+    /// List of namespaces for memory strategy
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferencememorystrategy.html#cfn-bedrockagentcore-memory-userpreferencememorystrategy-namespaces)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9\-_/]*(\{[a-zA-Z][a-zA-Z0-9]*\}[a-zA-Z0-9\-_/]*)*$`.
     #[serde(rename = "Namespaces", skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Value<Vec<Value<String>>>>,
-    /// `RecordExpirySpecification`: optional.
+    /// Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to configure the duration after which records expire. Omit the specification entirely to leave records without an expiry on create, or to clear a previously configured expiry on update (the handler derives the removal from the previous and desired state).
+    ///
+    /// `RecordExpirySpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferencememorystrategy.html#cfn-bedrockagentcore-memory-userpreferencememorystrategy-recordexpiryspecification)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "RecordExpirySpecification",
         skip_serializing_if = "Option::is_none"
@@ -15557,15 +16575,15 @@ impl Walk for UserPreferenceMemoryStrategy {
 
 /// The `UserPreferenceOverride` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `UserPreferenceOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverride.html).
 ///
 /// Every property is optional: start from [`UserPreferenceOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPreferenceOverride {
-    /// `Consolidation`: optional.
+    /// `Consolidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverride.html#cfn-bedrockagentcore-memory-userpreferenceoverride-consolidation)): object [`UserPreferenceOverrideConsolidationConfigurationInput`], optional.
     #[serde(rename = "Consolidation", skip_serializing_if = "Option::is_none")]
     pub consolidation: Option<UserPreferenceOverrideConsolidationConfigurationInput>,
-    /// `Extraction`: optional.
+    /// `Extraction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverride.html#cfn-bedrockagentcore-memory-userpreferenceoverride-extraction)): object [`UserPreferenceOverrideExtractionConfigurationInput`], optional.
     #[serde(rename = "Extraction", skip_serializing_if = "Option::is_none")]
     pub extraction: Option<UserPreferenceOverrideExtractionConfigurationInput>,
 }
@@ -15609,15 +16627,17 @@ impl Walk for UserPreferenceOverride {
 
 /// The `UserPreferenceOverrideConsolidationConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `UserPreferenceOverrideConsolidationConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverrideconsolidationconfigurationinput.html).
 ///
 /// Every property is required: [`UserPreferenceOverrideConsolidationConfigurationInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPreferenceOverrideConsolidationConfigurationInput {
-    /// `AppendToPrompt`: required.
+    /// Text prompt for model instructions
+    ///
+    /// `AppendToPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverrideconsolidationconfigurationinput.html#cfn-bedrockagentcore-memory-userpreferenceoverrideconsolidationconfigurationinput-appendtoprompt)): string, required. Length: 1 to 30000 characters.
     #[serde(rename = "AppendToPrompt")]
     pub append_to_prompt: Value<String>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverrideconsolidationconfigurationinput.html#cfn-bedrockagentcore-memory-userpreferenceoverrideconsolidationconfigurationinput-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
 }
@@ -15649,15 +16669,17 @@ impl Walk for UserPreferenceOverrideConsolidationConfigurationInput {
 
 /// The `UserPreferenceOverrideExtractionConfigurationInput` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `UserPreferenceOverrideExtractionConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverrideextractionconfigurationinput.html).
 ///
 /// Every property is required: [`UserPreferenceOverrideExtractionConfigurationInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPreferenceOverrideExtractionConfigurationInput {
-    /// `AppendToPrompt`: required.
+    /// Text prompt for model instructions
+    ///
+    /// `AppendToPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverrideextractionconfigurationinput.html#cfn-bedrockagentcore-memory-userpreferenceoverrideextractionconfigurationinput-appendtoprompt)): string, required. Length: 1 to 30000 characters.
     #[serde(rename = "AppendToPrompt")]
     pub append_to_prompt: Value<String>,
-    /// `ModelId`: required.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-userpreferenceoverrideextractionconfigurationinput.html#cfn-bedrockagentcore-memory-userpreferenceoverrideextractionconfigurationinput-modelid)): string, required.
     #[serde(rename = "ModelId")]
     pub model_id: Value<String>,
 }
@@ -15689,21 +16711,21 @@ impl Walk for UserPreferenceOverrideExtractionConfigurationInput {
 
 /// The `Validation` property type of [`Memory`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Memory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-memory.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Memory` `Validation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-validation.html).
 ///
 /// Every property is optional: start from [`Validation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Validation {
-    /// `NumberValidation`: optional.
+    /// `NumberValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-validation.html#cfn-bedrockagentcore-memory-validation-numbervalidation)): object [`NumberValidation`], optional.
     #[serde(rename = "NumberValidation", skip_serializing_if = "Option::is_none")]
     pub number_validation: Option<NumberValidation>,
-    /// `StringListValidation`: optional.
+    /// `StringListValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-validation.html#cfn-bedrockagentcore-memory-validation-stringlistvalidation)): object [`StringListValidation`], optional.
     #[serde(
         rename = "StringListValidation",
         skip_serializing_if = "Option::is_none"
     )]
     pub string_list_validation: Option<StringListValidation>,
-    /// `StringValidation`: optional.
+    /// `StringValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-memory-validation.html#cfn-bedrockagentcore-memory-validation-stringvalidation)): object [`StringValidation`], optional.
     #[serde(rename = "StringValidation", skip_serializing_if = "Option::is_none")]
     pub string_validation: Option<StringValidation>,
 }
@@ -15749,15 +16771,19 @@ impl Walk for Validation {
 
 /// The `VersionCreatedBySource` property type of [`ConfigurationBundle`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::ConfigurationBundle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-configurationbundle.html).
+/// AWS reference: [`AWS::BedrockAgentCore::ConfigurationBundle` `VersionCreatedBySource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-configurationbundle-versioncreatedbysource.html).
 ///
 /// [`VersionCreatedBySource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VersionCreatedBySource {
-    /// `Arn`: optional.
+    /// The Amazon Resource Name (ARN) of the source, if applicable.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-configurationbundle-versioncreatedbysource.html#cfn-bedrockagentcore-configurationbundle-versioncreatedbysource-arn)): string, optional.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the source (for example, user, optimization-job, or system).
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-configurationbundle-versioncreatedbysource.html#cfn-bedrockagentcore-configurationbundle-versioncreatedbysource-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -15792,12 +16818,14 @@ impl Walk for VersionCreatedBySource {
 
 /// The `VolumeConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `VolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-volumeconfiguration.html).
 ///
 /// Every property is required: [`VolumeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeConfiguration {
-    /// `EbsConfiguration`: required.
+    /// Configuration for an EBS-backed persistent volume.
+    ///
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-volumeconfiguration.html#cfn-bedrockagentcore-capacityprovider-volumeconfiguration-ebsconfiguration)): object [`EbsVolumeConfiguration`], required.
     #[serde(rename = "EbsConfiguration")]
     pub ebs_configuration: EbsVolumeConfiguration,
 }
@@ -15858,15 +16886,19 @@ impl Walk for VolumeType {
 
 /// The `VpcConfig` property type of [`BrowserCustom`], [`CodeInterpreterCustom`], [`Harness`] and [`Runtime`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-browsercustom.html), [`AWS::BedrockAgentCore::CodeInterpreterCustom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-codeinterpretercustom.html), [`AWS::BedrockAgentCore::Harness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-harness.html), [`AWS::BedrockAgentCore::Runtime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-runtime.html).
+/// AWS reference: [`AWS::BedrockAgentCore::BrowserCustom` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-vpcconfig.html), [`AWS::BedrockAgentCore::CodeInterpreterCustom` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-codeinterpretercustom-vpcconfig.html), [`AWS::BedrockAgentCore::Harness` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-harness-vpcconfig.html), [`AWS::BedrockAgentCore::Runtime` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-runtime-vpcconfig.html).
 ///
 /// Every property is required: [`VpcConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfig {
-    /// `SecurityGroups`: required.
+    /// Security groups for VPC
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-vpcconfig.html#cfn-bedrockagentcore-browsercustom-vpcconfig-securitygroups)): list of (string), required. Items: 1 to 16. Each item: Pattern: `^sg-[0-9a-zA-Z]{8,17}$`.
     #[serde(rename = "SecurityGroups")]
     pub security_groups: Value<Vec<Value<String>>>,
-    /// `Subnets`: required.
+    /// Subnets for VPC
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-browsercustom-vpcconfig.html#cfn-bedrockagentcore-browsercustom-vpcconfig-subnets)): list of (string), required. Items: 1 to 16. Each item: Pattern: `^subnet-[0-9a-zA-Z]{8,17}$`.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -15898,15 +16930,19 @@ impl Walk for VpcConfig {
 
 /// The `VpcConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-capacityprovider.html).
+/// AWS reference: [`AWS::BedrockAgentCore::CapacityProvider` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-vpcconfiguration.html).
 ///
 /// Every property is required: [`VpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `SecurityGroups`: required.
+    /// The IDs of the security groups to associate with the instances.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-vpcconfiguration.html#cfn-bedrockagentcore-capacityprovider-vpcconfiguration-securitygroups)): list of (string), required. Items: 1 to 16. Each item: Pattern: `^sg-[0-9a-zA-Z]{8,17}$`.
     #[serde(rename = "SecurityGroups")]
     pub security_groups: Value<Vec<Value<String>>>,
-    /// `Subnets`: required.
+    /// The IDs of the subnets in which to launch instances.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-capacityprovider-vpcconfiguration.html#cfn-bedrockagentcore-capacityprovider-vpcconfiguration-subnets)): list of (string), required. Items: 1 to 16. Each item: Pattern: `^subnet-[0-9a-zA-Z]{8,17}$`.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -15938,12 +16974,12 @@ impl Walk for VpcConfiguration {
 
 /// The `WafConfiguration` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::BedrockAgentCore::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-bedrockagentcore-gateway.html).
+/// AWS reference: [`AWS::BedrockAgentCore::Gateway` `WafConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-wafconfiguration.html).
 ///
 /// Every property is optional: start from [`WafConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WafConfiguration {
-    /// `FailureMode`: optional.
+    /// `FailureMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gateway-wafconfiguration.html#cfn-bedrockagentcore-gateway-wafconfiguration-failuremode)): [`WafFailureMode`], one of `FAIL_CLOSE`, `FAIL_OPEN`, optional.
     #[serde(rename = "FailureMode", skip_serializing_if = "Option::is_none")]
     pub failure_mode: Option<Value<WafFailureMode>>,
 }

@@ -9,25 +9,31 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Billing::BillingView` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html)).
 ///
+/// A billing view is a container of cost \& usage metadata.
+///
 /// [`BillingView::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BillingView {
-    /// `DataFilterExpression`: optional.
+    /// `DataFilterExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html#cfn-billing-billingview-datafilterexpression)): object [`DataFilterExpression`], optional.
     #[serde(
         rename = "DataFilterExpression",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_filter_expression: Option<DataFilterExpression>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html#cfn-billing-billingview-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^([ a-zA-Z0-9_\+=\.\-@]+)?$`. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html#cfn-billing-billingview-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_\+=\.\-@]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SourceViews`: required.
+    /// An array of strings that define the billing view's source.
+    ///
+    /// `SourceViews` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html#cfn-billing-billingview-sourceviews)): list of (string), required. Items: 1 to 10. Each item: Pattern: `arn:aws[a-z-]*:(billing)::[0-9]{12}:billingview/[a-zA-Z0-9_+=.@-]{1,75}`.
     #[serde(rename = "SourceViews")]
     pub source_views: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs associated to the billing view being created.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html#cfn-billing-billingview-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -119,18 +125,18 @@ impl ResourceRef<BillingView> {
 
 /// The `DataFilterExpression` property type of [`BillingView`].
 ///
-/// AWS reference: [`AWS::Billing::BillingView`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html).
+/// AWS reference: [`AWS::Billing::BillingView` `DataFilterExpression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-datafilterexpression.html).
 ///
 /// Every property is optional: start from [`DataFilterExpression::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataFilterExpression {
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-datafilterexpression.html#cfn-billing-billingview-datafilterexpression-dimensions)): object [`Dimensions`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Dimensions>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-datafilterexpression.html#cfn-billing-billingview-datafilterexpression-tags)): object [`Tags`], optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Tags>,
-    /// `TimeRange`: optional.
+    /// `TimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-datafilterexpression.html#cfn-billing-billingview-datafilterexpression-timerange)): object [`TimeRange`], optional.
     #[serde(rename = "TimeRange", skip_serializing_if = "Option::is_none")]
     pub time_range: Option<TimeRange>,
 }
@@ -193,15 +199,15 @@ impl Walk for DimensionKey {
 
 /// The `Dimensions` property type of [`BillingView`].
 ///
-/// AWS reference: [`AWS::Billing::BillingView`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html).
+/// AWS reference: [`AWS::Billing::BillingView` `Dimensions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-dimensions.html).
 ///
 /// Every property is optional: start from [`Dimensions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Dimensions {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-dimensions.html#cfn-billing-billingview-dimensions-key)): [`DimensionKey`], one of `LINKED_ACCOUNT`, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<DimensionKey>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-dimensions.html#cfn-billing-billingview-dimensions-values)): list of (string), optional. Items: 1 to 200. Each item: Pattern: `[\S\s]*`. Each item: Length: 0 to 1024 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -239,15 +245,19 @@ impl Walk for Dimensions {
 
 /// The `Tag` property type of [`BillingView`].
 ///
-/// AWS reference: [`AWS::Billing::BillingView`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html).
+/// AWS reference: [`AWS::Billing::BillingView` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-tag.html#cfn-billing-billingview-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-tag.html#cfn-billing-billingview-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -276,15 +286,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`BillingView`].
 ///
-/// AWS reference: [`AWS::Billing::BillingView`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html).
+/// AWS reference: [`AWS::Billing::BillingView` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-tags.html).
 ///
 /// Every property is optional: start from [`Tags::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-tags.html#cfn-billing-billingview-tags-key)): string, optional. Pattern: `[\S\s]*`. Length: 0 to 1024 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-tags.html#cfn-billing-billingview-tags-values)): list of (string), optional. Items: 1 to 200. Each item: Pattern: `[\S\s]*`. Each item: Length: 0 to 1024 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -322,15 +332,19 @@ impl Walk for Tags {
 
 /// The `TimeRange` property type of [`BillingView`].
 ///
-/// AWS reference: [`AWS::Billing::BillingView`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billing-billingview.html).
+/// AWS reference: [`AWS::Billing::BillingView` `TimeRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-timerange.html).
 ///
 /// Every property is optional: start from [`TimeRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimeRange {
-    /// `BeginDateInclusive`: optional.
+    /// The time in ISO 8601 format, UTC time (YYYY-MM-DDTHH:MM:SSZ).
+    ///
+    /// `BeginDateInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-timerange.html#cfn-billing-billingview-timerange-begindateinclusive)): string, optional.
     #[serde(rename = "BeginDateInclusive", skip_serializing_if = "Option::is_none")]
     pub begin_date_inclusive: Option<Value<String>>,
-    /// `EndDateInclusive`: optional.
+    /// The time in ISO 8601 format, UTC time (YYYY-MM-DDTHH:MM:SSZ).
+    ///
+    /// `EndDateInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billing-billingview-timerange.html#cfn-billing-billingview-timerange-enddateinclusive)): string, optional.
     #[serde(rename = "EndDateInclusive", skip_serializing_if = "Option::is_none")]
     pub end_date_inclusive: Option<Value<String>>,
 }

@@ -9,25 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::BillingConductor::BillingGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html)).
 ///
+/// A billing group is a set of linked account which belong to the same end customer. It can be seen as a virtual consolidated billing family.
+///
 /// [`BillingGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BillingGroup {
-    /// `AccountGrouping`: required.
+    /// `AccountGrouping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html#cfn-billingconductor-billinggroup-accountgrouping)): object [`AccountGrouping`], required.
     #[serde(rename = "AccountGrouping")]
     pub account_grouping: AccountGrouping,
-    /// `ComputationPreference`: required.
+    /// `ComputationPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html#cfn-billingconductor-billinggroup-computationpreference)): object [`ComputationPreference`], required.
     #[serde(rename = "ComputationPreference")]
     pub computation_preference: ComputationPreference,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html#cfn-billingconductor-billinggroup-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html#cfn-billingconductor-billinggroup-name)): string, required. Pattern: `[a-zA-Z0-9_\+=\.\-@]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PrimaryAccountId`: optional, create-only (changing it replaces the resource).
+    /// This account will act as a virtual payer account of the billing group
+    ///
+    /// `PrimaryAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html#cfn-billingconductor-billinggroup-primaryaccountid)): string, optional, create-only (changing it replaces the resource). Pattern: `[0-9]{12}`.
     #[serde(rename = "PrimaryAccountId", skip_serializing_if = "Option::is_none")]
     pub primary_account_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html#cfn-billingconductor-billinggroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -128,40 +132,48 @@ impl ResourceRef<BillingGroup> {
 
 /// The properties of an `AWS::BillingConductor::CustomLineItem` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html)).
 ///
+/// A custom line item is an one time charge that is applied to a specific billing group's bill.
+///
 /// [`CustomLineItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomLineItem {
-    /// `AccountId`: optional, create-only (changing it replaces the resource).
+    /// The account which this custom line item will be charged to
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-accountid)): string, optional, create-only (changing it replaces the resource). Pattern: `[0-9]{12}`.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `BillingGroupArn`: required, create-only (changing it replaces the resource).
+    /// Billing Group ARN
+    ///
+    /// `BillingGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-billinggrouparn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-cn)?:billingconductor::[0-9]{12}:billinggroup/?[a-zA-Z0-9]{10,12}`.
     #[serde(rename = "BillingGroupArn")]
     pub billing_group_arn: Value<String>,
-    /// `BillingPeriodRange`: optional.
+    /// `BillingPeriodRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-billingperiodrange)): object [`BillingPeriodRange`], optional.
     #[serde(rename = "BillingPeriodRange", skip_serializing_if = "Option::is_none")]
     pub billing_period_range: Option<BillingPeriodRange>,
-    /// `ComputationRule`: optional, create-only (changing it replaces the resource).
+    /// The display settings of the Custom Line Item.
+    ///
+    /// `ComputationRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-computationrule)): [`ComputationRule`], one of `CONSOLIDATED`, `ITEMIZED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ComputationRule", skip_serializing_if = "Option::is_none")]
     pub computation_rule: Option<Value<ComputationRule>>,
-    /// `CustomLineItemChargeDetails`: optional.
+    /// `CustomLineItemChargeDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-customlineitemchargedetails)): object [`CustomLineItemChargeDetails`], optional.
     #[serde(
         rename = "CustomLineItemChargeDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_line_item_charge_details: Option<CustomLineItemChargeDetails>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-description)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-name)): string, required. Pattern: `[a-zA-Z0-9_\+=\.\-@]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PresentationDetails`: optional, create-only (changing it replaces the resource).
+    /// `PresentationDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-presentationdetails)): object [`PresentationDetails`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PresentationDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub presentation_details: Option<PresentationDetails>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html#cfn-billingconductor-customlineitem-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -305,19 +317,21 @@ impl ResourceRef<CustomLineItem> {
 
 /// The properties of an `AWS::BillingConductor::PricingPlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingplan.html)).
 ///
+/// Pricing Plan enables you to customize your billing details consistent with the usage that accrues in each of your billing groups.
+///
 /// [`PricingPlan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PricingPlan {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingplan.html#cfn-billingconductor-pricingplan-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingplan.html#cfn-billingconductor-pricingplan-name)): string, required. Pattern: `[a-zA-Z0-9_\+=\.\-@]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PricingRuleArns`: optional.
+    /// `PricingRuleArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingplan.html#cfn-billingconductor-pricingplan-pricingrulearns)): list of (string), optional. Items: 0 to 30. Each item: Pattern: `arn:aws(-cn)?:billingconductor::[0-9]{12}:pricingrule/[a-zA-Z0-9]{10}`.
     #[serde(rename = "PricingRuleArns", skip_serializing_if = "Option::is_none")]
     pub pricing_rule_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingplan.html#cfn-billingconductor-pricingplan-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -398,40 +412,62 @@ impl ResourceRef<PricingPlan> {
 
 /// The properties of an `AWS::BillingConductor::PricingRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html)).
 ///
+/// A markup/discount that is defined for a specific set of services that can later be associated with a pricing plan.
+///
 /// [`PricingRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PricingRule {
-    /// `BillingEntity`: optional, create-only (changing it replaces the resource).
+    /// The seller of services provided by AWS, their affiliates, or third-party providers selling services via AWS Marketplaces. Supported billing entities are AWS, AWS Marketplace, and AISPL.
+    ///
+    /// `BillingEntity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-billingentity)): [`BillingEntity`], one of `AWS`, `AWS Marketplace`, `AISPL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BillingEntity", skip_serializing_if = "Option::is_none")]
     pub billing_entity: Option<Value<BillingEntity>>,
-    /// `Description`: optional.
+    /// Pricing rule description
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ModifierPercentage`: optional.
+    /// Pricing rule modifier percentage
+    ///
+    /// `ModifierPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-modifierpercentage)): number, optional. Range: at least 0.
     #[serde(rename = "ModifierPercentage", skip_serializing_if = "Option::is_none")]
     pub modifier_percentage: Option<Value<f64>>,
-    /// `Name`: required.
+    /// Pricing rule name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-name)): string, required. Pattern: `[a-zA-Z0-9_\+=\.\-@]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Operation`: optional, create-only (changing it replaces the resource).
+    /// The Operation which a SKU pricing rule is modifying
+    ///
+    /// `Operation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-operation)): string, optional, create-only (changing it replaces the resource). Pattern: `^\S+$`. Length: 1 to 256 characters.
     #[serde(rename = "Operation", skip_serializing_if = "Option::is_none")]
     pub operation: Option<Value<String>>,
-    /// `Scope`: required, create-only (changing it replaces the resource).
+    /// A term used to categorize the granularity of a Pricing Rule.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-scope)): [`Scope`], one of `GLOBAL`, `SERVICE`, `BILLING_ENTITY`, `SKU`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
-    /// `Service`: optional, create-only (changing it replaces the resource).
+    /// The service which a pricing rule is applied on
+    ///
+    /// `Service` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-service)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9\.\-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Service", skip_serializing_if = "Option::is_none")]
     pub service: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Tiering`: optional.
+    /// The set of tiering configurations for the pricing rule.
+    ///
+    /// `Tiering` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-tiering)): object [`Tiering`], optional.
     #[serde(rename = "Tiering", skip_serializing_if = "Option::is_none")]
     pub tiering: Option<Tiering>,
-    /// `Type`: required.
+    /// One of MARKUP, DISCOUNT or TIERING that describes the behaviour of the pricing rule.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-type)): [`PricingRuleType`], one of `MARKUP`, `DISCOUNT`, `TIERING`, required.
     #[serde(rename = "Type")]
     pub type_: Value<PricingRuleType>,
-    /// `UsageType`: optional, create-only (changing it replaces the resource).
+    /// The UsageType which a SKU pricing rule is modifying
+    ///
+    /// `UsageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html#cfn-billingconductor-pricingrule-usagetype)): string, optional, create-only (changing it replaces the resource). Pattern: `^\S+$`. Length: 1 to 256 characters.
     #[serde(rename = "UsageType", skip_serializing_if = "Option::is_none")]
     pub usage_type: Option<Value<String>>,
 }
@@ -573,18 +609,18 @@ impl ResourceRef<PricingRule> {
 
 /// The `AccountGrouping` property type of [`BillingGroup`].
 ///
-/// AWS reference: [`AWS::BillingConductor::BillingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html).
+/// AWS reference: [`AWS::BillingConductor::BillingGroup` `AccountGrouping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-accountgrouping.html).
 ///
 /// Every property is optional: start from [`AccountGrouping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccountGrouping {
-    /// `AutoAssociate`: optional.
+    /// `AutoAssociate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-accountgrouping.html#cfn-billingconductor-billinggroup-accountgrouping-autoassociate)): boolean, optional.
     #[serde(rename = "AutoAssociate", skip_serializing_if = "Option::is_none")]
     pub auto_associate: Option<Value<bool>>,
-    /// `LinkedAccountIds`: optional.
+    /// `LinkedAccountIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-accountgrouping.html#cfn-billingconductor-billinggroup-accountgrouping-linkedaccountids)): list of (string), optional. Items: 1 to 30. Each item: Pattern: `[0-9]{12}`.
     #[serde(rename = "LinkedAccountIds", skip_serializing_if = "Option::is_none")]
     pub linked_account_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ResponsibilityTransferArn`: optional.
+    /// `ResponsibilityTransferArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-accountgrouping.html#cfn-billingconductor-billinggroup-accountgrouping-responsibilitytransferarn)): string, optional. Pattern: `arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::[0-9]{12}:transfer/o-[a-z0-9]{10,32}/(billing)/(inbound|outbound)/rt-[0-9a-z]{8,32}`.
     #[serde(
         rename = "ResponsibilityTransferArn",
         skip_serializing_if = "Option::is_none"
@@ -676,18 +712,18 @@ impl Walk for BillingEntity {
 
 /// The `BillingPeriodRange` property type of [`CustomLineItem`].
 ///
-/// AWS reference: [`AWS::BillingConductor::CustomLineItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html).
+/// AWS reference: [`AWS::BillingConductor::CustomLineItem` `BillingPeriodRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-billingperiodrange.html).
 ///
 /// Every property is optional: start from [`BillingPeriodRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BillingPeriodRange {
-    /// `ExclusiveEndBillingPeriod`: optional, create-only (changing it replaces the resource).
+    /// `ExclusiveEndBillingPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-billingperiodrange.html#cfn-billingconductor-customlineitem-billingperiodrange-exclusiveendbillingperiod)): string, optional, create-only (changing it replaces the resource). Pattern: `\d{4}-(0?[1-9]|1[012])`.
     #[serde(
         rename = "ExclusiveEndBillingPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclusive_end_billing_period: Option<Value<String>>,
-    /// `InclusiveStartBillingPeriod`: optional, create-only (changing it replaces the resource).
+    /// `InclusiveStartBillingPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-billingperiodrange.html#cfn-billingconductor-customlineitem-billingperiodrange-inclusivestartbillingperiod)): string, optional, create-only (changing it replaces the resource). Pattern: `\d{4}-(0?[1-9]|1[012])`.
     #[serde(
         rename = "InclusiveStartBillingPeriod",
         skip_serializing_if = "Option::is_none"
@@ -728,12 +764,14 @@ impl Walk for BillingPeriodRange {
 
 /// The `ComputationPreference` property type of [`BillingGroup`].
 ///
-/// AWS reference: [`AWS::BillingConductor::BillingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html).
+/// AWS reference: [`AWS::BillingConductor::BillingGroup` `ComputationPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-computationpreference.html).
 ///
 /// Every property is required: [`ComputationPreference::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputationPreference {
-    /// `PricingPlanArn`: required.
+    /// ARN of the attached pricing plan
+    ///
+    /// `PricingPlanArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-computationpreference.html#cfn-billingconductor-billinggroup-computationpreference-pricingplanarn)): string, required. Pattern: `arn:aws(-cn)?:billingconductor::(aws|[0-9]{12}):pricingplan/(BasicPricingPlan|Passthrough|[a-zA-Z0-9]{10})`.
     #[serde(rename = "PricingPlanArn")]
     pub pricing_plan_arn: Value<String>,
 }
@@ -779,21 +817,21 @@ impl Walk for ComputationRule {
 
 /// The `CustomLineItemChargeDetails` property type of [`CustomLineItem`].
 ///
-/// AWS reference: [`AWS::BillingConductor::CustomLineItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html).
+/// AWS reference: [`AWS::BillingConductor::CustomLineItem` `CustomLineItemChargeDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitemchargedetails.html).
 ///
 /// [`CustomLineItemChargeDetails::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomLineItemChargeDetails {
-    /// `Flat`: optional.
+    /// `Flat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitemchargedetails.html#cfn-billingconductor-customlineitem-customlineitemchargedetails-flat)): object [`CustomLineItemFlatChargeDetails`], optional.
     #[serde(rename = "Flat", skip_serializing_if = "Option::is_none")]
     pub flat: Option<CustomLineItemFlatChargeDetails>,
-    /// `LineItemFilters`: optional.
+    /// `LineItemFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitemchargedetails.html#cfn-billingconductor-customlineitem-customlineitemchargedetails-lineitemfilters)): list of (object [`LineItemFilter`]), optional.
     #[serde(rename = "LineItemFilters", skip_serializing_if = "Option::is_none")]
     pub line_item_filters: Option<Value<Vec<LineItemFilter>>>,
-    /// `Percentage`: optional.
+    /// `Percentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitemchargedetails.html#cfn-billingconductor-customlineitem-customlineitemchargedetails-percentage)): object [`CustomLineItemPercentageChargeDetails`], optional.
     #[serde(rename = "Percentage", skip_serializing_if = "Option::is_none")]
     pub percentage: Option<CustomLineItemPercentageChargeDetails>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitemchargedetails.html#cfn-billingconductor-customlineitem-customlineitemchargedetails-type)): [`CustomLineItemType`], one of `FEE`, `CREDIT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<CustomLineItemType>,
 }
@@ -846,12 +884,12 @@ impl Walk for CustomLineItemChargeDetails {
 
 /// The `CustomLineItemFlatChargeDetails` property type of [`CustomLineItem`].
 ///
-/// AWS reference: [`AWS::BillingConductor::CustomLineItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html).
+/// AWS reference: [`AWS::BillingConductor::CustomLineItem` `CustomLineItemFlatChargeDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitemflatchargedetails.html).
 ///
 /// Every property is required: [`CustomLineItemFlatChargeDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomLineItemFlatChargeDetails {
-    /// `ChargeValue`: required.
+    /// `ChargeValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitemflatchargedetails.html#cfn-billingconductor-customlineitem-customlineitemflatchargedetails-chargevalue)): number, required. Range: 0 to 1000000.
     #[serde(rename = "ChargeValue")]
     pub charge_value: Value<f64>,
 }
@@ -877,18 +915,18 @@ impl Walk for CustomLineItemFlatChargeDetails {
 
 /// The `CustomLineItemPercentageChargeDetails` property type of [`CustomLineItem`].
 ///
-/// AWS reference: [`AWS::BillingConductor::CustomLineItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html).
+/// AWS reference: [`AWS::BillingConductor::CustomLineItem` `CustomLineItemPercentageChargeDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitempercentagechargedetails.html).
 ///
 /// [`CustomLineItemPercentageChargeDetails::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomLineItemPercentageChargeDetails {
-    /// `ChildAssociatedResources`: optional.
+    /// `ChildAssociatedResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitempercentagechargedetails.html#cfn-billingconductor-customlineitem-customlineitempercentagechargedetails-childassociatedresources)): list of (string), optional. Each item: Pattern: `(arn:aws(-cn)?:billingconductor::[0-9]{12}:(customlineitem|billinggroup)/)?[a-zA-Z0-9]{10,12}`.
     #[serde(
         rename = "ChildAssociatedResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub child_associated_resources: Option<Value<Vec<Value<String>>>>,
-    /// `PercentageValue`: required.
+    /// `PercentageValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-customlineitempercentagechargedetails.html#cfn-billingconductor-customlineitem-customlineitempercentagechargedetails-percentagevalue)): number, required. Range: 0 to 10000.
     #[serde(rename = "PercentageValue")]
     pub percentage_value: Value<f64>,
 }
@@ -946,18 +984,24 @@ impl Walk for CustomLineItemType {
 
 /// The `CustomTier` property type of [`PricingRule`].
 ///
-/// AWS reference: [`AWS::BillingConductor::PricingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html).
+/// AWS reference: [`AWS::BillingConductor::PricingRule` `CustomTier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-customtier.html).
 ///
 /// [`CustomTier::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomTier {
-    /// `BeginRangeInclusive`: required.
+    /// The inclusive beginning of the tier's usage range.
+    ///
+    /// `BeginRangeInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-customtier.html#cfn-billingconductor-pricingrule-customtier-beginrangeinclusive)): number, required. Range: at least 0.
     #[serde(rename = "BeginRangeInclusive")]
     pub begin_range_inclusive: Value<f64>,
-    /// `EndRangeExclusive`: optional.
+    /// The exclusive end of the tier's usage range. Omit for the last tier (infinity).
+    ///
+    /// `EndRangeExclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-customtier.html#cfn-billingconductor-pricingrule-customtier-endrangeexclusive)): number, optional. Range: at least 0.
     #[serde(rename = "EndRangeExclusive", skip_serializing_if = "Option::is_none")]
     pub end_range_exclusive: Option<Value<f64>>,
-    /// `RateValue`: required.
+    /// The custom rate applied to usage within the tier's range.
+    ///
+    /// `RateValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-customtier.html#cfn-billingconductor-pricingrule-customtier-ratevalue)): number, required. Range: at least 0.
     #[serde(rename = "RateValue")]
     pub rate_value: Value<f64>,
 }
@@ -998,12 +1042,12 @@ impl Walk for CustomTier {
 
 /// The `FreeTier` property type of [`PricingRule`].
 ///
-/// AWS reference: [`AWS::BillingConductor::PricingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html).
+/// AWS reference: [`AWS::BillingConductor::PricingRule` `FreeTier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-freetier.html).
 ///
 /// Every property is required: [`FreeTier::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FreeTier {
-    /// `Activated`: required.
+    /// `Activated` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-freetier.html#cfn-billingconductor-pricingrule-freetier-activated)): boolean, required.
     #[serde(rename = "Activated")]
     pub activated: Value<bool>,
 }
@@ -1029,21 +1073,21 @@ impl Walk for FreeTier {
 
 /// The `LineItemFilter` property type of [`CustomLineItem`].
 ///
-/// AWS reference: [`AWS::BillingConductor::CustomLineItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html).
+/// AWS reference: [`AWS::BillingConductor::CustomLineItem` `LineItemFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-lineitemfilter.html).
 ///
 /// [`LineItemFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LineItemFilter {
-    /// `Attribute`: required.
+    /// `Attribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-lineitemfilter.html#cfn-billingconductor-customlineitem-lineitemfilter-attribute)): [`Attribute`], one of `LINE_ITEM_TYPE`, `SERVICE`, required.
     #[serde(rename = "Attribute")]
     pub attribute: Value<Attribute>,
-    /// `AttributeValues`: optional.
+    /// `AttributeValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-lineitemfilter.html#cfn-billingconductor-customlineitem-lineitemfilter-attributevalues)): list of (string), optional. Each item: Pattern: `^[a-zA-Z0-9]+$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "AttributeValues", skip_serializing_if = "Option::is_none")]
     pub attribute_values: Option<Value<Vec<Value<String>>>>,
-    /// `MatchOption`: required.
+    /// `MatchOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-lineitemfilter.html#cfn-billingconductor-customlineitem-lineitemfilter-matchoption)): [`MatchOption`], one of `NOT_EQUAL`, `EQUAL`, required.
     #[serde(rename = "MatchOption")]
     pub match_option: Value<MatchOption>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-lineitemfilter.html#cfn-billingconductor-customlineitem-lineitemfilter-values)): list of ([`LineItemFilterValue`], one of `SAVINGS_PLAN_NEGATION`), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<LineItemFilterValue>>>>,
 }
@@ -1130,12 +1174,12 @@ impl Walk for MatchOption {
 
 /// The `PresentationDetails` property type of [`CustomLineItem`].
 ///
-/// AWS reference: [`AWS::BillingConductor::CustomLineItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html).
+/// AWS reference: [`AWS::BillingConductor::CustomLineItem` `PresentationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-presentationdetails.html).
 ///
 /// Every property is required: [`PresentationDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PresentationDetails {
-    /// `Service`: required.
+    /// `Service` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-presentationdetails.html#cfn-billingconductor-customlineitem-presentationdetails-service)): string, required. Pattern: `^[a-zA-Z0-9]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Service")]
     pub service: Value<String>,
 }
@@ -1210,15 +1254,15 @@ impl Walk for Scope {
 
 /// The `Tag` property type of [`BillingGroup`], [`CustomLineItem`], [`PricingPlan`] and [`PricingRule`].
 ///
-/// AWS reference: [`AWS::BillingConductor::BillingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-billinggroup.html), [`AWS::BillingConductor::CustomLineItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-customlineitem.html), [`AWS::BillingConductor::PricingPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingplan.html), [`AWS::BillingConductor::PricingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html).
+/// AWS reference: [`AWS::BillingConductor::BillingGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-tag.html), [`AWS::BillingConductor::CustomLineItem` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-customlineitem-tag.html), [`AWS::BillingConductor::PricingPlan` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingplan-tag.html), [`AWS::BillingConductor::PricingRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-tag.html#cfn-billingconductor-billinggroup-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-billinggroup-tag.html#cfn-billingconductor-billinggroup-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1247,15 +1291,19 @@ impl Walk for Tag {
 
 /// The `Tiering` property type of [`PricingRule`].
 ///
-/// AWS reference: [`AWS::BillingConductor::PricingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-billingconductor-pricingrule.html).
+/// AWS reference: [`AWS::BillingConductor::PricingRule` `Tiering`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-tiering.html).
 ///
 /// Every property is optional: start from [`Tiering::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tiering {
-    /// `CustomTiers`: optional.
+    /// The set of custom volume tiers for a SKU-scoped TIERING pricing rule. Tiers must start at 0, be contiguous, and the last tier must have no end range.
+    ///
+    /// `CustomTiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-tiering.html#cfn-billingconductor-pricingrule-tiering-customtiers)): list of (object [`CustomTier`]), optional. Items: 1 to 10.
     #[serde(rename = "CustomTiers", skip_serializing_if = "Option::is_none")]
     pub custom_tiers: Option<Value<Vec<CustomTier>>>,
-    /// `FreeTier`: optional.
+    /// The possible customizable free tier configurations.
+    ///
+    /// `FreeTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-billingconductor-pricingrule-tiering.html#cfn-billingconductor-pricingrule-tiering-freetier)): object [`FreeTier`], optional.
     #[serde(rename = "FreeTier", skip_serializing_if = "Option::is_none")]
     pub free_tier: Option<FreeTier>,
 }

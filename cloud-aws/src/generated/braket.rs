@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Braket::SpendingLimit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-braket-spendinglimit.html)).
 ///
+/// Creates a spending limit for a specified quantum device. Spending limits help you control costs by setting maximum amounts that can be spent on quantum computing tasks within a specified time period.
+///
 /// [`SpendingLimit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SpendingLimit {
-    /// `DeviceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the quantum device to apply the spending limit to.
+    ///
+    /// `DeviceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-braket-spendinglimit.html#cfn-braket-spendinglimit-devicearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "DeviceArn")]
     pub device_arn: Value<String>,
-    /// `SpendingLimit`: required.
+    /// The maximum amount that can be spent on the specified device, in USD.
+    ///
+    /// `SpendingLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-braket-spendinglimit.html#cfn-braket-spendinglimit-spendinglimit)): string, required. Pattern: `^\d+(\.\d{1,2})?$`. Length: at least 1 characters.
     #[serde(rename = "SpendingLimit")]
     pub spending_limit: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to apply to the spending limit.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-braket-spendinglimit.html#cfn-braket-spendinglimit-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimePeriod`: optional.
+    /// Defines a time range for spending limits, specifying when the limit is active.
+    ///
+    /// `TimePeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-braket-spendinglimit.html#cfn-braket-spendinglimit-timeperiod)): object [`TimePeriod`], optional.
     #[serde(rename = "TimePeriod", skip_serializing_if = "Option::is_none")]
     pub time_period: Option<TimePeriod>,
 }
@@ -104,15 +114,19 @@ impl ResourceRef<SpendingLimit> {
 
 /// The `Tag` property type of [`SpendingLimit`].
 ///
-/// AWS reference: [`AWS::Braket::SpendingLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-braket-spendinglimit.html).
+/// AWS reference: [`AWS::Braket::SpendingLimit` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-braket-spendinglimit-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-braket-spendinglimit-tag.html#cfn-braket-spendinglimit-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-braket-spendinglimit-tag.html#cfn-braket-spendinglimit-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -141,15 +155,19 @@ impl Walk for Tag {
 
 /// The `TimePeriod` property type of [`SpendingLimit`].
 ///
-/// AWS reference: [`AWS::Braket::SpendingLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-braket-spendinglimit.html).
+/// AWS reference: [`AWS::Braket::SpendingLimit` `TimePeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-braket-spendinglimit-timeperiod.html).
 ///
 /// Every property is required: [`TimePeriod::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimePeriod {
-    /// `EndAt`: required.
+    /// The end date and time for the spending limit period, in ISO 8601 format.
+    ///
+    /// `EndAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-braket-spendinglimit-timeperiod.html#cfn-braket-spendinglimit-timeperiod-endat)): string, required.
     #[serde(rename = "EndAt")]
     pub end_at: Value<String>,
-    /// `StartAt`: required.
+    /// The start date and time for the spending limit period, in ISO 8601 format.
+    ///
+    /// `StartAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-braket-spendinglimit-timeperiod.html#cfn-braket-spendinglimit-timeperiod-startat)): string, required.
     #[serde(rename = "StartAt")]
     pub start_at: Value<String>,
 }

@@ -9,19 +9,21 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Budgets::Budget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html)).
 ///
+/// Resource Type definition for AWS::Budgets::Budget
+///
 /// [`Budget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Budget {
-    /// `Budget`: required.
+    /// `Budget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html#cfn-budgets-budget-budget)): object [`BudgetData`], required.
     #[serde(rename = "Budget")]
     pub budget: BudgetData,
-    /// `NotificationsWithSubscribers`: optional, create-only (changing it replaces the resource).
+    /// `NotificationsWithSubscribers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html#cfn-budgets-budget-notificationswithsubscribers)): list of (object [`NotificationWithSubscribers`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "NotificationsWithSubscribers",
         skip_serializing_if = "Option::is_none"
     )]
     pub notifications_with_subscribers: Option<Value<Vec<NotificationWithSubscribers>>>,
-    /// `ResourceTags`: optional.
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html#cfn-budgets-budget-resourcetags)): list of (object [`BudgetResourceTag`]), optional.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<BudgetResourceTag>>>,
 }
@@ -82,34 +84,36 @@ impl ResourceRef<Budget> {
 
 /// The properties of an `AWS::Budgets::BudgetsAction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`BudgetsAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetsAction {
-    /// `ActionThreshold`: required.
+    /// `ActionThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-actionthreshold)): object [`ActionThreshold`], required.
     #[serde(rename = "ActionThreshold")]
     pub action_threshold: ActionThreshold,
-    /// `ActionType`: required, create-only (changing it replaces the resource).
+    /// `ActionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-actiontype)): [`ActionType`], one of `APPLY_IAM_POLICY`, `APPLY_SCP_POLICY`, `RUN_SSM_DOCUMENTS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ActionType")]
     pub action_type: Value<ActionType>,
-    /// `ApprovalModel`: optional.
+    /// `ApprovalModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-approvalmodel)): [`ApprovalModel`], one of `AUTOMATIC`, `MANUAL`, optional.
     #[serde(rename = "ApprovalModel", skip_serializing_if = "Option::is_none")]
     pub approval_model: Option<Value<ApprovalModel>>,
-    /// `BudgetName`: required, create-only (changing it replaces the resource).
+    /// `BudgetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-budgetname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?![^:\\]*/action/|(?i).*<script>.*</script>.*)[^:\\]+$`. Length: 1 to 100 characters.
     #[serde(rename = "BudgetName")]
     pub budget_name: Value<String>,
-    /// `Definition`: required.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-definition)): object [`Definition`], required.
     #[serde(rename = "Definition")]
     pub definition: Definition,
-    /// `ExecutionRoleArn`: required.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-executionrolearn)): string, required. Pattern: `^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::\d{12}:role(\u002F[\u0021-\u007F]+\u002F|\u002F)[\w+=,.@-]+$`. Length: 32 to 618 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `NotificationType`: required.
+    /// `NotificationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-notificationtype)): [`NotificationType`], one of `ACTUAL`, `FORECASTED`, required.
     #[serde(rename = "NotificationType")]
     pub notification_type: Value<NotificationType>,
-    /// `ResourceTags`: optional.
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-resourcetags)): list of (object [`BudgetsActionResourceTag`]), optional. Items: 0 to 200.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<BudgetsActionResourceTag>>>,
-    /// `Subscribers`: required.
+    /// `Subscribers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html#cfn-budgets-budgetsaction-subscribers)): list of (object [`BudgetsActionSubscriber`]), required. Items: 1 to 11.
     #[serde(rename = "Subscribers")]
     pub subscribers: Value<Vec<BudgetsActionSubscriber>>,
 }
@@ -192,15 +196,15 @@ impl ResourceRef<BudgetsAction> {
 
 /// The `ActionThreshold` property type of [`BudgetsAction`].
 ///
-/// AWS reference: [`AWS::Budgets::BudgetsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html).
+/// AWS reference: [`AWS::Budgets::BudgetsAction` `ActionThreshold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-actionthreshold.html).
 ///
 /// Every property is required: [`ActionThreshold::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionThreshold {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-actionthreshold.html#cfn-budgets-budgetsaction-actionthreshold-type)): [`ActionThresholdType`], one of `PERCENTAGE`, `ABSOLUTE_VALUE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ActionThresholdType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-actionthreshold.html#cfn-budgets-budgetsaction-actionthreshold-value)): number, required.
     #[serde(rename = "Value")]
     pub value: Value<f64>,
 }
@@ -292,15 +296,15 @@ impl Walk for ApprovalModel {
 
 /// The `AutoAdjustData` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `AutoAdjustData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-autoadjustdata.html).
 ///
 /// [`AutoAdjustData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoAdjustData {
-    /// `AutoAdjustType`: required.
+    /// `AutoAdjustType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-autoadjustdata.html#cfn-budgets-budget-autoadjustdata-autoadjusttype)): string, required.
     #[serde(rename = "AutoAdjustType")]
     pub auto_adjust_type: Value<String>,
-    /// `HistoricalOptions`: optional.
+    /// `HistoricalOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-autoadjustdata.html#cfn-budgets-budget-autoadjustdata-historicaloptions)): object [`HistoricalOptions`], optional.
     #[serde(rename = "HistoricalOptions", skip_serializing_if = "Option::is_none")]
     pub historical_options: Option<HistoricalOptions>,
 }
@@ -335,48 +339,48 @@ impl Walk for AutoAdjustData {
 
 /// The `BudgetData` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `BudgetData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html).
 ///
 /// [`BudgetData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetData {
-    /// `AutoAdjustData`: optional.
+    /// `AutoAdjustData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-autoadjustdata)): object [`AutoAdjustData`], optional.
     #[serde(rename = "AutoAdjustData", skip_serializing_if = "Option::is_none")]
     pub auto_adjust_data: Option<AutoAdjustData>,
-    /// `BillingViewArn`: optional.
+    /// `BillingViewArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-billingviewarn)): string, optional.
     #[serde(rename = "BillingViewArn", skip_serializing_if = "Option::is_none")]
     pub billing_view_arn: Option<Value<String>>,
-    /// `BudgetLimit`: optional.
+    /// `BudgetLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-budgetlimit)): object [`Spend`], optional.
     #[serde(rename = "BudgetLimit", skip_serializing_if = "Option::is_none")]
     pub budget_limit: Option<Spend>,
-    /// `BudgetName`: optional, create-only (changing it replaces the resource).
+    /// `BudgetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-budgetname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BudgetName", skip_serializing_if = "Option::is_none")]
     pub budget_name: Option<Value<String>>,
-    /// `BudgetType`: required.
+    /// `BudgetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-budgettype)): string, required.
     #[serde(rename = "BudgetType")]
     pub budget_type: Value<String>,
-    /// `CostFilters`: optional.
+    /// `CostFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-costfilters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "CostFilters", skip_serializing_if = "Option::is_none")]
     pub cost_filters: Option<Json>,
-    /// `CostTypes`: optional.
+    /// `CostTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-costtypes)): object [`CostTypes`], optional.
     #[serde(rename = "CostTypes", skip_serializing_if = "Option::is_none")]
     pub cost_types: Option<CostTypes>,
-    /// `FilterExpression`: optional.
+    /// `FilterExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-filterexpression)): object [`Expression`], optional.
     #[serde(rename = "FilterExpression", skip_serializing_if = "Option::is_none")]
     pub filter_expression: Option<Expression>,
-    /// `Metrics`: optional.
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-metrics)): list of (string), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value<Vec<Value<String>>>>,
-    /// `PlannedBudgetLimits`: optional.
+    /// `PlannedBudgetLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-plannedbudgetlimits)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "PlannedBudgetLimits",
         skip_serializing_if = "Option::is_none"
     )]
     pub planned_budget_limits: Option<Json>,
-    /// `TimePeriod`: optional.
+    /// `TimePeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-timeperiod)): object [`TimePeriod`], optional.
     #[serde(rename = "TimePeriod", skip_serializing_if = "Option::is_none")]
     pub time_period: Option<TimePeriod>,
-    /// `TimeUnit`: required.
+    /// `TimeUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-budgetdata.html#cfn-budgets-budget-budgetdata-timeunit)): string, required.
     #[serde(rename = "TimeUnit")]
     pub time_unit: Value<String>,
 }
@@ -495,15 +499,15 @@ impl Walk for BudgetData {
 
 /// The `ResourceTag` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-resourcetag.html).
 ///
 /// [`BudgetResourceTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetResourceTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-resourcetag.html#cfn-budgets-budget-resourcetag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-resourcetag.html#cfn-budgets-budget-resourcetag-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -538,15 +542,15 @@ impl Walk for BudgetResourceTag {
 
 /// The `Subscriber` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-subscriber.html).
 ///
 /// Every property is required: [`BudgetSubscriber::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetSubscriber {
-    /// `Address`: required.
+    /// `Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-subscriber.html#cfn-budgets-budget-subscriber-address)): string, required.
     #[serde(rename = "Address")]
     pub address: Value<String>,
-    /// `SubscriptionType`: required.
+    /// `SubscriptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-subscriber.html#cfn-budgets-budget-subscriber-subscriptiontype)): string, required.
     #[serde(rename = "SubscriptionType")]
     pub subscription_type: Value<String>,
 }
@@ -578,15 +582,15 @@ impl Walk for BudgetSubscriber {
 
 /// The `ResourceTag` property type of [`BudgetsAction`].
 ///
-/// AWS reference: [`AWS::Budgets::BudgetsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html).
+/// AWS reference: [`AWS::Budgets::BudgetsAction` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-resourcetag.html).
 ///
 /// Every property is required: [`BudgetsActionResourceTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetsActionResourceTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-resourcetag.html#cfn-budgets-budgetsaction-resourcetag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-resourcetag.html#cfn-budgets-budgetsaction-resourcetag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -615,15 +619,15 @@ impl Walk for BudgetsActionResourceTag {
 
 /// The `Subscriber` property type of [`BudgetsAction`].
 ///
-/// AWS reference: [`AWS::Budgets::BudgetsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html).
+/// AWS reference: [`AWS::Budgets::BudgetsAction` `Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-subscriber.html).
 ///
 /// Every property is required: [`BudgetsActionSubscriber::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetsActionSubscriber {
-    /// `Address`: required.
+    /// `Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-subscriber.html#cfn-budgets-budgetsaction-subscriber-address)): string, required. Pattern: `^(.*[\n\r\t\f\ ]?)*$`. Length: 1 to 2147483647 characters.
     #[serde(rename = "Address")]
     pub address: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-subscriber.html#cfn-budgets-budgetsaction-subscriber-type)): [`SubscriberType`], one of `SNS`, `EMAIL`, required.
     #[serde(rename = "Type")]
     pub type_: Value<SubscriberType>,
 }
@@ -652,18 +656,18 @@ impl Walk for BudgetsActionSubscriber {
 
 /// The `CostCategoryValues` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `CostCategoryValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costcategoryvalues.html).
 ///
 /// Every property is optional: start from [`CostCategoryValues::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CostCategoryValues {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costcategoryvalues.html#cfn-budgets-budget-costcategoryvalues-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `MatchOptions`: optional.
+    /// `MatchOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costcategoryvalues.html#cfn-budgets-budget-costcategoryvalues-matchoptions)): list of (string), optional.
     #[serde(rename = "MatchOptions", skip_serializing_if = "Option::is_none")]
     pub match_options: Option<Value<Vec<Value<String>>>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costcategoryvalues.html#cfn-budgets-budget-costcategoryvalues-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -709,48 +713,48 @@ impl Walk for CostCategoryValues {
 
 /// The `CostTypes` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `CostTypes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html).
 ///
 /// Every property is optional: start from [`CostTypes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CostTypes {
-    /// `IncludeCredit`: optional.
+    /// `IncludeCredit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includecredit)): boolean, optional.
     #[serde(rename = "IncludeCredit", skip_serializing_if = "Option::is_none")]
     pub include_credit: Option<Value<bool>>,
-    /// `IncludeDiscount`: optional.
+    /// `IncludeDiscount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includediscount)): boolean, optional.
     #[serde(rename = "IncludeDiscount", skip_serializing_if = "Option::is_none")]
     pub include_discount: Option<Value<bool>>,
-    /// `IncludeOtherSubscription`: optional.
+    /// `IncludeOtherSubscription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includeothersubscription)): boolean, optional.
     #[serde(
         rename = "IncludeOtherSubscription",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_other_subscription: Option<Value<bool>>,
-    /// `IncludeRecurring`: optional.
+    /// `IncludeRecurring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includerecurring)): boolean, optional.
     #[serde(rename = "IncludeRecurring", skip_serializing_if = "Option::is_none")]
     pub include_recurring: Option<Value<bool>>,
-    /// `IncludeRefund`: optional.
+    /// `IncludeRefund` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includerefund)): boolean, optional.
     #[serde(rename = "IncludeRefund", skip_serializing_if = "Option::is_none")]
     pub include_refund: Option<Value<bool>>,
-    /// `IncludeSubscription`: optional.
+    /// `IncludeSubscription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includesubscription)): boolean, optional.
     #[serde(
         rename = "IncludeSubscription",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_subscription: Option<Value<bool>>,
-    /// `IncludeSupport`: optional.
+    /// `IncludeSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includesupport)): boolean, optional.
     #[serde(rename = "IncludeSupport", skip_serializing_if = "Option::is_none")]
     pub include_support: Option<Value<bool>>,
-    /// `IncludeTax`: optional.
+    /// `IncludeTax` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includetax)): boolean, optional.
     #[serde(rename = "IncludeTax", skip_serializing_if = "Option::is_none")]
     pub include_tax: Option<Value<bool>>,
-    /// `IncludeUpfront`: optional.
+    /// `IncludeUpfront` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-includeupfront)): boolean, optional.
     #[serde(rename = "IncludeUpfront", skip_serializing_if = "Option::is_none")]
     pub include_upfront: Option<Value<bool>>,
-    /// `UseAmortized`: optional.
+    /// `UseAmortized` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-useamortized)): boolean, optional.
     #[serde(rename = "UseAmortized", skip_serializing_if = "Option::is_none")]
     pub use_amortized: Option<Value<bool>>,
-    /// `UseBlended`: optional.
+    /// `UseBlended` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html#cfn-budgets-budget-costtypes-useblended)): boolean, optional.
     #[serde(rename = "UseBlended", skip_serializing_if = "Option::is_none")]
     pub use_blended: Option<Value<bool>>,
 }
@@ -860,24 +864,24 @@ impl Walk for CostTypes {
 
 /// The `Definition` property type of [`BudgetsAction`].
 ///
-/// AWS reference: [`AWS::Budgets::BudgetsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html).
+/// AWS reference: [`AWS::Budgets::BudgetsAction` `Definition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-definition.html).
 ///
 /// Every property is optional: start from [`Definition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Definition {
-    /// `IamActionDefinition`: optional.
+    /// `IamActionDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-definition.html#cfn-budgets-budgetsaction-definition-iamactiondefinition)): object [`IamActionDefinition`], optional.
     #[serde(
         rename = "IamActionDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub iam_action_definition: Option<IamActionDefinition>,
-    /// `ScpActionDefinition`: optional.
+    /// `ScpActionDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-definition.html#cfn-budgets-budgetsaction-definition-scpactiondefinition)): object [`ScpActionDefinition`], optional.
     #[serde(
         rename = "ScpActionDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub scp_action_definition: Option<ScpActionDefinition>,
-    /// `SsmActionDefinition`: optional.
+    /// `SsmActionDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-definition.html#cfn-budgets-budgetsaction-definition-ssmactiondefinition)): object [`SsmActionDefinition`], optional.
     #[serde(
         rename = "SsmActionDefinition",
         skip_serializing_if = "Option::is_none"
@@ -926,27 +930,27 @@ impl Walk for Definition {
 
 /// The `Expression` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `Expression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expression.html).
 ///
 /// Every property is optional: start from [`Expression::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Expression {
-    /// `And`: optional.
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expression.html#cfn-budgets-budget-expression-and)): list of (object [`Expression`]), optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<Value<Vec<Expression>>>,
-    /// `CostCategories`: optional.
+    /// `CostCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expression.html#cfn-budgets-budget-expression-costcategories)): object [`CostCategoryValues`], optional.
     #[serde(rename = "CostCategories", skip_serializing_if = "Option::is_none")]
     pub cost_categories: Option<CostCategoryValues>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expression.html#cfn-budgets-budget-expression-dimensions)): object [`ExpressionDimensionValues`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<ExpressionDimensionValues>,
-    /// `Not`: optional.
+    /// `Not` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expression.html#cfn-budgets-budget-expression-not)): object [`Expression`], optional.
     #[serde(rename = "Not", skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<Expression>>,
-    /// `Or`: optional.
+    /// `Or` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expression.html#cfn-budgets-budget-expression-or)): list of (object [`Expression`]), optional.
     #[serde(rename = "Or", skip_serializing_if = "Option::is_none")]
     pub or: Option<Value<Vec<Expression>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expression.html#cfn-budgets-budget-expression-tags)): object [`TagValues`], optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<TagValues>,
 }
@@ -1016,18 +1020,18 @@ impl Walk for Expression {
 
 /// The `ExpressionDimensionValues` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `ExpressionDimensionValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expressiondimensionvalues.html).
 ///
 /// Every property is optional: start from [`ExpressionDimensionValues::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExpressionDimensionValues {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expressiondimensionvalues.html#cfn-budgets-budget-expressiondimensionvalues-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `MatchOptions`: optional.
+    /// `MatchOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expressiondimensionvalues.html#cfn-budgets-budget-expressiondimensionvalues-matchoptions)): list of (string), optional.
     #[serde(rename = "MatchOptions", skip_serializing_if = "Option::is_none")]
     pub match_options: Option<Value<Vec<Value<String>>>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-expressiondimensionvalues.html#cfn-budgets-budget-expressiondimensionvalues-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -1073,12 +1077,12 @@ impl Walk for ExpressionDimensionValues {
 
 /// The `HistoricalOptions` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `HistoricalOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-historicaloptions.html).
 ///
 /// Every property is required: [`HistoricalOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HistoricalOptions {
-    /// `BudgetAdjustmentPeriod`: required.
+    /// `BudgetAdjustmentPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-historicaloptions.html#cfn-budgets-budget-historicaloptions-budgetadjustmentperiod)): integer, required.
     #[serde(rename = "BudgetAdjustmentPeriod")]
     pub budget_adjustment_period: Value<i64>,
 }
@@ -1104,21 +1108,21 @@ impl Walk for HistoricalOptions {
 
 /// The `IamActionDefinition` property type of [`BudgetsAction`].
 ///
-/// AWS reference: [`AWS::Budgets::BudgetsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html).
+/// AWS reference: [`AWS::Budgets::BudgetsAction` `IamActionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-iamactiondefinition.html).
 ///
 /// [`IamActionDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IamActionDefinition {
-    /// `Groups`: optional.
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-iamactiondefinition.html#cfn-budgets-budgetsaction-iamactiondefinition-groups)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^([\u0021-\u007F]+\u002F)?[\w+=,.@-]+$`. Each item: Length: 1 to 640 characters.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<Vec<Value<String>>>>,
-    /// `PolicyArn`: required.
+    /// `PolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-iamactiondefinition.html#cfn-budgets-budgetsaction-iamactiondefinition-policyarn)): string, required. Pattern: `^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::(\d{12}|aws):policy(\u002F[\u0021-\u007F]+\u002F|\u002F)[\w+=,.@-]+$`. Length: 25 to 684 characters.
     #[serde(rename = "PolicyArn")]
     pub policy_arn: Value<String>,
-    /// `Roles`: optional.
+    /// `Roles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-iamactiondefinition.html#cfn-budgets-budgetsaction-iamactiondefinition-roles)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^([\u0021-\u007F]+\u002F)?[\w+=,.@-]+$`. Each item: Length: 1 to 576 characters.
     #[serde(rename = "Roles", skip_serializing_if = "Option::is_none")]
     pub roles: Option<Value<Vec<Value<String>>>>,
-    /// `Users`: optional.
+    /// `Users` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-iamactiondefinition.html#cfn-budgets-budgetsaction-iamactiondefinition-users)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^([\u0021-\u007F]+\u002F)?[\w+=,.@-]+$`. Each item: Length: 1 to 576 characters.
     #[serde(rename = "Users", skip_serializing_if = "Option::is_none")]
     pub users: Option<Value<Vec<Value<String>>>>,
 }
@@ -1171,21 +1175,21 @@ impl Walk for IamActionDefinition {
 
 /// The `Notification` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `Notification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-notification.html).
 ///
 /// [`Notification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Notification {
-    /// `ComparisonOperator`: required.
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-notification.html#cfn-budgets-budget-notification-comparisonoperator)): string, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<String>,
-    /// `NotificationType`: required.
+    /// `NotificationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-notification.html#cfn-budgets-budget-notification-notificationtype)): string, required.
     #[serde(rename = "NotificationType")]
     pub notification_type: Value<String>,
-    /// `Threshold`: required.
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-notification.html#cfn-budgets-budget-notification-threshold)): number, required. Range: 0.1 to 1000000000.
     #[serde(rename = "Threshold")]
     pub threshold: Value<f64>,
-    /// `ThresholdType`: optional.
+    /// `ThresholdType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-notification.html#cfn-budgets-budget-notification-thresholdtype)): string, optional.
     #[serde(rename = "ThresholdType", skip_serializing_if = "Option::is_none")]
     pub threshold_type: Option<Value<String>>,
 }
@@ -1250,15 +1254,15 @@ impl Walk for NotificationType {
 
 /// The `NotificationWithSubscribers` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `NotificationWithSubscribers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-notificationwithsubscribers.html).
 ///
 /// Every property is required: [`NotificationWithSubscribers::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationWithSubscribers {
-    /// `Notification`: required.
+    /// `Notification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-notificationwithsubscribers.html#cfn-budgets-budget-notificationwithsubscribers-notification)): object [`Notification`], required.
     #[serde(rename = "Notification")]
     pub notification: Notification,
-    /// `Subscribers`: required.
+    /// `Subscribers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-notificationwithsubscribers.html#cfn-budgets-budget-notificationwithsubscribers-subscribers)): list of (object [`BudgetSubscriber`]), required.
     #[serde(rename = "Subscribers")]
     pub subscribers: Value<Vec<BudgetSubscriber>>,
 }
@@ -1290,15 +1294,15 @@ impl Walk for NotificationWithSubscribers {
 
 /// The `ScpActionDefinition` property type of [`BudgetsAction`].
 ///
-/// AWS reference: [`AWS::Budgets::BudgetsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html).
+/// AWS reference: [`AWS::Budgets::BudgetsAction` `ScpActionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-scpactiondefinition.html).
 ///
 /// Every property is required: [`ScpActionDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScpActionDefinition {
-    /// `PolicyId`: required.
+    /// `PolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-scpactiondefinition.html#cfn-budgets-budgetsaction-scpactiondefinition-policyid)): string, required. Pattern: `^p-[0-9a-zA-Z_]{8,128}$`. Length: 10 to 130 characters.
     #[serde(rename = "PolicyId")]
     pub policy_id: Value<String>,
-    /// `TargetIds`: required.
+    /// `TargetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-scpactiondefinition.html#cfn-budgets-budgetsaction-scpactiondefinition-targetids)): list of (string), required. Items: 1 to 100. Each item: Pattern: `^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$)|(\d{12})$`. Each item: Length: 12 to 68 characters.
     #[serde(rename = "TargetIds")]
     pub target_ids: Value<Vec<Value<String>>>,
 }
@@ -1330,15 +1334,15 @@ impl Walk for ScpActionDefinition {
 
 /// The `Spend` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `Spend`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-spend.html).
 ///
 /// Every property is required: [`Spend::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Spend {
-    /// `Amount`: required.
+    /// `Amount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-spend.html#cfn-budgets-budget-spend-amount)): number, required.
     #[serde(rename = "Amount")]
     pub amount: Value<f64>,
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-spend.html#cfn-budgets-budget-spend-unit)): string, required.
     #[serde(rename = "Unit")]
     pub unit: Value<String>,
 }
@@ -1367,18 +1371,18 @@ impl Walk for Spend {
 
 /// The `SsmActionDefinition` property type of [`BudgetsAction`].
 ///
-/// AWS reference: [`AWS::Budgets::BudgetsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html).
+/// AWS reference: [`AWS::Budgets::BudgetsAction` `SsmActionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-ssmactiondefinition.html).
 ///
 /// Every property is required: [`SsmActionDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsmActionDefinition {
-    /// `InstanceIds`: required.
+    /// `InstanceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-ssmactiondefinition.html#cfn-budgets-budgetsaction-ssmactiondefinition-instanceids)): list of (string), required. Items: 1 to 100. Each item: Pattern: `^i-(\w{8}|\w{17})$|^[a-zA-Z]([\w-]{0,61}\w)?$`. Each item: Length: 1 to 63 characters.
     #[serde(rename = "InstanceIds")]
     pub instance_ids: Value<Vec<Value<String>>>,
-    /// `Region`: required.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-ssmactiondefinition.html#cfn-budgets-budgetsaction-ssmactiondefinition-region)): string, required. Pattern: `^\w{2,4}-\w+(-\w+)?-\d$`. Length: 9 to 20 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
-    /// `Subtype`: required.
+    /// `Subtype` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budgetsaction-ssmactiondefinition.html#cfn-budgets-budgetsaction-ssmactiondefinition-subtype)): [`Subtype`], one of `STOP_EC2_INSTANCES`, `STOP_RDS_INSTANCES`, required.
     #[serde(rename = "Subtype")]
     pub subtype: Value<Subtype>,
 }
@@ -1454,18 +1458,18 @@ impl Walk for Subtype {
 
 /// The `TagValues` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `TagValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-tagvalues.html).
 ///
 /// Every property is optional: start from [`TagValues::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TagValues {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-tagvalues.html#cfn-budgets-budget-tagvalues-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `MatchOptions`: optional.
+    /// `MatchOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-tagvalues.html#cfn-budgets-budget-tagvalues-matchoptions)): list of (string), optional.
     #[serde(rename = "MatchOptions", skip_serializing_if = "Option::is_none")]
     pub match_options: Option<Value<Vec<Value<String>>>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-tagvalues.html#cfn-budgets-budget-tagvalues-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -1511,15 +1515,15 @@ impl Walk for TagValues {
 
 /// The `TimePeriod` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Budgets::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budget.html).
+/// AWS reference: [`AWS::Budgets::Budget` `TimePeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-timeperiod.html).
 ///
 /// Every property is optional: start from [`TimePeriod::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimePeriod {
-    /// `End`: optional.
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-timeperiod.html#cfn-budgets-budget-timeperiod-end)): string, optional.
     #[serde(rename = "End", skip_serializing_if = "Option::is_none")]
     pub end: Option<Value<String>>,
-    /// `Start`: optional.
+    /// `Start` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-timeperiod.html#cfn-budgets-budget-timeperiod-start)): string, optional.
     #[serde(rename = "Start", skip_serializing_if = "Option::is_none")]
     pub start: Option<Value<String>>,
 }

@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Cases::Case` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-case.html)).
 ///
+/// Creates a case in the specified Cases domain.
+///
 /// [`Case::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Case {
-    /// `CustomerId`: required, create-only (changing it replaces the resource).
+    /// The full customer profile ARN for the case.
+    ///
+    /// `CustomerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-case.html#cfn-cases-case-customerid)): string, required, create-only (changing it replaces the resource). Length: at most 4100 characters.
     #[serde(rename = "CustomerId")]
     pub customer_id: Value<String>,
-    /// `DomainId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the Cases domain.
+    ///
+    /// `DomainId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-case.html#cfn-cases-case-domainid)): string, required, create-only (changing it replaces the resource). Length: 1 to 500 characters.
     #[serde(rename = "DomainId")]
     pub domain_id: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags for the case.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-case.html#cfn-cases-case-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TemplateId`: required, create-only (changing it replaces the resource).
+    /// A unique identifier of a template.
+    ///
+    /// `TemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-case.html#cfn-cases-case-templateid)): string, required, create-only (changing it replaces the resource). Length: 1 to 500 characters.
     #[serde(rename = "TemplateId")]
     pub template_id: Value<String>,
-    /// `Title`: required.
+    /// The title of the case.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-case.html#cfn-cases-case-title)): string, required. Length: at most 4100 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
 }
@@ -91,22 +103,34 @@ impl ResourceRef<Case> {
 
 /// The properties of an `AWS::Cases::CaseRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-caserule.html)).
 ///
+/// A case rule. In the Amazon Connect admin website, case rules are known as case field conditions. Case rules are used to define the situations under which fields should have certain effects (such as required).
+///
 /// [`CaseRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CaseRule {
-    /// `Description`: optional.
+    /// A description explaining the purpose and behavior of this case rule. Helps administrators understand when and why this rule applies to case fields.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-caserule.html#cfn-cases-caserule-description)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the Cases domain.
+    ///
+    /// `DomainId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-caserule.html#cfn-cases-caserule-domainid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 500 characters.
     #[serde(rename = "DomainId", skip_serializing_if = "Option::is_none")]
     pub domain_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// A descriptive name for the case rule. Must be unique within the domain and should clearly indicate the rule's purpose (e.g., 'Priority Field Required for Urgent Cases').
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-caserule.html#cfn-cases-caserule-name)): string, required. Pattern: `^.*[\S]$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Rule`: required.
+    /// Defines the rule behavior and conditions. Specifies the rule type and the conditions under which it applies. In the Amazon Connect admin website, this corresponds to case field conditions.
+    ///
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-caserule.html#cfn-cases-caserule-rule)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Rule")]
     pub rule: Json,
-    /// `Tags`: optional.
+    /// The tags that you attach to this case rule.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-caserule.html#cfn-cases-caserule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -190,13 +214,19 @@ impl ResourceRef<CaseRule> {
 
 /// The properties of an `AWS::Cases::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-domain.html)).
 ///
+/// A domain, which is a container for all case data, such as cases, fields, templates and layouts. Each Amazon Connect instance can be associated with only one Cases domain.
+///
 /// [`Domain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Domain {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name for your Cases domain. It must be unique for your AWS account.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-domain.html#cfn-cases-domain-name)): string, required, create-only (changing it replaces the resource). Pattern: `^.*[\S]$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags that you attach to this domain.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-domain.html#cfn-cases-domain-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -259,25 +289,39 @@ impl ResourceRef<Domain> {
 
 /// The properties of an `AWS::Cases::Field` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html)).
 ///
+/// A field in the Cases domain. This field is used to define the case object model (that is, defines what data can be captured on cases) in a Cases domain.
+///
 /// [`Field::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Field {
-    /// `Attributes`: optional.
+    /// Field-type specific attributes that control rendering and validation behavior
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html#cfn-cases-field-attributes)): object [`FieldAttributes`], optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<FieldAttributes>,
-    /// `Description`: optional.
+    /// A description explaining the purpose and usage of this field in cases. Helps agents and administrators understand what information should be captured in this field.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html#cfn-cases-field-description)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the Cases domain.
+    ///
+    /// `DomainId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html#cfn-cases-field-domainid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 500 characters.
     #[serde(rename = "DomainId", skip_serializing_if = "Option::is_none")]
     pub domain_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The display name of the field as it appears to agents in the case interface. Should be descriptive and user-friendly (e.g., 'Customer Priority Level', 'Issue Category').
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html#cfn-cases-field-name)): string, required. Pattern: `^.*[\S]$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags that you attach to this field.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html#cfn-cases-field-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The data type of the field, which determines validation rules, input constraints, and display format. Each type has specific constraints: Text (string input), Number (numeric values), Boolean (true/false), DateTime (date/time picker), SingleSelect (dropdown options), Url (URL validation), User (Amazon Connect user selection).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html#cfn-cases-field-type)): [`FieldType`], one of `Text`, `Number`, `Boolean`, `DateTime`, `SingleSelect`, `Url`, `User`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<FieldType>,
 }
@@ -375,19 +419,29 @@ impl ResourceRef<Field> {
 
 /// The properties of an `AWS::Cases::Layout` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-layout.html)).
 ///
+/// A layout in the Cases domain. Layouts define the following configuration in the top section and More Info tab of the Cases user interface: Fields to display to the users and Field ordering.
+///
 /// [`Layout::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Layout {
-    /// `Content`: required.
+    /// Defines the layout structure and field organization for the case interface. Specifies which fields appear in the top panel and More Info tab, and their display order.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-layout.html#cfn-cases-layout-content)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Content")]
     pub content: Json,
-    /// `DomainId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the Cases domain.
+    ///
+    /// `DomainId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-layout.html#cfn-cases-layout-domainid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 500 characters.
     #[serde(rename = "DomainId", skip_serializing_if = "Option::is_none")]
     pub domain_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// A descriptive name for the layout. Must be unique within the Cases domain and should clearly indicate the layout's purpose and field organization.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-layout.html#cfn-cases-layout-name)): string, required. Pattern: `^.*[\S]$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags that you attach to this layout.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-layout.html#cfn-cases-layout-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -462,22 +516,34 @@ impl ResourceRef<Layout> {
 
 /// The properties of an `AWS::Cases::RelatedItem` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html)).
 ///
+/// Resource Type definition for AWS::Cases::RelatedItem. Creates a related item (comments) and associates it with a case.
+///
 /// [`RelatedItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RelatedItem {
-    /// `CaseId`: required, create-only (changing it replaces the resource).
+    /// A unique identifier of the case.
+    ///
+    /// `CaseId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html#cfn-cases-relateditem-caseid)): string, required, create-only (changing it replaces the resource). Length: 1 to 500 characters.
     #[serde(rename = "CaseId")]
     pub case_id: Value<String>,
-    /// `Content`: required, create-only (changing it replaces the resource).
+    /// The content of a related item to be created.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html#cfn-cases-relateditem-content)): object [`RelatedItemContent`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Content")]
     pub content: RelatedItemContent,
-    /// `DomainId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the Cases domain.
+    ///
+    /// `DomainId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html#cfn-cases-relateditem-domainid)): string, required, create-only (changing it replaces the resource). Length: 1 to 500 characters.
     #[serde(rename = "DomainId")]
     pub domain_id: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags on the related item.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html#cfn-cases-relateditem-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of a related item.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html#cfn-cases-relateditem-type)): [`Type`], one of `Contact`, `Comment`, `File`, `Sla`, `ConnectCase`, `Custom`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -544,34 +610,52 @@ impl ResourceRef<RelatedItem> {
 
 /// The properties of an `AWS::Cases::Template` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html)).
 ///
+/// A template in the Cases domain. This template is used to define the case object model (that is, to define what data can be captured on cases) in a Cases domain. A template must have a unique name within a domain, and it must reference existing field IDs and layout IDs.
+///
 /// [`Template::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Template {
-    /// `Description`: optional.
+    /// A description explaining the purpose and use case for this template. Should indicate what types of cases this template is designed for and any specific workflow it supports.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html#cfn-cases-template-description)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the Cases domain.
+    ///
+    /// `DomainId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html#cfn-cases-template-domainid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 500 characters.
     #[serde(rename = "DomainId", skip_serializing_if = "Option::is_none")]
     pub domain_id: Option<Value<String>>,
-    /// `LayoutConfiguration`: optional.
+    /// Specifies the default layout to use when displaying cases created from this template. The layout determines which fields are visible and their arrangement in the agent interface.
+    ///
+    /// `LayoutConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html#cfn-cases-template-layoutconfiguration)): object [`LayoutConfiguration`], optional.
     #[serde(
         rename = "LayoutConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub layout_configuration: Option<LayoutConfiguration>,
-    /// `Name`: required.
+    /// A name for the template. It must be unique per domain.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html#cfn-cases-template-name)): string, required. Pattern: `^.*[\S]$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RequiredFields`: optional.
+    /// A list of fields that must contain a value for a case to be successfully created with this template.
+    ///
+    /// `RequiredFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html#cfn-cases-template-requiredfields)): list of (object [`RequiredField`]), optional. Items: at most 100.
     #[serde(rename = "RequiredFields", skip_serializing_if = "Option::is_none")]
     pub required_fields: Option<Value<Vec<RequiredField>>>,
-    /// `Rules`: optional.
+    /// A list of case rules (also known as case field conditions) on a template.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html#cfn-cases-template-rules)): list of (object [`TemplateRule`]), optional. Items: at most 50.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<TemplateRule>>>,
-    /// `Status`: optional.
+    /// The current status of the template. Active templates can be used to create new cases, while Inactive templates are disabled but preserved for existing cases.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html#cfn-cases-template-status)): [`TemplateStatus`], one of `Active`, `Inactive`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<TemplateStatus>>,
-    /// `Tags`: optional.
+    /// The tags that you attach to this template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html#cfn-cases-template-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -688,15 +772,19 @@ impl ResourceRef<Template> {
 
 /// The `CommentContent` property type of [`RelatedItem`].
 ///
-/// AWS reference: [`AWS::Cases::RelatedItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html).
+/// AWS reference: [`AWS::Cases::RelatedItem` `CommentContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-relateditem-commentcontent.html).
 ///
 /// Every property is required: [`CommentContent::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CommentContent {
-    /// `Body`: required.
+    /// Text in the body of a comment.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-relateditem-commentcontent.html#cfn-cases-relateditem-commentcontent-body)): string, required. Length: 1 to 15000 characters.
     #[serde(rename = "Body")]
     pub body: Value<String>,
-    /// `ContentType`: required.
+    /// Type of the text in the comment.
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-relateditem-commentcontent.html#cfn-cases-relateditem-commentcontent-contenttype)): [`ContentType`], one of `Text/Plain`, required.
     #[serde(rename = "ContentType")]
     pub content_type: Value<ContentType>,
 }
@@ -745,12 +833,14 @@ impl Walk for ContentType {
 
 /// The `FieldAttributes` property type of [`Field`].
 ///
-/// AWS reference: [`AWS::Cases::Field`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html).
+/// AWS reference: [`AWS::Cases::Field` `FieldAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-field-fieldattributes.html).
 ///
 /// Every property is optional: start from [`FieldAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FieldAttributes {
-    /// `Text`: optional.
+    /// Field attributes for Text field type
+    ///
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-field-fieldattributes.html#cfn-cases-field-fieldattributes-text)): object [`TextAttributes`], optional.
     #[serde(rename = "Text", skip_serializing_if = "Option::is_none")]
     pub text: Option<TextAttributes>,
 }
@@ -815,12 +905,14 @@ impl Walk for FieldType {
 
 /// The `LayoutConfiguration` property type of [`Template`].
 ///
-/// AWS reference: [`AWS::Cases::Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html).
+/// AWS reference: [`AWS::Cases::Template` `LayoutConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-template-layoutconfiguration.html).
 ///
 /// Every property is optional: start from [`LayoutConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LayoutConfiguration {
-    /// `DefaultLayout`: optional.
+    /// The unique identifier of a layout.
+    ///
+    /// `DefaultLayout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-template-layoutconfiguration.html#cfn-cases-template-layoutconfiguration-defaultlayout)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "DefaultLayout", skip_serializing_if = "Option::is_none")]
     pub default_layout: Option<Value<String>>,
 }
@@ -850,12 +942,14 @@ impl Walk for LayoutConfiguration {
 
 /// The `RelatedItemContent` property type of [`RelatedItem`].
 ///
-/// AWS reference: [`AWS::Cases::RelatedItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html).
+/// AWS reference: [`AWS::Cases::RelatedItem` `RelatedItemContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-relateditem-relateditemcontent.html).
 ///
 /// Every property is optional: start from [`RelatedItemContent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RelatedItemContent {
-    /// `Comment`: optional.
+    /// Represents a comment.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-relateditem-relateditemcontent.html#cfn-cases-relateditem-relateditemcontent-comment)): object [`CommentContent`], optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<CommentContent>,
 }
@@ -885,12 +979,14 @@ impl Walk for RelatedItemContent {
 
 /// The `RequiredField` property type of [`Template`].
 ///
-/// AWS reference: [`AWS::Cases::Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html).
+/// AWS reference: [`AWS::Cases::Template` `RequiredField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-template-requiredfield.html).
 ///
 /// Every property is required: [`RequiredField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequiredField {
-    /// `FieldId`: required.
+    /// The unique identifier of a field.
+    ///
+    /// `FieldId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-template-requiredfield.html#cfn-cases-template-requiredfield-fieldid)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "FieldId")]
     pub field_id: Value<String>,
 }
@@ -916,15 +1012,19 @@ impl Walk for RequiredField {
 
 /// The `Tag` property type of [`Case`], [`CaseRule`], [`Domain`], [`Field`], [`Layout`], [`RelatedItem`] and [`Template`].
 ///
-/// AWS reference: [`AWS::Cases::Case`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-case.html), [`AWS::Cases::CaseRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-caserule.html), [`AWS::Cases::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-domain.html), [`AWS::Cases::Field`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html), [`AWS::Cases::Layout`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-layout.html), [`AWS::Cases::RelatedItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-relateditem.html), [`AWS::Cases::Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html).
+/// AWS reference: [`AWS::Cases::Case` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-case-tag.html), [`AWS::Cases::CaseRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-caserule-tag.html), [`AWS::Cases::Domain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-domain-tag.html), [`AWS::Cases::Field` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-field-tag.html), [`AWS::Cases::Layout` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-layout-tag.html), [`AWS::Cases::RelatedItem` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-relateditem-tag.html), [`AWS::Cases::Template` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-template-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-case-tag.html#cfn-cases-case-tag-key)): string, required. Pattern: `^(?![aA][wW][sS]:)[a-zA-Z0-9 _.:/=+\-@]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-case-tag.html#cfn-cases-case-tag-value)): string, required. Pattern: `^([a-zA-Z0-9 _.:/=+\-@]*)$`. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -953,15 +1053,19 @@ impl Walk for Tag {
 
 /// The `TemplateRule` property type of [`Template`].
 ///
-/// AWS reference: [`AWS::Cases::Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-template.html).
+/// AWS reference: [`AWS::Cases::Template` `TemplateRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-template-templaterule.html).
 ///
 /// [`TemplateRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TemplateRule {
-    /// `CaseRuleId`: required.
+    /// The unique identifier of a case rule.
+    ///
+    /// `CaseRuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-template-templaterule.html#cfn-cases-template-templaterule-caseruleid)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "CaseRuleId")]
     pub case_rule_id: Value<String>,
-    /// `FieldId`: optional.
+    /// The ID of the field that this rule applies to.
+    ///
+    /// `FieldId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-template-templaterule.html#cfn-cases-template-templaterule-fieldid)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "FieldId", skip_serializing_if = "Option::is_none")]
     pub field_id: Option<Value<String>>,
 }
@@ -1016,12 +1120,14 @@ impl Walk for TemplateStatus {
 
 /// The `TextAttributes` property type of [`Field`].
 ///
-/// AWS reference: [`AWS::Cases::Field`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cases-field.html).
+/// AWS reference: [`AWS::Cases::Field` `TextAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-field-textattributes.html).
 ///
 /// Every property is required: [`TextAttributes::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TextAttributes {
-    /// `IsMultiline`: required.
+    /// Attribute that defines rendering component and validation
+    ///
+    /// `IsMultiline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cases-field-textattributes.html#cfn-cases-field-textattributes-ismultiline)): boolean, required.
     #[serde(rename = "IsMultiline")]
     pub is_multiline: Value<bool>,
 }

@@ -9,25 +9,31 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Cassandra::Keyspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-keyspace.html)).
 ///
+/// Resource schema for AWS::Cassandra::Keyspace
+///
 /// Every property is optional: start from [`Keyspace::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Keyspace {
-    /// `ClientSideTimestampsEnabled`: optional.
+    /// Indicates whether client-side timestamps are enabled (true) or disabled (false) for all tables in the keyspace. To add a Region to a single-Region keyspace with at least one table, the value must be set to true. After you enabled client-side timestamps for a table, you can’t disable it again.
+    ///
+    /// `ClientSideTimestampsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-keyspace.html#cfn-cassandra-keyspace-clientsidetimestampsenabled)): boolean, optional.
     #[serde(
         rename = "ClientSideTimestampsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_side_timestamps_enabled: Option<Value<bool>>,
-    /// `KeyspaceName`: optional, create-only (changing it replaces the resource).
+    /// Name for Cassandra keyspace
+    ///
+    /// `KeyspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-keyspace.html#cfn-cassandra-keyspace-keyspacename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$`.
     #[serde(rename = "KeyspaceName", skip_serializing_if = "Option::is_none")]
     pub keyspace_name: Option<Value<String>>,
-    /// `ReplicationSpecification`: optional.
+    /// `ReplicationSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-keyspace.html#cfn-cassandra-keyspace-replicationspecification)): object [`ReplicationSpecification`], optional.
     #[serde(
         rename = "ReplicationSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_specification: Option<ReplicationSpecification>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-keyspace.html#cfn-cassandra-keyspace-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -87,70 +93,98 @@ impl Resource for Keyspace {
 
 /// The properties of an `AWS::Cassandra::Table` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html)).
 ///
+/// Resource schema for AWS::Cassandra::Table
+///
 /// [`Table::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Table {
-    /// `AutoScalingSpecifications`: optional.
+    /// Represents the read and write settings used for AutoScaling.
+    ///
+    /// `AutoScalingSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-autoscalingspecifications)): object [`AutoScalingSpecification`], optional.
     #[serde(
         rename = "AutoScalingSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_scaling_specifications: Option<AutoScalingSpecification>,
-    /// `BillingMode`: optional.
+    /// `BillingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-billingmode)): object [`BillingMode`], optional.
     #[serde(rename = "BillingMode", skip_serializing_if = "Option::is_none")]
     pub billing_mode: Option<BillingMode>,
-    /// `CdcSpecification`: optional.
+    /// Represents the CDC configuration for the table
+    ///
+    /// `CdcSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-cdcspecification)): object [`CdcSpecification`], optional.
     #[serde(rename = "CdcSpecification", skip_serializing_if = "Option::is_none")]
     pub cdc_specification: Option<CdcSpecification>,
-    /// `ClientSideTimestampsEnabled`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether client side timestamps are enabled (true) or disabled (false) on the table. False by default, once it is enabled it cannot be disabled again.
+    ///
+    /// `ClientSideTimestampsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-clientsidetimestampsenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ClientSideTimestampsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_side_timestamps_enabled: Option<Value<bool>>,
-    /// `ClusteringKeyColumns`: optional, create-only (changing it replaces the resource).
+    /// Clustering key columns of the table
+    ///
+    /// `ClusteringKeyColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-clusteringkeycolumns)): list of (object [`ClusteringKeyColumn`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ClusteringKeyColumns",
         skip_serializing_if = "Option::is_none"
     )]
     pub clustering_key_columns: Option<Value<Vec<ClusteringKeyColumn>>>,
-    /// `DefaultTimeToLive`: optional.
+    /// Default TTL (Time To Live) in seconds, where zero is disabled. If the value is greater than zero, TTL is enabled for the entire table and an expiration timestamp is added to each column.
+    ///
+    /// `DefaultTimeToLive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-defaulttimetolive)): integer, optional. Range: at least 0.
     #[serde(rename = "DefaultTimeToLive", skip_serializing_if = "Option::is_none")]
     pub default_time_to_live: Option<Value<i64>>,
-    /// `EncryptionSpecification`: optional.
+    /// Represents the settings used to enable server-side encryption
+    ///
+    /// `EncryptionSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-encryptionspecification)): object [`EncryptionSpecification`], optional.
     #[serde(
         rename = "EncryptionSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_specification: Option<EncryptionSpecification>,
-    /// `KeyspaceName`: required, create-only (changing it replaces the resource).
+    /// Name for Cassandra keyspace
+    ///
+    /// `KeyspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-keyspacename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$`.
     #[serde(rename = "KeyspaceName")]
     pub keyspace_name: Value<String>,
-    /// `PartitionKeyColumns`: required, create-only (changing it replaces the resource).
+    /// Partition key columns of the table
+    ///
+    /// `PartitionKeyColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-partitionkeycolumns)): list of (object [`Column`]), required, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "PartitionKeyColumns")]
     pub partition_key_columns: Value<Vec<Column>>,
-    /// `PointInTimeRecoveryEnabled`: optional.
+    /// Indicates whether point in time recovery is enabled (true) or disabled (false) on the table
+    ///
+    /// `PointInTimeRecoveryEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-pointintimerecoveryenabled)): boolean, optional.
     #[serde(
         rename = "PointInTimeRecoveryEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub point_in_time_recovery_enabled: Option<Value<bool>>,
-    /// `RegularColumns`: optional.
+    /// Non-key columns of the table
+    ///
+    /// `RegularColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-regularcolumns)): list of (object [`Column`]), optional.
     #[serde(rename = "RegularColumns", skip_serializing_if = "Option::is_none")]
     pub regular_columns: Option<Value<Vec<Column>>>,
-    /// `ReplicaSpecifications`: optional.
+    /// `ReplicaSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-replicaspecifications)): list of (object [`ReplicaSpecification`]), optional. Items: at least 1.
     #[serde(
         rename = "ReplicaSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub replica_specifications: Option<Value<Vec<ReplicaSpecification>>>,
-    /// `TableName`: optional, create-only (changing it replaces the resource).
+    /// Name for Cassandra table
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-tablename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$`.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WarmThroughput`: optional.
+    /// Warm throughput configuration for the table
+    ///
+    /// `WarmThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html#cfn-cassandra-table-warmthroughput)): object [`WarmThroughput`], optional.
     #[serde(rename = "WarmThroughput", skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,
 }
@@ -320,16 +354,24 @@ impl Resource for Table {
 
 /// The properties of an `AWS::Cassandra::Type` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-type.html)).
 ///
+/// Resource schema for AWS::Cassandra::Type
+///
 /// Every property is required: [`Type::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Type {
-    /// `Fields`: required, create-only (changing it replaces the resource).
+    /// Field definitions of the User-Defined Type
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-type.html#cfn-cassandra-type-fields)): list of (object [`Field`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<Field>>,
-    /// `KeyspaceName`: required, create-only (changing it replaces the resource).
+    /// Name of the Keyspace which contains the User-Defined Type.
+    ///
+    /// `KeyspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-type.html#cfn-cassandra-type-keyspacename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "KeyspaceName")]
     pub keyspace_name: Value<String>,
-    /// `TypeName`: required, create-only (changing it replaces the resource).
+    /// Name of the User-Defined Type.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-type.html#cfn-cassandra-type-typename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TypeName")]
     pub type_name: Value<String>,
 }
@@ -398,24 +440,26 @@ impl ResourceRef<Type> {
 
 /// The `AutoScalingSetting` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `AutoScalingSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-autoscalingsetting.html).
 ///
 /// Every property is optional: start from [`AutoScalingSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoScalingSetting {
-    /// `AutoScalingDisabled`: optional.
+    /// `AutoScalingDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-autoscalingsetting.html#cfn-cassandra-table-autoscalingsetting-autoscalingdisabled)): boolean, optional.
     #[serde(
         rename = "AutoScalingDisabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_scaling_disabled: Option<Value<bool>>,
-    /// `MaximumUnits`: optional.
+    /// `MaximumUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-autoscalingsetting.html#cfn-cassandra-table-autoscalingsetting-maximumunits)): integer, optional. Range: at least 1.
     #[serde(rename = "MaximumUnits", skip_serializing_if = "Option::is_none")]
     pub maximum_units: Option<Value<i64>>,
-    /// `MinimumUnits`: optional.
+    /// `MinimumUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-autoscalingsetting.html#cfn-cassandra-table-autoscalingsetting-minimumunits)): integer, optional. Range: at least 1.
     #[serde(rename = "MinimumUnits", skip_serializing_if = "Option::is_none")]
     pub minimum_units: Option<Value<i64>>,
-    /// `ScalingPolicy`: optional.
+    /// Represents scaling policy.
+    ///
+    /// `ScalingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-autoscalingsetting.html#cfn-cassandra-table-autoscalingsetting-scalingpolicy)): object [`ScalingPolicy`], optional.
     #[serde(rename = "ScalingPolicy", skip_serializing_if = "Option::is_none")]
     pub scaling_policy: Option<ScalingPolicy>,
 }
@@ -469,18 +513,22 @@ impl Walk for AutoScalingSetting {
 
 /// The `AutoScalingSpecification` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `AutoScalingSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-autoscalingspecification.html).
 ///
 /// Every property is optional: start from [`AutoScalingSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoScalingSpecification {
-    /// `ReadCapacityAutoScaling`: optional.
+    /// Represents configuration for auto scaling.
+    ///
+    /// `ReadCapacityAutoScaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-autoscalingspecification.html#cfn-cassandra-table-autoscalingspecification-readcapacityautoscaling)): object [`AutoScalingSetting`], optional.
     #[serde(
         rename = "ReadCapacityAutoScaling",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_capacity_auto_scaling: Option<AutoScalingSetting>,
-    /// `WriteCapacityAutoScaling`: optional.
+    /// Represents configuration for auto scaling.
+    ///
+    /// `WriteCapacityAutoScaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-autoscalingspecification.html#cfn-cassandra-table-autoscalingspecification-writecapacityautoscaling)): object [`AutoScalingSetting`], optional.
     #[serde(
         rename = "WriteCapacityAutoScaling",
         skip_serializing_if = "Option::is_none"
@@ -521,15 +569,19 @@ impl Walk for AutoScalingSpecification {
 
 /// The `BillingMode` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `BillingMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-billingmode.html).
 ///
 /// [`BillingMode::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BillingMode {
-    /// `Mode`: required.
+    /// Capacity mode for the specified table
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-billingmode.html#cfn-cassandra-table-billingmode-mode)): [`Mode`], one of `PROVISIONED`, `ON_DEMAND`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<Mode>,
-    /// `ProvisionedThroughput`: optional.
+    /// Throughput for the specified table, which consists of values for ReadCapacityUnits and WriteCapacityUnits
+    ///
+    /// `ProvisionedThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-billingmode.html#cfn-cassandra-table-billingmode-provisionedthroughput)): object [`ProvisionedThroughput`], optional.
     #[serde(
         rename = "ProvisionedThroughput",
         skip_serializing_if = "Option::is_none"
@@ -567,18 +619,24 @@ impl Walk for BillingMode {
 
 /// The `CdcSpecification` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `CdcSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-cdcspecification.html).
 ///
 /// [`CdcSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CdcSpecification {
-    /// `Status`: required.
+    /// Indicates whether CDC is enabled or disabled for the table
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-cdcspecification.html#cfn-cassandra-table-cdcspecification-status)): [`CdcStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<CdcStatus>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the CDC stream resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-cdcspecification.html#cfn-cassandra-table-cdcspecification-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ViewType`: optional.
+    /// Specifies what data should be captured in the change data stream
+    ///
+    /// `ViewType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-cdcspecification.html#cfn-cassandra-table-cdcspecification-viewtype)): [`CdcViewType`], one of `NEW_IMAGE`, `OLD_IMAGE`, `KEYS_ONLY`, `NEW_AND_OLD_IMAGES`, optional.
     #[serde(rename = "ViewType", skip_serializing_if = "Option::is_none")]
     pub view_type: Option<Value<CdcViewType>>,
 }
@@ -668,15 +726,15 @@ impl Walk for CdcViewType {
 
 /// The `ClusteringKeyColumn` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `ClusteringKeyColumn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-clusteringkeycolumn.html).
 ///
 /// [`ClusteringKeyColumn::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusteringKeyColumn {
-    /// `Column`: required.
+    /// `Column` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-clusteringkeycolumn.html#cfn-cassandra-table-clusteringkeycolumn-column)): object [`Column`], required.
     #[serde(rename = "Column")]
     pub column: Column,
-    /// `OrderBy`: optional.
+    /// `OrderBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-clusteringkeycolumn.html#cfn-cassandra-table-clusteringkeycolumn-orderby)): [`OrderBy`], one of `ASC`, `DESC`, optional.
     #[serde(rename = "OrderBy", skip_serializing_if = "Option::is_none")]
     pub order_by: Option<Value<OrderBy>>,
 }
@@ -711,15 +769,15 @@ impl Walk for ClusteringKeyColumn {
 
 /// The `Column` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `Column`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-column.html).
 ///
 /// Every property is required: [`Column::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Column {
-    /// `ColumnName`: required.
+    /// `ColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-column.html#cfn-cassandra-table-column-columnname)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$`.
     #[serde(rename = "ColumnName")]
     pub column_name: Value<String>,
-    /// `ColumnType`: required.
+    /// `ColumnType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-column.html#cfn-cassandra-table-column-columntype)): string, required.
     #[serde(rename = "ColumnType")]
     pub column_type: Value<String>,
 }
@@ -751,15 +809,19 @@ impl Walk for Column {
 
 /// The `EncryptionSpecification` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `EncryptionSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-encryptionspecification.html).
 ///
 /// [`EncryptionSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionSpecification {
-    /// `EncryptionType`: required.
+    /// Server-side encryption type
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-encryptionspecification.html#cfn-cassandra-table-encryptionspecification-encryptiontype)): [`EncryptionType`], one of `AWS_OWNED_KMS_KEY`, `CUSTOMER_MANAGED_KMS_KEY`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<EncryptionType>,
-    /// `KmsKeyIdentifier`: optional.
+    /// The AWS KMS customer master key (CMK) that should be used for the AWS KMS encryption. To specify a CMK, use its key ID, Amazon Resource Name (ARN), alias name, or alias ARN.
+    ///
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-encryptionspecification.html#cfn-cassandra-table-encryptionspecification-kmskeyidentifier)): string, optional.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
 }
@@ -814,15 +876,15 @@ impl Walk for EncryptionType {
 
 /// The `Field` property type of [`Type`].
 ///
-/// AWS reference: [`AWS::Cassandra::Type`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-type.html).
+/// AWS reference: [`AWS::Cassandra::Type` `Field`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-type-field.html).
 ///
 /// Every property is required: [`Field::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Field {
-    /// `FieldName`: required.
+    /// `FieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-type-field.html#cfn-cassandra-type-field-fieldname)): string, required.
     #[serde(rename = "FieldName")]
     pub field_name: Value<String>,
-    /// `FieldType`: required.
+    /// `FieldType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-type-field.html#cfn-cassandra-type-field-fieldtype)): string, required.
     #[serde(rename = "FieldType")]
     pub field_type: Value<String>,
 }
@@ -891,15 +953,15 @@ impl Walk for OrderBy {
 
 /// The `ProvisionedThroughput` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `ProvisionedThroughput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-provisionedthroughput.html).
 ///
 /// Every property is required: [`ProvisionedThroughput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProvisionedThroughput {
-    /// `ReadCapacityUnits`: required.
+    /// `ReadCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-provisionedthroughput.html#cfn-cassandra-table-provisionedthroughput-readcapacityunits)): integer, required. Range: at least 1.
     #[serde(rename = "ReadCapacityUnits")]
     pub read_capacity_units: Value<i64>,
-    /// `WriteCapacityUnits`: required.
+    /// `WriteCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-provisionedthroughput.html#cfn-cassandra-table-provisionedthroughput-writecapacityunits)): integer, required. Range: at least 1.
     #[serde(rename = "WriteCapacityUnits")]
     pub write_capacity_units: Value<i64>,
 }
@@ -931,21 +993,23 @@ impl Walk for ProvisionedThroughput {
 
 /// The `ReplicaSpecification` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `ReplicaSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-replicaspecification.html).
 ///
 /// [`ReplicaSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicaSpecification {
-    /// `ReadCapacityAutoScaling`: optional.
+    /// Represents configuration for auto scaling.
+    ///
+    /// `ReadCapacityAutoScaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-replicaspecification.html#cfn-cassandra-table-replicaspecification-readcapacityautoscaling)): object [`AutoScalingSetting`], optional.
     #[serde(
         rename = "ReadCapacityAutoScaling",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_capacity_auto_scaling: Option<AutoScalingSetting>,
-    /// `ReadCapacityUnits`: optional.
+    /// `ReadCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-replicaspecification.html#cfn-cassandra-table-replicaspecification-readcapacityunits)): integer, optional.
     #[serde(rename = "ReadCapacityUnits", skip_serializing_if = "Option::is_none")]
     pub read_capacity_units: Option<Value<i64>>,
-    /// `Region`: required.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-replicaspecification.html#cfn-cassandra-table-replicaspecification-region)): string, required. Length: 2 to 25 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -989,15 +1053,15 @@ impl Walk for ReplicaSpecification {
 
 /// The `ReplicationSpecification` property type of [`Keyspace`].
 ///
-/// AWS reference: [`AWS::Cassandra::Keyspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-keyspace.html).
+/// AWS reference: [`AWS::Cassandra::Keyspace` `ReplicationSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-keyspace-replicationspecification.html).
 ///
 /// Every property is optional: start from [`ReplicationSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicationSpecification {
-    /// `RegionList`: optional.
+    /// `RegionList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-keyspace-replicationspecification.html#cfn-cassandra-keyspace-replicationspecification-regionlist)): list of (string), optional. Items: 2 to 20. Each item: Pattern: `^[a-z]{2,}-[a-z]+-[0-9]+$`.
     #[serde(rename = "RegionList", skip_serializing_if = "Option::is_none")]
     pub region_list: Option<Value<Vec<Value<String>>>>,
-    /// `ReplicationStrategy`: optional.
+    /// `ReplicationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-keyspace-replicationspecification.html#cfn-cassandra-keyspace-replicationspecification-replicationstrategy)): [`ReplicationStrategy`], one of `SINGLE_REGION`, `MULTI_REGION`, optional.
     #[serde(
         rename = "ReplicationStrategy",
         skip_serializing_if = "Option::is_none"
@@ -1058,12 +1122,14 @@ impl Walk for ReplicationStrategy {
 
 /// The `ScalingPolicy` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-scalingpolicy.html).
 ///
 /// Every property is optional: start from [`ScalingPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScalingPolicy {
-    /// `TargetTrackingScalingPolicyConfiguration`: optional.
+    /// Represents configuration for target tracking scaling policy.
+    ///
+    /// `TargetTrackingScalingPolicyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-scalingpolicy.html#cfn-cassandra-table-scalingpolicy-targettrackingscalingpolicyconfiguration)): object [`TargetTrackingScalingPolicyConfiguration`], optional.
     #[serde(
         rename = "TargetTrackingScalingPolicyConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1101,15 +1167,15 @@ impl Walk for ScalingPolicy {
 
 /// The `Tag` property type of [`Keyspace`] and [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Keyspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-keyspace.html), [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Keyspace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-keyspace-tag.html), [`AWS::Cassandra::Table` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-keyspace-tag.html#cfn-cassandra-keyspace-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-keyspace-tag.html#cfn-cassandra-keyspace-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1138,21 +1204,21 @@ impl Walk for Tag {
 
 /// The `TargetTrackingScalingPolicyConfiguration` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `TargetTrackingScalingPolicyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-targettrackingscalingpolicyconfiguration.html).
 ///
 /// [`TargetTrackingScalingPolicyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingScalingPolicyConfiguration {
-    /// `DisableScaleIn`: optional.
+    /// `DisableScaleIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-targettrackingscalingpolicyconfiguration.html#cfn-cassandra-table-targettrackingscalingpolicyconfiguration-disablescalein)): boolean, optional.
     #[serde(rename = "DisableScaleIn", skip_serializing_if = "Option::is_none")]
     pub disable_scale_in: Option<Value<bool>>,
-    /// `ScaleInCooldown`: optional.
+    /// `ScaleInCooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-targettrackingscalingpolicyconfiguration.html#cfn-cassandra-table-targettrackingscalingpolicyconfiguration-scaleincooldown)): integer, optional.
     #[serde(rename = "ScaleInCooldown", skip_serializing_if = "Option::is_none")]
     pub scale_in_cooldown: Option<Value<i64>>,
-    /// `ScaleOutCooldown`: optional.
+    /// `ScaleOutCooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-targettrackingscalingpolicyconfiguration.html#cfn-cassandra-table-targettrackingscalingpolicyconfiguration-scaleoutcooldown)): integer, optional.
     #[serde(rename = "ScaleOutCooldown", skip_serializing_if = "Option::is_none")]
     pub scale_out_cooldown: Option<Value<i64>>,
-    /// `TargetValue`: required.
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-targettrackingscalingpolicyconfiguration.html#cfn-cassandra-table-targettrackingscalingpolicyconfiguration-targetvalue)): integer, required.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<i64>,
 }
@@ -1205,15 +1271,15 @@ impl Walk for TargetTrackingScalingPolicyConfiguration {
 
 /// The `WarmThroughput` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Cassandra::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cassandra-table.html).
+/// AWS reference: [`AWS::Cassandra::Table` `WarmThroughput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-warmthroughput.html).
 ///
 /// Every property is optional: start from [`WarmThroughput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WarmThroughput {
-    /// `ReadUnitsPerSecond`: optional.
+    /// `ReadUnitsPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-warmthroughput.html#cfn-cassandra-table-warmthroughput-readunitspersecond)): integer, optional. Range: at least 1.
     #[serde(rename = "ReadUnitsPerSecond", skip_serializing_if = "Option::is_none")]
     pub read_units_per_second: Option<Value<i64>>,
-    /// `WriteUnitsPerSecond`: optional.
+    /// `WriteUnitsPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cassandra-table-warmthroughput.html#cfn-cassandra-table-warmthroughput-writeunitspersecond)): integer, optional. Range: at least 1.
     #[serde(
         rename = "WriteUnitsPerSecond",
         skip_serializing_if = "Option::is_none"

@@ -9,13 +9,15 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CDK::Metadata` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cdk-metadata.html)).
 ///
+/// Metadata resource automatically added by the AWS CDK to track construct library versions used in the application.
+///
 /// Every property is optional: start from [`Metadata::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Metadata {
-    /// `Analytics`: optional.
+    /// `Analytics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cdk-metadata.html#cfn-cdk-metadata-analytics)): string, optional.
     #[serde(rename = "Analytics", skip_serializing_if = "Option::is_none")]
     pub analytics: Option<Value<String>>,
-    /// `Modules`: optional.
+    /// `Modules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cdk-metadata.html#cfn-cdk-metadata-modules)): string, optional.
     #[serde(rename = "Modules", skip_serializing_if = "Option::is_none")]
     pub modules: Option<Value<String>>,
 }

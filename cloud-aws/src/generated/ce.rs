@@ -9,25 +9,33 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CE::AnomalyMonitor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalymonitor.html)).
 ///
+/// AWS Cost Anomaly Detection leverages advanced Machine Learning technologies to identify anomalous spend and root causes, so you can quickly take action. You can use Cost Anomaly Detection by creating monitor.
+///
 /// [`AnomalyMonitor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalyMonitor {
-    /// `MonitorDimension`: optional, create-only (changing it replaces the resource).
+    /// The dimensions to evaluate
+    ///
+    /// `MonitorDimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalymonitor.html#cfn-ce-anomalymonitor-monitordimension)): [`MonitorDimension`], one of `SERVICE`, `LINKED_ACCOUNT`, `TAG`, `COST_CATEGORY`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MonitorDimension", skip_serializing_if = "Option::is_none")]
     pub monitor_dimension: Option<Value<MonitorDimension>>,
-    /// `MonitorName`: required.
+    /// The name of the monitor.
+    ///
+    /// `MonitorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalymonitor.html#cfn-ce-anomalymonitor-monitorname)): string, required. Pattern: `[\S\s]*`. Length: 0 to 1024 characters.
     #[serde(rename = "MonitorName")]
     pub monitor_name: Value<String>,
-    /// `MonitorSpecification`: optional, create-only (changing it replaces the resource).
+    /// `MonitorSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalymonitor.html#cfn-ce-anomalymonitor-monitorspecification)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MonitorSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub monitor_specification: Option<Value<String>>,
-    /// `MonitorType`: required, create-only (changing it replaces the resource).
+    /// `MonitorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalymonitor.html#cfn-ce-anomalymonitor-monitortype)): [`MonitorType`], one of `DIMENSIONAL`, `CUSTOM`, required, create-only (changing it replaces the resource).
     #[serde(rename = "MonitorType")]
     pub monitor_type: Value<MonitorType>,
-    /// `ResourceTags`: optional, create-only (changing it replaces the resource).
+    /// Tags to assign to monitor.
+    ///
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalymonitor.html#cfn-ce-anomalymonitor-resourcetags)): list of (object [`ResourceTag`]), optional, create-only (changing it replaces the resource). Items: 0 to 200.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<ResourceTag>>>,
 }
@@ -124,28 +132,44 @@ impl ResourceRef<AnomalyMonitor> {
 
 /// The properties of an `AWS::CE::AnomalySubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html)).
 ///
+/// AWS Cost Anomaly Detection leverages advanced Machine Learning technologies to identify anomalous spend and root causes, so you can quickly take action. Create subscription to be notified
+///
 /// [`AnomalySubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalySubscription {
-    /// `Frequency`: required.
+    /// The frequency at which anomaly reports are sent over email.
+    ///
+    /// `Frequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html#cfn-ce-anomalysubscription-frequency)): [`Frequency`], one of `DAILY`, `IMMEDIATE`, `WEEKLY`, required.
     #[serde(rename = "Frequency")]
     pub frequency: Value<Frequency>,
-    /// `MonitorArnList`: required.
+    /// A list of cost anomaly monitors.
+    ///
+    /// `MonitorArnList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html#cfn-ce-anomalysubscription-monitorarnlist)): list of (string), required. Each item: Pattern: `^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$`.
     #[serde(rename = "MonitorArnList")]
     pub monitor_arn_list: Value<Vec<Value<String>>>,
-    /// `ResourceTags`: optional, create-only (changing it replaces the resource).
+    /// Tags to assign to subscription.
+    ///
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html#cfn-ce-anomalysubscription-resourcetags)): list of (object [`ResourceTag`]), optional, create-only (changing it replaces the resource). Items: 0 to 200.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<ResourceTag>>>,
-    /// `Subscribers`: required.
+    /// A list of subscriber
+    ///
+    /// `Subscribers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html#cfn-ce-anomalysubscription-subscribers)): list of (object [`Subscriber`]), required.
     #[serde(rename = "Subscribers")]
     pub subscribers: Value<Vec<Subscriber>>,
-    /// `SubscriptionName`: required.
+    /// The name of the subscription.
+    ///
+    /// `SubscriptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html#cfn-ce-anomalysubscription-subscriptionname)): string, required. Pattern: `[\S\s]*`. Length: 0 to 1024 characters.
     #[serde(rename = "SubscriptionName")]
     pub subscription_name: Value<String>,
-    /// `Threshold`: optional.
+    /// The dollar value that triggers a notification if the threshold is exceeded.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html#cfn-ce-anomalysubscription-threshold)): number, optional. Range: at least 0.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Value<f64>>,
-    /// `ThresholdExpression`: optional.
+    /// An Expression object in JSON String format used to specify the anomalies that you want to generate alerts for.
+    ///
+    /// `ThresholdExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html#cfn-ce-anomalysubscription-thresholdexpression)): string, optional.
     #[serde(
         rename = "ThresholdExpression",
         skip_serializing_if = "Option::is_none"
@@ -233,25 +257,35 @@ impl ResourceRef<AnomalySubscription> {
 
 /// The properties of an `AWS::CE::CostCategory` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-costcategory.html)).
 ///
+/// Resource Type definition for AWS::CE::CostCategory. Cost Category enables you to map your cost and usage into meaningful categories. You can use Cost Category to organize your costs using a rule-based engine.
+///
 /// [`CostCategory::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CostCategory {
-    /// `DefaultValue`: optional.
+    /// The default value for the cost category
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-costcategory.html#cfn-ce-costcategory-defaultvalue)): string, optional. Length: 1 to 50 characters.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-costcategory.html#cfn-ce-costcategory-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RuleVersion`: required.
+    /// `RuleVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-costcategory.html#cfn-ce-costcategory-ruleversion)): [`RuleVersion`], one of `CostCategoryExpression.v1`, required.
     #[serde(rename = "RuleVersion")]
     pub rule_version: Value<RuleVersion>,
-    /// `Rules`: required.
+    /// JSON array format of Expression in Billing and Cost Management API
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-costcategory.html#cfn-ce-costcategory-rules)): string, required.
     #[serde(rename = "Rules")]
     pub rules: Value<String>,
-    /// `SplitChargeRules`: optional.
+    /// Json array format of CostCategorySplitChargeRule in Billing and Cost Management API
+    ///
+    /// `SplitChargeRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-costcategory.html#cfn-ce-costcategory-splitchargerules)): string, optional.
     #[serde(rename = "SplitChargeRules", skip_serializing_if = "Option::is_none")]
     pub split_charge_rules: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the cost category.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-costcategory.html#cfn-ce-costcategory-tags)): list of (object [`ResourceTag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ResourceTag>>>,
 }
@@ -401,15 +435,19 @@ impl Walk for MonitorType {
 
 /// The `ResourceTag` property type of [`AnomalyMonitor`], [`AnomalySubscription`] and [`CostCategory`].
 ///
-/// AWS reference: [`AWS::CE::AnomalyMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalymonitor.html), [`AWS::CE::AnomalySubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html), [`AWS::CE::CostCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-costcategory.html).
+/// AWS reference: [`AWS::CE::AnomalyMonitor` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ce-anomalymonitor-resourcetag.html), [`AWS::CE::AnomalySubscription` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ce-anomalysubscription-resourcetag.html), [`AWS::CE::CostCategory` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ce-costcategory-resourcetag.html).
 ///
 /// Every property is required: [`ResourceTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceTag {
-    /// `Key`: required.
+    /// The key name for the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ce-anomalymonitor-resourcetag.html#cfn-ce-anomalymonitor-resourcetag-key)): string, required. Pattern: `^(?!aws:).*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ce-anomalymonitor-resourcetag.html#cfn-ce-anomalymonitor-resourcetag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -455,15 +493,15 @@ impl Walk for RuleVersion {
 
 /// The `Subscriber` property type of [`AnomalySubscription`].
 ///
-/// AWS reference: [`AWS::CE::AnomalySubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ce-anomalysubscription.html).
+/// AWS reference: [`AWS::CE::AnomalySubscription` `Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ce-anomalysubscription-subscriber.html).
 ///
 /// Every property is required: [`Subscriber::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Subscriber {
-    /// `Address`: required.
+    /// `Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ce-anomalysubscription-subscriber.html#cfn-ce-anomalysubscription-subscriber-address)): string, required. Pattern: `(^[a-zA-Z0-9.!#$%&'*+=?^_‘{|}~-]+@[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)+$)|(^arn:(aws[a-zA-Z-]*):sns:[a-zA-Z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]+(\.fifo)?$)`.
     #[serde(rename = "Address")]
     pub address: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ce-anomalysubscription-subscriber.html#cfn-ce-anomalysubscription-subscriber-type)): [`Type`], one of `EMAIL`, `SNS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }

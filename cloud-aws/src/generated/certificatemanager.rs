@@ -9,10 +9,12 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CertificateManager::Account` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-account.html)).
 ///
+/// Resource schema for AWS::CertificateManager::Account.
+///
 /// Every property is required: [`Account::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Account {
-    /// `ExpiryEventsConfiguration`: required.
+    /// `ExpiryEventsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-account.html#cfn-certificatemanager-account-expiryeventsconfiguration)): object [`ExpiryEventsConfiguration`], required.
     #[serde(rename = "ExpiryEventsConfiguration")]
     pub expiry_events_configuration: ExpiryEventsConfiguration,
 }
@@ -51,19 +53,29 @@ impl ResourceRef<Account> {
 
 /// The properties of an `AWS::CertificateManager::AcmeDomainValidation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html)).
 ///
+/// Resource Type definition for AWS::CertificateManager::AcmeDomainValidation
+///
 /// [`AcmeDomainValidation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AcmeDomainValidation {
-    /// `AcmeEndpointArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the ACME endpoint this domain validation is associated with.
+    ///
+    /// `AcmeEndpointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html#cfn-certificatemanager-acmedomainvalidation-acmeendpointarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "AcmeEndpointArn")]
     pub acme_endpoint_arn: Value<String>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The domain name to validate.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html#cfn-certificatemanager-acmedomainvalidation-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$`. Length: 1 to 253 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `PrevalidationOptions`: required.
+    /// Prevalidation method configuration. Currently only DNS-based prevalidation is supported.
+    ///
+    /// `PrevalidationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html#cfn-certificatemanager-acmedomainvalidation-prevalidationoptions)): object [`PrevalidationOptions`], required.
     #[serde(rename = "PrevalidationOptions")]
     pub prevalidation_options: PrevalidationOptions,
-    /// `Tags`: optional.
+    /// Tags associated with the domain validation.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html#cfn-certificatemanager-acmedomainvalidation-tags)): list of (object [`Tags`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -125,22 +137,34 @@ impl ResourceRef<AcmeDomainValidation> {
 
 /// The properties of an `AWS::CertificateManager::AcmeEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html)).
 ///
+/// Resource Type definition for AWS::CertificateManager::AcmeEndpoint
+///
 /// [`AcmeEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AcmeEndpoint {
-    /// `AuthorizationBehavior`: required, create-only (changing it replaces the resource).
+    /// The authorization behavior for the ACME endpoint.
+    ///
+    /// `AuthorizationBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html#cfn-certificatemanager-acmeendpoint-authorizationbehavior)): [`AuthorizationBehavior`], one of `PRE_APPROVED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AuthorizationBehavior")]
     pub authorization_behavior: Value<AuthorizationBehavior>,
-    /// `CertificateAuthority`: required.
+    /// The certificate authority configuration for the ACME endpoint.
+    ///
+    /// `CertificateAuthority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html#cfn-certificatemanager-acmeendpoint-certificateauthority)): object [`CertificateAuthority`], required.
     #[serde(rename = "CertificateAuthority")]
     pub certificate_authority: CertificateAuthority,
-    /// `CertificateTags`: optional, create-only (changing it replaces the resource).
+    /// Tags applied to certificates issued via this endpoint.
+    ///
+    /// `CertificateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html#cfn-certificatemanager-acmeendpoint-certificatetags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 1 to 50.
     #[serde(rename = "CertificateTags", skip_serializing_if = "Option::is_none")]
     pub certificate_tags: Option<Value<Vec<Tag>>>,
-    /// `Contact`: optional.
+    /// Whether contact information is required for the ACME endpoint.
+    ///
+    /// `Contact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html#cfn-certificatemanager-acmeendpoint-contact)): [`Contact`], one of `NOT_REQUIRED`, `REQUIRED`, optional.
     #[serde(rename = "Contact", skip_serializing_if = "Option::is_none")]
     pub contact: Option<Value<Contact>>,
-    /// `Tags`: optional.
+    /// Tags associated with the ACME endpoint.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html#cfn-certificatemanager-acmeendpoint-tags)): list of (object [`Tags`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -217,19 +241,29 @@ impl ResourceRef<AcmeEndpoint> {
 
 /// The properties of an `AWS::CertificateManager::AcmeExternalAccountBinding` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeexternalaccountbinding.html)).
 ///
+/// Resource Type definition for AWS::CertificateManager::AcmeExternalAccountBinding
+///
 /// [`AcmeExternalAccountBinding::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AcmeExternalAccountBinding {
-    /// `AcmeEndpointArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the ACME endpoint this binding is associated with.
+    ///
+    /// `AcmeEndpointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeexternalaccountbinding.html#cfn-certificatemanager-acmeexternalaccountbinding-acmeendpointarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "AcmeEndpointArn")]
     pub acme_endpoint_arn: Value<String>,
-    /// `Expiration`: optional, create-only (changing it replaces the resource).
+    /// The expiration configuration for the external account binding.
+    ///
+    /// `Expiration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeexternalaccountbinding.html#cfn-certificatemanager-acmeexternalaccountbinding-expiration)): object [`Expiration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Expiration", skip_serializing_if = "Option::is_none")]
     pub expiration: Option<Expiration>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// The IAM role ARN for cross-account access.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeexternalaccountbinding.html#cfn-certificatemanager-acmeexternalaccountbinding-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`. Length: 1 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with the external account binding.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeexternalaccountbinding.html#cfn-certificatemanager-acmeexternalaccountbinding-tags)): list of (object [`Tags`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -292,50 +326,70 @@ impl ResourceRef<AcmeExternalAccountBinding> {
 
 /// The properties of an `AWS::CertificateManager::Certificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html)).
 ///
+/// Resource Type definition for AWS::CertificateManager::Certificate
+///
 /// [`Certificate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `CertificateAuthorityArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the private certificate authority (CA) that will be used to issue the certificate.
+    ///
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-certificateauthorityarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CertificateAuthorityArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_authority_arn: Option<Value<String>>,
-    /// `CertificateExport`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether the certificate can be exported. ENABLED allows the certificate to be exported, DISABLED prevents export.
+    ///
+    /// `CertificateExport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-certificateexport)): [`CertificateExport`], one of `ENABLED`, `DISABLED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CertificateExport", skip_serializing_if = "Option::is_none")]
     pub certificate_export: Option<Value<CertificateExport>>,
-    /// `CertificateTransparencyLoggingPreference`: optional.
+    /// You can opt out of certificate transparency logging by specifying the DISABLED option. Opt in by specifying ENABLED.
+    ///
+    /// `CertificateTransparencyLoggingPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-certificatetransparencyloggingpreference)): [`CertificateTransparencyLoggingPreference`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "CertificateTransparencyLoggingPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_transparency_logging_preference:
         Option<Value<CertificateTransparencyLoggingPreference>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The fully qualified domain name (FQDN), such as www.example.com, with which you want to secure an ACM certificate
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-domainname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `DomainValidationOptions`: optional, create-only (changing it replaces the resource).
+    /// Domain information that domain name registrars use to verify your identity.
+    ///
+    /// `DomainValidationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-domainvalidationoptions)): list of (object [`DomainValidationOption`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DomainValidationOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_validation_options: Option<Value<Vec<DomainValidationOption>>>,
-    /// `Id`: optional.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-id)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Json>,
-    /// `KeyAlgorithm`: optional, create-only (changing it replaces the resource).
+    /// Specifies the algorithm of the public and private key pair that your certificate uses to encrypt data.
+    ///
+    /// `KeyAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-keyalgorithm)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KeyAlgorithm", skip_serializing_if = "Option::is_none")]
     pub key_algorithm: Option<Value<String>>,
-    /// `SubjectAlternativeNames`: optional, create-only (changing it replaces the resource).
+    /// Additional FQDNs to be included in the Subject Alternative Name extension of the ACM certificate.
+    ///
+    /// `SubjectAlternativeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-subjectalternativenames)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SubjectAlternativeNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub subject_alternative_names: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can identify the certificate.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ValidationMethod`: optional.
+    /// The method you want to use to validate that you own or control the domain associated with a public certificate. Valid values are DNS, EMAIL or HTTP
+    ///
+    /// `ValidationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html#cfn-certificatemanager-certificate-validationmethod)): string, optional.
     #[serde(rename = "ValidationMethod", skip_serializing_if = "Option::is_none")]
     pub validation_method: Option<Value<String>>,
 }
@@ -488,12 +542,14 @@ impl Walk for AuthorizationBehavior {
 
 /// The `CertificateAuthority` property type of [`AcmeEndpoint`].
 ///
-/// AWS reference: [`AWS::CertificateManager::AcmeEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html).
+/// AWS reference: [`AWS::CertificateManager::AcmeEndpoint` `CertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeendpoint-certificateauthority.html).
 ///
 /// Every property is required: [`CertificateAuthority::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateAuthority {
-    /// `PublicCertificateAuthority`: required.
+    /// Configuration for the public certificate authority.
+    ///
+    /// `PublicCertificateAuthority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeendpoint-certificateauthority.html#cfn-certificatemanager-acmeendpoint-certificateauthority-publiccertificateauthority)): object [`PublicCertificateAuthority`], required.
     #[serde(rename = "PublicCertificateAuthority")]
     pub public_certificate_authority: PublicCertificateAuthority,
 }
@@ -579,15 +635,19 @@ impl Walk for Contact {
 
 /// The `DnsPrevalidationOptions` property type of [`AcmeDomainValidation`].
 ///
-/// AWS reference: [`AWS::CertificateManager::AcmeDomainValidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html).
+/// AWS reference: [`AWS::CertificateManager::AcmeDomainValidation` `DnsPrevalidationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-dnsprevalidationoptions.html).
 ///
 /// Every property is optional: start from [`DnsPrevalidationOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DnsPrevalidationOptions {
-    /// `DomainScope`: optional.
+    /// Controls which certificate types are authorized to be issued for the domain via the ACME endpoint.
+    ///
+    /// `DomainScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-dnsprevalidationoptions.html#cfn-certificatemanager-acmedomainvalidation-dnsprevalidationoptions-domainscope)): object [`DomainScope`], optional.
     #[serde(rename = "DomainScope", skip_serializing_if = "Option::is_none")]
     pub domain_scope: Option<DomainScope>,
-    /// `HostedZoneId`: optional, create-only (changing it replaces the resource).
+    /// The Route 53 hosted zone ID for automatic DNS record management. When provided, the service creates the validation DNS record on the customer's behalf.
+    ///
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-dnsprevalidationoptions.html#cfn-certificatemanager-acmedomainvalidation-dnsprevalidationoptions-hostedzoneid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "HostedZoneId", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_id: Option<Value<String>>,
 }
@@ -625,18 +685,24 @@ impl Walk for DnsPrevalidationOptions {
 
 /// The `DomainScope` property type of [`AcmeDomainValidation`].
 ///
-/// AWS reference: [`AWS::CertificateManager::AcmeDomainValidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html).
+/// AWS reference: [`AWS::CertificateManager::AcmeDomainValidation` `DomainScope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-domainscope.html).
 ///
 /// Every property is optional: start from [`DomainScope::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainScope {
-    /// `ExactDomain`: optional.
+    /// Whether certificates may be issued for the exact domain.
+    ///
+    /// `ExactDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-domainscope.html#cfn-certificatemanager-acmedomainvalidation-domainscope-exactdomain)): string, optional.
     #[serde(rename = "ExactDomain", skip_serializing_if = "Option::is_none")]
     pub exact_domain: Option<Value<String>>,
-    /// `Subdomains`: optional.
+    /// Whether certificates may be issued for subdomains of the domain.
+    ///
+    /// `Subdomains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-domainscope.html#cfn-certificatemanager-acmedomainvalidation-domainscope-subdomains)): string, optional.
     #[serde(rename = "Subdomains", skip_serializing_if = "Option::is_none")]
     pub subdomains: Option<Value<String>>,
-    /// `Wildcards`: optional.
+    /// Whether wildcard certificates may be issued for the domain.
+    ///
+    /// `Wildcards` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-domainscope.html#cfn-certificatemanager-acmedomainvalidation-domainscope-wildcards)): string, optional.
     #[serde(rename = "Wildcards", skip_serializing_if = "Option::is_none")]
     pub wildcards: Option<Value<String>>,
 }
@@ -682,18 +748,18 @@ impl Walk for DomainScope {
 
 /// The `DomainValidationOption` property type of [`Certificate`].
 ///
-/// AWS reference: [`AWS::CertificateManager::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html).
+/// AWS reference: [`AWS::CertificateManager::Certificate` `DomainValidationOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-certificate-domainvalidationoption.html).
 ///
 /// Every property is optional: start from [`DomainValidationOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainValidationOption {
-    /// `DomainName`: optional.
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-certificate-domainvalidationoption.html#cfn-certificatemanager-certificate-domainvalidationoption-domainname)): string, optional.
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `HostedZoneId`: optional.
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-certificate-domainvalidationoption.html#cfn-certificatemanager-certificate-domainvalidationoption-hostedzoneid)): string, optional.
     #[serde(rename = "HostedZoneId", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_id: Option<Value<String>>,
-    /// `ValidationDomain`: optional.
+    /// `ValidationDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-certificate-domainvalidationoption.html#cfn-certificatemanager-certificate-domainvalidationoption-validationdomain)): string, optional.
     #[serde(rename = "ValidationDomain", skip_serializing_if = "Option::is_none")]
     pub validation_domain: Option<Value<String>>,
 }
@@ -739,15 +805,19 @@ impl Walk for DomainValidationOption {
 
 /// The `Expiration` property type of [`AcmeExternalAccountBinding`].
 ///
-/// AWS reference: [`AWS::CertificateManager::AcmeExternalAccountBinding`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeexternalaccountbinding.html).
+/// AWS reference: [`AWS::CertificateManager::AcmeExternalAccountBinding` `Expiration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeexternalaccountbinding-expiration.html).
 ///
 /// Every property is required: [`Expiration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Expiration {
-    /// `Type`: required.
+    /// The time unit for the expiration value.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeexternalaccountbinding-expiration.html#cfn-certificatemanager-acmeexternalaccountbinding-expiration-type)): [`Type`], one of `DAYS`, `HOURS`, `MINUTES`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
-    /// `Value`: required.
+    /// The expiration value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeexternalaccountbinding-expiration.html#cfn-certificatemanager-acmeexternalaccountbinding-expiration-value)): integer, required.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -776,12 +846,12 @@ impl Walk for Expiration {
 
 /// The `ExpiryEventsConfiguration` property type of [`Account`].
 ///
-/// AWS reference: [`AWS::CertificateManager::Account`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-account.html).
+/// AWS reference: [`AWS::CertificateManager::Account` `ExpiryEventsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-account-expiryeventsconfiguration.html).
 ///
 /// Every property is optional: start from [`ExpiryEventsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExpiryEventsConfiguration {
-    /// `DaysBeforeExpiry`: optional.
+    /// `DaysBeforeExpiry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-account-expiryeventsconfiguration.html#cfn-certificatemanager-account-expiryeventsconfiguration-daysbeforeexpiry)): integer, optional. Range: 1 to 45.
     #[serde(rename = "DaysBeforeExpiry", skip_serializing_if = "Option::is_none")]
     pub days_before_expiry: Option<Value<i64>>,
 }
@@ -811,12 +881,14 @@ impl Walk for ExpiryEventsConfiguration {
 
 /// The `PrevalidationOptions` property type of [`AcmeDomainValidation`].
 ///
-/// AWS reference: [`AWS::CertificateManager::AcmeDomainValidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html).
+/// AWS reference: [`AWS::CertificateManager::AcmeDomainValidation` `PrevalidationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-prevalidationoptions.html).
 ///
 /// Every property is required: [`PrevalidationOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrevalidationOptions {
-    /// `DnsPrevalidation`: required.
+    /// DNS-based prevalidation options for the domain validation.
+    ///
+    /// `DnsPrevalidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-prevalidationoptions.html#cfn-certificatemanager-acmedomainvalidation-prevalidationoptions-dnsprevalidation)): object [`DnsPrevalidationOptions`], required.
     #[serde(rename = "DnsPrevalidation")]
     pub dns_prevalidation: DnsPrevalidationOptions,
 }
@@ -842,12 +914,14 @@ impl Walk for PrevalidationOptions {
 
 /// The `PublicCertificateAuthority` property type of [`AcmeEndpoint`].
 ///
-/// AWS reference: [`AWS::CertificateManager::AcmeEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html).
+/// AWS reference: [`AWS::CertificateManager::AcmeEndpoint` `PublicCertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeendpoint-publiccertificateauthority.html).
 ///
 /// Every property is optional: start from [`PublicCertificateAuthority::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicCertificateAuthority {
-    /// `AllowedKeyAlgorithms`: optional.
+    /// The allowed key algorithms for certificates issued via this endpoint.
+    ///
+    /// `AllowedKeyAlgorithms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeendpoint-publiccertificateauthority.html#cfn-certificatemanager-acmeendpoint-publiccertificateauthority-allowedkeyalgorithms)): list of (string), optional.
     #[serde(
         rename = "AllowedKeyAlgorithms",
         skip_serializing_if = "Option::is_none"
@@ -880,15 +954,19 @@ impl Walk for PublicCertificateAuthority {
 
 /// The `Tag` property type of [`AcmeEndpoint`] and [`Certificate`].
 ///
-/// AWS reference: [`AWS::CertificateManager::AcmeEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html), [`AWS::CertificateManager::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html).
+/// AWS reference: [`AWS::CertificateManager::AcmeEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeendpoint-tag.html), [`AWS::CertificateManager::Certificate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-certificate-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeendpoint-tag.html#cfn-certificatemanager-acmeendpoint-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeendpoint-tag.html#cfn-certificatemanager-acmeendpoint-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -917,15 +995,19 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`AcmeDomainValidation`], [`AcmeEndpoint`] and [`AcmeExternalAccountBinding`].
 ///
-/// AWS reference: [`AWS::CertificateManager::AcmeDomainValidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmedomainvalidation.html), [`AWS::CertificateManager::AcmeEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeendpoint.html), [`AWS::CertificateManager::AcmeExternalAccountBinding`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-acmeexternalaccountbinding.html).
+/// AWS reference: [`AWS::CertificateManager::AcmeDomainValidation` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-tags.html), [`AWS::CertificateManager::AcmeEndpoint` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeendpoint-tags.html), [`AWS::CertificateManager::AcmeExternalAccountBinding` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmeexternalaccountbinding-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-tags.html#cfn-certificatemanager-acmedomainvalidation-tags-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-certificatemanager-acmedomainvalidation-tags.html#cfn-certificatemanager-acmedomainvalidation-tags-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

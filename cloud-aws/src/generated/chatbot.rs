@@ -11,22 +11,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Chatbot::CustomAction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html)).
 ///
+/// Definition of AWS::Chatbot::CustomAction Resource Type
+///
 /// [`CustomAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomAction {
-    /// `ActionName`: required, create-only (changing it replaces the resource).
+    /// `ActionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html#cfn-chatbot-customaction-actionname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "ActionName")]
     pub action_name: Value<String>,
-    /// `AliasName`: optional.
+    /// `AliasName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html#cfn-chatbot-customaction-aliasname)): string, optional. Pattern: `^[A-Za-z0-9-_]+$`. Length: 1 to 30 characters.
     #[serde(rename = "AliasName", skip_serializing_if = "Option::is_none")]
     pub alias_name: Option<Value<String>>,
-    /// `Attachments`: optional.
+    /// `Attachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html#cfn-chatbot-customaction-attachments)): list of (object [`CustomActionAttachment`]), optional.
     #[serde(rename = "Attachments", skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Value<Vec<CustomActionAttachment>>>,
-    /// `Definition`: required.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html#cfn-chatbot-customaction-definition)): object [`CustomActionDefinition`], required.
     #[serde(rename = "Definition")]
     pub definition: CustomActionDefinition,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html#cfn-chatbot-customaction-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -98,46 +100,72 @@ impl ResourceRef<CustomAction> {
 
 /// The properties of an `AWS::Chatbot::MicrosoftTeamsChannelConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html)).
 ///
+/// Resource schema for AWS::Chatbot::MicrosoftTeamsChannelConfiguration.
+///
 /// [`MicrosoftTeamsChannelConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MicrosoftTeamsChannelConfiguration {
-    /// `ConfigurationName`: required, create-only (changing it replaces the resource).
+    /// The name of the configuration
+    ///
+    /// `ConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-configurationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ConfigurationName")]
     pub configuration_name: Value<String>,
-    /// `CustomizationResourceArns`: optional.
+    /// ARNs of Custom Actions to associate with notifications in the provided chat channel.
+    ///
+    /// `CustomizationResourceArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-customizationresourcearns)): list of (string), optional. Each item: Pattern: `^arn:aws:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$`.
     #[serde(
         rename = "CustomizationResourceArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub customization_resource_arns: Option<Value<Vec<Value<String>>>>,
-    /// `GuardrailPolicies`: optional.
+    /// The list of IAM policy ARNs that are applied as channel guardrails. The AWS managed 'AdministratorAccess' policy is applied as a default if this is not set.
+    ///
+    /// `GuardrailPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-guardrailpolicies)): list of (string), optional. Each item: Pattern: `^(^$|arn:aws:iam:[A-Za-z0-9_\/.-]{0,63}:[A-Za-z0-9_\/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_\/+=,@.-]{0,1023})$`.
     #[serde(rename = "GuardrailPolicies", skip_serializing_if = "Option::is_none")]
     pub guardrail_policies: Option<Value<Vec<Value<String>>>>,
-    /// `IamRoleArn`: required.
+    /// The ARN of the IAM role that defines the permissions for AWS Chatbot
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-iamrolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
-    /// `LoggingLevel`: optional.
+    /// Specifies the logging level for this configuration:ERROR,INFO or NONE. This property affects the log entries pushed to Amazon CloudWatch logs
+    ///
+    /// `LoggingLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-logginglevel)): string, optional. Pattern: `^(ERROR|INFO|NONE)$`. Length: 4 to 5 characters.
     #[serde(rename = "LoggingLevel", skip_serializing_if = "Option::is_none")]
     pub logging_level: Option<Value<String>>,
-    /// `SnsTopicArns`: optional.
+    /// ARNs of SNS topics which delivers notifications to AWS Chatbot, for example CloudWatch alarm notifications.
+    ///
+    /// `SnsTopicArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-snstopicarns)): list of (string), optional. Each item: Pattern: `^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
     #[serde(rename = "SnsTopicArns", skip_serializing_if = "Option::is_none")]
     pub sns_topic_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags to add to the configuration
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TeamId`: required, create-only (changing it replaces the resource).
+    /// The id of the Microsoft Teams team
+    ///
+    /// `TeamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-teamid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "TeamId")]
     pub team_id: Value<String>,
-    /// `TeamsChannelId`: required.
+    /// The id of the Microsoft Teams channel
+    ///
+    /// `TeamsChannelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-teamschannelid)): string, required. Pattern: `^([a-zA-Z0-9-_=+/.,])*%3[aA]([a-zA-Z0-9-_=+/.,])*%40([a-zA-Z0-9-_=+/.,])*$`. Length: 1 to 256 characters.
     #[serde(rename = "TeamsChannelId")]
     pub teams_channel_id: Value<String>,
-    /// `TeamsChannelName`: optional.
+    /// The name of the Microsoft Teams channel
+    ///
+    /// `TeamsChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-teamschannelname)): string, optional. Pattern: `^(.*)$`. Length: 1 to 256 characters.
     #[serde(rename = "TeamsChannelName", skip_serializing_if = "Option::is_none")]
     pub teams_channel_name: Option<Value<String>>,
-    /// `TeamsTenantId`: required, create-only (changing it replaces the resource).
+    /// The id of the Microsoft Teams tenant
+    ///
+    /// `TeamsTenantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-teamstenantid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "TeamsTenantId")]
     pub teams_tenant_id: Value<String>,
-    /// `UserRoleRequired`: optional.
+    /// Enables use of a user role requirement in your chat configuration
+    ///
+    /// `UserRoleRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html#cfn-chatbot-microsoftteamschannelconfiguration-userrolerequired)): boolean, optional.
     #[serde(rename = "UserRoleRequired", skip_serializing_if = "Option::is_none")]
     pub user_role_required: Option<Value<bool>>,
 }
@@ -261,40 +289,62 @@ impl ResourceRef<MicrosoftTeamsChannelConfiguration> {
 
 /// The properties of an `AWS::Chatbot::SlackChannelConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html)).
 ///
+/// Resource schema for AWS::Chatbot::SlackChannelConfiguration.
+///
 /// [`SlackChannelConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlackChannelConfiguration {
-    /// `ConfigurationName`: required, create-only (changing it replaces the resource).
+    /// The name of the configuration
+    ///
+    /// `ConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-configurationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ConfigurationName")]
     pub configuration_name: Value<String>,
-    /// `CustomizationResourceArns`: optional.
+    /// ARNs of Custom Actions to associate with notifications in the provided chat channel.
+    ///
+    /// `CustomizationResourceArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-customizationresourcearns)): list of (string), optional. Each item: Pattern: `^arn:aws:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$`.
     #[serde(
         rename = "CustomizationResourceArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub customization_resource_arns: Option<Value<Vec<Value<String>>>>,
-    /// `GuardrailPolicies`: optional.
+    /// The list of IAM policy ARNs that are applied as channel guardrails. The AWS managed 'AdministratorAccess' policy is applied as a default if this is not set.
+    ///
+    /// `GuardrailPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-guardrailpolicies)): list of (string), optional. Each item: Pattern: `^(^$|arn:aws:iam:[A-Za-z0-9_\/.-]{0,63}:[A-Za-z0-9_\/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_\/+=,@.-]{0,1023})$`.
     #[serde(rename = "GuardrailPolicies", skip_serializing_if = "Option::is_none")]
     pub guardrail_policies: Option<Value<Vec<Value<String>>>>,
-    /// `IamRoleArn`: required.
+    /// The ARN of the IAM role that defines the permissions for AWS Chatbot
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-iamrolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
-    /// `LoggingLevel`: optional.
+    /// Specifies the logging level for this configuration:ERROR,INFO or NONE. This property affects the log entries pushed to Amazon CloudWatch logs
+    ///
+    /// `LoggingLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-logginglevel)): string, optional. Pattern: `^(ERROR|INFO|NONE)$`. Length: 4 to 5 characters.
     #[serde(rename = "LoggingLevel", skip_serializing_if = "Option::is_none")]
     pub logging_level: Option<Value<String>>,
-    /// `SlackChannelId`: required.
+    /// The id of the Slack channel
+    ///
+    /// `SlackChannelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-slackchannelid)): string, required. Pattern: `^[A-Za-z0-9]+$`. Length: 1 to 256 characters.
     #[serde(rename = "SlackChannelId")]
     pub slack_channel_id: Value<String>,
-    /// `SlackWorkspaceId`: required, create-only (changing it replaces the resource).
+    /// The id of the Slack workspace
+    ///
+    /// `SlackWorkspaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-slackworkspaceid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Z]{1,255}$`. Length: 1 to 256 characters.
     #[serde(rename = "SlackWorkspaceId")]
     pub slack_workspace_id: Value<String>,
-    /// `SnsTopicArns`: optional.
+    /// ARNs of SNS topics which delivers notifications to AWS Chatbot, for example CloudWatch alarm notifications.
+    ///
+    /// `SnsTopicArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-snstopicarns)): list of (string), optional. Each item: Pattern: `^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
     #[serde(rename = "SnsTopicArns", skip_serializing_if = "Option::is_none")]
     pub sns_topic_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags to add to the configuration
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserRoleRequired`: optional.
+    /// Enables use of a user role requirement in your chat configuration
+    ///
+    /// `UserRoleRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html#cfn-chatbot-slackchannelconfiguration-userrolerequired)): boolean, optional.
     #[serde(rename = "UserRoleRequired", skip_serializing_if = "Option::is_none")]
     pub user_role_required: Option<Value<bool>>,
 }
@@ -404,21 +454,21 @@ impl ResourceRef<SlackChannelConfiguration> {
 
 /// The `CustomActionAttachment` property type of [`CustomAction`].
 ///
-/// AWS reference: [`AWS::Chatbot::CustomAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html).
+/// AWS reference: [`AWS::Chatbot::CustomAction` `CustomActionAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachment.html).
 ///
 /// Every property is optional: start from [`CustomActionAttachment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomActionAttachment {
-    /// `ButtonText`: optional.
+    /// `ButtonText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachment.html#cfn-chatbot-customaction-customactionattachment-buttontext)): string, optional. Pattern: `^[\S\s]+$`. Length: 1 to 50 characters.
     #[serde(rename = "ButtonText", skip_serializing_if = "Option::is_none")]
     pub button_text: Option<Value<String>>,
-    /// `Criteria`: optional.
+    /// `Criteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachment.html#cfn-chatbot-customaction-customactionattachment-criteria)): list of (object [`CustomActionAttachmentCriteria`]), optional. Items: 1 to 5.
     #[serde(rename = "Criteria", skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Value<Vec<CustomActionAttachmentCriteria>>>,
-    /// `NotificationType`: optional.
+    /// `NotificationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachment.html#cfn-chatbot-customaction-customactionattachment-notificationtype)): string, optional. Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 100 characters.
     #[serde(rename = "NotificationType", skip_serializing_if = "Option::is_none")]
     pub notification_type: Option<Value<String>>,
-    /// `Variables`: optional.
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachment.html#cfn-chatbot-customaction-customactionattachment-variables)): map from string to (string), optional.
     #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<BTreeMap<String, Value<String>>>,
 }
@@ -475,18 +525,18 @@ impl Walk for CustomActionAttachment {
 
 /// The `CustomActionAttachmentCriteria` property type of [`CustomAction`].
 ///
-/// AWS reference: [`AWS::Chatbot::CustomAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html).
+/// AWS reference: [`AWS::Chatbot::CustomAction` `CustomActionAttachmentCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachmentcriteria.html).
 ///
 /// [`CustomActionAttachmentCriteria::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomActionAttachmentCriteria {
-    /// `Operator`: required.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachmentcriteria.html#cfn-chatbot-customaction-customactionattachmentcriteria-operator)): [`CustomActionAttachmentCriteriaOperator`], one of `HAS_VALUE`, `EQUALS`, required.
     #[serde(rename = "Operator")]
     pub operator: Value<CustomActionAttachmentCriteriaOperator>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachmentcriteria.html#cfn-chatbot-customaction-customactionattachmentcriteria-value)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
-    /// `VariableName`: required.
+    /// `VariableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactionattachmentcriteria.html#cfn-chatbot-customaction-customactionattachmentcriteria-variablename)): string, required.
     #[serde(rename = "VariableName")]
     pub variable_name: Value<String>,
 }
@@ -547,12 +597,12 @@ impl Walk for CustomActionAttachmentCriteriaOperator {
 
 /// The `CustomActionDefinition` property type of [`CustomAction`].
 ///
-/// AWS reference: [`AWS::Chatbot::CustomAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html).
+/// AWS reference: [`AWS::Chatbot::CustomAction` `CustomActionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactiondefinition.html).
 ///
 /// Every property is required: [`CustomActionDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomActionDefinition {
-    /// `CommandText`: required.
+    /// `CommandText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-customactiondefinition.html#cfn-chatbot-customaction-customactiondefinition-commandtext)): string, required. Length: 1 to 5000 characters.
     #[serde(rename = "CommandText")]
     pub command_text: Value<String>,
 }
@@ -578,15 +628,15 @@ impl Walk for CustomActionDefinition {
 
 /// The `Tag` property type of [`CustomAction`], [`MicrosoftTeamsChannelConfiguration`] and [`SlackChannelConfiguration`].
 ///
-/// AWS reference: [`AWS::Chatbot::CustomAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-customaction.html), [`AWS::Chatbot::MicrosoftTeamsChannelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-microsoftteamschannelconfiguration.html), [`AWS::Chatbot::SlackChannelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chatbot-slackchannelconfiguration.html).
+/// AWS reference: [`AWS::Chatbot::CustomAction` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-tag.html), [`AWS::Chatbot::MicrosoftTeamsChannelConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-microsoftteamschannelconfiguration-tag.html), [`AWS::Chatbot::SlackChannelConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-slackchannelconfiguration-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-tag.html#cfn-chatbot-customaction-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chatbot-customaction-tag.html#cfn-chatbot-customaction-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Chime::AppInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstance.html)).
 ///
+/// Resource Type definition for AWS::Chime::AppInstance
+///
 /// [`AppInstance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppInstance {
-    /// `Metadata`: optional.
+    /// The metadata of the AppInstance. Limited to a 1KB string in UTF-8.
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstance.html#cfn-chime-appinstance-metadata)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the AppInstance.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstance.html#cfn-chime-appinstance-name)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags assigned to the AppInstance.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstance.html#cfn-chime-appinstance-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -85,22 +93,34 @@ impl ResourceRef<AppInstance> {
 
 /// The properties of an `AWS::Chime::AppInstanceBot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html)).
 ///
+/// Resource Type definition for AWS::Chime::AppInstanceBot
+///
 /// [`AppInstanceBot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppInstanceBot {
-    /// `AppInstanceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AppInstance.
+    ///
+    /// `AppInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html#cfn-chime-appinstancebot-appinstancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 5 to 1600 characters.
     #[serde(rename = "AppInstanceArn")]
     pub app_instance_arn: Value<String>,
-    /// `Configuration`: required.
+    /// A structure that contains configuration data.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html#cfn-chime-appinstancebot-configuration)): object [`Configuration`], required.
     #[serde(rename = "Configuration")]
     pub configuration: Configuration,
-    /// `Metadata`: optional.
+    /// The metadata of the AppInstanceBot.
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html#cfn-chime-appinstancebot-metadata)): string, optional. Pattern: `.*`. Length: 0 to 1024 characters.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the AppInstanceBot.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html#cfn-chime-appinstancebot-name)): string, optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags assigned to the AppInstanceBot.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html#cfn-chime-appinstancebot-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -182,25 +202,27 @@ impl ResourceRef<AppInstanceBot> {
 
 /// The properties of an `AWS::Chime::AppInstanceUser` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html)).
 ///
+/// Resource Type definition for AWS::Chime::AppInstanceUser
+///
 /// [`AppInstanceUser::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppInstanceUser {
-    /// `AppInstanceArn`: required, create-only (changing it replaces the resource).
+    /// `AppInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html#cfn-chime-appinstanceuser-appinstancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 5 to 1600 characters.
     #[serde(rename = "AppInstanceArn")]
     pub app_instance_arn: Value<String>,
-    /// `AppInstanceUserId`: required, create-only (changing it replaces the resource).
+    /// `AppInstanceUserId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html#cfn-chime-appinstanceuser-appinstanceuserid)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9]([A-Za-z0-9\:\-\_\.\@]{0,62}[A-Za-z0-9])?$`. Length: 1 to 64 characters.
     #[serde(rename = "AppInstanceUserId")]
     pub app_instance_user_id: Value<String>,
-    /// `ExpirationSettings`: optional.
+    /// `ExpirationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html#cfn-chime-appinstanceuser-expirationsettings)): object [`AppInstanceUserExpirationSettings`], optional.
     #[serde(rename = "ExpirationSettings", skip_serializing_if = "Option::is_none")]
     pub expiration_settings: Option<AppInstanceUserExpirationSettings>,
-    /// `Metadata`: optional.
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html#cfn-chime-appinstanceuser-metadata)): string, optional. Pattern: `.*`. Length: 0 to 1024 characters.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html#cfn-chime-appinstanceuser-name)): string, optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html#cfn-chime-appinstanceuser-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -284,46 +306,72 @@ impl ResourceRef<AppInstanceUser> {
 
 /// The properties of an `AWS::Chime::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html)).
 ///
+/// Creates a channel in an Amazon Chime SDK Messaging AppInstance. Members of a channel exchange messages within it. Every channel operation is performed on behalf of an AppInstanceUser or AppInstanceBot, whose ARN is supplied as ChimeBearer and forms part of the channel's CloudFormation identifier.
+///
 /// [`Channel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Channel {
-    /// `AppInstanceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AppInstance that contains the channel.
+    ///
+    /// `AppInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-appinstancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 5 to 1600 characters.
     #[serde(rename = "AppInstanceArn")]
     pub app_instance_arn: Value<String>,
-    /// `ChannelId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the channel. When omitted, the service generates a UUID.
+    ///
+    /// `ChannelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-channelid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9]([A-Za-z0-9\:\-\_\.\@]{0,62}[A-Za-z0-9])?$`. Length: 1 to 64 characters.
     #[serde(rename = "ChannelId", skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<Value<String>>,
-    /// `ChimeBearer`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AppInstanceUser or AppInstanceBot that performs every operation on this channel. Whichever of the two creates a channel automatically becomes one of its moderators, so the same ARN can subsequently read, update and delete the channel.
+    ///
+    /// `ChimeBearer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-chimebearer)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 5 to 1600 characters.
     #[serde(rename = "ChimeBearer")]
     pub chime_bearer: Value<String>,
-    /// `ElasticChannelConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The attributes required to configure and create an elastic channel. An elastic channel must use RESTRICTED mode, cannot be created with MemberArns, and is available only in some regions.
+    ///
+    /// `ElasticChannelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-elasticchannelconfiguration)): object [`ElasticChannelConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ElasticChannelConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub elastic_channel_configuration: Option<ElasticChannelConfiguration>,
-    /// `ExpirationSettings`: optional.
+    /// Settings that control the interval after which the channel is automatically deleted.
+    ///
+    /// `ExpirationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-expirationsettings)): object [`ChannelExpirationSettings`], optional.
     #[serde(rename = "ExpirationSettings", skip_serializing_if = "Option::is_none")]
     pub expiration_settings: Option<ChannelExpirationSettings>,
-    /// `MemberArns`: optional, create-only (changing it replaces the resource).
+    /// The ARNs of the AppInstanceUsers to add to the channel as members when it is created. Cannot be combined with ElasticChannelConfiguration.
+    ///
+    /// `MemberArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-memberarns)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 10. Each item: Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Each item: Length: 5 to 1600 characters.
     #[serde(rename = "MemberArns", skip_serializing_if = "Option::is_none")]
     pub member_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Metadata`: optional.
+    /// The metadata of the channel.
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-metadata)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value<String>>,
-    /// `Mode`: optional.
+    /// The channel mode. In an UNRESTRICTED channel, members can add themselves and other members; in a RESTRICTED channel, only administrators and moderators can add members. An elastic channel must be RESTRICTED.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-mode)): [`Mode`], one of `UNRESTRICTED`, `RESTRICTED`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
-    /// `ModeratorArns`: optional, create-only (changing it replaces the resource).
+    /// The ARNs of the AppInstanceUsers to add to the channel as moderators when it is created.
+    ///
+    /// `ModeratorArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-moderatorarns)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 10. Each item: Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Each item: Length: 5 to 1600 characters.
     #[serde(rename = "ModeratorArns", skip_serializing_if = "Option::is_none")]
     pub moderator_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required.
+    /// The name of the channel.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-name)): string, required. Pattern: `^[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD𐀀-􏿿]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Privacy`: optional, create-only (changing it replaces the resource).
+    /// The channel's privacy level. A PUBLIC channel is discoverable by anyone in the AppInstance; a PRIVATE channel is not. Privacy cannot be changed after creation.
+    ///
+    /// `Privacy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-privacy)): [`Privacy`], one of `PUBLIC`, `PRIVATE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Privacy", skip_serializing_if = "Option::is_none")]
     pub privacy: Option<Value<Privacy>>,
-    /// `Tags`: optional.
+    /// The tags for the channel.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html#cfn-chime-channel-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -484,19 +532,29 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::Chime::ChannelFlow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html)).
 ///
+/// Creates a channel flow in the Amazon Chime SDK Messaging service. A channel flow is a container for processors (Lambda functions) that perform actions on chat messages.
+///
 /// [`ChannelFlow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelFlow {
-    /// `AppInstanceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the app instance.
+    ///
+    /// `AppInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html#cfn-chime-channelflow-appinstancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 5 to 1600 characters.
     #[serde(rename = "AppInstanceArn")]
     pub app_instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the channel flow.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html#cfn-chime-channelflow-name)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Processors`: required.
+    /// Information about the processor Lambda functions.
+    ///
+    /// `Processors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html#cfn-chime-channelflow-processors)): list of (object [`Processor`]), required. Items: 1 to 3.
     #[serde(rename = "Processors")]
     pub processors: Value<Vec<Processor>>,
-    /// `Tags`: optional.
+    /// The tags for the channel flow.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html#cfn-chime-channelflow-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -574,25 +632,35 @@ impl ResourceRef<ChannelFlow> {
 
 /// The properties of an `AWS::Chime::MediaInsightsPipelineConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html)).
 ///
+/// Resource Type definition for an Amazon Chime SDK Media Insights Pipeline Configuration
+///
 /// [`MediaInsightsPipelineConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MediaInsightsPipelineConfiguration {
-    /// `Elements`: required.
+    /// The elements in the configuration.
+    ///
+    /// `Elements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-elements)): list of (object [`MediaInsightsPipelineConfigurationElement`]), required.
     #[serde(rename = "Elements")]
     pub elements: Value<Vec<MediaInsightsPipelineConfigurationElement>>,
-    /// `MediaInsightsPipelineConfigurationName`: required, create-only (changing it replaces the resource).
+    /// The name of the media insights pipeline configuration.
+    ///
+    /// `MediaInsightsPipelineConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z._-]+$`. Length: 2 to 64 characters.
     #[serde(rename = "MediaInsightsPipelineConfigurationName")]
     pub media_insights_pipeline_configuration_name: Value<String>,
-    /// `RealTimeAlertConfiguration`: optional.
+    /// `RealTimeAlertConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-realtimealertconfiguration)): object [`RealTimeAlertConfiguration`], optional.
     #[serde(
         rename = "RealTimeAlertConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub real_time_alert_configuration: Option<RealTimeAlertConfiguration>,
-    /// `ResourceAccessRoleArn`: required.
+    /// The ARN of the role used by the service to access Amazon Web Services resources.
+    ///
+    /// `ResourceAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-resourceaccessrolearn)): string, required. Pattern: `^arn[\/\:\-\_\.a-zA-Z0-9]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "ResourceAccessRoleArn")]
     pub resource_access_role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with the configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -678,16 +746,24 @@ impl ResourceRef<MediaInsightsPipelineConfiguration> {
 
 /// The properties of an `AWS::Chime::MediaPipelineKinesisVideoStreamPool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediapipelinekinesisvideostreampool.html)).
 ///
+/// Resource Type definition for an Amazon Chime SDK Media Pipeline Kinesis Video Stream Pool
+///
 /// [`MediaPipelineKinesisVideoStreamPool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MediaPipelineKinesisVideoStreamPool {
-    /// `PoolName`: required, create-only (changing it replaces the resource).
+    /// The name of the Kinesis Video Stream Pool.
+    ///
+    /// `PoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediapipelinekinesisvideostreampool.html#cfn-chime-mediapipelinekinesisvideostreampool-poolname)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PoolName")]
     pub pool_name: Value<String>,
-    /// `StreamConfiguration`: required.
+    /// The configuration settings for the Kinesis video stream.
+    ///
+    /// `StreamConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediapipelinekinesisvideostreampool.html#cfn-chime-mediapipelinekinesisvideostreampool-streamconfiguration)): object [`StreamConfiguration`], required.
     #[serde(rename = "StreamConfiguration")]
     pub stream_configuration: StreamConfiguration,
-    /// `Tags`: optional.
+    /// The tags associated with the Kinesis Video Stream Pool.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediapipelinekinesisvideostreampool.html#cfn-chime-mediapipelinekinesisvideostreampool-tags)): list of (object [`Tags`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -761,19 +837,29 @@ impl ResourceRef<MediaPipelineKinesisVideoStreamPool> {
 
 /// The properties of an `AWS::Chime::SipMediaApplication` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-sipmediaapplication.html)).
 ///
+/// Resource Type definition for AWS::Chime::SipMediaApplication
+///
 /// [`SipMediaApplication::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SipMediaApplication {
-    /// `AwsRegion`: required, create-only (changing it replaces the resource).
+    /// The AWS Region in which the SIP media application is created.
+    ///
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-sipmediaapplication.html#cfn-chime-sipmediaapplication-awsregion)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AwsRegion")]
     pub aws_region: Value<String>,
-    /// `Endpoints`: required.
+    /// List of endpoints (Lambda ARNs) specified for the SIP media application.
+    ///
+    /// `Endpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-sipmediaapplication.html#cfn-chime-sipmediaapplication-endpoints)): list of (object [`SipMediaApplicationEndpoint`]), required. Items: 1 to 1.
     #[serde(rename = "Endpoints")]
     pub endpoints: Value<Vec<SipMediaApplicationEndpoint>>,
-    /// `Name`: required.
+    /// The name of the SIP media application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-sipmediaapplication.html#cfn-chime-sipmediaapplication-name)): string, required. Pattern: `^[a-zA-Z0-9 _.-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags assigned to the SIP media application.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-sipmediaapplication.html#cfn-chime-sipmediaapplication-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -846,22 +932,34 @@ impl ResourceRef<SipMediaApplication> {
 
 /// The properties of an `AWS::Chime::VoiceConnector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-voiceconnector.html)).
 ///
+/// An Amazon Chime SDK Voice Connector configuration, including outbound host name and encryption settings.
+///
 /// [`VoiceConnector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VoiceConnector {
-    /// `AwsRegion`: optional, create-only (changing it replaces the resource).
+    /// The AWS Region in which the Voice Connector is created.
+    ///
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-voiceconnector.html#cfn-chime-voiceconnector-awsregion)): [`AwsRegion`], one of `us-east-1`, `us-west-2`, `ca-central-1`, `eu-central-1`, `eu-west-1`, `eu-west-2`, `ap-northeast-2`, `ap-northeast-1`, `ap-southeast-1`, `ap-southeast-2`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AwsRegion", skip_serializing_if = "Option::is_none")]
     pub aws_region: Option<Value<AwsRegion>>,
-    /// `Name`: required.
+    /// The name of the Voice Connector.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-voiceconnector.html#cfn-chime-voiceconnector-name)): string, required. Pattern: `^[a-zA-Z0-9 _.-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// The type of network for the Voice Connector.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-voiceconnector.html#cfn-chime-voiceconnector-networktype)): [`NetworkType`], one of `IPV4_ONLY`, `DUAL_STACK`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `RequireEncryption`: required.
+    /// Enables or disables encryption for the Voice Connector.
+    ///
+    /// `RequireEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-voiceconnector.html#cfn-chime-voiceconnector-requireencryption)): boolean, required.
     #[serde(rename = "RequireEncryption")]
     pub require_encryption: Value<bool>,
-    /// `Tags`: optional.
+    /// The tags assigned to the Voice Connector.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-voiceconnector.html#cfn-chime-voiceconnector-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -950,75 +1048,99 @@ impl ResourceRef<VoiceConnector> {
 
 /// The `AmazonTranscribeCallAnalyticsProcessorConfiguration` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `AmazonTranscribeCallAnalyticsProcessorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html).
 ///
 /// [`AmazonTranscribeCallAnalyticsProcessorConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmazonTranscribeCallAnalyticsProcessorConfiguration {
-    /// `CallAnalyticsStreamCategories`: optional.
+    /// The categories to send to the insights target.
+    ///
+    /// `CallAnalyticsStreamCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-callanalyticsstreamcategories)): list of (string), optional. Items: 1 to 20. Each item: Pattern: `^[0-9a-zA-Z._-]+$`. Each item: Length: 1 to 200 characters.
     #[serde(
         rename = "CallAnalyticsStreamCategories",
         skip_serializing_if = "Option::is_none"
     )]
     pub call_analytics_stream_categories: Option<Value<Vec<Value<String>>>>,
-    /// `ContentIdentificationType`: optional.
+    /// Labels all PII identified in the transcript.
+    ///
+    /// `ContentIdentificationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-contentidentificationtype)): [`ContentIdentificationType`], one of `PII`, optional.
     #[serde(
         rename = "ContentIdentificationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_identification_type: Option<Value<ContentIdentificationType>>,
-    /// `ContentRedactionType`: optional.
+    /// Redacts all PII identified in the transcript.
+    ///
+    /// `ContentRedactionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-contentredactiontype)): [`ContentRedactionType`], one of `PII`, optional.
     #[serde(
         rename = "ContentRedactionType",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_redaction_type: Option<Value<ContentRedactionType>>,
-    /// `EnablePartialResultsStabilization`: optional.
+    /// Enables partial result stabilization.
+    ///
+    /// `EnablePartialResultsStabilization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-enablepartialresultsstabilization)): boolean, optional.
     #[serde(
         rename = "EnablePartialResultsStabilization",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_partial_results_stabilization: Option<Value<bool>>,
-    /// `FilterPartialResults`: optional.
+    /// If true, partial results are filtered out.
+    ///
+    /// `FilterPartialResults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-filterpartialresults)): boolean, optional.
     #[serde(
         rename = "FilterPartialResults",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_partial_results: Option<Value<bool>>,
-    /// `LanguageCode`: required.
+    /// The language code in the configuration.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-languagecode)): [`LanguageCode`], one of `en-US`, `en-GB`, `es-US`, `fr-CA`, `fr-FR`, `en-AU`, `it-IT`, `de-DE`, `pt-BR`, required.
     #[serde(rename = "LanguageCode")]
     pub language_code: Value<LanguageCode>,
-    /// `LanguageModelName`: optional.
+    /// The name of the custom language model.
+    ///
+    /// `LanguageModelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-languagemodelname)): string, optional. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "LanguageModelName", skip_serializing_if = "Option::is_none")]
     pub language_model_name: Option<Value<String>>,
-    /// `PartialResultsStability`: optional.
+    /// The level of stability for partial results.
+    ///
+    /// `PartialResultsStability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-partialresultsstability)): [`PartialResultsStability`], one of `high`, `medium`, `low`, optional.
     #[serde(
         rename = "PartialResultsStability",
         skip_serializing_if = "Option::is_none"
     )]
     pub partial_results_stability: Option<Value<PartialResultsStability>>,
-    /// `PiiEntityTypes`: optional.
+    /// The types of PII to redact.
+    ///
+    /// `PiiEntityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-piientitytypes)): string, optional. Pattern: `^[A-Z_, ]+$`. Length: 1 to 300 characters.
     #[serde(rename = "PiiEntityTypes", skip_serializing_if = "Option::is_none")]
     pub pii_entity_types: Option<Value<String>>,
-    /// `PostCallAnalyticsSettings`: optional.
+    /// `PostCallAnalyticsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-postcallanalyticssettings)): object [`PostCallAnalyticsSettings`], optional.
     #[serde(
         rename = "PostCallAnalyticsSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_call_analytics_settings: Option<PostCallAnalyticsSettings>,
-    /// `VocabularyFilterMethod`: optional.
+    /// The vocabulary filtering method.
+    ///
+    /// `VocabularyFilterMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-vocabularyfiltermethod)): [`VocabularyFilterMethod`], one of `remove`, `mask`, `tag`, optional.
     #[serde(
         rename = "VocabularyFilterMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub vocabulary_filter_method: Option<Value<VocabularyFilterMethod>>,
-    /// `VocabularyFilterName`: optional.
+    /// The name of the custom vocabulary filter.
+    ///
+    /// `VocabularyFilterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-vocabularyfiltername)): string, optional. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(
         rename = "VocabularyFilterName",
         skip_serializing_if = "Option::is_none"
     )]
     pub vocabulary_filter_name: Option<Value<String>>,
-    /// `VocabularyName`: optional.
+    /// The name of the custom vocabulary.
+    ///
+    /// `VocabularyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribecallanalyticsprocessorconfiguration-vocabularyname)): string, optional. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "VocabularyName", skip_serializing_if = "Option::is_none")]
     pub vocabulary_name: Option<Value<String>>,
 }
@@ -1167,90 +1289,126 @@ impl Walk for AmazonTranscribeCallAnalyticsProcessorConfiguration {
 
 /// The `AmazonTranscribeProcessorConfiguration` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `AmazonTranscribeProcessorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html).
 ///
 /// Every property is optional: start from [`AmazonTranscribeProcessorConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmazonTranscribeProcessorConfiguration {
-    /// `ContentIdentificationType`: optional.
+    /// Labels all PII identified in the transcript.
+    ///
+    /// `ContentIdentificationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-contentidentificationtype)): [`ContentIdentificationType`], one of `PII`, optional.
     #[serde(
         rename = "ContentIdentificationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_identification_type: Option<Value<ContentIdentificationType>>,
-    /// `ContentRedactionType`: optional.
+    /// Redacts all PII identified in the transcript.
+    ///
+    /// `ContentRedactionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-contentredactiontype)): [`ContentRedactionType`], one of `PII`, optional.
     #[serde(
         rename = "ContentRedactionType",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_redaction_type: Option<Value<ContentRedactionType>>,
-    /// `EnablePartialResultsStabilization`: optional.
+    /// Enables partial result stabilization.
+    ///
+    /// `EnablePartialResultsStabilization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-enablepartialresultsstabilization)): boolean, optional.
     #[serde(
         rename = "EnablePartialResultsStabilization",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_partial_results_stabilization: Option<Value<bool>>,
-    /// `FilterPartialResults`: optional.
+    /// If true, partial results are filtered out.
+    ///
+    /// `FilterPartialResults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-filterpartialresults)): boolean, optional.
     #[serde(
         rename = "FilterPartialResults",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_partial_results: Option<Value<bool>>,
-    /// `IdentifyLanguage`: optional.
+    /// Turns language identification on or off.
+    ///
+    /// `IdentifyLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-identifylanguage)): boolean, optional.
     #[serde(rename = "IdentifyLanguage", skip_serializing_if = "Option::is_none")]
     pub identify_language: Option<Value<bool>>,
-    /// `IdentifyMultipleLanguages`: optional.
+    /// Turns multiple language identification on or off.
+    ///
+    /// `IdentifyMultipleLanguages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-identifymultiplelanguages)): boolean, optional.
     #[serde(
         rename = "IdentifyMultipleLanguages",
         skip_serializing_if = "Option::is_none"
     )]
     pub identify_multiple_languages: Option<Value<bool>>,
-    /// `LanguageCode`: optional.
+    /// The language code.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-languagecode)): [`LanguageCode`], one of `en-US`, `en-GB`, `es-US`, `fr-CA`, `fr-FR`, `en-AU`, `it-IT`, `de-DE`, `pt-BR`, optional.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<LanguageCode>>,
-    /// `LanguageModelName`: optional.
+    /// The name of the custom language model.
+    ///
+    /// `LanguageModelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-languagemodelname)): string, optional. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "LanguageModelName", skip_serializing_if = "Option::is_none")]
     pub language_model_name: Option<Value<String>>,
-    /// `LanguageOptions`: optional.
+    /// The language options for transcription.
+    ///
+    /// `LanguageOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-languageoptions)): string, optional. Pattern: `^[a-zA-Z-,]+$`. Length: 1 to 200 characters.
     #[serde(rename = "LanguageOptions", skip_serializing_if = "Option::is_none")]
     pub language_options: Option<Value<String>>,
-    /// `PartialResultsStability`: optional.
+    /// The level of stability for partial results.
+    ///
+    /// `PartialResultsStability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-partialresultsstability)): [`PartialResultsStability`], one of `high`, `medium`, `low`, optional.
     #[serde(
         rename = "PartialResultsStability",
         skip_serializing_if = "Option::is_none"
     )]
     pub partial_results_stability: Option<Value<PartialResultsStability>>,
-    /// `PiiEntityTypes`: optional.
+    /// The types of PII to redact.
+    ///
+    /// `PiiEntityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-piientitytypes)): string, optional. Pattern: `^[A-Z_, ]+$`. Length: 1 to 300 characters.
     #[serde(rename = "PiiEntityTypes", skip_serializing_if = "Option::is_none")]
     pub pii_entity_types: Option<Value<String>>,
-    /// `PreferredLanguage`: optional.
+    /// The preferred language for transcription.
+    ///
+    /// `PreferredLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-preferredlanguage)): [`PreferredLanguage`], one of `en-US`, `en-GB`, `es-US`, `fr-CA`, `fr-FR`, `en-AU`, `it-IT`, `de-DE`, `pt-BR`, optional.
     #[serde(rename = "PreferredLanguage", skip_serializing_if = "Option::is_none")]
     pub preferred_language: Option<Value<PreferredLanguage>>,
-    /// `ShowSpeakerLabel`: optional.
+    /// Enables speaker partitioning.
+    ///
+    /// `ShowSpeakerLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-showspeakerlabel)): boolean, optional.
     #[serde(rename = "ShowSpeakerLabel", skip_serializing_if = "Option::is_none")]
     pub show_speaker_label: Option<Value<bool>>,
-    /// `VocabularyFilterMethod`: optional.
+    /// The vocabulary filtering method.
+    ///
+    /// `VocabularyFilterMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-vocabularyfiltermethod)): [`VocabularyFilterMethod`], one of `remove`, `mask`, `tag`, optional.
     #[serde(
         rename = "VocabularyFilterMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub vocabulary_filter_method: Option<Value<VocabularyFilterMethod>>,
-    /// `VocabularyFilterName`: optional.
+    /// The name of the custom vocabulary filter.
+    ///
+    /// `VocabularyFilterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-vocabularyfiltername)): string, optional. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(
         rename = "VocabularyFilterName",
         skip_serializing_if = "Option::is_none"
     )]
     pub vocabulary_filter_name: Option<Value<String>>,
-    /// `VocabularyFilterNames`: optional.
+    /// The names of the custom vocabulary filters.
+    ///
+    /// `VocabularyFilterNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-vocabularyfilternames)): string, optional. Pattern: `^[a-zA-Z0-9,-._]+$`. Length: 1 to 3000 characters.
     #[serde(
         rename = "VocabularyFilterNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub vocabulary_filter_names: Option<Value<String>>,
-    /// `VocabularyName`: optional.
+    /// The name of the custom vocabulary.
+    ///
+    /// `VocabularyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-vocabularyname)): string, optional. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "VocabularyName", skip_serializing_if = "Option::is_none")]
     pub vocabulary_name: Option<Value<String>>,
-    /// `VocabularyNames`: optional.
+    /// The names of the custom vocabularies.
+    ///
+    /// `VocabularyNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-amazontranscribeprocessorconfiguration-vocabularynames)): string, optional. Pattern: `^[a-zA-Z0-9,-._]+$`. Length: 1 to 3000 characters.
     #[serde(rename = "VocabularyNames", skip_serializing_if = "Option::is_none")]
     pub vocabulary_names: Option<Value<String>>,
 }
@@ -1425,15 +1583,15 @@ impl Walk for AmazonTranscribeProcessorConfiguration {
 
 /// The `ExpirationSettings` property type of [`AppInstanceUser`].
 ///
-/// AWS reference: [`AWS::Chime::AppInstanceUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html).
+/// AWS reference: [`AWS::Chime::AppInstanceUser` `ExpirationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstanceuser-expirationsettings.html).
 ///
 /// Every property is required: [`AppInstanceUserExpirationSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppInstanceUserExpirationSettings {
-    /// `ExpirationCriterion`: required.
+    /// `ExpirationCriterion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstanceuser-expirationsettings.html#cfn-chime-appinstanceuser-expirationsettings-expirationcriterion)): [`ExpirationSettingsExpirationCriterion`], one of `CREATED_TIMESTAMP`, required.
     #[serde(rename = "ExpirationCriterion")]
     pub expiration_criterion: Value<ExpirationSettingsExpirationCriterion>,
-    /// `ExpirationDays`: required.
+    /// `ExpirationDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstanceuser-expirationsettings.html#cfn-chime-appinstanceuser-expirationsettings-expirationdays)): integer, required. Range: 1 to 5475.
     #[serde(rename = "ExpirationDays")]
     pub expiration_days: Value<i64>,
 }
@@ -1509,15 +1667,19 @@ impl Walk for AwsRegion {
 
 /// The `ExpirationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Chime::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html).
+/// AWS reference: [`AWS::Chime::Channel` `ExpirationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channel-expirationsettings.html).
 ///
 /// Every property is required: [`ChannelExpirationSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelExpirationSettings {
-    /// `ExpirationCriterion`: required.
+    /// The condition the expiration period is measured from.
+    ///
+    /// `ExpirationCriterion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channel-expirationsettings.html#cfn-chime-channel-expirationsettings-expirationcriterion)): [`ExpirationSettingsExpirationCriterion2`], one of `CREATED_TIMESTAMP`, `LAST_MESSAGE_TIMESTAMP`, required.
     #[serde(rename = "ExpirationCriterion")]
     pub expiration_criterion: Value<ExpirationSettingsExpirationCriterion2>,
-    /// `ExpirationDays`: required.
+    /// The period in days after which the system automatically deletes the channel.
+    ///
+    /// `ExpirationDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channel-expirationsettings.html#cfn-chime-channel-expirationsettings-expirationdays)): integer, required. Range: 1 to 5475.
     #[serde(rename = "ExpirationDays")]
     pub expiration_days: Value<i64>,
 }
@@ -1549,12 +1711,14 @@ impl Walk for ChannelExpirationSettings {
 
 /// The `Configuration` property type of [`AppInstanceBot`].
 ///
-/// AWS reference: [`AWS::Chime::AppInstanceBot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html).
+/// AWS reference: [`AWS::Chime::AppInstanceBot` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-configuration.html).
 ///
 /// Every property is required: [`Configuration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Configuration {
-    /// `Lex`: required.
+    /// The configuration for an Amazon Lex V2 bot.
+    ///
+    /// `Lex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-configuration.html#cfn-chime-appinstancebot-configuration-lex)): object [`LexConfiguration`], required.
     #[serde(rename = "Lex")]
     pub lex: LexConfiguration,
 }
@@ -1632,18 +1796,24 @@ impl Walk for ContentRedactionType {
 
 /// The `ElasticChannelConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Chime::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html).
+/// AWS reference: [`AWS::Chime::Channel` `ElasticChannelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channel-elasticchannelconfiguration.html).
 ///
 /// Every property is required: [`ElasticChannelConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ElasticChannelConfiguration {
-    /// `MaximumSubChannels`: required.
+    /// The maximum number of SubChannels allowed in the elastic channel.
+    ///
+    /// `MaximumSubChannels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channel-elasticchannelconfiguration.html#cfn-chime-channel-elasticchannelconfiguration-maximumsubchannels)): integer, required. Range: at least 2.
     #[serde(rename = "MaximumSubChannels")]
     pub maximum_sub_channels: Value<i64>,
-    /// `MinimumMembershipPercentage`: required.
+    /// The minimum allowed percentage of TargetMembershipsPerSubChannel users, used to balance members across SubChannels.
+    ///
+    /// `MinimumMembershipPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channel-elasticchannelconfiguration.html#cfn-chime-channel-elasticchannelconfiguration-minimummembershippercentage)): integer, required. Range: 1 to 40.
     #[serde(rename = "MinimumMembershipPercentage")]
     pub minimum_membership_percentage: Value<i64>,
-    /// `TargetMembershipsPerSubChannel`: required.
+    /// The maximum number of members allowed in a SubChannel.
+    ///
+    /// `TargetMembershipsPerSubChannel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channel-elasticchannelconfiguration.html#cfn-chime-channel-elasticchannelconfiguration-targetmembershipspersubchannel)): integer, required. Range: at least 2.
     #[serde(rename = "TargetMembershipsPerSubChannel")]
     pub target_memberships_per_sub_channel: Value<i64>,
 }
@@ -1753,15 +1923,19 @@ impl Walk for InvocationType {
 
 /// The `InvokedBy` property type of [`AppInstanceBot`].
 ///
-/// AWS reference: [`AWS::Chime::AppInstanceBot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html).
+/// AWS reference: [`AWS::Chime::AppInstanceBot` `InvokedBy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-invokedby.html).
 ///
 /// Every property is required: [`InvokedBy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvokedBy {
-    /// `StandardMessages`: required.
+    /// Sets standard messages as the bot trigger.
+    ///
+    /// `StandardMessages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-invokedby.html#cfn-chime-appinstancebot-invokedby-standardmessages)): [`StandardMessages`], one of `AUTO`, `ALL`, `MENTIONS`, `NONE`, required.
     #[serde(rename = "StandardMessages")]
     pub standard_messages: Value<StandardMessages>,
-    /// `TargetedMessages`: required.
+    /// Sets targeted messages as the bot trigger.
+    ///
+    /// `TargetedMessages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-invokedby.html#cfn-chime-appinstancebot-invokedby-targetedmessages)): [`TargetedMessages`], one of `ALL`, `NONE`, required.
     #[serde(rename = "TargetedMessages")]
     pub targeted_messages: Value<TargetedMessages>,
 }
@@ -1793,12 +1967,14 @@ impl Walk for InvokedBy {
 
 /// The `IssueDetectionConfiguration` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `IssueDetectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-issuedetectionconfiguration.html).
 ///
 /// Every property is required: [`IssueDetectionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IssueDetectionConfiguration {
-    /// `RuleName`: required.
+    /// The name of the issue detection rule.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-issuedetectionconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-issuedetectionconfiguration-rulename)): string, required. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 2 to 64 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
 }
@@ -1824,18 +2000,24 @@ impl Walk for IssueDetectionConfiguration {
 
 /// The `KeywordMatchConfiguration` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `KeywordMatchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-keywordmatchconfiguration.html).
 ///
 /// [`KeywordMatchConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeywordMatchConfiguration {
-    /// `Keywords`: required.
+    /// The keywords or phrases to match.
+    ///
+    /// `Keywords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-keywordmatchconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-keywordmatchconfiguration-keywords)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^[\s0-9a-zA-Z'-]+$`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "Keywords")]
     pub keywords: Value<Vec<Value<String>>>,
-    /// `Negate`: optional.
+    /// Matches keywords on their presence or absence.
+    ///
+    /// `Negate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-keywordmatchconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-keywordmatchconfiguration-negate)): boolean, optional.
     #[serde(rename = "Negate", skip_serializing_if = "Option::is_none")]
     pub negate: Option<Value<bool>>,
-    /// `RuleName`: required.
+    /// The name of the keyword match rule.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-keywordmatchconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-keywordmatchconfiguration-rulename)): string, required. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 2 to 64 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
 }
@@ -1876,12 +2058,14 @@ impl Walk for KeywordMatchConfiguration {
 
 /// The `KinesisDataStreamSinkConfiguration` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `KinesisDataStreamSinkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-kinesisdatastreamsinkconfiguration.html).
 ///
 /// Every property is optional: start from [`KinesisDataStreamSinkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KinesisDataStreamSinkConfiguration {
-    /// `InsightsTarget`: optional.
+    /// The ARN of the Kinesis Data Stream sink.
+    ///
+    /// `InsightsTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-kinesisdatastreamsinkconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-kinesisdatastreamsinkconfiguration-insightstarget)): string, optional. Pattern: `^arn[\/\:\-\_\.a-zA-Z0-9]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "InsightsTarget", skip_serializing_if = "Option::is_none")]
     pub insights_target: Option<Value<String>>,
 }
@@ -1911,15 +2095,19 @@ impl Walk for KinesisDataStreamSinkConfiguration {
 
 /// The `LambdaConfiguration` property type of [`ChannelFlow`].
 ///
-/// AWS reference: [`AWS::Chime::ChannelFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html).
+/// AWS reference: [`AWS::Chime::ChannelFlow` `LambdaConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-lambdaconfiguration.html).
 ///
 /// Every property is required: [`LambdaConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaConfiguration {
-    /// `InvocationType`: required.
+    /// Controls how the Lambda function is invoked.
+    ///
+    /// `InvocationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-lambdaconfiguration.html#cfn-chime-channelflow-lambdaconfiguration-invocationtype)): [`InvocationType`], one of `ASYNC`, required.
     #[serde(rename = "InvocationType")]
     pub invocation_type: Value<InvocationType>,
-    /// `ResourceArn`: required.
+    /// The ARN of the Lambda message processing function.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-lambdaconfiguration.html#cfn-chime-channelflow-lambdaconfiguration-resourcearn)): string, required. Pattern: `^arn:aws:lambda:[a-z]{2}-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9\-_\.]+(:(\$LATEST|[a-zA-Z0-9\-_]+))?$`. Length: 15 to 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -1992,24 +2180,34 @@ impl Walk for LanguageCode {
 
 /// The `LexConfiguration` property type of [`AppInstanceBot`].
 ///
-/// AWS reference: [`AWS::Chime::AppInstanceBot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html).
+/// AWS reference: [`AWS::Chime::AppInstanceBot` `LexConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-lexconfiguration.html).
 ///
 /// [`LexConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LexConfiguration {
-    /// `InvokedBy`: optional.
+    /// Specifies the type of message that triggers a bot.
+    ///
+    /// `InvokedBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-lexconfiguration.html#cfn-chime-appinstancebot-lexconfiguration-invokedby)): object [`InvokedBy`], optional.
     #[serde(rename = "InvokedBy", skip_serializing_if = "Option::is_none")]
     pub invoked_by: Option<InvokedBy>,
-    /// `LexBotAliasArn`: required.
+    /// The ARN of the Amazon Lex V2 bot's alias.
+    ///
+    /// `LexBotAliasArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-lexconfiguration.html#cfn-chime-appinstancebot-lexconfiguration-lexbotaliasarn)): string, required. Pattern: `^arn:aws:lex:[a-z]{2}-[a-z]+-\d{1}:\d{12}:bot-alias/[A-Z0-9]{10}/[A-Z0-9]{10}$`. Length: 15 to 2048 characters.
     #[serde(rename = "LexBotAliasArn")]
     pub lex_bot_alias_arn: Value<String>,
-    /// `LocaleId`: required.
+    /// Identifies the Amazon Lex V2 bot's language and locale.
+    ///
+    /// `LocaleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-lexconfiguration.html#cfn-chime-appinstancebot-lexconfiguration-localeid)): string, required.
     #[serde(rename = "LocaleId")]
     pub locale_id: Value<String>,
-    /// `RespondsTo`: optional.
+    /// Determines whether the Amazon Lex V2 bot responds to all standard messages. Control messages are not supported.
+    ///
+    /// `RespondsTo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-lexconfiguration.html#cfn-chime-appinstancebot-lexconfiguration-respondsto)): [`RespondsTo`], one of `STANDARD_MESSAGES`, optional.
     #[serde(rename = "RespondsTo", skip_serializing_if = "Option::is_none")]
     pub responds_to: Option<Value<RespondsTo>>,
-    /// `WelcomeIntent`: optional.
+    /// The name of the welcome intent configured in the Amazon Lex V2 bot.
+    ///
+    /// `WelcomeIntent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-lexconfiguration.html#cfn-chime-appinstancebot-lexconfiguration-welcomeintent)): string, optional. Pattern: `^([A-Za-z]_?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "WelcomeIntent", skip_serializing_if = "Option::is_none")]
     pub welcome_intent: Option<Value<String>>,
 }
@@ -2068,37 +2266,39 @@ impl Walk for LexConfiguration {
 
 /// The `MediaInsightsPipelineConfigurationElement` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `MediaInsightsPipelineConfigurationElement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement.html).
 ///
 /// [`MediaInsightsPipelineConfigurationElement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MediaInsightsPipelineConfigurationElement {
-    /// `AmazonTranscribeCallAnalyticsProcessorConfiguration`: optional.
+    /// `AmazonTranscribeCallAnalyticsProcessorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement.html#cfn-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement-amazontranscribecallanalyticsprocessorconfiguration)): object [`AmazonTranscribeCallAnalyticsProcessorConfiguration`], optional.
     #[serde(
         rename = "AmazonTranscribeCallAnalyticsProcessorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub amazon_transcribe_call_analytics_processor_configuration:
         Option<AmazonTranscribeCallAnalyticsProcessorConfiguration>,
-    /// `AmazonTranscribeProcessorConfiguration`: optional.
+    /// `AmazonTranscribeProcessorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement.html#cfn-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement-amazontranscribeprocessorconfiguration)): object [`AmazonTranscribeProcessorConfiguration`], optional.
     #[serde(
         rename = "AmazonTranscribeProcessorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub amazon_transcribe_processor_configuration: Option<AmazonTranscribeProcessorConfiguration>,
-    /// `KinesisDataStreamSinkConfiguration`: optional.
+    /// `KinesisDataStreamSinkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement.html#cfn-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement-kinesisdatastreamsinkconfiguration)): object [`KinesisDataStreamSinkConfiguration`], optional.
     #[serde(
         rename = "KinesisDataStreamSinkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_data_stream_sink_configuration: Option<KinesisDataStreamSinkConfiguration>,
-    /// `S3RecordingSinkConfiguration`: optional.
+    /// `S3RecordingSinkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement.html#cfn-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement-s3recordingsinkconfiguration)): object [`S3RecordingSinkConfiguration`], optional.
     #[serde(
         rename = "S3RecordingSinkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_recording_sink_configuration: Option<S3RecordingSinkConfiguration>,
-    /// `Type`: required.
+    /// The element type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement.html#cfn-chime-mediainsightspipelineconfiguration-mediainsightspipelineconfigurationelement-type)): [`MediaInsightsPipelineConfigurationElementType`], one of `AmazonTranscribeCallAnalyticsProcessor`, `AmazonTranscribeProcessor`, `KinesisDataStreamSink`, `S3RecordingSink`, required.
     #[serde(rename = "Type")]
     pub type_: Value<MediaInsightsPipelineConfigurationElementType>,
 }
@@ -2263,27 +2463,35 @@ impl Walk for PartialResultsStability {
 
 /// The `PostCallAnalyticsSettings` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `PostCallAnalyticsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-postcallanalyticssettings.html).
 ///
 /// [`PostCallAnalyticsSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PostCallAnalyticsSettings {
-    /// `ContentRedactionOutput`: optional.
+    /// The content redaction output settings.
+    ///
+    /// `ContentRedactionOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-postcallanalyticssettings.html#cfn-chime-mediainsightspipelineconfiguration-postcallanalyticssettings-contentredactionoutput)): [`ContentRedactionOutput`], one of `redacted`, `redacted_and_unredacted`, optional.
     #[serde(
         rename = "ContentRedactionOutput",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_redaction_output: Option<Value<ContentRedactionOutput>>,
-    /// `DataAccessRoleArn`: required.
+    /// The ARN of the role used by Transcribe to upload post-call analysis.
+    ///
+    /// `DataAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-postcallanalyticssettings.html#cfn-chime-mediainsightspipelineconfiguration-postcallanalyticssettings-dataaccessrolearn)): string, required. Length: at most 4096 characters.
     #[serde(rename = "DataAccessRoleArn")]
     pub data_access_role_arn: Value<String>,
-    /// `OutputEncryptionKMSKeyId`: optional.
+    /// The ID of the KMS key used to encrypt the output.
+    ///
+    /// `OutputEncryptionKMSKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-postcallanalyticssettings.html#cfn-chime-mediainsightspipelineconfiguration-postcallanalyticssettings-outputencryptionkmskeyid)): string, optional. Length: at most 4096 characters.
     #[serde(
         rename = "OutputEncryptionKMSKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub output_encryption_kms_key_id: Option<Value<String>>,
-    /// `OutputLocation`: required.
+    /// The URL of the Amazon S3 bucket for post-call data.
+    ///
+    /// `OutputLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-postcallanalyticssettings.html#cfn-chime-mediainsightspipelineconfiguration-postcallanalyticssettings-outputlocation)): string, required. Length: at most 4096 characters.
     #[serde(rename = "OutputLocation")]
     pub output_location: Value<String>,
 }
@@ -2397,21 +2605,29 @@ impl Walk for Privacy {
 
 /// The `Processor` property type of [`ChannelFlow`].
 ///
-/// AWS reference: [`AWS::Chime::ChannelFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html).
+/// AWS reference: [`AWS::Chime::ChannelFlow` `Processor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-processor.html).
 ///
 /// Every property is required: [`Processor::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Processor {
-    /// `Configuration`: required.
+    /// A processor's metadata.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-processor.html#cfn-chime-channelflow-processor-configuration)): object [`ProcessorConfiguration`], required.
     #[serde(rename = "Configuration")]
     pub configuration: ProcessorConfiguration,
-    /// `ExecutionOrder`: required.
+    /// The sequence in which processors run.
+    ///
+    /// `ExecutionOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-processor.html#cfn-chime-channelflow-processor-executionorder)): integer, required. Range: 1 to 3.
     #[serde(rename = "ExecutionOrder")]
     pub execution_order: Value<i64>,
-    /// `FallbackAction`: required.
+    /// Determines whether to continue or stop processing when communication with a processor fails.
+    ///
+    /// `FallbackAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-processor.html#cfn-chime-channelflow-processor-fallbackaction)): [`FallbackAction`], one of `CONTINUE`, `ABORT`, required.
     #[serde(rename = "FallbackAction")]
     pub fallback_action: Value<FallbackAction>,
-    /// `Name`: required.
+    /// The name of the processor.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-processor.html#cfn-chime-channelflow-processor-name)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2451,12 +2667,14 @@ impl Walk for Processor {
 
 /// The `ProcessorConfiguration` property type of [`ChannelFlow`].
 ///
-/// AWS reference: [`AWS::Chime::ChannelFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html).
+/// AWS reference: [`AWS::Chime::ChannelFlow` `ProcessorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-processorconfiguration.html).
 ///
 /// Every property is required: [`ProcessorConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProcessorConfiguration {
-    /// `Lambda`: required.
+    /// Stores metadata about a Lambda processor.
+    ///
+    /// `Lambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-processorconfiguration.html#cfn-chime-channelflow-processorconfiguration-lambda)): object [`LambdaConfiguration`], required.
     #[serde(rename = "Lambda")]
     pub lambda: LambdaConfiguration,
 }
@@ -2482,15 +2700,19 @@ impl Walk for ProcessorConfiguration {
 
 /// The `RealTimeAlertConfiguration` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `RealTimeAlertConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-realtimealertconfiguration.html).
 ///
 /// Every property is optional: start from [`RealTimeAlertConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RealTimeAlertConfiguration {
-    /// `Disabled`: optional.
+    /// Turns off real-time alerts.
+    ///
+    /// `Disabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-realtimealertconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-realtimealertconfiguration-disabled)): boolean, optional.
     #[serde(rename = "Disabled", skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Value<bool>>,
-    /// `Rules`: optional.
+    /// The rules in the alert.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-realtimealertconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-realtimealertconfiguration-rules)): list of (object [`RealTimeAlertRule`]), optional. Items: 1 to 3.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<RealTimeAlertRule>>>,
 }
@@ -2528,30 +2750,32 @@ impl Walk for RealTimeAlertConfiguration {
 
 /// The `RealTimeAlertRule` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `RealTimeAlertRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-realtimealertrule.html).
 ///
 /// [`RealTimeAlertRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RealTimeAlertRule {
-    /// `IssueDetectionConfiguration`: optional.
+    /// `IssueDetectionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-realtimealertrule.html#cfn-chime-mediainsightspipelineconfiguration-realtimealertrule-issuedetectionconfiguration)): object [`IssueDetectionConfiguration`], optional.
     #[serde(
         rename = "IssueDetectionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub issue_detection_configuration: Option<IssueDetectionConfiguration>,
-    /// `KeywordMatchConfiguration`: optional.
+    /// `KeywordMatchConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-realtimealertrule.html#cfn-chime-mediainsightspipelineconfiguration-realtimealertrule-keywordmatchconfiguration)): object [`KeywordMatchConfiguration`], optional.
     #[serde(
         rename = "KeywordMatchConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub keyword_match_configuration: Option<KeywordMatchConfiguration>,
-    /// `SentimentConfiguration`: optional.
+    /// `SentimentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-realtimealertrule.html#cfn-chime-mediainsightspipelineconfiguration-realtimealertrule-sentimentconfiguration)): object [`SentimentConfiguration`], optional.
     #[serde(
         rename = "SentimentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub sentiment_configuration: Option<SentimentConfiguration>,
-    /// `Type`: required.
+    /// The type of alert rule.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-realtimealertrule.html#cfn-chime-mediainsightspipelineconfiguration-realtimealertrule-type)): [`RealTimeAlertRuleType`], one of `KeywordMatch`, `Sentiment`, `IssueDetection`, required.
     #[serde(rename = "Type")]
     pub type_: Value<RealTimeAlertRuleType>,
 }
@@ -2670,15 +2894,19 @@ impl Walk for RespondsTo {
 
 /// The `S3RecordingSinkConfiguration` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `S3RecordingSinkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-s3recordingsinkconfiguration.html).
 ///
 /// Every property is optional: start from [`S3RecordingSinkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3RecordingSinkConfiguration {
-    /// `Destination`: optional.
+    /// The default URI of the Amazon S3 bucket.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-s3recordingsinkconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-s3recordingsinkconfiguration-destination)): string, optional. Pattern: `^arn[\/\:\-\_\.a-zA-Z0-9]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
-    /// `RecordingFileFormat`: optional.
+    /// The recording file format.
+    ///
+    /// `RecordingFileFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-s3recordingsinkconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-s3recordingsinkconfiguration-recordingfileformat)): [`RecordingFileFormat`], one of `Wav`, `Opus`, optional.
     #[serde(
         rename = "RecordingFileFormat",
         skip_serializing_if = "Option::is_none"
@@ -2719,18 +2947,24 @@ impl Walk for S3RecordingSinkConfiguration {
 
 /// The `SentimentConfiguration` property type of [`MediaInsightsPipelineConfiguration`].
 ///
-/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html).
+/// AWS reference: [`AWS::Chime::MediaInsightsPipelineConfiguration` `SentimentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-sentimentconfiguration.html).
 ///
 /// Every property is required: [`SentimentConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SentimentConfiguration {
-    /// `RuleName`: required.
+    /// The name of the sentiment rule.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-sentimentconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-sentimentconfiguration-rulename)): string, required. Pattern: `^[0-9a-zA-Z._-]+$`. Length: 2 to 64 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
-    /// `SentimentType`: required.
+    /// The type of sentiment.
+    ///
+    /// `SentimentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-sentimentconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-sentimentconfiguration-sentimenttype)): [`SentimentType`], one of `NEGATIVE`, required.
     #[serde(rename = "SentimentType")]
     pub sentiment_type: Value<SentimentType>,
-    /// `TimePeriod`: required.
+    /// The analysis interval in seconds.
+    ///
+    /// `TimePeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-sentimentconfiguration.html#cfn-chime-mediainsightspipelineconfiguration-sentimentconfiguration-timeperiod)): integer, required. Range: 60 to 1800.
     #[serde(rename = "TimePeriod")]
     pub time_period: Value<i64>,
 }
@@ -2783,12 +3017,14 @@ impl Walk for SentimentType {
 
 /// The `SipMediaApplicationEndpoint` property type of [`SipMediaApplication`].
 ///
-/// AWS reference: [`AWS::Chime::SipMediaApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-sipmediaapplication.html).
+/// AWS reference: [`AWS::Chime::SipMediaApplication` `SipMediaApplicationEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-sipmediaapplication-sipmediaapplicationendpoint.html).
 ///
 /// Every property is required: [`SipMediaApplicationEndpoint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SipMediaApplicationEndpoint {
-    /// `LambdaArn`: required.
+    /// Valid Amazon Resource Name (ARN) of the Lambda function.
+    ///
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-sipmediaapplication-sipmediaapplicationendpoint.html#cfn-chime-sipmediaapplication-sipmediaapplicationendpoint-lambdaarn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?$`. Length: 0 to 10000 characters.
     #[serde(rename = "LambdaArn")]
     pub lambda_arn: Value<String>,
 }
@@ -2840,18 +3076,22 @@ impl Walk for StandardMessages {
 
 /// The `StreamConfiguration` property type of [`MediaPipelineKinesisVideoStreamPool`].
 ///
-/// AWS reference: [`AWS::Chime::MediaPipelineKinesisVideoStreamPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediapipelinekinesisvideostreampool.html).
+/// AWS reference: [`AWS::Chime::MediaPipelineKinesisVideoStreamPool` `StreamConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediapipelinekinesisvideostreampool-streamconfiguration.html).
 ///
 /// [`StreamConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamConfiguration {
-    /// `DataRetentionInHours`: optional.
+    /// The amount of time that data is retained, in hours.
+    ///
+    /// `DataRetentionInHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediapipelinekinesisvideostreampool-streamconfiguration.html#cfn-chime-mediapipelinekinesisvideostreampool-streamconfiguration-dataretentioninhours)): integer, optional. Range: at least 0.
     #[serde(
         rename = "DataRetentionInHours",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_retention_in_hours: Option<Value<i64>>,
-    /// `Region`: required, create-only (changing it replaces the resource).
+    /// The AWS Region of the video stream.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediapipelinekinesisvideostreampool-streamconfiguration.html#cfn-chime-mediapipelinekinesisvideostreampool-streamconfiguration-region)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-z]+-){2,}\d+$`. Length: 1 to 32 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -2886,15 +3126,19 @@ impl Walk for StreamConfiguration {
 
 /// The `Tag` property type of [`AppInstance`], [`AppInstanceBot`], [`AppInstanceUser`], [`Channel`], [`ChannelFlow`], [`MediaInsightsPipelineConfiguration`], [`SipMediaApplication`] and [`VoiceConnector`].
 ///
-/// AWS reference: [`AWS::Chime::AppInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstance.html), [`AWS::Chime::AppInstanceBot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstancebot.html), [`AWS::Chime::AppInstanceUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-appinstanceuser.html), [`AWS::Chime::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channel.html), [`AWS::Chime::ChannelFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-channelflow.html), [`AWS::Chime::MediaInsightsPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediainsightspipelineconfiguration.html), [`AWS::Chime::SipMediaApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-sipmediaapplication.html), [`AWS::Chime::VoiceConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-voiceconnector.html).
+/// AWS reference: [`AWS::Chime::AppInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstance-tag.html), [`AWS::Chime::AppInstanceBot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstancebot-tag.html), [`AWS::Chime::AppInstanceUser` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstanceuser-tag.html), [`AWS::Chime::Channel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channel-tag.html), [`AWS::Chime::ChannelFlow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-channelflow-tag.html), [`AWS::Chime::MediaInsightsPipelineConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediainsightspipelineconfiguration-tag.html), [`AWS::Chime::SipMediaApplication` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-sipmediaapplication-tag.html), [`AWS::Chime::VoiceConnector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-voiceconnector-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key in a tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstance-tag.html#cfn-chime-appinstance-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value in a tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-appinstance-tag.html#cfn-chime-appinstance-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2923,15 +3167,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`MediaPipelineKinesisVideoStreamPool`].
 ///
-/// AWS reference: [`AWS::Chime::MediaPipelineKinesisVideoStreamPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-chime-mediapipelinekinesisvideostreampool.html).
+/// AWS reference: [`AWS::Chime::MediaPipelineKinesisVideoStreamPool` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediapipelinekinesisvideostreampool-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediapipelinekinesisvideostreampool-tags.html#cfn-chime-mediapipelinekinesisvideostreampool-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-chime-mediapipelinekinesisvideostreampool-tags.html#cfn-chime-mediapipelinekinesisvideostreampool-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,46 +9,52 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CleanRooms::AnalysisTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html)).
 ///
+/// Represents a stored analysis within a collaboration
+///
 /// [`AnalysisTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalysisTemplate {
-    /// `AnalysisParameters`: optional, create-only (changing it replaces the resource).
+    /// The member who can query can provide this placeholder for a literal data value in an analysis template
+    ///
+    /// `AnalysisParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-analysisparameters)): list of (object [`AnalysisParameter`]), optional, create-only (changing it replaces the resource). Items: 0 to 50.
     #[serde(rename = "AnalysisParameters", skip_serializing_if = "Option::is_none")]
     pub analysis_parameters: Option<Value<Vec<AnalysisParameter>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-description)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ErrorMessageConfiguration`: optional.
+    /// `ErrorMessageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-errormessageconfiguration)): object [`ErrorMessageConfiguration`], optional.
     #[serde(
         rename = "ErrorMessageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub error_message_configuration: Option<ErrorMessageConfiguration>,
-    /// `Format`: required, create-only (changing it replaces the resource).
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-format)): [`Format`], one of `SQL`, `PYSPARK_1_0`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `MembershipIdentifier`: required, create-only (changing it replaces the resource).
+    /// `MembershipIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-membershipidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`. Length: 36 to 36 characters.
     #[serde(rename = "MembershipIdentifier")]
     pub membership_identifier: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$`. Length: at most 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Schema`: optional.
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-schema)): object [`AnalysisSchema`], optional.
     #[serde(rename = "Schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<AnalysisSchema>,
-    /// `Source`: required, create-only (changing it replaces the resource).
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-source)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "Source")]
     pub source: Json,
-    /// `SourceMetadata`: optional.
+    /// `SourceMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-sourcemetadata)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "SourceMetadata", skip_serializing_if = "Option::is_none")]
     pub source_metadata: Option<Json>,
-    /// `SyntheticDataParameters`: optional.
+    /// `SyntheticDataParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-syntheticdataparameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "SyntheticDataParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub synthetic_data_parameters: Option<Json>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms analysis template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html#cfn-cleanrooms-analysistemplate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -192,72 +198,76 @@ impl ResourceRef<AnalysisTemplate> {
     }
 }
 
-/// The properties of an `AWS::CleanRooms::Collaboration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html)).
+/// The properties of an `AWS::CleanRooms::Collaboration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html)).
+///
+/// Represents a collaboration between AWS accounts that allows for secure data collaboration
 ///
 /// [`Collaboration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Collaboration {
-    /// `AllowedResultRegions`: optional, create-only (changing it replaces the resource).
+    /// `AllowedResultRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-allowedresultregions)): list of ([`SupportedS3Region`], one of `us-west-1`, `us-west-2`, `us-east-1`, `us-east-2`, `af-south-1`, `ap-east-1`, `ap-east-2`, `ap-south-2`, `ap-southeast-1`, `ap-southeast-2`, `ap-southeast-3`, `ap-southeast-5`, `ap-southeast-4`, `ap-southeast-7`, `ap-south-1`, `ap-northeast-3`, `ap-northeast-1`, `ap-northeast-2`, `ca-central-1`, `ca-west-1`, `eu-south-1`, `eu-west-3`, `eu-south-2`, `eu-central-2`, `eu-central-1`, `eu-north-1`, `eu-west-1`, `eu-west-2`, `me-south-1`, `me-central-1`, `il-central-1`, `sa-east-1`, `mx-central-1`), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AllowedResultRegions",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_result_regions: Option<Value<Vec<Value<SupportedS3Region>>>>,
-    /// `AnalyticsEngine`: optional.
+    /// `AnalyticsEngine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-analyticsengine)): [`AnalyticsEngine`], one of `CLEAN_ROOMS_SQL`, `SPARK`, optional.
     #[serde(rename = "AnalyticsEngine", skip_serializing_if = "Option::is_none")]
     pub analytics_engine: Option<Value<AnalyticsEngine>>,
-    /// `AutoApprovedChangeTypes`: optional, create-only (changing it replaces the resource).
+    /// `AutoApprovedChangeTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-autoapprovedchangetypes)): list of ([`AutoApprovedChangeType`], one of `ADD_MEMBER`, `GRANT_RECEIVE_RESULTS_ABILITY`, `REVOKE_RECEIVE_RESULTS_ABILITY`), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AutoApprovedChangeTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_approved_change_types: Option<Value<Vec<Value<AutoApprovedChangeType>>>>,
-    /// `CreatorDisplayName`: required, create-only (changing it replaces the resource).
+    /// `CreatorDisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-creatordisplayname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 100 characters.
     #[serde(rename = "CreatorDisplayName")]
     pub creator_display_name: Value<String>,
-    /// `CreatorMLMemberAbilities`: optional, create-only (changing it replaces the resource).
+    /// `CreatorMLMemberAbilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-creatormlmemberabilities)): object [`MlMemberAbilities`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CreatorMLMemberAbilities",
         skip_serializing_if = "Option::is_none"
     )]
     pub creator_ml_member_abilities: Option<MlMemberAbilities>,
-    /// `CreatorMemberAbilities`: optional, create-only (changing it replaces the resource).
+    /// `CreatorMemberAbilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-creatormemberabilities)): list of ([`MemberAbility`], one of `CAN_QUERY`, `CAN_RUN_JOB`, `CAN_RECEIVE_RESULTS`), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CreatorMemberAbilities",
         skip_serializing_if = "Option::is_none"
     )]
     pub creator_member_abilities: Option<Value<Vec<Value<MemberAbility>>>>,
-    /// `CreatorPaymentConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `CreatorPaymentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-creatorpaymentconfiguration)): object [`PaymentConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CreatorPaymentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub creator_payment_configuration: Option<PaymentConfiguration>,
-    /// `DataEncryptionMetadata`: optional, create-only (changing it replaces the resource).
+    /// `DataEncryptionMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-dataencryptionmetadata)): object [`DataEncryptionMetadata`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DataEncryptionMetadata",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_encryption_metadata: Option<DataEncryptionMetadata>,
-    /// `Description`: required.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-description)): string, required. Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `IsMetricsEnabled`: optional.
+    /// `IsMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-ismetricsenabled)): boolean, optional.
     #[serde(rename = "IsMetricsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_metrics_enabled: Option<Value<bool>>,
-    /// `JobLogStatus`: optional, create-only (changing it replaces the resource).
+    /// `JobLogStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-joblogstatus)): [`CollaborationJobLogStatus`], one of `ENABLED`, `DISABLED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "JobLogStatus", skip_serializing_if = "Option::is_none")]
     pub job_log_status: Option<Value<CollaborationJobLogStatus>>,
-    /// `Members`: optional, create-only (changing it replaces the resource).
+    /// `Members` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-members)): list of (object [`MemberSpecification`]), optional, create-only (changing it replaces the resource). Items: 0 to 9.
     #[serde(rename = "Members", skip_serializing_if = "Option::is_none")]
     pub members: Option<Value<Vec<MemberSpecification>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-name)): string, required. Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `QueryLogStatus`: required, create-only (changing it replaces the resource).
+    /// `QueryLogStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-querylogstatus)): [`CollaborationQueryLogStatus`], one of `ENABLED`, `DISABLED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "QueryLogStatus")]
     pub query_log_status: Value<CollaborationQueryLogStatus>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html#cfn-cleanrooms-collaboration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -417,7 +427,7 @@ impl Resource for Collaboration {
         "/AutoApprovedChangeTypes",
         "/AllowedResultRegions",
     ];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html";
 }
 
 impl ResourceRef<Collaboration> {
@@ -434,34 +444,38 @@ impl ResourceRef<Collaboration> {
 
 /// The properties of an `AWS::CleanRooms::ConfiguredTable` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html)).
 ///
+/// Represents a table that can be associated with collaborations
+///
 /// [`ConfiguredTable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfiguredTable {
-    /// `AllowedColumns`: required.
+    /// `AllowedColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html#cfn-cleanrooms-configuredtable-allowedcolumns)): list of (string), required. Items: 1 to 100. Each item: Pattern: `^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$`. Each item: Length: at most 128 characters.
     #[serde(rename = "AllowedColumns")]
     pub allowed_columns: Value<Vec<Value<String>>>,
-    /// `AnalysisMethod`: required.
+    /// `AnalysisMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html#cfn-cleanrooms-configuredtable-analysismethod)): [`AnalysisMethod`], one of `DIRECT_QUERY`, `DIRECT_JOB`, `MULTIPLE`, required.
     #[serde(rename = "AnalysisMethod")]
     pub analysis_method: Value<AnalysisMethod>,
-    /// `AnalysisRules`: optional.
+    /// `AnalysisRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html#cfn-cleanrooms-configuredtable-analysisrules)): list of (object [`AnalysisRule`]), optional. Items: 1 to 1.
     #[serde(rename = "AnalysisRules", skip_serializing_if = "Option::is_none")]
     pub analysis_rules: Option<Value<Vec<AnalysisRule>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html#cfn-cleanrooms-configuredtable-description)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html#cfn-cleanrooms-configuredtable-name)): string, required. Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SelectedAnalysisMethods`: optional.
+    /// `SelectedAnalysisMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html#cfn-cleanrooms-configuredtable-selectedanalysismethods)): list of ([`SelectedAnalysisMethod`], one of `DIRECT_QUERY`, `DIRECT_JOB`), optional.
     #[serde(
         rename = "SelectedAnalysisMethods",
         skip_serializing_if = "Option::is_none"
     )]
     pub selected_analysis_methods: Option<Value<Vec<Value<SelectedAnalysisMethod>>>>,
-    /// `TableReference`: required.
+    /// `TableReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html#cfn-cleanrooms-configuredtable-tablereference)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "TableReference")]
     pub table_reference: Json,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html#cfn-cleanrooms-configuredtable-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -558,32 +572,36 @@ impl ResourceRef<ConfiguredTable> {
 
 /// The properties of an `AWS::CleanRooms::ConfiguredTableAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html)).
 ///
+/// Represents a table that can be queried within a collaboration
+///
 /// [`ConfiguredTableAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfiguredTableAssociation {
-    /// `ConfiguredTableAssociationAnalysisRules`: optional.
+    /// `ConfiguredTableAssociationAnalysisRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html#cfn-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrules)): list of (object [`ConfiguredTableAssociationAnalysisRule`]), optional. Items: 1 to 1.
     #[serde(
         rename = "ConfiguredTableAssociationAnalysisRules",
         skip_serializing_if = "Option::is_none"
     )]
     pub configured_table_association_analysis_rules:
         Option<Value<Vec<ConfiguredTableAssociationAnalysisRule>>>,
-    /// `ConfiguredTableIdentifier`: required, create-only (changing it replaces the resource).
+    /// `ConfiguredTableIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html#cfn-cleanrooms-configuredtableassociation-configuredtableidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`. Length: 36 to 36 characters.
     #[serde(rename = "ConfiguredTableIdentifier")]
     pub configured_table_identifier: Value<String>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html#cfn-cleanrooms-configuredtableassociation-description)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MembershipIdentifier`: required, create-only (changing it replaces the resource).
+    /// `MembershipIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html#cfn-cleanrooms-configuredtableassociation-membershipidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`. Length: 36 to 36 characters.
     #[serde(rename = "MembershipIdentifier")]
     pub membership_identifier: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html#cfn-cleanrooms-configuredtableassociation-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$`. Length: at most 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html#cfn-cleanrooms-configuredtableassociation-rolearn)): string, required. Pattern: `^arn:aws:iam::[\w]+:role/[\w+=./@-]+$`. Length: 32 to 512 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html#cfn-cleanrooms-configuredtableassociation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -675,25 +693,27 @@ impl ResourceRef<ConfiguredTableAssociation> {
 
 /// The properties of an `AWS::CleanRooms::IdMappingTable` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html)).
 ///
+/// Represents an association between an ID mapping workflow and a collaboration
+///
 /// [`IdMappingTable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdMappingTable {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html#cfn-cleanrooms-idmappingtable-description)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InputReferenceConfig`: required, create-only (changing it replaces the resource).
+    /// `InputReferenceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html#cfn-cleanrooms-idmappingtable-inputreferenceconfig)): object [`IdMappingTableInputReferenceConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "InputReferenceConfig")]
     pub input_reference_config: IdMappingTableInputReferenceConfig,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html#cfn-cleanrooms-idmappingtable-kmskeyarn)): string, optional. Pattern: `^arn:aws:kms:[\w]{2}-[\w]{4,9}-[\d]:[\d]{12}:key/[a-zA-Z0-9-]+$`. Length: 4 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `MembershipIdentifier`: required, create-only (changing it replaces the resource).
+    /// `MembershipIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html#cfn-cleanrooms-idmappingtable-membershipidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "MembershipIdentifier")]
     pub membership_identifier: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html#cfn-cleanrooms-idmappingtable-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$`. Length: at most 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html#cfn-cleanrooms-idmappingtable-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -790,25 +810,27 @@ impl ResourceRef<IdMappingTable> {
 
 /// The properties of an `AWS::CleanRooms::IdNamespaceAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html)).
 ///
+/// Represents an association between an ID namespace and a collaboration
+///
 /// [`IdNamespaceAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdNamespaceAssociation {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html#cfn-cleanrooms-idnamespaceassociation-description)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IdMappingConfig`: optional.
+    /// `IdMappingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html#cfn-cleanrooms-idnamespaceassociation-idmappingconfig)): object [`IdMappingConfig`], optional.
     #[serde(rename = "IdMappingConfig", skip_serializing_if = "Option::is_none")]
     pub id_mapping_config: Option<IdMappingConfig>,
-    /// `InputReferenceConfig`: required, create-only (changing it replaces the resource).
+    /// `InputReferenceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html#cfn-cleanrooms-idnamespaceassociation-inputreferenceconfig)): object [`IdNamespaceAssociationInputReferenceConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "InputReferenceConfig")]
     pub input_reference_config: IdNamespaceAssociationInputReferenceConfig,
-    /// `MembershipIdentifier`: required, create-only (changing it replaces the resource).
+    /// `MembershipIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html#cfn-cleanrooms-idnamespaceassociation-membershipidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "MembershipIdentifier")]
     pub membership_identifier: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html#cfn-cleanrooms-idnamespaceassociation-name)): string, required. Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html#cfn-cleanrooms-idnamespaceassociation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -905,28 +927,30 @@ impl ResourceRef<IdNamespaceAssociation> {
 
 /// The properties of an `AWS::CleanRooms::IntermediateTable` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html)).
 ///
+/// Represents an intermediate table that stores cached query results within a collaboration
+///
 /// [`IntermediateTable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntermediateTable {
-    /// `AnalysisRules`: optional.
+    /// `AnalysisRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html#cfn-cleanrooms-intermediatetable-analysisrules)): list of (object [`IntermediateTableAnalysisRule`]), optional. Items: 1 to 1.
     #[serde(rename = "AnalysisRules", skip_serializing_if = "Option::is_none")]
     pub analysis_rules: Option<Value<Vec<IntermediateTableAnalysisRule>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html#cfn-cleanrooms-intermediatetable-description)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html#cfn-cleanrooms-intermediatetable-kmskeyarn)): string, optional. Pattern: `^arn:aws:kms:[\w]{2}-[\w]{4,9}-[\d]:[\d]{12}:key/[a-zA-Z0-9-]+$`. Length: 4 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `MembershipIdentifier`: required, create-only (changing it replaces the resource).
+    /// `MembershipIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html#cfn-cleanrooms-intermediatetable-membershipidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "MembershipIdentifier")]
     pub membership_identifier: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html#cfn-cleanrooms-intermediatetable-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PopulationAnalysisConfiguration`: required, create-only (changing it replaces the resource).
+    /// `PopulationAnalysisConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html#cfn-cleanrooms-intermediatetable-populationanalysisconfiguration)): object [`PopulationAnalysisConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "PopulationAnalysisConfiguration")]
     pub population_analysis_configuration: PopulationAnalysisConfiguration,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html#cfn-cleanrooms-intermediatetable-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1043,40 +1067,44 @@ impl ResourceRef<IntermediateTable> {
 
 /// The properties of an `AWS::CleanRooms::Membership` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html)).
 ///
+/// Represents an AWS account that is a part of a collaboration
+///
 /// [`Membership::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Membership {
-    /// `CollaborationIdentifier`: required, create-only (changing it replaces the resource).
+    /// `CollaborationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html#cfn-cleanrooms-membership-collaborationidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`. Length: 36 to 36 characters.
     #[serde(rename = "CollaborationIdentifier")]
     pub collaboration_identifier: Value<String>,
-    /// `DefaultJobResultConfiguration`: optional.
+    /// `DefaultJobResultConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html#cfn-cleanrooms-membership-defaultjobresultconfiguration)): object [`MembershipProtectedJobResultConfiguration`], optional.
     #[serde(
         rename = "DefaultJobResultConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_job_result_configuration: Option<MembershipProtectedJobResultConfiguration>,
-    /// `DefaultResultConfiguration`: optional.
+    /// `DefaultResultConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html#cfn-cleanrooms-membership-defaultresultconfiguration)): object [`MembershipProtectedQueryResultConfiguration`], optional.
     #[serde(
         rename = "DefaultResultConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_result_configuration: Option<MembershipProtectedQueryResultConfiguration>,
-    /// `IsMetricsEnabled`: optional.
+    /// `IsMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html#cfn-cleanrooms-membership-ismetricsenabled)): boolean, optional.
     #[serde(rename = "IsMetricsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_metrics_enabled: Option<Value<bool>>,
-    /// `JobLogStatus`: optional.
+    /// `JobLogStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html#cfn-cleanrooms-membership-joblogstatus)): [`MembershipJobLogStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "JobLogStatus", skip_serializing_if = "Option::is_none")]
     pub job_log_status: Option<Value<MembershipJobLogStatus>>,
-    /// `PaymentConfiguration`: optional.
+    /// `PaymentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html#cfn-cleanrooms-membership-paymentconfiguration)): object [`MembershipPaymentConfiguration`], optional.
     #[serde(
         rename = "PaymentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub payment_configuration: Option<MembershipPaymentConfiguration>,
-    /// `QueryLogStatus`: required.
+    /// `QueryLogStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html#cfn-cleanrooms-membership-querylogstatus)): [`MembershipQueryLogStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "QueryLogStatus")]
     pub query_log_status: Value<MembershipQueryLogStatus>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms membership.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html#cfn-cleanrooms-membership-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1199,22 +1227,26 @@ impl ResourceRef<Membership> {
 
 /// The properties of an `AWS::CleanRooms::PrivacyBudgetTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html)).
 ///
+/// Represents a privacy budget within a collaboration
+///
 /// [`PrivacyBudgetTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrivacyBudgetTemplate {
-    /// `AutoRefresh`: required, create-only (changing it replaces the resource).
+    /// `AutoRefresh` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html#cfn-cleanrooms-privacybudgettemplate-autorefresh)): [`PrivacyBudgetTemplateAutoRefresh`], one of `CALENDAR_MONTH`, `NONE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AutoRefresh")]
     pub auto_refresh: Value<PrivacyBudgetTemplateAutoRefresh>,
-    /// `MembershipIdentifier`: required, create-only (changing it replaces the resource).
+    /// `MembershipIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html#cfn-cleanrooms-privacybudgettemplate-membershipidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`. Length: 36 to 36 characters.
     #[serde(rename = "MembershipIdentifier")]
     pub membership_identifier: Value<String>,
-    /// `Parameters`: required.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html#cfn-cleanrooms-privacybudgettemplate-parameters)): object [`Parameters`], required.
     #[serde(rename = "Parameters")]
     pub parameters: Parameters,
-    /// `PrivacyBudgetType`: required, create-only (changing it replaces the resource).
+    /// `PrivacyBudgetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html#cfn-cleanrooms-privacybudgettemplate-privacybudgettype)): [`PrivacyBudgetType`], one of `DIFFERENTIAL_PRIVACY`, `ACCESS_BUDGET`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PrivacyBudgetType")]
     pub privacy_budget_type: Value<PrivacyBudgetType>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms privacy budget template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html#cfn-cleanrooms-privacybudgettemplate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1324,18 +1356,18 @@ impl Walk for AnalysisMethod {
 
 /// The `AnalysisParameter` property type of [`AnalysisTemplate`].
 ///
-/// AWS reference: [`AWS::CleanRooms::AnalysisTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html).
+/// AWS reference: [`AWS::CleanRooms::AnalysisTemplate` `AnalysisParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-analysisparameter.html).
 ///
 /// [`AnalysisParameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalysisParameter {
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-analysisparameter.html#cfn-cleanrooms-analysistemplate-analysisparameter-defaultvalue)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-analysisparameter.html#cfn-cleanrooms-analysistemplate-analysisparameter-name)): string, required. Pattern: `[0-9a-zA-Z_]+`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-analysisparameter.html#cfn-cleanrooms-analysistemplate-analysisparameter-type)): [`AnalysisParameterType`], one of `SMALLINT`, `INTEGER`, `BIGINT`, `DECIMAL`, `REAL`, `DOUBLE_PRECISION`, `BOOLEAN`, `CHAR`, `VARCHAR`, `DATE`, `TIMESTAMP`, `TIMESTAMPTZ`, `TIME`, `TIMETZ`, `VARBYTE`, `BINARY`, `BYTE`, `CHARACTER`, `DOUBLE`, `FLOAT`, `INT`, `LONG`, `NUMERIC`, `SHORT`, `STRING`, `TIMESTAMP_LTZ`, `TIMESTAMP_NTZ`, `TINYINT`, required.
     #[serde(rename = "Type")]
     pub type_: Value<AnalysisParameterType>,
 }
@@ -1474,15 +1506,15 @@ impl Walk for AnalysisParameterType {
 
 /// The `AnalysisRule` property type of [`ConfiguredTable`].
 ///
-/// AWS reference: [`AWS::CleanRooms::ConfiguredTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html).
+/// AWS reference: [`AWS::CleanRooms::ConfiguredTable` `AnalysisRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtable-analysisrule.html).
 ///
 /// Every property is required: [`AnalysisRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalysisRule {
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtable-analysisrule.html#cfn-cleanrooms-configuredtable-analysisrule-policy)): object [`ConfiguredTableAnalysisRulePolicy`], required.
     #[serde(rename = "Policy")]
     pub policy: ConfiguredTableAnalysisRulePolicy,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtable-analysisrule.html#cfn-cleanrooms-configuredtable-analysisrule-type)): [`ConfiguredTableAnalysisRuleType`], one of `AGGREGATION`, `LIST`, `CUSTOM`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ConfiguredTableAnalysisRuleType>,
 }
@@ -1514,12 +1546,12 @@ impl Walk for AnalysisRule {
 
 /// The `AnalysisSchema` property type of [`AnalysisTemplate`].
 ///
-/// AWS reference: [`AWS::CleanRooms::AnalysisTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html).
+/// AWS reference: [`AWS::CleanRooms::AnalysisTemplate` `AnalysisSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-analysisschema.html).
 ///
 /// Every property is required: [`AnalysisSchema::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalysisSchema {
-    /// `ReferencedTables`: required.
+    /// `ReferencedTables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-analysisschema.html#cfn-cleanrooms-analysistemplate-analysisschema-referencedtables)): list of (string), required. Items: at least 0. Each item: Pattern: `^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$`. Each item: Length: at most 128 characters.
     #[serde(rename = "ReferencedTables")]
     pub referenced_tables: Value<Vec<Value<String>>>,
 }
@@ -1545,7 +1577,7 @@ impl Walk for AnalysisSchema {
 
 /// The values of `AnalyticsEngine`, in [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum AnalyticsEngine {
@@ -1565,7 +1597,7 @@ impl Walk for AnalyticsEngine {
 
 /// The values of `AutoApprovedChangeType`, in [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum AutoApprovedChangeType {
@@ -1588,18 +1620,18 @@ impl Walk for AutoApprovedChangeType {
 
 /// The `BudgetParameter` property type of [`PrivacyBudgetTemplate`].
 ///
-/// AWS reference: [`AWS::CleanRooms::PrivacyBudgetTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html).
+/// AWS reference: [`AWS::CleanRooms::PrivacyBudgetTemplate` `BudgetParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-budgetparameter.html).
 ///
 /// [`BudgetParameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetParameter {
-    /// `AutoRefresh`: optional.
+    /// `AutoRefresh` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-budgetparameter.html#cfn-cleanrooms-privacybudgettemplate-budgetparameter-autorefresh)): [`BudgetParameterAutoRefresh`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "AutoRefresh", skip_serializing_if = "Option::is_none")]
     pub auto_refresh: Option<Value<BudgetParameterAutoRefresh>>,
-    /// `Budget`: required.
+    /// `Budget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-budgetparameter.html#cfn-cleanrooms-privacybudgettemplate-budgetparameter-budget)): integer, required. Range: at least 0.
     #[serde(rename = "Budget")]
     pub budget: Value<i64>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-budgetparameter.html#cfn-cleanrooms-privacybudgettemplate-budgetparameter-type)): [`BudgetParameterType`], one of `CALENDAR_DAY`, `CALENDAR_MONTH`, `CALENDAR_WEEK`, `LIFETIME`, required.
     #[serde(rename = "Type")]
     pub type_: Value<BudgetParameterType>,
 }
@@ -1686,7 +1718,7 @@ impl Walk for BudgetParameterType {
 
 /// The values of `CollaborationJobLogStatus`, in [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum CollaborationJobLogStatus {
@@ -1706,7 +1738,7 @@ impl Walk for CollaborationJobLogStatus {
 
 /// The values of `CollaborationQueryLogStatus`, in [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum CollaborationQueryLogStatus {
@@ -1726,12 +1758,12 @@ impl Walk for CollaborationQueryLogStatus {
 
 /// The `ConfiguredTableAnalysisRulePolicy` property type of [`ConfiguredTable`].
 ///
-/// AWS reference: [`AWS::CleanRooms::ConfiguredTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html).
+/// AWS reference: [`AWS::CleanRooms::ConfiguredTable` `ConfiguredTableAnalysisRulePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtable-configuredtableanalysisrulepolicy.html).
 ///
 /// Every property is required: [`ConfiguredTableAnalysisRulePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfiguredTableAnalysisRulePolicy {
-    /// `V1`: required.
+    /// `V1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtable-configuredtableanalysisrulepolicy.html#cfn-cleanrooms-configuredtable-configuredtableanalysisrulepolicy-v1)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "V1")]
     pub v1: Json,
 }
@@ -1778,15 +1810,15 @@ impl Walk for ConfiguredTableAnalysisRuleType {
 
 /// The `ConfiguredTableAssociationAnalysisRule` property type of [`ConfiguredTableAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRooms::ConfiguredTableAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html).
+/// AWS reference: [`AWS::CleanRooms::ConfiguredTableAssociation` `ConfiguredTableAssociationAnalysisRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrule.html).
 ///
 /// Every property is required: [`ConfiguredTableAssociationAnalysisRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfiguredTableAssociationAnalysisRule {
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrule.html#cfn-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrule-policy)): object [`ConfiguredTableAssociationAnalysisRulePolicy`], required.
     #[serde(rename = "Policy")]
     pub policy: ConfiguredTableAssociationAnalysisRulePolicy,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrule.html#cfn-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrule-type)): [`ConfiguredTableAssociationAnalysisRuleType`], one of `AGGREGATION`, `LIST`, `CUSTOM`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ConfiguredTableAssociationAnalysisRuleType>,
 }
@@ -1818,12 +1850,12 @@ impl Walk for ConfiguredTableAssociationAnalysisRule {
 
 /// The `ConfiguredTableAssociationAnalysisRulePolicy` property type of [`ConfiguredTableAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRooms::ConfiguredTableAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html).
+/// AWS reference: [`AWS::CleanRooms::ConfiguredTableAssociation` `ConfiguredTableAssociationAnalysisRulePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrulepolicy.html).
 ///
 /// Every property is required: [`ConfiguredTableAssociationAnalysisRulePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfiguredTableAssociationAnalysisRulePolicy {
-    /// `V1`: required.
+    /// `V1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrulepolicy.html#cfn-cleanrooms-configuredtableassociation-configuredtableassociationanalysisrulepolicy-v1)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "V1")]
     pub v1: Json,
 }
@@ -1870,7 +1902,7 @@ impl Walk for ConfiguredTableAssociationAnalysisRuleType {
 
 /// The values of `CustomMLMemberAbility`, in [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum CustomMlMemberAbility {
@@ -1890,21 +1922,21 @@ impl Walk for CustomMlMemberAbility {
 
 /// The `DataEncryptionMetadata` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `DataEncryptionMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-dataencryptionmetadata.html).
 ///
 /// Every property is required: [`DataEncryptionMetadata::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataEncryptionMetadata {
-    /// `AllowCleartext`: required.
+    /// `AllowCleartext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-dataencryptionmetadata.html#cfn-cleanrooms-collaboration-dataencryptionmetadata-allowcleartext)): boolean, required.
     #[serde(rename = "AllowCleartext")]
     pub allow_cleartext: Value<bool>,
-    /// `AllowDuplicates`: required.
+    /// `AllowDuplicates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-dataencryptionmetadata.html#cfn-cleanrooms-collaboration-dataencryptionmetadata-allowduplicates)): boolean, required.
     #[serde(rename = "AllowDuplicates")]
     pub allow_duplicates: Value<bool>,
-    /// `AllowJoinsOnColumnsWithDifferentNames`: required.
+    /// `AllowJoinsOnColumnsWithDifferentNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-dataencryptionmetadata.html#cfn-cleanrooms-collaboration-dataencryptionmetadata-allowjoinsoncolumnswithdifferentnames)): boolean, required.
     #[serde(rename = "AllowJoinsOnColumnsWithDifferentNames")]
     pub allow_joins_on_columns_with_different_names: Value<bool>,
-    /// `PreserveNulls`: required.
+    /// `PreserveNulls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-dataencryptionmetadata.html#cfn-cleanrooms-collaboration-dataencryptionmetadata-preservenulls)): boolean, required.
     #[serde(rename = "PreserveNulls")]
     pub preserve_nulls: Value<bool>,
 }
@@ -1945,12 +1977,12 @@ impl Walk for DataEncryptionMetadata {
 
 /// The `ErrorMessageConfiguration` property type of [`AnalysisTemplate`].
 ///
-/// AWS reference: [`AWS::CleanRooms::AnalysisTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html).
+/// AWS reference: [`AWS::CleanRooms::AnalysisTemplate` `ErrorMessageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-errormessageconfiguration.html).
 ///
 /// Every property is required: [`ErrorMessageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorMessageConfiguration {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-errormessageconfiguration.html#cfn-cleanrooms-analysistemplate-errormessageconfiguration-type)): [`ErrorMessageConfigurationType`], one of `DETAILED`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ErrorMessageConfigurationType>,
 }
@@ -2013,12 +2045,12 @@ impl Walk for Format {
 
 /// The `IdMappingConfig` property type of [`IdNamespaceAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRooms::IdNamespaceAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html).
+/// AWS reference: [`AWS::CleanRooms::IdNamespaceAssociation` `IdMappingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idnamespaceassociation-idmappingconfig.html).
 ///
 /// Every property is required: [`IdMappingConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdMappingConfig {
-    /// `AllowUseAsDimensionColumn`: required.
+    /// `AllowUseAsDimensionColumn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idnamespaceassociation-idmappingconfig.html#cfn-cleanrooms-idnamespaceassociation-idmappingconfig-allowuseasdimensioncolumn)): boolean, required.
     #[serde(rename = "AllowUseAsDimensionColumn")]
     pub allow_use_as_dimension_column: Value<bool>,
 }
@@ -2044,15 +2076,15 @@ impl Walk for IdMappingConfig {
 
 /// The `IdMappingTableInputReferenceConfig` property type of [`IdMappingTable`].
 ///
-/// AWS reference: [`AWS::CleanRooms::IdMappingTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html).
+/// AWS reference: [`AWS::CleanRooms::IdMappingTable` `IdMappingTableInputReferenceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idmappingtable-idmappingtableinputreferenceconfig.html).
 ///
 /// Every property is required: [`IdMappingTableInputReferenceConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdMappingTableInputReferenceConfig {
-    /// `InputReferenceArn`: required.
+    /// `InputReferenceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idmappingtable-idmappingtableinputreferenceconfig.html#cfn-cleanrooms-idmappingtable-idmappingtableinputreferenceconfig-inputreferencearn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(idmappingworkflow/.*)$`. Length: 20 to 2048 characters.
     #[serde(rename = "InputReferenceArn")]
     pub input_reference_arn: Value<String>,
-    /// `ManageResourcePolicies`: required.
+    /// `ManageResourcePolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idmappingtable-idmappingtableinputreferenceconfig.html#cfn-cleanrooms-idmappingtable-idmappingtableinputreferenceconfig-manageresourcepolicies)): boolean, required.
     #[serde(rename = "ManageResourcePolicies")]
     pub manage_resource_policies: Value<bool>,
 }
@@ -2084,15 +2116,15 @@ impl Walk for IdMappingTableInputReferenceConfig {
 
 /// The `IdNamespaceAssociationInputReferenceConfig` property type of [`IdNamespaceAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRooms::IdNamespaceAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html).
+/// AWS reference: [`AWS::CleanRooms::IdNamespaceAssociation` `IdNamespaceAssociationInputReferenceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idnamespaceassociation-idnamespaceassociationinputreferenceconfig.html).
 ///
 /// Every property is required: [`IdNamespaceAssociationInputReferenceConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdNamespaceAssociationInputReferenceConfig {
-    /// `InputReferenceArn`: required.
+    /// `InputReferenceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idnamespaceassociation-idnamespaceassociationinputreferenceconfig.html#cfn-cleanrooms-idnamespaceassociation-idnamespaceassociationinputreferenceconfig-inputreferencearn)): string, required. Pattern: `^arn:aws:entityresolution:[\w]{2}-[\w]{4,9}-[\d]:[\d]{12}:idnamespace/[\d\w-]+$`. Length: at most 256 characters.
     #[serde(rename = "InputReferenceArn")]
     pub input_reference_arn: Value<String>,
-    /// `ManageResourcePolicies`: required.
+    /// `ManageResourcePolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idnamespaceassociation-idnamespaceassociationinputreferenceconfig.html#cfn-cleanrooms-idnamespaceassociation-idnamespaceassociationinputreferenceconfig-manageresourcepolicies)): boolean, required.
     #[serde(rename = "ManageResourcePolicies")]
     pub manage_resource_policies: Value<bool>,
 }
@@ -2124,15 +2156,15 @@ impl Walk for IdNamespaceAssociationInputReferenceConfig {
 
 /// The `IntermediateTableAnalysisRule` property type of [`IntermediateTable`].
 ///
-/// AWS reference: [`AWS::CleanRooms::IntermediateTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html).
+/// AWS reference: [`AWS::CleanRooms::IntermediateTable` `IntermediateTableAnalysisRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-intermediatetableanalysisrule.html).
 ///
 /// Every property is required: [`IntermediateTableAnalysisRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntermediateTableAnalysisRule {
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-intermediatetableanalysisrule.html#cfn-cleanrooms-intermediatetable-intermediatetableanalysisrule-policy)): object [`IntermediateTableAnalysisRulePolicy`], required.
     #[serde(rename = "Policy")]
     pub policy: IntermediateTableAnalysisRulePolicy,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-intermediatetableanalysisrule.html#cfn-cleanrooms-intermediatetable-intermediatetableanalysisrule-type)): [`IntermediateTableAnalysisRuleType`], one of `CUSTOM`, required.
     #[serde(rename = "Type")]
     pub type_: Value<IntermediateTableAnalysisRuleType>,
 }
@@ -2164,12 +2196,12 @@ impl Walk for IntermediateTableAnalysisRule {
 
 /// The `IntermediateTableAnalysisRulePolicy` property type of [`IntermediateTable`].
 ///
-/// AWS reference: [`AWS::CleanRooms::IntermediateTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html).
+/// AWS reference: [`AWS::CleanRooms::IntermediateTable` `IntermediateTableAnalysisRulePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-intermediatetableanalysisrulepolicy.html).
 ///
 /// Every property is required: [`IntermediateTableAnalysisRulePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntermediateTableAnalysisRulePolicy {
-    /// `V1`: required.
+    /// `V1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-intermediatetableanalysisrulepolicy.html#cfn-cleanrooms-intermediatetable-intermediatetableanalysisrulepolicy-v1)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "V1")]
     pub v1: Json,
 }
@@ -2210,12 +2242,12 @@ impl Walk for IntermediateTableAnalysisRuleType {
 
 /// The `JobComputePaymentConfig` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `JobComputePaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-jobcomputepaymentconfig.html).
 ///
 /// Every property is required: [`JobComputePaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobComputePaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-jobcomputepaymentconfig.html#cfn-cleanrooms-collaboration-jobcomputepaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -2241,7 +2273,7 @@ impl Walk for JobComputePaymentConfig {
 
 /// The values of `MemberAbility`, in [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum MemberAbility {
@@ -2264,24 +2296,24 @@ impl Walk for MemberAbility {
 
 /// The `MemberSpecification` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `MemberSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-memberspecification.html).
 ///
 /// [`MemberSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemberSpecification {
-    /// `AccountId`: required.
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-memberspecification.html#cfn-cleanrooms-collaboration-memberspecification-accountid)): string, required. Pattern: `^\d+$`. Length: 12 to 12 characters.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-memberspecification.html#cfn-cleanrooms-collaboration-memberspecification-displayname)): string, required. Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `MLMemberAbilities`: optional.
+    /// `MLMemberAbilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-memberspecification.html#cfn-cleanrooms-collaboration-memberspecification-mlmemberabilities)): object [`MlMemberAbilities`], optional.
     #[serde(rename = "MLMemberAbilities", skip_serializing_if = "Option::is_none")]
     pub ml_member_abilities: Option<MlMemberAbilities>,
-    /// `MemberAbilities`: optional.
+    /// `MemberAbilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-memberspecification.html#cfn-cleanrooms-collaboration-memberspecification-memberabilities)): list of ([`MemberAbility`], one of `CAN_QUERY`, `CAN_RUN_JOB`, `CAN_RECEIVE_RESULTS`), optional.
     #[serde(rename = "MemberAbilities", skip_serializing_if = "Option::is_none")]
     pub member_abilities: Option<Value<Vec<Value<MemberAbility>>>>,
-    /// `PaymentConfiguration`: optional.
+    /// `PaymentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-memberspecification.html#cfn-cleanrooms-collaboration-memberspecification-paymentconfiguration)): object [`PaymentConfiguration`], optional.
     #[serde(
         rename = "PaymentConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2343,12 +2375,12 @@ impl Walk for MemberSpecification {
 
 /// The `MembershipJobComputePaymentConfig` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipJobComputePaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipjobcomputepaymentconfig.html).
 ///
 /// Every property is required: [`MembershipJobComputePaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipJobComputePaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipjobcomputepaymentconfig.html#cfn-cleanrooms-membership-membershipjobcomputepaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -2394,18 +2426,18 @@ impl Walk for MembershipJobLogStatus {
 
 /// The `MembershipMLPaymentConfig` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipMLPaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipmlpaymentconfig.html).
 ///
 /// Every property is optional: start from [`MembershipMlPaymentConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MembershipMlPaymentConfig {
-    /// `ModelInference`: optional.
+    /// `ModelInference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipmlpaymentconfig.html#cfn-cleanrooms-membership-membershipmlpaymentconfig-modelinference)): object [`MembershipModelInferencePaymentConfig`], optional.
     #[serde(rename = "ModelInference", skip_serializing_if = "Option::is_none")]
     pub model_inference: Option<MembershipModelInferencePaymentConfig>,
-    /// `ModelTraining`: optional.
+    /// `ModelTraining` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipmlpaymentconfig.html#cfn-cleanrooms-membership-membershipmlpaymentconfig-modeltraining)): object [`MembershipModelTrainingPaymentConfig`], optional.
     #[serde(rename = "ModelTraining", skip_serializing_if = "Option::is_none")]
     pub model_training: Option<MembershipModelTrainingPaymentConfig>,
-    /// `SyntheticDataGeneration`: optional.
+    /// `SyntheticDataGeneration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipmlpaymentconfig.html#cfn-cleanrooms-membership-membershipmlpaymentconfig-syntheticdatageneration)): object [`MembershipSyntheticDataGenerationPaymentConfig`], optional.
     #[serde(
         rename = "SyntheticDataGeneration",
         skip_serializing_if = "Option::is_none"
@@ -2463,12 +2495,12 @@ impl Walk for MembershipMlPaymentConfig {
 
 /// The `MembershipModelInferencePaymentConfig` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipModelInferencePaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipmodelinferencepaymentconfig.html).
 ///
 /// Every property is required: [`MembershipModelInferencePaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipModelInferencePaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipmodelinferencepaymentconfig.html#cfn-cleanrooms-membership-membershipmodelinferencepaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -2494,12 +2526,12 @@ impl Walk for MembershipModelInferencePaymentConfig {
 
 /// The `MembershipModelTrainingPaymentConfig` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipModelTrainingPaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipmodeltrainingpaymentconfig.html).
 ///
 /// Every property is required: [`MembershipModelTrainingPaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipModelTrainingPaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipmodeltrainingpaymentconfig.html#cfn-cleanrooms-membership-membershipmodeltrainingpaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -2525,18 +2557,18 @@ impl Walk for MembershipModelTrainingPaymentConfig {
 
 /// The `MembershipPaymentConfiguration` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipPaymentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershippaymentconfiguration.html).
 ///
 /// [`MembershipPaymentConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipPaymentConfiguration {
-    /// `JobCompute`: optional.
+    /// `JobCompute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershippaymentconfiguration.html#cfn-cleanrooms-membership-membershippaymentconfiguration-jobcompute)): object [`MembershipJobComputePaymentConfig`], optional.
     #[serde(rename = "JobCompute", skip_serializing_if = "Option::is_none")]
     pub job_compute: Option<MembershipJobComputePaymentConfig>,
-    /// `MachineLearning`: optional.
+    /// `MachineLearning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershippaymentconfiguration.html#cfn-cleanrooms-membership-membershippaymentconfiguration-machinelearning)): object [`MembershipMlPaymentConfig`], optional.
     #[serde(rename = "MachineLearning", skip_serializing_if = "Option::is_none")]
     pub machine_learning: Option<MembershipMlPaymentConfig>,
-    /// `QueryCompute`: required.
+    /// `QueryCompute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershippaymentconfiguration.html#cfn-cleanrooms-membership-membershippaymentconfiguration-querycompute)): object [`MembershipQueryComputePaymentConfig`], required.
     #[serde(rename = "QueryCompute")]
     pub query_compute: MembershipQueryComputePaymentConfig,
 }
@@ -2580,12 +2612,12 @@ impl Walk for MembershipPaymentConfiguration {
 
 /// The `MembershipProtectedJobOutputConfiguration` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipProtectedJobOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedjoboutputconfiguration.html).
 ///
 /// Every property is required: [`MembershipProtectedJobOutputConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipProtectedJobOutputConfiguration {
-    /// `S3`: required.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedjoboutputconfiguration.html#cfn-cleanrooms-membership-membershipprotectedjoboutputconfiguration-s3)): object [`ProtectedJobS3OutputConfigurationInput`], required.
     #[serde(rename = "S3")]
     pub s3: ProtectedJobS3OutputConfigurationInput,
 }
@@ -2609,15 +2641,15 @@ impl Walk for MembershipProtectedJobOutputConfiguration {
 
 /// The `MembershipProtectedJobResultConfiguration` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipProtectedJobResultConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedjobresultconfiguration.html).
 ///
 /// Every property is required: [`MembershipProtectedJobResultConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipProtectedJobResultConfiguration {
-    /// `OutputConfiguration`: required.
+    /// `OutputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedjobresultconfiguration.html#cfn-cleanrooms-membership-membershipprotectedjobresultconfiguration-outputconfiguration)): object [`MembershipProtectedJobOutputConfiguration`], required.
     #[serde(rename = "OutputConfiguration")]
     pub output_configuration: MembershipProtectedJobOutputConfiguration,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedjobresultconfiguration.html#cfn-cleanrooms-membership-membershipprotectedjobresultconfiguration-rolearn)): string, required. Pattern: `^arn:aws:iam::[\w]+:role/[\w+=./@-]+$`. Length: 32 to 512 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -2649,12 +2681,12 @@ impl Walk for MembershipProtectedJobResultConfiguration {
 
 /// The `MembershipProtectedQueryOutputConfiguration` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipProtectedQueryOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedqueryoutputconfiguration.html).
 ///
 /// Every property is required: [`MembershipProtectedQueryOutputConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipProtectedQueryOutputConfiguration {
-    /// `S3`: required.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedqueryoutputconfiguration.html#cfn-cleanrooms-membership-membershipprotectedqueryoutputconfiguration-s3)): object [`ProtectedQueryS3OutputConfiguration`], required.
     #[serde(rename = "S3")]
     pub s3: ProtectedQueryS3OutputConfiguration,
 }
@@ -2678,15 +2710,15 @@ impl Walk for MembershipProtectedQueryOutputConfiguration {
 
 /// The `MembershipProtectedQueryResultConfiguration` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipProtectedQueryResultConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedqueryresultconfiguration.html).
 ///
 /// [`MembershipProtectedQueryResultConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipProtectedQueryResultConfiguration {
-    /// `OutputConfiguration`: required.
+    /// `OutputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedqueryresultconfiguration.html#cfn-cleanrooms-membership-membershipprotectedqueryresultconfiguration-outputconfiguration)): object [`MembershipProtectedQueryOutputConfiguration`], required.
     #[serde(rename = "OutputConfiguration")]
     pub output_configuration: MembershipProtectedQueryOutputConfiguration,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipprotectedqueryresultconfiguration.html#cfn-cleanrooms-membership-membershipprotectedqueryresultconfiguration-rolearn)): string, optional. Pattern: `^arn:aws:iam::[\w]+:role/[\w+=./@-]+$`. Length: 32 to 512 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -2723,12 +2755,12 @@ impl Walk for MembershipProtectedQueryResultConfiguration {
 
 /// The `MembershipQueryComputePaymentConfig` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipQueryComputePaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipquerycomputepaymentconfig.html).
 ///
 /// Every property is required: [`MembershipQueryComputePaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipQueryComputePaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipquerycomputepaymentconfig.html#cfn-cleanrooms-membership-membershipquerycomputepaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -2774,12 +2806,12 @@ impl Walk for MembershipQueryLogStatus {
 
 /// The `MembershipSyntheticDataGenerationPaymentConfig` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `MembershipSyntheticDataGenerationPaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipsyntheticdatagenerationpaymentconfig.html).
 ///
 /// Every property is required: [`MembershipSyntheticDataGenerationPaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MembershipSyntheticDataGenerationPaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-membershipsyntheticdatagenerationpaymentconfig.html#cfn-cleanrooms-membership-membershipsyntheticdatagenerationpaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -2805,12 +2837,12 @@ impl Walk for MembershipSyntheticDataGenerationPaymentConfig {
 
 /// The `MLMemberAbilities` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `MLMemberAbilities`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-mlmemberabilities.html).
 ///
 /// Every property is required: [`MlMemberAbilities::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MlMemberAbilities {
-    /// `CustomMLMemberAbilities`: required.
+    /// `CustomMLMemberAbilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-mlmemberabilities.html#cfn-cleanrooms-collaboration-mlmemberabilities-custommlmemberabilities)): list of ([`CustomMlMemberAbility`], one of `CAN_RECEIVE_MODEL_OUTPUT`, `CAN_RECEIVE_INFERENCE_OUTPUT`), required.
     #[serde(rename = "CustomMLMemberAbilities")]
     pub custom_ml_member_abilities: Value<Vec<Value<CustomMlMemberAbility>>>,
 }
@@ -2838,18 +2870,18 @@ impl Walk for MlMemberAbilities {
 
 /// The `MLPaymentConfig` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `MLPaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-mlpaymentconfig.html).
 ///
 /// Every property is optional: start from [`MlPaymentConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MlPaymentConfig {
-    /// `ModelInference`: optional.
+    /// `ModelInference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-mlpaymentconfig.html#cfn-cleanrooms-collaboration-mlpaymentconfig-modelinference)): object [`ModelInferencePaymentConfig`], optional.
     #[serde(rename = "ModelInference", skip_serializing_if = "Option::is_none")]
     pub model_inference: Option<ModelInferencePaymentConfig>,
-    /// `ModelTraining`: optional.
+    /// `ModelTraining` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-mlpaymentconfig.html#cfn-cleanrooms-collaboration-mlpaymentconfig-modeltraining)): object [`ModelTrainingPaymentConfig`], optional.
     #[serde(rename = "ModelTraining", skip_serializing_if = "Option::is_none")]
     pub model_training: Option<ModelTrainingPaymentConfig>,
-    /// `SyntheticDataGeneration`: optional.
+    /// `SyntheticDataGeneration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-mlpaymentconfig.html#cfn-cleanrooms-collaboration-mlpaymentconfig-syntheticdatageneration)): object [`SyntheticDataGenerationPaymentConfig`], optional.
     #[serde(
         rename = "SyntheticDataGeneration",
         skip_serializing_if = "Option::is_none"
@@ -2901,12 +2933,12 @@ impl Walk for MlPaymentConfig {
 
 /// The `ModelInferencePaymentConfig` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `ModelInferencePaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-modelinferencepaymentconfig.html).
 ///
 /// Every property is required: [`ModelInferencePaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelInferencePaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-modelinferencepaymentconfig.html#cfn-cleanrooms-collaboration-modelinferencepaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -2932,12 +2964,12 @@ impl Walk for ModelInferencePaymentConfig {
 
 /// The `ModelTrainingPaymentConfig` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `ModelTrainingPaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-modeltrainingpaymentconfig.html).
 ///
 /// Every property is required: [`ModelTrainingPaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelTrainingPaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-modeltrainingpaymentconfig.html#cfn-cleanrooms-collaboration-modeltrainingpaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -2963,21 +2995,21 @@ impl Walk for ModelTrainingPaymentConfig {
 
 /// The `Parameters` property type of [`PrivacyBudgetTemplate`].
 ///
-/// AWS reference: [`AWS::CleanRooms::PrivacyBudgetTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html).
+/// AWS reference: [`AWS::CleanRooms::PrivacyBudgetTemplate` `Parameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-parameters.html).
 ///
 /// Every property is optional: start from [`Parameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Parameters {
-    /// `BudgetParameters`: optional.
+    /// `BudgetParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-parameters.html#cfn-cleanrooms-privacybudgettemplate-parameters-budgetparameters)): list of (object [`BudgetParameter`]), optional. Items: 1 to 2.
     #[serde(rename = "BudgetParameters", skip_serializing_if = "Option::is_none")]
     pub budget_parameters: Option<Value<Vec<BudgetParameter>>>,
-    /// `Epsilon`: optional.
+    /// `Epsilon` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-parameters.html#cfn-cleanrooms-privacybudgettemplate-parameters-epsilon)): integer, optional. Range: 1 to 20.
     #[serde(rename = "Epsilon", skip_serializing_if = "Option::is_none")]
     pub epsilon: Option<Value<i64>>,
-    /// `ResourceArn`: optional, create-only (changing it replaces the resource).
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-parameters.html#cfn-cleanrooms-privacybudgettemplate-parameters-resourcearn)): string, optional, create-only (changing it replaces the resource). Length: at most 200 characters.
     #[serde(rename = "ResourceArn", skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<Value<String>>,
-    /// `UsersNoisePerQuery`: optional.
+    /// `UsersNoisePerQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-parameters.html#cfn-cleanrooms-privacybudgettemplate-parameters-usersnoiseperquery)): integer, optional. Range: 10 to 100.
     #[serde(rename = "UsersNoisePerQuery", skip_serializing_if = "Option::is_none")]
     pub users_noise_per_query: Option<Value<i64>>,
 }
@@ -3031,18 +3063,18 @@ impl Walk for Parameters {
 
 /// The `PaymentConfiguration` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `PaymentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-paymentconfiguration.html).
 ///
 /// [`PaymentConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PaymentConfiguration {
-    /// `JobCompute`: optional.
+    /// `JobCompute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-paymentconfiguration.html#cfn-cleanrooms-collaboration-paymentconfiguration-jobcompute)): object [`JobComputePaymentConfig`], optional.
     #[serde(rename = "JobCompute", skip_serializing_if = "Option::is_none")]
     pub job_compute: Option<JobComputePaymentConfig>,
-    /// `MachineLearning`: optional.
+    /// `MachineLearning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-paymentconfiguration.html#cfn-cleanrooms-collaboration-paymentconfiguration-machinelearning)): object [`MlPaymentConfig`], optional.
     #[serde(rename = "MachineLearning", skip_serializing_if = "Option::is_none")]
     pub machine_learning: Option<MlPaymentConfig>,
-    /// `QueryCompute`: required.
+    /// `QueryCompute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-paymentconfiguration.html#cfn-cleanrooms-collaboration-paymentconfiguration-querycompute)): object [`QueryComputePaymentConfig`], required.
     #[serde(rename = "QueryCompute")]
     pub query_compute: QueryComputePaymentConfig,
 }
@@ -3086,12 +3118,12 @@ impl Walk for PaymentConfiguration {
 
 /// The `PopulationAnalysisConfiguration` property type of [`IntermediateTable`].
 ///
-/// AWS reference: [`AWS::CleanRooms::IntermediateTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html).
+/// AWS reference: [`AWS::CleanRooms::IntermediateTable` `PopulationAnalysisConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-populationanalysisconfiguration.html).
 ///
 /// Every property is optional: start from [`PopulationAnalysisConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PopulationAnalysisConfiguration {
-    /// `SqlParameters`: optional.
+    /// `SqlParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-populationanalysisconfiguration.html#cfn-cleanrooms-intermediatetable-populationanalysisconfiguration-sqlparameters)): object [`PopulationAnalysisSqlParameters`], optional.
     #[serde(rename = "SqlParameters", skip_serializing_if = "Option::is_none")]
     pub sql_parameters: Option<PopulationAnalysisSqlParameters>,
 }
@@ -3121,18 +3153,18 @@ impl Walk for PopulationAnalysisConfiguration {
 
 /// The `PopulationAnalysisSqlParameters` property type of [`IntermediateTable`].
 ///
-/// AWS reference: [`AWS::CleanRooms::IntermediateTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html).
+/// AWS reference: [`AWS::CleanRooms::IntermediateTable` `PopulationAnalysisSqlParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-populationanalysissqlparameters.html).
 ///
 /// Every property is optional: start from [`PopulationAnalysisSqlParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PopulationAnalysisSqlParameters {
-    /// `AnalysisTemplateArn`: optional.
+    /// `AnalysisTemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-populationanalysissqlparameters.html#cfn-cleanrooms-intermediatetable-populationanalysissqlparameters-analysistemplatearn)): string, optional. Length: at most 256 characters.
     #[serde(
         rename = "AnalysisTemplateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub analysis_template_arn: Option<Value<String>>,
-    /// `QueryString`: optional.
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-populationanalysissqlparameters.html#cfn-cleanrooms-intermediatetable-populationanalysissqlparameters-querystring)): string, optional. Length: at most 500000 characters.
     #[serde(rename = "QueryString", skip_serializing_if = "Option::is_none")]
     pub query_string: Option<Value<String>>,
 }
@@ -3210,15 +3242,15 @@ impl Walk for PrivacyBudgetType {
 
 /// The `ProtectedJobS3OutputConfigurationInput` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `ProtectedJobS3OutputConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-protectedjobs3outputconfigurationinput.html).
 ///
 /// [`ProtectedJobS3OutputConfigurationInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProtectedJobS3OutputConfigurationInput {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-protectedjobs3outputconfigurationinput.html#cfn-cleanrooms-membership-protectedjobs3outputconfigurationinput-bucket)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `KeyPrefix`: optional.
+    /// `KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-protectedjobs3outputconfigurationinput.html#cfn-cleanrooms-membership-protectedjobs3outputconfigurationinput-keyprefix)): string, optional.
     #[serde(rename = "KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<Value<String>>,
 }
@@ -3253,21 +3285,21 @@ impl Walk for ProtectedJobS3OutputConfigurationInput {
 
 /// The `ProtectedQueryS3OutputConfiguration` property type of [`Membership`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html).
+/// AWS reference: [`AWS::CleanRooms::Membership` `ProtectedQueryS3OutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-protectedquerys3outputconfiguration.html).
 ///
 /// [`ProtectedQueryS3OutputConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProtectedQueryS3OutputConfiguration {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-protectedquerys3outputconfiguration.html#cfn-cleanrooms-membership-protectedquerys3outputconfiguration-bucket)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `KeyPrefix`: optional.
+    /// `KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-protectedquerys3outputconfiguration.html#cfn-cleanrooms-membership-protectedquerys3outputconfiguration-keyprefix)): string, optional.
     #[serde(rename = "KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<Value<String>>,
-    /// `ResultFormat`: required.
+    /// `ResultFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-protectedquerys3outputconfiguration.html#cfn-cleanrooms-membership-protectedquerys3outputconfiguration-resultformat)): [`ResultFormat`], one of `CSV`, `PARQUET`, required.
     #[serde(rename = "ResultFormat")]
     pub result_format: Value<ResultFormat>,
-    /// `SingleFileOutput`: optional.
+    /// `SingleFileOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-protectedquerys3outputconfiguration.html#cfn-cleanrooms-membership-protectedquerys3outputconfiguration-singlefileoutput)): boolean, optional.
     #[serde(rename = "SingleFileOutput", skip_serializing_if = "Option::is_none")]
     pub single_file_output: Option<Value<bool>>,
 }
@@ -3317,12 +3349,12 @@ impl Walk for ProtectedQueryS3OutputConfiguration {
 
 /// The `QueryComputePaymentConfig` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `QueryComputePaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-querycomputepaymentconfig.html).
 ///
 /// Every property is required: [`QueryComputePaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryComputePaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-querycomputepaymentconfig.html#cfn-cleanrooms-collaboration-querycomputepaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -3388,7 +3420,7 @@ impl Walk for SelectedAnalysisMethod {
 
 /// The values of `SupportedS3Region`, in [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-collaboration.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum SupportedS3Region {
@@ -3501,12 +3533,12 @@ impl Walk for SupportedS3Region {
 
 /// The `SyntheticDataGenerationPaymentConfig` property type of [`Collaboration`].
 ///
-/// AWS reference: [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html).
+/// AWS reference: [`AWS::CleanRooms::Collaboration` `SyntheticDataGenerationPaymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-syntheticdatagenerationpaymentconfig.html).
 ///
 /// Every property is required: [`SyntheticDataGenerationPaymentConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SyntheticDataGenerationPaymentConfig {
-    /// `IsResponsible`: required.
+    /// `IsResponsible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-syntheticdatagenerationpaymentconfig.html#cfn-cleanrooms-collaboration-syntheticdatagenerationpaymentconfig-isresponsible)): boolean, required.
     #[serde(rename = "IsResponsible")]
     pub is_responsible: Value<bool>,
 }
@@ -3532,15 +3564,15 @@ impl Walk for SyntheticDataGenerationPaymentConfig {
 
 /// The `Tag` property type of [`AnalysisTemplate`], [`Collaboration`], [`ConfiguredTable`], [`ConfiguredTableAssociation`], [`IdMappingTable`], [`IdNamespaceAssociation`], [`IntermediateTable`], [`Membership`] and [`PrivacyBudgetTemplate`].
 ///
-/// AWS reference: [`AWS::CleanRooms::AnalysisTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-analysistemplate.html), [`AWS::CleanRooms::Collaboration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cleanrooms-collaboration.html), [`AWS::CleanRooms::ConfiguredTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtable.html), [`AWS::CleanRooms::ConfiguredTableAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-configuredtableassociation.html), [`AWS::CleanRooms::IdMappingTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idmappingtable.html), [`AWS::CleanRooms::IdNamespaceAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-idnamespaceassociation.html), [`AWS::CleanRooms::IntermediateTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-intermediatetable.html), [`AWS::CleanRooms::Membership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-membership.html), [`AWS::CleanRooms::PrivacyBudgetTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanrooms-privacybudgettemplate.html).
+/// AWS reference: [`AWS::CleanRooms::AnalysisTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-tag.html), [`AWS::CleanRooms::Collaboration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-collaboration-tag.html), [`AWS::CleanRooms::ConfiguredTable` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtable-tag.html), [`AWS::CleanRooms::ConfiguredTableAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-configuredtableassociation-tag.html), [`AWS::CleanRooms::IdMappingTable` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idmappingtable-tag.html), [`AWS::CleanRooms::IdNamespaceAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-idnamespaceassociation-tag.html), [`AWS::CleanRooms::IntermediateTable` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-intermediatetable-tag.html), [`AWS::CleanRooms::Membership` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-membership-tag.html), [`AWS::CleanRooms::PrivacyBudgetTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-privacybudgettemplate-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-tag.html#cfn-cleanrooms-analysistemplate-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanrooms-analysistemplate-tag.html#cfn-cleanrooms-analysistemplate-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

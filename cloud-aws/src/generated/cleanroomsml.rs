@@ -9,31 +9,35 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CleanRoomsML::ConfiguredModelAlgorithm` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html)).
 ///
+/// Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithm Resource Type
+///
 /// [`ConfiguredModelAlgorithm::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfiguredModelAlgorithm {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html#cfn-cleanroomsml-configuredmodelalgorithm-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InferenceContainerConfig`: optional, create-only (changing it replaces the resource).
+    /// `InferenceContainerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html#cfn-cleanroomsml-configuredmodelalgorithm-inferencecontainerconfig)): object [`InferenceContainerConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "InferenceContainerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub inference_container_config: Option<InferenceContainerConfig>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html#cfn-cleanroomsml-configuredmodelalgorithm-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html#cfn-cleanroomsml-configuredmodelalgorithm-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html#cfn-cleanroomsml-configuredmodelalgorithm-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html#cfn-cleanroomsml-configuredmodelalgorithm-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrainingContainerConfig`: optional, create-only (changing it replaces the resource).
+    /// `TrainingContainerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html#cfn-cleanroomsml-configuredmodelalgorithm-trainingcontainerconfig)): object [`ContainerConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TrainingContainerConfig",
         skip_serializing_if = "Option::is_none"
@@ -133,28 +137,32 @@ impl ResourceRef<ConfiguredModelAlgorithm> {
 
 /// The properties of an `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html)).
 ///
+/// Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation Resource Type
+///
 /// [`ConfiguredModelAlgorithmAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfiguredModelAlgorithmAssociation {
-    /// `ConfiguredModelAlgorithmArn`: required, create-only (changing it replaces the resource).
+    /// `ConfiguredModelAlgorithmArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-configuredmodelalgorithmarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "ConfiguredModelAlgorithmArn")]
     pub configured_model_algorithm_arn: Value<String>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MembershipIdentifier`: required, create-only (changing it replaces the resource).
+    /// `MembershipIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-membershipidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "MembershipIdentifier")]
     pub membership_identifier: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PrivacyConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `PrivacyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-privacyconfiguration)): object [`PrivacyConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PrivacyConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub privacy_configuration: Option<PrivacyConfiguration>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm association.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -241,22 +249,26 @@ impl ResourceRef<ConfiguredModelAlgorithmAssociation> {
 
 /// The properties of an `AWS::CleanRoomsML::TrainingDataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html)).
 ///
+/// Definition of AWS::CleanRoomsML::TrainingDataset Resource Type
+///
 /// [`TrainingDataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrainingDataset {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html#cfn-cleanroomsml-trainingdataset-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t\r\n]*$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html#cfn-cleanroomsml-trainingdataset-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!\s*$)[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]*$`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html#cfn-cleanroomsml-trainingdataset-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this cleanrooms-ml training dataset.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html#cfn-cleanroomsml-trainingdataset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrainingData`: required, create-only (changing it replaces the resource).
+    /// `TrainingData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html#cfn-cleanroomsml-trainingdataset-trainingdata)): list of (object [`Dataset`]), required, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "TrainingData")]
     pub training_data: Value<Vec<Dataset>>,
 }
@@ -329,15 +341,15 @@ impl ResourceRef<TrainingDataset> {
 
 /// The `ColumnSchema` property type of [`TrainingDataset`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html).
+/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset` `ColumnSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-columnschema.html).
 ///
 /// Every property is required: [`ColumnSchema::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ColumnSchema {
-    /// `ColumnName`: required.
+    /// `ColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-columnschema.html#cfn-cleanroomsml-trainingdataset-columnschema-columnname)): string, required. Pattern: `^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$`. Length: 1 to 128 characters.
     #[serde(rename = "ColumnName")]
     pub column_name: Value<String>,
-    /// `ColumnTypes`: required.
+    /// `ColumnTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-columnschema.html#cfn-cleanroomsml-trainingdataset-columnschema-columntypes)): list of ([`ColumnType`], one of `USER_ID`, `ITEM_ID`, `TIMESTAMP`, `CATEGORICAL_FEATURE`, `NUMERICAL_FEATURE`), required. Items: 1 to 1.
     #[serde(rename = "ColumnTypes")]
     pub column_types: Value<Vec<Value<ColumnType>>>,
 }
@@ -398,21 +410,21 @@ impl Walk for ColumnType {
 
 /// The `ContainerConfig` property type of [`ConfiguredModelAlgorithm`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithm` `ContainerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-containerconfig.html).
 ///
 /// [`ContainerConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerConfig {
-    /// `Arguments`: optional.
+    /// `Arguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-containerconfig.html#cfn-cleanroomsml-configuredmodelalgorithm-containerconfig-arguments)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^.*$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Arguments", skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Value<Vec<Value<String>>>>,
-    /// `Entrypoint`: optional.
+    /// `Entrypoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-containerconfig.html#cfn-cleanroomsml-configuredmodelalgorithm-containerconfig-entrypoint)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^.*$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Entrypoint", skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<Value<Vec<Value<String>>>>,
-    /// `ImageUri`: required.
+    /// `ImageUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-containerconfig.html#cfn-cleanroomsml-configuredmodelalgorithm-containerconfig-imageuri)): string, required. Pattern: `^.*$`. Length: 1 to 255 characters.
     #[serde(rename = "ImageUri")]
     pub image_uri: Value<String>,
-    /// `MetricDefinitions`: optional.
+    /// `MetricDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-containerconfig.html#cfn-cleanroomsml-configuredmodelalgorithm-containerconfig-metricdefinitions)): list of (object [`MetricDefinition`]), optional. Items: 0 to 40.
     #[serde(rename = "MetricDefinitions", skip_serializing_if = "Option::is_none")]
     pub metric_definitions: Option<Value<Vec<MetricDefinition>>>,
 }
@@ -465,12 +477,12 @@ impl Walk for ContainerConfig {
 
 /// The `CustomEntityConfig` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `CustomEntityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-customentityconfig.html).
 ///
 /// Every property is required: [`CustomEntityConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomEntityConfig {
-    /// `CustomDataIdentifiers`: required.
+    /// `CustomDataIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-customentityconfig.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-customentityconfig-customdataidentifiers)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^[a-zA-Z0-9\_\#\=\@\/\;\,\-\ \^\$\?\[\]\{\}\|\\\*\+\.\(\)]+$`. Each item: Length: 1 to 200 characters.
     #[serde(rename = "CustomDataIdentifiers")]
     pub custom_data_identifiers: Value<Vec<Value<String>>>,
 }
@@ -496,12 +508,12 @@ impl Walk for CustomEntityConfig {
 
 /// The `DataSource` property type of [`TrainingDataset`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html).
+/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset` `DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-datasource.html).
 ///
 /// Every property is required: [`DataSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `GlueDataSource`: required.
+    /// `GlueDataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-datasource.html#cfn-cleanroomsml-trainingdataset-datasource-gluedatasource)): object [`GlueDataSource`], required.
     #[serde(rename = "GlueDataSource")]
     pub glue_data_source: GlueDataSource,
 }
@@ -527,15 +539,15 @@ impl Walk for DataSource {
 
 /// The `Dataset` property type of [`TrainingDataset`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html).
+/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset` `Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-dataset.html).
 ///
 /// Every property is required: [`Dataset::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `InputConfig`: required.
+    /// `InputConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-dataset.html#cfn-cleanroomsml-trainingdataset-dataset-inputconfig)): object [`DatasetInputConfig`], required.
     #[serde(rename = "InputConfig")]
     pub input_config: DatasetInputConfig,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-dataset.html#cfn-cleanroomsml-trainingdataset-dataset-type)): [`DatasetType`], one of `INTERACTIONS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DatasetType>,
 }
@@ -567,15 +579,15 @@ impl Walk for Dataset {
 
 /// The `DatasetInputConfig` property type of [`TrainingDataset`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html).
+/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset` `DatasetInputConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-datasetinputconfig.html).
 ///
 /// Every property is required: [`DatasetInputConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetInputConfig {
-    /// `DataSource`: required.
+    /// `DataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-datasetinputconfig.html#cfn-cleanroomsml-trainingdataset-datasetinputconfig-datasource)): object [`DataSource`], required.
     #[serde(rename = "DataSource")]
     pub data_source: DataSource,
-    /// `Schema`: required.
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-datasetinputconfig.html#cfn-cleanroomsml-trainingdataset-datasetinputconfig-schema)): list of (object [`ColumnSchema`]), required. Items: 1 to 100.
     #[serde(rename = "Schema")]
     pub schema: Value<Vec<ColumnSchema>>,
 }
@@ -647,18 +659,18 @@ impl Walk for EntityType {
 
 /// The `GlueDataSource` property type of [`TrainingDataset`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html).
+/// AWS reference: [`AWS::CleanRoomsML::TrainingDataset` `GlueDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-gluedatasource.html).
 ///
 /// [`GlueDataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlueDataSource {
-    /// `CatalogId`: optional.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-gluedatasource.html#cfn-cleanroomsml-trainingdataset-gluedatasource-catalogid)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-gluedatasource.html#cfn-cleanroomsml-trainingdataset-gluedatasource-databasename)): string, required. Pattern: `^[a-zA-Z0-9_](([a-zA-Z0-9_]+-)*([a-zA-Z0-9_]+))?$`. Length: 1 to 128 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-gluedatasource.html#cfn-cleanroomsml-trainingdataset-gluedatasource-tablename)): string, required. Pattern: `^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$`. Length: 1 to 128 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -699,12 +711,12 @@ impl Walk for GlueDataSource {
 
 /// The `InferenceContainerConfig` property type of [`ConfiguredModelAlgorithm`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithm` `InferenceContainerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-inferencecontainerconfig.html).
 ///
 /// Every property is required: [`InferenceContainerConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InferenceContainerConfig {
-    /// `ImageUri`: required.
+    /// `ImageUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-inferencecontainerconfig.html#cfn-cleanroomsml-configuredmodelalgorithm-inferencecontainerconfig-imageuri)): string, required. Pattern: `^.*$`. Length: 1 to 255 characters.
     #[serde(rename = "ImageUri")]
     pub image_uri: Value<String>,
 }
@@ -730,15 +742,15 @@ impl Walk for InferenceContainerConfig {
 
 /// The `LogRedactionConfiguration` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `LogRedactionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-logredactionconfiguration.html).
 ///
 /// [`LogRedactionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogRedactionConfiguration {
-    /// `CustomEntityConfig`: optional.
+    /// `CustomEntityConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-logredactionconfiguration.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-logredactionconfiguration-customentityconfig)): object [`CustomEntityConfig`], optional.
     #[serde(rename = "CustomEntityConfig", skip_serializing_if = "Option::is_none")]
     pub custom_entity_config: Option<CustomEntityConfig>,
-    /// `EntitiesToRedact`: required.
+    /// `EntitiesToRedact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-logredactionconfiguration.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-logredactionconfiguration-entitiestoredact)): list of ([`EntityType`], one of `ALL_PERSONALLY_IDENTIFIABLE_INFORMATION`, `NUMBERS`, `CUSTOM`), required. Items: at least 1.
     #[serde(rename = "EntitiesToRedact")]
     pub entities_to_redact: Value<Vec<Value<EntityType>>>,
 }
@@ -793,24 +805,24 @@ impl Walk for LogType {
 
 /// The `LogsConfigurationPolicy` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `LogsConfigurationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy.html).
 ///
 /// [`LogsConfigurationPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogsConfigurationPolicy {
-    /// `AllowedAccountIds`: required.
+    /// `AllowedAccountIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy-allowedaccountids)): list of (string), required. Items: 1 to 5. Each item: Pattern: `^[0-9]{12}$`.
     #[serde(rename = "AllowedAccountIds")]
     pub allowed_account_ids: Value<Vec<Value<String>>>,
-    /// `FilterPattern`: optional.
+    /// `FilterPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy-filterpattern)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "FilterPattern", skip_serializing_if = "Option::is_none")]
     pub filter_pattern: Option<Value<String>>,
-    /// `LogRedactionConfiguration`: optional.
+    /// `LogRedactionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy-logredactionconfiguration)): object [`LogRedactionConfiguration`], optional.
     #[serde(
         rename = "LogRedactionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_redaction_configuration: Option<LogRedactionConfiguration>,
-    /// `LogType`: optional.
+    /// `LogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-logsconfigurationpolicy-logtype)): [`LogType`], one of `ALL`, `ERROR_SUMMARY`, optional.
     #[serde(rename = "LogType", skip_serializing_if = "Option::is_none")]
     pub log_type: Option<Value<LogType>>,
 }
@@ -866,15 +878,15 @@ impl Walk for LogsConfigurationPolicy {
 
 /// The `MetricDefinition` property type of [`ConfiguredModelAlgorithm`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithm` `MetricDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-metricdefinition.html).
 ///
 /// Every property is required: [`MetricDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDefinition {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-metricdefinition.html#cfn-cleanroomsml-configuredmodelalgorithm-metricdefinition-name)): string, required. Pattern: `^.+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Regex`: required.
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-metricdefinition.html#cfn-cleanroomsml-configuredmodelalgorithm-metricdefinition-regex)): string, required. Pattern: `^.+$`. Length: 1 to 500 characters.
     #[serde(rename = "Regex")]
     pub regex: Value<String>,
 }
@@ -903,12 +915,12 @@ impl Walk for MetricDefinition {
 
 /// The `MetricsConfigurationPolicy` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `MetricsConfigurationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-metricsconfigurationpolicy.html).
 ///
 /// Every property is required: [`MetricsConfigurationPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsConfigurationPolicy {
-    /// `NoiseLevel`: required.
+    /// `NoiseLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-metricsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-metricsconfigurationpolicy-noiselevel)): [`NoiseLevelType`], one of `HIGH`, `MEDIUM`, `LOW`, `NONE`, required.
     #[serde(rename = "NoiseLevel")]
     pub noise_level: Value<NoiseLevelType>,
 }
@@ -960,12 +972,12 @@ impl Walk for NoiseLevelType {
 
 /// The `PrivacyConfiguration` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `PrivacyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-privacyconfiguration.html).
 ///
 /// Every property is required: [`PrivacyConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrivacyConfiguration {
-    /// `Policies`: required.
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-privacyconfiguration.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-privacyconfiguration-policies)): object [`PrivacyConfigurationPolicies`], required.
     #[serde(rename = "Policies")]
     pub policies: PrivacyConfigurationPolicies,
 }
@@ -991,24 +1003,24 @@ impl Walk for PrivacyConfiguration {
 
 /// The `PrivacyConfigurationPolicies` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `PrivacyConfigurationPolicies`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-privacyconfigurationpolicies.html).
 ///
 /// Every property is optional: start from [`PrivacyConfigurationPolicies::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrivacyConfigurationPolicies {
-    /// `TrainedModelExports`: optional.
+    /// `TrainedModelExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-privacyconfigurationpolicies.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-privacyconfigurationpolicies-trainedmodelexports)): object [`TrainedModelExportsConfigurationPolicy`], optional.
     #[serde(
         rename = "TrainedModelExports",
         skip_serializing_if = "Option::is_none"
     )]
     pub trained_model_exports: Option<TrainedModelExportsConfigurationPolicy>,
-    /// `TrainedModelInferenceJobs`: optional.
+    /// `TrainedModelInferenceJobs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-privacyconfigurationpolicies.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-privacyconfigurationpolicies-trainedmodelinferencejobs)): object [`TrainedModelInferenceJobsConfigurationPolicy`], optional.
     #[serde(
         rename = "TrainedModelInferenceJobs",
         skip_serializing_if = "Option::is_none"
     )]
     pub trained_model_inference_jobs: Option<TrainedModelInferenceJobsConfigurationPolicy>,
-    /// `TrainedModels`: optional.
+    /// `TrainedModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-privacyconfigurationpolicies.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-privacyconfigurationpolicies-trainedmodels)): object [`TrainedModelsConfigurationPolicy`], optional.
     #[serde(rename = "TrainedModels", skip_serializing_if = "Option::is_none")]
     pub trained_models: Option<TrainedModelsConfigurationPolicy>,
 }
@@ -1060,15 +1072,15 @@ impl Walk for PrivacyConfigurationPolicies {
 
 /// The `Tag` property type of [`ConfiguredModelAlgorithm`], [`ConfiguredModelAlgorithmAssociation`] and [`TrainingDataset`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithm.html), [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html), [`AWS::CleanRoomsML::TrainingDataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-trainingdataset.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithm` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-tag.html), [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-tag.html), [`AWS::CleanRoomsML::TrainingDataset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-trainingdataset-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-tag.html#cfn-cleanroomsml-configuredmodelalgorithm-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithm-tag.html#cfn-cleanroomsml-configuredmodelalgorithm-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1097,15 +1109,15 @@ impl Walk for Tag {
 
 /// The `TrainedModelArtifactMaxSize` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `TrainedModelArtifactMaxSize`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelartifactmaxsize.html).
 ///
 /// Every property is required: [`TrainedModelArtifactMaxSize::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrainedModelArtifactMaxSize {
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelartifactmaxsize.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelartifactmaxsize-unit)): [`TrainedModelArtifactMaxSizeUnitType`], one of `GB`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<TrainedModelArtifactMaxSizeUnitType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelartifactmaxsize.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelartifactmaxsize-value)): number, required. Range: 0.01 to 10.
     #[serde(rename = "Value")]
     pub value: Value<f64>,
 }
@@ -1174,15 +1186,15 @@ impl Walk for TrainedModelExportFileType {
 
 /// The `TrainedModelExportsConfigurationPolicy` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `TrainedModelExportsConfigurationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsconfigurationpolicy.html).
 ///
 /// Every property is required: [`TrainedModelExportsConfigurationPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrainedModelExportsConfigurationPolicy {
-    /// `FilesToExport`: required.
+    /// `FilesToExport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsconfigurationpolicy-filestoexport)): list of ([`TrainedModelExportFileType`], one of `MODEL`, `OUTPUT`), required. Items: 1 to 2.
     #[serde(rename = "FilesToExport")]
     pub files_to_export: Value<Vec<Value<TrainedModelExportFileType>>>,
-    /// `MaxSize`: required.
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsconfigurationpolicy-maxsize)): object [`TrainedModelExportsMaxSize`], required.
     #[serde(rename = "MaxSize")]
     pub max_size: TrainedModelExportsMaxSize,
 }
@@ -1214,15 +1226,15 @@ impl Walk for TrainedModelExportsConfigurationPolicy {
 
 /// The `TrainedModelExportsMaxSize` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `TrainedModelExportsMaxSize`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsmaxsize.html).
 ///
 /// Every property is required: [`TrainedModelExportsMaxSize::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrainedModelExportsMaxSize {
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsmaxsize.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsmaxsize-unit)): [`TrainedModelExportsMaxSizeUnitType`], one of `GB`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<TrainedModelExportsMaxSizeUnitType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsmaxsize.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelexportsmaxsize-value)): number, required. Range: 0.01 to 10.
     #[serde(rename = "Value")]
     pub value: Value<f64>,
 }
@@ -1271,15 +1283,15 @@ impl Walk for TrainedModelExportsMaxSizeUnitType {
 
 /// The `TrainedModelInferenceJobsConfigurationPolicy` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `TrainedModelInferenceJobsConfigurationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencejobsconfigurationpolicy.html).
 ///
 /// Every property is optional: start from [`TrainedModelInferenceJobsConfigurationPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrainedModelInferenceJobsConfigurationPolicy {
-    /// `ContainerLogs`: optional.
+    /// `ContainerLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencejobsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencejobsconfigurationpolicy-containerlogs)): list of (object [`LogsConfigurationPolicy`]), optional. Items: 1 to 5.
     #[serde(rename = "ContainerLogs", skip_serializing_if = "Option::is_none")]
     pub container_logs: Option<Value<Vec<LogsConfigurationPolicy>>>,
-    /// `MaxOutputSize`: optional.
+    /// `MaxOutputSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencejobsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencejobsconfigurationpolicy-maxoutputsize)): object [`TrainedModelInferenceMaxOutputSize`], optional.
     #[serde(rename = "MaxOutputSize", skip_serializing_if = "Option::is_none")]
     pub max_output_size: Option<TrainedModelInferenceMaxOutputSize>,
 }
@@ -1317,15 +1329,15 @@ impl Walk for TrainedModelInferenceJobsConfigurationPolicy {
 
 /// The `TrainedModelInferenceMaxOutputSize` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `TrainedModelInferenceMaxOutputSize`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencemaxoutputsize.html).
 ///
 /// Every property is required: [`TrainedModelInferenceMaxOutputSize::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrainedModelInferenceMaxOutputSize {
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencemaxoutputsize.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencemaxoutputsize-unit)): [`TrainedModelInferenceMaxOutputSizeUnitType`], one of `GB`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<TrainedModelInferenceMaxOutputSizeUnitType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencemaxoutputsize.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelinferencemaxoutputsize-value)): number, required. Range: 0.01 to 50.
     #[serde(rename = "Value")]
     pub value: Value<f64>,
 }
@@ -1374,18 +1386,18 @@ impl Walk for TrainedModelInferenceMaxOutputSizeUnitType {
 
 /// The `TrainedModelsConfigurationPolicy` property type of [`ConfiguredModelAlgorithmAssociation`].
 ///
-/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cleanroomsml-configuredmodelalgorithmassociation.html).
+/// AWS reference: [`AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` `TrainedModelsConfigurationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelsconfigurationpolicy.html).
 ///
 /// Every property is optional: start from [`TrainedModelsConfigurationPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrainedModelsConfigurationPolicy {
-    /// `ContainerLogs`: optional.
+    /// `ContainerLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelsconfigurationpolicy-containerlogs)): list of (object [`LogsConfigurationPolicy`]), optional. Items: 1 to 5.
     #[serde(rename = "ContainerLogs", skip_serializing_if = "Option::is_none")]
     pub container_logs: Option<Value<Vec<LogsConfigurationPolicy>>>,
-    /// `ContainerMetrics`: optional.
+    /// `ContainerMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelsconfigurationpolicy-containermetrics)): object [`MetricsConfigurationPolicy`], optional.
     #[serde(rename = "ContainerMetrics", skip_serializing_if = "Option::is_none")]
     pub container_metrics: Option<MetricsConfigurationPolicy>,
-    /// `MaxArtifactSize`: optional.
+    /// `MaxArtifactSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelsconfigurationpolicy.html#cfn-cleanroomsml-configuredmodelalgorithmassociation-trainedmodelsconfigurationpolicy-maxartifactsize)): object [`TrainedModelArtifactMaxSize`], optional.
     #[serde(rename = "MaxArtifactSize", skip_serializing_if = "Option::is_none")]
     pub max_artifact_size: Option<TrainedModelArtifactMaxSize>,
 }

@@ -9,40 +9,62 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Cloud9::EnvironmentEC2` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html)).
 ///
+/// Resource Type definition for AWS::Cloud9::EnvironmentEC2
+///
 /// Every property is optional: start from [`EnvironmentEc2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentEc2 {
-    /// `AutomaticStopTimeMinutes`: optional, create-only (changing it replaces the resource).
+    /// The number of minutes until the running instance is shut down after the environment was last used.
+    ///
+    /// `AutomaticStopTimeMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-automaticstoptimeminutes)): integer, optional, create-only (changing it replaces the resource). Range: 0 to 20160.
     #[serde(
         rename = "AutomaticStopTimeMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_stop_time_minutes: Option<Value<i64>>,
-    /// `ConnectionType`: optional, create-only (changing it replaces the resource).
+    /// The connection type used for connecting to an Amazon EC2 environment.
+    ///
+    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-connectiontype)): [`ConnectionType`], one of `CONNECT_SSH`, `CONNECT_SSM`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<Value<ConnectionType>>,
-    /// `Description`: optional.
+    /// The description of the environment.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-description)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ImageId`: optional, create-only (changing it replaces the resource).
+    /// The identifier for the Amazon Machine Image (AMI) that's used to create the EC2 instance.
+    ///
+    /// `ImageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-imageid)): string, optional, create-only (changing it replaces the resource). Length: 0 to 512 characters.
     #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
     pub image_id: Option<Value<String>>,
-    /// `InstanceType`: optional, create-only (changing it replaces the resource).
+    /// The type of instance to connect to the environment.
+    ///
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-instancetype)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z]+[1-9][.][a-z0-9]+$`. Length: 5 to 20 characters.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the environment.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-name)): string, optional. Length: 1 to 60 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OwnerArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the environment owner.
+    ///
+    /// `OwnerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-ownerarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):(iam|sts)::\d+:(root|(user\/[\w+=/:,.@-]{1,64}|federated-user\/[\w+=/:,.@-]{2,32}|assumed-role\/[\w+=:,.@-]{1,64}\/[\w+=,.@-]{1,64}))$`.
     #[serde(rename = "OwnerArn", skip_serializing_if = "Option::is_none")]
     pub owner_arn: Option<Value<String>>,
-    /// `Repositories`: optional, create-only (changing it replaces the resource).
+    /// Any AWS CodeCommit source code repositories to be cloned into the development environment.
+    ///
+    /// `Repositories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-repositories)): list of (object [`Repository`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Repositories", skip_serializing_if = "Option::is_none")]
     pub repositories: Option<Value<Vec<Repository>>>,
-    /// `SubnetId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the subnet in Amazon VPC that AWS Cloud9 will use.
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-subnetid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$`. Length: 15 to 24 characters.
     #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs that will be associated with the new AWS Cloud9 development environment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html#cfn-cloud9-environmentec2-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -190,15 +212,19 @@ impl Walk for ConnectionType {
 
 /// The `Repository` property type of [`EnvironmentEc2`].
 ///
-/// AWS reference: [`AWS::Cloud9::EnvironmentEC2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html).
+/// AWS reference: [`AWS::Cloud9::EnvironmentEC2` `Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloud9-environmentec2-repository.html).
 ///
 /// Every property is required: [`Repository::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Repository {
-    /// `PathComponent`: required.
+    /// The path within the development environment's default file system location to clone the AWS CodeCommit repository into.
+    ///
+    /// `PathComponent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloud9-environmentec2-repository.html#cfn-cloud9-environmentec2-repository-pathcomponent)): string, required. Length: at most 1000 characters.
     #[serde(rename = "PathComponent")]
     pub path_component: Value<String>,
-    /// `RepositoryUrl`: required.
+    /// The clone URL of the AWS CodeCommit repository to be cloned.
+    ///
+    /// `RepositoryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloud9-environmentec2-repository.html#cfn-cloud9-environmentec2-repository-repositoryurl)): string, required. Length: at most 1000 characters.
     #[serde(rename = "RepositoryUrl")]
     pub repository_url: Value<String>,
 }
@@ -230,15 +256,15 @@ impl Walk for Repository {
 
 /// The `Tag` property type of [`EnvironmentEc2`].
 ///
-/// AWS reference: [`AWS::Cloud9::EnvironmentEC2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloud9-environmentec2.html).
+/// AWS reference: [`AWS::Cloud9::EnvironmentEC2` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloud9-environmentec2-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloud9-environmentec2-tag.html#cfn-cloud9-environmentec2-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloud9-environmentec2-tag.html#cfn-cloud9-environmentec2-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

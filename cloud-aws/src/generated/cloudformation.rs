@@ -11,58 +11,90 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CloudFormation::ChangeSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html)).
 ///
+/// Resource type definition for AWS::CloudFormation::ChangeSet
+///
 /// [`ChangeSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChangeSet {
-    /// `Capabilities`: optional, create-only (changing it replaces the resource).
+    /// The capabilities that are allowed in the stack.
+    ///
+    /// `Capabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-capabilities)): list of ([`Capabilities`], one of `CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM`, `CAPABILITY_AUTO_EXPAND`), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Value<Vec<Value<Capabilities>>>>,
-    /// `ChangeSetName`: required, create-only (changing it replaces the resource).
+    /// The name of the change set. Must be unique among all change sets associated with the specified stack.
+    ///
+    /// `ChangeSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-changesetname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][-a-zA-Z0-9]*$`. Length: 1 to 128 characters.
     #[serde(rename = "ChangeSetName")]
     pub change_set_name: Value<String>,
-    /// `ChangeSetType`: optional, create-only (changing it replaces the resource).
+    /// The type of change set operation.
+    ///
+    /// `ChangeSetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-changesettype)): [`ChangeSetType`], one of `CREATE`, `UPDATE`, `IMPORT`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ChangeSetType", skip_serializing_if = "Option::is_none")]
     pub change_set_type: Option<Value<ChangeSetType>>,
-    /// `DeploymentMode`: optional, create-only (changing it replaces the resource).
+    /// Determines how CloudFormation handles configuration drift during deployment.
+    ///
+    /// `DeploymentMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-deploymentmode)): [`DeploymentMode`], one of `REVERT_DRIFT`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DeploymentMode", skip_serializing_if = "Option::is_none")]
     pub deployment_mode: Option<Value<DeploymentMode>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description to help you identify this change set.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ImportExistingResources`: optional, create-only (changing it replaces the resource).
+    /// Indicates if the change set imports resources that already exist.
+    ///
+    /// `ImportExistingResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-importexistingresources)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ImportExistingResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub import_existing_resources: Option<Value<bool>>,
-    /// `IncludeNestedStacks`: optional, create-only (changing it replaces the resource).
+    /// Creates a change set for all nested stacks specified in the template.
+    ///
+    /// `IncludeNestedStacks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-includenestedstacks)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "IncludeNestedStacks",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_nested_stacks: Option<Value<bool>>,
-    /// `NotificationARNs`: optional, create-only (changing it replaces the resource).
+    /// The ARNs of Amazon SNS topics that CloudFormation associates with the stack.
+    ///
+    /// `NotificationARNs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-notificationarns)): list of (string), optional, create-only (changing it replaces the resource). Items: 0 to 5.
     #[serde(rename = "NotificationARNs", skip_serializing_if = "Option::is_none")]
     pub notification_arns: Option<Value<Vec<Value<String>>>>,
-    /// `OnStackFailure`: optional, create-only (changing it replaces the resource).
+    /// Determines what action will be taken if stack creation fails.
+    ///
+    /// `OnStackFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-onstackfailure)): [`OnStackFailure`], one of `DO_NOTHING`, `ROLLBACK`, `DELETE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OnStackFailure", skip_serializing_if = "Option::is_none")]
     pub on_stack_failure: Option<Value<OnStackFailure>>,
-    /// `RoleARN`: optional, create-only (changing it replaces the resource).
+    /// The ARN of an IAM role that CloudFormation assumes when executing the change set.
+    ///
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-rolearn)): string, optional, create-only (changing it replaces the resource). Length: 20 to 2048 characters.
     #[serde(rename = "RoleARN", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `StackName`: required, create-only (changing it replaces the resource).
+    /// The name or unique ID of the stack for which you are creating a change set.
+    ///
+    /// `StackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-stackname)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z][-a-zA-Z0-9]*)|(arn:\b(aws|aws-us-gov|aws-cn)\b:[-a-zA-Z0-9:/._+]*)$`. Length: at least 1 characters.
     #[serde(rename = "StackName")]
     pub stack_name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// Key-value pairs to associate with the change set.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-tags)): list of (object [`Tags`]), optional, create-only (changing it replaces the resource). Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `TemplateBody`: optional, create-only (changing it replaces the resource).
+    /// A structure that contains the body of the revised template.
+    ///
+    /// `TemplateBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-templatebody)): string, optional, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "TemplateBody", skip_serializing_if = "Option::is_none")]
     pub template_body: Option<Value<String>>,
-    /// `TemplateURL`: optional, create-only (changing it replaces the resource).
+    /// The URL of the file that contains the revised template.
+    ///
+    /// `TemplateURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-templateurl)): string, optional, create-only (changing it replaces the resource). Length: 1 to 5120 characters.
     #[serde(rename = "TemplateURL", skip_serializing_if = "Option::is_none")]
     pub template_url: Option<Value<String>>,
-    /// `UsePreviousTemplate`: optional, create-only (changing it replaces the resource).
+    /// Whether to reuse the template associated with the stack to create the change set.
+    ///
+    /// `UsePreviousTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html#cfn-cloudformation-changeset-useprevioustemplate)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "UsePreviousTemplate",
         skip_serializing_if = "Option::is_none"
@@ -253,13 +285,15 @@ impl ResourceRef<ChangeSet> {
 
 /// The properties of an `AWS::CloudFormation::CustomResource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html)).
 ///
+/// Resource Type definition for AWS::CloudFormation::CustomResource
+///
 /// [`CustomResource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomResource {
-    /// `ServiceTimeout`: optional.
+    /// `ServiceTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html#cfn-cloudformation-customresource-servicetimeout)): integer, optional.
     #[serde(rename = "ServiceTimeout", skip_serializing_if = "Option::is_none")]
     pub service_timeout: Option<Value<i64>>,
-    /// `ServiceToken`: required, create-only (changing it replaces the resource).
+    /// `ServiceToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html#cfn-cloudformation-customresource-servicetoken)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceToken")]
     pub service_token: Value<String>,
 }
@@ -307,13 +341,19 @@ impl ResourceRef<CustomResource> {
 
 /// The properties of an `AWS::CloudFormation::GeneratedTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-generatedtemplate.html)).
 ///
+/// Creates a generated template from existing resources using the CloudFormation IaC Generator.
+///
 /// [`GeneratedTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GeneratedTemplate {
-    /// `GeneratedTemplateName`: required.
+    /// The name assigned to the generated template.
+    ///
+    /// `GeneratedTemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-generatedtemplate.html#cfn-cloudformation-generatedtemplate-generatedtemplatename)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "GeneratedTemplateName")]
     pub generated_template_name: Value<String>,
-    /// `TemplateConfiguration`: optional.
+    /// The configuration details of the generated template.
+    ///
+    /// `TemplateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-generatedtemplate.html#cfn-cloudformation-generatedtemplate-templateconfiguration)): object [`TemplateConfiguration`], optional.
     #[serde(
         rename = "TemplateConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -384,37 +424,57 @@ impl ResourceRef<GeneratedTemplate> {
 
 /// The properties of an `AWS::CloudFormation::GuardHook` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html)).
 ///
+/// This is a CloudFormation resource for activating the first-party AWS::Hooks::GuardHook.
+///
 /// [`GuardHook::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardHook {
-    /// `Alias`: required, create-only (changing it replaces the resource).
+    /// The typename alias for the hook.
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-alias)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`.
     #[serde(rename = "Alias")]
     pub alias: Value<String>,
-    /// `ExecutionRole`: required, create-only (changing it replaces the resource).
+    /// The execution role ARN assumed by hooks to read Guard rules from S3 and write Guard outputs to S3.
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-executionrole)): string, required, create-only (changing it replaces the resource). Pattern: `arn:.+:iam::[0-9]{12}:role/.+`. Length: at most 256 characters.
     #[serde(rename = "ExecutionRole")]
     pub execution_role: Value<String>,
-    /// `FailureMode`: required.
+    /// Attribute to specify CloudFormation behavior on hook failure.
+    ///
+    /// `FailureMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-failuremode)): [`FailureMode`], one of `FAIL`, `WARN`, required.
     #[serde(rename = "FailureMode")]
     pub failure_mode: Value<FailureMode>,
-    /// `HookStatus`: required.
+    /// Attribute to specify which stacks this hook applies to or should get invoked for
+    ///
+    /// `HookStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-hookstatus)): [`HookStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "HookStatus")]
     pub hook_status: Value<HookStatus>,
-    /// `LogBucket`: optional.
+    /// S3 Bucket where the guard validate report will be uploaded to
+    ///
+    /// `LogBucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-logbucket)): string, optional.
     #[serde(rename = "LogBucket", skip_serializing_if = "Option::is_none")]
     pub log_bucket: Option<Value<String>>,
-    /// `Options`: optional.
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-options)): object [`Options`], optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<Options>,
-    /// `RuleLocation`: required.
+    /// S3 Source Location for the Guard files.
+    ///
+    /// `RuleLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-rulelocation)): object [`S3Location`], required.
     #[serde(rename = "RuleLocation")]
     pub rule_location: S3Location,
-    /// `StackFilters`: optional.
+    /// Filters to allow hooks to target specific stack attributes
+    ///
+    /// `StackFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-stackfilters)): object [`StackFilters`], optional.
     #[serde(rename = "StackFilters", skip_serializing_if = "Option::is_none")]
     pub stack_filters: Option<StackFilters>,
-    /// `TargetFilters`: optional.
+    /// Attribute to specify which targets should invoke the hook
+    ///
+    /// `TargetFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-targetfilters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "TargetFilters", skip_serializing_if = "Option::is_none")]
     pub target_filters: Option<Json>,
-    /// `TargetOperations`: required.
+    /// Which operations should this Hook run against? Resource changes, stacks or change sets.
+    ///
+    /// `TargetOperations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html#cfn-cloudformation-guardhook-targetoperations)): list of ([`TargetOperation`], one of `RESOURCE`, `STACK`, `CHANGE_SET`, `CLOUD_CONTROL`), required.
     #[serde(rename = "TargetOperations")]
     pub target_operations: Value<Vec<Value<TargetOperation>>>,
 }
@@ -511,16 +571,24 @@ impl ResourceRef<GuardHook> {
 
 /// The properties of an `AWS::CloudFormation::HookDefaultVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookdefaultversion.html)).
 ///
+/// Set a version as default version for a hook in CloudFormation Registry.
+///
 /// Every property is optional: start from [`HookDefaultVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HookDefaultVersion {
-    /// `TypeName`: optional.
+    /// The name of the type being registered. We recommend that type names adhere to the following pattern: company\_or\_organization::service::type.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookdefaultversion.html#cfn-cloudformation-hookdefaultversion-typename)): string, optional. Pattern: `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`.
     #[serde(rename = "TypeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<Value<String>>,
-    /// `TypeVersionArn`: optional.
+    /// The Amazon Resource Name (ARN) of the type version.
+    ///
+    /// `TypeVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookdefaultversion.html#cfn-cloudformation-hookdefaultversion-typeversionarn)): string, optional. Pattern: `^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$`.
     #[serde(rename = "TypeVersionArn", skip_serializing_if = "Option::is_none")]
     pub type_version_arn: Option<Value<String>>,
-    /// `VersionId`: optional.
+    /// The ID of an existing version of the hook to set as the default.
+    ///
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookdefaultversion.html#cfn-cloudformation-hookdefaultversion-versionid)): string, optional. Pattern: `^[A-Za-z0-9-]{1,128}$`.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }
@@ -579,19 +647,29 @@ impl ResourceRef<HookDefaultVersion> {
 
 /// The properties of an `AWS::CloudFormation::HookTypeConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hooktypeconfig.html)).
 ///
+/// Specifies the configuration data for a registered hook in CloudFormation Registry.
+///
 /// Every property is optional: start from [`HookTypeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HookTypeConfig {
-    /// `Configuration`: optional.
+    /// The configuration data for the extension, in this account and region.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hooktypeconfig.html#cfn-cloudformation-hooktypeconfig-configuration)): string, optional. Pattern: `[\s\S]+`.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Value<String>>,
-    /// `ConfigurationAlias`: optional, create-only (changing it replaces the resource).
+    /// An alias by which to refer to this extension configuration data.
+    ///
+    /// `ConfigurationAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hooktypeconfig.html#cfn-cloudformation-hooktypeconfig-configurationalias)): [`ConfigurationAlias`], one of `default`, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9]{1,256}$`.
     #[serde(rename = "ConfigurationAlias", skip_serializing_if = "Option::is_none")]
     pub configuration_alias: Option<Value<ConfigurationAlias>>,
-    /// `TypeArn`: optional.
+    /// The Amazon Resource Name (ARN) of the type without version number.
+    ///
+    /// `TypeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hooktypeconfig.html#cfn-cloudformation-hooktypeconfig-typearn)): string, optional. Pattern: `^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$`.
     #[serde(rename = "TypeArn", skip_serializing_if = "Option::is_none")]
     pub type_arn: Option<Value<String>>,
-    /// `TypeName`: optional.
+    /// The name of the type being registered. We recommend that type names adhere to the following pattern: company\_or\_organization::service::type.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hooktypeconfig.html#cfn-cloudformation-hooktypeconfig-typename)): string, optional. Pattern: `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`.
     #[serde(rename = "TypeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<Value<String>>,
 }
@@ -658,19 +736,29 @@ impl ResourceRef<HookTypeConfig> {
 
 /// The properties of an `AWS::CloudFormation::HookVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookversion.html)).
 ///
+/// Publishes new or first hook version to AWS CloudFormation Registry.
+///
 /// [`HookVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HookVersion {
-    /// `ExecutionRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM execution role to use to register the type. If your resource type calls AWS APIs in any of its handlers, you must create an IAM execution role that includes the necessary permissions to call those AWS APIs, and provision that execution role in your account. CloudFormation then assumes that execution role to provide your resource type with the appropriate credentials.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookversion.html#cfn-cloudformation-hookversion-executionrolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:.+:iam::[0-9]{12}:role/.+`. Length: 1 to 256 characters.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `LoggingConfig`: optional, create-only (changing it replaces the resource).
+    /// Specifies logging configuration information for a type.
+    ///
+    /// `LoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookversion.html#cfn-cloudformation-hookversion-loggingconfig)): object [`LoggingConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<LoggingConfig>,
-    /// `SchemaHandlerPackage`: required, create-only (changing it replaces the resource).
+    /// A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register. For information on generating a schema handler package for the type you want to register, see submit in the CloudFormation CLI User Guide.
+    ///
+    /// `SchemaHandlerPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookversion.html#cfn-cloudformation-hookversion-schemahandlerpackage)): string, required, create-only (changing it replaces the resource). Length: 1 to 4096 characters.
     #[serde(rename = "SchemaHandlerPackage")]
     pub schema_handler_package: Value<String>,
-    /// `TypeName`: required, create-only (changing it replaces the resource).
+    /// The name of the type being registered. We recommend that type names adhere to the following pattern: company\_or\_organization::service::type.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookversion.html#cfn-cloudformation-hookversion-typename)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`.
     #[serde(rename = "TypeName")]
     pub type_name: Value<String>,
 }
@@ -758,37 +846,59 @@ impl ResourceRef<HookVersion> {
 
 /// The properties of an `AWS::CloudFormation::LambdaHook` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html)).
 ///
+/// This is a CloudFormation resource for the first-party AWS::Hooks::LambdaHook.
+///
 /// [`LambdaHook::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaHook {
-    /// `Alias`: required, create-only (changing it replaces the resource).
+    /// The typename alias for the hook.
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-alias)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`.
     #[serde(rename = "Alias")]
     pub alias: Value<String>,
-    /// `AutoUpdate`: optional, create-only (changing it replaces the resource).
+    /// Whether to automatically update the extension in this account and Region when a new minor version is published by the extension publisher.
+    ///
+    /// `AutoUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-autoupdate)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AutoUpdate", skip_serializing_if = "Option::is_none")]
     pub auto_update: Option<Value<bool>>,
-    /// `ExecutionRole`: required.
+    /// The execution role ARN assumed by Hooks to invoke Lambda.
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-executionrole)): string, required. Pattern: `arn:.+:iam::[0-9]{12}:role/.+`. Length: at most 256 characters.
     #[serde(rename = "ExecutionRole")]
     pub execution_role: Value<String>,
-    /// `FailureMode`: required.
+    /// Attribute to specify CloudFormation behavior on hook failure.
+    ///
+    /// `FailureMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-failuremode)): [`FailureMode`], one of `FAIL`, `WARN`, required.
     #[serde(rename = "FailureMode")]
     pub failure_mode: Value<FailureMode>,
-    /// `HookStatus`: required.
+    /// Attribute to specify which stacks this hook applies to or should get invoked for
+    ///
+    /// `HookStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-hookstatus)): [`HookStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "HookStatus")]
     pub hook_status: Value<HookStatus>,
-    /// `LambdaFunction`: required.
+    /// Amazon Resource Name (ARN), Partial ARN, name, version, or alias of the Lambda function to invoke with this hook.
+    ///
+    /// `LambdaFunction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-lambdafunction)): string, required. Pattern: `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?(-iso([a-z])?)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`. Length: 1 to 170 characters.
     #[serde(rename = "LambdaFunction")]
     pub lambda_function: Value<String>,
-    /// `LoggingConfig`: optional, create-only (changing it replaces the resource).
+    /// Contains logging configuration information for the hook.
+    ///
+    /// `LoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-loggingconfig)): object [`LambdaHookLoggingConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<LambdaHookLoggingConfig>,
-    /// `StackFilters`: optional.
+    /// Filters to allow hooks to target specific stack attributes
+    ///
+    /// `StackFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-stackfilters)): object [`StackFilters`], optional.
     #[serde(rename = "StackFilters", skip_serializing_if = "Option::is_none")]
     pub stack_filters: Option<StackFilters>,
-    /// `TargetFilters`: optional.
+    /// Attribute to specify which targets should invoke the hook
+    ///
+    /// `TargetFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-targetfilters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "TargetFilters", skip_serializing_if = "Option::is_none")]
     pub target_filters: Option<Json>,
-    /// `TargetOperations`: required.
+    /// Which operations should this Hook run against? Resource changes, stacks or change sets.
+    ///
+    /// `TargetOperations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html#cfn-cloudformation-lambdahook-targetoperations)): list of ([`TargetOperation`], one of `RESOURCE`, `STACK`, `CHANGE_SET`, `CLOUD_CONTROL`), required.
     #[serde(rename = "TargetOperations")]
     pub target_operations: Value<Vec<Value<TargetOperation>>>,
 }
@@ -885,22 +995,24 @@ impl ResourceRef<LambdaHook> {
 
 /// The properties of an `AWS::CloudFormation::Macro` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-macro.html)).
 ///
+/// Resource Type definition for AWS::CloudFormation::Macro
+///
 /// [`Macro::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Macro {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-macro.html#cfn-cloudformation-macro-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FunctionName`: required.
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-macro.html#cfn-cloudformation-macro-functionname)): string, required.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `LogGroupName`: optional.
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-macro.html#cfn-cloudformation-macro-loggroupname)): string, optional.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `LogRoleARN`: optional.
+    /// `LogRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-macro.html#cfn-cloudformation-macro-logrolearn)): string, optional.
     #[serde(rename = "LogRoleARN", skip_serializing_if = "Option::is_none")]
     pub log_role_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-macro.html#cfn-cloudformation-macro-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -969,16 +1081,24 @@ impl ResourceRef<Macro> {
 
 /// The properties of an `AWS::CloudFormation::ModuleDefaultVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-moduledefaultversion.html)).
 ///
+/// A module that has been registered in the CloudFormation registry as the default version
+///
 /// Every property is optional: start from [`ModuleDefaultVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ModuleDefaultVersion {
-    /// `Arn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the module version to set as the default version.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-moduledefaultversion.html#cfn-cloudformation-moduledefaultversion-arn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/module/.+/[0-9]{8}$`.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
-    /// `ModuleName`: optional, create-only (changing it replaces the resource).
+    /// The name of a module existing in the registry.
+    ///
+    /// `ModuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-moduledefaultversion.html#cfn-cloudformation-moduledefaultversion-modulename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::MODULE`.
     #[serde(rename = "ModuleName", skip_serializing_if = "Option::is_none")]
     pub module_name: Option<Value<String>>,
-    /// `VersionId`: optional, create-only (changing it replaces the resource).
+    /// The ID of an existing version of the named module to set as the default.
+    ///
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-moduledefaultversion.html#cfn-cloudformation-moduledefaultversion-versionid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]{8}$`.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }
@@ -1030,13 +1150,19 @@ impl Resource for ModuleDefaultVersion {
 
 /// The properties of an `AWS::CloudFormation::ModuleVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-moduleversion.html)).
 ///
+/// A module that has been registered in the CloudFormation registry.
+///
 /// Every property is required: [`ModuleVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModuleVersion {
-    /// `ModuleName`: required, create-only (changing it replaces the resource).
+    /// The name of the module being registered. Recommended module naming pattern: company\_or\_organization::service::type::MODULE.
+    ///
+    /// `ModuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-moduleversion.html#cfn-cloudformation-moduleversion-modulename)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::MODULE`.
     #[serde(rename = "ModuleName")]
     pub module_name: Value<String>,
-    /// `ModulePackage`: required, create-only (changing it replaces the resource).
+    /// The url to the S3 bucket containing the schema and template fragment for the module you want to register.
+    ///
+    /// `ModulePackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-moduleversion.html#cfn-cloudformation-moduleversion-modulepackage)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ModulePackage")]
     pub module_package: Value<String>,
 }
@@ -1116,25 +1242,37 @@ impl ResourceRef<ModuleVersion> {
 
 /// The properties of an `AWS::CloudFormation::PublicTypeVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publictypeversion.html)).
 ///
+/// Test and Publish a resource that has been registered in the CloudFormation Registry.
+///
 /// Every property is optional: start from [`PublicTypeVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicTypeVersion {
-    /// `Arn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Number (ARN) of the extension.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publictypeversion.html#cfn-cloudformation-publictypeversion-arn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:[0-9]{12}:type/.+`. Length: 0 to 1024 characters.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
-    /// `LogDeliveryBucket`: optional, create-only (changing it replaces the resource).
+    /// A url to the S3 bucket where logs for the testType run will be available
+    ///
+    /// `LogDeliveryBucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publictypeversion.html#cfn-cloudformation-publictypeversion-logdeliverybucket)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LogDeliveryBucket", skip_serializing_if = "Option::is_none")]
     pub log_delivery_bucket: Option<Value<String>>,
-    /// `PublicVersionNumber`: optional, create-only (changing it replaces the resource).
+    /// The version number of a public third-party extension
+    ///
+    /// `PublicVersionNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publictypeversion.html#cfn-cloudformation-publictypeversion-publicversionnumber)): string, optional, create-only (changing it replaces the resource). Pattern: `^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(.*)$`. Length: 5 to 64 characters.
     #[serde(
         rename = "PublicVersionNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub public_version_number: Option<Value<String>>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The kind of extension
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publictypeversion.html#cfn-cloudformation-publictypeversion-type)): [`Type`], one of `RESOURCE`, `MODULE`, `HOOK`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
-    /// `TypeName`: optional, create-only (changing it replaces the resource).
+    /// The name of the type being registered. We recommend that type names adhere to the following pattern: company\_or\_organization::service::type.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publictypeversion.html#cfn-cloudformation-publictypeversion-typename)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}`.
     #[serde(rename = "TypeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<Value<String>>,
 }
@@ -1225,13 +1363,19 @@ impl ResourceRef<PublicTypeVersion> {
 
 /// The properties of an `AWS::CloudFormation::Publisher` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publisher.html)).
 ///
+/// Register as a publisher in the CloudFormation Registry.
+///
 /// [`Publisher::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Publisher {
-    /// `AcceptTermsAndConditions`: required, create-only (changing it replaces the resource).
+    /// Whether you accept the terms and conditions for publishing extensions in the CloudFormation registry. You must accept the terms and conditions in order to publish public extensions to the CloudFormation registry. The terms and conditions can be found at <https://cloudformation-registry-documents.s3.amazonaws.com/Terms_and_Conditions_for_AWS_CloudFormation_Registry_Publishers.pdf>
+    ///
+    /// `AcceptTermsAndConditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publisher.html#cfn-cloudformation-publisher-accepttermsandconditions)): boolean, required, create-only (changing it replaces the resource).
     #[serde(rename = "AcceptTermsAndConditions")]
     pub accept_terms_and_conditions: Value<bool>,
-    /// `ConnectionArn`: optional, create-only (changing it replaces the resource).
+    /// If you are using a Bitbucket or GitHub account for identity verification, the Amazon Resource Name (ARN) for your connection to that account.
+    ///
+    /// `ConnectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-publisher.html#cfn-cloudformation-publisher-connectionarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:aws(-[w]+)*:.+:.+:[0-9]{12}:.+`. Length: 1 to 256 characters.
     #[serde(rename = "ConnectionArn", skip_serializing_if = "Option::is_none")]
     pub connection_arn: Option<Value<String>>,
 }
@@ -1294,16 +1438,24 @@ impl ResourceRef<Publisher> {
 
 /// The properties of an `AWS::CloudFormation::ResourceDefaultVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourcedefaultversion.html)).
 ///
+/// The default version of a resource that has been registered in the CloudFormation Registry.
+///
 /// Every property is optional: start from [`ResourceDefaultVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceDefaultVersion {
-    /// `TypeName`: optional.
+    /// The name of the type being registered. We recommend that type names adhere to the following pattern: company\_or\_organization::service::type.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourcedefaultversion.html#cfn-cloudformation-resourcedefaultversion-typename)): string, optional. Pattern: `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`.
     #[serde(rename = "TypeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<Value<String>>,
-    /// `TypeVersionArn`: optional.
+    /// The Amazon Resource Name (ARN) of the type version.
+    ///
+    /// `TypeVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourcedefaultversion.html#cfn-cloudformation-resourcedefaultversion-typeversionarn)): string, optional. Pattern: `^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/resource/.+$`.
     #[serde(rename = "TypeVersionArn", skip_serializing_if = "Option::is_none")]
     pub type_version_arn: Option<Value<String>>,
-    /// `VersionId`: optional.
+    /// The ID of an existing version of the resource to set as the default.
+    ///
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourcedefaultversion.html#cfn-cloudformation-resourcedefaultversion-versionid)): string, optional. Pattern: `^[A-Za-z0-9-]{1,128}$`.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }
@@ -1362,19 +1514,29 @@ impl ResourceRef<ResourceDefaultVersion> {
 
 /// The properties of an `AWS::CloudFormation::ResourceVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourceversion.html)).
 ///
+/// A resource that has been registered in the CloudFormation Registry.
+///
 /// [`ResourceVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceVersion {
-    /// `ExecutionRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM execution role to use to register the type. If your resource type calls AWS APIs in any of its handlers, you must create an IAM execution role that includes the necessary permissions to call those AWS APIs, and provision that execution role in your account. CloudFormation then assumes that execution role to provide your resource type with the appropriate credentials.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourceversion.html#cfn-cloudformation-resourceversion-executionrolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:.+:iam::[0-9]{12}:role/.+$`. Length: 1 to 256 characters.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `LoggingConfig`: optional, create-only (changing it replaces the resource).
+    /// Specifies logging configuration information for a type.
+    ///
+    /// `LoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourceversion.html#cfn-cloudformation-resourceversion-loggingconfig)): object [`LoggingConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<LoggingConfig>,
-    /// `SchemaHandlerPackage`: required, create-only (changing it replaces the resource).
+    /// A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register. For information on generating a schema handler package for the type you want to register, see submit in the CloudFormation CLI User Guide.
+    ///
+    /// `SchemaHandlerPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourceversion.html#cfn-cloudformation-resourceversion-schemahandlerpackage)): string, required, create-only (changing it replaces the resource). Length: 1 to 4096 characters.
     #[serde(rename = "SchemaHandlerPackage")]
     pub schema_handler_package: Value<String>,
-    /// `TypeName`: required, create-only (changing it replaces the resource).
+    /// The name of the type being registered. We recommend that type names adhere to the following pattern: company\_or\_organization::service::type.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourceversion.html#cfn-cloudformation-resourceversion-typename)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$`.
     #[serde(rename = "TypeName")]
     pub type_name: Value<String>,
 }
@@ -1467,22 +1629,24 @@ impl ResourceRef<ResourceVersion> {
 
 /// The properties of an `AWS::CloudFormation::Stack` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html)).
 ///
+/// The AWS::CloudFormation::Stack resource nests a stack as a resource in a top-level template.
+///
 /// [`Stack::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stack {
-    /// `NotificationARNs`: optional.
+    /// `NotificationARNs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html#cfn-cloudformation-stack-notificationarns)): list of (string), optional. Items: at most 5.
     #[serde(rename = "NotificationARNs", skip_serializing_if = "Option::is_none")]
     pub notification_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html#cfn-cloudformation-stack-parameters)): map from string to (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Json>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html#cfn-cloudformation-stack-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TemplateURL`: required.
+    /// `TemplateURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html#cfn-cloudformation-stack-templateurl)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "TemplateURL")]
     pub template_url: Value<String>,
-    /// `TimeoutInMinutes`: optional.
+    /// `TimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html#cfn-cloudformation-stack-timeoutinminutes)): integer, optional. Range: at least 1.
     #[serde(rename = "TimeoutInMinutes", skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<Value<i64>>,
 }
@@ -1557,61 +1721,93 @@ impl ResourceRef<Stack> {
 
 /// The properties of an `AWS::CloudFormation::StackSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html)).
 ///
+/// StackSet as a resource provides one-click experience for provisioning a StackSet and StackInstances
+///
 /// [`StackSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StackSet {
-    /// `AdministrationRoleARN`: optional.
+    /// The Amazon Resource Number (ARN) of the IAM role to use to create this stack set. Specify an IAM role only if you are using customized administrator roles to control which users or groups can manage specific stack sets within the same administrator account.
+    ///
+    /// `AdministrationRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-administrationrolearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(
         rename = "AdministrationRoleARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub administration_role_arn: Option<Value<String>>,
-    /// `AutoDeployment`: optional.
+    /// Describes whether StackSets automatically deploys to AWS Organizations accounts that are added to the target organization or organizational unit (OU). Specify only if PermissionModel is SERVICE\_MANAGED.
+    ///
+    /// `AutoDeployment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-autodeployment)): object [`AutoDeployment`], optional.
     #[serde(rename = "AutoDeployment", skip_serializing_if = "Option::is_none")]
     pub auto_deployment: Option<AutoDeployment>,
-    /// `CallAs`: optional.
+    /// Specifies the AWS account that you are acting from. By default, SELF is specified. For self-managed permissions, specify SELF; for service-managed permissions, if you are signed in to the organization's management account, specify SELF. If you are signed in to a delegated administrator account, specify DELEGATED\_ADMIN.
+    ///
+    /// `CallAs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-callas)): [`CallAs`], one of `SELF`, `DELEGATED_ADMIN`, optional.
     #[serde(rename = "CallAs", skip_serializing_if = "Option::is_none")]
     pub call_as: Option<Value<CallAs>>,
-    /// `Capabilities`: optional.
+    /// In some cases, you must explicitly acknowledge that your stack set template contains certain capabilities in order for AWS CloudFormation to create the stack set and related stack instances.
+    ///
+    /// `Capabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-capabilities)): list of ([`Capability`], one of `CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM`, `CAPABILITY_AUTO_EXPAND`), optional.
     #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Value<Vec<Value<Capability>>>>,
-    /// `Description`: optional.
+    /// A description of the stack set. You can use the description to identify the stack set's purpose or other important information.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionRoleName`: optional.
+    /// The name of the IAM execution role to use to create the stack set. If you do not specify an execution role, AWS CloudFormation uses the AWSCloudFormationStackSetExecutionRole role for the stack set operation.
+    ///
+    /// `ExecutionRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-executionrolename)): string, optional. Pattern: `^[a-zA-Z_0-9+=,.@/-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "ExecutionRoleName", skip_serializing_if = "Option::is_none")]
     pub execution_role_name: Option<Value<String>>,
-    /// `ManagedExecution`: optional.
+    /// Describes whether StackSets performs non-conflicting operations concurrently and queues conflicting operations.
+    ///
+    /// `ManagedExecution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-managedexecution)): object [`ManagedExecution`], optional.
     #[serde(rename = "ManagedExecution", skip_serializing_if = "Option::is_none")]
     pub managed_execution: Option<ManagedExecution>,
-    /// `OperationPreferences`: optional.
+    /// The user-specified preferences for how AWS CloudFormation performs a stack set operation.
+    ///
+    /// `OperationPreferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-operationpreferences)): object [`OperationPreferences`], optional.
     #[serde(
         rename = "OperationPreferences",
         skip_serializing_if = "Option::is_none"
     )]
     pub operation_preferences: Option<OperationPreferences>,
-    /// `Parameters`: optional.
+    /// The input parameters for the stack set template.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-parameters)): list of (object [`Parameter`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<Parameter>>>,
-    /// `PermissionModel`: required, create-only (changing it replaces the resource).
+    /// Describes how the IAM roles required for stack set operations are created. By default, SELF-MANAGED is specified.
+    ///
+    /// `PermissionModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-permissionmodel)): [`PermissionModel`], one of `SERVICE_MANAGED`, `SELF_MANAGED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PermissionModel")]
     pub permission_model: Value<PermissionModel>,
-    /// `StackInstancesGroup`: optional.
+    /// A group of stack instances with parameters in some specific accounts and regions.
+    ///
+    /// `StackInstancesGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-stackinstancesgroup)): list of (object [`StackInstances`]), optional.
     #[serde(
         rename = "StackInstancesGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_instances_group: Option<Value<Vec<StackInstances>>>,
-    /// `StackSetName`: required, create-only (changing it replaces the resource).
+    /// The name to associate with the stack set. The name must be unique in the Region where you create your stack set.
+    ///
+    /// `StackSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-stacksetname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9\-]{0,127}$`. Length: at most 128 characters.
     #[serde(rename = "StackSetName")]
     pub stack_set_name: Value<String>,
-    /// `Tags`: optional.
+    /// The key-value pairs to associate with this stack set and the stacks created from it. AWS CloudFormation also propagates these tags to supported resources that are created in the stacks. A maximum number of 50 tags can be specified.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TemplateBody`: optional.
+    /// The structure that contains the template body, with a minimum length of 1 byte and a maximum length of 51,200 bytes.
+    ///
+    /// `TemplateBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-templatebody)): string, optional. Length: 1 to 51200 characters.
     #[serde(rename = "TemplateBody", skip_serializing_if = "Option::is_none")]
     pub template_body: Option<Value<String>>,
-    /// `TemplateURL`: optional.
+    /// Location of file containing the template body. The URL must point to a template (max size: 460,800 bytes) that is located in an Amazon S3 bucket.
+    ///
+    /// `TemplateURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html#cfn-cloudformation-stackset-templateurl)): string, optional. Length: 1 to 5120 characters.
     #[serde(rename = "TemplateURL", skip_serializing_if = "Option::is_none")]
     pub template_url: Option<Value<String>>,
 }
@@ -1773,37 +1969,59 @@ impl ResourceRef<StackSet> {
 
 /// The properties of an `AWS::CloudFormation::TypeActivation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html)).
 ///
+/// Enable a resource that has been published in the CloudFormation Registry.
+///
 /// Every property is optional: start from [`TypeActivation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TypeActivation {
-    /// `AutoUpdate`: optional.
+    /// Whether to automatically update the extension in this account and region when a new minor version is published by the extension publisher. Major versions released by the publisher must be manually updated.
+    ///
+    /// `AutoUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-autoupdate)): boolean, optional.
     #[serde(rename = "AutoUpdate", skip_serializing_if = "Option::is_none")]
     pub auto_update: Option<Value<bool>>,
-    /// `ExecutionRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM execution role to use to register the type. If your resource type calls AWS APIs in any of its handlers, you must create an IAM execution role that includes the necessary permissions to call those AWS APIs, and provision that execution role in your account. CloudFormation then assumes that execution role to provide your resource type with the appropriate credentials.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-executionrolearn)): string, optional.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `LoggingConfig`: optional, create-only (changing it replaces the resource).
+    /// Specifies logging configuration information for a type.
+    ///
+    /// `LoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-loggingconfig)): object [`LoggingConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<LoggingConfig>,
-    /// `MajorVersion`: optional.
+    /// The Major Version of the type you want to enable
+    ///
+    /// `MajorVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-majorversion)): string, optional. Length: 1 to 100000 characters.
     #[serde(rename = "MajorVersion", skip_serializing_if = "Option::is_none")]
     pub major_version: Option<Value<String>>,
-    /// `PublicTypeArn`: optional.
+    /// The Amazon Resource Number (ARN) assigned to the public extension upon publication
+    ///
+    /// `PublicTypeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-publictypearn)): string, optional. Pattern: `arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/.+`. Length: at most 1024 characters.
     #[serde(rename = "PublicTypeArn", skip_serializing_if = "Option::is_none")]
     pub public_type_arn: Option<Value<String>>,
-    /// `PublisherId`: optional.
+    /// The reserved publisher id for this type, or the publisher id assigned by CloudFormation for publishing in this region.
+    ///
+    /// `PublisherId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-publisherid)): string, optional. Pattern: `[0-9a-zA-Z-]{1,40}`. Length: 1 to 40 characters.
     #[serde(rename = "PublisherId", skip_serializing_if = "Option::is_none")]
     pub publisher_id: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The kind of extension
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-type)): [`Type`], one of `RESOURCE`, `MODULE`, `HOOK`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
-    /// `TypeName`: optional.
+    /// The name of the type being registered. We recommend that type names adhere to the following pattern: company\_or\_organization::service::type.
+    ///
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-typename)): string, optional. Pattern: `[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}`.
     #[serde(rename = "TypeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<Value<String>>,
-    /// `TypeNameAlias`: optional.
+    /// An alias to assign to the public extension in this account and region. If you specify an alias for the extension, you must then use the alias to refer to the extension in your templates.
+    ///
+    /// `TypeNameAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-typenamealias)): string, optional. Pattern: `[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}`. Length: 10 to 204 characters.
     #[serde(rename = "TypeNameAlias", skip_serializing_if = "Option::is_none")]
     pub type_name_alias: Option<Value<String>>,
-    /// `VersionBump`: optional.
+    /// Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled
+    ///
+    /// `VersionBump` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html#cfn-cloudformation-typeactivation-versionbump)): [`VersionBump`], one of `MAJOR`, `MINOR`, optional.
     #[serde(rename = "VersionBump", skip_serializing_if = "Option::is_none")]
     pub version_bump: Option<Value<VersionBump>>,
 }
@@ -1918,16 +2136,18 @@ impl ResourceRef<TypeActivation> {
 
 /// The properties of an `AWS::CloudFormation::WaitCondition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-waitcondition.html)).
 ///
+/// Resource Type definition for AWS::CloudFormation::WaitCondition
+///
 /// Every property is optional: start from [`WaitCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WaitCondition {
-    /// `Count`: optional.
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-waitcondition.html#cfn-cloudformation-waitcondition-count)): integer, optional.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<i64>>,
-    /// `Handle`: optional.
+    /// `Handle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-waitcondition.html#cfn-cloudformation-waitcondition-handle)): string, optional.
     #[serde(rename = "Handle", skip_serializing_if = "Option::is_none")]
     pub handle: Option<Value<String>>,
-    /// `Timeout`: optional.
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-waitcondition.html#cfn-cloudformation-waitcondition-timeout)): string, optional. Range: 0 to 43200.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<String>>,
 }
@@ -1985,6 +2205,8 @@ impl ResourceRef<WaitCondition> {
 }
 
 /// The properties of an `AWS::CloudFormation::WaitConditionHandle` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-waitconditionhandle.html)).
+///
+/// Resource Type definition for AWS::CloudFormation::WaitConditionHandle
 ///
 /// It has no properties a template can set.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -2044,18 +2266,24 @@ impl Walk for AccountFilterType {
 
 /// The `AutoDeployment` property type of [`StackSet`].
 ///
-/// AWS reference: [`AWS::CloudFormation::StackSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html).
+/// AWS reference: [`AWS::CloudFormation::StackSet` `AutoDeployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-autodeployment.html).
 ///
 /// Every property is optional: start from [`AutoDeployment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoDeployment {
-    /// `DependsOn`: optional.
+    /// A list of StackSet ARNs that this StackSet depends on for auto-deployment operations. When auto-deployment is triggered, operations will be sequenced to ensure all dependencies complete successfully before this StackSet's operation begins.
+    ///
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-autodeployment.html#cfn-cloudformation-stackset-autodeployment-dependson)): list of (string), optional.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<Value<String>>>>,
-    /// `Enabled`: optional.
+    /// If set to true, StackSets automatically deploys additional stack instances to AWS Organizations accounts that are added to a target organization or organizational unit (OU) in the specified Regions. If an account is removed from a target organization or OU, StackSets deletes stack instances from the account in the specified Regions.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-autodeployment.html#cfn-cloudformation-stackset-autodeployment-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `RetainStacksOnAccountRemoval`: optional.
+    /// If set to true, stack resources are retained when an account is removed from a target organization or OU. If set to false, stack resources are deleted. Specify only if Enabled is set to True.
+    ///
+    /// `RetainStacksOnAccountRemoval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-autodeployment.html#cfn-cloudformation-stackset-autodeployment-retainstacksonaccountremoval)): boolean, optional.
     #[serde(
         rename = "RetainStacksOnAccountRemoval",
         skip_serializing_if = "Option::is_none"
@@ -2267,21 +2495,29 @@ impl Walk for DeploymentMode {
 
 /// The `DeploymentTargets` property type of [`StackSet`].
 ///
-/// AWS reference: [`AWS::CloudFormation::StackSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html).
+/// AWS reference: [`AWS::CloudFormation::StackSet` `DeploymentTargets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html).
 ///
 /// Every property is optional: start from [`DeploymentTargets::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentTargets {
-    /// `AccountFilterType`: optional.
+    /// The filter type you want to apply on organizational units and accounts.
+    ///
+    /// `AccountFilterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html#cfn-cloudformation-stackset-deploymenttargets-accountfiltertype)): [`AccountFilterType`], one of `NONE`, `UNION`, `INTERSECTION`, `DIFFERENCE`, optional.
     #[serde(rename = "AccountFilterType", skip_serializing_if = "Option::is_none")]
     pub account_filter_type: Option<Value<AccountFilterType>>,
-    /// `Accounts`: optional.
+    /// AWS accounts that you want to create stack instances in the specified Region(s) for.
+    ///
+    /// `Accounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html#cfn-cloudformation-stackset-deploymenttargets-accounts)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[0-9]{12}$`.
     #[serde(rename = "Accounts", skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Value<Vec<Value<String>>>>,
-    /// `AccountsUrl`: optional.
+    /// Returns the value of the AccountsUrl property. AccountsUrl is currently not supported when using Account Level Targeting (ALT).
+    ///
+    /// `AccountsUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html#cfn-cloudformation-stackset-deploymenttargets-accountsurl)): string, optional. Pattern: `(s3://|http(s?)://).+`. Length: 1 to 5120 characters.
     #[serde(rename = "AccountsUrl", skip_serializing_if = "Option::is_none")]
     pub accounts_url: Option<Value<String>>,
-    /// `OrganizationalUnitIds`: optional.
+    /// The organization root ID or organizational unit (OU) IDs to which StackSets deploys.
+    ///
+    /// `OrganizationalUnitIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html#cfn-cloudformation-stackset-deploymenttargets-organizationalunitids)): list of (string), optional. Items: at least 1. Each item: Pattern: `^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$`.
     #[serde(
         rename = "OrganizationalUnitIds",
         skip_serializing_if = "Option::is_none"
@@ -2398,15 +2634,19 @@ impl Walk for HookStatus {
 
 /// The `LoggingConfig` property type of [`LambdaHook`].
 ///
-/// AWS reference: [`AWS::CloudFormation::LambdaHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html).
+/// AWS reference: [`AWS::CloudFormation::LambdaHook` `LoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-lambdahook-loggingconfig.html).
 ///
 /// Every property is required: [`LambdaHookLoggingConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaHookLoggingConfig {
-    /// `LogGroupName`: required.
+    /// The Amazon CloudWatch Logs group to which CloudFormation sends error logging information when invoking the extension's handlers.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-lambdahook-loggingconfig.html#cfn-cloudformation-lambdahook-loggingconfig-loggroupname)): string, required. Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
-    /// `LogRoleArn`: required.
+    /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch Logs.
+    ///
+    /// `LogRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-lambdahook-loggingconfig.html#cfn-cloudformation-lambdahook-loggingconfig-logrolearn)): string, required. Pattern: `arn:.+:iam::[0-9]{12}:role/.+`. Length: 1 to 256 characters.
     #[serde(rename = "LogRoleArn")]
     pub log_role_arn: Value<String>,
 }
@@ -2438,15 +2678,19 @@ impl Walk for LambdaHookLoggingConfig {
 
 /// The `LoggingConfig` property type of [`HookVersion`], [`ResourceVersion`] and [`TypeActivation`].
 ///
-/// AWS reference: [`AWS::CloudFormation::HookVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-hookversion.html), [`AWS::CloudFormation::ResourceVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-resourceversion.html), [`AWS::CloudFormation::TypeActivation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-typeactivation.html).
+/// AWS reference: [`AWS::CloudFormation::HookVersion` `LoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-hookversion-loggingconfig.html), [`AWS::CloudFormation::ResourceVersion` `LoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-resourceversion-loggingconfig.html), [`AWS::CloudFormation::TypeActivation` `LoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-typeactivation-loggingconfig.html).
 ///
 /// Every property is optional: start from [`LoggingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingConfig {
-    /// `LogGroupName`: optional.
+    /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-hookversion-loggingconfig.html#cfn-cloudformation-hookversion-loggingconfig-loggroupname)): string, optional. Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `LogRoleArn`: optional.
+    /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs.
+    ///
+    /// `LogRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-hookversion-loggingconfig.html#cfn-cloudformation-hookversion-loggingconfig-logrolearn)): string, optional. Pattern: `^arn:.+:iam::[0-9]{12}:role/.+$`. Length: 1 to 256 characters.
     #[serde(rename = "LogRoleArn", skip_serializing_if = "Option::is_none")]
     pub log_role_arn: Option<Value<String>>,
 }
@@ -2484,12 +2728,14 @@ impl Walk for LoggingConfig {
 
 /// The `ManagedExecution` property type of [`StackSet`].
 ///
-/// AWS reference: [`AWS::CloudFormation::StackSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html).
+/// AWS reference: [`AWS::CloudFormation::StackSet` `ManagedExecution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-managedexecution.html).
 ///
 /// Every property is optional: start from [`ManagedExecution::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedExecution {
-    /// `Active`: optional.
+    /// When true, StackSets performs non-conflicting operations concurrently and queues conflicting operations. After conflicting operations finish, StackSets starts queued operations in request order.
+    ///
+    /// `Active` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-managedexecution.html#cfn-cloudformation-stackset-managedexecution-active)): boolean, optional.
     #[serde(rename = "Active", skip_serializing_if = "Option::is_none")]
     pub active: Option<Value<bool>>,
 }
@@ -2542,42 +2788,46 @@ impl Walk for OnStackFailure {
 
 /// The `OperationPreferences` property type of [`StackSet`].
 ///
-/// AWS reference: [`AWS::CloudFormation::StackSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html).
+/// AWS reference: [`AWS::CloudFormation::StackSet` `OperationPreferences`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html).
 ///
 /// Every property is optional: start from [`OperationPreferences::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OperationPreferences {
-    /// `ConcurrencyMode`: optional.
+    /// Specifies how the concurrency level behaves during the operation execution.
+    ///
+    /// `ConcurrencyMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html#cfn-cloudformation-stackset-operationpreferences-concurrencymode)): [`ConcurrencyMode`], one of `STRICT_FAILURE_TOLERANCE`, `SOFT_FAILURE_TOLERANCE`, optional.
     #[serde(rename = "ConcurrencyMode", skip_serializing_if = "Option::is_none")]
     pub concurrency_mode: Option<Value<ConcurrencyMode>>,
-    /// `FailureToleranceCount`: optional.
+    /// `FailureToleranceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html#cfn-cloudformation-stackset-operationpreferences-failuretolerancecount)): integer, optional. Range: at least 0.
     #[serde(
         rename = "FailureToleranceCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub failure_tolerance_count: Option<Value<i64>>,
-    /// `FailureTolerancePercentage`: optional.
+    /// `FailureTolerancePercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html#cfn-cloudformation-stackset-operationpreferences-failuretolerancepercentage)): integer, optional. Range: 0 to 100.
     #[serde(
         rename = "FailureTolerancePercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub failure_tolerance_percentage: Option<Value<i64>>,
-    /// `MaxConcurrentCount`: optional.
+    /// `MaxConcurrentCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html#cfn-cloudformation-stackset-operationpreferences-maxconcurrentcount)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxConcurrentCount", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_count: Option<Value<i64>>,
-    /// `MaxConcurrentPercentage`: optional.
+    /// `MaxConcurrentPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html#cfn-cloudformation-stackset-operationpreferences-maxconcurrentpercentage)): integer, optional. Range: 0 to 100.
     #[serde(
         rename = "MaxConcurrentPercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_concurrent_percentage: Option<Value<i64>>,
-    /// `RegionConcurrencyType`: optional.
+    /// The concurrency type of deploying StackSets operations in regions, could be in parallel or one region at a time
+    ///
+    /// `RegionConcurrencyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html#cfn-cloudformation-stackset-operationpreferences-regionconcurrencytype)): [`RegionConcurrencyType`], one of `SEQUENTIAL`, `PARALLEL`, optional.
     #[serde(
         rename = "RegionConcurrencyType",
         skip_serializing_if = "Option::is_none"
     )]
     pub region_concurrency_type: Option<Value<RegionConcurrencyType>>,
-    /// `RegionOrder`: optional.
+    /// `RegionOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html#cfn-cloudformation-stackset-operationpreferences-regionorder)): list of (string), optional. Each item: Pattern: `^[a-zA-Z0-9-]{1,128}$`.
     #[serde(rename = "RegionOrder", skip_serializing_if = "Option::is_none")]
     pub region_order: Option<Value<Vec<Value<String>>>>,
 }
@@ -2658,12 +2908,14 @@ impl Walk for OperationPreferences {
 
 /// The `Options` property type of [`GuardHook`].
 ///
-/// AWS reference: [`AWS::CloudFormation::GuardHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html).
+/// AWS reference: [`AWS::CloudFormation::GuardHook` `Options`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-options.html).
 ///
 /// Every property is optional: start from [`Options::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Options {
-    /// `InputParams`: optional.
+    /// Specifies the S3 location of input parameter files for your Guard rules. You can specify either a single S3 location or an array of up to 10 S3 locations.
+    ///
+    /// `InputParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-options.html#cfn-cloudformation-guardhook-options-inputparams)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "InputParams", skip_serializing_if = "Option::is_none")]
     pub input_params: Option<Json>,
 }
@@ -2693,15 +2945,19 @@ impl Walk for Options {
 
 /// The `Parameter` property type of [`StackSet`].
 ///
-/// AWS reference: [`AWS::CloudFormation::StackSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html).
+/// AWS reference: [`AWS::CloudFormation::StackSet` `Parameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-parameter.html).
 ///
 /// Every property is required: [`Parameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Parameter {
-    /// `ParameterKey`: required.
+    /// The key associated with the parameter. If you don't specify a key and value for a particular parameter, AWS CloudFormation uses the default value that is specified in your template.
+    ///
+    /// `ParameterKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-parameter.html#cfn-cloudformation-stackset-parameter-parameterkey)): string, required.
     #[serde(rename = "ParameterKey")]
     pub parameter_key: Value<String>,
-    /// `ParameterValue`: required.
+    /// The input value associated with the parameter.
+    ///
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-parameter.html#cfn-cloudformation-stackset-parameter-parametervalue)): string, required.
     #[serde(rename = "ParameterValue")]
     pub parameter_value: Value<String>,
 }
@@ -2773,15 +3029,19 @@ impl Walk for RegionConcurrencyType {
 
 /// The `S3Location` property type of [`GuardHook`].
 ///
-/// AWS reference: [`AWS::CloudFormation::GuardHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html).
+/// AWS reference: [`AWS::CloudFormation::GuardHook` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-s3location.html).
 ///
 /// [`S3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `Uri`: required.
+    /// S3 uri of Guard files.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-s3location.html#cfn-cloudformation-guardhook-s3location-uri)): string, required.
     #[serde(rename = "Uri")]
     pub uri: Value<String>,
-    /// `VersionId`: optional.
+    /// S3 object version
+    ///
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-s3location.html#cfn-cloudformation-guardhook-s3location-versionid)): string, optional.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }
@@ -2816,18 +3076,24 @@ impl Walk for S3Location {
 
 /// The `StackFilters` property type of [`GuardHook`] and [`LambdaHook`].
 ///
-/// AWS reference: [`AWS::CloudFormation::GuardHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html), [`AWS::CloudFormation::LambdaHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html).
+/// AWS reference: [`AWS::CloudFormation::GuardHook` `StackFilters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stackfilters.html), [`AWS::CloudFormation::LambdaHook` `StackFilters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-lambdahook-stackfilters.html).
 ///
 /// [`StackFilters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StackFilters {
-    /// `FilteringCriteria`: required.
+    /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
+    ///
+    /// `FilteringCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stackfilters.html#cfn-cloudformation-guardhook-stackfilters-filteringcriteria)): [`FilteringCriteria`], one of `ALL`, `ANY`, required.
     #[serde(rename = "FilteringCriteria")]
     pub filtering_criteria: Value<FilteringCriteria>,
-    /// `StackNames`: optional.
+    /// List of stack names as filters
+    ///
+    /// `StackNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stackfilters.html#cfn-cloudformation-guardhook-stackfilters-stacknames)): object [`StackNames`], optional.
     #[serde(rename = "StackNames", skip_serializing_if = "Option::is_none")]
     pub stack_names: Option<StackNames>,
-    /// `StackRoles`: optional.
+    /// List of stack roles that are performing the stack operations.
+    ///
+    /// `StackRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stackfilters.html#cfn-cloudformation-guardhook-stackfilters-stackroles)): object [`StackRoles`], optional.
     #[serde(rename = "StackRoles", skip_serializing_if = "Option::is_none")]
     pub stack_roles: Option<StackRoles>,
 }
@@ -2871,18 +3137,24 @@ impl Walk for StackFilters {
 
 /// The `StackInstances` property type of [`StackSet`].
 ///
-/// AWS reference: [`AWS::CloudFormation::StackSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html).
+/// AWS reference: [`AWS::CloudFormation::StackSet` `StackInstances`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-stackinstances.html).
 ///
 /// [`StackInstances::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StackInstances {
-    /// `DeploymentTargets`: required.
+    /// The AWS OrganizationalUnitIds or Accounts for which to create stack instances in the specified Regions.
+    ///
+    /// `DeploymentTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-stackinstances.html#cfn-cloudformation-stackset-stackinstances-deploymenttargets)): object [`DeploymentTargets`], required.
     #[serde(rename = "DeploymentTargets")]
     pub deployment_targets: DeploymentTargets,
-    /// `ParameterOverrides`: optional.
+    /// A list of stack set parameters whose values you want to override in the selected stack instances.
+    ///
+    /// `ParameterOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-stackinstances.html#cfn-cloudformation-stackset-stackinstances-parameteroverrides)): list of (object [`Parameter`]), optional.
     #[serde(rename = "ParameterOverrides", skip_serializing_if = "Option::is_none")]
     pub parameter_overrides: Option<Value<Vec<Parameter>>>,
-    /// `Regions`: required.
+    /// The names of one or more Regions where you want to create stack instances using the specified AWS account(s).
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-stackinstances.html#cfn-cloudformation-stackset-stackinstances-regions)): list of (string), required. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9-]{1,128}$`.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<Value<String>>>,
 }
@@ -2923,15 +3195,19 @@ impl Walk for StackInstances {
 
 /// The `StackNames` property type of [`GuardHook`] and [`LambdaHook`].
 ///
-/// AWS reference: [`AWS::CloudFormation::GuardHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html), [`AWS::CloudFormation::LambdaHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html).
+/// AWS reference: [`AWS::CloudFormation::GuardHook` `StackNames`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stacknames.html), [`AWS::CloudFormation::LambdaHook` `StackNames`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-lambdahook-stacknames.html).
 ///
 /// Every property is optional: start from [`StackNames::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StackNames {
-    /// `Exclude`: optional.
+    /// List of stack names that the hook is going to be excluded from
+    ///
+    /// `Exclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stacknames.html#cfn-cloudformation-guardhook-stacknames-exclude)): list of (string), optional. Items: 1 to 50. Each item: Pattern: `^[a-zA-Z*?][-a-zA-Z0-9*?]*$`. Each item: Length: at most 128 characters.
     #[serde(rename = "Exclude", skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Value<Vec<Value<String>>>>,
-    /// `Include`: optional.
+    /// List of stack names that the hook is going to target
+    ///
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stacknames.html#cfn-cloudformation-guardhook-stacknames-include)): list of (string), optional. Items: 1 to 50. Each item: Pattern: `^[a-zA-Z*?][-a-zA-Z0-9*?]*$`. Each item: Length: at most 128 characters.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<Vec<Value<String>>>>,
 }
@@ -2969,15 +3245,19 @@ impl Walk for StackNames {
 
 /// The `StackRoles` property type of [`GuardHook`] and [`LambdaHook`].
 ///
-/// AWS reference: [`AWS::CloudFormation::GuardHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-guardhook.html), [`AWS::CloudFormation::LambdaHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html).
+/// AWS reference: [`AWS::CloudFormation::GuardHook` `StackRoles`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stackroles.html), [`AWS::CloudFormation::LambdaHook` `StackRoles`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-lambdahook-stackroles.html).
 ///
 /// Every property is optional: start from [`StackRoles::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StackRoles {
-    /// `Exclude`: optional.
+    /// List of stack roles that the hook is going to be excluded from
+    ///
+    /// `Exclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stackroles.html#cfn-cloudformation-guardhook-stackroles-exclude)): list of (string), optional. Items: 1 to 50. Each item: Length: at most 256 characters.
     #[serde(rename = "Exclude", skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Value<Vec<Value<String>>>>,
-    /// `Include`: optional.
+    /// List of stack roles that the hook is going to target
+    ///
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-guardhook-stackroles.html#cfn-cloudformation-guardhook-stackroles-include)): list of (string), optional. Items: 1 to 50. Each item: Length: at most 256 characters.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<Vec<Value<String>>>>,
 }
@@ -3015,15 +3295,15 @@ impl Walk for StackRoles {
 
 /// The `Tag` property type of [`Stack`] and [`StackSet`].
 ///
-/// AWS reference: [`AWS::CloudFormation::Stack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html), [`AWS::CloudFormation::StackSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html).
+/// AWS reference: [`AWS::CloudFormation::Stack` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stack-tag.html), [`AWS::CloudFormation::StackSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stack-tag.html#cfn-cloudformation-stack-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stack-tag.html#cfn-cloudformation-stack-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3052,15 +3332,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`ChangeSet`].
 ///
-/// AWS reference: [`AWS::CloudFormation::ChangeSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-changeset.html).
+/// AWS reference: [`AWS::CloudFormation::ChangeSet` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-changeset-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-changeset-tags.html#cfn-cloudformation-changeset-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-changeset-tags.html#cfn-cloudformation-changeset-tags-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3115,15 +3395,19 @@ impl Walk for TargetOperation {
 
 /// The `TemplateConfiguration` property type of [`GeneratedTemplate`].
 ///
-/// AWS reference: [`AWS::CloudFormation::GeneratedTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-generatedtemplate.html).
+/// AWS reference: [`AWS::CloudFormation::GeneratedTemplate` `TemplateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-generatedtemplate-templateconfiguration.html).
 ///
 /// Every property is optional: start from [`TemplateConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TemplateConfiguration {
-    /// `DeletionPolicy`: optional.
+    /// The DeletionPolicy assigned to resources in the generated template.
+    ///
+    /// `DeletionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-generatedtemplate-templateconfiguration.html#cfn-cloudformation-generatedtemplate-templateconfiguration-deletionpolicy)): [`DeletionPolicy`], one of `DELETE`, `RETAIN`, optional.
     #[serde(rename = "DeletionPolicy", skip_serializing_if = "Option::is_none")]
     pub deletion_policy: Option<Value<DeletionPolicy>>,
-    /// `UpdateReplacePolicy`: optional.
+    /// The UpdateReplacePolicy assigned to resources in the generated template.
+    ///
+    /// `UpdateReplacePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-generatedtemplate-templateconfiguration.html#cfn-cloudformation-generatedtemplate-templateconfiguration-updatereplacepolicy)): [`UpdateReplacePolicy`], one of `DELETE`, `RETAIN`, optional.
     #[serde(
         rename = "UpdateReplacePolicy",
         skip_serializing_if = "Option::is_none"

@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CloudFront::AnycastIpList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html)).
 ///
+/// An Anycast static IP list. For more information, see [Request Anycast static IPs to use for allowlisting](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/request-static-ips.html) in the \*Amazon CloudFront Developer Guide\*.
+///
 /// [`AnycastIpList::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnycastIpList {
-    /// `IpAddressType`: optional.
+    /// The IP address type for the Anycast static IP list.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html#cfn-cloudfront-anycastiplist-ipaddresstype)): [`IpAddressType`], one of `ipv4`, `dualstack`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `IpCount`: required, create-only (changing it replaces the resource).
+    /// The number of IP addresses in the Anycast static IP list.
+    ///
+    /// `IpCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html#cfn-cloudfront-anycastiplist-ipcount)): integer, required, create-only (changing it replaces the resource).
     #[serde(rename = "IpCount")]
     pub ip_count: Value<i64>,
-    /// `IpamCidrConfigs`: optional.
+    /// A list of IPAM CIDR configurations that define the IP address ranges, IPAM pools, and associated Anycast IP addresses.
+    ///
+    /// `IpamCidrConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html#cfn-cloudfront-anycastiplist-ipamcidrconfigs)): list of (object [`IpamCidrConfig`]), optional.
     #[serde(rename = "IpamCidrConfigs", skip_serializing_if = "Option::is_none")]
     pub ipam_cidr_configs: Option<Value<Vec<IpamCidrConfig>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the Anycast static IP list.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html#cfn-cloudfront-anycastiplist-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html#cfn-cloudfront-anycastiplist-tags)): object [`Tags`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Tags>,
 }
@@ -98,10 +110,14 @@ impl ResourceRef<AnycastIpList> {
 
 /// The properties of an `AWS::CloudFront::CachePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cachepolicy.html)).
 ///
+/// A cache policy. When it's attached to a cache behavior, the cache policy determines the following: + The values that CloudFront includes in the cache key. These values can include HTTP headers, cookies, and URL query strings. CloudFront uses the cache key to find an object in its cache that it can return to the viewer. + The default, minimum, and maximum time to live (TTL) values that you want objects to stay in the CloudFront cache. The headers, cookies, and query strings that are included in the cache key are also included in requests that CloudFront sends to the origin. CloudFront sends a request when it can't find a valid object in its cache that matches the request's cache key. If you want to send values to the origin but \*not\* include them in the cache key, use `OriginRequestPolicy`.
+///
 /// Every property is required: [`CachePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CachePolicy {
-    /// `CachePolicyConfig`: required.
+    /// The cache policy configuration.
+    ///
+    /// `CachePolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cachepolicy.html#cfn-cloudfront-cachepolicy-cachepolicyconfig)): object [`CachePolicyConfig`], required.
     #[serde(rename = "CachePolicyConfig")]
     pub cache_policy_config: CachePolicyConfig,
 }
@@ -145,10 +161,14 @@ impl ResourceRef<CachePolicy> {
 
 /// The properties of an `AWS::CloudFront::CloudFrontOriginAccessIdentity` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cloudfrontoriginaccessidentity.html)).
 ///
+/// The request to create a new origin access identity (OAI). An origin access identity is a special CloudFront user that you can associate with Amazon S3 origins, so that you can secure all or just some of your Amazon S3 content. For more information, see [Restricting Access to Amazon S3 Content by Using an Origin Access Identity](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html) in the \*Amazon CloudFront Developer Guide\*.
+///
 /// Every property is required: [`CloudFrontOriginAccessIdentity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudFrontOriginAccessIdentity {
-    /// `CloudFrontOriginAccessIdentityConfig`: required.
+    /// The current configuration information for the identity.
+    ///
+    /// `CloudFrontOriginAccessIdentityConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cloudfrontoriginaccessidentity.html#cfn-cloudfront-cloudfrontoriginaccessidentity-cloudfrontoriginaccessidentityconfig)): object [`CloudFrontOriginAccessIdentityConfig`], required.
     #[serde(rename = "CloudFrontOriginAccessIdentityConfig")]
     pub cloud_front_origin_access_identity_config: CloudFrontOriginAccessIdentityConfig,
 }
@@ -195,22 +215,34 @@ impl ResourceRef<CloudFrontOriginAccessIdentity> {
 
 /// The properties of an `AWS::CloudFront::ConnectionFunction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html)).
 ///
+/// A connection function.
+///
 /// [`ConnectionFunction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionFunction {
-    /// `AutoPublish`: optional.
+    /// A flag that determines whether to automatically publish the function to the `LIVE` stage when it’s created. To automatically publish to the `LIVE` stage, set this property to `true`.
+    ///
+    /// `AutoPublish` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html#cfn-cloudfront-connectionfunction-autopublish)): boolean, optional.
     #[serde(rename = "AutoPublish", skip_serializing_if = "Option::is_none")]
     pub auto_publish: Option<Value<bool>>,
-    /// `ConnectionFunctionCode`: required.
+    /// The code for the connection function.
+    ///
+    /// `ConnectionFunctionCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html#cfn-cloudfront-connectionfunction-connectionfunctioncode)): string, required.
     #[serde(rename = "ConnectionFunctionCode")]
     pub connection_function_code: Value<String>,
-    /// `ConnectionFunctionConfig`: required.
+    /// Contains configuration information about a CloudFront function.
+    ///
+    /// `ConnectionFunctionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html#cfn-cloudfront-connectionfunction-connectionfunctionconfig)): object [`ConnectionFunctionConfig`], required.
     #[serde(rename = "ConnectionFunctionConfig")]
     pub connection_function_config: ConnectionFunctionConfig,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The connection function name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html#cfn-cloudfront-connectionfunction-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html#cfn-cloudfront-connectionfunction-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -307,22 +339,34 @@ impl ResourceRef<ConnectionFunction> {
 
 /// The properties of an `AWS::CloudFront::ConnectionGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectiongroup.html)).
 ///
+/// The connection group for your distribution tenants. When you first create a distribution tenant and you don't specify a connection group, CloudFront will automatically create a default connection group for you. When you create a new distribution tenant and don't specify a connection group, the default one will be associated with your distribution tenant.
+///
 /// [`ConnectionGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionGroup {
-    /// `AnycastIpListId`: optional.
+    /// The ID of the Anycast static IP list.
+    ///
+    /// `AnycastIpListId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectiongroup.html#cfn-cloudfront-connectiongroup-anycastiplistid)): string, optional.
     #[serde(rename = "AnycastIpListId", skip_serializing_if = "Option::is_none")]
     pub anycast_ip_list_id: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// Whether the connection group is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectiongroup.html#cfn-cloudfront-connectiongroup-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Ipv6Enabled`: optional.
+    /// IPv6 is enabled for the connection group.
+    ///
+    /// `Ipv6Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectiongroup.html#cfn-cloudfront-connectiongroup-ipv6enabled)): boolean, optional.
     #[serde(rename = "Ipv6Enabled", skip_serializing_if = "Option::is_none")]
     pub ipv6_enabled: Option<Value<bool>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the connection group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectiongroup.html#cfn-cloudfront-connectiongroup-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectiongroup.html#cfn-cloudfront-connectiongroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -432,10 +476,14 @@ impl ResourceRef<ConnectionGroup> {
 
 /// The properties of an `AWS::CloudFront::ContinuousDeploymentPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html)).
 ///
+/// Creates a continuous deployment policy that routes a subset of production traffic from a primary distribution to a staging distribution. After you create and update a staging distribution, you can use a continuous deployment policy to incrementally move traffic to the staging distribution. This enables you to test changes to a distribution's configuration before moving all of your production traffic to the new configuration. For more information, see [Using CloudFront continuous deployment to safely test CDN configuration changes](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/continuous-deployment.html) in the \*Amazon CloudFront Developer Guide\*.
+///
 /// Every property is required: [`ContinuousDeploymentPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContinuousDeploymentPolicy {
-    /// `ContinuousDeploymentPolicyConfig`: required.
+    /// Contains the configuration for a continuous deployment policy.
+    ///
+    /// `ContinuousDeploymentPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html#cfn-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig)): object [`ContinuousDeploymentPolicyConfig`], required.
     #[serde(rename = "ContinuousDeploymentPolicyConfig")]
     pub continuous_deployment_policy_config: ContinuousDeploymentPolicyConfig,
 }
@@ -481,13 +529,19 @@ impl ResourceRef<ContinuousDeploymentPolicy> {
 
 /// The properties of an `AWS::CloudFront::Distribution` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html)).
 ///
+/// A distribution tells CloudFront where you want content to be delivered from, and the details about how to track and manage content delivery.
+///
 /// [`Distribution::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Distribution {
-    /// `DistributionConfig`: required.
+    /// The distribution's configuration.
+    ///
+    /// `DistributionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html#cfn-cloudfront-distribution-distributionconfig)): object [`DistributionConfig`], required.
     #[serde(rename = "DistributionConfig")]
     pub distribution_config: DistributionConfig,
-    /// `Tags`: optional.
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html#cfn-cloudfront-distribution-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -540,37 +594,57 @@ impl ResourceRef<Distribution> {
 
 /// The properties of an `AWS::CloudFront::DistributionTenant` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html)).
 ///
+/// The distribution tenant.
+///
 /// [`DistributionTenant::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DistributionTenant {
-    /// `ConnectionGroupId`: optional.
+    /// The ID of the connection group for the distribution tenant. If you don't specify a connection group, CloudFront uses the default connection group.
+    ///
+    /// `ConnectionGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-connectiongroupid)): string, optional.
     #[serde(rename = "ConnectionGroupId", skip_serializing_if = "Option::is_none")]
     pub connection_group_id: Option<Value<String>>,
-    /// `Customizations`: optional.
+    /// Customizations for the distribution tenant. For each distribution tenant, you can specify the geographic restrictions, and the Amazon Resource Names (ARNs) for the ACM certificate and WAF web ACL. These are specific values that you can override or disable from the multi-tenant distribution that was used to create the distribution tenant.
+    ///
+    /// `Customizations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-customizations)): object [`Customizations`], optional.
     #[serde(rename = "Customizations", skip_serializing_if = "Option::is_none")]
     pub customizations: Option<Customizations>,
-    /// `DistributionId`: required.
+    /// The ID of the multi-tenant distribution.
+    ///
+    /// `DistributionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-distributionid)): string, required.
     #[serde(rename = "DistributionId")]
     pub distribution_id: Value<String>,
-    /// `Domains`: required.
+    /// The domains associated with the distribution tenant.
+    ///
+    /// `Domains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-domains)): list of (string), required.
     #[serde(rename = "Domains")]
     pub domains: Value<Vec<Value<String>>>,
-    /// `Enabled`: optional.
+    /// Indicates whether the distribution tenant is in an enabled state. If disabled, the distribution tenant won't serve traffic.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `ManagedCertificateRequest`: optional.
+    /// An object that represents the request for the Amazon CloudFront managed ACM certificate.
+    ///
+    /// `ManagedCertificateRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-managedcertificaterequest)): object [`ManagedCertificateRequest`], optional.
     #[serde(
         rename = "ManagedCertificateRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_certificate_request: Option<ManagedCertificateRequest>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the distribution tenant.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Parameters`: optional.
+    /// A list of parameter values to add to the resource. A parameter is specified as a key-value pair. A valid parameter value must exist for any parameter that is marked as required in the multi-tenant distribution.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-parameters)): list of (object [`Parameter`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<Parameter>>>,
-    /// `Tags`: optional.
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html#cfn-cloudfront-distributiontenant-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -701,19 +775,29 @@ impl ResourceRef<DistributionTenant> {
 
 /// The properties of an `AWS::CloudFront::FieldLevelEncryptionConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html)).
 ///
+/// Resource Type definition for AWS::CloudFront::FieldLevelEncryptionConfig. A field-level encryption configuration, which specifies the query arg profiles and content type profiles CloudFront uses to encrypt sensitive fields in viewer requests.
+///
 /// [`FieldLevelEncryptionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldLevelEncryptionConfig {
-    /// `CallerReference`: required, create-only (changing it replaces the resource).
+    /// A unique value that identifies the create request. Any string unique within the account works; CloudFront refuses to change it once set, so supplying a different value replaces the configuration. It is also the only value CloudFront returns that identifies a configuration as this stack's, so cleaning up after a failed create depends on the template keeping it.
+    ///
+    /// `CallerReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html#cfn-cloudfront-fieldlevelencryptionconfig-callerreference)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CallerReference")]
     pub caller_reference: Value<String>,
-    /// `Comment`: optional.
+    /// An optional comment describing the field-level encryption configuration. CloudFront stores an omitted comment and an explicitly empty one identically as an empty string, and Read normalizes that empty string back to absent -- so omitting Comment round-trips, while asking for an empty string does not and would report perpetual drift. \`minLength: 1\` refuses the empty string at template validation; omission is the way to express no comment. The service documents a maximum of 128 characters, and \`maxLength\` moves that refusal from the API to template validation.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html#cfn-cloudfront-fieldlevelencryptionconfig-comment)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `ContentTypeProfileConfig`: required.
+    /// How CloudFront handles content types, including the profile paired with each one.
+    ///
+    /// `ContentTypeProfileConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html#cfn-cloudfront-fieldlevelencryptionconfig-contenttypeprofileconfig)): object [`ContentTypeProfileConfig`], required.
     #[serde(rename = "ContentTypeProfileConfig")]
     pub content_type_profile_config: ContentTypeProfileConfig,
-    /// `QueryArgProfileConfig`: required.
+    /// How CloudFront handles query arguments, including the profile paired with each one.
+    ///
+    /// `QueryArgProfileConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html#cfn-cloudfront-fieldlevelencryptionconfig-queryargprofileconfig)): object [`QueryArgProfileConfig`], required.
     #[serde(rename = "QueryArgProfileConfig")]
     pub query_arg_profile_config: QueryArgProfileConfig,
 }
@@ -781,10 +865,14 @@ impl ResourceRef<FieldLevelEncryptionConfig> {
 
 /// The properties of an `AWS::CloudFront::FieldLevelEncryptionProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionprofile.html)).
 ///
+/// Resource Type definition for AWS::CloudFront::FieldLevelEncryptionProfile. A field-level encryption profile maps CloudFront public keys and provider identities to the request-body field patterns that CloudFront encrypts with them.
+///
 /// Every property is required: [`FieldLevelEncryptionProfile::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldLevelEncryptionProfile {
-    /// `FieldLevelEncryptionProfileConfig`: required.
+    /// The configuration of a field-level encryption profile.
+    ///
+    /// `FieldLevelEncryptionProfileConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionprofile.html#cfn-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig)): object [`FieldLevelEncryptionProfileConfig`], required.
     #[serde(rename = "FieldLevelEncryptionProfileConfig")]
     pub field_level_encryption_profile_config: FieldLevelEncryptionProfileConfig,
 }
@@ -836,22 +924,34 @@ impl ResourceRef<FieldLevelEncryptionProfile> {
 
 /// The properties of an `AWS::CloudFront::Function` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html)).
 ///
+/// Creates a CF function. To create a function, you provide the function code and some configuration information about the function. The response contains an Amazon Resource Name (ARN) that uniquely identifies the function, and the function’s stage. By default, when you create a function, it’s in the `DEVELOPMENT` stage. In this stage, you can [test the function](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/test-function.html) in the CF console (or with `TestFunction` in the CF API). When you’re ready to use your function with a CF distribution, publish the function to the `LIVE` stage. You can do this in the CF console, with `PublishFunction` in the CF API, or by updating the `AWS::CloudFront::Function` resource with the `AutoPublish` property set to `true`. When the function is published to the `LIVE` stage, you can attach it to a distribution’s cache behavior, using the function’s ARN. To automatically publish the function to the `LIVE` stage when it’s created, set the `AutoPublish` property to `true`.
+///
 /// [`Function::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Function {
-    /// `AutoPublish`: optional.
+    /// A flag that determines whether to automatically publish the function to the `LIVE` stage when it’s created. To automatically publish to the `LIVE` stage, set this property to `true`.
+    ///
+    /// `AutoPublish` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html#cfn-cloudfront-function-autopublish)): boolean, optional.
     #[serde(rename = "AutoPublish", skip_serializing_if = "Option::is_none")]
     pub auto_publish: Option<Value<bool>>,
-    /// `FunctionCode`: required.
+    /// The function code. For more information about writing a CloudFront function, see [Writing function code for CloudFront Functions](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/writing-function-code.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `FunctionCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html#cfn-cloudfront-function-functioncode)): string, required.
     #[serde(rename = "FunctionCode")]
     pub function_code: Value<String>,
-    /// `FunctionConfig`: required.
+    /// Contains configuration information about a CloudFront function.
+    ///
+    /// `FunctionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html#cfn-cloudfront-function-functionconfig)): object [`FunctionConfig`], required.
     #[serde(rename = "FunctionConfig")]
     pub function_config: FunctionConfig,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A name to identify the function.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html#cfn-cloudfront-function-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html#cfn-cloudfront-function-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -928,10 +1028,14 @@ impl ResourceRef<Function> {
 
 /// The properties of an `AWS::CloudFront::KeyGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keygroup.html)).
 ///
+/// A key group. A key group contains a list of public keys that you can use with [CloudFront signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html).
+///
 /// Every property is required: [`KeyGroup::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyGroup {
-    /// `KeyGroupConfig`: required.
+    /// The key group configuration.
+    ///
+    /// `KeyGroupConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keygroup.html#cfn-cloudfront-keygroup-keygroupconfig)): object [`KeyGroupConfig`], required.
     #[serde(rename = "KeyGroupConfig")]
     pub key_group_config: KeyGroupConfig,
 }
@@ -975,19 +1079,29 @@ impl ResourceRef<KeyGroup> {
 
 /// The properties of an `AWS::CloudFront::KeyValueStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keyvaluestore.html)).
 ///
+/// The key value store. Use this to separate data from function code, allowing you to update data without having to publish a new version of a function. The key value store holds keys and their corresponding values.
+///
 /// [`KeyValueStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyValueStore {
-    /// `Comment`: optional.
+    /// A comment to describe the Key Value Store. Omitting `Comment` from the template during updates will clear the existing comment (set to empty string). To preserve an existing comment, you must explicitly include it in the template.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keyvaluestore.html#cfn-cloudfront-keyvaluestore-comment)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `ImportSource`: optional.
+    /// The import source for the key value store.
+    ///
+    /// `ImportSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keyvaluestore.html#cfn-cloudfront-keyvaluestore-importsource)): object [`ImportSource`], optional.
     #[serde(rename = "ImportSource", skip_serializing_if = "Option::is_none")]
     pub import_source: Option<ImportSource>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the key value store.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keyvaluestore.html#cfn-cloudfront-keyvaluestore-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keyvaluestore.html#cfn-cloudfront-keyvaluestore-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1063,13 +1177,19 @@ impl ResourceRef<KeyValueStore> {
 
 /// The properties of an `AWS::CloudFront::MonitoringSubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-monitoringsubscription.html)).
 ///
+/// A monitoring subscription. This structure contains information about whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
+///
 /// Every property is required: [`MonitoringSubscription::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonitoringSubscription {
-    /// `DistributionId`: required, create-only (changing it replaces the resource).
+    /// The ID of the distribution that you are enabling metrics for.
+    ///
+    /// `DistributionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-monitoringsubscription.html#cfn-cloudfront-monitoringsubscription-distributionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DistributionId")]
     pub distribution_id: Value<String>,
-    /// `MonitoringSubscription`: required.
+    /// A subscription configuration for additional CloudWatch metrics.
+    ///
+    /// `MonitoringSubscription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-monitoringsubscription.html#cfn-cloudfront-monitoringsubscription-monitoringsubscription)): object [`MonitoringSubscriptionMonitoringSubscription`], required.
     #[serde(rename = "MonitoringSubscription")]
     pub monitoring_subscription: MonitoringSubscriptionMonitoringSubscription,
 }
@@ -1107,10 +1227,14 @@ impl Resource for MonitoringSubscription {
 
 /// The properties of an `AWS::CloudFront::OriginAccessControl` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originaccesscontrol.html)).
 ///
+/// Creates a new origin access control in CloudFront. After you create an origin access control, you can add it to an origin in a CloudFront distribution so that CloudFront sends authenticated (signed) requests to the origin. This makes it possible to block public access to the origin, allowing viewers (users) to access the origin's content only through CloudFront. For more information about using a CloudFront origin access control, see [Restricting access to an origin](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-origin.html) in the \*Amazon CloudFront Developer Guide\*.
+///
 /// Every property is required: [`OriginAccessControl::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginAccessControl {
-    /// `OriginAccessControlConfig`: required.
+    /// The origin access control.
+    ///
+    /// `OriginAccessControlConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originaccesscontrol.html#cfn-cloudfront-originaccesscontrol-originaccesscontrolconfig)): object [`OriginAccessControlConfig`], required.
     #[serde(rename = "OriginAccessControlConfig")]
     pub origin_access_control_config: OriginAccessControlConfig,
 }
@@ -1149,10 +1273,14 @@ impl ResourceRef<OriginAccessControl> {
 
 /// The properties of an `AWS::CloudFront::OriginRequestPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originrequestpolicy.html)).
 ///
+/// An origin request policy. When it's attached to a cache behavior, the origin request policy determines the values that CloudFront includes in requests that it sends to the origin. Each request that CloudFront sends to the origin includes the following: + The request body and the URL path (without the domain name) from the viewer request. + The headers that CloudFront automatically includes in every origin request, including `Host`, `User-Agent`, and `X-Amz-Cf-Id`. + All HTTP headers, cookies, and URL query strings that are specified in the cache policy or the origin request policy. These can include items from the viewer request and, in the case of headers, additional ones that are added by CloudFront. CloudFront sends a request when it can't find an object in its cache that matches the request. If you want to send values to the origin and also include them in the cache key, use `CachePolicy`.
+///
 /// Every property is required: [`OriginRequestPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginRequestPolicy {
-    /// `OriginRequestPolicyConfig`: required.
+    /// The origin request policy configuration.
+    ///
+    /// `OriginRequestPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originrequestpolicy.html#cfn-cloudfront-originrequestpolicy-originrequestpolicyconfig)): object [`OriginRequestPolicyConfig`], required.
     #[serde(rename = "OriginRequestPolicyConfig")]
     pub origin_request_policy_config: OriginRequestPolicyConfig,
 }
@@ -1196,10 +1324,14 @@ impl ResourceRef<OriginRequestPolicy> {
 
 /// The properties of an `AWS::CloudFront::PublicKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-publickey.html)).
 ///
+/// A public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [field-level encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html). CloudFront supports signed URLs and signed cookies with RSA 2048 or ECDSA 256 key signatures. Field-level encryption is only compatible with RSA 2048 key signatures.
+///
 /// Every property is required: [`PublicKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublicKey {
-    /// `PublicKeyConfig`: required.
+    /// Configuration information about a public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [field-level encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html).
+    ///
+    /// `PublicKeyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-publickey.html#cfn-cloudfront-publickey-publickeyconfig)): object [`PublicKeyConfig`], required.
     #[serde(rename = "PublicKeyConfig")]
     pub public_key_config: PublicKeyConfig,
 }
@@ -1243,19 +1375,29 @@ impl ResourceRef<PublicKey> {
 
 /// The properties of an `AWS::CloudFront::RealtimeLogConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-realtimelogconfig.html)).
 ///
+/// A real-time log configuration.
+///
 /// Every property is required: [`RealtimeLogConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RealtimeLogConfig {
-    /// `EndPoints`: required.
+    /// Contains information about the Amazon Kinesis data stream where you are sending real-time log data for this real-time log configuration.
+    ///
+    /// `EndPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-realtimelogconfig.html#cfn-cloudfront-realtimelogconfig-endpoints)): list of (object [`EndPoint`]), required. Items: at least 1.
     #[serde(rename = "EndPoints")]
     pub end_points: Value<Vec<EndPoint>>,
-    /// `Fields`: required.
+    /// A list of fields that are included in each real-time log record. In an API response, the fields are provided in the same order in which they are sent to the Amazon Kinesis data stream. For more information about fields, see [Real-time log configuration fields](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html#understand-real-time-log-config-fields) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-realtimelogconfig.html#cfn-cloudfront-realtimelogconfig-fields)): list of (string), required. Items: at least 1.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<Value<String>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The unique name of this real-time log configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-realtimelogconfig.html#cfn-cloudfront-realtimelogconfig-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SamplingRate`: required.
+    /// The sampling rate for this real-time log configuration. The sampling rate determines the percentage of viewer requests that are represented in the real-time log data. The sampling rate is an integer between 1 and 100, inclusive.
+    ///
+    /// `SamplingRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-realtimelogconfig.html#cfn-cloudfront-realtimelogconfig-samplingrate)): number, required. Range: 1 to 100.
     #[serde(rename = "SamplingRate")]
     pub sampling_rate: Value<f64>,
 }
@@ -1308,10 +1450,14 @@ impl ResourceRef<RealtimeLogConfig> {
 
 /// The properties of an `AWS::CloudFront::ResponseHeadersPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html)).
 ///
+/// A response headers policy. A response headers policy contains information about a set of HTTP response headers. After you create a response headers policy, you can use its ID to attach it to one or more cache behaviors in a CloudFront distribution. When it's attached to a cache behavior, the response headers policy affects the HTTP headers that CloudFront includes in HTTP responses to requests that match the cache behavior. CloudFront adds or removes response headers according to the configuration of the response headers policy. For more information, see [Adding or removing HTTP headers in CloudFront responses](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/modifying-response-headers.html) in the \*Amazon CloudFront Developer Guide\*.
+///
 /// Every property is required: [`ResponseHeadersPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponseHeadersPolicy {
-    /// `ResponseHeadersPolicyConfig`: required.
+    /// A response headers policy configuration.
+    ///
+    /// `ResponseHeadersPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html#cfn-cloudfront-responseheaderspolicy-responseheaderspolicyconfig)): object [`ResponseHeadersPolicyConfig`], required.
     #[serde(rename = "ResponseHeadersPolicyConfig")]
     pub response_headers_policy_config: ResponseHeadersPolicyConfig,
 }
@@ -1355,13 +1501,15 @@ impl ResourceRef<ResponseHeadersPolicy> {
 
 /// The properties of an `AWS::CloudFront::StreamingDistribution` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-streamingdistribution.html)).
 ///
+/// Resource Type definition for AWS::CloudFront::StreamingDistribution
+///
 /// Every property is required: [`StreamingDistribution::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamingDistribution {
-    /// `StreamingDistributionConfig`: required.
+    /// `StreamingDistributionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-streamingdistribution.html#cfn-cloudfront-streamingdistribution-streamingdistributionconfig)): object [`StreamingDistributionConfig`], required.
     #[serde(rename = "StreamingDistributionConfig")]
     pub streaming_distribution_config: StreamingDistributionConfig,
-    /// `Tags`: required.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-streamingdistribution.html#cfn-cloudfront-streamingdistribution-tags)): list of (object [`Tag`]), required.
     #[serde(rename = "Tags")]
     pub tags: Value<Vec<Tag>>,
 }
@@ -1411,22 +1559,32 @@ impl ResourceRef<StreamingDistribution> {
 
 /// The properties of an `AWS::CloudFront::TrustStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-truststore.html)).
 ///
+/// A trust store.
+///
 /// [`TrustStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrustStore {
-    /// `CaCertificatesBundleSource`: optional.
+    /// A CA certificates bundle source.
+    ///
+    /// `CaCertificatesBundleSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-truststore.html#cfn-cloudfront-truststore-cacertificatesbundlesource)): object [`CaCertificatesBundleSource`], optional.
     #[serde(
         rename = "CaCertificatesBundleSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificates_bundle_source: Option<CaCertificatesBundleSource>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The trust store's name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-truststore.html#cfn-cloudfront-truststore-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-truststore.html#cfn-cloudfront-truststore-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseClientCertificateOCSPEndpoint`: optional.
+    /// A boolean. When true, performs real-time certificate revocation checks by querying the OCSP endpoint specified within the client certificate.
+    ///
+    /// `UseClientCertificateOCSPEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-truststore.html#cfn-cloudfront-truststore-useclientcertificateocspendpoint)): boolean, optional.
     #[serde(
         rename = "UseClientCertificateOCSPEndpoint",
         skip_serializing_if = "Option::is_none"
@@ -1523,13 +1681,19 @@ impl ResourceRef<TrustStore> {
 
 /// The properties of an `AWS::CloudFront::VpcOrigin` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-vpcorigin.html)).
 ///
+/// An Amazon CloudFront VPC origin.
+///
 /// [`VpcOrigin::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcOrigin {
-    /// `Tags`: optional.
+    /// A complex type that contains zero or more `Tag` elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-vpcorigin.html#cfn-cloudfront-vpcorigin-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcOriginEndpointConfig`: required.
+    /// The VPC origin endpoint configuration.
+    ///
+    /// `VpcOriginEndpointConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-vpcorigin.html#cfn-cloudfront-vpcorigin-vpcoriginendpointconfig)): object [`VpcOriginEndpointConfig`], required.
     #[serde(rename = "VpcOriginEndpointConfig")]
     pub vpc_origin_endpoint_config: VpcOriginEndpointConfig,
 }
@@ -1602,12 +1766,14 @@ impl ResourceRef<VpcOrigin> {
 
 /// The `AccessControlAllowHeaders` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `AccessControlAllowHeaders`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-accesscontrolallowheaders.html).
 ///
 /// Every property is required: [`AccessControlAllowHeaders::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessControlAllowHeaders {
-    /// `Items`: required.
+    /// The list of HTTP header names. You can specify `*` to allow all headers.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-accesscontrolallowheaders.html#cfn-cloudfront-responseheaderspolicy-accesscontrolallowheaders-items)): list of (string), required. Items: at least 1.
     #[serde(rename = "Items")]
     pub items: Value<Vec<Value<String>>>,
 }
@@ -1633,12 +1799,14 @@ impl Walk for AccessControlAllowHeaders {
 
 /// The `AccessControlAllowMethods` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `AccessControlAllowMethods`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-accesscontrolallowmethods.html).
 ///
 /// Every property is required: [`AccessControlAllowMethods::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessControlAllowMethods {
-    /// `Items`: required.
+    /// The list of HTTP methods. Valid values are: + `GET` + `DELETE` + `HEAD` + `OPTIONS` + `PATCH` + `POST` + `PUT` + `ALL` `ALL` is a special value that includes all of the listed HTTP methods.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-accesscontrolallowmethods.html#cfn-cloudfront-responseheaderspolicy-accesscontrolallowmethods-items)): list of ([`Items`], one of `ALL`, `DELETE`, `GET`, `HEAD`, `OPTIONS`, `PATCH`, `POST`, `PUT`), required. Items: at least 1.
     #[serde(rename = "Items")]
     pub items: Value<Vec<Value<Items>>>,
 }
@@ -1664,12 +1832,14 @@ impl Walk for AccessControlAllowMethods {
 
 /// The `AccessControlAllowOrigins` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `AccessControlAllowOrigins`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-accesscontrolalloworigins.html).
 ///
 /// Every property is required: [`AccessControlAllowOrigins::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessControlAllowOrigins {
-    /// `Items`: required.
+    /// The list of origins (domain names). You can specify `*` to allow all origins.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-accesscontrolalloworigins.html#cfn-cloudfront-responseheaderspolicy-accesscontrolalloworigins-items)): list of (string), required. Items: at least 1.
     #[serde(rename = "Items")]
     pub items: Value<Vec<Value<String>>>,
 }
@@ -1695,12 +1865,14 @@ impl Walk for AccessControlAllowOrigins {
 
 /// The `AccessControlExposeHeaders` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `AccessControlExposeHeaders`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-accesscontrolexposeheaders.html).
 ///
 /// Every property is required: [`AccessControlExposeHeaders::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessControlExposeHeaders {
-    /// `Items`: required.
+    /// The list of HTTP headers. You can specify `*` to expose all headers.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-accesscontrolexposeheaders.html#cfn-cloudfront-responseheaderspolicy-accesscontrolexposeheaders-items)): list of (string), required.
     #[serde(rename = "Items")]
     pub items: Value<Vec<Value<String>>>,
 }
@@ -1746,15 +1918,19 @@ impl Walk for Action {
 
 /// The `Tag` property type of [`AnycastIpList`].
 ///
-/// AWS reference: [`AWS::CloudFront::AnycastIpList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html).
+/// AWS reference: [`AWS::CloudFront::AnycastIpList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-anycastiplist-tag.html).
 ///
 /// [`AnycastIpListTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnycastIpListTag {
-    /// `Key`: required.
+    /// A string that contains `Tag` key. The string length should be between 1 and 128 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-anycastiplist-tag.html#cfn-cloudfront-anycastiplist-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// A string that contains an optional `Tag` value. The string length should be between 0 and 256 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-anycastiplist-tag.html#cfn-cloudfront-anycastiplist-tag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1789,21 +1965,29 @@ impl Walk for AnycastIpListTag {
 
 /// The `CaCertificatesBundleS3Location` property type of [`TrustStore`].
 ///
-/// AWS reference: [`AWS::CloudFront::TrustStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-truststore.html).
+/// AWS reference: [`AWS::CloudFront::TrustStore` `CaCertificatesBundleS3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-truststore-cacertificatesbundles3location.html).
 ///
 /// [`CaCertificatesBundleS3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CaCertificatesBundleS3Location {
-    /// `Bucket`: required.
+    /// The S3 bucket.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-truststore-cacertificatesbundles3location.html#cfn-cloudfront-truststore-cacertificatesbundles3location-bucket)): string, required.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// The location's key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-truststore-cacertificatesbundles3location.html#cfn-cloudfront-truststore-cacertificatesbundles3location-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Region`: required.
+    /// The location's Region.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-truststore-cacertificatesbundles3location.html#cfn-cloudfront-truststore-cacertificatesbundles3location-region)): string, required.
     #[serde(rename = "Region")]
     pub region: Value<String>,
-    /// `Version`: optional.
+    /// The location's version.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-truststore-cacertificatesbundles3location.html#cfn-cloudfront-truststore-cacertificatesbundles3location-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -1848,12 +2032,14 @@ impl Walk for CaCertificatesBundleS3Location {
 
 /// The `CaCertificatesBundleSource` property type of [`TrustStore`].
 ///
-/// AWS reference: [`AWS::CloudFront::TrustStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-truststore.html).
+/// AWS reference: [`AWS::CloudFront::TrustStore` `CaCertificatesBundleSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-truststore-cacertificatesbundlesource.html).
 ///
 /// Every property is required: [`CaCertificatesBundleSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CaCertificatesBundleSource {
-    /// `CaCertificatesBundleS3Location`: required.
+    /// The CA certificates bundle location in Amazon S3.
+    ///
+    /// `CaCertificatesBundleS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-truststore-cacertificatesbundlesource.html#cfn-cloudfront-truststore-cacertificatesbundlesource-cacertificatesbundles3location)): object [`CaCertificatesBundleS3Location`], required.
     #[serde(rename = "CaCertificatesBundleS3Location")]
     pub ca_certificates_bundle_s3_location: CaCertificatesBundleS3Location,
 }
@@ -1881,90 +2067,132 @@ impl Walk for CaCertificatesBundleSource {
 
 /// The `CacheBehavior` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `CacheBehavior`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html).
 ///
 /// [`CacheBehavior::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CacheBehavior {
-    /// `AllowedMethods`: optional.
+    /// A complex type that controls which HTTP methods CloudFront processes and forwards to your Amazon S3 bucket or your custom origin. There are three choices: + CloudFront forwards only `GET` and `HEAD` requests. + CloudFront forwards only `GET`, `HEAD`, and `OPTIONS` requests. + CloudFront forwards `GET, HEAD, OPTIONS, PUT, PATCH, POST`, and `DELETE` requests. If you pick the third choice, you may need to restrict access to your Amazon S3 bucket or to your custom origin so users can't perform operations that you don't want them to. For example, you might not want users to have permissions to delete objects from your origin.
+    ///
+    /// `AllowedMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-allowedmethods)): list of (string), optional.
     #[serde(rename = "AllowedMethods", skip_serializing_if = "Option::is_none")]
     pub allowed_methods: Option<Value<Vec<Value<String>>>>,
-    /// `CachePolicyId`: optional.
+    /// The unique identifier of the cache policy that is attached to this cache behavior. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. A `CacheBehavior` must include either a `CachePolicyId` or `ForwardedValues`. We recommend that you use a `CachePolicyId`.
+    ///
+    /// `CachePolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-cachepolicyid)): string, optional.
     #[serde(rename = "CachePolicyId", skip_serializing_if = "Option::is_none")]
     pub cache_policy_id: Option<Value<String>>,
-    /// `CachedMethods`: optional.
+    /// A complex type that controls whether CloudFront caches the response to requests using the specified HTTP methods. There are two choices: + CloudFront caches responses to `GET` and `HEAD` requests. + CloudFront caches responses to `GET`, `HEAD`, and `OPTIONS` requests. If you pick the second choice for your Amazon S3 Origin, you may need to forward Access-Control-Request-Method, Access-Control-Request-Headers, and Origin headers for the responses to be cached correctly.
+    ///
+    /// `CachedMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-cachedmethods)): list of (string), optional.
     #[serde(rename = "CachedMethods", skip_serializing_if = "Option::is_none")]
     pub cached_methods: Option<Value<Vec<Value<String>>>>,
-    /// `Compress`: optional.
+    /// Whether you want CloudFront to automatically compress certain files for this cache behavior. If so, specify true; if not, specify false. For more information, see [Serving Compressed Files](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `Compress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-compress)): boolean, optional.
     #[serde(rename = "Compress", skip_serializing_if = "Option::is_none")]
     pub compress: Option<Value<bool>>,
-    /// `DefaultTTL`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. This field is deprecated. We recommend that you use the `DefaultTTL` field in a cache policy instead of this field. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. The default amount of time that you want objects to stay in CloudFront caches before CloudFront forwards another request to your origin to determine whether the object has been updated. The value that you specify applies only when your origin does not add HTTP headers such as `Cache-Control max-age`, `Cache-Control s-maxage`, and `Expires` to objects. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `DefaultTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-defaultttl)): number, optional.
     #[serde(rename = "DefaultTTL", skip_serializing_if = "Option::is_none")]
     pub default_ttl: Option<Value<f64>>,
-    /// `FieldLevelEncryptionId`: optional.
+    /// The value of `ID` for the field-level encryption configuration that you want CloudFront to use for encrypting specific fields of data for this cache behavior.
+    ///
+    /// `FieldLevelEncryptionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-fieldlevelencryptionid)): string, optional.
     #[serde(
         rename = "FieldLevelEncryptionId",
         skip_serializing_if = "Option::is_none"
     )]
     pub field_level_encryption_id: Option<Value<String>>,
-    /// `ForwardedValues`: optional.
+    /// This field is deprecated. We recommend that you use a cache policy or an origin request policy instead of this field. For more information, see [Working with policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/working-with-policies.html) in the \*Amazon CloudFront Developer Guide\*. If you want to include values in the cache key, use a cache policy. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. If you want to send values to the origin but not include them in the cache key, use an origin request policy. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) or [Using the managed origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html) in the \*Amazon CloudFront Developer Guide\*. A `CacheBehavior` must include either a `CachePolicyId` or `ForwardedValues`. We recommend that you use a `CachePolicyId`. A complex type that specifies how CloudFront handles query strings, cookies, and HTTP headers.
+    ///
+    /// `ForwardedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-forwardedvalues)): object [`ForwardedValues`], optional.
     #[serde(rename = "ForwardedValues", skip_serializing_if = "Option::is_none")]
     pub forwarded_values: Option<ForwardedValues>,
-    /// `FunctionAssociations`: optional.
+    /// A list of CloudFront functions that are associated with this cache behavior. CloudFront functions must be published to the `LIVE` stage to associate them with a cache behavior.
+    ///
+    /// `FunctionAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-functionassociations)): list of (object [`FunctionAssociation`]), optional.
     #[serde(
         rename = "FunctionAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub function_associations: Option<Value<Vec<FunctionAssociation>>>,
-    /// `GrpcConfig`: optional.
+    /// The gRPC configuration for your cache behavior.
+    ///
+    /// `GrpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-grpcconfig)): object [`GrpcConfig`], optional.
     #[serde(rename = "GrpcConfig", skip_serializing_if = "Option::is_none")]
     pub grpc_config: Option<GrpcConfig>,
-    /// `LambdaFunctionAssociations`: optional.
+    /// A complex type that contains zero or more Lambda@Edge function associations for a cache behavior.
+    ///
+    /// `LambdaFunctionAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-lambdafunctionassociations)): list of (object [`LambdaFunctionAssociation`]), optional.
     #[serde(
         rename = "LambdaFunctionAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_function_associations: Option<Value<Vec<LambdaFunctionAssociation>>>,
-    /// `MaxTTL`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. This field is deprecated. We recommend that you use the `MaxTTL` field in a cache policy instead of this field. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. The maximum amount of time that you want objects to stay in CloudFront caches before CloudFront forwards another request to your origin to determine whether the object has been updated. The value that you specify applies only when your origin adds HTTP headers such as `Cache-Control max-age`, `Cache-Control s-maxage`, and `Expires` to objects. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `MaxTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-maxttl)): number, optional.
     #[serde(rename = "MaxTTL", skip_serializing_if = "Option::is_none")]
     pub max_ttl: Option<Value<f64>>,
-    /// `MinTTL`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. This field is deprecated. We recommend that you use the `MinTTL` field in a cache policy instead of this field. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. The minimum amount of time that you want objects to stay in CloudFront caches before CloudFront forwards another request to your origin to determine whether the object has been updated. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*. You must specify `0` for `MinTTL` if you configure CloudFront to forward all headers to your origin (under `Headers`, if you specify `1` for `Quantity` and `*` for `Name`).
+    ///
+    /// `MinTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-minttl)): number, optional.
     #[serde(rename = "MinTTL", skip_serializing_if = "Option::is_none")]
     pub min_ttl: Option<Value<f64>>,
-    /// `OriginRequestPolicyId`: optional.
+    /// The unique identifier of the origin request policy that is attached to this cache behavior. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) or [Using the managed origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginRequestPolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-originrequestpolicyid)): string, optional.
     #[serde(
         rename = "OriginRequestPolicyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_request_policy_id: Option<Value<String>>,
-    /// `PathPattern`: required.
+    /// The pattern (for example, `images/*.jpg`) that specifies which requests to apply the behavior to. When CloudFront receives a viewer request, the requested path is compared with path patterns in the order in which cache behaviors are listed in the distribution. You can optionally include a slash (`/`) at the beginning of the path pattern. For example, `/images/*.jpg`. CloudFront behavior is the same with or without the leading `/`. The path pattern for the default cache behavior is `*` and cannot be changed. If the request for an object does not match the path pattern for any cache behaviors, CloudFront applies the behavior in the default cache behavior. For more information, see [Path Pattern](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesPathPattern) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `PathPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-pathpattern)): string, required.
     #[serde(rename = "PathPattern")]
     pub path_pattern: Value<String>,
-    /// `RealtimeLogConfigArn`: optional.
+    /// The Amazon Resource Name (ARN) of the real-time log configuration that is attached to this cache behavior. For more information, see [Real-time logs](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `RealtimeLogConfigArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-realtimelogconfigarn)): string, optional.
     #[serde(
         rename = "RealtimeLogConfigArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub realtime_log_config_arn: Option<Value<String>>,
-    /// `ResponseHeadersPolicyId`: optional.
+    /// The identifier for a response headers policy.
+    ///
+    /// `ResponseHeadersPolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-responseheaderspolicyid)): string, optional.
     #[serde(
         rename = "ResponseHeadersPolicyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_headers_policy_id: Option<Value<String>>,
-    /// `SmoothStreaming`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. Indicates whether you want to distribute media files in the Microsoft Smooth Streaming format using the origin that is associated with this cache behavior. If so, specify `true`; if not, specify `false`. If you specify `true` for `SmoothStreaming`, you can still distribute other content using this cache behavior if the content matches the value of `PathPattern`.
+    ///
+    /// `SmoothStreaming` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-smoothstreaming)): boolean, optional.
     #[serde(rename = "SmoothStreaming", skip_serializing_if = "Option::is_none")]
     pub smooth_streaming: Option<Value<bool>>,
-    /// `TargetOriginId`: required.
+    /// The value of `ID` for the origin that you want CloudFront to route requests to when they match this cache behavior.
+    ///
+    /// `TargetOriginId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-targetoriginid)): string, required.
     #[serde(rename = "TargetOriginId")]
     pub target_origin_id: Value<String>,
-    /// `TrustedKeyGroups`: optional.
+    /// A list of key groups that CloudFront can use to validate signed URLs or signed cookies. When a cache behavior contains trusted key groups, CloudFront requires signed URLs or signed cookies for all requests that match the cache behavior. The URLs or cookies must be signed with a private key whose corresponding public key is in the key group. The signed URL or cookie contains information about which public key CloudFront should use to verify the signature. For more information, see [Serving private content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `TrustedKeyGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-trustedkeygroups)): list of (string), optional.
     #[serde(rename = "TrustedKeyGroups", skip_serializing_if = "Option::is_none")]
     pub trusted_key_groups: Option<Value<Vec<Value<String>>>>,
-    /// `TrustedSigners`: optional.
+    /// We recommend using `TrustedKeyGroups` instead of `TrustedSigners`. This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. A list of AWS-account IDs whose public keys CloudFront can use to validate signed URLs or signed cookies. When a cache behavior contains trusted signers, CloudFront requires signed URLs or signed cookies for all requests that match the cache behavior. The URLs or cookies must be signed with the private key of a CloudFront key pair in the trusted signer's AWS-account. The signed URL or cookie contains information about which public key CloudFront should use to verify the signature. For more information, see [Serving private content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `TrustedSigners` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-trustedsigners)): list of (string), optional.
     #[serde(rename = "TrustedSigners", skip_serializing_if = "Option::is_none")]
     pub trusted_signers: Option<Value<Vec<Value<String>>>>,
-    /// `ViewerProtocolPolicy`: required.
+    /// The protocol that viewers can use to access the files in the origin specified by `TargetOriginId` when a request matches the path pattern in `PathPattern`. You can specify the following options: + `allow-all`: Viewers can use HTTP or HTTPS. + `redirect-to-https`: If a viewer submits an HTTP request, CloudFront returns an HTTP status code of 301 (Moved Permanently) to the viewer along with the HTTPS URL. The viewer then resubmits the request using the new URL. + `https-only`: If a viewer sends an HTTP request, CloudFront returns an HTTP status code of 403 (Forbidden). For more information about requiring the HTTPS protocol, see [Requiring HTTPS Between Viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html) in the \*Amazon CloudFront Developer Guide\*. The only way to guarantee that viewers retrieve an object that was fetched from the origin using HTTPS is never to use any other protocol to fetch the object. If you have recently changed from HTTP to HTTPS, we recommend that you clear your objects' cache because cached objects are protocol agnostic. That means that an edge location will return an object from the cache regardless of whether the current request protocol matches the protocol used previously. For more information, see [Managing Cache Expiration](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `ViewerProtocolPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachebehavior.html#cfn-cloudfront-distribution-cachebehavior-viewerprotocolpolicy)): string, required.
     #[serde(rename = "ViewerProtocolPolicy")]
     pub viewer_protocol_policy: Value<String>,
 }
@@ -2168,27 +2396,39 @@ impl Walk for CacheBehavior {
 
 /// The `CachePolicyConfig` property type of [`CachePolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::CachePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cachepolicy.html).
+/// AWS reference: [`AWS::CloudFront::CachePolicy` `CachePolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html).
 ///
 /// [`CachePolicyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CachePolicyConfig {
-    /// `Comment`: optional.
+    /// A comment to describe the cache policy. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html#cfn-cloudfront-cachepolicy-cachepolicyconfig-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `DefaultTTL`: required.
+    /// The default amount of time, in seconds, that you want objects to stay in the CloudFront cache before CloudFront sends another request to the origin to see if the object has been updated. CloudFront uses this value as the object's time to live (TTL) only when the origin does \*not\* send `Cache-Control` or `Expires` headers with the object. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*. The default value for this field is 86400 seconds (one day). If the value of `MinTTL` is more than 86400 seconds, then the default value for this field is the same as the value of `MinTTL`.
+    ///
+    /// `DefaultTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html#cfn-cloudfront-cachepolicy-cachepolicyconfig-defaultttl)): number, required. Range: at least 0.
     #[serde(rename = "DefaultTTL")]
     pub default_ttl: Value<f64>,
-    /// `MaxTTL`: required.
+    /// The maximum amount of time, in seconds, that objects stay in the CloudFront cache before CloudFront sends another request to the origin to see if the object has been updated. CloudFront uses this value only when the origin sends `Cache-Control` or `Expires` headers with the object. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*. The default value for this field is 31536000 seconds (one year). If the value of `MinTTL` or `DefaultTTL` is more than 31536000 seconds, then the default value for this field is the same as the value of `DefaultTTL`.
+    ///
+    /// `MaxTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html#cfn-cloudfront-cachepolicy-cachepolicyconfig-maxttl)): number, required. Range: at least 0.
     #[serde(rename = "MaxTTL")]
     pub max_ttl: Value<f64>,
-    /// `MinTTL`: required.
+    /// The minimum amount of time, in seconds, that you want objects to stay in the CloudFront cache before CloudFront sends another request to the origin to see if the object has been updated. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `MinTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html#cfn-cloudfront-cachepolicy-cachepolicyconfig-minttl)): number, required. Range: at least 0.
     #[serde(rename = "MinTTL")]
     pub min_ttl: Value<f64>,
-    /// `Name`: required.
+    /// A unique name to identify the cache policy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html#cfn-cloudfront-cachepolicy-cachepolicyconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParametersInCacheKeyAndForwardedToOrigin`: required.
+    /// The HTTP headers, cookies, and URL query strings to include in the cache key. The values included in the cache key are also included in requests that CloudFront sends to the origin.
+    ///
+    /// `ParametersInCacheKeyAndForwardedToOrigin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html#cfn-cloudfront-cachepolicy-cachepolicyconfig-parametersincachekeyandforwardedtoorigin)): object [`ParametersInCacheKeyAndForwardedToOrigin`], required.
     #[serde(rename = "ParametersInCacheKeyAndForwardedToOrigin")]
     pub parameters_in_cache_key_and_forwarded_to_origin: ParametersInCacheKeyAndForwardedToOrigin,
 }
@@ -2245,12 +2485,14 @@ impl Walk for CachePolicyConfig {
 
 /// The `CacheTagConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `CacheTagConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachetagconfig.html).
 ///
 /// Every property is required: [`CacheTagConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CacheTagConfig {
-    /// `HeaderName`: required.
+    /// The name of the HTTP header that your origin includes in responses. CloudFront uses this header to extract cache tags. The header value must contain comma-separated tag values (for example, `product:electronics, category:tv, brand:example`).
+    ///
+    /// `HeaderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cachetagconfig.html#cfn-cloudfront-distribution-cachetagconfig-headername)): string, required.
     #[serde(rename = "HeaderName")]
     pub header_name: Value<String>,
 }
@@ -2276,12 +2518,14 @@ impl Walk for CacheTagConfig {
 
 /// The `Certificate` property type of [`DistributionTenant`].
 ///
-/// AWS reference: [`AWS::CloudFront::DistributionTenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html).
+/// AWS reference: [`AWS::CloudFront::DistributionTenant` `Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-certificate.html).
 ///
 /// Every property is optional: start from [`Certificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `Arn`: optional.
+    /// The Amazon Resource Name (ARN) of the ACM certificate.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-certificate.html#cfn-cloudfront-distributiontenant-certificate-arn)): string, optional.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -2331,12 +2575,14 @@ impl Walk for CertificateTransparencyLoggingPreference {
 
 /// The `CloudFrontOriginAccessIdentityConfig` property type of [`CloudFrontOriginAccessIdentity`].
 ///
-/// AWS reference: [`AWS::CloudFront::CloudFrontOriginAccessIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cloudfrontoriginaccessidentity.html).
+/// AWS reference: [`AWS::CloudFront::CloudFrontOriginAccessIdentity` `CloudFrontOriginAccessIdentityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cloudfrontoriginaccessidentity-cloudfrontoriginaccessidentityconfig.html).
 ///
 /// Every property is required: [`CloudFrontOriginAccessIdentityConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudFrontOriginAccessIdentityConfig {
-    /// `Comment`: required.
+    /// A comment to describe the origin access identity. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cloudfrontoriginaccessidentity-cloudfrontoriginaccessidentityconfig.html#cfn-cloudfront-cloudfrontoriginaccessidentity-cloudfrontoriginaccessidentityconfig-comment)): string, required.
     #[serde(rename = "Comment")]
     pub comment: Value<String>,
 }
@@ -2362,12 +2608,14 @@ impl Walk for CloudFrontOriginAccessIdentityConfig {
 
 /// The `ConnectionFunctionAssociation` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `ConnectionFunctionAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-connectionfunctionassociation.html).
 ///
 /// Every property is required: [`ConnectionFunctionAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionFunctionAssociation {
-    /// `Id`: required.
+    /// The association's ID.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-connectionfunctionassociation.html#cfn-cloudfront-distribution-connectionfunctionassociation-id)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
 }
@@ -2391,21 +2639,27 @@ impl Walk for ConnectionFunctionAssociation {
 
 /// The `ConnectionFunctionConfig` property type of [`ConnectionFunction`].
 ///
-/// AWS reference: [`AWS::CloudFront::ConnectionFunction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html).
+/// AWS reference: [`AWS::CloudFront::ConnectionFunction` `ConnectionFunctionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-connectionfunctionconfig.html).
 ///
 /// [`ConnectionFunctionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionFunctionConfig {
-    /// `Comment`: required.
+    /// A comment to describe the function. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-connectionfunctionconfig.html#cfn-cloudfront-connectionfunction-connectionfunctionconfig-comment)): string, required.
     #[serde(rename = "Comment")]
     pub comment: Value<String>,
-    /// `KeyValueStoreAssociations`: optional.
+    /// The configuration for the key value store associations.
+    ///
+    /// `KeyValueStoreAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-connectionfunctionconfig.html#cfn-cloudfront-connectionfunction-connectionfunctionconfig-keyvaluestoreassociations)): list of (object [`KeyValueStoreAssociation`]), optional.
     #[serde(
         rename = "KeyValueStoreAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_value_store_associations: Option<Value<Vec<KeyValueStoreAssociation>>>,
-    /// `Runtime`: required, create-only (changing it replaces the resource).
+    /// The function's runtime environment version.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-connectionfunctionconfig.html#cfn-cloudfront-connectionfunction-connectionfunctionconfig-runtime)): [`ConnectionFunctionConfigRuntime`], one of `cloudfront-js-2.0`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Runtime")]
     pub runtime: Value<ConnectionFunctionConfigRuntime>,
 }
@@ -2486,15 +2740,19 @@ impl Walk for ConnectionMode {
 
 /// The `ContentSecurityPolicy` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `ContentSecurityPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-contentsecuritypolicy.html).
 ///
 /// Every property is required: [`ContentSecurityPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentSecurityPolicy {
-    /// `ContentSecurityPolicy`: required.
+    /// The policy directives and their values that CloudFront includes as values for the `Content-Security-Policy` HTTP response header. For more information about the `Content-Security-Policy` HTTP response header, see [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
+    ///
+    /// `ContentSecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-contentsecuritypolicy.html#cfn-cloudfront-responseheaderspolicy-contentsecuritypolicy-contentsecuritypolicy)): string, required.
     #[serde(rename = "ContentSecurityPolicy")]
     pub content_security_policy: Value<String>,
-    /// `Override`: required.
+    /// A Boolean that determines whether CloudFront overrides the `Content-Security-Policy` HTTP response header received from the origin with the one specified in this response headers policy.
+    ///
+    /// `Override` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-contentsecuritypolicy.html#cfn-cloudfront-responseheaderspolicy-contentsecuritypolicy-override)): boolean, required.
     #[serde(rename = "Override")]
     pub override_: Value<bool>,
 }
@@ -2526,12 +2784,14 @@ impl Walk for ContentSecurityPolicy {
 
 /// The `ContentTypeOptions` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `ContentTypeOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-contenttypeoptions.html).
 ///
 /// Every property is required: [`ContentTypeOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentTypeOptions {
-    /// `Override`: required.
+    /// A Boolean that determines whether CloudFront overrides the `X-Content-Type-Options` HTTP response header received from the origin with the one specified in this response headers policy.
+    ///
+    /// `Override` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-contenttypeoptions.html#cfn-cloudfront-responseheaderspolicy-contenttypeoptions-override)): boolean, required.
     #[serde(rename = "Override")]
     pub override_: Value<bool>,
 }
@@ -2557,18 +2817,24 @@ impl Walk for ContentTypeOptions {
 
 /// The `ContentTypeProfile` property type of [`FieldLevelEncryptionConfig`].
 ///
-/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html).
+/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionConfig` `ContentTypeProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-contenttypeprofile.html).
 ///
 /// Every property is required: [`ContentTypeProfile::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentTypeProfile {
-    /// `ContentType`: required.
+    /// The content type CloudFront encrypts. The service accepts only application/x-www-form-urlencoded.
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-contenttypeprofile.html#cfn-cloudfront-fieldlevelencryptionconfig-contenttypeprofile-contenttype)): string, required.
     #[serde(rename = "ContentType")]
     pub content_type: Value<String>,
-    /// `Format`: required.
+    /// The encryption format CloudFront uses for this content type.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-contenttypeprofile.html#cfn-cloudfront-fieldlevelencryptionconfig-contenttypeprofile-format)): [`Format`], one of `URLEncoded`, required.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `ProfileId`: required.
+    /// The identifier of the field-level encryption profile CloudFront uses for this content type. Required, so that it cannot be omitted: the service accepts a content-type profile with the member absent on create and refuses one on update, and an update sends the whole profile list, so a configuration created that way could never be updated again. Supply an empty string to configure a content type and forward it WITHOUT field-level encryption. That mode is available through this resource and round-trips: create, update and read all accept and return the empty string, and it is the service's own encoding for the state -- asked for a content-type list with no items, CloudFront returns one item whose ProfileId is empty. Note that this is not the same as omitting the content type from the configuration, because ForwardWhenContentTypeIsUnknown governs only content types absent from it.
+    ///
+    /// `ProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-contenttypeprofile.html#cfn-cloudfront-fieldlevelencryptionconfig-contenttypeprofile-profileid)): string, required.
     #[serde(rename = "ProfileId")]
     pub profile_id: Value<String>,
 }
@@ -2604,15 +2870,19 @@ impl Walk for ContentTypeProfile {
 
 /// The `ContentTypeProfileConfig` property type of [`FieldLevelEncryptionConfig`].
 ///
-/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html).
+/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionConfig` `ContentTypeProfileConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-contenttypeprofileconfig.html).
 ///
 /// Every property is required: [`ContentTypeProfileConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContentTypeProfileConfig {
-    /// `ContentTypeProfiles`: required.
+    /// The content types paired with a profile. Required, and at least one item, because the service synthesizes one default item when the list is absent or empty, so neither state round-trips.
+    ///
+    /// `ContentTypeProfiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-contenttypeprofileconfig.html#cfn-cloudfront-fieldlevelencryptionconfig-contenttypeprofileconfig-contenttypeprofiles)): list of (object [`ContentTypeProfile`]), required. Items: at least 1.
     #[serde(rename = "ContentTypeProfiles")]
     pub content_type_profiles: Value<Vec<ContentTypeProfile>>,
-    /// `ForwardWhenContentTypeIsUnknown`: required.
+    /// Whether CloudFront forwards a request when the content type names a profile that does not exist.
+    ///
+    /// `ForwardWhenContentTypeIsUnknown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-contenttypeprofileconfig.html#cfn-cloudfront-fieldlevelencryptionconfig-contenttypeprofileconfig-forwardwhencontenttypeisunknown)): boolean, required.
     #[serde(rename = "ForwardWhenContentTypeIsUnknown")]
     pub forward_when_content_type_is_unknown: Value<bool>,
 }
@@ -2644,33 +2914,45 @@ impl Walk for ContentTypeProfileConfig {
 
 /// The `ContinuousDeploymentPolicyConfig` property type of [`ContinuousDeploymentPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html).
+/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy` `ContinuousDeploymentPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig.html).
 ///
 /// [`ContinuousDeploymentPolicyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContinuousDeploymentPolicyConfig {
-    /// `Enabled`: required.
+    /// A Boolean that indicates whether this continuous deployment policy is enabled (in effect). When this value is `true`, this policy is enabled and in effect. When this value is `false`, this policy is not enabled and has no effect.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `SingleHeaderPolicyConfig`: optional, deprecated by AWS.
+    /// This configuration determines which HTTP requests are sent to the staging distribution. If the HTTP request contains a header and value that matches what you specify here, the request is sent to the staging distribution. Otherwise the request is sent to the primary distribution.
+    ///
+    /// `SingleHeaderPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig-singleheaderpolicyconfig)): object [`SingleHeaderPolicyConfig`], optional, deprecated by AWS.
     #[serde(
         rename = "SingleHeaderPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub single_header_policy_config: Option<SingleHeaderPolicyConfig>,
-    /// `SingleWeightPolicyConfig`: optional, deprecated by AWS.
+    /// This configuration determines the percentage of HTTP requests that are sent to the staging distribution.
+    ///
+    /// `SingleWeightPolicyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig-singleweightpolicyconfig)): object [`SingleWeightPolicyConfig`], optional, deprecated by AWS.
     #[serde(
         rename = "SingleWeightPolicyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub single_weight_policy_config: Option<SingleWeightPolicyConfig>,
-    /// `StagingDistributionDnsNames`: required.
+    /// The CloudFront domain name of the staging distribution. For example: `d111111abcdef8.cloudfront.net`.
+    ///
+    /// `StagingDistributionDnsNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig-stagingdistributiondnsnames)): list of (string), required. Items: at least 1.
     #[serde(rename = "StagingDistributionDnsNames")]
     pub staging_distribution_dns_names: Value<Vec<Value<String>>>,
-    /// `TrafficConfig`: optional.
+    /// Contains the parameters for routing production traffic from your primary to staging distributions.
+    ///
+    /// `TrafficConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig-trafficconfig)): object [`TrafficConfig`], optional.
     #[serde(rename = "TrafficConfig", skip_serializing_if = "Option::is_none")]
     pub traffic_config: Option<TrafficConfig>,
-    /// `Type`: optional, deprecated by AWS.
+    /// The type of traffic configuration.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-continuousdeploymentpolicyconfig-type)): [`Type`], one of `SingleWeight`, `SingleHeader`, optional, deprecated by AWS.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -2744,15 +3026,19 @@ impl Walk for ContinuousDeploymentPolicyConfig {
 
 /// The `Cookies` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `Cookies`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cookies.html).
 ///
 /// [`Cookies::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cookies {
-    /// `Forward`: required.
+    /// This field is deprecated. We recommend that you use a cache policy or an origin request policy instead of this field. If you want to include cookies in the cache key, use a cache policy. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) in the \*Amazon CloudFront Developer Guide\*. If you want to send cookies to the origin but not include them in the cache key, use origin request policy. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) in the \*Amazon CloudFront Developer Guide\*. Specifies which cookies to forward to the origin for this cache behavior: all, none, or the list of cookies specified in the `WhitelistedNames` complex type. Amazon S3 doesn't process cookies. When the cache behavior is forwarding requests to an Amazon S3 origin, specify none for the `Forward` element.
+    ///
+    /// `Forward` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cookies.html#cfn-cloudfront-distribution-cookies-forward)): string, required.
     #[serde(rename = "Forward")]
     pub forward: Value<String>,
-    /// `WhitelistedNames`: optional.
+    /// This field is deprecated. We recommend that you use a cache policy or an origin request policy instead of this field. If you want to include cookies in the cache key, use a cache policy. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) in the \*Amazon CloudFront Developer Guide\*. If you want to send cookies to the origin but not include them in the cache key, use an origin request policy. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) in the \*Amazon CloudFront Developer Guide\*. Required if you specify `whitelist` for the value of `Forward`. A complex type that specifies how many different cookies you want CloudFront to forward to the origin for this cache behavior and, if you want to forward selected cookies, the names of those cookies. If you specify `all` or `none` for the value of `Forward`, omit `WhitelistedNames`. If you change the value of `Forward` from `whitelist` to `all` or `none` and you don't delete the `WhitelistedNames` element and its child elements, CloudFront deletes them automatically. For the current limit on the number of cookie names that you can whitelist for each cache behavior, see [CloudFront Limits](https://docs.aws.amazon.com/general/latest/gr/xrefaws_service_limits.html#limits_cloudfront) in the \*General Reference\*.
+    ///
+    /// `WhitelistedNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-cookies.html#cfn-cloudfront-distribution-cookies-whitelistednames)): list of (string), optional.
     #[serde(rename = "WhitelistedNames", skip_serializing_if = "Option::is_none")]
     pub whitelisted_names: Option<Value<Vec<Value<String>>>>,
 }
@@ -2787,15 +3073,19 @@ impl Walk for Cookies {
 
 /// The `CookiesConfig` property type of [`CachePolicy`] and [`OriginRequestPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::CachePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cachepolicy.html), [`AWS::CloudFront::OriginRequestPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originrequestpolicy.html).
+/// AWS reference: [`AWS::CloudFront::CachePolicy` `CookiesConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cookiesconfig.html), [`AWS::CloudFront::OriginRequestPolicy` `CookiesConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-cookiesconfig.html).
 ///
 /// [`CookiesConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CookiesConfig {
-    /// `CookieBehavior`: required.
+    /// Determines whether any cookies in viewer requests are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: + `none` – No cookies in viewer requests are included in the cache key or in requests that CloudFront sends to the origin. Even when this field is set to `none`, any cookies that are listed in an `OriginRequestPolicy`\*are\* included in origin requests. + `whitelist` – Only the cookies in viewer requests that are listed in the `CookieNames` type are included in the cache key and in requests that CloudFront sends to the origin. + `allExcept` – All cookies in viewer requests are included in the cache key and in requests that CloudFront sends to the origin, \*except\* for those that are listed in the `CookieNames` type, which are not included. + `all` – All cookies in viewer requests are included in the cache key and in requests that CloudFront sends to the origin.
+    ///
+    /// `CookieBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cookiesconfig.html#cfn-cloudfront-cachepolicy-cookiesconfig-cookiebehavior)): string, required. Pattern: `^(none|whitelist|allExcept|all)$`.
     #[serde(rename = "CookieBehavior")]
     pub cookie_behavior: Value<String>,
-    /// `Cookies`: optional.
+    /// Contains a list of cookie names.
+    ///
+    /// `Cookies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-cookiesconfig.html#cfn-cloudfront-cachepolicy-cookiesconfig-cookies)): list of (string), optional.
     #[serde(rename = "Cookies", skip_serializing_if = "Option::is_none")]
     pub cookies: Option<Value<Vec<Value<String>>>>,
 }
@@ -2830,36 +3120,50 @@ impl Walk for CookiesConfig {
 
 /// The `CorsConfig` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `CorsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-corsconfig.html).
 ///
 /// [`CorsConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CorsConfig {
-    /// `AccessControlAllowCredentials`: required.
+    /// A Boolean that CloudFront uses as the value for the `Access-Control-Allow-Credentials` HTTP response header. For more information about the `Access-Control-Allow-Credentials` HTTP response header, see [Access-Control-Allow-Credentials](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Credentials) in the MDN Web Docs.
+    ///
+    /// `AccessControlAllowCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-corsconfig.html#cfn-cloudfront-responseheaderspolicy-corsconfig-accesscontrolallowcredentials)): boolean, required.
     #[serde(rename = "AccessControlAllowCredentials")]
     pub access_control_allow_credentials: Value<bool>,
-    /// `AccessControlAllowHeaders`: required.
+    /// A list of HTTP header names that CloudFront includes as values for the `Access-Control-Allow-Headers` HTTP response header. For more information about the `Access-Control-Allow-Headers` HTTP response header, see [Access-Control-Allow-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers) in the MDN Web Docs.
+    ///
+    /// `AccessControlAllowHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-corsconfig.html#cfn-cloudfront-responseheaderspolicy-corsconfig-accesscontrolallowheaders)): object [`AccessControlAllowHeaders`], required.
     #[serde(rename = "AccessControlAllowHeaders")]
     pub access_control_allow_headers: AccessControlAllowHeaders,
-    /// `AccessControlAllowMethods`: required.
+    /// A list of HTTP methods that CloudFront includes as values for the `Access-Control-Allow-Methods` HTTP response header. For more information about the `Access-Control-Allow-Methods` HTTP response header, see [Access-Control-Allow-Methods](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods) in the MDN Web Docs.
+    ///
+    /// `AccessControlAllowMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-corsconfig.html#cfn-cloudfront-responseheaderspolicy-corsconfig-accesscontrolallowmethods)): object [`AccessControlAllowMethods`], required.
     #[serde(rename = "AccessControlAllowMethods")]
     pub access_control_allow_methods: AccessControlAllowMethods,
-    /// `AccessControlAllowOrigins`: required.
+    /// A list of origins (domain names) that CloudFront can use as the value for the `Access-Control-Allow-Origin` HTTP response header. For more information about the `Access-Control-Allow-Origin` HTTP response header, see [Access-Control-Allow-Origin](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin) in the MDN Web Docs.
+    ///
+    /// `AccessControlAllowOrigins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-corsconfig.html#cfn-cloudfront-responseheaderspolicy-corsconfig-accesscontrolalloworigins)): object [`AccessControlAllowOrigins`], required.
     #[serde(rename = "AccessControlAllowOrigins")]
     pub access_control_allow_origins: AccessControlAllowOrigins,
-    /// `AccessControlExposeHeaders`: optional.
+    /// A list of HTTP headers that CloudFront includes as values for the `Access-Control-Expose-Headers` HTTP response header. For more information about the `Access-Control-Expose-Headers` HTTP response header, see [Access-Control-Expose-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers) in the MDN Web Docs.
+    ///
+    /// `AccessControlExposeHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-corsconfig.html#cfn-cloudfront-responseheaderspolicy-corsconfig-accesscontrolexposeheaders)): object [`AccessControlExposeHeaders`], optional.
     #[serde(
         rename = "AccessControlExposeHeaders",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_control_expose_headers: Option<AccessControlExposeHeaders>,
-    /// `AccessControlMaxAgeSec`: optional.
+    /// A number that CloudFront uses as the value for the `Access-Control-Max-Age` HTTP response header. For more information about the `Access-Control-Max-Age` HTTP response header, see [Access-Control-Max-Age](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Max-Age) in the MDN Web Docs.
+    ///
+    /// `AccessControlMaxAgeSec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-corsconfig.html#cfn-cloudfront-responseheaderspolicy-corsconfig-accesscontrolmaxagesec)): integer, optional.
     #[serde(
         rename = "AccessControlMaxAgeSec",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_control_max_age_sec: Option<Value<i64>>,
-    /// `OriginOverride`: required.
+    /// A Boolean that determines whether CloudFront overrides HTTP response headers received from the origin with the ones specified in this response headers policy.
+    ///
+    /// `OriginOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-corsconfig.html#cfn-cloudfront-responseheaderspolicy-corsconfig-originoverride)): boolean, required.
     #[serde(rename = "OriginOverride")]
     pub origin_override: Value<bool>,
 }
@@ -2924,21 +3228,29 @@ impl Walk for CorsConfig {
 
 /// The `CustomErrorResponse` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `CustomErrorResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customerrorresponse.html).
 ///
 /// [`CustomErrorResponse::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomErrorResponse {
-    /// `ErrorCachingMinTTL`: optional.
+    /// The minimum amount of time, in seconds, that you want CloudFront to cache the HTTP status code specified in `ErrorCode`. When this time period has elapsed, CloudFront queries your origin to see whether the problem that caused the error has been resolved and the requested object is now available. For more information, see [Customizing Error Responses](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `ErrorCachingMinTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customerrorresponse.html#cfn-cloudfront-distribution-customerrorresponse-errorcachingminttl)): number, optional.
     #[serde(rename = "ErrorCachingMinTTL", skip_serializing_if = "Option::is_none")]
     pub error_caching_min_ttl: Option<Value<f64>>,
-    /// `ErrorCode`: required.
+    /// The HTTP status code for which you want to specify a custom error page and/or a caching duration.
+    ///
+    /// `ErrorCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customerrorresponse.html#cfn-cloudfront-distribution-customerrorresponse-errorcode)): integer, required. Allowed values: `400`, `403`, `404`, `405`, `414`, `416`, `500`, `501`, `502`, `503`, `504`.
     #[serde(rename = "ErrorCode")]
     pub error_code: Value<i64>,
-    /// `ResponseCode`: optional.
+    /// The HTTP status code that you want CloudFront to return to the viewer along with the custom error page. There are a variety of reasons that you might want CloudFront to return a status code different from the status code that your origin returned to CloudFront, for example: + Some Internet devices (some firewalls and corporate proxies, for example) intercept HTTP 4xx and 5xx and prevent the response from being returned to the viewer. If you substitute `200`, the response typically won't be intercepted. + If you don't care about distinguishing among different client errors or server errors, you can specify `400` or `500` as the `ResponseCode` for all 4xx or 5xx errors. + You might want to return a `200` status code (OK) and static website so your customers don't know that your website is down. If you specify a value for `ResponseCode`, you must also specify a value for `ResponsePagePath`.
+    ///
+    /// `ResponseCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customerrorresponse.html#cfn-cloudfront-distribution-customerrorresponse-responsecode)): integer, optional. Allowed values: `200`, `400`, `403`, `404`, `405`, `414`, `416`, `500`, `501`, `502`, `503`, `504`.
     #[serde(rename = "ResponseCode", skip_serializing_if = "Option::is_none")]
     pub response_code: Option<Value<i64>>,
-    /// `ResponsePagePath`: optional.
+    /// The path to the custom error page that you want CloudFront to return to a viewer when your origin returns the HTTP status code specified by `ErrorCode`, for example, `/4xx-errors/403-forbidden.html`. If you want to store your objects and your custom error pages in different locations, your distribution must include a cache behavior for which the following is true: + The value of `PathPattern` matches the path to your custom error messages. For example, suppose you saved custom error pages for 4xx errors in an Amazon S3 bucket in a directory named `/4xx-errors`. Your distribution must include a cache behavior for which the path pattern routes requests for your custom error pages to that location, for example, `/4xx-errors/*`. + The value of `TargetOriginId` specifies the value of the `ID` element for the origin that contains your custom error pages. If you specify a value for `ResponsePagePath`, you must also specify a value for `ResponseCode`. We recommend that you store custom error pages in an Amazon S3 bucket. If you store custom error pages on an HTTP server and the server starts to return 5xx errors, CloudFront can't get the files that you want to return to viewers because the origin server is unavailable.
+    ///
+    /// `ResponsePagePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customerrorresponse.html#cfn-cloudfront-distribution-customerrorresponse-responsepagepath)): string, optional.
     #[serde(rename = "ResponsePagePath", skip_serializing_if = "Option::is_none")]
     pub response_page_path: Option<Value<String>>,
 }
@@ -2991,18 +3303,24 @@ impl Walk for CustomErrorResponse {
 
 /// The `CustomHeader` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `CustomHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-customheader.html).
 ///
 /// Every property is required: [`CustomHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomHeader {
-    /// `Header`: required.
+    /// The HTTP response header name.
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-customheader.html#cfn-cloudfront-responseheaderspolicy-customheader-header)): string, required.
     #[serde(rename = "Header")]
     pub header: Value<String>,
-    /// `Override`: required.
+    /// A Boolean that determines whether CloudFront overrides a response header with the same name received from the origin with the header specified here.
+    ///
+    /// `Override` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-customheader.html#cfn-cloudfront-responseheaderspolicy-customheader-override)): boolean, required.
     #[serde(rename = "Override")]
     pub override_: Value<bool>,
-    /// `Value`: required.
+    /// The value for the HTTP response header.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-customheader.html#cfn-cloudfront-responseheaderspolicy-customheader-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3038,12 +3356,14 @@ impl Walk for CustomHeader {
 
 /// The `CustomHeadersConfig` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `CustomHeadersConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-customheadersconfig.html).
 ///
 /// Every property is required: [`CustomHeadersConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomHeadersConfig {
-    /// `Items`: required.
+    /// The list of HTTP response headers and their values.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-customheadersconfig.html#cfn-cloudfront-responseheaderspolicy-customheadersconfig-items)): list of (object [`CustomHeader`]), required.
     #[serde(rename = "Items")]
     pub items: Value<Vec<CustomHeader>>,
 }
@@ -3069,36 +3389,52 @@ impl Walk for CustomHeadersConfig {
 
 /// The `CustomOriginConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `CustomOriginConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html).
 ///
 /// [`CustomOriginConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomOriginConfig {
-    /// `HTTPPort`: optional.
+    /// The HTTP port that CloudFront uses to connect to the origin. Specify the HTTP port that the origin listens on.
+    ///
+    /// `HTTPPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html#cfn-cloudfront-distribution-customoriginconfig-httpport)): integer, optional.
     #[serde(rename = "HTTPPort", skip_serializing_if = "Option::is_none")]
     pub http_port: Option<Value<i64>>,
-    /// `HTTPSPort`: optional.
+    /// The HTTPS port that CloudFront uses to connect to the origin. Specify the HTTPS port that the origin listens on.
+    ///
+    /// `HTTPSPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html#cfn-cloudfront-distribution-customoriginconfig-httpsport)): integer, optional.
     #[serde(rename = "HTTPSPort", skip_serializing_if = "Option::is_none")]
     pub https_port: Option<Value<i64>>,
-    /// `IpAddressType`: optional.
+    /// Specifies which IP protocol CloudFront uses when connecting to your origin. If your origin uses both IPv4 and IPv6 protocols, you can choose `dualstack` to help optimize reliability.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html#cfn-cloudfront-distribution-customoriginconfig-ipaddresstype)): [`CustomOriginConfigIpAddressType`], one of `ipv4`, `ipv6`, `dualstack`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<CustomOriginConfigIpAddressType>>,
-    /// `OriginKeepaliveTimeout`: optional.
+    /// Specifies how long, in seconds, CloudFront persists its connection to the origin. The minimum timeout is 1 second, the maximum is 300 seconds, and the default (if you don't specify otherwise) is 5 seconds. For more information, see [Keep-alive timeout (custom origins only)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginKeepaliveTimeout) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginKeepaliveTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html#cfn-cloudfront-distribution-customoriginconfig-originkeepalivetimeout)): integer, optional.
     #[serde(
         rename = "OriginKeepaliveTimeout",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_keepalive_timeout: Option<Value<i64>>,
-    /// `OriginMtlsConfig`: optional.
+    /// Configures mutual TLS authentication between CloudFront and your origin server.
+    ///
+    /// `OriginMtlsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html#cfn-cloudfront-distribution-customoriginconfig-originmtlsconfig)): object [`OriginMtlsConfig`], optional.
     #[serde(rename = "OriginMtlsConfig", skip_serializing_if = "Option::is_none")]
     pub origin_mtls_config: Option<OriginMtlsConfig>,
-    /// `OriginProtocolPolicy`: required.
+    /// Specifies the protocol (HTTP or HTTPS) that CloudFront uses to connect to the origin. Valid values are: + `http-only` – CloudFront always uses HTTP to connect to the origin. + `match-viewer` – CloudFront connects to the origin using the same protocol that the viewer used to connect to CloudFront. + `https-only` – CloudFront always uses HTTPS to connect to the origin.
+    ///
+    /// `OriginProtocolPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html#cfn-cloudfront-distribution-customoriginconfig-originprotocolpolicy)): string, required.
     #[serde(rename = "OriginProtocolPolicy")]
     pub origin_protocol_policy: Value<String>,
-    /// `OriginReadTimeout`: optional.
+    /// Specifies how long, in seconds, CloudFront waits for a response from the origin. This is also known as the \*origin response timeout\*. The minimum timeout is 1 second, the maximum is 120 seconds, and the default (if you don't specify otherwise) is 30 seconds. For more information, see [Response timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginReadTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html#cfn-cloudfront-distribution-customoriginconfig-originreadtimeout)): integer, optional.
     #[serde(rename = "OriginReadTimeout", skip_serializing_if = "Option::is_none")]
     pub origin_read_timeout: Option<Value<i64>>,
-    /// `OriginSSLProtocols`: optional.
+    /// Specifies the minimum SSL/TLS protocol that CloudFront uses when connecting to your origin over HTTPS. Valid values include `SSLv3`, `TLSv1`, `TLSv1.1`, and `TLSv1.2`. For more information, see [Minimum Origin SSL Protocol](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginSSLProtocols) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginSSLProtocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-customoriginconfig.html#cfn-cloudfront-distribution-customoriginconfig-originsslprotocols)): list of (string), optional.
     #[serde(rename = "OriginSSLProtocols", skip_serializing_if = "Option::is_none")]
     pub origin_ssl_protocols: Option<Value<Vec<Value<String>>>>,
 }
@@ -3213,18 +3549,24 @@ impl Walk for CustomOriginConfigIpAddressType {
 
 /// The `Customizations` property type of [`DistributionTenant`].
 ///
-/// AWS reference: [`AWS::CloudFront::DistributionTenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html).
+/// AWS reference: [`AWS::CloudFront::DistributionTenant` `Customizations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-customizations.html).
 ///
 /// Every property is optional: start from [`Customizations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Customizations {
-    /// `Certificate`: optional.
+    /// The ACMlong (ACM) certificate.
+    ///
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-customizations.html#cfn-cloudfront-distributiontenant-customizations-certificate)): object [`Certificate`], optional.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
-    /// `GeoRestrictions`: optional.
+    /// The geographic restrictions.
+    ///
+    /// `GeoRestrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-customizations.html#cfn-cloudfront-distributiontenant-customizations-georestrictions)): object [`GeoRestrictionCustomization`], optional.
     #[serde(rename = "GeoRestrictions", skip_serializing_if = "Option::is_none")]
     pub geo_restrictions: Option<GeoRestrictionCustomization>,
-    /// `WebAcl`: optional.
+    /// The WAF web ACL.
+    ///
+    /// `WebAcl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-customizations.html#cfn-cloudfront-distributiontenant-customizations-webacl)): object [`WebAclCustomization`], optional.
     #[serde(rename = "WebAcl", skip_serializing_if = "Option::is_none")]
     pub web_acl: Option<WebAclCustomization>,
 }
@@ -3270,87 +3612,127 @@ impl Walk for Customizations {
 
 /// The `DefaultCacheBehavior` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `DefaultCacheBehavior`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html).
 ///
 /// [`DefaultCacheBehavior::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DefaultCacheBehavior {
-    /// `AllowedMethods`: optional.
+    /// A complex type that controls which HTTP methods CloudFront processes and forwards to your Amazon S3 bucket or your custom origin. There are three choices: + CloudFront forwards only `GET` and `HEAD` requests. + CloudFront forwards only `GET`, `HEAD`, and `OPTIONS` requests. + CloudFront forwards `GET, HEAD, OPTIONS, PUT, PATCH, POST`, and `DELETE` requests. If you pick the third choice, you may need to restrict access to your Amazon S3 bucket or to your custom origin so users can't perform operations that you don't want them to. For example, you might not want users to have permissions to delete objects from your origin.
+    ///
+    /// `AllowedMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-allowedmethods)): list of (string), optional.
     #[serde(rename = "AllowedMethods", skip_serializing_if = "Option::is_none")]
     pub allowed_methods: Option<Value<Vec<Value<String>>>>,
-    /// `CachePolicyId`: optional.
+    /// The unique identifier of the cache policy that is attached to the default cache behavior. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. A `DefaultCacheBehavior` must include either a `CachePolicyId` or `ForwardedValues`. We recommend that you use a `CachePolicyId`.
+    ///
+    /// `CachePolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-cachepolicyid)): string, optional.
     #[serde(rename = "CachePolicyId", skip_serializing_if = "Option::is_none")]
     pub cache_policy_id: Option<Value<String>>,
-    /// `CachedMethods`: optional.
+    /// A complex type that controls whether CloudFront caches the response to requests using the specified HTTP methods. There are two choices: + CloudFront caches responses to `GET` and `HEAD` requests. + CloudFront caches responses to `GET`, `HEAD`, and `OPTIONS` requests. If you pick the second choice for your Amazon S3 Origin, you may need to forward Access-Control-Request-Method, Access-Control-Request-Headers, and Origin headers for the responses to be cached correctly.
+    ///
+    /// `CachedMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-cachedmethods)): list of (string), optional.
     #[serde(rename = "CachedMethods", skip_serializing_if = "Option::is_none")]
     pub cached_methods: Option<Value<Vec<Value<String>>>>,
-    /// `Compress`: optional.
+    /// Whether you want CloudFront to automatically compress certain files for this cache behavior. If so, specify `true`; if not, specify `false`. For more information, see [Serving Compressed Files](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `Compress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-compress)): boolean, optional.
     #[serde(rename = "Compress", skip_serializing_if = "Option::is_none")]
     pub compress: Option<Value<bool>>,
-    /// `DefaultTTL`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. This field is deprecated. We recommend that you use the `DefaultTTL` field in a cache policy instead of this field. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. The default amount of time that you want objects to stay in CloudFront caches before CloudFront forwards another request to your origin to determine whether the object has been updated. The value that you specify applies only when your origin does not add HTTP headers such as `Cache-Control max-age`, `Cache-Control s-maxage`, and `Expires` to objects. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `DefaultTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-defaultttl)): number, optional.
     #[serde(rename = "DefaultTTL", skip_serializing_if = "Option::is_none")]
     pub default_ttl: Option<Value<f64>>,
-    /// `FieldLevelEncryptionId`: optional.
+    /// The value of `ID` for the field-level encryption configuration that you want CloudFront to use for encrypting specific fields of data for the default cache behavior.
+    ///
+    /// `FieldLevelEncryptionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-fieldlevelencryptionid)): string, optional.
     #[serde(
         rename = "FieldLevelEncryptionId",
         skip_serializing_if = "Option::is_none"
     )]
     pub field_level_encryption_id: Option<Value<String>>,
-    /// `ForwardedValues`: optional.
+    /// This field is deprecated. We recommend that you use a cache policy or an origin request policy instead of this field. For more information, see [Working with policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/working-with-policies.html) in the \*Amazon CloudFront Developer Guide\*. If you want to include values in the cache key, use a cache policy. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. If you want to send values to the origin but not include them in the cache key, use an origin request policy. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) or [Using the managed origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html) in the \*Amazon CloudFront Developer Guide\*. A `DefaultCacheBehavior` must include either a `CachePolicyId` or `ForwardedValues`. We recommend that you use a `CachePolicyId`. A complex type that specifies how CloudFront handles query strings, cookies, and HTTP headers.
+    ///
+    /// `ForwardedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-forwardedvalues)): object [`ForwardedValues`], optional.
     #[serde(rename = "ForwardedValues", skip_serializing_if = "Option::is_none")]
     pub forwarded_values: Option<ForwardedValues>,
-    /// `FunctionAssociations`: optional.
+    /// A list of CloudFront functions that are associated with this cache behavior. Your functions must be published to the `LIVE` stage to associate them with a cache behavior.
+    ///
+    /// `FunctionAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-functionassociations)): list of (object [`FunctionAssociation`]), optional.
     #[serde(
         rename = "FunctionAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub function_associations: Option<Value<Vec<FunctionAssociation>>>,
-    /// `GrpcConfig`: optional.
+    /// The gRPC configuration for your cache behavior.
+    ///
+    /// `GrpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-grpcconfig)): object [`GrpcConfig`], optional.
     #[serde(rename = "GrpcConfig", skip_serializing_if = "Option::is_none")]
     pub grpc_config: Option<GrpcConfig>,
-    /// `LambdaFunctionAssociations`: optional.
+    /// A complex type that contains zero or more Lambda@Edge function associations for a cache behavior.
+    ///
+    /// `LambdaFunctionAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-lambdafunctionassociations)): list of (object [`LambdaFunctionAssociation`]), optional.
     #[serde(
         rename = "LambdaFunctionAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_function_associations: Option<Value<Vec<LambdaFunctionAssociation>>>,
-    /// `MaxTTL`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. This field is deprecated. We recommend that you use the `MaxTTL` field in a cache policy instead of this field. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. The maximum amount of time that you want objects to stay in CloudFront caches before CloudFront forwards another request to your origin to determine whether the object has been updated. The value that you specify applies only when your origin adds HTTP headers such as `Cache-Control max-age`, `Cache-Control s-maxage`, and `Expires` to objects. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `MaxTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-maxttl)): number, optional.
     #[serde(rename = "MaxTTL", skip_serializing_if = "Option::is_none")]
     pub max_ttl: Option<Value<f64>>,
-    /// `MinTTL`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. This field is deprecated. We recommend that you use the `MinTTL` field in a cache policy instead of this field. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) or [Using the managed cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html) in the \*Amazon CloudFront Developer Guide\*. The minimum amount of time that you want objects to stay in CloudFront caches before CloudFront forwards another request to your origin to determine whether the object has been updated. For more information, see [Managing How Long Content Stays in an Edge Cache (Expiration)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*. You must specify `0` for `MinTTL` if you configure CloudFront to forward all headers to your origin (under `Headers`, if you specify `1` for `Quantity` and `*` for `Name`).
+    ///
+    /// `MinTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-minttl)): number, optional.
     #[serde(rename = "MinTTL", skip_serializing_if = "Option::is_none")]
     pub min_ttl: Option<Value<f64>>,
-    /// `OriginRequestPolicyId`: optional.
+    /// The unique identifier of the origin request policy that is attached to the default cache behavior. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) or [Using the managed origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginRequestPolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-originrequestpolicyid)): string, optional.
     #[serde(
         rename = "OriginRequestPolicyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_request_policy_id: Option<Value<String>>,
-    /// `RealtimeLogConfigArn`: optional.
+    /// The Amazon Resource Name (ARN) of the real-time log configuration that is attached to this cache behavior. For more information, see [Real-time logs](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `RealtimeLogConfigArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-realtimelogconfigarn)): string, optional.
     #[serde(
         rename = "RealtimeLogConfigArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub realtime_log_config_arn: Option<Value<String>>,
-    /// `ResponseHeadersPolicyId`: optional.
+    /// The identifier for a response headers policy.
+    ///
+    /// `ResponseHeadersPolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-responseheaderspolicyid)): string, optional.
     #[serde(
         rename = "ResponseHeadersPolicyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_headers_policy_id: Option<Value<String>>,
-    /// `SmoothStreaming`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. Indicates whether you want to distribute media files in the Microsoft Smooth Streaming format using the origin that is associated with this cache behavior. If so, specify `true`; if not, specify `false`. If you specify `true` for `SmoothStreaming`, you can still distribute other content using this cache behavior if the content matches the value of `PathPattern`.
+    ///
+    /// `SmoothStreaming` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-smoothstreaming)): boolean, optional.
     #[serde(rename = "SmoothStreaming", skip_serializing_if = "Option::is_none")]
     pub smooth_streaming: Option<Value<bool>>,
-    /// `TargetOriginId`: required.
+    /// The value of `ID` for the origin that you want CloudFront to route requests to when they use the default cache behavior.
+    ///
+    /// `TargetOriginId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-targetoriginid)): string, required.
     #[serde(rename = "TargetOriginId")]
     pub target_origin_id: Value<String>,
-    /// `TrustedKeyGroups`: optional.
+    /// A list of key groups that CloudFront can use to validate signed URLs or signed cookies. When a cache behavior contains trusted key groups, CloudFront requires signed URLs or signed cookies for all requests that match the cache behavior. The URLs or cookies must be signed with a private key whose corresponding public key is in the key group. The signed URL or cookie contains information about which public key CloudFront should use to verify the signature. For more information, see [Serving private content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `TrustedKeyGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-trustedkeygroups)): list of (string), optional.
     #[serde(rename = "TrustedKeyGroups", skip_serializing_if = "Option::is_none")]
     pub trusted_key_groups: Option<Value<Vec<Value<String>>>>,
-    /// `TrustedSigners`: optional.
+    /// We recommend using `TrustedKeyGroups` instead of `TrustedSigners`. This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. A list of AWS-account IDs whose public keys CloudFront can use to validate signed URLs or signed cookies. When a cache behavior contains trusted signers, CloudFront requires signed URLs or signed cookies for all requests that match the cache behavior. The URLs or cookies must be signed with the private key of a CloudFront key pair in a trusted signer's AWS-account. The signed URL or cookie contains information about which public key CloudFront should use to verify the signature. For more information, see [Serving private content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `TrustedSigners` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-trustedsigners)): list of (string), optional.
     #[serde(rename = "TrustedSigners", skip_serializing_if = "Option::is_none")]
     pub trusted_signers: Option<Value<Vec<Value<String>>>>,
-    /// `ViewerProtocolPolicy`: required.
+    /// The protocol that viewers can use to access the files in the origin specified by `TargetOriginId` when a request matches the path pattern in `PathPattern`. You can specify the following options: + `allow-all`: Viewers can use HTTP or HTTPS. + `redirect-to-https`: If a viewer submits an HTTP request, CloudFront returns an HTTP status code of 301 (Moved Permanently) to the viewer along with the HTTPS URL. The viewer then resubmits the request using the new URL. + `https-only`: If a viewer sends an HTTP request, CloudFront returns an HTTP status code of 403 (Forbidden). For more information about requiring the HTTPS protocol, see [Requiring HTTPS Between Viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html) in the \*Amazon CloudFront Developer Guide\*. The only way to guarantee that viewers retrieve an object that was fetched from the origin using HTTPS is never to use any other protocol to fetch the object. If you have recently changed from HTTP to HTTPS, we recommend that you clear your objects' cache because cached objects are protocol agnostic. That means that an edge location will return an object from the cache regardless of whether the current request protocol matches the protocol used previously. For more information, see [Managing Cache Expiration](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `ViewerProtocolPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-defaultcachebehavior.html#cfn-cloudfront-distribution-defaultcachebehavior-viewerprotocolpolicy)): [`ViewerProtocolPolicy`], one of `allow-all`, `https-only`, `redirect-to-https`, required.
     #[serde(rename = "ViewerProtocolPolicy")]
     pub viewer_protocol_policy: Value<ViewerProtocolPolicy>,
 }
@@ -3550,12 +3932,12 @@ impl Walk for DefaultCacheBehavior {
 
 /// The `Definition` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `Definition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-definition.html).
 ///
 /// Every property is optional: start from [`Definition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Definition {
-    /// `StringSchema`: optional.
+    /// `StringSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-definition.html#cfn-cloudfront-distribution-definition-stringschema)): object [`StringSchema`], optional.
     #[serde(rename = "StringSchema", skip_serializing_if = "Option::is_none")]
     pub string_schema: Option<StringSchema>,
 }
@@ -3585,99 +3967,153 @@ impl Walk for Definition {
 
 /// The `DistributionConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `DistributionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html).
 ///
 /// [`DistributionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DistributionConfig {
-    /// `Aliases`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. A complex type that contains information about CNAMEs (alternate domain names), if any, for this distribution.
+    ///
+    /// `Aliases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-aliases)): list of (string), optional.
     #[serde(rename = "Aliases", skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Value<Vec<Value<String>>>>,
-    /// `AnycastIpListId`: optional.
+    /// To use this field for a multi-tenant distribution, use a connection group instead. For more information, see [ConnectionGroup](https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ConnectionGroup.html). ID of the Anycast static IP list that is associated with the distribution.
+    ///
+    /// `AnycastIpListId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-anycastiplistid)): string, optional.
     #[serde(rename = "AnycastIpListId", skip_serializing_if = "Option::is_none")]
     pub anycast_ip_list_id: Option<Value<String>>,
-    /// `CNAMEs`: optional.
+    /// An alias for the CF distribution's domain name. This property is legacy. We recommend that you use [Aliases](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-aliases) instead.
+    ///
+    /// `CNAMEs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-cnames)): list of (string), optional.
     #[serde(rename = "CNAMEs", skip_serializing_if = "Option::is_none")]
     pub cnames: Option<Value<Vec<Value<String>>>>,
-    /// `CacheBehaviors`: optional.
+    /// A complex type that contains zero or more `CacheBehavior` elements.
+    ///
+    /// `CacheBehaviors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-cachebehaviors)): list of (object [`CacheBehavior`]), optional.
     #[serde(rename = "CacheBehaviors", skip_serializing_if = "Option::is_none")]
     pub cache_behaviors: Option<Value<Vec<CacheBehavior>>>,
-    /// `CacheTagConfig`: optional.
+    /// Configuration for cache tag extraction from origin responses. When specified, CloudFront reads the header named in `HeaderName` from origin responses and stores the comma-separated values as cache tags on the object. Distributions without `CacheTagConfig` do not extract tags. When `CacheTagConfig` is removed from a distribution via `UpdateDistribution`, CloudFront stops extracting tags from origin responses. Changing the `HeaderName` on an existing distribution does not retroactively affect previously cached objects. Tag-based invalidations will not apply to objects already cached using a previous header. To ensure tag invalidations function after updating the header name, use path-based invalidations to recache all objects that use cache tags.
+    ///
+    /// `CacheTagConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-cachetagconfig)): object [`CacheTagConfig`], optional.
     #[serde(rename = "CacheTagConfig", skip_serializing_if = "Option::is_none")]
     pub cache_tag_config: Option<CacheTagConfig>,
-    /// `Comment`: optional.
+    /// A comment to describe the distribution. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `ConnectionFunctionAssociation`: optional.
+    /// The distribution's connection function association.
+    ///
+    /// `ConnectionFunctionAssociation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-connectionfunctionassociation)): object [`ConnectionFunctionAssociation`], optional.
     #[serde(
         rename = "ConnectionFunctionAssociation",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_function_association: Option<ConnectionFunctionAssociation>,
-    /// `ConnectionMode`: optional.
+    /// This field specifies whether the connection mode is through a standard distribution (direct) or a multi-tenant distribution with distribution tenants (tenant-only).
+    ///
+    /// `ConnectionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-connectionmode)): [`ConnectionMode`], one of `direct`, `tenant-only`, optional.
     #[serde(rename = "ConnectionMode", skip_serializing_if = "Option::is_none")]
     pub connection_mode: Option<Value<ConnectionMode>>,
-    /// `ContinuousDeploymentPolicyId`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. The identifier of a continuous deployment policy. For more information, see `CreateContinuousDeploymentPolicy`.
+    ///
+    /// `ContinuousDeploymentPolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-continuousdeploymentpolicyid)): string, optional.
     #[serde(
         rename = "ContinuousDeploymentPolicyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub continuous_deployment_policy_id: Option<Value<String>>,
-    /// `CustomErrorResponses`: optional.
+    /// A complex type that controls the following: + Whether CloudFront replaces HTTP status codes in the 4xx and 5xx range with custom error messages before returning the response to the viewer. + How long CloudFront caches HTTP status codes in the 4xx and 5xx range. For more information about custom error pages, see [Customizing Error Responses](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `CustomErrorResponses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-customerrorresponses)): list of (object [`CustomErrorResponse`]), optional.
     #[serde(
         rename = "CustomErrorResponses",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_error_responses: Option<Value<Vec<CustomErrorResponse>>>,
-    /// `CustomOrigin`: optional, deprecated by AWS.
+    /// The user-defined HTTP server that serves as the origin for content that CF distributes. This property is legacy. We recommend that you use [Origin](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-origin.html) instead.
+    ///
+    /// `CustomOrigin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-customorigin)): object [`LegacyCustomOrigin`], optional, deprecated by AWS.
     #[serde(rename = "CustomOrigin", skip_serializing_if = "Option::is_none")]
     pub custom_origin: Option<LegacyCustomOrigin>,
-    /// `DefaultCacheBehavior`: required.
+    /// A complex type that describes the default cache behavior if you don't specify a `CacheBehavior` element or if files don't match any of the values of `PathPattern` in `CacheBehavior` elements. You must create exactly one default cache behavior.
+    ///
+    /// `DefaultCacheBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-defaultcachebehavior)): object [`DefaultCacheBehavior`], required.
     #[serde(rename = "DefaultCacheBehavior")]
     pub default_cache_behavior: DefaultCacheBehavior,
-    /// `DefaultRootObject`: optional.
+    /// When a viewer requests the root URL for your distribution, the default root object is the object that you want CloudFront to request from your origin. For example, if your root URL is `https://www.example.com`, you can specify CloudFront to return the `index.html` file as the default root object. You can specify a default root object so that viewers see a specific file or object, instead of another object in your distribution (for example, `https://www.example.com/product-description.html`). A default root object avoids exposing the contents of your distribution. You can specify the object name or a path to the object name (for example, `index.html` or `exampleFolderName/index.html`). Your string can't begin with a forward slash (`/`). Only specify the object name or the path to the object. If you don't want to specify a default root object when you create a distribution, include an empty `DefaultRootObject` element. To delete the default root object from an existing distribution, update the distribution configuration and include an empty `DefaultRootObject` element. To replace the default root object, update the distribution configuration and specify the new object. For more information about the default root object, see [Specify a default root object](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DefaultRootObject.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `DefaultRootObject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-defaultrootobject)): string, optional.
     #[serde(rename = "DefaultRootObject", skip_serializing_if = "Option::is_none")]
     pub default_root_object: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// From this field, you can enable or disable the selected distribution.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `HttpVersion`: optional.
+    /// (Optional) Specify the HTTP version(s) that you want viewers to use to communicate with CF. The default value for new distributions is `http1.1`. For viewers and CF to use HTTP/2, viewers must support TLSv1.2 or later, and must support Server Name Indication (SNI). For viewers and CF to use HTTP/3, viewers must support TLSv1.3 and Server Name Indication (SNI). CF supports HTTP/3 connection migration to allow the viewer to switch networks without losing connection. For more information about connection migration, see [Connection Migration](https://docs.aws.amazon.com/https://www.rfc-editor.org/rfc/rfc9000.html#name-connection-migration) at RFC 9000. For more information about supported TLSv1.3 ciphers, see [Supported protocols and ciphers between viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
+    ///
+    /// `HttpVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-httpversion)): [`HttpVersion`], one of `http1.1`, `http2`, `http2and3`, `http3`, optional.
     #[serde(rename = "HttpVersion", skip_serializing_if = "Option::is_none")]
     pub http_version: Option<Value<HttpVersion>>,
-    /// `IPV6Enabled`: optional.
+    /// To use this field for a multi-tenant distribution, use a connection group instead. For more information, see [ConnectionGroup](https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ConnectionGroup.html). If you want CloudFront to respond to IPv6 DNS requests with an IPv6 address for your distribution, specify `true`. If you specify `false`, CloudFront responds to IPv6 DNS requests with the DNS response code `NOERROR` and with no IP addresses. This allows viewers to submit a second request, for an IPv4 address for your distribution. In general, you should enable IPv6 if you have users on IPv6 networks who want to access your content. However, if you're using signed URLs or signed cookies to restrict access to your content, and if you're using a custom policy that includes the `IpAddress` parameter to restrict the IP addresses that can access your content, don't enable IPv6. If you want to restrict access to some content by IP address and not restrict access to other content (or restrict access but not by IP address), you can create two distributions. For more information, see [Creating a Signed URL Using a Custom Policy](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-creating-signed-url-custom-policy.html) in the \*Amazon CloudFront Developer Guide\*. If you're using an R53AWSIntlong alias resource record set to route traffic to your CloudFront distribution, you need to create a second alias resource record set when both of the following are true: + You enable IPv6 for the distribution + You're using alternate domain names in the URLs for your objects For more information, see [Routing Traffic to an Amazon CloudFront Web Distribution by Using Your Domain Name](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-to-cloudfront-distribution.html) in the \*Developer Guide\*. If you created a CNAME resource record set, either with R53AWSIntlong or with another DNS service, you don't need to make any changes. A CNAME record will route traffic to your distribution regardless of the IP address format of the viewer request.
+    ///
+    /// `IPV6Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-ipv6enabled)): boolean, optional.
     #[serde(rename = "IPV6Enabled", skip_serializing_if = "Option::is_none")]
     pub ipv6_enabled: Option<Value<bool>>,
-    /// `Logging`: optional.
+    /// A complex type that controls whether access logs are written for the distribution. For more information about logging, see [Access Logs](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-logging)): object [`DistributionLogging`], optional.
     #[serde(rename = "Logging", skip_serializing_if = "Option::is_none")]
     pub logging: Option<DistributionLogging>,
-    /// `OriginGroups`: optional.
+    /// A complex type that contains information about origin groups for this distribution. Specify a value for either the `Origins` or `OriginGroups` property.
+    ///
+    /// `OriginGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-origingroups)): object [`OriginGroups`], optional.
     #[serde(rename = "OriginGroups", skip_serializing_if = "Option::is_none")]
     pub origin_groups: Option<OriginGroups>,
-    /// `Origins`: optional.
+    /// A complex type that contains information about origins for this distribution. Specify a value for either the `Origins` or `OriginGroups` property.
+    ///
+    /// `Origins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-origins)): list of (object [`Origin`]), optional.
     #[serde(rename = "Origins", skip_serializing_if = "Option::is_none")]
     pub origins: Option<Value<Vec<Origin>>>,
-    /// `PriceClass`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. The price class that corresponds with the maximum price that you want to pay for CloudFront service. If you specify `PriceClass_All`, CloudFront responds to requests for your objects from all CloudFront edge locations. If you specify a price class other than `PriceClass_All`, CloudFront serves your objects from the CloudFront edge location that has the lowest latency among the edge locations in your price class. Viewers who are in or near regions that are excluded from your specified price class may encounter slower performance. For more information about price classes, see [Choosing the Price Class for a CloudFront Distribution](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PriceClass.html) in the \*Amazon CloudFront Developer Guide\*. For information about CloudFront pricing, including how price classes (such as Price Class 100) map to CloudFront regions, see [Amazon CloudFront Pricing](https://docs.aws.amazon.com/cloudfront/pricing/).
+    ///
+    /// `PriceClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-priceclass)): [`PriceClass`], one of `None`, `PriceClass_100`, `PriceClass_200`, `PriceClass_All`, optional.
     #[serde(rename = "PriceClass", skip_serializing_if = "Option::is_none")]
     pub price_class: Option<Value<PriceClass>>,
-    /// `Restrictions`: optional.
+    /// A complex type that identifies ways in which you want to restrict distribution of your content.
+    ///
+    /// `Restrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-restrictions)): object [`Restrictions`], optional.
     #[serde(rename = "Restrictions", skip_serializing_if = "Option::is_none")]
     pub restrictions: Option<Restrictions>,
-    /// `S3Origin`: optional, deprecated by AWS.
+    /// The origin as an S3 bucket. This property is legacy. We recommend that you use [Origin](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-origin.html) instead.
+    ///
+    /// `S3Origin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-s3origin)): object [`LegacyS3Origin`], optional, deprecated by AWS.
     #[serde(rename = "S3Origin", skip_serializing_if = "Option::is_none")]
     pub s3_origin: Option<LegacyS3Origin>,
-    /// `Staging`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. A Boolean that indicates whether this is a staging distribution. When this value is `true`, this is a staging distribution. When this value is `false`, this is not a staging distribution.
+    ///
+    /// `Staging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-staging)): boolean, optional.
     #[serde(rename = "Staging", skip_serializing_if = "Option::is_none")]
     pub staging: Option<Value<bool>>,
-    /// `TenantConfig`: optional.
+    /// This field only supports multi-tenant distributions. You can't specify this field for standard distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. A distribution tenant configuration.
+    ///
+    /// `TenantConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-tenantconfig)): object [`TenantConfig`], optional.
     #[serde(rename = "TenantConfig", skip_serializing_if = "Option::is_none")]
     pub tenant_config: Option<TenantConfig>,
-    /// `ViewerCertificate`: optional.
+    /// A complex type that determines the distribution's SSL/TLS configuration for communicating with viewers.
+    ///
+    /// `ViewerCertificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-viewercertificate)): object [`ViewerCertificate`], optional.
     #[serde(rename = "ViewerCertificate", skip_serializing_if = "Option::is_none")]
     pub viewer_certificate: Option<ViewerCertificate>,
-    /// `ViewerMtlsConfig`: optional.
+    /// The distribution's viewer mTLS configuration.
+    ///
+    /// `ViewerMtlsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-viewermtlsconfig)): object [`ViewerMtlsConfig`], optional.
     #[serde(rename = "ViewerMtlsConfig", skip_serializing_if = "Option::is_none")]
     pub viewer_mtls_config: Option<ViewerMtlsConfig>,
-    /// `WebACLId`: optional.
+    /// Multi-tenant distributions only support WAF V2 web ACLs. A unique identifier that specifies the WAF web ACL, if any, to associate with this distribution. To specify a web ACL created using the latest version of WAF, use the ACL ARN, for example `arn:aws:wafv2:us-east-1:123456789012:global/webacl/ExampleWebACL/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`. To specify a web ACL created using WAF Classic, use the ACL ID, for example `a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`. WAF is a web application firewall that lets you monitor the HTTP and HTTPS requests that are forwarded to CloudFront, and lets you control access to your content. Based on conditions that you specify, such as the IP addresses that requests originate from or the values of query strings, CloudFront responds to requests either with the requested content or with an HTTP 403 status code (Forbidden). You can also configure CloudFront to return a custom error page when a request is blocked. For more information about WAF, see the [Developer Guide](https://docs.aws.amazon.com/waf/latest/developerguide/what-is-aws-waf.html).
+    ///
+    /// `WebACLId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-webaclid)): string, optional.
     #[serde(rename = "WebACLId", skip_serializing_if = "Option::is_none")]
     pub web_acl_id: Option<Value<String>>,
 }
@@ -3940,18 +4376,24 @@ impl Walk for DistributionConfig {
 
 /// The `Logging` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `Logging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-logging.html).
 ///
 /// Every property is optional: start from [`DistributionLogging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DistributionLogging {
-    /// `Bucket`: optional.
+    /// The Amazon S3 bucket to store the access logs in, for example, `amzn-s3-demo-bucket.s3.amazonaws.com`.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-logging.html#cfn-cloudfront-distribution-logging-bucket)): string, optional.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `IncludeCookies`: optional.
+    /// Specifies whether you want CloudFront to include cookies in access logs, specify `true` for `IncludeCookies`. If you choose to include cookies in logs, CloudFront logs all cookies regardless of how you configure the cache behaviors for this distribution. If you don't want to include cookies when you create a distribution or if you want to disable include cookies for an existing distribution, specify `false` for `IncludeCookies`.
+    ///
+    /// `IncludeCookies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-logging.html#cfn-cloudfront-distribution-logging-includecookies)): boolean, optional.
     #[serde(rename = "IncludeCookies", skip_serializing_if = "Option::is_none")]
     pub include_cookies: Option<Value<bool>>,
-    /// `Prefix`: optional.
+    /// An optional string that you want CloudFront to prefix to the access log `filenames` for this distribution, for example, `myprefix/`. If you want to enable logging, but you don't want to specify a prefix, you still must include an empty `Prefix` element in the `Logging` element.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-logging.html#cfn-cloudfront-distribution-logging-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -3997,18 +4439,24 @@ impl Walk for DistributionLogging {
 
 /// The `EncryptionEntity` property type of [`FieldLevelEncryptionProfile`].
 ///
-/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionprofile.html).
+/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionProfile` `EncryptionEntity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-encryptionentity.html).
 ///
 /// Every property is required: [`EncryptionEntity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionEntity {
-    /// `FieldPatterns`: required.
+    /// The request-body field names to encrypt. A pattern is either a full field name or leading characters followed by a wildcard (\*). Patterns are case-sensitive and must not overlap.
+    ///
+    /// `FieldPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-encryptionentity.html#cfn-cloudfront-fieldlevelencryptionprofile-encryptionentity-fieldpatterns)): list of (string), required. Items: at least 1.
     #[serde(rename = "FieldPatterns")]
     pub field_patterns: Value<Vec<Value<String>>>,
-    /// `ProviderId`: required.
+    /// The provider associated with the public key. The same value must be supplied with the private key for an application to decrypt the data.
+    ///
+    /// `ProviderId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-encryptionentity.html#cfn-cloudfront-fieldlevelencryptionprofile-encryptionentity-providerid)): string, required.
     #[serde(rename = "ProviderId")]
     pub provider_id: Value<String>,
-    /// `PublicKeyId`: required.
+    /// The identifier of the CloudFront public key used to encrypt the fields that match the patterns.
+    ///
+    /// `PublicKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-encryptionentity.html#cfn-cloudfront-fieldlevelencryptionprofile-encryptionentity-publickeyid)): string, required.
     #[serde(rename = "PublicKeyId")]
     pub public_key_id: Value<String>,
 }
@@ -4044,15 +4492,19 @@ impl Walk for EncryptionEntity {
 
 /// The `EndPoint` property type of [`RealtimeLogConfig`].
 ///
-/// AWS reference: [`AWS::CloudFront::RealtimeLogConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-realtimelogconfig.html).
+/// AWS reference: [`AWS::CloudFront::RealtimeLogConfig` `EndPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-realtimelogconfig-endpoint.html).
 ///
 /// Every property is required: [`EndPoint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EndPoint {
-    /// `KinesisStreamConfig`: required.
+    /// Contains information about the Amazon Kinesis data stream where you are sending real-time log data in a real-time log configuration.
+    ///
+    /// `KinesisStreamConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-realtimelogconfig-endpoint.html#cfn-cloudfront-realtimelogconfig-endpoint-kinesisstreamconfig)): object [`KinesisStreamConfig`], required.
     #[serde(rename = "KinesisStreamConfig")]
     pub kinesis_stream_config: KinesisStreamConfig,
-    /// `StreamType`: required.
+    /// The type of data stream where you are sending real-time log data. The only valid value is `Kinesis`.
+    ///
+    /// `StreamType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-realtimelogconfig-endpoint.html#cfn-cloudfront-realtimelogconfig-endpoint-streamtype)): string, required.
     #[serde(rename = "StreamType")]
     pub stream_type: Value<String>,
 }
@@ -4084,21 +4536,29 @@ impl Walk for EndPoint {
 
 /// The `FieldLevelEncryptionProfileConfig` property type of [`FieldLevelEncryptionProfile`].
 ///
-/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionprofile.html).
+/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionProfile` `FieldLevelEncryptionProfileConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig.html).
 ///
 /// [`FieldLevelEncryptionProfileConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldLevelEncryptionProfileConfig {
-    /// `CallerReference`: required, create-only (changing it replaces the resource).
+    /// A unique value that identifies the creation request. Caller references are unique within an AWS account and cannot be changed after creation.
+    ///
+    /// `CallerReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig.html#cfn-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig-callerreference)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CallerReference")]
     pub caller_reference: Value<String>,
-    /// `Comment`: optional.
+    /// An optional comment describing the field-level encryption profile.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig.html#cfn-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `EncryptionEntities`: required.
+    /// The encryption entities of the field-level encryption profile. At least one entity is required.
+    ///
+    /// `EncryptionEntities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig.html#cfn-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig-encryptionentities)): list of (object [`EncryptionEntity`]), required. Items: at least 1.
     #[serde(rename = "EncryptionEntities")]
     pub encryption_entities: Value<Vec<EncryptionEntity>>,
-    /// `Name`: required.
+    /// The name of the field-level encryption profile. Names are unique within an AWS account.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig.html#cfn-cloudfront-fieldlevelencryptionprofile-fieldlevelencryptionprofileconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -4160,21 +4620,29 @@ impl Walk for Format {
 
 /// The `ForwardedValues` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `ForwardedValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-forwardedvalues.html).
 ///
 /// [`ForwardedValues::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ForwardedValues {
-    /// `Cookies`: optional.
+    /// This field is deprecated. We recommend that you use a cache policy or an origin request policy instead of this field. If you want to include cookies in the cache key, use a cache policy. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) in the \*Amazon CloudFront Developer Guide\*. If you want to send cookies to the origin but not include them in the cache key, use an origin request policy. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) in the \*Amazon CloudFront Developer Guide\*. A complex type that specifies whether you want CloudFront to forward cookies to the origin and, if so, which ones. For more information about forwarding cookies to the origin, see [How CloudFront Forwards, Caches, and Logs Cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `Cookies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-forwardedvalues.html#cfn-cloudfront-distribution-forwardedvalues-cookies)): object [`Cookies`], optional.
     #[serde(rename = "Cookies", skip_serializing_if = "Option::is_none")]
     pub cookies: Option<Cookies>,
-    /// `Headers`: optional.
+    /// This field is deprecated. We recommend that you use a cache policy or an origin request policy instead of this field. If you want to include headers in the cache key, use a cache policy. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) in the \*Amazon CloudFront Developer Guide\*. If you want to send headers to the origin but not include them in the cache key, use an origin request policy. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) in the \*Amazon CloudFront Developer Guide\*. A complex type that specifies the `Headers`, if any, that you want CloudFront to forward to the origin for this cache behavior (whitelisted headers). For the headers that you specify, CloudFront also caches separate versions of a specified object that is based on the header values in viewer requests. For more information, see [Caching Content Based on Request Headers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/header-caching.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-forwardedvalues.html#cfn-cloudfront-distribution-forwardedvalues-headers)): list of (string), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<Value<Vec<Value<String>>>>,
-    /// `QueryString`: required.
+    /// This field is deprecated. We recommend that you use a cache policy or an origin request policy instead of this field. If you want to include query strings in the cache key, use a cache policy. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) in the \*Amazon CloudFront Developer Guide\*. If you want to send query strings to the origin but not include them in the cache key, use an origin request policy. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) in the \*Amazon CloudFront Developer Guide\*. Indicates whether you want CloudFront to forward query strings to the origin that is associated with this cache behavior and cache based on the query string parameters. CloudFront behavior depends on the value of `QueryString` and on the values that you specify for `QueryStringCacheKeys`, if any: If you specify true for `QueryString` and you don't specify any values for `QueryStringCacheKeys`, CloudFront forwards all query string parameters to the origin and caches based on all query string parameters. Depending on how many query string parameters and values you have, this can adversely affect performance because CloudFront must forward more requests to the origin. If you specify true for `QueryString` and you specify one or more values for `QueryStringCacheKeys`, CloudFront forwards all query string parameters to the origin, but it only caches based on the query string parameters that you specify. If you specify false for `QueryString`, CloudFront doesn't forward any query string parameters to the origin, and doesn't cache based on query string parameters. For more information, see [Configuring CloudFront to Cache Based on Query String Parameters](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/QueryStringParameters.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-forwardedvalues.html#cfn-cloudfront-distribution-forwardedvalues-querystring)): boolean, required.
     #[serde(rename = "QueryString")]
     pub query_string: Value<bool>,
-    /// `QueryStringCacheKeys`: optional.
+    /// This field is deprecated. We recommend that you use a cache policy or an origin request policy instead of this field. If you want to include query strings in the cache key, use a cache policy. For more information, see [Creating cache policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-key-create-cache-policy) in the \*Amazon CloudFront Developer Guide\*. If you want to send query strings to the origin but not include them in the cache key, use an origin request policy. For more information, see [Creating origin request policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html#origin-request-create-origin-request-policy) in the \*Amazon CloudFront Developer Guide\*. A complex type that contains information about the query string parameters that you want CloudFront to use for caching for this cache behavior.
+    ///
+    /// `QueryStringCacheKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-forwardedvalues.html#cfn-cloudfront-distribution-forwardedvalues-querystringcachekeys)): list of (string), optional.
     #[serde(
         rename = "QueryStringCacheKeys",
         skip_serializing_if = "Option::is_none"
@@ -4230,15 +4698,19 @@ impl Walk for ForwardedValues {
 
 /// The `FrameOptions` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `FrameOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-frameoptions.html).
 ///
 /// Every property is required: [`FrameOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FrameOptions {
-    /// `FrameOption`: required.
+    /// The value of the `X-Frame-Options` HTTP response header. Valid values are `DENY` and `SAMEORIGIN`. For more information about these values, see [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
+    ///
+    /// `FrameOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-frameoptions.html#cfn-cloudfront-responseheaderspolicy-frameoptions-frameoption)): string, required. Pattern: `^(DENY|SAMEORIGIN)$`.
     #[serde(rename = "FrameOption")]
     pub frame_option: Value<String>,
-    /// `Override`: required.
+    /// A Boolean that determines whether CloudFront overrides the `X-Frame-Options` HTTP response header received from the origin with the one specified in this response headers policy.
+    ///
+    /// `Override` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-frameoptions.html#cfn-cloudfront-responseheaderspolicy-frameoptions-override)): boolean, required.
     #[serde(rename = "Override")]
     pub override_: Value<bool>,
 }
@@ -4267,15 +4739,19 @@ impl Walk for FrameOptions {
 
 /// The `FunctionAssociation` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `FunctionAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-functionassociation.html).
 ///
 /// Every property is optional: start from [`FunctionAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FunctionAssociation {
-    /// `EventType`: optional.
+    /// The event type of the function, either `viewer-request` or `viewer-response`. You cannot use origin-facing event types (`origin-request` and `origin-response`) with a CloudFront function.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-functionassociation.html#cfn-cloudfront-distribution-functionassociation-eventtype)): string, optional.
     #[serde(rename = "EventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<Value<String>>,
-    /// `FunctionARN`: optional.
+    /// The Amazon Resource Name (ARN) of the function.
+    ///
+    /// `FunctionARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-functionassociation.html#cfn-cloudfront-distribution-functionassociation-functionarn)): string, optional.
     #[serde(rename = "FunctionARN", skip_serializing_if = "Option::is_none")]
     pub function_arn: Option<Value<String>>,
 }
@@ -4313,21 +4789,27 @@ impl Walk for FunctionAssociation {
 
 /// The `FunctionConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::CloudFront::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html).
+/// AWS reference: [`AWS::CloudFront::Function` `FunctionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-function-functionconfig.html).
 ///
 /// [`FunctionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FunctionConfig {
-    /// `Comment`: required.
+    /// A comment to describe the function. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-function-functionconfig.html#cfn-cloudfront-function-functionconfig-comment)): string, required.
     #[serde(rename = "Comment")]
     pub comment: Value<String>,
-    /// `KeyValueStoreAssociations`: optional.
+    /// The configuration for the key value store associations.
+    ///
+    /// `KeyValueStoreAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-function-functionconfig.html#cfn-cloudfront-function-functionconfig-keyvaluestoreassociations)): list of (object [`KeyValueStoreAssociation`]), optional.
     #[serde(
         rename = "KeyValueStoreAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_value_store_associations: Option<Value<Vec<KeyValueStoreAssociation>>>,
-    /// `Runtime`: required.
+    /// The function's runtime environment version.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-function-functionconfig.html#cfn-cloudfront-function-functionconfig-runtime)): [`FunctionConfigRuntime`], one of `cloudfront-js-1.0`, `cloudfront-js-2.0`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<FunctionConfigRuntime>,
 }
@@ -4391,15 +4873,19 @@ impl Walk for FunctionConfigRuntime {
 
 /// The `GeoRestriction` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `GeoRestriction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-georestriction.html).
 ///
 /// [`GeoRestriction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GeoRestriction {
-    /// `Locations`: optional.
+    /// A complex type that contains a `Location` element for each country in which you want CloudFront either to distribute your content (`whitelist`) or not distribute your content (`blacklist`). The `Location` element is a two-letter, uppercase country code for a country that you want to include in your `blacklist` or `whitelist`. Include one `Location` element for each country. CloudFront and `MaxMind` both use `ISO 3166` country codes. For the current list of countries and the corresponding codes, see `ISO 3166-1-alpha-2` code on the \*International Organization for Standardization\* website. You can also refer to the country list on the CloudFront console, which includes both country names and codes.
+    ///
+    /// `Locations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-georestriction.html#cfn-cloudfront-distribution-georestriction-locations)): list of ([`Locations`], one of `AD`, `AE`, `AF`, `AG`, `AI`, `AL`, `AM`, `AO`, `AQ`, `AR`, `AS`, `AT`, `AU`, `AW`, `AX`, `AZ`, `BA`, `BB`, `BD`, `BE`, `BF`, `BG`, `BH`, `BI`, `BJ`, `BL`, `BM`, `BN`, `BO`, `BQ`, `BR`, `BS`, `BT`, `BV`, `BW`, `BY`, `BZ`, `CA`, `CC`, `CD`, `CF`, `CG`, `CH`, `CI`, `CK`, `CL`, `CM`, `CN`, `CO`, `CR`, `CU`, `CV`, `CW`, `CX`, `CY`, `CZ`, `DE`, `DJ`, `DK`, `DM`, `DO`, `DZ`, `EC`, `EE`, `EG`, `EH`, `ER`, `ES`, `ET`, `FI`, `FJ`, `FK`, `FM`, `FO`, `FR`, `GA`, `GB`, `GD`, `GE`, `GF`, `GG`, `GH`, `GI`, `GL`, `GM`, `GN`, `GP`, `GQ`, `GR`, `GS`, `GT`, `GU`, `GW`, `GY`, `HK`, `HM`, `HN`, `HR`, `HT`, `HU`, `ID`, `IE`, `IL`, `IM`, `IN`, `IO`, `IQ`, `IR`, `IS`, `IT`, `JE`, `JM`, `JO`, `JP`, `KE`, `KG`, `KH`, `KI`, `KM`, `KN`, `KP`, `KR`, `KW`, `KY`, `KZ`, `LA`, `LB`, `LC`, `LI`, `LK`, `LR`, `LS`, `LT`, `LU`, `LV`, `LY`, `MA`, `MC`, `MD`, `ME`, `MF`, `MG`, `MH`, `MK`, `ML`, `MM`, `MN`, `MO`, `MP`, `MQ`, `MR`, `MS`, `MT`, `MU`, `MV`, `MW`, `MX`, `MY`, `MZ`, `NA`, `NC`, `NE`, `NF`, `NG`, `NI`, `NL`, `NO`, `NP`, `NR`, `NU`, `NZ`, `OM`, `PA`, `PE`, `PF`, `PG`, `PH`, `PK`, `PL`, `PM`, `PN`, `PR`, `PS`, `PT`, `PW`, `PY`, `QA`, `RE`, `RO`, `RS`, `RU`, `RW`, `SA`, `SB`, `SC`, `SD`, `SE`, `SG`, `SH`, `SI`, `SJ`, `SK`, `SL`, `SM`, `SN`, `SO`, `SR`, `SS`, `ST`, `SV`, `SX`, `SY`, `SZ`, `TC`, `TD`, `TF`, `TG`, `TH`, `TJ`, `TK`, `TL`, `TM`, `TN`, `TO`, `TR`, `TT`, `TV`, `TW`, `TZ`, `UA`, `UG`, `UM`, `US`, `UY`, `UZ`, `VA`, `VC`, `VE`, `VG`, `VI`, `VN`, `VU`, `WF`, `WS`, `YE`, `YT`, `ZA`, `ZM`, `ZW`), optional.
     #[serde(rename = "Locations", skip_serializing_if = "Option::is_none")]
     pub locations: Option<Value<Vec<Value<Locations>>>>,
-    /// `RestrictionType`: required.
+    /// The method that you want to use to restrict distribution of your content by country: + `none`: No geo restriction is enabled, meaning access to content is not restricted by client geo location. + `blacklist`: The `Location` elements specify the countries in which you don't want CloudFront to distribute your content. + `whitelist`: The `Location` elements specify the countries in which you want CloudFront to distribute your content.
+    ///
+    /// `RestrictionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-georestriction.html#cfn-cloudfront-distribution-georestriction-restrictiontype)): [`GeoRestrictionRestrictionType`], one of `blacklist`, `none`, `whitelist`, required.
     #[serde(rename = "RestrictionType")]
     pub restriction_type: Value<GeoRestrictionRestrictionType>,
 }
@@ -4434,15 +4920,19 @@ impl Walk for GeoRestriction {
 
 /// The `GeoRestrictionCustomization` property type of [`DistributionTenant`].
 ///
-/// AWS reference: [`AWS::CloudFront::DistributionTenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html).
+/// AWS reference: [`AWS::CloudFront::DistributionTenant` `GeoRestrictionCustomization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-georestrictioncustomization.html).
 ///
 /// Every property is optional: start from [`GeoRestrictionCustomization::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GeoRestrictionCustomization {
-    /// `Locations`: optional.
+    /// The locations for geographic restrictions.
+    ///
+    /// `Locations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-georestrictioncustomization.html#cfn-cloudfront-distributiontenant-georestrictioncustomization-locations)): list of (string), optional.
     #[serde(rename = "Locations", skip_serializing_if = "Option::is_none")]
     pub locations: Option<Value<Vec<Value<String>>>>,
-    /// `RestrictionType`: optional.
+    /// The method that you want to use to restrict distribution of your content by country: + `none`: No geographic restriction is enabled, meaning access to content is not restricted by client geo location. + `blacklist`: The `Location` elements specify the countries in which you don't want CloudFront to distribute your content. + `whitelist`: The `Location` elements specify the countries in which you want CloudFront to distribute your content.
+    ///
+    /// `RestrictionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-georestrictioncustomization.html#cfn-cloudfront-distributiontenant-georestrictioncustomization-restrictiontype)): [`GeoRestrictionCustomizationRestrictionType`], one of `blacklist`, `whitelist`, `none`, optional.
     #[serde(rename = "RestrictionType", skip_serializing_if = "Option::is_none")]
     pub restriction_type: Option<Value<GeoRestrictionCustomizationRestrictionType>>,
 }
@@ -4529,12 +5019,14 @@ impl Walk for GeoRestrictionRestrictionType {
 
 /// The `GrpcConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `GrpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-grpcconfig.html).
 ///
 /// Every property is required: [`GrpcConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrpcConfig {
-    /// `Enabled`: required.
+    /// Enables your CloudFront distribution to receive gRPC requests and to proxy them directly to your origins.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-grpcconfig.html#cfn-cloudfront-distribution-grpcconfig-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -4560,15 +5052,19 @@ impl Walk for GrpcConfig {
 
 /// The `HeadersConfig` property type of [`CachePolicy`] and [`OriginRequestPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::CachePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cachepolicy.html), [`AWS::CloudFront::OriginRequestPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originrequestpolicy.html).
+/// AWS reference: [`AWS::CloudFront::CachePolicy` `HeadersConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-headersconfig.html), [`AWS::CloudFront::OriginRequestPolicy` `HeadersConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-headersconfig.html).
 ///
 /// [`HeadersConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HeadersConfig {
-    /// `HeaderBehavior`: required.
+    /// Determines whether any HTTP headers are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: + `none` – No HTTP headers are included in the cache key or in requests that CloudFront sends to the origin. Even when this field is set to `none`, any headers that are listed in an `OriginRequestPolicy`\*are\* included in origin requests. + `whitelist` – Only the HTTP headers that are listed in the `Headers` type are included in the cache key and in requests that CloudFront sends to the origin.
+    ///
+    /// `HeaderBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-headersconfig.html#cfn-cloudfront-cachepolicy-headersconfig-headerbehavior)): string, required. Pattern: `^(none|whitelist)$`.
     #[serde(rename = "HeaderBehavior")]
     pub header_behavior: Value<String>,
-    /// `Headers`: optional.
+    /// Contains a list of HTTP header names.
+    ///
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-headersconfig.html#cfn-cloudfront-cachepolicy-headersconfig-headers)): list of (string), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<Value<Vec<Value<String>>>>,
 }
@@ -4629,15 +5125,19 @@ impl Walk for HttpVersion {
 
 /// The `ImportSource` property type of [`KeyValueStore`].
 ///
-/// AWS reference: [`AWS::CloudFront::KeyValueStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keyvaluestore.html).
+/// AWS reference: [`AWS::CloudFront::KeyValueStore` `ImportSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-keyvaluestore-importsource.html).
 ///
 /// Every property is required: [`ImportSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImportSource {
-    /// `SourceArn`: required.
+    /// The Amazon Resource Name (ARN) of the import source for the key value store.
+    ///
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-keyvaluestore-importsource.html#cfn-cloudfront-keyvaluestore-importsource-sourcearn)): string, required.
     #[serde(rename = "SourceArn")]
     pub source_arn: Value<String>,
-    /// `SourceType`: required.
+    /// The source type of the import source for the key value store.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-keyvaluestore-importsource.html#cfn-cloudfront-keyvaluestore-importsource-sourcetype)): [`SourceType`], one of `S3`, required.
     #[serde(rename = "SourceType")]
     pub source_type: Value<SourceType>,
 }
@@ -4689,15 +5189,19 @@ impl Walk for IpAddressType {
 
 /// The `IpamCidrConfig` property type of [`AnycastIpList`].
 ///
-/// AWS reference: [`AWS::CloudFront::AnycastIpList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html).
+/// AWS reference: [`AWS::CloudFront::AnycastIpList` `IpamCidrConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-anycastiplist-ipamcidrconfig.html).
 ///
 /// Every property is required: [`IpamCidrConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpamCidrConfig {
-    /// `Cidr`: required.
+    /// The CIDR that specifies the IP address range for this IPAM configuration.
+    ///
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-anycastiplist-ipamcidrconfig.html#cfn-cloudfront-anycastiplist-ipamcidrconfig-cidr)): string, required.
     #[serde(rename = "Cidr")]
     pub cidr: Value<String>,
-    /// `IpamPoolArn`: required.
+    /// The Amazon Resource Name (ARN) of the IPAM pool that the CIDR block is assigned to.
+    ///
+    /// `IpamPoolArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-anycastiplist-ipamcidrconfig.html#cfn-cloudfront-anycastiplist-ipamcidrconfig-ipampoolarn)): string, required.
     #[serde(rename = "IpamPoolArn")]
     pub ipam_pool_arn: Value<String>,
 }
@@ -4764,18 +5268,24 @@ impl Walk for Items {
 
 /// The `KeyGroupConfig` property type of [`KeyGroup`].
 ///
-/// AWS reference: [`AWS::CloudFront::KeyGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keygroup.html).
+/// AWS reference: [`AWS::CloudFront::KeyGroup` `KeyGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-keygroup-keygroupconfig.html).
 ///
 /// [`KeyGroupConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyGroupConfig {
-    /// `Comment`: optional.
+    /// A comment to describe the key group. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-keygroup-keygroupconfig.html#cfn-cloudfront-keygroup-keygroupconfig-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `Items`: required.
+    /// A list of the identifiers of the public keys in the key group.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-keygroup-keygroupconfig.html#cfn-cloudfront-keygroup-keygroupconfig-items)): list of (string), required.
     #[serde(rename = "Items")]
     pub items: Value<Vec<Value<String>>>,
-    /// `Name`: required.
+    /// A name to identify the key group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-keygroup-keygroupconfig.html#cfn-cloudfront-keygroup-keygroupconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -4816,12 +5326,14 @@ impl Walk for KeyGroupConfig {
 
 /// The `KeyValueStoreAssociation` property type of [`ConnectionFunction`] and [`Function`].
 ///
-/// AWS reference: [`AWS::CloudFront::ConnectionFunction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html), [`AWS::CloudFront::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html).
+/// AWS reference: [`AWS::CloudFront::ConnectionFunction` `KeyValueStoreAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-keyvaluestoreassociation.html), [`AWS::CloudFront::Function` `KeyValueStoreAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-function-keyvaluestoreassociation.html).
 ///
 /// Every property is required: [`KeyValueStoreAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyValueStoreAssociation {
-    /// `KeyValueStoreARN`: required.
+    /// The Amazon Resource Name (ARN) of the key value store association.
+    ///
+    /// `KeyValueStoreARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-keyvaluestoreassociation.html#cfn-cloudfront-connectionfunction-keyvaluestoreassociation-keyvaluestorearn)): string, required.
     #[serde(rename = "KeyValueStoreARN")]
     pub key_value_store_arn: Value<String>,
 }
@@ -4847,15 +5359,19 @@ impl Walk for KeyValueStoreAssociation {
 
 /// The `KinesisStreamConfig` property type of [`RealtimeLogConfig`].
 ///
-/// AWS reference: [`AWS::CloudFront::RealtimeLogConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-realtimelogconfig.html).
+/// AWS reference: [`AWS::CloudFront::RealtimeLogConfig` `KinesisStreamConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-realtimelogconfig-kinesisstreamconfig.html).
 ///
 /// Every property is required: [`KinesisStreamConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisStreamConfig {
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of an IAMlong (IAM) role that CloudFront can use to send real-time log data to your Kinesis data stream. For more information the IAM role, see [Real-time log configuration IAM role](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html#understand-real-time-log-config-iam-role) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-realtimelogconfig-kinesisstreamconfig.html#cfn-cloudfront-realtimelogconfig-kinesisstreamconfig-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StreamArn`: required.
+    /// The Amazon Resource Name (ARN) of the Kinesis data stream where you are sending real-time log data.
+    ///
+    /// `StreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-realtimelogconfig-kinesisstreamconfig.html#cfn-cloudfront-realtimelogconfig-kinesisstreamconfig-streamarn)): string, required.
     #[serde(rename = "StreamArn")]
     pub stream_arn: Value<String>,
 }
@@ -4884,18 +5400,24 @@ impl Walk for KinesisStreamConfig {
 
 /// The `LambdaFunctionAssociation` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `LambdaFunctionAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-lambdafunctionassociation.html).
 ///
 /// Every property is optional: start from [`LambdaFunctionAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaFunctionAssociation {
-    /// `EventType`: optional.
+    /// Specifies the event type that triggers a Lambda@Edge function invocation. You can specify the following values: + `viewer-request`: The function executes when CloudFront receives a request from a viewer and before it checks to see whether the requested object is in the edge cache. + `origin-request`: The function executes only when CloudFront sends a request to your origin. When the requested object is in the edge cache, the function doesn't execute. + `origin-response`: The function executes after CloudFront receives a response from the origin and before it caches the object in the response. When the requested object is in the edge cache, the function doesn't execute. + `viewer-response`: The function executes before CloudFront returns the requested object to the viewer. The function executes regardless of whether the object was already in the edge cache. If the origin returns an HTTP status code other than HTTP 200 (OK), the function doesn't execute.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-lambdafunctionassociation.html#cfn-cloudfront-distribution-lambdafunctionassociation-eventtype)): string, optional.
     #[serde(rename = "EventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<Value<String>>,
-    /// `IncludeBody`: optional.
+    /// A flag that allows a Lambda@Edge function to have read access to the body content. For more information, see [Accessing the Request Body by Choosing the Include Body Option](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-include-body-access.html) in the Amazon CloudFront Developer Guide.
+    ///
+    /// `IncludeBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-lambdafunctionassociation.html#cfn-cloudfront-distribution-lambdafunctionassociation-includebody)): boolean, optional.
     #[serde(rename = "IncludeBody", skip_serializing_if = "Option::is_none")]
     pub include_body: Option<Value<bool>>,
-    /// `LambdaFunctionARN`: optional.
+    /// The ARN of the Lambda@Edge function. You must specify the ARN of a function version; you can't specify an alias or $LATEST.
+    ///
+    /// `LambdaFunctionARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-lambdafunctionassociation.html#cfn-cloudfront-distribution-lambdafunctionassociation-lambdafunctionarn)): string, optional.
     #[serde(rename = "LambdaFunctionARN", skip_serializing_if = "Option::is_none")]
     pub lambda_function_arn: Option<Value<String>>,
 }
@@ -4941,24 +5463,34 @@ impl Walk for LambdaFunctionAssociation {
 
 /// The `LegacyCustomOrigin` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `LegacyCustomOrigin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacycustomorigin.html).
 ///
 /// [`LegacyCustomOrigin::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LegacyCustomOrigin {
-    /// `DNSName`: required.
+    /// The domain name assigned to your CF distribution.
+    ///
+    /// `DNSName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacycustomorigin.html#cfn-cloudfront-distribution-legacycustomorigin-dnsname)): string, required.
     #[serde(rename = "DNSName")]
     pub dns_name: Value<String>,
-    /// `HTTPPort`: optional.
+    /// The HTTP port that CF uses to connect to the origin. Specify the HTTP port that the origin listens on.
+    ///
+    /// `HTTPPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacycustomorigin.html#cfn-cloudfront-distribution-legacycustomorigin-httpport)): integer, optional.
     #[serde(rename = "HTTPPort", skip_serializing_if = "Option::is_none")]
     pub http_port: Option<Value<i64>>,
-    /// `HTTPSPort`: optional.
+    /// The HTTPS port that CF uses to connect to the origin. Specify the HTTPS port that the origin listens on.
+    ///
+    /// `HTTPSPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacycustomorigin.html#cfn-cloudfront-distribution-legacycustomorigin-httpsport)): integer, optional.
     #[serde(rename = "HTTPSPort", skip_serializing_if = "Option::is_none")]
     pub https_port: Option<Value<i64>>,
-    /// `OriginProtocolPolicy`: required.
+    /// Specifies the protocol (HTTP or HTTPS) that CF uses to connect to the origin.
+    ///
+    /// `OriginProtocolPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacycustomorigin.html#cfn-cloudfront-distribution-legacycustomorigin-originprotocolpolicy)): string, required.
     #[serde(rename = "OriginProtocolPolicy")]
     pub origin_protocol_policy: Value<String>,
-    /// `OriginSSLProtocols`: required.
+    /// The minimum SSL/TLS protocol version that CF uses when communicating with your origin server over HTTPs. For more information, see [Minimum Origin SSL Protocol](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesOriginSSLProtocols) in the \*Developer Guide\*.
+    ///
+    /// `OriginSSLProtocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacycustomorigin.html#cfn-cloudfront-distribution-legacycustomorigin-originsslprotocols)): list of (string), required.
     #[serde(rename = "OriginSSLProtocols")]
     pub origin_ssl_protocols: Value<Vec<Value<String>>>,
 }
@@ -5012,15 +5544,19 @@ impl Walk for LegacyCustomOrigin {
 
 /// The `LegacyS3Origin` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `LegacyS3Origin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacys3origin.html).
 ///
 /// [`LegacyS3Origin::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LegacyS3Origin {
-    /// `DNSName`: required.
+    /// The domain name assigned to your CF distribution.
+    ///
+    /// `DNSName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacys3origin.html#cfn-cloudfront-distribution-legacys3origin-dnsname)): string, required.
     #[serde(rename = "DNSName")]
     pub dns_name: Value<String>,
-    /// `OriginAccessIdentity`: optional.
+    /// The CF origin access identity to associate with the distribution. Use an origin access identity to configure the distribution so that end users can only access objects in an S3 through CF. This property is legacy. We recommend that you use [OriginAccessControl](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originaccesscontrol.html) instead.
+    ///
+    /// `OriginAccessIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-legacys3origin.html#cfn-cloudfront-distribution-legacys3origin-originaccessidentity)): string, optional.
     #[serde(
         rename = "OriginAccessIdentity",
         skip_serializing_if = "Option::is_none"
@@ -5819,22 +6355,28 @@ impl Walk for Locations {
 
 /// The `ManagedCertificateRequest` property type of [`DistributionTenant`].
 ///
-/// AWS reference: [`AWS::CloudFront::DistributionTenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html).
+/// AWS reference: [`AWS::CloudFront::DistributionTenant` `ManagedCertificateRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-managedcertificaterequest.html).
 ///
 /// Every property is optional: start from [`ManagedCertificateRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedCertificateRequest {
-    /// `CertificateTransparencyLoggingPreference`: optional.
+    /// You can opt out of certificate transparency logging by specifying the `disabled` option. Opt in by specifying `enabled`. For more information, see [Certificate Transparency Logging](https://docs.aws.amazon.com/acm/latest/userguide/acm-concepts.html#concept-transparency) in the \*User Guide\*.
+    ///
+    /// `CertificateTransparencyLoggingPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-managedcertificaterequest.html#cfn-cloudfront-distributiontenant-managedcertificaterequest-certificatetransparencyloggingpreference)): [`CertificateTransparencyLoggingPreference`], one of `enabled`, `disabled`, optional.
     #[serde(
         rename = "CertificateTransparencyLoggingPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_transparency_logging_preference:
         Option<Value<CertificateTransparencyLoggingPreference>>,
-    /// `PrimaryDomainName`: optional.
+    /// The primary domain name associated with the CloudFront managed ACM certificate.
+    ///
+    /// `PrimaryDomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-managedcertificaterequest.html#cfn-cloudfront-distributiontenant-managedcertificaterequest-primarydomainname)): string, optional.
     #[serde(rename = "PrimaryDomainName", skip_serializing_if = "Option::is_none")]
     pub primary_domain_name: Option<Value<String>>,
-    /// `ValidationTokenHost`: optional.
+    /// Specify how the HTTP validation token will be served when requesting the CloudFront managed ACM certificate. + For `cloudfront`, CloudFront will automatically serve the validation token. Choose this mode if you can point the domain's DNS to CloudFront immediately. + For `self-hosted`, you serve the validation token from your existing infrastructure. Choose this mode when you need to maintain current traffic flow while your certificate is being issued. You can place the validation token at the well-known path on your existing web server, wait for ACM to validate and issue the certificate, and then update your DNS to point to CloudFront.
+    ///
+    /// `ValidationTokenHost` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-managedcertificaterequest.html#cfn-cloudfront-distributiontenant-managedcertificaterequest-validationtokenhost)): [`ValidationTokenHost`], one of `cloudfront`, `self-hosted`, optional.
     #[serde(
         rename = "ValidationTokenHost",
         skip_serializing_if = "Option::is_none"
@@ -5927,12 +6469,14 @@ impl Walk for MinimumProtocolVersion {
 
 /// The `MonitoringSubscription` property type of [`MonitoringSubscription`].
 ///
-/// AWS reference: [`AWS::CloudFront::MonitoringSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-monitoringsubscription.html).
+/// AWS reference: [`AWS::CloudFront::MonitoringSubscription` `MonitoringSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-monitoringsubscription-monitoringsubscription.html).
 ///
 /// Every property is optional: start from [`MonitoringSubscriptionMonitoringSubscription::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MonitoringSubscriptionMonitoringSubscription {
-    /// `RealtimeMetricsSubscriptionConfig`: optional.
+    /// A subscription configuration for additional CloudWatch metrics.
+    ///
+    /// `RealtimeMetricsSubscriptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-monitoringsubscription-monitoringsubscription.html#cfn-cloudfront-monitoringsubscription-monitoringsubscription-realtimemetricssubscriptionconfig)): object [`RealtimeMetricsSubscriptionConfig`], optional.
     #[serde(
         rename = "RealtimeMetricsSubscriptionConfig",
         skip_serializing_if = "Option::is_none"
@@ -5968,54 +6512,78 @@ impl Walk for MonitoringSubscriptionMonitoringSubscription {
 
 /// The `Origin` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `Origin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html).
 ///
 /// [`Origin::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Origin {
-    /// `ConnectionAttempts`: optional.
+    /// The number of times that CloudFront attempts to connect to the origin. The minimum number is 1, the maximum is 3, and the default (if you don't specify otherwise) is 3. For a custom origin (including an Amazon S3 bucket that's configured with static website hosting), this value also specifies the number of times that CloudFront attempts to get a response from the origin, in the case of an [Origin Response Timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesOriginResponseTimeout). For more information, see [Origin Connection Attempts](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#origin-connection-attempts) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `ConnectionAttempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-connectionattempts)): integer, optional.
     #[serde(rename = "ConnectionAttempts", skip_serializing_if = "Option::is_none")]
     pub connection_attempts: Option<Value<i64>>,
-    /// `ConnectionTimeout`: optional.
+    /// The number of seconds that CloudFront waits when trying to establish a connection to the origin. The minimum timeout is 1 second, the maximum is 10 seconds, and the default (if you don't specify otherwise) is 10 seconds. For more information, see [Origin Connection Timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#origin-connection-timeout) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `ConnectionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-connectiontimeout)): integer, optional.
     #[serde(rename = "ConnectionTimeout", skip_serializing_if = "Option::is_none")]
     pub connection_timeout: Option<Value<i64>>,
-    /// `CustomOriginConfig`: optional.
+    /// Use this type to specify an origin that is not an Amazon S3 bucket, with one exception. If the Amazon S3 bucket is configured with static website hosting, use this type. If the Amazon S3 bucket is not configured with static website hosting, use the `S3OriginConfig` type instead.
+    ///
+    /// `CustomOriginConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-customoriginconfig)): object [`CustomOriginConfig`], optional.
     #[serde(rename = "CustomOriginConfig", skip_serializing_if = "Option::is_none")]
     pub custom_origin_config: Option<CustomOriginConfig>,
-    /// `DomainName`: required.
+    /// The domain name for the origin. For more information, see [Origin Domain Name](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesDomainName) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-domainname)): string, required.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Id`: required.
+    /// A unique identifier for the origin. This value must be unique within the distribution. Use this value to specify the `TargetOriginId` in a `CacheBehavior` or `DefaultCacheBehavior`.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `OriginAccessControlId`: optional.
+    /// The unique identifier of an origin access control for this origin. For more information, see [Restricting access to an Amazon S3 origin](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginAccessControlId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-originaccesscontrolid)): string, optional.
     #[serde(
         rename = "OriginAccessControlId",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_access_control_id: Option<Value<String>>,
-    /// `OriginCustomHeaders`: optional.
+    /// A list of HTTP header names and values that CloudFront adds to the requests that it sends to the origin. For more information, see [Adding Custom Headers to Origin Requests](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginCustomHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-origincustomheaders)): list of (object [`OriginCustomHeader`]), optional.
     #[serde(
         rename = "OriginCustomHeaders",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_custom_headers: Option<Value<Vec<OriginCustomHeader>>>,
-    /// `OriginPath`: optional.
+    /// An optional path that CloudFront appends to the origin domain name when CloudFront requests content from the origin. For more information, see [Origin Path](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesOriginPath) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-originpath)): string, optional.
     #[serde(rename = "OriginPath", skip_serializing_if = "Option::is_none")]
     pub origin_path: Option<Value<String>>,
-    /// `OriginShield`: optional.
+    /// CloudFront Origin Shield. Using Origin Shield can help reduce the load on your origin. For more information, see [Using Origin Shield](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginShield` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-originshield)): object [`OriginShield`], optional.
     #[serde(rename = "OriginShield", skip_serializing_if = "Option::is_none")]
     pub origin_shield: Option<OriginShield>,
-    /// `ResponseCompletionTimeout`: optional.
+    /// The time (in seconds) that a request from CloudFront to the origin can stay open and wait for a response. If the complete response isn't received from the origin by this time, CloudFront ends the connection. The value for `ResponseCompletionTimeout` must be equal to or greater than the value for `OriginReadTimeout`. If you don't set a value for `ResponseCompletionTimeout`, CloudFront doesn't enforce a maximum value. For more information, see [Response completion timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#response-completion-timeout) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `ResponseCompletionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-responsecompletiontimeout)): integer, optional.
     #[serde(
         rename = "ResponseCompletionTimeout",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_completion_timeout: Option<Value<i64>>,
-    /// `S3OriginConfig`: optional.
+    /// Use this type to specify an origin that is an Amazon S3 bucket that is not configured with static website hosting. To specify any other type of origin, including an Amazon S3 bucket that is configured with static website hosting, use the `CustomOriginConfig` type instead.
+    ///
+    /// `S3OriginConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-s3originconfig)): object [`S3OriginConfig`], optional.
     #[serde(rename = "S3OriginConfig", skip_serializing_if = "Option::is_none")]
     pub s3_origin_config: Option<S3OriginConfig>,
-    /// `VpcOriginConfig`: optional.
+    /// The VPC origin configuration.
+    ///
+    /// `VpcOriginConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origin.html#cfn-cloudfront-distribution-origin-vpcoriginconfig)): object [`VpcOriginConfig`], optional.
     #[serde(rename = "VpcOriginConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_origin_config: Option<VpcOriginConfig>,
 }
@@ -6137,24 +6705,34 @@ impl Walk for Origin {
 
 /// The `OriginAccessControlConfig` property type of [`OriginAccessControl`].
 ///
-/// AWS reference: [`AWS::CloudFront::OriginAccessControl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originaccesscontrol.html).
+/// AWS reference: [`AWS::CloudFront::OriginAccessControl` `OriginAccessControlConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originaccesscontrol-originaccesscontrolconfig.html).
 ///
 /// [`OriginAccessControlConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginAccessControlConfig {
-    /// `Description`: optional.
+    /// A description of the origin access control.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originaccesscontrol-originaccesscontrolconfig.html#cfn-cloudfront-originaccesscontrol-originaccesscontrolconfig-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// A name to identify the origin access control. You can specify up to 64 characters.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originaccesscontrol-originaccesscontrolconfig.html#cfn-cloudfront-originaccesscontrol-originaccesscontrolconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OriginAccessControlOriginType`: required.
+    /// The type of origin that this origin access control is for.
+    ///
+    /// `OriginAccessControlOriginType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originaccesscontrol-originaccesscontrolconfig.html#cfn-cloudfront-originaccesscontrol-originaccesscontrolconfig-originaccesscontrolorigintype)): string, required. Pattern: `^(s3|mediastore|lambda|mediapackagev2)$`.
     #[serde(rename = "OriginAccessControlOriginType")]
     pub origin_access_control_origin_type: Value<String>,
-    /// `SigningBehavior`: required.
+    /// Specifies which requests CloudFront signs (adds authentication information to). Specify `always` for the most common use case. For more information, see [origin access control advanced settings](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html#oac-advanced-settings) in the \*Amazon CloudFront Developer Guide\*. This field can have one of the following values: + `always` – CloudFront signs all origin requests, overwriting the `Authorization` header from the viewer request if one exists. + `never` – CloudFront doesn't sign any origin requests. This value turns off origin access control for all origins in all distributions that use this origin access control. + `no-override` – If the viewer request doesn't contain the `Authorization` header, then CloudFront signs the origin request. If the viewer request contains the `Authorization` header, then CloudFront doesn't sign the origin request and instead passes along the `Authorization` header from the viewer request. \*WARNING: To pass along the Authorization header from the viewer request, you must add the Authorization header to a cache policy for all cache behaviors that use origins associated with this origin access control.\*
+    ///
+    /// `SigningBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originaccesscontrol-originaccesscontrolconfig.html#cfn-cloudfront-originaccesscontrol-originaccesscontrolconfig-signingbehavior)): string, required. Pattern: `^(never|no-override|always|always-amz-auth)$`.
     #[serde(rename = "SigningBehavior")]
     pub signing_behavior: Value<String>,
-    /// `SigningProtocol`: required.
+    /// The signing protocol of the origin access control, which determines how CloudFront signs (authenticates) requests. The only valid value is `sigv4`.
+    ///
+    /// `SigningProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originaccesscontrol-originaccesscontrolconfig.html#cfn-cloudfront-originaccesscontrol-originaccesscontrolconfig-signingprotocol)): string, required. Pattern: `^(sigv4|sigv4a)$`.
     #[serde(rename = "SigningProtocol")]
     pub signing_protocol: Value<String>,
 }
@@ -6203,15 +6781,19 @@ impl Walk for OriginAccessControlConfig {
 
 /// The `OriginCustomHeader` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `OriginCustomHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origincustomheader.html).
 ///
 /// Every property is required: [`OriginCustomHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginCustomHeader {
-    /// `HeaderName`: required.
+    /// The name of a header that you want CloudFront to send to your origin. For more information, see [Adding Custom Headers to Origin Requests](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/forward-custom-headers.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `HeaderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origincustomheader.html#cfn-cloudfront-distribution-origincustomheader-headername)): string, required.
     #[serde(rename = "HeaderName")]
     pub header_name: Value<String>,
-    /// `HeaderValue`: required.
+    /// The value for the header that you specified in the `HeaderName` field.
+    ///
+    /// `HeaderValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origincustomheader.html#cfn-cloudfront-distribution-origincustomheader-headervalue)): string, required.
     #[serde(rename = "HeaderValue")]
     pub header_value: Value<String>,
 }
@@ -6243,21 +6825,29 @@ impl Walk for OriginCustomHeader {
 
 /// The `OriginGroup` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `OriginGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroup.html).
 ///
 /// [`OriginGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginGroup {
-    /// `FailoverCriteria`: required.
+    /// A complex type that contains information about the failover criteria for an origin group.
+    ///
+    /// `FailoverCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroup.html#cfn-cloudfront-distribution-origingroup-failovercriteria)): object [`OriginGroupFailoverCriteria`], required.
     #[serde(rename = "FailoverCriteria")]
     pub failover_criteria: OriginGroupFailoverCriteria,
-    /// `Id`: required.
+    /// The origin group's ID.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroup.html#cfn-cloudfront-distribution-origingroup-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Members`: required.
+    /// A complex type that contains information about the origins in an origin group.
+    ///
+    /// `Members` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroup.html#cfn-cloudfront-distribution-origingroup-members)): object [`OriginGroupMembers`], required.
     #[serde(rename = "Members")]
     pub members: OriginGroupMembers,
-    /// `SelectionCriteria`: optional.
+    /// The selection criteria for the origin group. For more information, see [Create an origin group](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html#concept_origin_groups.creating) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `SelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroup.html#cfn-cloudfront-distribution-origingroup-selectioncriteria)): [`OriginGroupSelectionCriteria`], one of `default`, `media-quality-based`, optional.
     #[serde(rename = "SelectionCriteria", skip_serializing_if = "Option::is_none")]
     pub selection_criteria: Option<Value<OriginGroupSelectionCriteria>>,
 }
@@ -6305,12 +6895,14 @@ impl Walk for OriginGroup {
 
 /// The `OriginGroupFailoverCriteria` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `OriginGroupFailoverCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroupfailovercriteria.html).
 ///
 /// Every property is required: [`OriginGroupFailoverCriteria::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginGroupFailoverCriteria {
-    /// `StatusCodes`: required.
+    /// The status codes that, when returned from the primary origin, will trigger CloudFront to failover to the second origin.
+    ///
+    /// `StatusCodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroupfailovercriteria.html#cfn-cloudfront-distribution-origingroupfailovercriteria-statuscodes)): object [`StatusCodes`], required.
     #[serde(rename = "StatusCodes")]
     pub status_codes: StatusCodes,
 }
@@ -6336,12 +6928,14 @@ impl Walk for OriginGroupFailoverCriteria {
 
 /// The `OriginGroupMember` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `OriginGroupMember`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroupmember.html).
 ///
 /// Every property is required: [`OriginGroupMember::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginGroupMember {
-    /// `OriginId`: required.
+    /// The ID for an origin in an origin group.
+    ///
+    /// `OriginId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroupmember.html#cfn-cloudfront-distribution-origingroupmember-originid)): string, required.
     #[serde(rename = "OriginId")]
     pub origin_id: Value<String>,
 }
@@ -6367,15 +6961,19 @@ impl Walk for OriginGroupMember {
 
 /// The `OriginGroupMembers` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `OriginGroupMembers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroupmembers.html).
 ///
 /// Every property is required: [`OriginGroupMembers::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginGroupMembers {
-    /// `Items`: required.
+    /// Items (origins) in an origin group.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroupmembers.html#cfn-cloudfront-distribution-origingroupmembers-items)): list of (object [`OriginGroupMember`]), required. Items: 2 to 2.
     #[serde(rename = "Items")]
     pub items: Value<Vec<OriginGroupMember>>,
-    /// `Quantity`: required.
+    /// The number of origins in an origin group.
+    ///
+    /// `Quantity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroupmembers.html#cfn-cloudfront-distribution-origingroupmembers-quantity)): integer, required.
     #[serde(rename = "Quantity")]
     pub quantity: Value<i64>,
 }
@@ -6427,15 +7025,19 @@ impl Walk for OriginGroupSelectionCriteria {
 
 /// The `OriginGroups` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `OriginGroups`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroups.html).
 ///
 /// [`OriginGroups::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginGroups {
-    /// `Items`: optional.
+    /// The items (origin groups) in a distribution.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroups.html#cfn-cloudfront-distribution-origingroups-items)): list of (object [`OriginGroup`]), optional.
     #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
     pub items: Option<Value<Vec<OriginGroup>>>,
-    /// `Quantity`: required.
+    /// The number of origin groups.
+    ///
+    /// `Quantity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-origingroups.html#cfn-cloudfront-distribution-origingroups-quantity)): integer, required.
     #[serde(rename = "Quantity")]
     pub quantity: Value<i64>,
 }
@@ -6470,12 +7072,14 @@ impl Walk for OriginGroups {
 
 /// The `OriginMtlsConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `OriginMtlsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-originmtlsconfig.html).
 ///
 /// Every property is required: [`OriginMtlsConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginMtlsConfig {
-    /// `ClientCertificateArn`: required.
+    /// The Amazon Resource Name (ARN) of the client certificate stored in AWS Certificate Manager (ACM) that CloudFront uses to authenticate with your origin using Mutual TLS.
+    ///
+    /// `ClientCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-originmtlsconfig.html#cfn-cloudfront-distribution-originmtlsconfig-clientcertificatearn)): string, required.
     #[serde(rename = "ClientCertificateArn")]
     pub client_certificate_arn: Value<String>,
 }
@@ -6524,24 +7128,34 @@ impl Walk for OriginProtocolPolicy {
 
 /// The `OriginRequestPolicyConfig` property type of [`OriginRequestPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::OriginRequestPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originrequestpolicy.html).
+/// AWS reference: [`AWS::CloudFront::OriginRequestPolicy` `OriginRequestPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-originrequestpolicyconfig.html).
 ///
 /// [`OriginRequestPolicyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginRequestPolicyConfig {
-    /// `Comment`: optional.
+    /// A comment to describe the origin request policy. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-originrequestpolicyconfig.html#cfn-cloudfront-originrequestpolicy-originrequestpolicyconfig-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `CookiesConfig`: required.
+    /// The cookies from viewer requests to include in origin requests.
+    ///
+    /// `CookiesConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-originrequestpolicyconfig.html#cfn-cloudfront-originrequestpolicy-originrequestpolicyconfig-cookiesconfig)): object [`CookiesConfig`], required.
     #[serde(rename = "CookiesConfig")]
     pub cookies_config: CookiesConfig,
-    /// `HeadersConfig`: required.
+    /// The HTTP headers to include in origin requests. These can include headers from viewer requests and additional headers added by CloudFront.
+    ///
+    /// `HeadersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-originrequestpolicyconfig.html#cfn-cloudfront-originrequestpolicy-originrequestpolicyconfig-headersconfig)): object [`HeadersConfig`], required.
     #[serde(rename = "HeadersConfig")]
     pub headers_config: HeadersConfig,
-    /// `Name`: required.
+    /// A unique name to identify the origin request policy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-originrequestpolicyconfig.html#cfn-cloudfront-originrequestpolicy-originrequestpolicyconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `QueryStringsConfig`: required.
+    /// The URL query strings from viewer requests to include in origin requests.
+    ///
+    /// `QueryStringsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-originrequestpolicyconfig.html#cfn-cloudfront-originrequestpolicy-originrequestpolicyconfig-querystringsconfig)): object [`QueryStringsConfig`], required.
     #[serde(rename = "QueryStringsConfig")]
     pub query_strings_config: QueryStringsConfig,
 }
@@ -6590,15 +7204,19 @@ impl Walk for OriginRequestPolicyConfig {
 
 /// The `OriginShield` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `OriginShield`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-originshield.html).
 ///
 /// Every property is optional: start from [`OriginShield::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OriginShield {
-    /// `Enabled`: optional.
+    /// A flag that specifies whether Origin Shield is enabled. When it's enabled, CloudFront routes all requests through Origin Shield, which can help protect your origin. When it's disabled, CloudFront might send requests directly to your origin from multiple edge locations or regional edge caches.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-originshield.html#cfn-cloudfront-distribution-originshield-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `OriginShieldRegion`: optional.
+    /// The AWS-Region for Origin Shield. Specify the AWS-Region that has the lowest latency to your origin. To specify a region, use the region code, not the region name. For example, specify the US East (Ohio) region as `us-east-2`. When you enable CloudFront Origin Shield, you must specify the AWS-Region for Origin Shield. For the list of AWS-Regions that you can specify, and for help choosing the best Region for your origin, see [Choosing the for Origin Shield](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html#choose-origin-shield-region) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginShieldRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-originshield.html#cfn-cloudfront-distribution-originshield-originshieldregion)): string, optional.
     #[serde(rename = "OriginShieldRegion", skip_serializing_if = "Option::is_none")]
     pub origin_shield_region: Option<Value<String>>,
 }
@@ -6636,15 +7254,19 @@ impl Walk for OriginShield {
 
 /// The `Parameter` property type of [`DistributionTenant`].
 ///
-/// AWS reference: [`AWS::CloudFront::DistributionTenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html).
+/// AWS reference: [`AWS::CloudFront::DistributionTenant` `Parameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-parameter.html).
 ///
 /// Every property is optional: start from [`Parameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Parameter {
-    /// `Name`: optional.
+    /// The parameter name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-parameter.html#cfn-cloudfront-distributiontenant-parameter-name)): string, optional. Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The parameter value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-parameter.html#cfn-cloudfront-distributiontenant-parameter-value)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -6682,15 +7304,19 @@ impl Walk for Parameter {
 
 /// The `ParameterDefinition` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `ParameterDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-parameterdefinition.html).
 ///
 /// Every property is required: [`ParameterDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParameterDefinition {
-    /// `Definition`: required.
+    /// The value that you assigned to the parameter.
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-parameterdefinition.html#cfn-cloudfront-distribution-parameterdefinition-definition)): object [`Definition`], required.
     #[serde(rename = "Definition")]
     pub definition: Definition,
-    /// `Name`: required.
+    /// The name of the parameter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-parameterdefinition.html#cfn-cloudfront-distribution-parameterdefinition-name)): string, required. Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -6719,27 +7345,37 @@ impl Walk for ParameterDefinition {
 
 /// The `ParametersInCacheKeyAndForwardedToOrigin` property type of [`CachePolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::CachePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cachepolicy.html).
+/// AWS reference: [`AWS::CloudFront::CachePolicy` `ParametersInCacheKeyAndForwardedToOrigin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin.html).
 ///
 /// [`ParametersInCacheKeyAndForwardedToOrigin::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParametersInCacheKeyAndForwardedToOrigin {
-    /// `CookiesConfig`: required.
+    /// An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in the cache key and in requests that CloudFront sends to the origin.
+    ///
+    /// `CookiesConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin.html#cfn-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin-cookiesconfig)): object [`CookiesConfig`], required.
     #[serde(rename = "CookiesConfig")]
     pub cookies_config: CookiesConfig,
-    /// `EnableAcceptEncodingBrotli`: optional.
+    /// A flag that can affect whether the `Accept-Encoding` HTTP header is included in the cache key and included in requests that CloudFront sends to the origin. This field is related to the `EnableAcceptEncodingGzip` field. If one or both of these fields is `true`\*and\* the viewer request includes the `Accept-Encoding` header, then CloudFront does the following: + Normalizes the value of the viewer's `Accept-Encoding` header + Includes the normalized header in the cache key + Includes the normalized header in the request to the origin, if a request is necessary For more information, see [Compression support](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-policy-compressed-objects) in the \*Amazon CloudFront Developer Guide\*. If you set this value to `true`, and this cache behavior also has an origin request policy attached, do not include the `Accept-Encoding` header in the origin request policy. CloudFront always includes the `Accept-Encoding` header in origin requests when the value of this field is `true`, so including this header in an origin request policy has no effect. If both of these fields are `false`, then CloudFront treats the `Accept-Encoding` header the same as any other HTTP header in the viewer request. By default, it's not included in the cache key and it's not included in origin requests. In this case, you can manually add `Accept-Encoding` to the headers whitelist like any other HTTP header.
+    ///
+    /// `EnableAcceptEncodingBrotli` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin.html#cfn-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin-enableacceptencodingbrotli)): boolean, optional.
     #[serde(
         rename = "EnableAcceptEncodingBrotli",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_accept_encoding_brotli: Option<Value<bool>>,
-    /// `EnableAcceptEncodingGzip`: required.
+    /// A flag that can affect whether the `Accept-Encoding` HTTP header is included in the cache key and included in requests that CloudFront sends to the origin. This field is related to the `EnableAcceptEncodingBrotli` field. If one or both of these fields is `true`\*and\* the viewer request includes the `Accept-Encoding` header, then CloudFront does the following: + Normalizes the value of the viewer's `Accept-Encoding` header + Includes the normalized header in the cache key + Includes the normalized header in the request to the origin, if a request is necessary For more information, see [Compression support](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html#cache-policy-compressed-objects) in the \*Amazon CloudFront Developer Guide\*. If you set this value to `true`, and this cache behavior also has an origin request policy attached, do not include the `Accept-Encoding` header in the origin request policy. CloudFront always includes the `Accept-Encoding` header in origin requests when the value of this field is `true`, so including this header in an origin request policy has no effect. If both of these fields are `false`, then CloudFront treats the `Accept-Encoding` header the same as any other HTTP header in the viewer request. By default, it's not included in the cache key and it's not included in origin requests. In this case, you can manually add `Accept-Encoding` to the headers whitelist like any other HTTP header.
+    ///
+    /// `EnableAcceptEncodingGzip` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin.html#cfn-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin-enableacceptencodinggzip)): boolean, required.
     #[serde(rename = "EnableAcceptEncodingGzip")]
     pub enable_accept_encoding_gzip: Value<bool>,
-    /// `HeadersConfig`: required.
+    /// An object that determines whether any HTTP headers (and if so, which headers) are included in the cache key and in requests that CloudFront sends to the origin.
+    ///
+    /// `HeadersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin.html#cfn-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin-headersconfig)): object [`HeadersConfig`], required.
     #[serde(rename = "HeadersConfig")]
     pub headers_config: HeadersConfig,
-    /// `QueryStringsConfig`: required.
+    /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in the cache key and in requests that CloudFront sends to the origin.
+    ///
+    /// `QueryStringsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin.html#cfn-cloudfront-cachepolicy-parametersincachekeyandforwardedtoorigin-querystringsconfig)): object [`QueryStringsConfig`], required.
     #[serde(rename = "QueryStringsConfig")]
     pub query_strings_config: QueryStringsConfig,
 }
@@ -6814,21 +7450,29 @@ impl Walk for PriceClass {
 
 /// The `PublicKeyConfig` property type of [`PublicKey`].
 ///
-/// AWS reference: [`AWS::CloudFront::PublicKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-publickey.html).
+/// AWS reference: [`AWS::CloudFront::PublicKey` `PublicKeyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-publickey-publickeyconfig.html).
 ///
 /// [`PublicKeyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublicKeyConfig {
-    /// `CallerReference`: required.
+    /// A string included in the request to help make sure that the request can't be replayed.
+    ///
+    /// `CallerReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-publickey-publickeyconfig.html#cfn-cloudfront-publickey-publickeyconfig-callerreference)): string, required.
     #[serde(rename = "CallerReference")]
     pub caller_reference: Value<String>,
-    /// `Comment`: optional.
+    /// A comment to describe the public key. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-publickey-publickeyconfig.html#cfn-cloudfront-publickey-publickeyconfig-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `EncodedKey`: required.
+    /// The public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [field-level encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html).
+    ///
+    /// `EncodedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-publickey-publickeyconfig.html#cfn-cloudfront-publickey-publickeyconfig-encodedkey)): string, required.
     #[serde(rename = "EncodedKey")]
     pub encoded_key: Value<String>,
-    /// `Name`: required.
+    /// A name to help identify the public key.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-publickey-publickeyconfig.html#cfn-cloudfront-publickey-publickeyconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -6873,15 +7517,19 @@ impl Walk for PublicKeyConfig {
 
 /// The `QueryArgProfile` property type of [`FieldLevelEncryptionConfig`].
 ///
-/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html).
+/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionConfig` `QueryArgProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-queryargprofile.html).
 ///
 /// Every property is required: [`QueryArgProfile::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryArgProfile {
-    /// `ProfileId`: required.
+    /// The identifier of the field-level encryption profile CloudFront uses for this query argument.
+    ///
+    /// `ProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-queryargprofile.html#cfn-cloudfront-fieldlevelencryptionconfig-queryargprofile-profileid)): string, required.
     #[serde(rename = "ProfileId")]
     pub profile_id: Value<String>,
-    /// `QueryArg`: required.
+    /// The query argument that CloudFront encrypts with the paired profile.
+    ///
+    /// `QueryArg` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-queryargprofile.html#cfn-cloudfront-fieldlevelencryptionconfig-queryargprofile-queryarg)): string, required.
     #[serde(rename = "QueryArg")]
     pub query_arg: Value<String>,
 }
@@ -6910,15 +7558,19 @@ impl Walk for QueryArgProfile {
 
 /// The `QueryArgProfileConfig` property type of [`FieldLevelEncryptionConfig`].
 ///
-/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-fieldlevelencryptionconfig.html).
+/// AWS reference: [`AWS::CloudFront::FieldLevelEncryptionConfig` `QueryArgProfileConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-queryargprofileconfig.html).
 ///
 /// Every property is required: [`QueryArgProfileConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryArgProfileConfig {
-    /// `ForwardWhenQueryArgProfileIsUnknown`: required.
+    /// Whether CloudFront forwards a request when the query argument names a profile that does not exist.
+    ///
+    /// `ForwardWhenQueryArgProfileIsUnknown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-queryargprofileconfig.html#cfn-cloudfront-fieldlevelencryptionconfig-queryargprofileconfig-forwardwhenqueryargprofileisunknown)): boolean, required.
     #[serde(rename = "ForwardWhenQueryArgProfileIsUnknown")]
     pub forward_when_query_arg_profile_is_unknown: Value<bool>,
-    /// `QueryArgProfiles`: required.
+    /// The query arguments paired with a profile. Required because the service returns an empty list rather than preserving absence, so an omitted value cannot round-trip. An empty list is accepted and is preserved.
+    ///
+    /// `QueryArgProfiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-fieldlevelencryptionconfig-queryargprofileconfig.html#cfn-cloudfront-fieldlevelencryptionconfig-queryargprofileconfig-queryargprofiles)): list of (object [`QueryArgProfile`]), required.
     #[serde(rename = "QueryArgProfiles")]
     pub query_arg_profiles: Value<Vec<QueryArgProfile>>,
 }
@@ -6951,15 +7603,19 @@ impl Walk for QueryArgProfileConfig {
 
 /// The `QueryStringsConfig` property type of [`CachePolicy`] and [`OriginRequestPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::CachePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-cachepolicy.html), [`AWS::CloudFront::OriginRequestPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-originrequestpolicy.html).
+/// AWS reference: [`AWS::CloudFront::CachePolicy` `QueryStringsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-querystringsconfig.html), [`AWS::CloudFront::OriginRequestPolicy` `QueryStringsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-originrequestpolicy-querystringsconfig.html).
 ///
 /// [`QueryStringsConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryStringsConfig {
-    /// `QueryStringBehavior`: required.
+    /// Determines whether any URL query strings in viewer requests are included in the cache key and in requests that CloudFront sends to the origin. Valid values are: + `none` – No query strings in viewer requests are included in the cache key or in requests that CloudFront sends to the origin. Even when this field is set to `none`, any query strings that are listed in an `OriginRequestPolicy`\*are\* included in origin requests. + `whitelist` – Only the query strings in viewer requests that are listed in the `QueryStringNames` type are included in the cache key and in requests that CloudFront sends to the origin. + `allExcept` – All query strings in viewer requests are included in the cache key and in requests that CloudFront sends to the origin, \*except\* those that are listed in the `QueryStringNames` type, which are not included. + `all` – All query strings in viewer requests are included in the cache key and in requests that CloudFront sends to the origin.
+    ///
+    /// `QueryStringBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-querystringsconfig.html#cfn-cloudfront-cachepolicy-querystringsconfig-querystringbehavior)): string, required. Pattern: `^(none|whitelist|allExcept|all)$`.
     #[serde(rename = "QueryStringBehavior")]
     pub query_string_behavior: Value<String>,
-    /// `QueryStrings`: optional.
+    /// Contains a list of query string names.
+    ///
+    /// `QueryStrings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-cachepolicy-querystringsconfig.html#cfn-cloudfront-cachepolicy-querystringsconfig-querystrings)): list of (string), optional.
     #[serde(rename = "QueryStrings", skip_serializing_if = "Option::is_none")]
     pub query_strings: Option<Value<Vec<Value<String>>>>,
 }
@@ -6994,12 +7650,14 @@ impl Walk for QueryStringsConfig {
 
 /// The `RealtimeMetricsSubscriptionConfig` property type of [`MonitoringSubscription`].
 ///
-/// AWS reference: [`AWS::CloudFront::MonitoringSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-monitoringsubscription.html).
+/// AWS reference: [`AWS::CloudFront::MonitoringSubscription` `RealtimeMetricsSubscriptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-monitoringsubscription-realtimemetricssubscriptionconfig.html).
 ///
 /// Every property is required: [`RealtimeMetricsSubscriptionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RealtimeMetricsSubscriptionConfig {
-    /// `RealtimeMetricsSubscriptionStatus`: required.
+    /// A flag that indicates whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
+    ///
+    /// `RealtimeMetricsSubscriptionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-monitoringsubscription-realtimemetricssubscriptionconfig.html#cfn-cloudfront-monitoringsubscription-realtimemetricssubscriptionconfig-realtimemetricssubscriptionstatus)): [`RealtimeMetricsSubscriptionStatus`], one of `Enabled`, `Disabled`, required.
     #[serde(rename = "RealtimeMetricsSubscriptionStatus")]
     pub realtime_metrics_subscription_status: Value<RealtimeMetricsSubscriptionStatus>,
 }
@@ -7047,15 +7705,19 @@ impl Walk for RealtimeMetricsSubscriptionStatus {
 
 /// The `ReferrerPolicy` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `ReferrerPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-referrerpolicy.html).
 ///
 /// Every property is required: [`ReferrerPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReferrerPolicy {
-    /// `Override`: required.
+    /// A Boolean that determines whether CloudFront overrides the `Referrer-Policy` HTTP response header received from the origin with the one specified in this response headers policy.
+    ///
+    /// `Override` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-referrerpolicy.html#cfn-cloudfront-responseheaderspolicy-referrerpolicy-override)): boolean, required.
     #[serde(rename = "Override")]
     pub override_: Value<bool>,
-    /// `ReferrerPolicy`: required.
+    /// Determines whether CloudFront includes the `Referrer-Policy` HTTP response header and the header's value. For more information about the `Referrer-Policy` HTTP response header, see [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
+    ///
+    /// `ReferrerPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-referrerpolicy.html#cfn-cloudfront-responseheaderspolicy-referrerpolicy-referrerpolicy)): string, required. Pattern: `^(no-referrer|no-referrer-when-downgrade|origin|origin-when-cross-origin|same-origin|strict-origin|strict-origin-when-cross-origin|unsafe-url)$`.
     #[serde(rename = "ReferrerPolicy")]
     pub referrer_policy: Value<String>,
 }
@@ -7087,12 +7749,14 @@ impl Walk for ReferrerPolicy {
 
 /// The `RemoveHeader` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `RemoveHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-removeheader.html).
 ///
 /// Every property is required: [`RemoveHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RemoveHeader {
-    /// `Header`: required.
+    /// The HTTP header name.
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-removeheader.html#cfn-cloudfront-responseheaderspolicy-removeheader-header)): string, required.
     #[serde(rename = "Header")]
     pub header: Value<String>,
 }
@@ -7118,12 +7782,14 @@ impl Walk for RemoveHeader {
 
 /// The `RemoveHeadersConfig` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `RemoveHeadersConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-removeheadersconfig.html).
 ///
 /// Every property is required: [`RemoveHeadersConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RemoveHeadersConfig {
-    /// `Items`: required.
+    /// The list of HTTP header names.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-removeheadersconfig.html#cfn-cloudfront-responseheaderspolicy-removeheadersconfig-items)): list of (object [`RemoveHeader`]), required.
     #[serde(rename = "Items")]
     pub items: Value<Vec<RemoveHeader>>,
 }
@@ -7149,39 +7815,53 @@ impl Walk for RemoveHeadersConfig {
 
 /// The `ResponseHeadersPolicyConfig` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `ResponseHeadersPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-responseheaderspolicyconfig.html).
 ///
 /// [`ResponseHeadersPolicyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponseHeadersPolicyConfig {
-    /// `Comment`: optional.
+    /// A comment to describe the response headers policy. The comment cannot be longer than 128 characters.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-responseheaderspolicyconfig.html#cfn-cloudfront-responseheaderspolicy-responseheaderspolicyconfig-comment)): string, optional. Length: at most 128 characters.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `CorsConfig`: optional.
+    /// A configuration for a set of HTTP response headers that are used for cross-origin resource sharing (CORS).
+    ///
+    /// `CorsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-responseheaderspolicyconfig.html#cfn-cloudfront-responseheaderspolicy-responseheaderspolicyconfig-corsconfig)): object [`CorsConfig`], optional.
     #[serde(rename = "CorsConfig", skip_serializing_if = "Option::is_none")]
     pub cors_config: Option<CorsConfig>,
-    /// `CustomHeadersConfig`: optional.
+    /// A configuration for a set of custom HTTP response headers.
+    ///
+    /// `CustomHeadersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-responseheaderspolicyconfig.html#cfn-cloudfront-responseheaderspolicy-responseheaderspolicyconfig-customheadersconfig)): object [`CustomHeadersConfig`], optional.
     #[serde(
         rename = "CustomHeadersConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_headers_config: Option<CustomHeadersConfig>,
-    /// `Name`: required.
+    /// A name to identify the response headers policy. The name must be unique for response headers policies in this AWS-account.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-responseheaderspolicyconfig.html#cfn-cloudfront-responseheaderspolicy-responseheaderspolicyconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RemoveHeadersConfig`: optional.
+    /// A configuration for a set of HTTP headers to remove from the HTTP response.
+    ///
+    /// `RemoveHeadersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-responseheaderspolicyconfig.html#cfn-cloudfront-responseheaderspolicy-responseheaderspolicyconfig-removeheadersconfig)): object [`RemoveHeadersConfig`], optional.
     #[serde(
         rename = "RemoveHeadersConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_headers_config: Option<RemoveHeadersConfig>,
-    /// `SecurityHeadersConfig`: optional.
+    /// A configuration for a set of security-related HTTP response headers.
+    ///
+    /// `SecurityHeadersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-responseheaderspolicyconfig.html#cfn-cloudfront-responseheaderspolicy-responseheaderspolicyconfig-securityheadersconfig)): object [`SecurityHeadersConfig`], optional.
     #[serde(
         rename = "SecurityHeadersConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_headers_config: Option<SecurityHeadersConfig>,
-    /// `ServerTimingHeadersConfig`: optional.
+    /// A configuration for enabling the `Server-Timing` header in HTTP responses sent from CloudFront.
+    ///
+    /// `ServerTimingHeadersConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-responseheaderspolicyconfig.html#cfn-cloudfront-responseheaderspolicy-responseheaderspolicyconfig-servertimingheadersconfig)): object [`ServerTimingHeadersConfig`], optional.
     #[serde(
         rename = "ServerTimingHeadersConfig",
         skip_serializing_if = "Option::is_none"
@@ -7267,12 +7947,14 @@ impl Walk for ResponseHeadersPolicyConfig {
 
 /// The `Restrictions` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `Restrictions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-restrictions.html).
 ///
 /// Every property is required: [`Restrictions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Restrictions {
-    /// `GeoRestriction`: required.
+    /// A complex type that controls the countries in which your content is distributed. CF determines the location of your users using `MaxMind` GeoIP databases. To disable geo restriction, remove the [Restrictions](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-restrictions) property from your stack template.
+    ///
+    /// `GeoRestriction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-restrictions.html#cfn-cloudfront-distribution-restrictions-georestriction)): object [`GeoRestriction`], required.
     #[serde(rename = "GeoRestriction")]
     pub geo_restriction: GeoRestriction,
 }
@@ -7298,15 +7980,15 @@ impl Walk for Restrictions {
 
 /// The `S3Origin` property type of [`StreamingDistribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::StreamingDistribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-streamingdistribution.html).
+/// AWS reference: [`AWS::CloudFront::StreamingDistribution` `S3Origin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-s3origin.html).
 ///
 /// Every property is required: [`S3Origin::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Origin {
-    /// `DomainName`: required.
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-s3origin.html#cfn-cloudfront-streamingdistribution-s3origin-domainname)): string, required.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `OriginAccessIdentity`: required.
+    /// `OriginAccessIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-s3origin.html#cfn-cloudfront-streamingdistribution-s3origin-originaccessidentity)): string, required.
     #[serde(rename = "OriginAccessIdentity")]
     pub origin_access_identity: Value<String>,
 }
@@ -7338,18 +8020,22 @@ impl Walk for S3Origin {
 
 /// The `S3OriginConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `S3OriginConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-s3originconfig.html).
 ///
 /// Every property is optional: start from [`S3OriginConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3OriginConfig {
-    /// `OriginAccessIdentity`: optional.
+    /// If you're using origin access control (OAC) instead of origin access identity, specify an empty `OriginAccessIdentity` element. For more information, see [Restricting access to an](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-origin.html) in the \*Amazon CloudFront Developer Guide\*. The CloudFront origin access identity to associate with the origin. Use an origin access identity to configure the origin so that viewers can \*only\* access objects in an Amazon S3 bucket through CloudFront. The format of the value is: `origin-access-identity/cloudfront/ID-of-origin-access-identity` The `ID-of-origin-access-identity` is the value that CloudFront returned in the `ID` element when you created the origin access identity. If you want viewers to be able to access objects using either the CloudFront URL or the Amazon S3 URL, specify an empty `OriginAccessIdentity` element. To delete the origin access identity from an existing distribution, update the distribution configuration and include an empty `OriginAccessIdentity` element. To replace the origin access identity, update the distribution configuration and specify the new origin access identity. For more information about the origin access identity, see [Serving Private Content through CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginAccessIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-s3originconfig.html#cfn-cloudfront-distribution-s3originconfig-originaccessidentity)): string, optional.
     #[serde(
         rename = "OriginAccessIdentity",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_access_identity: Option<Value<String>>,
-    /// `OriginReadTimeout`: optional.
+    /// Specifies how long, in seconds, CloudFront waits for a response from the origin. This is also known as the \*origin response timeout\*. The minimum timeout is 1 second, the maximum is 120 seconds, and the default (if you don't specify otherwise) is 30 seconds. For more information, see [Response timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginReadTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-s3originconfig.html#cfn-cloudfront-distribution-s3originconfig-originreadtimeout)): integer, optional.
     #[serde(rename = "OriginReadTimeout", skip_serializing_if = "Option::is_none")]
     pub origin_read_timeout: Option<Value<i64>>,
 }
@@ -7387,33 +8073,45 @@ impl Walk for S3OriginConfig {
 
 /// The `SecurityHeadersConfig` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `SecurityHeadersConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-securityheadersconfig.html).
 ///
 /// Every property is optional: start from [`SecurityHeadersConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecurityHeadersConfig {
-    /// `ContentSecurityPolicy`: optional.
+    /// The policy directives and their values that CloudFront includes as values for the `Content-Security-Policy` HTTP response header. For more information about the `Content-Security-Policy` HTTP response header, see [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
+    ///
+    /// `ContentSecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-securityheadersconfig.html#cfn-cloudfront-responseheaderspolicy-securityheadersconfig-contentsecuritypolicy)): object [`ContentSecurityPolicy`], optional.
     #[serde(
         rename = "ContentSecurityPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_security_policy: Option<ContentSecurityPolicy>,
-    /// `ContentTypeOptions`: optional.
+    /// Determines whether CloudFront includes the `X-Content-Type-Options` HTTP response header with its value set to `nosniff`. For more information about the `X-Content-Type-Options` HTTP response header, see [X-Content-Type-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options) in the MDN Web Docs.
+    ///
+    /// `ContentTypeOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-securityheadersconfig.html#cfn-cloudfront-responseheaderspolicy-securityheadersconfig-contenttypeoptions)): object [`ContentTypeOptions`], optional.
     #[serde(rename = "ContentTypeOptions", skip_serializing_if = "Option::is_none")]
     pub content_type_options: Option<ContentTypeOptions>,
-    /// `FrameOptions`: optional.
+    /// Determines whether CloudFront includes the `X-Frame-Options` HTTP response header and the header's value. For more information about the `X-Frame-Options` HTTP response header, see [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
+    ///
+    /// `FrameOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-securityheadersconfig.html#cfn-cloudfront-responseheaderspolicy-securityheadersconfig-frameoptions)): object [`FrameOptions`], optional.
     #[serde(rename = "FrameOptions", skip_serializing_if = "Option::is_none")]
     pub frame_options: Option<FrameOptions>,
-    /// `ReferrerPolicy`: optional.
+    /// Determines whether CloudFront includes the `Referrer-Policy` HTTP response header and the header's value. For more information about the `Referrer-Policy` HTTP response header, see [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
+    ///
+    /// `ReferrerPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-securityheadersconfig.html#cfn-cloudfront-responseheaderspolicy-securityheadersconfig-referrerpolicy)): object [`ReferrerPolicy`], optional.
     #[serde(rename = "ReferrerPolicy", skip_serializing_if = "Option::is_none")]
     pub referrer_policy: Option<ReferrerPolicy>,
-    /// `StrictTransportSecurity`: optional.
+    /// Determines whether CloudFront includes the `Strict-Transport-Security` HTTP response header and the header's value. For more information about the `Strict-Transport-Security` HTTP response header, see [Security headers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html#understanding-response-headers-policies-security) in the \*Amazon CloudFront Developer Guide\* and [Strict-Transport-Security](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security) in the MDN Web Docs.
+    ///
+    /// `StrictTransportSecurity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-securityheadersconfig.html#cfn-cloudfront-responseheaderspolicy-securityheadersconfig-stricttransportsecurity)): object [`StrictTransportSecurity`], optional.
     #[serde(
         rename = "StrictTransportSecurity",
         skip_serializing_if = "Option::is_none"
     )]
     pub strict_transport_security: Option<StrictTransportSecurity>,
-    /// `XSSProtection`: optional.
+    /// Determines whether CloudFront includes the `X-XSS-Protection` HTTP response header and the header's value. For more information about the `X-XSS-Protection` HTTP response header, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+    ///
+    /// `XSSProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-securityheadersconfig.html#cfn-cloudfront-responseheaderspolicy-securityheadersconfig-xssprotection)): object [`XssProtection`], optional.
     #[serde(rename = "XSSProtection", skip_serializing_if = "Option::is_none")]
     pub xss_protection: Option<XssProtection>,
 }
@@ -7483,15 +8181,19 @@ impl Walk for SecurityHeadersConfig {
 
 /// The `ServerTimingHeadersConfig` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `ServerTimingHeadersConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-servertimingheadersconfig.html).
 ///
 /// [`ServerTimingHeadersConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerTimingHeadersConfig {
-    /// `Enabled`: required.
+    /// A Boolean that determines whether CloudFront adds the `Server-Timing` header to HTTP responses that it sends in response to requests that match a cache behavior that's associated with this response headers policy.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-servertimingheadersconfig.html#cfn-cloudfront-responseheaderspolicy-servertimingheadersconfig-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `SamplingRate`: optional.
+    /// A number 0–100 (inclusive) that specifies the percentage of responses that you want CloudFront to add the `Server-Timing` header to. When you set the sampling rate to 100, CloudFront adds the `Server-Timing` header to the HTTP response for every request that matches the cache behavior that this response headers policy is attached to. When you set it to 50, CloudFront adds the header to 50% of the responses for requests that match the cache behavior. You can set the sampling rate to any number 0–100 with up to four decimal places.
+    ///
+    /// `SamplingRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-servertimingheadersconfig.html#cfn-cloudfront-responseheaderspolicy-servertimingheadersconfig-samplingrate)): number, optional. Range: 0 to 100.
     #[serde(rename = "SamplingRate", skip_serializing_if = "Option::is_none")]
     pub sampling_rate: Option<Value<f64>>,
 }
@@ -7526,15 +8228,19 @@ impl Walk for ServerTimingHeadersConfig {
 
 /// The `SessionStickinessConfig` property type of [`ContinuousDeploymentPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html).
+/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy` `SessionStickinessConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-sessionstickinessconfig.html).
 ///
 /// Every property is required: [`SessionStickinessConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionStickinessConfig {
-    /// `IdleTTL`: required.
+    /// The amount of time after which you want sessions to cease if no requests are received. Allowed values are 300–3600 seconds (5–60 minutes).
+    ///
+    /// `IdleTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-sessionstickinessconfig.html#cfn-cloudfront-continuousdeploymentpolicy-sessionstickinessconfig-idlettl)): integer, required. Range: 300 to 3600.
     #[serde(rename = "IdleTTL")]
     pub idle_ttl: Value<i64>,
-    /// `MaximumTTL`: required.
+    /// The maximum amount of time to consider requests from the viewer as being part of the same session. Allowed values are 300–3600 seconds (5–60 minutes).
+    ///
+    /// `MaximumTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-sessionstickinessconfig.html#cfn-cloudfront-continuousdeploymentpolicy-sessionstickinessconfig-maximumttl)): integer, required. Range: 300 to 3600.
     #[serde(rename = "MaximumTTL")]
     pub maximum_ttl: Value<i64>,
 }
@@ -7563,15 +8269,19 @@ impl Walk for SessionStickinessConfig {
 
 /// The `SingleHeaderConfig` property type of [`ContinuousDeploymentPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html).
+/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy` `SingleHeaderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleheaderconfig.html).
 ///
 /// Every property is required: [`SingleHeaderConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleHeaderConfig {
-    /// `Header`: required.
+    /// The request header name that you want CloudFront to send to your staging distribution. The header must contain the prefix `aws-cf-cd-`.
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleheaderconfig.html#cfn-cloudfront-continuousdeploymentpolicy-singleheaderconfig-header)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Header")]
     pub header: Value<String>,
-    /// `Value`: required.
+    /// The request header value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleheaderconfig.html#cfn-cloudfront-continuousdeploymentpolicy-singleheaderconfig-value)): string, required. Length: 1 to 1783 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -7600,15 +8310,15 @@ impl Walk for SingleHeaderConfig {
 
 /// The `SingleHeaderPolicyConfig` property type of [`ContinuousDeploymentPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html).
+/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy` `SingleHeaderPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleheaderpolicyconfig.html).
 ///
 /// Every property is required: [`SingleHeaderPolicyConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleHeaderPolicyConfig {
-    /// `Header`: required.
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleheaderpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-singleheaderpolicyconfig-header)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Header")]
     pub header: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleheaderpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-singleheaderpolicyconfig-value)): string, required. Length: 1 to 1783 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -7637,18 +8347,22 @@ impl Walk for SingleHeaderPolicyConfig {
 
 /// The `SingleWeightConfig` property type of [`ContinuousDeploymentPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html).
+/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy` `SingleWeightConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleweightconfig.html).
 ///
 /// [`SingleWeightConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleWeightConfig {
-    /// `SessionStickinessConfig`: optional.
+    /// Session stickiness provides the ability to define multiple requests from a single viewer as a single session. This prevents the potentially inconsistent experience of sending some of a given user's requests to your staging distribution, while others are sent to your primary distribution. Define the session duration using TTL values.
+    ///
+    /// `SessionStickinessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleweightconfig.html#cfn-cloudfront-continuousdeploymentpolicy-singleweightconfig-sessionstickinessconfig)): object [`SessionStickinessConfig`], optional.
     #[serde(
         rename = "SessionStickinessConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_stickiness_config: Option<SessionStickinessConfig>,
-    /// `Weight`: required.
+    /// The percentage of traffic to send to a staging distribution, expressed as a decimal number between 0 and 0.15. For example, a value of 0.10 means 10% of traffic is sent to the staging distribution.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleweightconfig.html#cfn-cloudfront-continuousdeploymentpolicy-singleweightconfig-weight)): number, required. Range: 0 to 1.
     #[serde(rename = "Weight")]
     pub weight: Value<f64>,
 }
@@ -7683,18 +8397,20 @@ impl Walk for SingleWeightConfig {
 
 /// The `SingleWeightPolicyConfig` property type of [`ContinuousDeploymentPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html).
+/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy` `SingleWeightPolicyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleweightpolicyconfig.html).
 ///
 /// [`SingleWeightPolicyConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleWeightPolicyConfig {
-    /// `SessionStickinessConfig`: optional.
+    /// Session stickiness provides the ability to define multiple requests from a single viewer as a single session. This prevents the potentially inconsistent experience of sending some of a given user's requests to your staging distribution, while others are sent to your primary distribution. Define the session duration using TTL values.
+    ///
+    /// `SessionStickinessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleweightpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-singleweightpolicyconfig-sessionstickinessconfig)): object [`SessionStickinessConfig`], optional.
     #[serde(
         rename = "SessionStickinessConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_stickiness_config: Option<SessionStickinessConfig>,
-    /// `Weight`: required.
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-singleweightpolicyconfig.html#cfn-cloudfront-continuousdeploymentpolicy-singleweightpolicyconfig-weight)): number, required. Range: 0 to 1.
     #[serde(rename = "Weight")]
     pub weight: Value<f64>,
 }
@@ -7769,15 +8485,19 @@ impl Walk for SslSupportMethod {
 
 /// The `StatusCodes` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `StatusCodes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-statuscodes.html).
 ///
 /// Every property is required: [`StatusCodes::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatusCodes {
-    /// `Items`: required.
+    /// The items (status codes) for an origin group.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-statuscodes.html#cfn-cloudfront-distribution-statuscodes-items)): list of (integer), required. Items: at least 1.
     #[serde(rename = "Items")]
     pub items: Value<Vec<Value<i64>>>,
-    /// `Quantity`: required.
+    /// The number of status codes.
+    ///
+    /// `Quantity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-statuscodes.html#cfn-cloudfront-distribution-statuscodes-quantity)): integer, required.
     #[serde(rename = "Quantity")]
     pub quantity: Value<i64>,
 }
@@ -7806,30 +8526,30 @@ impl Walk for StatusCodes {
 
 /// The `StreamingDistributionConfig` property type of [`StreamingDistribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::StreamingDistribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-streamingdistribution.html).
+/// AWS reference: [`AWS::CloudFront::StreamingDistribution` `StreamingDistributionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-streamingdistributionconfig.html).
 ///
 /// [`StreamingDistributionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamingDistributionConfig {
-    /// `Aliases`: optional.
+    /// `Aliases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-streamingdistributionconfig.html#cfn-cloudfront-streamingdistribution-streamingdistributionconfig-aliases)): list of (string), optional.
     #[serde(rename = "Aliases", skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Value<Vec<Value<String>>>>,
-    /// `Comment`: required.
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-streamingdistributionconfig.html#cfn-cloudfront-streamingdistribution-streamingdistributionconfig-comment)): string, required.
     #[serde(rename = "Comment")]
     pub comment: Value<String>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-streamingdistributionconfig.html#cfn-cloudfront-streamingdistribution-streamingdistributionconfig-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Logging`: optional.
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-streamingdistributionconfig.html#cfn-cloudfront-streamingdistribution-streamingdistributionconfig-logging)): object [`StreamingDistributionLogging`], optional.
     #[serde(rename = "Logging", skip_serializing_if = "Option::is_none")]
     pub logging: Option<StreamingDistributionLogging>,
-    /// `PriceClass`: optional.
+    /// `PriceClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-streamingdistributionconfig.html#cfn-cloudfront-streamingdistribution-streamingdistributionconfig-priceclass)): string, optional.
     #[serde(rename = "PriceClass", skip_serializing_if = "Option::is_none")]
     pub price_class: Option<Value<String>>,
-    /// `S3Origin`: required.
+    /// `S3Origin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-streamingdistributionconfig.html#cfn-cloudfront-streamingdistribution-streamingdistributionconfig-s3origin)): object [`S3Origin`], required.
     #[serde(rename = "S3Origin")]
     pub s3_origin: S3Origin,
-    /// `TrustedSigners`: required.
+    /// `TrustedSigners` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-streamingdistributionconfig.html#cfn-cloudfront-streamingdistribution-streamingdistributionconfig-trustedsigners)): object [`TrustedSigners`], required.
     #[serde(rename = "TrustedSigners")]
     pub trusted_signers: TrustedSigners,
 }
@@ -7896,18 +8616,18 @@ impl Walk for StreamingDistributionConfig {
 
 /// The `Logging` property type of [`StreamingDistribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::StreamingDistribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-streamingdistribution.html).
+/// AWS reference: [`AWS::CloudFront::StreamingDistribution` `Logging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-logging.html).
 ///
 /// Every property is required: [`StreamingDistributionLogging::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamingDistributionLogging {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-logging.html#cfn-cloudfront-streamingdistribution-logging-bucket)): string, required.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-logging.html#cfn-cloudfront-streamingdistribution-logging-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Prefix`: required.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-logging.html#cfn-cloudfront-streamingdistribution-logging-prefix)): string, required.
     #[serde(rename = "Prefix")]
     pub prefix: Value<String>,
 }
@@ -7943,21 +8663,29 @@ impl Walk for StreamingDistributionLogging {
 
 /// The `StrictTransportSecurity` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `StrictTransportSecurity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-stricttransportsecurity.html).
 ///
 /// [`StrictTransportSecurity::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StrictTransportSecurity {
-    /// `AccessControlMaxAgeSec`: required.
+    /// A number that CloudFront uses as the value for the `max-age` directive in the `Strict-Transport-Security` HTTP response header.
+    ///
+    /// `AccessControlMaxAgeSec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-stricttransportsecurity.html#cfn-cloudfront-responseheaderspolicy-stricttransportsecurity-accesscontrolmaxagesec)): integer, required.
     #[serde(rename = "AccessControlMaxAgeSec")]
     pub access_control_max_age_sec: Value<i64>,
-    /// `IncludeSubdomains`: optional.
+    /// A Boolean that determines whether CloudFront includes the `includeSubDomains` directive in the `Strict-Transport-Security` HTTP response header.
+    ///
+    /// `IncludeSubdomains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-stricttransportsecurity.html#cfn-cloudfront-responseheaderspolicy-stricttransportsecurity-includesubdomains)): boolean, optional.
     #[serde(rename = "IncludeSubdomains", skip_serializing_if = "Option::is_none")]
     pub include_subdomains: Option<Value<bool>>,
-    /// `Override`: required.
+    /// A Boolean that determines whether CloudFront overrides the `Strict-Transport-Security` HTTP response header received from the origin with the one specified in this response headers policy.
+    ///
+    /// `Override` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-stricttransportsecurity.html#cfn-cloudfront-responseheaderspolicy-stricttransportsecurity-override)): boolean, required.
     #[serde(rename = "Override")]
     pub override_: Value<bool>,
-    /// `Preload`: optional.
+    /// A Boolean that determines whether CloudFront includes the `preload` directive in the `Strict-Transport-Security` HTTP response header.
+    ///
+    /// `Preload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-stricttransportsecurity.html#cfn-cloudfront-responseheaderspolicy-stricttransportsecurity-preload)): boolean, optional.
     #[serde(rename = "Preload", skip_serializing_if = "Option::is_none")]
     pub preload: Option<Value<bool>>,
 }
@@ -8007,18 +8735,18 @@ impl Walk for StrictTransportSecurity {
 
 /// The `StringSchema` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `StringSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-stringschema.html).
 ///
 /// [`StringSchema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StringSchema {
-    /// `Comment`: optional.
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-stringschema.html#cfn-cloudfront-distribution-stringschema-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-stringschema.html#cfn-cloudfront-distribution-stringschema-defaultvalue)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Required`: required.
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-stringschema.html#cfn-cloudfront-distribution-stringschema-required)): boolean, required.
     #[serde(rename = "Required")]
     pub required: Value<bool>,
 }
@@ -8062,15 +8790,19 @@ impl Walk for StringSchema {
 
 /// The `Tag` property type of [`ConnectionFunction`], [`ConnectionGroup`], [`Distribution`], [`DistributionTenant`], [`Function`], [`KeyValueStore`], [`StreamingDistribution`], [`TrustStore`] and [`VpcOrigin`].
 ///
-/// AWS reference: [`AWS::CloudFront::ConnectionFunction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectionfunction.html), [`AWS::CloudFront::ConnectionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-connectiongroup.html), [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html), [`AWS::CloudFront::DistributionTenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html), [`AWS::CloudFront::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-function.html), [`AWS::CloudFront::KeyValueStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-keyvaluestore.html), [`AWS::CloudFront::StreamingDistribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-streamingdistribution.html), [`AWS::CloudFront::TrustStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-truststore.html), [`AWS::CloudFront::VpcOrigin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-vpcorigin.html).
+/// AWS reference: [`AWS::CloudFront::ConnectionFunction` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-tag.html), [`AWS::CloudFront::ConnectionGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectiongroup-tag.html), [`AWS::CloudFront::Distribution` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-tag.html), [`AWS::CloudFront::DistributionTenant` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-tag.html), [`AWS::CloudFront::Function` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-function-tag.html), [`AWS::CloudFront::KeyValueStore` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-keyvaluestore-tag.html), [`AWS::CloudFront::StreamingDistribution` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-tag.html), [`AWS::CloudFront::TrustStore` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-truststore-tag.html), [`AWS::CloudFront::VpcOrigin` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A string that contains `Tag` key. The string length should be between 1 and 128 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-tag.html#cfn-cloudfront-connectionfunction-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// A string that contains an optional `Tag` value. The string length should be between 0 and 256 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-connectionfunction-tag.html#cfn-cloudfront-connectionfunction-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -8099,12 +8831,14 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`AnycastIpList`].
 ///
-/// AWS reference: [`AWS::CloudFront::AnycastIpList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-anycastiplist.html).
+/// AWS reference: [`AWS::CloudFront::AnycastIpList` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-anycastiplist-tags.html).
 ///
 /// Every property is optional: start from [`Tags::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Items`: optional.
+    /// A complex type that contains `Tag` elements.
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-anycastiplist-tags.html#cfn-cloudfront-anycastiplist-tags-items)): list of (object [`AnycastIpListTag`]), optional.
     #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
     pub items: Option<Value<Vec<AnycastIpListTag>>>,
 }
@@ -8134,12 +8868,12 @@ impl Walk for Tags {
 
 /// The `TenantConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `TenantConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-tenantconfig.html).
 ///
 /// Every property is optional: start from [`TenantConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TenantConfig {
-    /// `ParameterDefinitions`: optional.
+    /// `ParameterDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-tenantconfig.html#cfn-cloudfront-distribution-tenantconfig-parameterdefinitions)): list of (object [`ParameterDefinition`]), optional.
     #[serde(
         rename = "ParameterDefinitions",
         skip_serializing_if = "Option::is_none"
@@ -8175,18 +8909,24 @@ impl Walk for TenantConfig {
 
 /// The `TrafficConfig` property type of [`ContinuousDeploymentPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-continuousdeploymentpolicy.html).
+/// AWS reference: [`AWS::CloudFront::ContinuousDeploymentPolicy` `TrafficConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-trafficconfig.html).
 ///
 /// [`TrafficConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrafficConfig {
-    /// `SingleHeaderConfig`: optional.
+    /// Determines which HTTP requests are sent to the staging distribution.
+    ///
+    /// `SingleHeaderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-trafficconfig.html#cfn-cloudfront-continuousdeploymentpolicy-trafficconfig-singleheaderconfig)): object [`SingleHeaderConfig`], optional.
     #[serde(rename = "SingleHeaderConfig", skip_serializing_if = "Option::is_none")]
     pub single_header_config: Option<SingleHeaderConfig>,
-    /// `SingleWeightConfig`: optional.
+    /// Contains the percentage of traffic to send to the staging distribution.
+    ///
+    /// `SingleWeightConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-trafficconfig.html#cfn-cloudfront-continuousdeploymentpolicy-trafficconfig-singleweightconfig)): object [`SingleWeightConfig`], optional.
     #[serde(rename = "SingleWeightConfig", skip_serializing_if = "Option::is_none")]
     pub single_weight_config: Option<SingleWeightConfig>,
-    /// `Type`: required.
+    /// The type of traffic configuration.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-continuousdeploymentpolicy-trafficconfig.html#cfn-cloudfront-continuousdeploymentpolicy-trafficconfig-type)): [`Type`], one of `SingleWeight`, `SingleHeader`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -8230,24 +8970,30 @@ impl Walk for TrafficConfig {
 
 /// The `TrustStoreConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `TrustStoreConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-truststoreconfig.html).
 ///
 /// [`TrustStoreConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrustStoreConfig {
-    /// `AdvertiseTrustStoreCaNames`: optional.
+    /// The configuration to use to advertise trust store CA names.
+    ///
+    /// `AdvertiseTrustStoreCaNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-truststoreconfig.html#cfn-cloudfront-distribution-truststoreconfig-advertisetruststorecanames)): boolean, optional.
     #[serde(
         rename = "AdvertiseTrustStoreCaNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub advertise_trust_store_ca_names: Option<Value<bool>>,
-    /// `IgnoreCertificateExpiry`: optional.
+    /// The configuration to use to ignore certificate expiration.
+    ///
+    /// `IgnoreCertificateExpiry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-truststoreconfig.html#cfn-cloudfront-distribution-truststoreconfig-ignorecertificateexpiry)): boolean, optional.
     #[serde(
         rename = "IgnoreCertificateExpiry",
         skip_serializing_if = "Option::is_none"
     )]
     pub ignore_certificate_expiry: Option<Value<bool>>,
-    /// `TrustStoreId`: required.
+    /// The trust store ID.
+    ///
+    /// `TrustStoreId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-truststoreconfig.html#cfn-cloudfront-distribution-truststoreconfig-truststoreid)): string, required.
     #[serde(rename = "TrustStoreId")]
     pub trust_store_id: Value<String>,
 }
@@ -8291,15 +9037,15 @@ impl Walk for TrustStoreConfig {
 
 /// The `TrustedSigners` property type of [`StreamingDistribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::StreamingDistribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-streamingdistribution.html).
+/// AWS reference: [`AWS::CloudFront::StreamingDistribution` `TrustedSigners`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-trustedsigners.html).
 ///
 /// [`TrustedSigners::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrustedSigners {
-    /// `AwsAccountNumbers`: optional.
+    /// `AwsAccountNumbers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-trustedsigners.html#cfn-cloudfront-streamingdistribution-trustedsigners-awsaccountnumbers)): list of (string), optional.
     #[serde(rename = "AwsAccountNumbers", skip_serializing_if = "Option::is_none")]
     pub aws_account_numbers: Option<Value<Vec<Value<String>>>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-streamingdistribution-trustedsigners.html#cfn-cloudfront-streamingdistribution-trustedsigners-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -8374,30 +9120,40 @@ impl Walk for ValidationTokenHost {
 
 /// The `ViewerCertificate` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `ViewerCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewercertificate.html).
 ///
 /// Every property is optional: start from [`ViewerCertificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ViewerCertificate {
-    /// `AcmCertificateArn`: optional.
+    /// In CloudFormation, this field name is `AcmCertificateArn`. Note the different capitalization. If the distribution uses `Aliases` (alternate domain names or CNAMEs) and the SSL/TLS certificate is stored in [(ACM)](https://docs.aws.amazon.com/acm/latest/userguide/acm-overview.html), provide the Amazon Resource Name (ARN) of the ACM certificate. CloudFront only supports ACM certificates in the US East (N. Virginia) Region (`us-east-1`). If you specify an ACM certificate ARN, you must also specify values for `MinimumProtocolVersion` and `SSLSupportMethod`. (In CloudFormation, the field name is `SslSupportMethod`. Note the different capitalization.)
+    ///
+    /// `AcmCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewercertificate.html#cfn-cloudfront-distribution-viewercertificate-acmcertificatearn)): string, optional.
     #[serde(rename = "AcmCertificateArn", skip_serializing_if = "Option::is_none")]
     pub acm_certificate_arn: Option<Value<String>>,
-    /// `CloudFrontDefaultCertificate`: optional.
+    /// If the distribution uses the CloudFront domain name such as `d111111abcdef8.cloudfront.net`, set this field to `true`. If the distribution uses `Aliases` (alternate domain names or CNAMEs), omit this field and specify values for the following fields: + `AcmCertificateArn` or `IamCertificateId` (specify a value for one, not both) + `MinimumProtocolVersion` + `SslSupportMethod`
+    ///
+    /// `CloudFrontDefaultCertificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewercertificate.html#cfn-cloudfront-distribution-viewercertificate-cloudfrontdefaultcertificate)): boolean, optional.
     #[serde(
         rename = "CloudFrontDefaultCertificate",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_front_default_certificate: Option<Value<bool>>,
-    /// `IamCertificateId`: optional.
+    /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the \*Amazon CloudFront Developer Guide\*. In CloudFormation, this field name is `IamCertificateId`. Note the different capitalization. If the distribution uses `Aliases` (alternate domain names or CNAMEs) and the SSL/TLS certificate is stored in [(IAM)](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html), provide the ID of the IAM certificate. If you specify an IAM certificate ID, you must also specify values for `MinimumProtocolVersion` and `SSLSupportMethod`. (In CloudFormation, the field name is `SslSupportMethod`. Note the different capitalization.)
+    ///
+    /// `IamCertificateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewercertificate.html#cfn-cloudfront-distribution-viewercertificate-iamcertificateid)): string, optional. Length: at most 32 characters.
     #[serde(rename = "IamCertificateId", skip_serializing_if = "Option::is_none")]
     pub iam_certificate_id: Option<Value<String>>,
-    /// `MinimumProtocolVersion`: optional.
+    /// If the distribution uses `Aliases` (alternate domain names or CNAMEs), specify the security policy that you want CloudFront to use for HTTPS connections with viewers. The security policy determines two settings: + The minimum SSL/TLS protocol that CloudFront can use to communicate with viewers. + The ciphers that CloudFront can use to encrypt the content that it returns to viewers. For more information, see [Security Policy](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValues-security-policy) and [Supported Protocols and Ciphers Between Viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html#secure-connections-supported-ciphers) in the \*Amazon CloudFront Developer Guide\*. On the CloudFront console, this setting is called \*Security Policy\*. When you're using SNI only (you set `SSLSupportMethod` to `sni-only`), you must specify `TLSv1` or higher. (In CloudFormation, the field name is `SslSupportMethod`. Note the different capitalization.) If the distribution uses the CloudFront domain name such as `d111111abcdef8.cloudfront.net` (you set `CloudFrontDefaultCertificate` to `true`), CloudFront automatically sets the security policy to `TLSv1` regardless of the value that you set here.
+    ///
+    /// `MinimumProtocolVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewercertificate.html#cfn-cloudfront-distribution-viewercertificate-minimumprotocolversion)): [`MinimumProtocolVersion`], one of `SSLv3`, `TLSv1`, `TLSv1.1_2016`, `TLSv1.2_2018`, `TLSv1.2_2019`, `TLSv1.2_2021`, `TLSv1.2_2025`, `TLSv1.3_2025`, `TLSv1_2016`, optional.
     #[serde(
         rename = "MinimumProtocolVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_protocol_version: Option<Value<MinimumProtocolVersion>>,
-    /// `SslSupportMethod`: optional.
+    /// In CloudFormation, this field name is `SslSupportMethod`. Note the different capitalization. If the distribution uses `Aliases` (alternate domain names or CNAMEs), specify which viewers the distribution accepts HTTPS connections from. + `sni-only` – The distribution accepts HTTPS connections from only viewers that support [server name indication (SNI)](https://docs.aws.amazon.com/https://en.wikipedia.org/wiki/Server_Name_Indication). This is recommended. Most browsers and clients support SNI. + `vip` – The distribution accepts HTTPS connections from all viewers including those that don't support SNI. This is not recommended, and results in additional monthly charges from CloudFront. + `static-ip` - Do not specify this value unless your distribution has been enabled for this feature by the CloudFront team. If you have a use case that requires static IP addresses for a distribution, contact CloudFront through the [Center](https://docs.aws.amazon.com/support/home). If the distribution uses the CloudFront domain name such as `d111111abcdef8.cloudfront.net`, don't set a value for this field.
+    ///
+    /// `SslSupportMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewercertificate.html#cfn-cloudfront-distribution-viewercertificate-sslsupportmethod)): [`SslSupportMethod`], one of `sni-only`, `static-ip`, `vip`, optional.
     #[serde(rename = "SslSupportMethod", skip_serializing_if = "Option::is_none")]
     pub ssl_support_method: Option<Value<SslSupportMethod>>,
 }
@@ -8462,15 +9218,19 @@ impl Walk for ViewerCertificate {
 
 /// The `ViewerMtlsConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `ViewerMtlsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewermtlsconfig.html).
 ///
 /// Every property is optional: start from [`ViewerMtlsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ViewerMtlsConfig {
-    /// `Mode`: optional.
+    /// The viewer mTLS mode.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewermtlsconfig.html#cfn-cloudfront-distribution-viewermtlsconfig-mode)): [`ViewerMtlsMode`], one of `required`, `optional`, `passthrough`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<ViewerMtlsMode>>,
-    /// `TrustStoreConfig`: optional.
+    /// The trust store configuration associated with the viewer mTLS configuration.
+    ///
+    /// `TrustStoreConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewermtlsconfig.html#cfn-cloudfront-distribution-viewermtlsconfig-truststoreconfig)): object [`TrustStoreConfig`], optional.
     #[serde(rename = "TrustStoreConfig", skip_serializing_if = "Option::is_none")]
     pub trust_store_config: Option<TrustStoreConfig>,
 }
@@ -8554,24 +9314,32 @@ impl Walk for ViewerProtocolPolicy {
 
 /// The `VpcOriginConfig` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::CloudFront::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distribution.html).
+/// AWS reference: [`AWS::CloudFront::Distribution` `VpcOriginConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-vpcoriginconfig.html).
 ///
 /// [`VpcOriginConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcOriginConfig {
-    /// `OriginKeepaliveTimeout`: optional.
+    /// Specifies how long, in seconds, CloudFront persists its connection to the origin. The minimum timeout is 1 second, the maximum is 300 seconds, and the default (if you don't specify otherwise) is 5 seconds. For more information, see [Keep-alive timeout (custom origins only)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginKeepaliveTimeout) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginKeepaliveTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-vpcoriginconfig.html#cfn-cloudfront-distribution-vpcoriginconfig-originkeepalivetimeout)): integer, optional.
     #[serde(
         rename = "OriginKeepaliveTimeout",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_keepalive_timeout: Option<Value<i64>>,
-    /// `OriginReadTimeout`: optional.
+    /// Specifies how long, in seconds, CloudFront waits for a response from the origin. This is also known as the \*origin response timeout\*. The minimum timeout is 1 second, the maximum is 120 seconds, and the default (if you don't specify otherwise) is 30 seconds. For more information, see [Response timeout](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginReadTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-vpcoriginconfig.html#cfn-cloudfront-distribution-vpcoriginconfig-originreadtimeout)): integer, optional.
     #[serde(rename = "OriginReadTimeout", skip_serializing_if = "Option::is_none")]
     pub origin_read_timeout: Option<Value<i64>>,
-    /// `OwnerAccountId`: optional.
+    /// The account ID of the AWS-account that owns the VPC origin.
+    ///
+    /// `OwnerAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-vpcoriginconfig.html#cfn-cloudfront-distribution-vpcoriginconfig-owneraccountid)): string, optional.
     #[serde(rename = "OwnerAccountId", skip_serializing_if = "Option::is_none")]
     pub owner_account_id: Option<Value<String>>,
-    /// `VpcOriginId`: required.
+    /// The VPC origin ID.
+    ///
+    /// `VpcOriginId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-vpcoriginconfig.html#cfn-cloudfront-distribution-vpcoriginconfig-vpcoriginid)): string, required.
     #[serde(rename = "VpcOriginId")]
     pub vpc_origin_id: Value<String>,
 }
@@ -8624,33 +9392,45 @@ impl Walk for VpcOriginConfig {
 
 /// The `VpcOriginEndpointConfig` property type of [`VpcOrigin`].
 ///
-/// AWS reference: [`AWS::CloudFront::VpcOrigin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-vpcorigin.html).
+/// AWS reference: [`AWS::CloudFront::VpcOrigin` `VpcOriginEndpointConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-vpcoriginendpointconfig.html).
 ///
 /// [`VpcOriginEndpointConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcOriginEndpointConfig {
-    /// `Arn`: required.
+    /// The ARN of the CloudFront VPC origin endpoint configuration.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-vpcoriginendpointconfig.html#cfn-cloudfront-vpcorigin-vpcoriginendpointconfig-arn)): string, required.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `HTTPPort`: optional.
+    /// The HTTP port for the CloudFront VPC origin endpoint configuration. The default value is `80`.
+    ///
+    /// `HTTPPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-vpcoriginendpointconfig.html#cfn-cloudfront-vpcorigin-vpcoriginendpointconfig-httpport)): integer, optional.
     #[serde(rename = "HTTPPort", skip_serializing_if = "Option::is_none")]
     pub http_port: Option<Value<i64>>,
-    /// `HTTPSPort`: optional.
+    /// The HTTPS port of the CloudFront VPC origin endpoint configuration. The default value is `443`.
+    ///
+    /// `HTTPSPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-vpcoriginendpointconfig.html#cfn-cloudfront-vpcorigin-vpcoriginendpointconfig-httpsport)): integer, optional.
     #[serde(rename = "HTTPSPort", skip_serializing_if = "Option::is_none")]
     pub https_port: Option<Value<i64>>,
-    /// `IpAddressType`: optional.
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-vpcoriginendpointconfig.html#cfn-cloudfront-vpcorigin-vpcoriginendpointconfig-ipaddresstype)): [`IpAddressType`], one of `ipv4`, `dualstack`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `Name`: required.
+    /// The name of the CloudFront VPC origin endpoint configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-vpcoriginendpointconfig.html#cfn-cloudfront-vpcorigin-vpcoriginendpointconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OriginProtocolPolicy`: optional.
+    /// The origin protocol policy for the CloudFront VPC origin endpoint configuration.
+    ///
+    /// `OriginProtocolPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-vpcoriginendpointconfig.html#cfn-cloudfront-vpcorigin-vpcoriginendpointconfig-originprotocolpolicy)): [`OriginProtocolPolicy`], one of `http-only`, `https-only`, `match-viewer`, optional.
     #[serde(
         rename = "OriginProtocolPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_protocol_policy: Option<Value<OriginProtocolPolicy>>,
-    /// `OriginSSLProtocols`: optional.
+    /// Specifies the minimum SSL/TLS protocol that CloudFront uses when connecting to your origin over HTTPS. Valid values include `SSLv3`, `TLSv1`, `TLSv1.1`, and `TLSv1.2`. For more information, see [Minimum Origin SSL Protocol](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginSSLProtocols) in the \*Amazon CloudFront Developer Guide\*.
+    ///
+    /// `OriginSSLProtocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-vpcorigin-vpcoriginendpointconfig.html#cfn-cloudfront-vpcorigin-vpcoriginendpointconfig-originsslprotocols)): list of (string), optional.
     #[serde(rename = "OriginSSLProtocols", skip_serializing_if = "Option::is_none")]
     pub origin_ssl_protocols: Option<Value<Vec<Value<String>>>>,
 }
@@ -8724,15 +9504,19 @@ impl Walk for VpcOriginEndpointConfig {
 
 /// The `WebAclCustomization` property type of [`DistributionTenant`].
 ///
-/// AWS reference: [`AWS::CloudFront::DistributionTenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-distributiontenant.html).
+/// AWS reference: [`AWS::CloudFront::DistributionTenant` `WebAclCustomization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-webaclcustomization.html).
 ///
 /// Every property is optional: start from [`WebAclCustomization::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebAclCustomization {
-    /// `Action`: optional.
+    /// The action for the WAF web ACL customization. You can specify `override` to specify a separate WAF web ACL for the distribution tenant. If you specify `disable`, the distribution tenant won't have WAF web ACL protections and won't inherit from the multi-tenant distribution.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-webaclcustomization.html#cfn-cloudfront-distributiontenant-webaclcustomization-action)): [`Action`], one of `override`, `disable`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<Action>>,
-    /// `Arn`: optional.
+    /// The Amazon Resource Name (ARN) of the WAF web ACL.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distributiontenant-webaclcustomization.html#cfn-cloudfront-distributiontenant-webaclcustomization-arn)): string, optional.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -8770,21 +9554,29 @@ impl Walk for WebAclCustomization {
 
 /// The `XSSProtection` property type of [`ResponseHeadersPolicy`].
 ///
-/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudfront-responseheaderspolicy.html).
+/// AWS reference: [`AWS::CloudFront::ResponseHeadersPolicy` `XSSProtection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-xssprotection.html).
 ///
 /// [`XssProtection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct XssProtection {
-    /// `ModeBlock`: optional.
+    /// A Boolean that determines whether CloudFront includes the `mode=block` directive in the `X-XSS-Protection` header. For more information about this directive, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+    ///
+    /// `ModeBlock` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-xssprotection.html#cfn-cloudfront-responseheaderspolicy-xssprotection-modeblock)): boolean, optional.
     #[serde(rename = "ModeBlock", skip_serializing_if = "Option::is_none")]
     pub mode_block: Option<Value<bool>>,
-    /// `Override`: required.
+    /// A Boolean that determines whether CloudFront overrides the `X-XSS-Protection` HTTP response header received from the origin with the one specified in this response headers policy.
+    ///
+    /// `Override` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-xssprotection.html#cfn-cloudfront-responseheaderspolicy-xssprotection-override)): boolean, required.
     #[serde(rename = "Override")]
     pub override_: Value<bool>,
-    /// `Protection`: required.
+    /// A Boolean that determines the value of the `X-XSS-Protection` HTTP response header. When this setting is `true`, the value of the `X-XSS-Protection` header is `1`. When this setting is `false`, the value of the `X-XSS-Protection` header is `0`. For more information about these settings, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+    ///
+    /// `Protection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-xssprotection.html#cfn-cloudfront-responseheaderspolicy-xssprotection-protection)): boolean, required.
     #[serde(rename = "Protection")]
     pub protection: Value<bool>,
-    /// `ReportUri`: optional.
+    /// A reporting URI, which CloudFront uses as the value of the `report` directive in the `X-XSS-Protection` header. You cannot specify a `ReportUri` when `ModeBlock` is `true`. For more information about using a reporting URL, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+    ///
+    /// `ReportUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-responseheaderspolicy-xssprotection.html#cfn-cloudfront-responseheaderspolicy-xssprotection-reporturi)): string, optional.
     #[serde(rename = "ReportUri", skip_serializing_if = "Option::is_none")]
     pub report_uri: Option<Value<String>>,
 }

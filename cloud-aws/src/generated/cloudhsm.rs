@@ -9,28 +9,42 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CloudHSM::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html)).
 ///
+/// Creates and manages an AWS CloudHSM cluster.
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `BackupRetentionPolicy`: optional.
+    /// A policy that defines how the service retains backups.
+    ///
+    /// `BackupRetentionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html#cfn-cloudhsm-cluster-backupretentionpolicy)): object [`BackupRetentionPolicy`], optional.
     #[serde(
         rename = "BackupRetentionPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub backup_retention_policy: Option<BackupRetentionPolicy>,
-    /// `HsmType`: required, create-only (changing it replaces the resource).
+    /// The type of HSM to use in the cluster.
+    ///
+    /// `HsmType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html#cfn-cloudhsm-cluster-hsmtype)): string, required, create-only (changing it replaces the resource). Pattern: `^((p|)hsm[0-9][a-z.]*\.[a-zA-Z]+)$`. Length: at most 32 characters.
     #[serde(rename = "HsmType")]
     pub hsm_type: Value<String>,
-    /// `Mode`: optional, create-only (changing it replaces the resource).
+    /// The mode to use in the cluster.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html#cfn-cloudhsm-cluster-mode)): [`Mode`], one of `FIPS`, `NON_FIPS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// The NetworkType to create a cluster with.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html#cfn-cloudhsm-cluster-networktype)): [`NetworkType`], one of `IPV4`, `DUALSTACK`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `SubnetIds`: optional, create-only (changing it replaces the resource).
+    /// The identifiers (IDs) of the subnets where the cluster is created. You must specify at least one subnet.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html#cfn-cloudhsm-cluster-subnetids)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 10. Each item: Pattern: `^subnet-[0-9a-fA-F]{8,17}$`.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// Tags to apply to the CloudHSM cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html#cfn-cloudhsm-cluster-tags)): list of (object [`Tags`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -140,15 +154,19 @@ impl ResourceRef<Cluster> {
 
 /// The `BackupRetentionPolicy` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::CloudHSM::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html).
+/// AWS reference: [`AWS::CloudHSM::Cluster` `BackupRetentionPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudhsm-cluster-backupretentionpolicy.html).
 ///
 /// Every property is optional: start from [`BackupRetentionPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BackupRetentionPolicy {
-    /// `Type`: optional.
+    /// The type of backup retention policy.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudhsm-cluster-backupretentionpolicy.html#cfn-cloudhsm-cluster-backupretentionpolicy-type)): [`Type`], one of `DAYS`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
-    /// `Value`: optional.
+    /// Use a value between 7 - 379.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudhsm-cluster-backupretentionpolicy.html#cfn-cloudhsm-cluster-backupretentionpolicy-value)): string, optional. Pattern: `^[0-9]+$`. Length: 1 to 3 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -226,15 +244,19 @@ impl Walk for NetworkType {
 
 /// The `Tags` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::CloudHSM::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudhsm-cluster.html).
+/// AWS reference: [`AWS::CloudHSM::Cluster` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudhsm-cluster-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// The key of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudhsm-cluster-tags.html#cfn-cloudhsm-cluster-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudhsm-cluster-tags.html#cfn-cloudhsm-cluster-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

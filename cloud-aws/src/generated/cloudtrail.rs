@@ -11,19 +11,29 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CloudTrail::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-channel.html)).
 ///
+/// A channel receives events from a specific source (such as an on-premises storage solution or application, or a partner event data source), and delivers the events to one or more event data stores. You use channels to ingest events into CloudTrail from sources outside AWS.
+///
 /// Every property is optional: start from [`Channel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Channel {
-    /// `Destinations`: optional.
+    /// One or more resources to which events arriving through a channel are logged and stored.
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-channel.html#cfn-cloudtrail-channel-destinations)): list of (object [`Destination`]), optional. Items: 1 to 10.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<Destination>>>,
-    /// `Name`: optional.
+    /// The name of the channel.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-channel.html#cfn-cloudtrail-channel-name)): string, optional. Pattern: `(^[a-zA-Z0-9._\-]+$)`. Length: 3 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Source`: optional, create-only (changing it replaces the resource).
+    /// The ARN of an on-premises storage solution or application, or a partner event source.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-channel.html#cfn-cloudtrail-channel-source)): string, optional, create-only (changing it replaces the resource). Pattern: `(.*)`. Length: 1 to 256 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-channel.html#cfn-cloudtrail-channel-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -90,25 +100,35 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::CloudTrail::Dashboard` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html)).
 ///
+/// The Amazon CloudTrail dashboard resource allows customers to manage managed dashboards and create custom dashboards. You can manually refresh custom and managed dashboards. For custom dashboards, you can also set up an automatic refresh schedule and modify dashboard widgets.
+///
 /// Every property is optional: start from [`Dashboard::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Dashboard {
-    /// `Name`: optional.
+    /// The name of the dashboard.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html#cfn-cloudtrail-dashboard-name)): string, optional. Pattern: `^[a-zA-Z0-9_\-]+$`. Length: 3 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RefreshSchedule`: optional.
+    /// Configures the automatic refresh schedule for the dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or DISABLED) of the refresh schedule.
+    ///
+    /// `RefreshSchedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html#cfn-cloudtrail-dashboard-refreshschedule)): object [`RefreshSchedule`], optional.
     #[serde(rename = "RefreshSchedule", skip_serializing_if = "Option::is_none")]
     pub refresh_schedule: Option<RefreshSchedule>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html#cfn-cloudtrail-dashboard-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TerminationProtectionEnabled`: optional.
+    /// Indicates whether the dashboard is protected from termination.
+    ///
+    /// `TerminationProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html#cfn-cloudtrail-dashboard-terminationprotectionenabled)): boolean, optional.
     #[serde(
         rename = "TerminationProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub termination_protection_enabled: Option<Value<bool>>,
-    /// `Widgets`: optional.
+    /// List of widgets on the dashboard
+    ///
+    /// `Widgets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html#cfn-cloudtrail-dashboard-widgets)): list of (object [`Widget`]), optional.
     #[serde(rename = "Widgets", skip_serializing_if = "Option::is_none")]
     pub widgets: Option<Value<Vec<Widget>>>,
 }
@@ -203,67 +223,99 @@ impl ResourceRef<Dashboard> {
 
 /// The properties of an `AWS::CloudTrail::EventDataStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html)).
 ///
+/// A storage lake of event data against which you can run complex SQL-based queries. An event data store can include events that you have logged on your account from the last 7 to 2557 or 3653 days (about seven or ten years) depending on the selected BillingMode.
+///
 /// Every property is optional: start from [`EventDataStore::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventDataStore {
-    /// `AdvancedEventSelectors`: optional.
+    /// The advanced event selectors that were used to select events for the data store.
+    ///
+    /// `AdvancedEventSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-advancedeventselectors)): list of (object [`AdvancedEventSelector`]), optional.
     #[serde(
         rename = "AdvancedEventSelectors",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_event_selectors: Option<Value<Vec<AdvancedEventSelector>>>,
-    /// `BillingMode`: optional.
+    /// The mode that the event data store will use to charge for event storage.
+    ///
+    /// `BillingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-billingmode)): [`BillingMode`], one of `EXTENDABLE_RETENTION_PRICING`, `FIXED_RETENTION_PRICING`, optional.
     #[serde(rename = "BillingMode", skip_serializing_if = "Option::is_none")]
     pub billing_mode: Option<Value<BillingMode>>,
-    /// `ContextKeySelectors`: optional.
+    /// An array that enriches event records in an existing event data store by including additional information specified in individual ContexKeySelector entries. If you add ContextKeySelectors, you must set MaxEventSize to Large.
+    ///
+    /// `ContextKeySelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-contextkeyselectors)): list of (object [`ContextKeySelector`]), optional. Items: 0 to 2.
     #[serde(
         rename = "ContextKeySelectors",
         skip_serializing_if = "Option::is_none"
     )]
     pub context_key_selectors: Option<Value<Vec<ContextKeySelector>>>,
-    /// `FederationEnabled`: optional.
+    /// Indicates whether federation is enabled on an event data store.
+    ///
+    /// `FederationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-federationenabled)): boolean, optional.
     #[serde(rename = "FederationEnabled", skip_serializing_if = "Option::is_none")]
     pub federation_enabled: Option<Value<bool>>,
-    /// `FederationRoleArn`: optional.
+    /// The ARN of the role used for event data store federation.
+    ///
+    /// `FederationRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-federationrolearn)): string, optional.
     #[serde(rename = "FederationRoleArn", skip_serializing_if = "Option::is_none")]
     pub federation_role_arn: Option<Value<String>>,
-    /// `IngestionEnabled`: optional.
+    /// Indicates whether the event data store is ingesting events.
+    ///
+    /// `IngestionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-ingestionenabled)): boolean, optional.
     #[serde(rename = "IngestionEnabled", skip_serializing_if = "Option::is_none")]
     pub ingestion_enabled: Option<Value<bool>>,
-    /// `InsightSelectors`: optional.
+    /// Lets you enable Insights event logging by specifying the Insights selectors that you want to enable on an existing event data store. Both InsightSelectors and InsightsDestination need to have a value in order to enable Insights events on an event data store.
+    ///
+    /// `InsightSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-insightselectors)): list of (object [`EventDataStoreInsightSelector`]), optional.
     #[serde(rename = "InsightSelectors", skip_serializing_if = "Option::is_none")]
     pub insight_selectors: Option<Value<Vec<EventDataStoreInsightSelector>>>,
-    /// `InsightsDestination`: optional.
+    /// Specifies the ARN of the event data store that will collect Insights events. Both InsightSelectors and InsightsDestination need to have a value in order to enable Insights events on an event data store
+    ///
+    /// `InsightsDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-insightsdestination)): string, optional. Pattern: `^[a-zA-Z0-9._/\-:]+$`. Length: 3 to 256 characters.
     #[serde(
         rename = "InsightsDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub insights_destination: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// Specifies the KMS key ID to use to encrypt the events delivered by CloudTrail. The value can be an alias name prefixed by 'alias/', a fully specified ARN to an alias, a fully specified ARN to a key, or a globally unique identifier.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-kmskeyid)): string, optional. Pattern: `^[a-zA-Z0-9._/\-:]+$`. Length: 1 to 350 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MaxEventSize`: optional.
+    /// Specifies the maximum size allowed for the event. Valid values are Standard and Large. If you add ContextKeySelectors, this value must be set to Large.
+    ///
+    /// `MaxEventSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-maxeventsize)): [`MaxEventSize`], one of `Standard`, `Large`, optional.
     #[serde(rename = "MaxEventSize", skip_serializing_if = "Option::is_none")]
     pub max_event_size: Option<Value<MaxEventSize>>,
-    /// `MultiRegionEnabled`: optional.
+    /// Indicates whether the event data store includes events from all regions, or only from the region in which it was created.
+    ///
+    /// `MultiRegionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-multiregionenabled)): boolean, optional.
     #[serde(rename = "MultiRegionEnabled", skip_serializing_if = "Option::is_none")]
     pub multi_region_enabled: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// The name of the event data store.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-name)): string, optional. Pattern: `^[a-zA-Z0-9._\-]+$`. Length: 3 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OrganizationEnabled`: optional.
+    /// Indicates that an event data store is collecting logged events for an organization.
+    ///
+    /// `OrganizationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-organizationenabled)): boolean, optional.
     #[serde(
         rename = "OrganizationEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub organization_enabled: Option<Value<bool>>,
-    /// `RetentionPeriod`: optional.
+    /// The retention period, in days.
+    ///
+    /// `RetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-retentionperiod)): integer, optional. Range: 7 to 3653.
     #[serde(rename = "RetentionPeriod", skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TerminationProtectionEnabled`: optional.
+    /// Indicates whether the event data store is protected from termination.
+    ///
+    /// `TerminationProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html#cfn-cloudtrail-eventdatastore-terminationprotectionenabled)): boolean, optional.
     #[serde(
         rename = "TerminationProtectionEnabled",
         skip_serializing_if = "Option::is_none"
@@ -453,13 +505,19 @@ impl ResourceRef<EventDataStore> {
 
 /// The properties of an `AWS::CloudTrail::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-resourcepolicy.html)).
 ///
+/// Resource Type definition for AWS::CloudTrail::ResourcePolicy
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AWS CloudTrail resource to which the policy applies.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-resourcepolicy.html#cfn-cloudtrail-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9._/\-:]+$`. Length: 3 to 256 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `ResourcePolicy`: required.
+    /// A policy document containing permissions to add to the specified resource. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
+    ///
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-resourcepolicy.html#cfn-cloudtrail-resourcepolicy-resourcepolicy)): JSON (the schema allows several shapes, or none), required. Length: 1 to 8192 characters.
     #[serde(rename = "ResourcePolicy")]
     pub resource_policy: Json,
 }
@@ -494,79 +552,111 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::CloudTrail::Trail` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html)).
 ///
+/// Creates a trail that specifies the settings for delivery of log data to an Amazon S3 bucket. A maximum of five trails can exist in a region, irrespective of the region in which they were created.
+///
 /// [`Trail::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Trail {
-    /// `AdvancedEventSelectors`: optional.
+    /// The advanced event selectors that were used to select events for the data store.
+    ///
+    /// `AdvancedEventSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-advancedeventselectors)): list of (object [`AdvancedEventSelector`]), optional.
     #[serde(
         rename = "AdvancedEventSelectors",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_event_selectors: Option<Value<Vec<AdvancedEventSelector>>>,
-    /// `AggregationConfigurations`: optional.
+    /// Specifies the aggregation configuration to aggregate CloudTrail Events. A maximum of 1 aggregation configuration is allowed.
+    ///
+    /// `AggregationConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-aggregationconfigurations)): list of (object [`AggregationConfiguration`]), optional. Items: 0 to 1.
     #[serde(
         rename = "AggregationConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub aggregation_configurations: Option<Value<Vec<AggregationConfiguration>>>,
-    /// `CloudWatchLogsLogGroupArn`: optional.
+    /// Specifies a log group name using an Amazon Resource Name (ARN), a unique identifier that represents the log group to which CloudTrail logs will be delivered. Not required unless you specify CloudWatchLogsRoleArn.
+    ///
+    /// `CloudWatchLogsLogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-cloudwatchlogsloggrouparn)): string, optional.
     #[serde(
         rename = "CloudWatchLogsLogGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_log_group_arn: Option<Value<String>>,
-    /// `CloudWatchLogsRoleArn`: optional.
+    /// Specifies the role for the CloudWatch Logs endpoint to assume to write to a user's log group.
+    ///
+    /// `CloudWatchLogsRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-cloudwatchlogsrolearn)): string, optional.
     #[serde(
         rename = "CloudWatchLogsRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_role_arn: Option<Value<String>>,
-    /// `EnableLogFileValidation`: optional.
+    /// Specifies whether log file validation is enabled. The default is false.
+    ///
+    /// `EnableLogFileValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-enablelogfilevalidation)): boolean, optional.
     #[serde(
         rename = "EnableLogFileValidation",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_log_file_validation: Option<Value<bool>>,
-    /// `EventSelectors`: optional.
+    /// Use event selectors to further specify the management and data event settings for your trail. By default, trails created without specific event selectors will be configured to log all read and write management events, and no data events. When an event occurs in your account, CloudTrail evaluates the event selector for all trails. For each trail, if the event matches any event selector, the trail processes and logs the event. If the event doesn't match any event selector, the trail doesn't log the event. You can configure up to five event selectors for a trail.
+    ///
+    /// `EventSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-eventselectors)): list of (object [`EventSelector`]), optional. Items: at most 5.
     #[serde(rename = "EventSelectors", skip_serializing_if = "Option::is_none")]
     pub event_selectors: Option<Value<Vec<EventSelector>>>,
-    /// `IncludeGlobalServiceEvents`: optional.
+    /// Specifies whether the trail is publishing events from global services such as IAM to the log files.
+    ///
+    /// `IncludeGlobalServiceEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-includeglobalserviceevents)): boolean, optional.
     #[serde(
         rename = "IncludeGlobalServiceEvents",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_global_service_events: Option<Value<bool>>,
-    /// `InsightSelectors`: optional.
+    /// Lets you enable Insights event logging by specifying the Insights selectors that you want to enable on an existing trail.
+    ///
+    /// `InsightSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-insightselectors)): list of (object [`TrailInsightSelector`]), optional.
     #[serde(rename = "InsightSelectors", skip_serializing_if = "Option::is_none")]
     pub insight_selectors: Option<Value<Vec<TrailInsightSelector>>>,
-    /// `IsLogging`: required.
+    /// Whether the CloudTrail is currently logging AWS API calls.
+    ///
+    /// `IsLogging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-islogging)): boolean, required.
     #[serde(rename = "IsLogging")]
     pub is_logging: Value<bool>,
-    /// `IsMultiRegionTrail`: optional.
+    /// Specifies whether the trail applies only to the current region or to all regions. The default is false. If the trail exists only in the current region and this value is set to true, shadow trails (replications of the trail) will be created in the other regions. If the trail exists in all regions and this value is set to false, the trail will remain in the region where it was created, and its shadow trails in other regions will be deleted. As a best practice, consider using trails that log events in all regions.
+    ///
+    /// `IsMultiRegionTrail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-ismultiregiontrail)): boolean, optional.
     #[serde(rename = "IsMultiRegionTrail", skip_serializing_if = "Option::is_none")]
     pub is_multi_region_trail: Option<Value<bool>>,
-    /// `IsOrganizationTrail`: optional.
+    /// Specifies whether the trail is created for all accounts in an organization in AWS Organizations, or only for the current AWS account. The default is false, and cannot be true unless the call is made on behalf of an AWS account that is the master account for an organization in AWS Organizations.
+    ///
+    /// `IsOrganizationTrail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-isorganizationtrail)): boolean, optional.
     #[serde(
         rename = "IsOrganizationTrail",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_organization_trail: Option<Value<bool>>,
-    /// `KMSKeyId`: optional.
+    /// Specifies the KMS key ID to use to encrypt the logs delivered by CloudTrail. The value can be an alias name prefixed by 'alias/', a fully specified ARN to an alias, a fully specified ARN to a key, or a globally unique identifier.
+    ///
+    /// `KMSKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-kmskeyid)): string, optional.
     #[serde(rename = "KMSKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `S3BucketName`: required.
+    /// Specifies the name of the Amazon S3 bucket designated for publishing log files. See Amazon S3 Bucket Naming Requirements.
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-s3bucketname)): string, required.
     #[serde(rename = "S3BucketName")]
     pub s3_bucket_name: Value<String>,
-    /// `S3KeyPrefix`: optional.
+    /// Specifies the Amazon S3 key prefix that comes after the name of the bucket you have designated for log file delivery. For more information, see Finding Your CloudTrail Log Files. The maximum length is 200 characters.
+    ///
+    /// `S3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-s3keyprefix)): string, optional. Length: at most 200 characters.
     #[serde(rename = "S3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_key_prefix: Option<Value<String>>,
-    /// `SnsTopicName`: optional.
+    /// Specifies the name of the Amazon SNS topic defined for notification of log file delivery. The maximum length is 256 characters.
+    ///
+    /// `SnsTopicName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-snstopicname)): string, optional. Length: at most 256 characters.
     #[serde(rename = "SnsTopicName", skip_serializing_if = "Option::is_none")]
     pub sns_topic_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrailName`: optional, create-only (changing it replaces the resource).
+    /// `TrailName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html#cfn-cloudtrail-trail-trailname)): string, optional, create-only (changing it replaces the resource). Pattern: `(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9]([a-zA-Z0-9\._-])*[a-zA-Z0-9]$)`. Length: 3 to 128 characters.
     #[serde(rename = "TrailName", skip_serializing_if = "Option::is_none")]
     pub trail_name: Option<Value<String>>,
 }
@@ -757,15 +847,19 @@ impl ResourceRef<Trail> {
 
 /// The `AdvancedEventSelector` property type of [`EventDataStore`] and [`Trail`].
 ///
-/// AWS reference: [`AWS::CloudTrail::EventDataStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html), [`AWS::CloudTrail::Trail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html).
+/// AWS reference: [`AWS::CloudTrail::EventDataStore` `AdvancedEventSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedeventselector.html), [`AWS::CloudTrail::Trail` `AdvancedEventSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-advancedeventselector.html).
 ///
 /// [`AdvancedEventSelector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdvancedEventSelector {
-    /// `FieldSelectors`: required.
+    /// Contains all selector statements in an advanced event selector.
+    ///
+    /// `FieldSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedeventselector.html#cfn-cloudtrail-eventdatastore-advancedeventselector-fieldselectors)): list of (object [`AdvancedFieldSelector`]), required. Items: at least 1.
     #[serde(rename = "FieldSelectors")]
     pub field_selectors: Value<Vec<AdvancedFieldSelector>>,
-    /// `Name`: optional.
+    /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedeventselector.html#cfn-cloudtrail-eventdatastore-advancedeventselector-name)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -800,30 +894,44 @@ impl Walk for AdvancedEventSelector {
 
 /// The `AdvancedFieldSelector` property type of [`EventDataStore`] and [`Trail`].
 ///
-/// AWS reference: [`AWS::CloudTrail::EventDataStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html), [`AWS::CloudTrail::Trail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html).
+/// AWS reference: [`AWS::CloudTrail::EventDataStore` `AdvancedFieldSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedfieldselector.html), [`AWS::CloudTrail::Trail` `AdvancedFieldSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-advancedfieldselector.html).
 ///
 /// [`AdvancedFieldSelector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdvancedFieldSelector {
-    /// `EndsWith`: optional.
+    /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
+    ///
+    /// `EndsWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedfieldselector.html#cfn-cloudtrail-eventdatastore-advancedfieldselector-endswith)): list of (string), optional. Items: at least 1. Each item: Pattern: `(.+)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "EndsWith", skip_serializing_if = "Option::is_none")]
     pub ends_with: Option<Value<Vec<Value<String>>>>,
-    /// `Equals`: optional.
+    /// An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields.
+    ///
+    /// `Equals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedfieldselector.html#cfn-cloudtrail-eventdatastore-advancedfieldselector-equals)): list of (string), optional. Items: at least 1. Each item: Pattern: `(.+)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "Equals", skip_serializing_if = "Option::is_none")]
     pub equals: Option<Value<Vec<Value<String>>>>,
-    /// `Field`: required.
+    /// A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN.
+    ///
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedfieldselector.html#cfn-cloudtrail-eventdatastore-advancedfieldselector-field)): string, required. Pattern: `([\w|\d|\.|_]+)`. Length: 1 to 1000 characters.
     #[serde(rename = "Field")]
     pub field: Value<String>,
-    /// `NotEndsWith`: optional.
+    /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
+    ///
+    /// `NotEndsWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedfieldselector.html#cfn-cloudtrail-eventdatastore-advancedfieldselector-notendswith)): list of (string), optional. Items: at least 1. Each item: Pattern: `(.+)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "NotEndsWith", skip_serializing_if = "Option::is_none")]
     pub not_ends_with: Option<Value<Vec<Value<String>>>>,
-    /// `NotEquals`: optional.
+    /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
+    ///
+    /// `NotEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedfieldselector.html#cfn-cloudtrail-eventdatastore-advancedfieldselector-notequals)): list of (string), optional. Items: at least 1. Each item: Pattern: `(.+)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "NotEquals", skip_serializing_if = "Option::is_none")]
     pub not_equals: Option<Value<Vec<Value<String>>>>,
-    /// `NotStartsWith`: optional.
+    /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
+    ///
+    /// `NotStartsWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedfieldselector.html#cfn-cloudtrail-eventdatastore-advancedfieldselector-notstartswith)): list of (string), optional. Items: at least 1. Each item: Pattern: `(.+)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "NotStartsWith", skip_serializing_if = "Option::is_none")]
     pub not_starts_with: Option<Value<Vec<Value<String>>>>,
-    /// `StartsWith`: optional.
+    /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
+    ///
+    /// `StartsWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-advancedfieldselector.html#cfn-cloudtrail-eventdatastore-advancedfieldselector-startswith)): list of (string), optional. Items: at least 1. Each item: Pattern: `(.+)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "StartsWith", skip_serializing_if = "Option::is_none")]
     pub starts_with: Option<Value<Vec<Value<String>>>>,
 }
@@ -903,15 +1011,19 @@ impl Walk for AdvancedFieldSelector {
 
 /// The `AggregationConfiguration` property type of [`Trail`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Trail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html).
+/// AWS reference: [`AWS::CloudTrail::Trail` `AggregationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-aggregationconfiguration.html).
 ///
 /// Every property is required: [`AggregationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AggregationConfiguration {
-    /// `EventCategory`: required.
+    /// The category of events to be aggregated.
+    ///
+    /// `EventCategory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-aggregationconfiguration.html#cfn-cloudtrail-trail-aggregationconfiguration-eventcategory)): [`EventCategory`], one of `Data`, required.
     #[serde(rename = "EventCategory")]
     pub event_category: Value<EventCategory>,
-    /// `Templates`: required.
+    /// Contains all templates in an aggregation configuration.
+    ///
+    /// `Templates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-aggregationconfiguration.html#cfn-cloudtrail-trail-aggregationconfiguration-templates)): list of ([`Template`], one of `API_ACTIVITY`, `RESOURCE_ACCESS`, `USER_ACTIONS`), required. Items: 1 to 50.
     #[serde(rename = "Templates")]
     pub templates: Value<Vec<Value<Template>>>,
 }
@@ -963,15 +1075,19 @@ impl Walk for BillingMode {
 
 /// The `ContextKeySelector` property type of [`EventDataStore`].
 ///
-/// AWS reference: [`AWS::CloudTrail::EventDataStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html).
+/// AWS reference: [`AWS::CloudTrail::EventDataStore` `ContextKeySelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-contextkeyselector.html).
 ///
 /// Every property is required: [`ContextKeySelector::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContextKeySelector {
-    /// `Equals`: required.
+    /// An operator that includes events that match the exact value of the event record field specified in Type.
+    ///
+    /// `Equals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-contextkeyselector.html#cfn-cloudtrail-eventdatastore-contextkeyselector-equals)): list of (string), required. Items: 1 to 50. Each item: Pattern: `(.+)`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "Equals")]
     pub equals: Value<Vec<Value<String>>>,
-    /// `Type`: required.
+    /// Specifies the type of the event record field in ContextKeySelector. Valid values include RequestContext, TagContext.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-contextkeyselector.html#cfn-cloudtrail-eventdatastore-contextkeyselector-type)): [`ContextKeySelectorType`], one of `RequestContext`, `TagContext`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ContextKeySelectorType>,
 }
@@ -1023,15 +1139,19 @@ impl Walk for ContextKeySelectorType {
 
 /// The `DataResource` property type of [`Trail`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Trail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html).
+/// AWS reference: [`AWS::CloudTrail::Trail` `DataResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-dataresource.html).
 ///
 /// [`DataResource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataResource {
-    /// `Type`: required.
+    /// The resource type in which you want to log data events. You can specify AWS::S3::Object or AWS::Lambda::Function resources.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-dataresource.html#cfn-cloudtrail-trail-dataresource-type)): [`DataResourceType`], one of `AWS::Lambda::Function`, `AWS::S3::Object`, `AWS::DynamoDB::Table`, `AWS::S3Outposts::Object`, `AWS::ManagedBlockchain::Node`, `AWS::S3ObjectLambda::AccessPoint`, `AWS::EC2::Snapshot`, `AWS::S3::AccessPoint`, `AWS::DynamoDB::Stream`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DataResourceType>,
-    /// `Values`: optional.
+    /// An array of Amazon Resource Name (ARN) strings or partial ARN strings for the specified objects.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-dataresource.html#cfn-cloudtrail-trail-dataresource-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -1107,15 +1227,19 @@ impl Walk for DataResourceType {
 
 /// The `Destination` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-channel.html).
+/// AWS reference: [`AWS::CloudTrail::Channel` `Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-channel-destination.html).
 ///
 /// Every property is required: [`Destination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Destination {
-    /// `Location`: required.
+    /// The ARN of a resource that receives events from a channel.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-channel-destination.html#cfn-cloudtrail-channel-destination-location)): string, required. Pattern: `(^[a-zA-Z0-9._/\-:]+$)`. Length: 3 to 1024 characters.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `Type`: required.
+    /// The type of destination for events arriving from a channel.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-channel-destination.html#cfn-cloudtrail-channel-destination-type)): [`DestinationType`], one of `EVENT_DATA_STORE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DestinationType>,
 }
@@ -1181,12 +1305,14 @@ impl Walk for EventCategory {
 
 /// The `InsightSelector` property type of [`EventDataStore`].
 ///
-/// AWS reference: [`AWS::CloudTrail::EventDataStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html).
+/// AWS reference: [`AWS::CloudTrail::EventDataStore` `InsightSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-insightselector.html).
 ///
 /// Every property is optional: start from [`EventDataStoreInsightSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventDataStoreInsightSelector {
-    /// `InsightType`: optional.
+    /// The type of Insights to log on an event data store.
+    ///
+    /// `InsightType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-insightselector.html#cfn-cloudtrail-eventdatastore-insightselector-insighttype)): [`InsightType`], one of `ApiCallRateInsight`, `ApiErrorRateInsight`, optional.
     #[serde(rename = "InsightType", skip_serializing_if = "Option::is_none")]
     pub insight_type: Option<Value<InsightType>>,
 }
@@ -1216,27 +1342,33 @@ impl Walk for EventDataStoreInsightSelector {
 
 /// The `EventSelector` property type of [`Trail`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Trail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html).
+/// AWS reference: [`AWS::CloudTrail::Trail` `EventSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-eventselector.html).
 ///
 /// Every property is optional: start from [`EventSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventSelector {
-    /// `DataResources`: optional.
+    /// `DataResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-eventselector.html#cfn-cloudtrail-trail-eventselector-dataresources)): list of (object [`DataResource`]), optional.
     #[serde(rename = "DataResources", skip_serializing_if = "Option::is_none")]
     pub data_resources: Option<Value<Vec<DataResource>>>,
-    /// `ExcludeManagementEventSources`: optional.
+    /// An optional list of service event sources from which you do not want management events to be logged on your trail. In this release, the list can be empty (disables the filter), or it can filter out AWS Key Management Service events by containing "kms.amazonaws.com". By default, ExcludeManagementEventSources is empty, and AWS KMS events are included in events that are logged to your trail.
+    ///
+    /// `ExcludeManagementEventSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-eventselector.html#cfn-cloudtrail-trail-eventselector-excludemanagementeventsources)): list of (string), optional.
     #[serde(
         rename = "ExcludeManagementEventSources",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_management_event_sources: Option<Value<Vec<Value<String>>>>,
-    /// `IncludeManagementEvents`: optional.
+    /// Specify if you want your event selector to include management events for your trail.
+    ///
+    /// `IncludeManagementEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-eventselector.html#cfn-cloudtrail-trail-eventselector-includemanagementevents)): boolean, optional.
     #[serde(
         rename = "IncludeManagementEvents",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_management_events: Option<Value<bool>>,
-    /// `ReadWriteType`: optional.
+    /// Specify if you want your trail to log read-only events, write-only events, or all. For example, the EC2 GetConsoleOutput is a read-only API operation and RunInstances is a write-only API operation.
+    ///
+    /// `ReadWriteType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-eventselector.html#cfn-cloudtrail-trail-eventselector-readwritetype)): [`ReadWriteType`], one of `All`, `ReadOnly`, `WriteOnly`, optional.
     #[serde(rename = "ReadWriteType", skip_serializing_if = "Option::is_none")]
     pub read_write_type: Option<Value<ReadWriteType>>,
 }
@@ -1293,15 +1425,19 @@ impl Walk for EventSelector {
 
 /// The `Frequency` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html).
+/// AWS reference: [`AWS::CloudTrail::Dashboard` `Frequency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-frequency.html).
 ///
 /// Every property is required: [`Frequency::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Frequency {
-    /// `Unit`: required.
+    /// The frequency unit. Supported values are HOURS and DAYS.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-frequency.html#cfn-cloudtrail-dashboard-frequency-unit)): [`Unit`], one of `HOURS`, `DAYS`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<Unit>,
-    /// `Value`: required.
+    /// The frequency value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-frequency.html#cfn-cloudtrail-dashboard-frequency-value)): integer, required.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -1393,18 +1529,22 @@ impl Walk for ReadWriteType {
 
 /// The `RefreshSchedule` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html).
+/// AWS reference: [`AWS::CloudTrail::Dashboard` `RefreshSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-refreshschedule.html).
 ///
 /// Every property is optional: start from [`RefreshSchedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RefreshSchedule {
-    /// `Frequency`: optional.
+    /// `Frequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-refreshschedule.html#cfn-cloudtrail-dashboard-refreshschedule-frequency)): object [`Frequency`], optional.
     #[serde(rename = "Frequency", skip_serializing_if = "Option::is_none")]
     pub frequency: Option<Frequency>,
-    /// `Status`: optional.
+    /// The status of the schedule. Supported values are ENABLED and DISABLED.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-refreshschedule.html#cfn-cloudtrail-dashboard-refreshschedule-status)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `TimeOfDay`: optional.
+    /// StartTime of the automatic schedule refresh.
+    ///
+    /// `TimeOfDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-refreshschedule.html#cfn-cloudtrail-dashboard-refreshschedule-timeofday)): string, optional. Pattern: `^[0-9]{2}:[0-9]{2}`.
     #[serde(rename = "TimeOfDay", skip_serializing_if = "Option::is_none")]
     pub time_of_day: Option<Value<String>>,
 }
@@ -1490,15 +1630,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`Channel`], [`Dashboard`], [`EventDataStore`] and [`Trail`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-channel.html), [`AWS::CloudTrail::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html), [`AWS::CloudTrail::EventDataStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-eventdatastore.html), [`AWS::CloudTrail::Trail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html).
+/// AWS reference: [`AWS::CloudTrail::Channel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-channel-tag.html), [`AWS::CloudTrail::Dashboard` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-tag.html), [`AWS::CloudTrail::EventDataStore` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-eventdatastore-tag.html), [`AWS::CloudTrail::Trail` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-channel-tag.html#cfn-cloudtrail-channel-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-channel-tag.html#cfn-cloudtrail-channel-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1550,15 +1694,19 @@ impl Walk for Template {
 
 /// The `InsightSelector` property type of [`Trail`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Trail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-trail.html).
+/// AWS reference: [`AWS::CloudTrail::Trail` `InsightSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-insightselector.html).
 ///
 /// Every property is optional: start from [`TrailInsightSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrailInsightSelector {
-    /// `EventCategories`: optional.
+    /// The categories of events for which to log insights. By default, insights are logged for management events only.
+    ///
+    /// `EventCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-insightselector.html#cfn-cloudtrail-trail-insightselector-eventcategories)): list of ([`SourceEventCategory`], one of `Management`, `Data`), optional.
     #[serde(rename = "EventCategories", skip_serializing_if = "Option::is_none")]
     pub event_categories: Option<Value<Vec<Value<SourceEventCategory>>>>,
-    /// `InsightType`: optional.
+    /// The type of insight to log on a trail.
+    ///
+    /// `InsightType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-insightselector.html#cfn-cloudtrail-trail-insightselector-insighttype)): [`InsightType`], one of `ApiCallRateInsight`, `ApiErrorRateInsight`, optional.
     #[serde(rename = "InsightType", skip_serializing_if = "Option::is_none")]
     pub insight_type: Option<Value<InsightType>>,
 }
@@ -1619,18 +1767,24 @@ impl Walk for Unit {
 
 /// The `Widget` property type of [`Dashboard`].
 ///
-/// AWS reference: [`AWS::CloudTrail::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudtrail-dashboard.html).
+/// AWS reference: [`AWS::CloudTrail::Dashboard` `Widget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-widget.html).
 ///
 /// [`Widget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Widget {
-    /// `QueryParameters`: optional.
+    /// The placeholder keys in the QueryStatement. For example: $StartTime$, $EndTime$, $Period$.
+    ///
+    /// `QueryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-widget.html#cfn-cloudtrail-dashboard-widget-queryparameters)): list of (string), optional. Items: 1 to 10. Each item: Pattern: `.*`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "QueryParameters", skip_serializing_if = "Option::is_none")]
     pub query_parameters: Option<Value<Vec<Value<String>>>>,
-    /// `QueryStatement`: required.
+    /// The SQL query statement on one or more event data stores.
+    ///
+    /// `QueryStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-widget.html#cfn-cloudtrail-dashboard-widget-querystatement)): string, required. Pattern: `(?s).*`. Length: 1 to 10000 characters.
     #[serde(rename = "QueryStatement")]
     pub query_statement: Value<String>,
-    /// `ViewProperties`: optional.
+    /// The view properties of the widget.
+    ///
+    /// `ViewProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-dashboard-widget.html#cfn-cloudtrail-dashboard-widget-viewproperties)): map from string to (string), optional.
     #[serde(rename = "ViewProperties", skip_serializing_if = "Option::is_none")]
     pub view_properties: Option<BTreeMap<String, Value<String>>>,
 }

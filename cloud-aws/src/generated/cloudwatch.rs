@@ -11,97 +11,151 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CloudWatch::Alarm` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html)).
 ///
+/// The `AWS::CloudWatch::Alarm` type specifies an alarm and associates it with the specified metric or metric math expression. When this operation creates an alarm, the alarm state is immediately set to `INSUFFICIENT_DATA`. The alarm is then evaluated and its state is set appropriately. Any actions associated with the new state are then executed. When you update an existing alarm, its state is left unchanged, but the update completely overwrites the previous configuration of the alarm.
+///
 /// Every property is optional: start from [`Alarm::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Alarm {
-    /// `ActionConfiguration`: optional.
+    /// `ActionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-actionconfiguration)): object [`ActionConfiguration`], optional.
     #[serde(
         rename = "ActionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub action_configuration: Option<ActionConfiguration>,
-    /// `ActionsEnabled`: optional.
+    /// Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE.
+    ///
+    /// `ActionsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-actionsenabled)): boolean, optional.
     #[serde(rename = "ActionsEnabled", skip_serializing_if = "Option::is_none")]
     pub actions_enabled: Option<Value<bool>>,
-    /// `AlarmActions`: optional.
+    /// The list of actions to execute when this alarm transitions into an ALARM state from any other state. Specify each action as an Amazon Resource Name (ARN). For more information about creating alarms and the actions that you can specify, see [PutMetricAlarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html) in the \*API Reference\*.
+    ///
+    /// `AlarmActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-alarmactions)): list of (string), optional. Items: at least 0. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "AlarmActions", skip_serializing_if = "Option::is_none")]
     pub alarm_actions: Option<Value<Vec<Value<String>>>>,
-    /// `AlarmDescription`: optional.
+    /// The description of the alarm.
+    ///
+    /// `AlarmDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-alarmdescription)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "AlarmDescription", skip_serializing_if = "Option::is_none")]
     pub alarm_description: Option<Value<String>>,
-    /// `AlarmName`: optional, create-only (changing it replaces the resource).
+    /// The name of the alarm. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the alarm name. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `AlarmName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-alarmname)): string, optional, create-only (changing it replaces the resource). Length: 0 to 255 characters.
     #[serde(rename = "AlarmName", skip_serializing_if = "Option::is_none")]
     pub alarm_name: Option<Value<String>>,
-    /// `ComparisonOperator`: optional.
+    /// The arithmetic operation to use when comparing the specified statistic and threshold. The specified statistic value is used as the first operand.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-comparisonoperator)): [`ComparisonOperator`], one of `GreaterThanOrEqualToThreshold`, `GreaterThanThreshold`, `GreaterThanUpperThreshold`, `LessThanLowerOrGreaterThanUpperThreshold`, `LessThanLowerThreshold`, `LessThanOrEqualToThreshold`, `LessThanThreshold`, optional.
     #[serde(rename = "ComparisonOperator", skip_serializing_if = "Option::is_none")]
     pub comparison_operator: Option<Value<ComparisonOperator>>,
-    /// `DatapointsToAlarm`: optional.
+    /// The number of datapoints that must be breaching to trigger the alarm. This is used only if you are setting an "M out of N" alarm. In that case, this value is the M, and the value that you set for `EvaluationPeriods` is the N value. For more information, see [Evaluating an Alarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation) in the \*User Guide\*. If you omit this parameter, CW uses the same value here that you set for `EvaluationPeriods`, and the alarm goes to alarm state if that many consecutive periods are breaching.
+    ///
+    /// `DatapointsToAlarm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-datapointstoalarm)): integer, optional. Range: at least 1.
     #[serde(rename = "DatapointsToAlarm", skip_serializing_if = "Option::is_none")]
     pub datapoints_to_alarm: Option<Value<i64>>,
-    /// `Dimensions`: optional.
+    /// The dimensions for the metric associated with the alarm. For an alarm based on a math expression, you can't specify `Dimensions`. Instead, you use `Metrics`.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-dimensions)): list of (object [`Dimension`]), optional. Items: 0 to 30.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<Dimension>>>,
-    /// `EvaluateLowSampleCountPercentile`: optional.
+    /// Used only for alarms based on percentiles. If `ignore`, the alarm state does not change during periods with too few data points to be statistically significant. If `evaluate` or this parameter is not used, the alarm is always evaluated and possibly changes state no matter how many data points are available.
+    ///
+    /// `EvaluateLowSampleCountPercentile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-evaluatelowsamplecountpercentile)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "EvaluateLowSampleCountPercentile",
         skip_serializing_if = "Option::is_none"
     )]
     pub evaluate_low_sample_count_percentile: Option<Value<String>>,
-    /// `EvaluationCriteria`: optional.
+    /// The evaluation criteria for the alarm.
+    ///
+    /// `EvaluationCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-evaluationcriteria)): object [`EvaluationCriteria`], optional.
     #[serde(rename = "EvaluationCriteria", skip_serializing_if = "Option::is_none")]
     pub evaluation_criteria: Option<EvaluationCriteria>,
-    /// `EvaluationInterval`: optional.
+    /// The frequency, in seconds, at which the alarm is evaluated.
+    ///
+    /// `EvaluationInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-evaluationinterval)): integer, optional. Range: 10 to 3600.
     #[serde(rename = "EvaluationInterval", skip_serializing_if = "Option::is_none")]
     pub evaluation_interval: Option<Value<i64>>,
-    /// `EvaluationPeriods`: optional.
+    /// The number of periods over which data is compared to the specified threshold. If you are setting an alarm that requires that a number of consecutive data points be breaching to trigger the alarm, this value specifies that number. If you are setting an "M out of N" alarm, this value is the N, and `DatapointsToAlarm` is the M. For more information, see [Evaluating an Alarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation) in the \*User Guide\*.
+    ///
+    /// `EvaluationPeriods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-evaluationperiods)): integer, optional. Range: at least 1.
     #[serde(rename = "EvaluationPeriods", skip_serializing_if = "Option::is_none")]
     pub evaluation_periods: Option<Value<i64>>,
-    /// `EvaluationWindow`: optional.
+    /// The evaluation window that the alarm uses to select the range of metric data that it evaluates. This is either a sliding window or a wall clock window. For more information, see [Alarm evaluation windows](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html) in the \*CloudWatch User Guide\*.
+    ///
+    /// `EvaluationWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-evaluationwindow)): object [`EvaluationWindow`], optional.
     #[serde(rename = "EvaluationWindow", skip_serializing_if = "Option::is_none")]
     pub evaluation_window: Option<EvaluationWindow>,
-    /// `ExtendedStatistic`: optional.
+    /// The percentile statistic for the metric associated with the alarm. Specify a value between p0.0 and p100. For an alarm based on a metric, you must specify either `Statistic` or `ExtendedStatistic` but not both. For an alarm based on a math expression, you can't specify `ExtendedStatistic`. Instead, you use `Metrics`.
+    ///
+    /// `ExtendedStatistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-extendedstatistic)): string, optional.
     #[serde(rename = "ExtendedStatistic", skip_serializing_if = "Option::is_none")]
     pub extended_statistic: Option<Value<String>>,
-    /// `InsufficientDataActions`: optional.
+    /// The actions to execute when this alarm transitions to the `INSUFFICIENT_DATA` state from any other state. Each action is specified as an Amazon Resource Name (ARN).
+    ///
+    /// `InsufficientDataActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-insufficientdataactions)): list of (string), optional. Items: at least 0. Each item: Length: 1 to 1024 characters.
     #[serde(
         rename = "InsufficientDataActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub insufficient_data_actions: Option<Value<Vec<Value<String>>>>,
-    /// `MetricName`: optional.
+    /// The name of the metric associated with the alarm. This is required for an alarm based on a metric. For an alarm based on a math expression, you use `Metrics` instead and you can't specify `MetricName`.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-metricname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Metrics`: optional.
+    /// An array that enables you to create an alarm based on the result of a metric math expression. Each item in the array either retrieves a metric or performs a math expression. If you specify the `Metrics` parameter, you cannot specify `MetricName`, `Dimensions`, `Period`, `Namespace`, `Statistic`, `ExtendedStatistic`, or `Unit`.
+    ///
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-metrics)): list of (object [`AlarmMetricDataQuery`]), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value<Vec<AlarmMetricDataQuery>>>,
-    /// `Namespace`: optional.
+    /// The namespace of the metric associated with the alarm. This is required for an alarm based on a metric. For an alarm based on a math expression, you can't specify `Namespace` and you use `Metrics` instead. For a list of namespaces for metrics from AWS services, see [Services That Publish Metrics.](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html)
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-namespace)): string, optional. Pattern: `^[^:]`. Length: 1 to 255 characters.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `OKActions`: optional.
+    /// The actions to execute when this alarm transitions to the `OK` state from any other state. Each action is specified as an Amazon Resource Name (ARN).
+    ///
+    /// `OKActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-okactions)): list of (string), optional. Items: at least 0. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "OKActions", skip_serializing_if = "Option::is_none")]
     pub ok_actions: Option<Value<Vec<Value<String>>>>,
-    /// `Period`: optional.
+    /// The period, in seconds, over which the statistic is applied. This is required for an alarm based on a metric. Valid values are 10, 20, 30, 60, and any multiple of 60. For an alarm based on a math expression, you can't specify `Period`, and instead you use the `Metrics` parameter. \*Minimum:\* 10
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-period)): integer, optional. Range: at least 1.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<i64>>,
-    /// `Statistic`: optional.
+    /// The statistic for the metric associated with the alarm, other than percentile. For percentile statistics, use `ExtendedStatistic`. For an alarm based on a metric, you must specify either `Statistic` or `ExtendedStatistic` but not both. For an alarm based on a math expression, you can't specify `Statistic`. Instead, you use `Metrics`.
+    ///
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-statistic)): [`Statistic`], one of `Average`, `Maximum`, `Minimum`, `SampleCount`, `Sum`, optional.
     #[serde(rename = "Statistic", skip_serializing_if = "Option::is_none")]
     pub statistic: Option<Value<Statistic>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs to associate with the alarm. You can associate as many as 50 tags with an alarm. To be able to associate tags with the alarm when you create the alarm, you must have the `cloudwatch:TagResource` permission. Tags can help you organize and categorize your resources. You can also use them to scope user permissions by granting a user permission to access or change only resources with certain tag values.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Threshold`: optional.
+    /// The value to compare with the specified statistic.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-threshold)): number, optional.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Value<f64>>,
-    /// `ThresholdMetricId`: optional.
+    /// In an alarm based on an anomaly detection model, this is the ID of the `ANOMALY_DETECTION_BAND` function used as the threshold for the alarm.
+    ///
+    /// `ThresholdMetricId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-thresholdmetricid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "ThresholdMetricId", skip_serializing_if = "Option::is_none")]
     pub threshold_metric_id: Option<Value<String>>,
-    /// `TreatMissingData`: optional.
+    /// Sets how this alarm is to handle missing data points. Valid values are `breaching`, `notBreaching`, `ignore`, and `missing`. For more information, see [Configuring How Alarms Treat Missing Data](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data) in the \*Amazon User Guide\*. If you omit this parameter, the default behavior of `missing` is used.
+    ///
+    /// `TreatMissingData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-treatmissingdata)): [`TreatMissingData`], one of `breaching`, `ignore`, `missing`, `notBreaching`, optional. Length: 1 to 255 characters.
     #[serde(rename = "TreatMissingData", skip_serializing_if = "Option::is_none")]
     pub treat_missing_data: Option<Value<TreatMissingData>>,
-    /// `Unit`: optional.
+    /// The unit of the metric associated with the alarm. Specify this only if you are creating an alarm based on a single metric. Do not specify this if you are specifying a `Metrics` array. You can specify the following values: Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second, Terabits/Second, Count/Second, or None.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-unit)): [`Unit`], one of `Bits`, `Bits/Second`, `Bytes`, `Bytes/Second`, `Count`, `Count/Second`, `Gigabits`, `Gigabits/Second`, `Gigabytes`, `Gigabytes/Second`, `Kilobits`, `Kilobits/Second`, `Kilobytes`, `Kilobytes/Second`, `Megabits`, `Megabits/Second`, `Megabytes`, `Megabytes/Second`, `Microseconds`, `Milliseconds`, `None`, `Percent`, `Seconds`, `Terabits`, `Terabits/Second`, `Terabytes`, `Terabytes/Second`, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<Unit>>,
-    /// `WarmUpConfiguration`: optional.
+    /// The warm-up configuration for the alarm. A warm-up period delays alarm evaluation after you create or update the alarm. During the warm-up period, the alarm stays in `INSUFFICIENT_DATA` and does not perform alarm actions. For more information, see [Alarm warm-up periods](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-warm-up.html) in the \*Amazon CloudWatch User Guide\*.
+    ///
+    /// `WarmUpConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-warmupconfiguration)): object [`WarmUpConfiguration`], optional.
     #[serde(
         rename = "WarmUpConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -358,28 +412,44 @@ impl ResourceRef<Alarm> {
 
 /// The properties of an `AWS::CloudWatch::AlarmMuteRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html)).
 ///
+/// Resource Type definition for AWS::CloudWatch::AlarmMuteRule that allows defining a rule and targeting alarms to mute their actions during the specified window.
+///
 /// [`AlarmMuteRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AlarmMuteRule {
-    /// `Description`: optional.
+    /// The description of the AlarmMuteRule
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html#cfn-cloudwatch-alarmmuterule-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExpireDate`: optional.
+    /// The date, with the same timezone offset as "ScheduleTimezone" after which the alarm mute rule will be expired.
+    ///
+    /// `ExpireDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html#cfn-cloudwatch-alarmmuterule-expiredate)): string, optional.
     #[serde(rename = "ExpireDate", skip_serializing_if = "Option::is_none")]
     pub expire_date: Option<Value<String>>,
-    /// `MuteTargets`: optional.
+    /// Targets to be muted
+    ///
+    /// `MuteTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html#cfn-cloudwatch-alarmmuterule-mutetargets)): object [`MuteTargets`], optional.
     #[serde(rename = "MuteTargets", skip_serializing_if = "Option::is_none")]
     pub mute_targets: Option<MuteTargets>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the AlarmMuteRule
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html#cfn-cloudwatch-alarmmuterule-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Rule`: required.
+    /// The rule for the mute
+    ///
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html#cfn-cloudwatch-alarmmuterule-rule)): object [`Rule`], required.
     #[serde(rename = "Rule")]
     pub rule: Rule,
-    /// `StartDate`: optional.
+    /// The date, with the same timezone offset as "ScheduleTimezone", after which the alarm mute rule will become active.
+    ///
+    /// `StartDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html#cfn-cloudwatch-alarmmuterule-startdate)): string, optional.
     #[serde(rename = "StartDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html#cfn-cloudwatch-alarmmuterule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -487,40 +557,42 @@ impl ResourceRef<AlarmMuteRule> {
 
 /// The properties of an `AWS::CloudWatch::AnomalyDetector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html)).
 ///
+/// Resource Type definition for AWS::CloudWatch::AnomalyDetector
+///
 /// Every property is optional: start from [`AnomalyDetector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AnomalyDetector {
-    /// `Configuration`: optional.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html#cfn-cloudwatch-anomalydetector-configuration)): object [`Configuration`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Configuration>,
-    /// `Dimensions`: optional, create-only (changing it replaces the resource).
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html#cfn-cloudwatch-anomalydetector-dimensions)): list of (object [`Dimension`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<Dimension>>>,
-    /// `MetricCharacteristics`: optional, create-only (changing it replaces the resource).
+    /// `MetricCharacteristics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html#cfn-cloudwatch-anomalydetector-metriccharacteristics)): object [`MetricCharacteristics`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MetricCharacteristics",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_characteristics: Option<MetricCharacteristics>,
-    /// `MetricMathAnomalyDetector`: optional, create-only (changing it replaces the resource).
+    /// `MetricMathAnomalyDetector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html#cfn-cloudwatch-anomalydetector-metricmathanomalydetector)): object [`MetricMathAnomalyDetector`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MetricMathAnomalyDetector",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_math_anomaly_detector: Option<MetricMathAnomalyDetector>,
-    /// `MetricName`: optional, create-only (changing it replaces the resource).
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html#cfn-cloudwatch-anomalydetector-metricname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Namespace`: optional, create-only (changing it replaces the resource).
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html#cfn-cloudwatch-anomalydetector-namespace)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `SingleMetricAnomalyDetector`: optional, create-only (changing it replaces the resource).
+    /// `SingleMetricAnomalyDetector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html#cfn-cloudwatch-anomalydetector-singlemetricanomalydetector)): object [`SingleMetricAnomalyDetector`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SingleMetricAnomalyDetector",
         skip_serializing_if = "Option::is_none"
     )]
     pub single_metric_anomaly_detector: Option<SingleMetricAnomalyDetector>,
-    /// `Stat`: optional, create-only (changing it replaces the resource).
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html#cfn-cloudwatch-anomalydetector-stat)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Stat", skip_serializing_if = "Option::is_none")]
     pub stat: Option<Value<String>>,
 }
@@ -633,55 +705,81 @@ impl ResourceRef<AnomalyDetector> {
 
 /// The properties of an `AWS::CloudWatch::CompositeAlarm` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html)).
 ///
+/// The AWS::CloudWatch::CompositeAlarm type specifies an alarm which aggregates the states of other Alarms (Metric or Composite Alarms) as defined by the AlarmRule expression
+///
 /// [`CompositeAlarm::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CompositeAlarm {
-    /// `ActionConfiguration`: optional.
+    /// Configuration that applies to the notifications this alarm sends when it performs its actions.
+    ///
+    /// `ActionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-actionconfiguration)): object [`ActionConfiguration`], optional.
     #[serde(
         rename = "ActionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub action_configuration: Option<ActionConfiguration>,
-    /// `ActionsEnabled`: optional.
+    /// Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE.
+    ///
+    /// `ActionsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-actionsenabled)): boolean, optional.
     #[serde(rename = "ActionsEnabled", skip_serializing_if = "Option::is_none")]
     pub actions_enabled: Option<Value<bool>>,
-    /// `ActionsSuppressor`: optional.
+    /// Actions will be suppressed if the suppressor alarm is in the ALARM state. ActionsSuppressor can be an AlarmName or an Amazon Resource Name (ARN) from an existing alarm.
+    ///
+    /// `ActionsSuppressor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-actionssuppressor)): string, optional. Length: 1 to 1600 characters.
     #[serde(rename = "ActionsSuppressor", skip_serializing_if = "Option::is_none")]
     pub actions_suppressor: Option<Value<String>>,
-    /// `ActionsSuppressorExtensionPeriod`: optional.
+    /// Actions will be suppressed if WaitPeriod is active. The length of time that actions are suppressed is in seconds.
+    ///
+    /// `ActionsSuppressorExtensionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-actionssuppressorextensionperiod)): integer, optional. Range: at least 0.
     #[serde(
         rename = "ActionsSuppressorExtensionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub actions_suppressor_extension_period: Option<Value<i64>>,
-    /// `ActionsSuppressorWaitPeriod`: optional.
+    /// Actions will be suppressed if ExtensionPeriod is active. The length of time that actions are suppressed is in seconds.
+    ///
+    /// `ActionsSuppressorWaitPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-actionssuppressorwaitperiod)): integer, optional. Range: at least 0.
     #[serde(
         rename = "ActionsSuppressorWaitPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub actions_suppressor_wait_period: Option<Value<i64>>,
-    /// `AlarmActions`: optional.
+    /// The list of actions to execute when this alarm transitions into an ALARM state from any other state. Specify each action as an Amazon Resource Name (ARN).
+    ///
+    /// `AlarmActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-alarmactions)): list of (string), optional. Items: at most 5. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "AlarmActions", skip_serializing_if = "Option::is_none")]
     pub alarm_actions: Option<Value<Vec<Value<String>>>>,
-    /// `AlarmDescription`: optional.
+    /// The description of the alarm
+    ///
+    /// `AlarmDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-alarmdescription)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "AlarmDescription", skip_serializing_if = "Option::is_none")]
     pub alarm_description: Option<Value<String>>,
-    /// `AlarmName`: optional, create-only (changing it replaces the resource).
+    /// The name of the Composite Alarm
+    ///
+    /// `AlarmName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-alarmname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AlarmName", skip_serializing_if = "Option::is_none")]
     pub alarm_name: Option<Value<String>>,
-    /// `AlarmRule`: required.
+    /// Expression which aggregates the state of other Alarms (Metric or Composite Alarms)
+    ///
+    /// `AlarmRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-alarmrule)): string, required. Length: 1 to 10240 characters.
     #[serde(rename = "AlarmRule")]
     pub alarm_rule: Value<String>,
-    /// `InsufficientDataActions`: optional.
+    /// The actions to execute when this alarm transitions to the INSUFFICIENT\_DATA state from any other state. Each action is specified as an Amazon Resource Name (ARN).
+    ///
+    /// `InsufficientDataActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-insufficientdataactions)): list of (string), optional. Items: at most 5. Each item: Length: 1 to 1024 characters.
     #[serde(
         rename = "InsufficientDataActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub insufficient_data_actions: Option<Value<Vec<Value<String>>>>,
-    /// `OKActions`: optional.
+    /// The actions to execute when this alarm transitions to the OK state from any other state. Each action is specified as an Amazon Resource Name (ARN).
+    ///
+    /// `OKActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-okactions)): list of (string), optional. Items: at most 5. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "OKActions", skip_serializing_if = "Option::is_none")]
     pub ok_actions: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs to associate with the composite alarm. You can associate as many as 50 tags with an alarm.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html#cfn-cloudwatch-compositealarm-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -822,16 +920,24 @@ impl ResourceRef<CompositeAlarm> {
 
 /// The properties of an `AWS::CloudWatch::Dashboard` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html)).
 ///
+/// Resource Type definition for AWS::CloudWatch::Dashboard
+///
 /// [`Dashboard::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dashboard {
-    /// `DashboardBody`: required.
+    /// The detailed information about the dashboard in JSON format, including the widgets to include and their location on the dashboard
+    ///
+    /// `DashboardBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html#cfn-cloudwatch-dashboard-dashboardbody)): string, required.
     #[serde(rename = "DashboardBody")]
     pub dashboard_body: Value<String>,
-    /// `DashboardName`: optional, create-only (changing it replaces the resource).
+    /// The name of the dashboard. The name must be between 1 and 255 characters. If you do not specify a name, one will be generated automatically.
+    ///
+    /// `DashboardName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html#cfn-cloudwatch-dashboard-dashboardname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DashboardName", skip_serializing_if = "Option::is_none")]
     pub dashboard_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs to associate with the cloudwatch dashboard. You can associate up to 50 tags with a dashboard
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html#cfn-cloudwatch-dashboard-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -881,25 +987,27 @@ impl Resource for Dashboard {
 
 /// The properties of an `AWS::CloudWatch::InsightRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-insightrule.html)).
 ///
+/// Resource Type definition for AWS::CloudWatch::InsightRule. Creates a Contributor Insights rule that analyzes log data to identify top contributors and usage patterns.
+///
 /// [`InsightRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InsightRule {
-    /// `ApplyOnTransformedLogs`: optional.
+    /// `ApplyOnTransformedLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-insightrule.html#cfn-cloudwatch-insightrule-applyontransformedlogs)): boolean, optional.
     #[serde(
         rename = "ApplyOnTransformedLogs",
         skip_serializing_if = "Option::is_none"
     )]
     pub apply_on_transformed_logs: Option<Value<bool>>,
-    /// `RuleBody`: required.
+    /// `RuleBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-insightrule.html#cfn-cloudwatch-insightrule-rulebody)): string, required.
     #[serde(rename = "RuleBody")]
     pub rule_body: Value<String>,
-    /// `RuleName`: required, create-only (changing it replaces the resource).
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-insightrule.html#cfn-cloudwatch-insightrule-rulename)): string, required, create-only (changing it replaces the resource). Pattern: `^[\x20-\x7E]+$`. Length: 1 to 128 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
-    /// `RuleState`: required.
+    /// `RuleState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-insightrule.html#cfn-cloudwatch-insightrule-rulestate)): [`RuleState`], one of `ENABLED`, `DISABLED`, required. Length: 1 to 32 characters.
     #[serde(rename = "RuleState")]
     pub rule_state: Value<RuleState>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-insightrule.html#cfn-cloudwatch-insightrule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -966,28 +1074,42 @@ impl ResourceRef<InsightRule> {
 
 /// The properties of an `AWS::CloudWatch::Integration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html)).
 ///
+/// Resource Type definition for AWS::CloudWatch::Integration. Manages a CloudWatch (Amazon CloudWatch Observability / Omni) account-scoped integration. V1 supports AWS\_CONFIG\_SLREC, AWS\_INTEGRATION, and EXTERNAL\_AGENT.
+///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `Credential`: optional.
+    /// Write-only API-key credential material for the integration. Stored encrypted and never returned on read.
+    ///
+    /// `Credential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html#cfn-cloudwatch-integration-credential)): object [`IntegrationCredential`], optional.
     #[serde(rename = "Credential", skip_serializing_if = "Option::is_none")]
     pub credential: Option<IntegrationCredential>,
-    /// `IntegrationAttributes`: optional.
+    /// Type-specific configuration attributes (max 50 entries). EXTERNAL\_AGENT requires 'catalogId'. On update, supplied attributes merge into the existing map; omitting a key does not remove it.
+    ///
+    /// `IntegrationAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html#cfn-cloudwatch-integration-integrationattributes)): map from string to (string), optional.
     #[serde(
         rename = "IntegrationAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub integration_attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `IntegrationType`: required, create-only (changing it replaces the resource).
+    /// The type of integration. Immutable after creation.
+    ///
+    /// `IntegrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html#cfn-cloudwatch-integration-integrationtype)): [`IntegrationType`], one of `AWS_CONFIG_SLREC`, `AWS_INTEGRATION`, `EXTERNAL_AGENT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "IntegrationType")]
     pub integration_type: Value<IntegrationType>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The customer-supplied name of the integration. Unique per account.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html#cfn-cloudwatch-integration-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: optional.
+    /// IAM role ARN the integration assumes. Required for AWS\_INTEGRATION (a valid, service-assumable IAM role ARN). Not used by AWS\_CONFIG\_SLREC or EXTERNAL\_AGENT.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html#cfn-cloudwatch-integration-rolearn)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with the integration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html#cfn-cloudwatch-integration-tags)): list of (object [`Tags`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -1091,67 +1213,103 @@ impl ResourceRef<Integration> {
 
 /// The properties of an `AWS::CloudWatch::LogAlarm` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html)).
 ///
+/// Resource Type definition for AWS::CloudWatch::LogAlarm. A LogAlarm evaluates scheduled query results from CloudWatch Logs and triggers actions when thresholds are breached.
+///
 /// [`LogAlarm::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogAlarm {
-    /// `ActionConfiguration`: optional.
+    /// Configuration that applies to the notifications this alarm sends when it performs its actions.
+    ///
+    /// `ActionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-actionconfiguration)): object [`ActionConfiguration`], optional.
     #[serde(
         rename = "ActionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub action_configuration: Option<ActionConfiguration>,
-    /// `ActionLogLineCount`: optional.
+    /// The number of log lines to include in alarm notifications. Valid values are 0 to 50.
+    ///
+    /// `ActionLogLineCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-actionloglinecount)): integer, optional. Range: 0 to 50.
     #[serde(rename = "ActionLogLineCount", skip_serializing_if = "Option::is_none")]
     pub action_log_line_count: Option<Value<i64>>,
-    /// `ActionLogLineRoleArn`: optional.
+    /// The ARN of the IAM role that grants CloudWatch permissions to fetch log lines for alarm notifications. Required when ActionLogLineCount is greater than 0.
+    ///
+    /// `ActionLogLineRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-actionloglinerolearn)): string, optional.
     #[serde(
         rename = "ActionLogLineRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub action_log_line_role_arn: Option<Value<String>>,
-    /// `ActionsEnabled`: optional.
+    /// Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE.
+    ///
+    /// `ActionsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-actionsenabled)): boolean, optional.
     #[serde(rename = "ActionsEnabled", skip_serializing_if = "Option::is_none")]
     pub actions_enabled: Option<Value<bool>>,
-    /// `AlarmActions`: optional.
+    /// The list of actions to execute when this alarm transitions into an ALARM state from any other state.
+    ///
+    /// `AlarmActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-alarmactions)): list of (string), optional. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "AlarmActions", skip_serializing_if = "Option::is_none")]
     pub alarm_actions: Option<Value<Vec<Value<String>>>>,
-    /// `AlarmDescription`: optional.
+    /// The description of the log alarm.
+    ///
+    /// `AlarmDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-alarmdescription)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "AlarmDescription", skip_serializing_if = "Option::is_none")]
     pub alarm_description: Option<Value<String>>,
-    /// `AlarmName`: optional, create-only (changing it replaces the resource).
+    /// The name of the log alarm.
+    ///
+    /// `AlarmName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-alarmname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AlarmName", skip_serializing_if = "Option::is_none")]
     pub alarm_name: Option<Value<String>>,
-    /// `ComparisonOperator`: required.
+    /// The arithmetic operation to use when comparing the specified threshold and the query results. Valid values are GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, and LessThanOrEqualToThreshold.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-comparisonoperator)): [`ComparisonOperator`], one of `GreaterThanOrEqualToThreshold`, `GreaterThanThreshold`, `GreaterThanUpperThreshold`, `LessThanLowerOrGreaterThanUpperThreshold`, `LessThanLowerThreshold`, `LessThanOrEqualToThreshold`, `LessThanThreshold`, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<ComparisonOperator>,
-    /// `InsufficientDataActions`: optional.
+    /// The actions to execute when this alarm transitions to the INSUFFICIENT\_DATA state from any other state.
+    ///
+    /// `InsufficientDataActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-insufficientdataactions)): list of (string), optional. Each item: Length: 1 to 1024 characters.
     #[serde(
         rename = "InsufficientDataActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub insufficient_data_actions: Option<Value<Vec<Value<String>>>>,
-    /// `OKActions`: optional.
+    /// The actions to execute when this alarm transitions to the OK state from any other state.
+    ///
+    /// `OKActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-okactions)): list of (string), optional. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "OKActions", skip_serializing_if = "Option::is_none")]
     pub ok_actions: Option<Value<Vec<Value<String>>>>,
-    /// `QueryResultsToAlarm`: required.
+    /// The number of query results that must be breaching to trigger the alarm.
+    ///
+    /// `QueryResultsToAlarm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-queryresultstoalarm)): integer, required. Range: at least 1.
     #[serde(rename = "QueryResultsToAlarm")]
     pub query_results_to_alarm: Value<i64>,
-    /// `QueryResultsToEvaluate`: required.
+    /// The number of query results over which data is compared to the specified threshold.
+    ///
+    /// `QueryResultsToEvaluate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-queryresultstoevaluate)): integer, required. Range: at least 1.
     #[serde(rename = "QueryResultsToEvaluate")]
     pub query_results_to_evaluate: Value<i64>,
-    /// `ScheduledQueryConfiguration`: required.
+    /// The scheduled query configuration for the log alarm.
+    ///
+    /// `ScheduledQueryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-scheduledqueryconfiguration)): object [`ScheduledQueryConfiguration`], required.
     #[serde(rename = "ScheduledQueryConfiguration")]
     pub scheduled_query_configuration: ScheduledQueryConfiguration,
-    /// `Tags`: optional.
+    /// A list of key-value pairs to associate with the log alarm.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Threshold`: required.
+    /// The value to compare against the results of the scheduled query evaluation.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-threshold)): number, required.
     #[serde(rename = "Threshold")]
     pub threshold: Value<f64>,
-    /// `TreatMissingData`: optional.
+    /// Sets how this alarm is to handle missing data points. Valid values are breaching, notBreaching, ignore, and missing.
+    ///
+    /// `TreatMissingData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-treatmissingdata)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "TreatMissingData", skip_serializing_if = "Option::is_none")]
     pub treat_missing_data: Option<Value<String>>,
-    /// `WarmUpConfiguration`: optional.
+    /// The warm-up configuration for the alarm. During the warm-up period, the alarm stays in INSUFFICIENT\_DATA and doesn't perform alarm actions. For more information, see Alarm warm-up periods in the Amazon CloudWatch User Guide.
+    ///
+    /// `WarmUpConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html#cfn-cloudwatch-logalarm-warmupconfiguration)): object [`WarmUpConfiguration`], optional.
     #[serde(
         rename = "WarmUpConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1322,40 +1480,60 @@ impl ResourceRef<LogAlarm> {
 
 /// The properties of an `AWS::CloudWatch::MetricStream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html)).
 ///
+/// Resource Type definition for Metric Stream
+///
 /// Every property is optional: start from [`MetricStream::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetricStream {
-    /// `ExcludeFilters`: optional.
+    /// Define which metrics will be not streamed. Metrics matched by multiple instances of MetricStreamFilter are joined with an OR operation by default. If both IncludeFilters and ExcludeFilters are omitted, all metrics in the account will be streamed. IncludeFilters and ExcludeFilters are mutually exclusive. Default to null.
+    ///
+    /// `ExcludeFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-excludefilters)): list of (object [`MetricStreamFilter`]), optional. Items: at most 1000.
     #[serde(rename = "ExcludeFilters", skip_serializing_if = "Option::is_none")]
     pub exclude_filters: Option<Value<Vec<MetricStreamFilter>>>,
-    /// `FirehoseArn`: optional.
+    /// The ARN of the Kinesis Firehose where to stream the data.
+    ///
+    /// `FirehoseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-firehosearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "FirehoseArn", skip_serializing_if = "Option::is_none")]
     pub firehose_arn: Option<Value<String>>,
-    /// `IncludeFilters`: optional.
+    /// Define which metrics will be streamed. Metrics matched by multiple instances of MetricStreamFilter are joined with an OR operation by default. If both IncludeFilters and ExcludeFilters are omitted, all metrics in the account will be streamed. IncludeFilters and ExcludeFilters are mutually exclusive. Default to null.
+    ///
+    /// `IncludeFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-includefilters)): list of (object [`MetricStreamFilter`]), optional. Items: at most 1000.
     #[serde(rename = "IncludeFilters", skip_serializing_if = "Option::is_none")]
     pub include_filters: Option<Value<Vec<MetricStreamFilter>>>,
-    /// `IncludeLinkedAccountsMetrics`: optional.
+    /// If you are creating a metric stream in a monitoring account, specify true to include metrics from source accounts that are linked to this monitoring account, in the metric stream. The default is false.
+    ///
+    /// `IncludeLinkedAccountsMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-includelinkedaccountsmetrics)): boolean, optional.
     #[serde(
         rename = "IncludeLinkedAccountsMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_linked_accounts_metrics: Option<Value<bool>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the metric stream.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OutputFormat`: optional.
+    /// The output format of the data streamed to the Kinesis Firehose.
+    ///
+    /// `OutputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-outputformat)): [`OutputFormat`], one of `json`, `opentelemetry0.7`, `opentelemetry1.0`, optional. Length: 1 to 255 characters.
     #[serde(rename = "OutputFormat", skip_serializing_if = "Option::is_none")]
     pub output_format: Option<Value<OutputFormat>>,
-    /// `RoleArn`: optional.
+    /// The ARN of the role that provides access to the Kinesis Firehose.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-rolearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `StatisticsConfigurations`: optional.
+    /// By default, a metric stream always sends the MAX, MIN, SUM, and SAMPLECOUNT statistics for each metric that is streamed. You can use this parameter to have the metric stream also send additional statistics in the stream. This array can have up to 100 members.
+    ///
+    /// `StatisticsConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-statisticsconfigurations)): list of (object [`MetricStreamStatisticsConfiguration`]), optional. Items: at most 100.
     #[serde(
         rename = "StatisticsConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub statistics_configurations: Option<Value<Vec<MetricStreamStatisticsConfiguration>>>,
-    /// `Tags`: optional.
+    /// A set of tags to assign to the delivery stream.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html#cfn-cloudwatch-metricstream-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1480,13 +1658,19 @@ impl ResourceRef<MetricStream> {
 
 /// The properties of an `AWS::CloudWatch::OTelEnrichment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-otelenrichment.html)).
 ///
+/// AWS::CloudWatch::OTelEnrichment enables OTel metric enrichment in CloudWatch, allowing CloudWatch vended metrics to be available for PromQL querying enriched with AWS resource tags and metadata.
+///
 /// Every property is optional: start from [`OTelEnrichment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OTelEnrichment {
-    /// `ExcludeFilters`: optional.
+    /// Removes metrics from the include set. Absent or empty means nothing is removed. Evaluated after IncludeFilters, so ExcludeFilters always wins.
+    ///
+    /// `ExcludeFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-otelenrichment.html#cfn-cloudwatch-otelenrichment-excludefilters)): list of (object [`OTelEnrichmentMetricSelector`]), optional. Items: 0 to 100.
     #[serde(rename = "ExcludeFilters", skip_serializing_if = "Option::is_none")]
     pub exclude_filters: Option<Value<Vec<OTelEnrichmentMetricSelector>>>,
-    /// `IncludeFilters`: optional.
+    /// Scopes enrichment to a subset of the account's telemetry. Absent or empty means all namespaces are in scope. Present means only these are. The service enforces a combined cap of 100 selectors across IncludeFilters and ExcludeFilters, and rejects more than one selector for the same namespace within a direction.
+    ///
+    /// `IncludeFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-otelenrichment.html#cfn-cloudwatch-otelenrichment-includefilters)): list of (object [`OTelEnrichmentMetricSelector`]), optional. Items: 0 to 100.
     #[serde(rename = "IncludeFilters", skip_serializing_if = "Option::is_none")]
     pub include_filters: Option<Value<Vec<OTelEnrichmentMetricSelector>>>,
 }
@@ -1548,13 +1732,19 @@ impl ResourceRef<OTelEnrichment> {
 
 /// The properties of an `AWS::CloudWatch::ResourceMetricsConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-resourcemetricsconfiguration.html)).
 ///
+/// Resource Type definition for AWS::CloudWatch::ResourceMetricsConfiguration. Manages the detailed monitoring metric selections for an AWS resource, identified by the ARN of the resource being monitored.
+///
 /// [`ResourceMetricsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceMetricsConfiguration {
-    /// `MetricSelections`: optional.
+    /// The metric selections that define which metrics are enabled for detailed monitoring on the resource.
+    ///
+    /// `MetricSelections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-resourcemetricsconfiguration.html#cfn-cloudwatch-resourcemetricsconfiguration-metricselections)): list of (object [`ResourceMetricSelection`]), optional. Items: 1 to 1.
     #[serde(rename = "MetricSelections", skip_serializing_if = "Option::is_none")]
     pub metric_selections: Option<Value<Vec<ResourceMetricSelection>>>,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the resource for which the detailed monitoring metrics configuration is managed.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-resourcemetricsconfiguration.html#cfn-cloudwatch-resourcemetricsconfiguration-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-zA-Z0-9-]+:[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\d{12}:.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -1610,19 +1800,29 @@ impl ResourceRef<ResourceMetricsConfiguration> {
 
 /// The properties of an `AWS::CloudWatch::View` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-view.html)).
 ///
+/// Resource Type definition for AWS::CloudWatch::View. A view is a named, reusable SQL query that can be referenced from CloudWatch telemetry queries. View names must be unique within the account and region.
+///
 /// [`View::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct View {
-    /// `Definition`: required.
+    /// The SQL query that defines the view.
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-view.html#cfn-cloudwatch-view-definition)): string, required. Length: 1 to 10000 characters.
     #[serde(rename = "Definition")]
     pub definition: Value<String>,
-    /// `Description`: optional.
+    /// A description of the view.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-view.html#cfn-cloudwatch-view-description)): string, optional. Length: at most 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the view. Must begin with the "view." prefix followed by lowercase alphanumeric characters, hyphens, and underscores. View names must be unique within the account and region. If not specified, a name is generated.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-view.html#cfn-cloudwatch-view-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^view\.[a-z0-9][a-z0-9_-]{0,250}$`. Length: 6 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the view.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-view.html#cfn-cloudwatch-view-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1703,12 +1903,14 @@ impl ResourceRef<View> {
 
 /// The `ActionConfiguration` property type of [`Alarm`], [`CompositeAlarm`] and [`LogAlarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html), [`AWS::CloudWatch::CompositeAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html), [`AWS::CloudWatch::LogAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `ActionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-actionconfiguration.html), [`AWS::CloudWatch::CompositeAlarm` `ActionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-compositealarm-actionconfiguration.html), [`AWS::CloudWatch::LogAlarm` `ActionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-actionconfiguration.html).
 ///
 /// Every property is optional: start from [`ActionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActionConfiguration {
-    /// `AlarmTagsPropagation`: optional.
+    /// Whether the alarm's tags are included in its action notifications and state-change events.
+    ///
+    /// `AlarmTagsPropagation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-actionconfiguration.html#cfn-cloudwatch-alarm-actionconfiguration-alarmtagspropagation)): object [`AlarmTagsPropagation`], optional.
     #[serde(
         rename = "AlarmTagsPropagation",
         skip_serializing_if = "Option::is_none"
@@ -1741,18 +1943,24 @@ impl Walk for ActionConfiguration {
 
 /// The `Metric` property type of [`Alarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metric.html).
 ///
 /// Every property is optional: start from [`AlarmMetric::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AlarmMetric {
-    /// `Dimensions`: optional.
+    /// The metric dimensions that you want to be used for the metric that the alarm will watch.
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metric.html#cfn-cloudwatch-alarm-metric-dimensions)): list of (object [`Dimension`]), optional. Items: 0 to 30.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<Dimension>>>,
-    /// `MetricName`: optional.
+    /// The name of the metric that you want the alarm to watch. This is a required field.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metric.html#cfn-cloudwatch-alarm-metric-metricname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Namespace`: optional.
+    /// The namespace of the metric that the alarm will watch.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metric.html#cfn-cloudwatch-alarm-metric-namespace)): string, optional. Pattern: `^[^:]`. Length: 1 to 255 characters.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -1798,30 +2006,44 @@ impl Walk for AlarmMetric {
 
 /// The `MetricDataQuery` property type of [`Alarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `MetricDataQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricdataquery.html).
 ///
 /// [`AlarmMetricDataQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AlarmMetricDataQuery {
-    /// `AccountId`: optional.
+    /// The ID of the account where the metrics are located, if this is a cross-account alarm.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricdataquery.html#cfn-cloudwatch-alarm-metricdataquery-accountid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `Expression`: optional.
+    /// The math expression to be performed on the returned data, if this object is performing a math expression. This expression can use the `Id` of the other metrics to refer to those metrics, and can also use the `Id` of other expressions to use the result of those expressions. For more information about metric math expressions, see [Metric Math Syntax and Functions](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html#metric-math-syntax) in the \*User Guide\*. Within each MetricDataQuery object, you must specify either `Expression` or `MetricStat` but not both.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricdataquery.html#cfn-cloudwatch-alarm-metricdataquery-expression)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Id`: required.
+    /// A short name used to tie this object to the results in the response. This name must be unique within a single call to `GetMetricData`. If you are performing math expressions on this set of data, this name represents that data and can serve as a variable in the mathematical expression. The valid characters are letters, numbers, and underscore. The first character must be a lowercase letter.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricdataquery.html#cfn-cloudwatch-alarm-metricdataquery-id)): string, required. Pattern: `^([a-z])([A-Za-z0-9\_]*)$`. Length: 1 to 255 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Label`: optional.
+    /// A human-readable label for this metric or expression. This is especially useful if this is an expression, so that you know what the value represents. If the metric or expression is shown in a CW dashboard widget, the label is shown. If `Label` is omitted, CW generates a default.
+    ///
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricdataquery.html#cfn-cloudwatch-alarm-metricdataquery-label)): string, optional.
     #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
     pub label: Option<Value<String>>,
-    /// `MetricStat`: optional.
+    /// The metric to be returned, along with statistics, period, and units. Use this parameter only if this object is retrieving a metric and not performing a math expression on returned data. Within one MetricDataQuery object, you must specify either `Expression` or `MetricStat` but not both.
+    ///
+    /// `MetricStat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricdataquery.html#cfn-cloudwatch-alarm-metricdataquery-metricstat)): object [`AlarmMetricStat`], optional.
     #[serde(rename = "MetricStat", skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<AlarmMetricStat>,
-    /// `Period`: optional.
+    /// The granularity, in seconds, of the returned data points. For metrics with regular resolution, a period can be as short as one minute (60 seconds) and must be a multiple of 60. For high-resolution metrics that are collected at intervals of less than one minute, the period can be 1, 5, 10, 20, 30, 60, or any multiple of 60. High-resolution metrics are those metrics stored by a `PutMetricData` operation that includes a `StorageResolution of 1 second`.
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricdataquery.html#cfn-cloudwatch-alarm-metricdataquery-period)): integer, optional. Range: at least 1.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<i64>>,
-    /// `ReturnData`: optional.
+    /// This option indicates whether to return the timestamps and raw data values of this metric. When you create an alarm based on a metric math expression, specify `True` for this value for only the one math expression that the alarm is based on. You must specify `False` for `ReturnData` for all the other metrics and expressions used in the alarm. This field is required.
+    ///
+    /// `ReturnData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricdataquery.html#cfn-cloudwatch-alarm-metricdataquery-returndata)): boolean, optional.
     #[serde(rename = "ReturnData", skip_serializing_if = "Option::is_none")]
     pub return_data: Option<Value<bool>>,
 }
@@ -1901,21 +2123,29 @@ impl Walk for AlarmMetricDataQuery {
 
 /// The `MetricStat` property type of [`Alarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `MetricStat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricstat.html).
 ///
 /// [`AlarmMetricStat::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AlarmMetricStat {
-    /// `Metric`: required.
+    /// The metric to return, including the metric name, namespace, and dimensions.
+    ///
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricstat.html#cfn-cloudwatch-alarm-metricstat-metric)): object [`AlarmMetric`], required.
     #[serde(rename = "Metric")]
     pub metric: AlarmMetric,
-    /// `Period`: required.
+    /// The granularity, in seconds, of the returned data points. For metrics with regular resolution, a period can be as short as one minute (60 seconds) and must be a multiple of 60. For high-resolution metrics that are collected at intervals of less than one minute, the period can be 1, 5, 10, 20, 30, 60, or any multiple of 60. High-resolution metrics are those metrics stored by a `PutMetricData` call that includes a `StorageResolution` of 1 second. If the `StartTime` parameter specifies a time stamp that is greater than 3 hours ago, you must specify the period as follows or no data points in that time range is returned: + Start time between 3 hours and 15 days ago - Use a multiple of 60 seconds (1 minute). + Start time between 15 and 63 days ago - Use a multiple of 300 seconds (5 minutes). + Start time greater than 63 days ago - Use a multiple of 3600 seconds (1 hour).
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricstat.html#cfn-cloudwatch-alarm-metricstat-period)): integer, required. Range: at least 1.
     #[serde(rename = "Period")]
     pub period: Value<i64>,
-    /// `Stat`: required.
+    /// The statistic to return. It can include any CW statistic or extended statistic. For a list of valid values, see the table in [Statistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic) in the \*User Guide\*.
+    ///
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricstat.html#cfn-cloudwatch-alarm-metricstat-stat)): string, required.
     #[serde(rename = "Stat")]
     pub stat: Value<String>,
-    /// `Unit`: optional.
+    /// The unit to use for the returned data points. Valid values are: Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second, Terabits/Second, Count/Second, or None.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-metricstat.html#cfn-cloudwatch-alarm-metricstat-unit)): [`Unit`], one of `Bits`, `Bits/Second`, `Bytes`, `Bytes/Second`, `Count`, `Count/Second`, `Gigabits`, `Gigabits/Second`, `Gigabytes`, `Gigabytes/Second`, `Kilobits`, `Kilobits/Second`, `Kilobytes`, `Kilobytes/Second`, `Megabits`, `Megabits/Second`, `Megabytes`, `Megabytes/Second`, `Microseconds`, `Milliseconds`, `None`, `Percent`, `Seconds`, `Terabits`, `Terabits/Second`, `Terabytes`, `Terabytes/Second`, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<Unit>>,
 }
@@ -1960,18 +2190,24 @@ impl Walk for AlarmMetricStat {
 
 /// The `AlarmPromQLCriteria` property type of [`Alarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `AlarmPromQLCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-alarmpromqlcriteria.html).
 ///
 /// Every property is optional: start from [`AlarmPromQlCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AlarmPromQlCriteria {
-    /// `PendingPeriod`: optional.
+    /// The duration, in seconds, that a contributor must be continuously breaching before it transitions to the `ALARM` state.
+    ///
+    /// `PendingPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-alarmpromqlcriteria.html#cfn-cloudwatch-alarm-alarmpromqlcriteria-pendingperiod)): integer, optional.
     #[serde(rename = "PendingPeriod", skip_serializing_if = "Option::is_none")]
     pub pending_period: Option<Value<i64>>,
-    /// `Query`: optional.
+    /// The PromQL query that the alarm evaluates. The query must return a result of vector type. Each entry in the vector result represents an alarm contributor.
+    ///
+    /// `Query` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-alarmpromqlcriteria.html#cfn-cloudwatch-alarm-alarmpromqlcriteria-query)): string, optional.
     #[serde(rename = "Query", skip_serializing_if = "Option::is_none")]
     pub query: Option<Value<String>>,
-    /// `RecoveryPeriod`: optional.
+    /// The duration, in seconds, that a contributor must continuously not be breaching before it transitions back to the `OK` state.
+    ///
+    /// `RecoveryPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-alarmpromqlcriteria.html#cfn-cloudwatch-alarm-alarmpromqlcriteria-recoveryperiod)): integer, optional.
     #[serde(rename = "RecoveryPeriod", skip_serializing_if = "Option::is_none")]
     pub recovery_period: Option<Value<i64>>,
 }
@@ -2017,18 +2253,24 @@ impl Walk for AlarmPromQlCriteria {
 
 /// The `AlarmTagsPropagation` property type of [`Alarm`], [`CompositeAlarm`] and [`LogAlarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html), [`AWS::CloudWatch::CompositeAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html), [`AWS::CloudWatch::LogAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `AlarmTagsPropagation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-alarmtagspropagation.html), [`AWS::CloudWatch::CompositeAlarm` `AlarmTagsPropagation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-compositealarm-alarmtagspropagation.html), [`AWS::CloudWatch::LogAlarm` `AlarmTagsPropagation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-alarmtagspropagation.html).
 ///
 /// [`AlarmTagsPropagation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AlarmTagsPropagation {
-    /// `Enabled`: required.
+    /// Whether the alarm's tags are included in its action notifications and state-change events.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-alarmtagspropagation.html#cfn-cloudwatch-alarm-alarmtagspropagation-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `ExcludedTagKeys`: optional.
+    /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
+    ///
+    /// `ExcludedTagKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-alarmtagspropagation.html#cfn-cloudwatch-alarm-alarmtagspropagation-excludedtagkeys)): list of (string), optional. Items: 1 to 50. Each item: Length: 1 to 128 characters.
     #[serde(rename = "ExcludedTagKeys", skip_serializing_if = "Option::is_none")]
     pub excluded_tag_keys: Option<Value<Vec<Value<String>>>>,
-    /// `IncludedTagKeys`: optional.
+    /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
+    ///
+    /// `IncludedTagKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-alarmtagspropagation.html#cfn-cloudwatch-alarm-alarmtagspropagation-includedtagkeys)): list of (string), optional. Items: 1 to 50. Each item: Length: 1 to 128 characters.
     #[serde(rename = "IncludedTagKeys", skip_serializing_if = "Option::is_none")]
     pub included_tag_keys: Option<Value<Vec<Value<String>>>>,
 }
@@ -2072,18 +2314,18 @@ impl Walk for AlarmTagsPropagation {
 
 /// The `Metric` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::AnomalyDetector` `Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metric.html).
 ///
 /// [`AnomalyDetectorMetric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalyDetectorMetric {
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metric.html#cfn-cloudwatch-anomalydetector-metric-dimensions)): list of (object [`Dimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<Dimension>>>,
-    /// `MetricName`: required.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metric.html#cfn-cloudwatch-anomalydetector-metric-metricname)): string, required.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Namespace`: required.
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metric.html#cfn-cloudwatch-anomalydetector-metric-namespace)): string, required.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -2121,30 +2363,30 @@ impl Walk for AnomalyDetectorMetric {
 
 /// The `MetricDataQuery` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::AnomalyDetector` `MetricDataQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricdataquery.html).
 ///
 /// [`AnomalyDetectorMetricDataQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalyDetectorMetricDataQuery {
-    /// `AccountId`: optional.
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricdataquery.html#cfn-cloudwatch-anomalydetector-metricdataquery-accountid)): string, optional.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `Expression`: optional.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricdataquery.html#cfn-cloudwatch-anomalydetector-metricdataquery-expression)): string, optional.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricdataquery.html#cfn-cloudwatch-anomalydetector-metricdataquery-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Label`: optional.
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricdataquery.html#cfn-cloudwatch-anomalydetector-metricdataquery-label)): string, optional.
     #[serde(rename = "Label", skip_serializing_if = "Option::is_none")]
     pub label: Option<Value<String>>,
-    /// `MetricStat`: optional.
+    /// `MetricStat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricdataquery.html#cfn-cloudwatch-anomalydetector-metricdataquery-metricstat)): object [`AnomalyDetectorMetricStat`], optional.
     #[serde(rename = "MetricStat", skip_serializing_if = "Option::is_none")]
     pub metric_stat: Option<AnomalyDetectorMetricStat>,
-    /// `Period`: optional.
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricdataquery.html#cfn-cloudwatch-anomalydetector-metricdataquery-period)): integer, optional.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<i64>>,
-    /// `ReturnData`: optional.
+    /// `ReturnData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricdataquery.html#cfn-cloudwatch-anomalydetector-metricdataquery-returndata)): boolean, optional.
     #[serde(rename = "ReturnData", skip_serializing_if = "Option::is_none")]
     pub return_data: Option<Value<bool>>,
 }
@@ -2224,21 +2466,21 @@ impl Walk for AnomalyDetectorMetricDataQuery {
 
 /// The `MetricStat` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::AnomalyDetector` `MetricStat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricstat.html).
 ///
 /// [`AnomalyDetectorMetricStat::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalyDetectorMetricStat {
-    /// `Metric`: required.
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricstat.html#cfn-cloudwatch-anomalydetector-metricstat-metric)): object [`AnomalyDetectorMetric`], required.
     #[serde(rename = "Metric")]
     pub metric: AnomalyDetectorMetric,
-    /// `Period`: required.
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricstat.html#cfn-cloudwatch-anomalydetector-metricstat-period)): integer, required.
     #[serde(rename = "Period")]
     pub period: Value<i64>,
-    /// `Stat`: required.
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricstat.html#cfn-cloudwatch-anomalydetector-metricstat-stat)): string, required.
     #[serde(rename = "Stat")]
     pub stat: Value<String>,
-    /// `Unit`: optional.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricstat.html#cfn-cloudwatch-anomalydetector-metricstat-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -2283,12 +2525,12 @@ impl Walk for AnomalyDetectorMetricStat {
 
 /// The `ApiKeyCredential` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html).
+/// AWS reference: [`AWS::CloudWatch::Integration` `ApiKeyCredential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-integration-apikeycredential.html).
 ///
 /// Every property is required: [`ApiKeyCredential::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyCredential {
-    /// `ApiKeyValue`: required.
+    /// `ApiKeyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-integration-apikeycredential.html#cfn-cloudwatch-integration-apikeycredential-apikeyvalue)): string, required. Length: 1 to 4096 characters.
     #[serde(rename = "ApiKeyValue")]
     pub api_key_value: Value<String>,
 }
@@ -2349,15 +2591,15 @@ impl Walk for ComparisonOperator {
 
 /// The `Configuration` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::AnomalyDetector` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-configuration.html).
 ///
 /// Every property is optional: start from [`Configuration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Configuration {
-    /// `ExcludedTimeRanges`: optional.
+    /// `ExcludedTimeRanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-configuration.html#cfn-cloudwatch-anomalydetector-configuration-excludedtimeranges)): list of (object [`Range`]), optional.
     #[serde(rename = "ExcludedTimeRanges", skip_serializing_if = "Option::is_none")]
     pub excluded_time_ranges: Option<Value<Vec<Range>>>,
-    /// `MetricTimeZone`: optional.
+    /// `MetricTimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-configuration.html#cfn-cloudwatch-anomalydetector-configuration-metrictimezone)): string, optional.
     #[serde(rename = "MetricTimeZone", skip_serializing_if = "Option::is_none")]
     pub metric_time_zone: Option<Value<String>>,
 }
@@ -2395,15 +2637,19 @@ impl Walk for Configuration {
 
 /// The `Dimension` property type of [`Alarm`] and [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html), [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `Dimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-dimension.html), [`AWS::CloudWatch::AnomalyDetector` `Dimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-dimension.html).
 ///
 /// Every property is required: [`Dimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dimension {
-    /// `Name`: required.
+    /// The name of the dimension, from 1–255 characters in length. This dimension name must have been included when the metric was published.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-dimension.html#cfn-cloudwatch-alarm-dimension-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// The value for the dimension, from 1–255 characters in length.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-dimension.html#cfn-cloudwatch-alarm-dimension-value)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2432,12 +2678,14 @@ impl Walk for Dimension {
 
 /// The `EvaluationCriteria` property type of [`Alarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `EvaluationCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-evaluationcriteria.html).
 ///
 /// Every property is optional: start from [`EvaluationCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationCriteria {
-    /// `PromQLCriteria`: optional.
+    /// The PromQL criteria for the alarm evaluation.
+    ///
+    /// `PromQLCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-evaluationcriteria.html#cfn-cloudwatch-alarm-evaluationcriteria-promqlcriteria)): object [`AlarmPromQlCriteria`], optional.
     #[serde(rename = "PromQLCriteria", skip_serializing_if = "Option::is_none")]
     pub prom_ql_criteria: Option<AlarmPromQlCriteria>,
 }
@@ -2467,15 +2715,19 @@ impl Walk for EvaluationCriteria {
 
 /// The `EvaluationWindow` property type of [`Alarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `EvaluationWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-evaluationwindow.html).
 ///
 /// Every property is optional: start from [`EvaluationWindow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationWindow {
-    /// `SlidingWindow`: optional.
+    /// A sliding window, which advances each time the alarm is evaluated, forming a rolling time window. This is the default evaluation window.
+    ///
+    /// `SlidingWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-evaluationwindow.html#cfn-cloudwatch-alarm-evaluationwindow-slidingwindow)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "SlidingWindow", skip_serializing_if = "Option::is_none")]
     pub sliding_window: Option<Json>,
-    /// `WallClockWindow`: optional.
+    /// A wall clock window, which aligns the evaluated range to fixed clock boundaries that match the alarm's period, such as the top of the hour, midnight, or the start of the calendar week.
+    ///
+    /// `WallClockWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-evaluationwindow.html#cfn-cloudwatch-alarm-evaluationwindow-wallclockwindow)): object [`WallClockWindow`], optional.
     #[serde(rename = "WallClockWindow", skip_serializing_if = "Option::is_none")]
     pub wall_clock_window: Option<WallClockWindow>,
 }
@@ -2513,12 +2765,14 @@ impl Walk for EvaluationWindow {
 
 /// The `IntegrationCredential` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html).
+/// AWS reference: [`AWS::CloudWatch::Integration` `IntegrationCredential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-integration-integrationcredential.html).
 ///
 /// Every property is required: [`IntegrationCredential::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegrationCredential {
-    /// `ApiKeyCredential`: required.
+    /// API-key credential material that can be rotated in place on update.
+    ///
+    /// `ApiKeyCredential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-integration-integrationcredential.html#cfn-cloudwatch-integration-integrationcredential-apikeycredential)): object [`ApiKeyCredential`], required.
     #[serde(rename = "ApiKeyCredential")]
     pub api_key_credential: ApiKeyCredential,
 }
@@ -2567,12 +2821,12 @@ impl Walk for IntegrationType {
 
 /// The `MetricCharacteristics` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::AnomalyDetector` `MetricCharacteristics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metriccharacteristics.html).
 ///
 /// Every property is optional: start from [`MetricCharacteristics::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetricCharacteristics {
-    /// `PeriodicSpikes`: optional.
+    /// `PeriodicSpikes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metriccharacteristics.html#cfn-cloudwatch-anomalydetector-metriccharacteristics-periodicspikes)): boolean, optional.
     #[serde(rename = "PeriodicSpikes", skip_serializing_if = "Option::is_none")]
     pub periodic_spikes: Option<Value<bool>>,
 }
@@ -2602,12 +2856,12 @@ impl Walk for MetricCharacteristics {
 
 /// The `MetricMathAnomalyDetector` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::AnomalyDetector` `MetricMathAnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricmathanomalydetector.html).
 ///
 /// Every property is optional: start from [`MetricMathAnomalyDetector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetricMathAnomalyDetector {
-    /// `MetricDataQueries`: optional.
+    /// `MetricDataQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-metricmathanomalydetector.html#cfn-cloudwatch-anomalydetector-metricmathanomalydetector-metricdataqueries)): list of (object [`AnomalyDetectorMetricDataQuery`]), optional.
     #[serde(rename = "MetricDataQueries", skip_serializing_if = "Option::is_none")]
     pub metric_data_queries: Option<Value<Vec<AnomalyDetectorMetricDataQuery>>>,
 }
@@ -2640,15 +2894,19 @@ impl Walk for MetricMathAnomalyDetector {
 
 /// The `MetricStreamFilter` property type of [`MetricStream`].
 ///
-/// AWS reference: [`AWS::CloudWatch::MetricStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html).
+/// AWS reference: [`AWS::CloudWatch::MetricStream` `MetricStreamFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamfilter.html).
 ///
 /// [`MetricStreamFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricStreamFilter {
-    /// `MetricNames`: optional.
+    /// Only metrics with MetricNames matching these values will be streamed. Must be set together with Namespace.
+    ///
+    /// `MetricNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamfilter.html#cfn-cloudwatch-metricstream-metricstreamfilter-metricnames)): list of (string), optional. Items: at most 999. Each item: Length: 1 to 255 characters.
     #[serde(rename = "MetricNames", skip_serializing_if = "Option::is_none")]
     pub metric_names: Option<Value<Vec<Value<String>>>>,
-    /// `Namespace`: required.
+    /// Only metrics with Namespace matching this value will be streamed.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamfilter.html#cfn-cloudwatch-metricstream-metricstreamfilter-namespace)): string, required. Pattern: `^[^:]`. Length: 1 to 255 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -2683,15 +2941,19 @@ impl Walk for MetricStreamFilter {
 
 /// The `MetricStreamStatisticsConfiguration` property type of [`MetricStream`].
 ///
-/// AWS reference: [`AWS::CloudWatch::MetricStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html).
+/// AWS reference: [`AWS::CloudWatch::MetricStream` `MetricStreamStatisticsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamstatisticsconfiguration.html).
 ///
 /// Every property is required: [`MetricStreamStatisticsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricStreamStatisticsConfiguration {
-    /// `AdditionalStatistics`: required.
+    /// The additional statistics to stream for the metrics listed in IncludeMetrics.
+    ///
+    /// `AdditionalStatistics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamstatisticsconfiguration.html#cfn-cloudwatch-metricstream-metricstreamstatisticsconfiguration-additionalstatistics)): list of (string), required. Items: at most 20.
     #[serde(rename = "AdditionalStatistics")]
     pub additional_statistics: Value<Vec<Value<String>>>,
-    /// `IncludeMetrics`: required.
+    /// An array that defines the metrics that are to have additional statistics streamed.
+    ///
+    /// `IncludeMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamstatisticsconfiguration.html#cfn-cloudwatch-metricstream-metricstreamstatisticsconfiguration-includemetrics)): list of (object [`MetricStreamStatisticsMetric`]), required. Items: at most 100.
     #[serde(rename = "IncludeMetrics")]
     pub include_metrics: Value<Vec<MetricStreamStatisticsMetric>>,
 }
@@ -2723,15 +2985,19 @@ impl Walk for MetricStreamStatisticsConfiguration {
 
 /// The `MetricStreamStatisticsMetric` property type of [`MetricStream`].
 ///
-/// AWS reference: [`AWS::CloudWatch::MetricStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html).
+/// AWS reference: [`AWS::CloudWatch::MetricStream` `MetricStreamStatisticsMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamstatisticsmetric.html).
 ///
 /// Every property is required: [`MetricStreamStatisticsMetric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricStreamStatisticsMetric {
-    /// `MetricName`: required.
+    /// The name of the metric.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamstatisticsmetric.html#cfn-cloudwatch-metricstream-metricstreamstatisticsmetric-metricname)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Namespace`: required.
+    /// The namespace of the metric.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-metricstreamstatisticsmetric.html#cfn-cloudwatch-metricstream-metricstreamstatisticsmetric-namespace)): string, required. Pattern: `^[^:]`. Length: 1 to 255 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -2760,12 +3026,14 @@ impl Walk for MetricStreamStatisticsMetric {
 
 /// The `MuteTargets` property type of [`AlarmMuteRule`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AlarmMuteRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html).
+/// AWS reference: [`AWS::CloudWatch::AlarmMuteRule` `MuteTargets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-mutetargets.html).
 ///
 /// Every property is required: [`MuteTargets::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MuteTargets {
-    /// `AlarmNames`: required.
+    /// The alarm names to be mute by the AlarmMuteRule
+    ///
+    /// `AlarmNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-mutetargets.html#cfn-cloudwatch-alarmmuterule-mutetargets-alarmnames)): list of (string), required. Items: 0 to 500. Each item: Length: 1 to 255 characters.
     #[serde(rename = "AlarmNames")]
     pub alarm_names: Value<Vec<Value<String>>>,
 }
@@ -2791,15 +3059,19 @@ impl Walk for MuteTargets {
 
 /// The `OTelEnrichmentMetricSelector` property type of [`OTelEnrichment`].
 ///
-/// AWS reference: [`AWS::CloudWatch::OTelEnrichment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-otelenrichment.html).
+/// AWS reference: [`AWS::CloudWatch::OTelEnrichment` `OTelEnrichmentMetricSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-otelenrichment-otelenrichmentmetricselector.html).
 ///
 /// [`OTelEnrichmentMetricSelector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OTelEnrichmentMetricSelector {
-    /// `MetricNames`: optional.
+    /// Absent or empty means every metric in this namespace, in whichever direction this selector appears. Present means only these metric names.
+    ///
+    /// `MetricNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-otelenrichment-otelenrichmentmetricselector.html#cfn-cloudwatch-otelenrichment-otelenrichmentmetricselector-metricnames)): list of (string), optional. Items: 0 to 100. Each item: Length: 1 to 255 characters.
     #[serde(rename = "MetricNames", skip_serializing_if = "Option::is_none")]
     pub metric_names: Option<Value<Vec<Value<String>>>>,
-    /// `Namespace`: required.
+    /// The CloudWatch namespace this selector applies to.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-otelenrichment-otelenrichmentmetricselector.html#cfn-cloudwatch-otelenrichment-otelenrichmentmetricselector-namespace)): string, required. Pattern: `^[^:].*$`. Length: 1 to 255 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -2857,15 +3129,15 @@ impl Walk for OutputFormat {
 
 /// The `Range` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::AnomalyDetector` `Range`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-range.html).
 ///
 /// Every property is required: [`Range::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Range {
-    /// `EndTime`: required.
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-range.html#cfn-cloudwatch-anomalydetector-range-endtime)): string, required.
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `StartTime`: required.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-range.html#cfn-cloudwatch-anomalydetector-range-starttime)): string, required.
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
 }
@@ -2894,12 +3166,14 @@ impl Walk for Range {
 
 /// The `ResourceMetricSelection` property type of [`ResourceMetricsConfiguration`].
 ///
-/// AWS reference: [`AWS::CloudWatch::ResourceMetricsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-resourcemetricsconfiguration.html).
+/// AWS reference: [`AWS::CloudWatch::ResourceMetricsConfiguration` `ResourceMetricSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-resourcemetricsconfiguration-resourcemetricselection.html).
 ///
 /// Every property is required: [`ResourceMetricSelection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceMetricSelection {
-    /// `IncludeMetrics`: required.
+    /// The list of metric names to include in detailed monitoring for the resource.
+    ///
+    /// `IncludeMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-resourcemetricsconfiguration-resourcemetricselection.html#cfn-cloudwatch-resourcemetricsconfiguration-resourcemetricselection-includemetrics)): list of (string), required. Items: 1 to 500. Each item: Length: 1 to 255 characters.
     #[serde(rename = "IncludeMetrics")]
     pub include_metrics: Value<Vec<Value<String>>>,
 }
@@ -2925,12 +3199,14 @@ impl Walk for ResourceMetricSelection {
 
 /// The `Rule` property type of [`AlarmMuteRule`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AlarmMuteRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html).
+/// AWS reference: [`AWS::CloudWatch::AlarmMuteRule` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-rule.html).
 ///
 /// Every property is required: [`Rule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `Schedule`: required.
+    /// Schedule for the mute to be active
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-rule.html#cfn-cloudwatch-alarmmuterule-rule-schedule)): object [`Schedule`], required.
     #[serde(rename = "Schedule")]
     pub schedule: Schedule,
 }
@@ -2976,18 +3252,24 @@ impl Walk for RuleState {
 
 /// The `Schedule` property type of [`AlarmMuteRule`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AlarmMuteRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html).
+/// AWS reference: [`AWS::CloudWatch::AlarmMuteRule` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-schedule.html).
 ///
 /// [`Schedule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `Duration`: required.
+    /// The duration of the schedule when it triggers
+    ///
+    /// `Duration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-schedule.html#cfn-cloudwatch-alarmmuterule-schedule-duration)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Duration")]
     pub duration: Value<String>,
-    /// `Expression`: required.
+    /// The expression of the schedule
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-schedule.html#cfn-cloudwatch-alarmmuterule-schedule-expression)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `Timezone`: optional.
+    /// The timezone of the schedule
+    ///
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-schedule.html#cfn-cloudwatch-alarmmuterule-schedule-timezone)): string, optional. Length: 1 to 50 characters.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
 }
@@ -3025,18 +3307,24 @@ impl Walk for Schedule {
 
 /// The `ScheduleConfiguration` property type of [`LogAlarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::LogAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html).
+/// AWS reference: [`AWS::CloudWatch::LogAlarm` `ScheduleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduleconfiguration.html).
 ///
 /// [`ScheduleConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduleConfiguration {
-    /// `EndTimeOffset`: optional.
+    /// The number of seconds into the past to end the query window. Must be a non-negative value and cannot exceed 2592000 seconds (30 days).
+    ///
+    /// `EndTimeOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduleconfiguration.html#cfn-cloudwatch-logalarm-scheduleconfiguration-endtimeoffset)): integer, optional. Range: 0 to 2592000.
     #[serde(rename = "EndTimeOffset", skip_serializing_if = "Option::is_none")]
     pub end_time_offset: Option<Value<i64>>,
-    /// `ScheduleExpression`: required.
+    /// The expression that defines when the scheduled query runs, e.g. rate(1 minute).
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduleconfiguration.html#cfn-cloudwatch-logalarm-scheduleconfiguration-scheduleexpression)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
-    /// `StartTimeOffset`: required.
+    /// The number of seconds into the past to start the query window. Must be a positive value and cannot exceed 2592000 seconds (30 days).
+    ///
+    /// `StartTimeOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduleconfiguration.html#cfn-cloudwatch-logalarm-scheduleconfiguration-starttimeoffset)): integer, required. Range: 1 to 2592000.
     #[serde(rename = "StartTimeOffset")]
     pub start_time_offset: Value<i64>,
 }
@@ -3077,30 +3365,42 @@ impl Walk for ScheduleConfiguration {
 
 /// The `ScheduledQueryConfiguration` property type of [`LogAlarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::LogAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html).
+/// AWS reference: [`AWS::CloudWatch::LogAlarm` `ScheduledQueryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduledqueryconfiguration.html).
 ///
 /// [`ScheduledQueryConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledQueryConfiguration {
-    /// `AggregationExpression`: required.
+    /// The aggregation expression for the scheduled query, e.g. count(\*) or avg(latency) by host.
+    ///
+    /// `AggregationExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduledqueryconfiguration.html#cfn-cloudwatch-logalarm-scheduledqueryconfiguration-aggregationexpression)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "AggregationExpression")]
     pub aggregation_expression: Value<String>,
-    /// `LogGroupIdentifiers`: optional.
+    /// The log groups to query.
+    ///
+    /// `LogGroupIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduledqueryconfiguration.html#cfn-cloudwatch-logalarm-scheduledqueryconfiguration-loggroupidentifiers)): list of (string), optional. Items: 1 to 50. Each item: Length: 1 to 1024 characters.
     #[serde(
         rename = "LogGroupIdentifiers",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_group_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `QueryString`: required.
+    /// The query string to execute against the specified log groups.
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduledqueryconfiguration.html#cfn-cloudwatch-logalarm-scheduledqueryconfiguration-querystring)): string, required. Length: 0 to 10000 characters.
     #[serde(rename = "QueryString")]
     pub query_string: Value<String>,
-    /// `ScheduleConfiguration`: required.
+    /// The schedule configuration.
+    ///
+    /// `ScheduleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduledqueryconfiguration.html#cfn-cloudwatch-logalarm-scheduledqueryconfiguration-scheduleconfiguration)): object [`ScheduleConfiguration`], required.
     #[serde(rename = "ScheduleConfiguration")]
     pub schedule_configuration: ScheduleConfiguration,
-    /// `ScheduledQueryRoleARN`: required.
+    /// The ARN of the IAM role that grants permissions to execute the scheduled query.
+    ///
+    /// `ScheduledQueryRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduledqueryconfiguration.html#cfn-cloudwatch-logalarm-scheduledqueryconfiguration-scheduledqueryrolearn)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "ScheduledQueryRoleARN")]
     pub scheduled_query_role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs to associate with the scheduled query that backs the log alarm.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-scheduledqueryconfiguration.html#cfn-cloudwatch-logalarm-scheduledqueryconfiguration-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3158,24 +3458,24 @@ impl Walk for ScheduledQueryConfiguration {
 
 /// The `SingleMetricAnomalyDetector` property type of [`AnomalyDetector`].
 ///
-/// AWS reference: [`AWS::CloudWatch::AnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-anomalydetector.html).
+/// AWS reference: [`AWS::CloudWatch::AnomalyDetector` `SingleMetricAnomalyDetector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-singlemetricanomalydetector.html).
 ///
 /// Every property is optional: start from [`SingleMetricAnomalyDetector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SingleMetricAnomalyDetector {
-    /// `AccountId`: optional.
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-singlemetricanomalydetector.html#cfn-cloudwatch-anomalydetector-singlemetricanomalydetector-accountid)): string, optional.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-singlemetricanomalydetector.html#cfn-cloudwatch-anomalydetector-singlemetricanomalydetector-dimensions)): list of (object [`Dimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<Dimension>>>,
-    /// `MetricName`: optional.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-singlemetricanomalydetector.html#cfn-cloudwatch-anomalydetector-singlemetricanomalydetector-metricname)): string, optional.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `Namespace`: optional.
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-singlemetricanomalydetector.html#cfn-cloudwatch-anomalydetector-singlemetricanomalydetector-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `Stat`: optional.
+    /// `Stat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-anomalydetector-singlemetricanomalydetector.html#cfn-cloudwatch-anomalydetector-singlemetricanomalydetector-stat)): string, optional.
     #[serde(rename = "Stat", skip_serializing_if = "Option::is_none")]
     pub stat: Option<Value<String>>,
 }
@@ -3266,15 +3566,19 @@ impl Walk for Statistic {
 
 /// The `Tag` property type of [`Alarm`], [`AlarmMuteRule`], [`CompositeAlarm`], [`Dashboard`], [`InsightRule`], [`LogAlarm`], [`MetricStream`] and [`View`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html), [`AWS::CloudWatch::AlarmMuteRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarmmuterule.html), [`AWS::CloudWatch::CompositeAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-compositealarm.html), [`AWS::CloudWatch::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html), [`AWS::CloudWatch::InsightRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-insightrule.html), [`AWS::CloudWatch::LogAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html), [`AWS::CloudWatch::MetricStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-metricstream.html), [`AWS::CloudWatch::View`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-view.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-tag.html), [`AWS::CloudWatch::AlarmMuteRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarmmuterule-tag.html), [`AWS::CloudWatch::CompositeAlarm` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-compositealarm-tag.html), [`AWS::CloudWatch::Dashboard` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-dashboard-tag.html), [`AWS::CloudWatch::InsightRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-insightrule-tag.html), [`AWS::CloudWatch::LogAlarm` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-tag.html), [`AWS::CloudWatch::MetricStream` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-metricstream-tag.html), [`AWS::CloudWatch::View` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-view-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A string that you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-tag.html#cfn-cloudwatch-alarm-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the specified tag key.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-tag.html#cfn-cloudwatch-alarm-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3303,15 +3607,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-integration.html).
+/// AWS reference: [`AWS::CloudWatch::Integration` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-integration-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-integration-tags.html#cfn-cloudwatch-integration-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-integration-tags.html#cfn-cloudwatch-integration-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3461,12 +3765,14 @@ impl Walk for Unit {
 
 /// The `WallClockWindow` property type of [`Alarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `WallClockWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-wallclockwindow.html).
 ///
 /// Every property is optional: start from [`WallClockWindow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WallClockWindow {
-    /// `Timezone`: optional.
+    /// The time zone to use when the alarm aligns the evaluation window to clock boundaries. You can specify an IANA time zone name (for example, `America/New_York`), a fixed UTC offset (for example, `+05:30`), or an offset-prefixed identifier (for example, `UTC+05:30`). The offset must be aligned to a multiple of 5 minutes. If you don't specify a time zone, CloudWatch uses `UTC`. The time zone affects window alignment for all periods, including periods of one hour or shorter.
+    ///
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-wallclockwindow.html#cfn-cloudwatch-alarm-wallclockwindow-timezone)): string, optional.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
 }
@@ -3496,18 +3802,22 @@ impl Walk for WallClockWindow {
 
 /// The `WarmUpConfiguration` property type of [`Alarm`] and [`LogAlarm`].
 ///
-/// AWS reference: [`AWS::CloudWatch::Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html), [`AWS::CloudWatch::LogAlarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-logalarm.html).
+/// AWS reference: [`AWS::CloudWatch::Alarm` `WarmUpConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-warmupconfiguration.html), [`AWS::CloudWatch::LogAlarm` `WarmUpConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-logalarm-warmupconfiguration.html).
 ///
 /// Every property is optional: start from [`WarmUpConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WarmUpConfiguration {
-    /// `OnlyStartEvaluatingAfterWarmUpPeriodEnds`: optional.
+    /// Specifies whether the alarm waits for the full warm-up period before it starts to evaluate. The default is `false`. If `true`, the alarm waits the entire `WarmUpPeriodDurationInMinutes` before it starts to evaluate, even if metric data arrives earlier. If `false`, the alarm ends the warm-up period early. Evaluation begins as soon as the alarm has enough metric data to fill its evaluation window.
+    ///
+    /// `OnlyStartEvaluatingAfterWarmUpPeriodEnds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-warmupconfiguration.html#cfn-cloudwatch-alarm-warmupconfiguration-onlystartevaluatingafterwarmupperiodends)): boolean, optional.
     #[serde(
         rename = "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
         skip_serializing_if = "Option::is_none"
     )]
     pub only_start_evaluating_after_warm_up_period_ends: Option<Value<bool>>,
-    /// `WarmUpPeriodDurationInMinutes`: optional.
+    /// The length of the warm-up period, in minutes. After you create or update the alarm, the alarm stays in `INSUFFICIENT_DATA` for this duration. During this time, the alarm does not perform alarm actions. You can change this value at any time, including after the warm-up period ends. If you change it after the warm-up period ends, the new value does not restart the warm-up period.
+    ///
+    /// `WarmUpPeriodDurationInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudwatch-alarm-warmupconfiguration.html#cfn-cloudwatch-alarm-warmupconfiguration-warmupperioddurationinminutes)): integer, optional. Range: 1 to 2880.
     #[serde(
         rename = "WarmUpPeriodDurationInMinutes",
         skip_serializing_if = "Option::is_none"

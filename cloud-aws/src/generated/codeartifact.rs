@@ -9,19 +9,27 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeArtifact::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-domain.html)).
 ///
+/// The resource schema to create a CodeArtifact domain.
+///
 /// [`Domain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Domain {
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-domain.html#cfn-codeartifact-domain-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-z][a-z0-9\-]{0,48}[a-z0-9])$`. Length: 2 to 50 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `PermissionsPolicyDocument`: optional.
+    /// The access control resource policy on the provided domain.
+    ///
+    /// `PermissionsPolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-domain.html#cfn-codeartifact-domain-permissionspolicydocument)): JSON (the schema allows several shapes, or none), optional. Length: 2 to 5120 characters.
     #[serde(
         rename = "PermissionsPolicyDocument",
         skip_serializing_if = "Option::is_none"
     )]
     pub permissions_policy_document: Option<Json>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-domain.html#cfn-codeartifact-domain-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -93,31 +101,47 @@ impl ResourceRef<Domain> {
 
 /// The properties of an `AWS::CodeArtifact::PackageGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html)).
 ///
+/// The resource schema to create a CodeArtifact package group.
+///
 /// [`PackageGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackageGroup {
-    /// `ContactInfo`: optional.
+    /// The contact info of the package group.
+    ///
+    /// `ContactInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html#cfn-codeartifact-packagegroup-contactinfo)): string, optional. Pattern: `^\P{C}*$`. Length: 0 to 1000 characters.
     #[serde(rename = "ContactInfo", skip_serializing_if = "Option::is_none")]
     pub contact_info: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The text description of the package group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html#cfn-codeartifact-packagegroup-description)): string, optional. Pattern: `^\P{C}*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The name of the domain that contains the package group.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html#cfn-codeartifact-packagegroup-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-z][a-z0-9\-]{0,48}[a-z0-9])$`. Length: 2 to 50 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `DomainOwner`: optional.
+    /// The 12-digit account ID of the AWS account that owns the domain.
+    ///
+    /// `DomainOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html#cfn-codeartifact-packagegroup-domainowner)): string, optional. Pattern: `[0-9]{12}`. Length: 12 to 12 characters.
     #[serde(rename = "DomainOwner", skip_serializing_if = "Option::is_none")]
     pub domain_owner: Option<Value<String>>,
-    /// `OriginConfiguration`: optional.
+    /// The package origin configuration of the package group.
+    ///
+    /// `OriginConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html#cfn-codeartifact-packagegroup-originconfiguration)): object [`OriginConfiguration`], optional.
     #[serde(
         rename = "OriginConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_configuration: Option<OriginConfiguration>,
-    /// `Pattern`: required, create-only (changing it replaces the resource).
+    /// The package group pattern that is used to gather packages.
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html#cfn-codeartifact-packagegroup-pattern)): string, required, create-only (changing it replaces the resource). Length: 2 to 520 characters.
     #[serde(rename = "Pattern")]
     pub pattern: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the package group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html#cfn-codeartifact-packagegroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -204,34 +228,50 @@ impl ResourceRef<PackageGroup> {
 
 /// The properties of an `AWS::CodeArtifact::Repository` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html)).
 ///
+/// The resource schema to create a CodeArtifact repository.
+///
 /// [`Repository::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Repository {
-    /// `Description`: optional.
+    /// A text description of the repository.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html#cfn-codeartifact-repository-description)): string, optional. Pattern: `^\P{C}*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The name of the domain that contains the repository.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html#cfn-codeartifact-repository-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-z][a-z0-9\-]{0,48}[a-z0-9])$`. Length: 2 to 50 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `ExternalConnections`: optional.
+    /// A list of external connections associated with the repository.
+    ///
+    /// `ExternalConnections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html#cfn-codeartifact-repository-externalconnections)): list of (string), optional.
     #[serde(
         rename = "ExternalConnections",
         skip_serializing_if = "Option::is_none"
     )]
     pub external_connections: Option<Value<Vec<Value<String>>>>,
-    /// `PermissionsPolicyDocument`: optional.
+    /// The access control resource policy on the provided repository.
+    ///
+    /// `PermissionsPolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html#cfn-codeartifact-repository-permissionspolicydocument)): JSON (the schema allows several shapes, or none), optional. Length: 2 to 5120 characters.
     #[serde(
         rename = "PermissionsPolicyDocument",
         skip_serializing_if = "Option::is_none"
     )]
     pub permissions_policy_document: Option<Json>,
-    /// `RepositoryName`: required, create-only (changing it replaces the resource).
+    /// The name of the repository.
+    ///
+    /// `RepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html#cfn-codeartifact-repository-repositoryname)): string, required, create-only (changing it replaces the resource). Pattern: `^([A-Za-z0-9][A-Za-z0-9._\-]{1,99})$`. Length: 2 to 100 characters.
     #[serde(rename = "RepositoryName")]
     pub repository_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html#cfn-codeartifact-repository-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Upstreams`: optional.
+    /// A list of upstream repositories associated with the repository.
+    ///
+    /// `Upstreams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html#cfn-codeartifact-repository-upstreams)): list of (string), optional.
     #[serde(rename = "Upstreams", skip_serializing_if = "Option::is_none")]
     pub upstreams: Option<Value<Vec<Value<String>>>>,
 }
@@ -332,12 +372,14 @@ impl ResourceRef<Repository> {
 
 /// The `OriginConfiguration` property type of [`PackageGroup`].
 ///
-/// AWS reference: [`AWS::CodeArtifact::PackageGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html).
+/// AWS reference: [`AWS::CodeArtifact::PackageGroup` `OriginConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-originconfiguration.html).
 ///
 /// Every property is required: [`OriginConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginConfiguration {
-    /// `Restrictions`: required.
+    /// The origin configuration that is applied to the package group.
+    ///
+    /// `Restrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-originconfiguration.html#cfn-codeartifact-packagegroup-originconfiguration-restrictions)): object [`Restrictions`], required.
     #[serde(rename = "Restrictions")]
     pub restrictions: Restrictions,
 }
@@ -389,15 +431,15 @@ impl Walk for RestrictionMode {
 
 /// The `RestrictionType` property type of [`PackageGroup`].
 ///
-/// AWS reference: [`AWS::CodeArtifact::PackageGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html).
+/// AWS reference: [`AWS::CodeArtifact::PackageGroup` `RestrictionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-restrictiontype.html).
 ///
 /// [`RestrictionType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RestrictionType {
-    /// `Repositories`: optional.
+    /// `Repositories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-restrictiontype.html#cfn-codeartifact-packagegroup-restrictiontype-repositories)): list of (string), optional.
     #[serde(rename = "Repositories", skip_serializing_if = "Option::is_none")]
     pub repositories: Option<Value<Vec<Value<String>>>>,
-    /// `RestrictionMode`: required.
+    /// `RestrictionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-restrictiontype.html#cfn-codeartifact-packagegroup-restrictiontype-restrictionmode)): [`RestrictionMode`], one of `ALLOW`, `BLOCK`, `ALLOW_SPECIFIC_REPOSITORIES`, `INHERIT`, required.
     #[serde(rename = "RestrictionMode")]
     pub restriction_mode: Value<RestrictionMode>,
 }
@@ -432,18 +474,24 @@ impl Walk for RestrictionType {
 
 /// The `Restrictions` property type of [`PackageGroup`].
 ///
-/// AWS reference: [`AWS::CodeArtifact::PackageGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html).
+/// AWS reference: [`AWS::CodeArtifact::PackageGroup` `Restrictions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-restrictions.html).
 ///
 /// Every property is optional: start from [`Restrictions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Restrictions {
-    /// `ExternalUpstream`: optional.
+    /// The external upstream restriction determines if new package versions can be ingested or retained from external connections.
+    ///
+    /// `ExternalUpstream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-restrictions.html#cfn-codeartifact-packagegroup-restrictions-externalupstream)): object [`RestrictionType`], optional.
     #[serde(rename = "ExternalUpstream", skip_serializing_if = "Option::is_none")]
     pub external_upstream: Option<RestrictionType>,
-    /// `InternalUpstream`: optional.
+    /// The internal upstream restriction determines if new package versions can be ingested or retained from upstream repositories.
+    ///
+    /// `InternalUpstream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-restrictions.html#cfn-codeartifact-packagegroup-restrictions-internalupstream)): object [`RestrictionType`], optional.
     #[serde(rename = "InternalUpstream", skip_serializing_if = "Option::is_none")]
     pub internal_upstream: Option<RestrictionType>,
-    /// `Publish`: optional.
+    /// The publish restriction determines if new package versions can be published.
+    ///
+    /// `Publish` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-restrictions.html#cfn-codeartifact-packagegroup-restrictions-publish)): object [`RestrictionType`], optional.
     #[serde(rename = "Publish", skip_serializing_if = "Option::is_none")]
     pub publish: Option<RestrictionType>,
 }
@@ -489,15 +537,19 @@ impl Walk for Restrictions {
 
 /// The `Tag` property type of [`Domain`], [`PackageGroup`] and [`Repository`].
 ///
-/// AWS reference: [`AWS::CodeArtifact::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-domain.html), [`AWS::CodeArtifact::PackageGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-packagegroup.html), [`AWS::CodeArtifact::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeartifact-repository.html).
+/// AWS reference: [`AWS::CodeArtifact::Domain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-domain-tag.html), [`AWS::CodeArtifact::PackageGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-packagegroup-tag.html), [`AWS::CodeArtifact::Repository` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-repository-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-domain-tag.html#cfn-codeartifact-domain-tag-key)): string, required. Pattern: `^\P{C}+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeartifact-domain-tag.html#cfn-codeartifact-domain-tag-value)): string, required. Pattern: `^\P{C}*$`. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

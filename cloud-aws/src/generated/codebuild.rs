@@ -9,52 +9,54 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeBuild::Fleet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html)).
 ///
+/// Resource Type definition for AWS::CodeBuild::Fleet
+///
 /// Every property is optional: start from [`Fleet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Fleet {
-    /// `BaseCapacity`: optional.
+    /// `BaseCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-basecapacity)): integer, optional. Range: at least 0.
     #[serde(rename = "BaseCapacity", skip_serializing_if = "Option::is_none")]
     pub base_capacity: Option<Value<i64>>,
-    /// `ComputeConfiguration`: optional.
+    /// `ComputeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-computeconfiguration)): object [`ComputeConfiguration`], optional.
     #[serde(
         rename = "ComputeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub compute_configuration: Option<ComputeConfiguration>,
-    /// `ComputeType`: optional.
+    /// `ComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-computetype)): [`ComputeType`], one of `BUILD_GENERAL1_SMALL`, `BUILD_GENERAL1_MEDIUM`, `BUILD_GENERAL1_LARGE`, `BUILD_GENERAL1_XLARGE`, `BUILD_GENERAL1_2XLARGE`, `ATTRIBUTE_BASED_COMPUTE`, `CUSTOM_INSTANCE_TYPE`, optional.
     #[serde(rename = "ComputeType", skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<Value<ComputeType>>,
-    /// `EnvironmentType`: optional.
+    /// `EnvironmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-environmenttype)): [`EnvironmentType`], one of `WINDOWS_SERVER_2019_CONTAINER`, `WINDOWS_SERVER_2022_CONTAINER`, `LINUX_CONTAINER`, `LINUX_GPU_CONTAINER`, `ARM_CONTAINER`, `MAC_ARM`, `LINUX_EC2`, `ARM_EC2`, `WINDOWS_EC2`, optional.
     #[serde(rename = "EnvironmentType", skip_serializing_if = "Option::is_none")]
     pub environment_type: Option<Value<EnvironmentType>>,
-    /// `FleetProxyConfiguration`: optional.
+    /// `FleetProxyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-fleetproxyconfiguration)): object [`ProxyConfiguration`], optional.
     #[serde(
         rename = "FleetProxyConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub fleet_proxy_configuration: Option<ProxyConfiguration>,
-    /// `FleetServiceRole`: optional.
+    /// `FleetServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-fleetservicerole)): string, optional. Pattern: `^(?:arn:)[a-zA-Z+-=,._:/@]+$`. Length: at least 1 characters.
     #[serde(rename = "FleetServiceRole", skip_serializing_if = "Option::is_none")]
     pub fleet_service_role: Option<Value<String>>,
-    /// `FleetVpcConfig`: optional.
+    /// `FleetVpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-fleetvpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "FleetVpcConfig", skip_serializing_if = "Option::is_none")]
     pub fleet_vpc_config: Option<VpcConfig>,
-    /// `ImageId`: optional.
+    /// `ImageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-imageid)): string, optional. Pattern: `^((aws/codebuild/([A-Za-z0-9._-]+|ami/[A-Za-z0-9._-]+):[A-Za-z0-9._-]+)|ami-[a-z0-9]{1,1020})$`. Length: at least 1 characters.
     #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
     pub image_id: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9\-_]{1,127}$`. Length: 2 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OverflowBehavior`: optional.
+    /// `OverflowBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-overflowbehavior)): [`OverflowBehavior`], one of `QUEUE`, `ON_DEMAND`, optional.
     #[serde(rename = "OverflowBehavior", skip_serializing_if = "Option::is_none")]
     pub overflow_behavior: Option<Value<OverflowBehavior>>,
-    /// `ScalingConfiguration`: optional.
+    /// `ScalingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-scalingconfiguration)): object [`ScalingConfigurationInput`], optional.
     #[serde(
         rename = "ScalingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub scaling_configuration: Option<ScalingConfigurationInput>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html#cfn-codebuild-fleet-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -185,94 +187,96 @@ impl ResourceRef<Fleet> {
 
 /// The properties of an `AWS::CodeBuild::Project` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html)).
 ///
+/// Resource Type definition for AWS::CodeBuild::Project
+///
 /// [`Project::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Project {
-    /// `Artifacts`: required.
+    /// `Artifacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-artifacts)): object [`Artifacts`], required.
     #[serde(rename = "Artifacts")]
     pub artifacts: Artifacts,
-    /// `AutoRetryLimit`: optional.
+    /// `AutoRetryLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-autoretrylimit)): number, optional.
     #[serde(rename = "AutoRetryLimit", skip_serializing_if = "Option::is_none")]
     pub auto_retry_limit: Option<Value<f64>>,
-    /// `BadgeEnabled`: optional.
+    /// `BadgeEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-badgeenabled)): boolean, optional.
     #[serde(rename = "BadgeEnabled", skip_serializing_if = "Option::is_none")]
     pub badge_enabled: Option<Value<bool>>,
-    /// `BuildBatchConfig`: optional.
+    /// `BuildBatchConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-buildbatchconfig)): object [`ProjectBuildBatchConfig`], optional.
     #[serde(rename = "BuildBatchConfig", skip_serializing_if = "Option::is_none")]
     pub build_batch_config: Option<ProjectBuildBatchConfig>,
-    /// `Cache`: optional.
+    /// `Cache` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-cache)): object [`ProjectCache`], optional.
     #[serde(rename = "Cache", skip_serializing_if = "Option::is_none")]
     pub cache: Option<ProjectCache>,
-    /// `ConcurrentBuildLimit`: optional.
+    /// `ConcurrentBuildLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-concurrentbuildlimit)): integer, optional.
     #[serde(
         rename = "ConcurrentBuildLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub concurrent_build_limit: Option<Value<i64>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionKey`: optional.
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-encryptionkey)): string, optional.
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<Value<String>>,
-    /// `Environment`: required.
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-environment)): object [`Environment`], required.
     #[serde(rename = "Environment")]
     pub environment: Environment,
-    /// `FileSystemLocations`: optional.
+    /// `FileSystemLocations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-filesystemlocations)): list of (object [`ProjectFileSystemLocation`]), optional.
     #[serde(
         rename = "FileSystemLocations",
         skip_serializing_if = "Option::is_none"
     )]
     pub file_system_locations: Option<Value<Vec<ProjectFileSystemLocation>>>,
-    /// `LogsConfig`: optional.
+    /// `LogsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-logsconfig)): object [`LogsConfig`], optional.
     #[serde(rename = "LogsConfig", skip_serializing_if = "Option::is_none")]
     pub logs_config: Option<LogsConfig>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `QueuedTimeoutInMinutes`: optional.
+    /// `QueuedTimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-queuedtimeoutinminutes)): integer, optional. Range: 5 to 480.
     #[serde(
         rename = "QueuedTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub queued_timeout_in_minutes: Option<Value<i64>>,
-    /// `ResourceAccessRole`: optional.
+    /// `ResourceAccessRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-resourceaccessrole)): string, optional.
     #[serde(rename = "ResourceAccessRole", skip_serializing_if = "Option::is_none")]
     pub resource_access_role: Option<Value<String>>,
-    /// `SecondaryArtifacts`: optional.
+    /// `SecondaryArtifacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-secondaryartifacts)): list of (object [`Artifacts`]), optional.
     #[serde(rename = "SecondaryArtifacts", skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts: Option<Value<Vec<Artifacts>>>,
-    /// `SecondarySourceVersions`: optional.
+    /// `SecondarySourceVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-secondarysourceversions)): list of (object [`ProjectSourceVersion`]), optional.
     #[serde(
         rename = "SecondarySourceVersions",
         skip_serializing_if = "Option::is_none"
     )]
     pub secondary_source_versions: Option<Value<Vec<ProjectSourceVersion>>>,
-    /// `SecondarySources`: optional.
+    /// `SecondarySources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-secondarysources)): list of (object [`Source`]), optional.
     #[serde(rename = "SecondarySources", skip_serializing_if = "Option::is_none")]
     pub secondary_sources: Option<Value<Vec<Source>>>,
-    /// `ServiceRole`: required.
+    /// `ServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-servicerole)): string, required.
     #[serde(rename = "ServiceRole")]
     pub service_role: Value<String>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-source)): object [`Source`], required.
     #[serde(rename = "Source")]
     pub source: Source,
-    /// `SourceVersion`: optional.
+    /// `SourceVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-sourceversion)): string, optional.
     #[serde(rename = "SourceVersion", skip_serializing_if = "Option::is_none")]
     pub source_version: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeoutInMinutes`: optional.
+    /// `TimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-timeoutinminutes)): integer, optional. Range: 5 to 2160.
     #[serde(rename = "TimeoutInMinutes", skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<Value<i64>>,
-    /// `Triggers`: optional.
+    /// `Triggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-triggers)): object [`ProjectTriggers`], optional.
     #[serde(rename = "Triggers", skip_serializing_if = "Option::is_none")]
     pub triggers: Option<ProjectTriggers>,
-    /// `Visibility`: optional.
+    /// `Visibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-visibility)): string, optional.
     #[serde(rename = "Visibility", skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Value<String>>,
-    /// `VpcConfig`: optional.
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html#cfn-codebuild-project-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -525,22 +529,24 @@ impl ResourceRef<Project> {
 
 /// The properties of an `AWS::CodeBuild::ReportGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html)).
 ///
+/// Resource Type definition for AWS::CodeBuild::ReportGroup
+///
 /// [`ReportGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportGroup {
-    /// `DeleteReports`: optional.
+    /// `DeleteReports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html#cfn-codebuild-reportgroup-deletereports)): boolean, optional.
     #[serde(rename = "DeleteReports", skip_serializing_if = "Option::is_none")]
     pub delete_reports: Option<Value<bool>>,
-    /// `ExportConfig`: required.
+    /// `ExportConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html#cfn-codebuild-reportgroup-exportconfig)): object [`ReportExportConfig`], required.
     #[serde(rename = "ExportConfig")]
     pub export_config: ReportExportConfig,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html#cfn-codebuild-reportgroup-name)): string, optional, create-only (changing it replaces the resource). Length: 2 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html#cfn-codebuild-reportgroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html#cfn-codebuild-reportgroup-type)): [`ReportGroupType`], one of `TEST`, `CODE_COVERAGE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<ReportGroupType>,
 }
@@ -612,19 +618,29 @@ impl ResourceRef<ReportGroup> {
 
 /// The properties of an `AWS::CodeBuild::SourceCredential` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-sourcecredential.html)).
 ///
+/// Resource Type definition for AWS::CodeBuild::SourceCredential
+///
 /// [`SourceCredential::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceCredential {
-    /// `AuthType`: required.
+    /// The type of authentication used by the credentials. Valid options are OAUTH, BASIC\_AUTH, PERSONAL\_ACCESS\_TOKEN, CODECONNECTIONS, or SECRETS\_MANAGER.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-sourcecredential.html#cfn-codebuild-sourcecredential-authtype)): string, required.
     #[serde(rename = "AuthType")]
     pub auth_type: Value<String>,
-    /// `ServerType`: required, create-only (changing it replaces the resource).
+    /// The type of source provider. The valid options are GITHUB, GITHUB\_ENTERPRISE, GITLAB, GITLAB\_SELF\_MANAGED, or BITBUCKET.
+    ///
+    /// `ServerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-sourcecredential.html#cfn-codebuild-sourcecredential-servertype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServerType")]
     pub server_type: Value<String>,
-    /// `Token`: required.
+    /// For GitHub or GitHub Enterprise, this is the personal access token. For Bitbucket, this is either the access token or the app password. For the authType CODECONNECTIONS, this is the connectionArn. For the authType SECRETS\_MANAGER, this is the secretArn.
+    ///
+    /// `Token` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-sourcecredential.html#cfn-codebuild-sourcecredential-token)): string, required.
     #[serde(rename = "Token")]
     pub token: Value<String>,
-    /// `Username`: optional.
+    /// The Bitbucket username when the authType is BASIC\_AUTH. This parameter is not valid for other types of source providers or connections.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-sourcecredential.html#cfn-codebuild-sourcecredential-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -682,39 +698,39 @@ impl ResourceRef<SourceCredential> {
 
 /// The `Artifacts` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `Artifacts`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html).
 ///
 /// [`Artifacts::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Artifacts {
-    /// `ArtifactIdentifier`: optional.
+    /// `ArtifactIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-artifactidentifier)): string, optional.
     #[serde(rename = "ArtifactIdentifier", skip_serializing_if = "Option::is_none")]
     pub artifact_identifier: Option<Value<String>>,
-    /// `EncryptionDisabled`: optional.
+    /// `EncryptionDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-encryptiondisabled)): boolean, optional.
     #[serde(rename = "EncryptionDisabled", skip_serializing_if = "Option::is_none")]
     pub encryption_disabled: Option<Value<bool>>,
-    /// `Location`: optional.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-location)): string, optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NamespaceType`: optional.
+    /// `NamespaceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-namespacetype)): string, optional.
     #[serde(rename = "NamespaceType", skip_serializing_if = "Option::is_none")]
     pub namespace_type: Option<Value<String>>,
-    /// `OverrideArtifactName`: optional.
+    /// `OverrideArtifactName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-overrideartifactname)): boolean, optional.
     #[serde(
         rename = "OverrideArtifactName",
         skip_serializing_if = "Option::is_none"
     )]
     pub override_artifact_name: Option<Value<bool>>,
-    /// `Packaging`: optional.
+    /// `Packaging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-packaging)): string, optional.
     #[serde(rename = "Packaging", skip_serializing_if = "Option::is_none")]
     pub packaging: Option<Value<String>>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-artifacts.html#cfn-codebuild-project-artifacts-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -812,18 +828,18 @@ impl Walk for Artifacts {
 
 /// The `BatchRestrictions` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `BatchRestrictions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-batchrestrictions.html).
 ///
 /// Every property is optional: start from [`BatchRestrictions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchRestrictions {
-    /// `ComputeTypesAllowed`: optional.
+    /// `ComputeTypesAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-batchrestrictions.html#cfn-codebuild-project-batchrestrictions-computetypesallowed)): list of (string), optional.
     #[serde(
         rename = "ComputeTypesAllowed",
         skip_serializing_if = "Option::is_none"
     )]
     pub compute_types_allowed: Option<Value<Vec<Value<String>>>>,
-    /// `MaximumBuildsAllowed`: optional.
+    /// `MaximumBuildsAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-batchrestrictions.html#cfn-codebuild-project-batchrestrictions-maximumbuildsallowed)): integer, optional.
     #[serde(
         rename = "MaximumBuildsAllowed",
         skip_serializing_if = "Option::is_none"
@@ -864,15 +880,15 @@ impl Walk for BatchRestrictions {
 
 /// The `BuildStatusConfig` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `BuildStatusConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-buildstatusconfig.html).
 ///
 /// Every property is optional: start from [`BuildStatusConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BuildStatusConfig {
-    /// `Context`: optional.
+    /// `Context` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-buildstatusconfig.html#cfn-codebuild-project-buildstatusconfig-context)): string, optional.
     #[serde(rename = "Context", skip_serializing_if = "Option::is_none")]
     pub context: Option<Value<String>>,
-    /// `TargetUrl`: optional.
+    /// `TargetUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-buildstatusconfig.html#cfn-codebuild-project-buildstatusconfig-targeturl)): string, optional.
     #[serde(rename = "TargetUrl", skip_serializing_if = "Option::is_none")]
     pub target_url: Option<Value<String>>,
 }
@@ -910,18 +926,18 @@ impl Walk for BuildStatusConfig {
 
 /// The `CloudWatchLogsConfig` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `CloudWatchLogsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-cloudwatchlogsconfig.html).
 ///
 /// [`CloudWatchLogsConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsConfig {
-    /// `GroupName`: optional.
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-cloudwatchlogsconfig.html#cfn-codebuild-project-cloudwatchlogsconfig-groupname)): string, optional.
     #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Value<String>>,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-cloudwatchlogsconfig.html#cfn-codebuild-project-cloudwatchlogsconfig-status)): string, required.
     #[serde(rename = "Status")]
     pub status: Value<String>,
-    /// `StreamName`: optional.
+    /// `StreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-cloudwatchlogsconfig.html#cfn-codebuild-project-cloudwatchlogsconfig-streamname)): string, optional.
     #[serde(rename = "StreamName", skip_serializing_if = "Option::is_none")]
     pub stream_name: Option<Value<String>>,
 }
@@ -965,24 +981,24 @@ impl Walk for CloudWatchLogsConfig {
 
 /// The `ComputeConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html).
+/// AWS reference: [`AWS::CodeBuild::Fleet` `ComputeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-computeconfiguration.html).
 ///
 /// Every property is optional: start from [`ComputeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComputeConfiguration {
-    /// `disk`: optional.
+    /// `disk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-computeconfiguration.html#cfn-codebuild-fleet-computeconfiguration-disk)): integer, optional.
     #[serde(rename = "disk", skip_serializing_if = "Option::is_none")]
     pub disk: Option<Value<i64>>,
-    /// `instanceType`: optional.
+    /// `instanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-computeconfiguration.html#cfn-codebuild-fleet-computeconfiguration-instancetype)): string, optional. Length: at least 1 characters.
     #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
-    /// `machineType`: optional.
+    /// `machineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-computeconfiguration.html#cfn-codebuild-fleet-computeconfiguration-machinetype)): [`MachineType`], one of `GENERAL`, `NVME`, optional.
     #[serde(rename = "machineType", skip_serializing_if = "Option::is_none")]
     pub machine_type: Option<Value<MachineType>>,
-    /// `memory`: optional.
+    /// `memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-computeconfiguration.html#cfn-codebuild-fleet-computeconfiguration-memory)): integer, optional.
     #[serde(rename = "memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<i64>>,
-    /// `vCpu`: optional.
+    /// `vCpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-computeconfiguration.html#cfn-codebuild-fleet-computeconfiguration-vcpu)): integer, optional.
     #[serde(rename = "vCpu", skip_serializing_if = "Option::is_none")]
     pub v_cpu: Option<Value<i64>>,
 }
@@ -1099,15 +1115,15 @@ impl Walk for DefaultBehavior {
 
 /// The `DockerServer` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `DockerServer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-dockerserver.html).
 ///
 /// [`DockerServer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DockerServer {
-    /// `ComputeType`: required.
+    /// `ComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-dockerserver.html#cfn-codebuild-project-dockerserver-computetype)): string, required.
     #[serde(rename = "ComputeType")]
     pub compute_type: Value<String>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-dockerserver.html#cfn-codebuild-project-dockerserver-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1162,48 +1178,48 @@ impl Walk for Effect {
 
 /// The `Environment` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html).
 ///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `Certificate`: optional.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-certificate)): string, optional.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Value<String>>,
-    /// `ComputeType`: required.
+    /// `ComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-computetype)): string, required.
     #[serde(rename = "ComputeType")]
     pub compute_type: Value<String>,
-    /// `DockerServer`: optional.
+    /// `DockerServer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-dockerserver)): object [`DockerServer`], optional.
     #[serde(rename = "DockerServer", skip_serializing_if = "Option::is_none")]
     pub docker_server: Option<DockerServer>,
-    /// `EnvironmentVariables`: optional.
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-environmentvariables)): list of (object [`EnvironmentVariable`]), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<Value<Vec<EnvironmentVariable>>>,
-    /// `Fleet`: optional.
+    /// `Fleet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-fleet)): object [`ProjectFleet`], optional.
     #[serde(rename = "Fleet", skip_serializing_if = "Option::is_none")]
     pub fleet: Option<ProjectFleet>,
-    /// `HostKernel`: optional.
+    /// `HostKernel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-hostkernel)): string, optional.
     #[serde(rename = "HostKernel", skip_serializing_if = "Option::is_none")]
     pub host_kernel: Option<Value<String>>,
-    /// `Image`: required.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-image)): string, required.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `ImagePullCredentialsType`: optional.
+    /// `ImagePullCredentialsType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-imagepullcredentialstype)): string, optional.
     #[serde(
         rename = "ImagePullCredentialsType",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_pull_credentials_type: Option<Value<String>>,
-    /// `PrivilegedMode`: optional.
+    /// `PrivilegedMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-privilegedmode)): boolean, optional.
     #[serde(rename = "PrivilegedMode", skip_serializing_if = "Option::is_none")]
     pub privileged_mode: Option<Value<bool>>,
-    /// `RegistryCredential`: optional.
+    /// `RegistryCredential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-registrycredential)): object [`RegistryCredential`], optional.
     #[serde(rename = "RegistryCredential", skip_serializing_if = "Option::is_none")]
     pub registry_credential: Option<RegistryCredential>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environment.html#cfn-codebuild-project-environment-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1355,18 +1371,18 @@ impl Walk for EnvironmentType {
 
 /// The `EnvironmentVariable` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `EnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environmentvariable.html).
 ///
 /// [`EnvironmentVariable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentVariable {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environmentvariable.html#cfn-codebuild-project-environmentvariable-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environmentvariable.html#cfn-codebuild-project-environmentvariable-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-environmentvariable.html#cfn-codebuild-project-environmentvariable-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1424,18 +1440,18 @@ impl Walk for ExportConfigType {
 
 /// The `FleetProxyRule` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html).
+/// AWS reference: [`AWS::CodeBuild::Fleet` `FleetProxyRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-fleetproxyrule.html).
 ///
 /// Every property is optional: start from [`FleetProxyRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FleetProxyRule {
-    /// `Effect`: optional.
+    /// `Effect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-fleetproxyrule.html#cfn-codebuild-fleet-fleetproxyrule-effect)): [`Effect`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "Effect", skip_serializing_if = "Option::is_none")]
     pub effect: Option<Value<Effect>>,
-    /// `Entities`: optional.
+    /// `Entities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-fleetproxyrule.html#cfn-codebuild-fleet-fleetproxyrule-entities)): list of (string), optional.
     #[serde(rename = "Entities", skip_serializing_if = "Option::is_none")]
     pub entities: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-fleetproxyrule.html#cfn-codebuild-fleet-fleetproxyrule-type)): [`FleetProxyRuleType`], one of `DOMAIN`, `IP`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<FleetProxyRuleType>>,
 }
@@ -1501,12 +1517,12 @@ impl Walk for FleetProxyRuleType {
 
 /// The `GitSubmodulesConfig` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `GitSubmodulesConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-gitsubmodulesconfig.html).
 ///
 /// Every property is required: [`GitSubmodulesConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitSubmodulesConfig {
-    /// `FetchSubmodules`: required.
+    /// `FetchSubmodules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-gitsubmodulesconfig.html#cfn-codebuild-project-gitsubmodulesconfig-fetchsubmodules)): boolean, required.
     #[serde(rename = "FetchSubmodules")]
     pub fetch_submodules: Value<bool>,
 }
@@ -1532,15 +1548,15 @@ impl Walk for GitSubmodulesConfig {
 
 /// The `LogsConfig` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `LogsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-logsconfig.html).
 ///
 /// Every property is optional: start from [`LogsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogsConfig {
-    /// `CloudWatchLogs`: optional.
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-logsconfig.html#cfn-codebuild-project-logsconfig-cloudwatchlogs)): object [`CloudWatchLogsConfig`], optional.
     #[serde(rename = "CloudWatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogsConfig>,
-    /// `S3Logs`: optional.
+    /// `S3Logs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-logsconfig.html#cfn-codebuild-project-logsconfig-s3logs)): object [`S3LogsConfig`], optional.
     #[serde(rename = "S3Logs", skip_serializing_if = "Option::is_none")]
     pub s3_logs: Option<S3LogsConfig>,
 }
@@ -1655,24 +1671,24 @@ impl Walk for Packaging {
 
 /// The `ProjectBuildBatchConfig` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `ProjectBuildBatchConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectbuildbatchconfig.html).
 ///
 /// Every property is optional: start from [`ProjectBuildBatchConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProjectBuildBatchConfig {
-    /// `BatchReportMode`: optional.
+    /// `BatchReportMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectbuildbatchconfig.html#cfn-codebuild-project-projectbuildbatchconfig-batchreportmode)): string, optional.
     #[serde(rename = "BatchReportMode", skip_serializing_if = "Option::is_none")]
     pub batch_report_mode: Option<Value<String>>,
-    /// `CombineArtifacts`: optional.
+    /// `CombineArtifacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectbuildbatchconfig.html#cfn-codebuild-project-projectbuildbatchconfig-combineartifacts)): boolean, optional.
     #[serde(rename = "CombineArtifacts", skip_serializing_if = "Option::is_none")]
     pub combine_artifacts: Option<Value<bool>>,
-    /// `Restrictions`: optional.
+    /// `Restrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectbuildbatchconfig.html#cfn-codebuild-project-projectbuildbatchconfig-restrictions)): object [`BatchRestrictions`], optional.
     #[serde(rename = "Restrictions", skip_serializing_if = "Option::is_none")]
     pub restrictions: Option<BatchRestrictions>,
-    /// `ServiceRole`: optional.
+    /// `ServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectbuildbatchconfig.html#cfn-codebuild-project-projectbuildbatchconfig-servicerole)): string, optional.
     #[serde(rename = "ServiceRole", skip_serializing_if = "Option::is_none")]
     pub service_role: Option<Value<String>>,
-    /// `TimeoutInMins`: optional.
+    /// `TimeoutInMins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectbuildbatchconfig.html#cfn-codebuild-project-projectbuildbatchconfig-timeoutinmins)): integer, optional.
     #[serde(rename = "TimeoutInMins", skip_serializing_if = "Option::is_none")]
     pub timeout_in_mins: Option<Value<i64>>,
 }
@@ -1734,21 +1750,21 @@ impl Walk for ProjectBuildBatchConfig {
 
 /// The `ProjectCache` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `ProjectCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectcache.html).
 ///
 /// [`ProjectCache::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProjectCache {
-    /// `CacheNamespace`: optional.
+    /// `CacheNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectcache.html#cfn-codebuild-project-projectcache-cachenamespace)): string, optional.
     #[serde(rename = "CacheNamespace", skip_serializing_if = "Option::is_none")]
     pub cache_namespace: Option<Value<String>>,
-    /// `Location`: optional.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectcache.html#cfn-codebuild-project-projectcache-location)): string, optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<String>>,
-    /// `Modes`: optional.
+    /// `Modes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectcache.html#cfn-codebuild-project-projectcache-modes)): list of (string), optional.
     #[serde(rename = "Modes", skip_serializing_if = "Option::is_none")]
     pub modes: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectcache.html#cfn-codebuild-project-projectcache-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1801,24 +1817,24 @@ impl Walk for ProjectCache {
 
 /// The `ProjectFileSystemLocation` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `ProjectFileSystemLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectfilesystemlocation.html).
 ///
 /// [`ProjectFileSystemLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProjectFileSystemLocation {
-    /// `Identifier`: required.
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectfilesystemlocation.html#cfn-codebuild-project-projectfilesystemlocation-identifier)): string, required.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `Location`: required.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectfilesystemlocation.html#cfn-codebuild-project-projectfilesystemlocation-location)): string, required.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `MountOptions`: optional.
+    /// `MountOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectfilesystemlocation.html#cfn-codebuild-project-projectfilesystemlocation-mountoptions)): string, optional.
     #[serde(rename = "MountOptions", skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<Value<String>>,
-    /// `MountPoint`: required.
+    /// `MountPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectfilesystemlocation.html#cfn-codebuild-project-projectfilesystemlocation-mountpoint)): string, required.
     #[serde(rename = "MountPoint")]
     pub mount_point: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectfilesystemlocation.html#cfn-codebuild-project-projectfilesystemlocation-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1867,12 +1883,12 @@ impl Walk for ProjectFileSystemLocation {
 
 /// The `ProjectFleet` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `ProjectFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectfleet.html).
 ///
 /// Every property is optional: start from [`ProjectFleet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProjectFleet {
-    /// `FleetArn`: optional.
+    /// `FleetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectfleet.html#cfn-codebuild-project-projectfleet-fleetarn)): string, optional.
     #[serde(rename = "FleetArn", skip_serializing_if = "Option::is_none")]
     pub fleet_arn: Option<Value<String>>,
 }
@@ -1902,15 +1918,15 @@ impl Walk for ProjectFleet {
 
 /// The `ProjectSourceVersion` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `ProjectSourceVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectsourceversion.html).
 ///
 /// [`ProjectSourceVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProjectSourceVersion {
-    /// `SourceIdentifier`: required.
+    /// `SourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectsourceversion.html#cfn-codebuild-project-projectsourceversion-sourceidentifier)): string, required.
     #[serde(rename = "SourceIdentifier")]
     pub source_identifier: Value<String>,
-    /// `SourceVersion`: optional.
+    /// `SourceVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projectsourceversion.html#cfn-codebuild-project-projectsourceversion-sourceversion)): string, optional.
     #[serde(rename = "SourceVersion", skip_serializing_if = "Option::is_none")]
     pub source_version: Option<Value<String>>,
 }
@@ -1945,27 +1961,27 @@ impl Walk for ProjectSourceVersion {
 
 /// The `ProjectTriggers` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `ProjectTriggers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projecttriggers.html).
 ///
 /// Every property is optional: start from [`ProjectTriggers::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProjectTriggers {
-    /// `BuildType`: optional.
+    /// `BuildType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projecttriggers.html#cfn-codebuild-project-projecttriggers-buildtype)): string, optional.
     #[serde(rename = "BuildType", skip_serializing_if = "Option::is_none")]
     pub build_type: Option<Value<String>>,
-    /// `FilterGroups`: optional.
+    /// `FilterGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projecttriggers.html#cfn-codebuild-project-projecttriggers-filtergroups)): list of (list of (JSON (the schema allows several shapes, or none))), optional.
     #[serde(rename = "FilterGroups", skip_serializing_if = "Option::is_none")]
     pub filter_groups: Option<Value<Vec<Value<Vec<Json>>>>>,
-    /// `PullRequestBuildPolicy`: optional.
+    /// `PullRequestBuildPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projecttriggers.html#cfn-codebuild-project-projecttriggers-pullrequestbuildpolicy)): object [`PullRequestBuildPolicy`], optional.
     #[serde(
         rename = "PullRequestBuildPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub pull_request_build_policy: Option<PullRequestBuildPolicy>,
-    /// `ScopeConfiguration`: optional.
+    /// `ScopeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projecttriggers.html#cfn-codebuild-project-projecttriggers-scopeconfiguration)): object [`ScopeConfiguration`], optional.
     #[serde(rename = "ScopeConfiguration", skip_serializing_if = "Option::is_none")]
     pub scope_configuration: Option<ScopeConfiguration>,
-    /// `Webhook`: optional.
+    /// `Webhook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-projecttriggers.html#cfn-codebuild-project-projecttriggers-webhook)): boolean, optional.
     #[serde(rename = "Webhook", skip_serializing_if = "Option::is_none")]
     pub webhook: Option<Value<bool>>,
 }
@@ -2027,15 +2043,15 @@ impl Walk for ProjectTriggers {
 
 /// The `ProxyConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html).
+/// AWS reference: [`AWS::CodeBuild::Fleet` `ProxyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-proxyconfiguration.html).
 ///
 /// Every property is optional: start from [`ProxyConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProxyConfiguration {
-    /// `DefaultBehavior`: optional.
+    /// `DefaultBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-proxyconfiguration.html#cfn-codebuild-fleet-proxyconfiguration-defaultbehavior)): [`DefaultBehavior`], one of `ALLOW_ALL`, `DENY_ALL`, optional.
     #[serde(rename = "DefaultBehavior", skip_serializing_if = "Option::is_none")]
     pub default_behavior: Option<Value<DefaultBehavior>>,
-    /// `OrderedProxyRules`: optional.
+    /// `OrderedProxyRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-proxyconfiguration.html#cfn-codebuild-fleet-proxyconfiguration-orderedproxyrules)): list of (object [`FleetProxyRule`]), optional.
     #[serde(rename = "OrderedProxyRules", skip_serializing_if = "Option::is_none")]
     pub ordered_proxy_rules: Option<Value<Vec<FleetProxyRule>>>,
 }
@@ -2073,15 +2089,15 @@ impl Walk for ProxyConfiguration {
 
 /// The `PullRequestBuildPolicy` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `PullRequestBuildPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-pullrequestbuildpolicy.html).
 ///
 /// [`PullRequestBuildPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PullRequestBuildPolicy {
-    /// `ApproverRoles`: optional.
+    /// `ApproverRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-pullrequestbuildpolicy.html#cfn-codebuild-project-pullrequestbuildpolicy-approverroles)): list of (string), optional.
     #[serde(rename = "ApproverRoles", skip_serializing_if = "Option::is_none")]
     pub approver_roles: Option<Value<Vec<Value<String>>>>,
-    /// `RequiresCommentApproval`: required.
+    /// `RequiresCommentApproval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-pullrequestbuildpolicy.html#cfn-codebuild-project-pullrequestbuildpolicy-requirescommentapproval)): string, required.
     #[serde(rename = "RequiresCommentApproval")]
     pub requires_comment_approval: Value<String>,
 }
@@ -2116,15 +2132,15 @@ impl Walk for PullRequestBuildPolicy {
 
 /// The `RegistryCredential` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `RegistryCredential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-registrycredential.html).
 ///
 /// Every property is required: [`RegistryCredential::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryCredential {
-    /// `Credential`: required.
+    /// `Credential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-registrycredential.html#cfn-codebuild-project-registrycredential-credential)): string, required.
     #[serde(rename = "Credential")]
     pub credential: Value<String>,
-    /// `CredentialProvider`: required.
+    /// `CredentialProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-registrycredential.html#cfn-codebuild-project-registrycredential-credentialprovider)): string, required.
     #[serde(rename = "CredentialProvider")]
     pub credential_provider: Value<String>,
 }
@@ -2156,15 +2172,15 @@ impl Walk for RegistryCredential {
 
 /// The `ReportExportConfig` property type of [`ReportGroup`].
 ///
-/// AWS reference: [`AWS::CodeBuild::ReportGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html).
+/// AWS reference: [`AWS::CodeBuild::ReportGroup` `ReportExportConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-reportexportconfig.html).
 ///
 /// [`ReportExportConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportExportConfig {
-    /// `ExportConfigType`: required.
+    /// `ExportConfigType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-reportexportconfig.html#cfn-codebuild-reportgroup-reportexportconfig-exportconfigtype)): [`ExportConfigType`], one of `S3`, `NO_EXPORT`, required.
     #[serde(rename = "ExportConfigType")]
     pub export_config_type: Value<ExportConfigType>,
-    /// `S3Destination`: optional.
+    /// `S3Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-reportexportconfig.html#cfn-codebuild-reportgroup-reportexportconfig-s3destination)): object [`S3ReportExportConfig`], optional.
     #[serde(rename = "S3Destination", skip_serializing_if = "Option::is_none")]
     pub s3_destination: Option<S3ReportExportConfig>,
 }
@@ -2219,18 +2235,18 @@ impl Walk for ReportGroupType {
 
 /// The `S3LogsConfig` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `S3LogsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-s3logsconfig.html).
 ///
 /// [`S3LogsConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3LogsConfig {
-    /// `EncryptionDisabled`: optional.
+    /// `EncryptionDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-s3logsconfig.html#cfn-codebuild-project-s3logsconfig-encryptiondisabled)): boolean, optional.
     #[serde(rename = "EncryptionDisabled", skip_serializing_if = "Option::is_none")]
     pub encryption_disabled: Option<Value<bool>>,
-    /// `Location`: optional.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-s3logsconfig.html#cfn-codebuild-project-s3logsconfig-location)): string, optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<String>>,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-s3logsconfig.html#cfn-codebuild-project-s3logsconfig-status)): string, required.
     #[serde(rename = "Status")]
     pub status: Value<String>,
 }
@@ -2274,27 +2290,27 @@ impl Walk for S3LogsConfig {
 
 /// The `S3ReportExportConfig` property type of [`ReportGroup`].
 ///
-/// AWS reference: [`AWS::CodeBuild::ReportGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html).
+/// AWS reference: [`AWS::CodeBuild::ReportGroup` `S3ReportExportConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-s3reportexportconfig.html).
 ///
 /// [`S3ReportExportConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3ReportExportConfig {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-s3reportexportconfig.html#cfn-codebuild-reportgroup-s3reportexportconfig-bucket)): string, required. Length: at least 1 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `BucketOwner`: optional.
+    /// `BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-s3reportexportconfig.html#cfn-codebuild-reportgroup-s3reportexportconfig-bucketowner)): string, optional.
     #[serde(rename = "BucketOwner", skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<Value<String>>,
-    /// `EncryptionDisabled`: optional.
+    /// `EncryptionDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-s3reportexportconfig.html#cfn-codebuild-reportgroup-s3reportexportconfig-encryptiondisabled)): boolean, optional.
     #[serde(rename = "EncryptionDisabled", skip_serializing_if = "Option::is_none")]
     pub encryption_disabled: Option<Value<bool>>,
-    /// `EncryptionKey`: optional.
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-s3reportexportconfig.html#cfn-codebuild-reportgroup-s3reportexportconfig-encryptionkey)): string, optional. Length: at least 1 characters.
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<Value<String>>,
-    /// `Packaging`: optional.
+    /// `Packaging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-s3reportexportconfig.html#cfn-codebuild-reportgroup-s3reportexportconfig-packaging)): [`Packaging`], one of `NONE`, `ZIP`, optional.
     #[serde(rename = "Packaging", skip_serializing_if = "Option::is_none")]
     pub packaging: Option<Value<Packaging>>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-s3reportexportconfig.html#cfn-codebuild-reportgroup-s3reportexportconfig-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -2365,18 +2381,18 @@ impl Walk for S3ReportExportConfig {
 
 /// The `ScalingConfigurationInput` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html).
+/// AWS reference: [`AWS::CodeBuild::Fleet` `ScalingConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-scalingconfigurationinput.html).
 ///
 /// Every property is optional: start from [`ScalingConfigurationInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScalingConfigurationInput {
-    /// `MaxCapacity`: optional.
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-scalingconfigurationinput.html#cfn-codebuild-fleet-scalingconfigurationinput-maxcapacity)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<i64>>,
-    /// `ScalingType`: optional.
+    /// `ScalingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-scalingconfigurationinput.html#cfn-codebuild-fleet-scalingconfigurationinput-scalingtype)): [`ScalingType`], one of `TARGET_TRACKING_SCALING`, optional.
     #[serde(rename = "ScalingType", skip_serializing_if = "Option::is_none")]
     pub scaling_type: Option<Value<ScalingType>>,
-    /// `TargetTrackingScalingConfigs`: optional.
+    /// `TargetTrackingScalingConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-scalingconfigurationinput.html#cfn-codebuild-fleet-scalingconfigurationinput-targettrackingscalingconfigs)): list of (object [`TargetTrackingScalingConfiguration`]), optional.
     #[serde(
         rename = "TargetTrackingScalingConfigs",
         skip_serializing_if = "Option::is_none"
@@ -2445,18 +2461,18 @@ impl Walk for ScalingType {
 
 /// The `ScopeConfiguration` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `ScopeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-scopeconfiguration.html).
 ///
 /// [`ScopeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScopeConfiguration {
-    /// `Domain`: optional.
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-scopeconfiguration.html#cfn-codebuild-project-scopeconfiguration-domain)): string, optional.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-scopeconfiguration.html#cfn-codebuild-project-scopeconfiguration-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Scope`: optional.
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-scopeconfiguration.html#cfn-codebuild-project-scopeconfiguration-scope)): string, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
 }
@@ -2500,42 +2516,42 @@ impl Walk for ScopeConfiguration {
 
 /// The `Source` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html).
 ///
 /// [`Source::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Source {
-    /// `Auth`: optional.
+    /// `Auth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-auth)): object [`SourceAuth`], optional.
     #[serde(rename = "Auth", skip_serializing_if = "Option::is_none")]
     pub auth: Option<SourceAuth>,
-    /// `BuildSpec`: optional.
+    /// `BuildSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-buildspec)): string, optional.
     #[serde(rename = "BuildSpec", skip_serializing_if = "Option::is_none")]
     pub build_spec: Option<Value<String>>,
-    /// `BuildStatusConfig`: optional.
+    /// `BuildStatusConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-buildstatusconfig)): object [`BuildStatusConfig`], optional.
     #[serde(rename = "BuildStatusConfig", skip_serializing_if = "Option::is_none")]
     pub build_status_config: Option<BuildStatusConfig>,
-    /// `GitCloneDepth`: optional.
+    /// `GitCloneDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-gitclonedepth)): integer, optional.
     #[serde(rename = "GitCloneDepth", skip_serializing_if = "Option::is_none")]
     pub git_clone_depth: Option<Value<i64>>,
-    /// `GitSubmodulesConfig`: optional.
+    /// `GitSubmodulesConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-gitsubmodulesconfig)): object [`GitSubmodulesConfig`], optional.
     #[serde(
         rename = "GitSubmodulesConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub git_submodules_config: Option<GitSubmodulesConfig>,
-    /// `InsecureSsl`: optional.
+    /// `InsecureSsl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-insecuressl)): boolean, optional.
     #[serde(rename = "InsecureSsl", skip_serializing_if = "Option::is_none")]
     pub insecure_ssl: Option<Value<bool>>,
-    /// `Location`: optional.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-location)): string, optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<String>>,
-    /// `ReportBuildStatus`: optional.
+    /// `ReportBuildStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-reportbuildstatus)): boolean, optional.
     #[serde(rename = "ReportBuildStatus", skip_serializing_if = "Option::is_none")]
     pub report_build_status: Option<Value<bool>>,
-    /// `SourceIdentifier`: optional.
+    /// `SourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-sourceidentifier)): string, optional.
     #[serde(rename = "SourceIdentifier", skip_serializing_if = "Option::is_none")]
     pub source_identifier: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-source.html#cfn-codebuild-project-source-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -2642,15 +2658,15 @@ impl Walk for Source {
 
 /// The `SourceAuth` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Project` `SourceAuth`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-sourceauth.html).
 ///
 /// [`SourceAuth::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceAuth {
-    /// `Resource`: optional.
+    /// `Resource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-sourceauth.html#cfn-codebuild-project-sourceauth-resource)): string, optional.
     #[serde(rename = "Resource", skip_serializing_if = "Option::is_none")]
     pub resource: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-sourceauth.html#cfn-codebuild-project-sourceauth-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -2685,15 +2701,19 @@ impl Walk for SourceAuth {
 
 /// The `Tag` property type of [`Fleet`], [`Project`] and [`ReportGroup`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html), [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html), [`AWS::CodeBuild::ReportGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-reportgroup.html).
+/// AWS reference: [`AWS::CodeBuild::Fleet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-tag.html), [`AWS::CodeBuild::Project` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-tag.html), [`AWS::CodeBuild::ReportGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-reportgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-tag.html#cfn-codebuild-fleet-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-tag.html#cfn-codebuild-fleet-tag-value)): string, required. Pattern: `[a-zA-Z+-=._:/]+$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2722,15 +2742,15 @@ impl Walk for Tag {
 
 /// The `TargetTrackingScalingConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html).
+/// AWS reference: [`AWS::CodeBuild::Fleet` `TargetTrackingScalingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-targettrackingscalingconfiguration.html).
 ///
 /// Every property is optional: start from [`TargetTrackingScalingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetTrackingScalingConfiguration {
-    /// `MetricType`: optional.
+    /// `MetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-targettrackingscalingconfiguration.html#cfn-codebuild-fleet-targettrackingscalingconfiguration-metrictype)): [`MetricType`], one of `FLEET_UTILIZATION_RATE`, optional.
     #[serde(rename = "MetricType", skip_serializing_if = "Option::is_none")]
     pub metric_type: Option<Value<MetricType>>,
-    /// `TargetValue`: optional.
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-targettrackingscalingconfiguration.html#cfn-codebuild-fleet-targettrackingscalingconfiguration-targetvalue)): number, optional.
     #[serde(rename = "TargetValue", skip_serializing_if = "Option::is_none")]
     pub target_value: Option<Value<f64>>,
 }
@@ -2768,18 +2788,18 @@ impl Walk for TargetTrackingScalingConfiguration {
 
 /// The `VpcConfig` property type of [`Fleet`] and [`Project`].
 ///
-/// AWS reference: [`AWS::CodeBuild::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-fleet.html), [`AWS::CodeBuild::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codebuild-project.html).
+/// AWS reference: [`AWS::CodeBuild::Fleet` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-vpcconfig.html), [`AWS::CodeBuild::Project` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-project-vpcconfig.html).
 ///
 /// Every property is optional: start from [`VpcConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfig {
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-vpcconfig.html#cfn-codebuild-fleet-vpcconfig-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: optional.
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-vpcconfig.html#cfn-codebuild-fleet-vpcconfig-subnets)): list of (string), optional.
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
-    /// `VpcId`: optional.
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codebuild-fleet-vpcconfig.html#cfn-codebuild-fleet-vpcconfig-vpcid)): string, optional.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }

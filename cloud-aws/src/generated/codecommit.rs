@@ -9,28 +9,42 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeCommit::Repository` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html)).
 ///
+/// Resource Type definition for AWS::CodeCommit::Repository
+///
 /// [`Repository::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Repository {
-    /// `Code`: optional.
+    /// Information about code to be committed to a repository after it is created in an AWS CloudFormation stack. Information about code is only used in resource creation. Updates to a stack will not reflect changes made to code properties after initial resource creation.
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html#cfn-codecommit-repository-code)): object [`Code`], optional.
     #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
     pub code: Option<Code>,
-    /// `KmsKeyId`: optional.
+    /// The ID of the AWS Key Management Service encryption key used to encrypt and decrypt the repository.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html#cfn-codecommit-repository-kmskeyid)): string, optional. Pattern: `^[a-zA-Z0-9:/_-]+$`. Length: 1 to 100 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `RepositoryDescription`: optional.
+    /// A comment or description about the new repository.
+    ///
+    /// `RepositoryDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html#cfn-codecommit-repository-repositorydescription)): string, optional. Length: 1 to 1000 characters.
     #[serde(
         rename = "RepositoryDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_description: Option<Value<String>>,
-    /// `RepositoryName`: required.
+    /// The name of the new repository to be created.
+    ///
+    /// `RepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html#cfn-codecommit-repository-repositoryname)): string, required. Pattern: `^[a-zA-Z0-9._\-]+(?<!\.git)$`. Length: 1 to 100 characters. Range: 1 to 100.
     #[serde(rename = "RepositoryName")]
     pub repository_name: Value<String>,
-    /// `Tags`: optional.
+    /// One or more tag key-value pairs to use when tagging this repository.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html#cfn-codecommit-repository-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Triggers`: optional.
+    /// Information about a trigger for a repository.
+    ///
+    /// `Triggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html#cfn-codecommit-repository-triggers)): list of (object [`RepositoryTrigger`]), optional.
     #[serde(rename = "Triggers", skip_serializing_if = "Option::is_none")]
     pub triggers: Option<Value<Vec<RepositoryTrigger>>>,
 }
@@ -134,15 +148,19 @@ impl ResourceRef<Repository> {
 
 /// The `Code` property type of [`Repository`].
 ///
-/// AWS reference: [`AWS::CodeCommit::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html).
+/// AWS reference: [`AWS::CodeCommit::Repository` `Code`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-code.html).
 ///
 /// [`Code::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Code {
-    /// `BranchName`: optional.
+    /// Optional. Specifies a branch name to be used as the default branch when importing code into a repository on initial creation. If this property is not set, the name main will be used for the default branch for the repository. Changes to this property are ignored after initial resource creation. We recommend using this parameter to set the name to main to align with the default behavior of CodeCommit unless another name is needed.
+    ///
+    /// `BranchName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-code.html#cfn-codecommit-repository-code-branchname)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "BranchName", skip_serializing_if = "Option::is_none")]
     pub branch_name: Option<Value<String>>,
-    /// `S3`: required.
+    /// Information about the Amazon S3 bucket that contains a ZIP file of code to be committed to the repository. Changes to this property are ignored after initial resource creation.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-code.html#cfn-codecommit-repository-code-s3)): object [`S3`], required.
     #[serde(rename = "S3")]
     pub s3: S3,
 }
@@ -203,24 +221,34 @@ impl Walk for Events {
 
 /// The `RepositoryTrigger` property type of [`Repository`].
 ///
-/// AWS reference: [`AWS::CodeCommit::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html).
+/// AWS reference: [`AWS::CodeCommit::Repository` `RepositoryTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-repositorytrigger.html).
 ///
 /// [`RepositoryTrigger::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepositoryTrigger {
-    /// `Branches`: optional.
+    /// The branches to be included in the trigger configuration. If you specify an empty array, the trigger applies to all branches.
+    ///
+    /// `Branches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-repositorytrigger.html#cfn-codecommit-repository-repositorytrigger-branches)): list of (string), optional. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Branches", skip_serializing_if = "Option::is_none")]
     pub branches: Option<Value<Vec<Value<String>>>>,
-    /// `CustomData`: optional.
+    /// Any custom data associated with the trigger to be included in the information sent to the target of the trigger.
+    ///
+    /// `CustomData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-repositorytrigger.html#cfn-codecommit-repository-repositorytrigger-customdata)): string, optional.
     #[serde(rename = "CustomData", skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<Value<String>>,
-    /// `DestinationArn`: required.
+    /// The ARN of the resource that is the target for a trigger (for example, the ARN of a topic in Amazon SNS).
+    ///
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-repositorytrigger.html#cfn-codecommit-repository-repositorytrigger-destinationarn)): string, required.
     #[serde(rename = "DestinationArn")]
     pub destination_arn: Value<String>,
-    /// `Events`: required.
+    /// The repository events that cause the trigger to run actions in another service, such as sending a notification through Amazon SNS.
+    ///
+    /// `Events` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-repositorytrigger.html#cfn-codecommit-repository-repositorytrigger-events)): list of ([`Events`], one of `all`, `createReference`, `deleteReference`, `updateReference`), required.
     #[serde(rename = "Events")]
     pub events: Value<Vec<Value<Events>>>,
-    /// `Name`: required.
+    /// The name of the trigger.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-repositorytrigger.html#cfn-codecommit-repository-repositorytrigger-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -274,18 +302,24 @@ impl Walk for RepositoryTrigger {
 
 /// The `S3` property type of [`Repository`].
 ///
-/// AWS reference: [`AWS::CodeCommit::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html).
+/// AWS reference: [`AWS::CodeCommit::Repository` `S3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-s3.html).
 ///
 /// [`S3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3 {
-    /// `Bucket`: required.
+    /// The name of the Amazon S3 bucket that contains the ZIP file with the content that will be committed to the new repository. This can be specified using the name of the bucket in the AWS account. Changes to this property are ignored after initial resource creation.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-s3.html#cfn-codecommit-repository-s3-bucket)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// The key to use for accessing the Amazon S3 bucket. Changes to this property are ignored after initial resource creation.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-s3.html#cfn-codecommit-repository-s3-key)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `ObjectVersion`: optional.
+    /// The object version of the ZIP file, if versioning is enabled for the Amazon S3 bucket. Changes to this property are ignored after initial resource creation.
+    ///
+    /// `ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-s3.html#cfn-codecommit-repository-s3-objectversion)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub object_version: Option<Value<String>>,
 }
@@ -323,15 +357,19 @@ impl Walk for S3 {
 
 /// The `Tag` property type of [`Repository`].
 ///
-/// AWS reference: [`AWS::CodeCommit::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codecommit-repository.html).
+/// AWS reference: [`AWS::CodeCommit::Repository` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag's key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-tag.html#cfn-codecommit-repository-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag's value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codecommit-repository-tag.html#cfn-codecommit-repository-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeConnections::Connection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-connection.html)).
 ///
+/// Schema for AWS::CodeConnections::Connection resource which can be used to connect external source providers with other AWS services (i.e. AWS CodePipeline)
+///
 /// [`Connection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connection {
-    /// `ConnectionName`: required, create-only (changing it replaces the resource).
+    /// The name of the connection. Connection names must be unique in an AWS user account.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-connection.html#cfn-codeconnections-connection-connectionname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 32 characters.
     #[serde(rename = "ConnectionName")]
     pub connection_name: Value<String>,
-    /// `HostArn`: optional, create-only (changing it replaces the resource).
+    /// The host arn configured to represent the infrastructure where your third-party provider is installed. You must specify either a ProviderType or a HostArn.
+    ///
+    /// `HostArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-connection.html#cfn-codeconnections-connection-hostarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:aws(-[\w]+)*:.+:.+:[0-9]{12}:.+`. Length: 0 to 256 characters.
     #[serde(rename = "HostArn", skip_serializing_if = "Option::is_none")]
     pub host_arn: Option<Value<String>>,
-    /// `ProviderType`: optional, create-only (changing it replaces the resource).
+    /// The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn.
+    ///
+    /// `ProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-connection.html#cfn-codeconnections-connection-providertype)): [`ConnectionProviderType`], one of `AzureDevOps`, `Bitbucket`, `GitHub`, `GitHubEnterpriseServer`, `GitLab`, `GitLabSelfManaged`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProviderType", skip_serializing_if = "Option::is_none")]
     pub provider_type: Option<Value<ConnectionProviderType>>,
-    /// `Tags`: optional.
+    /// Specifies the tags applied to a connection.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-connection.html#cfn-codeconnections-connection-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -97,22 +107,34 @@ impl ResourceRef<Connection> {
 
 /// The properties of an `AWS::CodeConnections::Host` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-host.html)).
 ///
+/// A resource that represents the infrastructure where a third-party provider is installed. You create one host for all connections to that provider.
+///
 /// [`Host::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Host {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the host.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-host.html#cfn-codeconnections-host-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProviderEndpoint`: required.
+    /// The endpoint of the infrastructure where your provider type is installed.
+    ///
+    /// `ProviderEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-host.html#cfn-codeconnections-host-providerendpoint)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "ProviderEndpoint")]
     pub provider_endpoint: Value<String>,
-    /// `ProviderType`: required, create-only (changing it replaces the resource).
+    /// The name of the installed provider to be associated with your connection.
+    ///
+    /// `ProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-host.html#cfn-codeconnections-host-providertype)): [`HostProviderType`], one of `Bitbucket`, `GitHub`, `GitHubEnterpriseServer`, `GitLab`, `GitLabSelfManaged`, `AzureDevOps`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProviderType")]
     pub provider_type: Value<HostProviderType>,
-    /// `Tags`: optional.
+    /// Tags to apply to the host.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-host.html#cfn-codeconnections-host-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcConfiguration`: optional.
+    /// The VPC configuration provisioned for the host.
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-host.html#cfn-codeconnections-host-vpcconfiguration)): object [`VpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -253,15 +275,19 @@ impl Walk for HostProviderType {
 
 /// The `Tag` property type of [`Connection`] and [`Host`].
 ///
-/// AWS reference: [`AWS::CodeConnections::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-connection.html), [`AWS::CodeConnections::Host`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-host.html).
+/// AWS reference: [`AWS::CodeConnections::Connection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-connection-tag.html), [`AWS::CodeConnections::Host` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-host-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-connection-tag.html#cfn-codeconnections-connection-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-connection-tag.html#cfn-codeconnections-connection-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -290,21 +316,29 @@ impl Walk for Tag {
 
 /// The `VpcConfiguration` property type of [`Host`].
 ///
-/// AWS reference: [`AWS::CodeConnections::Host`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeconnections-host.html).
+/// AWS reference: [`AWS::CodeConnections::Host` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-host-vpcconfiguration.html).
 ///
 /// [`VpcConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `SecurityGroupIds`: required.
+    /// The ID of the security group or security groups associated with the Amazon VPC.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-host-vpcconfiguration.html#cfn-codeconnections-host-vpcconfiguration-securitygroupids)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^sg-\w{8}(\w{9})?$`. Each item: Length: 11 to 20 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// The ID of the subnet or subnets associated with the Amazon VPC.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-host-vpcconfiguration.html#cfn-codeconnections-host-vpcconfiguration-subnetids)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^subnet-\w{8}(\w{9})?$`. Each item: Length: 15 to 24 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `TlsCertificate`: optional.
+    /// The value of the Transport Layer Security (TLS) certificate associated with the infrastructure where your provider type is installed.
+    ///
+    /// `TlsCertificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-host-vpcconfiguration.html#cfn-codeconnections-host-vpcconfiguration-tlscertificate)): string, optional. Pattern: `^[\s\S]*$`. Length: 1 to 16384 characters.
     #[serde(rename = "TlsCertificate", skip_serializing_if = "Option::is_none")]
     pub tls_certificate: Option<Value<String>>,
-    /// `VpcId`: required.
+    /// The ID of the Amazon VPC connected to the infrastructure where your provider type is installed.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeconnections-host-vpcconfiguration.html#cfn-codeconnections-host-vpcconfiguration-vpcid)): string, required. Pattern: `^vpc-\w{8}(\w{9})?$`. Length: 12 to 21 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }

@@ -9,16 +9,24 @@ use crate::{Intrinsic, Resource, Value, Walk};
 
 /// The properties of an `AWS::CodeDeploy::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-application.html)).
 ///
+/// The AWS::CodeDeploy::Application resource creates an AWS CodeDeploy application
+///
 /// Every property is optional: start from [`Application::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApplicationName`: optional, create-only (changing it replaces the resource).
+    /// A name for the application. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the application name.
+    ///
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-application.html#cfn-codedeploy-application-applicationname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9+=,.@_-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "ApplicationName", skip_serializing_if = "Option::is_none")]
     pub application_name: Option<Value<String>>,
-    /// `ComputePlatform`: optional, create-only (changing it replaces the resource).
+    /// The compute platform that CodeDeploy deploys the application to.
+    ///
+    /// `ComputePlatform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-application.html#cfn-codedeploy-application-computeplatform)): [`ComputePlatform`], one of `ECS`, `Lambda`, `Server`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ComputePlatform", skip_serializing_if = "Option::is_none")]
     pub compute_platform: Option<Value<ComputePlatform>>,
-    /// `Tags`: optional.
+    /// The metadata that you apply to CodeDeploy applications to help you organize and categorize them. Each tag consists of a key and an optional value, both of which you define.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-application.html#cfn-codedeploy-application-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -70,31 +78,43 @@ impl Resource for Application {
 
 /// The properties of an `AWS::CodeDeploy::DeploymentConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html)).
 ///
+/// Resource Type definition for AWS::CodeDeploy::DeploymentConfig
+///
 /// Every property is optional: start from [`DeploymentConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentConfig {
-    /// `ComputePlatform`: optional, create-only (changing it replaces the resource).
+    /// The destination platform type for the deployment (Lambda, Server, or ECS).
+    ///
+    /// `ComputePlatform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html#cfn-codedeploy-deploymentconfig-computeplatform)): [`ComputePlatform`], one of `ECS`, `Lambda`, `Server`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ComputePlatform", skip_serializing_if = "Option::is_none")]
     pub compute_platform: Option<Value<ComputePlatform>>,
-    /// `DeploymentConfigName`: optional, create-only (changing it replaces the resource).
+    /// A name for the deployment configuration. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the deployment configuration name. For more information, see Name Type.
+    ///
+    /// `DeploymentConfigName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html#cfn-codedeploy-deploymentconfig-deploymentconfigname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9+=,.@_-]*$`. Length: 1 to 100 characters.
     #[serde(
         rename = "DeploymentConfigName",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_config_name: Option<Value<String>>,
-    /// `MinimumHealthyHosts`: optional, create-only (changing it replaces the resource).
+    /// The minimum number of healthy instances that should be available at any time during the deployment. There are two parameters expected in the input: type and value.
+    ///
+    /// `MinimumHealthyHosts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html#cfn-codedeploy-deploymentconfig-minimumhealthyhosts)): object [`MinimumHealthyHosts`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MinimumHealthyHosts",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_healthy_hosts: Option<MinimumHealthyHosts>,
-    /// `TrafficRoutingConfig`: optional, create-only (changing it replaces the resource).
+    /// The configuration that specifies how the deployment traffic is routed.
+    ///
+    /// `TrafficRoutingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html#cfn-codedeploy-deploymentconfig-trafficroutingconfig)): object [`TrafficRoutingConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TrafficRoutingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub traffic_routing_config: Option<TrafficRoutingConfig>,
-    /// `ZonalConfig`: optional, create-only (changing it replaces the resource).
+    /// The zonal deployment config that specifies how the zonal deployment behaves
+    ///
+    /// `ZonalConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html#cfn-codedeploy-deploymentconfig-zonalconfig)): object [`ZonalConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ZonalConfig", skip_serializing_if = "Option::is_none")]
     pub zonal_config: Option<ZonalConfig>,
 }
@@ -168,88 +188,130 @@ impl Resource for DeploymentConfig {
 
 /// The properties of an `AWS::CodeDeploy::DeploymentGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html)).
 ///
+/// Resource type definition for AWS::CodeDeploy::DeploymentGroup
+///
 /// [`DeploymentGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeploymentGroup {
-    /// `AlarmConfiguration`: optional.
+    /// Information about the Amazon CloudWatch alarms that are associated with the deployment group.
+    ///
+    /// `AlarmConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-alarmconfiguration)): object [`AlarmConfiguration`], optional.
     #[serde(rename = "AlarmConfiguration", skip_serializing_if = "Option::is_none")]
     pub alarm_configuration: Option<AlarmConfiguration>,
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// The name of an existing CodeDeploy application to associate this deployment group with.
+    ///
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-applicationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9+=,.@_-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `AutoRollbackConfiguration`: optional.
+    /// Information about the automatic rollback configuration that is associated with the deployment group. If you specify this property, don't specify the Deployment property.
+    ///
+    /// `AutoRollbackConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-autorollbackconfiguration)): object [`AutoRollbackConfiguration`], optional.
     #[serde(
         rename = "AutoRollbackConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
-    /// `AutoScalingGroups`: optional.
+    /// A list of associated Auto Scaling groups that CodeDeploy automatically deploys revisions to when new instances are created. Duplicates are not allowed.
+    ///
+    /// `AutoScalingGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-autoscalinggroups)): list of (string), optional.
     #[serde(rename = "AutoScalingGroups", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_groups: Option<Value<Vec<Value<String>>>>,
-    /// `BlueGreenDeploymentConfiguration`: optional.
+    /// Information about blue/green deployment options for a deployment group.
+    ///
+    /// `BlueGreenDeploymentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-bluegreendeploymentconfiguration)): object [`BlueGreenDeploymentConfiguration`], optional.
     #[serde(
         rename = "BlueGreenDeploymentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub blue_green_deployment_configuration: Option<BlueGreenDeploymentConfiguration>,
-    /// `Deployment`: optional.
+    /// The application revision to deploy to this deployment group. If you specify this property, your target application revision is deployed as soon as the provisioning process is complete. If you specify this property, don't specify the AutoRollbackConfiguration property.
+    ///
+    /// `Deployment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-deployment)): object [`Deployment`], optional.
     #[serde(rename = "Deployment", skip_serializing_if = "Option::is_none")]
     pub deployment: Option<Deployment>,
-    /// `DeploymentConfigName`: optional.
+    /// A deployment configuration name or a predefined configuration name. With predefined configurations, you can deploy application revisions to one instance at a time (CodeDeployDefault.OneAtATime), half of the instances at a time (CodeDeployDefault.HalfAtATime), or all the instances at once (CodeDeployDefault.AllAtOnce).
+    ///
+    /// `DeploymentConfigName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-deploymentconfigname)): string, optional. Pattern: `^[A-Za-z0-9+=,.@_-]*$`. Length: 1 to 100 characters.
     #[serde(
         rename = "DeploymentConfigName",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_config_name: Option<Value<String>>,
-    /// `DeploymentGroupName`: optional, create-only (changing it replaces the resource).
+    /// A name for the deployment group. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the deployment group name.
+    ///
+    /// `DeploymentGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-deploymentgroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9+=,.@_-]*$`. Length: 1 to 100 characters.
     #[serde(
         rename = "DeploymentGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_group_name: Option<Value<String>>,
-    /// `DeploymentStyle`: optional.
+    /// Attributes that determine the type of deployment to run and whether to route deployment traffic behind a load balancer. If you specify this property with a blue/green deployment type, don't specify the AutoScalingGroups, LoadBalancerInfo, or Deployment properties.
+    ///
+    /// `DeploymentStyle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-deploymentstyle)): object [`DeploymentStyle`], optional.
     #[serde(rename = "DeploymentStyle", skip_serializing_if = "Option::is_none")]
     pub deployment_style: Option<DeploymentStyle>,
-    /// `ECSServices`: optional.
+    /// The target Amazon ECS services in the deployment group. This applies only to deployment groups that use the Amazon ECS compute platform. A target Amazon ECS service is specified as an Amazon ECS cluster and service name pair using the format \<clustername\>:\<servicename\>.
+    ///
+    /// `ECSServices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-ecsservices)): list of (object [`EcsService`]), optional.
     #[serde(rename = "ECSServices", skip_serializing_if = "Option::is_none")]
     pub ecs_services: Option<Value<Vec<EcsService>>>,
-    /// `Ec2TagFilters`: optional.
+    /// The Amazon EC2 tags that are already applied to Amazon EC2 instances that you want to include in the deployment group. CodeDeploy includes all Amazon EC2 instances identified by any of the tags you specify in this deployment group. Duplicates are not allowed. You can specify EC2TagFilters or Ec2TagSet, but not both.
+    ///
+    /// `Ec2TagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-ec2tagfilters)): list of (object [`Ec2TagFilter`]), optional.
     #[serde(rename = "Ec2TagFilters", skip_serializing_if = "Option::is_none")]
     pub ec2_tag_filters: Option<Value<Vec<Ec2TagFilter>>>,
-    /// `Ec2TagSet`: optional.
+    /// Information about groups of tags applied to Amazon EC2 instances. Use when the deployment group includes only Amazon EC2 instances identified by all the tag groups. Cannot be used in the same call as ec2TagFilter.
+    ///
+    /// `Ec2TagSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-ec2tagset)): object [`Ec2TagSet`], optional.
     #[serde(rename = "Ec2TagSet", skip_serializing_if = "Option::is_none")]
     pub ec2_tag_set: Option<Ec2TagSet>,
-    /// `LoadBalancerInfo`: optional.
+    /// Information about the load balancer to use in a deployment.
+    ///
+    /// `LoadBalancerInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-loadbalancerinfo)): object [`LoadBalancerInfo`], optional.
     #[serde(rename = "LoadBalancerInfo", skip_serializing_if = "Option::is_none")]
     pub load_balancer_info: Option<LoadBalancerInfo>,
-    /// `OnPremisesInstanceTagFilters`: optional.
+    /// The on-premises instance tags already applied to on-premises instances that you want to include in the deployment group. CodeDeploy includes all on-premises instances identified by any of the tags you specify in this deployment group. Duplicates are not allowed. You can specify OnPremisesInstanceTagFilters or OnPremisesInstanceTagSet, but not both.
+    ///
+    /// `OnPremisesInstanceTagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-onpremisesinstancetagfilters)): list of (object [`TagFilter`]), optional.
     #[serde(
         rename = "OnPremisesInstanceTagFilters",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_premises_instance_tag_filters: Option<Value<Vec<TagFilter>>>,
-    /// `OnPremisesTagSet`: optional.
+    /// Information about groups of tags applied to on-premises instances. The deployment group includes only on-premises instances identified by all the tag groups. You can specify OnPremisesInstanceTagFilters or OnPremisesInstanceTagSet, but not both.
+    ///
+    /// `OnPremisesTagSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-onpremisestagset)): object [`OnPremisesTagSet`], optional.
     #[serde(rename = "OnPremisesTagSet", skip_serializing_if = "Option::is_none")]
     pub on_premises_tag_set: Option<OnPremisesTagSet>,
-    /// `OutdatedInstancesStrategy`: optional.
+    /// Indicates what happens when new Amazon EC2 instances are launched mid-deployment and do not receive the deployed application revision. If this option is set to UPDATE or is unspecified, CodeDeploy initiates one or more 'auto-update outdated instances' deployments to apply the deployed application revision to the new Amazon EC2 instances. If this option is set to IGNORE, CodeDeploy does not initiate a deployment to update the new Amazon EC2 instances. This may result in instances having different revisions.
+    ///
+    /// `OutdatedInstancesStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-outdatedinstancesstrategy)): [`OutdatedInstancesStrategy`], one of `IGNORE`, `UPDATE`, optional.
     #[serde(
         rename = "OutdatedInstancesStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub outdated_instances_strategy: Option<Value<OutdatedInstancesStrategy>>,
-    /// `ServiceRoleArn`: required.
+    /// A service role Amazon Resource Name (ARN) that grants CodeDeploy permission to make calls to AWS services on your behalf. For more information, see 'Create a Service Role for AWS CodeDeploy' in the AWS CodeDeploy User Guide.
+    ///
+    /// `ServiceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-servicerolearn)): string, required.
     #[serde(rename = "ServiceRoleArn")]
     pub service_role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// The metadata that you apply to CodeDeploy deployment groups to help you organize and categorize them. Each tag consists of a key and an optional value, both of which you define.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TerminationHookEnabled`: optional.
+    /// Indicates whether the deployment group was configured to have CodeDeploy install a termination hook into an Auto Scaling group.
+    ///
+    /// `TerminationHookEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-terminationhookenabled)): boolean, optional.
     #[serde(
         rename = "TerminationHookEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub termination_hook_enabled: Option<Value<bool>>,
-    /// `TriggerConfigurations`: optional.
+    /// Information about triggers associated with the deployment group. Duplicates are not allowed.
+    ///
+    /// `TriggerConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html#cfn-codedeploy-deploymentgroup-triggerconfigurations)): list of (object [`TriggerConfig`]), optional.
     #[serde(
         rename = "TriggerConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -484,12 +546,14 @@ impl Walk for ActionOnTimeout {
 
 /// The `Alarm` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `Alarm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-alarm.html).
 ///
 /// Every property is optional: start from [`Alarm::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Alarm {
-    /// `Name`: optional.
+    /// The name of the alarm. Maximum length is 255 characters. Each alarm name can be used only once in a list of alarms.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-alarm.html#cfn-codedeploy-deploymentgroup-alarm-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -519,18 +583,24 @@ impl Walk for Alarm {
 
 /// The `AlarmConfiguration` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `AlarmConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-alarmconfiguration.html).
 ///
 /// Every property is optional: start from [`AlarmConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AlarmConfiguration {
-    /// `Alarms`: optional.
+    /// A list of alarms configured for the deployment or deployment group. A maximum of 10 alarms can be added.
+    ///
+    /// `Alarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-alarmconfiguration.html#cfn-codedeploy-deploymentgroup-alarmconfiguration-alarms)): list of (object [`Alarm`]), optional.
     #[serde(rename = "Alarms", skip_serializing_if = "Option::is_none")]
     pub alarms: Option<Value<Vec<Alarm>>>,
-    /// `Enabled`: optional.
+    /// Indicates whether the alarm configuration is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-alarmconfiguration.html#cfn-codedeploy-deploymentgroup-alarmconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `IgnorePollAlarmFailure`: optional.
+    /// Indicates whether a deployment should continue if information about the current state of alarms cannot be retrieved from Amazon CloudWatch. The default value is false.
+    ///
+    /// `IgnorePollAlarmFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-alarmconfiguration.html#cfn-codedeploy-deploymentgroup-alarmconfiguration-ignorepollalarmfailure)): boolean, optional.
     #[serde(
         rename = "IgnorePollAlarmFailure",
         skip_serializing_if = "Option::is_none"
@@ -579,15 +649,19 @@ impl Walk for AlarmConfiguration {
 
 /// The `AutoRollbackConfiguration` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `AutoRollbackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-autorollbackconfiguration.html).
 ///
 /// Every property is optional: start from [`AutoRollbackConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoRollbackConfiguration {
-    /// `Enabled`: optional.
+    /// Indicates whether a defined automatic rollback configuration is currently enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-autorollbackconfiguration.html#cfn-codedeploy-deploymentgroup-autorollbackconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Events`: optional.
+    /// The event type or types that trigger a rollback.
+    ///
+    /// `Events` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-autorollbackconfiguration.html#cfn-codedeploy-deploymentgroup-autorollbackconfiguration-events)): list of ([`Events`], one of `DEPLOYMENT_FAILURE`, `DEPLOYMENT_STOP_ON_ALARM`, `DEPLOYMENT_STOP_ON_REQUEST`), optional.
     #[serde(rename = "Events", skip_serializing_if = "Option::is_none")]
     pub events: Option<Value<Vec<Value<Events>>>>,
 }
@@ -625,24 +699,30 @@ impl Walk for AutoRollbackConfiguration {
 
 /// The `BlueGreenDeploymentConfiguration` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `BlueGreenDeploymentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-bluegreendeploymentconfiguration.html).
 ///
 /// Every property is optional: start from [`BlueGreenDeploymentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlueGreenDeploymentConfiguration {
-    /// `DeploymentReadyOption`: optional.
+    /// Information about the action to take when newly provisioned instances are ready to receive traffic in a blue/green deployment.
+    ///
+    /// `DeploymentReadyOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-bluegreendeploymentconfiguration.html#cfn-codedeploy-deploymentgroup-bluegreendeploymentconfiguration-deploymentreadyoption)): object [`DeploymentReadyOption`], optional.
     #[serde(
         rename = "DeploymentReadyOption",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_ready_option: Option<DeploymentReadyOption>,
-    /// `GreenFleetProvisioningOption`: optional.
+    /// Information about how instances are provisioned for a replacement environment in a blue/green deployment.
+    ///
+    /// `GreenFleetProvisioningOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-bluegreendeploymentconfiguration.html#cfn-codedeploy-deploymentgroup-bluegreendeploymentconfiguration-greenfleetprovisioningoption)): object [`GreenFleetProvisioningOption`], optional.
     #[serde(
         rename = "GreenFleetProvisioningOption",
         skip_serializing_if = "Option::is_none"
     )]
     pub green_fleet_provisioning_option: Option<GreenFleetProvisioningOption>,
-    /// `TerminateBlueInstancesOnDeploymentSuccess`: optional.
+    /// Information about whether to terminate instances in the original fleet during a blue/green deployment.
+    ///
+    /// `TerminateBlueInstancesOnDeploymentSuccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-bluegreendeploymentconfiguration.html#cfn-codedeploy-deploymentgroup-bluegreendeploymentconfiguration-terminateblueinstancesondeploymentsuccess)): object [`BlueInstanceTerminationOption`], optional.
     #[serde(
         rename = "TerminateBlueInstancesOnDeploymentSuccess",
         skip_serializing_if = "Option::is_none"
@@ -698,15 +778,19 @@ impl Walk for BlueGreenDeploymentConfiguration {
 
 /// The `BlueInstanceTerminationOption` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `BlueInstanceTerminationOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-blueinstanceterminationoption.html).
 ///
 /// Every property is optional: start from [`BlueInstanceTerminationOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlueInstanceTerminationOption {
-    /// `Action`: optional.
+    /// The action to take on instances in the original environment after a successful blue/green deployment.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-blueinstanceterminationoption.html#cfn-codedeploy-deploymentgroup-blueinstanceterminationoption-action)): [`BlueInstanceTerminationOptionAction`], one of `KEEP_ALIVE`, `TERMINATE`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<BlueInstanceTerminationOptionAction>>,
-    /// `TerminationWaitTimeInMinutes`: optional.
+    /// For an Amazon EC2 deployment, the number of minutes to wait after a successful blue/green deployment before terminating instances from the original environment. For an Amazon ECS deployment, the number of minutes before deleting the original (blue) task set. During an Amazon ECS deployment, CodeDeploy shifts traffic from the original (blue) task set to a replacement (green) task set. The maximum setting is 2880 minutes (2 days).
+    ///
+    /// `TerminationWaitTimeInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-blueinstanceterminationoption.html#cfn-codedeploy-deploymentgroup-blueinstanceterminationoption-terminationwaittimeinminutes)): integer, optional.
     #[serde(
         rename = "TerminationWaitTimeInMinutes",
         skip_serializing_if = "Option::is_none"
@@ -790,21 +874,27 @@ impl Walk for ComputePlatform {
 
 /// The `Deployment` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deployment.html).
 ///
 /// [`Deployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `Description`: optional.
+    /// A description of the deployment.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deployment.html#cfn-codedeploy-deploymentgroup-deployment-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IgnoreApplicationStopFailures`: optional.
+    /// If true, then if an ApplicationStop, BeforeBlockTraffic, or AfterBlockTraffic deployment lifecycle event to an instance fails, then the deployment continues to the next deployment lifecycle event. If false or not specified, then if a lifecycle event fails during a deployment to an instance, that deployment fails. If deployment to that instance is part of an overall deployment and the number of healthy hosts is not less than the minimum number of healthy hosts, then a deployment to the next instance is attempted.
+    ///
+    /// `IgnoreApplicationStopFailures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deployment.html#cfn-codedeploy-deploymentgroup-deployment-ignoreapplicationstopfailures)): boolean, optional.
     #[serde(
         rename = "IgnoreApplicationStopFailures",
         skip_serializing_if = "Option::is_none"
     )]
     pub ignore_application_stop_failures: Option<Value<bool>>,
-    /// `Revision`: required.
+    /// Information about the location of stored application artifacts and the service from which to retrieve them.
+    ///
+    /// `Revision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deployment.html#cfn-codedeploy-deploymentgroup-deployment-revision)): object [`RevisionLocation`], required.
     #[serde(rename = "Revision")]
     pub revision: RevisionLocation,
 }
@@ -868,15 +958,19 @@ impl Walk for DeploymentOption {
 
 /// The `DeploymentReadyOption` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `DeploymentReadyOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deploymentreadyoption.html).
 ///
 /// Every property is optional: start from [`DeploymentReadyOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentReadyOption {
-    /// `ActionOnTimeout`: optional.
+    /// Information about when to reroute traffic from an original environment to a replacement environment in a blue/green deployment. CONTINUE\_DEPLOYMENT: Register new instances with the load balancer immediately after the new application revision is installed on the instances in the replacement environment. STOP\_DEPLOYMENT: Do not register new instances with a load balancer unless traffic rerouting is started using ContinueDeployment . If traffic rerouting is not started before the end of the specified wait period, the deployment status is changed to Stopped.
+    ///
+    /// `ActionOnTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deploymentreadyoption.html#cfn-codedeploy-deploymentgroup-deploymentreadyoption-actionontimeout)): [`ActionOnTimeout`], one of `CONTINUE_DEPLOYMENT`, `STOP_DEPLOYMENT`, optional.
     #[serde(rename = "ActionOnTimeout", skip_serializing_if = "Option::is_none")]
     pub action_on_timeout: Option<Value<ActionOnTimeout>>,
-    /// `WaitTimeInMinutes`: optional.
+    /// The number of minutes to wait before the status of a blue/green deployment is changed to Stopped if rerouting is not started manually. Applies only to the STOP\_DEPLOYMENT option for actionOnTimeout.
+    ///
+    /// `WaitTimeInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deploymentreadyoption.html#cfn-codedeploy-deploymentgroup-deploymentreadyoption-waittimeinminutes)): integer, optional.
     #[serde(rename = "WaitTimeInMinutes", skip_serializing_if = "Option::is_none")]
     pub wait_time_in_minutes: Option<Value<i64>>,
 }
@@ -914,15 +1008,19 @@ impl Walk for DeploymentReadyOption {
 
 /// The `DeploymentStyle` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `DeploymentStyle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deploymentstyle.html).
 ///
 /// Every property is optional: start from [`DeploymentStyle::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentStyle {
-    /// `DeploymentOption`: optional.
+    /// Indicates whether to route deployment traffic behind a load balancer.
+    ///
+    /// `DeploymentOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deploymentstyle.html#cfn-codedeploy-deploymentgroup-deploymentstyle-deploymentoption)): [`DeploymentOption`], one of `WITHOUT_TRAFFIC_CONTROL`, `WITH_TRAFFIC_CONTROL`, optional.
     #[serde(rename = "DeploymentOption", skip_serializing_if = "Option::is_none")]
     pub deployment_option: Option<Value<DeploymentOption>>,
-    /// `DeploymentType`: optional.
+    /// Indicates whether to run an in-place or blue/green deployment.
+    ///
+    /// `DeploymentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-deploymentstyle.html#cfn-codedeploy-deploymentgroup-deploymentstyle-deploymenttype)): [`DeploymentType`], one of `BLUE_GREEN`, `IN_PLACE`, optional.
     #[serde(rename = "DeploymentType", skip_serializing_if = "Option::is_none")]
     pub deployment_type: Option<Value<DeploymentType>>,
 }
@@ -980,18 +1078,24 @@ impl Walk for DeploymentType {
 
 /// The `EC2TagFilter` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `EC2TagFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ec2tagfilter.html).
 ///
 /// Every property is optional: start from [`Ec2TagFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Ec2TagFilter {
-    /// `Key`: optional.
+    /// The tag filter key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ec2tagfilter.html#cfn-codedeploy-deploymentgroup-ec2tagfilter-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The tag filter type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ec2tagfilter.html#cfn-codedeploy-deploymentgroup-ec2tagfilter-type)): [`Ec2TagFilterType`], one of `KEY_AND_VALUE`, `KEY_ONLY`, `VALUE_ONLY`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Ec2TagFilterType>>,
-    /// `Value`: optional.
+    /// The tag filter value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ec2tagfilter.html#cfn-codedeploy-deploymentgroup-ec2tagfilter-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1060,12 +1164,14 @@ impl Walk for Ec2TagFilterType {
 
 /// The `EC2TagSet` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `EC2TagSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ec2tagset.html).
 ///
 /// Every property is optional: start from [`Ec2TagSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Ec2TagSet {
-    /// `Ec2TagSetList`: optional.
+    /// The Amazon EC2 tags that are already applied to Amazon EC2 instances that you want to include in the deployment group. CodeDeploy includes all Amazon EC2 instances identified by any of the tags you specify in this deployment group.
+    ///
+    /// `Ec2TagSetList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ec2tagset.html#cfn-codedeploy-deploymentgroup-ec2tagset-ec2tagsetlist)): list of (object [`Ec2TagSetListObject`]), optional.
     #[serde(rename = "Ec2TagSetList", skip_serializing_if = "Option::is_none")]
     pub ec2_tag_set_list: Option<Value<Vec<Ec2TagSetListObject>>>,
 }
@@ -1095,12 +1201,14 @@ impl Walk for Ec2TagSet {
 
 /// The `EC2TagSetListObject` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `EC2TagSetListObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ec2tagsetlistobject.html).
 ///
 /// Every property is optional: start from [`Ec2TagSetListObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Ec2TagSetListObject {
-    /// `Ec2TagGroup`: optional.
+    /// A list that contains other lists of Amazon EC2 instance tag groups. For an instance to be included in the deployment group, it must be identified by all of the tag groups in the list.
+    ///
+    /// `Ec2TagGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ec2tagsetlistobject.html#cfn-codedeploy-deploymentgroup-ec2tagsetlistobject-ec2taggroup)): list of (object [`Ec2TagFilter`]), optional.
     #[serde(rename = "Ec2TagGroup", skip_serializing_if = "Option::is_none")]
     pub ec2_tag_group: Option<Value<Vec<Ec2TagFilter>>>,
 }
@@ -1130,15 +1238,19 @@ impl Walk for Ec2TagSetListObject {
 
 /// The `ECSService` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `ECSService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ecsservice.html).
 ///
 /// Every property is required: [`EcsService::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EcsService {
-    /// `ClusterName`: required.
+    /// The name of the cluster that the Amazon ECS service is associated with.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ecsservice.html#cfn-codedeploy-deploymentgroup-ecsservice-clustername)): string, required.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `ServiceName`: required.
+    /// The name of the target Amazon ECS service.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-ecsservice.html#cfn-codedeploy-deploymentgroup-ecsservice-servicename)): string, required.
     #[serde(rename = "ServiceName")]
     pub service_name: Value<String>,
 }
@@ -1170,12 +1282,14 @@ impl Walk for EcsService {
 
 /// The `ELBInfo` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `ELBInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-elbinfo.html).
 ///
 /// Every property is optional: start from [`ElbInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ElbInfo {
-    /// `Name`: optional.
+    /// For blue/green deployments, the name of the load balancer that is used to route traffic from original instances to replacement instances in a blue/green deployment. For in-place deployments, the name of the load balancer that instances are deregistered from so they are not serving traffic during a deployment, and then re-registered with after the deployment is complete.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-elbinfo.html#cfn-codedeploy-deploymentgroup-elbinfo-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -1228,15 +1342,19 @@ impl Walk for Events {
 
 /// The `GitHubLocation` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `GitHubLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-githublocation.html).
 ///
 /// Every property is required: [`GitHubLocation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitHubLocation {
-    /// `CommitId`: required.
+    /// The SHA1 commit ID of the GitHub commit that represents the bundled artifacts for the application revision.
+    ///
+    /// `CommitId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-githublocation.html#cfn-codedeploy-deploymentgroup-githublocation-commitid)): string, required.
     #[serde(rename = "CommitId")]
     pub commit_id: Value<String>,
-    /// `Repository`: required.
+    /// The GitHub account and repository pair that stores the application revision to be deployed.
+    ///
+    /// `Repository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-githublocation.html#cfn-codedeploy-deploymentgroup-githublocation-repository)): string, required.
     #[serde(rename = "Repository")]
     pub repository: Value<String>,
 }
@@ -1265,12 +1383,14 @@ impl Walk for GitHubLocation {
 
 /// The `GreenFleetProvisioningOption` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `GreenFleetProvisioningOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-greenfleetprovisioningoption.html).
 ///
 /// Every property is optional: start from [`GreenFleetProvisioningOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GreenFleetProvisioningOption {
-    /// `Action`: optional.
+    /// The method used to add instances to a replacement environment.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-greenfleetprovisioningoption.html#cfn-codedeploy-deploymentgroup-greenfleetprovisioningoption-action)): [`GreenFleetProvisioningOptionAction`], one of `COPY_AUTO_SCALING_GROUP`, `DISCOVER_EXISTING`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<GreenFleetProvisioningOptionAction>>,
 }
@@ -1320,21 +1440,27 @@ impl Walk for GreenFleetProvisioningOptionAction {
 
 /// The `LoadBalancerInfo` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `LoadBalancerInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-loadbalancerinfo.html).
 ///
 /// Every property is optional: start from [`LoadBalancerInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoadBalancerInfo {
-    /// `ElbInfoList`: optional.
+    /// An array that contains information about the load balancers to use for load balancing in a deployment. If you're using Classic Load Balancers, specify those load balancers in this array.
+    ///
+    /// `ElbInfoList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-loadbalancerinfo.html#cfn-codedeploy-deploymentgroup-loadbalancerinfo-elbinfolist)): list of (object [`ElbInfo`]), optional.
     #[serde(rename = "ElbInfoList", skip_serializing_if = "Option::is_none")]
     pub elb_info_list: Option<Value<Vec<ElbInfo>>>,
-    /// `TargetGroupInfoList`: optional.
+    /// An array that contains information about the target groups to use for load balancing in a deployment. If you're using Application Load Balancers and Network Load Balancers, specify their associated target groups in this array.
+    ///
+    /// `TargetGroupInfoList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-loadbalancerinfo.html#cfn-codedeploy-deploymentgroup-loadbalancerinfo-targetgroupinfolist)): list of (object [`TargetGroupInfo`]), optional.
     #[serde(
         rename = "TargetGroupInfoList",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_group_info_list: Option<Value<Vec<TargetGroupInfo>>>,
-    /// `TargetGroupPairInfoList`: optional.
+    /// The target group pair information. This is an array of TargeGroupPairInfo objects with a maximum size of one.
+    ///
+    /// `TargetGroupPairInfoList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-loadbalancerinfo.html#cfn-codedeploy-deploymentgroup-loadbalancerinfo-targetgrouppairinfolist)): list of (object [`TargetGroupPairInfo`]), optional.
     #[serde(
         rename = "TargetGroupPairInfoList",
         skip_serializing_if = "Option::is_none"
@@ -1386,15 +1512,15 @@ impl Walk for LoadBalancerInfo {
 
 /// The `MinimumHealthyHosts` property type of [`DeploymentConfig`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig` `MinimumHealthyHosts`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-minimumhealthyhosts.html).
 ///
 /// Every property is required: [`MinimumHealthyHosts::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MinimumHealthyHosts {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-minimumhealthyhosts.html#cfn-codedeploy-deploymentconfig-minimumhealthyhosts-type)): [`MinimumHealthyHostsType`], one of `FLEET_PERCENT`, `HOST_COUNT`, required.
     #[serde(rename = "Type")]
     pub type_: Value<MinimumHealthyHostsType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-minimumhealthyhosts.html#cfn-codedeploy-deploymentconfig-minimumhealthyhosts-value)): integer, required.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -1426,15 +1552,15 @@ impl Walk for MinimumHealthyHosts {
 
 /// The `MinimumHealthyHostsPerZone` property type of [`DeploymentConfig`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig` `MinimumHealthyHostsPerZone`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-minimumhealthyhostsperzone.html).
 ///
 /// Every property is required: [`MinimumHealthyHostsPerZone::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MinimumHealthyHostsPerZone {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-minimumhealthyhostsperzone.html#cfn-codedeploy-deploymentconfig-minimumhealthyhostsperzone-type)): [`MinimumHealthyHostsType`], one of `FLEET_PERCENT`, `HOST_COUNT`, required.
     #[serde(rename = "Type")]
     pub type_: Value<MinimumHealthyHostsType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-minimumhealthyhostsperzone.html#cfn-codedeploy-deploymentconfig-minimumhealthyhostsperzone-value)): integer, required.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -1486,12 +1612,14 @@ impl Walk for MinimumHealthyHostsType {
 
 /// The `OnPremisesTagSet` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `OnPremisesTagSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-onpremisestagset.html).
 ///
 /// Every property is optional: start from [`OnPremisesTagSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OnPremisesTagSet {
-    /// `OnPremisesTagSetList`: optional.
+    /// A list that contains other lists of on-premises instance tag groups. For an instance to be included in the deployment group, it must be identified by all of the tag groups in the list.
+    ///
+    /// `OnPremisesTagSetList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-onpremisestagset.html#cfn-codedeploy-deploymentgroup-onpremisestagset-onpremisestagsetlist)): list of (object [`OnPremisesTagSetListObject`]), optional.
     #[serde(
         rename = "OnPremisesTagSetList",
         skip_serializing_if = "Option::is_none"
@@ -1527,12 +1655,14 @@ impl Walk for OnPremisesTagSet {
 
 /// The `OnPremisesTagSetListObject` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `OnPremisesTagSetListObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-onpremisestagsetlistobject.html).
 ///
 /// Every property is optional: start from [`OnPremisesTagSetListObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OnPremisesTagSetListObject {
-    /// `OnPremisesTagGroup`: optional.
+    /// Information about groups of on-premises instance tags.
+    ///
+    /// `OnPremisesTagGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-onpremisestagsetlistobject.html#cfn-codedeploy-deploymentgroup-onpremisestagsetlistobject-onpremisestaggroup)): list of (object [`TagFilter`]), optional.
     #[serde(rename = "OnPremisesTagGroup", skip_serializing_if = "Option::is_none")]
     pub on_premises_tag_group: Option<Value<Vec<TagFilter>>>,
 }
@@ -1582,18 +1712,24 @@ impl Walk for OutdatedInstancesStrategy {
 
 /// The `RevisionLocation` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `RevisionLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-revisionlocation.html).
 ///
 /// Every property is optional: start from [`RevisionLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RevisionLocation {
-    /// `GitHubLocation`: optional.
+    /// Specifies the location of an application revision that is stored in GitHub.
+    ///
+    /// `GitHubLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-revisionlocation.html#cfn-codedeploy-deploymentgroup-revisionlocation-githublocation)): object [`GitHubLocation`], optional.
     #[serde(rename = "GitHubLocation", skip_serializing_if = "Option::is_none")]
     pub git_hub_location: Option<GitHubLocation>,
-    /// `RevisionType`: optional.
+    /// The type of application revision.
+    ///
+    /// `RevisionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-revisionlocation.html#cfn-codedeploy-deploymentgroup-revisionlocation-revisiontype)): string, optional.
     #[serde(rename = "RevisionType", skip_serializing_if = "Option::is_none")]
     pub revision_type: Option<Value<String>>,
-    /// `S3Location`: optional.
+    /// Information about the location of application artifacts stored in Amazon S3.
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-revisionlocation.html#cfn-codedeploy-deploymentgroup-revisionlocation-s3location)): object [`S3Location`], optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<S3Location>,
 }
@@ -1639,24 +1775,34 @@ impl Walk for RevisionLocation {
 
 /// The `S3Location` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-s3location.html).
 ///
 /// [`S3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `Bucket`: required.
+    /// The name of the Amazon S3 bucket where the application revision is stored.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-s3location.html#cfn-codedeploy-deploymentgroup-s3location-bucket)): string, required.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `BundleType`: optional.
+    /// The file type of the application revision.
+    ///
+    /// `BundleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-s3location.html#cfn-codedeploy-deploymentgroup-s3location-bundletype)): string, optional.
     #[serde(rename = "BundleType", skip_serializing_if = "Option::is_none")]
     pub bundle_type: Option<Value<String>>,
-    /// `ETag`: optional.
+    /// The ETag of the Amazon S3 object that represents the bundled artifacts for the application revision. If the ETag is not specified as an input parameter, ETag validation of the object is skipped.
+    ///
+    /// `ETag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-s3location.html#cfn-codedeploy-deploymentgroup-s3location-etag)): string, optional.
     #[serde(rename = "ETag", skip_serializing_if = "Option::is_none")]
     pub e_tag: Option<Value<String>>,
-    /// `Key`: required.
+    /// The name of the Amazon S3 object that represents the bundled artifacts for the application revision.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-s3location.html#cfn-codedeploy-deploymentgroup-s3location-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Version`: optional.
+    /// A specific version of the Amazon S3 object that represents the bundled artifacts for the application revision. If the version is not specified, the system uses the most recent version by default.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-s3location.html#cfn-codedeploy-deploymentgroup-s3location-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -1712,15 +1858,15 @@ impl Walk for S3Location {
 
 /// The `Tag` property type of [`Application`] and [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-application.html), [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-application-tag.html), [`AWS::CodeDeploy::DeploymentGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-application-tag.html#cfn-codedeploy-application-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-application-tag.html#cfn-codedeploy-application-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1749,18 +1895,24 @@ impl Walk for Tag {
 
 /// The `TagFilter` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `TagFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-tagfilter.html).
 ///
 /// Every property is optional: start from [`TagFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TagFilter {
-    /// `Key`: optional.
+    /// The on-premises instance tag filter key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-tagfilter.html#cfn-codedeploy-deploymentgroup-tagfilter-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The on-premises instance tag filter type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-tagfilter.html#cfn-codedeploy-deploymentgroup-tagfilter-type)): [`Ec2TagFilterType`], one of `KEY_AND_VALUE`, `KEY_ONLY`, `VALUE_ONLY`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Ec2TagFilterType>>,
-    /// `Value`: optional.
+    /// The on-premises instance tag filter value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-tagfilter.html#cfn-codedeploy-deploymentgroup-tagfilter-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1806,12 +1958,14 @@ impl Walk for TagFilter {
 
 /// The `TargetGroupInfo` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `TargetGroupInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-targetgroupinfo.html).
 ///
 /// Every property is optional: start from [`TargetGroupInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetGroupInfo {
-    /// `Name`: optional.
+    /// For blue/green deployments, the name of the target group that instances in the original environment are deregistered from, and instances in the replacement environment registered with. For in-place deployments, the name of the target group that instances are deregistered from, so they are not serving traffic during a deployment, and then re-registered with after the deployment completes. No duplicates allowed.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-targetgroupinfo.html#cfn-codedeploy-deploymentgroup-targetgroupinfo-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -1841,18 +1995,24 @@ impl Walk for TargetGroupInfo {
 
 /// The `TargetGroupPairInfo` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `TargetGroupPairInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-targetgrouppairinfo.html).
 ///
 /// Every property is optional: start from [`TargetGroupPairInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetGroupPairInfo {
-    /// `ProdTrafficRoute`: optional.
+    /// The path used by a load balancer to route production traffic when an Amazon ECS deployment is complete.
+    ///
+    /// `ProdTrafficRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-targetgrouppairinfo.html#cfn-codedeploy-deploymentgroup-targetgrouppairinfo-prodtrafficroute)): object [`TrafficRoute`], optional.
     #[serde(rename = "ProdTrafficRoute", skip_serializing_if = "Option::is_none")]
     pub prod_traffic_route: Option<TrafficRoute>,
-    /// `TargetGroups`: optional.
+    /// One pair of target groups. One is associated with the original task set. The second is associated with the task set that serves traffic after the deployment is complete.
+    ///
+    /// `TargetGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-targetgrouppairinfo.html#cfn-codedeploy-deploymentgroup-targetgrouppairinfo-targetgroups)): list of (object [`TargetGroupInfo`]), optional.
     #[serde(rename = "TargetGroups", skip_serializing_if = "Option::is_none")]
     pub target_groups: Option<Value<Vec<TargetGroupInfo>>>,
-    /// `TestTrafficRoute`: optional.
+    /// An optional path used by a load balancer to route test traffic after an Amazon ECS deployment. Validation can occur while test traffic is served during a deployment.
+    ///
+    /// `TestTrafficRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-targetgrouppairinfo.html#cfn-codedeploy-deploymentgroup-targetgrouppairinfo-testtrafficroute)): object [`TrafficRoute`], optional.
     #[serde(rename = "TestTrafficRoute", skip_serializing_if = "Option::is_none")]
     pub test_traffic_route: Option<TrafficRoute>,
 }
@@ -1898,15 +2058,15 @@ impl Walk for TargetGroupPairInfo {
 
 /// The `TimeBasedCanary` property type of [`DeploymentConfig`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig` `TimeBasedCanary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-timebasedcanary.html).
 ///
 /// Every property is required: [`TimeBasedCanary::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimeBasedCanary {
-    /// `CanaryInterval`: required.
+    /// `CanaryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-timebasedcanary.html#cfn-codedeploy-deploymentconfig-timebasedcanary-canaryinterval)): integer, required.
     #[serde(rename = "CanaryInterval")]
     pub canary_interval: Value<i64>,
-    /// `CanaryPercentage`: required.
+    /// `CanaryPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-timebasedcanary.html#cfn-codedeploy-deploymentconfig-timebasedcanary-canarypercentage)): integer, required.
     #[serde(rename = "CanaryPercentage")]
     pub canary_percentage: Value<i64>,
 }
@@ -1938,15 +2098,15 @@ impl Walk for TimeBasedCanary {
 
 /// The `TimeBasedLinear` property type of [`DeploymentConfig`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig` `TimeBasedLinear`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-timebasedlinear.html).
 ///
 /// Every property is required: [`TimeBasedLinear::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimeBasedLinear {
-    /// `LinearInterval`: required.
+    /// `LinearInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-timebasedlinear.html#cfn-codedeploy-deploymentconfig-timebasedlinear-linearinterval)): integer, required.
     #[serde(rename = "LinearInterval")]
     pub linear_interval: Value<i64>,
-    /// `LinearPercentage`: required.
+    /// `LinearPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-timebasedlinear.html#cfn-codedeploy-deploymentconfig-timebasedlinear-linearpercentage)): integer, required.
     #[serde(rename = "LinearPercentage")]
     pub linear_percentage: Value<i64>,
 }
@@ -1978,12 +2138,14 @@ impl Walk for TimeBasedLinear {
 
 /// The `TrafficRoute` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `TrafficRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-trafficroute.html).
 ///
 /// Every property is optional: start from [`TrafficRoute::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrafficRoute {
-    /// `ListenerArns`: optional.
+    /// The Amazon Resource Name (ARN) of one listener. The listener identifies the route between a target group and a load balancer. This is an array of strings with a maximum size of one.
+    ///
+    /// `ListenerArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-trafficroute.html#cfn-codedeploy-deploymentgroup-trafficroute-listenerarns)): list of (string), optional.
     #[serde(rename = "ListenerArns", skip_serializing_if = "Option::is_none")]
     pub listener_arns: Option<Value<Vec<Value<String>>>>,
 }
@@ -2013,18 +2175,18 @@ impl Walk for TrafficRoute {
 
 /// The `TrafficRoutingConfig` property type of [`DeploymentConfig`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig` `TrafficRoutingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-trafficroutingconfig.html).
 ///
 /// [`TrafficRoutingConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrafficRoutingConfig {
-    /// `TimeBasedCanary`: optional.
+    /// `TimeBasedCanary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-trafficroutingconfig.html#cfn-codedeploy-deploymentconfig-trafficroutingconfig-timebasedcanary)): object [`TimeBasedCanary`], optional.
     #[serde(rename = "TimeBasedCanary", skip_serializing_if = "Option::is_none")]
     pub time_based_canary: Option<TimeBasedCanary>,
-    /// `TimeBasedLinear`: optional.
+    /// `TimeBasedLinear` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-trafficroutingconfig.html#cfn-codedeploy-deploymentconfig-trafficroutingconfig-timebasedlinear)): object [`TimeBasedLinear`], optional.
     #[serde(rename = "TimeBasedLinear", skip_serializing_if = "Option::is_none")]
     pub time_based_linear: Option<TimeBasedLinear>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-trafficroutingconfig.html#cfn-codedeploy-deploymentconfig-trafficroutingconfig-type)): [`TrafficRoutingConfigType`], one of `AllAtOnce`, `TimeBasedCanary`, `TimeBasedLinear`, required.
     #[serde(rename = "Type")]
     pub type_: Value<TrafficRoutingConfigType>,
 }
@@ -2091,18 +2253,24 @@ impl Walk for TrafficRoutingConfigType {
 
 /// The `TriggerConfig` property type of [`DeploymentGroup`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentgroup.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentGroup` `TriggerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-triggerconfig.html).
 ///
 /// Every property is optional: start from [`TriggerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TriggerConfig {
-    /// `TriggerEvents`: optional.
+    /// The event type or types that trigger notifications.
+    ///
+    /// `TriggerEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-triggerconfig.html#cfn-codedeploy-deploymentgroup-triggerconfig-triggerevents)): list of ([`TriggerEvents`], one of `DeploymentFailure`, `DeploymentReady`, `DeploymentRollback`, `DeploymentStart`, `DeploymentStop`, `DeploymentSuccess`, `InstanceFailure`, `InstanceReady`, `InstanceStart`, `InstanceSuccess`), optional.
     #[serde(rename = "TriggerEvents", skip_serializing_if = "Option::is_none")]
     pub trigger_events: Option<Value<Vec<Value<TriggerEvents>>>>,
-    /// `TriggerName`: optional.
+    /// The name of the notification trigger.
+    ///
+    /// `TriggerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-triggerconfig.html#cfn-codedeploy-deploymentgroup-triggerconfig-triggername)): string, optional.
     #[serde(rename = "TriggerName", skip_serializing_if = "Option::is_none")]
     pub trigger_name: Option<Value<String>>,
-    /// `TriggerTargetArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon Simple Notification Service topic through which notifications about deployment or instance events are sent.
+    ///
+    /// `TriggerTargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentgroup-triggerconfig.html#cfn-codedeploy-deploymentgroup-triggerconfig-triggertargetarn)): string, optional.
     #[serde(rename = "TriggerTargetArn", skip_serializing_if = "Option::is_none")]
     pub trigger_target_arn: Option<Value<String>>,
 }
@@ -2192,24 +2360,24 @@ impl Walk for TriggerEvents {
 
 /// The `ZonalConfig` property type of [`DeploymentConfig`].
 ///
-/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codedeploy-deploymentconfig.html).
+/// AWS reference: [`AWS::CodeDeploy::DeploymentConfig` `ZonalConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-zonalconfig.html).
 ///
 /// Every property is optional: start from [`ZonalConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ZonalConfig {
-    /// `FirstZoneMonitorDurationInSeconds`: optional.
+    /// `FirstZoneMonitorDurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-zonalconfig.html#cfn-codedeploy-deploymentconfig-zonalconfig-firstzonemonitordurationinseconds)): integer, optional.
     #[serde(
         rename = "FirstZoneMonitorDurationInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub first_zone_monitor_duration_in_seconds: Option<Value<i64>>,
-    /// `MinimumHealthyHostsPerZone`: optional.
+    /// `MinimumHealthyHostsPerZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-zonalconfig.html#cfn-codedeploy-deploymentconfig-zonalconfig-minimumhealthyhostsperzone)): object [`MinimumHealthyHostsPerZone`], optional.
     #[serde(
         rename = "MinimumHealthyHostsPerZone",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_healthy_hosts_per_zone: Option<MinimumHealthyHostsPerZone>,
-    /// `MonitorDurationInSeconds`: optional.
+    /// `MonitorDurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codedeploy-deploymentconfig-zonalconfig.html#cfn-codedeploy-deploymentconfig-zonalconfig-monitordurationinseconds)): integer, optional.
     #[serde(
         rename = "MonitorDurationInSeconds",
         skip_serializing_if = "Option::is_none"

@@ -9,25 +9,37 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeGuruProfiler::ProfilingGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html)).
 ///
+/// This resource schema represents the Profiling Group resource in the Amazon CodeGuru Profiler service.
+///
 /// [`ProfilingGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProfilingGroup {
-    /// `AgentPermissions`: optional.
+    /// The agent permissions attached to this profiling group.
+    ///
+    /// `AgentPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html#cfn-codeguruprofiler-profilinggroup-agentpermissions)): object [`AgentPermissions`], optional.
     #[serde(rename = "AgentPermissions", skip_serializing_if = "Option::is_none")]
     pub agent_permissions: Option<AgentPermissions>,
-    /// `AnomalyDetectionNotificationConfiguration`: optional.
+    /// Configuration for Notification Channels for Anomaly Detection feature in CodeGuru Profiler which enables customers to detect anomalies in the application profile for those methods that represent the highest proportion of CPU time or latency
+    ///
+    /// `AnomalyDetectionNotificationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html#cfn-codeguruprofiler-profilinggroup-anomalydetectionnotificationconfiguration)): list of (object [`Channel`]), optional.
     #[serde(
         rename = "AnomalyDetectionNotificationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub anomaly_detection_notification_configuration: Option<Value<Vec<Channel>>>,
-    /// `ComputePlatform`: optional, create-only (changing it replaces the resource).
+    /// The compute platform of the profiling group.
+    ///
+    /// `ComputePlatform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html#cfn-codeguruprofiler-profilinggroup-computeplatform)): [`ComputePlatform`], one of `Default`, `AWSLambda`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ComputePlatform", skip_serializing_if = "Option::is_none")]
     pub compute_platform: Option<Value<ComputePlatform>>,
-    /// `ProfilingGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the profiling group.
+    ///
+    /// `ProfilingGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html#cfn-codeguruprofiler-profilinggroup-profilinggroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "ProfilingGroupName")]
     pub profiling_group_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with a profiling group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html#cfn-codeguruprofiler-profilinggroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -106,12 +118,14 @@ impl ResourceRef<ProfilingGroup> {
 
 /// The `AgentPermissions` property type of [`ProfilingGroup`].
 ///
-/// AWS reference: [`AWS::CodeGuruProfiler::ProfilingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html).
+/// AWS reference: [`AWS::CodeGuruProfiler::ProfilingGroup` `AgentPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeguruprofiler-profilinggroup-agentpermissions.html).
 ///
 /// Every property is required: [`AgentPermissions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentPermissions {
-    /// `Principals`: required.
+    /// The principals for the agent permissions.
+    ///
+    /// `Principals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeguruprofiler-profilinggroup-agentpermissions.html#cfn-codeguruprofiler-profilinggroup-agentpermissions-principals)): list of (string), required. Each item: Pattern: `^arn:aws([-\w]*):iam::([0-9]{12}):[\S]+$`.
     #[serde(rename = "Principals")]
     pub principals: Value<Vec<Value<String>>>,
 }
@@ -137,15 +151,19 @@ impl Walk for AgentPermissions {
 
 /// The `Channel` property type of [`ProfilingGroup`].
 ///
-/// AWS reference: [`AWS::CodeGuruProfiler::ProfilingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html).
+/// AWS reference: [`AWS::CodeGuruProfiler::ProfilingGroup` `Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeguruprofiler-profilinggroup-channel.html).
 ///
 /// [`Channel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Channel {
-    /// `channelId`: optional.
+    /// Unique identifier for each Channel in the notification configuration of a Profiling Group
+    ///
+    /// `channelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeguruprofiler-profilinggroup-channel.html#cfn-codeguruprofiler-profilinggroup-channel-channelid)): string, optional. Pattern: `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}`.
     #[serde(rename = "channelId", skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<Value<String>>,
-    /// `channelUri`: required.
+    /// Unique arn of the resource to be used for notifications. We support a valid SNS topic arn as a channel uri.
+    ///
+    /// `channelUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeguruprofiler-profilinggroup-channel.html#cfn-codeguruprofiler-profilinggroup-channel-channeluri)): string, required. Pattern: `^arn:aws([-\w]*):[a-z-]+:(([a-z]+-)+[0-9]+)?:([0-9]{12}):[^.]+$`.
     #[serde(rename = "channelUri")]
     pub channel_uri: Value<String>,
 }
@@ -200,15 +218,19 @@ impl Walk for ComputePlatform {
 
 /// The `Tag` property type of [`ProfilingGroup`].
 ///
-/// AWS reference: [`AWS::CodeGuruProfiler::ProfilingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codeguruprofiler-profilinggroup.html).
+/// AWS reference: [`AWS::CodeGuruProfiler::ProfilingGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeguruprofiler-profilinggroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. The allowed characters across services are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeguruprofiler-profilinggroup-tag.html#cfn-codeguruprofiler-profilinggroup-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. The allowed characters across services are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codeguruprofiler-profilinggroup-tag.html#cfn-codeguruprofiler-profilinggroup-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

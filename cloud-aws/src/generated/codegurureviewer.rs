@@ -9,25 +9,39 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeGuruReviewer::RepositoryAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codegurureviewer-repositoryassociation.html)).
 ///
+/// This resource schema represents the RepositoryAssociation resource in the Amazon CodeGuru Reviewer service.
+///
 /// [`RepositoryAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepositoryAssociation {
-    /// `BucketName`: optional, create-only (changing it replaces the resource).
+    /// The name of the S3 bucket associated with an associated S3 repository. It must start with \`codeguru-reviewer-\`.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codegurureviewer-repositoryassociation.html#cfn-codegurureviewer-repositoryassociation-bucketname)): string, optional, create-only (changing it replaces the resource). Pattern: `^\S(.*\S)?$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `ConnectionArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of an AWS CodeStar Connections connection.
+    ///
+    /// `ConnectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codegurureviewer-repositoryassociation.html#cfn-codegurureviewer-repositoryassociation-connectionarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:aws(-[\w]+)*:.+:.+:[0-9]{12}:.+`. Length: 0 to 256 characters.
     #[serde(rename = "ConnectionArn", skip_serializing_if = "Option::is_none")]
     pub connection_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the repository to be associated.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codegurureviewer-repositoryassociation.html#cfn-codegurureviewer-repositoryassociation-name)): string, required, create-only (changing it replaces the resource). Pattern: `^\S[\w.-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Owner`: optional, create-only (changing it replaces the resource).
+    /// The owner of the repository. For a Bitbucket repository, this is the username for the account that owns the repository.
+    ///
+    /// `Owner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codegurureviewer-repositoryassociation.html#cfn-codegurureviewer-repositoryassociation-owner)): string, optional, create-only (changing it replaces the resource). Pattern: `^\S(.*\S)?$`. Length: 1 to 100 characters.
     #[serde(rename = "Owner", skip_serializing_if = "Option::is_none")]
     pub owner: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// The tags associated with a repository association.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codegurureviewer-repositoryassociation.html#cfn-codegurureviewer-repositoryassociation-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of repository to be associated.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codegurureviewer-repositoryassociation.html#cfn-codegurureviewer-repositoryassociation-type)): [`Type`], one of `CodeCommit`, `Bitbucket`, `GitHubEnterpriseServer`, `S3Bucket`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -112,15 +126,19 @@ impl ResourceRef<RepositoryAssociation> {
 
 /// The `Tag` property type of [`RepositoryAssociation`].
 ///
-/// AWS reference: [`AWS::CodeGuruReviewer::RepositoryAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codegurureviewer-repositoryassociation.html).
+/// AWS reference: [`AWS::CodeGuruReviewer::RepositoryAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codegurureviewer-repositoryassociation-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. The allowed characters across services are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codegurureviewer-repositoryassociation-tag.html#cfn-codegurureviewer-repositoryassociation-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. The allowed characters across services are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codegurureviewer-repositoryassociation-tag.html#cfn-codegurureviewer-repositoryassociation-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,34 +9,52 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodePipeline::CustomActionType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html)).
 ///
+/// The AWS::CodePipeline::CustomActionType resource creates a custom action for activities that aren't included in the CodePipeline default actions, such as running an internally developed build process or a test suite. You can use these custom actions in the stage of a pipeline.
+///
 /// [`CustomActionType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomActionType {
-    /// `Category`: required, create-only (changing it replaces the resource).
+    /// The category of the custom action, such as a build action or a test action.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html#cfn-codepipeline-customactiontype-category)): [`CustomActionTypeCategory`], one of `Approval`, `Build`, `Compute`, `Deploy`, `Invoke`, `Source`, `Test`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Category")]
     pub category: Value<CustomActionTypeCategory>,
-    /// `ConfigurationProperties`: optional, create-only (changing it replaces the resource).
+    /// The configuration properties for the custom action.
+    ///
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html#cfn-codepipeline-customactiontype-configurationproperties)): list of (object [`ConfigurationProperties`]), optional, create-only (changing it replaces the resource). Items: 0 to 10.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<Value<Vec<ConfigurationProperties>>>,
-    /// `InputArtifactDetails`: required, create-only (changing it replaces the resource).
+    /// The details of the input artifact for the action, such as its commit ID.
+    ///
+    /// `InputArtifactDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html#cfn-codepipeline-customactiontype-inputartifactdetails)): object [`ArtifactDetails`], required, create-only (changing it replaces the resource).
     #[serde(rename = "InputArtifactDetails")]
     pub input_artifact_details: ArtifactDetails,
-    /// `OutputArtifactDetails`: required, create-only (changing it replaces the resource).
+    /// The details of the output artifact of the action, such as its commit ID.
+    ///
+    /// `OutputArtifactDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html#cfn-codepipeline-customactiontype-outputartifactdetails)): object [`ArtifactDetails`], required, create-only (changing it replaces the resource).
     #[serde(rename = "OutputArtifactDetails")]
     pub output_artifact_details: ArtifactDetails,
-    /// `Provider`: required, create-only (changing it replaces the resource).
+    /// The provider of the service used in the custom action, such as AWS CodeDeploy.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html#cfn-codepipeline-customactiontype-provider)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_-]+$`. Length: 1 to 35 characters.
     #[serde(rename = "Provider")]
     pub provider: Value<String>,
-    /// `Settings`: optional, create-only (changing it replaces the resource).
+    /// URLs that provide users information about this custom action.
+    ///
+    /// `Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html#cfn-codepipeline-customactiontype-settings)): object [`Settings`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Settings", skip_serializing_if = "Option::is_none")]
     pub settings: Option<Settings>,
-    /// `Tags`: optional.
+    /// Any tags assigned to the custom action.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html#cfn-codepipeline-customactiontype-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Version`: required, create-only (changing it replaces the resource).
+    /// The version identifier of the custom action.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html#cfn-codepipeline-customactiontype-version)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_-]+$`. Length: 1 to 9 characters.
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -131,49 +149,75 @@ impl ResourceRef<CustomActionType> {
 
 /// The properties of an `AWS::CodePipeline::Pipeline` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html)).
 ///
+/// The AWS::CodePipeline::Pipeline resource creates a CodePipeline pipeline that describes how software changes go through a release process.
+///
 /// [`Pipeline::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pipeline {
-    /// `ArtifactStore`: optional.
+    /// The S3 bucket where artifacts for the pipeline are stored.
+    ///
+    /// `ArtifactStore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-artifactstore)): object [`ArtifactStore`], optional.
     #[serde(rename = "ArtifactStore", skip_serializing_if = "Option::is_none")]
     pub artifact_store: Option<ArtifactStore>,
-    /// `ArtifactStores`: optional.
+    /// A mapping of artifactStore objects and their corresponding AWS Regions. There must be an artifact store for the pipeline Region and for each cross-region action in the pipeline.
+    ///
+    /// `ArtifactStores` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-artifactstores)): list of (object [`ArtifactStoreMap`]), optional.
     #[serde(rename = "ArtifactStores", skip_serializing_if = "Option::is_none")]
     pub artifact_stores: Option<Value<Vec<ArtifactStoreMap>>>,
-    /// `DisableInboundStageTransitions`: optional.
+    /// Represents the input of a DisableStageTransition action.
+    ///
+    /// `DisableInboundStageTransitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-disableinboundstagetransitions)): list of (object [`StageTransition`]), optional.
     #[serde(
         rename = "DisableInboundStageTransitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_inbound_stage_transitions: Option<Value<Vec<StageTransition>>>,
-    /// `ExecutionMode`: optional.
+    /// The method that the pipeline will use to handle multiple executions. The default mode is SUPERSEDED.
+    ///
+    /// `ExecutionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-executionmode)): [`ExecutionMode`], one of `QUEUED`, `SUPERSEDED`, `PARALLEL`, optional.
     #[serde(rename = "ExecutionMode", skip_serializing_if = "Option::is_none")]
     pub execution_mode: Option<Value<ExecutionMode>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the pipeline.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PipelineType`: optional.
+    /// CodePipeline provides the following pipeline types, which differ in characteristics and price, so that you can tailor your pipeline features and cost to the needs of your applications.
+    ///
+    /// `PipelineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-pipelinetype)): [`PipelineType`], one of `V1`, `V2`, optional.
     #[serde(rename = "PipelineType", skip_serializing_if = "Option::is_none")]
     pub pipeline_type: Option<Value<PipelineType>>,
-    /// `RestartExecutionOnUpdate`: optional.
+    /// Indicates whether to rerun the CodePipeline pipeline after you update it.
+    ///
+    /// `RestartExecutionOnUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-restartexecutiononupdate)): boolean, optional.
     #[serde(
         rename = "RestartExecutionOnUpdate",
         skip_serializing_if = "Option::is_none"
     )]
     pub restart_execution_on_update: Option<Value<bool>>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) for CodePipeline to use to either perform actions with no actionRoleArn, or to use to assume roles for actions with an actionRoleArn
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-rolearn)): string, required. Pattern: `arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Stages`: required.
+    /// Represents information about a stage and its definition.
+    ///
+    /// `Stages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-stages)): list of (object [`StageDeclaration`]), required. Items: at least 2.
     #[serde(rename = "Stages")]
     pub stages: Value<Vec<StageDeclaration>>,
-    /// `Tags`: optional.
+    /// Specifies the tags applied to the pipeline.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Triggers`: optional.
+    /// The trigger configuration specifying a type of event, such as Git tags, that starts the pipeline.
+    ///
+    /// `Triggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-triggers)): list of (object [`PipelineTriggerDeclaration`]), optional.
     #[serde(rename = "Triggers", skip_serializing_if = "Option::is_none")]
     pub triggers: Option<Value<Vec<PipelineTriggerDeclaration>>>,
-    /// `Variables`: optional.
+    /// A list that defines the pipeline variables for a pipeline resource. Variable names can have alphanumeric and underscore characters, and the values must match \[A-Za-z0-9@\\-\_\]+.
+    ///
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html#cfn-codepipeline-pipeline-variables)): list of (object [`VariableDeclaration`]), optional.
     #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<Value<Vec<VariableDeclaration>>>,
 }
@@ -316,37 +360,57 @@ impl ResourceRef<Pipeline> {
 
 /// The properties of an `AWS::CodePipeline::Webhook` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html)).
 ///
+/// Resource Type definition for AWS::CodePipeline::Webhook
+///
 /// [`Webhook::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Webhook {
-    /// `Authentication`: required.
+    /// Supported options are GITHUB\_HMAC, IP, and UNAUTHENTICATED.
+    ///
+    /// `Authentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-authentication)): [`Authentication`], one of `GITHUB_HMAC`, `IP`, `UNAUTHENTICATED`, required.
     #[serde(rename = "Authentication")]
     pub authentication: Value<Authentication>,
-    /// `AuthenticationConfiguration`: required.
+    /// Properties that configure the authentication applied to incoming webhook trigger requests
+    ///
+    /// `AuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-authenticationconfiguration)): object [`WebhookAuthConfiguration`], required.
     #[serde(rename = "AuthenticationConfiguration")]
     pub authentication_configuration: WebhookAuthConfiguration,
-    /// `Filters`: required.
+    /// A list of rules applied to the body/payload sent in the POST request to a webhook URL
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-filters)): list of (object [`WebhookFilterRule`]), required.
     #[serde(rename = "Filters")]
     pub filters: Value<Vec<WebhookFilterRule>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the webhook
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Za-z0-9.@\-_]+`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RegisterWithThirdParty`: optional.
+    /// Configures a connection between the webhook that was created and the external tool with events to be detected.
+    ///
+    /// `RegisterWithThirdParty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-registerwiththirdparty)): boolean, optional.
     #[serde(
         rename = "RegisterWithThirdParty",
         skip_serializing_if = "Option::is_none"
     )]
     pub register_with_third_party: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetAction`: required.
+    /// The name of the action in a pipeline you want to connect to the webhook.
+    ///
+    /// `TargetAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-targetaction)): string, required. Pattern: `[A-Za-z0-9.@\-_]+`. Length: 1 to 100 characters.
     #[serde(rename = "TargetAction")]
     pub target_action: Value<String>,
-    /// `TargetPipeline`: required.
+    /// The name of the pipeline you want to connect to the webhook.
+    ///
+    /// `TargetPipeline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-targetpipeline)): string, required. Pattern: `[A-Za-z0-9.@\-_]+`. Length: 1 to 100 characters.
     #[serde(rename = "TargetPipeline")]
     pub target_pipeline: Value<String>,
-    /// `TargetPipelineVersion`: optional.
+    /// The version number of the pipeline to be connected to the trigger request.
+    ///
+    /// `TargetPipelineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html#cfn-codepipeline-webhook-targetpipelineversion)): integer, optional.
     #[serde(
         rename = "TargetPipelineVersion",
         skip_serializing_if = "Option::is_none"
@@ -447,51 +511,71 @@ impl ResourceRef<Webhook> {
 
 /// The `ActionDeclaration` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `ActionDeclaration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html).
 ///
 /// [`ActionDeclaration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionDeclaration {
-    /// `ActionTypeId`: required.
+    /// Represents information about an action type.
+    ///
+    /// `ActionTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-actiontypeid)): object [`ActionTypeId`], required.
     #[serde(rename = "ActionTypeId")]
     pub action_type_id: ActionTypeId,
-    /// `Commands`: optional.
+    /// The shell commands to run with your compute action in CodePipeline.
+    ///
+    /// `Commands` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-commands)): list of (string), optional.
     #[serde(rename = "Commands", skip_serializing_if = "Option::is_none")]
     pub commands: Option<Value<Vec<Value<String>>>>,
-    /// `Configuration`: optional.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-configuration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Json>,
-    /// `EnvironmentVariables`: optional.
+    /// The list of environment variables that are input to a compute based action.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-environmentvariables)): list of (object [`EnvironmentVariable`]), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<Value<Vec<EnvironmentVariable>>>,
-    /// `InputArtifacts`: optional.
+    /// `InputArtifacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-inputartifacts)): list of (object [`InputArtifact`]), optional.
     #[serde(rename = "InputArtifacts", skip_serializing_if = "Option::is_none")]
     pub input_artifacts: Option<Value<Vec<InputArtifact>>>,
-    /// `Name`: required.
+    /// The action declaration's name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-name)): string, required. Pattern: `^[A-Za-z0-9.@\-_]{1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Namespace`: optional.
+    /// The variable namespace associated with the action. All variables produced as output by this action fall under this namespace.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `OutputArtifacts`: optional.
+    /// `OutputArtifacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-outputartifacts)): list of (object [`OutputArtifact`]), optional.
     #[serde(rename = "OutputArtifacts", skip_serializing_if = "Option::is_none")]
     pub output_artifacts: Option<Value<Vec<OutputArtifact>>>,
-    /// `OutputVariables`: optional.
+    /// The list of variables that are to be exported from the compute action.
+    ///
+    /// `OutputVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-outputvariables)): list of (string), optional.
     #[serde(rename = "OutputVariables", skip_serializing_if = "Option::is_none")]
     pub output_variables: Option<Value<Vec<Value<String>>>>,
-    /// `Region`: optional.
+    /// The action declaration's AWS Region, such as us-east-1.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-region)): string, optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The ARN of the IAM service role that performs the declared action. This is assumed through the roleArn for the pipeline.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-rolearn)): string, optional. Pattern: `arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*`.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `RunOrder`: optional.
+    /// The order in which actions are run.
+    ///
+    /// `RunOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-runorder)): integer, optional.
     #[serde(rename = "RunOrder", skip_serializing_if = "Option::is_none")]
     pub run_order: Option<Value<i64>>,
-    /// `TimeoutInMinutes`: optional.
+    /// A timeout duration in minutes that can be applied against the ActionType’s default timeout value specified in Quotas for AWS CodePipeline. This attribute is available only to the manual approval ActionType.
+    ///
+    /// `TimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiondeclaration.html#cfn-codepipeline-pipeline-actiondeclaration-timeoutinminutes)): integer, optional.
     #[serde(rename = "TimeoutInMinutes", skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<Value<i64>>,
 }
@@ -622,21 +706,29 @@ impl Walk for ActionDeclaration {
 
 /// The `ActionTypeId` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `ActionTypeId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiontypeid.html).
 ///
 /// Every property is required: [`ActionTypeId::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionTypeId {
-    /// `Category`: required.
+    /// A category defines what kind of action can be taken in the stage, and constrains the provider type for the action. Valid categories are limited to one of the values below.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiontypeid.html#cfn-codepipeline-pipeline-actiontypeid-category)): [`ActionTypeIdCategory`], one of `Source`, `Build`, `Test`, `Deploy`, `Invoke`, `Approval`, `Compute`, required.
     #[serde(rename = "Category")]
     pub category: Value<ActionTypeIdCategory>,
-    /// `Owner`: required.
+    /// The creator of the action being called. There are three valid values for the Owner field in the action category section within your pipeline structure: AWS, ThirdParty, and Custom.
+    ///
+    /// `Owner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiontypeid.html#cfn-codepipeline-pipeline-actiontypeid-owner)): string, required.
     #[serde(rename = "Owner")]
     pub owner: Value<String>,
-    /// `Provider`: required.
+    /// The provider of the service being called by the action. Valid providers are determined by the action category. For example, an action in the Deploy category type might have a provider of CodeDeploy, which would be specified as CodeDeploy.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiontypeid.html#cfn-codepipeline-pipeline-actiontypeid-provider)): string, required.
     #[serde(rename = "Provider")]
     pub provider: Value<String>,
-    /// `Version`: required.
+    /// A string that describes the action version.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-actiontypeid.html#cfn-codepipeline-pipeline-actiontypeid-version)): string, required. Pattern: `^[0-9A-Za-z_\-]{1,9}$`.
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -711,15 +803,19 @@ impl Walk for ActionTypeIdCategory {
 
 /// The `ArtifactDetails` property type of [`CustomActionType`].
 ///
-/// AWS reference: [`AWS::CodePipeline::CustomActionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html).
+/// AWS reference: [`AWS::CodePipeline::CustomActionType` `ArtifactDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-artifactdetails.html).
 ///
 /// Every property is required: [`ArtifactDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArtifactDetails {
-    /// `MaximumCount`: required.
+    /// The maximum number of artifacts allowed for the action type.
+    ///
+    /// `MaximumCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-artifactdetails.html#cfn-codepipeline-customactiontype-artifactdetails-maximumcount)): integer, required. Range: 0 to 5.
     #[serde(rename = "MaximumCount")]
     pub maximum_count: Value<i64>,
-    /// `MinimumCount`: required.
+    /// The minimum number of artifacts allowed for the action type.
+    ///
+    /// `MinimumCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-artifactdetails.html#cfn-codepipeline-customactiontype-artifactdetails-minimumcount)): integer, required. Range: 0 to 5.
     #[serde(rename = "MinimumCount")]
     pub minimum_count: Value<i64>,
 }
@@ -748,18 +844,24 @@ impl Walk for ArtifactDetails {
 
 /// The `ArtifactStore` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `ArtifactStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-artifactstore.html).
 ///
 /// [`ArtifactStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArtifactStore {
-    /// `EncryptionKey`: optional.
+    /// Represents information about the key used to encrypt data in the artifact store, such as an AWS Key Management Service (AWS KMS) key
+    ///
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-artifactstore.html#cfn-codepipeline-pipeline-artifactstore-encryptionkey)): object [`EncryptionKey`], optional.
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<EncryptionKey>,
-    /// `Location`: required.
+    /// The S3 bucket used for storing the artifacts for a pipeline. You can specify the name of an S3 bucket but not a folder in the bucket. A folder to contain the pipeline artifacts is created for you based on the name of the pipeline. You can use any S3 bucket in the same AWS Region as the pipeline to store your pipeline artifacts.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-artifactstore.html#cfn-codepipeline-pipeline-artifactstore-location)): string, required.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `Type`: required.
+    /// The type of the artifact store, such as S3.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-artifactstore.html#cfn-codepipeline-pipeline-artifactstore-type)): [`ArtifactStoreType`], one of `S3`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ArtifactStoreType>,
 }
@@ -800,15 +902,19 @@ impl Walk for ArtifactStore {
 
 /// The `ArtifactStoreMap` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `ArtifactStoreMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-artifactstoremap.html).
 ///
 /// Every property is required: [`ArtifactStoreMap::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArtifactStoreMap {
-    /// `ArtifactStore`: required.
+    /// The S3 bucket where artifacts for the pipeline are stored.
+    ///
+    /// `ArtifactStore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-artifactstoremap.html#cfn-codepipeline-pipeline-artifactstoremap-artifactstore)): object [`ArtifactStore`], required.
     #[serde(rename = "ArtifactStore")]
     pub artifact_store: ArtifactStore,
-    /// `Region`: required.
+    /// The action declaration's AWS Region, such as us-east-1.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-artifactstoremap.html#cfn-codepipeline-pipeline-artifactstoremap-region)): string, required.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -877,12 +983,12 @@ impl Walk for Authentication {
 
 /// The `BeforeEntryConditions` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `BeforeEntryConditions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-beforeentryconditions.html).
 ///
 /// Every property is optional: start from [`BeforeEntryConditions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BeforeEntryConditions {
-    /// `Conditions`: optional.
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-beforeentryconditions.html#cfn-codepipeline-pipeline-beforeentryconditions-conditions)): list of (object [`Condition`]), optional.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Condition>>>,
 }
@@ -912,15 +1018,19 @@ impl Walk for BeforeEntryConditions {
 
 /// The `BlockerDeclaration` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `BlockerDeclaration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-blockerdeclaration.html).
 ///
 /// Every property is required: [`BlockerDeclaration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BlockerDeclaration {
-    /// `Name`: required.
+    /// Reserved for future use.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-blockerdeclaration.html#cfn-codepipeline-pipeline-blockerdeclaration-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// Reserved for future use.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-blockerdeclaration.html#cfn-codepipeline-pipeline-blockerdeclaration-type)): [`BlockerDeclarationType`], one of `Schedule`, required.
     #[serde(rename = "Type")]
     pub type_: Value<BlockerDeclarationType>,
 }
@@ -969,15 +1079,17 @@ impl Walk for BlockerDeclarationType {
 
 /// The `Condition` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-condition.html).
 ///
 /// Every property is optional: start from [`Condition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Condition {
-    /// `Result`: optional.
+    /// The specified result for when the failure conditions are met, such as rolling back the stage
+    ///
+    /// `Result` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-condition.html#cfn-codepipeline-pipeline-condition-result)): string, optional.
     #[serde(rename = "Result", skip_serializing_if = "Option::is_none")]
     pub result: Option<Value<String>>,
-    /// `Rules`: optional.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-condition.html#cfn-codepipeline-pipeline-condition-rules)): list of (object [`RuleDeclaration`]), optional.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<RuleDeclaration>>>,
 }
@@ -1015,30 +1127,44 @@ impl Walk for Condition {
 
 /// The `ConfigurationProperties` property type of [`CustomActionType`].
 ///
-/// AWS reference: [`AWS::CodePipeline::CustomActionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html).
+/// AWS reference: [`AWS::CodePipeline::CustomActionType` `ConfigurationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-configurationproperties.html).
 ///
 /// [`ConfigurationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationProperties {
-    /// `Description`: optional.
+    /// The description of the action configuration property that is displayed to users.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-configurationproperties.html#cfn-codepipeline-customactiontype-configurationproperties-description)): string, optional. Length: 1 to 160 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Key`: required.
+    /// Whether the configuration property is a key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-configurationproperties.html#cfn-codepipeline-customactiontype-configurationproperties-key)): boolean, required.
     #[serde(rename = "Key")]
     pub key: Value<bool>,
-    /// `Name`: required.
+    /// The name of the action configuration property.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-configurationproperties.html#cfn-codepipeline-customactiontype-configurationproperties-name)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Queryable`: optional.
+    /// Indicates that the property is used with PollForJobs. When creating a custom action, an action can have up to one queryable property. If it has one, that property must be both required and not secret.If you create a pipeline with a custom action type, and that custom action contains a queryable property, the value for that configuration property is subject to other restrictions. The value must be less than or equal to twenty (20) characters. The value can contain only alphanumeric characters, underscores, and hyphens.
+    ///
+    /// `Queryable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-configurationproperties.html#cfn-codepipeline-customactiontype-configurationproperties-queryable)): boolean, optional.
     #[serde(rename = "Queryable", skip_serializing_if = "Option::is_none")]
     pub queryable: Option<Value<bool>>,
-    /// `Required`: required.
+    /// Whether the configuration property is a required value.
+    ///
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-configurationproperties.html#cfn-codepipeline-customactiontype-configurationproperties-required)): boolean, required.
     #[serde(rename = "Required")]
     pub required: Value<bool>,
-    /// `Secret`: required.
+    /// Whether the configuration property is secret. Secrets are hidden from all calls except for GetJobDetails, GetThirdPartyJobDetails, PollForJobs, and PollForThirdPartyJobs.
+    ///
+    /// `Secret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-configurationproperties.html#cfn-codepipeline-customactiontype-configurationproperties-secret)): boolean, required.
     #[serde(rename = "Secret")]
     pub secret: Value<bool>,
-    /// `Type`: optional.
+    /// The type of the configuration property.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-configurationproperties.html#cfn-codepipeline-customactiontype-configurationproperties-type)): [`ConfigurationPropertiesType`], one of `Boolean`, `Number`, `String`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ConfigurationPropertiesType>>,
 }
@@ -1163,15 +1289,19 @@ impl Walk for CustomActionTypeCategory {
 
 /// The `EncryptionKey` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `EncryptionKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-encryptionkey.html).
 ///
 /// Every property is required: [`EncryptionKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionKey {
-    /// `Id`: required.
+    /// The ID used to identify the key. For an AWS KMS key, you can use the key ID, the key ARN, or the alias ARN.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-encryptionkey.html#cfn-codepipeline-pipeline-encryptionkey-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Type`: required.
+    /// The type of encryption key, such as an AWS KMS key. When creating or updating a pipeline, the value must be set to 'KMS'.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-encryptionkey.html#cfn-codepipeline-pipeline-encryptionkey-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1200,18 +1330,24 @@ impl Walk for EncryptionKey {
 
 /// The `EnvironmentVariable` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `EnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-environmentvariable.html).
 ///
 /// [`EnvironmentVariable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentVariable {
-    /// `Name`: required.
+    /// The name of the environment variable.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-environmentvariable.html#cfn-codepipeline-pipeline-environmentvariable-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: optional.
+    /// The type of the environment variable.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-environmentvariable.html#cfn-codepipeline-pipeline-environmentvariable-type)): [`EnvironmentVariableType`], one of `PLAINTEXT`, `SECRETS_MANAGER`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<EnvironmentVariableType>>,
-    /// `Value`: required.
+    /// The value of the environment variable.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-environmentvariable.html#cfn-codepipeline-pipeline-environmentvariable-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1292,18 +1428,22 @@ impl Walk for ExecutionMode {
 
 /// The `FailureConditions` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `FailureConditions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-failureconditions.html).
 ///
 /// Every property is optional: start from [`FailureConditions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FailureConditions {
-    /// `Conditions`: optional.
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-failureconditions.html#cfn-codepipeline-pipeline-failureconditions-conditions)): list of (object [`Condition`]), optional.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Condition>>>,
-    /// `Result`: optional.
+    /// The specified result for when the failure conditions are met, such as rolling back the stage
+    ///
+    /// `Result` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-failureconditions.html#cfn-codepipeline-pipeline-failureconditions-result)): [`Result`], one of `ROLLBACK`, `RETRY`, optional.
     #[serde(rename = "Result", skip_serializing_if = "Option::is_none")]
     pub result: Option<Value<Result>>,
-    /// `RetryConfiguration`: optional.
+    /// The configuration that specifies the retry configuration for a stage
+    ///
+    /// `RetryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-failureconditions.html#cfn-codepipeline-pipeline-failureconditions-retryconfiguration)): object [`RetryConfiguration`], optional.
     #[serde(rename = "RetryConfiguration", skip_serializing_if = "Option::is_none")]
     pub retry_configuration: Option<RetryConfiguration>,
 }
@@ -1349,15 +1489,19 @@ impl Walk for FailureConditions {
 
 /// The `GitBranchFilterCriteria` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `GitBranchFilterCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitbranchfiltercriteria.html).
 ///
 /// Every property is optional: start from [`GitBranchFilterCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GitBranchFilterCriteria {
-    /// `Excludes`: optional.
+    /// The list of patterns of Git branches that, when a commit is pushed, are to be excluded from starting the pipeline.
+    ///
+    /// `Excludes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitbranchfiltercriteria.html#cfn-codepipeline-pipeline-gitbranchfiltercriteria-excludes)): list of (string), optional.
     #[serde(rename = "Excludes", skip_serializing_if = "Option::is_none")]
     pub excludes: Option<Value<Vec<Value<String>>>>,
-    /// `Includes`: optional.
+    /// The list of patterns of Git branches that, when a commit is pushed, are to be included as criteria that starts the pipeline.
+    ///
+    /// `Includes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitbranchfiltercriteria.html#cfn-codepipeline-pipeline-gitbranchfiltercriteria-includes)): list of (string), optional.
     #[serde(rename = "Includes", skip_serializing_if = "Option::is_none")]
     pub includes: Option<Value<Vec<Value<String>>>>,
 }
@@ -1395,18 +1539,24 @@ impl Walk for GitBranchFilterCriteria {
 
 /// The `GitConfiguration` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `GitConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitconfiguration.html).
 ///
 /// [`GitConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitConfiguration {
-    /// `PullRequest`: optional.
+    /// The field where the repository event that will start the pipeline is specified as pull requests.
+    ///
+    /// `PullRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitconfiguration.html#cfn-codepipeline-pipeline-gitconfiguration-pullrequest)): list of (object [`GitPullRequestFilter`]), optional.
     #[serde(rename = "PullRequest", skip_serializing_if = "Option::is_none")]
     pub pull_request: Option<Value<Vec<GitPullRequestFilter>>>,
-    /// `Push`: optional.
+    /// The field where the repository event that will start the pipeline, such as pushing Git tags, is specified with details.
+    ///
+    /// `Push` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitconfiguration.html#cfn-codepipeline-pipeline-gitconfiguration-push)): list of (object [`GitPushFilter`]), optional.
     #[serde(rename = "Push", skip_serializing_if = "Option::is_none")]
     pub push: Option<Value<Vec<GitPushFilter>>>,
-    /// `SourceActionName`: required.
+    /// The name of the pipeline source action where the trigger configuration, such as Git tags, is specified. The trigger configuration will start the pipeline upon the specified change only.
+    ///
+    /// `SourceActionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitconfiguration.html#cfn-codepipeline-pipeline-gitconfiguration-sourceactionname)): string, required.
     #[serde(rename = "SourceActionName")]
     pub source_action_name: Value<String>,
 }
@@ -1450,15 +1600,19 @@ impl Walk for GitConfiguration {
 
 /// The `GitFilePathFilterCriteria` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `GitFilePathFilterCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitfilepathfiltercriteria.html).
 ///
 /// Every property is optional: start from [`GitFilePathFilterCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GitFilePathFilterCriteria {
-    /// `Excludes`: optional.
+    /// The list of patterns of Git repository file paths that, when a commit is pushed, are to be excluded from starting the pipeline.
+    ///
+    /// `Excludes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitfilepathfiltercriteria.html#cfn-codepipeline-pipeline-gitfilepathfiltercriteria-excludes)): list of (string), optional.
     #[serde(rename = "Excludes", skip_serializing_if = "Option::is_none")]
     pub excludes: Option<Value<Vec<Value<String>>>>,
-    /// `Includes`: optional.
+    /// The list of patterns of Git repository file paths that, when a commit is pushed, are to be included as criteria that starts the pipeline.
+    ///
+    /// `Includes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitfilepathfiltercriteria.html#cfn-codepipeline-pipeline-gitfilepathfiltercriteria-includes)): list of (string), optional.
     #[serde(rename = "Includes", skip_serializing_if = "Option::is_none")]
     pub includes: Option<Value<Vec<Value<String>>>>,
 }
@@ -1496,18 +1650,24 @@ impl Walk for GitFilePathFilterCriteria {
 
 /// The `GitPullRequestFilter` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `GitPullRequestFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitpullrequestfilter.html).
 ///
 /// Every property is optional: start from [`GitPullRequestFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GitPullRequestFilter {
-    /// `Branches`: optional.
+    /// The Git repository branches specified as filter criteria to start the pipeline.
+    ///
+    /// `Branches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitpullrequestfilter.html#cfn-codepipeline-pipeline-gitpullrequestfilter-branches)): object [`GitBranchFilterCriteria`], optional.
     #[serde(rename = "Branches", skip_serializing_if = "Option::is_none")]
     pub branches: Option<GitBranchFilterCriteria>,
-    /// `Events`: optional.
+    /// The field that specifies which pull request events to filter on (opened, updated, closed) for the trigger configuration.
+    ///
+    /// `Events` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitpullrequestfilter.html#cfn-codepipeline-pipeline-gitpullrequestfilter-events)): list of (string), optional.
     #[serde(rename = "Events", skip_serializing_if = "Option::is_none")]
     pub events: Option<Value<Vec<Value<String>>>>,
-    /// `FilePaths`: optional.
+    /// The Git repository file paths specified as filter criteria to start the pipeline.
+    ///
+    /// `FilePaths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitpullrequestfilter.html#cfn-codepipeline-pipeline-gitpullrequestfilter-filepaths)): object [`GitFilePathFilterCriteria`], optional.
     #[serde(rename = "FilePaths", skip_serializing_if = "Option::is_none")]
     pub file_paths: Option<GitFilePathFilterCriteria>,
 }
@@ -1553,18 +1713,24 @@ impl Walk for GitPullRequestFilter {
 
 /// The `GitPushFilter` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `GitPushFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitpushfilter.html).
 ///
 /// Every property is optional: start from [`GitPushFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GitPushFilter {
-    /// `Branches`: optional.
+    /// The Git repository branches specified as filter criteria to start the pipeline.
+    ///
+    /// `Branches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitpushfilter.html#cfn-codepipeline-pipeline-gitpushfilter-branches)): object [`GitBranchFilterCriteria`], optional.
     #[serde(rename = "Branches", skip_serializing_if = "Option::is_none")]
     pub branches: Option<GitBranchFilterCriteria>,
-    /// `FilePaths`: optional.
+    /// The Git repository file paths specified as filter criteria to start the pipeline.
+    ///
+    /// `FilePaths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitpushfilter.html#cfn-codepipeline-pipeline-gitpushfilter-filepaths)): object [`GitFilePathFilterCriteria`], optional.
     #[serde(rename = "FilePaths", skip_serializing_if = "Option::is_none")]
     pub file_paths: Option<GitFilePathFilterCriteria>,
-    /// `Tags`: optional.
+    /// The Git tags specified as filter criteria for whether a Git tag repository event will start the pipeline.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gitpushfilter.html#cfn-codepipeline-pipeline-gitpushfilter-tags)): object [`GitTagFilterCriteria`], optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<GitTagFilterCriteria>,
 }
@@ -1610,15 +1776,19 @@ impl Walk for GitPushFilter {
 
 /// The `GitTagFilterCriteria` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `GitTagFilterCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gittagfiltercriteria.html).
 ///
 /// Every property is optional: start from [`GitTagFilterCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GitTagFilterCriteria {
-    /// `Excludes`: optional.
+    /// The list of patterns of Git tags that, when pushed, are to be excluded from starting the pipeline.
+    ///
+    /// `Excludes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gittagfiltercriteria.html#cfn-codepipeline-pipeline-gittagfiltercriteria-excludes)): list of (string), optional.
     #[serde(rename = "Excludes", skip_serializing_if = "Option::is_none")]
     pub excludes: Option<Value<Vec<Value<String>>>>,
-    /// `Includes`: optional.
+    /// The list of patterns of Git tags that, when pushed, are to be included as criteria that starts the pipeline.
+    ///
+    /// `Includes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-gittagfiltercriteria.html#cfn-codepipeline-pipeline-gittagfiltercriteria-includes)): list of (string), optional.
     #[serde(rename = "Includes", skip_serializing_if = "Option::is_none")]
     pub includes: Option<Value<Vec<Value<String>>>>,
 }
@@ -1656,12 +1826,14 @@ impl Walk for GitTagFilterCriteria {
 
 /// The `InputArtifact` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `InputArtifact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-inputartifact.html).
 ///
 /// Every property is required: [`InputArtifact::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputArtifact {
-    /// `Name`: required.
+    /// The name of the artifact to be worked on (for example, "My App").
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-inputartifact.html#cfn-codepipeline-pipeline-inputartifact-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1685,15 +1857,19 @@ impl Walk for InputArtifact {
 
 /// The `OutputArtifact` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `OutputArtifact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-outputartifact.html).
 ///
 /// [`OutputArtifact::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputArtifact {
-    /// `Files`: optional.
+    /// The files that you want to associate with the output artifact that will be exported from the compute action.
+    ///
+    /// `Files` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-outputartifact.html#cfn-codepipeline-pipeline-outputartifact-files)): list of (string), optional.
     #[serde(rename = "Files", skip_serializing_if = "Option::is_none")]
     pub files: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required.
+    /// The name of the output of an artifact, such as "My App".
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-outputartifact.html#cfn-codepipeline-pipeline-outputartifact-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1728,15 +1904,19 @@ impl Walk for OutputArtifact {
 
 /// The `PipelineTriggerDeclaration` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `PipelineTriggerDeclaration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-pipelinetriggerdeclaration.html).
 ///
 /// [`PipelineTriggerDeclaration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipelineTriggerDeclaration {
-    /// `GitConfiguration`: optional.
+    /// A type of trigger configuration for Git-based source actions.
+    ///
+    /// `GitConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-pipelinetriggerdeclaration.html#cfn-codepipeline-pipeline-pipelinetriggerdeclaration-gitconfiguration)): object [`GitConfiguration`], optional.
     #[serde(rename = "GitConfiguration", skip_serializing_if = "Option::is_none")]
     pub git_configuration: Option<GitConfiguration>,
-    /// `ProviderType`: required.
+    /// The source provider for the event, such as connections configured for a repository with Git tags, for the specified trigger configuration.
+    ///
+    /// `ProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-pipelinetriggerdeclaration.html#cfn-codepipeline-pipeline-pipelinetriggerdeclaration-providertype)): [`ProviderType`], one of `CodeStarSourceConnection`, required.
     #[serde(rename = "ProviderType")]
     pub provider_type: Value<ProviderType>,
 }
@@ -1828,12 +2008,14 @@ impl Walk for Result {
 
 /// The `RetryConfiguration` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `RetryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-retryconfiguration.html).
 ///
 /// Every property is optional: start from [`RetryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetryConfiguration {
-    /// `RetryMode`: optional.
+    /// The specified retry mode type for the given stage. FAILED\_ACTIONS will retry only the failed actions. ALL\_ACTIONS will retry both failed and successful
+    ///
+    /// `RetryMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-retryconfiguration.html#cfn-codepipeline-pipeline-retryconfiguration-retrymode)): [`RetryMode`], one of `ALL_ACTIONS`, `FAILED_ACTIONS`, optional.
     #[serde(rename = "RetryMode", skip_serializing_if = "Option::is_none")]
     pub retry_mode: Option<Value<RetryMode>>,
 }
@@ -1883,30 +2065,42 @@ impl Walk for RetryMode {
 
 /// The `RuleDeclaration` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `RuleDeclaration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruledeclaration.html).
 ///
 /// Every property is optional: start from [`RuleDeclaration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleDeclaration {
-    /// `Commands`: optional.
+    /// The shell commands to run with your compute action in CodePipeline.
+    ///
+    /// `Commands` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruledeclaration.html#cfn-codepipeline-pipeline-ruledeclaration-commands)): list of (string), optional.
     #[serde(rename = "Commands", skip_serializing_if = "Option::is_none")]
     pub commands: Option<Value<Vec<Value<String>>>>,
-    /// `Configuration`: optional.
+    /// The rule's configuration. These are key-value pairs that specify input values for a rule.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruledeclaration.html#cfn-codepipeline-pipeline-ruledeclaration-configuration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Json>,
-    /// `InputArtifacts`: optional.
+    /// `InputArtifacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruledeclaration.html#cfn-codepipeline-pipeline-ruledeclaration-inputartifacts)): list of (object [`InputArtifact`]), optional.
     #[serde(rename = "InputArtifacts", skip_serializing_if = "Option::is_none")]
     pub input_artifacts: Option<Value<Vec<InputArtifact>>>,
-    /// `Name`: optional.
+    /// The rule declaration's name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruledeclaration.html#cfn-codepipeline-pipeline-ruledeclaration-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Region`: optional.
+    /// The rule declaration's AWS Region, such as us-east-1.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruledeclaration.html#cfn-codepipeline-pipeline-ruledeclaration-region)): string, optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The ARN of the IAM service role that performs the declared rule. This is assumed through the roleArn for the pipeline.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruledeclaration.html#cfn-codepipeline-pipeline-ruledeclaration-rolearn)): string, optional. Pattern: `arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*`.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `RuleTypeId`: optional.
+    /// Represents information about a rule type.
+    ///
+    /// `RuleTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruledeclaration.html#cfn-codepipeline-pipeline-ruledeclaration-ruletypeid)): object [`RuleTypeId`], optional.
     #[serde(rename = "RuleTypeId", skip_serializing_if = "Option::is_none")]
     pub rule_type_id: Option<RuleTypeId>,
 }
@@ -1984,21 +2178,29 @@ impl Walk for RuleDeclaration {
 
 /// The `RuleTypeId` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `RuleTypeId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruletypeid.html).
 ///
 /// Every property is optional: start from [`RuleTypeId::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleTypeId {
-    /// `Category`: optional.
+    /// A category for the provider type for the rule.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruletypeid.html#cfn-codepipeline-pipeline-ruletypeid-category)): string, optional.
     #[serde(rename = "Category", skip_serializing_if = "Option::is_none")]
     pub category: Option<Value<String>>,
-    /// `Owner`: optional.
+    /// The creator of the rule being called. Only AWS is supported.
+    ///
+    /// `Owner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruletypeid.html#cfn-codepipeline-pipeline-ruletypeid-owner)): string, optional.
     #[serde(rename = "Owner", skip_serializing_if = "Option::is_none")]
     pub owner: Option<Value<String>>,
-    /// `Provider`: optional.
+    /// The provider of the service being called by the rule.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruletypeid.html#cfn-codepipeline-pipeline-ruletypeid-provider)): string, optional.
     #[serde(rename = "Provider", skip_serializing_if = "Option::is_none")]
     pub provider: Option<Value<String>>,
-    /// `Version`: optional.
+    /// A string that describes the rule version.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-ruletypeid.html#cfn-codepipeline-pipeline-ruletypeid-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -2052,27 +2254,35 @@ impl Walk for RuleTypeId {
 
 /// The `Settings` property type of [`CustomActionType`].
 ///
-/// AWS reference: [`AWS::CodePipeline::CustomActionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html).
+/// AWS reference: [`AWS::CodePipeline::CustomActionType` `Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-settings.html).
 ///
 /// Every property is optional: start from [`Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Settings {
-    /// `EntityUrlTemplate`: optional.
+    /// The URL returned to the AWS CodePipeline console that provides a deep link to the resources of the external system, such as the configuration page for an AWS CodeDeploy deployment group. This link is provided as part of the action display in the pipeline.
+    ///
+    /// `EntityUrlTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-settings.html#cfn-codepipeline-customactiontype-settings-entityurltemplate)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "EntityUrlTemplate", skip_serializing_if = "Option::is_none")]
     pub entity_url_template: Option<Value<String>>,
-    /// `ExecutionUrlTemplate`: optional.
+    /// The URL returned to the AWS CodePipeline console that contains a link to the top-level landing page for the external system, such as the console page for AWS CodeDeploy. This link is shown on the pipeline view page in the AWS CodePipeline console and provides a link to the execution entity of the external action.
+    ///
+    /// `ExecutionUrlTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-settings.html#cfn-codepipeline-customactiontype-settings-executionurltemplate)): string, optional. Length: 1 to 2048 characters.
     #[serde(
         rename = "ExecutionUrlTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub execution_url_template: Option<Value<String>>,
-    /// `RevisionUrlTemplate`: optional.
+    /// The URL returned to the AWS CodePipeline console that contains a link to the page where customers can update or change the configuration of the external action.
+    ///
+    /// `RevisionUrlTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-settings.html#cfn-codepipeline-customactiontype-settings-revisionurltemplate)): string, optional. Length: 1 to 2048 characters.
     #[serde(
         rename = "RevisionUrlTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub revision_url_template: Option<Value<String>>,
-    /// `ThirdPartyConfigurationUrl`: optional.
+    /// The URL of a sign-up page where users can sign up for an external service and perform initial configuration of the action provided by that service.
+    ///
+    /// `ThirdPartyConfigurationUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-settings.html#cfn-codepipeline-customactiontype-settings-thirdpartyconfigurationurl)): string, optional. Length: 1 to 2048 characters.
     #[serde(
         rename = "ThirdPartyConfigurationUrl",
         skip_serializing_if = "Option::is_none"
@@ -2129,27 +2339,35 @@ impl Walk for Settings {
 
 /// The `StageDeclaration` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `StageDeclaration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagedeclaration.html).
 ///
 /// [`StageDeclaration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StageDeclaration {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagedeclaration.html#cfn-codepipeline-pipeline-stagedeclaration-actions)): list of (object [`ActionDeclaration`]), required. Items: at least 1.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<ActionDeclaration>>,
-    /// `BeforeEntry`: optional.
+    /// The method to use before stage runs.
+    ///
+    /// `BeforeEntry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagedeclaration.html#cfn-codepipeline-pipeline-stagedeclaration-beforeentry)): object [`BeforeEntryConditions`], optional.
     #[serde(rename = "BeforeEntry", skip_serializing_if = "Option::is_none")]
     pub before_entry: Option<BeforeEntryConditions>,
-    /// `Blockers`: optional.
+    /// `Blockers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagedeclaration.html#cfn-codepipeline-pipeline-stagedeclaration-blockers)): list of (object [`BlockerDeclaration`]), optional.
     #[serde(rename = "Blockers", skip_serializing_if = "Option::is_none")]
     pub blockers: Option<Value<Vec<BlockerDeclaration>>>,
-    /// `Name`: required.
+    /// The name of the stage.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagedeclaration.html#cfn-codepipeline-pipeline-stagedeclaration-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OnFailure`: optional.
+    /// The method to use when a stage has not completed successfully
+    ///
+    /// `OnFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagedeclaration.html#cfn-codepipeline-pipeline-stagedeclaration-onfailure)): object [`FailureConditions`], optional.
     #[serde(rename = "OnFailure", skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<FailureConditions>,
-    /// `OnSuccess`: optional.
+    /// The method to use when a stage has completed successfully
+    ///
+    /// `OnSuccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagedeclaration.html#cfn-codepipeline-pipeline-stagedeclaration-onsuccess)): object [`SuccessConditions`], optional.
     #[serde(rename = "OnSuccess", skip_serializing_if = "Option::is_none")]
     pub on_success: Option<SuccessConditions>,
 }
@@ -2217,15 +2435,19 @@ impl Walk for StageDeclaration {
 
 /// The `StageTransition` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `StageTransition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagetransition.html).
 ///
 /// Every property is required: [`StageTransition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StageTransition {
-    /// `Reason`: required.
+    /// The reason given to the user that a stage is disabled, such as waiting for manual approval or manual tests. This message is displayed in the pipeline console UI.
+    ///
+    /// `Reason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagetransition.html#cfn-codepipeline-pipeline-stagetransition-reason)): string, required.
     #[serde(rename = "Reason")]
     pub reason: Value<String>,
-    /// `StageName`: required.
+    /// The name of the stage where you want to disable the inbound or outbound transition of artifacts.
+    ///
+    /// `StageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-stagetransition.html#cfn-codepipeline-pipeline-stagetransition-stagename)): string, required.
     #[serde(rename = "StageName")]
     pub stage_name: Value<String>,
 }
@@ -2254,12 +2476,12 @@ impl Walk for StageTransition {
 
 /// The `SuccessConditions` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `SuccessConditions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-successconditions.html).
 ///
 /// Every property is optional: start from [`SuccessConditions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SuccessConditions {
-    /// `Conditions`: optional.
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-successconditions.html#cfn-codepipeline-pipeline-successconditions-conditions)): list of (object [`Condition`]), optional.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Condition>>>,
 }
@@ -2289,15 +2511,15 @@ impl Walk for SuccessConditions {
 
 /// The `Tag` property type of [`CustomActionType`], [`Pipeline`] and [`Webhook`].
 ///
-/// AWS reference: [`AWS::CodePipeline::CustomActionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-customactiontype.html), [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html), [`AWS::CodePipeline::Webhook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html).
+/// AWS reference: [`AWS::CodePipeline::CustomActionType` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-tag.html), [`AWS::CodePipeline::Pipeline` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-tag.html), [`AWS::CodePipeline::Webhook` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-webhook-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-tag.html#cfn-codepipeline-customactiontype-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-customactiontype-tag.html#cfn-codepipeline-customactiontype-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2326,18 +2548,24 @@ impl Walk for Tag {
 
 /// The `VariableDeclaration` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-pipeline.html).
+/// AWS reference: [`AWS::CodePipeline::Pipeline` `VariableDeclaration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-variabledeclaration.html).
 ///
 /// [`VariableDeclaration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VariableDeclaration {
-    /// `DefaultValue`: optional.
+    /// The value of a pipeline-level variable.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-variabledeclaration.html#cfn-codepipeline-pipeline-variabledeclaration-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of a pipeline-level variable. It's used to add additional context about the variable, and not being used at time when pipeline executes.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-variabledeclaration.html#cfn-codepipeline-pipeline-variabledeclaration-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of a pipeline-level variable.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-pipeline-variabledeclaration.html#cfn-codepipeline-pipeline-variabledeclaration-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2381,15 +2609,19 @@ impl Walk for VariableDeclaration {
 
 /// The `WebhookAuthConfiguration` property type of [`Webhook`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Webhook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html).
+/// AWS reference: [`AWS::CodePipeline::Webhook` `WebhookAuthConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-webhook-webhookauthconfiguration.html).
 ///
 /// Every property is optional: start from [`WebhookAuthConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebhookAuthConfiguration {
-    /// `AllowedIPRange`: optional.
+    /// The property used to configure acceptance of webhooks in an IP address range. For IP, only the AllowedIPRange property must be set. This property must be set to a valid CIDR range.
+    ///
+    /// `AllowedIPRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-webhook-webhookauthconfiguration.html#cfn-codepipeline-webhook-webhookauthconfiguration-allowediprange)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "AllowedIPRange", skip_serializing_if = "Option::is_none")]
     pub allowed_ip_range: Option<Value<String>>,
-    /// `SecretToken`: optional.
+    /// The property used to configure GitHub authentication. For GITHUB\_HMAC, only the SecretToken property must be set.
+    ///
+    /// `SecretToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-webhook-webhookauthconfiguration.html#cfn-codepipeline-webhook-webhookauthconfiguration-secrettoken)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "SecretToken", skip_serializing_if = "Option::is_none")]
     pub secret_token: Option<Value<String>>,
 }
@@ -2427,15 +2659,19 @@ impl Walk for WebhookAuthConfiguration {
 
 /// The `WebhookFilterRule` property type of [`Webhook`].
 ///
-/// AWS reference: [`AWS::CodePipeline::Webhook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codepipeline-webhook.html).
+/// AWS reference: [`AWS::CodePipeline::Webhook` `WebhookFilterRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-webhook-webhookfilterrule.html).
 ///
 /// [`WebhookFilterRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebhookFilterRule {
-    /// `JsonPath`: required.
+    /// A JsonPath expression that is applied to the body/payload of the webhook. The value selected by the JsonPath expression must match the value specified in the MatchEquals field. Otherwise, the request is ignored.
+    ///
+    /// `JsonPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-webhook-webhookfilterrule.html#cfn-codepipeline-webhook-webhookfilterrule-jsonpath)): string, required. Length: 1 to 150 characters.
     #[serde(rename = "JsonPath")]
     pub json_path: Value<String>,
-    /// `MatchEquals`: optional.
+    /// The value selected by the JsonPath expression must match what is supplied in the MatchEquals field. Otherwise, the request is ignored.
+    ///
+    /// `MatchEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codepipeline-webhook-webhookfilterrule.html#cfn-codepipeline-webhook-webhookfilterrule-matchequals)): string, optional. Length: 1 to 150 characters.
     #[serde(rename = "MatchEquals", skip_serializing_if = "Option::is_none")]
     pub match_equals: Option<Value<String>>,
 }

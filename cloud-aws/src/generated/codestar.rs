@@ -9,37 +9,39 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeStar::GitHubRepository` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html)).
 ///
+/// Resource Type definition for AWS::CodeStar::GitHubRepository
+///
 /// [`GitHubRepository::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitHubRepository {
-    /// `Code`: optional.
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html#cfn-codestar-githubrepository-code)): object [`Code`], optional.
     #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
     pub code: Option<Code>,
-    /// `ConnectionArn`: optional.
+    /// `ConnectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html#cfn-codestar-githubrepository-connectionarn)): string, optional.
     #[serde(rename = "ConnectionArn", skip_serializing_if = "Option::is_none")]
     pub connection_arn: Option<Value<String>>,
-    /// `EnableIssues`: optional.
+    /// `EnableIssues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html#cfn-codestar-githubrepository-enableissues)): boolean, optional.
     #[serde(rename = "EnableIssues", skip_serializing_if = "Option::is_none")]
     pub enable_issues: Option<Value<bool>>,
-    /// `IsPrivate`: optional.
+    /// `IsPrivate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html#cfn-codestar-githubrepository-isprivate)): boolean, optional.
     #[serde(rename = "IsPrivate", skip_serializing_if = "Option::is_none")]
     pub is_private: Option<Value<bool>>,
-    /// `RepositoryAccessToken`: optional.
+    /// `RepositoryAccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html#cfn-codestar-githubrepository-repositoryaccesstoken)): string, optional.
     #[serde(
         rename = "RepositoryAccessToken",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_access_token: Option<Value<String>>,
-    /// `RepositoryDescription`: optional.
+    /// `RepositoryDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html#cfn-codestar-githubrepository-repositorydescription)): string, optional.
     #[serde(
         rename = "RepositoryDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_description: Option<Value<String>>,
-    /// `RepositoryName`: required.
+    /// `RepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html#cfn-codestar-githubrepository-repositoryname)): string, required.
     #[serde(rename = "RepositoryName")]
     pub repository_name: Value<String>,
-    /// `RepositoryOwner`: required.
+    /// `RepositoryOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html#cfn-codestar-githubrepository-repositoryowner)): string, required.
     #[serde(rename = "RepositoryOwner")]
     pub repository_owner: Value<String>,
 }
@@ -138,12 +140,12 @@ impl ResourceRef<GitHubRepository> {
 
 /// The `Code` property type of [`GitHubRepository`].
 ///
-/// AWS reference: [`AWS::CodeStar::GitHubRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html).
+/// AWS reference: [`AWS::CodeStar::GitHubRepository` `Code`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestar-githubrepository-code.html).
 ///
 /// Every property is required: [`Code::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Code {
-    /// `S3`: required.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestar-githubrepository-code.html#cfn-codestar-githubrepository-code-s3)): object [`S3`], required.
     #[serde(rename = "S3")]
     pub s3: S3,
 }
@@ -167,18 +169,18 @@ impl Walk for Code {
 
 /// The `S3` property type of [`GitHubRepository`].
 ///
-/// AWS reference: [`AWS::CodeStar::GitHubRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestar-githubrepository.html).
+/// AWS reference: [`AWS::CodeStar::GitHubRepository` `S3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestar-githubrepository-s3.html).
 ///
 /// [`S3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3 {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestar-githubrepository-s3.html#cfn-codestar-githubrepository-s3-bucket)): string, required.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestar-githubrepository-s3.html#cfn-codestar-githubrepository-s3-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `ObjectVersion`: optional.
+    /// `ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestar-githubrepository-s3.html#cfn-codestar-githubrepository-s3-objectversion)): string, optional.
     #[serde(rename = "ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub object_version: Option<Value<String>>,
 }

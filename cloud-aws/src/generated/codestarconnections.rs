@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeStarConnections::Connection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-connection.html)).
 ///
+/// Schema for AWS::CodeStarConnections::Connection resource which can be used to connect external source providers with AWS CodePipeline
+///
 /// [`Connection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connection {
-    /// `ConnectionName`: required, create-only (changing it replaces the resource).
+    /// The name of the connection. Connection names must be unique in an AWS user account.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-connection.html#cfn-codestarconnections-connection-connectionname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 32 characters.
     #[serde(rename = "ConnectionName")]
     pub connection_name: Value<String>,
-    /// `HostArn`: optional, create-only (changing it replaces the resource).
+    /// The host arn configured to represent the infrastructure where your third-party provider is installed. You must specify either a ProviderType or a HostArn.
+    ///
+    /// `HostArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-connection.html#cfn-codestarconnections-connection-hostarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:aws(-[\w]+)*:.+:.+:[0-9]{12}:.+`. Length: 0 to 256 characters.
     #[serde(rename = "HostArn", skip_serializing_if = "Option::is_none")]
     pub host_arn: Option<Value<String>>,
-    /// `ProviderType`: optional, create-only (changing it replaces the resource).
+    /// The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn.
+    ///
+    /// `ProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-connection.html#cfn-codestarconnections-connection-providertype)): [`ProviderType`], one of `Bitbucket`, `GitHub`, `GitHubEnterpriseServer`, `GitLab`, `GitLabSelfManaged`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProviderType", skip_serializing_if = "Option::is_none")]
     pub provider_type: Option<Value<ProviderType>>,
-    /// `Tags`: optional.
+    /// Specifies the tags applied to a connection.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-connection.html#cfn-codestarconnections-connection-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -97,22 +107,34 @@ impl ResourceRef<Connection> {
 
 /// The properties of an `AWS::CodeStarConnections::RepositoryLink` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-repositorylink.html)).
 ///
+/// Schema for AWS::CodeStarConnections::RepositoryLink resource which is used to aggregate repository metadata relevant to synchronizing source provider content to AWS Resources.
+///
 /// [`RepositoryLink::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepositoryLink {
-    /// `ConnectionArn`: required.
+    /// The Amazon Resource Name (ARN) of the CodeStarConnection. The ARN is used as the connection reference when the connection is shared between AWS services.
+    ///
+    /// `ConnectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-repositorylink.html#cfn-codestarconnections-repositorylink-connectionarn)): string, required. Pattern: `arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+`. Length: 0 to 256 characters.
     #[serde(rename = "ConnectionArn")]
     pub connection_arn: Value<String>,
-    /// `EncryptionKeyArn`: optional.
+    /// The ARN of the KMS key that the customer can optionally specify to use to encrypt RepositoryLink properties. If not specified, a default key will be used.
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-repositorylink.html#cfn-codestarconnections-repositorylink-encryptionkeyarn)): string, optional. Pattern: `arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+`. Length: 1 to 1024 characters.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `OwnerId`: required, create-only (changing it replaces the resource).
+    /// the ID of the entity that owns the repository.
+    ///
+    /// `OwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-repositorylink.html#cfn-codestarconnections-repositorylink-ownerid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-za-z0-9_\.-]+`. Length: 1 to 255 characters.
     #[serde(rename = "OwnerId")]
     pub owner_id: Value<String>,
-    /// `RepositoryName`: required, create-only (changing it replaces the resource).
+    /// The repository for which the link is being created.
+    ///
+    /// `RepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-repositorylink.html#cfn-codestarconnections-repositorylink-repositoryname)): string, required, create-only (changing it replaces the resource). Pattern: `[a-za-z0-9_\.-]+`. Length: 1 to 128 characters.
     #[serde(rename = "RepositoryName")]
     pub repository_name: Value<String>,
-    /// `Tags`: optional.
+    /// Specifies the tags applied to a RepositoryLink.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-repositorylink.html#cfn-codestarconnections-repositorylink-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -189,34 +211,52 @@ impl ResourceRef<RepositoryLink> {
 
 /// The properties of an `AWS::CodeStarConnections::SyncConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html)).
 ///
+/// Schema for AWS::CodeStarConnections::SyncConfiguration resource which is used to enables an AWS resource to be synchronized from a source-provider.
+///
 /// [`SyncConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SyncConfiguration {
-    /// `Branch`: required.
+    /// The name of the branch of the repository from which resources are to be synchronized,
+    ///
+    /// `Branch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html#cfn-codestarconnections-syncconfiguration-branch)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Branch")]
     pub branch: Value<String>,
-    /// `ConfigFile`: required.
+    /// The source provider repository path of the sync configuration file of the respective SyncType.
+    ///
+    /// `ConfigFile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html#cfn-codestarconnections-syncconfiguration-configfile)): string, required.
     #[serde(rename = "ConfigFile")]
     pub config_file: Value<String>,
-    /// `PublishDeploymentStatus`: optional.
+    /// Whether to enable or disable publishing of deployment status to source providers.
+    ///
+    /// `PublishDeploymentStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html#cfn-codestarconnections-syncconfiguration-publishdeploymentstatus)): [`PublishDeploymentStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "PublishDeploymentStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub publish_deployment_status: Option<Value<PublishDeploymentStatus>>,
-    /// `RepositoryLinkId`: required.
+    /// A UUID that uniquely identifies the RepositoryLink that the SyncConfig is associated with.
+    ///
+    /// `RepositoryLinkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html#cfn-codestarconnections-syncconfiguration-repositorylinkid)): string, required. Pattern: `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`.
     #[serde(rename = "RepositoryLinkId")]
     pub repository_link_id: Value<String>,
-    /// `ResourceName`: required, create-only (changing it replaces the resource).
+    /// The name of the resource that is being synchronized to the repository.
+    ///
+    /// `ResourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html#cfn-codestarconnections-syncconfiguration-resourcename)): string, required, create-only (changing it replaces the resource). Pattern: `[a-za-z0-9_\.-]+`. Length: 1 to 100 characters.
     #[serde(rename = "ResourceName")]
     pub resource_name: Value<String>,
-    /// `RoleArn`: required.
+    /// The IAM Role that allows AWS to update CloudFormation stacks based on content in the specified repository.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html#cfn-codestarconnections-syncconfiguration-rolearn)): string, required. Pattern: `^arn:aws(-[\w]+)*:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SyncType`: required, create-only (changing it replaces the resource).
+    /// The type of resource synchronization service that is to be configured, for example, CFN\_STACK\_SYNC.
+    ///
+    /// `SyncType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html#cfn-codestarconnections-syncconfiguration-synctype)): [`SyncType`], one of `CFN_STACK_SYNC`, required, create-only (changing it replaces the resource).
     #[serde(rename = "SyncType")]
     pub sync_type: Value<SyncType>,
-    /// `TriggerResourceUpdateOn`: optional.
+    /// When to trigger Git sync to begin the stack update.
+    ///
+    /// `TriggerResourceUpdateOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-syncconfiguration.html#cfn-codestarconnections-syncconfiguration-triggerresourceupdateon)): [`TriggerResourceUpdateOn`], one of `ANY_CHANGE`, `FILE_CHANGE`, optional.
     #[serde(
         rename = "TriggerResourceUpdateOn",
         skip_serializing_if = "Option::is_none"
@@ -380,15 +420,19 @@ impl Walk for SyncType {
 
 /// The `Tag` property type of [`Connection`] and [`RepositoryLink`].
 ///
-/// AWS reference: [`AWS::CodeStarConnections::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-connection.html), [`AWS::CodeStarConnections::RepositoryLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarconnections-repositorylink.html).
+/// AWS reference: [`AWS::CodeStarConnections::Connection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestarconnections-connection-tag.html), [`AWS::CodeStarConnections::RepositoryLink` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestarconnections-repositorylink-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestarconnections-connection-tag.html#cfn-codestarconnections-connection-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestarconnections-connection-tag.html#cfn-codestarconnections-connection-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

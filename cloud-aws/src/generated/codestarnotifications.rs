@@ -11,37 +11,39 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CodeStarNotifications::NotificationRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html)).
 ///
+/// Resource Type definition for AWS::CodeStarNotifications::NotificationRule
+///
 /// [`NotificationRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationRule {
-    /// `CreatedBy`: optional.
+    /// `CreatedBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-createdby)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "CreatedBy", skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Value<String>>,
-    /// `DetailType`: required.
+    /// `DetailType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-detailtype)): [`DetailType`], one of `BASIC`, `FULL`, required.
     #[serde(rename = "DetailType")]
     pub detail_type: Value<DetailType>,
-    /// `EventTypeId`: optional.
+    /// `EventTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-eventtypeid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "EventTypeId", skip_serializing_if = "Option::is_none")]
     pub event_type_id: Option<Value<String>>,
-    /// `EventTypeIds`: required.
+    /// `EventTypeIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-eventtypeids)): list of (string), required. Each item: Length: 1 to 200 characters.
     #[serde(rename = "EventTypeIds")]
     pub event_type_ids: Value<Vec<Value<String>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-name)): string, required. Pattern: `[A-Za-z0-9\-_ ]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Resource`: required, create-only (changing it replaces the resource).
+    /// `Resource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-resource)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[^:\s]*:[^:\s]*:[^:\s]*:[0-9]{12}:[^\s]+$`.
     #[serde(rename = "Resource")]
     pub resource: Value<String>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-status)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TargetAddress`: optional.
+    /// `TargetAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-targetaddress)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "TargetAddress", skip_serializing_if = "Option::is_none")]
     pub target_address: Option<Value<String>>,
-    /// `Targets`: required.
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html#cfn-codestarnotifications-notificationrule-targets)): list of (object [`Target`]), required. Items: at most 10.
     #[serde(rename = "Targets")]
     pub targets: Value<Vec<Target>>,
 }
@@ -183,15 +185,15 @@ impl Walk for Status {
 
 /// The `Target` property type of [`NotificationRule`].
 ///
-/// AWS reference: [`AWS::CodeStarNotifications::NotificationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-codestarnotifications-notificationrule.html).
+/// AWS reference: [`AWS::CodeStarNotifications::NotificationRule` `Target`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestarnotifications-notificationrule-target.html).
 ///
 /// Every property is required: [`Target::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Target {
-    /// `TargetAddress`: required.
+    /// `TargetAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestarnotifications-notificationrule-target.html#cfn-codestarnotifications-notificationrule-target-targetaddress)): string, required.
     #[serde(rename = "TargetAddress")]
     pub target_address: Value<String>,
-    /// `TargetType`: required.
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-codestarnotifications-notificationrule-target.html#cfn-codestarnotifications-notificationrule-target-targettype)): string, required.
     #[serde(rename = "TargetType")]
     pub target_type: Value<String>,
 }

@@ -11,52 +11,56 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Cognito::IdentityPool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html)).
 ///
+/// Resource Type definition for AWS::Cognito::IdentityPool
+///
 /// [`IdentityPool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentityPool {
-    /// `AllowClassicFlow`: optional.
+    /// `AllowClassicFlow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-allowclassicflow)): boolean, optional.
     #[serde(rename = "AllowClassicFlow", skip_serializing_if = "Option::is_none")]
     pub allow_classic_flow: Option<Value<bool>>,
-    /// `AllowUnauthenticatedIdentities`: required.
+    /// `AllowUnauthenticatedIdentities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-allowunauthenticatedidentities)): boolean, required.
     #[serde(rename = "AllowUnauthenticatedIdentities")]
     pub allow_unauthenticated_identities: Value<bool>,
-    /// `CognitoEvents`: optional.
+    /// `CognitoEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-cognitoevents)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "CognitoEvents", skip_serializing_if = "Option::is_none")]
     pub cognito_events: Option<Json>,
-    /// `CognitoIdentityProviders`: optional.
+    /// `CognitoIdentityProviders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-cognitoidentityproviders)): list of (object [`CognitoIdentityProvider`]), optional.
     #[serde(
         rename = "CognitoIdentityProviders",
         skip_serializing_if = "Option::is_none"
     )]
     pub cognito_identity_providers: Option<Value<Vec<CognitoIdentityProvider>>>,
-    /// `CognitoStreams`: optional.
+    /// `CognitoStreams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-cognitostreams)): object [`CognitoStreams`], optional.
     #[serde(rename = "CognitoStreams", skip_serializing_if = "Option::is_none")]
     pub cognito_streams: Option<CognitoStreams>,
-    /// `DeveloperProviderName`: optional.
+    /// `DeveloperProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-developerprovidername)): string, optional. Pattern: `^[\w._-]+$`. Length: 1 to 128 characters.
     #[serde(
         rename = "DeveloperProviderName",
         skip_serializing_if = "Option::is_none"
     )]
     pub developer_provider_name: Option<Value<String>>,
-    /// `IdentityPoolName`: optional.
+    /// `IdentityPoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-identitypoolname)): string, optional. Pattern: `^[\w\s+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "IdentityPoolName", skip_serializing_if = "Option::is_none")]
     pub identity_pool_name: Option<Value<String>>,
-    /// `IdentityPoolTags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `IdentityPoolTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-identitypooltags)): list of (object [`Tag`]), optional.
     #[serde(rename = "IdentityPoolTags", skip_serializing_if = "Option::is_none")]
     pub identity_pool_tags: Option<Value<Vec<Tag>>>,
-    /// `OpenIdConnectProviderARNs`: optional.
+    /// `OpenIdConnectProviderARNs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-openidconnectproviderarns)): list of (string), optional. Each item: Length: 20 to 2048 characters.
     #[serde(
         rename = "OpenIdConnectProviderARNs",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_id_connect_provider_arns: Option<Value<Vec<Value<String>>>>,
-    /// `PushSync`: optional.
+    /// `PushSync` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-pushsync)): object [`PushSync`], optional.
     #[serde(rename = "PushSync", skip_serializing_if = "Option::is_none")]
     pub push_sync: Option<PushSync>,
-    /// `SamlProviderARNs`: optional.
+    /// `SamlProviderARNs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-samlproviderarns)): list of (string), optional. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "SamlProviderARNs", skip_serializing_if = "Option::is_none")]
     pub saml_provider_arns: Option<Value<Vec<Value<String>>>>,
-    /// `SupportedLoginProviders`: optional.
+    /// `SupportedLoginProviders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html#cfn-cognito-identitypool-supportedloginproviders)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "SupportedLoginProviders",
         skip_serializing_if = "Option::is_none"
@@ -208,19 +212,21 @@ impl ResourceRef<IdentityPool> {
 
 /// The properties of an `AWS::Cognito::IdentityPoolPrincipalTag` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolprincipaltag.html)).
 ///
+/// Resource Type definition for AWS::Cognito::IdentityPoolPrincipalTag
+///
 /// [`IdentityPoolPrincipalTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentityPoolPrincipalTag {
-    /// `IdentityPoolId`: required, create-only (changing it replaces the resource).
+    /// `IdentityPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolprincipaltag.html#cfn-cognito-identitypoolprincipaltag-identitypoolid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "IdentityPoolId")]
     pub identity_pool_id: Value<String>,
-    /// `IdentityProviderName`: required, create-only (changing it replaces the resource).
+    /// `IdentityProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolprincipaltag.html#cfn-cognito-identitypoolprincipaltag-identityprovidername)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "IdentityProviderName")]
     pub identity_provider_name: Value<String>,
-    /// `PrincipalTags`: optional.
+    /// `PrincipalTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolprincipaltag.html#cfn-cognito-identitypoolprincipaltag-principaltags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "PrincipalTags", skip_serializing_if = "Option::is_none")]
     pub principal_tags: Option<Json>,
-    /// `UseDefaults`: optional.
+    /// `UseDefaults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolprincipaltag.html#cfn-cognito-identitypoolprincipaltag-usedefaults)): boolean, optional.
     #[serde(rename = "UseDefaults", skip_serializing_if = "Option::is_none")]
     pub use_defaults: Option<Value<bool>>,
 }
@@ -276,16 +282,18 @@ impl Resource for IdentityPoolPrincipalTag {
 
 /// The properties of an `AWS::Cognito::IdentityPoolRoleAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolroleattachment.html)).
 ///
+/// Resource Type definition for AWS::Cognito::IdentityPoolRoleAttachment
+///
 /// [`IdentityPoolRoleAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentityPoolRoleAttachment {
-    /// `IdentityPoolId`: required, create-only (changing it replaces the resource).
+    /// `IdentityPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolroleattachment.html#cfn-cognito-identitypoolroleattachment-identitypoolid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "IdentityPoolId")]
     pub identity_pool_id: Value<String>,
-    /// `RoleMappings`: optional.
+    /// `RoleMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolroleattachment.html#cfn-cognito-identitypoolroleattachment-rolemappings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "RoleMappings", skip_serializing_if = "Option::is_none")]
     pub role_mappings: Option<Json>,
-    /// `Roles`: optional.
+    /// `Roles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypoolroleattachment.html#cfn-cognito-identitypoolroleattachment-roles)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Roles", skip_serializing_if = "Option::is_none")]
     pub roles: Option<Json>,
 }
@@ -342,13 +350,15 @@ impl ResourceRef<IdentityPoolRoleAttachment> {
 
 /// The properties of an `AWS::Cognito::LogDeliveryConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-logdeliveryconfiguration.html)).
 ///
+/// Resource Type definition for AWS::Cognito::LogDeliveryConfiguration
+///
 /// [`LogDeliveryConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogDeliveryConfiguration {
-    /// `LogConfigurations`: optional.
+    /// `LogConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-logdeliveryconfiguration.html#cfn-cognito-logdeliveryconfiguration-logconfigurations)): list of (object [`LogConfiguration`]), optional.
     #[serde(rename = "LogConfigurations", skip_serializing_if = "Option::is_none")]
     pub log_configurations: Option<Value<Vec<LogConfiguration>>>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-logdeliveryconfiguration.html#cfn-cognito-logdeliveryconfiguration-userpoolid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -396,31 +406,33 @@ impl ResourceRef<LogDeliveryConfiguration> {
 
 /// The properties of an `AWS::Cognito::ManagedLoginBranding` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-managedloginbranding.html)).
 ///
+/// Resource Type definition for AWS::Cognito::ManagedLoginBranding
+///
 /// [`ManagedLoginBranding::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedLoginBranding {
-    /// `Assets`: optional.
+    /// `Assets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-managedloginbranding.html#cfn-cognito-managedloginbranding-assets)): list of (object [`AssetType`]), optional. Items: 0 to 40.
     #[serde(rename = "Assets", skip_serializing_if = "Option::is_none")]
     pub assets: Option<Value<Vec<AssetType>>>,
-    /// `ClientId`: optional, create-only (changing it replaces the resource).
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-managedloginbranding.html#cfn-cognito-managedloginbranding-clientid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w+]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Value<String>>,
-    /// `ReturnMergedResources`: optional.
+    /// `ReturnMergedResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-managedloginbranding.html#cfn-cognito-managedloginbranding-returnmergedresources)): boolean, optional.
     #[serde(
         rename = "ReturnMergedResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub return_merged_resources: Option<Value<bool>>,
-    /// `Settings`: optional.
+    /// `Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-managedloginbranding.html#cfn-cognito-managedloginbranding-settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Settings", skip_serializing_if = "Option::is_none")]
     pub settings: Option<Json>,
-    /// `UseCognitoProvidedValues`: optional.
+    /// `UseCognitoProvidedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-managedloginbranding.html#cfn-cognito-managedloginbranding-usecognitoprovidedvalues)): boolean, optional.
     #[serde(
         rename = "UseCognitoProvidedValues",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_cognito_provided_values: Option<Value<bool>>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-managedloginbranding.html#cfn-cognito-managedloginbranding-userpoolid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+_[0-9a-zA-Z]+$`. Length: 1 to 55 characters.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -504,25 +516,27 @@ impl ResourceRef<ManagedLoginBranding> {
 
 /// The properties of an `AWS::Cognito::Terms` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-terms.html)).
 ///
+/// Resource Type definition for AWS::Cognito::Terms
+///
 /// [`Terms::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Terms {
-    /// `ClientId`: optional, create-only (changing it replaces the resource).
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-terms.html#cfn-cognito-terms-clientid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w+]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Value<String>>,
-    /// `Enforcement`: required.
+    /// `Enforcement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-terms.html#cfn-cognito-terms-enforcement)): [`TermsEnforcementType`], one of `NONE`, required.
     #[serde(rename = "Enforcement")]
     pub enforcement: Value<TermsEnforcementType>,
-    /// `Links`: required.
+    /// `Links` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-terms.html#cfn-cognito-terms-links)): map from string to (string), required.
     #[serde(rename = "Links")]
     pub links: BTreeMap<String, Value<String>>,
-    /// `TermsName`: required.
+    /// `TermsName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-terms.html#cfn-cognito-terms-termsname)): string, required. Pattern: `^(terms-of-use|privacy-policy)$`.
     #[serde(rename = "TermsName")]
     pub terms_name: Value<String>,
-    /// `TermsSource`: required.
+    /// `TermsSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-terms.html#cfn-cognito-terms-termssource)): [`TermsSourceType`], one of `LINK`, required.
     #[serde(rename = "TermsSource")]
     pub terms_source: Value<TermsSourceType>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-terms.html#cfn-cognito-terms-userpoolid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+_[0-9a-zA-Z]+$`. Length: 1 to 55 characters.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -588,151 +602,153 @@ impl ResourceRef<Terms> {
 
 /// The properties of an `AWS::Cognito::UserPool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html)).
 ///
+/// Definition of AWS::Cognito::UserPool Resource Type
+///
 /// Every property is optional: start from [`UserPool::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPool {
-    /// `AccountRecoverySetting`: optional.
+    /// `AccountRecoverySetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-accountrecoverysetting)): object [`AccountRecoverySetting`], optional.
     #[serde(
         rename = "AccountRecoverySetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub account_recovery_setting: Option<AccountRecoverySetting>,
-    /// `AdminCreateUserConfig`: optional.
+    /// `AdminCreateUserConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-admincreateuserconfig)): object [`AdminCreateUserConfig`], optional.
     #[serde(
         rename = "AdminCreateUserConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub admin_create_user_config: Option<AdminCreateUserConfig>,
-    /// `AliasAttributes`: optional.
+    /// `AliasAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-aliasattributes)): list of ([`AliasAttributes`], one of `email`, `phone_number`, `preferred_username`), optional.
     #[serde(rename = "AliasAttributes", skip_serializing_if = "Option::is_none")]
     pub alias_attributes: Option<Value<Vec<Value<AliasAttributes>>>>,
-    /// `AutoVerifiedAttributes`: optional.
+    /// `AutoVerifiedAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-autoverifiedattributes)): list of ([`AutoVerifiedAttributes`], one of `email`, `phone_number`), optional.
     #[serde(
         rename = "AutoVerifiedAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_verified_attributes: Option<Value<Vec<Value<AutoVerifiedAttributes>>>>,
-    /// `DeletionProtection`: optional.
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-deletionprotection)): [`DeletionProtection`], one of `ACTIVE`, `INACTIVE`, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<DeletionProtection>>,
-    /// `DeviceConfiguration`: optional.
+    /// `DeviceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-deviceconfiguration)): object [`DeviceConfiguration`], optional.
     #[serde(
         rename = "DeviceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_configuration: Option<DeviceConfiguration>,
-    /// `EmailAuthenticationMessage`: optional.
+    /// `EmailAuthenticationMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-emailauthenticationmessage)): string, optional. Length: 6 to 20000 characters.
     #[serde(
         rename = "EmailAuthenticationMessage",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_authentication_message: Option<Value<String>>,
-    /// `EmailAuthenticationSubject`: optional.
+    /// `EmailAuthenticationSubject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-emailauthenticationsubject)): string, optional. Length: 1 to 140 characters.
     #[serde(
         rename = "EmailAuthenticationSubject",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_authentication_subject: Option<Value<String>>,
-    /// `EmailConfiguration`: optional.
+    /// `EmailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-emailconfiguration)): object [`UserPoolEmailConfiguration`], optional.
     #[serde(rename = "EmailConfiguration", skip_serializing_if = "Option::is_none")]
     pub email_configuration: Option<UserPoolEmailConfiguration>,
-    /// `EmailVerificationMessage`: optional.
+    /// `EmailVerificationMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-emailverificationmessage)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{####\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*$`. Length: 6 to 20000 characters.
     #[serde(
         rename = "EmailVerificationMessage",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_verification_message: Option<Value<String>>,
-    /// `EmailVerificationSubject`: optional.
+    /// `EmailVerificationSubject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-emailverificationsubject)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+$`. Length: 1 to 140 characters.
     #[serde(
         rename = "EmailVerificationSubject",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_verification_subject: Option<Value<String>>,
-    /// `EnabledMfas`: optional.
+    /// `EnabledMfas` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-enabledmfas)): list of (string), optional.
     #[serde(rename = "EnabledMfas", skip_serializing_if = "Option::is_none")]
     pub enabled_mfas: Option<Value<Vec<Value<String>>>>,
-    /// `IssuerConfiguration`: optional.
+    /// `IssuerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-issuerconfiguration)): object [`IssuerConfiguration`], optional.
     #[serde(
         rename = "IssuerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub issuer_configuration: Option<IssuerConfiguration>,
-    /// `KeyConfiguration`: optional.
+    /// `KeyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-keyconfiguration)): object [`KeyConfiguration`], optional.
     #[serde(rename = "KeyConfiguration", skip_serializing_if = "Option::is_none")]
     pub key_configuration: Option<KeyConfiguration>,
-    /// `LambdaConfig`: optional.
+    /// `LambdaConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-lambdaconfig)): object [`UserPoolLambdaConfig`], optional.
     #[serde(rename = "LambdaConfig", skip_serializing_if = "Option::is_none")]
     pub lambda_config: Option<UserPoolLambdaConfig>,
-    /// `MfaConfiguration`: optional.
+    /// `MfaConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-mfaconfiguration)): [`MfaConfiguration`], one of `OFF`, `ON`, `OPTIONAL`, optional.
     #[serde(rename = "MfaConfiguration", skip_serializing_if = "Option::is_none")]
     pub mfa_configuration: Option<Value<MfaConfiguration>>,
-    /// `Policies`: optional.
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-policies)): object [`Policies`], optional.
     #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
     pub policies: Option<Policies>,
-    /// `Schema`: optional.
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-schema)): list of (object [`SchemaAttribute`]), optional. Items: 1 to 50.
     #[serde(rename = "Schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<Value<Vec<SchemaAttribute>>>,
-    /// `SmsAuthenticationMessage`: optional.
+    /// `SmsAuthenticationMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-smsauthenticationmessage)): string, optional. Pattern: `\{####\}`. Length: 6 to 140 characters.
     #[serde(
         rename = "SmsAuthenticationMessage",
         skip_serializing_if = "Option::is_none"
     )]
     pub sms_authentication_message: Option<Value<String>>,
-    /// `SmsConfiguration`: optional.
+    /// `SmsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-smsconfiguration)): object [`SmsConfiguration`], optional.
     #[serde(rename = "SmsConfiguration", skip_serializing_if = "Option::is_none")]
     pub sms_configuration: Option<SmsConfiguration>,
-    /// `SmsVerificationMessage`: optional.
+    /// `SmsVerificationMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-smsverificationmessage)): string, optional. Pattern: `\{####\}`. Length: 6 to 140 characters.
     #[serde(
         rename = "SmsVerificationMessage",
         skip_serializing_if = "Option::is_none"
     )]
     pub sms_verification_message: Option<Value<String>>,
-    /// `UserAttributeUpdateSettings`: optional.
+    /// `UserAttributeUpdateSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-userattributeupdatesettings)): object [`UserAttributeUpdateSettings`], optional.
     #[serde(
         rename = "UserAttributeUpdateSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_attribute_update_settings: Option<UserAttributeUpdateSettings>,
-    /// `UserPoolAddOns`: optional.
+    /// `UserPoolAddOns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-userpooladdons)): object [`UserPoolAddOns`], optional.
     #[serde(rename = "UserPoolAddOns", skip_serializing_if = "Option::is_none")]
     pub user_pool_add_ons: Option<UserPoolAddOns>,
-    /// `UserPoolName`: optional.
+    /// `UserPoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-userpoolname)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "UserPoolName", skip_serializing_if = "Option::is_none")]
     pub user_pool_name: Option<Value<String>>,
-    /// `UserPoolTags`: optional.
+    /// `UserPoolTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-userpooltags)): map from string to (string), optional.
     #[serde(rename = "UserPoolTags", skip_serializing_if = "Option::is_none")]
     pub user_pool_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `UserPoolTier`: optional.
+    /// `UserPoolTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-userpooltier)): [`UserPoolTier`], one of `LITE`, `ESSENTIALS`, `PLUS`, optional.
     #[serde(rename = "UserPoolTier", skip_serializing_if = "Option::is_none")]
     pub user_pool_tier: Option<Value<UserPoolTier>>,
-    /// `UsernameAttributes`: optional.
+    /// `UsernameAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-usernameattributes)): list of ([`UsernameAttributes`], one of `email`, `phone_number`), optional.
     #[serde(rename = "UsernameAttributes", skip_serializing_if = "Option::is_none")]
     pub username_attributes: Option<Value<Vec<Value<UsernameAttributes>>>>,
-    /// `UsernameConfiguration`: optional.
+    /// `UsernameConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-usernameconfiguration)): object [`UsernameConfiguration`], optional.
     #[serde(
         rename = "UsernameConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub username_configuration: Option<UsernameConfiguration>,
-    /// `VerificationMessageTemplate`: optional.
+    /// `VerificationMessageTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-verificationmessagetemplate)): object [`VerificationMessageTemplate`], optional.
     #[serde(
         rename = "VerificationMessageTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub verification_message_template: Option<VerificationMessageTemplate>,
-    /// `WebAuthnFactorConfiguration`: optional.
+    /// `WebAuthnFactorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-webauthnfactorconfiguration)): [`WebAuthnFactorConfiguration`], one of `SINGLE_FACTOR`, `MULTI_FACTOR_WITH_USER_VERIFICATION`, optional.
     #[serde(
         rename = "WebAuthnFactorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub web_authn_factor_configuration: Option<Value<WebAuthnFactorConfiguration>>,
-    /// `WebAuthnRelyingPartyID`: optional.
+    /// `WebAuthnRelyingPartyID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-webauthnrelyingpartyid)): string, optional. Length: 1 to 63 characters.
     #[serde(
         rename = "WebAuthnRelyingPartyID",
         skip_serializing_if = "Option::is_none"
     )]
     pub web_authn_relying_party_id: Option<Value<String>>,
-    /// `WebAuthnUserVerification`: optional.
+    /// `WebAuthnUserVerification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html#cfn-cognito-userpool-webauthnuserverification)): string, optional. Length: 1 to 9 characters.
     #[serde(
         rename = "WebAuthnUserVerification",
         skip_serializing_if = "Option::is_none"
@@ -1059,106 +1075,108 @@ impl ResourceRef<UserPool> {
 
 /// The properties of an `AWS::Cognito::UserPoolClient` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolClient
+///
 /// [`UserPoolClient::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolClient {
-    /// `AccessTokenValidity`: optional.
+    /// `AccessTokenValidity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-accesstokenvalidity)): integer, optional. Range: 1 to 86400.
     #[serde(
         rename = "AccessTokenValidity",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_token_validity: Option<Value<i64>>,
-    /// `AllowedOAuthFlows`: optional.
+    /// `AllowedOAuthFlows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-allowedoauthflows)): list of ([`AllowedOAuthFlows`], one of `client_credentials`, `code`, `implicit`), optional. Items: 0 to 3.
     #[serde(rename = "AllowedOAuthFlows", skip_serializing_if = "Option::is_none")]
     pub allowed_o_auth_flows: Option<Value<Vec<Value<AllowedOAuthFlows>>>>,
-    /// `AllowedOAuthFlowsUserPoolClient`: optional.
+    /// `AllowedOAuthFlowsUserPoolClient` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-allowedoauthflowsuserpoolclient)): boolean, optional.
     #[serde(
         rename = "AllowedOAuthFlowsUserPoolClient",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_o_auth_flows_user_pool_client: Option<Value<bool>>,
-    /// `AllowedOAuthScopes`: optional.
+    /// `AllowedOAuthScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-allowedoauthscopes)): list of (string), optional. Items: 0 to 50. Each item: Pattern: `^[\x21\x23-\x5B\x5D-\x7E]+$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "AllowedOAuthScopes", skip_serializing_if = "Option::is_none")]
     pub allowed_o_auth_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `AnalyticsConfiguration`: optional.
+    /// `AnalyticsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-analyticsconfiguration)): object [`AnalyticsConfiguration`], optional.
     #[serde(
         rename = "AnalyticsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub analytics_configuration: Option<AnalyticsConfiguration>,
-    /// `AuthSessionValidity`: optional.
+    /// `AuthSessionValidity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-authsessionvalidity)): integer, optional. Range: 3 to 15.
     #[serde(
         rename = "AuthSessionValidity",
         skip_serializing_if = "Option::is_none"
     )]
     pub auth_session_validity: Option<Value<i64>>,
-    /// `CallbackURLs`: optional.
+    /// `CallbackURLs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-callbackurls)): list of (string), optional. Items: 0 to 100. Each item: Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "CallbackURLs", skip_serializing_if = "Option::is_none")]
     pub callback_urls: Option<Value<Vec<Value<String>>>>,
-    /// `ClientName`: optional.
+    /// `ClientName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-clientname)): string, optional. Pattern: `^[\w\s+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ClientName", skip_serializing_if = "Option::is_none")]
     pub client_name: Option<Value<String>>,
-    /// `DefaultRedirectURI`: optional.
+    /// `DefaultRedirectURI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-defaultredirecturi)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "DefaultRedirectURI", skip_serializing_if = "Option::is_none")]
     pub default_redirect_uri: Option<Value<String>>,
-    /// `EnablePropagateAdditionalUserContextData`: optional.
+    /// `EnablePropagateAdditionalUserContextData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-enablepropagateadditionalusercontextdata)): boolean, optional.
     #[serde(
         rename = "EnablePropagateAdditionalUserContextData",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_propagate_additional_user_context_data: Option<Value<bool>>,
-    /// `EnableTokenRevocation`: optional.
+    /// `EnableTokenRevocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-enabletokenrevocation)): boolean, optional.
     #[serde(
         rename = "EnableTokenRevocation",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_token_revocation: Option<Value<bool>>,
-    /// `ExplicitAuthFlows`: optional.
+    /// `ExplicitAuthFlows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-explicitauthflows)): list of ([`ExplicitAuthFlows`], one of `ADMIN_NO_SRP_AUTH`, `ALLOW_ADMIN_USER_PASSWORD_AUTH`, `ALLOW_CUSTOM_AUTH`, `ALLOW_REFRESH_TOKEN_AUTH`, `ALLOW_USER_AUTH`, `ALLOW_USER_PASSWORD_AUTH`, `ALLOW_USER_SRP_AUTH`, `CUSTOM_AUTH_FLOW_ONLY`, `USER_PASSWORD_AUTH`), optional.
     #[serde(rename = "ExplicitAuthFlows", skip_serializing_if = "Option::is_none")]
     pub explicit_auth_flows: Option<Value<Vec<Value<ExplicitAuthFlows>>>>,
-    /// `GenerateSecret`: optional, create-only (changing it replaces the resource).
+    /// `GenerateSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-generatesecret)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "GenerateSecret", skip_serializing_if = "Option::is_none")]
     pub generate_secret: Option<Value<bool>>,
-    /// `IdTokenValidity`: optional.
+    /// `IdTokenValidity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-idtokenvalidity)): integer, optional. Range: 1 to 86400.
     #[serde(rename = "IdTokenValidity", skip_serializing_if = "Option::is_none")]
     pub id_token_validity: Option<Value<i64>>,
-    /// `LogoutURLs`: optional.
+    /// `LogoutURLs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-logouturls)): list of (string), optional. Items: 0 to 100. Each item: Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "LogoutURLs", skip_serializing_if = "Option::is_none")]
     pub logout_urls: Option<Value<Vec<Value<String>>>>,
-    /// `PreventUserExistenceErrors`: optional.
+    /// `PreventUserExistenceErrors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-preventuserexistenceerrors)): [`PreventUserExistenceErrors`], one of `ENABLED`, `LEGACY`, optional.
     #[serde(
         rename = "PreventUserExistenceErrors",
         skip_serializing_if = "Option::is_none"
     )]
     pub prevent_user_existence_errors: Option<Value<PreventUserExistenceErrors>>,
-    /// `ReadAttributes`: optional.
+    /// `ReadAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-readattributes)): list of (string), optional. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "ReadAttributes", skip_serializing_if = "Option::is_none")]
     pub read_attributes: Option<Value<Vec<Value<String>>>>,
-    /// `RefreshTokenRotation`: optional.
+    /// `RefreshTokenRotation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-refreshtokenrotation)): object [`RefreshTokenRotation`], optional.
     #[serde(
         rename = "RefreshTokenRotation",
         skip_serializing_if = "Option::is_none"
     )]
     pub refresh_token_rotation: Option<RefreshTokenRotation>,
-    /// `RefreshTokenValidity`: optional.
+    /// `RefreshTokenValidity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-refreshtokenvalidity)): integer, optional. Range: 1 to 315360000.
     #[serde(
         rename = "RefreshTokenValidity",
         skip_serializing_if = "Option::is_none"
     )]
     pub refresh_token_validity: Option<Value<i64>>,
-    /// `SupportedIdentityProviders`: optional.
+    /// `SupportedIdentityProviders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-supportedidentityproviders)): list of (string), optional. Each item: Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+$`. Each item: Length: 1 to 32 characters.
     #[serde(
         rename = "SupportedIdentityProviders",
         skip_serializing_if = "Option::is_none"
     )]
     pub supported_identity_providers: Option<Value<Vec<Value<String>>>>,
-    /// `TokenValidityUnits`: optional.
+    /// `TokenValidityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-tokenvalidityunits)): object [`TokenValidityUnits`], optional.
     #[serde(rename = "TokenValidityUnits", skip_serializing_if = "Option::is_none")]
     pub token_validity_units: Option<TokenValidityUnits>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-userpoolid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+_[0-9a-zA-Z]+$`. Length: 1 to 55 characters.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
-    /// `WriteAttributes`: optional.
+    /// `WriteAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-writeattributes)): list of (string), optional. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "WriteAttributes", skip_serializing_if = "Option::is_none")]
     pub write_attributes: Option<Value<Vec<Value<String>>>>,
 }
@@ -1421,25 +1439,27 @@ impl ResourceRef<UserPoolClient> {
 
 /// The properties of an `AWS::Cognito::UserPoolDomain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolDomain
+///
 /// [`UserPoolDomain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolDomain {
-    /// `CustomDomainConfig`: optional.
+    /// `CustomDomainConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html#cfn-cognito-userpooldomain-customdomainconfig)): object [`CustomDomainConfigType`], optional.
     #[serde(rename = "CustomDomainConfig", skip_serializing_if = "Option::is_none")]
     pub custom_domain_config: Option<CustomDomainConfigType>,
-    /// `Domain`: required, create-only (changing it replaces the resource).
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html#cfn-cognito-userpooldomain-domain)): string, required, create-only (changing it replaces the resource). Length: 1 to 63 characters.
     #[serde(rename = "Domain")]
     pub domain: Value<String>,
-    /// `ManagedLoginVersion`: optional.
+    /// `ManagedLoginVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html#cfn-cognito-userpooldomain-managedloginversion)): integer, optional.
     #[serde(
         rename = "ManagedLoginVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_login_version: Option<Value<i64>>,
-    /// `Routing`: optional.
+    /// `Routing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html#cfn-cognito-userpooldomain-routing)): object [`RoutingType`], optional.
     #[serde(rename = "Routing", skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingType>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html#cfn-cognito-userpooldomain-userpoolid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+_[0-9a-zA-Z]+$`. Length: 1 to 55 characters.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -1508,22 +1528,24 @@ impl ResourceRef<UserPoolDomain> {
 
 /// The properties of an `AWS::Cognito::UserPoolGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolgroup.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolGroup
+///
 /// [`UserPoolGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolGroup {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolgroup.html#cfn-cognito-userpoolgroup-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GroupName`: optional, create-only (changing it replaces the resource).
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolgroup.html#cfn-cognito-userpoolgroup-groupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Value<String>>,
-    /// `Precedence`: optional.
+    /// `Precedence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolgroup.html#cfn-cognito-userpoolgroup-precedence)): integer, optional. Range: at least 0.
     #[serde(rename = "Precedence", skip_serializing_if = "Option::is_none")]
     pub precedence: Option<Value<i64>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolgroup.html#cfn-cognito-userpoolgroup-rolearn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolgroup.html#cfn-cognito-userpoolgroup-userpoolid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+_[0-9a-zA-Z]+$`. Length: 1 to 55 characters.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -1591,25 +1613,27 @@ impl Resource for UserPoolGroup {
 
 /// The properties of an `AWS::Cognito::UserPoolIdentityProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolIdentityProvider
+///
 /// [`UserPoolIdentityProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolIdentityProvider {
-    /// `AttributeMapping`: optional.
+    /// `AttributeMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html#cfn-cognito-userpoolidentityprovider-attributemapping)): map from string to (string), optional.
     #[serde(rename = "AttributeMapping", skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<BTreeMap<String, Value<String>>>,
-    /// `IdpIdentifiers`: optional.
+    /// `IdpIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html#cfn-cognito-userpoolidentityprovider-idpidentifiers)): list of (string), optional. Items: 0 to 50. Each item: Pattern: `^[\w\s+=.@-]+$`. Each item: Length: 1 to 40 characters.
     #[serde(rename = "IdpIdentifiers", skip_serializing_if = "Option::is_none")]
     pub idp_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `ProviderDetails`: required.
+    /// `ProviderDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html#cfn-cognito-userpoolidentityprovider-providerdetails)): map from string to (string), required.
     #[serde(rename = "ProviderDetails")]
     pub provider_details: BTreeMap<String, Value<String>>,
-    /// `ProviderName`: required, create-only (changing it replaces the resource).
+    /// `ProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html#cfn-cognito-userpoolidentityprovider-providername)): string, required, create-only (changing it replaces the resource). Pattern: `^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+$`. Length: 1 to 32 characters.
     #[serde(rename = "ProviderName")]
     pub provider_name: Value<String>,
-    /// `ProviderType`: required, create-only (changing it replaces the resource).
+    /// `ProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html#cfn-cognito-userpoolidentityprovider-providertype)): [`ProviderType`], one of `Facebook`, `Google`, `LoginWithAmazon`, `OIDC`, `SAML`, `SignInWithApple`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProviderType")]
     pub provider_type: Value<ProviderType>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolidentityprovider.html#cfn-cognito-userpoolidentityprovider-userpoolid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+_[0-9a-zA-Z]+$`. Length: 1 to 55 characters.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -1673,25 +1697,29 @@ impl Resource for UserPoolIdentityProvider {
 
 /// The properties of an `AWS::Cognito::UserPoolRegionalConfigurationAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolRegionalConfigurationAttachment
+///
 /// [`UserPoolRegionalConfigurationAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolRegionalConfigurationAttachment {
-    /// `EmailConfiguration`: optional.
+    /// `EmailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html#cfn-cognito-userpoolregionalconfigurationattachment-emailconfiguration)): object [`UserPoolRegionalConfigurationAttachmentEmailConfiguration`], optional.
     #[serde(rename = "EmailConfiguration", skip_serializing_if = "Option::is_none")]
     pub email_configuration: Option<UserPoolRegionalConfigurationAttachmentEmailConfiguration>,
-    /// `LambdaConfig`: optional.
+    /// `LambdaConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig)): object [`UserPoolRegionalConfigurationAttachmentLambdaConfig`], optional.
     #[serde(rename = "LambdaConfig", skip_serializing_if = "Option::is_none")]
     pub lambda_config: Option<UserPoolRegionalConfigurationAttachmentLambdaConfig>,
-    /// `SmsConfiguration`: optional.
+    /// `SmsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html#cfn-cognito-userpoolregionalconfigurationattachment-smsconfiguration)): object [`SmsConfiguration`], optional.
     #[serde(rename = "SmsConfiguration", skip_serializing_if = "Option::is_none")]
     pub sms_configuration: Option<SmsConfiguration>,
-    /// `Status`: optional.
+    /// The status of the replica. Set to ACTIVE or INACTIVE.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html#cfn-cognito-userpoolregionalconfigurationattachment-status)): string, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<String>>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html#cfn-cognito-userpoolregionalconfigurationattachment-userpoolid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
-    /// `UserPoolTags`: optional.
+    /// `UserPoolTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html#cfn-cognito-userpoolregionalconfigurationattachment-userpooltags)): map from string to (string), optional.
     #[serde(rename = "UserPoolTags", skip_serializing_if = "Option::is_none")]
     pub user_pool_tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1774,16 +1802,18 @@ impl Resource for UserPoolRegionalConfigurationAttachment {
 
 /// The properties of an `AWS::Cognito::UserPoolReplica` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolreplica.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolReplica
+///
 /// [`UserPoolReplica::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolReplica {
-    /// `RegionName`: required, create-only (changing it replaces the resource).
+    /// `RegionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolreplica.html#cfn-cognito-userpoolreplica-regionname)): string, required, create-only (changing it replaces the resource). Length: 5 to 32 characters.
     #[serde(rename = "RegionName")]
     pub region_name: Value<String>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolreplica.html#cfn-cognito-userpoolreplica-userpoolid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+_[0-9a-zA-Z]+$`. Length: 1 to 55 characters.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
-    /// `UserPoolTagsAtCreate`: optional, create-only (changing it replaces the resource).
+    /// `UserPoolTagsAtCreate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolreplica.html#cfn-cognito-userpoolreplica-userpooltagsatcreate)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "UserPoolTagsAtCreate",
         skip_serializing_if = "Option::is_none"
@@ -1837,19 +1867,21 @@ impl Resource for UserPoolReplica {
 
 /// The properties of an `AWS::Cognito::UserPoolResourceServer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolResourceServer
+///
 /// [`UserPoolResourceServer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolResourceServer {
-    /// `Identifier`: required, create-only (changing it replaces the resource).
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html#cfn-cognito-userpoolresourceserver-identifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[\x21\x23-\x5B\x5D-\x7E]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html#cfn-cognito-userpoolresourceserver-name)): string, required. Pattern: `^[\w\s+=,.@-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Scopes`: optional.
+    /// `Scopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html#cfn-cognito-userpoolresourceserver-scopes)): list of (object [`ResourceServerScopeType`]), optional. Items: 0 to 100.
     #[serde(rename = "Scopes", skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Value<Vec<ResourceServerScopeType>>>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html#cfn-cognito-userpoolresourceserver-userpoolid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w-]+_[0-9a-zA-Z]+$`. Length: 1 to 55 characters.
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -1900,32 +1932,34 @@ impl Resource for UserPoolResourceServer {
 
 /// The properties of an `AWS::Cognito::UserPoolRiskConfigurationAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolRiskConfigurationAttachment
+///
 /// [`UserPoolRiskConfigurationAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolRiskConfigurationAttachment {
-    /// `AccountTakeoverRiskConfiguration`: optional.
+    /// `AccountTakeoverRiskConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html#cfn-cognito-userpoolriskconfigurationattachment-accounttakeoverriskconfiguration)): object [`AccountTakeoverRiskConfigurationType`], optional.
     #[serde(
         rename = "AccountTakeoverRiskConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub account_takeover_risk_configuration: Option<AccountTakeoverRiskConfigurationType>,
-    /// `ClientId`: required, create-only (changing it replaces the resource).
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html#cfn-cognito-userpoolriskconfigurationattachment-clientid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `CompromisedCredentialsRiskConfiguration`: optional.
+    /// `CompromisedCredentialsRiskConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html#cfn-cognito-userpoolriskconfigurationattachment-compromisedcredentialsriskconfiguration)): object [`CompromisedCredentialsRiskConfigurationType`], optional.
     #[serde(
         rename = "CompromisedCredentialsRiskConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub compromised_credentials_risk_configuration:
         Option<CompromisedCredentialsRiskConfigurationType>,
-    /// `RiskExceptionConfiguration`: optional.
+    /// `RiskExceptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html#cfn-cognito-userpoolriskconfigurationattachment-riskexceptionconfiguration)): object [`RiskExceptionConfigurationType`], optional.
     #[serde(
         rename = "RiskExceptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub risk_exception_configuration: Option<RiskExceptionConfigurationType>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html#cfn-cognito-userpoolriskconfigurationattachment-userpoolid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -1999,16 +2033,18 @@ impl Resource for UserPoolRiskConfigurationAttachment {
 
 /// The properties of an `AWS::Cognito::UserPoolUICustomizationAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluicustomizationattachment.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolUICustomizationAttachment
+///
 /// [`UserPoolUiCustomizationAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolUiCustomizationAttachment {
-    /// `CSS`: optional.
+    /// `CSS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluicustomizationattachment.html#cfn-cognito-userpooluicustomizationattachment-css)): string, optional.
     #[serde(rename = "CSS", skip_serializing_if = "Option::is_none")]
     pub css: Option<Value<String>>,
-    /// `ClientId`: required, create-only (changing it replaces the resource).
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluicustomizationattachment.html#cfn-cognito-userpooluicustomizationattachment-clientid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluicustomizationattachment.html#cfn-cognito-userpooluicustomizationattachment-userpoolid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
 }
@@ -2055,34 +2091,36 @@ impl Resource for UserPoolUiCustomizationAttachment {
 
 /// The properties of an `AWS::Cognito::UserPoolUser` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolUser
+///
 /// [`UserPoolUser::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolUser {
-    /// `ClientMetadata`: optional, create-only (changing it replaces the resource).
+    /// `ClientMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html#cfn-cognito-userpooluser-clientmetadata)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "ClientMetadata", skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<BTreeMap<String, Value<String>>>,
-    /// `DesiredDeliveryMediums`: optional, create-only (changing it replaces the resource).
+    /// `DesiredDeliveryMediums` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html#cfn-cognito-userpooluser-desireddeliverymediums)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DesiredDeliveryMediums",
         skip_serializing_if = "Option::is_none"
     )]
     pub desired_delivery_mediums: Option<Value<Vec<Value<String>>>>,
-    /// `ForceAliasCreation`: optional, create-only (changing it replaces the resource).
+    /// `ForceAliasCreation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html#cfn-cognito-userpooluser-forcealiascreation)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ForceAliasCreation", skip_serializing_if = "Option::is_none")]
     pub force_alias_creation: Option<Value<bool>>,
-    /// `MessageAction`: optional, create-only (changing it replaces the resource).
+    /// `MessageAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html#cfn-cognito-userpooluser-messageaction)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MessageAction", skip_serializing_if = "Option::is_none")]
     pub message_action: Option<Value<String>>,
-    /// `UserAttributes`: optional, create-only (changing it replaces the resource).
+    /// `UserAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html#cfn-cognito-userpooluser-userattributes)): list of (object [`AttributeType`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "UserAttributes", skip_serializing_if = "Option::is_none")]
     pub user_attributes: Option<Value<Vec<AttributeType>>>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html#cfn-cognito-userpooluser-userpoolid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
-    /// `Username`: optional, create-only (changing it replaces the resource).
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html#cfn-cognito-userpooluser-username)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
-    /// `ValidationData`: optional, create-only (changing it replaces the resource).
+    /// `ValidationData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html#cfn-cognito-userpooluser-validationdata)): list of (object [`AttributeType`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "ValidationData", skip_serializing_if = "Option::is_none")]
     pub validation_data: Option<Value<Vec<AttributeType>>>,
 }
@@ -2186,16 +2224,18 @@ impl Resource for UserPoolUser {
 
 /// The properties of an `AWS::Cognito::UserPoolUserToGroupAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolusertogroupattachment.html)).
 ///
+/// Resource Type definition for AWS::Cognito::UserPoolUserToGroupAttachment
+///
 /// Every property is required: [`UserPoolUserToGroupAttachment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPoolUserToGroupAttachment {
-    /// `GroupName`: required, create-only (changing it replaces the resource).
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolusertogroupattachment.html#cfn-cognito-userpoolusertogroupattachment-groupname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "GroupName")]
     pub group_name: Value<String>,
-    /// `UserPoolId`: required, create-only (changing it replaces the resource).
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolusertogroupattachment.html#cfn-cognito-userpoolusertogroupattachment-userpoolid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserPoolId")]
     pub user_pool_id: Value<String>,
-    /// `Username`: required, create-only (changing it replaces the resource).
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolusertogroupattachment.html#cfn-cognito-userpoolusertogroupattachment-username)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Username")]
     pub username: Value<String>,
 }
@@ -2263,12 +2303,12 @@ impl Walk for AccessToken {
 
 /// The `AccountRecoverySetting` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `AccountRecoverySetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-accountrecoverysetting.html).
 ///
 /// Every property is optional: start from [`AccountRecoverySetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccountRecoverySetting {
-    /// `RecoveryMechanisms`: optional.
+    /// `RecoveryMechanisms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-accountrecoverysetting.html#cfn-cognito-userpool-accountrecoverysetting-recoverymechanisms)): list of (object [`RecoveryOption`]), optional. Items: 1 to 2.
     #[serde(rename = "RecoveryMechanisms", skip_serializing_if = "Option::is_none")]
     pub recovery_mechanisms: Option<Value<Vec<RecoveryOption>>>,
 }
@@ -2298,15 +2338,15 @@ impl Walk for AccountRecoverySetting {
 
 /// The `AccountTakeoverActionType` property type of [`UserPoolRiskConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment` `AccountTakeoverActionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoveractiontype.html).
 ///
 /// Every property is required: [`AccountTakeoverActionType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccountTakeoverActionType {
-    /// `EventAction`: required.
+    /// `EventAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoveractiontype.html#cfn-cognito-userpoolriskconfigurationattachment-accounttakeoveractiontype-eventaction)): string, required.
     #[serde(rename = "EventAction")]
     pub event_action: Value<String>,
-    /// `Notify`: required.
+    /// `Notify` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoveractiontype.html#cfn-cognito-userpoolriskconfigurationattachment-accounttakeoveractiontype-notify)): boolean, required.
     #[serde(rename = "Notify")]
     pub notify: Value<bool>,
 }
@@ -2335,18 +2375,18 @@ impl Walk for AccountTakeoverActionType {
 
 /// The `AccountTakeoverActionsType` property type of [`UserPoolRiskConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment` `AccountTakeoverActionsType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoveractionstype.html).
 ///
 /// Every property is optional: start from [`AccountTakeoverActionsType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccountTakeoverActionsType {
-    /// `HighAction`: optional.
+    /// `HighAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoveractionstype.html#cfn-cognito-userpoolriskconfigurationattachment-accounttakeoveractionstype-highaction)): object [`AccountTakeoverActionType`], optional.
     #[serde(rename = "HighAction", skip_serializing_if = "Option::is_none")]
     pub high_action: Option<AccountTakeoverActionType>,
-    /// `LowAction`: optional.
+    /// `LowAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoveractionstype.html#cfn-cognito-userpoolriskconfigurationattachment-accounttakeoveractionstype-lowaction)): object [`AccountTakeoverActionType`], optional.
     #[serde(rename = "LowAction", skip_serializing_if = "Option::is_none")]
     pub low_action: Option<AccountTakeoverActionType>,
-    /// `MediumAction`: optional.
+    /// `MediumAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoveractionstype.html#cfn-cognito-userpoolriskconfigurationattachment-accounttakeoveractionstype-mediumaction)): object [`AccountTakeoverActionType`], optional.
     #[serde(rename = "MediumAction", skip_serializing_if = "Option::is_none")]
     pub medium_action: Option<AccountTakeoverActionType>,
 }
@@ -2392,15 +2432,15 @@ impl Walk for AccountTakeoverActionsType {
 
 /// The `AccountTakeoverRiskConfigurationType` property type of [`UserPoolRiskConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment` `AccountTakeoverRiskConfigurationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoverriskconfigurationtype.html).
 ///
 /// [`AccountTakeoverRiskConfigurationType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccountTakeoverRiskConfigurationType {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoverriskconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-accounttakeoverriskconfigurationtype-actions)): object [`AccountTakeoverActionsType`], required.
     #[serde(rename = "Actions")]
     pub actions: AccountTakeoverActionsType,
-    /// `NotifyConfiguration`: optional.
+    /// `NotifyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-accounttakeoverriskconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-accounttakeoverriskconfigurationtype-notifyconfiguration)): object [`NotifyConfigurationType`], optional.
     #[serde(
         rename = "NotifyConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2438,24 +2478,24 @@ impl Walk for AccountTakeoverRiskConfigurationType {
 
 /// The `AdminCreateUserConfig` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `AdminCreateUserConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-admincreateuserconfig.html).
 ///
 /// Every property is optional: start from [`AdminCreateUserConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdminCreateUserConfig {
-    /// `AllowAdminCreateUserOnly`: optional.
+    /// `AllowAdminCreateUserOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-admincreateuserconfig.html#cfn-cognito-userpool-admincreateuserconfig-allowadmincreateuseronly)): boolean, optional.
     #[serde(
         rename = "AllowAdminCreateUserOnly",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_admin_create_user_only: Option<Value<bool>>,
-    /// `InviteMessageTemplate`: optional.
+    /// `InviteMessageTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-admincreateuserconfig.html#cfn-cognito-userpool-admincreateuserconfig-invitemessagetemplate)): object [`InviteMessageTemplate`], optional.
     #[serde(
         rename = "InviteMessageTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub invite_message_template: Option<InviteMessageTemplate>,
-    /// `UnusedAccountValidityDays`: optional.
+    /// `UnusedAccountValidityDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-admincreateuserconfig.html#cfn-cognito-userpool-admincreateuserconfig-unusedaccountvaliditydays)): integer, optional. Range: 0 to 365.
     #[serde(
         rename = "UnusedAccountValidityDays",
         skip_serializing_if = "Option::is_none"
@@ -2504,12 +2544,12 @@ impl Walk for AdminCreateUserConfig {
 
 /// The `AdvancedSecurityAdditionalFlows` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `AdvancedSecurityAdditionalFlows`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-advancedsecurityadditionalflows.html).
 ///
 /// Every property is optional: start from [`AdvancedSecurityAdditionalFlows::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedSecurityAdditionalFlows {
-    /// `CustomAuthMode`: optional.
+    /// `CustomAuthMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-advancedsecurityadditionalflows.html#cfn-cognito-userpool-advancedsecurityadditionalflows-customauthmode)): [`CustomAuthMode`], one of `AUDIT`, `ENFORCED`, optional.
     #[serde(rename = "CustomAuthMode", skip_serializing_if = "Option::is_none")]
     pub custom_auth_mode: Option<Value<CustomAuthMode>>,
 }
@@ -2637,24 +2677,24 @@ impl Walk for AllowedOAuthFlows {
 
 /// The `AnalyticsConfiguration` property type of [`UserPoolClient`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolClient`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html).
+/// AWS reference: [`AWS::Cognito::UserPoolClient` `AnalyticsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-analyticsconfiguration.html).
 ///
 /// Every property is optional: start from [`AnalyticsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AnalyticsConfiguration {
-    /// `ApplicationArn`: optional.
+    /// `ApplicationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-analyticsconfiguration.html#cfn-cognito-userpoolclient-analyticsconfiguration-applicationarn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "ApplicationArn", skip_serializing_if = "Option::is_none")]
     pub application_arn: Option<Value<String>>,
-    /// `ApplicationId`: optional.
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-analyticsconfiguration.html#cfn-cognito-userpoolclient-analyticsconfiguration-applicationid)): string, optional. Pattern: `^[0-9a-fA-F]+$`.
     #[serde(rename = "ApplicationId", skip_serializing_if = "Option::is_none")]
     pub application_id: Option<Value<String>>,
-    /// `ExternalId`: optional.
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-analyticsconfiguration.html#cfn-cognito-userpoolclient-analyticsconfiguration-externalid)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-analyticsconfiguration.html#cfn-cognito-userpoolclient-analyticsconfiguration-rolearn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `UserDataShared`: optional.
+    /// `UserDataShared` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-analyticsconfiguration.html#cfn-cognito-userpoolclient-analyticsconfiguration-userdatashared)): boolean, optional.
     #[serde(rename = "UserDataShared", skip_serializing_if = "Option::is_none")]
     pub user_data_shared: Option<Value<bool>>,
 }
@@ -2716,24 +2756,24 @@ impl Walk for AnalyticsConfiguration {
 
 /// The `AssetType` property type of [`ManagedLoginBranding`].
 ///
-/// AWS reference: [`AWS::Cognito::ManagedLoginBranding`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-managedloginbranding.html).
+/// AWS reference: [`AWS::Cognito::ManagedLoginBranding` `AssetType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-managedloginbranding-assettype.html).
 ///
 /// [`AssetType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetType {
-    /// `Bytes`: optional.
+    /// `Bytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-managedloginbranding-assettype.html#cfn-cognito-managedloginbranding-assettype-bytes)): string, optional. Length: at most 1000000 characters.
     #[serde(rename = "Bytes", skip_serializing_if = "Option::is_none")]
     pub bytes: Option<Value<String>>,
-    /// `Category`: required.
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-managedloginbranding-assettype.html#cfn-cognito-managedloginbranding-assettype-category)): [`CategoryType`], one of `FAVICON_ICO`, `FAVICON_SVG`, `EMAIL_GRAPHIC`, `SMS_GRAPHIC`, `AUTH_APP_GRAPHIC`, `PASSWORD_GRAPHIC`, `PASSKEY_GRAPHIC`, `PAGE_HEADER_LOGO`, `PAGE_HEADER_BACKGROUND`, `PAGE_FOOTER_LOGO`, `PAGE_FOOTER_BACKGROUND`, `PAGE_BACKGROUND`, `FORM_BACKGROUND`, `FORM_LOGO`, `IDP_BUTTON_ICON`, required.
     #[serde(rename = "Category")]
     pub category: Value<CategoryType>,
-    /// `ColorMode`: required.
+    /// `ColorMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-managedloginbranding-assettype.html#cfn-cognito-managedloginbranding-assettype-colormode)): [`ColorModeType`], one of `LIGHT`, `DARK`, `DYNAMIC`, required.
     #[serde(rename = "ColorMode")]
     pub color_mode: Value<ColorModeType>,
-    /// `Extension`: required.
+    /// `Extension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-managedloginbranding-assettype.html#cfn-cognito-managedloginbranding-assettype-extension)): [`ExtensionType`], one of `ICO`, `JPEG`, `PNG`, `SVG`, `WEBP`, required.
     #[serde(rename = "Extension")]
     pub extension: Value<ExtensionType>,
-    /// `ResourceId`: optional.
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-managedloginbranding-assettype.html#cfn-cognito-managedloginbranding-assettype-resourceid)): string, optional. Pattern: `^[\w\- ]+$`. Length: 1 to 40 characters.
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<String>>,
 }
@@ -2813,15 +2853,15 @@ impl Walk for AttributeDataType {
 
 /// The `AttributeType` property type of [`UserPoolUser`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooluser.html).
+/// AWS reference: [`AWS::Cognito::UserPoolUser` `AttributeType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooluser-attributetype.html).
 ///
 /// Every property is optional: start from [`AttributeType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AttributeType {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooluser-attributetype.html#cfn-cognito-userpooluser-attributetype-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooluser-attributetype.html#cfn-cognito-userpooluser-attributetype-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2958,12 +2998,12 @@ impl Walk for CategoryType {
 
 /// The `CloudWatchLogsConfiguration` property type of [`LogDeliveryConfiguration`].
 ///
-/// AWS reference: [`AWS::Cognito::LogDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-logdeliveryconfiguration.html).
+/// AWS reference: [`AWS::Cognito::LogDeliveryConfiguration` `CloudWatchLogsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-cloudwatchlogsconfiguration.html).
 ///
 /// Every property is optional: start from [`CloudWatchLogsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchLogsConfiguration {
-    /// `LogGroupArn`: optional.
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-cloudwatchlogsconfiguration.html#cfn-cognito-logdeliveryconfiguration-cloudwatchlogsconfiguration-loggrouparn)): string, optional.
     #[serde(rename = "LogGroupArn", skip_serializing_if = "Option::is_none")]
     pub log_group_arn: Option<Value<String>>,
 }
@@ -2993,18 +3033,18 @@ impl Walk for CloudWatchLogsConfiguration {
 
 /// The `CognitoIdentityProvider` property type of [`IdentityPool`].
 ///
-/// AWS reference: [`AWS::Cognito::IdentityPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html).
+/// AWS reference: [`AWS::Cognito::IdentityPool` `CognitoIdentityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-cognitoidentityprovider.html).
 ///
 /// [`CognitoIdentityProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CognitoIdentityProvider {
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-cognitoidentityprovider.html#cfn-cognito-identitypool-cognitoidentityprovider-clientid)): string, required. Pattern: `^[\w_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ProviderName`: required.
+    /// `ProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-cognitoidentityprovider.html#cfn-cognito-identitypool-cognitoidentityprovider-providername)): string, required. Pattern: `^[\w._:/-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ProviderName")]
     pub provider_name: Value<String>,
-    /// `ServerSideTokenCheck`: optional.
+    /// `ServerSideTokenCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-cognitoidentityprovider.html#cfn-cognito-identitypool-cognitoidentityprovider-serversidetokencheck)): boolean, optional.
     #[serde(
         rename = "ServerSideTokenCheck",
         skip_serializing_if = "Option::is_none"
@@ -3048,18 +3088,18 @@ impl Walk for CognitoIdentityProvider {
 
 /// The `CognitoStreams` property type of [`IdentityPool`].
 ///
-/// AWS reference: [`AWS::Cognito::IdentityPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html).
+/// AWS reference: [`AWS::Cognito::IdentityPool` `CognitoStreams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-cognitostreams.html).
 ///
 /// Every property is optional: start from [`CognitoStreams::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CognitoStreams {
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-cognitostreams.html#cfn-cognito-identitypool-cognitostreams-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `StreamName`: optional.
+    /// `StreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-cognitostreams.html#cfn-cognito-identitypool-cognitostreams-streamname)): string, optional.
     #[serde(rename = "StreamName", skip_serializing_if = "Option::is_none")]
     pub stream_name: Option<Value<String>>,
-    /// `StreamingStatus`: optional.
+    /// `StreamingStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-cognitostreams.html#cfn-cognito-identitypool-cognitostreams-streamingstatus)): string, optional.
     #[serde(rename = "StreamingStatus", skip_serializing_if = "Option::is_none")]
     pub streaming_status: Option<Value<String>>,
 }
@@ -3128,12 +3168,12 @@ impl Walk for ColorModeType {
 
 /// The `CompromisedCredentialsActionsType` property type of [`UserPoolRiskConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment` `CompromisedCredentialsActionsType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-compromisedcredentialsactionstype.html).
 ///
 /// Every property is required: [`CompromisedCredentialsActionsType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CompromisedCredentialsActionsType {
-    /// `EventAction`: required.
+    /// `EventAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-compromisedcredentialsactionstype.html#cfn-cognito-userpoolriskconfigurationattachment-compromisedcredentialsactionstype-eventaction)): string, required.
     #[serde(rename = "EventAction")]
     pub event_action: Value<String>,
 }
@@ -3159,15 +3199,15 @@ impl Walk for CompromisedCredentialsActionsType {
 
 /// The `CompromisedCredentialsRiskConfigurationType` property type of [`UserPoolRiskConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment` `CompromisedCredentialsRiskConfigurationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-compromisedcredentialsriskconfigurationtype.html).
 ///
 /// [`CompromisedCredentialsRiskConfigurationType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CompromisedCredentialsRiskConfigurationType {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-compromisedcredentialsriskconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-compromisedcredentialsriskconfigurationtype-actions)): object [`CompromisedCredentialsActionsType`], required.
     #[serde(rename = "Actions")]
     pub actions: CompromisedCredentialsActionsType,
-    /// `EventFilter`: optional.
+    /// `EventFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-compromisedcredentialsriskconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-compromisedcredentialsriskconfigurationtype-eventfilter)): list of (string), optional.
     #[serde(rename = "EventFilter", skip_serializing_if = "Option::is_none")]
     pub event_filter: Option<Value<Vec<Value<String>>>>,
 }
@@ -3222,15 +3262,15 @@ impl Walk for CustomAuthMode {
 
 /// The `CustomDomainConfigType` property type of [`UserPoolDomain`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolDomain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html).
+/// AWS reference: [`AWS::Cognito::UserPoolDomain` `CustomDomainConfigType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooldomain-customdomainconfigtype.html).
 ///
 /// Every property is optional: start from [`CustomDomainConfigType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomDomainConfigType {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooldomain-customdomainconfigtype.html#cfn-cognito-userpooldomain-customdomainconfigtype-certificatearn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `SecurityPolicy`: optional.
+    /// `SecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooldomain-customdomainconfigtype.html#cfn-cognito-userpooldomain-customdomainconfigtype-securitypolicy)): [`SecurityPolicy`], one of `TLS_V1`, `TLS_V1_2_2021`, `TLS_V1_3_2025`, optional.
     #[serde(rename = "SecurityPolicy", skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<Value<SecurityPolicy>>,
 }
@@ -3325,18 +3365,18 @@ impl Walk for DeletionProtection {
 
 /// The `DeviceConfiguration` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `DeviceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-deviceconfiguration.html).
 ///
 /// Every property is optional: start from [`DeviceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeviceConfiguration {
-    /// `ChallengeRequiredOnNewDevice`: optional.
+    /// `ChallengeRequiredOnNewDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-deviceconfiguration.html#cfn-cognito-userpool-deviceconfiguration-challengerequiredonnewdevice)): boolean, optional.
     #[serde(
         rename = "ChallengeRequiredOnNewDevice",
         skip_serializing_if = "Option::is_none"
     )]
     pub challenge_required_on_new_device: Option<Value<bool>>,
-    /// `DeviceOnlyRememberedOnUserPrompt`: optional.
+    /// `DeviceOnlyRememberedOnUserPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-deviceconfiguration.html#cfn-cognito-userpool-deviceconfiguration-deviceonlyrememberedonuserprompt)): boolean, optional.
     #[serde(
         rename = "DeviceOnlyRememberedOnUserPrompt",
         skip_serializing_if = "Option::is_none"
@@ -3417,36 +3457,36 @@ impl Walk for EncryptionKeyType {
 
 /// The `EumsSmsConfiguration` property type of [`UserPool`] and [`UserPoolRegionalConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html), [`AWS::Cognito::UserPoolRegionalConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `EumsSmsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-eumssmsconfiguration.html), [`AWS::Cognito::UserPoolRegionalConfigurationAttachment` `EumsSmsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-eumssmsconfiguration.html).
 ///
 /// [`EumsSmsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EumsSmsConfiguration {
-    /// `CallerArn`: required.
+    /// `CallerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-eumssmsconfiguration.html#cfn-cognito-userpool-eumssmsconfiguration-callerarn)): string, required. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "CallerArn")]
     pub caller_arn: Value<String>,
-    /// `ConfigurationSetName`: optional.
+    /// `ConfigurationSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-eumssmsconfiguration.html#cfn-cognito-userpool-eumssmsconfiguration-configurationsetname)): string, optional. Length: 0 to 131072 characters.
     #[serde(
         rename = "ConfigurationSetName",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_set_name: Option<Value<String>>,
-    /// `ExternalId`: optional.
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-eumssmsconfiguration.html#cfn-cognito-userpool-eumssmsconfiguration-externalid)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `InEntityId`: optional.
+    /// `InEntityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-eumssmsconfiguration.html#cfn-cognito-userpool-eumssmsconfiguration-inentityid)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "InEntityId", skip_serializing_if = "Option::is_none")]
     pub in_entity_id: Option<Value<String>>,
-    /// `InTemplateId`: optional.
+    /// `InTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-eumssmsconfiguration.html#cfn-cognito-userpool-eumssmsconfiguration-intemplateid)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "InTemplateId", skip_serializing_if = "Option::is_none")]
     pub in_template_id: Option<Value<String>>,
-    /// `OriginationIdentity`: optional.
+    /// `OriginationIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-eumssmsconfiguration.html#cfn-cognito-userpool-eumssmsconfiguration-originationidentity)): string, optional. Length: 0 to 131072 characters.
     #[serde(
         rename = "OriginationIdentity",
         skip_serializing_if = "Option::is_none"
     )]
     pub origination_identity: Option<Value<String>>,
-    /// `Region`: optional.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-eumssmsconfiguration.html#cfn-cognito-userpool-eumssmsconfiguration-region)): string, optional. Length: 5 to 32 characters.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
 }
@@ -3596,15 +3636,15 @@ impl Walk for ExtensionType {
 
 /// The `FailoverType` property type of [`UserPoolDomain`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolDomain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html).
+/// AWS reference: [`AWS::Cognito::UserPoolDomain` `FailoverType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooldomain-failovertype.html).
 ///
 /// Every property is required: [`FailoverType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FailoverType {
-    /// `PrimaryRoute53HealthCheckId`: required.
+    /// `PrimaryRoute53HealthCheckId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooldomain-failovertype.html#cfn-cognito-userpooldomain-failovertype-primaryroute53healthcheckid)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "PrimaryRoute53HealthCheckId")]
     pub primary_route53_health_check_id: Value<String>,
-    /// `SecondaryRegion`: required.
+    /// `SecondaryRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooldomain-failovertype.html#cfn-cognito-userpooldomain-failovertype-secondaryregion)): string, required. Length: 5 to 32 characters.
     #[serde(rename = "SecondaryRegion")]
     pub secondary_region: Value<String>,
 }
@@ -3656,12 +3696,12 @@ impl Walk for Feature {
 
 /// The `FirehoseConfiguration` property type of [`LogDeliveryConfiguration`].
 ///
-/// AWS reference: [`AWS::Cognito::LogDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-logdeliveryconfiguration.html).
+/// AWS reference: [`AWS::Cognito::LogDeliveryConfiguration` `FirehoseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-firehoseconfiguration.html).
 ///
 /// Every property is optional: start from [`FirehoseConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FirehoseConfiguration {
-    /// `StreamArn`: optional.
+    /// `StreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-firehoseconfiguration.html#cfn-cognito-logdeliveryconfiguration-firehoseconfiguration-streamarn)): string, optional.
     #[serde(rename = "StreamArn", skip_serializing_if = "Option::is_none")]
     pub stream_arn: Option<Value<String>>,
 }
@@ -3717,18 +3757,18 @@ impl Walk for IdToken {
 
 /// The `InviteMessageTemplate` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `InviteMessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-invitemessagetemplate.html).
 ///
 /// Every property is optional: start from [`InviteMessageTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InviteMessageTemplate {
-    /// `EmailMessage`: optional.
+    /// `EmailMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-invitemessagetemplate.html#cfn-cognito-userpool-invitemessagetemplate-emailmessage)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*$`. Length: 6 to 20000 characters.
     #[serde(rename = "EmailMessage", skip_serializing_if = "Option::is_none")]
     pub email_message: Option<Value<String>>,
-    /// `EmailSubject`: optional.
+    /// `EmailSubject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-invitemessagetemplate.html#cfn-cognito-userpool-invitemessagetemplate-emailsubject)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+$`. Length: 1 to 140 characters.
     #[serde(rename = "EmailSubject", skip_serializing_if = "Option::is_none")]
     pub email_subject: Option<Value<String>>,
-    /// `SMSMessage`: optional.
+    /// `SMSMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-invitemessagetemplate.html#cfn-cognito-userpool-invitemessagetemplate-smsmessage)): string, optional. Pattern: `^(?s)`. Length: 6 to 140 characters.
     #[serde(rename = "SMSMessage", skip_serializing_if = "Option::is_none")]
     pub sms_message: Option<Value<String>>,
 }
@@ -3774,12 +3814,12 @@ impl Walk for InviteMessageTemplate {
 
 /// The `IssuerConfiguration` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `IssuerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-issuerconfiguration.html).
 ///
 /// Every property is optional: start from [`IssuerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IssuerConfiguration {
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-issuerconfiguration.html#cfn-cognito-userpool-issuerconfiguration-type)): [`Type`], one of `ORIGINAL`, `UPDATED`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -3809,15 +3849,15 @@ impl Walk for IssuerConfiguration {
 
 /// The `KeyConfiguration` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `KeyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-keyconfiguration.html).
 ///
 /// Every property is optional: start from [`KeyConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KeyConfiguration {
-    /// `KeyType`: optional.
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-keyconfiguration.html#cfn-cognito-userpool-keyconfiguration-keytype)): [`EncryptionKeyType`], one of `AWS_OWNED_KEY`, `CUSTOMER_MANAGED_KEY`, optional.
     #[serde(rename = "KeyType", skip_serializing_if = "Option::is_none")]
     pub key_type: Option<Value<EncryptionKeyType>>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-keyconfiguration.html#cfn-cognito-userpool-keyconfiguration-kmskeyarn)): string, optional. Pattern: `arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -3855,30 +3895,30 @@ impl Walk for KeyConfiguration {
 
 /// The `LogConfiguration` property type of [`LogDeliveryConfiguration`].
 ///
-/// AWS reference: [`AWS::Cognito::LogDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-logdeliveryconfiguration.html).
+/// AWS reference: [`AWS::Cognito::LogDeliveryConfiguration` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-logconfiguration.html).
 ///
 /// Every property is optional: start from [`LogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `CloudWatchLogsConfiguration`: optional.
+    /// `CloudWatchLogsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-logconfiguration.html#cfn-cognito-logdeliveryconfiguration-logconfiguration-cloudwatchlogsconfiguration)): object [`CloudWatchLogsConfiguration`], optional.
     #[serde(
         rename = "CloudWatchLogsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_configuration: Option<CloudWatchLogsConfiguration>,
-    /// `EventSource`: optional.
+    /// `EventSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-logconfiguration.html#cfn-cognito-logdeliveryconfiguration-logconfiguration-eventsource)): string, optional.
     #[serde(rename = "EventSource", skip_serializing_if = "Option::is_none")]
     pub event_source: Option<Value<String>>,
-    /// `FirehoseConfiguration`: optional.
+    /// `FirehoseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-logconfiguration.html#cfn-cognito-logdeliveryconfiguration-logconfiguration-firehoseconfiguration)): object [`FirehoseConfiguration`], optional.
     #[serde(
         rename = "FirehoseConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub firehose_configuration: Option<FirehoseConfiguration>,
-    /// `LogLevel`: optional.
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-logconfiguration.html#cfn-cognito-logdeliveryconfiguration-logconfiguration-loglevel)): string, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<String>>,
-    /// `S3Configuration`: optional.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-logconfiguration.html#cfn-cognito-logdeliveryconfiguration-logconfiguration-s3configuration)): object [`S3Configuration`], optional.
     #[serde(rename = "S3Configuration", skip_serializing_if = "Option::is_none")]
     pub s3_configuration: Option<S3Configuration>,
 }
@@ -3989,27 +4029,27 @@ impl Walk for Name {
 
 /// The `NotifyConfigurationType` property type of [`UserPoolRiskConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment` `NotifyConfigurationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype.html).
 ///
 /// [`NotifyConfigurationType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotifyConfigurationType {
-    /// `BlockEmail`: optional.
+    /// `BlockEmail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype-blockemail)): object [`NotifyEmailType`], optional.
     #[serde(rename = "BlockEmail", skip_serializing_if = "Option::is_none")]
     pub block_email: Option<NotifyEmailType>,
-    /// `From`: optional.
+    /// `From` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype-from)): string, optional.
     #[serde(rename = "From", skip_serializing_if = "Option::is_none")]
     pub from: Option<Value<String>>,
-    /// `MfaEmail`: optional.
+    /// `MfaEmail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype-mfaemail)): object [`NotifyEmailType`], optional.
     #[serde(rename = "MfaEmail", skip_serializing_if = "Option::is_none")]
     pub mfa_email: Option<NotifyEmailType>,
-    /// `NoActionEmail`: optional.
+    /// `NoActionEmail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype-noactionemail)): object [`NotifyEmailType`], optional.
     #[serde(rename = "NoActionEmail", skip_serializing_if = "Option::is_none")]
     pub no_action_email: Option<NotifyEmailType>,
-    /// `ReplyTo`: optional.
+    /// `ReplyTo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype-replyto)): string, optional.
     #[serde(rename = "ReplyTo", skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Value<String>>,
-    /// `SourceArn`: required.
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyconfigurationtype-sourcearn)): string, required.
     #[serde(rename = "SourceArn")]
     pub source_arn: Value<String>,
 }
@@ -4080,18 +4120,18 @@ impl Walk for NotifyConfigurationType {
 
 /// The `NotifyEmailType` property type of [`UserPoolRiskConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment` `NotifyEmailType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyemailtype.html).
 ///
 /// [`NotifyEmailType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotifyEmailType {
-    /// `HtmlBody`: optional.
+    /// `HtmlBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyemailtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyemailtype-htmlbody)): string, optional.
     #[serde(rename = "HtmlBody", skip_serializing_if = "Option::is_none")]
     pub html_body: Option<Value<String>>,
-    /// `Subject`: required.
+    /// `Subject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyemailtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyemailtype-subject)): string, required.
     #[serde(rename = "Subject")]
     pub subject: Value<String>,
-    /// `TextBody`: optional.
+    /// `TextBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-notifyemailtype.html#cfn-cognito-userpoolriskconfigurationattachment-notifyemailtype-textbody)): string, optional.
     #[serde(rename = "TextBody", skip_serializing_if = "Option::is_none")]
     pub text_body: Option<Value<String>>,
 }
@@ -4135,15 +4175,15 @@ impl Walk for NotifyEmailType {
 
 /// The `NumberAttributeConstraints` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `NumberAttributeConstraints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-numberattributeconstraints.html).
 ///
 /// Every property is optional: start from [`NumberAttributeConstraints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NumberAttributeConstraints {
-    /// `MaxValue`: optional.
+    /// `MaxValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-numberattributeconstraints.html#cfn-cognito-userpool-numberattributeconstraints-maxvalue)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "MaxValue", skip_serializing_if = "Option::is_none")]
     pub max_value: Option<Value<String>>,
-    /// `MinValue`: optional.
+    /// `MinValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-numberattributeconstraints.html#cfn-cognito-userpool-numberattributeconstraints-minvalue)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "MinValue", skip_serializing_if = "Option::is_none")]
     pub min_value: Option<Value<String>>,
 }
@@ -4181,33 +4221,33 @@ impl Walk for NumberAttributeConstraints {
 
 /// The `PasswordPolicy` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `PasswordPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-passwordpolicy.html).
 ///
 /// Every property is optional: start from [`PasswordPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PasswordPolicy {
-    /// `MinimumLength`: optional.
+    /// `MinimumLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-passwordpolicy.html#cfn-cognito-userpool-passwordpolicy-minimumlength)): integer, optional. Range: 6 to 99.
     #[serde(rename = "MinimumLength", skip_serializing_if = "Option::is_none")]
     pub minimum_length: Option<Value<i64>>,
-    /// `PasswordHistorySize`: optional.
+    /// `PasswordHistorySize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-passwordpolicy.html#cfn-cognito-userpool-passwordpolicy-passwordhistorysize)): integer, optional. Range: 0 to 24.
     #[serde(
         rename = "PasswordHistorySize",
         skip_serializing_if = "Option::is_none"
     )]
     pub password_history_size: Option<Value<i64>>,
-    /// `RequireLowercase`: optional.
+    /// `RequireLowercase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-passwordpolicy.html#cfn-cognito-userpool-passwordpolicy-requirelowercase)): boolean, optional.
     #[serde(rename = "RequireLowercase", skip_serializing_if = "Option::is_none")]
     pub require_lowercase: Option<Value<bool>>,
-    /// `RequireNumbers`: optional.
+    /// `RequireNumbers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-passwordpolicy.html#cfn-cognito-userpool-passwordpolicy-requirenumbers)): boolean, optional.
     #[serde(rename = "RequireNumbers", skip_serializing_if = "Option::is_none")]
     pub require_numbers: Option<Value<bool>>,
-    /// `RequireSymbols`: optional.
+    /// `RequireSymbols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-passwordpolicy.html#cfn-cognito-userpool-passwordpolicy-requiresymbols)): boolean, optional.
     #[serde(rename = "RequireSymbols", skip_serializing_if = "Option::is_none")]
     pub require_symbols: Option<Value<bool>>,
-    /// `RequireUppercase`: optional.
+    /// `RequireUppercase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-passwordpolicy.html#cfn-cognito-userpool-passwordpolicy-requireuppercase)): boolean, optional.
     #[serde(rename = "RequireUppercase", skip_serializing_if = "Option::is_none")]
     pub require_uppercase: Option<Value<bool>>,
-    /// `TemporaryPasswordValidityDays`: optional.
+    /// `TemporaryPasswordValidityDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-passwordpolicy.html#cfn-cognito-userpool-passwordpolicy-temporarypasswordvaliditydays)): integer, optional. Range: 0 to 365.
     #[serde(
         rename = "TemporaryPasswordValidityDays",
         skip_serializing_if = "Option::is_none"
@@ -4288,15 +4328,15 @@ impl Walk for PasswordPolicy {
 
 /// The `Policies` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `Policies`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-policies.html).
 ///
 /// Every property is optional: start from [`Policies::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Policies {
-    /// `PasswordPolicy`: optional.
+    /// `PasswordPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-policies.html#cfn-cognito-userpool-policies-passwordpolicy)): object [`PasswordPolicy`], optional.
     #[serde(rename = "PasswordPolicy", skip_serializing_if = "Option::is_none")]
     pub password_policy: Option<PasswordPolicy>,
-    /// `SignInPolicy`: optional.
+    /// `SignInPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-policies.html#cfn-cognito-userpool-policies-signinpolicy)): object [`SignInPolicy`], optional.
     #[serde(rename = "SignInPolicy", skip_serializing_if = "Option::is_none")]
     pub sign_in_policy: Option<SignInPolicy>,
 }
@@ -4409,15 +4449,15 @@ impl Walk for ProviderType {
 
 /// The `PushSync` property type of [`IdentityPool`].
 ///
-/// AWS reference: [`AWS::Cognito::IdentityPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html).
+/// AWS reference: [`AWS::Cognito::IdentityPool` `PushSync`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-pushsync.html).
 ///
 /// Every property is optional: start from [`PushSync::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PushSync {
-    /// `ApplicationArns`: optional.
+    /// `ApplicationArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-pushsync.html#cfn-cognito-identitypool-pushsync-applicationarns)): list of (string), optional.
     #[serde(rename = "ApplicationArns", skip_serializing_if = "Option::is_none")]
     pub application_arns: Option<Value<Vec<Value<String>>>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-pushsync.html#cfn-cognito-identitypool-pushsync-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -4455,15 +4495,15 @@ impl Walk for PushSync {
 
 /// The `RecoveryOption` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `RecoveryOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-recoveryoption.html).
 ///
 /// Every property is optional: start from [`RecoveryOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecoveryOption {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-recoveryoption.html#cfn-cognito-userpool-recoveryoption-name)): [`Name`], one of `admin_only`, `verified_email`, `verified_phone_number`, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<Name>>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-recoveryoption.html#cfn-cognito-userpool-recoveryoption-priority)): integer, optional. Range: 1 to 2.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
 }
@@ -4527,15 +4567,15 @@ impl Walk for RefreshToken {
 
 /// The `RefreshTokenRotation` property type of [`UserPoolClient`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolClient`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html).
+/// AWS reference: [`AWS::Cognito::UserPoolClient` `RefreshTokenRotation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-refreshtokenrotation.html).
 ///
 /// Every property is optional: start from [`RefreshTokenRotation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RefreshTokenRotation {
-    /// `Feature`: optional.
+    /// `Feature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-refreshtokenrotation.html#cfn-cognito-userpoolclient-refreshtokenrotation-feature)): [`Feature`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Feature", skip_serializing_if = "Option::is_none")]
     pub feature: Option<Value<Feature>>,
-    /// `RetryGracePeriodSeconds`: optional.
+    /// `RetryGracePeriodSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-refreshtokenrotation.html#cfn-cognito-userpoolclient-refreshtokenrotation-retrygraceperiodseconds)): integer, optional. Range: 0 to 60.
     #[serde(
         rename = "RetryGracePeriodSeconds",
         skip_serializing_if = "Option::is_none"
@@ -4576,15 +4616,15 @@ impl Walk for RefreshTokenRotation {
 
 /// The `ResourceServerScopeType` property type of [`UserPoolResourceServer`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolResourceServer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolresourceserver.html).
+/// AWS reference: [`AWS::Cognito::UserPoolResourceServer` `ResourceServerScopeType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolresourceserver-resourceserverscopetype.html).
 ///
 /// Every property is required: [`ResourceServerScopeType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceServerScopeType {
-    /// `ScopeDescription`: required.
+    /// `ScopeDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolresourceserver-resourceserverscopetype.html#cfn-cognito-userpoolresourceserver-resourceserverscopetype-scopedescription)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ScopeDescription")]
     pub scope_description: Value<String>,
-    /// `ScopeName`: required.
+    /// `ScopeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolresourceserver-resourceserverscopetype.html#cfn-cognito-userpoolresourceserver-resourceserverscopetype-scopename)): string, required. Pattern: `^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ScopeName")]
     pub scope_name: Value<String>,
 }
@@ -4616,15 +4656,15 @@ impl Walk for ResourceServerScopeType {
 
 /// The `RiskExceptionConfigurationType` property type of [`UserPoolRiskConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolriskconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRiskConfigurationAttachment` `RiskExceptionConfigurationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-riskexceptionconfigurationtype.html).
 ///
 /// Every property is optional: start from [`RiskExceptionConfigurationType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RiskExceptionConfigurationType {
-    /// `BlockedIPRangeList`: optional.
+    /// `BlockedIPRangeList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-riskexceptionconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-riskexceptionconfigurationtype-blockediprangelist)): list of (string), optional.
     #[serde(rename = "BlockedIPRangeList", skip_serializing_if = "Option::is_none")]
     pub blocked_ip_range_list: Option<Value<Vec<Value<String>>>>,
-    /// `SkippedIPRangeList`: optional.
+    /// `SkippedIPRangeList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolriskconfigurationattachment-riskexceptionconfigurationtype.html#cfn-cognito-userpoolriskconfigurationattachment-riskexceptionconfigurationtype-skippediprangelist)): list of (string), optional.
     #[serde(rename = "SkippedIPRangeList", skip_serializing_if = "Option::is_none")]
     pub skipped_ip_range_list: Option<Value<Vec<Value<String>>>>,
 }
@@ -4662,12 +4702,12 @@ impl Walk for RiskExceptionConfigurationType {
 
 /// The `RoutingType` property type of [`UserPoolDomain`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolDomain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpooldomain.html).
+/// AWS reference: [`AWS::Cognito::UserPoolDomain` `RoutingType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooldomain-routingtype.html).
 ///
 /// Every property is optional: start from [`RoutingType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RoutingType {
-    /// `Failover`: optional.
+    /// `Failover` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpooldomain-routingtype.html#cfn-cognito-userpooldomain-routingtype-failover)): object [`FailoverType`], optional.
     #[serde(rename = "Failover", skip_serializing_if = "Option::is_none")]
     pub failover: Option<FailoverType>,
 }
@@ -4697,12 +4737,12 @@ impl Walk for RoutingType {
 
 /// The `S3Configuration` property type of [`LogDeliveryConfiguration`].
 ///
-/// AWS reference: [`AWS::Cognito::LogDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-logdeliveryconfiguration.html).
+/// AWS reference: [`AWS::Cognito::LogDeliveryConfiguration` `S3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-s3configuration.html).
 ///
 /// Every property is optional: start from [`S3Configuration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Configuration {
-    /// `BucketArn`: optional.
+    /// `BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-logdeliveryconfiguration-s3configuration.html#cfn-cognito-logdeliveryconfiguration-s3configuration-bucketarn)): string, optional.
     #[serde(rename = "BucketArn", skip_serializing_if = "Option::is_none")]
     pub bucket_arn: Option<Value<String>>,
 }
@@ -4732,36 +4772,36 @@ impl Walk for S3Configuration {
 
 /// The `SchemaAttribute` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `SchemaAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-schemaattribute.html).
 ///
 /// Every property is optional: start from [`SchemaAttribute::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaAttribute {
-    /// `AttributeDataType`: optional.
+    /// `AttributeDataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-schemaattribute.html#cfn-cognito-userpool-schemaattribute-attributedatatype)): [`AttributeDataType`], one of `Boolean`, `DateTime`, `Number`, `String`, optional.
     #[serde(rename = "AttributeDataType", skip_serializing_if = "Option::is_none")]
     pub attribute_data_type: Option<Value<AttributeDataType>>,
-    /// `DeveloperOnlyAttribute`: optional.
+    /// `DeveloperOnlyAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-schemaattribute.html#cfn-cognito-userpool-schemaattribute-developeronlyattribute)): boolean, optional.
     #[serde(
         rename = "DeveloperOnlyAttribute",
         skip_serializing_if = "Option::is_none"
     )]
     pub developer_only_attribute: Option<Value<bool>>,
-    /// `Mutable`: optional.
+    /// `Mutable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-schemaattribute.html#cfn-cognito-userpool-schemaattribute-mutable)): boolean, optional.
     #[serde(rename = "Mutable", skip_serializing_if = "Option::is_none")]
     pub mutable: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-schemaattribute.html#cfn-cognito-userpool-schemaattribute-name)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`. Length: 1 to 20 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NumberAttributeConstraints`: optional.
+    /// `NumberAttributeConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-schemaattribute.html#cfn-cognito-userpool-schemaattribute-numberattributeconstraints)): object [`NumberAttributeConstraints`], optional.
     #[serde(
         rename = "NumberAttributeConstraints",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_attribute_constraints: Option<NumberAttributeConstraints>,
-    /// `Required`: optional.
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-schemaattribute.html#cfn-cognito-userpool-schemaattribute-required)): boolean, optional.
     #[serde(rename = "Required", skip_serializing_if = "Option::is_none")]
     pub required: Option<Value<bool>>,
-    /// `StringAttributeConstraints`: optional.
+    /// `StringAttributeConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-schemaattribute.html#cfn-cognito-userpool-schemaattribute-stringattributeconstraints)): object [`StringAttributeConstraints`], optional.
     #[serde(
         rename = "StringAttributeConstraints",
         skip_serializing_if = "Option::is_none"
@@ -4871,12 +4911,12 @@ impl Walk for SecurityPolicy {
 
 /// The `SignInPolicy` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `SignInPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-signinpolicy.html).
 ///
 /// Every property is optional: start from [`SignInPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SignInPolicy {
-    /// `AllowedFirstAuthFactors`: optional.
+    /// `AllowedFirstAuthFactors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-signinpolicy.html#cfn-cognito-userpool-signinpolicy-allowedfirstauthfactors)): list of ([`AllowedFirstAuthFactors`], one of `EMAIL_OTP`, `PASSWORD`, `SMS_OTP`, `SOFTWARE_TOKEN`, `WEB_AUTHN`), optional. Items: 1 to 5.
     #[serde(
         rename = "AllowedFirstAuthFactors",
         skip_serializing_if = "Option::is_none"
@@ -4912,21 +4952,21 @@ impl Walk for SignInPolicy {
 
 /// The `SmsConfiguration` property type of [`UserPool`] and [`UserPoolRegionalConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html), [`AWS::Cognito::UserPoolRegionalConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `SmsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-smsconfiguration.html), [`AWS::Cognito::UserPoolRegionalConfigurationAttachment` `SmsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-smsconfiguration.html).
 ///
 /// Every property is optional: start from [`SmsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SmsConfiguration {
-    /// `EumsSms`: optional.
+    /// `EumsSms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-smsconfiguration.html#cfn-cognito-userpool-smsconfiguration-eumssms)): object [`EumsSmsConfiguration`], optional.
     #[serde(rename = "EumsSms", skip_serializing_if = "Option::is_none")]
     pub eums_sms: Option<EumsSmsConfiguration>,
-    /// `ExternalId`: optional.
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-smsconfiguration.html#cfn-cognito-userpool-smsconfiguration-externalid)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `SnsCallerArn`: optional.
+    /// `SnsCallerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-smsconfiguration.html#cfn-cognito-userpool-smsconfiguration-snscallerarn)): string, optional. Pattern: `^(arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?)?$`. Length: 0 to 2048 characters.
     #[serde(rename = "SnsCallerArn", skip_serializing_if = "Option::is_none")]
     pub sns_caller_arn: Option<Value<String>>,
-    /// `SnsRegion`: optional.
+    /// `SnsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-smsconfiguration.html#cfn-cognito-userpool-smsconfiguration-snsregion)): string, optional. Length: 5 to 32 characters.
     #[serde(rename = "SnsRegion", skip_serializing_if = "Option::is_none")]
     pub sns_region: Option<Value<String>>,
 }
@@ -4980,15 +5020,15 @@ impl Walk for SmsConfiguration {
 
 /// The `StringAttributeConstraints` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `StringAttributeConstraints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-stringattributeconstraints.html).
 ///
 /// Every property is optional: start from [`StringAttributeConstraints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StringAttributeConstraints {
-    /// `MaxLength`: optional.
+    /// `MaxLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-stringattributeconstraints.html#cfn-cognito-userpool-stringattributeconstraints-maxlength)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "MaxLength", skip_serializing_if = "Option::is_none")]
     pub max_length: Option<Value<String>>,
-    /// `MinLength`: optional.
+    /// `MinLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-stringattributeconstraints.html#cfn-cognito-userpool-stringattributeconstraints-minlength)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "MinLength", skip_serializing_if = "Option::is_none")]
     pub min_length: Option<Value<String>>,
 }
@@ -5026,15 +5066,19 @@ impl Walk for StringAttributeConstraints {
 
 /// The `Tag` property type of [`IdentityPool`].
 ///
-/// AWS reference: [`AWS::Cognito::IdentityPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-identitypool.html).
+/// AWS reference: [`AWS::Cognito::IdentityPool` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-tag.html#cfn-cognito-identitypool-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-identitypool-tag.html#cfn-cognito-identitypool-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -5097,18 +5141,18 @@ impl Walk for TermsSourceType {
 
 /// The `TokenValidityUnits` property type of [`UserPoolClient`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolClient`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolclient.html).
+/// AWS reference: [`AWS::Cognito::UserPoolClient` `TokenValidityUnits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-tokenvalidityunits.html).
 ///
 /// Every property is optional: start from [`TokenValidityUnits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TokenValidityUnits {
-    /// `AccessToken`: optional.
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-tokenvalidityunits.html#cfn-cognito-userpoolclient-tokenvalidityunits-accesstoken)): [`AccessToken`], one of `days`, `hours`, `minutes`, `seconds`, optional.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<AccessToken>>,
-    /// `IdToken`: optional.
+    /// `IdToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-tokenvalidityunits.html#cfn-cognito-userpoolclient-tokenvalidityunits-idtoken)): [`IdToken`], one of `days`, `hours`, `minutes`, `seconds`, optional.
     #[serde(rename = "IdToken", skip_serializing_if = "Option::is_none")]
     pub id_token: Option<Value<IdToken>>,
-    /// `RefreshToken`: optional.
+    /// `RefreshToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolclient-tokenvalidityunits.html#cfn-cognito-userpoolclient-tokenvalidityunits-refreshtoken)): [`RefreshToken`], one of `days`, `hours`, `minutes`, `seconds`, optional.
     #[serde(rename = "RefreshToken", skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Value<RefreshToken>>,
 }
@@ -5174,12 +5218,12 @@ impl Walk for Type {
 
 /// The `UserAttributeUpdateSettings` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `UserAttributeUpdateSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-userattributeupdatesettings.html).
 ///
 /// Every property is required: [`UserAttributeUpdateSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserAttributeUpdateSettings {
-    /// `AttributesRequireVerificationBeforeUpdate`: required.
+    /// `AttributesRequireVerificationBeforeUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-userattributeupdatesettings.html#cfn-cognito-userpool-userattributeupdatesettings-attributesrequireverificationbeforeupdate)): list of ([`AttributesRequireVerificationBeforeUpdate`], one of `email`, `phone_number`), required.
     #[serde(rename = "AttributesRequireVerificationBeforeUpdate")]
     pub attributes_require_verification_before_update:
         Value<Vec<Value<AttributesRequireVerificationBeforeUpdate>>>,
@@ -5212,18 +5256,18 @@ impl Walk for UserAttributeUpdateSettings {
 
 /// The `UserPoolAddOns` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `UserPoolAddOns`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-userpooladdons.html).
 ///
 /// Every property is optional: start from [`UserPoolAddOns::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolAddOns {
-    /// `AdvancedSecurityAdditionalFlows`: optional.
+    /// `AdvancedSecurityAdditionalFlows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-userpooladdons.html#cfn-cognito-userpool-userpooladdons-advancedsecurityadditionalflows)): object [`AdvancedSecurityAdditionalFlows`], optional.
     #[serde(
         rename = "AdvancedSecurityAdditionalFlows",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_security_additional_flows: Option<AdvancedSecurityAdditionalFlows>,
-    /// `AdvancedSecurityMode`: optional.
+    /// `AdvancedSecurityMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-userpooladdons.html#cfn-cognito-userpool-userpooladdons-advancedsecuritymode)): [`AdvancedSecurityMode`], one of `AUDIT`, `ENFORCED`, `OFF`, optional.
     #[serde(
         rename = "AdvancedSecurityMode",
         skip_serializing_if = "Option::is_none"
@@ -5267,15 +5311,15 @@ impl Walk for UserPoolAddOns {
 
 /// The `CustomEmailSender` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `CustomEmailSender`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-customemailsender.html).
 ///
 /// Every property is optional: start from [`UserPoolCustomEmailSender::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolCustomEmailSender {
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-customemailsender.html#cfn-cognito-userpool-customemailsender-lambdaarn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `LambdaVersion`: optional.
+    /// `LambdaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-customemailsender.html#cfn-cognito-userpool-customemailsender-lambdaversion)): [`CustomEmailSenderLambdaVersion`], one of `V1_0`, optional.
     #[serde(rename = "LambdaVersion", skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<Value<CustomEmailSenderLambdaVersion>>,
 }
@@ -5316,15 +5360,15 @@ impl Walk for UserPoolCustomEmailSender {
 
 /// The `CustomSMSSender` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `CustomSMSSender`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-customsmssender.html).
 ///
 /// Every property is optional: start from [`UserPoolCustomSmsSender::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolCustomSmsSender {
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-customsmssender.html#cfn-cognito-userpool-customsmssender-lambdaarn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `LambdaVersion`: optional.
+    /// `LambdaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-customsmssender.html#cfn-cognito-userpool-customsmssender-lambdaversion)): [`CustomEmailSenderLambdaVersion`], one of `V1_0`, optional.
     #[serde(rename = "LambdaVersion", skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<Value<CustomEmailSenderLambdaVersion>>,
 }
@@ -5365,30 +5409,30 @@ impl Walk for UserPoolCustomSmsSender {
 
 /// The `EmailConfiguration` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `EmailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-emailconfiguration.html).
 ///
 /// Every property is optional: start from [`UserPoolEmailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolEmailConfiguration {
-    /// `ConfigurationSet`: optional.
+    /// `ConfigurationSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-emailconfiguration.html#cfn-cognito-userpool-emailconfiguration-configurationset)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "ConfigurationSet", skip_serializing_if = "Option::is_none")]
     pub configuration_set: Option<Value<String>>,
-    /// `EmailSendingAccount`: optional.
+    /// `EmailSendingAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-emailconfiguration.html#cfn-cognito-userpool-emailconfiguration-emailsendingaccount)): [`EmailSendingAccount`], one of `COGNITO_DEFAULT`, `DEVELOPER`, optional.
     #[serde(
         rename = "EmailSendingAccount",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_sending_account: Option<Value<EmailSendingAccount>>,
-    /// `From`: optional.
+    /// `From` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-emailconfiguration.html#cfn-cognito-userpool-emailconfiguration-from)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "From", skip_serializing_if = "Option::is_none")]
     pub from: Option<Value<String>>,
-    /// `ReplyToEmailAddress`: optional.
+    /// `ReplyToEmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-emailconfiguration.html#cfn-cognito-userpool-emailconfiguration-replytoemailaddress)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}]+@[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`.
     #[serde(
         rename = "ReplyToEmailAddress",
         skip_serializing_if = "Option::is_none"
     )]
     pub reply_to_email_address: Option<Value<String>>,
-    /// `SourceArn`: optional.
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-emailconfiguration.html#cfn-cognito-userpool-emailconfiguration-sourcearn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "SourceArn", skip_serializing_if = "Option::is_none")]
     pub source_arn: Option<Value<String>>,
 }
@@ -5450,15 +5494,15 @@ impl Walk for UserPoolEmailConfiguration {
 
 /// The `InboundFederation` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `InboundFederation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-inboundfederation.html).
 ///
 /// Every property is optional: start from [`UserPoolInboundFederation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolInboundFederation {
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-inboundfederation.html#cfn-cognito-userpool-inboundfederation-lambdaarn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `LambdaVersion`: optional.
+    /// `LambdaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-inboundfederation.html#cfn-cognito-userpool-inboundfederation-lambdaversion)): [`CustomEmailSenderLambdaVersion`], one of `V1_0`, optional.
     #[serde(rename = "LambdaVersion", skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<Value<CustomEmailSenderLambdaVersion>>,
 }
@@ -5499,63 +5543,63 @@ impl Walk for UserPoolInboundFederation {
 
 /// The `LambdaConfig` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `LambdaConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html).
 ///
 /// Every property is optional: start from [`UserPoolLambdaConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolLambdaConfig {
-    /// `CreateAuthChallenge`: optional.
+    /// `CreateAuthChallenge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-createauthchallenge)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "CreateAuthChallenge",
         skip_serializing_if = "Option::is_none"
     )]
     pub create_auth_challenge: Option<Value<String>>,
-    /// `CustomEmailSender`: optional.
+    /// `CustomEmailSender` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-customemailsender)): object [`UserPoolCustomEmailSender`], optional.
     #[serde(rename = "CustomEmailSender", skip_serializing_if = "Option::is_none")]
     pub custom_email_sender: Option<UserPoolCustomEmailSender>,
-    /// `CustomMessage`: optional.
+    /// `CustomMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-custommessage)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "CustomMessage", skip_serializing_if = "Option::is_none")]
     pub custom_message: Option<Value<String>>,
-    /// `CustomSMSSender`: optional.
+    /// `CustomSMSSender` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-customsmssender)): object [`UserPoolCustomSmsSender`], optional.
     #[serde(rename = "CustomSMSSender", skip_serializing_if = "Option::is_none")]
     pub custom_sms_sender: Option<UserPoolCustomSmsSender>,
-    /// `DefineAuthChallenge`: optional.
+    /// `DefineAuthChallenge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-defineauthchallenge)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "DefineAuthChallenge",
         skip_serializing_if = "Option::is_none"
     )]
     pub define_auth_challenge: Option<Value<String>>,
-    /// `InboundFederation`: optional.
+    /// `InboundFederation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-inboundfederation)): object [`UserPoolInboundFederation`], optional.
     #[serde(rename = "InboundFederation", skip_serializing_if = "Option::is_none")]
     pub inbound_federation: Option<UserPoolInboundFederation>,
-    /// `KMSKeyID`: optional.
+    /// `KMSKeyID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-kmskeyid)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "KMSKeyID", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `PostAuthentication`: optional.
+    /// `PostAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-postauthentication)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "PostAuthentication", skip_serializing_if = "Option::is_none")]
     pub post_authentication: Option<Value<String>>,
-    /// `PostConfirmation`: optional.
+    /// `PostConfirmation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-postconfirmation)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "PostConfirmation", skip_serializing_if = "Option::is_none")]
     pub post_confirmation: Option<Value<String>>,
-    /// `PreAuthentication`: optional.
+    /// `PreAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-preauthentication)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "PreAuthentication", skip_serializing_if = "Option::is_none")]
     pub pre_authentication: Option<Value<String>>,
-    /// `PreSignUp`: optional.
+    /// `PreSignUp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-presignup)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "PreSignUp", skip_serializing_if = "Option::is_none")]
     pub pre_sign_up: Option<Value<String>>,
-    /// `PreTokenGeneration`: optional.
+    /// `PreTokenGeneration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-pretokengeneration)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "PreTokenGeneration", skip_serializing_if = "Option::is_none")]
     pub pre_token_generation: Option<Value<String>>,
-    /// `PreTokenGenerationConfig`: optional.
+    /// `PreTokenGenerationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-pretokengenerationconfig)): object [`UserPoolPreTokenGenerationConfig`], optional.
     #[serde(
         rename = "PreTokenGenerationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_token_generation_config: Option<UserPoolPreTokenGenerationConfig>,
-    /// `UserMigration`: optional.
+    /// `UserMigration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-usermigration)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "UserMigration", skip_serializing_if = "Option::is_none")]
     pub user_migration: Option<Value<String>>,
-    /// `VerifyAuthChallengeResponse`: optional.
+    /// `VerifyAuthChallengeResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-lambdaconfig.html#cfn-cognito-userpool-lambdaconfig-verifyauthchallengeresponse)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "VerifyAuthChallengeResponse",
         skip_serializing_if = "Option::is_none"
@@ -5703,15 +5747,15 @@ impl Walk for UserPoolLambdaConfig {
 
 /// The `PreTokenGenerationConfig` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `PreTokenGenerationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-pretokengenerationconfig.html).
 ///
 /// Every property is optional: start from [`UserPoolPreTokenGenerationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolPreTokenGenerationConfig {
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-pretokengenerationconfig.html#cfn-cognito-userpool-pretokengenerationconfig-lambdaarn)): string, optional. Pattern: `^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`. Length: 20 to 2048 characters.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `LambdaVersion`: optional.
+    /// `LambdaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-pretokengenerationconfig.html#cfn-cognito-userpool-pretokengenerationconfig-lambdaversion)): [`PreTokenGenerationConfigLambdaVersion`], one of `V1_0`, `V2_0`, `V3_0`, optional.
     #[serde(rename = "LambdaVersion", skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<Value<PreTokenGenerationConfigLambdaVersion>>,
 }
@@ -5752,15 +5796,15 @@ impl Walk for UserPoolPreTokenGenerationConfig {
 
 /// The `CustomEmailSender` property type of [`UserPoolRegionalConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment` `CustomEmailSender`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-customemailsender.html).
 ///
 /// Every property is optional: start from [`UserPoolRegionalConfigurationAttachmentCustomEmailSender::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolRegionalConfigurationAttachmentCustomEmailSender {
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-customemailsender.html#cfn-cognito-userpoolregionalconfigurationattachment-customemailsender-lambdaarn)): string, optional.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `LambdaVersion`: optional.
+    /// `LambdaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-customemailsender.html#cfn-cognito-userpoolregionalconfigurationattachment-customemailsender-lambdaversion)): string, optional.
     #[serde(rename = "LambdaVersion", skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<Value<String>>,
 }
@@ -5798,15 +5842,15 @@ impl Walk for UserPoolRegionalConfigurationAttachmentCustomEmailSender {
 
 /// The `CustomSMSSender` property type of [`UserPoolRegionalConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment` `CustomSMSSender`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-customsmssender.html).
 ///
 /// Every property is optional: start from [`UserPoolRegionalConfigurationAttachmentCustomSmsSender::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolRegionalConfigurationAttachmentCustomSmsSender {
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-customsmssender.html#cfn-cognito-userpoolregionalconfigurationattachment-customsmssender-lambdaarn)): string, optional.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `LambdaVersion`: optional.
+    /// `LambdaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-customsmssender.html#cfn-cognito-userpoolregionalconfigurationattachment-customsmssender-lambdaversion)): string, optional.
     #[serde(rename = "LambdaVersion", skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<Value<String>>,
 }
@@ -5844,30 +5888,30 @@ impl Walk for UserPoolRegionalConfigurationAttachmentCustomSmsSender {
 
 /// The `EmailConfiguration` property type of [`UserPoolRegionalConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment` `EmailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-emailconfiguration.html).
 ///
 /// Every property is optional: start from [`UserPoolRegionalConfigurationAttachmentEmailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolRegionalConfigurationAttachmentEmailConfiguration {
-    /// `ConfigurationSet`: optional.
+    /// `ConfigurationSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-emailconfiguration.html#cfn-cognito-userpoolregionalconfigurationattachment-emailconfiguration-configurationset)): string, optional.
     #[serde(rename = "ConfigurationSet", skip_serializing_if = "Option::is_none")]
     pub configuration_set: Option<Value<String>>,
-    /// `EmailSendingAccount`: optional.
+    /// `EmailSendingAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-emailconfiguration.html#cfn-cognito-userpoolregionalconfigurationattachment-emailconfiguration-emailsendingaccount)): string, optional.
     #[serde(
         rename = "EmailSendingAccount",
         skip_serializing_if = "Option::is_none"
     )]
     pub email_sending_account: Option<Value<String>>,
-    /// `From`: optional.
+    /// `From` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-emailconfiguration.html#cfn-cognito-userpoolregionalconfigurationattachment-emailconfiguration-from)): string, optional.
     #[serde(rename = "From", skip_serializing_if = "Option::is_none")]
     pub from: Option<Value<String>>,
-    /// `ReplyToEmailAddress`: optional.
+    /// `ReplyToEmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-emailconfiguration.html#cfn-cognito-userpoolregionalconfigurationattachment-emailconfiguration-replytoemailaddress)): string, optional.
     #[serde(
         rename = "ReplyToEmailAddress",
         skip_serializing_if = "Option::is_none"
     )]
     pub reply_to_email_address: Option<Value<String>>,
-    /// `SourceArn`: optional.
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-emailconfiguration.html#cfn-cognito-userpoolregionalconfigurationattachment-emailconfiguration-sourcearn)): string, optional.
     #[serde(rename = "SourceArn", skip_serializing_if = "Option::is_none")]
     pub source_arn: Option<Value<String>>,
 }
@@ -5929,15 +5973,15 @@ impl Walk for UserPoolRegionalConfigurationAttachmentEmailConfiguration {
 
 /// The `InboundFederation` property type of [`UserPoolRegionalConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment` `InboundFederation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-inboundfederation.html).
 ///
 /// Every property is optional: start from [`UserPoolRegionalConfigurationAttachmentInboundFederation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolRegionalConfigurationAttachmentInboundFederation {
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-inboundfederation.html#cfn-cognito-userpoolregionalconfigurationattachment-inboundfederation-lambdaarn)): string, optional.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `LambdaVersion`: optional.
+    /// `LambdaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-inboundfederation.html#cfn-cognito-userpoolregionalconfigurationattachment-inboundfederation-lambdaversion)): string, optional.
     #[serde(rename = "LambdaVersion", skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<Value<String>>,
 }
@@ -5975,64 +6019,64 @@ impl Walk for UserPoolRegionalConfigurationAttachmentInboundFederation {
 
 /// The `LambdaConfig` property type of [`UserPoolRegionalConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment` `LambdaConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html).
 ///
 /// Every property is optional: start from [`UserPoolRegionalConfigurationAttachmentLambdaConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolRegionalConfigurationAttachmentLambdaConfig {
-    /// `CreateAuthChallenge`: optional.
+    /// `CreateAuthChallenge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-createauthchallenge)): string, optional.
     #[serde(
         rename = "CreateAuthChallenge",
         skip_serializing_if = "Option::is_none"
     )]
     pub create_auth_challenge: Option<Value<String>>,
-    /// `CustomEmailSender`: optional.
+    /// `CustomEmailSender` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-customemailsender)): object [`UserPoolRegionalConfigurationAttachmentCustomEmailSender`], optional.
     #[serde(rename = "CustomEmailSender", skip_serializing_if = "Option::is_none")]
     pub custom_email_sender: Option<UserPoolRegionalConfigurationAttachmentCustomEmailSender>,
-    /// `CustomMessage`: optional.
+    /// `CustomMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-custommessage)): string, optional.
     #[serde(rename = "CustomMessage", skip_serializing_if = "Option::is_none")]
     pub custom_message: Option<Value<String>>,
-    /// `CustomSMSSender`: optional.
+    /// `CustomSMSSender` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-customsmssender)): object [`UserPoolRegionalConfigurationAttachmentCustomSmsSender`], optional.
     #[serde(rename = "CustomSMSSender", skip_serializing_if = "Option::is_none")]
     pub custom_sms_sender: Option<UserPoolRegionalConfigurationAttachmentCustomSmsSender>,
-    /// `DefineAuthChallenge`: optional.
+    /// `DefineAuthChallenge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-defineauthchallenge)): string, optional.
     #[serde(
         rename = "DefineAuthChallenge",
         skip_serializing_if = "Option::is_none"
     )]
     pub define_auth_challenge: Option<Value<String>>,
-    /// `InboundFederation`: optional.
+    /// `InboundFederation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-inboundfederation)): object [`UserPoolRegionalConfigurationAttachmentInboundFederation`], optional.
     #[serde(rename = "InboundFederation", skip_serializing_if = "Option::is_none")]
     pub inbound_federation: Option<UserPoolRegionalConfigurationAttachmentInboundFederation>,
-    /// `KMSKeyID`: optional.
+    /// `KMSKeyID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-kmskeyid)): string, optional.
     #[serde(rename = "KMSKeyID", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `PostAuthentication`: optional.
+    /// `PostAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-postauthentication)): string, optional.
     #[serde(rename = "PostAuthentication", skip_serializing_if = "Option::is_none")]
     pub post_authentication: Option<Value<String>>,
-    /// `PostConfirmation`: optional.
+    /// `PostConfirmation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-postconfirmation)): string, optional.
     #[serde(rename = "PostConfirmation", skip_serializing_if = "Option::is_none")]
     pub post_confirmation: Option<Value<String>>,
-    /// `PreAuthentication`: optional.
+    /// `PreAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-preauthentication)): string, optional.
     #[serde(rename = "PreAuthentication", skip_serializing_if = "Option::is_none")]
     pub pre_authentication: Option<Value<String>>,
-    /// `PreSignUp`: optional.
+    /// `PreSignUp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-presignup)): string, optional.
     #[serde(rename = "PreSignUp", skip_serializing_if = "Option::is_none")]
     pub pre_sign_up: Option<Value<String>>,
-    /// `PreTokenGeneration`: optional.
+    /// `PreTokenGeneration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-pretokengeneration)): string, optional.
     #[serde(rename = "PreTokenGeneration", skip_serializing_if = "Option::is_none")]
     pub pre_token_generation: Option<Value<String>>,
-    /// `PreTokenGenerationConfig`: optional.
+    /// `PreTokenGenerationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-pretokengenerationconfig)): object [`UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig`], optional.
     #[serde(
         rename = "PreTokenGenerationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_token_generation_config:
         Option<UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig>,
-    /// `UserMigration`: optional.
+    /// `UserMigration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-usermigration)): string, optional.
     #[serde(rename = "UserMigration", skip_serializing_if = "Option::is_none")]
     pub user_migration: Option<Value<String>>,
-    /// `VerifyAuthChallengeResponse`: optional.
+    /// `VerifyAuthChallengeResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-lambdaconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-lambdaconfig-verifyauthchallengeresponse)): string, optional.
     #[serde(
         rename = "VerifyAuthChallengeResponse",
         skip_serializing_if = "Option::is_none"
@@ -6189,15 +6233,15 @@ impl Walk for UserPoolRegionalConfigurationAttachmentLambdaConfig {
 
 /// The `PreTokenGenerationConfig` property type of [`UserPoolRegionalConfigurationAttachment`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpoolregionalconfigurationattachment.html).
+/// AWS reference: [`AWS::Cognito::UserPoolRegionalConfigurationAttachment` `PreTokenGenerationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-pretokengenerationconfig.html).
 ///
 /// Every property is optional: start from [`UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig {
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-pretokengenerationconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-pretokengenerationconfig-lambdaarn)): string, optional.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `LambdaVersion`: optional.
+    /// `LambdaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpoolregionalconfigurationattachment-pretokengenerationconfig.html#cfn-cognito-userpoolregionalconfigurationattachment-pretokengenerationconfig-lambdaversion)): string, optional.
     #[serde(rename = "LambdaVersion", skip_serializing_if = "Option::is_none")]
     pub lambda_version: Option<Value<String>>,
 }
@@ -6278,12 +6322,12 @@ impl Walk for UsernameAttributes {
 
 /// The `UsernameConfiguration` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `UsernameConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-usernameconfiguration.html).
 ///
 /// Every property is optional: start from [`UsernameConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UsernameConfiguration {
-    /// `CaseSensitive`: optional.
+    /// `CaseSensitive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-usernameconfiguration.html#cfn-cognito-userpool-usernameconfiguration-casesensitive)): boolean, optional.
     #[serde(rename = "CaseSensitive", skip_serializing_if = "Option::is_none")]
     pub case_sensitive: Option<Value<bool>>,
 }
@@ -6313,27 +6357,27 @@ impl Walk for UsernameConfiguration {
 
 /// The `VerificationMessageTemplate` property type of [`UserPool`].
 ///
-/// AWS reference: [`AWS::Cognito::UserPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html).
+/// AWS reference: [`AWS::Cognito::UserPool` `VerificationMessageTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-verificationmessagetemplate.html).
 ///
 /// Every property is optional: start from [`VerificationMessageTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VerificationMessageTemplate {
-    /// `DefaultEmailOption`: optional.
+    /// `DefaultEmailOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-verificationmessagetemplate.html#cfn-cognito-userpool-verificationmessagetemplate-defaultemailoption)): [`DefaultEmailOption`], one of `CONFIRM_WITH_CODE`, `CONFIRM_WITH_LINK`, optional.
     #[serde(rename = "DefaultEmailOption", skip_serializing_if = "Option::is_none")]
     pub default_email_option: Option<Value<DefaultEmailOption>>,
-    /// `EmailMessage`: optional.
+    /// `EmailMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-verificationmessagetemplate.html#cfn-cognito-userpool-verificationmessagetemplate-emailmessage)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{####\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*$`. Length: 6 to 20000 characters.
     #[serde(rename = "EmailMessage", skip_serializing_if = "Option::is_none")]
     pub email_message: Option<Value<String>>,
-    /// `EmailMessageByLink`: optional.
+    /// `EmailMessageByLink` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-verificationmessagetemplate.html#cfn-cognito-userpool-verificationmessagetemplate-emailmessagebylink)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*$`. Length: 6 to 20000 characters.
     #[serde(rename = "EmailMessageByLink", skip_serializing_if = "Option::is_none")]
     pub email_message_by_link: Option<Value<String>>,
-    /// `EmailSubject`: optional.
+    /// `EmailSubject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-verificationmessagetemplate.html#cfn-cognito-userpool-verificationmessagetemplate-emailsubject)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+$`. Length: 1 to 140 characters.
     #[serde(rename = "EmailSubject", skip_serializing_if = "Option::is_none")]
     pub email_subject: Option<Value<String>>,
-    /// `EmailSubjectByLink`: optional.
+    /// `EmailSubjectByLink` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-verificationmessagetemplate.html#cfn-cognito-userpool-verificationmessagetemplate-emailsubjectbylink)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+$`. Length: 1 to 140 characters.
     #[serde(rename = "EmailSubjectByLink", skip_serializing_if = "Option::is_none")]
     pub email_subject_by_link: Option<Value<String>>,
-    /// `SmsMessage`: optional.
+    /// `SmsMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cognito-userpool-verificationmessagetemplate.html#cfn-cognito-userpool-verificationmessagetemplate-smsmessage)): string, optional. Pattern: `\{####\}`. Length: 6 to 140 characters.
     #[serde(rename = "SmsMessage", skip_serializing_if = "Option::is_none")]
     pub sms_message: Option<Value<String>>,
 }

@@ -9,43 +9,45 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Comprehend::DocumentClassifier` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html)).
 ///
+/// Document Classifier enables training document classifier models.
+///
 /// [`DocumentClassifier::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentClassifier {
-    /// `DataAccessRoleArn`: required, create-only (changing it replaces the resource).
+    /// `DataAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-dataaccessrolearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+`. Length: 20 to 2048 characters.
     #[serde(rename = "DataAccessRoleArn")]
     pub data_access_role_arn: Value<String>,
-    /// `DocumentClassifierName`: required, create-only (changing it replaces the resource).
+    /// `DocumentClassifierName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-documentclassifiername)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 1 to 63 characters.
     #[serde(rename = "DocumentClassifierName")]
     pub document_classifier_name: Value<String>,
-    /// `InputDataConfig`: required, create-only (changing it replaces the resource).
+    /// `InputDataConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-inputdataconfig)): object [`DocumentClassifierInputDataConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "InputDataConfig")]
     pub input_data_config: DocumentClassifierInputDataConfig,
-    /// `LanguageCode`: required, create-only (changing it replaces the resource).
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-languagecode)): [`LanguageCode`], one of `en`, `es`, `fr`, `it`, `de`, `pt`, required, create-only (changing it replaces the resource).
     #[serde(rename = "LanguageCode")]
     pub language_code: Value<LanguageCode>,
-    /// `Mode`: optional, create-only (changing it replaces the resource).
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-mode)): [`Mode`], one of `MULTI_CLASS`, `MULTI_LABEL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
-    /// `ModelKmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `ModelKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-modelkmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^\p{ASCII}+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ModelKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub model_kms_key_id: Option<Value<String>>,
-    /// `ModelPolicy`: optional.
+    /// `ModelPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-modelpolicy)): string, optional. Pattern: `[\u0009\u000A\u000D\u0020-\u00FF]+`. Length: 1 to 20000 characters.
     #[serde(rename = "ModelPolicy", skip_serializing_if = "Option::is_none")]
     pub model_policy: Option<Value<String>>,
-    /// `OutputDataConfig`: optional, create-only (changing it replaces the resource).
+    /// `OutputDataConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-outputdataconfig)): object [`DocumentClassifierOutputDataConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "OutputDataConfig", skip_serializing_if = "Option::is_none")]
     pub output_data_config: Option<DocumentClassifierOutputDataConfig>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VersionName`: optional, create-only (changing it replaces the resource).
+    /// `VersionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-versionname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 1 to 63 characters.
     #[serde(rename = "VersionName", skip_serializing_if = "Option::is_none")]
     pub version_name: Option<Value<String>>,
-    /// `VolumeKmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `VolumeKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-volumekmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^\p{ASCII}+$`. Length: 1 to 2048 characters.
     #[serde(rename = "VolumeKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub volume_kms_key_id: Option<Value<String>>,
-    /// `VpcConfig`: optional, create-only (changing it replaces the resource).
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html#cfn-comprehend-documentclassifier-vpcconfig)): object [`VpcConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -184,19 +186,29 @@ impl ResourceRef<DocumentClassifier> {
 
 /// The properties of an `AWS::Comprehend::DocumentClassifierEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifierendpoint.html)).
 ///
+/// An Amazon Comprehend endpoint that hosts a custom document classification model for real-time inference.
+///
 /// [`DocumentClassifierEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentClassifierEndpoint {
-    /// `DesiredInferenceUnits`: required.
+    /// The desired number of inference units to be used by the model. Each inference unit represents throughput of 100 characters per second.
+    ///
+    /// `DesiredInferenceUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifierendpoint.html#cfn-comprehend-documentclassifierendpoint-desiredinferenceunits)): integer, required. Range: at least 1.
     #[serde(rename = "DesiredInferenceUnits")]
     pub desired_inference_units: Value<i64>,
-    /// `EndpointName`: required, create-only (changing it replaces the resource).
+    /// The name of the endpoint. The name must be unique within the AWS Region and account.
+    ///
+    /// `EndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifierendpoint.html#cfn-comprehend-documentclassifierendpoint-endpointname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 1 to 40 characters.
     #[serde(rename = "EndpointName")]
     pub endpoint_name: Value<String>,
-    /// `ModelArn`: required.
+    /// The Amazon Resource Name (ARN) of the document classifier model to which the endpoint is attached.
+    ///
+    /// `ModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifierendpoint.html#cfn-comprehend-documentclassifierendpoint-modelarn)): string, required. Pattern: `^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$`. Length: 0 to 256 characters.
     #[serde(rename = "ModelArn")]
     pub model_arn: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with the endpoint being created.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifierendpoint.html#cfn-comprehend-documentclassifierendpoint-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -269,37 +281,59 @@ impl ResourceRef<DocumentClassifierEndpoint> {
 
 /// The properties of an `AWS::Comprehend::EntityRecognizer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html)).
 ///
+/// An Amazon Comprehend custom entity recognizer: a trained model that identifies custom entity types in text, created via an asynchronous training job.
+///
 /// [`EntityRecognizer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityRecognizer {
-    /// `DataAccessRoleArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon Comprehend read access to your input data.
+    ///
+    /// `DataAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-dataaccessrolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "DataAccessRoleArn")]
     pub data_access_role_arn: Value<String>,
-    /// `InputDataConfig`: required, create-only (changing it replaces the resource).
+    /// Specifies the format and location of the input data. The S3 bucket containing the input data must be located in the same Region as the entity recognizer being created.
+    ///
+    /// `InputDataConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-inputdataconfig)): object [`EntityRecognizerInputDataConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "InputDataConfig")]
     pub input_data_config: EntityRecognizerInputDataConfig,
-    /// `LanguageCode`: required, create-only (changing it replaces the resource).
+    /// The language of the input documents. All documents must be in the same language.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-languagecode)): [`EntityRecognizerLanguageCode`], one of `en`, `es`, `fr`, `de`, `it`, `pt`, `ar`, `hi`, `ja`, `ko`, `zh`, `zh-TW`, required, create-only (changing it replaces the resource).
     #[serde(rename = "LanguageCode")]
     pub language_code: Value<EntityRecognizerLanguageCode>,
-    /// `ModelKmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// ID for the AWS KMS key that Amazon Comprehend uses to encrypt trained custom models.
+    ///
+    /// `ModelKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-modelkmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^\p{ASCII}+$`. Length: 0 to 2048 characters.
     #[serde(rename = "ModelKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub model_kms_key_id: Option<Value<String>>,
-    /// `ModelPolicy`: optional, create-only (changing it replaces the resource).
+    /// The JSON resource-based policy to attach to your custom entity recognizer model.
+    ///
+    /// `ModelPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-modelpolicy)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 20000 characters.
     #[serde(rename = "ModelPolicy", skip_serializing_if = "Option::is_none")]
     pub model_policy: Option<Value<String>>,
-    /// `RecognizerName`: required, create-only (changing it replaces the resource).
+    /// The name given to the entity recognizer.
+    ///
+    /// `RecognizerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-recognizername)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 0 to 63 characters.
     #[serde(rename = "RecognizerName")]
     pub recognizer_name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to associate with the entity recognizer.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VersionName`: optional, create-only (changing it replaces the resource).
+    /// The version name given to the entity recognizer.
+    ///
+    /// `VersionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-versionname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 0 to 63 characters.
     #[serde(rename = "VersionName", skip_serializing_if = "Option::is_none")]
     pub version_name: Option<Value<String>>,
-    /// `VolumeKmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// ID for the AWS KMS key that Amazon Comprehend uses to encrypt data on the storage volume attached to the ML compute instance(s).
+    ///
+    /// `VolumeKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-volumekmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^\p{ASCII}+$`. Length: 0 to 2048 characters.
     #[serde(rename = "VolumeKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub volume_kms_key_id: Option<Value<String>>,
-    /// `VpcConfig`: optional, create-only (changing it replaces the resource).
+    /// Configuration parameters for an optional private VPC containing the resources you are using for your custom entity recognizer.
+    ///
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html#cfn-comprehend-entityrecognizer-vpcconfig)): object [`VpcConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -416,25 +450,39 @@ impl ResourceRef<EntityRecognizer> {
 
 /// The properties of an `AWS::Comprehend::EntityRecognizerEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizerendpoint.html)).
 ///
+/// An Amazon Comprehend endpoint that hosts a custom entity recognizer model for real-time inference.
+///
 /// [`EntityRecognizerEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityRecognizerEndpoint {
-    /// `DataAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon Comprehend read access to trained custom models encrypted with a customer managed key (ModelKmsKeyId).
+    ///
+    /// `DataAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizerendpoint.html#cfn-comprehend-entityrecognizerendpoint-dataaccessrolearn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "DataAccessRoleArn", skip_serializing_if = "Option::is_none")]
     pub data_access_role_arn: Option<Value<String>>,
-    /// `DesiredInferenceUnits`: required.
+    /// The desired number of inference units to be used by the model. Each inference unit represents throughput of 100 characters per second.
+    ///
+    /// `DesiredInferenceUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizerendpoint.html#cfn-comprehend-entityrecognizerendpoint-desiredinferenceunits)): integer, required. Range: at least 1.
     #[serde(rename = "DesiredInferenceUnits")]
     pub desired_inference_units: Value<i64>,
-    /// `EndpointName`: required, create-only (changing it replaces the resource).
+    /// The name of the endpoint. The name must be unique within the AWS Region and account.
+    ///
+    /// `EndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizerendpoint.html#cfn-comprehend-entityrecognizerendpoint-endpointname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 1 to 40 characters.
     #[serde(rename = "EndpointName")]
     pub endpoint_name: Value<String>,
-    /// `FlywheelArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the flywheel to which the endpoint is attached.
+    ///
+    /// `FlywheelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizerendpoint.html#cfn-comprehend-entityrecognizerendpoint-flywheelarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 0 to 256 characters.
     #[serde(rename = "FlywheelArn", skip_serializing_if = "Option::is_none")]
     pub flywheel_arn: Option<Value<String>>,
-    /// `ModelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the entity recognizer model to which the endpoint is attached.
+    ///
+    /// `ModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizerendpoint.html#cfn-comprehend-entityrecognizerendpoint-modelarn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:entity-recognizer/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$`. Length: 0 to 256 characters.
     #[serde(rename = "ModelArn", skip_serializing_if = "Option::is_none")]
     pub model_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with the endpoint being created.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizerendpoint.html#cfn-comprehend-entityrecognizerendpoint-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -535,31 +583,33 @@ impl ResourceRef<EntityRecognizerEndpoint> {
 
 /// The properties of an `AWS::Comprehend::Flywheel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html)).
 ///
+/// The AWS::Comprehend::Flywheel resource creates an Amazon Comprehend Flywheel that enables customer to train their model.
+///
 /// [`Flywheel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Flywheel {
-    /// `ActiveModelArn`: optional.
+    /// `ActiveModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html#cfn-comprehend-flywheel-activemodelarn)): string, optional. Pattern: `arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:(document-classifier|entity-recognizer)/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?`. Length: 0 to 256 characters.
     #[serde(rename = "ActiveModelArn", skip_serializing_if = "Option::is_none")]
     pub active_model_arn: Option<Value<String>>,
-    /// `DataAccessRoleArn`: required.
+    /// `DataAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html#cfn-comprehend-flywheel-dataaccessrolearn)): string, required. Pattern: `arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+`. Length: 20 to 2048 characters.
     #[serde(rename = "DataAccessRoleArn")]
     pub data_access_role_arn: Value<String>,
-    /// `DataLakeS3Uri`: required, create-only (changing it replaces the resource).
+    /// `DataLakeS3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html#cfn-comprehend-flywheel-datalakes3uri)): string, required, create-only (changing it replaces the resource). Pattern: `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`. Length: 0 to 512 characters.
     #[serde(rename = "DataLakeS3Uri")]
     pub data_lake_s3_uri: Value<String>,
-    /// `DataSecurityConfig`: optional.
+    /// `DataSecurityConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html#cfn-comprehend-flywheel-datasecurityconfig)): object [`DataSecurityConfig`], optional.
     #[serde(rename = "DataSecurityConfig", skip_serializing_if = "Option::is_none")]
     pub data_security_config: Option<DataSecurityConfig>,
-    /// `FlywheelName`: required, create-only (changing it replaces the resource).
+    /// `FlywheelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html#cfn-comprehend-flywheel-flywheelname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 1 to 63 characters.
     #[serde(rename = "FlywheelName")]
     pub flywheel_name: Value<String>,
-    /// `ModelType`: optional, create-only (changing it replaces the resource).
+    /// `ModelType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html#cfn-comprehend-flywheel-modeltype)): [`ModelType`], one of `DOCUMENT_CLASSIFIER`, `ENTITY_RECOGNIZER`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ModelType", skip_serializing_if = "Option::is_none")]
     pub model_type: Option<Value<ModelType>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html#cfn-comprehend-flywheel-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskConfig`: optional, create-only (changing it replaces the resource).
+    /// `TaskConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html#cfn-comprehend-flywheel-taskconfig)): object [`TaskConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "TaskConfig", skip_serializing_if = "Option::is_none")]
     pub task_config: Option<TaskConfig>,
 }
@@ -678,21 +728,21 @@ impl Walk for DataFormat {
 
 /// The `DataSecurityConfig` property type of [`Flywheel`].
 ///
-/// AWS reference: [`AWS::Comprehend::Flywheel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html).
+/// AWS reference: [`AWS::Comprehend::Flywheel` `DataSecurityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-datasecurityconfig.html).
 ///
 /// Every property is optional: start from [`DataSecurityConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataSecurityConfig {
-    /// `DataLakeKmsKeyId`: optional.
+    /// `DataLakeKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-datasecurityconfig.html#cfn-comprehend-flywheel-datasecurityconfig-datalakekmskeyid)): string, optional. Pattern: `^\p{ASCII}+$`. Length: 1 to 2048 characters.
     #[serde(rename = "DataLakeKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub data_lake_kms_key_id: Option<Value<String>>,
-    /// `ModelKmsKeyId`: optional.
+    /// `ModelKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-datasecurityconfig.html#cfn-comprehend-flywheel-datasecurityconfig-modelkmskeyid)): string, optional. Pattern: `^\p{ASCII}+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ModelKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub model_kms_key_id: Option<Value<String>>,
-    /// `VolumeKmsKeyId`: optional.
+    /// `VolumeKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-datasecurityconfig.html#cfn-comprehend-flywheel-datasecurityconfig-volumekmskeyid)): string, optional. Pattern: `^\p{ASCII}+$`. Length: 1 to 2048 characters.
     #[serde(rename = "VolumeKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub volume_kms_key_id: Option<Value<String>>,
-    /// `VpcConfig`: optional.
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-datasecurityconfig.html#cfn-comprehend-flywheel-datasecurityconfig-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -746,15 +796,15 @@ impl Walk for DataSecurityConfig {
 
 /// The `DocumentClassificationConfig` property type of [`Flywheel`].
 ///
-/// AWS reference: [`AWS::Comprehend::Flywheel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html).
+/// AWS reference: [`AWS::Comprehend::Flywheel` `DocumentClassificationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-documentclassificationconfig.html).
 ///
 /// [`DocumentClassificationConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentClassificationConfig {
-    /// `Labels`: optional.
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-documentclassificationconfig.html#cfn-comprehend-flywheel-documentclassificationconfig-labels)): list of (string), optional. Items: 0 to 1000. Each item: Pattern: `^\P{C}*$`. Each item: Length: 0 to 5000 characters.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none")]
     pub labels: Option<Value<Vec<Value<String>>>>,
-    /// `Mode`: required.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-documentclassificationconfig.html#cfn-comprehend-flywheel-documentclassificationconfig-mode)): [`Mode`], one of `MULTI_CLASS`, `MULTI_LABEL`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<Mode>,
 }
@@ -789,18 +839,18 @@ impl Walk for DocumentClassificationConfig {
 
 /// The `AugmentedManifestsListItem` property type of [`DocumentClassifier`].
 ///
-/// AWS reference: [`AWS::Comprehend::DocumentClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html).
+/// AWS reference: [`AWS::Comprehend::DocumentClassifier` `AugmentedManifestsListItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-augmentedmanifestslistitem.html).
 ///
 /// [`DocumentClassifierAugmentedManifestsListItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentClassifierAugmentedManifestsListItem {
-    /// `AttributeNames`: required.
+    /// `AttributeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-augmentedmanifestslistitem.html#cfn-comprehend-documentclassifier-augmentedmanifestslistitem-attributenames)): list of (string), required. Items: 1 to 63. Each item: Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*`. Each item: Length: 1 to 63 characters.
     #[serde(rename = "AttributeNames")]
     pub attribute_names: Value<Vec<Value<String>>>,
-    /// `S3Uri`: required.
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-augmentedmanifestslistitem.html#cfn-comprehend-documentclassifier-augmentedmanifestslistitem-s3uri)): string, required. Pattern: `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
-    /// `Split`: optional.
+    /// `Split` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-augmentedmanifestslistitem.html#cfn-comprehend-documentclassifier-augmentedmanifestslistitem-split)): [`Split`], one of `TRAIN`, `TEST`, optional.
     #[serde(rename = "Split", skip_serializing_if = "Option::is_none")]
     pub split: Option<Value<Split>>,
 }
@@ -841,15 +891,15 @@ impl Walk for DocumentClassifierAugmentedManifestsListItem {
 
 /// The `DocumentClassifierDocuments` property type of [`DocumentClassifier`].
 ///
-/// AWS reference: [`AWS::Comprehend::DocumentClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html).
+/// AWS reference: [`AWS::Comprehend::DocumentClassifier` `DocumentClassifierDocuments`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierdocuments.html).
 ///
 /// [`DocumentClassifierDocuments::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentClassifierDocuments {
-    /// `S3Uri`: required.
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierdocuments.html#cfn-comprehend-documentclassifier-documentclassifierdocuments-s3uri)): string, required. Pattern: `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
-    /// `TestS3Uri`: optional.
+    /// `TestS3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierdocuments.html#cfn-comprehend-documentclassifier-documentclassifierdocuments-tests3uri)): string, optional. Pattern: `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`. Length: 0 to 1024 characters.
     #[serde(rename = "TestS3Uri", skip_serializing_if = "Option::is_none")]
     pub test_s3_uri: Option<Value<String>>,
 }
@@ -884,36 +934,36 @@ impl Walk for DocumentClassifierDocuments {
 
 /// The `DocumentClassifierInputDataConfig` property type of [`DocumentClassifier`].
 ///
-/// AWS reference: [`AWS::Comprehend::DocumentClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html).
+/// AWS reference: [`AWS::Comprehend::DocumentClassifier` `DocumentClassifierInputDataConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html).
 ///
 /// Every property is optional: start from [`DocumentClassifierInputDataConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentClassifierInputDataConfig {
-    /// `AugmentedManifests`: optional.
+    /// `AugmentedManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifierinputdataconfig-augmentedmanifests)): list of (object [`DocumentClassifierAugmentedManifestsListItem`]), optional.
     #[serde(rename = "AugmentedManifests", skip_serializing_if = "Option::is_none")]
     pub augmented_manifests: Option<Value<Vec<DocumentClassifierAugmentedManifestsListItem>>>,
-    /// `DataFormat`: optional.
+    /// `DataFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifierinputdataconfig-dataformat)): [`DataFormat`], one of `COMPREHEND_CSV`, `AUGMENTED_MANIFEST`, optional.
     #[serde(rename = "DataFormat", skip_serializing_if = "Option::is_none")]
     pub data_format: Option<Value<DataFormat>>,
-    /// `DocumentReaderConfig`: optional.
+    /// `DocumentReaderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifierinputdataconfig-documentreaderconfig)): object [`DocumentReaderConfig`], optional.
     #[serde(
         rename = "DocumentReaderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_reader_config: Option<DocumentReaderConfig>,
-    /// `DocumentType`: optional.
+    /// `DocumentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifierinputdataconfig-documenttype)): [`DocumentType`], one of `PLAIN_TEXT_DOCUMENT`, `SEMI_STRUCTURED_DOCUMENT`, optional.
     #[serde(rename = "DocumentType", skip_serializing_if = "Option::is_none")]
     pub document_type: Option<Value<DocumentType>>,
-    /// `Documents`: optional.
+    /// `Documents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifierinputdataconfig-documents)): object [`DocumentClassifierDocuments`], optional.
     #[serde(rename = "Documents", skip_serializing_if = "Option::is_none")]
     pub documents: Option<DocumentClassifierDocuments>,
-    /// `LabelDelimiter`: optional.
+    /// `LabelDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifierinputdataconfig-labeldelimiter)): string, optional. Pattern: `^[ ~!@#$%^*\-_+=|\\:;\t>?/]$`. Length: 1 to 1 characters.
     #[serde(rename = "LabelDelimiter", skip_serializing_if = "Option::is_none")]
     pub label_delimiter: Option<Value<String>>,
-    /// `S3Uri`: optional.
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifierinputdataconfig-s3uri)): string, optional. Pattern: `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri", skip_serializing_if = "Option::is_none")]
     pub s3_uri: Option<Value<String>>,
-    /// `TestS3Uri`: optional.
+    /// `TestS3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifierinputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifierinputdataconfig-tests3uri)): string, optional. Pattern: `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`. Length: 0 to 1024 characters.
     #[serde(rename = "TestS3Uri", skip_serializing_if = "Option::is_none")]
     pub test_s3_uri: Option<Value<String>>,
 }
@@ -1002,15 +1052,15 @@ impl Walk for DocumentClassifierInputDataConfig {
 
 /// The `DocumentClassifierOutputDataConfig` property type of [`DocumentClassifier`].
 ///
-/// AWS reference: [`AWS::Comprehend::DocumentClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html).
+/// AWS reference: [`AWS::Comprehend::DocumentClassifier` `DocumentClassifierOutputDataConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifieroutputdataconfig.html).
 ///
 /// Every property is optional: start from [`DocumentClassifierOutputDataConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentClassifierOutputDataConfig {
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifieroutputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifieroutputdataconfig-kmskeyid)): string, optional. Pattern: `^\p{ASCII}+$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `S3Uri`: optional.
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentclassifieroutputdataconfig.html#cfn-comprehend-documentclassifier-documentclassifieroutputdataconfig-s3uri)): string, optional. Pattern: `s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri", skip_serializing_if = "Option::is_none")]
     pub s3_uri: Option<Value<String>>,
 }
@@ -1088,18 +1138,18 @@ impl Walk for DocumentReadMode {
 
 /// The `DocumentReaderConfig` property type of [`DocumentClassifier`].
 ///
-/// AWS reference: [`AWS::Comprehend::DocumentClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html).
+/// AWS reference: [`AWS::Comprehend::DocumentClassifier` `DocumentReaderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentreaderconfig.html).
 ///
 /// [`DocumentReaderConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentReaderConfig {
-    /// `DocumentReadAction`: required.
+    /// `DocumentReadAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentreaderconfig.html#cfn-comprehend-documentclassifier-documentreaderconfig-documentreadaction)): [`DocumentReadAction`], one of `TEXTRACT_DETECT_DOCUMENT_TEXT`, `TEXTRACT_ANALYZE_DOCUMENT`, required.
     #[serde(rename = "DocumentReadAction")]
     pub document_read_action: Value<DocumentReadAction>,
-    /// `DocumentReadMode`: optional.
+    /// `DocumentReadMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentreaderconfig.html#cfn-comprehend-documentclassifier-documentreaderconfig-documentreadmode)): [`DocumentReadMode`], one of `SERVICE_DEFAULT`, `FORCE_DOCUMENT_READ_ACTION`, optional.
     #[serde(rename = "DocumentReadMode", skip_serializing_if = "Option::is_none")]
     pub document_read_mode: Option<Value<DocumentReadMode>>,
-    /// `FeatureTypes`: optional.
+    /// `FeatureTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-documentreaderconfig.html#cfn-comprehend-documentclassifier-documentreaderconfig-featuretypes)): list of ([`FeatureTypes`], one of `TABLES`, `FORMS`), optional. Items: 1 to 2.
     #[serde(rename = "FeatureTypes", skip_serializing_if = "Option::is_none")]
     pub feature_types: Option<Value<Vec<Value<FeatureTypes>>>>,
 }
@@ -1163,12 +1213,12 @@ impl Walk for DocumentType {
 
 /// The `EntityRecognitionConfig` property type of [`Flywheel`].
 ///
-/// AWS reference: [`AWS::Comprehend::Flywheel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html).
+/// AWS reference: [`AWS::Comprehend::Flywheel` `EntityRecognitionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-entityrecognitionconfig.html).
 ///
 /// Every property is optional: start from [`EntityRecognitionConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityRecognitionConfig {
-    /// `EntityTypes`: optional.
+    /// `EntityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-entityrecognitionconfig.html#cfn-comprehend-flywheel-entityrecognitionconfig-entitytypes)): list of (object [`EntityTypesListItem`]), optional. Items: 1 to 25.
     #[serde(rename = "EntityTypes", skip_serializing_if = "Option::is_none")]
     pub entity_types: Option<Value<Vec<EntityTypesListItem>>>,
 }
@@ -1198,15 +1248,19 @@ impl Walk for EntityRecognitionConfig {
 
 /// The `EntityRecognizerAnnotations` property type of [`EntityRecognizer`].
 ///
-/// AWS reference: [`AWS::Comprehend::EntityRecognizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html).
+/// AWS reference: [`AWS::Comprehend::EntityRecognizer` `EntityRecognizerAnnotations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerannotations.html).
 ///
 /// [`EntityRecognizerAnnotations::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityRecognizerAnnotations {
-    /// `S3Uri`: required.
+    /// Specifies the Amazon S3 location where the annotations are located.
+    ///
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerannotations.html#cfn-comprehend-entityrecognizer-entityrecognizerannotations-s3uri)): string, required. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
-    /// `TestS3Uri`: optional.
+    /// Specifies the Amazon S3 location where the test annotations are located.
+    ///
+    /// `TestS3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerannotations.html#cfn-comprehend-entityrecognizer-entityrecognizerannotations-tests3uri)): string, optional. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(rename = "TestS3Uri", skip_serializing_if = "Option::is_none")]
     pub test_s3_uri: Option<Value<String>>,
 }
@@ -1241,33 +1295,45 @@ impl Walk for EntityRecognizerAnnotations {
 
 /// The `AugmentedManifestsListItem` property type of [`EntityRecognizer`].
 ///
-/// AWS reference: [`AWS::Comprehend::EntityRecognizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html).
+/// AWS reference: [`AWS::Comprehend::EntityRecognizer` `AugmentedManifestsListItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-augmentedmanifestslistitem.html).
 ///
 /// [`EntityRecognizerAugmentedManifestsListItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityRecognizerAugmentedManifestsListItem {
-    /// `AnnotationDataS3Uri`: optional.
+    /// The S3 prefix to the annotation files that are referred in the augmented manifest file.
+    ///
+    /// `AnnotationDataS3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-augmentedmanifestslistitem.html#cfn-comprehend-entityrecognizer-augmentedmanifestslistitem-annotationdatas3uri)): string, optional. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "AnnotationDataS3Uri",
         skip_serializing_if = "Option::is_none"
     )]
     pub annotation_data_s3_uri: Option<Value<String>>,
-    /// `AttributeNames`: required.
+    /// The JSON attribute that contains the annotations for your training documents.
+    ///
+    /// `AttributeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-augmentedmanifestslistitem.html#cfn-comprehend-entityrecognizer-augmentedmanifestslistitem-attributenames)): list of (string), required. Each item: Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Each item: Length: 1 to 63 characters.
     #[serde(rename = "AttributeNames")]
     pub attribute_names: Value<Vec<Value<String>>>,
-    /// `DocumentType`: optional.
+    /// The type of augmented manifest.
+    ///
+    /// `DocumentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-augmentedmanifestslistitem.html#cfn-comprehend-entityrecognizer-augmentedmanifestslistitem-documenttype)): [`DocumentType`], one of `PLAIN_TEXT_DOCUMENT`, `SEMI_STRUCTURED_DOCUMENT`, optional.
     #[serde(rename = "DocumentType", skip_serializing_if = "Option::is_none")]
     pub document_type: Option<Value<DocumentType>>,
-    /// `S3Uri`: required.
+    /// The Amazon S3 location of the augmented manifest file.
+    ///
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-augmentedmanifestslistitem.html#cfn-comprehend-entityrecognizer-augmentedmanifestslistitem-s3uri)): string, required. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
-    /// `SourceDocumentsS3Uri`: optional.
+    /// The S3 prefix to the source files (PDFs) that are referred to in the augmented manifest file.
+    ///
+    /// `SourceDocumentsS3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-augmentedmanifestslistitem.html#cfn-comprehend-entityrecognizer-augmentedmanifestslistitem-sourcedocumentss3uri)): string, optional. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "SourceDocumentsS3Uri",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_documents_s3_uri: Option<Value<String>>,
-    /// `Split`: optional.
+    /// The purpose of the data you've provided in the augmented manifest.
+    ///
+    /// `Split` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-augmentedmanifestslistitem.html#cfn-comprehend-entityrecognizer-augmentedmanifestslistitem-split)): [`Split`], one of `TRAIN`, `TEST`, optional.
     #[serde(rename = "Split", skip_serializing_if = "Option::is_none")]
     pub split: Option<Value<Split>>,
 }
@@ -1335,18 +1401,24 @@ impl Walk for EntityRecognizerAugmentedManifestsListItem {
 
 /// The `EntityRecognizerDocuments` property type of [`EntityRecognizer`].
 ///
-/// AWS reference: [`AWS::Comprehend::EntityRecognizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html).
+/// AWS reference: [`AWS::Comprehend::EntityRecognizer` `EntityRecognizerDocuments`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerdocuments.html).
 ///
 /// [`EntityRecognizerDocuments::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityRecognizerDocuments {
-    /// `InputFormat`: optional.
+    /// Specifies how the text in an input file should be processed.
+    ///
+    /// `InputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerdocuments.html#cfn-comprehend-entityrecognizer-entityrecognizerdocuments-inputformat)): [`InputFormat`], one of `ONE_DOC_PER_FILE`, `ONE_DOC_PER_LINE`, optional.
     #[serde(rename = "InputFormat", skip_serializing_if = "Option::is_none")]
     pub input_format: Option<Value<InputFormat>>,
-    /// `S3Uri`: required.
+    /// Specifies the Amazon S3 location where the training documents are located.
+    ///
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerdocuments.html#cfn-comprehend-entityrecognizer-entityrecognizerdocuments-s3uri)): string, required. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
-    /// `TestS3Uri`: optional.
+    /// Specifies the Amazon S3 location where the test documents are located.
+    ///
+    /// `TestS3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerdocuments.html#cfn-comprehend-entityrecognizer-entityrecognizerdocuments-tests3uri)): string, optional. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(rename = "TestS3Uri", skip_serializing_if = "Option::is_none")]
     pub test_s3_uri: Option<Value<String>>,
 }
@@ -1390,12 +1462,14 @@ impl Walk for EntityRecognizerDocuments {
 
 /// The `EntityRecognizerEntityList` property type of [`EntityRecognizer`].
 ///
-/// AWS reference: [`AWS::Comprehend::EntityRecognizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html).
+/// AWS reference: [`AWS::Comprehend::EntityRecognizer` `EntityRecognizerEntityList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerentitylist.html).
 ///
 /// Every property is required: [`EntityRecognizerEntityList::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityRecognizerEntityList {
-    /// `S3Uri`: required.
+    /// Specifies the Amazon S3 location where the entity list is located.
+    ///
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerentitylist.html#cfn-comprehend-entityrecognizer-entityrecognizerentitylist-s3uri)): string, required. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
 }
@@ -1421,27 +1495,39 @@ impl Walk for EntityRecognizerEntityList {
 
 /// The `EntityRecognizerInputDataConfig` property type of [`EntityRecognizer`].
 ///
-/// AWS reference: [`AWS::Comprehend::EntityRecognizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html).
+/// AWS reference: [`AWS::Comprehend::EntityRecognizer` `EntityRecognizerInputDataConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerinputdataconfig.html).
 ///
 /// [`EntityRecognizerInputDataConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityRecognizerInputDataConfig {
-    /// `Annotations`: optional.
+    /// The S3 location of the CSV file that annotates your training documents.
+    ///
+    /// `Annotations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerinputdataconfig.html#cfn-comprehend-entityrecognizer-entityrecognizerinputdataconfig-annotations)): object [`EntityRecognizerAnnotations`], optional.
     #[serde(rename = "Annotations", skip_serializing_if = "Option::is_none")]
     pub annotations: Option<EntityRecognizerAnnotations>,
-    /// `AugmentedManifests`: optional.
+    /// A list of augmented manifest files that provide training data for a custom model.
+    ///
+    /// `AugmentedManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerinputdataconfig.html#cfn-comprehend-entityrecognizer-entityrecognizerinputdataconfig-augmentedmanifests)): list of (object [`EntityRecognizerAugmentedManifestsListItem`]), optional.
     #[serde(rename = "AugmentedManifests", skip_serializing_if = "Option::is_none")]
     pub augmented_manifests: Option<Value<Vec<EntityRecognizerAugmentedManifestsListItem>>>,
-    /// `DataFormat`: optional.
+    /// The format of your training data.
+    ///
+    /// `DataFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerinputdataconfig.html#cfn-comprehend-entityrecognizer-entityrecognizerinputdataconfig-dataformat)): [`DataFormat`], one of `COMPREHEND_CSV`, `AUGMENTED_MANIFEST`, optional.
     #[serde(rename = "DataFormat", skip_serializing_if = "Option::is_none")]
     pub data_format: Option<Value<DataFormat>>,
-    /// `Documents`: optional.
+    /// The S3 location of the folder that contains the training documents.
+    ///
+    /// `Documents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerinputdataconfig.html#cfn-comprehend-entityrecognizer-entityrecognizerinputdataconfig-documents)): object [`EntityRecognizerDocuments`], optional.
     #[serde(rename = "Documents", skip_serializing_if = "Option::is_none")]
     pub documents: Option<EntityRecognizerDocuments>,
-    /// `EntityList`: optional.
+    /// The S3 location of the CSV file that has the entity list.
+    ///
+    /// `EntityList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerinputdataconfig.html#cfn-comprehend-entityrecognizer-entityrecognizerinputdataconfig-entitylist)): object [`EntityRecognizerEntityList`], optional.
     #[serde(rename = "EntityList", skip_serializing_if = "Option::is_none")]
     pub entity_list: Option<EntityRecognizerEntityList>,
-    /// `EntityTypes`: required.
+    /// The entity types in the labeled training data.
+    ///
+    /// `EntityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entityrecognizerinputdataconfig.html#cfn-comprehend-entityrecognizer-entityrecognizerinputdataconfig-entitytypes)): list of (object [`EntityTypesListItem`]), required.
     #[serde(rename = "EntityTypes")]
     pub entity_types: Value<Vec<EntityTypesListItem>>,
 }
@@ -1565,12 +1651,14 @@ impl Walk for EntityRecognizerLanguageCode {
 
 /// The `EntityTypesListItem` property type of [`EntityRecognizer`] and [`Flywheel`].
 ///
-/// AWS reference: [`AWS::Comprehend::EntityRecognizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html), [`AWS::Comprehend::Flywheel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html).
+/// AWS reference: [`AWS::Comprehend::EntityRecognizer` `EntityTypesListItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entitytypeslistitem.html), [`AWS::Comprehend::Flywheel` `EntityTypesListItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-entitytypeslistitem.html).
 ///
 /// Every property is required: [`EntityTypesListItem::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityTypesListItem {
-    /// `Type`: required.
+    /// An entity type within a labeled training dataset.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-entitytypeslistitem.html#cfn-comprehend-entityrecognizer-entitytypeslistitem-type)): string, required. Pattern: `^(?![^\n\r\t,]*\\n|\\r|\\t)[^\n\r\t,]+$`. Length: 0 to 64 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1728,15 +1816,15 @@ impl Walk for Split {
 
 /// The `Tag` property type of [`DocumentClassifier`], [`DocumentClassifierEndpoint`], [`EntityRecognizer`], [`EntityRecognizerEndpoint`] and [`Flywheel`].
 ///
-/// AWS reference: [`AWS::Comprehend::DocumentClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html), [`AWS::Comprehend::DocumentClassifierEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifierendpoint.html), [`AWS::Comprehend::EntityRecognizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html), [`AWS::Comprehend::EntityRecognizerEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizerendpoint.html), [`AWS::Comprehend::Flywheel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html).
+/// AWS reference: [`AWS::Comprehend::DocumentClassifier` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-tag.html), [`AWS::Comprehend::DocumentClassifierEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifierendpoint-tag.html), [`AWS::Comprehend::EntityRecognizer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-tag.html), [`AWS::Comprehend::EntityRecognizerEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizerendpoint-tag.html), [`AWS::Comprehend::Flywheel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-tag.html#cfn-comprehend-documentclassifier-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-tag.html#cfn-comprehend-documentclassifier-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1765,24 +1853,24 @@ impl Walk for Tag {
 
 /// The `TaskConfig` property type of [`Flywheel`].
 ///
-/// AWS reference: [`AWS::Comprehend::Flywheel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html).
+/// AWS reference: [`AWS::Comprehend::Flywheel` `TaskConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-taskconfig.html).
 ///
 /// [`TaskConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskConfig {
-    /// `DocumentClassificationConfig`: optional.
+    /// `DocumentClassificationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-taskconfig.html#cfn-comprehend-flywheel-taskconfig-documentclassificationconfig)): object [`DocumentClassificationConfig`], optional.
     #[serde(
         rename = "DocumentClassificationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_classification_config: Option<DocumentClassificationConfig>,
-    /// `EntityRecognitionConfig`: optional.
+    /// `EntityRecognitionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-taskconfig.html#cfn-comprehend-flywheel-taskconfig-entityrecognitionconfig)): object [`EntityRecognitionConfig`], optional.
     #[serde(
         rename = "EntityRecognitionConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub entity_recognition_config: Option<EntityRecognitionConfig>,
-    /// `LanguageCode`: required.
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-taskconfig.html#cfn-comprehend-flywheel-taskconfig-languagecode)): [`LanguageCode`], one of `en`, `es`, `fr`, `it`, `de`, `pt`, required.
     #[serde(rename = "LanguageCode")]
     pub language_code: Value<LanguageCode>,
 }
@@ -1829,15 +1917,15 @@ impl Walk for TaskConfig {
 
 /// The `VpcConfig` property type of [`DocumentClassifier`], [`EntityRecognizer`] and [`Flywheel`].
 ///
-/// AWS reference: [`AWS::Comprehend::DocumentClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-documentclassifier.html), [`AWS::Comprehend::EntityRecognizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-entityrecognizer.html), [`AWS::Comprehend::Flywheel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-comprehend-flywheel.html).
+/// AWS reference: [`AWS::Comprehend::DocumentClassifier` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-vpcconfig.html), [`AWS::Comprehend::EntityRecognizer` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-entityrecognizer-vpcconfig.html), [`AWS::Comprehend::Flywheel` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-flywheel-vpcconfig.html).
 ///
 /// Every property is required: [`VpcConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfig {
-    /// `SecurityGroupIds`: required.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-vpcconfig.html#cfn-comprehend-documentclassifier-vpcconfig-securitygroupids)): list of (string), required. Items: 1 to 5. Each item: Pattern: `[-0-9a-zA-Z]+`. Each item: Length: 1 to 32 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `Subnets`: required.
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-comprehend-documentclassifier-vpcconfig.html#cfn-comprehend-documentclassifier-vpcconfig-subnets)): list of (string), required. Items: 1 to 16. Each item: Pattern: `[-0-9a-zA-Z]+`. Each item: Length: 1 to 32 characters.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }

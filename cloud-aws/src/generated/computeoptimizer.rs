@@ -9,40 +9,62 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ComputeOptimizer::AutomationRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html)).
 ///
+/// Creates an AWS Compute Optimizer automation rule that automatically implements recommended actions based on your defined criteria and schedule. Automation rules are global resources that manage automated actions across all AWS Regions where Compute Optimizer Automation is available. Organization-level rules can only be created by the management account or delegated administrator.
+///
 /// [`AutomationRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutomationRule {
-    /// `Criteria`: optional.
+    /// Filter criteria that specify which recommended actions qualify for implementation.
+    ///
+    /// `Criteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-criteria)): object [`Criteria`], optional.
     #[serde(rename = "Criteria", skip_serializing_if = "Option::is_none")]
     pub criteria: Option<Criteria>,
-    /// `Description`: optional.
+    /// The description of the automation rule.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-description)): string, optional. Pattern: `^[a-zA-Z0-9_\-\s@\.]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the automation rule.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-name)): string, required. Pattern: `^[a-zA-Z0-9_-]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OrganizationConfiguration`: optional.
+    /// Organization configuration for organization rules, including rule apply order and account scope.
+    ///
+    /// `OrganizationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-organizationconfiguration)): object [`OrganizationConfiguration`], optional.
     #[serde(
         rename = "OrganizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub organization_configuration: Option<OrganizationConfiguration>,
-    /// `Priority`: optional.
+    /// Rule priority within its group
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-priority)): string, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<String>>,
-    /// `RecommendedActionTypes`: required.
+    /// The types of recommended actions this rule will implement.
+    ///
+    /// `RecommendedActionTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-recommendedactiontypes)): list of ([`RecommendedActionTypes`], one of `SnapshotAndDeleteUnattachedEbsVolume`, `UpgradeEbsVolumeType`), required. Items: at least 1.
     #[serde(rename = "RecommendedActionTypes")]
     pub recommended_action_types: Value<Vec<Value<RecommendedActionTypes>>>,
-    /// `RuleType`: required.
+    /// The type of automation rule.
+    ///
+    /// `RuleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-ruletype)): [`RuleType`], one of `AccountRule`, `OrganizationRule`, required.
     #[serde(rename = "RuleType")]
     pub rule_type: Value<RuleType>,
-    /// `Schedule`: required.
+    /// The schedule configuration for when the rule runs.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-schedule)): object [`Schedule`], required.
     #[serde(rename = "Schedule")]
     pub schedule: Schedule,
-    /// `Status`: required.
+    /// The status of the automation rule.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-status)): [`Status`], one of `Active`, `Inactive`, required.
     #[serde(rename = "Status")]
     pub status: Value<Status>,
-    /// `Tags`: optional.
+    /// Tags associated with the automation rule.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html#cfn-computeoptimizer-automationrule-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -222,39 +244,39 @@ impl Walk for Comparison {
 
 /// The `Criteria` property type of [`AutomationRule`].
 ///
-/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html).
+/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule` `Criteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html).
 ///
 /// Every property is optional: start from [`Criteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Criteria {
-    /// `EbsVolumeSizeInGib`: optional.
+    /// `EbsVolumeSizeInGib` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html#cfn-computeoptimizer-automationrule-criteria-ebsvolumesizeingib)): list of (object [`IntegerCriteriaCondition`]), optional.
     #[serde(rename = "EbsVolumeSizeInGib", skip_serializing_if = "Option::is_none")]
     pub ebs_volume_size_in_gib: Option<Value<Vec<IntegerCriteriaCondition>>>,
-    /// `EbsVolumeType`: optional.
+    /// `EbsVolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html#cfn-computeoptimizer-automationrule-criteria-ebsvolumetype)): list of (object [`StringCriteriaCondition`]), optional.
     #[serde(rename = "EbsVolumeType", skip_serializing_if = "Option::is_none")]
     pub ebs_volume_type: Option<Value<Vec<StringCriteriaCondition>>>,
-    /// `EstimatedMonthlySavings`: optional.
+    /// `EstimatedMonthlySavings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html#cfn-computeoptimizer-automationrule-criteria-estimatedmonthlysavings)): list of (object [`DoubleCriteriaCondition`]), optional.
     #[serde(
         rename = "EstimatedMonthlySavings",
         skip_serializing_if = "Option::is_none"
     )]
     pub estimated_monthly_savings: Option<Value<Vec<DoubleCriteriaCondition>>>,
-    /// `LookBackPeriodInDays`: optional.
+    /// `LookBackPeriodInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html#cfn-computeoptimizer-automationrule-criteria-lookbackperiodindays)): list of (object [`IntegerCriteriaCondition`]), optional.
     #[serde(
         rename = "LookBackPeriodInDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub look_back_period_in_days: Option<Value<Vec<IntegerCriteriaCondition>>>,
-    /// `Region`: optional.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html#cfn-computeoptimizer-automationrule-criteria-region)): list of (object [`StringCriteriaCondition`]), optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<Vec<StringCriteriaCondition>>>,
-    /// `ResourceArn`: optional.
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html#cfn-computeoptimizer-automationrule-criteria-resourcearn)): list of (object [`StringCriteriaCondition`]), optional.
     #[serde(rename = "ResourceArn", skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<Value<Vec<StringCriteriaCondition>>>,
-    /// `ResourceTag`: optional.
+    /// `ResourceTag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html#cfn-computeoptimizer-automationrule-criteria-resourcetag)): list of (object [`ResourceTagsCriteriaCondition`]), optional.
     #[serde(rename = "ResourceTag", skip_serializing_if = "Option::is_none")]
     pub resource_tag: Option<Value<Vec<ResourceTagsCriteriaCondition>>>,
-    /// `RestartNeeded`: optional.
+    /// `RestartNeeded` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-criteria.html#cfn-computeoptimizer-automationrule-criteria-restartneeded)): list of (object [`StringCriteriaCondition`]), optional.
     #[serde(rename = "RestartNeeded", skip_serializing_if = "Option::is_none")]
     pub restart_needed: Option<Value<Vec<StringCriteriaCondition>>>,
 }
@@ -355,15 +377,15 @@ impl Walk for Criteria {
 
 /// The `DoubleCriteriaCondition` property type of [`AutomationRule`].
 ///
-/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html).
+/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule` `DoubleCriteriaCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-doublecriteriacondition.html).
 ///
 /// Every property is optional: start from [`DoubleCriteriaCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DoubleCriteriaCondition {
-    /// `Comparison`: optional.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-doublecriteriacondition.html#cfn-computeoptimizer-automationrule-doublecriteriacondition-comparison)): [`Comparison`], one of `StringEquals`, `StringNotEquals`, `StringEqualsIgnoreCase`, `StringNotEqualsIgnoreCase`, `StringLike`, `StringNotLike`, `NumericEquals`, `NumericNotEquals`, `NumericLessThan`, `NumericLessThanEquals`, `NumericGreaterThan`, `NumericGreaterThanEquals`, optional.
     #[serde(rename = "Comparison", skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Value<Comparison>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-doublecriteriacondition.html#cfn-computeoptimizer-automationrule-doublecriteriacondition-values)): list of (number), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<f64>>>>,
 }
@@ -401,15 +423,15 @@ impl Walk for DoubleCriteriaCondition {
 
 /// The `IntegerCriteriaCondition` property type of [`AutomationRule`].
 ///
-/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html).
+/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule` `IntegerCriteriaCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-integercriteriacondition.html).
 ///
 /// Every property is optional: start from [`IntegerCriteriaCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IntegerCriteriaCondition {
-    /// `Comparison`: optional.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-integercriteriacondition.html#cfn-computeoptimizer-automationrule-integercriteriacondition-comparison)): [`Comparison`], one of `StringEquals`, `StringNotEquals`, `StringEqualsIgnoreCase`, `StringNotEqualsIgnoreCase`, `StringLike`, `StringNotLike`, `NumericEquals`, `NumericNotEquals`, `NumericLessThan`, `NumericLessThanEquals`, `NumericGreaterThan`, `NumericGreaterThanEquals`, optional.
     #[serde(rename = "Comparison", skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Value<Comparison>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-integercriteriacondition.html#cfn-computeoptimizer-automationrule-integercriteriacondition-values)): list of (integer), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<i64>>>>,
 }
@@ -447,15 +469,19 @@ impl Walk for IntegerCriteriaCondition {
 
 /// The `OrganizationConfiguration` property type of [`AutomationRule`].
 ///
-/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html).
+/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule` `OrganizationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-organizationconfiguration.html).
 ///
 /// Every property is optional: start from [`OrganizationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OrganizationConfiguration {
-    /// `AccountIds`: optional.
+    /// List of account IDs where the organization rule applies
+    ///
+    /// `AccountIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-organizationconfiguration.html#cfn-computeoptimizer-automationrule-organizationconfiguration-accountids)): list of (string), optional. Items: 1 to 50. Each item: Pattern: `^[0-9]{12}$`.
     #[serde(rename = "AccountIds", skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Value<Vec<Value<String>>>>,
-    /// `RuleApplyOrder`: optional.
+    /// When the rule should be applied relative to account rules
+    ///
+    /// `RuleApplyOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-organizationconfiguration.html#cfn-computeoptimizer-automationrule-organizationconfiguration-ruleapplyorder)): [`RuleApplyOrder`], one of `BeforeAccountRules`, `AfterAccountRules`, optional.
     #[serde(rename = "RuleApplyOrder", skip_serializing_if = "Option::is_none")]
     pub rule_apply_order: Option<Value<RuleApplyOrder>>,
 }
@@ -513,18 +539,18 @@ impl Walk for RecommendedActionTypes {
 
 /// The `ResourceTagsCriteriaCondition` property type of [`AutomationRule`].
 ///
-/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html).
+/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule` `ResourceTagsCriteriaCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-resourcetagscriteriacondition.html).
 ///
 /// Every property is optional: start from [`ResourceTagsCriteriaCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceTagsCriteriaCondition {
-    /// `Comparison`: optional.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-resourcetagscriteriacondition.html#cfn-computeoptimizer-automationrule-resourcetagscriteriacondition-comparison)): [`Comparison`], one of `StringEquals`, `StringNotEquals`, `StringEqualsIgnoreCase`, `StringNotEqualsIgnoreCase`, `StringLike`, `StringNotLike`, `NumericEquals`, `NumericNotEquals`, `NumericLessThan`, `NumericLessThanEquals`, `NumericGreaterThan`, `NumericGreaterThanEquals`, optional.
     #[serde(rename = "Comparison", skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Value<Comparison>>,
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-resourcetagscriteriacondition.html#cfn-computeoptimizer-automationrule-resourcetagscriteriacondition-key)): string, optional. Pattern: `^[\w\s\.\-\:\/\=\+\@\*\?]+$`. Length: 1 to 512 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-resourcetagscriteriacondition.html#cfn-computeoptimizer-automationrule-resourcetagscriteriacondition-values)): list of (string), optional. Each item: Pattern: `^[\w\s\.\-\:\/\=\+\@\*\?]+$`. Each item: Length: 1 to 512 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -610,21 +636,27 @@ impl Walk for RuleType {
 
 /// The `Schedule` property type of [`AutomationRule`].
 ///
-/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html).
+/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-schedule.html).
 ///
 /// Every property is optional: start from [`Schedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `ExecutionWindowInMinutes`: optional.
+    /// Execution window duration in minutes
+    ///
+    /// `ExecutionWindowInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-schedule.html#cfn-computeoptimizer-automationrule-schedule-executionwindowinminutes)): integer, optional. Range: 60 to 1440.
     #[serde(
         rename = "ExecutionWindowInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub execution_window_in_minutes: Option<Value<i64>>,
-    /// `ScheduleExpression`: optional.
+    /// Schedule expression (e.g., cron or rate expression)
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-schedule.html#cfn-computeoptimizer-automationrule-schedule-scheduleexpression)): string, optional.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
-    /// `ScheduleExpressionTimezone`: optional.
+    /// IANA timezone identifier
+    ///
+    /// `ScheduleExpressionTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-schedule.html#cfn-computeoptimizer-automationrule-schedule-scheduleexpressiontimezone)): string, optional.
     #[serde(
         rename = "ScheduleExpressionTimezone",
         skip_serializing_if = "Option::is_none"
@@ -693,15 +725,15 @@ impl Walk for Status {
 
 /// The `StringCriteriaCondition` property type of [`AutomationRule`].
 ///
-/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html).
+/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule` `StringCriteriaCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-stringcriteriacondition.html).
 ///
 /// Every property is optional: start from [`StringCriteriaCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StringCriteriaCondition {
-    /// `Comparison`: optional.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-stringcriteriacondition.html#cfn-computeoptimizer-automationrule-stringcriteriacondition-comparison)): [`Comparison`], one of `StringEquals`, `StringNotEquals`, `StringEqualsIgnoreCase`, `StringNotEqualsIgnoreCase`, `StringLike`, `StringNotLike`, `NumericEquals`, `NumericNotEquals`, `NumericLessThan`, `NumericLessThanEquals`, `NumericGreaterThan`, `NumericGreaterThanEquals`, optional.
     #[serde(rename = "Comparison", skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Value<Comparison>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-stringcriteriacondition.html#cfn-computeoptimizer-automationrule-stringcriteriacondition-values)): list of (string), optional. Each item: Pattern: `^[\w\s\.\-\:\/\=\+\@\*\?]+$`. Each item: Length: 1 to 512 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -739,15 +771,15 @@ impl Walk for StringCriteriaCondition {
 
 /// The `Tag` property type of [`AutomationRule`].
 ///
-/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-computeoptimizer-automationrule.html).
+/// AWS reference: [`AWS::ComputeOptimizer::AutomationRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-tag.html#cfn-computeoptimizer-automationrule-tag-key)): string, required. Pattern: `^[\w\s\.\-\:\/\=\+\@]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-computeoptimizer-automationrule-tag.html#cfn-computeoptimizer-automationrule-tag-value)): string, required. Pattern: `^[\w\s\.\-\:\/\=\+\@]*$`. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

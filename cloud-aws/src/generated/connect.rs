@@ -9,31 +9,49 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Connect::AgentStatus` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html)).
 ///
+/// Resource Type definition for AWS::Connect::AgentStatus
+///
 /// [`AgentStatus::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentStatus {
-    /// `Description`: optional.
+    /// The description of the status.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html#cfn-connect-agentstatus-description)): string, optional. Length: 1 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayOrder`: optional.
+    /// The display order of the status.
+    ///
+    /// `DisplayOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html#cfn-connect-agentstatus-displayorder)): integer, optional. Range: 1 to 50.
     #[serde(rename = "DisplayOrder", skip_serializing_if = "Option::is_none")]
     pub display_order: Option<Value<i64>>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html#cfn-connect-agentstatus-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the status.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html#cfn-connect-agentstatus-name)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResetOrderNumber`: optional.
+    /// A number indicating the reset order of the agent status.
+    ///
+    /// `ResetOrderNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html#cfn-connect-agentstatus-resetordernumber)): boolean, optional.
     #[serde(rename = "ResetOrderNumber", skip_serializing_if = "Option::is_none")]
     pub reset_order_number: Option<Value<bool>>,
-    /// `State`: required.
+    /// The state of the status.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html#cfn-connect-agentstatus-state)): [`AgentStatusState`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<AgentStatusState>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html#cfn-connect-agentstatus-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional.
+    /// The type of agent status.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html#cfn-connect-agentstatus-type)): [`AgentStatusType`], one of `ROUTABLE`, `CUSTOM`, `OFFLINE`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<AgentStatusType>>,
 }
@@ -137,13 +155,19 @@ impl ResourceRef<AgentStatus> {
 
 /// The properties of an `AWS::Connect::ApprovedOrigin` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-approvedorigin.html)).
 ///
+/// Resource Type definition for AWS::Connect::ApprovedOrigin
+///
 /// Every property is required: [`ApprovedOrigin::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApprovedOrigin {
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// Amazon Connect instance identifier
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-approvedorigin.html#cfn-connect-approvedorigin-instanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `Origin`: required, create-only (changing it replaces the resource).
+    /// Domain name to be added to the allowlist of instance
+    ///
+    /// `Origin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-approvedorigin.html#cfn-connect-approvedorigin-origin)): string, required, create-only (changing it replaces the resource). Length: at most 267 characters.
     #[serde(rename = "Origin")]
     pub origin: Value<String>,
 }
@@ -178,28 +202,44 @@ impl Resource for ApprovedOrigin {
 
 /// The properties of an `AWS::Connect::ContactFlow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html)).
 ///
+/// Resource Type definition for AWS::Connect::ContactFlow
+///
 /// [`ContactFlow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContactFlow {
-    /// `Content`: required.
+    /// The content of the contact flow in JSON format.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html#cfn-connect-contactflow-content)): string, required. Length: 1 to 256000 characters.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `Description`: optional.
+    /// The description of the contact flow.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html#cfn-connect-contactflow-description)): string, optional. Length: at most 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance (ARN).
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html#cfn-connect-contactflow-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 256 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the contact flow.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html#cfn-connect-contactflow-name)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `State`: optional.
+    /// The state of the contact flow.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html#cfn-connect-contactflow-state)): [`ContactFlowState`], one of `ACTIVE`, `ARCHIVED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<ContactFlowState>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html#cfn-connect-contactflow-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the contact flow.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html#cfn-connect-contactflow-type)): [`ContactFlowType`], one of `CONTACT_FLOW`, `CUSTOMER_QUEUE`, `CUSTOMER_HOLD`, `CUSTOMER_WHISPER`, `AGENT_HOLD`, `AGENT_WHISPER`, `OUTBOUND_WHISPER`, `AGENT_TRANSFER`, `QUEUE_TRANSFER`, `CAMPAIGN`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<ContactFlowType>,
 }
@@ -279,34 +319,52 @@ impl ResourceRef<ContactFlow> {
 
 /// The properties of an `AWS::Connect::ContactFlowModule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html)).
 ///
+/// Resource Type definition for AWS::Connect::ContactFlowModule.
+///
 /// [`ContactFlowModule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContactFlowModule {
-    /// `Content`: required.
+    /// The content of the contact flow module in JSON format.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html#cfn-connect-contactflowmodule-content)): string, required. Length: 1 to 256000 characters.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `Description`: optional.
+    /// The description of the contact flow module.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html#cfn-connect-contactflowmodule-description)): string, optional. Pattern: `.*\S.*`. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExternalInvocationConfiguration`: optional.
+    /// Defines the external invocation configuration of the flow module resource
+    ///
+    /// `ExternalInvocationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html#cfn-connect-contactflowmodule-externalinvocationconfiguration)): object [`ExternalInvocationConfiguration`], optional.
     #[serde(
         rename = "ExternalInvocationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub external_invocation_configuration: Option<ExternalInvocationConfiguration>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance (ARN).
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html#cfn-connect-contactflowmodule-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 256 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the contact flow module.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html#cfn-connect-contactflowmodule-name)): string, required. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Settings`: optional.
+    /// The schema of the settings for contact flow module in JSON Schema V4 format.
+    ///
+    /// `Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html#cfn-connect-contactflowmodule-settings)): string, optional. Length: at most 256000 characters.
     #[serde(rename = "Settings", skip_serializing_if = "Option::is_none")]
     pub settings: Option<Value<String>>,
-    /// `State`: optional.
+    /// The state of the contact flow module.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html#cfn-connect-contactflowmodule-state)): string, optional. Length: at most 500 characters.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html#cfn-connect-contactflowmodule-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -408,19 +466,29 @@ impl ResourceRef<ContactFlowModule> {
 
 /// The properties of an `AWS::Connect::ContactFlowModuleAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodulealias.html)).
 ///
+/// Resource Type definition for ContactFlowModuleAlias
+///
 /// [`ContactFlowModuleAlias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContactFlowModuleAlias {
-    /// `ContactFlowModuleId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the contact flow module (ARN) this alias is tied to.
+    ///
+    /// `ContactFlowModuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodulealias.html#cfn-connect-contactflowmodulealias-contactflowmoduleid)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+$`. Length: 1 to 500 characters.
     #[serde(rename = "ContactFlowModuleId")]
     pub contact_flow_module_id: Value<String>,
-    /// `ContactFlowModuleVersion`: required.
+    /// The version number of the contact flow module this alias points to.
+    ///
+    /// `ContactFlowModuleVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodulealias.html#cfn-connect-contactflowmodulealias-contactflowmoduleversion)): integer, required. Range: at least 1.
     #[serde(rename = "ContactFlowModuleVersion")]
     pub contact_flow_module_version: Value<i64>,
-    /// `Description`: optional.
+    /// The description of the alias.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodulealias.html#cfn-connect-contactflowmodulealias-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the alias.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodulealias.html#cfn-connect-contactflowmodulealias-name)): string, required. Pattern: `^([$0-9a-zA-Z][_-]?)+$`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -483,13 +551,19 @@ impl ResourceRef<ContactFlowModuleAlias> {
 
 /// The properties of an `AWS::Connect::ContactFlowModuleVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmoduleversion.html)).
 ///
+/// Resource Type definition for ContactFlowModuleVersion
+///
 /// [`ContactFlowModuleVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContactFlowModuleVersion {
-    /// `ContactFlowModuleId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the contact flow module (ARN) this version is tied to.
+    ///
+    /// `ContactFlowModuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmoduleversion.html#cfn-connect-contactflowmoduleversion-contactflowmoduleid)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+$`. Length: 1 to 500 characters.
     #[serde(rename = "ContactFlowModuleId")]
     pub contact_flow_module_id: Value<String>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the version.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmoduleversion.html#cfn-connect-contactflowmoduleversion-description)): string, optional, create-only (changing it replaces the resource). Pattern: `\S`. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
 }
@@ -547,13 +621,19 @@ impl ResourceRef<ContactFlowModuleVersion> {
 
 /// The properties of an `AWS::Connect::ContactFlowVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowversion.html)).
 ///
+/// Resource Type Definition for ContactFlowVersion
+///
 /// [`ContactFlowVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContactFlowVersion {
-    /// `ContactFlowId`: required, create-only (changing it replaces the resource).
+    /// The ARN of the contact flow this version is tied to.
+    ///
+    /// `ContactFlowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowversion.html#cfn-connect-contactflowversion-contactflowid)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/contact-flow/[-a-zA-Z0-9]+$`. Length: 1 to 500 characters.
     #[serde(rename = "ContactFlowId")]
     pub contact_flow_id: Value<String>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the version.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowversion.html#cfn-connect-contactflowversion-description)): string, optional, create-only (changing it replaces the resource). Length: at most 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
 }
@@ -611,16 +691,24 @@ impl ResourceRef<ContactFlowVersion> {
 
 /// The properties of an `AWS::Connect::DataLakeAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datalakeassociation.html)).
 ///
+/// Resource schema for AWS::Connect::DataLakeAssociation
+///
 /// [`DataLakeAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataLakeAssociation {
-    /// `DataSetId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the analytics data set.
+    ///
+    /// `DataSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datalakeassociation.html#cfn-connect-datalakeassociation-datasetid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "DataSetId")]
     pub data_set_id: Value<String>,
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datalakeassociation.html#cfn-connect-datalakeassociation-instanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `TargetAccountId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the target account
+    ///
+    /// `TargetAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datalakeassociation.html#cfn-connect-datalakeassociation-targetaccountid)): string, optional, create-only (changing it replaces the resource). Pattern: `^\d+$`. Length: 12 to 12 characters.
     #[serde(rename = "TargetAccountId", skip_serializing_if = "Option::is_none")]
     pub target_account_id: Option<Value<String>>,
 }
@@ -679,28 +767,44 @@ impl ResourceRef<DataLakeAssociation> {
 
 /// The properties of an `AWS::Connect::DataTable` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html)).
 ///
+/// Resource Type definition for AWS::Connect::DataTable
+///
 /// [`DataTable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataTable {
-    /// `Description`: optional.
+    /// The description of the Data Table.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-description)): string, optional. Pattern: `^[\P{C}  	]+$`. Length: 0 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the Data Table
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-name)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}\-_.:=@'|]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Status`: required, create-only (changing it replaces the resource).
+    /// The status of the Data Table
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-status)): [`DataTableStatus`], one of `PUBLISHED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Status")]
     pub status: Value<DataTableStatus>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeZone`: required.
+    /// The time zone of the Data Table
+    ///
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-timezone)): string, required.
     #[serde(rename = "TimeZone")]
     pub time_zone: Value<String>,
-    /// `ValueLockLevel`: required.
+    /// The value lock level of the Data Table
+    ///
+    /// `ValueLockLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html#cfn-connect-datatable-valuelocklevel)): [`ValueLockLevel`], one of `NONE`, `DATA_TABLE`, `PRIMARY_VALUE`, `ATTRIBUTE`, `VALUE`, required.
     #[serde(rename = "ValueLockLevel")]
     pub value_lock_level: Value<ValueLockLevel>,
 }
@@ -790,28 +894,30 @@ impl ResourceRef<DataTable> {
 
 /// The properties of an `AWS::Connect::DataTableAttribute` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html)).
 ///
+/// Resource Type definition for AWS::Connect::DataTableAttribute
+///
 /// [`DataTableAttribute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataTableAttribute {
-    /// `DataTableArn`: required, create-only (changing it replaces the resource).
+    /// `DataTableArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-datatablearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "DataTableArn")]
     pub data_table_arn: Value<String>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-description)): string, optional. Pattern: `^[\P{C}  	]+$`. Length: 0 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-name)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}\-_.:=@'|]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Primary`: optional.
+    /// `Primary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-primary)): boolean, optional.
     #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
     pub primary: Option<Value<bool>>,
-    /// `Validation`: optional.
+    /// `Validation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-validation)): object [`Validation`], optional.
     #[serde(rename = "Validation", skip_serializing_if = "Option::is_none")]
     pub validation: Option<Validation>,
-    /// `ValueType`: required.
+    /// `ValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html#cfn-connect-datatableattribute-valuetype)): [`ValueType`], one of `TEXT`, `NUMBER`, `BOOLEAN`, `TEXT_LIST`, `NUMBER_LIST`, required.
     #[serde(rename = "ValueType")]
     pub value_type: Value<ValueType>,
 }
@@ -901,16 +1007,18 @@ impl ResourceRef<DataTableAttribute> {
 
 /// The properties of an `AWS::Connect::DataTableRecord` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatablerecord.html)).
 ///
+/// Resource Type definition for AWS::Connect::DataTableRecord
+///
 /// Every property is required: [`DataTableRecord::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataTableRecord {
-    /// `DataTableArn`: required, create-only (changing it replaces the resource).
+    /// `DataTableArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatablerecord.html#cfn-connect-datatablerecord-datatablearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "DataTableArn")]
     pub data_table_arn: Value<String>,
-    /// `DataTableRecord`: required.
+    /// `DataTableRecord` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatablerecord.html#cfn-connect-datatablerecord-datatablerecord)): object [`DataTableRecordDataTableRecord`], required.
     #[serde(rename = "DataTableRecord")]
     pub data_table_record: DataTableRecordDataTableRecord,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatablerecord.html#cfn-connect-datatablerecord-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
 }
@@ -959,28 +1067,42 @@ impl ResourceRef<DataTableRecord> {
 
 /// The properties of an `AWS::Connect::EmailAddress` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html)).
 ///
+/// Resource Type definition for AWS::Connect::EmailAddress
+///
 /// [`EmailAddress::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailAddress {
-    /// `AliasConfigurations`: optional.
+    /// List of alias configurations for the email address
+    ///
+    /// `AliasConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html#cfn-connect-emailaddress-aliasconfigurations)): list of (object [`AliasConfiguration`]), optional. Items: at most 1.
     #[serde(
         rename = "AliasConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub alias_configurations: Option<Value<Vec<AliasConfiguration>>>,
-    /// `Description`: optional.
+    /// A description for the email address.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html#cfn-connect-emailaddress-description)): string, optional. Pattern: `(^[\S].*[\S]$)|(^[\S]$)`. Length: 1 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// The display name for the email address.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html#cfn-connect-emailaddress-displayname)): string, optional. Pattern: `(^[\S].*[\S]$)|(^[\S]$)`. Length: 0 to 256 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `EmailAddress`: required, create-only (changing it replaces the resource).
+    /// Email address to be created for this instance
+    ///
+    /// `EmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html#cfn-connect-emailaddress-emailaddress)): string, required, create-only (changing it replaces the resource). Pattern: `([^\s@]+@[^\s@]+\.[^\s@]+)`. Length: 1 to 255 characters.
     #[serde(rename = "EmailAddress")]
     pub email_address: Value<String>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html#cfn-connect-emailaddress-instancearn)): string, required. Pattern: `^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 1 to 250 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html#cfn-connect-emailaddress-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1064,55 +1186,81 @@ impl ResourceRef<EmailAddress> {
 
 /// The properties of an `AWS::Connect::EvaluationForm` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html)).
 ///
+/// Creates an evaluation form for the specified CON instance.
+///
 /// [`EvaluationForm::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationForm {
-    /// `AIVersion`: optional.
+    /// The AI version to use for the evaluation form. This specifies which AI model version is used for automated evaluations.
+    ///
+    /// `AIVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-aiversion)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "AIVersion", skip_serializing_if = "Option::is_none")]
     pub ai_version: Option<Value<String>>,
-    /// `AutoEvaluationConfiguration`: optional.
+    /// The automatic evaluation configuration of an evaluation form.
+    ///
+    /// `AutoEvaluationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-autoevaluationconfiguration)): object [`AutoEvaluationConfiguration`], optional.
     #[serde(
         rename = "AutoEvaluationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_evaluation_configuration: Option<AutoEvaluationConfiguration>,
-    /// `Description`: optional.
+    /// The description of the evaluation form. \*Length Constraints\*: Minimum length of 0. Maximum length of 1024.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-description)): string, optional. Length: at most 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Items`: required.
+    /// Items that are part of the evaluation form. The total number of sections and questions must not exceed 100 each. Questions must be contained in a section. \*Minimum size\*: 1 \*Maximum size\*: 100
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-items)): list of (object [`EvaluationFormBaseItem`]), required. Items: 1 to 200.
     #[serde(rename = "Items")]
     pub items: Value<Vec<EvaluationFormBaseItem>>,
-    /// `LanguageConfiguration`: optional.
+    /// Configuration for language settings of this evaluation form.
+    ///
+    /// `LanguageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-languageconfiguration)): object [`EvaluationFormLanguageConfiguration`], optional.
     #[serde(
         rename = "LanguageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub language_configuration: Option<EvaluationFormLanguageConfiguration>,
-    /// `ReviewConfiguration`: optional.
+    /// Configuration for evaluation review settings of this evaluation form.
+    ///
+    /// `ReviewConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-reviewconfiguration)): object [`EvaluationReviewConfiguration`], optional.
     #[serde(
         rename = "ReviewConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub review_configuration: Option<EvaluationReviewConfiguration>,
-    /// `ScoringStrategy`: optional.
+    /// A scoring strategy of the evaluation form.
+    ///
+    /// `ScoringStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-scoringstrategy)): object [`ScoringStrategy`], optional.
     #[serde(rename = "ScoringStrategy", skip_serializing_if = "Option::is_none")]
     pub scoring_strategy: Option<ScoringStrategy>,
-    /// `Status`: required.
+    /// The status of the evaluation form. \*Allowed values\*: `DRAFT` \| `ACTIVE`
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-status)): [`EvaluationFormStatus`], one of `DRAFT`, `ACTIVE`, required.
     #[serde(rename = "Status")]
     pub status: Value<EvaluationFormStatus>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetConfiguration`: optional.
+    /// Configuration that specifies the target for this evaluation form.
+    ///
+    /// `TargetConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-targetconfiguration)): object [`EvaluationFormTargetConfiguration`], optional.
     #[serde(
         rename = "TargetConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_configuration: Option<EvaluationFormTargetConfiguration>,
-    /// `Title`: required.
+    /// A title of the evaluation form.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html#cfn-connect-evaluationform-title)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
 }
@@ -1246,43 +1394,63 @@ impl ResourceRef<EvaluationForm> {
 
 /// The properties of an `AWS::Connect::HoursOfOperation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html)).
 ///
+/// Resource Type definition for AWS::Connect::HoursOfOperation
+///
 /// [`HoursOfOperation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HoursOfOperation {
-    /// `ChildHoursOfOperations`: optional.
+    /// List of child hours of operations.
+    ///
+    /// `ChildHoursOfOperations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-childhoursofoperations)): list of (object [`HoursOfOperationsIdentifier`]), optional.
     #[serde(
         rename = "ChildHoursOfOperations",
         skip_serializing_if = "Option::is_none"
     )]
     pub child_hours_of_operations: Option<Value<Vec<HoursOfOperationsIdentifier>>>,
-    /// `Config`: required.
+    /// Configuration information for the hours of operation: day, start time, and end time.
+    ///
+    /// `Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-config)): list of (object [`HoursOfOperationConfig`]), required. Items: 0 to 100.
     #[serde(rename = "Config")]
     pub config: Value<Vec<HoursOfOperationConfig>>,
-    /// `Description`: optional.
+    /// The description of the hours of operation.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-description)): string, optional. Pattern: `^[\P{C}\r\n\t]{1,250}$`. Length: 1 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `HoursOfOperationOverrides`: optional.
+    /// One or more hours of operation overrides assigned to an hour of operation.
+    ///
+    /// `HoursOfOperationOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-hoursofoperationoverrides)): list of (object [`HoursOfOperationOverride`]), optional. Items: at most 50.
     #[serde(
         rename = "HoursOfOperationOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub hours_of_operation_overrides: Option<Value<Vec<HoursOfOperationOverride>>>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the hours of operation.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-name)): string, required. Pattern: `^[\P{C}\r\n\t]{1,127}$`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParentHoursOfOperations`: optional.
+    /// List of parent hours of operations.
+    ///
+    /// `ParentHoursOfOperations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-parenthoursofoperations)): list of (object [`HoursOfOperationsIdentifier`]), optional.
     #[serde(
         rename = "ParentHoursOfOperations",
         skip_serializing_if = "Option::is_none"
     )]
     pub parent_hours_of_operations: Option<Value<Vec<HoursOfOperationsIdentifier>>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeZone`: required.
+    /// The time zone of the hours of operation.
+    ///
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html#cfn-connect-hoursofoperation-timezone)): string, required.
     #[serde(rename = "TimeZone")]
     pub time_zone: Value<String>,
 }
@@ -1389,22 +1557,34 @@ impl ResourceRef<HoursOfOperation> {
 
 /// The properties of an `AWS::Connect::Instance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instance.html)).
 ///
+/// Resource Type definition for AWS::Connect::Instance
+///
 /// [`Instance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Instance {
-    /// `Attributes`: required.
+    /// The attributes for the instance.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instance.html#cfn-connect-instance-attributes)): object [`Attributes`], required.
     #[serde(rename = "Attributes")]
     pub attributes: Attributes,
-    /// `DirectoryId`: optional, create-only (changing it replaces the resource).
+    /// Existing directoryId user wants to map to the new Connect instance.
+    ///
+    /// `DirectoryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instance.html#cfn-connect-instance-directoryid)): string, optional, create-only (changing it replaces the resource). Pattern: `^d-[0-9a-f]{10}$`. Length: 12 to 12 characters.
     #[serde(rename = "DirectoryId", skip_serializing_if = "Option::is_none")]
     pub directory_id: Option<Value<String>>,
-    /// `IdentityManagementType`: required, create-only (changing it replaces the resource).
+    /// Specifies the type of directory integration for new instance.
+    ///
+    /// `IdentityManagementType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instance.html#cfn-connect-instance-identitymanagementtype)): [`IdentityManagementType`], one of `SAML`, `CONNECT_MANAGED`, `EXISTING_DIRECTORY`, required, create-only (changing it replaces the resource).
     #[serde(rename = "IdentityManagementType")]
     pub identity_management_type: Value<IdentityManagementType>,
-    /// `InstanceAlias`: optional, create-only (changing it replaces the resource).
+    /// Alias of the new directory created as part of new instance creation.
+    ///
+    /// `InstanceAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instance.html#cfn-connect-instance-instancealias)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$`. Length: 1 to 45 characters.
     #[serde(rename = "InstanceAlias", skip_serializing_if = "Option::is_none")]
     pub instance_alias: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instance.html#cfn-connect-instance-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1497,37 +1677,45 @@ impl ResourceRef<Instance> {
 
 /// The properties of an `AWS::Connect::InstanceStorageConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html)).
 ///
+/// Resource Type definition for AWS::Connect::InstanceStorageConfig
+///
 /// [`InstanceStorageConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceStorageConfig {
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// Connect Instance ID with which the storage config will be associated
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html#cfn-connect-instancestorageconfig-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `KinesisFirehoseConfig`: optional.
+    /// `KinesisFirehoseConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html#cfn-connect-instancestorageconfig-kinesisfirehoseconfig)): object [`KinesisFirehoseConfig`], optional.
     #[serde(
         rename = "KinesisFirehoseConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_firehose_config: Option<KinesisFirehoseConfig>,
-    /// `KinesisStreamConfig`: optional.
+    /// `KinesisStreamConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html#cfn-connect-instancestorageconfig-kinesisstreamconfig)): object [`KinesisStreamConfig`], optional.
     #[serde(
         rename = "KinesisStreamConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_stream_config: Option<KinesisStreamConfig>,
-    /// `KinesisVideoStreamConfig`: optional.
+    /// `KinesisVideoStreamConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html#cfn-connect-instancestorageconfig-kinesisvideostreamconfig)): object [`KinesisVideoStreamConfig`], optional.
     #[serde(
         rename = "KinesisVideoStreamConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_video_stream_config: Option<KinesisVideoStreamConfig>,
-    /// `ResourceType`: required, create-only (changing it replaces the resource).
+    /// Specifies the type of storage resource available for the instance
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html#cfn-connect-instancestorageconfig-resourcetype)): [`InstanceStorageResourceType`], one of `CHAT_TRANSCRIPTS`, `CALL_RECORDINGS`, `SCHEDULED_REPORTS`, `MEDIA_STREAMS`, `CONTACT_TRACE_RECORDS`, `AGENT_EVENTS`, `REAL_TIME_CONTACT_ANALYSIS_SEGMENTS`, `ATTACHMENTS`, `CONTACT_EVALUATIONS`, `SCREEN_RECORDINGS`, `REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS`, `REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS`, `EMAIL_MESSAGES`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<InstanceStorageResourceType>,
-    /// `S3Config`: optional.
+    /// `S3Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html#cfn-connect-instancestorageconfig-s3config)): object [`S3Config`], optional.
     #[serde(rename = "S3Config", skip_serializing_if = "Option::is_none")]
     pub s3_config: Option<S3Config>,
-    /// `StorageType`: required.
+    /// Specifies the storage type to be associated with the instance
+    ///
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html#cfn-connect-instancestorageconfig-storagetype)): [`StorageType`], one of `S3`, `KINESIS_VIDEO_STREAM`, `KINESIS_STREAM`, `KINESIS_FIREHOSE`, required.
     #[serde(rename = "StorageType")]
     pub storage_type: Value<StorageType>,
 }
@@ -1615,34 +1803,50 @@ impl ResourceRef<InstanceStorageConfig> {
 
 /// The properties of an `AWS::Connect::IntegrationAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html)).
 ///
+/// Resource Type definition for AWS::Connect::IntegrationAssociation
+///
 /// [`IntegrationAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegrationAssociation {
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// Amazon Connect instance identifier
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html#cfn-connect-integrationassociation-instanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `IntegrationArn`: required, create-only (changing it replaces the resource).
+    /// ARN of Integration being associated with the instance
+    ///
+    /// `IntegrationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html#cfn-connect-integrationassociation-integrationarn)): string, required, create-only (changing it replaces the resource). Length: 1 to 140 characters.
     #[serde(rename = "IntegrationArn")]
     pub integration_arn: Value<String>,
-    /// `IntegrationType`: required, create-only (changing it replaces the resource).
+    /// Specifies the integration type to be associated with the instance
+    ///
+    /// `IntegrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html#cfn-connect-integrationassociation-integrationtype)): [`IntegrationType`], one of `LEX_BOT`, `LAMBDA_FUNCTION`, `APPLICATION`, `CASES_DOMAIN`, `WISDOM_ASSISTANT`, `WISDOM_KNOWLEDGE_BASE`, `WISDOM_QUICK_RESPONSES`, `FILE_SCANNER`, `MESSAGE_PROCESSOR`, `Q_MESSAGE_TEMPLATES`, `SES_IDENTITY`, `EVENT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "IntegrationType")]
     pub integration_type: Value<IntegrationType>,
-    /// `SourceApplicationName`: optional, create-only (changing it replaces the resource).
+    /// The name of the external application. This is only supported for the EVENT integration type
+    ///
+    /// `SourceApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html#cfn-connect-integrationassociation-sourceapplicationname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_ -]+$`. Length: 1 to 100 characters.
     #[serde(
         rename = "SourceApplicationName",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_application_name: Option<Value<String>>,
-    /// `SourceApplicationUrl`: optional, create-only (changing it replaces the resource).
+    /// The URL for the external application. This is only supported for the EVENT integration type
+    ///
+    /// `SourceApplicationUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html#cfn-connect-integrationassociation-sourceapplicationurl)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2000 characters.
     #[serde(
         rename = "SourceApplicationUrl",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_application_url: Option<Value<String>>,
-    /// `SourceType`: optional, create-only (changing it replaces the resource).
+    /// The type of the data source. This is only supported for the EVENT integration type
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html#cfn-connect-integrationassociation-sourcetype)): [`IntegrationAssociationSourceType`], one of `SALESFORCE`, `ZENDESK`, `CASES`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Value<IntegrationAssociationSourceType>>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html#cfn-connect-integrationassociation-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1737,34 +1941,52 @@ impl ResourceRef<IntegrationAssociation> {
 
 /// The properties of an `AWS::Connect::Metric` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html)).
 ///
+/// Resource Type definition for AWS::Connect::Metric, a custom metric configured for an Amazon Connect instance
+///
 /// [`Metric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Metric {
-    /// `Description`: optional.
+    /// The description of the custom metric
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html#cfn-connect-metric-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html#cfn-connect-metric-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `MetricCalculation`: required.
+    /// The calculation configuration for the metric
+    ///
+    /// `MetricCalculation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html#cfn-connect-metric-metriccalculation)): object [`MetricCalculation`], required.
     #[serde(rename = "MetricCalculation")]
     pub metric_calculation: MetricCalculation,
-    /// `Name`: required.
+    /// The name of the custom metric
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html#cfn-connect-metric-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PositiveTrendIndicator`: optional.
+    /// Indicates how to classify a positive trend in metric data on the UI
+    ///
+    /// `PositiveTrendIndicator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html#cfn-connect-metric-positivetrendindicator)): [`PositiveTrendIndicator`], one of `POSITIVE`, `NEGATIVE`, `NEUTRAL`, optional.
     #[serde(
         rename = "PositiveTrendIndicator",
         skip_serializing_if = "Option::is_none"
     )]
     pub positive_trend_indicator: Option<Value<PositiveTrendIndicator>>,
-    /// `Status`: required, create-only (changing it replaces the resource).
+    /// The status of the custom metric
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html#cfn-connect-metric-status)): [`MetricStatus`], one of `SAVED`, `PUBLISHED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Status")]
     pub status: Value<MetricStatus>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html#cfn-connect-metric-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Unit`: required.
+    /// Display unit for the metric data
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html#cfn-connect-metric-unit)): [`Unit`], one of `INTEGER`, `DOUBLE`, `PERCENT`, `SECONDS`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<Unit>,
 }
@@ -1921,25 +2143,39 @@ impl ResourceRef<Metric> {
 
 /// The properties of an `AWS::Connect::Notification` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html)).
 ///
+/// Resource Type definition for AWS::Connect::Notification
+///
 /// [`Notification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Notification {
-    /// `Content`: required.
+    /// The content of the notification.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html#cfn-connect-notification-content)): object [`NotificationContent`], required.
     #[serde(rename = "Content")]
     pub content: NotificationContent,
-    /// `ExpiresAt`: optional, create-only (changing it replaces the resource).
+    /// The time a notification will expire
+    ///
+    /// `ExpiresAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html#cfn-connect-notification-expiresat)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`.
     #[serde(rename = "ExpiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Value<String>>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html#cfn-connect-notification-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Priority`: optional, create-only (changing it replaces the resource).
+    /// The priority of the notification.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html#cfn-connect-notification-priority)): [`Priority`], one of `HIGH`, `LOW`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<Priority>>,
-    /// `Recipients`: optional, create-only (changing it replaces the resource).
+    /// The recipients of the notification.
+    ///
+    /// `Recipients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html#cfn-connect-notification-recipients)): list of (string), optional, create-only (changing it replaces the resource). Items: 0 to 200. Each item: Pattern: `^.{0,2048}$`.
     #[serde(rename = "Recipients", skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html#cfn-connect-notification-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2031,31 +2267,47 @@ impl ResourceRef<Notification> {
 
 /// The properties of an `AWS::Connect::PhoneNumber` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html)).
 ///
+/// Resource Type definition for AWS::Connect::PhoneNumber
+///
 /// [`PhoneNumber::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PhoneNumber {
-    /// `CountryCode`: optional, create-only (changing it replaces the resource).
+    /// The phone number country code.
+    ///
+    /// `CountryCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html#cfn-connect-phonenumber-countrycode)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Z]{2}`.
     #[serde(rename = "CountryCode", skip_serializing_if = "Option::is_none")]
     pub country_code: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the phone number.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html#cfn-connect-phonenumber-description)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Prefix`: optional, create-only (changing it replaces the resource).
+    /// The phone number prefix.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html#cfn-connect-phonenumber-prefix)): string, optional, create-only (changing it replaces the resource). Pattern: `^\+[0-9]{1,15}`.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `SourcePhoneNumberArn`: optional, create-only (changing it replaces the resource).
+    /// The source phone number arn.
+    ///
+    /// `SourcePhoneNumberArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html#cfn-connect-phonenumber-sourcephonenumberarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourcePhoneNumberArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_phone_number_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html#cfn-connect-phonenumber-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetArn`: required.
+    /// The ARN of the target the phone number is claimed to.
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html#cfn-connect-phonenumber-targetarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:(instance|traffic-distribution-group)/[-a-zA-Z0-9]*$`.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The phone number type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html#cfn-connect-phonenumber-type)): string, optional, create-only (changing it replaces the resource). Pattern: `TOLL_FREE|DID|UIFN|SHARED|THIRD_PARTY_DID|THIRD_PARTY_TF|SHORT_CODE`.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -2154,25 +2406,37 @@ impl ResourceRef<PhoneNumber> {
 
 /// The properties of an `AWS::Connect::PredefinedAttribute` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-predefinedattribute.html)).
 ///
+/// Resource Type definition for AWS::Connect::PredefinedAttribute
+///
 /// [`PredefinedAttribute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredefinedAttribute {
-    /// `AttributeConfiguration`: optional.
+    /// Custom metadata associated to a Predefined attribute that controls how the attribute behaves when used by upstream services.
+    ///
+    /// `AttributeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-predefinedattribute.html#cfn-connect-predefinedattribute-attributeconfiguration)): object [`AttributeConfiguration`], optional.
     #[serde(
         rename = "AttributeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub attribute_configuration: Option<AttributeConfiguration>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-predefinedattribute.html#cfn-connect-predefinedattribute-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the predefined attribute.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-predefinedattribute.html#cfn-connect-predefinedattribute-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Purposes`: optional.
+    /// The assigned purposes of the predefined attribute.
+    ///
+    /// `Purposes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-predefinedattribute.html#cfn-connect-predefinedattribute-purposes)): list of (string), optional. Items: 1 to 10. Each item: Length: 1 to 100 characters.
     #[serde(rename = "Purposes", skip_serializing_if = "Option::is_none")]
     pub purposes: Option<Value<Vec<Value<String>>>>,
-    /// `Values`: optional.
+    /// The values of a predefined attribute.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-predefinedattribute.html#cfn-connect-predefinedattribute-values)): object [`Values`], optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Values>,
 }
@@ -2246,22 +2510,34 @@ impl ResourceRef<PredefinedAttribute> {
 
 /// The properties of an `AWS::Connect::Prompt` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-prompt.html)).
 ///
+/// Resource Type definition for AWS::Connect::Prompt
+///
 /// [`Prompt::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Prompt {
-    /// `Description`: optional.
+    /// The description of the prompt.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-prompt.html#cfn-connect-prompt-description)): string, optional. Length: 1 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-prompt.html#cfn-connect-prompt-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the prompt.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-prompt.html#cfn-connect-prompt-name)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `S3Uri`: optional.
+    /// S3 URI of the customer's audio file for creating prompts resource..
+    ///
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-prompt.html#cfn-connect-prompt-s3uri)): string, optional. Pattern: `s3://\S+/.+|https://\S+\.s3(\.\S+)?\.amazonaws\.com/\S+`. Length: 1 to 2000 characters.
     #[serde(rename = "S3Uri", skip_serializing_if = "Option::is_none")]
     pub s3_uri: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-prompt.html#cfn-connect-prompt-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2330,49 +2606,73 @@ impl ResourceRef<Prompt> {
 
 /// The properties of an `AWS::Connect::Queue` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html)).
 ///
+/// Resource Type definition for AWS::Connect::Queue
+///
 /// [`Queue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Queue {
-    /// `AdditionalEmailAddresses`: optional.
+    /// The email addresses that agents can use when replying to or initiating email contacts
+    ///
+    /// `AdditionalEmailAddresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-additionalemailaddresses)): list of (object [`QueueEmailAddress`]), optional. Items: 0 to 50.
     #[serde(
         rename = "AdditionalEmailAddresses",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_email_addresses: Option<Value<Vec<QueueEmailAddress>>>,
-    /// `Description`: optional.
+    /// The description of the queue.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-description)): string, optional. Length: 1 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `HoursOfOperationArn`: required.
+    /// The identifier for the hours of operation.
+    ///
+    /// `HoursOfOperationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-hoursofoperationarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/operating-hours/[-a-zA-Z0-9]*$`.
     #[serde(rename = "HoursOfOperationArn")]
     pub hours_of_operation_arn: Value<String>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `MaxContacts`: optional.
+    /// The maximum number of contacts that can be in the queue before it is considered full.
+    ///
+    /// `MaxContacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-maxcontacts)): integer, optional. Range: at least 0.
     #[serde(rename = "MaxContacts", skip_serializing_if = "Option::is_none")]
     pub max_contacts: Option<Value<i64>>,
-    /// `Name`: required.
+    /// The name of the queue.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-name)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutboundCallerConfig`: optional.
+    /// The outbound caller ID name, number, and outbound whisper flow.
+    ///
+    /// `OutboundCallerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-outboundcallerconfig)): object [`OutboundCallerConfig`], optional.
     #[serde(
         rename = "OutboundCallerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub outbound_caller_config: Option<OutboundCallerConfig>,
-    /// `OutboundEmailConfig`: optional.
+    /// The outbound email configuration for a specified queue.
+    ///
+    /// `OutboundEmailConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-outboundemailconfig)): object [`OutboundEmailConfig`], optional.
     #[serde(
         rename = "OutboundEmailConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub outbound_email_config: Option<OutboundEmailConfig>,
-    /// `QuickConnectArns`: optional.
+    /// The quick connects available to agents who are working the queue.
+    ///
+    /// `QuickConnectArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-quickconnectarns)): list of (string), optional. Items: at least 1. Each item: Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/transfer-destination/[-a-zA-Z0-9]*$`.
     #[serde(rename = "QuickConnectArns", skip_serializing_if = "Option::is_none")]
     pub quick_connect_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Status`: optional.
+    /// The status of the queue.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-status)): [`ScoringStrategyStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<ScoringStrategyStatus>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html#cfn-connect-queue-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2511,22 +2811,34 @@ impl ResourceRef<Queue> {
 
 /// The properties of an `AWS::Connect::QuickConnect` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html)).
 ///
+/// Resource Type definition for AWS::Connect::QuickConnect
+///
 /// [`QuickConnect::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuickConnect {
-    /// `Description`: optional.
+    /// The description of the quick connect.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html#cfn-connect-quickconnect-description)): string, optional. Length: 1 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html#cfn-connect-quickconnect-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the quick connect.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html#cfn-connect-quickconnect-name)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `QuickConnectConfig`: required.
+    /// Configuration settings for the quick connect.
+    ///
+    /// `QuickConnectConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html#cfn-connect-quickconnect-quickconnectconfig)): object [`QuickConnectConfig`], required.
     #[serde(rename = "QuickConnectConfig")]
     pub quick_connect_config: QuickConnectConfig,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html#cfn-connect-quickconnect-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2598,41 +2910,61 @@ impl ResourceRef<QuickConnect> {
 
 /// The properties of an `AWS::Connect::RoutingProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html)).
 ///
+/// Resource Type definition for AWS::Connect::RoutingProfile
+///
 /// [`RoutingProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingProfile {
-    /// `AgentAvailabilityTimer`: optional.
+    /// Whether agents with this routing profile will have their routing order calculated based on longest idle time or time since their last inbound contact.
+    ///
+    /// `AgentAvailabilityTimer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-agentavailabilitytimer)): [`AgentAvailabilityTimer`], one of `TIME_SINCE_LAST_ACTIVITY`, `TIME_SINCE_LAST_INBOUND`, optional.
     #[serde(
         rename = "AgentAvailabilityTimer",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_availability_timer: Option<Value<AgentAvailabilityTimer>>,
-    /// `DefaultOutboundQueueArn`: required.
+    /// The identifier of the default outbound queue for this routing profile.
+    ///
+    /// `DefaultOutboundQueueArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-defaultoutboundqueuearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$`.
     #[serde(rename = "DefaultOutboundQueueArn")]
     pub default_outbound_queue_arn: Value<String>,
-    /// `Description`: required.
+    /// The description of the routing profile.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-description)): string, required. Length: 1 to 250 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `ManualAssignmentQueueConfigs`: optional.
+    /// The manual assignment queues to associate with this routing profile.
+    ///
+    /// `ManualAssignmentQueueConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-manualassignmentqueueconfigs)): list of (object [`RoutingProfileManualAssignmentQueueConfig`]), optional. Items: 1 to 10.
     #[serde(
         rename = "ManualAssignmentQueueConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub manual_assignment_queue_configs:
         Option<Value<Vec<RoutingProfileManualAssignmentQueueConfig>>>,
-    /// `MediaConcurrencies`: required.
+    /// The channels agents can handle in the Contact Control Panel (CCP) for this routing profile.
+    ///
+    /// `MediaConcurrencies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-mediaconcurrencies)): list of (object [`MediaConcurrency`]), required.
     #[serde(rename = "MediaConcurrencies")]
     pub media_concurrencies: Value<Vec<MediaConcurrency>>,
-    /// `Name`: required.
+    /// The name of the routing profile.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-name)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `QueueConfigs`: optional.
+    /// The queues to associate with this routing profile.
+    ///
+    /// `QueueConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-queueconfigs)): list of (object [`RoutingProfileQueueConfig`]), optional. Items: at least 1.
     #[serde(rename = "QueueConfigs", skip_serializing_if = "Option::is_none")]
     pub queue_configs: Option<Value<Vec<RoutingProfileQueueConfig>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html#cfn-connect-routingprofile-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2734,28 +3066,44 @@ impl ResourceRef<RoutingProfile> {
 
 /// The properties of an `AWS::Connect::Rule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html)).
 ///
+/// Creates a rule for the specified CON instance.
+///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `Actions`: required.
+    /// A list of actions to be run when the rule is triggered.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html#cfn-connect-rule-actions)): object [`Actions`], required.
     #[serde(rename = "Actions")]
     pub actions: Actions,
-    /// `Function`: required.
+    /// The conditions of the rule.
+    ///
+    /// `Function` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html#cfn-connect-rule-function)): string, required.
     #[serde(rename = "Function")]
     pub function: Value<String>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html#cfn-connect-rule-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the rule.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html#cfn-connect-rule-name)): string, required. Pattern: `^[a-zA-Z0-9._-]{1,200}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PublishStatus`: required.
+    /// The publish status of the rule. \*Allowed values\*: `DRAFT` \| `PUBLISHED`
+    ///
+    /// `PublishStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html#cfn-connect-rule-publishstatus)): [`PublishStatus`], one of `DRAFT`, `PUBLISHED`, required.
     #[serde(rename = "PublishStatus")]
     pub publish_status: Value<PublishStatus>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html#cfn-connect-rule-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TriggerEventSource`: required, create-only (changing it replaces the resource).
+    /// The event source to trigger the rule.
+    ///
+    /// `TriggerEventSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html#cfn-connect-rule-triggereventsource)): object [`RuleTriggerEventSource`], required, create-only (changing it replaces the resource).
     #[serde(rename = "TriggerEventSource")]
     pub trigger_event_source: RuleTriggerEventSource,
 }
@@ -2825,13 +3173,19 @@ impl ResourceRef<Rule> {
 
 /// The properties of an `AWS::Connect::SecurityKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securitykey.html)).
 ///
+/// Resource Type definition for AWS::Connect::SecurityKey
+///
 /// Every property is required: [`SecurityKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityKey {
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// Amazon Connect instance identifier
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securitykey.html#cfn-connect-securitykey-instanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `Key`: required, create-only (changing it replaces the resource).
+    /// A valid security key in PEM format.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securitykey.html#cfn-connect-securitykey-key)): string, required, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
 }
@@ -2873,58 +3227,82 @@ impl ResourceRef<SecurityKey> {
 
 /// The properties of an `AWS::Connect::SecurityProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html)).
 ///
+/// Resource Type definition for AWS::Connect::SecurityProfile
+///
 /// [`SecurityProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityProfile {
-    /// `AllowedAccessControlHierarchyGroupId`: optional.
+    /// The identifier of the hierarchy group that a security profile uses to restrict access to resources in Amazon Connect.
+    ///
+    /// `AllowedAccessControlHierarchyGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-allowedaccesscontrolhierarchygroupid)): string, optional. Pattern: `^[a-zA-Z0-9-]*$`. Length: 0 to 127 characters.
     #[serde(
         rename = "AllowedAccessControlHierarchyGroupId",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_access_control_hierarchy_group_id: Option<Value<String>>,
-    /// `AllowedAccessControlTags`: optional.
+    /// The list of tags that a security profile uses to restrict access to resources in Amazon Connect.
+    ///
+    /// `AllowedAccessControlTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-allowedaccesscontroltags)): list of (object [`Tag`]), optional. Items: at most 4.
     #[serde(
         rename = "AllowedAccessControlTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_access_control_tags: Option<Value<Vec<Tag>>>,
-    /// `AllowedFlowModules`: optional.
+    /// The list of flow-module resources to be linked to a security profile in Amazon Connect.
+    ///
+    /// `AllowedFlowModules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-allowedflowmodules)): list of (object [`FlowModule`]), optional. Items: 0 to 10.
     #[serde(rename = "AllowedFlowModules", skip_serializing_if = "Option::is_none")]
     pub allowed_flow_modules: Option<Value<Vec<FlowModule>>>,
-    /// `Applications`: optional.
+    /// A list of third-party applications that the security profile will give access to.
+    ///
+    /// `Applications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-applications)): list of (object [`Application`]), optional. Items: 0 to 10.
     #[serde(rename = "Applications", skip_serializing_if = "Option::is_none")]
     pub applications: Option<Value<Vec<Application>>>,
-    /// `Description`: optional.
+    /// The description of the security profile.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-description)): string, optional. Length: 0 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GranularAccessControlConfiguration`: optional.
+    /// `GranularAccessControlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-granularaccesscontrolconfiguration)): object [`GranularAccessControlConfiguration`], optional.
     #[serde(
         rename = "GranularAccessControlConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub granular_access_control_configuration: Option<GranularAccessControlConfiguration>,
-    /// `HierarchyRestrictedResources`: optional.
+    /// The list of resources that a security profile applies hierarchy restrictions to in Amazon Connect.
+    ///
+    /// `HierarchyRestrictedResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-hierarchyrestrictedresources)): list of (string), optional. Items: at most 10. Each item: Length: 1 to 128 characters.
     #[serde(
         rename = "HierarchyRestrictedResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub hierarchy_restricted_resources: Option<Value<Vec<Value<String>>>>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Permissions`: optional.
+    /// Permissions assigned to the security profile.
+    ///
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-permissions)): list of (string), optional. Items: 0 to 500. Each item: Length: 1 to 128 characters.
     #[serde(rename = "Permissions", skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Value<Vec<Value<String>>>>,
-    /// `SecurityProfileName`: required, create-only (changing it replaces the resource).
+    /// The name of the security profile.
+    ///
+    /// `SecurityProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-securityprofilename)): string, required, create-only (changing it replaces the resource). Pattern: `^[ a-zA-Z0-9_@-]+$`. Length: 1 to 127 characters.
     #[serde(rename = "SecurityProfileName")]
     pub security_profile_name: Value<String>,
-    /// `TagRestrictedResources`: optional.
+    /// The list of resources that a security profile applies tag restrictions to in Amazon Connect.
+    ///
+    /// `TagRestrictedResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-tagrestrictedresources)): list of (string), optional. Items: 0 to 10. Each item: Length: 1 to 128 characters.
     #[serde(
         rename = "TagRestrictedResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub tag_restricted_resources: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html#cfn-connect-securityprofile-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3078,43 +3456,65 @@ impl ResourceRef<SecurityProfile> {
 
 /// The properties of an `AWS::Connect::TaskTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html)).
 ///
+/// Resource Type definition for AWS::Connect::TaskTemplate.
+///
 /// [`TaskTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskTemplate {
-    /// `ClientToken`: optional.
+    /// the client token string in uuid format
+    ///
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-clienttoken)): string, optional. Pattern: `^$|[0-9a-f]{8}-[0-9a-f]{4}-[0-5][0-9a-f]{3}-[089ab][0-9a-f]{3}-[0-9a-f]{12}$`. Length: 0 to 500 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `Constraints`: optional.
+    /// The constraints for the task template
+    ///
+    /// `Constraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-constraints)): object [`Constraints`], optional.
     #[serde(rename = "Constraints", skip_serializing_if = "Option::is_none")]
     pub constraints: Option<Constraints>,
-    /// `ContactFlowArn`: optional.
+    /// The identifier of the contact flow.
+    ///
+    /// `ContactFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-contactflowarn)): string, optional. Pattern: `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$`.
     #[serde(rename = "ContactFlowArn", skip_serializing_if = "Option::is_none")]
     pub contact_flow_arn: Option<Value<String>>,
-    /// `Defaults`: optional.
+    /// `Defaults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-defaults)): list of (object [`DefaultFieldValue`]), optional. Items: at most 50.
     #[serde(rename = "Defaults", skip_serializing_if = "Option::is_none")]
     pub defaults: Option<Value<Vec<DefaultFieldValue>>>,
-    /// `Description`: optional.
+    /// The description of the task template.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-description)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Fields`: optional.
+    /// The list of task template's fields
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-fields)): list of (object [`TaskTemplateField`]), optional. Items: at most 50.
     #[serde(rename = "Fields", skip_serializing_if = "Option::is_none")]
     pub fields: Option<Value<Vec<TaskTemplateField>>>,
-    /// `InstanceArn`: required.
+    /// The identifier (arn) of the instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: optional.
+    /// The name of the task template.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-name)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SelfAssignContactFlowArn`: optional.
+    /// The identifier of the contact flow.
+    ///
+    /// `SelfAssignContactFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-selfassigncontactflowarn)): string, optional. Pattern: `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$`.
     #[serde(
         rename = "SelfAssignContactFlowArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_assign_contact_flow_arn: Option<Value<String>>,
-    /// `Status`: optional.
+    /// The status of the task template
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-status)): [`TaskTemplateStatus`], one of `ACTIVE`, `INACTIVE`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<TaskTemplateStatus>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html#cfn-connect-tasktemplate-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3243,31 +3643,49 @@ impl ResourceRef<TaskTemplate> {
 
 /// The properties of an `AWS::Connect::TestCase` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html)).
 ///
+/// Resource Type definition for AWS::Connect::TestCase
+///
 /// [`TestCase::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TestCase {
-    /// `Content`: required.
+    /// The content of the test case.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html#cfn-connect-testcase-content)): string, required. Length: 1 to 256000 characters.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `Description`: optional.
+    /// The description of the test case.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html#cfn-connect-testcase-description)): string, optional. Pattern: `.*\S.*`. Length: at most 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EntryPoint`: optional.
+    /// Entry point for Testcase.
+    ///
+    /// `EntryPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html#cfn-connect-testcase-entrypoint)): object [`EntryPoint`], optional.
     #[serde(rename = "EntryPoint", skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<EntryPoint>,
-    /// `InitializationData`: optional.
+    /// The initialization data of the test case.
+    ///
+    /// `InitializationData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html#cfn-connect-testcase-initializationdata)): string, optional. Length: 1 to 256000 characters.
     #[serde(rename = "InitializationData", skip_serializing_if = "Option::is_none")]
     pub initialization_data: Option<Value<String>>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html#cfn-connect-testcase-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 256 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the test case.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html#cfn-connect-testcase-name)): string, required. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Status`: optional.
+    /// The status of the test case.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html#cfn-connect-testcase-status)): [`MetricStatus`], one of `SAVED`, `PUBLISHED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<MetricStatus>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html#cfn-connect-testcase-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3371,19 +3789,29 @@ impl ResourceRef<TestCase> {
 
 /// The properties of an `AWS::Connect::TrafficDistributionGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-trafficdistributiongroup.html)).
 ///
+/// Resource Type definition for AWS::Connect::TrafficDistributionGroup
+///
 /// [`TrafficDistributionGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrafficDistributionGroup {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description for the traffic distribution group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-trafficdistributiongroup.html#cfn-connect-trafficdistributiongroup-description)): string, optional, create-only (changing it replaces the resource). Pattern: `(^[\S].*[\S]$)|(^[\S]$)`. Length: 1 to 250 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance that has been replicated.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-trafficdistributiongroup.html#cfn-connect-trafficdistributiongroup-instancearn)): string, required. Pattern: `^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 1 to 250 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name for the traffic distribution group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-trafficdistributiongroup.html#cfn-connect-trafficdistributiongroup-name)): string, required, create-only (changing it replaces the resource). Pattern: `(^[\S].*[\S]$)|(^[\S]$)`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-trafficdistributiongroup.html#cfn-connect-trafficdistributiongroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3453,19 +3881,29 @@ impl ResourceRef<TrafficDistributionGroup> {
 
 /// The properties of an `AWS::Connect::UseCase` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-usecase.html)).
 ///
+/// Resource Type definition for a use case associated with an Amazon Connect integration association.
+///
 /// [`UseCase::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UseCase {
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-usecase.html#cfn-connect-usecase-instanceid)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `IntegrationAssociationId`: required, create-only (changing it replaces the resource).
+    /// The identifier for the integration association.
+    ///
+    /// `IntegrationAssociationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-usecase.html#cfn-connect-usecase-integrationassociationid)): string, required, create-only (changing it replaces the resource). Length: 1 to 200 characters.
     #[serde(rename = "IntegrationAssociationId")]
     pub integration_association_id: Value<String>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-usecase.html#cfn-connect-usecase-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseCaseType`: required, create-only (changing it replaces the resource).
+    /// The type of use case to associate to the integration association.
+    ///
+    /// `UseCaseType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-usecase.html#cfn-connect-usecase-usecasetype)): [`UseCaseType`], one of `RULES_EVALUATION`, `CONNECT_CAMPAIGNS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "UseCaseType")]
     pub use_case_type: Value<UseCaseType>,
 }
@@ -3529,61 +3967,95 @@ impl ResourceRef<UseCase> {
 
 /// The properties of an `AWS::Connect::User` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html)).
 ///
+/// Resource Type definition for AWS::Connect::User
+///
 /// [`User::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct User {
-    /// `AfterContactWorkConfigs`: optional.
+    /// After Contact Work configurations of a user.
+    ///
+    /// `AfterContactWorkConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-aftercontactworkconfigs)): list of (object [`AfterContactWorkConfigPerChannel`]), optional.
     #[serde(
         rename = "AfterContactWorkConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub after_contact_work_configs: Option<Value<Vec<AfterContactWorkConfigPerChannel>>>,
-    /// `AutoAcceptConfigs`: optional.
+    /// Auto-accept configurations of a user.
+    ///
+    /// `AutoAcceptConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-autoacceptconfigs)): list of (object [`AutoAcceptConfig`]), optional.
     #[serde(rename = "AutoAcceptConfigs", skip_serializing_if = "Option::is_none")]
     pub auto_accept_configs: Option<Value<Vec<AutoAcceptConfig>>>,
-    /// `DirectoryUserId`: optional.
+    /// The identifier of the user account in the directory used for identity management.
+    ///
+    /// `DirectoryUserId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-directoryuserid)): string, optional.
     #[serde(rename = "DirectoryUserId", skip_serializing_if = "Option::is_none")]
     pub directory_user_id: Option<Value<String>>,
-    /// `HierarchyGroupArn`: optional.
+    /// The identifier of the hierarchy group for the user.
+    ///
+    /// `HierarchyGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-hierarchygrouparn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$`.
     #[serde(rename = "HierarchyGroupArn", skip_serializing_if = "Option::is_none")]
     pub hierarchy_group_arn: Option<Value<String>>,
-    /// `IdentityInfo`: optional.
+    /// The information about the identity of the user.
+    ///
+    /// `IdentityInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-identityinfo)): object [`UserIdentityInfo`], optional.
     #[serde(rename = "IdentityInfo", skip_serializing_if = "Option::is_none")]
     pub identity_info: Option<UserIdentityInfo>,
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Password`: optional.
+    /// The password for the user account. A password is required if you are using Amazon Connect for identity management. Otherwise, it is an error to include a password.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-password)): string, optional. Pattern: `^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[a-zA-Z\d\S]{8,64}$`.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `PersistentConnectionConfigs`: optional.
+    /// Persistent Connection configurations of a user.
+    ///
+    /// `PersistentConnectionConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-persistentconnectionconfigs)): list of (object [`PersistentConnectionConfig`]), optional.
     #[serde(
         rename = "PersistentConnectionConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub persistent_connection_configs: Option<Value<Vec<PersistentConnectionConfig>>>,
-    /// `PhoneConfig`: optional.
+    /// The phone settings for the user.
+    ///
+    /// `PhoneConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-phoneconfig)): object [`UserPhoneConfig`], optional.
     #[serde(rename = "PhoneConfig", skip_serializing_if = "Option::is_none")]
     pub phone_config: Option<UserPhoneConfig>,
-    /// `PhoneNumberConfigs`: optional.
+    /// Phone Number configurations of a user.
+    ///
+    /// `PhoneNumberConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-phonenumberconfigs)): list of (object [`PhoneNumberConfig`]), optional.
     #[serde(rename = "PhoneNumberConfigs", skip_serializing_if = "Option::is_none")]
     pub phone_number_configs: Option<Value<Vec<PhoneNumberConfig>>>,
-    /// `RoutingProfileArn`: required.
+    /// The identifier of the routing profile for the user.
+    ///
+    /// `RoutingProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-routingprofilearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/routing-profile/[-a-zA-Z0-9]*$`.
     #[serde(rename = "RoutingProfileArn")]
     pub routing_profile_arn: Value<String>,
-    /// `SecurityProfileArns`: required.
+    /// One or more security profile arns for the user
+    ///
+    /// `SecurityProfileArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-securityprofilearns)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/security-profile/[-a-zA-Z0-9]*$`.
     #[serde(rename = "SecurityProfileArns")]
     pub security_profile_arns: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserProficiencies`: optional.
+    /// One or more predefined attributes assigned to a user, with a level that indicates how skilled they are.
+    ///
+    /// `UserProficiencies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-userproficiencies)): list of (object [`UserProficiency`]), optional.
     #[serde(rename = "UserProficiencies", skip_serializing_if = "Option::is_none")]
     pub user_proficiencies: Option<Value<Vec<UserProficiency>>>,
-    /// `Username`: required.
+    /// The user name for the account.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-username)): string, required. Pattern: `[a-zA-Z0-9\_\-\.\@]+`. Length: 1 to 64 characters.
     #[serde(rename = "Username")]
     pub username: Value<String>,
-    /// `VoiceEnhancementConfigs`: optional.
+    /// Voice Enhancement configurations of a user.
+    ///
+    /// `VoiceEnhancementConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html#cfn-connect-user-voiceenhancementconfigs)): list of (object [`VoiceEnhancementConfig`]), optional.
     #[serde(
         rename = "VoiceEnhancementConfigs",
         skip_serializing_if = "Option::is_none"
@@ -3756,19 +4228,29 @@ impl ResourceRef<User> {
 
 /// The properties of an `AWS::Connect::UserHierarchyGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchygroup.html)).
 ///
+/// Resource Type definition for AWS::Connect::UserHierarchyGroup
+///
 /// [`UserHierarchyGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserHierarchyGroup {
-    /// `InstanceArn`: required.
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchygroup.html#cfn-connect-userhierarchygroup-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the user hierarchy group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchygroup.html#cfn-connect-userhierarchygroup-name)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParentGroupArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) for the parent user hierarchy group.
+    ///
+    /// `ParentGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchygroup.html#cfn-connect-userhierarchygroup-parentgrouparn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$`.
     #[serde(rename = "ParentGroupArn", skip_serializing_if = "Option::is_none")]
     pub parent_group_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchygroup.html#cfn-connect-userhierarchygroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3828,13 +4310,19 @@ impl ResourceRef<UserHierarchyGroup> {
 
 /// The properties of an `AWS::Connect::UserHierarchyStructure` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html)).
 ///
+/// Resource Type definition for AWS::Connect::UserHierarchyStructure
+///
 /// [`UserHierarchyStructure::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserHierarchyStructure {
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html#cfn-connect-userhierarchystructure-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `UserHierarchyStructure`: optional.
+    /// Information about the hierarchy structure.
+    ///
+    /// `UserHierarchyStructure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html#cfn-connect-userhierarchystructure-userhierarchystructure)): object [`UserHierarchyStructureUserHierarchyStructure`], optional.
     #[serde(
         rename = "UserHierarchyStructure",
         skip_serializing_if = "Option::is_none"
@@ -3888,25 +4376,37 @@ impl ResourceRef<UserHierarchyStructure> {
 
 /// The properties of an `AWS::Connect::View` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-view.html)).
 ///
+/// Resource Type definition for AWS::Connect::View
+///
 /// [`View::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct View {
-    /// `Actions`: required.
+    /// The actions of the view in an array.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-view.html#cfn-connect-view-actions)): list of (string), required. Items: at most 1000. Each item: Pattern: `^([\p{L}\p{N}_.:\/=+\-@]+[\p{L}\p{Z}\p{N}_.:\/=+\-@]*)$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Value<String>>>,
-    /// `Description`: optional.
+    /// The description of the view.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-view.html#cfn-connect-view-description)): string, optional. Pattern: `^([\p{L}\p{N}_.:\/=+\-@,()']+[\p{L}\p{Z}\p{N}_.:\/=+\-@,()']*)$`. Length: 0 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required.
+    /// The Amazon Resource Name (ARN) of the instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-view.html#cfn-connect-view-instancearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 1 to 100 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name of the view.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-view.html#cfn-connect-view-name)): string, required. Pattern: `^([\p{L}\p{N}_.:\/=+\-@()']+[\p{L}\p{Z}\p{N}_.:\/=+\-@()']*)$`. Length: 1 to 512 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-view.html#cfn-connect-view-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Template`: required.
+    /// `Template` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-view.html#cfn-connect-view-template)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Template")]
     pub template: Json,
 }
@@ -3987,16 +4487,24 @@ impl ResourceRef<View> {
 
 /// The properties of an `AWS::Connect::ViewVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-viewversion.html)).
 ///
+/// Resource Type definition for AWS::Connect::ViewVersion
+///
 /// [`ViewVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ViewVersion {
-    /// `VersionDescription`: optional.
+    /// The description for the view version.
+    ///
+    /// `VersionDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-viewversion.html#cfn-connect-viewversion-versiondescription)): string, optional. Pattern: `^([\p{L}\p{N}_.:\/=+\-@,()']+[\p{L}\p{Z}\p{N}_.:\/=+\-@,()']*)$`. Length: 1 to 4096 characters.
     #[serde(rename = "VersionDescription", skip_serializing_if = "Option::is_none")]
     pub version_description: Option<Value<String>>,
-    /// `ViewArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the view for which a version is being created.
+    ///
+    /// `ViewArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-viewversion.html#cfn-connect-viewversion-viewarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/view/[-:a-zA-Z0-9]*$`. Length: 1 to 255 characters.
     #[serde(rename = "ViewArn")]
     pub view_arn: Value<String>,
-    /// `ViewContentSha256`: optional, create-only (changing it replaces the resource).
+    /// The view content hash to be checked.
+    ///
+    /// `ViewContentSha256` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-viewversion.html#cfn-connect-viewversion-viewcontentsha256)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9]{64}$`. Length: 1 to 64 characters.
     #[serde(rename = "ViewContentSha256", skip_serializing_if = "Option::is_none")]
     pub view_content_sha256: Option<Value<String>>,
 }
@@ -4058,22 +4566,34 @@ impl ResourceRef<ViewVersion> {
 
 /// The properties of an `AWS::Connect::Vocabulary` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-vocabulary.html)).
 ///
+/// Resource type definition for AWS::Connect::Vocabulary
+///
 /// [`Vocabulary::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Vocabulary {
-    /// `Content`: required, create-only (changing it replaces the resource).
+    /// The content of the custom vocabulary in plain-text format with a table of values.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-vocabulary.html#cfn-connect-vocabulary-content)): string, required, create-only (changing it replaces the resource). Length: 1 to 60000 characters.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-vocabulary.html#cfn-connect-vocabulary-instanceid)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `LanguageCode`: required, create-only (changing it replaces the resource).
+    /// The language code of the vocabulary entries.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-vocabulary.html#cfn-connect-vocabulary-languagecode)): [`LanguageCode`], one of `ar-AE`, `de-CH`, `de-DE`, `en-AB`, `en-AU`, `en-GB`, `en-IE`, `en-IN`, `en-US`, `en-WL`, `es-ES`, `es-US`, `fr-CA`, `fr-FR`, `hi-IN`, `it-IT`, `ja-JP`, `ko-KR`, `pt-BR`, `pt-PT`, `zh-CN`, `en-NZ`, `en-ZA`, `ca-ES`, `da-DK`, `fi-FI`, `id-ID`, `ms-MY`, `nl-NL`, `no-NO`, `pl-PL`, `sv-SE`, `tl-PH`, required, create-only (changing it replaces the resource).
     #[serde(rename = "LanguageCode")]
     pub language_code: Value<LanguageCode>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-vocabulary.html#cfn-connect-vocabulary-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VocabularyName`: required, create-only (changing it replaces the resource).
+    /// A unique name of the custom vocabulary.
+    ///
+    /// `VocabularyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-vocabulary.html#cfn-connect-vocabulary-vocabularyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 140 characters.
     #[serde(rename = "VocabularyName")]
     pub vocabulary_name: Value<String>,
 }
@@ -4155,37 +4675,59 @@ impl ResourceRef<Vocabulary> {
 
 /// The properties of an `AWS::Connect::Workspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html)).
 ///
+/// Resource Type definition for AWS::Connect::Workspace
+///
 /// [`Workspace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workspace {
-    /// `Associations`: optional.
+    /// The resource ARNs associated with the workspace
+    ///
+    /// `Associations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-associations)): list of (string), optional. Each item: Length: at most 2048 characters.
     #[serde(rename = "Associations", skip_serializing_if = "Option::is_none")]
     pub associations: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// The description of the workspace
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-description)): string, optional. Pattern: `^[\P{C}  	]*$`. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon Connect instance.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Media`: optional.
+    /// The media items for the workspace
+    ///
+    /// `Media` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-media)): list of (object [`MediaItem`]), optional. Items: at most 4.
     #[serde(rename = "Media", skip_serializing_if = "Option::is_none")]
     pub media: Option<Value<Vec<MediaItem>>>,
-    /// `Name`: required.
+    /// The name of the workspace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-name)): string, required. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Pages`: optional.
+    /// The pages associated with the workspace
+    ///
+    /// `Pages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-pages)): list of (object [`WorkspacePage`]), optional.
     #[serde(rename = "Pages", skip_serializing_if = "Option::is_none")]
     pub pages: Option<Value<Vec<WorkspacePage>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Theme`: optional.
+    /// The theme configuration for the workspace
+    ///
+    /// `Theme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-theme)): object [`WorkspaceTheme`], optional.
     #[serde(rename = "Theme", skip_serializing_if = "Option::is_none")]
     pub theme: Option<WorkspaceTheme>,
-    /// `Title`: optional.
+    /// The title of the workspace
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-title)): string, optional. Pattern: `^[\P{C}]*$`. Length: 0 to 127 characters.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `Visibility`: optional.
+    /// The visibility of the workspace. Will always be set to ASSIGNED oninitial creation.
+    ///
+    /// `Visibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html#cfn-connect-workspace-visibility)): [`Visibility`], one of `ALL`, `ASSIGNED`, `NONE`, optional.
     #[serde(rename = "Visibility", skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Value<Visibility>>,
 }
@@ -4341,54 +4883,62 @@ impl Walk for Action {
 
 /// The `Actions` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `Actions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html).
 ///
 /// Every property is optional: start from [`Actions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Actions {
-    /// `AssignContactCategoryActions`: optional.
+    /// Information about the contact category action. The syntax can be empty, for example, `{}`.
+    ///
+    /// `AssignContactCategoryActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-assigncontactcategoryactions)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 1 to 1.
     #[serde(
         rename = "AssignContactCategoryActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub assign_contact_category_actions: Option<Value<Vec<Json>>>,
-    /// `AssignSlaActions`: optional.
+    /// `AssignSlaActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-assignslaactions)): list of (object [`AssignSlaAction`]), optional. Items: 1 to 1.
     #[serde(rename = "AssignSlaActions", skip_serializing_if = "Option::is_none")]
     pub assign_sla_actions: Option<Value<Vec<AssignSlaAction>>>,
-    /// `CreateCaseActions`: optional.
+    /// `CreateCaseActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-createcaseactions)): list of (object [`CreateCaseAction`]), optional. Items: 1 to 1.
     #[serde(rename = "CreateCaseActions", skip_serializing_if = "Option::is_none")]
     pub create_case_actions: Option<Value<Vec<CreateCaseAction>>>,
-    /// `EndAssociatedTasksActions`: optional.
+    /// `EndAssociatedTasksActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-endassociatedtasksactions)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 1 to 1.
     #[serde(
         rename = "EndAssociatedTasksActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub end_associated_tasks_actions: Option<Value<Vec<Json>>>,
-    /// `EventBridgeActions`: optional.
+    /// Information about the EV action.
+    ///
+    /// `EventBridgeActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-eventbridgeactions)): list of (object [`EventBridgeAction`]), optional. Items: 1 to 1.
     #[serde(rename = "EventBridgeActions", skip_serializing_if = "Option::is_none")]
     pub event_bridge_actions: Option<Value<Vec<EventBridgeAction>>>,
-    /// `SendInAppNotificationActions`: optional.
+    /// `SendInAppNotificationActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-sendinappnotificationactions)): list of (object [`SendInAppNotificationAction`]), optional. Items: 1 to 1.
     #[serde(
         rename = "SendInAppNotificationActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub send_in_app_notification_actions: Option<Value<Vec<SendInAppNotificationAction>>>,
-    /// `SendNotificationActions`: optional.
+    /// Information about the send notification action.
+    ///
+    /// `SendNotificationActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-sendnotificationactions)): list of (object [`SendNotificationAction`]), optional. Items: 1 to 1.
     #[serde(
         rename = "SendNotificationActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub send_notification_actions: Option<Value<Vec<SendNotificationAction>>>,
-    /// `SubmitAutoEvaluationActions`: optional.
+    /// `SubmitAutoEvaluationActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-submitautoevaluationactions)): list of (object [`SubmitAutoEvaluationAction`]), optional. Items: 1 to 1.
     #[serde(
         rename = "SubmitAutoEvaluationActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub submit_auto_evaluation_actions: Option<Value<Vec<SubmitAutoEvaluationAction>>>,
-    /// `TaskActions`: optional.
+    /// Information about the task action. This field is required if `TriggerEventSource` is one of the following values: `OnZendeskTicketCreate` \| `OnZendeskTicketStatusUpdate` \| `OnSalesforceCaseCreate`
+    ///
+    /// `TaskActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-taskactions)): list of (object [`TaskAction`]), optional. Items: 1 to 1.
     #[serde(rename = "TaskActions", skip_serializing_if = "Option::is_none")]
     pub task_actions: Option<Value<Vec<TaskAction>>>,
-    /// `UpdateCaseActions`: optional.
+    /// `UpdateCaseActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-actions.html#cfn-connect-rule-actions-updatecaseactions)): list of (object [`UpdateCaseAction`]), optional. Items: 1 to 1.
     #[serde(rename = "UpdateCaseActions", skip_serializing_if = "Option::is_none")]
     pub update_case_actions: Option<Value<Vec<UpdateCaseAction>>>,
 }
@@ -4499,18 +5049,22 @@ impl Walk for Actions {
 
 /// The `AfterContactWorkConfig` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `AfterContactWorkConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-aftercontactworkconfig.html).
 ///
 /// Every property is optional: start from [`AfterContactWorkConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AfterContactWorkConfig {
-    /// `AfterContactWorkMode`: optional.
+    /// The after contact work (ACW) mode for the channel.
+    ///
+    /// `AfterContactWorkMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-aftercontactworkconfig.html#cfn-connect-user-aftercontactworkconfig-aftercontactworkmode)): [`AfterContactWorkMode`], one of `ON`, `OFF`, `ON_DEMAND`, optional.
     #[serde(
         rename = "AfterContactWorkMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub after_contact_work_mode: Option<Value<AfterContactWorkMode>>,
-    /// `AfterContactWorkTimeLimit`: optional.
+    /// The After Call Work (ACW) timeout setting, in seconds.
+    ///
+    /// `AfterContactWorkTimeLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-aftercontactworkconfig.html#cfn-connect-user-aftercontactworkconfig-aftercontactworktimelimit)): integer, optional. Range: at least 0.
     #[serde(
         rename = "AfterContactWorkTimeLimit",
         skip_serializing_if = "Option::is_none"
@@ -4554,21 +5108,27 @@ impl Walk for AfterContactWorkConfig {
 
 /// The `AfterContactWorkConfigPerChannel` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `AfterContactWorkConfigPerChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-aftercontactworkconfigperchannel.html).
 ///
 /// [`AfterContactWorkConfigPerChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AfterContactWorkConfigPerChannel {
-    /// `AfterContactWorkConfig`: required.
+    /// After Contact Work configuration.
+    ///
+    /// `AfterContactWorkConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-aftercontactworkconfigperchannel.html#cfn-connect-user-aftercontactworkconfigperchannel-aftercontactworkconfig)): object [`AfterContactWorkConfig`], required.
     #[serde(rename = "AfterContactWorkConfig")]
     pub after_contact_work_config: AfterContactWorkConfig,
-    /// `AgentFirstCallbackAfterContactWorkConfig`: optional.
+    /// After Contact Work configuration.
+    ///
+    /// `AgentFirstCallbackAfterContactWorkConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-aftercontactworkconfigperchannel.html#cfn-connect-user-aftercontactworkconfigperchannel-agentfirstcallbackaftercontactworkconfig)): object [`AfterContactWorkConfig`], optional.
     #[serde(
         rename = "AgentFirstCallbackAfterContactWorkConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_first_callback_after_contact_work_config: Option<AfterContactWorkConfig>,
-    /// `Channel`: required.
+    /// The channels that agents can handle in the Contact Control Panel (CCP).
+    ///
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-aftercontactworkconfigperchannel.html#cfn-connect-user-aftercontactworkconfigperchannel-channel)): [`Channel`], one of `VOICE`, `CHAT`, `TASK`, `EMAIL`, required.
     #[serde(rename = "Channel")]
     pub channel: Value<Channel>,
 }
@@ -4699,12 +5259,14 @@ impl Walk for AgentStatusType {
 
 /// The `AliasConfiguration` property type of [`EmailAddress`].
 ///
-/// AWS reference: [`AWS::Connect::EmailAddress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html).
+/// AWS reference: [`AWS::Connect::EmailAddress` `AliasConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-emailaddress-aliasconfiguration.html).
 ///
 /// Every property is required: [`AliasConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AliasConfiguration {
-    /// `EmailAddressArn`: required.
+    /// The identifier of the email address alias
+    ///
+    /// `EmailAddressArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-emailaddress-aliasconfiguration.html#cfn-connect-emailaddress-aliasconfiguration-emailaddressarn)): string, required. Pattern: `^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/email-address/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "EmailAddressArn")]
     pub email_address_arn: Value<String>,
 }
@@ -4730,21 +5292,27 @@ impl Walk for AliasConfiguration {
 
 /// The `Application` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::Connect::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html).
+/// AWS reference: [`AWS::Connect::SecurityProfile` `Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-application.html).
 ///
 /// Every property is optional: start from [`Application::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApplicationPermissions`: optional.
+    /// The permissions that the agent is granted on the application
+    ///
+    /// `ApplicationPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-application.html#cfn-connect-securityprofile-application-applicationpermissions)): list of (string), optional. Items: 1 to 50. Each item: Length: 1 to 128 characters.
     #[serde(
         rename = "ApplicationPermissions",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_permissions: Option<Value<Vec<Value<String>>>>,
-    /// `Namespace`: optional.
+    /// Namespace of the application that you want to give access to.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-application.html#cfn-connect-securityprofile-application-namespace)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of the application.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-application.html#cfn-connect-securityprofile-application-type)): [`ApplicationType`], one of `MCP`, `THIRD_PARTY_APPLICATION`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ApplicationType>>,
 }
@@ -4810,15 +5378,15 @@ impl Walk for ApplicationType {
 
 /// The `AssignSlaAction` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `AssignSlaAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-assignslaaction.html).
 ///
 /// Every property is required: [`AssignSlaAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssignSlaAction {
-    /// `CaseSlaConfiguration`: required.
+    /// `CaseSlaConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-assignslaaction.html#cfn-connect-rule-assignslaaction-caseslaconfiguration)): object [`CaseSlaConfiguration`], required.
     #[serde(rename = "CaseSlaConfiguration")]
     pub case_sla_configuration: CaseSlaConfiguration,
-    /// `SlaAssignmentType`: required.
+    /// `SlaAssignmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-assignslaaction.html#cfn-connect-rule-assignslaaction-slaassignmenttype)): [`SlaAssignmentType`], one of `CASES`, required.
     #[serde(rename = "SlaAssignmentType")]
     pub sla_assignment_type: Value<SlaAssignmentType>,
 }
@@ -4850,18 +5418,22 @@ impl Walk for AssignSlaAction {
 
 /// The `AttributeConfiguration` property type of [`PredefinedAttribute`].
 ///
-/// AWS reference: [`AWS::Connect::PredefinedAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-predefinedattribute.html).
+/// AWS reference: [`AWS::Connect::PredefinedAttribute` `AttributeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-predefinedattribute-attributeconfiguration.html).
 ///
 /// Every property is optional: start from [`AttributeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AttributeConfiguration {
-    /// `EnableValueValidationOnAssociation`: optional.
+    /// Enables customers to enforce strict validation on the specific values that this predefined attribute can hold.
+    ///
+    /// `EnableValueValidationOnAssociation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-predefinedattribute-attributeconfiguration.html#cfn-connect-predefinedattribute-attributeconfiguration-enablevaluevalidationonassociation)): boolean, optional.
     #[serde(
         rename = "EnableValueValidationOnAssociation",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_value_validation_on_association: Option<Value<bool>>,
-    /// `IsReadOnly`: optional.
+    /// Allows the predefined attribute to show up and be managed in the Amazon Connect UI.
+    ///
+    /// `IsReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-predefinedattribute-attributeconfiguration.html#cfn-connect-predefinedattribute-attributeconfiguration-isreadonly)): boolean, optional.
     #[serde(rename = "IsReadOnly", skip_serializing_if = "Option::is_none")]
     pub is_read_only: Option<Value<bool>>,
 }
@@ -4899,69 +5471,97 @@ impl Walk for AttributeConfiguration {
 
 /// The `Attributes` property type of [`Instance`].
 ///
-/// AWS reference: [`AWS::Connect::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instance.html).
+/// AWS reference: [`AWS::Connect::Instance` `Attributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html).
 ///
 /// [`Attributes::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Attributes {
-    /// `AutoMuteAgentOnHold`: optional.
+    /// Boolean flag which enables AUTO\_MUTE\_AGENT\_ON\_HOLD on an instance.
+    ///
+    /// `AutoMuteAgentOnHold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-automuteagentonhold)): boolean, optional.
     #[serde(
         rename = "AutoMuteAgentOnHold",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_mute_agent_on_hold: Option<Value<bool>>,
-    /// `AutoResolveBestVoices`: optional.
+    /// Boolean flag which enables AUTO\_RESOLVE\_BEST\_VOICES on an instance.
+    ///
+    /// `AutoResolveBestVoices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-autoresolvebestvoices)): boolean, optional.
     #[serde(
         rename = "AutoResolveBestVoices",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_resolve_best_voices: Option<Value<bool>>,
-    /// `ContactLens`: optional.
+    /// Boolean flag which enables CONTACT\_LENS on an instance.
+    ///
+    /// `ContactLens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-contactlens)): boolean, optional.
     #[serde(rename = "ContactLens", skip_serializing_if = "Option::is_none")]
     pub contact_lens: Option<Value<bool>>,
-    /// `ContactflowLogs`: optional.
+    /// Boolean flag which enables CONTACTFLOW\_LOGS on an instance.
+    ///
+    /// `ContactflowLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-contactflowlogs)): boolean, optional.
     #[serde(rename = "ContactflowLogs", skip_serializing_if = "Option::is_none")]
     pub contactflow_logs: Option<Value<bool>>,
-    /// `EarlyMedia`: optional.
+    /// Boolean flag which enables EARLY\_MEDIA on an instance.
+    ///
+    /// `EarlyMedia` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-earlymedia)): boolean, optional.
     #[serde(rename = "EarlyMedia", skip_serializing_if = "Option::is_none")]
     pub early_media: Option<Value<bool>>,
-    /// `EnhancedChatMonitoring`: optional.
+    /// Boolean flag which enables ENHANCED\_CHAT\_MONITORING on an instance.
+    ///
+    /// `EnhancedChatMonitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-enhancedchatmonitoring)): boolean, optional.
     #[serde(
         rename = "EnhancedChatMonitoring",
         skip_serializing_if = "Option::is_none"
     )]
     pub enhanced_chat_monitoring: Option<Value<bool>>,
-    /// `EnhancedContactMonitoring`: optional.
+    /// Boolean flag which enables ENHANCED\_CONTACT\_MONITORING on an instance.
+    ///
+    /// `EnhancedContactMonitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-enhancedcontactmonitoring)): boolean, optional.
     #[serde(
         rename = "EnhancedContactMonitoring",
         skip_serializing_if = "Option::is_none"
     )]
     pub enhanced_contact_monitoring: Option<Value<bool>>,
-    /// `HighVolumeOutBound`: optional.
+    /// Boolean flag which enables HIGH\_VOLUME\_OUTBOUND on an instance.
+    ///
+    /// `HighVolumeOutBound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-highvolumeoutbound)): boolean, optional.
     #[serde(rename = "HighVolumeOutBound", skip_serializing_if = "Option::is_none")]
     pub high_volume_out_bound: Option<Value<bool>>,
-    /// `InboundCalls`: required.
+    /// Mandatory element which enables inbound calls on new instance.
+    ///
+    /// `InboundCalls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-inboundcalls)): boolean, required.
     #[serde(rename = "InboundCalls")]
     pub inbound_calls: Value<bool>,
-    /// `MessageStreaming`: optional.
+    /// Boolean flag which enables MESSAGE\_STREAMING on an instance.
+    ///
+    /// `MessageStreaming` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-messagestreaming)): boolean, optional.
     #[serde(rename = "MessageStreaming", skip_serializing_if = "Option::is_none")]
     pub message_streaming: Option<Value<bool>>,
-    /// `MultiPartyChatConference`: optional.
+    /// Boolean flag which enables MULTI\_PARTY\_CHAT\_CONFERENCE on an instance.
+    ///
+    /// `MultiPartyChatConference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-multipartychatconference)): boolean, optional.
     #[serde(
         rename = "MultiPartyChatConference",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_party_chat_conference: Option<Value<bool>>,
-    /// `MultiPartyConference`: optional.
+    /// Boolean flag which enables MULTI\_PARTY\_CONFERENCE on an instance.
+    ///
+    /// `MultiPartyConference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-multipartyconference)): boolean, optional.
     #[serde(
         rename = "MultiPartyConference",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_party_conference: Option<Value<bool>>,
-    /// `OutboundCalls`: required.
+    /// Mandatory element which enables outbound calls on new instance.
+    ///
+    /// `OutboundCalls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-outboundcalls)): boolean, required.
     #[serde(rename = "OutboundCalls")]
     pub outbound_calls: Value<bool>,
-    /// `UseCustomTTSVoices`: optional.
+    /// Boolean flag which enables USE\_CUSTOM\_TTS\_VOICES on an instance.
+    ///
+    /// `UseCustomTTSVoices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-attributes.html#cfn-connect-instance-attributes-usecustomttsvoices)): boolean, optional.
     #[serde(rename = "UseCustomTTSVoices", skip_serializing_if = "Option::is_none")]
     pub use_custom_tts_voices: Option<Value<bool>>,
 }
@@ -5101,21 +5701,27 @@ impl Walk for Attributes {
 
 /// The `AutoAcceptConfig` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `AutoAcceptConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-autoacceptconfig.html).
 ///
 /// [`AutoAcceptConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoAcceptConfig {
-    /// `AgentFirstCallbackAutoAccept`: optional.
+    /// The agent first callback auto accept setting.
+    ///
+    /// `AgentFirstCallbackAutoAccept` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-autoacceptconfig.html#cfn-connect-user-autoacceptconfig-agentfirstcallbackautoaccept)): boolean, optional.
     #[serde(
         rename = "AgentFirstCallbackAutoAccept",
         skip_serializing_if = "Option::is_none"
     )]
     pub agent_first_callback_auto_accept: Option<Value<bool>>,
-    /// `AutoAccept`: required.
+    /// The Auto accept setting.
+    ///
+    /// `AutoAccept` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-autoacceptconfig.html#cfn-connect-user-autoacceptconfig-autoaccept)): boolean, required.
     #[serde(rename = "AutoAccept")]
     pub auto_accept: Value<bool>,
-    /// `Channel`: required.
+    /// The channels that agents can handle in the Contact Control Panel (CCP).
+    ///
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-autoacceptconfig.html#cfn-connect-user-autoacceptconfig-channel)): [`Channel`], one of `VOICE`, `CHAT`, `TASK`, `EMAIL`, required.
     #[serde(rename = "Channel")]
     pub channel: Value<Channel>,
 }
@@ -5153,12 +5759,12 @@ impl Walk for AutoAcceptConfig {
 
 /// The `AutoEvaluationConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `AutoEvaluationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-autoevaluationconfiguration.html).
 ///
 /// Every property is optional: start from [`AutoEvaluationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoEvaluationConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-autoevaluationconfiguration.html#cfn-connect-evaluationform-autoevaluationconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -5188,12 +5794,14 @@ impl Walk for AutoEvaluationConfiguration {
 
 /// The `AutomaticFailConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `AutomaticFailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-automaticfailconfiguration.html).
 ///
 /// Every property is optional: start from [`AutomaticFailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutomaticFailConfiguration {
-    /// `TargetSection`: optional.
+    /// The referenceId of the target section for auto failure.
+    ///
+    /// `TargetSection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-automaticfailconfiguration.html#cfn-connect-evaluationform-automaticfailconfiguration-targetsection)): string, optional. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "TargetSection", skip_serializing_if = "Option::is_none")]
     pub target_section: Option<Value<String>>,
 }
@@ -5243,21 +5851,23 @@ impl Walk for BehaviorType {
 
 /// The `CalculationComponent` property type of [`Metric`].
 ///
-/// AWS reference: [`AWS::Connect::Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html).
+/// AWS reference: [`AWS::Connect::Metric` `CalculationComponent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-calculationcomponent.html).
 ///
 /// [`CalculationComponent::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CalculationComponent {
-    /// `Alias`: required.
+    /// Metric calculation component alias for use within a calculation
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-calculationcomponent.html#cfn-connect-metric-calculationcomponent-alias)): string, required. Pattern: `[a-zA-Z_][a-zA-Z0-9_]*`. Length: 1 to 128 characters.
     #[serde(rename = "Alias")]
     pub alias: Value<String>,
-    /// `MetricFilters`: optional.
+    /// `MetricFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-calculationcomponent.html#cfn-connect-metric-calculationcomponent-metricfilters)): list of (object [`MetricFilter`]), optional. Items: 0 to 5.
     #[serde(rename = "MetricFilters", skip_serializing_if = "Option::is_none")]
     pub metric_filters: Option<Value<Vec<MetricFilter>>>,
-    /// `MetricId`: optional.
+    /// `MetricId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-calculationcomponent.html#cfn-connect-metric-calculationcomponent-metricid)): string, optional. Length: 1 to 150 characters.
     #[serde(rename = "MetricId", skip_serializing_if = "Option::is_none")]
     pub metric_id: Option<Value<String>>,
-    /// `MetricName`: optional.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-calculationcomponent.html#cfn-connect-metric-calculationcomponent-metricname)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
 }
@@ -5310,24 +5920,34 @@ impl Walk for CalculationComponent {
 
 /// The `CaseSlaConfiguration` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `CaseSlaConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-caseslaconfiguration.html).
 ///
 /// [`CaseSlaConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CaseSlaConfiguration {
-    /// `FieldId`: optional.
+    /// The field Id for the SLA.
+    ///
+    /// `FieldId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-caseslaconfiguration.html#cfn-connect-rule-caseslaconfiguration-fieldid)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "FieldId", skip_serializing_if = "Option::is_none")]
     pub field_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the SLA.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-caseslaconfiguration.html#cfn-connect-rule-caseslaconfiguration-name)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `TargetFieldValues`: optional.
+    /// The target field values for the SLA.
+    ///
+    /// `TargetFieldValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-caseslaconfiguration.html#cfn-connect-rule-caseslaconfiguration-targetfieldvalues)): list of (object [`SlaTargetFieldValue`]), optional. Items: at most 1.
     #[serde(rename = "TargetFieldValues", skip_serializing_if = "Option::is_none")]
     pub target_field_values: Option<Value<Vec<SlaTargetFieldValue>>>,
-    /// `TargetSlaMinutes`: required.
+    /// The target SLA time in minutes.
+    ///
+    /// `TargetSlaMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-caseslaconfiguration.html#cfn-connect-rule-caseslaconfiguration-targetslaminutes)): number, required. Range: 1 to 1051200.
     #[serde(rename = "TargetSlaMinutes")]
     pub target_sla_minutes: Value<f64>,
-    /// `Type`: required.
+    /// The type of SLA.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-caseslaconfiguration.html#cfn-connect-rule-caseslaconfiguration-type)): [`CaseSlaConfigurationType`], one of `CaseField`, required.
     #[serde(rename = "Type")]
     pub type_: Value<CaseSlaConfigurationType>,
 }
@@ -5427,12 +6047,14 @@ impl Walk for Channel {
 
 /// The `ChatEntryPointParameters` property type of [`TestCase`].
 ///
-/// AWS reference: [`AWS::Connect::TestCase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html).
+/// AWS reference: [`AWS::Connect::TestCase` `ChatEntryPointParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-chatentrypointparameters.html).
 ///
 /// Every property is optional: start from [`ChatEntryPointParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChatEntryPointParameters {
-    /// `FlowId`: optional.
+    /// The flow id used for the TestCase
+    ///
+    /// `FlowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-chatentrypointparameters.html#cfn-connect-testcase-chatentrypointparameters-flowid)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "FlowId", skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<Value<String>>,
 }
@@ -5508,18 +6130,24 @@ impl Walk for Condition {
 
 /// The `Constraints` property type of [`TaskTemplate`].
 ///
-/// AWS reference: [`AWS::Connect::TaskTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html).
+/// AWS reference: [`AWS::Connect::TaskTemplate` `Constraints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-constraints.html).
 ///
 /// Every property is optional: start from [`Constraints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Constraints {
-    /// `InvisibleFields`: optional.
+    /// The list of the task template's invisible fields
+    ///
+    /// `InvisibleFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-constraints.html#cfn-connect-tasktemplate-constraints-invisiblefields)): list of (object [`InvisibleFieldInfo`]), optional. Items: at most 50.
     #[serde(rename = "InvisibleFields", skip_serializing_if = "Option::is_none")]
     pub invisible_fields: Option<Value<Vec<InvisibleFieldInfo>>>,
-    /// `ReadOnlyFields`: optional.
+    /// The list of the task template's read only fields
+    ///
+    /// `ReadOnlyFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-constraints.html#cfn-connect-tasktemplate-constraints-readonlyfields)): list of (object [`ReadOnlyFieldInfo`]), optional. Items: at most 50.
     #[serde(rename = "ReadOnlyFields", skip_serializing_if = "Option::is_none")]
     pub read_only_fields: Option<Value<Vec<ReadOnlyFieldInfo>>>,
-    /// `RequiredFields`: optional.
+    /// The list of the task template's required fields
+    ///
+    /// `RequiredFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-constraints.html#cfn-connect-tasktemplate-constraints-requiredfields)): list of (object [`RequiredFieldInfo`]), optional. Items: at most 50.
     #[serde(rename = "RequiredFields", skip_serializing_if = "Option::is_none")]
     pub required_fields: Option<Value<Vec<RequiredFieldInfo>>>,
 }
@@ -5669,15 +6297,15 @@ impl Walk for ContentType {
 
 /// The `CreateCaseAction` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `CreateCaseAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-createcaseaction.html).
 ///
 /// Every property is required: [`CreateCaseAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreateCaseAction {
-    /// `Fields`: required.
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-createcaseaction.html#cfn-connect-rule-createcaseaction-fields)): list of (object [`RuleField`]), required. Items: 1 to 100.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<RuleField>>,
-    /// `TemplateId`: required.
+    /// `TemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-createcaseaction.html#cfn-connect-rule-createcaseaction-templateid)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "TemplateId")]
     pub template_id: Value<String>,
 }
@@ -5709,12 +6337,14 @@ impl Walk for CreateCaseAction {
 
 /// The `CrossChannelBehavior` property type of [`RoutingProfile`].
 ///
-/// AWS reference: [`AWS::Connect::RoutingProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html).
+/// AWS reference: [`AWS::Connect::RoutingProfile` `CrossChannelBehavior`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-crosschannelbehavior.html).
 ///
 /// Every property is required: [`CrossChannelBehavior::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrossChannelBehavior {
-    /// `BehaviorType`: required.
+    /// Specifies the other channels that can be routed to an agent handling their current channel.
+    ///
+    /// `BehaviorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-crosschannelbehavior.html#cfn-connect-routingprofile-crosschannelbehavior-behaviortype)): [`BehaviorType`], one of `ROUTE_CURRENT_CHANNEL_ONLY`, `ROUTE_ANY_CHANNEL`, required.
     #[serde(rename = "BehaviorType")]
     pub behavior_type: Value<BehaviorType>,
 }
@@ -5740,12 +6370,14 @@ impl Walk for CrossChannelBehavior {
 
 /// The `DataTableAccessControlConfiguration` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::Connect::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html).
+/// AWS reference: [`AWS::Connect::SecurityProfile` `DataTableAccessControlConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-datatableaccesscontrolconfiguration.html).
 ///
 /// Every property is optional: start from [`DataTableAccessControlConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataTableAccessControlConfiguration {
-    /// `PrimaryAttributeAccessControlConfiguration`: optional.
+    /// Contains the configuration for record-based access control.
+    ///
+    /// `PrimaryAttributeAccessControlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-datatableaccesscontrolconfiguration.html#cfn-connect-securityprofile-datatableaccesscontrolconfiguration-primaryattributeaccesscontrolconfiguration)): object [`PrimaryAttributeAccessControlConfigurationItem`], optional.
     #[serde(
         rename = "PrimaryAttributeAccessControlConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -5783,15 +6415,15 @@ impl Walk for DataTableAccessControlConfiguration {
 
 /// The `DataTableRecord` property type of [`DataTableRecord`].
 ///
-/// AWS reference: [`AWS::Connect::DataTableRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatablerecord.html).
+/// AWS reference: [`AWS::Connect::DataTableRecord` `DataTableRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatablerecord-datatablerecord.html).
 ///
 /// [`DataTableRecordDataTableRecord::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataTableRecordDataTableRecord {
-    /// `PrimaryValues`: optional.
+    /// `PrimaryValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatablerecord-datatablerecord.html#cfn-connect-datatablerecord-datatablerecord-primaryvalues)): list of (object [`DataTableRecordValue`]), optional.
     #[serde(rename = "PrimaryValues", skip_serializing_if = "Option::is_none")]
     pub primary_values: Option<Value<Vec<DataTableRecordValue>>>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatablerecord-datatablerecord.html#cfn-connect-datatablerecord-datatablerecord-values)): list of (object [`DataTableRecordValue`]), required.
     #[serde(rename = "Values")]
     pub values: Value<Vec<DataTableRecordValue>>,
 }
@@ -5826,15 +6458,15 @@ impl Walk for DataTableRecordDataTableRecord {
 
 /// The `Value` property type of [`DataTableRecord`].
 ///
-/// AWS reference: [`AWS::Connect::DataTableRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatablerecord.html).
+/// AWS reference: [`AWS::Connect::DataTableRecord` `Value`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatablerecord-value.html).
 ///
 /// Every property is optional: start from [`DataTableRecordValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataTableRecordValue {
-    /// `AttributeId`: optional.
+    /// `AttributeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatablerecord-value.html#cfn-connect-datatablerecord-value-attributeid)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "AttributeId", skip_serializing_if = "Option::is_none")]
     pub attribute_id: Option<Value<String>>,
-    /// `AttributeValue`: optional.
+    /// `AttributeValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatablerecord-value.html#cfn-connect-datatablerecord-value-attributevalue)): string, optional.
     #[serde(rename = "AttributeValue", skip_serializing_if = "Option::is_none")]
     pub attribute_value: Option<Value<String>>,
 }
@@ -5944,15 +6576,19 @@ impl Walk for DefaultAction {
 
 /// The `DefaultFieldValue` property type of [`TaskTemplate`].
 ///
-/// AWS reference: [`AWS::Connect::TaskTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html).
+/// AWS reference: [`AWS::Connect::TaskTemplate` `DefaultFieldValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-defaultfieldvalue.html).
 ///
 /// Every property is required: [`DefaultFieldValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DefaultFieldValue {
-    /// `DefaultValue`: required.
+    /// the default value for the task template's field
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-defaultfieldvalue.html#cfn-connect-tasktemplate-defaultfieldvalue-defaultvalue)): string, required. Length: 1 to 4096 characters.
     #[serde(rename = "DefaultValue")]
     pub default_value: Value<String>,
-    /// `Id`: required.
+    /// the identifier (name) for the task template field
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-defaultfieldvalue.html#cfn-connect-tasktemplate-defaultfieldvalue-id)): object [`FieldIdentifier`], required.
     #[serde(rename = "Id")]
     pub id: FieldIdentifier,
 }
@@ -5998,15 +6634,19 @@ impl Walk for DeliveryMethod {
 
 /// The `EncryptionConfig` property type of [`InstanceStorageConfig`].
 ///
-/// AWS reference: [`AWS::Connect::InstanceStorageConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html).
+/// AWS reference: [`AWS::Connect::InstanceStorageConfig` `EncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-encryptionconfig.html).
 ///
 /// Every property is required: [`EncryptionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfig {
-    /// `EncryptionType`: required.
+    /// Specifies default encryption using AWS KMS-Managed Keys
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-encryptionconfig.html#cfn-connect-instancestorageconfig-encryptionconfig-encryptiontype)): [`EncryptionType`], one of `KMS`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<EncryptionType>,
-    /// `KeyId`: required.
+    /// Specifies the encryption key id
+    ///
+    /// `KeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-encryptionconfig.html#cfn-connect-instancestorageconfig-encryptionconfig-keyid)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "KeyId")]
     pub key_id: Value<String>,
 }
@@ -6055,21 +6695,27 @@ impl Walk for EncryptionType {
 
 /// The `EntryPoint` property type of [`TestCase`].
 ///
-/// AWS reference: [`AWS::Connect::TestCase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html).
+/// AWS reference: [`AWS::Connect::TestCase` `EntryPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-entrypoint.html).
 ///
 /// Every property is optional: start from [`EntryPoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntryPoint {
-    /// `ChatEntryPointParameters`: optional.
+    /// The chat entry point parameters for the test case
+    ///
+    /// `ChatEntryPointParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-entrypoint.html#cfn-connect-testcase-entrypoint-chatentrypointparameters)): object [`ChatEntryPointParameters`], optional.
     #[serde(
         rename = "ChatEntryPointParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub chat_entry_point_parameters: Option<ChatEntryPointParameters>,
-    /// `Type`: optional.
+    /// The type of the Entry Point
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-entrypoint.html#cfn-connect-testcase-entrypoint-type)): [`EntryPointType`], one of `VOICE_CALL`, `CHAT`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<EntryPointType>>,
-    /// `VoiceCallEntryPointParameters`: optional.
+    /// The voice call entry point parameters for the test case
+    ///
+    /// `VoiceCallEntryPointParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-entrypoint.html#cfn-connect-testcase-entrypoint-voicecallentrypointparameters)): object [`VoiceCallEntryPointParameters`], optional.
     #[serde(
         rename = "VoiceCallEntryPointParameters",
         skip_serializing_if = "Option::is_none"
@@ -6144,15 +6790,15 @@ impl Walk for EntryPointType {
 
 /// The `Enum` property type of [`DataTableAttribute`].
 ///
-/// AWS reference: [`AWS::Connect::DataTableAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html).
+/// AWS reference: [`AWS::Connect::DataTableAttribute` `Enum`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-enum.html).
 ///
 /// Every property is optional: start from [`Enum::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Enum {
-    /// `Strict`: optional.
+    /// `Strict` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-enum.html#cfn-connect-datatableattribute-enum-strict)): boolean, optional.
     #[serde(rename = "Strict", skip_serializing_if = "Option::is_none")]
     pub strict: Option<Value<bool>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-enum.html#cfn-connect-datatableattribute-enum-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -6190,12 +6836,14 @@ impl Walk for Enum {
 
 /// The `EvaluationFormBaseItem` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormBaseItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformbaseitem.html).
 ///
 /// Every property is required: [`EvaluationFormBaseItem::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormBaseItem {
-    /// `Section`: required.
+    /// A subsection or inner section of an item.
+    ///
+    /// `Section` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformbaseitem.html#cfn-connect-evaluationform-evaluationformbaseitem-section)): object [`EvaluationFormSection`], required.
     #[serde(rename = "Section")]
     pub section: EvaluationFormSection,
 }
@@ -6221,15 +6869,19 @@ impl Walk for EvaluationFormBaseItem {
 
 /// The `EvaluationFormItem` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitem.html).
 ///
 /// Every property is optional: start from [`EvaluationFormItem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormItem {
-    /// `Question`: optional.
+    /// The information of the question.
+    ///
+    /// `Question` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitem.html#cfn-connect-evaluationform-evaluationformitem-question)): object [`EvaluationFormQuestion`], optional.
     #[serde(rename = "Question", skip_serializing_if = "Option::is_none")]
     pub question: Option<EvaluationFormQuestion>,
-    /// `Section`: optional.
+    /// The information of the section.
+    ///
+    /// `Section` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitem.html#cfn-connect-evaluationform-evaluationformitem-section)): object [`EvaluationFormSection`], optional.
     #[serde(rename = "Section", skip_serializing_if = "Option::is_none")]
     pub section: Option<Box<EvaluationFormSection>>,
 }
@@ -6267,15 +6919,19 @@ impl Walk for EvaluationFormItem {
 
 /// The `EvaluationFormItemEnablementCondition` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormItemEnablementCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementcondition.html).
 ///
 /// [`EvaluationFormItemEnablementCondition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormItemEnablementCondition {
-    /// `Operands`: required.
+    /// Operands of the enablement condition.
+    ///
+    /// `Operands` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementcondition.html#cfn-connect-evaluationform-evaluationformitemenablementcondition-operands)): list of (object [`EvaluationFormItemEnablementConditionOperand`]), required. Items: at least 1.
     #[serde(rename = "Operands")]
     pub operands: Value<Vec<EvaluationFormItemEnablementConditionOperand>>,
-    /// `Operator`: optional.
+    /// The operator to be used to be applied to operands if more than one provided.
+    ///
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementcondition.html#cfn-connect-evaluationform-evaluationformitemenablementcondition-operator)): [`Operator`], one of `OR`, `AND`, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<Operator>>,
 }
@@ -6312,12 +6968,14 @@ impl Walk for EvaluationFormItemEnablementCondition {
 
 /// The `EvaluationFormItemEnablementConditionOperand` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormItemEnablementConditionOperand`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementconditionoperand.html).
 ///
 /// Every property is optional: start from [`EvaluationFormItemEnablementConditionOperand::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormItemEnablementConditionOperand {
-    /// `Expression`: optional.
+    /// An expression of the enablement condition.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementconditionoperand.html#cfn-connect-evaluationform-evaluationformitemenablementconditionoperand-expression)): object [`EvaluationFormItemEnablementExpression`], optional.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<EvaluationFormItemEnablementExpression>,
 }
@@ -6347,18 +7005,24 @@ impl Walk for EvaluationFormItemEnablementConditionOperand {
 
 /// The `EvaluationFormItemEnablementConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormItemEnablementConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementconfiguration.html).
 ///
 /// [`EvaluationFormItemEnablementConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormItemEnablementConfiguration {
-    /// `Action`: required.
+    /// An enablement action that if condition is satisfied.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementconfiguration.html#cfn-connect-evaluationform-evaluationformitemenablementconfiguration-action)): [`Action`], one of `DISABLE`, `ENABLE`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
-    /// `Condition`: required.
+    /// A condition for item enablement configuration.
+    ///
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementconfiguration.html#cfn-connect-evaluationform-evaluationformitemenablementconfiguration-condition)): object [`EvaluationFormItemEnablementCondition`], required.
     #[serde(rename = "Condition")]
     pub condition: EvaluationFormItemEnablementCondition,
-    /// `DefaultAction`: optional.
+    /// An enablement action that if condition is not satisfied.
+    ///
+    /// `DefaultAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementconfiguration.html#cfn-connect-evaluationform-evaluationformitemenablementconfiguration-defaultaction)): [`DefaultAction`], one of `DISABLE`, `ENABLE`, optional.
     #[serde(rename = "DefaultAction", skip_serializing_if = "Option::is_none")]
     pub default_action: Option<Value<DefaultAction>>,
 }
@@ -6399,18 +7063,24 @@ impl Walk for EvaluationFormItemEnablementConfiguration {
 
 /// The `EvaluationFormItemEnablementExpression` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormItemEnablementExpression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementexpression.html).
 ///
 /// Every property is required: [`EvaluationFormItemEnablementExpression::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormItemEnablementExpression {
-    /// `Comparator`: required.
+    /// A comparator to be used against list of values.
+    ///
+    /// `Comparator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementexpression.html#cfn-connect-evaluationform-evaluationformitemenablementexpression-comparator)): [`Comparator`], one of `IN`, `NOT_IN`, `ALL_IN`, `EXACT`, required.
     #[serde(rename = "Comparator")]
     pub comparator: Value<Comparator>,
-    /// `Source`: required.
+    /// A source item of enablement expression.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementexpression.html#cfn-connect-evaluationform-evaluationformitemenablementexpression-source)): object [`EvaluationFormItemEnablementSource`], required.
     #[serde(rename = "Source")]
     pub source: EvaluationFormItemEnablementSource,
-    /// `Values`: required.
+    /// A list of values from source item.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementexpression.html#cfn-connect-evaluationform-evaluationformitemenablementexpression-values)): list of (object [`EvaluationFormItemEnablementSourceValue`]), required. Items: at least 1.
     #[serde(rename = "Values")]
     pub values: Value<Vec<EvaluationFormItemEnablementSourceValue>>,
 }
@@ -6446,15 +7116,19 @@ impl Walk for EvaluationFormItemEnablementExpression {
 
 /// The `EvaluationFormItemEnablementSource` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormItemEnablementSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementsource.html).
 ///
 /// [`EvaluationFormItemEnablementSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormItemEnablementSource {
-    /// `RefId`: optional.
+    /// A referenceId of the source item.
+    ///
+    /// `RefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementsource.html#cfn-connect-evaluationform-evaluationformitemenablementsource-refid)): string, optional. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "RefId", skip_serializing_if = "Option::is_none")]
     pub ref_id: Option<Value<String>>,
-    /// `Type`: required.
+    /// A type of source item.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementsource.html#cfn-connect-evaluationform-evaluationformitemenablementsource-type)): [`EvaluationFormItemEnablementSourceType`], one of `QUESTION_REF_ID`, required.
     #[serde(rename = "Type")]
     pub type_: Value<EvaluationFormItemEnablementSourceType>,
 }
@@ -6506,15 +7180,19 @@ impl Walk for EvaluationFormItemEnablementSourceType {
 
 /// The `EvaluationFormItemEnablementSourceValue` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormItemEnablementSourceValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementsourcevalue.html).
 ///
 /// Every property is optional: start from [`EvaluationFormItemEnablementSourceValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormItemEnablementSourceValue {
-    /// `RefId`: optional.
+    /// A referenceId of the source value.
+    ///
+    /// `RefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementsourcevalue.html#cfn-connect-evaluationform-evaluationformitemenablementsourcevalue-refid)): string, optional. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "RefId", skip_serializing_if = "Option::is_none")]
     pub ref_id: Option<Value<String>>,
-    /// `Type`: optional.
+    /// A type of source item value.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformitemenablementsourcevalue.html#cfn-connect-evaluationform-evaluationformitemenablementsourcevalue-type)): [`EvaluationFormItemEnablementSourceValueType`], one of `OPTION_REF_ID`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<EvaluationFormItemEnablementSourceValueType>>,
 }
@@ -6572,12 +7250,14 @@ impl Walk for EvaluationFormItemEnablementSourceValueType {
 
 /// The `EvaluationFormLanguageConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormLanguageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformlanguageconfiguration.html).
 ///
 /// Every property is optional: start from [`EvaluationFormLanguageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormLanguageConfiguration {
-    /// `FormLanguage`: optional.
+    /// The language for the evaluation form.
+    ///
+    /// `FormLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformlanguageconfiguration.html#cfn-connect-evaluationform-evaluationformlanguageconfiguration-formlanguage)): [`FormLanguage`], one of `de-DE`, `en-US`, `es-ES`, `fr-FR`, `it-IT`, `pt-BR`, `ja-JP`, `ko-KR`, `zh-CN`, `ms-MY`, optional.
     #[serde(rename = "FormLanguage", skip_serializing_if = "Option::is_none")]
     pub form_language: Option<Value<FormLanguage>>,
 }
@@ -6607,15 +7287,19 @@ impl Walk for EvaluationFormLanguageConfiguration {
 
 /// The `EvaluationFormMetricConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormMetricConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmetricconfiguration.html).
 ///
 /// Every property is required: [`EvaluationFormMetricConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormMetricConfiguration {
-    /// `MetricName`: required.
+    /// The name of the metric. Valid values are: + `SALE_SUCCESS` – Sale success. + `CSAT` – Customer satisfaction. + `CHURN_PROPENSITY` – Churn propensity. + `SELF_SERVICE_SUCCESS` – Self-service success. + `PARTIAL_SELF_SERVICE_SUCCESS` – Partial self-service success.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmetricconfiguration.html#cfn-connect-evaluationform-evaluationformmetricconfiguration-metricname)): string, required. Pattern: `^[^\p{C}]*$`. Length: 1 to 256 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `MetricType`: required.
+    /// The type of metric. Currently, only `BUSINESS_OUTCOME` is supported.
+    ///
+    /// `MetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmetricconfiguration.html#cfn-connect-evaluationform-evaluationformmetricconfiguration-metrictype)): [`MetricType`], one of `BUSINESS_OUTCOME`, required.
     #[serde(rename = "MetricType")]
     pub metric_type: Value<MetricType>,
 }
@@ -6647,21 +7331,25 @@ impl Walk for EvaluationFormMetricConfiguration {
 
 /// The `EvaluationFormMultiSelectQuestionAutomation` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormMultiSelectQuestionAutomation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionautomation.html).
 ///
 /// Every property is optional: start from [`EvaluationFormMultiSelectQuestionAutomation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormMultiSelectQuestionAutomation {
-    /// `AnswerSource`: optional.
+    /// `AnswerSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionautomation.html#cfn-connect-evaluationform-evaluationformmultiselectquestionautomation-answersource)): object [`EvaluationFormQuestionAutomationAnswerSource`], optional.
     #[serde(rename = "AnswerSource", skip_serializing_if = "Option::is_none")]
     pub answer_source: Option<EvaluationFormQuestionAutomationAnswerSource>,
-    /// `DefaultOptionRefIds`: optional.
+    /// Reference IDs of default options.
+    ///
+    /// `DefaultOptionRefIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionautomation.html#cfn-connect-evaluationform-evaluationformmultiselectquestionautomation-defaultoptionrefids)): list of (string), optional. Each item: Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(
         rename = "DefaultOptionRefIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_option_ref_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Options`: optional.
+    /// Automation options for the multi-select question.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionautomation.html#cfn-connect-evaluationform-evaluationformmultiselectquestionautomation-options)): list of (object [`EvaluationFormMultiSelectQuestionAutomationOption`]), optional. Items: 1 to 20.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<Value<Vec<EvaluationFormMultiSelectQuestionAutomationOption>>>,
 }
@@ -6713,12 +7401,14 @@ impl Walk for EvaluationFormMultiSelectQuestionAutomation {
 
 /// The `EvaluationFormMultiSelectQuestionAutomationOption` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormMultiSelectQuestionAutomationOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionautomationoption.html).
 ///
 /// Every property is required: [`EvaluationFormMultiSelectQuestionAutomationOption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormMultiSelectQuestionAutomationOption {
-    /// `RuleCategory`: required.
+    /// Rule category configuration for this automation option.
+    ///
+    /// `RuleCategory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionautomationoption.html#cfn-connect-evaluationform-evaluationformmultiselectquestionautomationoption-rulecategory)): object [`MultiSelectQuestionRuleCategoryAutomation`], required.
     #[serde(rename = "RuleCategory")]
     pub rule_category: MultiSelectQuestionRuleCategoryAutomation,
 }
@@ -6744,33 +7434,43 @@ impl Walk for EvaluationFormMultiSelectQuestionAutomationOption {
 
 /// The `EvaluationFormMultiSelectQuestionOption` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormMultiSelectQuestionOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionoption.html).
 ///
 /// [`EvaluationFormMultiSelectQuestionOption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormMultiSelectQuestionOption {
-    /// `AutomaticFail`: optional.
+    /// The flag to mark the option as automatic fail. If an automatic fail answer is provided, the overall evaluation gets a score of 0.
+    ///
+    /// `AutomaticFail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionoption.html#cfn-connect-evaluationform-evaluationformmultiselectquestionoption-automaticfail)): boolean, optional.
     #[serde(rename = "AutomaticFail", skip_serializing_if = "Option::is_none")]
     pub automatic_fail: Option<Value<bool>>,
-    /// `AutomaticFailConfiguration`: optional.
+    /// `AutomaticFailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionoption.html#cfn-connect-evaluationform-evaluationformmultiselectquestionoption-automaticfailconfiguration)): object [`AutomaticFailConfiguration`], optional.
     #[serde(
         rename = "AutomaticFailConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_fail_configuration: Option<AutomaticFailConfiguration>,
-    /// `PointsConfiguration`: optional.
+    /// The points configuration for point-based scoring.
+    ///
+    /// `PointsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionoption.html#cfn-connect-evaluationform-evaluationformmultiselectquestionoption-pointsconfiguration)): object [`QuestionOptionPointsConfiguration`], optional.
     #[serde(
         rename = "PointsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub points_configuration: Option<QuestionOptionPointsConfiguration>,
-    /// `RefId`: required.
+    /// Reference identifier for this option.
+    ///
+    /// `RefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionoption.html#cfn-connect-evaluationform-evaluationformmultiselectquestionoption-refid)): string, required. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "RefId")]
     pub ref_id: Value<String>,
-    /// `Score`: optional.
+    /// The score assigned to the answer option.
+    ///
+    /// `Score` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionoption.html#cfn-connect-evaluationform-evaluationformmultiselectquestionoption-score)): integer, optional. Range: 0 to 10.
     #[serde(rename = "Score", skip_serializing_if = "Option::is_none")]
     pub score: Option<Value<i64>>,
-    /// `Text`: required.
+    /// Display text for this option.
+    ///
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionoption.html#cfn-connect-evaluationform-evaluationformmultiselectquestionoption-text)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Text")]
     pub text: Value<String>,
 }
@@ -6841,18 +7541,24 @@ impl Walk for EvaluationFormMultiSelectQuestionOption {
 
 /// The `EvaluationFormMultiSelectQuestionProperties` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormMultiSelectQuestionProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionproperties.html).
 ///
 /// [`EvaluationFormMultiSelectQuestionProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormMultiSelectQuestionProperties {
-    /// `Automation`: optional.
+    /// Automation configuration for this multi-select question.
+    ///
+    /// `Automation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionproperties.html#cfn-connect-evaluationform-evaluationformmultiselectquestionproperties-automation)): object [`EvaluationFormMultiSelectQuestionAutomation`], optional.
     #[serde(rename = "Automation", skip_serializing_if = "Option::is_none")]
     pub automation: Option<EvaluationFormMultiSelectQuestionAutomation>,
-    /// `DisplayAs`: optional.
+    /// Display format for the multi-select question.
+    ///
+    /// `DisplayAs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionproperties.html#cfn-connect-evaluationform-evaluationformmultiselectquestionproperties-displayas)): [`EvaluationFormMultiSelectQuestionPropertiesDisplayAs`], one of `DROPDOWN`, `CHECKBOX`, optional.
     #[serde(rename = "DisplayAs", skip_serializing_if = "Option::is_none")]
     pub display_as: Option<Value<EvaluationFormMultiSelectQuestionPropertiesDisplayAs>>,
-    /// `Options`: required.
+    /// Options available for this multi-select question.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformmultiselectquestionproperties.html#cfn-connect-evaluationform-evaluationformmultiselectquestionproperties-options)): list of (object [`EvaluationFormMultiSelectQuestionOption`]), required. Items: 2 to 256.
     #[serde(rename = "Options")]
     pub options: Value<Vec<EvaluationFormMultiSelectQuestionOption>>,
 }
@@ -6922,15 +7628,19 @@ impl Walk for EvaluationFormMultiSelectQuestionPropertiesDisplayAs {
 
 /// The `EvaluationFormNumericQuestionAutomation` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormNumericQuestionAutomation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionautomation.html).
 ///
 /// Every property is optional: start from [`EvaluationFormNumericQuestionAutomation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormNumericQuestionAutomation {
-    /// `AnswerSource`: optional.
+    /// A source of automation answer for numeric question.
+    ///
+    /// `AnswerSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionautomation.html#cfn-connect-evaluationform-evaluationformnumericquestionautomation-answersource)): object [`EvaluationFormQuestionAutomationAnswerSource`], optional.
     #[serde(rename = "AnswerSource", skip_serializing_if = "Option::is_none")]
     pub answer_source: Option<EvaluationFormQuestionAutomationAnswerSource>,
-    /// `PropertyValue`: optional.
+    /// The property value of the automation.
+    ///
+    /// `PropertyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionautomation.html#cfn-connect-evaluationform-evaluationformnumericquestionautomation-propertyvalue)): object [`NumericQuestionPropertyValueAutomation`], optional.
     #[serde(rename = "PropertyValue", skip_serializing_if = "Option::is_none")]
     pub property_value: Option<NumericQuestionPropertyValueAutomation>,
 }
@@ -6974,33 +7684,45 @@ impl Walk for EvaluationFormNumericQuestionAutomation {
 
 /// The `EvaluationFormNumericQuestionOption` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormNumericQuestionOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionoption.html).
 ///
 /// [`EvaluationFormNumericQuestionOption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormNumericQuestionOption {
-    /// `AutomaticFail`: optional.
+    /// The flag to mark the option as automatic fail. If an automatic fail answer is provided, the overall evaluation gets a score of 0.
+    ///
+    /// `AutomaticFail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionoption.html#cfn-connect-evaluationform-evaluationformnumericquestionoption-automaticfail)): boolean, optional.
     #[serde(rename = "AutomaticFail", skip_serializing_if = "Option::is_none")]
     pub automatic_fail: Option<Value<bool>>,
-    /// `AutomaticFailConfiguration`: optional.
+    /// A configuration for automatic fail.
+    ///
+    /// `AutomaticFailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionoption.html#cfn-connect-evaluationform-evaluationformnumericquestionoption-automaticfailconfiguration)): object [`AutomaticFailConfiguration`], optional.
     #[serde(
         rename = "AutomaticFailConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_fail_configuration: Option<AutomaticFailConfiguration>,
-    /// `MaxValue`: required.
+    /// The maximum answer value of the range option.
+    ///
+    /// `MaxValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionoption.html#cfn-connect-evaluationform-evaluationformnumericquestionoption-maxvalue)): integer, required.
     #[serde(rename = "MaxValue")]
     pub max_value: Value<i64>,
-    /// `MinValue`: required.
+    /// The minimum answer value of the range option.
+    ///
+    /// `MinValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionoption.html#cfn-connect-evaluationform-evaluationformnumericquestionoption-minvalue)): integer, required.
     #[serde(rename = "MinValue")]
     pub min_value: Value<i64>,
-    /// `PointsConfiguration`: optional.
+    /// The points configuration for point-based scoring.
+    ///
+    /// `PointsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionoption.html#cfn-connect-evaluationform-evaluationformnumericquestionoption-pointsconfiguration)): object [`QuestionOptionPointsConfiguration`], optional.
     #[serde(
         rename = "PointsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub points_configuration: Option<QuestionOptionPointsConfiguration>,
-    /// `Score`: optional.
+    /// The score assigned to answer values within the range option. \*Minimum\*: 0 \*Maximum\*: 10
+    ///
+    /// `Score` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionoption.html#cfn-connect-evaluationform-evaluationformnumericquestionoption-score)): integer, optional. Range: 0 to 10.
     #[serde(rename = "Score", skip_serializing_if = "Option::is_none")]
     pub score: Option<Value<i64>>,
 }
@@ -7071,21 +7793,29 @@ impl Walk for EvaluationFormNumericQuestionOption {
 
 /// The `EvaluationFormNumericQuestionProperties` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormNumericQuestionProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionproperties.html).
 ///
 /// [`EvaluationFormNumericQuestionProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormNumericQuestionProperties {
-    /// `Automation`: optional.
+    /// The automation properties of the numeric question.
+    ///
+    /// `Automation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionproperties.html#cfn-connect-evaluationform-evaluationformnumericquestionproperties-automation)): object [`EvaluationFormNumericQuestionAutomation`], optional.
     #[serde(rename = "Automation", skip_serializing_if = "Option::is_none")]
     pub automation: Option<EvaluationFormNumericQuestionAutomation>,
-    /// `MaxValue`: required.
+    /// The maximum answer value.
+    ///
+    /// `MaxValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionproperties.html#cfn-connect-evaluationform-evaluationformnumericquestionproperties-maxvalue)): integer, required.
     #[serde(rename = "MaxValue")]
     pub max_value: Value<i64>,
-    /// `MinValue`: required.
+    /// The minimum answer value.
+    ///
+    /// `MinValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionproperties.html#cfn-connect-evaluationform-evaluationformnumericquestionproperties-minvalue)): integer, required.
     #[serde(rename = "MinValue")]
     pub min_value: Value<i64>,
-    /// `Options`: optional.
+    /// The scoring options of the numeric question.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformnumericquestionproperties.html#cfn-connect-evaluationform-evaluationformnumericquestionproperties-options)): list of (object [`EvaluationFormNumericQuestionOption`]), optional. Items: 1 to 10.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<Value<Vec<EvaluationFormNumericQuestionOption>>>,
 }
@@ -7135,51 +7865,71 @@ impl Walk for EvaluationFormNumericQuestionProperties {
 
 /// The `EvaluationFormQuestion` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormQuestion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html).
 ///
 /// [`EvaluationFormQuestion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormQuestion {
-    /// `Enablement`: optional.
+    /// A question conditional enablement.
+    ///
+    /// `Enablement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-enablement)): object [`EvaluationFormItemEnablementConfiguration`], optional.
     #[serde(rename = "Enablement", skip_serializing_if = "Option::is_none")]
     pub enablement: Option<EvaluationFormItemEnablementConfiguration>,
-    /// `Instructions`: optional.
+    /// The instructions of the section. \*Length Constraints\*: Minimum length of 0. Maximum length of 1024.
+    ///
+    /// `Instructions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-instructions)): string, optional. Length: at most 1024 characters.
     #[serde(rename = "Instructions", skip_serializing_if = "Option::is_none")]
     pub instructions: Option<Value<String>>,
-    /// `MetricConfiguration`: optional.
+    /// The metric configuration for the question. Use this to associate a business outcome metric with the question.
+    ///
+    /// `MetricConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-metricconfiguration)): object [`EvaluationFormMetricConfiguration`], optional.
     #[serde(
         rename = "MetricConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub metric_configuration: Option<EvaluationFormMetricConfiguration>,
-    /// `NotApplicableEnabled`: optional.
+    /// The flag to enable not applicable answers to the question.
+    ///
+    /// `NotApplicableEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-notapplicableenabled)): boolean, optional.
     #[serde(
         rename = "NotApplicableEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub not_applicable_enabled: Option<Value<bool>>,
-    /// `QuestionType`: required.
+    /// The type of the question. \*Allowed values\*: `NUMERIC` \| `SINGLESELECT` \| `TEXT`
+    ///
+    /// `QuestionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-questiontype)): [`QuestionType`], one of `NUMERIC`, `SINGLESELECT`, `TEXT`, `MULTISELECT`, `DATETIME`, required.
     #[serde(rename = "QuestionType")]
     pub question_type: Value<QuestionType>,
-    /// `QuestionTypeProperties`: optional.
+    /// The properties of the type of question. Text questions do not have to define question type properties.
+    ///
+    /// `QuestionTypeProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-questiontypeproperties)): object [`EvaluationFormQuestionTypeProperties`], optional.
     #[serde(
         rename = "QuestionTypeProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub question_type_properties: Option<EvaluationFormQuestionTypeProperties>,
-    /// `RefId`: required.
+    /// The identifier of the question. An identifier must be unique within the evaluation form. \*Length Constraints\*: Minimum length of 1. Maximum length of 40.
+    ///
+    /// `RefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-refid)): string, required. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "RefId")]
     pub ref_id: Value<String>,
-    /// `ScoringConfiguration`: optional.
+    /// The scoring configuration of the question.
+    ///
+    /// `ScoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-scoringconfiguration)): object [`EvaluationFormQuestionScoringConfiguration`], optional.
     #[serde(
         rename = "ScoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub scoring_configuration: Option<EvaluationFormQuestionScoringConfiguration>,
-    /// `Title`: required.
+    /// The title of the question. \*Length Constraints\*: Minimum length of 1. Maximum length of 350.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-title)): string, required. Length: 1 to 350 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
-    /// `Weight`: optional.
+    /// The scoring weight of the section. \*Minimum\*: 0 \*Maximum\*: 100
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestion.html#cfn-connect-evaluationform-evaluationformquestion-weight)): number, optional. Range: 0 to 100.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<f64>>,
 }
@@ -7290,12 +8040,14 @@ impl Walk for EvaluationFormQuestion {
 
 /// The `EvaluationFormQuestionAutomationAnswerSource` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormQuestionAutomationAnswerSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestionautomationanswersource.html).
 ///
 /// Every property is required: [`EvaluationFormQuestionAutomationAnswerSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormQuestionAutomationAnswerSource {
-    /// `SourceType`: required.
+    /// The automation answer source type.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestionautomationanswersource.html#cfn-connect-evaluationform-evaluationformquestionautomationanswersource-sourcetype)): [`EvaluationFormQuestionAutomationAnswerSourceSourceType`], one of `CONTACT_LENS_DATA`, `GEN_AI`, required.
     #[serde(rename = "SourceType")]
     pub source_type: Value<EvaluationFormQuestionAutomationAnswerSourceSourceType>,
 }
@@ -7343,24 +8095,30 @@ impl Walk for EvaluationFormQuestionAutomationAnswerSourceSourceType {
 
 /// The `EvaluationFormQuestionScoringConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormQuestionScoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestionscoringconfiguration.html).
 ///
 /// Every property is optional: start from [`EvaluationFormQuestionScoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormQuestionScoringConfiguration {
-    /// `IsExcludedFromScoring`: optional.
+    /// The flag to exclude the question from scoring.
+    ///
+    /// `IsExcludedFromScoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestionscoringconfiguration.html#cfn-connect-evaluationform-evaluationformquestionscoringconfiguration-isexcludedfromscoring)): boolean, optional.
     #[serde(
         rename = "IsExcludedFromScoring",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_excluded_from_scoring: Option<Value<bool>>,
-    /// `PointsConfiguration`: optional.
+    /// The points configuration for point-based scoring.
+    ///
+    /// `PointsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestionscoringconfiguration.html#cfn-connect-evaluationform-evaluationformquestionscoringconfiguration-pointsconfiguration)): object [`QuestionPointsConfiguration`], optional.
     #[serde(
         rename = "PointsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub points_configuration: Option<QuestionPointsConfiguration>,
-    /// `ScoreThresholds`: optional.
+    /// The score thresholds for performance categories.
+    ///
+    /// `ScoreThresholds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestionscoringconfiguration.html#cfn-connect-evaluationform-evaluationformquestionscoringconfiguration-scorethresholds)): list of (object [`EvaluationFormScoreThreshold`]), optional.
     #[serde(rename = "ScoreThresholds", skip_serializing_if = "Option::is_none")]
     pub score_thresholds: Option<Value<Vec<EvaluationFormScoreThreshold>>>,
 }
@@ -7409,21 +8167,29 @@ impl Walk for EvaluationFormQuestionScoringConfiguration {
 
 /// The `EvaluationFormQuestionTypeProperties` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormQuestionTypeProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestiontypeproperties.html).
 ///
 /// Every property is optional: start from [`EvaluationFormQuestionTypeProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormQuestionTypeProperties {
-    /// `MultiSelect`: optional.
+    /// Properties for multi-select question types.
+    ///
+    /// `MultiSelect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestiontypeproperties.html#cfn-connect-evaluationform-evaluationformquestiontypeproperties-multiselect)): object [`EvaluationFormMultiSelectQuestionProperties`], optional.
     #[serde(rename = "MultiSelect", skip_serializing_if = "Option::is_none")]
     pub multi_select: Option<EvaluationFormMultiSelectQuestionProperties>,
-    /// `Numeric`: optional.
+    /// The properties of the numeric question.
+    ///
+    /// `Numeric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestiontypeproperties.html#cfn-connect-evaluationform-evaluationformquestiontypeproperties-numeric)): object [`EvaluationFormNumericQuestionProperties`], optional.
     #[serde(rename = "Numeric", skip_serializing_if = "Option::is_none")]
     pub numeric: Option<EvaluationFormNumericQuestionProperties>,
-    /// `SingleSelect`: optional.
+    /// The properties of the numeric question.
+    ///
+    /// `SingleSelect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestiontypeproperties.html#cfn-connect-evaluationform-evaluationformquestiontypeproperties-singleselect)): object [`EvaluationFormSingleSelectQuestionProperties`], optional.
     #[serde(rename = "SingleSelect", skip_serializing_if = "Option::is_none")]
     pub single_select: Option<EvaluationFormSingleSelectQuestionProperties>,
-    /// `Text`: optional.
+    /// The properties of the text question.
+    ///
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformquestiontypeproperties.html#cfn-connect-evaluationform-evaluationformquestiontypeproperties-text)): object [`EvaluationFormTextQuestionProperties`], optional.
     #[serde(rename = "Text", skip_serializing_if = "Option::is_none")]
     pub text: Option<EvaluationFormTextQuestionProperties>,
 }
@@ -7483,18 +8249,24 @@ impl Walk for EvaluationFormQuestionTypeProperties {
 
 /// The `EvaluationFormScoreThreshold` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormScoreThreshold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformscorethreshold.html).
 ///
 /// [`EvaluationFormScoreThreshold::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormScoreThreshold {
-    /// `MaxScorePercentage`: optional.
+    /// The maximum score percentage for the performance category.
+    ///
+    /// `MaxScorePercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformscorethreshold.html#cfn-connect-evaluationform-evaluationformscorethreshold-maxscorepercentage)): number, optional. Range: 0 to 100.
     #[serde(rename = "MaxScorePercentage", skip_serializing_if = "Option::is_none")]
     pub max_score_percentage: Option<Value<f64>>,
-    /// `MinScorePercentage`: optional.
+    /// The minimum score percentage for the performance category.
+    ///
+    /// `MinScorePercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformscorethreshold.html#cfn-connect-evaluationform-evaluationformscorethreshold-minscorepercentage)): number, optional. Range: 0 to 100.
     #[serde(rename = "MinScorePercentage", skip_serializing_if = "Option::is_none")]
     pub min_score_percentage: Option<Value<f64>>,
-    /// `PerformanceCategory`: required.
+    /// The performance category name.
+    ///
+    /// `PerformanceCategory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformscorethreshold.html#cfn-connect-evaluationform-evaluationformscorethreshold-performancecategory)): [`PerformanceCategory`], one of `NEEDS_IMPROVEMENT`, `EXCEEDS_EXPECTATIONS`, required.
     #[serde(rename = "PerformanceCategory")]
     pub performance_category: Value<PerformanceCategory>,
 }
@@ -7538,33 +8310,47 @@ impl Walk for EvaluationFormScoreThreshold {
 
 /// The `EvaluationFormSection` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormSection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsection.html).
 ///
 /// [`EvaluationFormSection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormSection {
-    /// `Instructions`: optional.
+    /// The instructions of the section.
+    ///
+    /// `Instructions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsection.html#cfn-connect-evaluationform-evaluationformsection-instructions)): string, optional. Length: at most 1024 characters.
     #[serde(rename = "Instructions", skip_serializing_if = "Option::is_none")]
     pub instructions: Option<Value<String>>,
-    /// `IsExcludedFromScoring`: optional.
+    /// The flag to exclude the section from scoring.
+    ///
+    /// `IsExcludedFromScoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsection.html#cfn-connect-evaluationform-evaluationformsection-isexcludedfromscoring)): boolean, optional.
     #[serde(
         rename = "IsExcludedFromScoring",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_excluded_from_scoring: Option<Value<bool>>,
-    /// `Items`: optional.
+    /// The items of the section. \*Minimum\*: 1
+    ///
+    /// `Items` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsection.html#cfn-connect-evaluationform-evaluationformsection-items)): list of (object [`EvaluationFormItem`]), optional. Items: 1 to 200.
     #[serde(rename = "Items", skip_serializing_if = "Option::is_none")]
     pub items: Option<Value<Vec<EvaluationFormItem>>>,
-    /// `RefId`: required.
+    /// The identifier of the section. An identifier must be unique within the evaluation form. \*Length Constraints\*: Minimum length of 1. Maximum length of 40.
+    ///
+    /// `RefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsection.html#cfn-connect-evaluationform-evaluationformsection-refid)): string, required. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "RefId")]
     pub ref_id: Value<String>,
-    /// `ScoreThresholds`: optional.
+    /// The score thresholds for performance categories.
+    ///
+    /// `ScoreThresholds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsection.html#cfn-connect-evaluationform-evaluationformsection-scorethresholds)): list of (object [`EvaluationFormScoreThreshold`]), optional.
     #[serde(rename = "ScoreThresholds", skip_serializing_if = "Option::is_none")]
     pub score_thresholds: Option<Value<Vec<EvaluationFormScoreThreshold>>>,
-    /// `Title`: required.
+    /// The title of the section. \*Length Constraints\*: Minimum length of 1. Maximum length of 128.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsection.html#cfn-connect-evaluationform-evaluationformsection-title)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
-    /// `Weight`: optional.
+    /// The scoring weight of the section. \*Minimum\*: 0 \*Maximum\*: 100
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsection.html#cfn-connect-evaluationform-evaluationformsection-weight)): number, optional. Range: 0 to 100.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<f64>>,
 }
@@ -7641,18 +8427,24 @@ impl Walk for EvaluationFormSection {
 
 /// The `EvaluationFormSingleSelectQuestionAutomation` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormSingleSelectQuestionAutomation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionautomation.html).
 ///
 /// Every property is optional: start from [`EvaluationFormSingleSelectQuestionAutomation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormSingleSelectQuestionAutomation {
-    /// `AnswerSource`: optional.
+    /// Automation answer source.
+    ///
+    /// `AnswerSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionautomation.html#cfn-connect-evaluationform-evaluationformsingleselectquestionautomation-answersource)): object [`EvaluationFormQuestionAutomationAnswerSource`], optional.
     #[serde(rename = "AnswerSource", skip_serializing_if = "Option::is_none")]
     pub answer_source: Option<EvaluationFormQuestionAutomationAnswerSource>,
-    /// `DefaultOptionRefId`: optional.
+    /// The identifier of the default answer option, when none of the automation options match the criteria. \*Length Constraints\*: Minimum length of 1. Maximum length of 40.
+    ///
+    /// `DefaultOptionRefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionautomation.html#cfn-connect-evaluationform-evaluationformsingleselectquestionautomation-defaultoptionrefid)): string, optional. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "DefaultOptionRefId", skip_serializing_if = "Option::is_none")]
     pub default_option_ref_id: Option<Value<String>>,
-    /// `Options`: optional.
+    /// The automation options of the single select question. \*Minimum\*: 1 \*Maximum\*: 20
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionautomation.html#cfn-connect-evaluationform-evaluationformsingleselectquestionautomation-options)): list of (object [`EvaluationFormSingleSelectQuestionAutomationOption`]), optional. Items: 1 to 20.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<Value<Vec<EvaluationFormSingleSelectQuestionAutomationOption>>>,
 }
@@ -7704,12 +8496,14 @@ impl Walk for EvaluationFormSingleSelectQuestionAutomation {
 
 /// The `EvaluationFormSingleSelectQuestionAutomationOption` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormSingleSelectQuestionAutomationOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionautomationoption.html).
 ///
 /// Every property is required: [`EvaluationFormSingleSelectQuestionAutomationOption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormSingleSelectQuestionAutomationOption {
-    /// `RuleCategory`: required.
+    /// The automation option based on a rule category for the single select question.
+    ///
+    /// `RuleCategory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionautomationoption.html#cfn-connect-evaluationform-evaluationformsingleselectquestionautomationoption-rulecategory)): object [`SingleSelectQuestionRuleCategoryAutomation`], required.
     #[serde(rename = "RuleCategory")]
     pub rule_category: SingleSelectQuestionRuleCategoryAutomation,
 }
@@ -7735,33 +8529,45 @@ impl Walk for EvaluationFormSingleSelectQuestionAutomationOption {
 
 /// The `EvaluationFormSingleSelectQuestionOption` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormSingleSelectQuestionOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionoption.html).
 ///
 /// [`EvaluationFormSingleSelectQuestionOption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormSingleSelectQuestionOption {
-    /// `AutomaticFail`: optional.
+    /// The flag to mark the option as automatic fail. If an automatic fail answer is provided, the overall evaluation gets a score of 0.
+    ///
+    /// `AutomaticFail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionoption.html#cfn-connect-evaluationform-evaluationformsingleselectquestionoption-automaticfail)): boolean, optional.
     #[serde(rename = "AutomaticFail", skip_serializing_if = "Option::is_none")]
     pub automatic_fail: Option<Value<bool>>,
-    /// `AutomaticFailConfiguration`: optional.
+    /// Whether automatic fail is configured on a single select question.
+    ///
+    /// `AutomaticFailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionoption.html#cfn-connect-evaluationform-evaluationformsingleselectquestionoption-automaticfailconfiguration)): object [`AutomaticFailConfiguration`], optional.
     #[serde(
         rename = "AutomaticFailConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_fail_configuration: Option<AutomaticFailConfiguration>,
-    /// `PointsConfiguration`: optional.
+    /// The points configuration for point-based scoring.
+    ///
+    /// `PointsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionoption.html#cfn-connect-evaluationform-evaluationformsingleselectquestionoption-pointsconfiguration)): object [`QuestionOptionPointsConfiguration`], optional.
     #[serde(
         rename = "PointsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub points_configuration: Option<QuestionOptionPointsConfiguration>,
-    /// `RefId`: required.
+    /// The identifier of the answer option. An identifier must be unique within the question. \*Length Constraints\*: Minimum length of 1. Maximum length of 40.
+    ///
+    /// `RefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionoption.html#cfn-connect-evaluationform-evaluationformsingleselectquestionoption-refid)): string, required. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "RefId")]
     pub ref_id: Value<String>,
-    /// `Score`: optional.
+    /// The score assigned to the answer option. \*Minimum\*: 0 \*Maximum\*: 10
+    ///
+    /// `Score` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionoption.html#cfn-connect-evaluationform-evaluationformsingleselectquestionoption-score)): integer, optional. Range: 0 to 10.
     #[serde(rename = "Score", skip_serializing_if = "Option::is_none")]
     pub score: Option<Value<i64>>,
-    /// `Text`: required.
+    /// The title of the answer option. \*Length Constraints\*: Minimum length of 1. Maximum length of 128.
+    ///
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionoption.html#cfn-connect-evaluationform-evaluationformsingleselectquestionoption-text)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Text")]
     pub text: Value<String>,
 }
@@ -7832,18 +8638,24 @@ impl Walk for EvaluationFormSingleSelectQuestionOption {
 
 /// The `EvaluationFormSingleSelectQuestionProperties` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormSingleSelectQuestionProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionproperties.html).
 ///
 /// [`EvaluationFormSingleSelectQuestionProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormSingleSelectQuestionProperties {
-    /// `Automation`: optional.
+    /// The display mode of the single select question.
+    ///
+    /// `Automation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionproperties.html#cfn-connect-evaluationform-evaluationformsingleselectquestionproperties-automation)): object [`EvaluationFormSingleSelectQuestionAutomation`], optional.
     #[serde(rename = "Automation", skip_serializing_if = "Option::is_none")]
     pub automation: Option<EvaluationFormSingleSelectQuestionAutomation>,
-    /// `DisplayAs`: optional.
+    /// The display mode of the single select question. \*Allowed values\*: `DROPDOWN` \| `RADIO`
+    ///
+    /// `DisplayAs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionproperties.html#cfn-connect-evaluationform-evaluationformsingleselectquestionproperties-displayas)): [`EvaluationFormSingleSelectQuestionPropertiesDisplayAs`], one of `DROPDOWN`, `RADIO`, optional.
     #[serde(rename = "DisplayAs", skip_serializing_if = "Option::is_none")]
     pub display_as: Option<Value<EvaluationFormSingleSelectQuestionPropertiesDisplayAs>>,
-    /// `Options`: required.
+    /// The answer options of the single select question. \*Minimum\*: 2 \*Maximum\*: 256
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformsingleselectquestionproperties.html#cfn-connect-evaluationform-evaluationformsingleselectquestionproperties-options)): list of (object [`EvaluationFormSingleSelectQuestionOption`]), required. Items: 2 to 256.
     #[serde(rename = "Options")]
     pub options: Value<Vec<EvaluationFormSingleSelectQuestionOption>>,
 }
@@ -7933,12 +8745,14 @@ impl Walk for EvaluationFormStatus {
 
 /// The `EvaluationFormTargetConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormTargetConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformtargetconfiguration.html).
 ///
 /// Every property is required: [`EvaluationFormTargetConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationFormTargetConfiguration {
-    /// `ContactInteractionType`: required.
+    /// The contact interaction type for this evaluation form.
+    ///
+    /// `ContactInteractionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformtargetconfiguration.html#cfn-connect-evaluationform-evaluationformtargetconfiguration-contactinteractiontype)): [`ContactInteractionType`], one of `AGENT`, `AUTOMATED`, `CUSTOMER`, required.
     #[serde(rename = "ContactInteractionType")]
     pub contact_interaction_type: Value<ContactInteractionType>,
 }
@@ -7964,12 +8778,14 @@ impl Walk for EvaluationFormTargetConfiguration {
 
 /// The `EvaluationFormTextQuestionAutomation` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormTextQuestionAutomation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformtextquestionautomation.html).
 ///
 /// Every property is optional: start from [`EvaluationFormTextQuestionAutomation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormTextQuestionAutomation {
-    /// `AnswerSource`: optional.
+    /// Automation answer source.
+    ///
+    /// `AnswerSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformtextquestionautomation.html#cfn-connect-evaluationform-evaluationformtextquestionautomation-answersource)): object [`EvaluationFormQuestionAutomationAnswerSource`], optional.
     #[serde(rename = "AnswerSource", skip_serializing_if = "Option::is_none")]
     pub answer_source: Option<EvaluationFormQuestionAutomationAnswerSource>,
 }
@@ -8002,12 +8818,14 @@ impl Walk for EvaluationFormTextQuestionAutomation {
 
 /// The `EvaluationFormTextQuestionProperties` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationFormTextQuestionProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformtextquestionproperties.html).
 ///
 /// Every property is optional: start from [`EvaluationFormTextQuestionProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationFormTextQuestionProperties {
-    /// `Automation`: optional.
+    /// The automation properties of the text question.
+    ///
+    /// `Automation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationformtextquestionproperties.html#cfn-connect-evaluationform-evaluationformtextquestionproperties-automation)): object [`EvaluationFormTextQuestionAutomation`], optional.
     #[serde(rename = "Automation", skip_serializing_if = "Option::is_none")]
     pub automation: Option<EvaluationFormTextQuestionAutomation>,
 }
@@ -8037,15 +8855,19 @@ impl Walk for EvaluationFormTextQuestionProperties {
 
 /// The `EvaluationReviewConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationReviewConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationreviewconfiguration.html).
 ///
 /// [`EvaluationReviewConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationReviewConfiguration {
-    /// `EligibilityDays`: optional.
+    /// Number of days during which a request for review can be submitted for evaluations created from this form.
+    ///
+    /// `EligibilityDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationreviewconfiguration.html#cfn-connect-evaluationform-evaluationreviewconfiguration-eligibilitydays)): integer, optional. Range: 1 to 90.
     #[serde(rename = "EligibilityDays", skip_serializing_if = "Option::is_none")]
     pub eligibility_days: Option<Value<i64>>,
-    /// `ReviewNotificationRecipients`: required.
+    /// List of recipients who should be notified when a review is requested.
+    ///
+    /// `ReviewNotificationRecipients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationreviewconfiguration.html#cfn-connect-evaluationform-evaluationreviewconfiguration-reviewnotificationrecipients)): list of (object [`EvaluationReviewNotificationRecipient`]), required. Items: at least 1.
     #[serde(rename = "ReviewNotificationRecipients")]
     pub review_notification_recipients: Value<Vec<EvaluationReviewNotificationRecipient>>,
 }
@@ -8082,15 +8904,19 @@ impl Walk for EvaluationReviewConfiguration {
 
 /// The `EvaluationReviewNotificationRecipient` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationReviewNotificationRecipient`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationreviewnotificationrecipient.html).
 ///
 /// Every property is required: [`EvaluationReviewNotificationRecipient::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvaluationReviewNotificationRecipient {
-    /// `Type`: required.
+    /// The type of notification recipient.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationreviewnotificationrecipient.html#cfn-connect-evaluationform-evaluationreviewnotificationrecipient-type)): [`EvaluationReviewNotificationRecipientType`], one of `USER_ID`, required.
     #[serde(rename = "Type")]
     pub type_: Value<EvaluationReviewNotificationRecipientType>,
-    /// `Value`: required.
+    /// The value associated with the notification recipient type.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationreviewnotificationrecipient.html#cfn-connect-evaluationform-evaluationreviewnotificationrecipient-value)): object [`EvaluationReviewNotificationRecipientValue`], required.
     #[serde(rename = "Value")]
     pub value: EvaluationReviewNotificationRecipientValue,
 }
@@ -8139,12 +8965,14 @@ impl Walk for EvaluationReviewNotificationRecipientType {
 
 /// The `EvaluationReviewNotificationRecipientValue` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `EvaluationReviewNotificationRecipientValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationreviewnotificationrecipientvalue.html).
 ///
 /// Every property is optional: start from [`EvaluationReviewNotificationRecipientValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EvaluationReviewNotificationRecipientValue {
-    /// `UserId`: optional.
+    /// The user identifier for the notification recipient.
+    ///
+    /// `UserId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-evaluationreviewnotificationrecipientvalue.html#cfn-connect-evaluationform-evaluationreviewnotificationrecipientvalue-userid)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Value<String>>,
 }
@@ -8174,12 +9002,14 @@ impl Walk for EvaluationReviewNotificationRecipientValue {
 
 /// The `EventBridgeAction` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `EventBridgeAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-eventbridgeaction.html).
 ///
 /// Every property is required: [`EventBridgeAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeAction {
-    /// `Name`: required.
+    /// The name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-eventbridgeaction.html#cfn-connect-rule-eventbridgeaction-name)): string, required. Pattern: `^[a-zA-Z0-9._-]{1,100}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -8265,12 +9095,14 @@ impl Walk for EventSourceName {
 
 /// The `ExternalInvocationConfiguration` property type of [`ContactFlowModule`].
 ///
-/// AWS reference: [`AWS::Connect::ContactFlowModule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html).
+/// AWS reference: [`AWS::Connect::ContactFlowModule` `ExternalInvocationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-contactflowmodule-externalinvocationconfiguration.html).
 ///
 /// Every property is optional: start from [`ExternalInvocationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExternalInvocationConfiguration {
-    /// `Enabled`: optional.
+    /// Specifies whether the flow module resource is enabled for external invocation
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-contactflowmodule-externalinvocationconfiguration.html#cfn-connect-contactflowmodule-externalinvocationconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -8300,12 +9132,14 @@ impl Walk for ExternalInvocationConfiguration {
 
 /// The `FieldIdentifier` property type of [`TaskTemplate`].
 ///
-/// AWS reference: [`AWS::Connect::TaskTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html).
+/// AWS reference: [`AWS::Connect::TaskTemplate` `FieldIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-fieldidentifier.html).
 ///
 /// Every property is required: [`FieldIdentifier::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldIdentifier {
-    /// `Name`: required.
+    /// The name of the task template field
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-fieldidentifier.html#cfn-connect-tasktemplate-fieldidentifier-name)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -8385,21 +9219,21 @@ impl Walk for FieldType {
 
 /// The `FieldValue` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `FieldValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-fieldvalue.html).
 ///
 /// Every property is optional: start from [`FieldValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FieldValue {
-    /// `BooleanValue`: optional.
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-fieldvalue.html#cfn-connect-rule-fieldvalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-fieldvalue.html#cfn-connect-rule-fieldvalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `EmptyValue`: optional.
+    /// `EmptyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-fieldvalue.html#cfn-connect-rule-fieldvalue-emptyvalue)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "EmptyValue", skip_serializing_if = "Option::is_none")]
     pub empty_value: Option<Json>,
-    /// `StringValue`: optional.
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-fieldvalue.html#cfn-connect-rule-fieldvalue-stringvalue)): string, optional.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -8453,15 +9287,19 @@ impl Walk for FieldValue {
 
 /// The `FlowModule` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::Connect::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html).
+/// AWS reference: [`AWS::Connect::SecurityProfile` `FlowModule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-flowmodule.html).
 ///
 /// Every property is optional: start from [`FlowModule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FlowModule {
-    /// `FlowModuleId`: optional.
+    /// The identifier of the application that you want to give access to.
+    ///
+    /// `FlowModuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-flowmodule.html#cfn-connect-securityprofile-flowmodule-flowmoduleid)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "FlowModuleId", skip_serializing_if = "Option::is_none")]
     pub flow_module_id: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of the first-party application
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-flowmodule.html#cfn-connect-securityprofile-flowmodule-type)): [`FlowModuleType`], one of `MCP`, optional. Length: 1 to 128 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<FlowModuleType>>,
 }
@@ -8516,12 +9354,14 @@ impl Walk for FlowModuleType {
 
 /// The `FlowQuickConnectConfig` property type of [`QuickConnect`].
 ///
-/// AWS reference: [`AWS::Connect::QuickConnect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html).
+/// AWS reference: [`AWS::Connect::QuickConnect` `FlowQuickConnectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-flowquickconnectconfig.html).
 ///
 /// Every property is required: [`FlowQuickConnectConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowQuickConnectConfig {
-    /// `ContactFlowArn`: required.
+    /// The identifier of the contact flow.
+    ///
+    /// `ContactFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-flowquickconnectconfig.html#cfn-connect-quickconnect-flowquickconnectconfig-contactflowarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$`.
     #[serde(rename = "ContactFlowArn")]
     pub contact_flow_arn: Value<String>,
 }
@@ -8547,12 +9387,12 @@ impl Walk for FlowQuickConnectConfig {
 
 /// The `FontFamily` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `FontFamily`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-fontfamily.html).
 ///
 /// Every property is optional: start from [`FontFamily::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FontFamily {
-    /// `Default`: optional.
+    /// `Default` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-fontfamily.html#cfn-connect-workspace-fontfamily-default)): [`WorkspaceFontFamily`], one of `ARIAL`, `COURIER_NEW`, `GEORGIA`, `TIMES_NEW_ROMAN`, `TREBUCHET`, `VERDANA`, optional.
     #[serde(rename = "Default", skip_serializing_if = "Option::is_none")]
     pub default: Option<Value<WorkspaceFontFamily>>,
 }
@@ -8626,12 +9466,14 @@ impl Walk for FormLanguage {
 
 /// The `GranularAccessControlConfiguration` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::Connect::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html).
+/// AWS reference: [`AWS::Connect::SecurityProfile` `GranularAccessControlConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-granularaccesscontrolconfiguration.html).
 ///
 /// Every property is optional: start from [`GranularAccessControlConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GranularAccessControlConfiguration {
-    /// `DataTableAccessControlConfiguration`: optional.
+    /// Defines the access control configuration for data tables.
+    ///
+    /// `DataTableAccessControlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-granularaccesscontrolconfiguration.html#cfn-connect-securityprofile-granularaccesscontrolconfiguration-datatableaccesscontrolconfiguration)): object [`DataTableAccessControlConfiguration`], optional.
     #[serde(
         rename = "DataTableAccessControlConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -8667,18 +9509,24 @@ impl Walk for GranularAccessControlConfiguration {
 
 /// The `HoursOfOperationConfig` property type of [`HoursOfOperation`].
 ///
-/// AWS reference: [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html).
+/// AWS reference: [`AWS::Connect::HoursOfOperation` `HoursOfOperationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationconfig.html).
 ///
 /// Every property is required: [`HoursOfOperationConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HoursOfOperationConfig {
-    /// `Day`: required.
+    /// The day that the hours of operation applies to.
+    ///
+    /// `Day` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationconfig.html#cfn-connect-hoursofoperation-hoursofoperationconfig-day)): [`Day`], one of `SUNDAY`, `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY`, `SATURDAY`, required.
     #[serde(rename = "Day")]
     pub day: Value<Day>,
-    /// `EndTime`: required.
+    /// The end time that your contact center closes.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationconfig.html#cfn-connect-hoursofoperation-hoursofoperationconfig-endtime)): object [`HoursOfOperationTimeSlice`], required.
     #[serde(rename = "EndTime")]
     pub end_time: HoursOfOperationTimeSlice,
-    /// `StartTime`: required.
+    /// The start time that your contact center opens.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationconfig.html#cfn-connect-hoursofoperation-hoursofoperationconfig-starttime)): object [`HoursOfOperationTimeSlice`], required.
     #[serde(rename = "StartTime")]
     pub start_time: HoursOfOperationTimeSlice,
 }
@@ -8714,39 +9562,55 @@ impl Walk for HoursOfOperationConfig {
 
 /// The `HoursOfOperationOverride` property type of [`HoursOfOperation`].
 ///
-/// AWS reference: [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html).
+/// AWS reference: [`AWS::Connect::HoursOfOperation` `HoursOfOperationOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html).
 ///
 /// [`HoursOfOperationOverride::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HoursOfOperationOverride {
-    /// `EffectiveFrom`: required.
+    /// The date from which the hours of operation override would be effective.
+    ///
+    /// `EffectiveFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html#cfn-connect-hoursofoperation-hoursofoperationoverride-effectivefrom)): string, required. Pattern: `^\d{4}-\d{2}-\d{2}$`.
     #[serde(rename = "EffectiveFrom")]
     pub effective_from: Value<String>,
-    /// `EffectiveTill`: required.
+    /// The date till which the hours of operation override would be effective.
+    ///
+    /// `EffectiveTill` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html#cfn-connect-hoursofoperation-hoursofoperationoverride-effectivetill)): string, required. Pattern: `^\d{4}-\d{2}-\d{2}$`.
     #[serde(rename = "EffectiveTill")]
     pub effective_till: Value<String>,
-    /// `HoursOfOperationOverrideId`: optional.
+    /// The Resource Identifier for the hours of operation override.
+    ///
+    /// `HoursOfOperationOverrideId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html#cfn-connect-hoursofoperation-hoursofoperationoverride-hoursofoperationoverrideid)): string, optional. Pattern: `^[-a-zA-Z0-9]*$`.
     #[serde(
         rename = "HoursOfOperationOverrideId",
         skip_serializing_if = "Option::is_none"
     )]
     pub hours_of_operation_override_id: Option<Value<String>>,
-    /// `OverrideConfig`: required.
+    /// Configuration information for the hours of operation override: day, start time, and end time.
+    ///
+    /// `OverrideConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html#cfn-connect-hoursofoperation-hoursofoperationoverride-overrideconfig)): list of (object [`HoursOfOperationOverrideConfig`]), required. Items: at most 100.
     #[serde(rename = "OverrideConfig")]
     pub override_config: Value<Vec<HoursOfOperationOverrideConfig>>,
-    /// `OverrideDescription`: optional.
+    /// The description of the hours of operation override.
+    ///
+    /// `OverrideDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html#cfn-connect-hoursofoperation-hoursofoperationoverride-overridedescription)): string, optional. Length: 1 to 250 characters.
     #[serde(
         rename = "OverrideDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub override_description: Option<Value<String>>,
-    /// `OverrideName`: required.
+    /// The name of the hours of operation override.
+    ///
+    /// `OverrideName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html#cfn-connect-hoursofoperation-hoursofoperationoverride-overridename)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "OverrideName")]
     pub override_name: Value<String>,
-    /// `OverrideType`: optional.
+    /// The type of hours of operation override.
+    ///
+    /// `OverrideType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html#cfn-connect-hoursofoperation-hoursofoperationoverride-overridetype)): [`OverrideType`], one of `STANDARD`, `OPEN`, `CLOSED`, optional.
     #[serde(rename = "OverrideType", skip_serializing_if = "Option::is_none")]
     pub override_type: Option<Value<OverrideType>>,
-    /// `RecurrenceConfig`: optional.
+    /// Configuration for recurring hours of operation overrides.
+    ///
+    /// `RecurrenceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverride.html#cfn-connect-hoursofoperation-hoursofoperationoverride-recurrenceconfig)): object [`RecurrenceConfig`], optional.
     #[serde(rename = "RecurrenceConfig", skip_serializing_if = "Option::is_none")]
     pub recurrence_config: Option<RecurrenceConfig>,
 }
@@ -8822,18 +9686,24 @@ impl Walk for HoursOfOperationOverride {
 
 /// The `HoursOfOperationOverrideConfig` property type of [`HoursOfOperation`].
 ///
-/// AWS reference: [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html).
+/// AWS reference: [`AWS::Connect::HoursOfOperation` `HoursOfOperationOverrideConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverrideconfig.html).
 ///
 /// Every property is required: [`HoursOfOperationOverrideConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HoursOfOperationOverrideConfig {
-    /// `Day`: required.
+    /// The day that the hours of operation override applies to.
+    ///
+    /// `Day` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverrideconfig.html#cfn-connect-hoursofoperation-hoursofoperationoverrideconfig-day)): [`Day`], one of `SUNDAY`, `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY`, `SATURDAY`, required.
     #[serde(rename = "Day")]
     pub day: Value<Day>,
-    /// `EndTime`: required.
+    /// The new end time that your contact center closes for the overriden days.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverrideconfig.html#cfn-connect-hoursofoperation-hoursofoperationoverrideconfig-endtime)): object [`OverrideTimeSlice`], required.
     #[serde(rename = "EndTime")]
     pub end_time: OverrideTimeSlice,
-    /// `StartTime`: required.
+    /// The new start time that your contact center opens for the overriden days.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationoverrideconfig.html#cfn-connect-hoursofoperation-hoursofoperationoverrideconfig-starttime)): object [`OverrideTimeSlice`], required.
     #[serde(rename = "StartTime")]
     pub start_time: OverrideTimeSlice,
 }
@@ -8869,15 +9739,19 @@ impl Walk for HoursOfOperationOverrideConfig {
 
 /// The `HoursOfOperationTimeSlice` property type of [`HoursOfOperation`].
 ///
-/// AWS reference: [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html).
+/// AWS reference: [`AWS::Connect::HoursOfOperation` `HoursOfOperationTimeSlice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationtimeslice.html).
 ///
 /// Every property is required: [`HoursOfOperationTimeSlice::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HoursOfOperationTimeSlice {
-    /// `Hours`: required.
+    /// The hours.
+    ///
+    /// `Hours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationtimeslice.html#cfn-connect-hoursofoperation-hoursofoperationtimeslice-hours)): integer, required. Range: 0 to 23.
     #[serde(rename = "Hours")]
     pub hours: Value<i64>,
-    /// `Minutes`: required.
+    /// The minutes.
+    ///
+    /// `Minutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationtimeslice.html#cfn-connect-hoursofoperation-hoursofoperationtimeslice-minutes)): integer, required. Range: 0 to 59.
     #[serde(rename = "Minutes")]
     pub minutes: Value<i64>,
 }
@@ -8906,15 +9780,19 @@ impl Walk for HoursOfOperationTimeSlice {
 
 /// The `HoursOfOperationsIdentifier` property type of [`HoursOfOperation`].
 ///
-/// AWS reference: [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html).
+/// AWS reference: [`AWS::Connect::HoursOfOperation` `HoursOfOperationsIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationsidentifier.html).
 ///
 /// [`HoursOfOperationsIdentifier::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HoursOfOperationsIdentifier {
-    /// `Id`: required.
+    /// The identifier for the hours of operation.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationsidentifier.html#cfn-connect-hoursofoperation-hoursofoperationsidentifier-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Name`: optional.
+    /// The name of the hours of operation.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-hoursofoperationsidentifier.html#cfn-connect-hoursofoperation-hoursofoperationsidentifier-name)): string, optional. Length: 1 to 127 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -8972,15 +9850,19 @@ impl Walk for IdentityManagementType {
 
 /// The `InAppNotificationRecipientType` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `InAppNotificationRecipientType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-inappnotificationrecipienttype.html).
 ///
 /// Every property is optional: start from [`InAppNotificationRecipientType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InAppNotificationRecipientType {
-    /// `UserArns`: optional.
+    /// The list of recipients by user arns.
+    ///
+    /// `UserArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-inappnotificationrecipienttype.html#cfn-connect-rule-inappnotificationrecipienttype-userarns)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$|^\$\..+$`.
     #[serde(rename = "UserArns", skip_serializing_if = "Option::is_none")]
     pub user_arns: Option<Value<Vec<Value<String>>>>,
-    /// `UserTags`: optional.
+    /// The collection of recipients who are identified by user tags
+    ///
+    /// `UserTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-inappnotificationrecipienttype.html#cfn-connect-rule-inappnotificationrecipienttype-usertags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "UserTags", skip_serializing_if = "Option::is_none")]
     pub user_tags: Option<Json>,
 }
@@ -9144,12 +10026,14 @@ impl Walk for IntegrationType {
 
 /// The `InvisibleFieldInfo` property type of [`TaskTemplate`].
 ///
-/// AWS reference: [`AWS::Connect::TaskTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html).
+/// AWS reference: [`AWS::Connect::TaskTemplate` `InvisibleFieldInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-invisiblefieldinfo.html).
 ///
 /// Every property is required: [`InvisibleFieldInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvisibleFieldInfo {
-    /// `Id`: required.
+    /// the identifier (name) for the task template field
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-invisiblefieldinfo.html#cfn-connect-tasktemplate-invisiblefieldinfo-id)): object [`FieldIdentifier`], required.
     #[serde(rename = "Id")]
     pub id: FieldIdentifier,
 }
@@ -9173,12 +10057,14 @@ impl Walk for InvisibleFieldInfo {
 
 /// The `KinesisFirehoseConfig` property type of [`InstanceStorageConfig`].
 ///
-/// AWS reference: [`AWS::Connect::InstanceStorageConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html).
+/// AWS reference: [`AWS::Connect::InstanceStorageConfig` `KinesisFirehoseConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-kinesisfirehoseconfig.html).
 ///
 /// Every property is required: [`KinesisFirehoseConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseConfig {
-    /// `FirehoseArn`: required.
+    /// An ARN is a unique AWS resource identifier.
+    ///
+    /// `FirehoseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-kinesisfirehoseconfig.html#cfn-connect-instancestorageconfig-kinesisfirehoseconfig-firehosearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:firehose:[-a-z0-9]*:[0-9]{12}:deliverystream/[-a-zA-Z0-9_.]*$`.
     #[serde(rename = "FirehoseArn")]
     pub firehose_arn: Value<String>,
 }
@@ -9204,12 +10090,14 @@ impl Walk for KinesisFirehoseConfig {
 
 /// The `KinesisStreamConfig` property type of [`InstanceStorageConfig`].
 ///
-/// AWS reference: [`AWS::Connect::InstanceStorageConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html).
+/// AWS reference: [`AWS::Connect::InstanceStorageConfig` `KinesisStreamConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-kinesisstreamconfig.html).
 ///
 /// Every property is required: [`KinesisStreamConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisStreamConfig {
-    /// `StreamArn`: required.
+    /// An ARN is a unique AWS resource identifier.
+    ///
+    /// `StreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-kinesisstreamconfig.html#cfn-connect-instancestorageconfig-kinesisstreamconfig-streamarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:kinesis:[-a-z0-9]*:[0-9]{12}:stream/[-a-zA-Z0-9_.]*$`.
     #[serde(rename = "StreamArn")]
     pub stream_arn: Value<String>,
 }
@@ -9235,18 +10123,22 @@ impl Walk for KinesisStreamConfig {
 
 /// The `KinesisVideoStreamConfig` property type of [`InstanceStorageConfig`].
 ///
-/// AWS reference: [`AWS::Connect::InstanceStorageConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html).
+/// AWS reference: [`AWS::Connect::InstanceStorageConfig` `KinesisVideoStreamConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-kinesisvideostreamconfig.html).
 ///
 /// Every property is required: [`KinesisVideoStreamConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisVideoStreamConfig {
-    /// `EncryptionConfig`: required.
+    /// `EncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-kinesisvideostreamconfig.html#cfn-connect-instancestorageconfig-kinesisvideostreamconfig-encryptionconfig)): object [`EncryptionConfig`], required.
     #[serde(rename = "EncryptionConfig")]
     pub encryption_config: EncryptionConfig,
-    /// `Prefix`: required.
+    /// Prefixes are used to infer logical hierarchy
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-kinesisvideostreamconfig.html#cfn-connect-instancestorageconfig-kinesisvideostreamconfig-prefix)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Prefix")]
     pub prefix: Value<String>,
-    /// `RetentionPeriodHours`: required.
+    /// Number of hours
+    ///
+    /// `RetentionPeriodHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-kinesisvideostreamconfig.html#cfn-connect-instancestorageconfig-kinesisvideostreamconfig-retentionperiodhours)): number, required.
     #[serde(rename = "RetentionPeriodHours")]
     pub retention_period_hours: Value<f64>,
 }
@@ -9448,18 +10340,24 @@ impl Walk for LanguageCode {
 
 /// The `LevelFive` property type of [`UserHierarchyStructure`].
 ///
-/// AWS reference: [`AWS::Connect::UserHierarchyStructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html).
+/// AWS reference: [`AWS::Connect::UserHierarchyStructure` `LevelFive`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelfive.html).
 ///
 /// [`LevelFive::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LevelFive {
-    /// `HierarchyLevelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the hierarchy level.
+    ///
+    /// `HierarchyLevelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelfive.html#cfn-connect-userhierarchystructure-levelfive-hierarchylevelarn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$`.
     #[serde(rename = "HierarchyLevelArn", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_arn: Option<Value<String>>,
-    /// `HierarchyLevelId`: optional.
+    /// The identifier of the hierarchy level.
+    ///
+    /// `HierarchyLevelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelfive.html#cfn-connect-userhierarchystructure-levelfive-hierarchylevelid)): string, optional.
     #[serde(rename = "HierarchyLevelId", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the hierarchy level.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelfive.html#cfn-connect-userhierarchystructure-levelfive-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -9503,18 +10401,24 @@ impl Walk for LevelFive {
 
 /// The `LevelFour` property type of [`UserHierarchyStructure`].
 ///
-/// AWS reference: [`AWS::Connect::UserHierarchyStructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html).
+/// AWS reference: [`AWS::Connect::UserHierarchyStructure` `LevelFour`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelfour.html).
 ///
 /// [`LevelFour::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LevelFour {
-    /// `HierarchyLevelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the hierarchy level.
+    ///
+    /// `HierarchyLevelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelfour.html#cfn-connect-userhierarchystructure-levelfour-hierarchylevelarn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$`.
     #[serde(rename = "HierarchyLevelArn", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_arn: Option<Value<String>>,
-    /// `HierarchyLevelId`: optional.
+    /// The identifier of the hierarchy level.
+    ///
+    /// `HierarchyLevelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelfour.html#cfn-connect-userhierarchystructure-levelfour-hierarchylevelid)): string, optional.
     #[serde(rename = "HierarchyLevelId", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the hierarchy level.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelfour.html#cfn-connect-userhierarchystructure-levelfour-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -9558,18 +10462,24 @@ impl Walk for LevelFour {
 
 /// The `LevelOne` property type of [`UserHierarchyStructure`].
 ///
-/// AWS reference: [`AWS::Connect::UserHierarchyStructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html).
+/// AWS reference: [`AWS::Connect::UserHierarchyStructure` `LevelOne`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelone.html).
 ///
 /// [`LevelOne::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LevelOne {
-    /// `HierarchyLevelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the hierarchy level.
+    ///
+    /// `HierarchyLevelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelone.html#cfn-connect-userhierarchystructure-levelone-hierarchylevelarn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$`.
     #[serde(rename = "HierarchyLevelArn", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_arn: Option<Value<String>>,
-    /// `HierarchyLevelId`: optional.
+    /// The identifier of the hierarchy level.
+    ///
+    /// `HierarchyLevelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelone.html#cfn-connect-userhierarchystructure-levelone-hierarchylevelid)): string, optional.
     #[serde(rename = "HierarchyLevelId", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the hierarchy level.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelone.html#cfn-connect-userhierarchystructure-levelone-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -9613,18 +10523,24 @@ impl Walk for LevelOne {
 
 /// The `LevelThree` property type of [`UserHierarchyStructure`].
 ///
-/// AWS reference: [`AWS::Connect::UserHierarchyStructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html).
+/// AWS reference: [`AWS::Connect::UserHierarchyStructure` `LevelThree`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelthree.html).
 ///
 /// [`LevelThree::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LevelThree {
-    /// `HierarchyLevelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the hierarchy level.
+    ///
+    /// `HierarchyLevelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelthree.html#cfn-connect-userhierarchystructure-levelthree-hierarchylevelarn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$`.
     #[serde(rename = "HierarchyLevelArn", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_arn: Option<Value<String>>,
-    /// `HierarchyLevelId`: optional.
+    /// The identifier of the hierarchy level.
+    ///
+    /// `HierarchyLevelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelthree.html#cfn-connect-userhierarchystructure-levelthree-hierarchylevelid)): string, optional.
     #[serde(rename = "HierarchyLevelId", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the hierarchy level.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-levelthree.html#cfn-connect-userhierarchystructure-levelthree-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -9668,18 +10584,24 @@ impl Walk for LevelThree {
 
 /// The `LevelTwo` property type of [`UserHierarchyStructure`].
 ///
-/// AWS reference: [`AWS::Connect::UserHierarchyStructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html).
+/// AWS reference: [`AWS::Connect::UserHierarchyStructure` `LevelTwo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-leveltwo.html).
 ///
 /// [`LevelTwo::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LevelTwo {
-    /// `HierarchyLevelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the hierarchy level.
+    ///
+    /// `HierarchyLevelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-leveltwo.html#cfn-connect-userhierarchystructure-leveltwo-hierarchylevelarn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$`.
     #[serde(rename = "HierarchyLevelArn", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_arn: Option<Value<String>>,
-    /// `HierarchyLevelId`: optional.
+    /// The identifier of the hierarchy level.
+    ///
+    /// `HierarchyLevelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-leveltwo.html#cfn-connect-userhierarchystructure-leveltwo-hierarchylevelid)): string, optional.
     #[serde(rename = "HierarchyLevelId", skip_serializing_if = "Option::is_none")]
     pub hierarchy_level_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the hierarchy level.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-leveltwo.html#cfn-connect-userhierarchystructure-leveltwo-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -9723,18 +10645,24 @@ impl Walk for LevelTwo {
 
 /// The `MediaConcurrency` property type of [`RoutingProfile`].
 ///
-/// AWS reference: [`AWS::Connect::RoutingProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html).
+/// AWS reference: [`AWS::Connect::RoutingProfile` `MediaConcurrency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-mediaconcurrency.html).
 ///
 /// [`MediaConcurrency::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MediaConcurrency {
-    /// `Channel`: required.
+    /// The channels that agents can handle in the Contact Control Panel (CCP).
+    ///
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-mediaconcurrency.html#cfn-connect-routingprofile-mediaconcurrency-channel)): [`Channel`], one of `VOICE`, `CHAT`, `TASK`, `EMAIL`, required.
     #[serde(rename = "Channel")]
     pub channel: Value<Channel>,
-    /// `Concurrency`: required.
+    /// The number of contacts an agent can have on a channel simultaneously.
+    ///
+    /// `Concurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-mediaconcurrency.html#cfn-connect-routingprofile-mediaconcurrency-concurrency)): integer, required. Range: 1 to 10.
     #[serde(rename = "Concurrency")]
     pub concurrency: Value<i64>,
-    /// `CrossChannelBehavior`: optional.
+    /// Defines the cross-channel routing behavior that allows an agent working on a contact in one channel to be offered a contact from a different channel.
+    ///
+    /// `CrossChannelBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-mediaconcurrency.html#cfn-connect-routingprofile-mediaconcurrency-crosschannelbehavior)): object [`CrossChannelBehavior`], optional.
     #[serde(
         rename = "CrossChannelBehavior",
         skip_serializing_if = "Option::is_none"
@@ -9775,15 +10703,17 @@ impl Walk for MediaConcurrency {
 
 /// The `MediaItem` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `MediaItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-mediaitem.html).
 ///
 /// [`MediaItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MediaItem {
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-mediaitem.html#cfn-connect-workspace-mediaitem-source)): string, optional. Pattern: `.*\S.*`. Length: 1 to 533333 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of media
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-mediaitem.html#cfn-connect-workspace-mediaitem-type)): [`MediaType`], one of `IMAGE_LOGO_LIGHT_FAVICON`, `IMAGE_LOGO_DARK_FAVICON`, `IMAGE_LOGO_LIGHT_HORIZONTAL`, `IMAGE_LOGO_DARK_HORIZONTAL`, required.
     #[serde(rename = "Type")]
     pub type_: Value<MediaType>,
 }
@@ -9844,15 +10774,19 @@ impl Walk for MediaType {
 
 /// The `MetricCalculation` property type of [`Metric`].
 ///
-/// AWS reference: [`AWS::Connect::Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html).
+/// AWS reference: [`AWS::Connect::Metric` `MetricCalculation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metriccalculation.html).
 ///
 /// Every property is required: [`MetricCalculation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricCalculation {
-    /// `Calculation`: required.
+    /// The calculation formula
+    ///
+    /// `Calculation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metriccalculation.html#cfn-connect-metric-metriccalculation-calculation)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Calculation")]
     pub calculation: Value<String>,
-    /// `CalculationComponents`: required.
+    /// The calculation components for the metric
+    ///
+    /// `CalculationComponents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metriccalculation.html#cfn-connect-metric-metriccalculation-calculationcomponents)): list of (object [`CalculationComponent`]), required. Items: 1 to 5.
     #[serde(rename = "CalculationComponents")]
     pub calculation_components: Value<Vec<CalculationComponent>>,
 }
@@ -9884,24 +10818,24 @@ impl Walk for MetricCalculation {
 
 /// The `MetricFilter` property type of [`Metric`].
 ///
-/// AWS reference: [`AWS::Connect::Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html).
+/// AWS reference: [`AWS::Connect::Metric` `MetricFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilter.html).
 ///
 /// [`MetricFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricFilter {
-    /// `BooleanCondition`: optional.
+    /// `BooleanCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilter.html#cfn-connect-metric-metricfilter-booleancondition)): object [`MetricFilterBooleanCondition`], optional.
     #[serde(rename = "BooleanCondition", skip_serializing_if = "Option::is_none")]
     pub boolean_condition: Option<MetricFilterBooleanCondition>,
-    /// `MetricFilterKey`: required.
+    /// `MetricFilterKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilter.html#cfn-connect-metric-metricfilter-metricfilterkey)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "MetricFilterKey")]
     pub metric_filter_key: Value<String>,
-    /// `Negate`: optional.
+    /// `Negate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilter.html#cfn-connect-metric-metricfilter-negate)): boolean, optional.
     #[serde(rename = "Negate", skip_serializing_if = "Option::is_none")]
     pub negate: Option<Value<bool>>,
-    /// `NumberCondition`: optional.
+    /// `NumberCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilter.html#cfn-connect-metric-metricfilter-numbercondition)): object [`MetricFilterNumberCondition`], optional.
     #[serde(rename = "NumberCondition", skip_serializing_if = "Option::is_none")]
     pub number_condition: Option<MetricFilterNumberCondition>,
-    /// `StringCondition`: optional.
+    /// `StringCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilter.html#cfn-connect-metric-metricfilter-stringcondition)): object [`MetricFilterStringCondition`], optional.
     #[serde(rename = "StringCondition", skip_serializing_if = "Option::is_none")]
     pub string_condition: Option<MetricFilterStringCondition>,
 }
@@ -9963,12 +10897,12 @@ impl Walk for MetricFilter {
 
 /// The `MetricFilterBooleanCondition` property type of [`Metric`].
 ///
-/// AWS reference: [`AWS::Connect::Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html).
+/// AWS reference: [`AWS::Connect::Metric` `MetricFilterBooleanCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilterbooleancondition.html).
 ///
 /// Every property is required: [`MetricFilterBooleanCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricFilterBooleanCondition {
-    /// `Comparison`: required.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilterbooleancondition.html#cfn-connect-metric-metricfilterbooleancondition-comparison)): [`MetricFilterBooleanConditionComparison`], one of `IS_TRUE`, `IS_FALSE`, required.
     #[serde(rename = "Comparison")]
     pub comparison: Value<MetricFilterBooleanConditionComparison>,
 }
@@ -10014,15 +10948,15 @@ impl Walk for MetricFilterBooleanConditionComparison {
 
 /// The `MetricFilterNumberCondition` property type of [`Metric`].
 ///
-/// AWS reference: [`AWS::Connect::Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html).
+/// AWS reference: [`AWS::Connect::Metric` `MetricFilterNumberCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilternumbercondition.html).
 ///
 /// Every property is required: [`MetricFilterNumberCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricFilterNumberCondition {
-    /// `Comparison`: required.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilternumbercondition.html#cfn-connect-metric-metricfilternumbercondition-comparison)): [`MetricFilterNumberConditionComparison`], one of `LESSER`, `LESSER_OR_EQUAL`, `GREATER`, `GREATER_OR_EQUAL`, required.
     #[serde(rename = "Comparison")]
     pub comparison: Value<MetricFilterNumberConditionComparison>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilternumbercondition.html#cfn-connect-metric-metricfilternumbercondition-values)): list of (number), required. Items: 1 to 10.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<f64>>>,
 }
@@ -10080,15 +11014,15 @@ impl Walk for MetricFilterNumberConditionComparison {
 
 /// The `MetricFilterStringCondition` property type of [`Metric`].
 ///
-/// AWS reference: [`AWS::Connect::Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html).
+/// AWS reference: [`AWS::Connect::Metric` `MetricFilterStringCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilterstringcondition.html).
 ///
 /// Every property is required: [`MetricFilterStringCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricFilterStringCondition {
-    /// `Comparison`: required.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilterstringcondition.html#cfn-connect-metric-metricfilterstringcondition-comparison)): [`MetricFilterStringConditionComparison`], one of `MATCHES_ANY`, `MATCHES_NONE`, required.
     #[serde(rename = "Comparison")]
     pub comparison: Value<MetricFilterStringConditionComparison>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-metricfilterstringcondition.html#cfn-connect-metric-metricfilterstringcondition-values)): list of (string), required. Items: 1 to 15.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -10200,18 +11134,24 @@ impl Walk for Mode {
 
 /// The `MultiSelectQuestionRuleCategoryAutomation` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `MultiSelectQuestionRuleCategoryAutomation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-multiselectquestionrulecategoryautomation.html).
 ///
 /// Every property is required: [`MultiSelectQuestionRuleCategoryAutomation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiSelectQuestionRuleCategoryAutomation {
-    /// `Category`: required.
+    /// The category name for this automation rule.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-multiselectquestionrulecategoryautomation.html#cfn-connect-evaluationform-multiselectquestionrulecategoryautomation-category)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Category")]
     pub category: Value<String>,
-    /// `Condition`: required.
+    /// The condition for this automation rule.
+    ///
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-multiselectquestionrulecategoryautomation.html#cfn-connect-evaluationform-multiselectquestionrulecategoryautomation-condition)): [`Condition`], one of `PRESENT`, `NOT_PRESENT`, required.
     #[serde(rename = "Condition")]
     pub condition: Value<Condition>,
-    /// `OptionRefIds`: required.
+    /// Reference IDs of options for this automation rule.
+    ///
+    /// `OptionRefIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-multiselectquestionrulecategoryautomation.html#cfn-connect-evaluationform-multiselectquestionrulecategoryautomation-optionrefids)): list of (string), required. Each item: Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "OptionRefIds")]
     pub option_ref_ids: Value<Vec<Value<String>>>,
 }
@@ -10247,42 +11187,64 @@ impl Walk for MultiSelectQuestionRuleCategoryAutomation {
 
 /// The `NotificationContent` property type of [`Notification`] and [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Notification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html), [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Notification` `NotificationContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html), [`AWS::Connect::Rule` `NotificationContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-notificationcontent.html).
 ///
 /// Every property is optional: start from [`NotificationContent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NotificationContent {
-    /// `DeDE`: optional.
+    /// Localized notification content
+    ///
+    /// `DeDE` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-dede)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "DeDE", skip_serializing_if = "Option::is_none")]
     pub de_de: Option<Value<String>>,
-    /// `EnUS`: optional.
+    /// Localized notification content
+    ///
+    /// `EnUS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-enus)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "EnUS", skip_serializing_if = "Option::is_none")]
     pub en_us: Option<Value<String>>,
-    /// `EsES`: optional.
+    /// Localized notification content
+    ///
+    /// `EsES` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-eses)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "EsES", skip_serializing_if = "Option::is_none")]
     pub es_es: Option<Value<String>>,
-    /// `FrFR`: optional.
+    /// Localized notification content
+    ///
+    /// `FrFR` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-frfr)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "FrFR", skip_serializing_if = "Option::is_none")]
     pub fr_fr: Option<Value<String>>,
-    /// `IdID`: optional.
+    /// Localized notification content
+    ///
+    /// `IdID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-idid)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "IdID", skip_serializing_if = "Option::is_none")]
     pub id_id: Option<Value<String>>,
-    /// `ItIT`: optional.
+    /// Localized notification content
+    ///
+    /// `ItIT` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-itit)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "ItIT", skip_serializing_if = "Option::is_none")]
     pub it_it: Option<Value<String>>,
-    /// `JaJP`: optional.
+    /// Localized notification content
+    ///
+    /// `JaJP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-jajp)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "JaJP", skip_serializing_if = "Option::is_none")]
     pub ja_jp: Option<Value<String>>,
-    /// `KoKR`: optional.
+    /// Localized notification content
+    ///
+    /// `KoKR` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-kokr)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "KoKR", skip_serializing_if = "Option::is_none")]
     pub ko_kr: Option<Value<String>>,
-    /// `PtBR`: optional.
+    /// Localized notification content
+    ///
+    /// `PtBR` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-ptbr)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "PtBR", skip_serializing_if = "Option::is_none")]
     pub pt_br: Option<Value<String>>,
-    /// `ZhCN`: optional.
+    /// Localized notification content
+    ///
+    /// `ZhCN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-zhcn)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "ZhCN", skip_serializing_if = "Option::is_none")]
     pub zh_cn: Option<Value<String>>,
-    /// `ZhTW`: optional.
+    /// Localized notification content
+    ///
+    /// `ZhTW` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-notificationcontent.html#cfn-connect-notification-notificationcontent-zhtw)): string, optional. Pattern: `^.{0,500}$`.
     #[serde(rename = "ZhTW", skip_serializing_if = "Option::is_none")]
     pub zh_tw: Option<Value<String>>,
 }
@@ -10392,15 +11354,19 @@ impl Walk for NotificationContent {
 
 /// The `NotificationRecipientType` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `NotificationRecipientType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-notificationrecipienttype.html).
 ///
 /// Every property is optional: start from [`NotificationRecipientType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NotificationRecipientType {
-    /// `UserArns`: optional.
+    /// The Amazon Resource Name (ARN) of the user account.
+    ///
+    /// `UserArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-notificationrecipienttype.html#cfn-connect-rule-notificationrecipienttype-userarns)): list of (string), optional. Items: 1 to 5. Each item: Pattern: `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$|^\$\..+$`.
     #[serde(rename = "UserArns", skip_serializing_if = "Option::is_none")]
     pub user_arns: Option<Value<Vec<Value<String>>>>,
-    /// `UserTags`: optional.
+    /// The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }. CON users with the specified tags will be notified.
+    ///
+    /// `UserTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-notificationrecipienttype.html#cfn-connect-rule-notificationrecipienttype-usertags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "UserTags", skip_serializing_if = "Option::is_none")]
     pub user_tags: Option<Json>,
 }
@@ -10438,12 +11404,14 @@ impl Walk for NotificationRecipientType {
 
 /// The `NumericQuestionPropertyValueAutomation` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `NumericQuestionPropertyValueAutomation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-numericquestionpropertyvalueautomation.html).
 ///
 /// Every property is required: [`NumericQuestionPropertyValueAutomation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NumericQuestionPropertyValueAutomation {
-    /// `Label`: required.
+    /// The property label of the automation.
+    ///
+    /// `Label` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-numericquestionpropertyvalueautomation.html#cfn-connect-evaluationform-numericquestionpropertyvalueautomation-label)): [`Label`], one of `OVERALL_CUSTOMER_SENTIMENT_SCORE`, `OVERALL_AGENT_SENTIMENT_SCORE`, `NON_TALK_TIME`, `NON_TALK_TIME_PERCENTAGE`, `NUMBER_OF_INTERRUPTIONS`, `CONTACT_DURATION`, `AGENT_INTERACTION_DURATION`, `CUSTOMER_HOLD_TIME`, `LONGEST_HOLD_DURATION`, `NUMBER_OF_HOLDS`, `AGENT_INTERACTION_AND_HOLD_DURATION`, `CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT`, `CUSTOMER_SENTIMENT_SCORE_WITH_AGENT`, required.
     #[serde(rename = "Label")]
     pub label: Value<Label>,
 }
@@ -10489,24 +11457,30 @@ impl Walk for Operator {
 
 /// The `OutboundCallerConfig` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::Connect::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html).
+/// AWS reference: [`AWS::Connect::Queue` `OutboundCallerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-outboundcallerconfig.html).
 ///
 /// Every property is optional: start from [`OutboundCallerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutboundCallerConfig {
-    /// `OutboundCallerIdName`: optional.
+    /// The caller ID name.
+    ///
+    /// `OutboundCallerIdName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-outboundcallerconfig.html#cfn-connect-queue-outboundcallerconfig-outboundcalleridname)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "OutboundCallerIdName",
         skip_serializing_if = "Option::is_none"
     )]
     pub outbound_caller_id_name: Option<Value<String>>,
-    /// `OutboundCallerIdNumberArn`: optional.
+    /// The caller ID number.
+    ///
+    /// `OutboundCallerIdNumberArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-outboundcallerconfig.html#cfn-connect-queue-outboundcallerconfig-outboundcalleridnumberarn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:phone-number/[-a-zA-Z0-9]*$`.
     #[serde(
         rename = "OutboundCallerIdNumberArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub outbound_caller_id_number_arn: Option<Value<String>>,
-    /// `OutboundFlowArn`: optional.
+    /// The outbound whisper flow to be used during an outbound call.
+    ///
+    /// `OutboundFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-outboundcallerconfig.html#cfn-connect-queue-outboundcallerconfig-outboundflowarn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$`. Length: 1 to 500 characters.
     #[serde(rename = "OutboundFlowArn", skip_serializing_if = "Option::is_none")]
     pub outbound_flow_arn: Option<Value<String>>,
 }
@@ -10552,12 +11526,14 @@ impl Walk for OutboundCallerConfig {
 
 /// The `OutboundEmailConfig` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::Connect::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html).
+/// AWS reference: [`AWS::Connect::Queue` `OutboundEmailConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-outboundemailconfig.html).
 ///
 /// Every property is optional: start from [`OutboundEmailConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutboundEmailConfig {
-    /// `OutboundEmailAddressId`: optional.
+    /// The email address connect resource ID.
+    ///
+    /// `OutboundEmailAddressId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-outboundemailconfig.html#cfn-connect-queue-outboundemailconfig-outboundemailaddressid)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/email-address/[-a-zA-Z0-9]*$`. Length: 1 to 500 characters.
     #[serde(
         rename = "OutboundEmailAddressId",
         skip_serializing_if = "Option::is_none"
@@ -10590,15 +11566,19 @@ impl Walk for OutboundEmailConfig {
 
 /// The `OverrideTimeSlice` property type of [`HoursOfOperation`].
 ///
-/// AWS reference: [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html).
+/// AWS reference: [`AWS::Connect::HoursOfOperation` `OverrideTimeSlice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-overridetimeslice.html).
 ///
 /// Every property is required: [`OverrideTimeSlice::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OverrideTimeSlice {
-    /// `Hours`: required.
+    /// The hours.
+    ///
+    /// `Hours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-overridetimeslice.html#cfn-connect-hoursofoperation-overridetimeslice-hours)): integer, required. Range: 0 to 23.
     #[serde(rename = "Hours")]
     pub hours: Value<i64>,
-    /// `Minutes`: required.
+    /// The minutes.
+    ///
+    /// `Minutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-overridetimeslice.html#cfn-connect-hoursofoperation-overridetimeslice-minutes)): integer, required. Range: 0 to 59.
     #[serde(rename = "Minutes")]
     pub minutes: Value<i64>,
 }
@@ -10650,21 +11630,21 @@ impl Walk for OverrideType {
 
 /// The `PaletteCanvas` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `PaletteCanvas`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettecanvas.html).
 ///
 /// Every property is optional: start from [`PaletteCanvas::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PaletteCanvas {
-    /// `ActiveBackground`: optional.
+    /// `ActiveBackground` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettecanvas.html#cfn-connect-workspace-palettecanvas-activebackground)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "ActiveBackground", skip_serializing_if = "Option::is_none")]
     pub active_background: Option<Value<String>>,
-    /// `ContainerBackground`: optional.
+    /// `ContainerBackground` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettecanvas.html#cfn-connect-workspace-palettecanvas-containerbackground)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(
         rename = "ContainerBackground",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_background: Option<Value<String>>,
-    /// `PageBackground`: optional.
+    /// `PageBackground` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettecanvas.html#cfn-connect-workspace-palettecanvas-pagebackground)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "PageBackground", skip_serializing_if = "Option::is_none")]
     pub page_background: Option<Value<String>>,
 }
@@ -10710,24 +11690,24 @@ impl Walk for PaletteCanvas {
 
 /// The `PaletteHeader` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `PaletteHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteheader.html).
 ///
 /// Every property is optional: start from [`PaletteHeader::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PaletteHeader {
-    /// `Background`: optional.
+    /// `Background` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteheader.html#cfn-connect-workspace-paletteheader-background)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Background", skip_serializing_if = "Option::is_none")]
     pub background: Option<Value<String>>,
-    /// `InvertActionsColors`: optional.
+    /// `InvertActionsColors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteheader.html#cfn-connect-workspace-paletteheader-invertactionscolors)): boolean, optional.
     #[serde(
         rename = "InvertActionsColors",
         skip_serializing_if = "Option::is_none"
     )]
     pub invert_actions_colors: Option<Value<bool>>,
-    /// `Text`: optional.
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteheader.html#cfn-connect-workspace-paletteheader-text)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Text", skip_serializing_if = "Option::is_none")]
     pub text: Option<Value<String>>,
-    /// `TextHover`: optional.
+    /// `TextHover` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteheader.html#cfn-connect-workspace-paletteheader-texthover)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "TextHover", skip_serializing_if = "Option::is_none")]
     pub text_hover: Option<Value<String>>,
 }
@@ -10781,39 +11761,39 @@ impl Walk for PaletteHeader {
 
 /// The `PaletteNavigation` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `PaletteNavigation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettenavigation.html).
 ///
 /// Every property is optional: start from [`PaletteNavigation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PaletteNavigation {
-    /// `Background`: optional.
+    /// `Background` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettenavigation.html#cfn-connect-workspace-palettenavigation-background)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Background", skip_serializing_if = "Option::is_none")]
     pub background: Option<Value<String>>,
-    /// `InvertActionsColors`: optional.
+    /// `InvertActionsColors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettenavigation.html#cfn-connect-workspace-palettenavigation-invertactionscolors)): boolean, optional.
     #[serde(
         rename = "InvertActionsColors",
         skip_serializing_if = "Option::is_none"
     )]
     pub invert_actions_colors: Option<Value<bool>>,
-    /// `Text`: optional.
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettenavigation.html#cfn-connect-workspace-palettenavigation-text)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Text", skip_serializing_if = "Option::is_none")]
     pub text: Option<Value<String>>,
-    /// `TextActive`: optional.
+    /// `TextActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettenavigation.html#cfn-connect-workspace-palettenavigation-textactive)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "TextActive", skip_serializing_if = "Option::is_none")]
     pub text_active: Option<Value<String>>,
-    /// `TextBackgroundActive`: optional.
+    /// `TextBackgroundActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettenavigation.html#cfn-connect-workspace-palettenavigation-textbackgroundactive)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(
         rename = "TextBackgroundActive",
         skip_serializing_if = "Option::is_none"
     )]
     pub text_background_active: Option<Value<String>>,
-    /// `TextBackgroundHover`: optional.
+    /// `TextBackgroundHover` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettenavigation.html#cfn-connect-workspace-palettenavigation-textbackgroundhover)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(
         rename = "TextBackgroundHover",
         skip_serializing_if = "Option::is_none"
     )]
     pub text_background_hover: Option<Value<String>>,
-    /// `TextHover`: optional.
+    /// `TextHover` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-palettenavigation.html#cfn-connect-workspace-palettenavigation-texthover)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "TextHover", skip_serializing_if = "Option::is_none")]
     pub text_hover: Option<Value<String>>,
 }
@@ -10891,18 +11871,18 @@ impl Walk for PaletteNavigation {
 
 /// The `PalettePrimary` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `PalettePrimary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteprimary.html).
 ///
 /// Every property is optional: start from [`PalettePrimary::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PalettePrimary {
-    /// `Active`: optional.
+    /// `Active` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteprimary.html#cfn-connect-workspace-paletteprimary-active)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Active", skip_serializing_if = "Option::is_none")]
     pub active: Option<Value<String>>,
-    /// `ContrastText`: optional.
+    /// `ContrastText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteprimary.html#cfn-connect-workspace-paletteprimary-contrasttext)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "ContrastText", skip_serializing_if = "Option::is_none")]
     pub contrast_text: Option<Value<String>>,
-    /// `Default`: optional.
+    /// `Default` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-paletteprimary.html#cfn-connect-workspace-paletteprimary-default)): string, optional. Pattern: `.*\S.*`. Length: 1 to 127 characters.
     #[serde(rename = "Default", skip_serializing_if = "Option::is_none")]
     pub default: Option<Value<String>>,
 }
@@ -10968,15 +11948,19 @@ impl Walk for PerformanceCategory {
 
 /// The `PersistentConnectionConfig` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `PersistentConnectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-persistentconnectionconfig.html).
 ///
 /// Every property is required: [`PersistentConnectionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PersistentConnectionConfig {
-    /// `Channel`: required.
+    /// The channels that agents can handle in the Contact Control Panel (CCP).
+    ///
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-persistentconnectionconfig.html#cfn-connect-user-persistentconnectionconfig-channel)): [`Channel`], one of `VOICE`, `CHAT`, `TASK`, `EMAIL`, required.
     #[serde(rename = "Channel")]
     pub channel: Value<Channel>,
-    /// `PersistentConnection`: required.
+    /// The Persistent Connection setting.
+    ///
+    /// `PersistentConnection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-persistentconnectionconfig.html#cfn-connect-user-persistentconnectionconfig-persistentconnection)): boolean, required.
     #[serde(rename = "PersistentConnection")]
     pub persistent_connection: Value<bool>,
 }
@@ -11008,18 +11992,24 @@ impl Walk for PersistentConnectionConfig {
 
 /// The `PhoneNumberConfig` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `PhoneNumberConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-phonenumberconfig.html).
 ///
 /// [`PhoneNumberConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PhoneNumberConfig {
-    /// `Channel`: required.
+    /// The channels that agents can handle in the Contact Control Panel (CCP).
+    ///
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-phonenumberconfig.html#cfn-connect-user-phonenumberconfig-channel)): [`Channel`], one of `VOICE`, `CHAT`, `TASK`, `EMAIL`, required.
     #[serde(rename = "Channel")]
     pub channel: Value<Channel>,
-    /// `PhoneNumber`: optional.
+    /// The phone number for the user's desk phone.
+    ///
+    /// `PhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-phonenumberconfig.html#cfn-connect-user-phonenumberconfig-phonenumber)): string, optional.
     #[serde(rename = "PhoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<Value<String>>,
-    /// `PhoneType`: required.
+    /// The phone type.
+    ///
+    /// `PhoneType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-phonenumberconfig.html#cfn-connect-user-phonenumberconfig-phonetype)): [`PhoneType`], one of `SOFT_PHONE`, `DESK_PHONE`, required.
     #[serde(rename = "PhoneType")]
     pub phone_type: Value<PhoneType>,
 }
@@ -11060,12 +12050,14 @@ impl Walk for PhoneNumberConfig {
 
 /// The `PhoneNumberQuickConnectConfig` property type of [`QuickConnect`].
 ///
-/// AWS reference: [`AWS::Connect::QuickConnect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html).
+/// AWS reference: [`AWS::Connect::QuickConnect` `PhoneNumberQuickConnectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-phonenumberquickconnectconfig.html).
 ///
 /// Every property is required: [`PhoneNumberQuickConnectConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PhoneNumberQuickConnectConfig {
-    /// `PhoneNumber`: required.
+    /// The phone number in E.164 format.
+    ///
+    /// `PhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-phonenumberquickconnectconfig.html#cfn-connect-quickconnect-phonenumberquickconnectconfig-phonenumber)): string, required. Pattern: `^\+[1-9]\d{1,14}$`.
     #[serde(rename = "PhoneNumber")]
     pub phone_number: Value<String>,
 }
@@ -11134,12 +12126,14 @@ impl Walk for PositiveTrendIndicator {
 
 /// The `PrimaryAttributeAccessControlConfigurationItem` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::Connect::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html).
+/// AWS reference: [`AWS::Connect::SecurityProfile` `PrimaryAttributeAccessControlConfigurationItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-primaryattributeaccesscontrolconfigurationitem.html).
 ///
 /// Every property is optional: start from [`PrimaryAttributeAccessControlConfigurationItem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrimaryAttributeAccessControlConfigurationItem {
-    /// `PrimaryAttributeValues`: optional.
+    /// An array of PrimaryAttributeValue objects.
+    ///
+    /// `PrimaryAttributeValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-primaryattributeaccesscontrolconfigurationitem.html#cfn-connect-securityprofile-primaryattributeaccesscontrolconfigurationitem-primaryattributevalues)): list of (object [`PrimaryAttributeValue`]), optional. Items: 1 to 5.
     #[serde(
         rename = "PrimaryAttributeValues",
         skip_serializing_if = "Option::is_none"
@@ -11175,18 +12169,24 @@ impl Walk for PrimaryAttributeAccessControlConfigurationItem {
 
 /// The `PrimaryAttributeValue` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::Connect::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html).
+/// AWS reference: [`AWS::Connect::SecurityProfile` `PrimaryAttributeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-primaryattributevalue.html).
 ///
 /// Every property is optional: start from [`PrimaryAttributeValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrimaryAttributeValue {
-    /// `AccessType`: optional.
+    /// Specifies the type of access granted. Currently, only "ALLOW" is supported
+    ///
+    /// `AccessType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-primaryattributevalue.html#cfn-connect-securityprofile-primaryattributevalue-accesstype)): [`AccessType`], one of `ALLOW`, optional.
     #[serde(rename = "AccessType", skip_serializing_if = "Option::is_none")]
     pub access_type: Option<Value<AccessType>>,
-    /// `AttributeName`: optional.
+    /// The name of the primary attribute.
+    ///
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-primaryattributevalue.html#cfn-connect-securityprofile-primaryattributevalue-attributename)): string, optional. Pattern: `^(?!aws:|connect:)[\p{L}\p{Z}\p{N}\-_.:=@'|]+$`. Length: 1 to 127 characters.
     #[serde(rename = "AttributeName", skip_serializing_if = "Option::is_none")]
     pub attribute_name: Option<Value<String>>,
-    /// `Values`: optional.
+    /// An array of allowed primary values for the specified primary attribute.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-primaryattributevalue.html#cfn-connect-securityprofile-primaryattributevalue-values)): list of (string), optional. Items: 1 to 2. Each item: Pattern: `^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]+$`. Each item: Length: 1 to 1000 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -11272,15 +12272,19 @@ impl Walk for PublishStatus {
 
 /// The `QuestionOptionPointsConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `QuestionOptionPointsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-questionoptionpointsconfiguration.html).
 ///
 /// [`QuestionOptionPointsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuestionOptionPointsConfiguration {
-    /// `IsBonus`: optional.
+    /// The flag to mark the option as a bonus option.
+    ///
+    /// `IsBonus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-questionoptionpointsconfiguration.html#cfn-connect-evaluationform-questionoptionpointsconfiguration-isbonus)): boolean, optional.
     #[serde(rename = "IsBonus", skip_serializing_if = "Option::is_none")]
     pub is_bonus: Option<Value<bool>>,
-    /// `PointValue`: required.
+    /// The point value assigned to the answer option.
+    ///
+    /// `PointValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-questionoptionpointsconfiguration.html#cfn-connect-evaluationform-questionoptionpointsconfiguration-pointvalue)): integer, required. Range: 0 to 100.
     #[serde(rename = "PointValue")]
     pub point_value: Value<i64>,
 }
@@ -11315,18 +12319,24 @@ impl Walk for QuestionOptionPointsConfiguration {
 
 /// The `QuestionPointsConfiguration` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `QuestionPointsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-questionpointsconfiguration.html).
 ///
 /// Every property is optional: start from [`QuestionPointsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QuestionPointsConfiguration {
-    /// `IsBonus`: optional.
+    /// The flag to mark the question as a bonus question.
+    ///
+    /// `IsBonus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-questionpointsconfiguration.html#cfn-connect-evaluationform-questionpointsconfiguration-isbonus)): boolean, optional.
     #[serde(rename = "IsBonus", skip_serializing_if = "Option::is_none")]
     pub is_bonus: Option<Value<bool>>,
-    /// `MaxPointValue`: optional.
+    /// The maximum point value.
+    ///
+    /// `MaxPointValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-questionpointsconfiguration.html#cfn-connect-evaluationform-questionpointsconfiguration-maxpointvalue)): integer, optional. Range: 0 to 100.
     #[serde(rename = "MaxPointValue", skip_serializing_if = "Option::is_none")]
     pub max_point_value: Option<Value<i64>>,
-    /// `MinPointValue`: optional.
+    /// The minimum point value.
+    ///
+    /// `MinPointValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-questionpointsconfiguration.html#cfn-connect-evaluationform-questionpointsconfiguration-minpointvalue)): integer, optional. Range: 0 to 100.
     #[serde(rename = "MinPointValue", skip_serializing_if = "Option::is_none")]
     pub min_point_value: Option<Value<i64>>,
 }
@@ -11401,12 +12411,14 @@ impl Walk for QuestionType {
 
 /// The `EmailAddress` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::Connect::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html).
+/// AWS reference: [`AWS::Connect::Queue` `EmailAddress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-emailaddress.html).
 ///
 /// Every property is required: [`QueueEmailAddress::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueueEmailAddress {
-    /// `EmailAddressArn`: required.
+    /// The Amazon Resource Name (ARN) of the email address
+    ///
+    /// `EmailAddressArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-emailaddress.html#cfn-connect-queue-emailaddress-emailaddressarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-f0-9]{8}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{12}/email-address/[-a-f0-9]{8}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{12}$`.
     #[serde(rename = "EmailAddressArn")]
     pub email_address_arn: Value<String>,
 }
@@ -11432,15 +12444,19 @@ impl Walk for QueueEmailAddress {
 
 /// The `QueueQuickConnectConfig` property type of [`QuickConnect`].
 ///
-/// AWS reference: [`AWS::Connect::QuickConnect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html).
+/// AWS reference: [`AWS::Connect::QuickConnect` `QueueQuickConnectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-queuequickconnectconfig.html).
 ///
 /// Every property is required: [`QueueQuickConnectConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueueQuickConnectConfig {
-    /// `ContactFlowArn`: required.
+    /// The identifier of the contact flow.
+    ///
+    /// `ContactFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-queuequickconnectconfig.html#cfn-connect-quickconnect-queuequickconnectconfig-contactflowarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$`.
     #[serde(rename = "ContactFlowArn")]
     pub contact_flow_arn: Value<String>,
-    /// `QueueArn`: required.
+    /// The identifier for the queue.
+    ///
+    /// `QueueArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-queuequickconnectconfig.html#cfn-connect-quickconnect-queuequickconnectconfig-queuearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$`.
     #[serde(rename = "QueueArn")]
     pub queue_arn: Value<String>,
 }
@@ -11472,24 +12488,34 @@ impl Walk for QueueQuickConnectConfig {
 
 /// The `QuickConnectConfig` property type of [`QuickConnect`].
 ///
-/// AWS reference: [`AWS::Connect::QuickConnect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html).
+/// AWS reference: [`AWS::Connect::QuickConnect` `QuickConnectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-quickconnectconfig.html).
 ///
 /// [`QuickConnectConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuickConnectConfig {
-    /// `FlowConfig`: optional.
+    /// The flow configuration. This is required only if QuickConnectType is FLOW.
+    ///
+    /// `FlowConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-quickconnectconfig.html#cfn-connect-quickconnect-quickconnectconfig-flowconfig)): object [`FlowQuickConnectConfig`], optional.
     #[serde(rename = "FlowConfig", skip_serializing_if = "Option::is_none")]
     pub flow_config: Option<FlowQuickConnectConfig>,
-    /// `PhoneConfig`: optional.
+    /// The phone configuration. This is required only if QuickConnectType is PHONE\_NUMBER.
+    ///
+    /// `PhoneConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-quickconnectconfig.html#cfn-connect-quickconnect-quickconnectconfig-phoneconfig)): object [`PhoneNumberQuickConnectConfig`], optional.
     #[serde(rename = "PhoneConfig", skip_serializing_if = "Option::is_none")]
     pub phone_config: Option<PhoneNumberQuickConnectConfig>,
-    /// `QueueConfig`: optional.
+    /// The queue configuration. This is required only if QuickConnectType is QUEUE.
+    ///
+    /// `QueueConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-quickconnectconfig.html#cfn-connect-quickconnect-quickconnectconfig-queueconfig)): object [`QueueQuickConnectConfig`], optional.
     #[serde(rename = "QueueConfig", skip_serializing_if = "Option::is_none")]
     pub queue_config: Option<QueueQuickConnectConfig>,
-    /// `QuickConnectType`: required.
+    /// The type of quick connect. In the Amazon Connect console, when you create a quick connect, you are prompted to assign one of the following types: Agent (USER), External (PHONE\_NUMBER), or Queue (QUEUE).
+    ///
+    /// `QuickConnectType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-quickconnectconfig.html#cfn-connect-quickconnect-quickconnectconfig-quickconnecttype)): [`QuickConnectType`], one of `PHONE_NUMBER`, `QUEUE`, `USER`, `FLOW`, required.
     #[serde(rename = "QuickConnectType")]
     pub quick_connect_type: Value<QuickConnectType>,
-    /// `UserConfig`: optional.
+    /// The user configuration. This is required only if QuickConnectType is USER.
+    ///
+    /// `UserConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-quickconnectconfig.html#cfn-connect-quickconnect-quickconnectconfig-userconfig)): object [`UserQuickConnectConfig`], optional.
     #[serde(rename = "UserConfig", skip_serializing_if = "Option::is_none")]
     pub user_config: Option<UserQuickConnectConfig>,
 }
@@ -11577,12 +12603,14 @@ impl Walk for QuickConnectType {
 
 /// The `ReadOnlyFieldInfo` property type of [`TaskTemplate`].
 ///
-/// AWS reference: [`AWS::Connect::TaskTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html).
+/// AWS reference: [`AWS::Connect::TaskTemplate` `ReadOnlyFieldInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-readonlyfieldinfo.html).
 ///
 /// Every property is required: [`ReadOnlyFieldInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReadOnlyFieldInfo {
-    /// `Id`: required.
+    /// the identifier (name) for the task template field
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-readonlyfieldinfo.html#cfn-connect-tasktemplate-readonlyfieldinfo-id)): object [`FieldIdentifier`], required.
     #[serde(rename = "Id")]
     pub id: FieldIdentifier,
 }
@@ -11606,12 +12634,14 @@ impl Walk for ReadOnlyFieldInfo {
 
 /// The `RecurrenceConfig` property type of [`HoursOfOperation`].
 ///
-/// AWS reference: [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html).
+/// AWS reference: [`AWS::Connect::HoursOfOperation` `RecurrenceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-recurrenceconfig.html).
 ///
 /// Every property is required: [`RecurrenceConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecurrenceConfig {
-    /// `RecurrencePattern`: required.
+    /// Pattern for recurring hours of operation overrides.
+    ///
+    /// `RecurrencePattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-recurrenceconfig.html#cfn-connect-hoursofoperation-recurrenceconfig-recurrencepattern)): object [`RecurrencePattern`], required.
     #[serde(rename = "RecurrencePattern")]
     pub recurrence_pattern: RecurrencePattern,
 }
@@ -11660,27 +12690,33 @@ impl Walk for RecurrenceFrequency {
 
 /// The `RecurrencePattern` property type of [`HoursOfOperation`].
 ///
-/// AWS reference: [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html).
+/// AWS reference: [`AWS::Connect::HoursOfOperation` `RecurrencePattern`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-recurrencepattern.html).
 ///
 /// Every property is optional: start from [`RecurrencePattern::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecurrencePattern {
-    /// `ByMonth`: optional.
+    /// List of months (1-12) for recurrence pattern.
+    ///
+    /// `ByMonth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-recurrencepattern.html#cfn-connect-hoursofoperation-recurrencepattern-bymonth)): list of (integer), optional. Each item: Range: 1 to 12.
     #[serde(rename = "ByMonth", skip_serializing_if = "Option::is_none")]
     pub by_month: Option<Value<Vec<Value<i64>>>>,
-    /// `ByMonthDay`: optional.
+    /// List of month days (-1 to 31) for recurrence pattern.
+    ///
+    /// `ByMonthDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-recurrencepattern.html#cfn-connect-hoursofoperation-recurrencepattern-bymonthday)): list of (integer), optional. Each item: Range: -1 to 31.
     #[serde(rename = "ByMonthDay", skip_serializing_if = "Option::is_none")]
     pub by_month_day: Option<Value<Vec<Value<i64>>>>,
-    /// `ByWeekdayOccurrence`: optional.
+    /// `ByWeekdayOccurrence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-recurrencepattern.html#cfn-connect-hoursofoperation-recurrencepattern-byweekdayoccurrence)): list of (integer), optional. Items: 0 to 1. Each item: Range: -1 to 4.
     #[serde(
         rename = "ByWeekdayOccurrence",
         skip_serializing_if = "Option::is_none"
     )]
     pub by_weekday_occurrence: Option<Value<Vec<Value<i64>>>>,
-    /// `Frequency`: optional.
+    /// The frequency of recurrence for hours of operation overrides.
+    ///
+    /// `Frequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-recurrencepattern.html#cfn-connect-hoursofoperation-recurrencepattern-frequency)): [`RecurrenceFrequency`], one of `WEEKLY`, `MONTHLY`, `YEARLY`, optional.
     #[serde(rename = "Frequency", skip_serializing_if = "Option::is_none")]
     pub frequency: Option<Value<RecurrenceFrequency>>,
-    /// `Interval`: optional.
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-recurrencepattern.html#cfn-connect-hoursofoperation-recurrencepattern-interval)): integer, optional. Range: 1 to 6.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
 }
@@ -11742,12 +12778,14 @@ impl Walk for RecurrencePattern {
 
 /// The `RequiredFieldInfo` property type of [`TaskTemplate`].
 ///
-/// AWS reference: [`AWS::Connect::TaskTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html).
+/// AWS reference: [`AWS::Connect::TaskTemplate` `RequiredFieldInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-requiredfieldinfo.html).
 ///
 /// Every property is required: [`RequiredFieldInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequiredFieldInfo {
-    /// `Id`: required.
+    /// the identifier (name) for the task template field
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-requiredfieldinfo.html#cfn-connect-tasktemplate-requiredfieldinfo-id)): object [`FieldIdentifier`], required.
     #[serde(rename = "Id")]
     pub id: FieldIdentifier,
 }
@@ -11771,12 +12809,14 @@ impl Walk for RequiredFieldInfo {
 
 /// The `RoutingProfileManualAssignmentQueueConfig` property type of [`RoutingProfile`].
 ///
-/// AWS reference: [`AWS::Connect::RoutingProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html).
+/// AWS reference: [`AWS::Connect::RoutingProfile` `RoutingProfileManualAssignmentQueueConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilemanualassignmentqueueconfig.html).
 ///
 /// Every property is required: [`RoutingProfileManualAssignmentQueueConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingProfileManualAssignmentQueueConfig {
-    /// `QueueReference`: required.
+    /// Contains the channel and queue identifier for a routing profile.
+    ///
+    /// `QueueReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilemanualassignmentqueueconfig.html#cfn-connect-routingprofile-routingprofilemanualassignmentqueueconfig-queuereference)): object [`RoutingProfileQueueReference`], required.
     #[serde(rename = "QueueReference")]
     pub queue_reference: RoutingProfileQueueReference,
 }
@@ -11802,18 +12842,24 @@ impl Walk for RoutingProfileManualAssignmentQueueConfig {
 
 /// The `RoutingProfileQueueConfig` property type of [`RoutingProfile`].
 ///
-/// AWS reference: [`AWS::Connect::RoutingProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html).
+/// AWS reference: [`AWS::Connect::RoutingProfile` `RoutingProfileQueueConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilequeueconfig.html).
 ///
 /// Every property is required: [`RoutingProfileQueueConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingProfileQueueConfig {
-    /// `Delay`: required.
+    /// The delay, in seconds, a contact should wait in the queue before they are routed to an available agent.
+    ///
+    /// `Delay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilequeueconfig.html#cfn-connect-routingprofile-routingprofilequeueconfig-delay)): integer, required. Range: 0 to 9999.
     #[serde(rename = "Delay")]
     pub delay: Value<i64>,
-    /// `Priority`: required.
+    /// The order in which contacts are to be handled for the queue.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilequeueconfig.html#cfn-connect-routingprofile-routingprofilequeueconfig-priority)): integer, required. Range: 1 to 99.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `QueueReference`: required.
+    /// Contains the channel and queue identifier for a routing profile.
+    ///
+    /// `QueueReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilequeueconfig.html#cfn-connect-routingprofile-routingprofilequeueconfig-queuereference)): object [`RoutingProfileQueueReference`], required.
     #[serde(rename = "QueueReference")]
     pub queue_reference: RoutingProfileQueueReference,
 }
@@ -11849,15 +12895,19 @@ impl Walk for RoutingProfileQueueConfig {
 
 /// The `RoutingProfileQueueReference` property type of [`RoutingProfile`].
 ///
-/// AWS reference: [`AWS::Connect::RoutingProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html).
+/// AWS reference: [`AWS::Connect::RoutingProfile` `RoutingProfileQueueReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilequeuereference.html).
 ///
 /// Every property is required: [`RoutingProfileQueueReference::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingProfileQueueReference {
-    /// `Channel`: required.
+    /// The channels that agents can handle in the Contact Control Panel (CCP).
+    ///
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilequeuereference.html#cfn-connect-routingprofile-routingprofilequeuereference-channel)): [`Channel`], one of `VOICE`, `CHAT`, `TASK`, `EMAIL`, required.
     #[serde(rename = "Channel")]
     pub channel: Value<Channel>,
-    /// `QueueArn`: required.
+    /// The Amazon Resource Name (ARN) for the queue.
+    ///
+    /// `QueueArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-routingprofilequeuereference.html#cfn-connect-routingprofile-routingprofilequeuereference-queuearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$`.
     #[serde(rename = "QueueArn")]
     pub queue_arn: Value<String>,
 }
@@ -11886,15 +12936,15 @@ impl Walk for RoutingProfileQueueReference {
 
 /// The `Field` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `Field`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-field.html).
 ///
 /// Every property is required: [`RuleField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleField {
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-field.html#cfn-connect-rule-field-id)): string, required. Length: 1 to 500 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-field.html#cfn-connect-rule-field-value)): object [`FieldValue`], required.
     #[serde(rename = "Value")]
     pub value: FieldValue,
 }
@@ -11923,15 +12973,19 @@ impl Walk for RuleField {
 
 /// The `RuleTriggerEventSource` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `RuleTriggerEventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-ruletriggereventsource.html).
 ///
 /// [`RuleTriggerEventSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleTriggerEventSource {
-    /// `EventSourceName`: required.
+    /// The name of the event source.
+    ///
+    /// `EventSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-ruletriggereventsource.html#cfn-connect-rule-ruletriggereventsource-eventsourcename)): [`EventSourceName`], one of `OnEmailAnalysisAvailable`, `OnContactEvaluationSubmit`, `OnPostCallAnalysisAvailable`, `OnRealTimeCallAnalysisAvailable`, `OnRealTimeChatAnalysisAvailable`, `OnPostChatAnalysisAvailable`, `OnZendeskTicketCreate`, `OnZendeskTicketStatusUpdate`, `OnSalesforceCaseCreate`, `OnMetricDataUpdate`, `OnCaseCreate`, `OnCaseUpdate`, `OnSlaBreach`, `OnSchedulePublish`, `OnScheduleUpdate`, `OnScheduleTimeOffRequestActivity`, required.
     #[serde(rename = "EventSourceName")]
     pub event_source_name: Value<EventSourceName>,
-    /// `IntegrationAssociationArn`: optional.
+    /// The Amazon Resource Name (ARN) of the integration association. `IntegrationAssociationArn` is required if `TriggerEventSource` is one of the following values: `OnZendeskTicketCreate` \| `OnZendeskTicketStatusUpdate` \| `OnSalesforceCaseCreate`
+    ///
+    /// `IntegrationAssociationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-ruletriggereventsource.html#cfn-connect-rule-ruletriggereventsource-integrationassociationarn)): string, optional. Pattern: `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/integration-association/[-a-zA-Z0-9]*$`.
     #[serde(
         rename = "IntegrationAssociationArn",
         skip_serializing_if = "Option::is_none"
@@ -11969,18 +13023,22 @@ impl Walk for RuleTriggerEventSource {
 
 /// The `S3Config` property type of [`InstanceStorageConfig`].
 ///
-/// AWS reference: [`AWS::Connect::InstanceStorageConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instancestorageconfig.html).
+/// AWS reference: [`AWS::Connect::InstanceStorageConfig` `S3Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-s3config.html).
 ///
 /// [`S3Config::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Config {
-    /// `BucketName`: required.
+    /// A name for the S3 Bucket
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-s3config.html#cfn-connect-instancestorageconfig-s3config-bucketname)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketPrefix`: required.
+    /// Prefixes are used to infer logical hierarchy
+    ///
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-s3config.html#cfn-connect-instancestorageconfig-s3config-bucketprefix)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "BucketPrefix")]
     pub bucket_prefix: Value<String>,
-    /// `EncryptionConfig`: optional.
+    /// `EncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instancestorageconfig-s3config.html#cfn-connect-instancestorageconfig-s3config-encryptionconfig)): object [`EncryptionConfig`], optional.
     #[serde(rename = "EncryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<EncryptionConfig>,
 }
@@ -12021,18 +13079,22 @@ impl Walk for S3Config {
 
 /// The `ScoringStrategy` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `ScoringStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-scoringstrategy.html).
 ///
 /// [`ScoringStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScoringStrategy {
-    /// `Mode`: required.
+    /// The scoring mode of the evaluation form. \*Allowed values\*: `QUESTION_ONLY` \| `SECTION_ONLY`
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-scoringstrategy.html#cfn-connect-evaluationform-scoringstrategy-mode)): [`Mode`], one of `QUESTION_ONLY`, `SECTION_ONLY`, `POINTS_BASED`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<Mode>,
-    /// `ScoreThresholds`: optional.
+    /// `ScoreThresholds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-scoringstrategy.html#cfn-connect-evaluationform-scoringstrategy-scorethresholds)): list of (object [`EvaluationFormScoreThreshold`]), optional.
     #[serde(rename = "ScoreThresholds", skip_serializing_if = "Option::is_none")]
     pub score_thresholds: Option<Value<Vec<EvaluationFormScoreThreshold>>>,
-    /// `Status`: required.
+    /// The scoring status of the evaluation form. \*Allowed values\*: `ENABLED` \| `DISABLED`
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-scoringstrategy.html#cfn-connect-evaluationform-scoringstrategy-status)): [`ScoringStrategyStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<ScoringStrategyStatus>,
 }
@@ -12096,21 +13158,23 @@ impl Walk for ScoringStrategyStatus {
 
 /// The `SendInAppNotificationAction` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `SendInAppNotificationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendinappnotificationaction.html).
 ///
 /// [`SendInAppNotificationAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SendInAppNotificationAction {
-    /// `Content`: required.
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendinappnotificationaction.html#cfn-connect-rule-sendinappnotificationaction-content)): object [`NotificationContent`], required.
     #[serde(rename = "Content")]
     pub content: NotificationContent,
-    /// `Exclusion`: optional.
+    /// `Exclusion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendinappnotificationaction.html#cfn-connect-rule-sendinappnotificationaction-exclusion)): object [`InAppNotificationRecipientType`], optional.
     #[serde(rename = "Exclusion", skip_serializing_if = "Option::is_none")]
     pub exclusion: Option<InAppNotificationRecipientType>,
-    /// `Priority`: optional.
+    /// The priority of the notification.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendinappnotificationaction.html#cfn-connect-rule-sendinappnotificationaction-priority)): [`Priority`], one of `HIGH`, `LOW`, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<Priority>>,
-    /// `Recipient`: required.
+    /// `Recipient` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendinappnotificationaction.html#cfn-connect-rule-sendinappnotificationaction-recipient)): object [`InAppNotificationRecipientType`], required.
     #[serde(rename = "Recipient")]
     pub recipient: InAppNotificationRecipientType,
 }
@@ -12160,27 +13224,37 @@ impl Walk for SendInAppNotificationAction {
 
 /// The `SendNotificationAction` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `SendNotificationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendnotificationaction.html).
 ///
 /// [`SendNotificationAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SendNotificationAction {
-    /// `Content`: required.
+    /// Notification content. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the \*Administrators Guide\*.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendnotificationaction.html#cfn-connect-rule-sendnotificationaction-content)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `ContentType`: required.
+    /// Content type format. \*Allowed value\*: `PLAIN_TEXT`
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendnotificationaction.html#cfn-connect-rule-sendnotificationaction-contenttype)): [`ContentType`], one of `PLAIN_TEXT`, required.
     #[serde(rename = "ContentType")]
     pub content_type: Value<ContentType>,
-    /// `DeliveryMethod`: required.
+    /// Notification delivery method. \*Allowed value\*: `EMAIL`
+    ///
+    /// `DeliveryMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendnotificationaction.html#cfn-connect-rule-sendnotificationaction-deliverymethod)): [`DeliveryMethod`], one of `EMAIL`, required.
     #[serde(rename = "DeliveryMethod")]
     pub delivery_method: Value<DeliveryMethod>,
-    /// `Exclusion`: optional.
+    /// `Exclusion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendnotificationaction.html#cfn-connect-rule-sendnotificationaction-exclusion)): object [`NotificationRecipientType`], optional.
     #[serde(rename = "Exclusion", skip_serializing_if = "Option::is_none")]
     pub exclusion: Option<NotificationRecipientType>,
-    /// `Recipient`: required.
+    /// Notification recipient.
+    ///
+    /// `Recipient` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendnotificationaction.html#cfn-connect-rule-sendnotificationaction-recipient)): object [`NotificationRecipientType`], required.
     #[serde(rename = "Recipient")]
     pub recipient: NotificationRecipientType,
-    /// `Subject`: optional.
+    /// The subject of the email if the delivery method is `EMAIL`. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the \*Administrators Guide\*.
+    ///
+    /// `Subject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-sendnotificationaction.html#cfn-connect-rule-sendnotificationaction-subject)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "Subject", skip_serializing_if = "Option::is_none")]
     pub subject: Option<Value<String>>,
 }
@@ -12238,18 +13312,24 @@ impl Walk for SendNotificationAction {
 
 /// The `SingleSelectQuestionRuleCategoryAutomation` property type of [`EvaluationForm`].
 ///
-/// AWS reference: [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html).
+/// AWS reference: [`AWS::Connect::EvaluationForm` `SingleSelectQuestionRuleCategoryAutomation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-singleselectquestionrulecategoryautomation.html).
 ///
 /// Every property is required: [`SingleSelectQuestionRuleCategoryAutomation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleSelectQuestionRuleCategoryAutomation {
-    /// `Category`: required.
+    /// The category name, as defined in Rules. \*Minimum\*: 1 \*Maximum\*: 50
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-singleselectquestionrulecategoryautomation.html#cfn-connect-evaluationform-singleselectquestionrulecategoryautomation-category)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Category")]
     pub category: Value<String>,
-    /// `Condition`: required.
+    /// The condition to apply for the automation option. If the condition is PRESENT, then the option is applied when the contact data includes the category. Similarly, if the condition is NOT\_PRESENT, then the option is applied when the contact data does not include the category. \*Allowed values\*: `PRESENT` \| `NOT_PRESENT` \*Maximum\*: 50
+    ///
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-singleselectquestionrulecategoryautomation.html#cfn-connect-evaluationform-singleselectquestionrulecategoryautomation-condition)): [`Condition`], one of `PRESENT`, `NOT_PRESENT`, required.
     #[serde(rename = "Condition")]
     pub condition: Value<Condition>,
-    /// `OptionRefId`: required.
+    /// The identifier of the answer option. An identifier must be unique within the question. \*Length Constraints\*: Minimum length of 1. Maximum length of 40.
+    ///
+    /// `OptionRefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-singleselectquestionrulecategoryautomation.html#cfn-connect-evaluationform-singleselectquestionrulecategoryautomation-optionrefid)): string, required. Pattern: `^[a-zA-Z0-9._-]{1,40}$`.
     #[serde(rename = "OptionRefId")]
     pub option_ref_id: Value<String>,
 }
@@ -12302,12 +13382,12 @@ impl Walk for SlaAssignmentType {
 
 /// The `SlaTargetFieldValue` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `SlaTargetFieldValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-slatargetfieldvalue.html).
 ///
 /// Every property is optional: start from [`SlaTargetFieldValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SlaTargetFieldValue {
-    /// `StringValue`: optional.
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-slatargetfieldvalue.html#cfn-connect-rule-slatargetfieldvalue-stringvalue)): string, optional.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -12363,12 +13443,12 @@ impl Walk for StorageType {
 
 /// The `SubmitAutoEvaluationAction` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `SubmitAutoEvaluationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-submitautoevaluationaction.html).
 ///
 /// Every property is required: [`SubmitAutoEvaluationAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubmitAutoEvaluationAction {
-    /// `EvaluationFormArn`: required.
+    /// `EvaluationFormArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-submitautoevaluationaction.html#cfn-connect-rule-submitautoevaluationaction-evaluationformarn)): string, required. Pattern: `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$`.
     #[serde(rename = "EvaluationFormArn")]
     pub evaluation_form_arn: Value<String>,
 }
@@ -12394,15 +13474,19 @@ impl Walk for SubmitAutoEvaluationAction {
 
 /// The `Tag` property type of [`AgentStatus`], [`ContactFlow`], [`ContactFlowModule`], [`DataTable`], [`EmailAddress`], [`EvaluationForm`], [`HoursOfOperation`], [`Instance`], [`IntegrationAssociation`], [`Metric`], [`Notification`], [`PhoneNumber`], [`Prompt`], [`Queue`], [`QuickConnect`], [`RoutingProfile`], [`Rule`], [`SecurityProfile`], [`TaskTemplate`], [`TestCase`], [`TrafficDistributionGroup`], [`UseCase`], [`User`], [`UserHierarchyGroup`], [`View`], [`Vocabulary`] and [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::AgentStatus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-agentstatus.html), [`AWS::Connect::ContactFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflow.html), [`AWS::Connect::ContactFlowModule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-contactflowmodule.html), [`AWS::Connect::DataTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatable.html), [`AWS::Connect::EmailAddress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-emailaddress.html), [`AWS::Connect::EvaluationForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-evaluationform.html), [`AWS::Connect::HoursOfOperation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-hoursofoperation.html), [`AWS::Connect::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-instance.html), [`AWS::Connect::IntegrationAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-integrationassociation.html), [`AWS::Connect::Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-metric.html), [`AWS::Connect::Notification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-notification.html), [`AWS::Connect::PhoneNumber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-phonenumber.html), [`AWS::Connect::Prompt`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-prompt.html), [`AWS::Connect::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-queue.html), [`AWS::Connect::QuickConnect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html), [`AWS::Connect::RoutingProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-routingprofile.html), [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html), [`AWS::Connect::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-securityprofile.html), [`AWS::Connect::TaskTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html), [`AWS::Connect::TestCase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html), [`AWS::Connect::TrafficDistributionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-trafficdistributiongroup.html), [`AWS::Connect::UseCase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-usecase.html), [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html), [`AWS::Connect::UserHierarchyGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchygroup.html), [`AWS::Connect::View`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-view.html), [`AWS::Connect::Vocabulary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-vocabulary.html), [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::AgentStatus` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-agentstatus-tag.html), [`AWS::Connect::ContactFlow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-contactflow-tag.html), [`AWS::Connect::ContactFlowModule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-contactflowmodule-tag.html), [`AWS::Connect::DataTable` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatable-tag.html), [`AWS::Connect::EmailAddress` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-emailaddress-tag.html), [`AWS::Connect::EvaluationForm` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-evaluationform-tag.html), [`AWS::Connect::HoursOfOperation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-hoursofoperation-tag.html), [`AWS::Connect::Instance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-instance-tag.html), [`AWS::Connect::IntegrationAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-integrationassociation-tag.html), [`AWS::Connect::Metric` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-metric-tag.html), [`AWS::Connect::Notification` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-notification-tag.html), [`AWS::Connect::PhoneNumber` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-phonenumber-tag.html), [`AWS::Connect::Prompt` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-prompt-tag.html), [`AWS::Connect::Queue` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-queue-tag.html), [`AWS::Connect::QuickConnect` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-tag.html), [`AWS::Connect::RoutingProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-routingprofile-tag.html), [`AWS::Connect::Rule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-tag.html), [`AWS::Connect::SecurityProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-securityprofile-tag.html), [`AWS::Connect::TaskTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-tag.html), [`AWS::Connect::TestCase` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-tag.html), [`AWS::Connect::TrafficDistributionGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-trafficdistributiongroup-tag.html), [`AWS::Connect::UseCase` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-usecase-tag.html), [`AWS::Connect::User` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-tag.html), [`AWS::Connect::UserHierarchyGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchygroup-tag.html), [`AWS::Connect::View` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-view-tag.html), [`AWS::Connect::Vocabulary` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-vocabulary-tag.html), [`AWS::Connect::Workspace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-agentstatus-tag.html#cfn-connect-agentstatus-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-agentstatus-tag.html#cfn-connect-agentstatus-tag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -12431,21 +13515,29 @@ impl Walk for Tag {
 
 /// The `TaskAction` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `TaskAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-taskaction.html).
 ///
 /// [`TaskAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskAction {
-    /// `ContactFlowArn`: required.
+    /// The Amazon Resource Name (ARN) of the flow.
+    ///
+    /// `ContactFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-taskaction.html#cfn-connect-rule-taskaction-contactflowarn)): string, required. Pattern: `^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$`.
     #[serde(rename = "ContactFlowArn")]
     pub contact_flow_arn: Value<String>,
-    /// `Description`: optional.
+    /// The description. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the \*Administrators Guide\*.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-taskaction.html#cfn-connect-rule-taskaction-description)): string, optional. Length: 0 to 4096 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name. Supports variable injection. For more information, see [JSONPath reference](https://docs.aws.amazon.com/connect/latest/adminguide/contact-lens-variable-injection.html) in the \*Administrators Guide\*.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-taskaction.html#cfn-connect-rule-taskaction-name)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `References`: optional.
+    /// Information about the reference when the `referenceType` is `URL`. Otherwise, null. `URL` is the only accepted type. (Supports variable injection in the `Value` field.)
+    ///
+    /// `References` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-taskaction.html#cfn-connect-rule-taskaction-references)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "References", skip_serializing_if = "Option::is_none")]
     pub references: Option<Json>,
 }
@@ -12492,24 +13584,32 @@ impl Walk for TaskAction {
 
 /// The `Field` property type of [`TaskTemplate`].
 ///
-/// AWS reference: [`AWS::Connect::TaskTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-tasktemplate.html).
+/// AWS reference: [`AWS::Connect::TaskTemplate` `Field`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-field.html).
 ///
 /// [`TaskTemplateField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskTemplateField {
-    /// `Description`: optional.
+    /// The description of the task template's field
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-field.html#cfn-connect-tasktemplate-field-description)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Id`: required.
+    /// the identifier (name) for the task template field
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-field.html#cfn-connect-tasktemplate-field-id)): object [`FieldIdentifier`], required.
     #[serde(rename = "Id")]
     pub id: FieldIdentifier,
-    /// `SingleSelectOptions`: optional.
+    /// list of field options to be used with single select
+    ///
+    /// `SingleSelectOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-field.html#cfn-connect-tasktemplate-field-singleselectoptions)): list of (string), optional. Items: at most 50. Each item: Length: 1 to 100 characters.
     #[serde(
         rename = "SingleSelectOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub single_select_options: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: required.
+    /// The type of the task template's field
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-tasktemplate-field.html#cfn-connect-tasktemplate-field-type)): [`FieldType`], one of `NAME`, `DESCRIPTION`, `SCHEDULED_TIME`, `QUICK_CONNECT`, `URL`, `NUMBER`, `TEXT`, `TEXT_AREA`, `DATE_TIME`, `BOOLEAN`, `SINGLE_SELECT`, `EMAIL`, `EXPIRY_DURATION`, `SELF_ASSIGN`, required.
     #[serde(rename = "Type")]
     pub type_: Value<FieldType>,
 }
@@ -12602,12 +13702,12 @@ impl Walk for Unit {
 
 /// The `UpdateCaseAction` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Connect::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-rule.html).
+/// AWS reference: [`AWS::Connect::Rule` `UpdateCaseAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-updatecaseaction.html).
 ///
 /// Every property is required: [`UpdateCaseAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpdateCaseAction {
-    /// `Fields`: required.
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-rule-updatecaseaction.html#cfn-connect-rule-updatecaseaction-fields)): list of (object [`RuleField`]), required. Items: 1 to 100.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<RuleField>>,
 }
@@ -12653,24 +13753,34 @@ impl Walk for UseCaseType {
 
 /// The `UserHierarchyStructure` property type of [`UserHierarchyStructure`].
 ///
-/// AWS reference: [`AWS::Connect::UserHierarchyStructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-userhierarchystructure.html).
+/// AWS reference: [`AWS::Connect::UserHierarchyStructure` `UserHierarchyStructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-userhierarchystructure.html).
 ///
 /// Every property is optional: start from [`UserHierarchyStructureUserHierarchyStructure::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserHierarchyStructureUserHierarchyStructure {
-    /// `LevelFive`: optional.
+    /// Information about level five.
+    ///
+    /// `LevelFive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-userhierarchystructure.html#cfn-connect-userhierarchystructure-userhierarchystructure-levelfive)): object [`LevelFive`], optional.
     #[serde(rename = "LevelFive", skip_serializing_if = "Option::is_none")]
     pub level_five: Option<LevelFive>,
-    /// `LevelFour`: optional.
+    /// Information about level four.
+    ///
+    /// `LevelFour` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-userhierarchystructure.html#cfn-connect-userhierarchystructure-userhierarchystructure-levelfour)): object [`LevelFour`], optional.
     #[serde(rename = "LevelFour", skip_serializing_if = "Option::is_none")]
     pub level_four: Option<LevelFour>,
-    /// `LevelOne`: optional.
+    /// Information about level one.
+    ///
+    /// `LevelOne` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-userhierarchystructure.html#cfn-connect-userhierarchystructure-userhierarchystructure-levelone)): object [`LevelOne`], optional.
     #[serde(rename = "LevelOne", skip_serializing_if = "Option::is_none")]
     pub level_one: Option<LevelOne>,
-    /// `LevelThree`: optional.
+    /// Information about level three.
+    ///
+    /// `LevelThree` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-userhierarchystructure.html#cfn-connect-userhierarchystructure-userhierarchystructure-levelthree)): object [`LevelThree`], optional.
     #[serde(rename = "LevelThree", skip_serializing_if = "Option::is_none")]
     pub level_three: Option<LevelThree>,
-    /// `LevelTwo`: optional.
+    /// Information about level two.
+    ///
+    /// `LevelTwo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-userhierarchystructure-userhierarchystructure.html#cfn-connect-userhierarchystructure-userhierarchystructure-leveltwo)): object [`LevelTwo`], optional.
     #[serde(rename = "LevelTwo", skip_serializing_if = "Option::is_none")]
     pub level_two: Option<LevelTwo>,
 }
@@ -12732,24 +13842,34 @@ impl Walk for UserHierarchyStructureUserHierarchyStructure {
 
 /// The `UserIdentityInfo` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `UserIdentityInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-useridentityinfo.html).
 ///
 /// Every property is optional: start from [`UserIdentityInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserIdentityInfo {
-    /// `Email`: optional.
+    /// The email address. If you are using SAML for identity management and include this parameter, an error is returned.
+    ///
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-useridentityinfo.html#cfn-connect-user-useridentityinfo-email)): string, optional.
     #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
     pub email: Option<Value<String>>,
-    /// `FirstName`: optional.
+    /// The first name. This is required if you are using Amazon Connect or SAML for identity management.
+    ///
+    /// `FirstName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-useridentityinfo.html#cfn-connect-user-useridentityinfo-firstname)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "FirstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<Value<String>>,
-    /// `LastName`: optional.
+    /// The last name. This is required if you are using Amazon Connect or SAML for identity management.
+    ///
+    /// `LastName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-useridentityinfo.html#cfn-connect-user-useridentityinfo-lastname)): string, optional. Length: 0 to 300 characters.
     #[serde(rename = "LastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<Value<String>>,
-    /// `Mobile`: optional.
+    /// The mobile phone number.
+    ///
+    /// `Mobile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-useridentityinfo.html#cfn-connect-user-useridentityinfo-mobile)): string, optional. Pattern: `^\+[1-9]\d{1,14}$`.
     #[serde(rename = "Mobile", skip_serializing_if = "Option::is_none")]
     pub mobile: Option<Value<String>>,
-    /// `SecondaryEmail`: optional.
+    /// The secondary email address. If you provide a secondary email, the user receives email notifications -- other than password reset notifications -- to this email address instead of to their primary email address.
+    ///
+    /// `SecondaryEmail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-useridentityinfo.html#cfn-connect-user-useridentityinfo-secondaryemail)): string, optional. Pattern: `(?=^.{0,265}$)[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,63}`.
     #[serde(rename = "SecondaryEmail", skip_serializing_if = "Option::is_none")]
     pub secondary_email: Option<Value<String>>,
 }
@@ -12811,30 +13931,40 @@ impl Walk for UserIdentityInfo {
 
 /// The `UserPhoneConfig` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `UserPhoneConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userphoneconfig.html).
 ///
 /// Every property is optional: start from [`UserPhoneConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserPhoneConfig {
-    /// `AfterContactWorkTimeLimit`: optional.
+    /// The After Call Work (ACW) timeout setting, in seconds.
+    ///
+    /// `AfterContactWorkTimeLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userphoneconfig.html#cfn-connect-user-userphoneconfig-aftercontactworktimelimit)): integer, optional. Range: at least 0.
     #[serde(
         rename = "AfterContactWorkTimeLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub after_contact_work_time_limit: Option<Value<i64>>,
-    /// `AutoAccept`: optional.
+    /// The Auto accept setting.
+    ///
+    /// `AutoAccept` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userphoneconfig.html#cfn-connect-user-userphoneconfig-autoaccept)): boolean, optional.
     #[serde(rename = "AutoAccept", skip_serializing_if = "Option::is_none")]
     pub auto_accept: Option<Value<bool>>,
-    /// `DeskPhoneNumber`: optional.
+    /// The phone number for the user's desk phone.
+    ///
+    /// `DeskPhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userphoneconfig.html#cfn-connect-user-userphoneconfig-deskphonenumber)): string, optional.
     #[serde(rename = "DeskPhoneNumber", skip_serializing_if = "Option::is_none")]
     pub desk_phone_number: Option<Value<String>>,
-    /// `PersistentConnection`: optional.
+    /// The Persistent Connection setting.
+    ///
+    /// `PersistentConnection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userphoneconfig.html#cfn-connect-user-userphoneconfig-persistentconnection)): boolean, optional.
     #[serde(
         rename = "PersistentConnection",
         skip_serializing_if = "Option::is_none"
     )]
     pub persistent_connection: Option<Value<bool>>,
-    /// `PhoneType`: optional.
+    /// The phone type.
+    ///
+    /// `PhoneType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userphoneconfig.html#cfn-connect-user-userphoneconfig-phonetype)): [`PhoneType`], one of `SOFT_PHONE`, `DESK_PHONE`, optional.
     #[serde(rename = "PhoneType", skip_serializing_if = "Option::is_none")]
     pub phone_type: Option<Value<PhoneType>>,
 }
@@ -12896,18 +14026,24 @@ impl Walk for UserPhoneConfig {
 
 /// The `UserProficiency` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `UserProficiency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userproficiency.html).
 ///
 /// Every property is required: [`UserProficiency::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserProficiency {
-    /// `AttributeName`: required.
+    /// The name of user's proficiency. You must use name of predefined attribute present in the Amazon Connect instance.
+    ///
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userproficiency.html#cfn-connect-user-userproficiency-attributename)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
-    /// `AttributeValue`: required.
+    /// The value of user's proficiency. You must use value of predefined attribute present in the Amazon Connect instance.
+    ///
+    /// `AttributeValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userproficiency.html#cfn-connect-user-userproficiency-attributevalue)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "AttributeValue")]
     pub attribute_value: Value<String>,
-    /// `Level`: required.
+    /// The level of the proficiency. The valid values are 0 to 10.
+    ///
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-userproficiency.html#cfn-connect-user-userproficiency-level)): number, required. Range: 0 to 10.
     #[serde(rename = "Level")]
     pub level: Value<f64>,
 }
@@ -12943,15 +14079,19 @@ impl Walk for UserProficiency {
 
 /// The `UserQuickConnectConfig` property type of [`QuickConnect`].
 ///
-/// AWS reference: [`AWS::Connect::QuickConnect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-quickconnect.html).
+/// AWS reference: [`AWS::Connect::QuickConnect` `UserQuickConnectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-userquickconnectconfig.html).
 ///
 /// Every property is required: [`UserQuickConnectConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserQuickConnectConfig {
-    /// `ContactFlowArn`: required.
+    /// The identifier of the contact flow.
+    ///
+    /// `ContactFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-userquickconnectconfig.html#cfn-connect-quickconnect-userquickconnectconfig-contactflowarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$`.
     #[serde(rename = "ContactFlowArn")]
     pub contact_flow_arn: Value<String>,
-    /// `UserArn`: required.
+    /// The identifier of the user.
+    ///
+    /// `UserArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-quickconnect-userquickconnectconfig.html#cfn-connect-quickconnect-userquickconnectconfig-userarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$`.
     #[serde(rename = "UserArn")]
     pub user_arn: Value<String>,
 }
@@ -12983,39 +14123,39 @@ impl Walk for UserQuickConnectConfig {
 
 /// The `Validation` property type of [`DataTableAttribute`].
 ///
-/// AWS reference: [`AWS::Connect::DataTableAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-datatableattribute.html).
+/// AWS reference: [`AWS::Connect::DataTableAttribute` `Validation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html).
 ///
 /// Every property is optional: start from [`Validation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Validation {
-    /// `Enum`: optional.
+    /// `Enum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-enum)): object [`Enum`], optional.
     #[serde(rename = "Enum", skip_serializing_if = "Option::is_none")]
     pub enum_: Option<Enum>,
-    /// `ExclusiveMaximum`: optional.
+    /// `ExclusiveMaximum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-exclusivemaximum)): number, optional.
     #[serde(rename = "ExclusiveMaximum", skip_serializing_if = "Option::is_none")]
     pub exclusive_maximum: Option<Value<f64>>,
-    /// `ExclusiveMinimum`: optional.
+    /// `ExclusiveMinimum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-exclusiveminimum)): number, optional.
     #[serde(rename = "ExclusiveMinimum", skip_serializing_if = "Option::is_none")]
     pub exclusive_minimum: Option<Value<f64>>,
-    /// `MaxLength`: optional.
+    /// `MaxLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-maxlength)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "MaxLength", skip_serializing_if = "Option::is_none")]
     pub max_length: Option<Value<i64>>,
-    /// `MaxValues`: optional.
+    /// `MaxValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-maxvalues)): integer, optional. Range: 0 to 100.
     #[serde(rename = "MaxValues", skip_serializing_if = "Option::is_none")]
     pub max_values: Option<Value<i64>>,
-    /// `Maximum`: optional.
+    /// `Maximum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-maximum)): number, optional.
     #[serde(rename = "Maximum", skip_serializing_if = "Option::is_none")]
     pub maximum: Option<Value<f64>>,
-    /// `MinLength`: optional.
+    /// `MinLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-minlength)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "MinLength", skip_serializing_if = "Option::is_none")]
     pub min_length: Option<Value<i64>>,
-    /// `MinValues`: optional.
+    /// `MinValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-minvalues)): integer, optional. Range: 0 to 100.
     #[serde(rename = "MinValues", skip_serializing_if = "Option::is_none")]
     pub min_values: Option<Value<i64>>,
-    /// `Minimum`: optional.
+    /// `Minimum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-minimum)): number, optional.
     #[serde(rename = "Minimum", skip_serializing_if = "Option::is_none")]
     pub minimum: Option<Value<f64>>,
-    /// `MultipleOf`: optional.
+    /// `MultipleOf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-datatableattribute-validation.html#cfn-connect-datatableattribute-validation-multipleof)): number, optional. Range: at least 0.
     #[serde(rename = "MultipleOf", skip_serializing_if = "Option::is_none")]
     pub multiple_of: Option<Value<f64>>,
 }
@@ -13175,12 +14315,14 @@ impl Walk for ValueType {
 
 /// The `Values` property type of [`PredefinedAttribute`].
 ///
-/// AWS reference: [`AWS::Connect::PredefinedAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-predefinedattribute.html).
+/// AWS reference: [`AWS::Connect::PredefinedAttribute` `Values`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-predefinedattribute-values.html).
 ///
 /// Every property is optional: start from [`Values::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Values {
-    /// `StringList`: optional.
+    /// Predefined attribute values of type string list.
+    ///
+    /// `StringList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-predefinedattribute-values.html#cfn-connect-predefinedattribute-values-stringlist)): list of (string), optional. Items: 1 to 500. Each item: Length: 1 to 100 characters.
     #[serde(rename = "StringList", skip_serializing_if = "Option::is_none")]
     pub string_list: Option<Value<Vec<Value<String>>>>,
 }
@@ -13233,21 +14375,27 @@ impl Walk for Visibility {
 
 /// The `VoiceCallEntryPointParameters` property type of [`TestCase`].
 ///
-/// AWS reference: [`AWS::Connect::TestCase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-testcase.html).
+/// AWS reference: [`AWS::Connect::TestCase` `VoiceCallEntryPointParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-voicecallentrypointparameters.html).
 ///
 /// Every property is optional: start from [`VoiceCallEntryPointParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VoiceCallEntryPointParameters {
-    /// `DestinationPhoneNumber`: optional.
+    /// The destination phonenumber of the EntryPoint
+    ///
+    /// `DestinationPhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-voicecallentrypointparameters.html#cfn-connect-testcase-voicecallentrypointparameters-destinationphonenumber)): string, optional. Pattern: `^\\+[1-9]\\d{1,14}$`.
     #[serde(
         rename = "DestinationPhoneNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_phone_number: Option<Value<String>>,
-    /// `FlowId`: optional.
+    /// The flow id used for the TestCase
+    ///
+    /// `FlowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-voicecallentrypointparameters.html#cfn-connect-testcase-voicecallentrypointparameters-flowid)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "FlowId", skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<Value<String>>,
-    /// `SourcePhoneNumber`: optional.
+    /// The source phonenumber of the EntryPoint
+    ///
+    /// `SourcePhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-testcase-voicecallentrypointparameters.html#cfn-connect-testcase-voicecallentrypointparameters-sourcephonenumber)): string, optional. Pattern: `^\\+[1-9]\\d{1,14}$`.
     #[serde(rename = "SourcePhoneNumber", skip_serializing_if = "Option::is_none")]
     pub source_phone_number: Option<Value<String>>,
 }
@@ -13293,15 +14441,19 @@ impl Walk for VoiceCallEntryPointParameters {
 
 /// The `VoiceEnhancementConfig` property type of [`User`].
 ///
-/// AWS reference: [`AWS::Connect::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-user.html).
+/// AWS reference: [`AWS::Connect::User` `VoiceEnhancementConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-voiceenhancementconfig.html).
 ///
 /// Every property is required: [`VoiceEnhancementConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VoiceEnhancementConfig {
-    /// `Channel`: required.
+    /// The channels that agents can handle in the Contact Control Panel (CCP).
+    ///
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-voiceenhancementconfig.html#cfn-connect-user-voiceenhancementconfig-channel)): [`Channel`], one of `VOICE`, `CHAT`, `TASK`, `EMAIL`, required.
     #[serde(rename = "Channel")]
     pub channel: Value<Channel>,
-    /// `VoiceEnhancementMode`: required.
+    /// The Voice Enhancement Mode setting.
+    ///
+    /// `VoiceEnhancementMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-user-voiceenhancementconfig.html#cfn-connect-user-voiceenhancementconfig-voiceenhancementmode)): [`VoiceEnhancementMode`], one of `NONE`, `VOICE_ISOLATION`, `NOISE_SUPPRESSION`, required.
     #[serde(rename = "VoiceEnhancementMode")]
     pub voice_enhancement_mode: Value<VoiceEnhancementMode>,
 }
@@ -13388,21 +14540,29 @@ impl Walk for WorkspaceFontFamily {
 
 /// The `WorkspacePage` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `WorkspacePage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacepage.html).
 ///
 /// [`WorkspacePage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkspacePage {
-    /// `InputData`: optional.
+    /// The input data for the page.
+    ///
+    /// `InputData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacepage.html#cfn-connect-workspace-workspacepage-inputdata)): string, optional. Length: 0 to 4096 characters.
     #[serde(rename = "InputData", skip_serializing_if = "Option::is_none")]
     pub input_data: Option<Value<String>>,
-    /// `Page`: required.
+    /// The page identifier.
+    ///
+    /// `Page` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacepage.html#cfn-connect-workspace-workspacepage-page)): string, required. Pattern: `^(?!\.$)(?!\.\.$)[\p{L}\p{Z}\p{N}\-_.:=@'|]+$`. Length: 1 to 25 characters.
     #[serde(rename = "Page")]
     pub page: Value<String>,
-    /// `ResourceArn`: required.
+    /// The Amazon Resource Name (ARN) of the resource associated with the page.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacepage.html#cfn-connect-workspace-workspacepage-resourcearn)): string, required. Length: at most 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `Slug`: optional.
+    /// The slug for the page.
+    ///
+    /// `Slug` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacepage.html#cfn-connect-workspace-workspacepage-slug)): string, optional. Pattern: `^$|^[\p{L}\p{Z}\p{N}\-_.:=@'|]{3,}$`. Length: 0 to 63 characters.
     #[serde(rename = "Slug", skip_serializing_if = "Option::is_none")]
     pub slug: Option<Value<String>>,
 }
@@ -13449,15 +14609,15 @@ impl Walk for WorkspacePage {
 
 /// The `WorkspaceTheme` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `WorkspaceTheme`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacetheme.html).
 ///
 /// Every property is optional: start from [`WorkspaceTheme::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceTheme {
-    /// `Dark`: optional.
+    /// `Dark` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacetheme.html#cfn-connect-workspace-workspacetheme-dark)): object [`WorkspaceThemeConfig`], optional.
     #[serde(rename = "Dark", skip_serializing_if = "Option::is_none")]
     pub dark: Option<WorkspaceThemeConfig>,
-    /// `Light`: optional.
+    /// `Light` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacetheme.html#cfn-connect-workspace-workspacetheme-light)): object [`WorkspaceThemeConfig`], optional.
     #[serde(rename = "Light", skip_serializing_if = "Option::is_none")]
     pub light: Option<WorkspaceThemeConfig>,
 }
@@ -13495,15 +14655,15 @@ impl Walk for WorkspaceTheme {
 
 /// The `WorkspaceThemeConfig` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `WorkspaceThemeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemeconfig.html).
 ///
 /// Every property is optional: start from [`WorkspaceThemeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceThemeConfig {
-    /// `Palette`: optional.
+    /// `Palette` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemeconfig.html#cfn-connect-workspace-workspacethemeconfig-palette)): object [`WorkspaceThemePalette`], optional.
     #[serde(rename = "Palette", skip_serializing_if = "Option::is_none")]
     pub palette: Option<WorkspaceThemePalette>,
-    /// `Typography`: optional.
+    /// `Typography` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemeconfig.html#cfn-connect-workspace-workspacethemeconfig-typography)): object [`WorkspaceThemeTypography`], optional.
     #[serde(rename = "Typography", skip_serializing_if = "Option::is_none")]
     pub typography: Option<WorkspaceThemeTypography>,
 }
@@ -13541,21 +14701,21 @@ impl Walk for WorkspaceThemeConfig {
 
 /// The `WorkspaceThemePalette` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `WorkspaceThemePalette`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemepalette.html).
 ///
 /// Every property is optional: start from [`WorkspaceThemePalette::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceThemePalette {
-    /// `Canvas`: optional.
+    /// `Canvas` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemepalette.html#cfn-connect-workspace-workspacethemepalette-canvas)): object [`PaletteCanvas`], optional.
     #[serde(rename = "Canvas", skip_serializing_if = "Option::is_none")]
     pub canvas: Option<PaletteCanvas>,
-    /// `Header`: optional.
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemepalette.html#cfn-connect-workspace-workspacethemepalette-header)): object [`PaletteHeader`], optional.
     #[serde(rename = "Header", skip_serializing_if = "Option::is_none")]
     pub header: Option<PaletteHeader>,
-    /// `Navigation`: optional.
+    /// `Navigation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemepalette.html#cfn-connect-workspace-workspacethemepalette-navigation)): object [`PaletteNavigation`], optional.
     #[serde(rename = "Navigation", skip_serializing_if = "Option::is_none")]
     pub navigation: Option<PaletteNavigation>,
-    /// `Primary`: optional.
+    /// `Primary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemepalette.html#cfn-connect-workspace-workspacethemepalette-primary)): object [`PalettePrimary`], optional.
     #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
     pub primary: Option<PalettePrimary>,
 }
@@ -13609,12 +14769,12 @@ impl Walk for WorkspaceThemePalette {
 
 /// The `WorkspaceThemeTypography` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Connect::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connect-workspace.html).
+/// AWS reference: [`AWS::Connect::Workspace` `WorkspaceThemeTypography`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemetypography.html).
 ///
 /// Every property is optional: start from [`WorkspaceThemeTypography::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkspaceThemeTypography {
-    /// `FontFamily`: optional.
+    /// `FontFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connect-workspace-workspacethemetypography.html#cfn-connect-workspace-workspacethemetypography-fontfamily)): object [`FontFamily`], optional.
     #[serde(rename = "FontFamily", skip_serializing_if = "Option::is_none")]
     pub font_family: Option<FontFamily>,
 }

@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ConnectCampaigns::Campaign` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html)).
 ///
+/// Definition of AWS::ConnectCampaigns::Campaign Resource Type
+///
 /// [`Campaign::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Campaign {
-    /// `ConnectInstanceArn`: required, create-only (changing it replaces the resource).
+    /// Amazon Connect Instance Arn
+    ///
+    /// `ConnectInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html#cfn-connectcampaigns-campaign-connectinstancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$`. Length: 0 to 256 characters.
     #[serde(rename = "ConnectInstanceArn")]
     pub connect_instance_arn: Value<String>,
-    /// `DialerConfig`: required.
+    /// The possible types of dialer config parameters
+    ///
+    /// `DialerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html#cfn-connectcampaigns-campaign-dialerconfig)): object [`DialerConfig`], required.
     #[serde(rename = "DialerConfig")]
     pub dialer_config: DialerConfig,
-    /// `Name`: required.
+    /// Amazon Connect Campaign Name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html#cfn-connectcampaigns-campaign-name)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutboundCallConfig`: required.
+    /// The configuration used for outbound calls.
+    ///
+    /// `OutboundCallConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html#cfn-connectcampaigns-campaign-outboundcallconfig)): object [`OutboundCallConfig`], required.
     #[serde(rename = "OutboundCallConfig")]
     pub outbound_call_config: OutboundCallConfig,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html#cfn-connectcampaigns-campaign-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -86,12 +98,14 @@ impl ResourceRef<Campaign> {
 
 /// The `AgentlessDialerConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaigns::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaigns::Campaign` `AgentlessDialerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-agentlessdialerconfig.html).
 ///
 /// Every property is optional: start from [`AgentlessDialerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentlessDialerConfig {
-    /// `DialingCapacity`: optional.
+    /// Allocates dialing capacity for this campaign between multiple active campaigns.
+    ///
+    /// `DialingCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-agentlessdialerconfig.html#cfn-connectcampaigns-campaign-agentlessdialerconfig-dialingcapacity)): number, optional. Range: 0.01 to 1.
     #[serde(rename = "DialingCapacity", skip_serializing_if = "Option::is_none")]
     pub dialing_capacity: Option<Value<f64>>,
 }
@@ -121,18 +135,22 @@ impl Walk for AgentlessDialerConfig {
 
 /// The `AnswerMachineDetectionConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaigns::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaigns::Campaign` `AnswerMachineDetectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-answermachinedetectionconfig.html).
 ///
 /// [`AnswerMachineDetectionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnswerMachineDetectionConfig {
-    /// `AwaitAnswerMachinePrompt`: optional.
+    /// Enables detection of prompts (e.g., beep after after a voicemail greeting)
+    ///
+    /// `AwaitAnswerMachinePrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-answermachinedetectionconfig.html#cfn-connectcampaigns-campaign-answermachinedetectionconfig-awaitanswermachineprompt)): boolean, optional.
     #[serde(
         rename = "AwaitAnswerMachinePrompt",
         skip_serializing_if = "Option::is_none"
     )]
     pub await_answer_machine_prompt: Option<Value<bool>>,
-    /// `EnableAnswerMachineDetection`: required.
+    /// Flag to decided whether outbound calls should have answering machine detection enabled or not
+    ///
+    /// `EnableAnswerMachineDetection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-answermachinedetectionconfig.html#cfn-connectcampaigns-campaign-answermachinedetectionconfig-enableanswermachinedetection)): boolean, required.
     #[serde(rename = "EnableAnswerMachineDetection")]
     pub enable_answer_machine_detection: Value<bool>,
 }
@@ -167,24 +185,30 @@ impl Walk for AnswerMachineDetectionConfig {
 
 /// The `DialerConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaigns::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaigns::Campaign` `DialerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-dialerconfig.html).
 ///
 /// Every property is optional: start from [`DialerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DialerConfig {
-    /// `AgentlessDialerConfig`: optional.
+    /// Agentless Dialer config
+    ///
+    /// `AgentlessDialerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-dialerconfig.html#cfn-connectcampaigns-campaign-dialerconfig-agentlessdialerconfig)): object [`AgentlessDialerConfig`], optional.
     #[serde(
         rename = "AgentlessDialerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub agentless_dialer_config: Option<AgentlessDialerConfig>,
-    /// `PredictiveDialerConfig`: optional.
+    /// Predictive Dialer config
+    ///
+    /// `PredictiveDialerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-dialerconfig.html#cfn-connectcampaigns-campaign-dialerconfig-predictivedialerconfig)): object [`PredictiveDialerConfig`], optional.
     #[serde(
         rename = "PredictiveDialerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub predictive_dialer_config: Option<PredictiveDialerConfig>,
-    /// `ProgressiveDialerConfig`: optional.
+    /// Progressive Dialer config
+    ///
+    /// `ProgressiveDialerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-dialerconfig.html#cfn-connectcampaigns-campaign-dialerconfig-progressivedialerconfig)): object [`ProgressiveDialerConfig`], optional.
     #[serde(
         rename = "ProgressiveDialerConfig",
         skip_serializing_if = "Option::is_none"
@@ -233,24 +257,32 @@ impl Walk for DialerConfig {
 
 /// The `OutboundCallConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaigns::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaigns::Campaign` `OutboundCallConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-outboundcallconfig.html).
 ///
 /// [`OutboundCallConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutboundCallConfig {
-    /// `AnswerMachineDetectionConfig`: optional.
+    /// The configuration used for answering machine detection during outbound calls
+    ///
+    /// `AnswerMachineDetectionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-outboundcallconfig.html#cfn-connectcampaigns-campaign-outboundcallconfig-answermachinedetectionconfig)): object [`AnswerMachineDetectionConfig`], optional.
     #[serde(
         rename = "AnswerMachineDetectionConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub answer_machine_detection_config: Option<AnswerMachineDetectionConfig>,
-    /// `ConnectContactFlowArn`: required.
+    /// The identifier of the contact flow for the outbound call.
+    ///
+    /// `ConnectContactFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-outboundcallconfig.html#cfn-connectcampaigns-campaign-outboundcallconfig-connectcontactflowarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$`. Length: at most 500 characters.
     #[serde(rename = "ConnectContactFlowArn")]
     pub connect_contact_flow_arn: Value<String>,
-    /// `ConnectQueueArn`: optional.
+    /// The queue for the call. If you specify a queue, the phone displayed for caller ID is the phone number specified in the queue. If you do not specify a queue, the queue defined in the contact flow is used. If you do not specify a queue, you must specify a source phone number.
+    ///
+    /// `ConnectQueueArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-outboundcallconfig.html#cfn-connectcampaigns-campaign-outboundcallconfig-connectqueuearn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$`. Length: at most 500 characters.
     #[serde(rename = "ConnectQueueArn", skip_serializing_if = "Option::is_none")]
     pub connect_queue_arn: Option<Value<String>>,
-    /// `ConnectSourcePhoneNumber`: optional.
+    /// The phone number associated with the Amazon Connect instance, in E.164 format. If you do not specify a source phone number, you must specify a queue.
+    ///
+    /// `ConnectSourcePhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-outboundcallconfig.html#cfn-connectcampaigns-campaign-outboundcallconfig-connectsourcephonenumber)): string, optional. Length: at most 100 characters.
     #[serde(
         rename = "ConnectSourcePhoneNumber",
         skip_serializing_if = "Option::is_none"
@@ -309,15 +341,19 @@ impl Walk for OutboundCallConfig {
 
 /// The `PredictiveDialerConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaigns::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaigns::Campaign` `PredictiveDialerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-predictivedialerconfig.html).
 ///
 /// [`PredictiveDialerConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveDialerConfig {
-    /// `BandwidthAllocation`: required.
+    /// The bandwidth allocation of a queue resource.
+    ///
+    /// `BandwidthAllocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-predictivedialerconfig.html#cfn-connectcampaigns-campaign-predictivedialerconfig-bandwidthallocation)): number, required. Range: 0 to 1.
     #[serde(rename = "BandwidthAllocation")]
     pub bandwidth_allocation: Value<f64>,
-    /// `DialingCapacity`: optional.
+    /// Allocates dialing capacity for this campaign between multiple active campaigns.
+    ///
+    /// `DialingCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-predictivedialerconfig.html#cfn-connectcampaigns-campaign-predictivedialerconfig-dialingcapacity)): number, optional. Range: 0.01 to 1.
     #[serde(rename = "DialingCapacity", skip_serializing_if = "Option::is_none")]
     pub dialing_capacity: Option<Value<f64>>,
 }
@@ -352,15 +388,19 @@ impl Walk for PredictiveDialerConfig {
 
 /// The `ProgressiveDialerConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaigns::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaigns::Campaign` `ProgressiveDialerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-progressivedialerconfig.html).
 ///
 /// [`ProgressiveDialerConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProgressiveDialerConfig {
-    /// `BandwidthAllocation`: required.
+    /// The bandwidth allocation of a queue resource.
+    ///
+    /// `BandwidthAllocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-progressivedialerconfig.html#cfn-connectcampaigns-campaign-progressivedialerconfig-bandwidthallocation)): number, required. Range: 0 to 1.
     #[serde(rename = "BandwidthAllocation")]
     pub bandwidth_allocation: Value<f64>,
-    /// `DialingCapacity`: optional.
+    /// Allocates dialing capacity for this campaign between multiple active campaigns.
+    ///
+    /// `DialingCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-progressivedialerconfig.html#cfn-connectcampaigns-campaign-progressivedialerconfig-dialingcapacity)): number, optional. Range: 0.01 to 1.
     #[serde(rename = "DialingCapacity", skip_serializing_if = "Option::is_none")]
     pub dialing_capacity: Option<Value<f64>>,
 }
@@ -395,15 +435,19 @@ impl Walk for ProgressiveDialerConfig {
 
 /// The `Tag` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaigns::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaigns-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaigns::Campaign` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-tag.html#cfn-connectcampaigns-campaign-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that's 1 to 256 characters in length.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaigns-campaign-tag.html#cfn-connectcampaigns-campaign-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

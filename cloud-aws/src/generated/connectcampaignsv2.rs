@@ -9,52 +9,76 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ConnectCampaignsV2::Campaign` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html)).
 ///
+/// Definition of AWS::ConnectCampaignsV2::Campaign Resource Type
+///
 /// [`Campaign::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Campaign {
-    /// `ChannelSubtypeConfig`: optional.
+    /// The possible types of channel subtype config parameters
+    ///
+    /// `ChannelSubtypeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-channelsubtypeconfig)): object [`ChannelSubtypeConfig`], optional.
     #[serde(
         rename = "ChannelSubtypeConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub channel_subtype_config: Option<ChannelSubtypeConfig>,
-    /// `CommunicationLimitsOverride`: optional.
+    /// Communication limits config
+    ///
+    /// `CommunicationLimitsOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-communicationlimitsoverride)): object [`CommunicationLimitsConfig`], optional.
     #[serde(
         rename = "CommunicationLimitsOverride",
         skip_serializing_if = "Option::is_none"
     )]
     pub communication_limits_override: Option<CommunicationLimitsConfig>,
-    /// `CommunicationTimeConfig`: optional.
+    /// Campaign communication time config
+    ///
+    /// `CommunicationTimeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-communicationtimeconfig)): object [`CommunicationTimeConfig`], optional.
     #[serde(
         rename = "CommunicationTimeConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub communication_time_config: Option<CommunicationTimeConfig>,
-    /// `ConnectCampaignFlowArn`: optional.
+    /// Arn
+    ///
+    /// `ConnectCampaignFlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-connectcampaignflowarn)): string, optional. Pattern: `^arn:.*$`. Length: 20 to 500 characters.
     #[serde(
         rename = "ConnectCampaignFlowArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub connect_campaign_flow_arn: Option<Value<String>>,
-    /// `ConnectInstanceId`: required, create-only (changing it replaces the resource).
+    /// Amazon Connect Instance Id
+    ///
+    /// `ConnectInstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-connectinstanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-.]*$`. Length: 0 to 256 characters.
     #[serde(rename = "ConnectInstanceId")]
     pub connect_instance_id: Value<String>,
-    /// `EntryLimitsConfig`: optional.
+    /// Entry limits config for a campaign
+    ///
+    /// `EntryLimitsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-entrylimitsconfig)): object [`EntryLimitsConfig`], optional.
     #[serde(rename = "EntryLimitsConfig", skip_serializing_if = "Option::is_none")]
     pub entry_limits_config: Option<EntryLimitsConfig>,
-    /// `Name`: required.
+    /// Campaign name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-name)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Schedule`: optional.
+    /// Campaign schedule
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-schedule)): object [`Schedule`], optional.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
-    /// `Source`: optional.
+    /// The possible source of the campaign
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-source)): object [`Source`], optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional.
+    /// Campaign type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html#cfn-connectcampaignsv2-campaign-type)): [`CampaignType`], one of `MANAGED`, `JOURNEY`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<CampaignType>>,
 }
@@ -200,18 +224,22 @@ impl Walk for AgentAction {
 
 /// The `AnswerMachineDetectionConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `AnswerMachineDetectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-answermachinedetectionconfig.html).
 ///
 /// [`AnswerMachineDetectionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnswerMachineDetectionConfig {
-    /// `AwaitAnswerMachinePrompt`: optional.
+    /// Enables detection of prompts (e.g., beep after after a voicemail greeting)
+    ///
+    /// `AwaitAnswerMachinePrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-answermachinedetectionconfig.html#cfn-connectcampaignsv2-campaign-answermachinedetectionconfig-awaitanswermachineprompt)): boolean, optional.
     #[serde(
         rename = "AwaitAnswerMachinePrompt",
         skip_serializing_if = "Option::is_none"
     )]
     pub await_answer_machine_prompt: Option<Value<bool>>,
-    /// `EnableAnswerMachineDetection`: required.
+    /// Flag to decided whether outbound calls should have answering machine detection enabled or not
+    ///
+    /// `EnableAnswerMachineDetection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-answermachinedetectionconfig.html#cfn-connectcampaignsv2-campaign-answermachinedetectionconfig-enableanswermachinedetection)): boolean, required.
     #[serde(rename = "EnableAnswerMachineDetection")]
     pub enable_answer_machine_detection: Value<bool>,
 }
@@ -266,21 +294,29 @@ impl Walk for CampaignType {
 
 /// The `ChannelSubtypeConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `ChannelSubtypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-channelsubtypeconfig.html).
 ///
 /// Every property is optional: start from [`ChannelSubtypeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChannelSubtypeConfig {
-    /// `Email`: optional.
+    /// Email Channel Subtype config
+    ///
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-channelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-channelsubtypeconfig-email)): object [`EmailChannelSubtypeConfig`], optional.
     #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailChannelSubtypeConfig>,
-    /// `Sms`: optional.
+    /// SMS Channel Subtype config
+    ///
+    /// `Sms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-channelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-channelsubtypeconfig-sms)): object [`SmsChannelSubtypeConfig`], optional.
     #[serde(rename = "Sms", skip_serializing_if = "Option::is_none")]
     pub sms: Option<SmsChannelSubtypeConfig>,
-    /// `Telephony`: optional.
+    /// Telephony Channel Subtype config
+    ///
+    /// `Telephony` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-channelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-channelsubtypeconfig-telephony)): object [`TelephonyChannelSubtypeConfig`], optional.
     #[serde(rename = "Telephony", skip_serializing_if = "Option::is_none")]
     pub telephony: Option<TelephonyChannelSubtypeConfig>,
-    /// `WhatsApp`: optional.
+    /// WhatsApp Channel Subtype config
+    ///
+    /// `WhatsApp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-channelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-channelsubtypeconfig-whatsapp)): object [`WhatsAppChannelSubtypeConfig`], optional.
     #[serde(rename = "WhatsApp", skip_serializing_if = "Option::is_none")]
     pub whats_app: Option<WhatsAppChannelSubtypeConfig>,
 }
@@ -334,18 +370,20 @@ impl Walk for ChannelSubtypeConfig {
 
 /// The `CommunicationLimit` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `CommunicationLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimit.html).
 ///
 /// Every property is required: [`CommunicationLimit::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CommunicationLimit {
-    /// `Frequency`: required.
+    /// `Frequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimit.html#cfn-connectcampaignsv2-campaign-communicationlimit-frequency)): integer, required. Range: at least 1.
     #[serde(rename = "Frequency")]
     pub frequency: Value<i64>,
-    /// `MaxCountPerRecipient`: required.
+    /// `MaxCountPerRecipient` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimit.html#cfn-connectcampaignsv2-campaign-communicationlimit-maxcountperrecipient)): integer, required. Range: at least 1.
     #[serde(rename = "MaxCountPerRecipient")]
     pub max_count_per_recipient: Value<i64>,
-    /// `Unit`: required.
+    /// The communication limit time unit
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimit.html#cfn-connectcampaignsv2-campaign-communicationlimit-unit)): [`CommunicationLimitTimeUnit`], one of `DAY`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<CommunicationLimitTimeUnit>,
 }
@@ -398,12 +436,14 @@ impl Walk for CommunicationLimitTimeUnit {
 
 /// The `CommunicationLimits` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `CommunicationLimits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimits.html).
 ///
 /// Every property is optional: start from [`CommunicationLimits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CommunicationLimits {
-    /// `CommunicationLimitList`: optional.
+    /// List of communication limit
+    ///
+    /// `CommunicationLimitList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimits.html#cfn-connectcampaignsv2-campaign-communicationlimits-communicationlimitlist)): list of (object [`CommunicationLimit`]), optional.
     #[serde(
         rename = "CommunicationLimitList",
         skip_serializing_if = "Option::is_none"
@@ -439,18 +479,22 @@ impl Walk for CommunicationLimits {
 
 /// The `CommunicationLimitsConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `CommunicationLimitsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimitsconfig.html).
 ///
 /// Every property is optional: start from [`CommunicationLimitsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CommunicationLimitsConfig {
-    /// `AllChannelsSubtypes`: optional.
+    /// Communication limits
+    ///
+    /// `AllChannelsSubtypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimitsconfig.html#cfn-connectcampaignsv2-campaign-communicationlimitsconfig-allchannelssubtypes)): object [`CommunicationLimits`], optional.
     #[serde(
         rename = "AllChannelsSubtypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub all_channels_subtypes: Option<CommunicationLimits>,
-    /// `InstanceLimitsHandling`: optional.
+    /// Enumeration of Instance Limits handling in a Campaign
+    ///
+    /// `InstanceLimitsHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationlimitsconfig.html#cfn-connectcampaignsv2-campaign-communicationlimitsconfig-instancelimitshandling)): [`InstanceLimitsHandling`], one of `OPT_IN`, `OPT_OUT`, optional.
     #[serde(
         rename = "InstanceLimitsHandling",
         skip_serializing_if = "Option::is_none"
@@ -494,24 +538,34 @@ impl Walk for CommunicationLimitsConfig {
 
 /// The `CommunicationTimeConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `CommunicationTimeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationtimeconfig.html).
 ///
 /// [`CommunicationTimeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CommunicationTimeConfig {
-    /// `Email`: optional.
+    /// Time window config
+    ///
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationtimeconfig.html#cfn-connectcampaignsv2-campaign-communicationtimeconfig-email)): object [`TimeWindow`], optional.
     #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
     pub email: Option<TimeWindow>,
-    /// `LocalTimeZoneConfig`: required.
+    /// Local time zone config
+    ///
+    /// `LocalTimeZoneConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationtimeconfig.html#cfn-connectcampaignsv2-campaign-communicationtimeconfig-localtimezoneconfig)): object [`LocalTimeZoneConfig`], required.
     #[serde(rename = "LocalTimeZoneConfig")]
     pub local_time_zone_config: LocalTimeZoneConfig,
-    /// `Sms`: optional.
+    /// Time window config
+    ///
+    /// `Sms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationtimeconfig.html#cfn-connectcampaignsv2-campaign-communicationtimeconfig-sms)): object [`TimeWindow`], optional.
     #[serde(rename = "Sms", skip_serializing_if = "Option::is_none")]
     pub sms: Option<TimeWindow>,
-    /// `Telephony`: optional.
+    /// Time window config
+    ///
+    /// `Telephony` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationtimeconfig.html#cfn-connectcampaignsv2-campaign-communicationtimeconfig-telephony)): object [`TimeWindow`], optional.
     #[serde(rename = "Telephony", skip_serializing_if = "Option::is_none")]
     pub telephony: Option<TimeWindow>,
-    /// `WhatsApp`: optional.
+    /// Time window config
+    ///
+    /// `WhatsApp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-communicationtimeconfig.html#cfn-connectcampaignsv2-campaign-communicationtimeconfig-whatsapp)): object [`TimeWindow`], optional.
     #[serde(rename = "WhatsApp", skip_serializing_if = "Option::is_none")]
     pub whats_app: Option<TimeWindow>,
 }
@@ -573,15 +627,19 @@ impl Walk for CommunicationTimeConfig {
 
 /// The `DailyHour` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `DailyHour`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-dailyhour.html).
 ///
 /// Every property is optional: start from [`DailyHour::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DailyHour {
-    /// `Key`: optional.
+    /// Day of week
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-dailyhour.html#cfn-connectcampaignsv2-campaign-dailyhour-key)): [`DayOfWeek`], one of `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY`, `SATURDAY`, `SUNDAY`, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<DayOfWeek>>,
-    /// `Value`: optional.
+    /// List of time range
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-dailyhour.html#cfn-connectcampaignsv2-campaign-dailyhour-value)): list of (object [`TimeRange`]), optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<Vec<TimeRange>>>,
 }
@@ -654,18 +712,24 @@ impl Walk for DayOfWeek {
 
 /// The `EmailChannelSubtypeConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `EmailChannelSubtypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailchannelsubtypeconfig.html).
 ///
 /// [`EmailChannelSubtypeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailChannelSubtypeConfig {
-    /// `Capacity`: optional.
+    /// Allocates outbound capacity for the specific channel of this campaign between multiple active campaigns
+    ///
+    /// `Capacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailchannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-emailchannelsubtypeconfig-capacity)): number, optional. Range: 0.01 to 1.
     #[serde(rename = "Capacity", skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Value<f64>>,
-    /// `DefaultOutboundConfig`: required.
+    /// Default Email outbound config
+    ///
+    /// `DefaultOutboundConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailchannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-emailchannelsubtypeconfig-defaultoutboundconfig)): object [`EmailOutboundConfig`], required.
     #[serde(rename = "DefaultOutboundConfig")]
     pub default_outbound_config: EmailOutboundConfig,
-    /// `OutboundMode`: required.
+    /// Email Outbound Mode
+    ///
+    /// `OutboundMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailchannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-emailchannelsubtypeconfig-outboundmode)): object [`EmailOutboundMode`], required.
     #[serde(rename = "OutboundMode")]
     pub outbound_mode: EmailOutboundMode,
 }
@@ -706,21 +770,27 @@ impl Walk for EmailChannelSubtypeConfig {
 
 /// The `EmailOutboundConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `EmailOutboundConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailoutboundconfig.html).
 ///
 /// [`EmailOutboundConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailOutboundConfig {
-    /// `ConnectSourceEmailAddress`: required.
+    /// Email address used for Email messages
+    ///
+    /// `ConnectSourceEmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailoutboundconfig.html#cfn-connectcampaignsv2-campaign-emailoutboundconfig-connectsourceemailaddress)): string, required. Pattern: `^[\w-\.\+]+@([\w-]+\.)+[\w-]{2,4}$`. Length: 1 to 255 characters.
     #[serde(rename = "ConnectSourceEmailAddress")]
     pub connect_source_email_address: Value<String>,
-    /// `SourceEmailAddressDisplayName`: optional.
+    /// The name of the source email address display name
+    ///
+    /// `SourceEmailAddressDisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailoutboundconfig.html#cfn-connectcampaignsv2-campaign-emailoutboundconfig-sourceemailaddressdisplayname)): string, optional. Length: 0 to 256 characters.
     #[serde(
         rename = "SourceEmailAddressDisplayName",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_email_address_display_name: Option<Value<String>>,
-    /// `WisdomTemplateArn`: required.
+    /// Arn
+    ///
+    /// `WisdomTemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailoutboundconfig.html#cfn-connectcampaignsv2-campaign-emailoutboundconfig-wisdomtemplatearn)): string, required. Pattern: `^arn:.*$`. Length: 20 to 500 characters.
     #[serde(rename = "WisdomTemplateArn")]
     pub wisdom_template_arn: Value<String>,
 }
@@ -761,12 +831,14 @@ impl Walk for EmailOutboundConfig {
 
 /// The `EmailOutboundMode` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `EmailOutboundMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailoutboundmode.html).
 ///
 /// Every property is optional: start from [`EmailOutboundMode::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EmailOutboundMode {
-    /// `AgentlessConfig`: optional.
+    /// Agentless config
+    ///
+    /// `AgentlessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-emailoutboundmode.html#cfn-connectcampaignsv2-campaign-emailoutboundmode-agentlessconfig)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AgentlessConfig", skip_serializing_if = "Option::is_none")]
     pub agentless_config: Option<Json>,
 }
@@ -796,15 +868,19 @@ impl Walk for EmailOutboundMode {
 
 /// The `EntryLimitsConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `EntryLimitsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-entrylimitsconfig.html).
 ///
 /// Every property is required: [`EntryLimitsConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntryLimitsConfig {
-    /// `MaxEntryCount`: required.
+    /// Maximum number of entries per participant. 0 indicates unlimited entries.
+    ///
+    /// `MaxEntryCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-entrylimitsconfig.html#cfn-connectcampaignsv2-campaign-entrylimitsconfig-maxentrycount)): integer, required. Range: at least 0.
     #[serde(rename = "MaxEntryCount")]
     pub max_entry_count: Value<i64>,
-    /// `MinEntryInterval`: required.
+    /// Minimum time interval between entries for the same participant in ISO 8601 duration format
+    ///
+    /// `MinEntryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-entrylimitsconfig.html#cfn-connectcampaignsv2-campaign-entrylimitsconfig-minentryinterval)): string, required. Pattern: `^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-+]?[0-9]+)M)?(?:([-+]?[0-9]+)(?:[.,]([0-9]{0,9}))?S)?)?$`. Length: 0 to 50 characters.
     #[serde(rename = "MinEntryInterval")]
     pub min_entry_interval: Value<String>,
 }
@@ -836,12 +912,14 @@ impl Walk for EntryLimitsConfig {
 
 /// The `EventTrigger` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `EventTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-eventtrigger.html).
 ///
 /// Every property is optional: start from [`EventTrigger::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventTrigger {
-    /// `CustomerProfilesDomainArn`: optional.
+    /// Arn
+    ///
+    /// `CustomerProfilesDomainArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-eventtrigger.html#cfn-connectcampaignsv2-campaign-eventtrigger-customerprofilesdomainarn)): string, optional. Pattern: `^arn:.*$`. Length: 20 to 500 characters.
     #[serde(
         rename = "CustomerProfilesDomainArn",
         skip_serializing_if = "Option::is_none"
@@ -894,21 +972,27 @@ impl Walk for InstanceLimitsHandling {
 
 /// The `LocalTimeZoneConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `LocalTimeZoneConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-localtimezoneconfig.html).
 ///
 /// Every property is optional: start from [`LocalTimeZoneConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LocalTimeZoneConfig {
-    /// `DefaultTimeZone`: optional.
+    /// Time Zone Id in the IANA format
+    ///
+    /// `DefaultTimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-localtimezoneconfig.html#cfn-connectcampaignsv2-campaign-localtimezoneconfig-defaulttimezone)): string, optional. Pattern: `^[a-zA-Z0-9_\-/]*$`. Length: 0 to 50 characters.
     #[serde(rename = "DefaultTimeZone", skip_serializing_if = "Option::is_none")]
     pub default_time_zone: Option<Value<String>>,
-    /// `LocalTimeZoneDetection`: optional.
+    /// Local TimeZone Detection method list
+    ///
+    /// `LocalTimeZoneDetection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-localtimezoneconfig.html#cfn-connectcampaignsv2-campaign-localtimezoneconfig-localtimezonedetection)): list of ([`LocalTimeZoneDetectionType`], one of `ZIP_CODE`, `AREA_CODE`), optional.
     #[serde(
         rename = "LocalTimeZoneDetection",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_time_zone_detection: Option<Value<Vec<Value<LocalTimeZoneDetectionType>>>>,
-    /// `LocalTimeZoneDetectionScope`: optional.
+    /// Local TimeZone Detection scope
+    ///
+    /// `LocalTimeZoneDetectionScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-localtimezoneconfig.html#cfn-connectcampaignsv2-campaign-localtimezoneconfig-localtimezonedetectionscope)): [`LocalTimeZoneDetectionScope`], one of `PRIMARY_ONLY`, `ALL_AVAILABLE`, optional.
     #[serde(
         rename = "LocalTimeZoneDetectionScope",
         skip_serializing_if = "Option::is_none"
@@ -1003,12 +1087,14 @@ impl Walk for LocalTimeZoneDetectionType {
 
 /// The `OpenHours` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `OpenHours`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-openhours.html).
 ///
 /// Every property is required: [`OpenHours::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenHours {
-    /// `DailyHours`: required.
+    /// Daily Hours map
+    ///
+    /// `DailyHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-openhours.html#cfn-connectcampaignsv2-campaign-openhours-dailyhours)): list of (object [`DailyHour`]), required.
     #[serde(rename = "DailyHours")]
     pub daily_hours: Value<Vec<DailyHour>>,
 }
@@ -1034,12 +1120,14 @@ impl Walk for OpenHours {
 
 /// The `PredictiveConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `PredictiveConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-predictiveconfig.html).
 ///
 /// Every property is required: [`PredictiveConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PredictiveConfig {
-    /// `BandwidthAllocation`: required.
+    /// The bandwidth allocation of a queue resource.
+    ///
+    /// `BandwidthAllocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-predictiveconfig.html#cfn-connectcampaignsv2-campaign-predictiveconfig-bandwidthallocation)): number, required. Range: 0 to 1.
     #[serde(rename = "BandwidthAllocation")]
     pub bandwidth_allocation: Value<f64>,
 }
@@ -1065,18 +1153,24 @@ impl Walk for PredictiveConfig {
 
 /// The `PreviewConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `PreviewConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-previewconfig.html).
 ///
 /// [`PreviewConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PreviewConfig {
-    /// `AgentActions`: optional.
+    /// Actions that can be performed by agent during preview phase
+    ///
+    /// `AgentActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-previewconfig.html#cfn-connectcampaignsv2-campaign-previewconfig-agentactions)): list of ([`AgentAction`], one of `DISCARD`), optional.
     #[serde(rename = "AgentActions", skip_serializing_if = "Option::is_none")]
     pub agent_actions: Option<Value<Vec<Value<AgentAction>>>>,
-    /// `BandwidthAllocation`: required.
+    /// The bandwidth allocation of a queue resource.
+    ///
+    /// `BandwidthAllocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-previewconfig.html#cfn-connectcampaignsv2-campaign-previewconfig-bandwidthallocation)): number, required. Range: 0 to 1.
     #[serde(rename = "BandwidthAllocation")]
     pub bandwidth_allocation: Value<f64>,
-    /// `TimeoutConfig`: required.
+    /// Timeout Config for preview contacts
+    ///
+    /// `TimeoutConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-previewconfig.html#cfn-connectcampaignsv2-campaign-previewconfig-timeoutconfig)): object [`TimeoutConfig`], required.
     #[serde(rename = "TimeoutConfig")]
     pub timeout_config: TimeoutConfig,
 }
@@ -1117,12 +1211,14 @@ impl Walk for PreviewConfig {
 
 /// The `ProgressiveConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `ProgressiveConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-progressiveconfig.html).
 ///
 /// Every property is required: [`ProgressiveConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProgressiveConfig {
-    /// `BandwidthAllocation`: required.
+    /// The bandwidth allocation of a queue resource.
+    ///
+    /// `BandwidthAllocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-progressiveconfig.html#cfn-connectcampaignsv2-campaign-progressiveconfig-bandwidthallocation)): number, required. Range: 0 to 1.
     #[serde(rename = "BandwidthAllocation")]
     pub bandwidth_allocation: Value<f64>,
 }
@@ -1148,18 +1244,24 @@ impl Walk for ProgressiveConfig {
 
 /// The `RestrictedPeriod` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `RestrictedPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-restrictedperiod.html).
 ///
 /// [`RestrictedPeriod::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RestrictedPeriod {
-    /// `EndDate`: required.
+    /// Date in ISO 8601 format, e.g. 2024-01-01
+    ///
+    /// `EndDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-restrictedperiod.html#cfn-connectcampaignsv2-campaign-restrictedperiod-enddate)): string, required. Pattern: `^\d{4}-\d{2}-\d{2}$`.
     #[serde(rename = "EndDate")]
     pub end_date: Value<String>,
-    /// `Name`: optional.
+    /// The name of a restricted period
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-restrictedperiod.html#cfn-connectcampaignsv2-campaign-restrictedperiod-name)): string, optional. Length: at most 127 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `StartDate`: required.
+    /// Date in ISO 8601 format, e.g. 2024-01-01
+    ///
+    /// `StartDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-restrictedperiod.html#cfn-connectcampaignsv2-campaign-restrictedperiod-startdate)): string, required. Pattern: `^\d{4}-\d{2}-\d{2}$`.
     #[serde(rename = "StartDate")]
     pub start_date: Value<String>,
 }
@@ -1197,12 +1299,14 @@ impl Walk for RestrictedPeriod {
 
 /// The `RestrictedPeriods` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `RestrictedPeriods`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-restrictedperiods.html).
 ///
 /// Every property is optional: start from [`RestrictedPeriods::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RestrictedPeriods {
-    /// `RestrictedPeriodList`: optional.
+    /// List of restricted period
+    ///
+    /// `RestrictedPeriodList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-restrictedperiods.html#cfn-connectcampaignsv2-campaign-restrictedperiods-restrictedperiodlist)): list of (object [`RestrictedPeriod`]), optional.
     #[serde(
         rename = "RestrictedPeriodList",
         skip_serializing_if = "Option::is_none"
@@ -1238,18 +1342,24 @@ impl Walk for RestrictedPeriods {
 
 /// The `Schedule` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-schedule.html).
 ///
 /// [`Schedule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `EndTime`: required.
+    /// Timestamp with no UTC offset or timezone
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-schedule.html#cfn-connectcampaignsv2-campaign-schedule-endtime)): string, required. Length: at most 100 characters.
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `RefreshFrequency`: optional.
+    /// Time duration in ISO 8601 format
+    ///
+    /// `RefreshFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-schedule.html#cfn-connectcampaignsv2-campaign-schedule-refreshfrequency)): string, optional. Pattern: `^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-+]?[0-9]+)M)?(?:([-+]?[0-9]+)(?:[.,]([0-9]{0,9}))?S)?)?$`. Length: 0 to 50 characters.
     #[serde(rename = "RefreshFrequency", skip_serializing_if = "Option::is_none")]
     pub refresh_frequency: Option<Value<String>>,
-    /// `StartTime`: required.
+    /// Timestamp with no UTC offset or timezone
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-schedule.html#cfn-connectcampaignsv2-campaign-schedule-starttime)): string, required. Length: at most 100 characters.
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
 }
@@ -1287,18 +1397,24 @@ impl Walk for Schedule {
 
 /// The `SmsChannelSubtypeConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `SmsChannelSubtypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smschannelsubtypeconfig.html).
 ///
 /// [`SmsChannelSubtypeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SmsChannelSubtypeConfig {
-    /// `Capacity`: optional.
+    /// Allocates outbound capacity for the specific channel of this campaign between multiple active campaigns
+    ///
+    /// `Capacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smschannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-smschannelsubtypeconfig-capacity)): number, optional. Range: 0.01 to 1.
     #[serde(rename = "Capacity", skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Value<f64>>,
-    /// `DefaultOutboundConfig`: required.
+    /// Default SMS outbound config
+    ///
+    /// `DefaultOutboundConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smschannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-smschannelsubtypeconfig-defaultoutboundconfig)): object [`SmsOutboundConfig`], required.
     #[serde(rename = "DefaultOutboundConfig")]
     pub default_outbound_config: SmsOutboundConfig,
-    /// `OutboundMode`: required.
+    /// SMS Outbound Mode
+    ///
+    /// `OutboundMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smschannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-smschannelsubtypeconfig-outboundmode)): object [`SmsOutboundMode`], required.
     #[serde(rename = "OutboundMode")]
     pub outbound_mode: SmsOutboundMode,
 }
@@ -1339,15 +1455,19 @@ impl Walk for SmsChannelSubtypeConfig {
 
 /// The `SmsOutboundConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `SmsOutboundConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smsoutboundconfig.html).
 ///
 /// Every property is required: [`SmsOutboundConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SmsOutboundConfig {
-    /// `ConnectSourcePhoneNumberArn`: required.
+    /// Arn
+    ///
+    /// `ConnectSourcePhoneNumberArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smsoutboundconfig.html#cfn-connectcampaignsv2-campaign-smsoutboundconfig-connectsourcephonenumberarn)): string, required. Pattern: `^arn:.*$`. Length: 20 to 500 characters.
     #[serde(rename = "ConnectSourcePhoneNumberArn")]
     pub connect_source_phone_number_arn: Value<String>,
-    /// `WisdomTemplateArn`: required.
+    /// Arn
+    ///
+    /// `WisdomTemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smsoutboundconfig.html#cfn-connectcampaignsv2-campaign-smsoutboundconfig-wisdomtemplatearn)): string, required. Pattern: `^arn:.*$`. Length: 20 to 500 characters.
     #[serde(rename = "WisdomTemplateArn")]
     pub wisdom_template_arn: Value<String>,
 }
@@ -1379,12 +1499,14 @@ impl Walk for SmsOutboundConfig {
 
 /// The `SmsOutboundMode` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `SmsOutboundMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smsoutboundmode.html).
 ///
 /// Every property is optional: start from [`SmsOutboundMode::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SmsOutboundMode {
-    /// `AgentlessConfig`: optional.
+    /// Agentless config
+    ///
+    /// `AgentlessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-smsoutboundmode.html#cfn-connectcampaignsv2-campaign-smsoutboundmode-agentlessconfig)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AgentlessConfig", skip_serializing_if = "Option::is_none")]
     pub agentless_config: Option<Json>,
 }
@@ -1414,18 +1536,22 @@ impl Walk for SmsOutboundMode {
 
 /// The `Source` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-source.html).
 ///
 /// Every property is optional: start from [`Source::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Source {
-    /// `CustomerProfilesSegmentArn`: optional.
+    /// Arn
+    ///
+    /// `CustomerProfilesSegmentArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-source.html#cfn-connectcampaignsv2-campaign-source-customerprofilessegmentarn)): string, optional. Pattern: `^arn:.*$`. Length: 20 to 500 characters.
     #[serde(
         rename = "CustomerProfilesSegmentArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_profiles_segment_arn: Option<Value<String>>,
-    /// `EventTrigger`: optional.
+    /// The event trigger of the campaign
+    ///
+    /// `EventTrigger` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-source.html#cfn-connectcampaignsv2-campaign-source-eventtrigger)): object [`EventTrigger`], optional.
     #[serde(rename = "EventTrigger", skip_serializing_if = "Option::is_none")]
     pub event_trigger: Option<EventTrigger>,
 }
@@ -1463,15 +1589,19 @@ impl Walk for Source {
 
 /// The `Tag` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-tag.html#cfn-connectcampaignsv2-campaign-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-tag.html#cfn-connectcampaignsv2-campaign-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1500,21 +1630,29 @@ impl Walk for Tag {
 
 /// The `TelephonyChannelSubtypeConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `TelephonyChannelSubtypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonychannelsubtypeconfig.html).
 ///
 /// [`TelephonyChannelSubtypeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelephonyChannelSubtypeConfig {
-    /// `Capacity`: optional.
+    /// Allocates outbound capacity for the specific channel of this campaign between multiple active campaigns
+    ///
+    /// `Capacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonychannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-telephonychannelsubtypeconfig-capacity)): number, optional. Range: 0.01 to 1.
     #[serde(rename = "Capacity", skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Value<f64>>,
-    /// `ConnectQueueId`: optional.
+    /// The queue for the call
+    ///
+    /// `ConnectQueueId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonychannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-telephonychannelsubtypeconfig-connectqueueid)): string, optional. Length: at most 500 characters.
     #[serde(rename = "ConnectQueueId", skip_serializing_if = "Option::is_none")]
     pub connect_queue_id: Option<Value<String>>,
-    /// `DefaultOutboundConfig`: required.
+    /// Default Telephone Outbound config
+    ///
+    /// `DefaultOutboundConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonychannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-telephonychannelsubtypeconfig-defaultoutboundconfig)): object [`TelephonyOutboundConfig`], required.
     #[serde(rename = "DefaultOutboundConfig")]
     pub default_outbound_config: TelephonyOutboundConfig,
-    /// `OutboundMode`: required.
+    /// Telephony Outbound Mode
+    ///
+    /// `OutboundMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonychannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-telephonychannelsubtypeconfig-outboundmode)): object [`TelephonyOutboundMode`], required.
     #[serde(rename = "OutboundMode")]
     pub outbound_mode: TelephonyOutboundMode,
 }
@@ -1564,27 +1702,35 @@ impl Walk for TelephonyChannelSubtypeConfig {
 
 /// The `TelephonyOutboundConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `TelephonyOutboundConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundconfig.html).
 ///
 /// [`TelephonyOutboundConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelephonyOutboundConfig {
-    /// `AnswerMachineDetectionConfig`: optional.
+    /// The configuration used for answering machine detection during outbound calls
+    ///
+    /// `AnswerMachineDetectionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundconfig.html#cfn-connectcampaignsv2-campaign-telephonyoutboundconfig-answermachinedetectionconfig)): object [`AnswerMachineDetectionConfig`], optional.
     #[serde(
         rename = "AnswerMachineDetectionConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub answer_machine_detection_config: Option<AnswerMachineDetectionConfig>,
-    /// `ConnectContactFlowId`: required.
+    /// The identifier of the contact flow for the outbound call
+    ///
+    /// `ConnectContactFlowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundconfig.html#cfn-connectcampaignsv2-campaign-telephonyoutboundconfig-connectcontactflowid)): string, required. Length: at most 500 characters.
     #[serde(rename = "ConnectContactFlowId")]
     pub connect_contact_flow_id: Value<String>,
-    /// `ConnectSourcePhoneNumber`: optional.
+    /// The phone number associated with the Amazon Connect instance, in E.164 format. If you do not specify a source phone number, you must specify a queue.
+    ///
+    /// `ConnectSourcePhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundconfig.html#cfn-connectcampaignsv2-campaign-telephonyoutboundconfig-connectsourcephonenumber)): string, optional. Length: at most 100 characters.
     #[serde(
         rename = "ConnectSourcePhoneNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub connect_source_phone_number: Option<Value<String>>,
-    /// `RingTimeout`: optional.
+    /// Maximum ring time for outbound calls in seconds
+    ///
+    /// `RingTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundconfig.html#cfn-connectcampaignsv2-campaign-telephonyoutboundconfig-ringtimeout)): integer, optional. Range: 15 to 60.
     #[serde(rename = "RingTimeout", skip_serializing_if = "Option::is_none")]
     pub ring_timeout: Option<Value<i64>>,
 }
@@ -1640,21 +1786,29 @@ impl Walk for TelephonyOutboundConfig {
 
 /// The `TelephonyOutboundMode` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `TelephonyOutboundMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundmode.html).
 ///
 /// Every property is optional: start from [`TelephonyOutboundMode::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TelephonyOutboundMode {
-    /// `AgentlessConfig`: optional.
+    /// Agentless config
+    ///
+    /// `AgentlessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundmode.html#cfn-connectcampaignsv2-campaign-telephonyoutboundmode-agentlessconfig)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AgentlessConfig", skip_serializing_if = "Option::is_none")]
     pub agentless_config: Option<Json>,
-    /// `PredictiveConfig`: optional.
+    /// Predictive config
+    ///
+    /// `PredictiveConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundmode.html#cfn-connectcampaignsv2-campaign-telephonyoutboundmode-predictiveconfig)): object [`PredictiveConfig`], optional.
     #[serde(rename = "PredictiveConfig", skip_serializing_if = "Option::is_none")]
     pub predictive_config: Option<PredictiveConfig>,
-    /// `PreviewConfig`: optional.
+    /// Preview config
+    ///
+    /// `PreviewConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundmode.html#cfn-connectcampaignsv2-campaign-telephonyoutboundmode-previewconfig)): object [`PreviewConfig`], optional.
     #[serde(rename = "PreviewConfig", skip_serializing_if = "Option::is_none")]
     pub preview_config: Option<PreviewConfig>,
-    /// `ProgressiveConfig`: optional.
+    /// Progressive config
+    ///
+    /// `ProgressiveConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-telephonyoutboundmode.html#cfn-connectcampaignsv2-campaign-telephonyoutboundmode-progressiveconfig)): object [`ProgressiveConfig`], optional.
     #[serde(rename = "ProgressiveConfig", skip_serializing_if = "Option::is_none")]
     pub progressive_config: Option<ProgressiveConfig>,
 }
@@ -1708,15 +1862,19 @@ impl Walk for TelephonyOutboundMode {
 
 /// The `TimeRange` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `TimeRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-timerange.html).
 ///
 /// Every property is required: [`TimeRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimeRange {
-    /// `EndTime`: required.
+    /// Time in ISO 8601 format, e.g. T23:11
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-timerange.html#cfn-connectcampaignsv2-campaign-timerange-endtime)): string, required. Pattern: `^T\d{2}:\d{2}$`.
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `StartTime`: required.
+    /// Time in ISO 8601 format, e.g. T23:11
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-timerange.html#cfn-connectcampaignsv2-campaign-timerange-starttime)): string, required. Pattern: `^T\d{2}:\d{2}$`.
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
 }
@@ -1745,15 +1903,19 @@ impl Walk for TimeRange {
 
 /// The `TimeWindow` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `TimeWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-timewindow.html).
 ///
 /// [`TimeWindow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimeWindow {
-    /// `OpenHours`: required.
+    /// Open Hours config
+    ///
+    /// `OpenHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-timewindow.html#cfn-connectcampaignsv2-campaign-timewindow-openhours)): object [`OpenHours`], required.
     #[serde(rename = "OpenHours")]
     pub open_hours: OpenHours,
-    /// `RestrictedPeriods`: optional.
+    /// Restricted period config
+    ///
+    /// `RestrictedPeriods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-timewindow.html#cfn-connectcampaignsv2-campaign-timewindow-restrictedperiods)): object [`RestrictedPeriods`], optional.
     #[serde(rename = "RestrictedPeriods", skip_serializing_if = "Option::is_none")]
     pub restricted_periods: Option<RestrictedPeriods>,
 }
@@ -1788,12 +1950,14 @@ impl Walk for TimeWindow {
 
 /// The `TimeoutConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `TimeoutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-timeoutconfig.html).
 ///
 /// Every property is optional: start from [`TimeoutConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimeoutConfig {
-    /// `DurationInSeconds`: optional.
+    /// Timeout duration for a preview contact in seconds
+    ///
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-timeoutconfig.html#cfn-connectcampaignsv2-campaign-timeoutconfig-durationinseconds)): integer, optional. Range: 1 to 300.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<i64>>,
 }
@@ -1823,18 +1987,24 @@ impl Walk for TimeoutConfig {
 
 /// The `WhatsAppChannelSubtypeConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `WhatsAppChannelSubtypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappchannelsubtypeconfig.html).
 ///
 /// [`WhatsAppChannelSubtypeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WhatsAppChannelSubtypeConfig {
-    /// `Capacity`: optional.
+    /// Allocates outbound capacity for the specific channel of this campaign between multiple active campaigns
+    ///
+    /// `Capacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappchannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-whatsappchannelsubtypeconfig-capacity)): number, optional. Range: 0.01 to 1.
     #[serde(rename = "Capacity", skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Value<f64>>,
-    /// `DefaultOutboundConfig`: required.
+    /// Default WhatsApp outbound config
+    ///
+    /// `DefaultOutboundConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappchannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-whatsappchannelsubtypeconfig-defaultoutboundconfig)): object [`WhatsAppOutboundConfig`], required.
     #[serde(rename = "DefaultOutboundConfig")]
     pub default_outbound_config: WhatsAppOutboundConfig,
-    /// `OutboundMode`: required.
+    /// WhatsApp Outbound Mode
+    ///
+    /// `OutboundMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappchannelsubtypeconfig.html#cfn-connectcampaignsv2-campaign-whatsappchannelsubtypeconfig-outboundmode)): object [`WhatsAppOutboundMode`], required.
     #[serde(rename = "OutboundMode")]
     pub outbound_mode: WhatsAppOutboundMode,
 }
@@ -1875,15 +2045,19 @@ impl Walk for WhatsAppChannelSubtypeConfig {
 
 /// The `WhatsAppOutboundConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `WhatsAppOutboundConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappoutboundconfig.html).
 ///
 /// Every property is required: [`WhatsAppOutboundConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WhatsAppOutboundConfig {
-    /// `ConnectSourcePhoneNumberArn`: required.
+    /// Arn
+    ///
+    /// `ConnectSourcePhoneNumberArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappoutboundconfig.html#cfn-connectcampaignsv2-campaign-whatsappoutboundconfig-connectsourcephonenumberarn)): string, required. Pattern: `^arn:.*$`. Length: 20 to 500 characters.
     #[serde(rename = "ConnectSourcePhoneNumberArn")]
     pub connect_source_phone_number_arn: Value<String>,
-    /// `WisdomTemplateArn`: required.
+    /// Arn
+    ///
+    /// `WisdomTemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappoutboundconfig.html#cfn-connectcampaignsv2-campaign-whatsappoutboundconfig-wisdomtemplatearn)): string, required. Pattern: `^arn:.*$`. Length: 20 to 500 characters.
     #[serde(rename = "WisdomTemplateArn")]
     pub wisdom_template_arn: Value<String>,
 }
@@ -1915,12 +2089,14 @@ impl Walk for WhatsAppOutboundConfig {
 
 /// The `WhatsAppOutboundMode` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-connectcampaignsv2-campaign.html).
+/// AWS reference: [`AWS::ConnectCampaignsV2::Campaign` `WhatsAppOutboundMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappoutboundmode.html).
 ///
 /// Every property is optional: start from [`WhatsAppOutboundMode::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WhatsAppOutboundMode {
-    /// `AgentlessConfig`: optional.
+    /// Agentless config
+    ///
+    /// `AgentlessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-connectcampaignsv2-campaign-whatsappoutboundmode.html#cfn-connectcampaignsv2-campaign-whatsappoutboundmode-agentlessconfig)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AgentlessConfig", skip_serializing_if = "Option::is_none")]
     pub agentless_config: Option<Json>,
 }

@@ -9,22 +9,24 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ControlTower::EnabledBaseline` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledbaseline.html)).
 ///
+/// Definition of AWS::ControlTower::EnabledBaseline Resource Type
+///
 /// [`EnabledBaseline::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnabledBaseline {
-    /// `BaselineIdentifier`: required, create-only (changing it replaces the resource).
+    /// `BaselineIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledbaseline.html#cfn-controltower-enabledbaseline-baselineidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[0-9a-zA-Z_\-:\/]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "BaselineIdentifier")]
     pub baseline_identifier: Value<String>,
-    /// `BaselineVersion`: required.
+    /// `BaselineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledbaseline.html#cfn-controltower-enabledbaseline-baselineversion)): string, required. Pattern: `^\d+(?:\.\d+){0,2}$`.
     #[serde(rename = "BaselineVersion")]
     pub baseline_version: Value<String>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledbaseline.html#cfn-controltower-enabledbaseline-parameters)): list of (object [`Parameter`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<Parameter>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledbaseline.html#cfn-controltower-enabledbaseline-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetIdentifier`: required, create-only (changing it replaces the resource).
+    /// `TargetIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledbaseline.html#cfn-controltower-enabledbaseline-targetidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[0-9a-zA-Z_\-:\/]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "TargetIdentifier")]
     pub target_identifier: Value<String>,
 }
@@ -91,19 +93,29 @@ impl ResourceRef<EnabledBaseline> {
 
 /// The properties of an `AWS::ControlTower::EnabledControl` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledcontrol.html)).
 ///
+/// Enables a control on a specified target.
+///
 /// [`EnabledControl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnabledControl {
-    /// `ControlIdentifier`: required, create-only (changing it replaces the resource).
+    /// Arn of the control.
+    ///
+    /// `ControlIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledcontrol.html#cfn-controltower-enabledcontrol-controlidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[0-9a-zA-Z_\-:\/]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "ControlIdentifier")]
     pub control_identifier: Value<String>,
-    /// `Parameters`: optional.
+    /// Parameters to configure the enabled control behavior.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledcontrol.html#cfn-controltower-enabledcontrol-parameters)): list of (object [`EnabledControlParameter`]), optional. Items: at least 1.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<EnabledControlParameter>>>,
-    /// `Tags`: optional.
+    /// A set of tags to assign to the enabled control.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledcontrol.html#cfn-controltower-enabledcontrol-tags)): list of (object [`EnabledControlTag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<EnabledControlTag>>>,
-    /// `TargetIdentifier`: required, create-only (changing it replaces the resource).
+    /// Arn for Organizational unit to which the control needs to be applied
+    ///
+    /// `TargetIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledcontrol.html#cfn-controltower-enabledcontrol-targetidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[0-9a-zA-Z_\-:\/]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "TargetIdentifier")]
     pub target_identifier: Value<String>,
 }
@@ -159,19 +171,21 @@ impl Resource for EnabledControl {
 
 /// The properties of an `AWS::ControlTower::LandingZone` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-landingzone.html)).
 ///
+/// Definition of AWS::ControlTower::LandingZone Resource Type
+///
 /// [`LandingZone::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LandingZone {
-    /// `Manifest`: required.
+    /// `Manifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-landingzone.html#cfn-controltower-landingzone-manifest)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Manifest")]
     pub manifest: Json,
-    /// `RemediationTypes`: optional.
+    /// `RemediationTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-landingzone.html#cfn-controltower-landingzone-remediationtypes)): list of ([`RemediationTypes`], one of `INHERITANCE_DRIFT`), optional. Items: 1 to 1.
     #[serde(rename = "RemediationTypes", skip_serializing_if = "Option::is_none")]
     pub remediation_types: Option<Value<Vec<Value<RemediationTypes>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-landingzone.html#cfn-controltower-landingzone-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Version`: required.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-landingzone.html#cfn-controltower-landingzone-version)): string, required. Pattern: `\d+.\d+`. Length: 3 to 10 characters.
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -254,15 +268,15 @@ impl ResourceRef<LandingZone> {
 
 /// The `EnabledControlParameter` property type of [`EnabledControl`].
 ///
-/// AWS reference: [`AWS::ControlTower::EnabledControl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledcontrol.html).
+/// AWS reference: [`AWS::ControlTower::EnabledControl` `EnabledControlParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledcontrol-enabledcontrolparameter.html).
 ///
 /// Every property is required: [`EnabledControlParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnabledControlParameter {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledcontrol-enabledcontrolparameter.html#cfn-controltower-enabledcontrol-enabledcontrolparameter-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledcontrol-enabledcontrolparameter.html#cfn-controltower-enabledcontrol-enabledcontrolparameter-value)): JSON (the schema allows several shapes, or none), required. Items: at least 1.
     #[serde(rename = "Value")]
     pub value: Json,
 }
@@ -291,15 +305,19 @@ impl Walk for EnabledControlParameter {
 
 /// The `Tag` property type of [`EnabledControl`].
 ///
-/// AWS reference: [`AWS::ControlTower::EnabledControl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledcontrol.html).
+/// AWS reference: [`AWS::ControlTower::EnabledControl` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledcontrol-tag.html).
 ///
 /// Every property is required: [`EnabledControlTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnabledControlTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledcontrol-tag.html#cfn-controltower-enabledcontrol-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledcontrol-tag.html#cfn-controltower-enabledcontrol-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -328,15 +346,15 @@ impl Walk for EnabledControlTag {
 
 /// The `Parameter` property type of [`EnabledBaseline`].
 ///
-/// AWS reference: [`AWS::ControlTower::EnabledBaseline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledbaseline.html).
+/// AWS reference: [`AWS::ControlTower::EnabledBaseline` `Parameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledbaseline-parameter.html).
 ///
 /// Every property is optional: start from [`Parameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Parameter {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledbaseline-parameter.html#cfn-controltower-enabledbaseline-parameter-key)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledbaseline-parameter.html#cfn-controltower-enabledbaseline-parameter-value)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Json>,
 }
@@ -391,15 +409,15 @@ impl Walk for RemediationTypes {
 
 /// The `Tag` property type of [`EnabledBaseline`] and [`LandingZone`].
 ///
-/// AWS reference: [`AWS::ControlTower::EnabledBaseline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-enabledbaseline.html), [`AWS::ControlTower::LandingZone`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-controltower-landingzone.html).
+/// AWS reference: [`AWS::ControlTower::EnabledBaseline` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledbaseline-tag.html), [`AWS::ControlTower::LandingZone` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-landingzone-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledbaseline-tag.html#cfn-controltower-enabledbaseline-tag-key)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-controltower-enabledbaseline-tag.html#cfn-controltower-enabledbaseline-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -9,52 +9,78 @@ use crate::{Intrinsic, Resource, Value, Walk};
 
 /// The properties of an `AWS::CUR::ReportDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html)).
 ///
+/// The AWS::CUR::ReportDefinition resource creates a Cost \& Usage Report with user-defined settings. You can use this resource to define settings like time granularity (hourly, daily, monthly), file format (Parquet, CSV), and S3 bucket for delivery of these reports.
+///
 /// [`ReportDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportDefinition {
-    /// `AdditionalArtifacts`: optional.
+    /// A list of manifests that you want Amazon Web Services to create for this report.
+    ///
+    /// `AdditionalArtifacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-additionalartifacts)): list of ([`AdditionalArtifacts`], one of `REDSHIFT`, `QUICKSIGHT`, `ATHENA`), optional.
     #[serde(
         rename = "AdditionalArtifacts",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_artifacts: Option<Value<Vec<Value<AdditionalArtifacts>>>>,
-    /// `AdditionalSchemaElements`: optional, create-only (changing it replaces the resource).
+    /// A list of strings that indicate additional content that Amazon Web Services includes in the report, such as individual resource IDs.
+    ///
+    /// `AdditionalSchemaElements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-additionalschemaelements)): list of ([`AdditionalSchemaElements`], one of `RESOURCES`, `SPLIT_COST_ALLOCATION_DATA`, `MANUAL_DISCOUNT_COMPATIBILITY`), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalSchemaElements",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_schema_elements: Option<Value<Vec<Value<AdditionalSchemaElements>>>>,
-    /// `BillingViewArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon resource name of the billing view. You can get this value by using the billing view service public APIs.
+    ///
+    /// `BillingViewArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-billingviewarn)): string, optional, create-only (changing it replaces the resource). Pattern: `(arn:aws(-cn)?:billing::[0-9]{12}:billingview/)?[a-zA-Z0-9_\+=\.\-@].{1,30}`. Length: 1 to 128 characters.
     #[serde(rename = "BillingViewArn", skip_serializing_if = "Option::is_none")]
     pub billing_view_arn: Option<Value<String>>,
-    /// `Compression`: required.
+    /// The compression format that AWS uses for the report.
+    ///
+    /// `Compression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-compression)): [`Compression`], one of `ZIP`, `GZIP`, `Parquet`, required.
     #[serde(rename = "Compression")]
     pub compression: Value<Compression>,
-    /// `Format`: required.
+    /// The format that AWS saves the report in.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-format)): [`Format`], one of `textORcsv`, `Parquet`, required.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `RefreshClosedReports`: required.
+    /// Whether you want Amazon Web Services to update your reports after they have been finalized if Amazon Web Services detects charges related to previous months. These charges can include refunds, credits, or support fees.
+    ///
+    /// `RefreshClosedReports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-refreshclosedreports)): boolean, required.
     #[serde(rename = "RefreshClosedReports")]
     pub refresh_closed_reports: Value<bool>,
-    /// `ReportName`: required, create-only (changing it replaces the resource).
+    /// The name of the report that you want to create. The name must be unique, is case sensitive, and can't include spaces.
+    ///
+    /// `ReportName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-reportname)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9A-Za-z!\-_.*\'()]+`. Length: 1 to 256 characters.
     #[serde(rename = "ReportName")]
     pub report_name: Value<String>,
-    /// `ReportVersioning`: required, create-only (changing it replaces the resource).
+    /// Whether you want Amazon Web Services to overwrite the previous version of each report or to deliver the report in addition to the previous versions.
+    ///
+    /// `ReportVersioning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-reportversioning)): [`ReportVersioning`], one of `CREATE_NEW_REPORT`, `OVERWRITE_REPORT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ReportVersioning")]
     pub report_versioning: Value<ReportVersioning>,
-    /// `S3Bucket`: required.
+    /// The S3 bucket where AWS delivers the report.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-s3bucket)): string, required. Pattern: `[A-Za-z0-9_\.\-]+`. Length: 1 to 256 characters.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3Prefix`: required.
+    /// The prefix that AWS adds to the report name when AWS delivers the report. Your prefix can't include spaces.
+    ///
+    /// `S3Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-s3prefix)): string, required. Pattern: `[0-9A-Za-z!\-_.*\'()/]*`. Length: 1 to 256 characters.
     #[serde(rename = "S3Prefix")]
     pub s3_prefix: Value<String>,
-    /// `S3Region`: required.
+    /// The region of the S3 bucket that AWS delivers the report into.
+    ///
+    /// `S3Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-s3region)): string, required.
     #[serde(rename = "S3Region")]
     pub s3_region: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-tags)): list of (object [`Tag`]), optional. Items: 0 to 100.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeUnit`: required, create-only (changing it replaces the resource).
+    /// The granularity of the line items in the report.
+    ///
+    /// `TimeUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html#cfn-cur-reportdefinition-timeunit)): [`TimeUnit`], one of `HOURLY`, `DAILY`, `MONTHLY`, required, create-only (changing it replaces the resource).
     #[serde(rename = "TimeUnit")]
     pub time_unit: Value<TimeUnit>,
 }
@@ -278,15 +304,15 @@ impl Walk for ReportVersioning {
 
 /// The `Tag` property type of [`ReportDefinition`].
 ///
-/// AWS reference: [`AWS::CUR::ReportDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cur-reportdefinition.html).
+/// AWS reference: [`AWS::CUR::ReportDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cur-reportdefinition-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cur-reportdefinition-tag.html#cfn-cur-reportdefinition-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cur-reportdefinition-tag.html#cfn-cur-reportdefinition-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,34 +11,54 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::CustomerProfiles::CalculatedAttributeDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html)).
 ///
+/// A calculated attribute definition for Customer Profiles
+///
 /// [`CalculatedAttributeDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CalculatedAttributeDefinition {
-    /// `AttributeDetails`: required.
+    /// Mathematical expression and a list of attribute items specified in that expression.
+    ///
+    /// `AttributeDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-attributedetails)): object [`AttributeDetails`], required.
     #[serde(rename = "AttributeDetails")]
     pub attribute_details: AttributeDetails,
-    /// `CalculatedAttributeName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the calculated attribute.
+    ///
+    /// `CalculatedAttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-calculatedattributename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_][a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "CalculatedAttributeName")]
     pub calculated_attribute_name: Value<String>,
-    /// `Conditions`: optional.
+    /// The conditions including range, object count, and threshold for the calculated attribute.
+    ///
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-conditions)): object [`Conditions`], optional.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Conditions>,
-    /// `Description`: optional.
+    /// The description of the calculated attribute.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// The display name of the calculated attribute.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-displayname)): string, optional. Pattern: `^[a-zA-Z_][a-zA-Z_0-9-\s]*$`. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Statistic`: required.
+    /// The aggregation operation to perform for the calculated attribute.
+    ///
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-statistic)): [`Statistic`], one of `FIRST_OCCURRENCE`, `LAST_OCCURRENCE`, `COUNT`, `SUM`, `MINIMUM`, `MAXIMUM`, `AVERAGE`, `MAX_OCCURRENCE`, required.
     #[serde(rename = "Statistic")]
     pub statistic: Value<Statistic>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseHistoricalData`: optional, create-only (changing it replaces the resource).
+    /// Whether to use historical data for the calculated attribute.
+    ///
+    /// `UseHistoricalData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html#cfn-customerprofiles-calculatedattributedefinition-usehistoricaldata)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "UseHistoricalData", skip_serializing_if = "Option::is_none")]
     pub use_historical_data: Option<Value<bool>>,
 }
@@ -152,34 +172,52 @@ impl ResourceRef<CalculatedAttributeDefinition> {
 
 /// The properties of an `AWS::CustomerProfiles::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html)).
 ///
+/// A domain defined for 3rd party data source in Profile Service
+///
 /// [`Domain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Domain {
-    /// `DataStore`: optional.
+    /// Configuration and status of the data store for the domain.
+    ///
+    /// `DataStore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html#cfn-customerprofiles-domain-datastore)): object [`DataStore`], optional.
     #[serde(rename = "DataStore", skip_serializing_if = "Option::is_none")]
     pub data_store: Option<DataStore>,
-    /// `DeadLetterQueueUrl`: optional.
+    /// The URL of the SQS dead letter queue
+    ///
+    /// `DeadLetterQueueUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html#cfn-customerprofiles-domain-deadletterqueueurl)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "DeadLetterQueueUrl", skip_serializing_if = "Option::is_none")]
     pub dead_letter_queue_url: Option<Value<String>>,
-    /// `DefaultEncryptionKey`: optional.
+    /// The default encryption key
+    ///
+    /// `DefaultEncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html#cfn-customerprofiles-domain-defaultencryptionkey)): string, optional. Length: 0 to 255 characters.
     #[serde(
         rename = "DefaultEncryptionKey",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_encryption_key: Option<Value<String>>,
-    /// `DefaultExpirationDays`: required.
+    /// The default number of days until the data within the domain expires.
+    ///
+    /// `DefaultExpirationDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html#cfn-customerprofiles-domain-defaultexpirationdays)): integer, required. Range: 1 to 1098.
     #[serde(rename = "DefaultExpirationDays")]
     pub default_expiration_days: Value<i64>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html#cfn-customerprofiles-domain-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Matching`: optional.
+    /// The process of matching duplicate profiles. If Matching = true, Amazon Connect Customer Profiles starts a weekly batch process called Identity Resolution Job. If you do not specify a date and time for Identity Resolution Job to run, by default it runs every Saturday at 12AM UTC to detect duplicate profiles in your domains. After the Identity Resolution Job completes, use the GetMatches API to return and review the results. Or, if you have configured ExportingConfig in the MatchingRequest, you can download the results from S3.
+    ///
+    /// `Matching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html#cfn-customerprofiles-domain-matching)): object [`Matching`], optional.
     #[serde(rename = "Matching", skip_serializing_if = "Option::is_none")]
     pub matching: Option<Matching>,
-    /// `RuleBasedMatching`: optional.
+    /// The process of matching duplicate profiles using the Rule-Based matching. If RuleBasedMatching = true, Amazon Connect Customer Profiles will start to match and merge your profiles according to your configuration in the RuleBasedMatchingRequest. You can use the ListRuleBasedMatches and GetSimilarProfiles API to return and review the results. Also, if you have configured ExportingConfig in the RuleBasedMatchingRequest, you can download the results from S3.
+    ///
+    /// `RuleBasedMatching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html#cfn-customerprofiles-domain-rulebasedmatching)): object [`RuleBasedMatching`], optional.
     #[serde(rename = "RuleBasedMatching", skip_serializing_if = "Option::is_none")]
     pub rule_based_matching: Option<RuleBasedMatching>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the domain
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html#cfn-customerprofiles-domain-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -288,25 +326,39 @@ impl ResourceRef<Domain> {
 
 /// The properties of an `AWS::CustomerProfiles::DomainObjectType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html)).
 ///
+/// Resource Type definition for AWS::CustomerProfiles::DomainObjectType
+///
 /// [`DomainObjectType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainObjectType {
-    /// `Description`: optional.
+    /// Description of the domain object type.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html#cfn-customerprofiles-domainobjecttype-description)): string, optional. Length: 1 to 10000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html#cfn-customerprofiles-domainobjecttype-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `EncryptionKey`: optional.
+    /// The default encryption key
+    ///
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html#cfn-customerprofiles-domainobjecttype-encryptionkey)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<Value<String>>,
-    /// `Fields`: required, create-only (changing it replaces the resource).
+    /// A map of the name and ObjectType field.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html#cfn-customerprofiles-domainobjecttype-fields)): map from string to (object [`DomainObjectTypeField`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Fields")]
     pub fields: BTreeMap<String, DomainObjectTypeField>,
-    /// `ObjectTypeName`: required, create-only (changing it replaces the resource).
+    /// The name of the domain object type.
+    ///
+    /// `ObjectTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html#cfn-customerprofiles-domainobjecttype-objecttypename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_][a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "ObjectTypeName")]
     pub object_type_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html#cfn-customerprofiles-domainobjecttype-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -387,19 +439,29 @@ impl ResourceRef<DomainObjectType> {
 
 /// The properties of an `AWS::CustomerProfiles::EventStream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventstream.html)).
 ///
+/// An Event Stream resource of Amazon Connect Customer Profiles
+///
 /// [`EventStream::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventStream {
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventstream.html#cfn-customerprofiles-eventstream-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `EventStreamName`: required, create-only (changing it replaces the resource).
+    /// The name of the event stream.
+    ///
+    /// `EventStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventstream.html#cfn-customerprofiles-eventstream-eventstreamname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "EventStreamName")]
     pub event_stream_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventstream.html#cfn-customerprofiles-eventstream-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Uri`: required, create-only (changing it replaces the resource).
+    /// The StreamARN of the destination to deliver profile events to. For example, arn:aws:kinesis:region:account-id:stream/stream-name
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventstream.html#cfn-customerprofiles-eventstream-uri)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Uri")]
     pub uri: Value<String>,
 }
@@ -467,31 +529,49 @@ impl ResourceRef<EventStream> {
 
 /// The properties of an `AWS::CustomerProfiles::EventTrigger` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html)).
 ///
+/// An event trigger resource of Amazon Connect Customer Profiles
+///
 /// [`EventTrigger::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventTrigger {
-    /// `Description`: optional.
+    /// The description of the event trigger.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html#cfn-customerprofiles-eventtrigger-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html#cfn-customerprofiles-eventtrigger-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `EventTriggerConditions`: required.
+    /// A list of conditions that determine when an event should trigger the destination.
+    ///
+    /// `EventTriggerConditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html#cfn-customerprofiles-eventtrigger-eventtriggerconditions)): list of (object [`EventTriggerCondition`]), required. Items: 1 to 5.
     #[serde(rename = "EventTriggerConditions")]
     pub event_trigger_conditions: Value<Vec<EventTriggerCondition>>,
-    /// `EventTriggerLimits`: optional.
+    /// Defines limits controlling whether an event triggers the destination, based on ingestion latency and the number of invocations per profile over specific time periods.
+    ///
+    /// `EventTriggerLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html#cfn-customerprofiles-eventtrigger-eventtriggerlimits)): object [`EventTriggerLimits`], optional.
     #[serde(rename = "EventTriggerLimits", skip_serializing_if = "Option::is_none")]
     pub event_trigger_limits: Option<EventTriggerLimits>,
-    /// `EventTriggerName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the event trigger.
+    ///
+    /// `EventTriggerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html#cfn-customerprofiles-eventtrigger-eventtriggername)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "EventTriggerName")]
     pub event_trigger_name: Value<String>,
-    /// `ObjectTypeName`: required.
+    /// The unique name of the object type.
+    ///
+    /// `ObjectTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html#cfn-customerprofiles-eventtrigger-objecttypename)): string, required. Pattern: `^[a-zA-Z_][a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "ObjectTypeName")]
     pub object_type_name: Value<String>,
-    /// `SegmentFilter`: optional.
+    /// The destination is triggered only for profiles that meet the criteria of a segment definition.
+    ///
+    /// `SegmentFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html#cfn-customerprofiles-eventtrigger-segmentfilter)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "SegmentFilter", skip_serializing_if = "Option::is_none")]
     pub segment_filter: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html#cfn-customerprofiles-eventtrigger-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -585,31 +665,47 @@ impl ResourceRef<EventTrigger> {
 
 /// The properties of an `AWS::CustomerProfiles::Integration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html)).
 ///
+/// The resource schema for creating an Amazon Connect Customer Profiles Integration.
+///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html#cfn-customerprofiles-integration-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `EventTriggerNames`: optional.
+    /// A list of unique names for active event triggers associated with the integration.
+    ///
+    /// `EventTriggerNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html#cfn-customerprofiles-integration-eventtriggernames)): list of (string), optional. Items: 1 to 1. Each item: Pattern: `^[a-zA-Z0-9_-]+$`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "EventTriggerNames", skip_serializing_if = "Option::is_none")]
     pub event_trigger_names: Option<Value<Vec<Value<String>>>>,
-    /// `FlowDefinition`: optional.
+    /// `FlowDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html#cfn-customerprofiles-integration-flowdefinition)): object [`FlowDefinition`], optional.
     #[serde(rename = "FlowDefinition", skip_serializing_if = "Option::is_none")]
     pub flow_definition: Option<FlowDefinition>,
-    /// `ObjectTypeName`: optional.
+    /// The name of the ObjectType defined for the 3rd party data in Profile Service
+    ///
+    /// `ObjectTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html#cfn-customerprofiles-integration-objecttypename)): string, optional. Pattern: `^[a-zA-Z_][a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "ObjectTypeName", skip_serializing_if = "Option::is_none")]
     pub object_type_name: Option<Value<String>>,
-    /// `ObjectTypeNames`: optional.
+    /// The mapping between 3rd party event types and ObjectType names
+    ///
+    /// `ObjectTypeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html#cfn-customerprofiles-integration-objecttypenames)): list of (object [`ObjectTypeMapping`]), optional.
     #[serde(rename = "ObjectTypeNames", skip_serializing_if = "Option::is_none")]
     pub object_type_names: Option<Value<Vec<ObjectTypeMapping>>>,
-    /// `Scope`: optional.
+    /// Scope of the integration, such as 'PROFILE' or 'DOMAIN'
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html#cfn-customerprofiles-integration-scope)): [`Scope`], one of `PROFILE`, `DOMAIN`, optional. Pattern: `^[a-zA-Z_][a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<Scope>>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the integration
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html#cfn-customerprofiles-integration-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Uri`: optional, create-only (changing it replaces the resource).
+    /// The URI of the S3 bucket or any other type of data source.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html#cfn-customerprofiles-integration-uri)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -716,55 +812,83 @@ impl ResourceRef<Integration> {
 
 /// The properties of an `AWS::CustomerProfiles::ObjectType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html)).
 ///
+/// An ObjectType resource of Amazon Connect Customer Profiles
+///
 /// [`ObjectType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ObjectType {
-    /// `AllowProfileCreation`: optional.
+    /// Indicates whether a profile should be created when data is received.
+    ///
+    /// `AllowProfileCreation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-allowprofilecreation)): boolean, optional.
     #[serde(
         rename = "AllowProfileCreation",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_profile_creation: Option<Value<bool>>,
-    /// `Description`: required.
+    /// Description of the profile object type.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-description)): string, required. Length: 1 to 10000 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `EncryptionKey`: optional.
+    /// The default encryption key
+    ///
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-encryptionkey)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<Value<String>>,
-    /// `ExpirationDays`: optional.
+    /// The default number of days until the data within the domain expires.
+    ///
+    /// `ExpirationDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-expirationdays)): integer, optional. Range: 1 to 1098.
     #[serde(rename = "ExpirationDays", skip_serializing_if = "Option::is_none")]
     pub expiration_days: Option<Value<i64>>,
-    /// `Fields`: optional.
+    /// A list of the name and ObjectType field.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-fields)): list of (object [`FieldMap`]), optional.
     #[serde(rename = "Fields", skip_serializing_if = "Option::is_none")]
     pub fields: Option<Value<Vec<FieldMap>>>,
-    /// `Keys`: optional.
+    /// A list of unique keys that can be used to map data to the profile.
+    ///
+    /// `Keys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-keys)): list of (object [`KeyMap`]), optional.
     #[serde(rename = "Keys", skip_serializing_if = "Option::is_none")]
     pub keys: Option<Value<Vec<KeyMap>>>,
-    /// `MaxProfileObjectCount`: optional.
+    /// The maximum number of profile objects for this object type
+    ///
+    /// `MaxProfileObjectCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-maxprofileobjectcount)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxProfileObjectCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_profile_object_count: Option<Value<i64>>,
-    /// `ObjectTypeName`: required, create-only (changing it replaces the resource).
+    /// The name of the profile object type.
+    ///
+    /// `ObjectTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-objecttypename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_][a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "ObjectTypeName")]
     pub object_type_name: Value<String>,
-    /// `SourceLastUpdatedTimestampFormat`: optional.
+    /// The format of your sourceLastUpdatedTimestamp that was previously set up.
+    ///
+    /// `SourceLastUpdatedTimestampFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-sourcelastupdatedtimestampformat)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "SourceLastUpdatedTimestampFormat",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_last_updated_timestamp_format: Option<Value<String>>,
-    /// `SourcePriority`: optional.
+    /// Defines the priority order of object types. Lower value indicates higher priority.
+    ///
+    /// `SourcePriority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-sourcepriority)): integer, optional. Range: at least 1.
     #[serde(rename = "SourcePriority", skip_serializing_if = "Option::is_none")]
     pub source_priority: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the integration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TemplateId`: optional.
+    /// A unique identifier for the object template.
+    ///
+    /// `TemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html#cfn-customerprofiles-objecttype-templateid)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "TemplateId", skip_serializing_if = "Option::is_none")]
     pub template_id: Option<Value<String>>,
 }
@@ -913,25 +1037,39 @@ impl ResourceRef<ObjectType> {
 
 /// The properties of an `AWS::CustomerProfiles::Recommender` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html)).
 ///
+/// Resource Type definition for AWS::CustomerProfiles::Recommender
+///
 /// [`Recommender::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Recommender {
-    /// `Description`: optional.
+    /// The description of the recommender.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html#cfn-customerprofiles-recommender-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The name of the domain for which the recommender will be created
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html#cfn-customerprofiles-recommender-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `RecommenderConfig`: optional.
+    /// Configuration for the recommender
+    ///
+    /// `RecommenderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html#cfn-customerprofiles-recommender-recommenderconfig)): object [`RecommenderConfig`], optional.
     #[serde(rename = "RecommenderConfig", skip_serializing_if = "Option::is_none")]
     pub recommender_config: Option<RecommenderConfig>,
-    /// `RecommenderName`: required, create-only (changing it replaces the resource).
+    /// The name of the recommender
+    ///
+    /// `RecommenderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html#cfn-customerprofiles-recommender-recommendername)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "RecommenderName")]
     pub recommender_name: Value<String>,
-    /// `RecommenderRecipeName`: required, create-only (changing it replaces the resource).
+    /// The name of the recommender recipe.
+    ///
+    /// `RecommenderRecipeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html#cfn-customerprofiles-recommender-recommenderrecipename)): [`RecommenderRecipeName`], one of `frequently-paired-items`, `personalized-ranking`, `popular-items`, `recommended-for-you`, `similar-items`, `trending-now`, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "RecommenderRecipeName")]
     pub recommender_recipe_name: Value<RecommenderRecipeName>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html#cfn-customerprofiles-recommender-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1028,28 +1166,42 @@ impl ResourceRef<Recommender> {
 
 /// The properties of an `AWS::CustomerProfiles::RecommenderFilter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderfilter.html)).
 ///
+/// A recommender filter that specifies which items to include or exclude from recommendations under an Amazon Connect Customer Profiles domain.
+///
 /// [`RecommenderFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecommenderFilter {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the recommender filter.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderfilter.html#cfn-customerprofiles-recommenderfilter-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderfilter.html#cfn-customerprofiles-recommenderfilter-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `RecommenderFilterExpression`: required, create-only (changing it replaces the resource).
+    /// The filter expression that defines which items to include or exclude from recommendations.
+    ///
+    /// `RecommenderFilterExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderfilter.html#cfn-customerprofiles-recommenderfilter-recommenderfilterexpression)): string, required, create-only (changing it replaces the resource). Length: 1 to 2500 characters.
     #[serde(rename = "RecommenderFilterExpression")]
     pub recommender_filter_expression: Value<String>,
-    /// `RecommenderFilterName`: required, create-only (changing it replaces the resource).
+    /// The name of the recommender filter.
+    ///
+    /// `RecommenderFilterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderfilter.html#cfn-customerprofiles-recommenderfilter-recommenderfiltername)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 63 characters.
     #[serde(rename = "RecommenderFilterName")]
     pub recommender_filter_name: Value<String>,
-    /// `RecommenderSchemaName`: optional, create-only (changing it replaces the resource).
+    /// The name of the recommender schema to use for this recommender filter. If not specified, the default schema is used.
+    ///
+    /// `RecommenderSchemaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderfilter.html#cfn-customerprofiles-recommenderfilter-recommenderschemaname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(
         rename = "RecommenderSchemaName",
         skip_serializing_if = "Option::is_none"
     )]
     pub recommender_schema_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderfilter.html#cfn-customerprofiles-recommenderfilter-tags)): list of (object [`Tags`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -1141,19 +1293,21 @@ impl ResourceRef<RecommenderFilter> {
 
 /// The properties of an `AWS::CustomerProfiles::RecommenderSchema` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderschema.html)).
 ///
+/// A recommender schema defining the set of data columns available for training recommenders and filters under an Amazon Connect Customer Profiles domain.
+///
 /// [`RecommenderSchema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecommenderSchema {
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderschema.html#cfn-customerprofiles-recommenderschema-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Fields`: required, create-only (changing it replaces the resource).
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderschema.html#cfn-customerprofiles-recommenderschema-fields)): map from string to (list of (object [`RecommenderSchemaField`])), required, create-only (changing it replaces the resource).
     #[serde(rename = "Fields")]
     pub fields: BTreeMap<String, Value<Vec<RecommenderSchemaField>>>,
-    /// `RecommenderSchemaName`: required, create-only (changing it replaces the resource).
+    /// `RecommenderSchemaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderschema.html#cfn-customerprofiles-recommenderschema-recommenderschemaname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "RecommenderSchemaName")]
     pub recommender_schema_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderschema.html#cfn-customerprofiles-recommenderschema-tags)): list of (object [`Tags`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -1222,31 +1376,49 @@ impl ResourceRef<RecommenderSchema> {
 
 /// The properties of an `AWS::CustomerProfiles::SegmentDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html)).
 ///
+/// A segment definition resource of Amazon Connect Customer Profiles
+///
 /// [`SegmentDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SegmentDefinition {
-    /// `Description`: optional.
+    /// The description of the segment definition.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html#cfn-customerprofiles-segmentdefinition-description)): string, optional. Length: 1 to 4000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required, create-only (changing it replaces the resource).
+    /// The display name of the segment definition.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html#cfn-customerprofiles-segmentdefinition-displayname)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html#cfn-customerprofiles-segmentdefinition-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `SegmentDefinitionName`: required, create-only (changing it replaces the resource).
+    /// The unique name of the segment definition.
+    ///
+    /// `SegmentDefinitionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html#cfn-customerprofiles-segmentdefinition-segmentdefinitionname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "SegmentDefinitionName")]
     pub segment_definition_name: Value<String>,
-    /// `SegmentGroups`: optional, create-only (changing it replaces the resource).
+    /// An array that defines the set of segment criteria to evaluate when handling segment groups for the segment.
+    ///
+    /// `SegmentGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html#cfn-customerprofiles-segmentdefinition-segmentgroups)): object [`SegmentGroup`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SegmentGroups", skip_serializing_if = "Option::is_none")]
     pub segment_groups: Option<SegmentGroup>,
-    /// `SegmentSort`: optional.
+    /// The segment sort configuration for ordering segment results.
+    ///
+    /// `SegmentSort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html#cfn-customerprofiles-segmentdefinition-segmentsort)): object [`SegmentSort`], optional.
     #[serde(rename = "SegmentSort", skip_serializing_if = "Option::is_none")]
     pub segment_sort: Option<SegmentSort>,
-    /// `SegmentSqlQuery`: optional, create-only (changing it replaces the resource).
+    /// The SQL query that defines the segment criteria.
+    ///
+    /// `SegmentSqlQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html#cfn-customerprofiles-segmentdefinition-segmentsqlquery)): string, optional, create-only (changing it replaces the resource). Length: 1 to 50000 characters.
     #[serde(rename = "SegmentSqlQuery", skip_serializing_if = "Option::is_none")]
     pub segment_sql_query: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html#cfn-customerprofiles-segmentdefinition-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1356,15 +1528,19 @@ impl ResourceRef<SegmentDefinition> {
 
 /// The `AttributeDetails` property type of [`CalculatedAttributeDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition` `AttributeDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-attributedetails.html).
 ///
 /// Every property is required: [`AttributeDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttributeDetails {
-    /// `Attributes`: required.
+    /// A list of attribute items specified in the mathematical expression.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-attributedetails.html#cfn-customerprofiles-calculatedattributedefinition-attributedetails-attributes)): list of (object [`AttributeItem`]), required. Items: 1 to 2.
     #[serde(rename = "Attributes")]
     pub attributes: Value<Vec<AttributeItem>>,
-    /// `Expression`: required.
+    /// Mathematical expression that is performed on attribute items provided in the attribute list. Each element in the expression should follow the structure of "{ObjectTypeName.AttributeName}".
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-attributedetails.html#cfn-customerprofiles-calculatedattributedefinition-attributedetails-expression)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
 }
@@ -1396,12 +1572,14 @@ impl Walk for AttributeDetails {
 
 /// The `AttributeItem` property type of [`CalculatedAttributeDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition` `AttributeItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-attributeitem.html).
 ///
 /// Every property is required: [`AttributeItem::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttributeItem {
-    /// `Name`: required.
+    /// The name of an attribute defined in a profile object type.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-attributeitem.html#cfn-customerprofiles-calculatedattributedefinition-attributeitem-name)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1445,21 +1623,29 @@ impl Walk for AttributeMatchingModel {
 
 /// The `AttributeTypesSelector` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `AttributeTypesSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-attributetypesselector.html).
 ///
 /// [`AttributeTypesSelector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttributeTypesSelector {
-    /// `Address`: optional.
+    /// The Address type. You can choose from Address, BusinessAddress, MaillingAddress, and ShippingAddress. You only can use the Address type in the MatchingRule. For example, if you want to match profile based on BusinessAddress.City or MaillingAddress.City, you need to choose the BusinessAddress and the MaillingAddress to represent the Address type and specify the Address.City on the matching rule.
+    ///
+    /// `Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-attributetypesselector.html#cfn-customerprofiles-domain-attributetypesselector-address)): list of (string), optional. Items: 1 to 4. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Address", skip_serializing_if = "Option::is_none")]
     pub address: Option<Value<Vec<Value<String>>>>,
-    /// `AttributeMatchingModel`: required.
+    /// Configures the AttributeMatchingModel, you can either choose ONE\_TO\_ONE or MANY\_TO\_MANY.
+    ///
+    /// `AttributeMatchingModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-attributetypesselector.html#cfn-customerprofiles-domain-attributetypesselector-attributematchingmodel)): [`AttributeMatchingModel`], one of `ONE_TO_ONE`, `MANY_TO_MANY`, required.
     #[serde(rename = "AttributeMatchingModel")]
     pub attribute_matching_model: Value<AttributeMatchingModel>,
-    /// `EmailAddress`: optional.
+    /// The Email type. You can choose from EmailAddress, BusinessEmailAddress and PersonalEmailAddress. You only can use the EmailAddress type in the MatchingRule. For example, if you want to match profile based on PersonalEmailAddress or BusinessEmailAddress, you need to choose the PersonalEmailAddress and the BusinessEmailAddress to represent the EmailAddress type and only specify the EmailAddress on the matching rule.
+    ///
+    /// `EmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-attributetypesselector.html#cfn-customerprofiles-domain-attributetypesselector-emailaddress)): list of (string), optional. Items: 1 to 3. Each item: Length: 1 to 255 characters.
     #[serde(rename = "EmailAddress", skip_serializing_if = "Option::is_none")]
     pub email_address: Option<Value<Vec<Value<String>>>>,
-    /// `PhoneNumber`: optional.
+    /// The PhoneNumber type. You can choose from PhoneNumber, HomePhoneNumber, and MobilePhoneNumber. You only can use the PhoneNumber type in the MatchingRule. For example, if you want to match a profile based on Phone or HomePhone, you need to choose the Phone and the HomePhone to represent the PhoneNumber type and only specify the PhoneNumber on the matching rule.
+    ///
+    /// `PhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-attributetypesselector.html#cfn-customerprofiles-domain-attributetypesselector-phonenumber)): list of (string), optional. Items: 1 to 4. Each item: Length: 1 to 255 characters.
     #[serde(rename = "PhoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<Value<Vec<Value<String>>>>,
 }
@@ -1512,21 +1698,29 @@ impl Walk for AttributeTypesSelector {
 
 /// The `AutoMerging` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `AutoMerging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-automerging.html).
 ///
 /// [`AutoMerging::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoMerging {
-    /// `ConflictResolution`: optional.
+    /// How the auto-merging process should resolve conflicts between different profiles. For example, if Profile A and Profile B have the same FirstName and LastName (and that is the matching criteria), which EmailAddress should be used?
+    ///
+    /// `ConflictResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-automerging.html#cfn-customerprofiles-domain-automerging-conflictresolution)): object [`ConflictResolution`], optional.
     #[serde(rename = "ConflictResolution", skip_serializing_if = "Option::is_none")]
     pub conflict_resolution: Option<ConflictResolution>,
-    /// `Consolidation`: optional.
+    /// A list of matching attributes that represent matching criteria. If two profiles meet at least one of the requirements in the matching attributes list, they will be merged.
+    ///
+    /// `Consolidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-automerging.html#cfn-customerprofiles-domain-automerging-consolidation)): object [`Consolidation`], optional.
     #[serde(rename = "Consolidation", skip_serializing_if = "Option::is_none")]
     pub consolidation: Option<Consolidation>,
-    /// `Enabled`: required.
+    /// The flag that enables the auto-merging of duplicate profiles.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-automerging.html#cfn-customerprofiles-domain-automerging-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `MinAllowedConfidenceScoreForMerging`: optional.
+    /// A number between 0 and 1 that represents the minimum confidence score required for profiles within a matching group to be merged during the auto-merge process. A higher score means higher similarity required to merge profiles.
+    ///
+    /// `MinAllowedConfidenceScoreForMerging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-automerging.html#cfn-customerprofiles-domain-automerging-minallowedconfidencescoreformerging)): number, optional. Range: 0 to 1.
     #[serde(
         rename = "MinAllowedConfidenceScoreForMerging",
         skip_serializing_if = "Option::is_none"
@@ -1644,18 +1838,24 @@ impl Walk for ComparisonOperator {
 
 /// The `Conditions` property type of [`CalculatedAttributeDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition` `Conditions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-conditions.html).
 ///
 /// Every property is optional: start from [`Conditions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Conditions {
-    /// `ObjectCount`: optional.
+    /// The number of profile objects used for the calculated attribute.
+    ///
+    /// `ObjectCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-conditions.html#cfn-customerprofiles-calculatedattributedefinition-conditions-objectcount)): integer, optional. Range: 1 to 300.
     #[serde(rename = "ObjectCount", skip_serializing_if = "Option::is_none")]
     pub object_count: Option<Value<i64>>,
-    /// `Range`: optional.
+    /// The relative time period over which data is included in the aggregation.
+    ///
+    /// `Range` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-conditions.html#cfn-customerprofiles-calculatedattributedefinition-conditions-range)): object [`Range`], optional.
     #[serde(rename = "Range", skip_serializing_if = "Option::is_none")]
     pub range: Option<Range>,
-    /// `Threshold`: optional.
+    /// The threshold for the calculated attribute.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-conditions.html#cfn-customerprofiles-calculatedattributedefinition-conditions-threshold)): object [`Threshold`], optional.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Threshold>,
 }
@@ -1701,15 +1901,19 @@ impl Walk for Conditions {
 
 /// The `ConflictResolution` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `ConflictResolution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-conflictresolution.html).
 ///
 /// [`ConflictResolution::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConflictResolution {
-    /// `ConflictResolvingModel`: required.
+    /// How the auto-merging process should resolve conflicts between different profiles.
+    ///
+    /// `ConflictResolvingModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-conflictresolution.html#cfn-customerprofiles-domain-conflictresolution-conflictresolvingmodel)): [`ConflictResolvingModel`], one of `RECENCY`, `SOURCE`, required.
     #[serde(rename = "ConflictResolvingModel")]
     pub conflict_resolving_model: Value<ConflictResolvingModel>,
-    /// `SourceName`: optional.
+    /// The ObjectType name that is used to resolve profile merging conflicts when choosing SOURCE as the ConflictResolvingModel.
+    ///
+    /// `SourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-conflictresolution.html#cfn-customerprofiles-domain-conflictresolution-sourcename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "SourceName", skip_serializing_if = "Option::is_none")]
     pub source_name: Option<Value<String>>,
 }
@@ -1764,24 +1968,24 @@ impl Walk for ConflictResolvingModel {
 
 /// The `ConnectorOperator` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `ConnectorOperator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-connectoroperator.html).
 ///
 /// Every property is optional: start from [`ConnectorOperator::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectorOperator {
-    /// `Marketo`: optional.
+    /// `Marketo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-connectoroperator.html#cfn-customerprofiles-integration-connectoroperator-marketo)): [`MarketoConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `GREATER_THAN`, `BETWEEN`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Marketo", skip_serializing_if = "Option::is_none")]
     pub marketo: Option<Value<MarketoConnectorOperator>>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-connectoroperator.html#cfn-customerprofiles-integration-connectoroperator-s3)): [`S3ConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `GREATER_THAN`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<Value<S3ConnectorOperator>>,
-    /// `Salesforce`: optional.
+    /// `Salesforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-connectoroperator.html#cfn-customerprofiles-integration-connectoroperator-salesforce)): [`SalesforceConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `GREATER_THAN`, `CONTAINS`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Salesforce", skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<Value<SalesforceConnectorOperator>>,
-    /// `ServiceNow`: optional.
+    /// `ServiceNow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-connectoroperator.html#cfn-customerprofiles-integration-connectoroperator-servicenow)): [`ServiceNowConnectorOperator`], one of `PROJECTION`, `LESS_THAN`, `GREATER_THAN`, `CONTAINS`, `BETWEEN`, `LESS_THAN_OR_EQUAL_TO`, `GREATER_THAN_OR_EQUAL_TO`, `EQUAL_TO`, `NOT_EQUAL_TO`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "ServiceNow", skip_serializing_if = "Option::is_none")]
     pub service_now: Option<Value<ServiceNowConnectorOperator>>,
-    /// `Zendesk`: optional.
+    /// `Zendesk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-connectoroperator.html#cfn-customerprofiles-integration-connectoroperator-zendesk)): [`ZendeskConnectorOperator`], one of `PROJECTION`, `GREATER_THAN`, `ADDITION`, `MULTIPLICATION`, `DIVISION`, `SUBTRACTION`, `MASK_ALL`, `MASK_FIRST_N`, `MASK_LAST_N`, `VALIDATE_NON_NULL`, `VALIDATE_NON_ZERO`, `VALIDATE_NON_NEGATIVE`, `VALIDATE_NUMERIC`, `NO_OP`, optional.
     #[serde(rename = "Zendesk", skip_serializing_if = "Option::is_none")]
     pub zendesk: Option<Value<ZendeskConnectorOperator>>,
 }
@@ -1872,12 +2076,14 @@ impl Walk for ConnectorType {
 
 /// The `Consolidation` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `Consolidation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-consolidation.html).
 ///
 /// Every property is required: [`Consolidation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Consolidation {
-    /// `MatchingAttributesList`: required.
+    /// A list of matching criteria.
+    ///
+    /// `MatchingAttributesList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-consolidation.html#cfn-customerprofiles-domain-consolidation-matchingattributeslist)): list of (list of (string)), required. Items: 1 to 10. Each item: Items: 1 to 20. Each item: Length: 1 to 255 characters.
     #[serde(rename = "MatchingAttributesList")]
     pub matching_attributes_list: Value<Vec<Value<Vec<Value<String>>>>>,
 }
@@ -1943,12 +2149,14 @@ impl Walk for DataPullMode {
 
 /// The `DataStore` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `DataStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-datastore.html).
 ///
 /// Every property is optional: start from [`DataStore::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataStore {
-    /// `Enabled`: optional.
+    /// Whether the data store is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-datastore.html#cfn-customerprofiles-domain-datastore-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -2013,21 +2221,29 @@ impl Walk for DayOfTheWeek {
 
 /// The `DomainObjectTypeField` property type of [`DomainObjectType`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::DomainObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html).
+/// AWS reference: [`AWS::CustomerProfiles::DomainObjectType` `DomainObjectTypeField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domainobjecttype-domainobjecttypefield.html).
 ///
 /// [`DomainObjectTypeField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainObjectTypeField {
-    /// `ContentType`: optional.
+    /// The content type of the field.
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domainobjecttype-domainobjecttypefield.html#cfn-customerprofiles-domainobjecttype-domainobjecttypefield-contenttype)): [`ContentType`], one of `STRING`, `NUMBER`, optional.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<ContentType>>,
-    /// `FeatureType`: optional.
+    /// The feature type of the field.
+    ///
+    /// `FeatureType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domainobjecttype-domainobjecttypefield.html#cfn-customerprofiles-domainobjecttype-domainobjecttypefield-featuretype)): [`FeatureType`], one of `TEXTUAL`, `CATEGORICAL`, optional.
     #[serde(rename = "FeatureType", skip_serializing_if = "Option::is_none")]
     pub feature_type: Option<Value<FeatureType>>,
-    /// `Source`: required.
+    /// The source field name.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domainobjecttype-domainobjecttypefield.html#cfn-customerprofiles-domainobjecttype-domainobjecttypefield-source)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Target`: required.
+    /// The target field name.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domainobjecttype-domainobjecttypefield.html#cfn-customerprofiles-domainobjecttype-domainobjecttypefield-target)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Target")]
     pub target: Value<String>,
 }
@@ -2074,15 +2290,19 @@ impl Walk for DomainObjectTypeField {
 
 /// The `EventParameters` property type of [`Recommender`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Recommender`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html).
+/// AWS reference: [`AWS::CustomerProfiles::Recommender` `EventParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommender-eventparameters.html).
 ///
 /// [`EventParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventParameters {
-    /// `EventType`: required.
+    /// The type of event
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommender-eventparameters.html#cfn-customerprofiles-recommender-eventparameters-eventtype)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "EventType")]
     pub event_type: Value<String>,
-    /// `EventValueThreshold`: optional.
+    /// The threshold of the event type. Only events with a value greater or equal to this threshold will be considered for solution creation.
+    ///
+    /// `EventValueThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommender-eventparameters.html#cfn-customerprofiles-recommender-eventparameters-eventvaluethreshold)): number, optional.
     #[serde(
         rename = "EventValueThreshold",
         skip_serializing_if = "Option::is_none"
@@ -2120,15 +2340,19 @@ impl Walk for EventParameters {
 
 /// The `EventTriggerCondition` property type of [`EventTrigger`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::EventTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html).
+/// AWS reference: [`AWS::CustomerProfiles::EventTrigger` `EventTriggerCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-eventtriggercondition.html).
 ///
 /// Every property is required: [`EventTriggerCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventTriggerCondition {
-    /// `EventTriggerDimensions`: required.
+    /// A list of dimensions to be evaluated for the event.
+    ///
+    /// `EventTriggerDimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-eventtriggercondition.html#cfn-customerprofiles-eventtrigger-eventtriggercondition-eventtriggerdimensions)): list of (object [`EventTriggerDimension`]), required. Items: 1 to 10.
     #[serde(rename = "EventTriggerDimensions")]
     pub event_trigger_dimensions: Value<Vec<EventTriggerDimension>>,
-    /// `LogicalOperator`: required.
+    /// The operator used to combine multiple dimensions.
+    ///
+    /// `LogicalOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-eventtriggercondition.html#cfn-customerprofiles-eventtrigger-eventtriggercondition-logicaloperator)): [`EventTriggerLogicalOperator`], one of `ANY`, `ALL`, `NONE`, required.
     #[serde(rename = "LogicalOperator")]
     pub logical_operator: Value<EventTriggerLogicalOperator>,
 }
@@ -2160,12 +2384,14 @@ impl Walk for EventTriggerCondition {
 
 /// The `EventTriggerDimension` property type of [`EventTrigger`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::EventTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html).
+/// AWS reference: [`AWS::CustomerProfiles::EventTrigger` `EventTriggerDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-eventtriggerdimension.html).
 ///
 /// Every property is required: [`EventTriggerDimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventTriggerDimension {
-    /// `ObjectAttributes`: required.
+    /// A list of object attributes to be evaluated.
+    ///
+    /// `ObjectAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-eventtriggerdimension.html#cfn-customerprofiles-eventtrigger-eventtriggerdimension-objectattributes)): list of (object [`ObjectAttribute`]), required. Items: 1 to 10.
     #[serde(rename = "ObjectAttributes")]
     pub object_attributes: Value<Vec<ObjectAttribute>>,
 }
@@ -2191,15 +2417,19 @@ impl Walk for EventTriggerDimension {
 
 /// The `EventTriggerLimits` property type of [`EventTrigger`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::EventTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html).
+/// AWS reference: [`AWS::CustomerProfiles::EventTrigger` `EventTriggerLimits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-eventtriggerlimits.html).
 ///
 /// Every property is optional: start from [`EventTriggerLimits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventTriggerLimits {
-    /// `EventExpiration`: optional.
+    /// Specifies that an event will only trigger the destination if it is processed within a certain latency period.
+    ///
+    /// `EventExpiration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-eventtriggerlimits.html#cfn-customerprofiles-eventtrigger-eventtriggerlimits-eventexpiration)): integer, optional.
     #[serde(rename = "EventExpiration", skip_serializing_if = "Option::is_none")]
     pub event_expiration: Option<Value<i64>>,
-    /// `Periods`: optional.
+    /// A list of time periods during which the limits apply.
+    ///
+    /// `Periods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-eventtriggerlimits.html#cfn-customerprofiles-eventtrigger-eventtriggerlimits-periods)): list of (object [`Period`]), optional. Items: 1 to 4.
     #[serde(rename = "Periods", skip_serializing_if = "Option::is_none")]
     pub periods: Option<Value<Vec<Period>>>,
 }
@@ -2260,12 +2490,14 @@ impl Walk for EventTriggerLogicalOperator {
 
 /// The `EventsConfig` property type of [`Recommender`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Recommender`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html).
+/// AWS reference: [`AWS::CustomerProfiles::Recommender` `EventsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommender-eventsconfig.html).
 ///
 /// Every property is required: [`EventsConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventsConfig {
-    /// `EventParametersList`: required.
+    /// List of event parameters with their value thresholds
+    ///
+    /// `EventParametersList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommender-eventsconfig.html#cfn-customerprofiles-recommender-eventsconfig-eventparameterslist)): list of (object [`EventParameters`]), required. Items: 1 to 10.
     #[serde(rename = "EventParametersList")]
     pub event_parameters_list: Value<Vec<EventParameters>>,
 }
@@ -2291,12 +2523,14 @@ impl Walk for EventsConfig {
 
 /// The `ExportingConfig` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `ExportingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-exportingconfig.html).
 ///
 /// Every property is optional: start from [`ExportingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExportingConfig {
-    /// `S3Exporting`: optional.
+    /// The S3 location where Identity Resolution Jobs write result files.
+    ///
+    /// `S3Exporting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-exportingconfig.html#cfn-customerprofiles-domain-exportingconfig-s3exporting)): object [`S3ExportingConfig`], optional.
     #[serde(rename = "S3Exporting", skip_serializing_if = "Option::is_none")]
     pub s3_exporting: Option<S3ExportingConfig>,
 }
@@ -2346,15 +2580,17 @@ impl Walk for FeatureType {
 
 /// The `FieldMap` property type of [`ObjectType`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::ObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html).
+/// AWS reference: [`AWS::CustomerProfiles::ObjectType` `FieldMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-fieldmap.html).
 ///
 /// Every property is optional: start from [`FieldMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FieldMap {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-fieldmap.html#cfn-customerprofiles-objecttype-fieldmap-name)): string, optional. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ObjectTypeField`: optional.
+    /// Represents a field in a ProfileObjectType.
+    ///
+    /// `ObjectTypeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-fieldmap.html#cfn-customerprofiles-objecttype-fieldmap-objecttypefield)): object [`ObjectTypeField`], optional.
     #[serde(rename = "ObjectTypeField", skip_serializing_if = "Option::is_none")]
     pub object_type_field: Option<ObjectTypeField>,
 }
@@ -2392,27 +2628,27 @@ impl Walk for FieldMap {
 
 /// The `FlowDefinition` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `FlowDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-flowdefinition.html).
 ///
 /// [`FlowDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowDefinition {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-flowdefinition.html#cfn-customerprofiles-integration-flowdefinition-description)): string, optional. Pattern: `[\w!@#\-.?,\s]*`. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FlowName`: required.
+    /// `FlowName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-flowdefinition.html#cfn-customerprofiles-integration-flowdefinition-flowname)): string, required. Pattern: `[a-zA-Z0-9][\w!@#.-]+`. Length: 0 to 256 characters.
     #[serde(rename = "FlowName")]
     pub flow_name: Value<String>,
-    /// `KmsArn`: required.
+    /// `KmsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-flowdefinition.html#cfn-customerprofiles-integration-flowdefinition-kmsarn)): string, required. Pattern: `arn:aws:kms:.*:[0-9]+:.*`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsArn")]
     pub kms_arn: Value<String>,
-    /// `SourceFlowConfig`: required.
+    /// `SourceFlowConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-flowdefinition.html#cfn-customerprofiles-integration-flowdefinition-sourceflowconfig)): object [`SourceFlowConfig`], required.
     #[serde(rename = "SourceFlowConfig")]
     pub source_flow_config: SourceFlowConfig,
-    /// `Tasks`: required.
+    /// `Tasks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-flowdefinition.html#cfn-customerprofiles-integration-flowdefinition-tasks)): list of (object [`Task`]), required.
     #[serde(rename = "Tasks")]
     pub tasks: Value<Vec<Task>>,
-    /// `TriggerConfig`: required.
+    /// `TriggerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-flowdefinition.html#cfn-customerprofiles-integration-flowdefinition-triggerconfig)): object [`TriggerConfig`], required.
     #[serde(rename = "TriggerConfig")]
     pub trigger_config: TriggerConfig,
 }
@@ -2465,21 +2701,25 @@ impl Walk for FlowDefinition {
 
 /// The `Group` property type of [`SegmentDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition` `Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-group.html).
 ///
 /// Every property is optional: start from [`Group::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Group {
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-group.html#cfn-customerprofiles-segmentdefinition-group-dimensions)): list of (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<Json>>>,
-    /// `SourceSegments`: optional.
+    /// `SourceSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-group.html#cfn-customerprofiles-segmentdefinition-group-sourcesegments)): list of (object [`SourceSegment`]), optional.
     #[serde(rename = "SourceSegments", skip_serializing_if = "Option::is_none")]
     pub source_segments: Option<Value<Vec<SourceSegment>>>,
-    /// `SourceType`: optional.
+    /// Specifies the operator on how to handle multiple groups within the same segment.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-group.html#cfn-customerprofiles-segmentdefinition-group-sourcetype)): [`IncludeOptions`], one of `ALL`, `ANY`, `NONE`, optional.
     #[serde(rename = "SourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Value<IncludeOptions>>,
-    /// `Type`: optional.
+    /// Specifies the operator on how to handle multiple groups within the same segment.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-group.html#cfn-customerprofiles-segmentdefinition-group-type)): [`IncludeOptions`], one of `ALL`, `ANY`, `NONE`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<IncludeOptions>>,
 }
@@ -2556,12 +2796,12 @@ impl Walk for IncludeOptions {
 
 /// The `IncrementalPullConfig` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `IncrementalPullConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-incrementalpullconfig.html).
 ///
 /// Every property is optional: start from [`IncrementalPullConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IncrementalPullConfig {
-    /// `DatetimeTypeFieldName`: optional.
+    /// `DatetimeTypeFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-incrementalpullconfig.html#cfn-customerprofiles-integration-incrementalpullconfig-datetimetypefieldname)): string, optional. Length: 0 to 256 characters.
     #[serde(
         rename = "DatetimeTypeFieldName",
         skip_serializing_if = "Option::is_none"
@@ -2594,15 +2834,19 @@ impl Walk for IncrementalPullConfig {
 
 /// The `JobSchedule` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `JobSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-jobschedule.html).
 ///
 /// Every property is required: [`JobSchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobSchedule {
-    /// `DayOfTheWeek`: required.
+    /// The day when the Identity Resolution Job should run every week.
+    ///
+    /// `DayOfTheWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-jobschedule.html#cfn-customerprofiles-domain-jobschedule-dayoftheweek)): [`DayOfTheWeek`], one of `SUNDAY`, `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY`, `SATURDAY`, required.
     #[serde(rename = "DayOfTheWeek")]
     pub day_of_the_week: Value<DayOfTheWeek>,
-    /// `Time`: required.
+    /// The time when the Identity Resolution Job should run every week.
+    ///
+    /// `Time` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-jobschedule.html#cfn-customerprofiles-domain-jobschedule-time)): string, required. Pattern: `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`. Length: 3 to 5 characters.
     #[serde(rename = "Time")]
     pub time: Value<String>,
 }
@@ -2634,15 +2878,15 @@ impl Walk for JobSchedule {
 
 /// The `KeyMap` property type of [`ObjectType`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::ObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html).
+/// AWS reference: [`AWS::CustomerProfiles::ObjectType` `KeyMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-keymap.html).
 ///
 /// Every property is optional: start from [`KeyMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KeyMap {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-keymap.html#cfn-customerprofiles-objecttype-keymap-name)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ObjectTypeKeyList`: optional.
+    /// `ObjectTypeKeyList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-keymap.html#cfn-customerprofiles-objecttype-keymap-objecttypekeylist)): list of (object [`ObjectTypeKey`]), optional.
     #[serde(rename = "ObjectTypeKeyList", skip_serializing_if = "Option::is_none")]
     pub object_type_key_list: Option<Value<Vec<ObjectTypeKey>>>,
 }
@@ -2742,12 +2986,12 @@ impl Walk for MarketoConnectorOperator {
 
 /// The `MarketoSourceProperties` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `MarketoSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-marketosourceproperties.html).
 ///
 /// Every property is required: [`MarketoSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MarketoSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-marketosourceproperties.html#cfn-customerprofiles-integration-marketosourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -2773,21 +3017,29 @@ impl Walk for MarketoSourceProperties {
 
 /// The `Matching` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `Matching`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-matching.html).
 ///
 /// [`Matching::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Matching {
-    /// `AutoMerging`: optional.
+    /// Configuration information about the auto-merging process.
+    ///
+    /// `AutoMerging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-matching.html#cfn-customerprofiles-domain-matching-automerging)): object [`AutoMerging`], optional.
     #[serde(rename = "AutoMerging", skip_serializing_if = "Option::is_none")]
     pub auto_merging: Option<AutoMerging>,
-    /// `Enabled`: required.
+    /// The flag that enables the matching process of duplicate profiles.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-matching.html#cfn-customerprofiles-domain-matching-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `ExportingConfig`: optional.
+    /// Configuration information for exporting Identity Resolution results, for example, to an S3 bucket.
+    ///
+    /// `ExportingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-matching.html#cfn-customerprofiles-domain-matching-exportingconfig)): object [`ExportingConfig`], optional.
     #[serde(rename = "ExportingConfig", skip_serializing_if = "Option::is_none")]
     pub exporting_config: Option<ExportingConfig>,
-    /// `JobSchedule`: optional.
+    /// The day and time when do you want to start the Identity Resolution Job every week.
+    ///
+    /// `JobSchedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-matching.html#cfn-customerprofiles-domain-matching-jobschedule)): object [`JobSchedule`], optional.
     #[serde(rename = "JobSchedule", skip_serializing_if = "Option::is_none")]
     pub job_schedule: Option<JobSchedule>,
 }
@@ -2840,12 +3092,14 @@ impl Walk for Matching {
 
 /// The `MatchingRule` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `MatchingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-matchingrule.html).
 ///
 /// Every property is required: [`MatchingRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchingRule {
-    /// `Rule`: required.
+    /// A single rule level of the MatchRules. Configures how the rule-based matching process should match profiles.
+    ///
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-matchingrule.html#cfn-customerprofiles-domain-matchingrule-rule)): list of (string), required. Items: 1 to 15. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Rule")]
     pub rule: Value<Vec<Value<String>>>,
 }
@@ -2869,21 +3123,29 @@ impl Walk for MatchingRule {
 
 /// The `ObjectAttribute` property type of [`EventTrigger`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::EventTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html).
+/// AWS reference: [`AWS::CustomerProfiles::EventTrigger` `ObjectAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-objectattribute.html).
 ///
 /// [`ObjectAttribute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ObjectAttribute {
-    /// `ComparisonOperator`: required.
+    /// The operator used to compare an attribute against a list of values.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-objectattribute.html#cfn-customerprofiles-eventtrigger-objectattribute-comparisonoperator)): [`ComparisonOperator`], one of `INCLUSIVE`, `EXCLUSIVE`, `CONTAINS`, `BEGINS_WITH`, `ENDS_WITH`, `GREATER_THAN`, `LESS_THAN`, `GREATER_THAN_OR_EQUAL`, `LESS_THAN_OR_EQUAL`, `EQUAL`, `BEFORE`, `AFTER`, `ON`, `BETWEEN`, `NOT_BETWEEN`, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<ComparisonOperator>,
-    /// `FieldName`: optional.
+    /// A field defined within an object type.
+    ///
+    /// `FieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-objectattribute.html#cfn-customerprofiles-eventtrigger-objectattribute-fieldname)): string, optional. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "FieldName", skip_serializing_if = "Option::is_none")]
     pub field_name: Option<Value<String>>,
-    /// `Source`: optional.
+    /// An attribute contained within a source object.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-objectattribute.html#cfn-customerprofiles-eventtrigger-objectattribute-source)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
-    /// `Values`: required.
+    /// A list of attribute values used for comparison.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-objectattribute.html#cfn-customerprofiles-eventtrigger-objectattribute-values)): list of (string), required. Items: 1 to 10. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -2933,18 +3195,24 @@ impl Walk for ObjectAttribute {
 
 /// The `ObjectTypeField` property type of [`ObjectType`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::ObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html).
+/// AWS reference: [`AWS::CustomerProfiles::ObjectType` `ObjectTypeField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-objecttypefield.html).
 ///
 /// Every property is optional: start from [`ObjectTypeField::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ObjectTypeField {
-    /// `ContentType`: optional.
+    /// The content type of the field. Used for determining equality when searching.
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-objecttypefield.html#cfn-customerprofiles-objecttype-objecttypefield-contenttype)): [`ObjectTypeFieldContentType`], one of `STRING`, `NUMBER`, `PHONE_NUMBER`, `EMAIL_ADDRESS`, `NAME`, optional.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<ObjectTypeFieldContentType>>,
-    /// `Source`: optional.
+    /// A field of a ProfileObject. For example: \_source.FirstName, where "\_source" is a ProfileObjectType of a Zendesk user and "FirstName" is a field in that ObjectType.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-objecttypefield.html#cfn-customerprofiles-objecttype-objecttypefield-source)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
-    /// `Target`: optional.
+    /// The location of the data in the standard ProfileObject model. For example: \_profile.Address.PostalCode.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-objecttypefield.html#cfn-customerprofiles-objecttype-objecttypefield-target)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<Value<String>>,
 }
@@ -3019,15 +3287,19 @@ impl Walk for ObjectTypeFieldContentType {
 
 /// The `ObjectTypeKey` property type of [`ObjectType`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::ObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html).
+/// AWS reference: [`AWS::CustomerProfiles::ObjectType` `ObjectTypeKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-objecttypekey.html).
 ///
 /// Every property is optional: start from [`ObjectTypeKey::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ObjectTypeKey {
-    /// `FieldNames`: optional.
+    /// The reference for the key name of the fields map.
+    ///
+    /// `FieldNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-objecttypekey.html#cfn-customerprofiles-objecttype-objecttypekey-fieldnames)): list of (string), optional. Each item: Pattern: `^[a-zA-Z0-9_-]+$`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "FieldNames", skip_serializing_if = "Option::is_none")]
     pub field_names: Option<Value<Vec<Value<String>>>>,
-    /// `StandardIdentifiers`: optional.
+    /// The types of keys that a ProfileObject can have. Each ProfileObject can have only 1 UNIQUE key but multiple PROFILE keys. PROFILE means that this key can be used to tie an object to a PROFILE. UNIQUE means that it can be used to uniquely identify an object. If a key a is marked as SECONDARY, it will be used to search for profiles after all other PROFILE keys have been searched. A LOOKUP\_ONLY key is only used to match a profile but is not persisted to be used for searching of the profile. A NEW\_ONLY key is only used if the profile does not already exist before the object is ingested, otherwise it is only used for matching objects to profiles.
+    ///
+    /// `StandardIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-objecttypekey.html#cfn-customerprofiles-objecttype-objecttypekey-standardidentifiers)): list of ([`StandardIdentifiers`], one of `PROFILE`, `UNIQUE`, `SECONDARY`, `LOOKUP_ONLY`, `NEW_ONLY`, `ASSET`, `CASE`, `ORDER`, `AIR_PREFERENCE`, `AIR_BOOKING`, `AIR_SEGMENT`, `HOTEL_PREFERENCE`, `HOTEL_STAY_REVENUE`, `HOTEL_RESERVATION`, `LOYALTY`, `LOYALTY_TRANSACTION`, `LOYALTY_PROMOTION`, `WEB_ANALYTICS`, `DEVICE`, `COMMUNICATION_RECORD`), optional.
     #[serde(
         rename = "StandardIdentifiers",
         skip_serializing_if = "Option::is_none"
@@ -3071,15 +3343,15 @@ impl Walk for ObjectTypeKey {
 
 /// The `ObjectTypeMapping` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `ObjectTypeMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-objecttypemapping.html).
 ///
 /// Every property is required: [`ObjectTypeMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ObjectTypeMapping {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-objecttypemapping.html#cfn-customerprofiles-integration-objecttypemapping-key)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-objecttypemapping.html#cfn-customerprofiles-integration-objecttypemapping-value)): string, required. Pattern: `^[a-zA-Z_][a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3164,24 +3436,32 @@ impl Walk for OperatorPropertiesKeys {
 
 /// The `Period` property type of [`EventTrigger`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::EventTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html).
+/// AWS reference: [`AWS::CustomerProfiles::EventTrigger` `Period`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-period.html).
 ///
 /// [`Period::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Period {
-    /// `MaxInvocationsPerProfile`: optional.
+    /// The maximum allowed number of destination invocations per profile.
+    ///
+    /// `MaxInvocationsPerProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-period.html#cfn-customerprofiles-eventtrigger-period-maxinvocationsperprofile)): integer, optional. Range: 1 to 1000.
     #[serde(
         rename = "MaxInvocationsPerProfile",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_invocations_per_profile: Option<Value<i64>>,
-    /// `Unit`: required.
+    /// The unit of time.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-period.html#cfn-customerprofiles-eventtrigger-period-unit)): [`Unit`], one of `MINUTES`, `HOURS`, `DAYS`, `WEEKS`, `MONTHS`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<Unit>,
-    /// `Unlimited`: optional.
+    /// If set to true, there is no limit on the number of destination invocations per profile. The default is false.
+    ///
+    /// `Unlimited` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-period.html#cfn-customerprofiles-eventtrigger-period-unlimited)): boolean, optional.
     #[serde(rename = "Unlimited", skip_serializing_if = "Option::is_none")]
     pub unlimited: Option<Value<bool>>,
-    /// `Value`: required.
+    /// The amount of time of the specified unit.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-period.html#cfn-customerprofiles-eventtrigger-period-value)): integer, required. Range: 1 to 60.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -3228,24 +3508,34 @@ impl Walk for Period {
 
 /// The `Range` property type of [`CalculatedAttributeDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition` `Range`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-range.html).
 ///
 /// [`Range::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Range {
-    /// `TimestampFormat`: optional, create-only (changing it replaces the resource).
+    /// The format the timestamp field in your JSON object is specified. This value should be one of EPOCHMILLI or ISO\_8601. E.g. if your object type is MyType and source JSON is {"generatedAt": {"timestamp": "2001-07-04T12:08:56.235Z"}}, then TimestampFormat should be "ISO\_8601".
+    ///
+    /// `TimestampFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-range.html#cfn-customerprofiles-calculatedattributedefinition-range-timestampformat)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "TimestampFormat", skip_serializing_if = "Option::is_none")]
     pub timestamp_format: Option<Value<String>>,
-    /// `TimestampSource`: optional, create-only (changing it replaces the resource).
+    /// An expression specifying the field in your JSON object from which the date should be parsed. The expression should follow the structure of \\"{ObjectTypeName.\<Location of timestamp field in JSON pointer format\>}\\". E.g. if your object type is MyType and source JSON is {"generatedAt": {"timestamp": "1737587945945"}}, then TimestampSource should be "{MyType.generatedAt.timestamp}".
+    ///
+    /// `TimestampSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-range.html#cfn-customerprofiles-calculatedattributedefinition-range-timestampsource)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "TimestampSource", skip_serializing_if = "Option::is_none")]
     pub timestamp_source: Option<Value<String>>,
-    /// `Unit`: required.
+    /// The unit of time.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-range.html#cfn-customerprofiles-calculatedattributedefinition-range-unit)): [`RangeUnit`], one of `DAYS`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<RangeUnit>,
-    /// `Value`: optional.
+    /// The amount of time of the specified unit.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-range.html#cfn-customerprofiles-calculatedattributedefinition-range-value)): integer, optional. Range: 1 to 2147483647.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<i64>>,
-    /// `ValueRange`: optional.
+    /// A structure specifying the endpoints of the relative time period over which data is included in the aggregation.
+    ///
+    /// `ValueRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-range.html#cfn-customerprofiles-calculatedattributedefinition-range-valuerange)): object [`ValueRange`], optional.
     #[serde(rename = "ValueRange", skip_serializing_if = "Option::is_none")]
     pub value_range: Option<ValueRange>,
 }
@@ -3324,12 +3614,14 @@ impl Walk for RangeUnit {
 
 /// The `RecommenderConfig` property type of [`Recommender`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Recommender`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html).
+/// AWS reference: [`AWS::CustomerProfiles::Recommender` `RecommenderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommender-recommenderconfig.html).
 ///
 /// Every property is optional: start from [`RecommenderConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecommenderConfig {
-    /// `EventsConfig`: optional.
+    /// Configuration for events used in the recommender
+    ///
+    /// `EventsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommender-recommenderconfig.html#cfn-customerprofiles-recommender-recommenderconfig-eventsconfig)): object [`EventsConfig`], optional.
     #[serde(rename = "EventsConfig", skip_serializing_if = "Option::is_none")]
     pub events_config: Option<EventsConfig>,
 }
@@ -3391,18 +3683,18 @@ impl Walk for RecommenderRecipeName {
 
 /// The `RecommenderSchemaField` property type of [`RecommenderSchema`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::RecommenderSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderschema.html).
+/// AWS reference: [`AWS::CustomerProfiles::RecommenderSchema` `RecommenderSchemaField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommenderschema-recommenderschemafield.html).
 ///
 /// [`RecommenderSchemaField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecommenderSchemaField {
-    /// `ContentType`: optional.
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommenderschema-recommenderschemafield.html#cfn-customerprofiles-recommenderschema-recommenderschemafield-contenttype)): [`ContentType`], one of `STRING`, `NUMBER`, optional.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<ContentType>>,
-    /// `FeatureType`: optional.
+    /// `FeatureType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommenderschema-recommenderschemafield.html#cfn-customerprofiles-recommenderschema-recommenderschemafield-featuretype)): [`FeatureType`], one of `TEXTUAL`, `CATEGORICAL`, optional.
     #[serde(rename = "FeatureType", skip_serializing_if = "Option::is_none")]
     pub feature_type: Option<Value<FeatureType>>,
-    /// `TargetFieldName`: required.
+    /// `TargetFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommenderschema-recommenderschemafield.html#cfn-customerprofiles-recommenderschema-recommenderschemafield-targetfieldname)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "TargetFieldName")]
     pub target_field_name: Value<String>,
 }
@@ -3446,36 +3738,50 @@ impl Walk for RecommenderSchemaField {
 
 /// The `RuleBasedMatching` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `RuleBasedMatching`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-rulebasedmatching.html).
 ///
 /// [`RuleBasedMatching::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleBasedMatching {
-    /// `AttributeTypesSelector`: optional.
+    /// Configures information about the AttributeTypesSelector where the rule-based identity resolution uses to match profiles.
+    ///
+    /// `AttributeTypesSelector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-rulebasedmatching.html#cfn-customerprofiles-domain-rulebasedmatching-attributetypesselector)): object [`AttributeTypesSelector`], optional.
     #[serde(
         rename = "AttributeTypesSelector",
         skip_serializing_if = "Option::is_none"
     )]
     pub attribute_types_selector: Option<AttributeTypesSelector>,
-    /// `ConflictResolution`: optional.
+    /// How the auto-merging process should resolve conflicts between different profiles. For example, if Profile A and Profile B have the same FirstName and LastName (and that is the matching criteria), which EmailAddress should be used?
+    ///
+    /// `ConflictResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-rulebasedmatching.html#cfn-customerprofiles-domain-rulebasedmatching-conflictresolution)): object [`ConflictResolution`], optional.
     #[serde(rename = "ConflictResolution", skip_serializing_if = "Option::is_none")]
     pub conflict_resolution: Option<ConflictResolution>,
-    /// `Enabled`: required.
+    /// The flag that enables the rule-based matching process of duplicate profiles.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-rulebasedmatching.html#cfn-customerprofiles-domain-rulebasedmatching-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `ExportingConfig`: optional.
+    /// Configuration information for exporting Identity Resolution results, for example, to an S3 bucket.
+    ///
+    /// `ExportingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-rulebasedmatching.html#cfn-customerprofiles-domain-rulebasedmatching-exportingconfig)): object [`ExportingConfig`], optional.
     #[serde(rename = "ExportingConfig", skip_serializing_if = "Option::is_none")]
     pub exporting_config: Option<ExportingConfig>,
-    /// `MatchingRules`: optional.
+    /// Configures how the rule-based matching process should match profiles. You can have up to 15 MatchingRule in the MatchingRules.
+    ///
+    /// `MatchingRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-rulebasedmatching.html#cfn-customerprofiles-domain-rulebasedmatching-matchingrules)): list of (object [`MatchingRule`]), optional. Items: 1 to 15.
     #[serde(rename = "MatchingRules", skip_serializing_if = "Option::is_none")]
     pub matching_rules: Option<Value<Vec<MatchingRule>>>,
-    /// `MaxAllowedRuleLevelForMatching`: optional.
+    /// Indicates the maximum allowed rule level for matching.
+    ///
+    /// `MaxAllowedRuleLevelForMatching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-rulebasedmatching.html#cfn-customerprofiles-domain-rulebasedmatching-maxallowedrulelevelformatching)): integer, optional. Range: 1 to 15.
     #[serde(
         rename = "MaxAllowedRuleLevelForMatching",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_allowed_rule_level_for_matching: Option<Value<i64>>,
-    /// `MaxAllowedRuleLevelForMerging`: optional.
+    /// Indicates the maximum allowed rule level for merging.
+    ///
+    /// `MaxAllowedRuleLevelForMerging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-rulebasedmatching.html#cfn-customerprofiles-domain-rulebasedmatching-maxallowedrulelevelformerging)): integer, optional. Range: 1 to 15.
     #[serde(
         rename = "MaxAllowedRuleLevelForMerging",
         skip_serializing_if = "Option::is_none"
@@ -3632,15 +3938,19 @@ impl Walk for S3ConnectorOperator {
 
 /// The `S3ExportingConfig` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html).
+/// AWS reference: [`AWS::CustomerProfiles::Domain` `S3ExportingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-s3exportingconfig.html).
 ///
 /// [`S3ExportingConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3ExportingConfig {
-    /// `S3BucketName`: required.
+    /// The name of the S3 bucket where Identity Resolution Jobs write result files.
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-s3exportingconfig.html#cfn-customerprofiles-domain-s3exportingconfig-s3bucketname)): string, required. Pattern: `^[a-z0-9.-]+$`. Length: 3 to 63 characters.
     #[serde(rename = "S3BucketName")]
     pub s3_bucket_name: Value<String>,
-    /// `S3KeyName`: optional.
+    /// The S3 key name of the location where Identity Resolution Jobs write result files.
+    ///
+    /// `S3KeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-s3exportingconfig.html#cfn-customerprofiles-domain-s3exportingconfig-s3keyname)): string, optional. Pattern: `.*`. Length: 1 to 800 characters.
     #[serde(rename = "S3KeyName", skip_serializing_if = "Option::is_none")]
     pub s3_key_name: Option<Value<String>>,
 }
@@ -3675,15 +3985,15 @@ impl Walk for S3ExportingConfig {
 
 /// The `S3SourceProperties` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `S3SourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-s3sourceproperties.html).
 ///
 /// [`S3SourceProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3SourceProperties {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-s3sourceproperties.html#cfn-customerprofiles-integration-s3sourceproperties-bucketname)): string, required. Pattern: `\S+`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-s3sourceproperties.html#cfn-customerprofiles-integration-s3sourceproperties-bucketprefix)): string, optional. Pattern: `.*`. Length: 0 to 512 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
 }
@@ -3795,24 +4105,24 @@ impl Walk for SalesforceConnectorOperator {
 
 /// The `SalesforceSourceProperties` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `SalesforceSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-salesforcesourceproperties.html).
 ///
 /// [`SalesforceSourceProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceSourceProperties {
-    /// `EnableDynamicFieldUpdate`: optional.
+    /// `EnableDynamicFieldUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-salesforcesourceproperties.html#cfn-customerprofiles-integration-salesforcesourceproperties-enabledynamicfieldupdate)): boolean, optional.
     #[serde(
         rename = "EnableDynamicFieldUpdate",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_dynamic_field_update: Option<Value<bool>>,
-    /// `IncludeDeletedRecords`: optional.
+    /// `IncludeDeletedRecords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-salesforcesourceproperties.html#cfn-customerprofiles-integration-salesforcesourceproperties-includedeletedrecords)): boolean, optional.
     #[serde(
         rename = "IncludeDeletedRecords",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_deleted_records: Option<Value<bool>>,
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-salesforcesourceproperties.html#cfn-customerprofiles-integration-salesforcesourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -3856,30 +4166,30 @@ impl Walk for SalesforceSourceProperties {
 
 /// The `ScheduledTriggerProperties` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `ScheduledTriggerProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html).
 ///
 /// [`ScheduledTriggerProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledTriggerProperties {
-    /// `DataPullMode`: optional.
+    /// `DataPullMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-datapullmode)): [`DataPullMode`], one of `Incremental`, `Complete`, optional.
     #[serde(rename = "DataPullMode", skip_serializing_if = "Option::is_none")]
     pub data_pull_mode: Option<Value<DataPullMode>>,
-    /// `FirstExecutionFrom`: optional.
+    /// `FirstExecutionFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-firstexecutionfrom)): number, optional.
     #[serde(rename = "FirstExecutionFrom", skip_serializing_if = "Option::is_none")]
     pub first_execution_from: Option<Value<f64>>,
-    /// `ScheduleEndTime`: optional.
+    /// `ScheduleEndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-scheduleendtime)): number, optional.
     #[serde(rename = "ScheduleEndTime", skip_serializing_if = "Option::is_none")]
     pub schedule_end_time: Option<Value<f64>>,
-    /// `ScheduleExpression`: required.
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-scheduleexpression)): string, required. Pattern: `.*`. Length: 0 to 256 characters.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
-    /// `ScheduleOffset`: optional.
+    /// `ScheduleOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-scheduleoffset)): integer, optional. Range: 0 to 36000.
     #[serde(rename = "ScheduleOffset", skip_serializing_if = "Option::is_none")]
     pub schedule_offset: Option<Value<i64>>,
-    /// `ScheduleStartTime`: optional.
+    /// `ScheduleStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-schedulestarttime)): number, optional.
     #[serde(rename = "ScheduleStartTime", skip_serializing_if = "Option::is_none")]
     pub schedule_start_time: Option<Value<f64>>,
-    /// `Timezone`: optional.
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-scheduledtriggerproperties.html#cfn-customerprofiles-integration-scheduledtriggerproperties-timezone)): string, optional. Pattern: `.*`. Length: 0 to 256 characters.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
 }
@@ -3979,15 +4289,17 @@ impl Walk for Scope {
 
 /// The `SegmentGroup` property type of [`SegmentDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition` `SegmentGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-segmentgroup.html).
 ///
 /// Every property is optional: start from [`SegmentGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SegmentGroup {
-    /// `Groups`: optional.
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-segmentgroup.html#cfn-customerprofiles-segmentdefinition-segmentgroup-groups)): list of (object [`Group`]), optional.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<Vec<Group>>>,
-    /// `Include`: optional.
+    /// Specifies the operator on how to handle multiple groups within the same segment.
+    ///
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-segmentgroup.html#cfn-customerprofiles-segmentdefinition-segmentgroup-include)): [`IncludeOptions`], one of `ALL`, `ANY`, `NONE`, optional.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<IncludeOptions>>,
 }
@@ -4025,12 +4337,14 @@ impl Walk for SegmentGroup {
 
 /// The `SegmentSort` property type of [`SegmentDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition` `SegmentSort`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-segmentsort.html).
 ///
 /// Every property is required: [`SegmentSort::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SegmentSort {
-    /// `Attributes`: required.
+    /// A list of attributes used to sort the segments and their ordering preferences.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-segmentsort.html#cfn-customerprofiles-segmentdefinition-segmentsort-attributes)): list of (object [`SortAttribute`]), required. Items: 1 to 10.
     #[serde(rename = "Attributes")]
     pub attributes: Value<Vec<SortAttribute>>,
 }
@@ -4176,12 +4490,12 @@ impl Walk for ServiceNowConnectorOperator {
 
 /// The `ServiceNowSourceProperties` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `ServiceNowSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-servicenowsourceproperties.html).
 ///
 /// Every property is required: [`ServiceNowSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceNowSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-servicenowsourceproperties.html#cfn-customerprofiles-integration-servicenowsourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }
@@ -4207,21 +4521,29 @@ impl Walk for ServiceNowSourceProperties {
 
 /// The `SortAttribute` property type of [`SegmentDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition` `SortAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-sortattribute.html).
 ///
 /// [`SortAttribute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SortAttribute {
-    /// `DataType`: optional.
+    /// The data type of the sort attribute (e.g., string, number, date).
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-sortattribute.html#cfn-customerprofiles-segmentdefinition-sortattribute-datatype)): [`SegmentSortDataType`], one of `STRING`, `NUMBER`, `DATE`, optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<Value<SegmentSortDataType>>,
-    /// `Name`: required.
+    /// The name of the attribute to sort by.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-sortattribute.html#cfn-customerprofiles-segmentdefinition-sortattribute-name)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Order`: required.
+    /// The sort order for the attribute (ascending or descending).
+    ///
+    /// `Order` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-sortattribute.html#cfn-customerprofiles-segmentdefinition-sortattribute-order)): [`SegmentSortOrder`], one of `ASC`, `DESC`, required.
     #[serde(rename = "Order")]
     pub order: Value<SegmentSortOrder>,
-    /// `Type`: optional.
+    /// The type of attribute (e.g., profile, calculated).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-sortattribute.html#cfn-customerprofiles-segmentdefinition-sortattribute-type)): [`SortAttributeType`], one of `PROFILE`, `CALCULATED`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<SortAttributeType>>,
 }
@@ -4288,24 +4610,24 @@ impl Walk for SortAttributeType {
 
 /// The `SourceConnectorProperties` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `SourceConnectorProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceconnectorproperties.html).
 ///
 /// Every property is optional: start from [`SourceConnectorProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceConnectorProperties {
-    /// `Marketo`: optional.
+    /// `Marketo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceconnectorproperties.html#cfn-customerprofiles-integration-sourceconnectorproperties-marketo)): object [`MarketoSourceProperties`], optional.
     #[serde(rename = "Marketo", skip_serializing_if = "Option::is_none")]
     pub marketo: Option<MarketoSourceProperties>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceconnectorproperties.html#cfn-customerprofiles-integration-sourceconnectorproperties-s3)): object [`S3SourceProperties`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3SourceProperties>,
-    /// `Salesforce`: optional.
+    /// `Salesforce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceconnectorproperties.html#cfn-customerprofiles-integration-sourceconnectorproperties-salesforce)): object [`SalesforceSourceProperties`], optional.
     #[serde(rename = "Salesforce", skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<SalesforceSourceProperties>,
-    /// `ServiceNow`: optional.
+    /// `ServiceNow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceconnectorproperties.html#cfn-customerprofiles-integration-sourceconnectorproperties-servicenow)): object [`ServiceNowSourceProperties`], optional.
     #[serde(rename = "ServiceNow", skip_serializing_if = "Option::is_none")]
     pub service_now: Option<ServiceNowSourceProperties>,
-    /// `Zendesk`: optional.
+    /// `Zendesk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceconnectorproperties.html#cfn-customerprofiles-integration-sourceconnectorproperties-zendesk)): object [`ZendeskSourceProperties`], optional.
     #[serde(rename = "Zendesk", skip_serializing_if = "Option::is_none")]
     pub zendesk: Option<ZendeskSourceProperties>,
 }
@@ -4367,27 +4689,27 @@ impl Walk for SourceConnectorProperties {
 
 /// The `SourceFlowConfig` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `SourceFlowConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceflowconfig.html).
 ///
 /// [`SourceFlowConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceFlowConfig {
-    /// `ConnectorProfileName`: optional.
+    /// `ConnectorProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceflowconfig.html#cfn-customerprofiles-integration-sourceflowconfig-connectorprofilename)): string, optional. Pattern: `[\w/!@#+=.-]+`. Length: 0 to 256 characters.
     #[serde(
         rename = "ConnectorProfileName",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_profile_name: Option<Value<String>>,
-    /// `ConnectorType`: required.
+    /// `ConnectorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceflowconfig.html#cfn-customerprofiles-integration-sourceflowconfig-connectortype)): [`ConnectorType`], one of `Salesforce`, `Marketo`, `ServiceNow`, `Zendesk`, `S3`, required.
     #[serde(rename = "ConnectorType")]
     pub connector_type: Value<ConnectorType>,
-    /// `IncrementalPullConfig`: optional.
+    /// `IncrementalPullConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceflowconfig.html#cfn-customerprofiles-integration-sourceflowconfig-incrementalpullconfig)): object [`IncrementalPullConfig`], optional.
     #[serde(
         rename = "IncrementalPullConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub incremental_pull_config: Option<IncrementalPullConfig>,
-    /// `SourceConnectorProperties`: required.
+    /// `SourceConnectorProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-sourceflowconfig.html#cfn-customerprofiles-integration-sourceflowconfig-sourceconnectorproperties)): object [`SourceConnectorProperties`], required.
     #[serde(rename = "SourceConnectorProperties")]
     pub source_connector_properties: SourceConnectorProperties,
 }
@@ -4437,12 +4759,12 @@ impl Walk for SourceFlowConfig {
 
 /// The `SourceSegment` property type of [`SegmentDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::SegmentDefinition` `SourceSegment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-sourcesegment.html).
 ///
 /// Every property is optional: start from [`SourceSegment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceSegment {
-    /// `SegmentDefinitionName`: optional.
+    /// `SegmentDefinitionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-sourcesegment.html#cfn-customerprofiles-segmentdefinition-sourcesegment-segmentdefinitionname)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(
         rename = "SegmentDefinitionName",
         skip_serializing_if = "Option::is_none"
@@ -4587,15 +4909,19 @@ impl Walk for Statistic {
 
 /// The `Tag` property type of [`CalculatedAttributeDefinition`], [`Domain`], [`DomainObjectType`], [`EventStream`], [`EventTrigger`], [`Integration`], [`ObjectType`], [`Recommender`] and [`SegmentDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html), [`AWS::CustomerProfiles::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domain.html), [`AWS::CustomerProfiles::DomainObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-domainobjecttype.html), [`AWS::CustomerProfiles::EventStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventstream.html), [`AWS::CustomerProfiles::EventTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-eventtrigger.html), [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html), [`AWS::CustomerProfiles::ObjectType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-objecttype.html), [`AWS::CustomerProfiles::Recommender`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommender.html), [`AWS::CustomerProfiles::SegmentDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-segmentdefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-tag.html), [`AWS::CustomerProfiles::Domain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domain-tag.html), [`AWS::CustomerProfiles::DomainObjectType` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-domainobjecttype-tag.html), [`AWS::CustomerProfiles::EventStream` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventstream-tag.html), [`AWS::CustomerProfiles::EventTrigger` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-eventtrigger-tag.html), [`AWS::CustomerProfiles::Integration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-tag.html), [`AWS::CustomerProfiles::ObjectType` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-objecttype-tag.html), [`AWS::CustomerProfiles::Recommender` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommender-tag.html), [`AWS::CustomerProfiles::SegmentDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-segmentdefinition-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-tag.html#cfn-customerprofiles-calculatedattributedefinition-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-tag.html#cfn-customerprofiles-calculatedattributedefinition-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4624,15 +4950,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`RecommenderFilter`] and [`RecommenderSchema`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::RecommenderFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderfilter.html), [`AWS::CustomerProfiles::RecommenderSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-recommenderschema.html).
+/// AWS reference: [`AWS::CustomerProfiles::RecommenderFilter` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommenderfilter-tags.html), [`AWS::CustomerProfiles::RecommenderSchema` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommenderschema-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommenderfilter-tags.html#cfn-customerprofiles-recommenderfilter-tags-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-recommenderfilter-tags.html#cfn-customerprofiles-recommenderfilter-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4661,24 +4987,24 @@ impl Walk for Tags {
 
 /// The `Task` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-task.html).
 ///
 /// [`Task::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Task {
-    /// `ConnectorOperator`: optional.
+    /// `ConnectorOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-task.html#cfn-customerprofiles-integration-task-connectoroperator)): object [`ConnectorOperator`], optional.
     #[serde(rename = "ConnectorOperator", skip_serializing_if = "Option::is_none")]
     pub connector_operator: Option<ConnectorOperator>,
-    /// `DestinationField`: optional.
+    /// `DestinationField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-task.html#cfn-customerprofiles-integration-task-destinationfield)): string, optional. Pattern: `.*`. Length: 0 to 256 characters.
     #[serde(rename = "DestinationField", skip_serializing_if = "Option::is_none")]
     pub destination_field: Option<Value<String>>,
-    /// `SourceFields`: required.
+    /// `SourceFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-task.html#cfn-customerprofiles-integration-task-sourcefields)): list of (string), required. Each item: Pattern: `.*`. Each item: Length: 0 to 2048 characters.
     #[serde(rename = "SourceFields")]
     pub source_fields: Value<Vec<Value<String>>>,
-    /// `TaskProperties`: optional.
+    /// `TaskProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-task.html#cfn-customerprofiles-integration-task-taskproperties)): list of (object [`TaskPropertiesMap`]), optional.
     #[serde(rename = "TaskProperties", skip_serializing_if = "Option::is_none")]
     pub task_properties: Option<Value<Vec<TaskPropertiesMap>>>,
-    /// `TaskType`: required.
+    /// `TaskType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-task.html#cfn-customerprofiles-integration-task-tasktype)): [`TaskType`], one of `Arithmetic`, `Filter`, `Map`, `Mask`, `Merge`, `Truncate`, `Validate`, required.
     #[serde(rename = "TaskType")]
     pub task_type: Value<TaskType>,
 }
@@ -4737,15 +5063,15 @@ impl Walk for Task {
 
 /// The `TaskPropertiesMap` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `TaskPropertiesMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-taskpropertiesmap.html).
 ///
 /// Every property is required: [`TaskPropertiesMap::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskPropertiesMap {
-    /// `OperatorPropertyKey`: required.
+    /// `OperatorPropertyKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-taskpropertiesmap.html#cfn-customerprofiles-integration-taskpropertiesmap-operatorpropertykey)): [`OperatorPropertiesKeys`], one of `VALUE`, `VALUES`, `DATA_TYPE`, `UPPER_BOUND`, `LOWER_BOUND`, `SOURCE_DATA_TYPE`, `DESTINATION_DATA_TYPE`, `VALIDATION_ACTION`, `MASK_VALUE`, `MASK_LENGTH`, `TRUNCATE_LENGTH`, `MATH_OPERATION_FIELDS_ORDER`, `CONCAT_FORMAT`, `SUBFIELD_CATEGORY_MAP`, required.
     #[serde(rename = "OperatorPropertyKey")]
     pub operator_property_key: Value<OperatorPropertiesKeys>,
-    /// `Property`: required.
+    /// `Property` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-taskpropertiesmap.html#cfn-customerprofiles-integration-taskpropertiesmap-property)): string, required. Pattern: `.+`. Length: at most 2048 characters.
     #[serde(rename = "Property")]
     pub property: Value<String>,
 }
@@ -4812,15 +5138,19 @@ impl Walk for TaskType {
 
 /// The `Threshold` property type of [`CalculatedAttributeDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition` `Threshold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-threshold.html).
 ///
 /// Every property is required: [`Threshold::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Threshold {
-    /// `Operator`: required.
+    /// The operator of the threshold.
+    ///
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-threshold.html#cfn-customerprofiles-calculatedattributedefinition-threshold-operator)): [`ThresholdOperator`], one of `EQUAL_TO`, `GREATER_THAN`, `LESS_THAN`, `NOT_EQUAL_TO`, required.
     #[serde(rename = "Operator")]
     pub operator: Value<ThresholdOperator>,
-    /// `Value`: required.
+    /// The value of the threshold.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-threshold.html#cfn-customerprofiles-calculatedattributedefinition-threshold-value)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4878,15 +5208,15 @@ impl Walk for ThresholdOperator {
 
 /// The `TriggerConfig` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `TriggerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-triggerconfig.html).
 ///
 /// [`TriggerConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TriggerConfig {
-    /// `TriggerProperties`: optional.
+    /// `TriggerProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-triggerconfig.html#cfn-customerprofiles-integration-triggerconfig-triggerproperties)): object [`TriggerProperties`], optional.
     #[serde(rename = "TriggerProperties", skip_serializing_if = "Option::is_none")]
     pub trigger_properties: Option<TriggerProperties>,
-    /// `TriggerType`: required.
+    /// `TriggerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-triggerconfig.html#cfn-customerprofiles-integration-triggerconfig-triggertype)): [`TriggerType`], one of `Scheduled`, `Event`, `OnDemand`, required.
     #[serde(rename = "TriggerType")]
     pub trigger_type: Value<TriggerType>,
 }
@@ -4921,12 +5251,12 @@ impl Walk for TriggerConfig {
 
 /// The `TriggerProperties` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `TriggerProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-triggerproperties.html).
 ///
 /// Every property is optional: start from [`TriggerProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TriggerProperties {
-    /// `Scheduled`: optional.
+    /// `Scheduled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-triggerproperties.html#cfn-customerprofiles-integration-triggerproperties-scheduled)): object [`ScheduledTriggerProperties`], optional.
     #[serde(rename = "Scheduled", skip_serializing_if = "Option::is_none")]
     pub scheduled: Option<ScheduledTriggerProperties>,
 }
@@ -5008,15 +5338,19 @@ impl Walk for Unit {
 
 /// The `ValueRange` property type of [`CalculatedAttributeDefinition`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-calculatedattributedefinition.html).
+/// AWS reference: [`AWS::CustomerProfiles::CalculatedAttributeDefinition` `ValueRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-valuerange.html).
 ///
 /// Every property is required: [`ValueRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValueRange {
-    /// `End`: required.
+    /// The ending point for this range. Positive numbers indicate how many days in the past data should be included, and negative numbers indicate how many days in the future.
+    ///
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-valuerange.html#cfn-customerprofiles-calculatedattributedefinition-valuerange-end)): integer, required. Range: -2147483648 to 2147483647.
     #[serde(rename = "End")]
     pub end: Value<i64>,
-    /// `Start`: required.
+    /// The starting point for this range. Positive numbers indicate how many days in the past data should be included, and negative numbers indicate how many days in the future.
+    ///
+    /// `Start` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-calculatedattributedefinition-valuerange.html#cfn-customerprofiles-calculatedattributedefinition-valuerange-start)): integer, required. Range: -2147483648 to 2147483647.
     #[serde(rename = "Start")]
     pub start: Value<i64>,
 }
@@ -5101,12 +5435,12 @@ impl Walk for ZendeskConnectorOperator {
 
 /// The `ZendeskSourceProperties` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::CustomerProfiles::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-customerprofiles-integration.html).
+/// AWS reference: [`AWS::CustomerProfiles::Integration` `ZendeskSourceProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-zendesksourceproperties.html).
 ///
 /// Every property is required: [`ZendeskSourceProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ZendeskSourceProperties {
-    /// `Object`: required.
+    /// `Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-customerprofiles-integration-zendesksourceproperties.html#cfn-customerprofiles-integration-zendesksourceproperties-object)): string, required. Pattern: `\S+`. Length: 0 to 512 characters.
     #[serde(rename = "Object")]
     pub object: Value<String>,
 }

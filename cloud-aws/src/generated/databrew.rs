@@ -11,28 +11,42 @@ use crate::{Intrinsic, Json, Resource, Value, Walk};
 
 /// The properties of an `AWS::DataBrew::Dataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html)).
 ///
+/// Resource schema for AWS::DataBrew::Dataset.
+///
 /// [`Dataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `Format`: optional.
+    /// Dataset format
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html#cfn-databrew-dataset-format)): [`DatasetFormat`], one of `CSV`, `JSON`, `PARQUET`, `EXCEL`, `ORC`, optional.
     #[serde(rename = "Format", skip_serializing_if = "Option::is_none")]
     pub format: Option<Value<DatasetFormat>>,
-    /// `FormatOptions`: optional.
+    /// Format options for dataset
+    ///
+    /// `FormatOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html#cfn-databrew-dataset-formatoptions)): object [`FormatOptions`], optional.
     #[serde(rename = "FormatOptions", skip_serializing_if = "Option::is_none")]
     pub format_options: Option<FormatOptions>,
-    /// `Input`: required.
+    /// Input
+    ///
+    /// `Input` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html#cfn-databrew-dataset-input)): object [`Input`], required.
     #[serde(rename = "Input")]
     pub input: Input,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Dataset name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html#cfn-databrew-dataset-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PathOptions`: optional.
+    /// PathOptions
+    ///
+    /// `PathOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html#cfn-databrew-dataset-pathoptions)): object [`PathOptions`], optional.
     #[serde(rename = "PathOptions", skip_serializing_if = "Option::is_none")]
     pub path_options: Option<PathOptions>,
-    /// `Source`: optional.
+    /// Source type of the dataset
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html#cfn-databrew-dataset-source)): [`Source`], one of `S3`, `DATA-CATALOG`, `DATABASE`, optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<Source>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html#cfn-databrew-dataset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -112,70 +126,102 @@ impl Resource for Dataset {
 
 /// The properties of an `AWS::DataBrew::Job` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html)).
 ///
+/// Resource schema for AWS::DataBrew::Job.
+///
 /// [`Job::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Job {
-    /// `DataCatalogOutputs`: optional.
+    /// `DataCatalogOutputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-datacatalogoutputs)): list of (object [`DataCatalogOutput`]), optional. Items: at least 1.
     #[serde(rename = "DataCatalogOutputs", skip_serializing_if = "Option::is_none")]
     pub data_catalog_outputs: Option<Value<Vec<DataCatalogOutput>>>,
-    /// `DatabaseOutputs`: optional.
+    /// `DatabaseOutputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-databaseoutputs)): list of (object [`DatabaseOutput`]), optional. Items: at least 1.
     #[serde(rename = "DatabaseOutputs", skip_serializing_if = "Option::is_none")]
     pub database_outputs: Option<Value<Vec<DatabaseOutput>>>,
-    /// `DatasetName`: optional.
+    /// Dataset name
+    ///
+    /// `DatasetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-datasetname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DatasetName", skip_serializing_if = "Option::is_none")]
     pub dataset_name: Option<Value<String>>,
-    /// `EncryptionKeyArn`: optional.
+    /// Encryption Key Arn
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-encryptionkeyarn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `EncryptionMode`: optional.
+    /// Encryption mode
+    ///
+    /// `EncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-encryptionmode)): [`EncryptionMode`], one of `SSE-KMS`, `SSE-S3`, optional.
     #[serde(rename = "EncryptionMode", skip_serializing_if = "Option::is_none")]
     pub encryption_mode: Option<Value<EncryptionMode>>,
-    /// `JobSample`: optional.
+    /// Job Sample
+    ///
+    /// `JobSample` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-jobsample)): object [`JobSample`], optional.
     #[serde(rename = "JobSample", skip_serializing_if = "Option::is_none")]
     pub job_sample: Option<JobSample>,
-    /// `LogSubscription`: optional.
+    /// Log subscription
+    ///
+    /// `LogSubscription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-logsubscription)): [`LogSubscription`], one of `ENABLE`, `DISABLE`, optional.
     #[serde(rename = "LogSubscription", skip_serializing_if = "Option::is_none")]
     pub log_subscription: Option<Value<LogSubscription>>,
-    /// `MaxCapacity`: optional.
+    /// Max capacity
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-maxcapacity)): integer, optional.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<i64>>,
-    /// `MaxRetries`: optional.
+    /// Max retries
+    ///
+    /// `MaxRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-maxretries)): integer, optional. Range: at least 0.
     #[serde(rename = "MaxRetries", skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<Value<i64>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Job name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutputLocation`: optional.
+    /// Output location
+    ///
+    /// `OutputLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-outputlocation)): object [`OutputLocation`], optional.
     #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
     pub output_location: Option<OutputLocation>,
-    /// `Outputs`: optional.
+    /// `Outputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-outputs)): list of (object [`Output`]), optional. Items: at least 1.
     #[serde(rename = "Outputs", skip_serializing_if = "Option::is_none")]
     pub outputs: Option<Value<Vec<Output>>>,
-    /// `ProfileConfiguration`: optional.
+    /// Profile Job configuration
+    ///
+    /// `ProfileConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-profileconfiguration)): object [`ProfileConfiguration`], optional.
     #[serde(
         rename = "ProfileConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub profile_configuration: Option<ProfileConfiguration>,
-    /// `ProjectName`: optional.
+    /// Project name
+    ///
+    /// `ProjectName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-projectname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "ProjectName", skip_serializing_if = "Option::is_none")]
     pub project_name: Option<Value<String>>,
-    /// `Recipe`: optional.
+    /// `Recipe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-recipe)): object [`JobRecipe`], optional.
     #[serde(rename = "Recipe", skip_serializing_if = "Option::is_none")]
     pub recipe: Option<JobRecipe>,
-    /// `RoleArn`: required.
+    /// Role arn
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Timeout`: optional.
+    /// Timeout
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-timeout)): integer, optional. Range: at least 0.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// Job type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-type)): [`JobType`], one of `PROFILE`, `RECIPE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<JobType>,
-    /// `ValidationConfigurations`: optional.
+    /// Data quality rules configuration
+    ///
+    /// `ValidationConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html#cfn-databrew-job-validationconfigurations)): list of (object [`ValidationConfiguration`]), optional. Items: at least 1.
     #[serde(
         rename = "ValidationConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -376,25 +422,37 @@ impl Resource for Job {
 
 /// The properties of an `AWS::DataBrew::Project` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html)).
 ///
+/// Resource schema for AWS::DataBrew::Project.
+///
 /// [`Project::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Project {
-    /// `DatasetName`: required.
+    /// Dataset name
+    ///
+    /// `DatasetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html#cfn-databrew-project-datasetname)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DatasetName")]
     pub dataset_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Project name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html#cfn-databrew-project-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RecipeName`: required.
+    /// Recipe name
+    ///
+    /// `RecipeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html#cfn-databrew-project-recipename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "RecipeName")]
     pub recipe_name: Value<String>,
-    /// `RoleArn`: required.
+    /// Role arn
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html#cfn-databrew-project-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Sample`: optional.
+    /// Sample
+    ///
+    /// `Sample` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html#cfn-databrew-project-sample)): object [`Sample`], optional.
     #[serde(rename = "Sample", skip_serializing_if = "Option::is_none")]
     pub sample: Option<Sample>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html#cfn-databrew-project-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -458,19 +516,25 @@ impl Resource for Project {
 
 /// The properties of an `AWS::DataBrew::Recipe` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html)).
 ///
+/// Resource schema for AWS::DataBrew::Recipe.
+///
 /// [`Recipe::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Recipe {
-    /// `Description`: optional.
+    /// Description of the recipe
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html#cfn-databrew-recipe-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Recipe name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html#cfn-databrew-recipe-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Steps`: required.
+    /// `Steps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html#cfn-databrew-recipe-steps)): list of (object [`RecipeStep`]), required.
     #[serde(rename = "Steps")]
     pub steps: Value<Vec<RecipeStep>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html#cfn-databrew-recipe-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -523,22 +587,32 @@ impl Resource for Recipe {
 
 /// The properties of an `AWS::DataBrew::Ruleset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html)).
 ///
+/// Resource schema for AWS::DataBrew::Ruleset.
+///
 /// [`Ruleset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ruleset {
-    /// `Description`: optional.
+    /// Description of the Ruleset
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html#cfn-databrew-ruleset-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the Ruleset
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html#cfn-databrew-ruleset-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Rules`: required.
+    /// List of the data quality rules in the ruleset
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html#cfn-databrew-ruleset-rules)): list of (object [`Rule`]), required. Items: at least 1.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<Rule>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html#cfn-databrew-ruleset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetArn`: required, create-only (changing it replaces the resource).
+    /// Arn of the target resource (dataset) to apply the ruleset to
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html#cfn-databrew-ruleset-targetarn)): string, required, create-only (changing it replaces the resource). Length: 20 to 2048 characters.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
 }
@@ -598,19 +672,25 @@ impl Resource for Ruleset {
 
 /// The properties of an `AWS::DataBrew::Schedule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-schedule.html)).
 ///
+/// Resource schema for AWS::DataBrew::Schedule.
+///
 /// [`Schedule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `CronExpression`: required.
+    /// Schedule cron
+    ///
+    /// `CronExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-schedule.html#cfn-databrew-schedule-cronexpression)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "CronExpression")]
     pub cron_expression: Value<String>,
-    /// `JobNames`: optional.
+    /// `JobNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-schedule.html#cfn-databrew-schedule-jobnames)): list of (string), optional. Items: 0 to 50. Each item: Length: 1 to 255 characters.
     #[serde(rename = "JobNames", skip_serializing_if = "Option::is_none")]
     pub job_names: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Schedule Name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-schedule.html#cfn-databrew-schedule-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-schedule.html#cfn-databrew-schedule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -663,15 +743,17 @@ impl Resource for Schedule {
 
 /// The `Action` property type of [`Recipe`].
 ///
-/// AWS reference: [`AWS::DataBrew::Recipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html).
+/// AWS reference: [`AWS::DataBrew::Recipe` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-action.html).
 ///
 /// [`Action::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Action {
-    /// `Operation`: required.
+    /// Step action operation
+    ///
+    /// `Operation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-action.html#cfn-databrew-recipe-action-operation)): string, required. Pattern: `^[A-Z\_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Operation")]
     pub operation: Value<String>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-action.html#cfn-databrew-recipe-action-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
 }
@@ -706,12 +788,12 @@ impl Walk for Action {
 
 /// The `AllowedStatistics` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `AllowedStatistics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-allowedstatistics.html).
 ///
 /// Every property is required: [`AllowedStatistics::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AllowedStatistics {
-    /// `Statistics`: required.
+    /// `Statistics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-allowedstatistics.html#cfn-databrew-job-allowedstatistics-statistics)): list of (string), required. Items: at least 1. Each item: Pattern: `^[A-Z\_]+$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "Statistics")]
     pub statistics: Value<Vec<Value<String>>>,
 }
@@ -737,15 +819,15 @@ impl Walk for AllowedStatistics {
 
 /// The `ColumnSelector` property type of [`Job`] and [`Ruleset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html), [`AWS::DataBrew::Ruleset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html).
+/// AWS reference: [`AWS::DataBrew::Job` `ColumnSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-columnselector.html), [`AWS::DataBrew::Ruleset` `ColumnSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-columnselector.html).
 ///
 /// Every property is optional: start from [`ColumnSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ColumnSelector {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-columnselector.html#cfn-databrew-job-columnselector-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Regex`: optional.
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-columnselector.html#cfn-databrew-job-columnselector-regex)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Regex", skip_serializing_if = "Option::is_none")]
     pub regex: Option<Value<String>>,
 }
@@ -783,15 +865,15 @@ impl Walk for ColumnSelector {
 
 /// The `ColumnStatisticsConfiguration` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `ColumnStatisticsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-columnstatisticsconfiguration.html).
 ///
 /// [`ColumnStatisticsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ColumnStatisticsConfiguration {
-    /// `Selectors`: optional.
+    /// `Selectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-columnstatisticsconfiguration.html#cfn-databrew-job-columnstatisticsconfiguration-selectors)): list of (object [`ColumnSelector`]), optional. Items: at least 1.
     #[serde(rename = "Selectors", skip_serializing_if = "Option::is_none")]
     pub selectors: Option<Value<Vec<ColumnSelector>>>,
-    /// `Statistics`: required.
+    /// `Statistics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-columnstatisticsconfiguration.html#cfn-databrew-job-columnstatisticsconfiguration-statistics)): object [`StatisticsConfiguration`], required.
     #[serde(rename = "Statistics")]
     pub statistics: StatisticsConfiguration,
 }
@@ -867,18 +949,24 @@ impl Walk for CompressionFormat {
 
 /// The `ConditionExpression` property type of [`Recipe`].
 ///
-/// AWS reference: [`AWS::DataBrew::Recipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html).
+/// AWS reference: [`AWS::DataBrew::Recipe` `ConditionExpression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-conditionexpression.html).
 ///
 /// [`ConditionExpression::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConditionExpression {
-    /// `Condition`: required.
+    /// Input condition to be applied to the target column
+    ///
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-conditionexpression.html#cfn-databrew-recipe-conditionexpression-condition)): string, required. Pattern: `^[A-Z\_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Condition")]
     pub condition: Value<String>,
-    /// `TargetColumn`: required.
+    /// Name of the target column
+    ///
+    /// `TargetColumn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-conditionexpression.html#cfn-databrew-recipe-conditionexpression-targetcolumn)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "TargetColumn")]
     pub target_column: Value<String>,
-    /// `Value`: optional.
+    /// Value of the condition
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-conditionexpression.html#cfn-databrew-recipe-conditionexpression-value)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -919,15 +1007,15 @@ impl Walk for ConditionExpression {
 
 /// The `CsvOptions` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `CsvOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-csvoptions.html).
 ///
 /// Every property is optional: start from [`CsvOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CsvOptions {
-    /// `Delimiter`: optional.
+    /// `Delimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-csvoptions.html#cfn-databrew-dataset-csvoptions-delimiter)): string, optional. Length: 1 to 1 characters.
     #[serde(rename = "Delimiter", skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<Value<String>>,
-    /// `HeaderRow`: optional.
+    /// `HeaderRow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-csvoptions.html#cfn-databrew-dataset-csvoptions-headerrow)): boolean, optional.
     #[serde(rename = "HeaderRow", skip_serializing_if = "Option::is_none")]
     pub header_row: Option<Value<bool>>,
 }
@@ -965,12 +1053,12 @@ impl Walk for CsvOptions {
 
 /// The `CsvOutputOptions` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `CsvOutputOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-csvoutputoptions.html).
 ///
 /// Every property is optional: start from [`CsvOutputOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CsvOutputOptions {
-    /// `Delimiter`: optional.
+    /// `Delimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-csvoutputoptions.html#cfn-databrew-job-csvoutputoptions-delimiter)): string, optional. Length: 1 to 1 characters.
     #[serde(rename = "Delimiter", skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<Value<String>>,
 }
@@ -1000,21 +1088,29 @@ impl Walk for CsvOutputOptions {
 
 /// The `DataCatalogInputDefinition` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `DataCatalogInputDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datacataloginputdefinition.html).
 ///
 /// Every property is optional: start from [`DataCatalogInputDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataCatalogInputDefinition {
-    /// `CatalogId`: optional.
+    /// Catalog id
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datacataloginputdefinition.html#cfn-databrew-dataset-datacataloginputdefinition-catalogid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// Database name
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datacataloginputdefinition.html#cfn-databrew-dataset-datacataloginputdefinition-databasename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `TableName`: optional.
+    /// Table name
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datacataloginputdefinition.html#cfn-databrew-dataset-datacataloginputdefinition-tablename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<Value<String>>,
-    /// `TempDirectory`: optional.
+    /// Input location
+    ///
+    /// `TempDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datacataloginputdefinition.html#cfn-databrew-dataset-datacataloginputdefinition-tempdirectory)): object [`S3Location`], optional.
     #[serde(rename = "TempDirectory", skip_serializing_if = "Option::is_none")]
     pub temp_directory: Option<S3Location>,
 }
@@ -1068,27 +1164,27 @@ impl Walk for DataCatalogInputDefinition {
 
 /// The `DataCatalogOutput` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `DataCatalogOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-datacatalogoutput.html).
 ///
 /// [`DataCatalogOutput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataCatalogOutput {
-    /// `CatalogId`: optional.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-datacatalogoutput.html#cfn-databrew-job-datacatalogoutput-catalogid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-datacatalogoutput.html#cfn-databrew-job-datacatalogoutput-databasename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `DatabaseOptions`: optional.
+    /// `DatabaseOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-datacatalogoutput.html#cfn-databrew-job-datacatalogoutput-databaseoptions)): object [`DatabaseTableOutputOptions`], optional.
     #[serde(rename = "DatabaseOptions", skip_serializing_if = "Option::is_none")]
     pub database_options: Option<DatabaseTableOutputOptions>,
-    /// `Overwrite`: optional.
+    /// `Overwrite` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-datacatalogoutput.html#cfn-databrew-job-datacatalogoutput-overwrite)): boolean, optional.
     #[serde(rename = "Overwrite", skip_serializing_if = "Option::is_none")]
     pub overwrite: Option<Value<bool>>,
-    /// `S3Options`: optional.
+    /// `S3Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-datacatalogoutput.html#cfn-databrew-job-datacatalogoutput-s3options)): object [`S3TableOutputOptions`], optional.
     #[serde(rename = "S3Options", skip_serializing_if = "Option::is_none")]
     pub s3_options: Option<S3TableOutputOptions>,
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-datacatalogoutput.html#cfn-databrew-job-datacatalogoutput-tablename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -1156,21 +1252,29 @@ impl Walk for DataCatalogOutput {
 
 /// The `DatabaseInputDefinition` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `DatabaseInputDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-databaseinputdefinition.html).
 ///
 /// [`DatabaseInputDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseInputDefinition {
-    /// `DatabaseTableName`: optional.
+    /// Database table name
+    ///
+    /// `DatabaseTableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-databaseinputdefinition.html#cfn-databrew-dataset-databaseinputdefinition-databasetablename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseTableName", skip_serializing_if = "Option::is_none")]
     pub database_table_name: Option<Value<String>>,
-    /// `GlueConnectionName`: required.
+    /// Glue connection name
+    ///
+    /// `GlueConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-databaseinputdefinition.html#cfn-databrew-dataset-databaseinputdefinition-glueconnectionname)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "GlueConnectionName")]
     pub glue_connection_name: Value<String>,
-    /// `QueryString`: optional.
+    /// Custom SQL to run against the provided AWS Glue connection. This SQL will be used as the input for DataBrew projects and jobs.
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-databaseinputdefinition.html#cfn-databrew-dataset-databaseinputdefinition-querystring)): string, optional. Length: 1 to 10000 characters.
     #[serde(rename = "QueryString", skip_serializing_if = "Option::is_none")]
     pub query_string: Option<Value<String>>,
-    /// `TempDirectory`: optional.
+    /// Input location
+    ///
+    /// `TempDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-databaseinputdefinition.html#cfn-databrew-dataset-databaseinputdefinition-tempdirectory)): object [`S3Location`], optional.
     #[serde(rename = "TempDirectory", skip_serializing_if = "Option::is_none")]
     pub temp_directory: Option<S3Location>,
 }
@@ -1223,18 +1327,22 @@ impl Walk for DatabaseInputDefinition {
 
 /// The `DatabaseOutput` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `DatabaseOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-databaseoutput.html).
 ///
 /// [`DatabaseOutput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseOutput {
-    /// `DatabaseOptions`: required.
+    /// `DatabaseOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-databaseoutput.html#cfn-databrew-job-databaseoutput-databaseoptions)): object [`DatabaseTableOutputOptions`], required.
     #[serde(rename = "DatabaseOptions")]
     pub database_options: DatabaseTableOutputOptions,
-    /// `DatabaseOutputMode`: optional.
+    /// Database table name
+    ///
+    /// `DatabaseOutputMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-databaseoutput.html#cfn-databrew-job-databaseoutput-databaseoutputmode)): [`DatabaseOutputMode`], one of `NEW_TABLE`, optional.
     #[serde(rename = "DatabaseOutputMode", skip_serializing_if = "Option::is_none")]
     pub database_output_mode: Option<Value<DatabaseOutputMode>>,
-    /// `GlueConnectionName`: required.
+    /// Glue connection name
+    ///
+    /// `GlueConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-databaseoutput.html#cfn-databrew-job-databaseoutput-glueconnectionname)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "GlueConnectionName")]
     pub glue_connection_name: Value<String>,
 }
@@ -1292,15 +1400,17 @@ impl Walk for DatabaseOutputMode {
 
 /// The `DatabaseTableOutputOptions` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `DatabaseTableOutputOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-databasetableoutputoptions.html).
 ///
 /// [`DatabaseTableOutputOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseTableOutputOptions {
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-databasetableoutputoptions.html#cfn-databrew-job-databasetableoutputoptions-tablename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
-    /// `TempDirectory`: optional.
+    /// S3 Output location
+    ///
+    /// `TempDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-databasetableoutputoptions.html#cfn-databrew-job-databasetableoutputoptions-tempdirectory)): object [`S3Location`], optional.
     #[serde(rename = "TempDirectory", skip_serializing_if = "Option::is_none")]
     pub temp_directory: Option<S3Location>,
 }
@@ -1364,24 +1474,30 @@ impl Walk for DatasetFormat {
 
 /// The `DatasetParameter` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `DatasetParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datasetparameter.html).
 ///
 /// [`DatasetParameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetParameter {
-    /// `CreateColumn`: optional.
+    /// Add the value of this parameter as a column in a dataset.
+    ///
+    /// `CreateColumn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datasetparameter.html#cfn-databrew-dataset-datasetparameter-createcolumn)): boolean, optional.
     #[serde(rename = "CreateColumn", skip_serializing_if = "Option::is_none")]
     pub create_column: Option<Value<bool>>,
-    /// `DatetimeOptions`: optional.
+    /// `DatetimeOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datasetparameter.html#cfn-databrew-dataset-datasetparameter-datetimeoptions)): object [`DatetimeOptions`], optional.
     #[serde(rename = "DatetimeOptions", skip_serializing_if = "Option::is_none")]
     pub datetime_options: Option<DatetimeOptions>,
-    /// `Filter`: optional.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datasetparameter.html#cfn-databrew-dataset-datasetparameter-filter)): object [`FilterExpression`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<FilterExpression>,
-    /// `Name`: required.
+    /// Parameter name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datasetparameter.html#cfn-databrew-dataset-datasetparameter-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// Parameter type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datasetparameter.html#cfn-databrew-dataset-datasetparameter-type)): [`DatasetParameterType`], one of `String`, `Number`, `Datetime`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DatasetParameterType>,
 }
@@ -1463,18 +1579,24 @@ impl Walk for DatasetParameterType {
 
 /// The `DatetimeOptions` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `DatetimeOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datetimeoptions.html).
 ///
 /// [`DatetimeOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatetimeOptions {
-    /// `Format`: required.
+    /// Date/time format of a date parameter
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datetimeoptions.html#cfn-databrew-dataset-datetimeoptions-format)): string, required. Length: 2 to 100 characters.
     #[serde(rename = "Format")]
     pub format: Value<String>,
-    /// `LocaleCode`: optional.
+    /// Locale code for a date parameter
+    ///
+    /// `LocaleCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datetimeoptions.html#cfn-databrew-dataset-datetimeoptions-localecode)): string, optional. Pattern: `^[A-Za-z0-9_\.#@\-]+$`. Length: 2 to 100 characters.
     #[serde(rename = "LocaleCode", skip_serializing_if = "Option::is_none")]
     pub locale_code: Option<Value<String>>,
-    /// `TimezoneOffset`: optional.
+    /// Timezone offset
+    ///
+    /// `TimezoneOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-datetimeoptions.html#cfn-databrew-dataset-datetimeoptions-timezoneoffset)): string, optional. Pattern: `^(Z|[-+](\d|\d{2}|\d{2}:?\d{2}))$`. Length: 1 to 6 characters.
     #[serde(rename = "TimezoneOffset", skip_serializing_if = "Option::is_none")]
     pub timezone_offset: Option<Value<String>>,
 }
@@ -1538,15 +1660,15 @@ impl Walk for EncryptionMode {
 
 /// The `EntityDetectorConfiguration` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `EntityDetectorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-entitydetectorconfiguration.html).
 ///
 /// [`EntityDetectorConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityDetectorConfiguration {
-    /// `AllowedStatistics`: optional.
+    /// `AllowedStatistics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-entitydetectorconfiguration.html#cfn-databrew-job-entitydetectorconfiguration-allowedstatistics)): object [`AllowedStatistics`], optional.
     #[serde(rename = "AllowedStatistics", skip_serializing_if = "Option::is_none")]
     pub allowed_statistics: Option<AllowedStatistics>,
-    /// `EntityTypes`: required.
+    /// `EntityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-entitydetectorconfiguration.html#cfn-databrew-job-entitydetectorconfiguration-entitytypes)): list of (string), required. Items: at least 1. Each item: Pattern: `^[A-Z_][A-Z\\d_]*$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "EntityTypes")]
     pub entity_types: Value<Vec<Value<String>>>,
 }
@@ -1581,18 +1703,18 @@ impl Walk for EntityDetectorConfiguration {
 
 /// The `ExcelOptions` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `ExcelOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-exceloptions.html).
 ///
 /// Every property is optional: start from [`ExcelOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExcelOptions {
-    /// `HeaderRow`: optional.
+    /// `HeaderRow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-exceloptions.html#cfn-databrew-dataset-exceloptions-headerrow)): boolean, optional.
     #[serde(rename = "HeaderRow", skip_serializing_if = "Option::is_none")]
     pub header_row: Option<Value<bool>>,
-    /// `SheetIndexes`: optional.
+    /// `SheetIndexes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-exceloptions.html#cfn-databrew-dataset-exceloptions-sheetindexes)): list of (integer), optional. Items: 1 to 1. Each item: Range: 0 to 200.
     #[serde(rename = "SheetIndexes", skip_serializing_if = "Option::is_none")]
     pub sheet_indexes: Option<Value<Vec<Value<i64>>>>,
-    /// `SheetNames`: optional.
+    /// `SheetNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-exceloptions.html#cfn-databrew-dataset-exceloptions-sheetnames)): list of (string), optional. Items: 1 to 1. Each item: Length: 1 to 31 characters.
     #[serde(rename = "SheetNames", skip_serializing_if = "Option::is_none")]
     pub sheet_names: Option<Value<Vec<Value<String>>>>,
 }
@@ -1638,18 +1760,24 @@ impl Walk for ExcelOptions {
 
 /// The `FilesLimit` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `FilesLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-fileslimit.html).
 ///
 /// [`FilesLimit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilesLimit {
-    /// `MaxFiles`: required.
+    /// Maximum number of files
+    ///
+    /// `MaxFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-fileslimit.html#cfn-databrew-dataset-fileslimit-maxfiles)): integer, required. Range: at least 1.
     #[serde(rename = "MaxFiles")]
     pub max_files: Value<i64>,
-    /// `Order`: optional.
+    /// Order
+    ///
+    /// `Order` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-fileslimit.html#cfn-databrew-dataset-fileslimit-order)): [`Order`], one of `ASCENDING`, `DESCENDING`, optional.
     #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<Value<Order>>,
-    /// `OrderedBy`: optional.
+    /// Ordered by
+    ///
+    /// `OrderedBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-fileslimit.html#cfn-databrew-dataset-fileslimit-orderedby)): [`OrderedBy`], one of `LAST_MODIFIED_DATE`, optional.
     #[serde(rename = "OrderedBy", skip_serializing_if = "Option::is_none")]
     pub ordered_by: Option<Value<OrderedBy>>,
 }
@@ -1693,15 +1821,17 @@ impl Walk for FilesLimit {
 
 /// The `FilterExpression` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `FilterExpression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-filterexpression.html).
 ///
 /// Every property is required: [`FilterExpression::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterExpression {
-    /// `Expression`: required.
+    /// Filtering expression for a parameter
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-filterexpression.html#cfn-databrew-dataset-filterexpression-expression)): string, required. Pattern: `^[><0-9A-Za-z_.,:)(!= ]+$`. Length: 4 to 1024 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `ValuesMap`: required.
+    /// `ValuesMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-filterexpression.html#cfn-databrew-dataset-filterexpression-valuesmap)): list of (object [`FilterValue`]), required.
     #[serde(rename = "ValuesMap")]
     pub values_map: Value<Vec<FilterValue>>,
 }
@@ -1733,15 +1863,17 @@ impl Walk for FilterExpression {
 
 /// The `FilterValue` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `FilterValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-filtervalue.html).
 ///
 /// Every property is required: [`FilterValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterValue {
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-filtervalue.html#cfn-databrew-dataset-filtervalue-value)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
-    /// `ValueReference`: required.
+    /// Variable name
+    ///
+    /// `ValueReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-filtervalue.html#cfn-databrew-dataset-filtervalue-valuereference)): string, required. Pattern: `^:[A-Za-z0-9_]+$`. Length: 2 to 128 characters.
     #[serde(rename = "ValueReference")]
     pub value_reference: Value<String>,
 }
@@ -1770,18 +1902,22 @@ impl Walk for FilterValue {
 
 /// The `FormatOptions` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `FormatOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-formatoptions.html).
 ///
 /// Every property is optional: start from [`FormatOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FormatOptions {
-    /// `Csv`: optional.
+    /// Csv options
+    ///
+    /// `Csv` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-formatoptions.html#cfn-databrew-dataset-formatoptions-csv)): object [`CsvOptions`], optional.
     #[serde(rename = "Csv", skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvOptions>,
-    /// `Excel`: optional.
+    /// `Excel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-formatoptions.html#cfn-databrew-dataset-formatoptions-excel)): object [`ExcelOptions`], optional.
     #[serde(rename = "Excel", skip_serializing_if = "Option::is_none")]
     pub excel: Option<ExcelOptions>,
-    /// `Json`: optional.
+    /// Json options
+    ///
+    /// `Json` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-formatoptions.html#cfn-databrew-dataset-formatoptions-json)): object [`JsonOptions`], optional.
     #[serde(rename = "Json", skip_serializing_if = "Option::is_none")]
     pub json: Option<JsonOptions>,
 }
@@ -1827,27 +1963,29 @@ impl Walk for FormatOptions {
 
 /// The `Input` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-input.html).
 ///
 /// Every property is optional: start from [`Input::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Input {
-    /// `DataCatalogInputDefinition`: optional.
+    /// `DataCatalogInputDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-input.html#cfn-databrew-dataset-input-datacataloginputdefinition)): object [`DataCatalogInputDefinition`], optional.
     #[serde(
         rename = "DataCatalogInputDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_catalog_input_definition: Option<DataCatalogInputDefinition>,
-    /// `DatabaseInputDefinition`: optional.
+    /// `DatabaseInputDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-input.html#cfn-databrew-dataset-input-databaseinputdefinition)): object [`DatabaseInputDefinition`], optional.
     #[serde(
         rename = "DatabaseInputDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub database_input_definition: Option<DatabaseInputDefinition>,
-    /// `Metadata`: optional.
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-input.html#cfn-databrew-dataset-input-metadata)): object [`Metadata`], optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
-    /// `S3InputDefinition`: optional.
+    /// Input location
+    ///
+    /// `S3InputDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-input.html#cfn-databrew-dataset-input-s3inputdefinition)): object [`S3Location`], optional.
     #[serde(rename = "S3InputDefinition", skip_serializing_if = "Option::is_none")]
     pub s3_input_definition: Option<S3Location>,
 }
@@ -1904,15 +2042,19 @@ impl Walk for Input {
 
 /// The `Recipe` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `Recipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-recipe.html).
 ///
 /// [`JobRecipe::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobRecipe {
-    /// `Name`: required.
+    /// Recipe name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-recipe.html#cfn-databrew-job-recipe-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Version`: optional.
+    /// Recipe version
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-recipe.html#cfn-databrew-job-recipe-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -1947,15 +2089,19 @@ impl Walk for JobRecipe {
 
 /// The `JobSample` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `JobSample`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-jobsample.html).
 ///
 /// Every property is optional: start from [`JobSample::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobSample {
-    /// `Mode`: optional.
+    /// Sample configuration mode for profile jobs.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-jobsample.html#cfn-databrew-job-jobsample-mode)): [`SampleMode`], one of `FULL_DATASET`, `CUSTOM_ROWS`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<SampleMode>>,
-    /// `Size`: optional.
+    /// Sample configuration size for profile jobs.
+    ///
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-jobsample.html#cfn-databrew-job-jobsample-size)): integer, optional.
     #[serde(rename = "Size", skip_serializing_if = "Option::is_none")]
     pub size: Option<Value<i64>>,
 }
@@ -2013,12 +2159,12 @@ impl Walk for JobType {
 
 /// The `JsonOptions` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `JsonOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-jsonoptions.html).
 ///
 /// Every property is optional: start from [`JsonOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JsonOptions {
-    /// `MultiLine`: optional.
+    /// `MultiLine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-jsonoptions.html#cfn-databrew-dataset-jsonoptions-multiline)): boolean, optional.
     #[serde(rename = "MultiLine", skip_serializing_if = "Option::is_none")]
     pub multi_line: Option<Value<bool>>,
 }
@@ -2068,12 +2214,14 @@ impl Walk for LogSubscription {
 
 /// The `Metadata` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `Metadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-metadata.html).
 ///
 /// Every property is optional: start from [`Metadata::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Metadata {
-    /// `SourceArn`: optional.
+    /// Arn of the source of the dataset. For e.g.: AppFlow Flow ARN.
+    ///
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-metadata.html#cfn-databrew-dataset-metadata-sourcearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "SourceArn", skip_serializing_if = "Option::is_none")]
     pub source_arn: Option<Value<String>>,
 }
@@ -2140,30 +2288,34 @@ impl Walk for OrderedBy {
 
 /// The `Output` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `Output`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-output.html).
 ///
 /// [`Output::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Output {
-    /// `CompressionFormat`: optional.
+    /// `CompressionFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-output.html#cfn-databrew-job-output-compressionformat)): [`CompressionFormat`], one of `GZIP`, `LZ4`, `SNAPPY`, `BZIP2`, `DEFLATE`, `LZO`, `BROTLI`, `ZSTD`, `ZLIB`, optional.
     #[serde(rename = "CompressionFormat", skip_serializing_if = "Option::is_none")]
     pub compression_format: Option<Value<CompressionFormat>>,
-    /// `Format`: optional.
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-output.html#cfn-databrew-job-output-format)): [`OutputFormat`], one of `CSV`, `JSON`, `PARQUET`, `GLUEPARQUET`, `AVRO`, `ORC`, `XML`, `TABLEAUHYPER`, optional.
     #[serde(rename = "Format", skip_serializing_if = "Option::is_none")]
     pub format: Option<Value<OutputFormat>>,
-    /// `FormatOptions`: optional.
+    /// Format options for job Output
+    ///
+    /// `FormatOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-output.html#cfn-databrew-job-output-formatoptions)): object [`OutputFormatOptions`], optional.
     #[serde(rename = "FormatOptions", skip_serializing_if = "Option::is_none")]
     pub format_options: Option<OutputFormatOptions>,
-    /// `Location`: required.
+    /// S3 Output location
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-output.html#cfn-databrew-job-output-location)): object [`S3Location`], required.
     #[serde(rename = "Location")]
     pub location: S3Location,
-    /// `MaxOutputFiles`: optional.
+    /// `MaxOutputFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-output.html#cfn-databrew-job-output-maxoutputfiles)): integer, optional. Range: 1 to 999.
     #[serde(rename = "MaxOutputFiles", skip_serializing_if = "Option::is_none")]
     pub max_output_files: Option<Value<i64>>,
-    /// `Overwrite`: optional.
+    /// `Overwrite` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-output.html#cfn-databrew-job-output-overwrite)): boolean, optional.
     #[serde(rename = "Overwrite", skip_serializing_if = "Option::is_none")]
     pub overwrite: Option<Value<bool>>,
-    /// `PartitionColumns`: optional.
+    /// `PartitionColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-output.html#cfn-databrew-job-output-partitioncolumns)): list of (string), optional. Items: 0 to 200. Each item: Length: 1 to 255 characters.
     #[serde(rename = "PartitionColumns", skip_serializing_if = "Option::is_none")]
     pub partition_columns: Option<Value<Vec<Value<String>>>>,
 }
@@ -2281,12 +2433,14 @@ impl Walk for OutputFormat {
 
 /// The `OutputFormatOptions` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `OutputFormatOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-outputformatoptions.html).
 ///
 /// Every property is optional: start from [`OutputFormatOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputFormatOptions {
-    /// `Csv`: optional.
+    /// Output Csv options
+    ///
+    /// `Csv` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-outputformatoptions.html#cfn-databrew-job-outputformatoptions-csv)): object [`CsvOutputOptions`], optional.
     #[serde(rename = "Csv", skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvOutputOptions>,
 }
@@ -2316,18 +2470,18 @@ impl Walk for OutputFormatOptions {
 
 /// The `OutputLocation` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `OutputLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-outputlocation.html).
 ///
 /// [`OutputLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputLocation {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-outputlocation.html#cfn-databrew-job-outputlocation-bucket)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `BucketOwner`: optional.
+    /// `BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-outputlocation.html#cfn-databrew-job-outputlocation-bucketowner)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "BucketOwner", skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<Value<String>>,
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-outputlocation.html#cfn-databrew-job-outputlocation-key)): string, optional. Length: 1 to 1280 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
 }
@@ -2371,21 +2525,21 @@ impl Walk for OutputLocation {
 
 /// The `PathOptions` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `PathOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-pathoptions.html).
 ///
 /// Every property is optional: start from [`PathOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PathOptions {
-    /// `FilesLimit`: optional.
+    /// `FilesLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-pathoptions.html#cfn-databrew-dataset-pathoptions-fileslimit)): object [`FilesLimit`], optional.
     #[serde(rename = "FilesLimit", skip_serializing_if = "Option::is_none")]
     pub files_limit: Option<FilesLimit>,
-    /// `LastModifiedDateCondition`: optional.
+    /// `LastModifiedDateCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-pathoptions.html#cfn-databrew-dataset-pathoptions-lastmodifieddatecondition)): object [`FilterExpression`], optional.
     #[serde(
         rename = "LastModifiedDateCondition",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_date_condition: Option<FilterExpression>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-pathoptions.html#cfn-databrew-dataset-pathoptions-parameters)): list of (object [`PathParameter`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<PathParameter>>>,
 }
@@ -2431,15 +2585,17 @@ impl Walk for PathOptions {
 
 /// The `PathParameter` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `PathParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-pathparameter.html).
 ///
 /// Every property is required: [`PathParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PathParameter {
-    /// `DatasetParameter`: required.
+    /// `DatasetParameter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-pathparameter.html#cfn-databrew-dataset-pathparameter-datasetparameter)): object [`DatasetParameter`], required.
     #[serde(rename = "DatasetParameter")]
     pub dataset_parameter: DatasetParameter,
-    /// `PathParameterName`: required.
+    /// Parameter name
+    ///
+    /// `PathParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-pathparameter.html#cfn-databrew-dataset-pathparameter-pathparametername)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "PathParameterName")]
     pub path_parameter_name: Value<String>,
 }
@@ -2471,30 +2627,30 @@ impl Walk for PathParameter {
 
 /// The `ProfileConfiguration` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `ProfileConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-profileconfiguration.html).
 ///
 /// Every property is optional: start from [`ProfileConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProfileConfiguration {
-    /// `ColumnStatisticsConfigurations`: optional.
+    /// `ColumnStatisticsConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-profileconfiguration.html#cfn-databrew-job-profileconfiguration-columnstatisticsconfigurations)): list of (object [`ColumnStatisticsConfiguration`]), optional. Items: at least 1.
     #[serde(
         rename = "ColumnStatisticsConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub column_statistics_configurations: Option<Value<Vec<ColumnStatisticsConfiguration>>>,
-    /// `DatasetStatisticsConfiguration`: optional.
+    /// `DatasetStatisticsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-profileconfiguration.html#cfn-databrew-job-profileconfiguration-datasetstatisticsconfiguration)): object [`StatisticsConfiguration`], optional.
     #[serde(
         rename = "DatasetStatisticsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub dataset_statistics_configuration: Option<StatisticsConfiguration>,
-    /// `EntityDetectorConfiguration`: optional.
+    /// `EntityDetectorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-profileconfiguration.html#cfn-databrew-job-profileconfiguration-entitydetectorconfiguration)): object [`EntityDetectorConfiguration`], optional.
     #[serde(
         rename = "EntityDetectorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub entity_detector_configuration: Option<EntityDetectorConfiguration>,
-    /// `ProfileColumns`: optional.
+    /// `ProfileColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-profileconfiguration.html#cfn-databrew-job-profileconfiguration-profilecolumns)): list of (object [`ColumnSelector`]), optional. Items: at least 1.
     #[serde(rename = "ProfileColumns", skip_serializing_if = "Option::is_none")]
     pub profile_columns: Option<Value<Vec<ColumnSelector>>>,
 }
@@ -2557,15 +2713,17 @@ impl Walk for ProfileConfiguration {
 
 /// The `RecipeStep` property type of [`Recipe`].
 ///
-/// AWS reference: [`AWS::DataBrew::Recipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html).
+/// AWS reference: [`AWS::DataBrew::Recipe` `RecipeStep`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-recipestep.html).
 ///
 /// [`RecipeStep::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecipeStep {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-recipestep.html#cfn-databrew-recipe-recipestep-action)): object [`Action`], required.
     #[serde(rename = "Action")]
     pub action: Action,
-    /// `ConditionExpressions`: optional.
+    /// Condition expressions applied to the step action
+    ///
+    /// `ConditionExpressions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-recipestep.html#cfn-databrew-recipe-recipestep-conditionexpressions)): list of (object [`ConditionExpression`]), optional.
     #[serde(
         rename = "ConditionExpressions",
         skip_serializing_if = "Option::is_none"
@@ -2606,27 +2764,33 @@ impl Walk for RecipeStep {
 
 /// The `Rule` property type of [`Ruleset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Ruleset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html).
+/// AWS reference: [`AWS::DataBrew::Ruleset` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-rule.html).
 ///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `CheckExpression`: required.
+    /// Expression with rule conditions
+    ///
+    /// `CheckExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-rule.html#cfn-databrew-ruleset-rule-checkexpression)): string, required. Pattern: `^[><0-9A-Za-z_.,:)(!= ]+$`. Length: 4 to 1024 characters.
     #[serde(rename = "CheckExpression")]
     pub check_expression: Value<String>,
-    /// `ColumnSelectors`: optional.
+    /// `ColumnSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-rule.html#cfn-databrew-ruleset-rule-columnselectors)): list of (object [`ColumnSelector`]), optional. Items: at least 1.
     #[serde(rename = "ColumnSelectors", skip_serializing_if = "Option::is_none")]
     pub column_selectors: Option<Value<Vec<ColumnSelector>>>,
-    /// `Disabled`: optional.
+    /// Boolean value to disable/enable a rule
+    ///
+    /// `Disabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-rule.html#cfn-databrew-ruleset-rule-disabled)): boolean, optional.
     #[serde(rename = "Disabled", skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Value<bool>>,
-    /// `Name`: required.
+    /// Name of the rule
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-rule.html#cfn-databrew-ruleset-rule-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SubstitutionMap`: optional.
+    /// `SubstitutionMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-rule.html#cfn-databrew-ruleset-rule-substitutionmap)): list of (object [`SubstitutionValue`]), optional.
     #[serde(rename = "SubstitutionMap", skip_serializing_if = "Option::is_none")]
     pub substitution_map: Option<Value<Vec<SubstitutionValue>>>,
-    /// `Threshold`: optional.
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-rule.html#cfn-databrew-ruleset-rule-threshold)): object [`Threshold`], optional.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Threshold>,
 }
@@ -2691,18 +2855,20 @@ impl Walk for Rule {
 
 /// The `S3Location` property type of [`Dataset`] and [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html), [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-s3location.html), [`AWS::DataBrew::Job` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-s3location.html).
 ///
 /// [`S3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-s3location.html#cfn-databrew-dataset-s3location-bucket)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `BucketOwner`: optional.
+    /// Bucket owner
+    ///
+    /// `BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-s3location.html#cfn-databrew-dataset-s3location-bucketowner)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "BucketOwner", skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<Value<String>>,
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-s3location.html#cfn-databrew-dataset-s3location-key)): string, optional. Length: 1 to 1280 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
 }
@@ -2746,12 +2912,14 @@ impl Walk for S3Location {
 
 /// The `S3TableOutputOptions` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `S3TableOutputOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-s3tableoutputoptions.html).
 ///
 /// Every property is required: [`S3TableOutputOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3TableOutputOptions {
-    /// `Location`: required.
+    /// S3 Output location
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-s3tableoutputoptions.html#cfn-databrew-job-s3tableoutputoptions-location)): object [`S3Location`], required.
     #[serde(rename = "Location")]
     pub location: S3Location,
 }
@@ -2777,15 +2945,19 @@ impl Walk for S3TableOutputOptions {
 
 /// The `Sample` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::DataBrew::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html).
+/// AWS reference: [`AWS::DataBrew::Project` `Sample`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-project-sample.html).
 ///
 /// [`Sample::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sample {
-    /// `Size`: optional.
+    /// Sample size
+    ///
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-project-sample.html#cfn-databrew-project-sample-size)): integer, optional. Range: 1 to 5000.
     #[serde(rename = "Size", skip_serializing_if = "Option::is_none")]
     pub size: Option<Value<i64>>,
-    /// `Type`: required.
+    /// Sample type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-project-sample.html#cfn-databrew-project-sample-type)): [`SampleType`], one of `FIRST_N`, `LAST_N`, `RANDOM`, required.
     #[serde(rename = "Type")]
     pub type_: Value<SampleType>,
 }
@@ -2886,15 +3058,15 @@ impl Walk for Source {
 
 /// The `StatisticOverride` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `StatisticOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-statisticoverride.html).
 ///
 /// Every property is required: [`StatisticOverride::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatisticOverride {
-    /// `Parameters`: required.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-statisticoverride.html#cfn-databrew-job-statisticoverride-parameters)): map from string to (string), required.
     #[serde(rename = "Parameters")]
     pub parameters: BTreeMap<String, Value<String>>,
-    /// `Statistic`: required.
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-statisticoverride.html#cfn-databrew-job-statisticoverride-statistic)): string, required. Pattern: `^[A-Z\_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Statistic")]
     pub statistic: Value<String>,
 }
@@ -2926,15 +3098,15 @@ impl Walk for StatisticOverride {
 
 /// The `StatisticsConfiguration` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `StatisticsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-statisticsconfiguration.html).
 ///
 /// Every property is optional: start from [`StatisticsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StatisticsConfiguration {
-    /// `IncludedStatistics`: optional.
+    /// `IncludedStatistics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-statisticsconfiguration.html#cfn-databrew-job-statisticsconfiguration-includedstatistics)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[A-Z\_]+$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "IncludedStatistics", skip_serializing_if = "Option::is_none")]
     pub included_statistics: Option<Value<Vec<Value<String>>>>,
-    /// `Overrides`: optional.
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-statisticsconfiguration.html#cfn-databrew-job-statisticsconfiguration-overrides)): list of (object [`StatisticOverride`]), optional. Items: at least 1.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Value<Vec<StatisticOverride>>>,
 }
@@ -2972,15 +3144,19 @@ impl Walk for StatisticsConfiguration {
 
 /// The `SubstitutionValue` property type of [`Ruleset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Ruleset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html).
+/// AWS reference: [`AWS::DataBrew::Ruleset` `SubstitutionValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-substitutionvalue.html).
 ///
 /// Every property is required: [`SubstitutionValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubstitutionValue {
-    /// `Value`: required.
+    /// Value or column name
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-substitutionvalue.html#cfn-databrew-ruleset-substitutionvalue-value)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
-    /// `ValueReference`: required.
+    /// Variable name
+    ///
+    /// `ValueReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-substitutionvalue.html#cfn-databrew-ruleset-substitutionvalue-valuereference)): string, required. Pattern: `^:[A-Za-z0-9_]+$`. Length: 2 to 128 characters.
     #[serde(rename = "ValueReference")]
     pub value_reference: Value<String>,
 }
@@ -3009,15 +3185,15 @@ impl Walk for SubstitutionValue {
 
 /// The `Tag` property type of [`Dataset`], [`Job`], [`Project`], [`Recipe`], [`Ruleset`] and [`Schedule`].
 ///
-/// AWS reference: [`AWS::DataBrew::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-dataset.html), [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html), [`AWS::DataBrew::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-project.html), [`AWS::DataBrew::Recipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-recipe.html), [`AWS::DataBrew::Ruleset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html), [`AWS::DataBrew::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-schedule.html).
+/// AWS reference: [`AWS::DataBrew::Dataset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-tag.html), [`AWS::DataBrew::Job` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-tag.html), [`AWS::DataBrew::Project` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-project-tag.html), [`AWS::DataBrew::Recipe` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-recipe-tag.html), [`AWS::DataBrew::Ruleset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-tag.html), [`AWS::DataBrew::Schedule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-schedule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-tag.html#cfn-databrew-dataset-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-dataset-tag.html#cfn-databrew-dataset-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3046,18 +3222,24 @@ impl Walk for Tag {
 
 /// The `Threshold` property type of [`Ruleset`].
 ///
-/// AWS reference: [`AWS::DataBrew::Ruleset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-ruleset.html).
+/// AWS reference: [`AWS::DataBrew::Ruleset` `Threshold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-threshold.html).
 ///
 /// [`Threshold::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Threshold {
-    /// `Type`: optional.
+    /// Threshold type for a rule
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-threshold.html#cfn-databrew-ruleset-threshold-type)): [`ThresholdType`], one of `GREATER_THAN_OR_EQUAL`, `LESS_THAN_OR_EQUAL`, `GREATER_THAN`, `LESS_THAN`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ThresholdType>>,
-    /// `Unit`: optional.
+    /// Threshold unit for a rule
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-threshold.html#cfn-databrew-ruleset-threshold-unit)): [`ThresholdUnit`], one of `COUNT`, `PERCENTAGE`, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<ThresholdUnit>>,
-    /// `Value`: required.
+    /// Threshold value for a rule
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-ruleset-threshold.html#cfn-databrew-ruleset-threshold-value)): number, required. Range: at least 0.
     #[serde(rename = "Value")]
     pub value: Value<f64>,
 }
@@ -3147,15 +3329,17 @@ impl Walk for ThresholdUnit {
 
 /// The `ValidationConfiguration` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::DataBrew::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-databrew-job.html).
+/// AWS reference: [`AWS::DataBrew::Job` `ValidationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-validationconfiguration.html).
 ///
 /// [`ValidationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValidationConfiguration {
-    /// `RulesetArn`: required.
+    /// Arn of the Ruleset
+    ///
+    /// `RulesetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-validationconfiguration.html#cfn-databrew-job-validationconfiguration-rulesetarn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RulesetArn")]
     pub ruleset_arn: Value<String>,
-    /// `ValidationMode`: optional.
+    /// `ValidationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-databrew-job-validationconfiguration.html#cfn-databrew-job-validationconfiguration-validationmode)): [`ValidationMode`], one of `CHECK_ALL`, optional.
     #[serde(rename = "ValidationMode", skip_serializing_if = "Option::is_none")]
     pub validation_mode: Option<Value<ValidationMode>>,
 }

@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DataExchange::DataSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-dataset.html)).
 ///
+/// Definition of AWS::DataExchange::DataSet Resource Type
+///
 /// [`DataSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSet {
-    /// `AssetType`: required, create-only (changing it replaces the resource).
+    /// The type of asset that is added to a data set.
+    ///
+    /// `AssetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-dataset.html#cfn-dataexchange-dataset-assettype)): [`AssetType`], one of `S3_SNAPSHOT`, `REDSHIFT_DATA_SHARE`, `API_GATEWAY_API`, `S3_DATA_ACCESS`, `LAKE_FORMATION_DATA_PERMISSION`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AssetType")]
     pub asset_type: Value<AssetType>,
-    /// `Description`: required.
+    /// A description for the data set.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-dataset.html#cfn-dataexchange-dataset-description)): string, required.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Name`: required.
+    /// The name of the data set.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-dataset.html#cfn-dataexchange-dataset-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags for the data set.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-dataset.html#cfn-dataexchange-dataset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -99,16 +109,24 @@ impl ResourceRef<DataSet> {
 
 /// The properties of an `AWS::DataExchange::EventAction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html)).
 ///
+/// An event action is an AWS Data Exchange resource that automatically exports data set revisions to Amazon S3 when a revision is published.
+///
 /// [`EventAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventAction {
-    /// `Action`: required.
+    /// What occurs after a certain event.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html#cfn-dataexchange-eventaction-action)): object [`Action`], required.
     #[serde(rename = "Action")]
     pub action: Action,
-    /// `Event`: required, create-only (changing it replaces the resource).
+    /// What occurs to start an action.
+    ///
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html#cfn-dataexchange-eventaction-event)): object [`Event`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Event")]
     pub event: Event,
-    /// `Tags`: optional.
+    /// The tags for the event action.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html#cfn-dataexchange-eventaction-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -174,12 +192,14 @@ impl ResourceRef<EventAction> {
 
 /// The `Action` property type of [`EventAction`].
 ///
-/// AWS reference: [`AWS::DataExchange::EventAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html).
+/// AWS reference: [`AWS::DataExchange::EventAction` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-action.html).
 ///
 /// Every property is optional: start from [`Action::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Action {
-    /// `ExportRevisionToS3`: optional.
+    /// Details of the operation to be performed by the job.
+    ///
+    /// `ExportRevisionToS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-action.html#cfn-dataexchange-eventaction-action-exportrevisiontos3)): object [`AutoExportRevisionToS3RequestDetails`], optional.
     #[serde(rename = "ExportRevisionToS3", skip_serializing_if = "Option::is_none")]
     pub export_revision_to_s3: Option<AutoExportRevisionToS3RequestDetails>,
 }
@@ -241,15 +261,19 @@ impl Walk for AssetType {
 
 /// The `AutoExportRevisionDestinationEntry` property type of [`EventAction`].
 ///
-/// AWS reference: [`AWS::DataExchange::EventAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html).
+/// AWS reference: [`AWS::DataExchange::EventAction` `AutoExportRevisionDestinationEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-autoexportrevisiondestinationentry.html).
 ///
 /// [`AutoExportRevisionDestinationEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoExportRevisionDestinationEntry {
-    /// `Bucket`: required.
+    /// The Amazon S3 bucket that is the destination for the event action.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-autoexportrevisiondestinationentry.html#cfn-dataexchange-eventaction-autoexportrevisiondestinationentry-bucket)): string, required.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `KeyPattern`: optional.
+    /// A string representing the pattern for generated names of the individual assets in the revision.
+    ///
+    /// `KeyPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-autoexportrevisiondestinationentry.html#cfn-dataexchange-eventaction-autoexportrevisiondestinationentry-keypattern)): string, optional.
     #[serde(rename = "KeyPattern", skip_serializing_if = "Option::is_none")]
     pub key_pattern: Option<Value<String>>,
 }
@@ -284,15 +308,19 @@ impl Walk for AutoExportRevisionDestinationEntry {
 
 /// The `AutoExportRevisionToS3RequestDetails` property type of [`EventAction`].
 ///
-/// AWS reference: [`AWS::DataExchange::EventAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html).
+/// AWS reference: [`AWS::DataExchange::EventAction` `AutoExportRevisionToS3RequestDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-autoexportrevisiontos3requestdetails.html).
 ///
 /// [`AutoExportRevisionToS3RequestDetails::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoExportRevisionToS3RequestDetails {
-    /// `Encryption`: optional.
+    /// Encryption configuration of the export job.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-autoexportrevisiontos3requestdetails.html#cfn-dataexchange-eventaction-autoexportrevisiontos3requestdetails-encryption)): object [`ExportServerSideEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<ExportServerSideEncryption>,
-    /// `RevisionDestination`: required.
+    /// A revision destination is the Amazon S3 bucket folder destination to where the export will be sent.
+    ///
+    /// `RevisionDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-autoexportrevisiontos3requestdetails.html#cfn-dataexchange-eventaction-autoexportrevisiontos3requestdetails-revisiondestination)): object [`AutoExportRevisionDestinationEntry`], required.
     #[serde(rename = "RevisionDestination")]
     pub revision_destination: AutoExportRevisionDestinationEntry,
 }
@@ -327,12 +355,14 @@ impl Walk for AutoExportRevisionToS3RequestDetails {
 
 /// The `Event` property type of [`EventAction`].
 ///
-/// AWS reference: [`AWS::DataExchange::EventAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html).
+/// AWS reference: [`AWS::DataExchange::EventAction` `Event`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-event.html).
 ///
 /// Every property is optional: start from [`Event::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Event {
-    /// `RevisionPublished`: optional.
+    /// Information about the published revision.
+    ///
+    /// `RevisionPublished` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-event.html#cfn-dataexchange-eventaction-event-revisionpublished)): object [`RevisionPublished`], optional.
     #[serde(rename = "RevisionPublished", skip_serializing_if = "Option::is_none")]
     pub revision_published: Option<RevisionPublished>,
 }
@@ -362,15 +392,19 @@ impl Walk for Event {
 
 /// The `ExportServerSideEncryption` property type of [`EventAction`].
 ///
-/// AWS reference: [`AWS::DataExchange::EventAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html).
+/// AWS reference: [`AWS::DataExchange::EventAction` `ExportServerSideEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-exportserversideencryption.html).
 ///
 /// [`ExportServerSideEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExportServerSideEncryption {
-    /// `KmsKeyArn`: optional.
+    /// The Amazon Resource Name (ARN) of the AWS KMS key you want to use to encrypt the Amazon S3 objects.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-exportserversideencryption.html#cfn-dataexchange-eventaction-exportserversideencryption-kmskeyarn)): string, optional.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of server side encryption used for encrypting the objects in Amazon S3.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-exportserversideencryption.html#cfn-dataexchange-eventaction-exportserversideencryption-type)): [`Type`], one of `aws:kms`, `AES256`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -405,12 +439,14 @@ impl Walk for ExportServerSideEncryption {
 
 /// The `RevisionPublished` property type of [`EventAction`].
 ///
-/// AWS reference: [`AWS::DataExchange::EventAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html).
+/// AWS reference: [`AWS::DataExchange::EventAction` `RevisionPublished`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-revisionpublished.html).
 ///
 /// Every property is required: [`RevisionPublished::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RevisionPublished {
-    /// `DataSetId`: required.
+    /// The data set ID of the published revision.
+    ///
+    /// `DataSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-revisionpublished.html#cfn-dataexchange-eventaction-revisionpublished-datasetid)): string, required. Pattern: `^[a-zA-Z0-9]{30,40}$`.
     #[serde(rename = "DataSetId")]
     pub data_set_id: Value<String>,
 }
@@ -436,15 +472,15 @@ impl Walk for RevisionPublished {
 
 /// The `Tag` property type of [`DataSet`] and [`EventAction`].
 ///
-/// AWS reference: [`AWS::DataExchange::DataSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-dataset.html), [`AWS::DataExchange::EventAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dataexchange-eventaction.html).
+/// AWS reference: [`AWS::DataExchange::DataSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-dataset-tag.html), [`AWS::DataExchange::EventAction` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-eventaction-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-dataset-tag.html#cfn-dataexchange-dataset-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dataexchange-dataset-tag.html#cfn-dataexchange-dataset-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,28 +9,44 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DataPipeline::Pipeline` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`Pipeline::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pipeline {
-    /// `Activate`: optional.
+    /// Indicates whether to validate and start the pipeline or stop an active pipeline. By default, the value is set to true.
+    ///
+    /// `Activate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html#cfn-datapipeline-pipeline-activate)): boolean, optional.
     #[serde(rename = "Activate", skip_serializing_if = "Option::is_none")]
     pub activate: Option<Value<bool>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description of the pipeline.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html#cfn-datapipeline-pipeline-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the pipeline.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html#cfn-datapipeline-pipeline-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParameterObjects`: optional.
+    /// The parameter objects used with the pipeline.
+    ///
+    /// `ParameterObjects` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html#cfn-datapipeline-pipeline-parameterobjects)): list of (object [`ParameterObject`]), optional.
     #[serde(rename = "ParameterObjects", skip_serializing_if = "Option::is_none")]
     pub parameter_objects: Option<Value<Vec<ParameterObject>>>,
-    /// `ParameterValues`: optional.
+    /// The parameter values used with the pipeline.
+    ///
+    /// `ParameterValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html#cfn-datapipeline-pipeline-parametervalues)): list of (object [`ParameterValue`]), optional.
     #[serde(rename = "ParameterValues", skip_serializing_if = "Option::is_none")]
     pub parameter_values: Option<Value<Vec<ParameterValue>>>,
-    /// `PipelineObjects`: optional.
+    /// The objects that define the pipeline. These objects overwrite the existing pipeline definition. Not all objects, fields, and values can be updated. For information about restrictions, see Editing Your Pipeline in the AWS Data Pipeline Developer Guide.
+    ///
+    /// `PipelineObjects` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html#cfn-datapipeline-pipeline-pipelineobjects)): list of (object [`PipelineObject`]), optional.
     #[serde(rename = "PipelineObjects", skip_serializing_if = "Option::is_none")]
     pub pipeline_objects: Option<Value<Vec<PipelineObject>>>,
-    /// `PipelineTags`: optional.
+    /// A list of arbitrary tags (key-value pairs) to associate with the pipeline, which you can use to control permissions. For more information, see Controlling Access to Pipelines and Resources in the AWS Data Pipeline Developer Guide.
+    ///
+    /// `PipelineTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html#cfn-datapipeline-pipeline-pipelinetags)): list of (object [`PipelineTag`]), optional.
     #[serde(rename = "PipelineTags", skip_serializing_if = "Option::is_none")]
     pub pipeline_tags: Option<Value<Vec<PipelineTag>>>,
 }
@@ -123,18 +139,24 @@ impl ResourceRef<Pipeline> {
 
 /// The `Field` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::DataPipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html).
+/// AWS reference: [`AWS::DataPipeline::Pipeline` `Field`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-field.html).
 ///
 /// [`Field::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Field {
-    /// `Key`: required.
+    /// Specifies the name of a field for a particular object. To view valid values for a particular field, see Pipeline Object Reference in the AWS Data Pipeline Developer Guide.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-field.html#cfn-datapipeline-pipeline-field-key)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `RefValue`: optional.
+    /// A field value that you specify as an identifier of another object in the same pipeline definition.
+    ///
+    /// `RefValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-field.html#cfn-datapipeline-pipeline-field-refvalue)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "RefValue", skip_serializing_if = "Option::is_none")]
     pub ref_value: Option<Value<String>>,
-    /// `StringValue`: optional.
+    /// A field value that you specify as a string. To view valid values for a particular field, see Pipeline Object Reference in the AWS Data Pipeline Developer Guide.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-field.html#cfn-datapipeline-pipeline-field-stringvalue)): string, optional. Length: 0 to 10240 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -178,15 +200,19 @@ impl Walk for Field {
 
 /// The `ParameterAttribute` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::DataPipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html).
+/// AWS reference: [`AWS::DataPipeline::Pipeline` `ParameterAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parameterattribute.html).
 ///
 /// Every property is required: [`ParameterAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParameterAttribute {
-    /// `Key`: required.
+    /// The field identifier.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parameterattribute.html#cfn-datapipeline-pipeline-parameterattribute-key)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `StringValue`: required.
+    /// The field value, expressed as a String.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parameterattribute.html#cfn-datapipeline-pipeline-parameterattribute-stringvalue)): string, required. Length: 0 to 10240 characters.
     #[serde(rename = "StringValue")]
     pub string_value: Value<String>,
 }
@@ -215,15 +241,19 @@ impl Walk for ParameterAttribute {
 
 /// The `ParameterObject` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::DataPipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html).
+/// AWS reference: [`AWS::DataPipeline::Pipeline` `ParameterObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parameterobject.html).
 ///
 /// Every property is required: [`ParameterObject::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParameterObject {
-    /// `Attributes`: required.
+    /// The attributes of the parameter object.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parameterobject.html#cfn-datapipeline-pipeline-parameterobject-attributes)): list of (object [`ParameterAttribute`]), required.
     #[serde(rename = "Attributes")]
     pub attributes: Value<Vec<ParameterAttribute>>,
-    /// `Id`: required.
+    /// The ID of the parameter object.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parameterobject.html#cfn-datapipeline-pipeline-parameterobject-id)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
 }
@@ -255,15 +285,19 @@ impl Walk for ParameterObject {
 
 /// The `ParameterValue` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::DataPipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html).
+/// AWS reference: [`AWS::DataPipeline::Pipeline` `ParameterValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parametervalue.html).
 ///
 /// Every property is required: [`ParameterValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParameterValue {
-    /// `Id`: required.
+    /// The ID of the parameter value.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parametervalue.html#cfn-datapipeline-pipeline-parametervalue-id)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `StringValue`: required.
+    /// The field value, expressed as a String.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-parametervalue.html#cfn-datapipeline-pipeline-parametervalue-stringvalue)): string, required. Length: 0 to 10240 characters.
     #[serde(rename = "StringValue")]
     pub string_value: Value<String>,
 }
@@ -292,18 +326,24 @@ impl Walk for ParameterValue {
 
 /// The `PipelineObject` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::DataPipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html).
+/// AWS reference: [`AWS::DataPipeline::Pipeline` `PipelineObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-pipelineobject.html).
 ///
 /// Every property is required: [`PipelineObject::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipelineObject {
-    /// `Fields`: required.
+    /// Key-value pairs that define the properties of the object.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-pipelineobject.html#cfn-datapipeline-pipeline-pipelineobject-fields)): list of (object [`Field`]), required.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<Field>>,
-    /// `Id`: required.
+    /// The ID of the object.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-pipelineobject.html#cfn-datapipeline-pipeline-pipelineobject-id)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Name`: required.
+    /// The name of the object.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-pipelineobject.html#cfn-datapipeline-pipeline-pipelineobject-name)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -339,15 +379,19 @@ impl Walk for PipelineObject {
 
 /// The `PipelineTag` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::DataPipeline::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datapipeline-pipeline.html).
+/// AWS reference: [`AWS::DataPipeline::Pipeline` `PipelineTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-pipelinetag.html).
 ///
 /// Every property is required: [`PipelineTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipelineTag {
-    /// `Key`: required.
+    /// The key name of a tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-pipelinetag.html#cfn-datapipeline-pipeline-pipelinetag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value to associate with the key name.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datapipeline-pipeline-pipelinetag.html#cfn-datapipeline-pipeline-pipelinetag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

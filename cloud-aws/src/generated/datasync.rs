@@ -9,25 +9,39 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DataSync::Agent` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-agent.html)).
 ///
+/// Resource schema for AWS::DataSync::Agent.
+///
 /// Every property is optional: start from [`Agent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Agent {
-    /// `ActivationKey`: optional, create-only (changing it replaces the resource).
+    /// Activation key of the Agent.
+    ///
+    /// `ActivationKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-agent.html#cfn-datasync-agent-activationkey)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Z0-9]{5}(-[A-Z0-9]{5}){4}`. Length: 0 to 29 characters.
     #[serde(rename = "ActivationKey", skip_serializing_if = "Option::is_none")]
     pub activation_key: Option<Value<String>>,
-    /// `AgentName`: optional.
+    /// The name configured for the agent. Text reference used to identify the agent in the console.
+    ///
+    /// `AgentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-agent.html#cfn-datasync-agent-agentname)): string, optional. Pattern: `^[a-zA-Z0-9\s+=._:@/-]+$`. Length: 0 to 256 characters.
     #[serde(rename = "AgentName", skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<Value<String>>,
-    /// `SecurityGroupArns`: optional, create-only (changing it replaces the resource).
+    /// The ARNs of the security group used to protect your data transfer task subnets.
+    ///
+    /// `SecurityGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-agent.html#cfn-datasync-agent-securitygrouparns)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 1. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\-0-9]*:[0-9]{12}:security-group/.*$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "SecurityGroupArns", skip_serializing_if = "Option::is_none")]
     pub security_group_arns: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetArns`: optional, create-only (changing it replaces the resource).
+    /// The ARNs of the subnets in which DataSync will create elastic network interfaces for each data transfer task.
+    ///
+    /// `SubnetArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-agent.html#cfn-datasync-agent-subnetarns)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 1. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\-0-9]*:[0-9]{12}:subnet/.*$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "SubnetArns", skip_serializing_if = "Option::is_none")]
     pub subnet_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-agent.html#cfn-datasync-agent-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcEndpointId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the VPC endpoint that the agent has access to.
+    ///
+    /// `VpcEndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-agent.html#cfn-datasync-agent-vpcendpointid)): string, optional, create-only (changing it replaces the resource). Pattern: `^vpce-[0-9a-f]{17}$`.
     #[serde(rename = "VpcEndpointId", skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<Value<String>>,
 }
@@ -120,46 +134,70 @@ impl ResourceRef<Agent> {
 
 /// The properties of an `AWS::DataSync::LocationAzureBlob` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html)).
 ///
+/// Resource Type definition for AWS::DataSync::LocationAzureBlob.
+///
 /// [`LocationAzureBlob::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationAzureBlob {
-    /// `AgentArns`: optional.
+    /// Specifies the Amazon Resource Name (ARN) of the DataSync agent that can connect with your Azure Blob Storage container. If you are setting up an agentless cross-cloud transfer, you do not need to specify a value for this parameter.
+    ///
+    /// `AgentArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-agentarns)): list of (string), optional. Items: 1 to 8. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "AgentArns", skip_serializing_if = "Option::is_none")]
     pub agent_arns: Option<Value<Vec<Value<String>>>>,
-    /// `AzureAccessTier`: optional.
+    /// Specifies an access tier for the objects you're transferring into your Azure Blob Storage container.
+    ///
+    /// `AzureAccessTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-azureaccesstier)): [`AzureAccessTier`], one of `HOT`, `COOL`, `ARCHIVE`, optional.
     #[serde(rename = "AzureAccessTier", skip_serializing_if = "Option::is_none")]
     pub azure_access_tier: Option<Value<AzureAccessTier>>,
-    /// `AzureBlobAuthenticationType`: required.
+    /// The specific authentication type that you want DataSync to use to access your Azure Blob Container.
+    ///
+    /// `AzureBlobAuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-azureblobauthenticationtype)): [`AzureBlobAuthenticationType`], one of `SAS`, `NONE`, `OIDC`, required.
     #[serde(rename = "AzureBlobAuthenticationType")]
     pub azure_blob_authentication_type: Value<AzureBlobAuthenticationType>,
-    /// `AzureBlobContainerUrl`: optional, create-only (changing it replaces the resource).
+    /// The URL of the Azure Blob container that was described.
+    ///
+    /// `AzureBlobContainerUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-azureblobcontainerurl)): string, optional, create-only (changing it replaces the resource). Pattern: `^https://[A-Za-z0-9]((.|-+)?[A-Za-z0-9]){0,252}/[a-z0-9](-?[a-z0-9]){2,62}$`. Length: at most 325 characters.
     #[serde(
         rename = "AzureBlobContainerUrl",
         skip_serializing_if = "Option::is_none"
     )]
     pub azure_blob_container_url: Option<Value<String>>,
-    /// `AzureBlobSasConfiguration`: optional.
+    /// Specifies the shared access signature (SAS) that DataSync uses to access your Azure Blob Storage container.
+    ///
+    /// `AzureBlobSasConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-azureblobsasconfiguration)): object [`AzureBlobSasConfiguration`], optional.
     #[serde(
         rename = "AzureBlobSasConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub azure_blob_sas_configuration: Option<AzureBlobSasConfiguration>,
-    /// `AzureBlobType`: optional.
+    /// Specifies a blob type for the objects you're transferring into your Azure Blob Storage container.
+    ///
+    /// `AzureBlobType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-azureblobtype)): [`AzureBlobType`], one of `BLOCK`, optional.
     #[serde(rename = "AzureBlobType", skip_serializing_if = "Option::is_none")]
     pub azure_blob_type: Option<Value<AzureBlobType>>,
-    /// `CmkSecretConfig`: optional.
+    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    ///
+    /// `CmkSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-cmksecretconfig)): object [`CmkSecretConfig`], optional.
     #[serde(rename = "CmkSecretConfig", skip_serializing_if = "Option::is_none")]
     pub cmk_secret_config: Option<CmkSecretConfig>,
-    /// `CustomSecretConfig`: optional.
+    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    ///
+    /// `CustomSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-customsecretconfig)): object [`CustomSecretConfig`], optional.
     #[serde(rename = "CustomSecretConfig", skip_serializing_if = "Option::is_none")]
     pub custom_secret_config: Option<CustomSecretConfig>,
-    /// `FederatedIdentity`: optional.
+    /// Specifies the identity federation configuration that DataSync uses to access your Azure Blob Storage container using an OpenID Connect (OIDC) token.
+    ///
+    /// `FederatedIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-federatedidentity)): object [`AzureFederatedIdentityConfig`], optional.
     #[serde(rename = "FederatedIdentity", skip_serializing_if = "Option::is_none")]
     pub federated_identity: Option<AzureFederatedIdentityConfig>,
-    /// `Subdirectory`: optional.
+    /// The subdirectory in the Azure Blob Container that is used to read data from the Azure Blob Source Location.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-subdirectory)): string, optional. Pattern: `^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}\p{C}]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html#cfn-datasync-locationazureblob-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -303,34 +341,50 @@ impl ResourceRef<LocationAzureBlob> {
 
 /// The properties of an `AWS::DataSync::LocationEFS` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html)).
 ///
+/// Resource schema for AWS::DataSync::LocationEFS.
+///
 /// [`LocationEfs::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationEfs {
-    /// `AccessPointArn`: optional.
+    /// The Amazon Resource Name (ARN) for the Amazon EFS Access point that DataSync uses when accessing the EFS file system.
+    ///
+    /// `AccessPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html#cfn-datasync-locationefs-accesspointarn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\-0-9]+:[0-9]{12}:access-point/fsap-[0-9a-f]{8,40}$`. Length: at most 128 characters.
     #[serde(rename = "AccessPointArn", skip_serializing_if = "Option::is_none")]
     pub access_point_arn: Option<Value<String>>,
-    /// `Ec2Config`: required, create-only (changing it replaces the resource).
+    /// The subnet and security group that DataSync uses to access target EFS file system.
+    ///
+    /// `Ec2Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html#cfn-datasync-locationefs-ec2config)): object [`Ec2Config`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Ec2Config")]
     pub ec2_config: Ec2Config,
-    /// `EfsFilesystemArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) for the Amazon EFS file system.
+    ///
+    /// `EfsFilesystemArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html#cfn-datasync-locationefs-efsfilesystemarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\-0-9]*:[0-9]{12}:file-system/fs-.*$`. Length: 0 to 128 characters.
     #[serde(rename = "EfsFilesystemArn", skip_serializing_if = "Option::is_none")]
     pub efs_filesystem_arn: Option<Value<String>>,
-    /// `FileSystemAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the AWS IAM role that the DataSync will assume when mounting the EFS file system.
+    ///
+    /// `FileSystemAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html#cfn-datasync-locationefs-filesystemaccessrolearn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$`. Length: 0 to 128 characters.
     #[serde(
         rename = "FileSystemAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub file_system_access_role_arn: Option<Value<String>>,
-    /// `InTransitEncryption`: optional.
+    /// Protocol that is used for encrypting the traffic exchanged between the DataSync Agent and the EFS file system.
+    ///
+    /// `InTransitEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html#cfn-datasync-locationefs-intransitencryption)): [`InTransitEncryption`], one of `NONE`, `TLS1_2`, optional.
     #[serde(
         rename = "InTransitEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub in_transit_encryption: Option<Value<InTransitEncryption>>,
-    /// `Subdirectory`: optional.
+    /// A subdirectory in the location's path. This subdirectory in the EFS file system is used to read data from the EFS source location or write data to the EFS destination.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html#cfn-datasync-locationefs-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html#cfn-datasync-locationefs-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -428,19 +482,29 @@ impl ResourceRef<LocationEfs> {
 
 /// The properties of an `AWS::DataSync::LocationFSxLustre` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxlustre.html)).
 ///
+/// Resource schema for AWS::DataSync::LocationFSxLustre.
+///
 /// [`LocationFSxLustre::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationFSxLustre {
-    /// `FsxFilesystemArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) for the FSx for Lustre file system.
+    ///
+    /// `FsxFilesystemArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxlustre.html#cfn-datasync-locationfsxlustre-fsxfilesystemarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\-0-9]+:[0-9]{12}:file-system/fs-[0-9a-f]+$`. Length: 0 to 128 characters.
     #[serde(rename = "FsxFilesystemArn", skip_serializing_if = "Option::is_none")]
     pub fsx_filesystem_arn: Option<Value<String>>,
-    /// `SecurityGroupArns`: required, create-only (changing it replaces the resource).
+    /// The ARNs of the security groups that are to use to configure the FSx for Lustre file system.
+    ///
+    /// `SecurityGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxlustre.html#cfn-datasync-locationfsxlustre-securitygrouparns)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 5. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "SecurityGroupArns")]
     pub security_group_arns: Value<Vec<Value<String>>>,
-    /// `Subdirectory`: optional.
+    /// A subdirectory in the location's path.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxlustre.html#cfn-datasync-locationfsxlustre-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxlustre.html#cfn-datasync-locationfsxlustre-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -511,22 +575,34 @@ impl ResourceRef<LocationFSxLustre> {
 
 /// The properties of an `AWS::DataSync::LocationFSxONTAP` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html)).
 ///
+/// Resource Type definition for AWS::DataSync::LocationFSxONTAP.
+///
 /// [`LocationFSxOntap::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationFSxOntap {
-    /// `Protocol`: optional.
+    /// Configuration settings for NFS or SMB protocol.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html#cfn-datasync-locationfsxontap-protocol)): object [`LocationFSxOntapProtocol`], optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<LocationFSxOntapProtocol>,
-    /// `SecurityGroupArns`: required, create-only (changing it replaces the resource).
+    /// The ARNs of the security groups that are to use to configure the FSx ONTAP file system.
+    ///
+    /// `SecurityGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html#cfn-datasync-locationfsxontap-securitygrouparns)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 5. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "SecurityGroupArns")]
     pub security_group_arns: Value<Vec<Value<String>>>,
-    /// `StorageVirtualMachineArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) for the FSx ONTAP SVM.
+    ///
+    /// `StorageVirtualMachineArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html#cfn-datasync-locationfsxontap-storagevirtualmachinearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\-0-9]+:[0-9]{12}:storage-virtual-machine/fs-[0-9a-f]+/svm-[0-9a-f]{17,}$`. Length: 0 to 162 characters.
     #[serde(rename = "StorageVirtualMachineArn")]
     pub storage_virtual_machine_arn: Value<String>,
-    /// `Subdirectory`: optional.
+    /// A subdirectory in the location's path.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html#cfn-datasync-locationfsxontap-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html#cfn-datasync-locationfsxontap-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -614,22 +690,34 @@ impl ResourceRef<LocationFSxOntap> {
 
 /// The properties of an `AWS::DataSync::LocationFSxOpenZFS` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html)).
 ///
+/// Resource schema for AWS::DataSync::LocationFSxOpenZFS.
+///
 /// [`LocationFSxOpenZfs::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationFSxOpenZfs {
-    /// `FsxFilesystemArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) for the FSx OpenZFS file system.
+    ///
+    /// `FsxFilesystemArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html#cfn-datasync-locationfsxopenzfs-fsxfilesystemarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\-0-9]+:[0-9]{12}:file-system/fs-[0-9a-f]+$`. Length: 0 to 128 characters.
     #[serde(rename = "FsxFilesystemArn", skip_serializing_if = "Option::is_none")]
     pub fsx_filesystem_arn: Option<Value<String>>,
-    /// `Protocol`: required.
+    /// Configuration settings for an NFS or SMB protocol, currently only support NFS
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html#cfn-datasync-locationfsxopenzfs-protocol)): object [`LocationFSxOpenZfsProtocol`], required.
     #[serde(rename = "Protocol")]
     pub protocol: LocationFSxOpenZfsProtocol,
-    /// `SecurityGroupArns`: required, create-only (changing it replaces the resource).
+    /// The ARNs of the security groups that are to use to configure the FSx OpenZFS file system.
+    ///
+    /// `SecurityGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html#cfn-datasync-locationfsxopenzfs-securitygrouparns)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 5. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "SecurityGroupArns")]
     pub security_group_arns: Value<Vec<Value<String>>>,
-    /// `Subdirectory`: optional.
+    /// A subdirectory in the location's path.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html#cfn-datasync-locationfsxopenzfs-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html#cfn-datasync-locationfsxopenzfs-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -706,34 +794,54 @@ impl ResourceRef<LocationFSxOpenZfs> {
 
 /// The properties of an `AWS::DataSync::LocationFSxWindows` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html)).
 ///
+/// Resource Type definition for AWS::DataSync::LocationFSxWindows.
+///
 /// [`LocationFSxWindows::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationFSxWindows {
-    /// `CmkSecretConfig`: optional.
+    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    ///
+    /// `CmkSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-cmksecretconfig)): object [`CmkSecretConfig`], optional.
     #[serde(rename = "CmkSecretConfig", skip_serializing_if = "Option::is_none")]
     pub cmk_secret_config: Option<CmkSecretConfig>,
-    /// `CustomSecretConfig`: optional.
+    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    ///
+    /// `CustomSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-customsecretconfig)): object [`CustomSecretConfig`], optional.
     #[serde(rename = "CustomSecretConfig", skip_serializing_if = "Option::is_none")]
     pub custom_secret_config: Option<CustomSecretConfig>,
-    /// `Domain`: optional.
+    /// The name of the Windows domain that the FSx for Windows server belongs to.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-domain)): string, optional. Pattern: `^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$`. Length: 0 to 253 characters.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<String>>,
-    /// `FsxFilesystemArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) for the FSx for Windows file system.
+    ///
+    /// `FsxFilesystemArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-fsxfilesystemarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\-0-9]*:[0-9]{12}:file-system/fs-.*$`. Length: 0 to 128 characters.
     #[serde(rename = "FsxFilesystemArn", skip_serializing_if = "Option::is_none")]
     pub fsx_filesystem_arn: Option<Value<String>>,
-    /// `Password`: optional.
+    /// The password of the user who has the permissions to access files and folders in the FSx for Windows file system.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-password)): string, optional. Pattern: `^.{0,104}$`. Length: at most 104 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `SecurityGroupArns`: required, create-only (changing it replaces the resource).
+    /// The ARNs of the security groups that are to use to configure the FSx for Windows file system.
+    ///
+    /// `SecurityGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-securitygrouparns)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 5. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\-0-9]*:[0-9]{12}:security-group/.*$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "SecurityGroupArns")]
     pub security_group_arns: Value<Vec<Value<String>>>,
-    /// `Subdirectory`: optional.
+    /// A subdirectory in the location's path.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `User`: required.
+    /// The user who has the permissions to access files and folders in the FSx for Windows file system.
+    ///
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html#cfn-datasync-locationfsxwindows-user)): string, required. Pattern: `^[^\x5B\x5D\\/:;|=,+*?]{1,104}$`. Length: at most 104 characters.
     #[serde(rename = "User")]
     pub user: Value<String>,
 }
@@ -851,52 +959,84 @@ impl ResourceRef<LocationFSxWindows> {
 
 /// The properties of an `AWS::DataSync::LocationHDFS` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html)).
 ///
+/// Resource Type definition for AWS::DataSync::LocationHDFS.
+///
 /// [`LocationHdfs::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationHdfs {
-    /// `AgentArns`: required.
+    /// ARN(s) of the agent(s) to use for an HDFS location.
+    ///
+    /// `AgentArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-agentarns)): list of (string), required. Items: 1 to 8. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "AgentArns")]
     pub agent_arns: Value<Vec<Value<String>>>,
-    /// `AuthenticationType`: required.
+    /// The authentication mode used to determine identity of user.
+    ///
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-authenticationtype)): [`LocationHdfsAuthenticationType`], one of `SIMPLE`, `KERBEROS`, required.
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<LocationHdfsAuthenticationType>,
-    /// `BlockSize`: optional.
+    /// Size of chunks (blocks) in bytes that the data is divided into when stored in the HDFS cluster.
+    ///
+    /// `BlockSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-blocksize)): integer, optional. Range: 1048576 to 1073741824.
     #[serde(rename = "BlockSize", skip_serializing_if = "Option::is_none")]
     pub block_size: Option<Value<i64>>,
-    /// `CmkSecretConfig`: optional.
+    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    ///
+    /// `CmkSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-cmksecretconfig)): object [`CmkSecretConfig`], optional.
     #[serde(rename = "CmkSecretConfig", skip_serializing_if = "Option::is_none")]
     pub cmk_secret_config: Option<CmkSecretConfig>,
-    /// `CustomSecretConfig`: optional.
+    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    ///
+    /// `CustomSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-customsecretconfig)): object [`CustomSecretConfig`], optional.
     #[serde(rename = "CustomSecretConfig", skip_serializing_if = "Option::is_none")]
     pub custom_secret_config: Option<CustomSecretConfig>,
-    /// `KerberosKeytab`: optional.
+    /// The Base64 string representation of the Keytab file.
+    ///
+    /// `KerberosKeytab` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-kerberoskeytab)): string, optional. Length: at most 87384 characters.
     #[serde(rename = "KerberosKeytab", skip_serializing_if = "Option::is_none")]
     pub kerberos_keytab: Option<Value<String>>,
-    /// `KerberosKrb5Conf`: optional.
+    /// The string representation of the Krb5Conf file, or the presigned URL to access the Krb5.conf file within an S3 bucket.
+    ///
+    /// `KerberosKrb5Conf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-kerberoskrb5conf)): string, optional. Length: at most 174764 characters.
     #[serde(rename = "KerberosKrb5Conf", skip_serializing_if = "Option::is_none")]
     pub kerberos_krb5_conf: Option<Value<String>>,
-    /// `KerberosPrincipal`: optional.
+    /// The unique identity, or principal, to which Kerberos can assign tickets.
+    ///
+    /// `KerberosPrincipal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-kerberosprincipal)): string, optional. Pattern: `^.+$`. Length: 1 to 256 characters.
     #[serde(rename = "KerberosPrincipal", skip_serializing_if = "Option::is_none")]
     pub kerberos_principal: Option<Value<String>>,
-    /// `KmsKeyProviderUri`: optional.
+    /// The identifier for the Key Management Server where the encryption keys that encrypt data inside HDFS clusters are stored.
+    ///
+    /// `KmsKeyProviderUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-kmskeyprovideruri)): string, optional. Pattern: `^kms:\/\/http[s]?@(([a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9\-]*[A-Za-z0-9])(;(([a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9\-]*[A-Za-z0-9]))*:[0-9]{1,5}\/kms$`. Length: 1 to 255 characters.
     #[serde(rename = "KmsKeyProviderUri", skip_serializing_if = "Option::is_none")]
     pub kms_key_provider_uri: Option<Value<String>>,
-    /// `NameNodes`: required.
+    /// An array of Name Node(s) of the HDFS location.
+    ///
+    /// `NameNodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-namenodes)): list of (object [`NameNode`]), required. Items: at least 1.
     #[serde(rename = "NameNodes")]
     pub name_nodes: Value<Vec<NameNode>>,
-    /// `QopConfiguration`: optional.
+    /// Configuration information for RPC Protection and Data Transfer Protection. These parameters can be set to AUTHENTICATION, INTEGRITY, or PRIVACY. The default value is PRIVACY.
+    ///
+    /// `QopConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-qopconfiguration)): object [`QopConfiguration`], optional.
     #[serde(rename = "QopConfiguration", skip_serializing_if = "Option::is_none")]
     pub qop_configuration: Option<QopConfiguration>,
-    /// `ReplicationFactor`: optional.
+    /// Number of copies of each block that exists inside the HDFS cluster.
+    ///
+    /// `ReplicationFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-replicationfactor)): integer, optional. Range: 1 to 512.
     #[serde(rename = "ReplicationFactor", skip_serializing_if = "Option::is_none")]
     pub replication_factor: Option<Value<i64>>,
-    /// `SimpleUser`: optional.
+    /// The user name that has read and write permissions on the specified HDFS cluster.
+    ///
+    /// `SimpleUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-simpleuser)): string, optional. Pattern: `^[_.A-Za-z0-9][-_.A-Za-z0-9]*$`. Length: 1 to 256 characters.
     #[serde(rename = "SimpleUser", skip_serializing_if = "Option::is_none")]
     pub simple_user: Option<Value<String>>,
-    /// `Subdirectory`: optional.
+    /// The subdirectory in HDFS that is used to read data from the HDFS source location or write data to the HDFS destination.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html#cfn-datasync-locationhdfs-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1063,22 +1203,34 @@ impl ResourceRef<LocationHdfs> {
 
 /// The properties of an `AWS::DataSync::LocationNFS` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html)).
 ///
+/// Resource schema for AWS::DataSync::LocationNFS
+///
 /// [`LocationNfs::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationNfs {
-    /// `MountOptions`: optional.
+    /// The NFS mount options that DataSync can use to mount your NFS share.
+    ///
+    /// `MountOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html#cfn-datasync-locationnfs-mountoptions)): object [`MountOptions`], optional.
     #[serde(rename = "MountOptions", skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<MountOptions>,
-    /// `OnPremConfig`: required.
+    /// Contains a list of Amazon Resource Names (ARNs) of agents that are used to connect an NFS server.
+    ///
+    /// `OnPremConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html#cfn-datasync-locationnfs-onpremconfig)): object [`OnPremConfig`], required.
     #[serde(rename = "OnPremConfig")]
     pub on_prem_config: OnPremConfig,
-    /// `ServerHostname`: optional.
+    /// The name of the NFS server. This value is the IP address or DNS name of the NFS server.
+    ///
+    /// `ServerHostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html#cfn-datasync-locationnfs-serverhostname)): string, optional. Pattern: `^(([a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9\-]*[A-Za-z0-9])$`. Length: 0 to 255 characters.
     #[serde(rename = "ServerHostname", skip_serializing_if = "Option::is_none")]
     pub server_hostname: Option<Value<String>>,
-    /// `Subdirectory`: optional.
+    /// The subdirectory in the NFS file system that is used to read data from the NFS source location or write data to the NFS destination.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html#cfn-datasync-locationnfs-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html#cfn-datasync-locationnfs-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1158,46 +1310,74 @@ impl ResourceRef<LocationNfs> {
 
 /// The properties of an `AWS::DataSync::LocationObjectStorage` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html)).
 ///
+/// Resource Type definition for AWS::DataSync::LocationObjectStorage.
+///
 /// Every property is optional: start from [`LocationObjectStorage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LocationObjectStorage {
-    /// `AccessKey`: optional.
+    /// Optional. The access key is used if credentials are required to access the self-managed object storage server.
+    ///
+    /// `AccessKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-accesskey)): string, optional. Pattern: `^.+$`. Length: 1 to 200 characters.
     #[serde(rename = "AccessKey", skip_serializing_if = "Option::is_none")]
     pub access_key: Option<Value<String>>,
-    /// `AgentArns`: optional.
+    /// Specifies the Amazon Resource Names (ARNs) of the DataSync agents that can connect with your object storage system. If you are setting up an agentless cross-cloud transfer, you do not need to specify a value for this parameter.
+    ///
+    /// `AgentArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-agentarns)): list of (string), optional. Items: 1 to 8. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "AgentArns", skip_serializing_if = "Option::is_none")]
     pub agent_arns: Option<Value<Vec<Value<String>>>>,
-    /// `BucketName`: optional, create-only (changing it replaces the resource).
+    /// The name of the bucket on the self-managed object storage server.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-bucketname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `CmkSecretConfig`: optional.
+    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    ///
+    /// `CmkSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-cmksecretconfig)): object [`CmkSecretConfig`], optional.
     #[serde(rename = "CmkSecretConfig", skip_serializing_if = "Option::is_none")]
     pub cmk_secret_config: Option<CmkSecretConfig>,
-    /// `CustomSecretConfig`: optional.
+    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    ///
+    /// `CustomSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-customsecretconfig)): object [`CustomSecretConfig`], optional.
     #[serde(rename = "CustomSecretConfig", skip_serializing_if = "Option::is_none")]
     pub custom_secret_config: Option<CustomSecretConfig>,
-    /// `FederatedIdentity`: optional.
+    /// Specifies the identity federation configuration that DataSync uses to access your object storage location using an OpenID Connect (OIDC) token.
+    ///
+    /// `FederatedIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-federatedidentity)): object [`ObjectStorageFederatedIdentityConfig`], optional.
     #[serde(rename = "FederatedIdentity", skip_serializing_if = "Option::is_none")]
     pub federated_identity: Option<ObjectStorageFederatedIdentityConfig>,
-    /// `SecretKey`: optional.
+    /// Optional. The secret key is used if credentials are required to access the self-managed object storage server.
+    ///
+    /// `SecretKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-secretkey)): string, optional. Pattern: `^.+$`. Length: 8 to 200 characters.
     #[serde(rename = "SecretKey", skip_serializing_if = "Option::is_none")]
     pub secret_key: Option<Value<String>>,
-    /// `ServerCertificate`: optional.
+    /// X.509 PEM content containing a certificate authority or chain to trust.
+    ///
+    /// `ServerCertificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-servercertificate)): string, optional. Length: at most 32768 characters.
     #[serde(rename = "ServerCertificate", skip_serializing_if = "Option::is_none")]
     pub server_certificate: Option<Value<String>>,
-    /// `ServerHostname`: optional.
+    /// The name of the self-managed object storage server. This value is the IP address or Domain Name Service (DNS) name of the object storage server.
+    ///
+    /// `ServerHostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-serverhostname)): string, optional. Pattern: `^(([a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9\-]*[A-Za-z0-9])$`. Length: 0 to 255 characters.
     #[serde(rename = "ServerHostname", skip_serializing_if = "Option::is_none")]
     pub server_hostname: Option<Value<String>>,
-    /// `ServerPort`: optional.
+    /// The port that your self-managed server accepts inbound network traffic on.
+    ///
+    /// `ServerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-serverport)): integer, optional. Range: 1 to 65536.
     #[serde(rename = "ServerPort", skip_serializing_if = "Option::is_none")]
     pub server_port: Option<Value<i64>>,
-    /// `ServerProtocol`: optional.
+    /// The protocol that the object storage server uses to communicate.
+    ///
+    /// `ServerProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-serverprotocol)): [`ServerProtocol`], one of `HTTPS`, `HTTP`, optional.
     #[serde(rename = "ServerProtocol", skip_serializing_if = "Option::is_none")]
     pub server_protocol: Option<Value<ServerProtocol>>,
-    /// `Subdirectory`: optional.
+    /// The subdirectory in the self-managed object storage server that is used to read data from.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html#cfn-datasync-locationobjectstorage-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1349,22 +1529,34 @@ impl ResourceRef<LocationObjectStorage> {
 
 /// The properties of an `AWS::DataSync::LocationS3` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locations3.html)).
 ///
+/// Resource schema for AWS::DataSync::LocationS3
+///
 /// [`LocationS3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationS3 {
-    /// `S3BucketArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the Amazon S3 bucket.
+    ///
+    /// `S3BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locations3.html#cfn-datasync-locations3-s3bucketarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):s3:[a-z\-0-9]*:[0-9]*:.*$`. Length: 0 to 156 characters.
     #[serde(rename = "S3BucketArn", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_arn: Option<Value<String>>,
-    /// `S3Config`: required.
+    /// The Amazon Resource Name (ARN) of the AWS IAM role that is used to access an Amazon S3 bucket.
+    ///
+    /// `S3Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locations3.html#cfn-datasync-locations3-s3config)): object [`S3Config`], required.
     #[serde(rename = "S3Config")]
     pub s3_config: S3Config,
-    /// `S3StorageClass`: optional.
+    /// The Amazon S3 storage class you want to store your files in when this location is used as a task destination.
+    ///
+    /// `S3StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locations3.html#cfn-datasync-locations3-s3storageclass)): [`S3StorageClass`], one of `STANDARD`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `GLACIER`, `GLACIER_INSTANT_RETRIEVAL`, `DEEP_ARCHIVE`, optional.
     #[serde(rename = "S3StorageClass", skip_serializing_if = "Option::is_none")]
     pub s3_storage_class: Option<Value<S3StorageClass>>,
-    /// `Subdirectory`: optional.
+    /// A subdirectory in the Amazon S3 bucket. This subdirectory in Amazon S3 is used to read data from the S3 source location or write data to the S3 destination.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locations3.html#cfn-datasync-locations3-subdirectory)): string, optional. Pattern: `^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}\p{C}]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locations3.html#cfn-datasync-locations3-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1444,52 +1636,84 @@ impl ResourceRef<LocationS3> {
 
 /// The properties of an `AWS::DataSync::LocationSMB` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html)).
 ///
+/// Resource Type definition for AWS::DataSync::LocationSMB.
+///
 /// [`LocationSmb::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationSmb {
-    /// `AgentArns`: required.
+    /// The Amazon Resource Names (ARNs) of agents to use for a Simple Message Block (SMB) location.
+    ///
+    /// `AgentArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-agentarns)): list of (string), required. Items: 1 to 8. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "AgentArns")]
     pub agent_arns: Value<Vec<Value<String>>>,
-    /// `AuthenticationType`: optional.
+    /// The authentication mode used to determine identity of user.
+    ///
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-authenticationtype)): [`LocationSmbAuthenticationType`], one of `NTLM`, `KERBEROS`, optional.
     #[serde(rename = "AuthenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<Value<LocationSmbAuthenticationType>>,
-    /// `CmkSecretConfig`: optional.
+    /// Specifies configuration information for a DataSync-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    ///
+    /// `CmkSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-cmksecretconfig)): object [`CmkSecretConfig`], optional.
     #[serde(rename = "CmkSecretConfig", skip_serializing_if = "Option::is_none")]
     pub cmk_secret_config: Option<CmkSecretConfig>,
-    /// `CustomSecretConfig`: optional.
+    /// Specifies configuration information for a customer-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    ///
+    /// `CustomSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-customsecretconfig)): object [`CustomSecretConfig`], optional.
     #[serde(rename = "CustomSecretConfig", skip_serializing_if = "Option::is_none")]
     pub custom_secret_config: Option<CustomSecretConfig>,
-    /// `DnsIpAddresses`: optional.
+    /// Specifies the IPv4 addresses for the DNS servers that your SMB file server belongs to. This parameter applies only if AuthenticationType is set to KERBEROS. If you have multiple domains in your environment, configuring this parameter makes sure that DataSync connects to the right SMB file server.
+    ///
+    /// `DnsIpAddresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-dnsipaddresses)): list of (string), optional. Items: 0 to 2. Each item: Pattern: `\A(25[0-5]|2[0-4]\d|[0-1]?\d?\d)(\.(25[0-5]|2[0-4]\d|[0-1]?\d?\d)){3}\Z`. Each item: Length: 7 to 15 characters.
     #[serde(rename = "DnsIpAddresses", skip_serializing_if = "Option::is_none")]
     pub dns_ip_addresses: Option<Value<Vec<Value<String>>>>,
-    /// `Domain`: optional.
+    /// The name of the Windows domain that the SMB server belongs to.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-domain)): string, optional. Pattern: `^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$`. Length: 0 to 253 characters.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<String>>,
-    /// `KerberosKeytab`: optional.
+    /// The Base64 string representation of the Keytab file. Specifies your Kerberos key table (keytab) file, which includes mappings between your service principal name (SPN) and encryption keys. To avoid task execution errors, make sure that the SPN in the keytab file matches exactly what you specify for KerberosPrincipal and in your krb5.conf file.
+    ///
+    /// `KerberosKeytab` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-kerberoskeytab)): string, optional. Length: at most 87384 characters.
     #[serde(rename = "KerberosKeytab", skip_serializing_if = "Option::is_none")]
     pub kerberos_keytab: Option<Value<String>>,
-    /// `KerberosKrb5Conf`: optional.
+    /// The string representation of the Krb5Conf file, or the presigned URL to access the Krb5.conf file within an S3 bucket. Specifies a Kerberos configuration file (krb5.conf) that defines your Kerberos realm configuration. To avoid task execution errors, make sure that the service principal name (SPN) in the krb5.conf file matches exactly what you specify for KerberosPrincipal and in your keytab file.
+    ///
+    /// `KerberosKrb5Conf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-kerberoskrb5conf)): string, optional. Length: at most 174764 characters.
     #[serde(rename = "KerberosKrb5Conf", skip_serializing_if = "Option::is_none")]
     pub kerberos_krb5_conf: Option<Value<String>>,
-    /// `KerberosPrincipal`: optional.
+    /// Specifies a service principal name (SPN), which is an identity in your Kerberos realm that has permission to access the files, folders, and file metadata in your SMB file server. SPNs are case sensitive and must include a prepended cifs/. For example, an SPN might look like cifs/kerberosuser@EXAMPLE.COM. Your task execution will fail if the SPN that you provide for this parameter doesn't match exactly what's in your keytab or krb5.conf files.
+    ///
+    /// `KerberosPrincipal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-kerberosprincipal)): string, optional. Pattern: `^.+$`. Length: 1 to 256 characters.
     #[serde(rename = "KerberosPrincipal", skip_serializing_if = "Option::is_none")]
     pub kerberos_principal: Option<Value<String>>,
-    /// `MountOptions`: optional.
+    /// The mount options used by DataSync to access the SMB server.
+    ///
+    /// `MountOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-mountoptions)): object [`LocationSmbMountOptions`], optional.
     #[serde(rename = "MountOptions", skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<LocationSmbMountOptions>,
-    /// `Password`: optional.
+    /// The password of the user who can mount the share and has the permissions to access files and folders in the SMB share.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-password)): string, optional. Pattern: `^.{0,104}$`. Length: at most 104 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `ServerHostname`: optional.
+    /// The name of the SMB server. This value is the IP address or Domain Name Service (DNS) name of the SMB server.
+    ///
+    /// `ServerHostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-serverhostname)): string, optional. Pattern: `^(([a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9\-]*[A-Za-z0-9])$`. Length: 0 to 255 characters.
     #[serde(rename = "ServerHostname", skip_serializing_if = "Option::is_none")]
     pub server_hostname: Option<Value<String>>,
-    /// `Subdirectory`: optional.
+    /// The subdirectory in the SMB file system that is used to read data from the SMB source location or write data to the SMB destination
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\$\p{Zs}]+$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `User`: optional.
+    /// The user who can mount the share, has the permissions to access files and folders in the SMB share.
+    ///
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html#cfn-datasync-locationsmb-user)): string, optional. Pattern: `^[^\x5B\x5D\\/:;|=,+*?]{1,104}$`. Length: at most 104 characters.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<Value<String>>,
 }
@@ -1667,46 +1891,68 @@ impl ResourceRef<LocationSmb> {
 
 /// The properties of an `AWS::DataSync::Task` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html)).
 ///
+/// Resource schema for AWS::DataSync::Task.
+///
 /// [`Task::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Task {
-    /// `CloudWatchLogGroupArn`: optional.
+    /// The ARN of the Amazon CloudWatch log group that is used to monitor and log events in the task.
+    ///
+    /// `CloudWatchLogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-cloudwatchloggrouparn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):logs:[a-z\-0-9]*:[0-9]{12}:log-group:([^:\*]*)(:\*)?$`. Length: 0 to 562 characters.
     #[serde(
         rename = "CloudWatchLogGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_log_group_arn: Option<Value<String>>,
-    /// `DestinationLocationArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of an AWS storage resource's location.
+    ///
+    /// `DestinationLocationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-destinationlocationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$`. Length: 0 to 128 characters.
     #[serde(rename = "DestinationLocationArn")]
     pub destination_location_arn: Value<String>,
-    /// `Excludes`: optional.
+    /// `Excludes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-excludes)): list of (object [`FilterRule`]), optional. Items: 0 to 1.
     #[serde(rename = "Excludes", skip_serializing_if = "Option::is_none")]
     pub excludes: Option<Value<Vec<FilterRule>>>,
-    /// `Includes`: optional.
+    /// `Includes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-includes)): list of (object [`FilterRule`]), optional. Items: 0 to 1.
     #[serde(rename = "Includes", skip_serializing_if = "Option::is_none")]
     pub includes: Option<Value<Vec<FilterRule>>>,
-    /// `ManifestConfig`: optional.
+    /// Configures a manifest, which is a list of files or objects that you want DataSync to transfer.
+    ///
+    /// `ManifestConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-manifestconfig)): object [`ManifestConfig`], optional.
     #[serde(rename = "ManifestConfig", skip_serializing_if = "Option::is_none")]
     pub manifest_config: Option<ManifestConfig>,
-    /// `Name`: optional.
+    /// The name of a task. This value is a text reference that is used to identify the task in the console.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-name)): string, optional. Pattern: `^[a-zA-Z0-9\s+=._:@/-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Options`: optional.
+    /// Represents the options that are available to control the behavior of a StartTaskExecution operation.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-options)): object [`Options`], optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<Options>,
-    /// `Schedule`: optional.
+    /// Specifies the schedule you want your task to use for repeated executions.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-schedule)): object [`TaskSchedule`], optional.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<TaskSchedule>,
-    /// `SourceLocationArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the source location for the task.
+    ///
+    /// `SourceLocationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-sourcelocationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$`. Length: 0 to 128 characters.
     #[serde(rename = "SourceLocationArn")]
     pub source_location_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskMode`: optional, create-only (changing it replaces the resource).
+    /// Specifies the task mode for the task.
+    ///
+    /// `TaskMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-taskmode)): [`TaskMode`], one of `BASIC`, `ENHANCED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TaskMode", skip_serializing_if = "Option::is_none")]
     pub task_mode: Option<Value<TaskMode>>,
-    /// `TaskReportConfig`: optional.
+    /// Specifies how you want to configure a task report, which provides detailed information about for your Datasync transfer.
+    ///
+    /// `TaskReportConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html#cfn-datasync-task-taskreportconfig)): object [`TaskReportConfig`], optional.
     #[serde(rename = "TaskReportConfig", skip_serializing_if = "Option::is_none")]
     pub task_report_config: Option<TaskReportConfig>,
 }
@@ -1940,12 +2186,14 @@ impl Walk for AzureBlobAuthenticationType {
 
 /// The `AzureBlobSasConfiguration` property type of [`LocationAzureBlob`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationAzureBlob`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html).
+/// AWS reference: [`AWS::DataSync::LocationAzureBlob` `AzureBlobSasConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-azureblobsasconfiguration.html).
 ///
 /// Every property is required: [`AzureBlobSasConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AzureBlobSasConfiguration {
-    /// `AzureBlobSasToken`: required.
+    /// Specifies the shared access signature (SAS) token, which indicates the permissions DataSync needs to access your Azure Blob Storage container.
+    ///
+    /// `AzureBlobSasToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-azureblobsasconfiguration.html#cfn-datasync-locationazureblob-azureblobsasconfiguration-azureblobsastoken)): string, required. Pattern: `(^.+$)`. Length: 1 to 255 characters.
     #[serde(rename = "AzureBlobSasToken")]
     pub azure_blob_sas_token: Value<String>,
 }
@@ -1988,15 +2236,19 @@ impl Walk for AzureBlobType {
 
 /// The `AzureFederatedIdentityConfig` property type of [`LocationAzureBlob`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationAzureBlob`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html).
+/// AWS reference: [`AWS::DataSync::LocationAzureBlob` `AzureFederatedIdentityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-azurefederatedidentityconfig.html).
 ///
 /// Every property is optional: start from [`AzureFederatedIdentityConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AzureFederatedIdentityConfig {
-    /// `AwsIamRole`: optional.
+    /// Specifies the ARN of the AWS Identity and Access Management (IAM) role that DataSync assumes to mint the OIDC token used to authenticate with the identity provider.
+    ///
+    /// `AwsIamRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-azurefederatedidentityconfig.html#cfn-datasync-locationazureblob-azurefederatedidentityconfig-awsiamrole)): string, optional. Pattern: `^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$`. Length: at most 2048 characters.
     #[serde(rename = "AwsIamRole", skip_serializing_if = "Option::is_none")]
     pub aws_iam_role: Option<Value<String>>,
-    /// `AzureOidc`: optional.
+    /// Specifies the Microsoft Entra (Azure AD) identity that DataSync federates with to obtain an access token for your Azure Blob Storage container.
+    ///
+    /// `AzureOidc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-azurefederatedidentityconfig.html#cfn-datasync-locationazureblob-azurefederatedidentityconfig-azureoidc)): object [`AzureOidcConfig`], optional.
     #[serde(rename = "AzureOidc", skip_serializing_if = "Option::is_none")]
     pub azure_oidc: Option<AzureOidcConfig>,
 }
@@ -2034,15 +2286,19 @@ impl Walk for AzureFederatedIdentityConfig {
 
 /// The `AzureOidcConfig` property type of [`LocationAzureBlob`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationAzureBlob`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html).
+/// AWS reference: [`AWS::DataSync::LocationAzureBlob` `AzureOidcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-azureoidcconfig.html).
 ///
 /// Every property is required: [`AzureOidcConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AzureOidcConfig {
-    /// `ClientId`: required.
+    /// Specifies the client ID of the Microsoft Entra (Azure AD) identity that DataSync uses to obtain an access token.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-azureoidcconfig.html#cfn-datasync-locationazureblob-azureoidcconfig-clientid)): string, required. Pattern: `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `TenantId`: required.
+    /// Specifies the Microsoft Entra (Azure AD) tenant ID that the identity belongs to.
+    ///
+    /// `TenantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-azureoidcconfig.html#cfn-datasync-locationazureblob-azureoidcconfig-tenantid)): string, required. Pattern: `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "TenantId")]
     pub tenant_id: Value<String>,
 }
@@ -2071,12 +2327,14 @@ impl Walk for AzureOidcConfig {
 
 /// The `CmkSecretConfig` property type of [`LocationAzureBlob`], [`LocationFSxOntap`], [`LocationFSxWindows`], [`LocationHdfs`], [`LocationObjectStorage`] and [`LocationSmb`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationAzureBlob`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html), [`AWS::DataSync::LocationFSxONTAP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html), [`AWS::DataSync::LocationFSxWindows`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html), [`AWS::DataSync::LocationHDFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html), [`AWS::DataSync::LocationObjectStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html), [`AWS::DataSync::LocationSMB`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html).
+/// AWS reference: [`AWS::DataSync::LocationAzureBlob` `CmkSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-cmksecretconfig.html), [`AWS::DataSync::LocationFSxONTAP` `CmkSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-cmksecretconfig.html), [`AWS::DataSync::LocationFSxWindows` `CmkSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxwindows-cmksecretconfig.html), [`AWS::DataSync::LocationHDFS` `CmkSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-cmksecretconfig.html), [`AWS::DataSync::LocationObjectStorage` `CmkSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-cmksecretconfig.html), [`AWS::DataSync::LocationSMB` `CmkSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationsmb-cmksecretconfig.html).
 ///
 /// Every property is optional: start from [`CmkSecretConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CmkSecretConfig {
-    /// `KmsKeyArn`: optional.
+    /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-cmksecretconfig.html#cfn-datasync-locationazureblob-cmksecretconfig-kmskeyarn)): string, optional. Pattern: `^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$`. Length: 0 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -2106,15 +2364,19 @@ impl Walk for CmkSecretConfig {
 
 /// The `CustomSecretConfig` property type of [`LocationAzureBlob`], [`LocationFSxOntap`], [`LocationFSxWindows`], [`LocationHdfs`], [`LocationObjectStorage`] and [`LocationSmb`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationAzureBlob`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html), [`AWS::DataSync::LocationFSxONTAP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html), [`AWS::DataSync::LocationFSxWindows`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html), [`AWS::DataSync::LocationHDFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html), [`AWS::DataSync::LocationObjectStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html), [`AWS::DataSync::LocationSMB`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html).
+/// AWS reference: [`AWS::DataSync::LocationAzureBlob` `CustomSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-customsecretconfig.html), [`AWS::DataSync::LocationFSxONTAP` `CustomSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-customsecretconfig.html), [`AWS::DataSync::LocationFSxWindows` `CustomSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxwindows-customsecretconfig.html), [`AWS::DataSync::LocationHDFS` `CustomSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-customsecretconfig.html), [`AWS::DataSync::LocationObjectStorage` `CustomSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-customsecretconfig.html), [`AWS::DataSync::LocationSMB` `CustomSecretConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationsmb-customsecretconfig.html).
 ///
 /// Every property is required: [`CustomSecretConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomSecretConfig {
-    /// `SecretAccessRoleArn`: required.
+    /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn.
+    ///
+    /// `SecretAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-customsecretconfig.html#cfn-datasync-locationazureblob-customsecretconfig-secretaccessrolearn)): string, required. Pattern: `^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$`. Length: 0 to 2048 characters.
     #[serde(rename = "SecretAccessRoleArn")]
     pub secret_access_role_arn: Value<String>,
-    /// `SecretArn`: required.
+    /// Specifies the ARN for a customer created AWS Secrets Manager secret.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-customsecretconfig.html#cfn-datasync-locationazureblob-customsecretconfig-secretarn)): string, required. Pattern: `^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$`. Length: 0 to 2048 characters.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
 }
@@ -2172,12 +2434,14 @@ impl Walk for DataTransferProtection {
 
 /// The `Deleted` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `Deleted`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-deleted.html).
 ///
 /// Every property is optional: start from [`Deleted::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Deleted {
-    /// `ReportLevel`: optional.
+    /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
+    ///
+    /// `ReportLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-deleted.html#cfn-datasync-task-deleted-reportlevel)): [`ReportLevel`], one of `ERRORS_ONLY`, `SUCCESSES_AND_ERRORS`, optional.
     #[serde(rename = "ReportLevel", skip_serializing_if = "Option::is_none")]
     pub report_level: Option<Value<ReportLevel>>,
 }
@@ -2207,12 +2471,14 @@ impl Walk for Deleted {
 
 /// The `Destination` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-destination.html).
 ///
 /// Every property is optional: start from [`Destination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Destination {
-    /// `S3`: optional.
+    /// Specifies the Amazon S3 bucket where DataSync uploads your task report.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-destination.html#cfn-datasync-task-destination-s3)): object [`TaskReportConfigDestinationS3`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<TaskReportConfigDestinationS3>,
 }
@@ -2242,15 +2508,19 @@ impl Walk for Destination {
 
 /// The `Ec2Config` property type of [`LocationEfs`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationEFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html).
+/// AWS reference: [`AWS::DataSync::LocationEFS` `Ec2Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationefs-ec2config.html).
 ///
 /// Every property is required: [`Ec2Config::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ec2Config {
-    /// `SecurityGroupArns`: required.
+    /// The Amazon Resource Names (ARNs) of the security groups that are configured for the Amazon EC2 resource.
+    ///
+    /// `SecurityGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationefs-ec2config.html#cfn-datasync-locationefs-ec2config-securitygrouparns)): list of (string), required. Items: 1 to 5. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\-0-9]*:[0-9]{12}:security-group/.*$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "SecurityGroupArns")]
     pub security_group_arns: Value<Vec<Value<String>>>,
-    /// `SubnetArn`: required.
+    /// The ARN of the subnet that DataSync uses to access the target EFS file system.
+    ///
+    /// `SubnetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationefs-ec2config.html#cfn-datasync-locationefs-ec2config-subnetarn)): string, required. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\-0-9]*:[0-9]{12}:subnet/.*$`. Length: 0 to 128 characters.
     #[serde(rename = "SubnetArn")]
     pub subnet_arn: Value<String>,
 }
@@ -2282,15 +2552,19 @@ impl Walk for Ec2Config {
 
 /// The `FilterRule` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `FilterRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-filterrule.html).
 ///
 /// Every property is optional: start from [`FilterRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterRule {
-    /// `FilterType`: optional.
+    /// The type of filter rule to apply. AWS DataSync only supports the SIMPLE\_PATTERN rule type.
+    ///
+    /// `FilterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-filterrule.html#cfn-datasync-task-filterrule-filtertype)): [`FilterType`], one of `SIMPLE_PATTERN`, optional. Pattern: `^[A-Z0-9_]+$`. Length: at most 128 characters.
     #[serde(rename = "FilterType", skip_serializing_if = "Option::is_none")]
     pub filter_type: Option<Value<FilterType>>,
-    /// `Value`: optional.
+    /// A single filter string that consists of the patterns to include or exclude. The patterns are delimited by "\|".
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-filterrule.html#cfn-datasync-task-filterrule-value)): string, optional. Pattern: `^[^\x00]+$`. Length: 0 to 409600 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2388,21 +2662,29 @@ impl Walk for Gid {
 
 /// The `GoogleOidcConfig` property type of [`LocationObjectStorage`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationObjectStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html).
+/// AWS reference: [`AWS::DataSync::LocationObjectStorage` `GoogleOidcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-googleoidcconfig.html).
 ///
 /// Every property is required: [`GoogleOidcConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GoogleOidcConfig {
-    /// `IdentityPoolName`: required.
+    /// The name of the Google Cloud workload identity pool that DataSync federates with.
+    ///
+    /// `IdentityPoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-googleoidcconfig.html#cfn-datasync-locationobjectstorage-googleoidcconfig-identitypoolname)): string, required. Pattern: `^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$`. Length: 4 to 32 characters.
     #[serde(rename = "IdentityPoolName")]
     pub identity_pool_name: Value<String>,
-    /// `IdentityProviderName`: required.
+    /// The name of the OIDC identity provider configured in the Google Cloud workload identity pool.
+    ///
+    /// `IdentityProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-googleoidcconfig.html#cfn-datasync-locationobjectstorage-googleoidcconfig-identityprovidername)): string, required. Pattern: `^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$`. Length: 4 to 32 characters.
     #[serde(rename = "IdentityProviderName")]
     pub identity_provider_name: Value<String>,
-    /// `ProjectName`: required.
+    /// The human-readable Google Cloud project name.
+    ///
+    /// `ProjectName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-googleoidcconfig.html#cfn-datasync-locationobjectstorage-googleoidcconfig-projectname)): string, required. Pattern: `^[a-z][a-z0-9-]{4,28}[a-z0-9]$`. Length: 6 to 30 characters.
     #[serde(rename = "ProjectName")]
     pub project_name: Value<String>,
-    /// `ProjectNumber`: required.
+    /// The numeric Google Cloud project ID, as a string.
+    ///
+    /// `ProjectNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-googleoidcconfig.html#cfn-datasync-locationobjectstorage-googleoidcconfig-projectnumber)): string, required. Pattern: `^[0-9]+$`. Length: 1 to 20 characters.
     #[serde(rename = "ProjectNumber")]
     pub project_number: Value<String>,
 }
@@ -2462,12 +2744,14 @@ impl Walk for InTransitEncryption {
 
 /// The `NFS` property type of [`LocationFSxOntap`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationFSxONTAP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html).
+/// AWS reference: [`AWS::DataSync::LocationFSxONTAP` `NFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-nfs.html).
 ///
 /// Every property is required: [`LocationFSxOntapNfs::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationFSxOntapNfs {
-    /// `MountOptions`: required.
+    /// The NFS mount options that DataSync can use to mount your NFS share.
+    ///
+    /// `MountOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-nfs.html#cfn-datasync-locationfsxontap-nfs-mountoptions)): object [`NfsMountOptions`], required.
     #[serde(rename = "MountOptions")]
     pub mount_options: NfsMountOptions,
 }
@@ -2493,15 +2777,19 @@ impl Walk for LocationFSxOntapNfs {
 
 /// The `Protocol` property type of [`LocationFSxOntap`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationFSxONTAP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html).
+/// AWS reference: [`AWS::DataSync::LocationFSxONTAP` `Protocol`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-protocol.html).
 ///
 /// Every property is optional: start from [`LocationFSxOntapProtocol::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LocationFSxOntapProtocol {
-    /// `NFS`: optional.
+    /// NFS protocol configuration for FSx ONTAP file system.
+    ///
+    /// `NFS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-protocol.html#cfn-datasync-locationfsxontap-protocol-nfs)): object [`LocationFSxOntapNfs`], optional.
     #[serde(rename = "NFS", skip_serializing_if = "Option::is_none")]
     pub nfs: Option<LocationFSxOntapNfs>,
-    /// `SMB`: optional.
+    /// SMB protocol configuration for FSx ONTAP file system.
+    ///
+    /// `SMB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-protocol.html#cfn-datasync-locationfsxontap-protocol-smb)): object [`Smb`], optional.
     #[serde(rename = "SMB", skip_serializing_if = "Option::is_none")]
     pub smb: Option<Smb>,
 }
@@ -2539,12 +2827,14 @@ impl Walk for LocationFSxOntapProtocol {
 
 /// The `NFS` property type of [`LocationFSxOpenZfs`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationFSxOpenZFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html).
+/// AWS reference: [`AWS::DataSync::LocationFSxOpenZFS` `NFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxopenzfs-nfs.html).
 ///
 /// Every property is required: [`LocationFSxOpenZfsNfs::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationFSxOpenZfsNfs {
-    /// `MountOptions`: required.
+    /// The NFS mount options that DataSync can use to mount your NFS share.
+    ///
+    /// `MountOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxopenzfs-nfs.html#cfn-datasync-locationfsxopenzfs-nfs-mountoptions)): object [`MountOptions`], required.
     #[serde(rename = "MountOptions")]
     pub mount_options: MountOptions,
 }
@@ -2570,12 +2860,14 @@ impl Walk for LocationFSxOpenZfsNfs {
 
 /// The `Protocol` property type of [`LocationFSxOpenZfs`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationFSxOpenZFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html).
+/// AWS reference: [`AWS::DataSync::LocationFSxOpenZFS` `Protocol`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxopenzfs-protocol.html).
 ///
 /// Every property is optional: start from [`LocationFSxOpenZfsProtocol::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LocationFSxOpenZfsProtocol {
-    /// `NFS`: optional.
+    /// FSx OpenZFS file system NFS protocol information
+    ///
+    /// `NFS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxopenzfs-protocol.html#cfn-datasync-locationfsxopenzfs-protocol-nfs)): object [`LocationFSxOpenZfsNfs`], optional.
     #[serde(rename = "NFS", skip_serializing_if = "Option::is_none")]
     pub nfs: Option<LocationFSxOpenZfsNfs>,
 }
@@ -2645,12 +2937,14 @@ impl Walk for LocationSmbAuthenticationType {
 
 /// The `MountOptions` property type of [`LocationSmb`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationSMB`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html).
+/// AWS reference: [`AWS::DataSync::LocationSMB` `MountOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationsmb-mountoptions.html).
 ///
 /// Every property is optional: start from [`LocationSmbMountOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LocationSmbMountOptions {
-    /// `Version`: optional.
+    /// The specific SMB version that you want DataSync to use to mount your SMB share.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationsmb-mountoptions.html#cfn-datasync-locationsmb-mountoptions-version)): [`MountOptionsVersion`], one of `AUTOMATIC`, `SMB1`, `SMB2_0`, `SMB2`, `SMB3`, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<MountOptionsVersion>>,
 }
@@ -2703,18 +2997,24 @@ impl Walk for LogLevel {
 
 /// The `ManifestConfig` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `ManifestConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfig.html).
 ///
 /// [`ManifestConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManifestConfig {
-    /// `Action`: optional.
+    /// Specifies what DataSync uses the manifest for.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfig.html#cfn-datasync-task-manifestconfig-action)): [`Action`], one of `TRANSFER`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<Action>>,
-    /// `Format`: optional.
+    /// Specifies the file format of your manifest.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfig.html#cfn-datasync-task-manifestconfig-format)): [`Format`], one of `CSV`, optional.
     #[serde(rename = "Format", skip_serializing_if = "Option::is_none")]
     pub format: Option<Value<Format>>,
-    /// `Source`: required.
+    /// Specifies the manifest that you want DataSync to use and where it's hosted.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfig.html#cfn-datasync-task-manifestconfig-source)): object [`Source`], required.
     #[serde(rename = "Source")]
     pub source: Source,
 }
@@ -2758,27 +3058,35 @@ impl Walk for ManifestConfig {
 
 /// The `ManifestConfigSourceS3` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `ManifestConfigSourceS3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfigsources3.html).
 ///
 /// Every property is optional: start from [`ManifestConfigSourceS3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManifestConfigSourceS3 {
-    /// `BucketAccessRoleArn`: optional.
+    /// Specifies the AWS Identity and Access Management (IAM) role that allows DataSync to access your manifest.
+    ///
+    /// `BucketAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfigsources3.html#cfn-datasync-task-manifestconfigsources3-bucketaccessrolearn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$`. Length: 0 to 2048 characters.
     #[serde(
         rename = "BucketAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub bucket_access_role_arn: Option<Value<String>>,
-    /// `ManifestObjectPath`: optional.
+    /// Specifies the Amazon S3 object key of your manifest.
+    ///
+    /// `ManifestObjectPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfigsources3.html#cfn-datasync-task-manifestconfigsources3-manifestobjectpath)): string, optional. Pattern: `^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}\p{C}]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "ManifestObjectPath", skip_serializing_if = "Option::is_none")]
     pub manifest_object_path: Option<Value<String>>,
-    /// `ManifestObjectVersionId`: optional.
+    /// Specifies the object version ID of the manifest that you want DataSync to use.
+    ///
+    /// `ManifestObjectVersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfigsources3.html#cfn-datasync-task-manifestconfigsources3-manifestobjectversionid)): string, optional. Pattern: `^.+$`. Length: 1 to 100 characters.
     #[serde(
         rename = "ManifestObjectVersionId",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_object_version_id: Option<Value<String>>,
-    /// `S3BucketArn`: optional.
+    /// Specifies the Amazon Resource Name (ARN) of the S3 bucket where you're hosting your manifest.
+    ///
+    /// `S3BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-manifestconfigsources3.html#cfn-datasync-task-manifestconfigsources3-s3bucketarn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\-0-9]*:[0-9]*:.*$`. Length: 0 to 156 characters.
     #[serde(rename = "S3BucketArn", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_arn: Option<Value<String>>,
 }
@@ -2832,12 +3140,14 @@ impl Walk for ManifestConfigSourceS3 {
 
 /// The `MountOptions` property type of [`LocationFSxOpenZfs`] and [`LocationNfs`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationFSxOpenZFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html), [`AWS::DataSync::LocationNFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html).
+/// AWS reference: [`AWS::DataSync::LocationFSxOpenZFS` `MountOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxopenzfs-mountoptions.html), [`AWS::DataSync::LocationNFS` `MountOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationnfs-mountoptions.html).
 ///
 /// Every property is optional: start from [`MountOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MountOptions {
-    /// `Version`: optional.
+    /// The specific NFS version that you want DataSync to use to mount your NFS share.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxopenzfs-mountoptions.html#cfn-datasync-locationfsxopenzfs-mountoptions-version)): [`Version`], one of `AUTOMATIC`, `NFS3`, `NFS4_0`, `NFS4_1`, `NFS4_2`, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<Version>>,
 }
@@ -2916,15 +3226,19 @@ impl Walk for Mtime {
 
 /// The `NameNode` property type of [`LocationHdfs`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationHDFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html).
+/// AWS reference: [`AWS::DataSync::LocationHDFS` `NameNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-namenode.html).
 ///
 /// Every property is required: [`NameNode::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NameNode {
-    /// `Hostname`: required.
+    /// The DNS name or IP address of the Name Node in the customer's on premises HDFS cluster.
+    ///
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-namenode.html#cfn-datasync-locationhdfs-namenode-hostname)): string, required. Pattern: `^(([a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9\-]*[A-Za-z0-9])$`. Length: 1 to 255 characters.
     #[serde(rename = "Hostname")]
     pub hostname: Value<String>,
-    /// `Port`: required.
+    /// The port on which the Name Node is listening on for client requests.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-namenode.html#cfn-datasync-locationhdfs-namenode-port)): integer, required. Range: 1 to 65536.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
 }
@@ -2953,12 +3267,14 @@ impl Walk for NameNode {
 
 /// The `NfsMountOptions` property type of [`LocationFSxOntap`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationFSxONTAP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html).
+/// AWS reference: [`AWS::DataSync::LocationFSxONTAP` `NfsMountOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-nfsmountoptions.html).
 ///
 /// Every property is optional: start from [`NfsMountOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NfsMountOptions {
-    /// `Version`: optional.
+    /// The specific NFS version that you want DataSync to use to mount your NFS share.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-nfsmountoptions.html#cfn-datasync-locationfsxontap-nfsmountoptions-version)): [`NfsMountOptionsVersion`], one of `AUTOMATIC`, `NFS3`, `NFS4_0`, `NFS4_1`, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<NfsMountOptionsVersion>>,
 }
@@ -3034,12 +3350,14 @@ impl Walk for ObjectMetadata {
 
 /// The `ObjectStorageExternalIdentityConfig` property type of [`LocationObjectStorage`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationObjectStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html).
+/// AWS reference: [`AWS::DataSync::LocationObjectStorage` `ObjectStorageExternalIdentityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-objectstorageexternalidentityconfig.html).
 ///
 /// Every property is optional: start from [`ObjectStorageExternalIdentityConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ObjectStorageExternalIdentityConfig {
-    /// `GoogleOidc`: optional.
+    /// Specifies the Google Cloud workload identity federation configuration that DataSync uses to obtain an access token for your Google Cloud Storage bucket.
+    ///
+    /// `GoogleOidc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-objectstorageexternalidentityconfig.html#cfn-datasync-locationobjectstorage-objectstorageexternalidentityconfig-googleoidc)): object [`GoogleOidcConfig`], optional.
     #[serde(rename = "GoogleOidc", skip_serializing_if = "Option::is_none")]
     pub google_oidc: Option<GoogleOidcConfig>,
 }
@@ -3069,15 +3387,19 @@ impl Walk for ObjectStorageExternalIdentityConfig {
 
 /// The `ObjectStorageFederatedIdentityConfig` property type of [`LocationObjectStorage`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationObjectStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html).
+/// AWS reference: [`AWS::DataSync::LocationObjectStorage` `ObjectStorageFederatedIdentityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-objectstoragefederatedidentityconfig.html).
 ///
 /// Every property is optional: start from [`ObjectStorageFederatedIdentityConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ObjectStorageFederatedIdentityConfig {
-    /// `AwsIamRole`: optional.
+    /// Specifies the ARN of the AWS Identity and Access Management (IAM) role that DataSync assumes to mint the OIDC token used to authenticate with the identity provider.
+    ///
+    /// `AwsIamRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-objectstoragefederatedidentityconfig.html#cfn-datasync-locationobjectstorage-objectstoragefederatedidentityconfig-awsiamrole)): string, optional. Pattern: `^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$`. Length: at most 2048 characters.
     #[serde(rename = "AwsIamRole", skip_serializing_if = "Option::is_none")]
     pub aws_iam_role: Option<Value<String>>,
-    /// `ExternalIdentity`: optional.
+    /// Specifies the external (non-AWS) identity provider that DataSync federates with to access your object storage location.
+    ///
+    /// `ExternalIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-objectstoragefederatedidentityconfig.html#cfn-datasync-locationobjectstorage-objectstoragefederatedidentityconfig-externalidentity)): object [`ObjectStorageExternalIdentityConfig`], optional.
     #[serde(rename = "ExternalIdentity", skip_serializing_if = "Option::is_none")]
     pub external_identity: Option<ObjectStorageExternalIdentityConfig>,
 }
@@ -3158,12 +3480,14 @@ impl Walk for ObjectVersionIds {
 
 /// The `OnPremConfig` property type of [`LocationNfs`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationNFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html).
+/// AWS reference: [`AWS::DataSync::LocationNFS` `OnPremConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationnfs-onpremconfig.html).
 ///
 /// Every property is required: [`OnPremConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OnPremConfig {
-    /// `AgentArns`: required.
+    /// ARN(s) of the agent(s) to use for an NFS location.
+    ///
+    /// `AgentArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationnfs-onpremconfig.html#cfn-datasync-locationnfs-onpremconfig-agentarns)): list of (string), required. Items: 1 to 8. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$`. Each item: Length: 0 to 128 characters.
     #[serde(rename = "AgentArns")]
     pub agent_arns: Value<Vec<Value<String>>>,
 }
@@ -3189,63 +3513,95 @@ impl Walk for OnPremConfig {
 
 /// The `Options` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `Options`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html).
 ///
 /// Every property is optional: start from [`Options::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Options {
-    /// `Atime`: optional.
+    /// A file metadata value that shows the last time a file was accessed (that is, when the file was read or written to).
+    ///
+    /// `Atime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-atime)): [`Atime`], one of `NONE`, `BEST_EFFORT`, optional.
     #[serde(rename = "Atime", skip_serializing_if = "Option::is_none")]
     pub atime: Option<Value<Atime>>,
-    /// `BytesPerSecond`: optional.
+    /// A value that limits the bandwidth used by AWS DataSync.
+    ///
+    /// `BytesPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-bytespersecond)): integer, optional. Range: at least -1.
     #[serde(rename = "BytesPerSecond", skip_serializing_if = "Option::is_none")]
     pub bytes_per_second: Option<Value<i64>>,
-    /// `Gid`: optional.
+    /// The group ID (GID) of the file's owners.
+    ///
+    /// `Gid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-gid)): [`Gid`], one of `NONE`, `INT_VALUE`, `NAME`, `BOTH`, optional.
     #[serde(rename = "Gid", skip_serializing_if = "Option::is_none")]
     pub gid: Option<Value<Gid>>,
-    /// `LogLevel`: optional.
+    /// A value that determines the types of logs that DataSync publishes to a log stream in the Amazon CloudWatch log group that you provide.
+    ///
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-loglevel)): [`LogLevel`], one of `OFF`, `BASIC`, `TRANSFER`, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<LogLevel>>,
-    /// `Mtime`: optional.
+    /// A value that indicates the last time that a file was modified (that is, a file was written to) before the PREPARING phase.
+    ///
+    /// `Mtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-mtime)): [`Mtime`], one of `NONE`, `PRESERVE`, optional.
     #[serde(rename = "Mtime", skip_serializing_if = "Option::is_none")]
     pub mtime: Option<Value<Mtime>>,
-    /// `ObjectMetadata`: optional.
+    /// A value that determines whether source object metadata should be copied to the destination. PRESERVE copies metadata; NONE copies only file-mtime.
+    ///
+    /// `ObjectMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-objectmetadata)): [`ObjectMetadata`], one of `PRESERVE`, `NONE`, optional.
     #[serde(rename = "ObjectMetadata", skip_serializing_if = "Option::is_none")]
     pub object_metadata: Option<Value<ObjectMetadata>>,
-    /// `ObjectTags`: optional.
+    /// A value that determines whether object tags should be read from the source object store and written to the destination object store.
+    ///
+    /// `ObjectTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-objecttags)): [`ObjectTags`], one of `PRESERVE`, `NONE`, optional.
     #[serde(rename = "ObjectTags", skip_serializing_if = "Option::is_none")]
     pub object_tags: Option<Value<ObjectTags>>,
-    /// `OverwriteMode`: optional.
+    /// A value that determines whether files at the destination should be overwritten or preserved when copying files.
+    ///
+    /// `OverwriteMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-overwritemode)): [`OverwriteMode`], one of `ALWAYS`, `NEVER`, optional.
     #[serde(rename = "OverwriteMode", skip_serializing_if = "Option::is_none")]
     pub overwrite_mode: Option<Value<OverwriteMode>>,
-    /// `PosixPermissions`: optional.
+    /// A value that determines which users or groups can access a file for a specific purpose such as reading, writing, or execution of the file.
+    ///
+    /// `PosixPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-posixpermissions)): [`PosixPermissions`], one of `NONE`, `PRESERVE`, optional.
     #[serde(rename = "PosixPermissions", skip_serializing_if = "Option::is_none")]
     pub posix_permissions: Option<Value<PosixPermissions>>,
-    /// `PreserveDeletedFiles`: optional.
+    /// A value that specifies whether files in the destination that don't exist in the source file system should be preserved.
+    ///
+    /// `PreserveDeletedFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-preservedeletedfiles)): [`PreserveDeletedFiles`], one of `PRESERVE`, `REMOVE`, optional.
     #[serde(
         rename = "PreserveDeletedFiles",
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_deleted_files: Option<Value<PreserveDeletedFiles>>,
-    /// `PreserveDevices`: optional.
+    /// A value that determines whether AWS DataSync should preserve the metadata of block and character devices in the source file system, and recreate the files with that device name and metadata on the destination.
+    ///
+    /// `PreserveDevices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-preservedevices)): [`PreserveDevices`], one of `NONE`, `PRESERVE`, optional.
     #[serde(rename = "PreserveDevices", skip_serializing_if = "Option::is_none")]
     pub preserve_devices: Option<Value<PreserveDevices>>,
-    /// `SecurityDescriptorCopyFlags`: optional.
+    /// A value that determines which components of the SMB security descriptor are copied during transfer.
+    ///
+    /// `SecurityDescriptorCopyFlags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-securitydescriptorcopyflags)): [`SecurityDescriptorCopyFlags`], one of `NONE`, `OWNER_DACL`, `OWNER_DACL_SACL`, optional.
     #[serde(
         rename = "SecurityDescriptorCopyFlags",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_descriptor_copy_flags: Option<Value<SecurityDescriptorCopyFlags>>,
-    /// `TaskQueueing`: optional.
+    /// A value that determines whether tasks should be queued before executing the tasks.
+    ///
+    /// `TaskQueueing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-taskqueueing)): [`TaskQueueing`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "TaskQueueing", skip_serializing_if = "Option::is_none")]
     pub task_queueing: Option<Value<TaskQueueing>>,
-    /// `TransferMode`: optional.
+    /// A value that determines whether DataSync transfers only the data and metadata that differ between the source and the destination location, or whether DataSync transfers all the content from the source, without comparing to the destination location.
+    ///
+    /// `TransferMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-transfermode)): [`TransferMode`], one of `CHANGED`, `ALL`, optional.
     #[serde(rename = "TransferMode", skip_serializing_if = "Option::is_none")]
     pub transfer_mode: Option<Value<TransferMode>>,
-    /// `Uid`: optional.
+    /// The user ID (UID) of the file's owner.
+    ///
+    /// `Uid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-uid)): [`Uid`], one of `NONE`, `INT_VALUE`, `NAME`, `BOTH`, optional.
     #[serde(rename = "Uid", skip_serializing_if = "Option::is_none")]
     pub uid: Option<Value<Uid>>,
-    /// `VerifyMode`: optional.
+    /// A value that determines whether a data integrity verification should be performed at the end of a task execution after all data and metadata have been transferred.
+    ///
+    /// `VerifyMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-options.html#cfn-datasync-task-options-verifymode)): [`VerifyMode`], one of `POINT_IN_TIME_CONSISTENT`, `ONLY_FILES_TRANSFERRED`, `NONE`, optional.
     #[serde(rename = "VerifyMode", skip_serializing_if = "Option::is_none")]
     pub verify_mode: Option<Value<VerifyMode>>,
 }
@@ -3418,21 +3774,29 @@ impl Walk for OutputType {
 
 /// The `Overrides` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `Overrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-overrides.html).
 ///
 /// Every property is optional: start from [`Overrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Overrides {
-    /// `Deleted`: optional.
+    /// Specifies the level of reporting for the files, objects, and directories that Datasync attempted to delete in your destination location. This only applies if you configure your task to delete data in the destination that isn't in the source.
+    ///
+    /// `Deleted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-overrides.html#cfn-datasync-task-overrides-deleted)): object [`Deleted`], optional.
     #[serde(rename = "Deleted", skip_serializing_if = "Option::is_none")]
     pub deleted: Option<Deleted>,
-    /// `Skipped`: optional.
+    /// Specifies the level of reporting for the files, objects, and directories that Datasync attempted to skip during your transfer.
+    ///
+    /// `Skipped` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-overrides.html#cfn-datasync-task-overrides-skipped)): object [`Skipped`], optional.
     #[serde(rename = "Skipped", skip_serializing_if = "Option::is_none")]
     pub skipped: Option<Skipped>,
-    /// `Transferred`: optional.
+    /// Specifies the level of reporting for the files, objects, and directories that Datasync attempted to transfer.
+    ///
+    /// `Transferred` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-overrides.html#cfn-datasync-task-overrides-transferred)): object [`Transferred`], optional.
     #[serde(rename = "Transferred", skip_serializing_if = "Option::is_none")]
     pub transferred: Option<Transferred>,
-    /// `Verified`: optional.
+    /// Specifies the level of reporting for the files, objects, and directories that Datasync attempted to verify at the end of your transfer. This only applies if you configure your task to verify data during and after the transfer (which Datasync does by default)
+    ///
+    /// `Verified` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-overrides.html#cfn-datasync-task-overrides-verified)): object [`Verified`], optional.
     #[serde(rename = "Verified", skip_serializing_if = "Option::is_none")]
     pub verified: Option<Verified>,
 }
@@ -3566,18 +3930,22 @@ impl Walk for PreserveDevices {
 
 /// The `QopConfiguration` property type of [`LocationHdfs`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationHDFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html).
+/// AWS reference: [`AWS::DataSync::LocationHDFS` `QopConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-qopconfiguration.html).
 ///
 /// Every property is optional: start from [`QopConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QopConfiguration {
-    /// `DataTransferProtection`: optional.
+    /// Configuration for Data Transfer Protection.
+    ///
+    /// `DataTransferProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-qopconfiguration.html#cfn-datasync-locationhdfs-qopconfiguration-datatransferprotection)): [`DataTransferProtection`], one of `AUTHENTICATION`, `INTEGRITY`, `PRIVACY`, `DISABLED`, optional.
     #[serde(
         rename = "DataTransferProtection",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_transfer_protection: Option<Value<DataTransferProtection>>,
-    /// `RpcProtection`: optional.
+    /// Configuration for RPC Protection.
+    ///
+    /// `RpcProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-qopconfiguration.html#cfn-datasync-locationhdfs-qopconfiguration-rpcprotection)): [`RpcProtection`], one of `AUTHENTICATION`, `INTEGRITY`, `PRIVACY`, `DISABLED`, optional.
     #[serde(rename = "RpcProtection", skip_serializing_if = "Option::is_none")]
     pub rpc_protection: Option<Value<RpcProtection>>,
 }
@@ -3664,12 +4032,14 @@ impl Walk for RpcProtection {
 
 /// The `S3Config` property type of [`LocationS3`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationS3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locations3.html).
+/// AWS reference: [`AWS::DataSync::LocationS3` `S3Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locations3-s3config.html).
 ///
 /// Every property is required: [`S3Config::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Config {
-    /// `BucketAccessRoleArn`: required.
+    /// The ARN of the IAM role of the Amazon S3 bucket.
+    ///
+    /// `BucketAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locations3-s3config.html#cfn-datasync-locations3-s3config-bucketaccessrolearn)): string, required. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$`. Length: 0 to 2048 characters.
     #[serde(rename = "BucketAccessRoleArn")]
     pub bucket_access_role_arn: Value<String>,
 }
@@ -3773,12 +4143,14 @@ impl Walk for ServerProtocol {
 
 /// The `Skipped` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `Skipped`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-skipped.html).
 ///
 /// Every property is optional: start from [`Skipped::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Skipped {
-    /// `ReportLevel`: optional.
+    /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
+    ///
+    /// `ReportLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-skipped.html#cfn-datasync-task-skipped-reportlevel)): [`ReportLevel`], one of `ERRORS_ONLY`, `SUCCESSES_AND_ERRORS`, optional.
     #[serde(rename = "ReportLevel", skip_serializing_if = "Option::is_none")]
     pub report_level: Option<Value<ReportLevel>>,
 }
@@ -3808,27 +4180,39 @@ impl Walk for Skipped {
 
 /// The `SMB` property type of [`LocationFSxOntap`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationFSxONTAP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html).
+/// AWS reference: [`AWS::DataSync::LocationFSxONTAP` `SMB`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smb.html).
 ///
 /// [`Smb::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Smb {
-    /// `CmkSecretConfig`: optional.
+    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
+    ///
+    /// `CmkSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smb.html#cfn-datasync-locationfsxontap-smb-cmksecretconfig)): object [`CmkSecretConfig`], optional.
     #[serde(rename = "CmkSecretConfig", skip_serializing_if = "Option::is_none")]
     pub cmk_secret_config: Option<CmkSecretConfig>,
-    /// `CustomSecretConfig`: optional.
+    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
+    ///
+    /// `CustomSecretConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smb.html#cfn-datasync-locationfsxontap-smb-customsecretconfig)): object [`CustomSecretConfig`], optional.
     #[serde(rename = "CustomSecretConfig", skip_serializing_if = "Option::is_none")]
     pub custom_secret_config: Option<CustomSecretConfig>,
-    /// `Domain`: optional.
+    /// The name of the Windows domain that the SMB server belongs to.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smb.html#cfn-datasync-locationfsxontap-smb-domain)): string, optional. Pattern: `^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$`. Length: 0 to 253 characters.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<String>>,
-    /// `MountOptions`: required.
+    /// The mount options used by DataSync to access the SMB server.
+    ///
+    /// `MountOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smb.html#cfn-datasync-locationfsxontap-smb-mountoptions)): object [`SmbMountOptions`], required.
     #[serde(rename = "MountOptions")]
     pub mount_options: SmbMountOptions,
-    /// `Password`: optional.
+    /// The password of the user who can mount the share and has the permissions to access files and folders in the SMB share.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smb.html#cfn-datasync-locationfsxontap-smb-password)): string, optional. Pattern: `^.{0,104}$`. Length: at most 104 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `User`: required.
+    /// The user who can mount the share, has the permissions to access files and folders in the SMB share.
+    ///
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smb.html#cfn-datasync-locationfsxontap-smb-user)): string, required. Pattern: `^[^\x5B\x5D\\/:;|=,+*?]{1,104}$`. Length: at most 104 characters.
     #[serde(rename = "User")]
     pub user: Value<String>,
 }
@@ -3893,12 +4277,14 @@ impl Walk for Smb {
 
 /// The `SmbMountOptions` property type of [`LocationFSxOntap`].
 ///
-/// AWS reference: [`AWS::DataSync::LocationFSxONTAP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html).
+/// AWS reference: [`AWS::DataSync::LocationFSxONTAP` `SmbMountOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smbmountoptions.html).
 ///
 /// Every property is optional: start from [`SmbMountOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SmbMountOptions {
-    /// `Version`: optional.
+    /// The specific SMB version that you want DataSync to use to mount your SMB share.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-smbmountoptions.html#cfn-datasync-locationfsxontap-smbmountoptions-version)): [`SmbMountOptionsVersion`], one of `AUTOMATIC`, `SMB2`, `SMB3`, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<SmbMountOptionsVersion>>,
 }
@@ -3951,12 +4337,14 @@ impl Walk for SmbMountOptionsVersion {
 
 /// The `Source` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-source.html).
 ///
 /// Every property is optional: start from [`Source::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Source {
-    /// `S3`: optional.
+    /// Specifies the S3 bucket where you're hosting the manifest that you want AWS DataSync to use.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-source.html#cfn-datasync-task-source-s3)): object [`ManifestConfigSourceS3`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<ManifestConfigSourceS3>,
 }
@@ -4006,15 +4394,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`Agent`], [`LocationAzureBlob`], [`LocationEfs`], [`LocationFSxLustre`], [`LocationFSxOntap`], [`LocationFSxOpenZfs`], [`LocationFSxWindows`], [`LocationHdfs`], [`LocationNfs`], [`LocationObjectStorage`], [`LocationS3`], [`LocationSmb`] and [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Agent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-agent.html), [`AWS::DataSync::LocationAzureBlob`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationazureblob.html), [`AWS::DataSync::LocationEFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationefs.html), [`AWS::DataSync::LocationFSxLustre`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxlustre.html), [`AWS::DataSync::LocationFSxONTAP`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxontap.html), [`AWS::DataSync::LocationFSxOpenZFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxopenzfs.html), [`AWS::DataSync::LocationFSxWindows`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationfsxwindows.html), [`AWS::DataSync::LocationHDFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationhdfs.html), [`AWS::DataSync::LocationNFS`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationnfs.html), [`AWS::DataSync::LocationObjectStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationobjectstorage.html), [`AWS::DataSync::LocationS3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locations3.html), [`AWS::DataSync::LocationSMB`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-locationsmb.html), [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Agent` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-agent-tag.html), [`AWS::DataSync::LocationAzureBlob` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationazureblob-tag.html), [`AWS::DataSync::LocationEFS` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationefs-tag.html), [`AWS::DataSync::LocationFSxLustre` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxlustre-tag.html), [`AWS::DataSync::LocationFSxONTAP` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxontap-tag.html), [`AWS::DataSync::LocationFSxOpenZFS` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxopenzfs-tag.html), [`AWS::DataSync::LocationFSxWindows` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationfsxwindows-tag.html), [`AWS::DataSync::LocationHDFS` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationhdfs-tag.html), [`AWS::DataSync::LocationNFS` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationnfs-tag.html), [`AWS::DataSync::LocationObjectStorage` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationobjectstorage-tag.html), [`AWS::DataSync::LocationS3` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locations3-tag.html), [`AWS::DataSync::LocationSMB` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-locationsmb-tag.html), [`AWS::DataSync::Task` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key for an AWS resource tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-agent-tag.html#cfn-datasync-agent-tag-key)): string, required. Pattern: `^[a-zA-Z0-9\s+=._:/-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for an AWS resource tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-agent-tag.html#cfn-datasync-agent-tag-value)): string, required. Pattern: `^[a-zA-Z0-9\s+=._:@/-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4083,24 +4475,34 @@ impl Walk for TaskQueueing {
 
 /// The `TaskReportConfig` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `TaskReportConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfig.html).
 ///
 /// [`TaskReportConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskReportConfig {
-    /// `Destination`: required.
+    /// Specifies where DataSync uploads your task report.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfig.html#cfn-datasync-task-taskreportconfig-destination)): object [`Destination`], required.
     #[serde(rename = "Destination")]
     pub destination: Destination,
-    /// `ObjectVersionIds`: optional.
+    /// Specifies whether your task report includes the new version of each object transferred into an S3 bucket, this only applies if you enable versioning on your bucket.
+    ///
+    /// `ObjectVersionIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfig.html#cfn-datasync-task-taskreportconfig-objectversionids)): [`ObjectVersionIds`], one of `INCLUDE`, `NONE`, optional.
     #[serde(rename = "ObjectVersionIds", skip_serializing_if = "Option::is_none")]
     pub object_version_ids: Option<Value<ObjectVersionIds>>,
-    /// `OutputType`: required.
+    /// Specifies the type of task report that you want.
+    ///
+    /// `OutputType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfig.html#cfn-datasync-task-taskreportconfig-outputtype)): [`OutputType`], one of `SUMMARY_ONLY`, `STANDARD`, required.
     #[serde(rename = "OutputType")]
     pub output_type: Value<OutputType>,
-    /// `Overrides`: optional.
+    /// Customizes the reporting level for aspects of your task report. For example, your report might generally only include errors, but you could specify that you want a list of successes and errors just for the files that Datasync attempted to delete in your destination location.
+    ///
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfig.html#cfn-datasync-task-taskreportconfig-overrides)): object [`Overrides`], optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Overrides>,
-    /// `ReportLevel`: optional.
+    /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
+    ///
+    /// `ReportLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfig.html#cfn-datasync-task-taskreportconfig-reportlevel)): [`ReportLevel`], one of `ERRORS_ONLY`, `SUCCESSES_AND_ERRORS`, optional.
     #[serde(rename = "ReportLevel", skip_serializing_if = "Option::is_none")]
     pub report_level: Option<Value<ReportLevel>>,
 }
@@ -4159,21 +4561,27 @@ impl Walk for TaskReportConfig {
 
 /// The `TaskReportConfigDestinationS3` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `TaskReportConfigDestinationS3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfigdestinations3.html).
 ///
 /// Every property is optional: start from [`TaskReportConfigDestinationS3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TaskReportConfigDestinationS3 {
-    /// `BucketAccessRoleArn`: optional.
+    /// Specifies the Amazon Resource Name (ARN) of the IAM policy that allows Datasync to upload a task report to your S3 bucket.
+    ///
+    /// `BucketAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfigdestinations3.html#cfn-datasync-task-taskreportconfigdestinations3-bucketaccessrolearn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$`. Length: 0 to 2048 characters.
     #[serde(
         rename = "BucketAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub bucket_access_role_arn: Option<Value<String>>,
-    /// `S3BucketArn`: optional.
+    /// Specifies the ARN of the S3 bucket where Datasync uploads your report.
+    ///
+    /// `S3BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfigdestinations3.html#cfn-datasync-task-taskreportconfigdestinations3-s3bucketarn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\-0-9]*:[0-9]*:.*$`. Length: 0 to 156 characters.
     #[serde(rename = "S3BucketArn", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_arn: Option<Value<String>>,
-    /// `Subdirectory`: optional.
+    /// Specifies a bucket prefix for your report.
+    ///
+    /// `Subdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskreportconfigdestinations3.html#cfn-datasync-task-taskreportconfigdestinations3-subdirectory)): string, optional. Pattern: `^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$`. Length: 0 to 4096 characters.
     #[serde(rename = "Subdirectory", skip_serializing_if = "Option::is_none")]
     pub subdirectory: Option<Value<String>>,
 }
@@ -4219,15 +4627,19 @@ impl Walk for TaskReportConfigDestinationS3 {
 
 /// The `TaskSchedule` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `TaskSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskschedule.html).
 ///
 /// Every property is optional: start from [`TaskSchedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TaskSchedule {
-    /// `ScheduleExpression`: optional.
+    /// A cron expression that specifies when AWS DataSync initiates a scheduled transfer from a source to a destination location
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskschedule.html#cfn-datasync-task-taskschedule-scheduleexpression)): string, optional. Pattern: `^[a-zA-Z0-9\ \_\*\?\,\|\^\-\/\#\s\(\)\+]*$`. Length: 0 to 256 characters.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
-    /// `Status`: optional.
+    /// Specifies status of a schedule.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-taskschedule.html#cfn-datasync-task-taskschedule-status)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -4285,12 +4697,14 @@ impl Walk for TransferMode {
 
 /// The `Transferred` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `Transferred`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-transferred.html).
 ///
 /// Every property is optional: start from [`Transferred::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Transferred {
-    /// `ReportLevel`: optional.
+    /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
+    ///
+    /// `ReportLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-transferred.html#cfn-datasync-task-transferred-reportlevel)): [`ReportLevel`], one of `ERRORS_ONLY`, `SUCCESSES_AND_ERRORS`, optional.
     #[serde(rename = "ReportLevel", skip_serializing_if = "Option::is_none")]
     pub report_level: Option<Value<ReportLevel>>,
 }
@@ -4346,12 +4760,14 @@ impl Walk for Uid {
 
 /// The `Verified` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::DataSync::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datasync-task.html).
+/// AWS reference: [`AWS::DataSync::Task` `Verified`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-verified.html).
 ///
 /// Every property is optional: start from [`Verified::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Verified {
-    /// `ReportLevel`: optional.
+    /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
+    ///
+    /// `ReportLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datasync-task-verified.html#cfn-datasync-task-verified-reportlevel)): [`ReportLevel`], one of `ERRORS_ONLY`, `SUCCESSES_AND_ERRORS`, optional.
     #[serde(rename = "ReportLevel", skip_serializing_if = "Option::is_none")]
     pub report_level: Option<Value<ReportLevel>>,
 }

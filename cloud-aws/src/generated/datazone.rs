@@ -11,43 +11,63 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DataZone::Connection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html)).
 ///
+/// Connections enables users to connect their DataZone resources (domains, projects, and environments) to external resources/services (data, compute, etc)
+///
 /// [`Connection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connection {
-    /// `AwsLocation`: optional.
+    /// AWS Location of project
+    ///
+    /// `AwsLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-awslocation)): object [`AwsLocation`], optional.
     #[serde(rename = "AwsLocation", skip_serializing_if = "Option::is_none")]
     pub aws_location: Option<AwsLocation>,
-    /// `Configurations`: optional.
+    /// The configurations of the connection.
+    ///
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-configurations)): list of (object [`ConnectionConfiguration`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ConnectionConfiguration>>>,
-    /// `Description`: optional.
+    /// The description of the connection.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-description)): string, optional. Pattern: `^[\S\s]*$`. Length: at most 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the domain in which the connection is created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[_-][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `EnableTrustedIdentityPropagation`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether the trusted identity propagation is enabled
+    ///
+    /// `EnableTrustedIdentityPropagation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-enabletrustedidentitypropagation)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EnableTrustedIdentityPropagation",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_trusted_identity_propagation: Option<Value<bool>>,
-    /// `EnvironmentIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the environment in which the connection is created.
+    ///
+    /// `EnvironmentIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-environmentidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(
         rename = "EnvironmentIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_identifier: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the connection.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w][\w\.\-\_]*$`. Length: at most 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProjectIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the project in which the connection should be created. If
+    ///
+    /// `ProjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-projectidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProjectIdentifier", skip_serializing_if = "Option::is_none")]
     pub project_identifier: Option<Value<String>>,
-    /// `Props`: optional.
+    /// `Props` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-props)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Props", skip_serializing_if = "Option::is_none")]
     pub props: Option<Json>,
-    /// `Scope`: optional, create-only (changing it replaces the resource).
+    /// The scope of the connection.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html#cfn-datazone-connection-scope)): [`Scope`], one of `DOMAIN`, `PROJECT`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<Scope>>,
 }
@@ -201,52 +221,80 @@ impl ResourceRef<Connection> {
 
 /// The properties of an `AWS::DataZone::DataSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html)).
 ///
+/// A data source is used to import technical metadata of assets (data) from the source databases or data warehouses into Amazon DataZone.
+///
 /// [`DataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `AssetFormsInput`: optional.
+    /// The metadata forms that are to be attached to the assets that this data source works with.
+    ///
+    /// `AssetFormsInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-assetformsinput)): list of (object [`FormInput`]), optional. Items: 0 to 10.
     #[serde(rename = "AssetFormsInput", skip_serializing_if = "Option::is_none")]
     pub asset_forms_input: Option<Value<Vec<FormInput>>>,
-    /// `Configuration`: optional.
+    /// Configuration of the data source. It can be set to either glueRunConfiguration or redshiftRunConfiguration.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-configuration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Json>,
-    /// `ConnectionIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of a connection used to fetch relevant parameters from connection during Datasource run
+    ///
+    /// `ConnectionIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-connectionidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ConnectionIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_identifier: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the data source.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-description)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon DataZone domain where the data source is created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `EnableSetting`: optional.
+    /// Specifies whether the data source is enabled.
+    ///
+    /// `EnableSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-enablesetting)): [`EnableSetting`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "EnableSetting", skip_serializing_if = "Option::is_none")]
     pub enable_setting: Option<Value<EnableSetting>>,
-    /// `EnvironmentIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the Amazon DataZone environment to which the data source publishes assets.
+    ///
+    /// `EnvironmentIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-environmentidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EnvironmentIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_identifier: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the data source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-name)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProjectIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon DataZone project in which you want to add the data source.
+    ///
+    /// `ProjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-projectidentifier)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProjectIdentifier")]
     pub project_identifier: Value<String>,
-    /// `PublishOnImport`: optional.
+    /// Specifies whether the assets that this data source creates in the inventory are to be also automatically published to the catalog.
+    ///
+    /// `PublishOnImport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-publishonimport)): boolean, optional.
     #[serde(rename = "PublishOnImport", skip_serializing_if = "Option::is_none")]
     pub publish_on_import: Option<Value<bool>>,
-    /// `Recommendation`: optional.
+    /// Specifies whether the business name generation is to be enabled for this data source.
+    ///
+    /// `Recommendation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-recommendation)): object [`RecommendationConfiguration`], optional.
     #[serde(rename = "Recommendation", skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<RecommendationConfiguration>,
-    /// `Schedule`: optional.
+    /// The schedule of the data source runs.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-schedule)): object [`ScheduleConfiguration`], optional.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleConfiguration>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the data source.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html#cfn-datazone-datasource-type)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -436,34 +484,52 @@ impl ResourceRef<DataSource> {
 
 /// The properties of an `AWS::DataZone::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html)).
 ///
+/// A domain is an organizing entity for connecting together assets, users, and their projects
+///
 /// [`Domain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Domain {
-    /// `Description`: optional.
+    /// The description of the Amazon DataZone domain.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html#cfn-datazone-domain-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainExecutionRole`: optional.
+    /// The domain execution role that is created when an Amazon DataZone domain is created. The domain execution role is created in the AWS account that houses the Amazon DataZone domain.
+    ///
+    /// `DomainExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html#cfn-datazone-domain-domainexecutionrole)): string, optional. Pattern: `^arn:aws[^:]*:iam::\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$`.
     #[serde(
         rename = "DomainExecutionRole",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_execution_role: Option<Value<String>>,
-    /// `DomainVersion`: optional, create-only (changing it replaces the resource).
+    /// The version of the domain.
+    ///
+    /// `DomainVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html#cfn-datazone-domain-domainversion)): [`DomainVersion`], one of `V1`, `V2`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DomainVersion", skip_serializing_if = "Option::is_none")]
     pub domain_version: Option<Value<DomainVersion>>,
-    /// `KmsKeyIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the AWS Key Management Service (KMS) key that is used to encrypt the Amazon DataZone domain, metadata, and reporting data.
+    ///
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html#cfn-datazone-domain-kmskeyidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$`. Length: 1 to 1024 characters.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the Amazon DataZone domain.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html#cfn-datazone-domain-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ServiceRole`: optional.
+    /// The service role of the domain that is created.
+    ///
+    /// `ServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html#cfn-datazone-domain-servicerole)): string, optional. Pattern: `^arn:aws[^:]*:iam::\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$`.
     #[serde(rename = "ServiceRole", skip_serializing_if = "Option::is_none")]
     pub service_role: Option<Value<String>>,
-    /// `SingleSignOn`: optional.
+    /// The single-sign on configuration of the Amazon DataZone domain.
+    ///
+    /// `SingleSignOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html#cfn-datazone-domain-singlesignon)): object [`SingleSignOn`], optional.
     #[serde(rename = "SingleSignOn", skip_serializing_if = "Option::is_none")]
     pub single_sign_on: Option<SingleSignOn>,
-    /// `Tags`: optional.
+    /// The tags specified for the Amazon DataZone domain.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html#cfn-datazone-domain-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -600,19 +666,29 @@ impl ResourceRef<Domain> {
 
 /// The properties of an `AWS::DataZone::DomainUnit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domainunit.html)).
 ///
+/// A domain unit enables you to easily organize your assets and other domain entities under specific business units and teams.
+///
 /// [`DomainUnit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainUnit {
-    /// `Description`: optional.
+    /// The description of the domain unit.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domainunit.html#cfn-datazone-domainunit-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the domain where you want to create a domain unit.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domainunit.html#cfn-datazone-domainunit-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `Name`: required.
+    /// The name of the domain unit.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domainunit.html#cfn-datazone-domainunit-name)): string, required. Pattern: `^[\w -]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParentDomainUnitIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the parent domain unit.
+    ///
+    /// `ParentDomainUnitIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domainunit.html#cfn-datazone-domainunit-parentdomainunitidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ParentDomainUnitIdentifier")]
     pub parent_domain_unit_identifier: Value<String>,
 }
@@ -696,61 +772,89 @@ impl ResourceRef<DomainUnit> {
 
 /// The properties of an `AWS::DataZone::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html)).
 ///
+/// Definition of AWS::DataZone::Environment Resource Type
+///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `DeploymentOrder`: optional, create-only (changing it replaces the resource).
+    /// The deployment order for the environment.
+    ///
+    /// `DeploymentOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-deploymentorder)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DeploymentOrder", skip_serializing_if = "Option::is_none")]
     pub deployment_order: Option<Value<i64>>,
-    /// `Description`: optional.
+    /// The description of the Amazon DataZone environment.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-description)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon DataZone domain in which the environment would be created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `EnvironmentAccountIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The AWS account in which the Amazon DataZone environment is created.
+    ///
+    /// `EnvironmentAccountIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-environmentaccountidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^\d{12}$`.
     #[serde(
         rename = "EnvironmentAccountIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_account_identifier: Option<Value<String>>,
-    /// `EnvironmentAccountRegion`: optional, create-only (changing it replaces the resource).
+    /// The AWS region in which the Amazon DataZone environment is created.
+    ///
+    /// `EnvironmentAccountRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-environmentaccountregion)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z]{2}-[a-z]{4,10}-\d$`.
     #[serde(
         rename = "EnvironmentAccountRegion",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_account_region: Option<Value<String>>,
-    /// `EnvironmentBlueprintIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the environment blueprint.
+    ///
+    /// `EnvironmentBlueprintIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-environmentblueprintidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EnvironmentBlueprintIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_blueprint_identifier: Option<Value<String>>,
-    /// `EnvironmentConfigurationId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the environment configuration.
+    ///
+    /// `EnvironmentConfigurationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-environmentconfigurationid)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EnvironmentConfigurationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_configuration_id: Option<Value<String>>,
-    /// `EnvironmentProfileIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The ID of the environment profile with which the Amazon DataZone environment would be created.
+    ///
+    /// `EnvironmentProfileIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-environmentprofileidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{0,36}$`.
     #[serde(
         rename = "EnvironmentProfileIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_profile_identifier: Option<Value<String>>,
-    /// `EnvironmentRoleArn`: optional.
+    /// Environment role arn for custom aws environment permissions
+    ///
+    /// `EnvironmentRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-environmentrolearn)): string, optional.
     #[serde(rename = "EnvironmentRoleArn", skip_serializing_if = "Option::is_none")]
     pub environment_role_arn: Option<Value<String>>,
-    /// `GlossaryTerms`: optional.
+    /// The glossary terms that can be used in the Amazon DataZone environment.
+    ///
+    /// `GlossaryTerms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-glossaryterms)): list of (string), optional. Items: 0 to 20. Each item: Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "GlossaryTerms", skip_serializing_if = "Option::is_none")]
     pub glossary_terms: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required.
+    /// The name of the environment.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-name)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProjectIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon DataZone project in which the environment would be created.
+    ///
+    /// `ProjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-projectidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "ProjectIdentifier")]
     pub project_identifier: Value<String>,
-    /// `UserParameters`: optional, create-only (changing it replaces the resource).
+    /// The user parameters of the Amazon DataZone environment.
+    ///
+    /// `UserParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html#cfn-datazone-environment-userparameters)): list of (object [`EnvironmentParameter`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "UserParameters", skip_serializing_if = "Option::is_none")]
     pub user_parameters: Option<Value<Vec<EnvironmentParameter>>>,
 }
@@ -954,28 +1058,42 @@ impl ResourceRef<Environment> {
 
 /// The properties of an `AWS::DataZone::EnvironmentActions` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentactions.html)).
 ///
+/// Definition of AWS::DataZone::EnvironmentActions Resource Type
+///
 /// [`EnvironmentActions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentActions {
-    /// `Description`: optional.
+    /// The description of the Amazon DataZone environment action.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentactions.html#cfn-datazone-environmentactions-description)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon DataZone domain in which the environment would be created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentactions.html#cfn-datazone-environmentactions-domainidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier", skip_serializing_if = "Option::is_none")]
     pub domain_identifier: Option<Value<String>>,
-    /// `EnvironmentIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon DataZone environment in which the action is taking place
+    ///
+    /// `EnvironmentIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentactions.html#cfn-datazone-environmentactions-environmentidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_-]{1,36}$`. Length: 1 to 36 characters.
     #[serde(
         rename = "EnvironmentIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_identifier: Option<Value<String>>,
-    /// `Identifier`: optional.
+    /// The ID of the Amazon DataZone environment action.
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentactions.html#cfn-datazone-environmentactions-identifier)): string, optional. Pattern: `^[a-zA-Z0-9_-]{1,36}$`. Length: 1 to 36 characters.
     #[serde(rename = "Identifier", skip_serializing_if = "Option::is_none")]
     pub identifier: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the environment action.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentactions.html#cfn-datazone-environmentactions-name)): string, required. Pattern: `^[\w -]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Parameters`: optional.
+    /// The parameters of the environment action.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentactions.html#cfn-datazone-environmentactions-parameters)): object [`AwsConsoleLinkParameters`], optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<AwsConsoleLinkParameters>,
 }
@@ -1069,46 +1187,50 @@ impl ResourceRef<EnvironmentActions> {
 
 /// The properties of an `AWS::DataZone::EnvironmentBlueprintConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html)).
 ///
+/// Definition of AWS::DataZone::EnvironmentBlueprintConfiguration Resource Type
+///
 /// [`EnvironmentBlueprintConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentBlueprintConfiguration {
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `EnabledRegions`: required.
+    /// `EnabledRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-enabledregions)): list of (string), required. Items: at least 0. Each item: Pattern: `^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$`. Each item: Length: 4 to 16 characters.
     #[serde(rename = "EnabledRegions")]
     pub enabled_regions: Value<Vec<Value<String>>>,
-    /// `EnvironmentBlueprintIdentifier`: required, create-only (changing it replaces the resource).
+    /// `EnvironmentBlueprintIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-environmentblueprintidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "EnvironmentBlueprintIdentifier")]
     pub environment_blueprint_identifier: Value<String>,
-    /// `EnvironmentRolePermissionBoundary`: optional.
+    /// `EnvironmentRolePermissionBoundary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-environmentrolepermissionboundary)): string, optional. Pattern: `^arn:aws[^:]*:iam::(aws|\d{12}):policy/[\w+=,.@-]*$`.
     #[serde(
         rename = "EnvironmentRolePermissionBoundary",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_role_permission_boundary: Option<Value<String>>,
-    /// `GlobalParameters`: optional.
+    /// Region-agnostic environment blueprint parameters.
+    ///
+    /// `GlobalParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-globalparameters)): map from string to (string), optional.
     #[serde(rename = "GlobalParameters", skip_serializing_if = "Option::is_none")]
     pub global_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `ManageAccessRoleArn`: optional.
+    /// `ManageAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-manageaccessrolearn)): string, optional. Pattern: `^arn:aws[^:]*:iam::\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$`.
     #[serde(
         rename = "ManageAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub manage_access_role_arn: Option<Value<String>>,
-    /// `ProvisioningConfigurations`: optional.
+    /// `ProvisioningConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-provisioningconfigurations)): list of (JSON (the schema allows several shapes, or none)), optional.
     #[serde(
         rename = "ProvisioningConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_configurations: Option<Value<Vec<Json>>>,
-    /// `ProvisioningRoleArn`: optional.
+    /// `ProvisioningRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-provisioningrolearn)): string, optional. Pattern: `^arn:aws[^:]*:iam::\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$`.
     #[serde(
         rename = "ProvisioningRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_role_arn: Option<Value<String>>,
-    /// `RegionalParameters`: optional.
+    /// `RegionalParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html#cfn-datazone-environmentblueprintconfiguration-regionalparameters)): list of (object [`RegionalParameter`]), optional.
     #[serde(rename = "RegionalParameters", skip_serializing_if = "Option::is_none")]
     pub regional_parameters: Option<Value<Vec<RegionalParameter>>>,
 }
@@ -1227,31 +1349,49 @@ impl ResourceRef<EnvironmentBlueprintConfiguration> {
 
 /// The properties of an `AWS::DataZone::EnvironmentProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html)).
 ///
+/// AWS Datazone Environment Profile is pre-configured set of resources and blueprints that provide reusable templates for creating environments.
+///
 /// [`EnvironmentProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentProfile {
-    /// `AwsAccountId`: required.
+    /// The AWS account in which the Amazon DataZone environment is created.
+    ///
+    /// `AwsAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html#cfn-datazone-environmentprofile-awsaccountid)): string, required. Pattern: `^\d{12}$`.
     #[serde(rename = "AwsAccountId")]
     pub aws_account_id: Value<String>,
-    /// `AwsAccountRegion`: required.
+    /// The AWS region in which this environment profile is created.
+    ///
+    /// `AwsAccountRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html#cfn-datazone-environmentprofile-awsaccountregion)): string, required. Pattern: `^[a-z]{2}-[a-z]{4,10}-\d$`.
     #[serde(rename = "AwsAccountRegion")]
     pub aws_account_region: Value<String>,
-    /// `Description`: optional.
+    /// The description of this Amazon DataZone environment profile.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html#cfn-datazone-environmentprofile-description)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon DataZone domain in which this environment profile is created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html#cfn-datazone-environmentprofile-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `EnvironmentBlueprintIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the blueprint with which this environment profile is created.
+    ///
+    /// `EnvironmentBlueprintIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html#cfn-datazone-environmentprofile-environmentblueprintidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "EnvironmentBlueprintIdentifier")]
     pub environment_blueprint_identifier: Value<String>,
-    /// `Name`: required.
+    /// The name of this Amazon DataZone environment profile.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html#cfn-datazone-environmentprofile-name)): string, required. Pattern: `^[\w -]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProjectIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the project in which to create the environment profile.
+    ///
+    /// `ProjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html#cfn-datazone-environmentprofile-projectidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "ProjectIdentifier")]
     pub project_identifier: Value<String>,
-    /// `UserParameters`: optional.
+    /// The user parameters of this Amazon DataZone environment profile.
+    ///
+    /// `UserParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html#cfn-datazone-environmentprofile-userparameters)): list of (object [`EnvironmentParameter`]), optional.
     #[serde(rename = "UserParameters", skip_serializing_if = "Option::is_none")]
     pub user_parameters: Option<Value<Vec<EnvironmentParameter>>>,
 }
@@ -1364,25 +1504,39 @@ impl ResourceRef<EnvironmentProfile> {
 
 /// The properties of an `AWS::DataZone::FormType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-formtype.html)).
 ///
+/// Create and manage form types in Amazon Datazone
+///
 /// [`FormType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FormType {
-    /// `Description`: optional.
+    /// The description of this Amazon DataZone metadata form type.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-formtype.html#cfn-datazone-formtype-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon DataZone domain in which this metadata form type is created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-formtype.html#cfn-datazone-formtype-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `Model`: required.
+    /// The model of this Amazon DataZone metadata form type.
+    ///
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-formtype.html#cfn-datazone-formtype-model)): object [`Model`], required.
     #[serde(rename = "Model")]
     pub model: Model,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of this Amazon DataZone metadata form type.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-formtype.html#cfn-datazone-formtype-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?![0-9_])\w+$|^_\w*[a-zA-Z0-9]\w*$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OwningProjectIdentifier`: required.
+    /// The ID of the Amazon DataZone project that owns this metadata form type.
+    ///
+    /// `OwningProjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-formtype.html#cfn-datazone-formtype-owningprojectidentifier)): string, required. Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "OwningProjectIdentifier")]
     pub owning_project_identifier: Value<String>,
-    /// `Status`: optional.
+    /// The status of this Amazon DataZone metadata form type.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-formtype.html#cfn-datazone-formtype-status)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -1478,22 +1632,34 @@ impl ResourceRef<FormType> {
 
 /// The properties of an `AWS::DataZone::GroupProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-groupprofile.html)).
 ///
+/// Group profiles represent groups of Amazon DataZone users. Groups can be manually created, or mapped to Active Directory groups of enterprise customers. In Amazon DataZone, groups serve two purposes. First, a group can map to a team of users in the organizational chart, and thus reduce the administrative work of a Amazon DataZone project owner when there are new employees joining or leaving a team. Second, corporate administrators use Active Directory groups to manage and update user statuses and so Amazon DataZone domain administrators can use these group memberships to implement Amazon DataZone domain policies.
+///
 /// [`GroupProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupProfile {
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon DataZone domain in which the group profile would be created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-groupprofile.html#cfn-datazone-groupprofile-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `GroupIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The ID of the group.
+    ///
+    /// `GroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-groupprofile.html#cfn-datazone-groupprofile-groupidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  ]+)`.
     #[serde(rename = "GroupIdentifier", skip_serializing_if = "Option::is_none")]
     pub group_identifier: Option<Value<String>>,
-    /// `GroupType`: optional.
+    /// The type of the group.
+    ///
+    /// `GroupType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-groupprofile.html#cfn-datazone-groupprofile-grouptype)): [`GroupType`], one of `DATAZONE_SSO_GROUP`, `IAM_ROLE_SESSION_GROUP`, optional.
     #[serde(rename = "GroupType", skip_serializing_if = "Option::is_none")]
     pub group_type: Option<Value<GroupType>>,
-    /// `RolePrincipalArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the role principal for the group profile.
+    ///
+    /// `RolePrincipalArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-groupprofile.html#cfn-datazone-groupprofile-roleprincipalarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RolePrincipalArn", skip_serializing_if = "Option::is_none")]
     pub role_principal_arn: Option<Value<String>>,
-    /// `Status`: optional.
+    /// The status of the group profile.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-groupprofile.html#cfn-datazone-groupprofile-status)): [`GroupProfileStatus`], one of `ASSIGNED`, `NOT_ASSIGNED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<GroupProfileStatus>>,
 }
@@ -1584,19 +1750,29 @@ impl ResourceRef<GroupProfile> {
 
 /// The properties of an `AWS::DataZone::Owner` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-owner.html)).
 ///
+/// A owner can set up authorization permissions on their resources.
+///
 /// Every property is required: [`Owner::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Owner {
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the domain in which you want to add the entity owner.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-owner.html#cfn-datazone-owner-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `EntityIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the entity to which you want to add an owner.
+    ///
+    /// `EntityIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-owner.html#cfn-datazone-owner-entityidentifier)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EntityIdentifier")]
     pub entity_identifier: Value<String>,
-    /// `EntityType`: required, create-only (changing it replaces the resource).
+    /// The type of an entity.
+    ///
+    /// `EntityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-owner.html#cfn-datazone-owner-entitytype)): [`EntityType`], one of `DOMAIN_UNIT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "EntityType")]
     pub entity_type: Value<EntityType>,
-    /// `Owner`: required, create-only (changing it replaces the resource).
+    /// The owner that you want to add to the entity.
+    ///
+    /// `Owner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-owner.html#cfn-datazone-owner-owner)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "Owner")]
     pub owner: Json,
 }
@@ -1659,25 +1835,27 @@ impl ResourceRef<Owner> {
 
 /// The properties of an `AWS::DataZone::PolicyGrant` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-policygrant.html)).
 ///
+/// Policy Grant in AWS DataZone is an explicit authorization assignment that allows a specific principal (user, group, or project) to perform particular actions (such as creating glossary terms, managing projects, or accessing resources) on governed resources within a certain scope (like a Domain Unit or Project). Policy Grants are essentially the mechanism by which DataZone enforces fine-grained, role-based access control beyond what is possible through AWS IAM alone.
+///
 /// Every property is required: [`PolicyGrant::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyGrant {
-    /// `Detail`: required, create-only (changing it replaces the resource).
+    /// `Detail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-policygrant.html#cfn-datazone-policygrant-detail)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "Detail")]
     pub detail: Json,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-policygrant.html#cfn-datazone-policygrant-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `EntityIdentifier`: required, create-only (changing it replaces the resource).
+    /// `EntityIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-policygrant.html#cfn-datazone-policygrant-entityidentifier)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EntityIdentifier")]
     pub entity_identifier: Value<String>,
-    /// `EntityType`: required, create-only (changing it replaces the resource).
+    /// `EntityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-policygrant.html#cfn-datazone-policygrant-entitytype)): [`TargetEntityType`], one of `DOMAIN_UNIT`, `ENVIRONMENT_BLUEPRINT_CONFIGURATION`, `ENVIRONMENT_PROFILE`, `ASSET_TYPE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "EntityType")]
     pub entity_type: Value<TargetEntityType>,
-    /// `PolicyType`: required, create-only (changing it replaces the resource).
+    /// `PolicyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-policygrant.html#cfn-datazone-policygrant-policytype)): [`ManagedPolicyType`], one of `CREATE_DOMAIN_UNIT`, `OVERRIDE_DOMAIN_UNIT_OWNERS`, `ADD_TO_PROJECT_MEMBER_POOL`, `OVERRIDE_PROJECT_OWNERS`, `CREATE_GLOSSARY`, `CREATE_FORM_TYPE`, `CREATE_ASSET_TYPE`, `CREATE_PROJECT`, `CREATE_ENVIRONMENT_PROFILE`, `DELEGATE_CREATE_ENVIRONMENT_PROFILE`, `CREATE_ENVIRONMENT`, `CREATE_ENVIRONMENT_FROM_BLUEPRINT`, `CREATE_PROJECT_FROM_PROJECT_PROFILE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PolicyType")]
     pub policy_type: Value<ManagedPolicyType>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-policygrant.html#cfn-datazone-policygrant-principal)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "Principal")]
     pub principal: Json,
 }
@@ -1755,52 +1933,78 @@ impl ResourceRef<PolicyGrant> {
 
 /// The properties of an `AWS::DataZone::Project` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html)).
 ///
+/// Amazon DataZone projects are business use case–based groupings of people, assets (data), and tools used to simplify access to the AWS analytics.
+///
 /// [`Project::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Project {
-    /// `Description`: optional.
+    /// The description of the Amazon DataZone project.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-description)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon DataZone domain in which this project is created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `DomainUnitId`: optional.
+    /// The ID of the domain unit.
+    ///
+    /// `DomainUnitId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-domainunitid)): string, optional. Pattern: `^[a-z0-9_\-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "DomainUnitId", skip_serializing_if = "Option::is_none")]
     pub domain_unit_id: Option<Value<String>>,
-    /// `GlossaryTerms`: optional.
+    /// The glossary terms that can be used in this Amazon DataZone project.
+    ///
+    /// `GlossaryTerms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-glossaryterms)): list of (string), optional. Items: 0 to 20. Each item: Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "GlossaryTerms", skip_serializing_if = "Option::is_none")]
     pub glossary_terms: Option<Value<Vec<Value<String>>>>,
-    /// `MembershipAssignments`: optional, create-only (changing it replaces the resource).
+    /// The project membership assignments.
+    ///
+    /// `MembershipAssignments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-membershipassignments)): list of (object [`ProjectMembershipAssignment`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MembershipAssignments",
         skip_serializing_if = "Option::is_none"
     )]
     pub membership_assignments: Option<Value<Vec<ProjectMembershipAssignment>>>,
-    /// `Name`: required.
+    /// The name of the Amazon DataZone project.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-name)): string, required. Pattern: `^[\w -]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProjectCategory`: optional, create-only (changing it replaces the resource).
+    /// The project category.
+    ///
+    /// `ProjectCategory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-projectcategory)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProjectCategory", skip_serializing_if = "Option::is_none")]
     pub project_category: Option<Value<String>>,
-    /// `ProjectExecutionRole`: optional, create-only (changing it replaces the resource).
+    /// The project execution role ARN.
+    ///
+    /// `ProjectExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-projectexecutionrole)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[^:]*:iam::\d{12}:role/[\w+=,.@/-]+$`.
     #[serde(
         rename = "ProjectExecutionRole",
         skip_serializing_if = "Option::is_none"
     )]
     pub project_execution_role: Option<Value<String>>,
-    /// `ProjectProfileId`: optional, create-only (changing it replaces the resource).
+    /// The project profile ID.
+    ///
+    /// `ProjectProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-projectprofileid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "ProjectProfileId", skip_serializing_if = "Option::is_none")]
     pub project_profile_id: Option<Value<String>>,
-    /// `ProjectProfileVersion`: optional.
+    /// The project profile version to which the project should be updated. You can only specify the following string for this parameter: latest.
+    ///
+    /// `ProjectProfileVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-projectprofileversion)): string, optional.
     #[serde(
         rename = "ProjectProfileVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub project_profile_version: Option<Value<String>>,
-    /// `ResourceTags`: optional.
+    /// The resource tags of the project.
+    ///
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-resourcetags)): list of (object [`ResourceTag`]), optional.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<ResourceTag>>>,
-    /// `UserParameters`: optional.
+    /// The user parameters of the project.
+    ///
+    /// `UserParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html#cfn-datazone-project-userparameters)): list of (object [`EnvironmentConfigurationUserParameter`]), optional.
     #[serde(rename = "UserParameters", skip_serializing_if = "Option::is_none")]
     pub user_parameters: Option<Value<Vec<EnvironmentConfigurationUserParameter>>>,
 }
@@ -1972,19 +2176,21 @@ impl ResourceRef<Project> {
 
 /// The properties of an `AWS::DataZone::ProjectMembership` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectmembership.html)).
 ///
+/// Definition of AWS::DataZone::ProjectMembership Resource Type
+///
 /// Every property is required: [`ProjectMembership::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProjectMembership {
-    /// `Designation`: required.
+    /// `Designation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectmembership.html#cfn-datazone-projectmembership-designation)): string, required. Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "Designation")]
     pub designation: Value<String>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectmembership.html#cfn-datazone-projectmembership-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `Member`: required, create-only (changing it replaces the resource).
+    /// `Member` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectmembership.html#cfn-datazone-projectmembership-member)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "Member")]
     pub member: Json,
-    /// `ProjectIdentifier`: required, create-only (changing it replaces the resource).
+    /// `ProjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectmembership.html#cfn-datazone-projectmembership-projectidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "ProjectIdentifier")]
     pub project_identifier: Value<String>,
 }
@@ -2043,52 +2249,54 @@ impl ResourceRef<ProjectMembership> {
 
 /// The properties of an `AWS::DataZone::ProjectProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html)).
 ///
+/// Definition of AWS::DataZone::ProjectProfile Resource Type
+///
 /// [`ProjectProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProjectProfile {
-    /// `AllowCustomProjectResourceTags`: optional.
+    /// `AllowCustomProjectResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-allowcustomprojectresourcetags)): boolean, optional.
     #[serde(
         rename = "AllowCustomProjectResourceTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_custom_project_resource_tags: Option<Value<bool>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-description)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-domainidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^dzd[_-][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier", skip_serializing_if = "Option::is_none")]
     pub domain_identifier: Option<Value<String>>,
-    /// `DomainUnitIdentifier`: optional.
+    /// `DomainUnitIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-domainunitidentifier)): string, optional. Pattern: `^[a-z0-9_\-]+$`. Length: 1 to 256 characters.
     #[serde(
         rename = "DomainUnitIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_unit_identifier: Option<Value<String>>,
-    /// `EnvironmentConfigurations`: optional.
+    /// `EnvironmentConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-environmentconfigurations)): list of (object [`EnvironmentConfiguration`]), optional.
     #[serde(
         rename = "EnvironmentConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_configurations: Option<Value<Vec<EnvironmentConfiguration>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-name)): string, required. Pattern: `^[\w -]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProjectResourceTags`: optional.
+    /// `ProjectResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-projectresourcetags)): list of (object [`ResourceTagParameter`]), optional. Items: at most 25.
     #[serde(
         rename = "ProjectResourceTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub project_resource_tags: Option<Value<Vec<ResourceTagParameter>>>,
-    /// `ProjectResourceTagsDescription`: optional.
+    /// `ProjectResourceTagsDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-projectresourcetagsdescription)): string, optional. Length: at most 2048 characters.
     #[serde(
         rename = "ProjectResourceTagsDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub project_resource_tags_description: Option<Value<String>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-status)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `UseDefaultConfigurations`: optional, create-only (changing it replaces the resource).
+    /// `UseDefaultConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html#cfn-datazone-projectprofile-usedefaultconfigurations)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "UseDefaultConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -2248,34 +2456,54 @@ impl ResourceRef<ProjectProfile> {
 
 /// The properties of an `AWS::DataZone::SubscriptionTarget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html)).
 ///
+/// Subscription targets enables one to access the data to which you have subscribed in your projects.
+///
 /// [`SubscriptionTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubscriptionTarget {
-    /// `ApplicableAssetTypes`: required.
+    /// The asset types that can be included in the subscription target.
+    ///
+    /// `ApplicableAssetTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-applicableassettypes)): list of (string), required. Each item: Pattern: `^[^\.]*`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "ApplicableAssetTypes")]
     pub applicable_asset_types: Value<Vec<Value<String>>>,
-    /// `AuthorizedPrincipals`: required.
+    /// The authorized principals of the subscription target.
+    ///
+    /// `AuthorizedPrincipals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-authorizedprincipals)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^[a-zA-Z0-9:/_-]*$`.
     #[serde(rename = "AuthorizedPrincipals")]
     pub authorized_principals: Value<Vec<Value<String>>>,
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon DataZone domain in which subscription target would be created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `EnvironmentIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the environment in which subscription target would be created.
+    ///
+    /// `EnvironmentIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-environmentidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "EnvironmentIdentifier")]
     pub environment_identifier: Value<String>,
-    /// `ManageAccessRole`: optional.
+    /// The manage access role that is used to create the subscription target.
+    ///
+    /// `ManageAccessRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-manageaccessrole)): string, optional. Pattern: `^arn:aws(|-cn|-us-gov):iam::\d{12}:(role|role/service-role)/[\w+=,.@-]*$`.
     #[serde(rename = "ManageAccessRole", skip_serializing_if = "Option::is_none")]
     pub manage_access_role: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the subscription target.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-name)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Provider`: optional.
+    /// The provider of the subscription target.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-provider)): string, optional.
     #[serde(rename = "Provider", skip_serializing_if = "Option::is_none")]
     pub provider: Option<Value<String>>,
-    /// `SubscriptionTargetConfig`: required.
+    /// The configuration of the subscription target.
+    ///
+    /// `SubscriptionTargetConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-subscriptiontargetconfig)): list of (object [`SubscriptionTargetForm`]), required.
     #[serde(rename = "SubscriptionTargetConfig")]
     pub subscription_target_config: Value<Vec<SubscriptionTargetForm>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the subscription target.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html#cfn-datazone-subscriptiontarget-type)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -2394,22 +2622,34 @@ impl ResourceRef<SubscriptionTarget> {
 
 /// The properties of an `AWS::DataZone::UserProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-userprofile.html)).
 ///
+/// A user profile represents Amazon DataZone users. Amazon DataZone supports both IAM roles and SSO identities to interact with the Amazon DataZone Management Console and the data portal for different purposes. Domain administrators use IAM roles to perform the initial administrative domain-related work in the Amazon DataZone Management Console, including creating new Amazon DataZone domains, configuring metadata form types, and implementing policies. Data workers use their SSO corporate identities via Identity Center to log into the Amazon DataZone Data Portal and access projects where they have memberships.
+///
 /// [`UserProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserProfile {
-    /// `DomainIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the Amazon DataZone domain in which the user profile would be created.
+    ///
+    /// `DomainIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-userprofile.html#cfn-datazone-userprofile-domainidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^dzd[-_][a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "DomainIdentifier")]
     pub domain_identifier: Value<String>,
-    /// `SessionName`: optional.
+    /// The session name of the user profile.
+    ///
+    /// `SessionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-userprofile.html#cfn-datazone-userprofile-sessionname)): string, optional. Length: 2 to 64 characters.
     #[serde(rename = "SessionName", skip_serializing_if = "Option::is_none")]
     pub session_name: Option<Value<String>>,
-    /// `Status`: optional.
+    /// The status of the user profile.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-userprofile.html#cfn-datazone-userprofile-status)): [`UserProfileStatus`], one of `ASSIGNED`, `NOT_ASSIGNED`, `ACTIVATED`, `DEACTIVATED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<UserProfileStatus>>,
-    /// `UserIdentifier`: required, create-only (changing it replaces the resource).
+    /// The ID of the user.
+    ///
+    /// `UserIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-userprofile.html#cfn-datazone-userprofile-useridentifier)): string, required, create-only (changing it replaces the resource). Pattern: `(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws:iam::\d{12}:.+$)`.
     #[serde(rename = "UserIdentifier")]
     pub user_identifier: Value<String>,
-    /// `UserType`: optional, create-only (changing it replaces the resource).
+    /// The type of the user.
+    ///
+    /// `UserType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-userprofile.html#cfn-datazone-userprofile-usertype)): [`UserType`], one of `IAM_USER`, `IAM_ROLE`, `SSO_USER`, `IAM_ROLE_SESSION`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "UserType", skip_serializing_if = "Option::is_none")]
     pub user_type: Option<Value<UserType>>,
 }
@@ -2512,12 +2752,12 @@ impl Walk for AuthType {
 
 /// The `AwsAccount` property type of [`ProjectProfile`].
 ///
-/// AWS reference: [`AWS::DataZone::ProjectProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html).
+/// AWS reference: [`AWS::DataZone::ProjectProfile` `AwsAccount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-awsaccount.html).
 ///
 /// Every property is required: [`AwsAccount::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsAccount {
-    /// `AwsAccountId`: required.
+    /// `AwsAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-awsaccount.html#cfn-datazone-projectprofile-awsaccount-awsaccountid)): string, required. Pattern: `^\d{12}$`.
     #[serde(rename = "AwsAccountId")]
     pub aws_account_id: Value<String>,
 }
@@ -2543,12 +2783,14 @@ impl Walk for AwsAccount {
 
 /// The `AwsConsoleLinkParameters` property type of [`EnvironmentActions`].
 ///
-/// AWS reference: [`AWS::DataZone::EnvironmentActions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentactions.html).
+/// AWS reference: [`AWS::DataZone::EnvironmentActions` `AwsConsoleLinkParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environmentactions-awsconsolelinkparameters.html).
 ///
 /// Every property is optional: start from [`AwsConsoleLinkParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AwsConsoleLinkParameters {
-    /// `Uri`: optional.
+    /// The URI of the console link specified as part of the environment action.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environmentactions-awsconsolelinkparameters.html#cfn-datazone-environmentactions-awsconsolelinkparameters-uri)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -2578,21 +2820,21 @@ impl Walk for AwsConsoleLinkParameters {
 
 /// The `AwsLocation` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::DataZone::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html).
+/// AWS reference: [`AWS::DataZone::Connection` `AwsLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-connection-awslocation.html).
 ///
 /// Every property is optional: start from [`AwsLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AwsLocation {
-    /// `AccessRole`: optional.
+    /// `AccessRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-connection-awslocation.html#cfn-datazone-connection-awslocation-accessrole)): string, optional. Pattern: `^arn:aws[^:]*:iam::\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$`. Length: at most 2048 characters.
     #[serde(rename = "AccessRole", skip_serializing_if = "Option::is_none")]
     pub access_role: Option<Value<String>>,
-    /// `AwsAccountId`: optional.
+    /// `AwsAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-connection-awslocation.html#cfn-datazone-connection-awslocation-awsaccountid)): string, optional. Pattern: `^\d{12}$`.
     #[serde(rename = "AwsAccountId", skip_serializing_if = "Option::is_none")]
     pub aws_account_id: Option<Value<String>>,
-    /// `AwsRegion`: optional.
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-connection-awslocation.html#cfn-datazone-connection-awslocation-awsregion)): string, optional. Pattern: `^[a-z]{2}-[a-z]{4,10}-\d$`.
     #[serde(rename = "AwsRegion", skip_serializing_if = "Option::is_none")]
     pub aws_region: Option<Value<String>>,
-    /// `IamConnectionId`: optional.
+    /// `IamConnectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-connection-awslocation.html#cfn-datazone-connection-awslocation-iamconnectionid)): string, optional. Pattern: `^[a-zA-Z0-9]+$`. Length: at most 128 characters.
     #[serde(rename = "IamConnectionId", skip_serializing_if = "Option::is_none")]
     pub iam_connection_id: Option<Value<String>>,
 }
@@ -2646,15 +2888,19 @@ impl Walk for AwsLocation {
 
 /// The `ConnectionConfiguration` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::DataZone::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-connection.html).
+/// AWS reference: [`AWS::DataZone::Connection` `ConnectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-connection-connectionconfiguration.html).
 ///
 /// Every property is optional: start from [`ConnectionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectionConfiguration {
-    /// `Classification`: optional.
+    /// The classification of the connection configuration.
+    ///
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-connection-connectionconfiguration.html#cfn-datazone-connection-connectionconfiguration-classification)): string, optional. Pattern: `^[\w][\w\.\-\_]*$`. Length: at most 64 characters.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `Properties`: optional.
+    /// Property Map
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-connection-connectionconfiguration.html#cfn-datazone-connection-connectionconfiguration-properties)): map from string to (string), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -2769,36 +3015,36 @@ impl Walk for EntityType {
 
 /// The `EnvironmentConfiguration` property type of [`ProjectProfile`].
 ///
-/// AWS reference: [`AWS::DataZone::ProjectProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html).
+/// AWS reference: [`AWS::DataZone::ProjectProfile` `EnvironmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html).
 ///
 /// [`EnvironmentConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentConfiguration {
-    /// `AwsAccount`: optional.
+    /// `AwsAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html#cfn-datazone-projectprofile-environmentconfiguration-awsaccount)): object [`AwsAccount`], optional.
     #[serde(rename = "AwsAccount", skip_serializing_if = "Option::is_none")]
     pub aws_account: Option<AwsAccount>,
-    /// `AwsRegion`: required.
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html#cfn-datazone-projectprofile-environmentconfiguration-awsregion)): object [`Region`], required.
     #[serde(rename = "AwsRegion")]
     pub aws_region: Region,
-    /// `ConfigurationParameters`: optional.
+    /// `ConfigurationParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html#cfn-datazone-projectprofile-environmentconfiguration-configurationparameters)): object [`EnvironmentConfigurationParametersDetails`], optional.
     #[serde(
         rename = "ConfigurationParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_parameters: Option<EnvironmentConfigurationParametersDetails>,
-    /// `DeploymentMode`: optional.
+    /// `DeploymentMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html#cfn-datazone-projectprofile-environmentconfiguration-deploymentmode)): [`DeploymentMode`], one of `ON_CREATE`, `ON_DEMAND`, optional.
     #[serde(rename = "DeploymentMode", skip_serializing_if = "Option::is_none")]
     pub deployment_mode: Option<Value<DeploymentMode>>,
-    /// `DeploymentOrder`: optional.
+    /// `DeploymentOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html#cfn-datazone-projectprofile-environmentconfiguration-deploymentorder)): number, optional. Range: 0 to 16.
     #[serde(rename = "DeploymentOrder", skip_serializing_if = "Option::is_none")]
     pub deployment_order: Option<Value<f64>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html#cfn-datazone-projectprofile-environmentconfiguration-description)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnvironmentBlueprintId`: required.
+    /// `EnvironmentBlueprintId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html#cfn-datazone-projectprofile-environmentconfiguration-environmentblueprintid)): string, required. Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "EnvironmentBlueprintId")]
     pub environment_blueprint_id: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfiguration.html#cfn-datazone-projectprofile-environmentconfiguration-name)): string, required. Pattern: `^[\w -]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2882,18 +3128,18 @@ impl Walk for EnvironmentConfiguration {
 
 /// The `EnvironmentConfigurationParameter` property type of [`ProjectProfile`].
 ///
-/// AWS reference: [`AWS::DataZone::ProjectProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html).
+/// AWS reference: [`AWS::DataZone::ProjectProfile` `EnvironmentConfigurationParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfigurationparameter.html).
 ///
 /// Every property is optional: start from [`EnvironmentConfigurationParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentConfigurationParameter {
-    /// `IsEditable`: optional.
+    /// `IsEditable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfigurationparameter.html#cfn-datazone-projectprofile-environmentconfigurationparameter-iseditable)): boolean, optional.
     #[serde(rename = "IsEditable", skip_serializing_if = "Option::is_none")]
     pub is_editable: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfigurationparameter.html#cfn-datazone-projectprofile-environmentconfigurationparameter-name)): string, optional. Pattern: `^[a-zA-Z_][a-zA-Z0-9_]*$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfigurationparameter.html#cfn-datazone-projectprofile-environmentconfigurationparameter-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2939,15 +3185,15 @@ impl Walk for EnvironmentConfigurationParameter {
 
 /// The `EnvironmentConfigurationParametersDetails` property type of [`ProjectProfile`].
 ///
-/// AWS reference: [`AWS::DataZone::ProjectProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html).
+/// AWS reference: [`AWS::DataZone::ProjectProfile` `EnvironmentConfigurationParametersDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfigurationparametersdetails.html).
 ///
 /// Every property is optional: start from [`EnvironmentConfigurationParametersDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentConfigurationParametersDetails {
-    /// `ParameterOverrides`: optional.
+    /// `ParameterOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfigurationparametersdetails.html#cfn-datazone-projectprofile-environmentconfigurationparametersdetails-parameteroverrides)): list of (object [`EnvironmentConfigurationParameter`]), optional.
     #[serde(rename = "ParameterOverrides", skip_serializing_if = "Option::is_none")]
     pub parameter_overrides: Option<Value<Vec<EnvironmentConfigurationParameter>>>,
-    /// `SsmPath`: optional.
+    /// `SsmPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-environmentconfigurationparametersdetails.html#cfn-datazone-projectprofile-environmentconfigurationparametersdetails-ssmpath)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "SsmPath", skip_serializing_if = "Option::is_none")]
     pub ssm_path: Option<Value<String>>,
 }
@@ -2988,21 +3234,21 @@ impl Walk for EnvironmentConfigurationParametersDetails {
 
 /// The `EnvironmentConfigurationUserParameter` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::DataZone::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html).
+/// AWS reference: [`AWS::DataZone::Project` `EnvironmentConfigurationUserParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-environmentconfigurationuserparameter.html).
 ///
 /// Every property is optional: start from [`EnvironmentConfigurationUserParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentConfigurationUserParameter {
-    /// `EnvironmentConfigurationName`: optional.
+    /// `EnvironmentConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-environmentconfigurationuserparameter.html#cfn-datazone-project-environmentconfigurationuserparameter-environmentconfigurationname)): string, optional. Pattern: `^[\w -]+$`. Length: 1 to 64 characters.
     #[serde(
         rename = "EnvironmentConfigurationName",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_configuration_name: Option<Value<String>>,
-    /// `EnvironmentId`: optional.
+    /// `EnvironmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-environmentconfigurationuserparameter.html#cfn-datazone-project-environmentconfigurationuserparameter-environmentid)): string, optional. Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "EnvironmentId", skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<Value<String>>,
-    /// `EnvironmentParameters`: optional.
+    /// `EnvironmentParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-environmentconfigurationuserparameter.html#cfn-datazone-project-environmentconfigurationuserparameter-environmentparameters)): list of (object [`EnvironmentParameter`]), optional.
     #[serde(
         rename = "EnvironmentParameters",
         skip_serializing_if = "Option::is_none"
@@ -3054,15 +3300,19 @@ impl Walk for EnvironmentConfigurationUserParameter {
 
 /// The `EnvironmentParameter` property type of [`Environment`], [`EnvironmentProfile`] and [`Project`].
 ///
-/// AWS reference: [`AWS::DataZone::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environment.html), [`AWS::DataZone::EnvironmentProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentprofile.html), [`AWS::DataZone::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html).
+/// AWS reference: [`AWS::DataZone::Environment` `EnvironmentParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environment-environmentparameter.html), [`AWS::DataZone::EnvironmentProfile` `EnvironmentParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environmentprofile-environmentparameter.html), [`AWS::DataZone::Project` `EnvironmentParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-environmentparameter.html).
 ///
 /// Every property is optional: start from [`EnvironmentParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentParameter {
-    /// `Name`: optional.
+    /// The name of an environment parameter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environment-environmentparameter.html#cfn-datazone-environment-environmentparameter-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of an environment parameter.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environment-environmentparameter.html#cfn-datazone-environment-environmentparameter-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3100,21 +3350,29 @@ impl Walk for EnvironmentParameter {
 
 /// The `FormInput` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::DataZone::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html).
+/// AWS reference: [`AWS::DataZone::DataSource` `FormInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-forminput.html).
 ///
 /// [`FormInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FormInput {
-    /// `Content`: optional.
+    /// The content of the metadata form.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-forminput.html#cfn-datazone-datasource-forminput-content)): string, optional. Length: at most 75000 characters.
     #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
     pub content: Option<Value<String>>,
-    /// `FormName`: required.
+    /// The name of the metadata form.
+    ///
+    /// `FormName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-forminput.html#cfn-datazone-datasource-forminput-formname)): string, required. Pattern: `^(?![0-9_])\w+$|^_\w*[a-zA-Z0-9]\w*$`. Length: 1 to 128 characters.
     #[serde(rename = "FormName")]
     pub form_name: Value<String>,
-    /// `TypeIdentifier`: optional.
+    /// The ID of the metadata form type.
+    ///
+    /// `TypeIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-forminput.html#cfn-datazone-datasource-forminput-typeidentifier)): string, optional. Pattern: `^(?!\.)[\w\.]*\w$`. Length: 1 to 385 characters.
     #[serde(rename = "TypeIdentifier", skip_serializing_if = "Option::is_none")]
     pub type_identifier: Option<Value<String>>,
-    /// `TypeRevision`: optional.
+    /// The revision of the metadata form type.
+    ///
+    /// `TypeRevision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-forminput.html#cfn-datazone-datasource-forminput-typerevision)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "TypeRevision", skip_serializing_if = "Option::is_none")]
     pub type_revision: Option<Value<String>>,
 }
@@ -3260,15 +3518,15 @@ impl Walk for ManagedPolicyType {
 
 /// The `Member` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::DataZone::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html).
+/// AWS reference: [`AWS::DataZone::Project` `Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-member.html).
 ///
 /// Every property is optional: start from [`Member::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Member {
-    /// `GroupIdentifier`: optional.
+    /// `GroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-member.html#cfn-datazone-project-member-groupidentifier)): string, optional.
     #[serde(rename = "GroupIdentifier", skip_serializing_if = "Option::is_none")]
     pub group_identifier: Option<Value<String>>,
-    /// `UserIdentifier`: optional.
+    /// `UserIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-member.html#cfn-datazone-project-member-useridentifier)): string, optional.
     #[serde(rename = "UserIdentifier", skip_serializing_if = "Option::is_none")]
     pub user_identifier: Option<Value<String>>,
 }
@@ -3306,12 +3564,12 @@ impl Walk for Member {
 
 /// The `Model` property type of [`FormType`].
 ///
-/// AWS reference: [`AWS::DataZone::FormType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-formtype.html).
+/// AWS reference: [`AWS::DataZone::FormType` `Model`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-formtype-model.html).
 ///
 /// Every property is optional: start from [`Model::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Model {
-    /// `Smithy`: optional.
+    /// `Smithy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-formtype-model.html#cfn-datazone-formtype-model-smithy)): string, optional. Length: 1 to 100000 characters.
     #[serde(rename = "Smithy", skip_serializing_if = "Option::is_none")]
     pub smithy: Option<Value<String>>,
 }
@@ -3341,15 +3599,17 @@ impl Walk for Model {
 
 /// The `ProjectMembershipAssignment` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::DataZone::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html).
+/// AWS reference: [`AWS::DataZone::Project` `ProjectMembershipAssignment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-projectmembershipassignment.html).
 ///
 /// Every property is required: [`ProjectMembershipAssignment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProjectMembershipAssignment {
-    /// `Designation`: required.
+    /// `Designation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-projectmembershipassignment.html#cfn-datazone-project-projectmembershipassignment-designation)): string, required. Pattern: `^[a-zA-Z0-9_-]{1,36}$`.
     #[serde(rename = "Designation")]
     pub designation: Value<String>,
-    /// `Member`: required.
+    /// The member of the project.
+    ///
+    /// `Member` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-projectmembershipassignment.html#cfn-datazone-project-projectmembershipassignment-member)): object [`Member`], required.
     #[serde(rename = "Member")]
     pub member: Member,
 }
@@ -3378,12 +3638,14 @@ impl Walk for ProjectMembershipAssignment {
 
 /// The `RecommendationConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::DataZone::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html).
+/// AWS reference: [`AWS::DataZone::DataSource` `RecommendationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-recommendationconfiguration.html).
 ///
 /// Every property is optional: start from [`RecommendationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecommendationConfiguration {
-    /// `EnableBusinessNameGeneration`: optional.
+    /// Specifies whether automatic business name generation is to be enabled or not as part of the recommendation configuration.
+    ///
+    /// `EnableBusinessNameGeneration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-recommendationconfiguration.html#cfn-datazone-datasource-recommendationconfiguration-enablebusinessnamegeneration)): boolean, optional.
     #[serde(
         rename = "EnableBusinessNameGeneration",
         skip_serializing_if = "Option::is_none"
@@ -3416,12 +3678,12 @@ impl Walk for RecommendationConfiguration {
 
 /// The `Region` property type of [`ProjectProfile`].
 ///
-/// AWS reference: [`AWS::DataZone::ProjectProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html).
+/// AWS reference: [`AWS::DataZone::ProjectProfile` `Region`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-region.html).
 ///
 /// Every property is required: [`Region::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Region {
-    /// `RegionName`: required.
+    /// `RegionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-region.html#cfn-datazone-projectprofile-region-regionname)): string, required. Pattern: `^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$`. Length: 4 to 16 characters.
     #[serde(rename = "RegionName")]
     pub region_name: Value<String>,
 }
@@ -3447,15 +3709,15 @@ impl Walk for Region {
 
 /// The `RegionalParameter` property type of [`EnvironmentBlueprintConfiguration`].
 ///
-/// AWS reference: [`AWS::DataZone::EnvironmentBlueprintConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-environmentblueprintconfiguration.html).
+/// AWS reference: [`AWS::DataZone::EnvironmentBlueprintConfiguration` `RegionalParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environmentblueprintconfiguration-regionalparameter.html).
 ///
 /// Every property is optional: start from [`RegionalParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RegionalParameter {
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environmentblueprintconfiguration-regionalparameter.html#cfn-datazone-environmentblueprintconfiguration-regionalparameter-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `Region`: optional.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-environmentblueprintconfiguration-regionalparameter.html#cfn-datazone-environmentblueprintconfiguration-regionalparameter-region)): string, optional. Pattern: `^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$`.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
 }
@@ -3493,15 +3755,15 @@ impl Walk for RegionalParameter {
 
 /// The `ResourceTag` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::DataZone::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-project.html).
+/// AWS reference: [`AWS::DataZone::Project` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-resourcetag.html).
 ///
 /// Every property is required: [`ResourceTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-resourcetag.html#cfn-datazone-project-resourcetag-key)): string, required. Pattern: `^[\w \.:/=+@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-project-resourcetag.html#cfn-datazone-project-resourcetag-value)): string, required. Pattern: `^[\w \.:/=+@-]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3530,18 +3792,18 @@ impl Walk for ResourceTag {
 
 /// The `ResourceTagParameter` property type of [`ProjectProfile`].
 ///
-/// AWS reference: [`AWS::DataZone::ProjectProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-projectprofile.html).
+/// AWS reference: [`AWS::DataZone::ProjectProfile` `ResourceTagParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-resourcetagparameter.html).
 ///
 /// Every property is required: [`ResourceTagParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceTagParameter {
-    /// `IsValueEditable`: required.
+    /// `IsValueEditable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-resourcetagparameter.html#cfn-datazone-projectprofile-resourcetagparameter-isvalueeditable)): boolean, required.
     #[serde(rename = "IsValueEditable")]
     pub is_value_editable: Value<bool>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-resourcetagparameter.html#cfn-datazone-projectprofile-resourcetagparameter-key)): string, required. Pattern: `^[\w \.:/=+@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-projectprofile-resourcetagparameter.html#cfn-datazone-projectprofile-resourcetagparameter-value)): string, required. Pattern: `^[\w \.:/=+@-]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3577,15 +3839,19 @@ impl Walk for ResourceTagParameter {
 
 /// The `ScheduleConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::DataZone::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-datasource.html).
+/// AWS reference: [`AWS::DataZone::DataSource` `ScheduleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-scheduleconfiguration.html).
 ///
 /// Every property is optional: start from [`ScheduleConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScheduleConfiguration {
-    /// `Schedule`: optional.
+    /// The schedule of the data source runs.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-scheduleconfiguration.html#cfn-datazone-datasource-scheduleconfiguration-schedule)): string, optional. Pattern: `cron\((\b[0-5]?[0-9]\b) (\b2[0-3]\b|\b[0-1]?[0-9]\b) (.*){1,5} (.*){1,5} (.*){1,5} (.*){1,5}\)`. Length: 1 to 256 characters.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Value<String>>,
-    /// `Timezone`: optional.
+    /// The timezone of the data source run.
+    ///
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-datasource-scheduleconfiguration.html#cfn-datazone-datasource-scheduleconfiguration-timezone)): [`Timezone`], one of `AFRICA_JOHANNESBURG`, `AMERICA_MONTREAL`, `AMERICA_SAO_PAULO`, `ASIA_BAHRAIN`, `ASIA_BANGKOK`, `ASIA_CALCUTTA`, `ASIA_DUBAI`, `ASIA_HONG_KONG`, `ASIA_JAKARTA`, `ASIA_KUALA_LUMPUR`, `ASIA_SEOUL`, `ASIA_SHANGHAI`, `ASIA_SINGAPORE`, `ASIA_TAIPEI`, `ASIA_TOKYO`, `AUSTRALIA_MELBOURNE`, `AUSTRALIA_SYDNEY`, `CANADA_CENTRAL`, `CET`, `CST6CDT`, `ETC_GMT`, `ETC_GMT0`, `ETC_GMT_ADD_0`, `ETC_GMT_ADD_1`, `ETC_GMT_ADD_10`, `ETC_GMT_ADD_11`, `ETC_GMT_ADD_12`, `ETC_GMT_ADD_2`, `ETC_GMT_ADD_3`, `ETC_GMT_ADD_4`, `ETC_GMT_ADD_5`, `ETC_GMT_ADD_6`, `ETC_GMT_ADD_7`, `ETC_GMT_ADD_8`, `ETC_GMT_ADD_9`, `ETC_GMT_NEG_0`, `ETC_GMT_NEG_1`, `ETC_GMT_NEG_10`, `ETC_GMT_NEG_11`, `ETC_GMT_NEG_12`, `ETC_GMT_NEG_13`, `ETC_GMT_NEG_14`, `ETC_GMT_NEG_2`, `ETC_GMT_NEG_3`, `ETC_GMT_NEG_4`, `ETC_GMT_NEG_5`, `ETC_GMT_NEG_6`, `ETC_GMT_NEG_7`, `ETC_GMT_NEG_8`, `ETC_GMT_NEG_9`, `EUROPE_DUBLIN`, `EUROPE_LONDON`, `EUROPE_PARIS`, `EUROPE_STOCKHOLM`, `EUROPE_ZURICH`, `ISRAEL`, `MEXICO_GENERAL`, `MST7MDT`, `PACIFIC_AUCKLAND`, `US_CENTRAL`, `US_EASTERN`, `US_MOUNTAIN`, `US_PACIFIC`, `UTC`, optional.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<Timezone>>,
 }
@@ -3643,18 +3909,24 @@ impl Walk for Scope {
 
 /// The `SingleSignOn` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::DataZone::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html).
+/// AWS reference: [`AWS::DataZone::Domain` `SingleSignOn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-domain-singlesignon.html).
 ///
 /// Every property is optional: start from [`SingleSignOn::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SingleSignOn {
-    /// `IdcInstanceArn`: optional.
+    /// The ARN of the AWS Identity Center instance.
+    ///
+    /// `IdcInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-domain-singlesignon.html#cfn-datazone-domain-singlesignon-idcinstancearn)): string, optional. Pattern: `arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`. Length: 10 to 1224 characters.
     #[serde(rename = "IdcInstanceArn", skip_serializing_if = "Option::is_none")]
     pub idc_instance_arn: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of single sign-on in Amazon DataZone.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-domain-singlesignon.html#cfn-datazone-domain-singlesignon-type)): [`AuthType`], one of `IAM_IDC`, `DISABLED`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<AuthType>>,
-    /// `UserAssignment`: optional.
+    /// The single sign-on user assignment in Amazon DataZone.
+    ///
+    /// `UserAssignment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-domain-singlesignon.html#cfn-datazone-domain-singlesignon-userassignment)): [`UserAssignment`], one of `AUTOMATIC`, `MANUAL`, optional.
     #[serde(rename = "UserAssignment", skip_serializing_if = "Option::is_none")]
     pub user_assignment: Option<Value<UserAssignment>>,
 }
@@ -3720,15 +3992,19 @@ impl Walk for Status {
 
 /// The `SubscriptionTargetForm` property type of [`SubscriptionTarget`].
 ///
-/// AWS reference: [`AWS::DataZone::SubscriptionTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-subscriptiontarget.html).
+/// AWS reference: [`AWS::DataZone::SubscriptionTarget` `SubscriptionTargetForm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-subscriptiontarget-subscriptiontargetform.html).
 ///
 /// Every property is required: [`SubscriptionTargetForm::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubscriptionTargetForm {
-    /// `Content`: required.
+    /// The content of the subscription target configuration.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-subscriptiontarget-subscriptiontargetform.html#cfn-datazone-subscriptiontarget-subscriptiontargetform-content)): string, required.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `FormName`: required.
+    /// The form name included in the subscription target configuration.
+    ///
+    /// `FormName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-subscriptiontarget-subscriptiontargetform.html#cfn-datazone-subscriptiontarget-subscriptiontargetform-formname)): string, required. Pattern: `^(?![0-9_])\w+$|^_\w*[a-zA-Z0-9]\w*$`. Length: 1 to 128 characters.
     #[serde(rename = "FormName")]
     pub form_name: Value<String>,
 }
@@ -3757,15 +4033,19 @@ impl Walk for SubscriptionTargetForm {
 
 /// The `Tag` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::DataZone::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-datazone-domain.html).
+/// AWS reference: [`AWS::DataZone::Domain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-domain-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-domain-tag.html#cfn-datazone-domain-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-datazone-domain-tag.html#cfn-datazone-domain-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,61 +9,63 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DAX::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html)).
 ///
+/// Resource Type definition for AWS::DAX::Cluster
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `AvailabilityZones`: optional.
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-availabilityzones)): list of (string), optional.
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `ClusterEndpointEncryptionType`: optional, create-only (changing it replaces the resource).
+    /// `ClusterEndpointEncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-clusterendpointencryptiontype)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ClusterEndpointEncryptionType",
         skip_serializing_if = "Option::is_none"
     )]
     pub cluster_endpoint_encryption_type: Option<Value<String>>,
-    /// `ClusterName`: optional, create-only (changing it replaces the resource).
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-clustername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterName", skip_serializing_if = "Option::is_none")]
     pub cluster_name: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IAMRoleARN`: required, create-only (changing it replaces the resource).
+    /// `IAMRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-iamrolearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "IAMRoleARN")]
     pub iam_role_arn: Value<String>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-networktype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `NodeType`: required, create-only (changing it replaces the resource).
+    /// `NodeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-nodetype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "NodeType")]
     pub node_type: Value<String>,
-    /// `NotificationTopicARN`: optional.
+    /// `NotificationTopicARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-notificationtopicarn)): string, optional.
     #[serde(
         rename = "NotificationTopicARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_topic_arn: Option<Value<String>>,
-    /// `ParameterGroupName`: optional.
+    /// `ParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-parametergroupname)): string, optional.
     #[serde(rename = "ParameterGroupName", skip_serializing_if = "Option::is_none")]
     pub parameter_group_name: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `ReplicationFactor`: required.
+    /// `ReplicationFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-replicationfactor)): integer, required.
     #[serde(rename = "ReplicationFactor")]
     pub replication_factor: Value<i64>,
-    /// `SSESpecification`: optional, create-only (changing it replaces the resource).
+    /// `SSESpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-ssespecification)): object [`SseSpecification`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SSESpecification", skip_serializing_if = "Option::is_none")]
     pub sse_specification: Option<SseSpecification>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// `SubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-subnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub subnet_group_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html#cfn-dax-cluster-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -243,16 +245,22 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::DAX::ParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-parametergroup.html)).
 ///
+/// Resource Type definition for AWS::DAX::ParameterGroup
+///
 /// Every property is optional: start from [`ParameterGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParameterGroup {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description of the parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-parametergroup.html#cfn-dax-parametergroup-description)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ParameterGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the parameter group.
+    ///
+    /// `ParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-parametergroup.html#cfn-dax-parametergroup-parametergroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ParameterGroupName", skip_serializing_if = "Option::is_none")]
     pub parameter_group_name: Option<Value<String>>,
-    /// `ParameterNameValues`: optional.
+    /// `ParameterNameValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-parametergroup.html#cfn-dax-parametergroup-parameternamevalues)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ParameterNameValues",
         skip_serializing_if = "Option::is_none"
@@ -307,16 +315,18 @@ impl Resource for ParameterGroup {
 
 /// The properties of an `AWS::DAX::SubnetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-subnetgroup.html)).
 ///
+/// Resource type definition for AWS::DAX::SubnetGroup
+///
 /// [`SubnetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubnetGroup {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-subnetgroup.html#cfn-dax-subnetgroup-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `SubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// `SubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-subnetgroup.html#cfn-dax-subnetgroup-subnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub subnet_group_name: Option<Value<String>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-subnetgroup.html#cfn-dax-subnetgroup-subnetids)): list of (string), required.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -366,12 +376,12 @@ impl Resource for SubnetGroup {
 
 /// The `SSESpecification` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::DAX::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dax-cluster.html).
+/// AWS reference: [`AWS::DAX::Cluster` `SSESpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dax-cluster-ssespecification.html).
 ///
 /// Every property is optional: start from [`SseSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SseSpecification {
-    /// `SSEEnabled`: optional.
+    /// `SSEEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dax-cluster-ssespecification.html#cfn-dax-cluster-ssespecification-sseenabled)): boolean, optional.
     #[serde(rename = "SSEEnabled", skip_serializing_if = "Option::is_none")]
     pub sse_enabled: Option<Value<bool>>,
 }

@@ -9,31 +9,49 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Deadline::Budget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html)).
 ///
+/// Creates a budget to set spending thresholds for your rendering activity.
+///
 /// [`Budget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Budget {
-    /// `Actions`: required.
+    /// The budget actions to specify what happens when the budget runs out.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html#cfn-deadline-budget-actions)): list of (object [`BudgetActionToAdd`]), required. Items: 0 to 10.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<BudgetActionToAdd>>,
-    /// `ApproximateDollarLimit`: required.
+    /// The dollar limit based on consumed usage.
+    ///
+    /// `ApproximateDollarLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html#cfn-deadline-budget-approximatedollarlimit)): number, required. Range: at least 0.01.
     #[serde(rename = "ApproximateDollarLimit")]
     pub approximate_dollar_limit: Value<f64>,
-    /// `Description`: optional.
+    /// The description of the budget.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html#cfn-deadline-budget-description)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// The display name of the budget.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html#cfn-deadline-budget-displayname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// The farm ID.
+    ///
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html#cfn-deadline-budget-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `Schedule`: required.
+    /// The start and end time of the budget.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html#cfn-deadline-budget-schedule)): object [`BudgetSchedule`], required.
     #[serde(rename = "Schedule")]
     pub schedule: BudgetSchedule,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html#cfn-deadline-budget-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UsageTrackingResource`: required, create-only (changing it replaces the resource).
+    /// The usage details of the allotted budget.
+    ///
+    /// `UsageTrackingResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html#cfn-deadline-budget-usagetrackingresource)): object [`UsageTrackingResource`], required, create-only (changing it replaces the resource).
     #[serde(rename = "UsageTrackingResource")]
     pub usage_tracking_resource: UsageTrackingResource,
 }
@@ -122,22 +140,26 @@ impl ResourceRef<Budget> {
 
 /// The properties of an `AWS::Deadline::Farm` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-farm.html)).
 ///
+/// Resource Type definition for AWS::Deadline::Farm
+///
 /// [`Farm::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Farm {
-    /// `CostScaleFactor`: optional.
+    /// `CostScaleFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-farm.html#cfn-deadline-farm-costscalefactor)): number, optional. Range: 0 to 100.
     #[serde(rename = "CostScaleFactor", skip_serializing_if = "Option::is_none")]
     pub cost_scale_factor: Option<Value<f64>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-farm.html#cfn-deadline-farm-description)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-farm.html#cfn-deadline-farm-displayname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-farm.html#cfn-deadline-farm-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z]*:kms:.*:key/.*`.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-farm.html#cfn-deadline-farm-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -217,34 +239,38 @@ impl ResourceRef<Farm> {
 
 /// The properties of an `AWS::Deadline::Fleet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html)).
 ///
+/// Resource Type definition for AWS::Deadline::Fleet
+///
 /// [`Fleet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Fleet {
-    /// `Configuration`: required.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-description)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-displayname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `HostConfiguration`: optional.
+    /// `HostConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-hostconfiguration)): object [`HostConfiguration`], optional.
     #[serde(rename = "HostConfiguration", skip_serializing_if = "Option::is_none")]
     pub host_configuration: Option<HostConfiguration>,
-    /// `MaxWorkerCount`: required.
+    /// `MaxWorkerCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-maxworkercount)): integer, required. Range: 0 to 2147483647.
     #[serde(rename = "MaxWorkerCount")]
     pub max_worker_count: Value<i64>,
-    /// `MinWorkerCount`: optional.
+    /// `MinWorkerCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-minworkercount)): integer, optional. Range: 0 to 2147483647.
     #[serde(rename = "MinWorkerCount", skip_serializing_if = "Option::is_none")]
     pub min_worker_count: Option<Value<i64>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-rolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):iam::\d{12}:role(/[!-.0-~]+)*/[\w+=,.@-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html#cfn-deadline-fleet-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -357,19 +383,23 @@ impl ResourceRef<Fleet> {
 
 /// The properties of an `AWS::Deadline::LicenseEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-licenseendpoint.html)).
 ///
+/// Resource Type definition for AWS::Deadline::LicenseEndpoint
+///
 /// [`LicenseEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseEndpoint {
-    /// `SecurityGroupIds`: required, create-only (changing it replaces the resource).
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-licenseendpoint.html#cfn-deadline-licenseendpoint-securitygroupids)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 10. Each item: Pattern: `^sg-[\w]{1,120}$`.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required, create-only (changing it replaces the resource).
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-licenseendpoint.html#cfn-deadline-licenseendpoint-subnetids)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 10. Each item: Pattern: `^subnet-[\w]{1,120}$`. Each item: Length: 1 to 32 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-licenseendpoint.html#cfn-deadline-licenseendpoint-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-licenseendpoint.html#cfn-deadline-licenseendpoint-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^vpc-[\w]{1,120}$`. Length: 1 to 32 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -447,22 +477,24 @@ impl ResourceRef<LicenseEndpoint> {
 
 /// The properties of an `AWS::Deadline::Limit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-limit.html)).
 ///
+/// Resource Type definition for AWS::Deadline::Limit
+///
 /// [`Limit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Limit {
-    /// `AmountRequirementName`: required, create-only (changing it replaces the resource).
+    /// `AmountRequirementName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-limit.html#cfn-deadline-limit-amountrequirementname)): string, required, create-only (changing it replaces the resource). Length: at most 1024 characters.
     #[serde(rename = "AmountRequirementName")]
     pub amount_requirement_name: Value<String>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-limit.html#cfn-deadline-limit-description)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-limit.html#cfn-deadline-limit-displayname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-limit.html#cfn-deadline-limit-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `MaxCount`: required.
+    /// `MaxCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-limit.html#cfn-deadline-limit-maxcount)): integer, required. Range: -1 to 2147483647.
     #[serde(rename = "MaxCount")]
     pub max_count: Value<i64>,
 }
@@ -529,13 +561,15 @@ impl ResourceRef<Limit> {
 
 /// The properties of an `AWS::Deadline::MeteredProduct` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-meteredproduct.html)).
 ///
+/// Resource Type definition for AWS::Deadline::MeteredProduct
+///
 /// Every property is optional: start from [`MeteredProduct::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MeteredProduct {
-    /// `LicenseEndpointId`: optional, create-only (changing it replaces the resource).
+    /// `LicenseEndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-meteredproduct.html#cfn-deadline-meteredproduct-licenseendpointid)): string, optional, create-only (changing it replaces the resource). Pattern: `^le-[0-9a-f]{32}$`.
     #[serde(rename = "LicenseEndpointId", skip_serializing_if = "Option::is_none")]
     pub license_endpoint_id: Option<Value<String>>,
-    /// `ProductId`: optional, create-only (changing it replaces the resource).
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-meteredproduct.html#cfn-deadline-meteredproduct-productid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9a-z]{1,32}-[.0-9a-z]{1,32}$`.
     #[serde(rename = "ProductId", skip_serializing_if = "Option::is_none")]
     pub product_id: Option<Value<String>>,
 }
@@ -601,28 +635,34 @@ impl ResourceRef<MeteredProduct> {
 
 /// The properties of an `AWS::Deadline::Monitor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-monitor.html)).
 ///
+/// Resource Type definition for AWS::Deadline::Monitor
+///
 /// [`Monitor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Monitor {
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-monitor.html#cfn-deadline-monitor-displayname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `IdentityCenterInstanceArn`: required, create-only (changing it replaces the resource).
+    /// `IdentityCenterInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-monitor.html#cfn-deadline-monitor-identitycenterinstancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`.
     #[serde(rename = "IdentityCenterInstanceArn")]
     pub identity_center_instance_arn: Value<String>,
-    /// `IdentityCenterRegion`: optional, create-only (changing it replaces the resource).
+    /// The AWS region where IAM Identity Center is enabled. Required when Identity Center is in a different region than the monitor.
+    ///
+    /// `IdentityCenterRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-monitor.html#cfn-deadline-monitor-identitycenterregion)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9-]+$`. Length: 1 to 25 characters.
     #[serde(
         rename = "IdentityCenterRegion",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_center_region: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-monitor.html#cfn-deadline-monitor-rolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):iam::\d{12}:role(/[!-.0-~]+)*/[\w+=,.@-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Subdomain`: required.
+    /// `Subdomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-monitor.html#cfn-deadline-monitor-subdomain)): string, required. Pattern: `^[a-z0-9-]{1,100}$`.
     #[serde(rename = "Subdomain")]
     pub subdomain: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-monitor.html#cfn-deadline-monitor-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -709,55 +749,59 @@ impl ResourceRef<Monitor> {
 
 /// The properties of an `AWS::Deadline::Queue` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html)).
 ///
+/// Resource Type definition for AWS::Deadline::Queue
+///
 /// [`Queue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Queue {
-    /// `AllowedStorageProfileIds`: optional.
+    /// `AllowedStorageProfileIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-allowedstorageprofileids)): list of (string), optional. Items: 0 to 20. Each item: Pattern: `^sp-[0-9a-f]{32}$`.
     #[serde(
         rename = "AllowedStorageProfileIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_storage_profile_ids: Option<Value<Vec<Value<String>>>>,
-    /// `DefaultBudgetAction`: optional.
+    /// `DefaultBudgetAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-defaultbudgetaction)): [`DefaultQueueBudgetAction`], one of `NONE`, `STOP_SCHEDULING_AND_COMPLETE_TASKS`, `STOP_SCHEDULING_AND_CANCEL_TASKS`, optional.
     #[serde(
         rename = "DefaultBudgetAction",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_budget_action: Option<Value<DefaultQueueBudgetAction>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-description)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-displayname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `JobAttachmentSettings`: optional.
+    /// `JobAttachmentSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-jobattachmentsettings)): object [`JobAttachmentSettings`], optional.
     #[serde(
         rename = "JobAttachmentSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_attachment_settings: Option<JobAttachmentSettings>,
-    /// `JobRunAsUser`: optional.
+    /// `JobRunAsUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-jobrunasuser)): object [`JobRunAsUser`], optional.
     #[serde(rename = "JobRunAsUser", skip_serializing_if = "Option::is_none")]
     pub job_run_as_user: Option<JobRunAsUser>,
-    /// `RequiredFileSystemLocationNames`: optional.
+    /// `RequiredFileSystemLocationNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-requiredfilesystemlocationnames)): list of (string), optional. Items: 0 to 20. Each item: Pattern: `^[0-9A-Za-z ]*$`. Each item: Length: 1 to 64 characters.
     #[serde(
         rename = "RequiredFileSystemLocationNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub required_file_system_location_names: Option<Value<Vec<Value<String>>>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-rolearn)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*):iam::\d{12}:role(/[!-.0-~]+)*/[\w+=,.@-]+$`.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `SchedulingConfiguration`: optional.
+    /// `SchedulingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-schedulingconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "SchedulingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduling_configuration: Option<Json>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html#cfn-deadline-queue-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -894,22 +938,24 @@ impl ResourceRef<Queue> {
 
 /// The properties of an `AWS::Deadline::QueueEnvironment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queueenvironment.html)).
 ///
+/// Resource Type definition for AWS::Deadline::QueueEnvironment
+///
 /// Every property is required: [`QueueEnvironment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueueEnvironment {
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queueenvironment.html#cfn-deadline-queueenvironment-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queueenvironment.html#cfn-deadline-queueenvironment-priority)): integer, required. Range: 0 to 10000.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `QueueId`: required, create-only (changing it replaces the resource).
+    /// `QueueId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queueenvironment.html#cfn-deadline-queueenvironment-queueid)): string, required, create-only (changing it replaces the resource). Pattern: `^queue-[0-9a-f]{32}$`.
     #[serde(rename = "QueueId")]
     pub queue_id: Value<String>,
-    /// `Template`: required.
+    /// `Template` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queueenvironment.html#cfn-deadline-queueenvironment-template)): string, required. Length: 1 to 15000 characters.
     #[serde(rename = "Template")]
     pub template: Value<String>,
-    /// `TemplateType`: required.
+    /// `TemplateType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queueenvironment.html#cfn-deadline-queueenvironment-templatetype)): [`EnvironmentTemplateType`], one of `JSON`, `YAML`, required.
     #[serde(rename = "TemplateType")]
     pub template_type: Value<EnvironmentTemplateType>,
 }
@@ -971,16 +1017,18 @@ impl ResourceRef<QueueEnvironment> {
 
 /// The properties of an `AWS::Deadline::QueueFleetAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuefleetassociation.html)).
 ///
+/// Resource Type definition for AWS::Deadline::QueueFleetAssociation
+///
 /// Every property is required: [`QueueFleetAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueueFleetAssociation {
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuefleetassociation.html#cfn-deadline-queuefleetassociation-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `FleetId`: required, create-only (changing it replaces the resource).
+    /// `FleetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuefleetassociation.html#cfn-deadline-queuefleetassociation-fleetid)): string, required, create-only (changing it replaces the resource). Pattern: `^fleet-[0-9a-f]{32}$`.
     #[serde(rename = "FleetId")]
     pub fleet_id: Value<String>,
-    /// `QueueId`: required, create-only (changing it replaces the resource).
+    /// `QueueId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuefleetassociation.html#cfn-deadline-queuefleetassociation-queueid)): string, required, create-only (changing it replaces the resource). Pattern: `^queue-[0-9a-f]{32}$`.
     #[serde(rename = "QueueId")]
     pub queue_id: Value<String>,
 }
@@ -1022,16 +1070,18 @@ impl Resource for QueueFleetAssociation {
 
 /// The properties of an `AWS::Deadline::QueueLimitAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuelimitassociation.html)).
 ///
+/// Resource Type definition for AWS::Deadline::QueueLimitAssociation
+///
 /// Every property is required: [`QueueLimitAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueueLimitAssociation {
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuelimitassociation.html#cfn-deadline-queuelimitassociation-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `LimitId`: required, create-only (changing it replaces the resource).
+    /// `LimitId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuelimitassociation.html#cfn-deadline-queuelimitassociation-limitid)): string, required, create-only (changing it replaces the resource). Pattern: `^limit-[0-9a-f]{32}$`.
     #[serde(rename = "LimitId")]
     pub limit_id: Value<String>,
-    /// `QueueId`: required, create-only (changing it replaces the resource).
+    /// `QueueId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queuelimitassociation.html#cfn-deadline-queuelimitassociation-queueid)): string, required, create-only (changing it replaces the resource). Pattern: `^queue-[0-9a-f]{32}$`.
     #[serde(rename = "QueueId")]
     pub queue_id: Value<String>,
 }
@@ -1073,22 +1123,24 @@ impl Resource for QueueLimitAssociation {
 
 /// The properties of an `AWS::Deadline::StorageProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-storageprofile.html)).
 ///
+/// Resource Type definition for AWS::Deadline::StorageProfile
+///
 /// [`StorageProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageProfile {
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-storageprofile.html#cfn-deadline-storageprofile-displayname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-storageprofile.html#cfn-deadline-storageprofile-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `FileSystemLocations`: optional.
+    /// `FileSystemLocations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-storageprofile.html#cfn-deadline-storageprofile-filesystemlocations)): list of (object [`FileSystemLocation`]), optional. Items: 0 to 20.
     #[serde(
         rename = "FileSystemLocations",
         skip_serializing_if = "Option::is_none"
     )]
     pub file_system_locations: Option<Value<Vec<FileSystemLocation>>>,
-    /// `OsFamily`: required.
+    /// `OsFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-storageprofile.html#cfn-deadline-storageprofile-osfamily)): [`StorageProfileOperatingSystemFamily`], one of `WINDOWS`, `LINUX`, `MACOS`, required.
     #[serde(rename = "OsFamily")]
     pub os_family: Value<StorageProfileOperatingSystemFamily>,
 }
@@ -1149,19 +1201,29 @@ impl ResourceRef<StorageProfile> {
 
 /// The properties of an `AWS::Deadline::Worker` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-worker.html)).
 ///
+/// Definition of AWS::Deadline::Worker Resource Type
+///
 /// [`Worker::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Worker {
-    /// `FarmId`: required, create-only (changing it replaces the resource).
+    /// The farm ID.
+    ///
+    /// `FarmId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-worker.html#cfn-deadline-worker-farmid)): string, required, create-only (changing it replaces the resource). Pattern: `^farm-[0-9a-f]{32}$`.
     #[serde(rename = "FarmId")]
     pub farm_id: Value<String>,
-    /// `FleetId`: required, create-only (changing it replaces the resource).
+    /// The fleet ID.
+    ///
+    /// `FleetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-worker.html#cfn-deadline-worker-fleetid)): string, required, create-only (changing it replaces the resource). Pattern: `^fleet-[0-9a-f]{32}$`.
     #[serde(rename = "FleetId")]
     pub fleet_id: Value<String>,
-    /// `HostProperties`: optional, create-only (changing it replaces the resource).
+    /// The IP address and host name of the worker.
+    ///
+    /// `HostProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-worker.html#cfn-deadline-worker-hostproperties)): object [`HostPropertiesRequest`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "HostProperties", skip_serializing_if = "Option::is_none")]
     pub host_properties: Option<HostPropertiesRequest>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-worker.html#cfn-deadline-worker-tags)): list of (object [`Tags`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -1241,18 +1303,24 @@ impl ResourceRef<Worker> {
 
 /// The `BudgetActionToAdd` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Deadline::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html).
+/// AWS reference: [`AWS::Deadline::Budget` `BudgetActionToAdd`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-budgetactiontoadd.html).
 ///
 /// [`BudgetActionToAdd::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetActionToAdd {
-    /// `Description`: optional.
+    /// A description for the budget action.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-budgetactiontoadd.html#cfn-deadline-budget-budgetactiontoadd-description)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ThresholdPercentage`: required.
+    /// The percentage threshold for the budget action.
+    ///
+    /// `ThresholdPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-budgetactiontoadd.html#cfn-deadline-budget-budgetactiontoadd-thresholdpercentage)): number, required. Range: 0 to 100.
     #[serde(rename = "ThresholdPercentage")]
     pub threshold_percentage: Value<f64>,
-    /// `Type`: required.
+    /// The type of budget action.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-budgetactiontoadd.html#cfn-deadline-budget-budgetactiontoadd-type)): [`Type`], one of `STOP_SCHEDULING_AND_COMPLETE_TASKS`, `STOP_SCHEDULING_AND_CANCEL_TASKS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -1290,12 +1358,14 @@ impl Walk for BudgetActionToAdd {
 
 /// The `BudgetSchedule` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Deadline::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html).
+/// AWS reference: [`AWS::Deadline::Budget` `BudgetSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-budgetschedule.html).
 ///
 /// Every property is required: [`BudgetSchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BudgetSchedule {
-    /// `Fixed`: required.
+    /// The details of a fixed budget schedule.
+    ///
+    /// `Fixed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-budgetschedule.html#cfn-deadline-budget-budgetschedule-fixed)): object [`FixedBudgetSchedule`], required.
     #[serde(rename = "Fixed")]
     pub fixed: FixedBudgetSchedule,
 }
@@ -1364,18 +1434,18 @@ impl Walk for EnvironmentTemplateType {
 
 /// The `FileSystemLocation` property type of [`StorageProfile`].
 ///
-/// AWS reference: [`AWS::Deadline::StorageProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-storageprofile.html).
+/// AWS reference: [`AWS::Deadline::StorageProfile` `FileSystemLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-storageprofile-filesystemlocation.html).
 ///
 /// Every property is required: [`FileSystemLocation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileSystemLocation {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-storageprofile-filesystemlocation.html#cfn-deadline-storageprofile-filesystemlocation-name)): string, required. Pattern: `^[0-9A-Za-z ]*$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Path`: required.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-storageprofile-filesystemlocation.html#cfn-deadline-storageprofile-filesystemlocation-path)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Path")]
     pub path: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-storageprofile-filesystemlocation.html#cfn-deadline-storageprofile-filesystemlocation-type)): [`FileSystemLocationType`], one of `SHARED`, `LOCAL`, required.
     #[serde(rename = "Type")]
     pub type_: Value<FileSystemLocationType>,
 }
@@ -1431,15 +1501,19 @@ impl Walk for FileSystemLocationType {
 
 /// The `FixedBudgetSchedule` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Deadline::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html).
+/// AWS reference: [`AWS::Deadline::Budget` `FixedBudgetSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-fixedbudgetschedule.html).
 ///
 /// Every property is required: [`FixedBudgetSchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FixedBudgetSchedule {
-    /// `EndTime`: required.
+    /// When the budget ends.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-fixedbudgetschedule.html#cfn-deadline-budget-fixedbudgetschedule-endtime)): string, required.
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `StartTime`: required.
+    /// When the budget starts.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-fixedbudgetschedule.html#cfn-deadline-budget-fixedbudgetschedule-starttime)): string, required.
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
 }
@@ -1468,15 +1542,15 @@ impl Walk for FixedBudgetSchedule {
 
 /// The `HostConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::Deadline::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html).
+/// AWS reference: [`AWS::Deadline::Fleet` `HostConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-fleet-hostconfiguration.html).
 ///
 /// [`HostConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostConfiguration {
-    /// `ScriptBody`: required.
+    /// `ScriptBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-fleet-hostconfiguration.html#cfn-deadline-fleet-hostconfiguration-scriptbody)): string, required. Length: 0 to 15000 characters.
     #[serde(rename = "ScriptBody")]
     pub script_body: Value<String>,
-    /// `ScriptTimeoutSeconds`: optional.
+    /// `ScriptTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-fleet-hostconfiguration.html#cfn-deadline-fleet-hostconfiguration-scripttimeoutseconds)): integer, optional. Range: 300 to 3600.
     #[serde(
         rename = "ScriptTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
@@ -1514,15 +1588,19 @@ impl Walk for HostConfiguration {
 
 /// The `HostPropertiesRequest` property type of [`Worker`].
 ///
-/// AWS reference: [`AWS::Deadline::Worker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-worker.html).
+/// AWS reference: [`AWS::Deadline::Worker` `HostPropertiesRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-hostpropertiesrequest.html).
 ///
 /// Every property is optional: start from [`HostPropertiesRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostPropertiesRequest {
-    /// `HostName`: optional.
+    /// The host name.
+    ///
+    /// `HostName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-hostpropertiesrequest.html#cfn-deadline-worker-hostpropertiesrequest-hostname)): string, optional. Pattern: `^[a-zA-Z0-9_\.\-]{0,255}$`.
     #[serde(rename = "HostName", skip_serializing_if = "Option::is_none")]
     pub host_name: Option<Value<String>>,
-    /// `IpAddresses`: optional.
+    /// The IP addresses for a host.
+    ///
+    /// `IpAddresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-hostpropertiesrequest.html#cfn-deadline-worker-hostpropertiesrequest-ipaddresses)): object [`IpAddresses`], optional.
     #[serde(rename = "IpAddresses", skip_serializing_if = "Option::is_none")]
     pub ip_addresses: Option<IpAddresses>,
 }
@@ -1560,15 +1638,19 @@ impl Walk for HostPropertiesRequest {
 
 /// The `IpAddresses` property type of [`Worker`].
 ///
-/// AWS reference: [`AWS::Deadline::Worker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-worker.html).
+/// AWS reference: [`AWS::Deadline::Worker` `IpAddresses`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-ipaddresses.html).
 ///
 /// Every property is optional: start from [`IpAddresses::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IpAddresses {
-    /// `IpV4Addresses`: optional.
+    /// The IpV4 address of the network.
+    ///
+    /// `IpV4Addresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-ipaddresses.html#cfn-deadline-worker-ipaddresses-ipv4addresses)): list of (string), optional. Each item: Pattern: `^(?:[0-9]{1,3}\.){3}[0-9]{1,3}$`.
     #[serde(rename = "IpV4Addresses", skip_serializing_if = "Option::is_none")]
     pub ip_v4_addresses: Option<Value<Vec<Value<String>>>>,
-    /// `IpV6Addresses`: optional.
+    /// The IpV6 address for the network and node component.
+    ///
+    /// `IpV6Addresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-ipaddresses.html#cfn-deadline-worker-ipaddresses-ipv6addresses)): list of (string), optional. Each item: Pattern: `^(?:[A-F0-9]{1,4}:){7}[A-F0-9]{1,4}$`.
     #[serde(rename = "IpV6Addresses", skip_serializing_if = "Option::is_none")]
     pub ip_v6_addresses: Option<Value<Vec<Value<String>>>>,
 }
@@ -1606,15 +1688,15 @@ impl Walk for IpAddresses {
 
 /// The `JobAttachmentSettings` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::Deadline::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html).
+/// AWS reference: [`AWS::Deadline::Queue` `JobAttachmentSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-jobattachmentsettings.html).
 ///
 /// Every property is required: [`JobAttachmentSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobAttachmentSettings {
-    /// `RootPrefix`: required.
+    /// `RootPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-jobattachmentsettings.html#cfn-deadline-queue-jobattachmentsettings-rootprefix)): string, required. Pattern: `^[a-zA-Z0-9-_/]+$`. Length: 1 to 63 characters.
     #[serde(rename = "RootPrefix")]
     pub root_prefix: Value<String>,
-    /// `S3BucketName`: required.
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-jobattachmentsettings.html#cfn-deadline-queue-jobattachmentsettings-s3bucketname)): string, required. Pattern: `(?!^(\d+\.)+\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$)`. Length: 3 to 63 characters.
     #[serde(rename = "S3BucketName")]
     pub s3_bucket_name: Value<String>,
 }
@@ -1646,18 +1728,18 @@ impl Walk for JobAttachmentSettings {
 
 /// The `JobRunAsUser` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::Deadline::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html).
+/// AWS reference: [`AWS::Deadline::Queue` `JobRunAsUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-jobrunasuser.html).
 ///
 /// [`JobRunAsUser::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobRunAsUser {
-    /// `Posix`: optional.
+    /// `Posix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-jobrunasuser.html#cfn-deadline-queue-jobrunasuser-posix)): object [`PosixUser`], optional.
     #[serde(rename = "Posix", skip_serializing_if = "Option::is_none")]
     pub posix: Option<PosixUser>,
-    /// `RunAs`: required.
+    /// `RunAs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-jobrunasuser.html#cfn-deadline-queue-jobrunasuser-runas)): [`RunAs`], one of `QUEUE_CONFIGURED_USER`, `WORKER_AGENT_USER`, required.
     #[serde(rename = "RunAs")]
     pub run_as: Value<RunAs>,
-    /// `Windows`: optional.
+    /// `Windows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-jobrunasuser.html#cfn-deadline-queue-jobrunasuser-windows)): object [`WindowsUser`], optional.
     #[serde(rename = "Windows", skip_serializing_if = "Option::is_none")]
     pub windows: Option<WindowsUser>,
 }
@@ -1701,15 +1783,15 @@ impl Walk for JobRunAsUser {
 
 /// The `PosixUser` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::Deadline::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html).
+/// AWS reference: [`AWS::Deadline::Queue` `PosixUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-posixuser.html).
 ///
 /// Every property is required: [`PosixUser::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PosixUser {
-    /// `Group`: required.
+    /// `Group` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-posixuser.html#cfn-deadline-queue-posixuser-group)): string, required. Pattern: `^(?:[a-z][a-z0-9-]{0,30})?$`. Length: 0 to 31 characters.
     #[serde(rename = "Group")]
     pub group: Value<String>,
-    /// `User`: required.
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-posixuser.html#cfn-deadline-queue-posixuser-user)): string, required. Pattern: `^(?:[a-z][a-z0-9-]{0,30})?$`. Length: 0 to 31 characters.
     #[serde(rename = "User")]
     pub user: Value<String>,
 }
@@ -1781,15 +1863,19 @@ impl Walk for StorageProfileOperatingSystemFamily {
 
 /// The `Tag` property type of [`Budget`], [`Farm`], [`Fleet`], [`LicenseEndpoint`], [`Monitor`] and [`Queue`].
 ///
-/// AWS reference: [`AWS::Deadline::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html), [`AWS::Deadline::Farm`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-farm.html), [`AWS::Deadline::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-fleet.html), [`AWS::Deadline::LicenseEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-licenseendpoint.html), [`AWS::Deadline::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-monitor.html), [`AWS::Deadline::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html).
+/// AWS reference: [`AWS::Deadline::Budget` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-tag.html), [`AWS::Deadline::Farm` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-farm-tag.html), [`AWS::Deadline::Fleet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-fleet-tag.html), [`AWS::Deadline::LicenseEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-licenseendpoint-tag.html), [`AWS::Deadline::Monitor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-monitor-tag.html), [`AWS::Deadline::Queue` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-tag.html#cfn-deadline-budget-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-tag.html#cfn-deadline-budget-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1818,15 +1904,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`Worker`].
 ///
-/// AWS reference: [`AWS::Deadline::Worker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-worker.html).
+/// AWS reference: [`AWS::Deadline::Worker` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-tags.html#cfn-deadline-worker-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-worker-tags.html#cfn-deadline-worker-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1875,12 +1961,14 @@ impl Walk for Type {
 
 /// The `UsageTrackingResource` property type of [`Budget`].
 ///
-/// AWS reference: [`AWS::Deadline::Budget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-budget.html).
+/// AWS reference: [`AWS::Deadline::Budget` `UsageTrackingResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-usagetrackingresource.html).
 ///
 /// Every property is required: [`UsageTrackingResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UsageTrackingResource {
-    /// `QueueId`: required.
+    /// The queue ID.
+    ///
+    /// `QueueId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-budget-usagetrackingresource.html#cfn-deadline-budget-usagetrackingresource-queueid)): string, required. Pattern: `^queue-[0-9a-f]{32}$`.
     #[serde(rename = "QueueId")]
     pub queue_id: Value<String>,
 }
@@ -1906,15 +1994,15 @@ impl Walk for UsageTrackingResource {
 
 /// The `WindowsUser` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::Deadline::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-deadline-queue.html).
+/// AWS reference: [`AWS::Deadline::Queue` `WindowsUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-windowsuser.html).
 ///
 /// Every property is required: [`WindowsUser::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WindowsUser {
-    /// `PasswordArn`: required.
+    /// `PasswordArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-windowsuser.html#cfn-deadline-queue-windowsuser-passwordarn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:secret:[a-zA-Z0-9-/_+=.@]{1,2028}$`. Length: 20 to 2048 characters.
     #[serde(rename = "PasswordArn")]
     pub password_arn: Value<String>,
-    /// `User`: required.
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-deadline-queue-windowsuser.html#cfn-deadline-queue-windowsuser-user)): string, required. Pattern: `^[^"'/\[\]:;|=,+*?<>\s]*$`. Length: 0 to 111 characters.
     #[serde(rename = "User")]
     pub user: Value<String>,
 }

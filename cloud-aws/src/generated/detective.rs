@@ -9,13 +9,17 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Detective::Graph` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-graph.html)).
 ///
+/// Resource schema for AWS::Detective::Graph
+///
 /// Every property is optional: start from [`Graph::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Graph {
-    /// `AutoEnableMembers`: optional.
+    /// Indicates whether to automatically enable new organization accounts as member accounts in the organization behavior graph.
+    ///
+    /// `AutoEnableMembers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-graph.html#cfn-detective-graph-autoenablemembers)): boolean, optional.
     #[serde(rename = "AutoEnableMembers", skip_serializing_if = "Option::is_none")]
     pub auto_enable_members: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-graph.html#cfn-detective-graph-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -66,25 +70,37 @@ impl ResourceRef<Graph> {
 
 /// The properties of an `AWS::Detective::MemberInvitation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-memberinvitation.html)).
 ///
+/// Resource schema for AWS::Detective::MemberInvitation
+///
 /// [`MemberInvitation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemberInvitation {
-    /// `DisableEmailNotification`: optional.
+    /// When set to true, invitation emails are not sent to the member accounts. Member accounts must still accept the invitation before they are added to the behavior graph. Updating this field has no effect.
+    ///
+    /// `DisableEmailNotification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-memberinvitation.html#cfn-detective-memberinvitation-disableemailnotification)): boolean, optional.
     #[serde(
         rename = "DisableEmailNotification",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_email_notification: Option<Value<bool>>,
-    /// `GraphArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the graph to which the member account will be invited
+    ///
+    /// `GraphArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-memberinvitation.html#cfn-detective-memberinvitation-grapharn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[\w]+)*:detective:(([a-z]+-)+[0-9]+):[0-9]{12}:graph:[0-9a-f]{32}`.
     #[serde(rename = "GraphArn")]
     pub graph_arn: Value<String>,
-    /// `MemberEmailAddress`: required.
+    /// The root email address for the account to be invited, for validation. Updating this field has no effect.
+    ///
+    /// `MemberEmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-memberinvitation.html#cfn-detective-memberinvitation-memberemailaddress)): string, required. Pattern: `.*@.*`.
     #[serde(rename = "MemberEmailAddress")]
     pub member_email_address: Value<String>,
-    /// `MemberId`: required, create-only (changing it replaces the resource).
+    /// The AWS account ID to be invited to join the graph as a member
+    ///
+    /// `MemberId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-memberinvitation.html#cfn-detective-memberinvitation-memberid)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9]{12}`.
     #[serde(rename = "MemberId")]
     pub member_id: Value<String>,
-    /// `Message`: optional.
+    /// A message to be included in the email invitation sent to the invited account. Updating this field has no effect.
+    ///
+    /// `Message` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-memberinvitation.html#cfn-detective-memberinvitation-message)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<Value<String>>,
 }
@@ -144,10 +160,14 @@ impl Resource for MemberInvitation {
 
 /// The properties of an `AWS::Detective::OrganizationAdmin` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-organizationadmin.html)).
 ///
+/// Resource schema for AWS::Detective::OrganizationAdmin
+///
 /// Every property is required: [`OrganizationAdmin::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrganizationAdmin {
-    /// `AccountId`: required, create-only (changing it replaces the resource).
+    /// The account ID of the account that should be registered as your Organization's delegated administrator for Detective
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-organizationadmin.html#cfn-detective-organizationadmin-accountid)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9]{12}`.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
 }
@@ -186,15 +206,19 @@ impl ResourceRef<OrganizationAdmin> {
 
 /// The `Tag` property type of [`Graph`].
 ///
-/// AWS reference: [`AWS::Detective::Graph`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-detective-graph.html).
+/// AWS reference: [`AWS::Detective::Graph` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-detective-graph-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. Valid characters are Unicode letters, digits, white space, and any of the following symbols: \_ . : / = + - @
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-detective-graph-tag.html#cfn-detective-graph-tag-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. Valid characters are Unicode letters, digits, white space, and any of the following symbols: \_ . : / = + - @
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-detective-graph-tag.html#cfn-detective-graph-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -9,28 +9,42 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DevOpsAgent::AgentSpace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html)).
 ///
+/// Resource Type definition for AWS::DevOpsAgent::AgentSpace
+///
 /// [`AgentSpace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentSpace {
-    /// `Description`: optional.
+    /// The description of the AgentSpace.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html#cfn-devopsagent-agentspace-description)): string, optional. Pattern: `^[\p{L}\p{N}\p{P}\p{S}\p{Z}]+$`. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the KMS key to use for encryption.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html#cfn-devopsagent-agentspace-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Locale`: optional.
+    /// The locale for the AgentSpace, which determines the language used in agent responses.
+    ///
+    /// `Locale` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html#cfn-devopsagent-agentspace-locale)): string, optional. Pattern: `^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`. Length: 2 to 35 characters.
     #[serde(rename = "Locale", skip_serializing_if = "Option::is_none")]
     pub locale: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the AgentSpace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html#cfn-devopsagent-agentspace-name)): string, required. Pattern: `^[\p{L}\p{N}\p{P}\p{S}\p{Z}]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OperatorApp`: optional.
+    /// `OperatorApp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html#cfn-devopsagent-agentspace-operatorapp)): object [`OperatorApp`], optional.
     #[serde(rename = "OperatorApp", skip_serializing_if = "Option::is_none")]
     pub operator_app: Option<OperatorApp>,
-    /// `Preferences`: optional.
+    /// Preferences that configure behavior of this AgentSpace. This container fully owns the AgentSpace preferences: the properties supplied here replace the stored preferences in their entirety, and omitting the Preferences container reverts all preferences to their service defaults.
+    ///
+    /// `Preferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html#cfn-devopsagent-agentspace-preferences)): object [`Preferences`], optional.
     #[serde(rename = "Preferences", skip_serializing_if = "Option::is_none")]
     pub preferences: Option<Preferences>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html#cfn-devopsagent-agentspace-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -178,22 +192,34 @@ impl ResourceRef<AgentSpace> {
 
 /// The properties of an `AWS::DevOpsAgent::Asset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-asset.html)).
 ///
+/// Resource Type definition for AWS::DevOpsAgent::Asset. An asset attached to an existing AWS DevOps Agent Space. Customer-creatable types include skill, agents\_md, and attachment; call ListAssetTypes for the current authoritative set.
+///
 /// [`Asset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Asset {
-    /// `AgentSpaceId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the parent Agent Space. The asset is created as a child of this agent space.
+    ///
+    /// `AgentSpaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-asset.html#cfn-devopsagent-asset-agentspaceid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AgentSpaceId")]
     pub agent_space_id: Value<String>,
-    /// `AssetType`: required, create-only (changing it replaces the resource).
+    /// The type of asset. The Asset API treats this as an open string; call ListAssetTypes for the current authoritative set of supported types. As of launch, customer-creatable types include skill, agents\_md, and attachment.
+    ///
+    /// `AssetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-asset.html#cfn-devopsagent-asset-assettype)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9_]*$`. Length: 1 to 64 characters.
     #[serde(rename = "AssetType")]
     pub asset_type: Value<String>,
-    /// `Files`: optional.
+    /// Inline file list. Mutually exclusive with Zip; enforced by the handler at Create/Update time. Write-only: not repopulated by Read.
+    ///
+    /// `Files` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-asset.html#cfn-devopsagent-asset-files)): list of (object [`AssetFile`]), optional. Items: at least 1.
     #[serde(rename = "Files", skip_serializing_if = "Option::is_none")]
     pub files: Option<Value<Vec<AssetFile>>>,
-    /// `Metadata`: optional.
+    /// Asset metadata document. Required and optional keys depend on AssetType. Values may be strings, numbers, booleans, or lists of any of those - validated server-side; see the public Asset API docs for the per-type metadata schema.
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-asset.html#cfn-devopsagent-asset-metadata)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Json>,
-    /// `Zip`: optional.
+    /// Base64-encoded zip bundle containing all files for the asset. Mutually exclusive with Files; enforced by the handler at Create/Update time. Write-only: not repopulated by Read. Server treats a zip as 'replace all files' (max 6 MiB).
+    ///
+    /// `Zip` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-asset.html#cfn-devopsagent-asset-zip)): string, optional. Length: at most 8388608 characters.
     #[serde(rename = "Zip", skip_serializing_if = "Option::is_none")]
     pub zip: Option<Value<String>>,
 }
@@ -285,22 +311,32 @@ impl ResourceRef<Asset> {
 
 /// The properties of an `AWS::DevOpsAgent::Association` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-association.html)).
 ///
+/// Resource Type definition for AWS::DevOpsAgent::Association defining how the AgentSpace interacts with external services like GitHub, Slack, AWS accounts, and others.
+///
 /// [`Association::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Association {
-    /// `AgentSpaceId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the AgentSpace
+    ///
+    /// `AgentSpaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-association.html#cfn-devopsagent-association-agentspaceid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AgentSpaceId")]
     pub agent_space_id: Value<String>,
-    /// `Configuration`: required.
+    /// The configuration that directs how AgentSpace interacts with the given service
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-association.html#cfn-devopsagent-association-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `LinkedAssociationIds`: optional.
+    /// Set of linked association IDs for parent-child relationships
+    ///
+    /// `LinkedAssociationIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-association.html#cfn-devopsagent-association-linkedassociationids)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "LinkedAssociationIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub linked_association_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ServiceId`: required.
+    /// The identifier for the associated service
+    ///
+    /// `ServiceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-association.html#cfn-devopsagent-association-serviceid)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "ServiceId")]
     pub service_id: Value<String>,
 }
@@ -368,19 +404,29 @@ impl ResourceRef<Association> {
 
 /// The properties of an `AWS::DevOpsAgent::PrivateConnection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-privateconnection.html)).
 ///
+/// Resource Type definition for AWS::DevOpsAgent::PrivateConnection
+///
 /// [`PrivateConnection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrivateConnection {
-    /// `Certificate`: optional.
+    /// Certificate for the Private Connection.
+    ///
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-privateconnection.html#cfn-devopsagent-privateconnection-certificate)): string, optional. Length: 1 to 32768 characters.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Value<String>>,
-    /// `ConnectionConfiguration`: required, create-only (changing it replaces the resource).
+    /// The connection configuration for the Private Connection.
+    ///
+    /// `ConnectionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-privateconnection.html#cfn-devopsagent-privateconnection-connectionconfiguration)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "ConnectionConfiguration")]
     pub connection_configuration: Json,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Unique name for this Private Connection within the account.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-privateconnection.html#cfn-devopsagent-privateconnection-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`. Length: 3 to 30 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-privateconnection.html#cfn-devopsagent-privateconnection-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -450,37 +496,55 @@ impl ResourceRef<PrivateConnection> {
 
 /// The properties of an `AWS::DevOpsAgent::Service` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html)).
 ///
+/// The AWS::DevOpsAgent::Service resource registers external services (like Dynatrace, MCP servers, GitLab) for integration with DevOpsAgent.
+///
 /// [`Service::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
-    /// `ExchangeUrlPrivateConnectionName`: optional, create-only (changing it replaces the resource).
+    /// The name of the private connection to use for OAuth token exchange requests only. Cannot be specified when PrivateConnectionName is provided.
+    ///
+    /// `ExchangeUrlPrivateConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html#cfn-devopsagent-service-exchangeurlprivateconnectionname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`. Length: 3 to 30 characters.
     #[serde(
         rename = "ExchangeUrlPrivateConnectionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub exchange_url_private_connection_name: Option<Value<String>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the KMS key to use for encryption.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html#cfn-devopsagent-service-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The display name for the service registration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html#cfn-devopsagent-service-name)): string, optional. Pattern: `^[\p{L}\p{N} _-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PrivateConnectionName`: optional, create-only (changing it replaces the resource).
+    /// The name of the private connection to use for VPC connectivity.
+    ///
+    /// `PrivateConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html#cfn-devopsagent-service-privateconnectionname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`. Length: 3 to 30 characters.
     #[serde(
         rename = "PrivateConnectionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub private_connection_name: Option<Value<String>>,
-    /// `ServiceDetails`: optional.
+    /// Service-specific configuration details for create operation
+    ///
+    /// `ServiceDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html#cfn-devopsagent-service-servicedetails)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ServiceDetails", skip_serializing_if = "Option::is_none")]
     pub service_details: Option<Json>,
-    /// `ServiceType`: required, create-only (changing it replaces the resource).
+    /// The type of service being registered
+    ///
+    /// `ServiceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html#cfn-devopsagent-service-servicetype)): [`ServiceType`], one of `dynatrace`, `mcpserver`, `mcpserversplunk`, `mcpservernewrelic`, `gitlab`, `github`, `servicenow`, `pagerduty`, `azureidentity`, `mcpserversigv4`, `mcpservergrafana`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceType")]
     pub service_type: Value<ServiceType>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html#cfn-devopsagent-service-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetUrlPrivateConnectionName`: optional, create-only (changing it replaces the resource).
+    /// The name of the private connection to use for API calls (target URL) only. Cannot be specified when PrivateConnectionName is provided.
+    ///
+    /// `TargetUrlPrivateConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html#cfn-devopsagent-service-targeturlprivateconnectionname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`. Length: 3 to 30 characters.
     #[serde(
         rename = "TargetUrlPrivateConnectionName",
         skip_serializing_if = "Option::is_none"
@@ -602,22 +666,34 @@ impl ResourceRef<Service> {
 
 /// The properties of an `AWS::DevOpsAgent::Trigger` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-trigger.html)).
 ///
+/// Resource Type definition for AWS::DevOpsAgent::Trigger. A trigger defines an automated action that fires on a schedule within an Agent Space.
+///
 /// [`Trigger::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Trigger {
-    /// `Action`: required, create-only (changing it replaces the resource).
+    /// The action to perform when the trigger fires. A JSON object containing actionType and task.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-trigger.html#cfn-devopsagent-trigger-action)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "Action")]
     pub action: Json,
-    /// `AgentSpaceId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the parent Agent Space.
+    ///
+    /// `AgentSpaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-trigger.html#cfn-devopsagent-trigger-agentspaceid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AgentSpaceId")]
     pub agent_space_id: Value<String>,
-    /// `Condition`: required, create-only (changing it replaces the resource).
+    /// The condition that causes the trigger to fire.
+    ///
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-trigger.html#cfn-devopsagent-trigger-condition)): object [`Condition`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Status`: optional.
+    /// The status of the trigger. Active triggers fire on schedule; Inactive triggers are paused.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-trigger.html#cfn-devopsagent-trigger-status)): [`Status`], one of `Active`, `Inactive`, optional. Length: 1 to 64 characters.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of trigger.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-trigger.html#cfn-devopsagent-trigger-type)): [`Type`], one of `TIME_BASED`, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -695,21 +771,29 @@ impl ResourceRef<Trigger> {
 
 /// The `AssetFile` property type of [`Asset`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::Asset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-asset.html).
+/// AWS reference: [`AWS::DevOpsAgent::Asset` `AssetFile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-asset-assetfile.html).
 ///
 /// [`AssetFile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetFile {
-    /// `ContentBytes`: optional.
+    /// Base64-encoded binary contents of the file. Mutually exclusive with ContentText (max 6 MiB).
+    ///
+    /// `ContentBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-asset-assetfile.html#cfn-devopsagent-asset-assetfile-contentbytes)): string, optional. Length: at most 8388608 characters.
     #[serde(rename = "ContentBytes", skip_serializing_if = "Option::is_none")]
     pub content_bytes: Option<Value<String>>,
-    /// `ContentText`: optional.
+    /// UTF-8 text contents of the file. Mutually exclusive with ContentBytes (max 1.5 MiB).
+    ///
+    /// `ContentText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-asset-assetfile.html#cfn-devopsagent-asset-assetfile-contenttext)): string, optional. Length: at most 1572864 characters.
     #[serde(rename = "ContentText", skip_serializing_if = "Option::is_none")]
     pub content_text: Option<Value<String>>,
-    /// `Metadata`: optional.
+    /// Per-file metadata document. Values may be strings, numbers, booleans, or lists of any of those (validated server-side).
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-asset-assetfile.html#cfn-devopsagent-asset-assetfile-metadata)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Json>,
-    /// `Path`: required.
+    /// Path of this file within the asset bundle.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-asset-assetfile.html#cfn-devopsagent-asset-assetfile-path)): string, required. Pattern: `^[a-zA-Z0-9_./-]+$`. Length: 1 to 512 characters.
     #[serde(rename = "Path")]
     pub path: Value<String>,
 }
@@ -762,12 +846,14 @@ impl Walk for AssetFile {
 
 /// The `Condition` property type of [`Trigger`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-trigger.html).
+/// AWS reference: [`AWS::DevOpsAgent::Trigger` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-trigger-condition.html).
 ///
 /// Every property is required: [`Condition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Condition {
-    /// `Schedule`: required.
+    /// Schedule configuration for a time-based trigger.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-trigger-condition.html#cfn-devopsagent-trigger-condition-schedule)): object [`Schedule`], required.
     #[serde(rename = "Schedule")]
     pub schedule: Schedule,
 }
@@ -793,12 +879,12 @@ impl Walk for Condition {
 
 /// The `IamAuthConfiguration` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html).
+/// AWS reference: [`AWS::DevOpsAgent::AgentSpace` `IamAuthConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-iamauthconfiguration.html).
 ///
 /// Every property is required: [`IamAuthConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IamAuthConfiguration {
-    /// `OperatorAppRoleArn`: required.
+    /// `OperatorAppRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-iamauthconfiguration.html#cfn-devopsagent-agentspace-iamauthconfiguration-operatorapprolearn)): string, required.
     #[serde(rename = "OperatorAppRoleArn")]
     pub operator_app_role_arn: Value<String>,
 }
@@ -824,15 +910,15 @@ impl Walk for IamAuthConfiguration {
 
 /// The `IdcAuthConfiguration` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html).
+/// AWS reference: [`AWS::DevOpsAgent::AgentSpace` `IdcAuthConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idcauthconfiguration.html).
 ///
 /// Every property is required: [`IdcAuthConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdcAuthConfiguration {
-    /// `IdcInstanceArn`: required.
+    /// `IdcInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idcauthconfiguration.html#cfn-devopsagent-agentspace-idcauthconfiguration-idcinstancearn)): string, required.
     #[serde(rename = "IdcInstanceArn")]
     pub idc_instance_arn: Value<String>,
-    /// `OperatorAppRoleArn`: required.
+    /// `OperatorAppRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idcauthconfiguration.html#cfn-devopsagent-agentspace-idcauthconfiguration-operatorapprolearn)): string, required.
     #[serde(rename = "OperatorAppRoleArn")]
     pub operator_app_role_arn: Value<String>,
 }
@@ -864,24 +950,34 @@ impl Walk for IdcAuthConfiguration {
 
 /// The `IdpAuthConfiguration` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html).
+/// AWS reference: [`AWS::DevOpsAgent::AgentSpace` `IdpAuthConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idpauthconfiguration.html).
 ///
 /// Every property is required: [`IdpAuthConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdpAuthConfiguration {
-    /// `ClientId`: required.
+    /// The OIDC client identifier for the external identity provider application.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idpauthconfiguration.html#cfn-devopsagent-agentspace-idpauthconfiguration-clientid)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// The OIDC client secret for the external identity provider application. Use a Secrets Manager dynamic reference to avoid storing the secret in the template.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idpauthconfiguration.html#cfn-devopsagent-agentspace-idpauthconfiguration-clientsecret)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
-    /// `IssuerUrl`: required.
+    /// The OIDC issuer URL for the external identity provider.
+    ///
+    /// `IssuerUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idpauthconfiguration.html#cfn-devopsagent-agentspace-idpauthconfiguration-issuerurl)): string, required. Pattern: `^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$`.
     #[serde(rename = "IssuerUrl")]
     pub issuer_url: Value<String>,
-    /// `OperatorAppRoleArn`: required.
+    /// The IAM role that Operator App users assume to access DevOps Agent APIs.
+    ///
+    /// `OperatorAppRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idpauthconfiguration.html#cfn-devopsagent-agentspace-idpauthconfiguration-operatorapprolearn)): string, required.
     #[serde(rename = "OperatorAppRoleArn")]
     pub operator_app_role_arn: Value<String>,
-    /// `Provider`: required.
+    /// The external identity provider type.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-idpauthconfiguration.html#cfn-devopsagent-agentspace-idpauthconfiguration-provider)): [`Provider`], one of `okta`, `entra`, required.
     #[serde(rename = "Provider")]
     pub provider: Value<Provider>,
 }
@@ -925,18 +1021,20 @@ impl Walk for IdpAuthConfiguration {
 
 /// The `OperatorApp` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html).
+/// AWS reference: [`AWS::DevOpsAgent::AgentSpace` `OperatorApp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-operatorapp.html).
 ///
 /// Every property is optional: start from [`OperatorApp::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OperatorApp {
-    /// `Iam`: optional.
+    /// `Iam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-operatorapp.html#cfn-devopsagent-agentspace-operatorapp-iam)): object [`IamAuthConfiguration`], optional.
     #[serde(rename = "Iam", skip_serializing_if = "Option::is_none")]
     pub iam: Option<IamAuthConfiguration>,
-    /// `Idc`: optional.
+    /// `Idc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-operatorapp.html#cfn-devopsagent-agentspace-operatorapp-idc)): object [`IdcAuthConfiguration`], optional.
     #[serde(rename = "Idc", skip_serializing_if = "Option::is_none")]
     pub idc: Option<IdcAuthConfiguration>,
-    /// `Idp`: optional.
+    /// External identity provider configuration for the Operator App.
+    ///
+    /// `Idp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-operatorapp.html#cfn-devopsagent-agentspace-operatorapp-idp)): object [`IdpAuthConfiguration`], optional.
     #[serde(rename = "Idp", skip_serializing_if = "Option::is_none")]
     pub idp: Option<IdpAuthConfiguration>,
 }
@@ -982,12 +1080,14 @@ impl Walk for OperatorApp {
 
 /// The `Preferences` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html).
+/// AWS reference: [`AWS::DevOpsAgent::AgentSpace` `Preferences`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-preferences.html).
 ///
 /// Every property is optional: start from [`Preferences::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Preferences {
-    /// `ElevatedActionsEnabled`: optional.
+    /// Indicates whether elevated directed actions are permitted in this AgentSpace. Defaults to false when not set.
+    ///
+    /// `ElevatedActionsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-preferences.html#cfn-devopsagent-agentspace-preferences-elevatedactionsenabled)): boolean, optional.
     #[serde(
         rename = "ElevatedActionsEnabled",
         skip_serializing_if = "Option::is_none"
@@ -1040,12 +1140,14 @@ impl Walk for Provider {
 
 /// The `Schedule` property type of [`Trigger`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-trigger.html).
+/// AWS reference: [`AWS::DevOpsAgent::Trigger` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-trigger-schedule.html).
 ///
 /// Every property is required: [`Schedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `Expression`: required.
+    /// A cron or rate expression that defines when the trigger fires.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-trigger-schedule.html#cfn-devopsagent-trigger-schedule-expression)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
 }
@@ -1138,15 +1240,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`AgentSpace`], [`PrivateConnection`] and [`Service`].
 ///
-/// AWS reference: [`AWS::DevOpsAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-agentspace.html), [`AWS::DevOpsAgent::PrivateConnection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-privateconnection.html), [`AWS::DevOpsAgent::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsagent-service.html).
+/// AWS reference: [`AWS::DevOpsAgent::AgentSpace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-tag.html), [`AWS::DevOpsAgent::PrivateConnection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-privateconnection-tag.html), [`AWS::DevOpsAgent::Service` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-service-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-tag.html#cfn-devopsagent-agentspace-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsagent-agentspace-tag.html#cfn-devopsagent-agentspace-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,6 +9,8 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DevOpsGuru::LogAnomalyDetectionIntegration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-loganomalydetectionintegration.html)).
 ///
+/// This resource schema represents the LogAnomalyDetectionIntegration resource in the Amazon DevOps Guru.
+///
 /// It has no properties a template can set.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogAnomalyDetectionIntegration {}
@@ -41,10 +43,14 @@ impl ResourceRef<LogAnomalyDetectionIntegration> {
 
 /// The properties of an `AWS::DevOpsGuru::NotificationChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-notificationchannel.html)).
 ///
+/// This resource schema represents the NotificationChannel resource in the Amazon DevOps Guru.
+///
 /// Every property is required: [`NotificationChannel::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationChannel {
-    /// `Config`: required, create-only (changing it replaces the resource).
+    /// Information about notification channels you have configured with DevOps Guru.
+    ///
+    /// `Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-notificationchannel.html#cfn-devopsguru-notificationchannel-config)): object [`NotificationChannelConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Config")]
     pub config: NotificationChannelConfig,
 }
@@ -83,10 +89,14 @@ impl ResourceRef<NotificationChannel> {
 
 /// The properties of an `AWS::DevOpsGuru::ResourceCollection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-resourcecollection.html)).
 ///
+/// This resource schema represents the ResourceCollection resource in the Amazon DevOps Guru.
+///
 /// Every property is required: [`ResourceCollection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceCollection {
-    /// `ResourceCollectionFilter`: required.
+    /// Information about a filter used to specify which AWS resources are analyzed for anomalous behavior by DevOps Guru.
+    ///
+    /// `ResourceCollectionFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-resourcecollection.html#cfn-devopsguru-resourcecollection-resourcecollectionfilter)): object [`ResourceCollectionFilter`], required.
     #[serde(rename = "ResourceCollectionFilter")]
     pub resource_collection_filter: ResourceCollectionFilter,
 }
@@ -125,12 +135,14 @@ impl ResourceRef<ResourceCollection> {
 
 /// The `CloudFormationCollectionFilter` property type of [`ResourceCollection`].
 ///
-/// AWS reference: [`AWS::DevOpsGuru::ResourceCollection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-resourcecollection.html).
+/// AWS reference: [`AWS::DevOpsGuru::ResourceCollection` `CloudFormationCollectionFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-resourcecollection-cloudformationcollectionfilter.html).
 ///
 /// Every property is optional: start from [`CloudFormationCollectionFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudFormationCollectionFilter {
-    /// `StackNames`: optional.
+    /// An array of CloudFormation stack names.
+    ///
+    /// `StackNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-resourcecollection-cloudformationcollectionfilter.html#cfn-devopsguru-resourcecollection-cloudformationcollectionfilter-stacknames)): list of (string), optional. Items: 1 to 1000. Each item: Pattern: `^[a-zA-Z*]+[a-zA-Z0-9-]*$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "StackNames", skip_serializing_if = "Option::is_none")]
     pub stack_names: Option<Value<Vec<Value<String>>>>,
 }
@@ -183,15 +195,19 @@ impl Walk for InsightSeverity {
 
 /// The `NotificationChannelConfig` property type of [`NotificationChannel`].
 ///
-/// AWS reference: [`AWS::DevOpsGuru::NotificationChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-notificationchannel.html).
+/// AWS reference: [`AWS::DevOpsGuru::NotificationChannel` `NotificationChannelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-notificationchannel-notificationchannelconfig.html).
 ///
 /// Every property is optional: start from [`NotificationChannelConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NotificationChannelConfig {
-    /// `Filters`: optional.
+    /// Information about filters of a notification channel configured in DevOpsGuru to filter for insights.
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-notificationchannel-notificationchannelconfig.html#cfn-devopsguru-notificationchannel-notificationchannelconfig-filters)): object [`NotificationFilterConfig`], optional.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<NotificationFilterConfig>,
-    /// `Sns`: optional.
+    /// Information about a notification channel configured in DevOps Guru to send notifications when insights are created.
+    ///
+    /// `Sns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-notificationchannel-notificationchannelconfig.html#cfn-devopsguru-notificationchannel-notificationchannelconfig-sns)): object [`SnsChannelConfig`], optional.
     #[serde(rename = "Sns", skip_serializing_if = "Option::is_none")]
     pub sns: Option<SnsChannelConfig>,
 }
@@ -229,15 +245,19 @@ impl Walk for NotificationChannelConfig {
 
 /// The `NotificationFilterConfig` property type of [`NotificationChannel`].
 ///
-/// AWS reference: [`AWS::DevOpsGuru::NotificationChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-notificationchannel.html).
+/// AWS reference: [`AWS::DevOpsGuru::NotificationChannel` `NotificationFilterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-notificationchannel-notificationfilterconfig.html).
 ///
 /// Every property is optional: start from [`NotificationFilterConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NotificationFilterConfig {
-    /// `MessageTypes`: optional.
+    /// DevOps Guru message types to filter for
+    ///
+    /// `MessageTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-notificationchannel-notificationfilterconfig.html#cfn-devopsguru-notificationchannel-notificationfilterconfig-messagetypes)): list of ([`NotificationMessageType`], one of `NEW_INSIGHT`, `CLOSED_INSIGHT`, `NEW_ASSOCIATION`, `SEVERITY_UPGRADED`, `NEW_RECOMMENDATION`), optional. Items: 1 to 5.
     #[serde(rename = "MessageTypes", skip_serializing_if = "Option::is_none")]
     pub message_types: Option<Value<Vec<Value<NotificationMessageType>>>>,
-    /// `Severities`: optional.
+    /// DevOps Guru insight severities to filter for
+    ///
+    /// `Severities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-notificationchannel-notificationfilterconfig.html#cfn-devopsguru-notificationchannel-notificationfilterconfig-severities)): list of ([`InsightSeverity`], one of `LOW`, `MEDIUM`, `HIGH`), optional. Items: 1 to 3.
     #[serde(rename = "Severities", skip_serializing_if = "Option::is_none")]
     pub severities: Option<Value<Vec<Value<InsightSeverity>>>>,
 }
@@ -307,15 +327,19 @@ impl Walk for NotificationMessageType {
 
 /// The `ResourceCollectionFilter` property type of [`ResourceCollection`].
 ///
-/// AWS reference: [`AWS::DevOpsGuru::ResourceCollection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-resourcecollection.html).
+/// AWS reference: [`AWS::DevOpsGuru::ResourceCollection` `ResourceCollectionFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-resourcecollection-resourcecollectionfilter.html).
 ///
 /// Every property is optional: start from [`ResourceCollectionFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceCollectionFilter {
-    /// `CloudFormation`: optional.
+    /// CloudFormation resource for DevOps Guru to monitor
+    ///
+    /// `CloudFormation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-resourcecollection-resourcecollectionfilter.html#cfn-devopsguru-resourcecollection-resourcecollectionfilter-cloudformation)): object [`CloudFormationCollectionFilter`], optional.
     #[serde(rename = "CloudFormation", skip_serializing_if = "Option::is_none")]
     pub cloud_formation: Option<CloudFormationCollectionFilter>,
-    /// `Tags`: optional.
+    /// Tagged resources for DevOps Guru to monitor
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-resourcecollection-resourcecollectionfilter.html#cfn-devopsguru-resourcecollection-resourcecollectionfilter-tags)): list of (object [`TagCollection`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagCollection>>>,
 }
@@ -353,12 +377,12 @@ impl Walk for ResourceCollectionFilter {
 
 /// The `SnsChannelConfig` property type of [`NotificationChannel`].
 ///
-/// AWS reference: [`AWS::DevOpsGuru::NotificationChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-notificationchannel.html).
+/// AWS reference: [`AWS::DevOpsGuru::NotificationChannel` `SnsChannelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-notificationchannel-snschannelconfig.html).
 ///
 /// Every property is optional: start from [`SnsChannelConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnsChannelConfig {
-    /// `TopicArn`: optional.
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-notificationchannel-snschannelconfig.html#cfn-devopsguru-notificationchannel-snschannelconfig-topicarn)): string, optional. Pattern: `^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\d{12}:[^:]+$`. Length: 36 to 1024 characters.
     #[serde(rename = "TopicArn", skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<Value<String>>,
 }
@@ -388,15 +412,19 @@ impl Walk for SnsChannelConfig {
 
 /// The `TagCollection` property type of [`ResourceCollection`].
 ///
-/// AWS reference: [`AWS::DevOpsGuru::ResourceCollection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-devopsguru-resourcecollection.html).
+/// AWS reference: [`AWS::DevOpsGuru::ResourceCollection` `TagCollection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-resourcecollection-tagcollection.html).
 ///
 /// Every property is optional: start from [`TagCollection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TagCollection {
-    /// `AppBoundaryKey`: optional.
+    /// A Tag key for DevOps Guru app boundary.
+    ///
+    /// `AppBoundaryKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-resourcecollection-tagcollection.html#cfn-devopsguru-resourcecollection-tagcollection-appboundarykey)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "AppBoundaryKey", skip_serializing_if = "Option::is_none")]
     pub app_boundary_key: Option<Value<String>>,
-    /// `TagValues`: optional.
+    /// Tag values of DevOps Guru app boundary.
+    ///
+    /// `TagValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-devopsguru-resourcecollection-tagcollection.html#cfn-devopsguru-resourcecollection-tagcollection-tagvalues)): list of (string), optional. Items: 1 to 1000. Each item: Length: 1 to 256 characters.
     #[serde(rename = "TagValues", skip_serializing_if = "Option::is_none")]
     pub tag_values: Option<Value<Vec<Value<String>>>>,
 }

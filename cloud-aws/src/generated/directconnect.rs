@@ -9,28 +9,44 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DirectConnect::Connection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html)).
 ///
+/// Resource Type definition for AWS::DirectConnect::Connection
+///
 /// [`Connection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connection {
-    /// `Bandwidth`: required, create-only (changing it replaces the resource).
+    /// The bandwidth of the connection.
+    ///
+    /// `Bandwidth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html#cfn-directconnect-connection-bandwidth)): string, required, create-only (changing it replaces the resource). Pattern: `^[1-9][0-9]*(M|G)bps$`.
     #[serde(rename = "Bandwidth")]
     pub bandwidth: Value<String>,
-    /// `ConnectionName`: required.
+    /// The name of the connection.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html#cfn-directconnect-connection-connectionname)): string, required. Pattern: `^[\w \-_,\/]{1,200}$`.
     #[serde(rename = "ConnectionName")]
     pub connection_name: Value<String>,
-    /// `LagId`: optional.
+    /// The ID or ARN of the LAG to associate the connection with.
+    ///
+    /// `LagId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html#cfn-directconnect-connection-lagid)): string, optional. Pattern: `^(arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:dxlag/)?dxlag-[a-zA-Z0-9]{8,21}$`.
     #[serde(rename = "LagId", skip_serializing_if = "Option::is_none")]
     pub lag_id: Option<Value<String>>,
-    /// `Location`: required, create-only (changing it replaces the resource).
+    /// The location of the connection.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html#cfn-directconnect-connection-location)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `ProviderName`: optional, create-only (changing it replaces the resource).
+    /// The name of the service provider associated with the requested connection.
+    ///
+    /// `ProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html#cfn-directconnect-connection-providername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProviderName", skip_serializing_if = "Option::is_none")]
     pub provider_name: Option<Value<String>>,
-    /// `RequestMACSec`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether you want the connection to support MAC Security (MACsec).
+    ///
+    /// `RequestMACSec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html#cfn-directconnect-connection-requestmacsec)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RequestMACSec", skip_serializing_if = "Option::is_none")]
     pub request_mac_sec: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// The tags associated with the connection.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html#cfn-directconnect-connection-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -126,16 +142,24 @@ impl ResourceRef<Connection> {
 
 /// The properties of an `AWS::DirectConnect::DirectConnectGateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgateway.html)).
 ///
+/// Resource Type definition for AWS::DirectConnect::DirectConnectGateway
+///
 /// [`DirectConnectGateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DirectConnectGateway {
-    /// `AmazonSideAsn`: optional, create-only (changing it replaces the resource).
+    /// The autonomous system number (ASN) for the Amazon side of the connection.
+    ///
+    /// `AmazonSideAsn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgateway.html#cfn-directconnect-directconnectgateway-amazonsideasn)): string, optional, create-only (changing it replaces the resource). Pattern: `^[1-9][0-9]*$`.
     #[serde(rename = "AmazonSideAsn", skip_serializing_if = "Option::is_none")]
     pub amazon_side_asn: Option<Value<String>>,
-    /// `DirectConnectGatewayName`: required.
+    /// The name of the Direct Connect gateway.
+    ///
+    /// `DirectConnectGatewayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgateway.html#cfn-directconnect-directconnectgateway-directconnectgatewayname)): string, required. Pattern: `^[\w \-_,\/]{1,100}$`.
     #[serde(rename = "DirectConnectGatewayName")]
     pub direct_connect_gateway_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with the Direct Connect gateway.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgateway.html#cfn-directconnect-directconnectgateway-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -197,25 +221,35 @@ impl ResourceRef<DirectConnectGateway> {
 
 /// The properties of an `AWS::DirectConnect::DirectConnectGatewayAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgatewayassociation.html)).
 ///
+/// Resource Type definition for AWS::DirectConnect::DirectConnectGatewayAssociation
+///
 /// [`DirectConnectGatewayAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DirectConnectGatewayAssociation {
-    /// `AcceptDirectConnectGatewayAssociationProposalRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the role to accept the Direct Connect Gateway association proposal. Needs directconnect:AcceptDirectConnectGatewayAssociationProposal permissions.
+    ///
+    /// `AcceptDirectConnectGatewayAssociationProposalRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgatewayassociation.html#cfn-directconnect-directconnectgatewayassociation-acceptdirectconnectgatewayassociationproposalrolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`.
     #[serde(
         rename = "AcceptDirectConnectGatewayAssociationProposalRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub accept_direct_connect_gateway_association_proposal_role_arn: Option<Value<String>>,
-    /// `AllowedPrefixesToDirectConnectGateway`: optional.
+    /// The Amazon VPC prefixes to advertise to the Direct Connect gateway. This parameter is required when you create an association to a transit gateway.
+    ///
+    /// `AllowedPrefixesToDirectConnectGateway` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgatewayassociation.html#cfn-directconnect-directconnectgatewayassociation-allowedprefixestodirectconnectgateway)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[0-9a-fA-F:.]+/[0-9]+$`.
     #[serde(
         rename = "AllowedPrefixesToDirectConnectGateway",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_prefixes_to_direct_connect_gateway: Option<Value<Vec<Value<String>>>>,
-    /// `AssociatedGatewayId`: required, create-only (changing it replaces the resource).
+    /// The ID or ARN of the virtual private gateway or transit gateway.
+    ///
+    /// `AssociatedGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgatewayassociation.html#cfn-directconnect-directconnectgatewayassociation-associatedgatewayid)): string, required, create-only (changing it replaces the resource). Pattern: `^((arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:(vpn-gateway/vgw|transit-gateway/tgw))|(vgw|tgw))-[a-zA-Z0-9]{8,32}$`.
     #[serde(rename = "AssociatedGatewayId")]
     pub associated_gateway_id: Value<String>,
-    /// `DirectConnectGatewayId`: required, create-only (changing it replaces the resource).
+    /// The ID or ARN of the Direct Connect gateway.
+    ///
+    /// `DirectConnectGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgatewayassociation.html#cfn-directconnect-directconnectgatewayassociation-directconnectgatewayid)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`.
     #[serde(rename = "DirectConnectGatewayId")]
     pub direct_connect_gateway_id: Value<String>,
 }
@@ -290,28 +324,44 @@ impl ResourceRef<DirectConnectGatewayAssociation> {
 
 /// The properties of an `AWS::DirectConnect::Lag` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html)).
 ///
+/// Resource Type definition for AWS::DirectConnect::Lag
+///
 /// [`Lag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Lag {
-    /// `ConnectionsBandwidth`: required, create-only (changing it replaces the resource).
+    /// The bandwidth of the individual physical dedicated connections bundled by the LAG.
+    ///
+    /// `ConnectionsBandwidth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html#cfn-directconnect-lag-connectionsbandwidth)): string, required, create-only (changing it replaces the resource). Pattern: `^[1-9][0-9]*(M|G)bps$`.
     #[serde(rename = "ConnectionsBandwidth")]
     pub connections_bandwidth: Value<String>,
-    /// `LagName`: required.
+    /// The name of the LAG.
+    ///
+    /// `LagName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html#cfn-directconnect-lag-lagname)): string, required. Pattern: `^[\w \-_,\/]{1,200}$`.
     #[serde(rename = "LagName")]
     pub lag_name: Value<String>,
-    /// `Location`: required, create-only (changing it replaces the resource).
+    /// The location for the LAG.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html#cfn-directconnect-lag-location)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `MinimumLinks`: optional.
+    /// The minimum number of physical dedicated connections that must be operational for the LAG itself to be operational.
+    ///
+    /// `MinimumLinks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html#cfn-directconnect-lag-minimumlinks)): integer, optional.
     #[serde(rename = "MinimumLinks", skip_serializing_if = "Option::is_none")]
     pub minimum_links: Option<Value<i64>>,
-    /// `ProviderName`: optional, create-only (changing it replaces the resource).
+    /// The name of the service provider associated with the requested LAG.
+    ///
+    /// `ProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html#cfn-directconnect-lag-providername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProviderName", skip_serializing_if = "Option::is_none")]
     pub provider_name: Option<Value<String>>,
-    /// `RequestMACSec`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether you want the LAG to support MAC Security (MACsec).
+    ///
+    /// `RequestMACSec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html#cfn-directconnect-lag-requestmacsec)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RequestMACSec", skip_serializing_if = "Option::is_none")]
     pub request_mac_sec: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// The tags associated with the LAG.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html#cfn-directconnect-lag-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -411,46 +461,70 @@ impl ResourceRef<Lag> {
 
 /// The properties of an `AWS::DirectConnect::PrivateVirtualInterface` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html)).
 ///
+/// Resource Type definition for AWS::DirectConnect::PrivateVirtualInterface
+///
 /// [`PrivateVirtualInterface::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrivateVirtualInterface {
-    /// `AllocatePrivateVirtualInterfaceRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the role to allocate the private virtual interface. Needs directconnect:AllocatePrivateVirtualInterface permissions and tag permissions if applicable.
+    ///
+    /// `AllocatePrivateVirtualInterfaceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-allocateprivatevirtualinterfacerolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`.
     #[serde(
         rename = "AllocatePrivateVirtualInterfaceRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub allocate_private_virtual_interface_role_arn: Option<Value<String>>,
-    /// `BgpPeers`: required.
+    /// The BGP peers configured on this virtual interface.
+    ///
+    /// `BgpPeers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-bgppeers)): list of (object [`BgpPeer`]), required. Items: 1 to 2.
     #[serde(rename = "BgpPeers")]
     pub bgp_peers: Value<Vec<BgpPeer>>,
-    /// `ConnectionId`: required.
+    /// The ID or ARN of the connection or LAG.
+    ///
+    /// `ConnectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-connectionid)): string, required. Pattern: `^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$`.
     #[serde(rename = "ConnectionId")]
     pub connection_id: Value<String>,
-    /// `DirectConnectGatewayId`: optional, create-only (changing it replaces the resource).
+    /// The ID or ARN of the Direct Connect gateway.
+    ///
+    /// `DirectConnectGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-directconnectgatewayid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`.
     #[serde(
         rename = "DirectConnectGatewayId",
         skip_serializing_if = "Option::is_none"
     )]
     pub direct_connect_gateway_id: Option<Value<String>>,
-    /// `EnableSiteLink`: optional.
+    /// Indicates whether to enable or disable SiteLink.
+    ///
+    /// `EnableSiteLink` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-enablesitelink)): boolean, optional.
     #[serde(rename = "EnableSiteLink", skip_serializing_if = "Option::is_none")]
     pub enable_site_link: Option<Value<bool>>,
-    /// `Mtu`: optional.
+    /// The maximum transmission unit (MTU), in bytes. The supported values are 1500 and 9001. The default value is 1500.
+    ///
+    /// `Mtu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-mtu)): integer, optional.
     #[serde(rename = "Mtu", skip_serializing_if = "Option::is_none")]
     pub mtu: Option<Value<i64>>,
-    /// `RateLimit`: optional.
+    /// The rate limit (bandwidth allocation) for the virtual interface. The value must be one of the supported bandwidth values (e.g., 50Mbps, 1Gbps, 10Gbps) and cannot exceed the bandwidth of the parent connection or LAG.
+    ///
+    /// `RateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-ratelimit)): string, optional. Pattern: `^[0-9]+\.?[0-9]*(Mbps|Gbps|Tbps)$`.
     #[serde(rename = "RateLimit", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags associated with the private virtual interface.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualGatewayId`: optional, create-only (changing it replaces the resource).
+    /// The ID or ARN of the virtual private gateway.
+    ///
+    /// `VirtualGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-virtualgatewayid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:vpn-gateway/)?vgw-[a-zA-Z0-9]{8,32}$`.
     #[serde(rename = "VirtualGatewayId", skip_serializing_if = "Option::is_none")]
     pub virtual_gateway_id: Option<Value<String>>,
-    /// `VirtualInterfaceName`: required.
+    /// The name of the virtual interface assigned by the customer network. The name has a maximum of 100 characters. The following are valid characters: a-z, 0-9 and a hyphen (-).
+    ///
+    /// `VirtualInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-virtualinterfacename)): string, required. Pattern: `^[\w \-_,\/]{1,100}$`.
     #[serde(rename = "VirtualInterfaceName")]
     pub virtual_interface_name: Value<String>,
-    /// `Vlan`: required, create-only (changing it replaces the resource).
+    /// The ID of the VLAN.
+    ///
+    /// `Vlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html#cfn-directconnect-privatevirtualinterface-vlan)): integer, required, create-only (changing it replaces the resource). Range: 0 to 4095.
     #[serde(rename = "Vlan")]
     pub vlan: Value<i64>,
 }
@@ -579,37 +653,55 @@ impl ResourceRef<PrivateVirtualInterface> {
 
 /// The properties of an `AWS::DirectConnect::PublicVirtualInterface` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html)).
 ///
+/// Resource Type definition for AWS::DirectConnect::PublicVirtualInterface
+///
 /// [`PublicVirtualInterface::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublicVirtualInterface {
-    /// `AllocatePublicVirtualInterfaceRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the role to allocate the public virtual interface. Needs directconnect:AllocatePublicVirtualInterface permissions and tag permissions if applicable.
+    ///
+    /// `AllocatePublicVirtualInterfaceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html#cfn-directconnect-publicvirtualinterface-allocatepublicvirtualinterfacerolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`.
     #[serde(
         rename = "AllocatePublicVirtualInterfaceRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub allocate_public_virtual_interface_role_arn: Option<Value<String>>,
-    /// `BgpPeers`: required.
+    /// The BGP peers configured on this virtual interface.
+    ///
+    /// `BgpPeers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html#cfn-directconnect-publicvirtualinterface-bgppeers)): list of (object [`BgpPeer`]), required. Items: 1 to 2.
     #[serde(rename = "BgpPeers")]
     pub bgp_peers: Value<Vec<BgpPeer>>,
-    /// `ConnectionId`: required.
+    /// The ID or ARN of the connection or LAG.
+    ///
+    /// `ConnectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html#cfn-directconnect-publicvirtualinterface-connectionid)): string, required. Pattern: `^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$`.
     #[serde(rename = "ConnectionId")]
     pub connection_id: Value<String>,
-    /// `RateLimit`: optional.
+    /// The rate limit (bandwidth allocation) for the virtual interface. The value must be one of the supported bandwidth values (e.g., 50Mbps, 1Gbps, 10Gbps) and cannot exceed the bandwidth of the parent connection or LAG.
+    ///
+    /// `RateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html#cfn-directconnect-publicvirtualinterface-ratelimit)): string, optional. Pattern: `^[0-9]+\.?[0-9]*(Mbps|Gbps|Tbps)$`.
     #[serde(rename = "RateLimit", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Value<String>>,
-    /// `RouteFilterPrefixes`: optional, create-only (changing it replaces the resource).
+    /// The routes to be advertised to the AWS network in this region.
+    ///
+    /// `RouteFilterPrefixes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html#cfn-directconnect-publicvirtualinterface-routefilterprefixes)): list of (string), optional, create-only (changing it replaces the resource). Items: at least 1. Each item: Pattern: `^[0-9a-fA-F:.]+/[0-9]+$`.
     #[serde(
         rename = "RouteFilterPrefixes",
         skip_serializing_if = "Option::is_none"
     )]
     pub route_filter_prefixes: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags associated with the public virtual interface.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html#cfn-directconnect-publicvirtualinterface-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualInterfaceName`: required.
+    /// The name of the virtual interface assigned by the customer network. The name has a maximum of 100 characters. The following are valid characters: a-z, 0-9 and a hyphen (-).
+    ///
+    /// `VirtualInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html#cfn-directconnect-publicvirtualinterface-virtualinterfacename)): string, required. Pattern: `^[\w \-_,\/]{1,100}$`.
     #[serde(rename = "VirtualInterfaceName")]
     pub virtual_interface_name: Value<String>,
-    /// `Vlan`: required, create-only (changing it replaces the resource).
+    /// The ID of the VLAN.
+    ///
+    /// `Vlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html#cfn-directconnect-publicvirtualinterface-vlan)): integer, required, create-only (changing it replaces the resource). Range: 0 to 4095.
     #[serde(rename = "Vlan")]
     pub vlan: Value<i64>,
 }
@@ -710,40 +802,62 @@ impl ResourceRef<PublicVirtualInterface> {
 
 /// The properties of an `AWS::DirectConnect::TransitVirtualInterface` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html)).
 ///
+/// Resource Type definition for AWS::DirectConnect::TransitVirtualInterface
+///
 /// [`TransitVirtualInterface::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TransitVirtualInterface {
-    /// `AllocateTransitVirtualInterfaceRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the role to allocate the TransitVifAllocation. Needs directconnect:AllocateTransitVirtualInterface permissions and tag permissions if applicable.
+    ///
+    /// `AllocateTransitVirtualInterfaceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-allocatetransitvirtualinterfacerolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`.
     #[serde(
         rename = "AllocateTransitVirtualInterfaceRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub allocate_transit_virtual_interface_role_arn: Option<Value<String>>,
-    /// `BgpPeers`: required.
+    /// The BGP peers configured on this virtual interface..
+    ///
+    /// `BgpPeers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-bgppeers)): list of (object [`BgpPeer`]), required. Items: 1 to 2.
     #[serde(rename = "BgpPeers")]
     pub bgp_peers: Value<Vec<BgpPeer>>,
-    /// `ConnectionId`: required.
+    /// The ID or ARN of the connection or LAG.
+    ///
+    /// `ConnectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-connectionid)): string, required. Pattern: `^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$`.
     #[serde(rename = "ConnectionId")]
     pub connection_id: Value<String>,
-    /// `DirectConnectGatewayId`: required, create-only (changing it replaces the resource).
+    /// The ID or ARN of the Direct Connect gateway.
+    ///
+    /// `DirectConnectGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-directconnectgatewayid)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`.
     #[serde(rename = "DirectConnectGatewayId")]
     pub direct_connect_gateway_id: Value<String>,
-    /// `EnableSiteLink`: optional.
+    /// Indicates whether to enable or disable SiteLink.
+    ///
+    /// `EnableSiteLink` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-enablesitelink)): boolean, optional.
     #[serde(rename = "EnableSiteLink", skip_serializing_if = "Option::is_none")]
     pub enable_site_link: Option<Value<bool>>,
-    /// `Mtu`: optional.
+    /// The maximum transmission unit (MTU), in bytes. The supported values are 1500 and 9001. The default value is 1500.
+    ///
+    /// `Mtu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-mtu)): integer, optional.
     #[serde(rename = "Mtu", skip_serializing_if = "Option::is_none")]
     pub mtu: Option<Value<i64>>,
-    /// `RateLimit`: optional.
+    /// The rate limit (bandwidth allocation) for the virtual interface. The value must be one of the supported bandwidth values (e.g., 50Mbps, 1Gbps, 10Gbps) and cannot exceed the bandwidth of the parent connection or LAG.
+    ///
+    /// `RateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-ratelimit)): string, optional. Pattern: `^[0-9]+\.?[0-9]*(Mbps|Gbps|Tbps)$`.
     #[serde(rename = "RateLimit", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags associated with the private virtual interface.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VirtualInterfaceName`: required.
+    /// The name of the virtual interface assigned by the customer network. The name has a maximum of 100 characters. The following are valid characters: a-z, 0-9 and a hyphen (-).
+    ///
+    /// `VirtualInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-virtualinterfacename)): string, required. Pattern: `^[\w \-_,\/]{1,100}$`.
     #[serde(rename = "VirtualInterfaceName")]
     pub virtual_interface_name: Value<String>,
-    /// `Vlan`: required, create-only (changing it replaces the resource).
+    /// The ID of the VLAN.
+    ///
+    /// `Vlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html#cfn-directconnect-transitvirtualinterface-vlan)): integer, required, create-only (changing it replaces the resource). Range: 0 to 4095.
     #[serde(rename = "Vlan")]
     pub vlan: Value<i64>,
 }
@@ -857,24 +971,34 @@ impl ResourceRef<TransitVirtualInterface> {
 
 /// The `BgpPeer` property type of [`PrivateVirtualInterface`], [`PublicVirtualInterface`] and [`TransitVirtualInterface`].
 ///
-/// AWS reference: [`AWS::DirectConnect::PrivateVirtualInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html), [`AWS::DirectConnect::PublicVirtualInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html), [`AWS::DirectConnect::TransitVirtualInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html).
+/// AWS reference: [`AWS::DirectConnect::PrivateVirtualInterface` `BgpPeer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-privatevirtualinterface-bgppeer.html), [`AWS::DirectConnect::PublicVirtualInterface` `BgpPeer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-publicvirtualinterface-bgppeer.html), [`AWS::DirectConnect::TransitVirtualInterface` `BgpPeer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-transitvirtualinterface-bgppeer.html).
 ///
 /// [`BgpPeer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BgpPeer {
-    /// `AddressFamily`: required.
+    /// The address family for the BGP peer.
+    ///
+    /// `AddressFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-privatevirtualinterface-bgppeer.html#cfn-directconnect-privatevirtualinterface-bgppeer-addressfamily)): string, required. Pattern: `^(ipv4)|(ipv6)$`.
     #[serde(rename = "AddressFamily")]
     pub address_family: Value<String>,
-    /// `AmazonAddress`: optional.
+    /// The IP address assigned to the Amazon interface.
+    ///
+    /// `AmazonAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-privatevirtualinterface-bgppeer.html#cfn-directconnect-privatevirtualinterface-bgppeer-amazonaddress)): string, optional. Pattern: `^[0-9a-fA-F:.]+/[0-9]+$`.
     #[serde(rename = "AmazonAddress", skip_serializing_if = "Option::is_none")]
     pub amazon_address: Option<Value<String>>,
-    /// `Asn`: required.
+    /// The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration.
+    ///
+    /// `Asn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-privatevirtualinterface-bgppeer.html#cfn-directconnect-privatevirtualinterface-bgppeer-asn)): string, required. Pattern: `^[1-9][0-9]*$`.
     #[serde(rename = "Asn")]
     pub asn: Value<String>,
-    /// `AuthKey`: optional.
+    /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
+    ///
+    /// `AuthKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-privatevirtualinterface-bgppeer.html#cfn-directconnect-privatevirtualinterface-bgppeer-authkey)): string, optional. Pattern: `` ^[A-Za-z0-9\\!"#$%&'()*+,\-./:;<=>?@\[\]\^_`{|}~]{6,80}$ ``.
     #[serde(rename = "AuthKey", skip_serializing_if = "Option::is_none")]
     pub auth_key: Option<Value<String>>,
-    /// `CustomerAddress`: optional.
+    /// The IP address assigned to the customer interface.
+    ///
+    /// `CustomerAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-privatevirtualinterface-bgppeer.html#cfn-directconnect-privatevirtualinterface-bgppeer-customeraddress)): string, optional. Pattern: `^[0-9a-fA-F:.]+/[0-9]+$`.
     #[serde(rename = "CustomerAddress", skip_serializing_if = "Option::is_none")]
     pub customer_address: Option<Value<String>>,
 }
@@ -930,15 +1054,19 @@ impl Walk for BgpPeer {
 
 /// The `Tag` property type of [`Connection`], [`DirectConnectGateway`], [`Lag`], [`PrivateVirtualInterface`], [`PublicVirtualInterface`] and [`TransitVirtualInterface`].
 ///
-/// AWS reference: [`AWS::DirectConnect::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-connection.html), [`AWS::DirectConnect::DirectConnectGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-directconnectgateway.html), [`AWS::DirectConnect::Lag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-lag.html), [`AWS::DirectConnect::PrivateVirtualInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-privatevirtualinterface.html), [`AWS::DirectConnect::PublicVirtualInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-publicvirtualinterface.html), [`AWS::DirectConnect::TransitVirtualInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directconnect-transitvirtualinterface.html).
+/// AWS reference: [`AWS::DirectConnect::Connection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-connection-tag.html), [`AWS::DirectConnect::DirectConnectGateway` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-directconnectgateway-tag.html), [`AWS::DirectConnect::Lag` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-lag-tag.html), [`AWS::DirectConnect::PrivateVirtualInterface` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-privatevirtualinterface-tag.html), [`AWS::DirectConnect::PublicVirtualInterface` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-publicvirtualinterface-tag.html), [`AWS::DirectConnect::TransitVirtualInterface` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-transitvirtualinterface-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-connection-tag.html#cfn-directconnect-connection-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directconnect-connection-tag.html#cfn-directconnect-connection-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,28 +9,44 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DirectoryService::MicrosoftAD` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html)).
 ///
+/// Resource Type definition for AWS::DirectoryService::MicrosoftAD
+///
 /// [`MicrosoftAd::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MicrosoftAd {
-    /// `CreateAlias`: optional, create-only (changing it replaces the resource).
+    /// Specifies an alias for a directory and assigns the alias to the directory. The alias is used to construct the access URL for the directory, such as <http://>\<alias\>.awsapps.com. By default, AWS CloudFormation does not create an alias.
+    ///
+    /// `CreateAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html#cfn-directoryservice-microsoftad-createalias)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CreateAlias", skip_serializing_if = "Option::is_none")]
     pub create_alias: Option<Value<bool>>,
-    /// `Edition`: optional, create-only (changing it replaces the resource).
+    /// AWS Managed Microsoft AD is available in two editions: Standard and Enterprise.
+    ///
+    /// `Edition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html#cfn-directoryservice-microsoftad-edition)): [`Edition`], one of `Enterprise`, `Standard`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Edition", skip_serializing_if = "Option::is_none")]
     pub edition: Option<Value<Edition>>,
-    /// `EnableSso`: optional.
+    /// Whether to enable single sign-on for a Microsoft Active Directory in AWS. Single sign-on allows users in your directory to access certain AWS services from a computer joined to the directory without having to enter their credentials separately. If you don't specify a value, AWS CloudFormation disables single sign-on by default.
+    ///
+    /// `EnableSso` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html#cfn-directoryservice-microsoftad-enablesso)): boolean, optional.
     #[serde(rename = "EnableSso", skip_serializing_if = "Option::is_none")]
     pub enable_sso: Option<Value<bool>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The fully qualified domain name for the AWS Managed Microsoft AD directory, such as corp.example.com. This name will resolve inside your VPC only. It does not need to be publicly resolvable.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html#cfn-directoryservice-microsoftad-name)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z0-9]+[\\.-])+([a-zA-Z0-9])+$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Password`: optional, create-only (changing it replaces the resource).
+    /// The password for the default administrative user named Admin. If you need to change the password for the administrator account, see the ResetUserPassword API call in the AWS Directory Service API Reference.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html#cfn-directoryservice-microsoftad-password)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?=^.{8,64}$)((?=.*\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\d)(?=.*[^A-Za-z0-9\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\s]))^`.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `ShortName`: optional, create-only (changing it replaces the resource).
+    /// The NetBIOS name for your domain, such as CORP. If you don't specify a NetBIOS name, it will default to the first part of your directory DNS. For example, CORP for the directory DNS corp.example.com.
+    ///
+    /// `ShortName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html#cfn-directoryservice-microsoftad-shortname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^\\/:*?"<>|.]+[^\\/:*?"<>|]*$`.
     #[serde(rename = "ShortName", skip_serializing_if = "Option::is_none")]
     pub short_name: Option<Value<String>>,
-    /// `VpcSettings`: required, create-only (changing it replaces the resource).
+    /// Specifies the VPC settings of the Microsoft AD directory server in AWS.
+    ///
+    /// `VpcSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html#cfn-directoryservice-microsoftad-vpcsettings)): object [`VpcSettings`], required, create-only (changing it replaces the resource).
     #[serde(rename = "VpcSettings")]
     pub vpc_settings: VpcSettings,
 }
@@ -132,36 +148,54 @@ impl ResourceRef<MicrosoftAd> {
     }
 }
 
-/// The properties of an `AWS::DirectoryService::SimpleAD` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directoryservice-simplead.html)).
+/// The properties of an `AWS::DirectoryService::SimpleAD` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html)).
+///
+/// Resource Type definition for AWS::DirectoryService::SimpleAD
 ///
 /// [`SimpleAd::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimpleAd {
-    /// `CreateAlias`: optional, create-only (changing it replaces the resource).
+    /// The name of the configuration set.
+    ///
+    /// `CreateAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-createalias)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CreateAlias", skip_serializing_if = "Option::is_none")]
     pub create_alias: Option<Value<bool>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// Description for the directory.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z0-9_])[\\a-zA-Z0-9_@#%*+=:?./!\s-]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnableSso`: optional.
+    /// Whether to enable single sign-on for a Simple Active Directory in AWS.
+    ///
+    /// `EnableSso` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-enablesso)): boolean, optional.
     #[serde(rename = "EnableSso", skip_serializing_if = "Option::is_none")]
     pub enable_sso: Option<Value<bool>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The fully qualified domain name for the AWS Managed Simple AD directory.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-name)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z0-9]+[\\.-])+([a-zA-Z0-9])+$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Password`: optional, create-only (changing it replaces the resource).
+    /// The password for the default administrative user named Admin.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-password)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?=^.{8,64}$)((?=.*\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\d)(?=.*[^A-Za-z0-9\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\s]))^`.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `ShortName`: optional, create-only (changing it replaces the resource).
+    /// The NetBIOS name for your domain.
+    ///
+    /// `ShortName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-shortname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^\\/:*?"<>|.]+[^\\/:*?"<>|]*$`.
     #[serde(rename = "ShortName", skip_serializing_if = "Option::is_none")]
     pub short_name: Option<Value<String>>,
-    /// `Size`: required, create-only (changing it replaces the resource).
+    /// The size of the directory.
+    ///
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-size)): [`Size`], one of `Large`, `Small`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Size")]
     pub size: Value<Size>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcSettings`: required, create-only (changing it replaces the resource).
+    /// VPC settings of the Simple AD directory server in AWS.
+    ///
+    /// `VpcSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html#cfn-directoryservice-simplead-vpcsettings)): object [`VpcSettings`], required, create-only (changing it replaces the resource).
     #[serde(rename = "VpcSettings")]
     pub vpc_settings: VpcSettings,
 }
@@ -260,7 +294,7 @@ impl Resource for SimpleAd {
         "/Description",
         "/CreateAlias",
     ];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directoryservice-simplead.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html";
 }
 
 impl ResourceRef<SimpleAd> {
@@ -302,7 +336,7 @@ impl Walk for Edition {
 
 /// The values of `Size`, in [`SimpleAd`].
 ///
-/// AWS reference: [`AWS::DirectoryService::SimpleAD`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directoryservice-simplead.html).
+/// AWS reference: [`AWS::DirectoryService::SimpleAD`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-simplead.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum Size {
@@ -322,15 +356,19 @@ impl Walk for Size {
 
 /// The `Tag` property type of [`SimpleAd`].
 ///
-/// AWS reference: [`AWS::DirectoryService::SimpleAD`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directoryservice-simplead.html).
+/// AWS reference: [`AWS::DirectoryService::SimpleAD` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directoryservice-simplead-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directoryservice-simplead-tag.html#cfn-directoryservice-simplead-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directoryservice-simplead-tag.html#cfn-directoryservice-simplead-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -359,15 +397,19 @@ impl Walk for Tag {
 
 /// The `VpcSettings` property type of [`MicrosoftAd`] and [`SimpleAd`].
 ///
-/// AWS reference: [`AWS::DirectoryService::MicrosoftAD`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-directoryservice-microsoftad.html), [`AWS::DirectoryService::SimpleAD`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-directoryservice-simplead.html).
+/// AWS reference: [`AWS::DirectoryService::MicrosoftAD` `VpcSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directoryservice-microsoftad-vpcsettings.html), [`AWS::DirectoryService::SimpleAD` `VpcSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directoryservice-simplead-vpcsettings.html).
 ///
 /// Every property is required: [`VpcSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcSettings {
-    /// `SubnetIds`: required.
+    /// The identifiers of the subnets for the directory servers. The two subnets must be in different Availability Zones. AWS Directory Service specifies a directory server and a DNS server in each of these subnets.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directoryservice-microsoftad-vpcsettings.html#cfn-directoryservice-microsoftad-vpcsettings-subnetids)): list of (string), required. Each item: Pattern: `^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$`.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `VpcId`: required.
+    /// The identifier of the VPC in which to create the directory.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-directoryservice-microsoftad-vpcsettings.html#cfn-directoryservice-microsoftad-vpcsettings-vpcid)): string, required. Pattern: `^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$`.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }

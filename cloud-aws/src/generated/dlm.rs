@@ -9,46 +9,72 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DLM::LifecyclePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html)).
 ///
+/// Resource Type definition for AWS::DLM::LifecyclePolicy
+///
 /// Every property is optional: start from [`LifecyclePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LifecyclePolicy {
-    /// `CopyTags`: optional.
+    /// \*\*\[Default policies only\]\*\* Indicates whether the policy should copy tags from the source resource to the snapshot or AMI. If you do not specify a value, the default is false.
+    ///
+    /// `CopyTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-copytags)): boolean, optional.
     #[serde(rename = "CopyTags", skip_serializing_if = "Option::is_none")]
     pub copy_tags: Option<Value<bool>>,
-    /// `CreateInterval`: optional.
+    /// \*\*\[Default policies only\]\*\* Specifies how often the policy should run and create snapshots or AMIs. The creation frequency can range from 1 to 7 days.
+    ///
+    /// `CreateInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-createinterval)): integer, optional. Range: at least 1.
     #[serde(rename = "CreateInterval", skip_serializing_if = "Option::is_none")]
     pub create_interval: Option<Value<i64>>,
-    /// `CrossRegionCopyTargets`: optional.
+    /// \*\*\[Default policies only\]\*\* Specifies destination Regions for snapshot or AMI copies. You can specify up to 3 destination Regions. If you do not want to create cross-Region copies, omit this parameter.
+    ///
+    /// `CrossRegionCopyTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-crossregioncopytargets)): list of (object [`CrossRegionCopyTarget`]), optional. Items: 0 to 3.
     #[serde(
         rename = "CrossRegionCopyTargets",
         skip_serializing_if = "Option::is_none"
     )]
     pub cross_region_copy_targets: Option<Value<Vec<CrossRegionCopyTarget>>>,
-    /// `DefaultPolicy`: optional.
+    /// \*\*\[Default policies only\]\*\* Specify the type of default policy to create.
+    ///
+    /// `DefaultPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-defaultpolicy)): [`DefaultPolicy`], one of `INSTANCE`, `VOLUME`, optional.
     #[serde(rename = "DefaultPolicy", skip_serializing_if = "Option::is_none")]
     pub default_policy: Option<Value<DefaultPolicy>>,
-    /// `Description`: optional.
+    /// A description of the lifecycle policy. The characters ^\[0-9A-Za-z \_-\]+$ are supported.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-description)): string, optional. Pattern: `^[0-9A-Za-z _-]+$`. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Exclusions`: optional.
+    /// \*\*\[Default policies only\]\*\* Specifies exclusion parameters for volumes or instances for which you do not want to create snapshots or AMIs. The policy will not create snapshots or AMIs for target resources that match any of the specified exclusion parameters.
+    ///
+    /// `Exclusions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-exclusions)): object [`Exclusions`], optional.
     #[serde(rename = "Exclusions", skip_serializing_if = "Option::is_none")]
     pub exclusions: Option<Exclusions>,
-    /// `ExecutionRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM role used to run the operations specified by the lifecycle policy.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-executionrolearn)): string, optional. Pattern: `^arn:aws(-[a-z]{1,3}){0,2}:iam::\d+:role/`. Length: 0 to 2048 characters.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `ExtendDeletion`: optional.
+    /// \*\*\[Default policies only\]\*\* Defines the snapshot or AMI retention behavior for the policy if the source volume or instance is deleted, or if the policy enters the error, disabled, or deleted state.
+    ///
+    /// `ExtendDeletion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-extenddeletion)): boolean, optional.
     #[serde(rename = "ExtendDeletion", skip_serializing_if = "Option::is_none")]
     pub extend_deletion: Option<Value<bool>>,
-    /// `PolicyDetails`: optional.
+    /// The configuration details of the lifecycle policy.
+    ///
+    /// `PolicyDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-policydetails)): object [`PolicyDetails`], optional.
     #[serde(rename = "PolicyDetails", skip_serializing_if = "Option::is_none")]
     pub policy_details: Option<PolicyDetails>,
-    /// `RetainInterval`: optional.
+    /// \*\*\[Default policies only\]\*\* Specifies how long the policy should retain snapshots or AMIs before deleting them. The retention period can range from 2 to 14 days, but it must be greater than the creation frequency to ensure that the policy retains at least 1 snapshot or AMI at any given time.
+    ///
+    /// `RetainInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-retaininterval)): integer, optional. Range: at least 1.
     #[serde(rename = "RetainInterval", skip_serializing_if = "Option::is_none")]
     pub retain_interval: Option<Value<i64>>,
-    /// `State`: optional.
+    /// The activation state of the lifecycle policy.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-state)): string, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags to apply to the lifecycle policy during creation.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html#cfn-dlm-lifecyclepolicy-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -187,15 +213,19 @@ impl ResourceRef<LifecyclePolicy> {
 
 /// The `Action` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-action.html).
 ///
 /// Every property is required: [`Action::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Action {
-    /// `CrossRegionCopy`: required.
+    /// The rule for copying shared snapshots across Regions.
+    ///
+    /// `CrossRegionCopy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-action.html#cfn-dlm-lifecyclepolicy-action-crossregioncopy)): list of (object [`CrossRegionCopyAction`]), required. Items: 0 to 3.
     #[serde(rename = "CrossRegionCopy")]
     pub cross_region_copy: Value<Vec<CrossRegionCopyAction>>,
-    /// `Name`: required.
+    /// A descriptive name for the action.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-action.html#cfn-dlm-lifecyclepolicy-action-name)): string, required. Pattern: `^[0-9A-Za-z _-]+$`. Length: 0 to 120 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -227,12 +257,14 @@ impl Walk for Action {
 
 /// The `ArchiveRetainRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `ArchiveRetainRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-archiveretainrule.html).
 ///
 /// Every property is required: [`ArchiveRetainRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArchiveRetainRule {
-    /// `RetentionArchiveTier`: required.
+    /// Information about retention period in the Amazon EBS Snapshots Archive.
+    ///
+    /// `RetentionArchiveTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-archiveretainrule.html#cfn-dlm-lifecyclepolicy-archiveretainrule-retentionarchivetier)): object [`RetentionArchiveTier`], required.
     #[serde(rename = "RetentionArchiveTier")]
     pub retention_archive_tier: RetentionArchiveTier,
 }
@@ -258,12 +290,14 @@ impl Walk for ArchiveRetainRule {
 
 /// The `ArchiveRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `ArchiveRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-archiverule.html).
 ///
 /// Every property is required: [`ArchiveRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArchiveRule {
-    /// `RetainRule`: required.
+    /// Information about the retention period for the snapshot archiving rule.
+    ///
+    /// `RetainRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-archiverule.html#cfn-dlm-lifecyclepolicy-archiverule-retainrule)): object [`ArchiveRetainRule`], required.
     #[serde(rename = "RetainRule")]
     pub retain_rule: ArchiveRetainRule,
 }
@@ -289,27 +323,39 @@ impl Walk for ArchiveRule {
 
 /// The `CreateRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `CreateRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-createrule.html).
 ///
 /// Every property is optional: start from [`CreateRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CreateRule {
-    /// `CronExpression`: optional.
+    /// The schedule, as a Cron expression. The schedule interval must be between 1 hour and 1 year.
+    ///
+    /// `CronExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-createrule.html#cfn-dlm-lifecyclepolicy-createrule-cronexpression)): string, optional. Pattern: `^cron\([^\n]{11,100}\)$`. Length: 17 to 106 characters.
     #[serde(rename = "CronExpression", skip_serializing_if = "Option::is_none")]
     pub cron_expression: Option<Value<String>>,
-    /// `Interval`: optional.
+    /// The interval between snapshots. The supported values are 1, 2, 3, 4, 6, 8, 12, and 24.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-createrule.html#cfn-dlm-lifecyclepolicy-createrule-interval)): integer, optional. Range: at least 1.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `IntervalUnit`: optional.
+    /// The interval unit.
+    ///
+    /// `IntervalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-createrule.html#cfn-dlm-lifecyclepolicy-createrule-intervalunit)): [`CreateRuleIntervalUnit`], one of `HOURS`, optional.
     #[serde(rename = "IntervalUnit", skip_serializing_if = "Option::is_none")]
     pub interval_unit: Option<Value<CreateRuleIntervalUnit>>,
-    /// `Location`: optional.
+    /// \*\*\[Custom snapshot policies only\]\*\* Specifies the destination for snapshots created by the policy. The allowed destinations depend on the location of the targeted resources. - If the policy targets resources in a Region, then you must create snapshots in the same Region as the source resource. - If the policy targets resources in a Local Zone, you can create snapshots in the same Local Zone or in its parent Region. - If the policy targets resources on an Outpost, then you can create snapshots on the same Outpost or in its parent Region. Default: \`CLOUD\`
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-createrule.html#cfn-dlm-lifecyclepolicy-createrule-location)): [`Location`], one of `CLOUD`, `LOCAL_ZONE`, `OUTPOST_LOCAL`, optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<Location>>,
-    /// `Scripts`: optional.
+    /// \*\*\[Custom snapshot policies that target instances only\]\*\* Specifies pre and/or post scripts for a snapshot lifecycle policy that targets instances. This is useful for creating application-consistent snapshots, or for performing specific administrative tasks before or after Amazon Data Lifecycle Manager initiates snapshot creation.
+    ///
+    /// `Scripts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-createrule.html#cfn-dlm-lifecyclepolicy-createrule-scripts)): list of (object [`Script`]), optional. Items: 0 to 1.
     #[serde(rename = "Scripts", skip_serializing_if = "Option::is_none")]
     pub scripts: Option<Value<Vec<Script>>>,
-    /// `Times`: optional.
+    /// The time, in UTC, to start the operation. The supported format is hh:mm. The operation occurs within a one-hour window following the specified time. If you do not specify a time, Amazon Data Lifecycle Manager selects a time within the next 24 hours.
+    ///
+    /// `Times` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-createrule.html#cfn-dlm-lifecyclepolicy-createrule-times)): list of (string), optional. Items: 0 to 1. Each item: Pattern: `^(0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`. Each item: Length: 5 to 5 characters.
     #[serde(rename = "Times", skip_serializing_if = "Option::is_none")]
     pub times: Option<Value<Vec<Value<String>>>>,
 }
@@ -396,18 +442,24 @@ impl Walk for CreateRuleIntervalUnit {
 
 /// The `CrossRegionCopyAction` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `CrossRegionCopyAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyaction.html).
 ///
 /// [`CrossRegionCopyAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrossRegionCopyAction {
-    /// `EncryptionConfiguration`: required.
+    /// The encryption settings for the copied snapshot.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyaction.html#cfn-dlm-lifecyclepolicy-crossregioncopyaction-encryptionconfiguration)): object [`EncryptionConfiguration`], required.
     #[serde(rename = "EncryptionConfiguration")]
     pub encryption_configuration: EncryptionConfiguration,
-    /// `RetainRule`: optional.
+    /// The retention rule that indicates how long the cross-Region snapshot or AMI copies are to be retained in the destination Region.
+    ///
+    /// `RetainRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyaction.html#cfn-dlm-lifecyclepolicy-crossregioncopyaction-retainrule)): object [`CrossRegionCopyRetainRule`], optional.
     #[serde(rename = "RetainRule", skip_serializing_if = "Option::is_none")]
     pub retain_rule: Option<CrossRegionCopyRetainRule>,
-    /// `Target`: required.
+    /// The target Region.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyaction.html#cfn-dlm-lifecyclepolicy-crossregioncopyaction-target)): string, required. Pattern: `^[\w:\-\/\*]+$`. Length: 0 to 2048 characters.
     #[serde(rename = "Target")]
     pub target: Value<String>,
 }
@@ -448,15 +500,19 @@ impl Walk for CrossRegionCopyAction {
 
 /// The `CrossRegionCopyDeprecateRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `CrossRegionCopyDeprecateRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopydeprecaterule.html).
 ///
 /// Every property is required: [`CrossRegionCopyDeprecateRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrossRegionCopyDeprecateRule {
-    /// `Interval`: required.
+    /// The period after which to deprecate the cross-Region AMI copies. The period must be less than or equal to the cross-Region AMI copy retention period, and it can't be greater than 10 years. This is equivalent to 120 months, 520 weeks, or 3650 days.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopydeprecaterule.html#cfn-dlm-lifecyclepolicy-crossregioncopydeprecaterule-interval)): integer, required. Range: at least 1.
     #[serde(rename = "Interval")]
     pub interval: Value<i64>,
-    /// `IntervalUnit`: required.
+    /// The unit of time in which to measure the \*\*Interval\*\*. For example, to deprecate a cross-Region AMI copy after 3 months, specify \`Interval=3\` and \`IntervalUnit=MONTHS\`.
+    ///
+    /// `IntervalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopydeprecaterule.html#cfn-dlm-lifecyclepolicy-crossregioncopydeprecaterule-intervalunit)): [`CrossRegionCopyRetainRuleIntervalUnit`], one of `DAYS`, `MONTHS`, `WEEKS`, `YEARS`, required.
     #[serde(rename = "IntervalUnit")]
     pub interval_unit: Value<CrossRegionCopyRetainRuleIntervalUnit>,
 }
@@ -488,15 +544,19 @@ impl Walk for CrossRegionCopyDeprecateRule {
 
 /// The `CrossRegionCopyRetainRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `CrossRegionCopyRetainRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyretainrule.html).
 ///
 /// Every property is required: [`CrossRegionCopyRetainRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrossRegionCopyRetainRule {
-    /// `Interval`: required.
+    /// The amount of time to retain a cross-Region snapshot or AMI copy. The maximum is 100 years. This is equivalent to 1200 months, 5200 weeks, or 36500 days.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyretainrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyretainrule-interval)): integer, required. Range: at least 1.
     #[serde(rename = "Interval")]
     pub interval: Value<i64>,
-    /// `IntervalUnit`: required.
+    /// The unit of time for time-based retention. For example, to retain a cross-Region copy for 3 months, specify \`Interval=3\` and \`IntervalUnit=MONTHS\`.
+    ///
+    /// `IntervalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyretainrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyretainrule-intervalunit)): [`CrossRegionCopyRetainRuleIntervalUnit`], one of `DAYS`, `MONTHS`, `WEEKS`, `YEARS`, required.
     #[serde(rename = "IntervalUnit")]
     pub interval_unit: Value<CrossRegionCopyRetainRuleIntervalUnit>,
 }
@@ -554,30 +614,44 @@ impl Walk for CrossRegionCopyRetainRuleIntervalUnit {
 
 /// The `CrossRegionCopyRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `CrossRegionCopyRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyrule.html).
 ///
 /// [`CrossRegionCopyRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrossRegionCopyRule {
-    /// `CmkArn`: optional.
+    /// The Amazon Resource Name (ARN) of the AWS KMS key to use for EBS encryption. If this parameter is not specified, the default KMS key for the account is used.
+    ///
+    /// `CmkArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyrule-cmkarn)): string, optional. Pattern: `^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\d:\d+:key/`. Length: 0 to 2048 characters.
     #[serde(rename = "CmkArn", skip_serializing_if = "Option::is_none")]
     pub cmk_arn: Option<Value<String>>,
-    /// `CopyTags`: optional.
+    /// Indicates whether to copy all user-defined tags from the source snapshot or AMI to the cross-Region copy.
+    ///
+    /// `CopyTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyrule-copytags)): boolean, optional.
     #[serde(rename = "CopyTags", skip_serializing_if = "Option::is_none")]
     pub copy_tags: Option<Value<bool>>,
-    /// `DeprecateRule`: optional.
+    /// \*\*\[Custom AMI policies only\]\*\* The AMI deprecation rule for cross-Region AMI copies created by the rule.
+    ///
+    /// `DeprecateRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyrule-deprecaterule)): object [`CrossRegionCopyDeprecateRule`], optional.
     #[serde(rename = "DeprecateRule", skip_serializing_if = "Option::is_none")]
     pub deprecate_rule: Option<CrossRegionCopyDeprecateRule>,
-    /// `Encrypted`: required.
+    /// To encrypt a copy of an unencrypted snapshot if encryption by default is not enabled, enable encryption using this parameter. Copies of encrypted snapshots are encrypted, even if this parameter is \`false\` or if encryption by default is not enabled.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyrule-encrypted)): boolean, required.
     #[serde(rename = "Encrypted")]
     pub encrypted: Value<bool>,
-    /// `RetainRule`: optional.
+    /// The retention rule that indicates how long the cross-Region snapshot or AMI copies are to be retained in the destination Region.
+    ///
+    /// `RetainRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyrule-retainrule)): object [`CrossRegionCopyRetainRule`], optional.
     #[serde(rename = "RetainRule", skip_serializing_if = "Option::is_none")]
     pub retain_rule: Option<CrossRegionCopyRetainRule>,
-    /// `Target`: optional.
+    /// \*\*\[Custom snapshot policies only\]\*\* The target Region or the Amazon Resource Name (ARN) of the target Outpost for the snapshot copies.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyrule-target)): string, optional. Pattern: `^[\w:\-\/\*]+$`. Length: 0 to 2048 characters.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<Value<String>>,
-    /// `TargetRegion`: optional.
+    /// \*\*\[Custom AMI policies only\]\*\* The target Region or the Amazon Resource Name (ARN) of the target Outpost for the AMI copies.
+    ///
+    /// `TargetRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopyrule.html#cfn-dlm-lifecyclepolicy-crossregioncopyrule-targetregion)): string, optional. Pattern: `^([a-z]+-){2,3}\d$`. Length: 0 to 16 characters.
     #[serde(rename = "TargetRegion", skip_serializing_if = "Option::is_none")]
     pub target_region: Option<Value<String>>,
 }
@@ -657,12 +731,14 @@ impl Walk for CrossRegionCopyRule {
 
 /// The `CrossRegionCopyTarget` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `CrossRegionCopyTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopytarget.html).
 ///
 /// Every property is optional: start from [`CrossRegionCopyTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CrossRegionCopyTarget {
-    /// `TargetRegion`: optional.
+    /// The target Region, for example \`us-east-1\`.
+    ///
+    /// `TargetRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-crossregioncopytarget.html#cfn-dlm-lifecyclepolicy-crossregioncopytarget-targetregion)): string, optional. Pattern: `^([a-z]+-){2,3}\d$`. Length: 0 to 16 characters.
     #[serde(rename = "TargetRegion", skip_serializing_if = "Option::is_none")]
     pub target_region: Option<Value<String>>,
 }
@@ -712,18 +788,24 @@ impl Walk for DefaultPolicy {
 
 /// The `DeprecateRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `DeprecateRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-deprecaterule.html).
 ///
 /// Every property is optional: start from [`DeprecateRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeprecateRule {
-    /// `Count`: optional.
+    /// If the schedule has a count-based retention rule, this parameter specifies the number of oldest AMIs to deprecate. The count must be less than or equal to the schedule's retention count, and it can't be greater than 1000.
+    ///
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-deprecaterule.html#cfn-dlm-lifecyclepolicy-deprecaterule-count)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<i64>>,
-    /// `Interval`: optional.
+    /// If the schedule has an age-based retention rule, this parameter specifies the period after which to deprecate AMIs created by the schedule. The period must be less than or equal to the schedule's retention period, and it can't be greater than 10 years. This is equivalent to 120 months, 520 weeks, or 3650 days.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-deprecaterule.html#cfn-dlm-lifecyclepolicy-deprecaterule-interval)): integer, optional. Range: at least 1.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `IntervalUnit`: optional.
+    /// The unit of time in which to measure the \*\*Interval\*\*.
+    ///
+    /// `IntervalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-deprecaterule.html#cfn-dlm-lifecyclepolicy-deprecaterule-intervalunit)): [`CrossRegionCopyRetainRuleIntervalUnit`], one of `DAYS`, `MONTHS`, `WEEKS`, `YEARS`, optional.
     #[serde(rename = "IntervalUnit", skip_serializing_if = "Option::is_none")]
     pub interval_unit: Option<Value<CrossRegionCopyRetainRuleIntervalUnit>>,
 }
@@ -772,15 +854,19 @@ impl Walk for DeprecateRule {
 
 /// The `EncryptionConfiguration` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-encryptionconfiguration.html).
 ///
 /// [`EncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `CmkArn`: optional.
+    /// The Amazon Resource Name (ARN) of the AWS KMS key to use for EBS encryption. If this parameter is not specified, the default KMS key for the account is used.
+    ///
+    /// `CmkArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-encryptionconfiguration.html#cfn-dlm-lifecyclepolicy-encryptionconfiguration-cmkarn)): string, optional. Pattern: `^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\d:\d+:key/`. Length: 0 to 2048 characters.
     #[serde(rename = "CmkArn", skip_serializing_if = "Option::is_none")]
     pub cmk_arn: Option<Value<String>>,
-    /// `Encrypted`: required.
+    /// To encrypt a copy of an unencrypted snapshot when encryption by default is not enabled, enable encryption using this parameter. Copies of encrypted snapshots are encrypted, even if this parameter is \`false\` or when encryption by default is not enabled.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-encryptionconfiguration.html#cfn-dlm-lifecyclepolicy-encryptionconfiguration-encrypted)): boolean, required.
     #[serde(rename = "Encrypted")]
     pub encrypted: Value<bool>,
 }
@@ -815,18 +901,24 @@ impl Walk for EncryptionConfiguration {
 
 /// The `EventParameters` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `EventParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-eventparameters.html).
 ///
 /// [`EventParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventParameters {
-    /// `DescriptionRegex`: optional.
+    /// The snapshot description that can trigger the policy. The description pattern is specified using a regular expression. The policy runs only if a snapshot with a description that matches the specified pattern is shared with your account.
+    ///
+    /// `DescriptionRegex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-eventparameters.html#cfn-dlm-lifecyclepolicy-eventparameters-descriptionregex)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "DescriptionRegex", skip_serializing_if = "Option::is_none")]
     pub description_regex: Option<Value<String>>,
-    /// `EventType`: required.
+    /// The type of event. Currently, only snapshot sharing events are supported.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-eventparameters.html#cfn-dlm-lifecyclepolicy-eventparameters-eventtype)): [`EventType`], one of `shareSnapshot`, required.
     #[serde(rename = "EventType")]
     pub event_type: Value<EventType>,
-    /// `SnapshotOwner`: required.
+    /// The IDs of the AWS accounts that can trigger policy by sharing snapshots with your account. The policy only runs if one of the specified AWS accounts shares a snapshot with your account.
+    ///
+    /// `SnapshotOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-eventparameters.html#cfn-dlm-lifecyclepolicy-eventparameters-snapshotowner)): list of (string), required. Items: 0 to 50. Each item: Pattern: `^[0-9]{12}$`. Each item: Length: 12 to 12 characters.
     #[serde(rename = "SnapshotOwner")]
     pub snapshot_owner: Value<Vec<Value<String>>>,
 }
@@ -867,15 +959,19 @@ impl Walk for EventParameters {
 
 /// The `EventSource` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `EventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-eventsource.html).
 ///
 /// [`EventSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSource {
-    /// `Parameters`: optional.
+    /// Information about the event.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-eventsource.html#cfn-dlm-lifecyclepolicy-eventsource-parameters)): object [`EventParameters`], optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<EventParameters>,
-    /// `Type`: required.
+    /// The source of the event. Currently only managed Amazon EventBridge events are supported.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-eventsource.html#cfn-dlm-lifecyclepolicy-eventsource-type)): [`Type`], one of `MANAGED_CWE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -927,18 +1023,24 @@ impl Walk for EventType {
 
 /// The `Exclusions` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `Exclusions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-exclusions.html).
 ///
 /// Every property is optional: start from [`Exclusions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Exclusions {
-    /// `ExcludeBootVolumes`: optional.
+    /// \*\*\[Default policies for EBS snapshots only\]\*\* Indicates whether to exclude volumes that are attached to instances as the boot volume. If you exclude boot volumes, only volumes attached as data (non-boot) volumes will be backed up by the policy. To exclude boot volumes, specify \`true\`.
+    ///
+    /// `ExcludeBootVolumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-exclusions.html#cfn-dlm-lifecyclepolicy-exclusions-excludebootvolumes)): boolean, optional.
     #[serde(rename = "ExcludeBootVolumes", skip_serializing_if = "Option::is_none")]
     pub exclude_boot_volumes: Option<Value<bool>>,
-    /// `ExcludeTags`: optional.
+    /// \*\*\[Default policies for EBS-backed AMIs only\]\*\* Specifies whether to exclude volumes that have specific tags.
+    ///
+    /// `ExcludeTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-exclusions.html#cfn-dlm-lifecyclepolicy-exclusions-excludetags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "ExcludeTags", skip_serializing_if = "Option::is_none")]
     pub exclude_tags: Option<Value<Vec<Tag>>>,
-    /// `ExcludeVolumeTypes`: optional.
+    /// \*\*\[Default policies for EBS snapshots only\]\*\* Specifies the volume types to exclude. Volumes of the specified types will not be targeted by the policy.
+    ///
+    /// `ExcludeVolumeTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-exclusions.html#cfn-dlm-lifecyclepolicy-exclusions-excludevolumetypes)): list of (string), optional. Items: 0 to 6.
     #[serde(rename = "ExcludeVolumeTypes", skip_serializing_if = "Option::is_none")]
     pub exclude_volume_types: Option<Value<Vec<Value<String>>>>,
 }
@@ -1001,27 +1103,37 @@ impl Walk for ExecutionHandlerService {
 
 /// The `FastRestoreRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `FastRestoreRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-fastrestorerule.html).
 ///
 /// Every property is optional: start from [`FastRestoreRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FastRestoreRule {
-    /// `AvailabilityZoneIds`: optional.
+    /// The Availability Zone IDs in which to enable fast snapshot restore.
+    ///
+    /// `AvailabilityZoneIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-fastrestorerule.html#cfn-dlm-lifecyclepolicy-fastrestorerule-availabilityzoneids)): list of (string), optional. Items: 1 to 10. Each item: Pattern: `^[a-z]{3,4}\d-az\d+$`. Each item: Length: 0 to 16 characters.
     #[serde(
         rename = "AvailabilityZoneIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_ids: Option<Value<Vec<Value<String>>>>,
-    /// `AvailabilityZones`: optional.
+    /// The Availability Zones in which to enable fast snapshot restore.
+    ///
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-fastrestorerule.html#cfn-dlm-lifecyclepolicy-fastrestorerule-availabilityzones)): list of (string), optional. Items: 1 to 10. Each item: Pattern: `^([a-z]+-){2,3}\d[a-z]$`. Each item: Length: 0 to 16 characters.
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `Count`: optional.
+    /// The number of snapshots to be enabled with fast snapshot restore.
+    ///
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-fastrestorerule.html#cfn-dlm-lifecyclepolicy-fastrestorerule-count)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<i64>>,
-    /// `Interval`: optional.
+    /// The amount of time to enable fast snapshot restore. The maximum is 100 years. This is equivalent to 1200 months, 5200 weeks, or 36500 days.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-fastrestorerule.html#cfn-dlm-lifecyclepolicy-fastrestorerule-interval)): integer, optional. Range: at least 1.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `IntervalUnit`: optional.
+    /// The unit of time for enabling fast snapshot restore.
+    ///
+    /// `IntervalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-fastrestorerule.html#cfn-dlm-lifecyclepolicy-fastrestorerule-intervalunit)): [`CrossRegionCopyRetainRuleIntervalUnit`], one of `DAYS`, `MONTHS`, `WEEKS`, `YEARS`, optional.
     #[serde(rename = "IntervalUnit", skip_serializing_if = "Option::is_none")]
     pub interval_unit: Option<Value<CrossRegionCopyRetainRuleIntervalUnit>>,
 }
@@ -1109,21 +1221,27 @@ impl Walk for Location {
 
 /// The `Parameters` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `Parameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-parameters.html).
 ///
 /// Every property is optional: start from [`Parameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Parameters {
-    /// `ExcludeBootVolume`: optional.
+    /// \*\*\[Custom snapshot policies that target instances only\]\*\* Indicates whether to exclude the root volume from multi-volume snapshot sets. The default is \`false\`. If you specify \`true\`, then the root volumes attached to targeted instances will be excluded from the multi-volume snapshot sets created by the policy.
+    ///
+    /// `ExcludeBootVolume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-parameters.html#cfn-dlm-lifecyclepolicy-parameters-excludebootvolume)): boolean, optional.
     #[serde(rename = "ExcludeBootVolume", skip_serializing_if = "Option::is_none")]
     pub exclude_boot_volume: Option<Value<bool>>,
-    /// `ExcludeDataVolumeTags`: optional.
+    /// \*\*\[Custom snapshot policies that target instances only\]\*\* The tags used to identify data (non-root) volumes to exclude from multi-volume snapshot sets. If you create a snapshot lifecycle policy that targets instances and you specify tags for this parameter, then data volumes with the specified tags that are attached to targeted instances will be excluded from the multi-volume snapshot sets created by the policy.
+    ///
+    /// `ExcludeDataVolumeTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-parameters.html#cfn-dlm-lifecyclepolicy-parameters-excludedatavolumetags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(
         rename = "ExcludeDataVolumeTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_data_volume_tags: Option<Value<Vec<Tag>>>,
-    /// `NoReboot`: optional.
+    /// \*\*\[Custom AMI policies only\]\*\* Indicates whether targeted instances are rebooted when the lifecycle policy runs. \`true\` indicates that targeted instances are not rebooted when the policy runs. \`false\` indicates that target instances are rebooted when the policy runs. The default is \`true\` (instances are not rebooted).
+    ///
+    /// `NoReboot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-parameters.html#cfn-dlm-lifecyclepolicy-parameters-noreboot)): boolean, optional.
     #[serde(rename = "NoReboot", skip_serializing_if = "Option::is_none")]
     pub no_reboot: Option<Value<bool>>,
 }
@@ -1169,60 +1287,92 @@ impl Walk for Parameters {
 
 /// The `PolicyDetails` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `PolicyDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html).
 ///
 /// Every property is optional: start from [`PolicyDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PolicyDetails {
-    /// `Actions`: optional.
+    /// \*\*\[Event-based policies only\]\*\* The actions to be performed when the event-based policy is activated. You can specify only one action per policy.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-actions)): list of (object [`Action`]), optional. Items: 1 to 1.
     #[serde(rename = "Actions", skip_serializing_if = "Option::is_none")]
     pub actions: Option<Value<Vec<Action>>>,
-    /// `CopyTags`: optional.
+    /// \*\*\[Default policies only\]\*\* Indicates whether the policy should copy tags from the source resource to the snapshot or AMI. If you do not specify a value, the default is \`false\`. Default: \`false\`
+    ///
+    /// `CopyTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-copytags)): boolean, optional.
     #[serde(rename = "CopyTags", skip_serializing_if = "Option::is_none")]
     pub copy_tags: Option<Value<bool>>,
-    /// `CreateInterval`: optional.
+    /// \*\*\[Default policies only\]\*\* Specifies how often the policy should run and create snapshots or AMIs. The creation frequency can range from 1 to 7 days. If you do not specify a value, the default is 1. Default: 1
+    ///
+    /// `CreateInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-createinterval)): integer, optional. Range: at least 1.
     #[serde(rename = "CreateInterval", skip_serializing_if = "Option::is_none")]
     pub create_interval: Option<Value<i64>>,
-    /// `CrossRegionCopyTargets`: optional.
+    /// \*\*\[Default policies only\]\*\* Specifies destination Regions for snapshot or AMI copies. You can specify up to 3 destination Regions. If you do not want to create cross-Region copies, omit this parameter.
+    ///
+    /// `CrossRegionCopyTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-crossregioncopytargets)): list of (object [`CrossRegionCopyTarget`]), optional. Items: 0 to 3.
     #[serde(
         rename = "CrossRegionCopyTargets",
         skip_serializing_if = "Option::is_none"
     )]
     pub cross_region_copy_targets: Option<Value<Vec<CrossRegionCopyTarget>>>,
-    /// `EventSource`: optional.
+    /// \*\*\[Event-based policies only\]\*\* The event that activates the event-based policy.
+    ///
+    /// `EventSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-eventsource)): object [`EventSource`], optional.
     #[serde(rename = "EventSource", skip_serializing_if = "Option::is_none")]
     pub event_source: Option<EventSource>,
-    /// `Exclusions`: optional.
+    /// \*\*\[Default policies only\]\*\* Specifies exclusion parameters for volumes or instances for which you do not want to create snapshots or AMIs. The policy will not create snapshots or AMIs for target resources that match any of the specified exclusion parameters.
+    ///
+    /// `Exclusions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-exclusions)): object [`Exclusions`], optional.
     #[serde(rename = "Exclusions", skip_serializing_if = "Option::is_none")]
     pub exclusions: Option<Exclusions>,
-    /// `ExtendDeletion`: optional.
+    /// \*\*\[Default policies only\]\*\* Defines the snapshot or AMI retention behavior for the policy if the source volume or instance is deleted, or if the policy enters the error, disabled, or deleted state. Default: \`false\`
+    ///
+    /// `ExtendDeletion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-extenddeletion)): boolean, optional.
     #[serde(rename = "ExtendDeletion", skip_serializing_if = "Option::is_none")]
     pub extend_deletion: Option<Value<bool>>,
-    /// `Parameters`: optional.
+    /// \*\*\[Custom snapshot and AMI policies only\]\*\* A set of optional parameters for snapshot and AMI lifecycle policies.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-parameters)): object [`Parameters`], optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Parameters>,
-    /// `PolicyLanguage`: optional.
+    /// The type of policy to create. Specify one of the following: - \`SIMPLIFIED\` -- To create a default policy. - \`STANDARD\` -- To create a custom policy.
+    ///
+    /// `PolicyLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-policylanguage)): [`PolicyLanguage`], one of `SIMPLIFIED`, `STANDARD`, optional.
     #[serde(rename = "PolicyLanguage", skip_serializing_if = "Option::is_none")]
     pub policy_language: Option<Value<PolicyLanguage>>,
-    /// `PolicyType`: optional.
+    /// The type of policy. Specify \`EBS\_SNAPSHOT\_MANAGEMENT\` to create a lifecycle policy that manages the lifecycle of Amazon EBS snapshots. Specify \`IMAGE\_MANAGEMENT\` to create a lifecycle policy that manages the lifecycle of EBS-backed AMIs. Specify \`EVENT\_BASED\_POLICY\` to create an event-based policy that performs specific actions when a defined event occurs in your AWS account. The default is \`EBS\_SNAPSHOT\_MANAGEMENT\`.
+    ///
+    /// `PolicyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-policytype)): [`PolicyType`], one of `EBS_SNAPSHOT_MANAGEMENT`, `EVENT_BASED_POLICY`, `IMAGE_MANAGEMENT`, optional.
     #[serde(rename = "PolicyType", skip_serializing_if = "Option::is_none")]
     pub policy_type: Option<Value<PolicyType>>,
-    /// `ResourceLocations`: optional.
+    /// \*\*\[Custom snapshot and AMI policies only\]\*\* The location of the resources to backup. If the source resources are located in a Region, specify \`CLOUD\`.
+    ///
+    /// `ResourceLocations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-resourcelocations)): list of ([`ResourceLocations`], one of `CLOUD`, `LOCAL_ZONE`, `OUTPOST`), optional. Items: 1 to 1.
     #[serde(rename = "ResourceLocations", skip_serializing_if = "Option::is_none")]
     pub resource_locations: Option<Value<Vec<Value<ResourceLocations>>>>,
-    /// `ResourceType`: optional.
+    /// \*\*\[Default policies only\]\*\* Specify the type of default policy to create. - To create a default policy for EBS snapshots, that creates snapshots of all volumes in the Region that do not have recent backups, specify \`VOLUME\`. - To create a default policy for EBS-backed AMIs, that creates EBS-backed AMIs from all instances in the Region that do not have recent backups, specify \`INSTANCE\`.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-resourcetype)): [`ResourceType`], one of `INSTANCE`, `VOLUME`, optional.
     #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<Value<ResourceType>>,
-    /// `ResourceTypes`: optional.
+    /// \*\*\[Custom snapshot policies only\]\*\* The target resource type for snapshot and AMI lifecycle policies. Use \`VOLUME\` to create snapshots of individual volumes or use \`INSTANCE\` to create multi-volume snapshots from the volumes for an instance.
+    ///
+    /// `ResourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-resourcetypes)): list of ([`ResourceTypes`], one of `INSTANCE`, `VOLUME`), optional. Items: 1 to 1.
     #[serde(rename = "ResourceTypes", skip_serializing_if = "Option::is_none")]
     pub resource_types: Option<Value<Vec<Value<ResourceTypes>>>>,
-    /// `RetainInterval`: optional.
+    /// \*\*\[Default policies only\]\*\* Specifies how long the policy should retain snapshots or AMIs before deleting them. The retention period can range from 2 to 14 days, but it must be greater than the creation frequency to ensure that the policy retains at least 1 snapshot or AMI at any given time. If you do not specify a value, the default is 7. Default: 7
+    ///
+    /// `RetainInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-retaininterval)): integer, optional. Range: at least 1.
     #[serde(rename = "RetainInterval", skip_serializing_if = "Option::is_none")]
     pub retain_interval: Option<Value<i64>>,
-    /// `Schedules`: optional.
+    /// \*\*\[Custom snapshot and AMI policies only\]\*\* The schedules of policy-defined actions for snapshot and AMI lifecycle policies. A policy can have up to four schedules -- one mandatory schedule and up to three optional schedules.
+    ///
+    /// `Schedules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-schedules)): list of (object [`Schedule`]), optional. Items: 1 to 4.
     #[serde(rename = "Schedules", skip_serializing_if = "Option::is_none")]
     pub schedules: Option<Value<Vec<Schedule>>>,
-    /// `TargetTags`: optional.
+    /// \*\*\[Custom snapshot and AMI policies only\]\*\* The single tag that identifies targeted resources for this policy.
+    ///
+    /// `TargetTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-policydetails.html#cfn-dlm-lifecyclepolicy-policydetails-targettags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "TargetTags", skip_serializing_if = "Option::is_none")]
     pub target_tags: Option<Value<Vec<Tag>>>,
 }
@@ -1484,18 +1634,24 @@ impl Walk for ResourceTypes {
 
 /// The `RetainRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `RetainRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-retainrule.html).
 ///
 /// Every property is optional: start from [`RetainRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetainRule {
-    /// `Count`: optional.
+    /// The number of snapshots to retain for each volume, up to a maximum of 1000. For example if you want to retain a maximum of three snapshots, specify \`3\`. When the fourth snapshot is created, the oldest retained snapshot is deleted, or it is moved to the archive tier if you have specified an \`ArchiveRule\`.
+    ///
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-retainrule.html#cfn-dlm-lifecyclepolicy-retainrule-count)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<i64>>,
-    /// `Interval`: optional.
+    /// The amount of time to retain each snapshot. The maximum is 100 years. This is equivalent to 1200 months, 5200 weeks, or 36500 days.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-retainrule.html#cfn-dlm-lifecyclepolicy-retainrule-interval)): integer, optional. Range: at least 0.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `IntervalUnit`: optional.
+    /// The unit of time for time-based retention. For example, to retain snapshots for 3 months, specify \`Interval=3\` and \`IntervalUnit=MONTHS\`. Once the snapshot has been retained for 3 months, it is deleted, or it is moved to the archive tier if you have specified an \`ArchiveRule\`.
+    ///
+    /// `IntervalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-retainrule.html#cfn-dlm-lifecyclepolicy-retainrule-intervalunit)): [`CrossRegionCopyRetainRuleIntervalUnit`], one of `DAYS`, `MONTHS`, `WEEKS`, `YEARS`, optional.
     #[serde(rename = "IntervalUnit", skip_serializing_if = "Option::is_none")]
     pub interval_unit: Option<Value<CrossRegionCopyRetainRuleIntervalUnit>>,
 }
@@ -1544,18 +1700,24 @@ impl Walk for RetainRule {
 
 /// The `RetentionArchiveTier` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `RetentionArchiveTier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-retentionarchivetier.html).
 ///
 /// Every property is optional: start from [`RetentionArchiveTier::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetentionArchiveTier {
-    /// `Count`: optional.
+    /// The maximum number of snapshots to retain in the archive storage tier for each volume. The count must ensure that each snapshot remains in the archive tier for at least 90 days.
+    ///
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-retentionarchivetier.html#cfn-dlm-lifecyclepolicy-retentionarchivetier-count)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<i64>>,
-    /// `Interval`: optional.
+    /// Specifies the period of time to retain snapshots in the archive tier. After this period expires, the snapshot is permanently deleted.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-retentionarchivetier.html#cfn-dlm-lifecyclepolicy-retentionarchivetier-interval)): integer, optional. Range: at least 1.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `IntervalUnit`: optional.
+    /// The unit of time in which to measure the \*\*Interval\*\*. For example, to retain snapshots in the archive tier for 6 months, specify \`Interval=6\` and \`IntervalUnit=MONTHS\`.
+    ///
+    /// `IntervalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-retentionarchivetier.html#cfn-dlm-lifecyclepolicy-retentionarchivetier-intervalunit)): [`CrossRegionCopyRetainRuleIntervalUnit`], one of `DAYS`, `MONTHS`, `WEEKS`, `YEARS`, optional.
     #[serde(rename = "IntervalUnit", skip_serializing_if = "Option::is_none")]
     pub interval_unit: Option<Value<CrossRegionCopyRetainRuleIntervalUnit>>,
 }
@@ -1604,45 +1766,67 @@ impl Walk for RetentionArchiveTier {
 
 /// The `Schedule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html).
 ///
 /// Every property is optional: start from [`Schedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `ArchiveRule`: optional.
+    /// \*\*\[Custom snapshot policies that target volumes only\]\*\* The snapshot archiving rule for the schedule. When you specify an archiving rule, snapshots are automatically moved from the standard tier to the archive tier once the schedule's retention threshold is met. Snapshots are then retained in the archive tier for the archive retention period that you specify.
+    ///
+    /// `ArchiveRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-archiverule)): object [`ArchiveRule`], optional.
     #[serde(rename = "ArchiveRule", skip_serializing_if = "Option::is_none")]
     pub archive_rule: Option<ArchiveRule>,
-    /// `CopyTags`: optional.
+    /// Copy all user-defined tags on a source volume to snapshots of the volume created by this policy.
+    ///
+    /// `CopyTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-copytags)): boolean, optional.
     #[serde(rename = "CopyTags", skip_serializing_if = "Option::is_none")]
     pub copy_tags: Option<Value<bool>>,
-    /// `CreateRule`: optional.
+    /// The creation rule.
+    ///
+    /// `CreateRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-createrule)): object [`CreateRule`], optional.
     #[serde(rename = "CreateRule", skip_serializing_if = "Option::is_none")]
     pub create_rule: Option<CreateRule>,
-    /// `CrossRegionCopyRules`: optional.
+    /// Specifies a rule for copying snapshots or AMIs across Regions.
+    ///
+    /// `CrossRegionCopyRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-crossregioncopyrules)): list of (object [`CrossRegionCopyRule`]), optional. Items: 0 to 3.
     #[serde(
         rename = "CrossRegionCopyRules",
         skip_serializing_if = "Option::is_none"
     )]
     pub cross_region_copy_rules: Option<Value<Vec<CrossRegionCopyRule>>>,
-    /// `DeprecateRule`: optional.
+    /// \*\*\[Custom AMI policies only\]\*\* The AMI deprecation rule for the schedule.
+    ///
+    /// `DeprecateRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-deprecaterule)): object [`DeprecateRule`], optional.
     #[serde(rename = "DeprecateRule", skip_serializing_if = "Option::is_none")]
     pub deprecate_rule: Option<DeprecateRule>,
-    /// `FastRestoreRule`: optional.
+    /// \*\*\[Custom snapshot policies only\]\*\* The rule for enabling fast snapshot restore.
+    ///
+    /// `FastRestoreRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-fastrestorerule)): object [`FastRestoreRule`], optional.
     #[serde(rename = "FastRestoreRule", skip_serializing_if = "Option::is_none")]
     pub fast_restore_rule: Option<FastRestoreRule>,
-    /// `Name`: optional.
+    /// The name of the schedule.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-name)): string, optional. Pattern: `^[0-9A-Za-z _-]+$`. Length: 0 to 120 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RetainRule`: optional.
+    /// The retention rule for snapshots or AMIs created by the policy.
+    ///
+    /// `RetainRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-retainrule)): object [`RetainRule`], optional.
     #[serde(rename = "RetainRule", skip_serializing_if = "Option::is_none")]
     pub retain_rule: Option<RetainRule>,
-    /// `ShareRules`: optional.
+    /// \*\*\[Custom snapshot policies only\]\*\* The rule for sharing snapshots with other AWS accounts.
+    ///
+    /// `ShareRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-sharerules)): list of (object [`ShareRule`]), optional. Items: 0 to 1.
     #[serde(rename = "ShareRules", skip_serializing_if = "Option::is_none")]
     pub share_rules: Option<Value<Vec<ShareRule>>>,
-    /// `TagsToAdd`: optional.
+    /// The tags to apply to policy-created resources. These user-defined tags are in addition to the AWS-added lifecycle tags.
+    ///
+    /// `TagsToAdd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-tagstoadd)): list of (object [`Tag`]), optional. Items: 0 to 45.
     #[serde(rename = "TagsToAdd", skip_serializing_if = "Option::is_none")]
     pub tags_to_add: Option<Value<Vec<Tag>>>,
-    /// `VariableTags`: optional.
+    /// \*\*\[AMI policies and snapshot policies that target instances only\]\*\* A collection of key/value pairs with values determined dynamically when the policy is executed. Keys may be any valid Amazon EC2 tag key. Values must be in one of the two following formats: \`$(instance-id)\` or \`$(timestamp)\`. Variable tags are only valid for EBS Snapshot Management -- Instance policies.
+    ///
+    /// `VariableTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-schedule.html#cfn-dlm-lifecyclepolicy-schedule-variabletags)): list of (object [`Tag`]), optional. Items: 0 to 45.
     #[serde(rename = "VariableTags", skip_serializing_if = "Option::is_none")]
     pub variable_tags: Option<Value<Vec<Tag>>>,
 }
@@ -1755,33 +1939,45 @@ impl Walk for Schedule {
 
 /// The `Script` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `Script`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-script.html).
 ///
 /// Every property is optional: start from [`Script::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Script {
-    /// `ExecuteOperationOnScriptFailure`: optional.
+    /// Indicates whether Amazon Data Lifecycle Manager should default to crash-consistent snapshots if the pre script fails. - To default to crash consistent snapshot if the pre script fails, specify \`true\`. - To skip the instance for snapshot creation if the pre script fails, specify \`false\`. This parameter is supported only if you run a pre script. If you run a post script only, omit this parameter. Default: \`true\`
+    ///
+    /// `ExecuteOperationOnScriptFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-script.html#cfn-dlm-lifecyclepolicy-script-executeoperationonscriptfailure)): boolean, optional.
     #[serde(
         rename = "ExecuteOperationOnScriptFailure",
         skip_serializing_if = "Option::is_none"
     )]
     pub execute_operation_on_script_failure: Option<Value<bool>>,
-    /// `ExecutionHandler`: optional.
+    /// The SSM document that includes the pre and/or post scripts to run. If you are automating VSS backups, specify \`AWS\_VSS\_BACKUP\`. In this case, Amazon Data Lifecycle Manager automatically uses the \`AWSEC2-CreateVssSnapshot\` SSM document. If you are using a custom SSM document that you own, specify either the name or ARN of the SSM document. If you are using a custom SSM document that is shared with you, specify the ARN of the SSM document.
+    ///
+    /// `ExecutionHandler` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-script.html#cfn-dlm-lifecyclepolicy-script-executionhandler)): string, optional. Pattern: `^([a-zA-Z0-9_\-.]{3,128}|[a-zA-Z0-9_\-.:/]{3,200}|[A-Z0-9_]+)$`. Length: 0 to 200 characters.
     #[serde(rename = "ExecutionHandler", skip_serializing_if = "Option::is_none")]
     pub execution_handler: Option<Value<String>>,
-    /// `ExecutionHandlerService`: optional.
+    /// Indicates the service used to execute the pre and/or post scripts. Default: \`AWS\_SYSTEMS\_MANAGER\`
+    ///
+    /// `ExecutionHandlerService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-script.html#cfn-dlm-lifecyclepolicy-script-executionhandlerservice)): [`ExecutionHandlerService`], one of `AWS_SYSTEMS_MANAGER`, optional.
     #[serde(
         rename = "ExecutionHandlerService",
         skip_serializing_if = "Option::is_none"
     )]
     pub execution_handler_service: Option<Value<ExecutionHandlerService>>,
-    /// `ExecutionTimeout`: optional.
+    /// Specifies a timeout period, in seconds, after which Amazon Data Lifecycle Manager fails the script run attempt if it has not completed. If a script does not complete within its timeout period, Amazon Data Lifecycle Manager fails the attempt. The timeout period applies to the pre and post scripts individually. Default: 10
+    ///
+    /// `ExecutionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-script.html#cfn-dlm-lifecyclepolicy-script-executiontimeout)): integer, optional. Range: 10 to 120.
     #[serde(rename = "ExecutionTimeout", skip_serializing_if = "Option::is_none")]
     pub execution_timeout: Option<Value<i64>>,
-    /// `MaximumRetryCount`: optional.
+    /// Specifies the number of times Amazon Data Lifecycle Manager should retry scripts that fail. If the pre script fails, Amazon Data Lifecycle Manager retries the entire snapshot creation process, including running the pre and post scripts. If the post script fails, Amazon Data Lifecycle Manager retries the post script only; in this case, the pre script will have completed and the snapshot might have been created. If you do not want Amazon Data Lifecycle Manager to retry failed scripts, specify \`0\`. Default: 0
+    ///
+    /// `MaximumRetryCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-script.html#cfn-dlm-lifecyclepolicy-script-maximumretrycount)): integer, optional. Range: 0 to 3.
     #[serde(rename = "MaximumRetryCount", skip_serializing_if = "Option::is_none")]
     pub maximum_retry_count: Option<Value<i64>>,
-    /// `Stages`: optional.
+    /// Indicate which scripts Amazon Data Lifecycle Manager should run on target instances. Pre scripts run before Amazon Data Lifecycle Manager initiates snapshot creation. Post scripts run after Amazon Data Lifecycle Manager initiates snapshot creation. - To run a pre script only, specify \`PRE\`. - To run a post script only, specify \`POST\`. - To run both pre and post scripts, specify both \`PRE\` and \`POST\`. Default: PRE and POST
+    ///
+    /// `Stages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-script.html#cfn-dlm-lifecyclepolicy-script-stages)): list of ([`Stages`], one of `POST`, `PRE`), optional. Items: 1 to 2.
     #[serde(rename = "Stages", skip_serializing_if = "Option::is_none")]
     pub stages: Option<Value<Vec<Value<Stages>>>>,
 }
@@ -1854,18 +2050,24 @@ impl Walk for Script {
 
 /// The `ShareRule` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `ShareRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-sharerule.html).
 ///
 /// Every property is optional: start from [`ShareRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ShareRule {
-    /// `TargetAccounts`: optional.
+    /// The IDs of the AWS accounts with which to share the snapshots.
+    ///
+    /// `TargetAccounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-sharerule.html#cfn-dlm-lifecyclepolicy-sharerule-targetaccounts)): list of (string), optional. Items: at least 1. Each item: Pattern: `^[0-9]{12}$`. Each item: Length: 12 to 12 characters.
     #[serde(rename = "TargetAccounts", skip_serializing_if = "Option::is_none")]
     pub target_accounts: Option<Value<Vec<Value<String>>>>,
-    /// `UnshareInterval`: optional.
+    /// The period after which snapshots that are shared with other AWS accounts are automatically unshared.
+    ///
+    /// `UnshareInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-sharerule.html#cfn-dlm-lifecyclepolicy-sharerule-unshareinterval)): integer, optional. Range: at least 1.
     #[serde(rename = "UnshareInterval", skip_serializing_if = "Option::is_none")]
     pub unshare_interval: Option<Value<i64>>,
-    /// `UnshareIntervalUnit`: optional.
+    /// The unit of time for the automatic unsharing interval.
+    ///
+    /// `UnshareIntervalUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-sharerule.html#cfn-dlm-lifecyclepolicy-sharerule-unshareintervalunit)): [`UnshareIntervalUnit`], one of `DAYS`, `MONTHS`, `WEEKS`, `YEARS`, optional.
     #[serde(
         rename = "UnshareIntervalUnit",
         skip_serializing_if = "Option::is_none"
@@ -1934,15 +2136,19 @@ impl Walk for Stages {
 
 /// The `Tag` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::DLM::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dlm-lifecyclepolicy.html).
+/// AWS reference: [`AWS::DLM::LifecyclePolicy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-tag.html#cfn-dlm-lifecyclepolicy-tag-key)): string, required. Length: 0 to 500 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dlm-lifecyclepolicy-tag.html#cfn-dlm-lifecyclepolicy-tag-value)): string, required. Length: 0 to 500 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

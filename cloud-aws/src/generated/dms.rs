@@ -9,19 +9,27 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DMS::Certificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-certificate.html)).
 ///
+/// Resource Type definition for AWS::DMS::Certificate
+///
 /// Every property is optional: start from [`Certificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `CertificateIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The certificate Identifier
+    ///
+    /// `CertificateIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-certificate.html#cfn-dms-certificate-certificateidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CertificateIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_identifier: Option<Value<String>>,
-    /// `CertificatePem`: optional, create-only (changing it replaces the resource).
+    /// The certificate Pem
+    ///
+    /// `CertificatePem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-certificate.html#cfn-dms-certificate-certificatepem)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CertificatePem", skip_serializing_if = "Option::is_none")]
     pub certificate_pem: Option<Value<String>>,
-    /// `CertificateWallet`: optional, create-only (changing it replaces the resource).
+    /// The certificate Wallet
+    ///
+    /// `CertificateWallet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-certificate.html#cfn-dms-certificate-certificatewallet)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CertificateWallet", skip_serializing_if = "Option::is_none")]
     pub certificate_wallet: Option<Value<String>>,
 }
@@ -84,37 +92,55 @@ impl ResourceRef<Certificate> {
 
 /// The properties of an `AWS::DMS::DataMigration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html)).
 ///
+/// Resource schema for AWS::DMS::DataMigration.
+///
 /// [`DataMigration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataMigration {
-    /// `DataMigrationIdentifier`: optional, deprecated by AWS.
+    /// \[DEPRECATED\] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier).
+    ///
+    /// `DataMigrationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html#cfn-dms-datamigration-datamigrationidentifier)): string, optional, deprecated by AWS. Length: 1 to 300 characters.
     #[serde(
         rename = "DataMigrationIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_migration_identifier: Option<Value<String>>,
-    /// `DataMigrationName`: optional.
+    /// The property describes a name to identify the data migration.
+    ///
+    /// `DataMigrationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html#cfn-dms-datamigration-datamigrationname)): string, optional. Length: 1 to 300 characters.
     #[serde(rename = "DataMigrationName", skip_serializing_if = "Option::is_none")]
     pub data_migration_name: Option<Value<String>>,
-    /// `DataMigrationSettings`: optional.
+    /// The property describes the settings for the data migration.
+    ///
+    /// `DataMigrationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html#cfn-dms-datamigration-datamigrationsettings)): object [`DataMigrationSettings`], optional.
     #[serde(
         rename = "DataMigrationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_migration_settings: Option<DataMigrationSettings>,
-    /// `DataMigrationType`: required.
+    /// The property describes the type of migration.
+    ///
+    /// `DataMigrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html#cfn-dms-datamigration-datamigrationtype)): [`DataMigrationType`], one of `full-load`, `cdc`, `full-load-and-cdc`, required.
     #[serde(rename = "DataMigrationType")]
     pub data_migration_type: Value<DataMigrationType>,
-    /// `MigrationProjectIdentifier`: required.
+    /// The property describes an identifier for the migration project. It is used for describing/deleting/modifying can be name/arn
+    ///
+    /// `MigrationProjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html#cfn-dms-datamigration-migrationprojectidentifier)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "MigrationProjectIdentifier")]
     pub migration_project_identifier: Value<String>,
-    /// `ServiceAccessRoleArn`: required.
+    /// The property describes Amazon Resource Name (ARN) of the service access role.
+    ///
+    /// `ServiceAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html#cfn-dms-datamigration-serviceaccessrolearn)): string, required. Length: 1 to 300 characters.
     #[serde(rename = "ServiceAccessRoleArn")]
     pub service_access_role_arn: Value<String>,
-    /// `SourceDataSettings`: optional.
+    /// The property describes the settings for the data migration.
+    ///
+    /// `SourceDataSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html#cfn-dms-datamigration-sourcedatasettings)): list of (object [`SourceDataSettings`]), optional.
     #[serde(rename = "SourceDataSettings", skip_serializing_if = "Option::is_none")]
     pub source_data_settings: Option<Value<Vec<SourceDataSettings>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html#cfn-dms-datamigration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -216,34 +242,52 @@ impl ResourceRef<DataMigration> {
 
 /// The properties of an `AWS::DMS::DataProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html)).
 ///
+/// Resource schema for AWS::DMS::DataProvider
+///
 /// [`DataProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataProvider {
-    /// `DataProviderIdentifier`: optional, deprecated by AWS.
+    /// \[DEPRECATED\] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier).
+    ///
+    /// `DataProviderIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html#cfn-dms-dataprovider-dataprovideridentifier)): string, optional, deprecated by AWS. Length: 1 to 255 characters.
     #[serde(
         rename = "DataProviderIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_provider_identifier: Option<Value<String>>,
-    /// `DataProviderName`: optional.
+    /// The property describes a name to identify the data provider.
+    ///
+    /// `DataProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html#cfn-dms-dataprovider-dataprovidername)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DataProviderName", skip_serializing_if = "Option::is_none")]
     pub data_provider_name: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The optional description of the data provider.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html#cfn-dms-dataprovider-description)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Engine`: required.
+    /// The property describes a data engine for the data provider.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html#cfn-dms-dataprovider-engine)): [`Engine`], one of `aurora`, `aurora_postgresql`, `mysql`, `oracle`, `postgres`, `sqlserver`, `redshift`, `mariadb`, `mongodb`, `docdb`, `db2`, `db2_zos`, `sybase`, required.
     #[serde(rename = "Engine")]
     pub engine: Value<Engine>,
-    /// `ExactSettings`: optional.
+    /// The property describes the exact settings which can be modified
+    ///
+    /// `ExactSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html#cfn-dms-dataprovider-exactsettings)): boolean, optional.
     #[serde(rename = "ExactSettings", skip_serializing_if = "Option::is_none")]
     pub exact_settings: Option<Value<bool>>,
-    /// `Settings`: optional.
+    /// The property identifies the exact type of settings for the data provider.
+    ///
+    /// `Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html#cfn-dms-dataprovider-settings)): object [`Settings`], optional.
     #[serde(rename = "Settings", skip_serializing_if = "Option::is_none")]
     pub settings: Option<Settings>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html#cfn-dms-dataprovider-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Virtual`: optional.
+    /// Indicates whether the data provider is virtual.
+    ///
+    /// `Virtual` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html#cfn-dms-dataprovider-virtual)): boolean, optional.
     #[serde(rename = "Virtual", skip_serializing_if = "Option::is_none")]
     pub virtual_: Option<Value<bool>>,
 }
@@ -350,109 +394,173 @@ impl ResourceRef<DataProvider> {
 
 /// The properties of an `AWS::DMS::Endpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html)).
 ///
+/// Resource Type definition for AWS::DMS::Endpoint
+///
 /// [`Endpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Endpoint {
-    /// `CertificateArn`: optional.
+    /// The Amazon Resource Name (ARN) for the certificate.
+    ///
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// The name of the endpoint database. For a MySQL source or target endpoint, don't specify DatabaseName. To migrate to a specific database, use this setting and targetDbType.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `DocDbSettings`: optional.
+    /// Settings in JSON format for the source and target DocumentDB endpoint
+    ///
+    /// `DocDbSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-docdbsettings)): object [`EndpointDocDbSettings`], optional.
     #[serde(rename = "DocDbSettings", skip_serializing_if = "Option::is_none")]
     pub doc_db_settings: Option<EndpointDocDbSettings>,
-    /// `DynamoDbSettings`: optional.
+    /// Settings in JSON format for the target Amazon DynamoDB endpoint
+    ///
+    /// `DynamoDbSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-dynamodbsettings)): object [`DynamoDbSettings`], optional.
     #[serde(rename = "DynamoDbSettings", skip_serializing_if = "Option::is_none")]
     pub dynamo_db_settings: Option<DynamoDbSettings>,
-    /// `ElasticsearchSettings`: optional.
+    /// Settings in JSON format for the target OpenSearch endpoint
+    ///
+    /// `ElasticsearchSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-elasticsearchsettings)): object [`ElasticsearchSettings`], optional.
     #[serde(
         rename = "ElasticsearchSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub elasticsearch_settings: Option<ElasticsearchSettings>,
-    /// `EndpointIdentifier`: optional.
+    /// The database endpoint identifier. Identifiers must begin with a letter and must contain only ASCII letters, digits, and hyphens. They can't end with a hyphen, or contain two consecutive hyphens.
+    ///
+    /// `EndpointIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-endpointidentifier)): string, optional.
     #[serde(rename = "EndpointIdentifier", skip_serializing_if = "Option::is_none")]
     pub endpoint_identifier: Option<Value<String>>,
-    /// `EndpointType`: required.
+    /// The type of endpoint. Valid values are source and target.
+    ///
+    /// `EndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-endpointtype)): string, required.
     #[serde(rename = "EndpointType")]
     pub endpoint_type: Value<String>,
-    /// `EngineName`: required.
+    /// The type of engine for the endpoint, depending on the EndpointType value.
+    ///
+    /// `EngineName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-enginename)): string, required.
     #[serde(rename = "EngineName")]
     pub engine_name: Value<String>,
-    /// `ExtraConnectionAttributes`: optional.
+    /// Additional attributes associated with the connection
+    ///
+    /// `ExtraConnectionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-extraconnectionattributes)): string, optional.
     #[serde(
         rename = "ExtraConnectionAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub extra_connection_attributes: Option<Value<String>>,
-    /// `GcpMySQLSettings`: optional.
+    /// Settings in JSON format for the source GCP MySQL endpoint
+    ///
+    /// `GcpMySQLSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-gcpmysqlsettings)): object [`GcpMySqlSettings`], optional.
     #[serde(rename = "GcpMySQLSettings", skip_serializing_if = "Option::is_none")]
     pub gcp_my_sql_settings: Option<GcpMySqlSettings>,
-    /// `IbmDb2Settings`: optional.
+    /// Settings in JSON format for the source IBM Db2 LUW endpoint
+    ///
+    /// `IbmDb2Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-ibmdb2settings)): object [`IbmDb2Settings`], optional.
     #[serde(rename = "IbmDb2Settings", skip_serializing_if = "Option::is_none")]
     pub ibm_db2_settings: Option<IbmDb2Settings>,
-    /// `KafkaSettings`: optional.
+    /// Settings in JSON format for the target Apache Kafka endpoint
+    ///
+    /// `KafkaSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-kafkasettings)): object [`KafkaSettings`], optional.
     #[serde(rename = "KafkaSettings", skip_serializing_if = "Option::is_none")]
     pub kafka_settings: Option<KafkaSettings>,
-    /// `KinesisSettings`: optional.
+    /// Settings in JSON format for the target endpoint for Amazon Kinesis Data Streams
+    ///
+    /// `KinesisSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-kinesissettings)): object [`KinesisSettings`], optional.
     #[serde(rename = "KinesisSettings", skip_serializing_if = "Option::is_none")]
     pub kinesis_settings: Option<KinesisSettings>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// An AWS KMS key identifier that is used to encrypt the connection parameters for the endpoint.If you don't specify a value for the KmsKeyId parameter, AWS DMS uses your default encryption key.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MicrosoftSqlServerSettings`: optional.
+    /// Settings in JSON format for the source and target Microsoft SQL Server endpoint
+    ///
+    /// `MicrosoftSqlServerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-microsoftsqlserversettings)): object [`EndpointMicrosoftSqlServerSettings`], optional.
     #[serde(
         rename = "MicrosoftSqlServerSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub microsoft_sql_server_settings: Option<EndpointMicrosoftSqlServerSettings>,
-    /// `MongoDbSettings`: optional.
+    /// Settings in JSON format for the source MongoDB endpoint
+    ///
+    /// `MongoDbSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-mongodbsettings)): object [`EndpointMongoDbSettings`], optional.
     #[serde(rename = "MongoDbSettings", skip_serializing_if = "Option::is_none")]
     pub mongo_db_settings: Option<EndpointMongoDbSettings>,
-    /// `MySqlSettings`: optional.
+    /// Settings in JSON format for the source and target MySQL endpoin
+    ///
+    /// `MySqlSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-mysqlsettings)): object [`EndpointMySqlSettings`], optional.
     #[serde(rename = "MySqlSettings", skip_serializing_if = "Option::is_none")]
     pub my_sql_settings: Option<EndpointMySqlSettings>,
-    /// `NeptuneSettings`: optional.
+    /// Settings in JSON format for the target Amazon Neptune endpoint
+    ///
+    /// `NeptuneSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-neptunesettings)): object [`NeptuneSettings`], optional.
     #[serde(rename = "NeptuneSettings", skip_serializing_if = "Option::is_none")]
     pub neptune_settings: Option<NeptuneSettings>,
-    /// `OracleSettings`: optional.
+    /// Settings in JSON format for the source and target Oracle endpoint
+    ///
+    /// `OracleSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-oraclesettings)): object [`EndpointOracleSettings`], optional.
     #[serde(rename = "OracleSettings", skip_serializing_if = "Option::is_none")]
     pub oracle_settings: Option<EndpointOracleSettings>,
-    /// `Password`: optional.
+    /// The password to be used to log in to the endpoint database.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-password)): string, optional.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The port used by the endpoint database.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PostgreSqlSettings`: optional.
+    /// Settings in JSON format for the source and target PostgreSQL endpoint.
+    ///
+    /// `PostgreSqlSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-postgresqlsettings)): object [`EndpointPostgreSqlSettings`], optional.
     #[serde(rename = "PostgreSqlSettings", skip_serializing_if = "Option::is_none")]
     pub postgre_sql_settings: Option<EndpointPostgreSqlSettings>,
-    /// `RedisSettings`: optional.
+    /// Settings in JSON format for the target Redis endpoint
+    ///
+    /// `RedisSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-redissettings)): object [`RedisSettings`], optional.
     #[serde(rename = "RedisSettings", skip_serializing_if = "Option::is_none")]
     pub redis_settings: Option<RedisSettings>,
-    /// `RedshiftSettings`: optional.
+    /// Settings in JSON format for the Amazon Redshift endpoint.
+    ///
+    /// `RedshiftSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-redshiftsettings)): object [`EndpointRedshiftSettings`], optional.
     #[serde(rename = "RedshiftSettings", skip_serializing_if = "Option::is_none")]
     pub redshift_settings: Option<EndpointRedshiftSettings>,
-    /// `ResourceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// A display name for the resource identifier at the end of the EndpointArn response parameter that is returned in the created Endpoint object.
+    ///
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-resourceidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceIdentifier", skip_serializing_if = "Option::is_none")]
     pub resource_identifier: Option<Value<String>>,
-    /// `S3Settings`: optional.
+    /// Settings in JSON format for the source and target Amazon S3 endpoint
+    ///
+    /// `S3Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-s3settings)): object [`S3Settings`], optional.
     #[serde(rename = "S3Settings", skip_serializing_if = "Option::is_none")]
     pub s3_settings: Option<S3Settings>,
-    /// `ServerName`: optional.
+    /// The name of the server where the endpoint database resides.
+    ///
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-servername)): string, optional.
     #[serde(rename = "ServerName", skip_serializing_if = "Option::is_none")]
     pub server_name: Option<Value<String>>,
-    /// `SslMode`: optional.
+    /// The Secure Sockets Layer (SSL) mode to use for the SSL connection. The default is none.
+    ///
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-sslmode)): string, optional.
     #[serde(rename = "SslMode", skip_serializing_if = "Option::is_none")]
     pub ssl_mode: Option<Value<String>>,
-    /// `SybaseSettings`: optional.
+    /// Settings in JSON format for the source and target SAP ASE endpoint.
+    ///
+    /// `SybaseSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-sybasesettings)): object [`SybaseSettings`], optional.
     #[serde(rename = "SybaseSettings", skip_serializing_if = "Option::is_none")]
     pub sybase_settings: Option<SybaseSettings>,
-    /// `Tags`: optional.
+    /// One or more tags to be assigned to the endpoint.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Username`: optional.
+    /// The user name to be used to log in to the endpoint database.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html#cfn-dms-endpoint-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -771,28 +879,44 @@ impl ResourceRef<Endpoint> {
 
 /// The properties of an `AWS::DMS::EventSubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html)).
 ///
+/// Resource Type definition for AWS::DMS::EventSubscription
+///
 /// [`EventSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSubscription {
-    /// `Enabled`: optional.
+    /// Indicates whether to activate the subscription. If you don't specify this property, CloudFormation activates the subscription.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html#cfn-dms-eventsubscription-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EventCategories`: optional.
+    /// A list of event categories for a source type that you want to subscribe to. If you don't specify this property, you are notified about all event categories.
+    ///
+    /// `EventCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html#cfn-dms-eventsubscription-eventcategories)): list of (string), optional.
     #[serde(rename = "EventCategories", skip_serializing_if = "Option::is_none")]
     pub event_categories: Option<Value<Vec<Value<String>>>>,
-    /// `SnsTopicArn`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic created for event notification. The ARN is created by Amazon SNS when you create a topic and subscribe to it.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html#cfn-dms-eventsubscription-snstopicarn)): string, required.
     #[serde(rename = "SnsTopicArn")]
     pub sns_topic_arn: Value<String>,
-    /// `SourceIds`: optional, create-only (changing it replaces the resource).
+    /// A list of identifiers for which AWS DMS provides notification events. If you don't specify a value, notifications are provided for all sources. If you specify multiple values, they must be of the same type. For example, if you specify a database instance ID, then all of the other values must be database instance IDs.
+    ///
+    /// `SourceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html#cfn-dms-eventsubscription-sourceids)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourceIds", skip_serializing_if = "Option::is_none")]
     pub source_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SourceType`: optional.
+    /// The type of AWS DMS resource that generates the events. For example, if you want to be notified of events generated by a replication instance, you set this parameter to replication-instance. If this value isn't specified, all events are returned.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html#cfn-dms-eventsubscription-sourcetype)): string, optional.
     #[serde(rename = "SourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Value<String>>,
-    /// `SubscriptionName`: optional, create-only (changing it replaces the resource).
+    /// The name of the AWS DMS event notification subscription. This name must be less than 255 characters.
+    ///
+    /// `SubscriptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html#cfn-dms-eventsubscription-subscriptionname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SubscriptionName", skip_serializing_if = "Option::is_none")]
     pub subscription_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// One or more tags to be assigned to the event subscription.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html#cfn-dms-eventsubscription-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -878,46 +1002,68 @@ impl Resource for EventSubscription {
 
 /// The properties of an `AWS::DMS::InstanceProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html)).
 ///
+/// Resource schema for AWS::DMS::InstanceProfile.
+///
 /// Every property is optional: start from [`InstanceProfile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceProfile {
-    /// `AvailabilityZone`: optional.
+    /// The property describes an availability zone of the instance profile.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-availabilityzone)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The optional description of the instance profile.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-description)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceProfileIdentifier`: optional, deprecated by AWS.
+    /// \[DEPRECATED\] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier).
+    ///
+    /// `InstanceProfileIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-instanceprofileidentifier)): string, optional, deprecated by AWS. Length: 1 to 255 characters.
     #[serde(
         rename = "InstanceProfileIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_profile_identifier: Option<Value<String>>,
-    /// `InstanceProfileName`: optional.
+    /// The property describes a name for the instance profile.
+    ///
+    /// `InstanceProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-instanceprofilename)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "InstanceProfileName",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_profile_name: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// The property describes kms key arn for the instance profile.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-kmskeyarn)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `NetworkType`: optional.
+    /// The property describes a network type for the instance profile.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-networktype)): [`NetworkType`], one of `IPV4`, `DUAL`, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `PubliclyAccessible`: optional.
+    /// The property describes the publicly accessible of the instance profile
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-publiclyaccessible)): boolean, optional.
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `SubnetGroupIdentifier`: optional.
+    /// The property describes a subnet group identifier for the instance profile.
+    ///
+    /// `SubnetGroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-subnetgroupidentifier)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "SubnetGroupIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub subnet_group_identifier: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcSecurityGroups`: optional.
+    /// The property describes vps security groups for the instance profile.
+    ///
+    /// `VpcSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html#cfn-dms-instanceprofile-vpcsecuritygroups)): list of (string), optional.
     #[serde(rename = "VpcSecurityGroups", skip_serializing_if = "Option::is_none")]
     pub vpc_security_groups: Option<Value<Vec<Value<String>>>>,
 }
@@ -1037,52 +1183,72 @@ impl ResourceRef<InstanceProfile> {
 
 /// The properties of an `AWS::DMS::MigrationProject` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html)).
 ///
+/// Resource schema for AWS::DMS::MigrationProject
+///
 /// Every property is optional: start from [`MigrationProject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MigrationProject {
-    /// `Description`: optional.
+    /// The optional description of the migration project.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-description)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceProfileIdentifier`: optional.
+    /// The property describes an instance profile identifier for the migration project. For create
+    ///
+    /// `InstanceProfileIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-instanceprofileidentifier)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "InstanceProfileIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_profile_identifier: Option<Value<String>>,
-    /// `MigrationProjectIdentifier`: optional, deprecated by AWS.
+    /// \[DEPRECATED\] This property is unused and will be ignored. Identity is managed via the resource ARN (primaryIdentifier) and Name (additionalIdentifier).
+    ///
+    /// `MigrationProjectIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-migrationprojectidentifier)): string, optional, deprecated by AWS. Length: 1 to 255 characters.
     #[serde(
         rename = "MigrationProjectIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub migration_project_identifier: Option<Value<String>>,
-    /// `MigrationProjectName`: optional.
+    /// The property describes a name to identify the migration project.
+    ///
+    /// `MigrationProjectName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-migrationprojectname)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "MigrationProjectName",
         skip_serializing_if = "Option::is_none"
     )]
     pub migration_project_name: Option<Value<String>>,
-    /// `SchemaConversionApplicationAttributes`: optional.
+    /// The property describes schema conversion application attributes for the migration project.
+    ///
+    /// `SchemaConversionApplicationAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-schemaconversionapplicationattributes)): object [`SchemaConversionApplicationAttributes`], optional.
     #[serde(
         rename = "SchemaConversionApplicationAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub schema_conversion_application_attributes: Option<SchemaConversionApplicationAttributes>,
-    /// `SourceDataProviderDescriptors`: optional.
+    /// The property describes source data provider descriptors for the migration project.
+    ///
+    /// `SourceDataProviderDescriptors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-sourcedataproviderdescriptors)): list of (object [`DataProviderDescriptor`]), optional.
     #[serde(
         rename = "SourceDataProviderDescriptors",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_data_provider_descriptors: Option<Value<Vec<DataProviderDescriptor>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetDataProviderDescriptors`: optional.
+    /// The property describes target data provider descriptors for the migration project.
+    ///
+    /// `TargetDataProviderDescriptors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-targetdataproviderdescriptors)): list of (object [`DataProviderDescriptor`]), optional.
     #[serde(
         rename = "TargetDataProviderDescriptors",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_data_provider_descriptors: Option<Value<Vec<DataProviderDescriptor>>>,
-    /// `TransformationRules`: optional.
+    /// The property describes transformation rules for the migration project.
+    ///
+    /// `TransformationRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html#cfn-dms-migrationproject-transformationrules)): string, optional.
     #[serde(
         rename = "TransformationRules",
         skip_serializing_if = "Option::is_none"
@@ -1216,43 +1382,59 @@ impl ResourceRef<MigrationProject> {
 
 /// The properties of an `AWS::DMS::ReplicationConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html)).
 ///
+/// A replication configuration that you later provide to configure and start a AWS DMS Serverless replication
+///
 /// [`ReplicationConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationConfig {
-    /// `ComputeConfig`: required.
+    /// Configuration parameters for provisioning a AWS DMS Serverless replication
+    ///
+    /// `ComputeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-computeconfig)): object [`ComputeConfig`], required.
     #[serde(rename = "ComputeConfig")]
     pub compute_config: ComputeConfig,
-    /// `ReplicationConfigIdentifier`: required.
+    /// A unique identifier of replication configuration
+    ///
+    /// `ReplicationConfigIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-replicationconfigidentifier)): string, required.
     #[serde(rename = "ReplicationConfigIdentifier")]
     pub replication_config_identifier: Value<String>,
-    /// `ReplicationSettings`: optional.
+    /// `ReplicationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-replicationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ReplicationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_settings: Option<Json>,
-    /// `ReplicationType`: required.
+    /// The type of AWS DMS Serverless replication to provision using this replication configuration
+    ///
+    /// `ReplicationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-replicationtype)): [`ReplicationType`], one of `full-load`, `full-load-and-cdc`, `cdc`, required.
     #[serde(rename = "ReplicationType")]
     pub replication_type: Value<ReplicationType>,
-    /// `ResourceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// A unique value or name that you get set for a given resource that can be used to construct an Amazon Resource Name (ARN) for that resource
+    ///
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-resourceidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceIdentifier", skip_serializing_if = "Option::is_none")]
     pub resource_identifier: Option<Value<String>>,
-    /// `SourceEndpointArn`: required.
+    /// The Amazon Resource Name (ARN) of the source endpoint for this AWS DMS Serverless replication configuration
+    ///
+    /// `SourceEndpointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-sourceendpointarn)): string, required.
     #[serde(rename = "SourceEndpointArn")]
     pub source_endpoint_arn: Value<String>,
-    /// `SupplementalSettings`: optional.
+    /// `SupplementalSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-supplementalsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "SupplementalSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub supplemental_settings: Option<Json>,
-    /// `TableMappings`: required.
+    /// `TableMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-tablemappings)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "TableMappings")]
     pub table_mappings: Json,
-    /// `Tags`: optional.
+    /// \<p\>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.\</p\>
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetEndpointArn`: required.
+    /// The Amazon Resource Name (ARN) of the target endpoint for this AWS DMS Serverless replication configuration
+    ///
+    /// `TargetEndpointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html#cfn-dms-replicationconfig-targetendpointarn)): string, required.
     #[serde(rename = "TargetEndpointArn")]
     pub target_endpoint_arn: Value<String>,
 }
@@ -1349,73 +1531,75 @@ impl ResourceRef<ReplicationConfig> {
 
 /// The properties of an `AWS::DMS::ReplicationInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html)).
 ///
+/// Resource Type definition for AWS::DMS::ReplicationInstance
+///
 /// [`ReplicationInstance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationInstance {
-    /// `AllocatedStorage`: optional.
+    /// `AllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-allocatedstorage)): integer, optional.
     #[serde(rename = "AllocatedStorage", skip_serializing_if = "Option::is_none")]
     pub allocated_storage: Option<Value<i64>>,
-    /// `AllowMajorVersionUpgrade`: optional.
+    /// `AllowMajorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-allowmajorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AllowMajorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_major_version_upgrade: Option<Value<bool>>,
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `AvailabilityZone`: optional.
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-availabilityzone)): string, optional.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `DnsNameServers`: optional, create-only (changing it replaces the resource).
+    /// `DnsNameServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-dnsnameservers)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DnsNameServers", skip_serializing_if = "Option::is_none")]
     pub dns_name_servers: Option<Value<String>>,
-    /// `EngineVersion`: optional.
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MultiAZ`: optional.
+    /// `MultiAZ` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-multiaz)): boolean, optional.
     #[serde(rename = "MultiAZ", skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<Value<bool>>,
-    /// `NetworkType`: optional.
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-networktype)): string, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `PubliclyAccessible`: optional, create-only (changing it replaces the resource).
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-publiclyaccessible)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `ReplicationInstanceClass`: required.
+    /// `ReplicationInstanceClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-replicationinstanceclass)): string, required.
     #[serde(rename = "ReplicationInstanceClass")]
     pub replication_instance_class: Value<String>,
-    /// `ReplicationInstanceIdentifier`: optional.
+    /// `ReplicationInstanceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-replicationinstanceidentifier)): string, optional.
     #[serde(
         rename = "ReplicationInstanceIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_instance_identifier: Option<Value<String>>,
-    /// `ReplicationSubnetGroupIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ReplicationSubnetGroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-replicationsubnetgroupidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ReplicationSubnetGroupIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_subnet_group_identifier: Option<Value<String>>,
-    /// `ResourceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-resourceidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceIdentifier", skip_serializing_if = "Option::is_none")]
     pub resource_identifier: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html#cfn-dms-replicationinstance-vpcsecuritygroupids)): list of (string), optional.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
@@ -1617,22 +1801,32 @@ impl ResourceRef<ReplicationInstance> {
 
 /// The properties of an `AWS::DMS::ReplicationSubnetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationsubnetgroup.html)).
 ///
+/// Resource Type definition for AWS::DMS::ReplicationSubnetGroup
+///
 /// [`ReplicationSubnetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationSubnetGroup {
-    /// `ReplicationSubnetGroupDescription`: required.
+    /// The description for the subnet group.
+    ///
+    /// `ReplicationSubnetGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationsubnetgroup.html#cfn-dms-replicationsubnetgroup-replicationsubnetgroupdescription)): string, required.
     #[serde(rename = "ReplicationSubnetGroupDescription")]
     pub replication_subnet_group_description: Value<String>,
-    /// `ReplicationSubnetGroupIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The name for the replication subnet group. This value is stored as a lowercase string.
+    ///
+    /// `ReplicationSubnetGroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationsubnetgroup.html#cfn-dms-replicationsubnetgroup-replicationsubnetgroupidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ReplicationSubnetGroupIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_subnet_group_identifier: Option<Value<String>>,
-    /// `SubnetIds`: required.
+    /// One or more subnet IDs to be assigned to the replication subnet group.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationsubnetgroup.html#cfn-dms-replicationsubnetgroup-subnetids)): list of (string), required.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// One or more tags to be assigned to the replication subnet group
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationsubnetgroup.html#cfn-dms-replicationsubnetgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1688,52 +1882,78 @@ impl Resource for ReplicationSubnetGroup {
 
 /// The properties of an `AWS::DMS::ReplicationTask` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html)).
 ///
+/// Resource Type definition for AWS::DMS::ReplicationTask
+///
 /// [`ReplicationTask::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationTask {
-    /// `CdcStartPosition`: optional.
+    /// Indicates when you want a change data capture (CDC) operation to start. Use either CdcStartPosition or CdcStartTime to specify when you want a CDC operation to start. Specifying both values results in an error.
+    ///
+    /// `CdcStartPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-cdcstartposition)): string, optional.
     #[serde(rename = "CdcStartPosition", skip_serializing_if = "Option::is_none")]
     pub cdc_start_position: Option<Value<String>>,
-    /// `CdcStartTime`: optional.
+    /// Indicates the start time for a change data capture (CDC) operation. Use either CdcStartTime or CdcStartPosition to specify when you want a CDC operation to start. Specifying both values results in an error.
+    ///
+    /// `CdcStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-cdcstarttime)): number, optional.
     #[serde(rename = "CdcStartTime", skip_serializing_if = "Option::is_none")]
     pub cdc_start_time: Option<Value<f64>>,
-    /// `CdcStopPosition`: optional.
+    /// Indicates when you want a change data capture (CDC) operation to stop. The value can be either server time or commit time.
+    ///
+    /// `CdcStopPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-cdcstopposition)): string, optional.
     #[serde(rename = "CdcStopPosition", skip_serializing_if = "Option::is_none")]
     pub cdc_stop_position: Option<Value<String>>,
-    /// `MigrationType`: required, create-only (changing it replaces the resource).
+    /// The migration type.
+    ///
+    /// `MigrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-migrationtype)): [`MigrationType`], one of `full-load`, `cdc`, `full-load-and-cdc`, required, create-only (changing it replaces the resource).
     #[serde(rename = "MigrationType")]
     pub migration_type: Value<MigrationType>,
-    /// `ReplicationInstanceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of a replication instance.
+    ///
+    /// `ReplicationInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-replicationinstancearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ReplicationInstanceArn")]
     pub replication_instance_arn: Value<String>,
-    /// `ReplicationTaskIdentifier`: optional.
+    /// An identifier for the replication task.
+    ///
+    /// `ReplicationTaskIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-replicationtaskidentifier)): string, optional. Pattern: `^[a-zA-Z][a-zA-Z0-9]*(?:-[a-zA-Z0-9]+)*$`.
     #[serde(
         rename = "ReplicationTaskIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_task_identifier: Option<Value<String>>,
-    /// `ReplicationTaskSettings`: optional.
+    /// Overall settings for the task, in JSON format
+    ///
+    /// `ReplicationTaskSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-replicationtasksettings)): string, optional.
     #[serde(
         rename = "ReplicationTaskSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_task_settings: Option<Value<String>>,
-    /// `ResourceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// A friendly name for the resource identifier at the end of the EndpointArn response parameter that is returned in the created Endpoint object.
+    ///
+    /// `ResourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-resourceidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceIdentifier", skip_serializing_if = "Option::is_none")]
     pub resource_identifier: Option<Value<String>>,
-    /// `SourceEndpointArn`: required, create-only (changing it replaces the resource).
+    /// An Amazon Resource Name (ARN) that uniquely identifies the source endpoint.
+    ///
+    /// `SourceEndpointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-sourceendpointarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceEndpointArn")]
     pub source_endpoint_arn: Value<String>,
-    /// `TableMappings`: required.
+    /// The table mappings for the task, in JSON format.
+    ///
+    /// `TableMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-tablemappings)): string, required.
     #[serde(rename = "TableMappings")]
     pub table_mappings: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetEndpointArn`: required, create-only (changing it replaces the resource).
+    /// An Amazon Resource Name (ARN) that uniquely identifies the target endpoint.
+    ///
+    /// `TargetEndpointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-targetendpointarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TargetEndpointArn")]
     pub target_endpoint_arn: Value<String>,
-    /// `TaskData`: optional.
+    /// Supplemental information that the task requires to migrate the data for certain source and target endpoints.
+    ///
+    /// `TaskData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html#cfn-dms-replicationtask-taskdata)): string, optional.
     #[serde(rename = "TaskData", skip_serializing_if = "Option::is_none")]
     pub task_data: Option<Value<String>>,
 }
@@ -1868,42 +2088,42 @@ impl ResourceRef<ReplicationTask> {
 
 /// The `ComputeConfig` property type of [`ReplicationConfig`].
 ///
-/// AWS reference: [`AWS::DMS::ReplicationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html).
+/// AWS reference: [`AWS::DMS::ReplicationConfig` `ComputeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html).
 ///
 /// [`ComputeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeConfig {
-    /// `AvailabilityZone`: optional.
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-availabilityzone)): string, optional.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `DnsNameServers`: optional.
+    /// `DnsNameServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-dnsnameservers)): string, optional.
     #[serde(rename = "DnsNameServers", skip_serializing_if = "Option::is_none")]
     pub dns_name_servers: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MaxCapacityUnits`: required.
+    /// `MaxCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-maxcapacityunits)): integer, required.
     #[serde(rename = "MaxCapacityUnits")]
     pub max_capacity_units: Value<i64>,
-    /// `MinCapacityUnits`: optional.
+    /// `MinCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-mincapacityunits)): integer, optional.
     #[serde(rename = "MinCapacityUnits", skip_serializing_if = "Option::is_none")]
     pub min_capacity_units: Option<Value<i64>>,
-    /// `MultiAZ`: optional.
+    /// `MultiAZ` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-multiaz)): boolean, optional.
     #[serde(rename = "MultiAZ", skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<Value<bool>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `ReplicationSubnetGroupId`: optional.
+    /// `ReplicationSubnetGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-replicationsubnetgroupid)): string, optional.
     #[serde(
         rename = "ReplicationSubnetGroupId",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_subnet_group_id: Option<Value<String>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-computeconfig.html#cfn-dms-replicationconfig-computeconfig-vpcsecuritygroupids)): list of (string), optional.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
@@ -2004,21 +2224,27 @@ impl Walk for ComputeConfig {
 
 /// The `DataMigrationSettings` property type of [`DataMigration`].
 ///
-/// AWS reference: [`AWS::DMS::DataMigration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html).
+/// AWS reference: [`AWS::DMS::DataMigration` `DataMigrationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-datamigrationsettings.html).
 ///
 /// Every property is optional: start from [`DataMigrationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataMigrationSettings {
-    /// `CloudwatchLogsEnabled`: optional.
+    /// The property specifies whether to enable the CloudWatch log.
+    ///
+    /// `CloudwatchLogsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-datamigrationsettings.html#cfn-dms-datamigration-datamigrationsettings-cloudwatchlogsenabled)): boolean, optional.
     #[serde(
         rename = "CloudwatchLogsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloudwatch_logs_enabled: Option<Value<bool>>,
-    /// `NumberOfJobs`: optional.
+    /// The number of parallel jobs that trigger parallel threads to unload the tables from the source, and then load them to the target.
+    ///
+    /// `NumberOfJobs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-datamigrationsettings.html#cfn-dms-datamigration-datamigrationsettings-numberofjobs)): integer, optional. Range: 1 to 50.
     #[serde(rename = "NumberOfJobs", skip_serializing_if = "Option::is_none")]
     pub number_of_jobs: Option<Value<i64>>,
-    /// `SelectionRules`: optional.
+    /// The property specifies the rules of selecting objects for data migration.
+    ///
+    /// `SelectionRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-datamigrationsettings.html#cfn-dms-datamigration-datamigrationsettings-selectionrules)): string, optional.
     #[serde(rename = "SelectionRules", skip_serializing_if = "Option::is_none")]
     pub selection_rules: Option<Value<String>>,
 }
@@ -2087,24 +2313,24 @@ impl Walk for DataMigrationType {
 
 /// The `DataProviderDescriptor` property type of [`MigrationProject`].
 ///
-/// AWS reference: [`AWS::DMS::MigrationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html).
+/// AWS reference: [`AWS::DMS::MigrationProject` `DataProviderDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-migrationproject-dataproviderdescriptor.html).
 ///
 /// Every property is optional: start from [`DataProviderDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataProviderDescriptor {
-    /// `DataProviderIdentifier`: optional.
+    /// `DataProviderIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-migrationproject-dataproviderdescriptor.html#cfn-dms-migrationproject-dataproviderdescriptor-dataprovideridentifier)): string, optional.
     #[serde(
         rename = "DataProviderIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_provider_identifier: Option<Value<String>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-migrationproject-dataproviderdescriptor.html#cfn-dms-migrationproject-dataproviderdescriptor-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-migrationproject-dataproviderdescriptor.html#cfn-dms-migrationproject-dataproviderdescriptor-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
@@ -2199,12 +2425,14 @@ impl Walk for DmsSslModeValue {
 
 /// The `DynamoDbSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `DynamoDbSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-dynamodbsettings.html).
 ///
 /// Every property is optional: start from [`DynamoDbSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DynamoDbSettings {
-    /// `ServiceAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) used by the service to access the IAM role. The role must allow the iam:PassRole action.
+    ///
+    /// `ServiceAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-dynamodbsettings.html#cfn-dms-endpoint-dynamodbsettings-serviceaccessrolearn)): string, optional.
     #[serde(
         rename = "ServiceAccessRoleArn",
         skip_serializing_if = "Option::is_none"
@@ -2237,24 +2465,32 @@ impl Walk for DynamoDbSettings {
 
 /// The `ElasticsearchSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `ElasticsearchSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-elasticsearchsettings.html).
 ///
 /// Every property is optional: start from [`ElasticsearchSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ElasticsearchSettings {
-    /// `EndpointUri`: optional, create-only (changing it replaces the resource).
+    /// The endpoint for the OpenSearch cluster. AWS DMS uses HTTPS if a transport protocol (either HTTP or HTTPS) isn't specified.
+    ///
+    /// `EndpointUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-elasticsearchsettings.html#cfn-dms-endpoint-elasticsearchsettings-endpointuri)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EndpointUri", skip_serializing_if = "Option::is_none")]
     pub endpoint_uri: Option<Value<String>>,
-    /// `ErrorRetryDuration`: optional.
+    /// The maximum number of seconds for which DMS retries failed API requests to the OpenSearch cluster.
+    ///
+    /// `ErrorRetryDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-elasticsearchsettings.html#cfn-dms-endpoint-elasticsearchsettings-errorretryduration)): integer, optional.
     #[serde(rename = "ErrorRetryDuration", skip_serializing_if = "Option::is_none")]
     pub error_retry_duration: Option<Value<i64>>,
-    /// `FullLoadErrorPercentage`: optional.
+    /// The maximum percentage of records that can fail to be written before a full load operation stops.
+    ///
+    /// `FullLoadErrorPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-elasticsearchsettings.html#cfn-dms-endpoint-elasticsearchsettings-fullloaderrorpercentage)): integer, optional.
     #[serde(
         rename = "FullLoadErrorPercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub full_load_error_percentage: Option<Value<i64>>,
-    /// `ServiceAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) used by the service to access the IAM role. The role must allow the iam:PassRole action.
+    ///
+    /// `ServiceAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-elasticsearchsettings.html#cfn-dms-endpoint-elasticsearchsettings-serviceaccessrolearn)): string, optional.
     #[serde(
         rename = "ServiceAccessRoleArn",
         skip_serializing_if = "Option::is_none"
@@ -2311,27 +2547,37 @@ impl Walk for ElasticsearchSettings {
 
 /// The `DocDbSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `DocDbSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-docdbsettings.html).
 ///
 /// Every property is optional: start from [`EndpointDocDbSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointDocDbSettings {
-    /// `DocsToInvestigate`: optional.
+    /// Indicates the number of documents to preview to determine the document organization. Use this setting when NestingLevel is set to "one".
+    ///
+    /// `DocsToInvestigate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-docdbsettings.html#cfn-dms-endpoint-docdbsettings-docstoinvestigate)): integer, optional.
     #[serde(rename = "DocsToInvestigate", skip_serializing_if = "Option::is_none")]
     pub docs_to_investigate: Option<Value<i64>>,
-    /// `ExtractDocId`: optional.
+    /// Specifies the document ID. Use this setting when NestingLevel is set to "none"
+    ///
+    /// `ExtractDocId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-docdbsettings.html#cfn-dms-endpoint-docdbsettings-extractdocid)): boolean, optional.
     #[serde(rename = "ExtractDocId", skip_serializing_if = "Option::is_none")]
     pub extract_doc_id: Option<Value<bool>>,
-    /// `NestingLevel`: optional.
+    /// Specifies either document or table mode.
+    ///
+    /// `NestingLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-docdbsettings.html#cfn-dms-endpoint-docdbsettings-nestinglevel)): string, optional.
     #[serde(rename = "NestingLevel", skip_serializing_if = "Option::is_none")]
     pub nesting_level: Option<Value<String>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret. The role must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets Manager secret that allows access to the DocumentDB endpoint.
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-docdbsettings.html#cfn-dms-endpoint-docdbsettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret. The role must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets Manager secret that allows access to the DocumentDB endpoint.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-docdbsettings.html#cfn-dms-endpoint-docdbsettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
@@ -2396,75 +2642,109 @@ impl Walk for EndpointDocDbSettings {
 
 /// The `MicrosoftSqlServerSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `MicrosoftSqlServerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html).
 ///
 /// Every property is optional: start from [`EndpointMicrosoftSqlServerSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointMicrosoftSqlServerSettings {
-    /// `BcpPacketSize`: optional.
+    /// The maximum size of the packets (in bytes) used to transfer data using BCP.
+    ///
+    /// `BcpPacketSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-bcppacketsize)): integer, optional.
     #[serde(rename = "BcpPacketSize", skip_serializing_if = "Option::is_none")]
     pub bcp_packet_size: Option<Value<i64>>,
-    /// `ControlTablesFileGroup`: optional.
+    /// Specifies a file group for the AWS DMS internal tables.
+    ///
+    /// `ControlTablesFileGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-controltablesfilegroup)): string, optional.
     #[serde(
         rename = "ControlTablesFileGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub control_tables_file_group: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// Database name for the endpoint.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `ForceLobLookup`: optional.
+    /// Forces LOB lookup on inline LOB.
+    ///
+    /// `ForceLobLookup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-forceloblookup)): boolean, optional.
     #[serde(rename = "ForceLobLookup", skip_serializing_if = "Option::is_none")]
     pub force_lob_lookup: Option<Value<bool>>,
-    /// `Password`: optional.
+    /// Endpoint connection password.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-password)): string, optional.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Port`: optional.
+    /// Endpoint TCP port.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `QuerySingleAlwaysOnNode`: optional.
+    /// Cleans and recreates table metadata information on the replication instance when a mismatch occurs. An example is a situation where running an alter DDL statement on a table might result in different information about the table cached in the replication instance.
+    ///
+    /// `QuerySingleAlwaysOnNode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-querysinglealwaysonnode)): boolean, optional.
     #[serde(
         rename = "QuerySingleAlwaysOnNode",
         skip_serializing_if = "Option::is_none"
     )]
     pub query_single_always_on_node: Option<Value<bool>>,
-    /// `ReadBackupOnly`: optional.
+    /// When this attribute is set to Y, AWS DMS only reads changes from transaction log backups and doesn't read from the active transaction log file during ongoing replication. Setting this parameter to Y enables you to control active transaction log file growth during full load and ongoing replication tasks. However, it can add some source latency to ongoing replication.
+    ///
+    /// `ReadBackupOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-readbackuponly)): boolean, optional.
     #[serde(rename = "ReadBackupOnly", skip_serializing_if = "Option::is_none")]
     pub read_backup_only: Option<Value<bool>>,
-    /// `SafeguardPolicy`: optional.
+    /// Use this attribute to minimize the need to access the backup log and enable AWS DMS to prevent truncation using one of the following two methods.
+    ///
+    /// `SafeguardPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-safeguardpolicy)): string, optional.
     #[serde(rename = "SafeguardPolicy", skip_serializing_if = "Option::is_none")]
     pub safeguard_policy: Option<Value<String>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MicrosoftSQLServer endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_secret_id: Option<Value<String>>,
-    /// `ServerName`: optional.
+    /// Fully qualified domain name of the endpoint. For an Amazon RDS SQL Server instance, this is the output of DescribeDBInstances, in the Endpoint.Address field.
+    ///
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-servername)): string, optional.
     #[serde(rename = "ServerName", skip_serializing_if = "Option::is_none")]
     pub server_name: Option<Value<String>>,
-    /// `TlogAccessMode`: optional.
+    /// Indicates the mode used to fetch CDC data.
+    ///
+    /// `TlogAccessMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-tlogaccessmode)): string, optional.
     #[serde(rename = "TlogAccessMode", skip_serializing_if = "Option::is_none")]
     pub tlog_access_mode: Option<Value<String>>,
-    /// `TrimSpaceInChar`: optional.
+    /// Use the TrimSpaceInChar source endpoint setting to right-trim data on CHAR and NCHAR data types during migration. Setting TrimSpaceInChar does not left-trim data. The default value is true.
+    ///
+    /// `TrimSpaceInChar` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-trimspaceinchar)): boolean, optional.
     #[serde(rename = "TrimSpaceInChar", skip_serializing_if = "Option::is_none")]
     pub trim_space_in_char: Option<Value<bool>>,
-    /// `UseBcpFullLoad`: optional.
+    /// Use this to attribute to transfer data for full-load operations using BCP. When the target table contains an identity column that does not exist in the source table, you must disable the use BCP for loading table option.
+    ///
+    /// `UseBcpFullLoad` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-usebcpfullload)): boolean, optional.
     #[serde(rename = "UseBcpFullLoad", skip_serializing_if = "Option::is_none")]
     pub use_bcp_full_load: Option<Value<bool>>,
-    /// `UseThirdPartyBackupDevice`: optional.
+    /// When this attribute is set to Y, DMS processes third-party transaction log backups if they are created in native format.
+    ///
+    /// `UseThirdPartyBackupDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-usethirdpartybackupdevice)): boolean, optional.
     #[serde(
         rename = "UseThirdPartyBackupDevice",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_third_party_backup_device: Option<Value<bool>>,
-    /// `Username`: optional.
+    /// Endpoint connection user name.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-microsoftsqlserversettings.html#cfn-dms-endpoint-microsoftsqlserversettings-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -2622,54 +2902,80 @@ impl Walk for EndpointMicrosoftSqlServerSettings {
 
 /// The `MongoDbSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `MongoDbSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html).
 ///
 /// Every property is optional: start from [`EndpointMongoDbSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointMongoDbSettings {
-    /// `AuthMechanism`: optional.
+    /// The authentication mechanism you use to access the MongoDB source endpoint.
+    ///
+    /// `AuthMechanism` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-authmechanism)): string, optional.
     #[serde(rename = "AuthMechanism", skip_serializing_if = "Option::is_none")]
     pub auth_mechanism: Option<Value<String>>,
-    /// `AuthSource`: optional.
+    /// The MongoDB database name. This setting isn't used when AuthType is set to "no".
+    ///
+    /// `AuthSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-authsource)): string, optional.
     #[serde(rename = "AuthSource", skip_serializing_if = "Option::is_none")]
     pub auth_source: Option<Value<String>>,
-    /// `AuthType`: optional, create-only (changing it replaces the resource).
+    /// The authentication type you use to access the MongoDB source endpoint.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-authtype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// The database name on the MongoDB source endpoint.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `DocsToInvestigate`: optional.
+    /// Indicates the number of documents to preview to determine the document organization. Use this setting when NestingLevel is set to "one".
+    ///
+    /// `DocsToInvestigate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-docstoinvestigate)): string, optional.
     #[serde(rename = "DocsToInvestigate", skip_serializing_if = "Option::is_none")]
     pub docs_to_investigate: Option<Value<String>>,
-    /// `ExtractDocId`: optional.
+    /// Specifies the document ID. Use this setting when NestingLevel is set to "none".
+    ///
+    /// `ExtractDocId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-extractdocid)): string, optional.
     #[serde(rename = "ExtractDocId", skip_serializing_if = "Option::is_none")]
     pub extract_doc_id: Option<Value<String>>,
-    /// `NestingLevel`: optional.
+    /// Specifies either document or table mode.
+    ///
+    /// `NestingLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-nestinglevel)): string, optional.
     #[serde(rename = "NestingLevel", skip_serializing_if = "Option::is_none")]
     pub nesting_level: Option<Value<String>>,
-    /// `Password`: optional.
+    /// The password for the user account you use to access the MongoDB source endpoint.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-password)): string, optional.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The port value for the MongoDB source endpoint.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MongoDB endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_secret_id: Option<Value<String>>,
-    /// `ServerName`: optional.
+    /// The name of the server on the MongoDB source endpoint.
+    ///
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-servername)): string, optional.
     #[serde(rename = "ServerName", skip_serializing_if = "Option::is_none")]
     pub server_name: Option<Value<String>>,
-    /// `Username`: optional.
+    /// The user name you use to access the MongoDB source endpoint.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mongodbsettings.html#cfn-dms-endpoint-mongodbsettings-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -2795,48 +3101,66 @@ impl Walk for EndpointMongoDbSettings {
 
 /// The `MySqlSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `MySqlSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html).
 ///
 /// Every property is optional: start from [`EndpointMySqlSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointMySqlSettings {
-    /// `AfterConnectScript`: optional.
+    /// Specifies a script to run immediately after AWS DMS connects to the endpoint. The migration task continues running regardless if the SQL statement succeeds or fails.
+    ///
+    /// `AfterConnectScript` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-afterconnectscript)): string, optional.
     #[serde(rename = "AfterConnectScript", skip_serializing_if = "Option::is_none")]
     pub after_connect_script: Option<Value<String>>,
-    /// `CleanSourceMetadataOnMismatch`: optional.
+    /// Cleans and recreates table metadata information on the replication instance when a mismatch occurs.
+    ///
+    /// `CleanSourceMetadataOnMismatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-cleansourcemetadataonmismatch)): boolean, optional.
     #[serde(
         rename = "CleanSourceMetadataOnMismatch",
         skip_serializing_if = "Option::is_none"
     )]
     pub clean_source_metadata_on_mismatch: Option<Value<bool>>,
-    /// `EventsPollInterval`: optional.
+    /// Specifies how often to check the binary log for new changes/events when the database is idle. The default is five seconds.
+    ///
+    /// `EventsPollInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-eventspollinterval)): integer, optional.
     #[serde(rename = "EventsPollInterval", skip_serializing_if = "Option::is_none")]
     pub events_poll_interval: Option<Value<i64>>,
-    /// `MaxFileSize`: optional.
+    /// Specifies the maximum size (in KB) of any .csv file used to transfer data to a MySQL-compatible database.
+    ///
+    /// `MaxFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-maxfilesize)): integer, optional.
     #[serde(rename = "MaxFileSize", skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<Value<i64>>,
-    /// `ParallelLoadThreads`: optional.
+    /// Improves performance when loading data into the MySQL-compatible target database. Specifies how many threads to use to load the data into the MySQL-compatible target database.
+    ///
+    /// `ParallelLoadThreads` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-parallelloadthreads)): integer, optional.
     #[serde(
         rename = "ParallelLoadThreads",
         skip_serializing_if = "Option::is_none"
     )]
     pub parallel_load_threads: Option<Value<i64>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret.
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MySQL endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_secret_id: Option<Value<String>>,
-    /// `ServerTimezone`: optional.
+    /// Specifies the time zone for the source MySQL database.
+    ///
+    /// `ServerTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-servertimezone)): string, optional.
     #[serde(rename = "ServerTimezone", skip_serializing_if = "Option::is_none")]
     pub server_timezone: Option<Value<String>>,
-    /// `TargetDbType`: optional.
+    /// Specifies where to migrate source tables on the target, either to a single database or multiple databases.
+    ///
+    /// `TargetDbType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-mysqlsettings.html#cfn-dms-endpoint-mysqlsettings-targetdbtype)): string, optional.
     #[serde(rename = "TargetDbType", skip_serializing_if = "Option::is_none")]
     pub target_db_type: Option<Value<String>>,
 }
@@ -2930,174 +3254,244 @@ impl Walk for EndpointMySqlSettings {
 
 /// The `OracleSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `OracleSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html).
 ///
 /// Every property is optional: start from [`EndpointOracleSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointOracleSettings {
-    /// `AccessAlternateDirectly`: optional.
+    /// Set this attribute to false in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source.
+    ///
+    /// `AccessAlternateDirectly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-accessalternatedirectly)): boolean, optional.
     #[serde(
         rename = "AccessAlternateDirectly",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_alternate_directly: Option<Value<bool>>,
-    /// `AddSupplementalLogging`: optional.
+    /// Set this attribute to set up table-level supplemental logging for the Oracle database. This attribute enables PRIMARY KEY supplemental logging on all tables selected for a migration task.
+    ///
+    /// `AddSupplementalLogging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-addsupplementallogging)): boolean, optional.
     #[serde(
         rename = "AddSupplementalLogging",
         skip_serializing_if = "Option::is_none"
     )]
     pub add_supplemental_logging: Option<Value<bool>>,
-    /// `AdditionalArchivedLogDestId`: optional.
+    /// Set this attribute with ArchivedLogDestId in a primary/ standby setup
+    ///
+    /// `AdditionalArchivedLogDestId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-additionalarchivedlogdestid)): integer, optional.
     #[serde(
         rename = "AdditionalArchivedLogDestId",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_archived_log_dest_id: Option<Value<i64>>,
-    /// `AllowSelectNestedTables`: optional.
+    /// Set this attribute to true to enable replication of Oracle tables containing columns that are nested tables or defined types.
+    ///
+    /// `AllowSelectNestedTables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-allowselectnestedtables)): boolean, optional.
     #[serde(
         rename = "AllowSelectNestedTables",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_select_nested_tables: Option<Value<bool>>,
-    /// `ArchivedLogDestId`: optional.
+    /// Specifies the ID of the destination for the archived redo logs.
+    ///
+    /// `ArchivedLogDestId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-archivedlogdestid)): integer, optional.
     #[serde(rename = "ArchivedLogDestId", skip_serializing_if = "Option::is_none")]
     pub archived_log_dest_id: Option<Value<i64>>,
-    /// `ArchivedLogsOnly`: optional.
+    /// When this field is set to True, AWS DMS only accesses the archived redo logs
+    ///
+    /// `ArchivedLogsOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-archivedlogsonly)): boolean, optional.
     #[serde(rename = "ArchivedLogsOnly", skip_serializing_if = "Option::is_none")]
     pub archived_logs_only: Option<Value<bool>>,
-    /// `AsmPassword`: optional.
+    /// For an Oracle source endpoint, your Oracle Automatic Storage Management (ASM) password.
+    ///
+    /// `AsmPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-asmpassword)): string, optional.
     #[serde(rename = "AsmPassword", skip_serializing_if = "Option::is_none")]
     pub asm_password: Option<Value<String>>,
-    /// `AsmServer`: optional.
+    /// For an Oracle source endpoint, your ASM server address.
+    ///
+    /// `AsmServer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-asmserver)): string, optional.
     #[serde(rename = "AsmServer", skip_serializing_if = "Option::is_none")]
     pub asm_server: Option<Value<String>>,
-    /// `AsmUser`: optional.
+    /// For an Oracle source endpoint, your ASM user name.
+    ///
+    /// `AsmUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-asmuser)): string, optional.
     #[serde(rename = "AsmUser", skip_serializing_if = "Option::is_none")]
     pub asm_user: Option<Value<String>>,
-    /// `CharLengthSemantics`: optional.
+    /// Specifies whether the length of a character column is in bytes or in characters.
+    ///
+    /// `CharLengthSemantics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-charlengthsemantics)): string, optional.
     #[serde(
         rename = "CharLengthSemantics",
         skip_serializing_if = "Option::is_none"
     )]
     pub char_length_semantics: Option<Value<String>>,
-    /// `DirectPathNoLog`: optional.
+    /// When set to true, this attribute helps to increase the commit rate on the Oracle target database by writing directly to tables and not writing a trail to database logs.
+    ///
+    /// `DirectPathNoLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-directpathnolog)): boolean, optional.
     #[serde(rename = "DirectPathNoLog", skip_serializing_if = "Option::is_none")]
     pub direct_path_no_log: Option<Value<bool>>,
-    /// `DirectPathParallelLoad`: optional.
+    /// When set to true, this attribute specifies a parallel load when useDirectPathFullLoad is set to Y.
+    ///
+    /// `DirectPathParallelLoad` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-directpathparallelload)): boolean, optional.
     #[serde(
         rename = "DirectPathParallelLoad",
         skip_serializing_if = "Option::is_none"
     )]
     pub direct_path_parallel_load: Option<Value<bool>>,
-    /// `EnableHomogenousTablespace`: optional.
+    /// Set this attribute to enable homogenous tablespace replication and create existing tables or indexes under the same tablespace on the target.
+    ///
+    /// `EnableHomogenousTablespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-enablehomogenoustablespace)): boolean, optional.
     #[serde(
         rename = "EnableHomogenousTablespace",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_homogenous_tablespace: Option<Value<bool>>,
-    /// `ExtraArchivedLogDestIds`: optional.
+    /// Specifies the IDs of one more destinations for one or more archived redo logs.
+    ///
+    /// `ExtraArchivedLogDestIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-extraarchivedlogdestids)): list of (integer), optional.
     #[serde(
         rename = "ExtraArchivedLogDestIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub extra_archived_log_dest_ids: Option<Value<Vec<Value<i64>>>>,
-    /// `FailTasksOnLobTruncation`: optional.
+    /// When set to true, this attribute causes a task to fail if the actual size of an LOB column is greater than the specified LobMaxSize.
+    ///
+    /// `FailTasksOnLobTruncation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-failtasksonlobtruncation)): boolean, optional.
     #[serde(
         rename = "FailTasksOnLobTruncation",
         skip_serializing_if = "Option::is_none"
     )]
     pub fail_tasks_on_lob_truncation: Option<Value<bool>>,
-    /// `NumberDatatypeScale`: optional.
+    /// Specifies the number scale. You can select a scale up to 38, or you can select FLOAT. By default, the NUMBER data type is converted to precision 38, scale 10.
+    ///
+    /// `NumberDatatypeScale` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-numberdatatypescale)): integer, optional.
     #[serde(
         rename = "NumberDatatypeScale",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_datatype_scale: Option<Value<i64>>,
-    /// `OraclePathPrefix`: optional.
+    /// Set this string attribute to the required value in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source.
+    ///
+    /// `OraclePathPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-oraclepathprefix)): string, optional.
     #[serde(rename = "OraclePathPrefix", skip_serializing_if = "Option::is_none")]
     pub oracle_path_prefix: Option<Value<String>>,
-    /// `ParallelAsmReadThreads`: optional.
+    /// Set this attribute to change the number of threads that DMS configures to perform a change data capture (CDC) load using Oracle Automatic Storage Management (ASM).
+    ///
+    /// `ParallelAsmReadThreads` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-parallelasmreadthreads)): integer, optional.
     #[serde(
         rename = "ParallelAsmReadThreads",
         skip_serializing_if = "Option::is_none"
     )]
     pub parallel_asm_read_threads: Option<Value<i64>>,
-    /// `ReadAheadBlocks`: optional.
+    /// Set this attribute to change the number of read-ahead blocks that DMS configures to perform a change data capture (CDC) load using Oracle Automatic Storage Management (ASM).
+    ///
+    /// `ReadAheadBlocks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-readaheadblocks)): integer, optional.
     #[serde(rename = "ReadAheadBlocks", skip_serializing_if = "Option::is_none")]
     pub read_ahead_blocks: Option<Value<i64>>,
-    /// `ReadTableSpaceName`: optional.
+    /// When set to true, this attribute supports tablespace replication.
+    ///
+    /// `ReadTableSpaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-readtablespacename)): boolean, optional.
     #[serde(rename = "ReadTableSpaceName", skip_serializing_if = "Option::is_none")]
     pub read_table_space_name: Option<Value<bool>>,
-    /// `ReplacePathPrefix`: optional.
+    /// Set this attribute to true in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source.
+    ///
+    /// `ReplacePathPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-replacepathprefix)): boolean, optional.
     #[serde(rename = "ReplacePathPrefix", skip_serializing_if = "Option::is_none")]
     pub replace_path_prefix: Option<Value<bool>>,
-    /// `RetryInterval`: optional.
+    /// Specifies the number of seconds that the system waits before resending a query.
+    ///
+    /// `RetryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-retryinterval)): integer, optional.
     #[serde(rename = "RetryInterval", skip_serializing_if = "Option::is_none")]
     pub retry_interval: Option<Value<i64>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret.
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerOracleAsmAccessRoleArn`: optional.
+    /// Required only if your Oracle endpoint uses Advanced Storage Manager (ASM).
+    ///
+    /// `SecretsManagerOracleAsmAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-secretsmanageroracleasmaccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerOracleAsmAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_oracle_asm_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerOracleAsmSecretId`: optional.
+    /// Required only if your Oracle endpoint uses Advanced Storage Manager (ASM).
+    ///
+    /// `SecretsManagerOracleAsmSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-secretsmanageroracleasmsecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerOracleAsmSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_oracle_asm_secret_id: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the Oracle endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_secret_id: Option<Value<String>>,
-    /// `SecurityDbEncryption`: optional.
+    /// For an Oracle source endpoint, the transparent data encryption (TDE) password required by AWM DMS to access Oracle redo logs encrypted by TDE using Binary Reader.
+    ///
+    /// `SecurityDbEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-securitydbencryption)): string, optional.
     #[serde(
         rename = "SecurityDbEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_db_encryption: Option<Value<String>>,
-    /// `SecurityDbEncryptionName`: optional.
+    /// For an Oracle source endpoint, the name of a key used for the transparent data encryption (TDE) of the columns and tablespaces in an Oracle source database that is encrypted using TDE.
+    ///
+    /// `SecurityDbEncryptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-securitydbencryptionname)): string, optional.
     #[serde(
         rename = "SecurityDbEncryptionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_db_encryption_name: Option<Value<String>>,
-    /// `SpatialDataOptionToGeoJsonFunctionName`: optional.
+    /// Use this attribute to convert SDO\_GEOMETRY to GEOJSON format. By default, DMS calls the SDO2GEOJSON custom function if present and accessible. Or you can create your own custom function that mimics the operation of SDOGEOJSON and set SpatialDataOptionToGeoJsonFunctionName to call it instead.
+    ///
+    /// `SpatialDataOptionToGeoJsonFunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-spatialdataoptiontogeojsonfunctionname)): string, optional.
     #[serde(
         rename = "SpatialDataOptionToGeoJsonFunctionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub spatial_data_option_to_geo_json_function_name: Option<Value<String>>,
-    /// `StandbyDelayTime`: optional.
+    /// Use this attribute to specify a time in minutes for the delay in standby sync.
+    ///
+    /// `StandbyDelayTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-standbydelaytime)): integer, optional.
     #[serde(rename = "StandbyDelayTime", skip_serializing_if = "Option::is_none")]
     pub standby_delay_time: Option<Value<i64>>,
-    /// `UseAlternateFolderForOnline`: optional.
+    /// Set this attribute to true in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source
+    ///
+    /// `UseAlternateFolderForOnline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-usealternatefolderforonline)): boolean, optional.
     #[serde(
         rename = "UseAlternateFolderForOnline",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_alternate_folder_for_online: Option<Value<bool>>,
-    /// `UseBFile`: optional.
+    /// Set this attribute to True to capture change data using the Binary Reader utility.
+    ///
+    /// `UseBFile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-usebfile)): boolean, optional.
     #[serde(rename = "UseBFile", skip_serializing_if = "Option::is_none")]
     pub use_b_file: Option<Value<bool>>,
-    /// `UseDirectPathFullLoad`: optional.
+    /// Set this attribute to True to have AWS DMS use a direct path full load.
+    ///
+    /// `UseDirectPathFullLoad` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-usedirectpathfullload)): boolean, optional.
     #[serde(
         rename = "UseDirectPathFullLoad",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_direct_path_full_load: Option<Value<bool>>,
-    /// `UseLogminerReader`: optional.
+    /// Set this attribute to True to capture change data using the Oracle LogMiner utility (the default).
+    ///
+    /// `UseLogminerReader` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-uselogminerreader)): boolean, optional.
     #[serde(rename = "UseLogminerReader", skip_serializing_if = "Option::is_none")]
     pub use_logminer_reader: Option<Value<bool>>,
-    /// `UsePathPrefix`: optional.
+    /// Set this string attribute to the required value in order to use the Binary Reader to capture change data for an Amazon RDS for Oracle as the source.
+    ///
+    /// `UsePathPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-oraclesettings.html#cfn-dms-endpoint-oraclesettings-usepathprefix)): string, optional.
     #[serde(rename = "UsePathPrefix", skip_serializing_if = "Option::is_none")]
     pub use_path_prefix: Option<Value<String>>,
 }
@@ -3406,72 +3800,104 @@ impl Walk for EndpointOracleSettings {
 
 /// The `PostgreSqlSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `PostgreSqlSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html).
 ///
 /// Every property is optional: start from [`EndpointPostgreSqlSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointPostgreSqlSettings {
-    /// `AfterConnectScript`: optional.
+    /// For use with change data capture (CDC) only, this attribute has AWS DMS bypass foreign keys and user triggers to reduce the time it takes to bulk load data.
+    ///
+    /// `AfterConnectScript` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-afterconnectscript)): string, optional.
     #[serde(rename = "AfterConnectScript", skip_serializing_if = "Option::is_none")]
     pub after_connect_script: Option<Value<String>>,
-    /// `BabelfishDatabaseName`: optional.
+    /// The Babelfish for Aurora PostgreSQL database name for the endpoint.
+    ///
+    /// `BabelfishDatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-babelfishdatabasename)): string, optional.
     #[serde(
         rename = "BabelfishDatabaseName",
         skip_serializing_if = "Option::is_none"
     )]
     pub babelfish_database_name: Option<Value<String>>,
-    /// `CaptureDdls`: optional.
+    /// To capture DDL events, AWS DMS creates various artifacts in the PostgreSQL database when the task starts. You can later remove these artifacts.
+    ///
+    /// `CaptureDdls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-captureddls)): boolean, optional.
     #[serde(rename = "CaptureDdls", skip_serializing_if = "Option::is_none")]
     pub capture_ddls: Option<Value<bool>>,
-    /// `DatabaseMode`: optional.
+    /// Specifies the default behavior of the replication's handling of PostgreSQL- compatible endpoints that require some additional configuration, such as Babelfish endpoints.
+    ///
+    /// `DatabaseMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-databasemode)): string, optional.
     #[serde(rename = "DatabaseMode", skip_serializing_if = "Option::is_none")]
     pub database_mode: Option<Value<String>>,
-    /// `DdlArtifactsSchema`: optional.
+    /// The schema in which the operational DDL database artifacts are created.
+    ///
+    /// `DdlArtifactsSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-ddlartifactsschema)): string, optional.
     #[serde(rename = "DdlArtifactsSchema", skip_serializing_if = "Option::is_none")]
     pub ddl_artifacts_schema: Option<Value<String>>,
-    /// `ExecuteTimeout`: optional.
+    /// Sets the client statement timeout for the PostgreSQL instance, in seconds. The default value is 60 seconds.
+    ///
+    /// `ExecuteTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-executetimeout)): integer, optional.
     #[serde(rename = "ExecuteTimeout", skip_serializing_if = "Option::is_none")]
     pub execute_timeout: Option<Value<i64>>,
-    /// `FailTasksOnLobTruncation`: optional.
+    /// When set to true, this value causes a task to fail if the actual size of a LOB column is greater than the specified LobMaxSize.
+    ///
+    /// `FailTasksOnLobTruncation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-failtasksonlobtruncation)): boolean, optional.
     #[serde(
         rename = "FailTasksOnLobTruncation",
         skip_serializing_if = "Option::is_none"
     )]
     pub fail_tasks_on_lob_truncation: Option<Value<bool>>,
-    /// `HeartbeatEnable`: optional.
+    /// The write-ahead log (WAL) heartbeat feature mimics a dummy transaction.
+    ///
+    /// `HeartbeatEnable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-heartbeatenable)): boolean, optional.
     #[serde(rename = "HeartbeatEnable", skip_serializing_if = "Option::is_none")]
     pub heartbeat_enable: Option<Value<bool>>,
-    /// `HeartbeatFrequency`: optional.
+    /// Sets the WAL heartbeat frequency (in minutes).
+    ///
+    /// `HeartbeatFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-heartbeatfrequency)): integer, optional.
     #[serde(rename = "HeartbeatFrequency", skip_serializing_if = "Option::is_none")]
     pub heartbeat_frequency: Option<Value<i64>>,
-    /// `HeartbeatSchema`: optional.
+    /// Sets the schema in which the heartbeat artifacts are created.
+    ///
+    /// `HeartbeatSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-heartbeatschema)): string, optional.
     #[serde(rename = "HeartbeatSchema", skip_serializing_if = "Option::is_none")]
     pub heartbeat_schema: Option<Value<String>>,
-    /// `MapBooleanAsBoolean`: optional.
+    /// When true, lets PostgreSQL migrate the boolean type as boolean.
+    ///
+    /// `MapBooleanAsBoolean` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-mapbooleanasboolean)): boolean, optional.
     #[serde(
         rename = "MapBooleanAsBoolean",
         skip_serializing_if = "Option::is_none"
     )]
     pub map_boolean_as_boolean: Option<Value<bool>>,
-    /// `MaxFileSize`: optional.
+    /// Specifies the maximum size (in KB) of any .csv file used to transfer data to PostgreSQL.
+    ///
+    /// `MaxFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-maxfilesize)): integer, optional.
     #[serde(rename = "MaxFileSize", skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<Value<i64>>,
-    /// `PluginName`: optional.
+    /// Specifies the plugin to use to create a replication slot.
+    ///
+    /// `PluginName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-pluginname)): string, optional.
     #[serde(rename = "PluginName", skip_serializing_if = "Option::is_none")]
     pub plugin_name: Option<Value<String>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret.
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the PostgreSQL endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_secret_id: Option<Value<String>>,
-    /// `SlotName`: optional.
+    /// Sets the name of a previously created logical replication slot for a change data capture (CDC) load of the PostgreSQL source instance.
+    ///
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-postgresqlsettings.html#cfn-dms-endpoint-postgresqlsettings-slotname)): string, optional.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
 }
@@ -3621,108 +4047,160 @@ impl Walk for EndpointPostgreSqlSettings {
 
 /// The `RedshiftSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `RedshiftSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html).
 ///
 /// Every property is optional: start from [`EndpointRedshiftSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointRedshiftSettings {
-    /// `AcceptAnyDate`: optional.
+    /// A value that indicates to allow any date format, including invalid formats such as 00/00/00 00:00:00, to be loaded without generating an error. You can choose true or false (the default).
+    ///
+    /// `AcceptAnyDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-acceptanydate)): boolean, optional.
     #[serde(rename = "AcceptAnyDate", skip_serializing_if = "Option::is_none")]
     pub accept_any_date: Option<Value<bool>>,
-    /// `AfterConnectScript`: optional.
+    /// Code to run after connecting. This parameter should contain the code itself, not the name of a file containing the code.
+    ///
+    /// `AfterConnectScript` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-afterconnectscript)): string, optional.
     #[serde(rename = "AfterConnectScript", skip_serializing_if = "Option::is_none")]
     pub after_connect_script: Option<Value<String>>,
-    /// `BucketFolder`: optional.
+    /// An S3 folder where the comma-separated-value (.csv) files are stored before being uploaded to the target Redshift cluster.
+    ///
+    /// `BucketFolder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-bucketfolder)): string, optional.
     #[serde(rename = "BucketFolder", skip_serializing_if = "Option::is_none")]
     pub bucket_folder: Option<Value<String>>,
-    /// `BucketName`: optional.
+    /// The name of the intermediate S3 bucket used to store .csv files before uploading data to Redshift.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-bucketname)): string, optional.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `CaseSensitiveNames`: optional.
+    /// If Amazon Redshift is configured to support case sensitive schema names, set CaseSensitiveNames to true. The default is false.
+    ///
+    /// `CaseSensitiveNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-casesensitivenames)): boolean, optional.
     #[serde(rename = "CaseSensitiveNames", skip_serializing_if = "Option::is_none")]
     pub case_sensitive_names: Option<Value<bool>>,
-    /// `CompUpdate`: optional.
+    /// If you set CompUpdate to true Amazon Redshift applies automatic compression if the table is empty.
+    ///
+    /// `CompUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-compupdate)): boolean, optional.
     #[serde(rename = "CompUpdate", skip_serializing_if = "Option::is_none")]
     pub comp_update: Option<Value<bool>>,
-    /// `ConnectionTimeout`: optional.
+    /// A value that sets the amount of time to wait (in milliseconds) before timing out, beginning from when you initially establish a connection.
+    ///
+    /// `ConnectionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-connectiontimeout)): integer, optional.
     #[serde(rename = "ConnectionTimeout", skip_serializing_if = "Option::is_none")]
     pub connection_timeout: Option<Value<i64>>,
-    /// `DateFormat`: optional.
+    /// The date format that you are using.
+    ///
+    /// `DateFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-dateformat)): string, optional.
     #[serde(rename = "DateFormat", skip_serializing_if = "Option::is_none")]
     pub date_format: Option<Value<String>>,
-    /// `EmptyAsNull`: optional.
+    /// A value that specifies whether AWS DMS should migrate empty CHAR and VARCHAR fields as NULL. A value of true sets empty CHAR and VARCHAR fields to null. The default is false.
+    ///
+    /// `EmptyAsNull` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-emptyasnull)): boolean, optional.
     #[serde(rename = "EmptyAsNull", skip_serializing_if = "Option::is_none")]
     pub empty_as_null: Option<Value<bool>>,
-    /// `EncryptionMode`: optional.
+    /// The type of server-side encryption that you want to use for your data.
+    ///
+    /// `EncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-encryptionmode)): string, optional.
     #[serde(rename = "EncryptionMode", skip_serializing_if = "Option::is_none")]
     pub encryption_mode: Option<Value<String>>,
-    /// `ExplicitIds`: optional.
+    /// This setting is only valid for a full-load migration task. Set ExplicitIds to true to have tables with IDENTITY columns override their auto-generated values with explicit values loaded from the source data files used to populate the tables. The default is false.
+    ///
+    /// `ExplicitIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-explicitids)): boolean, optional.
     #[serde(rename = "ExplicitIds", skip_serializing_if = "Option::is_none")]
     pub explicit_ids: Option<Value<bool>>,
-    /// `FileTransferUploadStreams`: optional.
+    /// The number of threads used to upload a single file. This parameter accepts a value from 1 through 64. It defaults to 10.
+    ///
+    /// `FileTransferUploadStreams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-filetransferuploadstreams)): integer, optional.
     #[serde(
         rename = "FileTransferUploadStreams",
         skip_serializing_if = "Option::is_none"
     )]
     pub file_transfer_upload_streams: Option<Value<i64>>,
-    /// `LoadTimeout`: optional.
+    /// The amount of time to wait (in milliseconds) before timing out of operations performed by AWS DMS on a Redshift cluster, such as Redshift COPY, INSERT, DELETE, and UPDATE.
+    ///
+    /// `LoadTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-loadtimeout)): integer, optional.
     #[serde(rename = "LoadTimeout", skip_serializing_if = "Option::is_none")]
     pub load_timeout: Option<Value<i64>>,
-    /// `MapBooleanAsBoolean`: optional.
+    /// When true, lets Redshift migrate the boolean type as boolean. By default, Redshift migrates booleans as varchar(1). You must set this setting on both the source and target endpoints for it to take effect.
+    ///
+    /// `MapBooleanAsBoolean` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-mapbooleanasboolean)): boolean, optional.
     #[serde(
         rename = "MapBooleanAsBoolean",
         skip_serializing_if = "Option::is_none"
     )]
     pub map_boolean_as_boolean: Option<Value<bool>>,
-    /// `MaxFileSize`: optional.
+    /// The maximum size (in KB) of any .csv file used to load data on an S3 bucket and transfer data to Amazon Redshift. It defaults to 1048576KB (1 GB).
+    ///
+    /// `MaxFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-maxfilesize)): integer, optional.
     #[serde(rename = "MaxFileSize", skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<Value<i64>>,
-    /// `RemoveQuotes`: optional.
+    /// A value that specifies to remove surrounding quotation marks from strings in the incoming data.
+    ///
+    /// `RemoveQuotes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-removequotes)): boolean, optional.
     #[serde(rename = "RemoveQuotes", skip_serializing_if = "Option::is_none")]
     pub remove_quotes: Option<Value<bool>>,
-    /// `ReplaceChars`: optional.
+    /// A value that specifies to replaces the invalid characters specified in ReplaceInvalidChars, substituting the specified characters instead. The default is "?".
+    ///
+    /// `ReplaceChars` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-replacechars)): string, optional.
     #[serde(rename = "ReplaceChars", skip_serializing_if = "Option::is_none")]
     pub replace_chars: Option<Value<String>>,
-    /// `ReplaceInvalidChars`: optional.
+    /// A list of characters that you want to replace. Use with ReplaceChars.
+    ///
+    /// `ReplaceInvalidChars` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-replaceinvalidchars)): string, optional.
     #[serde(
         rename = "ReplaceInvalidChars",
         skip_serializing_if = "Option::is_none"
     )]
     pub replace_invalid_chars: Option<Value<String>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret.
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the Amazon Redshift endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_secret_id: Option<Value<String>>,
-    /// `ServerSideEncryptionKmsKeyId`: optional.
+    /// The AWS KMS key ID. If you are using SSE\_KMS for the EncryptionMode, provide this key ID.
+    ///
+    /// `ServerSideEncryptionKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-serversideencryptionkmskeyid)): string, optional.
     #[serde(
         rename = "ServerSideEncryptionKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_side_encryption_kms_key_id: Option<Value<String>>,
-    /// `ServiceAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM role that has access to the Amazon Redshift service. The role must allow the iam:PassRole action.
+    ///
+    /// `ServiceAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-serviceaccessrolearn)): string, optional.
     #[serde(
         rename = "ServiceAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_access_role_arn: Option<Value<String>>,
-    /// `TimeFormat`: optional.
+    /// The time format that you want to use. Valid values are auto (case-sensitive), 'timeformat\_string', 'epochsecs', or 'epochmillisecs'.
+    ///
+    /// `TimeFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-timeformat)): string, optional.
     #[serde(rename = "TimeFormat", skip_serializing_if = "Option::is_none")]
     pub time_format: Option<Value<String>>,
-    /// `TrimBlanks`: optional.
+    /// A value that specifies to remove the trailing white space characters from a VARCHAR string.
+    ///
+    /// `TrimBlanks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-trimblanks)): boolean, optional.
     #[serde(rename = "TrimBlanks", skip_serializing_if = "Option::is_none")]
     pub trim_blanks: Option<Value<bool>>,
-    /// `TruncateColumns`: optional.
+    /// A value that specifies to truncate data in columns to the appropriate number of characters, so that the data fits in the column.
+    ///
+    /// `TruncateColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-truncatecolumns)): boolean, optional.
     #[serde(rename = "TruncateColumns", skip_serializing_if = "Option::is_none")]
     pub truncate_columns: Option<Value<bool>>,
-    /// `WriteBufferSize`: optional.
+    /// The size (in KB) of the in-memory file write buffer used when generating .csv files on the local disk at the DMS replication instance. The default value is 1000 (buffer size is 1000KB).
+    ///
+    /// `WriteBufferSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redshiftsettings.html#cfn-dms-endpoint-redshiftsettings-writebuffersize)): integer, optional.
     #[serde(rename = "WriteBufferSize", skip_serializing_if = "Option::is_none")]
     pub write_buffer_size: Option<Value<i64>>,
 }
@@ -4005,60 +4483,86 @@ impl Walk for Engine {
 
 /// The `GcpMySQLSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `GcpMySQLSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html).
 ///
 /// Every property is optional: start from [`GcpMySqlSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GcpMySqlSettings {
-    /// `AfterConnectScript`: optional.
+    /// Specifies a script to run immediately after AWS DMS connects to the endpoint. The migration task continues running regardless if the SQL statement succeeds or fails.
+    ///
+    /// `AfterConnectScript` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-afterconnectscript)): string, optional.
     #[serde(rename = "AfterConnectScript", skip_serializing_if = "Option::is_none")]
     pub after_connect_script: Option<Value<String>>,
-    /// `CleanSourceMetadataOnMismatch`: optional.
+    /// Adjusts the behavior of AWS DMS when migrating from an SQL Server source database that is hosted as part of an Always On availability group cluster. If you need AWS DMS to poll all the nodes in the Always On cluster for transaction backups, set this attribute to false.
+    ///
+    /// `CleanSourceMetadataOnMismatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-cleansourcemetadataonmismatch)): boolean, optional.
     #[serde(
         rename = "CleanSourceMetadataOnMismatch",
         skip_serializing_if = "Option::is_none"
     )]
     pub clean_source_metadata_on_mismatch: Option<Value<bool>>,
-    /// `DatabaseName`: optional.
+    /// Database name for the endpoint. For a MySQL source or target endpoint, don't explicitly specify the database using the DatabaseName request parameter on either the CreateEndpoint or ModifyEndpoint API call. Specifying DatabaseName when you create or modify a MySQL endpoint replicates all the task tables to this single database. For MySQL endpoints, you specify the database only when you specify the schema in the table-mapping rules of the AWS DMS task.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `EventsPollInterval`: optional.
+    /// Specifies how often to check the binary log for new changes/events when the database is idle. The default is five seconds.
+    ///
+    /// `EventsPollInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-eventspollinterval)): integer, optional.
     #[serde(rename = "EventsPollInterval", skip_serializing_if = "Option::is_none")]
     pub events_poll_interval: Option<Value<i64>>,
-    /// `MaxFileSize`: optional.
+    /// Specifies the maximum size (in KB) of any .csv file used to transfer data to a MySQL-compatible database.
+    ///
+    /// `MaxFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-maxfilesize)): integer, optional.
     #[serde(rename = "MaxFileSize", skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<Value<i64>>,
-    /// `ParallelLoadThreads`: optional.
+    /// Improves performance when loading data into the MySQL-compatible target database. Specifies how many threads to use to load the data into the MySQL-compatible target database. Setting a large number of threads can have an adverse effect on database performance, because a separate connection is required for each thread. The default is one.
+    ///
+    /// `ParallelLoadThreads` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-parallelloadthreads)): integer, optional.
     #[serde(
         rename = "ParallelLoadThreads",
         skip_serializing_if = "Option::is_none"
     )]
     pub parallel_load_threads: Option<Value<i64>>,
-    /// `Password`: optional.
+    /// Endpoint connection password.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-password)): string, optional.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The port used by the endpoint database.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret. The role must allow the iam:PassRole action. SecretsManagerSecret has the value of the AWS Secrets Manager secret that allows access to the MySQL endpoint.
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the MySQL endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_secret_id: Option<Value<String>>,
-    /// `ServerName`: optional.
+    /// The MySQL host name.
+    ///
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-servername)): string, optional.
     #[serde(rename = "ServerName", skip_serializing_if = "Option::is_none")]
     pub server_name: Option<Value<String>>,
-    /// `ServerTimezone`: optional.
+    /// Specifies the time zone for the source MySQL database. Don't enclose time zones in single quotation marks.
+    ///
+    /// `ServerTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-servertimezone)): string, optional.
     #[serde(rename = "ServerTimezone", skip_serializing_if = "Option::is_none")]
     pub server_timezone: Option<Value<String>>,
-    /// `Username`: optional.
+    /// Specifies the time zone for the source MySQL database. Don't enclose time zones in single quotation marks.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-gcpmysqlsettings.html#cfn-dms-endpoint-gcpmysqlsettings-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -4184,33 +4688,33 @@ impl Walk for GcpMySqlSettings {
 
 /// The `IbmDb2LuwSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `IbmDb2LuwSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2luwsettings.html).
 ///
 /// [`IbmDb2LuwSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IbmDb2LuwSettings {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2luwsettings.html#cfn-dms-dataprovider-ibmdb2luwsettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2luwsettings.html#cfn-dms-dataprovider-ibmdb2luwsettings-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `EncryptionAlgorithm`: optional.
+    /// `EncryptionAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2luwsettings.html#cfn-dms-dataprovider-ibmdb2luwsettings-encryptionalgorithm)): integer, optional.
     #[serde(
         rename = "EncryptionAlgorithm",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_algorithm: Option<Value<i64>>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2luwsettings.html#cfn-dms-dataprovider-ibmdb2luwsettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `SecurityMechanism`: optional.
+    /// `SecurityMechanism` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2luwsettings.html#cfn-dms-dataprovider-ibmdb2luwsettings-securitymechanism)): integer, optional.
     #[serde(rename = "SecurityMechanism", skip_serializing_if = "Option::is_none")]
     pub security_mechanism: Option<Value<i64>>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2luwsettings.html#cfn-dms-dataprovider-ibmdb2luwsettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: required.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2luwsettings.html#cfn-dms-dataprovider-ibmdb2luwsettings-sslmode)): [`Db2SslModeValue`], one of `none`, `verify-ca`, required.
     #[serde(rename = "SslMode")]
     pub ssl_mode: Value<Db2SslModeValue>,
 }
@@ -4277,45 +4781,63 @@ impl Walk for IbmDb2LuwSettings {
 
 /// The `IbmDb2Settings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `IbmDb2Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html).
 ///
 /// Every property is optional: start from [`IbmDb2Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IbmDb2Settings {
-    /// `CurrentLsn`: optional.
+    /// For ongoing replication (CDC), use CurrentLSN to specify a log sequence number (LSN) where you want the replication to start.
+    ///
+    /// `CurrentLsn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-currentlsn)): string, optional.
     #[serde(rename = "CurrentLsn", skip_serializing_if = "Option::is_none")]
     pub current_lsn: Option<Value<String>>,
-    /// `KeepCsvFiles`: optional.
+    /// If true, AWS DMS saves any .csv files to the Db2 LUW target that were used to replicate data. DMS uses these files for analysis and troubleshooting.
+    ///
+    /// `KeepCsvFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-keepcsvfiles)): boolean, optional.
     #[serde(rename = "KeepCsvFiles", skip_serializing_if = "Option::is_none")]
     pub keep_csv_files: Option<Value<bool>>,
-    /// `LoadTimeout`: optional.
+    /// The amount of time (in milliseconds) before AWS DMS times out operations performed by DMS on the Db2 target. The default value is 1200 (20 minutes).
+    ///
+    /// `LoadTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-loadtimeout)): integer, optional.
     #[serde(rename = "LoadTimeout", skip_serializing_if = "Option::is_none")]
     pub load_timeout: Option<Value<i64>>,
-    /// `MaxFileSize`: optional.
+    /// Specifies the maximum size (in KB) of .csv files used to transfer data to Db2 LUW.
+    ///
+    /// `MaxFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-maxfilesize)): integer, optional.
     #[serde(rename = "MaxFileSize", skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<Value<i64>>,
-    /// `MaxKBytesPerRead`: optional.
+    /// Maximum number of bytes per read, as a NUMBER value. The default is 64 KB.
+    ///
+    /// `MaxKBytesPerRead` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-maxkbytesperread)): integer, optional.
     #[serde(rename = "MaxKBytesPerRead", skip_serializing_if = "Option::is_none")]
     pub max_k_bytes_per_read: Option<Value<i64>>,
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret. The role must allow the iam:PassRole action. SecretsManagerSecret has the value ofthe AWS Secrets Manager secret that allows access to the Db2 LUW endpoint.
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the IBMDB2 endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_secret_id: Option<Value<String>>,
-    /// `SetDataCaptureChanges`: optional.
+    /// Enables ongoing replication (CDC) as a BOOLEAN value. The default is true.
+    ///
+    /// `SetDataCaptureChanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-setdatacapturechanges)): boolean, optional.
     #[serde(
         rename = "SetDataCaptureChanges",
         skip_serializing_if = "Option::is_none"
     )]
     pub set_data_capture_changes: Option<Value<bool>>,
-    /// `WriteBufferSize`: optional.
+    /// The size (in KB) of the in-memory file write buffer used when generating .csv files on the local disk on the DMS replication instance. The default value is 1024 (1 MB).
+    ///
+    /// `WriteBufferSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-ibmdb2settings.html#cfn-dms-endpoint-ibmdb2settings-writebuffersize)): integer, optional.
     #[serde(rename = "WriteBufferSize", skip_serializing_if = "Option::is_none")]
     pub write_buffer_size: Option<Value<i64>>,
 }
@@ -4409,24 +4931,24 @@ impl Walk for IbmDb2Settings {
 
 /// The `IbmDb2zOsSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `IbmDb2zOsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2zossettings.html).
 ///
 /// [`IbmDb2zOsSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IbmDb2zOsSettings {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2zossettings.html#cfn-dms-dataprovider-ibmdb2zossettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2zossettings.html#cfn-dms-dataprovider-ibmdb2zossettings-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2zossettings.html#cfn-dms-dataprovider-ibmdb2zossettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2zossettings.html#cfn-dms-dataprovider-ibmdb2zossettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: required.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-ibmdb2zossettings.html#cfn-dms-dataprovider-ibmdb2zossettings-sslmode)): [`Db2SslModeValue`], one of `none`, `verify-ca`, required.
     #[serde(rename = "SslMode")]
     pub ssl_mode: Value<Db2SslModeValue>,
 }
@@ -4475,90 +4997,126 @@ impl Walk for IbmDb2zOsSettings {
 
 /// The `KafkaSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `KafkaSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html).
 ///
 /// Every property is optional: start from [`KafkaSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KafkaSettings {
-    /// `Broker`: optional.
+    /// A comma-separated list of one or more broker locations in your Kafka cluster that host your Kafka instance. Specify each broker location in the form broker-hostname-or-ip:port
+    ///
+    /// `Broker` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-broker)): string, optional.
     #[serde(rename = "Broker", skip_serializing_if = "Option::is_none")]
     pub broker: Option<Value<String>>,
-    /// `IncludeControlDetails`: optional.
+    /// Shows detailed control information for table definition, column definition, and table and column changes in the Kafka message output. The default is false.
+    ///
+    /// `IncludeControlDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-includecontroldetails)): boolean, optional.
     #[serde(
         rename = "IncludeControlDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_control_details: Option<Value<bool>>,
-    /// `IncludeNullAndEmpty`: optional.
+    /// Include NULL and empty columns for records migrated to the endpoint. The default is false.
+    ///
+    /// `IncludeNullAndEmpty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-includenullandempty)): boolean, optional.
     #[serde(
         rename = "IncludeNullAndEmpty",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_null_and_empty: Option<Value<bool>>,
-    /// `IncludePartitionValue`: optional.
+    /// Shows the partition value within the Kafka message output unless the partition type is schema-table-type. The default is false.
+    ///
+    /// `IncludePartitionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-includepartitionvalue)): boolean, optional.
     #[serde(
         rename = "IncludePartitionValue",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_partition_value: Option<Value<bool>>,
-    /// `IncludeTableAlterOperations`: optional.
+    /// Includes any data definition language (DDL) operations that change the table in the control data, such as rename-table, drop-table, add-column, drop-column, and rename-column. The default is false.
+    ///
+    /// `IncludeTableAlterOperations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-includetablealteroperations)): boolean, optional.
     #[serde(
         rename = "IncludeTableAlterOperations",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_table_alter_operations: Option<Value<bool>>,
-    /// `IncludeTransactionDetails`: optional.
+    /// Provides detailed transaction information from the source database. This information includes a commit timestamp, a log position, and values for transaction\_id, previous transaction\_id, and transaction\_record\_id (the record offset within a transaction). The default is false.
+    ///
+    /// `IncludeTransactionDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-includetransactiondetails)): boolean, optional.
     #[serde(
         rename = "IncludeTransactionDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_transaction_details: Option<Value<bool>>,
-    /// `MessageFormat`: optional.
+    /// The output format for the records created on the endpoint. The message format is JSON (default) or JSON\_UNFORMATTED (a single line with no tab).
+    ///
+    /// `MessageFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-messageformat)): string, optional.
     #[serde(rename = "MessageFormat", skip_serializing_if = "Option::is_none")]
     pub message_format: Option<Value<String>>,
-    /// `MessageMaxBytes`: optional.
+    /// The maximum size in bytes for records created on the endpoint The default is 1,000,000.
+    ///
+    /// `MessageMaxBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-messagemaxbytes)): integer, optional.
     #[serde(rename = "MessageMaxBytes", skip_serializing_if = "Option::is_none")]
     pub message_max_bytes: Option<Value<i64>>,
-    /// `NoHexPrefix`: optional.
+    /// Set this optional parameter to true to avoid adding a '0x' prefix to raw data in hexadecimal format. For example, by default, AWS DMS adds a '0x' prefix to the LOB column type in hexadecimal format moving from an Oracle source to a Kafka target. Use the NoHexPrefix endpoint setting to enable migration of RAW data type columns without adding the '0x' prefix.
+    ///
+    /// `NoHexPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-nohexprefix)): boolean, optional.
     #[serde(rename = "NoHexPrefix", skip_serializing_if = "Option::is_none")]
     pub no_hex_prefix: Option<Value<bool>>,
-    /// `PartitionIncludeSchemaTable`: optional.
+    /// Prefixes schema and table names to partition values, when the partition type is primary-key-type.
+    ///
+    /// `PartitionIncludeSchemaTable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-partitionincludeschematable)): boolean, optional.
     #[serde(
         rename = "PartitionIncludeSchemaTable",
         skip_serializing_if = "Option::is_none"
     )]
     pub partition_include_schema_table: Option<Value<bool>>,
-    /// `SaslPassword`: optional.
+    /// The secure password that you created when you first set up your Amazon MSK cluster to validate a client identity and make an encrypted connection between server and client using SASL-SSL authentication.
+    ///
+    /// `SaslPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-saslpassword)): string, optional.
     #[serde(rename = "SaslPassword", skip_serializing_if = "Option::is_none")]
     pub sasl_password: Option<Value<String>>,
-    /// `SaslUserName`: optional.
+    /// The secure user name you created when you first set up your Amazon MSK cluster to validate a client identity and make an encrypted connection between server and client using SASL-SSL authentication.
+    ///
+    /// `SaslUserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-saslusername)): string, optional.
     #[serde(rename = "SaslUserName", skip_serializing_if = "Option::is_none")]
     pub sasl_user_name: Option<Value<String>>,
-    /// `SecurityProtocol`: optional.
+    /// Set secure connection to a Kafka target endpoint using Transport Layer Security (TLS). Options include ssl-encryption, ssl-authentication, and sasl-ssl. sasl-ssl requires SaslUsername and SaslPassword.
+    ///
+    /// `SecurityProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-securityprotocol)): string, optional.
     #[serde(rename = "SecurityProtocol", skip_serializing_if = "Option::is_none")]
     pub security_protocol: Option<Value<String>>,
-    /// `SslCaCertificateArn`: optional.
+    /// The Amazon Resource Name (ARN) for the private certificate authority (CA) cert that AWS DMS uses to securely connect to your Kafka target endpoint.
+    ///
+    /// `SslCaCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-sslcacertificatearn)): string, optional.
     #[serde(
         rename = "SslCaCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub ssl_ca_certificate_arn: Option<Value<String>>,
-    /// `SslClientCertificateArn`: optional.
+    /// The Amazon Resource Name (ARN) of the client certificate used to securely connect to a Kafka target endpoint.
+    ///
+    /// `SslClientCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-sslclientcertificatearn)): string, optional.
     #[serde(
         rename = "SslClientCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub ssl_client_certificate_arn: Option<Value<String>>,
-    /// `SslClientKeyArn`: optional.
+    /// The Amazon Resource Name (ARN) for the client private key used to securely connect to a Kafka target endpoint.
+    ///
+    /// `SslClientKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-sslclientkeyarn)): string, optional.
     #[serde(rename = "SslClientKeyArn", skip_serializing_if = "Option::is_none")]
     pub ssl_client_key_arn: Option<Value<String>>,
-    /// `SslClientKeyPassword`: optional.
+    /// The password for the client private key used to securely connect to a Kafka target endpoint.
+    ///
+    /// `SslClientKeyPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-sslclientkeypassword)): string, optional.
     #[serde(
         rename = "SslClientKeyPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub ssl_client_key_password: Option<Value<String>>,
-    /// `Topic`: optional.
+    /// The topic to which you migrate the data. If you don't specify a topic, AWS DMS specifies "kafka-default-topic" as the migration topic.
+    ///
+    /// `Topic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kafkasettings.html#cfn-dms-endpoint-kafkasettings-topic)): string, optional.
     #[serde(rename = "Topic", skip_serializing_if = "Option::is_none")]
     pub topic: Option<Value<String>>,
 }
@@ -4724,60 +5282,80 @@ impl Walk for KafkaSettings {
 
 /// The `KinesisSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `KinesisSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html).
 ///
 /// Every property is optional: start from [`KinesisSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KinesisSettings {
-    /// `IncludeControlDetails`: optional.
+    /// Shows detailed control information for table definition, column definition, and table and column changes in the Kinesis message output. The default is false.
+    ///
+    /// `IncludeControlDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-includecontroldetails)): boolean, optional.
     #[serde(
         rename = "IncludeControlDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_control_details: Option<Value<bool>>,
-    /// `IncludeNullAndEmpty`: optional.
+    /// Include NULL and empty columns for records migrated to the endpoint. The default is false.
+    ///
+    /// `IncludeNullAndEmpty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-includenullandempty)): boolean, optional.
     #[serde(
         rename = "IncludeNullAndEmpty",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_null_and_empty: Option<Value<bool>>,
-    /// `IncludePartitionValue`: optional.
+    /// Shows the partition value within the Kinesis message output, unless the partition type is schema-table-type. The default is false.
+    ///
+    /// `IncludePartitionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-includepartitionvalue)): boolean, optional.
     #[serde(
         rename = "IncludePartitionValue",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_partition_value: Option<Value<bool>>,
-    /// `IncludeTableAlterOperations`: optional.
+    /// Includes any data definition language (DDL) operations that change the table in the control data, such as rename-table, drop-table, add-column, drop-column, and rename-column. The default is false.
+    ///
+    /// `IncludeTableAlterOperations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-includetablealteroperations)): boolean, optional.
     #[serde(
         rename = "IncludeTableAlterOperations",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_table_alter_operations: Option<Value<bool>>,
-    /// `IncludeTransactionDetails`: optional.
+    /// Provides detailed transaction information from the source database.
+    ///
+    /// `IncludeTransactionDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-includetransactiondetails)): boolean, optional.
     #[serde(
         rename = "IncludeTransactionDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_transaction_details: Option<Value<bool>>,
-    /// `MessageFormat`: optional.
+    /// The output format for the records created on the endpoint. The message format is JSON (default) or JSON\_UNFORMATTED (a single line with no tab).
+    ///
+    /// `MessageFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-messageformat)): string, optional.
     #[serde(rename = "MessageFormat", skip_serializing_if = "Option::is_none")]
     pub message_format: Option<Value<String>>,
-    /// `NoHexPrefix`: optional.
+    /// Set this optional parameter to true to avoid adding a '0x' prefix to raw data in hexadecimal format.
+    ///
+    /// `NoHexPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-nohexprefix)): boolean, optional.
     #[serde(rename = "NoHexPrefix", skip_serializing_if = "Option::is_none")]
     pub no_hex_prefix: Option<Value<bool>>,
-    /// `PartitionIncludeSchemaTable`: optional.
+    /// Prefixes schema and table names to partition values, when the partition type is primary-key-type.
+    ///
+    /// `PartitionIncludeSchemaTable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-partitionincludeschematable)): boolean, optional.
     #[serde(
         rename = "PartitionIncludeSchemaTable",
         skip_serializing_if = "Option::is_none"
     )]
     pub partition_include_schema_table: Option<Value<bool>>,
-    /// `ServiceAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) for the IAM role that AWS DMS uses to write to the Kinesis data stream. The role must allow the iam:PassRole action.
+    ///
+    /// `ServiceAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-serviceaccessrolearn)): string, optional.
     #[serde(
         rename = "ServiceAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_access_role_arn: Option<Value<String>>,
-    /// `StreamArn`: optional.
+    /// The Amazon Resource Name (ARN) for the Amazon Kinesis Data Streams endpoint.
+    ///
+    /// `StreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-kinesissettings.html#cfn-dms-endpoint-kinesissettings-streamarn)): string, optional.
     #[serde(rename = "StreamArn", skip_serializing_if = "Option::is_none")]
     pub stream_arn: Option<Value<String>>,
 }
@@ -4879,21 +5457,21 @@ impl Walk for KinesisSettings {
 
 /// The `MariaDbSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `MariaDbSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mariadbsettings.html).
 ///
 /// [`MariaDbSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MariaDbSettings {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mariadbsettings.html#cfn-dms-dataprovider-mariadbsettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mariadbsettings.html#cfn-dms-dataprovider-mariadbsettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mariadbsettings.html#cfn-dms-dataprovider-mariadbsettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: required.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mariadbsettings.html#cfn-dms-dataprovider-mariadbsettings-sslmode)): [`DmsSslModeValue`], one of `none`, `require`, `verify-ca`, `verify-full`, required.
     #[serde(rename = "SslMode")]
     pub ssl_mode: Value<DmsSslModeValue>,
 }
@@ -5027,30 +5605,44 @@ impl Walk for MongoDbSslModeValue {
 
 /// The `NeptuneSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `NeptuneSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-neptunesettings.html).
 ///
 /// Every property is optional: start from [`NeptuneSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NeptuneSettings {
-    /// `ErrorRetryDuration`: optional.
+    /// The number of milliseconds for AWS DMS to wait to retry a bulk-load of migrated graph data to the Neptune target database before raising an error. The default is 250.
+    ///
+    /// `ErrorRetryDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-neptunesettings.html#cfn-dms-endpoint-neptunesettings-errorretryduration)): integer, optional.
     #[serde(rename = "ErrorRetryDuration", skip_serializing_if = "Option::is_none")]
     pub error_retry_duration: Option<Value<i64>>,
-    /// `IamAuthEnabled`: optional.
+    /// If you want IAM authorization enabled for this endpoint, set this parameter to true.
+    ///
+    /// `IamAuthEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-neptunesettings.html#cfn-dms-endpoint-neptunesettings-iamauthenabled)): boolean, optional.
     #[serde(rename = "IamAuthEnabled", skip_serializing_if = "Option::is_none")]
     pub iam_auth_enabled: Option<Value<bool>>,
-    /// `MaxFileSize`: optional.
+    /// The maximum size in kilobytes of migrated graph data stored in a .csv file before AWS DMS bulk-loads the data to the Neptune target database.
+    ///
+    /// `MaxFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-neptunesettings.html#cfn-dms-endpoint-neptunesettings-maxfilesize)): integer, optional.
     #[serde(rename = "MaxFileSize", skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<Value<i64>>,
-    /// `MaxRetryCount`: optional.
+    /// The number of times for AWS DMS to retry a bulk load of migrated graph data to the Neptune target database before raising an error. The default is 5.
+    ///
+    /// `MaxRetryCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-neptunesettings.html#cfn-dms-endpoint-neptunesettings-maxretrycount)): integer, optional.
     #[serde(rename = "MaxRetryCount", skip_serializing_if = "Option::is_none")]
     pub max_retry_count: Option<Value<i64>>,
-    /// `S3BucketFolder`: optional.
+    /// A folder path where you want AWS DMS to store migrated graph data in the S3 bucket specified by S3BucketName
+    ///
+    /// `S3BucketFolder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-neptunesettings.html#cfn-dms-endpoint-neptunesettings-s3bucketfolder)): string, optional.
     #[serde(rename = "S3BucketFolder", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_folder: Option<Value<String>>,
-    /// `S3BucketName`: optional.
+    /// The name of the Amazon S3 bucket where AWS DMS can temporarily store migrated graph data in .csv files before bulk-loading it to the Neptune target database.
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-neptunesettings.html#cfn-dms-endpoint-neptunesettings-s3bucketname)): string, optional.
     #[serde(rename = "S3BucketName", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_name: Option<Value<String>>,
-    /// `ServiceAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the service role that you created for the Neptune target endpoint. The role must allow the iam:PassRole action.
+    ///
+    /// `ServiceAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-neptunesettings.html#cfn-dms-endpoint-neptunesettings-serviceaccessrolearn)): string, optional.
     #[serde(
         rename = "ServiceAccessRoleArn",
         skip_serializing_if = "Option::is_none"
@@ -5151,33 +5743,47 @@ impl Walk for NetworkType {
 
 /// The `RedisSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `RedisSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redissettings.html).
 ///
 /// Every property is optional: start from [`RedisSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RedisSettings {
-    /// `AuthPassword`: optional.
+    /// The password provided with the auth-role and auth-token options of the AuthType setting for a Redis target endpoint.
+    ///
+    /// `AuthPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redissettings.html#cfn-dms-endpoint-redissettings-authpassword)): string, optional.
     #[serde(rename = "AuthPassword", skip_serializing_if = "Option::is_none")]
     pub auth_password: Option<Value<String>>,
-    /// `AuthType`: optional.
+    /// The type of authentication to perform when connecting to a Redis target.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redissettings.html#cfn-dms-endpoint-redissettings-authtype)): string, optional.
     #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<Value<String>>,
-    /// `AuthUserName`: optional.
+    /// The user name provided with the auth-role option of the AuthType setting for a Redis target endpoint.
+    ///
+    /// `AuthUserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redissettings.html#cfn-dms-endpoint-redissettings-authusername)): string, optional.
     #[serde(rename = "AuthUserName", skip_serializing_if = "Option::is_none")]
     pub auth_user_name: Option<Value<String>>,
-    /// `Port`: optional.
+    /// Transmission Control Protocol (TCP) port for the endpoint.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redissettings.html#cfn-dms-endpoint-redissettings-port)): number, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<f64>>,
-    /// `ServerName`: optional.
+    /// Fully qualified domain name of the endpoint.
+    ///
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redissettings.html#cfn-dms-endpoint-redissettings-servername)): string, optional.
     #[serde(rename = "ServerName", skip_serializing_if = "Option::is_none")]
     pub server_name: Option<Value<String>>,
-    /// `SslCaCertificateArn`: optional.
+    /// The Amazon Resource Name (ARN) for the certificate authority (CA) that DMS uses to connect to your Redis target endpoint.
+    ///
+    /// `SslCaCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redissettings.html#cfn-dms-endpoint-redissettings-sslcacertificatearn)): string, optional.
     #[serde(
         rename = "SslCaCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub ssl_ca_certificate_arn: Option<Value<String>>,
-    /// `SslSecurityProtocol`: optional.
+    /// The connection to a Redis target endpoint using Transport Layer Security (TLS). Valid values include plaintext and ssl-encryption.
+    ///
+    /// `SslSecurityProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-redissettings.html#cfn-dms-endpoint-redissettings-sslsecurityprotocol)): string, optional.
     #[serde(
         rename = "SslSecurityProtocol",
         skip_serializing_if = "Option::is_none"
@@ -5281,183 +5887,265 @@ impl Walk for ReplicationType {
 
 /// The `S3Settings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `S3Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html).
 ///
 /// Every property is optional: start from [`S3Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Settings {
-    /// `AddColumnName`: optional.
+    /// An optional parameter that, when set to true or y, you can use to add column name information to the .csv output file.
+    ///
+    /// `AddColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-addcolumnname)): boolean, optional.
     #[serde(rename = "AddColumnName", skip_serializing_if = "Option::is_none")]
     pub add_column_name: Option<Value<bool>>,
-    /// `AddTrailingPaddingCharacter`: optional.
+    /// Use the S3 target endpoint setting AddTrailingPaddingCharacter to add padding on string data. The default value is false.
+    ///
+    /// `AddTrailingPaddingCharacter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-addtrailingpaddingcharacter)): boolean, optional.
     #[serde(
         rename = "AddTrailingPaddingCharacter",
         skip_serializing_if = "Option::is_none"
     )]
     pub add_trailing_padding_character: Option<Value<bool>>,
-    /// `BucketFolder`: optional.
+    /// An optional parameter to set a folder name in the S3 bucket.
+    ///
+    /// `BucketFolder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-bucketfolder)): string, optional.
     #[serde(rename = "BucketFolder", skip_serializing_if = "Option::is_none")]
     pub bucket_folder: Option<Value<String>>,
-    /// `BucketName`: optional.
+    /// The name of the S3 bucket.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-bucketname)): string, optional.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `CannedAclForObjects`: optional.
+    /// A value that enables AWS DMS to specify a predefined (canned) access control list (ACL) for objects created in an Amazon S3 bucket as .csv or .parquet files.
+    ///
+    /// `CannedAclForObjects` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-cannedaclforobjects)): string, optional.
     #[serde(
         rename = "CannedAclForObjects",
         skip_serializing_if = "Option::is_none"
     )]
     pub canned_acl_for_objects: Option<Value<String>>,
-    /// `CdcInsertsAndUpdates`: optional.
+    /// A value that enables a change data capture (CDC) load to write INSERT and UPDATE operations to .csv or .parquet (columnar storage) output files.
+    ///
+    /// `CdcInsertsAndUpdates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-cdcinsertsandupdates)): boolean, optional.
     #[serde(
         rename = "CdcInsertsAndUpdates",
         skip_serializing_if = "Option::is_none"
     )]
     pub cdc_inserts_and_updates: Option<Value<bool>>,
-    /// `CdcInsertsOnly`: optional.
+    /// A value that enables a change data capture (CDC) load to write only INSERT operations to .csv or columnar storage (.parquet) output files. By default (the false setting), the first field in a .csv or .parquet record contains the letter I (INSERT), U (UPDATE), or D (DELETE). These values indicate whether the row was inserted, updated, or deleted at the source database for a CDC load to the target.
+    ///
+    /// `CdcInsertsOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-cdcinsertsonly)): boolean, optional.
     #[serde(rename = "CdcInsertsOnly", skip_serializing_if = "Option::is_none")]
     pub cdc_inserts_only: Option<Value<bool>>,
-    /// `CdcMaxBatchInterval`: optional.
+    /// Maximum length of the interval, defined in seconds, after which to output a file to Amazon S3.
+    ///
+    /// `CdcMaxBatchInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-cdcmaxbatchinterval)): integer, optional.
     #[serde(
         rename = "CdcMaxBatchInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub cdc_max_batch_interval: Option<Value<i64>>,
-    /// `CdcMinFileSize`: optional.
+    /// Minimum file size, defined in kilobytes, to reach for a file output to Amazon S3.
+    ///
+    /// `CdcMinFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-cdcminfilesize)): integer, optional.
     #[serde(rename = "CdcMinFileSize", skip_serializing_if = "Option::is_none")]
     pub cdc_min_file_size: Option<Value<i64>>,
-    /// `CdcPath`: optional.
+    /// Specifies the folder path of CDC files. For an S3 source, this setting is required if a task captures change data; otherwise, it's optional.
+    ///
+    /// `CdcPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-cdcpath)): string, optional.
     #[serde(rename = "CdcPath", skip_serializing_if = "Option::is_none")]
     pub cdc_path: Option<Value<String>>,
-    /// `CompressionType`: optional.
+    /// An optional parameter. When set to GZIP it enables the service to compress the target files.
+    ///
+    /// `CompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-compressiontype)): string, optional.
     #[serde(rename = "CompressionType", skip_serializing_if = "Option::is_none")]
     pub compression_type: Option<Value<String>>,
-    /// `CsvDelimiter`: optional.
+    /// The delimiter used to separate columns in the .csv file for both source and target. The default is a comma.
+    ///
+    /// `CsvDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-csvdelimiter)): string, optional.
     #[serde(rename = "CsvDelimiter", skip_serializing_if = "Option::is_none")]
     pub csv_delimiter: Option<Value<String>>,
-    /// `CsvNoSupValue`: optional.
+    /// This setting only applies if your Amazon S3 output files during a change data capture (CDC) load are written in .csv format.
+    ///
+    /// `CsvNoSupValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-csvnosupvalue)): string, optional.
     #[serde(rename = "CsvNoSupValue", skip_serializing_if = "Option::is_none")]
     pub csv_no_sup_value: Option<Value<String>>,
-    /// `CsvNullValue`: optional.
+    /// An optional parameter that specifies how AWS DMS treats null values.
+    ///
+    /// `CsvNullValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-csvnullvalue)): string, optional.
     #[serde(rename = "CsvNullValue", skip_serializing_if = "Option::is_none")]
     pub csv_null_value: Option<Value<String>>,
-    /// `CsvRowDelimiter`: optional.
+    /// The delimiter used to separate rows in the .csv file for both source and target.
+    ///
+    /// `CsvRowDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-csvrowdelimiter)): string, optional.
     #[serde(rename = "CsvRowDelimiter", skip_serializing_if = "Option::is_none")]
     pub csv_row_delimiter: Option<Value<String>>,
-    /// `DataFormat`: optional.
+    /// The format of the data that you want to use for output.
+    ///
+    /// `DataFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-dataformat)): string, optional.
     #[serde(rename = "DataFormat", skip_serializing_if = "Option::is_none")]
     pub data_format: Option<Value<String>>,
-    /// `DataPageSize`: optional.
+    /// The size of one data page in bytes. This parameter defaults to 1024 \* 1024 bytes (1 MiB). This number is used for .parquet file format only.
+    ///
+    /// `DataPageSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-datapagesize)): integer, optional.
     #[serde(rename = "DataPageSize", skip_serializing_if = "Option::is_none")]
     pub data_page_size: Option<Value<i64>>,
-    /// `DatePartitionDelimiter`: optional.
+    /// Specifies a date separating delimiter to use during folder partitioning. The default value is SLASH. Use this parameter when DatePartitionedEnabled is set to true.
+    ///
+    /// `DatePartitionDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-datepartitiondelimiter)): string, optional.
     #[serde(
         rename = "DatePartitionDelimiter",
         skip_serializing_if = "Option::is_none"
     )]
     pub date_partition_delimiter: Option<Value<String>>,
-    /// `DatePartitionEnabled`: optional.
+    /// When set to true, this parameter partitions S3 bucket folders based on transaction commit dates. The default value is false.
+    ///
+    /// `DatePartitionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-datepartitionenabled)): boolean, optional.
     #[serde(
         rename = "DatePartitionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub date_partition_enabled: Option<Value<bool>>,
-    /// `DatePartitionSequence`: optional.
+    /// Identifies the sequence of the date format to use during folder partitioning. The default value is YYYYMMDD. Use this parameter when DatePartitionedEnabled is set to true.
+    ///
+    /// `DatePartitionSequence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-datepartitionsequence)): string, optional.
     #[serde(
         rename = "DatePartitionSequence",
         skip_serializing_if = "Option::is_none"
     )]
     pub date_partition_sequence: Option<Value<String>>,
-    /// `DatePartitionTimezone`: optional.
+    /// When creating an S3 target endpoint, set DatePartitionTimezone to convert the current UTC time into a specified time zone.
+    ///
+    /// `DatePartitionTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-datepartitiontimezone)): string, optional.
     #[serde(
         rename = "DatePartitionTimezone",
         skip_serializing_if = "Option::is_none"
     )]
     pub date_partition_timezone: Option<Value<String>>,
-    /// `DictPageSizeLimit`: optional.
+    /// The maximum size of an encoded dictionary page of a column
+    ///
+    /// `DictPageSizeLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-dictpagesizelimit)): integer, optional.
     #[serde(rename = "DictPageSizeLimit", skip_serializing_if = "Option::is_none")]
     pub dict_page_size_limit: Option<Value<i64>>,
-    /// `EnableStatistics`: optional.
+    /// A value that enables statistics for Parquet pages and row groups.
+    ///
+    /// `EnableStatistics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-enablestatistics)): boolean, optional.
     #[serde(rename = "EnableStatistics", skip_serializing_if = "Option::is_none")]
     pub enable_statistics: Option<Value<bool>>,
-    /// `EncodingType`: optional.
+    /// The type of encoding that you're using.
+    ///
+    /// `EncodingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-encodingtype)): string, optional.
     #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none")]
     pub encoding_type: Option<Value<String>>,
-    /// `EncryptionMode`: optional.
+    /// The type of server-side encryption that you want to use for your data.
+    ///
+    /// `EncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-encryptionmode)): string, optional.
     #[serde(rename = "EncryptionMode", skip_serializing_if = "Option::is_none")]
     pub encryption_mode: Option<Value<String>>,
-    /// `ExpectedBucketOwner`: optional.
+    /// To specify a bucket owner and prevent sniping, you can use the ExpectedBucketOwner endpoint setting.
+    ///
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-expectedbucketowner)): string, optional.
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub expected_bucket_owner: Option<Value<String>>,
-    /// `ExternalTableDefinition`: optional.
+    /// The external table definition.
+    ///
+    /// `ExternalTableDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-externaltabledefinition)): string, optional.
     #[serde(
         rename = "ExternalTableDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub external_table_definition: Option<Value<String>>,
-    /// `GlueCatalogGeneration`: optional.
+    /// When true, allows AWS Glue to catalog your S3 bucket. Creating an AWS Glue catalog lets you use Athena to query your data.
+    ///
+    /// `GlueCatalogGeneration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-gluecataloggeneration)): boolean, optional.
     #[serde(
         rename = "GlueCatalogGeneration",
         skip_serializing_if = "Option::is_none"
     )]
     pub glue_catalog_generation: Option<Value<bool>>,
-    /// `IgnoreHeaderRows`: optional.
+    /// When this value is set to 1, AWS DMS ignores the first row header in a .csv file. A value of 1 turns on the feature; a value of 0 turns off the feature.
+    ///
+    /// `IgnoreHeaderRows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-ignoreheaderrows)): integer, optional.
     #[serde(rename = "IgnoreHeaderRows", skip_serializing_if = "Option::is_none")]
     pub ignore_header_rows: Option<Value<i64>>,
-    /// `IncludeOpForFullLoad`: optional.
+    /// A value that enables a full load to write INSERT operations to the comma-separated value (.csv) output files only to indicate how the rows were added to the source database.
+    ///
+    /// `IncludeOpForFullLoad` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-includeopforfullload)): boolean, optional.
     #[serde(
         rename = "IncludeOpForFullLoad",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_op_for_full_load: Option<Value<bool>>,
-    /// `MaxFileSize`: optional.
+    /// A value that specifies the maximum size (in KB) of any .csv file to be created while migrating to an S3 target during full load.
+    ///
+    /// `MaxFileSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-maxfilesize)): integer, optional.
     #[serde(rename = "MaxFileSize", skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<Value<i64>>,
-    /// `ParquetTimestampInMillisecond`: optional.
+    /// A value that specifies the precision of any TIMESTAMP column values that are written to an Amazon S3 object file in .parquet format.
+    ///
+    /// `ParquetTimestampInMillisecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-parquettimestampinmillisecond)): boolean, optional.
     #[serde(
         rename = "ParquetTimestampInMillisecond",
         skip_serializing_if = "Option::is_none"
     )]
     pub parquet_timestamp_in_millisecond: Option<Value<bool>>,
-    /// `ParquetVersion`: optional.
+    /// The version of the Apache Parquet format that you want to use: parquet\_1\_0 (the default) or parquet\_2\_0.
+    ///
+    /// `ParquetVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-parquetversion)): string, optional.
     #[serde(rename = "ParquetVersion", skip_serializing_if = "Option::is_none")]
     pub parquet_version: Option<Value<String>>,
-    /// `PreserveTransactions`: optional.
+    /// If this setting is set to true, AWS DMS saves the transaction order for a change data capture (CDC) load on the Amazon S3 target specified by CdcPath.
+    ///
+    /// `PreserveTransactions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-preservetransactions)): boolean, optional.
     #[serde(
         rename = "PreserveTransactions",
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_transactions: Option<Value<bool>>,
-    /// `Rfc4180`: optional.
+    /// For an S3 source, when this value is set to true or y, each leading double quotation mark has to be followed by an ending double quotation mark.
+    ///
+    /// `Rfc4180` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-rfc4180)): boolean, optional.
     #[serde(rename = "Rfc4180", skip_serializing_if = "Option::is_none")]
     pub rfc4180: Option<Value<bool>>,
-    /// `RowGroupLength`: optional.
+    /// The number of rows in a row group.
+    ///
+    /// `RowGroupLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-rowgrouplength)): integer, optional.
     #[serde(rename = "RowGroupLength", skip_serializing_if = "Option::is_none")]
     pub row_group_length: Option<Value<i64>>,
-    /// `ServerSideEncryptionKmsKeyId`: optional.
+    /// If you are using SSE\_KMS for the EncryptionMode, provide the AWS KMS key ID. The key that you use needs an attached policy that enables IAM user permissions and allows use of the key.
+    ///
+    /// `ServerSideEncryptionKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-serversideencryptionkmskeyid)): string, optional.
     #[serde(
         rename = "ServerSideEncryptionKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_side_encryption_kms_key_id: Option<Value<String>>,
-    /// `ServiceAccessRoleArn`: optional.
+    /// A required parameter that specifies the Amazon Resource Name (ARN) used by the service to access the IAM role.
+    ///
+    /// `ServiceAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-serviceaccessrolearn)): string, optional.
     #[serde(
         rename = "ServiceAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_access_role_arn: Option<Value<String>>,
-    /// `TimestampColumnName`: optional.
+    /// A value that when nonblank causes AWS DMS to add a column with timestamp information to the endpoint data for an Amazon S3 target.
+    ///
+    /// `TimestampColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-timestampcolumnname)): string, optional.
     #[serde(
         rename = "TimestampColumnName",
         skip_serializing_if = "Option::is_none"
     )]
     pub timestamp_column_name: Option<Value<String>>,
-    /// `UseCsvNoSupValue`: optional.
+    /// This setting applies if the S3 output files during a change data capture (CDC) load are written in .csv format. If this setting is set to true for columns not included in the supplemental log, AWS DMS uses the value specified by CsvNoSupValue. If this setting isn't set or is set to false, AWS DMS uses the null value for these columns.
+    ///
+    /// `UseCsvNoSupValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-usecsvnosupvalue)): boolean, optional.
     #[serde(rename = "UseCsvNoSupValue", skip_serializing_if = "Option::is_none")]
     pub use_csv_no_sup_value: Option<Value<bool>>,
-    /// `UseTaskStartTimeForFullLoadTimestamp`: optional.
+    /// When set to true, this parameter uses the task start time as the timestamp column value instead of the time data is written to target
+    ///
+    /// `UseTaskStartTimeForFullLoadTimestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-s3settings.html#cfn-dms-endpoint-s3settings-usetaskstarttimeforfullloadtimestamp)): boolean, optional.
     #[serde(
         rename = "UseTaskStartTimeForFullLoadTimestamp",
         skip_serializing_if = "Option::is_none"
@@ -5813,15 +6501,15 @@ impl Walk for S3Settings {
 
 /// The `SchemaConversionApplicationAttributes` property type of [`MigrationProject`].
 ///
-/// AWS reference: [`AWS::DMS::MigrationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html).
+/// AWS reference: [`AWS::DMS::MigrationProject` `SchemaConversionApplicationAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-migrationproject-schemaconversionapplicationattributes.html).
 ///
 /// Every property is optional: start from [`SchemaConversionApplicationAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaConversionApplicationAttributes {
-    /// `S3BucketPath`: optional.
+    /// `S3BucketPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-migrationproject-schemaconversionapplicationattributes.html#cfn-dms-migrationproject-schemaconversionapplicationattributes-s3bucketpath)): string, optional.
     #[serde(rename = "S3BucketPath", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_path: Option<Value<String>>,
-    /// `S3BucketRoleArn`: optional.
+    /// `S3BucketRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-migrationproject-schemaconversionapplicationattributes.html#cfn-dms-migrationproject-schemaconversionapplicationattributes-s3bucketrolearn)): string, optional.
     #[serde(rename = "S3BucketRoleArn", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_role_arn: Option<Value<String>>,
 }
@@ -5859,45 +6547,67 @@ impl Walk for SchemaConversionApplicationAttributes {
 
 /// The `Settings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html).
 ///
 /// Every property is optional: start from [`Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Settings {
-    /// `DocDbSettings`: optional.
+    /// DocDbSettings property identifier.
+    ///
+    /// `DocDbSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-docdbsettings)): object [`SettingsDocDbSettings`], optional.
     #[serde(rename = "DocDbSettings", skip_serializing_if = "Option::is_none")]
     pub doc_db_settings: Option<SettingsDocDbSettings>,
-    /// `IbmDb2LuwSettings`: optional.
+    /// IbmDb2LuwSettings property identifier.
+    ///
+    /// `IbmDb2LuwSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-ibmdb2luwsettings)): object [`IbmDb2LuwSettings`], optional.
     #[serde(rename = "IbmDb2LuwSettings", skip_serializing_if = "Option::is_none")]
     pub ibm_db2_luw_settings: Option<IbmDb2LuwSettings>,
-    /// `IbmDb2zOsSettings`: optional.
+    /// IbmDb2zOsSettings property identifier.
+    ///
+    /// `IbmDb2zOsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-ibmdb2zossettings)): object [`IbmDb2zOsSettings`], optional.
     #[serde(rename = "IbmDb2zOsSettings", skip_serializing_if = "Option::is_none")]
     pub ibm_db2z_os_settings: Option<IbmDb2zOsSettings>,
-    /// `MariaDbSettings`: optional.
+    /// MariaDbSettings property identifier.
+    ///
+    /// `MariaDbSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-mariadbsettings)): object [`MariaDbSettings`], optional.
     #[serde(rename = "MariaDbSettings", skip_serializing_if = "Option::is_none")]
     pub maria_db_settings: Option<MariaDbSettings>,
-    /// `MicrosoftSqlServerSettings`: optional.
+    /// MicrosoftSqlServerSettings property identifier.
+    ///
+    /// `MicrosoftSqlServerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-microsoftsqlserversettings)): object [`SettingsMicrosoftSqlServerSettings`], optional.
     #[serde(
         rename = "MicrosoftSqlServerSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub microsoft_sql_server_settings: Option<SettingsMicrosoftSqlServerSettings>,
-    /// `MongoDbSettings`: optional.
+    /// MongoDbSettings property identifier.
+    ///
+    /// `MongoDbSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-mongodbsettings)): object [`SettingsMongoDbSettings`], optional.
     #[serde(rename = "MongoDbSettings", skip_serializing_if = "Option::is_none")]
     pub mongo_db_settings: Option<SettingsMongoDbSettings>,
-    /// `MySqlSettings`: optional.
+    /// MySqlSettings property identifier.
+    ///
+    /// `MySqlSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-mysqlsettings)): object [`SettingsMySqlSettings`], optional.
     #[serde(rename = "MySqlSettings", skip_serializing_if = "Option::is_none")]
     pub my_sql_settings: Option<SettingsMySqlSettings>,
-    /// `OracleSettings`: optional.
+    /// OracleSettings property identifier.
+    ///
+    /// `OracleSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-oraclesettings)): object [`SettingsOracleSettings`], optional.
     #[serde(rename = "OracleSettings", skip_serializing_if = "Option::is_none")]
     pub oracle_settings: Option<SettingsOracleSettings>,
-    /// `PostgreSqlSettings`: optional.
+    /// PostgreSqlSettings property identifier.
+    ///
+    /// `PostgreSqlSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-postgresqlsettings)): object [`SettingsPostgreSqlSettings`], optional.
     #[serde(rename = "PostgreSqlSettings", skip_serializing_if = "Option::is_none")]
     pub postgre_sql_settings: Option<SettingsPostgreSqlSettings>,
-    /// `RedshiftSettings`: optional.
+    /// RedshiftSettings property identifier.
+    ///
+    /// `RedshiftSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-redshiftsettings)): object [`SettingsRedshiftSettings`], optional.
     #[serde(rename = "RedshiftSettings", skip_serializing_if = "Option::is_none")]
     pub redshift_settings: Option<SettingsRedshiftSettings>,
-    /// `SybaseAseSettings`: optional.
+    /// SybaseAseSettings property identifier.
+    ///
+    /// `SybaseAseSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-settings.html#cfn-dms-dataprovider-settings-sybaseasesettings)): object [`SybaseAseSettings`], optional.
     #[serde(rename = "SybaseAseSettings", skip_serializing_if = "Option::is_none")]
     pub sybase_ase_settings: Option<SybaseAseSettings>,
 }
@@ -6010,24 +6720,24 @@ impl Walk for Settings {
 
 /// The `DocDbSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `DocDbSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-docdbsettings.html).
 ///
 /// [`SettingsDocDbSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingsDocDbSettings {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-docdbsettings.html#cfn-dms-dataprovider-docdbsettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-docdbsettings.html#cfn-dms-dataprovider-docdbsettings-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-docdbsettings.html#cfn-dms-dataprovider-docdbsettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-docdbsettings.html#cfn-dms-dataprovider-docdbsettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: optional.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-docdbsettings.html#cfn-dms-dataprovider-docdbsettings-sslmode)): [`MongoDbSslModeValue`], one of `none`, `require`, `verify-full`, optional.
     #[serde(rename = "SslMode", skip_serializing_if = "Option::is_none")]
     pub ssl_mode: Option<Value<MongoDbSslModeValue>>,
 }
@@ -6081,30 +6791,34 @@ impl Walk for SettingsDocDbSettings {
 
 /// The `MicrosoftSqlServerSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `MicrosoftSqlServerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-microsoftsqlserversettings.html).
 ///
 /// [`SettingsMicrosoftSqlServerSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingsMicrosoftSqlServerSettings {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-microsoftsqlserversettings.html#cfn-dms-dataprovider-microsoftsqlserversettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-microsoftsqlserversettings.html#cfn-dms-dataprovider-microsoftsqlserversettings-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-microsoftsqlserversettings.html#cfn-dms-dataprovider-microsoftsqlserversettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `S3AccessRoleArn`: optional.
+    /// The ARN for the role the application uses to access its Amazon S3 bucket.
+    ///
+    /// `S3AccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-microsoftsqlserversettings.html#cfn-dms-dataprovider-microsoftsqlserversettings-s3accessrolearn)): string, optional.
     #[serde(rename = "S3AccessRoleArn", skip_serializing_if = "Option::is_none")]
     pub s3_access_role_arn: Option<Value<String>>,
-    /// `S3Path`: optional.
+    /// The path for the Amazon S3 bucket that the application uses for accessing the user-defined schema.
+    ///
+    /// `S3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-microsoftsqlserversettings.html#cfn-dms-dataprovider-microsoftsqlserversettings-s3path)): string, optional.
     #[serde(rename = "S3Path", skip_serializing_if = "Option::is_none")]
     pub s3_path: Option<Value<String>>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-microsoftsqlserversettings.html#cfn-dms-dataprovider-microsoftsqlserversettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: required.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-microsoftsqlserversettings.html#cfn-dms-dataprovider-microsoftsqlserversettings-sslmode)): [`DmsSslModeValue`], one of `none`, `require`, `verify-ca`, `verify-full`, required.
     #[serde(rename = "SslMode")]
     pub ssl_mode: Value<DmsSslModeValue>,
 }
@@ -6171,33 +6885,33 @@ impl Walk for SettingsMicrosoftSqlServerSettings {
 
 /// The `MongoDbSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `MongoDbSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html).
 ///
 /// [`SettingsMongoDbSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingsMongoDbSettings {
-    /// `AuthMechanism`: optional.
+    /// `AuthMechanism` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html#cfn-dms-dataprovider-mongodbsettings-authmechanism)): [`MongoDbAuthMechanism`], one of `default`, `mongodb_cr`, `scram_sha_1`, optional.
     #[serde(rename = "AuthMechanism", skip_serializing_if = "Option::is_none")]
     pub auth_mechanism: Option<Value<MongoDbAuthMechanism>>,
-    /// `AuthSource`: optional.
+    /// `AuthSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html#cfn-dms-dataprovider-mongodbsettings-authsource)): string, optional.
     #[serde(rename = "AuthSource", skip_serializing_if = "Option::is_none")]
     pub auth_source: Option<Value<String>>,
-    /// `AuthType`: optional.
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html#cfn-dms-dataprovider-mongodbsettings-authtype)): [`MongoDbAuthType`], one of `no`, `password`, optional.
     #[serde(rename = "AuthType", skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<Value<MongoDbAuthType>>,
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html#cfn-dms-dataprovider-mongodbsettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html#cfn-dms-dataprovider-mongodbsettings-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html#cfn-dms-dataprovider-mongodbsettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html#cfn-dms-dataprovider-mongodbsettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: optional.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mongodbsettings.html#cfn-dms-dataprovider-mongodbsettings-sslmode)): [`MongoDbSslModeValue`], one of `none`, `require`, `verify-full`, optional.
     #[serde(rename = "SslMode", skip_serializing_if = "Option::is_none")]
     pub ssl_mode: Option<Value<MongoDbSslModeValue>>,
 }
@@ -6280,21 +6994,21 @@ impl Walk for SettingsMongoDbSettings {
 
 /// The `MySqlSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `MySqlSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mysqlsettings.html).
 ///
 /// [`SettingsMySqlSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingsMySqlSettings {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mysqlsettings.html#cfn-dms-dataprovider-mysqlsettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mysqlsettings.html#cfn-dms-dataprovider-mysqlsettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mysqlsettings.html#cfn-dms-dataprovider-mysqlsettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: required.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-mysqlsettings.html#cfn-dms-dataprovider-mysqlsettings-sslmode)): [`DmsSslModeValue`], one of `none`, `require`, `verify-ca`, `verify-full`, required.
     #[serde(rename = "SslMode")]
     pub ssl_mode: Value<DmsSslModeValue>,
 }
@@ -6339,51 +7053,51 @@ impl Walk for SettingsMySqlSettings {
 
 /// The `OracleSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `OracleSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html).
 ///
 /// [`SettingsOracleSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingsOracleSettings {
-    /// `AsmServer`: optional.
+    /// `AsmServer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-asmserver)): string, optional.
     #[serde(rename = "AsmServer", skip_serializing_if = "Option::is_none")]
     pub asm_server: Option<Value<String>>,
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `SecretsManagerOracleAsmAccessRoleArn`: optional.
+    /// `SecretsManagerOracleAsmAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-secretsmanageroracleasmaccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerOracleAsmAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_oracle_asm_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerOracleAsmSecretId`: optional.
+    /// `SecretsManagerOracleAsmSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-secretsmanageroracleasmsecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerOracleAsmSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_oracle_asm_secret_id: Option<Value<String>>,
-    /// `SecretsManagerSecurityDbEncryptionAccessRoleArn`: optional.
+    /// `SecretsManagerSecurityDbEncryptionAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-secretsmanagersecuritydbencryptionaccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerSecurityDbEncryptionAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_security_db_encryption_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecurityDbEncryptionSecretId`: optional.
+    /// `SecretsManagerSecurityDbEncryptionSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-secretsmanagersecuritydbencryptionsecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecurityDbEncryptionSecretId",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_security_db_encryption_secret_id: Option<Value<String>>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: required.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-oraclesettings.html#cfn-dms-dataprovider-oraclesettings-sslmode)): [`DmsSslModeValue`], one of `none`, `require`, `verify-ca`, `verify-full`, required.
     #[serde(rename = "SslMode")]
     pub ssl_mode: Value<DmsSslModeValue>,
 }
@@ -6490,24 +7204,24 @@ impl Walk for SettingsOracleSettings {
 
 /// The `PostgreSqlSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `PostgreSqlSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-postgresqlsettings.html).
 ///
 /// [`SettingsPostgreSqlSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingsPostgreSqlSettings {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-postgresqlsettings.html#cfn-dms-dataprovider-postgresqlsettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-postgresqlsettings.html#cfn-dms-dataprovider-postgresqlsettings-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-postgresqlsettings.html#cfn-dms-dataprovider-postgresqlsettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-postgresqlsettings.html#cfn-dms-dataprovider-postgresqlsettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: required.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-postgresqlsettings.html#cfn-dms-dataprovider-postgresqlsettings-sslmode)): [`DmsSslModeValue`], one of `none`, `require`, `verify-ca`, `verify-full`, required.
     #[serde(rename = "SslMode")]
     pub ssl_mode: Value<DmsSslModeValue>,
 }
@@ -6556,18 +7270,18 @@ impl Walk for SettingsPostgreSqlSettings {
 
 /// The `RedshiftSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `RedshiftSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-redshiftsettings.html).
 ///
 /// Every property is required: [`SettingsRedshiftSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingsRedshiftSettings {
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-redshiftsettings.html#cfn-dms-dataprovider-redshiftsettings-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-redshiftsettings.html#cfn-dms-dataprovider-redshiftsettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-redshiftsettings.html#cfn-dms-dataprovider-redshiftsettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
 }
@@ -6603,21 +7317,29 @@ impl Walk for SettingsRedshiftSettings {
 
 /// The `SourceDataSettings` property type of [`DataMigration`].
 ///
-/// AWS reference: [`AWS::DMS::DataMigration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html).
+/// AWS reference: [`AWS::DMS::DataMigration` `SourceDataSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-sourcedatasettings.html).
 ///
 /// Every property is optional: start from [`SourceDataSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceDataSettings {
-    /// `CDCStartPosition`: optional.
+    /// The property is a point in the database engine's log that defines a time where you can begin CDC.
+    ///
+    /// `CDCStartPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-sourcedatasettings.html#cfn-dms-datamigration-sourcedatasettings-cdcstartposition)): string, optional. Length: at most 40 characters.
     #[serde(rename = "CDCStartPosition", skip_serializing_if = "Option::is_none")]
     pub cdc_start_position: Option<Value<String>>,
-    /// `CDCStartTime`: optional.
+    /// The property indicates the start time for a change data capture (CDC) operation. The value is server time in UTC format.
+    ///
+    /// `CDCStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-sourcedatasettings.html#cfn-dms-datamigration-sourcedatasettings-cdcstarttime)): string, optional. Length: at most 40 characters.
     #[serde(rename = "CDCStartTime", skip_serializing_if = "Option::is_none")]
     pub cdc_start_time: Option<Value<String>>,
-    /// `CDCStopTime`: optional.
+    /// The property indicates the stop time for a change data capture (CDC) operation. The value is server time in UTC format.
+    ///
+    /// `CDCStopTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-sourcedatasettings.html#cfn-dms-datamigration-sourcedatasettings-cdcstoptime)): string, optional. Length: at most 40 characters.
     #[serde(rename = "CDCStopTime", skip_serializing_if = "Option::is_none")]
     pub cdc_stop_time: Option<Value<String>>,
-    /// `SlotName`: optional.
+    /// The property sets the name of a previously created logical replication slot for a change data capture (CDC) load of the source instance.
+    ///
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-sourcedatasettings.html#cfn-dms-datamigration-sourcedatasettings-slotname)): string, optional. Length: at most 255 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
 }
@@ -6671,27 +7393,27 @@ impl Walk for SourceDataSettings {
 
 /// The `SybaseAseSettings` property type of [`DataProvider`].
 ///
-/// AWS reference: [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html).
+/// AWS reference: [`AWS::DMS::DataProvider` `SybaseAseSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-sybaseasesettings.html).
 ///
 /// [`SybaseAseSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SybaseAseSettings {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-sybaseasesettings.html#cfn-dms-dataprovider-sybaseasesettings-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-sybaseasesettings.html#cfn-dms-dataprovider-sybaseasesettings-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `EncryptPassword`: optional.
+    /// `EncryptPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-sybaseasesettings.html#cfn-dms-dataprovider-sybaseasesettings-encryptpassword)): boolean, optional.
     #[serde(rename = "EncryptPassword", skip_serializing_if = "Option::is_none")]
     pub encrypt_password: Option<Value<bool>>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-sybaseasesettings.html#cfn-dms-dataprovider-sybaseasesettings-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-sybaseasesettings.html#cfn-dms-dataprovider-sybaseasesettings-servername)): string, required.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `SslMode`: required.
+    /// `SslMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-sybaseasesettings.html#cfn-dms-dataprovider-sybaseasesettings-sslmode)): [`SybaseSslModeValue`], one of `none`, `require`, `verify-ca`, required.
     #[serde(rename = "SslMode")]
     pub ssl_mode: Value<SybaseSslModeValue>,
 }
@@ -6754,18 +7476,22 @@ impl Walk for SybaseAseSettings {
 
 /// The `SybaseSettings` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html).
+/// AWS reference: [`AWS::DMS::Endpoint` `SybaseSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-sybasesettings.html).
 ///
 /// Every property is optional: start from [`SybaseSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SybaseSettings {
-    /// `SecretsManagerAccessRoleArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the IAM role that specifies AWS DMS as the trusted entity and grants the required permissions to access the value in SecretsManagerSecret
+    ///
+    /// `SecretsManagerAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-sybasesettings.html#cfn-dms-endpoint-sybasesettings-secretsmanageraccessrolearn)): string, optional.
     #[serde(
         rename = "SecretsManagerAccessRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_access_role_arn: Option<Value<String>>,
-    /// `SecretsManagerSecretId`: optional.
+    /// The full ARN, partial ARN, or display name of the SecretsManagerSecret that contains the SAP SAE endpoint connection details.
+    ///
+    /// `SecretsManagerSecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-sybasesettings.html#cfn-dms-endpoint-sybasesettings-secretsmanagersecretid)): string, optional.
     #[serde(
         rename = "SecretsManagerSecretId",
         skip_serializing_if = "Option::is_none"
@@ -6829,15 +7555,19 @@ impl Walk for SybaseSslModeValue {
 
 /// The `Tag` property type of [`DataMigration`], [`DataProvider`], [`Endpoint`], [`EventSubscription`], [`InstanceProfile`], [`MigrationProject`], [`ReplicationConfig`], [`ReplicationInstance`], [`ReplicationSubnetGroup`] and [`ReplicationTask`].
 ///
-/// AWS reference: [`AWS::DMS::DataMigration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-datamigration.html), [`AWS::DMS::DataProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-dataprovider.html), [`AWS::DMS::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-endpoint.html), [`AWS::DMS::EventSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-eventsubscription.html), [`AWS::DMS::InstanceProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-instanceprofile.html), [`AWS::DMS::MigrationProject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-migrationproject.html), [`AWS::DMS::ReplicationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationconfig.html), [`AWS::DMS::ReplicationInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationinstance.html), [`AWS::DMS::ReplicationSubnetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationsubnetgroup.html), [`AWS::DMS::ReplicationTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dms-replicationtask.html).
+/// AWS reference: [`AWS::DMS::DataMigration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-tag.html), [`AWS::DMS::DataProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-dataprovider-tag.html), [`AWS::DMS::Endpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-endpoint-tag.html), [`AWS::DMS::EventSubscription` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-eventsubscription-tag.html), [`AWS::DMS::InstanceProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-instanceprofile-tag.html), [`AWS::DMS::MigrationProject` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-migrationproject-tag.html), [`AWS::DMS::ReplicationConfig` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationconfig-tag.html), [`AWS::DMS::ReplicationInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationinstance-tag.html), [`AWS::DMS::ReplicationSubnetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationsubnetgroup-tag.html), [`AWS::DMS::ReplicationTask` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-replicationtask-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-tag.html#cfn-dms-datamigration-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dms-datamigration-tag.html#cfn-dms-datamigration-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,136 +9,138 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DocDB::DBCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html)).
 ///
+/// Resource Type definition for AWS::DocDB::DBCluster
+///
 /// Every property is optional: start from [`DbCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DbCluster {
-    /// `AvailabilityZones`: optional, create-only (changing it replaces the resource).
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-availabilityzones)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `BackupRetentionPeriod`: optional.
+    /// `BackupRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-backupretentionperiod)): integer, optional. Range: 1 to 35.
     #[serde(
         rename = "BackupRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub backup_retention_period: Option<Value<i64>>,
-    /// `CopyTagsToSnapshot`: optional.
+    /// `CopyTagsToSnapshot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-copytagstosnapshot)): boolean, optional.
     #[serde(rename = "CopyTagsToSnapshot", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_snapshot: Option<Value<bool>>,
-    /// `DBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-dbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_identifier: Option<Value<String>>,
-    /// `DBClusterParameterGroupName`: optional.
+    /// `DBClusterParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-dbclusterparametergroupname)): string, optional.
     #[serde(
         rename = "DBClusterParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_parameter_group_name: Option<Value<String>>,
-    /// `DBSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// `DBSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-dbsubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group_name: Option<Value<String>>,
-    /// `DeletionProtection`: optional.
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `EnableCloudwatchLogsExports`: optional.
+    /// `EnableCloudwatchLogsExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-enablecloudwatchlogsexports)): list of (string), optional.
     #[serde(
         rename = "EnableCloudwatchLogsExports",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_cloudwatch_logs_exports: Option<Value<Vec<Value<String>>>>,
-    /// `EngineVersion`: optional.
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-engineversion)): [`EngineVersion`], one of `3.6.0`, `4.0`, `4.0.0`, `5.0.0`, `5.0.1`, `8.0.0`, `8.0.1`, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<EngineVersion>>,
-    /// `GlobalClusterIdentifier`: optional.
+    /// `GlobalClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-globalclusteridentifier)): string, optional.
     #[serde(
         rename = "GlobalClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_cluster_identifier: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `ManageMasterUserPassword`: optional.
+    /// `ManageMasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-managemasteruserpassword)): boolean, optional.
     #[serde(
         rename = "ManageMasterUserPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub manage_master_user_password: Option<Value<bool>>,
-    /// `MasterUserPassword`: optional.
+    /// `MasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-masteruserpassword)): string, optional.
     #[serde(rename = "MasterUserPassword", skip_serializing_if = "Option::is_none")]
     pub master_user_password: Option<Value<String>>,
-    /// `MasterUserSecretKmsKeyId`: optional.
+    /// `MasterUserSecretKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-masterusersecretkmskeyid)): string, optional.
     #[serde(
         rename = "MasterUserSecretKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub master_user_secret_kms_key_id: Option<Value<String>>,
-    /// `MasterUsername`: optional, create-only (changing it replaces the resource).
+    /// `MasterUsername` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-masterusername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MasterUsername", skip_serializing_if = "Option::is_none")]
     pub master_username: Option<Value<String>>,
-    /// `NetworkType`: optional.
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-networktype)): string, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PreferredBackupWindow`: optional.
+    /// `PreferredBackupWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-preferredbackupwindow)): string, optional.
     #[serde(
         rename = "PreferredBackupWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_backup_window: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `RestoreToTime`: optional.
+    /// `RestoreToTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-restoretotime)): string, optional.
     #[serde(rename = "RestoreToTime", skip_serializing_if = "Option::is_none")]
     pub restore_to_time: Option<Value<String>>,
-    /// `RestoreType`: optional.
+    /// `RestoreType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-restoretype)): string, optional.
     #[serde(rename = "RestoreType", skip_serializing_if = "Option::is_none")]
     pub restore_type: Option<Value<String>>,
-    /// `RotateMasterUserPassword`: optional.
+    /// `RotateMasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-rotatemasteruserpassword)): boolean, optional.
     #[serde(
         rename = "RotateMasterUserPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub rotate_master_user_password: Option<Value<bool>>,
-    /// `ServerlessV2ScalingConfiguration`: optional.
+    /// `ServerlessV2ScalingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-serverlessv2scalingconfiguration)): object [`ServerlessV2ScalingConfiguration`], optional.
     #[serde(
         rename = "ServerlessV2ScalingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub serverless_v2_scaling_configuration: Option<ServerlessV2ScalingConfiguration>,
-    /// `SnapshotIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `SnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-snapshotidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotIdentifier", skip_serializing_if = "Option::is_none")]
     pub snapshot_identifier: Option<Value<String>>,
-    /// `SourceDBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `SourceDBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-sourcedbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceDBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_cluster_identifier: Option<Value<String>>,
-    /// `StorageEncrypted`: optional, create-only (changing it replaces the resource).
+    /// `StorageEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-storageencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageEncrypted", skip_serializing_if = "Option::is_none")]
     pub storage_encrypted: Option<Value<bool>>,
-    /// `StorageType`: optional.
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-storagetype)): string, optional.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseLatestRestorableTime`: optional.
+    /// `UseLatestRestorableTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-uselatestrestorabletime)): boolean, optional.
     #[serde(
         rename = "UseLatestRestorableTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_latest_restorable_time: Option<Value<bool>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html#cfn-docdb-dbcluster-vpcsecuritygroupids)): list of (string), optional.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
@@ -446,22 +448,32 @@ impl ResourceRef<DbCluster> {
 
 /// The properties of an `AWS::DocDB::DBClusterParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbclusterparametergroup.html)).
 ///
+/// Resource Type definition for AWS::DocDB::DBClusterParameterGroup
+///
 /// [`DbClusterParameterGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbClusterParameterGroup {
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// The description for the DB cluster parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbclusterparametergroup.html#cfn-docdb-dbclusterparametergroup-description)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Family`: required, create-only (changing it replaces the resource).
+    /// The DB cluster parameter group family name (e.g. docdb5.0).
+    ///
+    /// `Family` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbclusterparametergroup.html#cfn-docdb-dbclusterparametergroup-family)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Family")]
     pub family: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the DB cluster parameter group. If omitted, CloudFormation generates a unique name. The name is stored as lowercase.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbclusterparametergroup.html#cfn-docdb-dbclusterparametergroup-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9-]*`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Parameters`: required.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbclusterparametergroup.html#cfn-docdb-dbclusterparametergroup-parameters)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Parameters")]
     pub parameters: Json,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbclusterparametergroup.html#cfn-docdb-dbclusterparametergroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -521,55 +533,57 @@ impl Resource for DbClusterParameterGroup {
 
 /// The properties of an `AWS::DocDB::DBInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html)).
 ///
+/// Resource Type definition for AWS::DocDB::DBInstance
+///
 /// [`DbInstance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbInstance {
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-availabilityzone)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `CACertificateIdentifier`: optional.
+    /// `CACertificateIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-cacertificateidentifier)): string, optional.
     #[serde(
         rename = "CACertificateIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificate_identifier: Option<Value<String>>,
-    /// `CertificateRotationRestart`: optional.
+    /// `CertificateRotationRestart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-certificaterotationrestart)): boolean, optional.
     #[serde(
         rename = "CertificateRotationRestart",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_rotation_restart: Option<Value<bool>>,
-    /// `DBClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-dbclusteridentifier)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DBClusterIdentifier")]
     pub db_cluster_identifier: Value<String>,
-    /// `DBInstanceClass`: required.
+    /// `DBInstanceClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-dbinstanceclass)): string, required.
     #[serde(rename = "DBInstanceClass")]
     pub db_instance_class: Value<String>,
-    /// `DBInstanceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// `DBInstanceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-dbinstanceidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DBInstanceIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_instance_identifier: Option<Value<String>>,
-    /// `EnablePerformanceInsights`: optional.
+    /// `EnablePerformanceInsights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-enableperformanceinsights)): boolean, optional.
     #[serde(
         rename = "EnablePerformanceInsights",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_performance_insights: Option<Value<bool>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html#cfn-docdb-dbinstance-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -700,19 +714,29 @@ impl ResourceRef<DbInstance> {
 
 /// The properties of an `AWS::DocDB::DBSubnetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbsubnetgroup.html)).
 ///
+/// Resource Type definition for AWS::DocDB::DBSubnetGroup
+///
 /// [`DbSubnetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbSubnetGroup {
-    /// `DBSubnetGroupDescription`: required.
+    /// The description for the subnet group.
+    ///
+    /// `DBSubnetGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbsubnetgroup.html#cfn-docdb-dbsubnetgroup-dbsubnetgroupdescription)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DBSubnetGroupDescription")]
     pub db_subnet_group_description: Value<String>,
-    /// `DBSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name for the db subnet group. This value is stored as a lowercase string.
+    ///
+    /// `DBSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbsubnetgroup.html#cfn-docdb-dbsubnetgroup-dbsubnetgroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z][0-9a-zA-Z-:._ ]*`. Length: 1 to 255 characters.
     #[serde(rename = "DBSubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group_name: Option<Value<String>>,
-    /// `SubnetIds`: required.
+    /// One or more subnet IDs to be assigned to the db subnet group.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbsubnetgroup.html#cfn-docdb-dbsubnetgroup-subnetids)): list of (string), required. Items: 1 to 20.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// One or more tags to be assigned to the db subnet group
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbsubnetgroup.html#cfn-docdb-dbsubnetgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -768,25 +792,39 @@ impl Resource for DbSubnetGroup {
 
 /// The properties of an `AWS::DocDB::EventSubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-eventsubscription.html)).
 ///
+/// Resource Type definition for AWS::DocDB::EventSubscription
+///
 /// [`EventSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSubscription {
-    /// `Enabled`: optional.
+    /// A Boolean value; set to true to activate the subscription, set to false to create the subscription but not active it.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-eventsubscription.html#cfn-docdb-eventsubscription-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EventCategories`: optional.
+    /// A list of event categories for a SourceType that you want to subscribe to.
+    ///
+    /// `EventCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-eventsubscription.html#cfn-docdb-eventsubscription-eventcategories)): list of (string), optional.
     #[serde(rename = "EventCategories", skip_serializing_if = "Option::is_none")]
     pub event_categories: Option<Value<Vec<Value<String>>>>,
-    /// `SnsTopicArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the SNS topic created for event notification. Amazon SNS creates the ARN when you create a topic and subscribe to it.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-eventsubscription.html#cfn-docdb-eventsubscription-snstopicarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SnsTopicArn")]
     pub sns_topic_arn: Value<String>,
-    /// `SourceIds`: optional.
+    /// The list of identifiers of the event sources for which events are returned
+    ///
+    /// `SourceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-eventsubscription.html#cfn-docdb-eventsubscription-sourceids)): list of (string), optional. Each item: Pattern: `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$|^[a-zA-Z]$`.
     #[serde(rename = "SourceIds", skip_serializing_if = "Option::is_none")]
     pub source_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SourceType`: optional.
+    /// The type of source that is generating the events.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-eventsubscription.html#cfn-docdb-eventsubscription-sourcetype)): [`SourceType`], one of `db-instance`, `db-cluster`, `db-parameter-group`, `db-security-group`, `db-cluster-snapshot`, optional.
     #[serde(rename = "SourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Value<SourceType>>,
-    /// `SubscriptionName`: optional, create-only (changing it replaces the resource).
+    /// The name of the subscription.
+    ///
+    /// `SubscriptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-eventsubscription.html#cfn-docdb-eventsubscription-subscriptionname)): string, optional, create-only (changing it replaces the resource). Length: at most 255 characters.
     #[serde(rename = "SubscriptionName", skip_serializing_if = "Option::is_none")]
     pub subscription_name: Option<Value<String>>,
 }
@@ -863,31 +901,47 @@ impl Resource for EventSubscription {
 
 /// The properties of an `AWS::DocDB::GlobalCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html)).
 ///
+/// The AWS::DocDB::GlobalCluster resource represents an Amazon DocumentDB Global Cluster.
+///
 /// [`GlobalCluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalCluster {
-    /// `DeletionProtection`: optional.
+    /// Indicates whether the global cluster has deletion protection enabled. The global cluster can't be deleted when deletion protection is enabled.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html#cfn-docdb-globalcluster-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `Engine`: optional, create-only (changing it replaces the resource).
+    /// The database engine to use for this global cluster.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html#cfn-docdb-globalcluster-engine)): [`Engine`], one of `docdb`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<Engine>>,
-    /// `EngineVersion`: optional, create-only (changing it replaces the resource).
+    /// The engine version to use for this global cluster.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html#cfn-docdb-globalcluster-engineversion)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `GlobalClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// The cluster identifier of the global cluster.
+    ///
+    /// `GlobalClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html#cfn-docdb-globalcluster-globalclusteridentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`. Length: 1 to 63 characters.
     #[serde(rename = "GlobalClusterIdentifier")]
     pub global_cluster_identifier: Value<String>,
-    /// `SourceDBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) to use as the primary cluster of the global cluster. You may also choose to instead specify the DBClusterIdentifier. If you provide a value for this parameter, don't specify values for the following settings because Amazon DocumentDB uses the values from the specified source DB cluster: Engine, EngineVersion, StorageEncrypted
+    ///
+    /// `SourceDBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html#cfn-docdb-globalcluster-sourcedbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceDBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_cluster_identifier: Option<Value<String>>,
-    /// `StorageEncrypted`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether the global cluster has storage encryption enabled.
+    ///
+    /// `StorageEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html#cfn-docdb-globalcluster-storageencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageEncrypted", skip_serializing_if = "Option::is_none")]
     pub storage_encrypted: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// The tags to be assigned to the Amazon DocumentDB resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html#cfn-docdb-globalcluster-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1043,15 +1097,15 @@ impl Walk for EngineVersion {
 
 /// The `ServerlessV2ScalingConfiguration` property type of [`DbCluster`].
 ///
-/// AWS reference: [`AWS::DocDB::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html).
+/// AWS reference: [`AWS::DocDB::DBCluster` `ServerlessV2ScalingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbcluster-serverlessv2scalingconfiguration.html).
 ///
 /// Every property is required: [`ServerlessV2ScalingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerlessV2ScalingConfiguration {
-    /// `MaxCapacity`: required.
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbcluster-serverlessv2scalingconfiguration.html#cfn-docdb-dbcluster-serverlessv2scalingconfiguration-maxcapacity)): number, required.
     #[serde(rename = "MaxCapacity")]
     pub max_capacity: Value<f64>,
-    /// `MinCapacity`: required.
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbcluster-serverlessv2scalingconfiguration.html#cfn-docdb-dbcluster-serverlessv2scalingconfiguration-mincapacity)): number, required.
     #[serde(rename = "MinCapacity")]
     pub min_capacity: Value<f64>,
 }
@@ -1109,15 +1163,15 @@ impl Walk for SourceType {
 
 /// The `Tag` property type of [`DbCluster`], [`DbClusterParameterGroup`], [`DbInstance`], [`DbSubnetGroup`] and [`GlobalCluster`].
 ///
-/// AWS reference: [`AWS::DocDB::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbcluster.html), [`AWS::DocDB::DBClusterParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbclusterparametergroup.html), [`AWS::DocDB::DBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbinstance.html), [`AWS::DocDB::DBSubnetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-dbsubnetgroup.html), [`AWS::DocDB::GlobalCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdb-globalcluster.html).
+/// AWS reference: [`AWS::DocDB::DBCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbcluster-tag.html), [`AWS::DocDB::DBClusterParameterGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbclusterparametergroup-tag.html), [`AWS::DocDB::DBInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbinstance-tag.html), [`AWS::DocDB::DBSubnetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbsubnetgroup-tag.html), [`AWS::DocDB::GlobalCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-globalcluster-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbcluster-tag.html#cfn-docdb-dbcluster-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdb-dbcluster-tag.html#cfn-docdb-dbcluster-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,58 +9,60 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DocDBElastic::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html)).
 ///
+/// The AWS::DocDBElastic::Cluster Amazon DocumentDB (with MongoDB compatibility) Elastic Scale resource describes a Cluster
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `AdminUserName`: required, create-only (changing it replaces the resource).
+    /// `AdminUserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-adminusername)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AdminUserName")]
     pub admin_user_name: Value<String>,
-    /// `AdminUserPassword`: optional.
+    /// `AdminUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-adminuserpassword)): string, optional.
     #[serde(rename = "AdminUserPassword", skip_serializing_if = "Option::is_none")]
     pub admin_user_password: Option<Value<String>>,
-    /// `AuthType`: required, create-only (changing it replaces the resource).
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-authtype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AuthType")]
     pub auth_type: Value<String>,
-    /// `BackupRetentionPeriod`: optional.
+    /// `BackupRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-backupretentionperiod)): integer, optional.
     #[serde(
         rename = "BackupRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub backup_retention_period: Option<Value<i64>>,
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-clustername)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*`. Length: 1 to 50 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `PreferredBackupWindow`: optional.
+    /// `PreferredBackupWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-preferredbackupwindow)): string, optional.
     #[serde(
         rename = "PreferredBackupWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_backup_window: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `ShardCapacity`: required.
+    /// `ShardCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-shardcapacity)): integer, required.
     #[serde(rename = "ShardCapacity")]
     pub shard_capacity: Value<i64>,
-    /// `ShardCount`: required.
+    /// `ShardCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-shardcount)): integer, required.
     #[serde(rename = "ShardCount")]
     pub shard_count: Value<i64>,
-    /// `ShardInstanceCount`: optional.
+    /// `ShardInstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-shardinstancecount)): integer, optional.
     #[serde(rename = "ShardInstanceCount", skip_serializing_if = "Option::is_none")]
     pub shard_instance_count: Option<Value<i64>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-subnetids)): list of (string), optional.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html#cfn-docdbelastic-cluster-vpcsecuritygroupids)): list of (string), optional.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
@@ -207,16 +209,24 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::DocDBElastic::ClusterSnapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-clustersnapshot.html)).
 ///
+/// Resource Type definition for AWS::DocDBElastic::ClusterSnapshot. Creates a manual snapshot of an Amazon DocumentDB elastic cluster.
+///
 /// [`ClusterSnapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterSnapshot {
-    /// `ClusterArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the elastic cluster of which to create a snapshot.
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-clustersnapshot.html#cfn-docdbelastic-clustersnapshot-clusterarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterArn")]
     pub cluster_arn: Value<String>,
-    /// `SnapshotName`: required, create-only (changing it replaces the resource).
+    /// The name of the elastic cluster snapshot.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-clustersnapshot.html#cfn-docdbelastic-clustersnapshot-snapshotname)): string, required, create-only (changing it replaces the resource). Length: 1 to 63 characters.
     #[serde(rename = "SnapshotName")]
     pub snapshot_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the elastic cluster snapshot.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-clustersnapshot.html#cfn-docdbelastic-clustersnapshot-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -310,15 +320,15 @@ impl ResourceRef<ClusterSnapshot> {
 
 /// The `Tag` property type of [`Cluster`] and [`ClusterSnapshot`].
 ///
-/// AWS reference: [`AWS::DocDBElastic::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-cluster.html), [`AWS::DocDBElastic::ClusterSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-docdbelastic-clustersnapshot.html).
+/// AWS reference: [`AWS::DocDBElastic::Cluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdbelastic-cluster-tag.html), [`AWS::DocDBElastic::ClusterSnapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdbelastic-clustersnapshot-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdbelastic-cluster-tag.html#cfn-docdbelastic-cluster-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-docdbelastic-cluster-tag.html#cfn-docdbelastic-cluster-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

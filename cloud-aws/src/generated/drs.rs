@@ -11,37 +11,57 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DRS::LaunchConfigurationTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html)).
 ///
+/// Account level Launch Configuration Template for AWS Elastic Disaster Recovery.
+///
 /// Every property is optional: start from [`LaunchConfigurationTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchConfigurationTemplate {
-    /// `CopyPrivateIp`: optional.
+    /// Copy private IP.
+    ///
+    /// `CopyPrivateIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-copyprivateip)): boolean, optional.
     #[serde(rename = "CopyPrivateIp", skip_serializing_if = "Option::is_none")]
     pub copy_private_ip: Option<Value<bool>>,
-    /// `CopyTags`: optional.
+    /// Copy tags.
+    ///
+    /// `CopyTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-copytags)): boolean, optional.
     #[serde(rename = "CopyTags", skip_serializing_if = "Option::is_none")]
     pub copy_tags: Option<Value<bool>>,
-    /// `ExportBucketArn`: optional.
+    /// S3 bucket ARN to export Source Network templates.
+    ///
+    /// `ExportBucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-exportbucketarn)): string, optional. Pattern: `^arn:.{16,2044}$`. Length: 20 to 2048 characters.
     #[serde(rename = "ExportBucketArn", skip_serializing_if = "Option::is_none")]
     pub export_bucket_arn: Option<Value<String>>,
-    /// `LaunchDisposition`: optional.
+    /// Launch disposition.
+    ///
+    /// `LaunchDisposition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-launchdisposition)): [`LaunchDisposition`], one of `STOPPED`, `STARTED`, optional.
     #[serde(rename = "LaunchDisposition", skip_serializing_if = "Option::is_none")]
     pub launch_disposition: Option<Value<LaunchDisposition>>,
-    /// `LaunchIntoSourceInstance`: optional.
+    /// DRS will set the 'launch into instance ID' of any source server when performing a drill, recovery or failback to the previous region or availability zone, using the instance ID of the source instance.
+    ///
+    /// `LaunchIntoSourceInstance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-launchintosourceinstance)): boolean, optional.
     #[serde(
         rename = "LaunchIntoSourceInstance",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_into_source_instance: Option<Value<bool>>,
-    /// `Licensing`: optional.
+    /// Configuration of a machine's license.
+    ///
+    /// `Licensing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-licensing)): object [`Licensing`], optional.
     #[serde(rename = "Licensing", skip_serializing_if = "Option::is_none")]
     pub licensing: Option<Licensing>,
-    /// `PostLaunchEnabled`: optional.
+    /// Whether we want to activate post-launch actions.
+    ///
+    /// `PostLaunchEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-postlaunchenabled)): boolean, optional.
     #[serde(rename = "PostLaunchEnabled", skip_serializing_if = "Option::is_none")]
     pub post_launch_enabled: Option<Value<bool>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A set of tags associated with the Launch Configuration Template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetInstanceTypeRightSizingMethod`: optional.
+    /// Target instance type right-sizing method.
+    ///
+    /// `TargetInstanceTypeRightSizingMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html#cfn-drs-launchconfigurationtemplate-targetinstancetyperightsizingmethod)): [`TargetInstanceTypeRightSizingMethod`], one of `NONE`, `BASIC`, `IN_AWS`, optional.
     #[serde(
         rename = "TargetInstanceTypeRightSizingMethod",
         skip_serializing_if = "Option::is_none"
@@ -160,16 +180,24 @@ impl ResourceRef<LaunchConfigurationTemplate> {
 
 /// The properties of an `AWS::DRS::RecoveryPlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-recoveryplan.html)).
 ///
+/// A Recovery Plan orchestrates multi-server disaster recovery in AWS Elastic Disaster Recovery.
+///
 /// [`RecoveryPlan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecoveryPlan {
-    /// `Description`: optional.
+    /// The description of the Recovery Plan.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-recoveryplan.html#cfn-drs-recoveryplan-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the Recovery Plan.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-recoveryplan.html#cfn-drs-recoveryplan-name)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9 _-]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with the Recovery Plan.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-recoveryplan.html#cfn-drs-recoveryplan-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -246,70 +274,104 @@ impl ResourceRef<RecoveryPlan> {
 
 /// The properties of an `AWS::DRS::ReplicationConfigurationTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html)).
 ///
+/// A replication configuration template for AWS Elastic Disaster Recovery Service.
+///
 /// [`ReplicationConfigurationTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationConfigurationTemplate {
-    /// `AssociateDefaultSecurityGroup`: optional.
+    /// Whether to associate the default Elastic Disaster Recovery Security group with the Replication Configuration Template.
+    ///
+    /// `AssociateDefaultSecurityGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-associatedefaultsecuritygroup)): boolean, optional.
     #[serde(
         rename = "AssociateDefaultSecurityGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub associate_default_security_group: Option<Value<bool>>,
-    /// `AutoReplicateNewDisks`: optional.
+    /// Whether to allow the AWS replication agent to automatically replicate newly added disks.
+    ///
+    /// `AutoReplicateNewDisks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-autoreplicatenewdisks)): boolean, optional.
     #[serde(
         rename = "AutoReplicateNewDisks",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_replicate_new_disks: Option<Value<bool>>,
-    /// `BandwidthThrottling`: required.
+    /// Configure bandwidth throttling for the outbound data transfer rate of the Source Server in Mbps.
+    ///
+    /// `BandwidthThrottling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-bandwidththrottling)): integer, required. Range: at least 0.
     #[serde(rename = "BandwidthThrottling")]
     pub bandwidth_throttling: Value<i64>,
-    /// `CreatePublicIP`: optional.
+    /// Whether to create a Public IP for the Recovery Instance by default.
+    ///
+    /// `CreatePublicIP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-createpublicip)): boolean, optional.
     #[serde(rename = "CreatePublicIP", skip_serializing_if = "Option::is_none")]
     pub create_public_ip: Option<Value<bool>>,
-    /// `DataPlaneRouting`: optional.
+    /// The data plane routing mechanism that will be used for replication.
+    ///
+    /// `DataPlaneRouting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-dataplanerouting)): [`DataPlaneRouting`], one of `PRIVATE_IP`, `PUBLIC_IP`, optional.
     #[serde(rename = "DataPlaneRouting", skip_serializing_if = "Option::is_none")]
     pub data_plane_routing: Option<Value<DataPlaneRouting>>,
-    /// `DefaultLargeStagingDiskType`: optional.
+    /// The Staging Disk EBS volume type to be used during replication.
+    ///
+    /// `DefaultLargeStagingDiskType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-defaultlargestagingdisktype)): [`DefaultLargeStagingDiskType`], one of `GP2`, `GP3`, `ST1`, `AUTO`, optional.
     #[serde(
         rename = "DefaultLargeStagingDiskType",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_large_staging_disk_type: Option<Value<DefaultLargeStagingDiskType>>,
-    /// `EbsEncryption`: required.
+    /// The type of EBS encryption to be used during replication.
+    ///
+    /// `EbsEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-ebsencryption)): [`EbsEncryption`], one of `DEFAULT`, `CUSTOM`, `NONE`, required.
     #[serde(rename = "EbsEncryption")]
     pub ebs_encryption: Value<EbsEncryption>,
-    /// `EbsEncryptionKeyArn`: optional.
+    /// The ARN of the EBS encryption key to be used during replication.
+    ///
+    /// `EbsEncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-ebsencryptionkeyarn)): string, optional. Pattern: `^arn:.{16,2044}$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "EbsEncryptionKeyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub ebs_encryption_key_arn: Option<Value<String>>,
-    /// `InternetProtocol`: optional.
+    /// Which version of the Internet Protocol to use for replication of data.
+    ///
+    /// `InternetProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-internetprotocol)): [`InternetProtocol`], one of `IPV4`, `IPV6`, optional.
     #[serde(rename = "InternetProtocol", skip_serializing_if = "Option::is_none")]
     pub internet_protocol: Option<Value<InternetProtocol>>,
-    /// `PitPolicy`: required.
+    /// The Point in time (PIT) policy to manage snapshots taken during replication.
+    ///
+    /// `PitPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-pitpolicy)): list of (object [`PitPolicyRule`]), required. Items: 1 to 10.
     #[serde(rename = "PitPolicy")]
     pub pit_policy: Value<Vec<PitPolicyRule>>,
-    /// `ReplicationServerInstanceType`: optional.
+    /// The instance type to be used for the replication server.
+    ///
+    /// `ReplicationServerInstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-replicationserverinstancetype)): string, optional. Length: 0 to 255 characters.
     #[serde(
         rename = "ReplicationServerInstanceType",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_server_instance_type: Option<Value<String>>,
-    /// `ReplicationServersSecurityGroupsIDs`: required.
+    /// The security group IDs that will be used by the replication server.
+    ///
+    /// `ReplicationServersSecurityGroupsIDs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-replicationserverssecuritygroupsids)): list of (string), required. Items: 0 to 32. Each item: Pattern: `^sg-[0-9a-fA-F]{8,}$`. Each item: Length: 0 to 255 characters.
     #[serde(rename = "ReplicationServersSecurityGroupsIDs")]
     pub replication_servers_security_groups_ids: Value<Vec<Value<String>>>,
-    /// `StagingAreaSubnetId`: required.
+    /// The subnet to be used by the replication staging area.
+    ///
+    /// `StagingAreaSubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-stagingareasubnetid)): string, required. Pattern: `^subnet-[0-9a-fA-F]{8,}$`. Length: 0 to 255 characters.
     #[serde(rename = "StagingAreaSubnetId")]
     pub staging_area_subnet_id: Value<String>,
-    /// `StagingAreaTags`: required.
+    /// A set of tags to be associated with all resources created in the replication staging area: EC2 replication server, EBS volumes, EBS snapshots, etc.
+    ///
+    /// `StagingAreaTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-stagingareatags)): map from string to (string), required.
     #[serde(rename = "StagingAreaTags")]
     pub staging_area_tags: BTreeMap<String, Value<String>>,
-    /// `Tags`: optional.
+    /// A set of tags to be associated with the Replication Configuration Template resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseDedicatedReplicationServer`: optional.
+    /// Whether to use a dedicated Replication Server in the replication staging area.
+    ///
+    /// `UseDedicatedReplicationServer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html#cfn-drs-replicationconfigurationtemplate-usededicatedreplicationserver)): boolean, optional.
     #[serde(
         rename = "UseDedicatedReplicationServer",
         skip_serializing_if = "Option::is_none"
@@ -471,19 +533,29 @@ impl ResourceRef<ReplicationConfigurationTemplate> {
 
 /// The properties of an `AWS::DRS::SourceNetwork` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-sourcenetwork.html)).
 ///
+/// A Source Network resource represents a VPC that is protected by AWS Elastic Disaster Recovery.
+///
 /// [`SourceNetwork::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceNetwork {
-    /// `OriginAccountID`: required, create-only (changing it replaces the resource).
+    /// The account ID containing the VPC to protect.
+    ///
+    /// `OriginAccountID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-sourcenetwork.html#cfn-drs-sourcenetwork-originaccountid)): string, required, create-only (changing it replaces the resource). Pattern: `[0-9]{12,}`. Length: 12 to 12 characters.
     #[serde(rename = "OriginAccountID")]
     pub origin_account_id: Value<String>,
-    /// `OriginRegion`: required, create-only (changing it replaces the resource).
+    /// The region containing the VPC to protect.
+    ///
+    /// `OriginRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-sourcenetwork.html#cfn-drs-sourcenetwork-originregion)): string, required, create-only (changing it replaces the resource). Pattern: `^(us(-gov)?|ap|ca|cn|eu|eusc|sa|af|me|il)-([a-z]{2}-)?(central|north|(north(?:east|west))|south|south(?:east|west)|east|west)-[0-9]$`. Length: 0 to 255 characters.
     #[serde(rename = "OriginRegion")]
     pub origin_region: Value<String>,
-    /// `Tags`: optional.
+    /// A set of tags associated with the Source Network.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-sourcenetwork.html#cfn-drs-sourcenetwork-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcID`: required, create-only (changing it replaces the resource).
+    /// The VPC ID to protect.
+    ///
+    /// `VpcID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-sourcenetwork.html#cfn-drs-sourcenetwork-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^vpc-[0-9a-fA-F]{8,}$`. Length: 12 to 21 characters.
     #[serde(rename = "VpcID")]
     pub vpc_id: Value<String>,
 }
@@ -655,12 +727,14 @@ impl Walk for LaunchDisposition {
 
 /// The `Licensing` property type of [`LaunchConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::DRS::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html).
+/// AWS reference: [`AWS::DRS::LaunchConfigurationTemplate` `Licensing`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-launchconfigurationtemplate-licensing.html).
 ///
 /// Every property is optional: start from [`Licensing::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Licensing {
-    /// `OsByol`: optional.
+    /// Whether to enable Bring your own license or not.
+    ///
+    /// `OsByol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-launchconfigurationtemplate-licensing.html#cfn-drs-launchconfigurationtemplate-licensing-osbyol)): boolean, optional.
     #[serde(rename = "OsByol", skip_serializing_if = "Option::is_none")]
     pub os_byol: Option<Value<bool>>,
 }
@@ -690,24 +764,34 @@ impl Walk for Licensing {
 
 /// The `PITPolicyRule` property type of [`ReplicationConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::DRS::ReplicationConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html).
+/// AWS reference: [`AWS::DRS::ReplicationConfigurationTemplate` `PITPolicyRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-replicationconfigurationtemplate-pitpolicyrule.html).
 ///
 /// [`PitPolicyRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PitPolicyRule {
-    /// `Enabled`: optional.
+    /// Whether this rule is enabled or not.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-replicationconfigurationtemplate-pitpolicyrule.html#cfn-drs-replicationconfigurationtemplate-pitpolicyrule-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Interval`: required.
+    /// How often, in the chosen units, a snapshot should be taken.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-replicationconfigurationtemplate-pitpolicyrule.html#cfn-drs-replicationconfigurationtemplate-pitpolicyrule-interval)): integer, required. Range: at least 1.
     #[serde(rename = "Interval")]
     pub interval: Value<i64>,
-    /// `RetentionDuration`: required.
+    /// The duration to retain a snapshot for, in the chosen units.
+    ///
+    /// `RetentionDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-replicationconfigurationtemplate-pitpolicyrule.html#cfn-drs-replicationconfigurationtemplate-pitpolicyrule-retentionduration)): integer, required. Range: at least 1.
     #[serde(rename = "RetentionDuration")]
     pub retention_duration: Value<i64>,
-    /// `RuleID`: optional.
+    /// The ID of the rule.
+    ///
+    /// `RuleID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-replicationconfigurationtemplate-pitpolicyrule.html#cfn-drs-replicationconfigurationtemplate-pitpolicyrule-ruleid)): integer, optional. Range: at least 0.
     #[serde(rename = "RuleID", skip_serializing_if = "Option::is_none")]
     pub rule_id: Option<Value<i64>>,
-    /// `Units`: required.
+    /// The units used to measure the interval and retentionDuration.
+    ///
+    /// `Units` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-replicationconfigurationtemplate-pitpolicyrule.html#cfn-drs-replicationconfigurationtemplate-pitpolicyrule-units)): [`Units`], one of `MINUTE`, `HOUR`, `DAY`, required.
     #[serde(rename = "Units")]
     pub units: Value<Units>,
 }
@@ -761,15 +845,19 @@ impl Walk for PitPolicyRule {
 
 /// The `Tag` property type of [`LaunchConfigurationTemplate`], [`RecoveryPlan`], [`ReplicationConfigurationTemplate`] and [`SourceNetwork`].
 ///
-/// AWS reference: [`AWS::DRS::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-launchconfigurationtemplate.html), [`AWS::DRS::RecoveryPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-recoveryplan.html), [`AWS::DRS::ReplicationConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-replicationconfigurationtemplate.html), [`AWS::DRS::SourceNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-drs-sourcenetwork.html).
+/// AWS reference: [`AWS::DRS::LaunchConfigurationTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-launchconfigurationtemplate-tag.html), [`AWS::DRS::RecoveryPlan` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-recoveryplan-tag.html), [`AWS::DRS::ReplicationConfigurationTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-replicationconfigurationtemplate-tag.html), [`AWS::DRS::SourceNetwork` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-sourcenetwork-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-launchconfigurationtemplate-tag.html#cfn-drs-launchconfigurationtemplate-tag-key)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-drs-launchconfigurationtemplate-tag.html#cfn-drs-launchconfigurationtemplate-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

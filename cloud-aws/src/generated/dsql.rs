@@ -9,28 +9,38 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DSQL::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dsql-cluster.html)).
 ///
+/// Resource Type definition for AWS::DSQL::Cluster
+///
 /// Every property is optional: start from [`Cluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `DeletionProtectionEnabled`: optional.
+    /// Whether deletion protection is enabled in this cluster.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dsql-cluster.html#cfn-dsql-cluster-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `KmsEncryptionKey`: optional.
+    /// The KMS key that encrypts data on the cluster.
+    ///
+    /// `KmsEncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dsql-cluster.html#cfn-dsql-cluster-kmsencryptionkey)): string, optional. Pattern: `^[a-zA-Z0-9:/_-]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsEncryptionKey", skip_serializing_if = "Option::is_none")]
     pub kms_encryption_key: Option<Value<String>>,
-    /// `MultiRegionProperties`: optional.
+    /// The Multi-region properties associated to this cluster.
+    ///
+    /// `MultiRegionProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dsql-cluster.html#cfn-dsql-cluster-multiregionproperties)): object [`MultiRegionProperties`], optional.
     #[serde(
         rename = "MultiRegionProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_region_properties: Option<MultiRegionProperties>,
-    /// `PolicyDocument`: optional.
+    /// The IAM policy applied to the cluster resource.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dsql-cluster.html#cfn-dsql-cluster-policydocument)): string, optional.
     #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
     pub policy_document: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dsql-cluster.html#cfn-dsql-cluster-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -140,15 +150,17 @@ impl ResourceRef<Cluster> {
 
 /// The `MultiRegionProperties` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::DSQL::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dsql-cluster.html).
+/// AWS reference: [`AWS::DSQL::Cluster` `MultiRegionProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dsql-cluster-multiregionproperties.html).
 ///
 /// Every property is optional: start from [`MultiRegionProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiRegionProperties {
-    /// `Clusters`: optional.
+    /// `Clusters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dsql-cluster-multiregionproperties.html#cfn-dsql-cluster-multiregionproperties-clusters)): list of (string), optional. Each item: Pattern: `^arn:aws(-[^:]+)?:dsql:[a-z0-9-]{1,20}:[0-9]{12}:cluster/[a-z0-9]{26}$`.
     #[serde(rename = "Clusters", skip_serializing_if = "Option::is_none")]
     pub clusters: Option<Value<Vec<Value<String>>>>,
-    /// `WitnessRegion`: optional.
+    /// The witness region in a multi-region cluster.
+    ///
+    /// `WitnessRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dsql-cluster-multiregionproperties.html#cfn-dsql-cluster-multiregionproperties-witnessregion)): string, optional. Length: at most 50 characters.
     #[serde(rename = "WitnessRegion", skip_serializing_if = "Option::is_none")]
     pub witness_region: Option<Value<String>>,
 }
@@ -186,15 +198,19 @@ impl Walk for MultiRegionProperties {
 
 /// The `Tag` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::DSQL::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dsql-cluster.html).
+/// AWS reference: [`AWS::DSQL::Cluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dsql-cluster-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dsql-cluster-tag.html#cfn-dsql-cluster-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dsql-cluster-tag.html#cfn-dsql-cluster-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,100 +9,102 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::DynamoDB::GlobalTable` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html)).
 ///
+/// Version: None. Resource Type definition for AWS::DynamoDB::GlobalTable
+///
 /// [`GlobalTable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalTable {
-    /// `AttributeDefinitions`: optional.
+    /// `AttributeDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-attributedefinitions)): list of (object [`AttributeDefinition`]), optional. Items: at least 1.
     #[serde(
         rename = "AttributeDefinitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub attribute_definitions: Option<Value<Vec<AttributeDefinition>>>,
-    /// `BillingMode`: optional.
+    /// `BillingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-billingmode)): [`BillingMode`], one of `PAY_PER_REQUEST`, `PROVISIONED`, optional.
     #[serde(rename = "BillingMode", skip_serializing_if = "Option::is_none")]
     pub billing_mode: Option<Value<BillingMode>>,
-    /// `GlobalSecondaryIndexes`: optional.
+    /// `GlobalSecondaryIndexes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-globalsecondaryindexes)): list of (object [`GlobalTableGlobalSecondaryIndex`]), optional.
     #[serde(
         rename = "GlobalSecondaryIndexes",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_secondary_indexes: Option<Value<Vec<GlobalTableGlobalSecondaryIndex>>>,
-    /// `GlobalTableSourceArn`: optional.
+    /// `GlobalTableSourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-globaltablesourcearn)): string, optional. Length: 1 to 1024 characters.
     #[serde(
         rename = "GlobalTableSourceArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_table_source_arn: Option<Value<String>>,
-    /// `GlobalTableWitnesses`: optional.
+    /// `GlobalTableWitnesses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-globaltablewitnesses)): list of (object [`GlobalTableWitness`]), optional. Items: 1 to 1.
     #[serde(
         rename = "GlobalTableWitnesses",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_table_witnesses: Option<Value<Vec<GlobalTableWitness>>>,
-    /// `KeySchema`: optional.
+    /// `KeySchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-keyschema)): list of (object [`GlobalSecondaryIndexKeySchema`]), optional.
     #[serde(rename = "KeySchema", skip_serializing_if = "Option::is_none")]
     pub key_schema: Option<Value<Vec<GlobalSecondaryIndexKeySchema>>>,
-    /// `LocalSecondaryIndexes`: optional.
+    /// `LocalSecondaryIndexes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-localsecondaryindexes)): list of (object [`GlobalTableLocalSecondaryIndex`]), optional.
     #[serde(
         rename = "LocalSecondaryIndexes",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_secondary_indexes: Option<Value<Vec<GlobalTableLocalSecondaryIndex>>>,
-    /// `MultiRegionConsistency`: optional.
+    /// `MultiRegionConsistency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-multiregionconsistency)): [`MultiRegionConsistency`], one of `EVENTUAL`, `STRONG`, optional.
     #[serde(
         rename = "MultiRegionConsistency",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_region_consistency: Option<Value<MultiRegionConsistency>>,
-    /// `ReadOnDemandThroughputSettings`: optional.
+    /// `ReadOnDemandThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-readondemandthroughputsettings)): object [`ReadOnDemandThroughputSettings`], optional.
     #[serde(
         rename = "ReadOnDemandThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
-    /// `ReadProvisionedThroughputSettings`: optional.
+    /// `ReadProvisionedThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-readprovisionedthroughputsettings)): object [`GlobalReadProvisionedThroughputSettings`], optional.
     #[serde(
         rename = "ReadProvisionedThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_provisioned_throughput_settings: Option<GlobalReadProvisionedThroughputSettings>,
-    /// `Replicas`: required.
+    /// `Replicas` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-replicas)): list of (object [`ReplicaSpecification`]), required. Items: at least 1.
     #[serde(rename = "Replicas")]
     pub replicas: Value<Vec<ReplicaSpecification>>,
-    /// `SSESpecification`: optional.
+    /// `SSESpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-ssespecification)): object [`GlobalTableSseSpecification`], optional.
     #[serde(rename = "SSESpecification", skip_serializing_if = "Option::is_none")]
     pub sse_specification: Option<GlobalTableSseSpecification>,
-    /// `StreamSpecification`: optional.
+    /// `StreamSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-streamspecification)): object [`GlobalTableStreamSpecification`], optional.
     #[serde(
         rename = "StreamSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub stream_specification: Option<GlobalTableStreamSpecification>,
-    /// `TableName`: optional, create-only (changing it replaces the resource).
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-tablename)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<Value<String>>,
-    /// `TableType`: optional.
+    /// `TableType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-tabletype)): [`TableType`], one of `GlobalTableReplica`, `Regional`, optional.
     #[serde(rename = "TableType", skip_serializing_if = "Option::is_none")]
     pub table_type: Option<Value<TableType>>,
-    /// `TimeToLiveSpecification`: optional.
+    /// `TimeToLiveSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-timetolivespecification)): object [`TimeToLiveSpecification`], optional.
     #[serde(
         rename = "TimeToLiveSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub time_to_live_specification: Option<TimeToLiveSpecification>,
-    /// `VectorIndexes`: optional.
+    /// `VectorIndexes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-vectorindexes)): list of (object [`VectorIndex`]), optional. Items: at least 1.
     #[serde(rename = "VectorIndexes", skip_serializing_if = "Option::is_none")]
     pub vector_indexes: Option<Value<Vec<VectorIndex>>>,
-    /// `WarmThroughput`: optional.
+    /// `WarmThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-warmthroughput)): object [`WarmThroughput`], optional.
     #[serde(rename = "WarmThroughput", skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,
-    /// `WriteOnDemandThroughputSettings`: optional.
+    /// `WriteOnDemandThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-writeondemandthroughputsettings)): object [`WriteOnDemandThroughputSettings`], optional.
     #[serde(
         rename = "WriteOnDemandThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub write_on_demand_throughput_settings: Option<WriteOnDemandThroughputSettings>,
-    /// `WriteProvisionedThroughputSettings`: optional.
+    /// `WriteProvisionedThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html#cfn-dynamodb-globaltable-writeprovisionedthroughputsettings)): object [`WriteProvisionedThroughputSettings`], optional.
     #[serde(
         rename = "WriteProvisionedThroughputSettings",
         skip_serializing_if = "Option::is_none"
@@ -358,103 +360,145 @@ impl ResourceRef<GlobalTable> {
 
 /// The properties of an `AWS::DynamoDB::Table` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html)).
 ///
+/// The `AWS::DynamoDB::Table` resource creates a DDB table. For more information, see [CreateTable](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html) in the \*API Reference\*. You should be aware of the following behaviors when working with DDB tables: + CFNlong typically creates DDB tables in parallel. However, if your template includes multiple DDB tables with indexes, you must declare dependencies so that the tables are created sequentially. DDBlong limits the number of tables with secondary indexes that are in the creating state. If you create multiple tables with indexes at the same time, DDB returns an error and the stack operation fails. For an example, see [DynamoDB Table with a DependsOn Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html#aws-resource-dynamodb-table--examples--DynamoDB_Table_with_a_DependsOn_Attribute). Our guidance is to use the latest schema documented for your CFNlong templates. This schema supports the provisioning of all table settings below. When using this schema in your CFNlong templates, please ensure that your Identity and Access Management (IAM) policies are updated with appropriate permissions to allow for the authorization of these setting changes.
+///
 /// [`Table::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Table {
-    /// `AttributeDefinitions`: optional.
+    /// A list of attributes that describe the key schema for the table and indexes. This property is required to create a DDB table. You can add an `AttributeDefinition` without interruption. Changing the type of an existing `AttributeDefinition` requires replacement of the table.
+    ///
+    /// `AttributeDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-attributedefinitions)): list of (object [`AttributeDefinition`]), optional.
     #[serde(
         rename = "AttributeDefinitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub attribute_definitions: Option<Value<Vec<AttributeDefinition>>>,
-    /// `BillingMode`: optional.
+    /// Specify how you are charged for read and write throughput and how you manage capacity. Valid values include: + `PAY_PER_REQUEST` - We recommend using `PAY_PER_REQUEST` for most DynamoDB workloads. `PAY_PER_REQUEST` sets the billing mode to [On-demand capacity mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html). + `PROVISIONED` - We recommend using `PROVISIONED` for steady workloads with predictable growth where capacity requirements can be reliably forecasted. `PROVISIONED` sets the billing mode to [Provisioned capacity mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html). If not specified, the default is `PROVISIONED`.
+    ///
+    /// `BillingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-billingmode)): [`BillingMode`], one of `PAY_PER_REQUEST`, `PROVISIONED`, optional.
     #[serde(rename = "BillingMode", skip_serializing_if = "Option::is_none")]
     pub billing_mode: Option<Value<BillingMode>>,
-    /// `ContributorInsightsSpecification`: optional.
+    /// The settings used to specify whether to enable CloudWatch Contributor Insights for the table and define which events to monitor.
+    ///
+    /// `ContributorInsightsSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-contributorinsightsspecification)): object [`ContributorInsightsSpecification`], optional.
     #[serde(
         rename = "ContributorInsightsSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
-    /// `DeletionProtectionEnabled`: optional.
+    /// Determines if a table is protected from deletion. When enabled, the table cannot be deleted by any user or process. This setting is disabled by default. For more information, see [Using deletion protection](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection) in the \*Developer Guide\*.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `GlobalSecondaryIndexes`: optional.
+    /// Global secondary indexes to be created on the table. You can create up to 20 global secondary indexes. If you update a table to include a new global secondary index, CFNlong initiates the index creation and then proceeds with the stack update. CFNlong doesn't wait for the index to complete creation because the backfilling phase can take a long time, depending on the size of the table. You can't use the index or update the table until the index's status is `ACTIVE`. You can track its status by using the DynamoDB [DescribeTable](https://docs.aws.amazon.com/cli/latest/reference/dynamodb/describe-table.html) command. If you add or delete an index during an update, we recommend that you don't update any other resources. If your stack fails to update and is rolled back while adding a new index, you must manually delete the index. Updates are not supported. The following are exceptions: + If you update either the contributor insights specification or the provisioned throughput values of global secondary indexes, you can update the table without interruption. + You can delete or add one global secondary index without interruption. If you do both in the same update (for example, by changing the index's logical ID), the update fails.
+    ///
+    /// `GlobalSecondaryIndexes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-globalsecondaryindexes)): list of (object [`TableGlobalSecondaryIndex`]), optional.
     #[serde(
         rename = "GlobalSecondaryIndexes",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_secondary_indexes: Option<Value<Vec<TableGlobalSecondaryIndex>>>,
-    /// `ImportSourceSpecification`: optional, create-only (changing it replaces the resource).
+    /// Specifies the properties of data being imported from the S3 bucket source to the" table. If you specify the `ImportSourceSpecification` property, and also specify either the `StreamSpecification`, the `TableClass` property, the `DeletionProtectionEnabled` property, or the `WarmThroughput` property, the IAM entity creating/updating stack must have `UpdateTable` permission.
+    ///
+    /// `ImportSourceSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-importsourcespecification)): object [`ImportSourceSpecification`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ImportSourceSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub import_source_specification: Option<ImportSourceSpecification>,
-    /// `KeySchema`: required.
+    /// Specifies the attributes that make up the primary key for the table. The attributes in the `KeySchema` property must also be defined in the `AttributeDefinitions` property.
+    ///
+    /// `KeySchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-keyschema)): JSON (the schema allows several shapes, or none), required. Items: at least 1.
     #[serde(rename = "KeySchema")]
     pub key_schema: Json,
-    /// `KinesisStreamSpecification`: optional.
+    /// The Kinesis Data Streams configuration for the specified table.
+    ///
+    /// `KinesisStreamSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-kinesisstreamspecification)): object [`KinesisStreamSpecification`], optional.
     #[serde(
         rename = "KinesisStreamSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_stream_specification: Option<KinesisStreamSpecification>,
-    /// `LocalSecondaryIndexes`: optional.
+    /// Local secondary indexes to be created on the table. You can create up to 5 local secondary indexes. Each index is scoped to a given hash key value. The size of each hash key can be up to 10 gigabytes.
+    ///
+    /// `LocalSecondaryIndexes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-localsecondaryindexes)): list of (object [`TableLocalSecondaryIndex`]), optional.
     #[serde(
         rename = "LocalSecondaryIndexes",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_secondary_indexes: Option<Value<Vec<TableLocalSecondaryIndex>>>,
-    /// `OnDemandThroughput`: optional.
+    /// Sets the maximum number of read and write units for the specified on-demand table. If you use this property, you must specify `MaxReadRequestUnits`, `MaxWriteRequestUnits`, or both.
+    ///
+    /// `OnDemandThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-ondemandthroughput)): object [`OnDemandThroughput`], optional.
     #[serde(rename = "OnDemandThroughput", skip_serializing_if = "Option::is_none")]
     pub on_demand_throughput: Option<OnDemandThroughput>,
-    /// `PointInTimeRecoverySpecification`: optional.
+    /// The settings used to enable point in time recovery.
+    ///
+    /// `PointInTimeRecoverySpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-pointintimerecoveryspecification)): object [`PointInTimeRecoverySpecification`], optional.
     #[serde(
         rename = "PointInTimeRecoverySpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub point_in_time_recovery_specification: Option<PointInTimeRecoverySpecification>,
-    /// `ProvisionedThroughput`: optional.
+    /// Throughput for the specified table, which consists of values for `ReadCapacityUnits` and `WriteCapacityUnits`. For more information about the contents of a provisioned throughput structure, see [Amazon DynamoDB Table ProvisionedThroughput](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html). If you set `BillingMode` as `PROVISIONED`, you must specify this property. If you set `BillingMode` as `PAY_PER_REQUEST`, you cannot specify this property.
+    ///
+    /// `ProvisionedThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-provisionedthroughput)): object [`ProvisionedThroughput`], optional.
     #[serde(
         rename = "ProvisionedThroughput",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_throughput: Option<ProvisionedThroughput>,
-    /// `ResourcePolicy`: optional.
+    /// An AWS resource-based policy document in JSON format that will be attached to the table. When you attach a resource-based policy while creating a table, the policy application is \*strongly consistent\*. The maximum size supported for a resource-based policy document is 20 KB. DynamoDB counts whitespaces when calculating the size of a policy against this limit. For a full list of all considerations that apply for resource-based policies, see [Resource-based policy considerations](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html). You need to specify the `CreateTable` and `PutResourcePolicy` IAM actions for authorizing a user to create a table with a resource-based policy.
+    ///
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-resourcepolicy)): object [`ResourcePolicy`], optional.
     #[serde(rename = "ResourcePolicy", skip_serializing_if = "Option::is_none")]
     pub resource_policy: Option<ResourcePolicy>,
-    /// `SSESpecification`: optional.
+    /// Specifies the settings to enable server-side encryption.
+    ///
+    /// `SSESpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-ssespecification)): object [`TableSseSpecification`], optional.
     #[serde(rename = "SSESpecification", skip_serializing_if = "Option::is_none")]
     pub sse_specification: Option<TableSseSpecification>,
-    /// `StreamSpecification`: optional.
+    /// The settings for the DDB table stream, which captures changes to items stored in the table. Including this property in your CFNlong template automatically enables streaming.
+    ///
+    /// `StreamSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-streamspecification)): object [`TableStreamSpecification`], optional.
     #[serde(
         rename = "StreamSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub stream_specification: Option<TableStreamSpecification>,
-    /// `TableClass`: optional.
+    /// The table class of the new table. Valid values are `STANDARD` and `STANDARD_INFREQUENT_ACCESS`.
+    ///
+    /// `TableClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-tableclass)): [`TableClass`], one of `STANDARD`, `STANDARD_INFREQUENT_ACCESS`, optional.
     #[serde(rename = "TableClass", skip_serializing_if = "Option::is_none")]
     pub table_class: Option<Value<TableClass>>,
-    /// `TableName`: optional, create-only (changing it replaces the resource).
+    /// A name for the table. If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the table name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-tablename)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeToLiveSpecification`: optional.
+    /// Specifies the Time to Live (TTL) settings for the table. For detailed information about the limits in DynamoDB, see [Limits in Amazon DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html) in the Amazon DynamoDB Developer Guide.
+    ///
+    /// `TimeToLiveSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-timetolivespecification)): object [`TimeToLiveSpecification`], optional.
     #[serde(
         rename = "TimeToLiveSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub time_to_live_specification: Option<TimeToLiveSpecification>,
-    /// `VectorIndexes`: optional.
+    /// `VectorIndexes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-vectorindexes)): list of (object [`VectorIndex`]), optional. Items: at least 1.
     #[serde(rename = "VectorIndexes", skip_serializing_if = "Option::is_none")]
     pub vector_indexes: Option<Value<Vec<VectorIndex>>>,
-    /// `WarmThroughput`: optional.
+    /// Represents the warm throughput (in read units per second and write units per second) for creating a table.
+    ///
+    /// `WarmThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html#cfn-dynamodb-table-warmthroughput)): object [`WarmThroughput`], optional.
     #[serde(rename = "WarmThroughput", skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,
 }
@@ -719,15 +763,15 @@ impl Walk for ApproximateCreationDateTimePrecision {
 
 /// The `AttributeDefinition` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `AttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-attributedefinition.html), [`AWS::DynamoDB::Table` `AttributeDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-attributedefinition.html).
 ///
 /// Every property is required: [`AttributeDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttributeDefinition {
-    /// `AttributeName`: required.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-attributedefinition.html#cfn-dynamodb-globaltable-attributedefinition-attributename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
-    /// `AttributeType`: required.
+    /// `AttributeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-attributedefinition.html#cfn-dynamodb-globaltable-attributedefinition-attributetype)): [`AttributeType`], one of `B`, `N`, `S`, required.
     #[serde(rename = "AttributeType")]
     pub attribute_type: Value<AttributeType>,
 }
@@ -802,21 +846,21 @@ impl Walk for BillingMode {
 
 /// The `CapacityAutoScalingSettings` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `CapacityAutoScalingSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-capacityautoscalingsettings.html).
 ///
 /// [`CapacityAutoScalingSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityAutoScalingSettings {
-    /// `MaxCapacity`: required.
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-capacityautoscalingsettings.html#cfn-dynamodb-globaltable-capacityautoscalingsettings-maxcapacity)): integer, required. Range: at least 1.
     #[serde(rename = "MaxCapacity")]
     pub max_capacity: Value<i64>,
-    /// `MinCapacity`: required.
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-capacityautoscalingsettings.html#cfn-dynamodb-globaltable-capacityautoscalingsettings-mincapacity)): integer, required. Range: at least 1.
     #[serde(rename = "MinCapacity")]
     pub min_capacity: Value<i64>,
-    /// `SeedCapacity`: optional.
+    /// `SeedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-capacityautoscalingsettings.html#cfn-dynamodb-globaltable-capacityautoscalingsettings-seedcapacity)): integer, optional. Range: at least 1.
     #[serde(rename = "SeedCapacity", skip_serializing_if = "Option::is_none")]
     pub seed_capacity: Option<Value<i64>>,
-    /// `TargetTrackingScalingPolicyConfiguration`: required.
+    /// `TargetTrackingScalingPolicyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-capacityautoscalingsettings.html#cfn-dynamodb-globaltable-capacityautoscalingsettings-targettrackingscalingpolicyconfiguration)): object [`TargetTrackingScalingPolicyConfiguration`], required.
     #[serde(rename = "TargetTrackingScalingPolicyConfiguration")]
     pub target_tracking_scaling_policy_configuration: TargetTrackingScalingPolicyConfiguration,
 }
@@ -865,15 +909,15 @@ impl Walk for CapacityAutoScalingSettings {
 
 /// The `ContributorInsightsSpecification` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `ContributorInsightsSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-contributorinsightsspecification.html), [`AWS::DynamoDB::Table` `ContributorInsightsSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-contributorinsightsspecification.html).
 ///
 /// [`ContributorInsightsSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContributorInsightsSpecification {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-contributorinsightsspecification.html#cfn-dynamodb-globaltable-contributorinsightsspecification-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Mode`: optional.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-contributorinsightsspecification.html#cfn-dynamodb-globaltable-contributorinsightsspecification-mode)): [`Mode`], one of `ACCESSED_AND_THROTTLED_KEYS`, `THROTTLED_KEYS`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
 }
@@ -908,15 +952,19 @@ impl Walk for ContributorInsightsSpecification {
 
 /// The `Csv` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `Csv`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-csv.html).
 ///
 /// Every property is optional: start from [`Csv::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Csv {
-    /// `Delimiter`: optional.
+    /// The delimiter used for separating items in the CSV file being imported.
+    ///
+    /// `Delimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-csv.html#cfn-dynamodb-table-csv-delimiter)): string, optional.
     #[serde(rename = "Delimiter", skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<Value<String>>,
-    /// `HeaderList`: optional.
+    /// List of the headers used to specify a common header for all source CSV files being imported. If this field is specified then the first line of each CSV file is treated as data instead of the header. If this field is not specified the the first line of each CSV file is treated as the header.
+    ///
+    /// `HeaderList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-csv.html#cfn-dynamodb-table-csv-headerlist)): list of (string), optional.
     #[serde(rename = "HeaderList", skip_serializing_if = "Option::is_none")]
     pub header_list: Option<Value<Vec<Value<String>>>>,
 }
@@ -977,12 +1025,12 @@ impl Walk for DistanceFunction {
 
 /// The `GlobalReadProvisionedThroughputSettings` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `GlobalReadProvisionedThroughputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalreadprovisionedthroughputsettings.html).
 ///
 /// Every property is optional: start from [`GlobalReadProvisionedThroughputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GlobalReadProvisionedThroughputSettings {
-    /// `ReadCapacityUnits`: optional.
+    /// `ReadCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalreadprovisionedthroughputsettings.html#cfn-dynamodb-globaltable-globalreadprovisionedthroughputsettings-readcapacityunits)): integer, optional. Range: at least 1.
     #[serde(rename = "ReadCapacityUnits", skip_serializing_if = "Option::is_none")]
     pub read_capacity_units: Option<Value<i64>>,
 }
@@ -1012,15 +1060,15 @@ impl Walk for GlobalReadProvisionedThroughputSettings {
 
 /// The `KeySchema` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `KeySchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-keyschema.html).
 ///
 /// Every property is required: [`GlobalSecondaryIndexKeySchema::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalSecondaryIndexKeySchema {
-    /// `AttributeName`: required.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-keyschema.html#cfn-dynamodb-globaltable-keyschema-attributename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
-    /// `KeyType`: required.
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-keyschema.html#cfn-dynamodb-globaltable-keyschema-keytype)): [`KeyType`], one of `HASH`, `RANGE`, required.
     #[serde(rename = "KeyType")]
     pub key_type: Value<KeyType>,
 }
@@ -1052,15 +1100,15 @@ impl Walk for GlobalSecondaryIndexKeySchema {
 
 /// The `KeySchema` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `KeySchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-keyschema.html).
 ///
 /// Every property is required: [`GlobalSecondaryIndexKeySchema2::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalSecondaryIndexKeySchema2 {
-    /// `AttributeName`: required.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-keyschema.html#cfn-dynamodb-table-keyschema-attributename)): string, required.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
-    /// `KeyType`: required.
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-keyschema.html#cfn-dynamodb-table-keyschema-keytype)): string, required.
     #[serde(rename = "KeyType")]
     pub key_type: Value<String>,
 }
@@ -1092,42 +1140,42 @@ impl Walk for GlobalSecondaryIndexKeySchema2 {
 
 /// The `GlobalSecondaryIndex` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `GlobalSecondaryIndex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html).
 ///
 /// [`GlobalTableGlobalSecondaryIndex::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalTableGlobalSecondaryIndex {
-    /// `IndexName`: required.
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html#cfn-dynamodb-globaltable-globalsecondaryindex-indexname)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 3 to 255 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `KeySchema`: required.
+    /// `KeySchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html#cfn-dynamodb-globaltable-globalsecondaryindex-keyschema)): list of (object [`GlobalSecondaryIndexKeySchema`]), required. Items: at least 1.
     #[serde(rename = "KeySchema")]
     pub key_schema: Value<Vec<GlobalSecondaryIndexKeySchema>>,
-    /// `Projection`: required.
+    /// `Projection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html#cfn-dynamodb-globaltable-globalsecondaryindex-projection)): object [`Projection`], required.
     #[serde(rename = "Projection")]
     pub projection: Projection,
-    /// `ReadOnDemandThroughputSettings`: optional.
+    /// `ReadOnDemandThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html#cfn-dynamodb-globaltable-globalsecondaryindex-readondemandthroughputsettings)): object [`ReadOnDemandThroughputSettings`], optional.
     #[serde(
         rename = "ReadOnDemandThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
-    /// `ReadProvisionedThroughputSettings`: optional.
+    /// `ReadProvisionedThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html#cfn-dynamodb-globaltable-globalsecondaryindex-readprovisionedthroughputsettings)): object [`GlobalReadProvisionedThroughputSettings`], optional.
     #[serde(
         rename = "ReadProvisionedThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_provisioned_throughput_settings: Option<GlobalReadProvisionedThroughputSettings>,
-    /// `WarmThroughput`: optional.
+    /// `WarmThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html#cfn-dynamodb-globaltable-globalsecondaryindex-warmthroughput)): object [`WarmThroughput`], optional.
     #[serde(rename = "WarmThroughput", skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,
-    /// `WriteOnDemandThroughputSettings`: optional.
+    /// `WriteOnDemandThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html#cfn-dynamodb-globaltable-globalsecondaryindex-writeondemandthroughputsettings)): object [`WriteOnDemandThroughputSettings`], optional.
     #[serde(
         rename = "WriteOnDemandThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub write_on_demand_throughput_settings: Option<WriteOnDemandThroughputSettings>,
-    /// `WriteProvisionedThroughputSettings`: optional.
+    /// `WriteProvisionedThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globalsecondaryindex.html#cfn-dynamodb-globaltable-globalsecondaryindex-writeprovisionedthroughputsettings)): object [`WriteProvisionedThroughputSettings`], optional.
     #[serde(
         rename = "WriteProvisionedThroughputSettings",
         skip_serializing_if = "Option::is_none"
@@ -1223,18 +1271,18 @@ impl Walk for GlobalTableGlobalSecondaryIndex {
 
 /// The `LocalSecondaryIndex` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `LocalSecondaryIndex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-localsecondaryindex.html).
 ///
 /// Every property is required: [`GlobalTableLocalSecondaryIndex::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalTableLocalSecondaryIndex {
-    /// `IndexName`: required.
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-localsecondaryindex.html#cfn-dynamodb-globaltable-localsecondaryindex-indexname)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 3 to 255 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `KeySchema`: required.
+    /// `KeySchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-localsecondaryindex.html#cfn-dynamodb-globaltable-localsecondaryindex-keyschema)): list of (object [`GlobalSecondaryIndexKeySchema`]), required.
     #[serde(rename = "KeySchema")]
     pub key_schema: Value<Vec<GlobalSecondaryIndexKeySchema>>,
-    /// `Projection`: required.
+    /// `Projection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-localsecondaryindex.html#cfn-dynamodb-globaltable-localsecondaryindex-projection)): object [`Projection`], required.
     #[serde(rename = "Projection")]
     pub projection: Projection,
 }
@@ -1290,15 +1338,15 @@ impl Walk for GlobalTableSettingsReplicationMode {
 
 /// The `SSESpecification` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `SSESpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-ssespecification.html).
 ///
 /// [`GlobalTableSseSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalTableSseSpecification {
-    /// `SSEEnabled`: required.
+    /// `SSEEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-ssespecification.html#cfn-dynamodb-globaltable-ssespecification-sseenabled)): boolean, required.
     #[serde(rename = "SSEEnabled")]
     pub sse_enabled: Value<bool>,
-    /// `SSEType`: optional.
+    /// `SSEType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-ssespecification.html#cfn-dynamodb-globaltable-ssespecification-ssetype)): [`SseType`], one of `KMS`, optional.
     #[serde(rename = "SSEType", skip_serializing_if = "Option::is_none")]
     pub sse_type: Option<Value<SseType>>,
 }
@@ -1333,12 +1381,12 @@ impl Walk for GlobalTableSseSpecification {
 
 /// The `StreamSpecification` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `StreamSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-streamspecification.html).
 ///
 /// Every property is required: [`GlobalTableStreamSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalTableStreamSpecification {
-    /// `StreamViewType`: required.
+    /// `StreamViewType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-streamspecification.html#cfn-dynamodb-globaltable-streamspecification-streamviewtype)): [`StreamViewType`], one of `KEYS_ONLY`, `NEW_AND_OLD_IMAGES`, `NEW_IMAGE`, `OLD_IMAGE`, required.
     #[serde(rename = "StreamViewType")]
     pub stream_view_type: Value<StreamViewType>,
 }
@@ -1364,12 +1412,12 @@ impl Walk for GlobalTableStreamSpecification {
 
 /// The `GlobalTableWitness` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `GlobalTableWitness`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globaltablewitness.html).
 ///
 /// Every property is optional: start from [`GlobalTableWitness::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GlobalTableWitness {
-    /// `Region`: optional.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-globaltablewitness.html#cfn-dynamodb-globaltable-globaltablewitness-region)): string, optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
 }
@@ -1399,24 +1447,32 @@ impl Walk for GlobalTableWitness {
 
 /// The `ImportSourceSpecification` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `ImportSourceSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-importsourcespecification.html).
 ///
 /// [`ImportSourceSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImportSourceSpecification {
-    /// `InputCompressionType`: optional.
+    /// Type of compression to be used on the input coming from the imported table.
+    ///
+    /// `InputCompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-importsourcespecification.html#cfn-dynamodb-table-importsourcespecification-inputcompressiontype)): string, optional.
     #[serde(
         rename = "InputCompressionType",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_compression_type: Option<Value<String>>,
-    /// `InputFormat`: required.
+    /// The format of the source data. Valid values for `ImportFormat` are `CSV`, `DYNAMODB_JSON` or `ION`.
+    ///
+    /// `InputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-importsourcespecification.html#cfn-dynamodb-table-importsourcespecification-inputformat)): string, required.
     #[serde(rename = "InputFormat")]
     pub input_format: Value<String>,
-    /// `InputFormatOptions`: optional.
+    /// Additional properties that specify how the input is formatted,
+    ///
+    /// `InputFormatOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-importsourcespecification.html#cfn-dynamodb-table-importsourcespecification-inputformatoptions)): object [`InputFormatOptions`], optional.
     #[serde(rename = "InputFormatOptions", skip_serializing_if = "Option::is_none")]
     pub input_format_options: Option<InputFormatOptions>,
-    /// `S3BucketSource`: required.
+    /// The S3 bucket that provides the source for the import.
+    ///
+    /// `S3BucketSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-importsourcespecification.html#cfn-dynamodb-table-importsourcespecification-s3bucketsource)): object [`S3BucketSource`], required.
     #[serde(rename = "S3BucketSource")]
     pub s3_bucket_source: S3BucketSource,
 }
@@ -1466,12 +1522,14 @@ impl Walk for ImportSourceSpecification {
 
 /// The `InputFormatOptions` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `InputFormatOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-inputformatoptions.html).
 ///
 /// Every property is optional: start from [`InputFormatOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputFormatOptions {
-    /// `Csv`: optional.
+    /// The options for imported source files in CSV format. The values are Delimiter and HeaderList.
+    ///
+    /// `Csv` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-inputformatoptions.html#cfn-dynamodb-table-inputformatoptions-csv)): object [`Csv`], optional.
     #[serde(rename = "Csv", skip_serializing_if = "Option::is_none")]
     pub csv: Option<Csv>,
 }
@@ -1521,19 +1579,19 @@ impl Walk for KeyType {
 
 /// The `KinesisStreamSpecification` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `KinesisStreamSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-kinesisstreamspecification.html), [`AWS::DynamoDB::Table` `KinesisStreamSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-kinesisstreamspecification.html).
 ///
 /// [`KinesisStreamSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisStreamSpecification {
-    /// `ApproximateCreationDateTimePrecision`: optional.
+    /// `ApproximateCreationDateTimePrecision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-kinesisstreamspecification.html#cfn-dynamodb-globaltable-kinesisstreamspecification-approximatecreationdatetimeprecision)): [`ApproximateCreationDateTimePrecision`], one of `MICROSECOND`, `MILLISECOND`, optional.
     #[serde(
         rename = "ApproximateCreationDateTimePrecision",
         skip_serializing_if = "Option::is_none"
     )]
     pub approximate_creation_date_time_precision:
         Option<Value<ApproximateCreationDateTimePrecision>>,
-    /// `StreamArn`: required.
+    /// `StreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-kinesisstreamspecification.html#cfn-dynamodb-globaltable-kinesisstreamspecification-streamarn)): string, required.
     #[serde(rename = "StreamArn")]
     pub stream_arn: Value<String>,
 }
@@ -1611,18 +1669,22 @@ impl Walk for MultiRegionConsistency {
 
 /// The `OnDemandThroughput` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `OnDemandThroughput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ondemandthroughput.html).
 ///
 /// Every property is optional: start from [`OnDemandThroughput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OnDemandThroughput {
-    /// `MaxReadRequestUnits`: optional.
+    /// Maximum number of read request units for the specified table. To specify a maximum `OnDemandThroughput` on your table, set the value of `MaxReadRequestUnits` as greater than or equal to 1. To remove the maximum `OnDemandThroughput` that is currently set on your table, set the value of `MaxReadRequestUnits` to -1.
+    ///
+    /// `MaxReadRequestUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ondemandthroughput.html#cfn-dynamodb-table-ondemandthroughput-maxreadrequestunits)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxReadRequestUnits",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_read_request_units: Option<Value<i64>>,
-    /// `MaxWriteRequestUnits`: optional.
+    /// Maximum number of write request units for the specified table. To specify a maximum `OnDemandThroughput` on your table, set the value of `MaxWriteRequestUnits` as greater than or equal to 1. To remove the maximum `OnDemandThroughput` that is currently set on your table, set the value of `MaxWriteRequestUnits` to -1.
+    ///
+    /// `MaxWriteRequestUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ondemandthroughput.html#cfn-dynamodb-table-ondemandthroughput-maxwriterequestunits)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxWriteRequestUnits",
         skip_serializing_if = "Option::is_none"
@@ -1663,18 +1725,18 @@ impl Walk for OnDemandThroughput {
 
 /// The `PointInTimeRecoverySpecification` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `PointInTimeRecoverySpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-pointintimerecoveryspecification.html), [`AWS::DynamoDB::Table` `PointInTimeRecoverySpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-pointintimerecoveryspecification.html).
 ///
 /// Every property is optional: start from [`PointInTimeRecoverySpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PointInTimeRecoverySpecification {
-    /// `PointInTimeRecoveryEnabled`: optional.
+    /// `PointInTimeRecoveryEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-pointintimerecoveryspecification.html#cfn-dynamodb-globaltable-pointintimerecoveryspecification-pointintimerecoveryenabled)): boolean, optional.
     #[serde(
         rename = "PointInTimeRecoveryEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub point_in_time_recovery_enabled: Option<Value<bool>>,
-    /// `RecoveryPeriodInDays`: optional.
+    /// `RecoveryPeriodInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-pointintimerecoveryspecification.html#cfn-dynamodb-globaltable-pointintimerecoveryspecification-recoveryperiodindays)): integer, optional. Range: 1 to 35.
     #[serde(
         rename = "RecoveryPeriodInDays",
         skip_serializing_if = "Option::is_none"
@@ -1715,15 +1777,15 @@ impl Walk for PointInTimeRecoverySpecification {
 
 /// The `Projection` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `Projection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-projection.html), [`AWS::DynamoDB::Table` `Projection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-projection.html).
 ///
 /// Every property is optional: start from [`Projection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Projection {
-    /// `NonKeyAttributes`: optional.
+    /// `NonKeyAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-projection.html#cfn-dynamodb-globaltable-projection-nonkeyattributes)): list of (string), optional. Items: at most 20. Each item: Length: 1 to 255 characters.
     #[serde(rename = "NonKeyAttributes", skip_serializing_if = "Option::is_none")]
     pub non_key_attributes: Option<Value<Vec<Value<String>>>>,
-    /// `ProjectionType`: optional.
+    /// `ProjectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-projection.html#cfn-dynamodb-globaltable-projection-projectiontype)): [`ProjectionType`], one of `ALL`, `INCLUDE`, `KEYS_ONLY`, optional.
     #[serde(rename = "ProjectionType", skip_serializing_if = "Option::is_none")]
     pub projection_type: Option<Value<ProjectionType>>,
 }
@@ -1784,15 +1846,19 @@ impl Walk for ProjectionType {
 
 /// The `ProvisionedThroughput` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `ProvisionedThroughput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-provisionedthroughput.html).
 ///
 /// Every property is required: [`ProvisionedThroughput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProvisionedThroughput {
-    /// `ReadCapacityUnits`: required.
+    /// The maximum number of strongly consistent reads consumed per second before DynamoDB returns a `ThrottlingException`. For more information, see [Specifying Read and Write Requirements](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ProvisionedThroughput.html) in the \*Amazon DynamoDB Developer Guide\*. If read/write capacity mode is `PAY_PER_REQUEST` the value is set to 0.
+    ///
+    /// `ReadCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-provisionedthroughput.html#cfn-dynamodb-table-provisionedthroughput-readcapacityunits)): integer, required. Range: at least 0.
     #[serde(rename = "ReadCapacityUnits")]
     pub read_capacity_units: Value<i64>,
-    /// `WriteCapacityUnits`: required.
+    /// The maximum number of writes consumed per second before DynamoDB returns a `ThrottlingException`. For more information, see [Specifying Read and Write Requirements](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ProvisionedThroughput.html) in the \*Amazon DynamoDB Developer Guide\*. If read/write capacity mode is `PAY_PER_REQUEST` the value is set to 0.
+    ///
+    /// `WriteCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-provisionedthroughput.html#cfn-dynamodb-table-provisionedthroughput-writecapacityunits)): integer, required. Range: at least 0.
     #[serde(rename = "WriteCapacityUnits")]
     pub write_capacity_units: Value<i64>,
 }
@@ -1824,12 +1890,12 @@ impl Walk for ProvisionedThroughput {
 
 /// The `ReadOnDemandThroughputSettings` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `ReadOnDemandThroughputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-readondemandthroughputsettings.html).
 ///
 /// Every property is optional: start from [`ReadOnDemandThroughputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReadOnDemandThroughputSettings {
-    /// `MaxReadRequestUnits`: optional.
+    /// `MaxReadRequestUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-readondemandthroughputsettings.html#cfn-dynamodb-globaltable-readondemandthroughputsettings-maxreadrequestunits)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxReadRequestUnits",
         skip_serializing_if = "Option::is_none"
@@ -1862,18 +1928,18 @@ impl Walk for ReadOnDemandThroughputSettings {
 
 /// The `ReadProvisionedThroughputSettings` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `ReadProvisionedThroughputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-readprovisionedthroughputsettings.html).
 ///
 /// Every property is optional: start from [`ReadProvisionedThroughputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReadProvisionedThroughputSettings {
-    /// `ReadCapacityAutoScalingSettings`: optional.
+    /// `ReadCapacityAutoScalingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-readprovisionedthroughputsettings.html#cfn-dynamodb-globaltable-readprovisionedthroughputsettings-readcapacityautoscalingsettings)): object [`CapacityAutoScalingSettings`], optional.
     #[serde(
         rename = "ReadCapacityAutoScalingSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_capacity_auto_scaling_settings: Option<CapacityAutoScalingSettings>,
-    /// `ReadCapacityUnits`: optional.
+    /// `ReadCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-readprovisionedthroughputsettings.html#cfn-dynamodb-globaltable-readprovisionedthroughputsettings-readcapacityunits)): integer, optional. Range: at least 1.
     #[serde(rename = "ReadCapacityUnits", skip_serializing_if = "Option::is_none")]
     pub read_capacity_units: Option<Value<i64>>,
 }
@@ -1914,27 +1980,27 @@ impl Walk for ReadProvisionedThroughputSettings {
 
 /// The `ReplicaGlobalSecondaryIndexSpecification` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `ReplicaGlobalSecondaryIndexSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaglobalsecondaryindexspecification.html).
 ///
 /// [`ReplicaGlobalSecondaryIndexSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicaGlobalSecondaryIndexSpecification {
-    /// `ContributorInsightsSpecification`: optional.
+    /// `ContributorInsightsSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaglobalsecondaryindexspecification.html#cfn-dynamodb-globaltable-replicaglobalsecondaryindexspecification-contributorinsightsspecification)): object [`ContributorInsightsSpecification`], optional.
     #[serde(
         rename = "ContributorInsightsSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
-    /// `IndexName`: required.
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaglobalsecondaryindexspecification.html#cfn-dynamodb-globaltable-replicaglobalsecondaryindexspecification-indexname)): string, required. Length: 3 to 255 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `ReadOnDemandThroughputSettings`: optional.
+    /// `ReadOnDemandThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaglobalsecondaryindexspecification.html#cfn-dynamodb-globaltable-replicaglobalsecondaryindexspecification-readondemandthroughputsettings)): object [`ReadOnDemandThroughputSettings`], optional.
     #[serde(
         rename = "ReadOnDemandThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
-    /// `ReadProvisionedThroughputSettings`: optional.
+    /// `ReadProvisionedThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaglobalsecondaryindexspecification.html#cfn-dynamodb-globaltable-replicaglobalsecondaryindexspecification-readprovisionedthroughputsettings)): object [`ReadProvisionedThroughputSettings`], optional.
     #[serde(
         rename = "ReadProvisionedThroughputSettings",
         skip_serializing_if = "Option::is_none"
@@ -1999,84 +2065,84 @@ impl Walk for ReplicaGlobalSecondaryIndexSpecification {
 
 /// The `ReplicaSpecification` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `ReplicaSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html).
 ///
 /// [`ReplicaSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicaSpecification {
-    /// `ContributorInsightsSpecification`: optional.
+    /// `ContributorInsightsSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-contributorinsightsspecification)): object [`ContributorInsightsSpecification`], optional.
     #[serde(
         rename = "ContributorInsightsSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
-    /// `DeletionProtectionEnabled`: optional.
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `DisassociationProtectionEnabled`: optional.
+    /// `DisassociationProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-disassociationprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DisassociationProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub disassociation_protection_enabled: Option<Value<bool>>,
-    /// `GlobalSecondaryIndexes`: optional.
+    /// `GlobalSecondaryIndexes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-globalsecondaryindexes)): list of (object [`ReplicaGlobalSecondaryIndexSpecification`]), optional.
     #[serde(
         rename = "GlobalSecondaryIndexes",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_secondary_indexes: Option<Value<Vec<ReplicaGlobalSecondaryIndexSpecification>>>,
-    /// `GlobalTableSettingsReplicationMode`: optional.
+    /// `GlobalTableSettingsReplicationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-globaltablesettingsreplicationmode)): [`GlobalTableSettingsReplicationMode`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "GlobalTableSettingsReplicationMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_table_settings_replication_mode: Option<Value<GlobalTableSettingsReplicationMode>>,
-    /// `KinesisStreamSpecification`: optional.
+    /// `KinesisStreamSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-kinesisstreamspecification)): object [`KinesisStreamSpecification`], optional.
     #[serde(
         rename = "KinesisStreamSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_stream_specification: Option<KinesisStreamSpecification>,
-    /// `PointInTimeRecoverySpecification`: optional.
+    /// `PointInTimeRecoverySpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-pointintimerecoveryspecification)): object [`PointInTimeRecoverySpecification`], optional.
     #[serde(
         rename = "PointInTimeRecoverySpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub point_in_time_recovery_specification: Option<PointInTimeRecoverySpecification>,
-    /// `ReadOnDemandThroughputSettings`: optional.
+    /// `ReadOnDemandThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-readondemandthroughputsettings)): object [`ReadOnDemandThroughputSettings`], optional.
     #[serde(
         rename = "ReadOnDemandThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
-    /// `ReadProvisionedThroughputSettings`: optional.
+    /// `ReadProvisionedThroughputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-readprovisionedthroughputsettings)): object [`ReadProvisionedThroughputSettings`], optional.
     #[serde(
         rename = "ReadProvisionedThroughputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_provisioned_throughput_settings: Option<ReadProvisionedThroughputSettings>,
-    /// `Region`: required.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-region)): string, required.
     #[serde(rename = "Region")]
     pub region: Value<String>,
-    /// `ReplicaStreamSpecification`: optional.
+    /// `ReplicaStreamSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-replicastreamspecification)): object [`ReplicaStreamSpecification`], optional.
     #[serde(
         rename = "ReplicaStreamSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub replica_stream_specification: Option<ReplicaStreamSpecification>,
-    /// `ResourcePolicy`: optional.
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-resourcepolicy)): object [`ResourcePolicy`], optional.
     #[serde(rename = "ResourcePolicy", skip_serializing_if = "Option::is_none")]
     pub resource_policy: Option<ResourcePolicy>,
-    /// `SSESpecification`: optional.
+    /// `SSESpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-ssespecification)): object [`ReplicaSseSpecification`], optional.
     #[serde(rename = "SSESpecification", skip_serializing_if = "Option::is_none")]
     pub sse_specification: Option<ReplicaSseSpecification>,
-    /// `TableClass`: optional.
+    /// `TableClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-tableclass)): string, optional.
     #[serde(rename = "TableClass", skip_serializing_if = "Option::is_none")]
     pub table_class: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicaspecification.html#cfn-dynamodb-globaltable-replicaspecification-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2252,12 +2318,12 @@ impl Walk for ReplicaSpecification {
 
 /// The `ReplicaSSESpecification` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `ReplicaSSESpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicassespecification.html).
 ///
 /// Every property is required: [`ReplicaSseSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicaSseSpecification {
-    /// `KMSMasterKeyId`: required.
+    /// `KMSMasterKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicassespecification.html#cfn-dynamodb-globaltable-replicassespecification-kmsmasterkeyid)): string, required.
     #[serde(rename = "KMSMasterKeyId")]
     pub kms_master_key_id: Value<String>,
 }
@@ -2283,15 +2349,15 @@ impl Walk for ReplicaSseSpecification {
 
 /// The `ReplicaStreamSpecification` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `ReplicaStreamSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicastreamspecification.html).
 ///
 /// Every property is optional: start from [`ReplicaStreamSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicaStreamSpecification {
-    /// `ResourcePolicy`: optional.
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicastreamspecification.html#cfn-dynamodb-globaltable-replicastreamspecification-resourcepolicy)): object [`ResourcePolicy`], optional.
     #[serde(rename = "ResourcePolicy", skip_serializing_if = "Option::is_none")]
     pub resource_policy: Option<ResourcePolicy>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicastreamspecification.html#cfn-dynamodb-globaltable-replicastreamspecification-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2329,12 +2395,12 @@ impl Walk for ReplicaStreamSpecification {
 
 /// The `ResourcePolicy` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `ResourcePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-resourcepolicy.html), [`AWS::DynamoDB::Table` `ResourcePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-resourcepolicy.html).
 ///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `PolicyDocument`: required.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-resourcepolicy.html#cfn-dynamodb-globaltable-resourcepolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
 }
@@ -2360,18 +2426,24 @@ impl Walk for ResourcePolicy {
 
 /// The `S3BucketSource` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `S3BucketSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-s3bucketsource.html).
 ///
 /// [`S3BucketSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3BucketSource {
-    /// `S3Bucket`: required.
+    /// The S3 bucket that is being imported from.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-s3bucketsource.html#cfn-dynamodb-table-s3bucketsource-s3bucket)): string, required.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3BucketOwner`: optional.
+    /// The account number of the S3 bucket that is being imported from. If the bucket is owned by the requester this is optional.
+    ///
+    /// `S3BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-s3bucketsource.html#cfn-dynamodb-table-s3bucketsource-s3bucketowner)): string, optional.
     #[serde(rename = "S3BucketOwner", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_owner: Option<Value<String>>,
-    /// `S3KeyPrefix`: optional.
+    /// The key prefix shared by all S3 Objects that are being imported.
+    ///
+    /// `S3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-s3bucketsource.html#cfn-dynamodb-table-s3bucketsource-s3keyprefix)): string, optional.
     #[serde(rename = "S3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_key_prefix: Option<Value<String>>,
 }
@@ -2415,15 +2487,15 @@ impl Walk for S3BucketSource {
 
 /// The `SearchSchemaElement` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `SearchSchemaElement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-searchschemaelement.html), [`AWS::DynamoDB::Table` `SearchSchemaElement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-searchschemaelement.html).
 ///
 /// Every property is required: [`SearchSchemaElement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SearchSchemaElement {
-    /// `AttributeName`: required.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-searchschemaelement.html#cfn-dynamodb-globaltable-searchschemaelement-attributename)): string, required. Length: 0 to 65535 characters.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
-    /// `SearchSchemaElementType`: required.
+    /// `SearchSchemaElementType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-searchschemaelement.html#cfn-dynamodb-globaltable-searchschemaelement-searchschemaelementtype)): [`SearchSchemaElementType`], one of `HASH`, `INLINE_FILTER`, required.
     #[serde(rename = "SearchSchemaElementType")]
     pub search_schema_element_type: Value<SearchSchemaElementType>,
 }
@@ -2538,36 +2610,48 @@ impl Walk for TableClass {
 
 /// The `GlobalSecondaryIndex` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `GlobalSecondaryIndex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-globalsecondaryindex.html).
 ///
 /// [`TableGlobalSecondaryIndex::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableGlobalSecondaryIndex {
-    /// `ContributorInsightsSpecification`: optional.
+    /// The settings used to specify whether to enable CloudWatch Contributor Insights for the global table and define which events to monitor.
+    ///
+    /// `ContributorInsightsSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-globalsecondaryindex.html#cfn-dynamodb-table-globalsecondaryindex-contributorinsightsspecification)): object [`ContributorInsightsSpecification`], optional.
     #[serde(
         rename = "ContributorInsightsSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
-    /// `IndexName`: required.
+    /// The name of the global secondary index. The name must be unique among all other indexes on this table.
+    ///
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-globalsecondaryindex.html#cfn-dynamodb-table-globalsecondaryindex-indexname)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 3 to 255 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `KeySchema`: required.
+    /// `KeySchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-globalsecondaryindex.html#cfn-dynamodb-table-globalsecondaryindex-keyschema)): list of (object [`GlobalSecondaryIndexKeySchema2`]), required. Items: at least 1.
     #[serde(rename = "KeySchema")]
     pub key_schema: Value<Vec<GlobalSecondaryIndexKeySchema2>>,
-    /// `OnDemandThroughput`: optional.
+    /// The maximum number of read and write units for the specified global secondary index. If you use this parameter, you must specify `MaxReadRequestUnits`, `MaxWriteRequestUnits`, or both. You must use either `OnDemandThroughput` or `ProvisionedThroughput` based on your table's capacity mode.
+    ///
+    /// `OnDemandThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-globalsecondaryindex.html#cfn-dynamodb-table-globalsecondaryindex-ondemandthroughput)): object [`OnDemandThroughput`], optional.
     #[serde(rename = "OnDemandThroughput", skip_serializing_if = "Option::is_none")]
     pub on_demand_throughput: Option<OnDemandThroughput>,
-    /// `Projection`: required.
+    /// Represents attributes that are copied (projected) from the table into the global secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
+    ///
+    /// `Projection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-globalsecondaryindex.html#cfn-dynamodb-table-globalsecondaryindex-projection)): object [`Projection`], required.
     #[serde(rename = "Projection")]
     pub projection: Projection,
-    /// `ProvisionedThroughput`: optional.
+    /// Represents the provisioned throughput settings for the specified global secondary index. You must use either `OnDemandThroughput` or `ProvisionedThroughput` based on your table's capacity mode. For current minimum and maximum provisioned throughput values, see [Service, Account, and Table Quotas](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html) in the \*Amazon DynamoDB Developer Guide\*.
+    ///
+    /// `ProvisionedThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-globalsecondaryindex.html#cfn-dynamodb-table-globalsecondaryindex-provisionedthroughput)): object [`ProvisionedThroughput`], optional.
     #[serde(
         rename = "ProvisionedThroughput",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_throughput: Option<ProvisionedThroughput>,
-    /// `WarmThroughput`: optional.
+    /// Represents the warm throughput value (in read units per second and write units per second) for the specified secondary index. If you use this parameter, you must specify `ReadUnitsPerSecond`, `WriteUnitsPerSecond`, or both.
+    ///
+    /// `WarmThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-globalsecondaryindex.html#cfn-dynamodb-table-globalsecondaryindex-warmthroughput)): object [`WarmThroughput`], optional.
     #[serde(rename = "WarmThroughput", skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,
 }
@@ -2642,18 +2726,22 @@ impl Walk for TableGlobalSecondaryIndex {
 
 /// The `LocalSecondaryIndex` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `LocalSecondaryIndex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-localsecondaryindex.html).
 ///
 /// Every property is required: [`TableLocalSecondaryIndex::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableLocalSecondaryIndex {
-    /// `IndexName`: required.
+    /// The name of the local secondary index. The name must be unique among all other indexes on this table.
+    ///
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-localsecondaryindex.html#cfn-dynamodb-table-localsecondaryindex-indexname)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 3 to 255 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `KeySchema`: required.
+    /// `KeySchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-localsecondaryindex.html#cfn-dynamodb-table-localsecondaryindex-keyschema)): list of (object [`GlobalSecondaryIndexKeySchema2`]), required.
     #[serde(rename = "KeySchema")]
     pub key_schema: Value<Vec<GlobalSecondaryIndexKeySchema2>>,
-    /// `Projection`: required.
+    /// Represents attributes that are copied (projected) from the table into the local secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
+    ///
+    /// `Projection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-localsecondaryindex.html#cfn-dynamodb-table-localsecondaryindex-projection)): object [`Projection`], required.
     #[serde(rename = "Projection")]
     pub projection: Projection,
 }
@@ -2689,18 +2777,24 @@ impl Walk for TableLocalSecondaryIndex {
 
 /// The `SSESpecification` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `SSESpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ssespecification.html).
 ///
 /// [`TableSseSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableSseSpecification {
-    /// `KMSMasterKeyId`: optional.
+    /// The KMS key that should be used for the KMS encryption. To specify a key, use its key ID, Amazon Resource Name (ARN), alias name, or alias ARN. Note that you should only provide this parameter if the key is different from the default DynamoDB key `alias/aws/dynamodb`.
+    ///
+    /// `KMSMasterKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ssespecification.html#cfn-dynamodb-table-ssespecification-kmsmasterkeyid)): string, optional.
     #[serde(rename = "KMSMasterKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_master_key_id: Option<Value<String>>,
-    /// `SSEEnabled`: required.
+    /// Indicates whether server-side encryption is done using an AWS managed key or an AWS owned key. If enabled (true), server-side encryption type is set to `KMS` and an AWS managed key is used (KMS charges apply). If disabled (false) or not specified, server-side encryption is set to AWS owned key.
+    ///
+    /// `SSEEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ssespecification.html#cfn-dynamodb-table-ssespecification-sseenabled)): boolean, required.
     #[serde(rename = "SSEEnabled")]
     pub sse_enabled: Value<bool>,
-    /// `SSEType`: optional.
+    /// Server-side encryption type. The only supported value is: + `KMS` - Server-side encryption that uses KMSlong. The key is stored in your account and is managed by KMS (KMS charges apply).
+    ///
+    /// `SSEType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-ssespecification.html#cfn-dynamodb-table-ssespecification-ssetype)): [`SseType`], one of `KMS`, optional.
     #[serde(rename = "SSEType", skip_serializing_if = "Option::is_none")]
     pub sse_type: Option<Value<SseType>>,
 }
@@ -2744,18 +2838,24 @@ impl Walk for TableSseSpecification {
 
 /// The `StreamSpecification` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::Table` `StreamSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-streamspecification.html).
 ///
 /// [`TableStreamSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableStreamSpecification {
-    /// `ResourcePolicy`: optional.
+    /// Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table's streams. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource. When you remove the `StreamSpecification` property from the template, DynamoDB disables the stream but retains any attached resource policy until the stream is deleted after 24 hours. When you modify the `StreamViewType` property, DynamoDB creates a new stream and retains the old stream's resource policy. The old stream and its resource policy are deleted after the 24-hour retention period. In a CFNshort template, you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before submitting it to DDB. For more information about resource-based policies, see [Using resource-based policies for](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html) and [Resource-based policy examples](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html).
+    ///
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-streamspecification.html#cfn-dynamodb-table-streamspecification-resourcepolicy)): object [`ResourcePolicy`], optional.
     #[serde(rename = "ResourcePolicy", skip_serializing_if = "Option::is_none")]
     pub resource_policy: Option<ResourcePolicy>,
-    /// `StreamViewType`: required.
+    /// When an item in the table is modified, `StreamViewType` determines what information is written to the stream for this table. Valid values for `StreamViewType` are: + `KEYS_ONLY` - Only the key attributes of the modified item are written to the stream. + `NEW_IMAGE` - The entire item, as it appears after it was modified, is written to the stream. + `OLD_IMAGE` - The entire item, as it appeared before it was modified, is written to the stream. + `NEW_AND_OLD_IMAGES` - Both the new and the old item images of the item are written to the stream.
+    ///
+    /// `StreamViewType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-streamspecification.html#cfn-dynamodb-table-streamspecification-streamviewtype)): [`StreamViewType`], one of `KEYS_ONLY`, `NEW_AND_OLD_IMAGES`, `NEW_IMAGE`, `OLD_IMAGE`, required.
     #[serde(rename = "StreamViewType")]
     pub stream_view_type: Value<StreamViewType>,
-    /// `Tags`: optional.
+    /// Specifies the tags to apply to the DDB stream. Stream tags are independent of table tags. For an overview on tagging DynamoDB resources, see [Tagging for DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html) in the \*Amazon DynamoDB Developer Guide\*.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-streamspecification.html#cfn-dynamodb-table-streamspecification-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2819,15 +2919,15 @@ impl Walk for TableType {
 
 /// The `Tag` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-tag.html), [`AWS::DynamoDB::Table` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-tag.html#cfn-dynamodb-globaltable-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-tag.html#cfn-dynamodb-globaltable-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2856,21 +2956,21 @@ impl Walk for Tag {
 
 /// The `TargetTrackingScalingPolicyConfiguration` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `TargetTrackingScalingPolicyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-targettrackingscalingpolicyconfiguration.html).
 ///
 /// [`TargetTrackingScalingPolicyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingScalingPolicyConfiguration {
-    /// `DisableScaleIn`: optional.
+    /// `DisableScaleIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-targettrackingscalingpolicyconfiguration.html#cfn-dynamodb-globaltable-targettrackingscalingpolicyconfiguration-disablescalein)): boolean, optional.
     #[serde(rename = "DisableScaleIn", skip_serializing_if = "Option::is_none")]
     pub disable_scale_in: Option<Value<bool>>,
-    /// `ScaleInCooldown`: optional.
+    /// `ScaleInCooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-targettrackingscalingpolicyconfiguration.html#cfn-dynamodb-globaltable-targettrackingscalingpolicyconfiguration-scaleincooldown)): integer, optional. Range: at least 0.
     #[serde(rename = "ScaleInCooldown", skip_serializing_if = "Option::is_none")]
     pub scale_in_cooldown: Option<Value<i64>>,
-    /// `ScaleOutCooldown`: optional.
+    /// `ScaleOutCooldown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-targettrackingscalingpolicyconfiguration.html#cfn-dynamodb-globaltable-targettrackingscalingpolicyconfiguration-scaleoutcooldown)): integer, optional. Range: at least 0.
     #[serde(rename = "ScaleOutCooldown", skip_serializing_if = "Option::is_none")]
     pub scale_out_cooldown: Option<Value<i64>>,
-    /// `TargetValue`: required.
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-targettrackingscalingpolicyconfiguration.html#cfn-dynamodb-globaltable-targettrackingscalingpolicyconfiguration-targetvalue)): number, required.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }
@@ -2923,15 +3023,15 @@ impl Walk for TargetTrackingScalingPolicyConfiguration {
 
 /// The `TimeToLiveSpecification` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `TimeToLiveSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-timetolivespecification.html), [`AWS::DynamoDB::Table` `TimeToLiveSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-timetolivespecification.html).
 ///
 /// [`TimeToLiveSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimeToLiveSpecification {
-    /// `AttributeName`: optional.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-timetolivespecification.html#cfn-dynamodb-globaltable-timetolivespecification-attributename)): string, optional.
     #[serde(rename = "AttributeName", skip_serializing_if = "Option::is_none")]
     pub attribute_name: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-timetolivespecification.html#cfn-dynamodb-globaltable-timetolivespecification-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -2966,12 +3066,12 @@ impl Walk for TimeToLiveSpecification {
 
 /// The `VectorAttribute` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `VectorAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorattribute.html), [`AWS::DynamoDB::Table` `VectorAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-vectorattribute.html).
 ///
 /// Every property is required: [`VectorAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VectorAttribute {
-    /// `AttributeName`: required.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorattribute.html#cfn-dynamodb-globaltable-vectorattribute-attributename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
 }
@@ -2997,27 +3097,27 @@ impl Walk for VectorAttribute {
 
 /// The `VectorIndex` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `VectorIndex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorindex.html), [`AWS::DynamoDB::Table` `VectorIndex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-vectorindex.html).
 ///
 /// [`VectorIndex::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VectorIndex {
-    /// `Dimensions`: required.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorindex.html#cfn-dynamodb-globaltable-vectorindex-dimensions)): integer, required. Range: 1 to 4096.
     #[serde(rename = "Dimensions")]
     pub dimensions: Value<i64>,
-    /// `DistanceFunction`: required.
+    /// `DistanceFunction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorindex.html#cfn-dynamodb-globaltable-vectorindex-distancefunction)): [`DistanceFunction`], one of `COSINE`, `DOT_PRODUCT`, `EUCLIDEAN`, required.
     #[serde(rename = "DistanceFunction")]
     pub distance_function: Value<DistanceFunction>,
-    /// `IndexName`: required.
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorindex.html#cfn-dynamodb-globaltable-vectorindex-indexname)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 3 to 255 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `Projection`: required.
+    /// `Projection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorindex.html#cfn-dynamodb-globaltable-vectorindex-projection)): object [`Projection`], required.
     #[serde(rename = "Projection")]
     pub projection: Projection,
-    /// `SearchSchema`: optional.
+    /// `SearchSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorindex.html#cfn-dynamodb-globaltable-vectorindex-searchschema)): list of (object [`SearchSchemaElement`]), optional. Items: at least 1.
     #[serde(rename = "SearchSchema", skip_serializing_if = "Option::is_none")]
     pub search_schema: Option<Value<Vec<SearchSchemaElement>>>,
-    /// `VectorAttribute`: required.
+    /// `VectorAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-vectorindex.html#cfn-dynamodb-globaltable-vectorindex-vectorattribute)): object [`VectorAttribute`], required.
     #[serde(rename = "VectorAttribute")]
     pub vector_attribute: VectorAttribute,
 }
@@ -3070,15 +3170,15 @@ impl Walk for VectorIndex {
 
 /// The `WarmThroughput` property type of [`GlobalTable`] and [`Table`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html), [`AWS::DynamoDB::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `WarmThroughput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-warmthroughput.html), [`AWS::DynamoDB::Table` `WarmThroughput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-table-warmthroughput.html).
 ///
 /// Every property is optional: start from [`WarmThroughput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WarmThroughput {
-    /// `ReadUnitsPerSecond`: optional.
+    /// `ReadUnitsPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-warmthroughput.html#cfn-dynamodb-globaltable-warmthroughput-readunitspersecond)): integer, optional. Range: at least 1.
     #[serde(rename = "ReadUnitsPerSecond", skip_serializing_if = "Option::is_none")]
     pub read_units_per_second: Option<Value<i64>>,
-    /// `WriteUnitsPerSecond`: optional.
+    /// `WriteUnitsPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-warmthroughput.html#cfn-dynamodb-globaltable-warmthroughput-writeunitspersecond)): integer, optional. Range: at least 1.
     #[serde(
         rename = "WriteUnitsPerSecond",
         skip_serializing_if = "Option::is_none"
@@ -3119,12 +3219,12 @@ impl Walk for WarmThroughput {
 
 /// The `WriteOnDemandThroughputSettings` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `WriteOnDemandThroughputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-writeondemandthroughputsettings.html).
 ///
 /// Every property is optional: start from [`WriteOnDemandThroughputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WriteOnDemandThroughputSettings {
-    /// `MaxWriteRequestUnits`: optional.
+    /// `MaxWriteRequestUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-writeondemandthroughputsettings.html#cfn-dynamodb-globaltable-writeondemandthroughputsettings-maxwriterequestunits)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxWriteRequestUnits",
         skip_serializing_if = "Option::is_none"
@@ -3157,12 +3257,12 @@ impl Walk for WriteOnDemandThroughputSettings {
 
 /// The `WriteProvisionedThroughputSettings` property type of [`GlobalTable`].
 ///
-/// AWS reference: [`AWS::DynamoDB::GlobalTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html).
+/// AWS reference: [`AWS::DynamoDB::GlobalTable` `WriteProvisionedThroughputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-writeprovisionedthroughputsettings.html).
 ///
 /// Every property is optional: start from [`WriteProvisionedThroughputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WriteProvisionedThroughputSettings {
-    /// `WriteCapacityAutoScalingSettings`: optional.
+    /// `WriteCapacityAutoScalingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-writeprovisionedthroughputsettings.html#cfn-dynamodb-globaltable-writeprovisionedthroughputsettings-writecapacityautoscalingsettings)): object [`CapacityAutoScalingSettings`], optional.
     #[serde(
         rename = "WriteCapacityAutoScalingSettings",
         skip_serializing_if = "Option::is_none"

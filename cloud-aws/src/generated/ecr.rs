@@ -9,25 +9,35 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ECR::PublicRepository` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-publicrepository.html)).
 ///
+/// The `AWS::ECR::PublicRepository` resource specifies an Amazon Elastic Container Registry Public (Amazon ECR Public) repository, where users can push and pull Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see [Amazon ECR public repositories](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repositories.html) in the \*Amazon ECR Public User Guide\*.
+///
 /// Every property is optional: start from [`PublicRepository::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicRepository {
-    /// `RepositoryCatalogData`: optional.
+    /// The details about the repository that are publicly visible in the Amazon ECR Public Gallery. For more information, see [Amazon ECR Public repository catalog data](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-catalog-data.html) in the \*Amazon ECR Public User Guide\*.
+    ///
+    /// `RepositoryCatalogData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-publicrepository.html#cfn-ecr-publicrepository-repositorycatalogdata)): object [`RepositoryCatalogData`], optional.
     #[serde(
         rename = "RepositoryCatalogData",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_catalog_data: Option<RepositoryCatalogData>,
-    /// `RepositoryName`: optional, create-only (changing it replaces the resource).
+    /// The name to use for the public repository. The repository name may be specified on its own (such as `nginx-web-app`) or it can be prepended with a namespace to group the repository into a category (such as `project-a/nginx-web-app`). If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the repository name. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `RepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-publicrepository.html#cfn-ecr-publicrepository-repositoryname)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?=.{2,256}$)((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$`. Length: 2 to 256 characters.
     #[serde(rename = "RepositoryName", skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<Value<String>>,
-    /// `RepositoryPolicyText`: optional.
+    /// The JSON repository policy text to apply to the public repository. For more information, see [Amazon ECR Public repository policies](https://docs.aws.amazon.com/AmazonECR/latest/public/public-repository-policies.html) in the \*Amazon ECR Public User Guide\*.
+    ///
+    /// `RepositoryPolicyText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-publicrepository.html#cfn-ecr-publicrepository-repositorypolicytext)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "RepositoryPolicyText",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_policy_text: Option<Json>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-publicrepository.html#cfn-ecr-publicrepository-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -94,31 +104,45 @@ impl ResourceRef<PublicRepository> {
 
 /// The properties of an `AWS::ECR::PullThroughCacheRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pullthroughcacherule.html)).
 ///
+/// The `AWS::ECR::PullThroughCacheRule` resource creates or updates a pull through cache rule. A pull through cache rule provides a way to cache images from an upstream registry in your Amazon ECR private registry.
+///
 /// Every property is optional: start from [`PullThroughCacheRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PullThroughCacheRule {
-    /// `CredentialArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the Secrets Manager secret associated with the pull through cache rule.
+    ///
+    /// `CredentialArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pullthroughcacherule.html#cfn-ecr-pullthroughcacherule-credentialarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[a-zA-Z-]+:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\-pullthroughcache\/[a-zA-Z0-9\/_+=.@-]+$`. Length: 50 to 612 characters.
     #[serde(rename = "CredentialArn", skip_serializing_if = "Option::is_none")]
     pub credential_arn: Option<Value<String>>,
-    /// `CustomRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the IAM role associated with the pull through cache rule.
+    ///
+    /// `CustomRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pullthroughcacherule.html#cfn-ecr-pullthroughcacherule-customrolearn)): string, optional, create-only (changing it replaces the resource). Length: 0 to 2048 characters.
     #[serde(rename = "CustomRoleArn", skip_serializing_if = "Option::is_none")]
     pub custom_role_arn: Option<Value<String>>,
-    /// `EcrRepositoryPrefix`: optional, create-only (changing it replaces the resource).
+    /// The Amazon ECR repository prefix associated with the pull through cache rule.
+    ///
+    /// `EcrRepositoryPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pullthroughcacherule.html#cfn-ecr-pullthroughcacherule-ecrrepositoryprefix)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$`. Length: 2 to 30 characters.
     #[serde(
         rename = "EcrRepositoryPrefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub ecr_repository_prefix: Option<Value<String>>,
-    /// `UpstreamRegistry`: optional, create-only (changing it replaces the resource).
+    /// The name of the upstream source registry associated with the pull through cache rule.
+    ///
+    /// `UpstreamRegistry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pullthroughcacherule.html#cfn-ecr-pullthroughcacherule-upstreamregistry)): [`UpstreamRegistry`], one of `azure-container-registry`, `chainguard`, `docker-hub`, `ecr`, `ecr-public`, `github-container-registry`, `gitlab-container-registry`, `k8s`, `quay`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "UpstreamRegistry", skip_serializing_if = "Option::is_none")]
     pub upstream_registry: Option<Value<UpstreamRegistry>>,
-    /// `UpstreamRegistryUrl`: optional, create-only (changing it replaces the resource).
+    /// The upstream registry URL associated with the pull through cache rule.
+    ///
+    /// `UpstreamRegistryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pullthroughcacherule.html#cfn-ecr-pullthroughcacherule-upstreamregistryurl)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "UpstreamRegistryUrl",
         skip_serializing_if = "Option::is_none"
     )]
     pub upstream_registry_url: Option<Value<String>>,
-    /// `UpstreamRepositoryPrefix`: optional, create-only (changing it replaces the resource).
+    /// The upstream repository prefix associated with the pull through cache rule.
+    ///
+    /// `UpstreamRepositoryPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pullthroughcacherule.html#cfn-ecr-pullthroughcacherule-upstreamrepositoryprefix)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$`. Length: 2 to 30 characters.
     #[serde(
         rename = "UpstreamRepositoryPrefix",
         skip_serializing_if = "Option::is_none"
@@ -204,10 +228,14 @@ impl Resource for PullThroughCacheRule {
 
 /// The properties of an `AWS::ECR::PullTimeUpdateExclusion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pulltimeupdateexclusion.html)).
 ///
+/// The ARN of the IAM principal to remove from the pull time update exclusion list.
+///
 /// Every property is required: [`PullTimeUpdateExclusion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PullTimeUpdateExclusion {
-    /// `PrincipalArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the IAM principal to remove from the pull time update exclusion list.
+    ///
+    /// `PrincipalArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-pulltimeupdateexclusion.html#cfn-ecr-pulltimeupdateexclusion-principalarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@-]+(/[\w+=,.@-]+)*$`. Length: 0 to 200 characters.
     #[serde(rename = "PrincipalArn")]
     pub principal_arn: Value<String>,
 }
@@ -239,10 +267,12 @@ impl Resource for PullTimeUpdateExclusion {
 
 /// The properties of an `AWS::ECR::RegistryPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registrypolicy.html)).
 ///
+/// The `AWS::ECR::RegistryPolicy` resource creates or updates the permissions policy for a private registry. A private registry policy is used to specify permissions for another AWS-account and is used when configuring cross-account replication. For more information, see [Registry permissions](https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions.html) in the \*Amazon Elastic Container Registry User Guide\*.
+///
 /// Every property is required: [`RegistryPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryPolicy {
-    /// `PolicyText`: required.
+    /// `PolicyText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registrypolicy.html#cfn-ecr-registrypolicy-policytext)): JSON (the schema allows several shapes, or none), required. Length: 0 to 10240 characters.
     #[serde(rename = "PolicyText")]
     pub policy_text: Json,
 }
@@ -281,13 +311,19 @@ impl ResourceRef<RegistryPolicy> {
 
 /// The properties of an `AWS::ECR::RegistryScanningConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registryscanningconfiguration.html)).
 ///
+/// The scanning configuration for a private registry.
+///
 /// Every property is required: [`RegistryScanningConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryScanningConfiguration {
-    /// `Rules`: required.
+    /// The scanning rules associated with the registry.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registryscanningconfiguration.html#cfn-ecr-registryscanningconfiguration-rules)): list of (object [`ScanningRule`]), required. Items: 0 to 2.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<ScanningRule>>,
-    /// `ScanType`: required.
+    /// The type of scanning configured for the registry.
+    ///
+    /// `ScanType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registryscanningconfiguration.html#cfn-ecr-registryscanningconfiguration-scantype)): [`ScanType`], one of `BASIC`, `ENHANCED`, required.
     #[serde(rename = "ScanType")]
     pub scan_type: Value<ScanType>,
 }
@@ -332,10 +368,14 @@ impl ResourceRef<RegistryScanningConfiguration> {
 
 /// The properties of an `AWS::ECR::ReplicationConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-replicationconfiguration.html)).
 ///
+/// The `AWS::ECR::ReplicationConfiguration` resource creates or updates the replication configuration for a private registry. The first time a replication configuration is applied to a private registry, a service-linked IAM role is created in your account for the replication process. For more information, see [Using Service-Linked Roles for Amazon ECR](https://docs.aws.amazon.com/AmazonECR/latest/userguide/using-service-linked-roles.html) in the \*Amazon Elastic Container Registry User Guide\*. When configuring cross-account replication, the destination account must grant the source account permission to replicate. This permission is controlled using a private registry permissions policy. For more information, see `AWS::ECR::RegistryPolicy`.
+///
 /// Every property is required: [`ReplicationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationConfiguration {
-    /// `ReplicationConfiguration`: required.
+    /// The replication configuration for a registry.
+    ///
+    /// `ReplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-replicationconfiguration.html#cfn-ecr-replicationconfiguration-replicationconfiguration)): object [`ReplicationConfigurationReplicationConfiguration`], required.
     #[serde(rename = "ReplicationConfiguration")]
     pub replication_configuration: ReplicationConfigurationReplicationConfiguration,
 }
@@ -376,47 +416,67 @@ impl ResourceRef<ReplicationConfiguration> {
 
 /// The properties of an `AWS::ECR::Repository` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html)).
 ///
+/// The `AWS::ECR::Repository` resource specifies an Amazon Elastic Container Registry (Amazon ECR) repository, where users can push and pull Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see [Amazon ECR private repositories](https://docs.aws.amazon.com/AmazonECR/latest/userguide/Repositories.html) in the \*Amazon ECR User Guide\*.
+///
 /// Every property is optional: start from [`Repository::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Repository {
-    /// `EmptyOnDelete`: optional.
+    /// If true, deleting the repository force deletes the contents of the repository. If false, the repository must be empty before attempting to delete it.
+    ///
+    /// `EmptyOnDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-emptyondelete)): boolean, optional.
     #[serde(rename = "EmptyOnDelete", skip_serializing_if = "Option::is_none")]
     pub empty_on_delete: Option<Value<bool>>,
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-encryptionconfiguration)): object [`RepositoryEncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<RepositoryEncryptionConfiguration>,
-    /// `ImageScanningConfiguration`: optional.
+    /// The `imageScanningConfiguration` parameter is being deprecated, in favor of specifying the image scanning configuration at the registry level. For more information, see `PutRegistryScanningConfiguration`. The image scanning configuration for the repository. This determines whether images are scanned for known vulnerabilities after being pushed to the repository.
+    ///
+    /// `ImageScanningConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-imagescanningconfiguration)): object [`ImageScanningConfiguration`], optional.
     #[serde(
         rename = "ImageScanningConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_scanning_configuration: Option<ImageScanningConfiguration>,
-    /// `ImageTagMutability`: optional.
+    /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of `MUTABLE` will be used which will allow image tags to be overwritten. If `IMMUTABLE` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
+    ///
+    /// `ImageTagMutability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-imagetagmutability)): [`RepositoryImageTagMutability`], one of `MUTABLE`, `IMMUTABLE`, `MUTABLE_WITH_EXCLUSION`, `IMMUTABLE_WITH_EXCLUSION`, optional.
     #[serde(rename = "ImageTagMutability", skip_serializing_if = "Option::is_none")]
     pub image_tag_mutability: Option<Value<RepositoryImageTagMutability>>,
-    /// `ImageTagMutabilityExclusionFilters`: optional.
+    /// A list of filters that specify which image tags are excluded from the repository's image tag mutability setting.
+    ///
+    /// `ImageTagMutabilityExclusionFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-imagetagmutabilityexclusionfilters)): list of (object [`ImageTagMutabilityExclusionFilter`]), optional. Items: 1 to 5.
     #[serde(
         rename = "ImageTagMutabilityExclusionFilters",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_tag_mutability_exclusion_filters:
         Option<Value<Vec<ImageTagMutabilityExclusionFilter>>>,
-    /// `LifecyclePolicy`: optional.
+    /// Creates or updates a lifecycle policy. For information about lifecycle policy syntax, see [Lifecycle policy template](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html).
+    ///
+    /// `LifecyclePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-lifecyclepolicy)): object [`LifecyclePolicy`], optional.
     #[serde(rename = "LifecyclePolicy", skip_serializing_if = "Option::is_none")]
     pub lifecycle_policy: Option<LifecyclePolicy>,
-    /// `RepositoryName`: optional, create-only (changing it replaces the resource).
+    /// The name to use for the repository. The repository name may be specified on its own (such as `nginx-web-app`) or it can be prepended with a namespace to group the repository into a category (such as `project-a/nginx-web-app`). If you don't specify a name, CFNlong generates a unique physical ID and uses that ID for the repository name. For more information, see [Name type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). The repository name must start with a letter and can only contain lowercase letters, numbers, hyphens, underscores, and forward slashes. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `RepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-repositoryname)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?=.{2,256}$)([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*)$`. Length: 2 to 256 characters.
     #[serde(rename = "RepositoryName", skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<Value<String>>,
-    /// `RepositoryPolicyText`: optional.
+    /// The JSON repository policy text to apply to the repository. For more information, see [Amazon ECR repository policies](https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html) in the \*Amazon Elastic Container Registry User Guide\*.
+    ///
+    /// `RepositoryPolicyText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-repositorypolicytext)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "RepositoryPolicyText",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_policy_text: Option<Json>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#cfn-ecr-repository-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -545,44 +605,66 @@ impl ResourceRef<Repository> {
 
 /// The properties of an `AWS::ECR::RepositoryCreationTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html)).
 ///
+/// The details of the repository creation template associated with the request.
+///
 /// [`RepositoryCreationTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepositoryCreationTemplate {
-    /// `AppliedFor`: required.
+    /// A list of enumerable Strings representing the repository creation scenarios that this template will apply towards. The supported scenarios are PULL\_THROUGH\_CACHE, REPLICATION, and CREATE\_ON\_PUSH
+    ///
+    /// `AppliedFor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-appliedfor)): list of ([`AppliedForItem`], one of `REPLICATION`, `PULL_THROUGH_CACHE`, `CREATE_ON_PUSH`), required.
     #[serde(rename = "AppliedFor")]
     pub applied_for: Value<Vec<Value<AppliedForItem>>>,
-    /// `CustomRoleArn`: optional.
+    /// The ARN of the role to be assumed by Amazon ECR. Amazon ECR will assume your supplied role when the customRoleArn is specified. When this field isn't specified, Amazon ECR will use the service-linked role for the repository creation template.
+    ///
+    /// `CustomRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-customrolearn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$`. Length: 0 to 2048 characters.
     #[serde(rename = "CustomRoleArn", skip_serializing_if = "Option::is_none")]
     pub custom_role_arn: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description associated with the repository creation template.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionConfiguration`: optional.
+    /// The encryption configuration associated with the repository creation template.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-encryptionconfiguration)): object [`RepositoryCreationTemplateEncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<RepositoryCreationTemplateEncryptionConfiguration>,
-    /// `ImageTagMutability`: optional.
+    /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of `MUTABLE` will be used which will allow image tags to be overwritten. If `IMMUTABLE` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
+    ///
+    /// `ImageTagMutability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-imagetagmutability)): [`RepositoryCreationTemplateImageTagMutability`], one of `MUTABLE`, `IMMUTABLE`, `IMMUTABLE_WITH_EXCLUSION`, `MUTABLE_WITH_EXCLUSION`, optional.
     #[serde(rename = "ImageTagMutability", skip_serializing_if = "Option::is_none")]
     pub image_tag_mutability: Option<Value<RepositoryCreationTemplateImageTagMutability>>,
-    /// `ImageTagMutabilityExclusionFilters`: optional.
+    /// A list of filters that specify which image tags are excluded from the repository creation template's image tag mutability setting.
+    ///
+    /// `ImageTagMutabilityExclusionFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-imagetagmutabilityexclusionfilters)): list of (object [`ImageTagMutabilityExclusionFilter`]), optional. Items: 1 to 5.
     #[serde(
         rename = "ImageTagMutabilityExclusionFilters",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_tag_mutability_exclusion_filters:
         Option<Value<Vec<ImageTagMutabilityExclusionFilter>>>,
-    /// `LifecyclePolicy`: optional.
+    /// The lifecycle policy to use for repositories created using the template.
+    ///
+    /// `LifecyclePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-lifecyclepolicy)): string, optional. Length: 100 to 30720 characters.
     #[serde(rename = "LifecyclePolicy", skip_serializing_if = "Option::is_none")]
     pub lifecycle_policy: Option<Value<String>>,
-    /// `Prefix`: required, create-only (changing it replaces the resource).
+    /// The repository namespace prefix associated with the repository creation template.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-prefix)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$`. Length: 1 to 256 characters.
     #[serde(rename = "Prefix")]
     pub prefix: Value<String>,
-    /// `RepositoryPolicy`: optional.
+    /// The repository policy to apply to repositories created using the template. A repository policy is a permissions policy associated with a repository to control access permissions.
+    ///
+    /// `RepositoryPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-repositorypolicy)): string, optional. Length: 0 to 10240 characters.
     #[serde(rename = "RepositoryPolicy", skip_serializing_if = "Option::is_none")]
     pub repository_policy: Option<Value<String>>,
-    /// `ResourceTags`: optional.
+    /// The metadata to apply to the repository to help you categorize and organize. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
+    ///
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html#cfn-ecr-repositorycreationtemplate-resourcetags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<Tag>>>,
 }
@@ -713,10 +795,14 @@ impl ResourceRef<RepositoryCreationTemplate> {
 
 /// The properties of an `AWS::ECR::SigningConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-signingconfiguration.html)).
 ///
+/// The AWS::ECR::SigningConfiguration resource creates or updates the signing configuration for an Amazon ECR registry.
+///
 /// Every property is required: [`SigningConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SigningConfiguration {
-    /// `Rules`: required.
+    /// Array of signing rules that define which repositories should be signed and with which signing profiles.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-signingconfiguration.html#cfn-ecr-signingconfiguration-rules)): list of (object [`Rule`]), required. Items: 0 to 50.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<Rule>>,
 }
@@ -801,12 +887,14 @@ impl Walk for EncryptionType {
 
 /// The `ImageScanningConfiguration` property type of [`Repository`].
 ///
-/// AWS reference: [`AWS::ECR::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html).
+/// AWS reference: [`AWS::ECR::Repository` `ImageScanningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-imagescanningconfiguration.html).
 ///
 /// Every property is optional: start from [`ImageScanningConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageScanningConfiguration {
-    /// `ScanOnPush`: optional.
+    /// The setting that determines whether images are scanned after being pushed to a repository. If set to `true`, images will be scanned after being pushed. If this parameter is not specified, it will default to `false` and images will not be scanned unless a scan is manually started.
+    ///
+    /// `ScanOnPush` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-imagescanningconfiguration.html#cfn-ecr-repository-imagescanningconfiguration-scanonpush)): boolean, optional.
     #[serde(rename = "ScanOnPush", skip_serializing_if = "Option::is_none")]
     pub scan_on_push: Option<Value<bool>>,
 }
@@ -836,15 +924,15 @@ impl Walk for ImageScanningConfiguration {
 
 /// The `ImageTagMutabilityExclusionFilter` property type of [`Repository`] and [`RepositoryCreationTemplate`].
 ///
-/// AWS reference: [`AWS::ECR::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html), [`AWS::ECR::RepositoryCreationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html).
+/// AWS reference: [`AWS::ECR::Repository` `ImageTagMutabilityExclusionFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-imagetagmutabilityexclusionfilter.html), [`AWS::ECR::RepositoryCreationTemplate` `ImageTagMutabilityExclusionFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repositorycreationtemplate-imagetagmutabilityexclusionfilter.html).
 ///
 /// Every property is required: [`ImageTagMutabilityExclusionFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageTagMutabilityExclusionFilter {
-    /// `ImageTagMutabilityExclusionFilterType`: required.
+    /// `ImageTagMutabilityExclusionFilterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-imagetagmutabilityexclusionfilter.html#cfn-ecr-repository-imagetagmutabilityexclusionfilter-imagetagmutabilityexclusionfiltertype)): [`ImageTagMutabilityExclusionFilterType`], one of `WILDCARD`, required.
     #[serde(rename = "ImageTagMutabilityExclusionFilterType")]
     pub image_tag_mutability_exclusion_filter_type: Value<ImageTagMutabilityExclusionFilterType>,
-    /// `ImageTagMutabilityExclusionFilterValue`: required.
+    /// `ImageTagMutabilityExclusionFilterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-imagetagmutabilityexclusionfilter.html#cfn-ecr-repository-imagetagmutabilityexclusionfilter-imagetagmutabilityexclusionfiltervalue)): string, required. Pattern: `^[0-9a-zA-Z._*-]{1,128}`. Length: 1 to 128 characters.
     #[serde(rename = "ImageTagMutabilityExclusionFilterValue")]
     pub image_tag_mutability_exclusion_filter_value: Value<String>,
 }
@@ -897,18 +985,22 @@ impl Walk for ImageTagMutabilityExclusionFilterType {
 
 /// The `LifecyclePolicy` property type of [`Repository`].
 ///
-/// AWS reference: [`AWS::ECR::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html).
+/// AWS reference: [`AWS::ECR::Repository` `LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-lifecyclepolicy.html).
 ///
 /// Every property is optional: start from [`LifecyclePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LifecyclePolicy {
-    /// `LifecyclePolicyText`: optional.
+    /// The JSON repository policy text to apply to the repository.
+    ///
+    /// `LifecyclePolicyText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-lifecyclepolicy.html#cfn-ecr-repository-lifecyclepolicy-lifecyclepolicytext)): string, optional. Length: 100 to 30720 characters.
     #[serde(
         rename = "LifecyclePolicyText",
         skip_serializing_if = "Option::is_none"
     )]
     pub lifecycle_policy_text: Option<Value<String>>,
-    /// `RegistryId`: optional.
+    /// The AWS account ID associated with the registry that contains the repository. If you do not specify a registry, the default registry is assumed.
+    ///
+    /// `RegistryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-lifecyclepolicy.html#cfn-ecr-repository-lifecyclepolicy-registryid)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "RegistryId", skip_serializing_if = "Option::is_none")]
     pub registry_id: Option<Value<String>>,
 }
@@ -963,15 +1055,19 @@ impl Walk for RegistryScanningConfigurationFilterType {
 
 /// The `RepositoryFilter` property type of [`RegistryScanningConfiguration`].
 ///
-/// AWS reference: [`AWS::ECR::RegistryScanningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registryscanningconfiguration.html).
+/// AWS reference: [`AWS::ECR::RegistryScanningConfiguration` `RepositoryFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-registryscanningconfiguration-repositoryfilter.html).
 ///
 /// Every property is required: [`RegistryScanningConfigurationRepositoryFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryScanningConfigurationRepositoryFilter {
-    /// `Filter`: required.
+    /// The filter to use when scanning.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-registryscanningconfiguration-repositoryfilter.html#cfn-ecr-registryscanningconfiguration-repositoryfilter-filter)): string, required. Pattern: `^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$`. Length: 1 to 255 characters.
     #[serde(rename = "Filter")]
     pub filter: Value<String>,
-    /// `FilterType`: required.
+    /// The type associated with the filter.
+    ///
+    /// `FilterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-registryscanningconfiguration-repositoryfilter.html#cfn-ecr-registryscanningconfiguration-repositoryfilter-filtertype)): [`RegistryScanningConfigurationFilterType`], one of `WILDCARD`, required.
     #[serde(rename = "FilterType")]
     pub filter_type: Value<RegistryScanningConfigurationFilterType>,
 }
@@ -1020,12 +1116,14 @@ impl Walk for ReplicationConfigurationFilterType {
 
 /// The `ReplicationConfiguration` property type of [`ReplicationConfiguration`].
 ///
-/// AWS reference: [`AWS::ECR::ReplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-replicationconfiguration.html).
+/// AWS reference: [`AWS::ECR::ReplicationConfiguration` `ReplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-replicationconfiguration.html).
 ///
 /// Every property is required: [`ReplicationConfigurationReplicationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationConfigurationReplicationConfiguration {
-    /// `Rules`: required.
+    /// An array of objects representing the replication destinations and repository filters for a replication configuration.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-replicationconfiguration.html#cfn-ecr-replicationconfiguration-replicationconfiguration-rules)): list of (object [`ReplicationRule`]), required. Items: 0 to 25.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<ReplicationRule>>,
 }
@@ -1051,15 +1149,19 @@ impl Walk for ReplicationConfigurationReplicationConfiguration {
 
 /// The `RepositoryFilter` property type of [`ReplicationConfiguration`].
 ///
-/// AWS reference: [`AWS::ECR::ReplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-replicationconfiguration.html).
+/// AWS reference: [`AWS::ECR::ReplicationConfiguration` `RepositoryFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-repositoryfilter.html).
 ///
 /// Every property is required: [`ReplicationConfigurationRepositoryFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationConfigurationRepositoryFilter {
-    /// `Filter`: required.
+    /// The repository filter details. When the `PREFIX_MATCH` filter type is specified, this value is required and should be the repository name prefix to configure replication for.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-repositoryfilter.html#cfn-ecr-replicationconfiguration-repositoryfilter-filter)): string, required. Pattern: `^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$`. Length: 2 to 256 characters.
     #[serde(rename = "Filter")]
     pub filter: Value<String>,
-    /// `FilterType`: required.
+    /// The repository filter type. The only supported value is `PREFIX_MATCH`, which is a repository name prefix specified with the `filter` parameter.
+    ///
+    /// `FilterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-repositoryfilter.html#cfn-ecr-replicationconfiguration-repositoryfilter-filtertype)): [`ReplicationConfigurationFilterType`], one of `PREFIX_MATCH`, required.
     #[serde(rename = "FilterType")]
     pub filter_type: Value<ReplicationConfigurationFilterType>,
 }
@@ -1091,15 +1193,19 @@ impl Walk for ReplicationConfigurationRepositoryFilter {
 
 /// The `ReplicationDestination` property type of [`ReplicationConfiguration`].
 ///
-/// AWS reference: [`AWS::ECR::ReplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-replicationconfiguration.html).
+/// AWS reference: [`AWS::ECR::ReplicationConfiguration` `ReplicationDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-replicationdestination.html).
 ///
 /// Every property is required: [`ReplicationDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationDestination {
-    /// `Region`: required.
+    /// The Region to replicate to.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-replicationdestination.html#cfn-ecr-replicationconfiguration-replicationdestination-region)): string, required. Pattern: `[0-9a-z-]{2,25}`.
     #[serde(rename = "Region")]
     pub region: Value<String>,
-    /// `RegistryId`: required.
+    /// The AWS account ID of the Amazon ECR private registry to replicate to. When configuring cross-Region replication within your own registry, specify your own account ID.
+    ///
+    /// `RegistryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-replicationdestination.html#cfn-ecr-replicationconfiguration-replicationdestination-registryid)): string, required. Pattern: `^[0-9]{12}$`.
     #[serde(rename = "RegistryId")]
     pub registry_id: Value<String>,
 }
@@ -1128,15 +1234,19 @@ impl Walk for ReplicationDestination {
 
 /// The `ReplicationRule` property type of [`ReplicationConfiguration`].
 ///
-/// AWS reference: [`AWS::ECR::ReplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-replicationconfiguration.html).
+/// AWS reference: [`AWS::ECR::ReplicationConfiguration` `ReplicationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-replicationrule.html).
 ///
 /// [`ReplicationRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationRule {
-    /// `Destinations`: required.
+    /// An array of objects representing the destination for a replication rule.
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-replicationrule.html#cfn-ecr-replicationconfiguration-replicationrule-destinations)): list of (object [`ReplicationDestination`]), required. Items: 1 to 100.
     #[serde(rename = "Destinations")]
     pub destinations: Value<Vec<ReplicationDestination>>,
-    /// `RepositoryFilters`: optional.
+    /// An array of objects representing the filters for a replication rule. Specifying a repository filter for a replication rule provides a method for controlling which repositories in a private registry are replicated.
+    ///
+    /// `RepositoryFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-replicationconfiguration-replicationrule.html#cfn-ecr-replicationconfiguration-replicationrule-repositoryfilters)): list of (object [`ReplicationConfigurationRepositoryFilter`]), optional. Items: 0 to 100.
     #[serde(rename = "RepositoryFilters", skip_serializing_if = "Option::is_none")]
     pub repository_filters: Option<Value<Vec<ReplicationConfigurationRepositoryFilter>>>,
 }
@@ -1174,27 +1284,37 @@ impl Walk for ReplicationRule {
 
 /// The `RepositoryCatalogData` property type of [`PublicRepository`].
 ///
-/// AWS reference: [`AWS::ECR::PublicRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-publicrepository.html).
+/// AWS reference: [`AWS::ECR::PublicRepository` `RepositoryCatalogData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-repositorycatalogdata.html).
 ///
 /// Every property is optional: start from [`RepositoryCatalogData::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RepositoryCatalogData {
-    /// `AboutText`: optional.
+    /// Provide a detailed description of the repository. Identify what is included in the repository, any licensing details, or other relevant information.
+    ///
+    /// `AboutText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-repositorycatalogdata.html#cfn-ecr-publicrepository-repositorycatalogdata-abouttext)): string, optional. Length: at most 10240 characters.
     #[serde(rename = "AboutText", skip_serializing_if = "Option::is_none")]
     pub about_text: Option<Value<String>>,
-    /// `Architectures`: optional.
+    /// Select the system architectures that the images in your repository are compatible with.
+    ///
+    /// `Architectures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-repositorycatalogdata.html#cfn-ecr-publicrepository-repositorycatalogdata-architectures)): list of (string), optional. Items: at most 50. Each item: Length: 1 to 50 characters.
     #[serde(rename = "Architectures", skip_serializing_if = "Option::is_none")]
     pub architectures: Option<Value<Vec<Value<String>>>>,
-    /// `OperatingSystems`: optional.
+    /// Select the operating systems that the images in your repository are compatible with.
+    ///
+    /// `OperatingSystems` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-repositorycatalogdata.html#cfn-ecr-publicrepository-repositorycatalogdata-operatingsystems)): list of (string), optional. Items: at most 50. Each item: Length: 1 to 50 characters.
     #[serde(rename = "OperatingSystems", skip_serializing_if = "Option::is_none")]
     pub operating_systems: Option<Value<Vec<Value<String>>>>,
-    /// `RepositoryDescription`: optional.
+    /// The description of the public repository.
+    ///
+    /// `RepositoryDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-repositorycatalogdata.html#cfn-ecr-publicrepository-repositorycatalogdata-repositorydescription)): string, optional. Length: at most 1024 characters.
     #[serde(
         rename = "RepositoryDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_description: Option<Value<String>>,
-    /// `UsageText`: optional.
+    /// Provide detailed information about how to use the images in the repository. This provides context, support information, and additional usage details for users of the repository.
+    ///
+    /// `UsageText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-repositorycatalogdata.html#cfn-ecr-publicrepository-repositorycatalogdata-usagetext)): string, optional. Length: at most 10240 characters.
     #[serde(rename = "UsageText", skip_serializing_if = "Option::is_none")]
     pub usage_text: Option<Value<String>>,
 }
@@ -1256,15 +1376,19 @@ impl Walk for RepositoryCatalogData {
 
 /// The `EncryptionConfiguration` property type of [`RepositoryCreationTemplate`].
 ///
-/// AWS reference: [`AWS::ECR::RepositoryCreationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html).
+/// AWS reference: [`AWS::ECR::RepositoryCreationTemplate` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repositorycreationtemplate-encryptionconfiguration.html).
 ///
 /// [`RepositoryCreationTemplateEncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepositoryCreationTemplateEncryptionConfiguration {
-    /// `EncryptionType`: required.
+    /// The encryption type to use. If you use the `KMS` encryption type, the contents of the repository will be encrypted using server-side encryption with KMSlong key stored in KMS. When you use KMS to encrypt your data, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you already created. If you use the `KMS_DSSE` encryption type, the contents of the repository will be encrypted with two layers of encryption using server-side encryption with the KMS Management Service key stored in KMS. Similar to the `KMS` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you've already created. If you use the `AES256` encryption type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts the images in the repository using an AES256 encryption algorithm. For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the \*Amazon Elastic Container Registry User Guide\*.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repositorycreationtemplate-encryptionconfiguration.html#cfn-ecr-repositorycreationtemplate-encryptionconfiguration-encryptiontype)): [`EncryptionType`], one of `AES256`, `KMS`, `KMS_DSSE`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<EncryptionType>,
-    /// `KmsKey`: optional.
+    /// If you use the `KMS` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repositorycreationtemplate-encryptionconfiguration.html#cfn-ecr-repositorycreationtemplate-encryptionconfiguration-kmskey)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
 }
@@ -1325,15 +1449,19 @@ impl Walk for RepositoryCreationTemplateImageTagMutability {
 
 /// The `EncryptionConfiguration` property type of [`Repository`].
 ///
-/// AWS reference: [`AWS::ECR::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html).
+/// AWS reference: [`AWS::ECR::Repository` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-encryptionconfiguration.html).
 ///
 /// [`RepositoryEncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepositoryEncryptionConfiguration {
-    /// `EncryptionType`: required, create-only (changing it replaces the resource).
+    /// The encryption type to use. If you use the `KMS` encryption type, the contents of the repository will be encrypted using server-side encryption with KMSlong key stored in KMS. When you use KMS to encrypt your data, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you already created. If you use the `KMS_DSSE` encryption type, the contents of the repository will be encrypted with two layers of encryption using server-side encryption with the KMS Management Service key stored in KMS. Similar to the `KMS` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you've already created. If you use the `AES256` encryption type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts the images in the repository using an AES256 encryption algorithm. For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the \*Amazon Elastic Container Registry User Guide\*.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-encryptionconfiguration.html#cfn-ecr-repository-encryptionconfiguration-encryptiontype)): [`EncryptionType`], one of `AES256`, `KMS`, `KMS_DSSE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<EncryptionType>,
-    /// `KmsKey`: optional, create-only (changing it replaces the resource).
+    /// If you use the `KMS` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-encryptionconfiguration.html#cfn-ecr-repository-encryptionconfiguration-kmskey)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
 }
@@ -1394,15 +1522,19 @@ impl Walk for RepositoryImageTagMutability {
 
 /// The `Rule` property type of [`SigningConfiguration`].
 ///
-/// AWS reference: [`AWS::ECR::SigningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-signingconfiguration.html).
+/// AWS reference: [`AWS::ECR::SigningConfiguration` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-signingconfiguration-rule.html).
 ///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `RepositoryFilters`: optional.
+    /// Optional array of repository filters. If omitted, the rule matches all repositories. If provided, must contain at least one filter. Empty arrays are not allowed.
+    ///
+    /// `RepositoryFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-signingconfiguration-rule.html#cfn-ecr-signingconfiguration-rule-repositoryfilters)): list of (object [`SigningConfigurationRepositoryFilter`]), optional. Items: 1 to 100.
     #[serde(rename = "RepositoryFilters", skip_serializing_if = "Option::is_none")]
     pub repository_filters: Option<Value<Vec<SigningConfigurationRepositoryFilter>>>,
-    /// `SigningProfileArn`: required.
+    /// AWS Signer signing profile ARN to use for matched repositories.
+    ///
+    /// `SigningProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-signingconfiguration-rule.html#cfn-ecr-signingconfiguration-rule-signingprofilearn)): string, required. Pattern: `^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\/signing-profiles\/[a-zA-Z0-9_]{2,}$`. Length: at most 200 characters.
     #[serde(rename = "SigningProfileArn")]
     pub signing_profile_arn: Value<String>,
 }
@@ -1480,15 +1612,19 @@ impl Walk for ScanType {
 
 /// The `ScanningRule` property type of [`RegistryScanningConfiguration`].
 ///
-/// AWS reference: [`AWS::ECR::RegistryScanningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-registryscanningconfiguration.html).
+/// AWS reference: [`AWS::ECR::RegistryScanningConfiguration` `ScanningRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-registryscanningconfiguration-scanningrule.html).
 ///
 /// Every property is required: [`ScanningRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScanningRule {
-    /// `RepositoryFilters`: required.
+    /// The details of a scanning repository filter. For more information on how to use filters, see [Using filters](https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html#image-scanning-filters) in the \*Amazon Elastic Container Registry User Guide\*.
+    ///
+    /// `RepositoryFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-registryscanningconfiguration-scanningrule.html#cfn-ecr-registryscanningconfiguration-scanningrule-repositoryfilters)): list of (object [`RegistryScanningConfigurationRepositoryFilter`]), required. Items: 0 to 100.
     #[serde(rename = "RepositoryFilters")]
     pub repository_filters: Value<Vec<RegistryScanningConfigurationRepositoryFilter>>,
-    /// `ScanFrequency`: required.
+    /// The frequency that scans are performed at for a private registry. When the `ENHANCED` scan type is specified, the supported scan frequencies are `CONTINUOUS_SCAN` and `SCAN_ON_PUSH`. When the `BASIC` scan type is specified, the `SCAN_ON_PUSH` scan frequency is supported. If scan on push is not specified, then the `MANUAL` scan frequency is set by default.
+    ///
+    /// `ScanFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-registryscanningconfiguration-scanningrule.html#cfn-ecr-registryscanningconfiguration-scanningrule-scanfrequency)): [`ScanFrequency`], one of `SCAN_ON_PUSH`, `CONTINUOUS_SCAN`, required.
     #[serde(rename = "ScanFrequency")]
     pub scan_frequency: Value<ScanFrequency>,
 }
@@ -1537,15 +1673,19 @@ impl Walk for SigningConfigurationFilterType {
 
 /// The `RepositoryFilter` property type of [`SigningConfiguration`].
 ///
-/// AWS reference: [`AWS::ECR::SigningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-signingconfiguration.html).
+/// AWS reference: [`AWS::ECR::SigningConfiguration` `RepositoryFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-signingconfiguration-repositoryfilter.html).
 ///
 /// Every property is required: [`SigningConfigurationRepositoryFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SigningConfigurationRepositoryFilter {
-    /// `Filter`: required.
+    /// Repository name pattern (supports '\*' wildcard).
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-signingconfiguration-repositoryfilter.html#cfn-ecr-signingconfiguration-repositoryfilter-filter)): string, required. Pattern: `^(?:[a-z0-9*]+(?:[._-][a-z0-9*]+)*/)*[a-z0-9*]+(?:[._-][a-z0-9*]+)*$`. Length: 1 to 256 characters.
     #[serde(rename = "Filter")]
     pub filter: Value<String>,
-    /// `FilterType`: required.
+    /// Type of repository filter
+    ///
+    /// `FilterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-signingconfiguration-repositoryfilter.html#cfn-ecr-signingconfiguration-repositoryfilter-filtertype)): [`SigningConfigurationFilterType`], one of `WILDCARD_MATCH`, required.
     #[serde(rename = "FilterType")]
     pub filter_type: Value<SigningConfigurationFilterType>,
 }
@@ -1577,15 +1717,19 @@ impl Walk for SigningConfigurationRepositoryFilter {
 
 /// The `Tag` property type of [`PublicRepository`], [`Repository`] and [`RepositoryCreationTemplate`].
 ///
-/// AWS reference: [`AWS::ECR::PublicRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-publicrepository.html), [`AWS::ECR::Repository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html), [`AWS::ECR::RepositoryCreationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repositorycreationtemplate.html).
+/// AWS reference: [`AWS::ECR::PublicRepository` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-tag.html), [`AWS::ECR::Repository` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repository-tag.html), [`AWS::ECR::RepositoryCreationTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-repositorycreationtemplate-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// One part of a key-value pair that make up a tag. A `key` is a general label that acts like a category for more specific tag values.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-tag.html#cfn-ecr-publicrepository-tag-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// A `value` acts as a descriptor within a tag category (key).
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecr-publicrepository-tag.html#cfn-ecr-publicrepository-tag-value)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

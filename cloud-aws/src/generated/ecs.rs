@@ -11,28 +11,30 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ECS::CapacityProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html)).
 ///
+/// Resource Type definition for AWS::ECS::CapacityProvider.
+///
 /// Every property is optional: start from [`CapacityProvider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityProvider {
-    /// `AutoScalingGroupProvider`: optional.
+    /// `AutoScalingGroupProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html#cfn-ecs-capacityprovider-autoscalinggroupprovider)): object [`AutoScalingGroupProvider`], optional.
     #[serde(
         rename = "AutoScalingGroupProvider",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_scaling_group_provider: Option<AutoScalingGroupProvider>,
-    /// `ClusterName`: optional, create-only (changing it replaces the resource).
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html#cfn-ecs-capacityprovider-clustername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterName", skip_serializing_if = "Option::is_none")]
     pub cluster_name: Option<Value<String>>,
-    /// `ManagedInstancesProvider`: optional.
+    /// `ManagedInstancesProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html#cfn-ecs-capacityprovider-managedinstancesprovider)): object [`ManagedInstancesProvider`], optional.
     #[serde(
         rename = "ManagedInstancesProvider",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_instances_provider: Option<ManagedInstancesProvider>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html#cfn-ecs-capacityprovider-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html#cfn-ecs-capacityprovider-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -110,34 +112,50 @@ impl Resource for CapacityProvider {
 
 /// The properties of an `AWS::ECS::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html)).
 ///
+/// The `AWS::ECS::Cluster` resource creates an Amazon Elastic Container Service (Amazon ECS) cluster.
+///
 /// Every property is optional: start from [`Cluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `CapacityProviders`: optional.
+    /// The short name of one or more capacity providers to associate with the cluster. A capacity provider must be associated with a cluster before it can be included as part of the default capacity provider strategy of the cluster or used in a capacity provider strategy when calling the [CreateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html) or [RunTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html) actions. If specifying a capacity provider that uses an Auto Scaling group, the capacity provider must be created but not associated with another cluster. New Auto Scaling group capacity providers can be created with the [CreateCapacityProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html) API operation. To use a FARGATElong capacity provider, specify either the `FARGATE` or `FARGATE_SPOT` capacity providers. The FARGATElong capacity providers are available to all accounts and only need to be associated with a cluster to be used. The [PutCapacityProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutCapacityProvider.html) API operation is used to update the list of available capacity providers for a cluster after the cluster is created.
+    ///
+    /// `CapacityProviders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html#cfn-ecs-cluster-capacityproviders)): list of (string), optional.
     #[serde(rename = "CapacityProviders", skip_serializing_if = "Option::is_none")]
     pub capacity_providers: Option<Value<Vec<Value<String>>>>,
-    /// `ClusterName`: optional, create-only (changing it replaces the resource).
+    /// A user-generated string that you use to identify your cluster. If you don't specify a name, CFNlong generates a unique physical ID for the name.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html#cfn-ecs-cluster-clustername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterName", skip_serializing_if = "Option::is_none")]
     pub cluster_name: Option<Value<String>>,
-    /// `ClusterSettings`: optional.
+    /// The settings to use when creating a cluster. This parameter is used to turn on CloudWatch Container Insights with enhanced observability or CloudWatch Container Insights for a cluster. Container Insights with enhanced observability provides all the Container Insights metrics, plus additional task and container metrics. This version supports enhanced observability for Amazon ECS clusters using the Amazon EC2 and Fargate launch types. After you configure Container Insights with enhanced observability on Amazon ECS, Container Insights auto-collects detailed infrastructure telemetry from the cluster level down to the container level in your environment and displays these critical performance data in curated dashboards removing the heavy lifting in observability set-up. For more information, see [Monitor Amazon ECS containers using Container Insights with enhanced observability](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `ClusterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html#cfn-ecs-cluster-clustersettings)): list of (object [`ClusterSettings`]), optional.
     #[serde(rename = "ClusterSettings", skip_serializing_if = "Option::is_none")]
     pub cluster_settings: Option<Value<Vec<ClusterSettings>>>,
-    /// `Configuration`: optional.
+    /// The execute command and managed storage configuration for the cluster.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html#cfn-ecs-cluster-configuration)): object [`ClusterConfiguration`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ClusterConfiguration>,
-    /// `DefaultCapacityProviderStrategy`: optional.
+    /// The default capacity provider strategy for the cluster. When services or tasks are run in the cluster with no launch type or capacity provider strategy specified, the default capacity provider strategy is used.
+    ///
+    /// `DefaultCapacityProviderStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html#cfn-ecs-cluster-defaultcapacityproviderstrategy)): list of (object [`CapacityProviderStrategyItem`]), optional.
     #[serde(
         rename = "DefaultCapacityProviderStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_capacity_provider_strategy: Option<Value<Vec<CapacityProviderStrategyItem>>>,
-    /// `ServiceConnectDefaults`: optional.
+    /// Use this parameter to set a default Service Connect namespace. After you set a default Service Connect namespace, any new services with Service Connect turned on that are created in the cluster are added as client services in the namespace. This setting only applies to new services that set the `enabled` parameter to `true` in the `ServiceConnectConfiguration`. You can set the namespace of each service individually in the `ServiceConnectConfiguration` to override this default parameter. Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `ServiceConnectDefaults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html#cfn-ecs-cluster-serviceconnectdefaults)): object [`ServiceConnectDefaults`], optional.
     #[serde(
         rename = "ServiceConnectDefaults",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_connect_defaults: Option<ServiceConnectDefaults>,
-    /// `Tags`: optional.
+    /// The metadata that you apply to the cluster to help you categorize and organize them. Each tag consists of a key and an optional value. You define both. The following basic restrictions apply to tags: + Maximum number of tags per resource - 50 + For each resource, each tag key must be unique, and each tag key can have only one value. + Maximum key length - 128 Unicode characters in UTF-8 + Maximum value length - 256 Unicode characters in UTF-8 + If your tagging schema is used across multiple services and resources, remember that other services may have restrictions on allowed characters. Generally allowed characters are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @. + Tag keys and values are case-sensitive. + Do not use `aws:`, `AWS:`, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html#cfn-ecs-cluster-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -231,16 +249,24 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::ECS::ClusterCapacityProviderAssociations` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-clustercapacityproviderassociations.html)).
 ///
+/// Associate a set of ECS Capacity Providers with a specified ECS Cluster
+///
 /// [`ClusterCapacityProviderAssociations::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterCapacityProviderAssociations {
-    /// `CapacityProviders`: optional.
+    /// List of capacity providers to associate with the cluster
+    ///
+    /// `CapacityProviders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-clustercapacityproviderassociations.html#cfn-ecs-clustercapacityproviderassociations-capacityproviders)): list of (string), optional.
     #[serde(rename = "CapacityProviders", skip_serializing_if = "Option::is_none")]
     pub capacity_providers: Option<Value<Vec<Value<String>>>>,
-    /// `Cluster`: required, create-only (changing it replaces the resource).
+    /// The name of the cluster
+    ///
+    /// `Cluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-clustercapacityproviderassociations.html#cfn-ecs-clustercapacityproviderassociations-cluster)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "Cluster")]
     pub cluster: Value<String>,
-    /// `DefaultCapacityProviderStrategy`: required.
+    /// List of capacity providers to associate with the cluster
+    ///
+    /// `DefaultCapacityProviderStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-clustercapacityproviderassociations.html#cfn-ecs-clustercapacityproviderassociations-defaultcapacityproviderstrategy)): list of (object [`CapacityProviderStrategy`]), required.
     #[serde(rename = "DefaultCapacityProviderStrategy")]
     pub default_capacity_provider_strategy: Value<Vec<CapacityProviderStrategy>>,
 }
@@ -287,52 +313,68 @@ impl Resource for ClusterCapacityProviderAssociations {
 
 /// The properties of an `AWS::ECS::Daemon` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html)).
 ///
+/// Information about a daemon resource.
+///
 /// Every property is optional: start from [`Daemon::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Daemon {
-    /// `CapacityProviderArns`: optional.
+    /// The Amazon Resource Names (ARNs) of the capacity providers associated with the daemon.
+    ///
+    /// `CapacityProviderArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-capacityproviderarns)): list of (string), optional. Items: at least 1.
     #[serde(
         rename = "CapacityProviderArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_arns: Option<Value<Vec<Value<String>>>>,
-    /// `ClusterArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the cluster that the daemon is running in.
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-clusterarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterArn", skip_serializing_if = "Option::is_none")]
     pub cluster_arn: Option<Value<String>>,
-    /// `Critical`: optional.
+    /// `Critical` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-critical)): boolean, optional.
     #[serde(rename = "Critical", skip_serializing_if = "Option::is_none")]
     pub critical: Option<Value<bool>>,
-    /// `DaemonName`: optional, create-only (changing it replaces the resource).
+    /// `DaemonName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-daemonname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DaemonName", skip_serializing_if = "Option::is_none")]
     pub daemon_name: Option<Value<String>>,
-    /// `DaemonTaskDefinitionArn`: optional.
+    /// The Amazon Resource Name (ARN) of the daemon task definition used by this revision.
+    ///
+    /// `DaemonTaskDefinitionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-daemontaskdefinitionarn)): string, optional.
     #[serde(
         rename = "DaemonTaskDefinitionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub daemon_task_definition_arn: Option<Value<String>>,
-    /// `DeploymentConfiguration`: optional.
+    /// The deployment configuration used for this daemon deployment.
+    ///
+    /// `DeploymentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-deploymentconfiguration)): object [`DaemonDeploymentConfiguration`], optional.
     #[serde(
         rename = "DeploymentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_configuration: Option<DaemonDeploymentConfiguration>,
-    /// `EnableECSManagedTags`: optional.
+    /// Specifies whether Amazon ECS managed tags are turned on for the daemon tasks.
+    ///
+    /// `EnableECSManagedTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-enableecsmanagedtags)): boolean, optional.
     #[serde(
         rename = "EnableECSManagedTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_ecs_managed_tags: Option<Value<bool>>,
-    /// `EnableExecuteCommand`: optional.
+    /// Specifies whether the execute command functionality is turned on for the daemon tasks.
+    ///
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `PropagateTags`: optional.
+    /// Specifies whether tags are propagated from the daemon to the daemon tasks.
+    ///
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-propagatetags)): [`DaemonPropagateTags`], one of `DAEMON`, `NONE`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<DaemonPropagateTags>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html#cfn-ecs-daemon-tags)): list of (object [`DaemonTag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DaemonTag>>>,
 }
@@ -470,40 +512,60 @@ impl ResourceRef<Daemon> {
 
 /// The properties of an `AWS::ECS::DaemonTaskDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html)).
 ///
+/// The details of a daemon task definition. A daemon task definition is a template that describes the containers that form a daemon. Daemons deploy cross-cutting software agents independently across your Amazon ECS infrastructure.
+///
 /// Every property is optional: start from [`DaemonTaskDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DaemonTaskDefinition {
-    /// `ContainerDefinitions`: optional, create-only (changing it replaces the resource).
+    /// A list of container definitions in JSON format that describe the containers that make up the daemon task.
+    ///
+    /// `ContainerDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-containerdefinitions)): list of (object [`DaemonContainerDefinition`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ContainerDefinitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_definitions: Option<Value<Vec<DaemonContainerDefinition>>>,
-    /// `Cpu`: optional, create-only (changing it replaces the resource).
+    /// The number of CPU units used by the daemon task.
+    ///
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-cpu)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value<String>>,
-    /// `ExecutionRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent permission to make Amazon Web Services API calls on your behalf.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-executionrolearn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `Family`: optional, create-only (changing it replaces the resource).
+    /// The name of a family that this daemon task definition is registered to.
+    ///
+    /// `Family` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-family)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Family", skip_serializing_if = "Option::is_none")]
     pub family: Option<Value<String>>,
-    /// `IpcMode`: optional, create-only (changing it replaces the resource).
+    /// The IPC namespace mode for the daemon. The valid values are `none` and `shared`. The default is `none`. If `none` is specified or no value is provided, the daemon runs with its own IPC namespace, isolated from other tasks. If `shared` is specified, the daemon joins the host IPC namespace, making it accessible to non-daemon tasks that use `ipcMode: "host"` or other daemons that use `ipcMode: "shared"`.
+    ///
+    /// `IpcMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-ipcmode)): [`DaemonTaskDefinitionIpcMode`], one of `none`, `shared`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpcMode", skip_serializing_if = "Option::is_none")]
     pub ipc_mode: Option<Value<DaemonTaskDefinitionIpcMode>>,
-    /// `Memory`: optional, create-only (changing it replaces the resource).
+    /// The amount of memory (in MiB) used by the daemon task.
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-memory)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<String>>,
-    /// `PidMode`: optional, create-only (changing it replaces the resource).
+    /// The PID namespace mode for the daemon. The valid values are `none` and `shared`. The default is `none`. If `none` is specified or no value is provided, the daemon runs with its own PID namespace, isolated from other tasks. If `shared` is specified, the daemon joins the host PID namespace, making it accessible to non-daemon tasks that use `pidMode: "host"` or other daemons that use `pidMode: "shared"`.
+    ///
+    /// `PidMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-pidmode)): [`DaemonTaskDefinitionPidMode`], one of `none`, `shared`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PidMode", skip_serializing_if = "Option::is_none")]
     pub pid_mode: Option<Value<DaemonTaskDefinitionPidMode>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The short name or full Amazon Resource Name (ARN) of the IAM role that grants containers in the daemon task permission to call Amazon Web Services APIs on your behalf.
+    ///
+    /// `TaskRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-taskrolearn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TaskRoleArn", skip_serializing_if = "Option::is_none")]
     pub task_role_arn: Option<Value<String>>,
-    /// `Volumes`: optional, create-only (changing it replaces the resource).
+    /// The list of data volume definitions for the daemon task.
+    ///
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html#cfn-ecs-daemontaskdefinition-volumes)): list of (object [`DaemonTaskDefinitionVolume`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<DaemonTaskDefinitionVolume>>>,
 }
@@ -631,49 +693,51 @@ impl ResourceRef<DaemonTaskDefinition> {
 
 /// The properties of an `AWS::ECS::ExpressGatewayService` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html)).
 ///
+/// Resource Type definition for AWS::ECS::ExpressGatewayService
+///
 /// [`ExpressGatewayService::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpressGatewayService {
-    /// `Cluster`: optional, create-only (changing it replaces the resource).
+    /// `Cluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-cluster)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Cluster", skip_serializing_if = "Option::is_none")]
     pub cluster: Option<Value<String>>,
-    /// `Cpu`: optional.
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-cpu)): string, optional.
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value<String>>,
-    /// `ExecutionRoleArn`: optional.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-executionrolearn)): string, optional.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `HealthCheckPath`: optional.
+    /// `HealthCheckPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-healthcheckpath)): string, optional.
     #[serde(rename = "HealthCheckPath", skip_serializing_if = "Option::is_none")]
     pub health_check_path: Option<Value<String>>,
-    /// `InfrastructureRoleArn`: required, create-only (changing it replaces the resource).
+    /// `InfrastructureRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-infrastructurerolearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "InfrastructureRoleArn")]
     pub infrastructure_role_arn: Value<String>,
-    /// `Memory`: optional.
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-memory)): string, optional.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<String>>,
-    /// `NetworkConfiguration`: optional.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-networkconfiguration)): object [`ExpressGatewayServiceNetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<ExpressGatewayServiceNetworkConfiguration>,
-    /// `PrimaryContainer`: optional.
+    /// `PrimaryContainer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-primarycontainer)): object [`ExpressGatewayContainer`], optional.
     #[serde(rename = "PrimaryContainer", skip_serializing_if = "Option::is_none")]
     pub primary_container: Option<ExpressGatewayContainer>,
-    /// `ScalingTarget`: optional.
+    /// `ScalingTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-scalingtarget)): object [`ExpressGatewayScalingTarget`], optional.
     #[serde(rename = "ScalingTarget", skip_serializing_if = "Option::is_none")]
     pub scaling_target: Option<ExpressGatewayScalingTarget>,
-    /// `ServiceName`: optional, create-only (changing it replaces the resource).
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-servicename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-tags)): list of (object [`ExpressGatewayServiceTag`]), optional, create-only (changing it replaces the resource). Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ExpressGatewayServiceTag>>>,
-    /// `TaskDefinitionArn`: optional.
+    /// `TaskDefinitionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-taskdefinitionarn)): string, optional.
     #[serde(rename = "TaskDefinitionArn", skip_serializing_if = "Option::is_none")]
     pub task_definition_arn: Option<Value<String>>,
-    /// `TaskRoleArn`: optional.
+    /// `TaskRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html#cfn-ecs-expressgatewayservice-taskrolearn)): string, optional.
     #[serde(rename = "TaskRoleArn", skip_serializing_if = "Option::is_none")]
     pub task_role_arn: Option<Value<String>>,
 }
@@ -902,25 +966,39 @@ impl ResourceRef<ExpressGatewayService> {
 
 /// The properties of an `AWS::ECS::Gateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html)).
 ///
+/// Resource schema for AWS ECS Gateway
+///
 /// [`Gateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Gateway {
-    /// `Configuration`: required.
+    /// The configuration for the gateway.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html#cfn-ecs-gateway-configuration)): object [`GatewayConfiguration`], required.
     #[serde(rename = "Configuration")]
     pub configuration: GatewayConfiguration,
-    /// `DeletionProtection`: optional.
+    /// Whether deletion protection is enabled for the gateway.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html#cfn-ecs-gateway-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `GatewayName`: required, create-only (changing it replaces the resource).
+    /// The name of the gateway. Up to 255 letters (uppercase and lowercase), numbers, and hyphens are allowed.
+    ///
+    /// `GatewayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html#cfn-ecs-gateway-gatewayname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "GatewayName")]
     pub gateway_name: Value<String>,
-    /// `InfrastructureRoleArn`: required.
+    /// The ARN of the IAM role that ECS uses to manage infrastructure for the gateway.
+    ///
+    /// `InfrastructureRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html#cfn-ecs-gateway-infrastructurerolearn)): string, required.
     #[serde(rename = "InfrastructureRoleArn")]
     pub infrastructure_role_arn: Value<String>,
-    /// `PropagateTags`: optional.
+    /// Specifies whether to propagate the tags from the gateway to other resources.
+    ///
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html#cfn-ecs-gateway-propagatetags)): [`PropagateGatewayTags`], one of `NONE`, `GATEWAY`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<PropagateGatewayTags>>,
-    /// `Tags`: optional.
+    /// The metadata that you apply to the gateway to help you categorize and organize them.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html#cfn-ecs-gateway-tags)): list of (object [`DaemonTag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DaemonTag>>>,
 }
@@ -1028,13 +1106,19 @@ impl ResourceRef<Gateway> {
 
 /// The properties of an `AWS::ECS::GatewayClusterAssociations` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gatewayclusterassociations.html)).
 ///
+/// Resource Type definition for AWS::ECS::GatewayClusterAssociations, which associates an ECS Gateway with an ECS Cluster.
+///
 /// Every property is required: [`GatewayClusterAssociations::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayClusterAssociations {
-    /// `Cluster`: required, create-only (changing it replaces the resource).
+    /// The name or full Amazon Resource Name (ARN) of the cluster to associate the gateway with.
+    ///
+    /// `Cluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gatewayclusterassociations.html#cfn-ecs-gatewayclusterassociations-cluster)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Cluster")]
     pub cluster: Value<String>,
-    /// `Gateway`: required, create-only (changing it replaces the resource).
+    /// The name or full Amazon Resource Name (ARN) of the gateway to associate with the cluster.
+    ///
+    /// `Gateway` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gatewayclusterassociations.html#cfn-ecs-gatewayclusterassociations-gateway)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Gateway")]
     pub gateway: Value<String>,
 }
@@ -1086,16 +1170,24 @@ impl ResourceRef<GatewayClusterAssociations> {
 
 /// The properties of an `AWS::ECS::PrimaryTaskSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-primarytaskset.html)).
 ///
+/// A pseudo-resource that manages which of your ECS task sets is primary.
+///
 /// Every property is required: [`PrimaryTaskSet::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrimaryTaskSet {
-    /// `Cluster`: required, create-only (changing it replaces the resource).
+    /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in.
+    ///
+    /// `Cluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-primarytaskset.html#cfn-ecs-primarytaskset-cluster)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Cluster")]
     pub cluster: Value<String>,
-    /// `Service`: required, create-only (changing it replaces the resource).
+    /// The short name or full Amazon Resource Name (ARN) of the service to create the task set in.
+    ///
+    /// `Service` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-primarytaskset.html#cfn-ecs-primarytaskset-service)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Service")]
     pub service: Value<String>,
-    /// `TaskSetId`: required.
+    /// The ID or full Amazon Resource Name (ARN) of the task set.
+    ///
+    /// `TaskSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-primarytaskset.html#cfn-ecs-primarytaskset-tasksetid)): string, required.
     #[serde(rename = "TaskSetId")]
     pub task_set_id: Value<String>,
 }
@@ -1137,127 +1229,183 @@ impl Resource for PrimaryTaskSet {
 
 /// The properties of an `AWS::ECS::Service` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html)).
 ///
+/// The `AWS::ECS::Service` resource creates an Amazon Elastic Container Service (Amazon ECS) service that runs and maintains the requested number of tasks and associated load balancers. The stack update fails if you change any properties that require replacement and at least one ECS Service Connect `ServiceConnectConfiguration` property is configured. This is because AWS CloudFormation creates the replacement service first, but each `ServiceConnectService` must have a name that is unique in the namespace. Starting April 15, 2023, AWS; will not onboard new customers to Amazon Elastic Inference (EI), and will help current customers migrate their workloads to options that offer better price and performance. After April 15, 2023, new customers will not be able to launch instances with Amazon EI accelerators in Amazon SageMaker, ECS, or EC2. However, customers who have used Amazon EI at least once during the past 30-day period are considered current customers and will be able to continue using the service. On June 12, 2025, Amazon ECS launched support for updating capacity provider configuration for ECS services. With this launch, ECS also aligned the CFN update behavior for `CapacityProviderStrategy` parameter with the standard practice. For more information, see [adds support for updating capacity provider configuration for ECS services](https://docs.aws.amazon.com/about-aws/whats-new/2025/05/amazon-ecs-capacity-provider-configuration-ecs/). Previously ECS ignored the `CapacityProviderStrategy` property if it was set to an empty list for example, `[]` in CFN, because updating capacity provider configuration was not supported. Now, with support for capacity provider updates, customers can remove capacity providers from a service by passing an empty list. When you specify an empty list (`[]`) for the `CapacityProviderStrategy` property in your CFN template, ECS will remove any capacity providers associated with the service, as follows: + For services created with a capacity provider strategy after the launch: + If there's a cluster default strategy set, the service will revert to using that default strategy. + If no cluster default strategy exists, you will receive the following error: No launch type to fall back to for empty capacity provider strategy. Your service was not created with a launch type. + For services created with a capacity provider strategy prior to the launch: + If `CapacityProviderStrategy` had `FARGATE_SPOT` or `FARGATE` capacity providers, the launch type will be updated to `FARGATE` and the capacity provider will be removed. + If the strategy included Auto Scaling group capacity providers, the service will revert to EC2 launch type, and the Auto Scaling group capacity providers will not be used. Recommended Actions If you are currently using `CapacityProviderStrategy: []` in your CFN templates, you should take one of the following actions: + If you do not intend to update the Capacity Provider Strategy: + Remove the `CapacityProviderStrategy` property entirely from your CFN template + Alternatively, use `!Ref ::NoValue` for the `CapacityProviderStrategy` property in your template + If you intend to maintain or update the Capacity Provider Strategy, specify the actual Capacity Provider Strategy for the service in your CFN template. If your CFN template had an empty list (\[\]) for `CapacityProviderStrategy` prior to the aforementioned launch on June 12, and you are using the same template with `CapacityProviderStrategy: []`, you might encounter the following error: Invalid request provided: When switching from launch type to capacity provider strategy on an existing service, or making a change to a capacity provider strategy on a service that is already using one, you must force a new deployment. (Service: Ecs, Status Code: 400, Request ID: xxx) (SDK Attempt Count: 1)" (RequestToken: xxx HandlerErrorCode: InvalidRequest) Note that CFN automatically initiates a new deployment when it detects a parameter change, but customers cannot choose to force a deployment through CFN. This is an invalid input scenario that requires one of the remediation actions listed above. If you are experiencing active production issues related to this change, contact AWS Support or your Technical Account Manager.
+///
 /// Every property is optional: start from [`Service::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Service {
-    /// `AvailabilityZoneRebalancing`: optional.
+    /// Indicates whether to use Availability Zone rebalancing for the service. For more information, see [Balancing an Amazon ECS service across Availability Zones](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html) in the \*Amazon Elastic Container Service Developer Guide\*. The default behavior of `AvailabilityZoneRebalancing` differs between create and update requests: + For create service requests, when no value is specified for `AvailabilityZoneRebalancing`, Amazon ECS defaults the value to `ENABLED`. + For update service requests, when no value is specified for `AvailabilityZoneRebalancing`, Amazon ECS defaults to the existing service’s `AvailabilityZoneRebalancing` value. If the service never had an `AvailabilityZoneRebalancing` value set, Amazon ECS treats this as `DISABLED`.
+    ///
+    /// `AvailabilityZoneRebalancing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-availabilityzonerebalancing)): [`AvailabilityZoneRebalancing`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "AvailabilityZoneRebalancing",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_rebalancing: Option<Value<AvailabilityZoneRebalancing>>,
-    /// `CapacityProviderStrategy`: optional.
+    /// The capacity provider strategy to use for the service. If a `capacityProviderStrategy` is specified, the `launchType` parameter must be omitted. If no `capacityProviderStrategy` or `launchType` is specified, the `defaultCapacityProviderStrategy` for the cluster is used. A capacity provider strategy can contain a maximum of 20 capacity providers. To remove this property from your service resource, specify an empty `CapacityProviderStrategyItem` array.
+    ///
+    /// `CapacityProviderStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-capacityproviderstrategy)): list of (object [`CapacityProviderStrategyItem`]), optional.
     #[serde(
         rename = "CapacityProviderStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_strategy: Option<Value<Vec<CapacityProviderStrategyItem>>>,
-    /// `Cluster`: optional, create-only (changing it replaces the resource).
+    /// The short name or full Amazon Resource Name (ARN) of the cluster that you run your service on. If you do not specify a cluster, the default cluster is assumed.
+    ///
+    /// `Cluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-cluster)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Cluster", skip_serializing_if = "Option::is_none")]
     pub cluster: Option<Value<String>>,
-    /// `DeploymentConfiguration`: optional.
+    /// Optional deployment parameters that control how many tasks run during the deployment and the ordering of stopping and starting tasks.
+    ///
+    /// `DeploymentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-deploymentconfiguration)): object [`DeploymentConfiguration`], optional.
     #[serde(
         rename = "DeploymentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_configuration: Option<DeploymentConfiguration>,
-    /// `DeploymentController`: optional.
+    /// The deployment controller to use for the service.
+    ///
+    /// `DeploymentController` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-deploymentcontroller)): object [`DeploymentController`], optional.
     #[serde(
         rename = "DeploymentController",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_controller: Option<DeploymentController>,
-    /// `DesiredCount`: optional.
+    /// The number of instantiations of the specified task definition to place and keep running in your service. For new services, if a desired count is not specified, a default value of `1` is used. When using the `DAEMON` scheduling strategy, the desired count is not required. For existing services, if a desired count is not specified, it is omitted from the operation.
+    ///
+    /// `DesiredCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount)): integer, optional.
     #[serde(rename = "DesiredCount", skip_serializing_if = "Option::is_none")]
     pub desired_count: Option<Value<i64>>,
-    /// `EnableECSManagedTags`: optional.
+    /// Specifies whether to turn on Amazon ECS managed tags for the tasks within the service. For more information, see [Tagging your Amazon ECS resources](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-using-tags.html) in the \*Amazon Elastic Container Service Developer Guide\*. When you use Amazon ECS managed tags, you must set the `propagateTags` request parameter.
+    ///
+    /// `EnableECSManagedTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-enableecsmanagedtags)): boolean, optional.
     #[serde(
         rename = "EnableECSManagedTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_ecs_managed_tags: Option<Value<bool>>,
-    /// `EnableExecuteCommand`: optional.
+    /// Determines whether the execute command functionality is turned on for the service. If `true`, the execute command functionality is turned on for all containers in tasks as part of the service.
+    ///
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `ForceNewDeployment`: optional.
+    /// Determines whether to force a new deployment of the service. By default, deployments aren't forced. You can use this option to start a new deployment with no service definition changes. For example, you can update a service's tasks to use a newer Docker image with the same image/tag combination (`my_image:latest`) or to roll Fargate tasks onto a newer platform version.
+    ///
+    /// `ForceNewDeployment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-forcenewdeployment)): object [`ForceNewDeployment`], optional.
     #[serde(rename = "ForceNewDeployment", skip_serializing_if = "Option::is_none")]
     pub force_new_deployment: Option<ForceNewDeployment>,
-    /// `GatewayConnectors`: optional.
+    /// `GatewayConnectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-gatewayconnectors)): list of (object [`GatewayConnector`]), optional. Items: at most 1.
     #[serde(rename = "GatewayConnectors", skip_serializing_if = "Option::is_none")]
     pub gateway_connectors: Option<Value<Vec<GatewayConnector>>>,
-    /// `HealthCheckGracePeriodSeconds`: optional.
+    /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load Balancing, VPC Lattice, and container health checks after a task has first started. If you do not specify a health check grace period value, the default value of 0 is used. If you do not use any of the health checks, then `healthCheckGracePeriodSeconds` is unused. If your service has more running tasks than desired, unhealthy tasks in the grace period might be stopped to reach the desired count.
+    ///
+    /// `HealthCheckGracePeriodSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-healthcheckgraceperiodseconds)): integer, optional.
     #[serde(
         rename = "HealthCheckGracePeriodSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_grace_period_seconds: Option<Value<i64>>,
-    /// `LaunchType`: optional.
+    /// The launch type on which to run your service. For more information, see [Amazon ECS Launch Types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html) in the \*Amazon Elastic Container Service Developer Guide\*. If you want to use Managed Instances, you must use the `capacityProviderStrategy` request parameter
+    ///
+    /// `LaunchType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-launchtype)): [`ServiceLaunchType`], one of `EC2`, `FARGATE`, `EXTERNAL`, optional.
     #[serde(rename = "LaunchType", skip_serializing_if = "Option::is_none")]
     pub launch_type: Option<Value<ServiceLaunchType>>,
-    /// `LoadBalancers`: optional.
+    /// A list of load balancer objects to associate with the service. If you specify the `Role` property, `LoadBalancers` must be specified as well. For information about the number of load balancers that you can specify per service, see [Service Load Balancing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-load-balancing.html) in the \*Amazon Elastic Container Service Developer Guide\*. To remove this property from your service resource, specify an empty `LoadBalancer` array.
+    ///
+    /// `LoadBalancers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-loadbalancers)): list of (object [`ServiceLoadBalancer`]), optional.
     #[serde(rename = "LoadBalancers", skip_serializing_if = "Option::is_none")]
     pub load_balancers: Option<Value<Vec<ServiceLoadBalancer>>>,
-    /// `Monitoring`: optional.
+    /// The optional monitoring configuration for the service, which defines the resolution for the service-level `CPUUtilization` and `MemoryUtilization` Amazon CloudWatch metrics. When not specified, Amazon ECS uses the default resolution of `60` seconds.
+    ///
+    /// `Monitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-monitoring)): object [`MonitoringConfiguration`], optional.
     #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<MonitoringConfiguration>,
-    /// `NetworkConfiguration`: optional.
+    /// The network configuration for the service. This parameter is required for task definitions that use the `awsvpc` network mode to receive their own elastic network interface, and it is not supported for other network modes. For more information, see [Task Networking](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-networkconfiguration)): object [`ServiceNetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<ServiceNetworkConfiguration>,
-    /// `PlacementConstraints`: optional.
+    /// An array of placement constraint objects to use for tasks in your service. You can specify a maximum of 10 constraints for each task. This limit includes constraints in the task definition and those specified at runtime. To remove this property from your service resource, specify an empty `PlacementConstraint` array.
+    ///
+    /// `PlacementConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-placementconstraints)): list of (object [`PlacementConstraint`]), optional.
     #[serde(
         rename = "PlacementConstraints",
         skip_serializing_if = "Option::is_none"
     )]
     pub placement_constraints: Option<Value<Vec<PlacementConstraint>>>,
-    /// `PlacementStrategies`: optional.
+    /// The placement strategy objects to use for tasks in your service. You can specify a maximum of 5 strategy rules for each service. To remove this property from your service resource, specify an empty `PlacementStrategy` array.
+    ///
+    /// `PlacementStrategies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-placementstrategies)): list of (object [`PlacementStrategy`]), optional.
     #[serde(
         rename = "PlacementStrategies",
         skip_serializing_if = "Option::is_none"
     )]
     pub placement_strategies: Option<Value<Vec<PlacementStrategy>>>,
-    /// `PlatformVersion`: optional.
+    /// The platform version that your tasks in the service are running on. A platform version is specified only for tasks using the Fargate launch type. If one isn't specified, the `LATEST` platform version is used. For more information, see [platform versions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform_versions.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `PlatformVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-platformversion)): string, optional.
     #[serde(rename = "PlatformVersion", skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<Value<String>>,
-    /// `PropagateTags`: optional.
+    /// Specifies whether to propagate the tags from the task definition to the task. If no value is specified, the tags aren't propagated. Tags can only be propagated to the task during task creation. To add tags to a task after task creation, use the [TagResource](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TagResource.html) API action. You must set this to a value other than `NONE` when you use Cost Explorer. For more information, see [Amazon ECS usage reports](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/usage-reports.html) in the \*Amazon Elastic Container Service Developer Guide\*. The default is `NONE`.
+    ///
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-propagatetags)): [`ServicePropagateTags`], one of `SERVICE`, `TASK_DEFINITION`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<ServicePropagateTags>>,
-    /// `Role`: optional, create-only (changing it replaces the resource).
+    /// The name or full Amazon Resource Name (ARN) of the IAM role that allows Amazon ECS to make calls to your load balancer on your behalf. This parameter is only permitted if you are using a load balancer with your service and your task definition doesn't use the `awsvpc` network mode. If you specify the `role` parameter, you must also specify a load balancer object with the `loadBalancers` parameter. If your account has already created the Amazon ECS service-linked role, that role is used for your service unless you specify a role here. The service-linked role is required if your task definition uses the `awsvpc` network mode or if the service is configured to use service discovery, an external deployment controller, multiple target groups, or Elastic Inference accelerators in which case you don't specify a role here. For more information, see [Using service-linked roles for Amazon ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html) in the \*Amazon Elastic Container Service Developer Guide\*. If your specified role has a path other than `/`, then you must either specify the full role ARN (this is recommended) or prefix the role name with the path. For example, if a role with the name `bar` has a path of `/foo/` then you would specify `/foo/bar` as the role name. For more information, see [Friendly names and paths](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names) in the \*IAM User Guide\*.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-role)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<Value<String>>,
-    /// `SchedulingStrategy`: optional, create-only (changing it replaces the resource).
+    /// The scheduling strategy to use for the service. For more information, see [Services](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html). There are two service scheduler strategies available: + `REPLICA`-The replica scheduling strategy places and maintains the desired number of tasks across your cluster. By default, the service scheduler spreads tasks across Availability Zones. You can use task placement strategies and constraints to customize task placement decisions. This scheduler strategy is required if the service uses the `CODE_DEPLOY` or `EXTERNAL` deployment controller types. + `DAEMON`-The daemon scheduling strategy deploys exactly one task on each active container instance that meets all of the task placement constraints that you specify in your cluster. The service scheduler also evaluates the task placement constraints for running tasks and will stop tasks that don't meet the placement constraints. When you're using this strategy, you don't need to specify a desired number of tasks, a task placement strategy, or use Service Auto Scaling policies. Tasks using the Fargate launch type or the `CODE_DEPLOY` or `EXTERNAL` deployment controller types don't support the `DAEMON` scheduling strategy.
+    ///
+    /// `SchedulingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-schedulingstrategy)): [`SchedulingStrategy`], one of `DAEMON`, `REPLICA`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SchedulingStrategy", skip_serializing_if = "Option::is_none")]
     pub scheduling_strategy: Option<Value<SchedulingStrategy>>,
-    /// `ServiceConnectConfiguration`: optional.
+    /// The configuration for this service to discover and connect to services, and be discovered by, and connected from, other services within a namespace. Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `ServiceConnectConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-serviceconnectconfiguration)): object [`ServiceConnectConfiguration`], optional.
     #[serde(
         rename = "ServiceConnectConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_connect_configuration: Option<ServiceConnectConfiguration>,
-    /// `ServiceName`: optional, create-only (changing it replaces the resource).
+    /// The name of your service. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed. Service names must be unique within a cluster, but you can have similarly named services in multiple clusters within a Region or across multiple Regions. The stack update fails if you change any properties that require replacement and the `ServiceName` is configured. This is because AWS CloudFormation creates the replacement service first, but each `ServiceName` must be unique in the cluster.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-servicename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Value<String>>,
-    /// `ServiceRegistries`: optional.
+    /// The details of the service discovery registry to associate with this service. For more information, see [Service discovery](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-discovery.html). Each service may be associated with one service registry. Multiple service registries for each service isn't supported. To remove this property from your service resource, specify an empty `ServiceRegistry` array.
+    ///
+    /// `ServiceRegistries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-serviceregistries)): list of (object [`ServiceRegistry`]), optional.
     #[serde(rename = "ServiceRegistries", skip_serializing_if = "Option::is_none")]
     pub service_registries: Option<Value<Vec<ServiceRegistry>>>,
-    /// `Tags`: optional.
+    /// The metadata that you apply to the service to help you categorize and organize them. Each tag consists of a key and an optional value, both of which you define. When a service is deleted, the tags are deleted as well. The following basic restrictions apply to tags: + Maximum number of tags per resource - 50 + For each resource, each tag key must be unique, and each tag key can have only one value. + Maximum key length - 128 Unicode characters in UTF-8 + Maximum value length - 256 Unicode characters in UTF-8 + If your tagging schema is used across multiple services and resources, remember that other services may have restrictions on allowed characters. Generally allowed characters are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @. + Tag keys and values are case-sensitive. + Do not use `aws:`, `AWS:`, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskDefinition`: optional.
+    /// The `family` and `revision` (`family:revision`) or full ARN of the task definition to run in your service. If a `revision` isn't specified, the latest `ACTIVE` revision is used. A task definition must be specified if the service uses either the `ECS` or `CODE_DEPLOY` deployment controllers. For more information about deployment types, see [Amazon ECS deployment types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.html).
+    ///
+    /// `TaskDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-taskdefinition)): string, optional.
     #[serde(rename = "TaskDefinition", skip_serializing_if = "Option::is_none")]
     pub task_definition: Option<Value<String>>,
-    /// `VolumeConfigurations`: optional.
+    /// The configuration for a volume specified in the task definition as a volume that is configured at launch time. Currently, the only supported volume type is an Amazon EBS volume. To remove this property from your service resource, specify an empty `ServiceVolumeConfiguration` array.
+    ///
+    /// `VolumeConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-volumeconfigurations)): list of (object [`ServiceVolumeConfiguration`]), optional.
     #[serde(
         rename = "VolumeConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub volume_configurations: Option<Value<Vec<ServiceVolumeConfiguration>>>,
-    /// `VpcLatticeConfigurations`: optional.
+    /// The VPC Lattice configuration for the service being created.
+    ///
+    /// `VpcLatticeConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-vpclatticeconfigurations)): list of (object [`VpcLatticeConfiguration`]), optional.
     #[serde(
         rename = "VpcLatticeConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -1543,76 +1691,112 @@ impl ResourceRef<Service> {
 
 /// The properties of an `AWS::ECS::TaskDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html)).
 ///
+/// Registers a new task definition from the supplied `family` and `containerDefinitions`. Optionally, you can add data volumes to your containers with the `volumes` parameter. For more information about task definition parameters and defaults, see [Amazon ECS Task Definitions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_defintions.html) in the \*Amazon Elastic Container Service Developer Guide\*. You can specify a role for your task with the `taskRoleArn` parameter. When you specify a role for a task, its containers can then use the latest versions of the CLI or SDKs to make API requests to the AWS services that are specified in the policy that's associated with the role. For more information, see [IAM Roles for Tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html) in the \*Amazon Elastic Container Service Developer Guide\*. You can specify a Docker networking mode for the containers in your task definition with the `networkMode` parameter. If you specify the `awsvpc` network mode, the task is allocated an elastic network interface, and you must specify a [NetworkConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_NetworkConfiguration.html) when you create a service or run a task with the task definition. For more information, see [Task Networking](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html) in the \*Amazon Elastic Container Service Developer Guide\*. In the following example or examples, the Authorization header contents (`AUTHPARAMS`) must be replaced with an AWS Signature Version 4 signature. For more information, see [Signature Version 4 Signing Process](https://docs.aws.amazon.com/general/latest/gr/signature-version-4.html) in the \*General Reference\*. You only need to learn how to sign HTTP requests if you intend to create them manually. When you use the [](https://docs.aws.amazon.com/cli/) or one of the [SDKs](https://docs.aws.amazon.com/tools/) to make requests to AWS, these tools automatically sign the requests for you, with the access key that you specify when you configure the tools. When you use these tools, you don't have to sign requests yourself.
+///
 /// Every property is optional: start from [`TaskDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TaskDefinition {
-    /// `ContainerDefinitions`: optional, create-only (changing it replaces the resource).
+    /// A list of container definitions in JSON format that describe the different containers that make up your task. For more information about container definition parameters and defaults, see [Amazon ECS Task Definitions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_defintions.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `ContainerDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-containerdefinitions)): list of (object [`ContainerDefinition`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ContainerDefinitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_definitions: Option<Value<Vec<ContainerDefinition>>>,
-    /// `Cpu`: optional, create-only (changing it replaces the resource).
+    /// The number of `cpu` units used by the task. If you use the EC2 launch type, this field is optional. Any value can be used. If you use the Fargate launch type, this field is required. You must use one of the following values. The value that you choose determines your range of valid values for the `memory` parameter. If you're using the EC2 launch type or the external launch type, this field is optional. Supported values are between `128` CPU units (`0.125` vCPUs) and `196608` CPU units (`192` vCPUs). This field is required for Fargate. For information about the valid values, see [Task size](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_size) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-cpu)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value<String>>,
-    /// `EnableFaultInjection`: optional, create-only (changing it replaces the resource).
+    /// Enables fault injection and allows for fault injection requests to be accepted from the task's containers. The default value is `false`.
+    ///
+    /// `EnableFaultInjection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-enablefaultinjection)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EnableFaultInjection",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_fault_injection: Option<Value<bool>>,
-    /// `EphemeralStorage`: optional, create-only (changing it replaces the resource).
+    /// The ephemeral storage settings to use for tasks run with the task definition.
+    ///
+    /// `EphemeralStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-ephemeralstorage)): object [`EphemeralStorage`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<EphemeralStorage>,
-    /// `ExecutionRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent permission to make AWS API calls on your behalf. For informationabout the required IAM roles for Amazon ECS, see [IAM roles for Amazon ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security-ecs-iam-role-overview.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-executionrolearn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `Family`: optional, create-only (changing it replaces the resource).
+    /// The name of a family that this task definition is registered to. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed. A family groups multiple versions of a task definition. Amazon ECS gives the first task definition that you registered to a family a revision number of 1. Amazon ECS gives sequential revision numbers to each task definition that you add. To use revision numbers when you update a task definition, specify this property. If you don't specify a value, CFNlong generates a new task definition each time that you update it.
+    ///
+    /// `Family` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-family)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Family", skip_serializing_if = "Option::is_none")]
     pub family: Option<Value<String>>,
-    /// `InferenceAccelerators`: optional, create-only (changing it replaces the resource), deprecated by AWS.
+    /// `InferenceAccelerators` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-inferenceaccelerators)): list of (object [`InferenceAccelerator`]), optional, create-only (changing it replaces the resource), deprecated by AWS.
     #[serde(
         rename = "InferenceAccelerators",
         skip_serializing_if = "Option::is_none"
     )]
     pub inference_accelerators: Option<Value<Vec<InferenceAccelerator>>>,
-    /// `IpcMode`: optional, create-only (changing it replaces the resource).
+    /// The IPC resource namespace to use for the containers in the task. The valid values are `host`, `task`, or `none`. If `host` is specified, then all containers within the tasks that specified the `host` IPC mode on the same container instance share the same IPC resources with the host Amazon EC2 instance. If `task` is specified, all containers within the specified task share the same IPC resources. If `none` is specified, then IPC resources within the containers of a task are private and not shared with other containers in a task or on the container instance. If no value is specified, then the IPC resource namespace sharing depends on the Docker daemon setting on the container instance. If the `host` IPC mode is used, be aware that there is a heightened risk of undesired IPC namespace expose. If you are setting namespaced kernel parameters using `systemControls` for the containers in the task, the following will apply to your IPC resource namespace. For more information, see [System Controls](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html) in the \*Amazon Elastic Container Service Developer Guide\*. + For tasks that use the `host` IPC mode, IPC namespace related `systemControls` are not supported. + For tasks that use the `task` IPC mode, IPC namespace related `systemControls` will apply to all containers within a task. This parameter is not supported for Windows containers or tasks run on FARGATElong.
+    ///
+    /// `IpcMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-ipcmode)): [`TaskDefinitionIpcMode`], one of `host`, `none`, `task`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpcMode", skip_serializing_if = "Option::is_none")]
     pub ipc_mode: Option<Value<TaskDefinitionIpcMode>>,
-    /// `Memory`: optional, create-only (changing it replaces the resource).
+    /// The amount (in MiB) of memory used by the task. If your tasks runs on Amazon EC2 instances, you must specify either a task-level memory value or a container-level memory value. This field is optional and any value can be used. If a task-level memory value is specified, the container-level memory value is optional. For more information regarding container-level memory and memory reservation, see [ContainerDefinition](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html). If your tasks runs on FARGATElong, this field is required. You must use one of the following values. The value you choose determines your range of valid values for the `cpu` parameter. + 512 (0.5 GB), 1024 (1 GB), 2048 (2 GB) - Available `cpu` values: 256 (.25 vCPU) + 1024 (1 GB), 2048 (2 GB), 3072 (3 GB), 4096 (4 GB) - Available `cpu` values: 512 (.5 vCPU) + 2048 (2 GB), 3072 (3 GB), 4096 (4 GB), 5120 (5 GB), 6144 (6 GB), 7168 (7 GB), 8192 (8 GB) - Available `cpu` values: 1024 (1 vCPU) + Between 4096 (4 GB) and 16384 (16 GB) in increments of 1024 (1 GB) - Available `cpu` values: 2048 (2 vCPU) + Between 8192 (8 GB) and 30720 (30 GB) in increments of 1024 (1 GB) - Available `cpu` values: 4096 (4 vCPU) + Between 16 GB and 60 GB in 4 GB increments - Available `cpu` values: 8192 (8 vCPU) This option requires Linux platform `1.4.0` or later. + Between 32GB and 120 GB in 8 GB increments - Available `cpu` values: 16384 (16 vCPU) This option requires Linux platform `1.4.0` or later.
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-memory)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<String>>,
-    /// `NetworkMode`: optional, create-only (changing it replaces the resource).
+    /// The Docker networking mode to use for the containers in the task. The valid values are `none`, `bridge`, `awsvpc`, and `host`. If no network mode is specified, the default is `bridge`. For Amazon ECS tasks on Fargate, the `awsvpc` network mode is required. For Amazon ECS tasks on Amazon EC2 Linux instances, any network mode can be used. For Amazon ECS tasks on Amazon EC2 Windows instances, `<default>` or `awsvpc` can be used. If the network mode is set to `none`, you cannot specify port mappings in your container definitions, and the tasks containers do not have external connectivity. The `host` and `awsvpc` network modes offer the highest networking performance for containers because they use the EC2 network stack instead of the virtualized network stack provided by the `bridge` mode. With the `host` and `awsvpc` network modes, exposed container ports are mapped directly to the corresponding host port (for the `host` network mode) or the attached elastic network interface port (for the `awsvpc` network mode), so you cannot take advantage of dynamic host port mappings. When using the `host` network mode, you should not run containers using the root user (UID 0). It is considered best practice to use a non-root user. If the network mode is `awsvpc`, the task is allocated an elastic network interface, and you must specify a [NetworkConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_NetworkConfiguration.html) value when you create a service or run a task with the task definition. For more information, see [Task Networking](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html) in the \*Amazon Elastic Container Service Developer Guide\*. If the network mode is `host`, you cannot run multiple instantiations of the same task on a single container instance when port mappings are used.
+    ///
+    /// `NetworkMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-networkmode)): [`NetworkMode`], one of `awsvpc`, `bridge`, `host`, `none`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkMode", skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<Value<NetworkMode>>,
-    /// `PidMode`: optional, create-only (changing it replaces the resource).
+    /// The process namespace to use for the containers in the task. The valid values are `host` or `task`. On Fargate for Linux containers, the only valid value is `task`. For example, monitoring sidecars might need `pidMode` to access information about other containers running in the same task. If `host` is specified, all containers within the tasks that specified the `host` PID mode on the same container instance share the same process namespace with the host Amazon EC2 instance. If `task` is specified, all containers within the specified task share the same process namespace. If no value is specified, the The default is a private namespace for each container. If the `host` PID mode is used, there's a heightened risk of undesired process namespace exposure. This parameter is not supported for Windows containers. This parameter is only supported for tasks that are hosted on FARGATElong if the tasks are using platform version `1.4.0` or later (Linux). This isn't supported for Windows containers on Fargate.
+    ///
+    /// `PidMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-pidmode)): [`TaskDefinitionPidMode`], one of `host`, `task`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PidMode", skip_serializing_if = "Option::is_none")]
     pub pid_mode: Option<Value<TaskDefinitionPidMode>>,
-    /// `PlacementConstraints`: optional, create-only (changing it replaces the resource).
+    /// An array of placement constraint objects to use for tasks. This parameter isn't supported for tasks run on FARGATElong.
+    ///
+    /// `PlacementConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-placementconstraints)): list of (object [`TaskDefinitionPlacementConstraint`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PlacementConstraints",
         skip_serializing_if = "Option::is_none"
     )]
     pub placement_constraints: Option<Value<Vec<TaskDefinitionPlacementConstraint>>>,
-    /// `ProxyConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The configuration details for the App Mesh proxy. Your Amazon ECS container instances require at least version 1.26.0 of the container agent and at least version 1.26.0-1 of the `ecs-init` package to use a proxy configuration. If your container instances are launched from the Amazon ECS optimized AMI version `20190301` or later, they contain the required versions of the container agent and `ecs-init`. For more information, see [Amazon ECS-optimized Linux AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `ProxyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-proxyconfiguration)): object [`ProxyConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProxyConfiguration", skip_serializing_if = "Option::is_none")]
     pub proxy_configuration: Option<ProxyConfiguration>,
-    /// `RequiresCompatibilities`: optional, create-only (changing it replaces the resource).
+    /// The task launch types the task definition was validated against. The valid values are `MANAGED_INSTANCES`, `EC2`, `FARGATE`, and `EXTERNAL`. For more information, see [Amazon ECS launch types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `RequiresCompatibilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-requirescompatibilities)): list of ([`RequiresCompatibilities`], one of `EC2`, `EXTERNAL`, `FARGATE`, `MANAGED_INSTANCES`), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "RequiresCompatibilities",
         skip_serializing_if = "Option::is_none"
     )]
     pub requires_compatibilities: Option<Value<Vec<Value<RequiresCompatibilities>>>>,
-    /// `RuntimePlatform`: optional, create-only (changing it replaces the resource).
+    /// The operating system that your tasks definitions run on.
+    ///
+    /// `RuntimePlatform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-runtimeplatform)): object [`RuntimePlatform`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RuntimePlatform", skip_serializing_if = "Option::is_none")]
     pub runtime_platform: Option<RuntimePlatform>,
-    /// `Tags`: optional.
+    /// The metadata that you apply to the task definition to help you categorize and organize them. Each tag consists of a key and an optional value. You define both of them. The following basic restrictions apply to tags: + Maximum number of tags per resource - 50 + For each resource, each tag key must be unique, and each tag key can have only one value. + Maximum key length - 128 Unicode characters in UTF-8 + Maximum value length - 256 Unicode characters in UTF-8 + If your tagging schema is used across multiple services and resources, remember that other services may have restrictions on allowed characters. Generally allowed characters are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @. + Tag keys and values are case-sensitive. + Do not use `aws:`, `AWS:`, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The short name or full Amazon Resource Name (ARN) of the IAMlong role that grants containers in the task permission to call AWS APIs on your behalf. For more information, see [Amazon ECS Task Role](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html) in the \*Amazon Elastic Container Service Developer Guide\*. IAM roles for tasks on Windows require that the `-EnableTaskIAMRole` option is set when you launch the Amazon ECS-optimized Windows AMI. Your containers must also run some configuration code to use the feature. For more information, see [Windows IAM roles for tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/windows_task_IAM_roles.html) in the \*Amazon Elastic Container Service Developer Guide\*. String validation is done on the ECS side. If an invalid string value is given for `TaskRoleArn`, it may cause the Cloudformation job to hang.
+    ///
+    /// `TaskRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-taskrolearn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TaskRoleArn", skip_serializing_if = "Option::is_none")]
     pub task_role_arn: Option<Value<String>>,
-    /// `Volumes`: optional, create-only (changing it replaces the resource).
+    /// The list of data volume definitions for the task. For more information, see [Using data volumes in tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_data_volumes.html) in the \*Amazon Elastic Container Service Developer Guide\*. The `host` and `sourcePath` parameters aren't supported for tasks run on FARGATElong.
+    ///
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html#cfn-ecs-taskdefinition-volumes)): list of (object [`TaskDefinitionVolume`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<TaskDefinitionVolume>>>,
 }
@@ -1821,49 +2005,69 @@ impl ResourceRef<TaskDefinition> {
 
 /// The properties of an `AWS::ECS::TaskSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html)).
 ///
+/// Create a task set in the specified cluster and service. This is used when a service uses the EXTERNAL deployment controller type. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.htmlin> the Amazon Elastic Container Service Developer Guide.
+///
 /// [`TaskSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskSet {
-    /// `CapacityProviderStrategy`: optional, create-only (changing it replaces the resource).
+    /// `CapacityProviderStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-capacityproviderstrategy)): list of (object [`CapacityProviderStrategyItem`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CapacityProviderStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_strategy: Option<Value<Vec<CapacityProviderStrategyItem>>>,
-    /// `Cluster`: required, create-only (changing it replaces the resource).
+    /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in.
+    ///
+    /// `Cluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-cluster)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Cluster")]
     pub cluster: Value<String>,
-    /// `ExternalId`: optional, create-only (changing it replaces the resource).
+    /// An optional non-unique tag that identifies this task set in external systems. If the task set is associated with a service discovery registry, the tasks in this task set will have the ECS\_TASK\_SET\_EXTERNAL\_ID AWS Cloud Map attribute set to the provided value.
+    ///
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-externalid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `LaunchType`: optional, create-only (changing it replaces the resource).
+    /// The launch type that new tasks in the task set will use. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html> in the Amazon Elastic Container Service Developer Guide.
+    ///
+    /// `LaunchType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-launchtype)): [`TaskSetLaunchType`], one of `EC2`, `FARGATE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LaunchType", skip_serializing_if = "Option::is_none")]
     pub launch_type: Option<Value<TaskSetLaunchType>>,
-    /// `LoadBalancers`: optional, create-only (changing it replaces the resource).
+    /// `LoadBalancers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-loadbalancers)): list of (object [`TaskSetLoadBalancer`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoadBalancers", skip_serializing_if = "Option::is_none")]
     pub load_balancers: Option<Value<Vec<TaskSetLoadBalancer>>>,
-    /// `NetworkConfiguration`: optional, create-only (changing it replaces the resource).
+    /// An object representing the network configuration for a task or service.
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-networkconfiguration)): object [`TaskSetNetworkConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<TaskSetNetworkConfiguration>,
-    /// `PlatformVersion`: optional, create-only (changing it replaces the resource).
+    /// The platform version that the tasks in the task set should use. A platform version is specified only for tasks using the Fargate launch type. If one isn't specified, the LATEST platform version is used by default.
+    ///
+    /// `PlatformVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-platformversion)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PlatformVersion", skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<Value<String>>,
-    /// `Scale`: optional.
+    /// A floating-point percentage of the desired number of tasks to place and keep running in the task set.
+    ///
+    /// `Scale` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-scale)): object [`Scale`], optional.
     #[serde(rename = "Scale", skip_serializing_if = "Option::is_none")]
     pub scale: Option<Scale>,
-    /// `Service`: required, create-only (changing it replaces the resource).
+    /// The short name or full Amazon Resource Name (ARN) of the service to create the task set in.
+    ///
+    /// `Service` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-service)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Service")]
     pub service: Value<String>,
-    /// `ServiceRegistries`: optional, create-only (changing it replaces the resource).
+    /// The details of the service discovery registries to assign to this task set. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-discovery.html>.
+    ///
+    /// `ServiceRegistries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-serviceregistries)): list of (object [`ServiceRegistry`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceRegistries", skip_serializing_if = "Option::is_none")]
     pub service_registries: Option<Value<Vec<ServiceRegistry>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskDefinition`: required, create-only (changing it replaces the resource).
+    /// The short name or full Amazon Resource Name (ARN) of the task definition for the tasks in the task set to use.
+    ///
+    /// `TaskDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html#cfn-ecs-taskset-taskdefinition)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TaskDefinition")]
     pub task_definition: Value<String>,
 }
@@ -2007,15 +2211,15 @@ impl ResourceRef<TaskSet> {
 
 /// The `AcceleratorCountRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `AcceleratorCountRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-acceleratorcountrequest.html).
 ///
 /// Every property is optional: start from [`AcceleratorCountRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AcceleratorCountRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-acceleratorcountrequest.html#cfn-ecs-capacityprovider-acceleratorcountrequest-max)): integer, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-acceleratorcountrequest.html#cfn-ecs-capacityprovider-acceleratorcountrequest-min)): integer, optional.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -2153,15 +2357,15 @@ impl Walk for AcceleratorNames {
 
 /// The `AcceleratorTotalMemoryMiBRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `AcceleratorTotalMemoryMiBRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-acceleratortotalmemorymibrequest.html).
 ///
 /// Every property is optional: start from [`AcceleratorTotalMemoryMiBRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AcceleratorTotalMemoryMiBRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-acceleratortotalmemorymibrequest.html#cfn-ecs-capacityprovider-acceleratortotalmemorymibrequest-max)): integer, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-acceleratortotalmemorymibrequest.html#cfn-ecs-capacityprovider-acceleratortotalmemorymibrequest-min)): integer, optional.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -2282,24 +2486,32 @@ impl Walk for ActionsStatus {
 
 /// The `AdvancedConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `AdvancedConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-advancedconfiguration.html).
 ///
 /// [`AdvancedConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdvancedConfiguration {
-    /// `AlternateTargetGroupArn`: required.
+    /// The Amazon Resource Name (ARN) of the alternate target group for Amazon ECS blue/green deployments.
+    ///
+    /// `AlternateTargetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-advancedconfiguration.html#cfn-ecs-service-advancedconfiguration-alternatetargetgrouparn)): string, required.
     #[serde(rename = "AlternateTargetGroupArn")]
     pub alternate_target_group_arn: Value<String>,
-    /// `ProductionListenerRule`: optional.
+    /// The Amazon Resource Name (ARN) that that identifies the production listener rule (in the case of an Application Load Balancer) or listener (in the case for an Network Load Balancer) for routing production traffic.
+    ///
+    /// `ProductionListenerRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-advancedconfiguration.html#cfn-ecs-service-advancedconfiguration-productionlistenerrule)): string, optional.
     #[serde(
         rename = "ProductionListenerRule",
         skip_serializing_if = "Option::is_none"
     )]
     pub production_listener_rule: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call the Elastic Load Balancing APIs for you.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-advancedconfiguration.html#cfn-ecs-service-advancedconfiguration-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `TestListenerRule`: optional.
+    /// The Amazon Resource Name (ARN) that identifies ) that identifies the test listener rule (in the case of an Application Load Balancer) or listener (in the case for an Network Load Balancer) for routing test traffic.
+    ///
+    /// `TestListenerRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-advancedconfiguration.html#cfn-ecs-service-advancedconfiguration-testlistenerrule)): string, optional.
     #[serde(rename = "TestListenerRule", skip_serializing_if = "Option::is_none")]
     pub test_listener_rule: Option<Value<String>>,
 }
@@ -2395,15 +2607,19 @@ impl Walk for AssignPublicIp {
 
 /// The `AuthorizationConfig` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `AuthorizationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-authorizationconfig.html).
 ///
 /// Every property is optional: start from [`AuthorizationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthorizationConfig {
-    /// `AccessPointId`: optional.
+    /// The Amazon EFS access point ID to use. If an access point is specified, the root directory value specified in the `EFSVolumeConfiguration` must either be omitted or set to `/` which will enforce the path set on the EFS access point. If an access point is used, transit encryption must be on in the `EFSVolumeConfiguration`. For more information, see [Working with Amazon EFS access points](https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html) in the \*Amazon Elastic File System User Guide\*.
+    ///
+    /// `AccessPointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-authorizationconfig.html#cfn-ecs-taskdefinition-authorizationconfig-accesspointid)): string, optional.
     #[serde(rename = "AccessPointId", skip_serializing_if = "Option::is_none")]
     pub access_point_id: Option<Value<String>>,
-    /// `IAM`: optional.
+    /// Determines whether to use the Amazon ECS task role defined in a task definition when mounting the Amazon EFS file system. If it is turned on, transit encryption must be turned on in the `EFSVolumeConfiguration`. If this parameter is omitted, the default value of `DISABLED` is used. For more information, see [Using Amazon EFS access points](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html#efs-volume-accesspoints) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `IAM` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-authorizationconfig.html#cfn-ecs-taskdefinition-authorizationconfig-iam)): [`Iam`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "IAM", skip_serializing_if = "Option::is_none")]
     pub iam: Option<Value<Iam>>,
 }
@@ -2441,12 +2657,12 @@ impl Walk for AuthorizationConfig {
 
 /// The `AutoRepairConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `AutoRepairConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-autorepairconfiguration.html).
 ///
 /// Every property is optional: start from [`AutoRepairConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoRepairConfiguration {
-    /// `ActionsStatus`: optional.
+    /// `ActionsStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-autorepairconfiguration.html#cfn-ecs-capacityprovider-autorepairconfiguration-actionsstatus)): [`ActionsStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "ActionsStatus", skip_serializing_if = "Option::is_none")]
     pub actions_status: Option<Value<ActionsStatus>>,
 }
@@ -2476,21 +2692,23 @@ impl Walk for AutoRepairConfiguration {
 
 /// The `AutoScalingGroupProvider` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `AutoScalingGroupProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-autoscalinggroupprovider.html).
 ///
 /// [`AutoScalingGroupProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoScalingGroupProvider {
-    /// `AutoScalingGroupArn`: required, create-only (changing it replaces the resource).
+    /// `AutoScalingGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-autoscalinggroupprovider.html#cfn-ecs-capacityprovider-autoscalinggroupprovider-autoscalinggrouparn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AutoScalingGroupArn")]
     pub auto_scaling_group_arn: Value<String>,
-    /// `ManagedDraining`: optional.
+    /// `ManagedDraining` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-autoscalinggroupprovider.html#cfn-ecs-capacityprovider-autoscalinggroupprovider-manageddraining)): [`ManagedDraining`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "ManagedDraining", skip_serializing_if = "Option::is_none")]
     pub managed_draining: Option<Value<ManagedDraining>>,
-    /// `ManagedScaling`: optional.
+    /// The managed scaling settings for the Auto Scaling group capacity provider.
+    ///
+    /// `ManagedScaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-autoscalinggroupprovider.html#cfn-ecs-capacityprovider-autoscalinggroupprovider-managedscaling)): object [`ManagedScaling`], optional.
     #[serde(rename = "ManagedScaling", skip_serializing_if = "Option::is_none")]
     pub managed_scaling: Option<ManagedScaling>,
-    /// `ManagedTerminationProtection`: optional.
+    /// `ManagedTerminationProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-autoscalinggroupprovider.html#cfn-ecs-capacityprovider-autoscalinggroupprovider-managedterminationprotection)): [`ManagedTerminationProtection`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(
         rename = "ManagedTerminationProtection",
         skip_serializing_if = "Option::is_none"
@@ -2592,15 +2810,15 @@ impl Walk for BareMetal {
 
 /// The `BaselineEbsBandwidthMbpsRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `BaselineEbsBandwidthMbpsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-baselineebsbandwidthmbpsrequest.html).
 ///
 /// Every property is optional: start from [`BaselineEbsBandwidthMbpsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BaselineEbsBandwidthMbpsRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-baselineebsbandwidthmbpsrequest.html#cfn-ecs-capacityprovider-baselineebsbandwidthmbpsrequest-max)): integer, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-baselineebsbandwidthmbpsrequest.html#cfn-ecs-capacityprovider-baselineebsbandwidthmbpsrequest-min)): integer, optional.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -2661,18 +2879,22 @@ impl Walk for BurstablePerformance {
 
 /// The `CanaryConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `CanaryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-canaryconfiguration.html).
 ///
 /// Every property is optional: start from [`CanaryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CanaryConfiguration {
-    /// `CanaryBakeTimeInMinutes`: optional.
+    /// The amount of time in minutes to wait during the canary phase before shifting the remaining production traffic to the new service revision. Valid values are 0 to 1440 minutes (24 hours). The default value is 10.
+    ///
+    /// `CanaryBakeTimeInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-canaryconfiguration.html#cfn-ecs-service-canaryconfiguration-canarybaketimeinminutes)): integer, optional. Range: 0 to 1440.
     #[serde(
         rename = "CanaryBakeTimeInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub canary_bake_time_in_minutes: Option<Value<i64>>,
-    /// `CanaryPercent`: optional.
+    /// The percentage of production traffic to shift to the new service revision during the canary phase. Valid values are multiples of 0.1 from 0.1 to 100.0. The default value is 5.0.
+    ///
+    /// `CanaryPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-canaryconfiguration.html#cfn-ecs-service-canaryconfiguration-canarypercent)): number, optional. Range: 0.1 to 100.
     #[serde(rename = "CanaryPercent", skip_serializing_if = "Option::is_none")]
     pub canary_percent: Option<Value<f64>>,
 }
@@ -2733,18 +2955,20 @@ impl Walk for CapacityOptionType {
 
 /// The `CapacityProviderStrategy` property type of [`ClusterCapacityProviderAssociations`].
 ///
-/// AWS reference: [`AWS::ECS::ClusterCapacityProviderAssociations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-clustercapacityproviderassociations.html).
+/// AWS reference: [`AWS::ECS::ClusterCapacityProviderAssociations` `CapacityProviderStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-clustercapacityproviderassociations-capacityproviderstrategy.html).
 ///
 /// [`CapacityProviderStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderStrategy {
-    /// `Base`: optional.
+    /// `Base` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-clustercapacityproviderassociations-capacityproviderstrategy.html#cfn-ecs-clustercapacityproviderassociations-capacityproviderstrategy-base)): integer, optional. Range: 0 to 100000.
     #[serde(rename = "Base", skip_serializing_if = "Option::is_none")]
     pub base: Option<Value<i64>>,
-    /// `CapacityProvider`: required.
+    /// If using ec2 auto-scaling, the name of the associated capacity provider. Otherwise FARGATE, FARGATE\_SPOT.
+    ///
+    /// `CapacityProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-clustercapacityproviderassociations-capacityproviderstrategy.html#cfn-ecs-clustercapacityproviderassociations-capacityproviderstrategy-capacityprovider)): string, required.
     #[serde(rename = "CapacityProvider")]
     pub capacity_provider: Value<String>,
-    /// `Weight`: optional.
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-clustercapacityproviderassociations-capacityproviderstrategy.html#cfn-ecs-clustercapacityproviderassociations-capacityproviderstrategy-weight)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -2788,18 +3012,24 @@ impl Walk for CapacityProviderStrategy {
 
 /// The `CapacityProviderStrategyItem` property type of [`Cluster`], [`Service`] and [`TaskSet`].
 ///
-/// AWS reference: [`AWS::ECS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html), [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html), [`AWS::ECS::TaskSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html).
+/// AWS reference: [`AWS::ECS::Cluster` `CapacityProviderStrategyItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-capacityproviderstrategyitem.html), [`AWS::ECS::Service` `CapacityProviderStrategyItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-capacityproviderstrategyitem.html), [`AWS::ECS::TaskSet` `CapacityProviderStrategyItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-capacityproviderstrategyitem.html).
 ///
 /// Every property is optional: start from [`CapacityProviderStrategyItem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityProviderStrategyItem {
-    /// `Base`: optional.
+    /// The \*base\* value designates how many tasks, at a minimum, to run on the specified capacity provider for each service. Only one capacity provider in a capacity provider strategy can have a \*base\* defined. If no value is specified, the default value of `0` is used. Base value characteristics: + Only one capacity provider in a strategy can have a base defined + The default value is `0` if not specified + The valid range is 0 to 100,000 + Base requirements are satisfied first before weight distribution
+    ///
+    /// `Base` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-capacityproviderstrategyitem.html#cfn-ecs-cluster-capacityproviderstrategyitem-base)): integer, optional. Range: 0 to 100000.
     #[serde(rename = "Base", skip_serializing_if = "Option::is_none")]
     pub base: Option<Value<i64>>,
-    /// `CapacityProvider`: optional.
+    /// The short name of the capacity provider. This can be either an AWS managed capacity provider (`FARGATE` or `FARGATE_SPOT`) or the name of a custom capacity provider that you created.
+    ///
+    /// `CapacityProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-capacityproviderstrategyitem.html#cfn-ecs-cluster-capacityproviderstrategyitem-capacityprovider)): string, optional.
     #[serde(rename = "CapacityProvider", skip_serializing_if = "Option::is_none")]
     pub capacity_provider: Option<Value<String>>,
-    /// `Weight`: optional.
+    /// The \*weight\* value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The `weight` value is taken into consideration after the `base` value, if defined, is satisfied. If no `weight` value is specified, the default value of `0` is used. When multiple capacity providers are specified within a capacity provider strategy, at least one of the capacity providers must have a weight value greater than zero and any capacity providers with a weight of `0` can't be used to place tasks. If you specify multiple capacity providers in a strategy that all have a weight of `0`, any `RunTask` or `CreateService` actions using the capacity provider strategy will fail. Weight value characteristics: + Weight is considered after the base value is satisfied + The default value is `0` if not specified + The valid range is 0 to 1,000 + At least one capacity provider must have a weight greater than zero + Capacity providers with weight of `0` cannot place tasks Task distribution logic: 1. Base satisfaction: The minimum number of tasks specified by the base value are placed on that capacity provider 1. Weight distribution: After base requirements are met, additional tasks are distributed according to weight ratios Examples: Equal Distribution: Two capacity providers both with weight `1` will split tasks evenly after base requirements are met. Weighted Distribution: If capacityProviderA has weight `1` and capacityProviderB has weight `4`, then for every 1 task on A, 4 tasks will run on B.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-capacityproviderstrategyitem.html#cfn-ecs-cluster-capacityproviderstrategyitem-weight)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -2845,18 +3075,18 @@ impl Walk for CapacityProviderStrategyItem {
 
 /// The `CapacityReservationRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `CapacityReservationRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-capacityreservationrequest.html).
 ///
 /// Every property is optional: start from [`CapacityReservationRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityReservationRequest {
-    /// `ReservationGroupArn`: optional.
+    /// `ReservationGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-capacityreservationrequest.html#cfn-ecs-capacityprovider-capacityreservationrequest-reservationgrouparn)): string, optional.
     #[serde(
         rename = "ReservationGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub reservation_group_arn: Option<Value<String>>,
-    /// `ReservationPreference`: optional.
+    /// `ReservationPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-capacityreservationrequest.html#cfn-ecs-capacityprovider-capacityreservationrequest-reservationpreference)): [`ReservationPreference`], one of `RESERVATIONS_ONLY`, `RESERVATIONS_FIRST`, `RESERVATIONS_EXCLUDED`, optional.
     #[serde(
         rename = "ReservationPreference",
         skip_serializing_if = "Option::is_none"
@@ -2900,18 +3130,22 @@ impl Walk for CapacityReservationRequest {
 
 /// The `ClusterConfiguration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::ECS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html).
+/// AWS reference: [`AWS::ECS::Cluster` `ClusterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-clusterconfiguration.html).
 ///
 /// Every property is optional: start from [`ClusterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfiguration {
-    /// `ExecuteCommandConfiguration`: optional.
+    /// The details of the execute command configuration.
+    ///
+    /// `ExecuteCommandConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-clusterconfiguration.html#cfn-ecs-cluster-clusterconfiguration-executecommandconfiguration)): object [`ExecuteCommandConfiguration`], optional.
     #[serde(
         rename = "ExecuteCommandConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub execute_command_configuration: Option<ExecuteCommandConfiguration>,
-    /// `ManagedStorageConfiguration`: optional.
+    /// The details of the managed storage configuration.
+    ///
+    /// `ManagedStorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-clusterconfiguration.html#cfn-ecs-cluster-clusterconfiguration-managedstorageconfiguration)): object [`ManagedStorageConfiguration`], optional.
     #[serde(
         rename = "ManagedStorageConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2958,15 +3192,19 @@ impl Walk for ClusterConfiguration {
 
 /// The `ClusterSettings` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::ECS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html).
+/// AWS reference: [`AWS::ECS::Cluster` `ClusterSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-clustersettings.html).
 ///
 /// Every property is optional: start from [`ClusterSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterSettings {
-    /// `Name`: optional.
+    /// The name of the cluster setting. The value is `containerInsights`.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-clustersettings.html#cfn-ecs-cluster-clustersettings-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value to set for the cluster setting. The supported values are `enhanced`, `enabled`, and `disabled`. To use Container Insights with enhanced observability, set the `containerInsights` account setting to `enhanced`. To use Container Insights, set the `containerInsights` account setting to `enabled`. If a cluster value is specified, it will override the `containerInsights` value set with [PutAccountSetting](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSetting.html) or [PutAccountSettingDefault](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSettingDefault.html).
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-clustersettings.html#cfn-ecs-cluster-clustersettings-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3030,150 +3268,234 @@ impl Walk for Condition {
 
 /// The `ContainerDefinition` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `ContainerDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html).
 ///
 /// [`ContainerDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerDefinition {
-    /// `Command`: optional.
+    /// The command that's passed to the container. This parameter maps to `Cmd` in the docker container create command and the `COMMAND` parameter to docker run. If there are multiple arguments, each argument is a separated string in the array.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `Cpu`: optional.
+    /// The number of `cpu` units reserved for the container. This parameter maps to `CpuShares` in the docker container create command and the `--cpu-shares` option to docker run. This field is optional for tasks using the Fargate launch type, and the only requirement is that the total amount of CPU reserved for all containers within a task be lower than the task-level `cpu` value. You can determine the number of CPU units that are available per EC2 instance type by multiplying the vCPUs listed for that instance type on the [Amazon EC2 Instances](https://docs.aws.amazon.com/ec2/instance-types/) detail page by 1,024. Linux containers share unallocated CPU units with other containers on the container instance with the same ratio as their allocated amount. For example, if you run a single-container task on a single-core instance type with 512 CPU units specified for that container, and that's the only task running on the container instance, that container could use the full 1,024 CPU unit share at any given time. However, if you launched another copy of the same task on that container instance, each task is guaranteed a minimum of 512 CPU units when needed. Moreover, each container could float to higher CPU usage if the other container was not using it. If both tasks were 100% active all of the time, they would be limited to 512 CPU units. On Linux container instances, the Docker daemon on the container instance uses the CPU value to calculate the relative CPU share ratios for running containers. The minimum valid CPU share value that the Linux kernel allows is 2, and the maximum valid CPU share value that the Linux kernel allows is 262144. However, the CPU parameter isn't required, and you can use CPU values below 2 or above 262144 in your container definitions. For CPU values below 2 (including null) or above 262144, the behavior varies based on your Amazon ECS container agent version: + \*Agent versions less than or equal to 1.1.0:\* Null and zero CPU values are passed to Docker as 0, which Docker then converts to 1,024 CPU shares. CPU values of 1 are passed to Docker as 1, which the Linux kernel converts to two CPU shares. + \*Agent versions greater than or equal to 1.2.0:\* Null, zero, and CPU values of 1 are passed to Docker as 2. + \*Agent versions greater than or equal to 1.84.0:\* CPU values greater than 256 vCPU are passed to Docker as 256, which is equivalent to 262144 CPU shares. On Windows container instances, the CPU limit is enforced as an absolute limit, or a quota. Windows containers only have access to the specified amount of CPU that's described in the task definition. A null or zero CPU value is passed to Docker as `0`, which Windows interprets as 1% of one CPU.
+    ///
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-cpu)): integer, optional.
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value<i64>>,
-    /// `CredentialSpecs`: optional.
+    /// A list of ARNs in SSM or Amazon S3 to a credential spec (`CredSpec`) file that configures the container for Active Directory authentication. We recommend that you use this parameter instead of the `dockerSecurityOptions`. The maximum number of ARNs is 1. There are two formats for each ARN. + credentialspecdomainless:MyARN You use credentialspecdomainless:MyARN to provide a CredSpec with an additional section for a secret in . You provide the login credentials to the domain in the secret. Each task that runs on any container instance can join different domains. You can use this format without joining the container instance to a domain. + credentialspec:MyARN You use credentialspec:MyARN to provide a CredSpec for a single domain. You must join the container instance to the domain before you start any tasks that use this task definition. In both formats, replace `MyARN` with the ARN in SSM or Amazon S3. If you provide a `credentialspecdomainless:MyARN`, the `credspec` must provide a ARN in ASMlong for a secret containing the username, password, and the domain to connect to. For better security, the instance isn't joined to the domain for domainless authentication. Other applications on the instance can't use the domainless credentials. You can use this parameter to run tasks on the same instance, even it the tasks need to join different domains. For more information, see [Using gMSAs for Windows Containers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/windows-gmsa.html) and [Using gMSAs for Linux Containers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html).
+    ///
+    /// `CredentialSpecs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-credentialspecs)): list of (string), optional.
     #[serde(rename = "CredentialSpecs", skip_serializing_if = "Option::is_none")]
     pub credential_specs: Option<Value<Vec<Value<String>>>>,
-    /// `DependsOn`: optional.
+    /// The dependencies defined for container startup and shutdown. A container can contain multiple dependencies. When a dependency is defined for container startup, for container shutdown it is reversed. For tasks using the EC2 launch type, the container instances require at least version 1.26.0 of the container agent to turn on container dependencies. However, we recommend using the latest container agent version. For information about checking your agent version and updating to the latest version, see [Updating the Amazon ECS Container Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the \*Amazon Elastic Container Service Developer Guide\*. If you're using an Amazon ECS-optimized Linux AMI, your instance needs at least version 1.26.0-1 of the `ecs-init` package. If your container instances are launched from version `20190301` or later, then they contain the required versions of the container agent and `ecs-init`. For more information, see [Amazon ECS-optimized Linux AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the \*Amazon Elastic Container Service Developer Guide\*. For tasks using the Fargate launch type, the task or service requires the following platforms: + Linux platform version `1.3.0` or later. + Windows platform version `1.0.0` or later. If the task definition is used in a blue/green deployment that uses [AWS::CodeDeploy::DeploymentGroup BlueGreenDeploymentConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-codedeploy-deploymentgroup-bluegreendeploymentconfiguration.html), the `dependsOn` parameter is not supported.
+    ///
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-dependson)): list of (object [`ContainerDependency`]), optional.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<ContainerDependency>>>,
-    /// `DisableNetworking`: optional.
+    /// When this parameter is true, networking is off within the container. This parameter maps to `NetworkDisabled` in the docker container create command. This parameter is not supported for Windows containers.
+    ///
+    /// `DisableNetworking` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-disablenetworking)): boolean, optional.
     #[serde(rename = "DisableNetworking", skip_serializing_if = "Option::is_none")]
     pub disable_networking: Option<Value<bool>>,
-    /// `DnsSearchDomains`: optional.
+    /// A list of DNS search domains that are presented to the container. This parameter maps to `DnsSearch` in the docker container create command and the `--dns-search` option to docker run. This parameter is not supported for Windows containers.
+    ///
+    /// `DnsSearchDomains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-dnssearchdomains)): list of (string), optional.
     #[serde(rename = "DnsSearchDomains", skip_serializing_if = "Option::is_none")]
     pub dns_search_domains: Option<Value<Vec<Value<String>>>>,
-    /// `DnsServers`: optional.
+    /// A list of DNS servers that are presented to the container. This parameter maps to `Dns` in the docker container create command and the `--dns` option to docker run. This parameter is not supported for Windows containers.
+    ///
+    /// `DnsServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-dnsservers)): list of (string), optional.
     #[serde(rename = "DnsServers", skip_serializing_if = "Option::is_none")]
     pub dns_servers: Option<Value<Vec<Value<String>>>>,
-    /// `DockerLabels`: optional.
+    /// A key/value map of labels to add to the container. This parameter maps to `Labels` in the docker container create command and the `--label` option to docker run. This parameter requires version 1.18 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: `sudo docker version --format '{{.Server.APIVersion}}'`
+    ///
+    /// `DockerLabels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-dockerlabels)): map from string to (string), optional.
     #[serde(rename = "DockerLabels", skip_serializing_if = "Option::is_none")]
     pub docker_labels: Option<BTreeMap<String, Value<String>>>,
-    /// `DockerSecurityOptions`: optional.
+    /// A list of strings to provide custom configuration for multiple security systems. This field isn't valid for containers in tasks using the Fargate launch type. For Linux tasks on EC2, this parameter can be used to reference custom labels for SELinux and AppArmor multi-level security systems. For any tasks on EC2, this parameter can be used to reference a credential spec file that configures a container for Active Directory authentication. For more information, see [Using gMSAs for Windows Containers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/windows-gmsa.html) and [Using gMSAs for Linux Containers](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html) in the \*Amazon Elastic Container Service Developer Guide\*. This parameter maps to `SecurityOpt` in the docker container create command and the `--security-opt` option to docker run. The Amazon ECS container agent running on a container instance must register with the `ECS_SELINUX_CAPABLE=true` or `ECS_APPARMOR_CAPABLE=true` environment variables before containers placed on that instance can use these security options. For more information, see [Amazon ECS Container Agent Configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html) in the \*Amazon Elastic Container Service Developer Guide\*. Valid values: "no-new-privileges" \| "apparmor:PROFILE" \| "label:value" \| "credentialspec:CredentialSpecFilePath"
+    ///
+    /// `DockerSecurityOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-dockersecurityoptions)): list of (string), optional.
     #[serde(
         rename = "DockerSecurityOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub docker_security_options: Option<Value<Vec<Value<String>>>>,
-    /// `EntryPoint`: optional.
+    /// Early versions of the Amazon ECS container agent don't properly handle `entryPoint` parameters. If you have problems using `entryPoint`, update your container agent or enter your commands and arguments as `command` array items instead. The entry point that's passed to the container. This parameter maps to `Entrypoint` in the docker container create command and the `--entrypoint` option to docker run.
+    ///
+    /// `EntryPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-entrypoint)): list of (string), optional.
     #[serde(rename = "EntryPoint", skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<Value<Vec<Value<String>>>>,
-    /// `Environment`: optional.
+    /// The environment variables to pass to a container. This parameter maps to `Env` in the docker container create command and the `--env` option to docker run. We don't recommend that you use plaintext environment variables for sensitive information, such as credential data.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-environment)): list of (object [`KeyValuePair`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<KeyValuePair>>>,
-    /// `EnvironmentFiles`: optional.
+    /// A list of files containing the environment variables to pass to a container. This parameter maps to the `--env-file` option to docker run. You can specify up to ten environment files. The file must have a `.env` file extension. Each line in an environment file contains an environment variable in `VARIABLE=VALUE` format. Lines beginning with `#` are treated as comments and are ignored. If there are environment variables specified using the `environment` parameter in a container definition, they take precedence over the variables contained within an environment file. If multiple environment files are specified that contain the same variable, they're processed from the top down. We recommend that you use unique variable names. For more information, see [Specifying Environment Variables](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/taskdef-envfiles.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `EnvironmentFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-environmentfiles)): list of (object [`EnvironmentFile`]), optional.
     #[serde(rename = "EnvironmentFiles", skip_serializing_if = "Option::is_none")]
     pub environment_files: Option<Value<Vec<EnvironmentFile>>>,
-    /// `Essential`: optional.
+    /// If the `essential` parameter of a container is marked as `true`, and that container fails or stops for any reason, all other containers that are part of the task are stopped. If the `essential` parameter of a container is marked as `false`, its failure doesn't affect the rest of the containers in a task. If this parameter is omitted, a container is assumed to be essential. All tasks must have at least one essential container. If you have an application that's composed of multiple containers, group containers that are used for a common purpose into components, and separate the different components into multiple task definitions. For more information, see [Application Architecture](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/application_architecture.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `Essential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-essential)): boolean, optional.
     #[serde(rename = "Essential", skip_serializing_if = "Option::is_none")]
     pub essential: Option<Value<bool>>,
-    /// `ExtraHosts`: optional.
+    /// A list of hostnames and IP address mappings to append to the `/etc/hosts` file on the container. This parameter maps to `ExtraHosts` in the docker container create command and the `--add-host` option to docker run. This parameter isn't supported for Windows containers or tasks that use the `awsvpc` network mode.
+    ///
+    /// `ExtraHosts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-extrahosts)): list of (object [`HostEntry`]), optional.
     #[serde(rename = "ExtraHosts", skip_serializing_if = "Option::is_none")]
     pub extra_hosts: Option<Value<Vec<HostEntry>>>,
-    /// `FirelensConfiguration`: optional.
+    /// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see [Custom Log Routing](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `FirelensConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-firelensconfiguration)): object [`FirelensConfiguration`], optional.
     #[serde(
         rename = "FirelensConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub firelens_configuration: Option<FirelensConfiguration>,
-    /// `HealthCheck`: optional.
+    /// The container health check command and associated configuration parameters for the container. This parameter maps to `HealthCheck` in the docker container create command and the `HEALTHCHECK` parameter of docker run.
+    ///
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-healthcheck)): object [`HealthCheck`], optional.
     #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
-    /// `Hostname`: optional.
+    /// The hostname to use for your container. This parameter maps to `Hostname` in the docker container create command and the `--hostname` option to docker run. The `hostname` parameter is not supported if you're using the `awsvpc` network mode.
+    ///
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-hostname)): string, optional.
     #[serde(rename = "Hostname", skip_serializing_if = "Option::is_none")]
     pub hostname: Option<Value<String>>,
-    /// `Image`: required.
+    /// The image used to start a container. This string is passed directly to the Docker daemon. By default, images in the Docker Hub registry are available. Other repositories are specified with either `repository-url/image:tag` or `repository-url/image@digest`. For images using tags (repository-url/image:tag), up to 255 characters total are allowed, including letters (uppercase and lowercase), numbers, hyphens, underscores, colons, periods, forward slashes, and number signs (\#). For images using digests (repository-url/image@digest), the 255 character limit applies only to the repository URL and image name (everything before the @ sign). The only supported hash function is sha256, and the hash value after sha256: must be exactly 64 characters (only letters A-F, a-f, and numbers 0-9 are allowed). This parameter maps to `Image` in the docker container create command and the `IMAGE` parameter of docker run. + When a new task starts, the Amazon ECS container agent pulls the latest version of the specified image and tag for the container to use. However, subsequent updates to a repository image aren't propagated to already running tasks. + Images in Amazon ECR repositories can be specified by either using the full `registry/repository:tag` or `registry/repository@digest`. For example, `012345678910.dkr.ecr.<region-name>.amazonaws.com/<repository-name>:latest` or `012345678910.dkr.ecr.<region-name>.amazonaws.com/<repository-name>@sha256:94afd1f2e64d908bc90dbca0035a5b567EXAMPLE`. + Images in official repositories on Docker Hub use a single name (for example, `ubuntu` or `mongo`). + Images in other repositories on Docker Hub are qualified with an organization name (for example, `amazon/amazon-ecs-agent`). + Images in other online repositories are qualified further by a domain name (for example, `quay.io/assemblyline/ubuntu`).
+    ///
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-image)): string, required.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `Interactive`: optional.
+    /// When this parameter is `true`, you can deploy containerized applications that require `stdin` or a `tty` to be allocated. This parameter maps to `OpenStdin` in the docker container create command and the `--interactive` option to docker run.
+    ///
+    /// `Interactive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-interactive)): boolean, optional.
     #[serde(rename = "Interactive", skip_serializing_if = "Option::is_none")]
     pub interactive: Option<Value<bool>>,
-    /// `Links`: optional.
+    /// The `links` parameter allows containers to communicate with each other without the need for port mappings. This parameter is only supported if the network mode of a task definition is `bridge`. The `name:internalName` construct is analogous to `name:alias` in Docker links. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed.. This parameter maps to `Links` in the docker container create command and the `--link` option to docker run. This parameter is not supported for Windows containers. Containers that are collocated on a single container instance may be able to communicate with each other without requiring links or host port mappings. Network isolation is achieved on the container instance using security groups and VPC settings.
+    ///
+    /// `Links` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-links)): list of (string), optional.
     #[serde(rename = "Links", skip_serializing_if = "Option::is_none")]
     pub links: Option<Value<Vec<Value<String>>>>,
-    /// `LinuxParameters`: optional.
+    /// Linux-specific modifications that are applied to the container, such as Linux kernel capabilities. For more information see [KernelCapabilities](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html). This parameter is not supported for Windows containers.
+    ///
+    /// `LinuxParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-linuxparameters)): object [`TaskDefinitionLinuxParameters`], optional.
     #[serde(rename = "LinuxParameters", skip_serializing_if = "Option::is_none")]
     pub linux_parameters: Option<TaskDefinitionLinuxParameters>,
-    /// `LogConfiguration`: optional.
+    /// The log configuration specification for the container. This parameter maps to `LogConfig` in the docker Create a container command and the `--log-driver` option to docker run. By default, containers use the same logging driver that the Docker daemon uses. However, the container may use a different logging driver than the Docker daemon by specifying a log driver with this parameter in the container definition. To use a different logging driver for a container, the log system must be configured properly on the container instance (or on a different log server for remote logging options). For more information on the options for different supported log drivers, see [Configure logging drivers](https://docs.aws.amazon.com/https://docs.docker.com/engine/admin/logging/overview/) in the Docker documentation. Amazon ECS currently supports a subset of the logging drivers available to the Docker daemon (shown in the [LogConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LogConfiguration.html) data type). Additional log drivers may be available in future releases of the Amazon ECS container agent. This parameter requires version 1.18 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: `sudo docker version --format '{{.Server.APIVersion}}'` The Amazon ECS container agent running on a container instance must register the logging drivers available on that instance with the `ECS_AVAILABLE_LOGGING_DRIVERS` environment variable before containers placed on that instance can use these log configuration options. For more information, see [Container Agent Configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html) in the \*Developer Guide\*.
+    ///
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `Memory`: optional.
+    /// The amount (in MiB) of memory to present to the container. If your container attempts to exceed the memory specified here, the container is killed. The total amount of memory reserved for all containers within a task must be lower than the task `memory` value, if one is specified. This parameter maps to `Memory` in the [Create a container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the `--memory` option to [docker run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/#security-configuration). If using the Fargate launch type, this parameter is optional. If using the EC2 launch type, you must specify either a task-level memory value or a container-level memory value. If you specify both a container-level `memory` and `memoryReservation` value, `memory` must be greater than `memoryReservation`. If you specify `memoryReservation`, then that value is subtracted from the available memory resources for the container instance where the container is placed. Otherwise, the value of `memory` is used. The Docker 20.10.0 or later daemon reserves a minimum of 6 MiB of memory for a container, so you should not specify fewer than 6 MiB of memory for your containers. The Docker 19.03.13-ce or earlier daemon reserves a minimum of 4 MiB of memory for a container, so you should not specify fewer than 4 MiB of memory for your containers.
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-memory)): integer, optional.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<i64>>,
-    /// `MemoryReservation`: optional.
+    /// The soft limit (in MiB) of memory to reserve for the container. When system memory is under heavy contention, Docker attempts to keep the container memory to this soft limit. However, your container can consume more memory when it needs to, up to either the hard limit specified with the `memory` parameter (if applicable), or all of the available memory on the container instance, whichever comes first. This parameter maps to `MemoryReservation` in the docker container create command and the `--memory-reservation` option to docker run. If a task-level memory value is not specified, you must specify a non-zero integer for one or both of `memory` or `memoryReservation` in a container definition. If you specify both, `memory` must be greater than `memoryReservation`. If you specify `memoryReservation`, then that value is subtracted from the available memory resources for the container instance where the container is placed. Otherwise, the value of `memory` is used. For example, if your container normally uses 128 MiB of memory, but occasionally bursts to 256 MiB of memory for short periods of time, you can set a `memoryReservation` of 128 MiB, and a `memory` hard limit of 300 MiB. This configuration would allow the container to only reserve 128 MiB of memory from the remaining resources on the container instance, but also allow the container to consume more memory resources when needed. The Docker 20.10.0 or later daemon reserves a minimum of 6 MiB of memory for a container. So, don't specify less than 6 MiB of memory for your containers. The Docker 19.03.13-ce or earlier daemon reserves a minimum of 4 MiB of memory for a container. So, don't specify less than 4 MiB of memory for your containers.
+    ///
+    /// `MemoryReservation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-memoryreservation)): integer, optional.
     #[serde(rename = "MemoryReservation", skip_serializing_if = "Option::is_none")]
     pub memory_reservation: Option<Value<i64>>,
-    /// `MountPoints`: optional.
+    /// The mount points for data volumes in your container. This parameter maps to `Volumes` in the docker container create command and the `--volume` option to docker run. Windows containers can mount whole directories on the same drive as `$env:ProgramData`. Windows containers can't mount directories on a different drive, and mount point can't be across drives.
+    ///
+    /// `MountPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-mountpoints)): list of (object [`MountPoint`]), optional.
     #[serde(rename = "MountPoints", skip_serializing_if = "Option::is_none")]
     pub mount_points: Option<Value<Vec<MountPoint>>>,
-    /// `Name`: required.
+    /// The name of a container. If you're linking multiple containers together in a task definition, the `name` of one container can be entered in the `links` of another container to connect the containers. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed. This parameter maps to `name` in the docker container create command and the `--name` option to docker run.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PortMappings`: optional.
+    /// The list of port mappings for the container. Port mappings allow containers to access ports on the host container instance to send or receive traffic. For task definitions that use the `awsvpc` network mode, you should only specify the `containerPort`. The `hostPort` can be left blank or it must be the same value as the `containerPort`. Port mappings on Windows use the `NetNAT` gateway address rather than `localhost`. There is no loopback for port mappings on Windows, so you cannot access a container's mapped port from the host itself. This parameter maps to `PortBindings` in the [Create a container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the `--publish` option to [docker run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/). If the network mode of a task definition is set to `none`, then you can't specify port mappings. If the network mode of a task definition is set to `host`, then host ports must either be undefined or they must match the container port in the port mapping. After a task reaches the `RUNNING` status, manual and automatic host and container port assignments are visible in the \*Network Bindings\* section of a container description for a selected task in the Amazon ECS console. The assignments are also visible in the `networkBindings` section [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html) responses.
+    ///
+    /// `PortMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-portmappings)): list of (object [`PortMapping`]), optional.
     #[serde(rename = "PortMappings", skip_serializing_if = "Option::is_none")]
     pub port_mappings: Option<Value<Vec<PortMapping>>>,
-    /// `Privileged`: optional.
+    /// When this parameter is true, the container is given elevated privileges on the host container instance (similar to the `root` user). This parameter maps to `Privileged` in the docker container create command and the `--privileged` option to docker run This parameter is not supported for Windows containers or tasks run on FARGATElong.
+    ///
+    /// `Privileged` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-privileged)): boolean, optional.
     #[serde(rename = "Privileged", skip_serializing_if = "Option::is_none")]
     pub privileged: Option<Value<bool>>,
-    /// `PseudoTerminal`: optional.
+    /// When this parameter is `true`, a TTY is allocated. This parameter maps to `Tty` in the docker container create command and the `--tty` option to docker run.
+    ///
+    /// `PseudoTerminal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-pseudoterminal)): boolean, optional.
     #[serde(rename = "PseudoTerminal", skip_serializing_if = "Option::is_none")]
     pub pseudo_terminal: Option<Value<bool>>,
-    /// `ReadonlyRootFilesystem`: optional.
+    /// When this parameter is true, the container is given read-only access to its root file system. This parameter maps to `ReadonlyRootfs` in the docker container create command and the `--read-only` option to docker run. This parameter is not supported for Windows containers.
+    ///
+    /// `ReadonlyRootFilesystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-readonlyrootfilesystem)): boolean, optional.
     #[serde(
         rename = "ReadonlyRootFilesystem",
         skip_serializing_if = "Option::is_none"
     )]
     pub readonly_root_filesystem: Option<Value<bool>>,
-    /// `RepositoryCredentials`: optional.
+    /// The private repository authentication credentials to use.
+    ///
+    /// `RepositoryCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-repositorycredentials)): object [`RepositoryCredentials`], optional.
     #[serde(
         rename = "RepositoryCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_credentials: Option<RepositoryCredentials>,
-    /// `ResourceRequirements`: optional.
+    /// The type and amount of a resource to assign to a container. The supported resources are GPUs and Neuron devices.
+    ///
+    /// `ResourceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-resourcerequirements)): list of (object [`ResourceRequirement`]), optional.
     #[serde(
         rename = "ResourceRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_requirements: Option<Value<Vec<ResourceRequirement>>>,
-    /// `RestartPolicy`: optional.
+    /// The restart policy for a container. When you set up a restart policy, Amazon ECS can restart the container without needing to replace the task. For more information, see [Restart individual containers in Amazon ECS tasks with container restart policies](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `RestartPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-restartpolicy)): object [`RestartPolicy`], optional.
     #[serde(rename = "RestartPolicy", skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
-    /// `Secrets`: optional.
+    /// The secrets to pass to the container. For more information, see [Specifying Sensitive Data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `Secrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-secrets)): list of (object [`Secret`]), optional.
     #[serde(rename = "Secrets", skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Value<Vec<Secret>>>,
-    /// `StartTimeout`: optional.
+    /// Time duration (in seconds) to wait before giving up on resolving dependencies for a container. For example, you specify two containers in a task definition with containerA having a dependency on containerB reaching a `COMPLETE`, `SUCCESS`, or `HEALTHY` status. If a `startTimeout` value is specified for containerB and it doesn't reach the desired status within that time then containerA gives up and not start. This results in the task transitioning to a `STOPPED` state. When the `ECS_CONTAINER_START_TIMEOUT` container agent configuration variable is used, it's enforced independently from this start timeout value. For tasks using the Fargate launch type, the task or service requires the following platforms: + Linux platform version `1.3.0` or later. + Windows platform version `1.0.0` or later. For tasks using the EC2 launch type, your container instances require at least version `1.26.0` of the container agent to use a container start timeout value. However, we recommend using the latest container agent version. For information about checking your agent version and updating to the latest version, see [Updating the Amazon ECS Container Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the \*Amazon Elastic Container Service Developer Guide\*. If you're using an Amazon ECS-optimized Linux AMI, your instance needs at least version `1.26.0-1` of the `ecs-init` package. If your container instances are launched from version `20190301` or later, then they contain the required versions of the container agent and `ecs-init`. For more information, see [Amazon ECS-optimized Linux AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the \*Amazon Elastic Container Service Developer Guide\*. The valid values for Fargate are 2-120 seconds.
+    ///
+    /// `StartTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-starttimeout)): integer, optional.
     #[serde(rename = "StartTimeout", skip_serializing_if = "Option::is_none")]
     pub start_timeout: Option<Value<i64>>,
-    /// `StopTimeout`: optional.
+    /// Time duration (in seconds) to wait before the container is forcefully killed if it doesn't exit normally on its own. For tasks using the Fargate launch type, the task or service requires the following platforms: + Linux platform version `1.3.0` or later. + Windows platform version `1.0.0` or later. For tasks that use the Fargate launch type, the max stop timeout value is 120 seconds and if the parameter is not specified, the default value of 30 seconds is used. For tasks that use the EC2 launch type, if the `stopTimeout` parameter isn't specified, the value set for the Amazon ECS container agent configuration variable `ECS_CONTAINER_STOP_TIMEOUT` is used. If neither the `stopTimeout` parameter or the `ECS_CONTAINER_STOP_TIMEOUT` agent configuration variable are set, then the default values of 30 seconds for Linux containers and 30 seconds on Windows containers are used. Your container instances require at least version 1.26.0 of the container agent to use a container stop timeout value. However, we recommend using the latest container agent version. For information about checking your agent version and updating to the latest version, see [Updating the Amazon ECS Container Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the \*Amazon Elastic Container Service Developer Guide\*. If you're using an Amazon ECS-optimized Linux AMI, your instance needs at least version 1.26.0-1 of the `ecs-init` package. If your container instances are launched from version `20190301` or later, then they contain the required versions of the container agent and `ecs-init`. For more information, see [Amazon ECS-optimized Linux AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the \*Amazon Elastic Container Service Developer Guide\*. The valid values for Fargate are 2-120 seconds.
+    ///
+    /// `StopTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-stoptimeout)): integer, optional.
     #[serde(rename = "StopTimeout", skip_serializing_if = "Option::is_none")]
     pub stop_timeout: Option<Value<i64>>,
-    /// `SystemControls`: optional.
+    /// A list of namespaced kernel parameters to set in the container. This parameter maps to `Sysctls` in the docker container create command and the `--sysctl` option to docker run. For example, you can configure `net.ipv4.tcp_keepalive_time` setting to maintain longer lived connections.
+    ///
+    /// `SystemControls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-systemcontrols)): list of (object [`SystemControl`]), optional.
     #[serde(rename = "SystemControls", skip_serializing_if = "Option::is_none")]
     pub system_controls: Option<Value<Vec<SystemControl>>>,
-    /// `Ulimits`: optional.
+    /// A list of `ulimits` to set in the container. This parameter maps to `Ulimits` in the [Create a container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the `--ulimit` option to [docker run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/). Valid naming values are displayed in the [Ulimit](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Ulimit.html) data type. This parameter requires version 1.18 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: `sudo docker version --format '{{.Server.APIVersion}}'` This parameter is not supported for Windows containers.
+    ///
+    /// `Ulimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-ulimits)): list of (object [`Ulimit`]), optional.
     #[serde(rename = "Ulimits", skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<Value<Vec<Ulimit>>>,
-    /// `User`: optional.
+    /// The user to use inside the container. This parameter maps to `User` in the docker container create command and the `--user` option to docker run. When running tasks using the `host` network mode, don't run containers using the root user (UID 0). We recommend using a non-root user for better security. You can specify the `user` using the following formats. If specifying a UID or GID, you must specify it as a positive integer. + `user` + `user:group` + `uid` + `uid:gid` + `user:gid` + `uid:group` This parameter is not supported for Windows containers.
+    ///
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-user)): string, optional.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<Value<String>>,
-    /// `VersionConsistency`: optional.
+    /// Specifies whether Amazon ECS will resolve the container image tag provided in the container definition to an image digest. By default, the value is `enabled`. If you set the value for a container as `disabled`, Amazon ECS will not resolve the provided container image tag to a digest and will use the original image URI specified in the container definition for deployment. For more information about container image resolution, see [Container image resolution](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability) in the \*Amazon ECS Developer Guide\*.
+    ///
+    /// `VersionConsistency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-versionconsistency)): [`VersionConsistency`], one of `enabled`, `disabled`, optional.
     #[serde(rename = "VersionConsistency", skip_serializing_if = "Option::is_none")]
     pub version_consistency: Option<Value<VersionConsistency>>,
-    /// `VolumesFrom`: optional.
+    /// Data volumes to mount from another container. This parameter maps to `VolumesFrom` in the docker container create command and the `--volumes-from` option to docker run.
+    ///
+    /// `VolumesFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-volumesfrom)): list of (object [`VolumeFrom`]), optional.
     #[serde(rename = "VolumesFrom", skip_serializing_if = "Option::is_none")]
     pub volumes_from: Option<Value<Vec<VolumeFrom>>>,
-    /// `WorkingDirectory`: optional.
+    /// The working directory to run commands inside the container in. This parameter maps to `WorkingDir` in the docker container create command and the `--workdir` option to docker run.
+    ///
+    /// `WorkingDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdefinition.html#cfn-ecs-taskdefinition-containerdefinition-workingdirectory)): string, optional.
     #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<Value<String>>,
 }
@@ -3565,15 +3887,19 @@ impl Walk for ContainerDefinition {
 
 /// The `ContainerDependency` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `ContainerDependency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-containerdependency.html), [`AWS::ECS::TaskDefinition` `ContainerDependency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-containerdependency.html).
 ///
 /// Every property is optional: start from [`ContainerDependency::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContainerDependency {
-    /// `Condition`: optional.
+    /// The dependency condition of the container. The following are the available conditions and their behavior: + `START` - This condition emulates the behavior of links and volumes today. It validates that a dependent container is started before permitting other containers to start. + `COMPLETE` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container. + `SUCCESS` - This condition is the same as `COMPLETE`, but it also requires that the container exits with a `zero` status. This condition can't be set on an essential container. + `HEALTHY` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
+    ///
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-containerdependency.html#cfn-ecs-daemontaskdefinition-containerdependency-condition)): [`Condition`], one of `COMPLETE`, `HEALTHY`, `START`, `SUCCESS`, optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<Value<Condition>>,
-    /// `ContainerName`: optional.
+    /// The name of a container.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-containerdependency.html#cfn-ecs-daemontaskdefinition-containerdependency-containername)): string, optional.
     #[serde(rename = "ContainerName", skip_serializing_if = "Option::is_none")]
     pub container_name: Option<Value<String>>,
 }
@@ -3654,15 +3980,19 @@ impl Walk for CpuManufacturers {
 
 /// The `DaemonAlarmConfiguration` property type of [`Daemon`].
 ///
-/// AWS reference: [`AWS::ECS::Daemon`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html).
+/// AWS reference: [`AWS::ECS::Daemon` `DaemonAlarmConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-daemonalarmconfiguration.html).
 ///
 /// Every property is optional: start from [`DaemonAlarmConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DaemonAlarmConfiguration {
-    /// `AlarmNames`: optional.
+    /// The CloudWatch alarm names to monitor during a daemon deployment.
+    ///
+    /// `AlarmNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-daemonalarmconfiguration.html#cfn-ecs-daemon-daemonalarmconfiguration-alarmnames)): list of (string), optional.
     #[serde(rename = "AlarmNames", skip_serializing_if = "Option::is_none")]
     pub alarm_names: Option<Value<Vec<Value<String>>>>,
-    /// `Enable`: optional.
+    /// Determines whether to use the CloudWatch alarm option in the daemon deployment process. The default value is `false`.
+    ///
+    /// `Enable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-daemonalarmconfiguration.html#cfn-ecs-daemon-daemonalarmconfiguration-enable)): boolean, optional.
     #[serde(rename = "Enable", skip_serializing_if = "Option::is_none")]
     pub enable: Option<Value<bool>>,
 }
@@ -3700,105 +4030,163 @@ impl Walk for DaemonAlarmConfiguration {
 
 /// The `DaemonContainerDefinition` property type of [`DaemonTaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `DaemonContainerDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html).
 ///
 /// [`DaemonContainerDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DaemonContainerDefinition {
-    /// `Command`: optional.
+    /// The command that's passed to the container.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `Cpu`: optional.
+    /// The number of `cpu` units reserved for the container.
+    ///
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-cpu)): integer, optional.
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value<i64>>,
-    /// `DependsOn`: optional.
+    /// The dependencies defined for container startup and shutdown. A container can contain multiple dependencies on other containers in a task definition.
+    ///
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-dependson)): list of (object [`ContainerDependency`]), optional.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<ContainerDependency>>>,
-    /// `EntryPoint`: optional.
+    /// The entry point that's passed to the container.
+    ///
+    /// `EntryPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-entrypoint)): list of (string), optional.
     #[serde(rename = "EntryPoint", skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<Value<Vec<Value<String>>>>,
-    /// `Environment`: optional.
+    /// The environment variables to pass to a container.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-environment)): list of (object [`KeyValuePair`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<KeyValuePair>>>,
-    /// `EnvironmentFiles`: optional.
+    /// A list of files containing the environment variables to pass to a container.
+    ///
+    /// `EnvironmentFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-environmentfiles)): list of (object [`EnvironmentFile`]), optional.
     #[serde(rename = "EnvironmentFiles", skip_serializing_if = "Option::is_none")]
     pub environment_files: Option<Value<Vec<EnvironmentFile>>>,
-    /// `Essential`: optional.
+    /// If the `essential` parameter of a container is marked as `true`, and that container fails or stops for any reason, all other containers that are part of the task are stopped.
+    ///
+    /// `Essential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-essential)): boolean, optional.
     #[serde(rename = "Essential", skip_serializing_if = "Option::is_none")]
     pub essential: Option<Value<bool>>,
-    /// `FirelensConfiguration`: optional.
+    /// The FireLens configuration for the container. This is used to specify and configure a log router for container logs.
+    ///
+    /// `FirelensConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-firelensconfiguration)): object [`FirelensConfiguration`], optional.
     #[serde(
         rename = "FirelensConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub firelens_configuration: Option<FirelensConfiguration>,
-    /// `HealthCheck`: optional.
+    /// The container health check command and associated configuration parameters for the container.
+    ///
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-healthcheck)): object [`HealthCheck`], optional.
     #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
-    /// `Image`: required.
+    /// The image used to start the container. This string is passed directly to the Docker daemon. Images in the Docker Hub registry are available by default. Other repositories are specified with either `repository-url/image:tag` or `repository-url/image@digest`.
+    ///
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-image)): string, required.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `Interactive`: optional.
+    /// When this parameter is `true`, you can deploy containerized applications that require `stdin` or a `tty` to be allocated.
+    ///
+    /// `Interactive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-interactive)): boolean, optional.
     #[serde(rename = "Interactive", skip_serializing_if = "Option::is_none")]
     pub interactive: Option<Value<bool>>,
-    /// `LinuxParameters`: optional.
+    /// Linux-specific modifications that are applied to the container configuration, such as Linux kernel capabilities.
+    ///
+    /// `LinuxParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-linuxparameters)): object [`DaemonTaskDefinitionLinuxParameters`], optional.
     #[serde(rename = "LinuxParameters", skip_serializing_if = "Option::is_none")]
     pub linux_parameters: Option<DaemonTaskDefinitionLinuxParameters>,
-    /// `LogConfiguration`: optional.
+    /// The log configuration specification for the container.
+    ///
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `Memory`: optional.
+    /// The amount (in MiB) of memory to present to the container. If the container attempts to exceed the memory specified here, the container is killed.
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-memory)): integer, optional.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<i64>>,
-    /// `MemoryReservation`: optional.
+    /// The soft limit (in MiB) of memory to reserve for the container.
+    ///
+    /// `MemoryReservation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-memoryreservation)): integer, optional.
     #[serde(rename = "MemoryReservation", skip_serializing_if = "Option::is_none")]
     pub memory_reservation: Option<Value<i64>>,
-    /// `MountPoints`: optional.
+    /// The mount points for data volumes in your container.
+    ///
+    /// `MountPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-mountpoints)): list of (object [`MountPoint`]), optional.
     #[serde(rename = "MountPoints", skip_serializing_if = "Option::is_none")]
     pub mount_points: Option<Value<Vec<MountPoint>>>,
-    /// `Name`: required.
+    /// The name of the container. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Privileged`: optional.
+    /// When this parameter is true, the container is given elevated privileges on the host container instance (similar to the `root` user).
+    ///
+    /// `Privileged` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-privileged)): boolean, optional.
     #[serde(rename = "Privileged", skip_serializing_if = "Option::is_none")]
     pub privileged: Option<Value<bool>>,
-    /// `PseudoTerminal`: optional.
+    /// When this parameter is `true`, a TTY is allocated.
+    ///
+    /// `PseudoTerminal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-pseudoterminal)): boolean, optional.
     #[serde(rename = "PseudoTerminal", skip_serializing_if = "Option::is_none")]
     pub pseudo_terminal: Option<Value<bool>>,
-    /// `ReadonlyRootFilesystem`: optional.
+    /// When this parameter is true, the container is given read-only access to its root file system.
+    ///
+    /// `ReadonlyRootFilesystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-readonlyrootfilesystem)): boolean, optional.
     #[serde(
         rename = "ReadonlyRootFilesystem",
         skip_serializing_if = "Option::is_none"
     )]
     pub readonly_root_filesystem: Option<Value<bool>>,
-    /// `RepositoryCredentials`: optional.
+    /// The private repository authentication credentials to use.
+    ///
+    /// `RepositoryCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-repositorycredentials)): object [`RepositoryCredentials`], optional.
     #[serde(
         rename = "RepositoryCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_credentials: Option<RepositoryCredentials>,
-    /// `RestartPolicy`: optional.
+    /// The restart policy for the container. When you set up a restart policy, Amazon ECS can restart the container without needing to replace the task.
+    ///
+    /// `RestartPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-restartpolicy)): object [`RestartPolicy`], optional.
     #[serde(rename = "RestartPolicy", skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
-    /// `Secrets`: optional.
+    /// The secrets to pass to the container.
+    ///
+    /// `Secrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-secrets)): list of (object [`Secret`]), optional.
     #[serde(rename = "Secrets", skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Value<Vec<Secret>>>,
-    /// `StartTimeout`: optional.
+    /// Time duration (in seconds) to wait before giving up on resolving dependencies for a container.
+    ///
+    /// `StartTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-starttimeout)): integer, optional.
     #[serde(rename = "StartTimeout", skip_serializing_if = "Option::is_none")]
     pub start_timeout: Option<Value<i64>>,
-    /// `StopTimeout`: optional.
+    /// Time duration (in seconds) to wait before the container is forcefully killed if it doesn't exit normally on its own.
+    ///
+    /// `StopTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-stoptimeout)): integer, optional.
     #[serde(rename = "StopTimeout", skip_serializing_if = "Option::is_none")]
     pub stop_timeout: Option<Value<i64>>,
-    /// `SystemControls`: optional.
+    /// A list of namespaced kernel parameters to set in the container.
+    ///
+    /// `SystemControls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-systemcontrols)): list of (object [`SystemControl`]), optional.
     #[serde(rename = "SystemControls", skip_serializing_if = "Option::is_none")]
     pub system_controls: Option<Value<Vec<SystemControl>>>,
-    /// `Ulimits`: optional.
+    /// A list of `ulimits` to set in the container.
+    ///
+    /// `Ulimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-ulimits)): list of (object [`Ulimit`]), optional.
     #[serde(rename = "Ulimits", skip_serializing_if = "Option::is_none")]
     pub ulimits: Option<Value<Vec<Ulimit>>>,
-    /// `User`: optional.
+    /// The user to use inside the container.
+    ///
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-user)): string, optional.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<Value<String>>,
-    /// `WorkingDirectory`: optional.
+    /// The working directory to run commands inside the container in.
+    ///
+    /// `WorkingDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-daemoncontainerdefinition.html#cfn-ecs-daemontaskdefinition-daemoncontainerdefinition-workingdirectory)): string, optional.
     #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<Value<String>>,
 }
@@ -4073,18 +4461,24 @@ impl Walk for DaemonContainerDefinition {
 
 /// The `DaemonDeploymentConfiguration` property type of [`Daemon`].
 ///
-/// AWS reference: [`AWS::ECS::Daemon`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html).
+/// AWS reference: [`AWS::ECS::Daemon` `DaemonDeploymentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-daemondeploymentconfiguration.html).
 ///
 /// Every property is optional: start from [`DaemonDeploymentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DaemonDeploymentConfiguration {
-    /// `Alarms`: optional.
+    /// The CloudWatch alarm configuration for the daemon deployment. When alarms are triggered during a deployment, the deployment can be automatically rolled back.
+    ///
+    /// `Alarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-daemondeploymentconfiguration.html#cfn-ecs-daemon-daemondeploymentconfiguration-alarms)): object [`DaemonAlarmConfiguration`], optional.
     #[serde(rename = "Alarms", skip_serializing_if = "Option::is_none")]
     pub alarms: Option<DaemonAlarmConfiguration>,
-    /// `BakeTimeInMinutes`: optional.
+    /// The amount of time (in minutes) to wait after a successful deployment step before proceeding. This allows time to monitor for issues before continuing. The default value is 0.
+    ///
+    /// `BakeTimeInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-daemondeploymentconfiguration.html#cfn-ecs-daemon-daemondeploymentconfiguration-baketimeinminutes)): integer, optional. Range: 0 to 1440.
     #[serde(rename = "BakeTimeInMinutes", skip_serializing_if = "Option::is_none")]
     pub bake_time_in_minutes: Option<Value<i64>>,
-    /// `DrainPercent`: optional.
+    /// The percentage of container instances to drain simultaneously during a daemon deployment. Valid values are between 0.0 and 100.0.
+    ///
+    /// `DrainPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-daemondeploymentconfiguration.html#cfn-ecs-daemon-daemondeploymentconfiguration-drainpercent)): number, optional. Range: 0 to 100.
     #[serde(rename = "DrainPercent", skip_serializing_if = "Option::is_none")]
     pub drain_percent: Option<Value<f64>>,
 }
@@ -4150,15 +4544,19 @@ impl Walk for DaemonPropagateTags {
 
 /// The `Tag` property type of [`Daemon`] and [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Daemon`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemon.html), [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Daemon` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-tag.html), [`AWS::ECS::Gateway` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-tag.html).
 ///
 /// [`DaemonTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DaemonTag {
-    /// `Key`: required.
+    /// One part of a key-value pair that make up a tag. A `key` is a general label that acts like a category for more specific tag values.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-tag.html#cfn-ecs-daemon-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The optional part of a key-value pair that make up a tag. A `value` acts as a descriptor within a tag category (key).
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemon-tag.html#cfn-ecs-daemon-tag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -4213,21 +4611,29 @@ impl Walk for DaemonTaskDefinitionIpcMode {
 
 /// The `LinuxParameters` property type of [`DaemonTaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `LinuxParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-linuxparameters.html).
 ///
 /// Every property is optional: start from [`DaemonTaskDefinitionLinuxParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DaemonTaskDefinitionLinuxParameters {
-    /// `Capabilities`: optional.
+    /// The Linux capabilities for the container that are added to or dropped from the default configuration provided by Docker. For tasks that use the Fargate launch type, `capabilities` is supported for all platform versions but the `add` parameter is only supported if using platform version 1.4.0 or later.
+    ///
+    /// `Capabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-linuxparameters.html#cfn-ecs-daemontaskdefinition-linuxparameters-capabilities)): object [`KernelCapabilities`], optional.
     #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<KernelCapabilities>,
-    /// `Devices`: optional.
+    /// Any host devices to expose to the container. This parameter maps to `Devices` in the docker container create command and the `--device` option to docker run. If you're using tasks that use the Fargate launch type, the `devices` parameter isn't supported.
+    ///
+    /// `Devices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-linuxparameters.html#cfn-ecs-daemontaskdefinition-linuxparameters-devices)): list of (object [`Device`]), optional.
     #[serde(rename = "Devices", skip_serializing_if = "Option::is_none")]
     pub devices: Option<Value<Vec<Device>>>,
-    /// `InitProcessEnabled`: optional.
+    /// Run an `init` process inside the container that forwards signals and reaps processes. This parameter maps to the `--init` option to docker run. This parameter requires version 1.25 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: `sudo docker version --format '{{.Server.APIVersion}}'`
+    ///
+    /// `InitProcessEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-linuxparameters.html#cfn-ecs-daemontaskdefinition-linuxparameters-initprocessenabled)): boolean, optional.
     #[serde(rename = "InitProcessEnabled", skip_serializing_if = "Option::is_none")]
     pub init_process_enabled: Option<Value<bool>>,
-    /// `Tmpfs`: optional.
+    /// The container path, mount options, and size (in MiB) of the tmpfs mount. This parameter maps to the `--tmpfs` option to docker run.
+    ///
+    /// `Tmpfs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-linuxparameters.html#cfn-ecs-daemontaskdefinition-linuxparameters-tmpfs)): list of (object [`Tmpfs`]), optional.
     #[serde(rename = "Tmpfs", skip_serializing_if = "Option::is_none")]
     pub tmpfs: Option<Value<Vec<Tmpfs>>>,
 }
@@ -4301,15 +4707,19 @@ impl Walk for DaemonTaskDefinitionPidMode {
 
 /// The `Volume` property type of [`DaemonTaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-volume.html).
 ///
 /// Every property is optional: start from [`DaemonTaskDefinitionVolume::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DaemonTaskDefinitionVolume {
-    /// `Host`: optional.
+    /// This parameter is specified when you use bind mount host volumes. The contents of the `host` parameter determine whether your bind mount host volume persists on the host container instance and where it's stored. If the `host` parameter is empty, then the Docker daemon assigns a host path for your data volume. However, the data isn't guaranteed to persist after the containers that are associated with it stop running. Windows containers can mount whole directories on the same drive as `$env:ProgramData`. Windows containers can't mount directories on a different drive, and mount point can't be across drives. For example, you can mount `C:\my\path:C:\my\path` and `D:\:D:\`, but not `D:\my\path:C:\my\path` or `D:\:C:\my\path`.
+    ///
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-volume.html#cfn-ecs-daemontaskdefinition-volume-host)): object [`HostVolumeProperties`], optional.
     #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
     pub host: Option<HostVolumeProperties>,
-    /// `Name`: optional.
+    /// The name of the volume. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed. When using a volume configured at launch, the `name` is required and must also be specified as the volume name in the `ServiceVolumeConfiguration` or `TaskVolumeConfiguration` parameter when creating your service or standalone task. For all other types of volumes, this name is referenced in the `sourceVolume` parameter of the `mountPoints` object in the container definition. When a volume is using the `efsVolumeConfiguration`, the name is required. When a volume is using the `s3filesVolumeConfiguration`, the name is required.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-volume.html#cfn-ecs-daemontaskdefinition-volume-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -4347,18 +4757,24 @@ impl Walk for DaemonTaskDefinitionVolume {
 
 /// The `DeploymentAlarms` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `DeploymentAlarms`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentalarms.html).
 ///
 /// Every property is required: [`DeploymentAlarms::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeploymentAlarms {
-    /// `AlarmNames`: required.
+    /// One or more CloudWatch alarm names. Use a "," to separate the alarms.
+    ///
+    /// `AlarmNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentalarms.html#cfn-ecs-service-deploymentalarms-alarmnames)): list of (string), required.
     #[serde(rename = "AlarmNames")]
     pub alarm_names: Value<Vec<Value<String>>>,
-    /// `Enable`: required.
+    /// Determines whether to use the CloudWatch alarm option in the service deployment process.
+    ///
+    /// `Enable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentalarms.html#cfn-ecs-service-deploymentalarms-enable)): boolean, required.
     #[serde(rename = "Enable")]
     pub enable: Value<bool>,
-    /// `Rollback`: required.
+    /// Determines whether to configure Amazon ECS to roll back the service if a service deployment fails. If rollback is used, when a service deployment fails, the service is rolled back to the last deployment that completed successfully.
+    ///
+    /// `Rollback` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentalarms.html#cfn-ecs-service-deploymentalarms-rollback)): boolean, required.
     #[serde(rename = "Rollback")]
     pub rollback: Value<bool>,
 }
@@ -4394,21 +4810,29 @@ impl Walk for DeploymentAlarms {
 
 /// The `DeploymentCircuitBreaker` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `DeploymentCircuitBreaker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentcircuitbreaker.html).
 ///
 /// [`DeploymentCircuitBreaker::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeploymentCircuitBreaker {
-    /// `Enable`: required.
+    /// Determines whether to use the deployment circuit breaker logic for the service.
+    ///
+    /// `Enable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentcircuitbreaker.html#cfn-ecs-service-deploymentcircuitbreaker-enable)): boolean, required.
     #[serde(rename = "Enable")]
     pub enable: Value<bool>,
-    /// `ResetOnHealthyTask`: optional.
+    /// Specifies whether the deployment circuit breaker resets its failure count when a task reaches a healthy state. When set to `true`, a task that reaches a healthy state resets the failure count to `0`. When set to `false`, Amazon ECS does not reset the failure count. The default is `true`.
+    ///
+    /// `ResetOnHealthyTask` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentcircuitbreaker.html#cfn-ecs-service-deploymentcircuitbreaker-resetonhealthytask)): boolean, optional.
     #[serde(rename = "ResetOnHealthyTask", skip_serializing_if = "Option::is_none")]
     pub reset_on_healthy_task: Option<Value<bool>>,
-    /// `Rollback`: required.
+    /// Determines whether to configure Amazon ECS to roll back the service if a service deployment fails. If rollback is on, when a service deployment fails, the service is rolled back to the last deployment that completed successfully.
+    ///
+    /// `Rollback` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentcircuitbreaker.html#cfn-ecs-service-deploymentcircuitbreaker-rollback)): boolean, required.
     #[serde(rename = "Rollback")]
     pub rollback: Value<bool>,
-    /// `ThresholdConfiguration`: optional.
+    /// The threshold configuration that controls when the deployment circuit breaker triggers. The `type` and `value` together determine how many task failures are tolerated before the circuit breaker activates.
+    ///
+    /// `ThresholdConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentcircuitbreaker.html#cfn-ecs-service-deploymentcircuitbreaker-thresholdconfiguration)): object [`ThresholdConfiguration`], optional.
     #[serde(
         rename = "ThresholdConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -4458,54 +4882,74 @@ impl Walk for DeploymentCircuitBreaker {
 
 /// The `DeploymentConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `DeploymentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html).
 ///
 /// Every property is optional: start from [`DeploymentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentConfiguration {
-    /// `Alarms`: optional.
+    /// Information about the CloudWatch alarms.
+    ///
+    /// `Alarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-alarms)): object [`DeploymentAlarms`], optional.
     #[serde(rename = "Alarms", skip_serializing_if = "Option::is_none")]
     pub alarms: Option<DeploymentAlarms>,
-    /// `BakeTimeInMinutes`: optional.
+    /// The duration waiting before terminating the previous service revision and marking a deployment complete. The following rules apply when you don't specify a value: + For blue/green, linear, and canary deployments, the value is set to 15 minutes. + For rolling deployments, there is no bake time set by default. + The external deployment controller (`EXTERNAL`) and the ACD blue/green deployment controller (`CODE_DEPLOY`) do not support the `BakeTimeInMinutes` parameter. If you provide a bake time for a rolling deployment, the CloudFormation handler timeout is increased to the maximum of 36 hours, matching the timeout for blue/green, linear, and canary deployments.
+    ///
+    /// `BakeTimeInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-baketimeinminutes)): integer, optional. Range: 0 to 1440.
     #[serde(rename = "BakeTimeInMinutes", skip_serializing_if = "Option::is_none")]
     pub bake_time_in_minutes: Option<Value<i64>>,
-    /// `CanaryConfiguration`: optional.
+    /// Configuration for canary deployment strategy. Only valid when the deployment strategy is `CANARY`. This configuration enables shifting a fixed percentage of traffic for testing, followed by shifting the remaining traffic after a bake period.
+    ///
+    /// `CanaryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-canaryconfiguration)): object [`CanaryConfiguration`], optional.
     #[serde(
         rename = "CanaryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub canary_configuration: Option<CanaryConfiguration>,
-    /// `DeploymentCircuitBreaker`: optional.
+    /// The deployment circuit breaker can only be used for services using the rolling update (`ECS`) deployment type. The \*deployment circuit breaker\* determines whether a service deployment will fail if the service can't reach a steady state. If you use the deployment circuit breaker, a service deployment will transition to a failed state and stop launching new tasks. If you use the rollback option, when a service deployment fails, the service is rolled back to the last deployment that completed successfully. For more information, see [Rolling update](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html) in the \*Amazon Elastic Container Service Developer Guide\*
+    ///
+    /// `DeploymentCircuitBreaker` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-deploymentcircuitbreaker)): object [`DeploymentCircuitBreaker`], optional.
     #[serde(
         rename = "DeploymentCircuitBreaker",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_circuit_breaker: Option<DeploymentCircuitBreaker>,
-    /// `EarlySuccessCriteria`: optional.
+    /// The early success criteria configuration for a rolling deployment. With early success criteria, you can configure an Amazon ECS deployment to complete faster. Amazon ECS declares a deployment successful once a target percentage of tasks are healthy, instead of waiting for the service to fully stabilize.
+    ///
+    /// `EarlySuccessCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-earlysuccesscriteria)): object [`DeploymentEarlySuccessCriteria`], optional.
     #[serde(
         rename = "EarlySuccessCriteria",
         skip_serializing_if = "Option::is_none"
     )]
     pub early_success_criteria: Option<DeploymentEarlySuccessCriteria>,
-    /// `LifecycleHooks`: optional.
+    /// An array of deployment lifecycle hook objects to run custom logic or pause the deployment at specific stages of the deployment lifecycle.
+    ///
+    /// `LifecycleHooks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-lifecyclehooks)): list of (object [`DeploymentLifecycleHook`]), optional.
     #[serde(rename = "LifecycleHooks", skip_serializing_if = "Option::is_none")]
     pub lifecycle_hooks: Option<Value<Vec<DeploymentLifecycleHook>>>,
-    /// `LinearConfiguration`: optional.
+    /// Configuration for linear deployment strategy. Only valid when the deployment strategy is `LINEAR`. This configuration enables progressive traffic shifting in equal percentage increments with configurable bake times between each step.
+    ///
+    /// `LinearConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-linearconfiguration)): object [`LinearConfiguration`], optional.
     #[serde(
         rename = "LinearConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub linear_configuration: Option<LinearConfiguration>,
-    /// `MaximumPercent`: optional.
+    /// If a service is using the rolling update (`ECS`) deployment type, the `maximumPercent` parameter represents an upper limit on the number of your service's tasks that are allowed in the `RUNNING` or `PENDING` state during a deployment, as a percentage of the `desiredCount` (rounded down to the nearest integer). This parameter enables you to define the deployment batch size. For example, if your service is using the `REPLICA` service scheduler and has a `desiredCount` of four tasks and a `maximumPercent` value of 200%, the scheduler may start four new tasks before stopping the four older tasks (provided that the cluster resources required to do this are available). The default `maximumPercent` value for a service using the `REPLICA` service scheduler is 200%. The Amazon ECS scheduler uses this parameter to replace unhealthy tasks by starting replacement tasks first and then stopping the unhealthy tasks, as long as cluster resources for starting replacement tasks are available. For more information about how the scheduler replaces unhealthy tasks, see [Amazon ECS services](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html). If a service is using either the blue/green (`CODE_DEPLOY`) or `EXTERNAL` deployment types, and tasks in the service use the EC2 launch type, the \*maximum percent\* value is set to the default value. The \*maximum percent\* value is used to define the upper limit on the number of the tasks in the service that remain in the `RUNNING` state while the container instances are in the `DRAINING` state. You can't specify a custom `maximumPercent` value for a service that uses either the blue/green (`CODE_DEPLOY`) or `EXTERNAL` deployment types and has tasks that use the EC2 launch type. If the service uses either the blue/green (`CODE_DEPLOY`) or `EXTERNAL` deployment types, and the tasks in the service use the Fargate launch type, the maximum percent value is not used. The value is still returned when describing your service.
+    ///
+    /// `MaximumPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-maximumpercent)): integer, optional.
     #[serde(rename = "MaximumPercent", skip_serializing_if = "Option::is_none")]
     pub maximum_percent: Option<Value<i64>>,
-    /// `MinimumHealthyPercent`: optional.
+    /// If a service is using the rolling update (`ECS`) deployment type, the `minimumHealthyPercent` represents a lower limit on the number of your service's tasks that must remain in the `RUNNING` state during a deployment, as a percentage of the `desiredCount` (rounded up to the nearest integer). This parameter enables you to deploy without using additional cluster capacity. For example, if your service has a `desiredCount` of four tasks and a `minimumHealthyPercent` of 50%, the service scheduler may stop two existing tasks to free up cluster capacity before starting two new tasks. If any tasks are unhealthy and if `maximumPercent` doesn't allow the Amazon ECS scheduler to start replacement tasks, the scheduler stops the unhealthy tasks one-by-one — using the `minimumHealthyPercent` as a constraint — to clear up capacity to launch replacement tasks. For more information about how the scheduler replaces unhealthy tasks, see [Amazon ECS services](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html). For services that \*do not\* use a load balancer, the following should be noted: + A service is considered healthy if all essential containers within the tasks in the service pass their health checks. + If a task has no essential containers with a health check defined, the service scheduler will wait for 40 seconds after a task reaches a `RUNNING` state before the task is counted towards the minimum healthy percent total. + If a task has one or more essential containers with a health check defined, the service scheduler will wait for the task to reach a healthy status before counting it towards the minimum healthy percent total. A task is considered healthy when all essential containers within the task have passed their health checks. The amount of time the service scheduler can wait for is determined by the container health check settings. For services that \*do\* use a load balancer, the following should be noted: + If a task has no essential containers with a health check defined, the service scheduler will wait for the load balancer target group health check to return a healthy status before counting the task towards the minimum healthy percent total. + If a task has an essential container with a health check defined, the service scheduler will wait for both the task to reach a healthy status and the load balancer target group health check to return a healthy status before counting the task towards the minimum healthy percent total. The default value for a replica service for `minimumHealthyPercent` is 100%. The default `minimumHealthyPercent` value for a service using the `DAEMON` service schedule is 0% for the CLI, the AWS SDKs, and the APIs and 50% for the AWS Management Console. The minimum number of healthy tasks during a deployment is the `desiredCount` multiplied by the `minimumHealthyPercent`/100, rounded up to the nearest integer value. If a service is using either the blue/green (`CODE_DEPLOY`) or `EXTERNAL` deployment types and is running tasks that use the EC2 launch type, the \*minimum healthy percent\* value is set to the default value. The \*minimum healthy percent\* value is used to define the lower limit on the number of the tasks in the service that remain in the `RUNNING` state while the container instances are in the `DRAINING` state. You can't specify a custom `minimumHealthyPercent` value for a service that uses either the blue/green (`CODE_DEPLOY`) or `EXTERNAL` deployment types and has tasks that use the EC2 launch type. If a service is using either the blue/green (`CODE_DEPLOY`) or `EXTERNAL` deployment types and is running tasks that use the Fargate launch type, the minimum healthy percent value is not used, although it is returned when describing your service.
+    ///
+    /// `MinimumHealthyPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-minimumhealthypercent)): integer, optional.
     #[serde(
         rename = "MinimumHealthyPercent",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_healthy_percent: Option<Value<i64>>,
-    /// `Strategy`: optional.
+    /// The deployment strategy for the service. Choose from these valid values: + `ROLLING` - When you create a service which uses the rolling update (`ROLLING`) deployment strategy, the Amazon ECS service scheduler replaces the currently running tasks with new tasks. The number of tasks that Amazon ECS adds or removes from the service during a rolling update is controlled by the service deployment configuration. + `BLUE_GREEN` - A blue/green deployment strategy (`BLUE_GREEN`) is a release methodology that reduces downtime and risk by running two identical production environments called blue and green. With Amazon ECS blue/green deployments, you can validate new service revisions before directing production traffic to them. This approach provides a safer way to deploy changes with the ability to quickly roll back if needed. + `LINEAR` - A \*linear\* deployment strategy (`LINEAR`) gradually shifts traffic from the current production environment to a new environment in equal percentages over time. With Amazon ECS linear deployments, you can control the pace of traffic shifting and validate new service revisions with increasing amounts of production traffic. + `CANARY` - A \*canary\* deployment strategy (`CANARY`) shifts a small percentage of traffic to the new service revision first, then shifts the remaining traffic all at once after a specified time period. This allows you to test the new version with a subset of users before full deployment.
+    ///
+    /// `Strategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentconfiguration.html#cfn-ecs-service-deploymentconfiguration-strategy)): [`Strategy`], one of `ROLLING`, `BLUE_GREEN`, `LINEAR`, `CANARY`, optional.
     #[serde(rename = "Strategy", skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Value<Strategy>>,
 }
@@ -4616,12 +5060,14 @@ impl Walk for DeploymentConfiguration {
 
 /// The `DeploymentController` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `DeploymentController`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentcontroller.html).
 ///
 /// Every property is optional: start from [`DeploymentController::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentController {
-    /// `Type`: optional.
+    /// The deployment controller type to use. The deployment controller is the mechanism that determines how tasks are deployed for your service. The valid options are: + ECS When you create a service which uses the `ECS` deployment controller, you can choose between the following deployment strategies: + `ROLLING`: When you create a service which uses the \*rolling update\* (`ROLLING`) deployment strategy, the ECS service scheduler replaces the currently running tasks with new tasks. The number of tasks that ECS adds or removes from the service during a rolling update is controlled by the service deployment configuration. Rolling update deployments are best suited for the following scenarios: + Gradual service updates: You need to update your service incrementally without taking the entire service offline at once. + Limited resource requirements: You want to avoid the additional resource costs of running two complete environments simultaneously (as required by blue/green deployments). + Acceptable deployment time: Your application can tolerate a longer deployment process, as rolling updates replace tasks one by one. + No need for instant roll back: Your service can tolerate a rollback process that takes minutes rather than seconds. + Simple deployment process: You prefer a straightforward deployment approach without the complexity of managing multiple environments, target groups, and listeners. + No load balancer requirement: Your service doesn't use or require a load balancer, ALB, NLB, or Service Connect (which are required for blue/green deployments). + Stateful applications: Your application maintains state that makes it difficult to run two parallel environments. + Cost sensitivity: You want to minimize deployment costs by not running duplicate environments during deployment. Rolling updates are the default deployment strategy for services and provide a balance between deployment safety and resource efficiency for many common application scenarios. + `BLUE_GREEN`: A \*blue/green\* deployment strategy (`BLUE_GREEN`) is a release methodology that reduces downtime and risk by running two identical production environments called blue and green. With ECS blue/green deployments, you can validate new service revisions before directing production traffic to them. This approach provides a safer way to deploy changes with the ability to quickly roll back if needed. ECS blue/green deployments are best suited for the following scenarios: + Service validation: When you need to validate new service revisions before directing production traffic to them + Zero downtime: When your service requires zero-downtime deployments + Instant roll back: When you need the ability to quickly roll back if issues are detected + Load balancer requirement: When your service uses ALB, NLB, or Service Connect + External Use a third-party deployment controller. + Blue/green deployment (powered by ACD) ACD installs an updated version of the application as a new replacement task set and reroutes production traffic from the original application task set to the replacement task set. The original task set is terminated after a successful deployment. Use this deployment controller to verify a new deployment of a service before sending production traffic to it. When updating the deployment controller for a service, consider the following depending on the type of migration you're performing. + If you have a template that contains the `EXTERNAL` deployment controller information as well as `TaskSet` and `PrimaryTaskSet` resources, and you remove the task set resources from the template when updating from `EXTERNAL` to `ECS`, the `DescribeTaskSet` and `DeleteTaskSet` API calls will return a 400 error after the deployment controller is updated to `ECS`. This results in a delete failure on the task set resources, even though the stack transitions to `UPDATE_COMPLETE` status. For more information, see [Resource removed from stack but not deleted](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-resource-removed-not-deleted) in the CFNlong User Guide. To fix this issue, delete the task sets directly using the ECS`DeleteTaskSet` API. For more information about how to delete a task set, see [DeleteTaskSet](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskSet.html) in the ECSlong API Reference. + If you're migrating from `CODE_DEPLOY` to `ECS` with a new task definition and CFN performs a rollback operation, the ECS`UpdateService` request fails with the following error: Resource handler returned message: "Invalid request provided: Unable to update task definition on services with a CODE\_DEPLOY deployment controller. + After a successful migration from `ECS` to `EXTERNAL` deployment controller, you need to manually remove the `ACTIVE` task set, because ECS no longer manages the deployment. For information about how to delete a task set, see [DeleteTaskSet](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskSet.html) in the ECSlong API Reference.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentcontroller.html#cfn-ecs-service-deploymentcontroller-type)): [`DeploymentControllerType`], one of `CODE_DEPLOY`, `ECS`, `EXTERNAL`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<DeploymentControllerType>>,
 }
@@ -4674,18 +5120,24 @@ impl Walk for DeploymentControllerType {
 
 /// The `DeploymentEarlySuccessCriteria` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `DeploymentEarlySuccessCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentearlysuccesscriteria.html).
 ///
 /// Every property is optional: start from [`DeploymentEarlySuccessCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentEarlySuccessCriteria {
-    /// `Enable`: optional.
+    /// Specifies whether to use the early success criteria for the service deployment. When set to `false`, the deployment uses the default behavior, where Amazon ECS considers the deployment successful when the target service revision fully stabilizes and the previous tasks are removed. The default value is `false`. When set to `true`, Amazon ECS monitors the deployment to meet early success criteria. You must also specify `healthyPercent` and `sourceServiceRevisionCleanup`.
+    ///
+    /// `Enable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentearlysuccesscriteria.html#cfn-ecs-service-deploymentearlysuccesscriteria-enable)): boolean, optional.
     #[serde(rename = "Enable", skip_serializing_if = "Option::is_none")]
     pub enable: Option<Value<bool>>,
-    /// `HealthyPercent`: optional.
+    /// The percentage of healthy tasks that the target service revision must reach before Amazon ECS considers the deployment successful. This percentage is relative to the service's `desiredCount` and must be an integer between `0` and `100`. This value must be greater than or equal to the `minimumHealthyPercent` value. After this percentage of tasks is healthy and the bake time elapses, Amazon ECS completes the deployment. Amazon ECS continues to scale the target service revision to 100 percent in the background.
+    ///
+    /// `HealthyPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentearlysuccesscriteria.html#cfn-ecs-service-deploymentearlysuccesscriteria-healthypercent)): integer, optional. Range: 0 to 100.
     #[serde(rename = "HealthyPercent", skip_serializing_if = "Option::is_none")]
     pub healthy_percent: Option<Value<i64>>,
-    /// `SourceServiceRevisionCleanup`: optional.
+    /// The time when Amazon ECS removes the source revisions' tasks relative to deployment completion. The valid values are: + `BLOCKING`—Amazon ECS removes the previous tasks before it marks the deployment as successful. + `DEFERRED`—Amazon ECS marks the deployment successful, and then removes the previous tasks in the background.
+    ///
+    /// `SourceServiceRevisionCleanup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentearlysuccesscriteria.html#cfn-ecs-service-deploymentearlysuccesscriteria-sourceservicerevisioncleanup)): [`SourceServiceRevisionCleanup`], one of `BLOCKING`, `DEFERRED`, optional.
     #[serde(
         rename = "SourceServiceRevisionCleanup",
         skip_serializing_if = "Option::is_none"
@@ -4737,27 +5189,39 @@ impl Walk for DeploymentEarlySuccessCriteria {
 
 /// The `DeploymentLifecycleHook` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `DeploymentLifecycleHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentlifecyclehook.html).
 ///
 /// [`DeploymentLifecycleHook::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeploymentLifecycleHook {
-    /// `HookDetails`: optional.
+    /// Use this field to specify custom parameters that ECS passes to your hook target invocations (such as a Lambda function). This field must be a JSON object as a string.
+    ///
+    /// `HookDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentlifecyclehook.html#cfn-ecs-service-deploymentlifecyclehook-hookdetails)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "HookDetails", skip_serializing_if = "Option::is_none")]
     pub hook_details: Option<Json>,
-    /// `HookTargetArn`: optional.
+    /// The Amazon Resource Name (ARN) of the hook target. For `AWS_LAMBDA` hooks, this is the Lambda function ARN. This field is not applicable for `PAUSE` hooks. You must provide this parameter when configuring an `AWS_LAMBDA` lifecycle hook.
+    ///
+    /// `HookTargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentlifecyclehook.html#cfn-ecs-service-deploymentlifecyclehook-hooktargetarn)): string, optional.
     #[serde(rename = "HookTargetArn", skip_serializing_if = "Option::is_none")]
     pub hook_target_arn: Option<Value<String>>,
-    /// `LifecycleStages`: required.
+    /// The lifecycle stages at which to run the hook. Choose from these valid values: + RECONCILE\_SERVICE The reconciliation stage that only happens when you start a new service deployment with more than 1 service revision in an ACTIVE state. You can use a lifecycle hook for this stage. + PRE\_SCALE\_UP The green service revision has not started. The blue service revision is handling 100% of the production traffic. There is no test traffic. You can use a lifecycle hook for this stage. + POST\_SCALE\_UP The green service revision has started. The blue service revision is handling 100% of the production traffic. There is no test traffic. You can use a lifecycle hook for this stage. + TEST\_TRAFFIC\_SHIFT The blue and green service revisions are running. The blue service revision handles 100% of the production traffic. The green service revision is migrating from 0% to 100% of test traffic. You can use a lifecycle hook for this stage. + POST\_TEST\_TRAFFIC\_SHIFT The test traffic shift is complete. The green service revision handles 100% of the test traffic. You can use a lifecycle hook for this stage. + PRE\_PRODUCTION\_TRAFFIC\_SHIFT Occurs before production traffic shift. For linear and canary deployments, this stage is invoked before every traffic shift step. You can use a lifecycle hook for this stage. + PRODUCTION\_TRAFFIC\_SHIFT Production traffic is shifting to the green service revision. The green service revision is migrating from 0% to 100% of production traffic. For linear and canary deployments, this stage is invoked at every traffic shift step. You can use a lifecycle hook for this stage. + POST\_PRODUCTION\_TRAFFIC\_SHIFT The production traffic shift is complete. You can use a lifecycle hook for this stage. `PAUSE` hooks cannot be configured at `TEST_TRAFFIC_SHIFT` or `PRODUCTION_TRAFFIC_SHIFT` stages. These stages are only valid for `AWS_LAMBDA` hooks. You must provide this parameter when configuring a deployment lifecycle hook.
+    ///
+    /// `LifecycleStages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentlifecyclehook.html#cfn-ecs-service-deploymentlifecyclehook-lifecyclestages)): list of ([`LifecycleStages`], one of `RECONCILE_SERVICE`, `PRE_SCALE_UP`, `POST_SCALE_UP`, `TEST_TRAFFIC_SHIFT`, `POST_TEST_TRAFFIC_SHIFT`, `PRE_PRODUCTION_TRAFFIC_SHIFT`, `PRODUCTION_TRAFFIC_SHIFT`, `POST_PRODUCTION_TRAFFIC_SHIFT`), required. Items: at least 1.
     #[serde(rename = "LifecycleStages")]
     pub lifecycle_stages: Value<Vec<Value<LifecycleStages>>>,
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call Lambda functions on your behalf. For more information, see [Permissions required for Lambda functions in Amazon ECS blue/green deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-permissions.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentlifecyclehook.html#cfn-ecs-service-deploymentlifecyclehook-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `TargetType`: optional.
+    /// The type of action the lifecycle hook performs. Valid values are: + `AWS_LAMBDA` - Invokes a Lambda function at the specified lifecycle stage. This is the default value. + `PAUSE` - Pauses the deployment at the specified lifecycle stage until you call `ContinueServiceDeployment` to continue or roll back. This field is optional. If not specified, the default value is `AWS_LAMBDA`.
+    ///
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentlifecyclehook.html#cfn-ecs-service-deploymentlifecyclehook-targettype)): [`TargetType`], one of `AWS_LAMBDA`, `PAUSE`, optional.
     #[serde(rename = "TargetType", skip_serializing_if = "Option::is_none")]
     pub target_type: Option<Value<TargetType>>,
-    /// `TimeoutConfiguration`: optional.
+    /// The timeout configuration for the lifecycle hook. This specifies how long Amazon ECS waits before taking the timeout action if the hook is not resolved.
+    ///
+    /// `TimeoutConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-deploymentlifecyclehook.html#cfn-ecs-service-deploymentlifecyclehook-timeoutconfiguration)): object [`HookTimeoutConfig`], optional.
     #[serde(
         rename = "TimeoutConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -4831,18 +5295,24 @@ impl Walk for DeploymentLifecycleHook {
 
 /// The `Device` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `Device`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-device.html), [`AWS::ECS::TaskDefinition` `Device`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-device.html).
 ///
 /// Every property is optional: start from [`Device::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Device {
-    /// `ContainerPath`: optional.
+    /// The path inside the container at which to expose the host device.
+    ///
+    /// `ContainerPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-device.html#cfn-ecs-daemontaskdefinition-device-containerpath)): string, optional.
     #[serde(rename = "ContainerPath", skip_serializing_if = "Option::is_none")]
     pub container_path: Option<Value<String>>,
-    /// `HostPath`: optional.
+    /// The path for the device on the host container instance.
+    ///
+    /// `HostPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-device.html#cfn-ecs-daemontaskdefinition-device-hostpath)): string, optional.
     #[serde(rename = "HostPath", skip_serializing_if = "Option::is_none")]
     pub host_path: Option<Value<String>>,
-    /// `Permissions`: optional.
+    /// The explicit permissions to provide to the container for the device. By default, the container has permissions for `read`, `write`, and `mknod` for the device.
+    ///
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-device.html#cfn-ecs-daemontaskdefinition-device-permissions)): list of ([`Permissions`], one of `mknod`, `read`, `write`), optional.
     #[serde(rename = "Permissions", skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Value<Vec<Value<Permissions>>>>,
 }
@@ -4888,24 +5358,34 @@ impl Walk for Device {
 
 /// The `DockerVolumeConfiguration` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `DockerVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-dockervolumeconfiguration.html).
 ///
 /// Every property is optional: start from [`DockerVolumeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DockerVolumeConfiguration {
-    /// `Autoprovision`: optional.
+    /// If this value is `true`, the Docker volume is created if it doesn't already exist. This field is only used if the `scope` is `shared`.
+    ///
+    /// `Autoprovision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-dockervolumeconfiguration.html#cfn-ecs-taskdefinition-dockervolumeconfiguration-autoprovision)): boolean, optional.
     #[serde(rename = "Autoprovision", skip_serializing_if = "Option::is_none")]
     pub autoprovision: Option<Value<bool>>,
-    /// `Driver`: optional.
+    /// The Docker volume driver to use. The driver value must match the driver name provided by Docker because it is used for task placement. If the driver was installed using the Docker plugin CLI, use `docker plugin ls` to retrieve the driver name from your container instance. If the driver was installed using another method, use Docker plugin discovery to retrieve the driver name. This parameter maps to `Driver` in the docker container create command and the `xxdriver` option to docker volume create.
+    ///
+    /// `Driver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-dockervolumeconfiguration.html#cfn-ecs-taskdefinition-dockervolumeconfiguration-driver)): string, optional.
     #[serde(rename = "Driver", skip_serializing_if = "Option::is_none")]
     pub driver: Option<Value<String>>,
-    /// `DriverOpts`: optional.
+    /// A map of Docker driver-specific options passed through. This parameter maps to `DriverOpts` in the docker create-volume command and the `xxopt` option to docker volume create.
+    ///
+    /// `DriverOpts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-dockervolumeconfiguration.html#cfn-ecs-taskdefinition-dockervolumeconfiguration-driveropts)): map from string to (string), optional.
     #[serde(rename = "DriverOpts", skip_serializing_if = "Option::is_none")]
     pub driver_opts: Option<BTreeMap<String, Value<String>>>,
-    /// `Labels`: optional.
+    /// Custom metadata to add to your Docker volume. This parameter maps to `Labels` in the docker container create command and the `xxlabel` option to docker volume create.
+    ///
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-dockervolumeconfiguration.html#cfn-ecs-taskdefinition-dockervolumeconfiguration-labels)): map from string to (string), optional.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, Value<String>>>,
-    /// `Scope`: optional.
+    /// The scope for the Docker volume that determines its lifecycle. Docker volumes that are scoped to a `task` are automatically provisioned when the task starts and destroyed when the task stops. Docker volumes that are scoped as `shared` persist after the task stops.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-dockervolumeconfiguration.html#cfn-ecs-taskdefinition-dockervolumeconfiguration-scope)): [`Scope`], one of `shared`, `task`, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<Scope>>,
 }
@@ -4967,18 +5447,24 @@ impl Walk for DockerVolumeConfiguration {
 
 /// The `EBSTagSpecification` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `EBSTagSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-ebstagspecification.html).
 ///
 /// [`EbsTagSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EbsTagSpecification {
-    /// `PropagateTags`: optional.
+    /// Determines whether to propagate the tags from the task definition to the Amazon EBS volume. Tags can only propagate to a `SERVICE` specified in `ServiceVolumeConfiguration`. If no value is specified, the tags aren't propagated.
+    ///
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-ebstagspecification.html#cfn-ecs-service-ebstagspecification-propagatetags)): [`ServicePropagateTags`], one of `SERVICE`, `TASK_DEFINITION`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<ServicePropagateTags>>,
-    /// `ResourceType`: required.
+    /// The type of volume resource.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-ebstagspecification.html#cfn-ecs-service-ebstagspecification-resourcetype)): [`ResourceType`], one of `volume`, required.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<ResourceType>,
-    /// `Tags`: optional.
+    /// The tags applied to this Amazon EBS volume. `AmazonECSCreated` and `AmazonECSManaged` are reserved tags that can't be used.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-ebstagspecification.html#cfn-ecs-service-ebstagspecification-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -5022,27 +5508,37 @@ impl Walk for EbsTagSpecification {
 
 /// The `EFSVolumeConfiguration` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `EFSVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-efsvolumeconfiguration.html).
 ///
 /// [`EfsVolumeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EfsVolumeConfiguration {
-    /// `AuthorizationConfig`: optional.
+    /// The authorization configuration details for the Amazon EFS file system.
+    ///
+    /// `AuthorizationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-efsvolumeconfiguration.html#cfn-ecs-taskdefinition-efsvolumeconfiguration-authorizationconfig)): object [`AuthorizationConfig`], optional.
     #[serde(
         rename = "AuthorizationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_config: Option<AuthorizationConfig>,
-    /// `FilesystemId`: required.
+    /// The Amazon EFS file system ID to use.
+    ///
+    /// `FilesystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-efsvolumeconfiguration.html#cfn-ecs-taskdefinition-efsvolumeconfiguration-filesystemid)): string, required.
     #[serde(rename = "FilesystemId")]
     pub filesystem_id: Value<String>,
-    /// `RootDirectory`: optional.
+    /// The directory within the Amazon EFS file system to mount as the root directory inside the host. If this parameter is omitted, the root of the Amazon EFS volume will be used. Specifying `/` will have the same effect as omitting this parameter. If an EFS access point is specified in the `authorizationConfig`, the root directory parameter must either be omitted or set to `/` which will enforce the path set on the EFS access point.
+    ///
+    /// `RootDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-efsvolumeconfiguration.html#cfn-ecs-taskdefinition-efsvolumeconfiguration-rootdirectory)): string, optional.
     #[serde(rename = "RootDirectory", skip_serializing_if = "Option::is_none")]
     pub root_directory: Option<Value<String>>,
-    /// `TransitEncryption`: optional.
+    /// Determines whether to use encryption for Amazon EFS data in transit between the Amazon ECS host and the Amazon EFS server. Transit encryption must be turned on if Amazon EFS IAM authorization is used. If this parameter is omitted, the default value of `DISABLED` is used. For more information, see [Encrypting data in transit](https://docs.aws.amazon.com/efs/latest/ug/encryption-in-transit.html) in the \*Amazon Elastic File System User Guide\*.
+    ///
+    /// `TransitEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-efsvolumeconfiguration.html#cfn-ecs-taskdefinition-efsvolumeconfiguration-transitencryption)): [`TransitEncryption`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "TransitEncryption", skip_serializing_if = "Option::is_none")]
     pub transit_encryption: Option<Value<TransitEncryption>>,
-    /// `TransitEncryptionPort`: optional.
+    /// The port to use when sending encrypted data between the Amazon ECS host and the Amazon EFS server. If you do not specify a transit encryption port, it will use the port selection strategy that the Amazon EFS mount helper uses. For more information, see [EFS mount helper](https://docs.aws.amazon.com/efs/latest/ug/efs-mount-helper.html) in the \*Amazon Elastic File System User Guide\*.
+    ///
+    /// `TransitEncryptionPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-efsvolumeconfiguration.html#cfn-ecs-taskdefinition-efsvolumeconfiguration-transitencryptionport)): integer, optional.
     #[serde(
         rename = "TransitEncryptionPort",
         skip_serializing_if = "Option::is_none"
@@ -5107,15 +5603,19 @@ impl Walk for EfsVolumeConfiguration {
 
 /// The `EnvironmentFile` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `EnvironmentFile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-environmentfile.html), [`AWS::ECS::TaskDefinition` `EnvironmentFile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-environmentfile.html).
 ///
 /// Every property is optional: start from [`EnvironmentFile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentFile {
-    /// `Type`: optional.
+    /// The file type to use. Environment files are objects in Amazon S3. The only supported value is `s3`.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-environmentfile.html#cfn-ecs-daemontaskdefinition-environmentfile-type)): [`EnvironmentFileType`], one of `s3`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<EnvironmentFileType>>,
-    /// `Value`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon S3 object containing the environment variable file.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-environmentfile.html#cfn-ecs-daemontaskdefinition-environmentfile-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5170,12 +5670,14 @@ impl Walk for EnvironmentFileType {
 
 /// The `EphemeralStorage` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `EphemeralStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-ephemeralstorage.html).
 ///
 /// Every property is optional: start from [`EphemeralStorage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EphemeralStorage {
-    /// `SizeInGiB`: optional.
+    /// The total amount, in GiB, of ephemeral storage to set for the task. The minimum supported value is `21` GiB and the maximum supported value is `200` GiB.
+    ///
+    /// `SizeInGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-ephemeralstorage.html#cfn-ecs-taskdefinition-ephemeralstorage-sizeingib)): integer, optional.
     #[serde(rename = "SizeInGiB", skip_serializing_if = "Option::is_none")]
     pub size_in_gi_b: Option<Value<i64>>,
 }
@@ -5205,18 +5707,24 @@ impl Walk for EphemeralStorage {
 
 /// The `ExecuteCommandConfiguration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::ECS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html).
+/// AWS reference: [`AWS::ECS::Cluster` `ExecuteCommandConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandconfiguration.html).
 ///
 /// Every property is optional: start from [`ExecuteCommandConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExecuteCommandConfiguration {
-    /// `KmsKeyId`: optional.
+    /// Specify an KMSlong key ID to encrypt the data between the local client and the container.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandconfiguration.html#cfn-ecs-cluster-executecommandconfiguration-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LogConfiguration`: optional.
+    /// The log configuration for the results of the execute command actions. The logs can be sent to CloudWatch Logs or an Amazon S3 bucket. When `logging=OVERRIDE` is specified, a `logConfiguration` must be provided.
+    ///
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandconfiguration.html#cfn-ecs-cluster-executecommandconfiguration-logconfiguration)): object [`ExecuteCommandLogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<ExecuteCommandLogConfiguration>,
-    /// `Logging`: optional.
+    /// The log setting to use for redirecting logs for your execute command results. The following log settings are available. + `NONE`: The execute command session is not logged. + `DEFAULT`: The `awslogs` configuration in the task definition is used. If no logging parameter is specified, it defaults to this value. If no `awslogs` log driver is configured in the task definition, the output won't be logged. + `OVERRIDE`: Specify the logging details as a part of `logConfiguration`. If the `OVERRIDE` logging option is specified, the `logConfiguration` is required.
+    ///
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandconfiguration.html#cfn-ecs-cluster-executecommandconfiguration-logging)): [`Logging`], one of `DEFAULT`, `NONE`, `OVERRIDE`, optional.
     #[serde(rename = "Logging", skip_serializing_if = "Option::is_none")]
     pub logging: Option<Value<Logging>>,
 }
@@ -5262,33 +5770,43 @@ impl Walk for ExecuteCommandConfiguration {
 
 /// The `ExecuteCommandLogConfiguration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::ECS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html).
+/// AWS reference: [`AWS::ECS::Cluster` `ExecuteCommandLogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandlogconfiguration.html).
 ///
 /// Every property is optional: start from [`ExecuteCommandLogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExecuteCommandLogConfiguration {
-    /// `CloudWatchEncryptionEnabled`: optional.
+    /// Determines whether to use encryption on the CloudWatch logs. If not specified, encryption will be off.
+    ///
+    /// `CloudWatchEncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandlogconfiguration.html#cfn-ecs-cluster-executecommandlogconfiguration-cloudwatchencryptionenabled)): boolean, optional.
     #[serde(
         rename = "CloudWatchEncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_encryption_enabled: Option<Value<bool>>,
-    /// `CloudWatchLogGroupName`: optional.
+    /// The name of the CloudWatch log group to send logs to. The CloudWatch log group must already be created.
+    ///
+    /// `CloudWatchLogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandlogconfiguration.html#cfn-ecs-cluster-executecommandlogconfiguration-cloudwatchloggroupname)): string, optional.
     #[serde(
         rename = "CloudWatchLogGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_log_group_name: Option<Value<String>>,
-    /// `S3BucketName`: optional.
+    /// The name of the S3 bucket to send logs to. The S3 bucket must already be created.
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandlogconfiguration.html#cfn-ecs-cluster-executecommandlogconfiguration-s3bucketname)): string, optional.
     #[serde(rename = "S3BucketName", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_name: Option<Value<String>>,
-    /// `S3EncryptionEnabled`: optional.
+    /// Determines whether to use encryption on the S3 logs. If not specified, encryption is not used.
+    ///
+    /// `S3EncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandlogconfiguration.html#cfn-ecs-cluster-executecommandlogconfiguration-s3encryptionenabled)): boolean, optional.
     #[serde(
         rename = "S3EncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_encryption_enabled: Option<Value<bool>>,
-    /// `S3KeyPrefix`: optional.
+    /// An optional folder in the S3 bucket to place logs in.
+    ///
+    /// `S3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-executecommandlogconfiguration.html#cfn-ecs-cluster-executecommandlogconfiguration-s3keyprefix)): string, optional.
     #[serde(rename = "S3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_key_prefix: Option<Value<String>>,
 }
@@ -5350,36 +5868,36 @@ impl Walk for ExecuteCommandLogConfiguration {
 
 /// The `ExpressGatewayContainer` property type of [`ExpressGatewayService`].
 ///
-/// AWS reference: [`AWS::ECS::ExpressGatewayService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html).
+/// AWS reference: [`AWS::ECS::ExpressGatewayService` `ExpressGatewayContainer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewaycontainer.html).
 ///
 /// [`ExpressGatewayContainer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpressGatewayContainer {
-    /// `AwsLogsConfiguration`: optional.
+    /// `AwsLogsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewaycontainer.html#cfn-ecs-expressgatewayservice-expressgatewaycontainer-awslogsconfiguration)): object [`ExpressGatewayServiceAwsLogsConfiguration`], optional.
     #[serde(
         rename = "AwsLogsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_logs_configuration: Option<ExpressGatewayServiceAwsLogsConfiguration>,
-    /// `Command`: optional.
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewaycontainer.html#cfn-ecs-expressgatewayservice-expressgatewaycontainer-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `ContainerPort`: optional.
+    /// `ContainerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewaycontainer.html#cfn-ecs-expressgatewayservice-expressgatewaycontainer-containerport)): integer, optional.
     #[serde(rename = "ContainerPort", skip_serializing_if = "Option::is_none")]
     pub container_port: Option<Value<i64>>,
-    /// `Environment`: optional.
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewaycontainer.html#cfn-ecs-expressgatewayservice-expressgatewaycontainer-environment)): list of (object [`ExpressGatewayServiceKeyValuePair`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<ExpressGatewayServiceKeyValuePair>>>,
-    /// `Image`: required.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewaycontainer.html#cfn-ecs-expressgatewayservice-expressgatewaycontainer-image)): string, required.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `RepositoryCredentials`: optional.
+    /// `RepositoryCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewaycontainer.html#cfn-ecs-expressgatewayservice-expressgatewaycontainer-repositorycredentials)): object [`ExpressGatewayRepositoryCredentials`], optional.
     #[serde(
         rename = "RepositoryCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub repository_credentials: Option<ExpressGatewayRepositoryCredentials>,
-    /// `Secrets`: optional.
+    /// `Secrets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewaycontainer.html#cfn-ecs-expressgatewayservice-expressgatewaycontainer-secrets)): list of (object [`Secret`]), optional.
     #[serde(rename = "Secrets", skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Value<Vec<Secret>>>,
 }
@@ -5468,12 +5986,12 @@ impl Walk for ExpressGatewayContainer {
 
 /// The `ExpressGatewayRepositoryCredentials` property type of [`ExpressGatewayService`].
 ///
-/// AWS reference: [`AWS::ECS::ExpressGatewayService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html).
+/// AWS reference: [`AWS::ECS::ExpressGatewayService` `ExpressGatewayRepositoryCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayrepositorycredentials.html).
 ///
 /// Every property is required: [`ExpressGatewayRepositoryCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpressGatewayRepositoryCredentials {
-    /// `CredentialsParameter`: required.
+    /// `CredentialsParameter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayrepositorycredentials.html#cfn-ecs-expressgatewayservice-expressgatewayrepositorycredentials-credentialsparameter)): string, required.
     #[serde(rename = "CredentialsParameter")]
     pub credentials_parameter: Value<String>,
 }
@@ -5499,24 +6017,24 @@ impl Walk for ExpressGatewayRepositoryCredentials {
 
 /// The `ExpressGatewayScalingTarget` property type of [`ExpressGatewayService`].
 ///
-/// AWS reference: [`AWS::ECS::ExpressGatewayService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html).
+/// AWS reference: [`AWS::ECS::ExpressGatewayService` `ExpressGatewayScalingTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayscalingtarget.html).
 ///
 /// Every property is optional: start from [`ExpressGatewayScalingTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExpressGatewayScalingTarget {
-    /// `AutoScalingMetric`: optional.
+    /// `AutoScalingMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayscalingtarget.html#cfn-ecs-expressgatewayservice-expressgatewayscalingtarget-autoscalingmetric)): [`ExpressGatewayServiceScalingMetric`], one of `AVERAGE_CPU`, `AVERAGE_MEMORY`, `REQUEST_COUNT_PER_TARGET`, optional.
     #[serde(rename = "AutoScalingMetric", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_metric: Option<Value<ExpressGatewayServiceScalingMetric>>,
-    /// `AutoScalingTargetValue`: optional.
+    /// `AutoScalingTargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayscalingtarget.html#cfn-ecs-expressgatewayservice-expressgatewayscalingtarget-autoscalingtargetvalue)): integer, optional.
     #[serde(
         rename = "AutoScalingTargetValue",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_scaling_target_value: Option<Value<i64>>,
-    /// `MaxTaskCount`: optional.
+    /// `MaxTaskCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayscalingtarget.html#cfn-ecs-expressgatewayservice-expressgatewayscalingtarget-maxtaskcount)): integer, optional.
     #[serde(rename = "MaxTaskCount", skip_serializing_if = "Option::is_none")]
     pub max_task_count: Option<Value<i64>>,
-    /// `MinTaskCount`: optional.
+    /// `MinTaskCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayscalingtarget.html#cfn-ecs-expressgatewayservice-expressgatewayscalingtarget-mintaskcount)): integer, optional.
     #[serde(rename = "MinTaskCount", skip_serializing_if = "Option::is_none")]
     pub min_task_count: Option<Value<i64>>,
 }
@@ -5573,15 +6091,15 @@ impl Walk for ExpressGatewayScalingTarget {
 
 /// The `ExpressGatewayServiceAwsLogsConfiguration` property type of [`ExpressGatewayService`].
 ///
-/// AWS reference: [`AWS::ECS::ExpressGatewayService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html).
+/// AWS reference: [`AWS::ECS::ExpressGatewayService` `ExpressGatewayServiceAwsLogsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayserviceawslogsconfiguration.html).
 ///
 /// Every property is required: [`ExpressGatewayServiceAwsLogsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpressGatewayServiceAwsLogsConfiguration {
-    /// `LogGroup`: required.
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayserviceawslogsconfiguration.html#cfn-ecs-expressgatewayservice-expressgatewayserviceawslogsconfiguration-loggroup)): string, required.
     #[serde(rename = "LogGroup")]
     pub log_group: Value<String>,
-    /// `LogStreamPrefix`: required.
+    /// `LogStreamPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayserviceawslogsconfiguration.html#cfn-ecs-expressgatewayservice-expressgatewayserviceawslogsconfiguration-logstreamprefix)): string, required.
     #[serde(rename = "LogStreamPrefix")]
     pub log_stream_prefix: Value<String>,
 }
@@ -5613,15 +6131,15 @@ impl Walk for ExpressGatewayServiceAwsLogsConfiguration {
 
 /// The `KeyValuePair` property type of [`ExpressGatewayService`].
 ///
-/// AWS reference: [`AWS::ECS::ExpressGatewayService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html).
+/// AWS reference: [`AWS::ECS::ExpressGatewayService` `KeyValuePair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-keyvaluepair.html).
 ///
 /// Every property is required: [`ExpressGatewayServiceKeyValuePair::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpressGatewayServiceKeyValuePair {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-keyvaluepair.html#cfn-ecs-expressgatewayservice-keyvaluepair-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-keyvaluepair.html#cfn-ecs-expressgatewayservice-keyvaluepair-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -5650,15 +6168,15 @@ impl Walk for ExpressGatewayServiceKeyValuePair {
 
 /// The `ExpressGatewayServiceNetworkConfiguration` property type of [`ExpressGatewayService`].
 ///
-/// AWS reference: [`AWS::ECS::ExpressGatewayService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html).
+/// AWS reference: [`AWS::ECS::ExpressGatewayService` `ExpressGatewayServiceNetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayservicenetworkconfiguration.html).
 ///
 /// Every property is optional: start from [`ExpressGatewayServiceNetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExpressGatewayServiceNetworkConfiguration {
-    /// `SecurityGroups`: optional.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayservicenetworkconfiguration.html#cfn-ecs-expressgatewayservice-expressgatewayservicenetworkconfiguration-securitygroups)): list of (string), optional.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: optional.
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-expressgatewayservicenetworkconfiguration.html#cfn-ecs-expressgatewayservice-expressgatewayservicenetworkconfiguration-subnets)): list of (string), optional.
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
 }
@@ -5719,15 +6237,15 @@ impl Walk for ExpressGatewayServiceScalingMetric {
 
 /// The `Tag` property type of [`ExpressGatewayService`].
 ///
-/// AWS reference: [`AWS::ECS::ExpressGatewayService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html).
+/// AWS reference: [`AWS::ECS::ExpressGatewayService` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-tag.html).
 ///
 /// Every property is required: [`ExpressGatewayServiceTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpressGatewayServiceTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-tag.html#cfn-ecs-expressgatewayservice-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-tag.html#cfn-ecs-expressgatewayservice-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -5756,15 +6274,19 @@ impl Walk for ExpressGatewayServiceTag {
 
 /// The `FSxAuthorizationConfig` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `FSxAuthorizationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-fsxauthorizationconfig.html).
 ///
 /// Every property is required: [`FSxAuthorizationConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FSxAuthorizationConfig {
-    /// `CredentialsParameter`: required.
+    /// The authorization credential option to use. The authorization credential options can be provided using either the Amazon Resource Name (ARN) of an ASMlong secret or SSM Parameter Store parameter. The ARN refers to the stored credentials.
+    ///
+    /// `CredentialsParameter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-fsxauthorizationconfig.html#cfn-ecs-taskdefinition-fsxauthorizationconfig-credentialsparameter)): string, required.
     #[serde(rename = "CredentialsParameter")]
     pub credentials_parameter: Value<String>,
-    /// `Domain`: required.
+    /// A fully qualified domain name hosted by an [](https://docs.aws.amazon.com/directoryservice/latest/admin-guide/directory_microsoft_ad.html) Managed Microsoft AD (Active Directory) or self-hosted AD on Amazon EC2.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-fsxauthorizationconfig.html#cfn-ecs-taskdefinition-fsxauthorizationconfig-domain)): string, required.
     #[serde(rename = "Domain")]
     pub domain: Value<String>,
 }
@@ -5796,21 +6318,27 @@ impl Walk for FSxAuthorizationConfig {
 
 /// The `FSxWindowsFileServerVolumeConfiguration` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `FSxWindowsFileServerVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-fsxwindowsfileservervolumeconfiguration.html).
 ///
 /// [`FSxWindowsFileServerVolumeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FSxWindowsFileServerVolumeConfiguration {
-    /// `AuthorizationConfig`: optional.
+    /// The authorization configuration details for the Amazon FSx for Windows File Server file system.
+    ///
+    /// `AuthorizationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-fsxwindowsfileservervolumeconfiguration.html#cfn-ecs-taskdefinition-fsxwindowsfileservervolumeconfiguration-authorizationconfig)): object [`FSxAuthorizationConfig`], optional.
     #[serde(
         rename = "AuthorizationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_config: Option<FSxAuthorizationConfig>,
-    /// `FileSystemId`: required.
+    /// The Amazon FSx for Windows File Server file system ID to use.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-fsxwindowsfileservervolumeconfiguration.html#cfn-ecs-taskdefinition-fsxwindowsfileservervolumeconfiguration-filesystemid)): string, required.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `RootDirectory`: required.
+    /// The directory within the Amazon FSx for Windows File Server file system to mount as the root directory inside the host.
+    ///
+    /// `RootDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-fsxwindowsfileservervolumeconfiguration.html#cfn-ecs-taskdefinition-fsxwindowsfileservervolumeconfiguration-rootdirectory)): string, required.
     #[serde(rename = "RootDirectory")]
     pub root_directory: Value<String>,
 }
@@ -5877,15 +6405,19 @@ impl Walk for FilesystemType {
 
 /// The `FirelensConfiguration` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `FirelensConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-firelensconfiguration.html), [`AWS::ECS::TaskDefinition` `FirelensConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-firelensconfiguration.html).
 ///
 /// Every property is optional: start from [`FirelensConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FirelensConfiguration {
-    /// `Options`: optional.
+    /// The options to use when configuring the log router. This field is optional and can be used to specify a custom configuration file or to add additional metadata, such as the task, task definition, cluster, and container instance details to the log event. If specified, the syntax to use is `"options":{"enable-ecs-log-metadata":"true|false","config-file-type:"s3|file","config-file-value":"arn:aws:s3:::mybucket/fluent.conf|filepath"}`. For more information, see [Creating a task definition that uses a FireLens configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html#firelens-taskdef) in the \*Amazon Elastic Container Service Developer Guide\*. Tasks hosted on FARGATElong only support the `file` configuration file type.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-firelensconfiguration.html#cfn-ecs-daemontaskdefinition-firelensconfiguration-options)): map from string to (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<BTreeMap<String, Value<String>>>,
-    /// `Type`: optional.
+    /// The log router to use. The valid values are `fluentd` or `fluentbit`.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-firelensconfiguration.html#cfn-ecs-daemontaskdefinition-firelensconfiguration-type)): [`FirelensConfigurationType`], one of `fluentbit`, `fluentd`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<FirelensConfigurationType>>,
 }
@@ -5943,15 +6475,19 @@ impl Walk for FirelensConfigurationType {
 
 /// The `ForceNewDeployment` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ForceNewDeployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-forcenewdeployment.html).
 ///
 /// [`ForceNewDeployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ForceNewDeployment {
-    /// `EnableForceNewDeployment`: required.
+    /// Determines whether to force a new deployment of the service. By default, deployments aren't forced. You can use this option to start a new deployment with no service definition changes. For example, you can update a service's tasks to use a newer Docker image with the same image/tag combination (`my_image:latest`) or to roll Fargate tasks onto a newer platform version.
+    ///
+    /// `EnableForceNewDeployment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-forcenewdeployment.html#cfn-ecs-service-forcenewdeployment-enableforcenewdeployment)): boolean, required.
     #[serde(rename = "EnableForceNewDeployment")]
     pub enable_force_new_deployment: Value<bool>,
-    /// `ForceNewDeploymentNonce`: optional.
+    /// When you change the`ForceNewDeploymentNonce` value in your template, it signals ECS to start a new deployment even though no other service parameters have changed. The value must be a unique, time- varying value like a timestamp, random string, or sequence number. Use this property when you want to ensure your tasks pick up the latest version of a Docker image that uses the same tag but has been updated in the registry.
+    ///
+    /// `ForceNewDeploymentNonce` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-forcenewdeployment.html#cfn-ecs-service-forcenewdeployment-forcenewdeploymentnonce)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "ForceNewDeploymentNonce",
         skip_serializing_if = "Option::is_none"
@@ -6052,12 +6588,14 @@ impl Walk for GatewayAlbProtocol {
 
 /// The `GatewayAlbTestTrafficRules` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Gateway` `GatewayAlbTestTrafficRules`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayalbtesttrafficrules.html).
 ///
 /// Every property is optional: start from [`GatewayAlbTestTrafficRules::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayAlbTestTrafficRules {
-    /// `Header`: optional.
+    /// The header configuration for test traffic routing.
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayalbtesttrafficrules.html#cfn-ecs-gateway-gatewayalbtesttrafficrules-header)): object [`GatewayTestTrafficHeader`], optional.
     #[serde(rename = "Header", skip_serializing_if = "Option::is_none")]
     pub header: Option<GatewayTestTrafficHeader>,
 }
@@ -6087,12 +6625,14 @@ impl Walk for GatewayAlbTestTrafficRules {
 
 /// The `GatewayConfiguration` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Gateway` `GatewayConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayconfiguration.html).
 ///
 /// Every property is required: [`GatewayConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayConfiguration {
-    /// `HostSharedAlb`: required.
+    /// The host shared ALB configuration for the gateway.
+    ///
+    /// `HostSharedAlb` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayconfiguration.html#cfn-ecs-gateway-gatewayconfiguration-hostsharedalb)): object [`HostSharedAlbConfiguration`], required.
     #[serde(rename = "HostSharedAlb")]
     pub host_shared_alb: HostSharedAlbConfiguration,
 }
@@ -6118,18 +6658,18 @@ impl Walk for GatewayConfiguration {
 
 /// The `GatewayConnector` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `GatewayConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnector.html).
 ///
 /// [`GatewayConnector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayConnector {
-    /// `Filters`: optional.
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnector.html#cfn-ecs-service-gatewayconnector-filters)): object [`GatewayConnectorFilters`], optional.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<GatewayConnectorFilters>,
-    /// `HealthCheck`: optional.
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnector.html#cfn-ecs-service-gatewayconnector-healthcheck)): object [`GatewayConnectorHealthCheck`], optional.
     #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
     pub health_check: Option<GatewayConnectorHealthCheck>,
-    /// `PortName`: required.
+    /// `PortName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnector.html#cfn-ecs-service-gatewayconnector-portname)): string, required.
     #[serde(rename = "PortName")]
     pub port_name: Value<String>,
 }
@@ -6173,12 +6713,12 @@ impl Walk for GatewayConnector {
 
 /// The `GatewayConnectorFilters` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `GatewayConnectorFilters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorfilters.html).
 ///
 /// Every property is optional: start from [`GatewayConnectorFilters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayConnectorFilters {
-    /// `AccessTypes`: optional.
+    /// `AccessTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorfilters.html#cfn-ecs-service-gatewayconnectorfilters-accesstypes)): list of ([`AccessTypes`], one of `PUBLIC`, `PRIVATE`), optional. Items: at most 2.
     #[serde(rename = "AccessTypes", skip_serializing_if = "Option::is_none")]
     pub access_types: Option<Value<Vec<Value<AccessTypes>>>>,
 }
@@ -6208,45 +6748,45 @@ impl Walk for GatewayConnectorFilters {
 
 /// The `GatewayConnectorHealthCheck` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `GatewayConnectorHealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html).
 ///
 /// Every property is optional: start from [`GatewayConnectorHealthCheck::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayConnectorHealthCheck {
-    /// `HealthCheckIntervalSeconds`: optional.
+    /// `HealthCheckIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html#cfn-ecs-service-gatewayconnectorhealthcheck-healthcheckintervalseconds)): integer, optional.
     #[serde(
         rename = "HealthCheckIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_interval_seconds: Option<Value<i64>>,
-    /// `HealthCheckPath`: optional.
+    /// `HealthCheckPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html#cfn-ecs-service-gatewayconnectorhealthcheck-healthcheckpath)): string, optional.
     #[serde(rename = "HealthCheckPath", skip_serializing_if = "Option::is_none")]
     pub health_check_path: Option<Value<String>>,
-    /// `HealthCheckPort`: optional.
+    /// `HealthCheckPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html#cfn-ecs-service-gatewayconnectorhealthcheck-healthcheckport)): integer, optional.
     #[serde(rename = "HealthCheckPort", skip_serializing_if = "Option::is_none")]
     pub health_check_port: Option<Value<i64>>,
-    /// `HealthCheckProtocol`: optional.
+    /// `HealthCheckProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html#cfn-ecs-service-gatewayconnectorhealthcheck-healthcheckprotocol)): [`HealthCheckProtocol`], one of `HTTP`, `HTTPS`, optional.
     #[serde(
         rename = "HealthCheckProtocol",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_protocol: Option<Value<HealthCheckProtocol>>,
-    /// `HealthCheckTimeoutSeconds`: optional.
+    /// `HealthCheckTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html#cfn-ecs-service-gatewayconnectorhealthcheck-healthchecktimeoutseconds)): integer, optional.
     #[serde(
         rename = "HealthCheckTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_timeout_seconds: Option<Value<i64>>,
-    /// `HealthyThresholdCount`: optional.
+    /// `HealthyThresholdCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html#cfn-ecs-service-gatewayconnectorhealthcheck-healthythresholdcount)): integer, optional.
     #[serde(
         rename = "HealthyThresholdCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub healthy_threshold_count: Option<Value<i64>>,
-    /// `Matcher`: optional.
+    /// `Matcher` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html#cfn-ecs-service-gatewayconnectorhealthcheck-matcher)): object [`GatewayConnectorHealthCheckMatcher`], optional.
     #[serde(rename = "Matcher", skip_serializing_if = "Option::is_none")]
     pub matcher: Option<GatewayConnectorHealthCheckMatcher>,
-    /// `UnhealthyThresholdCount`: optional.
+    /// `UnhealthyThresholdCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheck.html#cfn-ecs-service-gatewayconnectorhealthcheck-unhealthythresholdcount)): integer, optional.
     #[serde(
         rename = "UnhealthyThresholdCount",
         skip_serializing_if = "Option::is_none"
@@ -6335,15 +6875,15 @@ impl Walk for GatewayConnectorHealthCheck {
 
 /// The `GatewayConnectorHealthCheckMatcher` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `GatewayConnectorHealthCheckMatcher`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheckmatcher.html).
 ///
 /// Every property is optional: start from [`GatewayConnectorHealthCheckMatcher::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayConnectorHealthCheckMatcher {
-    /// `GrpcCode`: optional.
+    /// `GrpcCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheckmatcher.html#cfn-ecs-service-gatewayconnectorhealthcheckmatcher-grpccode)): string, optional.
     #[serde(rename = "GrpcCode", skip_serializing_if = "Option::is_none")]
     pub grpc_code: Option<Value<String>>,
-    /// `HttpCode`: optional.
+    /// `HttpCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-gatewayconnectorhealthcheckmatcher.html#cfn-ecs-service-gatewayconnectorhealthcheckmatcher-httpcode)): string, optional.
     #[serde(rename = "HttpCode", skip_serializing_if = "Option::is_none")]
     pub http_code: Option<Value<String>>,
 }
@@ -6381,12 +6921,14 @@ impl Walk for GatewayConnectorHealthCheckMatcher {
 
 /// The `GatewayElbAccessLogConfiguration` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Gateway` `GatewayElbAccessLogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbaccesslogconfiguration.html).
 ///
 /// Every property is optional: start from [`GatewayElbAccessLogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayElbAccessLogConfiguration {
-    /// `Destination`: optional.
+    /// The destination for gateway ALB access logs. Exactly one destination type must be specified.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbaccesslogconfiguration.html#cfn-ecs-gateway-gatewayelbaccesslogconfiguration-destination)): object [`GatewayElbAccessLogDestination`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<GatewayElbAccessLogDestination>,
 }
@@ -6416,12 +6958,14 @@ impl Walk for GatewayElbAccessLogConfiguration {
 
 /// The `GatewayElbAccessLogDestination` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Gateway` `GatewayElbAccessLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbaccesslogdestination.html).
 ///
 /// Every property is optional: start from [`GatewayElbAccessLogDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayElbAccessLogDestination {
-    /// `S3`: optional.
+    /// The S3 destination for gateway ALB access logs.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbaccesslogdestination.html#cfn-ecs-gateway-gatewayelbaccesslogdestination-s3)): object [`GatewayElbAccessLogS3Destination`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<GatewayElbAccessLogS3Destination>,
 }
@@ -6451,15 +6995,19 @@ impl Walk for GatewayElbAccessLogDestination {
 
 /// The `GatewayElbAccessLogS3Destination` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Gateway` `GatewayElbAccessLogS3Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbaccesslogs3destination.html).
 ///
 /// [`GatewayElbAccessLogS3Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayElbAccessLogS3Destination {
-    /// `Bucket`: required.
+    /// The S3 bucket for access logs.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbaccesslogs3destination.html#cfn-ecs-gateway-gatewayelbaccesslogs3destination-bucket)): string, required.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Prefix`: optional.
+    /// The S3 prefix for access logs.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbaccesslogs3destination.html#cfn-ecs-gateway-gatewayelbaccesslogs3destination-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -6517,21 +7065,27 @@ impl Walk for GatewayElbIpAddressType {
 
 /// The `GatewayElbNetworkConfiguration` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Gateway` `GatewayElbNetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbnetworkconfiguration.html).
 ///
 /// Every property is optional: start from [`GatewayElbNetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayElbNetworkConfiguration {
-    /// `InboundSecurityGroup`: optional.
+    /// The inbound security group for the ALB.
+    ///
+    /// `InboundSecurityGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbnetworkconfiguration.html#cfn-ecs-gateway-gatewayelbnetworkconfiguration-inboundsecuritygroup)): string, optional.
     #[serde(
         rename = "InboundSecurityGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub inbound_security_group: Option<Value<String>>,
-    /// `IpAddressType`: optional, create-only (changing it replaces the resource).
+    /// The IP address type for the ALB.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbnetworkconfiguration.html#cfn-ecs-gateway-gatewayelbnetworkconfiguration-ipaddresstype)): [`GatewayElbIpAddressType`], one of `ipv4`, `dualstack`, `dualstack-without-public-ipv4`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<GatewayElbIpAddressType>>,
-    /// `Subnets`: optional, create-only (changing it replaces the resource).
+    /// The subnets for the ALB.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewayelbnetworkconfiguration.html#cfn-ecs-gateway-gatewayelbnetworkconfiguration-subnets)): list of (string), optional, create-only (changing it replaces the resource). Items: at least 2.
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
 }
@@ -6597,15 +7151,19 @@ impl Walk for GatewayElbScheme {
 
 /// The `GatewayTestTrafficHeader` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Gateway` `GatewayTestTrafficHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewaytesttrafficheader.html).
 ///
 /// Every property is required: [`GatewayTestTrafficHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayTestTrafficHeader {
-    /// `Name`: required.
+    /// The name of the header.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewaytesttrafficheader.html#cfn-ecs-gateway-gatewaytesttrafficheader-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Values`: required.
+    /// The values for the header.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-gatewaytesttrafficheader.html#cfn-ecs-gateway-gatewaytesttrafficheader-values)): list of (string), required.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -6637,24 +7195,34 @@ impl Walk for GatewayTestTrafficHeader {
 
 /// The `HealthCheck` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `HealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-healthcheck.html), [`AWS::ECS::TaskDefinition` `HealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-healthcheck.html).
 ///
 /// Every property is optional: start from [`HealthCheck::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HealthCheck {
-    /// `Command`: optional.
+    /// A string array representing the command that the container runs to determine if it is healthy. The string array must start with `CMD` to run the command arguments directly, or `CMD-SHELL` to run the command with the container's default shell. When you use the AWS Management Console JSON panel, the CLIlong, or the APIs, enclose the list of commands in double quotes and brackets. `[ "CMD-SHELL", "curl -f http://localhost/ || exit 1" ]` You don't include the double quotes and brackets when you use the AWS Management Console. `CMD-SHELL, curl -f http://localhost/ || exit 1` An exit code of 0 indicates success, and non-zero exit code indicates failure. For more information, see `HealthCheck` in the docker container create command.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-healthcheck.html#cfn-ecs-daemontaskdefinition-healthcheck-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `Interval`: optional.
+    /// The time period in seconds between each health check execution. You may specify between 5 and 300 seconds. The default value is 30 seconds. This value applies only when you specify a `command`.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-healthcheck.html#cfn-ecs-daemontaskdefinition-healthcheck-interval)): integer, optional.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `Retries`: optional.
+    /// The number of times to retry a failed health check before the container is considered unhealthy. You may specify between 1 and 10 retries. The default value is 3. This value applies only when you specify a `command`.
+    ///
+    /// `Retries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-healthcheck.html#cfn-ecs-daemontaskdefinition-healthcheck-retries)): integer, optional.
     #[serde(rename = "Retries", skip_serializing_if = "Option::is_none")]
     pub retries: Option<Value<i64>>,
-    /// `StartPeriod`: optional.
+    /// The optional grace period to provide containers time to bootstrap before failed health checks count towards the maximum number of retries. You can specify between 0 and 300 seconds. By default, the `startPeriod` is off. This value applies only when you specify a `command`. If a health check succeeds within the `startPeriod`, then the container is considered healthy and any subsequent failures count toward the maximum number of retries.
+    ///
+    /// `StartPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-healthcheck.html#cfn-ecs-daemontaskdefinition-healthcheck-startperiod)): integer, optional.
     #[serde(rename = "StartPeriod", skip_serializing_if = "Option::is_none")]
     pub start_period: Option<Value<i64>>,
-    /// `Timeout`: optional.
+    /// The time period in seconds to wait for a health check to succeed before it is considered a failure. You may specify between 2 and 60 seconds. The default value is 5. This value applies only when you specify a `command`.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-healthcheck.html#cfn-ecs-daemontaskdefinition-healthcheck-timeout)): integer, optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
 }
@@ -6736,15 +7304,15 @@ impl Walk for HealthCheckProtocol {
 
 /// The `HookTimeoutConfig` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `HookTimeoutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-hooktimeoutconfig.html).
 ///
 /// Every property is optional: start from [`HookTimeoutConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HookTimeoutConfig {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-hooktimeoutconfig.html#cfn-ecs-service-hooktimeoutconfig-action)): [`Action`], one of `ROLLBACK`, `CONTINUE`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<Action>>,
-    /// `TimeoutInMinutes`: optional.
+    /// `TimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-hooktimeoutconfig.html#cfn-ecs-service-hooktimeoutconfig-timeoutinminutes)): integer, optional. Range: 1 to 20160.
     #[serde(rename = "TimeoutInMinutes", skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<Value<i64>>,
 }
@@ -6782,15 +7350,19 @@ impl Walk for HookTimeoutConfig {
 
 /// The `HostEntry` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `HostEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-hostentry.html).
 ///
 /// Every property is optional: start from [`HostEntry::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostEntry {
-    /// `Hostname`: optional.
+    /// The hostname to use in the `/etc/hosts` entry.
+    ///
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-hostentry.html#cfn-ecs-taskdefinition-hostentry-hostname)): string, optional.
     #[serde(rename = "Hostname", skip_serializing_if = "Option::is_none")]
     pub hostname: Option<Value<String>>,
-    /// `IpAddress`: optional.
+    /// The IP address to use in the `/etc/hosts` entry.
+    ///
+    /// `IpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-hostentry.html#cfn-ecs-taskdefinition-hostentry-ipaddress)): string, optional.
     #[serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<Value<String>>,
 }
@@ -6828,39 +7400,57 @@ impl Walk for HostEntry {
 
 /// The `HostSharedAlbConfiguration` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::ECS::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-gateway.html).
+/// AWS reference: [`AWS::ECS::Gateway` `HostSharedAlbConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html).
 ///
 /// Every property is optional: start from [`HostSharedAlbConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostSharedAlbConfiguration {
-    /// `AccessLogs`: optional.
+    /// The access log configuration for the gateway ALB. Access logging is enabled by the presence of a destination.
+    ///
+    /// `AccessLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-accesslogs)): object [`GatewayElbAccessLogConfiguration`], optional.
     #[serde(rename = "AccessLogs", skip_serializing_if = "Option::is_none")]
     pub access_logs: Option<GatewayElbAccessLogConfiguration>,
-    /// `HttpDesync`: optional.
+    /// The HTTP desync mitigation mode for the ALB.
+    ///
+    /// `HttpDesync` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-httpdesync)): [`GatewayAlbDesyncMitigationMode`], one of `monitor`, `defensive`, `strictest`, optional.
     #[serde(rename = "HttpDesync", skip_serializing_if = "Option::is_none")]
     pub http_desync: Option<Value<GatewayAlbDesyncMitigationMode>>,
-    /// `MaxAlbCount`: optional.
+    /// The maximum number of ALBs to provision for the gateway.
+    ///
+    /// `MaxAlbCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-maxalbcount)): integer, optional.
     #[serde(rename = "MaxAlbCount", skip_serializing_if = "Option::is_none")]
     pub max_alb_count: Option<Value<i64>>,
-    /// `NetworkConfiguration`: optional.
+    /// The network configuration for the gateway ALB.
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-networkconfiguration)): object [`GatewayElbNetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<GatewayElbNetworkConfiguration>,
-    /// `Port`: optional, create-only (changing it replaces the resource).
+    /// The port on which the ALB listens.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-port)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: optional, create-only (changing it replaces the resource).
+    /// The protocol for the ALB listener.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-protocol)): [`GatewayAlbProtocol`], one of `HTTP`, `HTTPS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<GatewayAlbProtocol>>,
-    /// `Scheme`: optional, create-only (changing it replaces the resource).
+    /// The scheme for the ALB.
+    ///
+    /// `Scheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-scheme)): [`GatewayElbScheme`], one of `internet-facing`, `internal`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Scheme", skip_serializing_if = "Option::is_none")]
     pub scheme: Option<Value<GatewayElbScheme>>,
-    /// `TestTrafficRules`: optional.
+    /// The test traffic rules for the gateway ALB.
+    ///
+    /// `TestTrafficRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-testtrafficrules)): object [`GatewayAlbTestTrafficRules`], optional.
     #[serde(rename = "TestTrafficRules", skip_serializing_if = "Option::is_none")]
     pub test_traffic_rules: Option<GatewayAlbTestTrafficRules>,
-    /// `WebACLArn`: optional.
+    /// The ARN of the WAFv2 web ACL to associate with the ALB.
+    ///
+    /// `WebACLArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-gateway-hostsharedalbconfiguration.html#cfn-ecs-gateway-hostsharedalbconfiguration-webaclarn)): string, optional.
     #[serde(rename = "WebACLArn", skip_serializing_if = "Option::is_none")]
     pub web_acl_arn: Option<Value<String>>,
 }
@@ -6957,12 +7547,14 @@ impl Walk for HostSharedAlbConfiguration {
 
 /// The `HostVolumeProperties` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `HostVolumeProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-hostvolumeproperties.html), [`AWS::ECS::TaskDefinition` `HostVolumeProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-hostvolumeproperties.html).
 ///
 /// Every property is optional: start from [`HostVolumeProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostVolumeProperties {
-    /// `SourcePath`: optional.
+    /// When the `host` parameter is used, specify a `sourcePath` to declare the path on the host container instance that's presented to the container. If this parameter is empty, then the Docker daemon has assigned a host path for you. If the `host` parameter contains a `sourcePath` file location, then the data volume persists at the specified location on the host container instance until you delete it manually. If the `sourcePath` value doesn't exist on the host container instance, the Docker daemon creates it. If the location does exist, the contents of the source path folder are exported. If you're using the Fargate launch type, the `sourcePath` parameter is not supported.
+    ///
+    /// `SourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-hostvolumeproperties.html#cfn-ecs-daemontaskdefinition-hostvolumeproperties-sourcepath)): string, optional.
     #[serde(rename = "SourcePath", skip_serializing_if = "Option::is_none")]
     pub source_path: Option<Value<String>>,
 }
@@ -7032,15 +7624,15 @@ impl Walk for IncludeQueryParameters {
 
 /// The `InferenceAccelerator` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `InferenceAccelerator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-inferenceaccelerator.html).
 ///
 /// Every property is optional: start from [`InferenceAccelerator::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InferenceAccelerator {
-    /// `DeviceName`: optional.
+    /// `DeviceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-inferenceaccelerator.html#cfn-ecs-taskdefinition-inferenceaccelerator-devicename)): string, optional.
     #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
     pub device_name: Option<Value<String>>,
-    /// `DeviceType`: optional.
+    /// `DeviceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-inferenceaccelerator.html#cfn-ecs-taskdefinition-inferenceaccelerator-devicetype)): string, optional.
     #[serde(rename = "DeviceType", skip_serializing_if = "Option::is_none")]
     pub device_type: Option<Value<String>>,
 }
@@ -7078,12 +7670,14 @@ impl Walk for InferenceAccelerator {
 
 /// The `InfrastructureOptimization` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `InfrastructureOptimization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-infrastructureoptimization.html).
 ///
 /// Every property is optional: start from [`InfrastructureOptimization::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InfrastructureOptimization {
-    /// `ScaleInAfter`: optional.
+    /// This parameter defines the number of seconds Amazon ECS Managed Instances waits before optimizing EC2 instances that have become idle or underutilized. A longer delay increases the likelihood of placing new tasks on idle instances, reducing startup time. A shorter delay helps reduce infrastructure costs by optimizing idle instances more quickly. Valid values are: Not set (null) - Uses the default optimization behavior, \`-1\` - Disables automatic infrastructure optimization, \`0\` to \`3600\` (inclusive) - Specifies the number of seconds to wait before optimizing instances.
+    ///
+    /// `ScaleInAfter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-infrastructureoptimization.html#cfn-ecs-capacityprovider-infrastructureoptimization-scaleinafter)): integer, optional. Range: -1 to 3600.
     #[serde(rename = "ScaleInAfter", skip_serializing_if = "Option::is_none")]
     pub scale_in_after: Option<Value<i64>>,
 }
@@ -7133,51 +7727,51 @@ impl Walk for InstanceGenerations {
 
 /// The `InstanceLaunchTemplate` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `InstanceLaunchTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html).
 ///
 /// [`InstanceLaunchTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceLaunchTemplate {
-    /// `CapacityOptionType`: optional.
+    /// `CapacityOptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-capacityoptiontype)): [`CapacityOptionType`], one of `ON_DEMAND`, `SPOT`, `RESERVED`, optional.
     #[serde(rename = "CapacityOptionType", skip_serializing_if = "Option::is_none")]
     pub capacity_option_type: Option<Value<CapacityOptionType>>,
-    /// `CapacityReservations`: optional.
+    /// `CapacityReservations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-capacityreservations)): object [`CapacityReservationRequest`], optional.
     #[serde(
         rename = "CapacityReservations",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservations: Option<CapacityReservationRequest>,
-    /// `Ec2InstanceProfileArn`: required.
+    /// `Ec2InstanceProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-ec2instanceprofilearn)): string, required.
     #[serde(rename = "Ec2InstanceProfileArn")]
     pub ec2_instance_profile_arn: Value<String>,
-    /// `FipsEnabled`: optional.
+    /// `FipsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-fipsenabled)): boolean, optional.
     #[serde(rename = "FipsEnabled", skip_serializing_if = "Option::is_none")]
     pub fips_enabled: Option<Value<bool>>,
-    /// `InstanceMetadataTagsPropagation`: optional.
+    /// `InstanceMetadataTagsPropagation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-instancemetadatatagspropagation)): boolean, optional.
     #[serde(
         rename = "InstanceMetadataTagsPropagation",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_metadata_tags_propagation: Option<Value<bool>>,
-    /// `InstanceRequirements`: optional.
+    /// `InstanceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-instancerequirements)): object [`InstanceRequirementsRequest`], optional.
     #[serde(
         rename = "InstanceRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_requirements: Option<InstanceRequirementsRequest>,
-    /// `LocalStorageConfiguration`: optional.
+    /// `LocalStorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-localstorageconfiguration)): object [`ManagedInstancesLocalStorageConfiguration`], optional.
     #[serde(
         rename = "LocalStorageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_storage_configuration: Option<ManagedInstancesLocalStorageConfiguration>,
-    /// `Monitoring`: optional.
+    /// `Monitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-monitoring)): [`ManagedInstancesMonitoringOptions`], one of `BASIC`, `DETAILED`, optional.
     #[serde(rename = "Monitoring", skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<Value<ManagedInstancesMonitoringOptions>>,
-    /// `NetworkConfiguration`: required.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-networkconfiguration)): object [`ManagedInstancesNetworkConfiguration`], required.
     #[serde(rename = "NetworkConfiguration")]
     pub network_configuration: ManagedInstancesNetworkConfiguration,
-    /// `StorageConfiguration`: optional.
+    /// `StorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancelaunchtemplate.html#cfn-ecs-capacityprovider-instancelaunchtemplate-storageconfiguration)): object [`ManagedInstancesStorageConfiguration`], optional.
     #[serde(
         rename = "StorageConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -7293,123 +7887,123 @@ impl Walk for InstanceLaunchTemplate {
 
 /// The `InstanceRequirementsRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `InstanceRequirementsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html).
 ///
 /// [`InstanceRequirementsRequest::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceRequirementsRequest {
-    /// `AcceleratorCount`: optional.
+    /// `AcceleratorCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-acceleratorcount)): object [`AcceleratorCountRequest`], optional.
     #[serde(rename = "AcceleratorCount", skip_serializing_if = "Option::is_none")]
     pub accelerator_count: Option<AcceleratorCountRequest>,
-    /// `AcceleratorManufacturers`: optional.
+    /// `AcceleratorManufacturers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-acceleratormanufacturers)): list of ([`AcceleratorManufacturers`], one of `amazon-web-services`, `amd`, `habana`, `nvidia`, `xilinx`), optional.
     #[serde(
         rename = "AcceleratorManufacturers",
         skip_serializing_if = "Option::is_none"
     )]
     pub accelerator_manufacturers: Option<Value<Vec<Value<AcceleratorManufacturers>>>>,
-    /// `AcceleratorNames`: optional.
+    /// `AcceleratorNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-acceleratornames)): list of ([`AcceleratorNames`], one of `a10g`, `a100`, `h100`, `inferentia`, `k520`, `k80`, `m60`, `radeon-pro-v520`, `t4`, `t4g`, `vu9p`, `v100`, `l40s`, `l4`, `gaudi-hl-205`, `inferentia2`, `trainium`, `trainium2`, `u30`), optional.
     #[serde(rename = "AcceleratorNames", skip_serializing_if = "Option::is_none")]
     pub accelerator_names: Option<Value<Vec<Value<AcceleratorNames>>>>,
-    /// `AcceleratorTotalMemoryMiB`: optional.
+    /// `AcceleratorTotalMemoryMiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-acceleratortotalmemorymib)): object [`AcceleratorTotalMemoryMiBRequest`], optional.
     #[serde(
         rename = "AcceleratorTotalMemoryMiB",
         skip_serializing_if = "Option::is_none"
     )]
     pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
-    /// `AcceleratorTypes`: optional.
+    /// `AcceleratorTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-acceleratortypes)): list of ([`AcceleratorTypes`], one of `gpu`, `fpga`, `inference`), optional.
     #[serde(rename = "AcceleratorTypes", skip_serializing_if = "Option::is_none")]
     pub accelerator_types: Option<Value<Vec<Value<AcceleratorTypes>>>>,
-    /// `AllowedInstanceTypes`: optional.
+    /// `AllowedInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-allowedinstancetypes)): list of (string), optional. Items: 0 to 400. Each item: Pattern: `[a-zA-Z0-9\.\*]+`. Each item: Length: 1 to 30 characters.
     #[serde(
         rename = "AllowedInstanceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `BareMetal`: optional.
+    /// `BareMetal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-baremetal)): [`BareMetal`], one of `included`, `required`, `excluded`, optional.
     #[serde(rename = "BareMetal", skip_serializing_if = "Option::is_none")]
     pub bare_metal: Option<Value<BareMetal>>,
-    /// `BaselineEbsBandwidthMbps`: optional.
+    /// `BaselineEbsBandwidthMbps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-baselineebsbandwidthmbps)): object [`BaselineEbsBandwidthMbpsRequest`], optional.
     #[serde(
         rename = "BaselineEbsBandwidthMbps",
         skip_serializing_if = "Option::is_none"
     )]
     pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
-    /// `BurstablePerformance`: optional.
+    /// `BurstablePerformance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-burstableperformance)): [`BurstablePerformance`], one of `included`, `required`, `excluded`, optional.
     #[serde(
         rename = "BurstablePerformance",
         skip_serializing_if = "Option::is_none"
     )]
     pub burstable_performance: Option<Value<BurstablePerformance>>,
-    /// `CpuManufacturers`: optional.
+    /// `CpuManufacturers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-cpumanufacturers)): list of ([`CpuManufacturers`], one of `intel`, `amd`, `amazon-web-services`), optional.
     #[serde(rename = "CpuManufacturers", skip_serializing_if = "Option::is_none")]
     pub cpu_manufacturers: Option<Value<Vec<Value<CpuManufacturers>>>>,
-    /// `ExcludedInstanceTypes`: optional.
+    /// `ExcludedInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-excludedinstancetypes)): list of (string), optional. Items: 0 to 400. Each item: Pattern: `[a-zA-Z0-9\.\*]+`. Each item: Length: 1 to 30 characters.
     #[serde(
         rename = "ExcludedInstanceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub excluded_instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `InstanceGenerations`: optional.
+    /// `InstanceGenerations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-instancegenerations)): list of ([`InstanceGenerations`], one of `current`, `previous`), optional.
     #[serde(
         rename = "InstanceGenerations",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_generations: Option<Value<Vec<Value<InstanceGenerations>>>>,
-    /// `LocalStorage`: optional.
+    /// `LocalStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-localstorage)): [`LocalStorage`], one of `included`, `required`, `excluded`, optional.
     #[serde(rename = "LocalStorage", skip_serializing_if = "Option::is_none")]
     pub local_storage: Option<Value<LocalStorage>>,
-    /// `LocalStorageTypes`: optional.
+    /// `LocalStorageTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-localstoragetypes)): list of ([`LocalStorageTypes`], one of `hdd`, `ssd`), optional.
     #[serde(rename = "LocalStorageTypes", skip_serializing_if = "Option::is_none")]
     pub local_storage_types: Option<Value<Vec<Value<LocalStorageTypes>>>>,
-    /// `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`: optional.
+    /// `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-maxspotpriceaspercentageofoptimalondemandprice)): integer, optional.
     #[serde(
         rename = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value<i64>>,
-    /// `MemoryGiBPerVCpu`: optional.
+    /// `MemoryGiBPerVCpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-memorygibpervcpu)): object [`MemoryGiBPerVCpuRequest`], optional.
     #[serde(rename = "MemoryGiBPerVCpu", skip_serializing_if = "Option::is_none")]
     pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
-    /// `MemoryMiB`: required.
+    /// `MemoryMiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-memorymib)): object [`MemoryMiBRequest`], required.
     #[serde(rename = "MemoryMiB")]
     pub memory_mi_b: MemoryMiBRequest,
-    /// `NetworkBandwidthGbps`: optional.
+    /// `NetworkBandwidthGbps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-networkbandwidthgbps)): object [`NetworkBandwidthGbpsRequest`], optional.
     #[serde(
         rename = "NetworkBandwidthGbps",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
-    /// `NetworkInterfaceCount`: optional.
+    /// `NetworkInterfaceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-networkinterfacecount)): object [`NetworkInterfaceCountRequest`], optional.
     #[serde(
         rename = "NetworkInterfaceCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_interface_count: Option<NetworkInterfaceCountRequest>,
-    /// `OnDemandMaxPricePercentageOverLowestPrice`: optional.
+    /// `OnDemandMaxPricePercentageOverLowestPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-ondemandmaxpricepercentageoverlowestprice)): integer, optional.
     #[serde(
         rename = "OnDemandMaxPricePercentageOverLowestPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_demand_max_price_percentage_over_lowest_price: Option<Value<i64>>,
-    /// `RequireHibernateSupport`: optional.
+    /// `RequireHibernateSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-requirehibernatesupport)): boolean, optional.
     #[serde(
         rename = "RequireHibernateSupport",
         skip_serializing_if = "Option::is_none"
     )]
     pub require_hibernate_support: Option<Value<bool>>,
-    /// `SpotMaxPricePercentageOverLowestPrice`: optional.
+    /// `SpotMaxPricePercentageOverLowestPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-spotmaxpricepercentageoverlowestprice)): integer, optional.
     #[serde(
         rename = "SpotMaxPricePercentageOverLowestPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub spot_max_price_percentage_over_lowest_price: Option<Value<i64>>,
-    /// `TotalLocalStorageGB`: optional.
+    /// `TotalLocalStorageGB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-totallocalstoragegb)): object [`TotalLocalStorageGbRequest`], optional.
     #[serde(
         rename = "TotalLocalStorageGB",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_local_storage_gb: Option<TotalLocalStorageGbRequest>,
-    /// `VCpuCount`: required.
+    /// `VCpuCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-instancerequirementsrequest.html#cfn-ecs-capacityprovider-instancerequirementsrequest-vcpucount)): object [`VCpuCountRangeRequest`], required.
     #[serde(rename = "VCpuCount")]
     pub v_cpu_count: VCpuCountRangeRequest,
 }
@@ -7679,15 +8273,19 @@ impl Walk for InstanceRequirementsRequest {
 
 /// The `KernelCapabilities` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `KernelCapabilities`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-kernelcapabilities.html), [`AWS::ECS::TaskDefinition` `KernelCapabilities`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-kernelcapabilities.html).
 ///
 /// Every property is optional: start from [`KernelCapabilities::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KernelCapabilities {
-    /// `Add`: optional.
+    /// The Linux capabilities for the container that have been added to the default configuration provided by Docker. This parameter maps to `CapAdd` in the docker container create command and the `--cap-add` option to docker run. Tasks launched on FARGATElong only support adding the `SYS_PTRACE` kernel capability. Valid values: `"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"`
+    ///
+    /// `Add` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-kernelcapabilities.html#cfn-ecs-daemontaskdefinition-kernelcapabilities-add)): list of (string), optional.
     #[serde(rename = "Add", skip_serializing_if = "Option::is_none")]
     pub add: Option<Value<Vec<Value<String>>>>,
-    /// `Drop`: optional.
+    /// The Linux capabilities for the container that have been removed from the default configuration provided by Docker. This parameter maps to `CapDrop` in the docker container create command and the `--cap-drop` option to docker run. Valid values: `"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"`
+    ///
+    /// `Drop` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-kernelcapabilities.html#cfn-ecs-daemontaskdefinition-kernelcapabilities-drop)): list of (string), optional.
     #[serde(rename = "Drop", skip_serializing_if = "Option::is_none")]
     pub drop: Option<Value<Vec<Value<String>>>>,
 }
@@ -7725,15 +8323,19 @@ impl Walk for KernelCapabilities {
 
 /// The `KeyValuePair` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `KeyValuePair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-keyvaluepair.html), [`AWS::ECS::TaskDefinition` `KeyValuePair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-keyvaluepair.html).
 ///
 /// Every property is optional: start from [`KeyValuePair::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KeyValuePair {
-    /// `Name`: optional.
+    /// The name of the key-value pair. For environment variables, this is the name of the environment variable.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-keyvaluepair.html#cfn-ecs-daemontaskdefinition-keyvaluepair-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of the key-value pair. For environment variables, this is the value of the environment variable.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-keyvaluepair.html#cfn-ecs-daemontaskdefinition-keyvaluepair-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -7809,18 +8411,22 @@ impl Walk for LifecycleStages {
 
 /// The `LinearConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `LinearConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-linearconfiguration.html).
 ///
 /// Every property is optional: start from [`LinearConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LinearConfiguration {
-    /// `StepBakeTimeInMinutes`: optional.
+    /// The amount of time in minutes to wait between each traffic shifting step during a linear deployment. Valid values are 0 to 1440 minutes (24 hours). The default value is 6. This bake time is not applied after reaching 100 percent traffic.
+    ///
+    /// `StepBakeTimeInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-linearconfiguration.html#cfn-ecs-service-linearconfiguration-stepbaketimeinminutes)): integer, optional. Range: 0 to 1440.
     #[serde(
         rename = "StepBakeTimeInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub step_bake_time_in_minutes: Option<Value<i64>>,
-    /// `StepPercent`: optional.
+    /// The percentage of production traffic to shift in each step during a linear deployment. Valid values are multiples of 0.1 from 3.0 to 100.0. The default value is 10.0.
+    ///
+    /// `StepPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-linearconfiguration.html#cfn-ecs-service-linearconfiguration-steppercent)): number, optional. Range: 3 to 100.
     #[serde(rename = "StepPercent", skip_serializing_if = "Option::is_none")]
     pub step_percent: Option<Value<f64>>,
 }
@@ -7901,18 +8507,24 @@ impl Walk for LocalStorageTypes {
 
 /// The `LogConfiguration` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-logconfiguration.html), [`AWS::ECS::TaskDefinition` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-logconfiguration.html).
 ///
 /// [`LogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `LogDriver`: required.
+    /// The log driver to use for the container. For tasks on FARGATElong, the supported log drivers are `awslogs`, `splunk`, and `awsfirelens`. For tasks hosted on Amazon EC2 instances, the supported log drivers are `awslogs`, `fluentd`, `gelf`, `json-file`, `journald`, `syslog`, `splunk`, and `awsfirelens`. For more information about using the `awslogs` log driver, see [Send Amazon ECS logs to CloudWatch](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) in the \*Amazon Elastic Container Service Developer Guide\*. For more information about using the `awsfirelens` log driver, see [Send Amazon ECS logs to an service or Partner](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html). If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
+    ///
+    /// `LogDriver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-logconfiguration.html#cfn-ecs-daemontaskdefinition-logconfiguration-logdriver)): string, required.
     #[serde(rename = "LogDriver")]
     pub log_driver: Value<String>,
-    /// `Options`: optional.
+    /// The configuration options to send to the log driver. The options you can specify depend on the log driver. Some of the options you can specify when you use the `awslogs` log driver to route logs to Amazon CloudWatch include the following: + awslogs-create-group Required: No Specify whether you want the log group to be created automatically. If this option isn't specified, it defaults to false. Your IAM policy must include the logs:CreateLogGroup permission before you attempt to use awslogs-create-group. + awslogs-region Required: Yes Specify the Region that the awslogs log driver is to send your Docker logs to. You can choose to send all of your logs from clusters in different Regions to a single region in CloudWatch Logs. This is so that they're all visible in one location. Otherwise, you can separate them by Region for more granularity. Make sure that the specified log group exists in the Region that you specify with this option. + awslogs-group Required: Yes Make sure to specify a log group that the awslogs log driver sends its log streams to. + awslogs-stream-prefix Required: Yes, when using Fargate.Optional when using EC2. Use the awslogs-stream-prefix option to associate a log stream with the specified prefix, the container name, and the ID of the Amazon ECS task that the container belongs to. If you specify a prefix with this option, then the log stream takes the format prefix-name/container-name/ecs-task-id. If you don't specify a prefix with this option, then the log stream is named after the container ID that's assigned by the Docker daemon on the container instance. Because it's difficult to trace logs back to the container that sent them with just the Docker container ID (which is only available on the container instance), we recommend that you specify a prefix with this option. For Amazon ECS services, you can use the service name as the prefix. Doing so, you can trace log streams to the service that the container belongs to, the name of the container that sent them, and the ID of the task that the container belongs to. You must specify a stream-prefix for your logs to have your logs appear in the Log pane when using the Amazon ECS console. + awslogs-datetime-format Required: No This option defines a multiline start pattern in Python strftime format. A log message consists of a line that matches the pattern and any following lines that don’t match the pattern. The matched line is the delimiter between log messages. One example of a use case for using this format is for parsing output such as a stack dump, which might otherwise be logged in multiple entries. The correct pattern allows it to be captured in a single entry. For more information, see awslogs-datetime-format. You cannot configure both the awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and matching of all log messages. This might have a negative impact on logging performance. + awslogs-multiline-pattern Required: No This option defines a multiline start pattern that uses a regular expression. A log message consists of a line that matches the pattern and any following lines that don’t match the pattern. The matched line is the delimiter between log messages. For more information, see awslogs-multiline-pattern. This option is ignored if awslogs-datetime-format is also configured. You cannot configure both the awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and matching of all log messages. This might have a negative impact on logging performance. The following options apply to all supported log drivers. + mode Required: No Valid values: non-blocking \| blocking This option defines the delivery mode of log messages from the container to the log driver specified using logDriver. The delivery mode you choose affects application availability when the flow of logs from container is interrupted. If you use the blocking mode and the flow of logs is interrupted, calls from container code to write to the stdout and stderr streams will block. The logging thread of the application will block as a result. This may cause the application to become unresponsive and lead to container healthcheck failure. If you use the non-blocking mode, the container's logs are instead stored in an in-memory intermediate buffer configured with the max-buffer-size option. This prevents the application from becoming unresponsive when logs cannot be sent. We recommend using this mode if you want to ensure service availability and are okay with some log loss. For more information, see Preventing log loss with non-blocking mode in the awslogs container log driver. You can set a default mode for all containers in a specific Region by using the defaultLogDriverMode account setting. If you don't specify the mode option or configure the account setting, Amazon ECS will default to the non-blocking mode. For more information about the account setting, see Default log driver mode in the Amazon Elastic Container Service Developer Guide. On June 25, 2025, Amazon ECS changed the default log driver mode from blocking to non-blocking to prioritize task availability over logging. To continue using the blocking mode after this change, do one of the following: Set the mode option in your container definition's logConfiguration as blocking. Set the defaultLogDriverMode account setting to blocking. + max-buffer-size Required: No Default value: 10m When non-blocking mode is used, the max-buffer-size log option controls the size of the buffer that's used for intermediate message storage. Make sure to specify an adequate buffer size based on your application. When the buffer fills up, further logs cannot be stored. Logs that cannot be stored are lost. To route logs using the `splunk` log router, you need to specify a `splunk-token` and a `splunk-url`. When you use the `awsfirelens` log router to route logs to an AWS Service or AWS Partner Network destination for log storage and analytics, you can set the `log-driver-buffer-limit` option to limit the number of events that are buffered in memory, before being sent to the log router container. It can help to resolve potential log loss issue because high throughput might result in memory running out for the buffer inside of Docker. Other options you can specify when using `awsfirelens` to route logs depend on the destination. When you export logs to Amazon Data Firehose, you can specify the AWS Region with `region` and a name for the log stream with `delivery_stream`. When you export logs to Amazon Kinesis Data Streams, you can specify an AWS Region with `region` and a data stream name with `stream`. When you export logs to Amazon OpenSearch Service, you can specify options like `Name`, `Host` (OpenSearch Service endpoint without protocol), `Port`, `Index`, `Type`, `Aws_auth`, `Aws_region`, `Suppress_Type_Name`, and `tls`. For more information, see [Under the hood: FireLens for Amazon ECS Tasks](https://docs.aws.amazon.com/containers/under-the-hood-firelens-for-amazon-ecs-tasks/). When you export logs to Amazon S3, you can specify the bucket using the `bucket` option. You can also specify `region`, `total_file_size`, `upload_timeout`, and `use_put_object` as options. This parameter requires version 1.19 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: `sudo docker version --format '{{.Server.APIVersion}}'`
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-logconfiguration.html#cfn-ecs-daemontaskdefinition-logconfiguration-options)): map from string to (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<BTreeMap<String, Value<String>>>,
-    /// `SecretOptions`: optional.
+    /// The secrets to pass to the log configuration. For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `SecretOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-logconfiguration.html#cfn-ecs-daemontaskdefinition-logconfiguration-secretoptions)): list of (object [`Secret`]), optional.
     #[serde(rename = "SecretOptions", skip_serializing_if = "Option::is_none")]
     pub secret_options: Option<Value<Vec<Secret>>>,
 }
@@ -8019,12 +8631,12 @@ impl Walk for ManagedDraining {
 
 /// The `ManagedInstancesLocalStorageConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `ManagedInstancesLocalStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstanceslocalstorageconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedInstancesLocalStorageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedInstancesLocalStorageConfiguration {
-    /// `UseLocalStorage`: optional.
+    /// `UseLocalStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstanceslocalstorageconfiguration.html#cfn-ecs-capacityprovider-managedinstanceslocalstorageconfiguration-uselocalstorage)): boolean, optional.
     #[serde(rename = "UseLocalStorage", skip_serializing_if = "Option::is_none")]
     pub use_local_storage: Option<Value<bool>>,
 }
@@ -8074,15 +8686,15 @@ impl Walk for ManagedInstancesMonitoringOptions {
 
 /// The `ManagedInstancesNetworkConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `ManagedInstancesNetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesnetworkconfiguration.html).
 ///
 /// Every property is required: [`ManagedInstancesNetworkConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedInstancesNetworkConfiguration {
-    /// `SecurityGroups`: required.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesnetworkconfiguration.html#cfn-ecs-capacityprovider-managedinstancesnetworkconfiguration-securitygroups)): list of (string), required.
     #[serde(rename = "SecurityGroups")]
     pub security_groups: Value<Vec<Value<String>>>,
-    /// `Subnets`: required.
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesnetworkconfiguration.html#cfn-ecs-capacityprovider-managedinstancesnetworkconfiguration-subnets)): list of (string), required.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -8114,30 +8726,32 @@ impl Walk for ManagedInstancesNetworkConfiguration {
 
 /// The `ManagedInstancesProvider` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `ManagedInstancesProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesprovider.html).
 ///
 /// [`ManagedInstancesProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedInstancesProvider {
-    /// `AutoRepairConfiguration`: optional.
+    /// `AutoRepairConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesprovider.html#cfn-ecs-capacityprovider-managedinstancesprovider-autorepairconfiguration)): object [`AutoRepairConfiguration`], optional.
     #[serde(
         rename = "AutoRepairConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_repair_configuration: Option<AutoRepairConfiguration>,
-    /// `InfrastructureOptimization`: optional.
+    /// Defines how Amazon ECS Managed Instances optimizes the infrastructure in your capacity provider. Configure it to turn on or off the infrastructure optimization in your capacity provider, and to control the idle EC2 instances optimization delay.
+    ///
+    /// `InfrastructureOptimization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesprovider.html#cfn-ecs-capacityprovider-managedinstancesprovider-infrastructureoptimization)): object [`InfrastructureOptimization`], optional.
     #[serde(
         rename = "InfrastructureOptimization",
         skip_serializing_if = "Option::is_none"
     )]
     pub infrastructure_optimization: Option<InfrastructureOptimization>,
-    /// `InfrastructureRoleArn`: required.
+    /// `InfrastructureRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesprovider.html#cfn-ecs-capacityprovider-managedinstancesprovider-infrastructurerolearn)): string, required.
     #[serde(rename = "InfrastructureRoleArn")]
     pub infrastructure_role_arn: Value<String>,
-    /// `InstanceLaunchTemplate`: required.
+    /// `InstanceLaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesprovider.html#cfn-ecs-capacityprovider-managedinstancesprovider-instancelaunchtemplate)): object [`InstanceLaunchTemplate`], required.
     #[serde(rename = "InstanceLaunchTemplate")]
     pub instance_launch_template: InstanceLaunchTemplate,
-    /// `PropagateTags`: optional.
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesprovider.html#cfn-ecs-capacityprovider-managedinstancesprovider-propagatetags)): [`ManagedInstancesProviderPropagateTags`], one of `CAPACITY_PROVIDER`, `NONE`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<ManagedInstancesProviderPropagateTags>>,
 }
@@ -8222,12 +8836,12 @@ impl Walk for ManagedInstancesProviderPropagateTags {
 
 /// The `ManagedInstancesStorageConfiguration` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `ManagedInstancesStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesstorageconfiguration.html).
 ///
 /// Every property is required: [`ManagedInstancesStorageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedInstancesStorageConfiguration {
-    /// `StorageSizeGiB`: required.
+    /// `StorageSizeGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedinstancesstorageconfiguration.html#cfn-ecs-capacityprovider-managedinstancesstorageconfiguration-storagesizegib)): integer, required. Range: at least 1.
     #[serde(rename = "StorageSizeGiB")]
     pub storage_size_gi_b: Value<i64>,
 }
@@ -8253,33 +8867,33 @@ impl Walk for ManagedInstancesStorageConfiguration {
 
 /// The `ManagedScaling` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `ManagedScaling`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedscaling.html).
 ///
 /// Every property is optional: start from [`ManagedScaling::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedScaling {
-    /// `InstanceWarmupPeriod`: optional.
+    /// `InstanceWarmupPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedscaling.html#cfn-ecs-capacityprovider-managedscaling-instancewarmupperiod)): integer, optional. Range: 0 to 10000.
     #[serde(
         rename = "InstanceWarmupPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_warmup_period: Option<Value<i64>>,
-    /// `MaximumScalingStepSize`: optional.
+    /// `MaximumScalingStepSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedscaling.html#cfn-ecs-capacityprovider-managedscaling-maximumscalingstepsize)): integer, optional. Range: 1 to 10000.
     #[serde(
         rename = "MaximumScalingStepSize",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_scaling_step_size: Option<Value<i64>>,
-    /// `MinimumScalingStepSize`: optional.
+    /// `MinimumScalingStepSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedscaling.html#cfn-ecs-capacityprovider-managedscaling-minimumscalingstepsize)): integer, optional. Range: 1 to 10000.
     #[serde(
         rename = "MinimumScalingStepSize",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_scaling_step_size: Option<Value<i64>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedscaling.html#cfn-ecs-capacityprovider-managedscaling-status)): [`Status`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `TargetCapacity`: optional.
+    /// `TargetCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-managedscaling.html#cfn-ecs-capacityprovider-managedscaling-targetcapacity)): integer, optional. Range: 1 to 100.
     #[serde(rename = "TargetCapacity", skip_serializing_if = "Option::is_none")]
     pub target_capacity: Option<Value<i64>>,
 }
@@ -8341,18 +8955,22 @@ impl Walk for ManagedScaling {
 
 /// The `ManagedStorageConfiguration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::ECS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html).
+/// AWS reference: [`AWS::ECS::Cluster` `ManagedStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-managedstorageconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedStorageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedStorageConfiguration {
-    /// `FargateEphemeralStorageKmsKeyId`: optional.
+    /// Specify the KMSlong key ID for Fargate ephemeral storage. When you specify a `fargateEphemeralStorageKmsKeyId`, AWS Fargate uses the key to encrypt data at rest in ephemeral storage. For more information about Fargate ephemeral storage encryption, see [Customer managed keys for Fargate ephemeral storage for Amazon ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-storage-encryption.html) in the \*Amazon Elastic Container Service Developer Guide\*. The key must be a single Region key.
+    ///
+    /// `FargateEphemeralStorageKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-managedstorageconfiguration.html#cfn-ecs-cluster-managedstorageconfiguration-fargateephemeralstoragekmskeyid)): string, optional.
     #[serde(
         rename = "FargateEphemeralStorageKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub fargate_ephemeral_storage_kms_key_id: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// Specify a KMSlong key ID to encrypt Amazon ECS managed storage. When you specify a `kmsKeyId`, Amazon ECS uses the key to encrypt data volumes managed by Amazon ECS that are attached to tasks in the cluster. The following data volumes are managed by Amazon ECS: Amazon EBS. For more information about encryption of Amazon EBS volumes attached to Amazon ECS tasks, see [Encrypt data stored in Amazon EBS volumes for Amazon ECS](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ebs-kms-encryption.html) in the \*Amazon Elastic Container Service Developer Guide\*. The key must be a single Region key.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-managedstorageconfiguration.html#cfn-ecs-cluster-managedstorageconfiguration-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -8410,15 +9028,15 @@ impl Walk for ManagedTerminationProtection {
 
 /// The `MemoryGiBPerVCpuRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `MemoryGiBPerVCpuRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-memorygibpervcpurequest.html).
 ///
 /// Every property is optional: start from [`MemoryGiBPerVCpuRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MemoryGiBPerVCpuRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-memorygibpervcpurequest.html#cfn-ecs-capacityprovider-memorygibpervcpurequest-max)): number, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<f64>>,
-    /// `Min`: optional.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-memorygibpervcpurequest.html#cfn-ecs-capacityprovider-memorygibpervcpurequest-min)): number, optional.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<f64>>,
 }
@@ -8456,15 +9074,15 @@ impl Walk for MemoryGiBPerVCpuRequest {
 
 /// The `MemoryMiBRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `MemoryMiBRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-memorymibrequest.html).
 ///
 /// [`MemoryMiBRequest::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryMiBRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-memorymibrequest.html#cfn-ecs-capacityprovider-memorymibrequest-max)): integer, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: required.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-memorymibrequest.html#cfn-ecs-capacityprovider-memorymibrequest-min)): integer, required.
     #[serde(rename = "Min")]
     pub min: Value<i64>,
 }
@@ -8499,15 +9117,19 @@ impl Walk for MemoryMiBRequest {
 
 /// The `MetricConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `MetricConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-metricconfiguration.html).
 ///
 /// Every property is required: [`MetricConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricConfiguration {
-    /// `MetricNames`: required.
+    /// The list of metric names to configure. The supported metric names are `CPUUtilization` and `MemoryUtilization`.
+    ///
+    /// `MetricNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-metricconfiguration.html#cfn-ecs-service-metricconfiguration-metricnames)): list of ([`MetricNames`], one of `CPUUtilization`, `MemoryUtilization`), required. Items: 1 to 2. Each item: Length: 1 to 255 characters.
     #[serde(rename = "MetricNames")]
     pub metric_names: Value<Vec<Value<MetricNames>>>,
-    /// `ResolutionSeconds`: required.
+    /// The resolution, in seconds, at which to collect the metrics. The valid values are `20` and `60`.
+    ///
+    /// `ResolutionSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-metricconfiguration.html#cfn-ecs-service-metricconfiguration-resolutionseconds)): integer, required. Allowed values: `20`, `60`. Range: 20 to 60.
     #[serde(rename = "ResolutionSeconds")]
     pub resolution_seconds: Value<i64>,
 }
@@ -8559,12 +9181,14 @@ impl Walk for MetricNames {
 
 /// The `MonitoringConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `MonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-monitoringconfiguration.html).
 ///
 /// Every property is required: [`MonitoringConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonitoringConfiguration {
-    /// `MetricConfigurations`: required.
+    /// The list of metric configurations for the service monitoring.
+    ///
+    /// `MetricConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-monitoringconfiguration.html#cfn-ecs-service-monitoringconfiguration-metricconfigurations)): list of (object [`MetricConfiguration`]), required. Items: 1 to 2.
     #[serde(rename = "MetricConfigurations")]
     pub metric_configurations: Value<Vec<MetricConfiguration>>,
 }
@@ -8590,18 +9214,24 @@ impl Walk for MonitoringConfiguration {
 
 /// The `MountPoint` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `MountPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-mountpoint.html), [`AWS::ECS::TaskDefinition` `MountPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-mountpoint.html).
 ///
 /// Every property is optional: start from [`MountPoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MountPoint {
-    /// `ContainerPath`: optional.
+    /// The path on the container to mount the host volume at.
+    ///
+    /// `ContainerPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-mountpoint.html#cfn-ecs-daemontaskdefinition-mountpoint-containerpath)): string, optional.
     #[serde(rename = "ContainerPath", skip_serializing_if = "Option::is_none")]
     pub container_path: Option<Value<String>>,
-    /// `ReadOnly`: optional.
+    /// If this value is `true`, the container has read-only access to the volume. If this value is `false`, then the container can write to the volume. The default value is `false`.
+    ///
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-mountpoint.html#cfn-ecs-daemontaskdefinition-mountpoint-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `SourceVolume`: optional.
+    /// The name of the volume to mount. Must be a volume name referenced in the `name` parameter of task definition `volume`.
+    ///
+    /// `SourceVolume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-mountpoint.html#cfn-ecs-daemontaskdefinition-mountpoint-sourcevolume)): string, optional.
     #[serde(rename = "SourceVolume", skip_serializing_if = "Option::is_none")]
     pub source_volume: Option<Value<String>>,
 }
@@ -8706,15 +9336,15 @@ impl Walk for Name {
 
 /// The `NetworkBandwidthGbpsRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `NetworkBandwidthGbpsRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-networkbandwidthgbpsrequest.html).
 ///
 /// Every property is optional: start from [`NetworkBandwidthGbpsRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkBandwidthGbpsRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-networkbandwidthgbpsrequest.html#cfn-ecs-capacityprovider-networkbandwidthgbpsrequest-max)): number, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<f64>>,
-    /// `Min`: optional.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-networkbandwidthgbpsrequest.html#cfn-ecs-capacityprovider-networkbandwidthgbpsrequest-min)): number, optional.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<f64>>,
 }
@@ -8752,15 +9382,15 @@ impl Walk for NetworkBandwidthGbpsRequest {
 
 /// The `NetworkInterfaceCountRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `NetworkInterfaceCountRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-networkinterfacecountrequest.html).
 ///
 /// Every property is optional: start from [`NetworkInterfaceCountRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkInterfaceCountRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-networkinterfacecountrequest.html#cfn-ecs-capacityprovider-networkinterfacecountrequest-max)): integer, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: optional.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-networkinterfacecountrequest.html#cfn-ecs-capacityprovider-networkinterfacecountrequest-min)): integer, optional.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<i64>>,
 }
@@ -8824,15 +9454,19 @@ impl Walk for NetworkMode {
 
 /// The `NvidiaMpsAllocation` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `NvidiaMpsAllocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-nvidiampsallocation.html).
 ///
 /// [`NvidiaMpsAllocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NvidiaMpsAllocation {
-    /// `MaxComputePercent`: optional.
+    /// The maximum percentage of the GPU's compute capacity that the container can use.
+    ///
+    /// `MaxComputePercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-nvidiampsallocation.html#cfn-ecs-taskdefinition-nvidiampsallocation-maxcomputepercent)): integer, optional. Range: 1 to 100.
     #[serde(rename = "MaxComputePercent", skip_serializing_if = "Option::is_none")]
     pub max_compute_percent: Option<Value<i64>>,
-    /// `Memory`: required.
+    /// The amount of GPU memory, in MiB, allocated to the container.
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-nvidiampsallocation.html#cfn-ecs-taskdefinition-nvidiampsallocation-memory)): integer, required. Range: at least 1.
     #[serde(rename = "Memory")]
     pub memory: Value<i64>,
 }
@@ -8934,15 +9568,19 @@ impl Walk for Permissions {
 
 /// The `PlacementConstraint` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `PlacementConstraint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-placementconstraint.html).
 ///
 /// [`PlacementConstraint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlacementConstraint {
-    /// `Expression`: optional.
+    /// A cluster query language expression to apply to the constraint. The expression can have a maximum length of 2000 characters. You can't specify an expression if the constraint type is `distinctInstance`. For more information, see [Cluster query language](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-placementconstraint.html#cfn-ecs-service-placementconstraint-expression)): string, optional.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of constraint. Use `distinctInstance` to ensure that each task in a particular group is running on a different container instance. Use `memberOf` to restrict the selection to a group of valid candidates.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-placementconstraint.html#cfn-ecs-service-placementconstraint-type)): [`PlacementConstraintType`], one of `distinctInstance`, `memberOf`, required.
     #[serde(rename = "Type")]
     pub type_: Value<PlacementConstraintType>,
 }
@@ -8997,15 +9635,19 @@ impl Walk for PlacementConstraintType {
 
 /// The `PlacementStrategy` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `PlacementStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-placementstrategy.html).
 ///
 /// [`PlacementStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlacementStrategy {
-    /// `Field`: optional.
+    /// The field to apply the placement strategy against. For the `spread` placement strategy, valid values are `instanceId` (or `host`, which has the same effect), or any platform or custom attribute that's applied to a container instance, such as `attribute:ecs.availability-zone`. For the `binpack` placement strategy, valid values are `cpu` and `memory`. For the `random` placement strategy, this field is not used.
+    ///
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-placementstrategy.html#cfn-ecs-service-placementstrategy-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of placement strategy. The `random` placement strategy randomly places tasks on available candidates. The `spread` placement strategy spreads placement across available candidates evenly based on the `field` parameter. The `binpack` strategy places tasks on available candidates that have the least available amount of the resource that's specified with the `field` parameter. For example, if you binpack on memory, a task is placed on the instance with the least amount of remaining memory but still enough to run the task.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-placementstrategy.html#cfn-ecs-service-placementstrategy-type)): [`PlacementStrategyType`], one of `binpack`, `random`, `spread`, required.
     #[serde(rename = "Type")]
     pub type_: Value<PlacementStrategyType>,
 }
@@ -9063,27 +9705,39 @@ impl Walk for PlacementStrategyType {
 
 /// The `PortMapping` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `PortMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-portmapping.html).
 ///
 /// Every property is optional: start from [`PortMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PortMapping {
-    /// `AppProtocol`: optional.
+    /// The application protocol that's used for the port mapping. This parameter only applies to Service Connect. We recommend that you set this parameter to be consistent with the protocol that your application uses. If you set this parameter, Amazon ECS adds protocol-specific connection handling to the Service Connect proxy. If you set this parameter, Amazon ECS adds protocol-specific telemetry in the Amazon ECS console and CloudWatch. If you don't set a value for this parameter, then TCP is used. However, Amazon ECS doesn't add protocol-specific telemetry for TCP. `appProtocol` is immutable in a Service Connect service. Updating this field requires a service deletion and redeployment. Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `AppProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-portmapping.html#cfn-ecs-taskdefinition-portmapping-appprotocol)): [`AppProtocol`], one of `http`, `http2`, `grpc`, optional.
     #[serde(rename = "AppProtocol", skip_serializing_if = "Option::is_none")]
     pub app_protocol: Option<Value<AppProtocol>>,
-    /// `ContainerPort`: optional.
+    /// The port number on the container that's bound to the user-specified or automatically assigned host port. If you use containers in a task with the `awsvpc` or `host` network mode, specify the exposed ports using `containerPort`. If you use containers in a task with the `bridge` network mode and you specify a container port and not a host port, your container automatically receives a host port in the ephemeral port range. For more information, see `hostPort`. Port mappings that are automatically assigned in this way do not count toward the 100 reserved ports limit of a container instance.
+    ///
+    /// `ContainerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-portmapping.html#cfn-ecs-taskdefinition-portmapping-containerport)): integer, optional.
     #[serde(rename = "ContainerPort", skip_serializing_if = "Option::is_none")]
     pub container_port: Option<Value<i64>>,
-    /// `ContainerPortRange`: optional.
+    /// The port number range on the container that's bound to the dynamically mapped host port range. The following rules apply when you specify a `containerPortRange`: + You must use either the `bridge` network mode or the `awsvpc` network mode. + This parameter is available for both the EC2 and FARGATElong launch types. + This parameter is available for both the Linux and Windows operating systems. + The container instance must have at least version 1.67.0 of the container agent and at least version 1.67.0-1 of the `ecs-init` package + You can specify a maximum of 100 port ranges per container. + You do not specify a `hostPortRange`. The value of the `hostPortRange` is set as follows: + For containers in a task with the `awsvpc` network mode, the `hostPortRange` is set to the same value as the `containerPortRange`. This is a static mapping strategy. + For containers in a task with the `bridge` network mode, the Amazon ECS agent finds open host ports from the default ephemeral range and passes it to docker to bind them to the container ports. + The `containerPortRange` valid values are between 1 and 65535. + A port can only be included in one port mapping per container. + You cannot specify overlapping port ranges. + The first port in the range must be less than last port in the range. + Docker recommends that you turn off the docker-proxy in the Docker daemon config file when you have a large number of ports. For more information, see [Issue \#11185](https://docs.aws.amazon.com/https://github.com/moby/moby/issues/11185) on the Github website. For information about how to turn off the docker-proxy in the Docker daemon config file, see [Docker daemon](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bootstrap_container_instance.html#bootstrap_docker_daemon) in the \*Amazon ECS Developer Guide\*. You can call [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html) to view the `hostPortRange` which are the host ports that are bound to the container ports.
+    ///
+    /// `ContainerPortRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-portmapping.html#cfn-ecs-taskdefinition-portmapping-containerportrange)): string, optional.
     #[serde(rename = "ContainerPortRange", skip_serializing_if = "Option::is_none")]
     pub container_port_range: Option<Value<String>>,
-    /// `HostPort`: optional.
+    /// The port number on the container instance to reserve for your container. If you specify a `containerPortRange`, leave this field empty and the value of the `hostPort` is set as follows: + For containers in a task with the `awsvpc` network mode, the `hostPort` is set to the same value as the `containerPort`. This is a static mapping strategy. + For containers in a task with the `bridge` network mode, the Amazon ECS agent finds open ports on the host and automatically binds them to the container ports. This is a dynamic mapping strategy. If you use containers in a task with the `awsvpc` or `host` network mode, the `hostPort` can either be left blank or set to the same value as the `containerPort`. If you use containers in a task with the `bridge` network mode, you can specify a non-reserved host port for your container port mapping, or you can omit the `hostPort` (or set it to `0`) while specifying a `containerPort` and your container automatically receives a port in the ephemeral port range for your container instance operating system and Docker version. The default ephemeral port range for Docker version 1.6.0 and later is listed on the instance under `/proc/sys/net/ipv4/ip_local_port_range`. If this kernel parameter is unavailable, the default ephemeral port range from 49153 through 65535 (Linux) or 49152 through 65535 (Windows) is used. Do not attempt to specify a host port in the ephemeral port range as these are reserved for automatic assignment. In general, ports below 32768 are outside of the ephemeral port range. The default reserved ports are 22 for SSH, the Docker ports 2375 and 2376, and the Amazon ECS container agent ports 51678-51680. Any host port that was previously specified in a running task is also reserved while the task is running. That is, after a task stops, the host port is released. The current reserved ports are displayed in the `remainingResources` of [DescribeContainerInstances](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeContainerInstances.html) output. A container instance can have up to 100 reserved ports at a time. This number includes the default reserved ports. Automatically assigned ports aren't included in the 100 reserved ports quota.
+    ///
+    /// `HostPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-portmapping.html#cfn-ecs-taskdefinition-portmapping-hostport)): integer, optional.
     #[serde(rename = "HostPort", skip_serializing_if = "Option::is_none")]
     pub host_port: Option<Value<i64>>,
-    /// `Name`: optional.
+    /// The name that's used for the port mapping. This parameter is the name that you use in the `serviceConnectConfiguration` and the `vpcLatticeConfigurations` of a service. The name can include up to 64 characters. The characters can include lowercase letters, numbers, underscores (\_), and hyphens (-). The name can't start with a hyphen.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-portmapping.html#cfn-ecs-taskdefinition-portmapping-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Protocol`: optional.
+    /// The protocol that's used for the port mapping. Valid values are `tcp` and `udp` (case-sensitive). The default is `tcp`. Amazon ECS treats any other specified value as `tcp`. `protocol` is immutable in a Service Connect service. To update this field, you must delete and redeploy the service.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-portmapping.html#cfn-ecs-taskdefinition-portmapping-protocol)): [`Protocol`], one of `tcp`, `udp`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<Protocol>>,
 }
@@ -9193,21 +9847,27 @@ impl Walk for Protocol {
 
 /// The `ProxyConfiguration` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `ProxyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-proxyconfiguration.html).
 ///
 /// [`ProxyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProxyConfiguration {
-    /// `ContainerName`: required.
+    /// The name of the container that will serve as the App Mesh proxy.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-proxyconfiguration.html#cfn-ecs-taskdefinition-proxyconfiguration-containername)): string, required.
     #[serde(rename = "ContainerName")]
     pub container_name: Value<String>,
-    /// `ProxyConfigurationProperties`: optional.
+    /// The set of network configuration parameters to provide the Container Network Interface (CNI) plugin, specified as key-value pairs. + `IgnoredUID` - (Required) The user ID (UID) of the proxy container as defined by the `user` parameter in a container definition. This is used to ensure the proxy ignores its own traffic. If `IgnoredGID` is specified, this field can be empty. + `IgnoredGID` - (Required) The group ID (GID) of the proxy container as defined by the `user` parameter in a container definition. This is used to ensure the proxy ignores its own traffic. If `IgnoredUID` is specified, this field can be empty. + `AppPorts` - (Required) The list of ports that the application uses. Network traffic to these ports is forwarded to the `ProxyIngressPort` and `ProxyEgressPort`. + `ProxyIngressPort` - (Required) Specifies the port that incoming traffic to the `AppPorts` is directed to. + `ProxyEgressPort` - (Required) Specifies the port that outgoing traffic from the `AppPorts` is directed to. + `EgressIgnoredPorts` - (Required) The egress traffic going to the specified ports is ignored and not redirected to the `ProxyEgressPort`. It can be an empty list. + `EgressIgnoredIPs` - (Required) The egress traffic going to the specified IP addresses is ignored and not redirected to the `ProxyEgressPort`. It can be an empty list.
+    ///
+    /// `ProxyConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-proxyconfiguration.html#cfn-ecs-taskdefinition-proxyconfiguration-proxyconfigurationproperties)): list of (object [`KeyValuePair`]), optional.
     #[serde(
         rename = "ProxyConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub proxy_configuration_properties: Option<Value<Vec<KeyValuePair>>>,
-    /// `Type`: optional.
+    /// The proxy type. The only supported value is `APPMESH`.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-proxyconfiguration.html#cfn-ecs-taskdefinition-proxyconfiguration-type)): [`ProxyConfigurationType`], one of `APPMESH`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ProxyConfigurationType>>,
 }
@@ -9271,12 +9931,14 @@ impl Walk for ProxyConfigurationType {
 
 /// The `RepositoryCredentials` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `RepositoryCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-repositorycredentials.html), [`AWS::ECS::TaskDefinition` `RepositoryCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-repositorycredentials.html).
 ///
 /// Every property is optional: start from [`RepositoryCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RepositoryCredentials {
-    /// `CredentialsParameter`: optional.
+    /// The Amazon Resource Name (ARN) of the secret containing the private repository credentials. When you use the Amazon ECS API, CLI, or AWS SDK, if the secret exists in the same Region as the task that you're launching then you can use either the full ARN or the name of the secret. When you use the AWS Management Console, you must specify the full ARN of the secret.
+    ///
+    /// `CredentialsParameter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-repositorycredentials.html#cfn-ecs-daemontaskdefinition-repositorycredentials-credentialsparameter)): string, optional.
     #[serde(
         rename = "CredentialsParameter",
         skip_serializing_if = "Option::is_none"
@@ -9358,18 +10020,22 @@ impl Walk for ReservationPreference {
 
 /// The `ResourceRequirement` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `ResourceRequirement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-resourcerequirement.html).
 ///
 /// [`ResourceRequirement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceRequirement {
-    /// `SharingStrategy`: optional.
+    /// `SharingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-resourcerequirement.html#cfn-ecs-taskdefinition-resourcerequirement-sharingstrategy)): object [`SharingStrategy`], optional.
     #[serde(rename = "SharingStrategy", skip_serializing_if = "Option::is_none")]
     pub sharing_strategy: Option<SharingStrategy>,
-    /// `Type`: required.
+    /// The type of resource to assign to a container.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-resourcerequirement.html#cfn-ecs-taskdefinition-resourcerequirement-type)): [`ResourceRequirementType`], one of `GPU`, `InferenceAccelerator`, `NeuronDevice`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ResourceRequirementType>,
-    /// `Value`: optional.
+    /// The value for the specified resource type. When the type is `GPU`, the value is the number of physical `GPUs` the Amazon ECS container agent reserves for the container. The number of GPUs that's reserved for all containers in a task can't exceed the number of available GPUs on the container instance that the task is launched on. You can also specify `ALL` to allocate all available GPUs on the instance to the container. When the type is `NeuronDevice`, the value must be `ALL`. This allocates all available Neuron devices on the instance to the container. Only one container in a task can specify `NeuronDevice` resources. This resource type is only supported on Managed Instances. When the type is `InferenceAccelerator`, the `value` matches the `deviceName` for an [InferenceAccelerator](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_InferenceAccelerator.html) specified in a task definition.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-resourcerequirement.html#cfn-ecs-taskdefinition-resourcerequirement-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -9453,18 +10119,18 @@ impl Walk for ResourceType {
 
 /// The `RestartPolicy` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `RestartPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-restartpolicy.html), [`AWS::ECS::TaskDefinition` `RestartPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-restartpolicy.html).
 ///
 /// Every property is optional: start from [`RestartPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RestartPolicy {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-restartpolicy.html#cfn-ecs-daemontaskdefinition-restartpolicy-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `IgnoredExitCodes`: optional.
+    /// `IgnoredExitCodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-restartpolicy.html#cfn-ecs-daemontaskdefinition-restartpolicy-ignoredexitcodes)): list of (integer), optional.
     #[serde(rename = "IgnoredExitCodes", skip_serializing_if = "Option::is_none")]
     pub ignored_exit_codes: Option<Value<Vec<Value<i64>>>>,
-    /// `RestartAttemptPeriod`: optional.
+    /// `RestartAttemptPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-restartpolicy.html#cfn-ecs-daemontaskdefinition-restartpolicy-restartattemptperiod)): integer, optional.
     #[serde(
         rename = "RestartAttemptPeriod",
         skip_serializing_if = "Option::is_none"
@@ -9513,15 +10179,19 @@ impl Walk for RestartPolicy {
 
 /// The `RuntimePlatform` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `RuntimePlatform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-runtimeplatform.html).
 ///
 /// Every property is optional: start from [`RuntimePlatform::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuntimePlatform {
-    /// `CpuArchitecture`: optional.
+    /// The CPU architecture. You can run your Linux tasks on an ARM-based platform by setting the value to `ARM64`. This option is available for tasks that run on Linux Amazon EC2 instance, Amazon ECS Managed Instances, or Linux containers on Fargate.
+    ///
+    /// `CpuArchitecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-runtimeplatform.html#cfn-ecs-taskdefinition-runtimeplatform-cpuarchitecture)): [`CpuArchitecture`], one of `ARM64`, `X86_64`, optional.
     #[serde(rename = "CpuArchitecture", skip_serializing_if = "Option::is_none")]
     pub cpu_architecture: Option<Value<CpuArchitecture>>,
-    /// `OperatingSystemFamily`: optional.
+    /// The operating system.
+    ///
+    /// `OperatingSystemFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-runtimeplatform.html#cfn-ecs-taskdefinition-runtimeplatform-operatingsystemfamily)): [`OperatingSystemFamily`], one of `LINUX`, `WINDOWS_SERVER_2004_CORE`, `WINDOWS_SERVER_2016_FULL`, `WINDOWS_SERVER_2019_CORE`, `WINDOWS_SERVER_2019_FULL`, `WINDOWS_SERVER_2022_CORE`, `WINDOWS_SERVER_2022_FULL`, `WINDOWS_SERVER_2025_CORE`, `WINDOWS_SERVER_2025_FULL`, `WINDOWS_SERVER_20H2_CORE`, optional.
     #[serde(
         rename = "OperatingSystemFamily",
         skip_serializing_if = "Option::is_none"
@@ -9565,21 +10235,29 @@ impl Walk for RuntimePlatform {
 
 /// The `S3FilesVolumeConfiguration` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `S3FilesVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-s3filesvolumeconfiguration.html).
 ///
 /// [`S3FilesVolumeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3FilesVolumeConfiguration {
-    /// `AccessPointArn`: optional.
+    /// The full ARN of the S3 Files access point to use. If an access point is specified, the root directory value specified in the `S3FilesVolumeConfiguration` must either be omitted or set to `/` which will enforce the path set on the S3 Files access point. For more information, see [Creating S3 Files access points](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-files-access-points-creating.html).
+    ///
+    /// `AccessPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-s3filesvolumeconfiguration.html#cfn-ecs-taskdefinition-s3filesvolumeconfiguration-accesspointarn)): string, optional.
     #[serde(rename = "AccessPointArn", skip_serializing_if = "Option::is_none")]
     pub access_point_arn: Option<Value<String>>,
-    /// `FileSystemArn`: required.
+    /// The full ARN of the S3 Files file system to mount.
+    ///
+    /// `FileSystemArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-s3filesvolumeconfiguration.html#cfn-ecs-taskdefinition-s3filesvolumeconfiguration-filesystemarn)): string, required.
     #[serde(rename = "FileSystemArn")]
     pub file_system_arn: Value<String>,
-    /// `RootDirectory`: optional.
+    /// The directory within the Amazon S3 Files file system to mount as the root directory. If this parameter is omitted, the root of the Amazon S3 Files file system will be used. Specifying `/` will have the same effect as omitting this parameter. If a S3 Files access point is specified in the `accessPointArn`, the root directory parameter must either be omitted or set to `/` which will enforce the path set on the S3 Files access point.
+    ///
+    /// `RootDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-s3filesvolumeconfiguration.html#cfn-ecs-taskdefinition-s3filesvolumeconfiguration-rootdirectory)): string, optional.
     #[serde(rename = "RootDirectory", skip_serializing_if = "Option::is_none")]
     pub root_directory: Option<Value<String>>,
-    /// `TransitEncryptionPort`: optional.
+    /// The port to use for sending encrypted data between the ECS host and the S3 Files file system. If you do not specify a transit encryption port, it will use the port selection strategy that the Amazon S3 Files mount helper uses. For more information, see [S3 Files mount helper](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-files-mounting.html).
+    ///
+    /// `TransitEncryptionPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-s3filesvolumeconfiguration.html#cfn-ecs-taskdefinition-s3filesvolumeconfiguration-transitencryptionport)): integer, optional.
     #[serde(
         rename = "TransitEncryptionPort",
         skip_serializing_if = "Option::is_none"
@@ -9635,15 +10313,19 @@ impl Walk for S3FilesVolumeConfiguration {
 
 /// The `Scale` property type of [`TaskSet`].
 ///
-/// AWS reference: [`AWS::ECS::TaskSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html).
+/// AWS reference: [`AWS::ECS::TaskSet` `Scale`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-scale.html).
 ///
 /// Every property is optional: start from [`Scale::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Scale {
-    /// `Unit`: optional.
+    /// The unit of measure for the scale value.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-scale.html#cfn-ecs-taskset-scale-unit)): [`Unit`], one of `PERCENT`, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<Unit>>,
-    /// `Value`: optional.
+    /// The value, specified as a percent total of a service's desiredCount, to scale the task set. Accepted values are numbers between 0 and 100.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-scale.html#cfn-ecs-taskset-scale-value)): number, optional. Range: 0 to 100.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<f64>>,
 }
@@ -9721,15 +10403,19 @@ impl Walk for Scope {
 
 /// The `Secret` property type of [`DaemonTaskDefinition`], [`ExpressGatewayService`], [`Service`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::ExpressGatewayService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-expressgatewayservice.html), [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `Secret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-secret.html), [`AWS::ECS::ExpressGatewayService` `Secret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-expressgatewayservice-secret.html), [`AWS::ECS::Service` `Secret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-secret.html), [`AWS::ECS::TaskDefinition` `Secret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-secret.html).
 ///
 /// Every property is required: [`Secret::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Secret {
-    /// `Name`: required.
+    /// The name of the secret.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-secret.html#cfn-ecs-daemontaskdefinition-secret-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ValueFrom`: required.
+    /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store. For information about the require IAMlong permissions, see [Required IAM permissions for Amazon ECS secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-secrets.html#secrets-iam) (for Secrets Manager) or [Required IAM permissions for Amazon ECS secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-parameters.html) (for Systems Manager Parameter store) in the \*Amazon Elastic Container Service Developer Guide\*. If the SSM Parameter Store parameter exists in the same Region as the task you're launching, then you can use either the full ARN or name of the parameter. If the parameter exists in a different Region, then the full ARN must be specified.
+    ///
+    /// `ValueFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-secret.html#cfn-ecs-daemontaskdefinition-secret-valuefrom)): string, required.
     #[serde(rename = "ValueFrom")]
     pub value_from: Value<String>,
 }
@@ -9758,18 +10444,24 @@ impl Walk for Secret {
 
 /// The `AwsVpcConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `AwsVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-awsvpcconfiguration.html).
 ///
 /// Every property is optional: start from [`ServiceAwsVpcConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceAwsVpcConfiguration {
-    /// `AssignPublicIp`: optional.
+    /// Whether the task's elastic network interface receives a public IP address. Consider the following when you set this value: + When you use `create-service` or `update-service`, the default is `DISABLED`. + When the service `deploymentController` is `ECS`, the value must be `DISABLED`.
+    ///
+    /// `AssignPublicIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-awsvpcconfiguration.html#cfn-ecs-service-awsvpcconfiguration-assignpublicip)): [`AssignPublicIp`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "AssignPublicIp", skip_serializing_if = "Option::is_none")]
     pub assign_public_ip: Option<Value<AssignPublicIp>>,
-    /// `SecurityGroups`: optional.
+    /// The IDs of the security groups associated with the task or service. If you don't specify a security group, the default security group for the VPC is used. There's a limit of 5 security groups that can be specified. All specified security groups must be from the same VPC.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-awsvpcconfiguration.html#cfn-ecs-service-awsvpcconfiguration-securitygroups)): list of (string), optional.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: optional.
+    /// The IDs of the subnets associated with the task or service. There's a limit of 16 subnets that can be specified. All specified subnets must be from the same VPC.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-awsvpcconfiguration.html#cfn-ecs-service-awsvpcconfiguration-subnets)): list of (string), optional.
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
 }
@@ -9815,15 +10507,19 @@ impl Walk for ServiceAwsVpcConfiguration {
 
 /// The `ServiceConnectAccessLogConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectAccessLogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectaccesslogconfiguration.html).
 ///
 /// [`ServiceConnectAccessLogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConnectAccessLogConfiguration {
-    /// `Format`: required.
+    /// The format for Service Connect access log output. Choose TEXT for human-readable logs or JSON for structured data that integrates well with log analysis tools.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectaccesslogconfiguration.html#cfn-ecs-service-serviceconnectaccesslogconfiguration-format)): [`Format`], one of `TEXT`, `JSON`, required.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `IncludeQueryParameters`: optional.
+    /// Specifies whether to include query parameters in Service Connect access logs. When enabled, query parameters from HTTP requests are included in the access logs. Consider security and privacy implications when enabling this feature, as query parameters may contain sensitive information such as request IDs and tokens. By default, this parameter is `DISABLED`.
+    ///
+    /// `IncludeQueryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectaccesslogconfiguration.html#cfn-ecs-service-serviceconnectaccesslogconfiguration-includequeryparameters)): [`IncludeQueryParameters`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(
         rename = "IncludeQueryParameters",
         skip_serializing_if = "Option::is_none"
@@ -9864,18 +10560,24 @@ impl Walk for ServiceConnectAccessLogConfiguration {
 
 /// The `ServiceConnectClientAlias` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectClientAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectclientalias.html).
 ///
 /// [`ServiceConnectClientAlias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConnectClientAlias {
-    /// `DnsName`: optional.
+    /// The `dnsName` is the name that you use in the applications of client tasks to connect to this service. The name must be a valid DNS name but doesn't need to be fully-qualified. The name can include up to 127 characters. The name can include lowercase letters, numbers, underscores (\_), hyphens (-), and periods (.). The name can't start with a hyphen. If this parameter isn't specified, the default value of `discoveryName.namespace` is used. If the `discoveryName` isn't specified, the port mapping name from the task definition is used in `portName.namespace`. To avoid changing your applications in client Amazon ECS services, set this to the same name that the client application uses by default. For example, a few common names are `database`, `db`, or the lowercase name of a database, such as `mysql` or `redis`. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `DnsName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectclientalias.html#cfn-ecs-service-serviceconnectclientalias-dnsname)): string, optional.
     #[serde(rename = "DnsName", skip_serializing_if = "Option::is_none")]
     pub dns_name: Option<Value<String>>,
-    /// `Port`: required.
+    /// The listening port number for the Service Connect proxy. This port is available inside of all of the tasks within the same namespace. To avoid changing your applications in client Amazon ECS services, set this to the same port that the client application uses by default. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectclientalias.html#cfn-ecs-service-serviceconnectclientalias-port)): integer, required. Range: 0 to 65535.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `TestTrafficRules`: optional.
+    /// The configuration for test traffic routing rules used during blue/green deployments with Amazon ECS Service Connect. This allows you to route a portion of traffic to the new service revision of your service for testing before shifting all production traffic.
+    ///
+    /// `TestTrafficRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectclientalias.html#cfn-ecs-service-serviceconnectclientalias-testtrafficrules)): object [`ServiceConnectTestTrafficRules`], optional.
     #[serde(rename = "TestTrafficRules", skip_serializing_if = "Option::is_none")]
     pub test_traffic_rules: Option<ServiceConnectTestTrafficRules>,
 }
@@ -9919,33 +10621,43 @@ impl Walk for ServiceConnectClientAlias {
 
 /// The `ServiceConnectConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectconfiguration.html).
 ///
 /// [`ServiceConnectConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConnectConfiguration {
-    /// `AccessLogConfiguration`: optional.
+    /// The configuration for Service Connect access logging. Access logs capture detailed information about requests made to your service, including request patterns, response codes, and timing data. They can be useful for debugging connectivity issues, monitoring service performance, and auditing service-to-service communication for security and compliance purposes. To enable access logs, you must also specify a `logConfiguration` in the `serviceConnectConfiguration`.
+    ///
+    /// `AccessLogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectconfiguration.html#cfn-ecs-service-serviceconnectconfiguration-accesslogconfiguration)): object [`ServiceConnectAccessLogConfiguration`], optional.
     #[serde(
         rename = "AccessLogConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_log_configuration: Option<ServiceConnectAccessLogConfiguration>,
-    /// `ContainerConfigurations`: optional.
+    /// `ContainerConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectconfiguration.html#cfn-ecs-service-serviceconnectconfiguration-containerconfigurations)): list of (object [`ServiceConnectContainerConfiguration`]), optional. Items: 0 to 10.
     #[serde(
         rename = "ContainerConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_configurations: Option<Value<Vec<ServiceConnectContainerConfiguration>>>,
-    /// `Enabled`: required.
+    /// Specifies whether to use Service Connect with this service.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectconfiguration.html#cfn-ecs-service-serviceconnectconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `LogConfiguration`: optional.
+    /// The log configuration for the container. This parameter maps to `LogConfig` in the docker container create command and the `--log-driver` option to docker run. By default, containers use the same logging driver that the Docker daemon uses. However, the container might use a different logging driver than the Docker daemon by specifying a log driver configuration in the container definition. Understand the following when specifying a log configuration for your containers. + Amazon ECS currently supports a subset of the logging drivers available to the Docker daemon. Additional log drivers may be available in future releases of the Amazon ECS container agent. For tasks on FARGATElong, the supported log drivers are `awslogs`, `splunk`, and `awsfirelens`. For tasks hosted on Amazon EC2 instances, the supported log drivers are `awslogs`, `fluentd`, `gelf`, `json-file`, `journald`,`syslog`, `splunk`, and `awsfirelens`. + This parameter requires version 1.18 of the Docker Remote API or greater on your container instance. + For tasks that are hosted on Amazon EC2 instances, the Amazon ECS container agent must register the available logging drivers with the `ECS_AVAILABLE_LOGGING_DRIVERS` environment variable before containers placed on that instance can use these log configuration options. For more information, see [Amazon ECS container agent configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html) in the \*Amazon Elastic Container Service Developer Guide\*. + For tasks that are on FARGATElong, because you don't have access to the underlying infrastructure your tasks are hosted on, any additional software needed must be installed outside of the task. For example, the Fluentd output aggregators or a remote host running Logstash to send Gelf logs to.
+    ///
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectconfiguration.html#cfn-ecs-service-serviceconnectconfiguration-logconfiguration)): object [`ServiceLogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<ServiceLogConfiguration>,
-    /// `Namespace`: optional.
+    /// The namespace name or full Amazon Resource Name (ARN) of the CMAPlong namespace for use with Service Connect. The namespace must be in the same AWS Region as the Amazon ECS service and cluster. The type of namespace doesn't affect Service Connect. For more information about CMAPlong, see [Working with Services](https://docs.aws.amazon.com/cloud-map/latest/dg/working-with-services.html) in the \*Developer Guide\*.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectconfiguration.html#cfn-ecs-service-serviceconnectconfiguration-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `Services`: optional.
+    /// The list of Service Connect service objects. These are names and aliases (also known as endpoints) that are used by other Amazon ECS services to connect to this service. This field is not required for a "client" Amazon ECS service that's a member of a namespace only to connect to other services within the namespace. An example of this would be a frontend application that accepts incoming requests from either a load balancer that's attached to the service or by other means. An object selects a port from the task definition, assigns a name for the CMAPlong service, and a list of aliases (endpoints) and ports for client applications to refer to this service.
+    ///
+    /// `Services` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectconfiguration.html#cfn-ecs-service-serviceconnectconfiguration-services)): list of (object [`ServiceConnectService`]), optional.
     #[serde(rename = "Services", skip_serializing_if = "Option::is_none")]
     pub services: Option<Value<Vec<ServiceConnectService>>>,
 }
@@ -10022,12 +10734,12 @@ impl Walk for ServiceConnectConfiguration {
 
 /// The `ServiceConnectContainerConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectContainerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectcontainerconfiguration.html).
 ///
 /// Every property is optional: start from [`ServiceConnectContainerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceConnectContainerConfiguration {
-    /// `LogLevel`: optional.
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectcontainerconfiguration.html#cfn-ecs-service-serviceconnectcontainerconfiguration-loglevel)): [`LogLevel`], one of `debug`, `info`, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<LogLevel>>,
 }
@@ -10057,12 +10769,14 @@ impl Walk for ServiceConnectContainerConfiguration {
 
 /// The `ServiceConnectDefaults` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::ECS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html).
+/// AWS reference: [`AWS::ECS::Cluster` `ServiceConnectDefaults`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-serviceconnectdefaults.html).
 ///
 /// Every property is optional: start from [`ServiceConnectDefaults::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceConnectDefaults {
-    /// `Namespace`: optional.
+    /// The namespace name or full Amazon Resource Name (ARN) of the CMAPlong namespace that's used when you create a service and don't specify a Service Connect configuration. The namespace name can include up to 1024 characters. The name is case-sensitive. The name can't include greater than (\>), less than (\<), double quotation marks ("), or slash (/). If you enter an existing namespace name or ARN, then that namespace will be used. Any namespace type is supported. The namespace must be in this account and this AWS Region. If you enter a new name, a CMAPlong namespace will be created. Amazon ECS creates a CMAP namespace with the "API calls" method of instance discovery only. This instance discovery method is the "HTTP" namespace type in the CLIlong. Other types of instance discovery aren't used by Service Connect. If you update the cluster with an empty string `""` for the namespace name, the cluster configuration for Service Connect is removed. Note that the namespace will remain in CMAP and must be deleted separately. For more information about CMAPlong, see [Working with Services](https://docs.aws.amazon.com/cloud-map/latest/dg/working-with-services.html) in the \*Developer Guide\*.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-serviceconnectdefaults.html#cfn-ecs-cluster-serviceconnectdefaults-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -10092,30 +10806,42 @@ impl Walk for ServiceConnectDefaults {
 
 /// The `ServiceConnectService` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectService`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectservice.html).
 ///
 /// [`ServiceConnectService::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConnectService {
-    /// `ClientAliases`: optional.
+    /// The list of client aliases for this Service Connect service. You use these to assign names that can be used by client applications. The maximum number of client aliases that you can have in this list is 1. Each alias ("endpoint") is a fully-qualified name and port number that other Amazon ECS tasks ("clients") can use to connect to this service. Each name and port mapping must be unique within the namespace. For each `ServiceConnectService`, you must provide at least one `clientAlias` with one `port`.
+    ///
+    /// `ClientAliases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectservice.html#cfn-ecs-service-serviceconnectservice-clientaliases)): list of (object [`ServiceConnectClientAlias`]), optional.
     #[serde(rename = "ClientAliases", skip_serializing_if = "Option::is_none")]
     pub client_aliases: Option<Value<Vec<ServiceConnectClientAlias>>>,
-    /// `DiscoveryName`: optional.
+    /// The `discoveryName` is the name of the new CMAP service that Amazon ECS creates for this Amazon ECS service. This must be unique within the CMAP namespace. The name can contain up to 64 characters. The name can include lowercase letters, numbers, underscores (\_), and hyphens (-). The name can't start with a hyphen. If the `discoveryName` isn't specified, the port mapping name from the task definition is used in `portName.namespace`.
+    ///
+    /// `DiscoveryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectservice.html#cfn-ecs-service-serviceconnectservice-discoveryname)): string, optional.
     #[serde(rename = "DiscoveryName", skip_serializing_if = "Option::is_none")]
     pub discovery_name: Option<Value<String>>,
-    /// `IngressPortOverride`: optional.
+    /// The port number for the Service Connect proxy to listen on. Use the value of this field to bypass the proxy for traffic on the port number specified in the named `portMapping` in the task definition of this application, and then use it in your VPC security groups to allow traffic into the proxy for this Amazon ECS service. In `awsvpc` mode and Fargate, the default value is the container port number. The container port number is in the `portMapping` in the task definition. In bridge mode, the default value is the ephemeral port of the Service Connect proxy.
+    ///
+    /// `IngressPortOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectservice.html#cfn-ecs-service-serviceconnectservice-ingressportoverride)): integer, optional. Range: 0 to 65535.
     #[serde(
         rename = "IngressPortOverride",
         skip_serializing_if = "Option::is_none"
     )]
     pub ingress_port_override: Option<Value<i64>>,
-    /// `PortName`: required.
+    /// The `portName` must match the name of one of the `portMappings` from all the containers in the task definition of this Amazon ECS service.
+    ///
+    /// `PortName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectservice.html#cfn-ecs-service-serviceconnectservice-portname)): string, required.
     #[serde(rename = "PortName")]
     pub port_name: Value<String>,
-    /// `Timeout`: optional.
+    /// A reference to an object that represents the configured timeouts for Service Connect.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectservice.html#cfn-ecs-service-serviceconnectservice-timeout)): object [`TimeoutConfiguration`], optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<TimeoutConfiguration>,
-    /// `Tls`: optional.
+    /// A reference to an object that represents a Transport Layer Security (TLS) configuration.
+    ///
+    /// `Tls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnectservice.html#cfn-ecs-service-serviceconnectservice-tls)): object [`ServiceConnectTlsConfiguration`], optional.
     #[serde(rename = "Tls", skip_serializing_if = "Option::is_none")]
     pub tls: Option<ServiceConnectTlsConfiguration>,
 }
@@ -10189,12 +10915,14 @@ impl Walk for ServiceConnectService {
 
 /// The `ServiceConnectTestTrafficRules` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectTestTrafficRules`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttesttrafficrules.html).
 ///
 /// Every property is required: [`ServiceConnectTestTrafficRules::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConnectTestTrafficRules {
-    /// `Header`: required.
+    /// The HTTP header-based routing rules that determine which requests should be routed to the new service version during blue/green deployment testing. These rules provide fine-grained control over test traffic routing based on request headers.
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttesttrafficrules.html#cfn-ecs-service-serviceconnecttesttrafficrules-header)): object [`ServiceConnectTestTrafficRulesHeader`], required.
     #[serde(rename = "Header")]
     pub header: ServiceConnectTestTrafficRulesHeader,
 }
@@ -10220,15 +10948,15 @@ impl Walk for ServiceConnectTestTrafficRules {
 
 /// The `ServiceConnectTestTrafficRulesHeader` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectTestTrafficRulesHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttesttrafficrulesheader.html).
 ///
 /// [`ServiceConnectTestTrafficRulesHeader::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConnectTestTrafficRulesHeader {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttesttrafficrulesheader.html#cfn-ecs-service-serviceconnecttesttrafficrulesheader-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttesttrafficrulesheader.html#cfn-ecs-service-serviceconnecttesttrafficrulesheader-value)): object [`ServiceConnectTestTrafficRulesHeaderValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<ServiceConnectTestTrafficRulesHeaderValue>,
 }
@@ -10263,12 +10991,12 @@ impl Walk for ServiceConnectTestTrafficRulesHeader {
 
 /// The `ServiceConnectTestTrafficRulesHeaderValue` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectTestTrafficRulesHeaderValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttesttrafficrulesheadervalue.html).
 ///
 /// Every property is required: [`ServiceConnectTestTrafficRulesHeaderValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConnectTestTrafficRulesHeaderValue {
-    /// `Exact`: required.
+    /// `Exact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttesttrafficrulesheadervalue.html#cfn-ecs-service-serviceconnecttesttrafficrulesheadervalue-exact)): string, required.
     #[serde(rename = "Exact")]
     pub exact: Value<String>,
 }
@@ -10294,12 +11022,14 @@ impl Walk for ServiceConnectTestTrafficRulesHeaderValue {
 
 /// The `ServiceConnectTlsCertificateAuthority` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectTlsCertificateAuthority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttlscertificateauthority.html).
 ///
 /// Every property is optional: start from [`ServiceConnectTlsCertificateAuthority::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceConnectTlsCertificateAuthority {
-    /// `AwsPcaAuthorityArn`: optional.
+    /// The ARN of the AWS Private Certificate Authority certificate.
+    ///
+    /// `AwsPcaAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttlscertificateauthority.html#cfn-ecs-service-serviceconnecttlscertificateauthority-awspcaauthorityarn)): string, optional.
     #[serde(rename = "AwsPcaAuthorityArn", skip_serializing_if = "Option::is_none")]
     pub aws_pca_authority_arn: Option<Value<String>>,
 }
@@ -10329,18 +11059,24 @@ impl Walk for ServiceConnectTlsCertificateAuthority {
 
 /// The `ServiceConnectTlsConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceConnectTlsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttlsconfiguration.html).
 ///
 /// [`ServiceConnectTlsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConnectTlsConfiguration {
-    /// `IssuerCertificateAuthority`: required.
+    /// The signer certificate authority.
+    ///
+    /// `IssuerCertificateAuthority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttlsconfiguration.html#cfn-ecs-service-serviceconnecttlsconfiguration-issuercertificateauthority)): object [`ServiceConnectTlsCertificateAuthority`], required.
     #[serde(rename = "IssuerCertificateAuthority")]
     pub issuer_certificate_authority: ServiceConnectTlsCertificateAuthority,
-    /// `KmsKey`: optional.
+    /// The AWS Key Management Service key.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttlsconfiguration.html#cfn-ecs-service-serviceconnecttlsconfiguration-kmskey)): string, optional.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM role that's associated with the Service Connect TLS.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceconnecttlsconfiguration.html#cfn-ecs-service-serviceconnecttlsconfiguration-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -10409,27 +11145,37 @@ impl Walk for ServiceLaunchType {
 
 /// The `LoadBalancer` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-loadbalancer.html).
 ///
 /// Every property is optional: start from [`ServiceLoadBalancer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceLoadBalancer {
-    /// `AdvancedConfiguration`: optional.
+    /// The advanced settings for the load balancer used in blue/green deployments. Specify the alternate target group, listener rules, and IAM role required for traffic shifting during blue/green deployments.
+    ///
+    /// `AdvancedConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-loadbalancer.html#cfn-ecs-service-loadbalancer-advancedconfiguration)): object [`AdvancedConfiguration`], optional.
     #[serde(
         rename = "AdvancedConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_configuration: Option<AdvancedConfiguration>,
-    /// `ContainerName`: optional.
+    /// The name of the container (as it appears in a container definition) to associate with the load balancer. You need to specify the container name when configuring the target group for an Amazon ECS load balancer.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-loadbalancer.html#cfn-ecs-service-loadbalancer-containername)): string, optional.
     #[serde(rename = "ContainerName", skip_serializing_if = "Option::is_none")]
     pub container_name: Option<Value<String>>,
-    /// `ContainerPort`: optional.
+    /// The port on the container to associate with the load balancer. This port must correspond to a `containerPort` in the task definition the tasks in the service are using. For tasks that use the EC2 launch type, the container instance they're launched on must allow ingress traffic on the `hostPort` of the port mapping.
+    ///
+    /// `ContainerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-loadbalancer.html#cfn-ecs-service-loadbalancer-containerport)): integer, optional.
     #[serde(rename = "ContainerPort", skip_serializing_if = "Option::is_none")]
     pub container_port: Option<Value<i64>>,
-    /// `LoadBalancerName`: optional.
+    /// The name of the load balancer to associate with the Amazon ECS service or task set. If you are using an Application Load Balancer or a Network Load Balancer the load balancer name parameter should be omitted.
+    ///
+    /// `LoadBalancerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-loadbalancer.html#cfn-ecs-service-loadbalancer-loadbalancername)): string, optional.
     #[serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")]
     pub load_balancer_name: Option<Value<String>>,
-    /// `TargetGroupArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the Elastic Load Balancing target group or groups associated with a service or task set. A target group ARN is only specified when using an Application Load Balancer or Network Load Balancer. For services using the `ECS` deployment controller, you can specify one or multiple target groups. For more information, see [Registering multiple target groups with a service](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html) in the \*Amazon Elastic Container Service Developer Guide\*. For services using the `CODE_DEPLOY` deployment controller, you're required to define two target groups for the load balancer. For more information, see [Blue/green deployment with CodeDeploy](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-bluegreen.html) in the \*Amazon Elastic Container Service Developer Guide\*. If your service's task definition uses the `awsvpc` network mode, you must choose `ip` as the target type, not `instance`. Do this when creating your target groups because tasks that use the `awsvpc` network mode are associated with an elastic network interface, not an Amazon EC2 instance. This network mode is required for the Fargate launch type.
+    ///
+    /// `TargetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-loadbalancer.html#cfn-ecs-service-loadbalancer-targetgrouparn)): string, optional.
     #[serde(rename = "TargetGroupArn", skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<Value<String>>,
 }
@@ -10491,18 +11237,24 @@ impl Walk for ServiceLoadBalancer {
 
 /// The `LogConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-logconfiguration.html).
 ///
 /// Every property is optional: start from [`ServiceLogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceLogConfiguration {
-    /// `LogDriver`: optional.
+    /// The log driver to use for the container. For tasks on FARGATElong, the supported log drivers are `awslogs`, `splunk`, and `awsfirelens`. For tasks hosted on Amazon EC2 instances, the supported log drivers are `awslogs`, `fluentd`, `gelf`, `json-file`, `journald`, `syslog`, `splunk`, and `awsfirelens`. For more information about using the `awslogs` log driver, see [Send Amazon ECS logs to CloudWatch](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) in the \*Amazon Elastic Container Service Developer Guide\*. For more information about using the `awsfirelens` log driver, see [Send Amazon ECS logs to an service or Partner](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html). If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
+    ///
+    /// `LogDriver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-logconfiguration.html#cfn-ecs-service-logconfiguration-logdriver)): string, optional.
     #[serde(rename = "LogDriver", skip_serializing_if = "Option::is_none")]
     pub log_driver: Option<Value<String>>,
-    /// `Options`: optional.
+    /// The configuration options to send to the log driver. The options you can specify depend on the log driver. Some of the options you can specify when you use the `awslogs` log driver to route logs to Amazon CloudWatch include the following: + awslogs-create-group Required: No Specify whether you want the log group to be created automatically. If this option isn't specified, it defaults to false. Your IAM policy must include the logs:CreateLogGroup permission before you attempt to use awslogs-create-group. + awslogs-region Required: Yes Specify the Region that the awslogs log driver is to send your Docker logs to. You can choose to send all of your logs from clusters in different Regions to a single region in CloudWatch Logs. This is so that they're all visible in one location. Otherwise, you can separate them by Region for more granularity. Make sure that the specified log group exists in the Region that you specify with this option. + awslogs-group Required: Yes Make sure to specify a log group that the awslogs log driver sends its log streams to. + awslogs-stream-prefix Required: Yes, when using Fargate.Optional when using EC2. Use the awslogs-stream-prefix option to associate a log stream with the specified prefix, the container name, and the ID of the Amazon ECS task that the container belongs to. If you specify a prefix with this option, then the log stream takes the format prefix-name/container-name/ecs-task-id. If you don't specify a prefix with this option, then the log stream is named after the container ID that's assigned by the Docker daemon on the container instance. Because it's difficult to trace logs back to the container that sent them with just the Docker container ID (which is only available on the container instance), we recommend that you specify a prefix with this option. For Amazon ECS services, you can use the service name as the prefix. Doing so, you can trace log streams to the service that the container belongs to, the name of the container that sent them, and the ID of the task that the container belongs to. You must specify a stream-prefix for your logs to have your logs appear in the Log pane when using the Amazon ECS console. + awslogs-datetime-format Required: No This option defines a multiline start pattern in Python strftime format. A log message consists of a line that matches the pattern and any following lines that don’t match the pattern. The matched line is the delimiter between log messages. One example of a use case for using this format is for parsing output such as a stack dump, which might otherwise be logged in multiple entries. The correct pattern allows it to be captured in a single entry. For more information, see awslogs-datetime-format. You cannot configure both the awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and matching of all log messages. This might have a negative impact on logging performance. + awslogs-multiline-pattern Required: No This option defines a multiline start pattern that uses a regular expression. A log message consists of a line that matches the pattern and any following lines that don’t match the pattern. The matched line is the delimiter between log messages. For more information, see awslogs-multiline-pattern. This option is ignored if awslogs-datetime-format is also configured. You cannot configure both the awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and matching of all log messages. This might have a negative impact on logging performance. The following options apply to all supported log drivers. + mode Required: No Valid values: non-blocking \| blocking This option defines the delivery mode of log messages from the container to the log driver specified using logDriver. The delivery mode you choose affects application availability when the flow of logs from container is interrupted. If you use the blocking mode and the flow of logs is interrupted, calls from container code to write to the stdout and stderr streams will block. The logging thread of the application will block as a result. This may cause the application to become unresponsive and lead to container healthcheck failure. If you use the non-blocking mode, the container's logs are instead stored in an in-memory intermediate buffer configured with the max-buffer-size option. This prevents the application from becoming unresponsive when logs cannot be sent. We recommend using this mode if you want to ensure service availability and are okay with some log loss. For more information, see Preventing log loss with non-blocking mode in the awslogs container log driver. You can set a default mode for all containers in a specific Region by using the defaultLogDriverMode account setting. If you don't specify the mode option or configure the account setting, Amazon ECS will default to the non-blocking mode. For more information about the account setting, see Default log driver mode in the Amazon Elastic Container Service Developer Guide. On June 25, 2025, Amazon ECS changed the default log driver mode from blocking to non-blocking to prioritize task availability over logging. To continue using the blocking mode after this change, do one of the following: Set the mode option in your container definition's logConfiguration as blocking. Set the defaultLogDriverMode account setting to blocking. + max-buffer-size Required: No Default value: 10m When non-blocking mode is used, the max-buffer-size log option controls the size of the buffer that's used for intermediate message storage. Make sure to specify an adequate buffer size based on your application. When the buffer fills up, further logs cannot be stored. Logs that cannot be stored are lost. To route logs using the `splunk` log router, you need to specify a `splunk-token` and a `splunk-url`. When you use the `awsfirelens` log router to route logs to an AWS Service or AWS Partner Network destination for log storage and analytics, you can set the `log-driver-buffer-limit` option to limit the number of events that are buffered in memory, before being sent to the log router container. It can help to resolve potential log loss issue because high throughput might result in memory running out for the buffer inside of Docker. Other options you can specify when using `awsfirelens` to route logs depend on the destination. When you export logs to Amazon Data Firehose, you can specify the AWS Region with `region` and a name for the log stream with `delivery_stream`. When you export logs to Amazon Kinesis Data Streams, you can specify an AWS Region with `region` and a data stream name with `stream`. When you export logs to Amazon OpenSearch Service, you can specify options like `Name`, `Host` (OpenSearch Service endpoint without protocol), `Port`, `Index`, `Type`, `Aws_auth`, `Aws_region`, `Suppress_Type_Name`, and `tls`. For more information, see [Under the hood: FireLens for Amazon ECS Tasks](https://docs.aws.amazon.com/containers/under-the-hood-firelens-for-amazon-ecs-tasks/). When you export logs to Amazon S3, you can specify the bucket using the `bucket` option. You can also specify `region`, `total_file_size`, `upload_timeout`, and `use_put_object` as options. This parameter requires version 1.19 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: `sudo docker version --format '{{.Server.APIVersion}}'`
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-logconfiguration.html#cfn-ecs-service-logconfiguration-options)): map from string to (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<BTreeMap<String, Value<String>>>,
-    /// `SecretOptions`: optional.
+    /// The secrets to pass to the log configuration. For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `SecretOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-logconfiguration.html#cfn-ecs-service-logconfiguration-secretoptions)): list of (object [`Secret`]), optional.
     #[serde(rename = "SecretOptions", skip_serializing_if = "Option::is_none")]
     pub secret_options: Option<Value<Vec<Secret>>>,
 }
@@ -10548,45 +11300,67 @@ impl Walk for ServiceLogConfiguration {
 
 /// The `ServiceManagedEBSVolumeConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceManagedEBSVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html).
 ///
 /// [`ServiceManagedEbsVolumeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceManagedEbsVolumeConfiguration {
-    /// `Encrypted`: optional.
+    /// Indicates whether the volume should be encrypted. If you turn on Region-level Amazon EBS encryption by default but set this value as `false`, the setting is overridden and the volume is encrypted with the KMS key specified for Amazon EBS encryption by default. This parameter maps 1:1 with the `Encrypted` parameter of the [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the \*Amazon EC2 API Reference\*.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-encrypted)): boolean, optional.
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `FilesystemType`: optional.
+    /// The filesystem type for the volume. For volumes created from a snapshot, you must specify the same filesystem type that the volume was using when the snapshot was created. If there is a filesystem type mismatch, the tasks will fail to start. The available Linux filesystem types are `ext3`, `ext4`, and `xfs`. If no value is specified, the `xfs` filesystem type is used by default. The available Windows filesystem types are `NTFS`.
+    ///
+    /// `FilesystemType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-filesystemtype)): [`FilesystemType`], one of `ext3`, `ext4`, `ntfs`, `xfs`, optional.
     #[serde(rename = "FilesystemType", skip_serializing_if = "Option::is_none")]
     pub filesystem_type: Option<Value<FilesystemType>>,
-    /// `Iops`: optional.
+    /// The number of I/O operations per second (IOPS). For `gp3`, `io1`, and `io2` volumes, this represents the number of IOPS that are provisioned for the volume. For `gp2` volumes, this represents the baseline performance of the volume and the rate at which the volume accumulates I/O credits for bursting. The following are the supported values for each volume type. + `gp3`: 3,000 - 16,000 IOPS + `io1`: 100 - 64,000 IOPS + `io2`: 100 - 256,000 IOPS This parameter is required for `io1` and `io2` volume types. The default for `gp3` volumes is `3,000 IOPS`. This parameter is not supported for `st1`, `sc1`, or `standard` volume types. This parameter maps 1:1 with the `Iops` parameter of the [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the \*Amazon EC2 API Reference\*.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional.
+    /// The Amazon Resource Name (ARN) identifier of the AWS Key Management Service key to use for Amazon EBS encryption. When a key is specified using this parameter, it overrides Amazon EBS default encryption or any KMS key that you specified for cluster-level managed storage encryption. This parameter maps 1:1 with the `KmsKeyId` parameter of the [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the \*Amazon EC2 API Reference\*. For more information about encrypting Amazon EBS volumes attached to tasks, see [Encrypt data stored in Amazon EBS volumes attached to Amazon ECS tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ebs-kms-encryption.html). AWS authenticates the AWS Key Management Service key asynchronously. Therefore, if you specify an ID, alias, or ARN that is invalid, the action can appear to complete, but eventually fails.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role to associate with this volume. This is the Amazon ECS infrastructure IAM role that is used to manage your AWS infrastructure. We recommend using the Amazon ECS-managed `AmazonECSInfrastructureRolePolicyForVolumes` IAM policy with this role. For more information, see [Amazon ECS infrastructure IAM role](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/infrastructure_IAM_role.html) in the \*Amazon ECS Developer Guide\*.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SizeInGiB`: optional.
+    /// The size of the volume in GiB. You must specify either a volume size or a snapshot ID. If you specify a snapshot ID, the snapshot size is used for the volume size by default. You can optionally specify a volume size greater than or equal to the snapshot size. This parameter maps 1:1 with the `Size` parameter of the [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the \*Amazon EC2 API Reference\*. The following are the supported volume size values for each volume type. + `gp2` and `gp3`: 1-16,384 + `io1` and `io2`: 4-16,384 + `st1` and `sc1`: 125-16,384 + `standard`: 1-1,024
+    ///
+    /// `SizeInGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-sizeingib)): integer, optional.
     #[serde(rename = "SizeInGiB", skip_serializing_if = "Option::is_none")]
     pub size_in_gi_b: Option<Value<i64>>,
-    /// `SnapshotId`: optional.
+    /// The snapshot that Amazon ECS uses to create volumes for attachment to tasks maintained by the service. You must specify either `snapshotId` or `sizeInGiB` in your volume configuration. This parameter maps 1:1 with the `SnapshotId` parameter of the [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the \*Amazon EC2 API Reference\*.
+    ///
+    /// `SnapshotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-snapshotid)): string, optional.
     #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<Value<String>>,
-    /// `TagSpecifications`: optional.
+    /// The tags to apply to the volume. Amazon ECS applies service-managed tags by default. This parameter maps 1:1 with the `TagSpecifications.N` parameter of the [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the \*Amazon EC2 API Reference\*.
+    ///
+    /// `TagSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-tagspecifications)): list of (object [`EbsTagSpecification`]), optional.
     #[serde(rename = "TagSpecifications", skip_serializing_if = "Option::is_none")]
     pub tag_specifications: Option<Value<Vec<EbsTagSpecification>>>,
-    /// `Throughput`: optional.
+    /// The throughput to provision for a volume, in MiB/s, with a maximum of 1,000 MiB/s. This parameter maps 1:1 with the `Throughput` parameter of the [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the \*Amazon EC2 API Reference\*. This parameter is only supported for the `gp3` volume type.
+    ///
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-throughput)): integer, optional.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeInitializationRate`: optional.
+    /// The rate, in MiB/s, at which data is fetched from a snapshot of an existing EBS volume to create new volumes for attachment to the tasks maintained by the service. This property can be specified only if you specify a `snapshotId`. For more information, see [Initialize Amazon EBS volumes](https://docs.aws.amazon.com/ebs/latest/userguide/initalize-volume.html) in the \*Amazon EBS User Guide\*.
+    ///
+    /// `VolumeInitializationRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-volumeinitializationrate)): integer, optional.
     #[serde(
         rename = "VolumeInitializationRate",
         skip_serializing_if = "Option::is_none"
     )]
     pub volume_initialization_rate: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// The volume type. This parameter maps 1:1 with the `VolumeType` parameter of the [CreateVolume API](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVolume.html) in the \*Amazon EC2 API Reference\*. For more information, see [Amazon EBS volume types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-volume-types.html) in the \*Amazon EC2 User Guide\*. The following are the supported volume types. + General Purpose SSD: `gp2`\|`gp3` + Provisioned IOPS SSD: `io1`\|`io2` + Throughput Optimized HDD: `st1` + Cold HDD: `sc1` + Magnetic: `standard` The magnetic volume type is not supported on Fargate.
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicemanagedebsvolumeconfiguration.html#cfn-ecs-service-servicemanagedebsvolumeconfiguration-volumetype)): string, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<String>>,
 }
@@ -10702,12 +11476,14 @@ impl Walk for ServiceManagedEbsVolumeConfiguration {
 
 /// The `NetworkConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`ServiceNetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceNetworkConfiguration {
-    /// `AwsvpcConfiguration`: optional.
+    /// The VPC subnets and security groups that are associated with a task. All specified subnets and security groups must be from the same VPC.
+    ///
+    /// `AwsvpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-networkconfiguration.html#cfn-ecs-service-networkconfiguration-awsvpcconfiguration)): object [`ServiceAwsVpcConfiguration`], optional.
     #[serde(
         rename = "AwsvpcConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -10760,21 +11536,29 @@ impl Walk for ServicePropagateTags {
 
 /// The `ServiceRegistry` property type of [`Service`] and [`TaskSet`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html), [`AWS::ECS::TaskSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceRegistry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceregistry.html), [`AWS::ECS::TaskSet` `ServiceRegistry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-serviceregistry.html).
 ///
 /// Every property is optional: start from [`ServiceRegistry::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceRegistry {
-    /// `ContainerName`: optional.
+    /// The container name value to be used for your service discovery service. It's already specified in the task definition. If the task definition that your service task specifies uses the `bridge` or `host` network mode, you must specify a `containerName` and `containerPort` combination from the task definition. If the task definition that your service task specifies uses the `awsvpc` network mode and a type SRV DNS record is used, you must specify either a `containerName` and `containerPort` combination or a `port` value. However, you can't specify both.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceregistry.html#cfn-ecs-service-serviceregistry-containername)): string, optional.
     #[serde(rename = "ContainerName", skip_serializing_if = "Option::is_none")]
     pub container_name: Option<Value<String>>,
-    /// `ContainerPort`: optional.
+    /// The port value to be used for your service discovery service. It's already specified in the task definition. If the task definition your service task specifies uses the `bridge` or `host` network mode, you must specify a `containerName` and `containerPort` combination from the task definition. If the task definition your service task specifies uses the `awsvpc` network mode and a type SRV DNS record is used, you must specify either a `containerName` and `containerPort` combination or a `port` value. However, you can't specify both.
+    ///
+    /// `ContainerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceregistry.html#cfn-ecs-service-serviceregistry-containerport)): integer, optional.
     #[serde(rename = "ContainerPort", skip_serializing_if = "Option::is_none")]
     pub container_port: Option<Value<i64>>,
-    /// `Port`: optional.
+    /// The port value used if your service discovery service specified an SRV record. This field might be used if both the `awsvpc` network mode and SRV records are used.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceregistry.html#cfn-ecs-service-serviceregistry-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `RegistryArn`: optional.
+    /// The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is CMAP. For more information, see [CreateService](https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html).
+    ///
+    /// `RegistryArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-serviceregistry.html#cfn-ecs-service-serviceregistry-registryarn)): string, optional.
     #[serde(rename = "RegistryArn", skip_serializing_if = "Option::is_none")]
     pub registry_arn: Option<Value<String>>,
 }
@@ -10828,15 +11612,19 @@ impl Walk for ServiceRegistry {
 
 /// The `ServiceVolumeConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ServiceVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicevolumeconfiguration.html).
 ///
 /// [`ServiceVolumeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceVolumeConfiguration {
-    /// `ManagedEBSVolume`: optional.
+    /// The configuration for the Amazon EBS volume that Amazon ECS creates and manages on your behalf. These settings are used to create each Amazon EBS volume, with one volume created for each task in the service. The Amazon EBS volumes are visible in your account in the Amazon EC2 console once they are created.
+    ///
+    /// `ManagedEBSVolume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicevolumeconfiguration.html#cfn-ecs-service-servicevolumeconfiguration-managedebsvolume)): object [`ServiceManagedEbsVolumeConfiguration`], optional.
     #[serde(rename = "ManagedEBSVolume", skip_serializing_if = "Option::is_none")]
     pub managed_ebs_volume: Option<ServiceManagedEbsVolumeConfiguration>,
-    /// `Name`: required.
+    /// The name of the volume. This value must match the volume name from the `Volume` object in the task definition.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-servicevolumeconfiguration.html#cfn-ecs-service-servicevolumeconfiguration-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -10874,12 +11662,12 @@ impl Walk for ServiceVolumeConfiguration {
 
 /// The `SharingStrategy` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `SharingStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-sharingstrategy.html).
 ///
 /// Every property is required: [`SharingStrategy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SharingStrategy {
-    /// `NvidiaMps`: required.
+    /// `NvidiaMps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-sharingstrategy.html#cfn-ecs-taskdefinition-sharingstrategy-nvidiamps)): object [`NvidiaMpsAllocation`], required.
     #[serde(rename = "NvidiaMps")]
     pub nvidia_mps: NvidiaMpsAllocation,
 }
@@ -10971,15 +11759,19 @@ impl Walk for Strategy {
 
 /// The `SystemControl` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `SystemControl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-systemcontrol.html), [`AWS::ECS::TaskDefinition` `SystemControl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-systemcontrol.html).
 ///
 /// Every property is optional: start from [`SystemControl::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SystemControl {
-    /// `Namespace`: optional.
+    /// The namespaced kernel parameter to set a `value` for.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-systemcontrol.html#cfn-ecs-daemontaskdefinition-systemcontrol-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The namespaced kernel parameter to set a `value` for. Valid IPC namespace values: `"kernel.msgmax" | "kernel.msgmnb" | "kernel.msgmni" | "kernel.sem" | "kernel.shmall" | "kernel.shmmax" | "kernel.shmmni" | "kernel.shm_rmid_forced"`, and `Sysctls` that start with `"fs.mqueue.*"` Valid network namespace values: `Sysctls` that start with `"net.*"`. Only namespaced `Sysctls` that exist within the container starting with "net.\* are accepted. All of these values are supported by Fargate.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-systemcontrol.html#cfn-ecs-daemontaskdefinition-systemcontrol-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -11017,15 +11809,15 @@ impl Walk for SystemControl {
 
 /// The `Tag` property type of [`CapacityProvider`], [`Cluster`], [`DaemonTaskDefinition`], [`Service`], [`TaskDefinition`] and [`TaskSet`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html), [`AWS::ECS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-cluster.html), [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html), [`AWS::ECS::TaskSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-tag.html), [`AWS::ECS::Cluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-cluster-tag.html), [`AWS::ECS::DaemonTaskDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-tag.html), [`AWS::ECS::Service` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-tag.html), [`AWS::ECS::TaskDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-tag.html), [`AWS::ECS::TaskSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-tag.html#cfn-ecs-capacityprovider-tag-key)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-tag.html#cfn-ecs-capacityprovider-tag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -11106,30 +11898,44 @@ impl Walk for TaskDefinitionIpcMode {
 
 /// The `LinuxParameters` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `LinuxParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-linuxparameters.html).
 ///
 /// Every property is optional: start from [`TaskDefinitionLinuxParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TaskDefinitionLinuxParameters {
-    /// `Capabilities`: optional.
+    /// The Linux capabilities for the container that are added to or dropped from the default configuration provided by Docker. For tasks that use the Fargate launch type, `capabilities` is supported for all platform versions but the `add` parameter is only supported if using platform version 1.4.0 or later.
+    ///
+    /// `Capabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-linuxparameters.html#cfn-ecs-taskdefinition-linuxparameters-capabilities)): object [`KernelCapabilities`], optional.
     #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<KernelCapabilities>,
-    /// `Devices`: optional.
+    /// Any host devices to expose to the container. This parameter maps to `Devices` in the docker container create command and the `--device` option to docker run. If you're using tasks that use the Fargate launch type, the `devices` parameter isn't supported.
+    ///
+    /// `Devices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-linuxparameters.html#cfn-ecs-taskdefinition-linuxparameters-devices)): list of (object [`Device`]), optional.
     #[serde(rename = "Devices", skip_serializing_if = "Option::is_none")]
     pub devices: Option<Value<Vec<Device>>>,
-    /// `InitProcessEnabled`: optional.
+    /// Run an `init` process inside the container that forwards signals and reaps processes. This parameter maps to the `--init` option to docker run. This parameter requires version 1.25 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: `sudo docker version --format '{{.Server.APIVersion}}'`
+    ///
+    /// `InitProcessEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-linuxparameters.html#cfn-ecs-taskdefinition-linuxparameters-initprocessenabled)): boolean, optional.
     #[serde(rename = "InitProcessEnabled", skip_serializing_if = "Option::is_none")]
     pub init_process_enabled: Option<Value<bool>>,
-    /// `MaxSwap`: optional.
+    /// The total amount of swap memory (in MiB) a container can use. This parameter will be translated to the `--memory-swap` option to docker run where the value would be the sum of the container memory plus the `maxSwap` value. If a `maxSwap` value of `0` is specified, the container will not use swap. Accepted values are `0` or any positive integer. If the `maxSwap` parameter is omitted, the container will use the swap configuration for the container instance it is running on. A `maxSwap` value must be set for the `swappiness` parameter to be used. If you're using tasks that use the Fargate launch type, the `maxSwap` parameter isn't supported. If you're using tasks on Amazon Linux 2023 the `swappiness` parameter isn't supported.
+    ///
+    /// `MaxSwap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-linuxparameters.html#cfn-ecs-taskdefinition-linuxparameters-maxswap)): integer, optional.
     #[serde(rename = "MaxSwap", skip_serializing_if = "Option::is_none")]
     pub max_swap: Option<Value<i64>>,
-    /// `SharedMemorySize`: optional.
+    /// The value for the size (in MiB) of the `/dev/shm` volume. This parameter maps to the `--shm-size` option to docker run. If you are using tasks that use the Fargate launch type, the `sharedMemorySize` parameter is not supported.
+    ///
+    /// `SharedMemorySize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-linuxparameters.html#cfn-ecs-taskdefinition-linuxparameters-sharedmemorysize)): integer, optional.
     #[serde(rename = "SharedMemorySize", skip_serializing_if = "Option::is_none")]
     pub shared_memory_size: Option<Value<i64>>,
-    /// `Swappiness`: optional.
+    /// This allows you to tune a container's memory swappiness behavior. A `swappiness` value of `0` will cause swapping to not happen unless absolutely necessary. A `swappiness` value of `100` will cause pages to be swapped very aggressively. Accepted values are whole numbers between `0` and `100`. If the `swappiness` parameter is not specified, a default value of `60` is used. If a value is not specified for `maxSwap` then this parameter is ignored. This parameter maps to the `--memory-swappiness` option to docker run. If you're using tasks that use the Fargate launch type, the `swappiness` parameter isn't supported. If you're using tasks on Amazon Linux 2023 the `swappiness` parameter isn't supported.
+    ///
+    /// `Swappiness` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-linuxparameters.html#cfn-ecs-taskdefinition-linuxparameters-swappiness)): integer, optional.
     #[serde(rename = "Swappiness", skip_serializing_if = "Option::is_none")]
     pub swappiness: Option<Value<i64>>,
-    /// `Tmpfs`: optional.
+    /// The container path, mount options, and size (in MiB) of the tmpfs mount. This parameter maps to the `--tmpfs` option to docker run.
+    ///
+    /// `Tmpfs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-linuxparameters.html#cfn-ecs-taskdefinition-linuxparameters-tmpfs)): list of (object [`Tmpfs`]), optional.
     #[serde(rename = "Tmpfs", skip_serializing_if = "Option::is_none")]
     pub tmpfs: Option<Value<Vec<Tmpfs>>>,
 }
@@ -11227,15 +12033,19 @@ impl Walk for TaskDefinitionPidMode {
 
 /// The `TaskDefinitionPlacementConstraint` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `TaskDefinitionPlacementConstraint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-taskdefinitionplacementconstraint.html).
 ///
 /// [`TaskDefinitionPlacementConstraint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskDefinitionPlacementConstraint {
-    /// `Expression`: optional.
+    /// A cluster query language expression to apply to the constraint. For more information, see [Cluster query language](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html) in the \*Amazon Elastic Container Service Developer Guide\*.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-taskdefinitionplacementconstraint.html#cfn-ecs-taskdefinition-taskdefinitionplacementconstraint-expression)): string, optional.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of constraint. The `MemberOf` constraint restricts selection to be from a group of valid candidates.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-taskdefinitionplacementconstraint.html#cfn-ecs-taskdefinition-taskdefinitionplacementconstraint-type)): [`TaskDefinitionPlacementConstraintType`], one of `memberOf`, required.
     #[serde(rename = "Type")]
     pub type_: Value<TaskDefinitionPlacementConstraintType>,
 }
@@ -11287,40 +12097,54 @@ impl Walk for TaskDefinitionPlacementConstraintType {
 
 /// The `Volume` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volume.html).
 ///
 /// Every property is optional: start from [`TaskDefinitionVolume::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TaskDefinitionVolume {
-    /// `ConfiguredAtLaunch`: optional.
+    /// Indicates whether the volume should be configured at launch time. This is used to create Amazon EBS volumes for standalone tasks or tasks created as part of a service. Each task definition revision may only have one volume configured at launch in the volume configuration. To configure a volume at launch time, use this task definition revision and specify a `volumeConfigurations` object when calling the `CreateService`, `UpdateService`, `RunTask` or `StartTask` APIs.
+    ///
+    /// `ConfiguredAtLaunch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volume.html#cfn-ecs-taskdefinition-volume-configuredatlaunch)): boolean, optional.
     #[serde(rename = "ConfiguredAtLaunch", skip_serializing_if = "Option::is_none")]
     pub configured_at_launch: Option<Value<bool>>,
-    /// `DockerVolumeConfiguration`: optional.
+    /// This parameter is specified when you use Docker volumes. Windows containers only support the use of the `local` driver. To use bind mounts, specify the `host` parameter instead. Docker volumes aren't supported by tasks run on FARGATElong.
+    ///
+    /// `DockerVolumeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volume.html#cfn-ecs-taskdefinition-volume-dockervolumeconfiguration)): object [`DockerVolumeConfiguration`], optional.
     #[serde(
         rename = "DockerVolumeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub docker_volume_configuration: Option<DockerVolumeConfiguration>,
-    /// `EFSVolumeConfiguration`: optional.
+    /// This parameter is specified when you use an Amazon Elastic File System file system for task storage.
+    ///
+    /// `EFSVolumeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volume.html#cfn-ecs-taskdefinition-volume-efsvolumeconfiguration)): object [`EfsVolumeConfiguration`], optional.
     #[serde(
         rename = "EFSVolumeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub efs_volume_configuration: Option<EfsVolumeConfiguration>,
-    /// `FSxWindowsFileServerVolumeConfiguration`: optional.
+    /// This parameter is specified when you use Amazon FSx for Windows File Server file system for task storage.
+    ///
+    /// `FSxWindowsFileServerVolumeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volume.html#cfn-ecs-taskdefinition-volume-fsxwindowsfileservervolumeconfiguration)): object [`FSxWindowsFileServerVolumeConfiguration`], optional.
     #[serde(
         rename = "FSxWindowsFileServerVolumeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub f_sx_windows_file_server_volume_configuration:
         Option<FSxWindowsFileServerVolumeConfiguration>,
-    /// `Host`: optional.
+    /// This parameter is specified when you use bind mount host volumes. The contents of the `host` parameter determine whether your bind mount host volume persists on the host container instance and where it's stored. If the `host` parameter is empty, then the Docker daemon assigns a host path for your data volume. However, the data isn't guaranteed to persist after the containers that are associated with it stop running. Windows containers can mount whole directories on the same drive as `$env:ProgramData`. Windows containers can't mount directories on a different drive, and mount point can't be across drives. For example, you can mount `C:\my\path:C:\my\path` and `D:\:D:\`, but not `D:\my\path:C:\my\path` or `D:\:C:\my\path`.
+    ///
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volume.html#cfn-ecs-taskdefinition-volume-host)): object [`HostVolumeProperties`], optional.
     #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
     pub host: Option<HostVolumeProperties>,
-    /// `Name`: optional.
+    /// The name of the volume. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed. When using a volume configured at launch, the `name` is required and must also be specified as the volume name in the `ServiceVolumeConfiguration` or `TaskVolumeConfiguration` parameter when creating your service or standalone task. For all other types of volumes, this name is referenced in the `sourceVolume` parameter of the `mountPoints` object in the container definition. When a volume is using the `efsVolumeConfiguration`, the name is required. When a volume is using the `s3filesVolumeConfiguration`, the name is required.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volume.html#cfn-ecs-taskdefinition-volume-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `S3FilesVolumeConfiguration`: optional.
+    /// This parameter is specified when you use an Amazon S3 Files file system for task storage.
+    ///
+    /// `S3FilesVolumeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volume.html#cfn-ecs-taskdefinition-volume-s3filesvolumeconfiguration)): object [`S3FilesVolumeConfiguration`], optional.
     #[serde(
         rename = "S3FilesVolumeConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -11411,18 +12235,24 @@ impl Walk for TaskDefinitionVolume {
 
 /// The `AwsVpcConfiguration` property type of [`TaskSet`].
 ///
-/// AWS reference: [`AWS::ECS::TaskSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html).
+/// AWS reference: [`AWS::ECS::TaskSet` `AwsVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-awsvpcconfiguration.html).
 ///
 /// [`TaskSetAwsVpcConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskSetAwsVpcConfiguration {
-    /// `AssignPublicIp`: optional.
+    /// Whether the task's elastic network interface receives a public IP address. The default value is DISABLED.
+    ///
+    /// `AssignPublicIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-awsvpcconfiguration.html#cfn-ecs-taskset-awsvpcconfiguration-assignpublicip)): [`AssignPublicIp`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "AssignPublicIp", skip_serializing_if = "Option::is_none")]
     pub assign_public_ip: Option<Value<AssignPublicIp>>,
-    /// `SecurityGroups`: optional.
+    /// The security groups associated with the task or service. If you do not specify a security group, the default security group for the VPC is used. There is a limit of 5 security groups that can be specified per AwsVpcConfiguration.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-awsvpcconfiguration.html#cfn-ecs-taskset-awsvpcconfiguration-securitygroups)): list of (string), optional. Items: at most 5.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: required.
+    /// The subnets associated with the task or service. There is a limit of 16 subnets that can be specified per AwsVpcConfiguration.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-awsvpcconfiguration.html#cfn-ecs-taskset-awsvpcconfiguration-subnets)): list of (string), required. Items: at most 16.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -11486,18 +12316,24 @@ impl Walk for TaskSetLaunchType {
 
 /// The `LoadBalancer` property type of [`TaskSet`].
 ///
-/// AWS reference: [`AWS::ECS::TaskSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html).
+/// AWS reference: [`AWS::ECS::TaskSet` `LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-loadbalancer.html).
 ///
 /// Every property is optional: start from [`TaskSetLoadBalancer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TaskSetLoadBalancer {
-    /// `ContainerName`: optional.
+    /// The name of the container (as it appears in a container definition) to associate with the load balancer.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-loadbalancer.html#cfn-ecs-taskset-loadbalancer-containername)): string, optional.
     #[serde(rename = "ContainerName", skip_serializing_if = "Option::is_none")]
     pub container_name: Option<Value<String>>,
-    /// `ContainerPort`: optional.
+    /// The port on the container to associate with the load balancer. This port must correspond to a containerPort in the task definition the tasks in the service are using. For tasks that use the EC2 launch type, the container instance they are launched on must allow ingress traffic on the hostPort of the port mapping.
+    ///
+    /// `ContainerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-loadbalancer.html#cfn-ecs-taskset-loadbalancer-containerport)): integer, optional.
     #[serde(rename = "ContainerPort", skip_serializing_if = "Option::is_none")]
     pub container_port: Option<Value<i64>>,
-    /// `TargetGroupArn`: optional.
+    /// The full Amazon Resource Name (ARN) of the Elastic Load Balancing target group or groups associated with a service or task set. A target group ARN is only specified when using an Application Load Balancer or Network Load Balancer. If you are using a Classic Load Balancer this should be omitted. For services using the ECS deployment controller, you can specify one or multiple target groups. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html> in the Amazon Elastic Container Service Developer Guide. For services using the CODE\_DEPLOY deployment controller, you are required to define two target groups for the load balancer. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-bluegreen.html> in the Amazon Elastic Container Service Developer Guide. If your service's task definition uses the awsvpc network mode (which is required for the Fargate launch type), you must choose ip as the target type, not instance, when creating your target groups because tasks that use the awsvpc network mode are associated with an elastic network interface, not an Amazon EC2 instance.
+    ///
+    /// `TargetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-loadbalancer.html#cfn-ecs-taskset-loadbalancer-targetgrouparn)): string, optional.
     #[serde(rename = "TargetGroupArn", skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<Value<String>>,
 }
@@ -11543,12 +12379,14 @@ impl Walk for TaskSetLoadBalancer {
 
 /// The `NetworkConfiguration` property type of [`TaskSet`].
 ///
-/// AWS reference: [`AWS::ECS::TaskSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskset.html).
+/// AWS reference: [`AWS::ECS::TaskSet` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`TaskSetNetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TaskSetNetworkConfiguration {
-    /// `AwsVpcConfiguration`: optional.
+    /// The VPC subnets and security groups associated with a task. All specified subnets and security groups must be from the same VPC.
+    ///
+    /// `AwsVpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskset-networkconfiguration.html#cfn-ecs-taskset-networkconfiguration-awsvpcconfiguration)): object [`TaskSetAwsVpcConfiguration`], optional.
     #[serde(
         rename = "AwsVpcConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -11581,15 +12419,19 @@ impl Walk for TaskSetNetworkConfiguration {
 
 /// The `ThresholdConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `ThresholdConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-thresholdconfiguration.html).
 ///
 /// Every property is required: [`ThresholdConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThresholdConfiguration {
-    /// `Type`: required.
+    /// Determines how Amazon ECS uses `value` to calculate the failure threshold. For the percentage types (`BOUNDED_PERCENT` and `UNBOUNDED_PERCENT`), Amazon ECS multiplies `value` by the latest service desired count. For `COUNT`, Amazon ECS uses `value` directly as the threshold. The default is `BOUNDED_PERCENT`.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-thresholdconfiguration.html#cfn-ecs-service-thresholdconfiguration-type)): [`ThresholdConfigurationType`], one of `COUNT`, `BOUNDED_PERCENT`, `UNBOUNDED_PERCENT`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ThresholdConfigurationType>,
-    /// `Value`: required.
+    /// Specifies the integer that Amazon ECS uses to calculate the failure threshold. When `type` is `COUNT`, this value is the failure threshold itself. When `type` is a percentage type, Amazon ECS multiplies this value by the latest service desired count to produce the failure threshold. The default is `50`.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-thresholdconfiguration.html#cfn-ecs-service-thresholdconfiguration-value)): integer, required.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -11644,15 +12486,19 @@ impl Walk for ThresholdConfigurationType {
 
 /// The `TimeoutConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `TimeoutConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-timeoutconfiguration.html).
 ///
 /// Every property is optional: start from [`TimeoutConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimeoutConfiguration {
-    /// `IdleTimeoutSeconds`: optional.
+    /// The amount of time in seconds a connection will stay active while idle. A value of `0` can be set to disable `idleTimeout`. The `idleTimeout` default for `HTTP`/`HTTP2`/`GRPC` is 5 minutes. The `idleTimeout` default for `TCP` is 1 hour.
+    ///
+    /// `IdleTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-timeoutconfiguration.html#cfn-ecs-service-timeoutconfiguration-idletimeoutseconds)): integer, optional. Range: 0 to 2147483647.
     #[serde(rename = "IdleTimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub idle_timeout_seconds: Option<Value<i64>>,
-    /// `PerRequestTimeoutSeconds`: optional.
+    /// The amount of time waiting for the upstream to respond with a complete response per request. A value of `0` can be set to disable `perRequestTimeout`. `perRequestTimeout` can only be set if Service Connect `appProtocol` isn't `TCP`. Only `idleTimeout` is allowed for `TCP``appProtocol`.
+    ///
+    /// `PerRequestTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-timeoutconfiguration.html#cfn-ecs-service-timeoutconfiguration-perrequesttimeoutseconds)): integer, optional. Range: 0 to 2147483647.
     #[serde(
         rename = "PerRequestTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
@@ -11693,18 +12539,24 @@ impl Walk for TimeoutConfiguration {
 
 /// The `Tmpfs` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `Tmpfs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-tmpfs.html), [`AWS::ECS::TaskDefinition` `Tmpfs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-tmpfs.html).
 ///
 /// [`Tmpfs::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tmpfs {
-    /// `ContainerPath`: optional.
+    /// The absolute file path where the tmpfs volume is to be mounted.
+    ///
+    /// `ContainerPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-tmpfs.html#cfn-ecs-daemontaskdefinition-tmpfs-containerpath)): string, optional.
     #[serde(rename = "ContainerPath", skip_serializing_if = "Option::is_none")]
     pub container_path: Option<Value<String>>,
-    /// `MountOptions`: optional.
+    /// The list of tmpfs volume mount options. Valid values: `"defaults" | "ro" | "rw" | "suid" | "nosuid" | "dev" | "nodev" | "exec" | "noexec" | "sync" | "async" | "dirsync" | "remount" | "mand" | "nomand" | "atime" | "noatime" | "diratime" | "nodiratime" | "bind" | "rbind" | "unbindable" | "runbindable" | "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "relatime" | "norelatime" | "strictatime" | "nostrictatime" | "mode" | "uid" | "gid" | "nr_inodes" | "nr_blocks" | "mpol"`
+    ///
+    /// `MountOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-tmpfs.html#cfn-ecs-daemontaskdefinition-tmpfs-mountoptions)): list of (string), optional.
     #[serde(rename = "MountOptions", skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<Value<Vec<Value<String>>>>,
-    /// `Size`: required.
+    /// The maximum size (in MiB) of the tmpfs volume.
+    ///
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-tmpfs.html#cfn-ecs-daemontaskdefinition-tmpfs-size)): integer, required.
     #[serde(rename = "Size")]
     pub size: Value<i64>,
 }
@@ -11748,15 +12600,15 @@ impl Walk for Tmpfs {
 
 /// The `TotalLocalStorageGBRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `TotalLocalStorageGBRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-totallocalstoragegbrequest.html).
 ///
 /// Every property is optional: start from [`TotalLocalStorageGbRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TotalLocalStorageGbRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-totallocalstoragegbrequest.html#cfn-ecs-capacityprovider-totallocalstoragegbrequest-max)): number, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<f64>>,
-    /// `Min`: optional.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-totallocalstoragegbrequest.html#cfn-ecs-capacityprovider-totallocalstoragegbrequest-min)): number, optional.
     #[serde(rename = "Min", skip_serializing_if = "Option::is_none")]
     pub min: Option<Value<f64>>,
 }
@@ -11814,18 +12666,24 @@ impl Walk for TransitEncryption {
 
 /// The `Ulimit` property type of [`DaemonTaskDefinition`] and [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::DaemonTaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-daemontaskdefinition.html), [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::DaemonTaskDefinition` `Ulimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-ulimit.html), [`AWS::ECS::TaskDefinition` `Ulimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-ulimit.html).
 ///
 /// Every property is required: [`Ulimit::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ulimit {
-    /// `HardLimit`: required.
+    /// The hard limit for the `ulimit` type. The value can be specified in bytes, seconds, or as a count, depending on the `type` of the `ulimit`.
+    ///
+    /// `HardLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-ulimit.html#cfn-ecs-daemontaskdefinition-ulimit-hardlimit)): integer, required.
     #[serde(rename = "HardLimit")]
     pub hard_limit: Value<i64>,
-    /// `Name`: required.
+    /// The `type` of the `ulimit`.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-ulimit.html#cfn-ecs-daemontaskdefinition-ulimit-name)): [`Name`], one of `core`, `cpu`, `data`, `fsize`, `locks`, `memlock`, `msgqueue`, `nice`, `nofile`, `nproc`, `rss`, `rtprio`, `rttime`, `sigpending`, `stack`, required.
     #[serde(rename = "Name")]
     pub name: Value<Name>,
-    /// `SoftLimit`: required.
+    /// The soft limit for the `ulimit` type. The value can be specified in bytes, seconds, or as a count, depending on the `type` of the `ulimit`.
+    ///
+    /// `SoftLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-daemontaskdefinition-ulimit.html#cfn-ecs-daemontaskdefinition-ulimit-softlimit)): integer, required.
     #[serde(rename = "SoftLimit")]
     pub soft_limit: Value<i64>,
 }
@@ -11878,15 +12736,15 @@ impl Walk for Unit {
 
 /// The `VCpuCountRangeRequest` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::ECS::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-capacityprovider.html).
+/// AWS reference: [`AWS::ECS::CapacityProvider` `VCpuCountRangeRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-vcpucountrangerequest.html).
 ///
 /// [`VCpuCountRangeRequest::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VCpuCountRangeRequest {
-    /// `Max`: optional.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-vcpucountrangerequest.html#cfn-ecs-capacityprovider-vcpucountrangerequest-max)): integer, optional.
     #[serde(rename = "Max", skip_serializing_if = "Option::is_none")]
     pub max: Option<Value<i64>>,
-    /// `Min`: required.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-capacityprovider-vcpucountrangerequest.html#cfn-ecs-capacityprovider-vcpucountrangerequest-min)): integer, required.
     #[serde(rename = "Min")]
     pub min: Value<i64>,
 }
@@ -11941,15 +12799,19 @@ impl Walk for VersionConsistency {
 
 /// The `VolumeFrom` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::ECS::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html).
+/// AWS reference: [`AWS::ECS::TaskDefinition` `VolumeFrom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volumefrom.html).
 ///
 /// Every property is optional: start from [`VolumeFrom::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VolumeFrom {
-    /// `ReadOnly`: optional.
+    /// If this value is `true`, the container has read-only access to the volume. If this value is `false`, then the container can write to the volume. The default value is `false`.
+    ///
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volumefrom.html#cfn-ecs-taskdefinition-volumefrom-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `SourceContainer`: optional.
+    /// The name of another container within the same task definition to mount volumes from.
+    ///
+    /// `SourceContainer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-taskdefinition-volumefrom.html#cfn-ecs-taskdefinition-volumefrom-sourcecontainer)): string, optional.
     #[serde(rename = "SourceContainer", skip_serializing_if = "Option::is_none")]
     pub source_container: Option<Value<String>>,
 }
@@ -11987,24 +12849,30 @@ impl Walk for VolumeFrom {
 
 /// The `VpcLatticeAdvancedConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `VpcLatticeAdvancedConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeadvancedconfiguration.html).
 ///
 /// Every property is optional: start from [`VpcLatticeAdvancedConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcLatticeAdvancedConfiguration {
-    /// `AlternateTargetGroupArn`: optional.
+    /// The Amazon Resource Name (ARN) of the alternate target group associated with the VPC Lattice Configuration for Amazon ECS blue/green deployments.
+    ///
+    /// `AlternateTargetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeadvancedconfiguration.html#cfn-ecs-service-vpclatticeadvancedconfiguration-alternatetargetgrouparn)): string, optional.
     #[serde(
         rename = "AlternateTargetGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub alternate_target_group_arn: Option<Value<String>>,
-    /// `ProductionListenerRule`: optional.
+    /// The Amazon Resource Name (ARN) that identifies the production listener rule or listener for routing production traffic.
+    ///
+    /// `ProductionListenerRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeadvancedconfiguration.html#cfn-ecs-service-vpclatticeadvancedconfiguration-productionlistenerrule)): string, optional.
     #[serde(
         rename = "ProductionListenerRule",
         skip_serializing_if = "Option::is_none"
     )]
     pub production_listener_rule: Option<Value<String>>,
-    /// `TestListenerRule`: optional.
+    /// The Amazon Resource Name (ARN) that identifies the test listener rule or listener for routing test traffic.
+    ///
+    /// `TestListenerRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeadvancedconfiguration.html#cfn-ecs-service-vpclatticeadvancedconfiguration-testlistenerrule)): string, optional.
     #[serde(rename = "TestListenerRule", skip_serializing_if = "Option::is_none")]
     pub test_listener_rule: Option<Value<String>>,
 }
@@ -12050,24 +12918,30 @@ impl Walk for VpcLatticeAdvancedConfiguration {
 
 /// The `VpcLatticeConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ECS::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
+/// AWS reference: [`AWS::ECS::Service` `VpcLatticeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeconfiguration.html).
 ///
 /// [`VpcLatticeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcLatticeConfiguration {
-    /// `AdvancedConfiguration`: optional.
+    /// `AdvancedConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeconfiguration.html#cfn-ecs-service-vpclatticeconfiguration-advancedconfiguration)): object [`VpcLatticeAdvancedConfiguration`], optional.
     #[serde(
         rename = "AdvancedConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_configuration: Option<VpcLatticeAdvancedConfiguration>,
-    /// `PortName`: required.
+    /// The name of the port mapping to register in the VPC Lattice target group. This is the name of the `portMapping` you defined in your task definition.
+    ///
+    /// `PortName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeconfiguration.html#cfn-ecs-service-vpclatticeconfiguration-portname)): string, required.
     #[serde(rename = "PortName")]
     pub port_name: Value<String>,
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role to associate with this VPC Lattice configuration. This is the Amazon ECS infrastructure IAM role that is used to manage your VPC Lattice infrastructure.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeconfiguration.html#cfn-ecs-service-vpclatticeconfiguration-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TargetGroupArn`: required.
+    /// The full Amazon Resource Name (ARN) of the target group or groups associated with the VPC Lattice configuration that the Amazon ECS tasks will be registered to.
+    ///
+    /// `TargetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-vpclatticeconfiguration.html#cfn-ecs-service-vpclatticeconfiguration-targetgrouparn)): string, required.
     #[serde(rename = "TargetGroupArn")]
     pub target_group_arn: Value<String>,
 }

@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EFS::AccessPoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html)).
 ///
+/// The `AWS::EFS::AccessPoint` resource creates an EFS access point. An access point is an application-specific view into an EFS file system that applies an operating system user and group, and a file system path, to any file system request made through the access point. The operating system user and group override any identity information provided by the NFS client. The file system path is exposed as the access point's root directory. Applications using the access point can only access data in its own directory and below. To learn more, see [Mounting a file system using EFS access points](https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html). This operation requires permissions for the `elasticfilesystem:CreateAccessPoint` action.
+///
 /// [`AccessPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPoint {
-    /// `AccessPointTags`: optional.
+    /// An array of key-value pairs to apply to this resource. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    ///
+    /// `AccessPointTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html#cfn-efs-accesspoint-accesspointtags)): list of (object [`AccessPointTag`]), optional.
     #[serde(rename = "AccessPointTags", skip_serializing_if = "Option::is_none")]
     pub access_point_tags: Option<Value<Vec<AccessPointTag>>>,
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// The opaque string specified in the request to ensure idempotent creation.
+    ///
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html#cfn-efs-accesspoint-clienttoken)): string, optional, create-only (changing it replaces the resource). Pattern: `^.+$`. Length: 1 to 64 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `FileSystemId`: required, create-only (changing it replaces the resource).
+    /// The ID of the EFS file system that the access point applies to. Accepts only the ID format for input when specifying a file system, for example `fs-0123456789abcedf2`.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html#cfn-efs-accesspoint-filesystemid)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$`. Length: 0 to 128 characters.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `PosixUser`: optional, create-only (changing it replaces the resource).
+    /// The full POSIX identity, including the user ID, group ID, and secondary group IDs on the access point that is used for all file operations by NFS clients using the access point.
+    ///
+    /// `PosixUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html#cfn-efs-accesspoint-posixuser)): object [`PosixUser`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "PosixUser", skip_serializing_if = "Option::is_none")]
     pub posix_user: Option<PosixUser>,
-    /// `RootDirectory`: optional, create-only (changing it replaces the resource).
+    /// The directory on the EFS file system that the access point exposes as the root directory to NFS clients using the access point.
+    ///
+    /// `RootDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html#cfn-efs-accesspoint-rootdirectory)): object [`RootDirectory`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RootDirectory", skip_serializing_if = "Option::is_none")]
     pub root_directory: Option<RootDirectory>,
 }
@@ -117,61 +129,87 @@ impl ResourceRef<AccessPoint> {
 
 /// The properties of an `AWS::EFS::FileSystem` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html)).
 ///
+/// The `AWS::EFS::FileSystem` resource creates a new, empty file system in EFSlong (EFS). You must create a mount target ([AWS::EFS::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-mounttarget.html)) to mount your EFS file system on an EC2 or other AWS cloud compute resource.
+///
 /// Every property is optional: start from [`FileSystem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FileSystem {
-    /// `AvailabilityZoneName`: optional, create-only (changing it replaces the resource).
+    /// For One Zone file systems, specify the AWS Availability Zone in which to create the file system. Use the format `us-east-1a` to specify the Availability Zone. For more information about One Zone file systems, see [EFS file system types](https://docs.aws.amazon.com/efs/latest/ug/availability-durability.html#file-system-type) in the \*Amazon EFS User Guide\*. One Zone file systems are not available in all Availability Zones in AWS-Regions where Amazon EFS is available.
+    ///
+    /// `AvailabilityZoneName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-availabilityzonename)): string, optional, create-only (changing it replaces the resource). Pattern: `^.+$`. Length: 1 to 64 characters.
     #[serde(
         rename = "AvailabilityZoneName",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_name: Option<Value<String>>,
-    /// `BackupPolicy`: optional.
+    /// Use the `BackupPolicy` to turn automatic backups on or off for the file system.
+    ///
+    /// `BackupPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-backuppolicy)): object [`BackupPolicy`], optional.
     #[serde(rename = "BackupPolicy", skip_serializing_if = "Option::is_none")]
     pub backup_policy: Option<BackupPolicy>,
-    /// `BypassPolicyLockoutSafetyCheck`: optional.
+    /// (Optional) A boolean that specifies whether or not to bypass the `FileSystemPolicy` lockout safety check. The lockout safety check determines whether the policy in the request will lock out, or prevent, the IAM principal that is making the request from making future `PutFileSystemPolicy` requests on this file system. Set `BypassPolicyLockoutSafetyCheck` to `True` only when you intend to prevent the IAM principal that is making the request from making subsequent `PutFileSystemPolicy` requests on this file system. The default value is `False`.
+    ///
+    /// `BypassPolicyLockoutSafetyCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-bypasspolicylockoutsafetycheck)): boolean, optional.
     #[serde(
         rename = "BypassPolicyLockoutSafetyCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub bypass_policy_lockout_safety_check: Option<Value<bool>>,
-    /// `Encrypted`: optional, create-only (changing it replaces the resource).
+    /// A Boolean value that, if true, creates an encrypted file system. When creating an encrypted file system, you have the option of specifying a KmsKeyId for an existing kms-key-long. If you don't specify a kms-key, then the default kms-key for EFS, `/aws/elasticfilesystem`, is used to protect the encrypted file system.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-encrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `FileSystemPolicy`: optional.
+    /// `FileSystemPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-filesystempolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "FileSystemPolicy", skip_serializing_if = "Option::is_none")]
     pub file_system_policy: Option<Json>,
-    /// `FileSystemProtection`: optional.
+    /// Describes the protection on the file system.
+    ///
+    /// `FileSystemProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-filesystemprotection)): object [`FileSystemProtection`], optional.
     #[serde(
         rename = "FileSystemProtection",
         skip_serializing_if = "Option::is_none"
     )]
     pub file_system_protection: Option<FileSystemProtection>,
-    /// `FileSystemTags`: optional.
+    /// Use to create one or more tags associated with the file system. Each tag is a user-defined key-value pair. Name your file system on creation by including a `"Key":"Name","Value":"{value}"` key-value pair. Each key must be unique. For more information, see [Tagging resources](https://docs.aws.amazon.com/general/latest/gr/aws_tagging.html) in the \*General Reference Guide\*.
+    ///
+    /// `FileSystemTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-filesystemtags)): list of (object [`ElasticFileSystemTag`]), optional.
     #[serde(rename = "FileSystemTags", skip_serializing_if = "Option::is_none")]
     pub file_system_tags: Option<Value<Vec<ElasticFileSystemTag>>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the kms-key-long to be used to protect the encrypted file system. This parameter is only required if you want to use a nondefault kms-key. If this parameter is not specified, the default kms-key for EFS is used. This ID can be in one of the following formats: + Key ID - A unique identifier of the key, for example `1234abcd-12ab-34cd-56ef-1234567890ab`. + ARN - An Amazon Resource Name (ARN) for the key, for example `arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`. + Key alias - A previously created display name for a key, for example `alias/projectKey1`. + Key alias ARN - An ARN for a key alias, for example `arn:aws:kms:us-west-2:444455556666:alias/projectKey1`. If `KmsKeyId` is specified, the `Encrypted` parameter must be set to true.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$`. Length: 0 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LifecyclePolicies`: optional.
+    /// An array of `LifecyclePolicy` objects that define the file system's `LifecycleConfiguration` object. A `LifecycleConfiguration` object informs Lifecycle management of the following: + When to move files in the file system from primary storage to IA storage. + When to move files in the file system from primary storage or IA storage to Archive storage. + When to move files that are in IA or Archive storage to primary storage. EFS requires that each `LifecyclePolicy` object have only a single transition. This means that in a request body, `LifecyclePolicies` needs to be structured as an array of `LifecyclePolicy` objects, one object for each transition, `TransitionToIA`, `TransitionToArchive``TransitionToPrimaryStorageClass`. See the example requests in the following section for more information.
+    ///
+    /// `LifecyclePolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-lifecyclepolicies)): list of (object [`LifecyclePolicy`]), optional. Items: 0 to 3.
     #[serde(rename = "LifecyclePolicies", skip_serializing_if = "Option::is_none")]
     pub lifecycle_policies: Option<Value<Vec<LifecyclePolicy>>>,
-    /// `PerformanceMode`: optional, create-only (changing it replaces the resource).
+    /// The performance mode of the file system. We recommend `generalPurpose` performance mode for all file systems. File systems using the `maxIO` performance mode can scale to higher levels of aggregate throughput and operations per second with a tradeoff of slightly higher latencies for most file operations. The performance mode can't be changed after the file system has been created. The `maxIO` mode is not supported on One Zone file systems. Due to the higher per-operation latencies with Max I/O, we recommend using General Purpose performance mode for all file systems. Default is `generalPurpose`.
+    ///
+    /// `PerformanceMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-performancemode)): [`PerformanceMode`], one of `generalPurpose`, `maxIO`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PerformanceMode", skip_serializing_if = "Option::is_none")]
     pub performance_mode: Option<Value<PerformanceMode>>,
-    /// `ProvisionedThroughputInMibps`: optional.
+    /// The throughput, measured in mebibytes per second (MiBps), that you want to provision for a file system that you're creating. Required if `ThroughputMode` is set to `provisioned`. Valid values are 1-3414 MiBps, with the upper limit depending on Region. To increase this limit, contact SUP. For more information, see [Amazon EFS quotas that you can increase](https://docs.aws.amazon.com/efs/latest/ug/limits.html#soft-limits) in the \*Amazon EFS User Guide\*.
+    ///
+    /// `ProvisionedThroughputInMibps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-provisionedthroughputinmibps)): number, optional. Range: at least 1.
     #[serde(
         rename = "ProvisionedThroughputInMibps",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_throughput_in_mibps: Option<Value<f64>>,
-    /// `ReplicationConfiguration`: optional.
+    /// Describes the replication configuration for a specific file system.
+    ///
+    /// `ReplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-replicationconfiguration)): object [`ReplicationConfiguration`], optional.
     #[serde(
         rename = "ReplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_configuration: Option<ReplicationConfiguration>,
-    /// `ThroughputMode`: optional.
+    /// Specifies the throughput mode for the file system. The mode can be `bursting`, `provisioned`, or `elastic`. If you set `ThroughputMode` to `provisioned`, you must also set a value for `ProvisionedThroughputInMibps`. After you create the file system, you can decrease your file system's Provisioned throughput or change between the throughput modes, with certain time restrictions. For more information, see [Specifying throughput with provisioned mode](https://docs.aws.amazon.com/efs/latest/ug/performance.html#provisioned-throughput) in the \*Amazon EFS User Guide\*. Default is `bursting`.
+    ///
+    /// `ThroughputMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html#cfn-efs-filesystem-throughputmode)): [`ThroughputMode`], one of `bursting`, `elastic`, `provisioned`, optional.
     #[serde(rename = "ThroughputMode", skip_serializing_if = "Option::is_none")]
     pub throughput_mode: Option<Value<ThroughputMode>>,
 }
@@ -320,25 +358,39 @@ impl ResourceRef<FileSystem> {
 
 /// The properties of an `AWS::EFS::MountTarget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-mounttarget.html)).
 ///
+/// The `AWS::EFS::MountTarget` resource is an Amazon EFS resource that creates a mount target for an EFS file system. You can then mount the file system on Amazon EC2 instances or other resources by using the mount target.
+///
 /// [`MountTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MountTarget {
-    /// `FileSystemId`: required, create-only (changing it replaces the resource).
+    /// The ID of the file system for which to create the mount target.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-mounttarget.html#cfn-efs-mounttarget-filesystemid)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$`. Length: 0 to 128 characters.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `IpAddress`: optional, create-only (changing it replaces the resource).
+    /// If the `IpAddressType` for the mount target is IPv4 ( `IPV4_ONLY` or `DUAL_STACK`), then specify the IPv4 address to use. If you do not specify an `IpAddress`, then Amazon EFS selects an unused IP address from the subnet specified for `SubnetId`.
+    ///
+    /// `IpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-mounttarget.html#cfn-efs-mounttarget-ipaddress)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`. Length: 7 to 15 characters.
     #[serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<Value<String>>,
-    /// `IpAddressType`: optional, create-only (changing it replaces the resource).
+    /// The IP address type for the mount target. The possible values are `IPV4_ONLY` (only IPv4 addresses), `IPV6_ONLY` (only IPv6 addresses), and `DUAL_STACK` (dual-stack, both IPv4 and IPv6 addresses). If you don’t specify an `IpAddressType`, then `IPV4_ONLY` is used. The `IPAddressType` must match the IP type of the subnet. Additionally, the `IPAddressType` parameter overrides the value set as the default IP address for the subnet in the VPC. For example, if the `IPAddressType` is `IPV4_ONLY` and `AssignIpv6AddressOnCreation` is `true`, then IPv4 is used for the mount target. For more information, see [Modify the IP addressing attributes of your subnet](https://docs.aws.amazon.com/vpc/latest/userguide/subnet-public-ip.html).
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-mounttarget.html#cfn-efs-mounttarget-ipaddresstype)): [`IpAddressType`], one of `IPV4_ONLY`, `IPV6_ONLY`, `DUAL_STACK`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `Ipv6Address`: optional, create-only (changing it replaces the resource).
+    /// If the `IPAddressType` for the mount target is IPv6 (`IPV6_ONLY` or `DUAL_STACK`), then specify the IPv6 address to use. If you do not specify an `Ipv6Address`, then Amazon EFS selects an unused IP address from the subnet specified for `SubnetId`.
+    ///
+    /// `Ipv6Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-mounttarget.html#cfn-efs-mounttarget-ipv6address)): string, optional, create-only (changing it replaces the resource). Length: 3 to 39 characters.
     #[serde(rename = "Ipv6Address", skip_serializing_if = "Option::is_none")]
     pub ipv6_address: Option<Value<String>>,
-    /// `SecurityGroups`: required.
+    /// VPC security group IDs, of the form `sg-xxxxxxxx`. These must be for the same VPC as the subnet specified. The maximum number of security groups depends on account quota. For more information, see [Amazon VPC Quotas](https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html) in the \*Amazon VPC User Guide\* (see the \*Security Groups\* table). If you don't specify a security group, then Amazon EFS uses the default security group for the subnet's VPC.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-mounttarget.html#cfn-efs-mounttarget-securitygroups)): list of (string), required. Items: 0 to 100. Each item: Pattern: `^sg-[0-9a-f]{8,40}$`. Each item: Length: 11 to 43 characters.
     #[serde(rename = "SecurityGroups")]
     pub security_groups: Value<Vec<Value<String>>>,
-    /// `SubnetId`: required, create-only (changing it replaces the resource).
+    /// The ID of the subnet to add the mount target in. For One Zone file systems, use the subnet that is associated with the file system's Availability Zone. The subnet type must be the same type as the `IpAddressType`.
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-mounttarget.html#cfn-efs-mounttarget-subnetid)): string, required, create-only (changing it replaces the resource). Pattern: `^subnet-[0-9a-f]{8,40}$`. Length: 15 to 47 characters.
     #[serde(rename = "SubnetId")]
     pub subnet_id: Value<String>,
 }
@@ -420,15 +472,19 @@ impl ResourceRef<MountTarget> {
 
 /// The `AccessPointTag` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::EFS::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html).
+/// AWS reference: [`AWS::EFS::AccessPoint` `AccessPointTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-accesspointtag.html).
 ///
 /// Every property is optional: start from [`AccessPointTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessPointTag {
-    /// `Key`: optional.
+    /// The tag key (String). The key can't start with `aws:`.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-accesspointtag.html#cfn-efs-accesspoint-accesspointtag-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of the tag key.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-accesspointtag.html#cfn-efs-accesspoint-accesspointtag-value)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -466,12 +522,14 @@ impl Walk for AccessPointTag {
 
 /// The `BackupPolicy` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::EFS::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html).
+/// AWS reference: [`AWS::EFS::FileSystem` `BackupPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-backuppolicy.html).
 ///
 /// Every property is required: [`BackupPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackupPolicy {
-    /// `Status`: required.
+    /// Set the backup policy status for the file system. + \*ENABLED\* - Turns automatic backups on for the file system. + \*DISABLED\* - Turns automatic backups off for the file system.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-backuppolicy.html#cfn-efs-filesystem-backuppolicy-status)): [`Status`], one of `DISABLED`, `ENABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<Status>,
 }
@@ -497,18 +555,24 @@ impl Walk for BackupPolicy {
 
 /// The `CreationInfo` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::EFS::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html).
+/// AWS reference: [`AWS::EFS::AccessPoint` `CreationInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-creationinfo.html).
 ///
 /// Every property is required: [`CreationInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreationInfo {
-    /// `OwnerGid`: required, create-only (changing it replaces the resource).
+    /// Specifies the POSIX group ID to apply to the `RootDirectory`. Accepts values from 0 to 2^32 (4294967295).
+    ///
+    /// `OwnerGid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-creationinfo.html#cfn-efs-accesspoint-creationinfo-ownergid)): string, required, create-only (changing it replaces the resource). Range: 0 to 4294967295.
     #[serde(rename = "OwnerGid")]
     pub owner_gid: Value<String>,
-    /// `OwnerUid`: required, create-only (changing it replaces the resource).
+    /// Specifies the POSIX user ID to apply to the `RootDirectory`. Accepts values from 0 to 2^32 (4294967295).
+    ///
+    /// `OwnerUid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-creationinfo.html#cfn-efs-accesspoint-creationinfo-owneruid)): string, required, create-only (changing it replaces the resource). Range: 0 to 4294967295.
     #[serde(rename = "OwnerUid")]
     pub owner_uid: Value<String>,
-    /// `Permissions`: required, create-only (changing it replaces the resource).
+    /// Specifies the POSIX permissions to apply to the `RootDirectory`, in the format of an octal number representing the file's mode bits.
+    ///
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-creationinfo.html#cfn-efs-accesspoint-creationinfo-permissions)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-7]{3,4}$`.
     #[serde(rename = "Permissions")]
     pub permissions: Value<String>,
 }
@@ -544,15 +608,19 @@ impl Walk for CreationInfo {
 
 /// The `ElasticFileSystemTag` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::EFS::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html).
+/// AWS reference: [`AWS::EFS::FileSystem` `ElasticFileSystemTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-elasticfilesystemtag.html).
 ///
 /// Every property is required: [`ElasticFileSystemTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ElasticFileSystemTag {
-    /// `Key`: required.
+    /// The tag key (String). The key can't start with `aws:`.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-elasticfilesystemtag.html#cfn-efs-filesystem-elasticfilesystemtag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of the tag key.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-elasticfilesystemtag.html#cfn-efs-filesystem-elasticfilesystemtag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -581,12 +649,14 @@ impl Walk for ElasticFileSystemTag {
 
 /// The `FileSystemProtection` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::EFS::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html).
+/// AWS reference: [`AWS::EFS::FileSystem` `FileSystemProtection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-filesystemprotection.html).
 ///
 /// Every property is optional: start from [`FileSystemProtection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FileSystemProtection {
-    /// `ReplicationOverwriteProtection`: optional.
+    /// The status of the file system's replication overwrite protection. + `ENABLED` – The file system cannot be used as the destination file system in a replication configuration. The file system is writeable. Replication overwrite protection is `ENABLED` by default. + `DISABLED` – The file system can be used as the destination file system in a replication configuration. The file system is read-only and can only be modified by EFS replication. + `REPLICATING` – The file system is being used as the destination file system in a replication configuration. The file system is read-only and is modified only by EFS replication. If the replication configuration is deleted, the file system's replication overwrite protection is re-enabled, the file system becomes writeable.
+    ///
+    /// `ReplicationOverwriteProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-filesystemprotection.html#cfn-efs-filesystem-filesystemprotection-replicationoverwriteprotection)): [`ReplicationOverwriteProtection`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(
         rename = "ReplicationOverwriteProtection",
         skip_serializing_if = "Option::is_none"
@@ -645,21 +715,27 @@ impl Walk for IpAddressType {
 
 /// The `LifecyclePolicy` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::EFS::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html).
+/// AWS reference: [`AWS::EFS::FileSystem` `LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-lifecyclepolicy.html).
 ///
 /// Every property is optional: start from [`LifecyclePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LifecyclePolicy {
-    /// `TransitionToArchive`: optional.
+    /// The number of days after files were last accessed in primary storage (the Standard storage class) at which to move them to Archive storage. Metadata operations such as listing the contents of a directory don't count as file access events.
+    ///
+    /// `TransitionToArchive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-lifecyclepolicy.html#cfn-efs-filesystem-lifecyclepolicy-transitiontoarchive)): [`TransitionToArchive`], one of `AFTER_14_DAYS`, `AFTER_180_DAYS`, `AFTER_1_DAY`, `AFTER_270_DAYS`, `AFTER_30_DAYS`, `AFTER_365_DAYS`, `AFTER_60_DAYS`, `AFTER_7_DAYS`, `AFTER_90_DAYS`, optional.
     #[serde(
         rename = "TransitionToArchive",
         skip_serializing_if = "Option::is_none"
     )]
     pub transition_to_archive: Option<Value<TransitionToArchive>>,
-    /// `TransitionToIA`: optional.
+    /// The number of days after files were last accessed in primary storage (the Standard storage class) at which to move them to Infrequent Access (IA) storage. Metadata operations such as listing the contents of a directory don't count as file access events.
+    ///
+    /// `TransitionToIA` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-lifecyclepolicy.html#cfn-efs-filesystem-lifecyclepolicy-transitiontoia)): [`TransitionToIa`], one of `AFTER_14_DAYS`, `AFTER_180_DAYS`, `AFTER_1_DAY`, `AFTER_270_DAYS`, `AFTER_30_DAYS`, `AFTER_365_DAYS`, `AFTER_60_DAYS`, `AFTER_7_DAYS`, `AFTER_90_DAYS`, optional.
     #[serde(rename = "TransitionToIA", skip_serializing_if = "Option::is_none")]
     pub transition_to_ia: Option<Value<TransitionToIa>>,
-    /// `TransitionToPrimaryStorageClass`: optional.
+    /// Whether to move files back to primary (Standard) storage after they are accessed in IA or Archive storage. Metadata operations such as listing the contents of a directory don't count as file access events.
+    ///
+    /// `TransitionToPrimaryStorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-lifecyclepolicy.html#cfn-efs-filesystem-lifecyclepolicy-transitiontoprimarystorageclass)): [`TransitionToPrimaryStorageClass`], one of `AFTER_1_ACCESS`, optional.
     #[serde(
         rename = "TransitionToPrimaryStorageClass",
         skip_serializing_if = "Option::is_none"
@@ -731,18 +807,24 @@ impl Walk for PerformanceMode {
 
 /// The `PosixUser` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::EFS::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html).
+/// AWS reference: [`AWS::EFS::AccessPoint` `PosixUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-posixuser.html).
 ///
 /// [`PosixUser::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PosixUser {
-    /// `Gid`: required, create-only (changing it replaces the resource).
+    /// The POSIX group ID used for all file system operations using this access point.
+    ///
+    /// `Gid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-posixuser.html#cfn-efs-accesspoint-posixuser-gid)): string, required, create-only (changing it replaces the resource). Range: 0 to 4294967295.
     #[serde(rename = "Gid")]
     pub gid: Value<String>,
-    /// `SecondaryGids`: optional, create-only (changing it replaces the resource).
+    /// Secondary POSIX group IDs used for all file system operations using this access point.
+    ///
+    /// `SecondaryGids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-posixuser.html#cfn-efs-accesspoint-posixuser-secondarygids)): list of (string), optional, create-only (changing it replaces the resource). Items: 0 to 16. Each item: Range: 0 to 4294967295.
     #[serde(rename = "SecondaryGids", skip_serializing_if = "Option::is_none")]
     pub secondary_gids: Option<Value<Vec<Value<String>>>>,
-    /// `Uid`: required, create-only (changing it replaces the resource).
+    /// The POSIX user ID used for all file system operations using this access point.
+    ///
+    /// `Uid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-posixuser.html#cfn-efs-accesspoint-posixuser-uid)): string, required, create-only (changing it replaces the resource). Range: 0 to 4294967295.
     #[serde(rename = "Uid")]
     pub uid: Value<String>,
 }
@@ -780,12 +862,14 @@ impl Walk for PosixUser {
 
 /// The `ReplicationConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::EFS::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html).
+/// AWS reference: [`AWS::EFS::FileSystem` `ReplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-replicationconfiguration.html).
 ///
 /// Every property is optional: start from [`ReplicationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicationConfiguration {
-    /// `Destinations`: optional.
+    /// An array of destination objects. Only one destination object is supported.
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-replicationconfiguration.html#cfn-efs-filesystem-replicationconfiguration-destinations)): list of (object [`ReplicationDestination`]), optional. Items: 1 to 1.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<ReplicationDestination>>>,
 }
@@ -815,27 +899,37 @@ impl Walk for ReplicationConfiguration {
 
 /// The `ReplicationDestination` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::EFS::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-filesystem.html).
+/// AWS reference: [`AWS::EFS::FileSystem` `ReplicationDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-replicationdestination.html).
 ///
 /// Every property is optional: start from [`ReplicationDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicationDestination {
-    /// `AvailabilityZoneName`: optional.
+    /// For One Zone file systems, the replication configuration must specify the Availability Zone in which the destination file system is located. Use the format `us-east-1a` to specify the Availability Zone. For more information about One Zone file systems, see [EFS file system types](https://docs.aws.amazon.com/efs/latest/ug/storage-classes.html) in the \*Amazon EFS User Guide\*. One Zone file system type is not available in all Availability Zones in AWS-Regions where Amazon EFS is available.
+    ///
+    /// `AvailabilityZoneName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-replicationdestination.html#cfn-efs-filesystem-replicationdestination-availabilityzonename)): string, optional.
     #[serde(
         rename = "AvailabilityZoneName",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_name: Option<Value<String>>,
-    /// `FileSystemId`: optional.
+    /// The ID of the destination Amazon EFS file system.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-replicationdestination.html#cfn-efs-filesystem-replicationdestination-filesystemid)): string, optional. Pattern: `^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$`.
     #[serde(rename = "FileSystemId", skip_serializing_if = "Option::is_none")]
     pub file_system_id: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// The ID of an kms-key-long used to protect the encrypted file system.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-replicationdestination.html#cfn-efs-filesystem-replicationdestination-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Region`: optional.
+    /// The AWS-Region in which the destination file system is located. For One Zone file systems, the replication configuration must specify the AWS-Region in which the destination file system is located.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-replicationdestination.html#cfn-efs-filesystem-replicationdestination-region)): string, optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the current source file system in the replication configuration.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-filesystem-replicationdestination.html#cfn-efs-filesystem-replicationdestination-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -917,15 +1011,19 @@ impl Walk for ReplicationOverwriteProtection {
 
 /// The `RootDirectory` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::EFS::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-efs-accesspoint.html).
+/// AWS reference: [`AWS::EFS::AccessPoint` `RootDirectory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-rootdirectory.html).
 ///
 /// Every property is optional: start from [`RootDirectory::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RootDirectory {
-    /// `CreationInfo`: optional, create-only (changing it replaces the resource).
+    /// (Optional) Specifies the POSIX IDs and permissions to apply to the access point's `RootDirectory`. If the `RootDirectory` \> `Path` specified does not exist, EFS creates the root directory using the `CreationInfo` settings when a client connects to an access point. When specifying the `CreationInfo`, you must provide values for all properties. If you do not provide `CreationInfo` and the specified `RootDirectory` \> `Path` does not exist, attempts to mount the file system using the access point will fail.
+    ///
+    /// `CreationInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-rootdirectory.html#cfn-efs-accesspoint-rootdirectory-creationinfo)): object [`CreationInfo`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "CreationInfo", skip_serializing_if = "Option::is_none")]
     pub creation_info: Option<CreationInfo>,
-    /// `Path`: optional, create-only (changing it replaces the resource).
+    /// Specifies the path on the EFS file system to expose as the root directory to NFS clients using the access point to access the EFS file system. A path can have up to four subdirectories. If the specified path does not exist, you are required to provide the `CreationInfo`.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-efs-accesspoint-rootdirectory.html#cfn-efs-accesspoint-rootdirectory-path)): string, optional, create-only (changing it replaces the resource). Pattern: `` ^(\/|(\/(?!\.)+[^$#<>;`|&?{}^*/\n]+){1,4})$ ``. Length: 1 to 100 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }

@@ -11,28 +11,44 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EKS::AccessEntry` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html)).
 ///
+/// An object representing an Amazon EKS AccessEntry.
+///
 /// [`AccessEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessEntry {
-    /// `AccessPolicies`: optional.
+    /// An array of access policies that are associated with the access entry.
+    ///
+    /// `AccessPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html#cfn-eks-accessentry-accesspolicies)): list of (object [`AccessPolicy`]), optional. Items: at most 20.
     #[serde(rename = "AccessPolicies", skip_serializing_if = "Option::is_none")]
     pub access_policies: Option<Value<Vec<AccessPolicy>>>,
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// The cluster that the access entry is created for.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html#cfn-eks-accessentry-clustername)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `KubernetesGroups`: optional.
+    /// The Kubernetes groups that the access entry is associated with.
+    ///
+    /// `KubernetesGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html#cfn-eks-accessentry-kubernetesgroups)): list of (string), optional.
     #[serde(rename = "KubernetesGroups", skip_serializing_if = "Option::is_none")]
     pub kubernetes_groups: Option<Value<Vec<Value<String>>>>,
-    /// `PrincipalArn`: required, create-only (changing it replaces the resource).
+    /// The principal ARN that the access entry is created for.
+    ///
+    /// `PrincipalArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html#cfn-eks-accessentry-principalarn)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "PrincipalArn")]
     pub principal_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html#cfn-eks-accessentry-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The node type to associate with the access entry.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html#cfn-eks-accessentry-type)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Username`: optional.
+    /// The Kubernetes user that the access entry is associated with.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html#cfn-eks-accessentry-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -122,46 +138,68 @@ impl ResourceRef<AccessEntry> {
 
 /// The properties of an `AWS::EKS::Addon` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html)).
 ///
+/// Resource Schema for AWS::EKS::Addon
+///
 /// [`Addon::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Addon {
-    /// `AddonName`: required, create-only (changing it replaces the resource).
+    /// Name of Addon
+    ///
+    /// `AddonName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-addonname)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "AddonName")]
     pub addon_name: Value<String>,
-    /// `AddonVersion`: optional.
+    /// Version of Addon
+    ///
+    /// `AddonVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-addonversion)): string, optional. Length: at least 1 characters.
     #[serde(rename = "AddonVersion", skip_serializing_if = "Option::is_none")]
     pub addon_version: Option<Value<String>>,
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// Name of Cluster
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-clustername)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `ConfigurationValues`: optional.
+    /// The configuration values to use with the add-on
+    ///
+    /// `ConfigurationValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-configurationvalues)): string, optional. Length: at least 1 characters.
     #[serde(
         rename = "ConfigurationValues",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_values: Option<Value<String>>,
-    /// `NamespaceConfig`: optional, create-only (changing it replaces the resource).
+    /// The custom namespace configuration to use with the add-on
+    ///
+    /// `NamespaceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-namespaceconfig)): object [`NamespaceConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "NamespaceConfig", skip_serializing_if = "Option::is_none")]
     pub namespace_config: Option<NamespaceConfig>,
-    /// `PodIdentityAssociations`: optional.
+    /// An array of pod identities to apply to this add-on.
+    ///
+    /// `PodIdentityAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-podidentityassociations)): list of (object [`AddonPodIdentityAssociation`]), optional.
     #[serde(
         rename = "PodIdentityAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub pod_identity_associations: Option<Value<Vec<AddonPodIdentityAssociation>>>,
-    /// `PreserveOnDelete`: optional.
+    /// PreserveOnDelete parameter value
+    ///
+    /// `PreserveOnDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-preserveondelete)): boolean, optional.
     #[serde(rename = "PreserveOnDelete", skip_serializing_if = "Option::is_none")]
     pub preserve_on_delete: Option<Value<bool>>,
-    /// `ResolveConflicts`: optional.
+    /// Resolve parameter value conflicts
+    ///
+    /// `ResolveConflicts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-resolveconflicts)): [`ResolveConflicts`], one of `NONE`, `OVERWRITE`, `PRESERVE`, optional. Length: at least 1 characters.
     #[serde(rename = "ResolveConflicts", skip_serializing_if = "Option::is_none")]
     pub resolve_conflicts: Option<Value<ResolveConflicts>>,
-    /// `ServiceAccountRoleArn`: optional.
+    /// IAM role to bind to the add-on's service account
+    ///
+    /// `ServiceAccountRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-serviceaccountrolearn)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "ServiceAccountRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_account_role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html#cfn-eks-addon-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -282,28 +320,44 @@ impl ResourceRef<Addon> {
 
 /// The properties of an `AWS::EKS::Capability` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html)).
 ///
+/// Resource Type definition for EKS Capability.
+///
 /// [`Capability::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Capability {
-    /// `CapabilityName`: required, create-only (changing it replaces the resource).
+    /// A unique name for the capability. The name must be unique within your cluster and can contain alphanumeric characters, hyphens, and underscores.
+    ///
+    /// `CapabilityName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html#cfn-eks-capability-capabilityname)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "CapabilityName")]
     pub capability_name: Value<String>,
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// The name of the EKS cluster where you want to create the capability.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html#cfn-eks-capability-clustername)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `Configuration`: optional.
+    /// The configuration settings for the capability. The structure of this object varies depending on the capability type. For Argo CD capabilities, you can configure IAM Identity Center integration, RBAC role mappings, and network access settings.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html#cfn-eks-capability-configuration)): object [`CapabilityConfiguration`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<CapabilityConfiguration>,
-    /// `DeletePropagationPolicy`: required.
+    /// Specifies how Kubernetes resources managed by the capability should be handled when the capability is deleted. Currently, the only supported value is RETAIN which retains all Kubernetes resources managed by the capability when the capability is deleted.
+    ///
+    /// `DeletePropagationPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html#cfn-eks-capability-deletepropagationpolicy)): [`DeletePropagationPolicy`], one of `RETAIN`, required.
     #[serde(rename = "DeletePropagationPolicy")]
     pub delete_propagation_policy: Value<DeletePropagationPolicy>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role that the capability uses to interact with AWS services. This role must have a trust policy that allows the EKS service principal to assume it, and it must have the necessary permissions for the capability type you're creating.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html#cfn-eks-capability-rolearn)): string, required. Pattern: `^arn:aws[a-z-]*:iam::[0-9]+:role/[a-zA-Z0-9+=,.@_-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html#cfn-eks-capability-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of capability to create. Valid values are: ACK (AWS Controllers for Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator for composing and managing custom Kubernetes resources).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html#cfn-eks-capability-type)): [`CapabilityType`], one of `ARGOCD`, `ACK`, `KRO`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<CapabilityType>,
 }
@@ -415,10 +469,14 @@ impl ResourceRef<Capability> {
 
 /// The properties of an `AWS::EKS::CertificateAuthority` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-certificateauthority.html)).
 ///
+/// Resource Type definition for EKS CertificateAuthority.
+///
 /// Every property is required: [`CertificateAuthority::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateAuthority {
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// The name of the EKS cluster that the certificate authority belongs to.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-certificateauthority.html#cfn-eks-certificateauthority-clustername)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
 }
@@ -517,103 +575,151 @@ impl ResourceRef<CertificateAuthority> {
 
 /// The properties of an `AWS::EKS::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html)).
 ///
+/// An object representing an Amazon EKS cluster.
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `AccessConfig`: optional.
+    /// An object representing the Access Config to use for the cluster.
+    ///
+    /// `AccessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-accessconfig)): object [`AccessConfig`], optional.
     #[serde(rename = "AccessConfig", skip_serializing_if = "Option::is_none")]
     pub access_config: Option<AccessConfig>,
-    /// `ActiveCertificateAuthorityId`: optional.
+    /// The ID of the certificate authority to activate as the cluster's signing CA. Setting or changing this value activates the specified CA (the previously active CA becomes trusted).
+    ///
+    /// `ActiveCertificateAuthorityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-activecertificateauthorityid)): string, optional.
     #[serde(
         rename = "ActiveCertificateAuthorityId",
         skip_serializing_if = "Option::is_none"
     )]
     pub active_certificate_authority_id: Option<Value<String>>,
-    /// `BootstrapSelfManagedAddons`: optional, create-only (changing it replaces the resource).
+    /// Set this value to false to avoid creating the default networking add-ons when the cluster is created.
+    ///
+    /// `BootstrapSelfManagedAddons` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-bootstrapselfmanagedaddons)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "BootstrapSelfManagedAddons",
         skip_serializing_if = "Option::is_none"
     )]
     pub bootstrap_self_managed_addons: Option<Value<bool>>,
-    /// `ComputeConfig`: optional.
+    /// Todo: add description
+    ///
+    /// `ComputeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-computeconfig)): object [`ComputeConfig`], optional.
     #[serde(rename = "ComputeConfig", skip_serializing_if = "Option::is_none")]
     pub compute_config: Option<ComputeConfig>,
-    /// `ControlPlaneScalingConfig`: optional.
+    /// Configuration for provisioned control plane scaling.
+    ///
+    /// `ControlPlaneScalingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-controlplanescalingconfig)): object [`ControlPlaneScalingConfig`], optional.
     #[serde(
         rename = "ControlPlaneScalingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub control_plane_scaling_config: Option<ControlPlaneScalingConfig>,
-    /// `DeletionProtection`: optional.
+    /// Set this value to true to enable deletion protection for the cluster.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `EncryptionConfig`: optional, create-only (changing it replaces the resource).
+    /// `EncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-encryptionconfig)): list of (object [`EncryptionConfig`]), optional, create-only (changing it replaces the resource). Items: 0 to 1.
     #[serde(rename = "EncryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<Value<Vec<EncryptionConfig>>>,
-    /// `Force`: optional.
+    /// Force cluster version update
+    ///
+    /// `Force` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-force)): boolean, optional.
     #[serde(rename = "Force", skip_serializing_if = "Option::is_none")]
     pub force: Option<Value<bool>>,
-    /// `KubeApiServerConfig`: optional.
+    /// The configuration for the Kubernetes API server on an Amazon EKS cluster.
+    ///
+    /// `KubeApiServerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-kubeapiserverconfig)): object [`KubeApiServerConfig`], optional.
     #[serde(
         rename = "KubeApiServerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kube_api_server_config: Option<KubeApiServerConfig>,
-    /// `KubeControllerManagerConfig`: optional.
+    /// The configuration for the Kubernetes controller manager on an Amazon EKS cluster.
+    ///
+    /// `KubeControllerManagerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-kubecontrollermanagerconfig)): object [`KubeControllerManagerConfig`], optional.
     #[serde(
         rename = "KubeControllerManagerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kube_controller_manager_config: Option<KubeControllerManagerConfig>,
-    /// `KubeSchedulerConfig`: optional.
+    /// The configuration for the Kubernetes scheduler on an Amazon EKS cluster.
+    ///
+    /// `KubeSchedulerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-kubeschedulerconfig)): object [`KubeSchedulerConfig`], optional.
     #[serde(
         rename = "KubeSchedulerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kube_scheduler_config: Option<KubeSchedulerConfig>,
-    /// `KubernetesNetworkConfig`: optional.
+    /// The Kubernetes network configuration for the cluster.
+    ///
+    /// `KubernetesNetworkConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-kubernetesnetworkconfig)): object [`KubernetesNetworkConfig`], optional.
     #[serde(
         rename = "KubernetesNetworkConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kubernetes_network_config: Option<KubernetesNetworkConfig>,
-    /// `Logging`: optional.
+    /// Enable exporting the Kubernetes control plane logs for your cluster to CloudWatch Logs based on log types. By default, cluster control plane logs aren't exported to CloudWatch Logs.
+    ///
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-logging)): object [`Logging`], optional.
     #[serde(rename = "Logging", skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The unique name to give to your cluster.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z][A-Za-z0-9\-_]*`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OutpostConfig`: optional, create-only (changing it replaces the resource).
+    /// An object representing the Outpost configuration to use for AWS EKS outpost cluster.
+    ///
+    /// `OutpostConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-outpostconfig)): object [`OutpostConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "OutpostConfig", skip_serializing_if = "Option::is_none")]
     pub outpost_config: Option<OutpostConfig>,
-    /// `RemoteNetworkConfig`: optional.
+    /// Configuration fields for specifying on-premises node and pod CIDRs that are external to the VPC passed during cluster creation.
+    ///
+    /// `RemoteNetworkConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-remotenetworkconfig)): object [`RemoteNetworkConfig`], optional.
     #[serde(
         rename = "RemoteNetworkConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub remote_network_config: Option<RemoteNetworkConfig>,
-    /// `ResourcesVpcConfig`: required.
+    /// An object representing the VPC configuration to use for an Amazon EKS cluster.
+    ///
+    /// `ResourcesVpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-resourcesvpcconfig)): object [`ResourcesVpcConfig`], required.
     #[serde(rename = "ResourcesVpcConfig")]
     pub resources_vpc_config: ResourcesVpcConfig,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM role that provides permissions for the Kubernetes control plane to make calls to AWS API operations on your behalf.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-rolearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `RollbackConfig`: optional.
+    /// The rollback configuration to use for the cluster version rollback.
+    ///
+    /// `RollbackConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-rollbackconfig)): object [`RollbackConfig`], optional.
     #[serde(rename = "RollbackConfig", skip_serializing_if = "Option::is_none")]
     pub rollback_config: Option<RollbackConfig>,
-    /// `StorageConfig`: optional.
+    /// Todo: add description
+    ///
+    /// `StorageConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-storageconfig)): object [`StorageConfig`], optional.
     #[serde(rename = "StorageConfig", skip_serializing_if = "Option::is_none")]
     pub storage_config: Option<StorageConfig>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UpgradePolicy`: optional.
+    /// An object representing the Upgrade Policy to use for the cluster.
+    ///
+    /// `UpgradePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-upgradepolicy)): object [`UpgradePolicy`], optional.
     #[serde(rename = "UpgradePolicy", skip_serializing_if = "Option::is_none")]
     pub upgrade_policy: Option<UpgradePolicy>,
-    /// `Version`: optional.
+    /// The desired Kubernetes version for your cluster. If you don't specify a value here, the latest version available in Amazon EKS is used.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-version)): string, optional. Pattern: `1\.\d\d`.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
-    /// `ZonalShiftConfig`: optional.
+    /// The current zonal shift configuration to use for the cluster.
+    ///
+    /// `ZonalShiftConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html#cfn-eks-cluster-zonalshiftconfig)): object [`ZonalShiftConfig`], optional.
     #[serde(rename = "ZonalShiftConfig", skip_serializing_if = "Option::is_none")]
     pub zonal_shift_config: Option<ZonalShiftConfig>,
 }
@@ -921,25 +1027,35 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::EKS::FargateProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html)).
 ///
+/// Resource Schema for AWS::EKS::FargateProfile
+///
 /// [`FargateProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FargateProfile {
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// Name of the Cluster
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html#cfn-eks-fargateprofile-clustername)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `FargateProfileName`: optional, create-only (changing it replaces the resource).
+    /// Name of FargateProfile
+    ///
+    /// `FargateProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html#cfn-eks-fargateprofile-fargateprofilename)): string, optional, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "FargateProfileName", skip_serializing_if = "Option::is_none")]
     pub fargate_profile_name: Option<Value<String>>,
-    /// `PodExecutionRoleArn`: required, create-only (changing it replaces the resource).
+    /// The IAM policy arn for pods
+    ///
+    /// `PodExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html#cfn-eks-fargateprofile-podexecutionrolearn)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "PodExecutionRoleArn")]
     pub pod_execution_role_arn: Value<String>,
-    /// `Selectors`: required, create-only (changing it replaces the resource).
+    /// `Selectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html#cfn-eks-fargateprofile-selectors)): list of (object [`Selector`]), required, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "Selectors")]
     pub selectors: Value<Vec<Selector>>,
-    /// `Subnets`: optional, create-only (changing it replaces the resource).
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html#cfn-eks-fargateprofile-subnets)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html#cfn-eks-fargateprofile-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1021,25 +1137,37 @@ impl ResourceRef<FargateProfile> {
 
 /// The properties of an `AWS::EKS::IdentityProviderConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html)).
 ///
+/// An object representing an Amazon EKS IdentityProviderConfig.
+///
 /// [`IdentityProviderConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentityProviderConfig {
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// The name of the identity provider configuration.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html#cfn-eks-identityproviderconfig-clustername)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `IdentityProviderConfigName`: optional, create-only (changing it replaces the resource).
+    /// The name of the OIDC provider configuration.
+    ///
+    /// `IdentityProviderConfigName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html#cfn-eks-identityproviderconfig-identityproviderconfigname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "IdentityProviderConfigName",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_provider_config_name: Option<Value<String>>,
-    /// `Oidc`: optional, create-only (changing it replaces the resource).
+    /// An object representing an OpenID Connect (OIDC) configuration.
+    ///
+    /// `Oidc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html#cfn-eks-identityproviderconfig-oidc)): object [`OidcIdentityProviderConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Oidc", skip_serializing_if = "Option::is_none")]
     pub oidc: Option<OidcIdentityProviderConfig>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html#cfn-eks-identityproviderconfig-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the identity provider configuration.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html#cfn-eks-identityproviderconfig-type)): [`IdentityProviderConfigType`], one of `oidc`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<IdentityProviderConfigType>,
 }
@@ -1116,67 +1244,109 @@ impl ResourceRef<IdentityProviderConfig> {
 
 /// The properties of an `AWS::EKS::Nodegroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html)).
 ///
+/// Resource schema for AWS::EKS::Nodegroup
+///
 /// [`Nodegroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Nodegroup {
-    /// `AmiType`: optional, create-only (changing it replaces the resource).
+    /// The AMI type for your node group.
+    ///
+    /// `AmiType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-amitype)): [`AmiType`], one of `AL2023_ARM_64_NVIDIA`, `AL2023_ARM_64_STANDARD`, `AL2023_x86_64_NEURON`, `AL2023_x86_64_NVIDIA`, `AL2023_x86_64_STANDARD`, `AL2_ARM_64`, `AL2_x86_64`, `AL2_x86_64_GPU`, `BOTTLEROCKET_ARM_64`, `BOTTLEROCKET_ARM_64_FIPS`, `BOTTLEROCKET_ARM_64_NVIDIA`, `BOTTLEROCKET_ARM_64_NVIDIA_FIPS`, `BOTTLEROCKET_x86_64`, `BOTTLEROCKET_x86_64_FIPS`, `BOTTLEROCKET_x86_64_NVIDIA`, `BOTTLEROCKET_x86_64_NVIDIA_FIPS`, `CUSTOM`, `WINDOWS_CORE_2019_x86_64`, `WINDOWS_CORE_2022_x86_64`, `WINDOWS_CORE_2025_x86_64`, `WINDOWS_FULL_2019_x86_64`, `WINDOWS_FULL_2022_x86_64`, `WINDOWS_FULL_2025_x86_64`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AmiType", skip_serializing_if = "Option::is_none")]
     pub ami_type: Option<Value<AmiType>>,
-    /// `CapacityType`: optional, create-only (changing it replaces the resource).
+    /// The capacity type of your managed node group.
+    ///
+    /// `CapacityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-capacitytype)): [`CapacityType`], one of `CAPACITY_BLOCK`, `ON_DEMAND`, `OnDemand`, `SPOT`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CapacityType", skip_serializing_if = "Option::is_none")]
     pub capacity_type: Option<Value<CapacityType>>,
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// Name of the cluster to create the node group in.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-clustername)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `DiskSize`: optional, create-only (changing it replaces the resource).
+    /// The root device disk size (in GiB) for your node group instances.
+    ///
+    /// `DiskSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-disksize)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DiskSize", skip_serializing_if = "Option::is_none")]
     pub disk_size: Option<Value<i64>>,
-    /// `ForceUpdateEnabled`: optional.
+    /// Force the update if the existing node group's pods are unable to be drained due to a pod disruption budget issue.
+    ///
+    /// `ForceUpdateEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-forceupdateenabled)): boolean, optional.
     #[serde(rename = "ForceUpdateEnabled", skip_serializing_if = "Option::is_none")]
     pub force_update_enabled: Option<Value<bool>>,
-    /// `InstanceTypes`: optional, create-only (changing it replaces the resource).
+    /// Specify the instance types for a node group.
+    ///
+    /// `InstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-instancetypes)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "InstanceTypes", skip_serializing_if = "Option::is_none")]
     pub instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `Labels`: optional.
+    /// The Kubernetes labels to be applied to the nodes in the node group when they are created.
+    ///
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-labels)): map from string to (string), optional.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, Value<String>>>,
-    /// `LaunchTemplate`: optional.
+    /// An object representing a node group's launch template specification.
+    ///
+    /// `LaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-launchtemplate)): object [`LaunchTemplateSpecification`], optional.
     #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
     pub launch_template: Option<LaunchTemplateSpecification>,
-    /// `NodeRepairConfig`: optional.
+    /// The node auto repair configuration for node group.
+    ///
+    /// `NodeRepairConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-noderepairconfig)): object [`NodeRepairConfig`], optional.
     #[serde(rename = "NodeRepairConfig", skip_serializing_if = "Option::is_none")]
     pub node_repair_config: Option<NodeRepairConfig>,
-    /// `NodeRole`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM role to associate with your node group.
+    ///
+    /// `NodeRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-noderole)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "NodeRole")]
     pub node_role: Value<String>,
-    /// `NodegroupName`: optional, create-only (changing it replaces the resource).
+    /// The unique name to give your node group.
+    ///
+    /// `NodegroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-nodegroupname)): string, optional, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "NodegroupName", skip_serializing_if = "Option::is_none")]
     pub nodegroup_name: Option<Value<String>>,
-    /// `ReleaseVersion`: optional.
+    /// The AMI version of the Amazon EKS-optimized AMI to use with your node group.
+    ///
+    /// `ReleaseVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-releaseversion)): string, optional.
     #[serde(rename = "ReleaseVersion", skip_serializing_if = "Option::is_none")]
     pub release_version: Option<Value<String>>,
-    /// `RemoteAccess`: optional, create-only (changing it replaces the resource).
+    /// The remote access (SSH) configuration to use with your node group.
+    ///
+    /// `RemoteAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-remoteaccess)): object [`RemoteAccess`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RemoteAccess", skip_serializing_if = "Option::is_none")]
     pub remote_access: Option<RemoteAccess>,
-    /// `ScalingConfig`: optional.
+    /// The scaling configuration details for the Auto Scaling group that is created for your node group.
+    ///
+    /// `ScalingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-scalingconfig)): object [`ScalingConfig`], optional.
     #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
     pub scaling_config: Option<ScalingConfig>,
-    /// `Subnets`: required, create-only (changing it replaces the resource).
+    /// The subnets to use for the Auto Scaling group that is created for your node group.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-subnets)): list of (string), required, create-only (changing it replaces the resource).
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// The metadata, as key-value pairs, to apply to the node group to assist with categorization and organization. Follows same schema as Labels for consistency.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Taints`: optional.
+    /// The Kubernetes taints to be applied to the nodes in the node group when they are created.
+    ///
+    /// `Taints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-taints)): list of (object [`Taint`]), optional.
     #[serde(rename = "Taints", skip_serializing_if = "Option::is_none")]
     pub taints: Option<Value<Vec<Taint>>>,
-    /// `UpdateConfig`: optional.
+    /// The node group update configuration.
+    ///
+    /// `UpdateConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-updateconfig)): object [`UpdateConfig`], optional.
     #[serde(rename = "UpdateConfig", skip_serializing_if = "Option::is_none")]
     pub update_config: Option<UpdateConfig>,
-    /// `Version`: optional.
+    /// The Kubernetes version to use for your managed nodes.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
-    /// `WarmPoolConfig`: optional.
+    /// The warm pool configuration details for the Auto Scaling group that is created for the node group.
+    ///
+    /// `WarmPoolConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html#cfn-eks-nodegroup-warmpoolconfig)): object [`WarmPoolConfig`], optional.
     #[serde(rename = "WarmPoolConfig", skip_serializing_if = "Option::is_none")]
     pub warm_pool_config: Option<WarmPoolConfig>,
 }
@@ -1393,31 +1563,49 @@ impl ResourceRef<Nodegroup> {
 
 /// The properties of an `AWS::EKS::PodIdentityAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html)).
 ///
+/// An object representing an Amazon EKS PodIdentityAssociation.
+///
 /// [`PodIdentityAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PodIdentityAssociation {
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// The cluster that the pod identity association is created for.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html#cfn-eks-podidentityassociation-clustername)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `DisableSessionTags`: optional.
+    /// The Disable Session Tags of the pod identity association.
+    ///
+    /// `DisableSessionTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html#cfn-eks-podidentityassociation-disablesessiontags)): boolean, optional. Length: at least 1 characters.
     #[serde(rename = "DisableSessionTags", skip_serializing_if = "Option::is_none")]
     pub disable_session_tags: Option<Value<bool>>,
-    /// `Namespace`: required, create-only (changing it replaces the resource).
+    /// The Kubernetes namespace that the pod identity association is created for.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html#cfn-eks-podidentityassociation-namespace)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `Policy`: optional.
+    /// The policy of the pod identity association.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html#cfn-eks-podidentityassociation-policy)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The IAM role ARN that the pod identity association is created for.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html#cfn-eks-podidentityassociation-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `ServiceAccount`: required, create-only (changing it replaces the resource).
+    /// The Kubernetes service account that the pod identity association is created for.
+    ///
+    /// `ServiceAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html#cfn-eks-podidentityassociation-serviceaccount)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceAccount")]
     pub service_account: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html#cfn-eks-podidentityassociation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetRoleArn`: optional.
+    /// The Target Role Arn of the pod identity association.
+    ///
+    /// `TargetRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html#cfn-eks-podidentityassociation-targetrolearn)): string, optional. Length: at least 1 characters.
     #[serde(rename = "TargetRoleArn", skip_serializing_if = "Option::is_none")]
     pub target_role_arn: Option<Value<String>>,
 }
@@ -1516,15 +1704,19 @@ impl ResourceRef<PodIdentityAssociation> {
 
 /// The `AccessConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `AccessConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-accessconfig.html).
 ///
 /// Every property is optional: start from [`AccessConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessConfig {
-    /// `AuthenticationMode`: optional.
+    /// Specify the authentication mode that should be used to create your cluster.
+    ///
+    /// `AuthenticationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-accessconfig.html#cfn-eks-cluster-accessconfig-authenticationmode)): [`AuthenticationMode`], one of `CONFIG_MAP`, `API_AND_CONFIG_MAP`, `API`, optional.
     #[serde(rename = "AuthenticationMode", skip_serializing_if = "Option::is_none")]
     pub authentication_mode: Option<Value<AuthenticationMode>>,
-    /// `BootstrapClusterCreatorAdminPermissions`: optional, create-only (changing it replaces the resource).
+    /// Set this value to false to avoid creating a default cluster admin Access Entry using the IAM principal used to create the cluster.
+    ///
+    /// `BootstrapClusterCreatorAdminPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-accessconfig.html#cfn-eks-cluster-accessconfig-bootstrapclustercreatoradminpermissions)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "BootstrapClusterCreatorAdminPermissions",
         skip_serializing_if = "Option::is_none"
@@ -1568,15 +1760,19 @@ impl Walk for AccessConfig {
 
 /// The `AccessPolicy` property type of [`AccessEntry`].
 ///
-/// AWS reference: [`AWS::EKS::AccessEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html).
+/// AWS reference: [`AWS::EKS::AccessEntry` `AccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-accesspolicy.html).
 ///
 /// Every property is required: [`AccessPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPolicy {
-    /// `AccessScope`: required.
+    /// The access scope of the access policy.
+    ///
+    /// `AccessScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-accesspolicy.html#cfn-eks-accessentry-accesspolicy-accessscope)): object [`AccessScope`], required.
     #[serde(rename = "AccessScope")]
     pub access_scope: AccessScope,
-    /// `PolicyArn`: required.
+    /// The ARN of the access policy to add to the access entry.
+    ///
+    /// `PolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-accesspolicy.html#cfn-eks-accessentry-accesspolicy-policyarn)): string, required.
     #[serde(rename = "PolicyArn")]
     pub policy_arn: Value<String>,
 }
@@ -1605,15 +1801,19 @@ impl Walk for AccessPolicy {
 
 /// The `AccessScope` property type of [`AccessEntry`].
 ///
-/// AWS reference: [`AWS::EKS::AccessEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html).
+/// AWS reference: [`AWS::EKS::AccessEntry` `AccessScope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-accessscope.html).
 ///
 /// [`AccessScope::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessScope {
-    /// `Namespaces`: optional.
+    /// The namespaces to associate with the access scope. Only specify if Type is set to 'namespace'.
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-accessscope.html#cfn-eks-accessentry-accessscope-namespaces)): list of (string), optional.
     #[serde(rename = "Namespaces", skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: required.
+    /// The type of the access scope.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-accessscope.html#cfn-eks-accessentry-accessscope-type)): [`AccessScopeType`], one of `namespace`, `cluster`, required.
     #[serde(rename = "Type")]
     pub type_: Value<AccessScopeType>,
 }
@@ -1668,15 +1868,19 @@ impl Walk for AccessScopeType {
 
 /// The `Ack` property type of [`Capability`].
 ///
-/// AWS reference: [`AWS::EKS::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html).
+/// AWS reference: [`AWS::EKS::Capability` `Ack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-ack.html).
 ///
 /// Every property is optional: start from [`Ack::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Ack {
-    /// `DisabledServices`: optional.
+    /// A list of ACK service names to disable. Controllers for services in this list are not installed or managed.
+    ///
+    /// `DisabledServices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-ack.html#cfn-eks-capability-ack-disabledservices)): list of (string), optional. Items: 0 to 200. Each item: Pattern: `^[a-z][a-z0-9]*$`. Each item: Length: 1 to 63 characters.
     #[serde(rename = "DisabledServices", skip_serializing_if = "Option::is_none")]
     pub disabled_services: Option<Value<Vec<Value<String>>>>,
-    /// `EnableCrossNamespace`: optional.
+    /// Whether cross-namespace references are enabled for ACK controllers. When not specified, the service default applies.
+    ///
+    /// `EnableCrossNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-ack.html#cfn-eks-capability-ack-enablecrossnamespace)): boolean, optional.
     #[serde(
         rename = "EnableCrossNamespace",
         skip_serializing_if = "Option::is_none"
@@ -1717,15 +1921,19 @@ impl Walk for Ack {
 
 /// The `PodIdentityAssociation` property type of [`Addon`].
 ///
-/// AWS reference: [`AWS::EKS::Addon`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html).
+/// AWS reference: [`AWS::EKS::Addon` `PodIdentityAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-addon-podidentityassociation.html).
 ///
 /// Every property is required: [`AddonPodIdentityAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AddonPodIdentityAssociation {
-    /// `RoleArn`: required.
+    /// The IAM role ARN that the pod identity association is created for.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-addon-podidentityassociation.html#cfn-eks-addon-podidentityassociation-rolearn)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:iam::\d{12}:(role)\/*`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `ServiceAccount`: required.
+    /// The Kubernetes service account that the pod identity association is created for.
+    ///
+    /// `ServiceAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-addon-podidentityassociation.html#cfn-eks-addon-podidentityassociation-serviceaccount)): string, required.
     #[serde(rename = "ServiceAccount")]
     pub service_account: Value<String>,
 }
@@ -1840,24 +2048,34 @@ impl Walk for AmiType {
 
 /// The `ArgoCd` property type of [`Capability`].
 ///
-/// AWS reference: [`AWS::EKS::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html).
+/// AWS reference: [`AWS::EKS::Capability` `ArgoCd`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocd.html).
 ///
 /// [`ArgoCd::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArgoCd {
-    /// `AwsIdc`: required, create-only (changing it replaces the resource).
+    /// Configuration for integrating Argo CD with IAM Identity Center. This allows you to use your organization's identity provider for authentication to Argo CD.
+    ///
+    /// `AwsIdc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocd.html#cfn-eks-capability-argocd-awsidc)): object [`AwsIdc`], required, create-only (changing it replaces the resource).
     #[serde(rename = "AwsIdc")]
     pub aws_idc: AwsIdc,
-    /// `EndpointPrefix`: optional, create-only (changing it replaces the resource).
+    /// An optional prefix for the Argo CD server endpoint. When specified, EKS uses this prefix to generate the server endpoint; otherwise, the endpoint is generated automatically. This value cannot be changed after the capability is created.
+    ///
+    /// `EndpointPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocd.html#cfn-eks-capability-argocd-endpointprefix)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`. Length: 1 to 50 characters.
     #[serde(rename = "EndpointPrefix", skip_serializing_if = "Option::is_none")]
     pub endpoint_prefix: Option<Value<String>>,
-    /// `Namespace`: optional, create-only (changing it replaces the resource).
+    /// The Kubernetes namespace where Argo CD resources will be created. If not specified, the default namespace is used.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocd.html#cfn-eks-capability-argocd-namespace)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `NetworkAccess`: optional.
+    /// Configuration for network access to the Argo CD capability's managed API server endpoint. By default, the Argo CD server is accessible via a public endpoint. You can optionally specify one or more VPC endpoint IDs to enable private connectivity from your VPCs.
+    ///
+    /// `NetworkAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocd.html#cfn-eks-capability-argocd-networkaccess)): object [`NetworkAccess`], optional.
     #[serde(rename = "NetworkAccess", skip_serializing_if = "Option::is_none")]
     pub network_access: Option<NetworkAccess>,
-    /// `RbacRoleMappings`: optional.
+    /// A list of role mappings that define which IAM Identity Center users or groups have which Argo CD roles. Each mapping associates an Argo CD role (ADMIN, EDITOR, or VIEWER) with one or more IAM Identity Center identities.
+    ///
+    /// `RbacRoleMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocd.html#cfn-eks-capability-argocd-rbacrolemappings)): list of (object [`ArgoCdRoleMapping`]), optional.
     #[serde(rename = "RbacRoleMappings", skip_serializing_if = "Option::is_none")]
     pub rbac_role_mappings: Option<Value<Vec<ArgoCdRoleMapping>>>,
 }
@@ -1919,15 +2137,19 @@ impl Walk for ArgoCd {
 
 /// The `ArgoCdRoleMapping` property type of [`Capability`].
 ///
-/// AWS reference: [`AWS::EKS::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html).
+/// AWS reference: [`AWS::EKS::Capability` `ArgoCdRoleMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocdrolemapping.html).
 ///
 /// Every property is required: [`ArgoCdRoleMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArgoCdRoleMapping {
-    /// `Identities`: required.
+    /// A list of IAM Identity Center identities (users or groups) that should be assigned this Argo CD role.
+    ///
+    /// `Identities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocdrolemapping.html#cfn-eks-capability-argocdrolemapping-identities)): list of (object [`SsoIdentity`]), required.
     #[serde(rename = "Identities")]
     pub identities: Value<Vec<SsoIdentity>>,
-    /// `Role`: required.
+    /// The Argo CD role to assign. Valid values are: ADMIN (full administrative access to Argo CD), EDITOR (edit access to Argo CD resources), or VIEWER (read-only access to Argo CD resources).
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-argocdrolemapping.html#cfn-eks-capability-argocdrolemapping-role)): [`Role`], one of `ADMIN`, `EDITOR`, `VIEWER`, required.
     #[serde(rename = "Role")]
     pub role: Value<Role>,
 }
@@ -1982,15 +2204,19 @@ impl Walk for AuthenticationMode {
 
 /// The `AwsIdc` property type of [`Capability`].
 ///
-/// AWS reference: [`AWS::EKS::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html).
+/// AWS reference: [`AWS::EKS::Capability` `AwsIdc`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-awsidc.html).
 ///
 /// [`AwsIdc::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsIdc {
-    /// `IdcInstanceArn`: required.
+    /// The ARN of the IAM Identity Center instance to use for authentication.
+    ///
+    /// `IdcInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-awsidc.html#cfn-eks-capability-awsidc-idcinstancearn)): string, required.
     #[serde(rename = "IdcInstanceArn")]
     pub idc_instance_arn: Value<String>,
-    /// `IdcRegion`: optional.
+    /// The Region where your IAM Identity Center instance is located.
+    ///
+    /// `IdcRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-awsidc.html#cfn-eks-capability-awsidc-idcregion)): string, optional.
     #[serde(rename = "IdcRegion", skip_serializing_if = "Option::is_none")]
     pub idc_region: Option<Value<String>>,
 }
@@ -2025,12 +2251,14 @@ impl Walk for AwsIdc {
 
 /// The `BlockStorage` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `BlockStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-blockstorage.html).
 ///
 /// Every property is optional: start from [`BlockStorage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlockStorage {
-    /// `Enabled`: optional.
+    /// Todo: add description
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-blockstorage.html#cfn-eks-cluster-blockstorage-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -2060,15 +2288,19 @@ impl Walk for BlockStorage {
 
 /// The `CapabilityConfiguration` property type of [`Capability`].
 ///
-/// AWS reference: [`AWS::EKS::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html).
+/// AWS reference: [`AWS::EKS::Capability` `CapabilityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-capabilityconfiguration.html).
 ///
 /// Every property is optional: start from [`CapabilityConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapabilityConfiguration {
-    /// `Ack`: optional.
+    /// Configuration settings for an ACK (AWS Controllers for Kubernetes) capability.
+    ///
+    /// `Ack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-capabilityconfiguration.html#cfn-eks-capability-capabilityconfiguration-ack)): object [`Ack`], optional.
     #[serde(rename = "Ack", skip_serializing_if = "Option::is_none")]
     pub ack: Option<Ack>,
-    /// `ArgoCd`: optional.
+    /// Configuration settings for an Argo CD capability. This includes the Kubernetes namespace, IAM Identity Center integration, RBAC role mappings, and network access configuration.
+    ///
+    /// `ArgoCd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-capabilityconfiguration.html#cfn-eks-capability-capabilityconfiguration-argocd)): object [`ArgoCd`], optional.
     #[serde(rename = "ArgoCd", skip_serializing_if = "Option::is_none")]
     pub argo_cd: Option<ArgoCd>,
 }
@@ -2155,12 +2387,14 @@ impl Walk for CapacityType {
 
 /// The `ClusterLogging` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ClusterLogging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-clusterlogging.html).
 ///
 /// Every property is optional: start from [`ClusterLogging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterLogging {
-    /// `EnabledTypes`: optional.
+    /// Enable control plane logs for your cluster, all log types will be disabled if the array is empty
+    ///
+    /// `EnabledTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-clusterlogging.html#cfn-eks-cluster-clusterlogging-enabledtypes)): list of (object [`LoggingTypeConfig`]), optional.
     #[serde(rename = "EnabledTypes", skip_serializing_if = "Option::is_none")]
     pub enabled_types: Option<Value<Vec<LoggingTypeConfig>>>,
 }
@@ -2190,18 +2424,24 @@ impl Walk for ClusterLogging {
 
 /// The `ComputeConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ComputeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-computeconfig.html).
 ///
 /// Every property is optional: start from [`ComputeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComputeConfig {
-    /// `Enabled`: optional.
+    /// Todo: add description
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-computeconfig.html#cfn-eks-cluster-computeconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `NodePools`: optional.
+    /// Todo: add description
+    ///
+    /// `NodePools` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-computeconfig.html#cfn-eks-cluster-computeconfig-nodepools)): list of (string), optional.
     #[serde(rename = "NodePools", skip_serializing_if = "Option::is_none")]
     pub node_pools: Option<Value<Vec<Value<String>>>>,
-    /// `NodeRoleArn`: optional.
+    /// Todo: add description
+    ///
+    /// `NodeRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-computeconfig.html#cfn-eks-cluster-computeconfig-noderolearn)): string, optional.
     #[serde(rename = "NodeRoleArn", skip_serializing_if = "Option::is_none")]
     pub node_role_arn: Option<Value<String>>,
 }
@@ -2270,15 +2510,19 @@ impl Walk for ControlPlaneEgressMode {
 
 /// The `ControlPlanePlacement` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ControlPlanePlacement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-controlplaneplacement.html).
 ///
 /// Every property is optional: start from [`ControlPlanePlacement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ControlPlanePlacement {
-    /// `GroupName`: optional.
+    /// The name of the placement group for the Kubernetes control plane instances. This setting can't be changed after cluster creation.
+    ///
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-controlplaneplacement.html#cfn-eks-cluster-controlplaneplacement-groupname)): string, optional.
     #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Value<String>>,
-    /// `SpreadLevel`: optional.
+    /// Optional parameter to specify the placement group spread level for control plane instances. If not provided, EKS will deploy control plane instances without a placement group.
+    ///
+    /// `SpreadLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-controlplaneplacement.html#cfn-eks-cluster-controlplaneplacement-spreadlevel)): [`SpreadLevel`], one of `host`, `rack`, optional.
     #[serde(rename = "SpreadLevel", skip_serializing_if = "Option::is_none")]
     pub spread_level: Option<Value<SpreadLevel>>,
 }
@@ -2316,12 +2560,14 @@ impl Walk for ControlPlanePlacement {
 
 /// The `ControlPlaneScalingConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ControlPlaneScalingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-controlplanescalingconfig.html).
 ///
 /// Every property is optional: start from [`ControlPlaneScalingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ControlPlaneScalingConfig {
-    /// `Tier`: optional.
+    /// The scaling tier for the provisioned control plane.
+    ///
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-controlplanescalingconfig.html#cfn-eks-cluster-controlplanescalingconfig-tier)): [`Tier`], one of `standard`, `tier-xl`, `tier-2xl`, `tier-4xl`, `tier-8xl`, `tier-ultra`, optional.
     #[serde(rename = "Tier", skip_serializing_if = "Option::is_none")]
     pub tier: Option<Value<Tier>>,
 }
@@ -2391,12 +2637,14 @@ impl Walk for Effect {
 
 /// The `ElasticLoadBalancing` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ElasticLoadBalancing`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-elasticloadbalancing.html).
 ///
 /// Every property is optional: start from [`ElasticLoadBalancing::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ElasticLoadBalancing {
-    /// `Enabled`: optional.
+    /// Todo: add description
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-elasticloadbalancing.html#cfn-eks-cluster-elasticloadbalancing-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -2426,15 +2674,19 @@ impl Walk for ElasticLoadBalancing {
 
 /// The `EncryptionConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `EncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-encryptionconfig.html).
 ///
 /// Every property is optional: start from [`EncryptionConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfig {
-    /// `Provider`: optional.
+    /// The encryption provider for the cluster.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-encryptionconfig.html#cfn-eks-cluster-encryptionconfig-provider)): object [`Provider`], optional.
     #[serde(rename = "Provider", skip_serializing_if = "Option::is_none")]
     pub provider: Option<Provider>,
-    /// `Resources`: optional, deprecated by AWS.
+    /// Specifies the resources to be encrypted. The only supported value is "secrets".
+    ///
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-encryptionconfig.html#cfn-eks-cluster-encryptionconfig-resources)): list of (string), optional, deprecated by AWS.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<Value<String>>>>,
 }
@@ -2472,12 +2724,14 @@ impl Walk for EncryptionConfig {
 
 /// The `EtcdPlacement` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `EtcdPlacement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-etcdplacement.html).
 ///
 /// Every property is optional: start from [`EtcdPlacement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EtcdPlacement {
-    /// `SpreadLevel`: optional.
+    /// Optional parameter to specify the placement group spread level for etcd instances. If not provided, EKS will deploy etcd instances without a placement group.
+    ///
+    /// `SpreadLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-etcdplacement.html#cfn-eks-cluster-etcdplacement-spreadlevel)): [`SpreadLevel`], one of `host`, `rack`, optional.
     #[serde(rename = "SpreadLevel", skip_serializing_if = "Option::is_none")]
     pub spread_level: Option<Value<SpreadLevel>>,
 }
@@ -2507,12 +2761,14 @@ impl Walk for EtcdPlacement {
 
 /// The `HorizontalPodAutoscalerControllerConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `HorizontalPodAutoscalerControllerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-horizontalpodautoscalercontrollerconfig.html).
 ///
 /// Every property is optional: start from [`HorizontalPodAutoscalerControllerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HorizontalPodAutoscalerControllerConfig {
-    /// `HorizontalPodAutoscalerSyncPeriod`: optional.
+    /// The interval between each sync of the horizontal pod autoscaler (e.g., 15s, 1m).
+    ///
+    /// `HorizontalPodAutoscalerSyncPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-horizontalpodautoscalercontrollerconfig.html#cfn-eks-cluster-horizontalpodautoscalercontrollerconfig-horizontalpodautoscalersyncperiod)): string, optional.
     #[serde(
         rename = "HorizontalPodAutoscalerSyncPeriod",
         skip_serializing_if = "Option::is_none"
@@ -2585,15 +2841,19 @@ impl Walk for IpFamily {
 
 /// The `KubeApiServerConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `KubeApiServerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubeapiserverconfig.html).
 ///
 /// Every property is optional: start from [`KubeApiServerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KubeApiServerConfig {
-    /// `EventTtl`: optional.
+    /// The duration that Kubernetes events are retained (e.g., 30m, 1h).
+    ///
+    /// `EventTtl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubeapiserverconfig.html#cfn-eks-cluster-kubeapiserverconfig-eventttl)): string, optional.
     #[serde(rename = "EventTtl", skip_serializing_if = "Option::is_none")]
     pub event_ttl: Option<Value<String>>,
-    /// `ServiceNodePortRange`: optional.
+    /// The port range for Kubernetes NodePort services.
+    ///
+    /// `ServiceNodePortRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubeapiserverconfig.html#cfn-eks-cluster-kubeapiserverconfig-servicenodeportrange)): object [`ServiceNodePortRange`], optional.
     #[serde(
         rename = "ServiceNodePortRange",
         skip_serializing_if = "Option::is_none"
@@ -2634,19 +2894,23 @@ impl Walk for KubeApiServerConfig {
 
 /// The `KubeControllerManagerConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `KubeControllerManagerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubecontrollermanagerconfig.html).
 ///
 /// Every property is optional: start from [`KubeControllerManagerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KubeControllerManagerConfig {
-    /// `HorizontalPodAutoscalerControllerConfig`: optional.
+    /// The horizontal pod autoscaler controller configuration.
+    ///
+    /// `HorizontalPodAutoscalerControllerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubecontrollermanagerconfig.html#cfn-eks-cluster-kubecontrollermanagerconfig-horizontalpodautoscalercontrollerconfig)): object [`HorizontalPodAutoscalerControllerConfig`], optional.
     #[serde(
         rename = "HorizontalPodAutoscalerControllerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub horizontal_pod_autoscaler_controller_config:
         Option<HorizontalPodAutoscalerControllerConfig>,
-    /// `PodGcControllerConfig`: optional.
+    /// The pod garbage collector controller configuration.
+    ///
+    /// `PodGcControllerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubecontrollermanagerconfig.html#cfn-eks-cluster-kubecontrollermanagerconfig-podgccontrollerconfig)): object [`PodGcControllerConfig`], optional.
     #[serde(
         rename = "PodGcControllerConfig",
         skip_serializing_if = "Option::is_none"
@@ -2690,12 +2954,14 @@ impl Walk for KubeControllerManagerConfig {
 
 /// The `KubeSchedulerConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `KubeSchedulerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubeschedulerconfig.html).
 ///
 /// Every property is optional: start from [`KubeSchedulerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KubeSchedulerConfig {
-    /// `NodeResourcesFit`: optional.
+    /// The NodeResourcesFit plugin configuration for the Kubernetes scheduler.
+    ///
+    /// `NodeResourcesFit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubeschedulerconfig.html#cfn-eks-cluster-kubeschedulerconfig-noderesourcesfit)): object [`NodeResourcesFitConfig`], optional.
     #[serde(rename = "NodeResourcesFit", skip_serializing_if = "Option::is_none")]
     pub node_resources_fit: Option<NodeResourcesFitConfig>,
 }
@@ -2725,21 +2991,27 @@ impl Walk for KubeSchedulerConfig {
 
 /// The `KubernetesNetworkConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `KubernetesNetworkConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubernetesnetworkconfig.html).
 ///
 /// Every property is optional: start from [`KubernetesNetworkConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KubernetesNetworkConfig {
-    /// `ElasticLoadBalancing`: optional.
+    /// Todo: add description
+    ///
+    /// `ElasticLoadBalancing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubernetesnetworkconfig.html#cfn-eks-cluster-kubernetesnetworkconfig-elasticloadbalancing)): object [`ElasticLoadBalancing`], optional.
     #[serde(
         rename = "ElasticLoadBalancing",
         skip_serializing_if = "Option::is_none"
     )]
     pub elastic_load_balancing: Option<ElasticLoadBalancing>,
-    /// `IpFamily`: optional, create-only (changing it replaces the resource).
+    /// Ipv4 or Ipv6. You can only specify ipv6 for 1.21 and later clusters that use version 1.10.1 or later of the Amazon VPC CNI add-on
+    ///
+    /// `IpFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubernetesnetworkconfig.html#cfn-eks-cluster-kubernetesnetworkconfig-ipfamily)): [`IpFamily`], one of `ipv4`, `ipv6`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpFamily", skip_serializing_if = "Option::is_none")]
     pub ip_family: Option<Value<IpFamily>>,
-    /// `ServiceIpv4Cidr`: optional, create-only (changing it replaces the resource).
+    /// The CIDR block to assign Kubernetes service IP addresses from. If you don't specify a block, Kubernetes assigns addresses from either the 10.100.0.0/16 or 172.20.0.0/16 CIDR blocks. We recommend that you specify a block that does not overlap with resources in other networks that are peered or connected to your VPC.
+    ///
+    /// `ServiceIpv4Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-kubernetesnetworkconfig.html#cfn-eks-cluster-kubernetesnetworkconfig-serviceipv4cidr)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceIpv4Cidr", skip_serializing_if = "Option::is_none")]
     pub service_ipv4_cidr: Option<Value<String>>,
 }
@@ -2785,15 +3057,19 @@ impl Walk for KubernetesNetworkConfig {
 
 /// The `Label` property type of [`FargateProfile`].
 ///
-/// AWS reference: [`AWS::EKS::FargateProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html).
+/// AWS reference: [`AWS::EKS::FargateProfile` `Label`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-fargateprofile-label.html).
 ///
 /// Every property is required: [`Label::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Label {
-    /// `Key`: required.
+    /// The key name of the label.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-fargateprofile-label.html#cfn-eks-fargateprofile-label-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the label.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-fargateprofile-label.html#cfn-eks-fargateprofile-label-value)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2822,18 +3098,18 @@ impl Walk for Label {
 
 /// The `LaunchTemplateSpecification` property type of [`Nodegroup`].
 ///
-/// AWS reference: [`AWS::EKS::Nodegroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html).
+/// AWS reference: [`AWS::EKS::Nodegroup` `LaunchTemplateSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-launchtemplatespecification.html).
 ///
 /// Every property is optional: start from [`LaunchTemplateSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchTemplateSpecification {
-    /// `Id`: optional.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-launchtemplatespecification.html#cfn-eks-nodegroup-launchtemplatespecification-id)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-launchtemplatespecification.html#cfn-eks-nodegroup-launchtemplatespecification-name)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-launchtemplatespecification.html#cfn-eks-nodegroup-launchtemplatespecification-version)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -2879,12 +3155,14 @@ impl Walk for LaunchTemplateSpecification {
 
 /// The `Logging` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `Logging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-logging.html).
 ///
 /// Every property is optional: start from [`Logging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Logging {
-    /// `ClusterLogging`: optional.
+    /// The cluster control plane logging configuration for your cluster.
+    ///
+    /// `ClusterLogging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-logging.html#cfn-eks-cluster-logging-clusterlogging)): object [`ClusterLogging`], optional.
     #[serde(rename = "ClusterLogging", skip_serializing_if = "Option::is_none")]
     pub cluster_logging: Option<ClusterLogging>,
 }
@@ -2914,12 +3192,14 @@ impl Walk for Logging {
 
 /// The `LoggingTypeConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `LoggingTypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-loggingtypeconfig.html).
 ///
 /// Every property is optional: start from [`LoggingTypeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingTypeConfig {
-    /// `Type`: optional.
+    /// name of the log type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-loggingtypeconfig.html#cfn-eks-cluster-loggingtypeconfig-type)): [`LoggingTypeConfigType`], one of `api`, `audit`, `authenticator`, `controllerManager`, `scheduler`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<LoggingTypeConfigType>>,
 }
@@ -2978,12 +3258,14 @@ impl Walk for LoggingTypeConfigType {
 
 /// The `NamespaceConfig` property type of [`Addon`].
 ///
-/// AWS reference: [`AWS::EKS::Addon`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html).
+/// AWS reference: [`AWS::EKS::Addon` `NamespaceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-addon-namespaceconfig.html).
 ///
 /// Every property is required: [`NamespaceConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NamespaceConfig {
-    /// `Namespace`: required.
+    /// The custom namespace for creating the add-on
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-addon-namespaceconfig.html#cfn-eks-addon-namespaceconfig-namespace)): string, required. Length: 1 to 63 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -3009,12 +3291,14 @@ impl Walk for NamespaceConfig {
 
 /// The `NetworkAccess` property type of [`Capability`].
 ///
-/// AWS reference: [`AWS::EKS::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html).
+/// AWS reference: [`AWS::EKS::Capability` `NetworkAccess`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-networkaccess.html).
 ///
 /// Every property is optional: start from [`NetworkAccess::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkAccess {
-    /// `VpceIds`: optional.
+    /// A list of VPC endpoint IDs to associate with the managed Argo CD API server endpoint. Each VPC endpoint provides private connectivity from a specific VPC to the Argo CD server. You can specify multiple VPC endpoint IDs to enable access from multiple VPCs.
+    ///
+    /// `VpceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-networkaccess.html#cfn-eks-capability-networkaccess-vpceids)): list of (string), optional.
     #[serde(rename = "VpceIds", skip_serializing_if = "Option::is_none")]
     pub vpce_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -3044,39 +3328,51 @@ impl Walk for NetworkAccess {
 
 /// The `NodeRepairConfig` property type of [`Nodegroup`].
 ///
-/// AWS reference: [`AWS::EKS::Nodegroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html).
+/// AWS reference: [`AWS::EKS::Nodegroup` `NodeRepairConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfig.html).
 ///
 /// Every property is optional: start from [`NodeRepairConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeRepairConfig {
-    /// `Enabled`: optional.
+    /// Set this value to true to enable node auto repair for the node group.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfig.html#cfn-eks-nodegroup-noderepairconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `MaxParallelNodesRepairedCount`: optional.
+    /// Specify the maximum number of nodes that can be repaired concurrently or in parallel, expressed as a count of unhealthy nodes. This gives you finer-grained control over the pace of node replacements. When using this, you cannot also set MaxParallelNodesRepairedPercentage at the same time.
+    ///
+    /// `MaxParallelNodesRepairedCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfig.html#cfn-eks-nodegroup-noderepairconfig-maxparallelnodesrepairedcount)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxParallelNodesRepairedCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_parallel_nodes_repaired_count: Option<Value<i64>>,
-    /// `MaxParallelNodesRepairedPercentage`: optional.
+    /// Specify the maximum number of nodes that can be repaired concurrently or in parallel, expressed as a percentage of unhealthy nodes. This gives you finer-grained control over the pace of node replacements. When using this, you cannot also set MaxParallelNodesRepairedCount at the same time.
+    ///
+    /// `MaxParallelNodesRepairedPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfig.html#cfn-eks-nodegroup-noderepairconfig-maxparallelnodesrepairedpercentage)): integer, optional. Range: 1 to 100.
     #[serde(
         rename = "MaxParallelNodesRepairedPercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_parallel_nodes_repaired_percentage: Option<Value<i64>>,
-    /// `MaxUnhealthyNodeThresholdCount`: optional.
+    /// Specify a count threshold of unhealthy nodes, above which node auto repair actions will stop. When using this, you cannot also set MaxUnhealthyNodeThresholdPercentage at the same time.
+    ///
+    /// `MaxUnhealthyNodeThresholdCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfig.html#cfn-eks-nodegroup-noderepairconfig-maxunhealthynodethresholdcount)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxUnhealthyNodeThresholdCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_unhealthy_node_threshold_count: Option<Value<i64>>,
-    /// `MaxUnhealthyNodeThresholdPercentage`: optional.
+    /// Specify a percentage threshold of unhealthy nodes, above which node auto repair actions will stop. When using this, you cannot also set MaxUnhealthyNodeThresholdCount at the same time.
+    ///
+    /// `MaxUnhealthyNodeThresholdPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfig.html#cfn-eks-nodegroup-noderepairconfig-maxunhealthynodethresholdpercentage)): integer, optional. Range: 1 to 100.
     #[serde(
         rename = "MaxUnhealthyNodeThresholdPercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_unhealthy_node_threshold_percentage: Option<Value<i64>>,
-    /// `NodeRepairConfigOverrides`: optional.
+    /// Specify granular overrides for specific repair actions. These overrides control the repair action and the repair delay time before a node is considered eligible for repair. If you use this, you must specify all the values.
+    ///
+    /// `NodeRepairConfigOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfig.html#cfn-eks-nodegroup-noderepairconfig-noderepairconfigoverrides)): list of (object [`NodeRepairConfigOverrides`]), optional.
     #[serde(
         rename = "NodeRepairConfigOverrides",
         skip_serializing_if = "Option::is_none"
@@ -3152,30 +3448,38 @@ impl Walk for NodeRepairConfig {
 
 /// The `NodeRepairConfigOverrides` property type of [`Nodegroup`].
 ///
-/// AWS reference: [`AWS::EKS::Nodegroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html).
+/// AWS reference: [`AWS::EKS::Nodegroup` `NodeRepairConfigOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfigoverrides.html).
 ///
 /// Every property is optional: start from [`NodeRepairConfigOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeRepairConfigOverrides {
-    /// `MinRepairWaitTimeMins`: optional.
+    /// Specify the minimum time in minutes to wait before attempting to repair a node with this specific NodeMonitoringCondition and NodeUnhealthyReason.
+    ///
+    /// `MinRepairWaitTimeMins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfigoverrides.html#cfn-eks-nodegroup-noderepairconfigoverrides-minrepairwaittimemins)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MinRepairWaitTimeMins",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_repair_wait_time_mins: Option<Value<i64>>,
-    /// `NodeMonitoringCondition`: optional.
+    /// Specify an unhealthy condition reported by the node monitoring agent that this override would apply to.
+    ///
+    /// `NodeMonitoringCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfigoverrides.html#cfn-eks-nodegroup-noderepairconfigoverrides-nodemonitoringcondition)): string, optional.
     #[serde(
         rename = "NodeMonitoringCondition",
         skip_serializing_if = "Option::is_none"
     )]
     pub node_monitoring_condition: Option<Value<String>>,
-    /// `NodeUnhealthyReason`: optional.
+    /// Specify a reason reported by the node monitoring agent that this override would apply to.
+    ///
+    /// `NodeUnhealthyReason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfigoverrides.html#cfn-eks-nodegroup-noderepairconfigoverrides-nodeunhealthyreason)): string, optional.
     #[serde(
         rename = "NodeUnhealthyReason",
         skip_serializing_if = "Option::is_none"
     )]
     pub node_unhealthy_reason: Option<Value<String>>,
-    /// `RepairAction`: optional.
+    /// Specify the repair action to take for nodes when all of the specified conditions are met.
+    ///
+    /// `RepairAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-noderepairconfigoverrides.html#cfn-eks-nodegroup-noderepairconfigoverrides-repairaction)): [`RepairAction`], one of `Replace`, `Reboot`, `NoAction`, optional.
     #[serde(rename = "RepairAction", skip_serializing_if = "Option::is_none")]
     pub repair_action: Option<Value<RepairAction>>,
 }
@@ -3229,12 +3533,14 @@ impl Walk for NodeRepairConfigOverrides {
 
 /// The `NodeResourcesFitConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `NodeResourcesFitConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-noderesourcesfitconfig.html).
 ///
 /// Every property is optional: start from [`NodeResourcesFitConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeResourcesFitConfig {
-    /// `ScoringStrategy`: optional.
+    /// The scoring strategy configuration for the NodeResourcesFit scheduler plugin.
+    ///
+    /// `ScoringStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-noderesourcesfitconfig.html#cfn-eks-cluster-noderesourcesfitconfig-scoringstrategy)): object [`ScoringStrategy`], optional.
     #[serde(rename = "ScoringStrategy", skip_serializing_if = "Option::is_none")]
     pub scoring_strategy: Option<ScoringStrategy>,
 }
@@ -3264,30 +3570,42 @@ impl Walk for NodeResourcesFitConfig {
 
 /// The `OidcIdentityProviderConfig` property type of [`IdentityProviderConfig`].
 ///
-/// AWS reference: [`AWS::EKS::IdentityProviderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html).
+/// AWS reference: [`AWS::EKS::IdentityProviderConfig` `OidcIdentityProviderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-oidcidentityproviderconfig.html).
 ///
 /// [`OidcIdentityProviderConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OidcIdentityProviderConfig {
-    /// `ClientId`: required.
+    /// This is also known as audience. The ID for the client application that makes authentication requests to the OpenID identity provider.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-oidcidentityproviderconfig.html#cfn-eks-identityproviderconfig-oidcidentityproviderconfig-clientid)): string, required.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `GroupsClaim`: optional.
+    /// The JWT claim that the provider uses to return your groups.
+    ///
+    /// `GroupsClaim` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-oidcidentityproviderconfig.html#cfn-eks-identityproviderconfig-oidcidentityproviderconfig-groupsclaim)): string, optional.
     #[serde(rename = "GroupsClaim", skip_serializing_if = "Option::is_none")]
     pub groups_claim: Option<Value<String>>,
-    /// `GroupsPrefix`: optional.
+    /// The prefix that is prepended to group claims to prevent clashes with existing names (such as system: groups).
+    ///
+    /// `GroupsPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-oidcidentityproviderconfig.html#cfn-eks-identityproviderconfig-oidcidentityproviderconfig-groupsprefix)): string, optional.
     #[serde(rename = "GroupsPrefix", skip_serializing_if = "Option::is_none")]
     pub groups_prefix: Option<Value<String>>,
-    /// `IssuerUrl`: required.
+    /// The URL of the OpenID identity provider that allows the API server to discover public signing keys for verifying tokens.
+    ///
+    /// `IssuerUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-oidcidentityproviderconfig.html#cfn-eks-identityproviderconfig-oidcidentityproviderconfig-issuerurl)): string, required.
     #[serde(rename = "IssuerUrl")]
     pub issuer_url: Value<String>,
-    /// `RequiredClaims`: optional.
+    /// `RequiredClaims` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-oidcidentityproviderconfig.html#cfn-eks-identityproviderconfig-oidcidentityproviderconfig-requiredclaims)): list of (object [`RequiredClaim`]), optional.
     #[serde(rename = "RequiredClaims", skip_serializing_if = "Option::is_none")]
     pub required_claims: Option<Value<Vec<RequiredClaim>>>,
-    /// `UsernameClaim`: optional.
+    /// The JSON Web Token (JWT) claim to use as the username. The default is sub, which is expected to be a unique identifier of the end user. You can choose other claims, such as email or name, depending on the OpenID identity provider. Claims other than email are prefixed with the issuer URL to prevent naming clashes with other plug-ins.
+    ///
+    /// `UsernameClaim` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-oidcidentityproviderconfig.html#cfn-eks-identityproviderconfig-oidcidentityproviderconfig-usernameclaim)): string, optional.
     #[serde(rename = "UsernameClaim", skip_serializing_if = "Option::is_none")]
     pub username_claim: Option<Value<String>>,
-    /// `UsernamePrefix`: optional.
+    /// The prefix that is prepended to username claims to prevent clashes with existing names. If you do not provide this field, and username is a value other than email, the prefix defaults to issuerurl\#. You can use the value - to disable all prefixing.
+    ///
+    /// `UsernamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-oidcidentityproviderconfig.html#cfn-eks-identityproviderconfig-oidcidentityproviderconfig-usernameprefix)): string, optional.
     #[serde(rename = "UsernamePrefix", skip_serializing_if = "Option::is_none")]
     pub username_prefix: Option<Value<String>>,
 }
@@ -3361,27 +3679,37 @@ impl Walk for OidcIdentityProviderConfig {
 
 /// The `OutpostConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `OutpostConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-outpostconfig.html).
 ///
 /// [`OutpostConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutpostConfig {
-    /// `ControlPlaneInstanceType`: required.
+    /// The EC2 instance type for the Kubernetes control plane instances of your local Amazon EKS cluster on AWS Outposts. This instance type applies to all control plane instances and cannot be changed after cluster creation.
+    ///
+    /// `ControlPlaneInstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-outpostconfig.html#cfn-eks-cluster-outpostconfig-controlplaneinstancetype)): string, required.
     #[serde(rename = "ControlPlaneInstanceType")]
     pub control_plane_instance_type: Value<String>,
-    /// `ControlPlanePlacement`: optional.
+    /// An object representing the placement configuration for all the control plane instances of your local Amazon EKS cluster on an AWS Outpost.
+    ///
+    /// `ControlPlanePlacement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-outpostconfig.html#cfn-eks-cluster-outpostconfig-controlplaneplacement)): object [`ControlPlanePlacement`], optional.
     #[serde(
         rename = "ControlPlanePlacement",
         skip_serializing_if = "Option::is_none"
     )]
     pub control_plane_placement: Option<ControlPlanePlacement>,
-    /// `EtcdInstanceType`: optional.
+    /// The EC2 instance type for etcd instances of your local Amazon EKS cluster on AWS Outposts. This instance type applies to all etcd instances and cannot be changed after cluster creation.
+    ///
+    /// `EtcdInstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-outpostconfig.html#cfn-eks-cluster-outpostconfig-etcdinstancetype)): string, optional.
     #[serde(rename = "EtcdInstanceType", skip_serializing_if = "Option::is_none")]
     pub etcd_instance_type: Option<Value<String>>,
-    /// `EtcdPlacement`: optional.
+    /// An object representing the placement configuration for the etcd instances of your local Amazon EKS cluster on an AWS Outpost.
+    ///
+    /// `EtcdPlacement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-outpostconfig.html#cfn-eks-cluster-outpostconfig-etcdplacement)): object [`EtcdPlacement`], optional.
     #[serde(rename = "EtcdPlacement", skip_serializing_if = "Option::is_none")]
     pub etcd_placement: Option<EtcdPlacement>,
-    /// `OutpostArns`: required.
+    /// The ARN of the Outpost that you want to use for your local Amazon EKS cluster on Outposts. Only a single Outpost ARN is supported.
+    ///
+    /// `OutpostArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-outpostconfig.html#cfn-eks-cluster-outpostconfig-outpostarns)): list of (string), required. Each item: Items: at least 1.
     #[serde(rename = "OutpostArns")]
     pub outpost_arns: Value<Vec<Value<String>>>,
 }
@@ -3440,12 +3768,14 @@ impl Walk for OutpostConfig {
 
 /// The `PodGcControllerConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `PodGcControllerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-podgccontrollerconfig.html).
 ///
 /// Every property is optional: start from [`PodGcControllerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PodGcControllerConfig {
-    /// `TerminatedPodGcThreshold`: optional.
+    /// The number of terminated pods that can exist before the terminated pod garbage collector starts deleting them.
+    ///
+    /// `TerminatedPodGcThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-podgccontrollerconfig.html#cfn-eks-cluster-podgccontrollerconfig-terminatedpodgcthreshold)): integer, optional. Range: 1 to 1000000.
     #[serde(
         rename = "TerminatedPodGcThreshold",
         skip_serializing_if = "Option::is_none"
@@ -3501,12 +3831,14 @@ impl Walk for PoolState {
 
 /// The `Provider` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `Provider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-provider.html).
 ///
 /// Every property is optional: start from [`Provider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Provider {
-    /// `KeyArn`: optional.
+    /// Amazon Resource Name (ARN) or alias of the KMS key. The KMS key must be symmetric, created in the same region as the cluster, and if the KMS key was created in a different account, the user must have access to the KMS key.
+    ///
+    /// `KeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-provider.html#cfn-eks-cluster-provider-keyarn)): string, optional.
     #[serde(rename = "KeyArn", skip_serializing_if = "Option::is_none")]
     pub key_arn: Option<Value<String>>,
 }
@@ -3536,15 +3868,15 @@ impl Walk for Provider {
 
 /// The `RemoteAccess` property type of [`Nodegroup`].
 ///
-/// AWS reference: [`AWS::EKS::Nodegroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html).
+/// AWS reference: [`AWS::EKS::Nodegroup` `RemoteAccess`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-remoteaccess.html).
 ///
 /// [`RemoteAccess::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RemoteAccess {
-    /// `Ec2SshKey`: required.
+    /// `Ec2SshKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-remoteaccess.html#cfn-eks-nodegroup-remoteaccess-ec2sshkey)): string, required.
     #[serde(rename = "Ec2SshKey")]
     pub ec2_ssh_key: Value<String>,
-    /// `SourceSecurityGroups`: optional.
+    /// `SourceSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-remoteaccess.html#cfn-eks-nodegroup-remoteaccess-sourcesecuritygroups)): list of (string), optional.
     #[serde(
         rename = "SourceSecurityGroups",
         skip_serializing_if = "Option::is_none"
@@ -3582,15 +3914,19 @@ impl Walk for RemoteAccess {
 
 /// The `RemoteNetworkConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `RemoteNetworkConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-remotenetworkconfig.html).
 ///
 /// Every property is optional: start from [`RemoteNetworkConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RemoteNetworkConfig {
-    /// `RemoteNodeNetworks`: optional.
+    /// Network configuration of nodes run on-premises with EKS Hybrid Nodes.
+    ///
+    /// `RemoteNodeNetworks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-remotenetworkconfig.html#cfn-eks-cluster-remotenetworkconfig-remotenodenetworks)): list of (object [`RemoteNodeNetwork`]), optional. Items: 0 to 1.
     #[serde(rename = "RemoteNodeNetworks", skip_serializing_if = "Option::is_none")]
     pub remote_node_networks: Option<Value<Vec<RemoteNodeNetwork>>>,
-    /// `RemotePodNetworks`: optional.
+    /// Network configuration of pods run on-premises with EKS Hybrid Nodes.
+    ///
+    /// `RemotePodNetworks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-remotenetworkconfig.html#cfn-eks-cluster-remotenetworkconfig-remotepodnetworks)): list of (object [`RemotePodNetwork`]), optional. Items: 0 to 1.
     #[serde(rename = "RemotePodNetworks", skip_serializing_if = "Option::is_none")]
     pub remote_pod_networks: Option<Value<Vec<RemotePodNetwork>>>,
 }
@@ -3628,12 +3964,14 @@ impl Walk for RemoteNetworkConfig {
 
 /// The `RemoteNodeNetwork` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `RemoteNodeNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-remotenodenetwork.html).
 ///
 /// Every property is required: [`RemoteNodeNetwork::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RemoteNodeNetwork {
-    /// `Cidrs`: required.
+    /// Specifies the list of remote node CIDRs.
+    ///
+    /// `Cidrs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-remotenodenetwork.html#cfn-eks-cluster-remotenodenetwork-cidrs)): list of (string), required. Each item: Items: at least 1.
     #[serde(rename = "Cidrs")]
     pub cidrs: Value<Vec<Value<String>>>,
 }
@@ -3659,12 +3997,14 @@ impl Walk for RemoteNodeNetwork {
 
 /// The `RemotePodNetwork` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `RemotePodNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-remotepodnetwork.html).
 ///
 /// Every property is required: [`RemotePodNetwork::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RemotePodNetwork {
-    /// `Cidrs`: required.
+    /// Specifies the list of remote pod CIDRs.
+    ///
+    /// `Cidrs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-remotepodnetwork.html#cfn-eks-cluster-remotepodnetwork-cidrs)): list of (string), required. Each item: Items: at least 1.
     #[serde(rename = "Cidrs")]
     pub cidrs: Value<Vec<Value<String>>>,
 }
@@ -3713,15 +4053,19 @@ impl Walk for RepairAction {
 
 /// The `RequiredClaim` property type of [`IdentityProviderConfig`].
 ///
-/// AWS reference: [`AWS::EKS::IdentityProviderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html).
+/// AWS reference: [`AWS::EKS::IdentityProviderConfig` `RequiredClaim`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-requiredclaim.html).
 ///
 /// Every property is required: [`RequiredClaim::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequiredClaim {
-    /// `Key`: required.
+    /// The key of the requiredClaims.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-requiredclaim.html#cfn-eks-identityproviderconfig-requiredclaim-key)): string, required. Length: 1 to 63 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the requiredClaims.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-requiredclaim.html#cfn-eks-identityproviderconfig-requiredclaim-value)): string, required. Length: 1 to 253 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3773,15 +4117,19 @@ impl Walk for ResolveConflicts {
 
 /// The `ResourceWeight` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ResourceWeight`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourceweight.html).
 ///
 /// Every property is optional: start from [`ResourceWeight::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceWeight {
-    /// `Name`: optional.
+    /// The name of the resource (for example, cpu or memory).
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourceweight.html#cfn-eks-cluster-resourceweight-name)): string, optional. Length: 1 to 253 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Weight`: optional.
+    /// The weight assigned to the resource for scoring. Must be between 1 and 100.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourceweight.html#cfn-eks-cluster-resourceweight-weight)): integer, optional. Range: 1 to 100.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -3819,36 +4167,48 @@ impl Walk for ResourceWeight {
 
 /// The `ResourcesVpcConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ResourcesVpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourcesvpcconfig.html).
 ///
 /// [`ResourcesVpcConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcesVpcConfig {
-    /// `ControlPlaneEgressMode`: optional.
+    /// Specify the egress mode for the cluster control plane. If you set this to CUSTOMER\_ROUTED, the control plane routes traffic through your VPC subnets instead of using AWS managed networking.
+    ///
+    /// `ControlPlaneEgressMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourcesvpcconfig.html#cfn-eks-cluster-resourcesvpcconfig-controlplaneegressmode)): [`ControlPlaneEgressMode`], one of `AWS_MANAGED`, `CUSTOMER_ISOLATED`, `CUSTOMER_ROUTED`, optional.
     #[serde(
         rename = "ControlPlaneEgressMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub control_plane_egress_mode: Option<Value<ControlPlaneEgressMode>>,
-    /// `EndpointPrivateAccess`: optional.
+    /// Set this value to true to enable private access for your cluster's Kubernetes API server endpoint. If you enable private access, Kubernetes API requests from within your cluster's VPC use the private VPC endpoint. The default value for this parameter is false, which disables private access for your Kubernetes API server. If you disable private access and you have nodes or AWS Fargate pods in the cluster, then ensure that publicAccessCidrs includes the necessary CIDR blocks for communication with the nodes or Fargate pods.
+    ///
+    /// `EndpointPrivateAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourcesvpcconfig.html#cfn-eks-cluster-resourcesvpcconfig-endpointprivateaccess)): boolean, optional.
     #[serde(
         rename = "EndpointPrivateAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_private_access: Option<Value<bool>>,
-    /// `EndpointPublicAccess`: optional.
+    /// Set this value to false to disable public access to your cluster's Kubernetes API server endpoint. If you disable public access, your cluster's Kubernetes API server can only receive requests from within the cluster VPC. The default value for this parameter is true, which enables public access for your Kubernetes API server.
+    ///
+    /// `EndpointPublicAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourcesvpcconfig.html#cfn-eks-cluster-resourcesvpcconfig-endpointpublicaccess)): boolean, optional.
     #[serde(
         rename = "EndpointPublicAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_public_access: Option<Value<bool>>,
-    /// `PublicAccessCidrs`: optional.
+    /// The CIDR blocks that are allowed access to your cluster's public Kubernetes API server endpoint. Communication to the endpoint from addresses outside of the CIDR blocks that you specify is denied. The default value is 0.0.0.0/0. If you've disabled private endpoint access and you have nodes or AWS Fargate pods in the cluster, then ensure that you specify the necessary CIDR blocks.
+    ///
+    /// `PublicAccessCidrs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourcesvpcconfig.html#cfn-eks-cluster-resourcesvpcconfig-publicaccesscidrs)): list of (string), optional. Each item: Items: at least 1.
     #[serde(rename = "PublicAccessCidrs", skip_serializing_if = "Option::is_none")]
     pub public_access_cidrs: Option<Value<Vec<Value<String>>>>,
-    /// `SecurityGroupIds`: optional.
+    /// Specify one or more security groups for the cross-account elastic network interfaces that Amazon EKS creates to use to allow communication between your worker nodes and the Kubernetes control plane. If you don't specify a security group, the default security group for your VPC is used.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourcesvpcconfig.html#cfn-eks-cluster-resourcesvpcconfig-securitygroupids)): list of (string), optional. Each item: Items: at least 1.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required.
+    /// Specify subnets for your Amazon EKS nodes. Amazon EKS creates cross-account elastic network interfaces in these subnets to allow communication between your nodes and the Kubernetes control plane.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-resourcesvpcconfig.html#cfn-eks-cluster-resourcesvpcconfig-subnetids)): list of (string), required. Each item: Items: at least 1.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -3945,12 +4305,14 @@ impl Walk for Role {
 
 /// The `RollbackConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `RollbackConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-rollbackconfig.html).
 ///
 /// Every property is optional: start from [`RollbackConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RollbackConfig {
-    /// `TimeoutMinutes`: optional.
+    /// The timeout in minutes for the version rollback operation. If not specified, defaults to 720 minutes (12 hours).
+    ///
+    /// `TimeoutMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-rollbackconfig.html#cfn-eks-cluster-rollbackconfig-timeoutminutes)): integer, optional. Range: 120 to 10080.
     #[serde(rename = "TimeoutMinutes", skip_serializing_if = "Option::is_none")]
     pub timeout_minutes: Option<Value<i64>>,
 }
@@ -3980,18 +4342,18 @@ impl Walk for RollbackConfig {
 
 /// The `ScalingConfig` property type of [`Nodegroup`].
 ///
-/// AWS reference: [`AWS::EKS::Nodegroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html).
+/// AWS reference: [`AWS::EKS::Nodegroup` `ScalingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-scalingconfig.html).
 ///
 /// Every property is optional: start from [`ScalingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScalingConfig {
-    /// `DesiredSize`: optional.
+    /// `DesiredSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-scalingconfig.html#cfn-eks-nodegroup-scalingconfig-desiredsize)): integer, optional. Range: at least 0.
     #[serde(rename = "DesiredSize", skip_serializing_if = "Option::is_none")]
     pub desired_size: Option<Value<i64>>,
-    /// `MaxSize`: optional.
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-scalingconfig.html#cfn-eks-nodegroup-scalingconfig-maxsize)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxSize", skip_serializing_if = "Option::is_none")]
     pub max_size: Option<Value<i64>>,
-    /// `MinSize`: optional.
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-scalingconfig.html#cfn-eks-nodegroup-scalingconfig-minsize)): integer, optional. Range: at least 0.
     #[serde(rename = "MinSize", skip_serializing_if = "Option::is_none")]
     pub min_size: Option<Value<i64>>,
 }
@@ -4037,15 +4399,19 @@ impl Walk for ScalingConfig {
 
 /// The `ScoringStrategy` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ScoringStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-scoringstrategy.html).
 ///
 /// Every property is optional: start from [`ScoringStrategy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScoringStrategy {
-    /// `Resources`: optional.
+    /// The resource weights used for scoring nodes.
+    ///
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-scoringstrategy.html#cfn-eks-cluster-scoringstrategy-resources)): list of (object [`ResourceWeight`]), optional. Items: 0 to 100.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<ResourceWeight>>>,
-    /// `Type`: optional.
+    /// The scoring strategy type (LeastAllocated or MostAllocated).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-scoringstrategy.html#cfn-eks-cluster-scoringstrategy-type)): [`ScoringStrategyType`], one of `LeastAllocated`, `MostAllocated`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ScoringStrategyType>>,
 }
@@ -4103,15 +4469,15 @@ impl Walk for ScoringStrategyType {
 
 /// The `Selector` property type of [`FargateProfile`].
 ///
-/// AWS reference: [`AWS::EKS::FargateProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html).
+/// AWS reference: [`AWS::EKS::FargateProfile` `Selector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-fargateprofile-selector.html).
 ///
 /// [`Selector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Selector {
-    /// `Labels`: optional.
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-fargateprofile-selector.html#cfn-eks-fargateprofile-selector-labels)): list of (object [`Label`]), optional.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none")]
     pub labels: Option<Value<Vec<Label>>>,
-    /// `Namespace`: required.
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-fargateprofile-selector.html#cfn-eks-fargateprofile-selector-namespace)): string, required. Length: at least 1 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -4146,15 +4512,19 @@ impl Walk for Selector {
 
 /// The `ServiceNodePortRange` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ServiceNodePortRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-servicenodeportrange.html).
 ///
 /// Every property is optional: start from [`ServiceNodePortRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceNodePortRange {
-    /// `MaxPort`: optional.
+    /// The maximum port number in the range.
+    ///
+    /// `MaxPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-servicenodeportrange.html#cfn-eks-cluster-servicenodeportrange-maxport)): integer, optional.
     #[serde(rename = "MaxPort", skip_serializing_if = "Option::is_none")]
     pub max_port: Option<Value<i64>>,
-    /// `MinPort`: optional.
+    /// The minimum port number in the range.
+    ///
+    /// `MinPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-servicenodeportrange.html#cfn-eks-cluster-servicenodeportrange-minport)): integer, optional.
     #[serde(rename = "MinPort", skip_serializing_if = "Option::is_none")]
     pub min_port: Option<Value<i64>>,
 }
@@ -4212,15 +4582,19 @@ impl Walk for SpreadLevel {
 
 /// The `SsoIdentity` property type of [`Capability`].
 ///
-/// AWS reference: [`AWS::EKS::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html).
+/// AWS reference: [`AWS::EKS::Capability` `SsoIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-ssoidentity.html).
 ///
 /// Every property is required: [`SsoIdentity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsoIdentity {
-    /// `Id`: required.
+    /// The unique identifier of the IAM Identity Center user or group.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-ssoidentity.html#cfn-eks-capability-ssoidentity-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Type`: required.
+    /// The type of identity. Valid values are SSO\_USER or SSO\_GROUP.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-ssoidentity.html#cfn-eks-capability-ssoidentity-type)): [`SsoIdentityType`], one of `SSO_USER`, `SSO_GROUP`, required.
     #[serde(rename = "Type")]
     pub type_: Value<SsoIdentityType>,
 }
@@ -4269,12 +4643,14 @@ impl Walk for SsoIdentityType {
 
 /// The `StorageConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `StorageConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-storageconfig.html).
 ///
 /// Every property is optional: start from [`StorageConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageConfig {
-    /// `BlockStorage`: optional.
+    /// Todo: add description
+    ///
+    /// `BlockStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-storageconfig.html#cfn-eks-cluster-storageconfig-blockstorage)): object [`BlockStorage`], optional.
     #[serde(rename = "BlockStorage", skip_serializing_if = "Option::is_none")]
     pub block_storage: Option<BlockStorage>,
 }
@@ -4324,15 +4700,19 @@ impl Walk for SupportType {
 
 /// The `Tag` property type of [`AccessEntry`], [`Addon`], [`Capability`], [`Cluster`], [`FargateProfile`], [`IdentityProviderConfig`] and [`PodIdentityAssociation`].
 ///
-/// AWS reference: [`AWS::EKS::AccessEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-accessentry.html), [`AWS::EKS::Addon`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-addon.html), [`AWS::EKS::Capability`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-capability.html), [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html), [`AWS::EKS::FargateProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-fargateprofile.html), [`AWS::EKS::IdentityProviderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-identityproviderconfig.html), [`AWS::EKS::PodIdentityAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-podidentityassociation.html).
+/// AWS reference: [`AWS::EKS::AccessEntry` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-tag.html), [`AWS::EKS::Addon` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-addon-tag.html), [`AWS::EKS::Capability` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-capability-tag.html), [`AWS::EKS::Cluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-tag.html), [`AWS::EKS::FargateProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-fargateprofile-tag.html), [`AWS::EKS::IdentityProviderConfig` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-identityproviderconfig-tag.html), [`AWS::EKS::PodIdentityAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-podidentityassociation-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-tag.html#cfn-eks-accessentry-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-accessentry-tag.html#cfn-eks-accessentry-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4361,18 +4741,18 @@ impl Walk for Tag {
 
 /// The `Taint` property type of [`Nodegroup`].
 ///
-/// AWS reference: [`AWS::EKS::Nodegroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html).
+/// AWS reference: [`AWS::EKS::Nodegroup` `Taint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-taint.html).
 ///
 /// Every property is optional: start from [`Taint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Taint {
-    /// `Effect`: optional.
+    /// `Effect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-taint.html#cfn-eks-nodegroup-taint-effect)): [`Effect`], one of `NO_EXECUTE`, `NO_SCHEDULE`, `PREFER_NO_SCHEDULE`, optional. Length: at least 1 characters.
     #[serde(rename = "Effect", skip_serializing_if = "Option::is_none")]
     pub effect: Option<Value<Effect>>,
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-taint.html#cfn-eks-nodegroup-taint-key)): string, optional. Length: 1 to 317 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-taint.html#cfn-eks-nodegroup-taint-value)): string, optional. Length: 0 to 63 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -4450,21 +4830,27 @@ impl Walk for Tier {
 
 /// The `UpdateConfig` property type of [`Nodegroup`].
 ///
-/// AWS reference: [`AWS::EKS::Nodegroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html).
+/// AWS reference: [`AWS::EKS::Nodegroup` `UpdateConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-updateconfig.html).
 ///
 /// Every property is optional: start from [`UpdateConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UpdateConfig {
-    /// `MaxUnavailable`: optional.
+    /// The maximum number of nodes unavailable at once during a version update. Nodes will be updated in parallel. This value or maxUnavailablePercentage is required to have a value.The maximum number is 100.
+    ///
+    /// `MaxUnavailable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-updateconfig.html#cfn-eks-nodegroup-updateconfig-maxunavailable)): number, optional. Range: at least 1.
     #[serde(rename = "MaxUnavailable", skip_serializing_if = "Option::is_none")]
     pub max_unavailable: Option<Value<f64>>,
-    /// `MaxUnavailablePercentage`: optional.
+    /// The maximum percentage of nodes unavailable during a version update. This percentage of nodes will be updated in parallel, up to 100 nodes at once. This value or maxUnavailable is required to have a value.
+    ///
+    /// `MaxUnavailablePercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-updateconfig.html#cfn-eks-nodegroup-updateconfig-maxunavailablepercentage)): number, optional. Range: 1 to 100.
     #[serde(
         rename = "MaxUnavailablePercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_unavailable_percentage: Option<Value<f64>>,
-    /// `UpdateStrategy`: optional.
+    /// The configuration for the behavior to follow during an node group version update of this managed node group. You choose between two possible strategies for replacing nodes during an UpdateNodegroupVersion action.
+    ///
+    /// `UpdateStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-updateconfig.html#cfn-eks-nodegroup-updateconfig-updatestrategy)): [`UpdateStrategy`], one of `DEFAULT`, `MINIMAL`, optional.
     #[serde(rename = "UpdateStrategy", skip_serializing_if = "Option::is_none")]
     pub update_strategy: Option<Value<UpdateStrategy>>,
 }
@@ -4530,12 +4916,14 @@ impl Walk for UpdateStrategy {
 
 /// The `UpgradePolicy` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `UpgradePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-upgradepolicy.html).
 ///
 /// Every property is optional: start from [`UpgradePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UpgradePolicy {
-    /// `SupportType`: optional.
+    /// Specify the support type for your cluster.
+    ///
+    /// `SupportType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-upgradepolicy.html#cfn-eks-cluster-upgradepolicy-supporttype)): [`SupportType`], one of `STANDARD`, `EXTENDED`, optional.
     #[serde(rename = "SupportType", skip_serializing_if = "Option::is_none")]
     pub support_type: Option<Value<SupportType>>,
 }
@@ -4565,27 +4953,37 @@ impl Walk for UpgradePolicy {
 
 /// The `WarmPoolConfig` property type of [`Nodegroup`].
 ///
-/// AWS reference: [`AWS::EKS::Nodegroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-nodegroup.html).
+/// AWS reference: [`AWS::EKS::Nodegroup` `WarmPoolConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-warmpoolconfig.html).
 ///
 /// Every property is optional: start from [`WarmPoolConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WarmPoolConfig {
-    /// `Enabled`: optional.
+    /// Enable or disable warm pool for the node group.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-warmpoolconfig.html#cfn-eks-nodegroup-warmpoolconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `MaxGroupPreparedCapacity`: optional.
+    /// The maximum number of instances that are allowed to be in the warm pool.
+    ///
+    /// `MaxGroupPreparedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-warmpoolconfig.html#cfn-eks-nodegroup-warmpoolconfig-maxgrouppreparedcapacity)): integer, optional. Range: at least -1.
     #[serde(
         rename = "MaxGroupPreparedCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_group_prepared_capacity: Option<Value<i64>>,
-    /// `MinSize`: optional.
+    /// The minimum number of instances to maintain in the warm pool.
+    ///
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-warmpoolconfig.html#cfn-eks-nodegroup-warmpoolconfig-minsize)): integer, optional. Range: at least 0.
     #[serde(rename = "MinSize", skip_serializing_if = "Option::is_none")]
     pub min_size: Option<Value<i64>>,
-    /// `PoolState`: optional.
+    /// The desired state of warm pool instances.
+    ///
+    /// `PoolState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-warmpoolconfig.html#cfn-eks-nodegroup-warmpoolconfig-poolstate)): [`PoolState`], one of `HIBERNATED`, `RUNNING`, `STOPPED`, optional.
     #[serde(rename = "PoolState", skip_serializing_if = "Option::is_none")]
     pub pool_state: Option<Value<PoolState>>,
-    /// `ReuseOnScaleIn`: optional.
+    /// Whether to return instances to the warm pool during scale-in instead of terminating them.
+    ///
+    /// `ReuseOnScaleIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-nodegroup-warmpoolconfig.html#cfn-eks-nodegroup-warmpoolconfig-reuseonscalein)): boolean, optional.
     #[serde(rename = "ReuseOnScaleIn", skip_serializing_if = "Option::is_none")]
     pub reuse_on_scale_in: Option<Value<bool>>,
 }
@@ -4647,12 +5045,14 @@ impl Walk for WarmPoolConfig {
 
 /// The `ZonalShiftConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EKS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eks-cluster.html).
+/// AWS reference: [`AWS::EKS::Cluster` `ZonalShiftConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-zonalshiftconfig.html).
 ///
 /// Every property is optional: start from [`ZonalShiftConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ZonalShiftConfig {
-    /// `Enabled`: optional.
+    /// Set this value to true to enable zonal shift for the cluster.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eks-cluster-zonalshiftconfig.html#cfn-eks-cluster-zonalshiftconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }

@@ -11,115 +11,167 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ElastiCache::CacheCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html)).
 ///
+/// Resource type definition for AWS::ElastiCache::CacheCluster
+///
 /// [`CacheCluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CacheCluster {
-    /// `AZMode`: optional.
+    /// Specifies whether the nodes in this Memcached cluster are created in a single Availability Zone or created across multiple Availability Zones in the cluster's region.
+    ///
+    /// `AZMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-azmode)): string, optional.
     #[serde(rename = "AZMode", skip_serializing_if = "Option::is_none")]
     pub az_mode: Option<Value<String>>,
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// If you are running Redis engine version 6.0 or later, set this parameter to yes if you want to opt-in to the next minor version upgrade campaign.
+    ///
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `CacheNodeType`: required.
+    /// The compute and memory capacity of the nodes in the node group (shard).
+    ///
+    /// `CacheNodeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-cachenodetype)): string, required.
     #[serde(rename = "CacheNodeType")]
     pub cache_node_type: Value<String>,
-    /// `CacheParameterGroupName`: optional.
+    /// The name of the parameter group to associate with this cluster.
+    ///
+    /// `CacheParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-cacheparametergroupname)): string, optional.
     #[serde(
         rename = "CacheParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_parameter_group_name: Option<Value<String>>,
-    /// `CacheSecurityGroupNames`: optional, deprecated by AWS.
+    /// A list of security group names to associate with this cluster.
+    ///
+    /// `CacheSecurityGroupNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-cachesecuritygroupnames)): list of (string), optional, deprecated by AWS.
     #[serde(
         rename = "CacheSecurityGroupNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_security_group_names: Option<Value<Vec<Value<String>>>>,
-    /// `CacheSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the subnet group to be used for the cluster.
+    ///
+    /// `CacheSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-cachesubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CacheSubnetGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_subnet_group_name: Option<Value<String>>,
-    /// `ClusterName`: optional, create-only (changing it replaces the resource).
+    /// A name for the cache cluster.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-clustername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterName", skip_serializing_if = "Option::is_none")]
     pub cluster_name: Option<Value<String>>,
-    /// `Engine`: required, create-only (changing it replaces the resource).
+    /// The name of the cache engine to be used for this cluster.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-engine)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Engine")]
     pub engine: Value<String>,
-    /// `EngineVersion`: optional.
+    /// The version number of the cache engine to be used for this cluster
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `IpDiscovery`: optional.
+    /// The Ip Discovery parameter for cachecluster.
+    ///
+    /// `IpDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-ipdiscovery)): string, optional.
     #[serde(rename = "IpDiscovery", skip_serializing_if = "Option::is_none")]
     pub ip_discovery: Option<Value<String>>,
-    /// `LogDeliveryConfigurations`: optional.
+    /// Specifies the destination, format and type of the logs
+    ///
+    /// `LogDeliveryConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-logdeliveryconfigurations)): list of (object [`LogDeliveryConfigurationRequest`]), optional.
     #[serde(
         rename = "LogDeliveryConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_delivery_configurations: Option<Value<Vec<LogDeliveryConfigurationRequest>>>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// The network type parameter for cachecluster.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-networktype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `NotificationTopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
+    ///
+    /// `NotificationTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-notificationtopicarn)): string, optional.
     #[serde(
         rename = "NotificationTopicArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_topic_arn: Option<Value<String>>,
-    /// `NumCacheNodes`: required.
+    /// The number of cache nodes that the cache cluster should have.
+    ///
+    /// `NumCacheNodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-numcachenodes)): integer, required.
     #[serde(rename = "NumCacheNodes")]
     pub num_cache_nodes: Value<i64>,
-    /// `Port`: optional, create-only (changing it replaces the resource).
+    /// The port number on which each of the cache nodes accepts connections.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-port)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PreferredAvailabilityZone`: optional.
+    /// The EC2 Availability Zone in which the cluster is created.
+    ///
+    /// `PreferredAvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-preferredavailabilityzone)): string, optional.
     #[serde(
         rename = "PreferredAvailabilityZone",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_availability_zone: Option<Value<String>>,
-    /// `PreferredAvailabilityZones`: optional.
+    /// A list of the Availability Zones in which cache nodes are created. The order of the zones in the list is not important.
+    ///
+    /// `PreferredAvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-preferredavailabilityzones)): list of (string), optional.
     #[serde(
         rename = "PreferredAvailabilityZones",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// Specifies the weekly time range during which maintenance on the cluster is performed.
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `SnapshotArns`: optional, create-only (changing it replaces the resource).
+    /// A single-element string list containing an Amazon Resource Name (ARN) that uniquely identifies a Redis RDB snapshot file stored in Amazon S3.
+    ///
+    /// `SnapshotArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-snapshotarns)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotArns", skip_serializing_if = "Option::is_none")]
     pub snapshot_arns: Option<Value<Vec<Value<String>>>>,
-    /// `SnapshotName`: optional, create-only (changing it replaces the resource).
+    /// The name of a Redis snapshot from which to restore data into the new node group (shard).
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-snapshotname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotName", skip_serializing_if = "Option::is_none")]
     pub snapshot_name: Option<Value<String>>,
-    /// `SnapshotRetentionLimit`: optional.
+    /// The number of days for which ElastiCache retains automatic snapshots before deleting them.
+    ///
+    /// `SnapshotRetentionLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-snapshotretentionlimit)): integer, optional.
     #[serde(
         rename = "SnapshotRetentionLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_retention_limit: Option<Value<i64>>,
-    /// `SnapshotWindow`: optional.
+    /// The daily time range (in UTC) during which ElastiCache begins taking a daily snapshot of your node group (shard).
+    ///
+    /// `SnapshotWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-snapshotwindow)): string, optional.
     #[serde(rename = "SnapshotWindow", skip_serializing_if = "Option::is_none")]
     pub snapshot_window: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of tags to be added to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TransitEncryptionEnabled`: optional.
+    /// A flag that enables in-transit encryption when set to true. You cannot modify the value of TransitEncryptionEnabled after the cluster is created
+    ///
+    /// `TransitEncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-transitencryptionenabled)): boolean, optional.
     #[serde(
         rename = "TransitEncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub transit_encryption_enabled: Option<Value<bool>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// One or more VPC security groups associated with the cluster.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html#cfn-elasticache-cachecluster-vpcsecuritygroupids)): list of (string), optional.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
@@ -401,58 +453,82 @@ impl ResourceRef<CacheCluster> {
 
 /// The properties of an `AWS::ElastiCache::GlobalReplicationGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html)).
 ///
+/// The AWS::ElastiCache::GlobalReplicationGroup resource creates an Amazon ElastiCache Global Replication Group.
+///
 /// [`GlobalReplicationGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalReplicationGroup {
-    /// `AutomaticFailoverEnabled`: optional.
+    /// AutomaticFailoverEnabled
+    ///
+    /// `AutomaticFailoverEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-automaticfailoverenabled)): boolean, optional.
     #[serde(
         rename = "AutomaticFailoverEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_failover_enabled: Option<Value<bool>>,
-    /// `CacheNodeType`: optional.
+    /// The cache node type of the Global Datastore
+    ///
+    /// `CacheNodeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-cachenodetype)): string, optional.
     #[serde(rename = "CacheNodeType", skip_serializing_if = "Option::is_none")]
     pub cache_node_type: Option<Value<String>>,
-    /// `CacheParameterGroupName`: optional.
+    /// Cache parameter group name to use for the new engine version. This parameter cannot be modified independently.
+    ///
+    /// `CacheParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-cacheparametergroupname)): string, optional.
     #[serde(
         rename = "CacheParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_parameter_group_name: Option<Value<String>>,
-    /// `Engine`: optional.
+    /// The engine of the Global Datastore.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-engine)): string, optional.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<String>>,
-    /// `EngineVersion`: optional.
+    /// The engine version of the Global Datastore.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `GlobalNodeGroupCount`: optional.
+    /// Indicates the number of node groups in the Global Datastore.
+    ///
+    /// `GlobalNodeGroupCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-globalnodegroupcount)): integer, optional.
     #[serde(
         rename = "GlobalNodeGroupCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_node_group_count: Option<Value<i64>>,
-    /// `GlobalReplicationGroupDescription`: optional.
+    /// The optional description of the Global Datastore
+    ///
+    /// `GlobalReplicationGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-globalreplicationgroupdescription)): string, optional.
     #[serde(
         rename = "GlobalReplicationGroupDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_replication_group_description: Option<Value<String>>,
-    /// `GlobalReplicationGroupIdSuffix`: optional.
+    /// The suffix name of a Global Datastore. Amazon ElastiCache automatically applies a prefix to the Global Datastore ID when it is created. Each AWS Region has its own prefix.
+    ///
+    /// `GlobalReplicationGroupIdSuffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-globalreplicationgroupidsuffix)): string, optional.
     #[serde(
         rename = "GlobalReplicationGroupIdSuffix",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_replication_group_id_suffix: Option<Value<String>>,
-    /// `Members`: required.
+    /// The replication groups that comprise the Global Datastore.
+    ///
+    /// `Members` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-members)): list of (object [`GlobalReplicationGroupMember`]), required. Items: at least 1.
     #[serde(rename = "Members")]
     pub members: Value<Vec<GlobalReplicationGroupMember>>,
-    /// `RegionalConfigurations`: optional.
+    /// Describes the replication group IDs, the AWS regions where they are stored and the shard configuration for each that comprise the Global Datastore
+    ///
+    /// `RegionalConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-regionalconfigurations)): list of (object [`RegionalConfiguration`]), optional.
     #[serde(
         rename = "RegionalConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub regional_configurations: Option<Value<Vec<RegionalConfiguration>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this Global Datastore.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html#cfn-elasticache-globalreplicationgroup-tags)): list of (object [`GlobalReplicationGroupTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<GlobalReplicationGroupTag>>>,
 }
@@ -594,19 +670,29 @@ impl ResourceRef<GlobalReplicationGroup> {
 
 /// The properties of an `AWS::ElastiCache::ParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-parametergroup.html)).
 ///
+/// Resource Type definition for AWS::ElastiCache::ParameterGroup
+///
 /// [`ParameterGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParameterGroup {
-    /// `CacheParameterGroupFamily`: required, create-only (changing it replaces the resource).
+    /// The name of the cache parameter group family that this cache parameter group is compatible with.
+    ///
+    /// `CacheParameterGroupFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-parametergroup.html#cfn-elasticache-parametergroup-cacheparametergroupfamily)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CacheParameterGroupFamily")]
     pub cache_parameter_group_family: Value<String>,
-    /// `Description`: required.
+    /// The description for this cache parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-parametergroup.html#cfn-elasticache-parametergroup-description)): string, required.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Properties`: optional.
+    /// A comma-delimited list of parameter name/value pairs. For more information see ModifyCacheParameterGroup in the Amazon ElastiCache API Reference Guide.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-parametergroup.html#cfn-elasticache-parametergroup-properties)): map from string to (string), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Tags`: optional.
+    /// Tags are composed of a Key/Value pair. You can use tags to categorize and track each parameter group. The tag value null is permitted.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-parametergroup.html#cfn-elasticache-parametergroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -669,178 +755,260 @@ impl ResourceRef<ParameterGroup> {
 
 /// The properties of an `AWS::ElastiCache::ReplicationGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html)).
 ///
+/// Resource type definition for AWS::ElastiCache::ReplicationGroup
+///
 /// [`ReplicationGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationGroup {
-    /// `AtRestEncryptionEnabled`: optional, create-only (changing it replaces the resource).
+    /// A flag that enables encryption at rest when set to true.AtRestEncryptionEnabled after the replication group is created. To enable encryption at rest on a replication group you must set AtRestEncryptionEnabled to true when you create the replication group.
+    ///
+    /// `AtRestEncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-atrestencryptionenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AtRestEncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub at_rest_encryption_enabled: Option<Value<bool>>,
-    /// `AuthToken`: optional.
+    /// Reserved parameter. The password used to access a password protected server.AuthToken can be specified only on replication groups where TransitEncryptionEnabled is true. For more information.
+    ///
+    /// `AuthToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-authtoken)): string, optional.
     #[serde(rename = "AuthToken", skip_serializing_if = "Option::is_none")]
     pub auth_token: Option<Value<String>>,
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// This parameter is currently disabled.
+    ///
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `AutomaticFailoverEnabled`: optional.
+    /// Specifies whether a read-only replica is automatically promoted to read/write primary if the existing primary fails. AutomaticFailoverEnabled must be enabled for Redis (cluster mode enabled) replication groups.
+    ///
+    /// `AutomaticFailoverEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-automaticfailoverenabled)): boolean, optional.
     #[serde(
         rename = "AutomaticFailoverEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_failover_enabled: Option<Value<bool>>,
-    /// `CacheNodeType`: optional.
+    /// The compute and memory capacity of the nodes in the node group (shard).
+    ///
+    /// `CacheNodeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-cachenodetype)): string, optional.
     #[serde(rename = "CacheNodeType", skip_serializing_if = "Option::is_none")]
     pub cache_node_type: Option<Value<String>>,
-    /// `CacheParameterGroupName`: optional.
+    /// The name of the parameter group to associate with this replication group. If this argument is omitted, the default cache parameter group for the specified engine is used.
+    ///
+    /// `CacheParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-cacheparametergroupname)): string, optional.
     #[serde(
         rename = "CacheParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_parameter_group_name: Option<Value<String>>,
-    /// `CacheSecurityGroupNames`: optional, deprecated by AWS.
+    /// A list of cache security group names to associate with this replication group.
+    ///
+    /// `CacheSecurityGroupNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-cachesecuritygroupnames)): list of (string), optional, deprecated by AWS.
     #[serde(
         rename = "CacheSecurityGroupNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_security_group_names: Option<Value<Vec<Value<String>>>>,
-    /// `CacheSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the cache subnet group to be used for the replication group.
+    ///
+    /// `CacheSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-cachesubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CacheSubnetGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_subnet_group_name: Option<Value<String>>,
-    /// `ClusterMode`: optional.
+    /// Enabled or Disabled. To modify cluster mode from Disabled to Enabled, you must first set the cluster mode to Compatible. Compatible mode allows your Redis OSS clients to connect using both cluster mode enabled and cluster mode disabled. After you migrate all Redis OSS clients to use cluster mode enabled, you can then complete cluster mode configuration and set the cluster mode to Enabled. For more information, see Modify cluster mode.
+    ///
+    /// `ClusterMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-clustermode)): string, optional.
     #[serde(rename = "ClusterMode", skip_serializing_if = "Option::is_none")]
     pub cluster_mode: Option<Value<String>>,
-    /// `DataTieringEnabled`: optional, create-only (changing it replaces the resource).
+    /// Enables data tiering. Data tiering is only supported for replication groups using the r6gd node type. This parameter must be set to true when using r6gd nodes.
+    ///
+    /// `DataTieringEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-datatieringenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DataTieringEnabled", skip_serializing_if = "Option::is_none")]
     pub data_tiering_enabled: Option<Value<bool>>,
-    /// `Durability`: optional.
+    /// The durability setting for the replication group. Valid values: default, async, sync, disabled. Enabling durability on an existing non-durable cluster or disabling durability on an existing durable cluster is not currently supported and will result in an error; specify the desired durability at create time. The resolved state is returned in EffectiveDurability.
+    ///
+    /// `Durability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-durability)): string, optional.
     #[serde(rename = "Durability", skip_serializing_if = "Option::is_none")]
     pub durability: Option<Value<String>>,
-    /// `Engine`: optional.
+    /// The name of the cache engine to be used for the clusters in this replication group.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-engine)): string, optional.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<String>>,
-    /// `EngineVersion`: optional.
+    /// The version number of the cache engine to be used for the clusters in this replication group. To view the supported cache engine versions, use the DescribeCacheEngineVersions operation.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `GlobalReplicationGroupId`: optional, create-only (changing it replaces the resource).
+    /// The name of the Global datastore
+    ///
+    /// `GlobalReplicationGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-globalreplicationgroupid)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "GlobalReplicationGroupId",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_replication_group_id: Option<Value<String>>,
-    /// `IpDiscovery`: optional.
+    /// The network type you choose when creating a replication group, either ipv4 \| ipv6. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system.
+    ///
+    /// `IpDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-ipdiscovery)): string, optional.
     #[serde(rename = "IpDiscovery", skip_serializing_if = "Option::is_none")]
     pub ip_discovery: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the KMS key used to encrypt the disk on the cluster.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LogDeliveryConfigurations`: optional.
+    /// Specifies the destination, format and type of the logs.
+    ///
+    /// `LogDeliveryConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-logdeliveryconfigurations)): list of (object [`LogDeliveryConfigurationRequest`]), optional.
     #[serde(
         rename = "LogDeliveryConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_delivery_configurations: Option<Value<Vec<LogDeliveryConfigurationRequest>>>,
-    /// `MultiAZEnabled`: optional.
+    /// A flag indicating if you have Multi-AZ enabled to enhance fault tolerance. For more information, see Minimizing Downtime: Multi-AZ.
+    ///
+    /// `MultiAZEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-multiazenabled)): boolean, optional.
     #[serde(rename = "MultiAZEnabled", skip_serializing_if = "Option::is_none")]
     pub multi_az_enabled: Option<Value<bool>>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// Must be either ipv4 \| ipv6 \| dual\_stack. IPv6 is supported for workloads using Redis OSS engine version 6.2 onward or Memcached engine version 1.6.6 on all instances built on the Nitro system
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-networktype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `NodeGroupConfiguration`: optional.
+    /// NodeGroupConfiguration is a property of the AWS::ElastiCache::ReplicationGroup resource that configures an Amazon ElastiCache (ElastiCache) Redis cluster node group.
+    ///
+    /// `NodeGroupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-nodegroupconfiguration)): list of (object [`NodeGroupConfiguration`]), optional.
     #[serde(
         rename = "NodeGroupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub node_group_configuration: Option<Value<Vec<NodeGroupConfiguration>>>,
-    /// `NotificationTopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
+    ///
+    /// `NotificationTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-notificationtopicarn)): string, optional.
     #[serde(
         rename = "NotificationTopicArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_topic_arn: Option<Value<String>>,
-    /// `NumCacheClusters`: optional.
+    /// The number of clusters this replication group initially has.This parameter is not used if there is more than one node group (shard). You should use ReplicasPerNodeGroup instead.
+    ///
+    /// `NumCacheClusters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-numcacheclusters)): integer, optional. Range: 1 to 6.
     #[serde(rename = "NumCacheClusters", skip_serializing_if = "Option::is_none")]
     pub num_cache_clusters: Option<Value<i64>>,
-    /// `NumNodeGroups`: optional.
+    /// An optional parameter that specifies the number of node groups (shards) for this Redis (cluster mode enabled) replication group. For Redis (cluster mode disabled) either omit this parameter or set it to 1.
+    ///
+    /// `NumNodeGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-numnodegroups)): integer, optional.
     #[serde(rename = "NumNodeGroups", skip_serializing_if = "Option::is_none")]
     pub num_node_groups: Option<Value<i64>>,
-    /// `Port`: optional, create-only (changing it replaces the resource).
+    /// The port number on which each member of the replication group accepts connections.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-port)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PreferredCacheClusterAZs`: optional, create-only (changing it replaces the resource).
+    /// A list of EC2 Availability Zones in which the replication group's clusters are created. The order of the Availability Zones in the list is the order in which clusters are allocated. The primary cluster is created in the first AZ in the list. This parameter is not used if there is more than one node group (shard). You should use NodeGroupConfiguration instead.
+    ///
+    /// `PreferredCacheClusterAZs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-preferredcacheclusterazs)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PreferredCacheClusterAZs",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_cache_cluster_azs: Option<Value<Vec<Value<String>>>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// Specifies the weekly time range during which maintenance on the cluster is performed. It is specified as a range in the format ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). The minimum maintenance window is a 60 minute period.
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `PrimaryClusterId`: optional.
+    /// The identifier of the cluster that serves as the primary for this replication group. This cluster must already exist and have a status of available.
+    ///
+    /// `PrimaryClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-primaryclusterid)): string, optional.
     #[serde(rename = "PrimaryClusterId", skip_serializing_if = "Option::is_none")]
     pub primary_cluster_id: Option<Value<String>>,
-    /// `ReplicasPerNodeGroup`: optional.
+    /// An optional parameter that specifies the number of replica nodes in each node group (shard). Valid values are 0 to 5. \*\*Note:\*\* Using ReplicasPerNodeGroup with NodeGroupConfiguration results in resource replacement. For online scaling, use ReplicasPerNodeGroup alone.
+    ///
+    /// `ReplicasPerNodeGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-replicaspernodegroup)): integer, optional. Range: 0 to 5.
     #[serde(
         rename = "ReplicasPerNodeGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub replicas_per_node_group: Option<Value<i64>>,
-    /// `ReplicationGroupDescription`: required.
+    /// A user-created description for the replication group.
+    ///
+    /// `ReplicationGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-replicationgroupdescription)): string, required.
     #[serde(rename = "ReplicationGroupDescription")]
     pub replication_group_description: Value<String>,
-    /// `ReplicationGroupId`: optional, create-only (changing it replaces the resource).
+    /// The replication group identifier. This parameter is stored as a lowercase string.
+    ///
+    /// `ReplicationGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-replicationgroupid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ReplicationGroupId", skip_serializing_if = "Option::is_none")]
     pub replication_group_id: Option<Value<String>>,
-    /// `SecurityGroupIds`: optional.
+    /// One or more Amazon VPC security groups associated with this replication group.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SnapshotArns`: optional, create-only (changing it replaces the resource).
+    /// A list of Amazon Resource Names (ARN) that uniquely identify the Redis RDB snapshot files stored in Amazon S3.
+    ///
+    /// `SnapshotArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-snapshotarns)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotArns", skip_serializing_if = "Option::is_none")]
     pub snapshot_arns: Option<Value<Vec<Value<String>>>>,
-    /// `SnapshotName`: optional, create-only (changing it replaces the resource).
+    /// The name of a snapshot from which to restore data into the new replication group. The snapshot status changes to restoring while the new replication group is being created.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-snapshotname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotName", skip_serializing_if = "Option::is_none")]
     pub snapshot_name: Option<Value<String>>,
-    /// `SnapshotRetentionLimit`: optional.
+    /// The number of days for which ElastiCache retains automatic snapshots before deleting them. For example, if you set SnapshotRetentionLimit to 5, a snapshot that was taken today is retained for 5 days before being deleted.
+    ///
+    /// `SnapshotRetentionLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-snapshotretentionlimit)): integer, optional.
     #[serde(
         rename = "SnapshotRetentionLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_retention_limit: Option<Value<i64>>,
-    /// `SnapshotWindow`: optional.
+    /// The daily time range (in UTC) during which ElastiCache begins taking a daily snapshot of your node group (shard).
+    ///
+    /// `SnapshotWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-snapshotwindow)): string, optional.
     #[serde(rename = "SnapshotWindow", skip_serializing_if = "Option::is_none")]
     pub snapshot_window: Option<Value<String>>,
-    /// `SnapshottingClusterId`: optional.
+    /// The cluster ID that is used as the daily snapshot source for the replication group. This parameter cannot be set for Redis (cluster mode enabled) replication groups.
+    ///
+    /// `SnapshottingClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-snapshottingclusterid)): string, optional.
     #[serde(
         rename = "SnapshottingClusterId",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshotting_cluster_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of cost allocation tags to be added to this resource. Tags are comma-separated key,value pairs (e.g. Key=myKey, Value=myKeyValue. You can include multiple tags as shown following: Key=myKey, Value=myKeyValue Key=mySecondKey, Value=mySecondKeyValue.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TransitEncryptionEnabled`: optional.
+    /// A flag that enables in-transit encryption when set to true.
+    ///
+    /// `TransitEncryptionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-transitencryptionenabled)): boolean, optional.
     #[serde(
         rename = "TransitEncryptionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub transit_encryption_enabled: Option<Value<bool>>,
-    /// `TransitEncryptionMode`: optional.
+    /// A setting that allows you to migrate your clients to use in-transit encryption, with no downtime. When setting TransitEncryptionEnabled to true, you can set your TransitEncryptionMode to preferred in the same request, to allow both encrypted and unencrypted connections at the same time. Once you migrate all your Redis OSS clients to use encrypted connections you can modify the value to required to allow encrypted connections only. Setting TransitEncryptionMode to required is a two-step process that requires you to first set the TransitEncryptionMode to preferred, after that you can set TransitEncryptionMode to required. This process will not trigger the replacement of the replication group.
+    ///
+    /// `TransitEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-transitencryptionmode)): string, optional.
     #[serde(
         rename = "TransitEncryptionMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub transit_encryption_mode: Option<Value<String>>,
-    /// `UserGroupIds`: optional.
+    /// The ID of user group to associate with the replication group.
+    ///
+    /// `UserGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-usergroupids)): list of (string), optional. Items: at least 0. Each item: Pattern: `^[a-zA-Z][a-zA-Z0-9\-]*$`. Each item: Length: at least 1 characters.
     #[serde(rename = "UserGroupIds", skip_serializing_if = "Option::is_none")]
     pub user_group_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1304,13 +1472,15 @@ impl ResourceRef<ReplicationGroup> {
 
 /// The properties of an `AWS::ElastiCache::SecurityGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-securitygroup.html)).
 ///
+/// Resource Type definition for AWS::ElastiCache::SecurityGroup
+///
 /// [`SecurityGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityGroup {
-    /// `Description`: required.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-securitygroup.html#cfn-elasticache-securitygroup-description)): string, required.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-securitygroup.html#cfn-elasticache-securitygroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1358,16 +1528,18 @@ impl ResourceRef<SecurityGroup> {
 
 /// The properties of an `AWS::ElastiCache::SecurityGroupIngress` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-securitygroupingress.html)).
 ///
+/// Resource Type definition for AWS::ElastiCache::SecurityGroupIngress
+///
 /// [`SecurityGroupIngress::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityGroupIngress {
-    /// `CacheSecurityGroupName`: required.
+    /// `CacheSecurityGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-securitygroupingress.html#cfn-elasticache-securitygroupingress-cachesecuritygroupname)): string, required.
     #[serde(rename = "CacheSecurityGroupName")]
     pub cache_security_group_name: Value<String>,
-    /// `EC2SecurityGroupName`: required.
+    /// `EC2SecurityGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-securitygroupingress.html#cfn-elasticache-securitygroupingress-ec2securitygroupname)): string, required.
     #[serde(rename = "EC2SecurityGroupName")]
     pub ec2_security_group_name: Value<String>,
-    /// `EC2SecurityGroupOwnerId`: optional.
+    /// `EC2SecurityGroupOwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-securitygroupingress.html#cfn-elasticache-securitygroupingress-ec2securitygroupownerid)): string, optional.
     #[serde(
         rename = "EC2SecurityGroupOwnerId",
         skip_serializing_if = "Option::is_none"
@@ -1424,61 +1596,95 @@ impl ResourceRef<SecurityGroupIngress> {
 
 /// The properties of an `AWS::ElastiCache::ServerlessCache` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html)).
 ///
+/// The AWS::ElastiCache::ServerlessCache resource creates an Amazon ElastiCache Serverless Cache.
+///
 /// [`ServerlessCache::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerlessCache {
-    /// `CacheUsageLimits`: optional.
+    /// The cache capacity limit of the Serverless Cache.
+    ///
+    /// `CacheUsageLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-cacheusagelimits)): object [`CacheUsageLimits`], optional.
     #[serde(rename = "CacheUsageLimits", skip_serializing_if = "Option::is_none")]
     pub cache_usage_limits: Option<CacheUsageLimits>,
-    /// `ConnectionType`: optional, create-only (changing it replaces the resource).
+    /// The connection type for the serverless cache. Valid values are vpc or public.
+    ///
+    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-connectiontype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ConnectionType", skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<Value<String>>,
-    /// `DailySnapshotTime`: optional.
+    /// The daily time range (in UTC) during which the service takes automatic snapshot of the Serverless Cache.
+    ///
+    /// `DailySnapshotTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-dailysnapshottime)): string, optional.
     #[serde(rename = "DailySnapshotTime", skip_serializing_if = "Option::is_none")]
     pub daily_snapshot_time: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the Serverless Cache.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Engine`: required.
+    /// The engine name of the Serverless Cache.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-engine)): string, required.
     #[serde(rename = "Engine")]
     pub engine: Value<String>,
-    /// `FinalSnapshotName`: optional.
+    /// The final snapshot name which is taken before Serverless Cache is deleted.
+    ///
+    /// `FinalSnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-finalsnapshotname)): string, optional.
     #[serde(rename = "FinalSnapshotName", skip_serializing_if = "Option::is_none")]
     pub final_snapshot_name: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the KMS key used to encrypt the cluster.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MajorEngineVersion`: optional.
+    /// The major engine version of the Serverless Cache.
+    ///
+    /// `MajorEngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-majorengineversion)): string, optional.
     #[serde(rename = "MajorEngineVersion", skip_serializing_if = "Option::is_none")]
     pub major_engine_version: Option<Value<String>>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// The network type for the serverless cache. Valid values are ipv4, ipv6, or dual\_stack.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-networktype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `SecurityGroupIds`: optional.
+    /// One or more Amazon VPC security groups associated with this Serverless Cache.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ServerlessCacheName`: required, create-only (changing it replaces the resource).
+    /// The name of the Serverless Cache. This value must be unique.
+    ///
+    /// `ServerlessCacheName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-serverlesscachename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServerlessCacheName")]
     pub serverless_cache_name: Value<String>,
-    /// `SnapshotArnsToRestore`: optional, create-only (changing it replaces the resource).
+    /// The ARN's of snapshot to restore Serverless Cache.
+    ///
+    /// `SnapshotArnsToRestore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-snapshotarnstorestore)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SnapshotArnsToRestore",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_arns_to_restore: Option<Value<Vec<Value<String>>>>,
-    /// `SnapshotRetentionLimit`: optional.
+    /// The snapshot retention limit of the Serverless Cache.
+    ///
+    /// `SnapshotRetentionLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-snapshotretentionlimit)): integer, optional.
     #[serde(
         rename = "SnapshotRetentionLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_retention_limit: Option<Value<i64>>,
-    /// `SubnetIds`: optional, create-only (changing it replaces the resource).
+    /// The subnet id's of the Serverless Cache.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-subnetids)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this Serverless Cache.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-tags)): list of (object [`GlobalReplicationGroupTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<GlobalReplicationGroupTag>>>,
-    /// `UserGroupId`: optional.
+    /// The ID of the user group.
+    ///
+    /// `UserGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html#cfn-elasticache-serverlesscache-usergroupid)): string, optional.
     #[serde(rename = "UserGroupId", skip_serializing_if = "Option::is_none")]
     pub user_group_id: Option<Value<String>>,
 }
@@ -1691,19 +1897,29 @@ impl ResourceRef<ServerlessCache> {
 
 /// The properties of an `AWS::ElastiCache::ServerlessCacheSnapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscachesnapshot.html)).
 ///
+/// Resource Type definition for AWS::ElastiCache::ServerlessCacheSnapshot. A serverless cache snapshot is a point-in-time backup of an ElastiCache serverless cache. Available for Valkey, Redis OSS and Serverless Memcached only.
+///
 /// [`ServerlessCacheSnapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerlessCacheSnapshot {
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the AWS KMS key used to encrypt the snapshot. Provide the key ARN: the resource returns the key ARN on read, so supplying a bare key ID or alias for this createOnly property may be reported as drift by CloudFormation.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscachesnapshot.html#cfn-elasticache-serverlesscachesnapshot-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: at most 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `ServerlessCacheName`: required, create-only (changing it replaces the resource).
+    /// The name of an existing serverless cache. The snapshot is created from this cache.
+    ///
+    /// `ServerlessCacheName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscachesnapshot.html#cfn-elasticache-serverlesscachesnapshot-serverlesscachename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 255 characters.
     #[serde(rename = "ServerlessCacheName")]
     pub serverless_cache_name: Value<String>,
-    /// `ServerlessCacheSnapshotName`: required, create-only (changing it replaces the resource).
+    /// The name of the serverless cache snapshot. Must be unique for the customer account. This value is stored as a lowercase string.
+    ///
+    /// `ServerlessCacheSnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscachesnapshot.html#cfn-elasticache-serverlesscachesnapshot-serverlesscachesnapshotname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 255 characters.
     #[serde(rename = "ServerlessCacheSnapshotName")]
     pub serverless_cache_snapshot_name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags to be added to the serverless cache snapshot resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscachesnapshot.html#cfn-elasticache-serverlesscachesnapshot-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1790,22 +2006,34 @@ impl ResourceRef<ServerlessCacheSnapshot> {
 
 /// The properties of an `AWS::ElastiCache::Snapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-snapshot.html)).
 ///
+/// Represents a copy of an entire cluster or replication group as of the time when the snapshot was taken.
+///
 /// [`Snapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Snapshot {
-    /// `CacheClusterId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of an existing cluster to create a snapshot from. The snapshot is created from this cluster.
+    ///
+    /// `CacheClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-snapshot.html#cfn-elasticache-snapshot-cacheclusterid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CacheClusterId", skip_serializing_if = "Option::is_none")]
     pub cache_cluster_id: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the KMS key used to encrypt the snapshot.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-snapshot.html#cfn-elasticache-snapshot-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `ReplicationGroupId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of an existing replication group to create a snapshot from. The snapshot is created from this replication group.
+    ///
+    /// `ReplicationGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-snapshot.html#cfn-elasticache-snapshot-replicationgroupid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ReplicationGroupId", skip_serializing_if = "Option::is_none")]
     pub replication_group_id: Option<Value<String>>,
-    /// `SnapshotName`: required, create-only (changing it replaces the resource).
+    /// The name of a snapshot. Must be unique within the customer account.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-snapshot.html#cfn-elasticache-snapshot-snapshotname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotName")]
     pub snapshot_name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags to be added to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-snapshot.html#cfn-elasticache-snapshot-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1990,22 +2218,30 @@ impl ResourceRef<Snapshot> {
 
 /// The properties of an `AWS::ElastiCache::SubnetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-subnetgroup.html)).
 ///
+/// Resource Type definition for AWS::ElastiCache::SubnetGroup
+///
 /// [`SubnetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubnetGroup {
-    /// `CacheSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name for the cache subnet group. This value is stored as a lowercase string.
+    ///
+    /// `CacheSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-subnetgroup.html#cfn-elasticache-subnetgroup-cachesubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CacheSubnetGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_subnet_group_name: Option<Value<String>>,
-    /// `Description`: required.
+    /// The description for the cache subnet group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-subnetgroup.html#cfn-elasticache-subnetgroup-description)): string, required.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `SubnetIds`: required.
+    /// The EC2 subnet IDs for the cache subnet group.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-subnetgroup.html#cfn-elasticache-subnetgroup-subnetids)): list of (string), required.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-subnetgroup.html#cfn-elasticache-subnetgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2061,31 +2297,47 @@ impl Resource for SubnetGroup {
 
 /// The properties of an `AWS::ElastiCache::User` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html)).
 ///
+/// Resource Type definition for AWS::ElastiCache::User
+///
 /// [`User::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct User {
-    /// `AccessString`: optional.
+    /// Access permissions string used for this user account.
+    ///
+    /// `AccessString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html#cfn-elasticache-user-accessstring)): string, optional. Pattern: `\S`.
     #[serde(rename = "AccessString", skip_serializing_if = "Option::is_none")]
     pub access_string: Option<Value<String>>,
-    /// `AuthenticationMode`: optional.
+    /// `AuthenticationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html#cfn-elasticache-user-authenticationmode)): object [`AuthenticationMode`], optional.
     #[serde(rename = "AuthenticationMode", skip_serializing_if = "Option::is_none")]
     pub authentication_mode: Option<AuthenticationMode>,
-    /// `Engine`: required.
+    /// The target cache engine for the user.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html#cfn-elasticache-user-engine)): [`Engine`], one of `redis`, `valkey`, required.
     #[serde(rename = "Engine")]
     pub engine: Value<Engine>,
-    /// `NoPasswordRequired`: optional.
+    /// Indicates a password is not required for this user account.
+    ///
+    /// `NoPasswordRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html#cfn-elasticache-user-nopasswordrequired)): boolean, optional.
     #[serde(rename = "NoPasswordRequired", skip_serializing_if = "Option::is_none")]
     pub no_password_required: Option<Value<bool>>,
-    /// `Passwords`: optional.
+    /// Passwords used for this user account. You can create up to two passwords for each user.
+    ///
+    /// `Passwords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html#cfn-elasticache-user-passwords)): list of (string), optional. Items: at least 1.
     #[serde(rename = "Passwords", skip_serializing_if = "Option::is_none")]
     pub passwords: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this user.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html#cfn-elasticache-user-tags)): list of (object [`GlobalReplicationGroupTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<GlobalReplicationGroupTag>>>,
-    /// `UserId`: required, create-only (changing it replaces the resource).
+    /// The ID of the user.
+    ///
+    /// `UserId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html#cfn-elasticache-user-userid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\\-]*`. Length: at least 1 characters.
     #[serde(rename = "UserId")]
     pub user_id: Value<String>,
-    /// `UserName`: required, create-only (changing it replaces the resource).
+    /// The username of the user.
+    ///
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html#cfn-elasticache-user-username)): string, required, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "UserName")]
     pub user_name: Value<String>,
 }
@@ -2184,19 +2436,29 @@ impl ResourceRef<User> {
 
 /// The properties of an `AWS::ElastiCache::UserGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-usergroup.html)).
 ///
+/// Resource Type definition for AWS::ElastiCache::UserGroup
+///
 /// [`UserGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserGroup {
-    /// `Engine`: required.
+    /// The target cache engine for the user group.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-usergroup.html#cfn-elasticache-usergroup-engine)): [`Engine`], one of `redis`, `valkey`, required.
     #[serde(rename = "Engine")]
     pub engine: Value<Engine>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this user.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-usergroup.html#cfn-elasticache-usergroup-tags)): list of (object [`GlobalReplicationGroupTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<GlobalReplicationGroupTag>>>,
-    /// `UserGroupId`: required, create-only (changing it replaces the resource).
+    /// The ID of the user group.
+    ///
+    /// `UserGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-usergroup.html#cfn-elasticache-usergroup-usergroupid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\\-]*`.
     #[serde(rename = "UserGroupId")]
     pub user_group_id: Value<String>,
-    /// `UserIds`: required.
+    /// List of users associated to this user group.
+    ///
+    /// `UserIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-usergroup.html#cfn-elasticache-usergroup-userids)): list of (string), required. Items: at least 0. Each item: Pattern: `^[a-zA-Z][a-zA-Z0-9\-]*$`. Each item: Length: at least 1 characters.
     #[serde(rename = "UserIds")]
     pub user_ids: Value<Vec<Value<String>>>,
 }
@@ -2259,15 +2521,19 @@ impl ResourceRef<UserGroup> {
 
 /// The `AuthenticationMode` property type of [`User`].
 ///
-/// AWS reference: [`AWS::ElastiCache::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html).
+/// AWS reference: [`AWS::ElastiCache::User` `AuthenticationMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-user-authenticationmode.html).
 ///
 /// [`AuthenticationMode::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthenticationMode {
-    /// `Passwords`: optional.
+    /// Passwords used for this user account. You can create up to two passwords for each user.
+    ///
+    /// `Passwords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-user-authenticationmode.html#cfn-elasticache-user-authenticationmode-passwords)): list of (string), optional. Items: at least 1.
     #[serde(rename = "Passwords", skip_serializing_if = "Option::is_none")]
     pub passwords: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: required.
+    /// Authentication Type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-user-authenticationmode.html#cfn-elasticache-user-authenticationmode-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -2302,15 +2568,19 @@ impl Walk for AuthenticationMode {
 
 /// The `CacheUsageLimits` property type of [`ServerlessCache`].
 ///
-/// AWS reference: [`AWS::ElastiCache::ServerlessCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html).
+/// AWS reference: [`AWS::ElastiCache::ServerlessCache` `CacheUsageLimits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-cacheusagelimits.html).
 ///
 /// Every property is optional: start from [`CacheUsageLimits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CacheUsageLimits {
-    /// `DataStorage`: optional.
+    /// The cached data capacity of the Serverless Cache.
+    ///
+    /// `DataStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-cacheusagelimits.html#cfn-elasticache-serverlesscache-cacheusagelimits-datastorage)): object [`DataStorage`], optional.
     #[serde(rename = "DataStorage", skip_serializing_if = "Option::is_none")]
     pub data_storage: Option<DataStorage>,
-    /// `ECPUPerSecond`: optional.
+    /// The ECPU per second of the Serverless Cache.
+    ///
+    /// `ECPUPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-cacheusagelimits.html#cfn-elasticache-serverlesscache-cacheusagelimits-ecpupersecond)): object [`EcpuPerSecond`], optional.
     #[serde(rename = "ECPUPerSecond", skip_serializing_if = "Option::is_none")]
     pub ecpu_per_second: Option<EcpuPerSecond>,
 }
@@ -2348,12 +2618,14 @@ impl Walk for CacheUsageLimits {
 
 /// The `CloudWatchLogsDestinationDetails` property type of [`CacheCluster`] and [`ReplicationGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::CacheCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html), [`AWS::ElastiCache::ReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html).
+/// AWS reference: [`AWS::ElastiCache::CacheCluster` `CloudWatchLogsDestinationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-cloudwatchlogsdestinationdetails.html), [`AWS::ElastiCache::ReplicationGroup` `CloudWatchLogsDestinationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-cloudwatchlogsdestinationdetails.html).
 ///
 /// Every property is required: [`CloudWatchLogsDestinationDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsDestinationDetails {
-    /// `LogGroup`: required.
+    /// The name of the CloudWatch Logs log group.
+    ///
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-cloudwatchlogsdestinationdetails.html#cfn-elasticache-cachecluster-cloudwatchlogsdestinationdetails-loggroup)): string, required.
     #[serde(rename = "LogGroup")]
     pub log_group: Value<String>,
 }
@@ -2379,18 +2651,24 @@ impl Walk for CloudWatchLogsDestinationDetails {
 
 /// The `DataStorage` property type of [`ServerlessCache`].
 ///
-/// AWS reference: [`AWS::ElastiCache::ServerlessCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html).
+/// AWS reference: [`AWS::ElastiCache::ServerlessCache` `DataStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-datastorage.html).
 ///
 /// [`DataStorage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataStorage {
-    /// `Maximum`: optional.
+    /// The maximum cached data capacity of the Serverless Cache.
+    ///
+    /// `Maximum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-datastorage.html#cfn-elasticache-serverlesscache-datastorage-maximum)): integer, optional.
     #[serde(rename = "Maximum", skip_serializing_if = "Option::is_none")]
     pub maximum: Option<Value<i64>>,
-    /// `Minimum`: optional.
+    /// The minimum cached data capacity of the Serverless Cache.
+    ///
+    /// `Minimum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-datastorage.html#cfn-elasticache-serverlesscache-datastorage-minimum)): integer, optional.
     #[serde(rename = "Minimum", skip_serializing_if = "Option::is_none")]
     pub minimum: Option<Value<i64>>,
-    /// `Unit`: required.
+    /// The unit of cached data capacity of the Serverless Cache.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-datastorage.html#cfn-elasticache-serverlesscache-datastorage-unit)): string, required.
     #[serde(rename = "Unit")]
     pub unit: Value<String>,
 }
@@ -2434,18 +2712,22 @@ impl Walk for DataStorage {
 
 /// The `DestinationDetails` property type of [`CacheCluster`] and [`ReplicationGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::CacheCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html), [`AWS::ElastiCache::ReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html).
+/// AWS reference: [`AWS::ElastiCache::CacheCluster` `DestinationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-destinationdetails.html), [`AWS::ElastiCache::ReplicationGroup` `DestinationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-destinationdetails.html).
 ///
 /// Every property is optional: start from [`DestinationDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationDetails {
-    /// `CloudWatchLogsDetails`: optional.
+    /// The configuration details of the CloudWatch Logs destination
+    ///
+    /// `CloudWatchLogsDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-destinationdetails.html#cfn-elasticache-cachecluster-destinationdetails-cloudwatchlogsdetails)): object [`CloudWatchLogsDestinationDetails`], optional.
     #[serde(
         rename = "CloudWatchLogsDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_details: Option<CloudWatchLogsDestinationDetails>,
-    /// `KinesisFirehoseDetails`: optional.
+    /// The configuration details of the Kinesis Data Firehose destination.
+    ///
+    /// `KinesisFirehoseDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-destinationdetails.html#cfn-elasticache-cachecluster-destinationdetails-kinesisfirehosedetails)): object [`KinesisFirehoseDestinationDetails`], optional.
     #[serde(
         rename = "KinesisFirehoseDetails",
         skip_serializing_if = "Option::is_none"
@@ -2492,15 +2774,19 @@ impl Walk for DestinationDetails {
 
 /// The `ECPUPerSecond` property type of [`ServerlessCache`].
 ///
-/// AWS reference: [`AWS::ElastiCache::ServerlessCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html).
+/// AWS reference: [`AWS::ElastiCache::ServerlessCache` `ECPUPerSecond`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-ecpupersecond.html).
 ///
 /// Every property is optional: start from [`EcpuPerSecond::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcpuPerSecond {
-    /// `Maximum`: optional.
+    /// The maximum ECPU per second of the Serverless Cache.
+    ///
+    /// `Maximum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-ecpupersecond.html#cfn-elasticache-serverlesscache-ecpupersecond-maximum)): integer, optional.
     #[serde(rename = "Maximum", skip_serializing_if = "Option::is_none")]
     pub maximum: Option<Value<i64>>,
-    /// `Minimum`: optional.
+    /// The minimum ECPU per second of the Serverless Cache.
+    ///
+    /// `Minimum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-ecpupersecond.html#cfn-elasticache-serverlesscache-ecpupersecond-minimum)): integer, optional.
     #[serde(rename = "Minimum", skip_serializing_if = "Option::is_none")]
     pub minimum: Option<Value<i64>>,
 }
@@ -2558,21 +2844,27 @@ impl Walk for Engine {
 
 /// The `GlobalReplicationGroupMember` property type of [`GlobalReplicationGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::GlobalReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html).
+/// AWS reference: [`AWS::ElastiCache::GlobalReplicationGroup` `GlobalReplicationGroupMember`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-globalreplicationgroupmember.html).
 ///
 /// Every property is optional: start from [`GlobalReplicationGroupMember::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GlobalReplicationGroupMember {
-    /// `ReplicationGroupId`: optional.
+    /// Regionally unique identifier for the member i.e. ReplicationGroupId.
+    ///
+    /// `ReplicationGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-globalreplicationgroupmember.html#cfn-elasticache-globalreplicationgroup-globalreplicationgroupmember-replicationgroupid)): string, optional.
     #[serde(rename = "ReplicationGroupId", skip_serializing_if = "Option::is_none")]
     pub replication_group_id: Option<Value<String>>,
-    /// `ReplicationGroupRegion`: optional.
+    /// The AWS region of the Global Datastore member.
+    ///
+    /// `ReplicationGroupRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-globalreplicationgroupmember.html#cfn-elasticache-globalreplicationgroup-globalreplicationgroupmember-replicationgroupregion)): string, optional.
     #[serde(
         rename = "ReplicationGroupRegion",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_group_region: Option<Value<String>>,
-    /// `Role`: optional.
+    /// Indicates the role of the member, primary or secondary.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-globalreplicationgroupmember.html#cfn-elasticache-globalreplicationgroup-globalreplicationgroupmember-role)): [`Role`], one of `PRIMARY`, `SECONDARY`, optional.
     #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<Value<Role>>,
 }
@@ -2618,15 +2910,19 @@ impl Walk for GlobalReplicationGroupMember {
 
 /// The `Tag` property type of [`GlobalReplicationGroup`], [`ServerlessCache`], [`User`] and [`UserGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::GlobalReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html), [`AWS::ElastiCache::ServerlessCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscache.html), [`AWS::ElastiCache::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-user.html), [`AWS::ElastiCache::UserGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-usergroup.html).
+/// AWS reference: [`AWS::ElastiCache::GlobalReplicationGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-tag.html), [`AWS::ElastiCache::ServerlessCache` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscache-tag.html), [`AWS::ElastiCache::User` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-user-tag.html), [`AWS::ElastiCache::UserGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-usergroup-tag.html).
 ///
 /// [`GlobalReplicationGroupTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalReplicationGroupTag {
-    /// `Key`: required.
+    /// The key for the tag. May not be null.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-tag.html#cfn-elasticache-globalreplicationgroup-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z0-9 _\.\/=+:\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The tag's value. May be null.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-tag.html#cfn-elasticache-globalreplicationgroup-tag-value)): string, optional. Pattern: `^[a-zA-Z0-9 _\.\/=+:\-@]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2661,12 +2957,14 @@ impl Walk for GlobalReplicationGroupTag {
 
 /// The `KinesisFirehoseDestinationDetails` property type of [`CacheCluster`] and [`ReplicationGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::CacheCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html), [`AWS::ElastiCache::ReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html).
+/// AWS reference: [`AWS::ElastiCache::CacheCluster` `KinesisFirehoseDestinationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-kinesisfirehosedestinationdetails.html), [`AWS::ElastiCache::ReplicationGroup` `KinesisFirehoseDestinationDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-kinesisfirehosedestinationdetails.html).
 ///
 /// Every property is required: [`KinesisFirehoseDestinationDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseDestinationDetails {
-    /// `DeliveryStream`: required.
+    /// The name of the Kinesis Data Firehose delivery stream
+    ///
+    /// `DeliveryStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-kinesisfirehosedestinationdetails.html#cfn-elasticache-cachecluster-kinesisfirehosedestinationdetails-deliverystream)): string, required.
     #[serde(rename = "DeliveryStream")]
     pub delivery_stream: Value<String>,
 }
@@ -2692,21 +2990,29 @@ impl Walk for KinesisFirehoseDestinationDetails {
 
 /// The `LogDeliveryConfigurationRequest` property type of [`CacheCluster`] and [`ReplicationGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::CacheCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html), [`AWS::ElastiCache::ReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html).
+/// AWS reference: [`AWS::ElastiCache::CacheCluster` `LogDeliveryConfigurationRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html), [`AWS::ElastiCache::ReplicationGroup` `LogDeliveryConfigurationRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-logdeliveryconfigurationrequest.html).
 ///
 /// Every property is required: [`LogDeliveryConfigurationRequest::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogDeliveryConfigurationRequest {
-    /// `DestinationDetails`: required.
+    /// Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination.
+    ///
+    /// `DestinationDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-destinationdetails)): object [`DestinationDetails`], required.
     #[serde(rename = "DestinationDetails")]
     pub destination_details: DestinationDetails,
-    /// `DestinationType`: required.
+    /// Specify either CloudWatch Logs or Kinesis Data Firehose as the destination type.
+    ///
+    /// `DestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-destinationtype)): string, required.
     #[serde(rename = "DestinationType")]
     pub destination_type: Value<String>,
-    /// `LogFormat`: required.
+    /// Valid values are either json or text
+    ///
+    /// `LogFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-logformat)): string, required.
     #[serde(rename = "LogFormat")]
     pub log_format: Value<String>,
-    /// `LogType`: required.
+    /// Valid value is either slow-log, which refers to slow-log or engine-log
+    ///
+    /// `LogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-logdeliveryconfigurationrequest.html#cfn-elasticache-cachecluster-logdeliveryconfigurationrequest-logtype)): string, required.
     #[serde(rename = "LogType")]
     pub log_type: Value<String>,
 }
@@ -2746,30 +3052,40 @@ impl Walk for LogDeliveryConfigurationRequest {
 
 /// The `NodeGroupConfiguration` property type of [`ReplicationGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::ReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html).
+/// AWS reference: [`AWS::ElastiCache::ReplicationGroup` `NodeGroupConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-nodegroupconfiguration.html).
 ///
 /// Every property is optional: start from [`NodeGroupConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeGroupConfiguration {
-    /// `NodeGroupId`: optional.
+    /// Either the ElastiCache for Redis supplied 4-digit id or a user supplied id for the node group these configuration values apply to.
+    ///
+    /// `NodeGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-nodegroupconfiguration.html#cfn-elasticache-replicationgroup-nodegroupconfiguration-nodegroupid)): string, optional. Pattern: `^\d+$`. Length: 1 to 4 characters.
     #[serde(rename = "NodeGroupId", skip_serializing_if = "Option::is_none")]
     pub node_group_id: Option<Value<String>>,
-    /// `PrimaryAvailabilityZone`: optional.
+    /// The Availability Zone where the primary node of this node group (shard) is launched.
+    ///
+    /// `PrimaryAvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-nodegroupconfiguration.html#cfn-elasticache-replicationgroup-nodegroupconfiguration-primaryavailabilityzone)): string, optional.
     #[serde(
         rename = "PrimaryAvailabilityZone",
         skip_serializing_if = "Option::is_none"
     )]
     pub primary_availability_zone: Option<Value<String>>,
-    /// `ReplicaAvailabilityZones`: optional.
+    /// A list of Availability Zones to be used for the read replicas. The number of Availability Zones in this list must match the value of ReplicaCount or ReplicasPerNodeGroup if not specified.
+    ///
+    /// `ReplicaAvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-nodegroupconfiguration.html#cfn-elasticache-replicationgroup-nodegroupconfiguration-replicaavailabilityzones)): list of (string), optional.
     #[serde(
         rename = "ReplicaAvailabilityZones",
         skip_serializing_if = "Option::is_none"
     )]
     pub replica_availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `ReplicaCount`: optional.
+    /// The number of read replica nodes in this node group (shard).
+    ///
+    /// `ReplicaCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-nodegroupconfiguration.html#cfn-elasticache-replicationgroup-nodegroupconfiguration-replicacount)): integer, optional.
     #[serde(rename = "ReplicaCount", skip_serializing_if = "Option::is_none")]
     pub replica_count: Option<Value<i64>>,
-    /// `Slots`: optional.
+    /// A string of comma-separated values where the first set of values are the slot numbers (zero based), and the second set of values are the keyspaces for each slot. The following example specifies three slots (numbered 0, 1, and 2): 0,1,2,0-4999,5000-9999,10000-16,383.
+    ///
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-nodegroupconfiguration.html#cfn-elasticache-replicationgroup-nodegroupconfiguration-slots)): string, optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<String>>,
 }
@@ -2834,21 +3150,27 @@ impl Walk for NodeGroupConfiguration {
 
 /// The `RegionalConfiguration` property type of [`GlobalReplicationGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::GlobalReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html).
+/// AWS reference: [`AWS::ElastiCache::GlobalReplicationGroup` `RegionalConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-regionalconfiguration.html).
 ///
 /// Every property is optional: start from [`RegionalConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RegionalConfiguration {
-    /// `ReplicationGroupId`: optional.
+    /// The replication group id of the Global Datastore member.
+    ///
+    /// `ReplicationGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-regionalconfiguration.html#cfn-elasticache-globalreplicationgroup-regionalconfiguration-replicationgroupid)): string, optional.
     #[serde(rename = "ReplicationGroupId", skip_serializing_if = "Option::is_none")]
     pub replication_group_id: Option<Value<String>>,
-    /// `ReplicationGroupRegion`: optional.
+    /// The AWS region of the Global Datastore member.
+    ///
+    /// `ReplicationGroupRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-regionalconfiguration.html#cfn-elasticache-globalreplicationgroup-regionalconfiguration-replicationgroupregion)): string, optional.
     #[serde(
         rename = "ReplicationGroupRegion",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_group_region: Option<Value<String>>,
-    /// `ReshardingConfigurations`: optional.
+    /// A list of PreferredAvailabilityZones objects that specifies the configuration of a node group in the resharded cluster.
+    ///
+    /// `ReshardingConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-regionalconfiguration.html#cfn-elasticache-globalreplicationgroup-regionalconfiguration-reshardingconfigurations)): list of (object [`ReshardingConfiguration`]), optional.
     #[serde(
         rename = "ReshardingConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -2900,15 +3222,19 @@ impl Walk for RegionalConfiguration {
 
 /// The `ReshardingConfiguration` property type of [`GlobalReplicationGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::GlobalReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-globalreplicationgroup.html).
+/// AWS reference: [`AWS::ElastiCache::GlobalReplicationGroup` `ReshardingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-reshardingconfiguration.html).
 ///
 /// Every property is optional: start from [`ReshardingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReshardingConfiguration {
-    /// `NodeGroupId`: optional.
+    /// Unique identifier for the Node Group. This is either auto-generated by ElastiCache (4-digit id) or a user supplied id.
+    ///
+    /// `NodeGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-reshardingconfiguration.html#cfn-elasticache-globalreplicationgroup-reshardingconfiguration-nodegroupid)): string, optional.
     #[serde(rename = "NodeGroupId", skip_serializing_if = "Option::is_none")]
     pub node_group_id: Option<Value<String>>,
-    /// `PreferredAvailabilityZones`: optional.
+    /// A list of preferred availability zones for the nodes of new node groups.
+    ///
+    /// `PreferredAvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-globalreplicationgroup-reshardingconfiguration.html#cfn-elasticache-globalreplicationgroup-reshardingconfiguration-preferredavailabilityzones)): list of (string), optional.
     #[serde(
         rename = "PreferredAvailabilityZones",
         skip_serializing_if = "Option::is_none"
@@ -2972,15 +3298,15 @@ impl Walk for Role {
 
 /// The `Tag` property type of [`CacheCluster`], [`ParameterGroup`], [`ReplicationGroup`], [`SecurityGroup`], [`ServerlessCacheSnapshot`], [`Snapshot`] and [`SubnetGroup`].
 ///
-/// AWS reference: [`AWS::ElastiCache::CacheCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-cachecluster.html), [`AWS::ElastiCache::ParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-parametergroup.html), [`AWS::ElastiCache::ReplicationGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html), [`AWS::ElastiCache::SecurityGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-securitygroup.html), [`AWS::ElastiCache::ServerlessCacheSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-serverlesscachesnapshot.html), [`AWS::ElastiCache::Snapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-snapshot.html), [`AWS::ElastiCache::SubnetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-subnetgroup.html).
+/// AWS reference: [`AWS::ElastiCache::CacheCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-tag.html), [`AWS::ElastiCache::ParameterGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-parametergroup-tag.html), [`AWS::ElastiCache::ReplicationGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-replicationgroup-tag.html), [`AWS::ElastiCache::SecurityGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-securitygroup-tag.html), [`AWS::ElastiCache::ServerlessCacheSnapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-serverlesscachesnapshot-tag.html), [`AWS::ElastiCache::Snapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-snapshot-tag.html), [`AWS::ElastiCache::SubnetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-subnetgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-tag.html#cfn-elasticache-cachecluster-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticache-cachecluster-tag.html#cfn-elasticache-cachecluster-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

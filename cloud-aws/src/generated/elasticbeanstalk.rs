@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ElasticBeanstalk::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-application.html)).
 ///
+/// The AWS::ElasticBeanstalk::Application resource specifies an Elastic Beanstalk application.
+///
 /// Every property is optional: start from [`Application::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApplicationName`: optional, create-only (changing it replaces the resource).
+    /// A name for the Elastic Beanstalk application. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the application name.
+    ///
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-application.html#cfn-elasticbeanstalk-application-applicationname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "ApplicationName", skip_serializing_if = "Option::is_none")]
     pub application_name: Option<Value<String>>,
-    /// `Description`: optional.
+    /// Your description of the application.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-application.html#cfn-elasticbeanstalk-application-description)): string, optional. Length: 0 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ResourceLifecycleConfig`: optional.
+    /// Specifies an application resource lifecycle configuration to prevent your application from accumulating too many versions.
+    ///
+    /// `ResourceLifecycleConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-application.html#cfn-elasticbeanstalk-application-resourcelifecycleconfig)): object [`ApplicationResourceLifecycleConfig`], optional.
     #[serde(
         rename = "ResourceLifecycleConfig",
         skip_serializing_if = "Option::is_none"
@@ -76,25 +84,39 @@ impl Resource for Application {
 
 /// The properties of an `AWS::ElasticBeanstalk::ApplicationVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html)).
 ///
+/// Resource Type definition for AWS::ElasticBeanstalk::ApplicationVersion
+///
 /// [`ApplicationVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationVersion {
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// The name of the Elastic Beanstalk application that is associated with this application version.
+    ///
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html#cfn-elasticbeanstalk-applicationversion-applicationname)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `BuildConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Settings for an AWS CodeBuild build that packages and builds an application version from source code.
+    ///
+    /// `BuildConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html#cfn-elasticbeanstalk-applicationversion-buildconfiguration)): object [`BuildConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "BuildConfiguration", skip_serializing_if = "Option::is_none")]
     pub build_configuration: Option<BuildConfiguration>,
-    /// `Description`: optional.
+    /// A description of this application version.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html#cfn-elasticbeanstalk-applicationversion-description)): string, optional. Length: 0 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ImageConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Configuration for image-based application versions.
+    ///
+    /// `ImageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html#cfn-elasticbeanstalk-applicationversion-imageconfiguration)): object [`ImageConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ImageConfiguration", skip_serializing_if = "Option::is_none")]
     pub image_configuration: Option<ImageConfiguration>,
-    /// `Process`: optional, create-only (changing it replaces the resource).
+    /// Pre-process and validate the environment manifest (\`env.yaml\`) and configuration files in the source bundle. Leave unset for the service default.
+    ///
+    /// `Process` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html#cfn-elasticbeanstalk-applicationversion-process)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Process", skip_serializing_if = "Option::is_none")]
     pub process: Option<Value<bool>>,
-    /// `SourceBundle`: optional, create-only (changing it replaces the resource).
+    /// The Amazon S3 bucket and key that identify the location of the source bundle for this version.
+    ///
+    /// `SourceBundle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html#cfn-elasticbeanstalk-applicationversion-sourcebundle)): object [`SourceBundle`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourceBundle", skip_serializing_if = "Option::is_none")]
     pub source_bundle: Option<SourceBundle>,
 }
@@ -184,28 +206,44 @@ impl ResourceRef<ApplicationVersion> {
 
 /// The properties of an `AWS::ElasticBeanstalk::ConfigurationTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html)).
 ///
+/// Resource Type definition for AWS::ElasticBeanstalk::ConfigurationTemplate
+///
 /// [`ConfigurationTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationTemplate {
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// The name of the Elastic Beanstalk application to associate with this configuration template.
+    ///
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html#cfn-elasticbeanstalk-configurationtemplate-applicationname)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `Description`: optional.
+    /// An optional description for this configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html#cfn-elasticbeanstalk-configurationtemplate-description)): string, optional. Length: 0 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnvironmentId`: optional, create-only (changing it replaces the resource).
+    /// The ID of an environment whose settings you want to use to create the configuration template. You must specify EnvironmentId if you don't specify PlatformArn, SolutionStackName, or SourceConfiguration.
+    ///
+    /// `EnvironmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html#cfn-elasticbeanstalk-configurationtemplate-environmentid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EnvironmentId", skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<Value<String>>,
-    /// `OptionSettings`: optional.
+    /// Option values for the Elastic Beanstalk configuration, such as the instance type. If specified, these values override the values obtained from the solution stack or the source configuration template. For a complete list of Elastic Beanstalk configuration options, see [Option Values](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options.html) in the AWS Elastic Beanstalk Developer Guide.
+    ///
+    /// `OptionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html#cfn-elasticbeanstalk-configurationtemplate-optionsettings)): list of (object [`ConfigurationOptionSetting`]), optional.
     #[serde(rename = "OptionSettings", skip_serializing_if = "Option::is_none")]
     pub option_settings: Option<Value<Vec<ConfigurationOptionSetting>>>,
-    /// `PlatformArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the custom platform. For more information, see [Custom Platforms](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/custom-platforms.html) in the AWS Elastic Beanstalk Developer Guide.
+    ///
+    /// `PlatformArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html#cfn-elasticbeanstalk-configurationtemplate-platformarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PlatformArn", skip_serializing_if = "Option::is_none")]
     pub platform_arn: Option<Value<String>>,
-    /// `SolutionStackName`: optional, create-only (changing it replaces the resource).
+    /// The name of an Elastic Beanstalk solution stack (platform version) that this configuration uses. For example, 64bit Amazon Linux 2013.09 running Tomcat 7 Java 7. A solution stack specifies the operating system, runtime, and application server for a configuration template. It also determines the set of configuration options as well as the possible and default values. For more information, see [Supported Platforms](https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/concepts.platforms.html) in the AWS Elastic Beanstalk Developer Guide. You must specify SolutionStackName if you don't specify PlatformArn, EnvironmentId, or SourceConfiguration. Use the ListAvailableSolutionStacks API to obtain a list of available solution stacks.
+    ///
+    /// `SolutionStackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html#cfn-elasticbeanstalk-configurationtemplate-solutionstackname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SolutionStackName", skip_serializing_if = "Option::is_none")]
     pub solution_stack_name: Option<Value<String>>,
-    /// `SourceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// An Elastic Beanstalk configuration template to base this one on. If specified, Elastic Beanstalk uses the configuration values from the specified configuration template to create a new configuration. Values specified in OptionSettings override any values obtained from the SourceConfiguration. You must specify SourceConfiguration if you don't specify PlatformArn, EnvironmentId, or SolutionStackName. Constraint: If both solution stack name and source configuration are specified, the solution stack of the source configuration template must match the specified solution stack name.
+    ///
+    /// `SourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html#cfn-elasticbeanstalk-configurationtemplate-sourceconfiguration)): object [`SourceConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -310,43 +348,69 @@ impl ResourceRef<ConfigurationTemplate> {
 
 /// The properties of an `AWS::ElasticBeanstalk::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html)).
 ///
+/// Resource Type definition for AWS::ElasticBeanstalk::Environment
+///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// The name of the application that is associated with this environment.
+    ///
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-applicationname)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `CNAMEPrefix`: optional, create-only (changing it replaces the resource).
+    /// If specified, the environment attempts to use this value as the prefix for the CNAME in your Elastic Beanstalk environment URL. If not specified, the CNAME is generated automatically by appending a random alphanumeric string to the environment name.
+    ///
+    /// `CNAMEPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-cnameprefix)): string, optional, create-only (changing it replaces the resource). Length: 4 to 63 characters.
     #[serde(rename = "CNAMEPrefix", skip_serializing_if = "Option::is_none")]
     pub cname_prefix: Option<Value<String>>,
-    /// `Description`: optional.
+    /// Your description for this environment.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-description)): string, optional. Length: 0 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnvironmentName`: optional, create-only (changing it replaces the resource).
+    /// A unique name for the environment.
+    ///
+    /// `EnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-environmentname)): string, optional, create-only (changing it replaces the resource). Length: 4 to 40 characters.
     #[serde(rename = "EnvironmentName", skip_serializing_if = "Option::is_none")]
     pub environment_name: Option<Value<String>>,
-    /// `OperationsRole`: optional.
+    /// The Amazon Resource Name (ARN) of an existing IAM role to be used as the environment's operations role.
+    ///
+    /// `OperationsRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-operationsrole)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "OperationsRole", skip_serializing_if = "Option::is_none")]
     pub operations_role: Option<Value<String>>,
-    /// `OptionSettings`: optional.
+    /// Key-value pairs defining configuration options for this environment, such as the instance type.
+    ///
+    /// `OptionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-optionsettings)): list of (object [`OptionSetting`]), optional.
     #[serde(rename = "OptionSettings", skip_serializing_if = "Option::is_none")]
     pub option_settings: Option<Value<Vec<OptionSetting>>>,
-    /// `PlatformArn`: optional.
+    /// The Amazon Resource Name (ARN) of the custom platform to use with the environment.
+    ///
+    /// `PlatformArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-platformarn)): string, optional.
     #[serde(rename = "PlatformArn", skip_serializing_if = "Option::is_none")]
     pub platform_arn: Option<Value<String>>,
-    /// `SolutionStackName`: optional, create-only (changing it replaces the resource).
+    /// The name of an Elastic Beanstalk solution stack (platform version) to use with the environment.
+    ///
+    /// `SolutionStackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-solutionstackname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SolutionStackName", skip_serializing_if = "Option::is_none")]
     pub solution_stack_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Specifies the tags applied to resources in the environment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TemplateName`: optional.
+    /// The name of the Elastic Beanstalk configuration template to use with the environment.
+    ///
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-templatename)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "TemplateName", skip_serializing_if = "Option::is_none")]
     pub template_name: Option<Value<String>>,
-    /// `Tier`: optional.
+    /// Specifies the tier to use in creating this environment. The environment tier that you choose determines whether Elastic Beanstalk provisions resources to support a web application that handles HTTP(S) requests or a web application that handles background-processing tasks.
+    ///
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-tier)): object [`Tier`], optional.
     #[serde(rename = "Tier", skip_serializing_if = "Option::is_none")]
     pub tier: Option<Tier>,
-    /// `VersionLabel`: optional.
+    /// The name of the application version to deploy.
+    ///
+    /// `VersionLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html#cfn-elasticbeanstalk-environment-versionlabel)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "VersionLabel", skip_serializing_if = "Option::is_none")]
     pub version_label: Option<Value<String>>,
 }
@@ -491,15 +555,19 @@ impl ResourceRef<Environment> {
 
 /// The `ApplicationResourceLifecycleConfig` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-application.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::Application` `ApplicationResourceLifecycleConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-applicationresourcelifecycleconfig.html).
 ///
 /// Every property is optional: start from [`ApplicationResourceLifecycleConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApplicationResourceLifecycleConfig {
-    /// `ServiceRole`: optional.
+    /// The ARN of an IAM service role that Elastic Beanstalk has permission to assume. The ServiceRole property is required the first time that you provide a ResourceLifecycleConfig for the application. After you provide it once, Elastic Beanstalk persists the Service Role with the application, and you don't need to specify it again. You can, however, specify it in subsequent updates to change the Service Role to another value.
+    ///
+    /// `ServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-applicationresourcelifecycleconfig.html#cfn-elasticbeanstalk-application-applicationresourcelifecycleconfig-servicerole)): string, optional.
     #[serde(rename = "ServiceRole", skip_serializing_if = "Option::is_none")]
     pub service_role: Option<Value<String>>,
-    /// `VersionLifecycleConfig`: optional.
+    /// Defines lifecycle settings for application versions.
+    ///
+    /// `VersionLifecycleConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-applicationresourcelifecycleconfig.html#cfn-elasticbeanstalk-application-applicationresourcelifecycleconfig-versionlifecycleconfig)): object [`ApplicationVersionLifecycleConfig`], optional.
     #[serde(
         rename = "VersionLifecycleConfig",
         skip_serializing_if = "Option::is_none"
@@ -543,15 +611,19 @@ impl Walk for ApplicationResourceLifecycleConfig {
 
 /// The `ApplicationVersionLifecycleConfig` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-application.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::Application` `ApplicationVersionLifecycleConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-applicationversionlifecycleconfig.html).
 ///
 /// Every property is optional: start from [`ApplicationVersionLifecycleConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApplicationVersionLifecycleConfig {
-    /// `MaxAgeRule`: optional.
+    /// Specify a max age rule to restrict the length of time that application versions are retained for an application.
+    ///
+    /// `MaxAgeRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-applicationversionlifecycleconfig.html#cfn-elasticbeanstalk-application-applicationversionlifecycleconfig-maxagerule)): object [`MaxAgeRule`], optional.
     #[serde(rename = "MaxAgeRule", skip_serializing_if = "Option::is_none")]
     pub max_age_rule: Option<MaxAgeRule>,
-    /// `MaxCountRule`: optional.
+    /// Specify a max count rule to restrict the number of application versions that are retained for an application.
+    ///
+    /// `MaxCountRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-applicationversionlifecycleconfig.html#cfn-elasticbeanstalk-application-applicationversionlifecycleconfig-maxcountrule)): object [`MaxCountRule`], optional.
     #[serde(rename = "MaxCountRule", skip_serializing_if = "Option::is_none")]
     pub max_count_rule: Option<MaxCountRule>,
 }
@@ -609,24 +681,34 @@ impl Walk for Architecture {
 
 /// The `BuildConfiguration` property type of [`ApplicationVersion`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion` `BuildConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-buildconfiguration.html).
 ///
 /// [`BuildConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BuildConfiguration {
-    /// `ArtifactName`: optional.
+    /// The name of the build artifact.
+    ///
+    /// `ArtifactName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-buildconfiguration.html#cfn-elasticbeanstalk-applicationversion-buildconfiguration-artifactname)): string, optional.
     #[serde(rename = "ArtifactName", skip_serializing_if = "Option::is_none")]
     pub artifact_name: Option<Value<String>>,
-    /// `CodeBuildServiceRole`: required.
+    /// The ARN of the IAM role that AWS CodeBuild assumes to build the application version.
+    ///
+    /// `CodeBuildServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-buildconfiguration.html#cfn-elasticbeanstalk-applicationversion-buildconfiguration-codebuildservicerole)): string, required. Pattern: `\S`.
     #[serde(rename = "CodeBuildServiceRole")]
     pub code_build_service_role: Value<String>,
-    /// `ComputeType`: optional.
+    /// The compute type for the CodeBuild build environment.
+    ///
+    /// `ComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-buildconfiguration.html#cfn-elasticbeanstalk-applicationversion-buildconfiguration-computetype)): [`ComputeType`], one of `BUILD_GENERAL1_SMALL`, `BUILD_GENERAL1_MEDIUM`, `BUILD_GENERAL1_LARGE`, optional.
     #[serde(rename = "ComputeType", skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<Value<ComputeType>>,
-    /// `Image`: required.
+    /// The CodeBuild image used for the build environment.
+    ///
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-buildconfiguration.html#cfn-elasticbeanstalk-applicationversion-buildconfiguration-image)): string, required. Pattern: `\S`.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `TimeoutInMinutes`: optional.
+    /// The timeout for the CodeBuild build, in minutes.
+    ///
+    /// `TimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-buildconfiguration.html#cfn-elasticbeanstalk-applicationversion-buildconfiguration-timeoutinminutes)): integer, optional.
     #[serde(rename = "TimeoutInMinutes", skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<Value<i64>>,
 }
@@ -708,21 +790,29 @@ impl Walk for ComputeType {
 
 /// The `ConfigurationOptionSetting` property type of [`ConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::ConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::ConfigurationTemplate` `ConfigurationOptionSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-configurationtemplate-configurationoptionsetting.html).
 ///
 /// [`ConfigurationOptionSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationOptionSetting {
-    /// `Namespace`: required.
+    /// A unique namespace that identifies the option's associated AWS resource.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-configurationtemplate-configurationoptionsetting.html#cfn-elasticbeanstalk-configurationtemplate-configurationoptionsetting-namespace)): string, required.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `OptionName`: required.
+    /// The name of the configuration option.
+    ///
+    /// `OptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-configurationtemplate-configurationoptionsetting.html#cfn-elasticbeanstalk-configurationtemplate-configurationoptionsetting-optionname)): string, required.
     #[serde(rename = "OptionName")]
     pub option_name: Value<String>,
-    /// `ResourceName`: optional.
+    /// A unique resource name for the option setting. Use it for a time–based scaling configuration option.
+    ///
+    /// `ResourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-configurationtemplate-configurationoptionsetting.html#cfn-elasticbeanstalk-configurationtemplate-configurationoptionsetting-resourcename)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The current value for the configuration option.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-configurationtemplate-configurationoptionsetting.html#cfn-elasticbeanstalk-configurationtemplate-configurationoptionsetting-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -769,30 +859,44 @@ impl Walk for ConfigurationOptionSetting {
 
 /// The `ImageBuildConfiguration` property type of [`ApplicationVersion`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion` `ImageBuildConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagebuildconfiguration.html).
 ///
 /// [`ImageBuildConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageBuildConfiguration {
-    /// `Architecture`: optional.
+    /// The target architecture for the built container image.
+    ///
+    /// `Architecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagebuildconfiguration.html#cfn-elasticbeanstalk-applicationversion-imagebuildconfiguration-architecture)): [`Architecture`], one of `amd64`, `arm64`, optional.
     #[serde(rename = "Architecture", skip_serializing_if = "Option::is_none")]
     pub architecture: Option<Value<Architecture>>,
-    /// `Buildpack`: optional.
+    /// The buildpack to use for building the image.
+    ///
+    /// `Buildpack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagebuildconfiguration.html#cfn-elasticbeanstalk-applicationversion-imagebuildconfiguration-buildpack)): string, optional.
     #[serde(rename = "Buildpack", skip_serializing_if = "Option::is_none")]
     pub buildpack: Option<Value<String>>,
-    /// `CodeBuildServiceRole`: required.
+    /// The ARN of the IAM role that AWS CodeBuild assumes to build the application version.
+    ///
+    /// `CodeBuildServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagebuildconfiguration.html#cfn-elasticbeanstalk-applicationversion-imagebuildconfiguration-codebuildservicerole)): string, required. Pattern: `\S`.
     #[serde(rename = "CodeBuildServiceRole")]
     pub code_build_service_role: Value<String>,
-    /// `ComputeType`: optional.
+    /// The compute type for the CodeBuild build environment.
+    ///
+    /// `ComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagebuildconfiguration.html#cfn-elasticbeanstalk-applicationversion-imagebuildconfiguration-computetype)): [`ComputeType`], one of `BUILD_GENERAL1_SMALL`, `BUILD_GENERAL1_MEDIUM`, `BUILD_GENERAL1_LARGE`, optional.
     #[serde(rename = "ComputeType", skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<Value<ComputeType>>,
-    /// `DockerfileLocation`: optional.
+    /// The path to the Dockerfile, relative to the source root.
+    ///
+    /// `DockerfileLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagebuildconfiguration.html#cfn-elasticbeanstalk-applicationversion-imagebuildconfiguration-dockerfilelocation)): string, optional.
     #[serde(rename = "DockerfileLocation", skip_serializing_if = "Option::is_none")]
     pub dockerfile_location: Option<Value<String>>,
-    /// `TimeoutInMinutes`: optional.
+    /// The timeout for the CodeBuild build, in minutes.
+    ///
+    /// `TimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagebuildconfiguration.html#cfn-elasticbeanstalk-applicationversion-imagebuildconfiguration-timeoutinminutes)): integer, optional.
     #[serde(rename = "TimeoutInMinutes", skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<Value<i64>>,
-    /// `Type`: required.
+    /// The type of image build: docker or buildpack.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagebuildconfiguration.html#cfn-elasticbeanstalk-applicationversion-imagebuildconfiguration-type)): [`Type`], one of `docker`, `buildpack`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -869,15 +973,19 @@ impl Walk for ImageBuildConfiguration {
 
 /// The `ImageConfiguration` property type of [`ApplicationVersion`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion` `ImageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imageconfiguration.html).
 ///
 /// Every property is optional: start from [`ImageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageConfiguration {
-    /// `Build`: optional.
+    /// Configuration for building a container image from source code.
+    ///
+    /// `Build` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imageconfiguration.html#cfn-elasticbeanstalk-applicationversion-imageconfiguration-build)): object [`ImageBuildConfiguration`], optional.
     #[serde(rename = "Build", skip_serializing_if = "Option::is_none")]
     pub build: Option<ImageBuildConfiguration>,
-    /// `Source`: optional.
+    /// The container image source for this version, as an ECR image URI.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imageconfiguration.html#cfn-elasticbeanstalk-applicationversion-imageconfiguration-source)): object [`ImageSource`], optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<ImageSource>,
 }
@@ -915,12 +1023,14 @@ impl Walk for ImageConfiguration {
 
 /// The `ImageSource` property type of [`ApplicationVersion`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion` `ImageSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagesource.html).
 ///
 /// Every property is optional: start from [`ImageSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageSource {
-    /// `Uri`: optional.
+    /// The URI of the container image, e.g. an ECR image URI.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-imagesource.html#cfn-elasticbeanstalk-applicationversion-imagesource-uri)): string, optional.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -950,18 +1060,24 @@ impl Walk for ImageSource {
 
 /// The `MaxAgeRule` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-application.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::Application` `MaxAgeRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-maxagerule.html).
 ///
 /// Every property is optional: start from [`MaxAgeRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MaxAgeRule {
-    /// `DeleteSourceFromS3`: optional.
+    /// Set to true to delete a version's source bundle from Amazon S3 when Elastic Beanstalk deletes the application version.
+    ///
+    /// `DeleteSourceFromS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-maxagerule.html#cfn-elasticbeanstalk-application-maxagerule-deletesourcefroms3)): boolean, optional.
     #[serde(rename = "DeleteSourceFromS3", skip_serializing_if = "Option::is_none")]
     pub delete_source_from_s3: Option<Value<bool>>,
-    /// `Enabled`: optional.
+    /// Specify true to apply the rule, or false to disable it.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-maxagerule.html#cfn-elasticbeanstalk-application-maxagerule-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `MaxAgeInDays`: optional.
+    /// Specify the number of days to retain an application versions.
+    ///
+    /// `MaxAgeInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-maxagerule.html#cfn-elasticbeanstalk-application-maxagerule-maxageindays)): integer, optional.
     #[serde(rename = "MaxAgeInDays", skip_serializing_if = "Option::is_none")]
     pub max_age_in_days: Option<Value<i64>>,
 }
@@ -1007,18 +1123,24 @@ impl Walk for MaxAgeRule {
 
 /// The `MaxCountRule` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-application.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::Application` `MaxCountRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-maxcountrule.html).
 ///
 /// Every property is optional: start from [`MaxCountRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MaxCountRule {
-    /// `DeleteSourceFromS3`: optional.
+    /// Set to true to delete a version's source bundle from Amazon S3 when Elastic Beanstalk deletes the application version.
+    ///
+    /// `DeleteSourceFromS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-maxcountrule.html#cfn-elasticbeanstalk-application-maxcountrule-deletesourcefroms3)): boolean, optional.
     #[serde(rename = "DeleteSourceFromS3", skip_serializing_if = "Option::is_none")]
     pub delete_source_from_s3: Option<Value<bool>>,
-    /// `Enabled`: optional.
+    /// Specify true to apply the rule, or false to disable it.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-maxcountrule.html#cfn-elasticbeanstalk-application-maxcountrule-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `MaxCount`: optional.
+    /// Specify the maximum number of application versions to retain.
+    ///
+    /// `MaxCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-application-maxcountrule.html#cfn-elasticbeanstalk-application-maxcountrule-maxcount)): integer, optional.
     #[serde(rename = "MaxCount", skip_serializing_if = "Option::is_none")]
     pub max_count: Option<Value<i64>>,
 }
@@ -1064,21 +1186,29 @@ impl Walk for MaxCountRule {
 
 /// The `OptionSetting` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::Environment` `OptionSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-optionsetting.html).
 ///
 /// [`OptionSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OptionSetting {
-    /// `Namespace`: required.
+    /// A unique namespace that identifies the option's associated AWS resource.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-optionsetting.html#cfn-elasticbeanstalk-environment-optionsetting-namespace)): string, required.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `OptionName`: required.
+    /// The name of the configuration option.
+    ///
+    /// `OptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-optionsetting.html#cfn-elasticbeanstalk-environment-optionsetting-optionname)): string, required.
     #[serde(rename = "OptionName")]
     pub option_name: Value<String>,
-    /// `ResourceName`: optional.
+    /// A unique resource name for the option setting. Use it for a time–based scaling configuration option.
+    ///
+    /// `ResourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-optionsetting.html#cfn-elasticbeanstalk-environment-optionsetting-resourcename)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The current value for the configuration option.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-optionsetting.html#cfn-elasticbeanstalk-environment-optionsetting-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1125,15 +1255,19 @@ impl Walk for OptionSetting {
 
 /// The `SourceBundle` property type of [`ApplicationVersion`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-applicationversion.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::ApplicationVersion` `SourceBundle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-sourcebundle.html).
 ///
 /// Every property is required: [`SourceBundle::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceBundle {
-    /// `S3Bucket`: required.
+    /// The Amazon S3 bucket where the data is located.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-sourcebundle.html#cfn-elasticbeanstalk-applicationversion-sourcebundle-s3bucket)): string, required. Length: 0 to 255 characters.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3Key`: required.
+    /// The Amazon S3 key where the data is located.
+    ///
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-applicationversion-sourcebundle.html#cfn-elasticbeanstalk-applicationversion-sourcebundle-s3key)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "S3Key")]
     pub s3_key: Value<String>,
 }
@@ -1162,15 +1296,19 @@ impl Walk for SourceBundle {
 
 /// The `SourceConfiguration` property type of [`ConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::ConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-configurationtemplate.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::ConfigurationTemplate` `SourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-configurationtemplate-sourceconfiguration.html).
 ///
 /// Every property is required: [`SourceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceConfiguration {
-    /// `ApplicationName`: required.
+    /// The name of the application associated with the configuration.
+    ///
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-configurationtemplate-sourceconfiguration.html#cfn-elasticbeanstalk-configurationtemplate-sourceconfiguration-applicationname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `TemplateName`: required.
+    /// The name of the configuration template.
+    ///
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-configurationtemplate-sourceconfiguration.html#cfn-elasticbeanstalk-configurationtemplate-sourceconfiguration-templatename)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "TemplateName")]
     pub template_name: Value<String>,
 }
@@ -1202,15 +1340,19 @@ impl Walk for SourceConfiguration {
 
 /// The `Tag` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::Environment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-tag.html#cfn-elasticbeanstalk-environment-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-tag.html#cfn-elasticbeanstalk-environment-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1239,18 +1381,24 @@ impl Walk for Tag {
 
 /// The `Tier` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::ElasticBeanstalk::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticbeanstalk-environment.html).
+/// AWS reference: [`AWS::ElasticBeanstalk::Environment` `Tier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-tier.html).
 ///
 /// Every property is optional: start from [`Tier::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tier {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of this environment tier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-tier.html#cfn-elasticbeanstalk-environment-tier-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The type of this environment tier.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-tier.html#cfn-elasticbeanstalk-environment-tier-type)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Version`: optional.
+    /// The version of this environment tier. When you don't set a value to it, Elastic Beanstalk uses the latest compatible worker tier version.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticbeanstalk-environment-tier.html#cfn-elasticbeanstalk-environment-tier-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }

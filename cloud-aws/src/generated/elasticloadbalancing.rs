@@ -7,69 +7,103 @@ use serde::Serialize;
 
 use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
-/// The properties of an `AWS::ElasticLoadBalancing::LoadBalancer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html)).
+/// The properties of an `AWS::ElasticLoadBalancing::LoadBalancer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html)).
+///
+/// Resource Type definition for AWS::ElasticLoadBalancing::LoadBalancer
 ///
 /// [`LoadBalancer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoadBalancer {
-    /// `AccessLoggingPolicy`: optional.
+    /// Information about where and how access logs are stored for the load balancer.
+    ///
+    /// `AccessLoggingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-accessloggingpolicy)): object [`AccessLoggingPolicy`], optional.
     #[serde(
         rename = "AccessLoggingPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_logging_policy: Option<AccessLoggingPolicy>,
-    /// `AppCookieStickinessPolicy`: optional.
+    /// Information about a policy for application-controlled session stickiness.
+    ///
+    /// `AppCookieStickinessPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-appcookiestickinesspolicy)): list of (object [`AppCookieStickinessPolicy`]), optional.
     #[serde(
         rename = "AppCookieStickinessPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub app_cookie_stickiness_policy: Option<Value<Vec<AppCookieStickinessPolicy>>>,
-    /// `AvailabilityZones`: optional.
+    /// The Availability Zones for a load balancer in a default VPC. For a load balancer in a nondefault VPC, specify Subnets instead.
+    ///
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-availabilityzones)): list of (string), optional.
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `ConnectionDrainingPolicy`: optional.
+    /// If enabled, the load balancer allows existing requests to complete before the load balancer shifts traffic away from a deregistered or unhealthy instance.
+    ///
+    /// `ConnectionDrainingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-connectiondrainingpolicy)): object [`ConnectionDrainingPolicy`], optional.
     #[serde(
         rename = "ConnectionDrainingPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_draining_policy: Option<ConnectionDrainingPolicy>,
-    /// `ConnectionSettings`: optional.
+    /// If enabled, the load balancer allows the connections to remain idle (no data is sent over the connection) for the specified duration.
+    ///
+    /// `ConnectionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-connectionsettings)): object [`ConnectionSettings`], optional.
     #[serde(rename = "ConnectionSettings", skip_serializing_if = "Option::is_none")]
     pub connection_settings: Option<ConnectionSettings>,
-    /// `CrossZone`: optional.
+    /// If enabled, the load balancer routes the request traffic evenly across all instances regardless of the Availability Zones.
+    ///
+    /// `CrossZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-crosszone)): boolean, optional.
     #[serde(rename = "CrossZone", skip_serializing_if = "Option::is_none")]
     pub cross_zone: Option<Value<bool>>,
-    /// `HealthCheck`: optional.
+    /// The health check settings to use when evaluating the health of your EC2 instances.
+    ///
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-healthcheck)): object [`HealthCheck`], optional.
     #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
-    /// `Instances`: optional.
+    /// The IDs of the instances for the load balancer.
+    ///
+    /// `Instances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-instances)): list of (string), optional.
     #[serde(rename = "Instances", skip_serializing_if = "Option::is_none")]
     pub instances: Option<Value<Vec<Value<String>>>>,
-    /// `LBCookieStickinessPolicy`: optional.
+    /// Information about a policy for duration-based session stickiness.
+    ///
+    /// `LBCookieStickinessPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-lbcookiestickinesspolicy)): list of (object [`LbCookieStickinessPolicy`]), optional.
     #[serde(
         rename = "LBCookieStickinessPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub lb_cookie_stickiness_policy: Option<Value<Vec<LbCookieStickinessPolicy>>>,
-    /// `Listeners`: required.
+    /// The Listeners for the load balancer. You can specify at most one listener per port.
+    ///
+    /// `Listeners` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-listeners)): list of (object [`Listeners`]), required.
     #[serde(rename = "Listeners")]
     pub listeners: Value<Vec<Listeners>>,
-    /// `LoadBalancerName`: optional, create-only (changing it replaces the resource).
+    /// The name of the load balancer. This name must be unique within your set of load balancers for the region.
+    ///
+    /// `LoadBalancerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-loadbalancername)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")]
     pub load_balancer_name: Option<Value<String>>,
-    /// `Policies`: optional.
+    /// The policies defined for your Classic Load Balancer. Specify only back-end server policies.
+    ///
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-policies)): list of (object [`Policies`]), optional.
     #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
     pub policies: Option<Value<Vec<Policies>>>,
-    /// `Scheme`: optional, create-only (changing it replaces the resource).
+    /// The type of load balancer. Valid only for load balancers in a VPC.
+    ///
+    /// `Scheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-scheme)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Scheme", skip_serializing_if = "Option::is_none")]
     pub scheme: Option<Value<String>>,
-    /// `SecurityGroups`: optional.
+    /// The security groups for the load balancer. Valid only for load balancers in a VPC.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-securitygroups)): list of (string), optional.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: optional.
+    /// The IDs of the subnets for the load balancer. You can specify at most one subnet per Availability Zone.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-subnets)): list of (string), optional.
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags associated with a load balancer.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html#cfn-elasticloadbalancing-loadbalancer-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -240,7 +274,7 @@ impl Walk for LoadBalancer {
 impl Resource for LoadBalancer {
     const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancing::LoadBalancer";
     const CREATE_ONLY: &'static [&'static str] = &["/LoadBalancerName", "/Scheme"];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancing-loadbalancer.html";
 }
 
 impl ResourceRef<LoadBalancer> {
@@ -272,21 +306,29 @@ impl ResourceRef<LoadBalancer> {
 
 /// The `AccessLoggingPolicy` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `AccessLoggingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-accessloggingpolicy.html).
 ///
 /// [`AccessLoggingPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessLoggingPolicy {
-    /// `EmitInterval`: optional.
+    /// The interval for publishing the access logs. You can specify an interval of either 5 minutes or 60 minutes. Default: 60 minutes
+    ///
+    /// `EmitInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-accessloggingpolicy.html#cfn-elasticloadbalancing-loadbalancer-accessloggingpolicy-emitinterval)): integer, optional.
     #[serde(rename = "EmitInterval", skip_serializing_if = "Option::is_none")]
     pub emit_interval: Option<Value<i64>>,
-    /// `Enabled`: required.
+    /// Specifies whether access logs are enabled for the load balancer.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-accessloggingpolicy.html#cfn-elasticloadbalancing-loadbalancer-accessloggingpolicy-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `S3BucketName`: required.
+    /// The name of the Amazon S3 bucket where the access logs are stored.
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-accessloggingpolicy.html#cfn-elasticloadbalancing-loadbalancer-accessloggingpolicy-s3bucketname)): string, required.
     #[serde(rename = "S3BucketName")]
     pub s3_bucket_name: Value<String>,
-    /// `S3BucketPrefix`: optional.
+    /// The logical hierarchy you created for your Amazon S3 bucket, for example \`my-bucket-prefix/prod\`. If the prefix is not provided, the log is placed at the root level of the bucket.
+    ///
+    /// `S3BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-accessloggingpolicy.html#cfn-elasticloadbalancing-loadbalancer-accessloggingpolicy-s3bucketprefix)): string, optional.
     #[serde(rename = "S3BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_prefix: Option<Value<String>>,
 }
@@ -333,15 +375,19 @@ impl Walk for AccessLoggingPolicy {
 
 /// The `AppCookieStickinessPolicy` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `AppCookieStickinessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-appcookiestickinesspolicy.html).
 ///
 /// Every property is required: [`AppCookieStickinessPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppCookieStickinessPolicy {
-    /// `CookieName`: required.
+    /// The name of the application cookie used for stickiness.
+    ///
+    /// `CookieName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-appcookiestickinesspolicy.html#cfn-elasticloadbalancing-loadbalancer-appcookiestickinesspolicy-cookiename)): string, required.
     #[serde(rename = "CookieName")]
     pub cookie_name: Value<String>,
-    /// `PolicyName`: required.
+    /// The mnemonic name for the policy being created. The name must be unique within a set of policies for this load balancer.
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-appcookiestickinesspolicy.html#cfn-elasticloadbalancing-loadbalancer-appcookiestickinesspolicy-policyname)): string, required.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
 }
@@ -373,15 +419,19 @@ impl Walk for AppCookieStickinessPolicy {
 
 /// The `ConnectionDrainingPolicy` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `ConnectionDrainingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-connectiondrainingpolicy.html).
 ///
 /// [`ConnectionDrainingPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionDrainingPolicy {
-    /// `Enabled`: required.
+    /// Specifies whether connection draining is enabled for the load balancer.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-connectiondrainingpolicy.html#cfn-elasticloadbalancing-loadbalancer-connectiondrainingpolicy-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Timeout`: optional.
+    /// The maximum time, in seconds, to keep the existing connections open before deregistering the instances.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-connectiondrainingpolicy.html#cfn-elasticloadbalancing-loadbalancer-connectiondrainingpolicy-timeout)): integer, optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
 }
@@ -416,12 +466,14 @@ impl Walk for ConnectionDrainingPolicy {
 
 /// The `ConnectionSettings` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `ConnectionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-connectionsettings.html).
 ///
 /// Every property is required: [`ConnectionSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionSettings {
-    /// `IdleTimeout`: required.
+    /// The time, in seconds, that the connection is allowed to be idle (no data has been sent over the connection) before it is closed by the load balancer.
+    ///
+    /// `IdleTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-connectionsettings.html#cfn-elasticloadbalancing-loadbalancer-connectionsettings-idletimeout)): integer, required.
     #[serde(rename = "IdleTimeout")]
     pub idle_timeout: Value<i64>,
 }
@@ -447,24 +499,34 @@ impl Walk for ConnectionSettings {
 
 /// The `HealthCheck` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `HealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-healthcheck.html).
 ///
 /// Every property is required: [`HealthCheck::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HealthCheck {
-    /// `HealthyThreshold`: required.
+    /// The number of consecutive health checks successes required before moving the instance to the \`Healthy\` state.
+    ///
+    /// `HealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-healthcheck.html#cfn-elasticloadbalancing-loadbalancer-healthcheck-healthythreshold)): string, required.
     #[serde(rename = "HealthyThreshold")]
     pub healthy_threshold: Value<String>,
-    /// `Interval`: required.
+    /// The approximate interval, in seconds, between health checks of an individual instance.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-healthcheck.html#cfn-elasticloadbalancing-loadbalancer-healthcheck-interval)): string, required.
     #[serde(rename = "Interval")]
     pub interval: Value<String>,
-    /// `Target`: required.
+    /// The instance being checked.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-healthcheck.html#cfn-elasticloadbalancing-loadbalancer-healthcheck-target)): string, required.
     #[serde(rename = "Target")]
     pub target: Value<String>,
-    /// `Timeout`: required.
+    /// The amount of time, in seconds, during which no response means a failed health check. This value must be less than the \`Interval\` value.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-healthcheck.html#cfn-elasticloadbalancing-loadbalancer-healthcheck-timeout)): string, required.
     #[serde(rename = "Timeout")]
     pub timeout: Value<String>,
-    /// `UnhealthyThreshold`: required.
+    /// The number of consecutive health check failures required before moving the instance to the \`Unhealthy\` state.
+    ///
+    /// `UnhealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-healthcheck.html#cfn-elasticloadbalancing-loadbalancer-healthcheck-unhealthythreshold)): string, required.
     #[serde(rename = "UnhealthyThreshold")]
     pub unhealthy_threshold: Value<String>,
 }
@@ -508,18 +570,22 @@ impl Walk for HealthCheck {
 
 /// The `LBCookieStickinessPolicy` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `LBCookieStickinessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-lbcookiestickinesspolicy.html).
 ///
 /// Every property is optional: start from [`LbCookieStickinessPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LbCookieStickinessPolicy {
-    /// `CookieExpirationPeriod`: optional.
+    /// The time period, in seconds, after which the cookie should be considered stale. If this parameter is not specified, the stickiness session lasts for the duration of the browser session.
+    ///
+    /// `CookieExpirationPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-lbcookiestickinesspolicy.html#cfn-elasticloadbalancing-loadbalancer-lbcookiestickinesspolicy-cookieexpirationperiod)): string, optional.
     #[serde(
         rename = "CookieExpirationPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub cookie_expiration_period: Option<Value<String>>,
-    /// `PolicyName`: optional.
+    /// The name of the policy. This name must be unique within the set of policies for this load balancer.
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-lbcookiestickinesspolicy.html#cfn-elasticloadbalancing-loadbalancer-lbcookiestickinesspolicy-policyname)): string, optional.
     #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
     pub policy_name: Option<Value<String>>,
 }
@@ -557,27 +623,39 @@ impl Walk for LbCookieStickinessPolicy {
 
 /// The `Listeners` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `Listeners`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html).
 ///
 /// [`Listeners::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listeners {
-    /// `InstancePort`: required.
+    /// The port on which the instance is listening.
+    ///
+    /// `InstancePort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-instanceport)): string, required. Range: 1 to 65535.
     #[serde(rename = "InstancePort")]
     pub instance_port: Value<String>,
-    /// `InstanceProtocol`: optional.
+    /// The protocol to use for routing traffic to instances: HTTP, HTTPS, TCP, or SSL. If the front-end protocol is TCP or SSL, the back-end protocol must be TCP or SSL. If the front-end protocol is HTTP or HTTPS, the back-end protocol must be HTTP or HTTPS. If there is another listener with the same \`InstancePort\` whose \`InstanceProtocol\` is secure, (HTTPS or SSL), the listener's \`InstanceProtocol\` must also be secure. If there is another listener with the same \`InstancePort\` whose \`InstanceProtocol\` is HTTP or TCP, the listener's \`InstanceProtocol\` must be HTTP or TCP.
+    ///
+    /// `InstanceProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-instanceprotocol)): string, optional.
     #[serde(rename = "InstanceProtocol", skip_serializing_if = "Option::is_none")]
     pub instance_protocol: Option<Value<String>>,
-    /// `LoadBalancerPort`: required.
+    /// The port on which the load balancer is listening. On EC2-VPC, you can specify any port from the range 1-65535. On EC2-Classic, you can specify any port from the following list: 25, 80, 443, 465, 587, 1024-65535.
+    ///
+    /// `LoadBalancerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-loadbalancerport)): string, required.
     #[serde(rename = "LoadBalancerPort")]
     pub load_balancer_port: Value<String>,
-    /// `PolicyNames`: optional.
+    /// The names of the policies to associate with the listener.
+    ///
+    /// `PolicyNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-policynames)): list of (string), optional.
     #[serde(rename = "PolicyNames", skip_serializing_if = "Option::is_none")]
     pub policy_names: Option<Value<Vec<Value<String>>>>,
-    /// `Protocol`: required.
+    /// The load balancer transport protocol to use for routing: HTTP, HTTPS, TCP, or SSL.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-protocol)): string, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
-    /// `SSLCertificateId`: optional.
+    /// The Amazon Resource Name (ARN) of the server certificate.
+    ///
+    /// `SSLCertificateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-listeners.html#cfn-elasticloadbalancing-loadbalancer-listeners-sslcertificateid)): string, optional.
     #[serde(rename = "SSLCertificateId", skip_serializing_if = "Option::is_none")]
     pub ssl_certificate_id: Option<Value<String>>,
 }
@@ -640,24 +718,34 @@ impl Walk for Listeners {
 
 /// The `Policies` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `Policies`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policies.html).
 ///
 /// [`Policies::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policies {
-    /// `Attributes`: required.
+    /// The policy attributes.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policies.html#cfn-elasticloadbalancing-loadbalancer-policies-attributes)): list of (object [`PolicyItem`]), required.
     #[serde(rename = "Attributes")]
     pub attributes: Value<Vec<PolicyItem>>,
-    /// `InstancePorts`: optional.
+    /// The instance ports for the policy. Required only for some policy types.
+    ///
+    /// `InstancePorts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policies.html#cfn-elasticloadbalancing-loadbalancer-policies-instanceports)): list of (string), optional.
     #[serde(rename = "InstancePorts", skip_serializing_if = "Option::is_none")]
     pub instance_ports: Option<Value<Vec<Value<String>>>>,
-    /// `LoadBalancerPorts`: optional.
+    /// The load balancer ports for the policy. Required only for some policy types.
+    ///
+    /// `LoadBalancerPorts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policies.html#cfn-elasticloadbalancing-loadbalancer-policies-loadbalancerports)): list of (string), optional.
     #[serde(rename = "LoadBalancerPorts", skip_serializing_if = "Option::is_none")]
     pub load_balancer_ports: Option<Value<Vec<Value<String>>>>,
-    /// `PolicyName`: required.
+    /// The name of the policy.
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policies.html#cfn-elasticloadbalancing-loadbalancer-policies-policyname)): string, required.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `PolicyType`: required.
+    /// The name of the policy type.
+    ///
+    /// `PolicyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policies.html#cfn-elasticloadbalancing-loadbalancer-policies-policytype)): string, required.
     #[serde(rename = "PolicyType")]
     pub policy_type: Value<String>,
 }
@@ -711,15 +799,15 @@ impl Walk for Policies {
 
 /// The `PolicyItem` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `PolicyItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policyitem.html).
 ///
 /// Every property is optional: start from [`PolicyItem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PolicyItem {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policyitem.html#cfn-elasticloadbalancing-loadbalancer-policyitem-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-policyitem.html#cfn-elasticloadbalancing-loadbalancer-policyitem-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -757,15 +845,19 @@ impl Walk for PolicyItem {
 
 /// The `Tag` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-elb.html).
+/// AWS reference: [`AWS::ElasticLoadBalancing::LoadBalancer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with \`aws:\`. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \`\_\`, \`.\`, \`/\`, \`=\`, \`+\`, and \`-\`.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-tag.html#cfn-elasticloadbalancing-loadbalancer-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that's 1 to 256 characters in length.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancing-loadbalancer-tag.html#cfn-elasticloadbalancing-loadbalancer-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

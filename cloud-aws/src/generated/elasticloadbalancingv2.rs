@@ -11,40 +11,60 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ElasticLoadBalancingV2::Listener` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html)).
 ///
+/// Specifies a listener for an Application Load Balancer, Network Load Balancer, or Gateway Load Balancer.
+///
 /// [`Listener::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listener {
-    /// `AlpnPolicy`: optional.
+    /// \[TLS listener\] The name of the Application-Layer Protocol Negotiation (ALPN) policy.
+    ///
+    /// `AlpnPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-alpnpolicy)): list of (string), optional.
     #[serde(rename = "AlpnPolicy", skip_serializing_if = "Option::is_none")]
     pub alpn_policy: Option<Value<Vec<Value<String>>>>,
-    /// `Certificates`: optional.
+    /// The default SSL server certificate for a secure listener. You must provide exactly one certificate if the listener protocol is HTTPS or TLS. For an HTTPS listener, update requires some interruptions. For a TLS listener, update requires no interruption. To create a certificate list for a secure listener, use [AWS::ElasticLoadBalancingV2::ListenerCertificate](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listenercertificate.html).
+    ///
+    /// `Certificates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-certificates)): list of (object [`Certificate`]), optional.
     #[serde(rename = "Certificates", skip_serializing_if = "Option::is_none")]
     pub certificates: Option<Value<Vec<Certificate>>>,
-    /// `DefaultActions`: required.
+    /// The actions for the default rule. You cannot define a condition for a default rule. To create additional rules for an Application Load Balancer, use [AWS::ElasticLoadBalancingV2::ListenerRule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listenerrule.html).
+    ///
+    /// `DefaultActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-defaultactions)): list of (object [`ListenerAction`]), required.
     #[serde(rename = "DefaultActions")]
     pub default_actions: Value<Vec<ListenerAction>>,
-    /// `ListenerAttributes`: optional.
+    /// The listener attributes. Attributes that you do not modify retain their current values.
+    ///
+    /// `ListenerAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-listenerattributes)): list of (object [`ListenerAttribute`]), optional.
     #[serde(rename = "ListenerAttributes", skip_serializing_if = "Option::is_none")]
     pub listener_attributes: Option<Value<Vec<ListenerAttribute>>>,
-    /// `LoadBalancerArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the load balancer.
+    ///
+    /// `LoadBalancerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-loadbalancerarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "LoadBalancerArn")]
     pub load_balancer_arn: Value<String>,
-    /// `MutualAuthentication`: optional.
+    /// The mutual authentication configuration information.
+    ///
+    /// `MutualAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-mutualauthentication)): object [`MutualAuthentication`], optional.
     #[serde(
         rename = "MutualAuthentication",
         skip_serializing_if = "Option::is_none"
     )]
     pub mutual_authentication: Option<MutualAuthentication>,
-    /// `Port`: optional.
+    /// The port on which the load balancer is listening. You can't specify a port for a Gateway Load Balancer.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-port)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: optional.
+    /// The protocol for connections from clients to the load balancer. For Application Load Balancers, the supported protocols are HTTP and HTTPS. For Network Load Balancers, the supported protocols are TCP, TLS, UDP, TCP\_UDP, QUIC, and TCP\_QUIC. You can’t specify the UDP, TCP\_UDP, QUIC, or TCP\_QUIC protocol if dual-stack mode is enabled. You can't specify a protocol for a Gateway Load Balancer.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-protocol)): [`Protocol`], one of `GENEVE`, `HTTP`, `HTTPS`, `QUIC`, `TCP`, `TCP_QUIC`, `TCP_UDP`, `TLS`, `UDP`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<Protocol>>,
-    /// `SslPolicy`: optional.
+    /// \[HTTPS and TLS listeners\] The security policy that defines which protocols and ciphers are supported. For more information, see [Security policies](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html) in the \*Application Load Balancers Guide\* and [Security policies](https://docs.aws.amazon.com/elasticloadbalancing/latest/network/describe-ssl-policies.html) in the \*Network Load Balancers Guide\*. \[HTTPS listeners\] Updating the security policy can result in interruptions if the load balancer is handling a high volume of traffic. To decrease the possibility of an interruption if your load balancer is handling a high volume of traffic, create an additional load balancer or request an LCU reservation.
+    ///
+    /// `SslPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-sslpolicy)): string, optional.
     #[serde(rename = "SslPolicy", skip_serializing_if = "Option::is_none")]
     pub ssl_policy: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html#cfn-elasticloadbalancingv2-listener-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -161,13 +181,15 @@ impl ResourceRef<Listener> {
 
 /// The properties of an `AWS::ElasticLoadBalancingV2::ListenerCertificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenercertificate.html)).
 ///
+/// Resource Type definition for AWS::ElasticLoadBalancingV2::ListenerCertificate
+///
 /// Every property is required: [`ListenerCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerCertificate {
-    /// `Certificates`: required.
+    /// `Certificates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenercertificate.html#cfn-elasticloadbalancingv2-listenercertificate-certificates)): list of (object [`Certificate`]), required.
     #[serde(rename = "Certificates")]
     pub certificates: Value<Vec<Certificate>>,
-    /// `ListenerArn`: required, create-only (changing it replaces the resource).
+    /// `ListenerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenercertificate.html#cfn-elasticloadbalancingv2-listenercertificate-listenerarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ListenerArn")]
     pub listener_arn: Value<String>,
 }
@@ -212,25 +234,35 @@ impl ResourceRef<ListenerCertificate> {
 
 /// The properties of an `AWS::ElasticLoadBalancingV2::ListenerRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html)).
 ///
+/// Specifies a listener rule. The listener must be associated with an Application Load Balancer. Each rule consists of a priority, one or more actions, and one or more conditions. For more information, see [Quotas for your Application Load Balancers](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html) in the \*User Guide for Application Load Balancers\*.
+///
 /// [`ListenerRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerRule {
-    /// `Actions`: required.
+    /// The actions. The rule must include exactly one of the following types of actions: `forward`, `fixed-response`, or `redirect`, and it must be the last action to be performed. If the rule is for an HTTPS listener, it can also optionally include an authentication action.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html#cfn-elasticloadbalancingv2-listenerrule-actions)): list of (object [`ListenerRuleAction`]), required.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<ListenerRuleAction>>,
-    /// `Conditions`: required.
+    /// The conditions. The rule can optionally include up to one of each of the following conditions: `http-request-method`, `host-header`, `path-pattern`, and `source-ip`. A rule can also optionally include one or more of each of the following conditions: `http-header` and `query-string`.
+    ///
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html#cfn-elasticloadbalancingv2-listenerrule-conditions)): list of (object [`RuleCondition`]), required.
     #[serde(rename = "Conditions")]
     pub conditions: Value<Vec<RuleCondition>>,
-    /// `ListenerArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the listener.
+    ///
+    /// `ListenerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html#cfn-elasticloadbalancingv2-listenerrule-listenerarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ListenerArn", skip_serializing_if = "Option::is_none")]
     pub listener_arn: Option<Value<String>>,
-    /// `Priority`: required.
+    /// The rule priority. A listener can't have multiple rules with the same priority. If you try to reorder rules by updating their priorities, do not specify a new priority if an existing rule already uses this priority, as this can cause an error. If you need to reuse a priority with a different rule, you must remove it as a priority first, and then specify it in a subsequent update.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html#cfn-elasticloadbalancingv2-listenerrule-priority)): integer, required. Range: 1 to 50000.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html#cfn-elasticloadbalancingv2-listenerrule-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Transforms`: optional.
+    /// `Transforms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html#cfn-elasticloadbalancingv2-listenerrule-transforms)): list of (object [`Transform`]), optional.
     #[serde(rename = "Transforms", skip_serializing_if = "Option::is_none")]
     pub transforms: Option<Value<Vec<Transform>>>,
 }
@@ -309,66 +341,96 @@ impl ResourceRef<ListenerRule> {
     }
 }
 
-/// The properties of an `AWS::ElasticLoadBalancingV2::LoadBalancer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html)).
+/// The properties of an `AWS::ElasticLoadBalancingV2::LoadBalancer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html)).
+///
+/// Specifies an Application Load Balancer, a Network Load Balancer, or a Gateway Load Balancer.
 ///
 /// Every property is optional: start from [`LoadBalancer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoadBalancer {
-    /// `EnableCapacityReservationProvisionStabilize`: optional.
+    /// Indicates whether to enable stabilization when creating or updating an LCU reservation. This ensures that the final stack status reflects the status of the LCU reservation. The default is `false`.
+    ///
+    /// `EnableCapacityReservationProvisionStabilize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-enablecapacityreservationprovisionstabilize)): boolean, optional.
     #[serde(
         rename = "EnableCapacityReservationProvisionStabilize",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_capacity_reservation_provision_stabilize: Option<Value<bool>>,
-    /// `EnablePrefixForIpv6SourceNat`: optional.
+    /// \[Network Load Balancers with UDP listeners\] Indicates whether to use an IPv6 prefix from each subnet for source NAT. The IP address type must be `dualstack`. The default value is `off`.
+    ///
+    /// `EnablePrefixForIpv6SourceNat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-enableprefixforipv6sourcenat)): [`EnablePrefixForIpv6SourceNat`], one of `off`, `on`, optional.
     #[serde(
         rename = "EnablePrefixForIpv6SourceNat",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_prefix_for_ipv6_source_nat: Option<Value<EnablePrefixForIpv6SourceNat>>,
-    /// `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`: optional.
+    /// Indicates whether to evaluate inbound security group rules for traffic sent to a Network Load Balancer through privatelink. The default is `on`. You can't configure this property on a Network Load Balancer unless you associated a security group with the load balancer when you created it.
+    ///
+    /// `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-enforcesecuritygroupinboundrulesonprivatelinktraffic)): string, optional.
     #[serde(
         rename = "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_security_group_inbound_rules_on_private_link_traffic: Option<Value<String>>,
-    /// `IpAddressType`: optional.
+    /// The IP address type. Internal load balancers must use `ipv4`. \[Application Load Balancers\] The possible values are `ipv4` (IPv4 addresses), `dualstack` (IPv4 and IPv6 addresses), and `dualstack-without-public-ipv4` (public IPv6 addresses and private IPv4 and IPv6 addresses). Application Load Balancer authentication supports IPv4 addresses only when connecting to an Identity Provider (IdP) or Amazon Cognito endpoint. Without a public IPv4 address the load balancer can't complete the authentication process, resulting in HTTP 500 errors. \[Network Load Balancers and Gateway Load Balancers\] The possible values are `ipv4` (IPv4 addresses) and `dualstack` (IPv4 and IPv6 addresses).
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-ipaddresstype)): [`LoadBalancerIpAddressType`], one of `dualstack`, `dualstack-without-public-ipv4`, `ipv4`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<LoadBalancerIpAddressType>>,
-    /// `Ipv4IpamPoolId`: optional.
+    /// The ID of the IPv4 IPAM pool.
+    ///
+    /// `Ipv4IpamPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-ipv4ipampoolid)): string, optional.
     #[serde(rename = "Ipv4IpamPoolId", skip_serializing_if = "Option::is_none")]
     pub ipv4_ipam_pool_id: Option<Value<String>>,
-    /// `LoadBalancerAttributes`: optional.
+    /// The load balancer attributes. Attributes that you do not modify retain their current values.
+    ///
+    /// `LoadBalancerAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-loadbalancerattributes)): list of (object [`LoadBalancerAttribute`]), optional.
     #[serde(
         rename = "LoadBalancerAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub load_balancer_attributes: Option<Value<Vec<LoadBalancerAttribute>>>,
-    /// `MinimumLoadBalancerCapacity`: optional.
+    /// The minimum capacity for a load balancer.
+    ///
+    /// `MinimumLoadBalancerCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-minimumloadbalancercapacity)): object [`MinimumLoadBalancerCapacity`], optional.
     #[serde(
         rename = "MinimumLoadBalancerCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_load_balancer_capacity: Option<MinimumLoadBalancerCapacity>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the load balancer. This name must be unique per region per account, can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, must not begin or end with a hyphen, and must not begin with "internal-". If you don't specify a name, AWS CloudFormation generates a unique physical ID for the load balancer. If you specify a name, you cannot perform updates that require replacement of this resource, but you can perform other updates. To replace the resource, specify a new name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Scheme`: optional, create-only (changing it replaces the resource).
+    /// The nodes of an Internet-facing load balancer have public IP addresses. The DNS name of an Internet-facing load balancer is publicly resolvable to the public IP addresses of the nodes. Therefore, Internet-facing load balancers can route requests from clients over the internet. The nodes of an internal load balancer have only private IP addresses. The DNS name of an internal load balancer is publicly resolvable to the private IP addresses of the nodes. Therefore, internal load balancers can route requests only from clients with access to the VPC for the load balancer. The default is an Internet-facing load balancer. You can't specify a scheme for a Gateway Load Balancer.
+    ///
+    /// `Scheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-scheme)): [`Scheme`], one of `internal`, `internet-facing`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Scheme", skip_serializing_if = "Option::is_none")]
     pub scheme: Option<Value<Scheme>>,
-    /// `SecurityGroups`: optional.
+    /// \[Application Load Balancers and Network Load Balancers\] The IDs of the security groups for the load balancer.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-securitygroups)): list of (string), optional.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetMappings`: optional.
+    /// The IDs of the subnets. You can specify only one subnet per Availability Zone. You must specify either subnets or subnet mappings, but not both. \[Application Load Balancers\] You must specify subnets from at least two Availability Zones. You can't specify Elastic IP addresses for your subnets. \[Application Load Balancers on Outposts\] You must specify one Outpost subnet. \[Application Load Balancers on Local Zones\] You can specify subnets from one or more Local Zones. \[Network Load Balancers\] You can specify subnets from one or more Availability Zones. You can specify one Elastic IP address per subnet if you need static IP addresses for your internet-facing load balancer. For internal load balancers, you can specify one private IP address per subnet from the IPv4 range of the subnet. For internet-facing load balancer, you can specify one IPv6 address per subnet. \[Gateway Load Balancers\] You can specify subnets from one or more Availability Zones. You can't specify Elastic IP addresses for your subnets.
+    ///
+    /// `SubnetMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-subnetmappings)): list of (object [`SubnetMapping`]), optional.
     #[serde(rename = "SubnetMappings", skip_serializing_if = "Option::is_none")]
     pub subnet_mappings: Option<Value<Vec<SubnetMapping>>>,
-    /// `Subnets`: optional.
+    /// The IDs of the subnets. You can specify only one subnet per Availability Zone. You must specify either subnets or subnet mappings, but not both. To specify an Elastic IP address, specify subnet mappings instead of subnets. \[Application Load Balancers\] You must specify subnets from at least two Availability Zones. \[Application Load Balancers on Outposts\] You must specify one Outpost subnet. \[Application Load Balancers on Local Zones\] You can specify subnets from one or more Local Zones. \[Network Load Balancers and Gateway Load Balancers\] You can specify subnets from one or more Availability Zones.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-subnets)): list of (string), optional.
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags to assign to the load balancer.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-tags)): list of (object [`LoadBalancerTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<LoadBalancerTag>>>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The type of load balancer. The default is `application`.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html#cfn-elasticloadbalancingv2-loadbalancer-type)): [`LoadBalancerType`], one of `application`, `gateway`, `network`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<LoadBalancerType>>,
 }
@@ -521,7 +583,7 @@ impl Walk for LoadBalancer {
 impl Resource for LoadBalancer {
     const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
     const CREATE_ONLY: &'static [&'static str] = &["/Name", "/Type", "/Scheme"];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html";
 }
 
 impl ResourceRef<LoadBalancer> {
@@ -553,85 +615,127 @@ impl ResourceRef<LoadBalancer> {
 
 /// The properties of an `AWS::ElasticLoadBalancingV2::TargetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html)).
 ///
+/// Resource Type definition for AWS::ElasticLoadBalancingV2::TargetGroup
+///
 /// Every property is optional: start from [`TargetGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetGroup {
-    /// `HealthCheckEnabled`: optional.
+    /// Indicates whether health checks are enabled. If the target type is lambda, health checks are disabled by default but can be enabled. If the target type is instance, ip, or alb, health checks are always enabled and cannot be disabled.
+    ///
+    /// `HealthCheckEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-healthcheckenabled)): boolean, optional.
     #[serde(rename = "HealthCheckEnabled", skip_serializing_if = "Option::is_none")]
     pub health_check_enabled: Option<Value<bool>>,
-    /// `HealthCheckIntervalSeconds`: optional.
+    /// The approximate amount of time, in seconds, between health checks of an individual target.
+    ///
+    /// `HealthCheckIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-healthcheckintervalseconds)): integer, optional. Range: 5 to 300.
     #[serde(
         rename = "HealthCheckIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_interval_seconds: Option<Value<i64>>,
-    /// `HealthCheckPath`: optional.
+    /// \[HTTP/HTTPS health checks\] The destination for health checks on the targets. \[HTTP1 or HTTP2 protocol version\] The ping path. The default is /. \[GRPC protocol version\] The path of a custom health check method with the format /package.service/method. The default is /AWS.ALB/healthcheck.
+    ///
+    /// `HealthCheckPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-healthcheckpath)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "HealthCheckPath", skip_serializing_if = "Option::is_none")]
     pub health_check_path: Option<Value<String>>,
-    /// `HealthCheckPort`: optional.
+    /// The port the load balancer uses when performing health checks on targets.
+    ///
+    /// `HealthCheckPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-healthcheckport)): string, optional.
     #[serde(rename = "HealthCheckPort", skip_serializing_if = "Option::is_none")]
     pub health_check_port: Option<Value<String>>,
-    /// `HealthCheckProtocol`: optional.
+    /// The protocol the load balancer uses when performing health checks on targets.
+    ///
+    /// `HealthCheckProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-healthcheckprotocol)): [`HealthCheckProtocol`], one of `GENEVE`, `HTTP`, `HTTPS`, `QUIC`, `TCP`, `TCP_QUIC`, `TCP_UDP`, `TLS`, `UDP`, optional.
     #[serde(
         rename = "HealthCheckProtocol",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_protocol: Option<Value<HealthCheckProtocol>>,
-    /// `HealthCheckTimeoutSeconds`: optional.
+    /// The amount of time, in seconds, during which no response from a target means a failed health check.
+    ///
+    /// `HealthCheckTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-healthchecktimeoutseconds)): integer, optional. Range: 2 to 120.
     #[serde(
         rename = "HealthCheckTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_timeout_seconds: Option<Value<i64>>,
-    /// `HealthyThresholdCount`: optional.
+    /// The number of consecutive health checks successes required before considering an unhealthy target healthy.
+    ///
+    /// `HealthyThresholdCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-healthythresholdcount)): integer, optional. Range: 2 to 10.
     #[serde(
         rename = "HealthyThresholdCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub healthy_threshold_count: Option<Value<i64>>,
-    /// `IpAddressType`: optional, create-only (changing it replaces the resource).
+    /// The type of IP address used for this target group. The possible values are ipv4 and ipv6.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-ipaddresstype)): [`IpAddressType`], one of `ipv4`, `ipv6`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `Matcher`: optional.
+    /// \[HTTP/HTTPS health checks\] The HTTP or gRPC codes to use when checking for a successful response from a target.
+    ///
+    /// `Matcher` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-matcher)): object [`Matcher`], optional.
     #[serde(rename = "Matcher", skip_serializing_if = "Option::is_none")]
     pub matcher: Option<Matcher>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the target group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Port`: optional, create-only (changing it replaces the resource).
+    /// The port on which the targets receive traffic. This port is used unless you specify a port override when registering the target. If the target is a Lambda function, this parameter does not apply. If the protocol is GENEVE, the supported port is 6081.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-port)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: optional, create-only (changing it replaces the resource).
+    /// The protocol to use for routing traffic to the targets.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-protocol)): [`Protocol`], one of `GENEVE`, `HTTP`, `HTTPS`, `QUIC`, `TCP`, `TCP_QUIC`, `TCP_UDP`, `TLS`, `UDP`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<Protocol>>,
-    /// `ProtocolVersion`: optional, create-only (changing it replaces the resource).
+    /// \[HTTP/HTTPS protocol\] The protocol version. The possible values are GRPC, HTTP1, and HTTP2.
+    ///
+    /// `ProtocolVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-protocolversion)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProtocolVersion", skip_serializing_if = "Option::is_none")]
     pub protocol_version: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetControlPort`: optional.
+    /// The port that the target control agent uses to communicate the available capacity of targets to the load balancer.
+    ///
+    /// `TargetControlPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-targetcontrolport)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "TargetControlPort", skip_serializing_if = "Option::is_none")]
     pub target_control_port: Option<Value<i64>>,
-    /// `TargetGroupAttributes`: optional.
+    /// The attributes.
+    ///
+    /// `TargetGroupAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-targetgroupattributes)): list of (object [`TargetGroupAttribute`]), optional.
     #[serde(
         rename = "TargetGroupAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_group_attributes: Option<Value<Vec<TargetGroupAttribute>>>,
-    /// `TargetType`: optional, create-only (changing it replaces the resource).
+    /// The type of target that you must specify when registering targets with this target group. You can't specify targets for a target group using more than one target type.
+    ///
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-targettype)): [`TargetType`], one of `alb`, `instance`, `ip`, `lambda`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TargetType", skip_serializing_if = "Option::is_none")]
     pub target_type: Option<Value<TargetType>>,
-    /// `Targets`: optional.
+    /// The targets.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-targets)): list of (object [`TargetDescription`]), optional.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<Value<Vec<TargetDescription>>>,
-    /// `UnhealthyThresholdCount`: optional.
+    /// The number of consecutive health check failures required before considering a target unhealthy.
+    ///
+    /// `UnhealthyThresholdCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-unhealthythresholdcount)): integer, optional. Range: 2 to 10.
     #[serde(
         rename = "UnhealthyThresholdCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub unhealthy_threshold_count: Option<Value<i64>>,
-    /// `VpcId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the virtual private cloud (VPC). If the target is a Lambda function, this parameter does not apply.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html#cfn-elasticloadbalancingv2-targetgroup-vpcid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }
@@ -850,33 +954,45 @@ impl ResourceRef<TargetGroup> {
     }
 }
 
-/// The properties of an `AWS::ElasticLoadBalancingV2::TrustStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststore.html)).
+/// The properties of an `AWS::ElasticLoadBalancingV2::TrustStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststore.html)).
+///
+/// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStore
 ///
 /// Every property is optional: start from [`TrustStore::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrustStore {
-    /// `CaCertificatesBundleS3Bucket`: optional.
+    /// The name of the S3 bucket to fetch the CA certificate bundle from.
+    ///
+    /// `CaCertificatesBundleS3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststore.html#cfn-elasticloadbalancingv2-truststore-cacertificatesbundles3bucket)): string, optional.
     #[serde(
         rename = "CaCertificatesBundleS3Bucket",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificates_bundle_s3_bucket: Option<Value<String>>,
-    /// `CaCertificatesBundleS3Key`: optional.
+    /// The name of the S3 object to fetch the CA certificate bundle from.
+    ///
+    /// `CaCertificatesBundleS3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststore.html#cfn-elasticloadbalancingv2-truststore-cacertificatesbundles3key)): string, optional.
     #[serde(
         rename = "CaCertificatesBundleS3Key",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificates_bundle_s3_key: Option<Value<String>>,
-    /// `CaCertificatesBundleS3ObjectVersion`: optional.
+    /// The version of the S3 bucket that contains the CA certificate bundle.
+    ///
+    /// `CaCertificatesBundleS3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststore.html#cfn-elasticloadbalancingv2-truststore-cacertificatesbundles3objectversion)): string, optional.
     #[serde(
         rename = "CaCertificatesBundleS3ObjectVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificates_bundle_s3_object_version: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the trust store.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststore.html#cfn-elasticloadbalancingv2-truststore-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z0-9]+-)*[a-zA-Z0-9]+$`. Length: 1 to 32 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags to assign to the trust store.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststore.html#cfn-elasticloadbalancingv2-truststore-tags)): list of (object [`Tag`]), optional. Items: at least 1.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -942,7 +1058,7 @@ impl Walk for TrustStore {
 impl Resource for TrustStore {
     const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::TrustStore";
     const CREATE_ONLY: &'static [&'static str] = &["/Name"];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststore.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststore.html";
 }
 
 impl ResourceRef<TrustStore> {
@@ -962,15 +1078,21 @@ impl ResourceRef<TrustStore> {
     }
 }
 
-/// The properties of an `AWS::ElasticLoadBalancingV2::TrustStoreRevocation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststorerevocation.html)).
+/// The properties of an `AWS::ElasticLoadBalancingV2::TrustStoreRevocation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststorerevocation.html)).
+///
+/// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStoreRevocation
 ///
 /// Every property is optional: start from [`TrustStoreRevocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrustStoreRevocation {
-    /// `RevocationContents`: optional, create-only (changing it replaces the resource).
+    /// The attributes required to create a trust store revocation.
+    ///
+    /// `RevocationContents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststorerevocation.html#cfn-elasticloadbalancingv2-truststorerevocation-revocationcontents)): list of (object [`RevocationContent`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "RevocationContents", skip_serializing_if = "Option::is_none")]
     pub revocation_contents: Option<Value<Vec<RevocationContent>>>,
-    /// `TrustStoreArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the trust store.
+    ///
+    /// `TrustStoreArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststorerevocation.html#cfn-elasticloadbalancingv2-truststorerevocation-truststorearn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TrustStoreArn", skip_serializing_if = "Option::is_none")]
     pub trust_store_arn: Option<Value<String>>,
 }
@@ -1009,7 +1131,7 @@ impl Walk for TrustStoreRevocation {
 impl Resource for TrustStoreRevocation {
     const TYPE_NAME: &'static str = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation";
     const CREATE_ONLY: &'static [&'static str] = &["/TrustStoreArn", "/RevocationContents"];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststorerevocation.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststorerevocation.html";
 }
 
 impl ResourceRef<TrustStoreRevocation> {
@@ -1041,12 +1163,14 @@ impl Walk for AdvertiseTrustStoreCaNames {
 
 /// The `Certificate` property type of [`Listener`] and [`ListenerCertificate`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenercertificate.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-certificate.html), [`AWS::ElasticLoadBalancingV2::ListenerCertificate` `Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenercertificate-certificate.html).
 ///
 /// Every property is optional: start from [`Certificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `CertificateArn`: optional.
+    /// The Amazon Resource Name (ARN) of the certificate.
+    ///
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-certificate.html#cfn-elasticloadbalancingv2-listener-certificate-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
 }
@@ -1076,7 +1200,7 @@ impl Walk for Certificate {
 
 /// The values of `EnablePrefixForIpv6SourceNat`, in [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum EnablePrefixForIpv6SourceNat {
@@ -1096,18 +1220,24 @@ impl Walk for EnablePrefixForIpv6SourceNat {
 
 /// The `FixedResponseConfig` property type of [`Listener`] and [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `FixedResponseConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-fixedresponseconfig.html), [`AWS::ElasticLoadBalancingV2::ListenerRule` `FixedResponseConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-fixedresponseconfig.html).
 ///
 /// [`FixedResponseConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FixedResponseConfig {
-    /// `ContentType`: optional.
+    /// The content type. Valid Values: text/plain \| text/css \| text/html \| application/javascript \| application/json
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-fixedresponseconfig.html#cfn-elasticloadbalancingv2-listener-fixedresponseconfig-contenttype)): string, optional. Length: 0 to 32 characters.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<String>>,
-    /// `MessageBody`: optional.
+    /// The message.
+    ///
+    /// `MessageBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-fixedresponseconfig.html#cfn-elasticloadbalancingv2-listener-fixedresponseconfig-messagebody)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "MessageBody", skip_serializing_if = "Option::is_none")]
     pub message_body: Option<Value<String>>,
-    /// `StatusCode`: required.
+    /// The HTTP response code (2XX, 4XX, or 5XX).
+    ///
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-fixedresponseconfig.html#cfn-elasticloadbalancingv2-listener-fixedresponseconfig-statuscode)): string, required. Pattern: `^(2|4|5)\d\d$`.
     #[serde(rename = "StatusCode")]
     pub status_code: Value<String>,
 }
@@ -1174,18 +1304,22 @@ impl Walk for Format {
 
 /// The `ForwardConfig` property type of [`Listener`] and [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `ForwardConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-forwardconfig.html), [`AWS::ElasticLoadBalancingV2::ListenerRule` `ForwardConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-forwardconfig.html).
 ///
 /// Every property is optional: start from [`ForwardConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ForwardConfig {
-    /// `TargetGroupStickinessConfig`: optional.
+    /// Information about the target group stickiness for a rule.
+    ///
+    /// `TargetGroupStickinessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-forwardconfig.html#cfn-elasticloadbalancingv2-listener-forwardconfig-targetgroupstickinessconfig)): object [`TargetGroupStickinessConfig`], optional.
     #[serde(
         rename = "TargetGroupStickinessConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_group_stickiness_config: Option<TargetGroupStickinessConfig>,
-    /// `TargetGroups`: optional.
+    /// Information about how traffic will be distributed between multiple target groups in a forward rule.
+    ///
+    /// `TargetGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-forwardconfig.html#cfn-elasticloadbalancingv2-listener-forwardconfig-targetgroups)): list of (object [`TargetGroupTuple`]), optional.
     #[serde(rename = "TargetGroups", skip_serializing_if = "Option::is_none")]
     pub target_groups: Option<Value<Vec<TargetGroupTuple>>>,
 }
@@ -1267,15 +1401,17 @@ impl Walk for HealthCheckProtocol {
 
 /// The `HostHeaderConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `HostHeaderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-hostheaderconfig.html).
 ///
 /// Every property is optional: start from [`HostHeaderConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostHeaderConfig {
-    /// `RegexValues`: optional.
+    /// `RegexValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-hostheaderconfig.html#cfn-elasticloadbalancingv2-listenerrule-hostheaderconfig-regexvalues)): list of (string), optional.
     #[serde(rename = "RegexValues", skip_serializing_if = "Option::is_none")]
     pub regex_values: Option<Value<Vec<Value<String>>>>,
-    /// `Values`: optional.
+    /// The host names. The maximum length of each string is 128 characters. The comparison is case insensitive. The following wildcard characters are supported: \* (matches 0 or more characters) and ? (matches exactly 1 character). You must include at least one "." character. You can include only alphabetical characters after the final "." character. If you specify multiple strings, the condition is satisfied if one of the strings matches the host name.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-hostheaderconfig.html#cfn-elasticloadbalancingv2-listenerrule-hostheaderconfig-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -1313,18 +1449,22 @@ impl Walk for HostHeaderConfig {
 
 /// The `HttpHeaderConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `HttpHeaderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-httpheaderconfig.html).
 ///
 /// Every property is optional: start from [`HttpHeaderConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpHeaderConfig {
-    /// `HttpHeaderName`: optional.
+    /// The name of the HTTP header field. The maximum size is 40 characters. The header name is case insensitive. The allowed characters are specified by RFC 7230. Wildcards are not supported.
+    ///
+    /// `HttpHeaderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-httpheaderconfig.html#cfn-elasticloadbalancingv2-listenerrule-httpheaderconfig-httpheadername)): string, optional.
     #[serde(rename = "HttpHeaderName", skip_serializing_if = "Option::is_none")]
     pub http_header_name: Option<Value<String>>,
-    /// `RegexValues`: optional.
+    /// `RegexValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-httpheaderconfig.html#cfn-elasticloadbalancingv2-listenerrule-httpheaderconfig-regexvalues)): list of (string), optional.
     #[serde(rename = "RegexValues", skip_serializing_if = "Option::is_none")]
     pub regex_values: Option<Value<Vec<Value<String>>>>,
-    /// `Values`: optional.
+    /// The strings to compare against the value of the HTTP header. The maximum length of each string is 128 characters. The comparison strings are case insensitive. The following wildcard characters are supported: \* (matches 0 or more characters) and ? (matches exactly 1 character). If the same header appears multiple times in the request, we search them in order until a match is found. If you specify multiple strings, the condition is satisfied if one of the strings matches the value of the HTTP header. To require that all of the strings are a match, create one condition per string.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-httpheaderconfig.html#cfn-elasticloadbalancingv2-listenerrule-httpheaderconfig-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -1370,12 +1510,14 @@ impl Walk for HttpHeaderConfig {
 
 /// The `HttpRequestMethodConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `HttpRequestMethodConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-httprequestmethodconfig.html).
 ///
 /// Every property is optional: start from [`HttpRequestMethodConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpRequestMethodConfig {
-    /// `Values`: optional.
+    /// The name of the request method. The maximum length is 40 characters. The allowed characters are A-Z, hyphen (-), and underscore (\_). The comparison is case sensitive. Wildcards are not supported; therefore, the method name must be an exact match. If you specify multiple strings, the condition is satisfied if one of the strings matches the HTTP request method. We recommend that you route GET and HEAD requests in the same way, because the response to a HEAD request may be cached.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-httprequestmethodconfig.html#cfn-elasticloadbalancingv2-listenerrule-httprequestmethodconfig-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -1425,18 +1567,24 @@ impl Walk for IpAddressType {
 
 /// The `JwtValidationActionAdditionalClaim` property type of [`Listener`] and [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `JwtValidationActionAdditionalClaim`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-jwtvalidationactionadditionalclaim.html), [`AWS::ElasticLoadBalancingV2::ListenerRule` `JwtValidationActionAdditionalClaim`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-jwtvalidationactionadditionalclaim.html).
 ///
 /// Every property is required: [`JwtValidationActionAdditionalClaim::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JwtValidationActionAdditionalClaim {
-    /// `Format`: required.
+    /// The format of the claim value.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-jwtvalidationactionadditionalclaim.html#cfn-elasticloadbalancingv2-listener-jwtvalidationactionadditionalclaim-format)): [`Format`], one of `single-string`, `space-separated-values`, `string-array`, required.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `Name`: required.
+    /// The name of the claim. You can't specify `exp`, `iss`, `nbf`, or `iat` because we validate them by default.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-jwtvalidationactionadditionalclaim.html#cfn-elasticloadbalancingv2-listener-jwtvalidationactionadditionalclaim-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Values`: required.
+    /// The claim value. The maximum size of the list is 10. Each value can be up to 256 characters in length. If the format is `space-separated-values`, the values can't include spaces.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-jwtvalidationactionadditionalclaim.html#cfn-elasticloadbalancingv2-listener-jwtvalidationactionadditionalclaim-values)): list of (string), required.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -1472,18 +1620,18 @@ impl Walk for JwtValidationActionAdditionalClaim {
 
 /// The `JwtValidationConfig` property type of [`Listener`] and [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `JwtValidationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-jwtvalidationconfig.html), [`AWS::ElasticLoadBalancingV2::ListenerRule` `JwtValidationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-jwtvalidationconfig.html).
 ///
 /// [`JwtValidationConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JwtValidationConfig {
-    /// `AdditionalClaims`: optional.
+    /// `AdditionalClaims` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-jwtvalidationconfig.html#cfn-elasticloadbalancingv2-listener-jwtvalidationconfig-additionalclaims)): list of (object [`JwtValidationActionAdditionalClaim`]), optional.
     #[serde(rename = "AdditionalClaims", skip_serializing_if = "Option::is_none")]
     pub additional_claims: Option<Value<Vec<JwtValidationActionAdditionalClaim>>>,
-    /// `Issuer`: required.
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-jwtvalidationconfig.html#cfn-elasticloadbalancingv2-listener-jwtvalidationconfig-issuer)): string, required.
     #[serde(rename = "Issuer")]
     pub issuer: Value<String>,
-    /// `JwksEndpoint`: required.
+    /// `JwksEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-jwtvalidationconfig.html#cfn-elasticloadbalancingv2-listener-jwtvalidationconfig-jwksendpoint)): string, required.
     #[serde(rename = "JwksEndpoint")]
     pub jwks_endpoint: Value<String>,
 }
@@ -1524,48 +1672,66 @@ impl Walk for JwtValidationConfig {
 
 /// The `Action` property type of [`Listener`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html).
 ///
 /// [`ListenerAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerAction {
-    /// `AuthenticateCognitoConfig`: optional.
+    /// \[HTTPS listeners\] Information for using Amazon Cognito to authenticate users. Specify only when `Type` is `authenticate-cognito`.
+    ///
+    /// `AuthenticateCognitoConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-authenticatecognitoconfig)): object [`ListenerAuthenticateCognitoConfig`], optional.
     #[serde(
         rename = "AuthenticateCognitoConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authenticate_cognito_config: Option<ListenerAuthenticateCognitoConfig>,
-    /// `AuthenticateOidcConfig`: optional.
+    /// \[HTTPS listeners\] Information about an identity provider that is compliant with OpenID Connect (OIDC). Specify only when `Type` is `authenticate-oidc`.
+    ///
+    /// `AuthenticateOidcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-authenticateoidcconfig)): object [`ListenerAuthenticateOidcConfig`], optional.
     #[serde(
         rename = "AuthenticateOidcConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authenticate_oidc_config: Option<ListenerAuthenticateOidcConfig>,
-    /// `FixedResponseConfig`: optional.
+    /// \[Application Load Balancer\] Information for creating an action that returns a custom HTTP response. Specify only when `Type` is `fixed-response`.
+    ///
+    /// `FixedResponseConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-fixedresponseconfig)): object [`FixedResponseConfig`], optional.
     #[serde(
         rename = "FixedResponseConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub fixed_response_config: Option<FixedResponseConfig>,
-    /// `ForwardConfig`: optional.
+    /// Information for creating an action that distributes requests among multiple target groups. Specify only when `Type` is `forward`. If you specify both `ForwardConfig` and `TargetGroupArn`, you can specify only one target group using `ForwardConfig` and it must be the same target group specified in `TargetGroupArn`.
+    ///
+    /// `ForwardConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-forwardconfig)): object [`ForwardConfig`], optional.
     #[serde(rename = "ForwardConfig", skip_serializing_if = "Option::is_none")]
     pub forward_config: Option<ForwardConfig>,
-    /// `JwtValidationConfig`: optional.
+    /// \[HTTPS listeners\] Information for validating JWT access tokens in client requests. Specify only when `Type` is `jwt-validation`.
+    ///
+    /// `JwtValidationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-jwtvalidationconfig)): object [`JwtValidationConfig`], optional.
     #[serde(
         rename = "JwtValidationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub jwt_validation_config: Option<JwtValidationConfig>,
-    /// `Order`: optional.
+    /// The order for the action. This value is required for rules with multiple actions. The action with the lowest value for order is performed first.
+    ///
+    /// `Order` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-order)): integer, optional. Range: 1 to 50000.
     #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<Value<i64>>,
-    /// `RedirectConfig`: optional.
+    /// \[Application Load Balancer\] Information for creating a redirect action. Specify only when `Type` is `redirect`.
+    ///
+    /// `RedirectConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-redirectconfig)): object [`RedirectConfig`], optional.
     #[serde(rename = "RedirectConfig", skip_serializing_if = "Option::is_none")]
     pub redirect_config: Option<RedirectConfig>,
-    /// `TargetGroupArn`: optional.
+    /// The Amazon Resource Name (ARN) of the target group. Specify only when `Type` is `forward` and you want to route to a single target group. To route to multiple target groups, you must use `ForwardConfig` instead.
+    ///
+    /// `TargetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-targetgrouparn)): string, optional.
     #[serde(rename = "TargetGroupArn", skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of action.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-action.html#cfn-elasticloadbalancingv2-listener-action-type)): [`Type`], one of `authenticate-cognito`, `authenticate-oidc`, `fixed-response`, `forward`, `jwt-validation`, `redirect`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -1669,15 +1835,19 @@ impl Walk for ListenerAction {
 
 /// The `ListenerAttribute` property type of [`Listener`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `ListenerAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-listenerattribute.html).
 ///
 /// Every property is optional: start from [`ListenerAttribute::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ListenerAttribute {
-    /// `Key`: optional.
+    /// The name of the attribute. The following attribute is supported by Network Load Balancers, and Gateway Load Balancers. + `tcp.idle_timeout.seconds` - The tcp idle timeout value, in seconds. The valid range is 60-6000 seconds. The default is 350 seconds. The following attribute is only supported by Gateway Load Balancers: + `send_tcp_reset.on_idle_timeout.enabled` – Specifies whether the Gateway Load Balancer sends a TCP Reset to the sender of traffic when a TCP flow's idle timeout expires. This attribute also applies to non-SYN TCP packets received for flows that are not in the flow table. The value is `true` or `false`. The default is `false`. The following attributes are only supported by Application Load Balancers. + `routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name` - Enables you to modify the header name of the \*X-Amzn-Mtls-Clientcert-Serial-Number\* HTTP request header. + `routing.http.request.x_amzn_mtls_clientcert_issuer.header_name` - Enables you to modify the header name of the \*X-Amzn-Mtls-Clientcert-Issuer\* HTTP request header. + `routing.http.request.x_amzn_mtls_clientcert_subject.header_name` - Enables you to modify the header name of the \*X-Amzn-Mtls-Clientcert-Subject\* HTTP request header. + `routing.http.request.x_amzn_mtls_clientcert_validity.header_name` - Enables you to modify the header name of the \*X-Amzn-Mtls-Clientcert-Validity\* HTTP request header. + `routing.http.request.x_amzn_mtls_clientcert_leaf.header_name` - Enables you to modify the header name of the \*X-Amzn-Mtls-Clientcert-Leaf\* HTTP request header. + `routing.http.request.x_amzn_mtls_clientcert.header_name` - Enables you to modify the header name of the \*X-Amzn-Mtls-Clientcert\* HTTP request header. + `routing.http.request.x_amzn_tls_version.header_name` - Enables you to modify the header name of the \*X-Amzn-Tls-Version\* HTTP request header. + `routing.http.request.x_amzn_tls_cipher_suite.header_name` - Enables you to modify the header name of the \*X-Amzn-Tls-Cipher-Suite\* HTTP request header. + `routing.http.response.server.enabled` - Enables you to allow or remove the HTTP response server header. + `routing.http.response.strict_transport_security.header_value` - Informs browsers that the site should only be accessed using HTTPS, and that any future attempts to access it using HTTP should automatically be converted to HTTPS. + `routing.http.response.access_control_allow_origin.header_value` - Specifies which origins are allowed to access the server. + `routing.http.response.access_control_allow_methods.header_value` - Returns which HTTP methods are allowed when accessing the server from a different origin. + `routing.http.response.access_control_allow_headers.header_value` - Specifies which headers can be used during the request. + `routing.http.response.access_control_allow_credentials.header_value` - Indicates whether the browser should include credentials such as cookies or authentication when making requests. + `routing.http.response.access_control_expose_headers.header_value` - Returns which headers the browser can expose to the requesting client. + `routing.http.response.access_control_max_age.header_value` - Specifies how long the results of a preflight request can be cached, in seconds. + `routing.http.response.content_security_policy.header_value` - Specifies restrictions enforced by the browser to help minimize the risk of certain types of security threats. + `routing.http.response.x_content_type_options.header_value` - Indicates whether the MIME types advertised in the \*Content-Type\* headers should be followed and not be changed. + `routing.http.response.x_frame_options.header_value` - Indicates whether the browser is allowed to render a page in a \*frame\*, \*iframe\*, \*embed\* or \*object\*.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-listenerattribute.html#cfn-elasticloadbalancingv2-listener-listenerattribute-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of the attribute.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-listenerattribute.html#cfn-elasticloadbalancingv2-listener-listenerattribute-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1715,39 +1885,55 @@ impl Walk for ListenerAttribute {
 
 /// The `AuthenticateCognitoConfig` property type of [`Listener`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `AuthenticateCognitoConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html).
 ///
 /// [`ListenerAuthenticateCognitoConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerAuthenticateCognitoConfig {
-    /// `AuthenticationRequestExtraParams`: optional.
+    /// The query parameters (up to 10) to include in the redirect request to the authorization endpoint.
+    ///
+    /// `AuthenticationRequestExtraParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listener-authenticatecognitoconfig-authenticationrequestextraparams)): map from string to (string), optional.
     #[serde(
         rename = "AuthenticationRequestExtraParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_request_extra_params: Option<BTreeMap<String, Value<String>>>,
-    /// `OnUnauthenticatedRequest`: optional.
+    /// The behavior if the user is not authenticated. The following are possible values: + deny\``` ` - Return an HTTP 401 Unauthorized error. + allow ```  - Allow the request to be forwarded to the target. + authenticate `\`\` - Redirect the request to the IdP authorization endpoint. This is the default value.
+    ///
+    /// `OnUnauthenticatedRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listener-authenticatecognitoconfig-onunauthenticatedrequest)): [`OnUnauthenticatedRequest`], one of `allow`, `authenticate`, `deny`, optional.
     #[serde(
         rename = "OnUnauthenticatedRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_unauthenticated_request: Option<Value<OnUnauthenticatedRequest>>,
-    /// `Scope`: optional.
+    /// The set of user claims to be requested from the IdP. The default is `openid`. To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listener-authenticatecognitoconfig-scope)): string, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
-    /// `SessionCookieName`: optional.
+    /// The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie.
+    ///
+    /// `SessionCookieName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listener-authenticatecognitoconfig-sessioncookiename)): string, optional.
     #[serde(rename = "SessionCookieName", skip_serializing_if = "Option::is_none")]
     pub session_cookie_name: Option<Value<String>>,
-    /// `SessionTimeout`: optional.
+    /// The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days).
+    ///
+    /// `SessionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listener-authenticatecognitoconfig-sessiontimeout)): string, optional.
     #[serde(rename = "SessionTimeout", skip_serializing_if = "Option::is_none")]
     pub session_timeout: Option<Value<String>>,
-    /// `UserPoolArn`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon Cognito user pool.
+    ///
+    /// `UserPoolArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listener-authenticatecognitoconfig-userpoolarn)): string, required.
     #[serde(rename = "UserPoolArn")]
     pub user_pool_arn: Value<String>,
-    /// `UserPoolClientId`: required.
+    /// The ID of the Amazon Cognito user pool client.
+    ///
+    /// `UserPoolClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listener-authenticatecognitoconfig-userpoolclientid)): string, required.
     #[serde(rename = "UserPoolClientId")]
     pub user_pool_client_id: Value<String>,
-    /// `UserPoolDomain`: required.
+    /// The domain prefix or fully-qualified domain name of the Amazon Cognito user pool.
+    ///
+    /// `UserPoolDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listener-authenticatecognitoconfig-userpooldomain)): string, required.
     #[serde(rename = "UserPoolDomain")]
     pub user_pool_domain: Value<String>,
 }
@@ -1834,54 +2020,78 @@ impl Walk for ListenerAuthenticateCognitoConfig {
 
 /// The `AuthenticateOidcConfig` property type of [`Listener`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `AuthenticateOidcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html).
 ///
 /// [`ListenerAuthenticateOidcConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerAuthenticateOidcConfig {
-    /// `AuthenticationRequestExtraParams`: optional.
+    /// The query parameters (up to 10) to include in the redirect request to the authorization endpoint.
+    ///
+    /// `AuthenticationRequestExtraParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-authenticationrequestextraparams)): map from string to (string), optional.
     #[serde(
         rename = "AuthenticationRequestExtraParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_request_extra_params: Option<BTreeMap<String, Value<String>>>,
-    /// `AuthorizationEndpoint`: required.
+    /// The authorization endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path.
+    ///
+    /// `AuthorizationEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-authorizationendpoint)): string, required.
     #[serde(rename = "AuthorizationEndpoint")]
     pub authorization_endpoint: Value<String>,
-    /// `ClientId`: required.
+    /// The OAuth 2.0 client identifier.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-clientid)): string, required.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// The OAuth 2.0 client secret. This parameter is required if you are creating a rule. If you are modifying a rule, you can omit this parameter if you set `UseExistingClientSecret` to true.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-clientsecret)): string, optional.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `Issuer`: required.
+    /// The OIDC issuer identifier of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path.
+    ///
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-issuer)): string, required.
     #[serde(rename = "Issuer")]
     pub issuer: Value<String>,
-    /// `OnUnauthenticatedRequest`: optional.
+    /// The behavior if the user is not authenticated. The following are possible values: + deny\``` ` - Return an HTTP 401 Unauthorized error. + allow ```  - Allow the request to be forwarded to the target. + authenticate `\`\` - Redirect the request to the IdP authorization endpoint. This is the default value.
+    ///
+    /// `OnUnauthenticatedRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-onunauthenticatedrequest)): [`OnUnauthenticatedRequest`], one of `allow`, `authenticate`, `deny`, optional.
     #[serde(
         rename = "OnUnauthenticatedRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_unauthenticated_request: Option<Value<OnUnauthenticatedRequest>>,
-    /// `Scope`: optional.
+    /// The set of user claims to be requested from the IdP. The default is `openid`. To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-scope)): string, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
-    /// `SessionCookieName`: optional.
+    /// The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie.
+    ///
+    /// `SessionCookieName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-sessioncookiename)): string, optional.
     #[serde(rename = "SessionCookieName", skip_serializing_if = "Option::is_none")]
     pub session_cookie_name: Option<Value<String>>,
-    /// `SessionTimeout`: optional.
+    /// The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days).
+    ///
+    /// `SessionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-sessiontimeout)): string, optional.
     #[serde(rename = "SessionTimeout", skip_serializing_if = "Option::is_none")]
     pub session_timeout: Option<Value<String>>,
-    /// `TokenEndpoint`: required.
+    /// The token endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path.
+    ///
+    /// `TokenEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-tokenendpoint)): string, required.
     #[serde(rename = "TokenEndpoint")]
     pub token_endpoint: Value<String>,
-    /// `UseExistingClientSecret`: optional.
+    /// Indicates whether to use the existing client secret when modifying a rule. If you are creating a rule, you can omit this parameter or set it to false.
+    ///
+    /// `UseExistingClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-useexistingclientsecret)): boolean, optional.
     #[serde(
         rename = "UseExistingClientSecret",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_existing_client_secret: Option<Value<bool>>,
-    /// `UserInfoEndpoint`: required.
+    /// The user info endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path.
+    ///
+    /// `UserInfoEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listener-authenticateoidcconfig-userinfoendpoint)): string, required.
     #[serde(rename = "UserInfoEndpoint")]
     pub user_info_endpoint: Value<String>,
 }
@@ -1994,48 +2204,66 @@ impl Walk for ListenerAuthenticateOidcConfig {
 
 /// The `Action` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html).
 ///
 /// [`ListenerRuleAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerRuleAction {
-    /// `AuthenticateCognitoConfig`: optional.
+    /// \[HTTPS listeners\] Information for using Amazon Cognito to authenticate users. Specify only when `Type` is `authenticate-cognito`.
+    ///
+    /// `AuthenticateCognitoConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-authenticatecognitoconfig)): object [`ListenerRuleAuthenticateCognitoConfig`], optional.
     #[serde(
         rename = "AuthenticateCognitoConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authenticate_cognito_config: Option<ListenerRuleAuthenticateCognitoConfig>,
-    /// `AuthenticateOidcConfig`: optional.
+    /// \[HTTPS listeners\] Information about an identity provider that is compliant with OpenID Connect (OIDC). Specify only when `Type` is `authenticate-oidc`.
+    ///
+    /// `AuthenticateOidcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-authenticateoidcconfig)): object [`ListenerRuleAuthenticateOidcConfig`], optional.
     #[serde(
         rename = "AuthenticateOidcConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub authenticate_oidc_config: Option<ListenerRuleAuthenticateOidcConfig>,
-    /// `FixedResponseConfig`: optional.
+    /// \[Application Load Balancer\] Information for creating an action that returns a custom HTTP response. Specify only when `Type` is `fixed-response`.
+    ///
+    /// `FixedResponseConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-fixedresponseconfig)): object [`FixedResponseConfig`], optional.
     #[serde(
         rename = "FixedResponseConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub fixed_response_config: Option<FixedResponseConfig>,
-    /// `ForwardConfig`: optional.
+    /// Information for creating an action that distributes requests among multiple target groups. Specify only when `Type` is `forward`. If you specify both `ForwardConfig` and `TargetGroupArn`, you can specify only one target group using `ForwardConfig` and it must be the same target group specified in `TargetGroupArn`.
+    ///
+    /// `ForwardConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-forwardconfig)): object [`ForwardConfig`], optional.
     #[serde(rename = "ForwardConfig", skip_serializing_if = "Option::is_none")]
     pub forward_config: Option<ForwardConfig>,
-    /// `JwtValidationConfig`: optional.
+    /// \[HTTPS listeners\] Information for validating JWT access tokens in client requests. Specify only when `Type` is `jwt-validation`.
+    ///
+    /// `JwtValidationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-jwtvalidationconfig)): object [`JwtValidationConfig`], optional.
     #[serde(
         rename = "JwtValidationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub jwt_validation_config: Option<JwtValidationConfig>,
-    /// `Order`: optional.
+    /// The order for the action. This value is required for rules with multiple actions. The action with the lowest value for order is performed first.
+    ///
+    /// `Order` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-order)): integer, optional. Range: 1 to 50000.
     #[serde(rename = "Order", skip_serializing_if = "Option::is_none")]
     pub order: Option<Value<i64>>,
-    /// `RedirectConfig`: optional.
+    /// \[Application Load Balancer\] Information for creating a redirect action. Specify only when `Type` is `redirect`.
+    ///
+    /// `RedirectConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-redirectconfig)): object [`RedirectConfig`], optional.
     #[serde(rename = "RedirectConfig", skip_serializing_if = "Option::is_none")]
     pub redirect_config: Option<RedirectConfig>,
-    /// `TargetGroupArn`: optional.
+    /// The Amazon Resource Name (ARN) of the target group. Specify only when `Type` is `forward` and you want to route to a single target group. To route to multiple target groups, you must use `ForwardConfig` instead.
+    ///
+    /// `TargetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-targetgrouparn)): string, optional.
     #[serde(rename = "TargetGroupArn", skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of action.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-action.html#cfn-elasticloadbalancingv2-listenerrule-action-type)): [`Type`], one of `authenticate-cognito`, `authenticate-oidc`, `fixed-response`, `forward`, `jwt-validation`, `redirect`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -2139,39 +2367,55 @@ impl Walk for ListenerRuleAction {
 
 /// The `AuthenticateCognitoConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `AuthenticateCognitoConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html).
 ///
 /// [`ListenerRuleAuthenticateCognitoConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerRuleAuthenticateCognitoConfig {
-    /// `AuthenticationRequestExtraParams`: optional.
+    /// The query parameters (up to 10) to include in the redirect request to the authorization endpoint.
+    ///
+    /// `AuthenticationRequestExtraParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig-authenticationrequestextraparams)): map from string to (string), optional.
     #[serde(
         rename = "AuthenticationRequestExtraParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_request_extra_params: Option<BTreeMap<String, Value<String>>>,
-    /// `OnUnauthenticatedRequest`: optional.
+    /// The behavior if the user is not authenticated. The following are possible values: + deny\``` ` - Return an HTTP 401 Unauthorized error. + allow ```  - Allow the request to be forwarded to the target. + authenticate `\`\` - Redirect the request to the IdP authorization endpoint. This is the default value.
+    ///
+    /// `OnUnauthenticatedRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig-onunauthenticatedrequest)): [`OnUnauthenticatedRequest`], one of `allow`, `authenticate`, `deny`, optional.
     #[serde(
         rename = "OnUnauthenticatedRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_unauthenticated_request: Option<Value<OnUnauthenticatedRequest>>,
-    /// `Scope`: optional.
+    /// The set of user claims to be requested from the IdP. The default is `openid`. To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig-scope)): string, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
-    /// `SessionCookieName`: optional.
+    /// The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie.
+    ///
+    /// `SessionCookieName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig-sessioncookiename)): string, optional.
     #[serde(rename = "SessionCookieName", skip_serializing_if = "Option::is_none")]
     pub session_cookie_name: Option<Value<String>>,
-    /// `SessionTimeout`: optional.
+    /// The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days).
+    ///
+    /// `SessionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig-sessiontimeout)): integer, optional.
     #[serde(rename = "SessionTimeout", skip_serializing_if = "Option::is_none")]
     pub session_timeout: Option<Value<i64>>,
-    /// `UserPoolArn`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon Cognito user pool.
+    ///
+    /// `UserPoolArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig-userpoolarn)): string, required.
     #[serde(rename = "UserPoolArn")]
     pub user_pool_arn: Value<String>,
-    /// `UserPoolClientId`: required.
+    /// The ID of the Amazon Cognito user pool client.
+    ///
+    /// `UserPoolClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig-userpoolclientid)): string, required.
     #[serde(rename = "UserPoolClientId")]
     pub user_pool_client_id: Value<String>,
-    /// `UserPoolDomain`: required.
+    /// The domain prefix or fully-qualified domain name of the Amazon Cognito user pool.
+    ///
+    /// `UserPoolDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticatecognitoconfig-userpooldomain)): string, required.
     #[serde(rename = "UserPoolDomain")]
     pub user_pool_domain: Value<String>,
 }
@@ -2258,54 +2502,78 @@ impl Walk for ListenerRuleAuthenticateCognitoConfig {
 
 /// The `AuthenticateOidcConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `AuthenticateOidcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html).
 ///
 /// [`ListenerRuleAuthenticateOidcConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerRuleAuthenticateOidcConfig {
-    /// `AuthenticationRequestExtraParams`: optional.
+    /// The query parameters (up to 10) to include in the redirect request to the authorization endpoint.
+    ///
+    /// `AuthenticationRequestExtraParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-authenticationrequestextraparams)): map from string to (string), optional.
     #[serde(
         rename = "AuthenticationRequestExtraParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_request_extra_params: Option<BTreeMap<String, Value<String>>>,
-    /// `AuthorizationEndpoint`: required.
+    /// The authorization endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path.
+    ///
+    /// `AuthorizationEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-authorizationendpoint)): string, required.
     #[serde(rename = "AuthorizationEndpoint")]
     pub authorization_endpoint: Value<String>,
-    /// `ClientId`: required.
+    /// The OAuth 2.0 client identifier.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-clientid)): string, required.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: optional.
+    /// The OAuth 2.0 client secret. This parameter is required if you are creating a rule. If you are modifying a rule, you can omit this parameter if you set `UseExistingClientSecret` to true.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-clientsecret)): string, optional.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Value<String>>,
-    /// `Issuer`: required.
+    /// The OIDC issuer identifier of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path.
+    ///
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-issuer)): string, required.
     #[serde(rename = "Issuer")]
     pub issuer: Value<String>,
-    /// `OnUnauthenticatedRequest`: optional.
+    /// The behavior if the user is not authenticated. The following are possible values: + deny\``` ` - Return an HTTP 401 Unauthorized error. + allow ```  - Allow the request to be forwarded to the target. + authenticate `\`\` - Redirect the request to the IdP authorization endpoint. This is the default value.
+    ///
+    /// `OnUnauthenticatedRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-onunauthenticatedrequest)): [`OnUnauthenticatedRequest`], one of `allow`, `authenticate`, `deny`, optional.
     #[serde(
         rename = "OnUnauthenticatedRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_unauthenticated_request: Option<Value<OnUnauthenticatedRequest>>,
-    /// `Scope`: optional.
+    /// The set of user claims to be requested from the IdP. The default is `openid`. To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-scope)): string, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
-    /// `SessionCookieName`: optional.
+    /// The name of the cookie used to maintain session information. The default is AWSELBAuthSessionCookie.
+    ///
+    /// `SessionCookieName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-sessioncookiename)): string, optional.
     #[serde(rename = "SessionCookieName", skip_serializing_if = "Option::is_none")]
     pub session_cookie_name: Option<Value<String>>,
-    /// `SessionTimeout`: optional.
+    /// The maximum duration of the authentication session, in seconds. The default is 604800 seconds (7 days).
+    ///
+    /// `SessionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-sessiontimeout)): integer, optional.
     #[serde(rename = "SessionTimeout", skip_serializing_if = "Option::is_none")]
     pub session_timeout: Option<Value<i64>>,
-    /// `TokenEndpoint`: required.
+    /// The token endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path.
+    ///
+    /// `TokenEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-tokenendpoint)): string, required.
     #[serde(rename = "TokenEndpoint")]
     pub token_endpoint: Value<String>,
-    /// `UseExistingClientSecret`: optional.
+    /// Indicates whether to use the existing client secret when modifying a rule. If you are creating a rule, you can omit this parameter or set it to false.
+    ///
+    /// `UseExistingClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-useexistingclientsecret)): boolean, optional.
     #[serde(
         rename = "UseExistingClientSecret",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_existing_client_secret: Option<Value<bool>>,
-    /// `UserInfoEndpoint`: required.
+    /// The user info endpoint of the IdP. This must be a full URL, including the HTTPS protocol, the domain, and the path.
+    ///
+    /// `UserInfoEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-authenticateoidcconfig.html#cfn-elasticloadbalancingv2-listenerrule-authenticateoidcconfig-userinfoendpoint)): string, required.
     #[serde(rename = "UserInfoEndpoint")]
     pub user_info_endpoint: Value<String>,
 }
@@ -2418,15 +2686,19 @@ impl Walk for ListenerRuleAuthenticateOidcConfig {
 
 /// The `LoadBalancerAttribute` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer` `LoadBalancerAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-loadbalancerattribute.html).
 ///
 /// Every property is optional: start from [`LoadBalancerAttribute::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoadBalancerAttribute {
-    /// `Key`: optional.
+    /// The name of the attribute. The following attributes are supported by all load balancers: + `deletion_protection.enabled` - Indicates whether deletion protection is enabled. The value is `true` or `false`. The default is `false`. + `load_balancing.cross_zone.enabled` - Indicates whether cross-zone load balancing is enabled. The possible values are `true` and `false`. The default for Network Load Balancers and Gateway Load Balancers is `false`. The default for Application Load Balancers is `true`, and can't be changed. The following attributes are supported by both Application Load Balancers and Network Load Balancers: + `access_logs.s3.enabled` - Indicates whether access logs are enabled. The value is `true` or `false`. The default is `false`. + `access_logs.s3.bucket` - The name of the S3 bucket for the access logs. This attribute is required if access logs are enabled. The bucket must exist in the same region as the load balancer and have a bucket policy that grants Elastic Load Balancing permissions to write to the bucket. + `access_logs.s3.prefix` - The prefix for the location in the S3 bucket for the access logs. + `ipv6.deny_all_igw_traffic` - Blocks internet gateway (IGW) access to the load balancer. It is set to `false` for internet-facing load balancers and `true` for internal load balancers, preventing unintended access to your internal load balancer through an internet gateway. + `zonal_shift.config.enabled` - Indicates whether zonal shift is enabled. The possible values are `true` and `false`. The default is `false`. The following attributes are supported by only Application Load Balancers: + `idle_timeout.timeout_seconds` - The idle timeout value, in seconds. The valid range is 1-4000 seconds. The default is 60 seconds. + `client_keep_alive.seconds` - The client keep alive value, in seconds. The valid range is 60-604800 seconds. The default is 3600 seconds. + `connection_logs.s3.enabled` - Indicates whether connection logs are enabled. The value is `true` or `false`. The default is `false`. + `connection_logs.s3.bucket` - The name of the S3 bucket for the connection logs. This attribute is required if connection logs are enabled. The bucket must exist in the same region as the load balancer and have a bucket policy that grants Elastic Load Balancing permissions to write to the bucket. + `connection_logs.s3.prefix` - The prefix for the location in the S3 bucket for the connection logs. + `health_check_logs.s3.enabled` - Indicates whether health check logs are enabled. The value is `true` or `false`. The default is `false`. + `health_check_logs.s3.bucket` - The name of the S3 bucket for the health check logs. This attribute is required if health check logs are enabled. The bucket must exist in the same region as the load balancer and have a bucket policy that grants Elastic Load Balancing permissions to write to the bucket. + `health_check_logs.s3.prefix` - The prefix for the location in the S3 bucket for the health check logs. + `routing.http.desync_mitigation_mode` - Determines how the load balancer handles requests that might pose a security risk to your application. The possible values are `monitor`, `defensive`, and `strictest`. The default is `defensive`. + `routing.http.drop_invalid_header_fields.enabled` - Indicates whether HTTP headers with invalid header fields are removed by the load balancer (`true`) or routed to targets (`false`). The default is `false`. + `routing.http.preserve_host_header.enabled` - Indicates whether the Application Load Balancer should preserve the `Host` header in the HTTP request and send it to the target without any change. The possible values are `true` and `false`. The default is `false`. + `routing.http.x_amzn_tls_version_and_cipher_suite.enabled` - Indicates whether the two headers (`x-amzn-tls-version` and `x-amzn-tls-cipher-suite`), which contain information about the negotiated TLS version and cipher suite, are added to the client request before sending it to the target. The `x-amzn-tls-version` header has information about the TLS protocol version negotiated with the client, and the `x-amzn-tls-cipher-suite` header has information about the cipher suite negotiated with the client. Both headers are in OpenSSL format. The possible values for the attribute are `true` and `false`. The default is `false`. + `routing.http.xff_client_port.enabled` - Indicates whether the `X-Forwarded-For` header should preserve the source port that the client used to connect to the load balancer. The possible values are `true` and `false`. The default is `false`. + `routing.http.xff_header_processing.mode` - Enables you to modify, preserve, or remove the `X-Forwarded-For` header in the HTTP request before the Application Load Balancer sends the request to the target. The possible values are `append`, `preserve`, and `remove`. The default is `append`. + If the value is `append`, the Application Load Balancer adds the client IP address (of the last hop) to the `X-Forwarded-For` header in the HTTP request before it sends it to targets. + If the value is `preserve` the Application Load Balancer preserves the `X-Forwarded-For` header in the HTTP request, and sends it to targets without any change. + If the value is `remove`, the Application Load Balancer removes the `X-Forwarded-For` header in the HTTP request before it sends it to targets. + `routing.http2.enabled` - Indicates whether clients can connect to the load balancer using HTTP/2. If `true`, clients can connect using HTTP/2 or HTTP/1.1. However, all client requests are subject to the stricter HTTP/2 header validation rules. For example, message header names must contain only alphanumeric characters and hyphens. If `false`, clients must connect using HTTP/1.1. The default is `true`. + `waf.fail_open.enabled` - Indicates whether to allow a WAF-enabled load balancer to route requests to targets if it is unable to forward the request to AWS WAF. The possible values are `true` and `false`. The default is `false`. The following attributes are supported by only Network Load Balancers: + `dns_record.client_routing_policy` - Indicates how traffic is distributed among the load balancer Availability Zones. The possible values are `availability_zone_affinity` with 100 percent zonal affinity, `partial_availability_zone_affinity` with 85 percent zonal affinity, and `any_availability_zone` with 0 percent zonal affinity. + `secondary_ips.auto_assigned.per_subnet` - The number of secondary IP addresses to configure for your load balancer nodes. Use to address port allocation errors if you can't add targets. The valid range is 0 to 7. The default is 0. After you set this value, you can't decrease it.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-loadbalancerattribute.html#cfn-elasticloadbalancingv2-loadbalancer-loadbalancerattribute-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of the attribute.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-loadbalancerattribute.html#cfn-elasticloadbalancingv2-loadbalancer-loadbalancerattribute-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2464,7 +2736,7 @@ impl Walk for LoadBalancerAttribute {
 
 /// The values of `IpAddressType`, in [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum LoadBalancerIpAddressType {
@@ -2487,15 +2759,19 @@ impl Walk for LoadBalancerIpAddressType {
 
 /// The `Tag` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-tag.html).
 ///
 /// [`LoadBalancerTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoadBalancerTag {
-    /// `Key`: required.
+    /// The key of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-tag.html#cfn-elasticloadbalancingv2-loadbalancer-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-tag.html#cfn-elasticloadbalancingv2-loadbalancer-tag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2530,7 +2806,7 @@ impl Walk for LoadBalancerTag {
 
 /// The values of `Type`, in [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum LoadBalancerType {
@@ -2553,15 +2829,19 @@ impl Walk for LoadBalancerType {
 
 /// The `Matcher` property type of [`TargetGroup`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::TargetGroup` `Matcher`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-matcher.html).
 ///
 /// Every property is optional: start from [`Matcher::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Matcher {
-    /// `GrpcCode`: optional.
+    /// You can specify values between 0 and 99. You can specify multiple values, or a range of values. The default value is 12.
+    ///
+    /// `GrpcCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-matcher.html#cfn-elasticloadbalancingv2-targetgroup-matcher-grpccode)): string, optional.
     #[serde(rename = "GrpcCode", skip_serializing_if = "Option::is_none")]
     pub grpc_code: Option<Value<String>>,
-    /// `HttpCode`: optional.
+    /// For Application Load Balancers, you can specify values between 200 and 499, and the default value is 200. You can specify multiple values or a range of values.
+    ///
+    /// `HttpCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-matcher.html#cfn-elasticloadbalancingv2-targetgroup-matcher-httpcode)): string, optional.
     #[serde(rename = "HttpCode", skip_serializing_if = "Option::is_none")]
     pub http_code: Option<Value<String>>,
 }
@@ -2599,12 +2879,14 @@ impl Walk for Matcher {
 
 /// The `MinimumLoadBalancerCapacity` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer` `MinimumLoadBalancerCapacity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-minimumloadbalancercapacity.html).
 ///
 /// Every property is required: [`MinimumLoadBalancerCapacity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MinimumLoadBalancerCapacity {
-    /// `CapacityUnits`: required.
+    /// The number of capacity units.
+    ///
+    /// `CapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-minimumloadbalancercapacity.html#cfn-elasticloadbalancingv2-loadbalancer-minimumloadbalancercapacity-capacityunits)): integer, required.
     #[serde(rename = "CapacityUnits")]
     pub capacity_units: Value<i64>,
 }
@@ -2630,27 +2912,35 @@ impl Walk for MinimumLoadBalancerCapacity {
 
 /// The `MutualAuthentication` property type of [`Listener`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `MutualAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-mutualauthentication.html).
 ///
 /// Every property is optional: start from [`MutualAuthentication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MutualAuthentication {
-    /// `AdvertiseTrustStoreCaNames`: optional.
+    /// Indicates whether trust store CA certificate names are advertised.
+    ///
+    /// `AdvertiseTrustStoreCaNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-mutualauthentication.html#cfn-elasticloadbalancingv2-listener-mutualauthentication-advertisetruststorecanames)): [`AdvertiseTrustStoreCaNames`], one of `off`, `on`, optional.
     #[serde(
         rename = "AdvertiseTrustStoreCaNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub advertise_trust_store_ca_names: Option<Value<AdvertiseTrustStoreCaNames>>,
-    /// `IgnoreClientCertificateExpiry`: optional.
+    /// Indicates whether expired client certificates are ignored.
+    ///
+    /// `IgnoreClientCertificateExpiry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-mutualauthentication.html#cfn-elasticloadbalancingv2-listener-mutualauthentication-ignoreclientcertificateexpiry)): boolean, optional.
     #[serde(
         rename = "IgnoreClientCertificateExpiry",
         skip_serializing_if = "Option::is_none"
     )]
     pub ignore_client_certificate_expiry: Option<Value<bool>>,
-    /// `Mode`: optional.
+    /// The client certificate handling method. Options are `off`, `passthrough` or `verify`. The default value on initial resource creation is `off`. After mutual authentication is turned on, you must explicitly set the `Mode` to `off` to turn it off; removing the property from your template will not turn it off.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-mutualauthentication.html#cfn-elasticloadbalancingv2-listener-mutualauthentication-mode)): string, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<String>>,
-    /// `TrustStoreArn`: optional.
+    /// The Amazon Resource Name (ARN) of the trust store.
+    ///
+    /// `TrustStoreArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-mutualauthentication.html#cfn-elasticloadbalancingv2-listener-mutualauthentication-truststorearn)): string, optional.
     #[serde(rename = "TrustStoreArn", skip_serializing_if = "Option::is_none")]
     pub trust_store_arn: Option<Value<String>>,
 }
@@ -2730,15 +3020,17 @@ impl Walk for OnUnauthenticatedRequest {
 
 /// The `PathPatternConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `PathPatternConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-pathpatternconfig.html).
 ///
 /// Every property is optional: start from [`PathPatternConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PathPatternConfig {
-    /// `RegexValues`: optional.
+    /// `RegexValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-pathpatternconfig.html#cfn-elasticloadbalancingv2-listenerrule-pathpatternconfig-regexvalues)): list of (string), optional.
     #[serde(rename = "RegexValues", skip_serializing_if = "Option::is_none")]
     pub regex_values: Option<Value<Vec<Value<String>>>>,
-    /// `Values`: optional.
+    /// The path patterns to compare against the request URL. The maximum size of each string is 128 characters. The comparison is case sensitive. The following wildcard characters are supported: \* (matches 0 or more characters) and ? (matches exactly 1 character). If you specify multiple strings, the condition is satisfied if one of them matches the request URL. The path pattern is compared only to the path of the URL, not to its query string.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-pathpatternconfig.html#cfn-elasticloadbalancingv2-listenerrule-pathpatternconfig-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -2817,12 +3109,14 @@ impl Walk for Protocol {
 
 /// The `QueryStringConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `QueryStringConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-querystringconfig.html).
 ///
 /// Every property is optional: start from [`QueryStringConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueryStringConfig {
-    /// `Values`: optional.
+    /// The key/value pairs or values to find in the query string. The maximum length of each string is 128 characters. The comparison is case insensitive. The following wildcard characters are supported: \* (matches 0 or more characters) and ? (matches exactly 1 character). To search for a literal '\*' or '?' character in a query string, you must escape these characters in `Values` using a '\\' character. If you specify multiple key/value pairs or values, the condition is satisfied if one of them is found in the query string.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-querystringconfig.html#cfn-elasticloadbalancingv2-listenerrule-querystringconfig-values)): list of (object [`QueryStringKeyValue`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<QueryStringKeyValue>>>,
 }
@@ -2852,15 +3146,19 @@ impl Walk for QueryStringConfig {
 
 /// The `QueryStringKeyValue` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `QueryStringKeyValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-querystringkeyvalue.html).
 ///
 /// Every property is optional: start from [`QueryStringKeyValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueryStringKeyValue {
-    /// `Key`: optional.
+    /// The key. You can omit the key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-querystringkeyvalue.html#cfn-elasticloadbalancingv2-listenerrule-querystringkeyvalue-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-querystringkeyvalue.html#cfn-elasticloadbalancingv2-listenerrule-querystringkeyvalue-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2898,27 +3196,39 @@ impl Walk for QueryStringKeyValue {
 
 /// The `RedirectConfig` property type of [`Listener`] and [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `RedirectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-redirectconfig.html), [`AWS::ElasticLoadBalancingV2::ListenerRule` `RedirectConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-redirectconfig.html).
 ///
 /// [`RedirectConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedirectConfig {
-    /// `Host`: optional.
+    /// The hostname. This component is not percent-encoded. The hostname can contain \#{host}.
+    ///
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-redirectconfig.html#cfn-elasticloadbalancingv2-listener-redirectconfig-host)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
     pub host: Option<Value<String>>,
-    /// `Path`: optional.
+    /// The absolute path, starting with the leading "/". This component is not percent-encoded. The path can contain \#{host}, \#{path}, and \#{port}.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-redirectconfig.html#cfn-elasticloadbalancingv2-listener-redirectconfig-path)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The port. You can specify a value from 1 to 65535 or \#{port}.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-redirectconfig.html#cfn-elasticloadbalancingv2-listener-redirectconfig-port)): string, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<String>>,
-    /// `Protocol`: optional.
+    /// The protocol. You can specify HTTP, HTTPS, or \#{protocol}. You can redirect HTTP to HTTP, HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-redirectconfig.html#cfn-elasticloadbalancingv2-listener-redirectconfig-protocol)): string, optional. Pattern: `^(HTTPS?|#\{protocol\})$`.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<String>>,
-    /// `Query`: optional.
+    /// The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the leading "?", as it is automatically added. You can specify any of the reserved keywords.
+    ///
+    /// `Query` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-redirectconfig.html#cfn-elasticloadbalancingv2-listener-redirectconfig-query)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "Query", skip_serializing_if = "Option::is_none")]
     pub query: Option<Value<String>>,
-    /// `StatusCode`: required.
+    /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
+    ///
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-redirectconfig.html#cfn-elasticloadbalancingv2-listener-redirectconfig-statuscode)): [`StatusCode`], one of `HTTP_301`, `HTTP_302`, required.
     #[serde(rename = "StatusCode")]
     pub status_code: Value<StatusCode>,
 }
@@ -2989,21 +3299,21 @@ impl Walk for RedirectConfig {
 
 /// The `RevocationContent` property type of [`TrustStoreRevocation`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::TrustStoreRevocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststorerevocation.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::TrustStoreRevocation` `RevocationContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-truststorerevocation-revocationcontent.html).
 ///
 /// Every property is optional: start from [`RevocationContent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RevocationContent {
-    /// `RevocationType`: optional.
+    /// `RevocationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-truststorerevocation-revocationcontent.html#cfn-elasticloadbalancingv2-truststorerevocation-revocationcontent-revocationtype)): [`RevocationType`], one of `CRL`, optional.
     #[serde(rename = "RevocationType", skip_serializing_if = "Option::is_none")]
     pub revocation_type: Option<Value<RevocationType>>,
-    /// `S3Bucket`: optional.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-truststorerevocation-revocationcontent.html#cfn-elasticloadbalancingv2-truststorerevocation-revocationcontent-s3bucket)): string, optional.
     #[serde(rename = "S3Bucket", skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<Value<String>>,
-    /// `S3Key`: optional.
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-truststorerevocation-revocationcontent.html#cfn-elasticloadbalancingv2-truststorerevocation-revocationcontent-s3key)): string, optional.
     #[serde(rename = "S3Key", skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<Value<String>>,
-    /// `S3ObjectVersion`: optional.
+    /// `S3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-truststorerevocation-revocationcontent.html#cfn-elasticloadbalancingv2-truststorerevocation-revocationcontent-s3objectversion)): string, optional.
     #[serde(rename = "S3ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub s3_object_version: Option<Value<String>>,
 }
@@ -3057,7 +3367,7 @@ impl Walk for RevocationContent {
 
 /// The values of `RevocationType`, in [`TrustStoreRevocation`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::TrustStoreRevocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststorerevocation.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::TrustStoreRevocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-truststorerevocation.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum RevocationType {
@@ -3074,15 +3384,19 @@ impl Walk for RevocationType {
 
 /// The `RewriteConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `RewriteConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rewriteconfig.html).
 ///
 /// Every property is required: [`RewriteConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RewriteConfig {
-    /// `Regex`: required.
+    /// The regular expression to match in the input string. The maximum length of the string is 1,024 characters.
+    ///
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rewriteconfig.html#cfn-elasticloadbalancingv2-listenerrule-rewriteconfig-regex)): string, required.
     #[serde(rename = "Regex")]
     pub regex: Value<String>,
-    /// `Replace`: required.
+    /// The replacement string to use when rewriting the matched input. The maximum length of the string is 1,024 characters. You can specify capture groups in the regular expression (for example, $1 and $2).
+    ///
+    /// `Replace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rewriteconfig.html#cfn-elasticloadbalancingv2-listenerrule-rewriteconfig-replace)): string, required.
     #[serde(rename = "Replace")]
     pub replace: Value<String>,
 }
@@ -3111,12 +3425,12 @@ impl Walk for RewriteConfig {
 
 /// The `RewriteConfigObject` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `RewriteConfigObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rewriteconfigobject.html).
 ///
 /// Every property is required: [`RewriteConfigObject::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RewriteConfigObject {
-    /// `Rewrites`: required.
+    /// `Rewrites` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rewriteconfigobject.html#cfn-elasticloadbalancingv2-listenerrule-rewriteconfigobject-rewrites)): list of (object [`RewriteConfig`]), required.
     #[serde(rename = "Rewrites")]
     pub rewrites: Value<Vec<RewriteConfig>>,
 }
@@ -3142,39 +3456,57 @@ impl Walk for RewriteConfigObject {
 
 /// The `RuleCondition` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `RuleCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html).
 ///
 /// Every property is optional: start from [`RuleCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleCondition {
-    /// `Field`: optional.
+    /// The name of the field. The possible values are: + `http-header` – \[ALB\] Matches on an HTTP header field. + `http-request-method` – \[ALB\] Matches on the HTTP request method. + `host-header` – \[ALB\] Matches on the host header. + `path-pattern` – \[ALB\] Matches on the URL path of the request. + `query-string` – \[ALB\] Matches on a query string parameter. + `source-ip` – \[ALB, NLB\] Matches on the source IP address. For ALB, use `SourceIpConfig` with `Values` to specify CIDR ranges. For NLB, use `SourceIpConfig` with `IpAddressType` to match the IP address type (`ipv4` or `ipv6`).
+    ///
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-field)): string, optional. Length: 0 to 64 characters.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `HostHeaderConfig`: optional.
+    /// Information for a host header condition. Specify only when `Field` is `host-header`.
+    ///
+    /// `HostHeaderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-hostheaderconfig)): object [`HostHeaderConfig`], optional.
     #[serde(rename = "HostHeaderConfig", skip_serializing_if = "Option::is_none")]
     pub host_header_config: Option<HostHeaderConfig>,
-    /// `HttpHeaderConfig`: optional.
+    /// Information for an HTTP header condition. Specify only when `Field` is `http-header`.
+    ///
+    /// `HttpHeaderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-httpheaderconfig)): object [`HttpHeaderConfig`], optional.
     #[serde(rename = "HttpHeaderConfig", skip_serializing_if = "Option::is_none")]
     pub http_header_config: Option<HttpHeaderConfig>,
-    /// `HttpRequestMethodConfig`: optional.
+    /// Information for an HTTP method condition. Specify only when `Field` is `http-request-method`.
+    ///
+    /// `HttpRequestMethodConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-httprequestmethodconfig)): object [`HttpRequestMethodConfig`], optional.
     #[serde(
         rename = "HttpRequestMethodConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub http_request_method_config: Option<HttpRequestMethodConfig>,
-    /// `PathPatternConfig`: optional.
+    /// Information for a path pattern condition. Specify only when `Field` is `path-pattern`.
+    ///
+    /// `PathPatternConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-pathpatternconfig)): object [`PathPatternConfig`], optional.
     #[serde(rename = "PathPatternConfig", skip_serializing_if = "Option::is_none")]
     pub path_pattern_config: Option<PathPatternConfig>,
-    /// `QueryStringConfig`: optional.
+    /// Information for a query string condition. Specify only when `Field` is `query-string`.
+    ///
+    /// `QueryStringConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-querystringconfig)): object [`QueryStringConfig`], optional.
     #[serde(rename = "QueryStringConfig", skip_serializing_if = "Option::is_none")]
     pub query_string_config: Option<QueryStringConfig>,
-    /// `RegexValues`: optional.
+    /// The regular expressions to match against the condition field. The maximum length of each string is 128 characters. Specify only when `Field` is `http-header`, `host-header`, or `path-pattern`.
+    ///
+    /// `RegexValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-regexvalues)): list of (string), optional.
     #[serde(rename = "RegexValues", skip_serializing_if = "Option::is_none")]
     pub regex_values: Option<Value<Vec<Value<String>>>>,
-    /// `SourceIpConfig`: optional.
+    /// Information for a source IP condition. Specify only when `Field` is `source-ip`.
+    ///
+    /// `SourceIpConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-sourceipconfig)): object [`SourceIpConfig`], optional.
     #[serde(rename = "SourceIpConfig", skip_serializing_if = "Option::is_none")]
     pub source_ip_config: Option<SourceIpConfig>,
-    /// `Values`: optional.
+    /// The condition value. Specify only when `Field` is `host-header` or `path-pattern`. Alternatively, to specify multiple host names or multiple path patterns, use `HostHeaderConfig` or `PathPatternConfig`. If `Field` is `host-header` and you're not using `HostHeaderConfig`, you can specify a single host name (for example, my.example.com). A host name is case insensitive, can be up to 128 characters in length, and can contain any of the following characters. + A-Z, a-z, 0-9 + - . + \* (matches 0 or more characters) + ? (matches exactly 1 character) If `Field` is `path-pattern` and you're not using `PathPatternConfig`, you can specify a single path pattern (for example, /img/\*). A path pattern is case-sensitive, can be up to 128 characters in length, and can contain any of the following characters. + A-Z, a-z, 0-9 + \_ - . $ / \~ " ' @ : + + \& (using \&amp;) + \* (matches 0 or more characters) + ? (matches exactly 1 character)
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-rulecondition.html#cfn-elasticloadbalancingv2-listenerrule-rulecondition-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -3268,7 +3600,7 @@ impl Walk for RuleCondition {
 
 /// The values of `Scheme`, in [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-loadbalancer.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum Scheme {
@@ -3288,15 +3620,17 @@ impl Walk for Scheme {
 
 /// The `SourceIpConfig` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `SourceIpConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-sourceipconfig.html).
 ///
 /// Every property is optional: start from [`SourceIpConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceIpConfig {
-    /// `IpAddressType`: optional.
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-sourceipconfig.html#cfn-elasticloadbalancingv2-listenerrule-sourceipconfig-ipaddresstype)): [`IpAddressType`], one of `ipv4`, `ipv6`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `Values`: optional.
+    /// The source IP addresses, in CIDR format. You can use both IPv4 and IPv6 addresses. Wildcards are not supported. If you specify multiple addresses, the condition is satisfied if the source IP address of the request matches one of the CIDR blocks. This condition is not satisfied by the addresses in the X-Forwarded-For header.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-sourceipconfig.html#cfn-elasticloadbalancingv2-listenerrule-sourceipconfig-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -3354,27 +3688,37 @@ impl Walk for StatusCode {
 
 /// The `SubnetMapping` property type of [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::LoadBalancer` `SubnetMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-subnetmapping.html).
 ///
 /// [`SubnetMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubnetMapping {
-    /// `AllocationId`: optional.
+    /// \[Network Load Balancers\] The allocation ID of the Elastic IP address for an internet-facing load balancer.
+    ///
+    /// `AllocationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-subnetmapping.html#cfn-elasticloadbalancingv2-loadbalancer-subnetmapping-allocationid)): string, optional.
     #[serde(rename = "AllocationId", skip_serializing_if = "Option::is_none")]
     pub allocation_id: Option<Value<String>>,
-    /// `IPv6Address`: optional.
+    /// \[Network Load Balancers\] The IPv6 address.
+    ///
+    /// `IPv6Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-subnetmapping.html#cfn-elasticloadbalancingv2-loadbalancer-subnetmapping-ipv6address)): string, optional.
     #[serde(rename = "IPv6Address", skip_serializing_if = "Option::is_none")]
     pub ipv6_address: Option<Value<String>>,
-    /// `PrivateIPv4Address`: optional.
+    /// \[Network Load Balancers\] The private IPv4 address for an internal load balancer.
+    ///
+    /// `PrivateIPv4Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-subnetmapping.html#cfn-elasticloadbalancingv2-loadbalancer-subnetmapping-privateipv4address)): string, optional.
     #[serde(rename = "PrivateIPv4Address", skip_serializing_if = "Option::is_none")]
     pub private_ipv4_address: Option<Value<String>>,
-    /// `SourceNatIpv6Prefix`: optional.
+    /// \[Network Load Balancers with UDP listeners\] The IPv6 prefix to use for source NAT. Specify an IPv6 prefix (/80 netmask) from the subnet CIDR block or `auto_assigned` to use an IPv6 prefix selected at random from the subnet CIDR block.
+    ///
+    /// `SourceNatIpv6Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-subnetmapping.html#cfn-elasticloadbalancingv2-loadbalancer-subnetmapping-sourcenatipv6prefix)): string, optional.
     #[serde(
         rename = "SourceNatIpv6Prefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_nat_ipv6_prefix: Option<Value<String>>,
-    /// `SubnetId`: required.
+    /// The ID of the subnet.
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-loadbalancer-subnetmapping.html#cfn-elasticloadbalancingv2-loadbalancer-subnetmapping-subnetid)): string, required.
     #[serde(rename = "SubnetId")]
     pub subnet_id: Value<String>,
 }
@@ -3436,15 +3780,19 @@ impl Walk for SubnetMapping {
 
 /// The `Tag` property type of [`Listener`], [`ListenerRule`], [`TargetGroup`] and [`TrustStore`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html), [`AWS::ElasticLoadBalancingV2::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html), [`AWS::ElasticLoadBalancingV2::TrustStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-truststore.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-tag.html), [`AWS::ElasticLoadBalancingV2::ListenerRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-tag.html), [`AWS::ElasticLoadBalancingV2::TargetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-tag.html), [`AWS::ElasticLoadBalancingV2::TrustStore` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-truststore-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-tag.html#cfn-elasticloadbalancingv2-listener-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-tag.html#cfn-elasticloadbalancingv2-listener-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3473,21 +3821,29 @@ impl Walk for Tag {
 
 /// The `TargetDescription` property type of [`TargetGroup`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::TargetGroup` `TargetDescription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-targetdescription.html).
 ///
 /// [`TargetDescription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetDescription {
-    /// `AvailabilityZone`: optional.
+    /// An Availability Zone or all. This determines whether the target receives traffic from the load balancer nodes in the specified Availability Zone or from all enabled Availability Zones for the load balancer.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-targetdescription.html#cfn-elasticloadbalancingv2-targetgroup-targetdescription-availabilityzone)): string, optional.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `Id`: required.
+    /// The ID of the target. If the target type of the target group is instance, specify an instance ID. If the target type is ip, specify an IP address. If the target type is lambda, specify the ARN of the Lambda function. If the target type is alb, specify the ARN of the Application Load Balancer target.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-targetdescription.html#cfn-elasticloadbalancingv2-targetgroup-targetdescription-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Port`: optional.
+    /// The port on which the target is listening. If the target group protocol is GENEVE, the supported port is 6081. If the target type is alb, the targeted Application Load Balancer must have at least one listener whose port matches the target group port. Not used if the target is a Lambda function.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-targetdescription.html#cfn-elasticloadbalancingv2-targetgroup-targetdescription-port)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `QuicServerId`: optional.
+    /// The Server ID used by targets when using QUIC or TCP\_QUIC protocols.
+    ///
+    /// `QuicServerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-targetdescription.html#cfn-elasticloadbalancingv2-targetgroup-targetdescription-quicserverid)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "QuicServerId", skip_serializing_if = "Option::is_none")]
     pub quic_server_id: Option<Value<String>>,
 }
@@ -3540,15 +3896,19 @@ impl Walk for TargetDescription {
 
 /// The `TargetGroupAttribute` property type of [`TargetGroup`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::TargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::TargetGroup` `TargetGroupAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-targetgroupattribute.html).
 ///
 /// Every property is optional: start from [`TargetGroupAttribute::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetGroupAttribute {
-    /// `Key`: optional.
+    /// The value of the attribute.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-targetgroupattribute.html#cfn-elasticloadbalancingv2-targetgroup-targetgroupattribute-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The name of the attribute.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-targetgroup-targetgroupattribute.html#cfn-elasticloadbalancingv2-targetgroup-targetgroupattribute-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3586,15 +3946,19 @@ impl Walk for TargetGroupAttribute {
 
 /// The `TargetGroupStickinessConfig` property type of [`Listener`] and [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `TargetGroupStickinessConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-targetgroupstickinessconfig.html), [`AWS::ElasticLoadBalancingV2::ListenerRule` `TargetGroupStickinessConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-targetgroupstickinessconfig.html).
 ///
 /// Every property is optional: start from [`TargetGroupStickinessConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetGroupStickinessConfig {
-    /// `DurationSeconds`: optional.
+    /// \[Application Load Balancers\] The time period, in seconds, during which requests from a client should be routed to the same target group. The range is 1-604800 seconds (7 days). You must specify this value when enabling target group stickiness.
+    ///
+    /// `DurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-targetgroupstickinessconfig.html#cfn-elasticloadbalancingv2-listener-targetgroupstickinessconfig-durationseconds)): integer, optional.
     #[serde(rename = "DurationSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<Value<i64>>,
-    /// `Enabled`: optional.
+    /// Indicates whether target group stickiness is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-targetgroupstickinessconfig.html#cfn-elasticloadbalancingv2-listener-targetgroupstickinessconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -3632,15 +3996,19 @@ impl Walk for TargetGroupStickinessConfig {
 
 /// The `TargetGroupTuple` property type of [`Listener`] and [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listener.html), [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::Listener` `TargetGroupTuple`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-targetgrouptuple.html), [`AWS::ElasticLoadBalancingV2::ListenerRule` `TargetGroupTuple`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-targetgrouptuple.html).
 ///
 /// Every property is optional: start from [`TargetGroupTuple::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetGroupTuple {
-    /// `TargetGroupArn`: optional.
+    /// The Amazon Resource Name (ARN) of the target group.
+    ///
+    /// `TargetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-targetgrouptuple.html#cfn-elasticloadbalancingv2-listener-targetgrouptuple-targetgrouparn)): string, optional.
     #[serde(rename = "TargetGroupArn", skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<Value<String>>,
-    /// `Weight`: optional.
+    /// The weight. The range is 0 to 999.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listener-targetgrouptuple.html#cfn-elasticloadbalancingv2-listener-targetgrouptuple-weight)): integer, optional.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -3704,21 +4072,21 @@ impl Walk for TargetType {
 
 /// The `Transform` property type of [`ListenerRule`].
 ///
-/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+/// AWS reference: [`AWS::ElasticLoadBalancingV2::ListenerRule` `Transform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-transform.html).
 ///
 /// [`Transform::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transform {
-    /// `HostHeaderRewriteConfig`: optional.
+    /// `HostHeaderRewriteConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-transform.html#cfn-elasticloadbalancingv2-listenerrule-transform-hostheaderrewriteconfig)): object [`RewriteConfigObject`], optional.
     #[serde(
         rename = "HostHeaderRewriteConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub host_header_rewrite_config: Option<RewriteConfigObject>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-transform.html#cfn-elasticloadbalancingv2-listenerrule-transform-type)): [`TransformType`], one of `host-header-rewrite`, `url-rewrite`, required.
     #[serde(rename = "Type")]
     pub type_: Value<TransformType>,
-    /// `UrlRewriteConfig`: optional.
+    /// `UrlRewriteConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-transform.html#cfn-elasticloadbalancingv2-listenerrule-transform-urlrewriteconfig)): object [`RewriteConfigObject`], optional.
     #[serde(rename = "UrlRewriteConfig", skip_serializing_if = "Option::is_none")]
     pub url_rewrite_config: Option<RewriteConfigObject>,
 }

@@ -11,73 +11,75 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Elasticsearch::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html)).
 ///
+/// Resource Type definition for AWS::Elasticsearch::Domain
+///
 /// Every property is optional: start from [`Domain::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Domain {
-    /// `AccessPolicies`: optional.
+    /// `AccessPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-accesspolicies)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AccessPolicies", skip_serializing_if = "Option::is_none")]
     pub access_policies: Option<Json>,
-    /// `AdvancedOptions`: optional.
+    /// `AdvancedOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-advancedoptions)): map from string to (string), optional.
     #[serde(rename = "AdvancedOptions", skip_serializing_if = "Option::is_none")]
     pub advanced_options: Option<BTreeMap<String, Value<String>>>,
-    /// `AdvancedSecurityOptions`: optional.
+    /// `AdvancedSecurityOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-advancedsecurityoptions)): object [`AdvancedSecurityOptionsInput`], optional.
     #[serde(
         rename = "AdvancedSecurityOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_security_options: Option<AdvancedSecurityOptionsInput>,
-    /// `CognitoOptions`: optional.
+    /// `CognitoOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-cognitooptions)): object [`CognitoOptions`], optional.
     #[serde(rename = "CognitoOptions", skip_serializing_if = "Option::is_none")]
     pub cognito_options: Option<CognitoOptions>,
-    /// `DomainEndpointOptions`: optional.
+    /// `DomainEndpointOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-domainendpointoptions)): object [`DomainEndpointOptions`], optional.
     #[serde(
         rename = "DomainEndpointOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_endpoint_options: Option<DomainEndpointOptions>,
-    /// `DomainName`: optional, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-domainname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `EBSOptions`: optional.
+    /// `EBSOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-ebsoptions)): object [`EbsOptions`], optional.
     #[serde(rename = "EBSOptions", skip_serializing_if = "Option::is_none")]
     pub ebs_options: Option<EbsOptions>,
-    /// `ElasticsearchClusterConfig`: optional.
+    /// `ElasticsearchClusterConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-elasticsearchclusterconfig)): object [`ElasticsearchClusterConfig`], optional.
     #[serde(
         rename = "ElasticsearchClusterConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub elasticsearch_cluster_config: Option<ElasticsearchClusterConfig>,
-    /// `ElasticsearchVersion`: optional.
+    /// `ElasticsearchVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-elasticsearchversion)): string, optional.
     #[serde(
         rename = "ElasticsearchVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub elasticsearch_version: Option<Value<String>>,
-    /// `EncryptionAtRestOptions`: optional.
+    /// `EncryptionAtRestOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-encryptionatrestoptions)): object [`EncryptionAtRestOptions`], optional.
     #[serde(
         rename = "EncryptionAtRestOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_at_rest_options: Option<EncryptionAtRestOptions>,
-    /// `LogPublishingOptions`: optional.
+    /// `LogPublishingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-logpublishingoptions)): map from string to (object [`LogPublishingOption`]), optional.
     #[serde(
         rename = "LogPublishingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_publishing_options: Option<BTreeMap<String, LogPublishingOption>>,
-    /// `NodeToNodeEncryptionOptions`: optional.
+    /// `NodeToNodeEncryptionOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-nodetonodeencryptionoptions)): object [`NodeToNodeEncryptionOptions`], optional.
     #[serde(
         rename = "NodeToNodeEncryptionOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub node_to_node_encryption_options: Option<NodeToNodeEncryptionOptions>,
-    /// `SnapshotOptions`: optional.
+    /// `SnapshotOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-snapshotoptions)): object [`SnapshotOptions`], optional.
     #[serde(rename = "SnapshotOptions", skip_serializing_if = "Option::is_none")]
     pub snapshot_options: Option<SnapshotOptions>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VPCOptions`: optional.
+    /// `VPCOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html#cfn-elasticsearch-domain-vpcoptions)): object [`VpcOptions`], optional.
     #[serde(rename = "VPCOptions", skip_serializing_if = "Option::is_none")]
     pub vpc_options: Option<VpcOptions>,
 }
@@ -259,27 +261,27 @@ impl ResourceRef<Domain> {
 
 /// The `AdvancedSecurityOptionsInput` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `AdvancedSecurityOptionsInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-advancedsecurityoptionsinput.html).
 ///
 /// Every property is optional: start from [`AdvancedSecurityOptionsInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedSecurityOptionsInput {
-    /// `AnonymousAuthEnabled`: optional.
+    /// `AnonymousAuthEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-advancedsecurityoptionsinput.html#cfn-elasticsearch-domain-advancedsecurityoptionsinput-anonymousauthenabled)): boolean, optional.
     #[serde(
         rename = "AnonymousAuthEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub anonymous_auth_enabled: Option<Value<bool>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-advancedsecurityoptionsinput.html#cfn-elasticsearch-domain-advancedsecurityoptionsinput-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `InternalUserDatabaseEnabled`: optional.
+    /// `InternalUserDatabaseEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-advancedsecurityoptionsinput.html#cfn-elasticsearch-domain-advancedsecurityoptionsinput-internaluserdatabaseenabled)): boolean, optional.
     #[serde(
         rename = "InternalUserDatabaseEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub internal_user_database_enabled: Option<Value<bool>>,
-    /// `MasterUserOptions`: optional.
+    /// `MasterUserOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-advancedsecurityoptionsinput.html#cfn-elasticsearch-domain-advancedsecurityoptionsinput-masteruseroptions)): object [`MasterUserOptions`], optional.
     #[serde(rename = "MasterUserOptions", skip_serializing_if = "Option::is_none")]
     pub master_user_options: Option<MasterUserOptions>,
 }
@@ -333,21 +335,21 @@ impl Walk for AdvancedSecurityOptionsInput {
 
 /// The `CognitoOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `CognitoOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-cognitooptions.html).
 ///
 /// Every property is optional: start from [`CognitoOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CognitoOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-cognitooptions.html#cfn-elasticsearch-domain-cognitooptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `IdentityPoolId`: optional.
+    /// `IdentityPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-cognitooptions.html#cfn-elasticsearch-domain-cognitooptions-identitypoolid)): string, optional.
     #[serde(rename = "IdentityPoolId", skip_serializing_if = "Option::is_none")]
     pub identity_pool_id: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-cognitooptions.html#cfn-elasticsearch-domain-cognitooptions-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `UserPoolId`: optional.
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-cognitooptions.html#cfn-elasticsearch-domain-cognitooptions-userpoolid)): string, optional.
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<Value<String>>,
 }
@@ -401,12 +403,12 @@ impl Walk for CognitoOptions {
 
 /// The `ColdStorageOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `ColdStorageOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-coldstorageoptions.html).
 ///
 /// Every property is optional: start from [`ColdStorageOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ColdStorageOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-coldstorageoptions.html#cfn-elasticsearch-domain-coldstorageoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -436,30 +438,30 @@ impl Walk for ColdStorageOptions {
 
 /// The `DomainEndpointOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `DomainEndpointOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-domainendpointoptions.html).
 ///
 /// Every property is optional: start from [`DomainEndpointOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainEndpointOptions {
-    /// `CustomEndpoint`: optional.
+    /// `CustomEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-domainendpointoptions.html#cfn-elasticsearch-domain-domainendpointoptions-customendpoint)): string, optional.
     #[serde(rename = "CustomEndpoint", skip_serializing_if = "Option::is_none")]
     pub custom_endpoint: Option<Value<String>>,
-    /// `CustomEndpointCertificateArn`: optional.
+    /// `CustomEndpointCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-domainendpointoptions.html#cfn-elasticsearch-domain-domainendpointoptions-customendpointcertificatearn)): string, optional.
     #[serde(
         rename = "CustomEndpointCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_endpoint_certificate_arn: Option<Value<String>>,
-    /// `CustomEndpointEnabled`: optional.
+    /// `CustomEndpointEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-domainendpointoptions.html#cfn-elasticsearch-domain-domainendpointoptions-customendpointenabled)): boolean, optional.
     #[serde(
         rename = "CustomEndpointEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_endpoint_enabled: Option<Value<bool>>,
-    /// `EnforceHTTPS`: optional.
+    /// `EnforceHTTPS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-domainendpointoptions.html#cfn-elasticsearch-domain-domainendpointoptions-enforcehttps)): boolean, optional.
     #[serde(rename = "EnforceHTTPS", skip_serializing_if = "Option::is_none")]
     pub enforce_https: Option<Value<bool>>,
-    /// `TLSSecurityPolicy`: optional.
+    /// `TLSSecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-domainendpointoptions.html#cfn-elasticsearch-domain-domainendpointoptions-tlssecuritypolicy)): string, optional.
     #[serde(rename = "TLSSecurityPolicy", skip_serializing_if = "Option::is_none")]
     pub tls_security_policy: Option<Value<String>>,
 }
@@ -521,21 +523,21 @@ impl Walk for DomainEndpointOptions {
 
 /// The `EBSOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `EBSOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-ebsoptions.html).
 ///
 /// Every property is optional: start from [`EbsOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EbsOptions {
-    /// `EBSEnabled`: optional.
+    /// `EBSEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-ebsoptions.html#cfn-elasticsearch-domain-ebsoptions-ebsenabled)): boolean, optional.
     #[serde(rename = "EBSEnabled", skip_serializing_if = "Option::is_none")]
     pub ebs_enabled: Option<Value<bool>>,
-    /// `Iops`: optional.
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-ebsoptions.html#cfn-elasticsearch-domain-ebsoptions-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `VolumeSize`: optional.
+    /// `VolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-ebsoptions.html#cfn-elasticsearch-domain-ebsoptions-volumesize)): integer, optional.
     #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-ebsoptions.html#cfn-elasticsearch-domain-ebsoptions-volumetype)): string, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<String>>,
 }
@@ -589,54 +591,54 @@ impl Walk for EbsOptions {
 
 /// The `ElasticsearchClusterConfig` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `ElasticsearchClusterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html).
 ///
 /// Every property is optional: start from [`ElasticsearchClusterConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ElasticsearchClusterConfig {
-    /// `ColdStorageOptions`: optional.
+    /// `ColdStorageOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-coldstorageoptions)): object [`ColdStorageOptions`], optional.
     #[serde(rename = "ColdStorageOptions", skip_serializing_if = "Option::is_none")]
     pub cold_storage_options: Option<ColdStorageOptions>,
-    /// `DedicatedMasterCount`: optional.
+    /// `DedicatedMasterCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-dedicatedmastercount)): integer, optional.
     #[serde(
         rename = "DedicatedMasterCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub dedicated_master_count: Option<Value<i64>>,
-    /// `DedicatedMasterEnabled`: optional.
+    /// `DedicatedMasterEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-dedicatedmasterenabled)): boolean, optional.
     #[serde(
         rename = "DedicatedMasterEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub dedicated_master_enabled: Option<Value<bool>>,
-    /// `DedicatedMasterType`: optional.
+    /// `DedicatedMasterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-dedicatedmastertype)): string, optional.
     #[serde(
         rename = "DedicatedMasterType",
         skip_serializing_if = "Option::is_none"
     )]
     pub dedicated_master_type: Option<Value<String>>,
-    /// `InstanceCount`: optional.
+    /// `InstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-instancecount)): integer, optional.
     #[serde(rename = "InstanceCount", skip_serializing_if = "Option::is_none")]
     pub instance_count: Option<Value<i64>>,
-    /// `InstanceType`: optional.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-instancetype)): string, optional.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
-    /// `WarmCount`: optional.
+    /// `WarmCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-warmcount)): integer, optional.
     #[serde(rename = "WarmCount", skip_serializing_if = "Option::is_none")]
     pub warm_count: Option<Value<i64>>,
-    /// `WarmEnabled`: optional.
+    /// `WarmEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-warmenabled)): boolean, optional.
     #[serde(rename = "WarmEnabled", skip_serializing_if = "Option::is_none")]
     pub warm_enabled: Option<Value<bool>>,
-    /// `WarmType`: optional.
+    /// `WarmType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-warmtype)): string, optional.
     #[serde(rename = "WarmType", skip_serializing_if = "Option::is_none")]
     pub warm_type: Option<Value<String>>,
-    /// `ZoneAwarenessConfig`: optional.
+    /// `ZoneAwarenessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-zoneawarenessconfig)): object [`ZoneAwarenessConfig`], optional.
     #[serde(
         rename = "ZoneAwarenessConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub zone_awareness_config: Option<ZoneAwarenessConfig>,
-    /// `ZoneAwarenessEnabled`: optional.
+    /// `ZoneAwarenessEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-elasticsearchclusterconfig.html#cfn-elasticsearch-domain-elasticsearchclusterconfig-zoneawarenessenabled)): boolean, optional.
     #[serde(
         rename = "ZoneAwarenessEnabled",
         skip_serializing_if = "Option::is_none"
@@ -749,15 +751,15 @@ impl Walk for ElasticsearchClusterConfig {
 
 /// The `EncryptionAtRestOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `EncryptionAtRestOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-encryptionatrestoptions.html).
 ///
 /// Every property is optional: start from [`EncryptionAtRestOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionAtRestOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-encryptionatrestoptions.html#cfn-elasticsearch-domain-encryptionatrestoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-encryptionatrestoptions.html#cfn-elasticsearch-domain-encryptionatrestoptions-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -795,18 +797,18 @@ impl Walk for EncryptionAtRestOptions {
 
 /// The `LogPublishingOption` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `LogPublishingOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-logpublishingoption.html).
 ///
 /// Every property is optional: start from [`LogPublishingOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogPublishingOption {
-    /// `CloudWatchLogsLogGroupArn`: optional.
+    /// `CloudWatchLogsLogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-logpublishingoption.html#cfn-elasticsearch-domain-logpublishingoption-cloudwatchlogsloggrouparn)): string, optional.
     #[serde(
         rename = "CloudWatchLogsLogGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_log_group_arn: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-logpublishingoption.html#cfn-elasticsearch-domain-logpublishingoption-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -844,18 +846,18 @@ impl Walk for LogPublishingOption {
 
 /// The `MasterUserOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `MasterUserOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-masteruseroptions.html).
 ///
 /// Every property is optional: start from [`MasterUserOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MasterUserOptions {
-    /// `MasterUserARN`: optional.
+    /// `MasterUserARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-masteruseroptions.html#cfn-elasticsearch-domain-masteruseroptions-masteruserarn)): string, optional.
     #[serde(rename = "MasterUserARN", skip_serializing_if = "Option::is_none")]
     pub master_user_arn: Option<Value<String>>,
-    /// `MasterUserName`: optional.
+    /// `MasterUserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-masteruseroptions.html#cfn-elasticsearch-domain-masteruseroptions-masterusername)): string, optional.
     #[serde(rename = "MasterUserName", skip_serializing_if = "Option::is_none")]
     pub master_user_name: Option<Value<String>>,
-    /// `MasterUserPassword`: optional.
+    /// `MasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-masteruseroptions.html#cfn-elasticsearch-domain-masteruseroptions-masteruserpassword)): string, optional.
     #[serde(rename = "MasterUserPassword", skip_serializing_if = "Option::is_none")]
     pub master_user_password: Option<Value<String>>,
 }
@@ -901,12 +903,12 @@ impl Walk for MasterUserOptions {
 
 /// The `NodeToNodeEncryptionOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `NodeToNodeEncryptionOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-nodetonodeencryptionoptions.html).
 ///
 /// Every property is optional: start from [`NodeToNodeEncryptionOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeToNodeEncryptionOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-nodetonodeencryptionoptions.html#cfn-elasticsearch-domain-nodetonodeencryptionoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -936,12 +938,12 @@ impl Walk for NodeToNodeEncryptionOptions {
 
 /// The `SnapshotOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `SnapshotOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-snapshotoptions.html).
 ///
 /// Every property is optional: start from [`SnapshotOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnapshotOptions {
-    /// `AutomatedSnapshotStartHour`: optional.
+    /// `AutomatedSnapshotStartHour` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-snapshotoptions.html#cfn-elasticsearch-domain-snapshotoptions-automatedsnapshotstarthour)): integer, optional.
     #[serde(
         rename = "AutomatedSnapshotStartHour",
         skip_serializing_if = "Option::is_none"
@@ -974,15 +976,15 @@ impl Walk for SnapshotOptions {
 
 /// The `Tag` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-tag.html#cfn-elasticsearch-domain-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-tag.html#cfn-elasticsearch-domain-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1011,15 +1013,15 @@ impl Walk for Tag {
 
 /// The `VPCOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `VPCOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-vpcoptions.html).
 ///
 /// Every property is optional: start from [`VpcOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcOptions {
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-vpcoptions.html#cfn-elasticsearch-domain-vpcoptions-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-vpcoptions.html#cfn-elasticsearch-domain-vpcoptions-subnetids)): list of (string), optional.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1057,12 +1059,12 @@ impl Walk for VpcOptions {
 
 /// The `ZoneAwarenessConfig` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Elasticsearch::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticsearch-domain.html).
+/// AWS reference: [`AWS::Elasticsearch::Domain` `ZoneAwarenessConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-zoneawarenessconfig.html).
 ///
 /// Every property is optional: start from [`ZoneAwarenessConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ZoneAwarenessConfig {
-    /// `AvailabilityZoneCount`: optional.
+    /// `AvailabilityZoneCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticsearch-domain-zoneawarenessconfig.html#cfn-elasticsearch-domain-zoneawarenessconfig-availabilityzonecount)): integer, optional.
     #[serde(
         rename = "AvailabilityZoneCount",
         skip_serializing_if = "Option::is_none"

@@ -11,19 +11,21 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ElementalInference::Dictionary` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-dictionary.html)).
 ///
+/// Represents a custom dictionary for improving transcription accuracy
+///
 /// [`Dictionary::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dictionary {
-    /// `Entries`: optional.
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-dictionary.html#cfn-elementalinference-dictionary-entries)): string, optional. Length: at most 40960 characters.
     #[serde(rename = "Entries", skip_serializing_if = "Option::is_none")]
     pub entries: Option<Value<String>>,
-    /// `Language`: required.
+    /// `Language` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-dictionary.html#cfn-elementalinference-dictionary-language)): [`DictionaryLanguage`], one of `eng`, `fra`, `ita`, `deu`, `spa`, `por`, required.
     #[serde(rename = "Language")]
     pub language: Value<DictionaryLanguage>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-dictionary.html#cfn-elementalinference-dictionary-name)): string, required. Pattern: `^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-dictionary.html#cfn-elementalinference-dictionary-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -91,19 +93,21 @@ impl ResourceRef<Dictionary> {
 
 /// The properties of an `AWS::ElementalInference::Feed` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-feed.html)).
 ///
+/// Represents a feed that receives media for inference processing
+///
 /// [`Feed::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Feed {
-    /// `AccessRoleArn`: optional.
+    /// `AccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-feed.html#cfn-elementalinference-feed-accessrolearn)): string, optional. Pattern: `^arn:aws[a-z\-]*:iam::[0-9]{12}:role/.+$`. Length: 32 to 255 characters.
     #[serde(rename = "AccessRoleArn", skip_serializing_if = "Option::is_none")]
     pub access_role_arn: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-feed.html#cfn-elementalinference-feed-name)): string, required. Pattern: `^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Outputs`: required.
+    /// `Outputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-feed.html#cfn-elementalinference-feed-outputs)): list of (object [`GetOutput`]), required.
     #[serde(rename = "Outputs")]
     pub outputs: Value<Vec<GetOutput>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-feed.html#cfn-elementalinference-feed-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -205,21 +209,21 @@ impl Walk for DictionaryLanguage {
 
 /// The `GetOutput` property type of [`Feed`].
 ///
-/// AWS reference: [`AWS::ElementalInference::Feed`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elementalinference-feed.html).
+/// AWS reference: [`AWS::ElementalInference::Feed` `GetOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elementalinference-feed-getoutput.html).
 ///
 /// [`GetOutput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GetOutput {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elementalinference-feed-getoutput.html#cfn-elementalinference-feed-getoutput-description)): string, optional. Pattern: `^[\w \-\.',@:;]*$`. Length: at most 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elementalinference-feed-getoutput.html#cfn-elementalinference-feed-getoutput-name)): string, required. Pattern: `^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutputConfig`: required.
+    /// `OutputConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elementalinference-feed-getoutput.html#cfn-elementalinference-feed-getoutput-outputconfig)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "OutputConfig")]
     pub output_config: Json,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elementalinference-feed-getoutput.html#cfn-elementalinference-feed-getoutput-status)): [`OutputStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<OutputStatus>,
 }

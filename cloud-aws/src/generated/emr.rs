@@ -11,109 +11,111 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EMR::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html)).
 ///
+/// Resource Type definition for AWS::EMR::Cluster
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `AdditionalInfo`: optional, create-only (changing it replaces the resource).
+    /// `AdditionalInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-additionalinfo)): JSON (the schema allows several shapes, or none), optional, create-only (changing it replaces the resource).
     #[serde(rename = "AdditionalInfo", skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<Json>,
-    /// `Applications`: optional, create-only (changing it replaces the resource).
+    /// `Applications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-applications)): list of (object [`Application`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Applications", skip_serializing_if = "Option::is_none")]
     pub applications: Option<Value<Vec<Application>>>,
-    /// `AutoScalingRole`: optional, create-only (changing it replaces the resource).
+    /// `AutoScalingRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-autoscalingrole)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AutoScalingRole", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_role: Option<Value<String>>,
-    /// `AutoTerminationPolicy`: optional.
+    /// `AutoTerminationPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-autoterminationpolicy)): object [`AutoTerminationPolicy`], optional.
     #[serde(
         rename = "AutoTerminationPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_termination_policy: Option<AutoTerminationPolicy>,
-    /// `BootstrapActions`: optional, create-only (changing it replaces the resource).
+    /// `BootstrapActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-bootstrapactions)): list of (object [`BootstrapActionConfig`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "BootstrapActions", skip_serializing_if = "Option::is_none")]
     pub bootstrap_actions: Option<Value<Vec<BootstrapActionConfig>>>,
-    /// `Configurations`: optional, create-only (changing it replaces the resource).
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-configurations)): list of (object [`ClusterConfiguration`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration>>>,
-    /// `CustomAmiId`: optional, create-only (changing it replaces the resource).
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-customamiid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsRootVolumeIops`: optional, create-only (changing it replaces the resource).
+    /// `EbsRootVolumeIops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-ebsrootvolumeiops)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EbsRootVolumeIops", skip_serializing_if = "Option::is_none")]
     pub ebs_root_volume_iops: Option<Value<i64>>,
-    /// `EbsRootVolumeSize`: optional, create-only (changing it replaces the resource).
+    /// `EbsRootVolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-ebsrootvolumesize)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EbsRootVolumeSize", skip_serializing_if = "Option::is_none")]
     pub ebs_root_volume_size: Option<Value<i64>>,
-    /// `EbsRootVolumeThroughput`: optional, create-only (changing it replaces the resource).
+    /// `EbsRootVolumeThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-ebsrootvolumethroughput)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EbsRootVolumeThroughput",
         skip_serializing_if = "Option::is_none"
     )]
     pub ebs_root_volume_throughput: Option<Value<i64>>,
-    /// `Instances`: required.
+    /// `Instances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-instances)): object [`JobFlowInstancesConfig`], required.
     #[serde(rename = "Instances")]
     pub instances: JobFlowInstancesConfig,
-    /// `JobFlowRole`: required, create-only (changing it replaces the resource).
+    /// `JobFlowRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-jobflowrole)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "JobFlowRole")]
     pub job_flow_role: Value<String>,
-    /// `KerberosAttributes`: optional, create-only (changing it replaces the resource).
+    /// `KerberosAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-kerberosattributes)): object [`KerberosAttributes`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "KerberosAttributes", skip_serializing_if = "Option::is_none")]
     pub kerberos_attributes: Option<KerberosAttributes>,
-    /// `LogEncryptionKmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `LogEncryptionKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-logencryptionkmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "LogEncryptionKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_encryption_kms_key_id: Option<Value<String>>,
-    /// `LogUri`: optional, create-only (changing it replaces the resource).
+    /// `LogUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-loguri)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LogUri", skip_serializing_if = "Option::is_none")]
     pub log_uri: Option<Value<String>>,
-    /// `ManagedScalingPolicy`: optional.
+    /// `ManagedScalingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-managedscalingpolicy)): object [`ManagedScalingPolicy`], optional.
     #[serde(
         rename = "ManagedScalingPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_scaling_policy: Option<ManagedScalingPolicy>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OSReleaseLabel`: optional, create-only (changing it replaces the resource).
+    /// `OSReleaseLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-osreleaselabel)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OSReleaseLabel", skip_serializing_if = "Option::is_none")]
     pub os_release_label: Option<Value<String>>,
-    /// `PlacementGroupConfigs`: optional, create-only (changing it replaces the resource).
+    /// `PlacementGroupConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-placementgroupconfigs)): list of (object [`PlacementGroupConfig`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PlacementGroupConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub placement_group_configs: Option<Value<Vec<PlacementGroupConfig>>>,
-    /// `ReleaseLabel`: optional, create-only (changing it replaces the resource).
+    /// `ReleaseLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-releaselabel)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ReleaseLabel", skip_serializing_if = "Option::is_none")]
     pub release_label: Option<Value<String>>,
-    /// `ScaleDownBehavior`: optional, create-only (changing it replaces the resource).
+    /// `ScaleDownBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-scaledownbehavior)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ScaleDownBehavior", skip_serializing_if = "Option::is_none")]
     pub scale_down_behavior: Option<Value<String>>,
-    /// `SecurityConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `SecurityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-securityconfiguration)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SecurityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_configuration: Option<Value<String>>,
-    /// `ServiceRole`: required, create-only (changing it replaces the resource).
+    /// `ServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-servicerole)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceRole")]
     pub service_role: Value<String>,
-    /// `StepConcurrencyLevel`: optional.
+    /// `StepConcurrencyLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-stepconcurrencylevel)): integer, optional.
     #[serde(
         rename = "StepConcurrencyLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub step_concurrency_level: Option<Value<i64>>,
-    /// `Steps`: optional, create-only (changing it replaces the resource).
+    /// `Steps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-steps)): list of (object [`StepConfig`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Steps", skip_serializing_if = "Option::is_none")]
     pub steps: Option<Value<Vec<StepConfig>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VisibleToAllUsers`: optional.
+    /// `VisibleToAllUsers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html#cfn-emr-cluster-visibletoallusers)): boolean, optional.
     #[serde(rename = "VisibleToAllUsers", skip_serializing_if = "Option::is_none")]
     pub visible_to_all_users: Option<Value<bool>>,
 }
@@ -406,43 +408,61 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::EMR::InstanceFleetConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html)).
 ///
+/// Resource Type definition for AWS::EMR::InstanceFleetConfig
+///
 /// [`InstanceFleetConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceFleetConfig {
-    /// `ClusterId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the EMR cluster.
+    ///
+    /// `ClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html#cfn-emr-instancefleetconfig-clusterid)): string, required, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "ClusterId")]
     pub cluster_id: Value<String>,
-    /// `InstanceFleetType`: required, create-only (changing it replaces the resource).
+    /// The node type that the instance fleet hosts.
+    ///
+    /// `InstanceFleetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html#cfn-emr-instancefleetconfig-instancefleettype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "InstanceFleetType")]
     pub instance_fleet_type: Value<String>,
-    /// `InstanceTypeConfigs`: optional.
+    /// InstanceTypeConfigs determine the EC2 instances that Amazon EMR attempts to provision to fulfill On-Demand and Spot target capacities.
+    ///
+    /// `InstanceTypeConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html#cfn-emr-instancefleetconfig-instancetypeconfigs)): list of (object [`InstanceFleetConfigInstanceTypeConfig`]), optional.
     #[serde(
         rename = "InstanceTypeConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_type_configs: Option<Value<Vec<InstanceFleetConfigInstanceTypeConfig>>>,
-    /// `LaunchSpecifications`: optional, create-only (changing it replaces the resource).
+    /// The launch specification for the instance fleet.
+    ///
+    /// `LaunchSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html#cfn-emr-instancefleetconfig-launchspecifications)): object [`InstanceFleetProvisioningSpecifications`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "LaunchSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_specifications: Option<InstanceFleetProvisioningSpecifications>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The friendly name of the instance fleet.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html#cfn-emr-instancefleetconfig-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ResizeSpecifications`: optional.
+    /// The resize specification for the instance fleet.
+    ///
+    /// `ResizeSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html#cfn-emr-instancefleetconfig-resizespecifications)): object [`InstanceFleetResizingSpecifications`], optional.
     #[serde(
         rename = "ResizeSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub resize_specifications: Option<InstanceFleetResizingSpecifications>,
-    /// `TargetOnDemandCapacity`: optional.
+    /// The target capacity of On-Demand units for the instance fleet, which determines how many On-Demand instances to provision.
+    ///
+    /// `TargetOnDemandCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html#cfn-emr-instancefleetconfig-targetondemandcapacity)): integer, optional.
     #[serde(
         rename = "TargetOnDemandCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_on_demand_capacity: Option<Value<i64>>,
-    /// `TargetSpotCapacity`: optional.
+    /// The target capacity of Spot units for the instance fleet, which determines how many Spot instances to provision.
+    ///
+    /// `TargetSpotCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html#cfn-emr-instancefleetconfig-targetspotcapacity)): integer, optional.
     #[serde(rename = "TargetSpotCapacity", skip_serializing_if = "Option::is_none")]
     pub target_spot_capacity: Option<Value<i64>>,
 }
@@ -555,40 +575,42 @@ impl ResourceRef<InstanceFleetConfig> {
 
 /// The properties of an `AWS::EMR::InstanceGroupConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html)).
 ///
+/// Resource Type definition for AWS::EMR::InstanceGroupConfig
+///
 /// [`InstanceGroupConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceGroupConfig {
-    /// `AutoScalingPolicy`: optional.
+    /// `AutoScalingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-autoscalingpolicy)): object [`AutoScalingPolicy`], optional.
     #[serde(rename = "AutoScalingPolicy", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_policy: Option<AutoScalingPolicy>,
-    /// `BidPrice`: optional, create-only (changing it replaces the resource).
+    /// `BidPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-bidprice)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BidPrice", skip_serializing_if = "Option::is_none")]
     pub bid_price: Option<Value<String>>,
-    /// `Configurations`: optional, create-only (changing it replaces the resource).
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-configurations)): list of (object [`AppConfiguration`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<AppConfiguration>>>,
-    /// `CustomAmiId`: optional, create-only (changing it replaces the resource).
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-customamiid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-ebsconfiguration)): object [`EbsConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "EbsConfiguration", skip_serializing_if = "Option::is_none")]
     pub ebs_configuration: Option<EbsConfiguration>,
-    /// `InstanceCount`: required.
+    /// `InstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-instancecount)): integer, required.
     #[serde(rename = "InstanceCount")]
     pub instance_count: Value<i64>,
-    /// `InstanceRole`: required, create-only (changing it replaces the resource).
+    /// `InstanceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-instancerole)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "InstanceRole")]
     pub instance_role: Value<String>,
-    /// `InstanceType`: required, create-only (changing it replaces the resource).
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-instancetype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `JobFlowId`: required, create-only (changing it replaces the resource).
+    /// `JobFlowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-jobflowid)): string, required, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "JobFlowId")]
     pub job_flow_id: Value<String>,
-    /// `Market`: optional, create-only (changing it replaces the resource).
+    /// `Market` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-market)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Market", skip_serializing_if = "Option::is_none")]
     pub market: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html#cfn-emr-instancegroupconfig-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -714,13 +736,19 @@ impl ResourceRef<InstanceGroupConfig> {
 
 /// The properties of an `AWS::EMR::SecurityConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-securityconfiguration.html)).
 ///
+/// Use a SecurityConfiguration resource to configure data encryption, Kerberos authentication, and Amazon S3 authorization for EMRFS.
+///
 /// [`SecurityConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityConfiguration {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the security configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-securityconfiguration.html#cfn-emr-securityconfiguration-name)): string, optional, create-only (changing it replaces the resource). Length: 0 to 10280 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SecurityConfiguration`: required, create-only (changing it replaces the resource).
+    /// The security configuration details in JSON format.
+    ///
+    /// `SecurityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-securityconfiguration.html#cfn-emr-securityconfiguration-securityconfiguration)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "SecurityConfiguration")]
     pub security_configuration: Json,
 }
@@ -761,25 +789,39 @@ impl Resource for SecurityConfiguration {
 
 /// The properties of an `AWS::EMR::Step` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html)).
 ///
+/// Schema for AWS::EMR::Step
+///
 /// [`Step::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Step {
-    /// `ActionOnFailure`: required, create-only (changing it replaces the resource).
+    /// This specifies what action to take when the cluster step fails. Possible values are CANCEL\_AND\_WAIT and CONTINUE.
+    ///
+    /// `ActionOnFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html#cfn-emr-step-actiononfailure)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ActionOnFailure")]
     pub action_on_failure: Value<String>,
-    /// `EncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The KMS key ARN to encrypt the logs published to the given Amazon S3 destination. When omitted, EMR falls back to cluster-level logging behavior.
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html#cfn-emr-step-encryptionkeyarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `HadoopJarStep`: required, create-only (changing it replaces the resource).
+    /// The HadoopJarStepConfig property type specifies a job flow step consisting of a JAR file whose main function will be executed. The main function submits a job for the cluster to execute as a step on the master node, and then waits for the job to finish or fail before executing subsequent steps.
+    ///
+    /// `HadoopJarStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html#cfn-emr-step-hadoopjarstep)): object [`HadoopJarStepConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "HadoopJarStep")]
     pub hadoop_jar_step: HadoopJarStepConfig,
-    /// `JobFlowId`: required, create-only (changing it replaces the resource).
+    /// A string that uniquely identifies the cluster (job flow).
+    ///
+    /// `JobFlowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html#cfn-emr-step-jobflowid)): string, required, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "JobFlowId")]
     pub job_flow_id: Value<String>,
-    /// `LogUri`: optional, create-only (changing it replaces the resource).
+    /// The Amazon S3 destination URI for log publishing. When omitted, EMR falls back to cluster-level logging behavior.
+    ///
+    /// `LogUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html#cfn-emr-step-loguri)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LogUri", skip_serializing_if = "Option::is_none")]
     pub log_uri: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the cluster step.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html#cfn-emr-step-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -855,66 +897,102 @@ impl ResourceRef<Step> {
     }
 }
 
-/// The properties of an `AWS::EMR::Studio` resource ([AWS reference](https://docs.aws.amazon.com/emr/latest/APIReference/API_CreateStudio.html)).
+/// The properties of an `AWS::EMR::Studio` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html)).
+///
+/// Resource schema for AWS::EMR::Studio
 ///
 /// [`Studio::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Studio {
-    /// `AuthMode`: required, create-only (changing it replaces the resource).
+    /// Specifies whether the Studio authenticates users using single sign-on (SSO) or IAM. Amazon EMR Studio currently only supports SSO authentication.
+    ///
+    /// `AuthMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-authmode)): [`AuthMode`], one of `SSO`, `IAM`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AuthMode")]
     pub auth_mode: Value<AuthMode>,
-    /// `DefaultS3Location`: required.
+    /// The default Amazon S3 location to back up EMR Studio Workspaces and notebook files. A Studio user can select an alternative Amazon S3 location when creating a Workspace.
+    ///
+    /// `DefaultS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-defaults3location)): string, required. Pattern: `^s3://.*`. Length: 6 to 10280 characters.
     #[serde(rename = "DefaultS3Location")]
     pub default_s3_location: Value<String>,
-    /// `Description`: optional.
+    /// A detailed description of the Studio.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The AWS KMS key identifier (ARN) used to encrypt AWS EMR Studio workspace and notebook files when backed up to AWS S3.
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-encryptionkeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Length: 0 to 10280 characters.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `EngineSecurityGroupId`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon EMR Studio Engine security group. The Engine security group allows inbound network traffic from the Workspace security group, and it must be in the same VPC specified by VpcId.
+    ///
+    /// `EngineSecurityGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-enginesecuritygroupid)): string, required, create-only (changing it replaces the resource). Pattern: `^sg-[a-zA-Z0-9\-._]+$`. Length: 4 to 256 characters.
     #[serde(rename = "EngineSecurityGroupId")]
     pub engine_security_group_id: Value<String>,
-    /// `IdcInstanceArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the IAM Identity Center instance to create the Studio application.
+    ///
+    /// `IdcInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-idcinstancearn)): string, optional, create-only (changing it replaces the resource). Length: 20 to 2048 characters.
     #[serde(rename = "IdcInstanceArn", skip_serializing_if = "Option::is_none")]
     pub idc_instance_arn: Option<Value<String>>,
-    /// `IdcUserAssignment`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether IAM Identity Center user assignment is REQUIRED or OPTIONAL. If the value is set to REQUIRED, users must be explicitly assigned to the Studio application to access the Studio.
+    ///
+    /// `IdcUserAssignment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-idcuserassignment)): [`IdcUserAssignment`], one of `REQUIRED`, `OPTIONAL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IdcUserAssignment", skip_serializing_if = "Option::is_none")]
     pub idc_user_assignment: Option<Value<IdcUserAssignment>>,
-    /// `IdpAuthUrl`: optional.
+    /// Your identity provider's authentication endpoint. Amazon EMR Studio redirects federated users to this endpoint for authentication when logging in to a Studio with the Studio URL.
+    ///
+    /// `IdpAuthUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-idpauthurl)): string, optional. Pattern: `^https://[0-9a-zA-Z]([-.\w]*[0-9a-zA-Z])(:[0-9]*)*([?/#].*)?$`. Length: 0 to 4096 characters.
     #[serde(rename = "IdpAuthUrl", skip_serializing_if = "Option::is_none")]
     pub idp_auth_url: Option<Value<String>>,
-    /// `IdpRelayStateParameterName`: optional.
+    /// The name of relay state parameter for external Identity Provider.
+    ///
+    /// `IdpRelayStateParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-idprelaystateparametername)): string, optional. Length: 0 to 256 characters.
     #[serde(
         rename = "IdpRelayStateParameterName",
         skip_serializing_if = "Option::is_none"
     )]
     pub idp_relay_state_parameter_name: Option<Value<String>>,
-    /// `Name`: required.
+    /// A descriptive name for the Amazon EMR Studio.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-name)): string, required. Pattern: `[a-zA-Z0-9_-]+`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ServiceRole`: required, create-only (changing it replaces the resource).
+    /// The IAM role that will be assumed by the Amazon EMR Studio. The service role provides a way for Amazon EMR Studio to interoperate with other AWS services.
+    ///
+    /// `ServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-servicerole)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Length: 0 to 10280 characters.
     #[serde(rename = "ServiceRole")]
     pub service_role: Value<String>,
-    /// `SubnetIds`: required.
+    /// A list of up to 5 subnet IDs to associate with the Studio. The subnets must belong to the VPC specified by VpcId. Studio users can create a Workspace in any of the specified subnets.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-subnetids)): list of (string), required. Items: at least 1. Each item: Pattern: `^(subnet-[a-f0-9]{13})|(subnet-[a-f0-9]{8})\Z`.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// A list of tags to associate with the Studio. Tags are user-defined key-value pairs that consist of a required key string with a maximum of 128 characters, and an optional value string with a maximum of 256 characters.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrustedIdentityPropagationEnabled`: optional, create-only (changing it replaces the resource).
+    /// A Boolean indicating whether to enable Trusted identity propagation for the Studio. The default value is false.
+    ///
+    /// `TrustedIdentityPropagationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-trustedidentitypropagationenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TrustedIdentityPropagationEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub trusted_identity_propagation_enabled: Option<Value<bool>>,
-    /// `UserRole`: optional, create-only (changing it replaces the resource).
+    /// The IAM user role that will be assumed by users and groups logged in to a Studio. The permissions attached to this IAM role can be scoped down for each user or group using session policies.
+    ///
+    /// `UserRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-userrole)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Length: 0 to 10280 characters.
     #[serde(rename = "UserRole", skip_serializing_if = "Option::is_none")]
     pub user_role: Option<Value<String>>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon Virtual Private Cloud (Amazon VPC) to associate with the Studio.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$`. Length: 0 to 256 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
-    /// `WorkspaceSecurityGroupId`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon EMR Studio Workspace security group. The Workspace security group allows outbound network traffic to resources in the Engine security group, and it must be in the same VPC specified by VpcId.
+    ///
+    /// `WorkspaceSecurityGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html#cfn-emr-studio-workspacesecuritygroupid)): string, required, create-only (changing it replaces the resource). Pattern: `^sg-[a-zA-Z0-9\-._]+$`. Length: 0 to 256 characters.
     #[serde(rename = "WorkspaceSecurityGroupId")]
     pub workspace_security_group_id: Value<String>,
 }
@@ -1064,8 +1142,7 @@ impl Resource for Studio {
         "/IdcInstanceArn",
         "/EncryptionKeyArn",
     ];
-    const DOCUMENTATION: &'static str =
-        "https://docs.aws.amazon.com/emr/latest/APIReference/API_CreateStudio.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html";
 }
 
 impl ResourceRef<Studio> {
@@ -1085,21 +1162,31 @@ impl ResourceRef<Studio> {
     }
 }
 
-/// The properties of an `AWS::EMR::StudioSessionMapping` resource ([AWS reference](https://docs.aws.amazon.com/cli/latest/reference/emr/create-studio-session-mapping.html)).
+/// The properties of an `AWS::EMR::StudioSessionMapping` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studiosessionmapping.html)).
+///
+/// An example resource schema demonstrating some basic constructs and validation rules.
 ///
 /// Every property is required: [`StudioSessionMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StudioSessionMapping {
-    /// `IdentityName`: required, create-only (changing it replaces the resource).
+    /// The name of the user or group. For more information, see UserName and DisplayName in the AWS SSO Identity Store API Reference. Either IdentityName or IdentityId must be specified.
+    ///
+    /// `IdentityName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studiosessionmapping.html#cfn-emr-studiosessionmapping-identityname)): string, required, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "IdentityName")]
     pub identity_name: Value<String>,
-    /// `IdentityType`: required, create-only (changing it replaces the resource).
+    /// Specifies whether the identity to map to the Studio is a user or a group.
+    ///
+    /// `IdentityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studiosessionmapping.html#cfn-emr-studiosessionmapping-identitytype)): [`IdentityType`], one of `USER`, `GROUP`, required, create-only (changing it replaces the resource).
     #[serde(rename = "IdentityType")]
     pub identity_type: Value<IdentityType>,
-    /// `SessionPolicyArn`: required.
+    /// The Amazon Resource Name (ARN) for the session policy that will be applied to the user or group. Session policies refine Studio user permissions without the need to use multiple IAM user roles.
+    ///
+    /// `SessionPolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studiosessionmapping.html#cfn-emr-studiosessionmapping-sessionpolicyarn)): string, required. Pattern: `^arn:aws(-(cn|us-gov|iso-f|iso-e))?:iam::([0-9]{12})?:policy\/[^.]+$`. Length: 0 to 256 characters.
     #[serde(rename = "SessionPolicyArn")]
     pub session_policy_arn: Value<String>,
-    /// `StudioId`: required, create-only (changing it replaces the resource).
+    /// The ID of the Amazon EMR Studio to which the user or group will be mapped.
+    ///
+    /// `StudioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studiosessionmapping.html#cfn-emr-studiosessionmapping-studioid)): string, required, create-only (changing it replaces the resource). Pattern: `^es-[0-9A-Z]+`. Length: 4 to 256 characters.
     #[serde(rename = "StudioId")]
     pub studio_id: Value<String>,
 }
@@ -1140,19 +1227,24 @@ impl Walk for StudioSessionMapping {
 impl Resource for StudioSessionMapping {
     const TYPE_NAME: &'static str = "AWS::EMR::StudioSessionMapping";
     const CREATE_ONLY: &'static [&'static str] = &["/StudioId", "/IdentityType", "/IdentityName"];
-    const DOCUMENTATION: &'static str =
-        "https://docs.aws.amazon.com/cli/latest/reference/emr/create-studio-session-mapping.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studiosessionmapping.html";
 }
 
 /// The properties of an `AWS::EMR::WALWorkspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-walworkspace.html)).
 ///
+/// Resource Type definition for AWS::EMR::WALWorkspace
+///
 /// Every property is optional: start from [`WalWorkspace::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WalWorkspace {
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-walworkspace.html#cfn-emr-walworkspace-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WALWorkspaceName`: optional, create-only (changing it replaces the resource).
+    /// The name of the emrwal container
+    ///
+    /// `WALWorkspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-walworkspace.html#cfn-emr-walworkspace-walworkspacename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9]+$`. Length: 1 to 32 characters.
     #[serde(rename = "WALWorkspaceName", skip_serializing_if = "Option::is_none")]
     pub wal_workspace_name: Option<Value<String>>,
 }
@@ -1196,21 +1288,21 @@ impl Resource for WalWorkspace {
 
 /// The `AppConfiguration` property type of [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::InstanceGroupConfig` `AppConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-appconfiguration.html).
 ///
 /// Every property is optional: start from [`AppConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AppConfiguration {
-    /// `Classification`: optional.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-appconfiguration.html#cfn-emr-instancegroupconfig-appconfiguration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-appconfiguration.html#cfn-emr-instancegroupconfig-appconfiguration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-appconfiguration.html#cfn-emr-instancegroupconfig-appconfiguration-configurations)): list of (object [`AppConfiguration`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<AppConfiguration>>>,
 }
@@ -1259,21 +1351,21 @@ impl Walk for AppConfiguration {
 
 /// The `Application` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-application.html).
 ///
 /// Every property is optional: start from [`Application::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Application {
-    /// `AdditionalInfo`: optional.
+    /// `AdditionalInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-application.html#cfn-emr-cluster-application-additionalinfo)): map from string to (string), optional.
     #[serde(rename = "AdditionalInfo", skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<BTreeMap<String, Value<String>>>,
-    /// `Args`: optional.
+    /// `Args` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-application.html#cfn-emr-cluster-application-args)): list of (string), optional.
     #[serde(rename = "Args", skip_serializing_if = "Option::is_none")]
     pub args: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-application.html#cfn-emr-cluster-application-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-application.html#cfn-emr-cluster-application-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -1327,21 +1419,27 @@ impl Walk for Application {
 
 /// The `ApplicationConfiguration` property type of [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::InstanceFleetConfig` `ApplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-applicationconfiguration.html).
 ///
 /// Every property is optional: start from [`ApplicationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApplicationConfiguration {
-    /// `Classification`: optional.
+    /// The classification within a configuration.
+    ///
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-applicationconfiguration.html#cfn-emr-instancefleetconfig-applicationconfiguration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// Within a configuration classification, a set of properties that represent the settings that you want to change in the configuration file.
+    ///
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-applicationconfiguration.html#cfn-emr-instancefleetconfig-applicationconfiguration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// A list of additional configurations to apply within a configuration object.
+    ///
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-applicationconfiguration.html#cfn-emr-instancefleetconfig-applicationconfiguration-configurations)): list of (object [`ApplicationConfiguration`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ApplicationConfiguration>>>,
 }
@@ -1393,7 +1491,7 @@ impl Walk for ApplicationConfiguration {
 
 /// The values of `AuthMode`, in [`Studio`].
 ///
-/// AWS reference: [`AWS::EMR::Studio`](https://docs.aws.amazon.com/emr/latest/APIReference/API_CreateStudio.html).
+/// AWS reference: [`AWS::EMR::Studio`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum AuthMode {
@@ -1413,15 +1511,15 @@ impl Walk for AuthMode {
 
 /// The `AutoScalingPolicy` property type of [`Cluster`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `AutoScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-autoscalingpolicy.html), [`AWS::EMR::InstanceGroupConfig` `AutoScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-autoscalingpolicy.html).
 ///
 /// Every property is required: [`AutoScalingPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoScalingPolicy {
-    /// `Constraints`: required.
+    /// `Constraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-autoscalingpolicy.html#cfn-emr-cluster-autoscalingpolicy-constraints)): object [`ScalingConstraints`], required.
     #[serde(rename = "Constraints")]
     pub constraints: ScalingConstraints,
-    /// `Rules`: required.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-autoscalingpolicy.html#cfn-emr-cluster-autoscalingpolicy-rules)): list of (object [`ScalingRule`]), required.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<ScalingRule>>,
 }
@@ -1453,12 +1551,12 @@ impl Walk for AutoScalingPolicy {
 
 /// The `AutoTerminationPolicy` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `AutoTerminationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-autoterminationpolicy.html).
 ///
 /// Every property is optional: start from [`AutoTerminationPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoTerminationPolicy {
-    /// `IdleTimeout`: optional.
+    /// `IdleTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-autoterminationpolicy.html#cfn-emr-cluster-autoterminationpolicy-idletimeout)): integer, optional.
     #[serde(rename = "IdleTimeout", skip_serializing_if = "Option::is_none")]
     pub idle_timeout: Option<Value<i64>>,
 }
@@ -1488,15 +1586,15 @@ impl Walk for AutoTerminationPolicy {
 
 /// The `BootstrapActionConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `BootstrapActionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-bootstrapactionconfig.html).
 ///
 /// Every property is required: [`BootstrapActionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BootstrapActionConfig {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-bootstrapactionconfig.html#cfn-emr-cluster-bootstrapactionconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ScriptBootstrapAction`: required.
+    /// `ScriptBootstrapAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-bootstrapactionconfig.html#cfn-emr-cluster-bootstrapactionconfig-scriptbootstrapaction)): object [`ScriptBootstrapActionConfig`], required.
     #[serde(rename = "ScriptBootstrapAction")]
     pub script_bootstrap_action: ScriptBootstrapActionConfig,
 }
@@ -1528,36 +1626,36 @@ impl Walk for BootstrapActionConfig {
 
 /// The `CloudWatchAlarmDefinition` property type of [`Cluster`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `CloudWatchAlarmDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html), [`AWS::EMR::InstanceGroupConfig` `CloudWatchAlarmDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-cloudwatchalarmdefinition.html).
 ///
 /// [`CloudWatchAlarmDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchAlarmDefinition {
-    /// `ComparisonOperator`: required.
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-comparisonoperator)): string, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<String>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-dimensions)): list of (object [`MetricDimension`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<MetricDimension>>>,
-    /// `EvaluationPeriods`: optional.
+    /// `EvaluationPeriods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-evaluationperiods)): integer, optional.
     #[serde(rename = "EvaluationPeriods", skip_serializing_if = "Option::is_none")]
     pub evaluation_periods: Option<Value<i64>>,
-    /// `MetricName`: required.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-metricname)): string, required.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Namespace`: optional.
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `Period`: required.
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-period)): integer, required.
     #[serde(rename = "Period")]
     pub period: Value<i64>,
-    /// `Statistic`: optional.
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-statistic)): string, optional.
     #[serde(rename = "Statistic", skip_serializing_if = "Option::is_none")]
     pub statistic: Option<Value<String>>,
-    /// `Threshold`: required.
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-threshold)): number, required.
     #[serde(rename = "Threshold")]
     pub threshold: Value<f64>,
-    /// `Unit`: optional.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-cloudwatchalarmdefinition.html#cfn-emr-cluster-cloudwatchalarmdefinition-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -1642,21 +1740,21 @@ impl Walk for CloudWatchAlarmDefinition {
 
 /// The `Configuration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html).
 ///
 /// Every property is optional: start from [`ClusterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfiguration {
-    /// `Classification`: optional.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurations)): list of (object [`ClusterConfiguration`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration>>>,
 }
@@ -1705,21 +1803,21 @@ impl Walk for ClusterConfiguration {
 
 /// The `Configuration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html).
 ///
 /// Every property is optional: start from [`ClusterConfiguration2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfiguration2 {
-    /// `Classification`: optional.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurations)): list of (object [`ClusterConfiguration2`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration2>>>,
 }
@@ -1768,21 +1866,21 @@ impl Walk for ClusterConfiguration2 {
 
 /// The `Configuration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html).
 ///
 /// Every property is optional: start from [`ClusterConfiguration3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfiguration3 {
-    /// `Classification`: optional.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurations)): list of (object [`ClusterConfiguration3`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration3>>>,
 }
@@ -1831,21 +1929,21 @@ impl Walk for ClusterConfiguration3 {
 
 /// The `Configuration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html).
 ///
 /// Every property is optional: start from [`ClusterConfiguration4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfiguration4 {
-    /// `Classification`: optional.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurations)): list of (object [`ClusterConfiguration4`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration4>>>,
 }
@@ -1894,21 +1992,21 @@ impl Walk for ClusterConfiguration4 {
 
 /// The `Configuration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html).
 ///
 /// Every property is optional: start from [`ClusterConfiguration5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfiguration5 {
-    /// `Classification`: optional.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurations)): list of (object [`ClusterConfiguration5`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration5>>>,
 }
@@ -1957,21 +2055,21 @@ impl Walk for ClusterConfiguration5 {
 
 /// The `Configuration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html).
 ///
 /// Every property is optional: start from [`ClusterConfiguration6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfiguration6 {
-    /// `Classification`: optional.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurations)): list of (object [`ClusterConfiguration6`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration6>>>,
 }
@@ -2020,21 +2118,21 @@ impl Walk for ClusterConfiguration6 {
 
 /// The `Configuration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html).
 ///
 /// Every property is optional: start from [`ClusterConfiguration7::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfiguration7 {
-    /// `Classification`: optional.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-classification)): string, optional.
     #[serde(rename = "Classification", skip_serializing_if = "Option::is_none")]
     pub classification: Option<Value<String>>,
-    /// `ConfigurationProperties`: optional.
+    /// `ConfigurationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurationproperties)): map from string to (string), optional.
     #[serde(
         rename = "ConfigurationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-configuration.html#cfn-emr-cluster-configuration-configurations)): list of (object [`ClusterConfiguration7`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration7>>>,
 }
@@ -2083,39 +2181,39 @@ impl Walk for ClusterConfiguration7 {
 
 /// The `InstanceFleetConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html).
 ///
 /// Every property is optional: start from [`ClusterInstanceFleetConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterInstanceFleetConfig {
-    /// `InstanceTypeConfigs`: optional.
+    /// `InstanceTypeConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-instancetypeconfigs)): list of (object [`ClusterInstanceTypeConfig`]), optional.
     #[serde(
         rename = "InstanceTypeConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_type_configs: Option<Value<Vec<ClusterInstanceTypeConfig>>>,
-    /// `LaunchSpecifications`: optional.
+    /// `LaunchSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-launchspecifications)): object [`InstanceFleetProvisioningSpecifications`], optional.
     #[serde(
         rename = "LaunchSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_specifications: Option<InstanceFleetProvisioningSpecifications>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ResizeSpecifications`: optional.
+    /// `ResizeSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-resizespecifications)): object [`InstanceFleetResizingSpecifications`], optional.
     #[serde(
         rename = "ResizeSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub resize_specifications: Option<InstanceFleetResizingSpecifications>,
-    /// `TargetOnDemandCapacity`: optional.
+    /// `TargetOnDemandCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-targetondemandcapacity)): integer, optional.
     #[serde(
         rename = "TargetOnDemandCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_on_demand_capacity: Option<Value<i64>>,
-    /// `TargetSpotCapacity`: optional.
+    /// `TargetSpotCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-targetspotcapacity)): integer, optional.
     #[serde(rename = "TargetSpotCapacity", skip_serializing_if = "Option::is_none")]
     pub target_spot_capacity: Option<Value<i64>>,
 }
@@ -2194,39 +2292,39 @@ impl Walk for ClusterInstanceFleetConfig {
 
 /// The `InstanceFleetConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html).
 ///
 /// Every property is optional: start from [`ClusterInstanceFleetConfig2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterInstanceFleetConfig2 {
-    /// `InstanceTypeConfigs`: optional.
+    /// `InstanceTypeConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-instancetypeconfigs)): list of (object [`ClusterInstanceTypeConfig2`]), optional.
     #[serde(
         rename = "InstanceTypeConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_type_configs: Option<Value<Vec<ClusterInstanceTypeConfig2>>>,
-    /// `LaunchSpecifications`: optional.
+    /// `LaunchSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-launchspecifications)): object [`InstanceFleetProvisioningSpecifications`], optional.
     #[serde(
         rename = "LaunchSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_specifications: Option<InstanceFleetProvisioningSpecifications>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ResizeSpecifications`: optional.
+    /// `ResizeSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-resizespecifications)): object [`InstanceFleetResizingSpecifications`], optional.
     #[serde(
         rename = "ResizeSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub resize_specifications: Option<InstanceFleetResizingSpecifications>,
-    /// `TargetOnDemandCapacity`: optional.
+    /// `TargetOnDemandCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-targetondemandcapacity)): integer, optional.
     #[serde(
         rename = "TargetOnDemandCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_on_demand_capacity: Option<Value<i64>>,
-    /// `TargetSpotCapacity`: optional.
+    /// `TargetSpotCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-targetspotcapacity)): integer, optional.
     #[serde(rename = "TargetSpotCapacity", skip_serializing_if = "Option::is_none")]
     pub target_spot_capacity: Option<Value<i64>>,
 }
@@ -2305,39 +2403,39 @@ impl Walk for ClusterInstanceFleetConfig2 {
 
 /// The `InstanceFleetConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html).
 ///
 /// Every property is optional: start from [`ClusterInstanceFleetConfig3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterInstanceFleetConfig3 {
-    /// `InstanceTypeConfigs`: optional.
+    /// `InstanceTypeConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-instancetypeconfigs)): list of (object [`ClusterInstanceTypeConfig3`]), optional.
     #[serde(
         rename = "InstanceTypeConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_type_configs: Option<Value<Vec<ClusterInstanceTypeConfig3>>>,
-    /// `LaunchSpecifications`: optional.
+    /// `LaunchSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-launchspecifications)): object [`InstanceFleetProvisioningSpecifications`], optional.
     #[serde(
         rename = "LaunchSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_specifications: Option<InstanceFleetProvisioningSpecifications>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ResizeSpecifications`: optional.
+    /// `ResizeSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-resizespecifications)): object [`InstanceFleetResizingSpecifications`], optional.
     #[serde(
         rename = "ResizeSpecifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub resize_specifications: Option<InstanceFleetResizingSpecifications>,
-    /// `TargetOnDemandCapacity`: optional.
+    /// `TargetOnDemandCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-targetondemandcapacity)): integer, optional.
     #[serde(
         rename = "TargetOnDemandCapacity",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_on_demand_capacity: Option<Value<i64>>,
-    /// `TargetSpotCapacity`: optional.
+    /// `TargetSpotCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetconfig.html#cfn-emr-cluster-instancefleetconfig-targetspotcapacity)): integer, optional.
     #[serde(rename = "TargetSpotCapacity", skip_serializing_if = "Option::is_none")]
     pub target_spot_capacity: Option<Value<i64>>,
 }
@@ -2416,36 +2514,36 @@ impl Walk for ClusterInstanceFleetConfig3 {
 
 /// The `InstanceGroupConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html).
 ///
 /// [`ClusterInstanceGroupConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterInstanceGroupConfig {
-    /// `AutoScalingPolicy`: optional.
+    /// `AutoScalingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-autoscalingpolicy)): object [`AutoScalingPolicy`], optional.
     #[serde(rename = "AutoScalingPolicy", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_policy: Option<AutoScalingPolicy>,
-    /// `BidPrice`: optional.
+    /// `BidPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-bidprice)): string, optional.
     #[serde(rename = "BidPrice", skip_serializing_if = "Option::is_none")]
     pub bid_price: Option<Value<String>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-configurations)): list of (object [`ClusterConfiguration3`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration3>>>,
-    /// `CustomAmiId`: optional.
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-customamiid)): string, optional.
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsConfiguration`: optional.
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-ebsconfiguration)): object [`EbsConfiguration`], optional.
     #[serde(rename = "EbsConfiguration", skip_serializing_if = "Option::is_none")]
     pub ebs_configuration: Option<EbsConfiguration>,
-    /// `InstanceCount`: required.
+    /// `InstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-instancecount)): integer, required.
     #[serde(rename = "InstanceCount")]
     pub instance_count: Value<i64>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Market`: optional.
+    /// `Market` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-market)): string, optional.
     #[serde(rename = "Market", skip_serializing_if = "Option::is_none")]
     pub market: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -2540,36 +2638,36 @@ impl Walk for ClusterInstanceGroupConfig {
 
 /// The `InstanceGroupConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html).
 ///
 /// [`ClusterInstanceGroupConfig2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterInstanceGroupConfig2 {
-    /// `AutoScalingPolicy`: optional.
+    /// `AutoScalingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-autoscalingpolicy)): object [`AutoScalingPolicy`], optional.
     #[serde(rename = "AutoScalingPolicy", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_policy: Option<AutoScalingPolicy>,
-    /// `BidPrice`: optional.
+    /// `BidPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-bidprice)): string, optional.
     #[serde(rename = "BidPrice", skip_serializing_if = "Option::is_none")]
     pub bid_price: Option<Value<String>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-configurations)): list of (object [`ClusterConfiguration5`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration5>>>,
-    /// `CustomAmiId`: optional.
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-customamiid)): string, optional.
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsConfiguration`: optional.
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-ebsconfiguration)): object [`EbsConfiguration`], optional.
     #[serde(rename = "EbsConfiguration", skip_serializing_if = "Option::is_none")]
     pub ebs_configuration: Option<EbsConfiguration>,
-    /// `InstanceCount`: required.
+    /// `InstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-instancecount)): integer, required.
     #[serde(rename = "InstanceCount")]
     pub instance_count: Value<i64>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Market`: optional.
+    /// `Market` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-market)): string, optional.
     #[serde(rename = "Market", skip_serializing_if = "Option::is_none")]
     pub market: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -2664,36 +2762,36 @@ impl Walk for ClusterInstanceGroupConfig2 {
 
 /// The `InstanceGroupConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html).
 ///
 /// [`ClusterInstanceGroupConfig3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterInstanceGroupConfig3 {
-    /// `AutoScalingPolicy`: optional.
+    /// `AutoScalingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-autoscalingpolicy)): object [`AutoScalingPolicy`], optional.
     #[serde(rename = "AutoScalingPolicy", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_policy: Option<AutoScalingPolicy>,
-    /// `BidPrice`: optional.
+    /// `BidPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-bidprice)): string, optional.
     #[serde(rename = "BidPrice", skip_serializing_if = "Option::is_none")]
     pub bid_price: Option<Value<String>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-configurations)): list of (object [`ClusterConfiguration7`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration7>>>,
-    /// `CustomAmiId`: optional.
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-customamiid)): string, optional.
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsConfiguration`: optional.
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-ebsconfiguration)): object [`EbsConfiguration`], optional.
     #[serde(rename = "EbsConfiguration", skip_serializing_if = "Option::is_none")]
     pub ebs_configuration: Option<EbsConfiguration>,
-    /// `InstanceCount`: required.
+    /// `InstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-instancecount)): integer, required.
     #[serde(rename = "InstanceCount")]
     pub instance_count: Value<i64>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Market`: optional.
+    /// `Market` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-market)): string, optional.
     #[serde(rename = "Market", skip_serializing_if = "Option::is_none")]
     pub market: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancegroupconfig.html#cfn-emr-cluster-instancegroupconfig-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -2788,36 +2886,36 @@ impl Walk for ClusterInstanceGroupConfig3 {
 
 /// The `InstanceTypeConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceTypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html).
 ///
 /// [`ClusterInstanceTypeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterInstanceTypeConfig {
-    /// `BidPrice`: optional.
+    /// `BidPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-bidprice)): string, optional.
     #[serde(rename = "BidPrice", skip_serializing_if = "Option::is_none")]
     pub bid_price: Option<Value<String>>,
-    /// `BidPriceAsPercentageOfOnDemandPrice`: optional.
+    /// `BidPriceAsPercentageOfOnDemandPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-bidpriceaspercentageofondemandprice)): number, optional.
     #[serde(
         rename = "BidPriceAsPercentageOfOnDemandPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub bid_price_as_percentage_of_on_demand_price: Option<Value<f64>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-configurations)): list of (object [`ClusterConfiguration2`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration2>>>,
-    /// `CustomAmiId`: optional.
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-customamiid)): string, optional.
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsConfiguration`: optional.
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-ebsconfiguration)): object [`EbsConfiguration`], optional.
     #[serde(rename = "EbsConfiguration", skip_serializing_if = "Option::is_none")]
     pub ebs_configuration: Option<EbsConfiguration>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-priority)): number, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<f64>>,
-    /// `WeightedCapacity`: optional.
+    /// `WeightedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-weightedcapacity)): integer, optional.
     #[serde(rename = "WeightedCapacity", skip_serializing_if = "Option::is_none")]
     pub weighted_capacity: Option<Value<i64>>,
 }
@@ -2909,36 +3007,36 @@ impl Walk for ClusterInstanceTypeConfig {
 
 /// The `InstanceTypeConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceTypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html).
 ///
 /// [`ClusterInstanceTypeConfig2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterInstanceTypeConfig2 {
-    /// `BidPrice`: optional.
+    /// `BidPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-bidprice)): string, optional.
     #[serde(rename = "BidPrice", skip_serializing_if = "Option::is_none")]
     pub bid_price: Option<Value<String>>,
-    /// `BidPriceAsPercentageOfOnDemandPrice`: optional.
+    /// `BidPriceAsPercentageOfOnDemandPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-bidpriceaspercentageofondemandprice)): number, optional.
     #[serde(
         rename = "BidPriceAsPercentageOfOnDemandPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub bid_price_as_percentage_of_on_demand_price: Option<Value<f64>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-configurations)): list of (object [`ClusterConfiguration4`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration4>>>,
-    /// `CustomAmiId`: optional.
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-customamiid)): string, optional.
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsConfiguration`: optional.
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-ebsconfiguration)): object [`EbsConfiguration`], optional.
     #[serde(rename = "EbsConfiguration", skip_serializing_if = "Option::is_none")]
     pub ebs_configuration: Option<EbsConfiguration>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-priority)): number, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<f64>>,
-    /// `WeightedCapacity`: optional.
+    /// `WeightedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-weightedcapacity)): integer, optional.
     #[serde(rename = "WeightedCapacity", skip_serializing_if = "Option::is_none")]
     pub weighted_capacity: Option<Value<i64>>,
 }
@@ -3030,36 +3128,36 @@ impl Walk for ClusterInstanceTypeConfig2 {
 
 /// The `InstanceTypeConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceTypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html).
 ///
 /// [`ClusterInstanceTypeConfig3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterInstanceTypeConfig3 {
-    /// `BidPrice`: optional.
+    /// `BidPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-bidprice)): string, optional.
     #[serde(rename = "BidPrice", skip_serializing_if = "Option::is_none")]
     pub bid_price: Option<Value<String>>,
-    /// `BidPriceAsPercentageOfOnDemandPrice`: optional.
+    /// `BidPriceAsPercentageOfOnDemandPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-bidpriceaspercentageofondemandprice)): number, optional.
     #[serde(
         rename = "BidPriceAsPercentageOfOnDemandPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub bid_price_as_percentage_of_on_demand_price: Option<Value<f64>>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-configurations)): list of (object [`ClusterConfiguration6`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ClusterConfiguration6>>>,
-    /// `CustomAmiId`: optional.
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-customamiid)): string, optional.
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsConfiguration`: optional.
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-ebsconfiguration)): object [`EbsConfiguration`], optional.
     #[serde(rename = "EbsConfiguration", skip_serializing_if = "Option::is_none")]
     pub ebs_configuration: Option<EbsConfiguration>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-priority)): number, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<f64>>,
-    /// `WeightedCapacity`: optional.
+    /// `WeightedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancetypeconfig.html#cfn-emr-cluster-instancetypeconfig-weightedcapacity)): integer, optional.
     #[serde(rename = "WeightedCapacity", skip_serializing_if = "Option::is_none")]
     pub weighted_capacity: Option<Value<i64>>,
 }
@@ -3151,30 +3249,30 @@ impl Walk for ClusterInstanceTypeConfig3 {
 
 /// The `ComputeLimits` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `ComputeLimits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-computelimits.html).
 ///
 /// [`ComputeLimits::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeLimits {
-    /// `MaximumCapacityUnits`: required.
+    /// `MaximumCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-computelimits.html#cfn-emr-cluster-computelimits-maximumcapacityunits)): integer, required.
     #[serde(rename = "MaximumCapacityUnits")]
     pub maximum_capacity_units: Value<i64>,
-    /// `MaximumCoreCapacityUnits`: optional.
+    /// `MaximumCoreCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-computelimits.html#cfn-emr-cluster-computelimits-maximumcorecapacityunits)): integer, optional.
     #[serde(
         rename = "MaximumCoreCapacityUnits",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_core_capacity_units: Option<Value<i64>>,
-    /// `MaximumOnDemandCapacityUnits`: optional.
+    /// `MaximumOnDemandCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-computelimits.html#cfn-emr-cluster-computelimits-maximumondemandcapacityunits)): integer, optional.
     #[serde(
         rename = "MaximumOnDemandCapacityUnits",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_on_demand_capacity_units: Option<Value<i64>>,
-    /// `MinimumCapacityUnits`: required.
+    /// `MinimumCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-computelimits.html#cfn-emr-cluster-computelimits-minimumcapacityunits)): integer, required.
     #[serde(rename = "MinimumCapacityUnits")]
     pub minimum_capacity_units: Value<i64>,
-    /// `UnitType`: required.
+    /// `UnitType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-computelimits.html#cfn-emr-cluster-computelimits-unittype)): string, required.
     #[serde(rename = "UnitType")]
     pub unit_type: Value<String>,
 }
@@ -3228,15 +3326,15 @@ impl Walk for ComputeLimits {
 
 /// The `EbsBlockDeviceConfig` property type of [`Cluster`], [`InstanceFleetConfig`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `EbsBlockDeviceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ebsblockdeviceconfig.html), [`AWS::EMR::InstanceFleetConfig` `EbsBlockDeviceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-ebsblockdeviceconfig.html), [`AWS::EMR::InstanceGroupConfig` `EbsBlockDeviceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-ebsblockdeviceconfig.html).
 ///
 /// [`EbsBlockDeviceConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EbsBlockDeviceConfig {
-    /// `VolumeSpecification`: required.
+    /// `VolumeSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ebsblockdeviceconfig.html#cfn-emr-cluster-ebsblockdeviceconfig-volumespecification)): object [`VolumeSpecification`], required.
     #[serde(rename = "VolumeSpecification")]
     pub volume_specification: VolumeSpecification,
-    /// `VolumesPerInstance`: optional.
+    /// `VolumesPerInstance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ebsblockdeviceconfig.html#cfn-emr-cluster-ebsblockdeviceconfig-volumesperinstance)): integer, optional.
     #[serde(rename = "VolumesPerInstance", skip_serializing_if = "Option::is_none")]
     pub volumes_per_instance: Option<Value<i64>>,
 }
@@ -3271,18 +3369,18 @@ impl Walk for EbsBlockDeviceConfig {
 
 /// The `EbsConfiguration` property type of [`Cluster`], [`InstanceFleetConfig`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `EbsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ebsconfiguration.html), [`AWS::EMR::InstanceFleetConfig` `EbsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-ebsconfiguration.html), [`AWS::EMR::InstanceGroupConfig` `EbsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-ebsconfiguration.html).
 ///
 /// Every property is optional: start from [`EbsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EbsConfiguration {
-    /// `EbsBlockDeviceConfigs`: optional.
+    /// `EbsBlockDeviceConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ebsconfiguration.html#cfn-emr-cluster-ebsconfiguration-ebsblockdeviceconfigs)): list of (object [`EbsBlockDeviceConfig`]), optional.
     #[serde(
         rename = "EbsBlockDeviceConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub ebs_block_device_configs: Option<Value<Vec<EbsBlockDeviceConfig>>>,
-    /// `EbsOptimized`: optional.
+    /// `EbsOptimized` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ebsconfiguration.html#cfn-emr-cluster-ebsconfiguration-ebsoptimized)): boolean, optional.
     #[serde(rename = "EbsOptimized", skip_serializing_if = "Option::is_none")]
     pub ebs_optimized: Option<Value<bool>>,
 }
@@ -3323,21 +3421,21 @@ impl Walk for EbsConfiguration {
 
 /// The `HadoopJarStepConfig` property type of [`Cluster`] and [`Step`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::Step`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html).
+/// AWS reference: [`AWS::EMR::Cluster` `HadoopJarStepConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-hadoopjarstepconfig.html), [`AWS::EMR::Step` `HadoopJarStepConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-step-hadoopjarstepconfig.html).
 ///
 /// [`HadoopJarStepConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HadoopJarStepConfig {
-    /// `Args`: optional.
+    /// `Args` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-hadoopjarstepconfig.html#cfn-emr-cluster-hadoopjarstepconfig-args)): list of (string), optional.
     #[serde(rename = "Args", skip_serializing_if = "Option::is_none")]
     pub args: Option<Value<Vec<Value<String>>>>,
-    /// `Jar`: required.
+    /// `Jar` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-hadoopjarstepconfig.html#cfn-emr-cluster-hadoopjarstepconfig-jar)): string, required.
     #[serde(rename = "Jar")]
     pub jar: Value<String>,
-    /// `MainClass`: optional.
+    /// `MainClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-hadoopjarstepconfig.html#cfn-emr-cluster-hadoopjarstepconfig-mainclass)): string, optional.
     #[serde(rename = "MainClass", skip_serializing_if = "Option::is_none")]
     pub main_class: Option<Value<String>>,
-    /// `StepProperties`: optional.
+    /// `StepProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-hadoopjarstepconfig.html#cfn-emr-cluster-hadoopjarstepconfig-stepproperties)): list of (object [`KeyValue`]), optional.
     #[serde(rename = "StepProperties", skip_serializing_if = "Option::is_none")]
     pub step_properties: Option<Value<Vec<KeyValue>>>,
 }
@@ -3390,7 +3488,7 @@ impl Walk for HadoopJarStepConfig {
 
 /// The values of `IdcUserAssignment`, in [`Studio`].
 ///
-/// AWS reference: [`AWS::EMR::Studio`](https://docs.aws.amazon.com/emr/latest/APIReference/API_CreateStudio.html).
+/// AWS reference: [`AWS::EMR::Studio`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studio.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum IdcUserAssignment {
@@ -3410,7 +3508,7 @@ impl Walk for IdcUserAssignment {
 
 /// The values of `IdentityType`, in [`StudioSessionMapping`].
 ///
-/// AWS reference: [`AWS::EMR::StudioSessionMapping`](https://docs.aws.amazon.com/cli/latest/reference/emr/create-studio-session-mapping.html).
+/// AWS reference: [`AWS::EMR::StudioSessionMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-studiosessionmapping.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum IdentityType {
@@ -3430,36 +3528,52 @@ impl Walk for IdentityType {
 
 /// The `InstanceTypeConfig` property type of [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::InstanceFleetConfig` `InstanceTypeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html).
 ///
 /// [`InstanceFleetConfigInstanceTypeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceFleetConfigInstanceTypeConfig {
-    /// `BidPrice`: optional.
+    /// The bid price for each Amazon EC2 Spot Instance type as defined by InstanceType. Expressed in USD. If neither BidPrice nor BidPriceAsPercentageOfOnDemandPrice is provided, BidPriceAsPercentageOfOnDemandPrice defaults to 100%.
+    ///
+    /// `BidPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html#cfn-emr-instancefleetconfig-instancetypeconfig-bidprice)): string, optional.
     #[serde(rename = "BidPrice", skip_serializing_if = "Option::is_none")]
     pub bid_price: Option<Value<String>>,
-    /// `BidPriceAsPercentageOfOnDemandPrice`: optional.
+    /// The bid price, as a percentage of On-Demand price, for each Amazon EC2 Spot Instance as defined by InstanceType. Expressed as a number (for example, 20 specifies 20%). If neither BidPrice nor BidPriceAsPercentageOfOnDemandPrice is provided, BidPriceAsPercentageOfOnDemandPrice defaults to 100%.
+    ///
+    /// `BidPriceAsPercentageOfOnDemandPrice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html#cfn-emr-instancefleetconfig-instancetypeconfig-bidpriceaspercentageofondemandprice)): number, optional.
     #[serde(
         rename = "BidPriceAsPercentageOfOnDemandPrice",
         skip_serializing_if = "Option::is_none"
     )]
     pub bid_price_as_percentage_of_on_demand_price: Option<Value<f64>>,
-    /// `Configurations`: optional.
+    /// An optional configuration specification to be used when provisioning cluster instances, which can include configurations for applications and software bundled with Amazon EMR.
+    ///
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html#cfn-emr-instancefleetconfig-instancetypeconfig-configurations)): list of (object [`ApplicationConfiguration`]), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ApplicationConfiguration>>>,
-    /// `CustomAmiId`: optional.
+    /// The custom AMI ID to use for the instance type.
+    ///
+    /// `CustomAmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html#cfn-emr-instancefleetconfig-instancetypeconfig-customamiid)): string, optional.
     #[serde(rename = "CustomAmiId", skip_serializing_if = "Option::is_none")]
     pub custom_ami_id: Option<Value<String>>,
-    /// `EbsConfiguration`: optional.
+    /// The configuration of Amazon Elastic Block Store (Amazon EBS) attached to each instance as defined by InstanceType.
+    ///
+    /// `EbsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html#cfn-emr-instancefleetconfig-instancetypeconfig-ebsconfiguration)): object [`EbsConfiguration`], optional.
     #[serde(rename = "EbsConfiguration", skip_serializing_if = "Option::is_none")]
     pub ebs_configuration: Option<EbsConfiguration>,
-    /// `InstanceType`: required.
+    /// An Amazon EC2 instance type, such as m3.xlarge.
+    ///
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html#cfn-emr-instancefleetconfig-instancetypeconfig-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `Priority`: optional.
+    /// The priority at which Amazon EMR launches the Amazon EC2 instances with this instance type.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html#cfn-emr-instancefleetconfig-instancetypeconfig-priority)): number, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<f64>>,
-    /// `WeightedCapacity`: optional.
+    /// The number of units that a provisioned instance of this type provides toward fulfilling the target capacities defined in InstanceFleetConfig. This value is 1 for a master instance fleet, and must be 1 or greater for core and task instance fleets. Defaults to 1 if not specified.
+    ///
+    /// `WeightedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancetypeconfig.html#cfn-emr-instancefleetconfig-instancetypeconfig-weightedcapacity)): integer, optional.
     #[serde(rename = "WeightedCapacity", skip_serializing_if = "Option::is_none")]
     pub weighted_capacity: Option<Value<i64>>,
 }
@@ -3554,18 +3668,18 @@ impl Walk for InstanceFleetConfigInstanceTypeConfig {
 
 /// The `InstanceFleetProvisioningSpecifications` property type of [`Cluster`] and [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceFleetProvisioningSpecifications`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetprovisioningspecifications.html), [`AWS::EMR::InstanceFleetConfig` `InstanceFleetProvisioningSpecifications`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancefleetprovisioningspecifications.html).
 ///
 /// Every property is optional: start from [`InstanceFleetProvisioningSpecifications::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceFleetProvisioningSpecifications {
-    /// `OnDemandSpecification`: optional.
+    /// `OnDemandSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetprovisioningspecifications.html#cfn-emr-cluster-instancefleetprovisioningspecifications-ondemandspecification)): object [`OnDemandProvisioningSpecification`], optional.
     #[serde(
         rename = "OnDemandSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_demand_specification: Option<OnDemandProvisioningSpecification>,
-    /// `SpotSpecification`: optional.
+    /// `SpotSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetprovisioningspecifications.html#cfn-emr-cluster-instancefleetprovisioningspecifications-spotspecification)): object [`SpotProvisioningSpecification`], optional.
     #[serde(rename = "SpotSpecification", skip_serializing_if = "Option::is_none")]
     pub spot_specification: Option<SpotProvisioningSpecification>,
 }
@@ -3606,18 +3720,18 @@ impl Walk for InstanceFleetProvisioningSpecifications {
 
 /// The `InstanceFleetResizingSpecifications` property type of [`Cluster`] and [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `InstanceFleetResizingSpecifications`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetresizingspecifications.html), [`AWS::EMR::InstanceFleetConfig` `InstanceFleetResizingSpecifications`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-instancefleetresizingspecifications.html).
 ///
 /// Every property is optional: start from [`InstanceFleetResizingSpecifications::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceFleetResizingSpecifications {
-    /// `OnDemandResizeSpecification`: optional.
+    /// `OnDemandResizeSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetresizingspecifications.html#cfn-emr-cluster-instancefleetresizingspecifications-ondemandresizespecification)): object [`OnDemandResizingSpecification`], optional.
     #[serde(
         rename = "OnDemandResizeSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_demand_resize_specification: Option<OnDemandResizingSpecification>,
-    /// `SpotResizeSpecification`: optional.
+    /// `SpotResizeSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-instancefleetresizingspecifications.html#cfn-emr-cluster-instancefleetresizingspecifications-spotresizespecification)): object [`SpotResizingSpecification`], optional.
     #[serde(
         rename = "SpotResizeSpecification",
         skip_serializing_if = "Option::is_none"
@@ -3664,93 +3778,93 @@ impl Walk for InstanceFleetResizingSpecifications {
 
 /// The `JobFlowInstancesConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `JobFlowInstancesConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html).
 ///
 /// Every property is optional: start from [`JobFlowInstancesConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobFlowInstancesConfig {
-    /// `AdditionalMasterSecurityGroups`: optional.
+    /// `AdditionalMasterSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-additionalmastersecuritygroups)): list of (string), optional.
     #[serde(
         rename = "AdditionalMasterSecurityGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_master_security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `AdditionalSlaveSecurityGroups`: optional.
+    /// `AdditionalSlaveSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-additionalslavesecuritygroups)): list of (string), optional.
     #[serde(
         rename = "AdditionalSlaveSecurityGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_slave_security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `CoreInstanceFleet`: optional.
+    /// `CoreInstanceFleet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-coreinstancefleet)): object [`ClusterInstanceFleetConfig`], optional.
     #[serde(rename = "CoreInstanceFleet", skip_serializing_if = "Option::is_none")]
     pub core_instance_fleet: Option<ClusterInstanceFleetConfig>,
-    /// `CoreInstanceGroup`: optional.
+    /// `CoreInstanceGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-coreinstancegroup)): object [`ClusterInstanceGroupConfig`], optional.
     #[serde(rename = "CoreInstanceGroup", skip_serializing_if = "Option::is_none")]
     pub core_instance_group: Option<ClusterInstanceGroupConfig>,
-    /// `Ec2KeyName`: optional.
+    /// `Ec2KeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-ec2keyname)): string, optional.
     #[serde(rename = "Ec2KeyName", skip_serializing_if = "Option::is_none")]
     pub ec2_key_name: Option<Value<String>>,
-    /// `Ec2SubnetId`: optional.
+    /// `Ec2SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-ec2subnetid)): string, optional.
     #[serde(rename = "Ec2SubnetId", skip_serializing_if = "Option::is_none")]
     pub ec2_subnet_id: Option<Value<String>>,
-    /// `Ec2SubnetIds`: optional.
+    /// `Ec2SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-ec2subnetids)): list of (string), optional.
     #[serde(rename = "Ec2SubnetIds", skip_serializing_if = "Option::is_none")]
     pub ec2_subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `EmrManagedMasterSecurityGroup`: optional.
+    /// `EmrManagedMasterSecurityGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-emrmanagedmastersecuritygroup)): string, optional.
     #[serde(
         rename = "EmrManagedMasterSecurityGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub emr_managed_master_security_group: Option<Value<String>>,
-    /// `EmrManagedSlaveSecurityGroup`: optional.
+    /// `EmrManagedSlaveSecurityGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-emrmanagedslavesecuritygroup)): string, optional.
     #[serde(
         rename = "EmrManagedSlaveSecurityGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub emr_managed_slave_security_group: Option<Value<String>>,
-    /// `HadoopVersion`: optional.
+    /// `HadoopVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-hadoopversion)): string, optional.
     #[serde(rename = "HadoopVersion", skip_serializing_if = "Option::is_none")]
     pub hadoop_version: Option<Value<String>>,
-    /// `KeepJobFlowAliveWhenNoSteps`: optional.
+    /// `KeepJobFlowAliveWhenNoSteps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-keepjobflowalivewhennosteps)): boolean, optional.
     #[serde(
         rename = "KeepJobFlowAliveWhenNoSteps",
         skip_serializing_if = "Option::is_none"
     )]
     pub keep_job_flow_alive_when_no_steps: Option<Value<bool>>,
-    /// `MasterInstanceFleet`: optional.
+    /// `MasterInstanceFleet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-masterinstancefleet)): object [`ClusterInstanceFleetConfig2`], optional.
     #[serde(
         rename = "MasterInstanceFleet",
         skip_serializing_if = "Option::is_none"
     )]
     pub master_instance_fleet: Option<ClusterInstanceFleetConfig2>,
-    /// `MasterInstanceGroup`: optional.
+    /// `MasterInstanceGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-masterinstancegroup)): object [`ClusterInstanceGroupConfig2`], optional.
     #[serde(
         rename = "MasterInstanceGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub master_instance_group: Option<ClusterInstanceGroupConfig2>,
-    /// `Placement`: optional.
+    /// `Placement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-placement)): object [`PlacementType`], optional.
     #[serde(rename = "Placement", skip_serializing_if = "Option::is_none")]
     pub placement: Option<PlacementType>,
-    /// `ServiceAccessSecurityGroup`: optional.
+    /// `ServiceAccessSecurityGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-serviceaccesssecuritygroup)): string, optional.
     #[serde(
         rename = "ServiceAccessSecurityGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_access_security_group: Option<Value<String>>,
-    /// `TaskInstanceFleets`: optional.
+    /// `TaskInstanceFleets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-taskinstancefleets)): list of (object [`ClusterInstanceFleetConfig3`]), optional.
     #[serde(rename = "TaskInstanceFleets", skip_serializing_if = "Option::is_none")]
     pub task_instance_fleets: Option<Value<Vec<ClusterInstanceFleetConfig3>>>,
-    /// `TaskInstanceGroups`: optional.
+    /// `TaskInstanceGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-taskinstancegroups)): list of (object [`ClusterInstanceGroupConfig3`]), optional.
     #[serde(rename = "TaskInstanceGroups", skip_serializing_if = "Option::is_none")]
     pub task_instance_groups: Option<Value<Vec<ClusterInstanceGroupConfig3>>>,
-    /// `TerminationProtected`: optional.
+    /// `TerminationProtected` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-terminationprotected)): boolean, optional.
     #[serde(
         rename = "TerminationProtected",
         skip_serializing_if = "Option::is_none"
     )]
     pub termination_protected: Option<Value<bool>>,
-    /// `UnhealthyNodeReplacement`: optional.
+    /// `UnhealthyNodeReplacement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-jobflowinstancesconfig.html#cfn-emr-cluster-jobflowinstancesconfig-unhealthynodereplacement)): boolean, optional.
     #[serde(
         rename = "UnhealthyNodeReplacement",
         skip_serializing_if = "Option::is_none"
@@ -3939,30 +4053,30 @@ impl Walk for JobFlowInstancesConfig {
 
 /// The `KerberosAttributes` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `KerberosAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-kerberosattributes.html).
 ///
 /// [`KerberosAttributes::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KerberosAttributes {
-    /// `ADDomainJoinPassword`: optional.
+    /// `ADDomainJoinPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-kerberosattributes.html#cfn-emr-cluster-kerberosattributes-addomainjoinpassword)): string, optional.
     #[serde(
         rename = "ADDomainJoinPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_domain_join_password: Option<Value<String>>,
-    /// `ADDomainJoinUser`: optional.
+    /// `ADDomainJoinUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-kerberosattributes.html#cfn-emr-cluster-kerberosattributes-addomainjoinuser)): string, optional.
     #[serde(rename = "ADDomainJoinUser", skip_serializing_if = "Option::is_none")]
     pub ad_domain_join_user: Option<Value<String>>,
-    /// `CrossRealmTrustPrincipalPassword`: optional.
+    /// `CrossRealmTrustPrincipalPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-kerberosattributes.html#cfn-emr-cluster-kerberosattributes-crossrealmtrustprincipalpassword)): string, optional.
     #[serde(
         rename = "CrossRealmTrustPrincipalPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub cross_realm_trust_principal_password: Option<Value<String>>,
-    /// `KdcAdminPassword`: required.
+    /// `KdcAdminPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-kerberosattributes.html#cfn-emr-cluster-kerberosattributes-kdcadminpassword)): string, required.
     #[serde(rename = "KdcAdminPassword")]
     pub kdc_admin_password: Value<String>,
-    /// `Realm`: required.
+    /// `Realm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-kerberosattributes.html#cfn-emr-cluster-kerberosattributes-realm)): string, required.
     #[serde(rename = "Realm")]
     pub realm: Value<String>,
 }
@@ -4021,15 +4135,15 @@ impl Walk for KerberosAttributes {
 
 /// The `KeyValue` property type of [`Cluster`] and [`Step`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::Step`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-step.html).
+/// AWS reference: [`AWS::EMR::Cluster` `KeyValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-keyvalue.html), [`AWS::EMR::Step` `KeyValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-step-keyvalue.html).
 ///
 /// Every property is optional: start from [`KeyValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KeyValue {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-keyvalue.html#cfn-emr-cluster-keyvalue-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-keyvalue.html#cfn-emr-cluster-keyvalue-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -4067,18 +4181,18 @@ impl Walk for KeyValue {
 
 /// The `ManagedScalingPolicy` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `ManagedScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-managedscalingpolicy.html).
 ///
 /// Every property is optional: start from [`ManagedScalingPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedScalingPolicy {
-    /// `ComputeLimits`: optional.
+    /// `ComputeLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-managedscalingpolicy.html#cfn-emr-cluster-managedscalingpolicy-computelimits)): object [`ComputeLimits`], optional.
     #[serde(rename = "ComputeLimits", skip_serializing_if = "Option::is_none")]
     pub compute_limits: Option<ComputeLimits>,
-    /// `ScalingStrategy`: optional.
+    /// `ScalingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-managedscalingpolicy.html#cfn-emr-cluster-managedscalingpolicy-scalingstrategy)): string, optional.
     #[serde(rename = "ScalingStrategy", skip_serializing_if = "Option::is_none")]
     pub scaling_strategy: Option<Value<String>>,
-    /// `UtilizationPerformanceIndex`: optional.
+    /// `UtilizationPerformanceIndex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-managedscalingpolicy.html#cfn-emr-cluster-managedscalingpolicy-utilizationperformanceindex)): integer, optional.
     #[serde(
         rename = "UtilizationPerformanceIndex",
         skip_serializing_if = "Option::is_none"
@@ -4127,15 +4241,15 @@ impl Walk for ManagedScalingPolicy {
 
 /// The `MetricDimension` property type of [`Cluster`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `MetricDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-metricdimension.html), [`AWS::EMR::InstanceGroupConfig` `MetricDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-metricdimension.html).
 ///
 /// Every property is required: [`MetricDimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDimension {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-metricdimension.html#cfn-emr-cluster-metricdimension-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-metricdimension.html#cfn-emr-cluster-metricdimension-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4164,24 +4278,24 @@ impl Walk for MetricDimension {
 
 /// The `OnDemandCapacityReservationOptions` property type of [`Cluster`] and [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `OnDemandCapacityReservationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandcapacityreservationoptions.html), [`AWS::EMR::InstanceFleetConfig` `OnDemandCapacityReservationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-ondemandcapacityreservationoptions.html).
 ///
 /// Every property is optional: start from [`OnDemandCapacityReservationOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OnDemandCapacityReservationOptions {
-    /// `CapacityReservationPreference`: optional.
+    /// `CapacityReservationPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandcapacityreservationoptions.html#cfn-emr-cluster-ondemandcapacityreservationoptions-capacityreservationpreference)): string, optional.
     #[serde(
         rename = "CapacityReservationPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_preference: Option<Value<String>>,
-    /// `CapacityReservationResourceGroupArn`: optional.
+    /// `CapacityReservationResourceGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandcapacityreservationoptions.html#cfn-emr-cluster-ondemandcapacityreservationoptions-capacityreservationresourcegrouparn)): string, optional.
     #[serde(
         rename = "CapacityReservationResourceGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_resource_group_arn: Option<Value<String>>,
-    /// `UsageStrategy`: optional.
+    /// `UsageStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandcapacityreservationoptions.html#cfn-emr-cluster-ondemandcapacityreservationoptions-usagestrategy)): string, optional.
     #[serde(rename = "UsageStrategy", skip_serializing_if = "Option::is_none")]
     pub usage_strategy: Option<Value<String>>,
 }
@@ -4230,15 +4344,15 @@ impl Walk for OnDemandCapacityReservationOptions {
 
 /// The `OnDemandProvisioningSpecification` property type of [`Cluster`] and [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `OnDemandProvisioningSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandprovisioningspecification.html), [`AWS::EMR::InstanceFleetConfig` `OnDemandProvisioningSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-ondemandprovisioningspecification.html).
 ///
 /// [`OnDemandProvisioningSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OnDemandProvisioningSpecification {
-    /// `AllocationStrategy`: required.
+    /// `AllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandprovisioningspecification.html#cfn-emr-cluster-ondemandprovisioningspecification-allocationstrategy)): string, required.
     #[serde(rename = "AllocationStrategy")]
     pub allocation_strategy: Value<String>,
-    /// `CapacityReservationOptions`: optional.
+    /// `CapacityReservationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandprovisioningspecification.html#cfn-emr-cluster-ondemandprovisioningspecification-capacityreservationoptions)): object [`OnDemandCapacityReservationOptions`], optional.
     #[serde(
         rename = "CapacityReservationOptions",
         skip_serializing_if = "Option::is_none"
@@ -4279,21 +4393,21 @@ impl Walk for OnDemandProvisioningSpecification {
 
 /// The `OnDemandResizingSpecification` property type of [`Cluster`] and [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `OnDemandResizingSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandresizingspecification.html), [`AWS::EMR::InstanceFleetConfig` `OnDemandResizingSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-ondemandresizingspecification.html).
 ///
 /// Every property is optional: start from [`OnDemandResizingSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OnDemandResizingSpecification {
-    /// `AllocationStrategy`: optional.
+    /// `AllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandresizingspecification.html#cfn-emr-cluster-ondemandresizingspecification-allocationstrategy)): string, optional.
     #[serde(rename = "AllocationStrategy", skip_serializing_if = "Option::is_none")]
     pub allocation_strategy: Option<Value<String>>,
-    /// `CapacityReservationOptions`: optional.
+    /// `CapacityReservationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandresizingspecification.html#cfn-emr-cluster-ondemandresizingspecification-capacityreservationoptions)): object [`OnDemandCapacityReservationOptions`], optional.
     #[serde(
         rename = "CapacityReservationOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_reservation_options: Option<OnDemandCapacityReservationOptions>,
-    /// `TimeoutDurationMinutes`: optional.
+    /// `TimeoutDurationMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-ondemandresizingspecification.html#cfn-emr-cluster-ondemandresizingspecification-timeoutdurationminutes)): integer, optional.
     #[serde(
         rename = "TimeoutDurationMinutes",
         skip_serializing_if = "Option::is_none"
@@ -4345,15 +4459,15 @@ impl Walk for OnDemandResizingSpecification {
 
 /// The `PlacementGroupConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `PlacementGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-placementgroupconfig.html).
 ///
 /// [`PlacementGroupConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlacementGroupConfig {
-    /// `InstanceRole`: required.
+    /// `InstanceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-placementgroupconfig.html#cfn-emr-cluster-placementgroupconfig-instancerole)): string, required.
     #[serde(rename = "InstanceRole")]
     pub instance_role: Value<String>,
-    /// `PlacementStrategy`: optional.
+    /// `PlacementStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-placementgroupconfig.html#cfn-emr-cluster-placementgroupconfig-placementstrategy)): string, optional.
     #[serde(rename = "PlacementStrategy", skip_serializing_if = "Option::is_none")]
     pub placement_strategy: Option<Value<String>>,
 }
@@ -4388,12 +4502,12 @@ impl Walk for PlacementGroupConfig {
 
 /// The `PlacementType` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `PlacementType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-placementtype.html).
 ///
 /// Every property is required: [`PlacementType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlacementType {
-    /// `AvailabilityZone`: required.
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-placementtype.html#cfn-emr-cluster-placementtype-availabilityzone)): string, required.
     #[serde(rename = "AvailabilityZone")]
     pub availability_zone: Value<String>,
 }
@@ -4419,15 +4533,15 @@ impl Walk for PlacementType {
 
 /// The `ScalingAction` property type of [`Cluster`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `ScalingAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingaction.html), [`AWS::EMR::InstanceGroupConfig` `ScalingAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-scalingaction.html).
 ///
 /// [`ScalingAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingAction {
-    /// `Market`: optional.
+    /// `Market` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingaction.html#cfn-emr-cluster-scalingaction-market)): string, optional.
     #[serde(rename = "Market", skip_serializing_if = "Option::is_none")]
     pub market: Option<Value<String>>,
-    /// `SimpleScalingPolicyConfiguration`: required.
+    /// `SimpleScalingPolicyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingaction.html#cfn-emr-cluster-scalingaction-simplescalingpolicyconfiguration)): object [`SimpleScalingPolicyConfiguration`], required.
     #[serde(rename = "SimpleScalingPolicyConfiguration")]
     pub simple_scaling_policy_configuration: SimpleScalingPolicyConfiguration,
 }
@@ -4464,15 +4578,15 @@ impl Walk for ScalingAction {
 
 /// The `ScalingConstraints` property type of [`Cluster`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `ScalingConstraints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingconstraints.html), [`AWS::EMR::InstanceGroupConfig` `ScalingConstraints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-scalingconstraints.html).
 ///
 /// Every property is required: [`ScalingConstraints::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingConstraints {
-    /// `MaxCapacity`: required.
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingconstraints.html#cfn-emr-cluster-scalingconstraints-maxcapacity)): integer, required.
     #[serde(rename = "MaxCapacity")]
     pub max_capacity: Value<i64>,
-    /// `MinCapacity`: required.
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingconstraints.html#cfn-emr-cluster-scalingconstraints-mincapacity)): integer, required.
     #[serde(rename = "MinCapacity")]
     pub min_capacity: Value<i64>,
 }
@@ -4501,21 +4615,21 @@ impl Walk for ScalingConstraints {
 
 /// The `ScalingRule` property type of [`Cluster`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `ScalingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingrule.html), [`AWS::EMR::InstanceGroupConfig` `ScalingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-scalingrule.html).
 ///
 /// [`ScalingRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingRule {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingrule.html#cfn-emr-cluster-scalingrule-action)): object [`ScalingAction`], required.
     #[serde(rename = "Action")]
     pub action: ScalingAction,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingrule.html#cfn-emr-cluster-scalingrule-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingrule.html#cfn-emr-cluster-scalingrule-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Trigger`: required.
+    /// `Trigger` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingrule.html#cfn-emr-cluster-scalingrule-trigger)): object [`ScalingTrigger`], required.
     #[serde(rename = "Trigger")]
     pub trigger: ScalingTrigger,
 }
@@ -4560,12 +4674,12 @@ impl Walk for ScalingRule {
 
 /// The `ScalingTrigger` property type of [`Cluster`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `ScalingTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingtrigger.html), [`AWS::EMR::InstanceGroupConfig` `ScalingTrigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-scalingtrigger.html).
 ///
 /// Every property is required: [`ScalingTrigger::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingTrigger {
-    /// `CloudWatchAlarmDefinition`: required.
+    /// `CloudWatchAlarmDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scalingtrigger.html#cfn-emr-cluster-scalingtrigger-cloudwatchalarmdefinition)): object [`CloudWatchAlarmDefinition`], required.
     #[serde(rename = "CloudWatchAlarmDefinition")]
     pub cloud_watch_alarm_definition: CloudWatchAlarmDefinition,
 }
@@ -4591,15 +4705,15 @@ impl Walk for ScalingTrigger {
 
 /// The `ScriptBootstrapActionConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `ScriptBootstrapActionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scriptbootstrapactionconfig.html).
 ///
 /// [`ScriptBootstrapActionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScriptBootstrapActionConfig {
-    /// `Args`: optional.
+    /// `Args` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scriptbootstrapactionconfig.html#cfn-emr-cluster-scriptbootstrapactionconfig-args)): list of (string), optional.
     #[serde(rename = "Args", skip_serializing_if = "Option::is_none")]
     pub args: Option<Value<Vec<Value<String>>>>,
-    /// `Path`: required.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-scriptbootstrapactionconfig.html#cfn-emr-cluster-scriptbootstrapactionconfig-path)): string, required.
     #[serde(rename = "Path")]
     pub path: Value<String>,
 }
@@ -4634,18 +4748,18 @@ impl Walk for ScriptBootstrapActionConfig {
 
 /// The `SimpleScalingPolicyConfiguration` property type of [`Cluster`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `SimpleScalingPolicyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-simplescalingpolicyconfiguration.html), [`AWS::EMR::InstanceGroupConfig` `SimpleScalingPolicyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-simplescalingpolicyconfiguration.html).
 ///
 /// [`SimpleScalingPolicyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimpleScalingPolicyConfiguration {
-    /// `AdjustmentType`: optional.
+    /// `AdjustmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-simplescalingpolicyconfiguration.html#cfn-emr-cluster-simplescalingpolicyconfiguration-adjustmenttype)): string, optional.
     #[serde(rename = "AdjustmentType", skip_serializing_if = "Option::is_none")]
     pub adjustment_type: Option<Value<String>>,
-    /// `CoolDown`: optional.
+    /// `CoolDown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-simplescalingpolicyconfiguration.html#cfn-emr-cluster-simplescalingpolicyconfiguration-cooldown)): integer, optional.
     #[serde(rename = "CoolDown", skip_serializing_if = "Option::is_none")]
     pub cool_down: Option<Value<i64>>,
-    /// `ScalingAdjustment`: required.
+    /// `ScalingAdjustment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-simplescalingpolicyconfiguration.html#cfn-emr-cluster-simplescalingpolicyconfiguration-scalingadjustment)): integer, required.
     #[serde(rename = "ScalingAdjustment")]
     pub scaling_adjustment: Value<i64>,
 }
@@ -4689,24 +4803,24 @@ impl Walk for SimpleScalingPolicyConfiguration {
 
 /// The `SpotProvisioningSpecification` property type of [`Cluster`] and [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `SpotProvisioningSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-spotprovisioningspecification.html), [`AWS::EMR::InstanceFleetConfig` `SpotProvisioningSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-spotprovisioningspecification.html).
 ///
 /// [`SpotProvisioningSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SpotProvisioningSpecification {
-    /// `AllocationStrategy`: optional.
+    /// `AllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-spotprovisioningspecification.html#cfn-emr-cluster-spotprovisioningspecification-allocationstrategy)): string, optional.
     #[serde(rename = "AllocationStrategy", skip_serializing_if = "Option::is_none")]
     pub allocation_strategy: Option<Value<String>>,
-    /// `BlockDurationMinutes`: optional.
+    /// `BlockDurationMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-spotprovisioningspecification.html#cfn-emr-cluster-spotprovisioningspecification-blockdurationminutes)): integer, optional.
     #[serde(
         rename = "BlockDurationMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_duration_minutes: Option<Value<i64>>,
-    /// `TimeoutAction`: required.
+    /// `TimeoutAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-spotprovisioningspecification.html#cfn-emr-cluster-spotprovisioningspecification-timeoutaction)): string, required.
     #[serde(rename = "TimeoutAction")]
     pub timeout_action: Value<String>,
-    /// `TimeoutDurationMinutes`: required.
+    /// `TimeoutDurationMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-spotprovisioningspecification.html#cfn-emr-cluster-spotprovisioningspecification-timeoutdurationminutes)): integer, required.
     #[serde(rename = "TimeoutDurationMinutes")]
     pub timeout_duration_minutes: Value<i64>,
 }
@@ -4756,15 +4870,15 @@ impl Walk for SpotProvisioningSpecification {
 
 /// The `SpotResizingSpecification` property type of [`Cluster`] and [`InstanceFleetConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `SpotResizingSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-spotresizingspecification.html), [`AWS::EMR::InstanceFleetConfig` `SpotResizingSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-spotresizingspecification.html).
 ///
 /// Every property is optional: start from [`SpotResizingSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SpotResizingSpecification {
-    /// `AllocationStrategy`: optional.
+    /// `AllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-spotresizingspecification.html#cfn-emr-cluster-spotresizingspecification-allocationstrategy)): string, optional.
     #[serde(rename = "AllocationStrategy", skip_serializing_if = "Option::is_none")]
     pub allocation_strategy: Option<Value<String>>,
-    /// `TimeoutDurationMinutes`: optional.
+    /// `TimeoutDurationMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-spotresizingspecification.html#cfn-emr-cluster-spotresizingspecification-timeoutdurationminutes)): integer, optional.
     #[serde(
         rename = "TimeoutDurationMinutes",
         skip_serializing_if = "Option::is_none"
@@ -4805,18 +4919,18 @@ impl Walk for SpotResizingSpecification {
 
 /// The `StepConfig` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html).
+/// AWS reference: [`AWS::EMR::Cluster` `StepConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-stepconfig.html).
 ///
 /// [`StepConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepConfig {
-    /// `ActionOnFailure`: optional.
+    /// `ActionOnFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-stepconfig.html#cfn-emr-cluster-stepconfig-actiononfailure)): string, optional.
     #[serde(rename = "ActionOnFailure", skip_serializing_if = "Option::is_none")]
     pub action_on_failure: Option<Value<String>>,
-    /// `HadoopJarStep`: required.
+    /// `HadoopJarStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-stepconfig.html#cfn-emr-cluster-stepconfig-hadoopjarstep)): object [`HadoopJarStepConfig`], required.
     #[serde(rename = "HadoopJarStep")]
     pub hadoop_jar_step: HadoopJarStepConfig,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-stepconfig.html#cfn-emr-cluster-stepconfig-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -4857,15 +4971,15 @@ impl Walk for StepConfig {
 
 /// The `Tag` property type of [`Cluster`], [`Studio`] and [`WalWorkspace`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::Studio`](https://docs.aws.amazon.com/emr/latest/APIReference/API_CreateStudio.html), [`AWS::EMR::WALWorkspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-walworkspace.html).
+/// AWS reference: [`AWS::EMR::Cluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-tag.html), [`AWS::EMR::Studio` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-studio-tag.html), [`AWS::EMR::WALWorkspace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-walworkspace-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-tag.html#cfn-emr-cluster-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-tag.html#cfn-emr-cluster-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4894,21 +5008,21 @@ impl Walk for Tag {
 
 /// The `VolumeSpecification` property type of [`Cluster`], [`InstanceFleetConfig`] and [`InstanceGroupConfig`].
 ///
-/// AWS reference: [`AWS::EMR::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-cluster.html), [`AWS::EMR::InstanceFleetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancefleetconfig.html), [`AWS::EMR::InstanceGroupConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emr-instancegroupconfig.html).
+/// AWS reference: [`AWS::EMR::Cluster` `VolumeSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-volumespecification.html), [`AWS::EMR::InstanceFleetConfig` `VolumeSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancefleetconfig-volumespecification.html), [`AWS::EMR::InstanceGroupConfig` `VolumeSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-instancegroupconfig-volumespecification.html).
 ///
 /// [`VolumeSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeSpecification {
-    /// `Iops`: optional.
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-volumespecification.html#cfn-emr-cluster-volumespecification-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `SizeInGB`: required.
+    /// `SizeInGB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-volumespecification.html#cfn-emr-cluster-volumespecification-sizeingb)): integer, required.
     #[serde(rename = "SizeInGB")]
     pub size_in_gb: Value<i64>,
-    /// `Throughput`: optional.
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-volumespecification.html#cfn-emr-cluster-volumespecification-throughput)): integer, optional.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeType`: required.
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emr-cluster-volumespecification.html#cfn-emr-cluster-volumespecification-volumetype)): string, required.
     #[serde(rename = "VolumeType")]
     pub volume_type: Value<String>,
 }

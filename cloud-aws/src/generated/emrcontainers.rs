@@ -11,37 +11,55 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EMRContainers::Endpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html)).
 ///
+/// Resource Schema of AWS::EMRContainers::Endpoint Type
+///
 /// [`Endpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Endpoint {
-    /// `ConfigurationOverrides`: optional, create-only (changing it replaces the resource).
+    /// The configuration overrides for the managed endpoint.
+    ///
+    /// `ConfigurationOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html#cfn-emrcontainers-endpoint-configurationoverrides)): object [`ConfigurationOverrides`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ConfigurationOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_overrides: Option<ConfigurationOverrides>,
-    /// `ExecutionRoleArn`: required, create-only (changing it replaces the resource).
+    /// The execution role ARN for the managed endpoint.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html#cfn-emrcontainers-endpoint-executionrolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-zA-Z0-9-]*):iam::(\d{12})?:(role((\u002F)|(\u002F[\u0021-\u007F]+\u002F))[\w+=,.@-]+)$`. Length: 20 to 2048 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the managed endpoint.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html#cfn-emrcontainers-endpoint-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[0-9A-Za-z][A-Za-z0-9\-_]*`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ReleaseLabel`: required, create-only (changing it replaces the resource).
+    /// The Amazon EMR release label.
+    ///
+    /// `ReleaseLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html#cfn-emrcontainers-endpoint-releaselabel)): string, required, create-only (changing it replaces the resource). Pattern: `[A-Za-z0-9._/-]+`. Length: 1 to 64 characters.
     #[serde(rename = "ReleaseLabel")]
     pub release_label: Value<String>,
-    /// `SessionIdleTimeoutInMinutes`: optional, create-only (changing it replaces the resource).
+    /// The idle timeout in minutes for sessions on the managed endpoint.
+    ///
+    /// `SessionIdleTimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html#cfn-emrcontainers-endpoint-sessionidletimeoutinminutes)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 1440.
     #[serde(
         rename = "SessionIdleTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_idle_timeout_in_minutes: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this managed endpoint.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html#cfn-emrcontainers-endpoint-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the managed endpoint.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html#cfn-emrcontainers-endpoint-type)): string, required, create-only (changing it replaces the resource). Pattern: `\S`. Length: 1 to 64 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `VirtualClusterId`: required, create-only (changing it replaces the resource).
+    /// The ID of the virtual cluster for which the managed endpoint is created.
+    ///
+    /// `VirtualClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html#cfn-emrcontainers-endpoint-virtualclusterid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z]+$`. Length: 1 to 64 characters.
     #[serde(rename = "VirtualClusterId")]
     pub virtual_cluster_id: Value<String>,
 }
@@ -178,16 +196,24 @@ impl ResourceRef<Endpoint> {
 
 /// The properties of an `AWS::EMRContainers::JobTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html)).
 ///
+/// Represents an Amazon EMR on EKS job template. A job template stores the values of a StartJobRun API request in a reusable template, so they can be used to start a job run or to enforce certain values in a StartJobRun API request.
+///
 /// [`JobTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobTemplate {
-    /// `JobTemplateData`: required, create-only (changing it replaces the resource).
+    /// The values of a StartJobRun API request used in job runs started using the job template.
+    ///
+    /// `JobTemplateData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html#cfn-emrcontainers-jobtemplate-jobtemplatedata)): object [`JobTemplateData`], required, create-only (changing it replaces the resource).
     #[serde(rename = "JobTemplateData")]
     pub job_template_data: JobTemplateData,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The specified name of the job template.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html#cfn-emrcontainers-jobtemplate-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// The tags that are associated with the job template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html#cfn-emrcontainers-jobtemplate-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -256,19 +282,29 @@ impl ResourceRef<JobTemplate> {
 
 /// The properties of an `AWS::EMRContainers::SecurityConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html)).
 ///
+/// Resource Schema of AWS::EMRContainers::SecurityConfiguration Type
+///
 /// [`SecurityConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityConfiguration {
-    /// `ContainerProvider`: optional, create-only (changing it replaces the resource).
+    /// Container provider for the security configuration.
+    ///
+    /// `ContainerProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html#cfn-emrcontainers-securityconfiguration-containerprovider)): object [`SecurityConfigurationContainerProvider`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ContainerProvider", skip_serializing_if = "Option::is_none")]
     pub container_provider: Option<SecurityConfigurationContainerProvider>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the security configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html#cfn-emrcontainers-securityconfiguration-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SecurityConfigurationData`: required, create-only (changing it replaces the resource).
+    /// Security configuration input for the security configuration.
+    ///
+    /// `SecurityConfigurationData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html#cfn-emrcontainers-securityconfiguration-securityconfigurationdata)): object [`SecurityConfigurationData`], required, create-only (changing it replaces the resource).
     #[serde(rename = "SecurityConfigurationData")]
     pub security_configuration_data: SecurityConfigurationData,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this security configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html#cfn-emrcontainers-securityconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -343,25 +379,37 @@ impl ResourceRef<SecurityConfiguration> {
 
 /// The properties of an `AWS::EMRContainers::VirtualCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html)).
 ///
+/// Resource Schema of AWS::EMRContainers::VirtualCluster Type
+///
 /// [`VirtualCluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualCluster {
-    /// `ContainerProvider`: required, create-only (changing it replaces the resource).
+    /// Container provider of the virtual cluster.
+    ///
+    /// `ContainerProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html#cfn-emrcontainers-virtualcluster-containerprovider)): object [`VirtualClusterContainerProvider`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ContainerProvider")]
     pub container_provider: VirtualClusterContainerProvider,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the virtual cluster.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html#cfn-emrcontainers-virtualcluster-name)): string, required, create-only (changing it replaces the resource). Pattern: `[\.\-_/#A-Za-z0-9]+`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SecurityConfigurationId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the security configuration.
+    ///
+    /// `SecurityConfigurationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html#cfn-emrcontainers-virtualcluster-securityconfigurationid)): string, optional, create-only (changing it replaces the resource). Pattern: `[0-9a-z]+`. Length: 1 to 64 characters.
     #[serde(
         rename = "SecurityConfigurationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_configuration_id: Option<Value<String>>,
-    /// `SessionEnabled`: optional, create-only (changing it replaces the resource).
+    /// Whether the virtual cluster is session-enabled for Spark Connect.
+    ///
+    /// `SessionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html#cfn-emrcontainers-virtualcluster-sessionenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SessionEnabled", skip_serializing_if = "Option::is_none")]
     pub session_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this virtual cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html#cfn-emrcontainers-virtualcluster-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -443,18 +491,22 @@ impl ResourceRef<VirtualCluster> {
 
 /// The `AtRestEncryptionConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `AtRestEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-atrestencryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`AtRestEncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AtRestEncryptionConfiguration {
-    /// `LocalDiskEncryptionConfiguration`: optional.
+    /// Local disk encryption configuration.
+    ///
+    /// `LocalDiskEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-atrestencryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-atrestencryptionconfiguration-localdiskencryptionconfiguration)): object [`LocalDiskEncryptionConfiguration`], optional.
     #[serde(
         rename = "LocalDiskEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_disk_encryption_configuration: Option<LocalDiskEncryptionConfiguration>,
-    /// `S3EncryptionConfiguration`: optional.
+    /// S3 encryption configuration.
+    ///
+    /// `S3EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-atrestencryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-atrestencryptionconfiguration-s3encryptionconfiguration)): object [`S3EncryptionConfiguration`], optional.
     #[serde(
         rename = "S3EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -501,15 +553,19 @@ impl Walk for AtRestEncryptionConfiguration {
 
 /// The `AuthenticationConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `AuthenticationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-authenticationconfiguration.html).
 ///
 /// Every property is optional: start from [`AuthenticationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthenticationConfiguration {
-    /// `IAMConfiguration`: optional.
+    /// IAM configuration.
+    ///
+    /// `IAMConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-authenticationconfiguration.html#cfn-emrcontainers-securityconfiguration-authenticationconfiguration-iamconfiguration)): object [`IamConfiguration`], optional.
     #[serde(rename = "IAMConfiguration", skip_serializing_if = "Option::is_none")]
     pub iam_configuration: Option<IamConfiguration>,
-    /// `IdentityCenterConfiguration`: optional.
+    /// Identity Center configuration.
+    ///
+    /// `IdentityCenterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-authenticationconfiguration.html#cfn-emrcontainers-securityconfiguration-authenticationconfiguration-identitycenterconfiguration)): object [`IdentityCenterConfiguration`], optional.
     #[serde(
         rename = "IdentityCenterConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -553,12 +609,14 @@ impl Walk for AuthenticationConfiguration {
 
 /// The `AuthorizationConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `AuthorizationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-authorizationconfiguration.html).
 ///
 /// Every property is optional: start from [`AuthorizationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthorizationConfiguration {
-    /// `LakeFormationConfiguration`: optional.
+    /// Lake Formation configuration.
+    ///
+    /// `LakeFormationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-authorizationconfiguration.html#cfn-emrcontainers-securityconfiguration-authorizationconfiguration-lakeformationconfiguration)): object [`LakeFormationConfiguration`], optional.
     #[serde(
         rename = "LakeFormationConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -611,15 +669,15 @@ impl Walk for CertificateProviderType {
 
 /// The `CloudWatchMonitoringConfiguration` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::EMRContainers::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html).
+/// AWS reference: [`AWS::EMRContainers::Endpoint` `CloudWatchMonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-cloudwatchmonitoringconfiguration.html).
 ///
 /// [`CloudWatchMonitoringConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchMonitoringConfiguration {
-    /// `LogGroupName`: required.
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-cloudwatchmonitoringconfiguration.html#cfn-emrcontainers-endpoint-cloudwatchmonitoringconfiguration-loggroupname)): string, required. Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
-    /// `LogStreamNamePrefix`: optional.
+    /// `LogStreamNamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-cloudwatchmonitoringconfiguration.html#cfn-emrcontainers-endpoint-cloudwatchmonitoringconfiguration-logstreamnameprefix)): string, optional. Pattern: `\S`. Length: 1 to 256 characters.
     #[serde(
         rename = "LogStreamNamePrefix",
         skip_serializing_if = "Option::is_none"
@@ -657,18 +715,22 @@ impl Walk for CloudWatchMonitoringConfiguration {
 
 /// The `Configuration` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-configuration.html).
 ///
 /// [`Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Configuration {
-    /// `Classification`: required.
+    /// The classification within a configuration.
+    ///
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-configuration.html#cfn-emrcontainers-jobtemplate-configuration-classification)): string, required. Pattern: `\S`. Length: 1 to 1024 characters.
     #[serde(rename = "Classification")]
     pub classification: Value<String>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-configuration.html#cfn-emrcontainers-jobtemplate-configuration-configurations)): list of (object [`Configuration`]), optional. Items: 0 to 100.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<Configuration>>>,
-    /// `Properties`: optional.
+    /// A set of properties specified within a configuration classification.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-configuration.html#cfn-emrcontainers-jobtemplate-configuration-properties)): map from string to (string), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -712,18 +774,18 @@ impl Walk for Configuration {
 
 /// The `ConfigurationOverrides` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::EMRContainers::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html).
+/// AWS reference: [`AWS::EMRContainers::Endpoint` `ConfigurationOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-configurationoverrides.html).
 ///
 /// Every property is optional: start from [`ConfigurationOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigurationOverrides {
-    /// `ApplicationConfiguration`: optional.
+    /// `ApplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-configurationoverrides.html#cfn-emrcontainers-endpoint-configurationoverrides-applicationconfiguration)): list of (object [`EmreksConfiguration`]), optional. Items: 0 to 100.
     #[serde(
         rename = "ApplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_configuration: Option<Value<Vec<EmreksConfiguration>>>,
-    /// `MonitoringConfiguration`: optional.
+    /// `MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-configurationoverrides.html#cfn-emrcontainers-endpoint-configurationoverrides-monitoringconfiguration)): object [`MonitoringConfiguration`], optional.
     #[serde(
         rename = "MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -767,15 +829,15 @@ impl Walk for ConfigurationOverrides {
 
 /// The `ContainerLogRotationConfiguration` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::EMRContainers::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html).
+/// AWS reference: [`AWS::EMRContainers::Endpoint` `ContainerLogRotationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-containerlogrotationconfiguration.html).
 ///
 /// Every property is required: [`ContainerLogRotationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerLogRotationConfiguration {
-    /// `MaxFilesToKeep`: required.
+    /// `MaxFilesToKeep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-containerlogrotationconfiguration.html#cfn-emrcontainers-endpoint-containerlogrotationconfiguration-maxfilestokeep)): integer, required. Range: 1 to 50.
     #[serde(rename = "MaxFilesToKeep")]
     pub max_files_to_keep: Value<i64>,
-    /// `RotationSize`: required.
+    /// `RotationSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-containerlogrotationconfiguration.html#cfn-emrcontainers-endpoint-containerlogrotationconfiguration-rotationsize)): string, required. Pattern: `^\d+(\.\d+)?[KMG][Bb]?$`. Length: 3 to 12 characters.
     #[serde(rename = "RotationSize")]
     pub rotation_size: Value<String>,
 }
@@ -807,18 +869,18 @@ impl Walk for ContainerLogRotationConfiguration {
 
 /// The `EMREKSConfiguration` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::EMRContainers::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html).
+/// AWS reference: [`AWS::EMRContainers::Endpoint` `EMREKSConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-emreksconfiguration.html).
 ///
 /// [`EmreksConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmreksConfiguration {
-    /// `Classification`: required.
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-emreksconfiguration.html#cfn-emrcontainers-endpoint-emreksconfiguration-classification)): string, required. Pattern: `\S`. Length: 1 to 1024 characters.
     #[serde(rename = "Classification")]
     pub classification: Value<String>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-emreksconfiguration.html#cfn-emrcontainers-endpoint-emreksconfiguration-configurations)): list of (object [`EmreksConfiguration`]), optional. Items: 0 to 100.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<EmreksConfiguration>>>,
-    /// `Properties`: optional.
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-emreksconfiguration.html#cfn-emrcontainers-endpoint-emreksconfiguration-properties)): map from string to (string), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -862,18 +924,22 @@ impl Walk for EmreksConfiguration {
 
 /// The `EncryptionConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-encryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`EncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `AtRestEncryptionConfiguration`: optional.
+    /// At-rest encryption configuration.
+    ///
+    /// `AtRestEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-encryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-encryptionconfiguration-atrestencryptionconfiguration)): object [`AtRestEncryptionConfiguration`], optional.
     #[serde(
         rename = "AtRestEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub at_rest_encryption_configuration: Option<AtRestEncryptionConfiguration>,
-    /// `InTransitEncryptionConfiguration`: optional.
+    /// In-transit encryption configuration.
+    ///
+    /// `InTransitEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-encryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-encryptionconfiguration-intransitencryptionconfiguration)): object [`InTransitEncryptionConfiguration`], optional.
     #[serde(
         rename = "InTransitEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -960,12 +1026,14 @@ impl Walk for EncryptionOption {
 
 /// The `IAMConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `IAMConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-iamconfiguration.html).
 ///
 /// Every property is optional: start from [`IamConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IamConfiguration {
-    /// `SystemRole`: optional.
+    /// The system role ARN.
+    ///
+    /// `SystemRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-iamconfiguration.html#cfn-emrcontainers-securityconfiguration-iamconfiguration-systemrole)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\d{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "SystemRole", skip_serializing_if = "Option::is_none")]
     pub system_role: Option<Value<String>>,
 }
@@ -995,24 +1063,30 @@ impl Walk for IamConfiguration {
 
 /// The `IdentityCenterConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `IdentityCenterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-identitycenterconfiguration.html).
 ///
 /// Every property is optional: start from [`IdentityCenterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IdentityCenterConfiguration {
-    /// `EnableIdentityCenter`: optional.
+    /// Whether to enable Identity Center integration.
+    ///
+    /// `EnableIdentityCenter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-identitycenterconfiguration.html#cfn-emrcontainers-securityconfiguration-identitycenterconfiguration-enableidentitycenter)): boolean, optional.
     #[serde(
         rename = "EnableIdentityCenter",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_identity_center: Option<Value<bool>>,
-    /// `IdentityCenterApplicationAssignmentRequired`: optional.
+    /// Whether Identity Center application assignment is required.
+    ///
+    /// `IdentityCenterApplicationAssignmentRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-identitycenterconfiguration.html#cfn-emrcontainers-securityconfiguration-identitycenterconfiguration-identitycenterapplicationassignmentrequired)): boolean, optional.
     #[serde(
         rename = "IdentityCenterApplicationAssignmentRequired",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_center_application_assignment_required: Option<Value<bool>>,
-    /// `IdentityCenterInstanceARN`: optional.
+    /// The ARN of the Identity Center instance.
+    ///
+    /// `IdentityCenterInstanceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-identitycenterconfiguration.html#cfn-emrcontainers-securityconfiguration-identitycenterconfiguration-identitycenterinstancearn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 10 to 1224 characters.
     #[serde(
         rename = "IdentityCenterInstanceARN",
         skip_serializing_if = "Option::is_none"
@@ -1065,12 +1139,14 @@ impl Walk for IdentityCenterConfiguration {
 
 /// The `InTransitEncryptionConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `InTransitEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-intransitencryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`InTransitEncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InTransitEncryptionConfiguration {
-    /// `TLSCertificateConfiguration`: optional.
+    /// TLS certificate configuration for in-transit encryption.
+    ///
+    /// `TLSCertificateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-intransitencryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-intransitencryptionconfiguration-tlscertificateconfiguration)): object [`TlsCertificateConfiguration`], optional.
     #[serde(
         rename = "TLSCertificateConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1106,15 +1182,19 @@ impl Walk for InTransitEncryptionConfiguration {
 
 /// The `JobDriver` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `JobDriver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobdriver.html).
 ///
 /// Every property is optional: start from [`JobDriver::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobDriver {
-    /// `SparkSqlJobDriver`: optional.
+    /// The job driver for job type.
+    ///
+    /// `SparkSqlJobDriver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobdriver.html#cfn-emrcontainers-jobtemplate-jobdriver-sparksqljobdriver)): object [`SparkSqlJobDriver`], optional.
     #[serde(rename = "SparkSqlJobDriver", skip_serializing_if = "Option::is_none")]
     pub spark_sql_job_driver: Option<SparkSqlJobDriver>,
-    /// `SparkSubmitJobDriver`: optional.
+    /// The information about job driver for Spark submit.
+    ///
+    /// `SparkSubmitJobDriver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobdriver.html#cfn-emrcontainers-jobtemplate-jobdriver-sparksubmitjobdriver)): object [`SparkSubmitJobDriver`], optional.
     #[serde(
         rename = "SparkSubmitJobDriver",
         skip_serializing_if = "Option::is_none"
@@ -1155,33 +1235,45 @@ impl Walk for JobDriver {
 
 /// The `JobTemplateData` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `JobTemplateData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobtemplatedata.html).
 ///
 /// [`JobTemplateData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobTemplateData {
-    /// `ConfigurationOverrides`: optional.
+    /// A configuration specification to be used to override existing configurations. This data type allows job template parameters to be specified within.
+    ///
+    /// `ConfigurationOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobtemplatedata.html#cfn-emrcontainers-jobtemplate-jobtemplatedata-configurationoverrides)): object [`ParametricConfigurationOverrides`], optional.
     #[serde(
         rename = "ConfigurationOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_overrides: Option<ParametricConfigurationOverrides>,
-    /// `ExecutionRoleArn`: required.
+    /// The execution role ARN of the job run, or a template parameter reference.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobtemplatedata.html#cfn-emrcontainers-jobtemplate-jobtemplatedata-executionrolearn)): string, required. Pattern: `^(^arn:(aws[a-zA-Z0-9-]*):iam::(\d{12})?:(role((\u002F)|(\u002F[\u0021-\u007F]+\u002F))[\w+=,.@-]+)$)|([\.\-_\#A-Za-z0-9\$\{\}]+)$`. Length: 4 to 2048 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `JobDriver`: required.
+    /// Specify the driver that the job runs on. Exactly one of the two available job drivers is required, either SparkSqlJobDriver or SparkSubmitJobDriver.
+    ///
+    /// `JobDriver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobtemplatedata.html#cfn-emrcontainers-jobtemplate-jobtemplatedata-jobdriver)): object [`JobDriver`], required.
     #[serde(rename = "JobDriver")]
     pub job_driver: JobDriver,
-    /// `JobTags`: optional.
+    /// The tags assigned to jobs started using the job template.
+    ///
+    /// `JobTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobtemplatedata.html#cfn-emrcontainers-jobtemplate-jobtemplatedata-jobtags)): map from string to (string), optional.
     #[serde(rename = "JobTags", skip_serializing_if = "Option::is_none")]
     pub job_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `ParameterConfiguration`: optional.
+    /// The configuration of parameters existing in the job template.
+    ///
+    /// `ParameterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobtemplatedata.html#cfn-emrcontainers-jobtemplate-jobtemplatedata-parameterconfiguration)): map from string to (object [`TemplateParameterConfiguration`]), optional.
     #[serde(
         rename = "ParameterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub parameter_configuration: Option<BTreeMap<String, TemplateParameterConfiguration>>,
-    /// `ReleaseLabel`: required.
+    /// The release version of Amazon EMR, or a template parameter reference.
+    ///
+    /// `ReleaseLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-jobtemplatedata.html#cfn-emrcontainers-jobtemplate-jobtemplatedata-releaselabel)): string, required. Pattern: `^([\.\-_/A-Za-z0-9]+|\$\{[a-zA-Z]\w*\})$`. Length: 1 to 64 characters.
     #[serde(rename = "ReleaseLabel")]
     pub release_label: Value<String>,
 }
@@ -1250,27 +1342,35 @@ impl Walk for JobTemplateData {
 
 /// The `LakeFormationConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `LakeFormationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-lakeformationconfiguration.html).
 ///
 /// Every property is optional: start from [`LakeFormationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LakeFormationConfiguration {
-    /// `AuthorizedSessionTagValue`: optional.
+    /// The session tag to authorize Lake Formation access.
+    ///
+    /// `AuthorizedSessionTagValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-lakeformationconfiguration.html#cfn-emrcontainers-securityconfiguration-lakeformationconfiguration-authorizedsessiontagvalue)): string, optional. Pattern: `^[\.\-_/#A-Za-z0-9 ]+$`. Length: 1 to 256 characters.
     #[serde(
         rename = "AuthorizedSessionTagValue",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorized_session_tag_value: Option<Value<String>>,
-    /// `QueryAccessControlEnabled`: optional.
+    /// Whether query access control is enabled.
+    ///
+    /// `QueryAccessControlEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-lakeformationconfiguration.html#cfn-emrcontainers-securityconfiguration-lakeformationconfiguration-queryaccesscontrolenabled)): boolean, optional.
     #[serde(
         rename = "QueryAccessControlEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub query_access_control_enabled: Option<Value<bool>>,
-    /// `QueryEngineRoleArn`: optional.
+    /// The ARN of the query engine role.
+    ///
+    /// `QueryEngineRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-lakeformationconfiguration.html#cfn-emrcontainers-securityconfiguration-lakeformationconfiguration-queryenginerolearn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\d{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "QueryEngineRoleArn", skip_serializing_if = "Option::is_none")]
     pub query_engine_role_arn: Option<Value<String>>,
-    /// `SecureNamespaceInfo`: optional.
+    /// Secure namespace information for Lake Formation.
+    ///
+    /// `SecureNamespaceInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-lakeformationconfiguration.html#cfn-emrcontainers-securityconfiguration-lakeformationconfiguration-securenamespaceinfo)): object [`SecureNamespaceInfo`], optional.
     #[serde(
         rename = "SecureNamespaceInfo",
         skip_serializing_if = "Option::is_none"
@@ -1327,15 +1427,19 @@ impl Walk for LakeFormationConfiguration {
 
 /// The `LocalDiskEncryptionConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `LocalDiskEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-localdiskencryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`LocalDiskEncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LocalDiskEncryptionConfiguration {
-    /// `AwsKmsKeyId`: optional.
+    /// The AWS KMS key ID.
+    ///
+    /// `AwsKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-localdiskencryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-localdiskencryptionconfiguration-awskmskeyid)): string, optional.
     #[serde(rename = "AwsKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub aws_kms_key_id: Option<Value<String>>,
-    /// `EncryptionKeyProviderType`: optional.
+    /// The encryption key provider type.
+    ///
+    /// `EncryptionKeyProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-localdiskencryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-localdiskencryptionconfiguration-encryptionkeyprovidertype)): [`EncryptionKeyProviderType`], one of `AwsKms`, optional.
     #[serde(
         rename = "EncryptionKeyProviderType",
         skip_serializing_if = "Option::is_none"
@@ -1379,27 +1483,27 @@ impl Walk for LocalDiskEncryptionConfiguration {
 
 /// The `MonitoringConfiguration` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::EMRContainers::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html).
+/// AWS reference: [`AWS::EMRContainers::Endpoint` `MonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-monitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`MonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MonitoringConfiguration {
-    /// `CloudWatchMonitoringConfiguration`: optional.
+    /// `CloudWatchMonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-monitoringconfiguration.html#cfn-emrcontainers-endpoint-monitoringconfiguration-cloudwatchmonitoringconfiguration)): object [`CloudWatchMonitoringConfiguration`], optional.
     #[serde(
         rename = "CloudWatchMonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_monitoring_configuration: Option<CloudWatchMonitoringConfiguration>,
-    /// `ContainerLogRotationConfiguration`: optional.
+    /// `ContainerLogRotationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-monitoringconfiguration.html#cfn-emrcontainers-endpoint-monitoringconfiguration-containerlogrotationconfiguration)): object [`ContainerLogRotationConfiguration`], optional.
     #[serde(
         rename = "ContainerLogRotationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_log_rotation_configuration: Option<ContainerLogRotationConfiguration>,
-    /// `PersistentAppUI`: optional.
+    /// `PersistentAppUI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-monitoringconfiguration.html#cfn-emrcontainers-endpoint-monitoringconfiguration-persistentappui)): [`PersistentAppUi`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "PersistentAppUI", skip_serializing_if = "Option::is_none")]
     pub persistent_app_ui: Option<Value<PersistentAppUi>>,
-    /// `S3MonitoringConfiguration`: optional.
+    /// `S3MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-monitoringconfiguration.html#cfn-emrcontainers-endpoint-monitoringconfiguration-s3monitoringconfiguration)): object [`S3MonitoringConfiguration`], optional.
     #[serde(
         rename = "S3MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1465,15 +1569,19 @@ impl Walk for MonitoringConfiguration {
 
 /// The `ParametricCloudWatchMonitoringConfiguration` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `ParametricCloudWatchMonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametriccloudwatchmonitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`ParametricCloudWatchMonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParametricCloudWatchMonitoringConfiguration {
-    /// `LogGroupName`: optional.
+    /// The name of the log group for log publishing, or a template parameter reference.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametriccloudwatchmonitoringconfiguration.html#cfn-emrcontainers-jobtemplate-parametriccloudwatchmonitoringconfiguration-loggroupname)): string, optional. Pattern: `^[\.\-_/#A-Za-z0-9\$\{\}]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `LogStreamNamePrefix`: optional.
+    /// The specified name prefix for log streams.
+    ///
+    /// `LogStreamNamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametriccloudwatchmonitoringconfiguration.html#cfn-emrcontainers-jobtemplate-parametriccloudwatchmonitoringconfiguration-logstreamnameprefix)): string, optional. Pattern: `\S`. Length: 1 to 256 characters.
     #[serde(
         rename = "LogStreamNamePrefix",
         skip_serializing_if = "Option::is_none"
@@ -1514,18 +1622,20 @@ impl Walk for ParametricCloudWatchMonitoringConfiguration {
 
 /// The `ParametricConfigurationOverrides` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `ParametricConfigurationOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametricconfigurationoverrides.html).
 ///
 /// Every property is optional: start from [`ParametricConfigurationOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParametricConfigurationOverrides {
-    /// `ApplicationConfiguration`: optional.
+    /// `ApplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametricconfigurationoverrides.html#cfn-emrcontainers-jobtemplate-parametricconfigurationoverrides-applicationconfiguration)): list of (object [`Configuration`]), optional. Items: 0 to 100.
     #[serde(
         rename = "ApplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_configuration: Option<Value<Vec<Configuration>>>,
-    /// `MonitoringConfiguration`: optional.
+    /// Configuration setting for monitoring. This data type allows job template parameters to be specified within.
+    ///
+    /// `MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametricconfigurationoverrides.html#cfn-emrcontainers-jobtemplate-parametricconfigurationoverrides-monitoringconfiguration)): object [`ParametricMonitoringConfiguration`], optional.
     #[serde(
         rename = "MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1572,21 +1682,27 @@ impl Walk for ParametricConfigurationOverrides {
 
 /// The `ParametricMonitoringConfiguration` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `ParametricMonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametricmonitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`ParametricMonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParametricMonitoringConfiguration {
-    /// `CloudWatchMonitoringConfiguration`: optional.
+    /// A configuration for CloudWatch monitoring. This data type allows job template parameters to be specified within.
+    ///
+    /// `CloudWatchMonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametricmonitoringconfiguration.html#cfn-emrcontainers-jobtemplate-parametricmonitoringconfiguration-cloudwatchmonitoringconfiguration)): object [`ParametricCloudWatchMonitoringConfiguration`], optional.
     #[serde(
         rename = "CloudWatchMonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_monitoring_configuration: Option<ParametricCloudWatchMonitoringConfiguration>,
-    /// `PersistentAppUI`: optional.
+    /// Monitoring configurations for the persistent application UI, or a template parameter reference.
+    ///
+    /// `PersistentAppUI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametricmonitoringconfiguration.html#cfn-emrcontainers-jobtemplate-parametricmonitoringconfiguration-persistentappui)): string, optional. Pattern: `^[\.\-_/#A-Za-z0-9\$\{\}]+$`. Length: 1 to 512 characters.
     #[serde(rename = "PersistentAppUI", skip_serializing_if = "Option::is_none")]
     pub persistent_app_ui: Option<Value<String>>,
-    /// `S3MonitoringConfiguration`: optional.
+    /// Amazon S3 configuration for monitoring log publishing. This data type allows job template parameters to be specified within.
+    ///
+    /// `S3MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametricmonitoringconfiguration.html#cfn-emrcontainers-jobtemplate-parametricmonitoringconfiguration-s3monitoringconfiguration)): object [`ParametricS3MonitoringConfiguration`], optional.
     #[serde(
         rename = "S3MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1641,12 +1757,14 @@ impl Walk for ParametricMonitoringConfiguration {
 
 /// The `ParametricS3MonitoringConfiguration` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `ParametricS3MonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametrics3monitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`ParametricS3MonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParametricS3MonitoringConfiguration {
-    /// `LogUri`: optional.
+    /// Amazon S3 destination URI for log publishing.
+    ///
+    /// `LogUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-parametrics3monitoringconfiguration.html#cfn-emrcontainers-jobtemplate-parametrics3monitoringconfiguration-loguri)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*$`. Length: 1 to 10280 characters.
     #[serde(rename = "LogUri", skip_serializing_if = "Option::is_none")]
     pub log_uri: Option<Value<String>>,
 }
@@ -1696,15 +1814,19 @@ impl Walk for PersistentAppUi {
 
 /// The `S3EncryptionConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `S3EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-s3encryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`S3EncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3EncryptionConfiguration {
-    /// `EncryptionOption`: optional.
+    /// The S3 encryption option.
+    ///
+    /// `EncryptionOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-s3encryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-s3encryptionconfiguration-encryptionoption)): [`EncryptionOption`], one of `SSE-S3`, `SSE-KMS`, `CSE-KMS`, optional.
     #[serde(rename = "EncryptionOption", skip_serializing_if = "Option::is_none")]
     pub encryption_option: Option<Value<EncryptionOption>>,
-    /// `KMSKeyId`: optional.
+    /// The KMS key ID for encryption.
+    ///
+    /// `KMSKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-s3encryptionconfiguration.html#cfn-emrcontainers-securityconfiguration-s3encryptionconfiguration-kmskeyid)): string, optional.
     #[serde(rename = "KMSKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -1742,12 +1864,12 @@ impl Walk for S3EncryptionConfiguration {
 
 /// The `S3MonitoringConfiguration` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::EMRContainers::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html).
+/// AWS reference: [`AWS::EMRContainers::Endpoint` `S3MonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-s3monitoringconfiguration.html).
 ///
 /// Every property is required: [`S3MonitoringConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3MonitoringConfiguration {
-    /// `LogUri`: required.
+    /// `LogUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-s3monitoringconfiguration.html#cfn-emrcontainers-endpoint-s3monitoringconfiguration-loguri)): string, required. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*$`. Length: 1 to 10280 characters.
     #[serde(rename = "LogUri")]
     pub log_uri: Value<String>,
 }
@@ -1773,15 +1895,19 @@ impl Walk for S3MonitoringConfiguration {
 
 /// The `SecureNamespaceInfo` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `SecureNamespaceInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-securenamespaceinfo.html).
 ///
 /// Every property is optional: start from [`SecureNamespaceInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecureNamespaceInfo {
-    /// `ClusterId`: optional.
+    /// The ID of the cluster.
+    ///
+    /// `ClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-securenamespaceinfo.html#cfn-emrcontainers-securityconfiguration-securenamespaceinfo-clusterid)): string, optional. Pattern: `^[0-9A-Za-z][A-Za-z0-9\-_]*$`. Length: 1 to 100 characters.
     #[serde(rename = "ClusterId", skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<Value<String>>,
-    /// `Namespace`: optional.
+    /// The namespace.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-securenamespaceinfo.html#cfn-emrcontainers-securityconfiguration-securenamespaceinfo-namespace)): string, optional. Pattern: `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`. Length: 1 to 63 characters.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -1819,12 +1945,14 @@ impl Walk for SecureNamespaceInfo {
 
 /// The `ContainerInfo` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `ContainerInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-containerinfo.html).
 ///
 /// Every property is optional: start from [`SecurityConfigurationContainerInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecurityConfigurationContainerInfo {
-    /// `EksInfo`: optional.
+    /// EKS information.
+    ///
+    /// `EksInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-containerinfo.html#cfn-emrcontainers-securityconfiguration-containerinfo-eksinfo)): object [`SecurityConfigurationEksInfo`], optional.
     #[serde(rename = "EksInfo", skip_serializing_if = "Option::is_none")]
     pub eks_info: Option<SecurityConfigurationEksInfo>,
 }
@@ -1854,18 +1982,24 @@ impl Walk for SecurityConfigurationContainerInfo {
 
 /// The `ContainerProvider` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `ContainerProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-containerprovider.html).
 ///
 /// [`SecurityConfigurationContainerProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityConfigurationContainerProvider {
-    /// `Id`: required.
+    /// The container provider ID.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-containerprovider.html#cfn-emrcontainers-securityconfiguration-containerprovider-id)): string, required. Pattern: `^[0-9A-Za-z][A-Za-z0-9\-_]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Info`: optional.
+    /// Container information.
+    ///
+    /// `Info` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-containerprovider.html#cfn-emrcontainers-securityconfiguration-containerprovider-info)): object [`SecurityConfigurationContainerInfo`], optional.
     #[serde(rename = "Info", skip_serializing_if = "Option::is_none")]
     pub info: Option<SecurityConfigurationContainerInfo>,
-    /// `Type`: required.
+    /// The container provider type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-containerprovider.html#cfn-emrcontainers-securityconfiguration-containerprovider-type)): [`Type`], one of `EKS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -1903,24 +2037,30 @@ impl Walk for SecurityConfigurationContainerProvider {
 
 /// The `SecurityConfigurationData` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `SecurityConfigurationData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-securityconfigurationdata.html).
 ///
 /// Every property is optional: start from [`SecurityConfigurationData::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecurityConfigurationData {
-    /// `AuthenticationConfiguration`: optional.
+    /// Authentication configuration for the security configuration.
+    ///
+    /// `AuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-securityconfigurationdata.html#cfn-emrcontainers-securityconfiguration-securityconfigurationdata-authenticationconfiguration)): object [`AuthenticationConfiguration`], optional.
     #[serde(
         rename = "AuthenticationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_configuration: Option<AuthenticationConfiguration>,
-    /// `AuthorizationConfiguration`: optional.
+    /// Authorization configuration for the security configuration.
+    ///
+    /// `AuthorizationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-securityconfigurationdata.html#cfn-emrcontainers-securityconfiguration-securityconfigurationdata-authorizationconfiguration)): object [`AuthorizationConfiguration`], optional.
     #[serde(
         rename = "AuthorizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_configuration: Option<AuthorizationConfiguration>,
-    /// `EncryptionConfiguration`: optional.
+    /// Encryption configuration for the security configuration.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-securityconfigurationdata.html#cfn-emrcontainers-securityconfiguration-securityconfigurationdata-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1975,12 +2115,14 @@ impl Walk for SecurityConfigurationData {
 
 /// The `EksInfo` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `EksInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-eksinfo.html).
 ///
 /// Every property is optional: start from [`SecurityConfigurationEksInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecurityConfigurationEksInfo {
-    /// `Namespace`: optional.
+    /// The EKS namespace.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-eksinfo.html#cfn-emrcontainers-securityconfiguration-eksinfo-namespace)): string, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
 }
@@ -2010,15 +2152,15 @@ impl Walk for SecurityConfigurationEksInfo {
 
 /// The `SparkSqlJobDriver` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `SparkSqlJobDriver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-sparksqljobdriver.html).
 ///
 /// Every property is optional: start from [`SparkSqlJobDriver::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SparkSqlJobDriver {
-    /// `EntryPoint`: optional.
+    /// `EntryPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-sparksqljobdriver.html#cfn-emrcontainers-jobtemplate-sparksqljobdriver-entrypoint)): string, optional. Pattern: `\S`. Length: 1 to 256 characters.
     #[serde(rename = "EntryPoint", skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<Value<String>>,
-    /// `SparkSqlParameters`: optional.
+    /// `SparkSqlParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-sparksqljobdriver.html#cfn-emrcontainers-jobtemplate-sparksqljobdriver-sparksqlparameters)): string, optional. Pattern: `\S`. Length: 1 to 102400 characters.
     #[serde(rename = "SparkSqlParameters", skip_serializing_if = "Option::is_none")]
     pub spark_sql_parameters: Option<Value<String>>,
 }
@@ -2056,21 +2198,21 @@ impl Walk for SparkSqlJobDriver {
 
 /// The `SparkSubmitJobDriver` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `SparkSubmitJobDriver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-sparksubmitjobdriver.html).
 ///
 /// [`SparkSubmitJobDriver::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SparkSubmitJobDriver {
-    /// `EntryPoint`: required.
+    /// `EntryPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-sparksubmitjobdriver.html#cfn-emrcontainers-jobtemplate-sparksubmitjobdriver-entrypoint)): string, required. Pattern: `\S`. Length: 1 to 256 characters.
     #[serde(rename = "EntryPoint")]
     pub entry_point: Value<String>,
-    /// `EntryPointArguments`: optional.
+    /// `EntryPointArguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-sparksubmitjobdriver.html#cfn-emrcontainers-jobtemplate-sparksubmitjobdriver-entrypointarguments)): list of (string), optional. Each item: Pattern: `\S`. Each item: Length: 1 to 10280 characters.
     #[serde(
         rename = "EntryPointArguments",
         skip_serializing_if = "Option::is_none"
     )]
     pub entry_point_arguments: Option<Value<Vec<Value<String>>>>,
-    /// `SparkSubmitParameters`: optional.
+    /// `SparkSubmitParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-sparksubmitjobdriver.html#cfn-emrcontainers-jobtemplate-sparksubmitjobdriver-sparksubmitparameters)): string, optional. Pattern: `\S`. Length: 1 to 102400 characters.
     #[serde(
         rename = "SparkSubmitParameters",
         skip_serializing_if = "Option::is_none"
@@ -2117,15 +2259,19 @@ impl Walk for SparkSubmitJobDriver {
 
 /// The `Tag` property type of [`Endpoint`], [`JobTemplate`], [`SecurityConfiguration`] and [`VirtualCluster`].
 ///
-/// AWS reference: [`AWS::EMRContainers::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-endpoint.html), [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html), [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html), [`AWS::EMRContainers::VirtualCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html).
+/// AWS reference: [`AWS::EMRContainers::Endpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-tag.html), [`AWS::EMRContainers::JobTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-tag.html), [`AWS::EMRContainers::SecurityConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-tag.html), [`AWS::EMRContainers::VirtualCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A user-defined key, which is the minimum required information for a valid tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-tag.html#cfn-emrcontainers-endpoint-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// A user-defined value, which is optional in a tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-endpoint-tag.html#cfn-emrcontainers-endpoint-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2154,15 +2300,19 @@ impl Walk for Tag {
 
 /// The `TemplateParameterConfiguration` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::EMRContainers::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-jobtemplate.html).
+/// AWS reference: [`AWS::EMRContainers::JobTemplate` `TemplateParameterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-templateparameterconfiguration.html).
 ///
 /// Every property is optional: start from [`TemplateParameterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TemplateParameterConfiguration {
-    /// `DefaultValue`: optional.
+    /// The default value for the job template parameter.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-templateparameterconfiguration.html#cfn-emrcontainers-jobtemplate-templateparameterconfiguration-defaultvalue)): string, optional. Pattern: `\S`. Length: 1 to 1024 characters.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of the job template parameter.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-jobtemplate-templateparameterconfiguration.html#cfn-emrcontainers-jobtemplate-templateparameterconfiguration-type)): [`TemplateParameterConfigurationType`], one of `NUMBER`, `STRING`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<TemplateParameterConfigurationType>>,
 }
@@ -2220,24 +2370,30 @@ impl Walk for TemplateParameterConfigurationType {
 
 /// The `TLSCertificateConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-securityconfiguration.html).
+/// AWS reference: [`AWS::EMRContainers::SecurityConfiguration` `TLSCertificateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-tlscertificateconfiguration.html).
 ///
 /// Every property is optional: start from [`TlsCertificateConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TlsCertificateConfiguration {
-    /// `CertificateProviderType`: optional.
+    /// The certificate provider type.
+    ///
+    /// `CertificateProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-tlscertificateconfiguration.html#cfn-emrcontainers-securityconfiguration-tlscertificateconfiguration-certificateprovidertype)): [`CertificateProviderType`], one of `PEM`, optional.
     #[serde(
         rename = "CertificateProviderType",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_provider_type: Option<Value<CertificateProviderType>>,
-    /// `PrivateKeySecretArn`: optional.
+    /// The ARN of the secret containing the private key.
+    ///
+    /// `PrivateKeySecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-tlscertificateconfiguration.html#cfn-emrcontainers-securityconfiguration-tlscertificateconfiguration-privatekeysecretarn)): string, optional.
     #[serde(
         rename = "PrivateKeySecretArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub private_key_secret_arn: Option<Value<String>>,
-    /// `PublicKeySecretArn`: optional.
+    /// The ARN of the secret containing the public key.
+    ///
+    /// `PublicKeySecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-securityconfiguration-tlscertificateconfiguration.html#cfn-emrcontainers-securityconfiguration-tlscertificateconfiguration-publickeysecretarn)): string, optional.
     #[serde(rename = "PublicKeySecretArn", skip_serializing_if = "Option::is_none")]
     pub public_key_secret_arn: Option<Value<String>>,
 }
@@ -2303,12 +2459,12 @@ impl Walk for Type {
 
 /// The `ContainerInfo` property type of [`VirtualCluster`].
 ///
-/// AWS reference: [`AWS::EMRContainers::VirtualCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html).
+/// AWS reference: [`AWS::EMRContainers::VirtualCluster` `ContainerInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-containerinfo.html).
 ///
 /// Every property is required: [`VirtualClusterContainerInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualClusterContainerInfo {
-    /// `EksInfo`: required.
+    /// `EksInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-containerinfo.html#cfn-emrcontainers-virtualcluster-containerinfo-eksinfo)): object [`VirtualClusterEksInfo`], required.
     #[serde(rename = "EksInfo")]
     pub eks_info: VirtualClusterEksInfo,
 }
@@ -2334,18 +2490,22 @@ impl Walk for VirtualClusterContainerInfo {
 
 /// The `ContainerProvider` property type of [`VirtualCluster`].
 ///
-/// AWS reference: [`AWS::EMRContainers::VirtualCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html).
+/// AWS reference: [`AWS::EMRContainers::VirtualCluster` `ContainerProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-containerprovider.html).
 ///
 /// Every property is required: [`VirtualClusterContainerProvider::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualClusterContainerProvider {
-    /// `Id`: required.
+    /// The ID of the container cluster
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-containerprovider.html#cfn-emrcontainers-virtualcluster-containerprovider-id)): string, required. Pattern: `^[0-9A-Za-z][A-Za-z0-9\-_]*`. Length: 1 to 100 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Info`: required.
+    /// `Info` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-containerprovider.html#cfn-emrcontainers-virtualcluster-containerprovider-info)): object [`VirtualClusterContainerInfo`], required.
     #[serde(rename = "Info")]
     pub info: VirtualClusterContainerInfo,
-    /// `Type`: required.
+    /// The type of the container provider
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-containerprovider.html#cfn-emrcontainers-virtualcluster-containerprovider-type)): [`Type`], one of `EKS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -2381,12 +2541,12 @@ impl Walk for VirtualClusterContainerProvider {
 
 /// The `EksInfo` property type of [`VirtualCluster`].
 ///
-/// AWS reference: [`AWS::EMRContainers::VirtualCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrcontainers-virtualcluster.html).
+/// AWS reference: [`AWS::EMRContainers::VirtualCluster` `EksInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-eksinfo.html).
 ///
 /// Every property is required: [`VirtualClusterEksInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualClusterEksInfo {
-    /// `Namespace`: required.
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrcontainers-virtualcluster-eksinfo.html#cfn-emrcontainers-virtualcluster-eksinfo-namespace)): string, required. Pattern: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`. Length: 1 to 63 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }

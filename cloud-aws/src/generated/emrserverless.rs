@@ -11,82 +11,116 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EMRServerless::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html)).
 ///
+/// Resource schema for AWS::EMRServerless::Application Type
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `Architecture`: optional.
+    /// The cpu architecture of an application.
+    ///
+    /// `Architecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-architecture)): [`Architecture`], one of `ARM64`, `X86_64`, optional.
     #[serde(rename = "Architecture", skip_serializing_if = "Option::is_none")]
     pub architecture: Option<Value<Architecture>>,
-    /// `AutoStartConfiguration`: optional.
+    /// Configuration for Auto Start of Application.
+    ///
+    /// `AutoStartConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-autostartconfiguration)): object [`AutoStartConfiguration`], optional.
     #[serde(
         rename = "AutoStartConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_start_configuration: Option<AutoStartConfiguration>,
-    /// `AutoStopConfiguration`: optional.
+    /// Configuration for Auto Stop of Application.
+    ///
+    /// `AutoStopConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-autostopconfiguration)): object [`AutoStopConfiguration`], optional.
     #[serde(
         rename = "AutoStopConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_stop_configuration: Option<AutoStopConfiguration>,
-    /// `IdentityCenterConfiguration`: optional.
+    /// The IAM IdentityCenter configuration for trusted-identity-propagation on this application. Supported with release labels emr-7.8.0 and above.
+    ///
+    /// `IdentityCenterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-identitycenterconfiguration)): object [`IdentityCenterConfiguration`], optional.
     #[serde(
         rename = "IdentityCenterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_center_configuration: Option<IdentityCenterConfiguration>,
-    /// `ImageConfiguration`: optional.
+    /// The image configuration.
+    ///
+    /// `ImageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-imageconfiguration)): object [`ImageConfigurationInput`], optional.
     #[serde(rename = "ImageConfiguration", skip_serializing_if = "Option::is_none")]
     pub image_configuration: Option<ImageConfigurationInput>,
-    /// `InitialCapacity`: optional.
+    /// Initial capacity initialized when an Application is started.
+    ///
+    /// `InitialCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-initialcapacity)): list of (object [`InitialCapacityConfigKeyValuePair`]), optional.
     #[serde(rename = "InitialCapacity", skip_serializing_if = "Option::is_none")]
     pub initial_capacity: Option<Value<Vec<InitialCapacityConfigKeyValuePair>>>,
-    /// `InteractiveConfiguration`: optional.
+    /// `InteractiveConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-interactiveconfiguration)): object [`InteractiveConfiguration`], optional.
     #[serde(
         rename = "InteractiveConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub interactive_configuration: Option<InteractiveConfiguration>,
-    /// `MaximumCapacity`: optional.
+    /// Maximum allowed cumulative resources for an Application. No new resources will be created once the limit is hit.
+    ///
+    /// `MaximumCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-maximumcapacity)): object [`MaximumAllowedResources`], optional.
     #[serde(rename = "MaximumCapacity", skip_serializing_if = "Option::is_none")]
     pub maximum_capacity: Option<MaximumAllowedResources>,
-    /// `MonitoringConfiguration`: optional.
+    /// Monitoring configuration for batch and interactive JobRun.
+    ///
+    /// `MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-monitoringconfiguration)): object [`MonitoringConfiguration`], optional.
     #[serde(
         rename = "MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// User friendly Application name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9._\/#-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NetworkConfiguration`: optional.
+    /// Network Configuration for customer VPC connectivity.
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `ReleaseLabel`: required.
+    /// EMR release label.
+    ///
+    /// `ReleaseLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-releaselabel)): string, required. Pattern: `^[A-Za-z0-9._/-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "ReleaseLabel")]
     pub release_label: Value<String>,
-    /// `RuntimeConfiguration`: optional.
+    /// Runtime configuration for batch and interactive JobRun.
+    ///
+    /// `RuntimeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-runtimeconfiguration)): list of (object [`ConfigurationObject`]), optional. Items: 0 to 100.
     #[serde(
         rename = "RuntimeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub runtime_configuration: Option<Value<Vec<ConfigurationObject>>>,
-    /// `SchedulerConfiguration`: optional.
+    /// The scheduler configuration for batch and streaming jobs running on this application. Supported with release labels emr-7.0.0 and above.
+    ///
+    /// `SchedulerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-schedulerconfiguration)): object [`SchedulerConfiguration`], optional.
     #[serde(
         rename = "SchedulerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduler_configuration: Option<SchedulerConfiguration>,
-    /// `Tags`: optional.
+    /// Tag map with key and value
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the application
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-type)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `WorkerTypeSpecifications`: optional.
+    /// The key-value pairs that specify worker type to WorkerTypeSpecificationInput. This parameter must contain all valid worker types for a Spark or Hive application. Valid worker types include Driver and Executor for Spark applications and HiveDriver and TezTask for Hive applications. You can either set image details in this parameter for each worker type, or in imageConfiguration for all worker types.
+    ///
+    /// `WorkerTypeSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html#cfn-emrserverless-application-workertypespecifications)): map from string to (object [`WorkerTypeSpecificationInput`]), optional.
     #[serde(
         rename = "WorkerTypeSpecifications",
         skip_serializing_if = "Option::is_none"
@@ -303,12 +337,14 @@ impl Walk for Architecture {
 
 /// The `AutoStartConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `AutoStartConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-autostartconfiguration.html).
 ///
 /// Every property is optional: start from [`AutoStartConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoStartConfiguration {
-    /// `Enabled`: optional.
+    /// If set to true, the Application will automatically start. Defaults to true.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-autostartconfiguration.html#cfn-emrserverless-application-autostartconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -338,15 +374,19 @@ impl Walk for AutoStartConfiguration {
 
 /// The `AutoStopConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `AutoStopConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-autostopconfiguration.html).
 ///
 /// Every property is optional: start from [`AutoStopConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoStopConfiguration {
-    /// `Enabled`: optional.
+    /// If set to true, the Application will automatically stop after being idle. Defaults to true.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-autostopconfiguration.html#cfn-emrserverless-application-autostopconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `IdleTimeoutMinutes`: optional.
+    /// The amount of time \[in minutes\] to wait before auto stopping the Application when idle. Defaults to 15 minutes.
+    ///
+    /// `IdleTimeoutMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-autostopconfiguration.html#cfn-emrserverless-application-autostopconfiguration-idletimeoutminutes)): integer, optional.
     #[serde(rename = "IdleTimeoutMinutes", skip_serializing_if = "Option::is_none")]
     pub idle_timeout_minutes: Option<Value<i64>>,
 }
@@ -384,27 +424,37 @@ impl Walk for AutoStopConfiguration {
 
 /// The `CloudWatchLoggingConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `CloudWatchLoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-cloudwatchloggingconfiguration.html).
 ///
 /// Every property is optional: start from [`CloudWatchLoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchLoggingConfiguration {
-    /// `Enabled`: optional.
+    /// If set to false, CloudWatch logging will be turned off. Defaults to false.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-cloudwatchloggingconfiguration.html#cfn-emrserverless-application-cloudwatchloggingconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EncryptionKeyArn`: optional.
+    /// KMS key ARN to encrypt the logs stored in given CloudWatch log-group.
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-cloudwatchloggingconfiguration.html#cfn-emrserverless-application-cloudwatchloggingconfiguration-encryptionkeyarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\-]*:(\d{12})?:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `LogGroupName`: optional.
+    /// Log-group name to produce log-streams on CloudWatch. If undefined, logs will be produced in a default log-group /aws/emr-serverless
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-cloudwatchloggingconfiguration.html#cfn-emrserverless-application-cloudwatchloggingconfiguration-loggroupname)): string, optional. Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `LogStreamNamePrefix`: optional.
+    /// Log-stream name prefix by which log-stream names will start in the CloudWatch Log-group.
+    ///
+    /// `LogStreamNamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-cloudwatchloggingconfiguration.html#cfn-emrserverless-application-cloudwatchloggingconfiguration-logstreamnameprefix)): string, optional. Pattern: `^[^:*]*$`. Length: 1 to 512 characters.
     #[serde(
         rename = "LogStreamNamePrefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_stream_name_prefix: Option<Value<String>>,
-    /// `LogTypeMap`: optional.
+    /// The specific log-streams which need to be uploaded to CloudWatch.
+    ///
+    /// `LogTypeMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-cloudwatchloggingconfiguration.html#cfn-emrserverless-application-cloudwatchloggingconfiguration-logtypemap)): list of (object [`LogTypeMapKeyValuePair`]), optional.
     #[serde(rename = "LogTypeMap", skip_serializing_if = "Option::is_none")]
     pub log_type_map: Option<Value<Vec<LogTypeMapKeyValuePair>>>,
 }
@@ -466,18 +516,20 @@ impl Walk for CloudWatchLoggingConfiguration {
 
 /// The `ConfigurationObject` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `ConfigurationObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-configurationobject.html).
 ///
 /// [`ConfigurationObject::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationObject {
-    /// `Classification`: required.
+    /// String with a maximum length of 1024.
+    ///
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-configurationobject.html#cfn-emrserverless-application-configurationobject-classification)): string, required. Pattern: `.*\S.*`. Length: 1 to 1024 characters.
     #[serde(rename = "Classification")]
     pub classification: Value<String>,
-    /// `Configurations`: optional.
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-configurationobject.html#cfn-emrserverless-application-configurationobject-configurations)): list of (object [`ConfigurationObject`]), optional. Items: 0 to 100.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<Value<Vec<ConfigurationObject>>>,
-    /// `Properties`: optional.
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-configurationobject.html#cfn-emrserverless-application-configurationobject-properties)): map from string to (string), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -521,12 +573,14 @@ impl Walk for ConfigurationObject {
 
 /// The `IdentityCenterConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `IdentityCenterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-identitycenterconfiguration.html).
 ///
 /// Every property is optional: start from [`IdentityCenterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IdentityCenterConfiguration {
-    /// `IdentityCenterInstanceArn`: optional.
+    /// The IAM IdentityCenter instance arn
+    ///
+    /// `IdentityCenterInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-identitycenterconfiguration.html#cfn-emrserverless-application-identitycenterconfiguration-identitycenterinstancearn)): string, optional. Pattern: `^arn:(aws[a-zA-Z0-9-]*):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 1 to 1024 characters.
     #[serde(
         rename = "IdentityCenterInstanceArn",
         skip_serializing_if = "Option::is_none"
@@ -559,12 +613,14 @@ impl Walk for IdentityCenterConfiguration {
 
 /// The `ImageConfigurationInput` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `ImageConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-imageconfigurationinput.html).
 ///
 /// Every property is optional: start from [`ImageConfigurationInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageConfigurationInput {
-    /// `ImageUri`: optional.
+    /// The URI of an image in the Amazon ECR registry. This field is required when you create a new application. If you leave this field blank in an update, Amazon EMR will remove the image configuration.
+    ///
+    /// `ImageUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-imageconfigurationinput.html#cfn-emrserverless-application-imageconfigurationinput-imageuri)): string, optional. Pattern: `^([a-z0-9]+[a-z0-9-.]*)\/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?:\:([a-zA-Z0-9_][a-zA-Z0-9-._]{0,299})|@(sha256:[0-9a-f]{64}))$`. Length: 1 to 1024 characters.
     #[serde(rename = "ImageUri", skip_serializing_if = "Option::is_none")]
     pub image_uri: Option<Value<String>>,
 }
@@ -594,15 +650,17 @@ impl Walk for ImageConfigurationInput {
 
 /// The `InitialCapacityConfig` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `InitialCapacityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-initialcapacityconfig.html).
 ///
 /// Every property is required: [`InitialCapacityConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InitialCapacityConfig {
-    /// `WorkerConfiguration`: required.
+    /// `WorkerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-initialcapacityconfig.html#cfn-emrserverless-application-initialcapacityconfig-workerconfiguration)): object [`WorkerConfiguration`], required.
     #[serde(rename = "WorkerConfiguration")]
     pub worker_configuration: WorkerConfiguration,
-    /// `WorkerCount`: required.
+    /// Initial count of workers to be initialized when an Application is started. This count will be continued to be maintained until the Application is stopped
+    ///
+    /// `WorkerCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-initialcapacityconfig.html#cfn-emrserverless-application-initialcapacityconfig-workercount)): integer, required. Range: 1 to 1000000.
     #[serde(rename = "WorkerCount")]
     pub worker_count: Value<i64>,
 }
@@ -634,15 +692,17 @@ impl Walk for InitialCapacityConfig {
 
 /// The `InitialCapacityConfigKeyValuePair` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `InitialCapacityConfigKeyValuePair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-initialcapacityconfigkeyvaluepair.html).
 ///
 /// Every property is required: [`InitialCapacityConfigKeyValuePair::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InitialCapacityConfigKeyValuePair {
-    /// `Key`: required.
+    /// Worker type for an analytics framework.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-initialcapacityconfigkeyvaluepair.html#cfn-emrserverless-application-initialcapacityconfigkeyvaluepair-key)): string, required. Pattern: `^[a-zA-Z]+[-_]*[a-zA-Z]+$`. Length: 1 to 50 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-initialcapacityconfigkeyvaluepair.html#cfn-emrserverless-application-initialcapacityconfigkeyvaluepair-value)): object [`InitialCapacityConfig`], required.
     #[serde(rename = "Value")]
     pub value: InitialCapacityConfig,
 }
@@ -671,21 +731,27 @@ impl Walk for InitialCapacityConfigKeyValuePair {
 
 /// The `InteractiveConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `InteractiveConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-interactiveconfiguration.html).
 ///
 /// Every property is optional: start from [`InteractiveConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InteractiveConfiguration {
-    /// `LivyEndpointEnabled`: optional.
+    /// Enables an Apache Livy endpoint that you can connect to and run interactive jobs
+    ///
+    /// `LivyEndpointEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-interactiveconfiguration.html#cfn-emrserverless-application-interactiveconfiguration-livyendpointenabled)): boolean, optional.
     #[serde(
         rename = "LivyEndpointEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub livy_endpoint_enabled: Option<Value<bool>>,
-    /// `SessionEnabled`: optional.
+    /// Enables interactive sessions on the application
+    ///
+    /// `SessionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-interactiveconfiguration.html#cfn-emrserverless-application-interactiveconfiguration-sessionenabled)): boolean, optional.
     #[serde(rename = "SessionEnabled", skip_serializing_if = "Option::is_none")]
     pub session_enabled: Option<Value<bool>>,
-    /// `StudioEnabled`: optional.
+    /// Enabled you to connect an Application to Amazon EMR Studio to run interactive workloads in a notebook
+    ///
+    /// `StudioEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-interactiveconfiguration.html#cfn-emrserverless-application-interactiveconfiguration-studioenabled)): boolean, optional.
     #[serde(rename = "StudioEnabled", skip_serializing_if = "Option::is_none")]
     pub studio_enabled: Option<Value<bool>>,
 }
@@ -731,15 +797,17 @@ impl Walk for InteractiveConfiguration {
 
 /// The `LogTypeMapKeyValuePair` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `LogTypeMapKeyValuePair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-logtypemapkeyvaluepair.html).
 ///
 /// Every property is required: [`LogTypeMapKeyValuePair::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogTypeMapKeyValuePair {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-logtypemapkeyvaluepair.html#cfn-emrserverless-application-logtypemapkeyvaluepair-key)): string, required. Pattern: `^[a-zA-Z]+[-_]*[a-zA-Z]+$`. Length: 1 to 50 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// List of Applicable values: \[STDOUT, STDERR, HIVE\_LOG, TEZ\_AM, SYSTEM\_LOGS\]
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-logtypemapkeyvaluepair.html#cfn-emrserverless-application-logtypemapkeyvaluepair-value)): list of (string), required. Items: 1 to 5. Each item: Pattern: `^[a-zA-Z]+[-_]*[a-zA-Z]+$`. Each item: Length: 1 to 50 characters.
     #[serde(rename = "Value")]
     pub value: Value<Vec<Value<String>>>,
 }
@@ -768,15 +836,19 @@ impl Walk for LogTypeMapKeyValuePair {
 
 /// The `ManagedPersistenceMonitoringConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `ManagedPersistenceMonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-managedpersistencemonitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`ManagedPersistenceMonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManagedPersistenceMonitoringConfiguration {
-    /// `Enabled`: optional.
+    /// If set to false, managed logging will be turned off. Defaults to true.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-managedpersistencemonitoringconfiguration.html#cfn-emrserverless-application-managedpersistencemonitoringconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EncryptionKeyArn`: optional.
+    /// KMS key ARN to encrypt the logs stored in managed persistence
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-managedpersistencemonitoringconfiguration.html#cfn-emrserverless-application-managedpersistencemonitoringconfiguration-encryptionkeyarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\-]*:(\d{12})?:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
 }
@@ -814,18 +886,24 @@ impl Walk for ManagedPersistenceMonitoringConfiguration {
 
 /// The `MaximumAllowedResources` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `MaximumAllowedResources`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-maximumallowedresources.html).
 ///
 /// [`MaximumAllowedResources::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MaximumAllowedResources {
-    /// `Cpu`: required.
+    /// Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional.
+    ///
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-maximumallowedresources.html#cfn-emrserverless-application-maximumallowedresources-cpu)): string, required. Pattern: `^[1-9][0-9]*(\s)?(vCPU|vcpu|VCPU)?$`. Length: 1 to 15 characters.
     #[serde(rename = "Cpu")]
     pub cpu: Value<String>,
-    /// `Disk`: optional.
+    /// Per worker Disk resource. GB is the only supported unit and specifying GB is optional
+    ///
+    /// `Disk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-maximumallowedresources.html#cfn-emrserverless-application-maximumallowedresources-disk)): string, optional. Pattern: `^[1-9][0-9]*(\s)?(GB|gb|gB|Gb)$`. Length: 1 to 15 characters.
     #[serde(rename = "Disk", skip_serializing_if = "Option::is_none")]
     pub disk: Option<Value<String>>,
-    /// `Memory`: required.
+    /// Per worker memory resource. GB is the only supported unit and specifying GB is optional.
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-maximumallowedresources.html#cfn-emrserverless-application-maximumallowedresources-memory)): string, required. Pattern: `^[1-9][0-9]*(\s)?(GB|gb|gB|Gb)?$`. Length: 1 to 15 characters.
     #[serde(rename = "Memory")]
     pub memory: Value<String>,
 }
@@ -863,31 +941,39 @@ impl Walk for MaximumAllowedResources {
 
 /// The `MonitoringConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `MonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-monitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`MonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MonitoringConfiguration {
-    /// `CloudWatchLoggingConfiguration`: optional.
+    /// CloudWatch logging configurations for a JobRun.
+    ///
+    /// `CloudWatchLoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-monitoringconfiguration.html#cfn-emrserverless-application-monitoringconfiguration-cloudwatchloggingconfiguration)): object [`CloudWatchLoggingConfiguration`], optional.
     #[serde(
         rename = "CloudWatchLoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_configuration: Option<CloudWatchLoggingConfiguration>,
-    /// `ManagedPersistenceMonitoringConfiguration`: optional.
+    /// Managed log persistence configurations for a JobRun.
+    ///
+    /// `ManagedPersistenceMonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-monitoringconfiguration.html#cfn-emrserverless-application-monitoringconfiguration-managedpersistencemonitoringconfiguration)): object [`ManagedPersistenceMonitoringConfiguration`], optional.
     #[serde(
         rename = "ManagedPersistenceMonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_persistence_monitoring_configuration:
         Option<ManagedPersistenceMonitoringConfiguration>,
-    /// `PrometheusMonitoringConfiguration`: optional.
+    /// Prometheus monitoring configurations for a JobRun.
+    ///
+    /// `PrometheusMonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-monitoringconfiguration.html#cfn-emrserverless-application-monitoringconfiguration-prometheusmonitoringconfiguration)): object [`PrometheusMonitoringConfiguration`], optional.
     #[serde(
         rename = "PrometheusMonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub prometheus_monitoring_configuration: Option<PrometheusMonitoringConfiguration>,
-    /// `S3MonitoringConfiguration`: optional.
+    /// S3 monitoring configurations for a JobRun.
+    ///
+    /// `S3MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-monitoringconfiguration.html#cfn-emrserverless-application-monitoringconfiguration-s3monitoringconfiguration)): object [`S3MonitoringConfiguration`], optional.
     #[serde(
         rename = "S3MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -957,15 +1043,19 @@ impl Walk for MonitoringConfiguration {
 
 /// The `NetworkConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `SecurityGroupIds`: optional.
+    /// The ID of the security groups in the VPC to which you want to connect your job or application.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-networkconfiguration.html#cfn-emrserverless-application-networkconfiguration-securitygroupids)): list of (string), optional. Items: 1 to 5. Each item: Pattern: `^[-0-9a-zA-Z]+`. Each item: Length: 1 to 32 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// The ID of the subnets in the VPC to which you want to connect your job or application.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-networkconfiguration.html#cfn-emrserverless-application-networkconfiguration-subnetids)): list of (string), optional. Items: 1 to 16. Each item: Pattern: `^[-0-9a-zA-Z]+`. Each item: Length: 1 to 32 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1003,12 +1093,14 @@ impl Walk for NetworkConfiguration {
 
 /// The `PrometheusMonitoringConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `PrometheusMonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-prometheusmonitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`PrometheusMonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrometheusMonitoringConfiguration {
-    /// `RemoteWriteUrl`: optional.
+    /// The remote write URL in the Amazon Managed Service for Prometheus workspace to send metrics to.
+    ///
+    /// `RemoteWriteUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-prometheusmonitoringconfiguration.html#cfn-emrserverless-application-prometheusmonitoringconfiguration-remotewriteurl)): string, optional. Pattern: `^https://aps-workspaces.([a-z]{2}-[a-z-]{1,20}-[1-9]).amazonaws(.[0-9A-Za-z]{2,4})+/workspaces/[-_.0-9A-Za-z]{1,100}/api/v1/remote_write$`. Length: 1 to 10280 characters.
     #[serde(rename = "RemoteWriteUrl", skip_serializing_if = "Option::is_none")]
     pub remote_write_url: Option<Value<String>>,
 }
@@ -1038,15 +1130,17 @@ impl Walk for PrometheusMonitoringConfiguration {
 
 /// The `S3MonitoringConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `S3MonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-s3monitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`S3MonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3MonitoringConfiguration {
-    /// `EncryptionKeyArn`: optional.
+    /// KMS key ARN to encrypt the logs stored in given s3
+    ///
+    /// `EncryptionKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-s3monitoringconfiguration.html#cfn-emrserverless-application-s3monitoringconfiguration-encryptionkeyarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\-]*:(\d{12})?:key\/[a-zA-Z0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "EncryptionKeyArn", skip_serializing_if = "Option::is_none")]
     pub encryption_key_arn: Option<Value<String>>,
-    /// `LogUri`: optional.
+    /// `LogUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-s3monitoringconfiguration.html#cfn-emrserverless-application-s3monitoringconfiguration-loguri)): string, optional. Pattern: `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\r\n\t]*`. Length: 1 to 10280 characters.
     #[serde(rename = "LogUri", skip_serializing_if = "Option::is_none")]
     pub log_uri: Option<Value<String>>,
 }
@@ -1084,15 +1178,19 @@ impl Walk for S3MonitoringConfiguration {
 
 /// The `SchedulerConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `SchedulerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-schedulerconfiguration.html).
 ///
 /// Every property is optional: start from [`SchedulerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchedulerConfiguration {
-    /// `MaxConcurrentRuns`: optional.
+    /// The maximum concurrent job runs on this application. If scheduler configuration is enabled on your application, the default value is 15. The valid range is 1 to 1000.
+    ///
+    /// `MaxConcurrentRuns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-schedulerconfiguration.html#cfn-emrserverless-application-schedulerconfiguration-maxconcurrentruns)): integer, optional.
     #[serde(rename = "MaxConcurrentRuns", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_runs: Option<Value<i64>>,
-    /// `QueueTimeoutMinutes`: optional.
+    /// The maximum duration in minutes for the job in QUEUED state. If scheduler configuration is enabled on your application, the default value is 360 minutes (6 hours). The valid range is from 15 to 720.
+    ///
+    /// `QueueTimeoutMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-schedulerconfiguration.html#cfn-emrserverless-application-schedulerconfiguration-queuetimeoutminutes)): integer, optional.
     #[serde(
         rename = "QueueTimeoutMinutes",
         skip_serializing_if = "Option::is_none"
@@ -1133,15 +1231,19 @@ impl Walk for SchedulerConfiguration {
 
 /// The `Tag` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The value for the tag. You can specify a value that is 1 to 128 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-tag.html#cfn-emrserverless-application-tag-key)): string, required. Pattern: `^[A-Za-z0-9 /_.:=+@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-tag.html#cfn-emrserverless-application-tag-value)): string, required. Pattern: `^[A-Za-z0-9 /_.:=+@-]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1170,21 +1272,29 @@ impl Walk for Tag {
 
 /// The `WorkerConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `WorkerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-workerconfiguration.html).
 ///
 /// [`WorkerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkerConfiguration {
-    /// `Cpu`: required.
+    /// Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional.
+    ///
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-workerconfiguration.html#cfn-emrserverless-application-workerconfiguration-cpu)): string, required. Pattern: `^[1-9][0-9]*(\s)?(vCPU|vcpu|VCPU)?$`. Length: 1 to 15 characters.
     #[serde(rename = "Cpu")]
     pub cpu: Value<String>,
-    /// `Disk`: optional.
+    /// Per worker Disk resource. GB is the only supported unit and specifying GB is optional
+    ///
+    /// `Disk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-workerconfiguration.html#cfn-emrserverless-application-workerconfiguration-disk)): string, optional. Pattern: `^[1-9][0-9]*(\s)?(GB|gb|gB|Gb)$`. Length: 1 to 15 characters.
     #[serde(rename = "Disk", skip_serializing_if = "Option::is_none")]
     pub disk: Option<Value<String>>,
-    /// `DiskType`: optional.
+    /// Per worker DiskType resource. Shuffle optimized and Standard are only supported types and specifying diskType is optional
+    ///
+    /// `DiskType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-workerconfiguration.html#cfn-emrserverless-application-workerconfiguration-disktype)): string, optional. Pattern: `^(SHUFFLE_OPTIMIZED|[Ss]huffle_[Oo]ptimized|STANDARD|[Ss]tandard)$`.
     #[serde(rename = "DiskType", skip_serializing_if = "Option::is_none")]
     pub disk_type: Option<Value<String>>,
-    /// `Memory`: required.
+    /// Per worker memory resource. GB is the only supported unit and specifying GB is optional.
+    ///
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-workerconfiguration.html#cfn-emrserverless-application-workerconfiguration-memory)): string, required. Pattern: `^[1-9][0-9]*(\s)?(GB|gb|gB|Gb)?$`. Length: 1 to 15 characters.
     #[serde(rename = "Memory")]
     pub memory: Value<String>,
 }
@@ -1231,12 +1341,14 @@ impl Walk for WorkerConfiguration {
 
 /// The `WorkerTypeSpecificationInput` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::EMRServerless::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-emrserverless-application.html).
+/// AWS reference: [`AWS::EMRServerless::Application` `WorkerTypeSpecificationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-workertypespecificationinput.html).
 ///
 /// Every property is optional: start from [`WorkerTypeSpecificationInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkerTypeSpecificationInput {
-    /// `ImageConfiguration`: optional.
+    /// The image configuration.
+    ///
+    /// `ImageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-emrserverless-application-workertypespecificationinput.html#cfn-emrserverless-application-workertypespecificationinput-imageconfiguration)): object [`ImageConfigurationInput`], optional.
     #[serde(rename = "ImageConfiguration", skip_serializing_if = "Option::is_none")]
     pub image_configuration: Option<ImageConfigurationInput>,
 }

@@ -11,34 +11,40 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EntityResolution::IdMappingWorkflow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html)).
 ///
+/// IdMappingWorkflow defined in AWS Entity Resolution service
+///
 /// [`IdMappingWorkflow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdMappingWorkflow {
-    /// `Description`: optional.
+    /// The description of the IdMappingWorkflow
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html#cfn-entityresolution-idmappingworkflow-description)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IdMappingIncrementalRunConfig`: optional.
+    /// `IdMappingIncrementalRunConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html#cfn-entityresolution-idmappingworkflow-idmappingincrementalrunconfig)): object [`IdMappingIncrementalRunConfig`], optional.
     #[serde(
         rename = "IdMappingIncrementalRunConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub id_mapping_incremental_run_config: Option<IdMappingIncrementalRunConfig>,
-    /// `IdMappingTechniques`: required.
+    /// `IdMappingTechniques` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html#cfn-entityresolution-idmappingworkflow-idmappingtechniques)): object [`IdMappingTechniques`], required.
     #[serde(rename = "IdMappingTechniques")]
     pub id_mapping_techniques: IdMappingTechniques,
-    /// `InputSourceConfig`: required.
+    /// `InputSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html#cfn-entityresolution-idmappingworkflow-inputsourceconfig)): list of (object [`IdMappingWorkflowInputSource`]), required. Items: 1 to 20.
     #[serde(rename = "InputSourceConfig")]
     pub input_source_config: Value<Vec<IdMappingWorkflowInputSource>>,
-    /// `OutputSourceConfig`: optional.
+    /// `OutputSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html#cfn-entityresolution-idmappingworkflow-outputsourceconfig)): list of (object [`IdMappingWorkflowOutputSource`]), optional. Items: 1 to 1.
     #[serde(rename = "OutputSourceConfig", skip_serializing_if = "Option::is_none")]
     pub output_source_config: Option<Value<Vec<IdMappingWorkflowOutputSource>>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html#cfn-entityresolution-idmappingworkflow-rolearn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 0 to 512 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html#cfn-entityresolution-idmappingworkflow-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkflowName`: required, create-only (changing it replaces the resource).
+    /// The name of the IdMappingWorkflow
+    ///
+    /// `WorkflowName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html#cfn-entityresolution-idmappingworkflow-workflowname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_0-9-]*$`. Length: 0 to 255 characters.
     #[serde(rename = "WorkflowName")]
     pub workflow_name: Value<String>,
 }
@@ -143,31 +149,33 @@ impl ResourceRef<IdMappingWorkflow> {
 
 /// The properties of an `AWS::EntityResolution::IdNamespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html)).
 ///
+/// IdNamespace defined in AWS Entity Resolution service
+///
 /// [`IdNamespace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdNamespace {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html#cfn-entityresolution-idnamespace-description)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IdMappingWorkflowProperties`: optional.
+    /// `IdMappingWorkflowProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html#cfn-entityresolution-idnamespace-idmappingworkflowproperties)): list of (object [`IdNamespaceIdMappingWorkflowProperties`]), optional. Items: 1 to 1.
     #[serde(
         rename = "IdMappingWorkflowProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub id_mapping_workflow_properties: Option<Value<Vec<IdNamespaceIdMappingWorkflowProperties>>>,
-    /// `IdNamespaceName`: required, create-only (changing it replaces the resource).
+    /// `IdNamespaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html#cfn-entityresolution-idnamespace-idnamespacename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "IdNamespaceName")]
     pub id_namespace_name: Value<String>,
-    /// `InputSourceConfig`: optional.
+    /// `InputSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html#cfn-entityresolution-idnamespace-inputsourceconfig)): list of (object [`IdNamespaceInputSource`]), optional. Items: 0 to 20.
     #[serde(rename = "InputSourceConfig", skip_serializing_if = "Option::is_none")]
     pub input_source_config: Option<Value<Vec<IdNamespaceInputSource>>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html#cfn-entityresolution-idnamespace-rolearn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 32 to 512 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html#cfn-entityresolution-idnamespace-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html#cfn-entityresolution-idnamespace-type)): [`Type`], one of `SOURCE`, `TARGET`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -270,34 +278,40 @@ impl ResourceRef<IdNamespace> {
 
 /// The properties of an `AWS::EntityResolution::MatchingWorkflow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html)).
 ///
+/// MatchingWorkflow defined in AWS Entity Resolution service
+///
 /// [`MatchingWorkflow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchingWorkflow {
-    /// `Description`: optional.
+    /// The description of the MatchingWorkflow
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html#cfn-entityresolution-matchingworkflow-description)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IncrementalRunConfig`: optional.
+    /// `IncrementalRunConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html#cfn-entityresolution-matchingworkflow-incrementalrunconfig)): object [`IncrementalRunConfig`], optional.
     #[serde(
         rename = "IncrementalRunConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub incremental_run_config: Option<IncrementalRunConfig>,
-    /// `InputSourceConfig`: required.
+    /// `InputSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html#cfn-entityresolution-matchingworkflow-inputsourceconfig)): list of (object [`InputSource`]), required. Items: 1 to 20.
     #[serde(rename = "InputSourceConfig")]
     pub input_source_config: Value<Vec<InputSource>>,
-    /// `OutputSourceConfig`: required.
+    /// `OutputSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html#cfn-entityresolution-matchingworkflow-outputsourceconfig)): list of (object [`OutputSource`]), required. Items: 1 to 1.
     #[serde(rename = "OutputSourceConfig")]
     pub output_source_config: Value<Vec<OutputSource>>,
-    /// `ResolutionTechniques`: required.
+    /// `ResolutionTechniques` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html#cfn-entityresolution-matchingworkflow-resolutiontechniques)): object [`ResolutionTechniques`], required.
     #[serde(rename = "ResolutionTechniques")]
     pub resolution_techniques: ResolutionTechniques,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html#cfn-entityresolution-matchingworkflow-rolearn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html#cfn-entityresolution-matchingworkflow-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkflowName`: required, create-only (changing it replaces the resource).
+    /// The name of the MatchingWorkflow
+    ///
+    /// `WorkflowName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html#cfn-entityresolution-matchingworkflow-workflowname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_0-9-]*$`. Length: 0 to 255 characters.
     #[serde(rename = "WorkflowName")]
     pub workflow_name: Value<String>,
 }
@@ -394,25 +408,31 @@ impl ResourceRef<MatchingWorkflow> {
 
 /// The properties of an `AWS::EntityResolution::PolicyStatement` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-policystatement.html)).
 ///
+/// Policy Statement defined in AWS Entity Resolution Service
+///
 /// [`PolicyStatement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyStatement {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-policystatement.html#cfn-entityresolution-policystatement-action)): list of (string), optional. Items: at least 1. Each item: Pattern: `^(entityresolution:[a-zA-Z0-9]+)$`. Each item: Length: 3 to 64 characters.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<Vec<Value<String>>>>,
-    /// `Arn`: required, create-only (changing it replaces the resource).
+    /// Arn of the resource to which the policy statement is being attached.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-policystatement.html#cfn-entityresolution-policystatement-arn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:((schemamapping|matchingworkflow|idmappingworkflow|idnamespace)/[a-zA-Z_0-9-]{1,255})$`.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-policystatement.html#cfn-entityresolution-policystatement-condition)): string, optional. Length: 1 to 40960 characters.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<Value<String>>,
-    /// `Effect`: optional.
+    /// `Effect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-policystatement.html#cfn-entityresolution-policystatement-effect)): [`StatementEffect`], one of `Allow`, `Deny`, optional.
     #[serde(rename = "Effect", skip_serializing_if = "Option::is_none")]
     pub effect: Option<Value<StatementEffect>>,
-    /// `Principal`: optional.
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-policystatement.html#cfn-entityresolution-policystatement-principal)): list of (string), optional. Items: at least 1. Each item: Pattern: `^(\\d{12})|([a-z0-9\\.]+)$`. Each item: Length: 12 to 64 characters.
     #[serde(rename = "Principal", skip_serializing_if = "Option::is_none")]
     pub principal: Option<Value<Vec<Value<String>>>>,
-    /// `StatementId`: required, create-only (changing it replaces the resource).
+    /// The Statement Id of the policy statement that is being attached.
+    ///
+    /// `StatementId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-policystatement.html#cfn-entityresolution-policystatement-statementid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z]+$`. Length: 1 to 64 characters.
     #[serde(rename = "StatementId")]
     pub statement_id: Value<String>,
 }
@@ -483,19 +503,27 @@ impl Resource for PolicyStatement {
 
 /// The properties of an `AWS::EntityResolution::SchemaMapping` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-schemamapping.html)).
 ///
+/// SchemaMapping defined in AWS Entity Resolution service
+///
 /// [`SchemaMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SchemaMapping {
-    /// `Description`: optional.
+    /// The description of the SchemaMapping
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-schemamapping.html#cfn-entityresolution-schemamapping-description)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MappedInputFields`: required.
+    /// The SchemaMapping attributes input
+    ///
+    /// `MappedInputFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-schemamapping.html#cfn-entityresolution-schemamapping-mappedinputfields)): list of (object [`SchemaInputAttribute`]), required. Items: 2 to 35.
     #[serde(rename = "MappedInputFields")]
     pub mapped_input_fields: Value<Vec<SchemaInputAttribute>>,
-    /// `SchemaName`: required, create-only (changing it replaces the resource).
+    /// The name of the SchemaMapping
+    ///
+    /// `SchemaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-schemamapping.html#cfn-entityresolution-schemamapping-schemaname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_0-9-]*$`. Length: 0 to 255 characters.
     #[serde(rename = "SchemaName")]
     pub schema_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-schemamapping.html#cfn-entityresolution-schemamapping-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -593,15 +621,19 @@ impl Walk for AttributeMatchingModel {
 
 /// The `CustomerProfilesIntegrationConfig` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `CustomerProfilesIntegrationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-customerprofilesintegrationconfig.html).
 ///
 /// Every property is required: [`CustomerProfilesIntegrationConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerProfilesIntegrationConfig {
-    /// `DomainArn`: required.
+    /// The Amazon Resource Name (ARN) of the Customer Profiles domain
+    ///
+    /// `DomainArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-customerprofilesintegrationconfig.html#cfn-entityresolution-matchingworkflow-customerprofilesintegrationconfig-domainarn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):profile:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(domains/[a-zA-Z_0-9-]{1,255})$`.
     #[serde(rename = "DomainArn")]
     pub domain_arn: Value<String>,
-    /// `ObjectTypeArn`: required.
+    /// The Amazon Resource Name (ARN) of the Customer Profiles object type
+    ///
+    /// `ObjectTypeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-customerprofilesintegrationconfig.html#cfn-entityresolution-matchingworkflow-customerprofilesintegrationconfig-objecttypearn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):profile:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(domains/[a-zA-Z_0-9-]{1,255}/object-types/[a-zA-Z_0-9-]{1,255})$`.
     #[serde(rename = "ObjectTypeArn")]
     pub object_type_arn: Value<String>,
 }
@@ -633,12 +665,12 @@ impl Walk for CustomerProfilesIntegrationConfig {
 
 /// The `IdMappingIncrementalRunConfig` property type of [`IdMappingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `IdMappingIncrementalRunConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingincrementalrunconfig.html).
 ///
 /// Every property is required: [`IdMappingIncrementalRunConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdMappingIncrementalRunConfig {
-    /// `IncrementalRunType`: required.
+    /// `IncrementalRunType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingincrementalrunconfig.html#cfn-entityresolution-idmappingworkflow-idmappingincrementalrunconfig-incrementalruntype)): [`IdMappingIncrementalRunConfigIncrementalRunType`], one of `ON_DEMAND`, required.
     #[serde(rename = "IncrementalRunType")]
     pub incremental_run_type: Value<IdMappingIncrementalRunConfigIncrementalRunType>,
 }
@@ -683,21 +715,21 @@ impl Walk for IdMappingIncrementalRunConfigIncrementalRunType {
 
 /// The `IdMappingRuleBasedProperties` property type of [`IdMappingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `IdMappingRuleBasedProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingrulebasedproperties.html).
 ///
 /// [`IdMappingRuleBasedProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdMappingRuleBasedProperties {
-    /// `AttributeMatchingModel`: required.
+    /// `AttributeMatchingModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingrulebasedproperties.html#cfn-entityresolution-idmappingworkflow-idmappingrulebasedproperties-attributematchingmodel)): [`AttributeMatchingModel`], one of `ONE_TO_ONE`, `MANY_TO_MANY`, required.
     #[serde(rename = "AttributeMatchingModel")]
     pub attribute_matching_model: Value<AttributeMatchingModel>,
-    /// `RecordMatchingModel`: required.
+    /// `RecordMatchingModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingrulebasedproperties.html#cfn-entityresolution-idmappingworkflow-idmappingrulebasedproperties-recordmatchingmodel)): [`RecordMatchingModel`], one of `ONE_SOURCE_TO_ONE_TARGET`, `MANY_SOURCE_TO_ONE_TARGET`, required.
     #[serde(rename = "RecordMatchingModel")]
     pub record_matching_model: Value<RecordMatchingModel>,
-    /// `RuleDefinitionType`: optional.
+    /// `RuleDefinitionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingrulebasedproperties.html#cfn-entityresolution-idmappingworkflow-idmappingrulebasedproperties-ruledefinitiontype)): [`RuleDefinitionType`], one of `SOURCE`, `TARGET`, optional.
     #[serde(rename = "RuleDefinitionType", skip_serializing_if = "Option::is_none")]
     pub rule_definition_type: Option<Value<RuleDefinitionType>>,
-    /// `Rules`: optional.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingrulebasedproperties.html#cfn-entityresolution-idmappingworkflow-idmappingrulebasedproperties-rules)): list of (object [`Rule`]), optional. Items: 1 to 25.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<Rule>>>,
 }
@@ -747,24 +779,24 @@ impl Walk for IdMappingRuleBasedProperties {
 
 /// The `IdMappingTechniques` property type of [`IdMappingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `IdMappingTechniques`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingtechniques.html).
 ///
 /// Every property is optional: start from [`IdMappingTechniques::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IdMappingTechniques {
-    /// `IdMappingType`: optional.
+    /// `IdMappingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingtechniques.html#cfn-entityresolution-idmappingworkflow-idmappingtechniques-idmappingtype)): [`IdMappingType`], one of `PROVIDER`, `RULE_BASED`, optional.
     #[serde(rename = "IdMappingType", skip_serializing_if = "Option::is_none")]
     pub id_mapping_type: Option<Value<IdMappingType>>,
-    /// `NormalizationVersion`: optional.
+    /// `NormalizationVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingtechniques.html#cfn-entityresolution-idmappingworkflow-idmappingtechniques-normalizationversion)): string, optional.
     #[serde(
         rename = "NormalizationVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub normalization_version: Option<Value<String>>,
-    /// `ProviderProperties`: optional.
+    /// `ProviderProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingtechniques.html#cfn-entityresolution-idmappingworkflow-idmappingtechniques-providerproperties)): object [`ProviderProperties`], optional.
     #[serde(rename = "ProviderProperties", skip_serializing_if = "Option::is_none")]
     pub provider_properties: Option<ProviderProperties>,
-    /// `RuleBasedProperties`: optional.
+    /// `RuleBasedProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingtechniques.html#cfn-entityresolution-idmappingworkflow-idmappingtechniques-rulebasedproperties)): object [`IdMappingRuleBasedProperties`], optional.
     #[serde(
         rename = "RuleBasedProperties",
         skip_serializing_if = "Option::is_none"
@@ -841,18 +873,22 @@ impl Walk for IdMappingType {
 
 /// The `IdMappingWorkflowInputSource` property type of [`IdMappingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `IdMappingWorkflowInputSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingworkflowinputsource.html).
 ///
 /// [`IdMappingWorkflowInputSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdMappingWorkflowInputSource {
-    /// `InputSourceARN`: required.
+    /// An Glue table ARN for the input source table, MatchingWorkflow arn or IdNamespace ARN
+    ///
+    /// `InputSourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingworkflowinputsource.html#cfn-entityresolution-idmappingworkflow-idmappingworkflowinputsource-inputsourcearn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(idnamespace/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$`.
     #[serde(rename = "InputSourceARN")]
     pub input_source_arn: Value<String>,
-    /// `SchemaArn`: optional.
+    /// The SchemaMapping arn associated with the Schema
+    ///
+    /// `SchemaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingworkflowinputsource.html#cfn-entityresolution-idmappingworkflow-idmappingworkflowinputsource-schemaarn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$`.
     #[serde(rename = "SchemaArn", skip_serializing_if = "Option::is_none")]
     pub schema_arn: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingworkflowinputsource.html#cfn-entityresolution-idmappingworkflow-idmappingworkflowinputsource-type)): [`Type`], one of `SOURCE`, `TARGET`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -896,15 +932,17 @@ impl Walk for IdMappingWorkflowInputSource {
 
 /// The `IdMappingWorkflowOutputSource` property type of [`IdMappingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `IdMappingWorkflowOutputSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingworkflowoutputsource.html).
 ///
 /// [`IdMappingWorkflowOutputSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdMappingWorkflowOutputSource {
-    /// `KMSArn`: optional.
+    /// `KMSArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingworkflowoutputsource.html#cfn-entityresolution-idmappingworkflow-idmappingworkflowoutputsource-kmsarn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$`.
     #[serde(rename = "KMSArn", skip_serializing_if = "Option::is_none")]
     pub kms_arn: Option<Value<String>>,
-    /// `OutputS3Path`: required.
+    /// The S3 path to which Entity Resolution will write the output table
+    ///
+    /// `OutputS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-idmappingworkflowoutputsource.html#cfn-entityresolution-idmappingworkflow-idmappingworkflowoutputsource-outputs3path)): string, required. Pattern: `^s3://([^/]+)/?(.*?([^/]+)/?)$`. Length: 1 to 1024 characters.
     #[serde(rename = "OutputS3Path")]
     pub output_s3_path: Value<String>,
 }
@@ -939,18 +977,18 @@ impl Walk for IdMappingWorkflowOutputSource {
 
 /// The `IdNamespaceIdMappingWorkflowProperties` property type of [`IdNamespace`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html).
+/// AWS reference: [`AWS::EntityResolution::IdNamespace` `IdNamespaceIdMappingWorkflowProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-idnamespaceidmappingworkflowproperties.html).
 ///
 /// [`IdNamespaceIdMappingWorkflowProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdNamespaceIdMappingWorkflowProperties {
-    /// `IdMappingType`: required.
+    /// `IdMappingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-idnamespaceidmappingworkflowproperties.html#cfn-entityresolution-idnamespace-idnamespaceidmappingworkflowproperties-idmappingtype)): [`IdMappingType`], one of `PROVIDER`, `RULE_BASED`, required.
     #[serde(rename = "IdMappingType")]
     pub id_mapping_type: Value<IdMappingType>,
-    /// `ProviderProperties`: optional.
+    /// `ProviderProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-idnamespaceidmappingworkflowproperties.html#cfn-entityresolution-idnamespace-idnamespaceidmappingworkflowproperties-providerproperties)): object [`NamespaceProviderProperties`], optional.
     #[serde(rename = "ProviderProperties", skip_serializing_if = "Option::is_none")]
     pub provider_properties: Option<NamespaceProviderProperties>,
-    /// `RuleBasedProperties`: optional.
+    /// `RuleBasedProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-idnamespaceidmappingworkflowproperties.html#cfn-entityresolution-idnamespace-idnamespaceidmappingworkflowproperties-rulebasedproperties)): object [`NamespaceRuleBasedProperties`], optional.
     #[serde(
         rename = "RuleBasedProperties",
         skip_serializing_if = "Option::is_none"
@@ -997,15 +1035,15 @@ impl Walk for IdNamespaceIdMappingWorkflowProperties {
 
 /// The `IdNamespaceInputSource` property type of [`IdNamespace`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html).
+/// AWS reference: [`AWS::EntityResolution::IdNamespace` `IdNamespaceInputSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-idnamespaceinputsource.html).
 ///
 /// [`IdNamespaceInputSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdNamespaceInputSource {
-    /// `InputSourceARN`: required.
+    /// `InputSourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-idnamespaceinputsource.html#cfn-entityresolution-idnamespace-idnamespaceinputsource-inputsourcearn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$`.
     #[serde(rename = "InputSourceARN")]
     pub input_source_arn: Value<String>,
-    /// `SchemaName`: optional.
+    /// `SchemaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-idnamespaceinputsource.html#cfn-entityresolution-idnamespace-idnamespaceinputsource-schemaname)): string, optional. Pattern: `^[a-zA-Z_0-9-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "SchemaName", skip_serializing_if = "Option::is_none")]
     pub schema_name: Option<Value<String>>,
 }
@@ -1040,12 +1078,12 @@ impl Walk for IdNamespaceInputSource {
 
 /// The `IncrementalRunConfig` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `IncrementalRunConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-incrementalrunconfig.html).
 ///
 /// Every property is required: [`IncrementalRunConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IncrementalRunConfig {
-    /// `IncrementalRunType`: required.
+    /// `IncrementalRunType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-incrementalrunconfig.html#cfn-entityresolution-matchingworkflow-incrementalrunconfig-incrementalruntype)): [`IncrementalRunConfigIncrementalRunType`], one of `IMMEDIATE`, required.
     #[serde(rename = "IncrementalRunType")]
     pub incremental_run_type: Value<IncrementalRunConfigIncrementalRunType>,
 }
@@ -1090,18 +1128,22 @@ impl Walk for IncrementalRunConfigIncrementalRunType {
 
 /// The `InputSource` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `InputSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-inputsource.html).
 ///
 /// [`InputSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputSource {
-    /// `ApplyNormalization`: optional.
+    /// `ApplyNormalization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-inputsource.html#cfn-entityresolution-matchingworkflow-inputsource-applynormalization)): boolean, optional.
     #[serde(rename = "ApplyNormalization", skip_serializing_if = "Option::is_none")]
     pub apply_normalization: Option<Value<bool>>,
-    /// `InputSourceARN`: required.
+    /// An Glue table ARN for the input source table
+    ///
+    /// `InputSourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-inputsource.html#cfn-entityresolution-matchingworkflow-inputsource-inputsourcearn)): string, required. Pattern: `arn:(aws|aws-us-gov|aws-cn):.*:.*:[0-9]+:.*$`.
     #[serde(rename = "InputSourceARN")]
     pub input_source_arn: Value<String>,
-    /// `SchemaArn`: required.
+    /// The SchemaMapping arn associated with the Schema
+    ///
+    /// `SchemaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-inputsource.html#cfn-entityresolution-matchingworkflow-inputsource-schemaarn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$`.
     #[serde(rename = "SchemaArn")]
     pub schema_arn: Value<String>,
 }
@@ -1142,12 +1184,14 @@ impl Walk for InputSource {
 
 /// The `IntermediateSourceConfiguration` property type of [`IdMappingWorkflow`] and [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html), [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `IntermediateSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-intermediatesourceconfiguration.html), [`AWS::EntityResolution::MatchingWorkflow` `IntermediateSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-intermediatesourceconfiguration.html).
 ///
 /// Every property is required: [`IntermediateSourceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntermediateSourceConfiguration {
-    /// `IntermediateS3Path`: required.
+    /// The s3 path that would be used to stage the intermediate data being generated during workflow execution.
+    ///
+    /// `IntermediateS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-intermediatesourceconfiguration.html#cfn-entityresolution-idmappingworkflow-intermediatesourceconfiguration-intermediates3path)): string, required. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$`. Length: 1 to 1024 characters.
     #[serde(rename = "IntermediateS3Path")]
     pub intermediate_s3_path: Value<String>,
 }
@@ -1193,12 +1237,14 @@ impl Walk for MatchPurpose {
 
 /// The `MatchingConfig` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `MatchingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-matchingconfig.html).
 ///
 /// Every property is optional: start from [`MatchingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MatchingConfig {
-    /// `EnableTransitiveMatching`: optional.
+    /// Enables transitive matching to process records across all rule levels and connect unmatched records to existing match groups
+    ///
+    /// `EnableTransitiveMatching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-matchingconfig.html#cfn-entityresolution-matchingworkflow-matchingconfig-enabletransitivematching)): boolean, optional.
     #[serde(
         rename = "EnableTransitiveMatching",
         skip_serializing_if = "Option::is_none"
@@ -1231,18 +1277,20 @@ impl Walk for MatchingConfig {
 
 /// The `NamespaceProviderProperties` property type of [`IdNamespace`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html).
+/// AWS reference: [`AWS::EntityResolution::IdNamespace` `NamespaceProviderProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-namespaceproviderproperties.html).
 ///
 /// [`NamespaceProviderProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NamespaceProviderProperties {
-    /// `ProviderConfiguration`: optional.
+    /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format.
+    ///
+    /// `ProviderConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-namespaceproviderproperties.html#cfn-entityresolution-idnamespace-namespaceproviderproperties-providerconfiguration)): map from string to (string), optional.
     #[serde(
         rename = "ProviderConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub provider_configuration: Option<BTreeMap<String, Value<String>>>,
-    /// `ProviderServiceArn`: required.
+    /// `ProviderServiceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-namespaceproviderproperties.html#cfn-entityresolution-idnamespace-namespaceproviderproperties-providerservicearn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$`. Length: 20 to 255 characters.
     #[serde(rename = "ProviderServiceArn")]
     pub provider_service_arn: Value<String>,
 }
@@ -1280,30 +1328,30 @@ impl Walk for NamespaceProviderProperties {
 
 /// The `NamespaceRuleBasedProperties` property type of [`IdNamespace`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html).
+/// AWS reference: [`AWS::EntityResolution::IdNamespace` `NamespaceRuleBasedProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-namespacerulebasedproperties.html).
 ///
 /// Every property is optional: start from [`NamespaceRuleBasedProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NamespaceRuleBasedProperties {
-    /// `AttributeMatchingModel`: optional.
+    /// `AttributeMatchingModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-namespacerulebasedproperties.html#cfn-entityresolution-idnamespace-namespacerulebasedproperties-attributematchingmodel)): [`AttributeMatchingModel`], one of `ONE_TO_ONE`, `MANY_TO_MANY`, optional.
     #[serde(
         rename = "AttributeMatchingModel",
         skip_serializing_if = "Option::is_none"
     )]
     pub attribute_matching_model: Option<Value<AttributeMatchingModel>>,
-    /// `RecordMatchingModels`: optional.
+    /// `RecordMatchingModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-namespacerulebasedproperties.html#cfn-entityresolution-idnamespace-namespacerulebasedproperties-recordmatchingmodels)): list of ([`RecordMatchingModel`], one of `ONE_SOURCE_TO_ONE_TARGET`, `MANY_SOURCE_TO_ONE_TARGET`), optional.
     #[serde(
         rename = "RecordMatchingModels",
         skip_serializing_if = "Option::is_none"
     )]
     pub record_matching_models: Option<Value<Vec<Value<RecordMatchingModel>>>>,
-    /// `RuleDefinitionTypes`: optional.
+    /// `RuleDefinitionTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-namespacerulebasedproperties.html#cfn-entityresolution-idnamespace-namespacerulebasedproperties-ruledefinitiontypes)): list of ([`RuleDefinitionType`], one of `SOURCE`, `TARGET`), optional.
     #[serde(
         rename = "RuleDefinitionTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub rule_definition_types: Option<Value<Vec<Value<RuleDefinitionType>>>>,
-    /// `Rules`: optional.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-namespacerulebasedproperties.html#cfn-entityresolution-idnamespace-namespacerulebasedproperties-rules)): list of (object [`Rule`]), optional. Items: 1 to 25.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<Rule>>>,
 }
@@ -1366,15 +1414,15 @@ impl Walk for NamespaceRuleBasedProperties {
 
 /// The `OutputAttribute` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `OutputAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputattribute.html).
 ///
 /// [`OutputAttribute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputAttribute {
-    /// `Hashed`: optional.
+    /// `Hashed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputattribute.html#cfn-entityresolution-matchingworkflow-outputattribute-hashed)): boolean, optional.
     #[serde(rename = "Hashed", skip_serializing_if = "Option::is_none")]
     pub hashed: Option<Value<bool>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputattribute.html#cfn-entityresolution-matchingworkflow-outputattribute-name)): string, required. Pattern: `^[a-zA-Z_0-9- \t]*$`. Length: 0 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1409,27 +1457,31 @@ impl Walk for OutputAttribute {
 
 /// The `OutputSource` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `OutputSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputsource.html).
 ///
 /// [`OutputSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputSource {
-    /// `ApplyNormalization`: optional.
+    /// `ApplyNormalization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputsource.html#cfn-entityresolution-matchingworkflow-outputsource-applynormalization)): boolean, optional.
     #[serde(rename = "ApplyNormalization", skip_serializing_if = "Option::is_none")]
     pub apply_normalization: Option<Value<bool>>,
-    /// `CustomerProfilesIntegrationConfig`: optional.
+    /// The Customer Profiles integration configuration for the output source
+    ///
+    /// `CustomerProfilesIntegrationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputsource.html#cfn-entityresolution-matchingworkflow-outputsource-customerprofilesintegrationconfig)): object [`CustomerProfilesIntegrationConfig`], optional.
     #[serde(
         rename = "CustomerProfilesIntegrationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_profiles_integration_config: Option<CustomerProfilesIntegrationConfig>,
-    /// `KMSArn`: optional.
+    /// `KMSArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputsource.html#cfn-entityresolution-matchingworkflow-outputsource-kmsarn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$`.
     #[serde(rename = "KMSArn", skip_serializing_if = "Option::is_none")]
     pub kms_arn: Option<Value<String>>,
-    /// `Output`: required.
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputsource.html#cfn-entityresolution-matchingworkflow-outputsource-output)): list of (object [`OutputAttribute`]), required. Items: 0 to 750.
     #[serde(rename = "Output")]
     pub output: Value<Vec<OutputAttribute>>,
-    /// `OutputS3Path`: optional.
+    /// The S3 path to which Entity Resolution will write the output table
+    ///
+    /// `OutputS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-outputsource.html#cfn-entityresolution-matchingworkflow-outputsource-outputs3path)): string, optional. Pattern: `^s3://([^/]+)/?(.*?([^/]+)/?)$`. Length: 0 to 1024 characters.
     #[serde(rename = "OutputS3Path", skip_serializing_if = "Option::is_none")]
     pub output_s3_path: Option<Value<String>>,
 }
@@ -1494,24 +1546,28 @@ impl Walk for OutputSource {
 
 /// The `ProviderProperties` property type of [`IdMappingWorkflow`] and [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html), [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `ProviderProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-providerproperties.html), [`AWS::EntityResolution::MatchingWorkflow` `ProviderProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-providerproperties.html).
 ///
 /// [`ProviderProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProviderProperties {
-    /// `IntermediateSourceConfiguration`: optional.
+    /// `IntermediateSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-providerproperties.html#cfn-entityresolution-idmappingworkflow-providerproperties-intermediatesourceconfiguration)): object [`IntermediateSourceConfiguration`], optional.
     #[serde(
         rename = "IntermediateSourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub intermediate_source_configuration: Option<IntermediateSourceConfiguration>,
-    /// `ProviderConfiguration`: optional.
+    /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format
+    ///
+    /// `ProviderConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-providerproperties.html#cfn-entityresolution-idmappingworkflow-providerproperties-providerconfiguration)): map from string to (string), optional.
     #[serde(
         rename = "ProviderConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub provider_configuration: Option<BTreeMap<String, Value<String>>>,
-    /// `ProviderServiceArn`: required.
+    /// Arn of the Provider Service being used.
+    ///
+    /// `ProviderServiceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-providerproperties.html#cfn-entityresolution-idmappingworkflow-providerproperties-providerservicearn)): string, required. Pattern: `^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$`. Length: 20 to 255 characters.
     #[serde(rename = "ProviderServiceArn")]
     pub provider_service_arn: Value<String>,
 }
@@ -1581,30 +1637,32 @@ impl Walk for RecordMatchingModel {
 
 /// The `ResolutionTechniques` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `ResolutionTechniques`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-resolutiontechniques.html).
 ///
 /// Every property is optional: start from [`ResolutionTechniques::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResolutionTechniques {
-    /// `EnableRealTimeMatching`: optional, create-only (changing it replaces the resource).
+    /// Enables the workflow to use real-time matching. Can only be set on creation for RULE\_MATCHING workflows that define RuleConditionProperties.
+    ///
+    /// `EnableRealTimeMatching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-resolutiontechniques.html#cfn-entityresolution-matchingworkflow-resolutiontechniques-enablerealtimematching)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EnableRealTimeMatching",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_real_time_matching: Option<Value<bool>>,
-    /// `ProviderProperties`: optional.
+    /// `ProviderProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-resolutiontechniques.html#cfn-entityresolution-matchingworkflow-resolutiontechniques-providerproperties)): object [`ProviderProperties`], optional.
     #[serde(rename = "ProviderProperties", skip_serializing_if = "Option::is_none")]
     pub provider_properties: Option<ProviderProperties>,
-    /// `ResolutionType`: optional.
+    /// `ResolutionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-resolutiontechniques.html#cfn-entityresolution-matchingworkflow-resolutiontechniques-resolutiontype)): [`ResolutionType`], one of `RULE_MATCHING`, `ML_MATCHING`, `PROVIDER`, optional.
     #[serde(rename = "ResolutionType", skip_serializing_if = "Option::is_none")]
     pub resolution_type: Option<Value<ResolutionType>>,
-    /// `RuleBasedProperties`: optional.
+    /// `RuleBasedProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-resolutiontechniques.html#cfn-entityresolution-matchingworkflow-resolutiontechniques-rulebasedproperties)): object [`RuleBasedProperties`], optional.
     #[serde(
         rename = "RuleBasedProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub rule_based_properties: Option<RuleBasedProperties>,
-    /// `RuleConditionProperties`: optional.
+    /// `RuleConditionProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-resolutiontechniques.html#cfn-entityresolution-matchingworkflow-resolutiontechniques-ruleconditionproperties)): object [`RuleConditionProperties`], optional.
     #[serde(
         rename = "RuleConditionProperties",
         skip_serializing_if = "Option::is_none"
@@ -1692,15 +1750,15 @@ impl Walk for ResolutionType {
 
 /// The `Rule` property type of [`IdMappingWorkflow`], [`IdNamespace`] and [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html), [`AWS::EntityResolution::IdNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html), [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-rule.html), [`AWS::EntityResolution::IdNamespace` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-rule.html), [`AWS::EntityResolution::MatchingWorkflow` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-rule.html).
 ///
 /// Every property is required: [`Rule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `MatchingKeys`: required.
+    /// `MatchingKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-rule.html#cfn-entityresolution-idmappingworkflow-rule-matchingkeys)): list of (string), required. Items: 1 to 15. Each item: Pattern: `^[a-zA-Z_0-9- \t]*$`. Each item: Length: 0 to 255 characters.
     #[serde(rename = "MatchingKeys")]
     pub matching_keys: Value<Vec<Value<String>>>,
-    /// `RuleName`: required.
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-rule.html#cfn-entityresolution-idmappingworkflow-rule-rulename)): string, required. Pattern: `^[a-zA-Z_0-9- \t]*$`. Length: 0 to 255 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
 }
@@ -1732,18 +1790,18 @@ impl Walk for Rule {
 
 /// The `RuleBasedProperties` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `RuleBasedProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-rulebasedproperties.html).
 ///
 /// [`RuleBasedProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleBasedProperties {
-    /// `AttributeMatchingModel`: required.
+    /// `AttributeMatchingModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-rulebasedproperties.html#cfn-entityresolution-matchingworkflow-rulebasedproperties-attributematchingmodel)): [`AttributeMatchingModel`], one of `ONE_TO_ONE`, `MANY_TO_MANY`, required.
     #[serde(rename = "AttributeMatchingModel")]
     pub attribute_matching_model: Value<AttributeMatchingModel>,
-    /// `MatchPurpose`: optional.
+    /// `MatchPurpose` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-rulebasedproperties.html#cfn-entityresolution-matchingworkflow-rulebasedproperties-matchpurpose)): [`MatchPurpose`], one of `IDENTIFIER_GENERATION`, `INDEXING`, optional.
     #[serde(rename = "MatchPurpose", skip_serializing_if = "Option::is_none")]
     pub match_purpose: Option<Value<MatchPurpose>>,
-    /// `Rules`: required.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-rulebasedproperties.html#cfn-entityresolution-matchingworkflow-rulebasedproperties-rules)): list of (object [`Rule`]), required. Items: 1 to 25.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<Rule>>,
 }
@@ -1784,15 +1842,15 @@ impl Walk for RuleBasedProperties {
 
 /// The `RuleCondition` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `RuleCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-rulecondition.html).
 ///
 /// Every property is optional: start from [`RuleCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleCondition {
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-rulecondition.html#cfn-entityresolution-matchingworkflow-rulecondition-condition)): string, optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<Value<String>>,
-    /// `RuleName`: optional.
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-rulecondition.html#cfn-entityresolution-matchingworkflow-rulecondition-rulename)): string, optional. Pattern: `^[a-zA-Z_0-9- \t]*$`. Length: 0 to 255 characters.
     #[serde(rename = "RuleName", skip_serializing_if = "Option::is_none")]
     pub rule_name: Option<Value<String>>,
 }
@@ -1830,15 +1888,17 @@ impl Walk for RuleCondition {
 
 /// The `RuleConditionProperties` property type of [`MatchingWorkflow`].
 ///
-/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html).
+/// AWS reference: [`AWS::EntityResolution::MatchingWorkflow` `RuleConditionProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-ruleconditionproperties.html).
 ///
 /// [`RuleConditionProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleConditionProperties {
-    /// `MatchingConfig`: optional.
+    /// Configuration for matching behavior within rule condition properties
+    ///
+    /// `MatchingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-ruleconditionproperties.html#cfn-entityresolution-matchingworkflow-ruleconditionproperties-matchingconfig)): object [`MatchingConfig`], optional.
     #[serde(rename = "MatchingConfig", skip_serializing_if = "Option::is_none")]
     pub matching_config: Option<MatchingConfig>,
-    /// `Rules`: required.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-ruleconditionproperties.html#cfn-entityresolution-matchingworkflow-ruleconditionproperties-rules)): list of (object [`RuleCondition`]), required. Items: 1 to 25.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<RuleCondition>>,
 }
@@ -1967,27 +2027,29 @@ impl Walk for SchemaAttributeType {
 
 /// The `SchemaInputAttribute` property type of [`SchemaMapping`].
 ///
-/// AWS reference: [`AWS::EntityResolution::SchemaMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-schemamapping.html).
+/// AWS reference: [`AWS::EntityResolution::SchemaMapping` `SchemaInputAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-schemamapping-schemainputattribute.html).
 ///
 /// [`SchemaInputAttribute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SchemaInputAttribute {
-    /// `FieldName`: required.
+    /// `FieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-schemamapping-schemainputattribute.html#cfn-entityresolution-schemamapping-schemainputattribute-fieldname)): string, required. Pattern: `^[a-zA-Z_0-9- \t]*$`. Length: 0 to 255 characters.
     #[serde(rename = "FieldName")]
     pub field_name: Value<String>,
-    /// `GroupName`: optional.
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-schemamapping-schemainputattribute.html#cfn-entityresolution-schemamapping-schemainputattribute-groupname)): string, optional. Pattern: `^[a-zA-Z_0-9- \t]*$`. Length: 0 to 255 characters.
     #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Value<String>>,
-    /// `Hashed`: optional.
+    /// `Hashed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-schemamapping-schemainputattribute.html#cfn-entityresolution-schemamapping-schemainputattribute-hashed)): boolean, optional.
     #[serde(rename = "Hashed", skip_serializing_if = "Option::is_none")]
     pub hashed: Option<Value<bool>>,
-    /// `MatchKey`: optional.
+    /// `MatchKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-schemamapping-schemainputattribute.html#cfn-entityresolution-schemamapping-schemainputattribute-matchkey)): string, optional. Pattern: `^[a-zA-Z_0-9- \t]*$`. Length: 0 to 255 characters.
     #[serde(rename = "MatchKey", skip_serializing_if = "Option::is_none")]
     pub match_key: Option<Value<String>>,
-    /// `SubType`: optional.
+    /// The subtype of the Attribute. Would be required only when type is PROVIDER\_ID
+    ///
+    /// `SubType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-schemamapping-schemainputattribute.html#cfn-entityresolution-schemamapping-schemainputattribute-subtype)): string, optional. Pattern: `^[a-zA-Z_0-9- ]*$`. Length: at most 255 characters.
     #[serde(rename = "SubType", skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-schemamapping-schemainputattribute.html#cfn-entityresolution-schemamapping-schemainputattribute-type)): [`SchemaAttributeType`], one of `NAME`, `NAME_FIRST`, `NAME_MIDDLE`, `NAME_LAST`, `ADDRESS`, `ADDRESS_STREET1`, `ADDRESS_STREET2`, `ADDRESS_STREET3`, `ADDRESS_CITY`, `ADDRESS_STATE`, `ADDRESS_COUNTRY`, `ADDRESS_POSTALCODE`, `PHONE`, `PHONE_NUMBER`, `PHONE_COUNTRYCODE`, `EMAIL_ADDRESS`, `UNIQUE_ID`, `DATE`, `STRING`, `PROVIDER_ID`, required.
     #[serde(rename = "Type")]
     pub type_: Value<SchemaAttributeType>,
 }
@@ -2075,15 +2137,19 @@ impl Walk for StatementEffect {
 
 /// The `Tag` property type of [`IdMappingWorkflow`], [`IdNamespace`], [`MatchingWorkflow`] and [`SchemaMapping`].
 ///
-/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idmappingworkflow.html), [`AWS::EntityResolution::IdNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-idnamespace.html), [`AWS::EntityResolution::MatchingWorkflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-matchingworkflow.html), [`AWS::EntityResolution::SchemaMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-entityresolution-schemamapping.html).
+/// AWS reference: [`AWS::EntityResolution::IdMappingWorkflow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-tag.html), [`AWS::EntityResolution::IdNamespace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idnamespace-tag.html), [`AWS::EntityResolution::MatchingWorkflow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-matchingworkflow-tag.html), [`AWS::EntityResolution::SchemaMapping` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-schemamapping-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-tag.html#cfn-entityresolution-idmappingworkflow-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-entityresolution-idmappingworkflow-tag.html#cfn-entityresolution-idmappingworkflow-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

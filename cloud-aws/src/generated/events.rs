@@ -11,28 +11,36 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Events::ApiDestination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-apidestination.html)).
 ///
+/// Resource Type definition for AWS::Events::ApiDestination.
+///
 /// [`ApiDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiDestination {
-    /// `ConnectionArn`: required.
+    /// The arn of the connection.
+    ///
+    /// `ConnectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-apidestination.html#cfn-events-apidestination-connectionarn)): string, required. Pattern: `^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:connection/[\.\-_A-Za-z0-9]+/[\-A-Za-z0-9]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "ConnectionArn")]
     pub connection_arn: Value<String>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-apidestination.html#cfn-events-apidestination-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `HttpMethod`: required.
+    /// `HttpMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-apidestination.html#cfn-events-apidestination-httpmethod)): [`ApiDestinationHttpMethod`], one of `GET`, `HEAD`, `POST`, `OPTIONS`, `PUT`, `DELETE`, `PATCH`, required.
     #[serde(rename = "HttpMethod")]
     pub http_method: Value<ApiDestinationHttpMethod>,
-    /// `InvocationEndpoint`: required.
+    /// Url endpoint to invoke.
+    ///
+    /// `InvocationEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-apidestination.html#cfn-events-apidestination-invocationendpoint)): string, required. Pattern: `^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$`. Length: 1 to 2048 characters.
     #[serde(rename = "InvocationEndpoint")]
     pub invocation_endpoint: Value<String>,
-    /// `InvocationRateLimitPerSecond`: optional.
+    /// `InvocationRateLimitPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-apidestination.html#cfn-events-apidestination-invocationratelimitpersecond)): integer, optional. Range: at least 1.
     #[serde(
         rename = "InvocationRateLimitPerSecond",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_rate_limit_per_second: Option<Value<i64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the apiDestination.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-apidestination.html#cfn-events-apidestination-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[\.\-_A-Za-z0-9]+`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -113,25 +121,27 @@ impl ResourceRef<ApiDestination> {
 
 /// The properties of an `AWS::Events::Archive` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-archive.html)).
 ///
+/// Resource Type definition for AWS::Events::Archive
+///
 /// [`Archive::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Archive {
-    /// `ArchiveName`: optional, create-only (changing it replaces the resource).
+    /// `ArchiveName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-archive.html#cfn-events-archive-archivename)): string, optional, create-only (changing it replaces the resource). Pattern: `[\.\-_A-Za-z0-9]+`. Length: 1 to 48 characters.
     #[serde(rename = "ArchiveName", skip_serializing_if = "Option::is_none")]
     pub archive_name: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-archive.html#cfn-events-archive-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventPattern`: optional.
+    /// `EventPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-archive.html#cfn-events-archive-eventpattern)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "EventPattern", skip_serializing_if = "Option::is_none")]
     pub event_pattern: Option<Json>,
-    /// `KmsKeyIdentifier`: optional.
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-archive.html#cfn-events-archive-kmskeyidentifier)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
-    /// `RetentionDays`: optional.
+    /// `RetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-archive.html#cfn-events-archive-retentiondays)): integer, optional. Range: at least 0.
     #[serde(rename = "RetentionDays", skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<Value<i64>>,
-    /// `SourceArn`: required, create-only (changing it replaces the resource).
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-archive.html#cfn-events-archive-sourcearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceArn")]
     pub source_arn: Value<String>,
 }
@@ -215,28 +225,36 @@ impl ResourceRef<Archive> {
 
 /// The properties of an `AWS::Events::Connection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html)).
 ///
+/// Resource Type definition for AWS::Events::Connection.
+///
 /// Every property is optional: start from [`Connection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Connection {
-    /// `AuthParameters`: optional.
+    /// `AuthParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html#cfn-events-connection-authparameters)): object [`AuthParameters`], optional.
     #[serde(rename = "AuthParameters", skip_serializing_if = "Option::is_none")]
     pub auth_parameters: Option<AuthParameters>,
-    /// `AuthorizationType`: optional.
+    /// `AuthorizationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html#cfn-events-connection-authorizationtype)): [`AuthorizationType`], one of `API_KEY`, `BASIC`, `OAUTH_CLIENT_CREDENTIALS`, optional.
     #[serde(rename = "AuthorizationType", skip_serializing_if = "Option::is_none")]
     pub authorization_type: Option<Value<AuthorizationType>>,
-    /// `Description`: optional.
+    /// Description of the connection.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html#cfn-events-connection-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InvocationConnectivityParameters`: optional.
+    /// The private resource the HTTP request will be sent to.
+    ///
+    /// `InvocationConnectivityParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html#cfn-events-connection-invocationconnectivityparameters)): object [`InvocationConnectivityParameters`], optional.
     #[serde(
         rename = "InvocationConnectivityParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_connectivity_parameters: Option<InvocationConnectivityParameters>,
-    /// `KmsKeyIdentifier`: optional.
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html#cfn-events-connection-kmskeyidentifier)): string, optional. Pattern: `^[a-zA-Z0-9_\-/:]*$`. Length: at most 2048 characters.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the connection.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html#cfn-events-connection-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[\.\-_A-Za-z0-9]+`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -348,25 +366,27 @@ impl ResourceRef<Connection> {
 
 /// The properties of an `AWS::Events::Endpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html)).
 ///
+/// Resource Type definition for AWS::Events::Endpoint.
+///
 /// [`Endpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Endpoint {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html#cfn-events-endpoint-description)): string, optional. Pattern: `.*`. Length: at most 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventBuses`: required.
+    /// `EventBuses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html#cfn-events-endpoint-eventbuses)): list of (object [`EndpointEventBus`]), required. Items: 2 to 2.
     #[serde(rename = "EventBuses")]
     pub event_buses: Value<Vec<EndpointEventBus>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html#cfn-events-endpoint-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\.\-_A-Za-z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ReplicationConfig`: optional.
+    /// `ReplicationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html#cfn-events-endpoint-replicationconfig)): object [`ReplicationConfig`], optional.
     #[serde(rename = "ReplicationConfig", skip_serializing_if = "Option::is_none")]
     pub replication_config: Option<ReplicationConfig>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html#cfn-events-endpoint-rolearn)): string, optional. Pattern: `^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `RoutingConfig`: required.
+    /// `RoutingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html#cfn-events-endpoint-routingconfig)): object [`RoutingConfig`], required.
     #[serde(rename = "RoutingConfig")]
     pub routing_config: RoutingConfig,
 }
@@ -467,31 +487,49 @@ impl ResourceRef<Endpoint> {
 
 /// The properties of an `AWS::Events::EventBus` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html)).
 ///
+/// Resource type definition for AWS::Events::EventBus
+///
 /// [`EventBus::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBus {
-    /// `DeadLetterConfig`: optional.
+    /// Dead Letter Queue for the event bus.
+    ///
+    /// `DeadLetterConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html#cfn-events-eventbus-deadletterconfig)): object [`DeadLetterConfig`], optional.
     #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
-    /// `Description`: optional.
+    /// The description of the event bus.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html#cfn-events-eventbus-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventSourceName`: optional.
+    /// If you are creating a partner event bus, this specifies the partner event source that the new event bus will be matched with.
+    ///
+    /// `EventSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html#cfn-events-eventbus-eventsourcename)): string, optional. Pattern: `^aws\.partner(/[\.\-_A-Za-z0-9]+){2,}$`. Length: 1 to 256 characters.
     #[serde(rename = "EventSourceName", skip_serializing_if = "Option::is_none")]
     pub event_source_name: Option<Value<String>>,
-    /// `KmsKeyIdentifier`: optional.
+    /// Kms Key Identifier used to encrypt events at rest in the event bus.
+    ///
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html#cfn-events-eventbus-kmskeyidentifier)): string, optional.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
-    /// `LogConfig`: optional.
+    /// The logging configuration settings for vended logs.
+    ///
+    /// `LogConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html#cfn-events-eventbus-logconfig)): object [`LogConfig`], optional.
     #[serde(rename = "LogConfig", skip_serializing_if = "Option::is_none")]
     pub log_config: Option<LogConfig>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the event bus.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html#cfn-events-eventbus-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[/\.\-_A-Za-z0-9]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Policy`: optional.
+    /// A JSON string that describes the permission policy statement for the event bus.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html#cfn-events-eventbus-policy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Json>,
-    /// `Tags`: optional.
+    /// Any tags assigned to the event bus.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html#cfn-events-eventbus-tags)): list of (object [`EventBusTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<EventBusTag>>>,
 }
@@ -593,25 +631,37 @@ impl ResourceRef<EventBus> {
 
 /// The properties of an `AWS::Events::EventBusPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html)).
 ///
+/// Resource Type definition for AWS::Events::EventBusPolicy
+///
 /// [`EventBusPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBusPolicy {
-    /// `Action`: optional, deprecated by AWS.
+    /// The action that you are enabling the other account to perform.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html#cfn-events-eventbuspolicy-action)): [`Action`], one of `events:PutEvents`, optional, deprecated by AWS. Pattern: `events:[a-zA-Z]+`. Length: 1 to 64 characters.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<Action>>,
-    /// `Condition`: optional, deprecated by AWS.
+    /// This parameter enables you to limit the permission to accounts that fulfill a certain condition, such as being a member of a certain AWS organization.
+    ///
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html#cfn-events-eventbuspolicy-condition)): object [`Condition`], optional, deprecated by AWS.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<Condition>,
-    /// `EventBusName`: optional, create-only (changing it replaces the resource).
+    /// The name of the event bus associated with the rule. If you omit this, the default event bus is used.
+    ///
+    /// `EventBusName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html#cfn-events-eventbuspolicy-eventbusname)): string, optional, create-only (changing it replaces the resource). Pattern: `[\.\-_A-Za-z0-9]+`. Length: 1 to 256 characters.
     #[serde(rename = "EventBusName", skip_serializing_if = "Option::is_none")]
     pub event_bus_name: Option<Value<String>>,
-    /// `Principal`: optional, deprecated by AWS.
+    /// The 12-digit AWS account ID that you are permitting to put events to your default event bus. Specify "\*" to permit any account to put events to your default event bus.
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html#cfn-events-eventbuspolicy-principal)): string, optional, deprecated by AWS. Pattern: `(\d{12}|\*)`. Length: 1 to 12 characters.
     #[serde(rename = "Principal", skip_serializing_if = "Option::is_none")]
     pub principal: Option<Value<String>>,
-    /// `Statement`: optional.
+    /// `Statement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html#cfn-events-eventbuspolicy-statement)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Statement", skip_serializing_if = "Option::is_none")]
     pub statement: Option<Json>,
-    /// `StatementId`: required, create-only (changing it replaces the resource).
+    /// An identifier string for the external account that you are granting permissions to
+    ///
+    /// `StatementId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html#cfn-events-eventbuspolicy-statementid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9-_]+`. Length: 1 to 64 characters.
     #[serde(rename = "StatementId")]
     pub statement_id: Value<String>,
 }
@@ -688,34 +738,54 @@ impl Resource for EventBusPolicy {
 
 /// The properties of an `AWS::Events::Rule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html)).
 ///
+/// Resource Type definition for AWS::Events::Rule
+///
 /// Every property is optional: start from [`Rule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Rule {
-    /// `Description`: optional.
+    /// The description of the rule.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventBusName`: optional.
+    /// The name or ARN of the event bus associated with the rule. If you omit this, the default event bus is used.
+    ///
+    /// `EventBusName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-eventbusname)): string, optional. Pattern: `^(arn:aws[\w-]*:events:[a-z]{2}-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/\.\-_A-Za-z0-9]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "EventBusName", skip_serializing_if = "Option::is_none")]
     pub event_bus_name: Option<Value<String>>,
-    /// `EventPattern`: optional.
+    /// The event pattern of the rule. For more information, see Events and Event Patterns in the Amazon EventBridge User Guide.
+    ///
+    /// `EventPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-eventpattern)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "EventPattern", skip_serializing_if = "Option::is_none")]
     pub event_pattern: Option<Json>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the rule.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\.\-_A-Za-z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the role that is used for target invocation.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-rolearn)): string, optional. Length: 1 to 1600 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `ScheduleExpression`: optional.
+    /// The scheduling expression. For example, "cron(0 20 \* \* ? \*)", "rate(5 minutes)". For more information, see Creating an Amazon EventBridge rule that runs on a schedule.
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-scheduleexpression)): string, optional. Pattern: `^(rate\(.+\)|cron\(.+\))?$`. Length: 0 to 256 characters.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
-    /// `State`: optional.
+    /// The state of the rule.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-state)): [`State`], one of `DISABLED`, `ENABLED`, `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
-    /// `Tags`: optional.
+    /// Any tags assigned to the event rule.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-tags)): list of (object [`RuleTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<RuleTag>>>,
-    /// `Targets`: optional.
+    /// Adds the specified targets to the specified rule, or updates the targets if they are already associated with the rule. Targets are the resources that are invoked when a rule is triggered.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html#cfn-events-rule-targets)): list of (object [`Target`]), optional. Items: at most 5.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<Value<Vec<Target>>>,
 }
@@ -879,15 +949,15 @@ impl Walk for ApiDestinationHttpMethod {
 
 /// The `ApiKeyAuthParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `ApiKeyAuthParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-apikeyauthparameters.html).
 ///
 /// Every property is required: [`ApiKeyAuthParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyAuthParameters {
-    /// `ApiKeyName`: required.
+    /// `ApiKeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-apikeyauthparameters.html#cfn-events-connection-apikeyauthparameters-apikeyname)): string, required. Pattern: `^[ \t]*[^\x00-\x1F\x7F]+([ \t]+[^\x00-\x1F\x7F]+)*[ \t]*$`. Length: 1 to 512 characters.
     #[serde(rename = "ApiKeyName")]
     pub api_key_name: Value<String>,
-    /// `ApiKeyValue`: required.
+    /// `ApiKeyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-apikeyauthparameters.html#cfn-events-connection-apikeyauthparameters-apikeyvalue)): string, required. Pattern: `^[ \t]*[^\x00-\x1F\x7F]+([ \t]+[^\x00-\x1F\x7F]+)*[ \t]*$`. Length: 1 to 512 characters.
     #[serde(rename = "ApiKeyValue")]
     pub api_key_value: Value<String>,
 }
@@ -919,12 +989,12 @@ impl Walk for ApiKeyAuthParameters {
 
 /// The `AppSyncParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `AppSyncParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-appsyncparameters.html).
 ///
 /// Every property is required: [`AppSyncParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppSyncParameters {
-    /// `GraphQLOperation`: required.
+    /// `GraphQLOperation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-appsyncparameters.html#cfn-events-rule-appsyncparameters-graphqloperation)): string, required.
     #[serde(rename = "GraphQLOperation")]
     pub graph_ql_operation: Value<String>,
 }
@@ -970,36 +1040,36 @@ impl Walk for AssignPublicIp {
 
 /// The `AuthParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `AuthParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-authparameters.html).
 ///
 /// Every property is optional: start from [`AuthParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthParameters {
-    /// `ApiKeyAuthParameters`: optional.
+    /// `ApiKeyAuthParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-authparameters.html#cfn-events-connection-authparameters-apikeyauthparameters)): object [`ApiKeyAuthParameters`], optional.
     #[serde(
         rename = "ApiKeyAuthParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub api_key_auth_parameters: Option<ApiKeyAuthParameters>,
-    /// `BasicAuthParameters`: optional.
+    /// `BasicAuthParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-authparameters.html#cfn-events-connection-authparameters-basicauthparameters)): object [`BasicAuthParameters`], optional.
     #[serde(
         rename = "BasicAuthParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub basic_auth_parameters: Option<BasicAuthParameters>,
-    /// `ConnectivityParameters`: optional.
+    /// `ConnectivityParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-authparameters.html#cfn-events-connection-authparameters-connectivityparameters)): object [`ConnectivityParameters`], optional.
     #[serde(
         rename = "ConnectivityParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub connectivity_parameters: Option<ConnectivityParameters>,
-    /// `InvocationHttpParameters`: optional.
+    /// `InvocationHttpParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-authparameters.html#cfn-events-connection-authparameters-invocationhttpparameters)): object [`ConnectionHttpParameters`], optional.
     #[serde(
         rename = "InvocationHttpParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_http_parameters: Option<ConnectionHttpParameters>,
-    /// `OAuthParameters`: optional.
+    /// `OAuthParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-authparameters.html#cfn-events-connection-authparameters-oauthparameters)): object [`OAuthParameters`], optional.
     #[serde(rename = "OAuthParameters", skip_serializing_if = "Option::is_none")]
     pub o_auth_parameters: Option<OAuthParameters>,
 }
@@ -1087,18 +1157,18 @@ impl Walk for AuthorizationType {
 
 /// The `AwsVpcConfiguration` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `AwsVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-awsvpcconfiguration.html).
 ///
 /// [`AwsVpcConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsVpcConfiguration {
-    /// `AssignPublicIp`: optional.
+    /// `AssignPublicIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-awsvpcconfiguration.html#cfn-events-rule-awsvpcconfiguration-assignpublicip)): [`AssignPublicIp`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "AssignPublicIp", skip_serializing_if = "Option::is_none")]
     pub assign_public_ip: Option<Value<AssignPublicIp>>,
-    /// `SecurityGroups`: optional.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-awsvpcconfiguration.html#cfn-events-rule-awsvpcconfiguration-securitygroups)): list of (string), optional.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: required.
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-awsvpcconfiguration.html#cfn-events-rule-awsvpcconfiguration-subnets)): list of (string), required.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -1142,15 +1212,15 @@ impl Walk for AwsVpcConfiguration {
 
 /// The `BasicAuthParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `BasicAuthParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-basicauthparameters.html).
 ///
 /// Every property is required: [`BasicAuthParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BasicAuthParameters {
-    /// `Password`: required.
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-basicauthparameters.html#cfn-events-connection-basicauthparameters-password)): string, required. Pattern: `^[ \t]*[^\x00-\x1F\x7F]+([ \t]+[^\x00-\x1F\x7F]+)*[ \t]*$`. Length: 1 to 512 characters.
     #[serde(rename = "Password")]
     pub password: Value<String>,
-    /// `Username`: required.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-basicauthparameters.html#cfn-events-connection-basicauthparameters-username)): string, required. Pattern: `^[ \t]*[^\x00-\x1F\x7F]+([ \t]+[^\x00-\x1F\x7F]+)*[ \t]*$`. Length: 1 to 512 characters.
     #[serde(rename = "Username")]
     pub username: Value<String>,
 }
@@ -1179,12 +1249,12 @@ impl Walk for BasicAuthParameters {
 
 /// The `BatchArrayProperties` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `BatchArrayProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batcharrayproperties.html).
 ///
 /// Every property is optional: start from [`BatchArrayProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchArrayProperties {
-    /// `Size`: optional.
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batcharrayproperties.html#cfn-events-rule-batcharrayproperties-size)): integer, optional.
     #[serde(rename = "Size", skip_serializing_if = "Option::is_none")]
     pub size: Option<Value<i64>>,
 }
@@ -1214,21 +1284,21 @@ impl Walk for BatchArrayProperties {
 
 /// The `BatchParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `BatchParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batchparameters.html).
 ///
 /// [`BatchParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BatchParameters {
-    /// `ArrayProperties`: optional.
+    /// `ArrayProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batchparameters.html#cfn-events-rule-batchparameters-arrayproperties)): object [`BatchArrayProperties`], optional.
     #[serde(rename = "ArrayProperties", skip_serializing_if = "Option::is_none")]
     pub array_properties: Option<BatchArrayProperties>,
-    /// `JobDefinition`: required.
+    /// `JobDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batchparameters.html#cfn-events-rule-batchparameters-jobdefinition)): string, required.
     #[serde(rename = "JobDefinition")]
     pub job_definition: Value<String>,
-    /// `JobName`: required.
+    /// `JobName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batchparameters.html#cfn-events-rule-batchparameters-jobname)): string, required.
     #[serde(rename = "JobName")]
     pub job_name: Value<String>,
-    /// `RetryStrategy`: optional.
+    /// `RetryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batchparameters.html#cfn-events-rule-batchparameters-retrystrategy)): object [`BatchRetryStrategy`], optional.
     #[serde(rename = "RetryStrategy", skip_serializing_if = "Option::is_none")]
     pub retry_strategy: Option<BatchRetryStrategy>,
 }
@@ -1278,12 +1348,12 @@ impl Walk for BatchParameters {
 
 /// The `BatchRetryStrategy` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `BatchRetryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batchretrystrategy.html).
 ///
 /// Every property is optional: start from [`BatchRetryStrategy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchRetryStrategy {
-    /// `Attempts`: optional.
+    /// `Attempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-batchretrystrategy.html#cfn-events-rule-batchretrystrategy-attempts)): integer, optional.
     #[serde(rename = "Attempts", skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Value<i64>>,
 }
@@ -1313,18 +1383,18 @@ impl Walk for BatchRetryStrategy {
 
 /// The `CapacityProviderStrategyItem` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `CapacityProviderStrategyItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-capacityproviderstrategyitem.html).
 ///
 /// [`CapacityProviderStrategyItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderStrategyItem {
-    /// `Base`: optional.
+    /// `Base` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-capacityproviderstrategyitem.html#cfn-events-rule-capacityproviderstrategyitem-base)): integer, optional. Range: 0 to 100000.
     #[serde(rename = "Base", skip_serializing_if = "Option::is_none")]
     pub base: Option<Value<i64>>,
-    /// `CapacityProvider`: required.
+    /// `CapacityProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-capacityproviderstrategyitem.html#cfn-events-rule-capacityproviderstrategyitem-capacityprovider)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "CapacityProvider")]
     pub capacity_provider: Value<String>,
-    /// `Weight`: optional.
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-capacityproviderstrategyitem.html#cfn-events-rule-capacityproviderstrategyitem-weight)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -1368,15 +1438,15 @@ impl Walk for CapacityProviderStrategyItem {
 
 /// The `ClientParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `ClientParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-clientparameters.html).
 ///
 /// Every property is required: [`ClientParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClientParameters {
-    /// `ClientID`: required.
+    /// `ClientID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-clientparameters.html#cfn-events-connection-clientparameters-clientid)): string, required. Pattern: `^[ \t]*[^\x00-\x1F\x7F]+([ \t]+[^\x00-\x1F\x7F]+)*[ \t]*$`. Length: 1 to 512 characters.
     #[serde(rename = "ClientID")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-clientparameters.html#cfn-events-connection-clientparameters-clientsecret)): string, required. Pattern: `^[ \t]*[^\x00-\x1F\x7F]+([ \t]+[^\x00-\x1F\x7F]+)*[ \t]*$`. Length: 1 to 512 characters.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
 }
@@ -1408,18 +1478,24 @@ impl Walk for ClientParameters {
 
 /// The `Condition` property type of [`EventBusPolicy`].
 ///
-/// AWS reference: [`AWS::Events::EventBusPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html).
+/// AWS reference: [`AWS::Events::EventBusPolicy` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbuspolicy-condition.html).
 ///
 /// Every property is optional: start from [`Condition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Condition {
-    /// `Key`: optional.
+    /// Specifies the value for the key. Currently, this must be the ID of the organization.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbuspolicy-condition.html#cfn-events-eventbuspolicy-condition-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Type`: optional.
+    /// Specifies the type of condition. Currently the only supported value is StringEquals.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbuspolicy-condition.html#cfn-events-eventbuspolicy-condition-type)): [`ConditionType`], one of `StringEquals`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ConditionType>>,
-    /// `Value`: optional.
+    /// Specifies the key for the condition. Currently the only supported key is aws:PrincipalOrgID.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbuspolicy-condition.html#cfn-events-eventbuspolicy-condition-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1482,18 +1558,18 @@ impl Walk for ConditionType {
 
 /// The `ConnectionHttpParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `ConnectionHttpParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-connectionhttpparameters.html).
 ///
 /// Every property is optional: start from [`ConnectionHttpParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectionHttpParameters {
-    /// `BodyParameters`: optional.
+    /// `BodyParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-connectionhttpparameters.html#cfn-events-connection-connectionhttpparameters-bodyparameters)): list of (object [`Parameter`]), optional. Items: 0 to 100.
     #[serde(rename = "BodyParameters", skip_serializing_if = "Option::is_none")]
     pub body_parameters: Option<Value<Vec<Parameter>>>,
-    /// `HeaderParameters`: optional.
+    /// `HeaderParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-connectionhttpparameters.html#cfn-events-connection-connectionhttpparameters-headerparameters)): list of (object [`Parameter`]), optional. Items: 0 to 100.
     #[serde(rename = "HeaderParameters", skip_serializing_if = "Option::is_none")]
     pub header_parameters: Option<Value<Vec<Parameter>>>,
-    /// `QueryStringParameters`: optional.
+    /// `QueryStringParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-connectionhttpparameters.html#cfn-events-connection-connectionhttpparameters-querystringparameters)): list of (object [`Parameter`]), optional. Items: 0 to 100.
     #[serde(
         rename = "QueryStringParameters",
         skip_serializing_if = "Option::is_none"
@@ -1542,12 +1618,12 @@ impl Walk for ConnectionHttpParameters {
 
 /// The `ConnectivityParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `ConnectivityParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-connectivityparameters.html).
 ///
 /// Every property is required: [`ConnectivityParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectivityParameters {
-    /// `ResourceParameters`: required.
+    /// `ResourceParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-connectivityparameters.html#cfn-events-connection-connectivityparameters-resourceparameters)): object [`ResourceParameters`], required.
     #[serde(rename = "ResourceParameters")]
     pub resource_parameters: ResourceParameters,
 }
@@ -1573,12 +1649,12 @@ impl Walk for ConnectivityParameters {
 
 /// The `DeadLetterConfig` property type of [`EventBus`] and [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::EventBus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html), [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::EventBus` `DeadLetterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbus-deadletterconfig.html), [`AWS::Events::Rule` `DeadLetterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-deadletterconfig.html).
 ///
 /// Every property is optional: start from [`DeadLetterConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeadLetterConfig {
-    /// `Arn`: optional.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbus-deadletterconfig.html#cfn-events-eventbus-deadletterconfig-arn)): string, optional.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -1608,69 +1684,69 @@ impl Walk for DeadLetterConfig {
 
 /// The `EcsParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `EcsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html).
 ///
 /// [`EcsParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EcsParameters {
-    /// `CapacityProviderStrategy`: optional.
+    /// `CapacityProviderStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-capacityproviderstrategy)): list of (object [`CapacityProviderStrategyItem`]), optional. Items: 0 to 6.
     #[serde(
         rename = "CapacityProviderStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_strategy: Option<Value<Vec<CapacityProviderStrategyItem>>>,
-    /// `EnableECSManagedTags`: optional.
+    /// `EnableECSManagedTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-enableecsmanagedtags)): boolean, optional.
     #[serde(
         rename = "EnableECSManagedTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_ecs_managed_tags: Option<Value<bool>>,
-    /// `EnableExecuteCommand`: optional.
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `Group`: optional.
+    /// `Group` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-group)): string, optional.
     #[serde(rename = "Group", skip_serializing_if = "Option::is_none")]
     pub group: Option<Value<String>>,
-    /// `LaunchType`: optional.
+    /// `LaunchType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-launchtype)): [`LaunchType`], one of `EC2`, `EXTERNAL`, `FARGATE`, optional.
     #[serde(rename = "LaunchType", skip_serializing_if = "Option::is_none")]
     pub launch_type: Option<Value<LaunchType>>,
-    /// `NetworkConfiguration`: optional.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `PlacementConstraints`: optional.
+    /// `PlacementConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-placementconstraints)): list of (object [`PlacementConstraint`]), optional. Items: 0 to 10.
     #[serde(
         rename = "PlacementConstraints",
         skip_serializing_if = "Option::is_none"
     )]
     pub placement_constraints: Option<Value<Vec<PlacementConstraint>>>,
-    /// `PlacementStrategies`: optional.
+    /// `PlacementStrategies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-placementstrategies)): list of (object [`PlacementStrategy`]), optional.
     #[serde(
         rename = "PlacementStrategies",
         skip_serializing_if = "Option::is_none"
     )]
     pub placement_strategies: Option<Value<Vec<PlacementStrategy>>>,
-    /// `PlatformVersion`: optional.
+    /// `PlatformVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-platformversion)): string, optional.
     #[serde(rename = "PlatformVersion", skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<Value<String>>,
-    /// `PropagateTags`: optional.
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-propagatetags)): [`PropagateTags`], one of `TASK_DEFINITION`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<PropagateTags>>,
-    /// `ReferenceId`: optional.
+    /// `ReferenceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-referenceid)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "ReferenceId", skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<Value<String>>,
-    /// `TagList`: optional.
+    /// `TagList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-taglist)): list of (object [`RuleTag`]), optional.
     #[serde(rename = "TagList", skip_serializing_if = "Option::is_none")]
     pub tag_list: Option<Value<Vec<RuleTag>>>,
-    /// `TaskCount`: optional.
+    /// `TaskCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-taskcount)): integer, optional. Range: at least 1.
     #[serde(rename = "TaskCount", skip_serializing_if = "Option::is_none")]
     pub task_count: Option<Value<i64>>,
-    /// `TaskDefinitionArn`: required.
+    /// `TaskDefinitionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-ecsparameters.html#cfn-events-rule-ecsparameters-taskdefinitionarn)): string, required. Length: 1 to 1600 characters.
     #[serde(rename = "TaskDefinitionArn")]
     pub task_definition_arn: Value<String>,
 }
@@ -1819,12 +1895,12 @@ impl Walk for EcsParameters {
 
 /// The `EndpointEventBus` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::Events::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html).
+/// AWS reference: [`AWS::Events::Endpoint` `EndpointEventBus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-endpointeventbus.html).
 ///
 /// Every property is required: [`EndpointEventBus::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EndpointEventBus {
-    /// `EventBusArn`: required.
+    /// `EventBusArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-endpointeventbus.html#cfn-events-endpoint-endpointeventbus-eventbusarn)): string, required. Pattern: `^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\d+:\d{12}:event-bus/[\w.-]+$`. Length: 1 to 512 characters.
     #[serde(rename = "EventBusArn")]
     pub event_bus_arn: Value<String>,
 }
@@ -1850,15 +1926,15 @@ impl Walk for EndpointEventBus {
 
 /// The `Tag` property type of [`EventBus`].
 ///
-/// AWS reference: [`AWS::Events::EventBus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html).
+/// AWS reference: [`AWS::Events::EventBus` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbus-tag.html).
 ///
 /// Every property is required: [`EventBusTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBusTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbus-tag.html#cfn-events-eventbus-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbus-tag.html#cfn-events-eventbus-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1887,15 +1963,15 @@ impl Walk for EventBusTag {
 
 /// The `FailoverConfig` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::Events::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html).
+/// AWS reference: [`AWS::Events::Endpoint` `FailoverConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-failoverconfig.html).
 ///
 /// Every property is required: [`FailoverConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FailoverConfig {
-    /// `Primary`: required.
+    /// `Primary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-failoverconfig.html#cfn-events-endpoint-failoverconfig-primary)): object [`Primary`], required.
     #[serde(rename = "Primary")]
     pub primary: Primary,
-    /// `Secondary`: required.
+    /// `Secondary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-failoverconfig.html#cfn-events-endpoint-failoverconfig-secondary)): object [`Secondary`], required.
     #[serde(rename = "Secondary")]
     pub secondary: Secondary,
 }
@@ -1924,21 +2000,21 @@ impl Walk for FailoverConfig {
 
 /// The `HttpParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `HttpParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-httpparameters.html).
 ///
 /// Every property is optional: start from [`HttpParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpParameters {
-    /// `HeaderParameters`: optional.
+    /// `HeaderParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-httpparameters.html#cfn-events-rule-httpparameters-headerparameters)): map from string to (string), optional.
     #[serde(rename = "HeaderParameters", skip_serializing_if = "Option::is_none")]
     pub header_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `PathParameterValues`: optional.
+    /// `PathParameterValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-httpparameters.html#cfn-events-rule-httpparameters-pathparametervalues)): list of (string), optional. Each item: Pattern: `^(?!\s*$).+$`.
     #[serde(
         rename = "PathParameterValues",
         skip_serializing_if = "Option::is_none"
     )]
     pub path_parameter_values: Option<Value<Vec<Value<String>>>>,
-    /// `QueryStringParameters`: optional.
+    /// `QueryStringParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-httpparameters.html#cfn-events-rule-httpparameters-querystringparameters)): map from string to (string), optional.
     #[serde(
         rename = "QueryStringParameters",
         skip_serializing_if = "Option::is_none"
@@ -2010,15 +2086,15 @@ impl Walk for IncludeDetail {
 
 /// The `InputTransformer` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `InputTransformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-inputtransformer.html).
 ///
 /// [`InputTransformer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputTransformer {
-    /// `InputPathsMap`: optional.
+    /// `InputPathsMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-inputtransformer.html#cfn-events-rule-inputtransformer-inputpathsmap)): map from string to (string), optional.
     #[serde(rename = "InputPathsMap", skip_serializing_if = "Option::is_none")]
     pub input_paths_map: Option<BTreeMap<String, Value<String>>>,
-    /// `InputTemplate`: required.
+    /// `InputTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-inputtransformer.html#cfn-events-rule-inputtransformer-inputtemplate)): string, required. Length: 1 to 8192 characters.
     #[serde(rename = "InputTemplate")]
     pub input_template: Value<String>,
 }
@@ -2053,12 +2129,12 @@ impl Walk for InputTransformer {
 
 /// The `InvocationConnectivityParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `InvocationConnectivityParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-invocationconnectivityparameters.html).
 ///
 /// Every property is required: [`InvocationConnectivityParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvocationConnectivityParameters {
-    /// `ResourceParameters`: required.
+    /// `ResourceParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-invocationconnectivityparameters.html#cfn-events-connection-invocationconnectivityparameters-resourceparameters)): object [`ResourceParameters`], required.
     #[serde(rename = "ResourceParameters")]
     pub resource_parameters: ResourceParameters,
 }
@@ -2084,12 +2160,12 @@ impl Walk for InvocationConnectivityParameters {
 
 /// The `KinesisParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `KinesisParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-kinesisparameters.html).
 ///
 /// Every property is required: [`KinesisParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisParameters {
-    /// `PartitionKeyPath`: required.
+    /// `PartitionKeyPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-kinesisparameters.html#cfn-events-rule-kinesisparameters-partitionkeypath)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "PartitionKeyPath")]
     pub partition_key_path: Value<String>,
 }
@@ -2164,15 +2240,19 @@ impl Walk for Level {
 
 /// The `LogConfig` property type of [`EventBus`].
 ///
-/// AWS reference: [`AWS::Events::EventBus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html).
+/// AWS reference: [`AWS::Events::EventBus` `LogConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbus-logconfig.html).
 ///
 /// Every property is optional: start from [`LogConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogConfig {
-    /// `IncludeDetail`: optional.
+    /// Configures whether or not to include event detail, input transformer details, target properties, and target input in the applicable log messages.
+    ///
+    /// `IncludeDetail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbus-logconfig.html#cfn-events-eventbus-logconfig-includedetail)): [`IncludeDetail`], one of `FULL`, `NONE`, optional.
     #[serde(rename = "IncludeDetail", skip_serializing_if = "Option::is_none")]
     pub include_detail: Option<Value<IncludeDetail>>,
-    /// `Level`: optional.
+    /// Configures the log level of the EventBus and determines which log messages are sent to Ingestion Hub for delivery.
+    ///
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-eventbus-logconfig.html#cfn-events-eventbus-logconfig-level)): [`Level`], one of `INFO`, `ERROR`, `TRACE`, `OFF`, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<Level>>,
 }
@@ -2210,12 +2290,12 @@ impl Walk for LogConfig {
 
 /// The `NetworkConfiguration` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `AwsVpcConfiguration`: optional.
+    /// `AwsVpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-networkconfiguration.html#cfn-events-rule-networkconfiguration-awsvpcconfiguration)): object [`AwsVpcConfiguration`], optional.
     #[serde(
         rename = "AwsVpcConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2248,21 +2328,21 @@ impl Walk for NetworkConfiguration {
 
 /// The `OAuthParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `OAuthParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-oauthparameters.html).
 ///
 /// [`OAuthParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OAuthParameters {
-    /// `AuthorizationEndpoint`: required.
+    /// `AuthorizationEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-oauthparameters.html#cfn-events-connection-oauthparameters-authorizationendpoint)): string, required. Pattern: `^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$`. Length: 1 to 2048 characters.
     #[serde(rename = "AuthorizationEndpoint")]
     pub authorization_endpoint: Value<String>,
-    /// `ClientParameters`: required.
+    /// `ClientParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-oauthparameters.html#cfn-events-connection-oauthparameters-clientparameters)): object [`ClientParameters`], required.
     #[serde(rename = "ClientParameters")]
     pub client_parameters: ClientParameters,
-    /// `HttpMethod`: required.
+    /// `HttpMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-oauthparameters.html#cfn-events-connection-oauthparameters-httpmethod)): [`OAuthParametersHttpMethod`], one of `GET`, `POST`, `PUT`, required.
     #[serde(rename = "HttpMethod")]
     pub http_method: Value<OAuthParametersHttpMethod>,
-    /// `OAuthHttpParameters`: optional.
+    /// `OAuthHttpParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-oauthparameters.html#cfn-events-connection-oauthparameters-oauthhttpparameters)): object [`ConnectionHttpParameters`], optional.
     #[serde(
         rename = "OAuthHttpParameters",
         skip_serializing_if = "Option::is_none"
@@ -2333,18 +2413,18 @@ impl Walk for OAuthParametersHttpMethod {
 
 /// The `Parameter` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `Parameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-parameter.html).
 ///
 /// [`Parameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Parameter {
-    /// `IsValueSecret`: optional.
+    /// `IsValueSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-parameter.html#cfn-events-connection-parameter-isvaluesecret)): boolean, optional.
     #[serde(rename = "IsValueSecret", skip_serializing_if = "Option::is_none")]
     pub is_value_secret: Option<Value<bool>>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-parameter.html#cfn-events-connection-parameter-key)): string, required. Pattern: `` ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$ ``. Length: 0 to 512 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-parameter.html#cfn-events-connection-parameter-value)): string, required. Pattern: `^[ \t]*[\x20-\x7E]+([ \t]+[\x20-\x7E]+)*[ \t]*$`. Length: 0 to 512 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2382,15 +2462,15 @@ impl Walk for Parameter {
 
 /// The `PlacementConstraint` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `PlacementConstraint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-placementconstraint.html).
 ///
 /// Every property is optional: start from [`PlacementConstraint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlacementConstraint {
-    /// `Expression`: optional.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-placementconstraint.html#cfn-events-rule-placementconstraint-expression)): string, optional. Length: 0 to 2000 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-placementconstraint.html#cfn-events-rule-placementconstraint-type)): [`PlacementConstraintType`], one of `distinctInstance`, `memberOf`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<PlacementConstraintType>>,
 }
@@ -2448,15 +2528,15 @@ impl Walk for PlacementConstraintType {
 
 /// The `PlacementStrategy` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `PlacementStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-placementstrategy.html).
 ///
 /// Every property is optional: start from [`PlacementStrategy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlacementStrategy {
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-placementstrategy.html#cfn-events-rule-placementstrategy-field)): string, optional.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-placementstrategy.html#cfn-events-rule-placementstrategy-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -2494,12 +2574,12 @@ impl Walk for PlacementStrategy {
 
 /// The `Primary` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::Events::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html).
+/// AWS reference: [`AWS::Events::Endpoint` `Primary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-primary.html).
 ///
 /// Every property is required: [`Primary::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Primary {
-    /// `HealthCheck`: required.
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-primary.html#cfn-events-endpoint-primary-healthcheck)): string, required. Pattern: `^arn:aws([a-z]|\-)*:route53:::healthcheck/[\-a-z0-9]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "HealthCheck")]
     pub health_check: Value<String>,
 }
@@ -2542,30 +2622,30 @@ impl Walk for PropagateTags {
 
 /// The `RedshiftDataParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `RedshiftDataParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-redshiftdataparameters.html).
 ///
 /// [`RedshiftDataParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftDataParameters {
-    /// `Database`: required.
+    /// `Database` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-redshiftdataparameters.html#cfn-events-rule-redshiftdataparameters-database)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Database")]
     pub database: Value<String>,
-    /// `DbUser`: optional.
+    /// `DbUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-redshiftdataparameters.html#cfn-events-rule-redshiftdataparameters-dbuser)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "DbUser", skip_serializing_if = "Option::is_none")]
     pub db_user: Option<Value<String>>,
-    /// `SecretManagerArn`: optional.
+    /// `SecretManagerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-redshiftdataparameters.html#cfn-events-rule-redshiftdataparameters-secretmanagerarn)): string, optional. Pattern: `^(^arn:aws([a-z]|\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\$(\.[\w_-]+(\[(\d+|\*)\])*)*)$`. Length: 1 to 1600 characters.
     #[serde(rename = "SecretManagerArn", skip_serializing_if = "Option::is_none")]
     pub secret_manager_arn: Option<Value<String>>,
-    /// `Sql`: optional.
+    /// `Sql` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-redshiftdataparameters.html#cfn-events-rule-redshiftdataparameters-sql)): string, optional. Length: 1 to 100000 characters.
     #[serde(rename = "Sql", skip_serializing_if = "Option::is_none")]
     pub sql: Option<Value<String>>,
-    /// `Sqls`: optional.
+    /// `Sqls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-redshiftdataparameters.html#cfn-events-rule-redshiftdataparameters-sqls)): list of (string), optional.
     #[serde(rename = "Sqls", skip_serializing_if = "Option::is_none")]
     pub sqls: Option<Value<Vec<Value<String>>>>,
-    /// `StatementName`: optional.
+    /// `StatementName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-redshiftdataparameters.html#cfn-events-rule-redshiftdataparameters-statementname)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "StatementName", skip_serializing_if = "Option::is_none")]
     pub statement_name: Option<Value<String>>,
-    /// `WithEvent`: optional.
+    /// `WithEvent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-redshiftdataparameters.html#cfn-events-rule-redshiftdataparameters-withevent)): boolean, optional.
     #[serde(rename = "WithEvent", skip_serializing_if = "Option::is_none")]
     pub with_event: Option<Value<bool>>,
 }
@@ -2645,12 +2725,12 @@ impl Walk for RedshiftDataParameters {
 
 /// The `ReplicationConfig` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::Events::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html).
+/// AWS reference: [`AWS::Events::Endpoint` `ReplicationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-replicationconfig.html).
 ///
 /// Every property is required: [`ReplicationConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationConfig {
-    /// `State`: required.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-replicationconfig.html#cfn-events-endpoint-replicationconfig-state)): [`ReplicationState`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "State")]
     pub state: Value<ReplicationState>,
 }
@@ -2696,12 +2776,12 @@ impl Walk for ReplicationState {
 
 /// The `ResourceParameters` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Events::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-connection.html).
+/// AWS reference: [`AWS::Events::Connection` `ResourceParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-resourceparameters.html).
 ///
 /// Every property is required: [`ResourceParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceParameters {
-    /// `ResourceConfigurationArn`: required.
+    /// `ResourceConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-connection-resourceparameters.html#cfn-events-connection-resourceparameters-resourceconfigurationarn)): string, required. Pattern: `^arn:[a-z0-9f\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$`. Length: at most 2048 characters.
     #[serde(rename = "ResourceConfigurationArn")]
     pub resource_configuration_arn: Value<String>,
 }
@@ -2727,18 +2807,18 @@ impl Walk for ResourceParameters {
 
 /// The `RetryPolicy` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `RetryPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-retrypolicy.html).
 ///
 /// Every property is optional: start from [`RetryPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetryPolicy {
-    /// `MaximumEventAgeInSeconds`: optional.
+    /// `MaximumEventAgeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-retrypolicy.html#cfn-events-rule-retrypolicy-maximumeventageinseconds)): integer, optional. Range: 60 to 86400.
     #[serde(
         rename = "MaximumEventAgeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_event_age_in_seconds: Option<Value<i64>>,
-    /// `MaximumRetryAttempts`: optional.
+    /// `MaximumRetryAttempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-retrypolicy.html#cfn-events-rule-retrypolicy-maximumretryattempts)): integer, optional. Range: 0 to 185.
     #[serde(
         rename = "MaximumRetryAttempts",
         skip_serializing_if = "Option::is_none"
@@ -2779,12 +2859,12 @@ impl Walk for RetryPolicy {
 
 /// The `RoutingConfig` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::Events::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html).
+/// AWS reference: [`AWS::Events::Endpoint` `RoutingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-routingconfig.html).
 ///
 /// Every property is required: [`RoutingConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingConfig {
-    /// `FailoverConfig`: required.
+    /// `FailoverConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-routingconfig.html#cfn-events-endpoint-routingconfig-failoverconfig)): object [`FailoverConfig`], required.
     #[serde(rename = "FailoverConfig")]
     pub failover_config: FailoverConfig,
 }
@@ -2810,15 +2890,15 @@ impl Walk for RoutingConfig {
 
 /// The `Tag` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-tag.html).
 ///
 /// Every property is optional: start from [`RuleTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleTag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-tag.html#cfn-events-rule-tag-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-tag.html#cfn-events-rule-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2856,12 +2936,12 @@ impl Walk for RuleTag {
 
 /// The `RunCommandParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `RunCommandParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-runcommandparameters.html).
 ///
 /// Every property is required: [`RunCommandParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunCommandParameters {
-    /// `RunCommandTargets`: required.
+    /// `RunCommandTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-runcommandparameters.html#cfn-events-rule-runcommandparameters-runcommandtargets)): list of (object [`RunCommandTarget`]), required. Items: 1 to 5.
     #[serde(rename = "RunCommandTargets")]
     pub run_command_targets: Value<Vec<RunCommandTarget>>,
 }
@@ -2887,15 +2967,15 @@ impl Walk for RunCommandParameters {
 
 /// The `RunCommandTarget` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `RunCommandTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-runcommandtarget.html).
 ///
 /// Every property is required: [`RunCommandTarget::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunCommandTarget {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-runcommandtarget.html#cfn-events-rule-runcommandtarget-key)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-runcommandtarget.html#cfn-events-rule-runcommandtarget-values)): list of (string), required. Items: 1 to 50. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -2927,15 +3007,15 @@ impl Walk for RunCommandTarget {
 
 /// The `SageMakerPipelineParameter` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `SageMakerPipelineParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-sagemakerpipelineparameter.html).
 ///
 /// Every property is required: [`SageMakerPipelineParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SageMakerPipelineParameter {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-sagemakerpipelineparameter.html#cfn-events-rule-sagemakerpipelineparameter-name)): string, required. Pattern: `^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-sagemakerpipelineparameter.html#cfn-events-rule-sagemakerpipelineparameter-value)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2964,12 +3044,12 @@ impl Walk for SageMakerPipelineParameter {
 
 /// The `SageMakerPipelineParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `SageMakerPipelineParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-sagemakerpipelineparameters.html).
 ///
 /// Every property is optional: start from [`SageMakerPipelineParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SageMakerPipelineParameters {
-    /// `PipelineParameterList`: optional.
+    /// `PipelineParameterList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-sagemakerpipelineparameters.html#cfn-events-rule-sagemakerpipelineparameters-pipelineparameterlist)): list of (object [`SageMakerPipelineParameter`]), optional. Items: 0 to 200.
     #[serde(
         rename = "PipelineParameterList",
         skip_serializing_if = "Option::is_none"
@@ -3005,12 +3085,12 @@ impl Walk for SageMakerPipelineParameters {
 
 /// The `Secondary` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::Events::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-endpoint.html).
+/// AWS reference: [`AWS::Events::Endpoint` `Secondary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-secondary.html).
 ///
 /// Every property is required: [`Secondary::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Secondary {
-    /// `Route`: required.
+    /// `Route` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-endpoint-secondary.html#cfn-events-endpoint-secondary-route)): string, required. Pattern: `^[\-a-z0-9]+$`. Length: 9 to 20 characters.
     #[serde(rename = "Route")]
     pub route: Value<String>,
 }
@@ -3036,12 +3116,12 @@ impl Walk for Secondary {
 
 /// The `SqsParameters` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `SqsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-sqsparameters.html).
 ///
 /// Every property is required: [`SqsParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqsParameters {
-    /// `MessageGroupId`: required.
+    /// `MessageGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-sqsparameters.html#cfn-events-rule-sqsparameters-messagegroupid)): string, required.
     #[serde(rename = "MessageGroupId")]
     pub message_group_id: Value<String>,
 }
@@ -3090,69 +3170,69 @@ impl Walk for State {
 
 /// The `Target` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Events::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html).
+/// AWS reference: [`AWS::Events::Rule` `Target`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html).
 ///
 /// [`Target::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Target {
-    /// `AppSyncParameters`: optional.
+    /// `AppSyncParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-appsyncparameters)): object [`AppSyncParameters`], optional.
     #[serde(rename = "AppSyncParameters", skip_serializing_if = "Option::is_none")]
     pub app_sync_parameters: Option<AppSyncParameters>,
-    /// `Arn`: required.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-arn)): string, required. Length: 1 to 1600 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `BatchParameters`: optional.
+    /// `BatchParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-batchparameters)): object [`BatchParameters`], optional.
     #[serde(rename = "BatchParameters", skip_serializing_if = "Option::is_none")]
     pub batch_parameters: Option<BatchParameters>,
-    /// `DeadLetterConfig`: optional.
+    /// `DeadLetterConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-deadletterconfig)): object [`DeadLetterConfig`], optional.
     #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
-    /// `EcsParameters`: optional.
+    /// `EcsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-ecsparameters)): object [`EcsParameters`], optional.
     #[serde(rename = "EcsParameters", skip_serializing_if = "Option::is_none")]
     pub ecs_parameters: Option<EcsParameters>,
-    /// `HttpParameters`: optional.
+    /// `HttpParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-httpparameters)): object [`HttpParameters`], optional.
     #[serde(rename = "HttpParameters", skip_serializing_if = "Option::is_none")]
     pub http_parameters: Option<HttpParameters>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-id)): string, required. Pattern: `^[\.\-_A-Za-z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Input`: optional.
+    /// `Input` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-input)): string, optional. Length: 0 to 8192 characters.
     #[serde(rename = "Input", skip_serializing_if = "Option::is_none")]
     pub input: Option<Value<String>>,
-    /// `InputPath`: optional.
+    /// `InputPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-inputpath)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "InputPath", skip_serializing_if = "Option::is_none")]
     pub input_path: Option<Value<String>>,
-    /// `InputTransformer`: optional.
+    /// `InputTransformer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-inputtransformer)): object [`InputTransformer`], optional.
     #[serde(rename = "InputTransformer", skip_serializing_if = "Option::is_none")]
     pub input_transformer: Option<InputTransformer>,
-    /// `KinesisParameters`: optional.
+    /// `KinesisParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-kinesisparameters)): object [`KinesisParameters`], optional.
     #[serde(rename = "KinesisParameters", skip_serializing_if = "Option::is_none")]
     pub kinesis_parameters: Option<KinesisParameters>,
-    /// `RedshiftDataParameters`: optional.
+    /// `RedshiftDataParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-redshiftdataparameters)): object [`RedshiftDataParameters`], optional.
     #[serde(
         rename = "RedshiftDataParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub redshift_data_parameters: Option<RedshiftDataParameters>,
-    /// `RetryPolicy`: optional.
+    /// `RetryPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-retrypolicy)): object [`RetryPolicy`], optional.
     #[serde(rename = "RetryPolicy", skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<RetryPolicy>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-rolearn)): string, optional. Length: 1 to 1600 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `RunCommandParameters`: optional.
+    /// `RunCommandParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-runcommandparameters)): object [`RunCommandParameters`], optional.
     #[serde(
         rename = "RunCommandParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub run_command_parameters: Option<RunCommandParameters>,
-    /// `SageMakerPipelineParameters`: optional.
+    /// `SageMakerPipelineParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-sagemakerpipelineparameters)): object [`SageMakerPipelineParameters`], optional.
     #[serde(
         rename = "SageMakerPipelineParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub sage_maker_pipeline_parameters: Option<SageMakerPipelineParameters>,
-    /// `SqsParameters`: optional.
+    /// `SqsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-events-rule-target.html#cfn-events-rule-target-sqsparameters)): object [`SqsParameters`], optional.
     #[serde(rename = "SqsParameters", skip_serializing_if = "Option::is_none")]
     pub sqs_parameters: Option<SqsParameters>,
 }

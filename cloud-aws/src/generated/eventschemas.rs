@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EventSchemas::Discoverer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-discoverer.html)).
 ///
+/// Resource Type definition for AWS::EventSchemas::Discoverer
+///
 /// [`Discoverer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Discoverer {
-    /// `CrossAccount`: optional.
+    /// Defines whether event schemas from other accounts are discovered. Default is True.
+    ///
+    /// `CrossAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-discoverer.html#cfn-eventschemas-discoverer-crossaccount)): boolean, optional.
     #[serde(rename = "CrossAccount", skip_serializing_if = "Option::is_none")]
     pub cross_account: Option<Value<bool>>,
-    /// `Description`: optional.
+    /// A description for the discoverer.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-discoverer.html#cfn-eventschemas-discoverer-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `SourceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the event bus.
+    ///
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-discoverer.html#cfn-eventschemas-discoverer-sourcearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceArn")]
     pub source_arn: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with the resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-discoverer.html#cfn-eventschemas-discoverer-tags)): list of (object [`TagsEntry`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagsEntry>>>,
 }
@@ -97,16 +107,24 @@ impl ResourceRef<Discoverer> {
 
 /// The properties of an `AWS::EventSchemas::Registry` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registry.html)).
 ///
+/// Resource Type definition for AWS::EventSchemas::Registry
+///
 /// Every property is optional: start from [`Registry::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Registry {
-    /// `Description`: optional.
+    /// A description of the registry to be created.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registry.html#cfn-eventschemas-registry-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `RegistryName`: optional, create-only (changing it replaces the resource).
+    /// The name of the schema registry.
+    ///
+    /// `RegistryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registry.html#cfn-eventschemas-registry-registryname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RegistryName", skip_serializing_if = "Option::is_none")]
     pub registry_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with the resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registry.html#cfn-eventschemas-registry-tags)): list of (object [`TagsEntry`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagsEntry>>>,
 }
@@ -165,16 +183,18 @@ impl ResourceRef<Registry> {
 
 /// The properties of an `AWS::EventSchemas::RegistryPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registrypolicy.html)).
 ///
+/// Resource Type definition for AWS::EventSchemas::RegistryPolicy
+///
 /// [`RegistryPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegistryPolicy {
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registrypolicy.html#cfn-eventschemas-registrypolicy-policy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Policy")]
     pub policy: Json,
-    /// `RegistryName`: required.
+    /// `RegistryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registrypolicy.html#cfn-eventschemas-registrypolicy-registryname)): string, required.
     #[serde(rename = "RegistryName")]
     pub registry_name: Value<String>,
-    /// `RevisionId`: optional.
+    /// `RevisionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registrypolicy.html#cfn-eventschemas-registrypolicy-revisionid)): string, optional.
     #[serde(rename = "RevisionId", skip_serializing_if = "Option::is_none")]
     pub revision_id: Option<Value<String>>,
 }
@@ -225,25 +245,39 @@ impl ResourceRef<RegistryPolicy> {
 
 /// The properties of an `AWS::EventSchemas::Schema` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-schema.html)).
 ///
+/// Resource Type definition for AWS::EventSchemas::Schema
+///
 /// [`Schema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schema {
-    /// `Content`: required.
+    /// The source of the schema definition.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-schema.html#cfn-eventschemas-schema-content)): string, required.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `Description`: optional.
+    /// A description of the schema.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-schema.html#cfn-eventschemas-schema-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `RegistryName`: required, create-only (changing it replaces the resource).
+    /// The name of the schema registry.
+    ///
+    /// `RegistryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-schema.html#cfn-eventschemas-schema-registryname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RegistryName")]
     pub registry_name: Value<String>,
-    /// `SchemaName`: optional, create-only (changing it replaces the resource).
+    /// The name of the schema.
+    ///
+    /// `SchemaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-schema.html#cfn-eventschemas-schema-schemaname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SchemaName", skip_serializing_if = "Option::is_none")]
     pub schema_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with the resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-schema.html#cfn-eventschemas-schema-tags)): list of (object [`TagsEntry`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagsEntry>>>,
-    /// `Type`: required.
+    /// The type of schema. Valid types include OpenApi3 and JSONSchemaDraft4.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-schema.html#cfn-eventschemas-schema-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -334,15 +368,15 @@ impl ResourceRef<Schema> {
 
 /// The `TagsEntry` property type of [`Discoverer`], [`Registry`] and [`Schema`].
 ///
-/// AWS reference: [`AWS::EventSchemas::Discoverer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-discoverer.html), [`AWS::EventSchemas::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-registry.html), [`AWS::EventSchemas::Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventschemas-schema.html).
+/// AWS reference: [`AWS::EventSchemas::Discoverer` `TagsEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventschemas-discoverer-tagsentry.html), [`AWS::EventSchemas::Registry` `TagsEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventschemas-registry-tagsentry.html), [`AWS::EventSchemas::Schema` `TagsEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventschemas-schema-tagsentry.html).
 ///
 /// Every property is required: [`TagsEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagsEntry {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventschemas-discoverer-tagsentry.html#cfn-eventschemas-discoverer-tagsentry-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventschemas-discoverer-tagsentry.html#cfn-eventschemas-discoverer-tagsentry-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,28 +11,40 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EventsV2::EventBus` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html)).
 ///
+/// Resource type definition for AWS::EventsV2::EventBus, an Amazon EventBridge custom event bus that receives events and delivers them to matching subscribers.
+///
 /// [`EventBus::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBus {
-    /// `Description`: optional.
+    /// A description of the event bus. Control characters and Unicode line separators are not allowed.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html#cfn-eventsv2-eventbus-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]*(?![\s\S])`. Length: at most 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionConfiguration`: optional.
+    /// Encryption configuration for the event bus. The service stores and returns the customer managed key as its key ARN. The key ARN is recommended so that drift detection stays accurate. A key ID is also accepted and is matched to the returned key ARN when CloudFormation checks for drift; a key alias is accepted but can be reported as a value difference, because an alias cannot be matched to the key ARN it points to.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html#cfn-eventsv2-eventbus-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the event bus. The first character must be alphanumeric; the remaining characters may also include '.', '-', and '\_'.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html#cfn-eventsv2-eventbus-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][\.\-_A-Za-z0-9]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `StorageConfiguration`: optional.
+    /// The event storage configuration for the event bus, which controls the number of days events are retained on the bus.
+    ///
+    /// `StorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html#cfn-eventsv2-eventbus-storageconfiguration)): object [`StorageConfiguration`], optional.
     #[serde(
         rename = "StorageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_configuration: Option<StorageConfiguration>,
-    /// `Tags`: optional.
+    /// The tags assigned to the event bus.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html#cfn-eventsv2-eventbus-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -122,22 +134,34 @@ impl ResourceRef<EventBus> {
 
 /// The properties of an `AWS::EventsV2::EventSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html)).
 ///
+/// Resource schema for AWS::EventsV2::EventSource. A managed event source that forwards AWS service events or partner events onto a custom event bus.
+///
 /// [`EventSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSource {
-    /// `Configuration`: required.
+    /// The event source configuration. Specify exactly one of AwsServiceEventsConfiguration or PartnerEventsConfiguration.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html#cfn-eventsv2-eventsource-configuration)): object [`EventSourceConfiguration`], required.
     #[serde(rename = "Configuration")]
     pub configuration: EventSourceConfiguration,
-    /// `Description`: optional.
+    /// A description of the event source. Control characters and Unicode line separators are not allowed.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html#cfn-eventsv2-eventsource-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]*(?![\s\S])`. Length: at most 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventBusArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the custom event bus the event source forwards onto.
+    ///
+    /// `EventBusArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html#cfn-eventsv2-eventsource-eventbusarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\/[A-Za-z0-9][\.\-_A-Za-z0-9]{0,255}\/[a-z0-9]{25}$`. Length: 1 to 1011 characters.
     #[serde(rename = "EventBusArn")]
     pub event_bus_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the event source. The first character must be alphanumeric; the remaining characters may also include '.', '-', and '\_'. Names cannot begin with the reserved aws. prefix.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html#cfn-eventsv2-eventsource-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!aws\.)[A-Za-z0-9][\.\-_A-Za-z0-9]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags assigned to the event source.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html#cfn-eventsv2-eventsource-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -228,13 +252,19 @@ impl ResourceRef<EventSource> {
 
 /// The properties of an `AWS::EventsV2::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-resourcepolicy.html)).
 ///
+/// Resource type definition for AWS::EventsV2::ResourcePolicy, the resource policy of an Amazon EventBridge event bus. This manages only the resource policy named "default", which the bus owner writes. It does not manage the policy named "AWS\_RAM", which AWS Resource Access Manager owns on behalf of the bus owner. If the bus already has a default policy, creating this resource fails. Deleting this resource removes all permissions granted by it. An explicit Deny in this policy takes precedence over an Allow in the "AWS\_RAM" policy, so deleting this resource can widen access. Set DeletionPolicy: Retain if the policy carries a Deny that you rely on. Required permissions: events:PutResourcePolicy, events:GetResourcePolicy, and events:DeleteResourcePolicy. Listing resources of this type also requires events:ListEventBuses and events:ListResourcePolicies.
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `EventBusArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the event bus whose resource policy this is. The bus must already exist. This resource does not create it.
+    ///
+    /// `EventBusArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-resourcepolicy.html#cfn-eventsv2-resourcepolicy-eventbusarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\/[A-Za-z0-9][\.\-_A-Za-z0-9]{0,255}\/[a-z0-9]{25}$`. Length: 1 to 1011 characters.
     #[serde(rename = "EventBusArn")]
     pub event_bus_arn: Value<String>,
-    /// `PolicyDocument`: required.
+    /// The resource policy document, as a JSON object. The document can be up to 20 KB. This quota is adjustable. An empty object is not a valid policy. To remove the policy, delete this resource. The principals in the document must exist and be visible to the service when the policy is written. When you create a new IAM role or user, that principal might not be immediately visible to the service. You might need to enforce a delay before you include it in the document. For more information, see "Changes that I make are not always immediately visible" in the IAM User Guide. Declare Version. Write AWS account and role principals as ARNs rather than as account IDs. Write a single Action, Resource, or principal value as a scalar rather than as a one-element list. The service returns these forms as you wrote them. It normalizes other forms, and a normalized value can appear as drift. A stack update replaces the whole policy with this document, including any change made outside CloudFormation. For more information about event bus resource policies, see the Amazon EventBridge User Guide.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-resourcepolicy.html#cfn-eventsv2-resourcepolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
 }
@@ -276,64 +306,98 @@ impl ResourceRef<ResourcePolicy> {
 
 /// The properties of an `AWS::EventsV2::Subscriber` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html)).
 ///
+/// Resource type definition for AWS::EventsV2::Subscriber, an Amazon EventBridge subscription that delivers events from an event bus to a target. Canonical identity is the combination of bus, name, and target. Replacement uses delete\_then\_create.
+///
 /// [`Subscriber::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Subscriber {
-    /// `BatchConfiguration`: optional.
+    /// Configuration for batching events into a single delivery to the target.
+    ///
+    /// `BatchConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-batchconfiguration)): object [`BatchConfiguration`], optional.
     #[serde(rename = "BatchConfiguration", skip_serializing_if = "Option::is_none")]
     pub batch_configuration: Option<BatchConfiguration>,
-    /// `Description`: optional.
+    /// A description of the subscriber. Control characters and Unicode line separators are not allowed.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F-\u009F\u2028\u2029]*(?![\s\S])`. Length: at most 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventBusArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the event bus this subscriber belongs to.
+    ///
+    /// `EventBusArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-eventbusarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\/[A-Za-z0-9][\.\-_A-Za-z0-9]{0,255}\/[a-z0-9]{25}$`. Length: 1 to 1011 characters.
     #[serde(rename = "EventBusArn")]
     pub event_bus_arn: Value<String>,
-    /// `FilterConfiguration`: optional.
+    /// Configuration for filtering which events are delivered to the target. An event must match every filter to be delivered.
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-filterconfiguration)): object [`FilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_configuration: Option<FilterConfiguration>,
-    /// `InvokeConfiguration`: required.
+    /// Configuration for how the subscriber invokes its target, including the target ARN, the IAM role used to invoke it, and, optionally, the target-specific parameters object that matches the target type.
+    ///
+    /// `InvokeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-invokeconfiguration)): object [`InvokeConfiguration`], required.
     #[serde(rename = "InvokeConfiguration")]
     pub invoke_configuration: InvokeConfiguration,
-    /// `LogConfiguration`: optional.
+    /// Delivery logging configuration for the subscriber.
+    ///
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the subscriber. The first character must be alphanumeric; the remaining characters may also include '.', '-', and '\_'.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][\.\-_A-Za-z0-9]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OnFailureConfiguration`: optional.
+    /// The destination for events that could not be delivered to the target.
+    ///
+    /// `OnFailureConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-onfailureconfiguration)): object [`OnFailureConfiguration`], optional.
     #[serde(
         rename = "OnFailureConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_failure_configuration: Option<OnFailureConfiguration>,
-    /// `PointInTimeConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The point in time to start delivering events from. Used when StartingPosition is POINT\_IN\_TIME.
+    ///
+    /// `PointInTimeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-pointintimeconfiguration)): object [`PointInTimeConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PointInTimeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub point_in_time_configuration: Option<PointInTimeConfiguration>,
-    /// `ResumePosition`: optional.
+    /// Resume-time control, never returned by the service. Applied only when an update transitions State from STOPPED to RUNNING: LAST\_PROCESSED (default) resumes from the last processed event, LATEST skips to the newest. Ignored on create and on any update that does not perform that transition.
+    ///
+    /// `ResumePosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-resumeposition)): [`ResumePosition`], one of `LAST_PROCESSED`, `LATEST`, optional.
     #[serde(rename = "ResumePosition", skip_serializing_if = "Option::is_none")]
     pub resume_position: Option<Value<ResumePosition>>,
-    /// `RetryPolicy`: optional.
+    /// The retry policy for failed deliveries to the target.
+    ///
+    /// `RetryPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-retrypolicy)): object [`RetryPolicy`], optional.
     #[serde(rename = "RetryPolicy", skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<RetryPolicy>,
-    /// `StartingPosition`: optional, create-only (changing it replaces the resource).
+    /// Where the subscriber starts reading events: LATEST starts from the newest events; POINT\_IN\_TIME starts from the point specified in PointInTimeConfiguration.
+    ///
+    /// `StartingPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-startingposition)): [`StartingPosition`], one of `LATEST`, `POINT_IN_TIME`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
     pub starting_position: Option<Value<StartingPosition>>,
-    /// `State`: optional.
+    /// The run state of the subscriber. Events are delivered only while the state is RUNNING. Setting the state to STOPPED pauses delivery. When an update sets a stopped subscriber back to RUNNING, ResumePosition controls where delivery resumes.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-state)): [`State`], one of `RUNNING`, `STOPPED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
-    /// `Tags`: optional.
+    /// The tags assigned to the subscriber.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Transformer`: optional.
+    /// Configuration for transforming events before delivery to the target.
+    ///
+    /// `Transformer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-transformer)): object [`Transformer`], optional.
     #[serde(rename = "Transformer", skip_serializing_if = "Option::is_none")]
     pub transformer: Option<Transformer>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The delivery ordering mode of the subscriber. FIFO delivers events in order within an event group; UNORDERED delivers without an ordering guarantee.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html#cfn-eventsv2-subscriber-type)): [`SubscriberType`], one of `FIFO`, `UNORDERED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<SubscriberType>>,
 }
@@ -524,21 +588,27 @@ impl ResourceRef<Subscriber> {
 
 /// The `AwsServiceEventsConfiguration` property type of [`EventSource`].
 ///
-/// AWS reference: [`AWS::EventsV2::EventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html).
+/// AWS reference: [`AWS::EventsV2::EventSource` `AwsServiceEventsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-awsserviceeventsconfiguration.html).
 ///
 /// [`AwsServiceEventsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsServiceEventsConfiguration {
-    /// `AwsService`: required.
+    /// A single AWS service source identifier, for example aws.s3. Wildcards and lists are not allowed.
+    ///
+    /// `AwsService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-awsserviceeventsconfiguration.html#cfn-eventsv2-eventsource-awsserviceeventsconfiguration-awsservice)): string, required. Pattern: `^aws\.[a-z0-9\-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "AwsService")]
     pub aws_service: Value<String>,
-    /// `OnFailureConfiguration`: optional.
+    /// The destination for events that could not be forwarded.
+    ///
+    /// `OnFailureConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-awsserviceeventsconfiguration.html#cfn-eventsv2-eventsource-awsserviceeventsconfiguration-onfailureconfiguration)): object [`OnFailureConfiguration`], optional.
     #[serde(
         rename = "OnFailureConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_failure_configuration: Option<OnFailureConfiguration>,
-    /// `Pattern`: optional.
+    /// A filter pattern, as a JSON string, that defines which events from the specified AWS service are forwarded to the event bus. Do not include source, account, or region as top-level fields. If you do not specify a pattern, all events from the service are forwarded.
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-awsserviceeventsconfiguration.html#cfn-eventsv2-eventsource-awsserviceeventsconfiguration-pattern)): string, optional. Length: at most 3753 characters.
     #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Value<String>>,
 }
@@ -582,15 +652,19 @@ impl Walk for AwsServiceEventsConfiguration {
 
 /// The `BatchConfiguration` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `BatchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-batchconfiguration.html).
 ///
 /// Every property is optional: start from [`BatchConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchConfiguration {
-    /// `MaxBatchSize`: optional.
+    /// The maximum number of events in a single batch delivered to the target. The maximum depends on the target: 500 for Kinesis Data Streams and Amazon Data Firehose, 100 for Lambda, Step Functions, and AWS::EventsV2::EventBus targets, 10 for Amazon SQS, Amazon SNS, and AWS::Events::EventBus targets, and 1 for API Gateway, API destinations, and universal service integration targets. The service rejects a value above the target's maximum. Fewer events may be delivered when the batch window elapses. When omitted, the default is 10 for Lambda and Step Functions targets and the target's maximum for other targets. The resolved value applied by the service is returned on read.
+    ///
+    /// `MaxBatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-batchconfiguration.html#cfn-eventsv2-subscriber-batchconfiguration-maxbatchsize)): integer, optional. Range: 1 to 500.
     #[serde(rename = "MaxBatchSize", skip_serializing_if = "Option::is_none")]
     pub max_batch_size: Option<Value<i64>>,
-    /// `MaxBatchWindowInSeconds`: optional.
+    /// The maximum time in seconds to wait for a batch to fill before delivering it, 0-300. The default is 0 (no wait). The resolved value applied by the service is returned on read.
+    ///
+    /// `MaxBatchWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-batchconfiguration.html#cfn-eventsv2-subscriber-batchconfiguration-maxbatchwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaxBatchWindowInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -631,12 +705,14 @@ impl Walk for BatchConfiguration {
 
 /// The `DeduplicationConfiguration` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `DeduplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-deduplicationconfiguration.html).
 ///
 /// Every property is required: [`DeduplicationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeduplicationConfiguration {
-    /// `DeduplicationType`: required.
+    /// How duplicate events are detected: CONTENT\_BASED deduplicates by a hash of the event content. To deduplicate by a caller-supplied token instead, omit DeduplicationConfiguration and set SystemMetadata.DeduplicationId.
+    ///
+    /// `DeduplicationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-deduplicationconfiguration.html#cfn-eventsv2-subscriber-deduplicationconfiguration-deduplicationtype)): [`DeduplicationType`], one of `CONTENT_BASED`, required.
     #[serde(rename = "DeduplicationType")]
     pub deduplication_type: Value<DeduplicationType>,
 }
@@ -679,12 +755,14 @@ impl Walk for DeduplicationType {
 
 /// The `EncryptionConfiguration` property type of [`EventBus`].
 ///
-/// AWS reference: [`AWS::EventsV2::EventBus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html).
+/// AWS reference: [`AWS::EventsV2::EventBus` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventbus-encryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`EncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsKeyIdentifier`: optional.
+    /// The identifier of the AWS KMS customer managed key that the event bus uses to encrypt events. You can specify the key ARN, key ID, alias name, or alias ARN. If you do not specify a key, EventBridge uses an AWS owned key.
+    ///
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventbus-encryptionconfiguration.html#cfn-eventsv2-eventbus-encryptionconfiguration-kmskeyidentifier)): string, optional. Pattern: `^[a-zA-Z0-9_\-/:]*$`. Length: at most 2048 characters.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
 }
@@ -714,21 +792,27 @@ impl Walk for EncryptionConfiguration {
 
 /// The `EventBusV2Parameters` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `EventBusV2Parameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-eventbusv2parameters.html).
 ///
 /// Every property is optional: start from [`EventBusV2Parameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventBusV2Parameters {
-    /// `DeduplicationConfiguration`: optional.
+    /// Deduplication settings applied to the forwarded events on the downstream event bus.
+    ///
+    /// `DeduplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-eventbusv2parameters.html#cfn-eventsv2-subscriber-eventbusv2parameters-deduplicationconfiguration)): object [`DeduplicationConfiguration`], optional.
     #[serde(
         rename = "DeduplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub deduplication_configuration: Option<DeduplicationConfiguration>,
-    /// `Metadata`: optional.
+    /// Metadata forwarded with each event, as key-value string pairs.
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-eventbusv2parameters.html#cfn-eventsv2-subscriber-eventbusv2parameters-metadata)): map from string to (string), optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, Value<String>>>,
-    /// `SystemMetadata`: optional.
+    /// System metadata attached to each forwarded event, controlling FIFO ordering and deduplication on the downstream event bus.
+    ///
+    /// `SystemMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-eventbusv2parameters.html#cfn-eventsv2-subscriber-eventbusv2parameters-systemmetadata)): object [`EventBusV2SystemMetadata`], optional.
     #[serde(rename = "SystemMetadata", skip_serializing_if = "Option::is_none")]
     pub system_metadata: Option<EventBusV2SystemMetadata>,
 }
@@ -777,15 +861,19 @@ impl Walk for EventBusV2Parameters {
 
 /// The `EventBusV2SystemMetadata` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `EventBusV2SystemMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-eventbusv2systemmetadata.html).
 ///
 /// Every property is optional: start from [`EventBusV2SystemMetadata::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventBusV2SystemMetadata {
-    /// `DeduplicationId`: optional.
+    /// The deduplication ID for FIFO deduplication on the downstream event bus. Accepts a literal value or a JSONata expression.
+    ///
+    /// `DeduplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-eventbusv2systemmetadata.html#cfn-eventsv2-subscriber-eventbusv2systemmetadata-deduplicationid)): string, optional.
     #[serde(rename = "DeduplicationId", skip_serializing_if = "Option::is_none")]
     pub deduplication_id: Option<Value<String>>,
-    /// `EventGroupId`: optional.
+    /// The event group ID for FIFO ordering on the downstream event bus. Accepts a literal value or a JSONata expression.
+    ///
+    /// `EventGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-eventbusv2systemmetadata.html#cfn-eventsv2-subscriber-eventbusv2systemmetadata-eventgroupid)): string, optional.
     #[serde(rename = "EventGroupId", skip_serializing_if = "Option::is_none")]
     pub event_group_id: Option<Value<String>>,
 }
@@ -823,18 +911,22 @@ impl Walk for EventBusV2SystemMetadata {
 
 /// The `EventSourceConfiguration` property type of [`EventSource`].
 ///
-/// AWS reference: [`AWS::EventsV2::EventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html).
+/// AWS reference: [`AWS::EventsV2::EventSource` `EventSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-eventsourceconfiguration.html).
 ///
 /// Every property is optional: start from [`EventSourceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventSourceConfiguration {
-    /// `AwsServiceEventsConfiguration`: optional.
+    /// Configuration for forwarding a single AWS service's events.
+    ///
+    /// `AwsServiceEventsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-eventsourceconfiguration.html#cfn-eventsv2-eventsource-eventsourceconfiguration-awsserviceeventsconfiguration)): object [`AwsServiceEventsConfiguration`], optional.
     #[serde(
         rename = "AwsServiceEventsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_service_events_configuration: Option<AwsServiceEventsConfiguration>,
-    /// `PartnerEventsConfiguration`: optional.
+    /// Configuration for forwarding a partner event source's events.
+    ///
+    /// `PartnerEventsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-eventsourceconfiguration.html#cfn-eventsv2-eventsource-eventsourceconfiguration-partnereventsconfiguration)): object [`PartnerEventsConfiguration`], optional.
     #[serde(
         rename = "PartnerEventsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -881,15 +973,19 @@ impl Walk for EventSourceConfiguration {
 
 /// The `Filter` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-filter.html).
 ///
 /// Every property is required: [`Filter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filter {
-    /// `Pattern`: required.
+    /// The event pattern, as a JSON string.
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-filter.html#cfn-eventsv2-subscriber-filter-pattern)): string, required. Length: at most 4096 characters.
     #[serde(rename = "Pattern")]
     pub pattern: Value<String>,
-    /// `Scope`: required.
+    /// Which part of the event the pattern is evaluated against: DATA (the event payload), METADATA (event metadata), or SYSTEM\_METADATA (service-generated metadata).
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-filter.html#cfn-eventsv2-subscriber-filter-scope)): [`Scope`], one of `DATA`, `METADATA`, `SYSTEM_METADATA`, required.
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
 }
@@ -918,15 +1014,19 @@ impl Walk for Filter {
 
 /// The `FilterConfiguration` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `FilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-filterconfiguration.html).
 ///
 /// [`FilterConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterConfiguration {
-    /// `Filters`: required.
+    /// The list of filters, 1-50 entries. An event must match every filter to be delivered.
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-filterconfiguration.html#cfn-eventsv2-subscriber-filterconfiguration-filters)): list of (object [`Filter`]), required. Items: 1 to 50.
     #[serde(rename = "Filters")]
     pub filters: Value<Vec<Filter>>,
-    /// `Language`: optional.
+    /// The filter language. The default is EVENT\_BRIDGE\_PATTERN.
+    ///
+    /// `Language` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-filterconfiguration.html#cfn-eventsv2-subscriber-filterconfiguration-language)): [`Language`], one of `EVENT_BRIDGE_PATTERN`, optional.
     #[serde(rename = "Language", skip_serializing_if = "Option::is_none")]
     pub language: Option<Value<Language>>,
 }
@@ -961,27 +1061,35 @@ impl Walk for FilterConfiguration {
 
 /// The `HttpParameters` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `HttpParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-httpparameters.html).
 ///
 /// Every property is optional: start from [`HttpParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpParameters {
-    /// `HeaderParameters`: optional.
+    /// HTTP headers to add to the request.
+    ///
+    /// `HeaderParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-httpparameters.html#cfn-eventsv2-subscriber-httpparameters-headerparameters)): map from string to (string), optional.
     #[serde(rename = "HeaderParameters", skip_serializing_if = "Option::is_none")]
     pub header_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `InvocationTimeoutSeconds`: optional.
+    /// The timeout in seconds for each invocation of the target, written as a string. Accepts a literal value or a JSONata expression.
+    ///
+    /// `InvocationTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-httpparameters.html#cfn-eventsv2-subscriber-httpparameters-invocationtimeoutseconds)): string, optional.
     #[serde(
         rename = "InvocationTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_timeout_seconds: Option<Value<String>>,
-    /// `PathParameterValues`: optional.
+    /// Values for the path parameters (wildcards) in the target URL, in order.
+    ///
+    /// `PathParameterValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-httpparameters.html#cfn-eventsv2-subscriber-httpparameters-pathparametervalues)): list of (string), optional. Items: at most 50. Each item: Pattern: `^(?!\s*$).+$`.
     #[serde(
         rename = "PathParameterValues",
         skip_serializing_if = "Option::is_none"
     )]
     pub path_parameter_values: Option<Value<Vec<Value<String>>>>,
-    /// `QueryStringParameters`: optional.
+    /// Query string parameters to add to the request.
+    ///
+    /// `QueryStringParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-httpparameters.html#cfn-eventsv2-subscriber-httpparameters-querystringparameters)): map from string to (string), optional.
     #[serde(
         rename = "QueryStringParameters",
         skip_serializing_if = "Option::is_none"
@@ -1061,45 +1169,65 @@ impl Walk for IncludePayload {
 
 /// The `InvokeConfiguration` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `InvokeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html).
 ///
 /// [`InvokeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvokeConfiguration {
-    /// `EventBusV2Parameters`: optional.
+    /// Parameters for forwarding events to another EventBridge event bus, used when TargetArn is an event bus ARN of the form arn:{partition}:events:{region}:{account}:event-busv2/{name}/{id}.
+    ///
+    /// `EventBusV2Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-eventbusv2parameters)): object [`EventBusV2Parameters`], optional.
     #[serde(
         rename = "EventBusV2Parameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_bus_v2_parameters: Option<EventBusV2Parameters>,
-    /// `HttpParameters`: optional.
+    /// Parameters for invoking an HTTP endpoint target, such as an Amazon API Gateway endpoint or an EventBridge API destination.
+    ///
+    /// `HttpParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-httpparameters)): object [`HttpParameters`], optional.
     #[serde(rename = "HttpParameters", skip_serializing_if = "Option::is_none")]
     pub http_parameters: Option<HttpParameters>,
-    /// `KinesisParameters`: optional.
+    /// Parameters for writing events to an Amazon Kinesis Data Streams target.
+    ///
+    /// `KinesisParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-kinesisparameters)): object [`KinesisParameters`], optional.
     #[serde(rename = "KinesisParameters", skip_serializing_if = "Option::is_none")]
     pub kinesis_parameters: Option<KinesisParameters>,
-    /// `LambdaParameters`: optional.
+    /// Parameters for invoking an AWS Lambda function target.
+    ///
+    /// `LambdaParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-lambdaparameters)): object [`LambdaParameters`], optional.
     #[serde(rename = "LambdaParameters", skip_serializing_if = "Option::is_none")]
     pub lambda_parameters: Option<LambdaParameters>,
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role the service assumes to invoke the target. The role must belong to the same account as the subscriber.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-rolearn)): string, required. Pattern: `^arn:aws(-[a-z0-9]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SnsParameters`: optional.
+    /// Parameters for publishing events to an Amazon SNS topic target.
+    ///
+    /// `SnsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-snsparameters)): object [`SnsParameters`], optional.
     #[serde(rename = "SnsParameters", skip_serializing_if = "Option::is_none")]
     pub sns_parameters: Option<SnsParameters>,
-    /// `SqsParameters`: optional.
+    /// Parameters for sending events to an Amazon SQS queue target.
+    ///
+    /// `SqsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-sqsparameters)): object [`SqsParameters`], optional.
     #[serde(rename = "SqsParameters", skip_serializing_if = "Option::is_none")]
     pub sqs_parameters: Option<SqsParameters>,
-    /// `StepFunctionsParameters`: optional.
+    /// Parameters for starting an AWS Step Functions state machine execution target.
+    ///
+    /// `StepFunctionsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-stepfunctionsparameters)): object [`StepFunctionsParameters`], optional.
     #[serde(
         rename = "StepFunctionsParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub step_functions_parameters: Option<StepFunctionsParameters>,
-    /// `TargetArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the target that the subscriber invokes. For universal service integration targets, use the form arn:{partition}:events:::aws-sdk:{service}:{apiAction}.
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-targetarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:`. Length: 1 to 1600 characters.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
-    /// `UniversalTargetParameters`: optional.
+    /// Parameters for invoking an AWS service API as a universal service integration target, used when TargetArn has the form arn:{partition}:events:::aws-sdk:{service}:{apiAction}.
+    ///
+    /// `UniversalTargetParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-invokeconfiguration.html#cfn-eventsv2-subscriber-invokeconfiguration-universaltargetparameters)): object [`UniversalTargetParameters`], optional.
     #[serde(
         rename = "UniversalTargetParameters",
         skip_serializing_if = "Option::is_none"
@@ -1206,12 +1334,14 @@ impl Walk for InvokeConfiguration {
 
 /// The `JsonataConfiguration` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `JsonataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-jsonataconfiguration.html).
 ///
 /// Every property is required: [`JsonataConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JsonataConfiguration {
-    /// `Expression`: required.
+    /// The JSONata expression that transforms the event, enclosed in {% %} delimiters.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-jsonataconfiguration.html#cfn-eventsv2-subscriber-jsonataconfiguration-expression)): string, required. Pattern: `^\{%[\s\S]+?%\}(?![\s\S])`. Length: 1 to 8192 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
 }
@@ -1237,15 +1367,19 @@ impl Walk for JsonataConfiguration {
 
 /// The `KinesisParameters` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `KinesisParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-kinesisparameters.html).
 ///
 /// Every property is optional: start from [`KinesisParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KinesisParameters {
-    /// `ExplicitHashKey`: optional.
+    /// An explicit hash key that overrides the partition key's shard assignment. Accepts a literal value or a JSONata expression.
+    ///
+    /// `ExplicitHashKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-kinesisparameters.html#cfn-eventsv2-subscriber-kinesisparameters-explicithashkey)): string, optional.
     #[serde(rename = "ExplicitHashKey", skip_serializing_if = "Option::is_none")]
     pub explicit_hash_key: Option<Value<String>>,
-    /// `PartitionKey`: optional.
+    /// The partition key that determines which shard each record is written to. Accepts a literal value or a JSONata expression.
+    ///
+    /// `PartitionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-kinesisparameters.html#cfn-eventsv2-subscriber-kinesisparameters-partitionkey)): string, optional.
     #[serde(rename = "PartitionKey", skip_serializing_if = "Option::is_none")]
     pub partition_key: Option<Value<String>>,
 }
@@ -1283,30 +1417,40 @@ impl Walk for KinesisParameters {
 
 /// The `LambdaParameters` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `LambdaParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-lambdaparameters.html).
 ///
 /// Every property is optional: start from [`LambdaParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaParameters {
-    /// `DurableExecutionName`: optional.
+    /// A unique name for a durable function execution. Accepts a literal value or a JSONata expression.
+    ///
+    /// `DurableExecutionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-lambdaparameters.html#cfn-eventsv2-subscriber-lambdaparameters-durableexecutionname)): string, optional.
     #[serde(
         rename = "DurableExecutionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub durable_execution_name: Option<Value<String>>,
-    /// `InvocationTimeoutSeconds`: optional.
+    /// The timeout in seconds for each invocation of the target, written as a string. Accepts a literal value or a JSONata expression.
+    ///
+    /// `InvocationTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-lambdaparameters.html#cfn-eventsv2-subscriber-lambdaparameters-invocationtimeoutseconds)): string, optional.
     #[serde(
         rename = "InvocationTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_timeout_seconds: Option<Value<String>>,
-    /// `InvocationType`: optional.
+    /// How the function is invoked: EVENT (asynchronous) or REQUEST\_RESPONSE (synchronous).
+    ///
+    /// `InvocationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-lambdaparameters.html#cfn-eventsv2-subscriber-lambdaparameters-invocationtype)): string, optional.
     #[serde(rename = "InvocationType", skip_serializing_if = "Option::is_none")]
     pub invocation_type: Option<Value<String>>,
-    /// `Qualifier`: optional.
+    /// The version or alias of the Lambda function to invoke. Accepts a literal value or a JSONata expression.
+    ///
+    /// `Qualifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-lambdaparameters.html#cfn-eventsv2-subscriber-lambdaparameters-qualifier)): string, optional.
     #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<Value<String>>,
-    /// `TenantId`: optional.
+    /// The tenant identifier for multi-tenant Lambda functions. Accepts a literal value or a JSONata expression.
+    ///
+    /// `TenantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-lambdaparameters.html#cfn-eventsv2-subscriber-lambdaparameters-tenantid)): string, optional.
     #[serde(rename = "TenantId", skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<Value<String>>,
 }
@@ -1408,15 +1552,19 @@ impl Walk for Level {
 
 /// The `LogConfiguration` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-logconfiguration.html).
 ///
 /// Every property is optional: start from [`LogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `IncludePayload`: optional.
+    /// Whether the event payload is included in emitted log records: FULL includes it in every emitted record, and ON\_ERROR\_ONLY includes it only in error records. The default is ON\_ERROR\_ONLY.
+    ///
+    /// `IncludePayload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-logconfiguration.html#cfn-eventsv2-subscriber-logconfiguration-includepayload)): [`IncludePayload`], one of `FULL`, `ON_ERROR_ONLY`, optional.
     #[serde(rename = "IncludePayload", skip_serializing_if = "Option::is_none")]
     pub include_payload: Option<Value<IncludePayload>>,
-    /// `Level`: optional.
+    /// The minimum log level: OFF (no logging), ERROR, or INFO. Records below this level are not emitted. The default is OFF.
+    ///
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-logconfiguration.html#cfn-eventsv2-subscriber-logconfiguration-level)): [`Level`], one of `OFF`, `ERROR`, `INFO`, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<Level>>,
 }
@@ -1454,18 +1602,24 @@ impl Walk for LogConfiguration {
 
 /// The `MessageAttributeValue` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `MessageAttributeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-messageattributevalue.html).
 ///
 /// [`MessageAttributeValue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageAttributeValue {
-    /// `BinaryValue`: optional.
+    /// The attribute value for the Binary data type, Base64-encoded.
+    ///
+    /// `BinaryValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-messageattributevalue.html#cfn-eventsv2-subscriber-messageattributevalue-binaryvalue)): string, optional.
     #[serde(rename = "BinaryValue", skip_serializing_if = "Option::is_none")]
     pub binary_value: Option<Value<String>>,
-    /// `DataType`: required.
+    /// The attribute data type. For Amazon SQS targets, specify String, Number, or Binary, optionally with a custom label suffix such as Number.float. For Amazon SNS targets, specify String, String.Array, Number, or Binary.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-messageattributevalue.html#cfn-eventsv2-subscriber-messageattributevalue-datatype)): string, required.
     #[serde(rename = "DataType")]
     pub data_type: Value<String>,
-    /// `StringValue`: optional.
+    /// The attribute value for the String and Number data types (and String.Array for Amazon SNS targets).
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-messageattributevalue.html#cfn-eventsv2-subscriber-messageattributevalue-stringvalue)): string, optional.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -1509,12 +1663,14 @@ impl Walk for MessageAttributeValue {
 
 /// The `OnFailureConfiguration` property type of [`EventSource`] and [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::EventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html), [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::EventSource` `OnFailureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-onfailureconfiguration.html), [`AWS::EventsV2::Subscriber` `OnFailureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-onfailureconfiguration.html).
 ///
 /// Every property is optional: start from [`OnFailureConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OnFailureConfiguration {
-    /// `Arn`: optional.
+    /// The ARN of the Amazon SQS standard queue that receives events that could not be forwarded. FIFO queues are not supported.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-onfailureconfiguration.html#cfn-eventsv2-eventsource-onfailureconfiguration-arn)): string, optional. Pattern: `^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-9]+)*:[0-9]{12}:[A-Za-z0-9_-]{1,80}$`. Length: 1 to 1600 characters.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -1544,27 +1700,35 @@ impl Walk for OnFailureConfiguration {
 
 /// The `PartnerEventsConfiguration` property type of [`EventSource`].
 ///
-/// AWS reference: [`AWS::EventsV2::EventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html).
+/// AWS reference: [`AWS::EventsV2::EventSource` `PartnerEventsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-partnereventsconfiguration.html).
 ///
 /// [`PartnerEventsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartnerEventsConfiguration {
-    /// `OnFailureConfiguration`: optional.
+    /// The destination for events that could not be forwarded, covering both the forwarding target and the managed partner event bus.
+    ///
+    /// `OnFailureConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-partnereventsconfiguration.html#cfn-eventsv2-eventsource-partnereventsconfiguration-onfailureconfiguration)): object [`OnFailureConfiguration`], optional.
     #[serde(
         rename = "OnFailureConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_failure_configuration: Option<OnFailureConfiguration>,
-    /// `PartnerBusKmsKeyIdentifier`: optional.
+    /// The identifier of the AWS KMS customer managed key for EventBridge to use, if you choose to use a customer managed key to encrypt events on the managed partner event bus. The identifier can be the key Amazon Resource Name (ARN), KeyId, key alias, or key alias ARN. If you do not specify a customer managed key identifier, EventBridge uses an AWS owned key to encrypt events on the event bus.
+    ///
+    /// `PartnerBusKmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-partnereventsconfiguration.html#cfn-eventsv2-eventsource-partnereventsconfiguration-partnerbuskmskeyidentifier)): string, optional. Pattern: `^[a-zA-Z0-9_\-/:]*$`. Length: at most 2048 characters.
     #[serde(
         rename = "PartnerBusKmsKeyIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub partner_bus_kms_key_identifier: Option<Value<String>>,
-    /// `PartnerEventSourceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the partner event source to forward. The partner owns the event source, so the ARN's account segment is empty. Changing this property replaces the event source. Because Name and EventBusArn together identify an event source, and the replacement is created before the old resource is deleted, change Name in the same update.
+    ///
+    /// `PartnerEventSourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-partnereventsconfiguration.html#cfn-eventsv2-eventsource-partnereventsconfiguration-partnereventsourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12})?:event-source\/aws\.partner(\/[\.\-_A-Za-z0-9]+){2,}$`. Length: 1 to 1600 characters.
     #[serde(rename = "PartnerEventSourceArn")]
     pub partner_event_source_arn: Value<String>,
-    /// `Pattern`: optional.
+    /// A filter pattern, as a JSON string, that defines which events from the specified partner event source are forwarded to the event bus. If you do not specify a pattern, all events from the partner event source are forwarded.
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-partnereventsconfiguration.html#cfn-eventsv2-eventsource-partnereventsconfiguration-pattern)): string, optional. Length: at most 3753 characters.
     #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Value<String>>,
 }
@@ -1617,18 +1781,24 @@ impl Walk for PartnerEventsConfiguration {
 
 /// The `PointInTimeConfiguration` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `PointInTimeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-pointintimeconfiguration.html).
 ///
 /// [`PointInTimeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PointInTimeConfiguration {
-    /// `EndPoint`: optional.
+    /// An optional time to stop delivering events at, in seconds since the Unix epoch.
+    ///
+    /// `EndPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-pointintimeconfiguration.html#cfn-eventsv2-subscriber-pointintimeconfiguration-endpoint)): integer, optional.
     #[serde(rename = "EndPoint", skip_serializing_if = "Option::is_none")]
     pub end_point: Option<Value<i64>>,
-    /// `PointType`: required.
+    /// Where to start: HORIZON starts from the earliest available event; TIMESTAMP starts from the StartingPoint timestamp.
+    ///
+    /// `PointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-pointintimeconfiguration.html#cfn-eventsv2-subscriber-pointintimeconfiguration-pointtype)): [`PointType`], one of `HORIZON`, `TIMESTAMP`, required.
     #[serde(rename = "PointType")]
     pub point_type: Value<PointType>,
-    /// `StartingPoint`: optional.
+    /// The time to start delivering events from, in seconds since the Unix epoch. Required when PointType is TIMESTAMP.
+    ///
+    /// `StartingPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-pointintimeconfiguration.html#cfn-eventsv2-subscriber-pointintimeconfiguration-startingpoint)): integer, optional.
     #[serde(rename = "StartingPoint", skip_serializing_if = "Option::is_none")]
     pub starting_point: Option<Value<i64>>,
 }
@@ -1712,21 +1882,27 @@ impl Walk for ResumePosition {
 
 /// The `RetryPolicy` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `RetryPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-retrypolicy.html).
 ///
 /// Every property is optional: start from [`RetryPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetryPolicy {
-    /// `MaxEventAgeInSeconds`: optional.
+    /// The maximum age of an event in seconds, 60-86400 (24 hours). When an event reaches this age, retries stop; if OnFailureConfiguration is set, the event is delivered to that destination, otherwise it is dropped. The default is 300.
+    ///
+    /// `MaxEventAgeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-retrypolicy.html#cfn-eventsv2-subscriber-retrypolicy-maxeventageinseconds)): integer, optional. Range: 60 to 86400.
     #[serde(
         rename = "MaxEventAgeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_event_age_in_seconds: Option<Value<i64>>,
-    /// `MaxRetryAttempts`: optional.
+    /// The maximum number of retry attempts, 0-185. When the attempts are exhausted, retries stop; if OnFailureConfiguration is set, the event is delivered to that destination, otherwise it is dropped. The default is 5.
+    ///
+    /// `MaxRetryAttempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-retrypolicy.html#cfn-eventsv2-subscriber-retrypolicy-maxretryattempts)): integer, optional. Range: 0 to 185.
     #[serde(rename = "MaxRetryAttempts", skip_serializing_if = "Option::is_none")]
     pub max_retry_attempts: Option<Value<i64>>,
-    /// `RetryStrategy`: optional.
+    /// Which errors are retried. ALL retries all errors. The default is ALL.
+    ///
+    /// `RetryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-retrypolicy.html#cfn-eventsv2-subscriber-retrypolicy-retrystrategy)): [`RetryStrategy`], one of `ALL`, optional.
     #[serde(rename = "RetryStrategy", skip_serializing_if = "Option::is_none")]
     pub retry_strategy: Option<Value<RetryStrategy>>,
 }
@@ -1812,27 +1988,37 @@ impl Walk for Scope {
 
 /// The `SnsParameters` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `SnsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-snsparameters.html).
 ///
 /// Every property is optional: start from [`SnsParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnsParameters {
-    /// `MessageAttributes`: optional.
+    /// Custom message attributes to attach to each message; Amazon SNS subscription filter policies can match on them.
+    ///
+    /// `MessageAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-snsparameters.html#cfn-eventsv2-subscriber-snsparameters-messageattributes)): map from string to (object [`MessageAttributeValue`]), optional.
     #[serde(rename = "MessageAttributes", skip_serializing_if = "Option::is_none")]
     pub message_attributes: Option<BTreeMap<String, MessageAttributeValue>>,
-    /// `MessageDeduplicationId`: optional.
+    /// The message deduplication ID to use when the target is a FIFO topic. Accepts a literal value or a JSONata expression.
+    ///
+    /// `MessageDeduplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-snsparameters.html#cfn-eventsv2-subscriber-snsparameters-messagededuplicationid)): string, optional.
     #[serde(
         rename = "MessageDeduplicationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_deduplication_id: Option<Value<String>>,
-    /// `MessageGroupId`: optional.
+    /// The message group ID to use when the target is a FIFO topic. Accepts a literal value or a JSONata expression.
+    ///
+    /// `MessageGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-snsparameters.html#cfn-eventsv2-subscriber-snsparameters-messagegroupid)): string, optional.
     #[serde(rename = "MessageGroupId", skip_serializing_if = "Option::is_none")]
     pub message_group_id: Option<Value<String>>,
-    /// `MessageStructure`: optional.
+    /// Set to json to send a different message per delivery protocol. Accepts a literal value or a JSONata expression.
+    ///
+    /// `MessageStructure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-snsparameters.html#cfn-eventsv2-subscriber-snsparameters-messagestructure)): string, optional.
     #[serde(rename = "MessageStructure", skip_serializing_if = "Option::is_none")]
     pub message_structure: Option<Value<String>>,
-    /// `Subject`: optional.
+    /// The subject line to use for email-protocol subscriptions. Accepts a literal value or a JSONata expression.
+    ///
+    /// `Subject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-snsparameters.html#cfn-eventsv2-subscriber-snsparameters-subject)): string, optional.
     #[serde(rename = "Subject", skip_serializing_if = "Option::is_none")]
     pub subject: Option<Value<String>>,
 }
@@ -1897,27 +2083,37 @@ impl Walk for SnsParameters {
 
 /// The `SqsParameters` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `SqsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-sqsparameters.html).
 ///
 /// Every property is optional: start from [`SqsParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SqsParameters {
-    /// `DelaySeconds`: optional.
+    /// The delay in seconds for the message, written as a string. Accepts a literal value or a JSONata expression.
+    ///
+    /// `DelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-sqsparameters.html#cfn-eventsv2-subscriber-sqsparameters-delayseconds)): string, optional.
     #[serde(rename = "DelaySeconds", skip_serializing_if = "Option::is_none")]
     pub delay_seconds: Option<Value<String>>,
-    /// `MessageAttributes`: optional.
+    /// Custom message attributes to attach to each message.
+    ///
+    /// `MessageAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-sqsparameters.html#cfn-eventsv2-subscriber-sqsparameters-messageattributes)): map from string to (object [`MessageAttributeValue`]), optional.
     #[serde(rename = "MessageAttributes", skip_serializing_if = "Option::is_none")]
     pub message_attributes: Option<BTreeMap<String, MessageAttributeValue>>,
-    /// `MessageDeduplicationId`: optional.
+    /// The message deduplication ID to use when the target is a FIFO queue. Accepts a literal value or a JSONata expression.
+    ///
+    /// `MessageDeduplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-sqsparameters.html#cfn-eventsv2-subscriber-sqsparameters-messagededuplicationid)): string, optional.
     #[serde(
         rename = "MessageDeduplicationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_deduplication_id: Option<Value<String>>,
-    /// `MessageGroupId`: optional.
+    /// The message group ID to use when the target is a FIFO queue. Accepts a literal value or a JSONata expression.
+    ///
+    /// `MessageGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-sqsparameters.html#cfn-eventsv2-subscriber-sqsparameters-messagegroupid)): string, optional.
     #[serde(rename = "MessageGroupId", skip_serializing_if = "Option::is_none")]
     pub message_group_id: Option<Value<String>>,
-    /// `MessageSystemAttributes`: optional.
+    /// Message system attributes to attach to each message, such as AWSTraceHeader.
+    ///
+    /// `MessageSystemAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-sqsparameters.html#cfn-eventsv2-subscriber-sqsparameters-messagesystemattributes)): map from string to (object [`MessageAttributeValue`]), optional.
     #[serde(
         rename = "MessageSystemAttributes",
         skip_serializing_if = "Option::is_none"
@@ -2028,24 +2224,32 @@ impl Walk for State {
 
 /// The `StepFunctionsParameters` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `StepFunctionsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-stepfunctionsparameters.html).
 ///
 /// Every property is optional: start from [`StepFunctionsParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StepFunctionsParameters {
-    /// `InvocationTimeoutSeconds`: optional.
+    /// The timeout in seconds for each invocation of the target, written as a string. Accepts a literal value or a JSONata expression.
+    ///
+    /// `InvocationTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-stepfunctionsparameters.html#cfn-eventsv2-subscriber-stepfunctionsparameters-invocationtimeoutseconds)): string, optional.
     #[serde(
         rename = "InvocationTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_timeout_seconds: Option<Value<String>>,
-    /// `InvocationType`: optional.
+    /// How the execution is started: EVENT (StartExecution, asynchronous) or REQUEST\_RESPONSE (StartSyncExecution, synchronous).
+    ///
+    /// `InvocationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-stepfunctionsparameters.html#cfn-eventsv2-subscriber-stepfunctionsparameters-invocationtype)): string, optional.
     #[serde(rename = "InvocationType", skip_serializing_if = "Option::is_none")]
     pub invocation_type: Option<Value<String>>,
-    /// `Name`: optional.
+    /// A name for the execution. Must be unique for the account, Region, and state machine. Accepts a literal value or a JSONata expression.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-stepfunctionsparameters.html#cfn-eventsv2-subscriber-stepfunctionsparameters-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `TraceHeader`: optional.
+    /// The AWS X-Ray trace header for distributed tracing. Accepts a literal value or a JSONata expression.
+    ///
+    /// `TraceHeader` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-stepfunctionsparameters.html#cfn-eventsv2-subscriber-stepfunctionsparameters-traceheader)): string, optional.
     #[serde(rename = "TraceHeader", skip_serializing_if = "Option::is_none")]
     pub trace_header: Option<Value<String>>,
 }
@@ -2099,12 +2303,14 @@ impl Walk for StepFunctionsParameters {
 
 /// The `StorageConfiguration` property type of [`EventBus`].
 ///
-/// AWS reference: [`AWS::EventsV2::EventBus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html).
+/// AWS reference: [`AWS::EventsV2::EventBus` `StorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventbus-storageconfiguration.html).
 ///
 /// Every property is optional: start from [`StorageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageConfiguration {
-    /// `RetentionPeriodInDays`: optional.
+    /// The number of days events are retained on the event bus for replay, 1-365.
+    ///
+    /// `RetentionPeriodInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventbus-storageconfiguration.html#cfn-eventsv2-eventbus-storageconfiguration-retentionperiodindays)): integer, optional. Range: 1 to 365.
     #[serde(
         rename = "RetentionPeriodInDays",
         skip_serializing_if = "Option::is_none"
@@ -2157,15 +2363,19 @@ impl Walk for SubscriberType {
 
 /// The `Tag` property type of [`EventBus`], [`EventSource`] and [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::EventBus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventbus.html), [`AWS::EventsV2::EventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-eventsource.html), [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::EventBus` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventbus-tag.html), [`AWS::EventsV2::EventSource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventsource-tag.html), [`AWS::EventsV2::Subscriber` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key. For each resource, each tag key must be unique and each key can have only one value; keys are case sensitive. A key cannot begin or end with a whitespace character; whitespace inside the key is allowed.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventbus-tag.html#cfn-eventsv2-eventbus-tag-key)): string, required. Pattern: `^\S([\s\S]*\S)?(?![\s\S])`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value. May be empty. A value cannot begin or end with a whitespace character; whitespace inside the value is allowed.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-eventbus-tag.html#cfn-eventsv2-eventbus-tag-value)): string, required. Pattern: `^(\S([\s\S]*\S)?)?(?![\s\S])`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2194,18 +2404,22 @@ impl Walk for Tag {
 
 /// The `Transformer` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-transformer.html).
 ///
 /// Every property is optional: start from [`Transformer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Transformer {
-    /// `JsonataConfiguration`: optional.
+    /// The JSONata expression configuration. Required when Type is JSONATA.
+    ///
+    /// `JsonataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-transformer.html#cfn-eventsv2-subscriber-transformer-jsonataconfiguration)): object [`JsonataConfiguration`], optional.
     #[serde(
         rename = "JsonataConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub jsonata_configuration: Option<JsonataConfiguration>,
-    /// `Type`: optional.
+    /// The transform type: RAW delivers the event payload only; WITH\_METADATA delivers the event with its metadata envelope; JSONATA delivers the output of the JSONata expression in JsonataConfiguration.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-transformer.html#cfn-eventsv2-subscriber-transformer-type)): [`TransformerType`], one of `RAW`, `WITH_METADATA`, `JSONATA`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<TransformerType>>,
 }
@@ -2266,15 +2480,19 @@ impl Walk for TransformerType {
 
 /// The `UniversalTargetParameters` property type of [`Subscriber`].
 ///
-/// AWS reference: [`AWS::EventsV2::Subscriber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-eventsv2-subscriber.html).
+/// AWS reference: [`AWS::EventsV2::Subscriber` `UniversalTargetParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-universaltargetparameters.html).
 ///
 /// [`UniversalTargetParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UniversalTargetParameters {
-    /// `Input`: required.
+    /// JSON string or JSONata expression that produces the API request. Supports {% ... %} JSONata expressions for dynamic values from the event.
+    ///
+    /// `Input` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-universaltargetparameters.html#cfn-eventsv2-subscriber-universaltargetparameters-input)): string, required. Length: 1 to 262144 characters.
     #[serde(rename = "Input")]
     pub input: Value<String>,
-    /// `InvocationTimeoutSeconds`: optional.
+    /// Timeout in seconds for each invocation of the target (1-30, default 30). Must be a literal integer written as a string; JSONata expressions are not supported for this field.
+    ///
+    /// `InvocationTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-eventsv2-subscriber-universaltargetparameters.html#cfn-eventsv2-subscriber-universaltargetparameters-invocationtimeoutseconds)): string, optional.
     #[serde(
         rename = "InvocationTimeoutSeconds",
         skip_serializing_if = "Option::is_none"

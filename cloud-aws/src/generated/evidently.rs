@@ -9,43 +9,49 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Evidently::Experiment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html)).
 ///
+/// Resource Type definition for AWS::Evidently::Experiment.
+///
 /// [`Experiment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Experiment {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-description)): string, optional. Length: 0 to 160 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MetricGoals`: required.
+    /// `MetricGoals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-metricgoals)): list of (object [`MetricGoalObject`]), required. Items: 1 to 3.
     #[serde(rename = "MetricGoals")]
     pub metric_goals: Value<Vec<MetricGoalObject>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-name)): string, required, create-only (changing it replaces the resource). Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OnlineAbConfig`: required.
+    /// `OnlineAbConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-onlineabconfig)): object [`OnlineAbConfigObject`], required.
     #[serde(rename = "OnlineAbConfig")]
     pub online_ab_config: OnlineAbConfigObject,
-    /// `Project`: required, create-only (changing it replaces the resource).
+    /// `Project` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-project)): string, required, create-only (changing it replaces the resource). Pattern: `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)`. Length: 0 to 2048 characters.
     #[serde(rename = "Project")]
     pub project: Value<String>,
-    /// `RandomizationSalt`: optional.
+    /// `RandomizationSalt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-randomizationsalt)): string, optional. Pattern: `.*`. Length: 0 to 127 characters.
     #[serde(rename = "RandomizationSalt", skip_serializing_if = "Option::is_none")]
     pub randomization_salt: Option<Value<String>>,
-    /// `RemoveSegment`: optional.
+    /// `RemoveSegment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-removesegment)): boolean, optional.
     #[serde(rename = "RemoveSegment", skip_serializing_if = "Option::is_none")]
     pub remove_segment: Option<Value<bool>>,
-    /// `RunningStatus`: optional.
+    /// Start Experiment. Default is False
+    ///
+    /// `RunningStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-runningstatus)): object [`RunningStatusObject`], optional.
     #[serde(rename = "RunningStatus", skip_serializing_if = "Option::is_none")]
     pub running_status: Option<RunningStatusObject>,
-    /// `SamplingRate`: optional.
+    /// `SamplingRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-samplingrate)): integer, optional. Range: 0 to 100000.
     #[serde(rename = "SamplingRate", skip_serializing_if = "Option::is_none")]
     pub sampling_rate: Option<Value<i64>>,
-    /// `Segment`: optional.
+    /// `Segment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-segment)): string, optional. Pattern: `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*)`. Length: 0 to 2048 characters.
     #[serde(rename = "Segment", skip_serializing_if = "Option::is_none")]
     pub segment: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Treatments`: required.
+    /// `Treatments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html#cfn-evidently-experiment-treatments)): list of (object [`TreatmentObject`]), required. Items: 2 to 5.
     #[serde(rename = "Treatments")]
     pub treatments: Value<Vec<TreatmentObject>>,
 }
@@ -165,31 +171,35 @@ impl ResourceRef<Experiment> {
 
 /// The properties of an `AWS::Evidently::Feature` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html)).
 ///
+/// Resource Type definition for AWS::Evidently::Feature.
+///
 /// [`Feature::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Feature {
-    /// `DefaultVariation`: optional.
+    /// `DefaultVariation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html#cfn-evidently-feature-defaultvariation)): string, optional. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "DefaultVariation", skip_serializing_if = "Option::is_none")]
     pub default_variation: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html#cfn-evidently-feature-description)): string, optional. Length: 0 to 160 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EntityOverrides`: optional.
+    /// `EntityOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html#cfn-evidently-feature-entityoverrides)): list of (object [`EntityOverride`]), optional. Items: 0 to 2500.
     #[serde(rename = "EntityOverrides", skip_serializing_if = "Option::is_none")]
     pub entity_overrides: Option<Value<Vec<EntityOverride>>>,
-    /// `EvaluationStrategy`: optional.
+    /// `EvaluationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html#cfn-evidently-feature-evaluationstrategy)): [`EvaluationStrategy`], one of `ALL_RULES`, `DEFAULT_VARIATION`, optional.
     #[serde(rename = "EvaluationStrategy", skip_serializing_if = "Option::is_none")]
     pub evaluation_strategy: Option<Value<EvaluationStrategy>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html#cfn-evidently-feature-name)): string, required, create-only (changing it replaces the resource). Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Project`: required, create-only (changing it replaces the resource).
+    /// `Project` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html#cfn-evidently-feature-project)): string, required, create-only (changing it replaces the resource). Pattern: `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)`. Length: 0 to 2048 characters.
     #[serde(rename = "Project")]
     pub project: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html#cfn-evidently-feature-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Variations`: required.
+    /// `Variations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html#cfn-evidently-feature-variations)): list of (object [`VariationObject`]), required. Items: 1 to 5.
     #[serde(rename = "Variations")]
     pub variations: Value<Vec<VariationObject>>,
 }
@@ -283,34 +293,40 @@ impl ResourceRef<Feature> {
 
 /// The properties of an `AWS::Evidently::Launch` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html)).
 ///
+/// Resource Type definition for AWS::Evidently::Launch.
+///
 /// [`Launch::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Launch {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-description)): string, optional. Length: 0 to 160 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionStatus`: optional.
+    /// Start or Stop Launch Launch. Default is not started.
+    ///
+    /// `ExecutionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-executionstatus)): object [`ExecutionStatusObject`], optional.
     #[serde(rename = "ExecutionStatus", skip_serializing_if = "Option::is_none")]
     pub execution_status: Option<ExecutionStatusObject>,
-    /// `Groups`: required.
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-groups)): list of (object [`LaunchGroupObject`]), required. Items: 1 to 5.
     #[serde(rename = "Groups")]
     pub groups: Value<Vec<LaunchGroupObject>>,
-    /// `MetricMonitors`: optional.
+    /// `MetricMonitors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-metricmonitors)): list of (object [`MetricDefinitionObject`]), optional. Items: 0 to 3.
     #[serde(rename = "MetricMonitors", skip_serializing_if = "Option::is_none")]
     pub metric_monitors: Option<Value<Vec<MetricDefinitionObject>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-name)): string, required, create-only (changing it replaces the resource). Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Project`: required, create-only (changing it replaces the resource).
+    /// `Project` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-project)): string, required, create-only (changing it replaces the resource). Pattern: `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)`. Length: 0 to 2048 characters.
     #[serde(rename = "Project")]
     pub project: Value<String>,
-    /// `RandomizationSalt`: optional.
+    /// `RandomizationSalt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-randomizationsalt)): string, optional. Pattern: `.*`. Length: 0 to 127 characters.
     #[serde(rename = "RandomizationSalt", skip_serializing_if = "Option::is_none")]
     pub randomization_salt: Option<Value<String>>,
-    /// `ScheduledSplitsConfig`: required.
+    /// `ScheduledSplitsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-scheduledsplitsconfig)): list of (object [`StepConfig`]), required. Items: 1 to 6.
     #[serde(rename = "ScheduledSplitsConfig")]
     pub scheduled_splits_config: Value<Vec<StepConfig>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html#cfn-evidently-launch-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -408,22 +424,28 @@ impl ResourceRef<Launch> {
 
 /// The properties of an `AWS::Evidently::Project` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html)).
 ///
+/// Resource Type definition for AWS::Evidently::Project
+///
 /// [`Project::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Project {
-    /// `AppConfigResource`: optional.
+    /// `AppConfigResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html#cfn-evidently-project-appconfigresource)): object [`AppConfigResourceObject`], optional.
     #[serde(rename = "AppConfigResource", skip_serializing_if = "Option::is_none")]
     pub app_config_resource: Option<AppConfigResourceObject>,
-    /// `DataDelivery`: optional.
+    /// Destinations for data.
+    ///
+    /// `DataDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html#cfn-evidently-project-datadelivery)): object [`DataDeliveryObject`], optional.
     #[serde(rename = "DataDelivery", skip_serializing_if = "Option::is_none")]
     pub data_delivery: Option<DataDeliveryObject>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html#cfn-evidently-project-description)): string, optional. Length: 0 to 160 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html#cfn-evidently-project-name)): string, required, create-only (changing it replaces the resource). Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html#cfn-evidently-project-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -498,19 +520,23 @@ impl ResourceRef<Project> {
 
 /// The properties of an `AWS::Evidently::Segment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-segment.html)).
 ///
+/// Resource Type definition for AWS::Evidently::Segment
+///
 /// [`Segment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Segment {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-segment.html#cfn-evidently-segment-description)): string, optional. Length: 0 to 160 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-segment.html#cfn-evidently-segment-name)): string, required. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Pattern`: optional.
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-segment.html#cfn-evidently-segment-pattern)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-segment.html#cfn-evidently-segment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -576,15 +602,15 @@ impl ResourceRef<Segment> {
 
 /// The `AppConfigResourceObject` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::Evidently::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html).
+/// AWS reference: [`AWS::Evidently::Project` `AppConfigResourceObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-appconfigresourceobject.html).
 ///
 /// Every property is required: [`AppConfigResourceObject::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppConfigResourceObject {
-    /// `ApplicationId`: required.
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-appconfigresourceobject.html#cfn-evidently-project-appconfigresourceobject-applicationid)): string, required. Pattern: `[a-z0-9]{4,7}`.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `EnvironmentId`: required.
+    /// `EnvironmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-appconfigresourceobject.html#cfn-evidently-project-appconfigresourceobject-environmentid)): string, required. Pattern: `[a-z0-9]{4,7}`.
     #[serde(rename = "EnvironmentId")]
     pub environment_id: Value<String>,
 }
@@ -616,15 +642,15 @@ impl Walk for AppConfigResourceObject {
 
 /// The `DataDeliveryObject` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::Evidently::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html).
+/// AWS reference: [`AWS::Evidently::Project` `DataDeliveryObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-datadeliveryobject.html).
 ///
 /// Every property is optional: start from [`DataDeliveryObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataDeliveryObject {
-    /// `LogGroup`: optional.
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-datadeliveryobject.html#cfn-evidently-project-datadeliveryobject-loggroup)): string, optional. Pattern: `^[-a-zA-Z0-9._/]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-datadeliveryobject.html#cfn-evidently-project-datadeliveryobject-s3)): object [`S3Destination`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3Destination>,
 }
@@ -682,15 +708,15 @@ impl Walk for DesiredChange {
 
 /// The `EntityOverride` property type of [`Feature`].
 ///
-/// AWS reference: [`AWS::Evidently::Feature`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html).
+/// AWS reference: [`AWS::Evidently::Feature` `EntityOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-entityoverride.html).
 ///
 /// Every property is optional: start from [`EntityOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityOverride {
-    /// `EntityId`: optional.
+    /// `EntityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-entityoverride.html#cfn-evidently-feature-entityoverride-entityid)): string, optional.
     #[serde(rename = "EntityId", skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<Value<String>>,
-    /// `Variation`: optional.
+    /// `Variation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-entityoverride.html#cfn-evidently-feature-entityoverride-variation)): string, optional. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "Variation", skip_serializing_if = "Option::is_none")]
     pub variation: Option<Value<String>>,
 }
@@ -748,18 +774,24 @@ impl Walk for EvaluationStrategy {
 
 /// The `ExecutionStatusObject` property type of [`Launch`].
 ///
-/// AWS reference: [`AWS::Evidently::Launch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html).
+/// AWS reference: [`AWS::Evidently::Launch` `ExecutionStatusObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-executionstatusobject.html).
 ///
 /// [`ExecutionStatusObject::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExecutionStatusObject {
-    /// `DesiredState`: optional.
+    /// Provide CANCELLED or COMPLETED as the launch desired state. Defaults to Completed if not provided.
+    ///
+    /// `DesiredState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-executionstatusobject.html#cfn-evidently-launch-executionstatusobject-desiredstate)): string, optional.
     #[serde(rename = "DesiredState", skip_serializing_if = "Option::is_none")]
     pub desired_state: Option<Value<String>>,
-    /// `Reason`: optional.
+    /// Provide a reason for stopping the launch. Defaults to empty if not provided.
+    ///
+    /// `Reason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-executionstatusobject.html#cfn-evidently-launch-executionstatusobject-reason)): string, optional.
     #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<Value<String>>,
-    /// `Status`: required.
+    /// Provide START or STOP action to apply on a launch
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-executionstatusobject.html#cfn-evidently-launch-executionstatusobject-status)): string, required.
     #[serde(rename = "Status")]
     pub status: Value<String>,
 }
@@ -803,15 +835,15 @@ impl Walk for ExecutionStatusObject {
 
 /// The `GroupToWeight` property type of [`Launch`].
 ///
-/// AWS reference: [`AWS::Evidently::Launch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html).
+/// AWS reference: [`AWS::Evidently::Launch` `GroupToWeight`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-grouptoweight.html).
 ///
 /// Every property is required: [`GroupToWeight::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupToWeight {
-    /// `GroupName`: required.
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-grouptoweight.html#cfn-evidently-launch-grouptoweight-groupname)): string, required. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "GroupName")]
     pub group_name: Value<String>,
-    /// `SplitWeight`: required.
+    /// `SplitWeight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-grouptoweight.html#cfn-evidently-launch-grouptoweight-splitweight)): integer, required.
     #[serde(rename = "SplitWeight")]
     pub split_weight: Value<i64>,
 }
@@ -840,21 +872,21 @@ impl Walk for GroupToWeight {
 
 /// The `LaunchGroupObject` property type of [`Launch`].
 ///
-/// AWS reference: [`AWS::Evidently::Launch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html).
+/// AWS reference: [`AWS::Evidently::Launch` `LaunchGroupObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-launchgroupobject.html).
 ///
 /// [`LaunchGroupObject::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchGroupObject {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-launchgroupobject.html#cfn-evidently-launch-launchgroupobject-description)): string, optional. Length: 0 to 160 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Feature`: required.
+    /// `Feature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-launchgroupobject.html#cfn-evidently-launch-launchgroupobject-feature)): string, required.
     #[serde(rename = "Feature")]
     pub feature: Value<String>,
-    /// `GroupName`: required.
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-launchgroupobject.html#cfn-evidently-launch-launchgroupobject-groupname)): string, required. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "GroupName")]
     pub group_name: Value<String>,
-    /// `Variation`: required.
+    /// `Variation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-launchgroupobject.html#cfn-evidently-launch-launchgroupobject-variation)): string, required.
     #[serde(rename = "Variation")]
     pub variation: Value<String>,
 }
@@ -899,24 +931,30 @@ impl Walk for LaunchGroupObject {
 
 /// The `MetricDefinitionObject` property type of [`Launch`].
 ///
-/// AWS reference: [`AWS::Evidently::Launch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html).
+/// AWS reference: [`AWS::Evidently::Launch` `MetricDefinitionObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-metricdefinitionobject.html).
 ///
 /// [`MetricDefinitionObject::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDefinitionObject {
-    /// `EntityIdKey`: required.
+    /// The JSON path to reference the entity id in the event.
+    ///
+    /// `EntityIdKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-metricdefinitionobject.html#cfn-evidently-launch-metricdefinitionobject-entityidkey)): string, required.
     #[serde(rename = "EntityIdKey")]
     pub entity_id_key: Value<String>,
-    /// `EventPattern`: optional.
+    /// Event patterns have the same structure as the events they match. Rules use event patterns to select events. An event pattern either matches an event or it doesn't.
+    ///
+    /// `EventPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-metricdefinitionobject.html#cfn-evidently-launch-metricdefinitionobject-eventpattern)): string, optional.
     #[serde(rename = "EventPattern", skip_serializing_if = "Option::is_none")]
     pub event_pattern: Option<Value<String>>,
-    /// `MetricName`: required.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-metricdefinitionobject.html#cfn-evidently-launch-metricdefinitionobject-metricname)): string, required. Pattern: `^[\S]+$`. Length: 1 to 255 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `UnitLabel`: optional.
+    /// `UnitLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-metricdefinitionobject.html#cfn-evidently-launch-metricdefinitionobject-unitlabel)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "UnitLabel", skip_serializing_if = "Option::is_none")]
     pub unit_label: Option<Value<String>>,
-    /// `ValueKey`: required.
+    /// The JSON path to reference the numerical metric value in the event.
+    ///
+    /// `ValueKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-metricdefinitionobject.html#cfn-evidently-launch-metricdefinitionobject-valuekey)): string, required.
     #[serde(rename = "ValueKey")]
     pub value_key: Value<String>,
 }
@@ -970,27 +1008,33 @@ impl Walk for MetricDefinitionObject {
 
 /// The `MetricGoalObject` property type of [`Experiment`].
 ///
-/// AWS reference: [`AWS::Evidently::Experiment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html).
+/// AWS reference: [`AWS::Evidently::Experiment` `MetricGoalObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-metricgoalobject.html).
 ///
 /// [`MetricGoalObject::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricGoalObject {
-    /// `DesiredChange`: required.
+    /// `DesiredChange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-metricgoalobject.html#cfn-evidently-experiment-metricgoalobject-desiredchange)): [`DesiredChange`], one of `INCREASE`, `DECREASE`, required.
     #[serde(rename = "DesiredChange")]
     pub desired_change: Value<DesiredChange>,
-    /// `EntityIdKey`: required.
+    /// The JSON path to reference the entity id in the event.
+    ///
+    /// `EntityIdKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-metricgoalobject.html#cfn-evidently-experiment-metricgoalobject-entityidkey)): string, required.
     #[serde(rename = "EntityIdKey")]
     pub entity_id_key: Value<String>,
-    /// `EventPattern`: optional.
+    /// Event patterns have the same structure as the events they match. Rules use event patterns to select events. An event pattern either matches an event or it doesn't.
+    ///
+    /// `EventPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-metricgoalobject.html#cfn-evidently-experiment-metricgoalobject-eventpattern)): string, optional.
     #[serde(rename = "EventPattern", skip_serializing_if = "Option::is_none")]
     pub event_pattern: Option<Value<String>>,
-    /// `MetricName`: required.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-metricgoalobject.html#cfn-evidently-experiment-metricgoalobject-metricname)): string, required. Pattern: `^[\S]+$`. Length: 1 to 255 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `UnitLabel`: optional.
+    /// `UnitLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-metricgoalobject.html#cfn-evidently-experiment-metricgoalobject-unitlabel)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "UnitLabel", skip_serializing_if = "Option::is_none")]
     pub unit_label: Option<Value<String>>,
-    /// `ValueKey`: required.
+    /// The JSON path to reference the numerical metric value in the event.
+    ///
+    /// `ValueKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-metricgoalobject.html#cfn-evidently-experiment-metricgoalobject-valuekey)): string, required.
     #[serde(rename = "ValueKey")]
     pub value_key: Value<String>,
 }
@@ -1048,18 +1092,18 @@ impl Walk for MetricGoalObject {
 
 /// The `OnlineAbConfigObject` property type of [`Experiment`].
 ///
-/// AWS reference: [`AWS::Evidently::Experiment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html).
+/// AWS reference: [`AWS::Evidently::Experiment` `OnlineAbConfigObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-onlineabconfigobject.html).
 ///
 /// Every property is optional: start from [`OnlineAbConfigObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OnlineAbConfigObject {
-    /// `ControlTreatmentName`: optional.
+    /// `ControlTreatmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-onlineabconfigobject.html#cfn-evidently-experiment-onlineabconfigobject-controltreatmentname)): string, optional. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(
         rename = "ControlTreatmentName",
         skip_serializing_if = "Option::is_none"
     )]
     pub control_treatment_name: Option<Value<String>>,
-    /// `TreatmentWeights`: optional.
+    /// `TreatmentWeights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-onlineabconfigobject.html#cfn-evidently-experiment-onlineabconfigobject-treatmentweights)): list of (object [`TreatmentToWeight`]), optional.
     #[serde(rename = "TreatmentWeights", skip_serializing_if = "Option::is_none")]
     pub treatment_weights: Option<Value<Vec<TreatmentToWeight>>>,
 }
@@ -1097,24 +1141,32 @@ impl Walk for OnlineAbConfigObject {
 
 /// The `RunningStatusObject` property type of [`Experiment`].
 ///
-/// AWS reference: [`AWS::Evidently::Experiment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html).
+/// AWS reference: [`AWS::Evidently::Experiment` `RunningStatusObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-runningstatusobject.html).
 ///
 /// Every property is optional: start from [`RunningStatusObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunningStatusObject {
-    /// `AnalysisCompleteTime`: optional.
+    /// Provide the analysis Completion time for an experiment
+    ///
+    /// `AnalysisCompleteTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-runningstatusobject.html#cfn-evidently-experiment-runningstatusobject-analysiscompletetime)): string, optional.
     #[serde(
         rename = "AnalysisCompleteTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub analysis_complete_time: Option<Value<String>>,
-    /// `DesiredState`: optional.
+    /// Provide CANCELLED or COMPLETED desired state when stopping an experiment
+    ///
+    /// `DesiredState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-runningstatusobject.html#cfn-evidently-experiment-runningstatusobject-desiredstate)): string, optional. Pattern: `^(CANCELLED|COMPLETED)`.
     #[serde(rename = "DesiredState", skip_serializing_if = "Option::is_none")]
     pub desired_state: Option<Value<String>>,
-    /// `Reason`: optional.
+    /// Reason is a required input for stopping the experiment
+    ///
+    /// `Reason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-runningstatusobject.html#cfn-evidently-experiment-runningstatusobject-reason)): string, optional.
     #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<Value<String>>,
-    /// `Status`: optional.
+    /// Provide START or STOP action to apply on an experiment
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-runningstatusobject.html#cfn-evidently-experiment-runningstatusobject-status)): string, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<String>>,
 }
@@ -1168,15 +1220,15 @@ impl Walk for RunningStatusObject {
 
 /// The `S3Destination` property type of [`Project`].
 ///
-/// AWS reference: [`AWS::Evidently::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html).
+/// AWS reference: [`AWS::Evidently::Project` `S3Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-s3destination.html).
 ///
 /// [`S3Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Destination {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-s3destination.html#cfn-evidently-project-s3destination-bucketname)): string, required. Pattern: `^[a-z0-9][-a-z0-9]*[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-s3destination.html#cfn-evidently-project-s3destination-prefix)): string, optional. Pattern: `^[-a-zA-Z0-9!_.*'()/]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -1211,18 +1263,18 @@ impl Walk for S3Destination {
 
 /// The `SegmentOverride` property type of [`Launch`].
 ///
-/// AWS reference: [`AWS::Evidently::Launch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html).
+/// AWS reference: [`AWS::Evidently::Launch` `SegmentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-segmentoverride.html).
 ///
 /// Every property is required: [`SegmentOverride::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SegmentOverride {
-    /// `EvaluationOrder`: required.
+    /// `EvaluationOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-segmentoverride.html#cfn-evidently-launch-segmentoverride-evaluationorder)): integer, required.
     #[serde(rename = "EvaluationOrder")]
     pub evaluation_order: Value<i64>,
-    /// `Segment`: required.
+    /// `Segment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-segmentoverride.html#cfn-evidently-launch-segmentoverride-segment)): string, required. Pattern: `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*)`. Length: 1 to 2048 characters.
     #[serde(rename = "Segment")]
     pub segment: Value<String>,
-    /// `Weights`: required.
+    /// `Weights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-segmentoverride.html#cfn-evidently-launch-segmentoverride-weights)): list of (object [`GroupToWeight`]), required.
     #[serde(rename = "Weights")]
     pub weights: Value<Vec<GroupToWeight>>,
 }
@@ -1258,18 +1310,18 @@ impl Walk for SegmentOverride {
 
 /// The `StepConfig` property type of [`Launch`].
 ///
-/// AWS reference: [`AWS::Evidently::Launch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html).
+/// AWS reference: [`AWS::Evidently::Launch` `StepConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-stepconfig.html).
 ///
 /// [`StepConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepConfig {
-    /// `GroupWeights`: required.
+    /// `GroupWeights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-stepconfig.html#cfn-evidently-launch-stepconfig-groupweights)): list of (object [`GroupToWeight`]), required.
     #[serde(rename = "GroupWeights")]
     pub group_weights: Value<Vec<GroupToWeight>>,
-    /// `SegmentOverrides`: optional.
+    /// `SegmentOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-stepconfig.html#cfn-evidently-launch-stepconfig-segmentoverrides)): list of (object [`SegmentOverride`]), optional.
     #[serde(rename = "SegmentOverrides", skip_serializing_if = "Option::is_none")]
     pub segment_overrides: Option<Value<Vec<SegmentOverride>>>,
-    /// `StartTime`: required.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-stepconfig.html#cfn-evidently-launch-stepconfig-starttime)): string, required.
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
 }
@@ -1310,15 +1362,19 @@ impl Walk for StepConfig {
 
 /// The `Tag` property type of [`Experiment`], [`Feature`], [`Launch`], [`Project`] and [`Segment`].
 ///
-/// AWS reference: [`AWS::Evidently::Experiment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html), [`AWS::Evidently::Feature`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html), [`AWS::Evidently::Launch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-launch.html), [`AWS::Evidently::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-project.html), [`AWS::Evidently::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-segment.html).
+/// AWS reference: [`AWS::Evidently::Experiment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-tag.html), [`AWS::Evidently::Feature` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-tag.html), [`AWS::Evidently::Launch` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-launch-tag.html), [`AWS::Evidently::Project` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-project-tag.html), [`AWS::Evidently::Segment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-segment-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-tag.html#cfn-evidently-experiment-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-tag.html#cfn-evidently-experiment-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1347,21 +1403,21 @@ impl Walk for Tag {
 
 /// The `TreatmentObject` property type of [`Experiment`].
 ///
-/// AWS reference: [`AWS::Evidently::Experiment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html).
+/// AWS reference: [`AWS::Evidently::Experiment` `TreatmentObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-treatmentobject.html).
 ///
 /// [`TreatmentObject::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TreatmentObject {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-treatmentobject.html#cfn-evidently-experiment-treatmentobject-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Feature`: required.
+    /// `Feature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-treatmentobject.html#cfn-evidently-experiment-treatmentobject-feature)): string, required. Pattern: `([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:.*)`.
     #[serde(rename = "Feature")]
     pub feature: Value<String>,
-    /// `TreatmentName`: required.
+    /// `TreatmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-treatmentobject.html#cfn-evidently-experiment-treatmentobject-treatmentname)): string, required. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "TreatmentName")]
     pub treatment_name: Value<String>,
-    /// `Variation`: required.
+    /// `Variation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-treatmentobject.html#cfn-evidently-experiment-treatmentobject-variation)): string, required. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 255 characters.
     #[serde(rename = "Variation")]
     pub variation: Value<String>,
 }
@@ -1406,15 +1462,15 @@ impl Walk for TreatmentObject {
 
 /// The `TreatmentToWeight` property type of [`Experiment`].
 ///
-/// AWS reference: [`AWS::Evidently::Experiment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-experiment.html).
+/// AWS reference: [`AWS::Evidently::Experiment` `TreatmentToWeight`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-treatmenttoweight.html).
 ///
 /// Every property is required: [`TreatmentToWeight::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TreatmentToWeight {
-    /// `SplitWeight`: required.
+    /// `SplitWeight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-treatmenttoweight.html#cfn-evidently-experiment-treatmenttoweight-splitweight)): integer, required. Range: 0 to 100000.
     #[serde(rename = "SplitWeight")]
     pub split_weight: Value<i64>,
-    /// `Treatment`: required.
+    /// `Treatment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-experiment-treatmenttoweight.html#cfn-evidently-experiment-treatmenttoweight-treatment)): string, required. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "Treatment")]
     pub treatment: Value<String>,
 }
@@ -1443,24 +1499,24 @@ impl Walk for TreatmentToWeight {
 
 /// The `VariationObject` property type of [`Feature`].
 ///
-/// AWS reference: [`AWS::Evidently::Feature`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evidently-feature.html).
+/// AWS reference: [`AWS::Evidently::Feature` `VariationObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-variationobject.html).
 ///
 /// Every property is optional: start from [`VariationObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VariationObject {
-    /// `BooleanValue`: optional.
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-variationobject.html#cfn-evidently-feature-variationobject-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-variationobject.html#cfn-evidently-feature-variationobject-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `LongValue`: optional.
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-variationobject.html#cfn-evidently-feature-variationobject-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `StringValue`: optional.
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-variationobject.html#cfn-evidently-feature-variationobject-stringvalue)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
-    /// `VariationName`: optional.
+    /// `VariationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evidently-feature-variationobject.html#cfn-evidently-feature-variationobject-variationname)): string, optional. Pattern: `[-a-zA-Z0-9._]*`. Length: 1 to 127 characters.
     #[serde(rename = "VariationName", skip_serializing_if = "Option::is_none")]
     pub variation_name: Option<Value<String>>,
 }

@@ -9,52 +9,64 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::EVS::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html)).
 ///
+/// An environment created within the EVS service
+///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `ConnectivityInfo`: optional, create-only (changing it replaces the resource).
+    /// `ConnectivityInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-connectivityinfo)): object [`ConnectivityInfo`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ConnectivityInfo", skip_serializing_if = "Option::is_none")]
     pub connectivity_info: Option<ConnectivityInfo>,
-    /// `EnvironmentName`: optional, create-only (changing it replaces the resource).
+    /// The name of an EVS environment
+    ///
+    /// `EnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-environmentname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,100}$`.
     #[serde(rename = "EnvironmentName", skip_serializing_if = "Option::is_none")]
     pub environment_name: Option<Value<String>>,
-    /// `Hosts`: optional.
+    /// The initial hosts for environment only required upon creation. Modification after creation will have no effect
+    ///
+    /// `Hosts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-hosts)): list of (object [`HostInfoForCreate`]), optional. Items: 4 to 4.
     #[serde(rename = "Hosts", skip_serializing_if = "Option::is_none")]
     pub hosts: Option<Value<Vec<HostInfoForCreate>>>,
-    /// `InitialVlans`: optional.
+    /// The initial Vlan configuration only required upon creation. Modification after creation will have no effect
+    ///
+    /// `InitialVlans` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-initialvlans)): object [`InitialVlans`], optional.
     #[serde(rename = "InitialVlans", skip_serializing_if = "Option::is_none")]
     pub initial_vlans: Option<InitialVlans>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LicenseInfo`: optional, create-only (changing it replaces the resource).
+    /// The license information for an EVS environment
+    ///
+    /// `LicenseInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-licenseinfo)): object [`LicenseInfo`], optional, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
     pub license_info: Option<LicenseInfo>,
-    /// `ServiceAccessSecurityGroups`: optional, create-only (changing it replaces the resource).
+    /// `ServiceAccessSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-serviceaccesssecuritygroups)): object [`ServiceAccessSecurityGroups`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ServiceAccessSecurityGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_access_security_groups: Option<ServiceAccessSecurityGroups>,
-    /// `ServiceAccessSubnetId`: required, create-only (changing it replaces the resource).
+    /// `ServiceAccessSubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-serviceaccesssubnetid)): string, required, create-only (changing it replaces the resource). Pattern: `^subnet-[a-f0-9]{8}([a-f0-9]{9})?$`. Length: 15 to 24 characters.
     #[serde(rename = "ServiceAccessSubnetId")]
     pub service_access_subnet_id: Value<String>,
-    /// `SiteId`: optional, create-only (changing it replaces the resource).
+    /// `SiteId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-siteid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SiteId", skip_serializing_if = "Option::is_none")]
     pub site_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TermsAccepted`: required, create-only (changing it replaces the resource).
+    /// `TermsAccepted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-termsaccepted)): boolean, required, create-only (changing it replaces the resource).
     #[serde(rename = "TermsAccepted")]
     pub terms_accepted: Value<bool>,
-    /// `VcfHostnames`: optional, create-only (changing it replaces the resource).
+    /// `VcfHostnames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-vcfhostnames)): object [`VcfHostnames`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VcfHostnames", skip_serializing_if = "Option::is_none")]
     pub vcf_hostnames: Option<VcfHostnames>,
-    /// `VcfVersion`: required, create-only (changing it replaces the resource).
+    /// `VcfVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-vcfversion)): [`VcfVersion`], one of `VCF-5.2.1`, `VCF-5.2.2`, `SELF_DEPLOYED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "VcfVersion")]
     pub vcf_version: Value<VcfVersion>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html#cfn-evs-environment-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^vpc-[a-f0-9]{8}([a-f0-9]{9})?$`. Length: 12 to 21 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -237,12 +249,12 @@ impl ResourceRef<Environment> {
 
 /// The `ConnectivityInfo` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::EVS::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html).
+/// AWS reference: [`AWS::EVS::Environment` `ConnectivityInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-connectivityinfo.html).
 ///
 /// Every property is required: [`ConnectivityInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectivityInfo {
-    /// `PrivateRouteServerPeerings`: required.
+    /// `PrivateRouteServerPeerings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-connectivityinfo.html#cfn-evs-environment-connectivityinfo-privaterouteserverpeerings)): list of (string), required. Items: 2 to 2. Each item: Length: 3 to 21 characters.
     #[serde(rename = "PrivateRouteServerPeerings")]
     pub private_route_server_peerings: Value<Vec<Value<String>>>,
 }
@@ -268,24 +280,24 @@ impl Walk for ConnectivityInfo {
 
 /// The `HostInfoForCreate` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::EVS::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html).
+/// AWS reference: [`AWS::EVS::Environment` `HostInfoForCreate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-hostinfoforcreate.html).
 ///
 /// [`HostInfoForCreate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostInfoForCreate {
-    /// `DedicatedHostId`: optional.
+    /// `DedicatedHostId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-hostinfoforcreate.html#cfn-evs-environment-hostinfoforcreate-dedicatedhostid)): string, optional. Pattern: `^h-[a-f0-9]{8}([a-f0-9]{9})?$`. Length: 1 to 25 characters.
     #[serde(rename = "DedicatedHostId", skip_serializing_if = "Option::is_none")]
     pub dedicated_host_id: Option<Value<String>>,
-    /// `HostName`: required.
+    /// `HostName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-hostinfoforcreate.html#cfn-evs-environment-hostinfoforcreate-hostname)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "HostName")]
     pub host_name: Value<String>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-hostinfoforcreate.html#cfn-evs-environment-hostinfoforcreate-instancetype)): [`InstanceType`], one of `i4i.metal`, `i7i.metal-24xl`, `i7i.metal-48xl`, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<InstanceType>,
-    /// `KeyName`: required.
+    /// `KeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-hostinfoforcreate.html#cfn-evs-environment-hostinfoforcreate-keyname)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "KeyName")]
     pub key_name: Value<String>,
-    /// `PlacementGroupId`: optional.
+    /// `PlacementGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-hostinfoforcreate.html#cfn-evs-environment-hostinfoforcreate-placementgroupid)): string, optional. Pattern: `^pg-[a-f0-9]{8}([a-f0-9]{9})?$`. Length: 1 to 25 characters.
     #[serde(rename = "PlacementGroupId", skip_serializing_if = "Option::is_none")]
     pub placement_group_id: Option<Value<String>>,
 }
@@ -339,12 +351,12 @@ impl Walk for HostInfoForCreate {
 
 /// The `InitialVlanInfo` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::EVS::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html).
+/// AWS reference: [`AWS::EVS::Environment` `InitialVlanInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlaninfo.html).
 ///
 /// Every property is required: [`InitialVlanInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InitialVlanInfo {
-    /// `Cidr`: required.
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlaninfo.html#cfn-evs-environment-initialvlaninfo-cidr)): string, required. Pattern: `^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$`.
     #[serde(rename = "Cidr")]
     pub cidr: Value<String>,
 }
@@ -368,45 +380,45 @@ impl Walk for InitialVlanInfo {
 
 /// The `InitialVlans` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::EVS::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html).
+/// AWS reference: [`AWS::EVS::Environment` `InitialVlans`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html).
 ///
 /// [`InitialVlans::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InitialVlans {
-    /// `EdgeVTep`: required.
+    /// `EdgeVTep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-edgevtep)): object [`InitialVlanInfo`], required.
     #[serde(rename = "EdgeVTep")]
     pub edge_v_tep: InitialVlanInfo,
-    /// `ExpansionVlan1`: required.
+    /// `ExpansionVlan1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-expansionvlan1)): object [`InitialVlanInfo`], required.
     #[serde(rename = "ExpansionVlan1")]
     pub expansion_vlan1: InitialVlanInfo,
-    /// `ExpansionVlan2`: required.
+    /// `ExpansionVlan2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-expansionvlan2)): object [`InitialVlanInfo`], required.
     #[serde(rename = "ExpansionVlan2")]
     pub expansion_vlan2: InitialVlanInfo,
-    /// `Hcx`: required.
+    /// `Hcx` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-hcx)): object [`InitialVlanInfo`], required.
     #[serde(rename = "Hcx")]
     pub hcx: InitialVlanInfo,
-    /// `HcxNetworkAclId`: optional.
+    /// `HcxNetworkAclId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-hcxnetworkaclid)): string, optional. Pattern: `^acl-[a-zA-Z0-9_-]+$`. Length: 4 to 21 characters.
     #[serde(rename = "HcxNetworkAclId", skip_serializing_if = "Option::is_none")]
     pub hcx_network_acl_id: Option<Value<String>>,
-    /// `IsHcxPublic`: optional.
+    /// `IsHcxPublic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-ishcxpublic)): boolean, optional.
     #[serde(rename = "IsHcxPublic", skip_serializing_if = "Option::is_none")]
     pub is_hcx_public: Option<Value<bool>>,
-    /// `NsxUpLink`: required.
+    /// `NsxUpLink` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-nsxuplink)): object [`InitialVlanInfo`], required.
     #[serde(rename = "NsxUpLink")]
     pub nsx_up_link: InitialVlanInfo,
-    /// `VMotion`: required.
+    /// `VMotion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-vmotion)): object [`InitialVlanInfo`], required.
     #[serde(rename = "VMotion")]
     pub v_motion: InitialVlanInfo,
-    /// `VSan`: required.
+    /// `VSan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-vsan)): object [`InitialVlanInfo`], required.
     #[serde(rename = "VSan")]
     pub v_san: InitialVlanInfo,
-    /// `VTep`: required.
+    /// `VTep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-vtep)): object [`InitialVlanInfo`], required.
     #[serde(rename = "VTep")]
     pub v_tep: InitialVlanInfo,
-    /// `VmManagement`: required.
+    /// `VmManagement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-vmmanagement)): object [`InitialVlanInfo`], required.
     #[serde(rename = "VmManagement")]
     pub vm_management: InitialVlanInfo,
-    /// `VmkManagement`: required.
+    /// `VmkManagement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-initialvlans.html#cfn-evs-environment-initialvlans-vmkmanagement)): object [`InitialVlanInfo`], required.
     #[serde(rename = "VmkManagement")]
     pub vmk_management: InitialVlanInfo,
 }
@@ -512,15 +524,15 @@ impl Walk for InstanceType {
 
 /// The `LicenseInfo` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::EVS::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html).
+/// AWS reference: [`AWS::EVS::Environment` `LicenseInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-licenseinfo.html).
 ///
 /// Every property is required: [`LicenseInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseInfo {
-    /// `SolutionKey`: required.
+    /// `SolutionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-licenseinfo.html#cfn-evs-environment-licenseinfo-solutionkey)): string, required. Pattern: `^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$`.
     #[serde(rename = "SolutionKey")]
     pub solution_key: Value<String>,
-    /// `VsanKey`: required.
+    /// `VsanKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-licenseinfo.html#cfn-evs-environment-licenseinfo-vsankey)): string, required. Pattern: `^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$`.
     #[serde(rename = "VsanKey")]
     pub vsan_key: Value<String>,
 }
@@ -549,12 +561,12 @@ impl Walk for LicenseInfo {
 
 /// The `ServiceAccessSecurityGroups` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::EVS::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html).
+/// AWS reference: [`AWS::EVS::Environment` `ServiceAccessSecurityGroups`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-serviceaccesssecuritygroups.html).
 ///
 /// Every property is optional: start from [`ServiceAccessSecurityGroups::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceAccessSecurityGroups {
-    /// `SecurityGroups`: optional.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-serviceaccesssecuritygroups.html#cfn-evs-environment-serviceaccesssecuritygroups-securitygroups)): list of (string), optional. Items: at most 2. Each item: Pattern: `^sg-[0-9a-zA-Z]*$`. Each item: Length: 3 to 25 characters.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
 }
@@ -584,15 +596,19 @@ impl Walk for ServiceAccessSecurityGroups {
 
 /// The `Tag` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::EVS::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html).
+/// AWS reference: [`AWS::EVS::Environment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-tag.html#cfn-evs-environment-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-tag.html#cfn-evs-environment-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -621,36 +637,36 @@ impl Walk for Tag {
 
 /// The `VcfHostnames` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::EVS::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-evs-environment.html).
+/// AWS reference: [`AWS::EVS::Environment` `VcfHostnames`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html).
 ///
 /// Every property is required: [`VcfHostnames::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VcfHostnames {
-    /// `CloudBuilder`: required.
+    /// `CloudBuilder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-cloudbuilder)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "CloudBuilder")]
     pub cloud_builder: Value<String>,
-    /// `Nsx`: required.
+    /// `Nsx` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-nsx)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "Nsx")]
     pub nsx: Value<String>,
-    /// `NsxEdge1`: required.
+    /// `NsxEdge1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-nsxedge1)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "NsxEdge1")]
     pub nsx_edge1: Value<String>,
-    /// `NsxEdge2`: required.
+    /// `NsxEdge2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-nsxedge2)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "NsxEdge2")]
     pub nsx_edge2: Value<String>,
-    /// `NsxManager1`: required.
+    /// `NsxManager1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-nsxmanager1)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "NsxManager1")]
     pub nsx_manager1: Value<String>,
-    /// `NsxManager2`: required.
+    /// `NsxManager2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-nsxmanager2)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "NsxManager2")]
     pub nsx_manager2: Value<String>,
-    /// `NsxManager3`: required.
+    /// `NsxManager3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-nsxmanager3)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "NsxManager3")]
     pub nsx_manager3: Value<String>,
-    /// `SddcManager`: required.
+    /// `SddcManager` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-sddcmanager)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "SddcManager")]
     pub sddc_manager: Value<String>,
-    /// `VCenter`: required.
+    /// `VCenter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-evs-environment-vcfhostnames.html#cfn-evs-environment-vcfhostnames-vcenter)): string, required. Pattern: `^([a-zA-Z0-9\-]*)$`.
     #[serde(rename = "VCenter")]
     pub v_center: Value<String>,
 }

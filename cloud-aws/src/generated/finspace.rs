@@ -9,37 +9,55 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::FinSpace::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `DataBundles`: optional, create-only (changing it replaces the resource), deprecated by AWS.
+    /// ARNs of FinSpace Data Bundles to install
+    ///
+    /// `DataBundles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html#cfn-finspace-environment-databundles)): list of (string), optional, create-only (changing it replaces the resource), deprecated by AWS. Each item: Pattern: `^arn:aws:finspace:[A-Za-z0-9_/.-]{0,63}:\d*:data-bundle/[0-9A-Za-z_-]{1,128}$`.
     #[serde(rename = "DataBundles", skip_serializing_if = "Option::is_none")]
     pub data_bundles: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// Description of the Environment
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html#cfn-finspace-environment-description)): string, optional. Pattern: `^[a-zA-Z0-9. ]{1,1000}$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FederationMode`: optional.
+    /// Federation mode used with the Environment
+    ///
+    /// `FederationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html#cfn-finspace-environment-federationmode)): [`FederationMode`], one of `LOCAL`, `FEDERATED`, optional.
     #[serde(rename = "FederationMode", skip_serializing_if = "Option::is_none")]
     pub federation_mode: Option<Value<FederationMode>>,
-    /// `FederationParameters`: optional, create-only (changing it replaces the resource).
+    /// Additional parameters to identify Federation mode
+    ///
+    /// `FederationParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html#cfn-finspace-environment-federationparameters)): object [`FederationParameters`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "FederationParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub federation_parameters: Option<FederationParameters>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// KMS key used to encrypt customer data within FinSpace Environment infrastructure
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html#cfn-finspace-environment-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z-0-9-:\/]{1,1000}$`.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name of the Environment
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html#cfn-finspace-environment-name)): string, required. Pattern: `^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]{1,255}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SuperuserParameters`: optional, create-only (changing it replaces the resource).
+    /// Parameters of the first Superuser for the FinSpace Environment
+    ///
+    /// `SuperuserParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html#cfn-finspace-environment-superuserparameters)): object [`SuperuserParameters`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SuperuserParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub superuser_parameters: Option<SuperuserParameters>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html#cfn-finspace-environment-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -177,15 +195,19 @@ impl ResourceRef<Environment> {
 
 /// The `AttributeMap` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::FinSpace::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html).
+/// AWS reference: [`AWS::FinSpace::Environment` `AttributeMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-attributemap.html).
 ///
 /// Every property is optional: start from [`AttributeMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AttributeMap {
-    /// `Key`: optional.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-attributemap.html#cfn-finspace-environment-attributemap-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-attributemap.html#cfn-finspace-environment-attributemap-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -243,36 +265,48 @@ impl Walk for FederationMode {
 
 /// The `FederationParameters` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::FinSpace::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html).
+/// AWS reference: [`AWS::FinSpace::Environment` `FederationParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-federationparameters.html).
 ///
 /// Every property is optional: start from [`FederationParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FederationParameters {
-    /// `ApplicationCallBackURL`: optional.
+    /// SAML metadata URL to link with the Environment
+    ///
+    /// `ApplicationCallBackURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-federationparameters.html#cfn-finspace-environment-federationparameters-applicationcallbackurl)): string, optional. Pattern: `^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}`.
     #[serde(
         rename = "ApplicationCallBackURL",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_call_back_url: Option<Value<String>>,
-    /// `AttributeMap`: optional.
+    /// Attribute map for SAML configuration
+    ///
+    /// `AttributeMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-federationparameters.html#cfn-finspace-environment-federationparameters-attributemap)): list of (object [`AttributeMap`]), optional.
     #[serde(rename = "AttributeMap", skip_serializing_if = "Option::is_none")]
     pub attribute_map: Option<Value<Vec<AttributeMap>>>,
-    /// `FederationProviderName`: optional.
+    /// Federation provider name to link with the Environment
+    ///
+    /// `FederationProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-federationparameters.html#cfn-finspace-environment-federationparameters-federationprovidername)): string, optional. Pattern: `[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+`. Length: 1 to 32 characters.
     #[serde(
         rename = "FederationProviderName",
         skip_serializing_if = "Option::is_none"
     )]
     pub federation_provider_name: Option<Value<String>>,
-    /// `FederationURN`: optional.
+    /// SAML metadata URL to link with the Environment
+    ///
+    /// `FederationURN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-federationparameters.html#cfn-finspace-environment-federationparameters-federationurn)): string, optional.
     #[serde(rename = "FederationURN", skip_serializing_if = "Option::is_none")]
     pub federation_urn: Option<Value<String>>,
-    /// `SamlMetadataDocument`: optional.
+    /// SAML metadata document to link the federation provider to the Environment
+    ///
+    /// `SamlMetadataDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-federationparameters.html#cfn-finspace-environment-federationparameters-samlmetadatadocument)): string, optional. Pattern: `.*`. Length: 1000 to 10000000 characters.
     #[serde(
         rename = "SamlMetadataDocument",
         skip_serializing_if = "Option::is_none"
     )]
     pub saml_metadata_document: Option<Value<String>>,
-    /// `SamlMetadataURL`: optional.
+    /// SAML metadata URL to link with the Environment
+    ///
+    /// `SamlMetadataURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-federationparameters.html#cfn-finspace-environment-federationparameters-samlmetadataurl)): string, optional. Pattern: `^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}`.
     #[serde(rename = "SamlMetadataURL", skip_serializing_if = "Option::is_none")]
     pub saml_metadata_url: Option<Value<String>>,
 }
@@ -342,18 +376,24 @@ impl Walk for FederationParameters {
 
 /// The `SuperuserParameters` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::FinSpace::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html).
+/// AWS reference: [`AWS::FinSpace::Environment` `SuperuserParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-superuserparameters.html).
 ///
 /// Every property is optional: start from [`SuperuserParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SuperuserParameters {
-    /// `EmailAddress`: optional.
+    /// Email address
+    ///
+    /// `EmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-superuserparameters.html#cfn-finspace-environment-superuserparameters-emailaddress)): string, optional. Pattern: `[A-Z0-9a-z._%+-]+@[A-Za-z0-9.-]+[.]+[A-Za-z]+`. Length: 1 to 128 characters.
     #[serde(rename = "EmailAddress", skip_serializing_if = "Option::is_none")]
     pub email_address: Option<Value<String>>,
-    /// `FirstName`: optional.
+    /// First name
+    ///
+    /// `FirstName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-superuserparameters.html#cfn-finspace-environment-superuserparameters-firstname)): string, optional. Pattern: `^[a-zA-Z0-9]{1,50}$`. Length: 1 to 50 characters.
     #[serde(rename = "FirstName", skip_serializing_if = "Option::is_none")]
     pub first_name: Option<Value<String>>,
-    /// `LastName`: optional.
+    /// Last name
+    ///
+    /// `LastName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-superuserparameters.html#cfn-finspace-environment-superuserparameters-lastname)): string, optional. Pattern: `^[a-zA-Z0-9]{1,50}$`. Length: 1 to 50 characters.
     #[serde(rename = "LastName", skip_serializing_if = "Option::is_none")]
     pub last_name: Option<Value<String>>,
 }
@@ -399,15 +439,19 @@ impl Walk for SuperuserParameters {
 
 /// The `Tag` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::FinSpace::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-finspace-environment.html).
+/// AWS reference: [`AWS::FinSpace::Environment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-tag.html#cfn-finspace-environment-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-finspace-environment-tag.html#cfn-finspace-environment-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,37 +11,49 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::FIS::ExperimentTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html)).
 ///
+/// Resource schema for AWS::FIS::ExperimentTemplate
+///
 /// [`ExperimentTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentTemplate {
-    /// `Actions`: optional.
+    /// The actions for the experiment.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-actions)): map from string to (object [`ExperimentTemplateAction`]), optional.
     #[serde(rename = "Actions", skip_serializing_if = "Option::is_none")]
     pub actions: Option<BTreeMap<String, ExperimentTemplateAction>>,
-    /// `Description`: required.
+    /// A description for the experiment template.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-description)): string, required. Pattern: `^[\s\S]+$`. Length: 0 to 512 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `ExperimentOptions`: optional.
+    /// `ExperimentOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-experimentoptions)): object [`ExperimentTemplateExperimentOptions`], optional.
     #[serde(rename = "ExperimentOptions", skip_serializing_if = "Option::is_none")]
     pub experiment_options: Option<ExperimentTemplateExperimentOptions>,
-    /// `ExperimentReportConfiguration`: optional.
+    /// `ExperimentReportConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-experimentreportconfiguration)): object [`ExperimentTemplateExperimentReportConfiguration`], optional.
     #[serde(
         rename = "ExperimentReportConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub experiment_report_configuration: Option<ExperimentTemplateExperimentReportConfiguration>,
-    /// `LogConfiguration`: optional.
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-logconfiguration)): object [`ExperimentTemplateLogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<ExperimentTemplateLogConfiguration>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of an IAM role that grants the AWS FIS service permission to perform service actions on your behalf.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-rolearn)): string, required. Pattern: `^[\S]+$`. Length: 20 to 1224 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StopConditions`: required.
+    /// One or more stop conditions.
+    ///
+    /// `StopConditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-stopconditions)): list of (object [`ExperimentTemplateStopCondition`]), required.
     #[serde(rename = "StopConditions")]
     pub stop_conditions: Value<Vec<ExperimentTemplateStopCondition>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Targets`: required.
+    /// The targets for the experiment.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html#cfn-fis-experimenttemplate-targets)): map from string to (object [`ExperimentTemplateTarget`]), required.
     #[serde(rename = "Targets")]
     pub targets: BTreeMap<String, ExperimentTemplateTarget>,
 }
@@ -148,19 +160,29 @@ impl ResourceRef<ExperimentTemplate> {
 
 /// The properties of an `AWS::FIS::TargetAccountConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-targetaccountconfiguration.html)).
 ///
+/// Resource schema for AWS::FIS::TargetAccountConfiguration
+///
 /// [`TargetAccountConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetAccountConfiguration {
-    /// `AccountId`: required, create-only (changing it replaces the resource).
+    /// The AWS account ID of the target account.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-targetaccountconfiguration.html#cfn-fis-targetaccountconfiguration-accountid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\S]+$`. Length: 12 to 512 characters.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
-    /// `Description`: optional.
+    /// The description of the target account.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-targetaccountconfiguration.html#cfn-fis-targetaccountconfiguration-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExperimentTemplateId`: required, create-only (changing it replaces the resource).
+    /// The ID of the experiment template.
+    ///
+    /// `ExperimentTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-targetaccountconfiguration.html#cfn-fis-targetaccountconfiguration-experimenttemplateid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\S]+$`. Length: 0 to 64 characters.
     #[serde(rename = "ExperimentTemplateId")]
     pub experiment_template_id: Value<String>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of an IAM role for the target account.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-targetaccountconfiguration.html#cfn-fis-targetaccountconfiguration-rolearn)): string, required. Pattern: `^[\S]+$`. Length: 20 to 1224 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -231,12 +253,12 @@ impl Walk for AccountTargeting {
 
 /// The `CloudWatchDashboard` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `CloudWatchDashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-cloudwatchdashboard.html).
 ///
 /// Every property is required: [`CloudWatchDashboard::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchDashboard {
-    /// `DashboardIdentifier`: required.
+    /// `DashboardIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-cloudwatchdashboard.html#cfn-fis-experimenttemplate-cloudwatchdashboard-dashboardidentifier)): string, required. Pattern: `^[\S]+$`. Length: 1 to 512 characters.
     #[serde(rename = "DashboardIdentifier")]
     pub dashboard_identifier: Value<String>,
 }
@@ -262,12 +284,12 @@ impl Walk for CloudWatchDashboard {
 
 /// The `CloudWatchLogsConfiguration` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `CloudWatchLogsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-cloudwatchlogsconfiguration.html).
 ///
 /// Every property is required: [`CloudWatchLogsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsConfiguration {
-    /// `LogGroupArn`: required.
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-cloudwatchlogsconfiguration.html#cfn-fis-experimenttemplate-cloudwatchlogsconfiguration-loggrouparn)): string, required. Pattern: `^[\S]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "LogGroupArn")]
     pub log_group_arn: Value<String>,
 }
@@ -293,12 +315,12 @@ impl Walk for CloudWatchLogsConfiguration {
 
 /// The `DataSources` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `DataSources`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-datasources.html).
 ///
 /// Every property is optional: start from [`DataSources::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataSources {
-    /// `CloudWatchDashboards`: optional.
+    /// `CloudWatchDashboards` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-datasources.html#cfn-fis-experimenttemplate-datasources-cloudwatchdashboards)): list of (object [`CloudWatchDashboard`]), optional.
     #[serde(
         rename = "CloudWatchDashboards",
         skip_serializing_if = "Option::is_none"
@@ -354,15 +376,15 @@ impl Walk for EmptyTargetResolutionMode {
 
 /// The `ExperimentReportS3Configuration` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `ExperimentReportS3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimentreports3configuration.html).
 ///
 /// [`ExperimentReportS3Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentReportS3Configuration {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimentreports3configuration.html#cfn-fis-experimenttemplate-experimentreports3configuration-bucketname)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimentreports3configuration.html#cfn-fis-experimenttemplate-experimentreports3configuration-prefix)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -397,24 +419,34 @@ impl Walk for ExperimentReportS3Configuration {
 
 /// The `ExperimentTemplateAction` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `ExperimentTemplateAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateaction.html).
 ///
 /// [`ExperimentTemplateAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentTemplateAction {
-    /// `ActionId`: required.
+    /// The ID of the action.
+    ///
+    /// `ActionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateaction.html#cfn-fis-experimenttemplate-experimenttemplateaction-actionid)): string, required. Length: at most 64 characters.
     #[serde(rename = "ActionId")]
     pub action_id: Value<String>,
-    /// `Description`: optional.
+    /// A description for the action.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateaction.html#cfn-fis-experimenttemplate-experimenttemplateaction-description)): string, optional. Length: at most 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// The parameters for the action, if applicable.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateaction.html#cfn-fis-experimenttemplate-experimenttemplateaction-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `StartAfter`: optional.
+    /// The names of the actions that must be completed before the current action starts.
+    ///
+    /// `StartAfter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateaction.html#cfn-fis-experimenttemplate-experimenttemplateaction-startafter)): list of (string), optional. Each item: Length: at most 64 characters.
     #[serde(rename = "StartAfter", skip_serializing_if = "Option::is_none")]
     pub start_after: Option<Value<Vec<Value<String>>>>,
-    /// `Targets`: optional.
+    /// One or more targets for the action.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateaction.html#cfn-fis-experimenttemplate-experimenttemplateaction-targets)): map from string to (string), optional.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<BTreeMap<String, Value<String>>>,
 }
@@ -476,15 +508,19 @@ impl Walk for ExperimentTemplateAction {
 
 /// The `ExperimentTemplateExperimentOptions` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `ExperimentTemplateExperimentOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateexperimentoptions.html).
 ///
 /// Every property is optional: start from [`ExperimentTemplateExperimentOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExperimentTemplateExperimentOptions {
-    /// `AccountTargeting`: optional, create-only (changing it replaces the resource).
+    /// The account targeting setting for the experiment template.
+    ///
+    /// `AccountTargeting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateexperimentoptions.html#cfn-fis-experimenttemplate-experimenttemplateexperimentoptions-accounttargeting)): [`AccountTargeting`], one of `multi-account`, `single-account`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AccountTargeting", skip_serializing_if = "Option::is_none")]
     pub account_targeting: Option<Value<AccountTargeting>>,
-    /// `EmptyTargetResolutionMode`: optional.
+    /// The target resolution failure mode for the experiment template.
+    ///
+    /// `EmptyTargetResolutionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateexperimentoptions.html#cfn-fis-experimenttemplate-experimenttemplateexperimentoptions-emptytargetresolutionmode)): [`EmptyTargetResolutionMode`], one of `fail`, `skip`, optional.
     #[serde(
         rename = "EmptyTargetResolutionMode",
         skip_serializing_if = "Option::is_none"
@@ -528,24 +564,24 @@ impl Walk for ExperimentTemplateExperimentOptions {
 
 /// The `ExperimentTemplateExperimentReportConfiguration` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `ExperimentTemplateExperimentReportConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration.html).
 ///
 /// [`ExperimentTemplateExperimentReportConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentTemplateExperimentReportConfiguration {
-    /// `DataSources`: optional.
+    /// `DataSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration.html#cfn-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration-datasources)): object [`DataSources`], optional.
     #[serde(rename = "DataSources", skip_serializing_if = "Option::is_none")]
     pub data_sources: Option<DataSources>,
-    /// `Outputs`: required.
+    /// `Outputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration.html#cfn-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration-outputs)): object [`Outputs`], required.
     #[serde(rename = "Outputs")]
     pub outputs: Outputs,
-    /// `PostExperimentDuration`: optional.
+    /// `PostExperimentDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration.html#cfn-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration-postexperimentduration)): string, optional. Pattern: `^[\S]+$`. Length: 0 to 32 characters.
     #[serde(
         rename = "PostExperimentDuration",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_experiment_duration: Option<Value<String>>,
-    /// `PreExperimentDuration`: optional.
+    /// `PreExperimentDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration.html#cfn-fis-experimenttemplate-experimenttemplateexperimentreportconfiguration-preexperimentduration)): string, optional. Pattern: `^[\S]+$`. Length: 0 to 32 characters.
     #[serde(
         rename = "PreExperimentDuration",
         skip_serializing_if = "Option::is_none"
@@ -601,21 +637,21 @@ impl Walk for ExperimentTemplateExperimentReportConfiguration {
 
 /// The `ExperimentTemplateLogConfiguration` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `ExperimentTemplateLogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatelogconfiguration.html).
 ///
 /// [`ExperimentTemplateLogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentTemplateLogConfiguration {
-    /// `CloudWatchLogsConfiguration`: optional.
+    /// `CloudWatchLogsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatelogconfiguration.html#cfn-fis-experimenttemplate-experimenttemplatelogconfiguration-cloudwatchlogsconfiguration)): object [`CloudWatchLogsConfiguration`], optional.
     #[serde(
         rename = "CloudWatchLogsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_configuration: Option<CloudWatchLogsConfiguration>,
-    /// `LogSchemaVersion`: required.
+    /// `LogSchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatelogconfiguration.html#cfn-fis-experimenttemplate-experimenttemplatelogconfiguration-logschemaversion)): integer, required. Range: at least 1.
     #[serde(rename = "LogSchemaVersion")]
     pub log_schema_version: Value<i64>,
-    /// `S3Configuration`: optional.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatelogconfiguration.html#cfn-fis-experimenttemplate-experimenttemplatelogconfiguration-s3configuration)): object [`S3Configuration`], optional.
     #[serde(rename = "S3Configuration", skip_serializing_if = "Option::is_none")]
     pub s3_configuration: Option<S3Configuration>,
 }
@@ -662,15 +698,15 @@ impl Walk for ExperimentTemplateLogConfiguration {
 
 /// The `ExperimentTemplateStopCondition` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `ExperimentTemplateStopCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatestopcondition.html).
 ///
 /// [`ExperimentTemplateStopCondition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentTemplateStopCondition {
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatestopcondition.html#cfn-fis-experimenttemplate-experimenttemplatestopcondition-source)): string, required. Pattern: `^[\S]+$`. Length: 0 to 64 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatestopcondition.html#cfn-fis-experimenttemplate-experimenttemplatestopcondition-value)): string, optional. Pattern: `^[\s\S]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -705,27 +741,33 @@ impl Walk for ExperimentTemplateStopCondition {
 
 /// The `ExperimentTemplateTarget` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `ExperimentTemplateTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetarget.html).
 ///
 /// [`ExperimentTemplateTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentTemplateTarget {
-    /// `Filters`: optional.
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetarget.html#cfn-fis-experimenttemplate-experimenttemplatetarget-filters)): list of (object [`ExperimentTemplateTargetFilter`]), optional.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Value<Vec<ExperimentTemplateTargetFilter>>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetarget.html#cfn-fis-experimenttemplate-experimenttemplatetarget-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `ResourceArns`: optional.
+    /// The Amazon Resource Names (ARNs) of the target resources.
+    ///
+    /// `ResourceArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetarget.html#cfn-fis-experimenttemplate-experimenttemplatetarget-resourcearns)): list of (string), optional. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "ResourceArns", skip_serializing_if = "Option::is_none")]
     pub resource_arns: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceTags`: optional.
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetarget.html#cfn-fis-experimenttemplate-experimenttemplatetarget-resourcetags)): map from string to (string), optional.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `ResourceType`: required.
+    /// The AWS resource type. The resource type must be supported for the specified action.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetarget.html#cfn-fis-experimenttemplate-experimenttemplatetarget-resourcetype)): string, required. Length: at most 64 characters.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<String>,
-    /// `SelectionMode`: required.
+    /// Scopes the identified resources to a specific number of the resources at random, or a percentage of the resources.
+    ///
+    /// `SelectionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetarget.html#cfn-fis-experimenttemplate-experimenttemplatetarget-selectionmode)): string, required. Length: at most 64 characters.
     #[serde(rename = "SelectionMode")]
     pub selection_mode: Value<String>,
 }
@@ -793,15 +835,19 @@ impl Walk for ExperimentTemplateTarget {
 
 /// The `ExperimentTemplateTargetFilter` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `ExperimentTemplateTargetFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetargetfilter.html).
 ///
 /// Every property is required: [`ExperimentTemplateTargetFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentTemplateTargetFilter {
-    /// `Path`: required.
+    /// The attribute path for the filter.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetargetfilter.html#cfn-fis-experimenttemplate-experimenttemplatetargetfilter-path)): string, required. Length: at most 256 characters.
     #[serde(rename = "Path")]
     pub path: Value<String>,
-    /// `Values`: required.
+    /// The attribute values for the filter.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-experimenttemplatetargetfilter.html#cfn-fis-experimenttemplate-experimenttemplatetargetfilter-values)): list of (string), required. Each item: Length: at most 128 characters.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -833,12 +879,12 @@ impl Walk for ExperimentTemplateTargetFilter {
 
 /// The `Outputs` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `Outputs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-outputs.html).
 ///
 /// Every property is required: [`Outputs::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outputs {
-    /// `ExperimentReportS3Configuration`: required.
+    /// `ExperimentReportS3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-outputs.html#cfn-fis-experimenttemplate-outputs-experimentreports3configuration)): object [`ExperimentReportS3Configuration`], required.
     #[serde(rename = "ExperimentReportS3Configuration")]
     pub experiment_report_s3_configuration: ExperimentReportS3Configuration,
 }
@@ -866,15 +912,15 @@ impl Walk for Outputs {
 
 /// The `S3Configuration` property type of [`ExperimentTemplate`].
 ///
-/// AWS reference: [`AWS::FIS::ExperimentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fis-experimenttemplate.html).
+/// AWS reference: [`AWS::FIS::ExperimentTemplate` `S3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-s3configuration.html).
 ///
 /// [`S3Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Configuration {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-s3configuration.html#cfn-fis-experimenttemplate-s3configuration-bucketname)): string, required. Pattern: `^[\S]+$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fis-experimenttemplate-s3configuration.html#cfn-fis-experimenttemplate-s3configuration-prefix)): string, optional. Pattern: `^[\s\S]+$`. Length: 1 to 700 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::FMS::ApplicationsList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-applicationslist.html)).
 ///
+/// Creates an AWS Firewall Manager applications list.
+///
 /// [`ApplicationsList::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationsList {
-    /// `AppsList`: required.
+    /// An array of applications in the Firewall Manager applications list.
+    ///
+    /// `AppsList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-applicationslist.html#cfn-fms-applicationslist-appslist)): list of (object [`App`]), required.
     #[serde(rename = "AppsList")]
     pub apps_list: Value<Vec<App>>,
-    /// `ListName`: required.
+    /// The name of the Firewall Manager applications list.
+    ///
+    /// `ListName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-applicationslist.html#cfn-fms-applicationslist-listname)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "ListName")]
     pub list_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the applications list.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-applicationslist.html#cfn-fms-applicationslist-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -84,13 +92,19 @@ impl ResourceRef<ApplicationsList> {
 
 /// The properties of an `AWS::FMS::NotificationChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-notificationchannel.html)).
 ///
+/// Designates the IAM role and Amazon Simple Notification Service (SNS) topic that AWS Firewall Manager uses to record SNS logs.
+///
 /// Every property is required: [`NotificationChannel::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationChannel {
-    /// `SnsRoleName`: required.
+    /// A resource ARN.
+    ///
+    /// `SnsRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-notificationchannel.html#cfn-fms-notificationchannel-snsrolename)): string, required. Pattern: `^([^\s]+)$`. Length: 1 to 1024 characters.
     #[serde(rename = "SnsRoleName")]
     pub sns_role_name: Value<String>,
-    /// `SnsTopicArn`: required, create-only (changing it replaces the resource).
+    /// A resource ARN.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-notificationchannel.html#cfn-fms-notificationchannel-snstopicarn)): string, required, create-only (changing it replaces the resource). Pattern: `^([^\s]+)$`. Length: 1 to 1024 characters.
     #[serde(rename = "SnsTopicArn")]
     pub sns_topic_arn: Value<String>,
 }
@@ -128,58 +142,68 @@ impl Resource for NotificationChannel {
 
 /// The properties of an `AWS::FMS::Policy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html)).
 ///
+/// Creates an AWS Firewall Manager policy.
+///
 /// [`Policy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `DeleteAllPolicyResources`: optional.
+    /// `DeleteAllPolicyResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-deleteallpolicyresources)): boolean, optional.
     #[serde(
         rename = "DeleteAllPolicyResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_all_policy_resources: Option<Value<bool>>,
-    /// `ExcludeMap`: optional.
+    /// An FMS includeMap or excludeMap.
+    ///
+    /// `ExcludeMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-excludemap)): object [`IeMap`], optional.
     #[serde(rename = "ExcludeMap", skip_serializing_if = "Option::is_none")]
     pub exclude_map: Option<IeMap>,
-    /// `ExcludeResourceTags`: required.
+    /// `ExcludeResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-excluderesourcetags)): boolean, required.
     #[serde(rename = "ExcludeResourceTags")]
     pub exclude_resource_tags: Value<bool>,
-    /// `IncludeMap`: optional.
+    /// An FMS includeMap or excludeMap.
+    ///
+    /// `IncludeMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-includemap)): object [`IeMap`], optional.
     #[serde(rename = "IncludeMap", skip_serializing_if = "Option::is_none")]
     pub include_map: Option<IeMap>,
-    /// `PolicyDescription`: optional.
+    /// `PolicyDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-policydescription)): string, optional. Pattern: `^([a-zA-Z0-9_.:/=+\-@\s]+)$`. Length: at most 256 characters.
     #[serde(rename = "PolicyDescription", skip_serializing_if = "Option::is_none")]
     pub policy_description: Option<Value<String>>,
-    /// `PolicyName`: required.
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-policyname)): string, required. Pattern: `^([a-zA-Z0-9_.:/=+\-@\s]+)$`. Length: 1 to 1024 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `RemediationEnabled`: required.
+    /// `RemediationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-remediationenabled)): boolean, required.
     #[serde(rename = "RemediationEnabled")]
     pub remediation_enabled: Value<bool>,
-    /// `ResourceSetIds`: optional.
+    /// `ResourceSetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-resourcesetids)): list of (string), optional. Each item: Pattern: `^[a-z0-9A-Z]{22}$`. Each item: Length: 22 to 22 characters.
     #[serde(rename = "ResourceSetIds", skip_serializing_if = "Option::is_none")]
     pub resource_set_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceTagLogicalOperator`: optional.
+    /// `ResourceTagLogicalOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-resourcetaglogicaloperator)): [`ResourceTagLogicalOperator`], one of `AND`, `OR`, optional.
     #[serde(
         rename = "ResourceTagLogicalOperator",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_tag_logical_operator: Option<Value<ResourceTagLogicalOperator>>,
-    /// `ResourceTags`: optional.
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-resourcetags)): list of (object [`ResourceTag`]), optional. Items: at most 50.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<ResourceTag>>>,
-    /// `ResourceType`: optional.
+    /// An AWS resource type
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-resourcetype)): string, optional. Pattern: `^([^\s]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<Value<String>>,
-    /// `ResourceTypeList`: optional.
+    /// `ResourceTypeList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-resourcetypelist)): list of (string), optional. Each item: Pattern: `^([^\s]*)$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "ResourceTypeList", skip_serializing_if = "Option::is_none")]
     pub resource_type_list: Option<Value<Vec<Value<String>>>>,
-    /// `ResourcesCleanUp`: optional.
+    /// `ResourcesCleanUp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-resourcescleanup)): boolean, optional.
     #[serde(rename = "ResourcesCleanUp", skip_serializing_if = "Option::is_none")]
     pub resources_clean_up: Option<Value<bool>>,
-    /// `SecurityServicePolicyData`: required.
+    /// Firewall security service policy data.
+    ///
+    /// `SecurityServicePolicyData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-securityservicepolicydata)): object [`SecurityServicePolicyData`], required.
     #[serde(rename = "SecurityServicePolicyData")]
     pub security_service_policy_data: SecurityServicePolicyData,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html#cfn-fms-policy-tags)): list of (object [`PolicyTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<PolicyTag>>>,
 }
@@ -339,16 +363,24 @@ impl ResourceRef<Policy> {
 
 /// The properties of an `AWS::FMS::ProtocolsList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-protocolslist.html)).
 ///
+/// Creates an AWS Firewall Manager protocols list.
+///
 /// [`ProtocolsList::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProtocolsList {
-    /// `ListName`: required.
+    /// The name of the Firewall Manager protocols list.
+    ///
+    /// `ListName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-protocolslist.html#cfn-fms-protocolslist-listname)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "ListName")]
     pub list_name: Value<String>,
-    /// `ProtocolsList`: required.
+    /// An array of protocols in the Firewall Manager protocols list.
+    ///
+    /// `ProtocolsList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-protocolslist.html#cfn-fms-protocolslist-protocolslist)): list of (string), required. Each item: Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Each item: Length: 1 to 20 characters.
     #[serde(rename = "ProtocolsList")]
     pub protocols_list: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the protocols list.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-protocolslist.html#cfn-fms-protocolslist-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -417,22 +449,24 @@ impl ResourceRef<ProtocolsList> {
 
 /// The properties of an `AWS::FMS::ResourceSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-resourceset.html)).
 ///
+/// Creates an AWS Firewall Manager resource set.
+///
 /// [`ResourceSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceSet {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-resourceset.html#cfn-fms-resourceset-description)): string, optional. Pattern: `^([a-zA-Z0-9_.:/=+\-@\s]*)$`. Length: at most 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-resourceset.html#cfn-fms-resourceset-name)): string, required. Pattern: `^([a-zA-Z0-9_.:/=+\-@\s]+)$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceTypeList`: required.
+    /// `ResourceTypeList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-resourceset.html#cfn-fms-resourceset-resourcetypelist)): list of (string), required. Each item: Pattern: `^([^\s]*)$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "ResourceTypeList")]
     pub resource_type_list: Value<Vec<Value<String>>>,
-    /// `Resources`: optional.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-resourceset.html#cfn-fms-resourceset-resources)): list of (string), optional. Each item: Pattern: `^([^\s]*)$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-resourceset.html#cfn-fms-resourceset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -504,18 +538,24 @@ impl ResourceRef<ResourceSet> {
 
 /// The `App` property type of [`ApplicationsList`].
 ///
-/// AWS reference: [`AWS::FMS::ApplicationsList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-applicationslist.html).
+/// AWS reference: [`AWS::FMS::ApplicationsList` `App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-applicationslist-app.html).
 ///
 /// Every property is required: [`App::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct App {
-    /// `AppName`: required.
+    /// The application's name.
+    ///
+    /// `AppName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-applicationslist-app.html#cfn-fms-applicationslist-app-appname)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "AppName")]
     pub app_name: Value<String>,
-    /// `Port`: required.
+    /// The application's port number, for example 80.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-applicationslist-app.html#cfn-fms-applicationslist-app-port)): integer, required. Range: 0 to 65535.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `Protocol`: required.
+    /// The IP protocol name or number. The name can be one of tcp, udp, or icmp. For information on possible numbers, see Protocol Numbers (<https://www.iana.org/assignments/protocol-numbers/protocol-numbers.xhtml>).
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-applicationslist-app.html#cfn-fms-applicationslist-app-protocol)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 20 characters.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
 }
@@ -571,15 +611,19 @@ impl Walk for FirewallDeploymentModel {
 
 /// The `IcmpTypeCode` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `IcmpTypeCode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-icmptypecode.html).
 ///
 /// Every property is required: [`IcmpTypeCode::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcmpTypeCode {
-    /// `Code`: required.
+    /// Code.
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-icmptypecode.html#cfn-fms-policy-icmptypecode-code)): integer, required. Range: 0 to 255.
     #[serde(rename = "Code")]
     pub code: Value<i64>,
-    /// `Type`: required.
+    /// Type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-icmptypecode.html#cfn-fms-policy-icmptypecode-type)): integer, required. Range: 0 to 255.
     #[serde(rename = "Type")]
     pub type_: Value<i64>,
 }
@@ -608,15 +652,15 @@ impl Walk for IcmpTypeCode {
 
 /// The `IEMap` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `IEMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-iemap.html).
 ///
 /// Every property is optional: start from [`IeMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IeMap {
-    /// `ACCOUNT`: optional.
+    /// `ACCOUNT` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-iemap.html#cfn-fms-policy-iemap-account)): list of (string), optional. Each item: Pattern: `^([0-9]*)$`. Each item: Length: 12 to 12 characters.
     #[serde(rename = "ACCOUNT", skip_serializing_if = "Option::is_none")]
     pub account: Option<Value<Vec<Value<String>>>>,
-    /// `ORGUNIT`: optional.
+    /// `ORGUNIT` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-iemap.html#cfn-fms-policy-iemap-orgunit)): list of (string), optional. Each item: Pattern: `^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`. Each item: Length: 16 to 68 characters.
     #[serde(rename = "ORGUNIT", skip_serializing_if = "Option::is_none")]
     pub orgunit: Option<Value<Vec<Value<String>>>>,
 }
@@ -654,12 +698,14 @@ impl Walk for IeMap {
 
 /// The `NetworkAclCommonPolicy` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `NetworkAclCommonPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclcommonpolicy.html).
 ///
 /// Every property is required: [`NetworkAclCommonPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkAclCommonPolicy {
-    /// `NetworkAclEntrySet`: required.
+    /// Network ACL entry set.
+    ///
+    /// `NetworkAclEntrySet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclcommonpolicy.html#cfn-fms-policy-networkaclcommonpolicy-networkaclentryset)): object [`NetworkAclEntrySet`], required.
     #[serde(rename = "NetworkAclEntrySet")]
     pub network_acl_entry_set: NetworkAclEntrySet,
 }
@@ -685,30 +731,44 @@ impl Walk for NetworkAclCommonPolicy {
 
 /// The `NetworkAclEntry` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `NetworkAclEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentry.html).
 ///
 /// [`NetworkAclEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkAclEntry {
-    /// `CidrBlock`: optional.
+    /// CIDR block.
+    ///
+    /// `CidrBlock` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentry.html#cfn-fms-policy-networkaclentry-cidrblock)): string, optional. Pattern: `^(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(\/([0-9]|[1-2][0-9]|3[0-2]))$`.
     #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
     pub cidr_block: Option<Value<String>>,
-    /// `Egress`: required.
+    /// Whether the entry is an egress entry.
+    ///
+    /// `Egress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentry.html#cfn-fms-policy-networkaclentry-egress)): boolean, required.
     #[serde(rename = "Egress")]
     pub egress: Value<bool>,
-    /// `IcmpTypeCode`: optional.
+    /// ICMP type and code.
+    ///
+    /// `IcmpTypeCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentry.html#cfn-fms-policy-networkaclentry-icmptypecode)): object [`IcmpTypeCode`], optional.
     #[serde(rename = "IcmpTypeCode", skip_serializing_if = "Option::is_none")]
     pub icmp_type_code: Option<IcmpTypeCode>,
-    /// `Ipv6CidrBlock`: optional.
+    /// IPv6 CIDR block.
+    ///
+    /// `Ipv6CidrBlock` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentry.html#cfn-fms-policy-networkaclentry-ipv6cidrblock)): string, optional. Pattern: `^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))(/(1[0-2]|[0-9]))?$`.
     #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
     pub ipv6_cidr_block: Option<Value<String>>,
-    /// `PortRange`: optional.
+    /// Port range.
+    ///
+    /// `PortRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentry.html#cfn-fms-policy-networkaclentry-portrange)): object [`PortRange`], optional.
     #[serde(rename = "PortRange", skip_serializing_if = "Option::is_none")]
     pub port_range: Option<PortRange>,
-    /// `Protocol`: required.
+    /// Protocol.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentry.html#cfn-fms-policy-networkaclentry-protocol)): string, required. Pattern: `^(tcp|udp|icmp|-1|([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))$`.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
-    /// `RuleAction`: required.
+    /// Rule Action.
+    ///
+    /// `RuleAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentry.html#cfn-fms-policy-networkaclentry-ruleaction)): [`RuleAction`], one of `allow`, `deny`, required.
     #[serde(rename = "RuleAction")]
     pub rule_action: Value<RuleAction>,
 }
@@ -780,21 +840,25 @@ impl Walk for NetworkAclEntry {
 
 /// The `NetworkAclEntrySet` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `NetworkAclEntrySet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentryset.html).
 ///
 /// [`NetworkAclEntrySet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkAclEntrySet {
-    /// `FirstEntries`: optional.
+    /// NetworkAcl entry list.
+    ///
+    /// `FirstEntries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentryset.html#cfn-fms-policy-networkaclentryset-firstentries)): list of (object [`NetworkAclEntry`]), optional.
     #[serde(rename = "FirstEntries", skip_serializing_if = "Option::is_none")]
     pub first_entries: Option<Value<Vec<NetworkAclEntry>>>,
-    /// `ForceRemediateForFirstEntries`: required.
+    /// `ForceRemediateForFirstEntries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentryset.html#cfn-fms-policy-networkaclentryset-forceremediateforfirstentries)): boolean, required.
     #[serde(rename = "ForceRemediateForFirstEntries")]
     pub force_remediate_for_first_entries: Value<bool>,
-    /// `ForceRemediateForLastEntries`: required.
+    /// `ForceRemediateForLastEntries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentryset.html#cfn-fms-policy-networkaclentryset-forceremediateforlastentries)): boolean, required.
     #[serde(rename = "ForceRemediateForLastEntries")]
     pub force_remediate_for_last_entries: Value<bool>,
-    /// `LastEntries`: optional.
+    /// NetworkAcl entry list.
+    ///
+    /// `LastEntries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkaclentryset.html#cfn-fms-policy-networkaclentryset-lastentries)): list of (object [`NetworkAclEntry`]), optional.
     #[serde(rename = "LastEntries", skip_serializing_if = "Option::is_none")]
     pub last_entries: Option<Value<Vec<NetworkAclEntry>>>,
 }
@@ -844,12 +908,14 @@ impl Walk for NetworkAclEntrySet {
 
 /// The `NetworkFirewallPolicy` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `NetworkFirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkfirewallpolicy.html).
 ///
 /// Every property is required: [`NetworkFirewallPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkFirewallPolicy {
-    /// `FirewallDeploymentModel`: required.
+    /// Firewall deployment mode.
+    ///
+    /// `FirewallDeploymentModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-networkfirewallpolicy.html#cfn-fms-policy-networkfirewallpolicy-firewalldeploymentmodel)): [`FirewallDeploymentModel`], one of `DISTRIBUTED`, `CENTRALIZED`, required.
     #[serde(rename = "FirewallDeploymentModel")]
     pub firewall_deployment_model: Value<FirewallDeploymentModel>,
 }
@@ -875,24 +941,30 @@ impl Walk for NetworkFirewallPolicy {
 
 /// The `PolicyOption` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `PolicyOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-policyoption.html).
 ///
 /// Every property is optional: start from [`PolicyOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PolicyOption {
-    /// `NetworkAclCommonPolicy`: optional.
+    /// Network ACL common policy.
+    ///
+    /// `NetworkAclCommonPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-policyoption.html#cfn-fms-policy-policyoption-networkaclcommonpolicy)): object [`NetworkAclCommonPolicy`], optional.
     #[serde(
         rename = "NetworkAclCommonPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_acl_common_policy: Option<NetworkAclCommonPolicy>,
-    /// `NetworkFirewallPolicy`: optional.
+    /// Network firewall policy.
+    ///
+    /// `NetworkFirewallPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-policyoption.html#cfn-fms-policy-policyoption-networkfirewallpolicy)): object [`NetworkFirewallPolicy`], optional.
     #[serde(
         rename = "NetworkFirewallPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_firewall_policy: Option<NetworkFirewallPolicy>,
-    /// `ThirdPartyFirewallPolicy`: optional.
+    /// Third party firewall policy.
+    ///
+    /// `ThirdPartyFirewallPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-policyoption.html#cfn-fms-policy-policyoption-thirdpartyfirewallpolicy)): object [`ThirdPartyFirewallPolicy`], optional.
     #[serde(
         rename = "ThirdPartyFirewallPolicy",
         skip_serializing_if = "Option::is_none"
@@ -944,15 +1016,15 @@ impl Walk for PolicyOption {
 
 /// The `PolicyTag` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `PolicyTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-policytag.html).
 ///
 /// Every property is required: [`PolicyTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-policytag.html#cfn-fms-policy-policytag-key)): string, required. Pattern: `^([^\s]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-policytag.html#cfn-fms-policy-policytag-value)): string, required. Pattern: `^([^\s]*)$`. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1028,15 +1100,19 @@ impl Walk for PolicyType {
 
 /// The `PortRange` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `PortRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-portrange.html).
 ///
 /// Every property is required: [`PortRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortRange {
-    /// `From`: required.
+    /// From Port.
+    ///
+    /// `From` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-portrange.html#cfn-fms-policy-portrange-from)): integer, required. Range: 0 to 65535.
     #[serde(rename = "From")]
     pub from: Value<i64>,
-    /// `To`: required.
+    /// To Port.
+    ///
+    /// `To` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-portrange.html#cfn-fms-policy-portrange-to)): integer, required. Range: 0 to 65535.
     #[serde(rename = "To")]
     pub to: Value<i64>,
 }
@@ -1065,15 +1141,15 @@ impl Walk for PortRange {
 
 /// The `ResourceTag` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-resourcetag.html).
 ///
 /// [`ResourceTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-resourcetag.html#cfn-fms-policy-resourcetag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-resourcetag.html#cfn-fms-policy-resourcetag-value)): string, optional. Length: at most 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1148,18 +1224,24 @@ impl Walk for RuleAction {
 
 /// The `SecurityServicePolicyData` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `SecurityServicePolicyData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-securityservicepolicydata.html).
 ///
 /// [`SecurityServicePolicyData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityServicePolicyData {
-    /// `ManagedServiceData`: optional.
+    /// Firewall managed service data.
+    ///
+    /// `ManagedServiceData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-securityservicepolicydata.html#cfn-fms-policy-securityservicepolicydata-managedservicedata)): string, optional. Length: 1 to 30000 characters.
     #[serde(rename = "ManagedServiceData", skip_serializing_if = "Option::is_none")]
     pub managed_service_data: Option<Value<String>>,
-    /// `PolicyOption`: optional.
+    /// Firewall policy option.
+    ///
+    /// `PolicyOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-securityservicepolicydata.html#cfn-fms-policy-securityservicepolicydata-policyoption)): object [`PolicyOption`], optional.
     #[serde(rename = "PolicyOption", skip_serializing_if = "Option::is_none")]
     pub policy_option: Option<PolicyOption>,
-    /// `Type`: required.
+    /// Firewall policy type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-securityservicepolicydata.html#cfn-fms-policy-securityservicepolicydata-type)): [`PolicyType`], one of `WAF`, `WAFV2`, `SHIELD_ADVANCED`, `SECURITY_GROUPS_COMMON`, `SECURITY_GROUPS_CONTENT_AUDIT`, `SECURITY_GROUPS_USAGE_AUDIT`, `NETWORK_FIREWALL`, `THIRD_PARTY_FIREWALL`, `DNS_FIREWALL`, `IMPORT_NETWORK_FIREWALL`, `NETWORK_ACL_COMMON`, required.
     #[serde(rename = "Type")]
     pub type_: Value<PolicyType>,
 }
@@ -1203,15 +1285,19 @@ impl Walk for SecurityServicePolicyData {
 
 /// The `Tag` property type of [`ApplicationsList`], [`ProtocolsList`] and [`ResourceSet`].
 ///
-/// AWS reference: [`AWS::FMS::ApplicationsList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-applicationslist.html), [`AWS::FMS::ProtocolsList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-protocolslist.html), [`AWS::FMS::ResourceSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-resourceset.html).
+/// AWS reference: [`AWS::FMS::ApplicationsList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-applicationslist-tag.html), [`AWS::FMS::ProtocolsList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-protocolslist-tag.html), [`AWS::FMS::ResourceSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-resourceset-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-applicationslist-tag.html#cfn-fms-applicationslist-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-applicationslist-tag.html#cfn-fms-applicationslist-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1240,12 +1326,14 @@ impl Walk for Tag {
 
 /// The `ThirdPartyFirewallPolicy` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::FMS::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fms-policy.html).
+/// AWS reference: [`AWS::FMS::Policy` `ThirdPartyFirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-thirdpartyfirewallpolicy.html).
 ///
 /// Every property is required: [`ThirdPartyFirewallPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThirdPartyFirewallPolicy {
-    /// `FirewallDeploymentModel`: required.
+    /// Firewall deployment mode.
+    ///
+    /// `FirewallDeploymentModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fms-policy-thirdpartyfirewallpolicy.html#cfn-fms-policy-thirdpartyfirewallpolicy-firewalldeploymentmodel)): [`FirewallDeploymentModel`], one of `DISTRIBUTED`, `CENTRALIZED`, required.
     #[serde(rename = "FirewallDeploymentModel")]
     pub firewall_deployment_model: Value<FirewallDeploymentModel>,
 }

@@ -9,28 +9,38 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Forecast::Dataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html)).
 ///
+/// Resource Type Definition for AWS::Forecast::Dataset
+///
 /// [`Dataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `DataFrequency`: optional.
+    /// Frequency of data collection. This parameter is required for RELATED\_TIME\_SERIES
+    ///
+    /// `DataFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html#cfn-forecast-dataset-datafrequency)): string, optional. Pattern: `^Y|M|W|D|H|30min|15min|10min|5min|1min$`. Length: 1 to 5 characters.
     #[serde(rename = "DataFrequency", skip_serializing_if = "Option::is_none")]
     pub data_frequency: Option<Value<String>>,
-    /// `DatasetName`: required, create-only (changing it replaces the resource).
+    /// A name for the dataset
+    ///
+    /// `DatasetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html#cfn-forecast-dataset-datasetname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]*`. Length: 1 to 63 characters.
     #[serde(rename = "DatasetName")]
     pub dataset_name: Value<String>,
-    /// `DatasetType`: required.
+    /// The dataset type
+    ///
+    /// `DatasetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html#cfn-forecast-dataset-datasettype)): [`DatasetType`], one of `TARGET_TIME_SERIES`, `RELATED_TIME_SERIES`, `ITEM_METADATA`, required.
     #[serde(rename = "DatasetType")]
     pub dataset_type: Value<DatasetType>,
-    /// `Domain`: required.
+    /// The domain associated with the dataset
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html#cfn-forecast-dataset-domain)): [`Domain`], one of `RETAIL`, `CUSTOM`, `INVENTORY_PLANNING`, `EC2_CAPACITY`, `WORK_FORCE`, `WEB_TRAFFIC`, `METRICS`, required.
     #[serde(rename = "Domain")]
     pub domain: Value<Domain>,
-    /// `EncryptionConfig`: optional.
+    /// `EncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html#cfn-forecast-dataset-encryptionconfig)): object [`EncryptionConfig`], optional.
     #[serde(rename = "EncryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<EncryptionConfig>,
-    /// `Schema`: required.
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html#cfn-forecast-dataset-schema)): object [`Schema`], required.
     #[serde(rename = "Schema")]
     pub schema: Schema,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html#cfn-forecast-dataset-tags)): list of (object [`Tags`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -110,19 +120,29 @@ impl ResourceRef<Dataset> {
 
 /// The properties of an `AWS::Forecast::DatasetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-datasetgroup.html)).
 ///
+/// Represents a dataset group that holds a collection of related datasets
+///
 /// [`DatasetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetGroup {
-    /// `DatasetArns`: optional.
+    /// An array of Amazon Resource Names (ARNs) of the datasets that you want to include in the dataset group.
+    ///
+    /// `DatasetArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-datasetgroup.html#cfn-forecast-datasetgroup-datasetarns)): list of (string), optional. Each item: Pattern: `^[a-zA-Z0-9\-\_\.\/\:]+$`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "DatasetArns", skip_serializing_if = "Option::is_none")]
     pub dataset_arns: Option<Value<Vec<Value<String>>>>,
-    /// `DatasetGroupName`: required, create-only (changing it replaces the resource).
+    /// A name for the dataset group.
+    ///
+    /// `DatasetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-datasetgroup.html#cfn-forecast-datasetgroup-datasetgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]*`. Length: 1 to 63 characters.
     #[serde(rename = "DatasetGroupName")]
     pub dataset_group_name: Value<String>,
-    /// `Domain`: required.
+    /// The domain associated with the dataset group. When you add a dataset to a dataset group, this value and the value specified for the Domain parameter of the CreateDataset operation must match.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-datasetgroup.html#cfn-forecast-datasetgroup-domain)): [`Domain`], one of `RETAIL`, `CUSTOM`, `INVENTORY_PLANNING`, `EC2_CAPACITY`, `WORK_FORCE`, `WEB_TRAFFIC`, `METRICS`, required.
     #[serde(rename = "Domain")]
     pub domain: Value<Domain>,
-    /// `Tags`: optional.
+    /// The tags of Application Insights application.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-datasetgroup.html#cfn-forecast-datasetgroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -214,15 +234,19 @@ impl Walk for AttributeType {
 
 /// The `Attributes` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::Forecast::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html).
+/// AWS reference: [`AWS::Forecast::Dataset` `Attributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-attributes.html).
 ///
 /// Every property is optional: start from [`Attributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Attributes {
-    /// `AttributeName`: optional.
+    /// Name of the dataset field
+    ///
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-attributes.html#cfn-forecast-dataset-attributes-attributename)): string, optional. Pattern: `^[a-zA-Z][a-zA-Z0-9_]*`. Length: 1 to 63 characters.
     #[serde(rename = "AttributeName", skip_serializing_if = "Option::is_none")]
     pub attribute_name: Option<Value<String>>,
-    /// `AttributeType`: optional.
+    /// Data type of the field
+    ///
+    /// `AttributeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-attributes.html#cfn-forecast-dataset-attributes-attributetype)): [`AttributeType`], one of `string`, `integer`, `float`, `timestamp`, `geolocation`, optional.
     #[serde(rename = "AttributeType", skip_serializing_if = "Option::is_none")]
     pub attribute_type: Option<Value<AttributeType>>,
 }
@@ -318,15 +342,19 @@ impl Walk for Domain {
 
 /// The `EncryptionConfig` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::Forecast::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html).
+/// AWS reference: [`AWS::Forecast::Dataset` `EncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-encryptionconfig.html).
 ///
 /// Every property is optional: start from [`EncryptionConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfig {
-    /// `KmsKeyArn`: optional.
+    /// KMS key used to encrypt the Dataset data
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-encryptionconfig.html#cfn-forecast-dataset-encryptionconfig-kmskeyarn)): string, optional. Pattern: `arn:aws[-a-z]*:kms:.*:key/.*`. Length: 0 to 256 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The ARN of the IAM role that Amazon Forecast can assume to access the AWS KMS key.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-encryptionconfig.html#cfn-forecast-dataset-encryptionconfig-rolearn)): string, optional. Pattern: `^[a-zA-Z0-9\-\_\.\/\:]+$`. Length: 0 to 256 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -364,12 +392,12 @@ impl Walk for EncryptionConfig {
 
 /// The `Schema` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::Forecast::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html).
+/// AWS reference: [`AWS::Forecast::Dataset` `Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-schema.html).
 ///
 /// Every property is optional: start from [`Schema::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schema {
-    /// `Attributes`: optional.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-schema.html#cfn-forecast-dataset-schema-attributes)): list of (object [`Attributes`]), optional. Items: 1 to 100.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Value<Vec<Attributes>>>,
 }
@@ -399,15 +427,19 @@ impl Walk for Schema {
 
 /// The `Tag` property type of [`DatasetGroup`].
 ///
-/// AWS reference: [`AWS::Forecast::DatasetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-datasetgroup.html).
+/// AWS reference: [`AWS::Forecast::DatasetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-datasetgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-datasetgroup-tag.html#cfn-forecast-datasetgroup-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-datasetgroup-tag.html#cfn-forecast-datasetgroup-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -436,15 +468,19 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::Forecast::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-forecast-dataset.html).
+/// AWS reference: [`AWS::Forecast::Dataset` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-tags.html#cfn-forecast-dataset-tags-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-forecast-dataset-tags.html#cfn-forecast-dataset-tags-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

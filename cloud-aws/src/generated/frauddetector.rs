@@ -9,31 +9,43 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::FraudDetector::Detector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html)).
 ///
+/// A resource schema for a Detector in Amazon Fraud Detector.
+///
 /// [`Detector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Detector {
-    /// `Description`: optional.
+    /// The description of the detector.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html#cfn-frauddetector-detector-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DetectorId`: required, create-only (changing it replaces the resource).
+    /// The ID of the detector
+    ///
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html#cfn-frauddetector-detector-detectorid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DetectorId")]
     pub detector_id: Value<String>,
-    /// `DetectorVersionStatus`: optional.
+    /// The desired detector version status for the detector
+    ///
+    /// `DetectorVersionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html#cfn-frauddetector-detector-detectorversionstatus)): [`DetectorVersionStatus`], one of `DRAFT`, `ACTIVE`, optional.
     #[serde(
         rename = "DetectorVersionStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub detector_version_status: Option<Value<DetectorVersionStatus>>,
-    /// `EventType`: required.
+    /// The event type to associate this detector with.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html#cfn-frauddetector-detector-eventtype)): object [`DetectorEventType`], required.
     #[serde(rename = "EventType")]
     pub event_type: DetectorEventType,
-    /// `RuleExecutionMode`: optional.
+    /// `RuleExecutionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html#cfn-frauddetector-detector-ruleexecutionmode)): [`RuleExecutionMode`], one of `FIRST_MATCHED`, `ALL_MATCHED`, optional.
     #[serde(rename = "RuleExecutionMode", skip_serializing_if = "Option::is_none")]
     pub rule_execution_mode: Option<Value<RuleExecutionMode>>,
-    /// `Rules`: required.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html#cfn-frauddetector-detector-rules)): list of (object [`Rule`]), required. Items: at least 1.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<Rule>>,
-    /// `Tags`: optional.
+    /// Tags associated with this detector.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html#cfn-frauddetector-detector-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -151,16 +163,24 @@ impl ResourceRef<Detector> {
 
 /// The properties of an `AWS::FraudDetector::EntityType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-entitytype.html)).
 ///
+/// An entity type for fraud detector.
+///
 /// [`EntityType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityType {
-    /// `Description`: optional.
+    /// The entity type description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-entitytype.html#cfn-frauddetector-entitytype-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the entity type.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-entitytype.html#cfn-frauddetector-entitytype-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with this entity type.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-entitytype.html#cfn-frauddetector-entitytype-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -227,25 +247,33 @@ impl ResourceRef<EntityType> {
 
 /// The properties of an `AWS::FraudDetector::EventType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html)).
 ///
+/// A resource schema for an EventType in Amazon Fraud Detector.
+///
 /// [`EventType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventType {
-    /// `Description`: optional.
+    /// The description of the event type.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html#cfn-frauddetector-eventtype-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EntityTypes`: required.
+    /// `EntityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html#cfn-frauddetector-eventtype-entitytypes)): list of (object [`DetectorEntityType`]), required. Items: at least 1.
     #[serde(rename = "EntityTypes")]
     pub entity_types: Value<Vec<DetectorEntityType>>,
-    /// `EventVariables`: required.
+    /// `EventVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html#cfn-frauddetector-eventtype-eventvariables)): list of (object [`EventVariable`]), required. Items: at least 1.
     #[serde(rename = "EventVariables")]
     pub event_variables: Value<Vec<EventVariable>>,
-    /// `Labels`: required.
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html#cfn-frauddetector-eventtype-labels)): list of (object [`DetectorLabel`]), required. Items: at least 2.
     #[serde(rename = "Labels")]
     pub labels: Value<Vec<DetectorLabel>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name for the event type
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html#cfn-frauddetector-eventtype-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with this event type.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html#cfn-frauddetector-eventtype-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -326,16 +354,24 @@ impl ResourceRef<EventType> {
 
 /// The properties of an `AWS::FraudDetector::Label` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-label.html)).
 ///
+/// An label for fraud detector.
+///
 /// [`Label::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Label {
-    /// `Description`: optional.
+    /// The label description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-label.html#cfn-frauddetector-label-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the label.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-label.html#cfn-frauddetector-label-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with this label.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-label.html#cfn-frauddetector-label-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -402,22 +438,34 @@ impl ResourceRef<Label> {
 
 /// The properties of an `AWS::FraudDetector::List` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-list.html)).
 ///
+/// A resource schema for a List in Amazon Fraud Detector.
+///
 /// [`List::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct List {
-    /// `Description`: optional.
+    /// The description of the list.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-list.html#cfn-frauddetector-list-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Elements`: optional.
+    /// The elements in this list.
+    ///
+    /// `Elements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-list.html#cfn-frauddetector-list-elements)): list of (string), optional. Items: 0 to 100000. Each item: Pattern: `^\S+( +\S+)*$`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Elements", skip_serializing_if = "Option::is_none")]
     pub elements: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the list.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-list.html#cfn-frauddetector-list-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with this list.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-list.html#cfn-frauddetector-list-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VariableType`: optional.
+    /// The variable type of the list.
+    ///
+    /// `VariableType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-list.html#cfn-frauddetector-list-variabletype)): string, optional. Pattern: `^[A-Z_]{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "VariableType", skip_serializing_if = "Option::is_none")]
     pub variable_type: Option<Value<String>>,
 }
@@ -502,16 +550,24 @@ impl ResourceRef<List> {
 
 /// The properties of an `AWS::FraudDetector::Outcome` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-outcome.html)).
 ///
+/// An outcome for rule evaluation.
+///
 /// [`Outcome::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outcome {
-    /// `Description`: optional.
+    /// The outcome description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-outcome.html#cfn-frauddetector-outcome-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the outcome.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-outcome.html#cfn-frauddetector-outcome-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with this outcome.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-outcome.html#cfn-frauddetector-outcome-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -578,28 +634,44 @@ impl ResourceRef<Outcome> {
 
 /// The properties of an `AWS::FraudDetector::Variable` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html)).
 ///
+/// A resource schema for a Variable in Amazon Fraud Detector.
+///
 /// [`Variable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Variable {
-    /// `DataSource`: required.
+    /// The source of the data.
+    ///
+    /// `DataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html#cfn-frauddetector-variable-datasource)): [`VariableDataSource`], one of `EVENT`, `EXTERNAL_MODEL_SCORE`, required.
     #[serde(rename = "DataSource")]
     pub data_source: Value<VariableDataSource>,
-    /// `DataType`: required.
+    /// The data type.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html#cfn-frauddetector-variable-datatype)): [`DataType`], one of `STRING`, `INTEGER`, `FLOAT`, `BOOLEAN`, required.
     #[serde(rename = "DataType")]
     pub data_type: Value<DataType>,
-    /// `DefaultValue`: required.
+    /// The default value for the variable when no value is received.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html#cfn-frauddetector-variable-defaultvalue)): string, required.
     #[serde(rename = "DefaultValue")]
     pub default_value: Value<String>,
-    /// `Description`: optional.
+    /// The description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html#cfn-frauddetector-variable-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the variable.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html#cfn-frauddetector-variable-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z_][a-z0-9_]{0,99}?$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with this variable.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html#cfn-frauddetector-variable-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VariableType`: optional.
+    /// The variable type. For more information see <https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types>
+    ///
+    /// `VariableType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html#cfn-frauddetector-variable-variabletype)): [`VariableType`], one of `AUTH_CODE`, `AVS`, `BILLING_ADDRESS_L1`, `BILLING_ADDRESS_L2`, `BILLING_CITY`, `BILLING_COUNTRY`, `BILLING_NAME`, `BILLING_PHONE`, `BILLING_STATE`, `BILLING_ZIP`, `CARD_BIN`, `CATEGORICAL`, `CURRENCY_CODE`, `EMAIL_ADDRESS`, `FINGERPRINT`, `FRAUD_LABEL`, `FREE_FORM_TEXT`, `IP_ADDRESS`, `NUMERIC`, `ORDER_ID`, `PAYMENT_TYPE`, `PHONE_NUMBER`, `PRICE`, `PRODUCT_CATEGORY`, `SHIPPING_ADDRESS_L1`, `SHIPPING_ADDRESS_L2`, `SHIPPING_CITY`, `SHIPPING_COUNTRY`, `SHIPPING_NAME`, `SHIPPING_PHONE`, `SHIPPING_STATE`, `SHIPPING_ZIP`, `USERAGENT`, optional.
     #[serde(rename = "VariableType", skip_serializing_if = "Option::is_none")]
     pub variable_type: Option<Value<VariableType>>,
 }
@@ -732,21 +804,25 @@ impl Walk for DataType {
 
 /// The `EntityType` property type of [`Detector`] and [`EventType`].
 ///
-/// AWS reference: [`AWS::FraudDetector::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html), [`AWS::FraudDetector::EventType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html).
+/// AWS reference: [`AWS::FraudDetector::Detector` `EntityType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-entitytype.html), [`AWS::FraudDetector::EventType` `EntityType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-eventtype-entitytype.html).
 ///
 /// Every property is optional: start from [`DetectorEntityType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DetectorEntityType {
-    /// `Description`: optional.
+    /// The description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-entitytype.html#cfn-frauddetector-detector-entitytype-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Inline`: optional.
+    /// `Inline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-entitytype.html#cfn-frauddetector-detector-entitytype-inline)): boolean, optional.
     #[serde(rename = "Inline", skip_serializing_if = "Option::is_none")]
     pub inline: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-entitytype.html#cfn-frauddetector-detector-entitytype-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with this entity type.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-entitytype.html#cfn-frauddetector-detector-entitytype-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -800,30 +876,36 @@ impl Walk for DetectorEntityType {
 
 /// The `EventType` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::FraudDetector::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html).
+/// AWS reference: [`AWS::FraudDetector::Detector` `EventType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventtype.html).
 ///
 /// Every property is optional: start from [`DetectorEventType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DetectorEventType {
-    /// `Description`: optional.
+    /// The description of the event type.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventtype.html#cfn-frauddetector-detector-eventtype-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EntityTypes`: optional.
+    /// `EntityTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventtype.html#cfn-frauddetector-detector-eventtype-entitytypes)): list of (object [`DetectorEntityType`]), optional. Items: at least 1.
     #[serde(rename = "EntityTypes", skip_serializing_if = "Option::is_none")]
     pub entity_types: Option<Value<Vec<DetectorEntityType>>>,
-    /// `EventVariables`: optional.
+    /// `EventVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventtype.html#cfn-frauddetector-detector-eventtype-eventvariables)): list of (object [`EventVariable`]), optional. Items: at least 1.
     #[serde(rename = "EventVariables", skip_serializing_if = "Option::is_none")]
     pub event_variables: Option<Value<Vec<EventVariable>>>,
-    /// `Inline`: optional.
+    /// `Inline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventtype.html#cfn-frauddetector-detector-eventtype-inline)): boolean, optional.
     #[serde(rename = "Inline", skip_serializing_if = "Option::is_none")]
     pub inline: Option<Value<bool>>,
-    /// `Labels`: optional.
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventtype.html#cfn-frauddetector-detector-eventtype-labels)): list of (object [`DetectorLabel`]), optional. Items: at least 2.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none")]
     pub labels: Option<Value<Vec<DetectorLabel>>>,
-    /// `Name`: optional.
+    /// The name for the event type
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventtype.html#cfn-frauddetector-detector-eventtype-name)): string, optional. Pattern: `^[0-9a-z_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with this event type.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventtype.html#cfn-frauddetector-detector-eventtype-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -901,21 +983,25 @@ impl Walk for DetectorEventType {
 
 /// The `Label` property type of [`Detector`] and [`EventType`].
 ///
-/// AWS reference: [`AWS::FraudDetector::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html), [`AWS::FraudDetector::EventType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html).
+/// AWS reference: [`AWS::FraudDetector::Detector` `Label`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-label.html), [`AWS::FraudDetector::EventType` `Label`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-eventtype-label.html).
 ///
 /// Every property is optional: start from [`DetectorLabel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DetectorLabel {
-    /// `Description`: optional.
+    /// The description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-label.html#cfn-frauddetector-detector-label-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Inline`: optional.
+    /// `Inline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-label.html#cfn-frauddetector-detector-label-inline)): boolean, optional.
     #[serde(rename = "Inline", skip_serializing_if = "Option::is_none")]
     pub inline: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-label.html#cfn-frauddetector-detector-label-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with this label.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-label.html#cfn-frauddetector-detector-label-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -969,21 +1055,25 @@ impl Walk for DetectorLabel {
 
 /// The `Outcome` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::FraudDetector::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html).
+/// AWS reference: [`AWS::FraudDetector::Detector` `Outcome`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-outcome.html).
 ///
 /// Every property is optional: start from [`DetectorOutcome::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DetectorOutcome {
-    /// `Description`: optional.
+    /// The description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-outcome.html#cfn-frauddetector-detector-outcome-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Inline`: optional.
+    /// `Inline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-outcome.html#cfn-frauddetector-detector-outcome-inline)): boolean, optional.
     #[serde(rename = "Inline", skip_serializing_if = "Option::is_none")]
     pub inline: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-outcome.html#cfn-frauddetector-detector-outcome-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with this outcome.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-outcome.html#cfn-frauddetector-detector-outcome-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1057,33 +1147,37 @@ impl Walk for DetectorVersionStatus {
 
 /// The `EventVariable` property type of [`Detector`] and [`EventType`].
 ///
-/// AWS reference: [`AWS::FraudDetector::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html), [`AWS::FraudDetector::EventType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html).
+/// AWS reference: [`AWS::FraudDetector::Detector` `EventVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html), [`AWS::FraudDetector::EventType` `EventVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-eventtype-eventvariable.html).
 ///
 /// Every property is optional: start from [`EventVariable::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventVariable {
-    /// `DataSource`: optional.
+    /// `DataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html#cfn-frauddetector-detector-eventvariable-datasource)): [`DataSource`], one of `EVENT`, optional.
     #[serde(rename = "DataSource", skip_serializing_if = "Option::is_none")]
     pub data_source: Option<Value<DataSource>>,
-    /// `DataType`: optional.
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html#cfn-frauddetector-detector-eventvariable-datatype)): [`DataType`], one of `STRING`, `INTEGER`, `FLOAT`, `BOOLEAN`, optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<Value<DataType>>,
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html#cfn-frauddetector-detector-eventvariable-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html#cfn-frauddetector-detector-eventvariable-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Inline`: optional.
+    /// `Inline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html#cfn-frauddetector-detector-eventvariable-inline)): boolean, optional.
     #[serde(rename = "Inline", skip_serializing_if = "Option::is_none")]
     pub inline: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html#cfn-frauddetector-detector-eventvariable-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with this event variable.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html#cfn-frauddetector-detector-eventvariable-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VariableType`: optional.
+    /// `VariableType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-eventvariable.html#cfn-frauddetector-detector-eventvariable-variabletype)): [`VariableType`], one of `AUTH_CODE`, `AVS`, `BILLING_ADDRESS_L1`, `BILLING_ADDRESS_L2`, `BILLING_CITY`, `BILLING_COUNTRY`, `BILLING_NAME`, `BILLING_PHONE`, `BILLING_STATE`, `BILLING_ZIP`, `CARD_BIN`, `CATEGORICAL`, `CURRENCY_CODE`, `EMAIL_ADDRESS`, `FINGERPRINT`, `FRAUD_LABEL`, `FREE_FORM_TEXT`, `IP_ADDRESS`, `NUMERIC`, `ORDER_ID`, `PAYMENT_TYPE`, `PHONE_NUMBER`, `PRICE`, `PRODUCT_CATEGORY`, `SHIPPING_ADDRESS_L1`, `SHIPPING_ADDRESS_L2`, `SHIPPING_CITY`, `SHIPPING_COUNTRY`, `SHIPPING_NAME`, `SHIPPING_PHONE`, `SHIPPING_STATE`, `SHIPPING_ZIP`, `USERAGENT`, optional.
     #[serde(rename = "VariableType", skip_serializing_if = "Option::is_none")]
     pub variable_type: Option<Value<VariableType>>,
 }
@@ -1186,30 +1280,34 @@ impl Walk for Language {
 
 /// The `Rule` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::FraudDetector::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html).
+/// AWS reference: [`AWS::FraudDetector::Detector` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-rule.html).
 ///
 /// Every property is optional: start from [`Rule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Rule {
-    /// `Description`: optional.
+    /// The description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-rule.html#cfn-frauddetector-detector-rule-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DetectorId`: optional.
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-rule.html#cfn-frauddetector-detector-rule-detectorid)): string, optional. Pattern: `^[0-9a-z_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DetectorId", skip_serializing_if = "Option::is_none")]
     pub detector_id: Option<Value<String>>,
-    /// `Expression`: optional.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-rule.html#cfn-frauddetector-detector-rule-expression)): string, optional.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Language`: optional.
+    /// `Language` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-rule.html#cfn-frauddetector-detector-rule-language)): [`Language`], one of `DETECTORPL`, optional.
     #[serde(rename = "Language", skip_serializing_if = "Option::is_none")]
     pub language: Option<Value<Language>>,
-    /// `Outcomes`: optional.
+    /// `Outcomes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-rule.html#cfn-frauddetector-detector-rule-outcomes)): list of (object [`DetectorOutcome`]), optional. Items: at least 1.
     #[serde(rename = "Outcomes", skip_serializing_if = "Option::is_none")]
     pub outcomes: Option<Value<Vec<DetectorOutcome>>>,
-    /// `RuleId`: optional.
+    /// `RuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-rule.html#cfn-frauddetector-detector-rule-ruleid)): string, optional. Pattern: `^[0-9a-z_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "RuleId", skip_serializing_if = "Option::is_none")]
     pub rule_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags associated with this event type.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-rule.html#cfn-frauddetector-detector-rule-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1307,15 +1405,15 @@ impl Walk for RuleExecutionMode {
 
 /// The `Tag` property type of [`Detector`], [`EntityType`], [`EventType`], [`Label`], [`List`], [`Outcome`] and [`Variable`].
 ///
-/// AWS reference: [`AWS::FraudDetector::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-detector.html), [`AWS::FraudDetector::EntityType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-entitytype.html), [`AWS::FraudDetector::EventType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-eventtype.html), [`AWS::FraudDetector::Label`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-label.html), [`AWS::FraudDetector::List`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-list.html), [`AWS::FraudDetector::Outcome`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-outcome.html), [`AWS::FraudDetector::Variable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-frauddetector-variable.html).
+/// AWS reference: [`AWS::FraudDetector::Detector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-tag.html), [`AWS::FraudDetector::EntityType` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-entitytype-tag.html), [`AWS::FraudDetector::EventType` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-eventtype-tag.html), [`AWS::FraudDetector::Label` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-label-tag.html), [`AWS::FraudDetector::List` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-list-tag.html), [`AWS::FraudDetector::Outcome` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-outcome-tag.html), [`AWS::FraudDetector::Variable` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-variable-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-tag.html#cfn-frauddetector-detector-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-frauddetector-detector-tag.html#cfn-frauddetector-detector-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

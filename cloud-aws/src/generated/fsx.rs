@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::FSx::Backup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-backup.html)).
 ///
+/// Creates a backup of an existing Amazon FSx for Windows File Server file system, Amazon FSx for Lustre file system, Amazon FSx for NetApp ONTAP volume, or Amazon FSx for OpenZFS file system.
+///
 /// [`Backup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Backup {
-    /// `FileSystemId`: required, create-only (changing it replaces the resource).
+    /// The ID of the file system to back up.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-backup.html#cfn-fsx-backup-filesystemid)): string, required, create-only (changing it replaces the resource). Pattern: `^(fs-[0-9a-f]{8,})$`. Length: 11 to 21 characters.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to apply to the backup at backup creation.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-backup.html#cfn-fsx-backup-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -83,34 +89,50 @@ impl ResourceRef<Backup> {
 
 /// The properties of an `AWS::FSx::DataRepositoryAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html)).
 ///
+/// Resource Type definition for AWS::FSx::DataRepositoryAssociation
+///
 /// [`DataRepositoryAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataRepositoryAssociation {
-    /// `BatchImportMetaDataOnCreate`: optional, create-only (changing it replaces the resource).
+    /// A boolean flag indicating whether an import data repository task to import metadata should run after the data repository association is created. The task runs if this flag is set to true.
+    ///
+    /// `BatchImportMetaDataOnCreate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html#cfn-fsx-datarepositoryassociation-batchimportmetadataoncreate)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "BatchImportMetaDataOnCreate",
         skip_serializing_if = "Option::is_none"
     )]
     pub batch_import_meta_data_on_create: Option<Value<bool>>,
-    /// `DataRepositoryPath`: required, create-only (changing it replaces the resource).
+    /// The path to the Amazon S3 data repository that will be linked to the file system. The path can be an S3 bucket or prefix in the format s3://myBucket/myPrefix/ . This path specifies where in the S3 data repository files will be imported from or exported to.
+    ///
+    /// `DataRepositoryPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html#cfn-fsx-datarepositoryassociation-datarepositorypath)): string, required, create-only (changing it replaces the resource). Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{3,4357}$`. Length: 3 to 4357 characters.
     #[serde(rename = "DataRepositoryPath")]
     pub data_repository_path: Value<String>,
-    /// `FileSystemId`: required, create-only (changing it replaces the resource).
+    /// The globally unique ID of the file system, assigned by Amazon FSx.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html#cfn-fsx-datarepositoryassociation-filesystemid)): string, required, create-only (changing it replaces the resource). Pattern: `^(fs-[0-9a-f]{8,})$`. Length: 11 to 21 characters.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `FileSystemPath`: required, create-only (changing it replaces the resource).
+    /// This path specifies where in your file system files will be exported from or imported to. This file system directory can be linked to only one Amazon S3 bucket, and no other S3 bucket can be linked to the directory.
+    ///
+    /// `FileSystemPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html#cfn-fsx-datarepositoryassociation-filesystempath)): string, required, create-only (changing it replaces the resource). Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{1,4096}$`. Length: 1 to 4096 characters.
     #[serde(rename = "FileSystemPath")]
     pub file_system_path: Value<String>,
-    /// `ImportedFileChunkSize`: optional.
+    /// For files imported from a data repository, this value determines the stripe count and maximum amount of data per file (in MiB) stored on a single physical disk. The maximum number of disks that a single file can be striped across is limited by the total number of disks that make up the file system.
+    ///
+    /// `ImportedFileChunkSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html#cfn-fsx-datarepositoryassociation-importedfilechunksize)): integer, optional. Range: 1 to 512000.
     #[serde(
         rename = "ImportedFileChunkSize",
         skip_serializing_if = "Option::is_none"
     )]
     pub imported_file_chunk_size: Option<Value<i64>>,
-    /// `S3`: optional.
+    /// The configuration for an Amazon S3 data repository linked to an Amazon FSx Lustre file system with a data repository association. The configuration defines which file events (new, changed, or deleted files or directories) are automatically imported from the linked data repository to the file system or automatically exported from the file system to the data repository.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html#cfn-fsx-datarepositoryassociation-s3)): object [`S3`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3>,
-    /// `Tags`: optional.
+    /// A list of Tag values, with a maximum of 50 elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html#cfn-fsx-datarepositoryassociation-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -205,46 +227,68 @@ impl ResourceRef<DataRepositoryAssociation> {
 
 /// The properties of an `AWS::FSx::FileCache` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html)).
 ///
+/// Resource Type definition for AWS::FSx::FileCache
+///
 /// [`FileCache::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileCache {
-    /// `CopyTagsToDataRepositoryAssociations`: optional, create-only (changing it replaces the resource).
+    /// Whether tags should be copied to data repository associations
+    ///
+    /// `CopyTagsToDataRepositoryAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-copytagstodatarepositoryassociations)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CopyTagsToDataRepositoryAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub copy_tags_to_data_repository_associations: Option<Value<bool>>,
-    /// `DataRepositoryAssociations`: optional, create-only (changing it replaces the resource).
+    /// Data repository associations for the cache
+    ///
+    /// `DataRepositoryAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-datarepositoryassociations)): list of (object [`FileCacheDataRepositoryAssociation`]), optional, create-only (changing it replaces the resource). Items: 0 to 8.
     #[serde(
         rename = "DataRepositoryAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_repository_associations: Option<Value<Vec<FileCacheDataRepositoryAssociation>>>,
-    /// `FileCacheType`: required, create-only (changing it replaces the resource).
+    /// The type of cache, which must be LUSTRE
+    ///
+    /// `FileCacheType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-filecachetype)): [`FileCacheType`], one of `LUSTRE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "FileCacheType")]
     pub file_cache_type: Value<FileCacheType>,
-    /// `FileCacheTypeVersion`: required, create-only (changing it replaces the resource).
+    /// The Lustre version of the cache, which must be 2.12
+    ///
+    /// `FileCacheTypeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-filecachetypeversion)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9](\.[0-9]*)*$`. Length: 1 to 20 characters.
     #[serde(rename = "FileCacheTypeVersion")]
     pub file_cache_type_version: Value<String>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The KMS key ID for encrypting data
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^.{1,2048}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LustreConfiguration`: optional.
+    /// The Lustre configuration for the file cache
+    ///
+    /// `LustreConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-lustreconfiguration)): object [`FileCacheLustreConfiguration`], optional.
     #[serde(
         rename = "LustreConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lustre_configuration: Option<FileCacheLustreConfiguration>,
-    /// `SecurityGroupIds`: optional, create-only (changing it replaces the resource).
+    /// A list of security group IDs for the cache
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-securitygroupids)): list of (string), optional, create-only (changing it replaces the resource). Items: 0 to 50. Each item: Pattern: `^(sg-[0-9a-f]{8,})$`. Each item: Length: 11 to 20 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `StorageCapacity`: required, create-only (changing it replaces the resource).
+    /// The storage capacity of the cache in gibibytes (GiB)
+    ///
+    /// `StorageCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-storagecapacity)): integer, required, create-only (changing it replaces the resource). Range: 0 to 2147483647.
     #[serde(rename = "StorageCapacity")]
     pub storage_capacity: Value<i64>,
-    /// `SubnetIds`: required, create-only (changing it replaces the resource).
+    /// A list of subnet IDs for the cache
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-subnetids)): list of (string), required, create-only (changing it replaces the resource). Items: 0 to 50. Each item: Pattern: `^(subnet-[0-9a-f]{8,})$`. Each item: Length: 15 to 24 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// Tags to associate with the file cache
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html#cfn-fsx-filecache-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -414,58 +458,60 @@ impl ResourceRef<FileCache> {
 
 /// The properties of an `AWS::FSx::FileSystem` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html)).
 ///
+/// Resource Type definition for AWS::FSx::FileSystem
+///
 /// [`FileSystem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileSystem {
-    /// `BackupId`: optional, create-only (changing it replaces the resource).
+    /// `BackupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-backupid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BackupId", skip_serializing_if = "Option::is_none")]
     pub backup_id: Option<Value<String>>,
-    /// `FileSystemType`: required, create-only (changing it replaces the resource).
+    /// `FileSystemType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-filesystemtype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "FileSystemType")]
     pub file_system_type: Value<String>,
-    /// `FileSystemTypeVersion`: optional.
+    /// `FileSystemTypeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-filesystemtypeversion)): string, optional.
     #[serde(
         rename = "FileSystemTypeVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub file_system_type_version: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LustreConfiguration`: optional.
+    /// `LustreConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-lustreconfiguration)): object [`FileSystemLustreConfiguration`], optional.
     #[serde(
         rename = "LustreConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lustre_configuration: Option<FileSystemLustreConfiguration>,
-    /// `NetworkType`: optional.
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-networktype)): string, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `OntapConfiguration`: optional.
+    /// `OntapConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-ontapconfiguration)): object [`FileSystemOntapConfiguration`], optional.
     #[serde(rename = "OntapConfiguration", skip_serializing_if = "Option::is_none")]
     pub ontap_configuration: Option<FileSystemOntapConfiguration>,
-    /// `OpenZFSConfiguration`: optional.
+    /// `OpenZFSConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-openzfsconfiguration)): object [`FileSystemOpenZfsConfiguration`], optional.
     #[serde(
         rename = "OpenZFSConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_zfs_configuration: Option<FileSystemOpenZfsConfiguration>,
-    /// `SecurityGroupIds`: optional, create-only (changing it replaces the resource).
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-securitygroupids)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `StorageCapacity`: optional.
+    /// `StorageCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-storagecapacity)): integer, optional.
     #[serde(rename = "StorageCapacity", skip_serializing_if = "Option::is_none")]
     pub storage_capacity: Option<Value<i64>>,
-    /// `StorageType`: optional.
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-storagetype)): string, optional.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<String>>,
-    /// `SubnetIds`: required, create-only (changing it replaces the resource).
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-subnetids)): list of (string), required, create-only (changing it replaces the resource).
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WindowsConfiguration`: optional.
+    /// `WindowsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html#cfn-fsx-filesystem-windowsconfiguration)): object [`WindowsConfiguration`], optional.
     #[serde(
         rename = "WindowsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -650,25 +696,37 @@ impl ResourceRef<FileSystem> {
 
 /// The properties of an `AWS::FSx::S3AccessPointAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html)).
 ///
+/// Resource type definition for AWS::FSx::S3AccessPointAttachment
+///
 /// [`S3AccessPointAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3AccessPointAttachment {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the S3 access point attachment; also used for the name of the S3 access point.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html#cfn-fsx-s3accesspointattachment-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?=[a-z0-9])[a-z0-9-]{1,48}[a-z0-9]$`. Length: 3 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OntapConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The OntapConfiguration of the S3 access point attachment.
+    ///
+    /// `OntapConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html#cfn-fsx-s3accesspointattachment-ontapconfiguration)): object [`S3AccessPointOntapConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "OntapConfiguration", skip_serializing_if = "Option::is_none")]
     pub ontap_configuration: Option<S3AccessPointOntapConfiguration>,
-    /// `OpenZFSConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The OpenZFSConfiguration of the S3 access point attachment.
+    ///
+    /// `OpenZFSConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html#cfn-fsx-s3accesspointattachment-openzfsconfiguration)): object [`S3AccessPointOpenZfsConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "OpenZFSConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_zfs_configuration: Option<S3AccessPointOpenZfsConfiguration>,
-    /// `S3AccessPoint`: optional, create-only (changing it replaces the resource).
+    /// The S3 access point configuration of the S3 access point attachment.
+    ///
+    /// `S3AccessPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html#cfn-fsx-s3accesspointattachment-s3accesspoint)): object [`S3AccessPoint`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "S3AccessPoint", skip_serializing_if = "Option::is_none")]
     pub s3_access_point: Option<S3AccessPoint>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of Amazon FSx volume that the S3 access point is attached to.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html#cfn-fsx-s3accesspointattachment-type)): [`S3AccessPointAttachmentType`], one of `OPENZFS`, `ONTAP`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<S3AccessPointAttachmentType>,
 }
@@ -762,16 +820,24 @@ impl ResourceRef<S3AccessPointAttachment> {
 
 /// The properties of an `AWS::FSx::Snapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-snapshot.html)).
 ///
+/// Resource Type definition for AWS::FSx::Snapshot
+///
 /// [`Snapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Snapshot {
-    /// `Name`: required.
+    /// The name of the snapshot.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-snapshot.html#cfn-fsx-snapshot-name)): string, required. Pattern: `^[a-zA-Z0-9_:.-]{1,203}$`. Length: 1 to 203 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of Tag values, with a maximum of 50 elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-snapshot.html#cfn-fsx-snapshot-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VolumeId`: required, create-only (changing it replaces the resource).
+    /// The ID of the volume that the snapshot is of.
+    ///
+    /// `VolumeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-snapshot.html#cfn-fsx-snapshot-volumeid)): string, required, create-only (changing it replaces the resource). Pattern: `^(fsvol-[0-9a-f]{17,})$`. Length: 23 to 23 characters.
     #[serde(rename = "VolumeId")]
     pub volume_id: Value<String>,
 }
@@ -827,31 +893,45 @@ impl ResourceRef<Snapshot> {
 
 /// The properties of an `AWS::FSx::StorageVirtualMachine` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html)).
 ///
+/// Resource Type definition for AWS::FSx::StorageVirtualMachine
+///
 /// [`StorageVirtualMachine::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageVirtualMachine {
-    /// `ActiveDirectoryConfiguration`: optional.
+    /// Describes the Microsoft Active Directory configuration to which the SVM is joined, if applicable.
+    ///
+    /// `ActiveDirectoryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html#cfn-fsx-storagevirtualmachine-activedirectoryconfiguration)): object [`ActiveDirectoryConfiguration`], optional.
     #[serde(
         rename = "ActiveDirectoryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub active_directory_configuration: Option<ActiveDirectoryConfiguration>,
-    /// `FileSystemId`: required, create-only (changing it replaces the resource).
+    /// Specifies the FSx for ONTAP file system on which to create the SVM.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html#cfn-fsx-storagevirtualmachine-filesystemid)): string, required, create-only (changing it replaces the resource). Pattern: `^(fs-[0-9a-f]{8,})$`. Length: 11 to 21 characters.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the SVM. Pattern: \`^\[^\\u0000\\u0085\\u2028\\u2029\\r\\n\]{1,47}$\`
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html#cfn-fsx-storagevirtualmachine-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{1,47}$`. Length: 1 to 47 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RootVolumeSecurityStyle`: optional, create-only (changing it replaces the resource).
+    /// The security style of the root volume of the SVM. Allowed values: UNIX \| NTFS \| MIXED.
+    ///
+    /// `RootVolumeSecurityStyle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html#cfn-fsx-storagevirtualmachine-rootvolumesecuritystyle)): [`RootVolumeSecurityStyle`], one of `MIXED`, `NTFS`, `UNIX`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "RootVolumeSecurityStyle",
         skip_serializing_if = "Option::is_none"
     )]
     pub root_volume_security_style: Option<Value<RootVolumeSecurityStyle>>,
-    /// `SvmAdminPassword`: optional.
+    /// Specifies the password to use when logging on to the SVM using a secure shell (SSH) connection to the SVM's management endpoint.
+    ///
+    /// `SvmAdminPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html#cfn-fsx-storagevirtualmachine-svmadminpassword)): string, optional. Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{8,50}$`. Length: 8 to 50 characters.
     #[serde(rename = "SvmAdminPassword", skip_serializing_if = "Option::is_none")]
     pub svm_admin_password: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of Tag values, with a maximum of 50 elements.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html#cfn-fsx-storagevirtualmachine-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -946,28 +1026,42 @@ impl ResourceRef<StorageVirtualMachine> {
 
 /// The properties of an `AWS::FSx::Volume` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html)).
 ///
+/// Resource Type definition for AWS::FSx::Volume
+///
 /// [`Volume::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Volume {
-    /// `BackupId`: optional, create-only (changing it replaces the resource).
+    /// Specifies the ID of the volume backup to use to create a new volume.
+    ///
+    /// `BackupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html#cfn-fsx-volume-backupid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(backup-[0-9a-f]{8,})$`. Length: 12 to 128 characters.
     #[serde(rename = "BackupId", skip_serializing_if = "Option::is_none")]
     pub backup_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the volume.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html#cfn-fsx-volume-name)): string, required. Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{1,203}$`. Length: 1 to 203 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OntapConfiguration`: optional.
+    /// The configuration of an Amazon FSx for NetApp ONTAP volume.
+    ///
+    /// `OntapConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html#cfn-fsx-volume-ontapconfiguration)): object [`VolumeOntapConfiguration`], optional.
     #[serde(rename = "OntapConfiguration", skip_serializing_if = "Option::is_none")]
     pub ontap_configuration: Option<VolumeOntapConfiguration>,
-    /// `OpenZFSConfiguration`: optional.
+    /// The configuration of an Amazon FSx for OpenZFS volume.
+    ///
+    /// `OpenZFSConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html#cfn-fsx-volume-openzfsconfiguration)): object [`VolumeOpenZfsConfiguration`], optional.
     #[serde(
         rename = "OpenZFSConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_zfs_configuration: Option<VolumeOpenZfsConfiguration>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html#cfn-fsx-volume-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VolumeType`: optional, create-only (changing it replaces the resource).
+    /// The type of the volume.
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html#cfn-fsx-volume-volumetype)): [`VolumeType`], one of `ONTAP`, `OPENZFS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<VolumeType>>,
 }
@@ -1075,15 +1169,19 @@ impl ResourceRef<Volume> {
 
 /// The `ActiveDirectoryConfiguration` property type of [`StorageVirtualMachine`].
 ///
-/// AWS reference: [`AWS::FSx::StorageVirtualMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html).
+/// AWS reference: [`AWS::FSx::StorageVirtualMachine` `ActiveDirectoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-storagevirtualmachine-activedirectoryconfiguration.html).
 ///
 /// Every property is optional: start from [`ActiveDirectoryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActiveDirectoryConfiguration {
-    /// `NetBiosName`: optional.
+    /// The NetBIOS name of the Active Directory computer object that will be created for your SVM. Minimum values: 1. Maximum values: 15. Pattern: \`^\[^\\u0000\\u0085\\u2028\\u2029\\r\\n\]{1,255}$\`
+    ///
+    /// `NetBiosName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-storagevirtualmachine-activedirectoryconfiguration.html#cfn-fsx-storagevirtualmachine-activedirectoryconfiguration-netbiosname)): string, optional. Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{1,255}$`. Length: 1 to 15 characters.
     #[serde(rename = "NetBiosName", skip_serializing_if = "Option::is_none")]
     pub net_bios_name: Option<Value<String>>,
-    /// `SelfManagedActiveDirectoryConfiguration`: optional.
+    /// The configuration that Amazon FSx uses to join the ONTAP storage virtual machine (SVM) to your self-managed (including on-premises) Microsoft Active Directory directory.
+    ///
+    /// `SelfManagedActiveDirectoryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-storagevirtualmachine-activedirectoryconfiguration.html#cfn-fsx-storagevirtualmachine-activedirectoryconfiguration-selfmanagedactivedirectoryconfiguration)): object [`SelfManagedActiveDirectoryConfiguration`], optional.
     #[serde(
         rename = "SelfManagedActiveDirectoryConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1128,15 +1226,19 @@ impl Walk for ActiveDirectoryConfiguration {
 
 /// The `AggregateConfiguration` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `AggregateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-aggregateconfiguration.html).
 ///
 /// Every property is optional: start from [`AggregateConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AggregateConfiguration {
-    /// `Aggregates`: optional, create-only (changing it replaces the resource).
+    /// The list of aggregates that this volume resides on. Aggregates are storage pools which make up your primary storage tier.
+    ///
+    /// `Aggregates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-aggregateconfiguration.html#cfn-fsx-volume-aggregateconfiguration-aggregates)): list of (string), optional, create-only (changing it replaces the resource). Items: 0 to 6. Each item: Pattern: `^(aggr[0-9]{1,2})$`. Each item: Length: 5 to 6 characters.
     #[serde(rename = "Aggregates", skip_serializing_if = "Option::is_none")]
     pub aggregates: Option<Value<Vec<Value<String>>>>,
-    /// `ConstituentsPerAggregate`: optional, create-only (changing it replaces the resource).
+    /// Used to explicitly set the number of constituents within the FlexGroup per storage aggregate. This field is optional when creating a FlexGroup volume. If unspecified, the default value will be 8. This field cannot be provided when creating a FlexVol volume.
+    ///
+    /// `ConstituentsPerAggregate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-aggregateconfiguration.html#cfn-fsx-volume-aggregateconfiguration-constituentsperaggregate)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 200.
     #[serde(
         rename = "ConstituentsPerAggregate",
         skip_serializing_if = "Option::is_none"
@@ -1177,21 +1279,21 @@ impl Walk for AggregateConfiguration {
 
 /// The `AuditLogConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `AuditLogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-auditlogconfiguration.html).
 ///
 /// [`AuditLogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditLogConfiguration {
-    /// `AuditLogDestination`: optional.
+    /// `AuditLogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-auditlogconfiguration.html#cfn-fsx-filesystem-auditlogconfiguration-auditlogdestination)): string, optional.
     #[serde(
         rename = "AuditLogDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub audit_log_destination: Option<Value<String>>,
-    /// `FileAccessAuditLogLevel`: required.
+    /// `FileAccessAuditLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-auditlogconfiguration.html#cfn-fsx-filesystem-auditlogconfiguration-fileaccessauditloglevel)): string, required.
     #[serde(rename = "FileAccessAuditLogLevel")]
     pub file_access_audit_log_level: Value<String>,
-    /// `FileShareAccessAuditLogLevel`: required.
+    /// `FileShareAccessAuditLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-auditlogconfiguration.html#cfn-fsx-filesystem-auditlogconfiguration-fileshareaccessauditloglevel)): string, required.
     #[serde(rename = "FileShareAccessAuditLogLevel")]
     pub file_share_access_audit_log_level: Value<String>,
 }
@@ -1232,12 +1334,12 @@ impl Walk for AuditLogConfiguration {
 
 /// The `AutoExportPolicy` property type of [`DataRepositoryAssociation`].
 ///
-/// AWS reference: [`AWS::FSx::DataRepositoryAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html).
+/// AWS reference: [`AWS::FSx::DataRepositoryAssociation` `AutoExportPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-datarepositoryassociation-autoexportpolicy.html).
 ///
 /// Every property is required: [`AutoExportPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoExportPolicy {
-    /// `Events`: required.
+    /// `Events` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-datarepositoryassociation-autoexportpolicy.html#cfn-fsx-datarepositoryassociation-autoexportpolicy-events)): list of ([`EventType`], one of `NEW`, `CHANGED`, `DELETED`), required. Items: 0 to 3.
     #[serde(rename = "Events")]
     pub events: Value<Vec<Value<EventType>>>,
 }
@@ -1263,12 +1365,12 @@ impl Walk for AutoExportPolicy {
 
 /// The `AutoImportPolicy` property type of [`DataRepositoryAssociation`].
 ///
-/// AWS reference: [`AWS::FSx::DataRepositoryAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html).
+/// AWS reference: [`AWS::FSx::DataRepositoryAssociation` `AutoImportPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-datarepositoryassociation-autoimportpolicy.html).
 ///
 /// Every property is required: [`AutoImportPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoImportPolicy {
-    /// `Events`: required.
+    /// `Events` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-datarepositoryassociation-autoimportpolicy.html#cfn-fsx-datarepositoryassociation-autoimportpolicy-events)): list of ([`EventType`], one of `NEW`, `CHANGED`, `DELETED`), required. Items: 0 to 3.
     #[serde(rename = "Events")]
     pub events: Value<Vec<Value<EventType>>>,
 }
@@ -1294,15 +1396,19 @@ impl Walk for AutoImportPolicy {
 
 /// The `AutocommitPeriod` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `AutocommitPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-autocommitperiod.html).
 ///
 /// [`AutocommitPeriod::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutocommitPeriod {
-    /// `Type`: required.
+    /// Defines the type of time for the autocommit period of a file in an FSx for ONTAP SnapLock volume. Setting this value to NONE disables autocommit. The default value is NONE.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-autocommitperiod.html#cfn-fsx-volume-autocommitperiod-type)): [`AutocommitPeriodType`], one of `DAYS`, `HOURS`, `MINUTES`, `MONTHS`, `NONE`, `YEARS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<AutocommitPeriodType>,
-    /// `Value`: optional.
+    /// Defines the amount of time for the autocommit period of a file in an FSx for ONTAP SnapLock volume.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-autocommitperiod.html#cfn-fsx-volume-autocommitperiod-value)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<i64>>,
 }
@@ -1415,15 +1521,15 @@ impl Walk for DataCompressionType {
 
 /// The `DataReadCacheConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `DataReadCacheConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-datareadcacheconfiguration.html).
 ///
 /// Every property is optional: start from [`DataReadCacheConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataReadCacheConfiguration {
-    /// `SizeGiB`: optional.
+    /// `SizeGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-datareadcacheconfiguration.html#cfn-fsx-filesystem-datareadcacheconfiguration-sizegib)): integer, optional.
     #[serde(rename = "SizeGiB", skip_serializing_if = "Option::is_none")]
     pub size_gi_b: Option<Value<i64>>,
-    /// `SizingMode`: optional.
+    /// `SizingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-datareadcacheconfiguration.html#cfn-fsx-filesystem-datareadcacheconfiguration-sizingmode)): string, optional.
     #[serde(rename = "SizingMode", skip_serializing_if = "Option::is_none")]
     pub sizing_mode: Option<Value<String>>,
 }
@@ -1478,15 +1584,15 @@ impl Walk for DeploymentType {
 
 /// The `DiskIopsConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `DiskIopsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-diskiopsconfiguration.html).
 ///
 /// Every property is optional: start from [`DiskIopsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DiskIopsConfiguration {
-    /// `Iops`: optional.
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-diskiopsconfiguration.html#cfn-fsx-filesystem-diskiopsconfiguration-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `Mode`: optional.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-diskiopsconfiguration.html#cfn-fsx-filesystem-diskiopsconfiguration-mode)): string, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<String>>,
 }
@@ -1547,15 +1653,15 @@ impl Walk for EventType {
 
 /// The `DataRepositoryAssociation` property type of [`FileCache`].
 ///
-/// AWS reference: [`AWS::FSx::FileCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html).
+/// AWS reference: [`AWS::FSx::FileCache` `DataRepositoryAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-datarepositoryassociation.html).
 ///
 /// Every property is required: [`FileCacheDataRepositoryAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileCacheDataRepositoryAssociation {
-    /// `DataRepositoryPath`: required.
+    /// `DataRepositoryPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-datarepositoryassociation.html#cfn-fsx-filecache-datarepositoryassociation-datarepositorypath)): string, required. Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{3,4357}$`. Length: 3 to 4357 characters.
     #[serde(rename = "DataRepositoryPath")]
     pub data_repository_path: Value<String>,
-    /// `FileCachePath`: required.
+    /// `FileCachePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-datarepositoryassociation.html#cfn-fsx-filecache-datarepositoryassociation-filecachepath)): string, required. Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{1,4096}$`. Length: 1 to 4096 characters.
     #[serde(rename = "FileCachePath")]
     pub file_cache_path: Value<String>,
 }
@@ -1587,21 +1693,21 @@ impl Walk for FileCacheDataRepositoryAssociation {
 
 /// The `LustreConfiguration` property type of [`FileCache`].
 ///
-/// AWS reference: [`AWS::FSx::FileCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html).
+/// AWS reference: [`AWS::FSx::FileCache` `LustreConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-lustreconfiguration.html).
 ///
 /// [`FileCacheLustreConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileCacheLustreConfiguration {
-    /// `DeploymentType`: required, create-only (changing it replaces the resource).
+    /// `DeploymentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-lustreconfiguration.html#cfn-fsx-filecache-lustreconfiguration-deploymenttype)): [`DeploymentType`], one of `CACHE_1`, required, create-only (changing it replaces the resource).
     #[serde(rename = "DeploymentType")]
     pub deployment_type: Value<DeploymentType>,
-    /// `MetadataConfiguration`: required, create-only (changing it replaces the resource).
+    /// `MetadataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-lustreconfiguration.html#cfn-fsx-filecache-lustreconfiguration-metadataconfiguration)): object [`FileCacheMetadataConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "MetadataConfiguration")]
     pub metadata_configuration: FileCacheMetadataConfiguration,
-    /// `PerUnitStorageThroughput`: required, create-only (changing it replaces the resource).
+    /// `PerUnitStorageThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-lustreconfiguration.html#cfn-fsx-filecache-lustreconfiguration-perunitstoragethroughput)): integer, required, create-only (changing it replaces the resource). Range: 12 to 1000.
     #[serde(rename = "PerUnitStorageThroughput")]
     pub per_unit_storage_throughput: Value<i64>,
-    /// `WeeklyMaintenanceStartTime`: optional.
+    /// `WeeklyMaintenanceStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-lustreconfiguration.html#cfn-fsx-filecache-lustreconfiguration-weeklymaintenancestarttime)): string, optional. Pattern: `^[1-7]:([01]\d|2[0-3]):?([0-5]\d)$`. Length: 7 to 7 characters.
     #[serde(
         rename = "WeeklyMaintenanceStartTime",
         skip_serializing_if = "Option::is_none"
@@ -1649,12 +1755,12 @@ impl Walk for FileCacheLustreConfiguration {
 
 /// The `MetadataConfiguration` property type of [`FileCache`].
 ///
-/// AWS reference: [`AWS::FSx::FileCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html).
+/// AWS reference: [`AWS::FSx::FileCache` `MetadataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-metadataconfiguration.html).
 ///
 /// Every property is required: [`FileCacheMetadataConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileCacheMetadataConfiguration {
-    /// `StorageCapacity`: required.
+    /// `StorageCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-metadataconfiguration.html#cfn-fsx-filecache-metadataconfiguration-storagecapacity)): integer, required. Range: 0 to 2147483647.
     #[serde(rename = "StorageCapacity")]
     pub storage_capacity: Value<i64>,
 }
@@ -1697,15 +1803,15 @@ impl Walk for FileCacheType {
 
 /// The `ClientConfigurations` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `ClientConfigurations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-clientconfigurations.html).
 ///
 /// Every property is optional: start from [`FileSystemClientConfigurations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FileSystemClientConfigurations {
-    /// `Clients`: optional.
+    /// `Clients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-clientconfigurations.html#cfn-fsx-filesystem-clientconfigurations-clients)): string, optional.
     #[serde(rename = "Clients", skip_serializing_if = "Option::is_none")]
     pub clients: Option<Value<String>>,
-    /// `Options`: optional.
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-clientconfigurations.html#cfn-fsx-filesystem-clientconfigurations-options)): list of (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<Value<Vec<Value<String>>>>,
 }
@@ -1743,12 +1849,14 @@ impl Walk for FileSystemClientConfigurations {
 
 /// The `FileSystemGID` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `FileSystemGID`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-filesystemgid.html).
 ///
 /// Every property is required: [`FileSystemGid::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileSystemGid {
-    /// `Gid`: required.
+    /// The GID of the file system user.
+    ///
+    /// `Gid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-filesystemgid.html#cfn-fsx-s3accesspointattachment-filesystemgid-gid)): number, required. Range: 0 to 4294967295.
     #[serde(rename = "Gid")]
     pub gid: Value<f64>,
 }
@@ -1772,81 +1880,81 @@ impl Walk for FileSystemGid {
 
 /// The `LustreConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `LustreConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html).
 ///
 /// Every property is optional: start from [`FileSystemLustreConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FileSystemLustreConfiguration {
-    /// `AutoImportPolicy`: optional.
+    /// `AutoImportPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-autoimportpolicy)): string, optional.
     #[serde(rename = "AutoImportPolicy", skip_serializing_if = "Option::is_none")]
     pub auto_import_policy: Option<Value<String>>,
-    /// `AutomaticBackupRetentionDays`: optional.
+    /// `AutomaticBackupRetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-automaticbackupretentiondays)): integer, optional.
     #[serde(
         rename = "AutomaticBackupRetentionDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_backup_retention_days: Option<Value<i64>>,
-    /// `CopyTagsToBackups`: optional.
+    /// `CopyTagsToBackups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-copytagstobackups)): boolean, optional.
     #[serde(rename = "CopyTagsToBackups", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_backups: Option<Value<bool>>,
-    /// `DailyAutomaticBackupStartTime`: optional.
+    /// `DailyAutomaticBackupStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-dailyautomaticbackupstarttime)): string, optional.
     #[serde(
         rename = "DailyAutomaticBackupStartTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub daily_automatic_backup_start_time: Option<Value<String>>,
-    /// `DataCompressionType`: optional.
+    /// `DataCompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-datacompressiontype)): string, optional.
     #[serde(
         rename = "DataCompressionType",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_compression_type: Option<Value<String>>,
-    /// `DataReadCacheConfiguration`: optional.
+    /// `DataReadCacheConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-datareadcacheconfiguration)): object [`DataReadCacheConfiguration`], optional.
     #[serde(
         rename = "DataReadCacheConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_read_cache_configuration: Option<DataReadCacheConfiguration>,
-    /// `DeploymentType`: optional.
+    /// `DeploymentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-deploymenttype)): string, optional.
     #[serde(rename = "DeploymentType", skip_serializing_if = "Option::is_none")]
     pub deployment_type: Option<Value<String>>,
-    /// `DriveCacheType`: optional.
+    /// `DriveCacheType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-drivecachetype)): string, optional.
     #[serde(rename = "DriveCacheType", skip_serializing_if = "Option::is_none")]
     pub drive_cache_type: Option<Value<String>>,
-    /// `EfaEnabled`: optional.
+    /// `EfaEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-efaenabled)): boolean, optional.
     #[serde(rename = "EfaEnabled", skip_serializing_if = "Option::is_none")]
     pub efa_enabled: Option<Value<bool>>,
-    /// `ExportPath`: optional.
+    /// `ExportPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-exportpath)): string, optional.
     #[serde(rename = "ExportPath", skip_serializing_if = "Option::is_none")]
     pub export_path: Option<Value<String>>,
-    /// `ImportPath`: optional.
+    /// `ImportPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-importpath)): string, optional.
     #[serde(rename = "ImportPath", skip_serializing_if = "Option::is_none")]
     pub import_path: Option<Value<String>>,
-    /// `ImportedFileChunkSize`: optional.
+    /// `ImportedFileChunkSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-importedfilechunksize)): integer, optional.
     #[serde(
         rename = "ImportedFileChunkSize",
         skip_serializing_if = "Option::is_none"
     )]
     pub imported_file_chunk_size: Option<Value<i64>>,
-    /// `LogConfiguration`: optional.
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `MetadataConfiguration`: optional.
+    /// `MetadataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-metadataconfiguration)): object [`FileSystemMetadataConfiguration`], optional.
     #[serde(
         rename = "MetadataConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub metadata_configuration: Option<FileSystemMetadataConfiguration>,
-    /// `PerUnitStorageThroughput`: optional.
+    /// `PerUnitStorageThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-perunitstoragethroughput)): integer, optional.
     #[serde(
         rename = "PerUnitStorageThroughput",
         skip_serializing_if = "Option::is_none"
     )]
     pub per_unit_storage_throughput: Option<Value<i64>>,
-    /// `ThroughputCapacity`: optional.
+    /// `ThroughputCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-throughputcapacity)): integer, optional.
     #[serde(rename = "ThroughputCapacity", skip_serializing_if = "Option::is_none")]
     pub throughput_capacity: Option<Value<i64>>,
-    /// `WeeklyMaintenanceStartTime`: optional.
+    /// `WeeklyMaintenanceStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-lustreconfiguration.html#cfn-fsx-filesystem-lustreconfiguration-weeklymaintenancestarttime)): string, optional.
     #[serde(
         rename = "WeeklyMaintenanceStartTime",
         skip_serializing_if = "Option::is_none"
@@ -2013,15 +2121,15 @@ impl Walk for FileSystemLustreConfiguration {
 
 /// The `MetadataConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `MetadataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-metadataconfiguration.html).
 ///
 /// Every property is optional: start from [`FileSystemMetadataConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FileSystemMetadataConfiguration {
-    /// `Iops`: optional.
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-metadataconfiguration.html#cfn-fsx-filesystem-metadataconfiguration-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `Mode`: optional.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-metadataconfiguration.html#cfn-fsx-filesystem-metadataconfiguration-mode)): string, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<String>>,
 }
@@ -2059,12 +2167,12 @@ impl Walk for FileSystemMetadataConfiguration {
 
 /// The `NfsExports` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `NfsExports`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-nfsexports.html).
 ///
 /// Every property is optional: start from [`FileSystemNfsExports::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FileSystemNfsExports {
-    /// `ClientConfigurations`: optional.
+    /// `ClientConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-nfsexports.html#cfn-fsx-filesystem-nfsexports-clientconfigurations)): list of (object [`FileSystemClientConfigurations`]), optional.
     #[serde(
         rename = "ClientConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -2100,66 +2208,66 @@ impl Walk for FileSystemNfsExports {
 
 /// The `OntapConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `OntapConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html).
 ///
 /// [`FileSystemOntapConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileSystemOntapConfiguration {
-    /// `AutomaticBackupRetentionDays`: optional.
+    /// `AutomaticBackupRetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-automaticbackupretentiondays)): integer, optional.
     #[serde(
         rename = "AutomaticBackupRetentionDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_backup_retention_days: Option<Value<i64>>,
-    /// `DailyAutomaticBackupStartTime`: optional.
+    /// `DailyAutomaticBackupStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-dailyautomaticbackupstarttime)): string, optional.
     #[serde(
         rename = "DailyAutomaticBackupStartTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub daily_automatic_backup_start_time: Option<Value<String>>,
-    /// `DeploymentType`: required.
+    /// `DeploymentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-deploymenttype)): string, required.
     #[serde(rename = "DeploymentType")]
     pub deployment_type: Value<String>,
-    /// `DiskIopsConfiguration`: optional.
+    /// `DiskIopsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-diskiopsconfiguration)): object [`DiskIopsConfiguration`], optional.
     #[serde(
         rename = "DiskIopsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub disk_iops_configuration: Option<DiskIopsConfiguration>,
-    /// `EndpointIpAddressRange`: optional.
+    /// `EndpointIpAddressRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-endpointipaddressrange)): string, optional.
     #[serde(
         rename = "EndpointIpAddressRange",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_ip_address_range: Option<Value<String>>,
-    /// `EndpointIpv6AddressRange`: optional.
+    /// `EndpointIpv6AddressRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-endpointipv6addressrange)): string, optional.
     #[serde(
         rename = "EndpointIpv6AddressRange",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_ipv6_address_range: Option<Value<String>>,
-    /// `FsxAdminPassword`: optional.
+    /// `FsxAdminPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-fsxadminpassword)): string, optional.
     #[serde(rename = "FsxAdminPassword", skip_serializing_if = "Option::is_none")]
     pub fsx_admin_password: Option<Value<String>>,
-    /// `HAPairs`: optional.
+    /// `HAPairs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-hapairs)): integer, optional.
     #[serde(rename = "HAPairs", skip_serializing_if = "Option::is_none")]
     pub ha_pairs: Option<Value<i64>>,
-    /// `PreferredSubnetId`: optional.
+    /// `PreferredSubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-preferredsubnetid)): string, optional.
     #[serde(rename = "PreferredSubnetId", skip_serializing_if = "Option::is_none")]
     pub preferred_subnet_id: Option<Value<String>>,
-    /// `RouteTableIds`: optional.
+    /// `RouteTableIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-routetableids)): list of (string), optional.
     #[serde(rename = "RouteTableIds", skip_serializing_if = "Option::is_none")]
     pub route_table_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ThroughputCapacity`: optional.
+    /// `ThroughputCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-throughputcapacity)): integer, optional.
     #[serde(rename = "ThroughputCapacity", skip_serializing_if = "Option::is_none")]
     pub throughput_capacity: Option<Value<i64>>,
-    /// `ThroughputCapacityPerHAPair`: optional.
+    /// `ThroughputCapacityPerHAPair` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-throughputcapacityperhapair)): integer, optional.
     #[serde(
         rename = "ThroughputCapacityPerHAPair",
         skip_serializing_if = "Option::is_none"
     )]
     pub throughput_capacity_per_ha_pair: Option<Value<i64>>,
-    /// `WeeklyMaintenanceStartTime`: optional.
+    /// `WeeklyMaintenanceStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-ontapconfiguration.html#cfn-fsx-filesystem-ontapconfiguration-weeklymaintenancestarttime)): string, optional.
     #[serde(
         rename = "WeeklyMaintenanceStartTime",
         skip_serializing_if = "Option::is_none"
@@ -2296,75 +2404,75 @@ impl Walk for FileSystemOntapConfiguration {
 
 /// The `OpenZFSConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `OpenZFSConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html).
 ///
 /// [`FileSystemOpenZfsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileSystemOpenZfsConfiguration {
-    /// `AutomaticBackupRetentionDays`: optional.
+    /// `AutomaticBackupRetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-automaticbackupretentiondays)): integer, optional.
     #[serde(
         rename = "AutomaticBackupRetentionDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_backup_retention_days: Option<Value<i64>>,
-    /// `CopyTagsToBackups`: optional.
+    /// `CopyTagsToBackups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-copytagstobackups)): boolean, optional.
     #[serde(rename = "CopyTagsToBackups", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_backups: Option<Value<bool>>,
-    /// `CopyTagsToVolumes`: optional.
+    /// `CopyTagsToVolumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-copytagstovolumes)): boolean, optional.
     #[serde(rename = "CopyTagsToVolumes", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_volumes: Option<Value<bool>>,
-    /// `DailyAutomaticBackupStartTime`: optional.
+    /// `DailyAutomaticBackupStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-dailyautomaticbackupstarttime)): string, optional.
     #[serde(
         rename = "DailyAutomaticBackupStartTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub daily_automatic_backup_start_time: Option<Value<String>>,
-    /// `DeploymentType`: required.
+    /// `DeploymentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-deploymenttype)): string, required.
     #[serde(rename = "DeploymentType")]
     pub deployment_type: Value<String>,
-    /// `DiskIopsConfiguration`: optional.
+    /// `DiskIopsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-diskiopsconfiguration)): object [`DiskIopsConfiguration`], optional.
     #[serde(
         rename = "DiskIopsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub disk_iops_configuration: Option<DiskIopsConfiguration>,
-    /// `EndpointIpAddressRange`: optional.
+    /// `EndpointIpAddressRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-endpointipaddressrange)): string, optional.
     #[serde(
         rename = "EndpointIpAddressRange",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_ip_address_range: Option<Value<String>>,
-    /// `EndpointIpv6AddressRange`: optional.
+    /// `EndpointIpv6AddressRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-endpointipv6addressrange)): string, optional.
     #[serde(
         rename = "EndpointIpv6AddressRange",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_ipv6_address_range: Option<Value<String>>,
-    /// `Options`: optional.
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-options)): list of (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<Value<Vec<Value<String>>>>,
-    /// `PreferredSubnetId`: optional.
+    /// `PreferredSubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-preferredsubnetid)): string, optional.
     #[serde(rename = "PreferredSubnetId", skip_serializing_if = "Option::is_none")]
     pub preferred_subnet_id: Option<Value<String>>,
-    /// `ReadCacheConfiguration`: optional.
+    /// `ReadCacheConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-readcacheconfiguration)): object [`ReadCacheConfiguration`], optional.
     #[serde(
         rename = "ReadCacheConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_cache_configuration: Option<ReadCacheConfiguration>,
-    /// `RootVolumeConfiguration`: optional.
+    /// `RootVolumeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-rootvolumeconfiguration)): object [`RootVolumeConfiguration`], optional.
     #[serde(
         rename = "RootVolumeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub root_volume_configuration: Option<RootVolumeConfiguration>,
-    /// `RouteTableIds`: optional.
+    /// `RouteTableIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-routetableids)): list of (string), optional.
     #[serde(rename = "RouteTableIds", skip_serializing_if = "Option::is_none")]
     pub route_table_ids: Option<Value<Vec<Value<String>>>>,
-    /// `ThroughputCapacity`: optional.
+    /// `ThroughputCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-throughputcapacity)): integer, optional.
     #[serde(rename = "ThroughputCapacity", skip_serializing_if = "Option::is_none")]
     pub throughput_capacity: Option<Value<i64>>,
-    /// `WeeklyMaintenanceStartTime`: optional.
+    /// `WeeklyMaintenanceStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-openzfsconfiguration.html#cfn-fsx-filesystem-openzfsconfiguration-weeklymaintenancestarttime)): string, optional.
     #[serde(
         rename = "WeeklyMaintenanceStartTime",
         skip_serializing_if = "Option::is_none"
@@ -2519,21 +2627,21 @@ impl Walk for FileSystemOpenZfsConfiguration {
 
 /// The `UserAndGroupQuotas` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `UserAndGroupQuotas`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-userandgroupquotas.html).
 ///
 /// Every property is optional: start from [`FileSystemUserAndGroupQuotas::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FileSystemUserAndGroupQuotas {
-    /// `Id`: optional.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-userandgroupquotas.html#cfn-fsx-filesystem-userandgroupquotas-id)): integer, optional.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<i64>>,
-    /// `StorageCapacityQuotaGiB`: optional.
+    /// `StorageCapacityQuotaGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-userandgroupquotas.html#cfn-fsx-filesystem-userandgroupquotas-storagecapacityquotagib)): integer, optional.
     #[serde(
         rename = "StorageCapacityQuotaGiB",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_capacity_quota_gi_b: Option<Value<i64>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-userandgroupquotas.html#cfn-fsx-filesystem-userandgroupquotas-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -2579,18 +2687,18 @@ impl Walk for FileSystemUserAndGroupQuotas {
 
 /// The `FsrmConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `FsrmConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-fsrmconfiguration.html).
 ///
 /// [`FsrmConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FsrmConfiguration {
-    /// `EventLogDestination`: optional.
+    /// `EventLogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-fsrmconfiguration.html#cfn-fsx-filesystem-fsrmconfiguration-eventlogdestination)): string, optional.
     #[serde(
         rename = "EventLogDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_log_destination: Option<Value<String>>,
-    /// `FsrmServiceEnabled`: required.
+    /// `FsrmServiceEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-fsrmconfiguration.html#cfn-fsx-filesystem-fsrmconfiguration-fsrmserviceenabled)): boolean, required.
     #[serde(rename = "FsrmServiceEnabled")]
     pub fsrm_service_enabled: Value<bool>,
 }
@@ -2625,15 +2733,15 @@ impl Walk for FsrmConfiguration {
 
 /// The `LogConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-logconfiguration.html).
 ///
 /// [`LogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-logconfiguration.html#cfn-fsx-filesystem-logconfiguration-destination)): string, optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
-    /// `Level`: required.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-logconfiguration.html#cfn-fsx-filesystem-logconfiguration-level)): string, required.
     #[serde(rename = "Level")]
     pub level: Value<String>,
 }
@@ -2694,18 +2802,24 @@ impl Walk for Name {
 
 /// The `OntapFileSystemIdentity` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `OntapFileSystemIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-ontapfilesystemidentity.html).
 ///
 /// [`OntapFileSystemIdentity::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OntapFileSystemIdentity {
-    /// `Type`: required.
+    /// Specifies the FSx for ONTAP user identity type, accepts either UNIX or WINDOWS.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-ontapfilesystemidentity.html#cfn-fsx-s3accesspointattachment-ontapfilesystemidentity-type)): [`OntapFileSystemIdentityType`], one of `UNIX`, `WINDOWS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<OntapFileSystemIdentityType>,
-    /// `UnixUser`: optional.
+    /// Specifies the properties of the file system UNIX user.
+    ///
+    /// `UnixUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-ontapfilesystemidentity.html#cfn-fsx-s3accesspointattachment-ontapfilesystemidentity-unixuser)): object [`OntapUnixFileSystemUser`], optional.
     #[serde(rename = "UnixUser", skip_serializing_if = "Option::is_none")]
     pub unix_user: Option<OntapUnixFileSystemUser>,
-    /// `WindowsUser`: optional.
+    /// Specifies the properties of the file system Windows user.
+    ///
+    /// `WindowsUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-ontapfilesystemidentity.html#cfn-fsx-s3accesspointattachment-ontapfilesystemidentity-windowsuser)): object [`OntapWindowsFileSystemUser`], optional.
     #[serde(rename = "WindowsUser", skip_serializing_if = "Option::is_none")]
     pub windows_user: Option<OntapWindowsFileSystemUser>,
 }
@@ -2769,12 +2883,14 @@ impl Walk for OntapFileSystemIdentityType {
 
 /// The `OntapUnixFileSystemUser` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `OntapUnixFileSystemUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-ontapunixfilesystemuser.html).
 ///
 /// Every property is required: [`OntapUnixFileSystemUser::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OntapUnixFileSystemUser {
-    /// `Name`: required.
+    /// The name of the UNIX user.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-ontapunixfilesystemuser.html#cfn-fsx-s3accesspointattachment-ontapunixfilesystemuser-name)): string, required. Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{1,256}$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2818,12 +2934,14 @@ impl Walk for OntapVolumeType {
 
 /// The `OntapWindowsFileSystemUser` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `OntapWindowsFileSystemUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-ontapwindowsfilesystemuser.html).
 ///
 /// Every property is required: [`OntapWindowsFileSystemUser::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OntapWindowsFileSystemUser {
-    /// `Name`: required.
+    /// The name of the Windows user.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-ontapwindowsfilesystemuser.html#cfn-fsx-s3accesspointattachment-ontapwindowsfilesystemuser-name)): string, required. Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{1,256}$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2847,15 +2965,19 @@ impl Walk for OntapWindowsFileSystemUser {
 
 /// The `OpenZFSFileSystemIdentity` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `OpenZFSFileSystemIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-openzfsfilesystemidentity.html).
 ///
 /// Every property is required: [`OpenZfsFileSystemIdentity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenZfsFileSystemIdentity {
-    /// `PosixUser`: required.
+    /// Specifies the UID and GIDs of the file system POSIX user.
+    ///
+    /// `PosixUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-openzfsfilesystemidentity.html#cfn-fsx-s3accesspointattachment-openzfsfilesystemidentity-posixuser)): object [`OpenZfsPosixFileSystemUser`], required.
     #[serde(rename = "PosixUser")]
     pub posix_user: OpenZfsPosixFileSystemUser,
-    /// `Type`: required.
+    /// Specifies the FSx for OpenZFS user identity type, accepts only POSIX.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-openzfsfilesystemidentity.html#cfn-fsx-s3accesspointattachment-openzfsfilesystemidentity-type)): [`OpenZfsFileSystemIdentityType`], one of `POSIX`, required.
     #[serde(rename = "Type")]
     pub type_: Value<OpenZfsFileSystemIdentityType>,
 }
@@ -2904,18 +3026,24 @@ impl Walk for OpenZfsFileSystemIdentityType {
 
 /// The `OpenZFSPosixFileSystemUser` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `OpenZFSPosixFileSystemUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-openzfsposixfilesystemuser.html).
 ///
 /// [`OpenZfsPosixFileSystemUser::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenZfsPosixFileSystemUser {
-    /// `Gid`: required.
+    /// The GID of the file system user.
+    ///
+    /// `Gid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-openzfsposixfilesystemuser.html#cfn-fsx-s3accesspointattachment-openzfsposixfilesystemuser-gid)): number, required. Range: 0 to 4294967295.
     #[serde(rename = "Gid")]
     pub gid: Value<f64>,
-    /// `SecondaryGids`: optional.
+    /// The list of secondary GIDs for the file system user.
+    ///
+    /// `SecondaryGids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-openzfsposixfilesystemuser.html#cfn-fsx-s3accesspointattachment-openzfsposixfilesystemuser-secondarygids)): list of (object [`FileSystemGid`]), optional. Items: 0 to 15. Each item: Range: 0 to 4294967295.
     #[serde(rename = "SecondaryGids", skip_serializing_if = "Option::is_none")]
     pub secondary_gids: Option<Value<Vec<FileSystemGid>>>,
-    /// `Uid`: required.
+    /// The UID of the file system user.
+    ///
+    /// `Uid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-openzfsposixfilesystemuser.html#cfn-fsx-s3accesspointattachment-openzfsposixfilesystemuser-uid)): number, required. Range: 0 to 4294967295.
     #[serde(rename = "Uid")]
     pub uid: Value<f64>,
 }
@@ -2953,15 +3081,19 @@ impl Walk for OpenZfsPosixFileSystemUser {
 
 /// The `OriginSnapshot` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `OriginSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-originsnapshot.html).
 ///
 /// Every property is required: [`OriginSnapshot::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginSnapshot {
-    /// `CopyStrategy`: required, create-only (changing it replaces the resource).
+    /// The configuration object for mounting a Network File System (NFS) file system.
+    ///
+    /// `CopyStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-originsnapshot.html#cfn-fsx-volume-originsnapshot-copystrategy)): [`CopyStrategy`], one of `CLONE`, `FULL_COPY`, `INCREMENTAL_COPY`, required, create-only (changing it replaces the resource).
     #[serde(rename = "CopyStrategy")]
     pub copy_strategy: Value<CopyStrategy>,
-    /// `SnapshotARN`: required, create-only (changing it replaces the resource).
+    /// Specifies the snapshot to use when creating an OpenZFS volume from a snapshot.
+    ///
+    /// `SnapshotARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-originsnapshot.html#cfn-fsx-volume-originsnapshot-snapshotarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(?=[^:]+:fsx:[^:]+:\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\d{1,3}(\.\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\.)(?![^:]*\.-)[a-z0-9].*(?<!-)):){4}(?!/).{0,1024}$`. Length: 8 to 512 characters.
     #[serde(rename = "SnapshotARN")]
     pub snapshot_arn: Value<String>,
 }
@@ -3016,15 +3148,15 @@ impl Walk for PrivilegedDelete {
 
 /// The `ReadCacheConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `ReadCacheConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-readcacheconfiguration.html).
 ///
 /// Every property is optional: start from [`ReadCacheConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReadCacheConfiguration {
-    /// `SizeGiB`: optional.
+    /// `SizeGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-readcacheconfiguration.html#cfn-fsx-filesystem-readcacheconfiguration-sizegib)): integer, optional.
     #[serde(rename = "SizeGiB", skip_serializing_if = "Option::is_none")]
     pub size_gi_b: Option<Value<i64>>,
-    /// `SizingMode`: optional.
+    /// `SizingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-readcacheconfiguration.html#cfn-fsx-filesystem-readcacheconfiguration-sizingmode)): string, optional.
     #[serde(rename = "SizingMode", skip_serializing_if = "Option::is_none")]
     pub sizing_mode: Option<Value<String>>,
 }
@@ -3062,15 +3194,19 @@ impl Walk for ReadCacheConfiguration {
 
 /// The `RetentionPeriod` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `RetentionPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-retentionperiod.html).
 ///
 /// [`RetentionPeriod::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RetentionPeriod {
-    /// `Type`: required.
+    /// Defines the type of time for the retention period of an FSx for ONTAP SnapLock volume. Set it to one of the valid types. If you set it to INFINITE, the files are retained forever. If you set it to UNSPECIFIED, the files are retained until you set an explicit retention period.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-retentionperiod.html#cfn-fsx-volume-retentionperiod-type)): [`RetentionPeriodType`], one of `DAYS`, `HOURS`, `INFINITE`, `MINUTES`, `MONTHS`, `SECONDS`, `UNSPECIFIED`, `YEARS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<RetentionPeriodType>,
-    /// `Value`: optional.
+    /// Defines the amount of time for the retention period of an FSx for ONTAP SnapLock volume. You can't set a value for INFINITE or UNSPECIFIED.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-retentionperiod.html#cfn-fsx-volume-retentionperiod-value)): integer, optional. Range: 0 to 65535.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<i64>>,
 }
@@ -3143,33 +3279,33 @@ impl Walk for RetentionPeriodType {
 
 /// The `RootVolumeConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `RootVolumeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-rootvolumeconfiguration.html).
 ///
 /// Every property is optional: start from [`RootVolumeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RootVolumeConfiguration {
-    /// `CopyTagsToSnapshots`: optional.
+    /// `CopyTagsToSnapshots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-rootvolumeconfiguration.html#cfn-fsx-filesystem-rootvolumeconfiguration-copytagstosnapshots)): boolean, optional.
     #[serde(
         rename = "CopyTagsToSnapshots",
         skip_serializing_if = "Option::is_none"
     )]
     pub copy_tags_to_snapshots: Option<Value<bool>>,
-    /// `DataCompressionType`: optional.
+    /// `DataCompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-rootvolumeconfiguration.html#cfn-fsx-filesystem-rootvolumeconfiguration-datacompressiontype)): string, optional.
     #[serde(
         rename = "DataCompressionType",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_compression_type: Option<Value<String>>,
-    /// `NfsExports`: optional.
+    /// `NfsExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-rootvolumeconfiguration.html#cfn-fsx-filesystem-rootvolumeconfiguration-nfsexports)): list of (object [`FileSystemNfsExports`]), optional.
     #[serde(rename = "NfsExports", skip_serializing_if = "Option::is_none")]
     pub nfs_exports: Option<Value<Vec<FileSystemNfsExports>>>,
-    /// `ReadOnly`: optional.
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-rootvolumeconfiguration.html#cfn-fsx-filesystem-rootvolumeconfiguration-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `RecordSizeKiB`: optional.
+    /// `RecordSizeKiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-rootvolumeconfiguration.html#cfn-fsx-filesystem-rootvolumeconfiguration-recordsizekib)): integer, optional.
     #[serde(rename = "RecordSizeKiB", skip_serializing_if = "Option::is_none")]
     pub record_size_ki_b: Option<Value<i64>>,
-    /// `UserAndGroupQuotas`: optional.
+    /// `UserAndGroupQuotas` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-rootvolumeconfiguration.html#cfn-fsx-filesystem-rootvolumeconfiguration-userandgroupquotas)): list of (object [`FileSystemUserAndGroupQuotas`]), optional.
     #[serde(rename = "UserAndGroupQuotas", skip_serializing_if = "Option::is_none")]
     pub user_and_group_quotas: Option<Value<Vec<FileSystemUserAndGroupQuotas>>>,
 }
@@ -3265,15 +3401,19 @@ impl Walk for RootVolumeSecurityStyle {
 
 /// The `S3` property type of [`DataRepositoryAssociation`].
 ///
-/// AWS reference: [`AWS::FSx::DataRepositoryAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html).
+/// AWS reference: [`AWS::FSx::DataRepositoryAssociation` `S3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-datarepositoryassociation-s3.html).
 ///
 /// Every property is optional: start from [`S3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3 {
-    /// `AutoExportPolicy`: optional.
+    /// Specifies the type of updated objects (new, changed, deleted) that will be automatically exported from your file system to the linked S3 bucket.
+    ///
+    /// `AutoExportPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-datarepositoryassociation-s3.html#cfn-fsx-datarepositoryassociation-s3-autoexportpolicy)): object [`AutoExportPolicy`], optional.
     #[serde(rename = "AutoExportPolicy", skip_serializing_if = "Option::is_none")]
     pub auto_export_policy: Option<AutoExportPolicy>,
-    /// `AutoImportPolicy`: optional.
+    /// Specifies the type of updated objects (new, changed, deleted) that will be automatically imported from the linked S3 bucket to your file system.
+    ///
+    /// `AutoImportPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-datarepositoryassociation-s3.html#cfn-fsx-datarepositoryassociation-s3-autoimportpolicy)): object [`AutoImportPolicy`], optional.
     #[serde(rename = "AutoImportPolicy", skip_serializing_if = "Option::is_none")]
     pub auto_import_policy: Option<AutoImportPolicy>,
 }
@@ -3311,15 +3451,19 @@ impl Walk for S3 {
 
 /// The `S3AccessPoint` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `S3AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspoint.html).
 ///
 /// Every property is optional: start from [`S3AccessPoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3AccessPoint {
-    /// `Policy`: optional.
+    /// The S3 access point's policy.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspoint.html#cfn-fsx-s3accesspointattachment-s3accesspoint-policy)): JSON (the schema allows several shapes, or none), optional. Length: 1 to 200000 characters.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Json>,
-    /// `VpcConfiguration`: optional.
+    /// The S3 access point's virtual private cloud (VPC) configuration.
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspoint.html#cfn-fsx-s3accesspointattachment-s3accesspoint-vpcconfiguration)): object [`S3AccessPointVpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<S3AccessPointVpcConfiguration>,
 }
@@ -3377,15 +3521,19 @@ impl Walk for S3AccessPointAttachmentType {
 
 /// The `S3AccessPointOntapConfiguration` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `S3AccessPointOntapConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspointontapconfiguration.html).
 ///
 /// Every property is required: [`S3AccessPointOntapConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3AccessPointOntapConfiguration {
-    /// `FileSystemIdentity`: required.
+    /// The file system identity used to authorize file access requests made using the S3 access point.
+    ///
+    /// `FileSystemIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspointontapconfiguration.html#cfn-fsx-s3accesspointattachment-s3accesspointontapconfiguration-filesystemidentity)): object [`OntapFileSystemIdentity`], required.
     #[serde(rename = "FileSystemIdentity")]
     pub file_system_identity: OntapFileSystemIdentity,
-    /// `VolumeId`: required.
+    /// The ID of the FSx for ONTAP volume that the S3 access point is attached to.
+    ///
+    /// `VolumeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspointontapconfiguration.html#cfn-fsx-s3accesspointattachment-s3accesspointontapconfiguration-volumeid)): string, required. Pattern: `^(fsvol-[0-9a-f]{17,})$`. Length: 23 to 23 characters.
     #[serde(rename = "VolumeId")]
     pub volume_id: Value<String>,
 }
@@ -3417,15 +3565,19 @@ impl Walk for S3AccessPointOntapConfiguration {
 
 /// The `S3AccessPointOpenZFSConfiguration` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `S3AccessPointOpenZFSConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspointopenzfsconfiguration.html).
 ///
 /// Every property is required: [`S3AccessPointOpenZfsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3AccessPointOpenZfsConfiguration {
-    /// `FileSystemIdentity`: required.
+    /// The file system identity used to authorize file access requests made using the S3 access point.
+    ///
+    /// `FileSystemIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspointopenzfsconfiguration.html#cfn-fsx-s3accesspointattachment-s3accesspointopenzfsconfiguration-filesystemidentity)): object [`OpenZfsFileSystemIdentity`], required.
     #[serde(rename = "FileSystemIdentity")]
     pub file_system_identity: OpenZfsFileSystemIdentity,
-    /// `VolumeId`: required.
+    /// The ID of the FSx for OpenZFS volume that the S3 access point is attached to.
+    ///
+    /// `VolumeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspointopenzfsconfiguration.html#cfn-fsx-s3accesspointattachment-s3accesspointopenzfsconfiguration-volumeid)): string, required. Pattern: `^(fsvol-[0-9a-f]{17,})$`. Length: 23 to 23 characters.
     #[serde(rename = "VolumeId")]
     pub volume_id: Value<String>,
 }
@@ -3457,12 +3609,14 @@ impl Walk for S3AccessPointOpenZfsConfiguration {
 
 /// The `S3AccessPointVpcConfiguration` property type of [`S3AccessPointAttachment`].
 ///
-/// AWS reference: [`AWS::FSx::S3AccessPointAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-s3accesspointattachment.html).
+/// AWS reference: [`AWS::FSx::S3AccessPointAttachment` `S3AccessPointVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspointvpcconfiguration.html).
 ///
 /// Every property is required: [`S3AccessPointVpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3AccessPointVpcConfiguration {
-    /// `VpcId`: required.
+    /// Specifies the virtual private cloud (VPC) for the S3 access point VPC configuration, if one exists.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-s3accesspointattachment-s3accesspointvpcconfiguration.html#cfn-fsx-s3accesspointattachment-s3accesspointvpcconfiguration-vpcid)): string, required. Pattern: `^(vpc-[0-9a-f]{8,})$`. Length: 12 to 21 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -3511,39 +3665,39 @@ impl Walk for SecurityStyle {
 
 /// The `SelfManagedActiveDirectoryConfiguration` property type of [`FileSystem`] and [`StorageVirtualMachine`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html), [`AWS::FSx::StorageVirtualMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `SelfManagedActiveDirectoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-selfmanagedactivedirectoryconfiguration.html), [`AWS::FSx::StorageVirtualMachine` `SelfManagedActiveDirectoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-storagevirtualmachine-selfmanagedactivedirectoryconfiguration.html).
 ///
 /// Every property is optional: start from [`SelfManagedActiveDirectoryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SelfManagedActiveDirectoryConfiguration {
-    /// `DnsIps`: optional.
+    /// `DnsIps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-selfmanagedactivedirectoryconfiguration.html#cfn-fsx-filesystem-selfmanagedactivedirectoryconfiguration-dnsips)): list of (string), optional.
     #[serde(rename = "DnsIps", skip_serializing_if = "Option::is_none")]
     pub dns_ips: Option<Value<Vec<Value<String>>>>,
-    /// `DomainJoinServiceAccountSecret`: optional.
+    /// `DomainJoinServiceAccountSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-selfmanagedactivedirectoryconfiguration.html#cfn-fsx-filesystem-selfmanagedactivedirectoryconfiguration-domainjoinserviceaccountsecret)): string, optional.
     #[serde(
         rename = "DomainJoinServiceAccountSecret",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_join_service_account_secret: Option<Value<String>>,
-    /// `DomainName`: optional.
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-selfmanagedactivedirectoryconfiguration.html#cfn-fsx-filesystem-selfmanagedactivedirectoryconfiguration-domainname)): string, optional.
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `FileSystemAdministratorsGroup`: optional.
+    /// `FileSystemAdministratorsGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-selfmanagedactivedirectoryconfiguration.html#cfn-fsx-filesystem-selfmanagedactivedirectoryconfiguration-filesystemadministratorsgroup)): string, optional.
     #[serde(
         rename = "FileSystemAdministratorsGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub file_system_administrators_group: Option<Value<String>>,
-    /// `OrganizationalUnitDistinguishedName`: optional.
+    /// `OrganizationalUnitDistinguishedName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-selfmanagedactivedirectoryconfiguration.html#cfn-fsx-filesystem-selfmanagedactivedirectoryconfiguration-organizationalunitdistinguishedname)): string, optional.
     #[serde(
         rename = "OrganizationalUnitDistinguishedName",
         skip_serializing_if = "Option::is_none"
     )]
     pub organizational_unit_distinguished_name: Option<Value<String>>,
-    /// `Password`: optional.
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-selfmanagedactivedirectoryconfiguration.html#cfn-fsx-filesystem-selfmanagedactivedirectoryconfiguration-password)): string, optional.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `UserName`: optional.
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-selfmanagedactivedirectoryconfiguration.html#cfn-fsx-filesystem-selfmanagedactivedirectoryconfiguration-username)): string, optional.
     #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<Value<String>>,
 }
@@ -3624,27 +3778,39 @@ impl Walk for SelfManagedActiveDirectoryConfiguration {
 
 /// The `SnaplockConfiguration` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `SnaplockConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockconfiguration.html).
 ///
 /// [`SnaplockConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnaplockConfiguration {
-    /// `AuditLogVolume`: optional.
+    /// Enables or disables the audit log volume for an FSx for ONTAP SnapLock volume
+    ///
+    /// `AuditLogVolume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockconfiguration.html#cfn-fsx-volume-snaplockconfiguration-auditlogvolume)): string, optional.
     #[serde(rename = "AuditLogVolume", skip_serializing_if = "Option::is_none")]
     pub audit_log_volume: Option<Value<String>>,
-    /// `AutocommitPeriod`: optional.
+    /// The configuration object for setting the autocommit period of files in an FSx for ONTAP SnapLock volume.
+    ///
+    /// `AutocommitPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockconfiguration.html#cfn-fsx-volume-snaplockconfiguration-autocommitperiod)): object [`AutocommitPeriod`], optional.
     #[serde(rename = "AutocommitPeriod", skip_serializing_if = "Option::is_none")]
     pub autocommit_period: Option<AutocommitPeriod>,
-    /// `PrivilegedDelete`: optional.
+    /// Enables, disables, or permanently disables privileged delete on an FSx for ONTAP SnapLock Enterprise volume.
+    ///
+    /// `PrivilegedDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockconfiguration.html#cfn-fsx-volume-snaplockconfiguration-privilegeddelete)): [`PrivilegedDelete`], one of `DISABLED`, `ENABLED`, `PERMANENTLY_DISABLED`, optional.
     #[serde(rename = "PrivilegedDelete", skip_serializing_if = "Option::is_none")]
     pub privileged_delete: Option<Value<PrivilegedDelete>>,
-    /// `RetentionPeriod`: optional.
+    /// Specifies the retention period of an FSx for ONTAP SnapLock volume.
+    ///
+    /// `RetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockconfiguration.html#cfn-fsx-volume-snaplockconfiguration-retentionperiod)): object [`SnaplockRetentionPeriod`], optional.
     #[serde(rename = "RetentionPeriod", skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<SnaplockRetentionPeriod>,
-    /// `SnaplockType`: required, create-only (changing it replaces the resource).
+    /// Specifies the retention mode of an FSx for ONTAP SnapLock volume. After it is set, it can't be changed.
+    ///
+    /// `SnaplockType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockconfiguration.html#cfn-fsx-volume-snaplockconfiguration-snaplocktype)): [`SnaplockType`], one of `COMPLIANCE`, `ENTERPRISE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "SnaplockType")]
     pub snaplock_type: Value<SnaplockType>,
-    /// `VolumeAppendModeEnabled`: optional.
+    /// Enables or disables volume-append mode on an FSx for ONTAP SnapLock volume.
+    ///
+    /// `VolumeAppendModeEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockconfiguration.html#cfn-fsx-volume-snaplockconfiguration-volumeappendmodeenabled)): string, optional.
     #[serde(
         rename = "VolumeAppendModeEnabled",
         skip_serializing_if = "Option::is_none"
@@ -3718,18 +3884,24 @@ impl Walk for SnaplockConfiguration {
 
 /// The `SnaplockRetentionPeriod` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `SnaplockRetentionPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockretentionperiod.html).
 ///
 /// Every property is required: [`SnaplockRetentionPeriod::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnaplockRetentionPeriod {
-    /// `DefaultRetention`: required.
+    /// The retention period assigned to a write once, read many (WORM) file by default if an explicit retention period is not set for an FSx for ONTAP SnapLock volume.
+    ///
+    /// `DefaultRetention` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockretentionperiod.html#cfn-fsx-volume-snaplockretentionperiod-defaultretention)): object [`RetentionPeriod`], required.
     #[serde(rename = "DefaultRetention")]
     pub default_retention: RetentionPeriod,
-    /// `MaximumRetention`: required.
+    /// The longest retention period that can be assigned to a WORM file on an FSx for ONTAP SnapLock volume.
+    ///
+    /// `MaximumRetention` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockretentionperiod.html#cfn-fsx-volume-snaplockretentionperiod-maximumretention)): object [`RetentionPeriod`], required.
     #[serde(rename = "MaximumRetention")]
     pub maximum_retention: RetentionPeriod,
-    /// `MinimumRetention`: required.
+    /// The shortest retention period that can be assigned to a WORM file on an FSx for ONTAP SnapLock volume.
+    ///
+    /// `MinimumRetention` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-snaplockretentionperiod.html#cfn-fsx-volume-snaplockretentionperiod-minimumretention)): object [`RetentionPeriod`], required.
     #[serde(rename = "MinimumRetention")]
     pub minimum_retention: RetentionPeriod,
 }
@@ -3785,15 +3957,19 @@ impl Walk for SnaplockType {
 
 /// The `Tag` property type of [`Backup`], [`DataRepositoryAssociation`], [`FileCache`], [`FileSystem`], [`Snapshot`], [`StorageVirtualMachine`] and [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Backup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-backup.html), [`AWS::FSx::DataRepositoryAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-datarepositoryassociation.html), [`AWS::FSx::FileCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filecache.html), [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html), [`AWS::FSx::Snapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-snapshot.html), [`AWS::FSx::StorageVirtualMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-storagevirtualmachine.html), [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Backup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-backup-tag.html), [`AWS::FSx::DataRepositoryAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-datarepositoryassociation-tag.html), [`AWS::FSx::FileCache` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filecache-tag.html), [`AWS::FSx::FileSystem` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-tag.html), [`AWS::FSx::Snapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-snapshot-tag.html), [`AWS::FSx::StorageVirtualMachine` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-storagevirtualmachine-tag.html), [`AWS::FSx::Volume` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-backup-tag.html#cfn-fsx-backup-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-backup-tag.html#cfn-fsx-backup-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3822,15 +3998,19 @@ impl Walk for Tag {
 
 /// The `TieringPolicy` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `TieringPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-tieringpolicy.html).
 ///
 /// Every property is optional: start from [`TieringPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TieringPolicy {
-    /// `CoolingPeriod`: optional.
+    /// Specifies the number of days that user data in a volume must remain inactive before it is considered "cold" and moved to the capacity pool.
+    ///
+    /// `CoolingPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-tieringpolicy.html#cfn-fsx-volume-tieringpolicy-coolingperiod)): integer, optional. Range: 2 to 183.
     #[serde(rename = "CoolingPeriod", skip_serializing_if = "Option::is_none")]
     pub cooling_period: Option<Value<i64>>,
-    /// `Name`: optional.
+    /// Specifies the tiering policy used to transition data. Default value is SNAPSHOT\_ONLY.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-tieringpolicy.html#cfn-fsx-volume-tieringpolicy-name)): [`Name`], one of `ALL`, `AUTO`, `NONE`, `SNAPSHOT_ONLY`, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<Name>>,
 }
@@ -3888,15 +4068,19 @@ impl Walk for UserAndGroupQuotasType {
 
 /// The `ClientConfigurations` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `ClientConfigurations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-clientconfigurations.html).
 ///
 /// Every property is required: [`VolumeClientConfigurations::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeClientConfigurations {
-    /// `Clients`: required.
+    /// A value that specifies who can mount the file system. You can provide a wildcard character (\*), an IP address (0.0.0.0), or a CIDR address (192.0.2.0/24). By default, Amazon FSx uses the wildcard character when specifying the client.
+    ///
+    /// `Clients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-clientconfigurations.html#cfn-fsx-volume-clientconfigurations-clients)): string, required. Pattern: `^[ -~]{1,128}$`. Length: 1 to 128 characters.
     #[serde(rename = "Clients")]
     pub clients: Value<String>,
-    /// `Options`: required.
+    /// The configuration object for mounting a Network File System (NFS) file system.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-clientconfigurations.html#cfn-fsx-volume-clientconfigurations-options)): list of (string), required. Items: 1 to 20. Each item: Pattern: `^[ -~]{1,128}$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "Options")]
     pub options: Value<Vec<Value<String>>>,
 }
@@ -3928,12 +4112,14 @@ impl Walk for VolumeClientConfigurations {
 
 /// The `NfsExports` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `NfsExports`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-nfsexports.html).
 ///
 /// Every property is required: [`VolumeNfsExports::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeNfsExports {
-    /// `ClientConfigurations`: required.
+    /// The configuration object for mounting a Network File System (NFS) file system.
+    ///
+    /// `ClientConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-nfsexports.html#cfn-fsx-volume-nfsexports-clientconfigurations)): list of (object [`VolumeClientConfigurations`]), required. Items: 0 to 25.
     #[serde(rename = "ClientConfigurations")]
     pub client_configurations: Value<Vec<VolumeClientConfigurations>>,
 }
@@ -3959,57 +4145,83 @@ impl Walk for VolumeNfsExports {
 
 /// The `OntapConfiguration` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `OntapConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html).
 ///
 /// [`VolumeOntapConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeOntapConfiguration {
-    /// `AggregateConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Used to specify the configuration options for an FSx for ONTAP volume's storage aggregate or aggregates.
+    ///
+    /// `AggregateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-aggregateconfiguration)): object [`AggregateConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AggregateConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub aggregate_configuration: Option<AggregateConfiguration>,
-    /// `CopyTagsToBackups`: optional.
+    /// A boolean flag indicating whether tags for the volume should be copied to backups.
+    ///
+    /// `CopyTagsToBackups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-copytagstobackups)): string, optional.
     #[serde(rename = "CopyTagsToBackups", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_backups: Option<Value<String>>,
-    /// `JunctionPath`: optional.
+    /// Specifies the location in the SVM's namespace where the volume is mounted. This parameter is required. The JunctionPath must have a leading forward slash, such as /vol3.
+    ///
+    /// `JunctionPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-junctionpath)): string, optional. Pattern: `^[^\u0000\u0085\u2028\u2029\r\n]{1,255}$`. Length: 1 to 255 characters.
     #[serde(rename = "JunctionPath", skip_serializing_if = "Option::is_none")]
     pub junction_path: Option<Value<String>>,
-    /// `OntapVolumeType`: optional, create-only (changing it replaces the resource).
+    /// Specifies the type of volume you are creating. Valid values are the following: RW or DP
+    ///
+    /// `OntapVolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-ontapvolumetype)): [`OntapVolumeType`], one of `DP`, `RW`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OntapVolumeType", skip_serializing_if = "Option::is_none")]
     pub ontap_volume_type: Option<Value<OntapVolumeType>>,
-    /// `SecurityStyle`: optional.
+    /// Specifies the security style for the volume. If a volume's security style is not specified, it is automatically set to the root volume's security style.
+    ///
+    /// `SecurityStyle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-securitystyle)): [`SecurityStyle`], one of `MIXED`, `NTFS`, `UNIX`, optional.
     #[serde(rename = "SecurityStyle", skip_serializing_if = "Option::is_none")]
     pub security_style: Option<Value<SecurityStyle>>,
-    /// `SizeInBytes`: optional.
+    /// Specifies the configured size of the volume, in bytes.
+    ///
+    /// `SizeInBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-sizeinbytes)): string, optional. Range: 0 to 22517998000000000.
     #[serde(rename = "SizeInBytes", skip_serializing_if = "Option::is_none")]
     pub size_in_bytes: Option<Value<String>>,
-    /// `SizeInMegabytes`: optional.
+    /// Use SizeInBytes instead. Specifies the size of the volume, in megabytes (MB), that you are creating
+    ///
+    /// `SizeInMegabytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-sizeinmegabytes)): string, optional. Range: 0 to 2147483647.
     #[serde(rename = "SizeInMegabytes", skip_serializing_if = "Option::is_none")]
     pub size_in_megabytes: Option<Value<String>>,
-    /// `SnaplockConfiguration`: optional.
+    /// The SnapLock configuration object for an FSx for ONTAP SnapLock volume.
+    ///
+    /// `SnaplockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-snaplockconfiguration)): object [`SnaplockConfiguration`], optional.
     #[serde(
         rename = "SnaplockConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub snaplock_configuration: Option<SnaplockConfiguration>,
-    /// `SnapshotPolicy`: optional.
+    /// Specifies the snapshot policy for the volume. There are three built-in snapshot policies: default, default-1weekly, none.
+    ///
+    /// `SnapshotPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-snapshotpolicy)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "SnapshotPolicy", skip_serializing_if = "Option::is_none")]
     pub snapshot_policy: Option<Value<String>>,
-    /// `StorageEfficiencyEnabled`: optional.
+    /// Set to true to enable deduplication, compression, and compaction storage efficiency features on the volume, or set to false to disable them.
+    ///
+    /// `StorageEfficiencyEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-storageefficiencyenabled)): string, optional.
     #[serde(
         rename = "StorageEfficiencyEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_efficiency_enabled: Option<Value<String>>,
-    /// `StorageVirtualMachineId`: required, create-only (changing it replaces the resource).
+    /// Specifies the ONTAP SVM in which to create the volume.
+    ///
+    /// `StorageVirtualMachineId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-storagevirtualmachineid)): string, required, create-only (changing it replaces the resource). Pattern: `^(svm-[0-9a-f]{17,})$`. Length: 21 to 21 characters.
     #[serde(rename = "StorageVirtualMachineId")]
     pub storage_virtual_machine_id: Value<String>,
-    /// `TieringPolicy`: optional.
+    /// Describes the data tiering policy for an ONTAP volume.
+    ///
+    /// `TieringPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-tieringpolicy)): object [`TieringPolicy`], optional.
     #[serde(rename = "TieringPolicy", skip_serializing_if = "Option::is_none")]
     pub tiering_policy: Option<TieringPolicy>,
-    /// `VolumeStyle`: optional, create-only (changing it replaces the resource).
+    /// Use to specify the style of an ONTAP volume.
+    ///
+    /// `VolumeStyle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-ontapconfiguration.html#cfn-fsx-volume-ontapconfiguration-volumestyle)): [`VolumeStyle`], one of `FLEXGROUP`, `FLEXVOL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "VolumeStyle", skip_serializing_if = "Option::is_none")]
     pub volume_style: Option<Value<VolumeStyle>>,
 }
@@ -4143,54 +4355,76 @@ impl Walk for VolumeOntapConfiguration {
 
 /// The `OpenZFSConfiguration` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `OpenZFSConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html).
 ///
 /// [`VolumeOpenZfsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeOpenZfsConfiguration {
-    /// `CopyTagsToSnapshots`: optional.
+    /// A Boolean value indicating whether tags for the volume should be copied to snapshots. This value defaults to false. If this value is set to true, and you do not specify any tags, all tags for the original volume are copied over to snapshots. If this value is set to true, and you do specify one or more tags, only the specified tags for the original volume are copied over to snapshots. If you specify one or more tags when creating a new snapshot, no tags are copied over from the original volume, regardless of this value.
+    ///
+    /// `CopyTagsToSnapshots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-copytagstosnapshots)): boolean, optional.
     #[serde(
         rename = "CopyTagsToSnapshots",
         skip_serializing_if = "Option::is_none"
     )]
     pub copy_tags_to_snapshots: Option<Value<bool>>,
-    /// `DataCompressionType`: optional.
+    /// Specifies the method used to compress the data on the volume
+    ///
+    /// `DataCompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-datacompressiontype)): [`DataCompressionType`], one of `LZ4`, `NONE`, `ZSTD`, optional.
     #[serde(
         rename = "DataCompressionType",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_compression_type: Option<Value<DataCompressionType>>,
-    /// `NfsExports`: optional.
+    /// The configuration object for mounting a Network File System (NFS) file system.
+    ///
+    /// `NfsExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-nfsexports)): list of (object [`VolumeNfsExports`]), optional. Items: 0 to 1.
     #[serde(rename = "NfsExports", skip_serializing_if = "Option::is_none")]
     pub nfs_exports: Option<Value<Vec<VolumeNfsExports>>>,
-    /// `Options`: optional.
+    /// The configuration object for mounting a Network File System (NFS) file system.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-options)): list of (string), optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<Value<Vec<Value<String>>>>,
-    /// `OriginSnapshot`: optional, create-only (changing it replaces the resource).
+    /// The configuration of an Amazon FSx for OpenZFS volume.
+    ///
+    /// `OriginSnapshot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-originsnapshot)): object [`OriginSnapshot`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "OriginSnapshot", skip_serializing_if = "Option::is_none")]
     pub origin_snapshot: Option<OriginSnapshot>,
-    /// `ParentVolumeId`: required, create-only (changing it replaces the resource).
+    /// The ID of the volume to use as the parent volume of the volume that you are creating.
+    ///
+    /// `ParentVolumeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-parentvolumeid)): string, required, create-only (changing it replaces the resource). Pattern: `^(fsvol-[0-9a-f]{17,})$`. Length: 23 to 23 characters.
     #[serde(rename = "ParentVolumeId")]
     pub parent_volume_id: Value<String>,
-    /// `ReadOnly`: optional.
+    /// A Boolean value indicating whether the volume is read-only.
+    ///
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `RecordSizeKiB`: optional.
+    /// Specifies the suggested block size for a volume in a ZFS dataset, in kibibytes (KiB).
+    ///
+    /// `RecordSizeKiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-recordsizekib)): integer, optional. Range: 4 to 4096.
     #[serde(rename = "RecordSizeKiB", skip_serializing_if = "Option::is_none")]
     pub record_size_ki_b: Option<Value<i64>>,
-    /// `StorageCapacityQuotaGiB`: optional.
+    /// Sets the maximum storage size in gibibytes (GiB) for the volume. You can specify a quota that is larger than the storage on the parent volume. A volume quota limits the amount of storage that the volume can consume to the configured amount, but does not guarantee the space will be available on the parent volume. To guarantee quota space, you must also set StorageCapacityReservationGiB. To not specify a storage capacity quota, set this to -1.
+    ///
+    /// `StorageCapacityQuotaGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-storagecapacityquotagib)): integer, optional. Range: -1 to 2147483647.
     #[serde(
         rename = "StorageCapacityQuotaGiB",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_capacity_quota_gi_b: Option<Value<i64>>,
-    /// `StorageCapacityReservationGiB`: optional.
+    /// Specifies the amount of storage in gibibytes (GiB) to reserve from the parent volume. Setting StorageCapacityReservationGiB guarantees that the specified amount of storage space on the parent volume will always be available for the volume. You can't reserve more storage than the parent volume has. To not specify a storage capacity reservation, set this to 0 or -1. For more information, see Volume properties in the Amazon FSx for OpenZFS User Guide.
+    ///
+    /// `StorageCapacityReservationGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-storagecapacityreservationgib)): integer, optional. Range: -1 to 2147483647.
     #[serde(
         rename = "StorageCapacityReservationGiB",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_capacity_reservation_gi_b: Option<Value<i64>>,
-    /// `UserAndGroupQuotas`: optional.
+    /// Configures how much storage users and groups can use on the volume.
+    ///
+    /// `UserAndGroupQuotas` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-openzfsconfiguration.html#cfn-fsx-volume-openzfsconfiguration-userandgroupquotas)): list of (object [`VolumeUserAndGroupQuotas`]), optional. Items: 0 to 500.
     #[serde(rename = "UserAndGroupQuotas", skip_serializing_if = "Option::is_none")]
     pub user_and_group_quotas: Option<Value<Vec<VolumeUserAndGroupQuotas>>>,
 }
@@ -4349,18 +4583,24 @@ impl Walk for VolumeType {
 
 /// The `UserAndGroupQuotas` property type of [`Volume`].
 ///
-/// AWS reference: [`AWS::FSx::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-volume.html).
+/// AWS reference: [`AWS::FSx::Volume` `UserAndGroupQuotas`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-userandgroupquotas.html).
 ///
 /// Every property is required: [`VolumeUserAndGroupQuotas::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeUserAndGroupQuotas {
-    /// `Id`: required.
+    /// The ID of the user or group that the quota applies to.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-userandgroupquotas.html#cfn-fsx-volume-userandgroupquotas-id)): integer, required. Range: 0 to 2147483647.
     #[serde(rename = "Id")]
     pub id: Value<i64>,
-    /// `StorageCapacityQuotaGiB`: required.
+    /// The user or group's storage quota, in gibibytes (GiB).
+    ///
+    /// `StorageCapacityQuotaGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-userandgroupquotas.html#cfn-fsx-volume-userandgroupquotas-storagecapacityquotagib)): integer, required. Range: 0 to 2147483647.
     #[serde(rename = "StorageCapacityQuotaGiB")]
     pub storage_capacity_quota_gi_b: Value<i64>,
-    /// `Type`: required.
+    /// Specifies whether the quota applies to a user or group.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-volume-userandgroupquotas.html#cfn-fsx-volume-userandgroupquotas-type)): [`UserAndGroupQuotasType`], one of `GROUP`, `USER`, required.
     #[serde(rename = "Type")]
     pub type_: Value<UserAndGroupQuotasType>,
 }
@@ -4396,64 +4636,64 @@ impl Walk for VolumeUserAndGroupQuotas {
 
 /// The `WindowsConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::FSx::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-fsx-filesystem.html).
+/// AWS reference: [`AWS::FSx::FileSystem` `WindowsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html).
 ///
 /// [`WindowsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WindowsConfiguration {
-    /// `ActiveDirectoryId`: optional.
+    /// `ActiveDirectoryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-activedirectoryid)): string, optional.
     #[serde(rename = "ActiveDirectoryId", skip_serializing_if = "Option::is_none")]
     pub active_directory_id: Option<Value<String>>,
-    /// `Aliases`: optional.
+    /// `Aliases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-aliases)): list of (string), optional.
     #[serde(rename = "Aliases", skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Value<Vec<Value<String>>>>,
-    /// `AuditLogConfiguration`: optional.
+    /// `AuditLogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-auditlogconfiguration)): object [`AuditLogConfiguration`], optional.
     #[serde(
         rename = "AuditLogConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub audit_log_configuration: Option<AuditLogConfiguration>,
-    /// `AutomaticBackupRetentionDays`: optional.
+    /// `AutomaticBackupRetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-automaticbackupretentiondays)): integer, optional.
     #[serde(
         rename = "AutomaticBackupRetentionDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_backup_retention_days: Option<Value<i64>>,
-    /// `CopyTagsToBackups`: optional.
+    /// `CopyTagsToBackups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-copytagstobackups)): boolean, optional.
     #[serde(rename = "CopyTagsToBackups", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_backups: Option<Value<bool>>,
-    /// `DailyAutomaticBackupStartTime`: optional.
+    /// `DailyAutomaticBackupStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-dailyautomaticbackupstarttime)): string, optional.
     #[serde(
         rename = "DailyAutomaticBackupStartTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub daily_automatic_backup_start_time: Option<Value<String>>,
-    /// `DeploymentType`: optional.
+    /// `DeploymentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-deploymenttype)): string, optional.
     #[serde(rename = "DeploymentType", skip_serializing_if = "Option::is_none")]
     pub deployment_type: Option<Value<String>>,
-    /// `DiskIopsConfiguration`: optional.
+    /// `DiskIopsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-diskiopsconfiguration)): object [`DiskIopsConfiguration`], optional.
     #[serde(
         rename = "DiskIopsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub disk_iops_configuration: Option<DiskIopsConfiguration>,
-    /// `FsrmConfiguration`: optional.
+    /// `FsrmConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-fsrmconfiguration)): object [`FsrmConfiguration`], optional.
     #[serde(rename = "FsrmConfiguration", skip_serializing_if = "Option::is_none")]
     pub fsrm_configuration: Option<FsrmConfiguration>,
-    /// `PreferredSubnetId`: optional.
+    /// `PreferredSubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-preferredsubnetid)): string, optional.
     #[serde(rename = "PreferredSubnetId", skip_serializing_if = "Option::is_none")]
     pub preferred_subnet_id: Option<Value<String>>,
-    /// `SelfManagedActiveDirectoryConfiguration`: optional.
+    /// `SelfManagedActiveDirectoryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-selfmanagedactivedirectoryconfiguration)): object [`SelfManagedActiveDirectoryConfiguration`], optional.
     #[serde(
         rename = "SelfManagedActiveDirectoryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_managed_active_directory_configuration:
         Option<SelfManagedActiveDirectoryConfiguration>,
-    /// `ThroughputCapacity`: required.
+    /// `ThroughputCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-throughputcapacity)): integer, required.
     #[serde(rename = "ThroughputCapacity")]
     pub throughput_capacity: Value<i64>,
-    /// `WeeklyMaintenanceStartTime`: optional.
+    /// `WeeklyMaintenanceStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-fsx-filesystem-windowsconfiguration.html#cfn-fsx-filesystem-windowsconfiguration-weeklymaintenancestarttime)): string, optional.
     #[serde(
         rename = "WeeklyMaintenanceStartTime",
         skip_serializing_if = "Option::is_none"

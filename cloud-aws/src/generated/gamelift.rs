@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::GameLift::Alias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html)).
 ///
+/// The AWS::GameLift::Alias resource creates an alias for an Amazon GameLift (GameLift) fleet destination.
+///
 /// [`Alias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alias {
-    /// `Description`: optional.
+    /// A human-readable description of the alias.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html#cfn-gamelift-alias-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// A descriptive label that is associated with an alias. Alias names do not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html#cfn-gamelift-alias-name)): string, required. Pattern: `.*\S.*`. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoutingStrategy`: required.
+    /// A routing configuration that specifies where traffic is directed for this alias, such as to a fleet or to a message.
+    ///
+    /// `RoutingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html#cfn-gamelift-alias-routingstrategy)): object [`RoutingStrategy`], required.
     #[serde(rename = "RoutingStrategy")]
     pub routing_strategy: RoutingStrategy,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html#cfn-gamelift-alias-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -89,25 +99,39 @@ impl ResourceRef<Alias> {
 
 /// The properties of an `AWS::GameLift::Build` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html)).
 ///
+/// Resource Type definition for AWS::GameLift::Build
+///
 /// Every property is optional: start from [`Build::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Build {
-    /// `Name`: optional.
+    /// A descriptive label that is associated with a build. Build names do not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html#cfn-gamelift-build-name)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OperatingSystem`: optional, create-only (changing it replaces the resource).
+    /// The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS\_2012). This value cannot be changed later.
+    ///
+    /// `OperatingSystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html#cfn-gamelift-build-operatingsystem)): [`BuildOperatingSystem`], one of `AMAZON_LINUX`, `AMAZON_LINUX_2`, `AMAZON_LINUX_2023`, `WINDOWS_2012`, `WINDOWS_2016`, `WINDOWS_2022`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OperatingSystem", skip_serializing_if = "Option::is_none")]
     pub operating_system: Option<Value<BuildOperatingSystem>>,
-    /// `ServerSdkVersion`: optional, create-only (changing it replaces the resource).
+    /// A server SDK version you used when integrating your game server build with Amazon GameLift. By default Amazon GameLift sets this value to 4.0.2.
+    ///
+    /// `ServerSdkVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html#cfn-gamelift-build-serversdkversion)): string, optional, create-only (changing it replaces the resource). Pattern: `^\d+\.\d+\.\d+$`. Length: 0 to 128 characters.
     #[serde(rename = "ServerSdkVersion", skip_serializing_if = "Option::is_none")]
     pub server_sdk_version: Option<Value<String>>,
-    /// `StorageLocation`: optional, create-only (changing it replaces the resource).
+    /// Information indicating where your game build files are stored. Use this parameter only when creating a build with files stored in an Amazon S3 bucket that you own. The storage location must specify an Amazon S3 bucket name and key. The location must also specify a role ARN that you set up to allow Amazon GameLift to access your Amazon S3 bucket. The S3 bucket and your new build must be in the same Region.
+    ///
+    /// `StorageLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html#cfn-gamelift-build-storagelocation)): object [`StorageLocation`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageLocation", skip_serializing_if = "Option::is_none")]
     pub storage_location: Option<StorageLocation>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html#cfn-gamelift-build-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Version`: optional.
+    /// Version information that is associated with this build. Version strings do not need to be unique.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html#cfn-gamelift-build-version)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -196,85 +220,121 @@ impl ResourceRef<Build> {
 
 /// The properties of an `AWS::GameLift::ContainerFleet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html)).
 ///
+/// The AWS::GameLift::ContainerFleet resource creates an Amazon GameLift (GameLift) container fleet to host game servers.
+///
 /// [`ContainerFleet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerFleet {
-    /// `BillingType`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON\_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
+    ///
+    /// `BillingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-billingtype)): [`BillingType`], one of `ON_DEMAND`, `SPOT`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BillingType", skip_serializing_if = "Option::is_none")]
     pub billing_type: Option<Value<BillingType>>,
-    /// `DeploymentConfiguration`: optional.
+    /// Provides details about how to drain old tasks and replace them with new updated tasks.
+    ///
+    /// `DeploymentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-deploymentconfiguration)): object [`DeploymentConfiguration`], optional.
     #[serde(
         rename = "DeploymentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_configuration: Option<DeploymentConfiguration>,
-    /// `Description`: optional.
+    /// A human-readable description of a fleet.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FleetRoleArn`: required.
+    /// A unique identifier for an AWS IAM role that manages access to your AWS services. Create a role or look up a role's ARN from the IAM dashboard in the AWS Management Console.
+    ///
+    /// `FleetRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-fleetrolearn)): string, required. Pattern: `^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Length: 1 to 256 characters.
     #[serde(rename = "FleetRoleArn")]
     pub fleet_role_arn: Value<String>,
-    /// `GameServerContainerGroupDefinitionName`: optional.
+    /// The name of the container group definition that will be created per game server. You must specify GAME\_SERVER container group. You have the option to also specify one PER\_INSTANCE container group.
+    ///
+    /// `GameServerContainerGroupDefinitionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-gameservercontainergroupdefinitionname)): string, optional. Pattern: `^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$`. Length: 1 to 512 characters.
     #[serde(
         rename = "GameServerContainerGroupDefinitionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub game_server_container_group_definition_name: Option<Value<String>>,
-    /// `GameServerContainerGroupsPerInstance`: optional.
+    /// The number of desired game server container groups per instance, a number between 1-5000.
+    ///
+    /// `GameServerContainerGroupsPerInstance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-gameservercontainergroupsperinstance)): integer, optional. Range: 1 to 5000.
     #[serde(
         rename = "GameServerContainerGroupsPerInstance",
         skip_serializing_if = "Option::is_none"
     )]
     pub game_server_container_groups_per_instance: Option<Value<i64>>,
-    /// `GameSessionCreationLimitPolicy`: optional.
+    /// A policy that limits the number of game sessions an individual player can create over a span of time for this fleet.
+    ///
+    /// `GameSessionCreationLimitPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-gamesessioncreationlimitpolicy)): object [`GameSessionCreationLimitPolicy`], optional.
     #[serde(
         rename = "GameSessionCreationLimitPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub game_session_creation_limit_policy: Option<GameSessionCreationLimitPolicy>,
-    /// `InstanceConnectionPortRange`: optional.
+    /// Defines the range of ports on the instance that allow inbound traffic to connect with containers in a fleet.
+    ///
+    /// `InstanceConnectionPortRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-instanceconnectionportrange)): object [`ConnectionPortRange`], optional.
     #[serde(
         rename = "InstanceConnectionPortRange",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_connection_port_range: Option<ConnectionPortRange>,
-    /// `InstanceInboundPermissions`: optional.
+    /// A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift server.
+    ///
+    /// `InstanceInboundPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-instanceinboundpermissions)): list of (object [`IpPermission`]), optional. Items: 0 to 50.
     #[serde(
         rename = "InstanceInboundPermissions",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_inbound_permissions: Option<Value<Vec<IpPermission>>>,
-    /// `InstanceType`: optional, create-only (changing it replaces the resource).
+    /// The name of an EC2 instance type that is supported in Amazon GameLift. A fleet instance type determines the computing resources of each instance in the fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift supports the following EC2 instance types. See Amazon EC2 Instance Types for detailed descriptions.
+    ///
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-instancetype)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
-    /// `Locations`: optional.
+    /// `Locations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-locations)): list of (object [`ContainerFleetLocationConfiguration`]), optional. Items: 1 to 100.
     #[serde(rename = "Locations", skip_serializing_if = "Option::is_none")]
     pub locations: Option<Value<Vec<ContainerFleetLocationConfiguration>>>,
-    /// `LogConfiguration`: optional.
+    /// A policy the location and provider of logs from the fleet.
+    ///
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `MetricGroups`: optional.
+    /// The name of an Amazon CloudWatch metric group. A metric group aggregates the metrics for all fleets in the group. Specify a string containing the metric group name. You can use an existing name or use a new name to create a new metric group. Currently, this parameter can have only one string.
+    ///
+    /// `MetricGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-metricgroups)): list of (string), optional. Items: 0 to 1. Each item: Length: 1 to 255 characters.
     #[serde(rename = "MetricGroups", skip_serializing_if = "Option::is_none")]
     pub metric_groups: Option<Value<Vec<Value<String>>>>,
-    /// `NewGameSessionProtectionPolicy`: optional.
+    /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions.
+    ///
+    /// `NewGameSessionProtectionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-newgamesessionprotectionpolicy)): [`NewGameSessionProtectionPolicy`], one of `FullProtection`, `NoProtection`, optional.
     #[serde(
         rename = "NewGameSessionProtectionPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub new_game_session_protection_policy: Option<Value<NewGameSessionProtectionPolicy>>,
-    /// `PerInstanceContainerGroupDefinitionName`: optional.
+    /// The name of the container group definition that will be created per instance. This field is optional if you specify GameServerContainerGroupDefinitionName.
+    ///
+    /// `PerInstanceContainerGroupDefinitionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-perinstancecontainergroupdefinitionname)): string, optional. Pattern: `^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$`. Length: 1 to 512 characters.
     #[serde(
         rename = "PerInstanceContainerGroupDefinitionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub per_instance_container_group_definition_name: Option<Value<String>>,
-    /// `PlayerGatewayMode`: optional, create-only (changing it replaces the resource).
+    /// The player gateway mode for the container fleet.
+    ///
+    /// `PlayerGatewayMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-playergatewaymode)): [`PlayerGatewayMode`], one of `DISABLED`, `ENABLED`, `REQUIRED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PlayerGatewayMode", skip_serializing_if = "Option::is_none")]
     pub player_gateway_mode: Option<Value<PlayerGatewayMode>>,
-    /// `ScalingPolicies`: optional.
+    /// A list of rules that control how a fleet is scaled.
+    ///
+    /// `ScalingPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-scalingpolicies)): list of (object [`ContainerFleetScalingPolicy`]), optional. Items: at most 50.
     #[serde(rename = "ScalingPolicies", skip_serializing_if = "Option::is_none")]
     pub scaling_policies: Option<Value<Vec<ContainerFleetScalingPolicy>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html#cfn-gamelift-containerfleet-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -522,46 +582,68 @@ impl ResourceRef<ContainerFleet> {
 
 /// The properties of an `AWS::GameLift::ContainerGroupDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html)).
 ///
+/// The AWS::GameLift::ContainerGroupDefinition resource creates an Amazon GameLift container group definition.
+///
 /// [`ContainerGroupDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerGroupDefinition {
-    /// `ContainerGroupType`: optional, create-only (changing it replaces the resource).
+    /// The scope of the container group
+    ///
+    /// `ContainerGroupType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-containergrouptype)): [`ContainerGroupType`], one of `GAME_SERVER`, `PER_INSTANCE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ContainerGroupType", skip_serializing_if = "Option::is_none")]
     pub container_group_type: Option<Value<ContainerGroupType>>,
-    /// `GameServerContainerDefinition`: optional.
+    /// Specifies the information required to run game servers with this container group
+    ///
+    /// `GameServerContainerDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition)): object [`GameServerContainerDefinition`], optional.
     #[serde(
         rename = "GameServerContainerDefinition",
         skip_serializing_if = "Option::is_none"
     )]
     pub game_server_container_definition: Option<GameServerContainerDefinition>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A descriptive label for the container group definition.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OperatingSystem`: required.
+    /// The operating system of the container group
+    ///
+    /// `OperatingSystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-operatingsystem)): [`ContainerGroupDefinitionOperatingSystem`], one of `AMAZON_LINUX_2023`, required.
     #[serde(rename = "OperatingSystem")]
     pub operating_system: Value<ContainerGroupDefinitionOperatingSystem>,
-    /// `SourceVersionNumber`: optional.
+    /// A specific ContainerGroupDefinition version to be updated
+    ///
+    /// `SourceVersionNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-sourceversionnumber)): integer, optional. Range: at least 0.
     #[serde(
         rename = "SourceVersionNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_version_number: Option<Value<i64>>,
-    /// `SupportContainerDefinitions`: optional.
+    /// A collection of support container definitions that define the containers in this group.
+    ///
+    /// `SupportContainerDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinitions)): list of (object [`SupportContainerDefinition`]), optional. Items: 1 to 10.
     #[serde(
         rename = "SupportContainerDefinitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub support_container_definitions: Option<Value<Vec<SupportContainerDefinition>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TotalMemoryLimitMebibytes`: required.
+    /// The total memory limit of container groups following this definition in MiB
+    ///
+    /// `TotalMemoryLimitMebibytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-totalmemorylimitmebibytes)): integer, required. Range: 4 to 1024000.
     #[serde(rename = "TotalMemoryLimitMebibytes")]
     pub total_memory_limit_mebibytes: Value<i64>,
-    /// `TotalVcpuLimit`: optional.
+    /// The total amount of virtual CPUs on the container group definition
+    ///
+    /// `TotalVcpuLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-totalvcpulimit)): number, optional. Range: 0.125 to 10.
     #[serde(rename = "TotalVcpuLimit", skip_serializing_if = "Option::is_none")]
     pub total_vcpu_limit: Option<Value<f64>>,
-    /// `VersionDescription`: optional.
+    /// The description of this version
+    ///
+    /// `VersionDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html#cfn-gamelift-containergroupdefinition-versiondescription)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "VersionDescription", skip_serializing_if = "Option::is_none")]
     pub version_description: Option<Value<String>>,
 }
@@ -699,130 +781,190 @@ impl ResourceRef<ContainerGroupDefinition> {
 
 /// The properties of an `AWS::GameLift::Fleet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html)).
 ///
+/// The AWS::GameLift::Fleet resource creates an Amazon GameLift (GameLift) fleet to host game servers. A fleet is a set of EC2 or Anywhere instances, each of which can host multiple game sessions.
+///
 /// [`Fleet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Fleet {
-    /// `AnywhereConfiguration`: optional.
+    /// Configuration for Anywhere fleet.
+    ///
+    /// `AnywhereConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-anywhereconfiguration)): object [`AnywhereConfiguration`], optional.
     #[serde(
         rename = "AnywhereConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub anywhere_configuration: Option<AnywhereConfiguration>,
-    /// `ApplyCapacity`: optional.
+    /// Determines when and how to apply fleet or location capacities. Allowed options are ON\_UPDATE (default), ON\_CREATE\_AND\_UPDATE and ON\_CREATE\_AND\_UPDATE\_WITH\_AUTOSCALING. If you choose ON\_CREATE\_AND\_UPDATE\_WITH\_AUTOSCALING, MinSize and MaxSize will still be applied on creation and on updates, but DesiredEC2Instances will only be applied once on fleet creation and will be ignored during updates to prevent conflicts with auto-scaling. During updates with ON\_CREATE\_AND\_UPDATE\_WITH\_AUTOSCALING chosen, if current desired instance is lower than the new MinSize, it will be increased to the new MinSize; if current desired instance is larger than the new MaxSize, it will be decreased to the new MaxSize.
+    ///
+    /// `ApplyCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-applycapacity)): [`ApplyCapacity`], one of `ON_UPDATE`, `ON_CREATE_AND_UPDATE`, `ON_CREATE_AND_UPDATE_WITH_AUTOSCALING`, optional.
     #[serde(rename = "ApplyCapacity", skip_serializing_if = "Option::is_none")]
     pub apply_capacity: Option<Value<ApplyCapacity>>,
-    /// `BuildId`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for a build to be deployed on the new fleet. If you are deploying the fleet with a custom game build, you must specify this property. The build must have been successfully uploaded to Amazon GameLift and be in a READY status. This fleet setting cannot be changed once the fleet is created.
+    ///
+    /// `BuildId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-buildid)): string, optional, create-only (changing it replaces the resource). Pattern: `^build-\S+|^arn:.*:build/build-\S+`. Length: 1 to 512 characters.
     #[serde(rename = "BuildId", skip_serializing_if = "Option::is_none")]
     pub build_id: Option<Value<String>>,
-    /// `CertificateConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether to generate a TLS/SSL certificate for the new fleet. TLS certificates are used for encrypting traffic between game clients and game servers running on GameLift. If this parameter is not set, certificate generation is disabled. This fleet setting cannot be changed once the fleet is created.
+    ///
+    /// `CertificateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-certificateconfiguration)): object [`CertificateConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CertificateConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_configuration: Option<CertificateConfiguration>,
-    /// `ComputeType`: optional, create-only (changing it replaces the resource).
+    /// ComputeType to differentiate EC2 hardware managed by GameLift and Anywhere hardware managed by the customer.
+    ///
+    /// `ComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-computetype)): [`ComputeType`], one of `EC2`, `ANYWHERE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ComputeType", skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<Value<ComputeType>>,
-    /// `Description`: optional.
+    /// A human-readable description of a fleet.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DesiredEC2Instances`: optional, deprecated by AWS.
+    /// \[DEPRECATED\] The number of EC2 instances that you want this fleet to host. When creating a new fleet, GameLift automatically sets this value to "1" and initiates a single instance. Once the fleet is active, update this value to trigger GameLift to add or remove instances from the fleet.
+    ///
+    /// `DesiredEC2Instances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-desiredec2instances)): integer, optional, deprecated by AWS. Range: at least 0.
     #[serde(
         rename = "DesiredEC2Instances",
         skip_serializing_if = "Option::is_none"
     )]
     pub desired_ec2_instances: Option<Value<i64>>,
-    /// `EC2InboundPermissions`: optional.
+    /// A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift server.
+    ///
+    /// `EC2InboundPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-ec2inboundpermissions)): list of (object [`IpPermission`]), optional. Items: 0 to 50.
     #[serde(
         rename = "EC2InboundPermissions",
         skip_serializing_if = "Option::is_none"
     )]
     pub ec2_inbound_permissions: Option<Value<Vec<IpPermission>>>,
-    /// `EC2InstanceType`: optional, create-only (changing it replaces the resource).
+    /// The name of an EC2 instance type that is supported in Amazon GameLift. A fleet instance type determines the computing resources of each instance in the fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift supports the following EC2 instance types. See Amazon EC2 Instance Types for detailed descriptions.
+    ///
+    /// `EC2InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-ec2instancetype)): string, optional, create-only (changing it replaces the resource). Pattern: `^.*..*$`.
     #[serde(rename = "EC2InstanceType", skip_serializing_if = "Option::is_none")]
     pub ec2_instance_type: Option<Value<String>>,
-    /// `FleetType`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON\_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
+    ///
+    /// `FleetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-fleettype)): [`FleetType`], one of `ON_DEMAND`, `SPOT`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "FleetType", skip_serializing_if = "Option::is_none")]
     pub fleet_type: Option<Value<FleetType>>,
-    /// `InstanceRoleARN`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for an AWS IAM role that manages access to your AWS services. With an instance role ARN set, any application that runs on an instance in this fleet can assume the role, including install scripts, server processes, and daemons (background processes). Create a role or look up a role's ARN from the IAM dashboard in the AWS Management Console.
+    ///
+    /// `InstanceRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-instancerolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Length: at least 1 characters.
     #[serde(rename = "InstanceRoleARN", skip_serializing_if = "Option::is_none")]
     pub instance_role_arn: Option<Value<String>>,
-    /// `InstanceRoleCredentialsProvider`: optional, create-only (changing it replaces the resource).
+    /// Credentials provider implementation that loads credentials from the Amazon EC2 Instance Metadata Service.
+    ///
+    /// `InstanceRoleCredentialsProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-instancerolecredentialsprovider)): [`InstanceRoleCredentialsProvider`], one of `SHARED_CREDENTIAL_FILE`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "InstanceRoleCredentialsProvider",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_role_credentials_provider: Option<Value<InstanceRoleCredentialsProvider>>,
-    /// `Locations`: optional.
+    /// `Locations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-locations)): list of (object [`FleetLocationConfiguration`]), optional. Items: 1 to 100.
     #[serde(rename = "Locations", skip_serializing_if = "Option::is_none")]
     pub locations: Option<Value<Vec<FleetLocationConfiguration>>>,
-    /// `LogPaths`: optional, create-only (changing it replaces the resource), deprecated by AWS.
+    /// This parameter is no longer used. When hosting a custom game build, specify where Amazon GameLift should store log files using the Amazon GameLift server API call ProcessReady()
+    ///
+    /// `LogPaths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-logpaths)): list of (string), optional, create-only (changing it replaces the resource), deprecated by AWS. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "LogPaths", skip_serializing_if = "Option::is_none")]
     pub log_paths: Option<Value<Vec<Value<String>>>>,
-    /// `MaxSize`: optional, deprecated by AWS.
+    /// \[DEPRECATED\] The maximum value that is allowed for the fleet's instance count. When creating a new fleet, GameLift automatically sets this value to "1". Once the fleet is active, you can change this value.
+    ///
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-maxsize)): integer, optional, deprecated by AWS. Range: at least 0.
     #[serde(rename = "MaxSize", skip_serializing_if = "Option::is_none")]
     pub max_size: Option<Value<i64>>,
-    /// `MetricGroups`: optional.
+    /// The name of an Amazon CloudWatch metric group. A metric group aggregates the metrics for all fleets in the group. Specify a string containing the metric group name. You can use an existing name or use a new name to create a new metric group. Currently, this parameter can have only one string.
+    ///
+    /// `MetricGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-metricgroups)): list of (string), optional. Items: 0 to 1. Each item: Length: 1 to 255 characters.
     #[serde(rename = "MetricGroups", skip_serializing_if = "Option::is_none")]
     pub metric_groups: Option<Value<Vec<Value<String>>>>,
-    /// `MinSize`: optional, deprecated by AWS.
+    /// \[DEPRECATED\] The minimum value allowed for the fleet's instance count. When creating a new fleet, GameLift automatically sets this value to "0". After the fleet is active, you can change this value.
+    ///
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-minsize)): integer, optional, deprecated by AWS. Range: at least 0.
     #[serde(rename = "MinSize", skip_serializing_if = "Option::is_none")]
     pub min_size: Option<Value<i64>>,
-    /// `Name`: required.
+    /// A descriptive label that is associated with a fleet. Fleet names do not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-name)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NewGameSessionProtectionPolicy`: optional.
+    /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions.
+    ///
+    /// `NewGameSessionProtectionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-newgamesessionprotectionpolicy)): [`NewGameSessionProtectionPolicy`], one of `FullProtection`, `NoProtection`, optional.
     #[serde(
         rename = "NewGameSessionProtectionPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub new_game_session_protection_policy: Option<Value<NewGameSessionProtectionPolicy>>,
-    /// `PeerVpcAwsAccountId`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for the AWS account with the VPC that you want to peer your Amazon GameLift fleet with. You can find your account ID in the AWS Management Console under account settings.
+    ///
+    /// `PeerVpcAwsAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-peervpcawsaccountid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]{12}$`. Length: 1 to 1024 characters.
     #[serde(
         rename = "PeerVpcAwsAccountId",
         skip_serializing_if = "Option::is_none"
     )]
     pub peer_vpc_aws_account_id: Option<Value<String>>,
-    /// `PeerVpcId`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for a VPC with resources to be accessed by your Amazon GameLift fleet. The VPC must be in the same Region as your fleet. To look up a VPC ID, use the VPC Dashboard in the AWS Management Console.
+    ///
+    /// `PeerVpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-peervpcid)): string, optional, create-only (changing it replaces the resource). Pattern: `^vpc-\S+`. Length: 1 to 1024 characters.
     #[serde(rename = "PeerVpcId", skip_serializing_if = "Option::is_none")]
     pub peer_vpc_id: Option<Value<String>>,
-    /// `PlayerGatewayConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Configuration for player gateway.
+    ///
+    /// `PlayerGatewayConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-playergatewayconfiguration)): object [`PlayerGatewayConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PlayerGatewayConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub player_gateway_configuration: Option<PlayerGatewayConfiguration>,
-    /// `PlayerGatewayMode`: optional, create-only (changing it replaces the resource).
+    /// The player gateway mode for the fleet.
+    ///
+    /// `PlayerGatewayMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-playergatewaymode)): [`PlayerGatewayMode`], one of `DISABLED`, `ENABLED`, `REQUIRED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PlayerGatewayMode", skip_serializing_if = "Option::is_none")]
     pub player_gateway_mode: Option<Value<PlayerGatewayMode>>,
-    /// `ResourceCreationLimitPolicy`: optional.
+    /// A policy that limits the number of game sessions an individual player can create over a span of time for this fleet.
+    ///
+    /// `ResourceCreationLimitPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-resourcecreationlimitpolicy)): object [`ResourceCreationLimitPolicy`], optional.
     #[serde(
         rename = "ResourceCreationLimitPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_creation_limit_policy: Option<ResourceCreationLimitPolicy>,
-    /// `RuntimeConfiguration`: optional.
+    /// Instructions for launching server processes on each instance in the fleet. Server processes run either a custom game build executable or a Realtime script. The runtime configuration defines the server executables or launch script file, launch parameters, and the number of processes to run concurrently on each instance. When creating a fleet, the runtime configuration must have at least one server process configuration; otherwise the request fails with an invalid request exception. This parameter is required unless the parameters ServerLaunchPath and ServerLaunchParameters are defined. Runtime configuration has replaced these parameters, but fleets that use them will continue to work.
+    ///
+    /// `RuntimeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-runtimeconfiguration)): object [`RuntimeConfiguration`], optional.
     #[serde(
         rename = "RuntimeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub runtime_configuration: Option<RuntimeConfiguration>,
-    /// `ScalingPolicies`: optional.
+    /// A list of rules that control how a fleet is scaled.
+    ///
+    /// `ScalingPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-scalingpolicies)): list of (object [`FleetScalingPolicy`]), optional. Items: at most 50.
     #[serde(rename = "ScalingPolicies", skip_serializing_if = "Option::is_none")]
     pub scaling_policies: Option<Value<Vec<FleetScalingPolicy>>>,
-    /// `ScriptId`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for a Realtime script to be deployed on a new Realtime Servers fleet. The script must have been successfully uploaded to Amazon GameLift. This fleet setting cannot be changed once the fleet is created. Note: It is not currently possible to use the \!Ref command to reference a script created with a CloudFormation template for the fleet property ScriptId. Instead, use Fn::GetAtt Script.Arn or Fn::GetAtt Script.Id to retrieve either of these properties as input for ScriptId. Alternatively, enter a ScriptId string manually.
+    ///
+    /// `ScriptId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-scriptid)): string, optional, create-only (changing it replaces the resource). Pattern: `^script-\S+|^arn:.*:script/script-\S+`. Length: 1 to 512 characters.
     #[serde(rename = "ScriptId", skip_serializing_if = "Option::is_none")]
     pub script_id: Option<Value<String>>,
-    /// `ServerLaunchParameters`: optional, create-only (changing it replaces the resource), deprecated by AWS.
+    /// This parameter is no longer used but is retained for backward compatibility. Instead, specify server launch parameters in the RuntimeConfiguration parameter. A request must specify either a runtime configuration or values for both ServerLaunchParameters and ServerLaunchPath.
+    ///
+    /// `ServerLaunchParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-serverlaunchparameters)): string, optional, create-only (changing it replaces the resource), deprecated by AWS. Pattern: `^[A-Za-z0-9_:.+\/\\\- =@;{},?'\[\]"]+$`. Length: 1 to 1024 characters.
     #[serde(
         rename = "ServerLaunchParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_launch_parameters: Option<Value<String>>,
-    /// `ServerLaunchPath`: optional, create-only (changing it replaces the resource), deprecated by AWS.
+    /// This parameter is no longer used. Instead, specify a server launch path using the RuntimeConfiguration parameter. Requests that specify a server launch path and launch parameters instead of a runtime configuration will continue to work.
+    ///
+    /// `ServerLaunchPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-serverlaunchpath)): string, optional, create-only (changing it replaces the resource), deprecated by AWS. Pattern: `^[A-Za-z0-9_:.+\/\\\- ]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "ServerLaunchPath", skip_serializing_if = "Option::is_none")]
     pub server_launch_path: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html#cfn-gamelift-fleet-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1155,46 +1297,72 @@ impl ResourceRef<Fleet> {
 
 /// The properties of an `AWS::GameLift::GameServerGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html)).
 ///
+/// The AWS::GameLift::GameServerGroup resource creates an Amazon GameLift (GameLift) GameServerGroup.
+///
 /// [`GameServerGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GameServerGroup {
-    /// `AutoScalingPolicy`: optional.
+    /// Configuration settings to define a scaling policy for the Auto Scaling group that is optimized for game hosting. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
+    ///
+    /// `AutoScalingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-autoscalingpolicy)): object [`AutoScalingPolicy`], optional.
     #[serde(rename = "AutoScalingPolicy", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_policy: Option<AutoScalingPolicy>,
-    /// `BalancingStrategy`: optional.
+    /// The fallback balancing method to use for the game server group when Spot Instances in a Region become unavailable or are not viable for game hosting.
+    ///
+    /// `BalancingStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-balancingstrategy)): [`BalancingStrategy`], one of `SPOT_ONLY`, `SPOT_PREFERRED`, `ON_DEMAND_ONLY`, optional.
     #[serde(rename = "BalancingStrategy", skip_serializing_if = "Option::is_none")]
     pub balancing_strategy: Option<Value<BalancingStrategy>>,
-    /// `DeleteOption`: optional.
+    /// The type of delete to perform.
+    ///
+    /// `DeleteOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-deleteoption)): [`DeleteOption`], one of `SAFE_DELETE`, `FORCE_DELETE`, `RETAIN`, optional.
     #[serde(rename = "DeleteOption", skip_serializing_if = "Option::is_none")]
     pub delete_option: Option<Value<DeleteOption>>,
-    /// `GameServerGroupName`: required.
+    /// An identifier for the new game server group.
+    ///
+    /// `GameServerGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-gameservergroupname)): string, required. Pattern: `[a-zA-Z0-9-\.]+`. Length: 1 to 128 characters.
     #[serde(rename = "GameServerGroupName")]
     pub game_server_group_name: Value<String>,
-    /// `GameServerProtectionPolicy`: optional.
+    /// A flag that indicates whether instances in the game server group are protected from early termination.
+    ///
+    /// `GameServerProtectionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-gameserverprotectionpolicy)): [`GameServerProtectionPolicy`], one of `NO_PROTECTION`, `FULL_PROTECTION`, optional.
     #[serde(
         rename = "GameServerProtectionPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub game_server_protection_policy: Option<Value<GameServerProtectionPolicy>>,
-    /// `InstanceDefinitions`: required.
+    /// A set of EC2 instance types to use when creating instances in the group.
+    ///
+    /// `InstanceDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-instancedefinitions)): list of (object [`InstanceDefinition`]), required. Items: 2 to 20.
     #[serde(rename = "InstanceDefinitions")]
     pub instance_definitions: Value<Vec<InstanceDefinition>>,
-    /// `LaunchTemplate`: optional.
+    /// The EC2 launch template that contains configuration settings and game server code to be deployed to all instances in the game server group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
+    ///
+    /// `LaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-launchtemplate)): object [`LaunchTemplate`], optional.
     #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
     pub launch_template: Option<LaunchTemplate>,
-    /// `MaxSize`: optional.
+    /// The maximum number of instances allowed in the EC2 Auto Scaling group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
+    ///
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-maxsize)): number, optional. Range: at least 1.
     #[serde(rename = "MaxSize", skip_serializing_if = "Option::is_none")]
     pub max_size: Option<Value<f64>>,
-    /// `MinSize`: optional.
+    /// The minimum number of instances allowed in the EC2 Auto Scaling group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
+    ///
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-minsize)): number, optional. Range: at least 0.
     #[serde(rename = "MinSize", skip_serializing_if = "Option::is_none")]
     pub min_size: Option<Value<f64>>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access your EC2 Auto Scaling groups.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-rolearn)): string, required. Pattern: `^arn:.*:role\/[\w+=,.@-]+`. Length: 1 to 256 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A list of labels to assign to the new game server group resource. Updating game server group tags with CloudFormation will not take effect. Please update this property using AWS GameLift APIs instead.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-tags)): list of (object [`GameServerGroupTag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<GameServerGroupTag>>>,
-    /// `VpcSubnets`: optional.
+    /// A list of virtual private cloud (VPC) subnets to use with instances in the game server group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
+    ///
+    /// `VpcSubnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html#cfn-gamelift-gameservergroup-vpcsubnets)): list of (string), optional. Items: 1 to 20. Each item: Pattern: `^subnet-[0-9a-z]+$`. Each item: Length: 15 to 24 characters.
     #[serde(rename = "VpcSubnets", skip_serializing_if = "Option::is_none")]
     pub vpc_subnets: Option<Value<Vec<Value<String>>>>,
 }
@@ -1332,43 +1500,63 @@ impl ResourceRef<GameServerGroup> {
 
 /// The properties of an `AWS::GameLift::GameSessionQueue` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html)).
 ///
+/// The AWS::GameLift::GameSessionQueue resource creates an Amazon GameLift (GameLift) game session queue.
+///
 /// [`GameSessionQueue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GameSessionQueue {
-    /// `CustomEventData`: optional.
+    /// Information that is added to all events that are related to this game session queue.
+    ///
+    /// `CustomEventData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-customeventdata)): string, optional. Pattern: `[\s\S]*`. Length: 1 to 256 characters.
     #[serde(rename = "CustomEventData", skip_serializing_if = "Option::is_none")]
     pub custom_event_data: Option<Value<String>>,
-    /// `Destinations`: optional.
+    /// A list of fleets and/or fleet aliases that can be used to fulfill game session placement requests in the queue.
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-destinations)): list of (object [`GameSessionQueueDestination`]), optional.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<GameSessionQueueDestination>>>,
-    /// `FilterConfiguration`: optional.
+    /// A list of locations where a queue is allowed to place new game sessions.
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-filterconfiguration)): object [`FilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_configuration: Option<FilterConfiguration>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A descriptive label that is associated with game session queue. Queue names must be unique within each Region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NotificationTarget`: optional.
+    /// An SNS topic ARN that is set up to receive game session placement notifications.
+    ///
+    /// `NotificationTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-notificationtarget)): string, optional. Pattern: `[a-zA-Z0-9:_-]*(\.fifo)?`. Length: 1 to 300 characters.
     #[serde(rename = "NotificationTarget", skip_serializing_if = "Option::is_none")]
     pub notification_target: Option<Value<String>>,
-    /// `PlayerLatencyPolicies`: optional.
+    /// A set of policies that act as a sliding cap on player latency.
+    ///
+    /// `PlayerLatencyPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-playerlatencypolicies)): list of (object [`PlayerLatencyPolicy`]), optional.
     #[serde(
         rename = "PlayerLatencyPolicies",
         skip_serializing_if = "Option::is_none"
     )]
     pub player_latency_policies: Option<Value<Vec<PlayerLatencyPolicy>>>,
-    /// `PriorityConfiguration`: optional.
+    /// Custom settings to use when prioritizing destinations and locations for game session placements.
+    ///
+    /// `PriorityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-priorityconfiguration)): object [`PriorityConfiguration`], optional.
     #[serde(
         rename = "PriorityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub priority_configuration: Option<PriorityConfiguration>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeoutInSeconds`: optional.
+    /// The maximum time, in seconds, that a new game session placement request remains in the queue.
+    ///
+    /// `TimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html#cfn-gamelift-gamesessionqueue-timeoutinseconds)): integer, optional. Range: at least 0.
     #[serde(rename = "TimeoutInSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_in_seconds: Option<Value<i64>>,
 }
@@ -1485,13 +1673,17 @@ impl ResourceRef<GameSessionQueue> {
 
 /// The properties of an `AWS::GameLift::Location` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-location.html)).
 ///
+/// The AWS::GameLift::Location resource creates an Amazon GameLift (GameLift) custom location.
+///
 /// [`Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Location {
-    /// `LocationName`: required, create-only (changing it replaces the resource).
+    /// `LocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-location.html#cfn-gamelift-location-locationname)): string, required, create-only (changing it replaces the resource). Pattern: `^custom-[A-Za-z0-9\-]+`. Length: 8 to 64 characters.
     #[serde(rename = "LocationName")]
     pub location_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-location.html#cfn-gamelift-location-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1539,67 +1731,103 @@ impl ResourceRef<Location> {
 
 /// The properties of an `AWS::GameLift::MatchmakingConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html)).
 ///
+/// The AWS::GameLift::MatchmakingConfiguration resource creates an Amazon GameLift (GameLift) matchmaking configuration.
+///
 /// [`MatchmakingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchmakingConfiguration {
-    /// `AcceptanceRequired`: required.
+    /// A flag that indicates whether a match that was created with this configuration must be accepted by the matched players
+    ///
+    /// `AcceptanceRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-acceptancerequired)): boolean, required.
     #[serde(rename = "AcceptanceRequired")]
     pub acceptance_required: Value<bool>,
-    /// `AcceptanceTimeoutSeconds`: optional.
+    /// The length of time (in seconds) to wait for players to accept a proposed match, if acceptance is required.
+    ///
+    /// `AcceptanceTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-acceptancetimeoutseconds)): integer, optional. Range: 1 to 600.
     #[serde(
         rename = "AcceptanceTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub acceptance_timeout_seconds: Option<Value<i64>>,
-    /// `AdditionalPlayerCount`: optional.
+    /// The number of player slots in a match to keep open for future players.
+    ///
+    /// `AdditionalPlayerCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-additionalplayercount)): integer, optional. Range: at least 0.
     #[serde(
         rename = "AdditionalPlayerCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_player_count: Option<Value<i64>>,
-    /// `BackfillMode`: optional.
+    /// The method used to backfill game sessions created with this matchmaking configuration.
+    ///
+    /// `BackfillMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-backfillmode)): [`BackfillMode`], one of `AUTOMATIC`, `MANUAL`, optional.
     #[serde(rename = "BackfillMode", skip_serializing_if = "Option::is_none")]
     pub backfill_mode: Option<Value<BackfillMode>>,
-    /// `CreationTime`: optional.
+    /// A time stamp indicating when this data object was created.
+    ///
+    /// `CreationTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-creationtime)): string, optional.
     #[serde(rename = "CreationTime", skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<Value<String>>,
-    /// `CustomEventData`: optional.
+    /// Information to attach to all events related to the matchmaking configuration.
+    ///
+    /// `CustomEventData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-customeventdata)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "CustomEventData", skip_serializing_if = "Option::is_none")]
     pub custom_event_data: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A descriptive label that is associated with matchmaking configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FlexMatchMode`: optional.
+    /// Indicates whether this matchmaking configuration is being used with Amazon GameLift hosting or as a standalone matchmaking solution.
+    ///
+    /// `FlexMatchMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-flexmatchmode)): [`FlexMatchMode`], one of `STANDALONE`, `WITH_QUEUE`, optional.
     #[serde(rename = "FlexMatchMode", skip_serializing_if = "Option::is_none")]
     pub flex_match_mode: Option<Value<FlexMatchMode>>,
-    /// `GameProperties`: optional.
+    /// A set of custom properties for a game session, formatted as key:value pairs.
+    ///
+    /// `GameProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-gameproperties)): list of (object [`GameProperty`]), optional. Items: 0 to 16.
     #[serde(rename = "GameProperties", skip_serializing_if = "Option::is_none")]
     pub game_properties: Option<Value<Vec<GameProperty>>>,
-    /// `GameSessionData`: optional.
+    /// A set of custom game session properties, formatted as a single string value.
+    ///
+    /// `GameSessionData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-gamesessiondata)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "GameSessionData", skip_serializing_if = "Option::is_none")]
     pub game_session_data: Option<Value<String>>,
-    /// `GameSessionQueueArns`: optional.
+    /// The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift game session queue resource and uniquely identifies it.
+    ///
+    /// `GameSessionQueueArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-gamesessionqueuearns)): list of (string), optional. Each item: Pattern: `[a-zA-Z0-9:/-]+`. Each item: Length: 1 to 256 characters.
     #[serde(
         rename = "GameSessionQueueArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub game_session_queue_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A unique identifier for the matchmaking configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9-\.]*`. Length: 0 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NotificationTarget`: optional.
+    /// An SNS topic ARN that is set up to receive matchmaking notifications.
+    ///
+    /// `NotificationTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-notificationtarget)): string, optional. Pattern: `[a-zA-Z0-9:_/-]*(.fifo)?`. Length: 0 to 300 characters.
     #[serde(rename = "NotificationTarget", skip_serializing_if = "Option::is_none")]
     pub notification_target: Option<Value<String>>,
-    /// `RequestTimeoutSeconds`: required.
+    /// The maximum duration, in seconds, that a matchmaking ticket can remain in process before timing out.
+    ///
+    /// `RequestTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-requesttimeoutseconds)): integer, required. Range: 1 to 43200.
     #[serde(rename = "RequestTimeoutSeconds")]
     pub request_timeout_seconds: Value<i64>,
-    /// `RuleSetArn`: optional.
+    /// The Amazon Resource Name (ARN) associated with the GameLift matchmaking rule set resource that this configuration uses.
+    ///
+    /// `RuleSetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-rulesetarn)): string, optional. Pattern: `^arn:.*:matchmakingruleset\/[a-zA-Z0-9-\.]*`.
     #[serde(rename = "RuleSetArn", skip_serializing_if = "Option::is_none")]
     pub rule_set_arn: Option<Value<String>>,
-    /// `RuleSetName`: required.
+    /// A unique identifier for the matchmaking rule set to use with this configuration.
+    ///
+    /// `RuleSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-rulesetname)): string, required. Pattern: `[a-zA-Z0-9-\.]*`. Length: 1 to 128 characters.
     #[serde(rename = "RuleSetName")]
     pub rule_set_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html#cfn-gamelift-matchmakingconfiguration-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1769,16 +1997,24 @@ impl ResourceRef<MatchmakingConfiguration> {
 
 /// The properties of an `AWS::GameLift::MatchmakingRuleSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingruleset.html)).
 ///
+/// The AWS::GameLift::MatchmakingRuleSet resource creates an Amazon GameLift (GameLift) matchmaking rule set.
+///
 /// [`MatchmakingRuleSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchmakingRuleSet {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A unique identifier for the matchmaking rule set.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingruleset.html#cfn-gamelift-matchmakingruleset-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9-\.]*`. Length: 0 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RuleSetBody`: required, create-only (changing it replaces the resource).
+    /// A collection of matchmaking rules, formatted as a JSON string.
+    ///
+    /// `RuleSetBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingruleset.html#cfn-gamelift-matchmakingruleset-rulesetbody)): string, required, create-only (changing it replaces the resource). Length: 1 to 65535 characters.
     #[serde(rename = "RuleSetBody")]
     pub rule_set_body: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingruleset.html#cfn-gamelift-matchmakingruleset-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1834,22 +2070,34 @@ impl ResourceRef<MatchmakingRuleSet> {
 
 /// The properties of an `AWS::GameLift::Script` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-script.html)).
 ///
+/// The AWS::GameLift::Script resource creates a new script record for your Realtime Servers script. Realtime scripts are JavaScript that provide configuration settings and optional custom game logic for your game. The script is deployed when you create a Realtime Servers fleet to host your game sessions. Script logic is executed during an active game session.
+///
 /// [`Script::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Script {
-    /// `Name`: optional.
+    /// A descriptive label that is associated with a script. Script names do not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-script.html#cfn-gamelift-script-name)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NodeJsVersion`: optional, create-only (changing it replaces the resource).
+    /// The Node.js version used for execution of the Realtime script.
+    ///
+    /// `NodeJsVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-script.html#cfn-gamelift-script-nodejsversion)): string, optional, create-only (changing it replaces the resource). Pattern: `^\d+\.[x0-9]+$`. Length: 0 to 16 characters.
     #[serde(rename = "NodeJsVersion", skip_serializing_if = "Option::is_none")]
     pub node_js_version: Option<Value<String>>,
-    /// `StorageLocation`: required.
+    /// The location of the Amazon S3 bucket where a zipped file containing your Realtime scripts is stored. The storage location must specify the Amazon S3 bucket name, the zip file name (the "key"), and a role ARN that allows Amazon GameLift to access the Amazon S3 storage location. The S3 bucket must be in the same Region where you want to create a new script. By default, Amazon GameLift uploads the latest version of the zip file; if you have S3 object versioning turned on, you can use the ObjectVersion parameter to specify an earlier version.
+    ///
+    /// `StorageLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-script.html#cfn-gamelift-script-storagelocation)): object [`S3Location`], required.
     #[serde(rename = "StorageLocation")]
     pub storage_location: S3Location,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-script.html#cfn-gamelift-script-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Version`: optional.
+    /// The version that is associated with a script. Version strings do not need to be unique.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-script.html#cfn-gamelift-script-version)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -1959,12 +2207,14 @@ impl Walk for AccessLevel {
 
 /// The `AnywhereConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::Fleet` `AnywhereConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-anywhereconfiguration.html).
 ///
 /// Every property is required: [`AnywhereConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnywhereConfiguration {
-    /// `Cost`: required.
+    /// Cost of compute can be specified on Anywhere Fleets to prioritize placement across Queue destinations based on Cost.
+    ///
+    /// `Cost` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-anywhereconfiguration.html#cfn-gamelift-fleet-anywhereconfiguration-cost)): string, required. Pattern: `^\d{1,5}(?:\.\d{1,5})?$`. Length: 1 to 11 characters.
     #[serde(rename = "Cost")]
     pub cost: Value<String>,
 }
@@ -2011,18 +2261,22 @@ impl Walk for ApplyCapacity {
 
 /// The `AutoScalingPolicy` property type of [`GameServerGroup`].
 ///
-/// AWS reference: [`AWS::GameLift::GameServerGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html).
+/// AWS reference: [`AWS::GameLift::GameServerGroup` `AutoScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-autoscalingpolicy.html).
 ///
 /// [`AutoScalingPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoScalingPolicy {
-    /// `EstimatedInstanceWarmup`: optional.
+    /// Length of time, in seconds, it takes for a new instance to start new game server processes and register with GameLift FleetIQ.
+    ///
+    /// `EstimatedInstanceWarmup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-autoscalingpolicy.html#cfn-gamelift-gameservergroup-autoscalingpolicy-estimatedinstancewarmup)): number, optional. Range: at least 1.
     #[serde(
         rename = "EstimatedInstanceWarmup",
         skip_serializing_if = "Option::is_none"
     )]
     pub estimated_instance_warmup: Option<Value<f64>>,
-    /// `TargetTrackingConfiguration`: required.
+    /// Settings for a target-based scaling policy applied to Auto Scaling group.
+    ///
+    /// `TargetTrackingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-autoscalingpolicy.html#cfn-gamelift-gameservergroup-autoscalingpolicy-targettrackingconfiguration)): object [`TargetTrackingConfiguration`], required.
     #[serde(rename = "TargetTrackingConfiguration")]
     pub target_tracking_configuration: TargetTrackingConfiguration,
 }
@@ -2152,12 +2406,12 @@ impl Walk for BuildOperatingSystem {
 
 /// The `CertificateConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::Fleet` `CertificateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-certificateconfiguration.html).
 ///
 /// Every property is required: [`CertificateConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateConfiguration {
-    /// `CertificateType`: required.
+    /// `CertificateType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-certificateconfiguration.html#cfn-gamelift-fleet-certificateconfiguration-certificatetype)): [`CertificateType`], one of `DISABLED`, `GENERATED`, required.
     #[serde(rename = "CertificateType")]
     pub certificate_type: Value<CertificateType>,
 }
@@ -2275,15 +2529,19 @@ impl Walk for Condition {
 
 /// The `ConnectionPortRange` property type of [`ContainerFleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `ConnectionPortRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-connectionportrange.html).
 ///
 /// Every property is required: [`ConnectionPortRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionPortRange {
-    /// `FromPort`: required.
+    /// A starting value for a range of allowed port numbers.
+    ///
+    /// `FromPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-connectionportrange.html#cfn-gamelift-containerfleet-connectionportrange-fromport)): integer, required. Range: 1 to 60000.
     #[serde(rename = "FromPort")]
     pub from_port: Value<i64>,
-    /// `ToPort`: required.
+    /// An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort.
+    ///
+    /// `ToPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-connectionportrange.html#cfn-gamelift-containerfleet-connectionportrange-toport)): integer, required. Range: 1 to 60000.
     #[serde(rename = "ToPort")]
     pub to_port: Value<i64>,
 }
@@ -2312,15 +2570,19 @@ impl Walk for ConnectionPortRange {
 
 /// The `ContainerDependency` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `ContainerDependency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerdependency.html).
 ///
 /// Every property is required: [`ContainerDependency::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerDependency {
-    /// `Condition`: required.
+    /// The type of dependency.
+    ///
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerdependency.html#cfn-gamelift-containergroupdefinition-containerdependency-condition)): [`Condition`], one of `START`, `COMPLETE`, `SUCCESS`, `HEALTHY`, required.
     #[serde(rename = "Condition")]
     pub condition: Value<Condition>,
-    /// `ContainerName`: required.
+    /// A descriptive label for the container definition. The container being defined depends on this container's condition.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerdependency.html#cfn-gamelift-containergroupdefinition-containerdependency-containername)): string, required. Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ContainerName")]
     pub container_name: Value<String>,
 }
@@ -2352,15 +2614,19 @@ impl Walk for ContainerDependency {
 
 /// The `ContainerEnvironment` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `ContainerEnvironment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerenvironment.html).
 ///
 /// Every property is required: [`ContainerEnvironment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerEnvironment {
-    /// `Name`: required.
+    /// The environment variable name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerenvironment.html#cfn-gamelift-containergroupdefinition-containerenvironment-name)): string, required. Pattern: `^.*$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// The environment variable value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerenvironment.html#cfn-gamelift-containergroupdefinition-containerenvironment-value)): string, required. Pattern: `^.*$`. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2389,18 +2655,22 @@ impl Walk for ContainerEnvironment {
 
 /// The `LocationConfiguration` property type of [`ContainerFleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `LocationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationconfiguration.html).
 ///
 /// [`ContainerFleetLocationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerFleetLocationConfiguration {
-    /// `Location`: required.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationconfiguration.html#cfn-gamelift-containerfleet-locationconfiguration-location)): string, required. Pattern: `^[A-Za-z0-9\-]+`. Length: 1 to 64 characters.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `LocationCapacity`: optional.
+    /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
+    ///
+    /// `LocationCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationconfiguration.html#cfn-gamelift-containerfleet-locationconfiguration-locationcapacity)): object [`LocationCapacity`], optional.
     #[serde(rename = "LocationCapacity", skip_serializing_if = "Option::is_none")]
     pub location_capacity: Option<LocationCapacity>,
-    /// `StoppedActions`: optional.
+    /// A list of fleet actions that have been suspended in the fleet location.
+    ///
+    /// `StoppedActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationconfiguration.html#cfn-gamelift-containerfleet-locationconfiguration-stoppedactions)): list of ([`StoppedActions`], one of `AUTO_SCALING`), optional. Items: at most 1.
     #[serde(rename = "StoppedActions", skip_serializing_if = "Option::is_none")]
     pub stopped_actions: Option<Value<Vec<Value<StoppedActions>>>>,
 }
@@ -2444,42 +2714,60 @@ impl Walk for ContainerFleetLocationConfiguration {
 
 /// The `ScalingPolicy` property type of [`ContainerFleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html).
 ///
 /// [`ContainerFleetScalingPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerFleetScalingPolicy {
-    /// `ComparisonOperator`: optional.
+    /// Comparison operator to use when measuring a metric against the threshold value.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-comparisonoperator)): [`ComparisonOperator`], one of `GreaterThanOrEqualToThreshold`, `GreaterThanThreshold`, `LessThanThreshold`, `LessThanOrEqualToThreshold`, optional.
     #[serde(rename = "ComparisonOperator", skip_serializing_if = "Option::is_none")]
     pub comparison_operator: Option<Value<ComparisonOperator>>,
-    /// `EvaluationPeriods`: optional.
+    /// Length of time (in minutes) the metric must be at or beyond the threshold before a scaling event is triggered.
+    ///
+    /// `EvaluationPeriods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-evaluationperiods)): integer, optional. Range: at least 1.
     #[serde(rename = "EvaluationPeriods", skip_serializing_if = "Option::is_none")]
     pub evaluation_periods: Option<Value<i64>>,
-    /// `MetricName`: optional.
+    /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-metricname)): [`MetricName`], one of `ActivatingGameSessions`, `ActiveGameSessions`, `ActiveInstances`, `AvailableGameSessions`, `AvailablePlayerSessions`, `CurrentPlayerSessions`, `IdleInstances`, `PercentAvailableGameSessions`, `PercentIdleInstances`, `QueueDepth`, `WaitTime`, `ConcurrentActivatableGameSessions`, optional.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<MetricName>>,
-    /// `Name`: required.
+    /// A descriptive label that is associated with a fleet's scaling policy. Policy names do not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-name)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PolicyType`: optional.
+    /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
+    ///
+    /// `PolicyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-policytype)): [`PolicyType`], one of `RuleBased`, `TargetBased`, `ManagedScaling`, optional.
     #[serde(rename = "PolicyType", skip_serializing_if = "Option::is_none")]
     pub policy_type: Option<Value<PolicyType>>,
-    /// `ScalingAdjustment`: optional.
+    /// Amount of adjustment to make, based on the scaling adjustment type.
+    ///
+    /// `ScalingAdjustment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-scalingadjustment)): integer, optional.
     #[serde(rename = "ScalingAdjustment", skip_serializing_if = "Option::is_none")]
     pub scaling_adjustment: Option<Value<i64>>,
-    /// `ScalingAdjustmentType`: optional.
+    /// The type of adjustment to make to a fleet's instance count.
+    ///
+    /// `ScalingAdjustmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-scalingadjustmenttype)): [`ScalingAdjustmentType`], one of `ChangeInCapacity`, `ExactCapacity`, `PercentChangeInCapacity`, optional.
     #[serde(
         rename = "ScalingAdjustmentType",
         skip_serializing_if = "Option::is_none"
     )]
     pub scaling_adjustment_type: Option<Value<ScalingAdjustmentType>>,
-    /// `TargetConfiguration`: optional.
+    /// An object that contains settings for a target-based scaling policy.
+    ///
+    /// `TargetConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-targetconfiguration)): object [`TargetConfiguration`], optional.
     #[serde(
         rename = "TargetConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_configuration: Option<TargetConfiguration>,
-    /// `Threshold`: optional.
+    /// Metric value used to trigger a scaling event.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-scalingpolicy.html#cfn-gamelift-containerfleet-scalingpolicy-threshold)): number, optional.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Value<f64>>,
 }
@@ -2617,24 +2905,34 @@ impl Walk for ContainerGroupType {
 
 /// The `ContainerHealthCheck` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `ContainerHealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerhealthcheck.html).
 ///
 /// [`ContainerHealthCheck::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerHealthCheck {
-    /// `Command`: required.
+    /// A string array representing the command that the container runs to determine if it is healthy.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerhealthcheck.html#cfn-gamelift-containergroupdefinition-containerhealthcheck-command)): list of (string), required. Items: 1 to 20. Each item: Pattern: `^.*$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Command")]
     pub command: Value<Vec<Value<String>>>,
-    /// `Interval`: optional.
+    /// How often (in seconds) the health is checked.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerhealthcheck.html#cfn-gamelift-containergroupdefinition-containerhealthcheck-interval)): integer, optional. Range: 60 to 300.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `Retries`: optional.
+    /// How many times the process manager will retry the command after a timeout. (The first run of the command does not count as a retry.)
+    ///
+    /// `Retries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerhealthcheck.html#cfn-gamelift-containergroupdefinition-containerhealthcheck-retries)): integer, optional. Range: 5 to 10.
     #[serde(rename = "Retries", skip_serializing_if = "Option::is_none")]
     pub retries: Option<Value<i64>>,
-    /// `StartPeriod`: optional.
+    /// The optional grace period (in seconds) to give a container time to boostrap before teh health check is declared failed.
+    ///
+    /// `StartPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerhealthcheck.html#cfn-gamelift-containergroupdefinition-containerhealthcheck-startperiod)): integer, optional. Range: 0 to 300.
     #[serde(rename = "StartPeriod", skip_serializing_if = "Option::is_none")]
     pub start_period: Option<Value<i64>>,
-    /// `Timeout`: optional.
+    /// How many seconds the process manager allows the command to run before canceling it.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerhealthcheck.html#cfn-gamelift-containergroupdefinition-containerhealthcheck-timeout)): integer, optional. Range: 30 to 60.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
 }
@@ -2696,18 +2994,24 @@ impl Walk for ContainerHealthCheck {
 
 /// The `ContainerMountPoint` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `ContainerMountPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containermountpoint.html).
 ///
 /// [`ContainerMountPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerMountPoint {
-    /// `AccessLevel`: optional.
+    /// The access permissions for the mounted path.
+    ///
+    /// `AccessLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containermountpoint.html#cfn-gamelift-containergroupdefinition-containermountpoint-accesslevel)): [`AccessLevel`], one of `READ_ONLY`, `READ_AND_WRITE`, optional.
     #[serde(rename = "AccessLevel", skip_serializing_if = "Option::is_none")]
     pub access_level: Option<Value<AccessLevel>>,
-    /// `ContainerPath`: optional.
+    /// The path inside the container where the mount is accessible.
+    ///
+    /// `ContainerPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containermountpoint.html#cfn-gamelift-containergroupdefinition-containermountpoint-containerpath)): string, optional. Pattern: `^(\/+[^\/]+\/*)+$`. Length: 1 to 1024 characters.
     #[serde(rename = "ContainerPath", skip_serializing_if = "Option::is_none")]
     pub container_path: Option<Value<String>>,
-    /// `InstancePath`: required.
+    /// The path on the host that will be mounted in the container.
+    ///
+    /// `InstancePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containermountpoint.html#cfn-gamelift-containergroupdefinition-containermountpoint-instancepath)): string, required. Pattern: `^\/[\s\S]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "InstancePath")]
     pub instance_path: Value<String>,
 }
@@ -2751,18 +3055,24 @@ impl Walk for ContainerMountPoint {
 
 /// The `ContainerPortRange` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `ContainerPortRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerportrange.html).
 ///
 /// Every property is required: [`ContainerPortRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerPortRange {
-    /// `FromPort`: required.
+    /// A starting value for the range of allowed port numbers.
+    ///
+    /// `FromPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerportrange.html#cfn-gamelift-containergroupdefinition-containerportrange-fromport)): integer, required. Range: 1 to 60000.
     #[serde(rename = "FromPort")]
     pub from_port: Value<i64>,
-    /// `Protocol`: required.
+    /// Defines the protocol of these ports.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerportrange.html#cfn-gamelift-containergroupdefinition-containerportrange-protocol)): [`Protocol`], one of `TCP`, `UDP`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<Protocol>,
-    /// `ToPort`: required.
+    /// An ending value for the range of allowed port numbers. Port numbers are end-inclusive. This value must be equal to or greater than FromPort.
+    ///
+    /// `ToPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-containerportrange.html#cfn-gamelift-containergroupdefinition-containerportrange-toport)): integer, required. Range: 1 to 60000.
     #[serde(rename = "ToPort")]
     pub to_port: Value<i64>,
 }
@@ -2821,21 +3131,27 @@ impl Walk for DeleteOption {
 
 /// The `DeploymentConfiguration` property type of [`ContainerFleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `DeploymentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-deploymentconfiguration.html).
 ///
 /// Every property is optional: start from [`DeploymentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentConfiguration {
-    /// `ImpairmentStrategy`: optional.
+    /// The strategy to apply in case of impairment; defaults to MAINTAIN.
+    ///
+    /// `ImpairmentStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-deploymentconfiguration.html#cfn-gamelift-containerfleet-deploymentconfiguration-impairmentstrategy)): [`ImpairmentStrategy`], one of `MAINTAIN`, `ROLLBACK`, optional.
     #[serde(rename = "ImpairmentStrategy", skip_serializing_if = "Option::is_none")]
     pub impairment_strategy: Option<Value<ImpairmentStrategy>>,
-    /// `MinimumHealthyPercentage`: optional.
+    /// The minimum percentage of healthy required; defaults to 75.
+    ///
+    /// `MinimumHealthyPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-deploymentconfiguration.html#cfn-gamelift-containerfleet-deploymentconfiguration-minimumhealthypercentage)): integer, optional. Range: 30 to 75.
     #[serde(
         rename = "MinimumHealthyPercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_healthy_percentage: Option<Value<i64>>,
-    /// `ProtectionStrategy`: optional.
+    /// The protection strategy for deployment on the container fleet; defaults to WITH\_PROTECTION.
+    ///
+    /// `ProtectionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-deploymentconfiguration.html#cfn-gamelift-containerfleet-deploymentconfiguration-protectionstrategy)): [`ProtectionStrategy`], one of `WITH_PROTECTION`, `IGNORE_PROTECTION`, optional.
     #[serde(rename = "ProtectionStrategy", skip_serializing_if = "Option::is_none")]
     pub protection_strategy: Option<Value<ProtectionStrategy>>,
 }
@@ -2881,12 +3197,14 @@ impl Walk for DeploymentConfiguration {
 
 /// The `FilterConfiguration` property type of [`GameSessionQueue`].
 ///
-/// AWS reference: [`AWS::GameLift::GameSessionQueue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html).
+/// AWS reference: [`AWS::GameLift::GameSessionQueue` `FilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-filterconfiguration.html).
 ///
 /// Every property is optional: start from [`FilterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterConfiguration {
-    /// `AllowedLocations`: optional.
+    /// A list of locations to allow game session placement in, in the form of AWS Region codes such as us-west-2.
+    ///
+    /// `AllowedLocations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-filterconfiguration.html#cfn-gamelift-gamesessionqueue-filterconfiguration-allowedlocations)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^[a-z]+(-([a-z]+|\d))*`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "AllowedLocations", skip_serializing_if = "Option::is_none")]
     pub allowed_locations: Option<Value<Vec<Value<String>>>>,
 }
@@ -2916,15 +3234,17 @@ impl Walk for FilterConfiguration {
 
 /// The `LocationConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::Fleet` `LocationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-locationconfiguration.html).
 ///
 /// [`FleetLocationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FleetLocationConfiguration {
-    /// `Location`: required.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-locationconfiguration.html#cfn-gamelift-fleet-locationconfiguration-location)): string, required. Pattern: `^[A-Za-z0-9\-]+`. Length: 1 to 64 characters.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `LocationCapacity`: optional.
+    /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
+    ///
+    /// `LocationCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-locationconfiguration.html#cfn-gamelift-fleet-locationconfiguration-locationcapacity)): object [`LocationCapacity`], optional.
     #[serde(rename = "LocationCapacity", skip_serializing_if = "Option::is_none")]
     pub location_capacity: Option<LocationCapacity>,
 }
@@ -2959,51 +3279,73 @@ impl Walk for FleetLocationConfiguration {
 
 /// The `ScalingPolicy` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::Fleet` `ScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html).
 ///
 /// [`FleetScalingPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FleetScalingPolicy {
-    /// `ComparisonOperator`: optional.
+    /// Comparison operator to use when measuring a metric against the threshold value.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-comparisonoperator)): [`ComparisonOperator`], one of `GreaterThanOrEqualToThreshold`, `GreaterThanThreshold`, `LessThanThreshold`, `LessThanOrEqualToThreshold`, optional.
     #[serde(rename = "ComparisonOperator", skip_serializing_if = "Option::is_none")]
     pub comparison_operator: Option<Value<ComparisonOperator>>,
-    /// `EvaluationPeriods`: optional.
+    /// Length of time (in minutes) the metric must be at or beyond the threshold before a scaling event is triggered.
+    ///
+    /// `EvaluationPeriods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-evaluationperiods)): integer, optional. Range: at least 1.
     #[serde(rename = "EvaluationPeriods", skip_serializing_if = "Option::is_none")]
     pub evaluation_periods: Option<Value<i64>>,
-    /// `Location`: optional.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-location)): string, optional. Pattern: `^[A-Za-z0-9\-]+`. Length: 1 to 64 characters.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<String>>,
-    /// `MetricName`: optional.
+    /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-metricname)): [`MetricName`], one of `ActivatingGameSessions`, `ActiveGameSessions`, `ActiveInstances`, `AvailableGameSessions`, `AvailablePlayerSessions`, `CurrentPlayerSessions`, `IdleInstances`, `PercentAvailableGameSessions`, `PercentIdleInstances`, `QueueDepth`, `WaitTime`, `ConcurrentActivatableGameSessions`, optional.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<MetricName>>,
-    /// `Name`: required.
+    /// A descriptive label that is associated with a fleet's scaling policy. Policy names do not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-name)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PolicyType`: optional.
+    /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
+    ///
+    /// `PolicyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-policytype)): [`PolicyType`], one of `RuleBased`, `TargetBased`, `ManagedScaling`, optional.
     #[serde(rename = "PolicyType", skip_serializing_if = "Option::is_none")]
     pub policy_type: Option<Value<PolicyType>>,
-    /// `ScalingAdjustment`: optional.
+    /// Amount of adjustment to make, based on the scaling adjustment type.
+    ///
+    /// `ScalingAdjustment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-scalingadjustment)): integer, optional.
     #[serde(rename = "ScalingAdjustment", skip_serializing_if = "Option::is_none")]
     pub scaling_adjustment: Option<Value<i64>>,
-    /// `ScalingAdjustmentType`: optional.
+    /// The type of adjustment to make to a fleet's instance count.
+    ///
+    /// `ScalingAdjustmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-scalingadjustmenttype)): [`ScalingAdjustmentType`], one of `ChangeInCapacity`, `ExactCapacity`, `PercentChangeInCapacity`, optional.
     #[serde(
         rename = "ScalingAdjustmentType",
         skip_serializing_if = "Option::is_none"
     )]
     pub scaling_adjustment_type: Option<Value<ScalingAdjustmentType>>,
-    /// `Status`: optional.
+    /// Current status of the scaling policy. The scaling policy can be in force only when in an ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is suspended for a fleet, the policy status does not change.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-status)): [`Status`], one of `ACTIVE`, `UPDATE_REQUESTED`, `UPDATING`, `DELETE_REQUESTED`, `DELETING`, `DELETED`, `ERROR`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `TargetConfiguration`: optional.
+    /// An object that contains settings for a target-based scaling policy.
+    ///
+    /// `TargetConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-targetconfiguration)): object [`TargetConfiguration`], optional.
     #[serde(
         rename = "TargetConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_configuration: Option<TargetConfiguration>,
-    /// `Threshold`: optional.
+    /// Metric value used to trigger a scaling event.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-threshold)): number, optional.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Value<f64>>,
-    /// `UpdateStatus`: optional.
+    /// The current status of the fleet's scaling policies in a requested fleet location. The status PENDING\_UPDATE indicates that an update was requested for the fleet but has not yet been completed for the location.
+    ///
+    /// `UpdateStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-scalingpolicy.html#cfn-gamelift-fleet-scalingpolicy-updatestatus)): [`UpdateStatus`], one of `PENDING_UPDATE`, optional.
     #[serde(rename = "UpdateStatus", skip_serializing_if = "Option::is_none")]
     pub update_status: Option<Value<UpdateStatus>>,
 }
@@ -3171,15 +3513,19 @@ impl Walk for FlexMatchMode {
 
 /// The `GameProperty` property type of [`MatchmakingConfiguration`].
 ///
-/// AWS reference: [`AWS::GameLift::MatchmakingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html).
+/// AWS reference: [`AWS::GameLift::MatchmakingConfiguration` `GameProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-matchmakingconfiguration-gameproperty.html).
 ///
 /// Every property is required: [`GameProperty::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GameProperty {
-    /// `Key`: required.
+    /// The game property identifier.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-matchmakingconfiguration-gameproperty.html#cfn-gamelift-matchmakingconfiguration-gameproperty-key)): string, required. Length: 0 to 32 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The game property value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-matchmakingconfiguration-gameproperty.html#cfn-gamelift-matchmakingconfiguration-gameproperty-value)): string, required. Length: 0 to 96 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3208,45 +3554,65 @@ impl Walk for GameProperty {
 
 /// The `GameServerContainerDefinition` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `GameServerContainerDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html).
 ///
 /// [`GameServerContainerDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GameServerContainerDefinition {
-    /// `ContainerName`: required.
+    /// A descriptive label for the container definition. Container definition names must be unique with a container group definition.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-containername)): string, required. Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ContainerName")]
     pub container_name: Value<String>,
-    /// `DependsOn`: optional.
+    /// A list of container dependencies that determines when this container starts up and shuts down. For container groups with multiple containers, dependencies let you define a startup/shutdown sequence across the containers.
+    ///
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-dependson)): list of (object [`ContainerDependency`]), optional. Items: 1 to 10.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<ContainerDependency>>>,
-    /// `EnvironmentOverride`: optional.
+    /// The environment variables to pass to a container.
+    ///
+    /// `EnvironmentOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-environmentoverride)): list of (object [`ContainerEnvironment`]), optional. Items: 1 to 20.
     #[serde(
         rename = "EnvironmentOverride",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_override: Option<Value<Vec<ContainerEnvironment>>>,
-    /// `ImageUri`: required.
+    /// Specifies the image URI of this container.
+    ///
+    /// `ImageUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-imageuri)): string, required. Pattern: `^[a-zA-Z0-9-_\.@\/:]+$`. Length: 1 to 255 characters.
     #[serde(rename = "ImageUri")]
     pub image_uri: Value<String>,
-    /// `LinuxCapabilities`: optional.
+    /// Linux-specific modifications applied to the default Docker container configuration, such as Linux capabilities.
+    ///
+    /// `LinuxCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-linuxcapabilities)): object [`LinuxCapabilities`], optional.
     #[serde(rename = "LinuxCapabilities", skip_serializing_if = "Option::is_none")]
     pub linux_capabilities: Option<LinuxCapabilities>,
-    /// `MountPoints`: optional.
+    /// A list of mount point configurations to be used in a container.
+    ///
+    /// `MountPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-mountpoints)): list of (object [`ContainerMountPoint`]), optional. Items: 1 to 10.
     #[serde(rename = "MountPoints", skip_serializing_if = "Option::is_none")]
     pub mount_points: Option<Value<Vec<ContainerMountPoint>>>,
-    /// `PortConfiguration`: optional.
+    /// Defines the ports on the container.
+    ///
+    /// `PortConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-portconfiguration)): object [`PortConfiguration`], optional.
     #[serde(rename = "PortConfiguration", skip_serializing_if = "Option::is_none")]
     pub port_configuration: Option<PortConfiguration>,
-    /// `ResolvedImageDigest`: optional.
+    /// The digest of the container image.
+    ///
+    /// `ResolvedImageDigest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-resolvedimagedigest)): string, optional. Pattern: `^sha256:[a-fA-F0-9]{64}$`.
     #[serde(
         rename = "ResolvedImageDigest",
         skip_serializing_if = "Option::is_none"
     )]
     pub resolved_image_digest: Option<Value<String>>,
-    /// `ServerSdkVersion`: required.
+    /// The version of the server SDK used in this container group
+    ///
+    /// `ServerSdkVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-serversdkversion)): string, required. Pattern: `^\d+\.\d+\.\d+$`. Length: 0 to 128 characters.
     #[serde(rename = "ServerSdkVersion")]
     pub server_sdk_version: Value<String>,
-    /// `Vcpu`: optional.
+    /// The number of virtual CPUs to give to the game server container. This is required when the container group definition doesn't set TotalVcpuLimit.
+    ///
+    /// `Vcpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-gameservercontainerdefinition.html#cfn-gamelift-containergroupdefinition-gameservercontainerdefinition-vcpu)): number, optional. Range: 0.125 to 10.
     #[serde(rename = "Vcpu", skip_serializing_if = "Option::is_none")]
     pub vcpu: Option<Value<f64>>,
 }
@@ -3348,15 +3714,19 @@ impl Walk for GameServerContainerDefinition {
 
 /// The `Tag` property type of [`GameServerGroup`].
 ///
-/// AWS reference: [`AWS::GameLift::GameServerGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html).
+/// AWS reference: [`AWS::GameLift::GameServerGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-tag.html).
 ///
 /// Every property is optional: start from [`GameServerGroupTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GameServerGroupTag {
-    /// `Key`: optional.
+    /// The key for a developer-defined key:value pair for tagging an AWS resource.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-tag.html#cfn-gamelift-gameservergroup-tag-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value for a developer-defined key:value pair for tagging an AWS resource.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-tag.html#cfn-gamelift-gameservergroup-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -3434,18 +3804,22 @@ impl Walk for GameServerProtectionPolicy {
 
 /// The `GameSessionCreationLimitPolicy` property type of [`ContainerFleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `GameSessionCreationLimitPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-gamesessioncreationlimitpolicy.html).
 ///
 /// Every property is optional: start from [`GameSessionCreationLimitPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GameSessionCreationLimitPolicy {
-    /// `NewGameSessionsPerCreator`: optional.
+    /// The maximum number of game sessions that an individual can create during the policy period.
+    ///
+    /// `NewGameSessionsPerCreator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-gamesessioncreationlimitpolicy.html#cfn-gamelift-containerfleet-gamesessioncreationlimitpolicy-newgamesessionspercreator)): integer, optional. Range: at least 0.
     #[serde(
         rename = "NewGameSessionsPerCreator",
         skip_serializing_if = "Option::is_none"
     )]
     pub new_game_sessions_per_creator: Option<Value<i64>>,
-    /// `PolicyPeriodInMinutes`: optional.
+    /// The time span used in evaluating the resource creation limit policy.
+    ///
+    /// `PolicyPeriodInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-gamesessioncreationlimitpolicy.html#cfn-gamelift-containerfleet-gamesessioncreationlimitpolicy-policyperiodinminutes)): integer, optional. Range: at least 0.
     #[serde(
         rename = "PolicyPeriodInMinutes",
         skip_serializing_if = "Option::is_none"
@@ -3486,12 +3860,12 @@ impl Walk for GameSessionCreationLimitPolicy {
 
 /// The `GameSessionQueueDestination` property type of [`GameSessionQueue`].
 ///
-/// AWS reference: [`AWS::GameLift::GameSessionQueue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html).
+/// AWS reference: [`AWS::GameLift::GameSessionQueue` `GameSessionQueueDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-gamesessionqueuedestination.html).
 ///
 /// Every property is optional: start from [`GameSessionQueueDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GameSessionQueueDestination {
-    /// `DestinationArn`: optional.
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-gamesessionqueuedestination.html#cfn-gamelift-gamesessionqueue-gamesessionqueuedestination-destinationarn)): string, optional. Pattern: `[a-zA-Z0-9:/-]+`. Length: 1 to 256 characters.
     #[serde(rename = "DestinationArn", skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<Value<String>>,
 }
@@ -3666,15 +4040,19 @@ impl Walk for Include {
 
 /// The `InstanceDefinition` property type of [`GameServerGroup`].
 ///
-/// AWS reference: [`AWS::GameLift::GameServerGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html).
+/// AWS reference: [`AWS::GameLift::GameServerGroup` `InstanceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-instancedefinition.html).
 ///
 /// [`InstanceDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceDefinition {
-    /// `InstanceType`: required.
+    /// An EC2 instance type designation.
+    ///
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-instancedefinition.html#cfn-gamelift-gameservergroup-instancedefinition-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `WeightedCapacity`: optional.
+    /// Instance weighting that indicates how much this instance type contributes to the total capacity of a game server group.
+    ///
+    /// `WeightedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-instancedefinition.html#cfn-gamelift-gameservergroup-instancedefinition-weightedcapacity)): string, optional. Pattern: `^[\u0031-\u0039][\u0030-\u0039]{0,2}$`.
     #[serde(rename = "WeightedCapacity", skip_serializing_if = "Option::is_none")]
     pub weighted_capacity: Option<Value<String>>,
 }
@@ -3726,21 +4104,29 @@ impl Walk for InstanceRoleCredentialsProvider {
 
 /// The `IpPermission` property type of [`ContainerFleet`] and [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html), [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `IpPermission`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-ippermission.html), [`AWS::GameLift::Fleet` `IpPermission`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-ippermission.html).
 ///
 /// Every property is required: [`IpPermission::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpPermission {
-    /// `FromPort`: required.
+    /// A starting value for a range of allowed port numbers.
+    ///
+    /// `FromPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-ippermission.html#cfn-gamelift-containerfleet-ippermission-fromport)): integer, required. Range: 1 to 60000.
     #[serde(rename = "FromPort")]
     pub from_port: Value<i64>,
-    /// `IpRange`: required.
+    /// A range of allowed IP addresses. This value must be expressed in CIDR notation. Example: "000.000.000.000/\[subnet mask\]" or optionally the shortened version "0.0.0.0/\[subnet mask\]".
+    ///
+    /// `IpRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-ippermission.html#cfn-gamelift-containerfleet-ippermission-iprange)): string, required. Pattern: `(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(/([0-9]|[1-2][0-9]|3[0-2]))$)`.
     #[serde(rename = "IpRange")]
     pub ip_range: Value<String>,
-    /// `Protocol`: required.
+    /// The network communication protocol used by the fleet.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-ippermission.html#cfn-gamelift-containerfleet-ippermission-protocol)): [`Protocol`], one of `TCP`, `UDP`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<Protocol>,
-    /// `ToPort`: required.
+    /// An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort.
+    ///
+    /// `ToPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-ippermission.html#cfn-gamelift-containerfleet-ippermission-toport)): integer, required. Range: 1 to 60000.
     #[serde(rename = "ToPort")]
     pub to_port: Value<i64>,
 }
@@ -3780,18 +4166,24 @@ impl Walk for IpPermission {
 
 /// The `LaunchTemplate` property type of [`GameServerGroup`].
 ///
-/// AWS reference: [`AWS::GameLift::GameServerGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html).
+/// AWS reference: [`AWS::GameLift::GameServerGroup` `LaunchTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-launchtemplate.html).
 ///
 /// Every property is optional: start from [`LaunchTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchTemplate {
-    /// `LaunchTemplateId`: optional.
+    /// A unique identifier for an existing EC2 launch template.
+    ///
+    /// `LaunchTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-launchtemplate.html#cfn-gamelift-gameservergroup-launchtemplate-launchtemplateid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
     pub launch_template_id: Option<Value<String>>,
-    /// `LaunchTemplateName`: optional.
+    /// A readable identifier for an existing EC2 launch template.
+    ///
+    /// `LaunchTemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-launchtemplate.html#cfn-gamelift-gameservergroup-launchtemplate-launchtemplatename)): string, optional. Pattern: `^[a-zA-Z0-9\(\)\.\-/_]+$`. Length: 3 to 128 characters.
     #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
     pub launch_template_name: Option<Value<String>>,
-    /// `Version`: optional.
+    /// The version of the EC2 launch template to use.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-launchtemplate.html#cfn-gamelift-gameservergroup-launchtemplate-version)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -3837,12 +4229,14 @@ impl Walk for LaunchTemplate {
 
 /// The `LinuxCapabilities` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `LinuxCapabilities`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-linuxcapabilities.html).
 ///
 /// Every property is optional: start from [`LinuxCapabilities::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LinuxCapabilities {
-    /// `Include`: optional.
+    /// The list of Linux capabilities to add to the container's default configuration.
+    ///
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-linuxcapabilities.html#cfn-gamelift-containergroupdefinition-linuxcapabilities-include)): list of ([`Include`], one of `AUDIT_CONTROL`, `AUDIT_WRITE`, `BLOCK_SUSPEND`, `CHOWN`, `DAC_OVERRIDE`, `DAC_READ_SEARCH`, `FOWNER`, `FSETID`, `IPC_LOCK`, `IPC_OWNER`, `KILL`, `LEASE`, `LINUX_IMMUTABLE`, `MAC_ADMIN`, `MAC_OVERRIDE`, `MKNOD`, `NET_ADMIN`, `NET_BIND_SERVICE`, `NET_BROADCAST`, `NET_RAW`, `SETFCAP`, `SETGID`, `SETPCAP`, `SETUID`, `SYS_ADMIN`, `SYS_BOOT`, `SYS_CHROOT`, `SYS_MODULE`, `SYS_NICE`, `SYS_PACCT`, `SYS_PTRACE`, `SYS_RAWIO`, `SYS_RESOURCE`, `SYS_TIME`, `SYS_TTY_CONFIG`, `SYSLOG`, `WAKE_ALARM`), optional. Items: 0 to 37.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<Vec<Value<Include>>>>,
 }
@@ -3872,27 +4266,35 @@ impl Walk for LinuxCapabilities {
 
 /// The `LocationCapacity` property type of [`ContainerFleet`] and [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html), [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `LocationCapacity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationcapacity.html), [`AWS::GameLift::Fleet` `LocationCapacity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-locationcapacity.html).
 ///
 /// [`LocationCapacity::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationCapacity {
-    /// `DesiredEC2Instances`: optional.
+    /// Defaults to MinSize if not defined. The number of EC2 instances you want to maintain in the specified fleet location. This value must fall between the minimum and maximum size limits. If any auto-scaling policy is defined for the container fleet, the desired instance will only be applied once during fleet creation and will be ignored in updates to avoid conflicts with auto-scaling. During updates with any auto-scaling policy defined, if current desired instance is lower than the new MinSize, it will be increased to the new MinSize; if current desired instance is larger than the new MaxSize, it will be decreased to the new MaxSize.
+    ///
+    /// `DesiredEC2Instances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationcapacity.html#cfn-gamelift-containerfleet-locationcapacity-desiredec2instances)): integer, optional. Range: at least 0.
     #[serde(
         rename = "DesiredEC2Instances",
         skip_serializing_if = "Option::is_none"
     )]
     pub desired_ec2_instances: Option<Value<i64>>,
-    /// `ManagedCapacityConfiguration`: optional.
+    /// Configuration options for Amazon GameLift Servers-managed capacity behavior.
+    ///
+    /// `ManagedCapacityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationcapacity.html#cfn-gamelift-containerfleet-locationcapacity-managedcapacityconfiguration)): object [`ManagedCapacityConfiguration`], optional.
     #[serde(
         rename = "ManagedCapacityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_capacity_configuration: Option<ManagedCapacityConfiguration>,
-    /// `MaxSize`: required.
+    /// The maximum value that is allowed for the fleet's instance count for a location.
+    ///
+    /// `MaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationcapacity.html#cfn-gamelift-containerfleet-locationcapacity-maxsize)): integer, required. Range: at least 0.
     #[serde(rename = "MaxSize")]
     pub max_size: Value<i64>,
-    /// `MinSize`: optional.
+    /// The minimum value allowed for the fleet's instance count for a location.
+    ///
+    /// `MinSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-locationcapacity.html#cfn-gamelift-containerfleet-locationcapacity-minsize)): integer, optional. Range: at least 0.
     #[serde(rename = "MinSize", skip_serializing_if = "Option::is_none")]
     pub min_size: Option<Value<i64>>,
 }
@@ -3948,18 +4350,24 @@ impl Walk for LocationCapacity {
 
 /// The `LogConfiguration` property type of [`ContainerFleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-logconfiguration.html).
 ///
 /// Every property is optional: start from [`LogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `LogDestination`: optional.
+    /// Configures the service that provides logs.
+    ///
+    /// `LogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-logconfiguration.html#cfn-gamelift-containerfleet-logconfiguration-logdestination)): [`LogDestination`], one of `NONE`, `CLOUDWATCH`, `S3`, optional.
     #[serde(rename = "LogDestination", skip_serializing_if = "Option::is_none")]
     pub log_destination: Option<Value<LogDestination>>,
-    /// `LogGroupArn`: optional.
+    /// If log destination is CLOUDWATCH, logs are sent to the specified log group in Amazon CloudWatch.
+    ///
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-logconfiguration.html#cfn-gamelift-containerfleet-logconfiguration-loggrouparn)): string, optional. Pattern: `[a-zA-Z0-9:/\-\*]+`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupArn", skip_serializing_if = "Option::is_none")]
     pub log_group_arn: Option<Value<String>>,
-    /// `S3BucketName`: optional.
+    /// The name of the S3 bucket to pull logs from if S3 is the LogDestination
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-logconfiguration.html#cfn-gamelift-containerfleet-logconfiguration-s3bucketname)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3BucketName", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_name: Option<Value<String>>,
 }
@@ -4028,18 +4436,22 @@ impl Walk for LogDestination {
 
 /// The `ManagedCapacityConfiguration` property type of [`ContainerFleet`] and [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html), [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `ManagedCapacityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-managedcapacityconfiguration.html), [`AWS::GameLift::Fleet` `ManagedCapacityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-managedcapacityconfiguration.html).
 ///
 /// [`ManagedCapacityConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedCapacityConfiguration {
-    /// `ScaleInAfterInactivityMinutes`: optional.
+    /// Length of time, in minutes, that Amazon GameLift Servers will wait before scaling in your MinSize and DesiredInstances to 0 after a period with no game session activity.
+    ///
+    /// `ScaleInAfterInactivityMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-managedcapacityconfiguration.html#cfn-gamelift-containerfleet-managedcapacityconfiguration-scaleinafterinactivityminutes)): integer, optional. Range: 5 to 1440.
     #[serde(
         rename = "ScaleInAfterInactivityMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub scale_in_after_inactivity_minutes: Option<Value<i64>>,
-    /// `ZeroCapacityStrategy`: required.
+    /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE\_TO\_AND\_FROM\_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
+    ///
+    /// `ZeroCapacityStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-managedcapacityconfiguration.html#cfn-gamelift-containerfleet-managedcapacityconfiguration-zerocapacitystrategy)): [`ZeroCapacityStrategy`], one of `SCALE_TO_AND_FROM_ZERO`, `MANUAL`, required.
     #[serde(rename = "ZeroCapacityStrategy")]
     pub zero_capacity_strategy: Value<ZeroCapacityStrategy>,
 }
@@ -4144,12 +4556,14 @@ impl Walk for NewGameSessionProtectionPolicy {
 
 /// The `PlayerGatewayConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::Fleet` `PlayerGatewayConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-playergatewayconfiguration.html).
 ///
 /// Every property is optional: start from [`PlayerGatewayConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlayerGatewayConfiguration {
-    /// `GameServerIpProtocolSupported`: optional.
+    /// The IP protocol supported by the game server.
+    ///
+    /// `GameServerIpProtocolSupported` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-playergatewayconfiguration.html#cfn-gamelift-fleet-playergatewayconfiguration-gameserveripprotocolsupported)): [`GameServerIpProtocolSupported`], one of `IPv4`, `DUAL_STACK`, optional.
     #[serde(
         rename = "GameServerIpProtocolSupported",
         skip_serializing_if = "Option::is_none"
@@ -4208,18 +4622,22 @@ impl Walk for PlayerGatewayMode {
 
 /// The `PlayerLatencyPolicy` property type of [`GameSessionQueue`].
 ///
-/// AWS reference: [`AWS::GameLift::GameSessionQueue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html).
+/// AWS reference: [`AWS::GameLift::GameSessionQueue` `PlayerLatencyPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-playerlatencypolicy.html).
 ///
 /// Every property is optional: start from [`PlayerLatencyPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlayerLatencyPolicy {
-    /// `MaximumIndividualPlayerLatencyMilliseconds`: optional.
+    /// The maximum latency value that is allowed for any player, in milliseconds. All policies must have a value set for this property.
+    ///
+    /// `MaximumIndividualPlayerLatencyMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-playerlatencypolicy.html#cfn-gamelift-gamesessionqueue-playerlatencypolicy-maximumindividualplayerlatencymilliseconds)): integer, optional. Range: at least 0.
     #[serde(
         rename = "MaximumIndividualPlayerLatencyMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_individual_player_latency_milliseconds: Option<Value<i64>>,
-    /// `PolicyDurationSeconds`: optional.
+    /// The length of time, in seconds, that the policy is enforced while placing a new game session.
+    ///
+    /// `PolicyDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-playerlatencypolicy.html#cfn-gamelift-gamesessionqueue-playerlatencypolicy-policydurationseconds)): integer, optional. Range: at least 0.
     #[serde(
         rename = "PolicyDurationSeconds",
         skip_serializing_if = "Option::is_none"
@@ -4287,12 +4705,14 @@ impl Walk for PolicyType {
 
 /// The `PortConfiguration` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `PortConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-portconfiguration.html).
 ///
 /// Every property is required: [`PortConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortConfiguration {
-    /// `ContainerPortRanges`: required.
+    /// Specifies one or more ranges of ports on a container.
+    ///
+    /// `ContainerPortRanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-portconfiguration.html#cfn-gamelift-containergroupdefinition-portconfiguration-containerportranges)): list of (object [`ContainerPortRange`]), required. Items: 1 to 100.
     #[serde(rename = "ContainerPortRanges")]
     pub container_port_ranges: Value<Vec<ContainerPortRange>>,
 }
@@ -4318,15 +4738,19 @@ impl Walk for PortConfiguration {
 
 /// The `PriorityConfiguration` property type of [`GameSessionQueue`].
 ///
-/// AWS reference: [`AWS::GameLift::GameSessionQueue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html).
+/// AWS reference: [`AWS::GameLift::GameSessionQueue` `PriorityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-priorityconfiguration.html).
 ///
 /// Every property is optional: start from [`PriorityConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PriorityConfiguration {
-    /// `LocationOrder`: optional.
+    /// The prioritization order to use for fleet locations, when the PriorityOrder property includes LOCATION.
+    ///
+    /// `LocationOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-priorityconfiguration.html#cfn-gamelift-gamesessionqueue-priorityconfiguration-locationorder)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^[A-Za-z0-9\-]+`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "LocationOrder", skip_serializing_if = "Option::is_none")]
     pub location_order: Option<Value<Vec<Value<String>>>>,
-    /// `PriorityOrder`: optional.
+    /// The recommended sequence to use when prioritizing where to place new game sessions.
+    ///
+    /// `PriorityOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-priorityconfiguration.html#cfn-gamelift-gamesessionqueue-priorityconfiguration-priorityorder)): list of ([`PriorityOrder`], one of `LATENCY`, `COST`, `DESTINATION`, `LOCATION`), optional. Items: 1 to 4.
     #[serde(rename = "PriorityOrder", skip_serializing_if = "Option::is_none")]
     pub priority_order: Option<Value<Vec<Value<PriorityOrder>>>>,
 }
@@ -4430,18 +4854,22 @@ impl Walk for Protocol {
 
 /// The `ResourceCreationLimitPolicy` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::Fleet` `ResourceCreationLimitPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-resourcecreationlimitpolicy.html).
 ///
 /// Every property is optional: start from [`ResourceCreationLimitPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceCreationLimitPolicy {
-    /// `NewGameSessionsPerCreator`: optional.
+    /// The maximum number of game sessions that an individual can create during the policy period.
+    ///
+    /// `NewGameSessionsPerCreator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-resourcecreationlimitpolicy.html#cfn-gamelift-fleet-resourcecreationlimitpolicy-newgamesessionspercreator)): integer, optional. Range: at least 0.
     #[serde(
         rename = "NewGameSessionsPerCreator",
         skip_serializing_if = "Option::is_none"
     )]
     pub new_game_sessions_per_creator: Option<Value<i64>>,
-    /// `PolicyPeriodInMinutes`: optional.
+    /// The time span used in evaluating the resource creation limit policy.
+    ///
+    /// `PolicyPeriodInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-resourcecreationlimitpolicy.html#cfn-gamelift-fleet-resourcecreationlimitpolicy-policyperiodinminutes)): integer, optional. Range: at least 0.
     #[serde(
         rename = "PolicyPeriodInMinutes",
         skip_serializing_if = "Option::is_none"
@@ -4482,18 +4910,24 @@ impl Walk for ResourceCreationLimitPolicy {
 
 /// The `RoutingStrategy` property type of [`Alias`].
 ///
-/// AWS reference: [`AWS::GameLift::Alias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html).
+/// AWS reference: [`AWS::GameLift::Alias` `RoutingStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-alias-routingstrategy.html).
 ///
 /// [`RoutingStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingStrategy {
-    /// `FleetId`: optional.
+    /// A unique identifier for a fleet that the alias points to. If you specify SIMPLE for the Type property, you must specify this property.
+    ///
+    /// `FleetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-alias-routingstrategy.html#cfn-gamelift-alias-routingstrategy-fleetid)): string, optional. Pattern: `^[a-z]*fleet-[a-zA-Z0-9\-]+`. Length: 1 to 128 characters.
     #[serde(rename = "FleetId", skip_serializing_if = "Option::is_none")]
     pub fleet_id: Option<Value<String>>,
-    /// `Message`: optional.
+    /// The message text to be used with a terminal routing strategy. If you specify TERMINAL for the Type property, you must specify this property.
+    ///
+    /// `Message` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-alias-routingstrategy.html#cfn-gamelift-alias-routingstrategy-message)): string, optional.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<Value<String>>,
-    /// `Type`: required.
+    /// Simple routing strategy. The alias resolves to one specific fleet. Use this type when routing to active fleets.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-alias-routingstrategy.html#cfn-gamelift-alias-routingstrategy-type)): [`Type`], one of `SIMPLE`, `TERMINAL`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -4537,24 +4971,30 @@ impl Walk for RoutingStrategy {
 
 /// The `RuntimeConfiguration` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::Fleet` `RuntimeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-runtimeconfiguration.html).
 ///
 /// Every property is optional: start from [`RuntimeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuntimeConfiguration {
-    /// `GameSessionActivationTimeoutSeconds`: optional.
+    /// The maximum amount of time (in seconds) that a game session can remain in status ACTIVATING. If the game session is not active before the timeout, activation is terminated and the game session status is changed to TERMINATED.
+    ///
+    /// `GameSessionActivationTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-runtimeconfiguration.html#cfn-gamelift-fleet-runtimeconfiguration-gamesessionactivationtimeoutseconds)): integer, optional. Range: 1 to 600.
     #[serde(
         rename = "GameSessionActivationTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub game_session_activation_timeout_seconds: Option<Value<i64>>,
-    /// `MaxConcurrentGameSessionActivations`: optional.
+    /// The maximum number of game sessions with status ACTIVATING to allow on an instance simultaneously. This setting limits the amount of instance resources that can be used for new game activations at any one time.
+    ///
+    /// `MaxConcurrentGameSessionActivations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-runtimeconfiguration.html#cfn-gamelift-fleet-runtimeconfiguration-maxconcurrentgamesessionactivations)): integer, optional. Range: 1 to 2147483647.
     #[serde(
         rename = "MaxConcurrentGameSessionActivations",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_concurrent_game_session_activations: Option<Value<i64>>,
-    /// `ServerProcesses`: optional.
+    /// A collection of server process configurations that describe which server processes to run on each instance in a fleet.
+    ///
+    /// `ServerProcesses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-runtimeconfiguration.html#cfn-gamelift-fleet-runtimeconfiguration-serverprocesses)): list of (object [`ServerProcess`]), optional. Items: 1 to 50.
     #[serde(rename = "ServerProcesses", skip_serializing_if = "Option::is_none")]
     pub server_processes: Option<Value<Vec<ServerProcess>>>,
 }
@@ -4600,21 +5040,29 @@ impl Walk for RuntimeConfiguration {
 
 /// The `S3Location` property type of [`Script`].
 ///
-/// AWS reference: [`AWS::GameLift::Script`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-script.html).
+/// AWS reference: [`AWS::GameLift::Script` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-script-s3location.html).
 ///
 /// [`S3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `Bucket`: required.
+    /// An Amazon S3 bucket identifier. This is the name of the S3 bucket.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-script-s3location.html#cfn-gamelift-script-s3location-bucket)): string, required. Length: at least 1 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// The name of the zip file that contains the script files.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-script-s3location.html#cfn-gamelift-script-s3location-key)): string, required. Length: at least 1 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `ObjectVersion`: optional.
+    /// The version of the file, if object versioning is turned on for the bucket. Amazon GameLift uses this information when retrieving files from your S3 bucket. To retrieve a specific version of the file, provide an object version. To retrieve the latest version of the file, do not set this parameter.
+    ///
+    /// `ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-script-s3location.html#cfn-gamelift-script-s3location-objectversion)): string, optional. Length: at least 1 characters.
     #[serde(rename = "ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub object_version: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access the S3 bucket.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-script-s3location.html#cfn-gamelift-script-s3location-rolearn)): string, required. Length: at least 1 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -4682,18 +5130,24 @@ impl Walk for ScalingAdjustmentType {
 
 /// The `ServerProcess` property type of [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::Fleet` `ServerProcess`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-serverprocess.html).
 ///
 /// [`ServerProcess::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerProcess {
-    /// `ConcurrentExecutions`: required.
+    /// The number of server processes that use this configuration to run concurrently on an instance.
+    ///
+    /// `ConcurrentExecutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-serverprocess.html#cfn-gamelift-fleet-serverprocess-concurrentexecutions)): integer, required. Range: at least 1.
     #[serde(rename = "ConcurrentExecutions")]
     pub concurrent_executions: Value<i64>,
-    /// `LaunchPath`: required.
+    /// The location of the server executable in a custom game build or the name of the Realtime script file that contains the Init() function. Game builds and Realtime scripts are installed on instances at the root: Windows (for custom game builds only): C:\\game. Example: "C:\\game\\MyGame\\server.exe" Linux: /local/game. Examples: "/local/game/MyGame/server.exe" or "/local/game/MyRealtimeScript.js"
+    ///
+    /// `LaunchPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-serverprocess.html#cfn-gamelift-fleet-serverprocess-launchpath)): string, required. Pattern: `^([Cc]:\\game\S+|/local/game/\S+)`. Length: 1 to 1024 characters.
     #[serde(rename = "LaunchPath")]
     pub launch_path: Value<String>,
-    /// `Parameters`: optional.
+    /// An optional list of parameters to pass to the server executable or Realtime script on launch.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-serverprocess.html#cfn-gamelift-fleet-serverprocess-parameters)): string, optional. Pattern: `^[A-Za-z0-9_:.+\/\\\- =@;{},?'\[\]"]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<String>>,
 }
@@ -4786,21 +5240,29 @@ impl Walk for StoppedActions {
 
 /// The `StorageLocation` property type of [`Build`].
 ///
-/// AWS reference: [`AWS::GameLift::Build`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html).
+/// AWS reference: [`AWS::GameLift::Build` `StorageLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-build-storagelocation.html).
 ///
 /// [`StorageLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageLocation {
-    /// `Bucket`: required.
+    /// An Amazon S3 bucket identifier. This is the name of the S3 bucket.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-build-storagelocation.html#cfn-gamelift-build-storagelocation-bucket)): string, required. Length: at least 1 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// The name of the zip file that contains the build files or script files.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-build-storagelocation.html#cfn-gamelift-build-storagelocation-key)): string, required. Length: at least 1 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `ObjectVersion`: optional.
+    /// The version of the file, if object versioning is turned on for the bucket. Amazon GameLift uses this information when retrieving files from your S3 bucket. To retrieve a specific version of the file, provide an object version. To retrieve the latest version of the file, do not set this parameter.
+    ///
+    /// `ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-build-storagelocation.html#cfn-gamelift-build-storagelocation-objectversion)): string, optional. Length: at least 1 characters.
     #[serde(rename = "ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub object_version: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access the S3 bucket.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-build-storagelocation.html#cfn-gamelift-build-storagelocation-rolearn)): string, required. Length: at least 1 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -4845,54 +5307,78 @@ impl Walk for StorageLocation {
 
 /// The `SupportContainerDefinition` property type of [`ContainerGroupDefinition`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html).
+/// AWS reference: [`AWS::GameLift::ContainerGroupDefinition` `SupportContainerDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html).
 ///
 /// [`SupportContainerDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SupportContainerDefinition {
-    /// `ContainerName`: required.
+    /// A descriptive label for the container definition.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-containername)): string, required. Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ContainerName")]
     pub container_name: Value<String>,
-    /// `DependsOn`: optional.
+    /// A list of container dependencies that determines when this container starts up and shuts down. For container groups with multiple containers, dependencies let you define a startup/shutdown sequence across the containers.
+    ///
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-dependson)): list of (object [`ContainerDependency`]), optional. Items: 1 to 10.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<ContainerDependency>>>,
-    /// `EnvironmentOverride`: optional.
+    /// The environment variables to pass to a container.
+    ///
+    /// `EnvironmentOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-environmentoverride)): list of (object [`ContainerEnvironment`]), optional. Items: 1 to 20.
     #[serde(
         rename = "EnvironmentOverride",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_override: Option<Value<Vec<ContainerEnvironment>>>,
-    /// `Essential`: optional.
+    /// Specifies if the container is essential. If an essential container fails a health check, then all containers in the container group will be restarted. You must specify exactly 1 essential container in a container group.
+    ///
+    /// `Essential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-essential)): boolean, optional.
     #[serde(rename = "Essential", skip_serializing_if = "Option::is_none")]
     pub essential: Option<Value<bool>>,
-    /// `HealthCheck`: optional.
+    /// Specifies how the health of the containers will be checked.
+    ///
+    /// `HealthCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-healthcheck)): object [`ContainerHealthCheck`], optional.
     #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
     pub health_check: Option<ContainerHealthCheck>,
-    /// `ImageUri`: required.
+    /// Specifies the image URI of this container.
+    ///
+    /// `ImageUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-imageuri)): string, required. Pattern: `^[a-zA-Z0-9-_\.@\/:]+$`. Length: 1 to 255 characters.
     #[serde(rename = "ImageUri")]
     pub image_uri: Value<String>,
-    /// `LinuxCapabilities`: optional.
+    /// Linux-specific modifications applied to the default Docker container configuration, such as Linux capabilities.
+    ///
+    /// `LinuxCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-linuxcapabilities)): object [`LinuxCapabilities`], optional.
     #[serde(rename = "LinuxCapabilities", skip_serializing_if = "Option::is_none")]
     pub linux_capabilities: Option<LinuxCapabilities>,
-    /// `MemoryHardLimitMebibytes`: optional.
+    /// The total memory limit of container groups following this definition in MiB
+    ///
+    /// `MemoryHardLimitMebibytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-memoryhardlimitmebibytes)): integer, optional. Range: 4 to 1024000.
     #[serde(
         rename = "MemoryHardLimitMebibytes",
         skip_serializing_if = "Option::is_none"
     )]
     pub memory_hard_limit_mebibytes: Option<Value<i64>>,
-    /// `MountPoints`: optional.
+    /// A list of mount point configurations to be used in a container.
+    ///
+    /// `MountPoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-mountpoints)): list of (object [`ContainerMountPoint`]), optional. Items: 1 to 10.
     #[serde(rename = "MountPoints", skip_serializing_if = "Option::is_none")]
     pub mount_points: Option<Value<Vec<ContainerMountPoint>>>,
-    /// `PortConfiguration`: optional.
+    /// Defines the ports on the container.
+    ///
+    /// `PortConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-portconfiguration)): object [`PortConfiguration`], optional.
     #[serde(rename = "PortConfiguration", skip_serializing_if = "Option::is_none")]
     pub port_configuration: Option<PortConfiguration>,
-    /// `ResolvedImageDigest`: optional.
+    /// The digest of the container image.
+    ///
+    /// `ResolvedImageDigest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-resolvedimagedigest)): string, optional. Pattern: `^sha256:[a-fA-F0-9]{64}$`.
     #[serde(
         rename = "ResolvedImageDigest",
         skip_serializing_if = "Option::is_none"
     )]
     pub resolved_image_digest: Option<Value<String>>,
-    /// `Vcpu`: optional.
+    /// The number of virtual CPUs to give to the support group
+    ///
+    /// `Vcpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-supportcontainerdefinition.html#cfn-gamelift-containergroupdefinition-supportcontainerdefinition-vcpu)): number, optional. Range: 0.125 to 10.
     #[serde(rename = "Vcpu", skip_serializing_if = "Option::is_none")]
     pub vcpu: Option<Value<f64>>,
 }
@@ -5017,15 +5503,19 @@ impl Walk for SupportContainerDefinition {
 
 /// The `Tag` property type of [`Alias`], [`Build`], [`ContainerFleet`], [`ContainerGroupDefinition`], [`Fleet`], [`GameSessionQueue`], [`Location`], [`MatchmakingConfiguration`], [`MatchmakingRuleSet`] and [`Script`].
 ///
-/// AWS reference: [`AWS::GameLift::Alias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-alias.html), [`AWS::GameLift::Build`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-build.html), [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html), [`AWS::GameLift::ContainerGroupDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containergroupdefinition.html), [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html), [`AWS::GameLift::GameSessionQueue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gamesessionqueue.html), [`AWS::GameLift::Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-location.html), [`AWS::GameLift::MatchmakingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingconfiguration.html), [`AWS::GameLift::MatchmakingRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-matchmakingruleset.html), [`AWS::GameLift::Script`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-script.html).
+/// AWS reference: [`AWS::GameLift::Alias` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-alias-tag.html), [`AWS::GameLift::Build` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-build-tag.html), [`AWS::GameLift::ContainerFleet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-tag.html), [`AWS::GameLift::ContainerGroupDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containergroupdefinition-tag.html), [`AWS::GameLift::Fleet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-tag.html), [`AWS::GameLift::GameSessionQueue` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gamesessionqueue-tag.html), [`AWS::GameLift::Location` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-location-tag.html), [`AWS::GameLift::MatchmakingConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-matchmakingconfiguration-tag.html), [`AWS::GameLift::MatchmakingRuleSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-matchmakingruleset-tag.html), [`AWS::GameLift::Script` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-script-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-alias-tag.html#cfn-gamelift-alias-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-alias-tag.html#cfn-gamelift-alias-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -5054,12 +5544,14 @@ impl Walk for Tag {
 
 /// The `TargetConfiguration` property type of [`ContainerFleet`] and [`Fleet`].
 ///
-/// AWS reference: [`AWS::GameLift::ContainerFleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-containerfleet.html), [`AWS::GameLift::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-fleet.html).
+/// AWS reference: [`AWS::GameLift::ContainerFleet` `TargetConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-targetconfiguration.html), [`AWS::GameLift::Fleet` `TargetConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-fleet-targetconfiguration.html).
 ///
 /// Every property is required: [`TargetConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetConfiguration {
-    /// `TargetValue`: required.
+    /// Desired value to use with a target-based scaling policy. The value must be relevant for whatever metric the scaling policy is using. For example, in a policy using the metric PercentAvailableGameSessions, the target value should be the preferred size of the fleet's buffer (the percent of capacity that should be idle and ready for new game sessions).
+    ///
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-containerfleet-targetconfiguration.html#cfn-gamelift-containerfleet-targetconfiguration-targetvalue)): number, required.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }
@@ -5085,12 +5577,14 @@ impl Walk for TargetConfiguration {
 
 /// The `TargetTrackingConfiguration` property type of [`GameServerGroup`].
 ///
-/// AWS reference: [`AWS::GameLift::GameServerGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-gamelift-gameservergroup.html).
+/// AWS reference: [`AWS::GameLift::GameServerGroup` `TargetTrackingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-targettrackingconfiguration.html).
 ///
 /// Every property is required: [`TargetTrackingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingConfiguration {
-    /// `TargetValue`: required.
+    /// Desired value to use with a game server group target-based scaling policy.
+    ///
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-gamelift-gameservergroup-targettrackingconfiguration.html#cfn-gamelift-gameservergroup-targettrackingconfiguration-targetvalue)): number, required. Range: at least 0.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }

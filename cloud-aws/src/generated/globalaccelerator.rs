@@ -9,31 +9,47 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::GlobalAccelerator::Accelerator` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html)).
 ///
+/// Resource Type definition for AWS::GlobalAccelerator::Accelerator
+///
 /// [`Accelerator::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Accelerator {
-    /// `Enabled`: optional.
+    /// Indicates whether an accelerator is enabled. The value is true or false.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html#cfn-globalaccelerator-accelerator-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `FlowLogsEnabled`: optional.
+    /// Indicates whether flow logs are enabled for the accelerator.
+    ///
+    /// `FlowLogsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html#cfn-globalaccelerator-accelerator-flowlogsenabled)): boolean, optional.
     #[serde(rename = "FlowLogsEnabled", skip_serializing_if = "Option::is_none")]
     pub flow_logs_enabled: Option<Value<bool>>,
-    /// `FlowLogsS3Bucket`: optional.
+    /// The name of the Amazon S3 bucket for the flow logs.
+    ///
+    /// `FlowLogsS3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html#cfn-globalaccelerator-accelerator-flowlogss3bucket)): string, optional. Length: at most 255 characters.
     #[serde(rename = "FlowLogsS3Bucket", skip_serializing_if = "Option::is_none")]
     pub flow_logs_s3_bucket: Option<Value<String>>,
-    /// `FlowLogsS3Prefix`: optional.
+    /// The prefix for the location in the Amazon S3 bucket for the flow logs.
+    ///
+    /// `FlowLogsS3Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html#cfn-globalaccelerator-accelerator-flowlogss3prefix)): string, optional. Length: at most 255 characters.
     #[serde(rename = "FlowLogsS3Prefix", skip_serializing_if = "Option::is_none")]
     pub flow_logs_s3_prefix: Option<Value<String>>,
-    /// `IpAddressType`: optional.
+    /// IP Address type.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html#cfn-globalaccelerator-accelerator-ipaddresstype)): [`IpAddressType`], one of `IPV4`, `DUAL_STACK`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `IpAddresses`: optional.
+    /// The IP addresses from BYOIP Prefix pool.
+    ///
+    /// `IpAddresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html#cfn-globalaccelerator-accelerator-ipaddresses)): list of (string), optional. Items: 0 to 2. Each item: Pattern: `^(?:[0-9]{1,3}\.){3}[0-9]{1,3}$`.
     #[serde(rename = "IpAddresses", skip_serializing_if = "Option::is_none")]
     pub ip_addresses: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required.
+    /// Name of accelerator.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html#cfn-globalaccelerator-accelerator-name)): string, required. Pattern: `^[a-zA-Z0-9_-]{0,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html#cfn-globalaccelerator-accelerator-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -155,19 +171,27 @@ impl ResourceRef<Accelerator> {
 
 /// The properties of an `AWS::GlobalAccelerator::CrossAccountAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-crossaccountattachment.html)).
 ///
+/// Resource Type definition for AWS::GlobalAccelerator::CrossAccountAttachment
+///
 /// [`CrossAccountAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrossAccountAttachment {
-    /// `Name`: required.
+    /// The Friendly identifier of the attachment.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-crossaccountattachment.html#cfn-globalaccelerator-crossaccountattachment-name)): string, required. Pattern: `^[a-zA-Z0-9_-]{0,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Principals`: optional.
+    /// Principals to share the resources with.
+    ///
+    /// `Principals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-crossaccountattachment.html#cfn-globalaccelerator-crossaccountattachment-principals)): list of (string), optional. Each item: Pattern: `^(^\d{12}$|arn:.*)$`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "Principals", skip_serializing_if = "Option::is_none")]
     pub principals: Option<Value<Vec<Value<String>>>>,
-    /// `Resources`: optional.
+    /// Resources shared using the attachment.
+    ///
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-crossaccountattachment.html#cfn-globalaccelerator-crossaccountattachment-resources)): list of (object [`CrossAccountAttachmentResource`]), optional.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<CrossAccountAttachmentResource>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-crossaccountattachment.html#cfn-globalaccelerator-crossaccountattachment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -236,46 +260,64 @@ impl ResourceRef<CrossAccountAttachment> {
 
 /// The properties of an `AWS::GlobalAccelerator::EndpointGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html)).
 ///
+/// Resource Type definition for AWS::GlobalAccelerator::EndpointGroup
+///
 /// [`EndpointGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EndpointGroup {
-    /// `EndpointConfigurations`: optional.
+    /// The list of endpoint objects.
+    ///
+    /// `EndpointConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-endpointconfigurations)): list of (object [`EndpointConfiguration`]), optional. Items: 0 to 10.
     #[serde(
         rename = "EndpointConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_configurations: Option<Value<Vec<EndpointConfiguration>>>,
-    /// `EndpointGroupRegion`: required, create-only (changing it replaces the resource).
+    /// The name of the AWS Region where the endpoint group is located
+    ///
+    /// `EndpointGroupRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-endpointgroupregion)): string, required, create-only (changing it replaces the resource). Length: 0 to 255 characters.
     #[serde(rename = "EndpointGroupRegion")]
     pub endpoint_group_region: Value<String>,
-    /// `HealthCheckIntervalSeconds`: optional.
+    /// The time in seconds between each health check for an endpoint. Must be a value of 10 or 30
+    ///
+    /// `HealthCheckIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-healthcheckintervalseconds)): integer, optional. Range: 10 to 30.
     #[serde(
         rename = "HealthCheckIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_interval_seconds: Option<Value<i64>>,
-    /// `HealthCheckPath`: optional.
+    /// `HealthCheckPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-healthcheckpath)): string, optional. Pattern: `^/[-a-zA-Z0-9@:%_\\+.~#?&/=]*$`. Length: 0 to 255 characters.
     #[serde(rename = "HealthCheckPath", skip_serializing_if = "Option::is_none")]
     pub health_check_path: Option<Value<String>>,
-    /// `HealthCheckPort`: optional.
+    /// The port that AWS Global Accelerator uses to check the health of endpoints in this endpoint group.
+    ///
+    /// `HealthCheckPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-healthcheckport)): integer, optional. Range: -1 to 65535.
     #[serde(rename = "HealthCheckPort", skip_serializing_if = "Option::is_none")]
     pub health_check_port: Option<Value<i64>>,
-    /// `HealthCheckProtocol`: optional.
+    /// The protocol that AWS Global Accelerator uses to check the health of endpoints in this endpoint group.
+    ///
+    /// `HealthCheckProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-healthcheckprotocol)): [`HealthCheckProtocol`], one of `TCP`, `HTTP`, `HTTPS`, optional.
     #[serde(
         rename = "HealthCheckProtocol",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_protocol: Option<Value<HealthCheckProtocol>>,
-    /// `ListenerArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the listener
+    ///
+    /// `ListenerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-listenerarn)): string, required, create-only (changing it replaces the resource). Length: 0 to 255 characters.
     #[serde(rename = "ListenerArn")]
     pub listener_arn: Value<String>,
-    /// `PortOverrides`: optional.
+    /// `PortOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-portoverrides)): list of (object [`PortOverride`]), optional. Items: 0 to 10.
     #[serde(rename = "PortOverrides", skip_serializing_if = "Option::is_none")]
     pub port_overrides: Option<Value<Vec<PortOverride>>>,
-    /// `ThresholdCount`: optional.
+    /// The number of consecutive health checks required to set the state of the endpoint to unhealthy.
+    ///
+    /// `ThresholdCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-thresholdcount)): integer, optional. Range: 1 to 10.
     #[serde(rename = "ThresholdCount", skip_serializing_if = "Option::is_none")]
     pub threshold_count: Option<Value<i64>>,
-    /// `TrafficDialPercentage`: optional.
+    /// The percentage of traffic to sent to an AWS Region
+    ///
+    /// `TrafficDialPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html#cfn-globalaccelerator-endpointgroup-trafficdialpercentage)): number, optional. Range: 0 to 100.
     #[serde(
         rename = "TrafficDialPercentage",
         skip_serializing_if = "Option::is_none"
@@ -398,19 +440,27 @@ impl ResourceRef<EndpointGroup> {
 
 /// The properties of an `AWS::GlobalAccelerator::Listener` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-listener.html)).
 ///
+/// Resource Type definition for AWS::GlobalAccelerator::Listener
+///
 /// [`Listener::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listener {
-    /// `AcceleratorArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the accelerator.
+    ///
+    /// `AcceleratorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-listener.html#cfn-globalaccelerator-listener-acceleratorarn)): string, required, create-only (changing it replaces the resource). Length: 0 to 255 characters.
     #[serde(rename = "AcceleratorArn")]
     pub accelerator_arn: Value<String>,
-    /// `ClientAffinity`: optional.
+    /// Client affinity lets you direct all requests from a user to the same endpoint.
+    ///
+    /// `ClientAffinity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-listener.html#cfn-globalaccelerator-listener-clientaffinity)): [`ClientAffinity`], one of `NONE`, `SOURCE_IP`, optional.
     #[serde(rename = "ClientAffinity", skip_serializing_if = "Option::is_none")]
     pub client_affinity: Option<Value<ClientAffinity>>,
-    /// `PortRanges`: required.
+    /// `PortRanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-listener.html#cfn-globalaccelerator-listener-portranges)): list of (object [`PortRange`]), required. Items: 1 to 10.
     #[serde(rename = "PortRanges")]
     pub port_ranges: Value<Vec<PortRange>>,
-    /// `Protocol`: required.
+    /// The protocol for the listener.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-listener.html#cfn-globalaccelerator-listener-protocol)): [`Protocol`], one of `TCP`, `UDP`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<Protocol>,
 }
@@ -488,18 +538,18 @@ impl Walk for ClientAffinity {
 
 /// The `Resource` property type of [`CrossAccountAttachment`].
 ///
-/// AWS reference: [`AWS::GlobalAccelerator::CrossAccountAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-crossaccountattachment.html).
+/// AWS reference: [`AWS::GlobalAccelerator::CrossAccountAttachment` `Resource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-crossaccountattachment-resource.html).
 ///
 /// Every property is optional: start from [`CrossAccountAttachmentResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CrossAccountAttachmentResource {
-    /// `Cidr`: optional.
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-crossaccountattachment-resource.html#cfn-globalaccelerator-crossaccountattachment-resource-cidr)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Cidr", skip_serializing_if = "Option::is_none")]
     pub cidr: Option<Value<String>>,
-    /// `EndpointId`: optional.
+    /// `EndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-crossaccountattachment-resource.html#cfn-globalaccelerator-crossaccountattachment-resource-endpointid)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "EndpointId", skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<Value<String>>,
-    /// `Region`: optional.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-crossaccountattachment-resource.html#cfn-globalaccelerator-crossaccountattachment-resource-region)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
 }
@@ -545,24 +595,32 @@ impl Walk for CrossAccountAttachmentResource {
 
 /// The `EndpointConfiguration` property type of [`EndpointGroup`].
 ///
-/// AWS reference: [`AWS::GlobalAccelerator::EndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html).
+/// AWS reference: [`AWS::GlobalAccelerator::EndpointGroup` `EndpointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-endpointgroup-endpointconfiguration.html).
 ///
 /// [`EndpointConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EndpointConfiguration {
-    /// `AttachmentArn`: optional.
+    /// Attachment ARN that provides access control to the cross account endpoint. Not required for resources hosted in the same account as the endpoint group.
+    ///
+    /// `AttachmentArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-endpointgroup-endpointconfiguration.html#cfn-globalaccelerator-endpointgroup-endpointconfiguration-attachmentarn)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "AttachmentArn", skip_serializing_if = "Option::is_none")]
     pub attachment_arn: Option<Value<String>>,
-    /// `ClientIPPreservationEnabled`: optional.
+    /// true if client ip should be preserved
+    ///
+    /// `ClientIPPreservationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-endpointgroup-endpointconfiguration.html#cfn-globalaccelerator-endpointgroup-endpointconfiguration-clientippreservationenabled)): boolean, optional.
     #[serde(
         rename = "ClientIPPreservationEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_ip_preservation_enabled: Option<Value<bool>>,
-    /// `EndpointId`: required.
+    /// Id of the endpoint. For Network/Application Load Balancer this value is the ARN. For EIP, this value is the allocation ID. For EC2 instances, this is the EC2 instance ID
+    ///
+    /// `EndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-endpointgroup-endpointconfiguration.html#cfn-globalaccelerator-endpointgroup-endpointconfiguration-endpointid)): string, required. Length: 0 to 255 characters.
     #[serde(rename = "EndpointId")]
     pub endpoint_id: Value<String>,
-    /// `Weight`: optional.
+    /// The weight for the endpoint.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-endpointgroup-endpointconfiguration.html#cfn-globalaccelerator-endpointgroup-endpointconfiguration-weight)): integer, optional. Range: 0 to 255.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -658,15 +716,19 @@ impl Walk for IpAddressType {
 
 /// The `PortOverride` property type of [`EndpointGroup`].
 ///
-/// AWS reference: [`AWS::GlobalAccelerator::EndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-endpointgroup.html).
+/// AWS reference: [`AWS::GlobalAccelerator::EndpointGroup` `PortOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-endpointgroup-portoverride.html).
 ///
 /// Every property is required: [`PortOverride::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortOverride {
-    /// `EndpointPort`: required.
+    /// A network port number
+    ///
+    /// `EndpointPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-endpointgroup-portoverride.html#cfn-globalaccelerator-endpointgroup-portoverride-endpointport)): integer, required. Range: 0 to 65535.
     #[serde(rename = "EndpointPort")]
     pub endpoint_port: Value<i64>,
-    /// `ListenerPort`: required.
+    /// A network port number
+    ///
+    /// `ListenerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-endpointgroup-portoverride.html#cfn-globalaccelerator-endpointgroup-portoverride-listenerport)): integer, required. Range: 0 to 65535.
     #[serde(rename = "ListenerPort")]
     pub listener_port: Value<i64>,
 }
@@ -695,15 +757,19 @@ impl Walk for PortOverride {
 
 /// The `PortRange` property type of [`Listener`].
 ///
-/// AWS reference: [`AWS::GlobalAccelerator::Listener`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-listener.html).
+/// AWS reference: [`AWS::GlobalAccelerator::Listener` `PortRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-listener-portrange.html).
 ///
 /// Every property is required: [`PortRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortRange {
-    /// `FromPort`: required.
+    /// A network port number
+    ///
+    /// `FromPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-listener-portrange.html#cfn-globalaccelerator-listener-portrange-fromport)): integer, required. Range: 0 to 65535.
     #[serde(rename = "FromPort")]
     pub from_port: Value<i64>,
-    /// `ToPort`: required.
+    /// A network port number
+    ///
+    /// `ToPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-listener-portrange.html#cfn-globalaccelerator-listener-portrange-toport)): integer, required. Range: 0 to 65535.
     #[serde(rename = "ToPort")]
     pub to_port: Value<i64>,
 }
@@ -752,15 +818,19 @@ impl Walk for Protocol {
 
 /// The `Tag` property type of [`Accelerator`] and [`CrossAccountAttachment`].
 ///
-/// AWS reference: [`AWS::GlobalAccelerator::Accelerator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-accelerator.html), [`AWS::GlobalAccelerator::CrossAccountAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-globalaccelerator-crossaccountattachment.html).
+/// AWS reference: [`AWS::GlobalAccelerator::Accelerator` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-accelerator-tag.html), [`AWS::GlobalAccelerator::CrossAccountAttachment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-crossaccountattachment-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// Key of the tag. Value can be 1 to 127 characters.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-accelerator-tag.html#cfn-globalaccelerator-accelerator-tag-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Value for the tag. Value can be 1 to 255 characters.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-globalaccelerator-accelerator-tag.html#cfn-globalaccelerator-accelerator-tag-value)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

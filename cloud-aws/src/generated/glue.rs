@@ -11,19 +11,29 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Glue::Blueprint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-blueprint.html)).
 ///
+/// Resource Type definition for AWS::Glue::Blueprint. Registers a blueprint with AWS Glue.
+///
 /// [`Blueprint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Blueprint {
-    /// `BlueprintLocation`: required.
+    /// Specifies a path in Amazon S3 where the blueprint is published.
+    ///
+    /// `BlueprintLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-blueprint.html#cfn-glue-blueprint-blueprintlocation)): string, required. Pattern: `^s3://([^/]+)/([^/]+/)*([^/]+)$`. Length: 1 to 8192 characters.
     #[serde(rename = "BlueprintLocation")]
     pub blueprint_location: Value<String>,
-    /// `Description`: optional.
+    /// A description of the blueprint.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-blueprint.html#cfn-glue-blueprint-description)): string, optional. Length: 1 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the blueprint.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-blueprint.html#cfn-glue-blueprint-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[\.\-_A-Za-z0-9]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to be applied to this blueprint.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-blueprint.html#cfn-glue-blueprint-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -106,41 +116,61 @@ impl ResourceRef<Blueprint> {
 
 /// The properties of an `AWS::Glue::Catalog` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html)).
 ///
+/// Creates a catalog in the Glue Data Catalog.
+///
 /// [`Catalog::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Catalog {
-    /// `AllowFullTableExternalDataAccess`: optional.
+    /// Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation.
+    ///
+    /// `AllowFullTableExternalDataAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-allowfulltableexternaldataaccess)): [`AllowFullTableExternalDataAccess`], one of `True`, `False`, optional.
     #[serde(
         rename = "AllowFullTableExternalDataAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_full_table_external_data_access: Option<Value<AllowFullTableExternalDataAccess>>,
-    /// `CatalogProperties`: optional.
+    /// A structure that specifies data lake access properties and other custom properties.
+    ///
+    /// `CatalogProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-catalogproperties)): object [`CatalogProperties`], optional.
     #[serde(rename = "CatalogProperties", skip_serializing_if = "Option::is_none")]
     pub catalog_properties: Option<CatalogProperties>,
-    /// `Description`: optional.
+    /// A description of the catalog.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-description)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FederatedCatalog`: optional.
+    /// A FederatedCatalog structure that references an entity outside the Glue Data Catalog.
+    ///
+    /// `FederatedCatalog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-federatedcatalog)): object [`FederatedCatalog`], optional.
     #[serde(rename = "FederatedCatalog", skip_serializing_if = "Option::is_none")]
     pub federated_catalog: Option<FederatedCatalog>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the catalog to create.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!(.*[.\/\\]|aws:)).*$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OverwriteChildResourcePermissionsWithDefault`: optional.
+    /// Specifies whether to overwrite child resource permissions with the default permissions.
+    ///
+    /// `OverwriteChildResourcePermissionsWithDefault` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-overwritechildresourcepermissionswithdefault)): [`OverwriteChildResourcePermissionsWithDefault`], one of `Accept`, `Deny`, optional.
     #[serde(
         rename = "OverwriteChildResourcePermissionsWithDefault",
         skip_serializing_if = "Option::is_none"
     )]
     pub overwrite_child_resource_permissions_with_default:
         Option<Value<OverwriteChildResourcePermissionsWithDefault>>,
-    /// `Parameters`: optional.
+    /// A map of key-value pairs that define parameters and properties of the catalog.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetRedshiftCatalog`: optional.
+    /// A structure that describes a target catalog for resource linking.
+    ///
+    /// `TargetRedshiftCatalog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html#cfn-glue-catalog-targetredshiftcatalog)): object [`TargetRedshiftCatalog`], optional.
     #[serde(
         rename = "TargetRedshiftCatalog",
         skip_serializing_if = "Option::is_none"
@@ -298,19 +328,29 @@ impl ResourceRef<Catalog> {
 
 /// The properties of an `AWS::Glue::Classifier` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html)).
 ///
+/// Resource Type definition for AWS::Glue::Classifier
+///
 /// Every property is optional: start from [`Classifier::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Classifier {
-    /// `CsvClassifier`: optional.
+    /// A classifier for comma-separated values (CSV).
+    ///
+    /// `CsvClassifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html#cfn-glue-classifier-csvclassifier)): object [`CsvClassifier`], optional.
     #[serde(rename = "CsvClassifier", skip_serializing_if = "Option::is_none")]
     pub csv_classifier: Option<CsvClassifier>,
-    /// `GrokClassifier`: optional.
+    /// A classifier that uses grok.
+    ///
+    /// `GrokClassifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html#cfn-glue-classifier-grokclassifier)): object [`GrokClassifier`], optional.
     #[serde(rename = "GrokClassifier", skip_serializing_if = "Option::is_none")]
     pub grok_classifier: Option<GrokClassifier>,
-    /// `JsonClassifier`: optional.
+    /// A classifier for JSON content.
+    ///
+    /// `JsonClassifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html#cfn-glue-classifier-jsonclassifier)): object [`JsonClassifier`], optional.
     #[serde(rename = "JsonClassifier", skip_serializing_if = "Option::is_none")]
     pub json_classifier: Option<JsonClassifier>,
-    /// `XMLClassifier`: optional.
+    /// A classifier for XML content.
+    ///
+    /// `XMLClassifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html#cfn-glue-classifier-xmlclassifier)): object [`XmlClassifier`], optional.
     #[serde(rename = "XMLClassifier", skip_serializing_if = "Option::is_none")]
     pub xml_classifier: Option<XmlClassifier>,
 }
@@ -382,16 +422,24 @@ impl ResourceRef<Classifier> {
 
 /// The properties of an `AWS::Glue::Connection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html)).
 ///
+/// Resource Type definition for AWS::Glue::Connection
+///
 /// [`Connection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connection {
-    /// `CatalogId`: required, create-only (changing it replaces the resource).
+    /// The ID of the data catalog to create the catalog object in. Currently, this should be the AWS account ID.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html#cfn-glue-connection-catalogid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `ConnectionInput`: required.
+    /// The connection properties used for this connection.
+    ///
+    /// `ConnectionInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html#cfn-glue-connection-connectioninput)): object [`ConnectionInput`], required.
     #[serde(rename = "ConnectionInput")]
     pub connection_input: ConnectionInput,
-    /// `Tags`: optional.
+    /// The collection of tags. Each tag element is associated with a given resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html#cfn-glue-connection-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -445,34 +493,50 @@ impl ResourceRef<Connection> {
 
 /// The properties of an `AWS::Glue::ConnectionType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html)).
 ///
+/// Registers a custom connection type in Glue based on the configuration provided. This enables customers to configure custom connectors for any data source with REST-based APIs.
+///
 /// [`ConnectionType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionType {
-    /// `ConnectionProperties`: optional, create-only (changing it replaces the resource).
+    /// Configuration that defines the base URL and additional request parameters needed during connection creation.
+    ///
+    /// `ConnectionProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html#cfn-glue-connectiontype-connectionproperties)): object [`ConnectionPropertiesConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ConnectionProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_properties: Option<ConnectionPropertiesConfiguration>,
-    /// `ConnectionType`: required, create-only (changing it replaces the resource).
+    /// The name of the connection type. Must be prefixed with REST-.
+    ///
+    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html#cfn-glue-connectiontype-connectiontype)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "ConnectionType")]
     pub connection_type: Value<String>,
-    /// `ConnectorAuthenticationConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Configuration that defines supported authentication types and required properties.
+    ///
+    /// `ConnectorAuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html#cfn-glue-connectiontype-connectorauthenticationconfiguration)): object [`ConnectorAuthenticationConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ConnectorAuthenticationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_authentication_configuration: Option<ConnectorAuthenticationConfiguration>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description of the connection type.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html#cfn-glue-connectiontype-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IntegrationType`: optional, create-only (changing it replaces the resource).
+    /// The integration type for the connection. Currently only REST is supported.
+    ///
+    /// `IntegrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html#cfn-glue-connectiontype-integrationtype)): [`IntegrationType`], one of `REST`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IntegrationType", skip_serializing_if = "Option::is_none")]
     pub integration_type: Option<Value<IntegrationType>>,
-    /// `RestConfiguration`: required, create-only (changing it replaces the resource).
+    /// Configuration for HTTP request and response handling.
+    ///
+    /// `RestConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html#cfn-glue-connectiontype-restconfiguration)): object [`RestConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "RestConfiguration")]
     pub rest_configuration: RestConfiguration,
-    /// `Tags`: optional.
+    /// Tags to assign to the connection type.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html#cfn-glue-connectiontype-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -575,55 +639,83 @@ impl ResourceRef<ConnectionType> {
 
 /// The properties of an `AWS::Glue::Crawler` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html)).
 ///
+/// Resource Type definition for AWS::Glue::Crawler
+///
 /// [`Crawler::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Crawler {
-    /// `Classifiers`: optional.
+    /// A list of UTF-8 strings that specify the names of custom classifiers that are associated with the crawler.
+    ///
+    /// `Classifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-classifiers)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Classifiers", skip_serializing_if = "Option::is_none")]
     pub classifiers: Option<Value<Vec<Value<String>>>>,
-    /// `Configuration`: optional.
+    /// Crawler configuration information. This versioned JSON string allows users to specify aspects of a crawler's behavior.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-configuration)): string, optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Value<String>>,
-    /// `CrawlerSecurityConfiguration`: optional.
+    /// The name of the SecurityConfiguration structure to be used by this crawler.
+    ///
+    /// `CrawlerSecurityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-crawlersecurityconfiguration)): string, optional. Length: 0 to 128 characters.
     #[serde(
         rename = "CrawlerSecurityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub crawler_security_configuration: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// The name of the database in which the crawler's output is stored.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description of the crawler.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `LakeFormationConfiguration`: optional.
+    /// Specifies AWS Lake Formation configuration settings for the crawler
+    ///
+    /// `LakeFormationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-lakeformationconfiguration)): object [`LakeFormationConfiguration`], optional.
     #[serde(
         rename = "LakeFormationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lake_formation_configuration: Option<LakeFormationConfiguration>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the crawler.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RecrawlPolicy`: optional.
+    /// When crawling an Amazon S3 data source after the first crawl is complete, specifies whether to crawl the entire dataset again or to crawl only folders that were added since the last crawler run. For more information, see Incremental Crawls in AWS Glue in the developer guide.
+    ///
+    /// `RecrawlPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-recrawlpolicy)): object [`RecrawlPolicy`], optional.
     #[serde(rename = "RecrawlPolicy", skip_serializing_if = "Option::is_none")]
     pub recrawl_policy: Option<RecrawlPolicy>,
-    /// `Role`: required.
+    /// The Amazon Resource Name (ARN) of an IAM role that's used to access customer resources, such as Amazon Simple Storage Service (Amazon S3) data.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-role)): string, required.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `Schedule`: optional.
+    /// A scheduling object using a cron statement to schedule an event.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-schedule)): object [`Schedule`], optional.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
-    /// `SchemaChangePolicy`: optional.
+    /// The policy that specifies update and delete behaviors for the crawler. The policy tells the crawler what to do in the event that it detects a change in a table that already exists in the customer's database at the time of the crawl. The SchemaChangePolicy does not affect whether or how new tables and partitions are added. New tables and partitions are always created regardless of the SchemaChangePolicy on a crawler. The SchemaChangePolicy consists of two components, UpdateBehavior and DeleteBehavior.
+    ///
+    /// `SchemaChangePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-schemachangepolicy)): object [`SchemaChangePolicy`], optional.
     #[serde(rename = "SchemaChangePolicy", skip_serializing_if = "Option::is_none")]
     pub schema_change_policy: Option<SchemaChangePolicy>,
-    /// `TablePrefix`: optional.
+    /// The prefix added to the names of tables that are created.
+    ///
+    /// `TablePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-tableprefix)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "TablePrefix", skip_serializing_if = "Option::is_none")]
     pub table_prefix: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `Targets`: required.
+    /// Specifies data stores to crawl.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html#cfn-glue-crawler-targets)): object [`Targets`], required.
     #[serde(rename = "Targets")]
     pub targets: Targets,
 }
@@ -769,19 +861,27 @@ impl Resource for Crawler {
 
 /// The properties of an `AWS::Glue::CustomEntityType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-customentitytype.html)).
 ///
+/// Resource Type definition for AWS::Glue::CustomEntityType
+///
 /// Every property is optional: start from [`CustomEntityType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomEntityType {
-    /// `ContextWords`: optional.
+    /// A list of context words.
+    ///
+    /// `ContextWords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-customentitytype.html#cfn-glue-customentitytype-contextwords)): list of (string), optional. Items: 1 to 20. Each item: Length: 1 to 255 characters.
     #[serde(rename = "ContextWords", skip_serializing_if = "Option::is_none")]
     pub context_words: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the custom entity type.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-customentitytype.html#cfn-glue-customentitytype-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RegexString`: optional.
+    /// A regular expression string that is used for detecting sensitive data in a custom pattern.
+    ///
+    /// `RegexString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-customentitytype.html#cfn-glue-customentitytype-regexstring)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "RegexString", skip_serializing_if = "Option::is_none")]
     pub regex_string: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-customentitytype.html#cfn-glue-customentitytype-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -841,13 +941,19 @@ impl Resource for CustomEntityType {
 
 /// The properties of an `AWS::Glue::DataCatalogEncryptionSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-datacatalogencryptionsettings.html)).
 ///
+/// Resource Type definition for AWS::Glue::DataCatalogEncryptionSettings
+///
 /// Every property is required: [`DataCatalogEncryptionSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataCatalogEncryptionSettings {
-    /// `CatalogId`: required, create-only (changing it replaces the resource).
+    /// The ID of the Data Catalog in which the settings are created.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-datacatalogencryptionsettings.html#cfn-glue-datacatalogencryptionsettings-catalogid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `DataCatalogEncryptionSettings`: required.
+    /// Contains configuration information for maintaining Data Catalog security.
+    ///
+    /// `DataCatalogEncryptionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-datacatalogencryptionsettings.html#cfn-glue-datacatalogencryptionsettings-datacatalogencryptionsettings)): object [`DataCatalogEncryptionSettingsDataCatalogEncryptionSettings`], required.
     #[serde(rename = "DataCatalogEncryptionSettings")]
     pub data_catalog_encryption_settings:
         DataCatalogEncryptionSettingsDataCatalogEncryptionSettings,
@@ -888,25 +994,37 @@ impl Resource for DataCatalogEncryptionSettings {
 
 /// The properties of an `AWS::Glue::DataQualityRuleset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-dataqualityruleset.html)).
 ///
+/// Resource Type definition for AWS::Glue::DataQualityRuleset
+///
 /// [`DataQualityRuleset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataQualityRuleset {
-    /// `ClientToken`: optional.
+    /// A unique token for idempotency.
+    ///
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-dataqualityruleset.html#cfn-glue-dataqualityruleset-clienttoken)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description of the data quality ruleset.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-dataqualityruleset.html#cfn-glue-dataqualityruleset-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A unique name for the data quality ruleset.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-dataqualityruleset.html#cfn-glue-dataqualityruleset-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Ruleset`: optional.
+    /// A Data Quality Definition Language (DQDL) ruleset.
+    ///
+    /// `Ruleset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-dataqualityruleset.html#cfn-glue-dataqualityruleset-ruleset)): string, optional. Length: 1 to 65536 characters.
     #[serde(rename = "Ruleset", skip_serializing_if = "Option::is_none")]
     pub ruleset: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-dataqualityruleset.html#cfn-glue-dataqualityruleset-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `TargetTable`: optional.
+    /// An object representing an AWS Glue table.
+    ///
+    /// `TargetTable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-dataqualityruleset.html#cfn-glue-dataqualityruleset-targettable)): object [`DataQualityTargetTable`], optional.
     #[serde(rename = "TargetTable", skip_serializing_if = "Option::is_none")]
     pub target_table: Option<DataQualityTargetTable>,
 }
@@ -983,16 +1101,24 @@ impl Resource for DataQualityRuleset {
 
 /// The properties of an `AWS::Glue::Database` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html)).
 ///
+/// Resource Type definition for AWS::Glue::Database
+///
 /// [`Database::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Database {
-    /// `CatalogId`: required.
+    /// The AWS account ID for the account in which to create the catalog object.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html#cfn-glue-database-catalogid)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `DatabaseInput`: required.
+    /// The metadata for the database.
+    ///
+    /// `DatabaseInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html#cfn-glue-database-databaseinput)): object [`DatabaseInput`], required.
     #[serde(rename = "DatabaseInput")]
     pub database_input: DatabaseInput,
-    /// `DatabaseName`: optional, create-only (changing it replaces the resource).
+    /// The name of the database. For hive compatibility, this is folded to lowercase when it is store.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html#cfn-glue-database-databasename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
 }
@@ -1039,58 +1165,60 @@ impl Resource for Database {
 
 /// The properties of an `AWS::Glue::DevEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html)).
 ///
+/// Resource Type definition for AWS::Glue::DevEndpoint
+///
 /// [`DevEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DevEndpoint {
-    /// `Arguments`: optional.
+    /// `Arguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-arguments)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Arguments", skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Json>,
-    /// `EndpointName`: optional, create-only (changing it replaces the resource).
+    /// `EndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-endpointname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EndpointName", skip_serializing_if = "Option::is_none")]
     pub endpoint_name: Option<Value<String>>,
-    /// `ExtraJarsS3Path`: optional.
+    /// `ExtraJarsS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-extrajarss3path)): string, optional.
     #[serde(rename = "ExtraJarsS3Path", skip_serializing_if = "Option::is_none")]
     pub extra_jars_s3_path: Option<Value<String>>,
-    /// `ExtraPythonLibsS3Path`: optional.
+    /// `ExtraPythonLibsS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-extrapythonlibss3path)): string, optional.
     #[serde(
         rename = "ExtraPythonLibsS3Path",
         skip_serializing_if = "Option::is_none"
     )]
     pub extra_python_libs_s3_path: Option<Value<String>>,
-    /// `GlueVersion`: optional.
+    /// `GlueVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-glueversion)): string, optional.
     #[serde(rename = "GlueVersion", skip_serializing_if = "Option::is_none")]
     pub glue_version: Option<Value<String>>,
-    /// `NumberOfNodes`: optional.
+    /// `NumberOfNodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-numberofnodes)): integer, optional.
     #[serde(rename = "NumberOfNodes", skip_serializing_if = "Option::is_none")]
     pub number_of_nodes: Option<Value<i64>>,
-    /// `NumberOfWorkers`: optional.
+    /// `NumberOfWorkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-numberofworkers)): integer, optional.
     #[serde(rename = "NumberOfWorkers", skip_serializing_if = "Option::is_none")]
     pub number_of_workers: Option<Value<i64>>,
-    /// `PublicKey`: optional.
+    /// `PublicKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-publickey)): string, optional.
     #[serde(rename = "PublicKey", skip_serializing_if = "Option::is_none")]
     pub public_key: Option<Value<String>>,
-    /// `PublicKeys`: optional.
+    /// `PublicKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-publickeys)): list of (string), optional.
     #[serde(rename = "PublicKeys", skip_serializing_if = "Option::is_none")]
     pub public_keys: Option<Value<Vec<Value<String>>>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SecurityConfiguration`: optional.
+    /// `SecurityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-securityconfiguration)): string, optional.
     #[serde(
         rename = "SecurityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_configuration: Option<Value<String>>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetId`: optional.
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-subnetid)): string, optional.
     #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `WorkerType`: optional.
+    /// `WorkerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-devendpoint.html#cfn-glue-devendpoint-workertype)): string, optional.
     #[serde(rename = "WorkerType", skip_serializing_if = "Option::is_none")]
     pub worker_type: Option<Value<String>>,
 }
@@ -1255,16 +1383,24 @@ impl ResourceRef<DevEndpoint> {
 
 /// The properties of an `AWS::Glue::IdentityCenterConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-identitycenterconfiguration.html)).
 ///
+/// Resource Type definition for AWS::Glue::IdentityCenterConfiguration
+///
 /// [`IdentityCenterConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentityCenterConfiguration {
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The IAM identity center instance arn
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-identitycenterconfiguration.html#cfn-glue-identitycenterconfiguration-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 10 to 1224 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Scopes`: optional.
+    /// The downstream scopes that Glue identity center configuration can access
+    ///
+    /// `Scopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-identitycenterconfiguration.html#cfn-glue-identitycenterconfiguration-scopes)): list of (string), optional. Items: 1 to 50. Each item: Length: 0 to 50 characters.
     #[serde(rename = "Scopes", skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Value<Vec<Value<String>>>>,
-    /// `UserBackgroundSessionsEnabled`: optional.
+    /// Enable or disable user background sessions for Glue Identity Center
+    ///
+    /// `UserBackgroundSessionsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-identitycenterconfiguration.html#cfn-glue-identitycenterconfiguration-userbackgroundsessionsenabled)): boolean, optional.
     #[serde(
         rename = "UserBackgroundSessionsEnabled",
         skip_serializing_if = "Option::is_none"
@@ -1329,37 +1465,53 @@ impl ResourceRef<IdentityCenterConfiguration> {
 
 /// The properties of an `AWS::Glue::Integration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html)).
 ///
+/// Resource Type definition for AWS::Glue::Integration
+///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `AdditionalEncryptionContext`: optional, create-only (changing it replaces the resource).
+    /// An optional set of non-secret key value pairs that contains additional contextual information about the data.
+    ///
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-additionalencryptioncontext)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `DataFilter`: optional.
+    /// `DataFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-datafilter)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "DataFilter", skip_serializing_if = "Option::is_none")]
     pub data_filter: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-description)): string, optional. Pattern: `^[\S\s]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IntegrationConfig`: optional, create-only (changing it replaces the resource).
+    /// The configuration settings for the integration.
+    ///
+    /// `IntegrationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-integrationconfig)): object [`IntegrationConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "IntegrationConfig", skip_serializing_if = "Option::is_none")]
     pub integration_config: Option<IntegrationConfig>,
-    /// `IntegrationName`: required, create-only (changing it replaces the resource).
+    /// The name of the integration.
+    ///
+    /// `IntegrationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-integrationname)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "IntegrationName")]
     pub integration_name: Value<String>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// An KMS key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, the default AWS owned KMS key is used.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `SourceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the database to use as the source for replication
+    ///
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-sourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws:.*:.*:[0-9]+:.*`. Length: 1 to 512 characters.
     #[serde(rename = "SourceArn")]
     pub source_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-tags)): list of (object [`IntegrationTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<IntegrationTag>>>,
-    /// `TargetArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the Glue data warehouse to use as the target for replication
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html#cfn-glue-integration-targetarn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws:.*:.*:[0-9]+:.*`. Length: 1 to 512 characters.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
 }
@@ -1483,22 +1635,32 @@ impl ResourceRef<Integration> {
 
 /// The properties of an `AWS::Glue::IntegrationResourceProperty` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integrationresourceproperty.html)).
 ///
+/// Resource Type definition for AWS::Glue::IntegrationResourceProperty
+///
 /// [`IntegrationResourceProperty::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegrationResourceProperty {
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The connection ARN of the source, or the database ARN of the target.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integrationresourceproperty.html#cfn-glue-integrationresourceproperty-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws:.*:.*:[0-9]+:.*`. Length: 1 to 512 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `SourceProcessingProperties`: optional.
+    /// The resource properties associated with the integration source.
+    ///
+    /// `SourceProcessingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integrationresourceproperty.html#cfn-glue-integrationresourceproperty-sourceprocessingproperties)): object [`SourceProcessingProperties`], optional.
     #[serde(
         rename = "SourceProcessingProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_processing_properties: Option<SourceProcessingProperties>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integrationresourceproperty.html#cfn-glue-integrationresourceproperty-tags)): list of (object [`IntegrationTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<IntegrationTag>>>,
-    /// `TargetProcessingProperties`: optional.
+    /// The resource properties associated with the integration target.
+    ///
+    /// `TargetProcessingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integrationresourceproperty.html#cfn-glue-integrationresourceproperty-targetprocessingproperties)): object [`TargetProcessingProperties`], optional.
     #[serde(
         rename = "TargetProcessingProperties",
         skip_serializing_if = "Option::is_none"
@@ -1573,88 +1735,130 @@ impl ResourceRef<IntegrationResourceProperty> {
 
 /// The properties of an `AWS::Glue::Job` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html)).
 ///
+/// Resource Type definition for AWS::Glue::Job
+///
 /// [`Job::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Job {
-    /// `AllocatedCapacity`: optional.
+    /// The number of capacity units that are allocated to this job.
+    ///
+    /// `AllocatedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-allocatedcapacity)): number, optional.
     #[serde(rename = "AllocatedCapacity", skip_serializing_if = "Option::is_none")]
     pub allocated_capacity: Option<Value<f64>>,
-    /// `Command`: required.
+    /// The code that executes a job.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-command)): object [`JobCommand`], required.
     #[serde(rename = "Command")]
     pub command: JobCommand,
-    /// `Connections`: optional.
+    /// Specifies the connections used by a job
+    ///
+    /// `Connections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-connections)): object [`ConnectionsList`], optional.
     #[serde(rename = "Connections", skip_serializing_if = "Option::is_none")]
     pub connections: Option<ConnectionsList>,
-    /// `DefaultArguments`: optional.
+    /// `DefaultArguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-defaultarguments)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "DefaultArguments", skip_serializing_if = "Option::is_none")]
     pub default_arguments: Option<Json>,
-    /// `Description`: optional.
+    /// A description of the job.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionClass`: optional.
+    /// Indicates whether the job is run with a standard or flexible execution class.
+    ///
+    /// `ExecutionClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-executionclass)): [`ExecutionClass`], one of `FLEX`, `STANDARD`, optional.
     #[serde(rename = "ExecutionClass", skip_serializing_if = "Option::is_none")]
     pub execution_class: Option<Value<ExecutionClass>>,
-    /// `ExecutionProperty`: optional.
+    /// The maximum number of concurrent runs that are allowed for this job.
+    ///
+    /// `ExecutionProperty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-executionproperty)): object [`ExecutionProperty`], optional.
     #[serde(rename = "ExecutionProperty", skip_serializing_if = "Option::is_none")]
     pub execution_property: Option<ExecutionProperty>,
-    /// `GlueVersion`: optional.
+    /// Glue version determines the versions of Apache Spark and Python that AWS Glue supports.
+    ///
+    /// `GlueVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-glueversion)): string, optional. Pattern: `^(\w+\.)+\w+$`. Length: 1 to 255 characters.
     #[serde(rename = "GlueVersion", skip_serializing_if = "Option::is_none")]
     pub glue_version: Option<Value<String>>,
-    /// `JobMode`: optional.
+    /// Property description not available.
+    ///
+    /// `JobMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-jobmode)): [`JobMode`], one of `NOTEBOOK`, `SCRIPT`, `VISUAL`, optional.
     #[serde(rename = "JobMode", skip_serializing_if = "Option::is_none")]
     pub job_mode: Option<Value<JobMode>>,
-    /// `JobRunQueuingEnabled`: optional.
+    /// Property description not available.
+    ///
+    /// `JobRunQueuingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-jobrunqueuingenabled)): boolean, optional.
     #[serde(
         rename = "JobRunQueuingEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_run_queuing_enabled: Option<Value<bool>>,
-    /// `LogUri`: optional.
+    /// This field is reserved for future use.
+    ///
+    /// `LogUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-loguri)): string, optional.
     #[serde(rename = "LogUri", skip_serializing_if = "Option::is_none")]
     pub log_uri: Option<Value<String>>,
-    /// `MaintenanceWindow`: optional.
+    /// Property description not available.
+    ///
+    /// `MaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-maintenancewindow)): string, optional. Pattern: `^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):([01]?[0-9]|2[0-3])$`.
     #[serde(rename = "MaintenanceWindow", skip_serializing_if = "Option::is_none")]
     pub maintenance_window: Option<Value<String>>,
-    /// `MaxCapacity`: optional.
+    /// The number of AWS Glue data processing units (DPUs) that can be allocated when this job runs.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-maxcapacity)): number, optional.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<f64>>,
-    /// `MaxRetries`: optional.
+    /// The maximum number of times to retry this job after a JobRun fails
+    ///
+    /// `MaxRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-maxretries)): number, optional.
     #[serde(rename = "MaxRetries", skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<Value<f64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name you assign to the job definition
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NonOverridableArguments`: optional.
+    /// `NonOverridableArguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-nonoverridablearguments)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "NonOverridableArguments",
         skip_serializing_if = "Option::is_none"
     )]
     pub non_overridable_arguments: Option<Json>,
-    /// `NotificationProperty`: optional.
+    /// Specifies configuration properties of a notification.
+    ///
+    /// `NotificationProperty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-notificationproperty)): object [`NotificationProperty`], optional.
     #[serde(
         rename = "NotificationProperty",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_property: Option<NotificationProperty>,
-    /// `NumberOfWorkers`: optional.
+    /// The number of workers of a defined workerType that are allocated when a job runs.
+    ///
+    /// `NumberOfWorkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-numberofworkers)): integer, optional. Range: at least 0.
     #[serde(rename = "NumberOfWorkers", skip_serializing_if = "Option::is_none")]
     pub number_of_workers: Option<Value<i64>>,
-    /// `Role`: required.
+    /// The name or Amazon Resource Name (ARN) of the IAM role associated with this job.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-role)): string, required.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `SecurityConfiguration`: optional.
+    /// The name of the SecurityConfiguration structure to be used with this job.
+    ///
+    /// `SecurityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-securityconfiguration)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "SecurityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_configuration: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `Timeout`: optional.
+    /// The maximum time that a job run can consume resources before it is terminated and enters TIMEOUT status.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-timeout)): integer, optional. Range: at least 1.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
-    /// `WorkerType`: optional.
+    /// TThe type of predefined worker that is allocated when a job runs.
+    ///
+    /// `WorkerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html#cfn-glue-job-workertype)): [`JobWorkerType`], one of `Standard`, `G.1X`, `G.2X`, `G.025X`, `G.4X`, `G.8X`, `Z.2X`, `G.12X`, `G.16X`, `R.1X`, `R.2X`, `R.4X`, `R.8X`, optional.
     #[serde(rename = "WorkerType", skip_serializing_if = "Option::is_none")]
     pub worker_type: Option<Value<JobWorkerType>>,
 }
@@ -1878,49 +2082,75 @@ impl Resource for Job {
 
 /// The properties of an `AWS::Glue::MLTransform` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html)).
 ///
+/// Resource Type definition for AWS::Glue::MLTransform
+///
 /// [`MlTransform::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MlTransform {
-    /// `Description`: optional.
+    /// A user-defined, long-form description text for the machine learning transform.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GlueVersion`: optional.
+    /// The version of AWS Glue this machine learning transform is compatible with.
+    ///
+    /// `GlueVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-glueversion)): string, optional. Pattern: `^(\w+\.)+\w+$`. Length: 1 to 255 characters.
     #[serde(rename = "GlueVersion", skip_serializing_if = "Option::is_none")]
     pub glue_version: Option<Value<String>>,
-    /// `InputRecordTables`: required, create-only (changing it replaces the resource).
+    /// A list of AWS Glue table definitions used by the transform.
+    ///
+    /// `InputRecordTables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-inputrecordtables)): object [`InputRecordTables`], required, create-only (changing it replaces the resource). Items: 0 to 10.
     #[serde(rename = "InputRecordTables")]
     pub input_record_tables: InputRecordTables,
-    /// `MaxCapacity`: optional.
+    /// The number of AWS Glue DPUs allocated to task runs for this transform.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-maxcapacity)): number, optional. Range: 1 to 100.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<f64>>,
-    /// `MaxRetries`: optional.
+    /// The maximum number of times to retry after an MLTaskRun fails.
+    ///
+    /// `MaxRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-maxretries)): integer, optional.
     #[serde(rename = "MaxRetries", skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<Value<i64>>,
-    /// `Name`: optional.
+    /// A user-defined name for the machine learning transform.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NumberOfWorkers`: optional.
+    /// The number of workers of a defined workerType that are allocated when a task runs.
+    ///
+    /// `NumberOfWorkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-numberofworkers)): integer, optional.
     #[serde(rename = "NumberOfWorkers", skip_serializing_if = "Option::is_none")]
     pub number_of_workers: Option<Value<i64>>,
-    /// `Role`: required.
+    /// The name or ARN of the IAM role with the required permissions.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-role)): string, required.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `Timeout`: optional.
+    /// The timeout in minutes of the machine learning transform.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-timeout)): integer, optional. Range: at least 1.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
-    /// `TransformEncryption`: optional, create-only (changing it replaces the resource).
+    /// The encryption-at-rest settings of the transform.
+    ///
+    /// `TransformEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-transformencryption)): object [`TransformEncryption`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TransformEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub transform_encryption: Option<TransformEncryption>,
-    /// `TransformParameters`: required.
+    /// The algorithm-specific parameters that are associated with the machine learning transform.
+    ///
+    /// `TransformParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-transformparameters)): object [`TransformParameters`], required.
     #[serde(rename = "TransformParameters")]
     pub transform_parameters: TransformParameters,
-    /// `WorkerType`: optional.
+    /// The type of predefined worker that is allocated when a task runs.
+    ///
+    /// `WorkerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html#cfn-glue-mltransform-workertype)): [`MlTransformWorkerType`], one of `G.025X`, `G.1X`, `G.2X`, `G.4X`, `G.8X`, `Standard`, `Z.2X`, optional.
     #[serde(rename = "WorkerType", skip_serializing_if = "Option::is_none")]
     pub worker_type: Option<Value<MlTransformWorkerType>>,
 }
@@ -2063,19 +2293,29 @@ impl ResourceRef<MlTransform> {
 
 /// The properties of an `AWS::Glue::Partition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html)).
 ///
+/// Resource Type definition for AWS::Glue::Partition
+///
 /// Every property is required: [`Partition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Partition {
-    /// `CatalogId`: required, create-only (changing it replaces the resource).
+    /// The name of the catalog database in which to create the partition.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html#cfn-glue-partition-catalogid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `DatabaseName`: required, create-only (changing it replaces the resource).
+    /// The AWS account ID of the catalog in which the partion is to be created.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html#cfn-glue-partition-databasename)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `PartitionInput`: required.
+    /// The structure used to create and update a partition.
+    ///
+    /// `PartitionInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html#cfn-glue-partition-partitioninput)): object [`PartitionInput`], required.
     #[serde(rename = "PartitionInput")]
     pub partition_input: PartitionInput,
-    /// `TableName`: required, create-only (changing it replaces the resource).
+    /// The name of the metadata table in which the partition is to be created.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html#cfn-glue-partition-tablename)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -2133,16 +2373,24 @@ impl ResourceRef<Partition> {
 
 /// The properties of an `AWS::Glue::Registry` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-registry.html)).
 ///
+/// This resource creates a Registry for authoring schemas as part of Glue Schema Registry.
+///
 /// [`Registry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Registry {
-    /// `Description`: optional.
+    /// A description of the registry. If description is not provided, there will not be any default value for this.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-registry.html#cfn-glue-registry-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the registry to be created of max length of 255, and may only contain letters, numbers, hyphen, underscore, dollar sign, or hash mark. No whitespace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-registry.html#cfn-glue-registry-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// List of tags to tag the Registry
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-registry.html#cfn-glue-registry-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2199,31 +2447,49 @@ impl ResourceRef<Registry> {
 
 /// The properties of an `AWS::Glue::Schema` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html)).
 ///
+/// This resource represents a schema of Glue Schema Registry.
+///
 /// [`Schema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schema {
-    /// `CheckpointVersion`: optional.
+    /// Specify checkpoint version for update. This is only required to update the Compatibility.
+    ///
+    /// `CheckpointVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html#cfn-glue-schema-checkpointversion)): object [`SchemaSchemaVersion`], optional.
     #[serde(rename = "CheckpointVersion", skip_serializing_if = "Option::is_none")]
     pub checkpoint_version: Option<SchemaSchemaVersion>,
-    /// `Compatibility`: required.
+    /// Compatibility setting for the schema.
+    ///
+    /// `Compatibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html#cfn-glue-schema-compatibility)): [`Compatibility`], one of `NONE`, `DISABLED`, `BACKWARD`, `BACKWARD_ALL`, `FORWARD`, `FORWARD_ALL`, `FULL`, `FULL_ALL`, required.
     #[serde(rename = "Compatibility")]
     pub compatibility: Value<Compatibility>,
-    /// `DataFormat`: required, create-only (changing it replaces the resource).
+    /// Data format name to use for the schema. Accepted values: 'AVRO', 'JSON', 'PROTOBUF'
+    ///
+    /// `DataFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html#cfn-glue-schema-dataformat)): [`DataFormat`], one of `AVRO`, `JSON`, `PROTOBUF`, required, create-only (changing it replaces the resource).
     #[serde(rename = "DataFormat")]
     pub data_format: Value<DataFormat>,
-    /// `Description`: optional.
+    /// A description of the schema. If description is not provided, there will not be any default value for this.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html#cfn-glue-schema-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the schema.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html#cfn-glue-schema-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Registry`: optional, create-only (changing it replaces the resource).
+    /// Identifier for the registry which the schema is part of.
+    ///
+    /// `Registry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html#cfn-glue-schema-registry)): object [`SchemaRegistry`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Registry", skip_serializing_if = "Option::is_none")]
     pub registry: Option<SchemaRegistry>,
-    /// `SchemaDefinition`: optional, create-only (changing it replaces the resource).
+    /// Definition for the initial schema version in plain-text.
+    ///
+    /// `SchemaDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html#cfn-glue-schema-schemadefinition)): string, optional, create-only (changing it replaces the resource). Pattern: `\S`. Length: 1 to 170000 characters.
     #[serde(rename = "SchemaDefinition", skip_serializing_if = "Option::is_none")]
     pub schema_definition: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// List of tags to tag the schema
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html#cfn-glue-schema-tags)): list of (object [`Tag`]), optional. Items: 0 to 10.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2323,13 +2589,19 @@ impl ResourceRef<Schema> {
 
 /// The properties of an `AWS::Glue::SchemaVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schemaversion.html)).
 ///
+/// This resource represents an individual schema version of a schema defined in Glue Schema Registry.
+///
 /// Every property is required: [`SchemaVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SchemaVersion {
-    /// `Schema`: required, create-only (changing it replaces the resource).
+    /// Identifier for the schema where the schema version will be created.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schemaversion.html#cfn-glue-schemaversion-schema)): object [`SchemaVersionSchema`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Schema")]
     pub schema: SchemaVersionSchema,
-    /// `SchemaDefinition`: required, create-only (changing it replaces the resource).
+    /// Complete definition of the schema in plain-text.
+    ///
+    /// `SchemaDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schemaversion.html#cfn-glue-schemaversion-schemadefinition)): string, required, create-only (changing it replaces the resource). Pattern: `\S`. Length: 1 to 170000 characters.
     #[serde(rename = "SchemaDefinition")]
     pub schema_definition: Value<String>,
 }
@@ -2374,16 +2646,24 @@ impl ResourceRef<SchemaVersion> {
 
 /// The properties of an `AWS::Glue::SchemaVersionMetadata` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schemaversionmetadata.html)).
 ///
+/// This resource adds Key-Value metadata to a Schema version of Glue Schema Registry.
+///
 /// Every property is required: [`SchemaVersionMetadata::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SchemaVersionMetadata {
-    /// `Key`: required, create-only (changing it replaces the resource).
+    /// Metadata key
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schemaversionmetadata.html#cfn-glue-schemaversionmetadata-key)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `SchemaVersionId`: required, create-only (changing it replaces the resource).
+    /// Represents the version ID associated with the schema version.
+    ///
+    /// `SchemaVersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schemaversionmetadata.html#cfn-glue-schemaversionmetadata-schemaversionid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}`.
     #[serde(rename = "SchemaVersionId")]
     pub schema_version_id: Value<String>,
-    /// `Value`: required, create-only (changing it replaces the resource).
+    /// Metadata value
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schemaversionmetadata.html#cfn-glue-schemaversionmetadata-value)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2425,13 +2705,19 @@ impl Resource for SchemaVersionMetadata {
 
 /// The properties of an `AWS::Glue::SecurityConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-securityconfiguration.html)).
 ///
+/// Resource Type definition for AWS::Glue::SecurityConfiguration
+///
 /// Every property is required: [`SecurityConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityConfiguration {
-    /// `EncryptionConfiguration`: required.
+    /// The encryption configuration for the security configuration.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-securityconfiguration.html#cfn-glue-securityconfiguration-encryptionconfiguration)): object [`EncryptionConfiguration`], required.
     #[serde(rename = "EncryptionConfiguration")]
     pub encryption_configuration: EncryptionConfiguration,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name for the security configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-securityconfiguration.html#cfn-glue-securityconfiguration-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2469,55 +2755,87 @@ impl Resource for SecurityConfiguration {
 
 /// The properties of an `AWS::Glue::Session` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html)).
 ///
+/// Resource Type definition for AWS::Glue::Session. Sessions provide an on-demand, serverless Apache Spark runtime environment for building, testing, and running data preparation and analytics applications.
+///
 /// [`Session::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Session {
-    /// `Command`: required, create-only (changing it replaces the resource).
+    /// The SessionCommand that runs the job.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-command)): object [`SessionCommand`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Command")]
     pub command: SessionCommand,
-    /// `Connections`: optional, create-only (changing it replaces the resource).
+    /// Specifies the connections used by the session.
+    ///
+    /// `Connections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-connections)): object [`ConnectionsList`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Connections", skip_serializing_if = "Option::is_none")]
     pub connections: Option<ConnectionsList>,
-    /// `DefaultArguments`: optional, create-only (changing it replaces the resource).
+    /// A map array of key-value pairs. Max is 75 pairs.
+    ///
+    /// `DefaultArguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-defaultarguments)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "DefaultArguments", skip_serializing_if = "Option::is_none")]
     pub default_arguments: Option<BTreeMap<String, Value<String>>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the session.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]*$`. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GlueVersion`: optional, create-only (changing it replaces the resource).
+    /// The Glue version determines the versions of Apache Spark and Python that Glue supports. The GlueVersion must be greater than 2.0.
+    ///
+    /// `GlueVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-glueversion)): string, optional, create-only (changing it replaces the resource). Pattern: `^(\w+\.)+\w+$`. Length: 1 to 255 characters.
     #[serde(rename = "GlueVersion", skip_serializing_if = "Option::is_none")]
     pub glue_version: Option<Value<String>>,
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// The ID of the session.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-id)): string, required, create-only (changing it replaces the resource). Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `IdleTimeout`: optional, create-only (changing it replaces the resource).
+    /// The number of minutes when idle before session times out. Default is the value of Timeout.
+    ///
+    /// `IdleTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-idletimeout)): integer, optional, create-only (changing it replaces the resource). Range: at least 1.
     #[serde(rename = "IdleTimeout", skip_serializing_if = "Option::is_none")]
     pub idle_timeout: Option<Value<i64>>,
-    /// `MaxCapacity`: optional, create-only (changing it replaces the resource).
+    /// The number of Glue data processing units (DPUs) that can be allocated when the job runs.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-maxcapacity)): number, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<f64>>,
-    /// `NumberOfWorkers`: optional, create-only (changing it replaces the resource).
+    /// The number of workers of a defined WorkerType to use for the session.
+    ///
+    /// `NumberOfWorkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-numberofworkers)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NumberOfWorkers", skip_serializing_if = "Option::is_none")]
     pub number_of_workers: Option<Value<i64>>,
-    /// `RequestOrigin`: optional, create-only (changing it replaces the resource).
+    /// The origin of the request.
+    ///
+    /// `RequestOrigin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-requestorigin)): string, optional, create-only (changing it replaces the resource). Pattern: `^[.\-_A-Za-z0-9]+$`. Length: 1 to 128 characters.
     #[serde(rename = "RequestOrigin", skip_serializing_if = "Option::is_none")]
     pub request_origin: Option<Value<String>>,
-    /// `Role`: required, create-only (changing it replaces the resource).
+    /// The IAM Role ARN.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-role)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[^:]*:iam::[0-9]*:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `SecurityConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The name of the SecurityConfiguration structure to be used with the session.
+    ///
+    /// `SecurityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-securityconfiguration)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*$`. Length: 1 to 255 characters.
     #[serde(
         rename = "SecurityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_configuration: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags belonging to the session.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Timeout`: optional, create-only (changing it replaces the resource).
+    /// The number of minutes before session times out.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-timeout)): integer, optional, create-only (changing it replaces the resource). Range: at least 1.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
-    /// `WorkerType`: optional, create-only (changing it replaces the resource).
+    /// The type of predefined worker that is allocated when a session runs.
+    ///
+    /// `WorkerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html#cfn-glue-session-workertype)): [`SessionWorkerType`], one of `Standard`, `G.1X`, `G.2X`, `G.025X`, `G.4X`, `G.8X`, `Z.2X`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "WorkerType", skip_serializing_if = "Option::is_none")]
     pub worker_type: Option<Value<SessionWorkerType>>,
 }
@@ -2704,25 +3022,37 @@ impl ResourceRef<Session> {
 
 /// The properties of an `AWS::Glue::Table` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html)).
 ///
+/// Resource Type definition for AWS::Glue::Table
+///
 /// [`Table::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Table {
-    /// `CatalogId`: required, create-only (changing it replaces the resource).
+    /// The ID of the Data Catalog in which to create the Table.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html#cfn-glue-table-catalogid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `DatabaseName`: required, create-only (changing it replaces the resource).
+    /// The name of the database where the table metadata resides. For Hive compatibility, this must be all lowercase.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html#cfn-glue-table-databasename)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The table name. For Hive compatibility, this is folded to lowercase when it is stored.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html#cfn-glue-table-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OpenTableFormatInput`: optional.
+    /// Specifies an OpenTableFormatInput structure when creating an open format table.
+    ///
+    /// `OpenTableFormatInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html#cfn-glue-table-opentableformatinput)): object [`OpenTableFormatInput`], optional.
     #[serde(
         rename = "OpenTableFormatInput",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_table_format_input: Option<OpenTableFormatInput>,
-    /// `TableInput`: optional.
+    /// A structure used to define a table.
+    ///
+    /// `TableInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html#cfn-glue-table-tableinput)): object [`TableInput`], optional.
     #[serde(rename = "TableInput", skip_serializing_if = "Option::is_none")]
     pub table_input: Option<TableInput>,
 }
@@ -2788,22 +3118,34 @@ impl Resource for Table {
 
 /// The properties of an `AWS::Glue::TableOptimizer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html)).
 ///
+/// Resource Type definition for AWS::Glue::TableOptimizer
+///
 /// Every property is required: [`TableOptimizer::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableOptimizer {
-    /// `CatalogId`: required, create-only (changing it replaces the resource).
+    /// The catalog ID of the table
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html#cfn-glue-tableoptimizer-catalogid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `DatabaseName`: required, create-only (changing it replaces the resource).
+    /// The name of the database. For Hive compatibility, this is folded to lowercase when it is stored.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html#cfn-glue-tableoptimizer-databasename)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `TableName`: required, create-only (changing it replaces the resource).
+    /// The table name. For Hive compatibility, this must be entirely lowercase.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html#cfn-glue-tableoptimizer-tablename)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
-    /// `TableOptimizerConfiguration`: required.
+    /// Specifies configuration details of a table optimizer.
+    ///
+    /// `TableOptimizerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html#cfn-glue-tableoptimizer-tableoptimizerconfiguration)): object [`TableOptimizerConfiguration`], required.
     #[serde(rename = "TableOptimizerConfiguration")]
     pub table_optimizer_configuration: TableOptimizerConfiguration,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of table optimizer.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html#cfn-glue-tableoptimizer-type)): [`TableOptimizerType`], one of `compaction`, `orphan_file_deletion`, `retention`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<TableOptimizerType>,
 }
@@ -2854,40 +3196,60 @@ impl Resource for TableOptimizer {
 
 /// The properties of an `AWS::Glue::Trigger` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html)).
 ///
+/// Resource Type definition for AWS::Glue::Trigger
+///
 /// [`Trigger::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Trigger {
-    /// `Actions`: required.
+    /// The actions initiated by this trigger.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-actions)): list of (object [`Action`]), required.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Action>>,
-    /// `Description`: optional.
+    /// A description of this trigger.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventBatchingCondition`: optional.
+    /// Batch condition that must be met (specified number of events received or batch time window expired) before EventBridge event trigger fires.
+    ///
+    /// `EventBatchingCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-eventbatchingcondition)): object [`EventBatchingCondition`], optional.
     #[serde(
         rename = "EventBatchingCondition",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_batching_condition: Option<EventBatchingCondition>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the trigger.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Predicate`: optional.
+    /// The predicate of this trigger, which defines when it will fire.
+    ///
+    /// `Predicate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-predicate)): object [`Predicate`], optional.
     #[serde(rename = "Predicate", skip_serializing_if = "Option::is_none")]
     pub predicate: Option<Predicate>,
-    /// `Schedule`: optional.
+    /// A cron expression used to specify the schedule.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-schedule)): string, optional.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Value<String>>,
-    /// `StartOnCreation`: optional.
+    /// Set to true to start SCHEDULED and CONDITIONAL triggers when created. True is not supported for ON\_DEMAND triggers.
+    ///
+    /// `StartOnCreation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-startoncreation)): boolean, optional.
     #[serde(rename = "StartOnCreation", skip_serializing_if = "Option::is_none")]
     pub start_on_creation: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of trigger that this is.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-type)): [`TriggerType`], one of `CONDITIONAL`, `EVENT`, `ON_DEMAND`, `SCHEDULED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<TriggerType>,
-    /// `WorkflowName`: optional, create-only (changing it replaces the resource).
+    /// The name of the workflow associated with the trigger.
+    ///
+    /// `WorkflowName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html#cfn-glue-trigger-workflowname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "WorkflowName", skip_serializing_if = "Option::is_none")]
     pub workflow_name: Option<Value<String>>,
 }
@@ -2997,19 +3359,29 @@ impl Resource for Trigger {
 
 /// The properties of an `AWS::Glue::UsageProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-usageprofile.html)).
 ///
+/// This creates a Resource of UsageProfile type.
+///
 /// [`UsageProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UsageProfile {
-    /// `Configuration`: optional.
+    /// UsageProfile configuration for supported service ex: (Jobs, Sessions).
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-usageprofile.html#cfn-glue-usageprofile-configuration)): object [`ProfileConfiguration`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ProfileConfiguration>,
-    /// `Description`: optional.
+    /// The description of the UsageProfile.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-usageprofile.html#cfn-glue-usageprofile-description)): string, optional. Pattern: `[a-zA-Z0-9\-\:\_]{1,64}`. Length: 1 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the UsageProfile.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-usageprofile.html#cfn-glue-usageprofile-name)): string, required, create-only (changing it replaces the resource). Length: 5 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to be applied to this UsageProfiles.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-usageprofile.html#cfn-glue-usageprofile-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3075,28 +3447,44 @@ impl ResourceRef<UsageProfile> {
 
 /// The properties of an `AWS::Glue::UserDefinedFunction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html)).
 ///
+/// Represents a user-defined function (UDF) definition in the AWS Glue Data Catalog.
+///
 /// [`UserDefinedFunction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserDefinedFunction {
-    /// `ClassName`: optional.
+    /// The Java class that contains the function code.
+    ///
+    /// `ClassName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html#cfn-glue-userdefinedfunction-classname)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*$`. Length: 1 to 255 characters.
     #[serde(rename = "ClassName", skip_serializing_if = "Option::is_none")]
     pub class_name: Option<Value<String>>,
-    /// `DatabaseName`: required, create-only (changing it replaces the resource).
+    /// The name of the catalog database in which the function is located.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html#cfn-glue-userdefinedfunction-databasename)): string, required, create-only (changing it replaces the resource). Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*$`. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `FunctionName`: required, create-only (changing it replaces the resource).
+    /// The name of the function.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html#cfn-glue-userdefinedfunction-functionname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*$`. Length: 1 to 255 characters.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `FunctionType`: optional, create-only (changing it replaces the resource).
+    /// The type of the function.
+    ///
+    /// `FunctionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html#cfn-glue-userdefinedfunction-functiontype)): [`FunctionType`], one of `REGULAR_FUNCTION`, `AGGREGATE_FUNCTION`, `STORED_PROCEDURE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "FunctionType", skip_serializing_if = "Option::is_none")]
     pub function_type: Option<Value<FunctionType>>,
-    /// `OwnerName`: optional.
+    /// The owner of the function.
+    ///
+    /// `OwnerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html#cfn-glue-userdefinedfunction-ownername)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*$`. Length: 1 to 255 characters.
     #[serde(rename = "OwnerName", skip_serializing_if = "Option::is_none")]
     pub owner_name: Option<Value<String>>,
-    /// `OwnerType`: optional.
+    /// The owner type.
+    ///
+    /// `OwnerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html#cfn-glue-userdefinedfunction-ownertype)): [`OwnerType`], one of `USER`, `ROLE`, `GROUP`, optional.
     #[serde(rename = "OwnerType", skip_serializing_if = "Option::is_none")]
     pub owner_type: Option<Value<OwnerType>>,
-    /// `ResourceUris`: optional.
+    /// The resource URIs for the function.
+    ///
+    /// `ResourceUris` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html#cfn-glue-userdefinedfunction-resourceuris)): list of (object [`ResourceUri`]), optional. Items: at most 1000.
     #[serde(rename = "ResourceUris", skip_serializing_if = "Option::is_none")]
     pub resource_uris: Option<Value<Vec<ResourceUri>>>,
 }
@@ -3187,25 +3575,33 @@ impl ResourceRef<UserDefinedFunction> {
 
 /// The properties of an `AWS::Glue::Workflow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-workflow.html)).
 ///
+/// Resource Type definition for AWS::Glue::Workflow
+///
 /// Every property is optional: start from [`Workflow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Workflow {
-    /// `DefaultRunProperties`: optional.
+    /// `DefaultRunProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-workflow.html#cfn-glue-workflow-defaultrunproperties)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "DefaultRunProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_run_properties: Option<Json>,
-    /// `Description`: optional.
+    /// A description of the workflow
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-workflow.html#cfn-glue-workflow-description)): string, optional. Length: 0 to 120000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MaxConcurrentRuns`: optional.
+    /// You can use this parameter to prevent unwanted multiple updates to data, to control costs, or in some cases, to prevent exceeding the maximum number of concurrent runs of any of the component jobs. If you leave this parameter blank, there is no limit to the number of concurrent workflow runs.
+    ///
+    /// `MaxConcurrentRuns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-workflow.html#cfn-glue-workflow-maxconcurrentruns)): integer, optional.
     #[serde(rename = "MaxConcurrentRuns", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_runs: Option<Value<i64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the workflow representing the flow
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-workflow.html#cfn-glue-workflow-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-workflow.html#cfn-glue-workflow-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -3273,33 +3669,43 @@ impl Resource for Workflow {
 
 /// The `Action` property type of [`Trigger`].
 ///
-/// AWS reference: [`AWS::Glue::Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html).
+/// AWS reference: [`AWS::Glue::Trigger` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-action.html).
 ///
 /// Every property is optional: start from [`Action::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Action {
-    /// `Arguments`: optional.
+    /// `Arguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-action.html#cfn-glue-trigger-action-arguments)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Arguments", skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Json>,
-    /// `CrawlerName`: optional.
+    /// The name of the crawler to be used with this action.
+    ///
+    /// `CrawlerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-action.html#cfn-glue-trigger-action-crawlername)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "CrawlerName", skip_serializing_if = "Option::is_none")]
     pub crawler_name: Option<Value<String>>,
-    /// `JobName`: optional.
+    /// The name of a job to be executed.
+    ///
+    /// `JobName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-action.html#cfn-glue-trigger-action-jobname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "JobName", skip_serializing_if = "Option::is_none")]
     pub job_name: Option<Value<String>>,
-    /// `NotificationProperty`: optional.
+    /// Specifies configuration properties of a job run notification.
+    ///
+    /// `NotificationProperty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-action.html#cfn-glue-trigger-action-notificationproperty)): object [`NotificationProperty`], optional.
     #[serde(
         rename = "NotificationProperty",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_property: Option<NotificationProperty>,
-    /// `SecurityConfiguration`: optional.
+    /// The name of the SecurityConfiguration structure to be used with this action.
+    ///
+    /// `SecurityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-action.html#cfn-glue-trigger-action-securityconfiguration)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "SecurityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_configuration: Option<Value<String>>,
-    /// `Timeout`: optional.
+    /// The JobRun timeout in minutes. This is the maximum time that a job run can consume resources before it is terminated and enters TIMEOUT status. The default is 2,880 minutes (48 hours). This overrides the timeout value set in the parent job.
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-action.html#cfn-glue-trigger-action-timeout)): integer, optional. Range: at least 1.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
 }
@@ -3389,33 +3795,45 @@ impl Walk for AllowFullTableExternalDataAccess {
 
 /// The `AuthenticationConfiguration` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Glue::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html).
+/// AWS reference: [`AWS::Glue::Connection` `AuthenticationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authenticationconfiguration.html).
 ///
 /// [`AuthenticationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthenticationConfiguration {
-    /// `AuthenticationType`: required.
+    /// A structure containing the authentication configuration in the CreateConnection request.
+    ///
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authenticationconfiguration.html#cfn-glue-connection-authenticationconfiguration-authenticationtype)): [`AuthenticationType`], one of `BASIC`, `CUSTOM`, `IAM`, `OAUTH2`, required.
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<AuthenticationType>,
-    /// `BasicAuthenticationCredentials`: optional.
+    /// For supplying basic auth credentials when not providing a SecretArn value
+    ///
+    /// `BasicAuthenticationCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authenticationconfiguration.html#cfn-glue-connection-authenticationconfiguration-basicauthenticationcredentials)): object [`BasicAuthenticationCredentials`], optional.
     #[serde(
         rename = "BasicAuthenticationCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub basic_authentication_credentials: Option<BasicAuthenticationCredentials>,
-    /// `CustomAuthenticationCredentials`: optional.
+    /// A structure containing the authentication credentials in the CreateConnection request.
+    ///
+    /// `CustomAuthenticationCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authenticationconfiguration.html#cfn-glue-connection-authenticationconfiguration-customauthenticationcredentials)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "CustomAuthenticationCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_authentication_credentials: Option<Json>,
-    /// `KmsKeyArn`: optional.
+    /// The Amazon Resource Name (ARN) of the KMS key used in the authentication configuration.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authenticationconfiguration.html#cfn-glue-connection-authenticationconfiguration-kmskeyarn)): string, optional. Pattern: `^$|arn:aws[a-z0-9-]*:kms:`.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `OAuth2Properties`: optional.
+    /// A structure containing properties for OAuth2 in the CreateConnection request.
+    ///
+    /// `OAuth2Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authenticationconfiguration.html#cfn-glue-connection-authenticationconfiguration-oauth2properties)): object [`OAuth2Properties`], optional.
     #[serde(rename = "OAuth2Properties", skip_serializing_if = "Option::is_none")]
     pub o_auth2_properties: Option<OAuth2Properties>,
-    /// `SecretArn`: optional.
+    /// The secret manager ARN to store credentials in the CreateConnection request.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authenticationconfiguration.html#cfn-glue-connection-authenticationconfiguration-secretarn)): string, optional. Pattern: `^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$`.
     #[serde(rename = "SecretArn", skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<Value<String>>,
 }
@@ -3541,15 +3959,19 @@ impl Walk for AuthenticationTypes {
 
 /// The `AuthorizationCodeProperties` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Glue::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html).
+/// AWS reference: [`AWS::Glue::Connection` `AuthorizationCodeProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authorizationcodeproperties.html).
 ///
 /// Every property is optional: start from [`AuthorizationCodeProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthorizationCodeProperties {
-    /// `AuthorizationCode`: optional.
+    /// The authorization code used in the authentication configuration.
+    ///
+    /// `AuthorizationCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authorizationcodeproperties.html#cfn-glue-connection-authorizationcodeproperties-authorizationcode)): string, optional. Pattern: `^\S+$`. Length: 1 to 4096 characters.
     #[serde(rename = "AuthorizationCode", skip_serializing_if = "Option::is_none")]
     pub authorization_code: Option<Value<String>>,
-    /// `RedirectUri`: optional.
+    /// The redirect URI where the user gets redirected to by authorization server when issuing an authorization code.
+    ///
+    /// `RedirectUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-authorizationcodeproperties.html#cfn-glue-connection-authorizationcodeproperties-redirecturi)): string, optional. Pattern: `^(https?):\/\/[^\s/$.?#].[^\s]*$`. Length: 0 to 512 characters.
     #[serde(rename = "RedirectUri", skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<Value<String>>,
 }
@@ -3587,15 +4009,19 @@ impl Walk for AuthorizationCodeProperties {
 
 /// The `BasicAuthenticationCredentials` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Glue::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html).
+/// AWS reference: [`AWS::Glue::Connection` `BasicAuthenticationCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-basicauthenticationcredentials.html).
 ///
 /// Every property is optional: start from [`BasicAuthenticationCredentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BasicAuthenticationCredentials {
-    /// `Password`: optional.
+    /// The password used in the authentication configuration.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-basicauthenticationcredentials.html#cfn-glue-connection-basicauthenticationcredentials-password)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Username`: optional.
+    /// The username used in the authentication configuration.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-basicauthenticationcredentials.html#cfn-glue-connection-basicauthenticationcredentials-username)): string, optional. Pattern: `^\S+$`. Length: 0 to 512 characters.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -3633,15 +4059,19 @@ impl Walk for BasicAuthenticationCredentials {
 
 /// The `BasicAuthenticationProperties` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `BasicAuthenticationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-basicauthenticationproperties.html).
 ///
 /// Every property is optional: start from [`BasicAuthenticationProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BasicAuthenticationProperties {
-    /// `Password`: optional.
+    /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-basicauthenticationproperties.html#cfn-glue-connectiontype-basicauthenticationproperties-password)): object [`SecretConnectorProperty`], optional.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<SecretConnectorProperty>,
-    /// `Username`: optional.
+    /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-basicauthenticationproperties.html#cfn-glue-connectiontype-basicauthenticationproperties-username)): object [`SecretConnectorProperty`], optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<SecretConnectorProperty>,
 }
@@ -3679,18 +4109,24 @@ impl Walk for BasicAuthenticationProperties {
 
 /// The `BetweenConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `BetweenConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-betweenconfiguration.html).
 ///
 /// Every property is optional: start from [`BetweenConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BetweenConfiguration {
-    /// `HighBoundKey`: optional.
+    /// The parameter name used for the upper bound value in a BETWEEN filter operation.
+    ///
+    /// `HighBoundKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-betweenconfiguration.html#cfn-glue-connectiontype-betweenconfiguration-highboundkey)): string, optional.
     #[serde(rename = "HighBoundKey", skip_serializing_if = "Option::is_none")]
     pub high_bound_key: Option<Value<String>>,
-    /// `LowBoundKey`: optional.
+    /// The parameter name used for the lower bound value in a BETWEEN filter operation.
+    ///
+    /// `LowBoundKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-betweenconfiguration.html#cfn-glue-connectiontype-betweenconfiguration-lowboundkey)): string, optional.
     #[serde(rename = "LowBoundKey", skip_serializing_if = "Option::is_none")]
     pub low_bound_key: Option<Value<String>>,
-    /// `Template`: optional.
+    /// A template string for constructing the BETWEEN filter expression.
+    ///
+    /// `Template` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-betweenconfiguration.html#cfn-glue-connectiontype-betweenconfiguration-template)): string, optional.
     #[serde(rename = "Template", skip_serializing_if = "Option::is_none")]
     pub template: Option<Value<String>>,
 }
@@ -3759,12 +4195,14 @@ impl Walk for CatalogEncryptionMode {
 
 /// The `CatalogProperties` property type of [`Catalog`].
 ///
-/// AWS reference: [`AWS::Glue::Catalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html).
+/// AWS reference: [`AWS::Glue::Catalog` `CatalogProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-catalogproperties.html).
 ///
 /// Every property is optional: start from [`CatalogProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CatalogProperties {
-    /// `DataLakeAccessProperties`: optional.
+    /// Data lake access properties for the catalog.
+    ///
+    /// `DataLakeAccessProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-catalogproperties.html#cfn-glue-catalog-catalogproperties-datalakeaccessproperties)): object [`DataLakeAccessProperties`], optional.
     #[serde(
         rename = "DataLakeAccessProperties",
         skip_serializing_if = "Option::is_none"
@@ -3800,24 +4238,34 @@ impl Walk for CatalogProperties {
 
 /// The `CatalogTarget` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `CatalogTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-catalogtarget.html).
 ///
 /// Every property is optional: start from [`CatalogTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CatalogTarget {
-    /// `ConnectionName`: optional.
+    /// The name of the connection for an Amazon S3-backed Data Catalog table to be a target of the crawl when using a Catalog connection type paired with a NETWORK Connection type.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-catalogtarget.html#cfn-glue-crawler-catalogtarget-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// The name of the database to be synchronized.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-catalogtarget.html#cfn-glue-crawler-catalogtarget-databasename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `DlqEventQueueArn`: optional.
+    /// A valid Amazon dead-letter SQS ARN. For example, arn:aws:sqs:region:account:deadLetterQueue.
+    ///
+    /// `DlqEventQueueArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-catalogtarget.html#cfn-glue-crawler-catalogtarget-dlqeventqueuearn)): string, optional.
     #[serde(rename = "DlqEventQueueArn", skip_serializing_if = "Option::is_none")]
     pub dlq_event_queue_arn: Option<Value<String>>,
-    /// `EventQueueArn`: optional.
+    /// A valid Amazon SQS ARN. For example, arn:aws:sqs:region:account:sqs.
+    ///
+    /// `EventQueueArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-catalogtarget.html#cfn-glue-crawler-catalogtarget-eventqueuearn)): string, optional.
     #[serde(rename = "EventQueueArn", skip_serializing_if = "Option::is_none")]
     pub event_queue_arn: Option<Value<String>>,
-    /// `Tables`: optional.
+    /// A list of the tables to be synchronized.
+    ///
+    /// `Tables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-catalogtarget.html#cfn-glue-crawler-catalogtarget-tables)): list of (string), optional. Items: at least 1. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Tables", skip_serializing_if = "Option::is_none")]
     pub tables: Option<Value<Vec<Value<String>>>>,
 }
@@ -3879,30 +4327,38 @@ impl Walk for CatalogTarget {
 
 /// The `ClientCredentialsProperties` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ClientCredentialsProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-clientcredentialsproperties.html).
 ///
 /// Every property is optional: start from [`ClientCredentialsProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClientCredentialsProperties {
-    /// `ClientId`: optional.
+    /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-clientcredentialsproperties.html#cfn-glue-connectiontype-clientcredentialsproperties-clientid)): object [`SecretConnectorProperty`], optional.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<SecretConnectorProperty>,
-    /// `ClientSecret`: optional.
+    /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-clientcredentialsproperties.html#cfn-glue-connectiontype-clientcredentialsproperties-clientsecret)): object [`SecretConnectorProperty`], optional.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<SecretConnectorProperty>,
-    /// `ContentType`: optional.
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-clientcredentialsproperties.html#cfn-glue-connectiontype-clientcredentialsproperties-contenttype)): [`ContentType`], one of `APPLICATION_JSON`, `URL_ENCODED`, optional.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<ContentType>>,
-    /// `RequestMethod`: optional.
+    /// `RequestMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-clientcredentialsproperties.html#cfn-glue-connectiontype-clientcredentialsproperties-requestmethod)): [`RequestMethod`], one of `GET`, `POST`, optional.
     #[serde(rename = "RequestMethod", skip_serializing_if = "Option::is_none")]
     pub request_method: Option<Value<RequestMethod>>,
-    /// `Scope`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-clientcredentialsproperties.html#cfn-glue-connectiontype-clientcredentialsproperties-scope)): object [`ConnectorProperty`], optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<ConnectorProperty>,
-    /// `TokenUrl`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `TokenUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-clientcredentialsproperties.html#cfn-glue-connectiontype-clientcredentialsproperties-tokenurl)): object [`ConnectorProperty`], optional.
     #[serde(rename = "TokenUrl", skip_serializing_if = "Option::is_none")]
     pub token_url: Option<ConnectorProperty>,
-    /// `TokenUrlParameters`: optional.
+    /// `TokenUrlParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-clientcredentialsproperties.html#cfn-glue-connectiontype-clientcredentialsproperties-tokenurlparameters)): list of (object [`ConnectorProperty`]), optional.
     #[serde(rename = "TokenUrlParameters", skip_serializing_if = "Option::is_none")]
     pub token_url_parameters: Option<Value<Vec<ConnectorProperty>>>,
 }
@@ -3980,18 +4436,18 @@ impl Walk for ClientCredentialsProperties {
 
 /// The `CloudWatchEncryption` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::Glue::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-securityconfiguration.html).
+/// AWS reference: [`AWS::Glue::SecurityConfiguration` `CloudWatchEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-cloudwatchencryption.html).
 ///
 /// Every property is optional: start from [`CloudWatchEncryption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchEncryption {
-    /// `CloudWatchEncryptionMode`: optional.
+    /// `CloudWatchEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-cloudwatchencryption.html#cfn-glue-securityconfiguration-cloudwatchencryption-cloudwatchencryptionmode)): [`CloudWatchEncryptionMode`], one of `DISABLED`, `SSE-KMS`, optional.
     #[serde(
         rename = "CloudWatchEncryptionMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_encryption_mode: Option<Value<CloudWatchEncryptionMode>>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-cloudwatchencryption.html#cfn-glue-securityconfiguration-cloudwatchencryption-kmskeyarn)): string, optional. Pattern: `^$|arn:aws[a-z0-9-]*:kms:`.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -4052,18 +4508,24 @@ impl Walk for CloudWatchEncryptionMode {
 
 /// The `Column` property type of [`Partition`] and [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html), [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Partition` `Column`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-column.html), [`AWS::Glue::Table` `Column`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-column.html).
 ///
 /// [`Column::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Column {
-    /// `Comment`: optional.
+    /// A free-form text comment.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-column.html#cfn-glue-partition-column-comment)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the Column.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-column.html#cfn-glue-partition-column-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: optional.
+    /// The data type of the Column.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-column.html#cfn-glue-partition-column-type)): string, optional. Length: 0 to 131072 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -4107,12 +4569,14 @@ impl Walk for Column {
 
 /// The `CompactionConfiguration` property type of [`TableOptimizer`].
 ///
-/// AWS reference: [`AWS::Glue::TableOptimizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html).
+/// AWS reference: [`AWS::Glue::TableOptimizer` `CompactionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-compactionconfiguration.html).
 ///
 /// Every property is optional: start from [`CompactionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CompactionConfiguration {
-    /// `IcebergConfiguration`: optional.
+    /// The configuration for an Iceberg compaction optimizer.
+    ///
+    /// `IcebergConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-compactionconfiguration.html#cfn-glue-tableoptimizer-compactionconfiguration-icebergconfiguration)): object [`IcebergCompactionConfiguration`], optional.
     #[serde(
         rename = "IcebergConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -4186,24 +4650,34 @@ impl Walk for Compatibility {
 
 /// The `Condition` property type of [`Trigger`].
 ///
-/// AWS reference: [`AWS::Glue::Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html).
+/// AWS reference: [`AWS::Glue::Trigger` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-condition.html).
 ///
 /// Every property is optional: start from [`Condition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Condition {
-    /// `CrawlState`: optional.
+    /// The state of the crawler to which this condition applies.
+    ///
+    /// `CrawlState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-condition.html#cfn-glue-trigger-condition-crawlstate)): [`CrawlState`], one of `CANCELLED`, `CANCELLING`, `ERROR`, `FAILED`, `RUNNING`, `SUCCEEDED`, optional.
     #[serde(rename = "CrawlState", skip_serializing_if = "Option::is_none")]
     pub crawl_state: Option<Value<CrawlState>>,
-    /// `CrawlerName`: optional.
+    /// The name of the crawler to which this condition applies.
+    ///
+    /// `CrawlerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-condition.html#cfn-glue-trigger-condition-crawlername)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "CrawlerName", skip_serializing_if = "Option::is_none")]
     pub crawler_name: Option<Value<String>>,
-    /// `JobName`: optional.
+    /// The name of the job whose JobRuns this condition applies to, and on which this trigger waits.
+    ///
+    /// `JobName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-condition.html#cfn-glue-trigger-condition-jobname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "JobName", skip_serializing_if = "Option::is_none")]
     pub job_name: Option<Value<String>>,
-    /// `LogicalOperator`: optional.
+    /// A logical operator.
+    ///
+    /// `LogicalOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-condition.html#cfn-glue-trigger-condition-logicaloperator)): [`LogicalOperator`], one of `EQUALS`, optional.
     #[serde(rename = "LogicalOperator", skip_serializing_if = "Option::is_none")]
     pub logical_operator: Option<Value<LogicalOperator>>,
-    /// `State`: optional.
+    /// The condition state. Currently, the values supported are SUCCEEDED, STOPPED, TIMEOUT, and FAILED.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-condition.html#cfn-glue-trigger-condition-state)): [`State`], one of `SUCCEEDED`, `STOPPED`, `TIMEOUT`, `FAILED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
 }
@@ -4265,57 +4739,77 @@ impl Walk for Condition {
 
 /// The `ConnectionInput` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Glue::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html).
+/// AWS reference: [`AWS::Glue::Connection` `ConnectionInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html).
 ///
 /// [`ConnectionInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionInput {
-    /// `AthenaProperties`: optional.
+    /// Connection properties specific to the Athena compute environment.
+    ///
+    /// `AthenaProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-athenaproperties)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AthenaProperties", skip_serializing_if = "Option::is_none")]
     pub athena_properties: Option<Json>,
-    /// `AuthenticationConfiguration`: optional.
+    /// The authentication configuration used to connect to the connection.
+    ///
+    /// `AuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-authenticationconfiguration)): object [`AuthenticationConfiguration`], optional.
     #[serde(
         rename = "AuthenticationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_configuration: Option<AuthenticationConfiguration>,
-    /// `ConnectionProperties`: optional.
+    /// `ConnectionProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-connectionproperties)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ConnectionProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_properties: Option<Json>,
-    /// `ConnectionType`: required.
+    /// The type of the connection that needs to be created.
+    ///
+    /// `ConnectionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-connectiontype)): [`ConnectionInputConnectionType`], one of `ADOBEANALYTICS`, `ASANA`, `AZURECOSMOS`, `AZURESQL`, `BIGQUERY`, `BLACKBAUD`, `BLACKBAUDRAISEREDGENXT`, `CIRCLECI`, `CLOUDERAHIVE`, `CLOUDERAIMPALA`, `CLOUDWATCH`, `CLOUDWATCHMETRICS`, `CMDB`, `CUSTOM`, `DATADOG`, `DATALAKEGEN2`, `DB2`, `DB2AS400`, `DOCUMENTDB`, `DOCUSIGNMONITOR`, `DOMO`, `DYNAMODB`, `DYNATRACE`, `FACEBOOKADS`, `FACEBOOKPAGEINSIGHTS`, `FRESHDESK`, `FRESHSALES`, `GITLAB`, `GOOGLEADS`, `GOOGLEANALYTICS4`, `GOOGLECLOUDSTORAGE`, `GOOGLESEARCHCONSOLE`, `GOOGLESHEETS`, `HBASE`, `HUBSPOT`, `INSTAGRAMADS`, `INTERCOM`, `JDBC`, `JIRACLOUD`, `KAFKA`, `KUSTOMER`, `LINKEDIN`, `MAILCHIMP`, `MARKETO`, `MARKETPLACE`, `MICROSOFTDYNAMIC365FINANCEANDOPS`, `MICROSOFTDYNAMICS365CRM`, `MICROSOFTTEAMS`, `MIXPANEL`, `MONDAY`, `MONGODB`, `MYSQL`, `NETSUITEERP`, `NETWORK`, `OKTA`, `OPENSEARCH`, `ORACLE`, `PAYPAL`, `PENDO`, `PIPEDIVE`, `PIPEDRIVE`, `POSTGRESQL`, `PRODUCTBOARD`, `QUICKBOOKS`, `SALESFORCE`, `SALESFORCECOMMERCECLOUD`, `SALESFORCEMARKETINGCLOUD`, `SALESFORCEPARDOT`, `SAPCONCUR`, `SAPHANA`, `SAPODATA`, `SENDGRID`, `SERVICENOW`, `SFTP`, `SLACK`, `SMARTSHEET`, `SNAPCHATADS`, `SQLSERVER`, `STRIPE`, `SYNAPSE`, `TERADATA`, `TERADATANOS`, `TIMESTREAM`, `TPCDS`, `TWILIO`, `VERTICA`, `VIEW_VALIDATION_ATHENA`, `VIEW_VALIDATION_REDSHIFT`, `WOOCOMMERCE`, `ZENDESK`, `ZOHOCRM`, `ZOOM`, required.
     #[serde(rename = "ConnectionType")]
     pub connection_type: Value<ConnectionInputConnectionType>,
-    /// `Description`: optional.
+    /// A description of the connection.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MatchCriteria`: optional.
+    /// A list of criteria that can be used in selecting this connection.
+    ///
+    /// `MatchCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-matchcriteria)): list of (string), optional. Items: 0 to 10. Each item: Length: 1 to 255 characters.
     #[serde(rename = "MatchCriteria", skip_serializing_if = "Option::is_none")]
     pub match_criteria: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the connection.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PhysicalConnectionRequirements`: optional.
+    /// The physical connection requirements.
+    ///
+    /// `PhysicalConnectionRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-physicalconnectionrequirements)): object [`PhysicalConnectionRequirements`], optional.
     #[serde(
         rename = "PhysicalConnectionRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub physical_connection_requirements: Option<PhysicalConnectionRequirements>,
-    /// `PythonProperties`: optional.
+    /// Connection properties specific to the Python compute environment.
+    ///
+    /// `PythonProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-pythonproperties)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "PythonProperties", skip_serializing_if = "Option::is_none")]
     pub python_properties: Option<Json>,
-    /// `SparkProperties`: optional.
+    /// Connection properties specific to the Spark compute environment.
+    ///
+    /// `SparkProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-sparkproperties)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "SparkProperties", skip_serializing_if = "Option::is_none")]
     pub spark_properties: Option<Json>,
-    /// `ValidateCredentials`: optional.
+    /// A flag to validate the credentials during create connection. Default is true.
+    ///
+    /// `ValidateCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-validatecredentials)): boolean, optional.
     #[serde(
         rename = "ValidateCredentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub validate_credentials: Option<Value<bool>>,
-    /// `ValidateForComputeEnvironments`: optional.
+    /// `ValidateForComputeEnvironments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-connectioninput.html#cfn-glue-connection-connectioninput-validateforcomputeenvironments)): list of ([`ValidateForComputeEnvironments`], one of `ATHENA`, `PYTHON`, `SPARK`), optional.
     #[serde(
         rename = "ValidateForComputeEnvironments",
         skip_serializing_if = "Option::is_none"
@@ -4743,15 +5237,19 @@ impl Walk for ConnectionInputConnectionType {
 
 /// The `ConnectionPasswordEncryption` property type of [`DataCatalogEncryptionSettings`].
 ///
-/// AWS reference: [`AWS::Glue::DataCatalogEncryptionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-datacatalogencryptionsettings.html).
+/// AWS reference: [`AWS::Glue::DataCatalogEncryptionSettings` `ConnectionPasswordEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-connectionpasswordencryption.html).
 ///
 /// Every property is optional: start from [`ConnectionPasswordEncryption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectionPasswordEncryption {
-    /// `KmsKeyId`: optional.
+    /// An AWS KMS key that is used to encrypt the connection password.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-connectionpasswordencryption.html#cfn-glue-datacatalogencryptionsettings-connectionpasswordencryption-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `ReturnConnectionPasswordEncrypted`: optional.
+    /// When the ReturnConnectionPasswordEncrypted flag is set to 'true', passwords remain encrypted in the responses of GetConnection and GetConnections. This encryption takes effect independently from catalog encryption.
+    ///
+    /// `ReturnConnectionPasswordEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-connectionpasswordencryption.html#cfn-glue-datacatalogencryptionsettings-connectionpasswordencryption-returnconnectionpasswordencrypted)): boolean, optional.
     #[serde(
         rename = "ReturnConnectionPasswordEncrypted",
         skip_serializing_if = "Option::is_none"
@@ -4792,18 +5290,22 @@ impl Walk for ConnectionPasswordEncryption {
 
 /// The `ConnectionPropertiesConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ConnectionPropertiesConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectionpropertiesconfiguration.html).
 ///
 /// Every property is optional: start from [`ConnectionPropertiesConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectionPropertiesConfiguration {
-    /// `AdditionalRequestParameters`: optional.
+    /// Key-value pairs of additional request parameters.
+    ///
+    /// `AdditionalRequestParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectionpropertiesconfiguration.html#cfn-glue-connectiontype-connectionpropertiesconfiguration-additionalrequestparameters)): list of (object [`ConnectorProperty`]), optional.
     #[serde(
         rename = "AdditionalRequestParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_request_parameters: Option<Value<Vec<ConnectorProperty>>>,
-    /// `Url`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectionpropertiesconfiguration.html#cfn-glue-connectiontype-connectionpropertiesconfiguration-url)): object [`ConnectorProperty`], optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<ConnectorProperty>,
 }
@@ -4844,12 +5346,14 @@ impl Walk for ConnectionPropertiesConfiguration {
 
 /// The `ConnectionsList` property type of [`Job`] and [`Session`].
 ///
-/// AWS reference: [`AWS::Glue::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html), [`AWS::Glue::Session`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html).
+/// AWS reference: [`AWS::Glue::Job` `ConnectionsList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-connectionslist.html), [`AWS::Glue::Session` `ConnectionsList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-session-connectionslist.html).
 ///
 /// Every property is optional: start from [`ConnectionsList::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectionsList {
-    /// `Connections`: optional.
+    /// A list of connections used by the job.
+    ///
+    /// `Connections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-connectionslist.html#cfn-glue-job-connectionslist-connections)): list of (string), optional. Items: 0 to 1000. Each item: Length: 0 to 255 characters.
     #[serde(rename = "Connections", skip_serializing_if = "Option::is_none")]
     pub connections: Option<Value<Vec<Value<String>>>>,
 }
@@ -4879,27 +5383,35 @@ impl Walk for ConnectionsList {
 
 /// The `ConnectorAuthenticationConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ConnectorAuthenticationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthenticationconfiguration.html).
 ///
 /// [`ConnectorAuthenticationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorAuthenticationConfiguration {
-    /// `AuthenticationTypes`: required.
+    /// A list of authentication types supported.
+    ///
+    /// `AuthenticationTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthenticationconfiguration.html#cfn-glue-connectiontype-connectorauthenticationconfiguration-authenticationtypes)): list of ([`AuthenticationTypes`], one of `BASIC`, `OAUTH2`, `CUSTOM`, `IAM`), required.
     #[serde(rename = "AuthenticationTypes")]
     pub authentication_types: Value<Vec<Value<AuthenticationTypes>>>,
-    /// `BasicAuthenticationProperties`: optional.
+    /// Basic authentication configuration.
+    ///
+    /// `BasicAuthenticationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthenticationconfiguration.html#cfn-glue-connectiontype-connectorauthenticationconfiguration-basicauthenticationproperties)): object [`BasicAuthenticationProperties`], optional.
     #[serde(
         rename = "BasicAuthenticationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub basic_authentication_properties: Option<BasicAuthenticationProperties>,
-    /// `CustomAuthenticationProperties`: optional.
+    /// Custom authentication configuration.
+    ///
+    /// `CustomAuthenticationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthenticationconfiguration.html#cfn-glue-connectiontype-connectorauthenticationconfiguration-customauthenticationproperties)): object [`CustomAuthenticationProperties`], optional.
     #[serde(
         rename = "CustomAuthenticationProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_authentication_properties: Option<CustomAuthenticationProperties>,
-    /// `OAuth2Properties`: optional.
+    /// OAuth2 configuration container.
+    ///
+    /// `OAuth2Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthenticationconfiguration.html#cfn-glue-connectiontype-connectorauthenticationconfiguration-oauth2properties)): object [`ConnectorOAuth2Properties`], optional.
     #[serde(rename = "OAuth2Properties", skip_serializing_if = "Option::is_none")]
     pub o_auth2_properties: Option<ConnectorOAuth2Properties>,
 }
@@ -4958,45 +5470,61 @@ impl Walk for ConnectorAuthenticationConfiguration {
 
 /// The `ConnectorAuthorizationCodeProperties` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ConnectorAuthorizationCodeProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html).
 ///
 /// Every property is optional: start from [`ConnectorAuthorizationCodeProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectorAuthorizationCodeProperties {
-    /// `AuthorizationCode`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `AuthorizationCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-authorizationcode)): object [`ConnectorProperty`], optional.
     #[serde(rename = "AuthorizationCode", skip_serializing_if = "Option::is_none")]
     pub authorization_code: Option<ConnectorProperty>,
-    /// `AuthorizationCodeUrl`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `AuthorizationCodeUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-authorizationcodeurl)): object [`ConnectorProperty`], optional.
     #[serde(
         rename = "AuthorizationCodeUrl",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_code_url: Option<ConnectorProperty>,
-    /// `ClientId`: optional.
+    /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+    ///
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-clientid)): object [`SecretConnectorProperty`], optional.
     #[serde(rename = "ClientId", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<SecretConnectorProperty>,
-    /// `ClientSecret`: optional.
+    /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+    ///
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-clientsecret)): object [`SecretConnectorProperty`], optional.
     #[serde(rename = "ClientSecret", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<SecretConnectorProperty>,
-    /// `ContentType`: optional.
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-contenttype)): [`ContentType`], one of `APPLICATION_JSON`, `URL_ENCODED`, optional.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<ContentType>>,
-    /// `Prompt`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `Prompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-prompt)): object [`ConnectorProperty`], optional.
     #[serde(rename = "Prompt", skip_serializing_if = "Option::is_none")]
     pub prompt: Option<ConnectorProperty>,
-    /// `RedirectUri`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `RedirectUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-redirecturi)): object [`ConnectorProperty`], optional.
     #[serde(rename = "RedirectUri", skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<ConnectorProperty>,
-    /// `RequestMethod`: optional.
+    /// `RequestMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-requestmethod)): [`RequestMethod`], one of `GET`, `POST`, optional.
     #[serde(rename = "RequestMethod", skip_serializing_if = "Option::is_none")]
     pub request_method: Option<Value<RequestMethod>>,
-    /// `Scope`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-scope)): object [`ConnectorProperty`], optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<ConnectorProperty>,
-    /// `TokenUrl`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `TokenUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-tokenurl)): object [`ConnectorProperty`], optional.
     #[serde(rename = "TokenUrl", skip_serializing_if = "Option::is_none")]
     pub token_url: Option<ConnectorProperty>,
-    /// `TokenUrlParameters`: optional.
+    /// `TokenUrlParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorauthorizationcodeproperties.html#cfn-glue-connectiontype-connectorauthorizationcodeproperties-tokenurlparameters)): list of (object [`ConnectorProperty`]), optional.
     #[serde(rename = "TokenUrlParameters", skip_serializing_if = "Option::is_none")]
     pub token_url_parameters: Option<Value<Vec<ConnectorProperty>>>,
 }
@@ -5106,30 +5634,38 @@ impl Walk for ConnectorAuthorizationCodeProperties {
 
 /// The `ConnectorOAuth2Properties` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ConnectorOAuth2Properties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectoroauth2properties.html).
 ///
 /// [`ConnectorOAuth2Properties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorOAuth2Properties {
-    /// `AuthorizationCodeProperties`: optional.
+    /// OAuth2 authorization code configuration.
+    ///
+    /// `AuthorizationCodeProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectoroauth2properties.html#cfn-glue-connectiontype-connectoroauth2properties-authorizationcodeproperties)): object [`ConnectorAuthorizationCodeProperties`], optional.
     #[serde(
         rename = "AuthorizationCodeProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_code_properties: Option<ConnectorAuthorizationCodeProperties>,
-    /// `ClientCredentialsProperties`: optional.
+    /// OAuth2 client credentials configuration.
+    ///
+    /// `ClientCredentialsProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectoroauth2properties.html#cfn-glue-connectiontype-connectoroauth2properties-clientcredentialsproperties)): object [`ClientCredentialsProperties`], optional.
     #[serde(
         rename = "ClientCredentialsProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_credentials_properties: Option<ClientCredentialsProperties>,
-    /// `JWTBearerProperties`: optional.
+    /// JWT bearer token configuration.
+    ///
+    /// `JWTBearerProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectoroauth2properties.html#cfn-glue-connectiontype-connectoroauth2properties-jwtbearerproperties)): object [`JwtBearerProperties`], optional.
     #[serde(
         rename = "JWTBearerProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub jwt_bearer_properties: Option<JwtBearerProperties>,
-    /// `OAuth2GrantType`: required.
+    /// The OAuth2 grant type to use.
+    ///
+    /// `OAuth2GrantType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectoroauth2properties.html#cfn-glue-connectiontype-connectoroauth2properties-oauth2granttype)): [`ConnectorOAuth2PropertiesOAuth2GrantType`], one of `CLIENT_CREDENTIALS`, `JWT_BEARER`, `AUTHORIZATION_CODE`, required.
     #[serde(rename = "OAuth2GrantType")]
     pub o_auth2_grant_type: Value<ConnectorOAuth2PropertiesOAuth2GrantType>,
 }
@@ -5213,30 +5749,44 @@ impl Walk for ConnectorOAuth2PropertiesOAuth2GrantType {
 
 /// The `ConnectorProperty` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ConnectorProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorproperty.html).
 ///
 /// [`ConnectorProperty::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorProperty {
-    /// `AllowedValues`: optional.
+    /// A list of allowed values for the property.
+    ///
+    /// `AllowedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorproperty.html#cfn-glue-connectiontype-connectorproperty-allowedvalues)): list of (string), optional.
     #[serde(rename = "AllowedValues", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Value<Vec<Value<String>>>>,
-    /// `DefaultValue`: optional.
+    /// The default value for the property.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorproperty.html#cfn-glue-connectiontype-connectorproperty-defaultvalue)): string, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `KeyOverride`: optional.
+    /// A key name to use when sending this property in API requests.
+    ///
+    /// `KeyOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorproperty.html#cfn-glue-connectiontype-connectorproperty-keyoverride)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "KeyOverride", skip_serializing_if = "Option::is_none")]
     pub key_override: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the property.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorproperty.html#cfn-glue-connectiontype-connectorproperty-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PropertyLocation`: optional.
+    /// Specifies where this property should be included in REST requests.
+    ///
+    /// `PropertyLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorproperty.html#cfn-glue-connectiontype-connectorproperty-propertylocation)): [`PropertyLocation`], one of `HEADER`, `BODY`, `QUERY_PARAM`, `PATH`, optional.
     #[serde(rename = "PropertyLocation", skip_serializing_if = "Option::is_none")]
     pub property_location: Option<Value<PropertyLocation>>,
-    /// `PropertyType`: required.
+    /// The data type of this property.
+    ///
+    /// `PropertyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorproperty.html#cfn-glue-connectiontype-connectorproperty-propertytype)): [`ConnectorPropertyPropertyType`], one of `USER_INPUT`, `SECRET`, `READ_ONLY`, `UNUSED`, `SECRET_OR_USER_INPUT`, required.
     #[serde(rename = "PropertyType")]
     pub property_type: Value<ConnectorPropertyPropertyType>,
-    /// `Required`: required.
+    /// Indicates whether the property is required.
+    ///
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-connectorproperty.html#cfn-glue-connectiontype-connectorproperty-required)): boolean, required.
     #[serde(rename = "Required")]
     pub required: Value<bool>,
 }
@@ -5412,45 +5962,63 @@ impl Walk for CrawlState {
 
 /// The `CsvClassifier` property type of [`Classifier`].
 ///
-/// AWS reference: [`AWS::Glue::Classifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html).
+/// AWS reference: [`AWS::Glue::Classifier` `CsvClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html).
 ///
 /// Every property is optional: start from [`CsvClassifier::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CsvClassifier {
-    /// `AllowSingleColumn`: optional.
+    /// Enables the processing of files that contain only one column.
+    ///
+    /// `AllowSingleColumn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-allowsinglecolumn)): boolean, optional.
     #[serde(rename = "AllowSingleColumn", skip_serializing_if = "Option::is_none")]
     pub allow_single_column: Option<Value<bool>>,
-    /// `ContainsCustomDatatype`: optional.
+    /// Indicates whether the CSV file contains custom data types.
+    ///
+    /// `ContainsCustomDatatype` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-containscustomdatatype)): list of (string), optional.
     #[serde(
         rename = "ContainsCustomDatatype",
         skip_serializing_if = "Option::is_none"
     )]
     pub contains_custom_datatype: Option<Value<Vec<Value<String>>>>,
-    /// `ContainsHeader`: optional.
+    /// Indicates whether the CSV file contains a header. A value of UNKNOWN specifies that the classifier will detect whether the CSV file contains headings. A value of PRESENT specifies that the CSV file contains headings. A value of ABSENT specifies that the CSV file does not contain headings.
+    ///
+    /// `ContainsHeader` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-containsheader)): [`ContainsHeader`], one of `ABSENT`, `PRESENT`, `UNKNOWN`, optional.
     #[serde(rename = "ContainsHeader", skip_serializing_if = "Option::is_none")]
     pub contains_header: Option<Value<ContainsHeader>>,
-    /// `CustomDatatypeConfigured`: optional.
+    /// Enables the configuration of custom data types.
+    ///
+    /// `CustomDatatypeConfigured` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-customdatatypeconfigured)): boolean, optional.
     #[serde(
         rename = "CustomDatatypeConfigured",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_datatype_configured: Option<Value<bool>>,
-    /// `Delimiter`: optional.
+    /// A custom symbol to denote what separates each column entry in the row.
+    ///
+    /// `Delimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-delimiter)): string, optional. Pattern: `^[^\r\n]$`. Length: 1 to 1 characters.
     #[serde(rename = "Delimiter", skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<Value<String>>,
-    /// `DisableValueTrimming`: optional.
+    /// Specifies not to trim values before identifying the type of column values. The default value is true.
+    ///
+    /// `DisableValueTrimming` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-disablevaluetrimming)): boolean, optional.
     #[serde(
         rename = "DisableValueTrimming",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_value_trimming: Option<Value<bool>>,
-    /// `Header`: optional.
+    /// A list of strings representing column names.
+    ///
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-header)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Header", skip_serializing_if = "Option::is_none")]
     pub header: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the classifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `QuoteSymbol`: optional.
+    /// A custom symbol to denote what combines content into a single column value. It must be different from the column delimiter.
+    ///
+    /// `QuoteSymbol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-csvclassifier.html#cfn-glue-classifier-csvclassifier-quotesymbol)): string, optional. Pattern: `^[^\r\n]$`. Length: 1 to 1 characters.
     #[serde(rename = "QuoteSymbol", skip_serializing_if = "Option::is_none")]
     pub quote_symbol: Option<Value<String>>,
 }
@@ -5544,15 +6112,19 @@ impl Walk for CsvClassifier {
 
 /// The `CursorConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `CursorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-cursorconfiguration.html).
 ///
 /// [`CursorConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CursorConfiguration {
-    /// `LimitParameter`: optional.
+    /// Parameter extraction configuration.
+    ///
+    /// `LimitParameter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-cursorconfiguration.html#cfn-glue-connectiontype-cursorconfiguration-limitparameter)): object [`ExtractedParameter`], optional.
     #[serde(rename = "LimitParameter", skip_serializing_if = "Option::is_none")]
     pub limit_parameter: Option<ExtractedParameter>,
-    /// `NextPage`: required.
+    /// Parameter extraction configuration.
+    ///
+    /// `NextPage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-cursorconfiguration.html#cfn-glue-connectiontype-cursorconfiguration-nextpage)): object [`ExtractedParameter`], required.
     #[serde(rename = "NextPage")]
     pub next_page: ExtractedParameter,
 }
@@ -5587,12 +6159,12 @@ impl Walk for CursorConfiguration {
 
 /// The `CustomAuthenticationProperties` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `CustomAuthenticationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-customauthenticationproperties.html).
 ///
 /// Every property is required: [`CustomAuthenticationProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomAuthenticationProperties {
-    /// `AuthenticationParameters`: required.
+    /// `AuthenticationParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-customauthenticationproperties.html#cfn-glue-connectiontype-customauthenticationproperties-authenticationparameters)): list of (object [`SecretConnectorProperty`]), required.
     #[serde(rename = "AuthenticationParameters")]
     pub authentication_parameters: Value<Vec<SecretConnectorProperty>>,
 }
@@ -5618,18 +6190,22 @@ impl Walk for CustomAuthenticationProperties {
 
 /// The `DataCatalogEncryptionSettings` property type of [`DataCatalogEncryptionSettings`].
 ///
-/// AWS reference: [`AWS::Glue::DataCatalogEncryptionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-datacatalogencryptionsettings.html).
+/// AWS reference: [`AWS::Glue::DataCatalogEncryptionSettings` `DataCatalogEncryptionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-datacatalogencryptionsettings.html).
 ///
 /// Every property is optional: start from [`DataCatalogEncryptionSettingsDataCatalogEncryptionSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataCatalogEncryptionSettingsDataCatalogEncryptionSettings {
-    /// `ConnectionPasswordEncryption`: optional.
+    /// When connection password protection is enabled, the Data Catalog uses a customer-provided key to encrypt the password as part of CreateConnection or UpdateConnection and store it in the ENCRYPTED\_PASSWORD field in the connection properties. You can enable catalog encryption or only password encryption.
+    ///
+    /// `ConnectionPasswordEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-datacatalogencryptionsettings.html#cfn-glue-datacatalogencryptionsettings-datacatalogencryptionsettings-connectionpasswordencryption)): object [`ConnectionPasswordEncryption`], optional.
     #[serde(
         rename = "ConnectionPasswordEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_password_encryption: Option<ConnectionPasswordEncryption>,
-    /// `EncryptionAtRest`: optional.
+    /// Specifies the encryption-at-rest configuration for the Data Catalog.
+    ///
+    /// `EncryptionAtRest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-datacatalogencryptionsettings.html#cfn-glue-datacatalogencryptionsettings-datacatalogencryptionsettings-encryptionatrest)): object [`EncryptionAtRest`], optional.
     #[serde(rename = "EncryptionAtRest", skip_serializing_if = "Option::is_none")]
     pub encryption_at_rest: Option<EncryptionAtRest>,
 }
@@ -5693,27 +6269,37 @@ impl Walk for DataFormat {
 
 /// The `DataLakeAccessProperties` property type of [`Catalog`].
 ///
-/// AWS reference: [`AWS::Glue::Catalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html).
+/// AWS reference: [`AWS::Glue::Catalog` `DataLakeAccessProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-datalakeaccessproperties.html).
 ///
 /// Every property is optional: start from [`DataLakeAccessProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataLakeAccessProperties {
-    /// `AllowFullTableExternalDataAccess`: optional.
+    /// Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation.
+    ///
+    /// `AllowFullTableExternalDataAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-datalakeaccessproperties.html#cfn-glue-catalog-datalakeaccessproperties-allowfulltableexternaldataaccess)): [`AllowFullTableExternalDataAccess`], one of `True`, `False`, optional.
     #[serde(
         rename = "AllowFullTableExternalDataAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_full_table_external_data_access: Option<Value<AllowFullTableExternalDataAccess>>,
-    /// `CatalogType`: optional.
+    /// Specifies a federated catalog type for the native catalog resource.
+    ///
+    /// `CatalogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-datalakeaccessproperties.html#cfn-glue-catalog-datalakeaccessproperties-catalogtype)): string, optional.
     #[serde(rename = "CatalogType", skip_serializing_if = "Option::is_none")]
     pub catalog_type: Option<Value<String>>,
-    /// `DataLakeAccess`: optional.
+    /// Turns on or off data lake access for Apache Spark applications that access Amazon Redshift databases in the Data Catalog from any non-Redshift engine.
+    ///
+    /// `DataLakeAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-datalakeaccessproperties.html#cfn-glue-catalog-datalakeaccessproperties-datalakeaccess)): boolean, optional.
     #[serde(rename = "DataLakeAccess", skip_serializing_if = "Option::is_none")]
     pub data_lake_access: Option<Value<bool>>,
-    /// `DataTransferRole`: optional.
+    /// A role that will be assumed by Glue for transferring data into/out of the staging bucket during a query.
+    ///
+    /// `DataTransferRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-datalakeaccessproperties.html#cfn-glue-catalog-datalakeaccessproperties-datatransferrole)): string, optional.
     #[serde(rename = "DataTransferRole", skip_serializing_if = "Option::is_none")]
     pub data_transfer_role: Option<Value<String>>,
-    /// `KmsKey`: optional.
+    /// An encryption key that will be used for the staging bucket that will be created along with the catalog.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-datalakeaccessproperties.html#cfn-glue-catalog-datalakeaccessproperties-kmskey)): string, optional.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
 }
@@ -5778,12 +6364,14 @@ impl Walk for DataLakeAccessProperties {
 
 /// The `DataLakePrincipal` property type of [`Database`].
 ///
-/// AWS reference: [`AWS::Glue::Database`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html).
+/// AWS reference: [`AWS::Glue::Database` `DataLakePrincipal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-datalakeprincipal.html).
 ///
 /// Every property is optional: start from [`DataLakePrincipal::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataLakePrincipal {
-    /// `DataLakePrincipalIdentifier`: optional.
+    /// An identifier for the AWS Lake Formation principal.
+    ///
+    /// `DataLakePrincipalIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-datalakeprincipal.html#cfn-glue-database-datalakeprincipal-datalakeprincipalidentifier)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "DataLakePrincipalIdentifier",
         skip_serializing_if = "Option::is_none"
@@ -5816,15 +6404,19 @@ impl Walk for DataLakePrincipal {
 
 /// The `DataQualityTargetTable` property type of [`DataQualityRuleset`].
 ///
-/// AWS reference: [`AWS::Glue::DataQualityRuleset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-dataqualityruleset.html).
+/// AWS reference: [`AWS::Glue::DataQualityRuleset` `DataQualityTargetTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-dataqualityruleset-dataqualitytargettable.html).
 ///
 /// Every property is required: [`DataQualityTargetTable::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataQualityTargetTable {
-    /// `DatabaseName`: required.
+    /// The name of the database where the AWS Glue table exists.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-dataqualityruleset-dataqualitytargettable.html#cfn-glue-dataqualityruleset-dataqualitytargettable-databasename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `TableName`: required.
+    /// The name of the AWS Glue table.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-dataqualityruleset-dataqualitytargettable.html#cfn-glue-dataqualityruleset-dataqualitytargettable-tablename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -5856,18 +6448,24 @@ impl Walk for DataQualityTargetTable {
 
 /// The `DatabaseIdentifier` property type of [`Database`].
 ///
-/// AWS reference: [`AWS::Glue::Database`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html).
+/// AWS reference: [`AWS::Glue::Database` `DatabaseIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseidentifier.html).
 ///
 /// Every property is optional: start from [`DatabaseIdentifier::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatabaseIdentifier {
-    /// `CatalogId`: optional.
+    /// The ID of the Data Catalog in which the database resides.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseidentifier.html#cfn-glue-database-databaseidentifier-catalogid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// The name of the catalog database.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseidentifier.html#cfn-glue-database-databaseidentifier-databasename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `Region`: optional.
+    /// Region of the target database.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseidentifier.html#cfn-glue-database-databaseidentifier-region)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
 }
@@ -5913,33 +6511,45 @@ impl Walk for DatabaseIdentifier {
 
 /// The `DatabaseInput` property type of [`Database`].
 ///
-/// AWS reference: [`AWS::Glue::Database`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html).
+/// AWS reference: [`AWS::Glue::Database` `DatabaseInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseinput.html).
 ///
 /// Every property is optional: start from [`DatabaseInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatabaseInput {
-    /// `CreateTableDefaultPermissions`: optional.
+    /// Creates a set of default permissions on the table for principals. Used by AWS Lake Formation. Not used in the normal course of AWS Glue operations.
+    ///
+    /// `CreateTableDefaultPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseinput.html#cfn-glue-database-databaseinput-createtabledefaultpermissions)): list of (object [`PrincipalPrivileges`]), optional.
     #[serde(
         rename = "CreateTableDefaultPermissions",
         skip_serializing_if = "Option::is_none"
     )]
     pub create_table_default_permissions: Option<Value<Vec<PrincipalPrivileges>>>,
-    /// `Description`: optional.
+    /// A description of the database.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseinput.html#cfn-glue-database-databaseinput-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FederatedDatabase`: optional.
+    /// A FederatedDatabase structure that references an entity outside the AWS Glue Data Catalog.
+    ///
+    /// `FederatedDatabase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseinput.html#cfn-glue-database-databaseinput-federateddatabase)): object [`FederatedDatabase`], optional.
     #[serde(rename = "FederatedDatabase", skip_serializing_if = "Option::is_none")]
     pub federated_database: Option<FederatedDatabase>,
-    /// `LocationUri`: optional.
+    /// The location of the database (for example, an HDFS path).
+    ///
+    /// `LocationUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseinput.html#cfn-glue-database-databaseinput-locationuri)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "LocationUri", skip_serializing_if = "Option::is_none")]
     pub location_uri: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the database. For hive compatibility, this is folded to lowercase when it is stored.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseinput.html#cfn-glue-database-databaseinput-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseinput.html#cfn-glue-database-databaseinput-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `TargetDatabase`: optional.
+    /// A DatabaseIdentifier structure that describes a target database for resource linking.
+    ///
+    /// `TargetDatabase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-databaseinput.html#cfn-glue-database-databaseinput-targetdatabase)): object [`DatabaseIdentifier`], optional.
     #[serde(rename = "TargetDatabase", skip_serializing_if = "Option::is_none")]
     pub target_database: Option<DatabaseIdentifier>,
 }
@@ -6043,24 +6653,30 @@ impl Walk for DeleteBehavior {
 
 /// The `DeltaTarget` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `DeltaTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-deltatarget.html).
 ///
 /// Every property is optional: start from [`DeltaTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeltaTarget {
-    /// `ConnectionName`: optional.
+    /// The name of the connection to use to connect to the Delta table target.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-deltatarget.html#cfn-glue-crawler-deltatarget-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `CreateNativeDeltaTable`: optional.
+    /// Specifies whether the crawler will create native tables, to allow integration with query engines that support querying of the Delta transaction log directly.
+    ///
+    /// `CreateNativeDeltaTable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-deltatarget.html#cfn-glue-crawler-deltatarget-createnativedeltatable)): boolean, optional.
     #[serde(
         rename = "CreateNativeDeltaTable",
         skip_serializing_if = "Option::is_none"
     )]
     pub create_native_delta_table: Option<Value<bool>>,
-    /// `DeltaTables`: optional.
+    /// `DeltaTables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-deltatarget.html#cfn-glue-crawler-deltatarget-deltatables)): list of (string), optional.
     #[serde(rename = "DeltaTables", skip_serializing_if = "Option::is_none")]
     pub delta_tables: Option<Value<Vec<Value<String>>>>,
-    /// `WriteManifest`: optional.
+    /// Specifies whether to write the manifest files to the Delta table path.
+    ///
+    /// `WriteManifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-deltatarget.html#cfn-glue-crawler-deltatarget-writemanifest)): boolean, optional.
     #[serde(rename = "WriteManifest", skip_serializing_if = "Option::is_none")]
     pub write_manifest: Option<Value<bool>>,
 }
@@ -6137,18 +6753,24 @@ impl Walk for Dialect {
 
 /// The `DynamoDBTarget` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `DynamoDBTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-dynamodbtarget.html).
 ///
 /// Every property is optional: start from [`DynamoDbTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DynamoDbTarget {
-    /// `Path`: optional.
+    /// The name of the DynamoDB table to crawl.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-dynamodbtarget.html#cfn-glue-crawler-dynamodbtarget-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `ScanAll`: optional.
+    /// Indicates whether to scan all the records, or to sample rows from the table. Scanning all the records can take a long time when the table is not a high throughput table. A value of true means to scan all records, while a value of false means to sample the records. If no value is specified, the value defaults to true.
+    ///
+    /// `ScanAll` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-dynamodbtarget.html#cfn-glue-crawler-dynamodbtarget-scanall)): boolean, optional.
     #[serde(rename = "ScanAll", skip_serializing_if = "Option::is_none")]
     pub scan_all: Option<Value<bool>>,
-    /// `ScanRate`: optional.
+    /// The percentage of the configured read capacity units to use by the AWS Glue crawler. Read capacity units is a term defined by DynamoDB, and is a numeric value that acts as rate limiter for the number of reads that can be performed on that table per second. The valid values are null or a value between 0.1 to 1.5. A null value is used when user does not provide a value, and defaults to 0.5 of the configured Read Capacity Unit (for provisioned tables), or 0.25 of the max configured Read Capacity Unit (for tables using on-demand mode).
+    ///
+    /// `ScanRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-dynamodbtarget.html#cfn-glue-crawler-dynamodbtarget-scanrate)): number, optional.
     #[serde(rename = "ScanRate", skip_serializing_if = "Option::is_none")]
     pub scan_rate: Option<Value<f64>>,
 }
@@ -6214,24 +6836,30 @@ impl Walk for EnableAdditionalMetadata {
 
 /// The `EncryptionAtRest` property type of [`DataCatalogEncryptionSettings`].
 ///
-/// AWS reference: [`AWS::Glue::DataCatalogEncryptionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-datacatalogencryptionsettings.html).
+/// AWS reference: [`AWS::Glue::DataCatalogEncryptionSettings` `EncryptionAtRest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-encryptionatrest.html).
 ///
 /// Every property is optional: start from [`EncryptionAtRest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionAtRest {
-    /// `CatalogEncryptionMode`: optional.
+    /// The encryption-at-rest mode for encrypting Data Catalog data.
+    ///
+    /// `CatalogEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-encryptionatrest.html#cfn-glue-datacatalogencryptionsettings-encryptionatrest-catalogencryptionmode)): [`CatalogEncryptionMode`], one of `DISABLED`, `SSE-KMS`, `SSE-KMS-WITH-SERVICE-ROLE`, optional.
     #[serde(
         rename = "CatalogEncryptionMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub catalog_encryption_mode: Option<Value<CatalogEncryptionMode>>,
-    /// `CatalogEncryptionServiceRole`: optional.
+    /// The role that AWS Glue assumes to encrypt and decrypt the Data Catalog objects on the caller's behalf.
+    ///
+    /// `CatalogEncryptionServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-encryptionatrest.html#cfn-glue-datacatalogencryptionsettings-encryptionatrest-catalogencryptionservicerole)): string, optional. Pattern: `^arn:aws(-(cn|us-gov|iso(-[bef])?))?:iam::[0-9]{12}:role/.+$`.
     #[serde(
         rename = "CatalogEncryptionServiceRole",
         skip_serializing_if = "Option::is_none"
     )]
     pub catalog_encryption_service_role: Option<Value<String>>,
-    /// `SseAwsKmsKeyId`: optional.
+    /// The ID of the AWS KMS key to use for encryption at rest.
+    ///
+    /// `SseAwsKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-datacatalogencryptionsettings-encryptionatrest.html#cfn-glue-datacatalogencryptionsettings-encryptionatrest-sseawskmskeyid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "SseAwsKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub sse_aws_kms_key_id: Option<Value<String>>,
 }
@@ -6280,24 +6908,30 @@ impl Walk for EncryptionAtRest {
 
 /// The `EncryptionConfiguration` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::Glue::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-securityconfiguration.html).
+/// AWS reference: [`AWS::Glue::SecurityConfiguration` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-encryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`EncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `CloudWatchEncryption`: optional.
+    /// The encryption configuration for Amazon CloudWatch.
+    ///
+    /// `CloudWatchEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-encryptionconfiguration.html#cfn-glue-securityconfiguration-encryptionconfiguration-cloudwatchencryption)): object [`CloudWatchEncryption`], optional.
     #[serde(
         rename = "CloudWatchEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_encryption: Option<CloudWatchEncryption>,
-    /// `JobBookmarksEncryption`: optional.
+    /// The encryption configuration for job bookmarks.
+    ///
+    /// `JobBookmarksEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-encryptionconfiguration.html#cfn-glue-securityconfiguration-encryptionconfiguration-jobbookmarksencryption)): object [`JobBookmarksEncryption`], optional.
     #[serde(
         rename = "JobBookmarksEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_bookmarks_encryption: Option<JobBookmarksEncryption>,
-    /// `S3Encryptions`: optional.
+    /// The encryption configuration for Amazon Simple Storage Service (Amazon S3) data.
+    ///
+    /// `S3Encryptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-encryptionconfiguration.html#cfn-glue-securityconfiguration-encryptionconfiguration-s3encryptions)): list of (object [`S3Encryption`]), optional.
     #[serde(rename = "S3Encryptions", skip_serializing_if = "Option::is_none")]
     pub s3_encryptions: Option<Value<Vec<S3Encryption>>>,
 }
@@ -6343,15 +6977,19 @@ impl Walk for EncryptionConfiguration {
 
 /// The `EntityConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `EntityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-entityconfiguration.html).
 ///
 /// Every property is optional: start from [`EntityConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityConfiguration {
-    /// `Schema`: optional.
+    /// The schema definition for this entity.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-entityconfiguration.html#cfn-glue-connectiontype-entityconfiguration-schema)): map from string to (object [`FieldDefinition`]), optional.
     #[serde(rename = "Schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<BTreeMap<String, FieldDefinition>>,
-    /// `SourceConfiguration`: optional.
+    /// Configuration that defines how to make requests to endpoints.
+    ///
+    /// `SourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-entityconfiguration.html#cfn-glue-connectiontype-entityconfiguration-sourceconfiguration)): object [`SourceConfiguration`], optional.
     #[serde(
         rename = "SourceConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -6392,15 +7030,19 @@ impl Walk for EntityConfiguration {
 
 /// The `EventBatchingCondition` property type of [`Trigger`].
 ///
-/// AWS reference: [`AWS::Glue::Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html).
+/// AWS reference: [`AWS::Glue::Trigger` `EventBatchingCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-eventbatchingcondition.html).
 ///
 /// [`EventBatchingCondition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBatchingCondition {
-    /// `BatchSize`: required.
+    /// Number of events that must be received from Amazon EventBridge before EventBridge event trigger fires.
+    ///
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-eventbatchingcondition.html#cfn-glue-trigger-eventbatchingcondition-batchsize)): integer, required. Range: 1 to 100.
     #[serde(rename = "BatchSize")]
     pub batch_size: Value<i64>,
-    /// `BatchWindow`: optional.
+    /// Window of time in seconds after which EventBridge event trigger fires. Window starts when first event is received.
+    ///
+    /// `BatchWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-eventbatchingcondition.html#cfn-glue-trigger-eventbatchingcondition-batchwindow)): integer, optional. Range: 1 to 900.
     #[serde(rename = "BatchWindow", skip_serializing_if = "Option::is_none")]
     pub batch_window: Option<Value<i64>>,
 }
@@ -6455,12 +7097,14 @@ impl Walk for ExecutionClass {
 
 /// The `ExecutionProperty` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::Glue::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html).
+/// AWS reference: [`AWS::Glue::Job` `ExecutionProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-executionproperty.html).
 ///
 /// Every property is optional: start from [`ExecutionProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExecutionProperty {
-    /// `MaxConcurrentRuns`: optional.
+    /// The maximum number of concurrent runs allowed for the job.
+    ///
+    /// `MaxConcurrentRuns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-executionproperty.html#cfn-glue-job-executionproperty-maxconcurrentruns)): number, optional.
     #[serde(rename = "MaxConcurrentRuns", skip_serializing_if = "Option::is_none")]
     pub max_concurrent_runs: Option<Value<f64>>,
 }
@@ -6490,21 +7134,29 @@ impl Walk for ExecutionProperty {
 
 /// The `ExtractedParameter` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ExtractedParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-extractedparameter.html).
 ///
 /// Every property is optional: start from [`ExtractedParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExtractedParameter {
-    /// `DefaultValue`: optional.
+    /// The default value.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-extractedparameter.html#cfn-glue-connectiontype-extractedparameter-defaultvalue)): string, optional. Pattern: `[^<>&'"]`. Length: 1 to 1024 characters.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Key`: optional.
+    /// The parameter key name.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-extractedparameter.html#cfn-glue-connectiontype-extractedparameter-key)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `PropertyLocation`: optional.
+    /// Specifies where to place the parameter in requests.
+    ///
+    /// `PropertyLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-extractedparameter.html#cfn-glue-connectiontype-extractedparameter-propertylocation)): [`PropertyLocation`], one of `HEADER`, `BODY`, `QUERY_PARAM`, `PATH`, optional.
     #[serde(rename = "PropertyLocation", skip_serializing_if = "Option::is_none")]
     pub property_location: Option<Value<PropertyLocation>>,
-    /// `Value`: optional.
+    /// Defines how to extract values from HTTP responses.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-extractedparameter.html#cfn-glue-connectiontype-extractedparameter-value)): object [`ResponseExtractionMapping`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<ResponseExtractionMapping>,
 }
@@ -6558,15 +7210,19 @@ impl Walk for ExtractedParameter {
 
 /// The `FederatedCatalog` property type of [`Catalog`].
 ///
-/// AWS reference: [`AWS::Glue::Catalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html).
+/// AWS reference: [`AWS::Glue::Catalog` `FederatedCatalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-federatedcatalog.html).
 ///
 /// Every property is optional: start from [`FederatedCatalog::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FederatedCatalog {
-    /// `ConnectionName`: optional.
+    /// The name of the connection to an external data source.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-federatedcatalog.html#cfn-glue-catalog-federatedcatalog-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `Identifier`: optional.
+    /// A unique identifier for the federated catalog.
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-federatedcatalog.html#cfn-glue-catalog-federatedcatalog-identifier)): string, optional.
     #[serde(rename = "Identifier", skip_serializing_if = "Option::is_none")]
     pub identifier: Option<Value<String>>,
 }
@@ -6604,15 +7260,19 @@ impl Walk for FederatedCatalog {
 
 /// The `FederatedDatabase` property type of [`Database`].
 ///
-/// AWS reference: [`AWS::Glue::Database`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html).
+/// AWS reference: [`AWS::Glue::Database` `FederatedDatabase`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-federateddatabase.html).
 ///
 /// Every property is optional: start from [`FederatedDatabase::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FederatedDatabase {
-    /// `ConnectionName`: optional.
+    /// The name of the connection to the external metastore.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-federateddatabase.html#cfn-glue-database-federateddatabase-connectionname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `Identifier`: optional.
+    /// A unique identifier for the federated database.
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-federateddatabase.html#cfn-glue-database-federateddatabase-identifier)): string, optional. Length: 1 to 512 characters.
     #[serde(rename = "Identifier", skip_serializing_if = "Option::is_none")]
     pub identifier: Option<Value<String>>,
 }
@@ -6718,33 +7378,49 @@ impl Walk for FieldDataType {
 
 /// The `FieldDefinition` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `FieldDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html).
 ///
 /// [`FieldDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldDefinition {
-    /// `FieldDataType`: required.
+    /// The data type of the field.
+    ///
+    /// `FieldDataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html#cfn-glue-connectiontype-fielddefinition-fielddatatype)): [`FieldDataType`], one of `INT`, `SMALLINT`, `BIGINT`, `FLOAT`, `LONG`, `DATE`, `BOOLEAN`, `MAP`, `ARRAY`, `STRING`, `TIMESTAMP`, `DECIMAL`, `BYTE`, `SHORT`, `DOUBLE`, `STRUCT`, `BINARY`, `UNION`, required.
     #[serde(rename = "FieldDataType")]
     pub field_data_type: Value<FieldDataType>,
-    /// `FilterOverrides`: optional.
+    /// Configuration that defines per-field overrides for filter behavior, allowing individual fields to customize how filter operations are applied.
+    ///
+    /// `FilterOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html#cfn-glue-connectiontype-fielddefinition-filteroverrides)): object [`FilterOverrides`], optional.
     #[serde(rename = "FilterOverrides", skip_serializing_if = "Option::is_none")]
     pub filter_overrides: Option<FilterOverrides>,
-    /// `IsNullable`: optional.
+    /// Indicates whether this field can contain null values.
+    ///
+    /// `IsNullable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html#cfn-glue-connectiontype-fielddefinition-isnullable)): boolean, optional.
     #[serde(rename = "IsNullable", skip_serializing_if = "Option::is_none")]
     pub is_nullable: Option<Value<bool>>,
-    /// `IsOrderable`: optional.
+    /// Indicates whether this field can be used for ordering results.
+    ///
+    /// `IsOrderable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html#cfn-glue-connectiontype-fielddefinition-isorderable)): boolean, optional.
     #[serde(rename = "IsOrderable", skip_serializing_if = "Option::is_none")]
     pub is_orderable: Option<Value<bool>>,
-    /// `IsPartitionable`: optional.
+    /// Indicates whether this field can be used for partitioning queries to the data source.
+    ///
+    /// `IsPartitionable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html#cfn-glue-connectiontype-fielddefinition-ispartitionable)): boolean, optional.
     #[serde(rename = "IsPartitionable", skip_serializing_if = "Option::is_none")]
     pub is_partitionable: Option<Value<bool>>,
-    /// `IsQueryable`: optional.
+    /// Indicates whether this field can be used in filter predicates when querying data.
+    ///
+    /// `IsQueryable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html#cfn-glue-connectiontype-fielddefinition-isqueryable)): boolean, optional.
     #[serde(rename = "IsQueryable", skip_serializing_if = "Option::is_none")]
     pub is_queryable: Option<Value<bool>>,
-    /// `Name`: required.
+    /// The name of the field.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html#cfn-glue-connectiontype-fielddefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResponseDateFormat`: optional.
+    /// The format pattern for parsing date values from API responses. Accepts Java DateTimeFormatter patterns, EPOCH\_SECONDS, or EPOCH\_MILLIS.
+    ///
+    /// `ResponseDateFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-fielddefinition.html#cfn-glue-connectiontype-fielddefinition-responsedateformat)): string, optional.
     #[serde(rename = "ResponseDateFormat", skip_serializing_if = "Option::is_none")]
     pub response_date_format: Option<Value<String>>,
 }
@@ -6830,33 +7506,45 @@ impl Walk for FieldDefinition {
 
 /// The `FilterConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `FilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterconfiguration.html).
 ///
 /// [`FilterConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterConfiguration {
-    /// `BetweenConfiguration`: optional.
+    /// Configuration that defines how BETWEEN range filter operations are translated into REST API request parameters.
+    ///
+    /// `BetweenConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterconfiguration.html#cfn-glue-connectiontype-filterconfiguration-betweenconfiguration)): object [`BetweenConfiguration`], optional.
     #[serde(
         rename = "BetweenConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub between_configuration: Option<BetweenConfiguration>,
-    /// `DateTimeFormat`: optional.
+    /// The global date and time format for filter expressions.
+    ///
+    /// `DateTimeFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterconfiguration.html#cfn-glue-connectiontype-filterconfiguration-datetimeformat)): string, optional.
     #[serde(rename = "DateTimeFormat", skip_serializing_if = "Option::is_none")]
     pub date_time_format: Option<Value<String>>,
-    /// `FilterMode`: required.
+    /// The strategy for applying filters to requests.
+    ///
+    /// `FilterMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterconfiguration.html#cfn-glue-connectiontype-filterconfiguration-filtermode)): [`FilterMode`], one of `QUERY_PARAMS`, `FILTER_STRING`, required.
     #[serde(rename = "FilterMode")]
     pub filter_mode: Value<FilterMode>,
-    /// `FilterStringConfiguration`: optional.
+    /// Configuration for constructing filter expression strings when using the FILTER\_STRING filter mode.
+    ///
+    /// `FilterStringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterconfiguration.html#cfn-glue-connectiontype-filterconfiguration-filterstringconfiguration)): object [`FilterStringConfiguration`], optional.
     #[serde(
         rename = "FilterStringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_string_configuration: Option<FilterStringConfiguration>,
-    /// `OperatorMappings`: optional.
+    /// A map of logical filter operators to their API-specific string representations.
+    ///
+    /// `OperatorMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterconfiguration.html#cfn-glue-connectiontype-filterconfiguration-operatormappings)): map from string to (string), optional.
     #[serde(rename = "OperatorMappings", skip_serializing_if = "Option::is_none")]
     pub operator_mappings: Option<BTreeMap<String, Value<String>>>,
-    /// `StripQuotes`: optional.
+    /// Indicates whether surrounding double quotes should be stripped from filter values before processing.
+    ///
+    /// `StripQuotes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterconfiguration.html#cfn-glue-connectiontype-filterconfiguration-stripquotes)): boolean, optional.
     #[serde(rename = "StripQuotes", skip_serializing_if = "Option::is_none")]
     pub strip_quotes: Option<Value<bool>>,
 }
@@ -6950,24 +7638,32 @@ impl Walk for FilterMode {
 
 /// The `FilterOverrides` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `FilterOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filteroverrides.html).
 ///
 /// Every property is optional: start from [`FilterOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterOverrides {
-    /// `BetweenConfiguration`: optional.
+    /// Configuration that defines how BETWEEN range filter operations are translated into REST API request parameters.
+    ///
+    /// `BetweenConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filteroverrides.html#cfn-glue-connectiontype-filteroverrides-betweenconfiguration)): object [`BetweenConfiguration`], optional.
     #[serde(
         rename = "BetweenConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub between_configuration: Option<BetweenConfiguration>,
-    /// `DateTimeFormat`: optional.
+    /// The date and time format for filter expressions on this field, overriding the global DateTimeFormat.
+    ///
+    /// `DateTimeFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filteroverrides.html#cfn-glue-connectiontype-filteroverrides-datetimeformat)): string, optional.
     #[serde(rename = "DateTimeFormat", skip_serializing_if = "Option::is_none")]
     pub date_time_format: Option<Value<String>>,
-    /// `FieldName`: optional.
+    /// An override for the field name to use in filter expressions, if different from the schema field name.
+    ///
+    /// `FieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filteroverrides.html#cfn-glue-connectiontype-filteroverrides-fieldname)): string, optional.
     #[serde(rename = "FieldName", skip_serializing_if = "Option::is_none")]
     pub field_name: Option<Value<String>>,
-    /// `OperatorMappings`: optional.
+    /// A map of logical filter operators to their field-specific API representations, overriding the global operator mappings.
+    ///
+    /// `OperatorMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filteroverrides.html#cfn-glue-connectiontype-filteroverrides-operatormappings)): map from string to (string), optional.
     #[serde(rename = "OperatorMappings", skip_serializing_if = "Option::is_none")]
     pub operator_mappings: Option<BTreeMap<String, Value<String>>>,
 }
@@ -7021,18 +7717,24 @@ impl Walk for FilterOverrides {
 
 /// The `FilterStringConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `FilterStringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterstringconfiguration.html).
 ///
 /// [`FilterStringConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterStringConfiguration {
-    /// `QueryParameterName`: required.
+    /// The query parameter name used to send the constructed filter expression string in API requests.
+    ///
+    /// `QueryParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterstringconfiguration.html#cfn-glue-connectiontype-filterstringconfiguration-queryparametername)): string, required.
     #[serde(rename = "QueryParameterName")]
     pub query_parameter_name: Value<String>,
-    /// `QuoteCharacter`: optional.
+    /// The character used to quote values when QuoteStringValues is true. Defaults to double quotes if not specified.
+    ///
+    /// `QuoteCharacter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterstringconfiguration.html#cfn-glue-connectiontype-filterstringconfiguration-quotecharacter)): string, optional.
     #[serde(rename = "QuoteCharacter", skip_serializing_if = "Option::is_none")]
     pub quote_character: Option<Value<String>>,
-    /// `QuoteStringValues`: optional.
+    /// Indicates whether string and date values should be wrapped with a quote character in the filter expression.
+    ///
+    /// `QuoteStringValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-filterstringconfiguration.html#cfn-glue-connectiontype-filterstringconfiguration-quotestringvalues)): boolean, optional.
     #[serde(rename = "QuoteStringValues", skip_serializing_if = "Option::is_none")]
     pub quote_string_values: Option<Value<bool>>,
 }
@@ -7076,30 +7778,38 @@ impl Walk for FilterStringConfiguration {
 
 /// The `FindMatchesParameters` property type of [`MlTransform`].
 ///
-/// AWS reference: [`AWS::Glue::MLTransform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html).
+/// AWS reference: [`AWS::Glue::MLTransform` `FindMatchesParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-findmatchesparameters.html).
 ///
 /// [`FindMatchesParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FindMatchesParameters {
-    /// `AccuracyCostTradeoff`: optional.
+    /// The value for accuracy and cost tradeoff. A value of 0.5 means balance.
+    ///
+    /// `AccuracyCostTradeoff` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-findmatchesparameters.html#cfn-glue-mltransform-findmatchesparameters-accuracycosttradeoff)): number, optional.
     #[serde(
         rename = "AccuracyCostTradeoff",
         skip_serializing_if = "Option::is_none"
     )]
     pub accuracy_cost_tradeoff: Option<Value<f64>>,
-    /// `EnforceProvidedLabels`: optional.
+    /// If true, forces the output to match the provided labels.
+    ///
+    /// `EnforceProvidedLabels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-findmatchesparameters.html#cfn-glue-mltransform-findmatchesparameters-enforceprovidedlabels)): boolean, optional.
     #[serde(
         rename = "EnforceProvidedLabels",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforce_provided_labels: Option<Value<bool>>,
-    /// `PrecisionRecallTradeoff`: optional.
+    /// The value for precision and recall tradeoff. A value of 0.5 means no preference.
+    ///
+    /// `PrecisionRecallTradeoff` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-findmatchesparameters.html#cfn-glue-mltransform-findmatchesparameters-precisionrecalltradeoff)): number, optional.
     #[serde(
         rename = "PrecisionRecallTradeoff",
         skip_serializing_if = "Option::is_none"
     )]
     pub precision_recall_tradeoff: Option<Value<f64>>,
-    /// `PrimaryKeyColumnName`: required, create-only (changing it replaces the resource).
+    /// The name of a column that uniquely identifies rows in the source table.
+    ///
+    /// `PrimaryKeyColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-findmatchesparameters.html#cfn-glue-mltransform-findmatchesparameters-primarykeycolumnname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "PrimaryKeyColumnName")]
     pub primary_key_column_name: Value<String>,
 }
@@ -7175,21 +7885,29 @@ impl Walk for FunctionType {
 
 /// The `GlueTables` property type of [`MlTransform`].
 ///
-/// AWS reference: [`AWS::Glue::MLTransform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html).
+/// AWS reference: [`AWS::Glue::MLTransform` `GlueTables`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-gluetables.html).
 ///
 /// [`GlueTables::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlueTables {
-    /// `CatalogId`: optional.
+    /// A unique identifier for the AWS Glue Data Catalog.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-gluetables.html#cfn-glue-mltransform-gluetables-catalogid)): string, optional.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `ConnectionName`: optional.
+    /// The name of the connection to the AWS Glue Data Catalog.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-gluetables.html#cfn-glue-mltransform-gluetables-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `DatabaseName`: required.
+    /// A database name in the AWS Glue Data Catalog.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-gluetables.html#cfn-glue-mltransform-gluetables-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `TableName`: required.
+    /// A table name in the AWS Glue Data Catalog.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-gluetables.html#cfn-glue-mltransform-gluetables-tablename)): string, required.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -7239,21 +7957,29 @@ impl Walk for GlueTables {
 
 /// The `GrokClassifier` property type of [`Classifier`].
 ///
-/// AWS reference: [`AWS::Glue::Classifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html).
+/// AWS reference: [`AWS::Glue::Classifier` `GrokClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-grokclassifier.html).
 ///
 /// [`GrokClassifier::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrokClassifier {
-    /// `Classification`: required.
+    /// An identifier of the data format that the classifier matches, such as Twitter, JSON, Omniture logs, and so on.
+    ///
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-grokclassifier.html#cfn-glue-classifier-grokclassifier-classification)): string, required.
     #[serde(rename = "Classification")]
     pub classification: Value<String>,
-    /// `CustomPatterns`: optional.
+    /// Optional custom grok patterns defined by this classifier.
+    ///
+    /// `CustomPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-grokclassifier.html#cfn-glue-classifier-grokclassifier-custompatterns)): string, optional. Length: 0 to 16000 characters.
     #[serde(rename = "CustomPatterns", skip_serializing_if = "Option::is_none")]
     pub custom_patterns: Option<Value<String>>,
-    /// `GrokPattern`: required.
+    /// The grok pattern applied to a data store by this classifier.
+    ///
+    /// `GrokPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-grokclassifier.html#cfn-glue-classifier-grokclassifier-grokpattern)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "GrokPattern")]
     pub grok_pattern: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the classifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-grokclassifier.html#cfn-glue-classifier-grokclassifier-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -7303,24 +8029,32 @@ impl Walk for GrokClassifier {
 
 /// The `HudiTarget` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `HudiTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-huditarget.html).
 ///
 /// Every property is optional: start from [`HudiTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HudiTarget {
-    /// `ConnectionName`: optional.
+    /// The name of the connection to use to connect to the Hudi target.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-huditarget.html#cfn-glue-crawler-huditarget-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `Exclusions`: optional.
+    /// A list of global patterns used to exclude from the crawl.
+    ///
+    /// `Exclusions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-huditarget.html#cfn-glue-crawler-huditarget-exclusions)): list of (string), optional.
     #[serde(rename = "Exclusions", skip_serializing_if = "Option::is_none")]
     pub exclusions: Option<Value<Vec<Value<String>>>>,
-    /// `MaximumTraversalDepth`: optional.
+    /// The maximum depth of Amazon S3 paths that the crawler can traverse to discover the Hudi metadata folder in your Amazon S3 path. Used to limit the crawler run time.
+    ///
+    /// `MaximumTraversalDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-huditarget.html#cfn-glue-crawler-huditarget-maximumtraversaldepth)): integer, optional.
     #[serde(
         rename = "MaximumTraversalDepth",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_traversal_depth: Option<Value<i64>>,
-    /// `Paths`: optional.
+    /// One or more Amazon S3 paths that contains Hudi metadata folders as s3://bucket/prefix .
+    ///
+    /// `Paths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-huditarget.html#cfn-glue-crawler-huditarget-paths)): list of (string), optional.
     #[serde(rename = "Paths", skip_serializing_if = "Option::is_none")]
     pub paths: Option<Value<Vec<Value<String>>>>,
 }
@@ -7374,21 +8108,27 @@ impl Walk for HudiTarget {
 
 /// The `IcebergCompactionConfiguration` property type of [`TableOptimizer`].
 ///
-/// AWS reference: [`AWS::Glue::TableOptimizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html).
+/// AWS reference: [`AWS::Glue::TableOptimizer` `IcebergCompactionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergcompactionconfiguration.html).
 ///
 /// Every property is optional: start from [`IcebergCompactionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IcebergCompactionConfiguration {
-    /// `DeleteFileThreshold`: optional.
+    /// The minimum number of deletes in a data file to make it eligible for compaction.
+    ///
+    /// `DeleteFileThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergcompactionconfiguration.html#cfn-glue-tableoptimizer-icebergcompactionconfiguration-deletefilethreshold)): integer, optional.
     #[serde(
         rename = "DeleteFileThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_file_threshold: Option<Value<i64>>,
-    /// `MinInputFiles`: optional.
+    /// The minimum number of input files before compaction is triggered.
+    ///
+    /// `MinInputFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergcompactionconfiguration.html#cfn-glue-tableoptimizer-icebergcompactionconfiguration-mininputfiles)): integer, optional.
     #[serde(rename = "MinInputFiles", skip_serializing_if = "Option::is_none")]
     pub min_input_files: Option<Value<i64>>,
-    /// `Strategy`: optional.
+    /// The compaction strategy to use. Valid values are binpack, sort, and z-order.
+    ///
+    /// `Strategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergcompactionconfiguration.html#cfn-glue-tableoptimizer-icebergcompactionconfiguration-strategy)): [`Strategy`], one of `binpack`, `sort`, `z-order`, optional.
     #[serde(rename = "Strategy", skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Value<Strategy>>,
 }
@@ -7434,15 +8174,19 @@ impl Walk for IcebergCompactionConfiguration {
 
 /// The `IcebergConfiguration` property type of [`TableOptimizer`].
 ///
-/// AWS reference: [`AWS::Glue::TableOptimizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html).
+/// AWS reference: [`AWS::Glue::TableOptimizer` `IcebergConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergconfiguration.html).
 ///
 /// Every property is optional: start from [`IcebergConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IcebergConfiguration {
-    /// `Location`: optional.
+    /// Specifies a directory in which to look for orphan files (defaults to the table's location). You may choose a sub-directory rather than the top-level table location.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergconfiguration.html#cfn-glue-tableoptimizer-icebergconfiguration-location)): string, optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<String>>,
-    /// `OrphanFileRetentionPeriodInDays`: optional.
+    /// The specific number of days you want to keep the orphan files.
+    ///
+    /// `OrphanFileRetentionPeriodInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergconfiguration.html#cfn-glue-tableoptimizer-icebergconfiguration-orphanfileretentionperiodindays)): integer, optional.
     #[serde(
         rename = "OrphanFileRetentionPeriodInDays",
         skip_serializing_if = "Option::is_none"
@@ -7483,18 +8227,24 @@ impl Walk for IcebergConfiguration {
 
 /// The `IcebergInput` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `IcebergInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-iceberginput.html).
 ///
 /// Every property is optional: start from [`IcebergInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IcebergInput {
-    /// `IcebergTableInput`: optional.
+    /// Specifies the Iceberg table configuration.
+    ///
+    /// `IcebergTableInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-iceberginput.html#cfn-glue-table-iceberginput-icebergtableinput)): object [`IcebergTableInput`], optional.
     #[serde(rename = "IcebergTableInput", skip_serializing_if = "Option::is_none")]
     pub iceberg_table_input: Option<IcebergTableInput>,
-    /// `MetadataOperation`: optional.
+    /// A required metadata operation. Can only be set to CREATE.
+    ///
+    /// `MetadataOperation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-iceberginput.html#cfn-glue-table-iceberginput-metadataoperation)): [`MetadataOperation`], one of `CREATE`, optional.
     #[serde(rename = "MetadataOperation", skip_serializing_if = "Option::is_none")]
     pub metadata_operation: Option<Value<MetadataOperation>>,
-    /// `Version`: optional.
+    /// The table version of the Iceberg table. Defaults to 2.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-iceberginput.html#cfn-glue-table-iceberginput-version)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -7540,21 +8290,29 @@ impl Walk for IcebergInput {
 
 /// The `IcebergPartitionField` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `IcebergPartitionField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergpartitionfield.html).
 ///
 /// [`IcebergPartitionField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergPartitionField {
-    /// `FieldId`: optional.
+    /// The partition field ID.
+    ///
+    /// `FieldId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergpartitionfield.html#cfn-glue-table-icebergpartitionfield-fieldid)): integer, optional.
     #[serde(rename = "FieldId", skip_serializing_if = "Option::is_none")]
     pub field_id: Option<Value<i64>>,
-    /// `Name`: required.
+    /// The partition field name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergpartitionfield.html#cfn-glue-table-icebergpartitionfield-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SourceId`: required.
+    /// The source field ID.
+    ///
+    /// `SourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergpartitionfield.html#cfn-glue-table-icebergpartitionfield-sourceid)): integer, required.
     #[serde(rename = "SourceId")]
     pub source_id: Value<i64>,
-    /// `Transform`: required.
+    /// The transform to apply.
+    ///
+    /// `Transform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergpartitionfield.html#cfn-glue-table-icebergpartitionfield-transform)): string, required.
     #[serde(rename = "Transform")]
     pub transform: Value<String>,
 }
@@ -7599,15 +8357,19 @@ impl Walk for IcebergPartitionField {
 
 /// The `IcebergPartitionSpec` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `IcebergPartitionSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergpartitionspec.html).
 ///
 /// [`IcebergPartitionSpec::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergPartitionSpec {
-    /// `Fields`: required.
+    /// The partition fields.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergpartitionspec.html#cfn-glue-table-icebergpartitionspec-fields)): list of (object [`IcebergPartitionField`]), required.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<IcebergPartitionField>>,
-    /// `SpecId`: optional.
+    /// The spec ID.
+    ///
+    /// `SpecId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergpartitionspec.html#cfn-glue-table-icebergpartitionspec-specid)): integer, optional.
     #[serde(rename = "SpecId", skip_serializing_if = "Option::is_none")]
     pub spec_id: Option<Value<i64>>,
 }
@@ -7642,21 +8404,21 @@ impl Walk for IcebergPartitionSpec {
 
 /// The `IcebergRetentionConfiguration` property type of [`TableOptimizer`].
 ///
-/// AWS reference: [`AWS::Glue::TableOptimizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html).
+/// AWS reference: [`AWS::Glue::TableOptimizer` `IcebergRetentionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergretentionconfiguration.html).
 ///
 /// Every property is optional: start from [`IcebergRetentionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IcebergRetentionConfiguration {
-    /// `CleanExpiredFiles`: optional.
+    /// `CleanExpiredFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergretentionconfiguration.html#cfn-glue-tableoptimizer-icebergretentionconfiguration-cleanexpiredfiles)): boolean, optional.
     #[serde(rename = "CleanExpiredFiles", skip_serializing_if = "Option::is_none")]
     pub clean_expired_files: Option<Value<bool>>,
-    /// `NumberOfSnapshotsToRetain`: optional.
+    /// `NumberOfSnapshotsToRetain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergretentionconfiguration.html#cfn-glue-tableoptimizer-icebergretentionconfiguration-numberofsnapshotstoretain)): integer, optional.
     #[serde(
         rename = "NumberOfSnapshotsToRetain",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_snapshots_to_retain: Option<Value<i64>>,
-    /// `SnapshotRetentionPeriodInDays`: optional.
+    /// `SnapshotRetentionPeriodInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-icebergretentionconfiguration.html#cfn-glue-tableoptimizer-icebergretentionconfiguration-snapshotretentionperiodindays)): integer, optional.
     #[serde(
         rename = "SnapshotRetentionPeriodInDays",
         skip_serializing_if = "Option::is_none"
@@ -7705,21 +8467,29 @@ impl Walk for IcebergRetentionConfiguration {
 
 /// The `IcebergSchema` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `IcebergSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergschema.html).
 ///
 /// [`IcebergSchema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergSchema {
-    /// `Fields`: required.
+    /// The fields in the schema.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergschema.html#cfn-glue-table-icebergschema-fields)): list of (object [`IcebergStructField`]), required.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<IcebergStructField>>,
-    /// `IdentifierFieldIds`: optional.
+    /// The identifier field IDs.
+    ///
+    /// `IdentifierFieldIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergschema.html#cfn-glue-table-icebergschema-identifierfieldids)): list of (integer), optional.
     #[serde(rename = "IdentifierFieldIds", skip_serializing_if = "Option::is_none")]
     pub identifier_field_ids: Option<Value<Vec<Value<i64>>>>,
-    /// `SchemaId`: optional.
+    /// The schema ID.
+    ///
+    /// `SchemaId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergschema.html#cfn-glue-table-icebergschema-schemaid)): integer, optional.
     #[serde(rename = "SchemaId", skip_serializing_if = "Option::is_none")]
     pub schema_id: Option<Value<i64>>,
-    /// `Type`: optional.
+    /// The type of the schema.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergschema.html#cfn-glue-table-icebergschema-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -7772,21 +8542,29 @@ impl Walk for IcebergSchema {
 
 /// The `IcebergSortField` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `IcebergSortField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergsortfield.html).
 ///
 /// Every property is required: [`IcebergSortField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergSortField {
-    /// `Direction`: required.
+    /// The sort direction.
+    ///
+    /// `Direction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergsortfield.html#cfn-glue-table-icebergsortfield-direction)): string, required.
     #[serde(rename = "Direction")]
     pub direction: Value<String>,
-    /// `NullOrder`: required.
+    /// The null ordering.
+    ///
+    /// `NullOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergsortfield.html#cfn-glue-table-icebergsortfield-nullorder)): string, required.
     #[serde(rename = "NullOrder")]
     pub null_order: Value<String>,
-    /// `SourceId`: required.
+    /// The source field ID.
+    ///
+    /// `SourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergsortfield.html#cfn-glue-table-icebergsortfield-sourceid)): integer, required.
     #[serde(rename = "SourceId")]
     pub source_id: Value<i64>,
-    /// `Transform`: required.
+    /// The transform to apply.
+    ///
+    /// `Transform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergsortfield.html#cfn-glue-table-icebergsortfield-transform)): string, required.
     #[serde(rename = "Transform")]
     pub transform: Value<String>,
 }
@@ -7826,15 +8604,19 @@ impl Walk for IcebergSortField {
 
 /// The `IcebergSortOrder` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `IcebergSortOrder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergsortorder.html).
 ///
 /// Every property is required: [`IcebergSortOrder::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergSortOrder {
-    /// `Fields`: required.
+    /// The sort fields.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergsortorder.html#cfn-glue-table-icebergsortorder-fields)): list of (object [`IcebergSortField`]), required.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<IcebergSortField>>,
-    /// `OrderId`: required.
+    /// The order ID.
+    ///
+    /// `OrderId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergsortorder.html#cfn-glue-table-icebergsortorder-orderid)): integer, required.
     #[serde(rename = "OrderId")]
     pub order_id: Value<i64>,
 }
@@ -7866,24 +8648,34 @@ impl Walk for IcebergSortOrder {
 
 /// The `IcebergStructField` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `IcebergStructField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergstructfield.html).
 ///
 /// [`IcebergStructField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergStructField {
-    /// `Doc`: optional.
+    /// Documentation for the field.
+    ///
+    /// `Doc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergstructfield.html#cfn-glue-table-icebergstructfield-doc)): string, optional.
     #[serde(rename = "Doc", skip_serializing_if = "Option::is_none")]
     pub doc: Option<Value<String>>,
-    /// `Id`: required.
+    /// The field ID.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergstructfield.html#cfn-glue-table-icebergstructfield-id)): integer, required.
     #[serde(rename = "Id")]
     pub id: Value<i64>,
-    /// `Name`: required.
+    /// The field name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergstructfield.html#cfn-glue-table-icebergstructfield-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Required`: required.
+    /// Whether the field is required.
+    ///
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergstructfield.html#cfn-glue-table-icebergstructfield-required)): boolean, required.
     #[serde(rename = "Required")]
     pub required: Value<bool>,
-    /// `Type`: required.
+    /// The field type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergstructfield.html#cfn-glue-table-icebergstructfield-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -7932,24 +8724,34 @@ impl Walk for IcebergStructField {
 
 /// The `IcebergTableInput` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `IcebergTableInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergtableinput.html).
 ///
 /// [`IcebergTableInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergTableInput {
-    /// `Location`: required.
+    /// The location of the Iceberg table.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergtableinput.html#cfn-glue-table-icebergtableinput-location)): string, required.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `PartitionSpec`: optional.
+    /// The partition spec for the Iceberg table.
+    ///
+    /// `PartitionSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergtableinput.html#cfn-glue-table-icebergtableinput-partitionspec)): object [`IcebergPartitionSpec`], optional.
     #[serde(rename = "PartitionSpec", skip_serializing_if = "Option::is_none")]
     pub partition_spec: Option<IcebergPartitionSpec>,
-    /// `Properties`: optional.
+    /// The properties for the Iceberg table.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergtableinput.html#cfn-glue-table-icebergtableinput-properties)): map from string to (string), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, Value<String>>>,
-    /// `Schema`: required.
+    /// The schema for the Iceberg table.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergtableinput.html#cfn-glue-table-icebergtableinput-schema)): object [`IcebergSchema`], required.
     #[serde(rename = "Schema")]
     pub schema: IcebergSchema,
-    /// `WriteOrder`: optional.
+    /// The write order for the Iceberg table.
+    ///
+    /// `WriteOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergtableinput.html#cfn-glue-table-icebergtableinput-writeorder)): object [`IcebergSortOrder`], optional.
     #[serde(rename = "WriteOrder", skip_serializing_if = "Option::is_none")]
     pub write_order: Option<IcebergSortOrder>,
 }
@@ -8005,24 +8807,32 @@ impl Walk for IcebergTableInput {
 
 /// The `IcebergTarget` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `IcebergTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-icebergtarget.html).
 ///
 /// Every property is optional: start from [`IcebergTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IcebergTarget {
-    /// `ConnectionName`: optional.
+    /// The name of the connection to use to connect to the Iceberg target.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-icebergtarget.html#cfn-glue-crawler-icebergtarget-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `Exclusions`: optional.
+    /// A list of global patterns used to exclude from the crawl.
+    ///
+    /// `Exclusions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-icebergtarget.html#cfn-glue-crawler-icebergtarget-exclusions)): list of (string), optional.
     #[serde(rename = "Exclusions", skip_serializing_if = "Option::is_none")]
     pub exclusions: Option<Value<Vec<Value<String>>>>,
-    /// `MaximumTraversalDepth`: optional.
+    /// The maximum depth of Amazon S3 paths that the crawler can traverse to discover the Iceberg metadata folder in your Amazon S3 path. Used to limit the crawler run time.
+    ///
+    /// `MaximumTraversalDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-icebergtarget.html#cfn-glue-crawler-icebergtarget-maximumtraversaldepth)): integer, optional.
     #[serde(
         rename = "MaximumTraversalDepth",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_traversal_depth: Option<Value<i64>>,
-    /// `Paths`: optional.
+    /// One or more Amazon S3 paths that contains Iceberg metadata folders as s3://bucket/prefix .
+    ///
+    /// `Paths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-icebergtarget.html#cfn-glue-crawler-icebergtarget-paths)): list of (string), optional.
     #[serde(rename = "Paths", skip_serializing_if = "Option::is_none")]
     pub paths: Option<Value<Vec<Value<String>>>>,
 }
@@ -8076,12 +8886,14 @@ impl Walk for IcebergTarget {
 
 /// The `InputRecordTables` property type of [`MlTransform`].
 ///
-/// AWS reference: [`AWS::Glue::MLTransform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html).
+/// AWS reference: [`AWS::Glue::MLTransform` `InputRecordTables`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-inputrecordtables.html).
 ///
 /// Every property is optional: start from [`InputRecordTables::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputRecordTables {
-    /// `GlueTables`: optional.
+    /// The database and table in the AWS Glue Data Catalog that is used for input or output data.
+    ///
+    /// `GlueTables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-inputrecordtables.html#cfn-glue-mltransform-inputrecordtables-gluetables)): list of (object [`GlueTables`]), optional.
     #[serde(rename = "GlueTables", skip_serializing_if = "Option::is_none")]
     pub glue_tables: Option<Value<Vec<GlueTables>>>,
 }
@@ -8111,18 +8923,24 @@ impl Walk for InputRecordTables {
 
 /// The `IntegrationConfig` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::Glue::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html).
+/// AWS reference: [`AWS::Glue::Integration` `IntegrationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integration-integrationconfig.html).
 ///
 /// Every property is optional: start from [`IntegrationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IntegrationConfig {
-    /// `ContinuousSync`: optional.
+    /// Enables continuous synchronization for on-demand data extractions.
+    ///
+    /// `ContinuousSync` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integration-integrationconfig.html#cfn-glue-integration-integrationconfig-continuoussync)): boolean, optional.
     #[serde(rename = "ContinuousSync", skip_serializing_if = "Option::is_none")]
     pub continuous_sync: Option<Value<bool>>,
-    /// `RefreshInterval`: optional, create-only (changing it replaces the resource).
+    /// Specifies the frequency at which CDC (Change Data Capture) pulls or incremental loads should occur.
+    ///
+    /// `RefreshInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integration-integrationconfig.html#cfn-glue-integration-integrationconfig-refreshinterval)): string, optional, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "RefreshInterval", skip_serializing_if = "Option::is_none")]
     pub refresh_interval: Option<Value<String>>,
-    /// `SourceProperties`: optional.
+    /// A collection of key-value pairs that specify additional properties for the integration source.
+    ///
+    /// `SourceProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integration-integrationconfig.html#cfn-glue-integration-integrationconfig-sourceproperties)): map from string to (string), optional.
     #[serde(rename = "SourceProperties", skip_serializing_if = "Option::is_none")]
     pub source_properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -8168,15 +8986,19 @@ impl Walk for IntegrationConfig {
 
 /// The `Tag` property type of [`Integration`] and [`IntegrationResourceProperty`].
 ///
-/// AWS reference: [`AWS::Glue::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integration.html), [`AWS::Glue::IntegrationResourceProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integrationresourceproperty.html).
+/// AWS reference: [`AWS::Glue::Integration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integration-tag.html), [`AWS::Glue::IntegrationResourceProperty` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integrationresourceproperty-tag.html).
 ///
 /// [`IntegrationTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegrationTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integration-tag.html#cfn-glue-integration-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integration-tag.html#cfn-glue-integration-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -8228,24 +9050,32 @@ impl Walk for IntegrationType {
 
 /// The `JdbcTarget` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `JdbcTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-jdbctarget.html).
 ///
 /// Every property is optional: start from [`JdbcTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JdbcTarget {
-    /// `ConnectionName`: optional.
+    /// The name of the connection to use to connect to the JDBC target.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-jdbctarget.html#cfn-glue-crawler-jdbctarget-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `EnableAdditionalMetadata`: optional.
+    /// Specify a value of RAWTYPES or COMMENTS to enable additional metadata in table responses. RAWTYPES provides the native-level datatype. COMMENTS provides comments associated with a column or table in the database. If you do not need additional metadata, keep the field empty.
+    ///
+    /// `EnableAdditionalMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-jdbctarget.html#cfn-glue-crawler-jdbctarget-enableadditionalmetadata)): list of ([`EnableAdditionalMetadata`], one of `COMMENTS`, `RAWTYPES`), optional.
     #[serde(
         rename = "EnableAdditionalMetadata",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_additional_metadata: Option<Value<Vec<Value<EnableAdditionalMetadata>>>>,
-    /// `Exclusions`: optional.
+    /// A list of glob patterns used to exclude from the crawl. For more information, see Catalog Tables with a Crawler.
+    ///
+    /// `Exclusions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-jdbctarget.html#cfn-glue-crawler-jdbctarget-exclusions)): list of (string), optional.
     #[serde(rename = "Exclusions", skip_serializing_if = "Option::is_none")]
     pub exclusions: Option<Value<Vec<Value<String>>>>,
-    /// `Path`: optional.
+    /// The path of the JDBC target.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-jdbctarget.html#cfn-glue-crawler-jdbctarget-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -8302,18 +9132,18 @@ impl Walk for JdbcTarget {
 
 /// The `JobBookmarksEncryption` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::Glue::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-securityconfiguration.html).
+/// AWS reference: [`AWS::Glue::SecurityConfiguration` `JobBookmarksEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-jobbookmarksencryption.html).
 ///
 /// Every property is optional: start from [`JobBookmarksEncryption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobBookmarksEncryption {
-    /// `JobBookmarksEncryptionMode`: optional.
+    /// `JobBookmarksEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-jobbookmarksencryption.html#cfn-glue-securityconfiguration-jobbookmarksencryption-jobbookmarksencryptionmode)): [`JobBookmarksEncryptionMode`], one of `CSE-KMS`, `DISABLED`, optional.
     #[serde(
         rename = "JobBookmarksEncryptionMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_bookmarks_encryption_mode: Option<Value<JobBookmarksEncryptionMode>>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-jobbookmarksencryption.html#cfn-glue-securityconfiguration-jobbookmarksencryption-kmskeyarn)): string, optional. Pattern: `^$|arn:aws[a-z0-9-]*:kms:`.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -8374,21 +9204,29 @@ impl Walk for JobBookmarksEncryptionMode {
 
 /// The `JobCommand` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::Glue::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html).
+/// AWS reference: [`AWS::Glue::Job` `JobCommand`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-jobcommand.html).
 ///
 /// Every property is optional: start from [`JobCommand::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobCommand {
-    /// `Name`: optional.
+    /// The name of the job command
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-jobcommand.html#cfn-glue-job-jobcommand-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PythonVersion`: optional.
+    /// The Python version being used to execute a Python shell job.
+    ///
+    /// `PythonVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-jobcommand.html#cfn-glue-job-jobcommand-pythonversion)): string, optional. Pattern: `^([2-3]|3[.]9)$`.
     #[serde(rename = "PythonVersion", skip_serializing_if = "Option::is_none")]
     pub python_version: Option<Value<String>>,
-    /// `Runtime`: optional.
+    /// Runtime is used to specify the versions of Ray, Python and additional libraries available in your environment
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-jobcommand.html#cfn-glue-job-jobcommand-runtime)): string, optional. Length: 0 to 64 characters.
     #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<Value<String>>,
-    /// `ScriptLocation`: optional.
+    /// Specifies the Amazon Simple Storage Service (Amazon S3) path to a script that executes a job
+    ///
+    /// `ScriptLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-jobcommand.html#cfn-glue-job-jobcommand-scriptlocation)): string, optional. Length: 0 to 400000 characters.
     #[serde(rename = "ScriptLocation", skip_serializing_if = "Option::is_none")]
     pub script_location: Option<Value<String>>,
 }
@@ -8518,15 +9356,19 @@ impl Walk for JobWorkerType {
 
 /// The `JsonClassifier` property type of [`Classifier`].
 ///
-/// AWS reference: [`AWS::Glue::Classifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html).
+/// AWS reference: [`AWS::Glue::Classifier` `JsonClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-jsonclassifier.html).
 ///
 /// [`JsonClassifier::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JsonClassifier {
-    /// `JsonPath`: required.
+    /// A JsonPath string defining the JSON data for the classifier to classify. AWS Glue supports a subset of JsonPath, as described in Writing JsonPath Custom Classifiers.
+    ///
+    /// `JsonPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-jsonclassifier.html#cfn-glue-classifier-jsonclassifier-jsonpath)): string, required.
     #[serde(rename = "JsonPath")]
     pub json_path: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the classifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-jsonclassifier.html#cfn-glue-classifier-jsonclassifier-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -8561,24 +9403,28 @@ impl Walk for JsonClassifier {
 
 /// The `JWTBearerProperties` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `JWTBearerProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-jwtbearerproperties.html).
 ///
 /// Every property is optional: start from [`JwtBearerProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JwtBearerProperties {
-    /// `ContentType`: optional.
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-jwtbearerproperties.html#cfn-glue-connectiontype-jwtbearerproperties-contenttype)): [`ContentType`], one of `APPLICATION_JSON`, `URL_ENCODED`, optional.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<ContentType>>,
-    /// `JwtToken`: optional.
+    /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
+    ///
+    /// `JwtToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-jwtbearerproperties.html#cfn-glue-connectiontype-jwtbearerproperties-jwttoken)): object [`SecretConnectorProperty`], optional.
     #[serde(rename = "JwtToken", skip_serializing_if = "Option::is_none")]
     pub jwt_token: Option<SecretConnectorProperty>,
-    /// `RequestMethod`: optional.
+    /// `RequestMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-jwtbearerproperties.html#cfn-glue-connectiontype-jwtbearerproperties-requestmethod)): [`RequestMethod`], one of `GET`, `POST`, optional.
     #[serde(rename = "RequestMethod", skip_serializing_if = "Option::is_none")]
     pub request_method: Option<Value<RequestMethod>>,
-    /// `TokenUrl`: optional.
+    /// Defines a property configuration for connection types.
+    ///
+    /// `TokenUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-jwtbearerproperties.html#cfn-glue-connectiontype-jwtbearerproperties-tokenurl)): object [`ConnectorProperty`], optional.
     #[serde(rename = "TokenUrl", skip_serializing_if = "Option::is_none")]
     pub token_url: Option<ConnectorProperty>,
-    /// `TokenUrlParameters`: optional.
+    /// `TokenUrlParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-jwtbearerproperties.html#cfn-glue-connectiontype-jwtbearerproperties-tokenurlparameters)): list of (object [`ConnectorProperty`]), optional.
     #[serde(rename = "TokenUrlParameters", skip_serializing_if = "Option::is_none")]
     pub token_url_parameters: Option<Value<Vec<ConnectorProperty>>>,
 }
@@ -8640,15 +9486,19 @@ impl Walk for JwtBearerProperties {
 
 /// The `LakeFormationConfiguration` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `LakeFormationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-lakeformationconfiguration.html).
 ///
 /// Every property is optional: start from [`LakeFormationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LakeFormationConfiguration {
-    /// `AccountId`: optional.
+    /// Required for cross account crawls. For same account crawls as the target data, this can be left as null.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-lakeformationconfiguration.html#cfn-glue-crawler-lakeformationconfiguration-accountid)): string, optional. Length: 0 to 12 characters.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `UseLakeFormationCredentials`: optional.
+    /// Specifies whether to use AWS Lake Formation credentials for the crawler instead of the IAM role credentials.
+    ///
+    /// `UseLakeFormationCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-lakeformationconfiguration.html#cfn-glue-crawler-lakeformationconfiguration-uselakeformationcredentials)): boolean, optional.
     #[serde(
         rename = "UseLakeFormationCredentials",
         skip_serializing_if = "Option::is_none"
@@ -8778,15 +9628,19 @@ impl Walk for MlTransformWorkerType {
 
 /// The `MLUserDataEncryption` property type of [`MlTransform`].
 ///
-/// AWS reference: [`AWS::Glue::MLTransform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html).
+/// AWS reference: [`AWS::Glue::MLTransform` `MLUserDataEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-mluserdataencryption.html).
 ///
 /// [`MlUserDataEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MlUserDataEncryption {
-    /// `KmsKeyId`: optional.
+    /// The ID for the customer-provided KMS key.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-mluserdataencryption.html#cfn-glue-mltransform-mluserdataencryption-kmskeyid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MLUserDataEncryptionMode`: required.
+    /// The encryption mode applied to user data.
+    ///
+    /// `MLUserDataEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-mluserdataencryption.html#cfn-glue-mltransform-mluserdataencryption-mluserdataencryptionmode)): [`MlUserDataEncryptionMode`], one of `DISABLED`, `SSE-KMS`, required.
     #[serde(rename = "MLUserDataEncryptionMode")]
     pub ml_user_data_encryption_mode: Value<MlUserDataEncryptionMode>,
 }
@@ -8841,15 +9695,19 @@ impl Walk for MlUserDataEncryptionMode {
 
 /// The `MongoDBTarget` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `MongoDBTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-mongodbtarget.html).
 ///
 /// Every property is optional: start from [`MongoDbTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MongoDbTarget {
-    /// `ConnectionName`: optional.
+    /// The name of the connection to use to connect to the Amazon DocumentDB or MongoDB target.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-mongodbtarget.html#cfn-glue-crawler-mongodbtarget-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `Path`: optional.
+    /// The path of the Amazon DocumentDB or MongoDB target (database/collection).
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-mongodbtarget.html#cfn-glue-crawler-mongodbtarget-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -8887,12 +9745,14 @@ impl Walk for MongoDbTarget {
 
 /// The `NotificationProperty` property type of [`Job`] and [`Trigger`].
 ///
-/// AWS reference: [`AWS::Glue::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-job.html), [`AWS::Glue::Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html).
+/// AWS reference: [`AWS::Glue::Job` `NotificationProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-notificationproperty.html), [`AWS::Glue::Trigger` `NotificationProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-notificationproperty.html).
 ///
 /// Every property is optional: start from [`NotificationProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NotificationProperty {
-    /// `NotifyDelayAfter`: optional.
+    /// It is the number of minutes to wait before sending a job run delay notification after a job run starts
+    ///
+    /// `NotifyDelayAfter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-job-notificationproperty.html#cfn-glue-job-notificationproperty-notifydelayafter)): integer, optional. Range: at least 1.
     #[serde(rename = "NotifyDelayAfter", skip_serializing_if = "Option::is_none")]
     pub notify_delay_after: Option<Value<i64>>,
 }
@@ -8922,18 +9782,22 @@ impl Walk for NotificationProperty {
 
 /// The `OAuth2ClientApplication` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Glue::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html).
+/// AWS reference: [`AWS::Glue::Connection` `OAuth2ClientApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2clientapplication.html).
 ///
 /// Every property is optional: start from [`OAuth2ClientApplication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OAuth2ClientApplication {
-    /// `AWSManagedClientApplicationReference`: optional.
+    /// The reference to the SaaS-side client app that is AWS managed.
+    ///
+    /// `AWSManagedClientApplicationReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2clientapplication.html#cfn-glue-connection-oauth2clientapplication-awsmanagedclientapplicationreference)): string, optional. Pattern: `^\S+$`. Length: 0 to 2048 characters.
     #[serde(
         rename = "AWSManagedClientApplicationReference",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_managed_client_application_reference: Option<Value<String>>,
-    /// `UserManagedClientApplicationClientId`: optional.
+    /// The client application clientID if the ClientAppType is USER\_MANAGED.
+    ///
+    /// `UserManagedClientApplicationClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2clientapplication.html#cfn-glue-connection-oauth2clientapplication-usermanagedclientapplicationclientid)): string, optional. Pattern: `^\S+$`. Length: 0 to 2048 characters.
     #[serde(
         rename = "UserManagedClientApplicationClientId",
         skip_serializing_if = "Option::is_none"
@@ -8980,21 +9844,29 @@ impl Walk for OAuth2ClientApplication {
 
 /// The `OAuth2Credentials` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Glue::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html).
+/// AWS reference: [`AWS::Glue::Connection` `OAuth2Credentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2credentials.html).
 ///
 /// Every property is optional: start from [`OAuth2Credentials::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OAuth2Credentials {
-    /// `AccessToken`: optional.
+    /// The access token used in the authentication configuration.
+    ///
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2credentials.html#cfn-glue-connection-oauth2credentials-accesstoken)): string, optional. Pattern: `^[\x20-\x7E]*$`. Length: 0 to 4096 characters.
     #[serde(rename = "AccessToken", skip_serializing_if = "Option::is_none")]
     pub access_token: Option<Value<String>>,
-    /// `JwtToken`: optional.
+    /// The JSON Web Token (JWT) used when the authentication type is OAuth2.
+    ///
+    /// `JwtToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2credentials.html#cfn-glue-connection-oauth2credentials-jwttoken)): string, optional. Pattern: `^([a-zA-Z0-9_=]+)\.([a-zA-Z0-9_=]+)\.([a-zA-Z0-9_\-\+\/=]*)$`. Length: 0 to 8000 characters.
     #[serde(rename = "JwtToken", skip_serializing_if = "Option::is_none")]
     pub jwt_token: Option<Value<String>>,
-    /// `RefreshToken`: optional.
+    /// The refresh token used when the authentication type is OAuth2.
+    ///
+    /// `RefreshToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2credentials.html#cfn-glue-connection-oauth2credentials-refreshtoken)): string, optional. Pattern: `^[\x20-\x7E]*$`. Length: 0 to 4096 characters.
     #[serde(rename = "RefreshToken", skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Value<String>>,
-    /// `UserManagedClientApplicationClientSecret`: optional.
+    /// The client application client secret if the client application is user managed.
+    ///
+    /// `UserManagedClientApplicationClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2credentials.html#cfn-glue-connection-oauth2credentials-usermanagedclientapplicationclientsecret)): string, optional. Pattern: `^[\x20-\x7E]*$`. Length: 0 to 512 characters.
     #[serde(
         rename = "UserManagedClientApplicationClientSecret",
         skip_serializing_if = "Option::is_none"
@@ -9055,33 +9927,45 @@ impl Walk for OAuth2Credentials {
 
 /// The `OAuth2Properties` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Glue::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html).
+/// AWS reference: [`AWS::Glue::Connection` `OAuth2Properties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2properties.html).
 ///
 /// Every property is optional: start from [`OAuth2Properties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OAuth2Properties {
-    /// `AuthorizationCodeProperties`: optional.
+    /// The set of properties required for the the OAuth2 AUTHORIZATION\_CODE grant type workflow.
+    ///
+    /// `AuthorizationCodeProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2properties.html#cfn-glue-connection-oauth2properties-authorizationcodeproperties)): object [`AuthorizationCodeProperties`], optional.
     #[serde(
         rename = "AuthorizationCodeProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorization_code_properties: Option<AuthorizationCodeProperties>,
-    /// `OAuth2ClientApplication`: optional.
+    /// The OAuth2 client app used for the connection.
+    ///
+    /// `OAuth2ClientApplication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2properties.html#cfn-glue-connection-oauth2properties-oauth2clientapplication)): object [`OAuth2ClientApplication`], optional.
     #[serde(
         rename = "OAuth2ClientApplication",
         skip_serializing_if = "Option::is_none"
     )]
     pub o_auth2_client_application: Option<OAuth2ClientApplication>,
-    /// `OAuth2Credentials`: optional.
+    /// A structure containing the OAuth2 credentials used in the authentication configuration.
+    ///
+    /// `OAuth2Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2properties.html#cfn-glue-connection-oauth2properties-oauth2credentials)): object [`OAuth2Credentials`], optional.
     #[serde(rename = "OAuth2Credentials", skip_serializing_if = "Option::is_none")]
     pub o_auth2_credentials: Option<OAuth2Credentials>,
-    /// `OAuth2GrantType`: optional.
+    /// The grant type used in the authentication configuration.
+    ///
+    /// `OAuth2GrantType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2properties.html#cfn-glue-connection-oauth2properties-oauth2granttype)): [`OAuth2PropertiesOAuth2GrantType`], one of `AUTHORIZATION_CODE`, `CLIENT_CREDENTIALS`, `JWT_BEARER`, `REFRESH_TOKEN`, optional.
     #[serde(rename = "OAuth2GrantType", skip_serializing_if = "Option::is_none")]
     pub o_auth2_grant_type: Option<Value<OAuth2PropertiesOAuth2GrantType>>,
-    /// `TokenUrl`: optional.
+    /// The URL used in the authentication configuration.
+    ///
+    /// `TokenUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2properties.html#cfn-glue-connection-oauth2properties-tokenurl)): string, optional. Pattern: `^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$`. Length: 0 to 256 characters.
     #[serde(rename = "TokenUrl", skip_serializing_if = "Option::is_none")]
     pub token_url: Option<Value<String>>,
-    /// `TokenUrlParametersMap`: optional.
+    /// A map of key-value pairs used in the authentication configuration.
+    ///
+    /// `TokenUrlParametersMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-oauth2properties.html#cfn-glue-connection-oauth2properties-tokenurlparametersmap)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "TokenUrlParametersMap",
         skip_serializing_if = "Option::is_none"
@@ -9186,15 +10070,19 @@ impl Walk for OAuth2PropertiesOAuth2GrantType {
 
 /// The `OffsetConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `OffsetConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-offsetconfiguration.html).
 ///
 /// Every property is required: [`OffsetConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OffsetConfiguration {
-    /// `LimitParameter`: required.
+    /// Parameter extraction configuration.
+    ///
+    /// `LimitParameter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-offsetconfiguration.html#cfn-glue-connectiontype-offsetconfiguration-limitparameter)): object [`ExtractedParameter`], required.
     #[serde(rename = "LimitParameter")]
     pub limit_parameter: ExtractedParameter,
-    /// `OffsetParameter`: required.
+    /// Parameter extraction configuration.
+    ///
+    /// `OffsetParameter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-offsetconfiguration.html#cfn-glue-connectiontype-offsetconfiguration-offsetparameter)): object [`ExtractedParameter`], required.
     #[serde(rename = "OffsetParameter")]
     pub offset_parameter: ExtractedParameter,
 }
@@ -9226,12 +10114,14 @@ impl Walk for OffsetConfiguration {
 
 /// The `OpenTableFormatInput` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `OpenTableFormatInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-opentableformatinput.html).
 ///
 /// Every property is optional: start from [`OpenTableFormatInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OpenTableFormatInput {
-    /// `IcebergInput`: optional.
+    /// Specifies an IcebergInput structure that defines an Apache Iceberg metadata table.
+    ///
+    /// `IcebergInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-opentableformatinput.html#cfn-glue-table-opentableformatinput-iceberginput)): object [`IcebergInput`], optional.
     #[serde(rename = "IcebergInput", skip_serializing_if = "Option::is_none")]
     pub iceberg_input: Option<IcebergInput>,
 }
@@ -9261,12 +10151,14 @@ impl Walk for OpenTableFormatInput {
 
 /// The `OrphanFileDeletionConfiguration` property type of [`TableOptimizer`].
 ///
-/// AWS reference: [`AWS::Glue::TableOptimizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html).
+/// AWS reference: [`AWS::Glue::TableOptimizer` `OrphanFileDeletionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-orphanfiledeletionconfiguration.html).
 ///
 /// Every property is optional: start from [`OrphanFileDeletionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OrphanFileDeletionConfiguration {
-    /// `IcebergConfiguration`: optional.
+    /// The IcebergConfiguration property helps optimize your Iceberg tables in AWS Glue by allowing you to specify format-specific settings that control how data is stored, compressed, and managed.
+    ///
+    /// `IcebergConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-orphanfiledeletionconfiguration.html#cfn-glue-tableoptimizer-orphanfiledeletionconfiguration-icebergconfiguration)): object [`IcebergConfiguration`], optional.
     #[serde(
         rename = "IcebergConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9342,18 +10234,22 @@ impl Walk for OwnerType {
 
 /// The `PaginationConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `PaginationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-paginationconfiguration.html).
 ///
 /// Every property is optional: start from [`PaginationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PaginationConfiguration {
-    /// `CursorConfiguration`: optional.
+    /// Cursor-based pagination configuration.
+    ///
+    /// `CursorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-paginationconfiguration.html#cfn-glue-connectiontype-paginationconfiguration-cursorconfiguration)): object [`CursorConfiguration`], optional.
     #[serde(
         rename = "CursorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cursor_configuration: Option<CursorConfiguration>,
-    /// `OffsetConfiguration`: optional.
+    /// Offset-based pagination configuration.
+    ///
+    /// `OffsetConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-paginationconfiguration.html#cfn-glue-connectiontype-paginationconfiguration-offsetconfiguration)): object [`OffsetConfiguration`], optional.
     #[serde(
         rename = "OffsetConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9394,18 +10290,22 @@ impl Walk for PaginationConfiguration {
 
 /// The `PartitionInput` property type of [`Partition`].
 ///
-/// AWS reference: [`AWS::Glue::Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html).
+/// AWS reference: [`AWS::Glue::Partition` `PartitionInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-partitioninput.html).
 ///
 /// [`PartitionInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionInput {
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-partitioninput.html#cfn-glue-partition-partitioninput-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `StorageDescriptor`: optional.
+    /// Provides information about the physical location where the partition is stored.
+    ///
+    /// `StorageDescriptor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-partitioninput.html#cfn-glue-partition-partitioninput-storagedescriptor)): object [`PartitionStorageDescriptor`], optional.
     #[serde(rename = "StorageDescriptor", skip_serializing_if = "Option::is_none")]
     pub storage_descriptor: Option<PartitionStorageDescriptor>,
-    /// `Values`: required, create-only (changing it replaces the resource).
+    /// The values of the partition. Although this parameter is not required by the SDK, you must specify this parameter for a valid input. The values for the keys for the new partition must be passed as an array of String objects that must be ordered in the same order as the partition keys appearing in the Amazon S3 prefix. Otherwise AWS Glue will add the values to the wrong keys.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-partitioninput.html#cfn-glue-partition-partitioninput-values)): list of (string), required, create-only (changing it replaces the resource). Each item: Length: 1 to 1024 characters.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -9449,15 +10349,19 @@ impl Walk for PartitionInput {
 
 /// The `Order` property type of [`Partition`].
 ///
-/// AWS reference: [`AWS::Glue::Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html).
+/// AWS reference: [`AWS::Glue::Partition` `Order`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-order.html).
 ///
 /// [`PartitionOrder::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionOrder {
-    /// `Column`: required.
+    /// The name of the column.
+    ///
+    /// `Column` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-order.html#cfn-glue-partition-order-column)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Column")]
     pub column: Value<String>,
-    /// `SortOrder`: optional.
+    /// Indicates that the column is sorted in ascending order (== 1), or in descending order (==0).
+    ///
+    /// `SortOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-order.html#cfn-glue-partition-order-sortorder)): integer, optional. Range: 0 to 1.
     #[serde(rename = "SortOrder", skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<Value<i64>>,
 }
@@ -9492,48 +10396,72 @@ impl Walk for PartitionOrder {
 
 /// The `StorageDescriptor` property type of [`Partition`].
 ///
-/// AWS reference: [`AWS::Glue::Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html).
+/// AWS reference: [`AWS::Glue::Partition` `StorageDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html).
 ///
 /// Every property is optional: start from [`PartitionStorageDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PartitionStorageDescriptor {
-    /// `BucketColumns`: optional.
+    /// A list of reducer grouping columns, clustering columns, and bucketing columns in the table.
+    ///
+    /// `BucketColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-bucketcolumns)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "BucketColumns", skip_serializing_if = "Option::is_none")]
     pub bucket_columns: Option<Value<Vec<Value<String>>>>,
-    /// `Columns`: optional.
+    /// A list of the Columns in the table.
+    ///
+    /// `Columns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-columns)): list of (object [`Column`]), optional.
     #[serde(rename = "Columns", skip_serializing_if = "Option::is_none")]
     pub columns: Option<Value<Vec<Column>>>,
-    /// `Compressed`: optional.
+    /// True if the data in the table is compressed, or False if not.
+    ///
+    /// `Compressed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-compressed)): boolean, optional.
     #[serde(rename = "Compressed", skip_serializing_if = "Option::is_none")]
     pub compressed: Option<Value<bool>>,
-    /// `InputFormat`: optional.
+    /// The input format: SequenceFileInputFormat (binary), or TextInputFormat, or a custom format.
+    ///
+    /// `InputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-inputformat)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "InputFormat", skip_serializing_if = "Option::is_none")]
     pub input_format: Option<Value<String>>,
-    /// `Location`: optional.
+    /// The physical location of the table. By default, this takes the form of the warehouse location, followed by the database location in the warehouse, followed by the table name.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-location)): string, optional. Length: 0 to 2056 characters.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<String>>,
-    /// `NumberOfBuckets`: optional.
+    /// The number of buckets. You must specify this property if the partition contains any dimension columns.
+    ///
+    /// `NumberOfBuckets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-numberofbuckets)): integer, optional.
     #[serde(rename = "NumberOfBuckets", skip_serializing_if = "Option::is_none")]
     pub number_of_buckets: Option<Value<i64>>,
-    /// `OutputFormat`: optional.
+    /// The output format: SequenceFileOutputFormat (binary), or IgnoreKeyTextOutputFormat, or a custom format.
+    ///
+    /// `OutputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-outputformat)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "OutputFormat", skip_serializing_if = "Option::is_none")]
     pub output_format: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `SchemaReference`: optional.
+    /// An object that references a schema stored in the AWS Glue Schema Registry.
+    ///
+    /// `SchemaReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-schemareference)): object [`SchemaReference`], optional.
     #[serde(rename = "SchemaReference", skip_serializing_if = "Option::is_none")]
     pub schema_reference: Option<SchemaReference>,
-    /// `SerdeInfo`: optional.
+    /// The serialization/deserialization (SerDe) information.
+    ///
+    /// `SerdeInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-serdeinfo)): object [`SerdeInfo`], optional.
     #[serde(rename = "SerdeInfo", skip_serializing_if = "Option::is_none")]
     pub serde_info: Option<SerdeInfo>,
-    /// `SkewedInfo`: optional.
+    /// The information about values that appear frequently in a column (skewed values).
+    ///
+    /// `SkewedInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-skewedinfo)): object [`SkewedInfo`], optional.
     #[serde(rename = "SkewedInfo", skip_serializing_if = "Option::is_none")]
     pub skewed_info: Option<SkewedInfo>,
-    /// `SortColumns`: optional.
+    /// A list specifying the sort order of each bucket in the table.
+    ///
+    /// `SortColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-sortcolumns)): list of (object [`PartitionOrder`]), optional.
     #[serde(rename = "SortColumns", skip_serializing_if = "Option::is_none")]
     pub sort_columns: Option<Value<Vec<PartitionOrder>>>,
-    /// `StoredAsSubDirectories`: optional.
+    /// True if the table data is stored in subdirectories, or False if not.
+    ///
+    /// `StoredAsSubDirectories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-storagedescriptor.html#cfn-glue-partition-storagedescriptor-storedassubdirectories)): boolean, optional.
     #[serde(
         rename = "StoredAsSubDirectories",
         skip_serializing_if = "Option::is_none"
@@ -9703,21 +10631,27 @@ impl Walk for Permissions {
 
 /// The `PhysicalConnectionRequirements` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Glue::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connection.html).
+/// AWS reference: [`AWS::Glue::Connection` `PhysicalConnectionRequirements`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-physicalconnectionrequirements.html).
 ///
 /// Every property is optional: start from [`PhysicalConnectionRequirements::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PhysicalConnectionRequirements {
-    /// `AvailabilityZone`: optional.
+    /// The availability zone where the connection is located.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-physicalconnectionrequirements.html#cfn-glue-connection-physicalconnectionrequirements-availabilityzone)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `SecurityGroupIdList`: optional.
+    /// The security group ID list used by the connection.
+    ///
+    /// `SecurityGroupIdList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-physicalconnectionrequirements.html#cfn-glue-connection-physicalconnectionrequirements-securitygroupidlist)): list of (string), optional. Items: 0 to 50. Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "SecurityGroupIdList",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_group_id_list: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetId`: optional.
+    /// The subnet ID used by the connection.
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connection-physicalconnectionrequirements.html#cfn-glue-connection-physicalconnectionrequirements-subnetid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<Value<String>>,
 }
@@ -9763,15 +10697,19 @@ impl Walk for PhysicalConnectionRequirements {
 
 /// The `Predicate` property type of [`Trigger`].
 ///
-/// AWS reference: [`AWS::Glue::Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-trigger.html).
+/// AWS reference: [`AWS::Glue::Trigger` `Predicate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-predicate.html).
 ///
 /// Every property is optional: start from [`Predicate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Predicate {
-    /// `Conditions`: optional.
+    /// A list of the conditions that determine when the trigger will fire.
+    ///
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-predicate.html#cfn-glue-trigger-predicate-conditions)): list of (object [`Condition`]), optional. Items: 0 to 500.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Condition>>>,
-    /// `Logical`: optional.
+    /// An optional field if only one condition is listed. If multiple conditions are listed, then this field is required.
+    ///
+    /// `Logical` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-trigger-predicate.html#cfn-glue-trigger-predicate-logical)): [`Logical`], one of `AND`, `ANY`, optional.
     #[serde(rename = "Logical", skip_serializing_if = "Option::is_none")]
     pub logical: Option<Value<Logical>>,
 }
@@ -9809,15 +10747,19 @@ impl Walk for Predicate {
 
 /// The `PrincipalPrivileges` property type of [`Database`].
 ///
-/// AWS reference: [`AWS::Glue::Database`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-database.html).
+/// AWS reference: [`AWS::Glue::Database` `PrincipalPrivileges`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-principalprivileges.html).
 ///
 /// Every property is optional: start from [`PrincipalPrivileges::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrincipalPrivileges {
-    /// `Permissions`: optional.
+    /// The permissions that are granted to the principal.
+    ///
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-principalprivileges.html#cfn-glue-database-principalprivileges-permissions)): list of ([`Permissions`], one of `ALL`, `ALTER`, `CREATE_DATABASE`, `CREATE_TABLE`, `DATA_LOCATION_ACCESS`, `DELETE`, `DROP`, `INSERT`, `SELECT`), optional.
     #[serde(rename = "Permissions", skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Value<Vec<Value<Permissions>>>>,
-    /// `Principal`: optional.
+    /// The principal who is granted permissions.
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-database-principalprivileges.html#cfn-glue-database-principalprivileges-principal)): object [`DataLakePrincipal`], optional.
     #[serde(rename = "Principal", skip_serializing_if = "Option::is_none")]
     pub principal: Option<DataLakePrincipal>,
 }
@@ -9855,15 +10797,15 @@ impl Walk for PrincipalPrivileges {
 
 /// The `ProfileConfiguration` property type of [`UsageProfile`].
 ///
-/// AWS reference: [`AWS::Glue::UsageProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-usageprofile.html).
+/// AWS reference: [`AWS::Glue::UsageProfile` `ProfileConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-usageprofile-profileconfiguration.html).
 ///
 /// Every property is optional: start from [`ProfileConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProfileConfiguration {
-    /// `JobConfiguration`: optional.
+    /// `JobConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-usageprofile-profileconfiguration.html#cfn-glue-usageprofile-profileconfiguration-jobconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "JobConfiguration", skip_serializing_if = "Option::is_none")]
     pub job_configuration: Option<Json>,
-    /// `SessionConfiguration`: optional.
+    /// `SessionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-usageprofile-profileconfiguration.html#cfn-glue-usageprofile-profileconfiguration-sessionconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "SessionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -9953,12 +10895,14 @@ impl Walk for RecrawlBehavior {
 
 /// The `RecrawlPolicy` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `RecrawlPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-recrawlpolicy.html).
 ///
 /// Every property is optional: start from [`RecrawlPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecrawlPolicy {
-    /// `RecrawlBehavior`: optional.
+    /// Specifies whether to crawl the entire dataset again or to crawl only folders that were added since the last crawler run. A value of CRAWL\_EVERYTHING specifies crawling the entire dataset again. A value of CRAWL\_NEW\_FOLDERS\_ONLY specifies crawling only folders that were added since the last crawler run. A value of CRAWL\_EVENT\_MODE specifies crawling only the changes identified by Amazon S3 events.
+    ///
+    /// `RecrawlBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-recrawlpolicy.html#cfn-glue-crawler-recrawlpolicy-recrawlbehavior)): [`RecrawlBehavior`], one of `CRAWL_EVENT_MODE`, `CRAWL_EVERYTHING`, `CRAWL_NEW_FOLDERS_ONLY`, optional.
     #[serde(rename = "RecrawlBehavior", skip_serializing_if = "Option::is_none")]
     pub recrawl_behavior: Option<Value<RecrawlBehavior>>,
 }
@@ -10031,15 +10975,19 @@ impl Walk for ResourceType {
 
 /// The `ResourceUri` property type of [`UserDefinedFunction`].
 ///
-/// AWS reference: [`AWS::Glue::UserDefinedFunction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-userdefinedfunction.html).
+/// AWS reference: [`AWS::Glue::UserDefinedFunction` `ResourceUri`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-userdefinedfunction-resourceuri.html).
 ///
 /// Every property is optional: start from [`ResourceUri::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceUri {
-    /// `ResourceType`: optional.
+    /// The type of the resource.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-userdefinedfunction-resourceuri.html#cfn-glue-userdefinedfunction-resourceuri-resourcetype)): [`ResourceType`], one of `JAR`, `FILE`, `ARCHIVE`, optional.
     #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<Value<ResourceType>>,
-    /// `Uri`: optional.
+    /// The URI for accessing the resource.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-userdefinedfunction-resourceuri.html#cfn-glue-userdefinedfunction-resourceuri-uri)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -10077,15 +11025,19 @@ impl Walk for ResourceUri {
 
 /// The `ResponseConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ResponseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-responseconfiguration.html).
 ///
 /// [`ResponseConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponseConfiguration {
-    /// `ErrorPath`: optional.
+    /// JSON path expression for error information location.
+    ///
+    /// `ErrorPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-responseconfiguration.html#cfn-glue-connectiontype-responseconfiguration-errorpath)): string, optional. Pattern: `^\$(\.[a-zA-Z0-9_.@\[\]\(\)-]+)*$`. Length: 1 to 512 characters.
     #[serde(rename = "ErrorPath", skip_serializing_if = "Option::is_none")]
     pub error_path: Option<Value<String>>,
-    /// `ResultPath`: required.
+    /// JSON path expression for result data location.
+    ///
+    /// `ResultPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-responseconfiguration.html#cfn-glue-connectiontype-responseconfiguration-resultpath)): string, required. Pattern: `^\$(\.[a-zA-Z0-9_.@\[\]\(\)-]+)*$`. Length: 1 to 512 characters.
     #[serde(rename = "ResultPath")]
     pub result_path: Value<String>,
 }
@@ -10120,15 +11072,19 @@ impl Walk for ResponseConfiguration {
 
 /// The `ResponseExtractionMapping` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ResponseExtractionMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-responseextractionmapping.html).
 ///
 /// Every property is optional: start from [`ResponseExtractionMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResponseExtractionMapping {
-    /// `ContentPath`: optional.
+    /// A JSON path expression to extract a value from response body.
+    ///
+    /// `ContentPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-responseextractionmapping.html#cfn-glue-connectiontype-responseextractionmapping-contentpath)): string, optional. Pattern: `^\$(\.[a-zA-Z0-9_.@\[\]\(\)-]+)*$`. Length: 1 to 512 characters.
     #[serde(rename = "ContentPath", skip_serializing_if = "Option::is_none")]
     pub content_path: Option<Value<String>>,
-    /// `HeaderKey`: optional.
+    /// The name of an HTTP response header from which to extract the value.
+    ///
+    /// `HeaderKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-responseextractionmapping.html#cfn-glue-connectiontype-responseextractionmapping-headerkey)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "HeaderKey", skip_serializing_if = "Option::is_none")]
     pub header_key: Option<Value<String>>,
 }
@@ -10166,24 +11122,30 @@ impl Walk for ResponseExtractionMapping {
 
 /// The `RestConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `RestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-restconfiguration.html).
 ///
 /// Every property is optional: start from [`RestConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RestConfiguration {
-    /// `EntityConfigurations`: optional.
+    /// A map of entity configurations.
+    ///
+    /// `EntityConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-restconfiguration.html#cfn-glue-connectiontype-restconfiguration-entityconfigurations)): map from string to (object [`EntityConfiguration`]), optional.
     #[serde(
         rename = "EntityConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub entity_configurations: Option<BTreeMap<String, EntityConfiguration>>,
-    /// `GlobalSourceConfiguration`: optional.
+    /// Configuration that defines how to make requests to endpoints.
+    ///
+    /// `GlobalSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-restconfiguration.html#cfn-glue-connectiontype-restconfiguration-globalsourceconfiguration)): object [`SourceConfiguration`], optional.
     #[serde(
         rename = "GlobalSourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_source_configuration: Option<SourceConfiguration>,
-    /// `ValidationEndpointConfiguration`: optional.
+    /// Configuration for the validation endpoint. Only supports RequestMethod and RequestPath.
+    ///
+    /// `ValidationEndpointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-restconfiguration.html#cfn-glue-connectiontype-restconfiguration-validationendpointconfiguration)): object [`ValidationEndpointConfiguration`], optional.
     #[serde(
         rename = "ValidationEndpointConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -10238,12 +11200,14 @@ impl Walk for RestConfiguration {
 
 /// The `RetentionConfiguration` property type of [`TableOptimizer`].
 ///
-/// AWS reference: [`AWS::Glue::TableOptimizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html).
+/// AWS reference: [`AWS::Glue::TableOptimizer` `RetentionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-retentionconfiguration.html).
 ///
 /// Every property is optional: start from [`RetentionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetentionConfiguration {
-    /// `IcebergConfiguration`: optional.
+    /// The configuration for an Iceberg snapshot retention optimizer.
+    ///
+    /// `IcebergConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-retentionconfiguration.html#cfn-glue-tableoptimizer-retentionconfiguration-icebergconfiguration)): object [`IcebergRetentionConfiguration`], optional.
     #[serde(
         rename = "IcebergConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -10279,15 +11243,15 @@ impl Walk for RetentionConfiguration {
 
 /// The `S3Encryption` property type of [`SecurityConfiguration`].
 ///
-/// AWS reference: [`AWS::Glue::SecurityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-securityconfiguration.html).
+/// AWS reference: [`AWS::Glue::SecurityConfiguration` `S3Encryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-s3encryption.html).
 ///
 /// Every property is optional: start from [`S3Encryption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Encryption {
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-s3encryption.html#cfn-glue-securityconfiguration-s3encryption-kmskeyarn)): string, optional.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `S3EncryptionMode`: optional.
+    /// `S3EncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-securityconfiguration-s3encryption.html#cfn-glue-securityconfiguration-s3encryption-s3encryptionmode)): string, optional.
     #[serde(rename = "S3EncryptionMode", skip_serializing_if = "Option::is_none")]
     pub s3_encryption_mode: Option<Value<String>>,
 }
@@ -10325,27 +11289,39 @@ impl Walk for S3Encryption {
 
 /// The `S3Target` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `S3Target`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-s3target.html).
 ///
 /// Every property is optional: start from [`S3Target::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Target {
-    /// `ConnectionName`: optional.
+    /// The name of a connection which allows a job or crawler to access data in Amazon S3 within an Amazon Virtual Private Cloud environment (Amazon VPC).
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-s3target.html#cfn-glue-crawler-s3target-connectionname)): string, optional.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `DlqEventQueueArn`: optional.
+    /// A valid Amazon dead-letter SQS ARN. For example, arn:aws:sqs:region:account:deadLetterQueue.
+    ///
+    /// `DlqEventQueueArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-s3target.html#cfn-glue-crawler-s3target-dlqeventqueuearn)): string, optional.
     #[serde(rename = "DlqEventQueueArn", skip_serializing_if = "Option::is_none")]
     pub dlq_event_queue_arn: Option<Value<String>>,
-    /// `EventQueueArn`: optional.
+    /// A valid Amazon SQS ARN. For example, arn:aws:sqs:region:account:sqs.
+    ///
+    /// `EventQueueArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-s3target.html#cfn-glue-crawler-s3target-eventqueuearn)): string, optional.
     #[serde(rename = "EventQueueArn", skip_serializing_if = "Option::is_none")]
     pub event_queue_arn: Option<Value<String>>,
-    /// `Exclusions`: optional.
+    /// A list of glob patterns used to exclude from the crawl.
+    ///
+    /// `Exclusions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-s3target.html#cfn-glue-crawler-s3target-exclusions)): list of (string), optional.
     #[serde(rename = "Exclusions", skip_serializing_if = "Option::is_none")]
     pub exclusions: Option<Value<Vec<Value<String>>>>,
-    /// `Path`: optional.
+    /// The path to the Amazon S3 target.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-s3target.html#cfn-glue-crawler-s3target-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `SampleSize`: optional.
+    /// Sets the number of files in each leaf folder to be crawled when crawling sample files in a dataset. If not set, all the files are crawled. A valid value is an integer between 1 and 249.
+    ///
+    /// `SampleSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-s3target.html#cfn-glue-crawler-s3target-samplesize)): integer, optional.
     #[serde(rename = "SampleSize", skip_serializing_if = "Option::is_none")]
     pub sample_size: Option<Value<i64>>,
 }
@@ -10415,12 +11391,14 @@ impl Walk for S3Target {
 
 /// The `Schedule` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-schedule.html).
 ///
 /// Every property is optional: start from [`Schedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `ScheduleExpression`: optional.
+    /// A cron expression used to specify the schedule. For more information, see Time-Based Schedules for Jobs and Crawlers. For example, to run something every day at 12:15 UTC, specify cron(15 12 \* \* ? \*).
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-schedule.html#cfn-glue-crawler-schedule-scheduleexpression)): string, optional.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
 }
@@ -10450,15 +11428,19 @@ impl Walk for Schedule {
 
 /// The `SchemaChangePolicy` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `SchemaChangePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-schemachangepolicy.html).
 ///
 /// Every property is optional: start from [`SchemaChangePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaChangePolicy {
-    /// `DeleteBehavior`: optional.
+    /// The deletion behavior when the crawler finds a deleted object. A value of LOG specifies that if a table or partition is found to no longer exist, do not delete it, only log that it was found to no longer exist. A value of DELETE\_FROM\_DATABASE specifies that if a table or partition is found to have been removed, delete it from the database. A value of DEPRECATE\_IN\_DATABASE specifies that if a table has been found to no longer exist, to add a property to the table that says 'DEPRECATED' and includes a timestamp with the time of deprecation.
+    ///
+    /// `DeleteBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-schemachangepolicy.html#cfn-glue-crawler-schemachangepolicy-deletebehavior)): [`DeleteBehavior`], one of `DELETE_FROM_DATABASE`, `DEPRECATE_IN_DATABASE`, `LOG`, optional.
     #[serde(rename = "DeleteBehavior", skip_serializing_if = "Option::is_none")]
     pub delete_behavior: Option<Value<DeleteBehavior>>,
-    /// `UpdateBehavior`: optional.
+    /// The update behavior when the crawler finds a changed schema. A value of LOG specifies that if a table or a partition already exists, and a change is detected, do not update it, only log that a change was detected. Add new tables and new partitions (including on existing tables). A value of UPDATE\_IN\_DATABASE specifies that if a table or partition already exists, and a change is detected, update it. Add new tables and partitions.
+    ///
+    /// `UpdateBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-schemachangepolicy.html#cfn-glue-crawler-schemachangepolicy-updatebehavior)): [`UpdateBehavior`], one of `LOG`, `UPDATE_IN_DATABASE`, optional.
     #[serde(rename = "UpdateBehavior", skip_serializing_if = "Option::is_none")]
     pub update_behavior: Option<Value<UpdateBehavior>>,
 }
@@ -10496,18 +11478,24 @@ impl Walk for SchemaChangePolicy {
 
 /// The `SchemaId` property type of [`Partition`] and [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html), [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Partition` `SchemaId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-schemaid.html), [`AWS::Glue::Table` `SchemaId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-schemaid.html).
 ///
 /// Every property is optional: start from [`SchemaId::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaId {
-    /// `RegistryName`: optional.
+    /// The name of the schema registry that contains the schema.
+    ///
+    /// `RegistryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-schemaid.html#cfn-glue-partition-schemaid-registryname)): string, optional. Pattern: `^[a-zA-Z0-9-_$#.]+$`. Length: 1 to 255 characters.
     #[serde(rename = "RegistryName", skip_serializing_if = "Option::is_none")]
     pub registry_name: Option<Value<String>>,
-    /// `SchemaArn`: optional.
+    /// The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be provided.
+    ///
+    /// `SchemaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-schemaid.html#cfn-glue-partition-schemaid-schemaarn)): string, optional. Pattern: `^arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:`. Length: 1 to 10240 characters.
     #[serde(rename = "SchemaArn", skip_serializing_if = "Option::is_none")]
     pub schema_arn: Option<Value<String>>,
-    /// `SchemaName`: optional.
+    /// The name of the schema. One of SchemaArn or SchemaName has to be provided.
+    ///
+    /// `SchemaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-schemaid.html#cfn-glue-partition-schemaid-schemaname)): string, optional. Pattern: `^[a-zA-Z0-9-_$#.]+$`. Length: 1 to 255 characters.
     #[serde(rename = "SchemaName", skip_serializing_if = "Option::is_none")]
     pub schema_name: Option<Value<String>>,
 }
@@ -10553,18 +11541,24 @@ impl Walk for SchemaId {
 
 /// The `SchemaReference` property type of [`Partition`] and [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html), [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Partition` `SchemaReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-schemareference.html), [`AWS::Glue::Table` `SchemaReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-schemareference.html).
 ///
 /// Every property is optional: start from [`SchemaReference::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaReference {
-    /// `SchemaId`: optional.
+    /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
+    ///
+    /// `SchemaId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-schemareference.html#cfn-glue-partition-schemareference-schemaid)): object [`SchemaId`], optional.
     #[serde(rename = "SchemaId", skip_serializing_if = "Option::is_none")]
     pub schema_id: Option<SchemaId>,
-    /// `SchemaVersionId`: optional.
+    /// The unique ID assigned to a version of the schema. Either this or the SchemaId has to be provided.
+    ///
+    /// `SchemaVersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-schemareference.html#cfn-glue-partition-schemareference-schemaversionid)): string, optional. Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "SchemaVersionId", skip_serializing_if = "Option::is_none")]
     pub schema_version_id: Option<Value<String>>,
-    /// `SchemaVersionNumber`: optional.
+    /// The version number of the schema.
+    ///
+    /// `SchemaVersionNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-schemareference.html#cfn-glue-partition-schemareference-schemaversionnumber)): integer, optional. Range: 1 to 100000.
     #[serde(
         rename = "SchemaVersionNumber",
         skip_serializing_if = "Option::is_none"
@@ -10613,15 +11607,19 @@ impl Walk for SchemaReference {
 
 /// The `Registry` property type of [`Schema`].
 ///
-/// AWS reference: [`AWS::Glue::Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html).
+/// AWS reference: [`AWS::Glue::Schema` `Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schema-registry.html).
 ///
 /// Every property is optional: start from [`SchemaRegistry::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaRegistry {
-    /// `Arn`: optional.
+    /// Amazon Resource Name for the Registry.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schema-registry.html#cfn-glue-schema-registry-arn)): string, optional. Pattern: `arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*`.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
-    /// `Name`: optional.
+    /// Name of the registry in which the schema will be created.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schema-registry.html#cfn-glue-schema-registry-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -10659,15 +11657,19 @@ impl Walk for SchemaRegistry {
 
 /// The `SchemaVersion` property type of [`Schema`].
 ///
-/// AWS reference: [`AWS::Glue::Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html).
+/// AWS reference: [`AWS::Glue::Schema` `SchemaVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schema-schemaversion.html).
 ///
 /// Every property is optional: start from [`SchemaSchemaVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaSchemaVersion {
-    /// `IsLatest`: optional.
+    /// Indicates if the latest version needs to be updated.
+    ///
+    /// `IsLatest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schema-schemaversion.html#cfn-glue-schema-schemaversion-islatest)): boolean, optional.
     #[serde(rename = "IsLatest", skip_serializing_if = "Option::is_none")]
     pub is_latest: Option<Value<bool>>,
-    /// `VersionNumber`: optional.
+    /// Indicates the version number in the schema to update.
+    ///
+    /// `VersionNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schema-schemaversion.html#cfn-glue-schema-schemaversion-versionnumber)): integer, optional. Range: 1 to 100000.
     #[serde(rename = "VersionNumber", skip_serializing_if = "Option::is_none")]
     pub version_number: Option<Value<i64>>,
 }
@@ -10705,18 +11707,24 @@ impl Walk for SchemaSchemaVersion {
 
 /// The `Schema` property type of [`SchemaVersion`].
 ///
-/// AWS reference: [`AWS::Glue::SchemaVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schemaversion.html).
+/// AWS reference: [`AWS::Glue::SchemaVersion` `Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schemaversion-schema.html).
 ///
 /// Every property is optional: start from [`SchemaVersionSchema::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaVersionSchema {
-    /// `RegistryName`: optional.
+    /// Name of the registry to identify where the Schema is located.
+    ///
+    /// `RegistryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schemaversion-schema.html#cfn-glue-schemaversion-schema-registryname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "RegistryName", skip_serializing_if = "Option::is_none")]
     pub registry_name: Option<Value<String>>,
-    /// `SchemaArn`: optional.
+    /// Amazon Resource Name for the Schema. This attribute can be used to uniquely represent the Schema.
+    ///
+    /// `SchemaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schemaversion-schema.html#cfn-glue-schemaversion-schema-schemaarn)): string, optional. Pattern: `arn:(aws|aws-us-gov|aws-cn):glue:.*`.
     #[serde(rename = "SchemaArn", skip_serializing_if = "Option::is_none")]
     pub schema_arn: Option<Value<String>>,
-    /// `SchemaName`: optional.
+    /// Name of the schema. This parameter requires RegistryName to be provided.
+    ///
+    /// `SchemaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schemaversion-schema.html#cfn-glue-schemaversion-schema-schemaname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "SchemaName", skip_serializing_if = "Option::is_none")]
     pub schema_name: Option<Value<String>>,
 }
@@ -10762,24 +11770,34 @@ impl Walk for SchemaVersionSchema {
 
 /// The `SecretConnectorProperty` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `SecretConnectorProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-secretconnectorproperty.html).
 ///
 /// [`SecretConnectorProperty::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecretConnectorProperty {
-    /// `KeyOverride`: optional.
+    /// A key name to use when sending this property in API requests.
+    ///
+    /// `KeyOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-secretconnectorproperty.html#cfn-glue-connectiontype-secretconnectorproperty-keyoverride)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "KeyOverride", skip_serializing_if = "Option::is_none")]
     pub key_override: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the property.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-secretconnectorproperty.html#cfn-glue-connectiontype-secretconnectorproperty-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PropertyLocation`: optional.
+    /// Specifies where this property should be included in REST requests.
+    ///
+    /// `PropertyLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-secretconnectorproperty.html#cfn-glue-connectiontype-secretconnectorproperty-propertylocation)): [`PropertyLocation`], one of `HEADER`, `BODY`, `QUERY_PARAM`, `PATH`, optional.
     #[serde(rename = "PropertyLocation", skip_serializing_if = "Option::is_none")]
     pub property_location: Option<Value<PropertyLocation>>,
-    /// `PropertyType`: required.
+    /// The data type of this property. Must be SECRET for secret properties.
+    ///
+    /// `PropertyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-secretconnectorproperty.html#cfn-glue-connectiontype-secretconnectorproperty-propertytype)): [`SecretConnectorPropertyPropertyType`], one of `SECRET`, required.
     #[serde(rename = "PropertyType")]
     pub property_type: Value<SecretConnectorPropertyPropertyType>,
-    /// `Required`: required.
+    /// Indicates whether the property is required.
+    ///
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-secretconnectorproperty.html#cfn-glue-connectiontype-secretconnectorproperty-required)): boolean, required.
     #[serde(rename = "Required")]
     pub required: Value<bool>,
 }
@@ -10850,18 +11868,22 @@ impl Walk for SecretConnectorPropertyPropertyType {
 
 /// The `SerdeInfo` property type of [`Partition`] and [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html), [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Partition` `SerdeInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-serdeinfo.html), [`AWS::Glue::Table` `SerdeInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-serdeinfo.html).
 ///
 /// Every property is optional: start from [`SerdeInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SerdeInfo {
-    /// `Name`: optional.
+    /// Name of the SerDe.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-serdeinfo.html#cfn-glue-partition-serdeinfo-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-serdeinfo.html#cfn-glue-partition-serdeinfo-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `SerializationLibrary`: optional.
+    /// Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe.
+    ///
+    /// `SerializationLibrary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-serdeinfo.html#cfn-glue-partition-serdeinfo-serializationlibrary)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "SerializationLibrary",
         skip_serializing_if = "Option::is_none"
@@ -10910,15 +11932,19 @@ impl Walk for SerdeInfo {
 
 /// The `SessionCommand` property type of [`Session`].
 ///
-/// AWS reference: [`AWS::Glue::Session`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html).
+/// AWS reference: [`AWS::Glue::Session` `SessionCommand`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-session-sessioncommand.html).
 ///
 /// Every property is optional: start from [`SessionCommand::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SessionCommand {
-    /// `Name`: optional.
+    /// Specifies the name of the SessionCommand. Can be 'glueetl' or 'gluestreaming'.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-session-sessioncommand.html#cfn-glue-session-sessioncommand-name)): string, optional. Pattern: `^[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PythonVersion`: optional.
+    /// Specifies the Python version. The Python version indicates the version supported for jobs of type Spark.
+    ///
+    /// `PythonVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-session-sessioncommand.html#cfn-glue-session-sessioncommand-pythonversion)): string, optional. Pattern: `^([2-3]|3[.]9)$`.
     #[serde(rename = "PythonVersion", skip_serializing_if = "Option::is_none")]
     pub python_version: Option<Value<String>>,
 }
@@ -10991,21 +12017,25 @@ impl Walk for SessionWorkerType {
 
 /// The `SkewedInfo` property type of [`Partition`] and [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-partition.html), [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Partition` `SkewedInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-skewedinfo.html), [`AWS::Glue::Table` `SkewedInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-skewedinfo.html).
 ///
 /// Every property is optional: start from [`SkewedInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SkewedInfo {
-    /// `SkewedColumnNames`: optional.
+    /// A list of values that appear so frequently as to be considered skewed.
+    ///
+    /// `SkewedColumnNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-skewedinfo.html#cfn-glue-partition-skewedinfo-skewedcolumnnames)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "SkewedColumnNames", skip_serializing_if = "Option::is_none")]
     pub skewed_column_names: Option<Value<Vec<Value<String>>>>,
-    /// `SkewedColumnValueLocationMaps`: optional.
+    /// `SkewedColumnValueLocationMaps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-skewedinfo.html#cfn-glue-partition-skewedinfo-skewedcolumnvaluelocationmaps)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "SkewedColumnValueLocationMaps",
         skip_serializing_if = "Option::is_none"
     )]
     pub skewed_column_value_location_maps: Option<Json>,
-    /// `SkewedColumnValues`: optional.
+    /// A list of names of columns that contain skewed values.
+    ///
+    /// `SkewedColumnValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-partition-skewedinfo.html#cfn-glue-partition-skewedinfo-skewedcolumnvalues)): list of (string), optional.
     #[serde(rename = "SkewedColumnValues", skip_serializing_if = "Option::is_none")]
     pub skewed_column_values: Option<Value<Vec<Value<String>>>>,
 }
@@ -11051,33 +12081,45 @@ impl Walk for SkewedInfo {
 
 /// The `SourceConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `SourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-sourceconfiguration.html).
 ///
 /// Every property is optional: start from [`SourceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceConfiguration {
-    /// `FilterConfiguration`: optional.
+    /// Configuration that defines how filter predicates are applied to REST API requests, supporting both query parameter and filter string strategies.
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-sourceconfiguration.html#cfn-glue-connectiontype-sourceconfiguration-filterconfiguration)): object [`FilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_configuration: Option<FilterConfiguration>,
-    /// `PaginationConfiguration`: optional.
+    /// Configuration for handling paginated responses.
+    ///
+    /// `PaginationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-sourceconfiguration.html#cfn-glue-connectiontype-sourceconfiguration-paginationconfiguration)): object [`PaginationConfiguration`], optional.
     #[serde(
         rename = "PaginationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub pagination_configuration: Option<PaginationConfiguration>,
-    /// `RequestMethod`: optional.
+    /// The HTTP method to use.
+    ///
+    /// `RequestMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-sourceconfiguration.html#cfn-glue-connectiontype-sourceconfiguration-requestmethod)): [`RequestMethod`], one of `GET`, `POST`, optional.
     #[serde(rename = "RequestMethod", skip_serializing_if = "Option::is_none")]
     pub request_method: Option<Value<RequestMethod>>,
-    /// `RequestParameters`: optional.
+    /// Request parameters configuration.
+    ///
+    /// `RequestParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-sourceconfiguration.html#cfn-glue-connectiontype-sourceconfiguration-requestparameters)): list of (object [`ConnectorProperty`]), optional.
     #[serde(rename = "RequestParameters", skip_serializing_if = "Option::is_none")]
     pub request_parameters: Option<Value<Vec<ConnectorProperty>>>,
-    /// `RequestPath`: optional.
+    /// The URL path for the REST endpoint.
+    ///
+    /// `RequestPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-sourceconfiguration.html#cfn-glue-connectiontype-sourceconfiguration-requestpath)): string, optional. Pattern: `^/[a-zA-Z0-9._~:/?#\[\]@!$&'()*+,;={}-]*$`. Length: 1 to 512 characters.
     #[serde(rename = "RequestPath", skip_serializing_if = "Option::is_none")]
     pub request_path: Option<Value<String>>,
-    /// `ResponseConfiguration`: optional.
+    /// Configuration for parsing JSON responses from REST API calls.
+    ///
+    /// `ResponseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-sourceconfiguration.html#cfn-glue-connectiontype-sourceconfiguration-responseconfiguration)): object [`ResponseConfiguration`], optional.
     #[serde(
         rename = "ResponseConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -11150,12 +12192,14 @@ impl Walk for SourceConfiguration {
 
 /// The `SourceProcessingProperties` property type of [`IntegrationResourceProperty`].
 ///
-/// AWS reference: [`AWS::Glue::IntegrationResourceProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integrationresourceproperty.html).
+/// AWS reference: [`AWS::Glue::IntegrationResourceProperty` `SourceProcessingProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integrationresourceproperty-sourceprocessingproperties.html).
 ///
 /// Every property is required: [`SourceProcessingProperties::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceProcessingProperties {
-    /// `RoleArn`: required.
+    /// The IAM role to access the Glue connection.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integrationresourceproperty-sourceprocessingproperties.html#cfn-glue-integrationresourceproperty-sourceprocessingproperties-rolearn)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -11230,21 +12274,29 @@ impl Walk for Strategy {
 
 /// The `TableIdentifier` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `TableIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableidentifier.html).
 ///
 /// Every property is optional: start from [`TableIdentifier::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TableIdentifier {
-    /// `CatalogId`: optional.
+    /// The ID of the Data Catalog in which the table resides.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableidentifier.html#cfn-glue-table-tableidentifier-catalogid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// The name of the catalog database that contains the target table.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableidentifier.html#cfn-glue-table-tableidentifier-databasename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the target table.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableidentifier.html#cfn-glue-table-tableidentifier-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Region`: optional.
+    /// The Region of the table.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableidentifier.html#cfn-glue-table-tableidentifier-region)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
 }
@@ -11298,45 +12350,67 @@ impl Walk for TableIdentifier {
 
 /// The `TableInput` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `TableInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html).
 ///
 /// Every property is optional: start from [`TableInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TableInput {
-    /// `Description`: optional.
+    /// A description of the table.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The table name. For Hive compatibility, this is folded to lowercase when it is stored.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Owner`: optional.
+    /// The table owner. Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations.
+    ///
+    /// `Owner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-owner)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Owner", skip_serializing_if = "Option::is_none")]
     pub owner: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `PartitionKeys`: optional.
+    /// A list of columns by which the table is partitioned. Only primitive types are supported as partition keys.
+    ///
+    /// `PartitionKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-partitionkeys)): list of (object [`Column`]), optional.
     #[serde(rename = "PartitionKeys", skip_serializing_if = "Option::is_none")]
     pub partition_keys: Option<Value<Vec<Column>>>,
-    /// `Retention`: optional.
+    /// The retention time for this table.
+    ///
+    /// `Retention` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-retention)): integer, optional. Range: at least 0.
     #[serde(rename = "Retention", skip_serializing_if = "Option::is_none")]
     pub retention: Option<Value<i64>>,
-    /// `StorageDescriptor`: optional.
+    /// A storage descriptor containing information about the physical storage of this table.
+    ///
+    /// `StorageDescriptor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-storagedescriptor)): object [`TableStorageDescriptor`], optional.
     #[serde(rename = "StorageDescriptor", skip_serializing_if = "Option::is_none")]
     pub storage_descriptor: Option<TableStorageDescriptor>,
-    /// `TableType`: optional.
+    /// The type of this table. AWS Glue will create tables with the EXTERNAL\_TABLE type. Other services, such as Athena, may create tables with additional table types.
+    ///
+    /// `TableType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-tabletype)): [`TableType`], one of `EXTERNAL_TABLE`, `VIRTUAL_VIEW`, optional. Length: 0 to 255 characters.
     #[serde(rename = "TableType", skip_serializing_if = "Option::is_none")]
     pub table_type: Option<Value<TableType>>,
-    /// `TargetTable`: optional.
+    /// A TableIdentifier structure that describes a target table for resource linking.
+    ///
+    /// `TargetTable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-targettable)): object [`TableIdentifier`], optional.
     #[serde(rename = "TargetTable", skip_serializing_if = "Option::is_none")]
     pub target_table: Option<TableIdentifier>,
-    /// `ViewDefinition`: optional.
+    /// The view definition for the table.
+    ///
+    /// `ViewDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-viewdefinition)): object [`ViewDefinition`], optional.
     #[serde(rename = "ViewDefinition", skip_serializing_if = "Option::is_none")]
     pub view_definition: Option<ViewDefinition>,
-    /// `ViewExpandedText`: optional.
+    /// Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations.
+    ///
+    /// `ViewExpandedText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-viewexpandedtext)): string, optional. Length: 0 to 409600 characters.
     #[serde(rename = "ViewExpandedText", skip_serializing_if = "Option::is_none")]
     pub view_expanded_text: Option<Value<String>>,
-    /// `ViewOriginalText`: optional.
+    /// Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations.
+    ///
+    /// `ViewOriginalText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-tableinput.html#cfn-glue-table-tableinput-vieworiginaltext)): string, optional. Length: 0 to 409600 characters.
     #[serde(rename = "ViewOriginalText", skip_serializing_if = "Option::is_none")]
     pub view_original_text: Option<Value<String>>,
 }
@@ -11454,36 +12528,48 @@ impl Walk for TableInput {
 
 /// The `TableOptimizerConfiguration` property type of [`TableOptimizer`].
 ///
-/// AWS reference: [`AWS::Glue::TableOptimizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html).
+/// AWS reference: [`AWS::Glue::TableOptimizer` `TableOptimizerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-tableoptimizerconfiguration.html).
 ///
 /// [`TableOptimizerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableOptimizerConfiguration {
-    /// `CompactionConfiguration`: optional.
+    /// The configuration for a compaction optimizer. This configuration defines how data files in your table will be compacted to improve query performance and reduce storage costs.
+    ///
+    /// `CompactionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-tableoptimizerconfiguration.html#cfn-glue-tableoptimizer-tableoptimizerconfiguration-compactionconfiguration)): object [`CompactionConfiguration`], optional.
     #[serde(
         rename = "CompactionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub compaction_configuration: Option<CompactionConfiguration>,
-    /// `Enabled`: required.
+    /// Whether the table optimization is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-tableoptimizerconfiguration.html#cfn-glue-tableoptimizer-tableoptimizerconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `OrphanFileDeletionConfiguration`: optional.
+    /// OrphanFileDeletionConfiguration is a property that can be included within the TableOptimizer resource. It controls the automatic deletion of orphaned files - files that are not tracked by the table metadata, and older than the configured age limit.
+    ///
+    /// `OrphanFileDeletionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-tableoptimizerconfiguration.html#cfn-glue-tableoptimizer-tableoptimizerconfiguration-orphanfiledeletionconfiguration)): object [`OrphanFileDeletionConfiguration`], optional.
     #[serde(
         rename = "OrphanFileDeletionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub orphan_file_deletion_configuration: Option<OrphanFileDeletionConfiguration>,
-    /// `RetentionConfiguration`: optional.
+    /// The configuration for a snapshot retention optimizer for Apache Iceberg tables.
+    ///
+    /// `RetentionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-tableoptimizerconfiguration.html#cfn-glue-tableoptimizer-tableoptimizerconfiguration-retentionconfiguration)): object [`RetentionConfiguration`], optional.
     #[serde(
         rename = "RetentionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_configuration: Option<RetentionConfiguration>,
-    /// `RoleArn`: required.
+    /// A role passed by the caller which gives the service permission to update the resources associated with the optimizer on the caller's behalf.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-tableoptimizerconfiguration.html#cfn-glue-tableoptimizer-tableoptimizerconfiguration-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `VpcConfiguration`: optional.
+    /// An object that describes the VPC configuration for a table optimizer. This configuration is necessary to perform optimization on tables that are in a customer VPC.
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-tableoptimizerconfiguration.html#cfn-glue-tableoptimizer-tableoptimizerconfiguration-vpcconfiguration)): object [`VpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -11574,15 +12660,19 @@ impl Walk for TableOptimizerType {
 
 /// The `Order` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `Order`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-order.html).
 ///
 /// Every property is required: [`TableOrder::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableOrder {
-    /// `Column`: required.
+    /// The name of the column.
+    ///
+    /// `Column` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-order.html#cfn-glue-table-order-column)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Column")]
     pub column: Value<String>,
-    /// `SortOrder`: required.
+    /// Indicates that the column is sorted in ascending order (==1), or in descending order (==0).
+    ///
+    /// `SortOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-order.html#cfn-glue-table-order-sortorder)): integer, required. Range: 0 to 1.
     #[serde(rename = "SortOrder")]
     pub sort_order: Value<i64>,
 }
@@ -11611,48 +12701,72 @@ impl Walk for TableOrder {
 
 /// The `StorageDescriptor` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `StorageDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html).
 ///
 /// Every property is optional: start from [`TableStorageDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TableStorageDescriptor {
-    /// `BucketColumns`: optional.
+    /// A list of reducer grouping columns, clustering columns, and bucketing columns in the table.
+    ///
+    /// `BucketColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-bucketcolumns)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "BucketColumns", skip_serializing_if = "Option::is_none")]
     pub bucket_columns: Option<Value<Vec<Value<String>>>>,
-    /// `Columns`: optional.
+    /// A list of the Columns in the table.
+    ///
+    /// `Columns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-columns)): list of (object [`Column`]), optional.
     #[serde(rename = "Columns", skip_serializing_if = "Option::is_none")]
     pub columns: Option<Value<Vec<Column>>>,
-    /// `Compressed`: optional.
+    /// True if the data in the table is compressed, or False if not.
+    ///
+    /// `Compressed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-compressed)): boolean, optional.
     #[serde(rename = "Compressed", skip_serializing_if = "Option::is_none")]
     pub compressed: Option<Value<bool>>,
-    /// `InputFormat`: optional.
+    /// The input format: SequenceFileInputFormat (binary), or TextInputFormat, or a custom format.
+    ///
+    /// `InputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-inputformat)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "InputFormat", skip_serializing_if = "Option::is_none")]
     pub input_format: Option<Value<String>>,
-    /// `Location`: optional.
+    /// The physical location of the table. By default, this takes the form of the warehouse location, followed by the database location in the warehouse, followed by the table name.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-location)): string, optional. Length: 0 to 2056 characters.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Value<String>>,
-    /// `NumberOfBuckets`: optional.
+    /// Must be specified if the table contains any dimension columns.
+    ///
+    /// `NumberOfBuckets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-numberofbuckets)): integer, optional.
     #[serde(rename = "NumberOfBuckets", skip_serializing_if = "Option::is_none")]
     pub number_of_buckets: Option<Value<i64>>,
-    /// `OutputFormat`: optional.
+    /// The output format: SequenceFileOutputFormat (binary), or IgnoreKeyTextOutputFormat, or a custom format.
+    ///
+    /// `OutputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-outputformat)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "OutputFormat", skip_serializing_if = "Option::is_none")]
     pub output_format: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `SchemaReference`: optional.
+    /// An object that references a schema stored in the AWS Glue Schema Registry.
+    ///
+    /// `SchemaReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-schemareference)): object [`SchemaReference`], optional.
     #[serde(rename = "SchemaReference", skip_serializing_if = "Option::is_none")]
     pub schema_reference: Option<SchemaReference>,
-    /// `SerdeInfo`: optional.
+    /// The serialization/deserialization (SerDe) information.
+    ///
+    /// `SerdeInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-serdeinfo)): object [`SerdeInfo`], optional.
     #[serde(rename = "SerdeInfo", skip_serializing_if = "Option::is_none")]
     pub serde_info: Option<SerdeInfo>,
-    /// `SkewedInfo`: optional.
+    /// The information about values that appear frequently in a column (skewed values).
+    ///
+    /// `SkewedInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-skewedinfo)): object [`SkewedInfo`], optional.
     #[serde(rename = "SkewedInfo", skip_serializing_if = "Option::is_none")]
     pub skewed_info: Option<SkewedInfo>,
-    /// `SortColumns`: optional.
+    /// A list specifying the sort order of each bucket in the table.
+    ///
+    /// `SortColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-sortcolumns)): list of (object [`TableOrder`]), optional.
     #[serde(rename = "SortColumns", skip_serializing_if = "Option::is_none")]
     pub sort_columns: Option<Value<Vec<TableOrder>>>,
-    /// `StoredAsSubDirectories`: optional.
+    /// True if the table data is stored in subdirectories, or False if not.
+    ///
+    /// `StoredAsSubDirectories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-storagedescriptor.html#cfn-glue-table-storagedescriptor-storedassubdirectories)): boolean, optional.
     #[serde(
         rename = "StoredAsSubDirectories",
         skip_serializing_if = "Option::is_none"
@@ -11801,15 +12915,19 @@ impl Walk for TableType {
 
 /// The `Tag` property type of [`Blueprint`], [`Catalog`], [`ConnectionType`], [`Registry`], [`Schema`], [`Session`] and [`UsageProfile`].
 ///
-/// AWS reference: [`AWS::Glue::Blueprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-blueprint.html), [`AWS::Glue::Catalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html), [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html), [`AWS::Glue::Registry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-registry.html), [`AWS::Glue::Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-schema.html), [`AWS::Glue::Session`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-session.html), [`AWS::Glue::UsageProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-usageprofile.html).
+/// AWS reference: [`AWS::Glue::Blueprint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-blueprint-tag.html), [`AWS::Glue::Catalog` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-tag.html), [`AWS::Glue::ConnectionType` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-tag.html), [`AWS::Glue::Registry` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-registry-tag.html), [`AWS::Glue::Schema` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-schema-tag.html), [`AWS::Glue::Session` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-session-tag.html), [`AWS::Glue::UsageProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-usageprofile-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-blueprint-tag.html#cfn-glue-blueprint-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-blueprint-tag.html#cfn-glue-blueprint-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -11838,21 +12956,29 @@ impl Walk for Tag {
 
 /// The `TargetProcessingProperties` property type of [`IntegrationResourceProperty`].
 ///
-/// AWS reference: [`AWS::Glue::IntegrationResourceProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-integrationresourceproperty.html).
+/// AWS reference: [`AWS::Glue::IntegrationResourceProperty` `TargetProcessingProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integrationresourceproperty-targetprocessingproperties.html).
 ///
 /// [`TargetProcessingProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetProcessingProperties {
-    /// `ConnectionName`: optional.
+    /// The Glue network connection to configure the Glue job running in the customer VPC.
+    ///
+    /// `ConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integrationresourceproperty-targetprocessingproperties.html#cfn-glue-integrationresourceproperty-targetprocessingproperties-connectionname)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "ConnectionName", skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<Value<String>>,
-    /// `EventBusArn`: optional.
+    /// The ARN of an Eventbridge event bus to receive the integration status notification.
+    ///
+    /// `EventBusArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integrationresourceproperty-targetprocessingproperties.html#cfn-glue-integrationresourceproperty-targetprocessingproperties-eventbusarn)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "EventBusArn", skip_serializing_if = "Option::is_none")]
     pub event_bus_arn: Option<Value<String>>,
-    /// `KmsArn`: optional.
+    /// The ARN of the KMS key used for encryption.
+    ///
+    /// `KmsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integrationresourceproperty-targetprocessingproperties.html#cfn-glue-integrationresourceproperty-targetprocessingproperties-kmsarn)): string, optional. Pattern: `arn:aws:kms:.*:[0-9]+:.*`. Length: 1 to 128 characters.
     #[serde(rename = "KmsArn", skip_serializing_if = "Option::is_none")]
     pub kms_arn: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The IAM role to access the Glue database.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-integrationresourceproperty-targetprocessingproperties.html#cfn-glue-integrationresourceproperty-targetprocessingproperties-rolearn)): string, required. Pattern: `arn:aws:iam:.*:[0-9]+:.*`. Length: 1 to 128 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -11905,12 +13031,14 @@ impl Walk for TargetProcessingProperties {
 
 /// The `TargetRedshiftCatalog` property type of [`Catalog`].
 ///
-/// AWS reference: [`AWS::Glue::Catalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-catalog.html).
+/// AWS reference: [`AWS::Glue::Catalog` `TargetRedshiftCatalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-targetredshiftcatalog.html).
 ///
 /// Every property is required: [`TargetRedshiftCatalog::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetRedshiftCatalog {
-    /// `CatalogArn`: required.
+    /// The Amazon Resource Name (ARN) of the catalog resource.
+    ///
+    /// `CatalogArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-catalog-targetredshiftcatalog.html#cfn-glue-catalog-targetredshiftcatalog-catalogarn)): string, required.
     #[serde(rename = "CatalogArn")]
     pub catalog_arn: Value<String>,
 }
@@ -11936,33 +13064,49 @@ impl Walk for TargetRedshiftCatalog {
 
 /// The `Targets` property type of [`Crawler`].
 ///
-/// AWS reference: [`AWS::Glue::Crawler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-crawler.html).
+/// AWS reference: [`AWS::Glue::Crawler` `Targets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html).
 ///
 /// Every property is optional: start from [`Targets::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Targets {
-    /// `CatalogTargets`: optional.
+    /// Specifies AWS Glue Data Catalog targets.
+    ///
+    /// `CatalogTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html#cfn-glue-crawler-targets-catalogtargets)): list of (object [`CatalogTarget`]), optional.
     #[serde(rename = "CatalogTargets", skip_serializing_if = "Option::is_none")]
     pub catalog_targets: Option<Value<Vec<CatalogTarget>>>,
-    /// `DeltaTargets`: optional.
+    /// Specifies an array of Delta data store targets.
+    ///
+    /// `DeltaTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html#cfn-glue-crawler-targets-deltatargets)): list of (object [`DeltaTarget`]), optional.
     #[serde(rename = "DeltaTargets", skip_serializing_if = "Option::is_none")]
     pub delta_targets: Option<Value<Vec<DeltaTarget>>>,
-    /// `DynamoDBTargets`: optional.
+    /// Specifies Amazon DynamoDB targets.
+    ///
+    /// `DynamoDBTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html#cfn-glue-crawler-targets-dynamodbtargets)): list of (object [`DynamoDbTarget`]), optional.
     #[serde(rename = "DynamoDBTargets", skip_serializing_if = "Option::is_none")]
     pub dynamo_db_targets: Option<Value<Vec<DynamoDbTarget>>>,
-    /// `HudiTargets`: optional.
+    /// Specifies Apache Hudi data store targets.
+    ///
+    /// `HudiTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html#cfn-glue-crawler-targets-huditargets)): list of (object [`HudiTarget`]), optional.
     #[serde(rename = "HudiTargets", skip_serializing_if = "Option::is_none")]
     pub hudi_targets: Option<Value<Vec<HudiTarget>>>,
-    /// `IcebergTargets`: optional.
+    /// Specifies Apache Iceberg data store targets.
+    ///
+    /// `IcebergTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html#cfn-glue-crawler-targets-icebergtargets)): list of (object [`IcebergTarget`]), optional.
     #[serde(rename = "IcebergTargets", skip_serializing_if = "Option::is_none")]
     pub iceberg_targets: Option<Value<Vec<IcebergTarget>>>,
-    /// `JdbcTargets`: optional.
+    /// Specifies JDBC targets.
+    ///
+    /// `JdbcTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html#cfn-glue-crawler-targets-jdbctargets)): list of (object [`JdbcTarget`]), optional.
     #[serde(rename = "JdbcTargets", skip_serializing_if = "Option::is_none")]
     pub jdbc_targets: Option<Value<Vec<JdbcTarget>>>,
-    /// `MongoDBTargets`: optional.
+    /// A list of Mongo DB targets.
+    ///
+    /// `MongoDBTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html#cfn-glue-crawler-targets-mongodbtargets)): list of (object [`MongoDbTarget`]), optional.
     #[serde(rename = "MongoDBTargets", skip_serializing_if = "Option::is_none")]
     pub mongo_db_targets: Option<Value<Vec<MongoDbTarget>>>,
-    /// `S3Targets`: optional.
+    /// Specifies Amazon Simple Storage Service (Amazon S3) targets.
+    ///
+    /// `S3Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-crawler-targets.html#cfn-glue-crawler-targets-s3targets)): list of (object [`S3Target`]), optional.
     #[serde(rename = "S3Targets", skip_serializing_if = "Option::is_none")]
     pub s3_targets: Option<Value<Vec<S3Target>>>,
 }
@@ -12048,18 +13192,22 @@ impl Walk for Targets {
 
 /// The `TransformEncryption` property type of [`MlTransform`].
 ///
-/// AWS reference: [`AWS::Glue::MLTransform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html).
+/// AWS reference: [`AWS::Glue::MLTransform` `TransformEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-transformencryption.html).
 ///
 /// Every property is optional: start from [`TransformEncryption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TransformEncryption {
-    /// `MLUserDataEncryption`: optional.
+    /// The encryption-at-rest settings of the transform that apply to accessing user data.
+    ///
+    /// `MLUserDataEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-transformencryption.html#cfn-glue-mltransform-transformencryption-mluserdataencryption)): object [`MlUserDataEncryption`], optional.
     #[serde(
         rename = "MLUserDataEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub ml_user_data_encryption: Option<MlUserDataEncryption>,
-    /// `TaskRunSecurityConfigurationName`: optional.
+    /// The name of the security configuration.
+    ///
+    /// `TaskRunSecurityConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-transformencryption.html#cfn-glue-mltransform-transformencryption-taskrunsecurityconfigurationname)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "TaskRunSecurityConfigurationName",
         skip_serializing_if = "Option::is_none"
@@ -12100,18 +13248,22 @@ impl Walk for TransformEncryption {
 
 /// The `TransformParameters` property type of [`MlTransform`].
 ///
-/// AWS reference: [`AWS::Glue::MLTransform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-mltransform.html).
+/// AWS reference: [`AWS::Glue::MLTransform` `TransformParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-transformparameters.html).
 ///
 /// [`TransformParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TransformParameters {
-    /// `FindMatchesParameters`: optional.
+    /// The parameters to configure the find matches transform.
+    ///
+    /// `FindMatchesParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-transformparameters.html#cfn-glue-mltransform-transformparameters-findmatchesparameters)): object [`FindMatchesParameters`], optional.
     #[serde(
         rename = "FindMatchesParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub find_matches_parameters: Option<FindMatchesParameters>,
-    /// `TransformType`: required.
+    /// The type of machine learning transform.
+    ///
+    /// `TransformType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-mltransform-transformparameters.html#cfn-glue-mltransform-transformparameters-transformtype)): string, required.
     #[serde(rename = "TransformType")]
     pub transform_type: Value<String>,
 }
@@ -12215,15 +13367,19 @@ impl Walk for ValidateForComputeEnvironments {
 
 /// The `ValidationEndpointConfiguration` property type of [`ConnectionType`].
 ///
-/// AWS reference: [`AWS::Glue::ConnectionType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-connectiontype.html).
+/// AWS reference: [`AWS::Glue::ConnectionType` `ValidationEndpointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-validationendpointconfiguration.html).
 ///
 /// Every property is optional: start from [`ValidationEndpointConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ValidationEndpointConfiguration {
-    /// `RequestMethod`: optional.
+    /// The HTTP method to use.
+    ///
+    /// `RequestMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-validationendpointconfiguration.html#cfn-glue-connectiontype-validationendpointconfiguration-requestmethod)): [`RequestMethod`], one of `GET`, `POST`, optional.
     #[serde(rename = "RequestMethod", skip_serializing_if = "Option::is_none")]
     pub request_method: Option<Value<RequestMethod>>,
-    /// `RequestPath`: optional.
+    /// The URL path for the REST endpoint.
+    ///
+    /// `RequestPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-connectiontype-validationendpointconfiguration.html#cfn-glue-connectiontype-validationendpointconfiguration-requestpath)): string, optional. Pattern: `^/[a-zA-Z0-9._~:/?#\[\]@!$&'()*+,;={}-]*$`. Length: 1 to 512 characters.
     #[serde(rename = "RequestPath", skip_serializing_if = "Option::is_none")]
     pub request_path: Option<Value<String>>,
 }
@@ -12261,21 +13417,29 @@ impl Walk for ValidationEndpointConfiguration {
 
 /// The `ViewDefinition` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `ViewDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewdefinition.html).
 ///
 /// Every property is optional: start from [`ViewDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ViewDefinition {
-    /// `Definer`: optional.
+    /// The definer of the view.
+    ///
+    /// `Definer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewdefinition.html#cfn-glue-table-viewdefinition-definer)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "Definer", skip_serializing_if = "Option::is_none")]
     pub definer: Option<Value<String>>,
-    /// `IsProtected`: optional.
+    /// Indicates whether the view is protected.
+    ///
+    /// `IsProtected` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewdefinition.html#cfn-glue-table-viewdefinition-isprotected)): boolean, optional.
     #[serde(rename = "IsProtected", skip_serializing_if = "Option::is_none")]
     pub is_protected: Option<Value<bool>>,
-    /// `Representations`: optional.
+    /// The representations of the view.
+    ///
+    /// `Representations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewdefinition.html#cfn-glue-table-viewdefinition-representations)): list of (object [`ViewRepresentation`]), optional. Items: 1 to 10.
     #[serde(rename = "Representations", skip_serializing_if = "Option::is_none")]
     pub representations: Option<Value<Vec<ViewRepresentation>>>,
-    /// `SubObjects`: optional.
+    /// The sub-objects of the view.
+    ///
+    /// `SubObjects` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewdefinition.html#cfn-glue-table-viewdefinition-subobjects)): list of (string), optional. Items: 0 to 10. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "SubObjects", skip_serializing_if = "Option::is_none")]
     pub sub_objects: Option<Value<Vec<Value<String>>>>,
 }
@@ -12329,27 +13493,37 @@ impl Walk for ViewDefinition {
 
 /// The `ViewRepresentation` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Glue::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-table.html).
+/// AWS reference: [`AWS::Glue::Table` `ViewRepresentation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewrepresentation.html).
 ///
 /// Every property is optional: start from [`ViewRepresentation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ViewRepresentation {
-    /// `Dialect`: optional.
+    /// The dialect of the view representation.
+    ///
+    /// `Dialect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewrepresentation.html#cfn-glue-table-viewrepresentation-dialect)): [`Dialect`], one of `ATHENA`, `REDSHIFT`, `SPARK`, optional.
     #[serde(rename = "Dialect", skip_serializing_if = "Option::is_none")]
     pub dialect: Option<Value<Dialect>>,
-    /// `DialectVersion`: optional.
+    /// The version of the dialect.
+    ///
+    /// `DialectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewrepresentation.html#cfn-glue-table-viewrepresentation-dialectversion)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "DialectVersion", skip_serializing_if = "Option::is_none")]
     pub dialect_version: Option<Value<String>>,
-    /// `ValidationConnection`: optional.
+    /// The connection used for validation.
+    ///
+    /// `ValidationConnection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewrepresentation.html#cfn-glue-table-viewrepresentation-validationconnection)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "ValidationConnection",
         skip_serializing_if = "Option::is_none"
     )]
     pub validation_connection: Option<Value<String>>,
-    /// `ViewExpandedText`: optional.
+    /// The expanded text of the view.
+    ///
+    /// `ViewExpandedText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewrepresentation.html#cfn-glue-table-viewrepresentation-viewexpandedtext)): string, optional. Length: 0 to 409600 characters.
     #[serde(rename = "ViewExpandedText", skip_serializing_if = "Option::is_none")]
     pub view_expanded_text: Option<Value<String>>,
-    /// `ViewOriginalText`: optional.
+    /// The original text of the view.
+    ///
+    /// `ViewOriginalText` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-viewrepresentation.html#cfn-glue-table-viewrepresentation-vieworiginaltext)): string, optional. Length: 0 to 409600 characters.
     #[serde(rename = "ViewOriginalText", skip_serializing_if = "Option::is_none")]
     pub view_original_text: Option<Value<String>>,
 }
@@ -12411,12 +13585,14 @@ impl Walk for ViewRepresentation {
 
 /// The `VpcConfiguration` property type of [`TableOptimizer`].
 ///
-/// AWS reference: [`AWS::Glue::TableOptimizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-tableoptimizer.html).
+/// AWS reference: [`AWS::Glue::TableOptimizer` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-vpcconfiguration.html).
 ///
 /// Every property is optional: start from [`VpcConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `GlueConnectionName`: optional.
+    /// The name of the AWS Glue connection used for the VPC for the table optimizer.
+    ///
+    /// `GlueConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-tableoptimizer-vpcconfiguration.html#cfn-glue-tableoptimizer-vpcconfiguration-glueconnectionname)): string, optional.
     #[serde(rename = "GlueConnectionName", skip_serializing_if = "Option::is_none")]
     pub glue_connection_name: Option<Value<String>>,
 }
@@ -12446,18 +13622,24 @@ impl Walk for VpcConfiguration {
 
 /// The `XMLClassifier` property type of [`Classifier`].
 ///
-/// AWS reference: [`AWS::Glue::Classifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-glue-classifier.html).
+/// AWS reference: [`AWS::Glue::Classifier` `XMLClassifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-xmlclassifier.html).
 ///
 /// [`XmlClassifier::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct XmlClassifier {
-    /// `Classification`: required.
+    /// An identifier of the data format that the classifier matches.
+    ///
+    /// `Classification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-xmlclassifier.html#cfn-glue-classifier-xmlclassifier-classification)): string, required.
     #[serde(rename = "Classification")]
     pub classification: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the classifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-xmlclassifier.html#cfn-glue-classifier-xmlclassifier-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RowTag`: required.
+    /// The XML tag designating the element that contains each record in an XML document being parsed. This can't identify a self-closing element (closed by /\>). An empty row element that contains only attributes can be parsed as long as it ends with a closing tag (for example, \<row item\_a="A" item\_b="B"\>\</row\> is okay, but \<row item\_a="A" item\_b="B" /\> is not).
+    ///
+    /// `RowTag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-classifier-xmlclassifier.html#cfn-glue-classifier-xmlclassifier-rowtag)): string, required.
     #[serde(rename = "RowTag")]
     pub row_tag: Value<String>,
 }

@@ -9,73 +9,111 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Grafana::Workspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html)).
 ///
+/// Definition of AWS::Grafana::Workspace Resource Type
+///
 /// [`Workspace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workspace {
-    /// `AccountAccessType`: required.
+    /// These enums represent valid account access types. Specifically these enums determine whether the workspace can access AWS resources in the AWS account only, or whether it can also access resources in other accounts in the same organization. If the value CURRENT\_ACCOUNT is used, a workspace role ARN must be provided. If the value is ORGANIZATION, a list of organizational units must be provided.
+    ///
+    /// `AccountAccessType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-accountaccesstype)): [`AccountAccessType`], one of `CURRENT_ACCOUNT`, `ORGANIZATION`, required.
     #[serde(rename = "AccountAccessType")]
     pub account_access_type: Value<AccountAccessType>,
-    /// `AuthenticationProviders`: required.
+    /// List of authentication providers to enable.
+    ///
+    /// `AuthenticationProviders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-authenticationproviders)): list of ([`AuthenticationProviderTypes`], one of `AWS_SSO`, `SAML`), required. Items: at least 1.
     #[serde(rename = "AuthenticationProviders")]
     pub authentication_providers: Value<Vec<Value<AuthenticationProviderTypes>>>,
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// A unique, case-sensitive, user-provided identifier to ensure the idempotency of the request.
+    ///
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-clienttoken)): string, optional, create-only (changing it replaces the resource). Pattern: `^[!-~]{1,64}$`.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `DataSources`: optional.
+    /// List of data sources on the service managed IAM role.
+    ///
+    /// `DataSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-datasources)): list of ([`DataSourceType`], one of `AMAZON_OPENSEARCH_SERVICE`, `CLOUDWATCH`, `PROMETHEUS`, `XRAY`, `TIMESTREAM`, `SITEWISE`, `ATHENA`, `REDSHIFT`), optional.
     #[serde(rename = "DataSources", skip_serializing_if = "Option::is_none")]
     pub data_sources: Option<Value<Vec<Value<DataSourceType>>>>,
-    /// `Description`: optional.
+    /// Description of a workspace.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GrafanaVersion`: optional.
+    /// The version of Grafana to support in your workspace.
+    ///
+    /// `GrafanaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-grafanaversion)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "GrafanaVersion", skip_serializing_if = "Option::is_none")]
     pub grafana_version: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The user friendly name of a workspace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-name)): string, optional. Pattern: `^[a-zA-Z0-9-._~]{1,255}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NetworkAccessControl`: optional.
+    /// The configuration settings for Network Access Control.
+    ///
+    /// `NetworkAccessControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-networkaccesscontrol)): object [`NetworkAccessControl`], optional.
     #[serde(
         rename = "NetworkAccessControl",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_access_control: Option<NetworkAccessControl>,
-    /// `NotificationDestinations`: optional.
+    /// List of notification destinations on the customers service managed IAM role that the Grafana workspace can query.
+    ///
+    /// `NotificationDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-notificationdestinations)): list of ([`NotificationDestinationType`], one of `SNS`), optional.
     #[serde(
         rename = "NotificationDestinations",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_destinations: Option<Value<Vec<Value<NotificationDestinationType>>>>,
-    /// `OrganizationRoleName`: optional.
+    /// The name of an IAM role that already exists to use with AWS Organizations to access AWS data sources and notification channels in other accounts in an organization.
+    ///
+    /// `OrganizationRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-organizationrolename)): string, optional. Length: 1 to 2048 characters.
     #[serde(
         rename = "OrganizationRoleName",
         skip_serializing_if = "Option::is_none"
     )]
     pub organization_role_name: Option<Value<String>>,
-    /// `OrganizationalUnits`: optional.
+    /// List of Organizational Units containing AWS accounts the Grafana workspace can pull data from.
+    ///
+    /// `OrganizationalUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-organizationalunits)): list of (string), optional.
     #[serde(
         rename = "OrganizationalUnits",
         skip_serializing_if = "Option::is_none"
     )]
     pub organizational_units: Option<Value<Vec<Value<String>>>>,
-    /// `PermissionType`: required.
+    /// These enums represent valid permission types to use when creating or configuring a Grafana workspace. The SERVICE\_MANAGED permission type means the Managed Grafana service will create a workspace IAM role on your behalf. The CUSTOMER\_MANAGED permission type means that the customer is expected to provide an IAM role that the Grafana workspace can use to query data sources.
+    ///
+    /// `PermissionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-permissiontype)): [`PermissionType`], one of `CUSTOMER_MANAGED`, `SERVICE_MANAGED`, required.
     #[serde(rename = "PermissionType")]
     pub permission_type: Value<PermissionType>,
-    /// `PluginAdminEnabled`: optional.
+    /// Allow workspace admins to install plugins
+    ///
+    /// `PluginAdminEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-pluginadminenabled)): boolean, optional.
     #[serde(rename = "PluginAdminEnabled", skip_serializing_if = "Option::is_none")]
     pub plugin_admin_enabled: Option<Value<bool>>,
-    /// `RoleArn`: optional.
+    /// IAM Role that will be used to grant the Grafana workspace access to a customers AWS resources.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-rolearn)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `SamlConfiguration`: optional.
+    /// SAML configuration data associated with an AMG workspace.
+    ///
+    /// `SamlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-samlconfiguration)): object [`SamlConfiguration`], optional.
     #[serde(rename = "SamlConfiguration", skip_serializing_if = "Option::is_none")]
     pub saml_configuration: Option<SamlConfiguration>,
-    /// `StackSetName`: optional.
+    /// The name of the AWS CloudFormation stack set to use to generate IAM roles to be used for this workspace.
+    ///
+    /// `StackSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-stacksetname)): string, optional.
     #[serde(rename = "StackSetName", skip_serializing_if = "Option::is_none")]
     pub stack_set_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The list of tags associated with the workspace.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `VpcConfiguration`: optional.
+    /// The configuration settings for an Amazon VPC that contains data sources for your Grafana workspace to connect to.
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html#cfn-grafana-workspace-vpcconfiguration)): object [`VpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -312,27 +350,39 @@ impl Walk for AccountAccessType {
 
 /// The `AssertionAttributes` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Grafana::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html).
+/// AWS reference: [`AWS::Grafana::Workspace` `AssertionAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-assertionattributes.html).
 ///
 /// Every property is optional: start from [`AssertionAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AssertionAttributes {
-    /// `Email`: optional.
+    /// Name of the attribute within the SAML assert to use as the users email in Grafana.
+    ///
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-assertionattributes.html#cfn-grafana-workspace-assertionattributes-email)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
     pub email: Option<Value<String>>,
-    /// `Groups`: optional.
+    /// Name of the attribute within the SAML assert to use as the users groups in Grafana.
+    ///
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-assertionattributes.html#cfn-grafana-workspace-assertionattributes-groups)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<String>>,
-    /// `Login`: optional.
+    /// Name of the attribute within the SAML assert to use as the users login handle in Grafana.
+    ///
+    /// `Login` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-assertionattributes.html#cfn-grafana-workspace-assertionattributes-login)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Login", skip_serializing_if = "Option::is_none")]
     pub login: Option<Value<String>>,
-    /// `Name`: optional.
+    /// Name of the attribute within the SAML assert to use as the users name in Grafana.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-assertionattributes.html#cfn-grafana-workspace-assertionattributes-name)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Org`: optional.
+    /// Name of the attribute within the SAML assert to use as the users organizations in Grafana.
+    ///
+    /// `Org` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-assertionattributes.html#cfn-grafana-workspace-assertionattributes-org)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Org", skip_serializing_if = "Option::is_none")]
     pub org: Option<Value<String>>,
-    /// `Role`: optional.
+    /// Name of the attribute within the SAML assert to use as the users roles in Grafana.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-assertionattributes.html#cfn-grafana-workspace-assertionattributes-role)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<Value<String>>,
 }
@@ -460,15 +510,19 @@ impl Walk for DataSourceType {
 
 /// The `IdpMetadata` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Grafana::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html).
+/// AWS reference: [`AWS::Grafana::Workspace` `IdpMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-idpmetadata.html).
 ///
 /// Every property is optional: start from [`IdpMetadata::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IdpMetadata {
-    /// `Url`: optional.
+    /// URL that vends the IdPs metadata.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-idpmetadata.html#cfn-grafana-workspace-idpmetadata-url)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
-    /// `Xml`: optional.
+    /// XML blob of the IdPs metadata.
+    ///
+    /// `Xml` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-idpmetadata.html#cfn-grafana-workspace-idpmetadata-xml)): string, optional.
     #[serde(rename = "Xml", skip_serializing_if = "Option::is_none")]
     pub xml: Option<Value<String>>,
 }
@@ -506,15 +560,19 @@ impl Walk for IdpMetadata {
 
 /// The `NetworkAccessControl` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Grafana::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html).
+/// AWS reference: [`AWS::Grafana::Workspace` `NetworkAccessControl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-networkaccesscontrol.html).
 ///
 /// Every property is optional: start from [`NetworkAccessControl::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkAccessControl {
-    /// `PrefixListIds`: optional.
+    /// The list of prefix list IDs. A prefix list is a list of CIDR ranges of IP addresses. The IP addresses specified are allowed to access your workspace. If the list is not included in the configuration then no IP addresses will be allowed to access the workspace.
+    ///
+    /// `PrefixListIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-networkaccesscontrol.html#cfn-grafana-workspace-networkaccesscontrol-prefixlistids)): list of (string), optional. Items: 0 to 5. Each item: Length: 1 to 100 characters.
     #[serde(rename = "PrefixListIds", skip_serializing_if = "Option::is_none")]
     pub prefix_list_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpceIds`: optional.
+    /// The list of Amazon VPC endpoint IDs for the workspace. If a NetworkAccessConfiguration is specified then only VPC endpoints specified here will be allowed to access the workspace.
+    ///
+    /// `VpceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-networkaccesscontrol.html#cfn-grafana-workspace-networkaccesscontrol-vpceids)): list of (string), optional. Items: 0 to 5. Each item: Length: 1 to 100 characters.
     #[serde(rename = "VpceIds", skip_serializing_if = "Option::is_none")]
     pub vpce_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -589,15 +647,19 @@ impl Walk for PermissionType {
 
 /// The `RoleValues` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Grafana::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html).
+/// AWS reference: [`AWS::Grafana::Workspace` `RoleValues`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-rolevalues.html).
 ///
 /// Every property is optional: start from [`RoleValues::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RoleValues {
-    /// `Admin`: optional.
+    /// List of SAML roles which will be mapped into the Grafana Admin role.
+    ///
+    /// `Admin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-rolevalues.html#cfn-grafana-workspace-rolevalues-admin)): list of (string), optional. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Admin", skip_serializing_if = "Option::is_none")]
     pub admin: Option<Value<Vec<Value<String>>>>,
-    /// `Editor`: optional.
+    /// List of SAML roles which will be mapped into the Grafana Editor role.
+    ///
+    /// `Editor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-rolevalues.html#cfn-grafana-workspace-rolevalues-editor)): list of (string), optional. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Editor", skip_serializing_if = "Option::is_none")]
     pub editor: Option<Value<Vec<Value<String>>>>,
 }
@@ -635,33 +697,43 @@ impl Walk for RoleValues {
 
 /// The `SamlConfiguration` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Grafana::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html).
+/// AWS reference: [`AWS::Grafana::Workspace` `SamlConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-samlconfiguration.html).
 ///
 /// [`SamlConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SamlConfiguration {
-    /// `AllowedOrganizations`: optional.
+    /// List of SAML organizations allowed to access Grafana.
+    ///
+    /// `AllowedOrganizations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-samlconfiguration.html#cfn-grafana-workspace-samlconfiguration-allowedorganizations)): list of (string), optional. Each item: Length: 1 to 256 characters.
     #[serde(
         rename = "AllowedOrganizations",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_organizations: Option<Value<Vec<Value<String>>>>,
-    /// `AssertionAttributes`: optional.
+    /// Maps Grafana friendly names to the IdPs SAML attributes.
+    ///
+    /// `AssertionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-samlconfiguration.html#cfn-grafana-workspace-samlconfiguration-assertionattributes)): object [`AssertionAttributes`], optional.
     #[serde(
         rename = "AssertionAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub assertion_attributes: Option<AssertionAttributes>,
-    /// `IdpMetadata`: required.
+    /// IdP Metadata used to configure SAML authentication in Grafana.
+    ///
+    /// `IdpMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-samlconfiguration.html#cfn-grafana-workspace-samlconfiguration-idpmetadata)): object [`IdpMetadata`], required.
     #[serde(rename = "IdpMetadata")]
     pub idp_metadata: IdpMetadata,
-    /// `LoginValidityDuration`: optional.
+    /// The maximum lifetime an authenticated user can be logged in (in minutes) before being required to re-authenticate.
+    ///
+    /// `LoginValidityDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-samlconfiguration.html#cfn-grafana-workspace-samlconfiguration-loginvalidityduration)): number, optional.
     #[serde(
         rename = "LoginValidityDuration",
         skip_serializing_if = "Option::is_none"
     )]
     pub login_validity_duration: Option<Value<f64>>,
-    /// `RoleValues`: optional.
+    /// Maps SAML roles to the Grafana Editor and Admin roles.
+    ///
+    /// `RoleValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-samlconfiguration.html#cfn-grafana-workspace-samlconfiguration-rolevalues)): object [`RoleValues`], optional.
     #[serde(rename = "RoleValues", skip_serializing_if = "Option::is_none")]
     pub role_values: Option<RoleValues>,
 }
@@ -723,15 +795,15 @@ impl Walk for SamlConfiguration {
 
 /// The `Tags` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Grafana::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html).
+/// AWS reference: [`AWS::Grafana::Workspace` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-tags.html#cfn-grafana-workspace-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-tags.html#cfn-grafana-workspace-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -760,15 +832,19 @@ impl Walk for Tags {
 
 /// The `VpcConfiguration` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::Grafana::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-grafana-workspace.html).
+/// AWS reference: [`AWS::Grafana::Workspace` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-vpcconfiguration.html).
 ///
 /// Every property is required: [`VpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `SecurityGroupIds`: required.
+    /// The list of Amazon EC2 security group IDs attached to the Amazon VPC for your Grafana workspace to connect.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-vpcconfiguration.html#cfn-grafana-workspace-vpcconfiguration-securitygroupids)): list of (string), required. Items: 1 to 5. Each item: Length: 1 to 255 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// The list of Amazon EC2 subnet IDs created in the Amazon VPC for your Grafana workspace to connect.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-grafana-workspace-vpcconfiguration.html#cfn-grafana-workspace-vpcconfiguration-subnetids)): list of (string), required. Items: 2 to 6. Each item: Length: 1 to 255 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }

@@ -9,16 +9,18 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Greengrass::ConnectorDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinition.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::ConnectorDefinition
+///
 /// [`ConnectorDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorDefinition {
-    /// `InitialVersion`: optional, create-only (changing it replaces the resource).
+    /// `InitialVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinition.html#cfn-greengrass-connectordefinition-initialversion)): object [`ConnectorDefinitionConnectorDefinitionVersion`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InitialVersion", skip_serializing_if = "Option::is_none")]
     pub initial_version: Option<ConnectorDefinitionConnectorDefinitionVersion>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinition.html#cfn-greengrass-connectordefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinition.html#cfn-greengrass-connectordefinition-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -88,13 +90,15 @@ impl ResourceRef<ConnectorDefinition> {
 
 /// The properties of an `AWS::Greengrass::ConnectorDefinitionVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinitionversion.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::ConnectorDefinitionVersion
+///
 /// Every property is required: [`ConnectorDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorDefinitionVersion {
-    /// `ConnectorDefinitionId`: required, create-only (changing it replaces the resource).
+    /// `ConnectorDefinitionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinitionversion.html#cfn-greengrass-connectordefinitionversion-connectordefinitionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ConnectorDefinitionId")]
     pub connector_definition_id: Value<String>,
-    /// `Connectors`: required, create-only (changing it replaces the resource).
+    /// `Connectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinitionversion.html#cfn-greengrass-connectordefinitionversion-connectors)): list of (object [`Connector`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Connectors")]
     pub connectors: Value<Vec<Connector>>,
 }
@@ -139,16 +143,18 @@ impl ResourceRef<ConnectorDefinitionVersion> {
 
 /// The properties of an `AWS::Greengrass::CoreDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinition.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::CoreDefinition
+///
 /// [`CoreDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CoreDefinition {
-    /// `InitialVersion`: optional, create-only (changing it replaces the resource).
+    /// `InitialVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinition.html#cfn-greengrass-coredefinition-initialversion)): object [`CoreDefinitionCoreDefinitionVersion`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InitialVersion", skip_serializing_if = "Option::is_none")]
     pub initial_version: Option<CoreDefinitionCoreDefinitionVersion>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinition.html#cfn-greengrass-coredefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinition.html#cfn-greengrass-coredefinition-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -218,13 +224,15 @@ impl ResourceRef<CoreDefinition> {
 
 /// The properties of an `AWS::Greengrass::CoreDefinitionVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinitionversion.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::CoreDefinitionVersion
+///
 /// Every property is required: [`CoreDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CoreDefinitionVersion {
-    /// `CoreDefinitionId`: required, create-only (changing it replaces the resource).
+    /// `CoreDefinitionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinitionversion.html#cfn-greengrass-coredefinitionversion-coredefinitionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CoreDefinitionId")]
     pub core_definition_id: Value<String>,
-    /// `Cores`: required, create-only (changing it replaces the resource).
+    /// `Cores` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinitionversion.html#cfn-greengrass-coredefinitionversion-cores)): list of (object [`Core`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Cores")]
     pub cores: Value<Vec<Core>>,
 }
@@ -269,16 +277,18 @@ impl ResourceRef<CoreDefinitionVersion> {
 
 /// The properties of an `AWS::Greengrass::DeviceDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinition.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::DeviceDefinition
+///
 /// [`DeviceDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceDefinition {
-    /// `InitialVersion`: optional, create-only (changing it replaces the resource).
+    /// `InitialVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinition.html#cfn-greengrass-devicedefinition-initialversion)): object [`DeviceDefinitionDeviceDefinitionVersion`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InitialVersion", skip_serializing_if = "Option::is_none")]
     pub initial_version: Option<DeviceDefinitionDeviceDefinitionVersion>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinition.html#cfn-greengrass-devicedefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinition.html#cfn-greengrass-devicedefinition-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -348,13 +358,15 @@ impl ResourceRef<DeviceDefinition> {
 
 /// The properties of an `AWS::Greengrass::DeviceDefinitionVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinitionversion.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::DeviceDefinitionVersion
+///
 /// Every property is required: [`DeviceDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceDefinitionVersion {
-    /// `DeviceDefinitionId`: required, create-only (changing it replaces the resource).
+    /// `DeviceDefinitionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinitionversion.html#cfn-greengrass-devicedefinitionversion-devicedefinitionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DeviceDefinitionId")]
     pub device_definition_id: Value<String>,
-    /// `Devices`: required, create-only (changing it replaces the resource).
+    /// `Devices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinitionversion.html#cfn-greengrass-devicedefinitionversion-devices)): list of (object [`Device`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Devices")]
     pub devices: Value<Vec<Device>>,
 }
@@ -399,16 +411,18 @@ impl ResourceRef<DeviceDefinitionVersion> {
 
 /// The properties of an `AWS::Greengrass::FunctionDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::FunctionDefinition
+///
 /// [`FunctionDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FunctionDefinition {
-    /// `InitialVersion`: optional, create-only (changing it replaces the resource).
+    /// `InitialVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html#cfn-greengrass-functiondefinition-initialversion)): object [`FunctionDefinitionFunctionDefinitionVersion`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InitialVersion", skip_serializing_if = "Option::is_none")]
     pub initial_version: Option<FunctionDefinitionFunctionDefinitionVersion>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html#cfn-greengrass-functiondefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html#cfn-greengrass-functiondefinition-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -478,16 +492,18 @@ impl ResourceRef<FunctionDefinition> {
 
 /// The properties of an `AWS::Greengrass::FunctionDefinitionVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::FunctionDefinitionVersion
+///
 /// [`FunctionDefinitionVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FunctionDefinitionVersion {
-    /// `DefaultConfig`: optional, create-only (changing it replaces the resource).
+    /// `DefaultConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html#cfn-greengrass-functiondefinitionversion-defaultconfig)): object [`DefaultConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "DefaultConfig", skip_serializing_if = "Option::is_none")]
     pub default_config: Option<DefaultConfig>,
-    /// `FunctionDefinitionId`: required, create-only (changing it replaces the resource).
+    /// `FunctionDefinitionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html#cfn-greengrass-functiondefinitionversion-functiondefinitionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "FunctionDefinitionId")]
     pub function_definition_id: Value<String>,
-    /// `Functions`: required, create-only (changing it replaces the resource).
+    /// `Functions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html#cfn-greengrass-functiondefinitionversion-functions)): list of (object [`Function`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Functions")]
     pub functions: Value<Vec<Function>>,
 }
@@ -542,19 +558,21 @@ impl ResourceRef<FunctionDefinitionVersion> {
 
 /// The properties of an `AWS::Greengrass::Group` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-group.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::Group
+///
 /// [`Group::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Group {
-    /// `InitialVersion`: optional, create-only (changing it replaces the resource).
+    /// `InitialVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-group.html#cfn-greengrass-group-initialversion)): object [`GroupGroupVersion`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InitialVersion", skip_serializing_if = "Option::is_none")]
     pub initial_version: Option<GroupGroupVersion>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-group.html#cfn-greengrass-group-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-group.html#cfn-greengrass-group-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-group.html#cfn-greengrass-group-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -635,49 +653,51 @@ impl ResourceRef<Group> {
 
 /// The properties of an `AWS::Greengrass::GroupVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::GroupVersion
+///
 /// [`GroupVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupVersion {
-    /// `ConnectorDefinitionVersionArn`: optional, create-only (changing it replaces the resource).
+    /// `ConnectorDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html#cfn-greengrass-groupversion-connectordefinitionversionarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ConnectorDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_definition_version_arn: Option<Value<String>>,
-    /// `CoreDefinitionVersionArn`: optional, create-only (changing it replaces the resource).
+    /// `CoreDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html#cfn-greengrass-groupversion-coredefinitionversionarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CoreDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub core_definition_version_arn: Option<Value<String>>,
-    /// `DeviceDefinitionVersionArn`: optional, create-only (changing it replaces the resource).
+    /// `DeviceDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html#cfn-greengrass-groupversion-devicedefinitionversionarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DeviceDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_definition_version_arn: Option<Value<String>>,
-    /// `FunctionDefinitionVersionArn`: optional, create-only (changing it replaces the resource).
+    /// `FunctionDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html#cfn-greengrass-groupversion-functiondefinitionversionarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "FunctionDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub function_definition_version_arn: Option<Value<String>>,
-    /// `GroupId`: required, create-only (changing it replaces the resource).
+    /// `GroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html#cfn-greengrass-groupversion-groupid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "GroupId")]
     pub group_id: Value<String>,
-    /// `LoggerDefinitionVersionArn`: optional, create-only (changing it replaces the resource).
+    /// `LoggerDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html#cfn-greengrass-groupversion-loggerdefinitionversionarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "LoggerDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub logger_definition_version_arn: Option<Value<String>>,
-    /// `ResourceDefinitionVersionArn`: optional, create-only (changing it replaces the resource).
+    /// `ResourceDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html#cfn-greengrass-groupversion-resourcedefinitionversionarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ResourceDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_definition_version_arn: Option<Value<String>>,
-    /// `SubscriptionDefinitionVersionArn`: optional, create-only (changing it replaces the resource).
+    /// `SubscriptionDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-groupversion.html#cfn-greengrass-groupversion-subscriptiondefinitionversionarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SubscriptionDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
@@ -791,16 +811,18 @@ impl ResourceRef<GroupVersion> {
 
 /// The properties of an `AWS::Greengrass::LoggerDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinition.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::LoggerDefinition
+///
 /// [`LoggerDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggerDefinition {
-    /// `InitialVersion`: optional, create-only (changing it replaces the resource).
+    /// `InitialVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinition.html#cfn-greengrass-loggerdefinition-initialversion)): object [`LoggerDefinitionLoggerDefinitionVersion`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InitialVersion", skip_serializing_if = "Option::is_none")]
     pub initial_version: Option<LoggerDefinitionLoggerDefinitionVersion>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinition.html#cfn-greengrass-loggerdefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinition.html#cfn-greengrass-loggerdefinition-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -870,13 +892,15 @@ impl ResourceRef<LoggerDefinition> {
 
 /// The properties of an `AWS::Greengrass::LoggerDefinitionVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinitionversion.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::LoggerDefinitionVersion
+///
 /// Every property is required: [`LoggerDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggerDefinitionVersion {
-    /// `LoggerDefinitionId`: required, create-only (changing it replaces the resource).
+    /// `LoggerDefinitionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinitionversion.html#cfn-greengrass-loggerdefinitionversion-loggerdefinitionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "LoggerDefinitionId")]
     pub logger_definition_id: Value<String>,
-    /// `Loggers`: required, create-only (changing it replaces the resource).
+    /// `Loggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinitionversion.html#cfn-greengrass-loggerdefinitionversion-loggers)): list of (object [`Logger`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Loggers")]
     pub loggers: Value<Vec<Logger>>,
 }
@@ -921,16 +945,18 @@ impl ResourceRef<LoggerDefinitionVersion> {
 
 /// The properties of an `AWS::Greengrass::ResourceDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::ResourceDefinition
+///
 /// [`ResourceDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceDefinition {
-    /// `InitialVersion`: optional, create-only (changing it replaces the resource).
+    /// `InitialVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html#cfn-greengrass-resourcedefinition-initialversion)): object [`ResourceDefinitionResourceDefinitionVersion`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InitialVersion", skip_serializing_if = "Option::is_none")]
     pub initial_version: Option<ResourceDefinitionResourceDefinitionVersion>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html#cfn-greengrass-resourcedefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html#cfn-greengrass-resourcedefinition-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -1000,13 +1026,15 @@ impl ResourceRef<ResourceDefinition> {
 
 /// The properties of an `AWS::Greengrass::ResourceDefinitionVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::ResourceDefinitionVersion
+///
 /// Every property is required: [`ResourceDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceDefinitionVersion {
-    /// `ResourceDefinitionId`: required, create-only (changing it replaces the resource).
+    /// `ResourceDefinitionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html#cfn-greengrass-resourcedefinitionversion-resourcedefinitionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceDefinitionId")]
     pub resource_definition_id: Value<String>,
-    /// `Resources`: required, create-only (changing it replaces the resource).
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html#cfn-greengrass-resourcedefinitionversion-resources)): list of (object [`ResourceInstance`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Resources")]
     pub resources: Value<Vec<ResourceInstance>>,
 }
@@ -1051,16 +1079,18 @@ impl ResourceRef<ResourceDefinitionVersion> {
 
 /// The properties of an `AWS::Greengrass::SubscriptionDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinition.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::SubscriptionDefinition
+///
 /// [`SubscriptionDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubscriptionDefinition {
-    /// `InitialVersion`: optional, create-only (changing it replaces the resource).
+    /// `InitialVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinition.html#cfn-greengrass-subscriptiondefinition-initialversion)): object [`SubscriptionDefinitionSubscriptionDefinitionVersion`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InitialVersion", skip_serializing_if = "Option::is_none")]
     pub initial_version: Option<SubscriptionDefinitionSubscriptionDefinitionVersion>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinition.html#cfn-greengrass-subscriptiondefinition-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinition.html#cfn-greengrass-subscriptiondefinition-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -1130,13 +1160,15 @@ impl ResourceRef<SubscriptionDefinition> {
 
 /// The properties of an `AWS::Greengrass::SubscriptionDefinitionVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinitionversion.html)).
 ///
+/// Resource Type definition for AWS::Greengrass::SubscriptionDefinitionVersion
+///
 /// Every property is required: [`SubscriptionDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubscriptionDefinitionVersion {
-    /// `SubscriptionDefinitionId`: required, create-only (changing it replaces the resource).
+    /// `SubscriptionDefinitionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinitionversion.html#cfn-greengrass-subscriptiondefinitionversion-subscriptiondefinitionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SubscriptionDefinitionId")]
     pub subscription_definition_id: Value<String>,
-    /// `Subscriptions`: required, create-only (changing it replaces the resource).
+    /// `Subscriptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinitionversion.html#cfn-greengrass-subscriptiondefinitionversion-subscriptions)): list of (object [`Subscription`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "Subscriptions")]
     pub subscriptions: Value<Vec<Subscription>>,
 }
@@ -1181,18 +1213,18 @@ impl ResourceRef<SubscriptionDefinitionVersion> {
 
 /// The `Connector` property type of [`ConnectorDefinition`] and [`ConnectorDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ConnectorDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinition.html), [`AWS::Greengrass::ConnectorDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ConnectorDefinition` `Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-connectordefinition-connector.html), [`AWS::Greengrass::ConnectorDefinitionVersion` `Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-connectordefinitionversion-connector.html).
 ///
 /// [`Connector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connector {
-    /// `ConnectorArn`: required.
+    /// `ConnectorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-connectordefinition-connector.html#cfn-greengrass-connectordefinition-connector-connectorarn)): string, required.
     #[serde(rename = "ConnectorArn")]
     pub connector_arn: Value<String>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-connectordefinition-connector.html#cfn-greengrass-connectordefinition-connector-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-connectordefinition-connector.html#cfn-greengrass-connectordefinition-connector-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
 }
@@ -1230,12 +1262,12 @@ impl Walk for Connector {
 
 /// The `ConnectorDefinitionVersion` property type of [`ConnectorDefinition`].
 ///
-/// AWS reference: [`AWS::Greengrass::ConnectorDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-connectordefinition.html).
+/// AWS reference: [`AWS::Greengrass::ConnectorDefinition` `ConnectorDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-connectordefinition-connectordefinitionversion.html).
 ///
 /// Every property is required: [`ConnectorDefinitionConnectorDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorDefinitionConnectorDefinitionVersion {
-    /// `Connectors`: required.
+    /// `Connectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-connectordefinition-connectordefinitionversion.html#cfn-greengrass-connectordefinition-connectordefinitionversion-connectors)): list of (object [`Connector`]), required.
     #[serde(rename = "Connectors")]
     pub connectors: Value<Vec<Connector>>,
 }
@@ -1261,21 +1293,21 @@ impl Walk for ConnectorDefinitionConnectorDefinitionVersion {
 
 /// The `Core` property type of [`CoreDefinition`] and [`CoreDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::CoreDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinition.html), [`AWS::Greengrass::CoreDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::CoreDefinition` `Core`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-coredefinition-core.html), [`AWS::Greengrass::CoreDefinitionVersion` `Core`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-coredefinitionversion-core.html).
 ///
 /// [`Core::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Core {
-    /// `CertificateArn`: required.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-coredefinition-core.html#cfn-greengrass-coredefinition-core-certificatearn)): string, required.
     #[serde(rename = "CertificateArn")]
     pub certificate_arn: Value<String>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-coredefinition-core.html#cfn-greengrass-coredefinition-core-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `SyncShadow`: optional.
+    /// `SyncShadow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-coredefinition-core.html#cfn-greengrass-coredefinition-core-syncshadow)): boolean, optional.
     #[serde(rename = "SyncShadow", skip_serializing_if = "Option::is_none")]
     pub sync_shadow: Option<Value<bool>>,
-    /// `ThingArn`: required.
+    /// `ThingArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-coredefinition-core.html#cfn-greengrass-coredefinition-core-thingarn)): string, required.
     #[serde(rename = "ThingArn")]
     pub thing_arn: Value<String>,
 }
@@ -1320,12 +1352,12 @@ impl Walk for Core {
 
 /// The `CoreDefinitionVersion` property type of [`CoreDefinition`].
 ///
-/// AWS reference: [`AWS::Greengrass::CoreDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-coredefinition.html).
+/// AWS reference: [`AWS::Greengrass::CoreDefinition` `CoreDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-coredefinition-coredefinitionversion.html).
 ///
 /// Every property is required: [`CoreDefinitionCoreDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CoreDefinitionCoreDefinitionVersion {
-    /// `Cores`: required.
+    /// `Cores` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-coredefinition-coredefinitionversion.html#cfn-greengrass-coredefinition-coredefinitionversion-cores)): list of (object [`Core`]), required.
     #[serde(rename = "Cores")]
     pub cores: Value<Vec<Core>>,
 }
@@ -1351,12 +1383,12 @@ impl Walk for CoreDefinitionCoreDefinitionVersion {
 
 /// The `DefaultConfig` property type of [`FunctionDefinition`] and [`FunctionDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::FunctionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html), [`AWS::Greengrass::FunctionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::FunctionDefinition` `DefaultConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-defaultconfig.html), [`AWS::Greengrass::FunctionDefinitionVersion` `DefaultConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinitionversion-defaultconfig.html).
 ///
 /// Every property is required: [`DefaultConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DefaultConfig {
-    /// `Execution`: required.
+    /// `Execution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-defaultconfig.html#cfn-greengrass-functiondefinition-defaultconfig-execution)): object [`Execution`], required.
     #[serde(rename = "Execution")]
     pub execution: Execution,
 }
@@ -1382,21 +1414,21 @@ impl Walk for DefaultConfig {
 
 /// The `Device` property type of [`DeviceDefinition`] and [`DeviceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::DeviceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinition.html), [`AWS::Greengrass::DeviceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::DeviceDefinition` `Device`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-devicedefinition-device.html), [`AWS::Greengrass::DeviceDefinitionVersion` `Device`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-devicedefinitionversion-device.html).
 ///
 /// [`Device::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Device {
-    /// `CertificateArn`: required.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-devicedefinition-device.html#cfn-greengrass-devicedefinition-device-certificatearn)): string, required.
     #[serde(rename = "CertificateArn")]
     pub certificate_arn: Value<String>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-devicedefinition-device.html#cfn-greengrass-devicedefinition-device-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `SyncShadow`: optional.
+    /// `SyncShadow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-devicedefinition-device.html#cfn-greengrass-devicedefinition-device-syncshadow)): boolean, optional.
     #[serde(rename = "SyncShadow", skip_serializing_if = "Option::is_none")]
     pub sync_shadow: Option<Value<bool>>,
-    /// `ThingArn`: required.
+    /// `ThingArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-devicedefinition-device.html#cfn-greengrass-devicedefinition-device-thingarn)): string, required.
     #[serde(rename = "ThingArn")]
     pub thing_arn: Value<String>,
 }
@@ -1441,12 +1473,12 @@ impl Walk for Device {
 
 /// The `DeviceDefinitionVersion` property type of [`DeviceDefinition`].
 ///
-/// AWS reference: [`AWS::Greengrass::DeviceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-devicedefinition.html).
+/// AWS reference: [`AWS::Greengrass::DeviceDefinition` `DeviceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-devicedefinition-devicedefinitionversion.html).
 ///
 /// Every property is required: [`DeviceDefinitionDeviceDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceDefinitionDeviceDefinitionVersion {
-    /// `Devices`: required.
+    /// `Devices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-devicedefinition-devicedefinitionversion.html#cfn-greengrass-devicedefinition-devicedefinitionversion-devices)): list of (object [`Device`]), required.
     #[serde(rename = "Devices")]
     pub devices: Value<Vec<Device>>,
 }
@@ -1472,24 +1504,24 @@ impl Walk for DeviceDefinitionDeviceDefinitionVersion {
 
 /// The `Environment` property type of [`FunctionDefinition`] and [`FunctionDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::FunctionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html), [`AWS::Greengrass::FunctionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::FunctionDefinition` `Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-environment.html), [`AWS::Greengrass::FunctionDefinitionVersion` `Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinitionversion-environment.html).
 ///
 /// Every property is optional: start from [`Environment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Environment {
-    /// `AccessSysfs`: optional.
+    /// `AccessSysfs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-environment.html#cfn-greengrass-functiondefinition-environment-accesssysfs)): boolean, optional.
     #[serde(rename = "AccessSysfs", skip_serializing_if = "Option::is_none")]
     pub access_sysfs: Option<Value<bool>>,
-    /// `Execution`: optional.
+    /// `Execution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-environment.html#cfn-greengrass-functiondefinition-environment-execution)): object [`Execution`], optional.
     #[serde(rename = "Execution", skip_serializing_if = "Option::is_none")]
     pub execution: Option<Execution>,
-    /// `ResourceAccessPolicies`: optional.
+    /// `ResourceAccessPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-environment.html#cfn-greengrass-functiondefinition-environment-resourceaccesspolicies)): list of (object [`ResourceAccessPolicy`]), optional.
     #[serde(
         rename = "ResourceAccessPolicies",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_access_policies: Option<Value<Vec<ResourceAccessPolicy>>>,
-    /// `Variables`: optional.
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-environment.html#cfn-greengrass-functiondefinition-environment-variables)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<Json>,
 }
@@ -1546,15 +1578,15 @@ impl Walk for Environment {
 
 /// The `Execution` property type of [`FunctionDefinition`] and [`FunctionDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::FunctionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html), [`AWS::Greengrass::FunctionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::FunctionDefinition` `Execution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-execution.html), [`AWS::Greengrass::FunctionDefinitionVersion` `Execution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinitionversion-execution.html).
 ///
 /// Every property is optional: start from [`Execution::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Execution {
-    /// `IsolationMode`: optional.
+    /// `IsolationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-execution.html#cfn-greengrass-functiondefinition-execution-isolationmode)): string, optional.
     #[serde(rename = "IsolationMode", skip_serializing_if = "Option::is_none")]
     pub isolation_mode: Option<Value<String>>,
-    /// `RunAs`: optional.
+    /// `RunAs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-execution.html#cfn-greengrass-functiondefinition-execution-runas)): object [`RunAs`], optional.
     #[serde(rename = "RunAs", skip_serializing_if = "Option::is_none")]
     pub run_as: Option<RunAs>,
 }
@@ -1592,18 +1624,18 @@ impl Walk for Execution {
 
 /// The `Function` property type of [`FunctionDefinition`] and [`FunctionDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::FunctionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html), [`AWS::Greengrass::FunctionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::FunctionDefinition` `Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-function.html), [`AWS::Greengrass::FunctionDefinitionVersion` `Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinitionversion-function.html).
 ///
 /// Every property is required: [`Function::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Function {
-    /// `FunctionArn`: required.
+    /// `FunctionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-function.html#cfn-greengrass-functiondefinition-function-functionarn)): string, required.
     #[serde(rename = "FunctionArn")]
     pub function_arn: Value<String>,
-    /// `FunctionConfiguration`: required.
+    /// `FunctionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-function.html#cfn-greengrass-functiondefinition-function-functionconfiguration)): object [`FunctionConfiguration`], required.
     #[serde(rename = "FunctionConfiguration")]
     pub function_configuration: FunctionConfiguration,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-function.html#cfn-greengrass-functiondefinition-function-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
 }
@@ -1639,30 +1671,30 @@ impl Walk for Function {
 
 /// The `FunctionConfiguration` property type of [`FunctionDefinition`] and [`FunctionDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::FunctionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html), [`AWS::Greengrass::FunctionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::FunctionDefinition` `FunctionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functionconfiguration.html), [`AWS::Greengrass::FunctionDefinitionVersion` `FunctionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinitionversion-functionconfiguration.html).
 ///
 /// Every property is optional: start from [`FunctionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FunctionConfiguration {
-    /// `EncodingType`: optional.
+    /// `EncodingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functionconfiguration.html#cfn-greengrass-functiondefinition-functionconfiguration-encodingtype)): string, optional.
     #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none")]
     pub encoding_type: Option<Value<String>>,
-    /// `Environment`: optional.
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functionconfiguration.html#cfn-greengrass-functiondefinition-functionconfiguration-environment)): object [`Environment`], optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,
-    /// `ExecArgs`: optional.
+    /// `ExecArgs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functionconfiguration.html#cfn-greengrass-functiondefinition-functionconfiguration-execargs)): string, optional.
     #[serde(rename = "ExecArgs", skip_serializing_if = "Option::is_none")]
     pub exec_args: Option<Value<String>>,
-    /// `Executable`: optional.
+    /// `Executable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functionconfiguration.html#cfn-greengrass-functiondefinition-functionconfiguration-executable)): string, optional.
     #[serde(rename = "Executable", skip_serializing_if = "Option::is_none")]
     pub executable: Option<Value<String>>,
-    /// `MemorySize`: optional.
+    /// `MemorySize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functionconfiguration.html#cfn-greengrass-functiondefinition-functionconfiguration-memorysize)): integer, optional.
     #[serde(rename = "MemorySize", skip_serializing_if = "Option::is_none")]
     pub memory_size: Option<Value<i64>>,
-    /// `Pinned`: optional.
+    /// `Pinned` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functionconfiguration.html#cfn-greengrass-functiondefinition-functionconfiguration-pinned)): boolean, optional.
     #[serde(rename = "Pinned", skip_serializing_if = "Option::is_none")]
     pub pinned: Option<Value<bool>>,
-    /// `Timeout`: optional.
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functionconfiguration.html#cfn-greengrass-functiondefinition-functionconfiguration-timeout)): integer, optional.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
 }
@@ -1740,15 +1772,15 @@ impl Walk for FunctionConfiguration {
 
 /// The `FunctionDefinitionVersion` property type of [`FunctionDefinition`].
 ///
-/// AWS reference: [`AWS::Greengrass::FunctionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html).
+/// AWS reference: [`AWS::Greengrass::FunctionDefinition` `FunctionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functiondefinitionversion.html).
 ///
 /// [`FunctionDefinitionFunctionDefinitionVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FunctionDefinitionFunctionDefinitionVersion {
-    /// `DefaultConfig`: optional.
+    /// `DefaultConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functiondefinitionversion.html#cfn-greengrass-functiondefinition-functiondefinitionversion-defaultconfig)): object [`DefaultConfig`], optional.
     #[serde(rename = "DefaultConfig", skip_serializing_if = "Option::is_none")]
     pub default_config: Option<DefaultConfig>,
-    /// `Functions`: required.
+    /// `Functions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-functiondefinitionversion.html#cfn-greengrass-functiondefinition-functiondefinitionversion-functions)): list of (object [`Function`]), required.
     #[serde(rename = "Functions")]
     pub functions: Value<Vec<Function>>,
 }
@@ -1783,48 +1815,48 @@ impl Walk for FunctionDefinitionFunctionDefinitionVersion {
 
 /// The `GroupVersion` property type of [`Group`].
 ///
-/// AWS reference: [`AWS::Greengrass::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-group.html).
+/// AWS reference: [`AWS::Greengrass::Group` `GroupVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-group-groupversion.html).
 ///
 /// Every property is optional: start from [`GroupGroupVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GroupGroupVersion {
-    /// `ConnectorDefinitionVersionArn`: optional.
+    /// `ConnectorDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-group-groupversion.html#cfn-greengrass-group-groupversion-connectordefinitionversionarn)): string, optional.
     #[serde(
         rename = "ConnectorDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_definition_version_arn: Option<Value<String>>,
-    /// `CoreDefinitionVersionArn`: optional.
+    /// `CoreDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-group-groupversion.html#cfn-greengrass-group-groupversion-coredefinitionversionarn)): string, optional.
     #[serde(
         rename = "CoreDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub core_definition_version_arn: Option<Value<String>>,
-    /// `DeviceDefinitionVersionArn`: optional.
+    /// `DeviceDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-group-groupversion.html#cfn-greengrass-group-groupversion-devicedefinitionversionarn)): string, optional.
     #[serde(
         rename = "DeviceDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_definition_version_arn: Option<Value<String>>,
-    /// `FunctionDefinitionVersionArn`: optional.
+    /// `FunctionDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-group-groupversion.html#cfn-greengrass-group-groupversion-functiondefinitionversionarn)): string, optional.
     #[serde(
         rename = "FunctionDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub function_definition_version_arn: Option<Value<String>>,
-    /// `LoggerDefinitionVersionArn`: optional.
+    /// `LoggerDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-group-groupversion.html#cfn-greengrass-group-groupversion-loggerdefinitionversionarn)): string, optional.
     #[serde(
         rename = "LoggerDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub logger_definition_version_arn: Option<Value<String>>,
-    /// `ResourceDefinitionVersionArn`: optional.
+    /// `ResourceDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-group-groupversion.html#cfn-greengrass-group-groupversion-resourcedefinitionversionarn)): string, optional.
     #[serde(
         rename = "ResourceDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_definition_version_arn: Option<Value<String>>,
-    /// `SubscriptionDefinitionVersionArn`: optional.
+    /// `SubscriptionDefinitionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-group-groupversion.html#cfn-greengrass-group-groupversion-subscriptiondefinitionversionarn)): string, optional.
     #[serde(
         rename = "SubscriptionDefinitionVersionArn",
         skip_serializing_if = "Option::is_none"
@@ -1905,15 +1937,15 @@ impl Walk for GroupGroupVersion {
 
 /// The `GroupOwnerSetting` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `GroupOwnerSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-groupownersetting.html), [`AWS::Greengrass::ResourceDefinitionVersion` `GroupOwnerSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-groupownersetting.html).
 ///
 /// [`GroupOwnerSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupOwnerSetting {
-    /// `AutoAddGroupOwner`: required.
+    /// `AutoAddGroupOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-groupownersetting.html#cfn-greengrass-resourcedefinition-groupownersetting-autoaddgroupowner)): boolean, required.
     #[serde(rename = "AutoAddGroupOwner")]
     pub auto_add_group_owner: Value<bool>,
-    /// `GroupOwner`: optional.
+    /// `GroupOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-groupownersetting.html#cfn-greengrass-resourcedefinition-groupownersetting-groupowner)): string, optional.
     #[serde(rename = "GroupOwner", skip_serializing_if = "Option::is_none")]
     pub group_owner: Option<Value<String>>,
 }
@@ -1948,15 +1980,15 @@ impl Walk for GroupOwnerSetting {
 
 /// The `LocalDeviceResourceData` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `LocalDeviceResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-localdeviceresourcedata.html), [`AWS::Greengrass::ResourceDefinitionVersion` `LocalDeviceResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-localdeviceresourcedata.html).
 ///
 /// [`LocalDeviceResourceData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocalDeviceResourceData {
-    /// `GroupOwnerSetting`: optional.
+    /// `GroupOwnerSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-localdeviceresourcedata.html#cfn-greengrass-resourcedefinition-localdeviceresourcedata-groupownersetting)): object [`GroupOwnerSetting`], optional.
     #[serde(rename = "GroupOwnerSetting", skip_serializing_if = "Option::is_none")]
     pub group_owner_setting: Option<GroupOwnerSetting>,
-    /// `SourcePath`: required.
+    /// `SourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-localdeviceresourcedata.html#cfn-greengrass-resourcedefinition-localdeviceresourcedata-sourcepath)): string, required.
     #[serde(rename = "SourcePath")]
     pub source_path: Value<String>,
 }
@@ -1991,18 +2023,18 @@ impl Walk for LocalDeviceResourceData {
 
 /// The `LocalVolumeResourceData` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `LocalVolumeResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-localvolumeresourcedata.html), [`AWS::Greengrass::ResourceDefinitionVersion` `LocalVolumeResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-localvolumeresourcedata.html).
 ///
 /// [`LocalVolumeResourceData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocalVolumeResourceData {
-    /// `DestinationPath`: required.
+    /// `DestinationPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-localvolumeresourcedata.html#cfn-greengrass-resourcedefinition-localvolumeresourcedata-destinationpath)): string, required.
     #[serde(rename = "DestinationPath")]
     pub destination_path: Value<String>,
-    /// `GroupOwnerSetting`: optional.
+    /// `GroupOwnerSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-localvolumeresourcedata.html#cfn-greengrass-resourcedefinition-localvolumeresourcedata-groupownersetting)): object [`GroupOwnerSetting`], optional.
     #[serde(rename = "GroupOwnerSetting", skip_serializing_if = "Option::is_none")]
     pub group_owner_setting: Option<GroupOwnerSetting>,
-    /// `SourcePath`: required.
+    /// `SourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-localvolumeresourcedata.html#cfn-greengrass-resourcedefinition-localvolumeresourcedata-sourcepath)): string, required.
     #[serde(rename = "SourcePath")]
     pub source_path: Value<String>,
 }
@@ -2043,24 +2075,24 @@ impl Walk for LocalVolumeResourceData {
 
 /// The `Logger` property type of [`LoggerDefinition`] and [`LoggerDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::LoggerDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinition.html), [`AWS::Greengrass::LoggerDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::LoggerDefinition` `Logger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinition-logger.html), [`AWS::Greengrass::LoggerDefinitionVersion` `Logger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinitionversion-logger.html).
 ///
 /// [`Logger::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Logger {
-    /// `Component`: required.
+    /// `Component` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinition-logger.html#cfn-greengrass-loggerdefinition-logger-component)): string, required.
     #[serde(rename = "Component")]
     pub component: Value<String>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinition-logger.html#cfn-greengrass-loggerdefinition-logger-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Level`: required.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinition-logger.html#cfn-greengrass-loggerdefinition-logger-level)): string, required.
     #[serde(rename = "Level")]
     pub level: Value<String>,
-    /// `Space`: optional.
+    /// `Space` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinition-logger.html#cfn-greengrass-loggerdefinition-logger-space)): integer, optional.
     #[serde(rename = "Space", skip_serializing_if = "Option::is_none")]
     pub space: Option<Value<i64>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinition-logger.html#cfn-greengrass-loggerdefinition-logger-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -2109,12 +2141,12 @@ impl Walk for Logger {
 
 /// The `LoggerDefinitionVersion` property type of [`LoggerDefinition`].
 ///
-/// AWS reference: [`AWS::Greengrass::LoggerDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-loggerdefinition.html).
+/// AWS reference: [`AWS::Greengrass::LoggerDefinition` `LoggerDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinition-loggerdefinitionversion.html).
 ///
 /// Every property is required: [`LoggerDefinitionLoggerDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggerDefinitionLoggerDefinitionVersion {
-    /// `Loggers`: required.
+    /// `Loggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-loggerdefinition-loggerdefinitionversion.html#cfn-greengrass-loggerdefinition-loggerdefinitionversion-loggers)): list of (object [`Logger`]), required.
     #[serde(rename = "Loggers")]
     pub loggers: Value<Vec<Logger>>,
 }
@@ -2140,15 +2172,15 @@ impl Walk for LoggerDefinitionLoggerDefinitionVersion {
 
 /// The `ResourceAccessPolicy` property type of [`FunctionDefinition`] and [`FunctionDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::FunctionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html), [`AWS::Greengrass::FunctionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::FunctionDefinition` `ResourceAccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-resourceaccesspolicy.html), [`AWS::Greengrass::FunctionDefinitionVersion` `ResourceAccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinitionversion-resourceaccesspolicy.html).
 ///
 /// [`ResourceAccessPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceAccessPolicy {
-    /// `Permission`: optional.
+    /// `Permission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-resourceaccesspolicy.html#cfn-greengrass-functiondefinition-resourceaccesspolicy-permission)): string, optional.
     #[serde(rename = "Permission", skip_serializing_if = "Option::is_none")]
     pub permission: Option<Value<String>>,
-    /// `ResourceId`: required.
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-resourceaccesspolicy.html#cfn-greengrass-functiondefinition-resourceaccesspolicy-resourceid)): string, required.
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
 }
@@ -2183,37 +2215,37 @@ impl Walk for ResourceAccessPolicy {
 
 /// The `ResourceDataContainer` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `ResourceDataContainer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedatacontainer.html), [`AWS::Greengrass::ResourceDefinitionVersion` `ResourceDataContainer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-resourcedatacontainer.html).
 ///
 /// Every property is optional: start from [`ResourceDataContainer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceDataContainer {
-    /// `LocalDeviceResourceData`: optional.
+    /// `LocalDeviceResourceData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedatacontainer.html#cfn-greengrass-resourcedefinition-resourcedatacontainer-localdeviceresourcedata)): object [`LocalDeviceResourceData`], optional.
     #[serde(
         rename = "LocalDeviceResourceData",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_device_resource_data: Option<LocalDeviceResourceData>,
-    /// `LocalVolumeResourceData`: optional.
+    /// `LocalVolumeResourceData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedatacontainer.html#cfn-greengrass-resourcedefinition-resourcedatacontainer-localvolumeresourcedata)): object [`LocalVolumeResourceData`], optional.
     #[serde(
         rename = "LocalVolumeResourceData",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_volume_resource_data: Option<LocalVolumeResourceData>,
-    /// `S3MachineLearningModelResourceData`: optional.
+    /// `S3MachineLearningModelResourceData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedatacontainer.html#cfn-greengrass-resourcedefinition-resourcedatacontainer-s3machinelearningmodelresourcedata)): object [`S3MachineLearningModelResourceData`], optional.
     #[serde(
         rename = "S3MachineLearningModelResourceData",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_machine_learning_model_resource_data: Option<S3MachineLearningModelResourceData>,
-    /// `SageMakerMachineLearningModelResourceData`: optional.
+    /// `SageMakerMachineLearningModelResourceData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedatacontainer.html#cfn-greengrass-resourcedefinition-resourcedatacontainer-sagemakermachinelearningmodelresourcedata)): object [`SageMakerMachineLearningModelResourceData`], optional.
     #[serde(
         rename = "SageMakerMachineLearningModelResourceData",
         skip_serializing_if = "Option::is_none"
     )]
     pub sage_maker_machine_learning_model_resource_data:
         Option<SageMakerMachineLearningModelResourceData>,
-    /// `SecretsManagerSecretResourceData`: optional.
+    /// `SecretsManagerSecretResourceData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedatacontainer.html#cfn-greengrass-resourcedefinition-resourcedatacontainer-secretsmanagersecretresourcedata)): object [`SecretsManagerSecretResourceData`], optional.
     #[serde(
         rename = "SecretsManagerSecretResourceData",
         skip_serializing_if = "Option::is_none"
@@ -2288,12 +2320,12 @@ impl Walk for ResourceDataContainer {
 
 /// The `ResourceDefinitionVersion` property type of [`ResourceDefinition`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedefinitionversion.html).
 ///
 /// Every property is required: [`ResourceDefinitionResourceDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceDefinitionResourceDefinitionVersion {
-    /// `Resources`: required.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedefinitionversion.html#cfn-greengrass-resourcedefinition-resourcedefinitionversion-resources)): list of (object [`ResourceInstance`]), required.
     #[serde(rename = "Resources")]
     pub resources: Value<Vec<ResourceInstance>>,
 }
@@ -2319,15 +2351,15 @@ impl Walk for ResourceDefinitionResourceDefinitionVersion {
 
 /// The `ResourceDownloadOwnerSetting` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `ResourceDownloadOwnerSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedownloadownersetting.html), [`AWS::Greengrass::ResourceDefinitionVersion` `ResourceDownloadOwnerSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-resourcedownloadownersetting.html).
 ///
 /// Every property is required: [`ResourceDownloadOwnerSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceDownloadOwnerSetting {
-    /// `GroupOwner`: required.
+    /// `GroupOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedownloadownersetting.html#cfn-greengrass-resourcedefinition-resourcedownloadownersetting-groupowner)): string, required.
     #[serde(rename = "GroupOwner")]
     pub group_owner: Value<String>,
-    /// `GroupPermission`: required.
+    /// `GroupPermission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourcedownloadownersetting.html#cfn-greengrass-resourcedefinition-resourcedownloadownersetting-grouppermission)): string, required.
     #[serde(rename = "GroupPermission")]
     pub group_permission: Value<String>,
 }
@@ -2359,18 +2391,18 @@ impl Walk for ResourceDownloadOwnerSetting {
 
 /// The `ResourceInstance` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `ResourceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourceinstance.html), [`AWS::Greengrass::ResourceDefinitionVersion` `ResourceInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-resourceinstance.html).
 ///
 /// Every property is required: [`ResourceInstance::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceInstance {
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourceinstance.html#cfn-greengrass-resourcedefinition-resourceinstance-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourceinstance.html#cfn-greengrass-resourcedefinition-resourceinstance-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceDataContainer`: required.
+    /// `ResourceDataContainer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-resourceinstance.html#cfn-greengrass-resourcedefinition-resourceinstance-resourcedatacontainer)): object [`ResourceDataContainer`], required.
     #[serde(rename = "ResourceDataContainer")]
     pub resource_data_container: ResourceDataContainer,
 }
@@ -2406,15 +2438,15 @@ impl Walk for ResourceInstance {
 
 /// The `RunAs` property type of [`FunctionDefinition`] and [`FunctionDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::FunctionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinition.html), [`AWS::Greengrass::FunctionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-functiondefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::FunctionDefinition` `RunAs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-runas.html), [`AWS::Greengrass::FunctionDefinitionVersion` `RunAs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinitionversion-runas.html).
 ///
 /// Every property is optional: start from [`RunAs::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunAs {
-    /// `Gid`: optional.
+    /// `Gid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-runas.html#cfn-greengrass-functiondefinition-runas-gid)): integer, optional.
     #[serde(rename = "Gid", skip_serializing_if = "Option::is_none")]
     pub gid: Option<Value<i64>>,
-    /// `Uid`: optional.
+    /// `Uid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-functiondefinition-runas.html#cfn-greengrass-functiondefinition-runas-uid)): integer, optional.
     #[serde(rename = "Uid", skip_serializing_if = "Option::is_none")]
     pub uid: Option<Value<i64>>,
 }
@@ -2452,18 +2484,18 @@ impl Walk for RunAs {
 
 /// The `S3MachineLearningModelResourceData` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `S3MachineLearningModelResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-s3machinelearningmodelresourcedata.html), [`AWS::Greengrass::ResourceDefinitionVersion` `S3MachineLearningModelResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-s3machinelearningmodelresourcedata.html).
 ///
 /// [`S3MachineLearningModelResourceData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3MachineLearningModelResourceData {
-    /// `DestinationPath`: required.
+    /// `DestinationPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-s3machinelearningmodelresourcedata.html#cfn-greengrass-resourcedefinition-s3machinelearningmodelresourcedata-destinationpath)): string, required.
     #[serde(rename = "DestinationPath")]
     pub destination_path: Value<String>,
-    /// `OwnerSetting`: optional.
+    /// `OwnerSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-s3machinelearningmodelresourcedata.html#cfn-greengrass-resourcedefinition-s3machinelearningmodelresourcedata-ownersetting)): object [`ResourceDownloadOwnerSetting`], optional.
     #[serde(rename = "OwnerSetting", skip_serializing_if = "Option::is_none")]
     pub owner_setting: Option<ResourceDownloadOwnerSetting>,
-    /// `S3Uri`: required.
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-s3machinelearningmodelresourcedata.html#cfn-greengrass-resourcedefinition-s3machinelearningmodelresourcedata-s3uri)): string, required.
     #[serde(rename = "S3Uri")]
     pub s3_uri: Value<String>,
 }
@@ -2504,18 +2536,18 @@ impl Walk for S3MachineLearningModelResourceData {
 
 /// The `SageMakerMachineLearningModelResourceData` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `SageMakerMachineLearningModelResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-sagemakermachinelearningmodelresourcedata.html), [`AWS::Greengrass::ResourceDefinitionVersion` `SageMakerMachineLearningModelResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-sagemakermachinelearningmodelresourcedata.html).
 ///
 /// [`SageMakerMachineLearningModelResourceData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SageMakerMachineLearningModelResourceData {
-    /// `DestinationPath`: required.
+    /// `DestinationPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-sagemakermachinelearningmodelresourcedata.html#cfn-greengrass-resourcedefinition-sagemakermachinelearningmodelresourcedata-destinationpath)): string, required.
     #[serde(rename = "DestinationPath")]
     pub destination_path: Value<String>,
-    /// `OwnerSetting`: optional.
+    /// `OwnerSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-sagemakermachinelearningmodelresourcedata.html#cfn-greengrass-resourcedefinition-sagemakermachinelearningmodelresourcedata-ownersetting)): object [`ResourceDownloadOwnerSetting`], optional.
     #[serde(rename = "OwnerSetting", skip_serializing_if = "Option::is_none")]
     pub owner_setting: Option<ResourceDownloadOwnerSetting>,
-    /// `SageMakerJobArn`: required.
+    /// `SageMakerJobArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-sagemakermachinelearningmodelresourcedata.html#cfn-greengrass-resourcedefinition-sagemakermachinelearningmodelresourcedata-sagemakerjobarn)): string, required.
     #[serde(rename = "SageMakerJobArn")]
     pub sage_maker_job_arn: Value<String>,
 }
@@ -2556,15 +2588,15 @@ impl Walk for SageMakerMachineLearningModelResourceData {
 
 /// The `SecretsManagerSecretResourceData` property type of [`ResourceDefinition`] and [`ResourceDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::ResourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinition.html), [`AWS::Greengrass::ResourceDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-resourcedefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::ResourceDefinition` `SecretsManagerSecretResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-secretsmanagersecretresourcedata.html), [`AWS::Greengrass::ResourceDefinitionVersion` `SecretsManagerSecretResourceData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinitionversion-secretsmanagersecretresourcedata.html).
 ///
 /// [`SecretsManagerSecretResourceData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecretsManagerSecretResourceData {
-    /// `ARN`: required.
+    /// `ARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-secretsmanagersecretresourcedata.html#cfn-greengrass-resourcedefinition-secretsmanagersecretresourcedata-arn)): string, required.
     #[serde(rename = "ARN")]
     pub arn: Value<String>,
-    /// `AdditionalStagingLabelsToDownload`: optional.
+    /// `AdditionalStagingLabelsToDownload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-resourcedefinition-secretsmanagersecretresourcedata.html#cfn-greengrass-resourcedefinition-secretsmanagersecretresourcedata-additionalstaginglabelstodownload)): list of (string), optional.
     #[serde(
         rename = "AdditionalStagingLabelsToDownload",
         skip_serializing_if = "Option::is_none"
@@ -2605,21 +2637,21 @@ impl Walk for SecretsManagerSecretResourceData {
 
 /// The `Subscription` property type of [`SubscriptionDefinition`] and [`SubscriptionDefinitionVersion`].
 ///
-/// AWS reference: [`AWS::Greengrass::SubscriptionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinition.html), [`AWS::Greengrass::SubscriptionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinitionversion.html).
+/// AWS reference: [`AWS::Greengrass::SubscriptionDefinition` `Subscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-subscriptiondefinition-subscription.html), [`AWS::Greengrass::SubscriptionDefinitionVersion` `Subscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-subscriptiondefinitionversion-subscription.html).
 ///
 /// Every property is required: [`Subscription::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Subscription {
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-subscriptiondefinition-subscription.html#cfn-greengrass-subscriptiondefinition-subscription-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-subscriptiondefinition-subscription.html#cfn-greengrass-subscriptiondefinition-subscription-source)): string, required.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Subject`: required.
+    /// `Subject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-subscriptiondefinition-subscription.html#cfn-greengrass-subscriptiondefinition-subscription-subject)): string, required.
     #[serde(rename = "Subject")]
     pub subject: Value<String>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-subscriptiondefinition-subscription.html#cfn-greengrass-subscriptiondefinition-subscription-target)): string, required.
     #[serde(rename = "Target")]
     pub target: Value<String>,
 }
@@ -2659,12 +2691,12 @@ impl Walk for Subscription {
 
 /// The `SubscriptionDefinitionVersion` property type of [`SubscriptionDefinition`].
 ///
-/// AWS reference: [`AWS::Greengrass::SubscriptionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrass-subscriptiondefinition.html).
+/// AWS reference: [`AWS::Greengrass::SubscriptionDefinition` `SubscriptionDefinitionVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-subscriptiondefinition-subscriptiondefinitionversion.html).
 ///
 /// Every property is required: [`SubscriptionDefinitionSubscriptionDefinitionVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubscriptionDefinitionSubscriptionDefinitionVersion {
-    /// `Subscriptions`: required.
+    /// `Subscriptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrass-subscriptiondefinition-subscriptiondefinitionversion.html#cfn-greengrass-subscriptiondefinition-subscriptiondefinitionversion-subscriptions)): list of (object [`Subscription`]), required.
     #[serde(rename = "Subscriptions")]
     pub subscriptions: Value<Vec<Subscription>>,
 }

@@ -11,16 +11,18 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::GreengrassV2::ComponentVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html)).
 ///
+/// Resource for Greengrass component version.
+///
 /// Every property is optional: start from [`ComponentVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentVersion {
-    /// `InlineRecipe`: optional, create-only (changing it replaces the resource).
+    /// `InlineRecipe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html#cfn-greengrassv2-componentversion-inlinerecipe)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "InlineRecipe", skip_serializing_if = "Option::is_none")]
     pub inline_recipe: Option<Value<String>>,
-    /// `LambdaFunction`: optional, create-only (changing it replaces the resource).
+    /// `LambdaFunction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html#cfn-greengrassv2-componentversion-lambdafunction)): object [`LambdaFunctionRecipeSource`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LambdaFunction", skip_serializing_if = "Option::is_none")]
     pub lambda_function: Option<LambdaFunctionRecipeSource>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html#cfn-greengrassv2-componentversion-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -89,31 +91,33 @@ impl ResourceRef<ComponentVersion> {
 
 /// The properties of an `AWS::GreengrassV2::Deployment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html)).
 ///
+/// Resource for Greengrass V2 deployment.
+///
 /// [`Deployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `Components`: optional, create-only (changing it replaces the resource).
+    /// `Components` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html#cfn-greengrassv2-deployment-components)): map from string to (object [`ComponentDeploymentSpecification`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Components", skip_serializing_if = "Option::is_none")]
     pub components: Option<BTreeMap<String, ComponentDeploymentSpecification>>,
-    /// `DeploymentName`: optional, create-only (changing it replaces the resource).
+    /// `DeploymentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html#cfn-greengrassv2-deployment-deploymentname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "DeploymentName", skip_serializing_if = "Option::is_none")]
     pub deployment_name: Option<Value<String>>,
-    /// `DeploymentPolicies`: optional, create-only (changing it replaces the resource).
+    /// `DeploymentPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html#cfn-greengrassv2-deployment-deploymentpolicies)): object [`DeploymentPolicies`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "DeploymentPolicies", skip_serializing_if = "Option::is_none")]
     pub deployment_policies: Option<DeploymentPolicies>,
-    /// `IotJobConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `IotJobConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html#cfn-greengrassv2-deployment-iotjobconfiguration)): object [`DeploymentIoTJobConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "IotJobConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub iot_job_configuration: Option<DeploymentIoTJobConfiguration>,
-    /// `ParentTargetArn`: optional, create-only (changing it replaces the resource).
+    /// `ParentTargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html#cfn-greengrassv2-deployment-parenttargetarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:[^:]*:iot:[^:]*:[0-9]+:thinggroup/.+`.
     #[serde(rename = "ParentTargetArn", skip_serializing_if = "Option::is_none")]
     pub parent_target_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html#cfn-greengrassv2-deployment-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TargetArn`: required, create-only (changing it replaces the resource).
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html#cfn-greengrassv2-deployment-targetarn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:[^:]*:iot:[^:]*:[0-9]+:(thing|thinggroup)/.+`.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
 }
@@ -219,15 +223,15 @@ impl ResourceRef<Deployment> {
 
 /// The `ComponentConfigurationUpdate` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `ComponentConfigurationUpdate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentconfigurationupdate.html).
 ///
 /// Every property is optional: start from [`ComponentConfigurationUpdate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentConfigurationUpdate {
-    /// `Merge`: optional.
+    /// `Merge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentconfigurationupdate.html#cfn-greengrassv2-deployment-componentconfigurationupdate-merge)): string, optional. Length: 1 to 10485760 characters.
     #[serde(rename = "Merge", skip_serializing_if = "Option::is_none")]
     pub merge: Option<Value<String>>,
-    /// `Reset`: optional.
+    /// `Reset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentconfigurationupdate.html#cfn-greengrassv2-deployment-componentconfigurationupdate-reset)): list of (string), optional. Each item: Length: 0 to 256 characters.
     #[serde(rename = "Reset", skip_serializing_if = "Option::is_none")]
     pub reset: Option<Value<Vec<Value<String>>>>,
 }
@@ -265,15 +269,15 @@ impl Walk for ComponentConfigurationUpdate {
 
 /// The `ComponentDependencyRequirement` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `ComponentDependencyRequirement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-componentdependencyrequirement.html).
 ///
 /// Every property is optional: start from [`ComponentDependencyRequirement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentDependencyRequirement {
-    /// `DependencyType`: optional.
+    /// `DependencyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-componentdependencyrequirement.html#cfn-greengrassv2-componentversion-componentdependencyrequirement-dependencytype)): [`DependencyType`], one of `SOFT`, `HARD`, optional.
     #[serde(rename = "DependencyType", skip_serializing_if = "Option::is_none")]
     pub dependency_type: Option<Value<DependencyType>>,
-    /// `VersionRequirement`: optional.
+    /// `VersionRequirement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-componentdependencyrequirement.html#cfn-greengrassv2-componentversion-componentdependencyrequirement-versionrequirement)): string, optional.
     #[serde(rename = "VersionRequirement", skip_serializing_if = "Option::is_none")]
     pub version_requirement: Option<Value<String>>,
 }
@@ -311,21 +315,21 @@ impl Walk for ComponentDependencyRequirement {
 
 /// The `ComponentDeploymentSpecification` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `ComponentDeploymentSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentdeploymentspecification.html).
 ///
 /// Every property is optional: start from [`ComponentDeploymentSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentDeploymentSpecification {
-    /// `ComponentVersion`: optional.
+    /// `ComponentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentdeploymentspecification.html#cfn-greengrassv2-deployment-componentdeploymentspecification-componentversion)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "ComponentVersion", skip_serializing_if = "Option::is_none")]
     pub component_version: Option<Value<String>>,
-    /// `ConfigurationUpdate`: optional.
+    /// `ConfigurationUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentdeploymentspecification.html#cfn-greengrassv2-deployment-componentdeploymentspecification-configurationupdate)): object [`ComponentConfigurationUpdate`], optional.
     #[serde(
         rename = "ConfigurationUpdate",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_update: Option<ComponentConfigurationUpdate>,
-    /// `RunWith`: optional.
+    /// `RunWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentdeploymentspecification.html#cfn-greengrassv2-deployment-componentdeploymentspecification-runwith)): object [`ComponentRunWith`], optional.
     #[serde(rename = "RunWith", skip_serializing_if = "Option::is_none")]
     pub run_with: Option<ComponentRunWith>,
 }
@@ -371,15 +375,15 @@ impl Walk for ComponentDeploymentSpecification {
 
 /// The `ComponentPlatform` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `ComponentPlatform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-componentplatform.html).
 ///
 /// Every property is optional: start from [`ComponentPlatform::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentPlatform {
-    /// `Attributes`: optional.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-componentplatform.html#cfn-greengrassv2-componentversion-componentplatform-attributes)): map from string to (string), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-componentplatform.html#cfn-greengrassv2-componentversion-componentplatform-name)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -417,21 +421,21 @@ impl Walk for ComponentPlatform {
 
 /// The `ComponentRunWith` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `ComponentRunWith`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentrunwith.html).
 ///
 /// Every property is optional: start from [`ComponentRunWith::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentRunWith {
-    /// `PosixUser`: optional.
+    /// `PosixUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentrunwith.html#cfn-greengrassv2-deployment-componentrunwith-posixuser)): string, optional. Length: at least 1 characters.
     #[serde(rename = "PosixUser", skip_serializing_if = "Option::is_none")]
     pub posix_user: Option<Value<String>>,
-    /// `SystemResourceLimits`: optional.
+    /// `SystemResourceLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentrunwith.html#cfn-greengrassv2-deployment-componentrunwith-systemresourcelimits)): object [`SystemResourceLimits`], optional.
     #[serde(
         rename = "SystemResourceLimits",
         skip_serializing_if = "Option::is_none"
     )]
     pub system_resource_limits: Option<SystemResourceLimits>,
-    /// `WindowsUser`: optional.
+    /// `WindowsUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-componentrunwith.html#cfn-greengrassv2-deployment-componentrunwith-windowsuser)): string, optional. Length: at least 1 characters.
     #[serde(rename = "WindowsUser", skip_serializing_if = "Option::is_none")]
     pub windows_user: Option<Value<String>>,
 }
@@ -497,15 +501,15 @@ impl Walk for DependencyType {
 
 /// The `DeploymentComponentUpdatePolicy` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `DeploymentComponentUpdatePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentcomponentupdatepolicy.html).
 ///
 /// Every property is optional: start from [`DeploymentComponentUpdatePolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentComponentUpdatePolicy {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentcomponentupdatepolicy.html#cfn-greengrassv2-deployment-deploymentcomponentupdatepolicy-action)): [`DeploymentComponentUpdatePolicyAction`], one of `NOTIFY_COMPONENTS`, `SKIP_NOTIFY_COMPONENTS`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<DeploymentComponentUpdatePolicyAction>>,
-    /// `TimeoutInSeconds`: optional.
+    /// `TimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentcomponentupdatepolicy.html#cfn-greengrassv2-deployment-deploymentcomponentupdatepolicy-timeoutinseconds)): integer, optional. Range: 1 to 2147483647.
     #[serde(rename = "TimeoutInSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_in_seconds: Option<Value<i64>>,
 }
@@ -566,12 +570,12 @@ impl Walk for DeploymentComponentUpdatePolicyAction {
 
 /// The `DeploymentConfigurationValidationPolicy` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `DeploymentConfigurationValidationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentconfigurationvalidationpolicy.html).
 ///
 /// Every property is optional: start from [`DeploymentConfigurationValidationPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentConfigurationValidationPolicy {
-    /// `TimeoutInSeconds`: optional.
+    /// `TimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentconfigurationvalidationpolicy.html#cfn-greengrassv2-deployment-deploymentconfigurationvalidationpolicy-timeoutinseconds)): integer, optional. Range: 1 to 2147483647.
     #[serde(rename = "TimeoutInSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_in_seconds: Option<Value<i64>>,
 }
@@ -601,21 +605,21 @@ impl Walk for DeploymentConfigurationValidationPolicy {
 
 /// The `DeploymentIoTJobConfiguration` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `DeploymentIoTJobConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentiotjobconfiguration.html).
 ///
 /// Every property is optional: start from [`DeploymentIoTJobConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentIoTJobConfiguration {
-    /// `AbortConfig`: optional.
+    /// `AbortConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentiotjobconfiguration.html#cfn-greengrassv2-deployment-deploymentiotjobconfiguration-abortconfig)): object [`IoTJobAbortConfig`], optional.
     #[serde(rename = "AbortConfig", skip_serializing_if = "Option::is_none")]
     pub abort_config: Option<IoTJobAbortConfig>,
-    /// `JobExecutionsRolloutConfig`: optional.
+    /// `JobExecutionsRolloutConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentiotjobconfiguration.html#cfn-greengrassv2-deployment-deploymentiotjobconfiguration-jobexecutionsrolloutconfig)): object [`IoTJobExecutionsRolloutConfig`], optional.
     #[serde(
         rename = "JobExecutionsRolloutConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_executions_rollout_config: Option<IoTJobExecutionsRolloutConfig>,
-    /// `TimeoutConfig`: optional.
+    /// `TimeoutConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentiotjobconfiguration.html#cfn-greengrassv2-deployment-deploymentiotjobconfiguration-timeoutconfig)): object [`IoTJobTimeoutConfig`], optional.
     #[serde(rename = "TimeoutConfig", skip_serializing_if = "Option::is_none")]
     pub timeout_config: Option<IoTJobTimeoutConfig>,
 }
@@ -664,24 +668,24 @@ impl Walk for DeploymentIoTJobConfiguration {
 
 /// The `DeploymentPolicies` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `DeploymentPolicies`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentpolicies.html).
 ///
 /// Every property is optional: start from [`DeploymentPolicies::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentPolicies {
-    /// `ComponentUpdatePolicy`: optional.
+    /// `ComponentUpdatePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentpolicies.html#cfn-greengrassv2-deployment-deploymentpolicies-componentupdatepolicy)): object [`DeploymentComponentUpdatePolicy`], optional.
     #[serde(
         rename = "ComponentUpdatePolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub component_update_policy: Option<DeploymentComponentUpdatePolicy>,
-    /// `ConfigurationValidationPolicy`: optional.
+    /// `ConfigurationValidationPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentpolicies.html#cfn-greengrassv2-deployment-deploymentpolicies-configurationvalidationpolicy)): object [`DeploymentConfigurationValidationPolicy`], optional.
     #[serde(
         rename = "ConfigurationValidationPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_validation_policy: Option<DeploymentConfigurationValidationPolicy>,
-    /// `FailureHandlingPolicy`: optional.
+    /// `FailureHandlingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-deploymentpolicies.html#cfn-greengrassv2-deployment-deploymentpolicies-failurehandlingpolicy)): [`FailureHandlingPolicy`], one of `ROLLBACK`, `DO_NOTHING`, optional.
     #[serde(
         rename = "FailureHandlingPolicy",
         skip_serializing_if = "Option::is_none"
@@ -805,12 +809,12 @@ impl Walk for InputPayloadEncodingType {
 
 /// The `IoTJobAbortConfig` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `IoTJobAbortConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobabortconfig.html).
 ///
 /// Every property is required: [`IoTJobAbortConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IoTJobAbortConfig {
-    /// `CriteriaList`: required.
+    /// `CriteriaList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobabortconfig.html#cfn-greengrassv2-deployment-iotjobabortconfig-criterialist)): list of (object [`IoTJobAbortCriteria`]), required. Items: at least 1.
     #[serde(rename = "CriteriaList")]
     pub criteria_list: Value<Vec<IoTJobAbortCriteria>>,
 }
@@ -836,21 +840,21 @@ impl Walk for IoTJobAbortConfig {
 
 /// The `IoTJobAbortCriteria` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `IoTJobAbortCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobabortcriteria.html).
 ///
 /// Every property is required: [`IoTJobAbortCriteria::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IoTJobAbortCriteria {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobabortcriteria.html#cfn-greengrassv2-deployment-iotjobabortcriteria-action)): [`IoTJobAbortCriteriaAction`], one of `CANCEL`, required.
     #[serde(rename = "Action")]
     pub action: Value<IoTJobAbortCriteriaAction>,
-    /// `FailureType`: required.
+    /// `FailureType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobabortcriteria.html#cfn-greengrassv2-deployment-iotjobabortcriteria-failuretype)): [`FailureType`], one of `FAILED`, `REJECTED`, `TIMED_OUT`, `ALL`, required.
     #[serde(rename = "FailureType")]
     pub failure_type: Value<FailureType>,
-    /// `MinNumberOfExecutedThings`: required.
+    /// `MinNumberOfExecutedThings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobabortcriteria.html#cfn-greengrassv2-deployment-iotjobabortcriteria-minnumberofexecutedthings)): integer, required. Range: 1 to 2147483647.
     #[serde(rename = "MinNumberOfExecutedThings")]
     pub min_number_of_executed_things: Value<i64>,
-    /// `ThresholdPercentage`: required.
+    /// `ThresholdPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobabortcriteria.html#cfn-greengrassv2-deployment-iotjobabortcriteria-thresholdpercentage)): number, required. Range: 0 to 100.
     #[serde(rename = "ThresholdPercentage")]
     pub threshold_percentage: Value<f64>,
 }
@@ -907,15 +911,15 @@ impl Walk for IoTJobAbortCriteriaAction {
 
 /// The `IoTJobExecutionsRolloutConfig` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `IoTJobExecutionsRolloutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobexecutionsrolloutconfig.html).
 ///
 /// Every property is optional: start from [`IoTJobExecutionsRolloutConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IoTJobExecutionsRolloutConfig {
-    /// `ExponentialRate`: optional.
+    /// `ExponentialRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobexecutionsrolloutconfig.html#cfn-greengrassv2-deployment-iotjobexecutionsrolloutconfig-exponentialrate)): object [`IoTJobExponentialRolloutRate`], optional.
     #[serde(rename = "ExponentialRate", skip_serializing_if = "Option::is_none")]
     pub exponential_rate: Option<IoTJobExponentialRolloutRate>,
-    /// `MaximumPerMinute`: optional.
+    /// `MaximumPerMinute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobexecutionsrolloutconfig.html#cfn-greengrassv2-deployment-iotjobexecutionsrolloutconfig-maximumperminute)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "MaximumPerMinute", skip_serializing_if = "Option::is_none")]
     pub maximum_per_minute: Option<Value<i64>>,
 }
@@ -953,18 +957,18 @@ impl Walk for IoTJobExecutionsRolloutConfig {
 
 /// The `IoTJobExponentialRolloutRate` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `IoTJobExponentialRolloutRate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobexponentialrolloutrate.html).
 ///
 /// Every property is required: [`IoTJobExponentialRolloutRate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IoTJobExponentialRolloutRate {
-    /// `BaseRatePerMinute`: required.
+    /// `BaseRatePerMinute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobexponentialrolloutrate.html#cfn-greengrassv2-deployment-iotjobexponentialrolloutrate-baserateperminute)): integer, required. Range: 1 to 1000.
     #[serde(rename = "BaseRatePerMinute")]
     pub base_rate_per_minute: Value<i64>,
-    /// `IncrementFactor`: required.
+    /// `IncrementFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobexponentialrolloutrate.html#cfn-greengrassv2-deployment-iotjobexponentialrolloutrate-incrementfactor)): number, required. Range: 1 to 5.
     #[serde(rename = "IncrementFactor")]
     pub increment_factor: Value<f64>,
-    /// `RateIncreaseCriteria`: required.
+    /// `RateIncreaseCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobexponentialrolloutrate.html#cfn-greengrassv2-deployment-iotjobexponentialrolloutrate-rateincreasecriteria)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "RateIncreaseCriteria")]
     pub rate_increase_criteria: Json,
 }
@@ -1000,12 +1004,12 @@ impl Walk for IoTJobExponentialRolloutRate {
 
 /// The `IoTJobTimeoutConfig` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `IoTJobTimeoutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobtimeoutconfig.html).
 ///
 /// Every property is optional: start from [`IoTJobTimeoutConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IoTJobTimeoutConfig {
-    /// `InProgressTimeoutInMinutes`: optional.
+    /// `InProgressTimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-iotjobtimeoutconfig.html#cfn-greengrassv2-deployment-iotjobtimeoutconfig-inprogresstimeoutinminutes)): integer, optional. Range: 0 to 2147483647.
     #[serde(
         rename = "InProgressTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
@@ -1058,21 +1062,21 @@ impl Walk for IsolationMode {
 
 /// The `LambdaContainerParams` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `LambdaContainerParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdacontainerparams.html).
 ///
 /// Every property is optional: start from [`LambdaContainerParams::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaContainerParams {
-    /// `Devices`: optional.
+    /// `Devices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdacontainerparams.html#cfn-greengrassv2-componentversion-lambdacontainerparams-devices)): list of (object [`LambdaDeviceMount`]), optional.
     #[serde(rename = "Devices", skip_serializing_if = "Option::is_none")]
     pub devices: Option<Value<Vec<LambdaDeviceMount>>>,
-    /// `MemorySizeInKB`: optional.
+    /// `MemorySizeInKB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdacontainerparams.html#cfn-greengrassv2-componentversion-lambdacontainerparams-memorysizeinkb)): integer, optional.
     #[serde(rename = "MemorySizeInKB", skip_serializing_if = "Option::is_none")]
     pub memory_size_in_kb: Option<Value<i64>>,
-    /// `MountROSysfs`: optional.
+    /// `MountROSysfs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdacontainerparams.html#cfn-greengrassv2-componentversion-lambdacontainerparams-mountrosysfs)): boolean, optional.
     #[serde(rename = "MountROSysfs", skip_serializing_if = "Option::is_none")]
     pub mount_ro_sysfs: Option<Value<bool>>,
-    /// `Volumes`: optional.
+    /// `Volumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdacontainerparams.html#cfn-greengrassv2-componentversion-lambdacontainerparams-volumes)): list of (object [`LambdaVolumeMount`]), optional.
     #[serde(rename = "Volumes", skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Value<Vec<LambdaVolumeMount>>>,
 }
@@ -1126,18 +1130,18 @@ impl Walk for LambdaContainerParams {
 
 /// The `LambdaDeviceMount` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `LambdaDeviceMount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdadevicemount.html).
 ///
 /// Every property is optional: start from [`LambdaDeviceMount::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaDeviceMount {
-    /// `AddGroupOwner`: optional.
+    /// `AddGroupOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdadevicemount.html#cfn-greengrassv2-componentversion-lambdadevicemount-addgroupowner)): boolean, optional.
     #[serde(rename = "AddGroupOwner", skip_serializing_if = "Option::is_none")]
     pub add_group_owner: Option<Value<bool>>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdadevicemount.html#cfn-greengrassv2-componentversion-lambdadevicemount-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Permission`: optional.
+    /// `Permission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdadevicemount.html#cfn-greengrassv2-componentversion-lambdadevicemount-permission)): [`LambdaFilesystemPermission`], one of `ro`, `rw`, optional.
     #[serde(rename = "Permission", skip_serializing_if = "Option::is_none")]
     pub permission: Option<Value<LambdaFilesystemPermission>>,
 }
@@ -1183,15 +1187,15 @@ impl Walk for LambdaDeviceMount {
 
 /// The `LambdaEventSource` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `LambdaEventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaeventsource.html).
 ///
 /// Every property is optional: start from [`LambdaEventSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaEventSource {
-    /// `Topic`: optional.
+    /// `Topic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaeventsource.html#cfn-greengrassv2-componentversion-lambdaeventsource-topic)): string, optional.
     #[serde(rename = "Topic", skip_serializing_if = "Option::is_none")]
     pub topic: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaeventsource.html#cfn-greengrassv2-componentversion-lambdaeventsource-type)): [`Type`], one of `PUB_SUB`, `IOT_CORE`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -1229,54 +1233,54 @@ impl Walk for LambdaEventSource {
 
 /// The `LambdaExecutionParameters` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `LambdaExecutionParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html).
 ///
 /// Every property is optional: start from [`LambdaExecutionParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaExecutionParameters {
-    /// `EnvironmentVariables`: optional.
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `EventSources`: optional.
+    /// `EventSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-eventsources)): list of (object [`LambdaEventSource`]), optional.
     #[serde(rename = "EventSources", skip_serializing_if = "Option::is_none")]
     pub event_sources: Option<Value<Vec<LambdaEventSource>>>,
-    /// `ExecArgs`: optional.
+    /// `ExecArgs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-execargs)): list of (string), optional.
     #[serde(rename = "ExecArgs", skip_serializing_if = "Option::is_none")]
     pub exec_args: Option<Value<Vec<Value<String>>>>,
-    /// `InputPayloadEncodingType`: optional.
+    /// `InputPayloadEncodingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-inputpayloadencodingtype)): [`InputPayloadEncodingType`], one of `json`, `binary`, optional.
     #[serde(
         rename = "InputPayloadEncodingType",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_payload_encoding_type: Option<Value<InputPayloadEncodingType>>,
-    /// `LinuxProcessParams`: optional.
+    /// `LinuxProcessParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-linuxprocessparams)): object [`LambdaLinuxProcessParams`], optional.
     #[serde(rename = "LinuxProcessParams", skip_serializing_if = "Option::is_none")]
     pub linux_process_params: Option<LambdaLinuxProcessParams>,
-    /// `MaxIdleTimeInSeconds`: optional.
+    /// `MaxIdleTimeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-maxidletimeinseconds)): integer, optional.
     #[serde(
         rename = "MaxIdleTimeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_idle_time_in_seconds: Option<Value<i64>>,
-    /// `MaxInstancesCount`: optional.
+    /// `MaxInstancesCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-maxinstancescount)): integer, optional.
     #[serde(rename = "MaxInstancesCount", skip_serializing_if = "Option::is_none")]
     pub max_instances_count: Option<Value<i64>>,
-    /// `MaxQueueSize`: optional.
+    /// `MaxQueueSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-maxqueuesize)): integer, optional.
     #[serde(rename = "MaxQueueSize", skip_serializing_if = "Option::is_none")]
     pub max_queue_size: Option<Value<i64>>,
-    /// `Pinned`: optional.
+    /// `Pinned` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-pinned)): boolean, optional.
     #[serde(rename = "Pinned", skip_serializing_if = "Option::is_none")]
     pub pinned: Option<Value<bool>>,
-    /// `StatusTimeoutInSeconds`: optional.
+    /// `StatusTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-statustimeoutinseconds)): integer, optional.
     #[serde(
         rename = "StatusTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub status_timeout_in_seconds: Option<Value<i64>>,
-    /// `TimeoutInSeconds`: optional.
+    /// `TimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdaexecutionparameters.html#cfn-greengrassv2-componentversion-lambdaexecutionparameters-timeoutinseconds)): integer, optional.
     #[serde(rename = "TimeoutInSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_in_seconds: Option<Value<i64>>,
 }
@@ -1412,33 +1416,33 @@ impl Walk for LambdaFilesystemPermission {
 
 /// The `LambdaFunctionRecipeSource` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `LambdaFunctionRecipeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdafunctionrecipesource.html).
 ///
 /// Every property is optional: start from [`LambdaFunctionRecipeSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaFunctionRecipeSource {
-    /// `ComponentDependencies`: optional.
+    /// `ComponentDependencies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdafunctionrecipesource.html#cfn-greengrassv2-componentversion-lambdafunctionrecipesource-componentdependencies)): map from string to (object [`ComponentDependencyRequirement`]), optional.
     #[serde(
         rename = "ComponentDependencies",
         skip_serializing_if = "Option::is_none"
     )]
     pub component_dependencies: Option<BTreeMap<String, ComponentDependencyRequirement>>,
-    /// `ComponentLambdaParameters`: optional.
+    /// `ComponentLambdaParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdafunctionrecipesource.html#cfn-greengrassv2-componentversion-lambdafunctionrecipesource-componentlambdaparameters)): object [`LambdaExecutionParameters`], optional.
     #[serde(
         rename = "ComponentLambdaParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub component_lambda_parameters: Option<LambdaExecutionParameters>,
-    /// `ComponentName`: optional.
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdafunctionrecipesource.html#cfn-greengrassv2-componentversion-lambdafunctionrecipesource-componentname)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `ComponentPlatforms`: optional.
+    /// `ComponentPlatforms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdafunctionrecipesource.html#cfn-greengrassv2-componentversion-lambdafunctionrecipesource-componentplatforms)): list of (object [`ComponentPlatform`]), optional.
     #[serde(rename = "ComponentPlatforms", skip_serializing_if = "Option::is_none")]
     pub component_platforms: Option<Value<Vec<ComponentPlatform>>>,
-    /// `ComponentVersion`: optional.
+    /// `ComponentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdafunctionrecipesource.html#cfn-greengrassv2-componentversion-lambdafunctionrecipesource-componentversion)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "ComponentVersion", skip_serializing_if = "Option::is_none")]
     pub component_version: Option<Value<String>>,
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdafunctionrecipesource.html#cfn-greengrassv2-componentversion-lambdafunctionrecipesource-lambdaarn)): string, optional. Pattern: `^arn:[^:]*:lambda:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Length: at least 1 characters.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
 }
@@ -1514,15 +1518,15 @@ impl Walk for LambdaFunctionRecipeSource {
 
 /// The `LambdaLinuxProcessParams` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `LambdaLinuxProcessParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdalinuxprocessparams.html).
 ///
 /// Every property is optional: start from [`LambdaLinuxProcessParams::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaLinuxProcessParams {
-    /// `ContainerParams`: optional.
+    /// `ContainerParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdalinuxprocessparams.html#cfn-greengrassv2-componentversion-lambdalinuxprocessparams-containerparams)): object [`LambdaContainerParams`], optional.
     #[serde(rename = "ContainerParams", skip_serializing_if = "Option::is_none")]
     pub container_params: Option<LambdaContainerParams>,
-    /// `IsolationMode`: optional.
+    /// `IsolationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdalinuxprocessparams.html#cfn-greengrassv2-componentversion-lambdalinuxprocessparams-isolationmode)): [`IsolationMode`], one of `GreengrassContainer`, `NoContainer`, optional.
     #[serde(rename = "IsolationMode", skip_serializing_if = "Option::is_none")]
     pub isolation_mode: Option<Value<IsolationMode>>,
 }
@@ -1560,21 +1564,21 @@ impl Walk for LambdaLinuxProcessParams {
 
 /// The `LambdaVolumeMount` property type of [`ComponentVersion`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::ComponentVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-componentversion.html).
+/// AWS reference: [`AWS::GreengrassV2::ComponentVersion` `LambdaVolumeMount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdavolumemount.html).
 ///
 /// Every property is optional: start from [`LambdaVolumeMount::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaVolumeMount {
-    /// `AddGroupOwner`: optional.
+    /// `AddGroupOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdavolumemount.html#cfn-greengrassv2-componentversion-lambdavolumemount-addgroupowner)): boolean, optional.
     #[serde(rename = "AddGroupOwner", skip_serializing_if = "Option::is_none")]
     pub add_group_owner: Option<Value<bool>>,
-    /// `DestinationPath`: optional.
+    /// `DestinationPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdavolumemount.html#cfn-greengrassv2-componentversion-lambdavolumemount-destinationpath)): string, optional.
     #[serde(rename = "DestinationPath", skip_serializing_if = "Option::is_none")]
     pub destination_path: Option<Value<String>>,
-    /// `Permission`: optional.
+    /// `Permission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdavolumemount.html#cfn-greengrassv2-componentversion-lambdavolumemount-permission)): [`LambdaFilesystemPermission`], one of `ro`, `rw`, optional.
     #[serde(rename = "Permission", skip_serializing_if = "Option::is_none")]
     pub permission: Option<Value<LambdaFilesystemPermission>>,
-    /// `SourcePath`: optional.
+    /// `SourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-componentversion-lambdavolumemount.html#cfn-greengrassv2-componentversion-lambdavolumemount-sourcepath)): string, optional.
     #[serde(rename = "SourcePath", skip_serializing_if = "Option::is_none")]
     pub source_path: Option<Value<String>>,
 }
@@ -1628,15 +1632,15 @@ impl Walk for LambdaVolumeMount {
 
 /// The `SystemResourceLimits` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::GreengrassV2::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html).
+/// AWS reference: [`AWS::GreengrassV2::Deployment` `SystemResourceLimits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-systemresourcelimits.html).
 ///
 /// Every property is optional: start from [`SystemResourceLimits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SystemResourceLimits {
-    /// `Cpus`: optional.
+    /// `Cpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-systemresourcelimits.html#cfn-greengrassv2-deployment-systemresourcelimits-cpus)): number, optional. Range: at least 0.
     #[serde(rename = "Cpus", skip_serializing_if = "Option::is_none")]
     pub cpus: Option<Value<f64>>,
-    /// `Memory`: optional.
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-greengrassv2-deployment-systemresourcelimits.html#cfn-greengrassv2-deployment-systemresourcelimits-memory)): integer, optional. Range: 0 to 9223372036854772000.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<i64>>,
 }

@@ -9,16 +9,18 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::GroundStation::Config` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html)).
 ///
+/// AWS Ground Station config resource type for CloudFormation.
+///
 /// [`Config::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Config {
-    /// `ConfigData`: required.
+    /// `ConfigData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html#cfn-groundstation-config-configdata)): object [`ConfigData`], required.
     #[serde(rename = "ConfigData")]
     pub config_data: ConfigData,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html#cfn-groundstation-config-name)): string, required. Pattern: `^[ a-zA-Z0-9_:-]{1,256}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html#cfn-groundstation-config-tags)): list of (object [`ConfigTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ConfigTag>>>,
 }
@@ -79,25 +81,31 @@ impl ResourceRef<Config> {
 
 /// The properties of an `AWS::GroundStation::DataflowEndpointGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html)).
 ///
+/// AWS Ground Station DataflowEndpointGroup schema for CloudFormation
+///
 /// [`DataflowEndpointGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataflowEndpointGroup {
-    /// `ContactPostPassDurationSeconds`: optional, create-only (changing it replaces the resource).
+    /// Amount of time, in seconds, after a contact ends that the Ground Station Dataflow Endpoint Group will be in a POSTPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the POSTPASS state.
+    ///
+    /// `ContactPostPassDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html#cfn-groundstation-dataflowendpointgroup-contactpostpassdurationseconds)): integer, optional, create-only (changing it replaces the resource). Range: 30 to 480.
     #[serde(
         rename = "ContactPostPassDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub contact_post_pass_duration_seconds: Option<Value<i64>>,
-    /// `ContactPrePassDurationSeconds`: optional, create-only (changing it replaces the resource).
+    /// Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the PREPASS state.
+    ///
+    /// `ContactPrePassDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html#cfn-groundstation-dataflowendpointgroup-contactprepassdurationseconds)): integer, optional, create-only (changing it replaces the resource). Range: 30 to 480.
     #[serde(
         rename = "ContactPrePassDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub contact_pre_pass_duration_seconds: Option<Value<i64>>,
-    /// `EndpointDetails`: required, create-only (changing it replaces the resource).
+    /// `EndpointDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html#cfn-groundstation-dataflowendpointgroup-endpointdetails)): list of (object [`EndpointDetails`]), required, create-only (changing it replaces the resource). Items: 1 to 500.
     #[serde(rename = "EndpointDetails")]
     pub endpoint_details: Value<Vec<EndpointDetails>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html#cfn-groundstation-dataflowendpointgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -172,25 +180,31 @@ impl ResourceRef<DataflowEndpointGroup> {
 
 /// The properties of an `AWS::GroundStation::DataflowEndpointGroupV2` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html)).
 ///
+/// Resource Type definition for AWS Ground Station DataflowEndpointGroupV2
+///
 /// Every property is optional: start from [`DataflowEndpointGroupV2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupV2 {
-    /// `ContactPostPassDurationSeconds`: optional, create-only (changing it replaces the resource).
+    /// Amount of time, in seconds, after a contact ends that the Ground Station Dataflow Endpoint Group will be in a POSTPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the POSTPASS state.
+    ///
+    /// `ContactPostPassDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html#cfn-groundstation-dataflowendpointgroupv2-contactpostpassdurationseconds)): integer, optional, create-only (changing it replaces the resource). Range: 30 to 480.
     #[serde(
         rename = "ContactPostPassDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub contact_post_pass_duration_seconds: Option<Value<i64>>,
-    /// `ContactPrePassDurationSeconds`: optional, create-only (changing it replaces the resource).
+    /// Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the PREPASS state.
+    ///
+    /// `ContactPrePassDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html#cfn-groundstation-dataflowendpointgroupv2-contactprepassdurationseconds)): integer, optional, create-only (changing it replaces the resource). Range: 30 to 480.
     #[serde(
         rename = "ContactPrePassDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub contact_pre_pass_duration_seconds: Option<Value<i64>>,
-    /// `Endpoints`: optional, create-only (changing it replaces the resource).
+    /// `Endpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html#cfn-groundstation-dataflowendpointgroupv2-endpoints)): list of (object [`CreateEndpointDetails`]), optional, create-only (changing it replaces the resource). Items: 1 to 12.
     #[serde(rename = "Endpoints", skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Value<Vec<CreateEndpointDetails>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html#cfn-groundstation-dataflowendpointgroupv2-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -266,46 +280,62 @@ impl ResourceRef<DataflowEndpointGroupV2> {
 
 /// The properties of an `AWS::GroundStation::MissionProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html)).
 ///
+/// AWS Ground Station Mission Profile resource type for CloudFormation.
+///
 /// [`MissionProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MissionProfile {
-    /// `ContactPostPassDurationSeconds`: optional.
+    /// Post-pass time needed after the contact.
+    ///
+    /// `ContactPostPassDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-contactpostpassdurationseconds)): integer, optional. Range: 0 to 21600.
     #[serde(
         rename = "ContactPostPassDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub contact_post_pass_duration_seconds: Option<Value<i64>>,
-    /// `ContactPrePassDurationSeconds`: optional.
+    /// Pre-pass time needed before the contact.
+    ///
+    /// `ContactPrePassDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-contactprepassdurationseconds)): integer, optional. Range: 0 to 21600.
     #[serde(
         rename = "ContactPrePassDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub contact_pre_pass_duration_seconds: Option<Value<i64>>,
-    /// `DataflowEdges`: required.
+    /// `DataflowEdges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-dataflowedges)): list of (object [`DataflowEdge`]), required. Items: 1 to 500. Each item: Items: 2 to 2.
     #[serde(rename = "DataflowEdges")]
     pub dataflow_edges: Value<Vec<DataflowEdge>>,
-    /// `MinimumViableContactDurationSeconds`: required.
+    /// Visibilities with shorter duration than the specified minimum viable contact duration will be ignored when searching for available contacts.
+    ///
+    /// `MinimumViableContactDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-minimumviablecontactdurationseconds)): integer, required. Range: 1 to 21600.
     #[serde(rename = "MinimumViableContactDurationSeconds")]
     pub minimum_viable_contact_duration_seconds: Value<i64>,
-    /// `Name`: required.
+    /// A name used to identify a mission profile.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-name)): string, required. Pattern: `^[ a-zA-Z0-9_:-]{1,256}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `StreamsKmsKey`: optional.
+    /// The ARN of a KMS Key used for encrypting data during transmission from the source to destination locations.
+    ///
+    /// `StreamsKmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-streamskmskey)): object [`StreamsKmsKey`], optional.
     #[serde(rename = "StreamsKmsKey", skip_serializing_if = "Option::is_none")]
     pub streams_kms_key: Option<StreamsKmsKey>,
-    /// `StreamsKmsRole`: optional.
+    /// The ARN of the KMS Key or Alias Key role used to define permissions on KMS Key usage.
+    ///
+    /// `StreamsKmsRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-streamskmsrole)): string, optional. Pattern: `^arn:[a-z0-9-.]{1,63}:iam::[0-9]{12}:role/[\w+=,.@-]{1,64}$`. Length: 30 to 165 characters.
     #[serde(rename = "StreamsKmsRole", skip_serializing_if = "Option::is_none")]
     pub streams_kms_role: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TelemetrySinkConfigArn`: optional.
+    /// ARN of a Config resource of type TelemetrySinkConfig used for telemetry data sink configuration.
+    ///
+    /// `TelemetrySinkConfigArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-telemetrysinkconfigarn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`. Length: 82 to 424 characters.
     #[serde(
         rename = "TelemetrySinkConfigArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub telemetry_sink_config_arn: Option<Value<String>>,
-    /// `TrackingConfigArn`: required.
+    /// `TrackingConfigArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html#cfn-groundstation-missionprofile-trackingconfigarn)): string, required. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`. Length: 82 to 424 characters.
     #[serde(rename = "TrackingConfigArn")]
     pub tracking_config_arn: Value<String>,
 }
@@ -448,12 +478,12 @@ impl Walk for AgentStatus {
 
 /// The `AntennaDownlinkConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `AntennaDownlinkConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennadownlinkconfig.html).
 ///
 /// Every property is optional: start from [`AntennaDownlinkConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AntennaDownlinkConfig {
-    /// `SpectrumConfig`: optional.
+    /// `SpectrumConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennadownlinkconfig.html#cfn-groundstation-config-antennadownlinkconfig-spectrumconfig)): object [`SpectrumConfig`], optional.
     #[serde(rename = "SpectrumConfig", skip_serializing_if = "Option::is_none")]
     pub spectrum_config: Option<SpectrumConfig>,
 }
@@ -483,18 +513,18 @@ impl Walk for AntennaDownlinkConfig {
 
 /// The `AntennaDownlinkDemodDecodeConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `AntennaDownlinkDemodDecodeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennadownlinkdemoddecodeconfig.html).
 ///
 /// Every property is optional: start from [`AntennaDownlinkDemodDecodeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AntennaDownlinkDemodDecodeConfig {
-    /// `DecodeConfig`: optional.
+    /// `DecodeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennadownlinkdemoddecodeconfig.html#cfn-groundstation-config-antennadownlinkdemoddecodeconfig-decodeconfig)): object [`DecodeConfig`], optional.
     #[serde(rename = "DecodeConfig", skip_serializing_if = "Option::is_none")]
     pub decode_config: Option<DecodeConfig>,
-    /// `DemodulationConfig`: optional.
+    /// `DemodulationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennadownlinkdemoddecodeconfig.html#cfn-groundstation-config-antennadownlinkdemoddecodeconfig-demodulationconfig)): object [`DemodulationConfig`], optional.
     #[serde(rename = "DemodulationConfig", skip_serializing_if = "Option::is_none")]
     pub demodulation_config: Option<DemodulationConfig>,
-    /// `SpectrumConfig`: optional.
+    /// `SpectrumConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennadownlinkdemoddecodeconfig.html#cfn-groundstation-config-antennadownlinkdemoddecodeconfig-spectrumconfig)): object [`SpectrumConfig`], optional.
     #[serde(rename = "SpectrumConfig", skip_serializing_if = "Option::is_none")]
     pub spectrum_config: Option<SpectrumConfig>,
 }
@@ -540,18 +570,18 @@ impl Walk for AntennaDownlinkDemodDecodeConfig {
 
 /// The `AntennaUplinkConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `AntennaUplinkConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennauplinkconfig.html).
 ///
 /// Every property is optional: start from [`AntennaUplinkConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AntennaUplinkConfig {
-    /// `SpectrumConfig`: optional.
+    /// `SpectrumConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennauplinkconfig.html#cfn-groundstation-config-antennauplinkconfig-spectrumconfig)): object [`UplinkSpectrumConfig`], optional.
     #[serde(rename = "SpectrumConfig", skip_serializing_if = "Option::is_none")]
     pub spectrum_config: Option<UplinkSpectrumConfig>,
-    /// `TargetEirp`: optional.
+    /// `TargetEirp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennauplinkconfig.html#cfn-groundstation-config-antennauplinkconfig-targeteirp)): object [`Eirp`], optional.
     #[serde(rename = "TargetEirp", skip_serializing_if = "Option::is_none")]
     pub target_eirp: Option<Eirp>,
-    /// `TransmitDisabled`: optional.
+    /// `TransmitDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-antennauplinkconfig.html#cfn-groundstation-config-antennauplinkconfig-transmitdisabled)): boolean, optional.
     #[serde(rename = "TransmitDisabled", skip_serializing_if = "Option::is_none")]
     pub transmit_disabled: Option<Value<bool>>,
 }
@@ -640,24 +670,32 @@ impl Walk for Autotrack {
 
 /// The `AwsGroundStationAgentEndpoint` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `AwsGroundStationAgentEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint.html).
 ///
 /// Every property is optional: start from [`AwsGroundStationAgentEndpoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AwsGroundStationAgentEndpoint {
-    /// `AgentStatus`: optional.
+    /// The status of AgentEndpoint.
+    ///
+    /// `AgentStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint-agentstatus)): [`AgentStatus`], one of `SUCCESS`, `FAILED`, `ACTIVE`, `INACTIVE`, optional.
     #[serde(rename = "AgentStatus", skip_serializing_if = "Option::is_none")]
     pub agent_status: Option<Value<AgentStatus>>,
-    /// `AuditResults`: optional.
+    /// The results of the audit.
+    ///
+    /// `AuditResults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint-auditresults)): [`AuditResults`], one of `HEALTHY`, `UNHEALTHY`, optional.
     #[serde(rename = "AuditResults", skip_serializing_if = "Option::is_none")]
     pub audit_results: Option<Value<AuditResults>>,
-    /// `EgressAddress`: optional.
+    /// Egress address of AgentEndpoint with an optional mtu.
+    ///
+    /// `EgressAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint-egressaddress)): object [`DataflowEndpointGroupConnectionDetails`], optional.
     #[serde(rename = "EgressAddress", skip_serializing_if = "Option::is_none")]
     pub egress_address: Option<DataflowEndpointGroupConnectionDetails>,
-    /// `IngressAddress`: optional.
+    /// Ingress address of AgentEndpoint with a port range and an optional mtu.
+    ///
+    /// `IngressAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint-ingressaddress)): object [`DataflowEndpointGroupRangedConnectionDetails`], optional.
     #[serde(rename = "IngressAddress", skip_serializing_if = "Option::is_none")]
     pub ingress_address: Option<DataflowEndpointGroupRangedConnectionDetails>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroup-awsgroundstationagentendpoint-name)): string, optional. Pattern: `^[ a-zA-Z0-9_:-]{1,256}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -748,48 +786,48 @@ impl Walk for BandwidthUnits {
 
 /// The `ConfigData` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `ConfigData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html).
 ///
 /// Every property is optional: start from [`ConfigData::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigData {
-    /// `AntennaDownlinkConfig`: optional.
+    /// `AntennaDownlinkConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html#cfn-groundstation-config-configdata-antennadownlinkconfig)): object [`AntennaDownlinkConfig`], optional.
     #[serde(
         rename = "AntennaDownlinkConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub antenna_downlink_config: Option<AntennaDownlinkConfig>,
-    /// `AntennaDownlinkDemodDecodeConfig`: optional.
+    /// `AntennaDownlinkDemodDecodeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html#cfn-groundstation-config-configdata-antennadownlinkdemoddecodeconfig)): object [`AntennaDownlinkDemodDecodeConfig`], optional.
     #[serde(
         rename = "AntennaDownlinkDemodDecodeConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub antenna_downlink_demod_decode_config: Option<AntennaDownlinkDemodDecodeConfig>,
-    /// `AntennaUplinkConfig`: optional.
+    /// `AntennaUplinkConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html#cfn-groundstation-config-configdata-antennauplinkconfig)): object [`AntennaUplinkConfig`], optional.
     #[serde(
         rename = "AntennaUplinkConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub antenna_uplink_config: Option<AntennaUplinkConfig>,
-    /// `DataflowEndpointConfig`: optional.
+    /// `DataflowEndpointConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html#cfn-groundstation-config-configdata-dataflowendpointconfig)): object [`DataflowEndpointConfig`], optional.
     #[serde(
         rename = "DataflowEndpointConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub dataflow_endpoint_config: Option<DataflowEndpointConfig>,
-    /// `S3RecordingConfig`: optional.
+    /// `S3RecordingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html#cfn-groundstation-config-configdata-s3recordingconfig)): object [`S3RecordingConfig`], optional.
     #[serde(rename = "S3RecordingConfig", skip_serializing_if = "Option::is_none")]
     pub s3_recording_config: Option<S3RecordingConfig>,
-    /// `TelemetrySinkConfig`: optional.
+    /// `TelemetrySinkConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html#cfn-groundstation-config-configdata-telemetrysinkconfig)): object [`TelemetrySinkConfig`], optional.
     #[serde(
         rename = "TelemetrySinkConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub telemetry_sink_config: Option<TelemetrySinkConfig>,
-    /// `TrackingConfig`: optional.
+    /// `TrackingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html#cfn-groundstation-config-configdata-trackingconfig)): object [`TrackingConfig`], optional.
     #[serde(rename = "TrackingConfig", skip_serializing_if = "Option::is_none")]
     pub tracking_config: Option<TrackingConfig>,
-    /// `UplinkEchoConfig`: optional.
+    /// `UplinkEchoConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-configdata.html#cfn-groundstation-config-configdata-uplinkechoconfig)): object [`UplinkEchoConfig`], optional.
     #[serde(rename = "UplinkEchoConfig", skip_serializing_if = "Option::is_none")]
     pub uplink_echo_config: Option<UplinkEchoConfig>,
 }
@@ -878,15 +916,15 @@ impl Walk for ConfigData {
 
 /// The `Tag` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-tag.html).
 ///
 /// Every property is optional: start from [`ConfigTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigTag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-tag.html#cfn-groundstation-config-tag-key)): string, optional. Pattern: `^[ a-zA-Z0-9\+\-=._:/@]{1,128}$`.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-tag.html#cfn-groundstation-config-tag-value)): string, optional. Pattern: `^[ a-zA-Z0-9\+\-=._:/@]{1,256}$`.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -924,18 +962,22 @@ impl Walk for ConfigTag {
 
 /// The `CreateEndpointDetails` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `CreateEndpointDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-createendpointdetails.html).
 ///
 /// Every property is optional: start from [`CreateEndpointDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CreateEndpointDetails {
-    /// `DownlinkAwsGroundStationAgentEndpoint`: optional.
+    /// Information about DownlinkAwsGroundStationAgentEndpoint used for create
+    ///
+    /// `DownlinkAwsGroundStationAgentEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-createendpointdetails.html#cfn-groundstation-dataflowendpointgroupv2-createendpointdetails-downlinkawsgroundstationagentendpoint)): object [`DownlinkAwsGroundStationAgentEndpoint`], optional.
     #[serde(
         rename = "DownlinkAwsGroundStationAgentEndpoint",
         skip_serializing_if = "Option::is_none"
     )]
     pub downlink_aws_ground_station_agent_endpoint: Option<DownlinkAwsGroundStationAgentEndpoint>,
-    /// `UplinkAwsGroundStationAgentEndpoint`: optional.
+    /// Information about UplinkAwsGroundStationAgentEndpoint used for create
+    ///
+    /// `UplinkAwsGroundStationAgentEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-createendpointdetails.html#cfn-groundstation-dataflowendpointgroupv2-createendpointdetails-uplinkawsgroundstationagentendpoint)): object [`UplinkAwsGroundStationAgentEndpoint`], optional.
     #[serde(
         rename = "UplinkAwsGroundStationAgentEndpoint",
         skip_serializing_if = "Option::is_none"
@@ -982,15 +1024,15 @@ impl Walk for CreateEndpointDetails {
 
 /// The `DataflowEdge` property type of [`MissionProfile`].
 ///
-/// AWS reference: [`AWS::GroundStation::MissionProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html).
+/// AWS reference: [`AWS::GroundStation::MissionProfile` `DataflowEdge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-missionprofile-dataflowedge.html).
 ///
 /// Every property is optional: start from [`DataflowEdge::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEdge {
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-missionprofile-dataflowedge.html#cfn-groundstation-missionprofile-dataflowedge-destination)): string, optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-missionprofile-dataflowedge.html#cfn-groundstation-missionprofile-dataflowedge-source)): string, optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -1028,18 +1070,18 @@ impl Walk for DataflowEdge {
 
 /// The `DataflowEndpoint` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `DataflowEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-dataflowendpoint.html).
 ///
 /// Every property is optional: start from [`DataflowEndpoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEndpoint {
-    /// `Address`: optional.
+    /// `Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-dataflowendpoint.html#cfn-groundstation-dataflowendpointgroup-dataflowendpoint-address)): object [`DataflowEndpointGroupSocketAddress`], optional.
     #[serde(rename = "Address", skip_serializing_if = "Option::is_none")]
     pub address: Option<DataflowEndpointGroupSocketAddress>,
-    /// `Mtu`: optional.
+    /// `Mtu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-dataflowendpoint.html#cfn-groundstation-dataflowendpointgroup-dataflowendpoint-mtu)): integer, optional.
     #[serde(rename = "Mtu", skip_serializing_if = "Option::is_none")]
     pub mtu: Option<Value<i64>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-dataflowendpoint.html#cfn-groundstation-dataflowendpointgroup-dataflowendpoint-name)): string, optional. Pattern: `^[ a-zA-Z0-9_:-]{1,256}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -1085,18 +1127,18 @@ impl Walk for DataflowEndpoint {
 
 /// The `DataflowEndpointConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `DataflowEndpointConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-dataflowendpointconfig.html).
 ///
 /// Every property is optional: start from [`DataflowEndpointConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEndpointConfig {
-    /// `DataflowEndpointName`: optional.
+    /// `DataflowEndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-dataflowendpointconfig.html#cfn-groundstation-config-dataflowendpointconfig-dataflowendpointname)): string, optional.
     #[serde(
         rename = "DataflowEndpointName",
         skip_serializing_if = "Option::is_none"
     )]
     pub dataflow_endpoint_name: Option<Value<String>>,
-    /// `DataflowEndpointRegion`: optional.
+    /// `DataflowEndpointRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-dataflowendpointconfig.html#cfn-groundstation-config-dataflowendpointconfig-dataflowendpointregion)): string, optional.
     #[serde(
         rename = "DataflowEndpointRegion",
         skip_serializing_if = "Option::is_none"
@@ -1137,15 +1179,17 @@ impl Walk for DataflowEndpointConfig {
 
 /// The `ConnectionDetails` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `ConnectionDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-connectiondetails.html).
 ///
 /// Every property is optional: start from [`DataflowEndpointGroupConnectionDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupConnectionDetails {
-    /// `Mtu`: optional.
+    /// Maximum transmission unit (MTU) size in bytes of a dataflow endpoint.
+    ///
+    /// `Mtu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-connectiondetails.html#cfn-groundstation-dataflowendpointgroup-connectiondetails-mtu)): integer, optional.
     #[serde(rename = "Mtu", skip_serializing_if = "Option::is_none")]
     pub mtu: Option<Value<i64>>,
-    /// `SocketAddress`: optional.
+    /// `SocketAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-connectiondetails.html#cfn-groundstation-dataflowendpointgroup-connectiondetails-socketaddress)): object [`DataflowEndpointGroupSocketAddress`], optional.
     #[serde(rename = "SocketAddress", skip_serializing_if = "Option::is_none")]
     pub socket_address: Option<DataflowEndpointGroupSocketAddress>,
 }
@@ -1183,15 +1227,19 @@ impl Walk for DataflowEndpointGroupConnectionDetails {
 
 /// The `IntegerRange` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `IntegerRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-integerrange.html).
 ///
 /// Every property is optional: start from [`DataflowEndpointGroupIntegerRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupIntegerRange {
-    /// `Maximum`: optional.
+    /// A maximum value.
+    ///
+    /// `Maximum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-integerrange.html#cfn-groundstation-dataflowendpointgroup-integerrange-maximum)): integer, optional.
     #[serde(rename = "Maximum", skip_serializing_if = "Option::is_none")]
     pub maximum: Option<Value<i64>>,
-    /// `Minimum`: optional.
+    /// A minimum value.
+    ///
+    /// `Minimum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-integerrange.html#cfn-groundstation-dataflowendpointgroup-integerrange-minimum)): integer, optional.
     #[serde(rename = "Minimum", skip_serializing_if = "Option::is_none")]
     pub minimum: Option<Value<i64>>,
 }
@@ -1229,15 +1277,19 @@ impl Walk for DataflowEndpointGroupIntegerRange {
 
 /// The `RangedConnectionDetails` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `RangedConnectionDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-rangedconnectiondetails.html).
 ///
 /// Every property is optional: start from [`DataflowEndpointGroupRangedConnectionDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupRangedConnectionDetails {
-    /// `Mtu`: optional.
+    /// Maximum transmission unit (MTU) size in bytes of a dataflow endpoint.
+    ///
+    /// `Mtu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-rangedconnectiondetails.html#cfn-groundstation-dataflowendpointgroup-rangedconnectiondetails-mtu)): integer, optional.
     #[serde(rename = "Mtu", skip_serializing_if = "Option::is_none")]
     pub mtu: Option<Value<i64>>,
-    /// `SocketAddress`: optional.
+    /// A socket address with a port range.
+    ///
+    /// `SocketAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-rangedconnectiondetails.html#cfn-groundstation-dataflowendpointgroup-rangedconnectiondetails-socketaddress)): object [`DataflowEndpointGroupRangedSocketAddress`], optional.
     #[serde(rename = "SocketAddress", skip_serializing_if = "Option::is_none")]
     pub socket_address: Option<DataflowEndpointGroupRangedSocketAddress>,
 }
@@ -1278,15 +1330,19 @@ impl Walk for DataflowEndpointGroupRangedConnectionDetails {
 
 /// The `RangedSocketAddress` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `RangedSocketAddress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-rangedsocketaddress.html).
 ///
 /// Every property is optional: start from [`DataflowEndpointGroupRangedSocketAddress::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupRangedSocketAddress {
-    /// `Name`: optional.
+    /// IPv4 socket address.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-rangedsocketaddress.html#cfn-groundstation-dataflowendpointgroup-rangedsocketaddress-name)): string, optional. Pattern: `^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`. Length: 7 to 16 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PortRange`: optional.
+    /// Port range of a socket address.
+    ///
+    /// `PortRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-rangedsocketaddress.html#cfn-groundstation-dataflowendpointgroup-rangedsocketaddress-portrange)): object [`DataflowEndpointGroupIntegerRange`], optional.
     #[serde(rename = "PortRange", skip_serializing_if = "Option::is_none")]
     pub port_range: Option<DataflowEndpointGroupIntegerRange>,
 }
@@ -1324,15 +1380,15 @@ impl Walk for DataflowEndpointGroupRangedSocketAddress {
 
 /// The `SocketAddress` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `SocketAddress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-socketaddress.html).
 ///
 /// Every property is optional: start from [`DataflowEndpointGroupSocketAddress::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupSocketAddress {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-socketaddress.html#cfn-groundstation-dataflowendpointgroup-socketaddress-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-socketaddress.html#cfn-groundstation-dataflowendpointgroup-socketaddress-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
 }
@@ -1370,15 +1426,17 @@ impl Walk for DataflowEndpointGroupSocketAddress {
 
 /// The `ConnectionDetails` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `ConnectionDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-connectiondetails.html).
 ///
 /// [`DataflowEndpointGroupV2ConnectionDetails::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupV2ConnectionDetails {
-    /// `Mtu`: optional.
+    /// Maximum transmission unit (MTU) size in bytes of a dataflow endpoint.
+    ///
+    /// `Mtu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-connectiondetails.html#cfn-groundstation-dataflowendpointgroupv2-connectiondetails-mtu)): integer, optional. Range: 1400 to 1500.
     #[serde(rename = "Mtu", skip_serializing_if = "Option::is_none")]
     pub mtu: Option<Value<i64>>,
-    /// `SocketAddress`: required.
+    /// `SocketAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-connectiondetails.html#cfn-groundstation-dataflowendpointgroupv2-connectiondetails-socketaddress)): object [`DataflowEndpointGroupV2SocketAddress`], required.
     #[serde(rename = "SocketAddress")]
     pub socket_address: DataflowEndpointGroupV2SocketAddress,
 }
@@ -1413,15 +1471,19 @@ impl Walk for DataflowEndpointGroupV2ConnectionDetails {
 
 /// The `IntegerRange` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `IntegerRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-integerrange.html).
 ///
 /// Every property is required: [`DataflowEndpointGroupV2IntegerRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupV2IntegerRange {
-    /// `Maximum`: required.
+    /// A maximum value.
+    ///
+    /// `Maximum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-integerrange.html#cfn-groundstation-dataflowendpointgroupv2-integerrange-maximum)): integer, required.
     #[serde(rename = "Maximum")]
     pub maximum: Value<i64>,
-    /// `Minimum`: required.
+    /// A minimum value.
+    ///
+    /// `Minimum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-integerrange.html#cfn-groundstation-dataflowendpointgroupv2-integerrange-minimum)): integer, required.
     #[serde(rename = "Minimum")]
     pub minimum: Value<i64>,
 }
@@ -1450,15 +1512,19 @@ impl Walk for DataflowEndpointGroupV2IntegerRange {
 
 /// The `RangedConnectionDetails` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `RangedConnectionDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-rangedconnectiondetails.html).
 ///
 /// [`DataflowEndpointGroupV2RangedConnectionDetails::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupV2RangedConnectionDetails {
-    /// `Mtu`: optional.
+    /// Maximum transmission unit (MTU) size in bytes of a dataflow endpoint.
+    ///
+    /// `Mtu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-rangedconnectiondetails.html#cfn-groundstation-dataflowendpointgroupv2-rangedconnectiondetails-mtu)): integer, optional. Range: 1400 to 1500.
     #[serde(rename = "Mtu", skip_serializing_if = "Option::is_none")]
     pub mtu: Option<Value<i64>>,
-    /// `SocketAddress`: required.
+    /// A socket address with a port range.
+    ///
+    /// `SocketAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-rangedconnectiondetails.html#cfn-groundstation-dataflowendpointgroupv2-rangedconnectiondetails-socketaddress)): object [`DataflowEndpointGroupV2RangedSocketAddress`], required.
     #[serde(rename = "SocketAddress")]
     pub socket_address: DataflowEndpointGroupV2RangedSocketAddress,
 }
@@ -1493,15 +1559,19 @@ impl Walk for DataflowEndpointGroupV2RangedConnectionDetails {
 
 /// The `RangedSocketAddress` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `RangedSocketAddress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-rangedsocketaddress.html).
 ///
 /// Every property is required: [`DataflowEndpointGroupV2RangedSocketAddress::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupV2RangedSocketAddress {
-    /// `Name`: required.
+    /// IPv4 socket address.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-rangedsocketaddress.html#cfn-groundstation-dataflowendpointgroupv2-rangedsocketaddress-name)): string, required. Pattern: `^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PortRange`: required.
+    /// Port range of a socket address.
+    ///
+    /// `PortRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-rangedsocketaddress.html#cfn-groundstation-dataflowendpointgroupv2-rangedsocketaddress-portrange)): object [`DataflowEndpointGroupV2IntegerRange`], required.
     #[serde(rename = "PortRange")]
     pub port_range: DataflowEndpointGroupV2IntegerRange,
 }
@@ -1533,15 +1603,19 @@ impl Walk for DataflowEndpointGroupV2RangedSocketAddress {
 
 /// The `SocketAddress` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `SocketAddress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-socketaddress.html).
 ///
 /// Every property is required: [`DataflowEndpointGroupV2SocketAddress::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataflowEndpointGroupV2SocketAddress {
-    /// `Name`: required.
+    /// IPv4 socket address.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-socketaddress.html#cfn-groundstation-dataflowendpointgroupv2-socketaddress-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Port`: required.
+    /// Port of a socket address.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-socketaddress.html#cfn-groundstation-dataflowendpointgroupv2-socketaddress-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
 }
@@ -1570,12 +1644,12 @@ impl Walk for DataflowEndpointGroupV2SocketAddress {
 
 /// The `DecodeConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `DecodeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-decodeconfig.html).
 ///
 /// Every property is optional: start from [`DecodeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DecodeConfig {
-    /// `UnvalidatedJSON`: optional.
+    /// `UnvalidatedJSON` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-decodeconfig.html#cfn-groundstation-config-decodeconfig-unvalidatedjson)): string, optional. Pattern: `^[{}\[\]:.,"0-9A-z\-_\s]{1,8192}$`.
     #[serde(rename = "UnvalidatedJSON", skip_serializing_if = "Option::is_none")]
     pub unvalidated_json: Option<Value<String>>,
 }
@@ -1605,12 +1679,12 @@ impl Walk for DecodeConfig {
 
 /// The `DemodulationConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `DemodulationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-demodulationconfig.html).
 ///
 /// Every property is optional: start from [`DemodulationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DemodulationConfig {
-    /// `UnvalidatedJSON`: optional.
+    /// `UnvalidatedJSON` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-demodulationconfig.html#cfn-groundstation-config-demodulationconfig-unvalidatedjson)): string, optional. Pattern: `^[{}\[\]:.,"0-9A-z\-_\s]{1,8192}$`.
     #[serde(rename = "UnvalidatedJSON", skip_serializing_if = "Option::is_none")]
     pub unvalidated_json: Option<Value<String>>,
 }
@@ -1640,15 +1714,17 @@ impl Walk for DemodulationConfig {
 
 /// The `DownlinkAwsGroundStationAgentEndpoint` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `DownlinkAwsGroundStationAgentEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-downlinkawsgroundstationagentendpoint.html).
 ///
 /// Every property is required: [`DownlinkAwsGroundStationAgentEndpoint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DownlinkAwsGroundStationAgentEndpoint {
-    /// `DataflowDetails`: required.
+    /// Dataflow details for downlink
+    ///
+    /// `DataflowDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-downlinkawsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroupv2-downlinkawsgroundstationagentendpoint-dataflowdetails)): object [`DownlinkDataflowDetails`], required.
     #[serde(rename = "DataflowDetails")]
     pub dataflow_details: DownlinkDataflowDetails,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-downlinkawsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroupv2-downlinkawsgroundstationagentendpoint-name)): string, required. Pattern: `^[ a-zA-Z0-9_:-]{1,256}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1680,15 +1756,19 @@ impl Walk for DownlinkAwsGroundStationAgentEndpoint {
 
 /// The `DownlinkConnectionDetails` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `DownlinkConnectionDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-downlinkconnectiondetails.html).
 ///
 /// Every property is required: [`DownlinkConnectionDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DownlinkConnectionDetails {
-    /// `AgentIpAndPortAddress`: required.
+    /// Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu.
+    ///
+    /// `AgentIpAndPortAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-downlinkconnectiondetails.html#cfn-groundstation-dataflowendpointgroupv2-downlinkconnectiondetails-agentipandportaddress)): object [`DataflowEndpointGroupV2RangedConnectionDetails`], required.
     #[serde(rename = "AgentIpAndPortAddress")]
     pub agent_ip_and_port_address: DataflowEndpointGroupV2RangedConnectionDetails,
-    /// `EgressAddressAndPort`: required.
+    /// Socket address of an uplink or downlink agent endpoint with an optional mtu.
+    ///
+    /// `EgressAddressAndPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-downlinkconnectiondetails.html#cfn-groundstation-dataflowendpointgroupv2-downlinkconnectiondetails-egressaddressandport)): object [`DataflowEndpointGroupV2ConnectionDetails`], required.
     #[serde(rename = "EgressAddressAndPort")]
     pub egress_address_and_port: DataflowEndpointGroupV2ConnectionDetails,
 }
@@ -1720,12 +1800,14 @@ impl Walk for DownlinkConnectionDetails {
 
 /// The `DownlinkDataflowDetails` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `DownlinkDataflowDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-downlinkdataflowdetails.html).
 ///
 /// Every property is optional: start from [`DownlinkDataflowDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DownlinkDataflowDetails {
-    /// `AgentConnectionDetails`: optional.
+    /// Connection details for downlink, from ground station to agent, and customer to agent
+    ///
+    /// `AgentConnectionDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-downlinkdataflowdetails.html#cfn-groundstation-dataflowendpointgroupv2-downlinkdataflowdetails-agentconnectiondetails)): object [`DownlinkConnectionDetails`], optional.
     #[serde(
         rename = "AgentConnectionDetails",
         skip_serializing_if = "Option::is_none"
@@ -1758,15 +1840,15 @@ impl Walk for DownlinkDataflowDetails {
 
 /// The `Eirp` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `Eirp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-eirp.html).
 ///
 /// Every property is optional: start from [`Eirp::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Eirp {
-    /// `Units`: optional.
+    /// `Units` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-eirp.html#cfn-groundstation-config-eirp-units)): [`EirpUnits`], one of `dBW`, optional.
     #[serde(rename = "Units", skip_serializing_if = "Option::is_none")]
     pub units: Option<Value<EirpUnits>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-eirp.html#cfn-groundstation-config-eirp-value)): number, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<f64>>,
 }
@@ -1821,21 +1903,23 @@ impl Walk for EirpUnits {
 
 /// The `EndpointDetails` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `EndpointDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-endpointdetails.html).
 ///
 /// Every property is optional: start from [`EndpointDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EndpointDetails {
-    /// `AwsGroundStationAgentEndpoint`: optional.
+    /// Information about AwsGroundStationAgentEndpoint.
+    ///
+    /// `AwsGroundStationAgentEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-endpointdetails.html#cfn-groundstation-dataflowendpointgroup-endpointdetails-awsgroundstationagentendpoint)): object [`AwsGroundStationAgentEndpoint`], optional.
     #[serde(
         rename = "AwsGroundStationAgentEndpoint",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_ground_station_agent_endpoint: Option<AwsGroundStationAgentEndpoint>,
-    /// `Endpoint`: optional.
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-endpointdetails.html#cfn-groundstation-dataflowendpointgroup-endpointdetails-endpoint)): object [`DataflowEndpoint`], optional.
     #[serde(rename = "Endpoint", skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<DataflowEndpoint>,
-    /// `SecurityDetails`: optional.
+    /// `SecurityDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-endpointdetails.html#cfn-groundstation-dataflowendpointgroup-endpointdetails-securitydetails)): object [`SecurityDetails`], optional.
     #[serde(rename = "SecurityDetails", skip_serializing_if = "Option::is_none")]
     pub security_details: Option<SecurityDetails>,
 }
@@ -1884,15 +1968,15 @@ impl Walk for EndpointDetails {
 
 /// The `Frequency` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `Frequency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-frequency.html).
 ///
 /// Every property is optional: start from [`Frequency::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Frequency {
-    /// `Units`: optional.
+    /// `Units` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-frequency.html#cfn-groundstation-config-frequency-units)): [`FrequencyUnits`], one of `GHz`, `MHz`, `kHz`, optional.
     #[serde(rename = "Units", skip_serializing_if = "Option::is_none")]
     pub units: Option<Value<FrequencyUnits>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-frequency.html#cfn-groundstation-config-frequency-value)): number, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<f64>>,
 }
@@ -1930,15 +2014,15 @@ impl Walk for Frequency {
 
 /// The `FrequencyBandwidth` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `FrequencyBandwidth`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-frequencybandwidth.html).
 ///
 /// Every property is optional: start from [`FrequencyBandwidth::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FrequencyBandwidth {
-    /// `Units`: optional.
+    /// `Units` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-frequencybandwidth.html#cfn-groundstation-config-frequencybandwidth-units)): [`BandwidthUnits`], one of `GHz`, `MHz`, `kHz`, optional.
     #[serde(rename = "Units", skip_serializing_if = "Option::is_none")]
     pub units: Option<Value<BandwidthUnits>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-frequencybandwidth.html#cfn-groundstation-config-frequencybandwidth-value)): number, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<f64>>,
 }
@@ -1999,15 +2083,15 @@ impl Walk for FrequencyUnits {
 
 /// The `KinesisDataStreamData` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `KinesisDataStreamData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-kinesisdatastreamdata.html).
 ///
 /// Every property is required: [`KinesisDataStreamData::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisDataStreamData {
-    /// `KinesisDataStreamArn`: required.
+    /// `KinesisDataStreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-kinesisdatastreamdata.html#cfn-groundstation-config-kinesisdatastreamdata-kinesisdatastreamarn)): string, required. Pattern: `^arn:[a-z0-9-.]{1,63}:kinesis:[-a-z0-9]{1,50}:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}$`.
     #[serde(rename = "KinesisDataStreamArn")]
     pub kinesis_data_stream_arn: Value<String>,
-    /// `KinesisRoleArn`: required.
+    /// `KinesisRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-kinesisdatastreamdata.html#cfn-groundstation-config-kinesisdatastreamdata-kinesisrolearn)): string, required. Pattern: `^arn:[^:\n]+:iam::[^:\n]+:role\/.+$`.
     #[serde(rename = "KinesisRoleArn")]
     pub kinesis_role_arn: Value<String>,
 }
@@ -2062,18 +2146,18 @@ impl Walk for Polarization {
 
 /// The `S3RecordingConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `S3RecordingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-s3recordingconfig.html).
 ///
 /// Every property is optional: start from [`S3RecordingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3RecordingConfig {
-    /// `BucketArn`: optional.
+    /// `BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-s3recordingconfig.html#cfn-groundstation-config-s3recordingconfig-bucketarn)): string, optional. Pattern: `^arn:aws[A-Za-z0-9-]{0,64}:s3:::[A-Za-z0-9-]{1,64}$`.
     #[serde(rename = "BucketArn", skip_serializing_if = "Option::is_none")]
     pub bucket_arn: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-s3recordingconfig.html#cfn-groundstation-config-s3recordingconfig-prefix)): string, optional. Pattern: `^([a-zA-Z0-9_\-=/]|\{satellite_id\}|\{config\-name}|\{s3\-config-id}|\{year\}|\{month\}|\{day\}){1,900}$`.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-s3recordingconfig.html#cfn-groundstation-config-s3recordingconfig-rolearn)): string, optional. Pattern: `^arn:[^:\n]+:iam::[^:\n]+:role\/.+$`.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -2119,18 +2203,18 @@ impl Walk for S3RecordingConfig {
 
 /// The `SecurityDetails` property type of [`DataflowEndpointGroup`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `SecurityDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-securitydetails.html).
 ///
 /// Every property is optional: start from [`SecurityDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecurityDetails {
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-securitydetails.html#cfn-groundstation-dataflowendpointgroup-securitydetails-rolearn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`. Length: 30 to 165 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-securitydetails.html#cfn-groundstation-dataflowendpointgroup-securitydetails-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-securitydetails.html#cfn-groundstation-dataflowendpointgroup-securitydetails-subnetids)): list of (string), optional.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -2176,18 +2260,18 @@ impl Walk for SecurityDetails {
 
 /// The `SpectrumConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `SpectrumConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-spectrumconfig.html).
 ///
 /// Every property is optional: start from [`SpectrumConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SpectrumConfig {
-    /// `Bandwidth`: optional.
+    /// `Bandwidth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-spectrumconfig.html#cfn-groundstation-config-spectrumconfig-bandwidth)): object [`FrequencyBandwidth`], optional.
     #[serde(rename = "Bandwidth", skip_serializing_if = "Option::is_none")]
     pub bandwidth: Option<FrequencyBandwidth>,
-    /// `CenterFrequency`: optional.
+    /// `CenterFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-spectrumconfig.html#cfn-groundstation-config-spectrumconfig-centerfrequency)): object [`Frequency`], optional.
     #[serde(rename = "CenterFrequency", skip_serializing_if = "Option::is_none")]
     pub center_frequency: Option<Frequency>,
-    /// `Polarization`: optional.
+    /// `Polarization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-spectrumconfig.html#cfn-groundstation-config-spectrumconfig-polarization)): [`Polarization`], one of `LEFT_HAND`, `RIGHT_HAND`, `NONE`, optional.
     #[serde(rename = "Polarization", skip_serializing_if = "Option::is_none")]
     pub polarization: Option<Value<Polarization>>,
 }
@@ -2233,18 +2317,18 @@ impl Walk for SpectrumConfig {
 
 /// The `StreamsKmsKey` property type of [`MissionProfile`].
 ///
-/// AWS reference: [`AWS::GroundStation::MissionProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html).
+/// AWS reference: [`AWS::GroundStation::MissionProfile` `StreamsKmsKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-missionprofile-streamskmskey.html).
 ///
 /// Every property is optional: start from [`StreamsKmsKey::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StreamsKmsKey {
-    /// `KmsAliasArn`: optional.
+    /// `KmsAliasArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-missionprofile-streamskmskey.html#cfn-groundstation-missionprofile-streamskmskey-kmsaliasarn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`.
     #[serde(rename = "KmsAliasArn", skip_serializing_if = "Option::is_none")]
     pub kms_alias_arn: Option<Value<String>>,
-    /// `KmsAliasName`: optional.
+    /// `KmsAliasName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-missionprofile-streamskmskey.html#cfn-groundstation-missionprofile-streamskmskey-kmsaliasname)): string, optional. Pattern: `^alias/[a-zA-Z0-9:/_-]+$`.
     #[serde(rename = "KmsAliasName", skip_serializing_if = "Option::is_none")]
     pub kms_alias_name: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-missionprofile-streamskmskey.html#cfn-groundstation-missionprofile-streamskmskey-kmskeyarn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -2290,15 +2374,15 @@ impl Walk for StreamsKmsKey {
 
 /// The `Tag` property type of [`DataflowEndpointGroup`], [`DataflowEndpointGroupV2`] and [`MissionProfile`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroup.html), [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html), [`AWS::GroundStation::MissionProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-missionprofile.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-tag.html), [`AWS::GroundStation::DataflowEndpointGroupV2` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-tag.html), [`AWS::GroundStation::MissionProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-missionprofile-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-tag.html#cfn-groundstation-dataflowendpointgroup-tag-key)): string, required. Pattern: `^[ a-zA-Z0-9\+\-=._:/@]{1,128}$`.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroup-tag.html#cfn-groundstation-dataflowendpointgroup-tag-value)): string, required. Pattern: `^[ a-zA-Z0-9\+\-=._:/@]{1,256}$`.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2327,15 +2411,15 @@ impl Walk for Tag {
 
 /// The `TelemetrySinkConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `TelemetrySinkConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-telemetrysinkconfig.html).
 ///
 /// Every property is required: [`TelemetrySinkConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelemetrySinkConfig {
-    /// `TelemetrySinkData`: required.
+    /// `TelemetrySinkData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-telemetrysinkconfig.html#cfn-groundstation-config-telemetrysinkconfig-telemetrysinkdata)): object [`TelemetrySinkData`], required.
     #[serde(rename = "TelemetrySinkData")]
     pub telemetry_sink_data: TelemetrySinkData,
-    /// `TelemetrySinkType`: required.
+    /// `TelemetrySinkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-telemetrysinkconfig.html#cfn-groundstation-config-telemetrysinkconfig-telemetrysinktype)): [`TelemetrySinkType`], one of `KINESIS_DATA_STREAM`, required.
     #[serde(rename = "TelemetrySinkType")]
     pub telemetry_sink_type: Value<TelemetrySinkType>,
 }
@@ -2367,12 +2451,12 @@ impl Walk for TelemetrySinkConfig {
 
 /// The `TelemetrySinkData` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `TelemetrySinkData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-telemetrysinkdata.html).
 ///
 /// Every property is optional: start from [`TelemetrySinkData::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TelemetrySinkData {
-    /// `KinesisDataStreamData`: optional.
+    /// `KinesisDataStreamData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-telemetrysinkdata.html#cfn-groundstation-config-telemetrysinkdata-kinesisdatastreamdata)): object [`KinesisDataStreamData`], optional.
     #[serde(
         rename = "KinesisDataStreamData",
         skip_serializing_if = "Option::is_none"
@@ -2422,12 +2506,12 @@ impl Walk for TelemetrySinkType {
 
 /// The `TrackingConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `TrackingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-trackingconfig.html).
 ///
 /// Every property is optional: start from [`TrackingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrackingConfig {
-    /// `Autotrack`: optional.
+    /// `Autotrack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-trackingconfig.html#cfn-groundstation-config-trackingconfig-autotrack)): [`Autotrack`], one of `REQUIRED`, `PREFERRED`, `REMOVED`, optional.
     #[serde(rename = "Autotrack", skip_serializing_if = "Option::is_none")]
     pub autotrack: Option<Value<Autotrack>>,
 }
@@ -2457,15 +2541,17 @@ impl Walk for TrackingConfig {
 
 /// The `UplinkAwsGroundStationAgentEndpoint` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `UplinkAwsGroundStationAgentEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-uplinkawsgroundstationagentendpoint.html).
 ///
 /// Every property is required: [`UplinkAwsGroundStationAgentEndpoint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UplinkAwsGroundStationAgentEndpoint {
-    /// `DataflowDetails`: required.
+    /// Dataflow details for uplink
+    ///
+    /// `DataflowDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-uplinkawsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroupv2-uplinkawsgroundstationagentendpoint-dataflowdetails)): object [`UplinkDataflowDetails`], required.
     #[serde(rename = "DataflowDetails")]
     pub dataflow_details: UplinkDataflowDetails,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-uplinkawsgroundstationagentendpoint.html#cfn-groundstation-dataflowendpointgroupv2-uplinkawsgroundstationagentendpoint-name)): string, required. Pattern: `^[ a-zA-Z0-9_:-]{1,256}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2497,15 +2583,19 @@ impl Walk for UplinkAwsGroundStationAgentEndpoint {
 
 /// The `UplinkConnectionDetails` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `UplinkConnectionDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-uplinkconnectiondetails.html).
 ///
 /// Every property is required: [`UplinkConnectionDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UplinkConnectionDetails {
-    /// `AgentIpAndPortAddress`: required.
+    /// Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu.
+    ///
+    /// `AgentIpAndPortAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-uplinkconnectiondetails.html#cfn-groundstation-dataflowendpointgroupv2-uplinkconnectiondetails-agentipandportaddress)): object [`DataflowEndpointGroupV2RangedConnectionDetails`], required.
     #[serde(rename = "AgentIpAndPortAddress")]
     pub agent_ip_and_port_address: DataflowEndpointGroupV2RangedConnectionDetails,
-    /// `IngressAddressAndPort`: required.
+    /// Socket address of an uplink or downlink agent endpoint with an optional mtu.
+    ///
+    /// `IngressAddressAndPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-uplinkconnectiondetails.html#cfn-groundstation-dataflowendpointgroupv2-uplinkconnectiondetails-ingressaddressandport)): object [`DataflowEndpointGroupV2ConnectionDetails`], required.
     #[serde(rename = "IngressAddressAndPort")]
     pub ingress_address_and_port: DataflowEndpointGroupV2ConnectionDetails,
 }
@@ -2537,12 +2627,14 @@ impl Walk for UplinkConnectionDetails {
 
 /// The `UplinkDataflowDetails` property type of [`DataflowEndpointGroupV2`].
 ///
-/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-dataflowendpointgroupv2.html).
+/// AWS reference: [`AWS::GroundStation::DataflowEndpointGroupV2` `UplinkDataflowDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-uplinkdataflowdetails.html).
 ///
 /// Every property is optional: start from [`UplinkDataflowDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UplinkDataflowDetails {
-    /// `AgentConnectionDetails`: optional.
+    /// Connection details for uplink, from ground station to agent, and customer to agent
+    ///
+    /// `AgentConnectionDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-dataflowendpointgroupv2-uplinkdataflowdetails.html#cfn-groundstation-dataflowendpointgroupv2-uplinkdataflowdetails-agentconnectiondetails)): object [`UplinkConnectionDetails`], optional.
     #[serde(
         rename = "AgentConnectionDetails",
         skip_serializing_if = "Option::is_none"
@@ -2575,18 +2667,18 @@ impl Walk for UplinkDataflowDetails {
 
 /// The `UplinkEchoConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `UplinkEchoConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-uplinkechoconfig.html).
 ///
 /// Every property is optional: start from [`UplinkEchoConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UplinkEchoConfig {
-    /// `AntennaUplinkConfigArn`: optional.
+    /// `AntennaUplinkConfigArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-uplinkechoconfig.html#cfn-groundstation-config-uplinkechoconfig-antennauplinkconfigarn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`.
     #[serde(
         rename = "AntennaUplinkConfigArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub antenna_uplink_config_arn: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-uplinkechoconfig.html#cfn-groundstation-config-uplinkechoconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -2624,15 +2716,15 @@ impl Walk for UplinkEchoConfig {
 
 /// The `UplinkSpectrumConfig` property type of [`Config`].
 ///
-/// AWS reference: [`AWS::GroundStation::Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-groundstation-config.html).
+/// AWS reference: [`AWS::GroundStation::Config` `UplinkSpectrumConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-uplinkspectrumconfig.html).
 ///
 /// Every property is optional: start from [`UplinkSpectrumConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UplinkSpectrumConfig {
-    /// `CenterFrequency`: optional.
+    /// `CenterFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-uplinkspectrumconfig.html#cfn-groundstation-config-uplinkspectrumconfig-centerfrequency)): object [`Frequency`], optional.
     #[serde(rename = "CenterFrequency", skip_serializing_if = "Option::is_none")]
     pub center_frequency: Option<Frequency>,
-    /// `Polarization`: optional.
+    /// `Polarization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-groundstation-config-uplinkspectrumconfig.html#cfn-groundstation-config-uplinkspectrumconfig-polarization)): [`Polarization`], one of `LEFT_HAND`, `RIGHT_HAND`, `NONE`, optional.
     #[serde(rename = "Polarization", skip_serializing_if = "Option::is_none")]
     pub polarization: Option<Value<Polarization>>,
 }

@@ -11,16 +11,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::GuardDuty::CustomDetectionRuleAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-customdetectionruleassociation.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::CustomDetectionRuleAssociation. Associates a GuardDuty custom detection rule with the caller's account, enabling the rule in either LIVE or DRY\_RUN mode.
+///
 /// [`CustomDetectionRuleAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomDetectionRuleAssociation {
-    /// `Mode`: required.
+    /// Whether the rule runs in LIVE mode (generates findings) or DRY\_RUN mode (evaluates without generating findings).
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-customdetectionruleassociation.html#cfn-guardduty-customdetectionruleassociation-mode)): [`Mode`], one of `LIVE`, `DRY_RUN`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<Mode>,
-    /// `RuleId`: required, create-only (changing it replaces the resource).
+    /// The catalog identifier of the custom detection rule to associate.
+    ///
+    /// `RuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-customdetectionruleassociation.html#cfn-guardduty-customdetectionruleassociation-ruleid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]+(-[a-z0-9]+)*$`. Length: 1 to 100 characters.
     #[serde(rename = "RuleId")]
     pub rule_id: Value<String>,
-    /// `Tags`: optional.
+    /// The tags applied to the association.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-customdetectionruleassociation.html#cfn-guardduty-customdetectionruleassociation-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -91,25 +99,27 @@ impl ResourceRef<CustomDetectionRuleAssociation> {
 
 /// The properties of an `AWS::GuardDuty::Detector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::Detector
+///
 /// [`Detector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Detector {
-    /// `DataSources`: optional.
+    /// `DataSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html#cfn-guardduty-detector-datasources)): object [`CfnDataSourceConfigurations`], optional.
     #[serde(rename = "DataSources", skip_serializing_if = "Option::is_none")]
     pub data_sources: Option<CfnDataSourceConfigurations>,
-    /// `Enable`: required.
+    /// `Enable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html#cfn-guardduty-detector-enable)): boolean, required.
     #[serde(rename = "Enable")]
     pub enable: Value<bool>,
-    /// `Features`: optional.
+    /// `Features` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html#cfn-guardduty-detector-features)): list of (object [`CfnFeatureConfiguration`]), optional.
     #[serde(rename = "Features", skip_serializing_if = "Option::is_none")]
     pub features: Option<Value<Vec<CfnFeatureConfiguration>>>,
-    /// `FindingPublishingFrequency`: optional.
+    /// `FindingPublishingFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html#cfn-guardduty-detector-findingpublishingfrequency)): [`FindingPublishingFrequency`], one of `FIFTEEN_MINUTES`, `ONE_HOUR`, `SIX_HOURS`, optional.
     #[serde(
         rename = "FindingPublishingFrequency",
         skip_serializing_if = "Option::is_none"
     )]
     pub finding_publishing_frequency: Option<Value<FindingPublishingFrequency>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html#cfn-guardduty-detector-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -187,28 +197,30 @@ impl ResourceRef<Detector> {
 
 /// The properties of an `AWS::GuardDuty::Filter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::Filter
+///
 /// [`Filter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filter {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html#cfn-guardduty-filter-action)): [`Action`], one of `ARCHIVE`, `NOOP`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<Action>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html#cfn-guardduty-filter-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DetectorId`: required, create-only (changing it replaces the resource).
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html#cfn-guardduty-filter-detectorid)): string, required, create-only (changing it replaces the resource). Length: 1 to 300 characters.
     #[serde(rename = "DetectorId")]
     pub detector_id: Value<String>,
-    /// `FindingCriteria`: required.
+    /// `FindingCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html#cfn-guardduty-filter-findingcriteria)): object [`FindingCriteria`], required.
     #[serde(rename = "FindingCriteria")]
     pub finding_criteria: FindingCriteria,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html#cfn-guardduty-filter-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Rank`: optional.
+    /// `Rank` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html#cfn-guardduty-filter-rank)): integer, optional. Range: 1 to 100.
     #[serde(rename = "Rank", skip_serializing_if = "Option::is_none")]
     pub rank: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html#cfn-guardduty-filter-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -286,31 +298,33 @@ impl Resource for Filter {
 
 /// The properties of an `AWS::GuardDuty::IPSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::IPSet
+///
 /// [`IpSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpSet {
-    /// `Activate`: optional.
+    /// `Activate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html#cfn-guardduty-ipset-activate)): boolean, optional.
     #[serde(rename = "Activate", skip_serializing_if = "Option::is_none")]
     pub activate: Option<Value<bool>>,
-    /// `DetectorId`: optional, create-only (changing it replaces the resource).
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html#cfn-guardduty-ipset-detectorid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 300 characters.
     #[serde(rename = "DetectorId", skip_serializing_if = "Option::is_none")]
     pub detector_id: Option<Value<String>>,
-    /// `ExpectedBucketOwner`: optional.
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html#cfn-guardduty-ipset-expectedbucketowner)): string, optional. Length: 12 to 12 characters.
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub expected_bucket_owner: Option<Value<String>>,
-    /// `Format`: required, create-only (changing it replaces the resource).
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html#cfn-guardduty-ipset-format)): [`Format`], one of `ALIEN_VAULT`, `FIRE_EYE`, `OTX_CSV`, `PROOF_POINT`, `STIX`, `TXT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `Location`: required.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html#cfn-guardduty-ipset-location)): string, required. Length: 1 to 300 characters.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html#cfn-guardduty-ipset-name)): string, optional. Length: 1 to 300 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html#cfn-guardduty-ipset-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -397,19 +411,29 @@ impl ResourceRef<IpSet> {
 
 /// The properties of an `AWS::GuardDuty::MalwareProtectionPlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::MalwareProtectionPlan
+///
 /// [`MalwareProtectionPlan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MalwareProtectionPlan {
-    /// `Actions`: optional.
+    /// Specifies the action that is to be applied to the Malware Protection plan resource.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html#cfn-guardduty-malwareprotectionplan-actions)): object [`CfnActions`], optional.
     #[serde(rename = "Actions", skip_serializing_if = "Option::is_none")]
     pub actions: Option<CfnActions>,
-    /// `ProtectedResource`: required.
+    /// Information about the protected resource. Presently, S3Bucket is the only supported protected resource.
+    ///
+    /// `ProtectedResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html#cfn-guardduty-malwareprotectionplan-protectedresource)): object [`CfnProtectedResource`], required.
     #[serde(rename = "ProtectedResource")]
     pub protected_resource: CfnProtectedResource,
-    /// `Role`: required.
+    /// IAM role that includes the permissions required to scan and (optionally) add tags to the associated protected resource.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html#cfn-guardduty-malwareprotectionplan-role)): string, required.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to be added to the created Malware Protection plan resource. Each tag consists of a key and an optional value, both of which you need to specify.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html#cfn-guardduty-malwareprotectionplan-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -487,16 +511,24 @@ impl ResourceRef<MalwareProtectionPlan> {
 
 /// The properties of an `AWS::GuardDuty::Master` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-master.html)).
 ///
+/// GuardDuty Master resource schema
+///
 /// [`Master::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Master {
-    /// `DetectorId`: required, create-only (changing it replaces the resource).
+    /// Unique ID of the detector of the GuardDuty member account.
+    ///
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-master.html#cfn-guardduty-master-detectorid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DetectorId")]
     pub detector_id: Value<String>,
-    /// `InvitationId`: optional, create-only (changing it replaces the resource).
+    /// Value used to validate the master account to the member account.
+    ///
+    /// `InvitationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-master.html#cfn-guardduty-master-invitationid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "InvitationId", skip_serializing_if = "Option::is_none")]
     pub invitation_id: Option<Value<String>>,
-    /// `MasterId`: required, create-only (changing it replaces the resource).
+    /// ID of the account used as the master account.
+    ///
+    /// `MasterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-master.html#cfn-guardduty-master-masterid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MasterId")]
     pub master_id: Value<String>,
 }
@@ -540,28 +572,30 @@ impl Resource for Master {
 
 /// The properties of an `AWS::GuardDuty::Member` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-member.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::Member
+///
 /// [`Member::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Member {
-    /// `DetectorId`: optional, create-only (changing it replaces the resource).
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-member.html#cfn-guardduty-member-detectorid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 300 characters.
     #[serde(rename = "DetectorId", skip_serializing_if = "Option::is_none")]
     pub detector_id: Option<Value<String>>,
-    /// `DisableEmailNotification`: optional.
+    /// `DisableEmailNotification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-member.html#cfn-guardduty-member-disableemailnotification)): boolean, optional.
     #[serde(
         rename = "DisableEmailNotification",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_email_notification: Option<Value<bool>>,
-    /// `Email`: required.
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-member.html#cfn-guardduty-member-email)): string, required.
     #[serde(rename = "Email")]
     pub email: Value<String>,
-    /// `MemberId`: optional, create-only (changing it replaces the resource).
+    /// `MemberId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-member.html#cfn-guardduty-member-memberid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MemberId", skip_serializing_if = "Option::is_none")]
     pub member_id: Option<Value<String>>,
-    /// `Message`: optional.
+    /// `Message` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-member.html#cfn-guardduty-member-message)): string, optional.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<Value<String>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-member.html#cfn-guardduty-member-status)): [`MemberStatus`], one of `Created`, `Disabled`, `Enabled`, `Invited`, `Removed`, `Resigned`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<MemberStatus>>,
 }
@@ -638,19 +672,25 @@ impl Resource for Member {
 
 /// The properties of an `AWS::GuardDuty::PublishingDestination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-publishingdestination.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::PublishingDestination.
+///
 /// [`PublishingDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublishingDestination {
-    /// `DestinationProperties`: required.
+    /// `DestinationProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-publishingdestination.html#cfn-guardduty-publishingdestination-destinationproperties)): object [`CfnDestinationProperties`], required.
     #[serde(rename = "DestinationProperties")]
     pub destination_properties: CfnDestinationProperties,
-    /// `DestinationType`: required.
+    /// The type of resource for the publishing destination. Currently only Amazon S3 buckets are supported.
+    ///
+    /// `DestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-publishingdestination.html#cfn-guardduty-publishingdestination-destinationtype)): [`DestinationType`], one of `S3`, required.
     #[serde(rename = "DestinationType")]
     pub destination_type: Value<DestinationType>,
-    /// `DetectorId`: required, create-only (changing it replaces the resource).
+    /// The ID of the GuardDuty detector associated with the publishing destination.
+    ///
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-publishingdestination.html#cfn-guardduty-publishingdestination-detectorid)): string, required, create-only (changing it replaces the resource). Length: 1 to 300 characters.
     #[serde(rename = "DetectorId")]
     pub detector_id: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-publishingdestination.html#cfn-guardduty-publishingdestination-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -718,31 +758,33 @@ impl ResourceRef<PublishingDestination> {
 
 /// The properties of an `AWS::GuardDuty::ThreatEntitySet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::ThreatEntitySet
+///
 /// [`ThreatEntitySet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThreatEntitySet {
-    /// `Activate`: optional.
+    /// `Activate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html#cfn-guardduty-threatentityset-activate)): boolean, optional.
     #[serde(rename = "Activate", skip_serializing_if = "Option::is_none")]
     pub activate: Option<Value<bool>>,
-    /// `DetectorId`: optional, create-only (changing it replaces the resource).
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html#cfn-guardduty-threatentityset-detectorid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 32 characters.
     #[serde(rename = "DetectorId", skip_serializing_if = "Option::is_none")]
     pub detector_id: Option<Value<String>>,
-    /// `ExpectedBucketOwner`: optional.
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html#cfn-guardduty-threatentityset-expectedbucketowner)): string, optional. Pattern: `^[0-9]+$`. Length: 12 to 12 characters.
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub expected_bucket_owner: Option<Value<String>>,
-    /// `Format`: required, create-only (changing it replaces the resource).
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html#cfn-guardduty-threatentityset-format)): [`Format`], one of `ALIEN_VAULT`, `FIRE_EYE`, `OTX_CSV`, `PROOF_POINT`, `STIX`, `TXT`, required, create-only (changing it replaces the resource). Length: 1 to 300 characters.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `Location`: required.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html#cfn-guardduty-threatentityset-location)): string, required. Length: 1 to 300 characters.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html#cfn-guardduty-threatentityset-name)): string, optional. Length: 1 to 300 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html#cfn-guardduty-threatentityset-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -849,31 +891,33 @@ impl ResourceRef<ThreatEntitySet> {
 
 /// The properties of an `AWS::GuardDuty::ThreatIntelSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::ThreatIntelSet
+///
 /// [`ThreatIntelSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThreatIntelSet {
-    /// `Activate`: optional.
+    /// `Activate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html#cfn-guardduty-threatintelset-activate)): boolean, optional.
     #[serde(rename = "Activate", skip_serializing_if = "Option::is_none")]
     pub activate: Option<Value<bool>>,
-    /// `DetectorId`: optional, create-only (changing it replaces the resource).
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html#cfn-guardduty-threatintelset-detectorid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 32 characters.
     #[serde(rename = "DetectorId", skip_serializing_if = "Option::is_none")]
     pub detector_id: Option<Value<String>>,
-    /// `ExpectedBucketOwner`: optional.
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html#cfn-guardduty-threatintelset-expectedbucketowner)): string, optional. Length: 12 to 12 characters.
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub expected_bucket_owner: Option<Value<String>>,
-    /// `Format`: required, create-only (changing it replaces the resource).
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html#cfn-guardduty-threatintelset-format)): [`Format`], one of `ALIEN_VAULT`, `FIRE_EYE`, `OTX_CSV`, `PROOF_POINT`, `STIX`, `TXT`, required, create-only (changing it replaces the resource). Length: 1 to 300 characters.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `Location`: required.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html#cfn-guardduty-threatintelset-location)): string, required. Length: 1 to 300 characters.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html#cfn-guardduty-threatintelset-name)): string, optional. Length: 1 to 300 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html#cfn-guardduty-threatintelset-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -960,31 +1004,33 @@ impl ResourceRef<ThreatIntelSet> {
 
 /// The properties of an `AWS::GuardDuty::TrustedEntitySet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html)).
 ///
+/// Resource Type definition for AWS::GuardDuty::TrustedEntitySet
+///
 /// [`TrustedEntitySet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrustedEntitySet {
-    /// `Activate`: optional.
+    /// `Activate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html#cfn-guardduty-trustedentityset-activate)): boolean, optional.
     #[serde(rename = "Activate", skip_serializing_if = "Option::is_none")]
     pub activate: Option<Value<bool>>,
-    /// `DetectorId`: optional, create-only (changing it replaces the resource).
+    /// `DetectorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html#cfn-guardduty-trustedentityset-detectorid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 32 characters.
     #[serde(rename = "DetectorId", skip_serializing_if = "Option::is_none")]
     pub detector_id: Option<Value<String>>,
-    /// `ExpectedBucketOwner`: optional.
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html#cfn-guardduty-trustedentityset-expectedbucketowner)): string, optional. Pattern: `^[0-9]+$`. Length: 12 to 12 characters.
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub expected_bucket_owner: Option<Value<String>>,
-    /// `Format`: required, create-only (changing it replaces the resource).
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html#cfn-guardduty-trustedentityset-format)): [`Format`], one of `ALIEN_VAULT`, `FIRE_EYE`, `OTX_CSV`, `PROOF_POINT`, `STIX`, `TXT`, required, create-only (changing it replaces the resource). Length: 1 to 300 characters.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `Location`: required.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html#cfn-guardduty-trustedentityset-location)): string, required. Length: 1 to 300 characters.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html#cfn-guardduty-trustedentityset-name)): string, optional. Length: 1 to 300 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html#cfn-guardduty-trustedentityset-tags)): list of (object [`TagItem`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagItem>>>,
 }
@@ -1111,12 +1157,14 @@ impl Walk for Action {
 
 /// The `CFNActions` property type of [`MalwareProtectionPlan`].
 ///
-/// AWS reference: [`AWS::GuardDuty::MalwareProtectionPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html).
+/// AWS reference: [`AWS::GuardDuty::MalwareProtectionPlan` `CFNActions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-cfnactions.html).
 ///
 /// Every property is optional: start from [`CfnActions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CfnActions {
-    /// `Tagging`: optional.
+    /// Contains information about tagging status of the Malware Protection plan resource.
+    ///
+    /// `Tagging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-cfnactions.html#cfn-guardduty-malwareprotectionplan-cfnactions-tagging)): object [`CfnTagging`], optional.
     #[serde(rename = "Tagging", skip_serializing_if = "Option::is_none")]
     pub tagging: Option<CfnTagging>,
 }
@@ -1146,18 +1194,18 @@ impl Walk for CfnActions {
 
 /// The `CFNDataSourceConfigurations` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html).
+/// AWS reference: [`AWS::GuardDuty::Detector` `CFNDataSourceConfigurations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfndatasourceconfigurations.html).
 ///
 /// Every property is optional: start from [`CfnDataSourceConfigurations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CfnDataSourceConfigurations {
-    /// `Kubernetes`: optional.
+    /// `Kubernetes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfndatasourceconfigurations.html#cfn-guardduty-detector-cfndatasourceconfigurations-kubernetes)): object [`CfnKubernetesConfiguration`], optional.
     #[serde(rename = "Kubernetes", skip_serializing_if = "Option::is_none")]
     pub kubernetes: Option<CfnKubernetesConfiguration>,
-    /// `MalwareProtection`: optional.
+    /// `MalwareProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfndatasourceconfigurations.html#cfn-guardduty-detector-cfndatasourceconfigurations-malwareprotection)): object [`CfnMalwareProtectionConfiguration`], optional.
     #[serde(rename = "MalwareProtection", skip_serializing_if = "Option::is_none")]
     pub malware_protection: Option<CfnMalwareProtectionConfiguration>,
-    /// `S3Logs`: optional.
+    /// `S3Logs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfndatasourceconfigurations.html#cfn-guardduty-detector-cfndatasourceconfigurations-s3logs)): object [`Cfns3LogsConfiguration`], optional.
     #[serde(rename = "S3Logs", skip_serializing_if = "Option::is_none")]
     pub s3_logs: Option<Cfns3LogsConfiguration>,
 }
@@ -1206,15 +1254,19 @@ impl Walk for CfnDataSourceConfigurations {
 
 /// The `CFNDestinationProperties` property type of [`PublishingDestination`].
 ///
-/// AWS reference: [`AWS::GuardDuty::PublishingDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-publishingdestination.html).
+/// AWS reference: [`AWS::GuardDuty::PublishingDestination` `CFNDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-publishingdestination-cfndestinationproperties.html).
 ///
 /// Every property is optional: start from [`CfnDestinationProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CfnDestinationProperties {
-    /// `DestinationArn`: optional.
+    /// The ARN of the resource to publish to.
+    ///
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-publishingdestination-cfndestinationproperties.html#cfn-guardduty-publishingdestination-cfndestinationproperties-destinationarn)): string, optional.
     #[serde(rename = "DestinationArn", skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the KMS key to use for encryption.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-publishingdestination-cfndestinationproperties.html#cfn-guardduty-publishingdestination-cfndestinationproperties-kmskeyarn)): string, optional.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -1252,15 +1304,15 @@ impl Walk for CfnDestinationProperties {
 
 /// The `CFNFeatureAdditionalConfiguration` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html).
+/// AWS reference: [`AWS::GuardDuty::Detector` `CFNFeatureAdditionalConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnfeatureadditionalconfiguration.html).
 ///
 /// Every property is optional: start from [`CfnFeatureAdditionalConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CfnFeatureAdditionalConfiguration {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnfeatureadditionalconfiguration.html#cfn-guardduty-detector-cfnfeatureadditionalconfiguration-name)): [`CfnFeatureAdditionalConfigurationName`], one of `EC2_AGENT_MANAGEMENT`, `ECS_FARGATE_AGENT_MANAGEMENT`, `EKS_ADDON_MANAGEMENT`, `RDS_DATA_RISK`, optional. Length: 1 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<CfnFeatureAdditionalConfigurationName>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnfeatureadditionalconfiguration.html#cfn-guardduty-detector-cfnfeatureadditionalconfiguration-status)): [`Status`], one of `DISABLED`, `ENABLED`, optional. Length: 1 to 128 characters.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -1324,21 +1376,21 @@ impl Walk for CfnFeatureAdditionalConfigurationName {
 
 /// The `CFNFeatureConfiguration` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html).
+/// AWS reference: [`AWS::GuardDuty::Detector` `CFNFeatureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnfeatureconfiguration.html).
 ///
 /// [`CfnFeatureConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CfnFeatureConfiguration {
-    /// `AdditionalConfiguration`: optional.
+    /// `AdditionalConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnfeatureconfiguration.html#cfn-guardduty-detector-cfnfeatureconfiguration-additionalconfiguration)): list of (object [`CfnFeatureAdditionalConfiguration`]), optional.
     #[serde(
         rename = "AdditionalConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_configuration: Option<Value<Vec<CfnFeatureAdditionalConfiguration>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnfeatureconfiguration.html#cfn-guardduty-detector-cfnfeatureconfiguration-name)): [`CfnFeatureConfigurationName`], one of `AI_ANALYST`, `AI_PROTECTION`, `EBS_MALWARE_PROTECTION`, `EKS_AUDIT_LOGS`, `EKS_RUNTIME_MONITORING`, `LAMBDA_NETWORK_LOGS`, `RDS_LOGIN_EVENTS`, `RUNTIME_MONITORING`, `S3_DATA_EVENTS`, required. Length: at most 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<CfnFeatureConfigurationName>,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnfeatureconfiguration.html#cfn-guardduty-detector-cfnfeatureconfiguration-status)): [`CfnFeatureConfigurationStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<CfnFeatureConfigurationStatus>,
 }
@@ -1443,12 +1495,12 @@ impl Walk for CfnFeatureConfigurationStatus {
 
 /// The `CFNKubernetesAuditLogsConfiguration` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html).
+/// AWS reference: [`AWS::GuardDuty::Detector` `CFNKubernetesAuditLogsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnkubernetesauditlogsconfiguration.html).
 ///
 /// Every property is required: [`CfnKubernetesAuditLogsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CfnKubernetesAuditLogsConfiguration {
-    /// `Enable`: required.
+    /// `Enable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnkubernetesauditlogsconfiguration.html#cfn-guardduty-detector-cfnkubernetesauditlogsconfiguration-enable)): boolean, required.
     #[serde(rename = "Enable")]
     pub enable: Value<bool>,
 }
@@ -1474,12 +1526,12 @@ impl Walk for CfnKubernetesAuditLogsConfiguration {
 
 /// The `CFNKubernetesConfiguration` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html).
+/// AWS reference: [`AWS::GuardDuty::Detector` `CFNKubernetesConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnkubernetesconfiguration.html).
 ///
 /// Every property is required: [`CfnKubernetesConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CfnKubernetesConfiguration {
-    /// `AuditLogs`: required.
+    /// `AuditLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnkubernetesconfiguration.html#cfn-guardduty-detector-cfnkubernetesconfiguration-auditlogs)): object [`CfnKubernetesAuditLogsConfiguration`], required.
     #[serde(rename = "AuditLogs")]
     pub audit_logs: CfnKubernetesAuditLogsConfiguration,
 }
@@ -1505,12 +1557,12 @@ impl Walk for CfnKubernetesConfiguration {
 
 /// The `CFNMalwareProtectionConfiguration` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html).
+/// AWS reference: [`AWS::GuardDuty::Detector` `CFNMalwareProtectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnmalwareprotectionconfiguration.html).
 ///
 /// Every property is optional: start from [`CfnMalwareProtectionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CfnMalwareProtectionConfiguration {
-    /// `ScanEc2InstanceWithFindings`: optional.
+    /// `ScanEc2InstanceWithFindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnmalwareprotectionconfiguration.html#cfn-guardduty-detector-cfnmalwareprotectionconfiguration-scanec2instancewithfindings)): object [`CfnScanEc2InstanceWithFindingsConfiguration`], optional.
     #[serde(
         rename = "ScanEc2InstanceWithFindings",
         skip_serializing_if = "Option::is_none"
@@ -1546,12 +1598,14 @@ impl Walk for CfnMalwareProtectionConfiguration {
 
 /// The `CFNProtectedResource` property type of [`MalwareProtectionPlan`].
 ///
-/// AWS reference: [`AWS::GuardDuty::MalwareProtectionPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html).
+/// AWS reference: [`AWS::GuardDuty::MalwareProtectionPlan` `CFNProtectedResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-cfnprotectedresource.html).
 ///
 /// Every property is required: [`CfnProtectedResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CfnProtectedResource {
-    /// `S3Bucket`: required.
+    /// Information about the protected S3 bucket resource.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-cfnprotectedresource.html#cfn-guardduty-malwareprotectionplan-cfnprotectedresource-s3bucket)): object [`S3Bucket`], required.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: S3Bucket,
 }
@@ -1577,12 +1631,12 @@ impl Walk for CfnProtectedResource {
 
 /// The `CFNScanEc2InstanceWithFindingsConfiguration` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html).
+/// AWS reference: [`AWS::GuardDuty::Detector` `CFNScanEc2InstanceWithFindingsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnscanec2instancewithfindingsconfiguration.html).
 ///
 /// Every property is optional: start from [`CfnScanEc2InstanceWithFindingsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CfnScanEc2InstanceWithFindingsConfiguration {
-    /// `EbsVolumes`: optional.
+    /// `EbsVolumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfnscanec2instancewithfindingsconfiguration.html#cfn-guardduty-detector-cfnscanec2instancewithfindingsconfiguration-ebsvolumes)): boolean, optional.
     #[serde(rename = "EbsVolumes", skip_serializing_if = "Option::is_none")]
     pub ebs_volumes: Option<Value<bool>>,
 }
@@ -1612,12 +1666,14 @@ impl Walk for CfnScanEc2InstanceWithFindingsConfiguration {
 
 /// The `CFNTagging` property type of [`MalwareProtectionPlan`].
 ///
-/// AWS reference: [`AWS::GuardDuty::MalwareProtectionPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html).
+/// AWS reference: [`AWS::GuardDuty::MalwareProtectionPlan` `CFNTagging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-cfntagging.html).
 ///
 /// Every property is optional: start from [`CfnTagging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CfnTagging {
-    /// `Status`: optional.
+    /// Indicates whether or not you chose GuardDuty to add a predefined tag to the scanned S3 object.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-cfntagging.html#cfn-guardduty-malwareprotectionplan-cfntagging-status)): [`Status`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -1647,12 +1703,12 @@ impl Walk for CfnTagging {
 
 /// The `CFNS3LogsConfiguration` property type of [`Detector`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html).
+/// AWS reference: [`AWS::GuardDuty::Detector` `CFNS3LogsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfns3logsconfiguration.html).
 ///
 /// Every property is required: [`Cfns3LogsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cfns3LogsConfiguration {
-    /// `Enable`: required.
+    /// `Enable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-cfns3logsconfiguration.html#cfn-guardduty-detector-cfns3logsconfiguration-enable)): boolean, required.
     #[serde(rename = "Enable")]
     pub enable: Value<bool>,
 }
@@ -1678,51 +1734,51 @@ impl Walk for Cfns3LogsConfiguration {
 
 /// The `Condition` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html).
+/// AWS reference: [`AWS::GuardDuty::Filter` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html).
 ///
 /// Every property is optional: start from [`Condition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Condition {
-    /// `Eq`: optional.
+    /// `Eq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-eq)): list of (string), optional.
     #[serde(rename = "Eq", skip_serializing_if = "Option::is_none")]
     pub eq: Option<Value<Vec<Value<String>>>>,
-    /// `Equals`: optional.
+    /// `Equals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-equals)): list of (string), optional.
     #[serde(rename = "Equals", skip_serializing_if = "Option::is_none")]
     pub equals: Option<Value<Vec<Value<String>>>>,
-    /// `GreaterThan`: optional.
+    /// `GreaterThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-greaterthan)): integer, optional.
     #[serde(rename = "GreaterThan", skip_serializing_if = "Option::is_none")]
     pub greater_than: Option<Value<i64>>,
-    /// `GreaterThanOrEqual`: optional.
+    /// `GreaterThanOrEqual` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-greaterthanorequal)): integer, optional.
     #[serde(rename = "GreaterThanOrEqual", skip_serializing_if = "Option::is_none")]
     pub greater_than_or_equal: Option<Value<i64>>,
-    /// `Gt`: optional.
+    /// `Gt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-gt)): integer, optional.
     #[serde(rename = "Gt", skip_serializing_if = "Option::is_none")]
     pub gt: Option<Value<i64>>,
-    /// `Gte`: optional.
+    /// `Gte` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-gte)): integer, optional.
     #[serde(rename = "Gte", skip_serializing_if = "Option::is_none")]
     pub gte: Option<Value<i64>>,
-    /// `LessThan`: optional.
+    /// `LessThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-lessthan)): integer, optional.
     #[serde(rename = "LessThan", skip_serializing_if = "Option::is_none")]
     pub less_than: Option<Value<i64>>,
-    /// `LessThanOrEqual`: optional.
+    /// `LessThanOrEqual` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-lessthanorequal)): integer, optional.
     #[serde(rename = "LessThanOrEqual", skip_serializing_if = "Option::is_none")]
     pub less_than_or_equal: Option<Value<i64>>,
-    /// `Lt`: optional.
+    /// `Lt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-lt)): integer, optional.
     #[serde(rename = "Lt", skip_serializing_if = "Option::is_none")]
     pub lt: Option<Value<i64>>,
-    /// `Lte`: optional.
+    /// `Lte` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-lte)): integer, optional.
     #[serde(rename = "Lte", skip_serializing_if = "Option::is_none")]
     pub lte: Option<Value<i64>>,
-    /// `Matches`: optional.
+    /// `Matches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-matches)): list of (string), optional.
     #[serde(rename = "Matches", skip_serializing_if = "Option::is_none")]
     pub matches: Option<Value<Vec<Value<String>>>>,
-    /// `Neq`: optional.
+    /// `Neq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-neq)): list of (string), optional.
     #[serde(rename = "Neq", skip_serializing_if = "Option::is_none")]
     pub neq: Option<Value<Vec<Value<String>>>>,
-    /// `NotEquals`: optional.
+    /// `NotEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-notequals)): list of (string), optional.
     #[serde(rename = "NotEquals", skip_serializing_if = "Option::is_none")]
     pub not_equals: Option<Value<Vec<Value<String>>>>,
-    /// `NotMatches`: optional.
+    /// `NotMatches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-condition.html#cfn-guardduty-filter-condition-notmatches)): list of (string), optional.
     #[serde(rename = "NotMatches", skip_serializing_if = "Option::is_none")]
     pub not_matches: Option<Value<Vec<Value<String>>>>,
 }
@@ -1873,12 +1929,12 @@ impl Walk for DestinationType {
 
 /// The `FindingCriteria` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::GuardDuty::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html).
+/// AWS reference: [`AWS::GuardDuty::Filter` `FindingCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-findingcriteria.html).
 ///
 /// Every property is optional: start from [`FindingCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FindingCriteria {
-    /// `Criterion`: optional.
+    /// `Criterion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-findingcriteria.html#cfn-guardduty-filter-findingcriteria-criterion)): map from string to (object [`Condition`]), optional.
     #[serde(rename = "Criterion", skip_serializing_if = "Option::is_none")]
     pub criterion: Option<BTreeMap<String, Condition>>,
 }
@@ -2015,15 +2071,19 @@ impl Walk for Mode {
 
 /// The `S3Bucket` property type of [`MalwareProtectionPlan`].
 ///
-/// AWS reference: [`AWS::GuardDuty::MalwareProtectionPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html).
+/// AWS reference: [`AWS::GuardDuty::MalwareProtectionPlan` `S3Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-s3bucket.html).
 ///
 /// Every property is optional: start from [`S3Bucket::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Bucket {
-    /// `BucketName`: optional.
+    /// Name of the S3 bucket.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-s3bucket.html#cfn-guardduty-malwareprotectionplan-s3bucket-bucketname)): string, optional.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `ObjectPrefixes`: optional.
+    /// Information about the specified object prefixes. The S3 object will be scanned only if it belongs to any of the specified object prefixes.
+    ///
+    /// `ObjectPrefixes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-s3bucket.html#cfn-guardduty-malwareprotectionplan-s3bucket-objectprefixes)): list of (string), optional. Items: 0 to 5.
     #[serde(rename = "ObjectPrefixes", skip_serializing_if = "Option::is_none")]
     pub object_prefixes: Option<Value<Vec<Value<String>>>>,
 }
@@ -2081,15 +2141,15 @@ impl Walk for Status {
 
 /// The `TagItem` property type of [`CustomDetectionRuleAssociation`], [`Detector`], [`Filter`], [`IpSet`], [`MalwareProtectionPlan`], [`PublishingDestination`], [`ThreatEntitySet`], [`ThreatIntelSet`] and [`TrustedEntitySet`].
 ///
-/// AWS reference: [`AWS::GuardDuty::CustomDetectionRuleAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-customdetectionruleassociation.html), [`AWS::GuardDuty::Detector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-detector.html), [`AWS::GuardDuty::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-filter.html), [`AWS::GuardDuty::IPSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-ipset.html), [`AWS::GuardDuty::MalwareProtectionPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-malwareprotectionplan.html), [`AWS::GuardDuty::PublishingDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-publishingdestination.html), [`AWS::GuardDuty::ThreatEntitySet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatentityset.html), [`AWS::GuardDuty::ThreatIntelSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-threatintelset.html), [`AWS::GuardDuty::TrustedEntitySet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-guardduty-trustedentityset.html).
+/// AWS reference: [`AWS::GuardDuty::CustomDetectionRuleAssociation` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-customdetectionruleassociation-tagitem.html), [`AWS::GuardDuty::Detector` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-detector-tagitem.html), [`AWS::GuardDuty::Filter` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-filter-tagitem.html), [`AWS::GuardDuty::IPSet` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-ipset-tagitem.html), [`AWS::GuardDuty::MalwareProtectionPlan` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-malwareprotectionplan-tagitem.html), [`AWS::GuardDuty::PublishingDestination` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-publishingdestination-tagitem.html), [`AWS::GuardDuty::ThreatEntitySet` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-threatentityset-tagitem.html), [`AWS::GuardDuty::ThreatIntelSet` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-threatintelset-tagitem.html), [`AWS::GuardDuty::TrustedEntitySet` `TagItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-trustedentityset-tagitem.html).
 ///
 /// Every property is required: [`TagItem::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagItem {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-customdetectionruleassociation-tagitem.html#cfn-guardduty-customdetectionruleassociation-tagitem-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-guardduty-customdetectionruleassociation-tagitem.html#cfn-guardduty-customdetectionruleassociation-tagitem-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

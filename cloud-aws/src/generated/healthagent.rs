@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::HealthAgent::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthagent-domain.html)).
 ///
+/// Resource Type definition for AWS::HealthAgent::Domain. Creates and manages a HealthAgent Domain resource.
+///
 /// [`Domain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Domain {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the Domain.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthagent-domain.html#cfn-healthagent-domain-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags associated with the Domain.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthagent-domain.html#cfn-healthagent-domain-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -78,15 +84,15 @@ impl ResourceRef<Domain> {
 
 /// The `Tags` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::HealthAgent::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthagent-domain.html).
+/// AWS reference: [`AWS::HealthAgent::Domain` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthagent-domain-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthagent-domain-tags.html#cfn-healthagent-domain-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthagent-domain-tags.html#cfn-healthagent-domain-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,16 +11,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::HealthImaging::Datastore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthimaging-datastore.html)).
 ///
+/// Definition of AWS::HealthImaging::Datastore Resource Type
+///
 /// Every property is optional: start from [`Datastore::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Datastore {
-    /// `DatastoreName`: optional, create-only (changing it replaces the resource).
+    /// User friendly name for Datastore.
+    ///
+    /// `DatastoreName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthimaging-datastore.html#cfn-healthimaging-datastore-datastorename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9._/#-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "DatastoreName", skip_serializing_if = "Option::is_none")]
     pub datastore_name: Option<Value<String>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// ARN referencing a KMS key or KMS key alias.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthimaging-datastore.html#cfn-healthimaging-datastore-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Length: 1 to 512 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A Map of key value pairs for Tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthimaging-datastore.html#cfn-healthimaging-datastore-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }

@@ -9,27 +9,41 @@ use serde::Serialize;
 
 use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
-/// The properties of an `AWS::HealthLake::DataTransformationProfile` resource ([AWS reference](https://docs.aws.amazon.com/healthlake/latest/devguide/)).
+/// The properties of an `AWS::HealthLake::DataTransformationProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html)).
+///
+/// Creates a Data Transformation Profile in AWS HealthLake that converts healthcare data from a source format (such as C-CDA or CSV) into FHIR R4. A profile is immutable once created; to change its template content, replace the resource. Only its tags can be updated in place.
 ///
 /// [`DataTransformationProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataTransformationProfile {
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The identifier (key ID or ARN) of a customer-managed KMS key used to encrypt the profile's template content at rest. If omitted, an AWS owned key is used.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html#cfn-healthlake-datatransformationprofile-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `ProfileDescription`: optional, create-only (changing it replaces the resource).
+    /// A human-readable description of the profile's purpose.
+    ///
+    /// `ProfileDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html#cfn-healthlake-datatransformationprofile-profiledescription)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1000 characters.
     #[serde(rename = "ProfileDescription", skip_serializing_if = "Option::is_none")]
     pub profile_description: Option<Value<String>>,
-    /// `ProfileName`: required, create-only (changing it replaces the resource).
+    /// The human-readable name of the profile.
+    ///
+    /// `ProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html#cfn-healthlake-datatransformationprofile-profilename)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "ProfileName")]
     pub profile_name: Value<String>,
-    /// `Source`: optional, create-only (changing it replaces the resource).
+    /// The source from which to create the profile's initial template content. Exactly one of the members must be specified. Use StarterProfile (C-CDA only), ProfileMapping (C-CDA or CSV), or ExistingVersionedProfileId to clone an existing profile. Each produces a published profile.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html#cfn-healthlake-datatransformationprofile-source)): object [`Source`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
-    /// `SourceFormat`: required, create-only (changing it replaces the resource).
+    /// The source format that this profile converts from.
+    ///
+    /// `SourceFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html#cfn-healthlake-datatransformationprofile-sourceformat)): [`SourceFormat`], one of `CCDA`, `CSV`, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceFormat")]
     pub source_format: Value<SourceFormat>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this profile.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html#cfn-healthlake-datatransformationprofile-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -104,7 +118,7 @@ impl Resource for DataTransformationProfile {
         "/KmsKeyId",
         "/ProfileDescription",
     ];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/healthlake/latest/devguide/";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html";
 }
 
 impl ResourceRef<DataTransformationProfile> {
@@ -124,45 +138,63 @@ impl ResourceRef<DataTransformationProfile> {
     }
 }
 
-/// The properties of an `AWS::HealthLake::FHIRDatastore` resource ([AWS reference](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html)).
+/// The properties of an `AWS::HealthLake::FHIRDatastore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html)).
+///
+/// HealthLake FHIR Datastore
 ///
 /// [`FhirDatastore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FhirDatastore {
-    /// `AnalyticsConfiguration`: optional.
+    /// The analytics configuration for the Data Store. Omitted when the Data Store can't carry analytics.
+    ///
+    /// `AnalyticsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-analyticsconfiguration)): object [`AnalyticsConfiguration`], optional.
     #[serde(
         rename = "AnalyticsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub analytics_configuration: Option<AnalyticsConfiguration>,
-    /// `DatastoreName`: optional.
+    /// The user-generated name for the Data Store.
+    ///
+    /// `DatastoreName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-datastorename)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-%@]*)$`. Length: 1 to 256 characters.
     #[serde(rename = "DatastoreName", skip_serializing_if = "Option::is_none")]
     pub datastore_name: Option<Value<String>>,
-    /// `DatastoreTypeVersion`: required, create-only (changing it replaces the resource).
+    /// The FHIR version. Only R4 version data is supported.
+    ///
+    /// `DatastoreTypeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-datastoretypeversion)): [`DatastoreTypeVersion`], one of `R4`, required, create-only (changing it replaces the resource).
     #[serde(rename = "DatastoreTypeVersion")]
     pub datastore_type_version: Value<DatastoreTypeVersion>,
-    /// `IdentityProviderConfiguration`: optional.
+    /// The identity provider configuration for the datastore
+    ///
+    /// `IdentityProviderConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-identityproviderconfiguration)): object [`IdentityProviderConfiguration`], optional.
     #[serde(
         rename = "IdentityProviderConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_provider_configuration: Option<IdentityProviderConfiguration>,
-    /// `NlpConfiguration`: optional.
+    /// The natural language processing (NLP) configuration for the Data Store.
+    ///
+    /// `NlpConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-nlpconfiguration)): object [`NlpConfiguration`], optional.
     #[serde(rename = "NlpConfiguration", skip_serializing_if = "Option::is_none")]
     pub nlp_configuration: Option<NlpConfiguration>,
-    /// `PreloadDataConfig`: optional, create-only (changing it replaces the resource).
+    /// The preloaded data configuration for the Data Store. Only data preloaded from Synthea is supported.
+    ///
+    /// `PreloadDataConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-preloaddataconfig)): object [`PreloadDataConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "PreloadDataConfig", skip_serializing_if = "Option::is_none")]
     pub preload_data_config: Option<PreloadDataConfig>,
-    /// `ProfileConfiguration`: optional.
+    /// The profile configuration for the Data Store.
+    ///
+    /// `ProfileConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-profileconfiguration)): object [`ProfileConfiguration`], optional.
     #[serde(
         rename = "ProfileConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub profile_configuration: Option<ProfileConfiguration>,
-    /// `SseConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The server-side encryption key configuration for a customer provided encryption key.
+    ///
+    /// `SseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-sseconfiguration)): object [`SseConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SseConfiguration", skip_serializing_if = "Option::is_none")]
     pub sse_configuration: Option<SseConfiguration>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html#cfn-healthlake-fhirdatastore-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -268,8 +300,7 @@ impl Resource for FhirDatastore {
         "/PreloadDataConfig",
         "/SseConfiguration",
     ];
-    const DOCUMENTATION: &'static str =
-        "https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html";
 }
 
 impl ResourceRef<FhirDatastore> {
@@ -296,12 +327,14 @@ impl ResourceRef<FhirDatastore> {
 
 /// The `AnalyticsConfiguration` property type of [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore` `AnalyticsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-analyticsconfiguration.html).
 ///
 /// Every property is required: [`AnalyticsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalyticsConfiguration {
-    /// `Status`: required.
+    /// The analytics status for the Data Store.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-analyticsconfiguration.html#cfn-healthlake-fhirdatastore-analyticsconfiguration-status)): [`AnalyticsConfigurationStatus`], one of `ENABLED`, `PAUSED`, required.
     #[serde(rename = "Status")]
     pub status: Value<AnalyticsConfigurationStatus>,
 }
@@ -327,7 +360,7 @@ impl Walk for AnalyticsConfiguration {
 
 /// The values of `Status`, in [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum AnalyticsConfigurationStatus {
@@ -347,7 +380,7 @@ impl Walk for AnalyticsConfigurationStatus {
 
 /// The values of `AuthorizationStrategy`, in [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum AuthorizationStrategy {
@@ -370,7 +403,7 @@ impl Walk for AuthorizationStrategy {
 
 /// The values of `CmkType`, in [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum CmkType {
@@ -390,7 +423,7 @@ impl Walk for CmkType {
 
 /// The values of `DatastoreTypeVersion`, in [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum DatastoreTypeVersion {
@@ -407,15 +440,19 @@ impl Walk for DatastoreTypeVersion {
 
 /// The `ExistingVersionedProfileSource` property type of [`DataTransformationProfile`].
 ///
-/// AWS reference: [`AWS::HealthLake::DataTransformationProfile`](https://docs.aws.amazon.com/healthlake/latest/devguide/).
+/// AWS reference: [`AWS::HealthLake::DataTransformationProfile` `ExistingVersionedProfileSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-existingversionedprofilesource.html).
 ///
 /// Every property is required: [`ExistingVersionedProfileSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExistingVersionedProfileSource {
-    /// `ProfileId`: required.
+    /// The unique identifier of the source profile to clone.
+    ///
+    /// `ProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-existingversionedprofilesource.html#cfn-healthlake-datatransformationprofile-existingversionedprofilesource-profileid)): string, required.
     #[serde(rename = "ProfileId")]
     pub profile_id: Value<String>,
-    /// `Version`: required.
+    /// The version number of the source profile to clone.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-existingversionedprofilesource.html#cfn-healthlake-datatransformationprofile-existingversionedprofilesource-version)): integer, required.
     #[serde(rename = "Version")]
     pub version: Value<i64>,
 }
@@ -444,24 +481,32 @@ impl Walk for ExistingVersionedProfileSource {
 
 /// The `IdentityProviderConfiguration` property type of [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore` `IdentityProviderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-identityproviderconfiguration.html).
 ///
 /// [`IdentityProviderConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentityProviderConfiguration {
-    /// `AuthorizationStrategy`: required.
+    /// Type of Authorization Strategy. The two types of supported Authorization strategies are SMART\_ON\_FHIR\_V1 and AWS\_AUTH.
+    ///
+    /// `AuthorizationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-identityproviderconfiguration.html#cfn-healthlake-fhirdatastore-identityproviderconfiguration-authorizationstrategy)): [`AuthorizationStrategy`], one of `SMART_ON_FHIR_V1`, `AWS_AUTH`, `SMART_ON_FHIR`, required.
     #[serde(rename = "AuthorizationStrategy")]
     pub authorization_strategy: Value<AuthorizationStrategy>,
-    /// `FineGrainedAuthorizationEnabled`: optional.
+    /// Flag to indicate if fine-grained authorization will be enabled for the datastore
+    ///
+    /// `FineGrainedAuthorizationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-identityproviderconfiguration.html#cfn-healthlake-fhirdatastore-identityproviderconfiguration-finegrainedauthorizationenabled)): boolean, optional.
     #[serde(
         rename = "FineGrainedAuthorizationEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub fine_grained_authorization_enabled: Option<Value<bool>>,
-    /// `IdpLambdaArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Lambda function that will be used to decode the access token created by the authorization server.
+    ///
+    /// `IdpLambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-identityproviderconfiguration.html#cfn-healthlake-fhirdatastore-identityproviderconfiguration-idplambdaarn)): string, optional. Pattern: `arn:aws[-a-z]*:lambda:[a-z]{2}-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9\-_\.]+(:(\$LATEST|[a-zA-Z0-9\-_]+))?`. Length: 49 to 256 characters.
     #[serde(rename = "IdpLambdaArn", skip_serializing_if = "Option::is_none")]
     pub idp_lambda_arn: Option<Value<String>>,
-    /// `Metadata`: optional.
+    /// The JSON metadata elements for identity provider configuration.
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-identityproviderconfiguration.html#cfn-healthlake-fhirdatastore-identityproviderconfiguration-metadata)): string, optional.
     #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value<String>>,
 }
@@ -514,15 +559,19 @@ impl Walk for IdentityProviderConfiguration {
 
 /// The `KmsEncryptionConfig` property type of [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore` `KmsEncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-kmsencryptionconfig.html).
 ///
 /// [`KmsEncryptionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KmsEncryptionConfig {
-    /// `CmkType`: required.
+    /// The type of customer-managed-key (CMK) used for encryption. The two types of supported CMKs are customer owned CMKs and AWS owned CMKs.
+    ///
+    /// `CmkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-kmsencryptionconfig.html#cfn-healthlake-fhirdatastore-kmsencryptionconfig-cmktype)): [`CmkType`], one of `CUSTOMER_MANAGED_KMS_KEY`, `AWS_OWNED_KMS_KEY`, required.
     #[serde(rename = "CmkType")]
     pub cmk_type: Value<CmkType>,
-    /// `KmsKeyId`: optional.
+    /// The KMS encryption key id/alias used to encrypt the Data Store contents at rest.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-kmsencryptionconfig.html#cfn-healthlake-fhirdatastore-kmsencryptionconfig-kmskeyid)): string, optional. Pattern: `(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\d:)?(\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))`. Length: 1 to 400 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -557,12 +606,14 @@ impl Walk for KmsEncryptionConfig {
 
 /// The `NlpConfiguration` property type of [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore` `NlpConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-nlpconfiguration.html).
 ///
 /// Every property is required: [`NlpConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NlpConfiguration {
-    /// `Status`: required.
+    /// The NLP status for the Data Store.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-nlpconfiguration.html#cfn-healthlake-fhirdatastore-nlpconfiguration-status)): [`NlpConfigurationStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<NlpConfigurationStatus>,
 }
@@ -588,7 +639,7 @@ impl Walk for NlpConfiguration {
 
 /// The values of `Status`, in [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum NlpConfigurationStatus {
@@ -608,12 +659,14 @@ impl Walk for NlpConfigurationStatus {
 
 /// The `PreloadDataConfig` property type of [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore` `PreloadDataConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-preloaddataconfig.html).
 ///
 /// Every property is required: [`PreloadDataConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PreloadDataConfig {
-    /// `PreloadDataType`: required.
+    /// The type of preloaded data. Only Synthea preloaded data is supported.
+    ///
+    /// `PreloadDataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-preloaddataconfig.html#cfn-healthlake-fhirdatastore-preloaddataconfig-preloaddatatype)): [`PreloadDataType`], one of `SYNTHEA`, required.
     #[serde(rename = "PreloadDataType")]
     pub preload_data_type: Value<PreloadDataType>,
 }
@@ -639,7 +692,7 @@ impl Walk for PreloadDataConfig {
 
 /// The values of `PreloadDataType`, in [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-fhirdatastore.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum PreloadDataType {
@@ -656,12 +709,14 @@ impl Walk for PreloadDataType {
 
 /// The `ProfileConfiguration` property type of [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore` `ProfileConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-profileconfiguration.html).
 ///
 /// Every property is required: [`ProfileConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProfileConfiguration {
-    /// `DefaultProfiles`: required.
+    /// The FHIR profiles the Data Store validates resources against by default, for example us-core-3.1.1.
+    ///
+    /// `DefaultProfiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-profileconfiguration.html#cfn-healthlake-fhirdatastore-profileconfiguration-defaultprofiles)): list of (string), required. Each item: Pattern: `^[\P{M}\p{M}]{0,10000}$`. Each item: Length: 0 to 10000 characters.
     #[serde(rename = "DefaultProfiles")]
     pub default_profiles: Value<Vec<Value<String>>>,
 }
@@ -687,12 +742,14 @@ impl Walk for ProfileConfiguration {
 
 /// The `ProfileMappingSource` property type of [`DataTransformationProfile`].
 ///
-/// AWS reference: [`AWS::HealthLake::DataTransformationProfile`](https://docs.aws.amazon.com/healthlake/latest/devguide/).
+/// AWS reference: [`AWS::HealthLake::DataTransformationProfile` `ProfileMappingSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-profilemappingsource.html).
 ///
 /// Every property is required: [`ProfileMappingSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProfileMappingSource {
-    /// `ProfileMapping`: required.
+    /// Map of template file paths to their Velocity template content.
+    ///
+    /// `ProfileMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-profilemappingsource.html#cfn-healthlake-datatransformationprofile-profilemappingsource-profilemapping)): map from string to (string), required.
     #[serde(rename = "ProfileMapping")]
     pub profile_mapping: BTreeMap<String, Value<String>>,
 }
@@ -718,21 +775,27 @@ impl Walk for ProfileMappingSource {
 
 /// The `Source` property type of [`DataTransformationProfile`].
 ///
-/// AWS reference: [`AWS::HealthLake::DataTransformationProfile`](https://docs.aws.amazon.com/healthlake/latest/devguide/).
+/// AWS reference: [`AWS::HealthLake::DataTransformationProfile` `Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-source.html).
 ///
 /// Every property is optional: start from [`Source::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Source {
-    /// `ExistingVersionedProfileId`: optional.
+    /// Create the profile by cloning a specific version of an existing profile.
+    ///
+    /// `ExistingVersionedProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-source.html#cfn-healthlake-datatransformationprofile-source-existingversionedprofileid)): object [`ExistingVersionedProfileSource`], optional.
     #[serde(
         rename = "ExistingVersionedProfileId",
         skip_serializing_if = "Option::is_none"
     )]
     pub existing_versioned_profile_id: Option<ExistingVersionedProfileSource>,
-    /// `ProfileMapping`: optional.
+    /// Create the profile from raw Velocity template mapping content.
+    ///
+    /// `ProfileMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-source.html#cfn-healthlake-datatransformationprofile-source-profilemapping)): object [`ProfileMappingSource`], optional.
     #[serde(rename = "ProfileMapping", skip_serializing_if = "Option::is_none")]
     pub profile_mapping: Option<ProfileMappingSource>,
-    /// `StarterProfile`: optional.
+    /// Create the profile from a predefined starter profile of transformation templates.
+    ///
+    /// `StarterProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-source.html#cfn-healthlake-datatransformationprofile-source-starterprofile)): object [`StarterProfileSource`], optional.
     #[serde(rename = "StarterProfile", skip_serializing_if = "Option::is_none")]
     pub starter_profile: Option<StarterProfileSource>,
 }
@@ -781,7 +844,7 @@ impl Walk for Source {
 
 /// The values of `SourceFormat`, in [`DataTransformationProfile`].
 ///
-/// AWS reference: [`AWS::HealthLake::DataTransformationProfile`](https://docs.aws.amazon.com/healthlake/latest/devguide/).
+/// AWS reference: [`AWS::HealthLake::DataTransformationProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-healthlake-datatransformationprofile.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum SourceFormat {
@@ -801,12 +864,14 @@ impl Walk for SourceFormat {
 
 /// The `SseConfiguration` property type of [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::FHIRDatastore` `SseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-sseconfiguration.html).
 ///
 /// Every property is required: [`SseConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SseConfiguration {
-    /// `KmsEncryptionConfig`: required.
+    /// The customer-managed-key (CMK) used when creating a Data Store. If a customer owned key is not specified, an AWS owned key will be used for encryption.
+    ///
+    /// `KmsEncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-sseconfiguration.html#cfn-healthlake-fhirdatastore-sseconfiguration-kmsencryptionconfig)): object [`KmsEncryptionConfig`], required.
     #[serde(rename = "KmsEncryptionConfig")]
     pub kms_encryption_config: KmsEncryptionConfig,
 }
@@ -832,12 +897,14 @@ impl Walk for SseConfiguration {
 
 /// The `StarterProfileSource` property type of [`DataTransformationProfile`].
 ///
-/// AWS reference: [`AWS::HealthLake::DataTransformationProfile`](https://docs.aws.amazon.com/healthlake/latest/devguide/).
+/// AWS reference: [`AWS::HealthLake::DataTransformationProfile` `StarterProfileSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-starterprofilesource.html).
 ///
 /// Every property is required: [`StarterProfileSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StarterProfileSource {
-    /// `StarterProfileName`: required.
+    /// The name of the starter profile to seed the profile from.
+    ///
+    /// `StarterProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-starterprofilesource.html#cfn-healthlake-datatransformationprofile-starterprofilesource-starterprofilename)): string, required.
     #[serde(rename = "StarterProfileName")]
     pub starter_profile_name: Value<String>,
 }
@@ -863,15 +930,19 @@ impl Walk for StarterProfileSource {
 
 /// The `Tag` property type of [`DataTransformationProfile`] and [`FhirDatastore`].
 ///
-/// AWS reference: [`AWS::HealthLake::DataTransformationProfile`](https://docs.aws.amazon.com/healthlake/latest/devguide/), [`AWS::HealthLake::FHIRDatastore`](https://docs.aws.amazon.com/healthlake/latest/devguide/working-with-FHIR-healthlake.html).
+/// AWS reference: [`AWS::HealthLake::DataTransformationProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-tag.html), [`AWS::HealthLake::FHIRDatastore` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-fhirdatastore-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-tag.html#cfn-healthlake-datatransformationprofile-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-healthlake-datatransformationprofile-tag.html#cfn-healthlake-datatransformationprofile-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,16 +9,18 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IAM::AccessKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-accesskey.html)).
 ///
+/// Resource Type definition for AWS::IAM::AccessKey
+///
 /// [`AccessKey::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessKey {
-    /// `Serial`: optional, create-only (changing it replaces the resource).
+    /// `Serial` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-accesskey.html#cfn-iam-accesskey-serial)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Serial", skip_serializing_if = "Option::is_none")]
     pub serial: Option<Value<i64>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-accesskey.html#cfn-iam-accesskey-status)): string, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<String>>,
-    /// `UserName`: required, create-only (changing it replaces the resource).
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-accesskey.html#cfn-iam-accesskey-username)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "UserName")]
     pub user_name: Value<String>,
 }
@@ -80,19 +82,29 @@ impl ResourceRef<AccessKey> {
 
 /// The properties of an `AWS::IAM::Group` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-group.html)).
 ///
+/// Creates a new group. For information about the number of groups you can create, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the \*User Guide\*.
+///
 /// Every property is optional: start from [`Group::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Group {
-    /// `GroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the group to create. Do not include the path in this value. The group name must be unique within the account. Group names are not distinguished by case. For example, you cannot create groups named both "ADMINS" and "admins". If you don't specify a name, CFN generates a unique physical ID and uses that ID for the group name. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. If you specify a name, you must specify the `CAPABILITY_NAMED_IAM` value to acknowledge your template's capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities). Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using `Fn::Join` and `AWS::Region` to create a Region-specific name, as in the following example: `{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}`.
+    ///
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-group.html#cfn-iam-group-groupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Value<String>>,
-    /// `ManagedPolicyArns`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM policy you want to attach. For more information about ARNs, see [Amazon Resource Names (ARNs)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) in the \*General Reference\*.
+    ///
+    /// `ManagedPolicyArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-group.html#cfn-iam-group-managedpolicyarns)): list of (string), optional. Items: 0 to 20. Each item: Pattern: `arn:(aws[a-zA-Z-]*)?:iam::(\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\-_/]+`.
     #[serde(rename = "ManagedPolicyArns", skip_serializing_if = "Option::is_none")]
     pub managed_policy_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Path`: optional.
+    /// The path to the group. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the \*IAM User Guide\*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the \! (`\u0021`) through the DEL character (`\u007F`), including most punctuation characters, digits, and upper and lowercased letters.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-group.html#cfn-iam-group-path)): string, optional. Pattern: `^(\u002F)|(\u002F[\u0021-\u007E]+\u002F)$`. Length: 1 to 512 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Policies`: optional.
+    /// Adds or updates an inline policy document that is embedded in the specified IAM group. To view AWS::IAM::Group snippets, see [Declaring an Group Resource](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-iam-group). The name of each inline policy for a role, user, or group must be unique. If you don't choose unique names, updates to the IAM identity will fail. For information about limits on the number of inline policies that you can embed in a group, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the \*User Guide\*.
+    ///
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-group.html#cfn-iam-group-policies)): list of (object [`GroupPolicy2`]), optional.
     #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
     pub policies: Option<Value<Vec<GroupPolicy2>>>,
 }
@@ -159,16 +171,22 @@ impl ResourceRef<Group> {
 
 /// The properties of an `AWS::IAM::GroupPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-grouppolicy.html)).
 ///
+/// Adds or updates an inline policy document that is embedded in the specified IAM group. A group can also have managed policies attached to it. To attach a managed policy to a group, use [AWS::IAM::Group](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-iam-group.html). To create a new managed policy, use [AWS::IAM::ManagedPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html). For information about policies, see [Managed policies and inline policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the \*IAM User Guide\*. For information about the maximum number of inline policies that you can embed in a group, see [IAM and quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the \*IAM User Guide\*.
+///
 /// [`GroupPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupPolicy {
-    /// `GroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the group to associate the policy with. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-.
+    ///
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-grouppolicy.html#cfn-iam-grouppolicy-groupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "GroupName")]
     pub group_name: Value<String>,
-    /// `PolicyDocument`: optional.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-grouppolicy.html#cfn-iam-grouppolicy-policydocument)): JSON (the schema allows several shapes, or none), optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 131072 characters.
     #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
     pub policy_document: Option<Json>,
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// The name of the policy document. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-grouppolicy.html#cfn-iam-grouppolicy-policyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
 }
@@ -215,19 +233,27 @@ impl Resource for GroupPolicy {
 
 /// The properties of an `AWS::IAM::InstanceProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-instanceprofile.html)).
 ///
+/// Creates a new instance profile. For information about instance profiles, see [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html). For information about the number of instance profiles you can create, see [object quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the \*User Guide\*.
+///
 /// [`InstanceProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceProfile {
-    /// `InstanceProfileName`: optional, create-only (changing it replaces the resource).
+    /// The name of the instance profile to create. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `InstanceProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-instanceprofile.html#cfn-iam-instanceprofile-instanceprofilename)): string, optional, create-only (changing it replaces the resource). Pattern: `^([\w+=,.@-]+)?$`. Length: 0 to 128 characters.
     #[serde(
         rename = "InstanceProfileName",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_profile_name: Option<Value<String>>,
-    /// `Path`: optional, create-only (changing it replaces the resource).
+    /// The path to the instance profile. For more information about paths, see [IAM Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the \*IAM User Guide\*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the \! (`\u0021`) through the DEL character (`\u007F`), including most punctuation characters, digits, and upper and lowercased letters.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-instanceprofile.html#cfn-iam-instanceprofile-path)): string, optional, create-only (changing it replaces the resource). Pattern: `^(\u002F)|(\u002F[\u0021-\u007E]+\u002F)$`. Length: 1 to 512 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Roles`: required.
+    /// The name of the role to associate with the instance profile. Only one role can be assigned to an EC2 instance at a time, and all applications on the instance share the same role and permissions.
+    ///
+    /// `Roles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-instanceprofile.html#cfn-iam-instanceprofile-roles)): list of (string), required. Items: 0 to 1. Each item: Pattern: `[a-zA-Z0-9+=,.@\-_]+`.
     #[serde(rename = "Roles")]
     pub roles: Value<Vec<Value<String>>>,
 }
@@ -284,28 +310,42 @@ impl ResourceRef<InstanceProfile> {
 
 /// The properties of an `AWS::IAM::ManagedPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html)).
 ///
+/// Creates a new managed policy for your AWS-account. This operation creates a policy version with a version identifier of `v1` and sets v1 as the policy's default version. For more information about policy versions, see [Versioning for managed policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-versions.html) in the \*IAM User Guide\*. As a best practice, you can validate your IAM policies. To learn more, see [Validating IAM policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_policy-validator.html) in the \*IAM User Guide\*. For more information about managed policies in general, see [Managed policies and inline policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the \*IAM User Guide\*.
+///
 /// [`ManagedPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedPolicy {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A friendly description of the policy. Typically used to store information about the permissions defined in the policy. For example, "Grants access to production DynamoDB tables." The policy description is immutable. After a value is assigned, it cannot be changed.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html#cfn-iam-managedpolicy-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Groups`: optional.
+    /// The name (friendly name, not ARN) of the group to attach the policy to. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html#cfn-iam-managedpolicy-groups)): list of (string), optional.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<Vec<Value<String>>>>,
-    /// `ManagedPolicyName`: optional, create-only (changing it replaces the resource).
+    /// The friendly name of the policy. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. If you specify a name, you must specify the `CAPABILITY_NAMED_IAM` value to acknowledge your template's capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities). Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using `Fn::Join` and `AWS::Region` to create a Region-specific name, as in the following example: `{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}`.
+    ///
+    /// `ManagedPolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html#cfn-iam-managedpolicy-managedpolicyname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ManagedPolicyName", skip_serializing_if = "Option::is_none")]
     pub managed_policy_name: Option<Value<String>>,
-    /// `Path`: optional, create-only (changing it replaces the resource).
+    /// The path for the policy. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the \*IAM User Guide\*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the \! (`\u0021`) through the DEL character (`\u007F`), including most punctuation characters, digits, and upper and lowercased letters. You cannot use an asterisk (\*) in the path name.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html#cfn-iam-managedpolicy-path)): string, optional, create-only (changing it replaces the resource). Pattern: `^((/[A-Za-z0-9\.,\+@=_-]+)*)/$`. Length: 1 to 512 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `PolicyDocument`: required.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html#cfn-iam-managedpolicy-policydocument)): JSON (the schema allows several shapes, or none), required. Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 131072 characters.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `Roles`: optional.
+    /// The name (friendly name, not ARN) of the role to attach the policy to. This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@- If an external policy (such as `AWS::IAM::Policy` or `AWS::IAM::ManagedPolicy`) has a `Ref` to a role and if a resource (such as `AWS::ECS::Service`) also has a `Ref` to the same role, add a `DependsOn` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an `AWS::ECS::Service` resource, the `DependsOn` attribute ensures that CFN deletes the `AWS::ECS::Service` resource before deleting its role's policy.
+    ///
+    /// `Roles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html#cfn-iam-managedpolicy-roles)): list of (string), optional.
     #[serde(rename = "Roles", skip_serializing_if = "Option::is_none")]
     pub roles: Option<Value<Vec<Value<String>>>>,
-    /// `Users`: optional.
+    /// The name (friendly name, not ARN) of the IAM user to attach the policy to. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `Users` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html#cfn-iam-managedpolicy-users)): list of (string), optional.
     #[serde(rename = "Users", skip_serializing_if = "Option::is_none")]
     pub users: Option<Value<Vec<Value<String>>>>,
 }
@@ -433,19 +473,21 @@ impl ResourceRef<ManagedPolicy> {
 
 /// The properties of an `AWS::IAM::OIDCProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html)).
 ///
+/// Resource Type definition for AWS::IAM::OIDCProvider
+///
 /// Every property is optional: start from [`OidcProvider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OidcProvider {
-    /// `ClientIdList`: optional.
+    /// `ClientIdList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html#cfn-iam-oidcprovider-clientidlist)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "ClientIdList", skip_serializing_if = "Option::is_none")]
     pub client_id_list: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html#cfn-iam-oidcprovider-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ThumbprintList`: optional.
+    /// `ThumbprintList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html#cfn-iam-oidcprovider-thumbprintlist)): list of (string), optional. Items: at most 5. Each item: Pattern: `[0-9A-Fa-f]{40}`. Each item: Length: 40 to 40 characters.
     #[serde(rename = "ThumbprintList", skip_serializing_if = "Option::is_none")]
     pub thumbprint_list: Option<Value<Vec<Value<String>>>>,
-    /// `Url`: optional, create-only (changing it replaces the resource).
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html#cfn-iam-oidcprovider-url)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -512,22 +554,34 @@ impl ResourceRef<OidcProvider> {
 
 /// The properties of an `AWS::IAM::Policy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html)).
 ///
+/// Adds or updates an inline policy document that is embedded in the specified IAM group, user or role. An IAM user can also have a managed policy attached to it. For information about policies, see [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the \*User Guide\*. The Groups, Roles, and Users properties are optional. However, you must specify at least one of these properties. For information about policy documents, see [Creating policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_create.html) in the \*User Guide\*. For information about limits on the number of inline policies that you can embed in an identity, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the \*User Guide\*. This resource does not support [drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html). The following inline policy resource types support drift detection: + [AWS::IAM::GroupPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-grouppolicy.html) + [AWS::IAM::RolePolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-rolepolicy.html) + [AWS::IAM::UserPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-userpolicy.html)
+///
 /// [`Policy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `Groups`: optional.
+    /// The name of the group to associate the policy with. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-.
+    ///
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html#cfn-iam-policy-groups)): list of (string), optional.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<Vec<Value<String>>>>,
-    /// `PolicyDocument`: required.
+    /// The policy document. You must provide policies in JSON format in IAM. However, for CFN templates formatted in YAML, you can provide the policy in JSON or YAML format. CFN always converts a YAML policy to JSON format before submitting it to IAM. The [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex) used to validate this parameter is a string of characters consisting of the following: + Any printable ASCII character ranging from the space character (`\u0020`) through the end of the ASCII character range + The printable characters in the Basic Latin and Latin-1 Supplement character set (through `\u00FF`) + The special characters tab (`\u0009`), line feed (`\u000A`), and carriage return (`\u000D`)
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html#cfn-iam-policy-policydocument)): JSON (the schema allows several shapes, or none), required. Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 131072 characters.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `PolicyName`: required.
+    /// The name of the policy document. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html#cfn-iam-policy-policyname)): string, required. Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `Roles`: optional.
+    /// The name of the role to associate the policy with. This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@- If an external policy (such as `AWS::IAM::Policy` or `AWS::IAM::ManagedPolicy`) has a `Ref` to a role and if a resource (such as `AWS::ECS::Service`) also has a `Ref` to the same role, add a `DependsOn` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an `AWS::ECS::Service` resource, the `DependsOn` attribute ensures that CFN deletes the `AWS::ECS::Service` resource before deleting its role's policy.
+    ///
+    /// `Roles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html#cfn-iam-policy-roles)): list of (string), optional.
     #[serde(rename = "Roles", skip_serializing_if = "Option::is_none")]
     pub roles: Option<Value<Vec<Value<String>>>>,
-    /// `Users`: optional.
+    /// The name of the user to associate the policy with. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `Users` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html#cfn-iam-policy-users)): list of (string), optional.
     #[serde(rename = "Users", skip_serializing_if = "Option::is_none")]
     pub users: Option<Value<Vec<Value<String>>>>,
 }
@@ -596,37 +650,57 @@ impl ResourceRef<Policy> {
 
 /// The properties of an `AWS::IAM::Role` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html)).
 ///
+/// Creates a new role for your AWS-account. For more information about roles, see [IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html) in the \*IAM User Guide\*. For information about quotas for role names and the number of roles you can create, see [IAM and quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the \*IAM User Guide\*.
+///
 /// [`Role::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Role {
-    /// `AssumeRolePolicyDocument`: required.
+    /// The trust policy that is associated with this role. Trust policies define which entities can assume the role. You can associate only one trust policy with a role. For an example of a policy that can be used to assume a role, see [Template Examples](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html#aws-resource-iam-role--examples). For more information about the elements that you can use in an IAM policy, see [Policy Elements Reference](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html) in the \*User Guide\*.
+    ///
+    /// `AssumeRolePolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-assumerolepolicydocument)): JSON (the schema allows several shapes, or none), required. Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 131072 characters.
     #[serde(rename = "AssumeRolePolicyDocument")]
     pub assume_role_policy_document: Json,
-    /// `Description`: optional.
+    /// A description of the role that you provide.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-description)): string, optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ManagedPolicyArns`: optional.
+    /// A list of Amazon Resource Names (ARNs) of the IAM managed policies that you want to attach to the role. For more information about ARNs, see [Amazon Resource Names (ARNs) and Service Namespaces](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) in the \*General Reference\*.
+    ///
+    /// `ManagedPolicyArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-managedpolicyarns)): list of (string), optional. Items: at least 0. Each item: Pattern: `arn:(aws[a-zA-Z-]*)?:iam::(\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\-_/]+`.
     #[serde(rename = "ManagedPolicyArns", skip_serializing_if = "Option::is_none")]
     pub managed_policy_arns: Option<Value<Vec<Value<String>>>>,
-    /// `MaxSessionDuration`: optional.
+    /// The maximum session duration (in seconds) that you want to set for the specified role. If you do not specify a value for this setting, the default value of one hour is applied. This setting can have a value from 1 hour to 12 hours. Anyone who assumes the role from the CLI or API can use the `DurationSeconds` API parameter or the `duration-seconds`CLI parameter to request a longer session. The `MaxSessionDuration` setting determines the maximum duration that can be requested using the `DurationSeconds` parameter. If users don't specify a value for the `DurationSeconds` parameter, their security credentials are valid for one hour by default. This applies when you use the `AssumeRole*` API operations or the `assume-role*`CLI operations but does not apply when you use those operations to create a console URL. For more information, see [Using IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html) in the \*IAM User Guide\*.
+    ///
+    /// `MaxSessionDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-maxsessionduration)): integer, optional. Range: 3600 to 43200.
     #[serde(rename = "MaxSessionDuration", skip_serializing_if = "Option::is_none")]
     pub max_session_duration: Option<Value<i64>>,
-    /// `Path`: optional, create-only (changing it replaces the resource).
+    /// The path to the role. For more information about paths, see [IAM Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the \*IAM User Guide\*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the \! (`\u0021`) through the DEL character (`\u007F`), including most punctuation characters, digits, and upper and lowercased letters.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-path)): string, optional, create-only (changing it replaces the resource). Pattern: `^(\u002F)|(\u002F[\u0021-\u007E]+\u002F)$`. Length: 1 to 512 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `PermissionsBoundary`: optional.
+    /// The ARN of the policy used to set the permissions boundary for the role. For more information about permissions boundaries, see [Permissions boundaries for IAM identities](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html) in the \*IAM User Guide\*.
+    ///
+    /// `PermissionsBoundary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-permissionsboundary)): string, optional. Length: 20 to 2048 characters.
     #[serde(
         rename = "PermissionsBoundary",
         skip_serializing_if = "Option::is_none"
     )]
     pub permissions_boundary: Option<Value<String>>,
-    /// `Policies`: optional.
+    /// Adds or updates an inline policy document that is embedded in the specified IAM role. When you embed an inline policy in a role, the inline policy is used as part of the role's access (permissions) policy. The role's trust policy is created at the same time as the role. You can update a role's trust policy later. For more information about IAM roles, go to [Using Roles to Delegate Permissions and Federate Identities](https://docs.aws.amazon.com/IAM/latest/UserGuide/roles-toplevel.html). A role can also have an attached managed policy. For information about policies, see [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the \*User Guide\*. For information about limits on the number of inline policies that you can embed with a role, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the \*User Guide\*. If an external policy (such as `AWS::IAM::Policy` or `AWS::IAM::ManagedPolicy`) has a `Ref` to a role and if a resource (such as `AWS::ECS::Service`) also has a `Ref` to the same role, add a `DependsOn` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an `AWS::ECS::Service` resource, the `DependsOn` attribute ensures that CFN deletes the `AWS::ECS::Service` resource before deleting its role's policy.
+    ///
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-policies)): list of (object [`GroupPolicy2`]), optional.
     #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
     pub policies: Option<Value<Vec<GroupPolicy2>>>,
-    /// `RoleName`: optional, create-only (changing it replaces the resource).
+    /// A name for the IAM role, up to 64 characters in length. For valid values, see the `RoleName` parameter for the [CreateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html) action in the \*User Guide\*. This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-. The role name must be unique within the account. Role names are not distinguished by case. For example, you cannot create roles named both "Role1" and "role1". If you don't specify a name, CFN generates a unique physical ID and uses that ID for the role name. If you specify a name, you must specify the `CAPABILITY_NAMED_IAM` value to acknowledge your template's capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities). Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using `Fn::Join` and `AWS::Region` to create a Region-specific name, as in the following example: `{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}`.
+    ///
+    /// `RoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-rolename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "RoleName", skip_serializing_if = "Option::is_none")]
     pub role_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of tags that are attached to the role. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the \*IAM User Guide\*.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#cfn-iam-role-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -742,16 +816,22 @@ impl ResourceRef<Role> {
 
 /// The properties of an `AWS::IAM::RolePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-rolepolicy.html)).
 ///
+/// Adds or updates an inline policy document that is embedded in the specified IAM role. When you embed an inline policy in a role, the inline policy is used as part of the role's access (permissions) policy. The role's trust policy is created at the same time as the role, using [CreateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). You can update a role's trust policy using [UpdateAssumeRolePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAssumeRolePolicy.html). For information about roles, see [roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/roles-toplevel.html) in the \*IAM User Guide\*. A role can also have a managed policy attached to it. To attach a managed policy to a role, use [AWS::IAM::Role](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html). To create a new managed policy, use [AWS::IAM::ManagedPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html). For information about policies, see [Managed policies and inline policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the \*IAM User Guide\*. For information about the maximum number of inline policies that you can embed with a role, see [IAM and quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the \*IAM User Guide\*.
+///
 /// [`RolePolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RolePolicy {
-    /// `PolicyDocument`: optional.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-rolepolicy.html#cfn-iam-rolepolicy-policydocument)): JSON (the schema allows several shapes, or none), optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 131072 characters.
     #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
     pub policy_document: Option<Json>,
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// The name of the policy document. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-rolepolicy.html#cfn-iam-rolepolicy-policyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `RoleName`: required, create-only (changing it replaces the resource).
+    /// The name of the role to associate the policy with. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `RoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-rolepolicy.html#cfn-iam-rolepolicy-rolename)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "RoleName")]
     pub role_name: Value<String>,
 }
@@ -795,34 +875,42 @@ impl Resource for RolePolicy {
 
 /// The properties of an `AWS::IAM::SAMLProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html)).
 ///
+/// Resource Type definition for AWS::IAM::SAMLProvider
+///
 /// Every property is optional: start from [`SamlProvider::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SamlProvider {
-    /// `AddPrivateKey`: optional, create-only (changing it replaces the resource).
+    /// The private key from your external identity provider
+    ///
+    /// `AddPrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html#cfn-iam-samlprovider-addprivatekey)): string, optional, create-only (changing it replaces the resource). Pattern: `[\u0009\u000A\u000D\u0020-\u00FF]+`. Length: 1 to 16384 characters.
     #[serde(rename = "AddPrivateKey", skip_serializing_if = "Option::is_none")]
     pub add_private_key: Option<Value<String>>,
-    /// `AssertionEncryptionMode`: optional.
+    /// The encryption setting for the SAML provider
+    ///
+    /// `AssertionEncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html#cfn-iam-samlprovider-assertionencryptionmode)): [`AssertionEncryptionMode`], one of `Allowed`, `Required`, optional.
     #[serde(
         rename = "AssertionEncryptionMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub assertion_encryption_mode: Option<Value<AssertionEncryptionMode>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html#cfn-iam-samlprovider-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[\w._-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PrivateKeyList`: optional.
+    /// `PrivateKeyList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html#cfn-iam-samlprovider-privatekeylist)): list of (object [`SamlPrivateKey`]), optional. Items: at most 2.
     #[serde(rename = "PrivateKeyList", skip_serializing_if = "Option::is_none")]
     pub private_key_list: Option<Value<Vec<SamlPrivateKey>>>,
-    /// `RemovePrivateKey`: optional, create-only (changing it replaces the resource).
+    /// The Key ID of the private key to remove
+    ///
+    /// `RemovePrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html#cfn-iam-samlprovider-removeprivatekey)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Z0-9]+`. Length: 22 to 64 characters.
     #[serde(rename = "RemovePrivateKey", skip_serializing_if = "Option::is_none")]
     pub remove_private_key: Option<Value<String>>,
-    /// `SamlMetadataDocument`: optional.
+    /// `SamlMetadataDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html#cfn-iam-samlprovider-samlmetadatadocument)): string, optional. Length: 1000 to 10000000 characters.
     #[serde(
         rename = "SamlMetadataDocument",
         skip_serializing_if = "Option::is_none"
     )]
     pub saml_metadata_document: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html#cfn-iam-samlprovider-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -921,28 +1009,30 @@ impl ResourceRef<SamlProvider> {
 
 /// The properties of an `AWS::IAM::ServerCertificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servercertificate.html)).
 ///
+/// Resource Type definition for AWS::IAM::ServerCertificate
+///
 /// Every property is optional: start from [`ServerCertificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerCertificate {
-    /// `CertificateBody`: optional, create-only (changing it replaces the resource).
+    /// `CertificateBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servercertificate.html#cfn-iam-servercertificate-certificatebody)): string, optional, create-only (changing it replaces the resource). Pattern: `[\u0009\u000A\u000D\u0020-\u00FF]+`. Length: 1 to 16384 characters.
     #[serde(rename = "CertificateBody", skip_serializing_if = "Option::is_none")]
     pub certificate_body: Option<Value<String>>,
-    /// `CertificateChain`: optional, create-only (changing it replaces the resource).
+    /// `CertificateChain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servercertificate.html#cfn-iam-servercertificate-certificatechain)): string, optional, create-only (changing it replaces the resource). Pattern: `[\u0009\u000A\u000D\u0020-\u00FF]+`. Length: 1 to 2097152 characters.
     #[serde(rename = "CertificateChain", skip_serializing_if = "Option::is_none")]
     pub certificate_chain: Option<Value<String>>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servercertificate.html#cfn-iam-servercertificate-path)): string, optional. Pattern: `(\u002F)|(\u002F[\u0021-\u007F]+\u002F)`. Length: 1 to 512 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `PrivateKey`: optional, create-only (changing it replaces the resource).
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servercertificate.html#cfn-iam-servercertificate-privatekey)): string, optional, create-only (changing it replaces the resource). Pattern: `[\u0009\u000A\u000D\u0020-\u00FF]+`. Length: 1 to 16384 characters.
     #[serde(rename = "PrivateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<Value<String>>,
-    /// `ServerCertificateName`: optional, create-only (changing it replaces the resource).
+    /// `ServerCertificateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servercertificate.html#cfn-iam-servercertificate-servercertificatename)): string, optional, create-only (changing it replaces the resource). Pattern: `[\w+=,.@-]+`. Length: 1 to 128 characters.
     #[serde(
         rename = "ServerCertificateName",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_certificate_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servercertificate.html#cfn-iam-servercertificate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1030,16 +1120,24 @@ impl ResourceRef<ServerCertificate> {
 
 /// The properties of an `AWS::IAM::ServiceLinkedRole` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servicelinkedrole.html)).
 ///
+/// Resource Type definition for AWS::IAM::ServiceLinkedRole
+///
 /// Every property is optional: start from [`ServiceLinkedRole::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceLinkedRole {
-    /// `AWSServiceName`: optional, create-only (changing it replaces the resource).
+    /// The service principal for the AWS service to which this role is attached.
+    ///
+    /// `AWSServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servicelinkedrole.html#cfn-iam-servicelinkedrole-awsservicename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "AWSServiceName", skip_serializing_if = "Option::is_none")]
     pub aws_service_name: Option<Value<String>>,
-    /// `CustomSuffix`: optional, create-only (changing it replaces the resource).
+    /// A string that you provide, which is combined with the service-provided prefix to form the complete role name.
+    ///
+    /// `CustomSuffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servicelinkedrole.html#cfn-iam-servicelinkedrole-customsuffix)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "CustomSuffix", skip_serializing_if = "Option::is_none")]
     pub custom_suffix: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the role.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servicelinkedrole.html#cfn-iam-servicelinkedrole-description)): string, optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
 }
@@ -1098,34 +1196,52 @@ impl ResourceRef<ServiceLinkedRole> {
 
 /// The properties of an `AWS::IAM::User` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html)).
 ///
+/// Creates a new IAM user for your AWS-account. For information about quotas for the number of IAM users you can create, see [IAM and quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the \*IAM User Guide\*.
+///
 /// Every property is optional: start from [`User::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct User {
-    /// `Groups`: optional.
+    /// A list of group names to which you want to add the user.
+    ///
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html#cfn-iam-user-groups)): list of (string), optional. Items: 0 to 10.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<Vec<Value<String>>>>,
-    /// `LoginProfile`: optional.
+    /// Creates a password for the specified IAM user. A password allows an IAM user to access AWS services through the console. You can use the CLI, the AWS API, or the \*Users\* page in the IAM console to create a password for any IAM user. Use [ChangePassword](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ChangePassword.html) to update your own existing password in the \*My Security Credentials\* page in the console. For more information about managing passwords, see [Managing passwords](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingLogins.html) in the \*User Guide\*.
+    ///
+    /// `LoginProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html#cfn-iam-user-loginprofile)): object [`LoginProfile`], optional.
     #[serde(rename = "LoginProfile", skip_serializing_if = "Option::is_none")]
     pub login_profile: Option<LoginProfile>,
-    /// `ManagedPolicyArns`: optional.
+    /// A list of Amazon Resource Names (ARNs) of the IAM managed policies that you want to attach to the user. For more information about ARNs, see [Amazon Resource Names (ARNs) and Service Namespaces](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) in the \*General Reference\*.
+    ///
+    /// `ManagedPolicyArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html#cfn-iam-user-managedpolicyarns)): list of (string), optional. Items: 0 to 20. Each item: Pattern: `arn:(aws[a-zA-Z-]*)?:iam::(\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\-_/]+`.
     #[serde(rename = "ManagedPolicyArns", skip_serializing_if = "Option::is_none")]
     pub managed_policy_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Path`: optional.
+    /// The path for the user name. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the \*IAM User Guide\*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the \! (`\u0021`) through the DEL character (`\u007F`), including most punctuation characters, digits, and upper and lowercased letters.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html#cfn-iam-user-path)): string, optional. Pattern: `^(\u002F)|(\u002F[\u0021-\u007E]+\u002F)$`. Length: 1 to 512 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `PermissionsBoundary`: optional.
+    /// The ARN of the managed policy that is used to set the permissions boundary for the user. A permissions boundary policy defines the maximum permissions that identity-based policies can grant to an entity, but does not grant permissions. Permissions boundaries do not define the maximum permissions that a resource-based policy can grant to an entity. To learn more, see [Permissions boundaries for IAM entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html) in the \*IAM User Guide\*. For more information about policy types, see [Policy types](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policy-types) in the \*IAM User Guide\*.
+    ///
+    /// `PermissionsBoundary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html#cfn-iam-user-permissionsboundary)): string, optional. Length: 20 to 2048 characters.
     #[serde(
         rename = "PermissionsBoundary",
         skip_serializing_if = "Option::is_none"
     )]
     pub permissions_boundary: Option<Value<String>>,
-    /// `Policies`: optional.
+    /// Adds or updates an inline policy document that is embedded in the specified IAM user. To view AWS::IAM::User snippets, see [Declaring an User Resource](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-iam-user). The name of each policy for a role, user, or group must be unique. If you don't choose unique names, updates to the IAM identity will fail. For information about limits on the number of inline policies that you can embed in a user, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the \*User Guide\*.
+    ///
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html#cfn-iam-user-policies)): list of (object [`GroupPolicy2`]), optional.
     #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
     pub policies: Option<Value<Vec<GroupPolicy2>>>,
-    /// `Tags`: optional.
+    /// A list of tags that you want to attach to the new user. Each tag consists of a key name and an associated value. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the \*IAM User Guide\*. If any one of the tags is invalid or if you exceed the allowed maximum number of tags, then the entire request fails and the resource is not created.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html#cfn-iam-user-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserName`: optional, create-only (changing it replaces the resource).
+    /// The name of the user to create. Do not include the path in this value. This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-. The user name must be unique within the account. User names are not distinguished by case. For example, you cannot create users named both "John" and "john". If you don't specify a name, CFN generates a unique physical ID and uses that ID for the user name. If you specify a name, you must specify the `CAPABILITY_NAMED_IAM` value to acknowledge your template's capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities). Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using `Fn::Join` and `AWS::Region` to create a Region-specific name, as in the following example: `{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}`.
+    ///
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html#cfn-iam-user-username)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<Value<String>>,
 }
@@ -1224,16 +1340,22 @@ impl ResourceRef<User> {
 
 /// The properties of an `AWS::IAM::UserPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-userpolicy.html)).
 ///
+/// Adds or updates an inline policy document that is embedded in the specified IAM user. An IAM user can also have a managed policy attached to it. To attach a managed policy to a user, use [AWS::IAM::User](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-iam-user.html). To create a new managed policy, use [AWS::IAM::ManagedPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html). For information about policies, see [Managed policies and inline policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the \*IAM User Guide\*. For information about the maximum number of inline policies that you can embed in a user, see [IAM and quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the \*IAM User Guide\*.
+///
 /// [`UserPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserPolicy {
-    /// `PolicyDocument`: optional.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-userpolicy.html#cfn-iam-userpolicy-policydocument)): JSON (the schema allows several shapes, or none), optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 131072 characters.
     #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
     pub policy_document: Option<Json>,
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// The name of the policy document. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-userpolicy.html#cfn-iam-userpolicy-policyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `UserName`: required, create-only (changing it replaces the resource).
+    /// The name of the user to associate the policy with. This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-
+    ///
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-userpolicy.html#cfn-iam-userpolicy-username)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "UserName")]
     pub user_name: Value<String>,
 }
@@ -1277,13 +1399,15 @@ impl Resource for UserPolicy {
 
 /// The properties of an `AWS::IAM::UserToGroupAddition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-usertogroupaddition.html)).
 ///
+/// Resource Type definition for AWS::IAM::UserToGroupAddition
+///
 /// Every property is required: [`UserToGroupAddition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserToGroupAddition {
-    /// `GroupName`: required.
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-usertogroupaddition.html#cfn-iam-usertogroupaddition-groupname)): string, required.
     #[serde(rename = "GroupName")]
     pub group_name: Value<String>,
-    /// `Users`: required.
+    /// `Users` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-usertogroupaddition.html#cfn-iam-usertogroupaddition-users)): list of (string), required.
     #[serde(rename = "Users")]
     pub users: Value<Vec<Value<String>>>,
 }
@@ -1328,19 +1452,21 @@ impl ResourceRef<UserToGroupAddition> {
 
 /// The properties of an `AWS::IAM::VirtualMFADevice` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-virtualmfadevice.html)).
 ///
+/// Resource Type definition for AWS::IAM::VirtualMFADevice
+///
 /// [`VirtualMfaDevice::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VirtualMfaDevice {
-    /// `Path`: optional, create-only (changing it replaces the resource).
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-virtualmfadevice.html#cfn-iam-virtualmfadevice-path)): string, optional, create-only (changing it replaces the resource). Pattern: `(\u002F)|(\u002F[\u0021-\u007F]+\u002F)`. Length: 1 to 512 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-virtualmfadevice.html#cfn-iam-virtualmfadevice-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Users`: required.
+    /// `Users` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-virtualmfadevice.html#cfn-iam-virtualmfadevice-users)): list of (string), required.
     #[serde(rename = "Users")]
     pub users: Value<Vec<Value<String>>>,
-    /// `VirtualMfaDeviceName`: optional, create-only (changing it replaces the resource).
+    /// `VirtualMfaDeviceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-virtualmfadevice.html#cfn-iam-virtualmfadevice-virtualmfadevicename)): string, optional, create-only (changing it replaces the resource). Pattern: `[\w+=,.@-]+`. Length: 1 to 226 characters.
     #[serde(
         rename = "VirtualMfaDeviceName",
         skip_serializing_if = "Option::is_none"
@@ -1429,15 +1555,19 @@ impl Walk for AssertionEncryptionMode {
 
 /// The `Policy` property type of [`Group`], [`Role`] and [`User`].
 ///
-/// AWS reference: [`AWS::IAM::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-group.html), [`AWS::IAM::Role`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html), [`AWS::IAM::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html).
+/// AWS reference: [`AWS::IAM::Group` `Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-group-policy.html), [`AWS::IAM::Role` `Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-role-policy.html), [`AWS::IAM::User` `Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-user-policy.html).
 ///
 /// Every property is required: [`GroupPolicy2::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupPolicy2 {
-    /// `PolicyDocument`: required.
+    /// The policy document.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-group-policy.html#cfn-iam-group-policy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `PolicyName`: required.
+    /// The friendly name (not ARN) identifying the policy.
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-group-policy.html#cfn-iam-group-policy-policyname)): string, required.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
 }
@@ -1466,15 +1596,19 @@ impl Walk for GroupPolicy2 {
 
 /// The `LoginProfile` property type of [`User`].
 ///
-/// AWS reference: [`AWS::IAM::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html).
+/// AWS reference: [`AWS::IAM::User` `LoginProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-user-loginprofile.html).
 ///
 /// [`LoginProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoginProfile {
-    /// `Password`: required.
+    /// The user's password.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-user-loginprofile.html#cfn-iam-user-loginprofile-password)): string, required.
     #[serde(rename = "Password")]
     pub password: Value<String>,
-    /// `PasswordResetRequired`: optional.
+    /// Specifies whether the user is required to set a new password on next sign-in.
+    ///
+    /// `PasswordResetRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-user-loginprofile.html#cfn-iam-user-loginprofile-passwordresetrequired)): boolean, optional.
     #[serde(
         rename = "PasswordResetRequired",
         skip_serializing_if = "Option::is_none"
@@ -1512,15 +1646,19 @@ impl Walk for LoginProfile {
 
 /// The `SAMLPrivateKey` property type of [`SamlProvider`].
 ///
-/// AWS reference: [`AWS::IAM::SAMLProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html).
+/// AWS reference: [`AWS::IAM::SAMLProvider` `SAMLPrivateKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-samlprovider-samlprivatekey.html).
 ///
 /// Every property is required: [`SamlPrivateKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SamlPrivateKey {
-    /// `KeyId`: required.
+    /// The unique identifier for the SAML private key.
+    ///
+    /// `KeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-samlprovider-samlprivatekey.html#cfn-iam-samlprovider-samlprivatekey-keyid)): string, required. Pattern: `[A-Z0-9]+`. Length: 22 to 64 characters.
     #[serde(rename = "KeyId")]
     pub key_id: Value<String>,
-    /// `Timestamp`: required.
+    /// The date and time, in \<a href=\\"<http://www.iso.org/iso/iso8601\>"\>ISO 8601 date-time \</a\> format, when the private key was uploaded.
+    ///
+    /// `Timestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-samlprovider-samlprivatekey.html#cfn-iam-samlprovider-samlprivatekey-timestamp)): string, required.
     #[serde(rename = "Timestamp")]
     pub timestamp: Value<String>,
 }
@@ -1549,15 +1687,19 @@ impl Walk for SamlPrivateKey {
 
 /// The `Tag` property type of [`OidcProvider`], [`Role`], [`SamlProvider`], [`ServerCertificate`], [`User`] and [`VirtualMfaDevice`].
 ///
-/// AWS reference: [`AWS::IAM::OIDCProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html), [`AWS::IAM::Role`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html), [`AWS::IAM::SAMLProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-samlprovider.html), [`AWS::IAM::ServerCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-servercertificate.html), [`AWS::IAM::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-user.html), [`AWS::IAM::VirtualMFADevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-virtualmfadevice.html).
+/// AWS reference: [`AWS::IAM::OIDCProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-oidcprovider-tag.html), [`AWS::IAM::Role` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-role-tag.html), [`AWS::IAM::SAMLProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-samlprovider-tag.html), [`AWS::IAM::ServerCertificate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-servercertificate-tag.html), [`AWS::IAM::User` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-user-tag.html), [`AWS::IAM::VirtualMFADevice` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-virtualmfadevice-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-oidcprovider-tag.html#cfn-iam-oidcprovider-tag-key)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iam-oidcprovider-tag.html#cfn-iam-oidcprovider-tag-value)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IdentityStore::Group` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-group.html)).
 ///
+/// Resource Type definition for AWS::IdentityStore::Group
+///
 /// [`Group::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Group {
-    /// `Description`: optional.
+    /// A string containing the description of the group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-group.html#cfn-identitystore-group-description)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// A string containing the name of the group. This value is commonly displayed when the group is referenced.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-group.html#cfn-identitystore-group-displayname)): string, required. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  ]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `IdentityStoreId`: required, create-only (changing it replaces the resource).
+    /// The globally unique identifier for the identity store.
+    ///
+    /// `IdentityStoreId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-group.html#cfn-identitystore-group-identitystoreid)): string, required, create-only (changing it replaces the resource). Pattern: `^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 1 to 36 characters.
     #[serde(rename = "IdentityStoreId")]
     pub identity_store_id: Value<String>,
 }
@@ -72,16 +80,24 @@ impl ResourceRef<Group> {
 
 /// The properties of an `AWS::IdentityStore::GroupMembership` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-groupmembership.html)).
 ///
+/// Resource Type Definition for AWS:IdentityStore::GroupMembership
+///
 /// Every property is required: [`GroupMembership::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupMembership {
-    /// `GroupId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier for a group in the identity store.
+    ///
+    /// `GroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-groupmembership.html#cfn-identitystore-groupmembership-groupid)): string, required, create-only (changing it replaces the resource). Pattern: `^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$`. Length: 1 to 47 characters.
     #[serde(rename = "GroupId")]
     pub group_id: Value<String>,
-    /// `IdentityStoreId`: required, create-only (changing it replaces the resource).
+    /// The globally unique identifier for the identity store.
+    ///
+    /// `IdentityStoreId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-groupmembership.html#cfn-identitystore-groupmembership-identitystoreid)): string, required, create-only (changing it replaces the resource). Pattern: `^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 1 to 36 characters.
     #[serde(rename = "IdentityStoreId")]
     pub identity_store_id: Value<String>,
-    /// `MemberId`: required, create-only (changing it replaces the resource).
+    /// An object containing the identifier of a group member.
+    ///
+    /// `MemberId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-groupmembership.html#cfn-identitystore-groupmembership-memberid)): object [`MemberId`], required, create-only (changing it replaces the resource).
     #[serde(rename = "MemberId")]
     pub member_id: MemberId,
 }
@@ -130,61 +146,99 @@ impl ResourceRef<GroupMembership> {
 
 /// The properties of an `AWS::IdentityStore::User` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html)).
 ///
+/// Creates a user within the specified identity store.
+///
 /// [`User::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct User {
-    /// `Addresses`: optional, create-only (changing it replaces the resource).
+    /// A list of addresses associated with the user.
+    ///
+    /// `Addresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-addresses)): list of (object [`Addresses`]), optional, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "Addresses", skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Value<Vec<Addresses>>>,
-    /// `Birthdate`: optional.
+    /// The user's birthdate in YYYY-MM-DD format.
+    ///
+    /// `Birthdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-birthdate)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Birthdate", skip_serializing_if = "Option::is_none")]
     pub birthdate: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// A string containing the name of the user for display.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-displayname)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `Emails`: optional, create-only (changing it replaces the resource).
+    /// A list of email addresses associated with the user.
+    ///
+    /// `Emails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-emails)): list of (object [`Emails`]), optional, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "Emails", skip_serializing_if = "Option::is_none")]
     pub emails: Option<Value<Vec<Emails>>>,
-    /// `IdentityStoreId`: required, create-only (changing it replaces the resource).
+    /// The globally unique identifier for the identity store.
+    ///
+    /// `IdentityStoreId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-identitystoreid)): string, required, create-only (changing it replaces the resource). Pattern: `^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 1 to 36 characters.
     #[serde(rename = "IdentityStoreId")]
     pub identity_store_id: Value<String>,
-    /// `Locale`: optional.
+    /// The geographical region or location of the user.
+    ///
+    /// `Locale` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-locale)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Locale", skip_serializing_if = "Option::is_none")]
     pub locale: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the user.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-name)): object [`Name`], optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Name>,
-    /// `NickName`: optional.
+    /// An alternate name for the user.
+    ///
+    /// `NickName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-nickname)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "NickName", skip_serializing_if = "Option::is_none")]
     pub nick_name: Option<Value<String>>,
-    /// `PhoneNumbers`: optional, create-only (changing it replaces the resource).
+    /// A list of phone numbers associated with the user.
+    ///
+    /// `PhoneNumbers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-phonenumbers)): list of (object [`PhoneNumbers`]), optional, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "PhoneNumbers", skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Value<Vec<PhoneNumbers>>>,
-    /// `Photos`: optional, create-only (changing it replaces the resource).
+    /// A list of photos associated with the user.
+    ///
+    /// `Photos` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-photos)): list of (object [`Photos`]), optional, create-only (changing it replaces the resource). Items: 1 to 3.
     #[serde(rename = "Photos", skip_serializing_if = "Option::is_none")]
     pub photos: Option<Value<Vec<Photos>>>,
-    /// `PreferredLanguage`: optional.
+    /// The preferred language of the user.
+    ///
+    /// `PreferredLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-preferredlanguage)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "PreferredLanguage", skip_serializing_if = "Option::is_none")]
     pub preferred_language: Option<Value<String>>,
-    /// `ProfileUrl`: optional.
+    /// A URL associated with the user.
+    ///
+    /// `ProfileUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-profileurl)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "ProfileUrl", skip_serializing_if = "Option::is_none")]
     pub profile_url: Option<Value<String>>,
-    /// `Roles`: optional, create-only (changing it replaces the resource).
+    /// A list of roles associated with the user.
+    ///
+    /// `Roles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-roles)): list of (object [`Roles`]), optional, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "Roles", skip_serializing_if = "Option::is_none")]
     pub roles: Option<Value<Vec<Roles>>>,
-    /// `Timezone`: optional.
+    /// The time zone for the user.
+    ///
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-timezone)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
-    /// `Title`: optional.
+    /// The title of the user.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-title)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `UserName`: optional, create-only (changing it replaces the resource).
+    /// A unique string used to identify the user.
+    ///
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-username)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<Value<String>>,
-    /// `UserType`: optional.
+    /// A string indicating the type of user.
+    ///
+    /// `UserType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-usertype)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "UserType", skip_serializing_if = "Option::is_none")]
     pub user_type: Option<Value<String>>,
-    /// `Website`: optional.
+    /// The user's personal website or blog URL.
+    ///
+    /// `Website` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html#cfn-identitystore-user-website)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Website", skip_serializing_if = "Option::is_none")]
     pub website: Option<Value<String>>,
 }
@@ -414,33 +468,49 @@ impl ResourceRef<User> {
 
 /// The `Addresses` property type of [`User`].
 ///
-/// AWS reference: [`AWS::IdentityStore::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html).
+/// AWS reference: [`AWS::IdentityStore::User` `Addresses`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html).
 ///
 /// Every property is optional: start from [`Addresses::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Addresses {
-    /// `Country`: optional.
+    /// The country of the address.
+    ///
+    /// `Country` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html#cfn-identitystore-user-addresses-country)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
     pub country: Option<Value<String>>,
-    /// `Formatted`: optional.
+    /// A formatted version of the address for display.
+    ///
+    /// `Formatted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html#cfn-identitystore-user-addresses-formatted)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Formatted", skip_serializing_if = "Option::is_none")]
     pub formatted: Option<Value<String>>,
-    /// `Locality`: optional.
+    /// A string of the address locality.
+    ///
+    /// `Locality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html#cfn-identitystore-user-addresses-locality)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Locality", skip_serializing_if = "Option::is_none")]
     pub locality: Option<Value<String>>,
-    /// `PostalCode`: optional.
+    /// The postal code of the address.
+    ///
+    /// `PostalCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html#cfn-identitystore-user-addresses-postalcode)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "PostalCode", skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<Value<String>>,
-    /// `Primary`: optional.
+    /// Whether this is the primary address.
+    ///
+    /// `Primary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html#cfn-identitystore-user-addresses-primary)): boolean, optional.
     #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
     pub primary: Option<Value<bool>>,
-    /// `Region`: optional.
+    /// The region of the address.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html#cfn-identitystore-user-addresses-region)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `StreetAddress`: optional.
+    /// The street of the address.
+    ///
+    /// `StreetAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html#cfn-identitystore-user-addresses-streetaddress)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "StreetAddress", skip_serializing_if = "Option::is_none")]
     pub street_address: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of address.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-addresses.html#cfn-identitystore-user-addresses-type)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -526,18 +596,24 @@ impl Walk for Addresses {
 
 /// The `Emails` property type of [`User`].
 ///
-/// AWS reference: [`AWS::IdentityStore::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html).
+/// AWS reference: [`AWS::IdentityStore::User` `Emails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-emails.html).
 ///
 /// Every property is optional: start from [`Emails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Emails {
-    /// `Primary`: optional.
+    /// Whether this is the primary email address.
+    ///
+    /// `Primary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-emails.html#cfn-identitystore-user-emails-primary)): boolean, optional.
     #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
     pub primary: Option<Value<bool>>,
-    /// `Type`: optional.
+    /// The type of email address.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-emails.html#cfn-identitystore-user-emails-type)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The email address.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-emails.html#cfn-identitystore-user-emails-value)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -583,12 +659,14 @@ impl Walk for Emails {
 
 /// The `MemberId` property type of [`GroupMembership`].
 ///
-/// AWS reference: [`AWS::IdentityStore::GroupMembership`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-groupmembership.html).
+/// AWS reference: [`AWS::IdentityStore::GroupMembership` `MemberId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-groupmembership-memberid.html).
 ///
 /// Every property is required: [`MemberId::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemberId {
-    /// `UserId`: required.
+    /// The identifier for a user in the identity store.
+    ///
+    /// `UserId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-groupmembership-memberid.html#cfn-identitystore-groupmembership-memberid-userid)): string, required. Pattern: `^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$`. Length: 1 to 47 characters.
     #[serde(rename = "UserId")]
     pub user_id: Value<String>,
 }
@@ -614,27 +692,39 @@ impl Walk for MemberId {
 
 /// The `Name` property type of [`User`].
 ///
-/// AWS reference: [`AWS::IdentityStore::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html).
+/// AWS reference: [`AWS::IdentityStore::User` `Name`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-name.html).
 ///
 /// Every property is optional: start from [`Name::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Name {
-    /// `FamilyName`: optional.
+    /// The family name of the user.
+    ///
+    /// `FamilyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-name.html#cfn-identitystore-user-name-familyname)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "FamilyName", skip_serializing_if = "Option::is_none")]
     pub family_name: Option<Value<String>>,
-    /// `Formatted`: optional.
+    /// A string containing a formatted version of the name for display.
+    ///
+    /// `Formatted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-name.html#cfn-identitystore-user-name-formatted)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Formatted", skip_serializing_if = "Option::is_none")]
     pub formatted: Option<Value<String>>,
-    /// `GivenName`: optional.
+    /// The given name of the user.
+    ///
+    /// `GivenName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-name.html#cfn-identitystore-user-name-givenname)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "GivenName", skip_serializing_if = "Option::is_none")]
     pub given_name: Option<Value<String>>,
-    /// `HonorificPrefix`: optional.
+    /// The honorific prefix of the user.
+    ///
+    /// `HonorificPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-name.html#cfn-identitystore-user-name-honorificprefix)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "HonorificPrefix", skip_serializing_if = "Option::is_none")]
     pub honorific_prefix: Option<Value<String>>,
-    /// `HonorificSuffix`: optional.
+    /// The honorific suffix of the user.
+    ///
+    /// `HonorificSuffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-name.html#cfn-identitystore-user-name-honorificsuffix)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "HonorificSuffix", skip_serializing_if = "Option::is_none")]
     pub honorific_suffix: Option<Value<String>>,
-    /// `MiddleName`: optional.
+    /// The middle name of the user.
+    ///
+    /// `MiddleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-name.html#cfn-identitystore-user-name-middlename)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "MiddleName", skip_serializing_if = "Option::is_none")]
     pub middle_name: Option<Value<String>>,
 }
@@ -704,18 +794,24 @@ impl Walk for Name {
 
 /// The `PhoneNumbers` property type of [`User`].
 ///
-/// AWS reference: [`AWS::IdentityStore::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html).
+/// AWS reference: [`AWS::IdentityStore::User` `PhoneNumbers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-phonenumbers.html).
 ///
 /// Every property is optional: start from [`PhoneNumbers::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PhoneNumbers {
-    /// `Primary`: optional.
+    /// Whether this is the primary phone number.
+    ///
+    /// `Primary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-phonenumbers.html#cfn-identitystore-user-phonenumbers-primary)): boolean, optional.
     #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
     pub primary: Option<Value<bool>>,
-    /// `Type`: optional.
+    /// The type of phone number.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-phonenumbers.html#cfn-identitystore-user-phonenumbers-type)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The phone number.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-phonenumbers.html#cfn-identitystore-user-phonenumbers-value)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -761,21 +857,29 @@ impl Walk for PhoneNumbers {
 
 /// The `Photos` property type of [`User`].
 ///
-/// AWS reference: [`AWS::IdentityStore::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html).
+/// AWS reference: [`AWS::IdentityStore::User` `Photos`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-photos.html).
 ///
 /// [`Photos::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Photos {
-    /// `Display`: optional.
+    /// A display name for the photo.
+    ///
+    /// `Display` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-photos.html#cfn-identitystore-user-photos-display)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Display", skip_serializing_if = "Option::is_none")]
     pub display: Option<Value<String>>,
-    /// `Primary`: optional.
+    /// Whether this is the primary photo.
+    ///
+    /// `Primary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-photos.html#cfn-identitystore-user-photos-primary)): boolean, optional.
     #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
     pub primary: Option<Value<bool>>,
-    /// `Type`: optional.
+    /// The type of photo.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-photos.html#cfn-identitystore-user-photos-type)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Value`: required.
+    /// The photo data or URL.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-photos.html#cfn-identitystore-user-photos-value)): string, required. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -828,18 +932,24 @@ impl Walk for Photos {
 
 /// The `Roles` property type of [`User`].
 ///
-/// AWS reference: [`AWS::IdentityStore::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-identitystore-user.html).
+/// AWS reference: [`AWS::IdentityStore::User` `Roles`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-roles.html).
 ///
 /// Every property is optional: start from [`Roles::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Roles {
-    /// `Primary`: optional.
+    /// Whether this is the primary role.
+    ///
+    /// `Primary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-roles.html#cfn-identitystore-user-roles-primary)): boolean, optional.
     #[serde(rename = "Primary", skip_serializing_if = "Option::is_none")]
     pub primary: Option<Value<bool>>,
-    /// `Type`: optional.
+    /// The type of role.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-roles.html#cfn-identitystore-user-roles-type)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The role name.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-identitystore-user-roles.html#cfn-identitystore-user-roles-value)): string, optional. Pattern: `^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  　]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -11,40 +11,62 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ImageBuilder::Component` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html)).
 ///
+/// Resource Type definition for AWS::ImageBuilder::Component
+///
 /// [`Component::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Component {
-    /// `ChangeDescription`: optional, create-only (changing it replaces the resource).
+    /// The change description of the component.
+    ///
+    /// `ChangeDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-changedescription)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "ChangeDescription", skip_serializing_if = "Option::is_none")]
     pub change_description: Option<Value<String>>,
-    /// `Data`: optional, create-only (changing it replaces the resource).
+    /// The data of the component.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-data)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^\x00]+$`. Length: 1 to 16000 characters.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the component.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The KMS key identifier used to encrypt the component.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the component.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Platform`: required, create-only (changing it replaces the resource).
+    /// The platform of the component.
+    ///
+    /// `Platform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-platform)): [`Platform`], one of `Windows`, `Linux`, `macOS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Platform")]
     pub platform: Value<Platform>,
-    /// `SupportedOsVersions`: optional, create-only (changing it replaces the resource).
+    /// The operating system (OS) version supported by the component.
+    ///
+    /// `SupportedOsVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-supportedosversions)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 25. Each item: Length: at least 1 characters.
     #[serde(
         rename = "SupportedOsVersions",
         skip_serializing_if = "Option::is_none"
     )]
     pub supported_os_versions: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags associated with the component.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Uri`: optional, create-only (changing it replaces the resource).
+    /// The uri of the component.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-uri)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
-    /// `Version`: required, create-only (changing it replaces the resource).
+    /// The version of the component.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-component.html#cfn-imagebuilder-component-version)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -196,64 +218,96 @@ impl ResourceRef<Component> {
 
 /// The properties of an `AWS::ImageBuilder::ContainerRecipe` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html)).
 ///
+/// Resource Type definition for AWS::ImageBuilder::ContainerRecipe
+///
 /// Every property is optional: start from [`ContainerRecipe::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContainerRecipe {
-    /// `Components`: optional, create-only (changing it replaces the resource).
+    /// Components for build and test that are included in the container recipe.
+    ///
+    /// `Components` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-components)): list of (object [`ComponentConfiguration`]), optional, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "Components", skip_serializing_if = "Option::is_none")]
     pub components: Option<Value<Vec<ComponentConfiguration>>>,
-    /// `ContainerType`: optional, create-only (changing it replaces the resource).
+    /// Specifies the type of container, such as Docker.
+    ///
+    /// `ContainerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-containertype)): [`ContainerType`], one of `DOCKER`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ContainerType", skip_serializing_if = "Option::is_none")]
     pub container_type: Option<Value<ContainerType>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the container recipe.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DockerfileTemplateData`: optional, create-only (changing it replaces the resource).
+    /// Dockerfiles are text documents that are used to build Docker containers, and ensure that they contain all of the elements required by the application running inside. The template data consists of contextual variables where Image Builder places build information or scripts, based on your container image recipe.
+    ///
+    /// `DockerfileTemplateData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-dockerfiletemplatedata)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^\x00]+$`. Length: 1 to 16000 characters.
     #[serde(
         rename = "DockerfileTemplateData",
         skip_serializing_if = "Option::is_none"
     )]
     pub dockerfile_template_data: Option<Value<String>>,
-    /// `DockerfileTemplateUri`: optional, create-only (changing it replaces the resource).
+    /// The S3 URI for the Dockerfile that will be used to build your container image.
+    ///
+    /// `DockerfileTemplateUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-dockerfiletemplateuri)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DockerfileTemplateUri",
         skip_serializing_if = "Option::is_none"
     )]
     pub dockerfile_template_uri: Option<Value<String>>,
-    /// `ImageOsVersionOverride`: optional, create-only (changing it replaces the resource).
+    /// Specifies the operating system version for the source image.
+    ///
+    /// `ImageOsVersionOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-imageosversionoverride)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(
         rename = "ImageOsVersionOverride",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_os_version_override: Option<Value<String>>,
-    /// `InstanceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// A group of options that can be used to configure an instance for building and testing container images.
+    ///
+    /// `InstanceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-instanceconfiguration)): object [`InstanceConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "InstanceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_configuration: Option<InstanceConfiguration>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// Identifies which KMS key is used to encrypt the container image.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the container recipe.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ParentImage`: optional, create-only (changing it replaces the resource).
+    /// The source image for the container recipe.
+    ///
+    /// `ParentImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-parentimage)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "ParentImage", skip_serializing_if = "Option::is_none")]
     pub parent_image: Option<Value<String>>,
-    /// `PlatformOverride`: optional, create-only (changing it replaces the resource).
+    /// Specifies the operating system platform when you use a custom source image.
+    ///
+    /// `PlatformOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-platformoverride)): [`PlatformOverride`], one of `Windows`, `Linux`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PlatformOverride", skip_serializing_if = "Option::is_none")]
     pub platform_override: Option<Value<PlatformOverride>>,
-    /// `Tags`: optional.
+    /// Tags that are attached to the container recipe.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TargetRepository`: optional, create-only (changing it replaces the resource).
+    /// The destination repository for the container image.
+    ///
+    /// `TargetRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-targetrepository)): object [`TargetContainerRepository`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "TargetRepository", skip_serializing_if = "Option::is_none")]
     pub target_repository: Option<TargetContainerRepository>,
-    /// `Version`: optional, create-only (changing it replaces the resource).
+    /// The semantic version of the container recipe (\<major\>.\<minor\>.\<patch\>).
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-version)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
-    /// `WorkingDirectory`: optional, create-only (changing it replaces the resource).
+    /// The working directory to be used during build and test workflows.
+    ///
+    /// `WorkingDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html#cfn-imagebuilder-containerrecipe-workingdirectory)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<Value<String>>,
 }
@@ -443,19 +497,29 @@ impl ResourceRef<ContainerRecipe> {
 
 /// The properties of an `AWS::ImageBuilder::DistributionConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html)).
 ///
+/// Resource Type definition for AWS::ImageBuilder::DistributionConfiguration
+///
 /// [`DistributionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DistributionConfiguration {
-    /// `Description`: optional.
+    /// The description of the distribution configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Distributions`: required.
+    /// The distributions of the distribution configuration.
+    ///
+    /// `Distributions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-distributions)): list of (object [`Distribution`]), required.
     #[serde(rename = "Distributions")]
     pub distributions: Value<Vec<Distribution>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the distribution configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with the component.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -518,67 +582,95 @@ impl ResourceRef<DistributionConfiguration> {
 
 /// The properties of an `AWS::ImageBuilder::Image` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html)).
 ///
+/// Resource Type definition for AWS::ImageBuilder::Image
+///
 /// Every property is optional: start from [`Image::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Image {
-    /// `ContainerRecipeArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the container recipe that defines how images are configured and tested.
+    ///
+    /// `ContainerRecipeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-containerrecipearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):container-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)$`.
     #[serde(rename = "ContainerRecipeArn", skip_serializing_if = "Option::is_none")]
     pub container_recipe_arn: Option<Value<String>>,
-    /// `DeletionSettings`: optional.
+    /// The deletion settings of the image, indicating whether to delete the underlying resources in addition to the image.
+    ///
+    /// `DeletionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-deletionsettings)): object [`DeletionSettings`], optional.
     #[serde(rename = "DeletionSettings", skip_serializing_if = "Option::is_none")]
     pub deletion_settings: Option<DeletionSettings>,
-    /// `DistributionConfigurationArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the distribution configuration.
+    ///
+    /// `DistributionConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-distributionconfigurationarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration/[a-z0-9-_]+$`.
     #[serde(
         rename = "DistributionConfigurationArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub distribution_configuration_arn: Option<Value<String>>,
-    /// `EnhancedImageMetadataEnabled`: optional, create-only (changing it replaces the resource).
+    /// Collects additional information about the image being created, including the operating system (OS) version and package list.
+    ///
+    /// `EnhancedImageMetadataEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-enhancedimagemetadataenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EnhancedImageMetadataEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub enhanced_image_metadata_enabled: Option<Value<bool>>,
-    /// `ExecutionRole`: optional.
+    /// The execution role name/ARN for the image build, if provided
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-executionrole)): string, optional. Pattern: `^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<Value<String>>,
-    /// `ImagePipelineExecutionSettings`: optional.
+    /// The image pipeline execution settings of the image.
+    ///
+    /// `ImagePipelineExecutionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-imagepipelineexecutionsettings)): object [`ImagePipelineExecutionSettings`], optional.
     #[serde(
         rename = "ImagePipelineExecutionSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_pipeline_execution_settings: Option<ImagePipelineExecutionSettings>,
-    /// `ImageRecipeArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed.
+    ///
+    /// `ImageRecipeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-imagerecipearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):image-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)$`.
     #[serde(rename = "ImageRecipeArn", skip_serializing_if = "Option::is_none")]
     pub image_recipe_arn: Option<Value<String>>,
-    /// `ImageScanningConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Contains settings for vulnerability scans that Amazon Inspector runs against the test instance during image creation.
+    ///
+    /// `ImageScanningConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-imagescanningconfiguration)): object [`ImageScanningConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ImageScanningConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_scanning_configuration: Option<ImageScanningConfiguration>,
-    /// `ImageTestsConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The image tests configuration used when creating this image.
+    ///
+    /// `ImageTestsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-imagetestsconfiguration)): object [`ImageTestsConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ImageTestsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_tests_configuration: Option<ImageTestsConfiguration>,
-    /// `InfrastructureConfigurationArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the infrastructure configuration.
+    ///
+    /// `InfrastructureConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-infrastructureconfigurationarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+$`.
     #[serde(
         rename = "InfrastructureConfigurationArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub infrastructure_configuration_arn: Option<Value<String>>,
-    /// `LoggingConfiguration`: optional.
+    /// The logging configuration settings for the image.
+    ///
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-loggingconfiguration)): object [`ImageLoggingConfiguration`], optional.
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<ImageLoggingConfiguration>,
-    /// `Tags`: optional.
+    /// The tags associated with the image.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Workflows`: optional, create-only (changing it replaces the resource).
+    /// Workflows to define the image build process
+    ///
+    /// `Workflows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html#cfn-imagebuilder-image-workflows)): list of (object [`WorkflowConfiguration`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Workflows", skip_serializing_if = "Option::is_none")]
     pub workflows: Option<Value<Vec<WorkflowConfiguration>>>,
 }
@@ -767,73 +859,107 @@ impl ResourceRef<Image> {
 
 /// The properties of an `AWS::ImageBuilder::ImagePipeline` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html)).
 ///
+/// Resource Type definition for AWS::ImageBuilder::ImagePipeline
+///
 /// Every property is optional: start from [`ImagePipeline::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImagePipeline {
-    /// `ContainerRecipeArn`: optional.
+    /// The Amazon Resource Name (ARN) of the container recipe that defines how images are configured and tested.
+    ///
+    /// `ContainerRecipeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-containerrecipearn)): string, optional. Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):container-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)$`.
     #[serde(rename = "ContainerRecipeArn", skip_serializing_if = "Option::is_none")]
     pub container_recipe_arn: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the image pipeline.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DistributionConfigurationArn`: optional.
+    /// The Amazon Resource Name (ARN) of the distribution configuration associated with this image pipeline.
+    ///
+    /// `DistributionConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-distributionconfigurationarn)): string, optional. Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration/[a-z0-9-_]+$`.
     #[serde(
         rename = "DistributionConfigurationArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub distribution_configuration_arn: Option<Value<String>>,
-    /// `EnhancedImageMetadataEnabled`: optional.
+    /// Collects additional information about the image being created, including the operating system (OS) version and package list.
+    ///
+    /// `EnhancedImageMetadataEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-enhancedimagemetadataenabled)): boolean, optional.
     #[serde(
         rename = "EnhancedImageMetadataEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub enhanced_image_metadata_enabled: Option<Value<bool>>,
-    /// `ExecutionRole`: optional.
+    /// The execution role name/ARN for the image build, if provided
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-executionrole)): string, optional. Pattern: `^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
     pub execution_role: Option<Value<String>>,
-    /// `ImageRecipeArn`: optional.
+    /// The Amazon Resource Name (ARN) of the image recipe that defines how images are configured, tested, and assessed.
+    ///
+    /// `ImageRecipeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-imagerecipearn)): string, optional. Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):image-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)$`.
     #[serde(rename = "ImageRecipeArn", skip_serializing_if = "Option::is_none")]
     pub image_recipe_arn: Option<Value<String>>,
-    /// `ImageScanningConfiguration`: optional.
+    /// Contains settings for vulnerability scans that Amazon Inspector runs against the test instance during image creation.
+    ///
+    /// `ImageScanningConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-imagescanningconfiguration)): object [`ImageScanningConfiguration`], optional.
     #[serde(
         rename = "ImageScanningConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_scanning_configuration: Option<ImageScanningConfiguration>,
-    /// `ImageTags`: optional.
+    /// The tags to be applied to images created by this pipeline.
+    ///
+    /// `ImageTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-imagetags)): map from string to (string), optional.
     #[serde(rename = "ImageTags", skip_serializing_if = "Option::is_none")]
     pub image_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `ImageTestsConfiguration`: optional.
+    /// The image tests configuration of the image pipeline.
+    ///
+    /// `ImageTestsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-imagetestsconfiguration)): object [`ImageTestsConfiguration`], optional.
     #[serde(
         rename = "ImageTestsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_tests_configuration: Option<ImageTestsConfiguration>,
-    /// `InfrastructureConfigurationArn`: optional.
+    /// The Amazon Resource Name (ARN) of the infrastructure configuration associated with this image pipeline.
+    ///
+    /// `InfrastructureConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-infrastructureconfigurationarn)): string, optional. Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+$`.
     #[serde(
         rename = "InfrastructureConfigurationArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub infrastructure_configuration_arn: Option<Value<String>>,
-    /// `LoggingConfiguration`: optional.
+    /// The logging configuration settings for the image pipeline.
+    ///
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-loggingconfiguration)): object [`PipelineLoggingConfiguration`], optional.
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<PipelineLoggingConfiguration>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the image pipeline.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Schedule`: optional.
+    /// The schedule of the image pipeline.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-schedule)): object [`Schedule`], optional.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
-    /// `Status`: optional.
+    /// The status of the image pipeline.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-status)): [`Status`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// The tags of this image pipeline.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Workflows`: optional.
+    /// Workflows to define the image build process
+    ///
+    /// `Workflows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html#cfn-imagebuilder-imagepipeline-workflows)): list of (object [`WorkflowConfiguration`]), optional.
     #[serde(rename = "Workflows", skip_serializing_if = "Option::is_none")]
     pub workflows: Option<Value<Vec<WorkflowConfiguration>>>,
 }
@@ -1004,46 +1130,70 @@ impl ResourceRef<ImagePipeline> {
 
 /// The properties of an `AWS::ImageBuilder::ImageRecipe` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html)).
 ///
+/// Resource Type definition for AWS::ImageBuilder::ImageRecipe
+///
 /// [`ImageRecipe::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageRecipe {
-    /// `AdditionalInstanceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Specify additional settings and launch scripts for your build instances.
+    ///
+    /// `AdditionalInstanceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-additionalinstanceconfiguration)): object [`AdditionalInstanceConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalInstanceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_instance_configuration: Option<AdditionalInstanceConfiguration>,
-    /// `AmiTags`: optional, create-only (changing it replaces the resource).
+    /// The tags to apply to the AMI created by this image recipe.
+    ///
+    /// `AmiTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-amitags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "AmiTags", skip_serializing_if = "Option::is_none")]
     pub ami_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `AmiWatermarks`: optional, create-only (changing it replaces the resource).
+    /// The AMI watermark names to attach to the output AMI from this recipe. AMI watermarks are lineage markers that automatically propagate to derivative AMIs when the source AMI is copied or distributed.
+    ///
+    /// `AmiWatermarks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-amiwatermarks)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 5. Each item: Pattern: `^[A-Za-z0-9()\[\]./'@_\-][A-Za-z0-9 ()\[\]./'@_\-]{1,126}[A-Za-z0-9()\[\]./'@_\-]$`. Each item: Length: 3 to 128 characters.
     #[serde(rename = "AmiWatermarks", skip_serializing_if = "Option::is_none")]
     pub ami_watermarks: Option<Value<Vec<Value<String>>>>,
-    /// `BlockDeviceMappings`: optional, create-only (changing it replaces the resource).
+    /// The block device mappings to apply when creating images from this recipe.
+    ///
+    /// `BlockDeviceMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-blockdevicemappings)): list of (object [`InstanceBlockDeviceMapping`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "BlockDeviceMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_device_mappings: Option<Value<Vec<InstanceBlockDeviceMapping>>>,
-    /// `Components`: optional, create-only (changing it replaces the resource).
+    /// The components of the image recipe.
+    ///
+    /// `Components` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-components)): list of (object [`ComponentConfiguration`]), optional, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "Components", skip_serializing_if = "Option::is_none")]
     pub components: Option<Value<Vec<ComponentConfiguration>>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the image recipe.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the image recipe.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParentImage`: required, create-only (changing it replaces the resource).
+    /// The parent image of the image recipe.
+    ///
+    /// `ParentImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-parentimage)): string, required, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "ParentImage")]
     pub parent_image: Value<String>,
-    /// `Tags`: optional.
+    /// The tags of the image recipe.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Version`: required, create-only (changing it replaces the resource).
+    /// The version of the image recipe.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-version)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Version")]
     pub version: Value<String>,
-    /// `WorkingDirectory`: optional, create-only (changing it replaces the resource).
+    /// The working directory to be used during build and test workflows.
+    ///
+    /// `WorkingDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html#cfn-imagebuilder-imagerecipe-workingdirectory)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<Value<String>>,
 }
@@ -1201,61 +1351,95 @@ impl ResourceRef<ImageRecipe> {
 
 /// The properties of an `AWS::ImageBuilder::InfrastructureConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html)).
 ///
+/// Resource Type definition for AWS::ImageBuilder::InfrastructureConfiguration
+///
 /// [`InfrastructureConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InfrastructureConfiguration {
-    /// `Description`: optional.
+    /// The description of the infrastructure configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceMetadataOptions`: optional.
+    /// The instance metadata option settings for the infrastructure configuration.
+    ///
+    /// `InstanceMetadataOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-instancemetadataoptions)): object [`InstanceMetadataOptions`], optional.
     #[serde(
         rename = "InstanceMetadataOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_metadata_options: Option<InstanceMetadataOptions>,
-    /// `InstanceProfileName`: required.
+    /// The instance profile of the infrastructure configuration.
+    ///
+    /// `InstanceProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-instanceprofilename)): string, required. Pattern: `^[\w+=,.@-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "InstanceProfileName")]
     pub instance_profile_name: Value<String>,
-    /// `InstanceTypes`: optional.
+    /// The instance types of the infrastructure configuration.
+    ///
+    /// `InstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-instancetypes)): list of (string), optional.
     #[serde(rename = "InstanceTypes", skip_serializing_if = "Option::is_none")]
     pub instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `KeyPair`: optional.
+    /// The EC2 key pair of the infrastructure configuration..
+    ///
+    /// `KeyPair` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-keypair)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "KeyPair", skip_serializing_if = "Option::is_none")]
     pub key_pair: Option<Value<String>>,
-    /// `Logging`: optional.
+    /// The logging configuration of the infrastructure configuration.
+    ///
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-logging)): object [`Logging`], optional.
     #[serde(rename = "Logging", skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the infrastructure configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParentInstance`: optional.
+    /// The Amazon EC2 Auto Scaling group that Image Builder takes the build instance from, instead of launching a new instance. This applies only to the build phase.
+    ///
+    /// `ParentInstance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-parentinstance)): object [`ParentInstance`], optional.
     #[serde(rename = "ParentInstance", skip_serializing_if = "Option::is_none")]
     pub parent_instance: Option<ParentInstance>,
-    /// `Placement`: optional.
+    /// The placement option settings for the infrastructure configuration.
+    ///
+    /// `Placement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-placement)): object [`Placement`], optional.
     #[serde(rename = "Placement", skip_serializing_if = "Option::is_none")]
     pub placement: Option<Placement>,
-    /// `ResourceTags`: optional.
+    /// The tags attached to the resource created by Image Builder.
+    ///
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-resourcetags)): map from string to (string), optional.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `SecurityGroupIds`: optional.
+    /// The security group IDs of the infrastructure configuration.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-securitygroupids)): list of (string), optional. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SnsTopicArn`: optional.
+    /// The SNS Topic Amazon Resource Name (ARN) of the infrastructure configuration.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-snstopicarn)): string, optional. Pattern: `^arn:aws[^:]*:sns:[^:]+:[0-9]{12}:[a-zA-Z0-9-_]{1,256}$`.
     #[serde(rename = "SnsTopicArn", skip_serializing_if = "Option::is_none")]
     pub sns_topic_arn: Option<Value<String>>,
-    /// `SubnetId`: optional.
+    /// The subnet ID of the infrastructure configuration.
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-subnetid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
     pub subnet_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags associated with the component.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TerminateInstanceOnCompletion`: optional.
+    /// Specifies whether Image Builder terminates build and test instances that are still running when image creation ends without a failure. A TerminateInstance step in a workflow runs even when this is false.
+    ///
+    /// `TerminateInstanceOnCompletion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-terminateinstanceoncompletion)): boolean, optional.
     #[serde(
         rename = "TerminateInstanceOnCompletion",
         skip_serializing_if = "Option::is_none"
     )]
     pub terminate_instance_on_completion: Option<Value<bool>>,
-    /// `TerminateInstanceOnFailure`: optional.
+    /// The terminate instance on failure configuration of the infrastructure configuration.
+    ///
+    /// `TerminateInstanceOnFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html#cfn-imagebuilder-infrastructureconfiguration-terminateinstanceonfailure)): boolean, optional.
     #[serde(
         rename = "TerminateInstanceOnFailure",
         skip_serializing_if = "Option::is_none"
@@ -1429,31 +1613,49 @@ impl ResourceRef<InfrastructureConfiguration> {
 
 /// The properties of an `AWS::ImageBuilder::LifecyclePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html)).
 ///
+/// Resource Type definition for AWS::ImageBuilder::LifecyclePolicy
+///
 /// [`LifecyclePolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LifecyclePolicy {
-    /// `Description`: optional.
+    /// The description of the lifecycle policy.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html#cfn-imagebuilder-lifecyclepolicy-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExecutionRole`: required.
+    /// The execution role of the lifecycle policy.
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html#cfn-imagebuilder-lifecyclepolicy-executionrole)): string, required. Pattern: `^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ExecutionRole")]
     pub execution_role: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the lifecycle policy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html#cfn-imagebuilder-lifecyclepolicy-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PolicyDetails`: required.
+    /// The policy details of the lifecycle policy.
+    ///
+    /// `PolicyDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html#cfn-imagebuilder-lifecyclepolicy-policydetails)): list of (object [`PolicyDetail`]), required. Items: 1 to 3.
     #[serde(rename = "PolicyDetails")]
     pub policy_details: Value<Vec<PolicyDetail>>,
-    /// `ResourceSelection`: required.
+    /// The resource selection of the lifecycle policy.
+    ///
+    /// `ResourceSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html#cfn-imagebuilder-lifecyclepolicy-resourceselection)): object [`ResourceSelection`], required.
     #[serde(rename = "ResourceSelection")]
     pub resource_selection: ResourceSelection,
-    /// `ResourceType`: required.
+    /// The resource type of the lifecycle policy.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html#cfn-imagebuilder-lifecyclepolicy-resourcetype)): [`ResourceType`], one of `AMI_IMAGE`, `CONTAINER_IMAGE`, required.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<ResourceType>,
-    /// `Status`: optional.
+    /// The status of the lifecycle policy.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html#cfn-imagebuilder-lifecyclepolicy-status)): [`Status`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// The tags associated with the lifecycle policy.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html#cfn-imagebuilder-lifecyclepolicy-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1537,34 +1739,54 @@ impl ResourceRef<LifecyclePolicy> {
 
 /// The properties of an `AWS::ImageBuilder::Workflow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html)).
 ///
+/// Resource schema for AWS::ImageBuilder::Workflow
+///
 /// [`Workflow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workflow {
-    /// `ChangeDescription`: optional, create-only (changing it replaces the resource).
+    /// The change description of the workflow.
+    ///
+    /// `ChangeDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-changedescription)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "ChangeDescription", skip_serializing_if = "Option::is_none")]
     pub change_description: Option<Value<String>>,
-    /// `Data`: optional, create-only (changing it replaces the resource).
+    /// The data of the workflow.
+    ///
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-data)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^\x00]+$`. Length: 1 to 16000 characters.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the workflow.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The KMS key identifier used to encrypt the workflow.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the workflow.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with the workflow.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of the workflow denotes whether the workflow is used to build, test, or distribute.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-type)): [`WorkflowType`], one of `BUILD`, `TEST`, `DISTRIBUTION`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<WorkflowType>,
-    /// `Uri`: optional, create-only (changing it replaces the resource).
+    /// The uri of the workflow.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-uri)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
-    /// `Version`: required, create-only (changing it replaces the resource).
+    /// The version of the workflow.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-workflow.html#cfn-imagebuilder-workflow-version)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -1696,15 +1918,19 @@ impl ResourceRef<Workflow> {
 
 /// The `Action` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-action.html).
 ///
 /// [`Action::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Action {
-    /// `IncludeResources`: optional.
+    /// The included resources of the policy detail.
+    ///
+    /// `IncludeResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-action.html#cfn-imagebuilder-lifecyclepolicy-action-includeresources)): object [`IncludeResources`], optional.
     #[serde(rename = "IncludeResources", skip_serializing_if = "Option::is_none")]
     pub include_resources: Option<IncludeResources>,
-    /// `Type`: required.
+    /// The action type of the policy detail.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-action.html#cfn-imagebuilder-lifecyclepolicy-action-type)): [`ActionType`], one of `DELETE`, `DEPRECATE`, `DISABLE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ActionType>,
 }
@@ -1762,18 +1988,22 @@ impl Walk for ActionType {
 
 /// The `AdditionalInstanceConfiguration` property type of [`ImageRecipe`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ImageRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html).
+/// AWS reference: [`AWS::ImageBuilder::ImageRecipe` `AdditionalInstanceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-additionalinstanceconfiguration.html).
 ///
 /// Every property is optional: start from [`AdditionalInstanceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdditionalInstanceConfiguration {
-    /// `SystemsManagerAgent`: optional.
+    /// Contains settings for the SSM agent on your build instance.
+    ///
+    /// `SystemsManagerAgent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-additionalinstanceconfiguration.html#cfn-imagebuilder-imagerecipe-additionalinstanceconfiguration-systemsmanageragent)): object [`SystemsManagerAgent`], optional.
     #[serde(
         rename = "SystemsManagerAgent",
         skip_serializing_if = "Option::is_none"
     )]
     pub systems_manager_agent: Option<SystemsManagerAgent>,
-    /// `UserDataOverride`: optional.
+    /// Use this property to provide commands or a command script to run when you launch your build instance.
+    ///
+    /// `UserDataOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-additionalinstanceconfiguration.html#cfn-imagebuilder-imagerecipe-additionalinstanceconfiguration-userdataoverride)): string, optional. Pattern: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`. Length: 1 to 21847 characters.
     #[serde(rename = "UserDataOverride", skip_serializing_if = "Option::is_none")]
     pub user_data_override: Option<Value<String>>,
 }
@@ -1811,30 +2041,42 @@ impl Walk for AdditionalInstanceConfiguration {
 
 /// The `AmiDistributionConfiguration` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `AmiDistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-amidistributionconfiguration.html).
 ///
 /// Every property is optional: start from [`AmiDistributionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmiDistributionConfiguration {
-    /// `AmiTags`: optional.
+    /// The tags to apply to AMIs distributed to this Region.
+    ///
+    /// `AmiTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-amidistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-amidistributionconfiguration-amitags)): map from string to (string), optional.
     #[serde(rename = "AmiTags", skip_serializing_if = "Option::is_none")]
     pub ami_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Description`: optional.
+    /// The description of the AMI distribution configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-amidistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-amidistributionconfiguration-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// The KMS key identifier used to encrypt the distributed image.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-amidistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-amidistributionconfiguration-kmskeyid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LaunchPermissionConfiguration`: optional.
+    /// Launch permissions can be used to configure which AWS accounts can use the AMI to launch instances.
+    ///
+    /// `LaunchPermissionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-amidistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-amidistributionconfiguration-launchpermissionconfiguration)): object [`LaunchPermissionConfiguration`], optional.
     #[serde(
         rename = "LaunchPermissionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_permission_configuration: Option<LaunchPermissionConfiguration>,
-    /// `Name`: optional.
+    /// The name of the AMI distribution configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-amidistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-amidistributionconfiguration-name)): string, optional. Pattern: `^[-_A-Za-z0-9{][-_A-Za-z0-9\s:{}\.]+[-_A-Za-z0-9}]$`. Length: 1 to 127 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `TargetAccountIds`: optional.
+    /// The ID of accounts to which you want to distribute an image.
+    ///
+    /// `TargetAccountIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-amidistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-amidistributionconfiguration-targetaccountids)): list of (string), optional. Items: 1 to 1536. Each item: Pattern: `^[0-9]{12}$`.
     #[serde(rename = "TargetAccountIds", skip_serializing_if = "Option::is_none")]
     pub target_account_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1907,24 +2149,34 @@ impl Walk for AmiDistributionConfiguration {
 
 /// The `AmiExclusionRules` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `AmiExclusionRules`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-amiexclusionrules.html).
 ///
 /// Every property is optional: start from [`AmiExclusionRules::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmiExclusionRules {
-    /// `IsPublic`: optional.
+    /// Use to apply lifecycle policy actions on whether the AMI is public.
+    ///
+    /// `IsPublic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-amiexclusionrules.html#cfn-imagebuilder-lifecyclepolicy-amiexclusionrules-ispublic)): boolean, optional.
     #[serde(rename = "IsPublic", skip_serializing_if = "Option::is_none")]
     pub is_public: Option<Value<bool>>,
-    /// `LastLaunched`: optional.
+    /// Use to apply lifecycle policy actions on AMIs launched before a certain time.
+    ///
+    /// `LastLaunched` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-amiexclusionrules.html#cfn-imagebuilder-lifecyclepolicy-amiexclusionrules-lastlaunched)): object [`LastLaunched`], optional.
     #[serde(rename = "LastLaunched", skip_serializing_if = "Option::is_none")]
     pub last_launched: Option<LastLaunched>,
-    /// `Regions`: optional.
+    /// Use to apply lifecycle policy actions on AMIs distributed to a set of regions.
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-amiexclusionrules.html#cfn-imagebuilder-lifecyclepolicy-amiexclusionrules-regions)): list of (string), optional. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Value<Vec<Value<String>>>>,
-    /// `SharedAccounts`: optional.
+    /// Use to apply lifecycle policy actions on AMIs shared with a set of regions.
+    ///
+    /// `SharedAccounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-amiexclusionrules.html#cfn-imagebuilder-lifecyclepolicy-amiexclusionrules-sharedaccounts)): list of (string), optional. Items: 1 to 1536. Each item: Pattern: `^[0-9]{12}$`.
     #[serde(rename = "SharedAccounts", skip_serializing_if = "Option::is_none")]
     pub shared_accounts: Option<Value<Vec<Value<String>>>>,
-    /// `TagMap`: optional.
+    /// The AMIs to select by tag.
+    ///
+    /// `TagMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-amiexclusionrules.html#cfn-imagebuilder-lifecyclepolicy-amiexclusionrules-tagmap)): map from string to (string), optional.
     #[serde(rename = "TagMap", skip_serializing_if = "Option::is_none")]
     pub tag_map: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1986,12 +2238,14 @@ impl Walk for AmiExclusionRules {
 
 /// The `AutoDisablePolicy` property type of [`ImagePipeline`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ImagePipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html).
+/// AWS reference: [`AWS::ImageBuilder::ImagePipeline` `AutoDisablePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-autodisablepolicy.html).
 ///
 /// Every property is required: [`AutoDisablePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoDisablePolicy {
-    /// `FailureCount`: required.
+    /// The number of consecutive failures after which the pipeline should be automatically disabled.
+    ///
+    /// `FailureCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-autodisablepolicy.html#cfn-imagebuilder-imagepipeline-autodisablepolicy-failurecount)): integer, required. Range: 1 to 10.
     #[serde(rename = "FailureCount")]
     pub failure_count: Value<i64>,
 }
@@ -2017,18 +2271,22 @@ impl Walk for AutoDisablePolicy {
 
 /// The `AutoScalingGroup` property type of [`InfrastructureConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration` `AutoScalingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-autoscalinggroup.html).
 ///
 /// [`AutoScalingGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoScalingGroup {
-    /// `CapacityWaitTimeoutSeconds`: optional.
+    /// The number of seconds that Image Builder waits for an instance to become available in the group before the build fails. If you set this value to 0 or omit it, the build fails as soon as the group has no instance available.
+    ///
+    /// `CapacityWaitTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-autoscalinggroup.html#cfn-imagebuilder-infrastructureconfiguration-autoscalinggroup-capacitywaittimeoutseconds)): integer, optional. Range: 0 to 3600.
     #[serde(
         rename = "CapacityWaitTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_wait_timeout_seconds: Option<Value<i64>>,
-    /// `Name`: required.
+    /// The name of the Auto Scaling group, in the same account and AWS Region as the infrastructure configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-autoscalinggroup.html#cfn-imagebuilder-infrastructureconfiguration-autoscalinggroup-name)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2063,15 +2321,19 @@ impl Walk for AutoScalingGroup {
 
 /// The `ComponentConfiguration` property type of [`ContainerRecipe`] and [`ImageRecipe`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html), [`AWS::ImageBuilder::ImageRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html).
+/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe` `ComponentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-componentconfiguration.html), [`AWS::ImageBuilder::ImageRecipe` `ComponentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-componentconfiguration.html).
 ///
 /// Every property is optional: start from [`ComponentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentConfiguration {
-    /// `ComponentArn`: optional.
+    /// The Amazon Resource Name (ARN) of the component.
+    ///
+    /// `ComponentArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-componentconfiguration.html#cfn-imagebuilder-containerrecipe-componentconfiguration-componentarn)): string, optional. Pattern: `^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?|third-party):component/[a-z0-9-_]+/(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:[0-9]+\.[0-9]+\.[0-9]+/[0-9]+))$`.
     #[serde(rename = "ComponentArn", skip_serializing_if = "Option::is_none")]
     pub component_arn: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// A group of parameter settings that are used to configure the component for a specific recipe.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-componentconfiguration.html#cfn-imagebuilder-containerrecipe-componentconfiguration-parameters)): list of (object [`ComponentParameter`]), optional. Items: at least 1.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<ComponentParameter>>>,
 }
@@ -2109,15 +2371,19 @@ impl Walk for ComponentConfiguration {
 
 /// The `ComponentParameter` property type of [`ContainerRecipe`] and [`ImageRecipe`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html), [`AWS::ImageBuilder::ImageRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html).
+/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe` `ComponentParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-componentparameter.html), [`AWS::ImageBuilder::ImageRecipe` `ComponentParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-componentparameter.html).
 ///
 /// Every property is required: [`ComponentParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentParameter {
-    /// `Name`: required.
+    /// The name of the component parameter to set.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-componentparameter.html#cfn-imagebuilder-containerrecipe-componentparameter-name)): string, required. Pattern: `^[^\x00]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// Sets the value for the named component parameter.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-componentparameter.html#cfn-imagebuilder-containerrecipe-componentparameter-value)): list of (string), required. Each item: Pattern: `^[^\x00]*$`. Each item: Length: at least 0 characters.
     #[serde(rename = "Value")]
     pub value: Value<Vec<Value<String>>>,
 }
@@ -2149,18 +2415,24 @@ impl Walk for ComponentParameter {
 
 /// The `ContainerDistributionConfiguration` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `ContainerDistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-containerdistributionconfiguration.html).
 ///
 /// Every property is optional: start from [`ContainerDistributionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContainerDistributionConfiguration {
-    /// `ContainerTags`: optional.
+    /// Tags that are attached to the container distribution configuration.
+    ///
+    /// `ContainerTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-containerdistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-containerdistributionconfiguration-containertags)): list of (string), optional. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "ContainerTags", skip_serializing_if = "Option::is_none")]
     pub container_tags: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// The description of the container distribution configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-containerdistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-containerdistributionconfiguration-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `TargetRepository`: optional.
+    /// The destination repository for the container distribution configuration.
+    ///
+    /// `TargetRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-containerdistributionconfiguration.html#cfn-imagebuilder-distributionconfiguration-containerdistributionconfiguration-targetrepository)): object [`TargetContainerRepository`], optional.
     #[serde(rename = "TargetRepository", skip_serializing_if = "Option::is_none")]
     pub target_repository: Option<TargetContainerRepository>,
 }
@@ -2243,12 +2515,14 @@ impl Walk for DataType {
 
 /// The `DeletionSettings` property type of [`Image`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::Image`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html).
+/// AWS reference: [`AWS::ImageBuilder::Image` `DeletionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-deletionsettings.html).
 ///
 /// Every property is required: [`DeletionSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeletionSettings {
-    /// `ExecutionRole`: required.
+    /// The execution role to use for deleting the image, as well as underlying resources.
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-deletionsettings.html#cfn-imagebuilder-image-deletionsettings-executionrole)): string, required.
     #[serde(rename = "ExecutionRole")]
     pub execution_role: Value<String>,
 }
@@ -2274,45 +2548,59 @@ impl Walk for DeletionSettings {
 
 /// The `Distribution` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-distribution.html).
 ///
 /// [`Distribution::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Distribution {
-    /// `AmiDistributionConfiguration`: optional.
+    /// The specific AMI settings (for example, launch permissions, AMI tags).
+    ///
+    /// `AmiDistributionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-distribution.html#cfn-imagebuilder-distributionconfiguration-distribution-amidistributionconfiguration)): object [`AmiDistributionConfiguration`], optional.
     #[serde(
         rename = "AmiDistributionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub ami_distribution_configuration: Option<AmiDistributionConfiguration>,
-    /// `ContainerDistributionConfiguration`: optional.
+    /// Container distribution settings for encryption, licensing, and sharing in a specific Region.
+    ///
+    /// `ContainerDistributionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-distribution.html#cfn-imagebuilder-distributionconfiguration-distribution-containerdistributionconfiguration)): object [`ContainerDistributionConfiguration`], optional.
     #[serde(
         rename = "ContainerDistributionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_distribution_configuration: Option<ContainerDistributionConfiguration>,
-    /// `FastLaunchConfigurations`: optional.
+    /// The Windows faster-launching configurations to use for AMI distribution.
+    ///
+    /// `FastLaunchConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-distribution.html#cfn-imagebuilder-distributionconfiguration-distribution-fastlaunchconfigurations)): list of (object [`FastLaunchConfiguration`]), optional. Items: 1 to 1000.
     #[serde(
         rename = "FastLaunchConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub fast_launch_configurations: Option<Value<Vec<FastLaunchConfiguration>>>,
-    /// `LaunchTemplateConfigurations`: optional.
+    /// A group of launchTemplateConfiguration settings that apply to image distribution.
+    ///
+    /// `LaunchTemplateConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-distribution.html#cfn-imagebuilder-distributionconfiguration-distribution-launchtemplateconfigurations)): list of (object [`LaunchTemplateConfiguration`]), optional. Items: 1 to 100.
     #[serde(
         rename = "LaunchTemplateConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_template_configurations: Option<Value<Vec<LaunchTemplateConfiguration>>>,
-    /// `LicenseConfigurationArns`: optional.
+    /// The License Manager Configuration to associate with the AMI in the specified Region.
+    ///
+    /// `LicenseConfigurationArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-distribution.html#cfn-imagebuilder-distributionconfiguration-distribution-licenseconfigurationarns)): list of (string), optional. Items: 1 to 50. Each item: Pattern: `^arn:aws[^:]*:license-manager:[^:]+:[0-9]{12}:license-configuration:lic-[a-z0-9-_]{32}$`.
     #[serde(
         rename = "LicenseConfigurationArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub license_configuration_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Region`: required.
+    /// region
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-distribution.html#cfn-imagebuilder-distributionconfiguration-distribution-region)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
-    /// `SsmParameterConfigurations`: optional.
+    /// The SSM parameter configurations to use for AMI distribution.
+    ///
+    /// `SsmParameterConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-distribution.html#cfn-imagebuilder-distributionconfiguration-distribution-ssmparameterconfigurations)): list of (object [`SsmParameterConfiguration`]), optional.
     #[serde(
         rename = "SsmParameterConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -2413,36 +2701,52 @@ impl Walk for Distribution {
 
 /// The `EbsInstanceBlockDeviceSpecification` property type of [`ContainerRecipe`] and [`ImageRecipe`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html), [`AWS::ImageBuilder::ImageRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html).
+/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe` `EbsInstanceBlockDeviceSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html), [`AWS::ImageBuilder::ImageRecipe` `EbsInstanceBlockDeviceSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-ebsinstanceblockdevicespecification.html).
 ///
 /// Every property is optional: start from [`EbsInstanceBlockDeviceSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EbsInstanceBlockDeviceSpecification {
-    /// `DeleteOnTermination`: optional.
+    /// Use to configure delete on termination of the associated device.
+    ///
+    /// `DeleteOnTermination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html#cfn-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification-deleteontermination)): boolean, optional.
     #[serde(
         rename = "DeleteOnTermination",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_on_termination: Option<Value<bool>>,
-    /// `Encrypted`: optional.
+    /// Use to configure device encryption.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html#cfn-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification-encrypted)): boolean, optional.
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `Iops`: optional.
+    /// Use to configure device IOPS.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html#cfn-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification-iops)): integer, optional. Range: 100 to 64000.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional.
+    /// Use to configure the KMS key to use when encrypting the device.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html#cfn-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification-kmskeyid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `SnapshotId`: optional.
+    /// The snapshot that defines the device contents.
+    ///
+    /// `SnapshotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html#cfn-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification-snapshotid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<Value<String>>,
-    /// `Throughput`: optional.
+    /// For GP3 volumes only - The throughput in MiB/s that the volume supports.
+    ///
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html#cfn-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification-throughput)): integer, optional. Range: 125 to 1000.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeSize`: optional.
+    /// Use to override the device's volume size.
+    ///
+    /// `VolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html#cfn-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification-volumesize)): integer, optional. Range: 1 to 16000.
     #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// Use to override the device's volume type.
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification.html#cfn-imagebuilder-containerrecipe-ebsinstanceblockdevicespecification-volumetype)): [`VolumeType`], one of `standard`, `io1`, `io2`, `io2a`, `gp2`, `gp3`, `gp3a`, `sc1`, `st1`, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<VolumeType>>,
 }
@@ -2528,15 +2832,19 @@ impl Walk for EbsInstanceBlockDeviceSpecification {
 
 /// The `EcrConfiguration` property type of [`Image`] and [`ImagePipeline`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::Image`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html), [`AWS::ImageBuilder::ImagePipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html).
+/// AWS reference: [`AWS::ImageBuilder::Image` `EcrConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-ecrconfiguration.html), [`AWS::ImageBuilder::ImagePipeline` `EcrConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-ecrconfiguration.html).
 ///
 /// Every property is optional: start from [`EcrConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcrConfiguration {
-    /// `ContainerTags`: optional.
+    /// Tags for Image Builder to apply the output container image that is scanned. Tags can help you identify and manage your scanned images.
+    ///
+    /// `ContainerTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-ecrconfiguration.html#cfn-imagebuilder-image-ecrconfiguration-containertags)): list of (string), optional. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "ContainerTags", skip_serializing_if = "Option::is_none")]
     pub container_tags: Option<Value<Vec<Value<String>>>>,
-    /// `RepositoryName`: optional.
+    /// The name of the container repository that Amazon Inspector scans to identify findings for your container images. The name includes the path for the repository location. If you don’t provide this information, Image Builder creates a repository in your account named image-builder-image-scanning-repository to use for vulnerability scans for your output container images.
+    ///
+    /// `RepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-ecrconfiguration.html#cfn-imagebuilder-image-ecrconfiguration-repositoryname)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "RepositoryName", skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<Value<String>>,
 }
@@ -2574,15 +2882,19 @@ impl Walk for EcrConfiguration {
 
 /// The `ExclusionRules` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `ExclusionRules`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-exclusionrules.html).
 ///
 /// Every property is optional: start from [`ExclusionRules::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExclusionRules {
-    /// `Amis`: optional.
+    /// The AMI exclusion rules for the policy detail.
+    ///
+    /// `Amis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-exclusionrules.html#cfn-imagebuilder-lifecyclepolicy-exclusionrules-amis)): object [`AmiExclusionRules`], optional.
     #[serde(rename = "Amis", skip_serializing_if = "Option::is_none")]
     pub amis: Option<AmiExclusionRules>,
-    /// `TagMap`: optional.
+    /// The Image Builder tags to filter on.
+    ///
+    /// `TagMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-exclusionrules.html#cfn-imagebuilder-lifecyclepolicy-exclusionrules-tagmap)): map from string to (string), optional.
     #[serde(rename = "TagMap", skip_serializing_if = "Option::is_none")]
     pub tag_map: Option<BTreeMap<String, Value<String>>>,
 }
@@ -2620,27 +2932,37 @@ impl Walk for ExclusionRules {
 
 /// The `FastLaunchConfiguration` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `FastLaunchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchconfiguration.html).
 ///
 /// Every property is optional: start from [`FastLaunchConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FastLaunchConfiguration {
-    /// `AccountId`: optional.
+    /// The owner account ID for the fast-launch enabled Windows AMI.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchconfiguration.html#cfn-imagebuilder-distributionconfiguration-fastlaunchconfiguration-accountid)): string, optional. Pattern: `^[0-9]{12}$`.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// A Boolean that represents the current state of faster launching for the Windows AMI. Set to true to start using Windows faster launching, or false to stop using it.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchconfiguration.html#cfn-imagebuilder-distributionconfiguration-fastlaunchconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `LaunchTemplate`: optional.
+    /// The launch template that the fast-launch enabled Windows AMI uses when it launches Windows instances to create pre-provisioned snapshots.
+    ///
+    /// `LaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchconfiguration.html#cfn-imagebuilder-distributionconfiguration-fastlaunchconfiguration-launchtemplate)): object [`FastLaunchLaunchTemplateSpecification`], optional.
     #[serde(rename = "LaunchTemplate", skip_serializing_if = "Option::is_none")]
     pub launch_template: Option<FastLaunchLaunchTemplateSpecification>,
-    /// `MaxParallelLaunches`: optional.
+    /// The maximum number of parallel instances that are launched for creating resources.
+    ///
+    /// `MaxParallelLaunches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchconfiguration.html#cfn-imagebuilder-distributionconfiguration-fastlaunchconfiguration-maxparallellaunches)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxParallelLaunches",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_parallel_launches: Option<Value<i64>>,
-    /// `SnapshotConfiguration`: optional.
+    /// Configuration settings for managing the number of snapshots that are created from pre-provisioned instances for the Windows AMI when faster launching is enabled.
+    ///
+    /// `SnapshotConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchconfiguration.html#cfn-imagebuilder-distributionconfiguration-fastlaunchconfiguration-snapshotconfiguration)): object [`FastLaunchSnapshotConfiguration`], optional.
     #[serde(
         rename = "SnapshotConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2711,18 +3033,24 @@ impl Walk for FastLaunchConfiguration {
 
 /// The `FastLaunchLaunchTemplateSpecification` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `FastLaunchLaunchTemplateSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchlaunchtemplatespecification.html).
 ///
 /// Every property is optional: start from [`FastLaunchLaunchTemplateSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FastLaunchLaunchTemplateSpecification {
-    /// `LaunchTemplateId`: optional.
+    /// The ID of the launch template to use for faster launching for a Windows AMI.
+    ///
+    /// `LaunchTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchlaunchtemplatespecification.html#cfn-imagebuilder-distributionconfiguration-fastlaunchlaunchtemplatespecification-launchtemplateid)): string, optional. Pattern: `^lt-[a-z0-9-_]{17}$`.
     #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
     pub launch_template_id: Option<Value<String>>,
-    /// `LaunchTemplateName`: optional.
+    /// The name of the launch template to use for faster launching for a Windows AMI.
+    ///
+    /// `LaunchTemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchlaunchtemplatespecification.html#cfn-imagebuilder-distributionconfiguration-fastlaunchlaunchtemplatespecification-launchtemplatename)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "LaunchTemplateName", skip_serializing_if = "Option::is_none")]
     pub launch_template_name: Option<Value<String>>,
-    /// `LaunchTemplateVersion`: optional.
+    /// The version of the launch template to use for faster launching for a Windows AMI.
+    ///
+    /// `LaunchTemplateVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchlaunchtemplatespecification.html#cfn-imagebuilder-distributionconfiguration-fastlaunchlaunchtemplatespecification-launchtemplateversion)): string, optional. Length: 1 to 1024 characters.
     #[serde(
         rename = "LaunchTemplateVersion",
         skip_serializing_if = "Option::is_none"
@@ -2771,12 +3099,14 @@ impl Walk for FastLaunchLaunchTemplateSpecification {
 
 /// The `FastLaunchSnapshotConfiguration` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `FastLaunchSnapshotConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchsnapshotconfiguration.html).
 ///
 /// Every property is optional: start from [`FastLaunchSnapshotConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FastLaunchSnapshotConfiguration {
-    /// `TargetResourceCount`: optional.
+    /// The number of pre-provisioned snapshots to keep on hand for a fast-launch enabled Windows AMI.
+    ///
+    /// `TargetResourceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-fastlaunchsnapshotconfiguration.html#cfn-imagebuilder-distributionconfiguration-fastlaunchsnapshotconfiguration-targetresourcecount)): integer, optional. Range: 1 to 10000.
     #[serde(
         rename = "TargetResourceCount",
         skip_serializing_if = "Option::is_none"
@@ -2809,21 +3139,29 @@ impl Walk for FastLaunchSnapshotConfiguration {
 
 /// The `Filter` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-filter.html).
 ///
 /// [`Filter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filter {
-    /// `RetainAtLeast`: optional.
+    /// The minimum number of Image Builder resources to retain.
+    ///
+    /// `RetainAtLeast` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-filter.html#cfn-imagebuilder-lifecyclepolicy-filter-retainatleast)): integer, optional. Range: 1 to 10.
     #[serde(rename = "RetainAtLeast", skip_serializing_if = "Option::is_none")]
     pub retain_at_least: Option<Value<i64>>,
-    /// `Type`: required.
+    /// The filter type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-filter.html#cfn-imagebuilder-lifecyclepolicy-filter-type)): [`FilterType`], one of `AGE`, `COUNT`, required.
     #[serde(rename = "Type")]
     pub type_: Value<FilterType>,
-    /// `Unit`: optional.
+    /// The value's time unit.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-filter.html#cfn-imagebuilder-lifecyclepolicy-filter-unit)): [`TimeUnit`], one of `DAYS`, `WEEKS`, `MONTHS`, `YEARS`, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<TimeUnit>>,
-    /// `Value`: required.
+    /// The filter value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-filter.html#cfn-imagebuilder-lifecyclepolicy-filter-value)): integer, required. Range: 1 to 1000.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -2910,12 +3248,14 @@ impl Walk for HttpTokens {
 
 /// The `ImageLoggingConfiguration` property type of [`Image`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::Image`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html).
+/// AWS reference: [`AWS::ImageBuilder::Image` `ImageLoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imageloggingconfiguration.html).
 ///
 /// Every property is optional: start from [`ImageLoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageLoggingConfiguration {
-    /// `LogGroupName`: optional.
+    /// The name of the log group for image build logs.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imageloggingconfiguration.html#cfn-imagebuilder-image-imageloggingconfiguration-loggroupname)): string, optional. Pattern: `^[a-zA-Z0-9\-_/\.]{1,512}$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
 }
@@ -2945,15 +3285,19 @@ impl Walk for ImageLoggingConfiguration {
 
 /// The `ImagePipelineExecutionSettings` property type of [`Image`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::Image`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html).
+/// AWS reference: [`AWS::ImageBuilder::Image` `ImagePipelineExecutionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagepipelineexecutionsettings.html).
 ///
 /// Every property is optional: start from [`ImagePipelineExecutionSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImagePipelineExecutionSettings {
-    /// `DeploymentId`: optional.
+    /// The deployment ID of the pipeline, used to trigger new image pipeline executions.
+    ///
+    /// `DeploymentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagepipelineexecutionsettings.html#cfn-imagebuilder-image-imagepipelineexecutionsettings-deploymentid)): string, optional.
     #[serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<Value<String>>,
-    /// `OnUpdate`: optional.
+    /// Whether to trigger the image pipeline when the pipeline is updated. False by default.
+    ///
+    /// `OnUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagepipelineexecutionsettings.html#cfn-imagebuilder-image-imagepipelineexecutionsettings-onupdate)): boolean, optional.
     #[serde(rename = "OnUpdate", skip_serializing_if = "Option::is_none")]
     pub on_update: Option<Value<bool>>,
 }
@@ -2991,15 +3335,19 @@ impl Walk for ImagePipelineExecutionSettings {
 
 /// The `ImageScanningConfiguration` property type of [`Image`] and [`ImagePipeline`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::Image`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html), [`AWS::ImageBuilder::ImagePipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html).
+/// AWS reference: [`AWS::ImageBuilder::Image` `ImageScanningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagescanningconfiguration.html), [`AWS::ImageBuilder::ImagePipeline` `ImageScanningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-imagescanningconfiguration.html).
 ///
 /// Every property is optional: start from [`ImageScanningConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageScanningConfiguration {
-    /// `EcrConfiguration`: optional.
+    /// Contains ECR settings for vulnerability scans.
+    ///
+    /// `EcrConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagescanningconfiguration.html#cfn-imagebuilder-image-imagescanningconfiguration-ecrconfiguration)): object [`EcrConfiguration`], optional.
     #[serde(rename = "EcrConfiguration", skip_serializing_if = "Option::is_none")]
     pub ecr_configuration: Option<EcrConfiguration>,
-    /// `ImageScanningEnabled`: optional.
+    /// This sets whether Image Builder keeps a snapshot of the vulnerability scans that Amazon Inspector runs against the test instance when you create a new image.
+    ///
+    /// `ImageScanningEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagescanningconfiguration.html#cfn-imagebuilder-image-imagescanningconfiguration-imagescanningenabled)): boolean, optional.
     #[serde(
         rename = "ImageScanningEnabled",
         skip_serializing_if = "Option::is_none"
@@ -3040,15 +3388,19 @@ impl Walk for ImageScanningConfiguration {
 
 /// The `ImageTestsConfiguration` property type of [`Image`] and [`ImagePipeline`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::Image`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html), [`AWS::ImageBuilder::ImagePipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html).
+/// AWS reference: [`AWS::ImageBuilder::Image` `ImageTestsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagetestsconfiguration.html), [`AWS::ImageBuilder::ImagePipeline` `ImageTestsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-imagetestsconfiguration.html).
 ///
 /// Every property is optional: start from [`ImageTestsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageTestsConfiguration {
-    /// `ImageTestsEnabled`: optional.
+    /// ImageTestsEnabled
+    ///
+    /// `ImageTestsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagetestsconfiguration.html#cfn-imagebuilder-image-imagetestsconfiguration-imagetestsenabled)): boolean, optional.
     #[serde(rename = "ImageTestsEnabled", skip_serializing_if = "Option::is_none")]
     pub image_tests_enabled: Option<Value<bool>>,
-    /// `TimeoutMinutes`: optional.
+    /// TimeoutMinutes
+    ///
+    /// `TimeoutMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-imagetestsconfiguration.html#cfn-imagebuilder-image-imagetestsconfiguration-timeoutminutes)): integer, optional. Range: 60 to 1440.
     #[serde(rename = "TimeoutMinutes", skip_serializing_if = "Option::is_none")]
     pub timeout_minutes: Option<Value<i64>>,
 }
@@ -3086,18 +3438,24 @@ impl Walk for ImageTestsConfiguration {
 
 /// The `IncludeResources` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `IncludeResources`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-includeresources.html).
 ///
 /// Every property is optional: start from [`IncludeResources::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IncludeResources {
-    /// `Amis`: optional.
+    /// Use to configure lifecycle actions on AMIs.
+    ///
+    /// `Amis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-includeresources.html#cfn-imagebuilder-lifecyclepolicy-includeresources-amis)): boolean, optional.
     #[serde(rename = "Amis", skip_serializing_if = "Option::is_none")]
     pub amis: Option<Value<bool>>,
-    /// `Containers`: optional.
+    /// Use to configure lifecycle actions on containers.
+    ///
+    /// `Containers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-includeresources.html#cfn-imagebuilder-lifecyclepolicy-includeresources-containers)): boolean, optional.
     #[serde(rename = "Containers", skip_serializing_if = "Option::is_none")]
     pub containers: Option<Value<bool>>,
-    /// `Snapshots`: optional.
+    /// Use to configure lifecycle actions on snapshots.
+    ///
+    /// `Snapshots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-includeresources.html#cfn-imagebuilder-lifecyclepolicy-includeresources-snapshots)): boolean, optional.
     #[serde(rename = "Snapshots", skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Value<bool>>,
 }
@@ -3143,21 +3501,29 @@ impl Walk for IncludeResources {
 
 /// The `InstanceBlockDeviceMapping` property type of [`ContainerRecipe`] and [`ImageRecipe`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html), [`AWS::ImageBuilder::ImageRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html).
+/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe` `InstanceBlockDeviceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-instanceblockdevicemapping.html), [`AWS::ImageBuilder::ImageRecipe` `InstanceBlockDeviceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-instanceblockdevicemapping.html).
 ///
 /// Every property is optional: start from [`InstanceBlockDeviceMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceBlockDeviceMapping {
-    /// `DeviceName`: optional.
+    /// The device to which these mappings apply.
+    ///
+    /// `DeviceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-instanceblockdevicemapping.html#cfn-imagebuilder-containerrecipe-instanceblockdevicemapping-devicename)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
     pub device_name: Option<Value<String>>,
-    /// `Ebs`: optional.
+    /// Use to manage Amazon EBS-specific configuration for this mapping.
+    ///
+    /// `Ebs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-instanceblockdevicemapping.html#cfn-imagebuilder-containerrecipe-instanceblockdevicemapping-ebs)): object [`EbsInstanceBlockDeviceSpecification`], optional.
     #[serde(rename = "Ebs", skip_serializing_if = "Option::is_none")]
     pub ebs: Option<EbsInstanceBlockDeviceSpecification>,
-    /// `NoDevice`: optional.
+    /// Use to remove a mapping from the parent image.
+    ///
+    /// `NoDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-instanceblockdevicemapping.html#cfn-imagebuilder-containerrecipe-instanceblockdevicemapping-nodevice)): string, optional. Length: 0 to 0 characters.
     #[serde(rename = "NoDevice", skip_serializing_if = "Option::is_none")]
     pub no_device: Option<Value<String>>,
-    /// `VirtualName`: optional.
+    /// Use to manage instance ephemeral devices.
+    ///
+    /// `VirtualName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-instanceblockdevicemapping.html#cfn-imagebuilder-containerrecipe-instanceblockdevicemapping-virtualname)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "VirtualName", skip_serializing_if = "Option::is_none")]
     pub virtual_name: Option<Value<String>>,
 }
@@ -3211,18 +3577,22 @@ impl Walk for InstanceBlockDeviceMapping {
 
 /// The `InstanceConfiguration` property type of [`ContainerRecipe`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html).
+/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe` `InstanceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-instanceconfiguration.html).
 ///
 /// Every property is optional: start from [`InstanceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceConfiguration {
-    /// `BlockDeviceMappings`: optional.
+    /// Defines the block devices to attach for building an instance from this Image Builder AMI.
+    ///
+    /// `BlockDeviceMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-instanceconfiguration.html#cfn-imagebuilder-containerrecipe-instanceconfiguration-blockdevicemappings)): list of (object [`InstanceBlockDeviceMapping`]), optional.
     #[serde(
         rename = "BlockDeviceMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_device_mappings: Option<Value<Vec<InstanceBlockDeviceMapping>>>,
-    /// `Image`: optional.
+    /// The AMI ID to use as the base image for a container build and test instance. If not specified, Image Builder will use the appropriate ECS-optimized AMI as a base image.
+    ///
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-instanceconfiguration.html#cfn-imagebuilder-containerrecipe-instanceconfiguration-image)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Image", skip_serializing_if = "Option::is_none")]
     pub image: Option<Value<String>>,
 }
@@ -3263,18 +3633,22 @@ impl Walk for InstanceConfiguration {
 
 /// The `InstanceMetadataOptions` property type of [`InfrastructureConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration` `InstanceMetadataOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-instancemetadataoptions.html).
 ///
 /// Every property is optional: start from [`InstanceMetadataOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceMetadataOptions {
-    /// `HttpPutResponseHopLimit`: optional.
+    /// Limit the number of hops that an instance metadata request can traverse to reach its destination.
+    ///
+    /// `HttpPutResponseHopLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-instancemetadataoptions.html#cfn-imagebuilder-infrastructureconfiguration-instancemetadataoptions-httpputresponsehoplimit)): integer, optional. Range: 1 to 64.
     #[serde(
         rename = "HttpPutResponseHopLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub http_put_response_hop_limit: Option<Value<i64>>,
-    /// `HttpTokens`: optional.
+    /// Indicates whether a signed token header is required for instance metadata retrieval requests. The values affect the response as follows:
+    ///
+    /// `HttpTokens` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-instancemetadataoptions.html#cfn-imagebuilder-infrastructureconfiguration-instancemetadataoptions-httptokens)): [`HttpTokens`], one of `required`, `optional`, optional.
     #[serde(rename = "HttpTokens", skip_serializing_if = "Option::is_none")]
     pub http_tokens: Option<Value<HttpTokens>>,
 }
@@ -3312,15 +3686,19 @@ impl Walk for InstanceMetadataOptions {
 
 /// The `LastLaunched` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `LastLaunched`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-lastlaunched.html).
 ///
 /// Every property is required: [`LastLaunched::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LastLaunched {
-    /// `Unit`: required.
+    /// The value's time unit.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-lastlaunched.html#cfn-imagebuilder-lifecyclepolicy-lastlaunched-unit)): [`TimeUnit`], one of `DAYS`, `WEEKS`, `MONTHS`, `YEARS`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<TimeUnit>,
-    /// `Value`: required.
+    /// The last launched value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-lastlaunched.html#cfn-imagebuilder-lifecyclepolicy-lastlaunched-value)): integer, required. Range: 1 to 365.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -3349,24 +3727,32 @@ impl Walk for LastLaunched {
 
 /// The `LaunchPermissionConfiguration` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `LaunchPermissionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchpermissionconfiguration.html).
 ///
 /// Every property is optional: start from [`LaunchPermissionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchPermissionConfiguration {
-    /// `OrganizationArns`: optional.
+    /// The ARN for an Amazon Web Services Organization that you want to share your AMI with.
+    ///
+    /// `OrganizationArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchpermissionconfiguration.html#cfn-imagebuilder-distributionconfiguration-launchpermissionconfiguration-organizationarns)): list of (string), optional.
     #[serde(rename = "OrganizationArns", skip_serializing_if = "Option::is_none")]
     pub organization_arns: Option<Value<Vec<Value<String>>>>,
-    /// `OrganizationalUnitArns`: optional.
+    /// The ARN for an Organizations organizational unit (OU) that you want to share your AMI with.
+    ///
+    /// `OrganizationalUnitArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchpermissionconfiguration.html#cfn-imagebuilder-distributionconfiguration-launchpermissionconfiguration-organizationalunitarns)): list of (string), optional.
     #[serde(
         rename = "OrganizationalUnitArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub organizational_unit_arns: Option<Value<Vec<Value<String>>>>,
-    /// `UserGroups`: optional.
+    /// The name of the group.
+    ///
+    /// `UserGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchpermissionconfiguration.html#cfn-imagebuilder-distributionconfiguration-launchpermissionconfiguration-usergroups)): list of (string), optional.
     #[serde(rename = "UserGroups", skip_serializing_if = "Option::is_none")]
     pub user_groups: Option<Value<Vec<Value<String>>>>,
-    /// `UserIds`: optional.
+    /// The AWS account ID.
+    ///
+    /// `UserIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchpermissionconfiguration.html#cfn-imagebuilder-distributionconfiguration-launchpermissionconfiguration-userids)): list of (string), optional.
     #[serde(rename = "UserIds", skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -3420,18 +3806,24 @@ impl Walk for LaunchPermissionConfiguration {
 
 /// The `LaunchTemplateConfiguration` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `LaunchTemplateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchtemplateconfiguration.html).
 ///
 /// Every property is optional: start from [`LaunchTemplateConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchTemplateConfiguration {
-    /// `AccountId`: optional.
+    /// The account ID that this configuration applies to.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchtemplateconfiguration.html#cfn-imagebuilder-distributionconfiguration-launchtemplateconfiguration-accountid)): string, optional. Pattern: `^[0-9]{12}$`.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `LaunchTemplateId`: optional.
+    /// Identifies the EC2 launch template to use.
+    ///
+    /// `LaunchTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchtemplateconfiguration.html#cfn-imagebuilder-distributionconfiguration-launchtemplateconfiguration-launchtemplateid)): string, optional. Pattern: `^lt-[a-z0-9-_]{17}$`.
     #[serde(rename = "LaunchTemplateId", skip_serializing_if = "Option::is_none")]
     pub launch_template_id: Option<Value<String>>,
-    /// `SetDefaultVersion`: optional.
+    /// Set the specified EC2 launch template as the default launch template for the specified account.
+    ///
+    /// `SetDefaultVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-launchtemplateconfiguration.html#cfn-imagebuilder-distributionconfiguration-launchtemplateconfiguration-setdefaultversion)): boolean, optional.
     #[serde(rename = "SetDefaultVersion", skip_serializing_if = "Option::is_none")]
     pub set_default_version: Option<Value<bool>>,
 }
@@ -3477,12 +3869,14 @@ impl Walk for LaunchTemplateConfiguration {
 
 /// The `Logging` property type of [`InfrastructureConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration` `Logging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-logging.html).
 ///
 /// Every property is optional: start from [`Logging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Logging {
-    /// `S3Logs`: optional.
+    /// The S3 path in which to store the logs.
+    ///
+    /// `S3Logs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-logging.html#cfn-imagebuilder-infrastructureconfiguration-logging-s3logs)): object [`S3Logs`], optional.
     #[serde(rename = "S3Logs", skip_serializing_if = "Option::is_none")]
     pub s3_logs: Option<S3Logs>,
 }
@@ -3532,12 +3926,14 @@ impl Walk for OnFailure {
 
 /// The `ParentInstance` property type of [`InfrastructureConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration` `ParentInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-parentinstance.html).
 ///
 /// Every property is required: [`ParentInstance::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParentInstance {
-    /// `AutoScalingGroup`: required.
+    /// The Amazon EC2 Auto Scaling group that Image Builder takes the build instance from.
+    ///
+    /// `AutoScalingGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-parentinstance.html#cfn-imagebuilder-infrastructureconfiguration-parentinstance-autoscalinggroup)): object [`AutoScalingGroup`], required.
     #[serde(rename = "AutoScalingGroup")]
     pub auto_scaling_group: AutoScalingGroup,
 }
@@ -3583,15 +3979,19 @@ impl Walk for PipelineExecutionStartCondition {
 
 /// The `PipelineLoggingConfiguration` property type of [`ImagePipeline`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ImagePipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html).
+/// AWS reference: [`AWS::ImageBuilder::ImagePipeline` `PipelineLoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-pipelineloggingconfiguration.html).
 ///
 /// Every property is optional: start from [`PipelineLoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipelineLoggingConfiguration {
-    /// `ImageLogGroupName`: optional.
+    /// The name of the log group for image build logs.
+    ///
+    /// `ImageLogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-pipelineloggingconfiguration.html#cfn-imagebuilder-imagepipeline-pipelineloggingconfiguration-imageloggroupname)): string, optional. Pattern: `^[a-zA-Z0-9\-_/\.]{1,512}$`. Length: 1 to 512 characters.
     #[serde(rename = "ImageLogGroupName", skip_serializing_if = "Option::is_none")]
     pub image_log_group_name: Option<Value<String>>,
-    /// `PipelineLogGroupName`: optional.
+    /// The name of the log group for pipeline execution logs.
+    ///
+    /// `PipelineLogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-pipelineloggingconfiguration.html#cfn-imagebuilder-imagepipeline-pipelineloggingconfiguration-pipelineloggroupname)): string, optional. Pattern: `^[a-zA-Z0-9\-_/\.]{1,512}$`. Length: 1 to 512 characters.
     #[serde(
         rename = "PipelineLogGroupName",
         skip_serializing_if = "Option::is_none"
@@ -3632,24 +4032,32 @@ impl Walk for PipelineLoggingConfiguration {
 
 /// The `Placement` property type of [`InfrastructureConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration` `Placement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-placement.html).
 ///
 /// Every property is optional: start from [`Placement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Placement {
-    /// `AvailabilityZone`: optional.
+    /// AvailabilityZone
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-placement.html#cfn-imagebuilder-infrastructureconfiguration-placement-availabilityzone)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `HostId`: optional.
+    /// HostId
+    ///
+    /// `HostId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-placement.html#cfn-imagebuilder-infrastructureconfiguration-placement-hostid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "HostId", skip_serializing_if = "Option::is_none")]
     pub host_id: Option<Value<String>>,
-    /// `HostResourceGroupArn`: optional.
+    /// HostResourceGroupArn
+    ///
+    /// `HostResourceGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-placement.html#cfn-imagebuilder-infrastructureconfiguration-placement-hostresourcegrouparn)): string, optional. Length: 1 to 1024 characters.
     #[serde(
         rename = "HostResourceGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub host_resource_group_arn: Option<Value<String>>,
-    /// `Tenancy`: optional.
+    /// Tenancy
+    ///
+    /// `Tenancy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-placement.html#cfn-imagebuilder-infrastructureconfiguration-placement-tenancy)): [`Tenancy`], one of `default`, `dedicated`, `host`, optional.
     #[serde(rename = "Tenancy", skip_serializing_if = "Option::is_none")]
     pub tenancy: Option<Value<Tenancy>>,
 }
@@ -3746,18 +4154,24 @@ impl Walk for PlatformOverride {
 
 /// The `PolicyDetail` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `PolicyDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-policydetail.html).
 ///
 /// [`PolicyDetail::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyDetail {
-    /// `Action`: required.
+    /// The action of the policy detail.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-policydetail.html#cfn-imagebuilder-lifecyclepolicy-policydetail-action)): object [`Action`], required.
     #[serde(rename = "Action")]
     pub action: Action,
-    /// `ExclusionRules`: optional.
+    /// The exclusion rules to apply of the policy detail.
+    ///
+    /// `ExclusionRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-policydetail.html#cfn-imagebuilder-lifecyclepolicy-policydetail-exclusionrules)): object [`ExclusionRules`], optional.
     #[serde(rename = "ExclusionRules", skip_serializing_if = "Option::is_none")]
     pub exclusion_rules: Option<ExclusionRules>,
-    /// `Filter`: required.
+    /// The filters to apply of the policy detail.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-policydetail.html#cfn-imagebuilder-lifecyclepolicy-policydetail-filter)): object [`Filter`], required.
     #[serde(rename = "Filter")]
     pub filter: Filter,
 }
@@ -3795,15 +4209,19 @@ impl Walk for PolicyDetail {
 
 /// The `RecipeSelection` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `RecipeSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-recipeselection.html).
 ///
 /// Every property is required: [`RecipeSelection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecipeSelection {
-    /// `Name`: required.
+    /// The recipe name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-recipeselection.html#cfn-imagebuilder-lifecyclepolicy-recipeselection-name)): string, required. Pattern: `^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SemanticVersion`: required.
+    /// The recipe version.
+    ///
+    /// `SemanticVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-recipeselection.html#cfn-imagebuilder-lifecyclepolicy-recipeselection-semanticversion)): string, required. Pattern: `^(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)$`.
     #[serde(rename = "SemanticVersion")]
     pub semantic_version: Value<String>,
 }
@@ -3832,15 +4250,19 @@ impl Walk for RecipeSelection {
 
 /// The `ResourceSelection` property type of [`LifecyclePolicy`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-lifecyclepolicy.html).
+/// AWS reference: [`AWS::ImageBuilder::LifecyclePolicy` `ResourceSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-resourceselection.html).
 ///
 /// Every property is optional: start from [`ResourceSelection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceSelection {
-    /// `Recipes`: optional.
+    /// The recipes to select.
+    ///
+    /// `Recipes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-resourceselection.html#cfn-imagebuilder-lifecyclepolicy-resourceselection-recipes)): list of (object [`RecipeSelection`]), optional. Items: 1 to 50.
     #[serde(rename = "Recipes", skip_serializing_if = "Option::is_none")]
     pub recipes: Option<Value<Vec<RecipeSelection>>>,
-    /// `TagMap`: optional.
+    /// The Image Builder resources to select by tag.
+    ///
+    /// `TagMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-lifecyclepolicy-resourceselection.html#cfn-imagebuilder-lifecyclepolicy-resourceselection-tagmap)): map from string to (string), optional.
     #[serde(rename = "TagMap", skip_serializing_if = "Option::is_none")]
     pub tag_map: Option<BTreeMap<String, Value<String>>>,
 }
@@ -3898,15 +4320,19 @@ impl Walk for ResourceType {
 
 /// The `S3Logs` property type of [`InfrastructureConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-infrastructureconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::InfrastructureConfiguration` `S3Logs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-s3logs.html).
 ///
 /// Every property is optional: start from [`S3Logs::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Logs {
-    /// `S3BucketName`: optional.
+    /// S3BucketName
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-s3logs.html#cfn-imagebuilder-infrastructureconfiguration-s3logs-s3bucketname)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3BucketName", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_name: Option<Value<String>>,
-    /// `S3KeyPrefix`: optional.
+    /// S3KeyPrefix
+    ///
+    /// `S3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-infrastructureconfiguration-s3logs.html#cfn-imagebuilder-infrastructureconfiguration-s3logs-s3keyprefix)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_key_prefix: Option<Value<String>>,
 }
@@ -3944,24 +4370,32 @@ impl Walk for S3Logs {
 
 /// The `Schedule` property type of [`ImagePipeline`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ImagePipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html).
+/// AWS reference: [`AWS::ImageBuilder::ImagePipeline` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-schedule.html).
 ///
 /// Every property is optional: start from [`Schedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `AutoDisablePolicy`: optional.
+    /// The auto-disable policy for the image pipeline.
+    ///
+    /// `AutoDisablePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-schedule.html#cfn-imagebuilder-imagepipeline-schedule-autodisablepolicy)): object [`AutoDisablePolicy`], optional.
     #[serde(rename = "AutoDisablePolicy", skip_serializing_if = "Option::is_none")]
     pub auto_disable_policy: Option<AutoDisablePolicy>,
-    /// `PipelineExecutionStartCondition`: optional.
+    /// The condition configures when the pipeline should trigger a new image build.
+    ///
+    /// `PipelineExecutionStartCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-schedule.html#cfn-imagebuilder-imagepipeline-schedule-pipelineexecutionstartcondition)): [`PipelineExecutionStartCondition`], one of `EXPRESSION_MATCH_ONLY`, `EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE`, optional.
     #[serde(
         rename = "PipelineExecutionStartCondition",
         skip_serializing_if = "Option::is_none"
     )]
     pub pipeline_execution_start_condition: Option<Value<PipelineExecutionStartCondition>>,
-    /// `ScheduleExpression`: optional.
+    /// The expression determines how often EC2 Image Builder evaluates your pipelineExecutionStartCondition.
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-schedule.html#cfn-imagebuilder-imagepipeline-schedule-scheduleexpression)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
-    /// `Timezone`: optional.
+    /// The timezone that applies to the scheduling expression, for example "Etc/UTC" or "America/Los\_Angeles" in IANA timezone format. If not specified, this defaults to UTC.
+    ///
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-schedule.html#cfn-imagebuilder-imagepipeline-schedule-timezone)): string, optional. Pattern: `^[a-zA-Z0-9]{2,}(?:\/[a-zA-Z0-9\-_+]+)*$`. Length: 3 to 100 characters.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
 }
@@ -4035,18 +4469,24 @@ impl Walk for Service {
 
 /// The `SsmParameterConfiguration` property type of [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::DistributionConfiguration` `SsmParameterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-ssmparameterconfiguration.html).
 ///
 /// [`SsmParameterConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsmParameterConfiguration {
-    /// `AmiAccountId`: optional.
+    /// The account ID for the AMI to update the parameter with.
+    ///
+    /// `AmiAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-ssmparameterconfiguration.html#cfn-imagebuilder-distributionconfiguration-ssmparameterconfiguration-amiaccountid)): string, optional. Pattern: `^[0-9]{12}$`.
     #[serde(rename = "AmiAccountId", skip_serializing_if = "Option::is_none")]
     pub ami_account_id: Option<Value<String>>,
-    /// `DataType`: optional.
+    /// The data type of the SSM parameter.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-ssmparameterconfiguration.html#cfn-imagebuilder-distributionconfiguration-ssmparameterconfiguration-datatype)): [`DataType`], one of `text`, `aws:ec2:image`, optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<Value<DataType>>,
-    /// `ParameterName`: required.
+    /// The name of the SSM parameter.
+    ///
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-ssmparameterconfiguration.html#cfn-imagebuilder-distributionconfiguration-ssmparameterconfiguration-parametername)): string, required. Pattern: `^[a-zA-Z0-9_.\-\/]+$`. Length: 1 to 1011 characters.
     #[serde(rename = "ParameterName")]
     pub parameter_name: Value<String>,
 }
@@ -4110,12 +4550,14 @@ impl Walk for Status {
 
 /// The `SystemsManagerAgent` property type of [`ImageRecipe`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ImageRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagerecipe.html).
+/// AWS reference: [`AWS::ImageBuilder::ImageRecipe` `SystemsManagerAgent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-systemsmanageragent.html).
 ///
 /// Every property is optional: start from [`SystemsManagerAgent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SystemsManagerAgent {
-    /// `UninstallAfterBuild`: optional.
+    /// Controls whether the SSM agent is removed from your final build image, prior to creating the new AMI. If this is set to true, then the agent is removed from the final image. If it's set to false, then the agent is left in, so that it is included in the new AMI. The default value is false.
+    ///
+    /// `UninstallAfterBuild` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagerecipe-systemsmanageragent.html#cfn-imagebuilder-imagerecipe-systemsmanageragent-uninstallafterbuild)): boolean, optional.
     #[serde(
         rename = "UninstallAfterBuild",
         skip_serializing_if = "Option::is_none"
@@ -4148,15 +4590,19 @@ impl Walk for SystemsManagerAgent {
 
 /// The `TargetContainerRepository` property type of [`ContainerRecipe`] and [`DistributionConfiguration`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-containerrecipe.html), [`AWS::ImageBuilder::DistributionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-distributionconfiguration.html).
+/// AWS reference: [`AWS::ImageBuilder::ContainerRecipe` `TargetContainerRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-targetcontainerrepository.html), [`AWS::ImageBuilder::DistributionConfiguration` `TargetContainerRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-distributionconfiguration-targetcontainerrepository.html).
 ///
 /// Every property is optional: start from [`TargetContainerRepository::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetContainerRepository {
-    /// `RepositoryName`: optional.
+    /// The name of the container repository where the output container image is stored. This name is prefixed by the repository location.
+    ///
+    /// `RepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-targetcontainerrepository.html#cfn-imagebuilder-containerrecipe-targetcontainerrepository-repositoryname)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "RepositoryName", skip_serializing_if = "Option::is_none")]
     pub repository_name: Option<Value<String>>,
-    /// `Service`: optional.
+    /// Specifies the service in which this image was registered.
+    ///
+    /// `Service` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-containerrecipe-targetcontainerrepository.html#cfn-imagebuilder-containerrecipe-targetcontainerrepository-service)): [`Service`], one of `ECR`, optional.
     #[serde(rename = "Service", skip_serializing_if = "Option::is_none")]
     pub service: Option<Value<Service>>,
 }
@@ -4284,21 +4730,29 @@ impl Walk for VolumeType {
 
 /// The `WorkflowConfiguration` property type of [`Image`] and [`ImagePipeline`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::Image`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html), [`AWS::ImageBuilder::ImagePipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html).
+/// AWS reference: [`AWS::ImageBuilder::Image` `WorkflowConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-workflowconfiguration.html), [`AWS::ImageBuilder::ImagePipeline` `WorkflowConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-workflowconfiguration.html).
 ///
 /// Every property is optional: start from [`WorkflowConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkflowConfiguration {
-    /// `OnFailure`: optional.
+    /// Define execution decision in case of workflow failure
+    ///
+    /// `OnFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-workflowconfiguration.html#cfn-imagebuilder-image-workflowconfiguration-onfailure)): [`OnFailure`], one of `CONTINUE`, `ABORT`, optional.
     #[serde(rename = "OnFailure", skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<Value<OnFailure>>,
-    /// `ParallelGroup`: optional.
+    /// The parallel group name
+    ///
+    /// `ParallelGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-workflowconfiguration.html#cfn-imagebuilder-image-workflowconfiguration-parallelgroup)): string, optional. Pattern: `^[A-Za-z0-9][A-Za-z0-9-_+#]{0,99}$`. Length: 1 to 100 characters.
     #[serde(rename = "ParallelGroup", skip_serializing_if = "Option::is_none")]
     pub parallel_group: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// The parameters associated with the workflow
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-workflowconfiguration.html#cfn-imagebuilder-image-workflowconfiguration-parameters)): list of (object [`WorkflowParameter`]), optional. Items: at least 1.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<WorkflowParameter>>>,
-    /// `WorkflowArn`: optional.
+    /// The Amazon Resource Name (ARN) of the workflow
+    ///
+    /// `WorkflowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-workflowconfiguration.html#cfn-imagebuilder-image-workflowconfiguration-workflowarn)): string, optional. Pattern: `^arn:aws(?:-[a-z]+)*:imagebuilder:[a-z]{2,}(?:-[a-z]+)+-[0-9]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):workflow/(build|test|distribution)/[a-z0-9-_]+/(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:[0-9]+\.[0-9]+\.[0-9]+/[0-9]+))$`.
     #[serde(rename = "WorkflowArn", skip_serializing_if = "Option::is_none")]
     pub workflow_arn: Option<Value<String>>,
 }
@@ -4352,15 +4806,15 @@ impl Walk for WorkflowConfiguration {
 
 /// The `WorkflowParameter` property type of [`Image`] and [`ImagePipeline`].
 ///
-/// AWS reference: [`AWS::ImageBuilder::Image`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-image.html), [`AWS::ImageBuilder::ImagePipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-imagebuilder-imagepipeline.html).
+/// AWS reference: [`AWS::ImageBuilder::Image` `WorkflowParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-workflowparameter.html), [`AWS::ImageBuilder::ImagePipeline` `WorkflowParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-imagepipeline-workflowparameter.html).
 ///
 /// Every property is optional: start from [`WorkflowParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkflowParameter {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-workflowparameter.html#cfn-imagebuilder-image-workflowparameter-name)): string, optional. Pattern: `^[^\x00]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-imagebuilder-image-workflowparameter.html#cfn-imagebuilder-image-workflowparameter-value)): list of (string), optional. Each item: Pattern: `^[^\x00]*$`. Each item: Length: at least 0 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<Vec<Value<String>>>>,
 }

@@ -9,16 +9,18 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Inspector::AssessmentTarget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttarget.html)).
 ///
+/// Resource Type definition for AWS::Inspector::AssessmentTarget
+///
 /// Every property is optional: start from [`AssessmentTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AssessmentTarget {
-    /// `AssessmentTargetName`: optional, create-only (changing it replaces the resource).
+    /// `AssessmentTargetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttarget.html#cfn-inspector-assessmenttarget-assessmenttargetname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 140 characters.
     #[serde(
         rename = "AssessmentTargetName",
         skip_serializing_if = "Option::is_none"
     )]
     pub assessment_target_name: Option<Value<String>>,
-    /// `ResourceGroupArn`: optional.
+    /// `ResourceGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttarget.html#cfn-inspector-assessmenttarget-resourcegrouparn)): string, optional. Length: 1 to 300 characters.
     #[serde(rename = "ResourceGroupArn", skip_serializing_if = "Option::is_none")]
     pub resource_group_arn: Option<Value<String>>,
 }
@@ -69,25 +71,27 @@ impl ResourceRef<AssessmentTarget> {
 
 /// The properties of an `AWS::Inspector::AssessmentTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttemplate.html)).
 ///
+/// Resource Type definition for AWS::Inspector::AssessmentTemplate
+///
 /// [`AssessmentTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssessmentTemplate {
-    /// `AssessmentTargetArn`: required, create-only (changing it replaces the resource).
+    /// `AssessmentTargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttemplate.html#cfn-inspector-assessmenttemplate-assessmenttargetarn)): string, required, create-only (changing it replaces the resource). Length: 1 to 300 characters.
     #[serde(rename = "AssessmentTargetArn")]
     pub assessment_target_arn: Value<String>,
-    /// `AssessmentTemplateName`: optional, create-only (changing it replaces the resource).
+    /// `AssessmentTemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttemplate.html#cfn-inspector-assessmenttemplate-assessmenttemplatename)): string, optional, create-only (changing it replaces the resource). Length: 1 to 140 characters.
     #[serde(
         rename = "AssessmentTemplateName",
         skip_serializing_if = "Option::is_none"
     )]
     pub assessment_template_name: Option<Value<String>>,
-    /// `DurationInSeconds`: required, create-only (changing it replaces the resource).
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttemplate.html#cfn-inspector-assessmenttemplate-durationinseconds)): integer, required, create-only (changing it replaces the resource). Range: 180 to 86400.
     #[serde(rename = "DurationInSeconds")]
     pub duration_in_seconds: Value<i64>,
-    /// `RulesPackageArns`: required, create-only (changing it replaces the resource).
+    /// `RulesPackageArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttemplate.html#cfn-inspector-assessmenttemplate-rulespackagearns)): list of (string), required, create-only (changing it replaces the resource). Items: 0 to 50. Each item: Length: 1 to 300 characters.
     #[serde(rename = "RulesPackageArns")]
     pub rules_package_arns: Value<Vec<Value<String>>>,
-    /// `UserAttributesForFindings`: optional, create-only (changing it replaces the resource).
+    /// `UserAttributesForFindings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttemplate.html#cfn-inspector-assessmenttemplate-userattributesforfindings)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 10.
     #[serde(
         rename = "UserAttributesForFindings",
         skip_serializing_if = "Option::is_none"
@@ -163,10 +167,12 @@ impl ResourceRef<AssessmentTemplate> {
 
 /// The properties of an `AWS::Inspector::ResourceGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-resourcegroup.html)).
 ///
+/// Resource Type definition for AWS::Inspector::ResourceGroup
+///
 /// Every property is required: [`ResourceGroup::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceGroup {
-    /// `ResourceGroupTags`: required, create-only (changing it replaces the resource).
+    /// `ResourceGroupTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-resourcegroup.html#cfn-inspector-resourcegroup-resourcegrouptags)): list of (object [`Tag`]), required, create-only (changing it replaces the resource). Items: 1 to 10.
     #[serde(rename = "ResourceGroupTags")]
     pub resource_group_tags: Value<Vec<Tag>>,
 }
@@ -205,15 +211,15 @@ impl ResourceRef<ResourceGroup> {
 
 /// The `Tag` property type of [`AssessmentTemplate`] and [`ResourceGroup`].
 ///
-/// AWS reference: [`AWS::Inspector::AssessmentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-assessmenttemplate.html), [`AWS::Inspector::ResourceGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspector-resourcegroup.html).
+/// AWS reference: [`AWS::Inspector::AssessmentTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspector-assessmenttemplate-tag.html), [`AWS::Inspector::ResourceGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspector-resourcegroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspector-assessmenttemplate-tag.html#cfn-inspector-assessmenttemplate-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspector-assessmenttemplate-tag.html#cfn-inspector-assessmenttemplate-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,22 +11,28 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::InspectorV2::CisScanConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html)).
 ///
+/// CIS Scan Configuration resource schema
+///
 /// [`CisScanConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CisScanConfiguration {
-    /// `ScanName`: required.
+    /// Name of the scan
+    ///
+    /// `ScanName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html#cfn-inspectorv2-cisscanconfiguration-scanname)): string, required. Length: at least 1 characters.
     #[serde(rename = "ScanName")]
     pub scan_name: Value<String>,
-    /// `Schedule`: required.
+    /// Choose a Schedule cadence
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html#cfn-inspectorv2-cisscanconfiguration-schedule)): object [`Schedule`], required.
     #[serde(rename = "Schedule")]
     pub schedule: Schedule,
-    /// `SecurityLevel`: required.
+    /// `SecurityLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html#cfn-inspectorv2-cisscanconfiguration-securitylevel)): [`CisSecurityLevel`], one of `LEVEL_1`, `LEVEL_2`, required.
     #[serde(rename = "SecurityLevel")]
     pub security_level: Value<CisSecurityLevel>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html#cfn-inspectorv2-cisscanconfiguration-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Targets`: required.
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html#cfn-inspectorv2-cisscanconfiguration-targets)): object [`CisTargets`], required.
     #[serde(rename = "Targets")]
     pub targets: CisTargets,
 }
@@ -88,25 +94,35 @@ impl ResourceRef<CisScanConfiguration> {
 
 /// The properties of an `AWS::InspectorV2::CodeSecurityIntegration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html)).
 ///
+/// Inspector CodeSecurityIntegration resource schema
+///
 /// Every property is optional: start from [`CodeSecurityIntegration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CodeSecurityIntegration {
-    /// `CreateIntegrationDetails`: optional, create-only (changing it replaces the resource).
+    /// Create Integration Details
+    ///
+    /// `CreateIntegrationDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html#cfn-inspectorv2-codesecurityintegration-createintegrationdetails)): object [`CreateDetails`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CreateIntegrationDetails",
         skip_serializing_if = "Option::is_none"
     )]
     pub create_integration_details: Option<CreateDetails>,
-    /// `Name`: optional.
+    /// Code Security Integration name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html#cfn-inspectorv2-codesecurityintegration-name)): string, optional. Pattern: `^[a-zA-Z0-9-_$:.]*$`. Length: 1 to 60 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html#cfn-inspectorv2-codesecurityintegration-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Type`: optional.
+    /// Integration Type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html#cfn-inspectorv2-codesecurityintegration-type)): [`IntegrationType`], one of `GITLAB_SELF_MANAGED`, `GITHUB`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<IntegrationType>>,
-    /// `UpdateIntegrationDetails`: optional.
+    /// Update Integration Details
+    ///
+    /// `UpdateIntegrationDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html#cfn-inspectorv2-codesecurityintegration-updateintegrationdetails)): object [`UpdateDetails`], optional.
     #[serde(
         rename = "UpdateIntegrationDetails",
         skip_serializing_if = "Option::is_none"
@@ -209,22 +225,32 @@ impl ResourceRef<CodeSecurityIntegration> {
 
 /// The properties of an `AWS::InspectorV2::CodeSecurityScanConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html)).
 ///
+/// Inspector CodeSecurityScanConfiguration resource schema
+///
 /// Every property is optional: start from [`CodeSecurityScanConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CodeSecurityScanConfiguration {
-    /// `Configuration`: optional.
+    /// Code Security Scan Configuration
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-configuration)): object [`CodeSecurityScanConfigurationCodeSecurityScanConfiguration`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<CodeSecurityScanConfigurationCodeSecurityScanConfiguration>,
-    /// `Level`: optional, create-only (changing it replaces the resource).
+    /// Configuration Level
+    ///
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-level)): [`ConfigurationLevel`], one of `ORGANIZATION`, `ACCOUNT`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<ConfigurationLevel>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Code Security Scan Configuration name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_$:.]*$`. Length: 1 to 60 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ScopeSettings`: optional, create-only (changing it replaces the resource).
+    /// Scope Settings
+    ///
+    /// `ScopeSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-scopesettings)): object [`ScopeSettings`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ScopeSettings", skip_serializing_if = "Option::is_none")]
     pub scope_settings: Option<ScopeSettings>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -302,22 +328,34 @@ impl ResourceRef<CodeSecurityScanConfiguration> {
 
 /// The properties of an `AWS::InspectorV2::Connector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html)).
 ///
+/// Creates and manages a multi-cloud connector for Amazon Inspector, enabling vulnerability scanning of Azure resources.
+///
 /// [`Connector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connector {
-    /// `Description`: optional.
+    /// Optional description of the connector.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html#cfn-inspectorv2-connector-description)): string, optional. Length: 0 to 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Display name for the connector.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html#cfn-inspectorv2-connector-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[\p{L}\p{N}_-]+$`. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Provider`: required, create-only (changing it replaces the resource).
+    /// The cloud provider for this connector.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html#cfn-inspectorv2-connector-provider)): [`CloudProvider`], one of `AZURE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Provider")]
     pub provider: Value<CloudProvider>,
-    /// `ProviderConfiguration`: required.
+    /// Provider-specific configuration including regions and scope.
+    ///
+    /// `ProviderConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html#cfn-inspectorv2-connector-providerconfiguration)): object [`ProviderConfiguration`], required.
     #[serde(rename = "ProviderConfiguration")]
     pub provider_configuration: ProviderConfiguration,
-    /// `Tags`: optional.
+    /// Tags to apply to the connector.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html#cfn-inspectorv2-connector-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -454,22 +492,32 @@ impl ResourceRef<Connector> {
 
 /// The properties of an `AWS::InspectorV2::Filter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html)).
 ///
+/// Inspector Filter resource schema
+///
 /// [`Filter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filter {
-    /// `Description`: optional.
+    /// Findings filter description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html#cfn-inspectorv2-filter-description)): string, optional. Length: 1 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FilterAction`: required.
+    /// Findings filter action.
+    ///
+    /// `FilterAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html#cfn-inspectorv2-filter-filteraction)): [`FilterAction`], one of `NONE`, `SUPPRESS`, required.
     #[serde(rename = "FilterAction")]
     pub filter_action: Value<FilterAction>,
-    /// `FilterCriteria`: required.
+    /// Findings filter criteria.
+    ///
+    /// `FilterCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html#cfn-inspectorv2-filter-filtercriteria)): object [`FilterCriteria`], required.
     #[serde(rename = "FilterCriteria")]
     pub filter_criteria: FilterCriteria,
-    /// `Name`: required.
+    /// Findings filter name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html#cfn-inspectorv2-filter-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html#cfn-inspectorv2-filter-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -536,24 +584,32 @@ impl ResourceRef<Filter> {
 
 /// The `AzureProviderConfiguration` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html).
+/// AWS reference: [`AWS::InspectorV2::Connector` `AzureProviderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azureproviderconfiguration.html).
 ///
 /// [`AzureProviderConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AzureProviderConfiguration {
-    /// `AutoInstallVMScanner`: optional.
+    /// Whether to automatically install the VM scanner. Defaults to true.
+    ///
+    /// `AutoInstallVMScanner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azureproviderconfiguration.html#cfn-inspectorv2-connector-azureproviderconfiguration-autoinstallvmscanner)): boolean, optional.
     #[serde(
         rename = "AutoInstallVMScanner",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_install_vm_scanner: Option<Value<bool>>,
-    /// `AwsConfigConnectorArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AWS Config connector used for Azure resource discovery.
+    ///
+    /// `AwsConfigConnectorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azureproviderconfiguration.html#cfn-inspectorv2-connector-azureproviderconfiguration-awsconfigconnectorarn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:([^:]+):config:([^:]+):([^:]+):connector/([^/]+)/([^/]+)/([^/:\s]+)`. Length: 1 to 512 characters.
     #[serde(rename = "AwsConfigConnectorArn")]
     pub aws_config_connector_arn: Value<String>,
-    /// `AzureRegions`: required.
+    /// List of Azure regions to scan.
+    ///
+    /// `AzureRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azureproviderconfiguration.html#cfn-inspectorv2-connector-azureproviderconfiguration-azureregions)): list of (string), required. Items: at least 1.
     #[serde(rename = "AzureRegions")]
     pub azure_regions: Value<Vec<Value<String>>>,
-    /// `ScopeConfiguration`: required.
+    /// Defines which resource types to scan and at what scope level.
+    ///
+    /// `ScopeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azureproviderconfiguration.html#cfn-inspectorv2-connector-azureproviderconfiguration-scopeconfiguration)): object [`AzureScopeConfigurationMap`], required.
     #[serde(rename = "ScopeConfiguration")]
     pub scope_configuration: AzureScopeConfigurationMap,
 }
@@ -598,21 +654,27 @@ impl Walk for AzureProviderConfiguration {
 
 /// The `AzureScopeConfigurationMap` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html).
+/// AWS reference: [`AWS::InspectorV2::Connector` `AzureScopeConfigurationMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azurescopeconfigurationmap.html).
 ///
 /// Every property is optional: start from [`AzureScopeConfigurationMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AzureScopeConfigurationMap {
-    /// `ContainerImageScanning`: optional.
+    /// Defines the scope of Azure resources to monitor for a specific resource type.
+    ///
+    /// `ContainerImageScanning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azurescopeconfigurationmap.html#cfn-inspectorv2-connector-azurescopeconfigurationmap-containerimagescanning)): object [`ScopeConfiguration`], optional.
     #[serde(
         rename = "ContainerImageScanning",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_image_scanning: Option<ScopeConfiguration>,
-    /// `ServerlessScanning`: optional.
+    /// Defines the scope of Azure resources to monitor for a specific resource type.
+    ///
+    /// `ServerlessScanning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azurescopeconfigurationmap.html#cfn-inspectorv2-connector-azurescopeconfigurationmap-serverlessscanning)): object [`ScopeConfiguration`], optional.
     #[serde(rename = "ServerlessScanning", skip_serializing_if = "Option::is_none")]
     pub serverless_scanning: Option<ScopeConfiguration>,
-    /// `VmScanning`: optional.
+    /// Defines the scope of Azure resources to monitor for a specific resource type.
+    ///
+    /// `VmScanning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-azurescopeconfigurationmap.html#cfn-inspectorv2-connector-azurescopeconfigurationmap-vmscanning)): object [`ScopeConfiguration`], optional.
     #[serde(rename = "VmScanning", skip_serializing_if = "Option::is_none")]
     pub vm_scanning: Option<ScopeConfiguration>,
 }
@@ -678,15 +740,15 @@ impl Walk for CisSecurityLevel {
 
 /// The `CisTargets` property type of [`CisScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration` `CisTargets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-cistargets.html).
 ///
 /// Every property is required: [`CisTargets::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CisTargets {
-    /// `AccountIds`: required.
+    /// `AccountIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-cistargets.html#cfn-inspectorv2-cisscanconfiguration-cistargets-accountids)): list of (string), required. Items: 1 to 10000. Each item: Pattern: `^\d{12}|ALL_ACCOUNTS|SELF$`.
     #[serde(rename = "AccountIds")]
     pub account_ids: Value<Vec<Value<String>>>,
-    /// `TargetResourceTags`: required.
+    /// `TargetResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-cistargets.html#cfn-inspectorv2-cisscanconfiguration-cistargets-targetresourcetags)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "TargetResourceTags")]
     pub target_resource_tags: Json,
 }
@@ -735,24 +797,24 @@ impl Walk for CloudProvider {
 
 /// The `CodeSecurityScanConfiguration` property type of [`CodeSecurityScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityScanConfiguration` `CodeSecurityScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-codesecurityscanconfiguration.html).
 ///
 /// [`CodeSecurityScanConfigurationCodeSecurityScanConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeSecurityScanConfigurationCodeSecurityScanConfiguration {
-    /// `continuousIntegrationScanConfiguration`: optional.
+    /// `continuousIntegrationScanConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-codesecurityscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-codesecurityscanconfiguration-continuousintegrationscanconfiguration)): object [`ContinuousIntegrationScanConfiguration`], optional.
     #[serde(
         rename = "continuousIntegrationScanConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub continuous_integration_scan_configuration: Option<ContinuousIntegrationScanConfiguration>,
-    /// `periodicScanConfiguration`: optional.
+    /// `periodicScanConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-codesecurityscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-codesecurityscanconfiguration-periodicscanconfiguration)): object [`PeriodicScanConfiguration`], optional.
     #[serde(
         rename = "periodicScanConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub periodic_scan_configuration: Option<PeriodicScanConfiguration>,
-    /// `ruleSetCategories`: required.
+    /// `ruleSetCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-codesecurityscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-codesecurityscanconfiguration-rulesetcategories)): list of ([`RuleSetCategory`], one of `SAST`, `IAC`, `SCA`), required. Items: 1 to 3.
     #[serde(rename = "ruleSetCategories")]
     pub rule_set_categories: Value<Vec<Value<RuleSetCategory>>>,
 }
@@ -822,12 +884,12 @@ impl Walk for ConfigurationLevel {
 
 /// The `ContinuousIntegrationScanConfiguration` property type of [`CodeSecurityScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityScanConfiguration` `ContinuousIntegrationScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-continuousintegrationscanconfiguration.html).
 ///
 /// Every property is required: [`ContinuousIntegrationScanConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContinuousIntegrationScanConfiguration {
-    /// `supportedEvents`: required.
+    /// `supportedEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-continuousintegrationscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-continuousintegrationscanconfiguration-supportedevents)): list of ([`ContinuousIntegrationScanEvent`], one of `PULL_REQUEST`, `PUSH`), required. Items: 1 to 2.
     #[serde(rename = "supportedEvents")]
     pub supported_events: Value<Vec<Value<ContinuousIntegrationScanEvent>>>,
 }
@@ -875,12 +937,12 @@ impl Walk for ContinuousIntegrationScanEvent {
 
 /// The `CreateDetails` property type of [`CodeSecurityIntegration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration` `CreateDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-createdetails.html).
 ///
 /// Every property is required: [`CreateDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreateDetails {
-    /// `gitlabSelfManaged`: required.
+    /// `gitlabSelfManaged` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-createdetails.html#cfn-inspectorv2-codesecurityintegration-createdetails-gitlabselfmanaged)): object [`CreateGitLabSelfManagedIntegrationDetail`], required.
     #[serde(rename = "gitlabSelfManaged")]
     pub gitlab_self_managed: CreateGitLabSelfManagedIntegrationDetail,
 }
@@ -906,15 +968,15 @@ impl Walk for CreateDetails {
 
 /// The `CreateGitLabSelfManagedIntegrationDetail` property type of [`CodeSecurityIntegration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration` `CreateGitLabSelfManagedIntegrationDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-creategitlabselfmanagedintegrationdetail.html).
 ///
 /// Every property is required: [`CreateGitLabSelfManagedIntegrationDetail::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreateGitLabSelfManagedIntegrationDetail {
-    /// `accessToken`: required.
+    /// `accessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-creategitlabselfmanagedintegrationdetail.html#cfn-inspectorv2-codesecurityintegration-creategitlabselfmanagedintegrationdetail-accesstoken)): string, required.
     #[serde(rename = "accessToken")]
     pub access_token: Value<String>,
-    /// `instanceUrl`: required.
+    /// `instanceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-creategitlabselfmanagedintegrationdetail.html#cfn-inspectorv2-codesecurityintegration-creategitlabselfmanagedintegrationdetail-instanceurl)): string, required. Pattern: `^https://[-a-zA-Z0-9()@:%_+.~#?&//=]{1,1024}$`.
     #[serde(rename = "instanceUrl")]
     pub instance_url: Value<String>,
 }
@@ -946,12 +1008,12 @@ impl Walk for CreateGitLabSelfManagedIntegrationDetail {
 
 /// The `DailySchedule` property type of [`CisScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration` `DailySchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-dailyschedule.html).
 ///
 /// Every property is required: [`DailySchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DailySchedule {
-    /// `StartTime`: required.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-dailyschedule.html#cfn-inspectorv2-cisscanconfiguration-dailyschedule-starttime)): object [`Time`], required.
     #[serde(rename = "StartTime")]
     pub start_time: Time,
 }
@@ -977,15 +1039,15 @@ impl Walk for DailySchedule {
 
 /// The `DateFilter` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html).
+/// AWS reference: [`AWS::InspectorV2::Filter` `DateFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-datefilter.html).
 ///
 /// Every property is optional: start from [`DateFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DateFilter {
-    /// `EndInclusive`: optional.
+    /// `EndInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-datefilter.html#cfn-inspectorv2-filter-datefilter-endinclusive)): integer, optional.
     #[serde(rename = "EndInclusive", skip_serializing_if = "Option::is_none")]
     pub end_inclusive: Option<Value<i64>>,
-    /// `StartInclusive`: optional.
+    /// `StartInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-datefilter.html#cfn-inspectorv2-filter-datefilter-startinclusive)): integer, optional.
     #[serde(rename = "StartInclusive", skip_serializing_if = "Option::is_none")]
     pub start_inclusive: Option<Value<i64>>,
 }
@@ -1078,174 +1140,174 @@ impl Walk for FilterAction {
 
 /// The `FilterCriteria` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html).
+/// AWS reference: [`AWS::InspectorV2::Filter` `FilterCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html).
 ///
 /// Every property is optional: start from [`FilterCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterCriteria {
-    /// `AwsAccountId`: optional.
+    /// `AwsAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-awsaccountid)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "AwsAccountId", skip_serializing_if = "Option::is_none")]
     pub aws_account_id: Option<Value<Vec<StringFilter>>>,
-    /// `CodeVulnerabilityDetectorName`: optional.
+    /// `CodeVulnerabilityDetectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-codevulnerabilitydetectorname)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "CodeVulnerabilityDetectorName",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_vulnerability_detector_name: Option<Value<Vec<StringFilter>>>,
-    /// `CodeVulnerabilityDetectorTags`: optional.
+    /// `CodeVulnerabilityDetectorTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-codevulnerabilitydetectortags)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "CodeVulnerabilityDetectorTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_vulnerability_detector_tags: Option<Value<Vec<StringFilter>>>,
-    /// `CodeVulnerabilityFilePath`: optional.
+    /// `CodeVulnerabilityFilePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-codevulnerabilityfilepath)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "CodeVulnerabilityFilePath",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_vulnerability_file_path: Option<Value<Vec<StringFilter>>>,
-    /// `ComponentId`: optional.
+    /// `ComponentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-componentid)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "ComponentId", skip_serializing_if = "Option::is_none")]
     pub component_id: Option<Value<Vec<StringFilter>>>,
-    /// `ComponentType`: optional.
+    /// `ComponentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-componenttype)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "ComponentType", skip_serializing_if = "Option::is_none")]
     pub component_type: Option<Value<Vec<StringFilter>>>,
-    /// `Ec2InstanceImageId`: optional.
+    /// `Ec2InstanceImageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ec2instanceimageid)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "Ec2InstanceImageId", skip_serializing_if = "Option::is_none")]
     pub ec2_instance_image_id: Option<Value<Vec<StringFilter>>>,
-    /// `Ec2InstanceSubnetId`: optional.
+    /// `Ec2InstanceSubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ec2instancesubnetid)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "Ec2InstanceSubnetId",
         skip_serializing_if = "Option::is_none"
     )]
     pub ec2_instance_subnet_id: Option<Value<Vec<StringFilter>>>,
-    /// `Ec2InstanceVpcId`: optional.
+    /// `Ec2InstanceVpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ec2instancevpcid)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "Ec2InstanceVpcId", skip_serializing_if = "Option::is_none")]
     pub ec2_instance_vpc_id: Option<Value<Vec<StringFilter>>>,
-    /// `EcrImageArchitecture`: optional.
+    /// `EcrImageArchitecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ecrimagearchitecture)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "EcrImageArchitecture",
         skip_serializing_if = "Option::is_none"
     )]
     pub ecr_image_architecture: Option<Value<Vec<StringFilter>>>,
-    /// `EcrImageHash`: optional.
+    /// `EcrImageHash` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ecrimagehash)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "EcrImageHash", skip_serializing_if = "Option::is_none")]
     pub ecr_image_hash: Option<Value<Vec<StringFilter>>>,
-    /// `EcrImageInUseCount`: optional.
+    /// `EcrImageInUseCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ecrimageinusecount)): list of (object [`NumberFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "EcrImageInUseCount", skip_serializing_if = "Option::is_none")]
     pub ecr_image_in_use_count: Option<Value<Vec<NumberFilter>>>,
-    /// `EcrImagePushedAt`: optional.
+    /// `EcrImagePushedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ecrimagepushedat)): list of (object [`DateFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "EcrImagePushedAt", skip_serializing_if = "Option::is_none")]
     pub ecr_image_pushed_at: Option<Value<Vec<DateFilter>>>,
-    /// `EcrImageRegistry`: optional.
+    /// `EcrImageRegistry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ecrimageregistry)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "EcrImageRegistry", skip_serializing_if = "Option::is_none")]
     pub ecr_image_registry: Option<Value<Vec<StringFilter>>>,
-    /// `EcrImageRepositoryName`: optional.
+    /// `EcrImageRepositoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ecrimagerepositoryname)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "EcrImageRepositoryName",
         skip_serializing_if = "Option::is_none"
     )]
     pub ecr_image_repository_name: Option<Value<Vec<StringFilter>>>,
-    /// `EcrImageTags`: optional.
+    /// `EcrImageTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-ecrimagetags)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "EcrImageTags", skip_serializing_if = "Option::is_none")]
     pub ecr_image_tags: Option<Value<Vec<StringFilter>>>,
-    /// `EpssScore`: optional.
+    /// `EpssScore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-epssscore)): list of (object [`NumberFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "EpssScore", skip_serializing_if = "Option::is_none")]
     pub epss_score: Option<Value<Vec<NumberFilter>>>,
-    /// `ExploitAvailable`: optional.
+    /// `ExploitAvailable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-exploitavailable)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "ExploitAvailable", skip_serializing_if = "Option::is_none")]
     pub exploit_available: Option<Value<Vec<StringFilter>>>,
-    /// `FindingArn`: optional.
+    /// `FindingArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-findingarn)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "FindingArn", skip_serializing_if = "Option::is_none")]
     pub finding_arn: Option<Value<Vec<StringFilter>>>,
-    /// `FindingStatus`: optional.
+    /// `FindingStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-findingstatus)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "FindingStatus", skip_serializing_if = "Option::is_none")]
     pub finding_status: Option<Value<Vec<StringFilter>>>,
-    /// `FindingType`: optional.
+    /// `FindingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-findingtype)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "FindingType", skip_serializing_if = "Option::is_none")]
     pub finding_type: Option<Value<Vec<StringFilter>>>,
-    /// `FirstObservedAt`: optional.
+    /// `FirstObservedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-firstobservedat)): list of (object [`DateFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "FirstObservedAt", skip_serializing_if = "Option::is_none")]
     pub first_observed_at: Option<Value<Vec<DateFilter>>>,
-    /// `FixAvailable`: optional.
+    /// `FixAvailable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-fixavailable)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "FixAvailable", skip_serializing_if = "Option::is_none")]
     pub fix_available: Option<Value<Vec<StringFilter>>>,
-    /// `InspectorScore`: optional.
+    /// `InspectorScore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-inspectorscore)): list of (object [`NumberFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "InspectorScore", skip_serializing_if = "Option::is_none")]
     pub inspector_score: Option<Value<Vec<NumberFilter>>>,
-    /// `LambdaFunctionExecutionRoleArn`: optional.
+    /// `LambdaFunctionExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-lambdafunctionexecutionrolearn)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "LambdaFunctionExecutionRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_function_execution_role_arn: Option<Value<Vec<StringFilter>>>,
-    /// `LambdaFunctionLastModifiedAt`: optional.
+    /// `LambdaFunctionLastModifiedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-lambdafunctionlastmodifiedat)): list of (object [`DateFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "LambdaFunctionLastModifiedAt",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_function_last_modified_at: Option<Value<Vec<DateFilter>>>,
-    /// `LambdaFunctionLayers`: optional.
+    /// `LambdaFunctionLayers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-lambdafunctionlayers)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "LambdaFunctionLayers",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_function_layers: Option<Value<Vec<StringFilter>>>,
-    /// `LambdaFunctionName`: optional.
+    /// `LambdaFunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-lambdafunctionname)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "LambdaFunctionName", skip_serializing_if = "Option::is_none")]
     pub lambda_function_name: Option<Value<Vec<StringFilter>>>,
-    /// `LambdaFunctionRuntime`: optional.
+    /// `LambdaFunctionRuntime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-lambdafunctionruntime)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "LambdaFunctionRuntime",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_function_runtime: Option<Value<Vec<StringFilter>>>,
-    /// `LastObservedAt`: optional.
+    /// `LastObservedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-lastobservedat)): list of (object [`DateFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "LastObservedAt", skip_serializing_if = "Option::is_none")]
     pub last_observed_at: Option<Value<Vec<DateFilter>>>,
-    /// `NetworkProtocol`: optional.
+    /// `NetworkProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-networkprotocol)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "NetworkProtocol", skip_serializing_if = "Option::is_none")]
     pub network_protocol: Option<Value<Vec<StringFilter>>>,
-    /// `PortRange`: optional.
+    /// `PortRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-portrange)): list of (object [`PortRangeFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "PortRange", skip_serializing_if = "Option::is_none")]
     pub port_range: Option<Value<Vec<PortRangeFilter>>>,
-    /// `RelatedVulnerabilities`: optional.
+    /// `RelatedVulnerabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-relatedvulnerabilities)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "RelatedVulnerabilities",
         skip_serializing_if = "Option::is_none"
     )]
     pub related_vulnerabilities: Option<Value<Vec<StringFilter>>>,
-    /// `ResourceId`: optional.
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-resourceid)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<Vec<StringFilter>>>,
-    /// `ResourceTags`: optional.
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-resourcetags)): list of (object [`MapFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<MapFilter>>>,
-    /// `ResourceType`: optional.
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-resourcetype)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<Value<Vec<StringFilter>>>,
-    /// `Severity`: optional.
+    /// `Severity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-severity)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "Severity", skip_serializing_if = "Option::is_none")]
     pub severity: Option<Value<Vec<StringFilter>>>,
-    /// `Title`: optional.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-title)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<Vec<StringFilter>>>,
-    /// `UpdatedAt`: optional.
+    /// `UpdatedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-updatedat)): list of (object [`DateFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "UpdatedAt", skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Value<Vec<DateFilter>>>,
-    /// `VendorSeverity`: optional.
+    /// `VendorSeverity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-vendorseverity)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "VendorSeverity", skip_serializing_if = "Option::is_none")]
     pub vendor_severity: Option<Value<Vec<StringFilter>>>,
-    /// `VulnerabilityId`: optional.
+    /// `VulnerabilityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-vulnerabilityid)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "VulnerabilityId", skip_serializing_if = "Option::is_none")]
     pub vulnerability_id: Option<Value<Vec<StringFilter>>>,
-    /// `VulnerabilitySource`: optional.
+    /// `VulnerabilitySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-vulnerabilitysource)): list of (object [`StringFilter`]), optional. Items: 1 to 10.
     #[serde(
         rename = "VulnerabilitySource",
         skip_serializing_if = "Option::is_none"
     )]
     pub vulnerability_source: Option<Value<Vec<StringFilter>>>,
-    /// `VulnerablePackages`: optional.
+    /// `VulnerablePackages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-filtercriteria.html#cfn-inspectorv2-filter-filtercriteria-vulnerablepackages)): list of (object [`PackageFilter`]), optional. Items: 1 to 10.
     #[serde(rename = "VulnerablePackages", skip_serializing_if = "Option::is_none")]
     pub vulnerable_packages: Option<Value<Vec<PackageFilter>>>,
 }
@@ -1663,18 +1725,18 @@ impl Walk for MapComparison {
 
 /// The `MapFilter` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html).
+/// AWS reference: [`AWS::InspectorV2::Filter` `MapFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-mapfilter.html).
 ///
 /// [`MapFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MapFilter {
-    /// `Comparison`: required.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-mapfilter.html#cfn-inspectorv2-filter-mapfilter-comparison)): [`MapComparison`], one of `EQUALS`, required.
     #[serde(rename = "Comparison")]
     pub comparison: Value<MapComparison>,
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-mapfilter.html#cfn-inspectorv2-filter-mapfilter-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-mapfilter.html#cfn-inspectorv2-filter-mapfilter-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1718,15 +1780,15 @@ impl Walk for MapFilter {
 
 /// The `MonthlySchedule` property type of [`CisScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration` `MonthlySchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-monthlyschedule.html).
 ///
 /// Every property is required: [`MonthlySchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonthlySchedule {
-    /// `Day`: required.
+    /// `Day` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-monthlyschedule.html#cfn-inspectorv2-cisscanconfiguration-monthlyschedule-day)): [`Day`], one of `MON`, `TUE`, `WED`, `THU`, `FRI`, `SAT`, `SUN`, required.
     #[serde(rename = "Day")]
     pub day: Value<Day>,
-    /// `StartTime`: required.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-monthlyschedule.html#cfn-inspectorv2-cisscanconfiguration-monthlyschedule-starttime)): object [`Time`], required.
     #[serde(rename = "StartTime")]
     pub start_time: Time,
 }
@@ -1755,15 +1817,15 @@ impl Walk for MonthlySchedule {
 
 /// The `NumberFilter` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html).
+/// AWS reference: [`AWS::InspectorV2::Filter` `NumberFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-numberfilter.html).
 ///
 /// Every property is optional: start from [`NumberFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NumberFilter {
-    /// `LowerInclusive`: optional.
+    /// `LowerInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-numberfilter.html#cfn-inspectorv2-filter-numberfilter-lowerinclusive)): number, optional.
     #[serde(rename = "LowerInclusive", skip_serializing_if = "Option::is_none")]
     pub lower_inclusive: Option<Value<f64>>,
-    /// `UpperInclusive`: optional.
+    /// `UpperInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-numberfilter.html#cfn-inspectorv2-filter-numberfilter-upperinclusive)): number, optional.
     #[serde(rename = "UpperInclusive", skip_serializing_if = "Option::is_none")]
     pub upper_inclusive: Option<Value<f64>>,
 }
@@ -1801,36 +1863,36 @@ impl Walk for NumberFilter {
 
 /// The `PackageFilter` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html).
+/// AWS reference: [`AWS::InspectorV2::Filter` `PackageFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html).
 ///
 /// Every property is optional: start from [`PackageFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PackageFilter {
-    /// `Architecture`: optional.
+    /// `Architecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html#cfn-inspectorv2-filter-packagefilter-architecture)): object [`StringFilter`], optional.
     #[serde(rename = "Architecture", skip_serializing_if = "Option::is_none")]
     pub architecture: Option<StringFilter>,
-    /// `Epoch`: optional.
+    /// `Epoch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html#cfn-inspectorv2-filter-packagefilter-epoch)): object [`NumberFilter`], optional.
     #[serde(rename = "Epoch", skip_serializing_if = "Option::is_none")]
     pub epoch: Option<NumberFilter>,
-    /// `FilePath`: optional.
+    /// `FilePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html#cfn-inspectorv2-filter-packagefilter-filepath)): object [`StringFilter`], optional.
     #[serde(rename = "FilePath", skip_serializing_if = "Option::is_none")]
     pub file_path: Option<StringFilter>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html#cfn-inspectorv2-filter-packagefilter-name)): object [`StringFilter`], optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<StringFilter>,
-    /// `Release`: optional.
+    /// `Release` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html#cfn-inspectorv2-filter-packagefilter-release)): object [`StringFilter`], optional.
     #[serde(rename = "Release", skip_serializing_if = "Option::is_none")]
     pub release: Option<StringFilter>,
-    /// `SourceLambdaLayerArn`: optional.
+    /// `SourceLambdaLayerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html#cfn-inspectorv2-filter-packagefilter-sourcelambdalayerarn)): object [`StringFilter`], optional.
     #[serde(
         rename = "SourceLambdaLayerArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_lambda_layer_arn: Option<StringFilter>,
-    /// `SourceLayerHash`: optional.
+    /// `SourceLayerHash` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html#cfn-inspectorv2-filter-packagefilter-sourcelayerhash)): object [`StringFilter`], optional.
     #[serde(rename = "SourceLayerHash", skip_serializing_if = "Option::is_none")]
     pub source_layer_hash: Option<StringFilter>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-packagefilter.html#cfn-inspectorv2-filter-packagefilter-version)): object [`StringFilter`], optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<StringFilter>,
 }
@@ -1916,15 +1978,15 @@ impl Walk for PackageFilter {
 
 /// The `PeriodicScanConfiguration` property type of [`CodeSecurityScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityScanConfiguration` `PeriodicScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-periodicscanconfiguration.html).
 ///
 /// Every property is optional: start from [`PeriodicScanConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PeriodicScanConfiguration {
-    /// `frequency`: optional.
+    /// `frequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-periodicscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-periodicscanconfiguration-frequency)): [`PeriodicScanFrequency`], one of `WEEKLY`, `MONTHLY`, `NEVER`, optional.
     #[serde(rename = "frequency", skip_serializing_if = "Option::is_none")]
     pub frequency: Option<Value<PeriodicScanFrequency>>,
-    /// `frequencyExpression`: optional.
+    /// `frequencyExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-periodicscanconfiguration.html#cfn-inspectorv2-codesecurityscanconfiguration-periodicscanconfiguration-frequencyexpression)): string, optional. Length: 1 to 256 characters.
     #[serde(
         rename = "frequencyExpression",
         skip_serializing_if = "Option::is_none"
@@ -1988,15 +2050,15 @@ impl Walk for PeriodicScanFrequency {
 
 /// The `PortRangeFilter` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html).
+/// AWS reference: [`AWS::InspectorV2::Filter` `PortRangeFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-portrangefilter.html).
 ///
 /// Every property is optional: start from [`PortRangeFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PortRangeFilter {
-    /// `BeginInclusive`: optional.
+    /// `BeginInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-portrangefilter.html#cfn-inspectorv2-filter-portrangefilter-begininclusive)): integer, optional. Range: 0 to 65535.
     #[serde(rename = "BeginInclusive", skip_serializing_if = "Option::is_none")]
     pub begin_inclusive: Option<Value<i64>>,
-    /// `EndInclusive`: optional.
+    /// `EndInclusive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-portrangefilter.html#cfn-inspectorv2-filter-portrangefilter-endinclusive)): integer, optional. Range: 0 to 65535.
     #[serde(rename = "EndInclusive", skip_serializing_if = "Option::is_none")]
     pub end_inclusive: Option<Value<i64>>,
 }
@@ -2051,12 +2113,12 @@ impl Walk for ProjectSelectionScope {
 
 /// The `ProviderConfiguration` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html).
+/// AWS reference: [`AWS::InspectorV2::Connector` `ProviderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-providerconfiguration.html).
 ///
 /// Every property is required: [`ProviderConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProviderConfiguration {
-    /// `Azure`: required.
+    /// `Azure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-providerconfiguration.html#cfn-inspectorv2-connector-providerconfiguration-azure)): object [`AzureProviderConfiguration`], required.
     #[serde(rename = "Azure")]
     pub azure: AzureProviderConfiguration,
 }
@@ -2105,21 +2167,21 @@ impl Walk for RuleSetCategory {
 
 /// The `Schedule` property type of [`CisScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-schedule.html).
 ///
 /// Every property is optional: start from [`Schedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `Daily`: optional.
+    /// `Daily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-schedule.html#cfn-inspectorv2-cisscanconfiguration-schedule-daily)): object [`DailySchedule`], optional.
     #[serde(rename = "Daily", skip_serializing_if = "Option::is_none")]
     pub daily: Option<DailySchedule>,
-    /// `Monthly`: optional.
+    /// `Monthly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-schedule.html#cfn-inspectorv2-cisscanconfiguration-schedule-monthly)): object [`MonthlySchedule`], optional.
     #[serde(rename = "Monthly", skip_serializing_if = "Option::is_none")]
     pub monthly: Option<MonthlySchedule>,
-    /// `OneTime`: optional.
+    /// `OneTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-schedule.html#cfn-inspectorv2-cisscanconfiguration-schedule-onetime)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "OneTime", skip_serializing_if = "Option::is_none")]
     pub one_time: Option<Json>,
-    /// `Weekly`: optional.
+    /// `Weekly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-schedule.html#cfn-inspectorv2-cisscanconfiguration-schedule-weekly)): object [`WeeklySchedule`], optional.
     #[serde(rename = "Weekly", skip_serializing_if = "Option::is_none")]
     pub weekly: Option<WeeklySchedule>,
 }
@@ -2173,15 +2235,17 @@ impl Walk for Schedule {
 
 /// The `ScopeConfiguration` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html).
+/// AWS reference: [`AWS::InspectorV2::Connector` `ScopeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-scopeconfiguration.html).
 ///
 /// [`ScopeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScopeConfiguration {
-    /// `ScopeType`: required.
+    /// `ScopeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-scopeconfiguration.html#cfn-inspectorv2-connector-scopeconfiguration-scopetype)): [`ScopeType`], one of `TENANT`, `SUBSCRIPTION`, required.
     #[serde(rename = "ScopeType")]
     pub scope_type: Value<ScopeType>,
-    /// `ScopeValues`: optional.
+    /// List of subscription IDs. Empty for TENANT scope.
+    ///
+    /// `ScopeValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-scopeconfiguration.html#cfn-inspectorv2-connector-scopeconfiguration-scopevalues)): list of (string), optional. Items: at most 100.
     #[serde(rename = "ScopeValues", skip_serializing_if = "Option::is_none")]
     pub scope_values: Option<Value<Vec<Value<String>>>>,
 }
@@ -2216,12 +2280,12 @@ impl Walk for ScopeConfiguration {
 
 /// The `ScopeSettings` property type of [`CodeSecurityScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityScanConfiguration` `ScopeSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-scopesettings.html).
 ///
 /// Every property is optional: start from [`ScopeSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScopeSettings {
-    /// `projectSelectionScope`: optional.
+    /// `projectSelectionScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityscanconfiguration-scopesettings.html#cfn-inspectorv2-codesecurityscanconfiguration-scopesettings-projectselectionscope)): [`ProjectSelectionScope`], one of `ALL`, optional.
     #[serde(
         rename = "projectSelectionScope",
         skip_serializing_if = "Option::is_none"
@@ -2300,15 +2364,15 @@ impl Walk for StringComparison {
 
 /// The `StringFilter` property type of [`Filter`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-filter.html).
+/// AWS reference: [`AWS::InspectorV2::Filter` `StringFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-stringfilter.html).
 ///
 /// Every property is required: [`StringFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StringFilter {
-    /// `Comparison`: required.
+    /// `Comparison` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-stringfilter.html#cfn-inspectorv2-filter-stringfilter-comparison)): [`StringComparison`], one of `EQUALS`, `PREFIX`, `NOT_EQUALS`, required.
     #[serde(rename = "Comparison")]
     pub comparison: Value<StringComparison>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-filter-stringfilter.html#cfn-inspectorv2-filter-stringfilter-value)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2340,15 +2404,15 @@ impl Walk for StringFilter {
 
 /// The `Tag` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::InspectorV2::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-connector.html).
+/// AWS reference: [`AWS::InspectorV2::Connector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-tag.html#cfn-inspectorv2-connector-tag-key)): string, required. Pattern: `^[a-zA-Z0-9 _.:/=+\-@]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-connector-tag.html#cfn-inspectorv2-connector-tag-value)): string, required. Pattern: `^[a-zA-Z0-9 _.:/=+\-@]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2377,15 +2441,15 @@ impl Walk for Tag {
 
 /// The `Time` property type of [`CisScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration` `Time`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-time.html).
 ///
 /// Every property is required: [`Time::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Time {
-    /// `TimeOfDay`: required.
+    /// `TimeOfDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-time.html#cfn-inspectorv2-cisscanconfiguration-time-timeofday)): string, required. Pattern: `^([0-1]?[0-9]|2[0-3]):[0-5][0-9]$`.
     #[serde(rename = "TimeOfDay")]
     pub time_of_day: Value<String>,
-    /// `TimeZone`: required.
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-time.html#cfn-inspectorv2-cisscanconfiguration-time-timezone)): string, required.
     #[serde(rename = "TimeZone")]
     pub time_zone: Value<String>,
 }
@@ -2414,15 +2478,15 @@ impl Walk for Time {
 
 /// The `UpdateDetails` property type of [`CodeSecurityIntegration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration` `UpdateDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-updatedetails.html).
 ///
 /// Every property is optional: start from [`UpdateDetails::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UpdateDetails {
-    /// `github`: optional.
+    /// `github` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-updatedetails.html#cfn-inspectorv2-codesecurityintegration-updatedetails-github)): object [`UpdateGitHubIntegrationDetail`], optional.
     #[serde(rename = "github", skip_serializing_if = "Option::is_none")]
     pub github: Option<UpdateGitHubIntegrationDetail>,
-    /// `gitlabSelfManaged`: optional.
+    /// `gitlabSelfManaged` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-updatedetails.html#cfn-inspectorv2-codesecurityintegration-updatedetails-gitlabselfmanaged)): object [`UpdateGitLabSelfManagedIntegrationDetail`], optional.
     #[serde(rename = "gitlabSelfManaged", skip_serializing_if = "Option::is_none")]
     pub gitlab_self_managed: Option<UpdateGitLabSelfManagedIntegrationDetail>,
 }
@@ -2463,15 +2527,15 @@ impl Walk for UpdateDetails {
 
 /// The `UpdateGitHubIntegrationDetail` property type of [`CodeSecurityIntegration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration` `UpdateGitHubIntegrationDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-updategithubintegrationdetail.html).
 ///
 /// Every property is required: [`UpdateGitHubIntegrationDetail::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpdateGitHubIntegrationDetail {
-    /// `code`: required.
+    /// `code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-updategithubintegrationdetail.html#cfn-inspectorv2-codesecurityintegration-updategithubintegrationdetail-code)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "code")]
     pub code: Value<String>,
-    /// `installationId`: required.
+    /// `installationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-updategithubintegrationdetail.html#cfn-inspectorv2-codesecurityintegration-updategithubintegrationdetail-installationid)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "installationId")]
     pub installation_id: Value<String>,
 }
@@ -2500,12 +2564,12 @@ impl Walk for UpdateGitHubIntegrationDetail {
 
 /// The `UpdateGitLabSelfManagedIntegrationDetail` property type of [`CodeSecurityIntegration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-codesecurityintegration.html).
+/// AWS reference: [`AWS::InspectorV2::CodeSecurityIntegration` `UpdateGitLabSelfManagedIntegrationDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-updategitlabselfmanagedintegrationdetail.html).
 ///
 /// Every property is required: [`UpdateGitLabSelfManagedIntegrationDetail::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpdateGitLabSelfManagedIntegrationDetail {
-    /// `authCode`: required.
+    /// `authCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-codesecurityintegration-updategitlabselfmanagedintegrationdetail.html#cfn-inspectorv2-codesecurityintegration-updategitlabselfmanagedintegrationdetail-authcode)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "authCode")]
     pub auth_code: Value<String>,
 }
@@ -2531,15 +2595,15 @@ impl Walk for UpdateGitLabSelfManagedIntegrationDetail {
 
 /// The `WeeklySchedule` property type of [`CisScanConfiguration`].
 ///
-/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-inspectorv2-cisscanconfiguration.html).
+/// AWS reference: [`AWS::InspectorV2::CisScanConfiguration` `WeeklySchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-weeklyschedule.html).
 ///
 /// Every property is required: [`WeeklySchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WeeklySchedule {
-    /// `Days`: required.
+    /// `Days` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-weeklyschedule.html#cfn-inspectorv2-cisscanconfiguration-weeklyschedule-days)): list of ([`Day`], one of `MON`, `TUE`, `WED`, `THU`, `FRI`, `SAT`, `SUN`), required. Items: 1 to 7.
     #[serde(rename = "Days")]
     pub days: Value<Vec<Value<Day>>>,
-    /// `StartTime`: required.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-inspectorv2-cisscanconfiguration-weeklyschedule.html#cfn-inspectorv2-cisscanconfiguration-weeklyschedule-starttime)): object [`Time`], required.
     #[serde(rename = "StartTime")]
     pub start_time: Time,
 }

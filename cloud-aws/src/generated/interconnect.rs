@@ -9,31 +9,49 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Interconnect::Connection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html)).
 ///
+/// Resource Type definition for AWS::Interconnect::Connection. Creates a managed network connection between AWS and a partner cloud service provider.
+///
 /// [`Connection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connection {
-    /// `ActivationKey`: optional, create-only (changing it replaces the resource).
+    /// The activation key for accepting a connection proposal from a partner CSP. Mutually exclusive with EnvironmentId.
+    ///
+    /// `ActivationKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html#cfn-interconnect-connection-activationkey)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ActivationKey", skip_serializing_if = "Option::is_none")]
     pub activation_key: Option<Value<String>>,
-    /// `AttachPoint`: required, create-only (changing it replaces the resource).
+    /// The logical attachment point in your AWS network where the managed connection will be connected.
+    ///
+    /// `AttachPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html#cfn-interconnect-connection-attachpoint)): object [`AttachPoint`], required, create-only (changing it replaces the resource).
     #[serde(rename = "AttachPoint")]
     pub attach_point: AttachPoint,
-    /// `Bandwidth`: optional.
+    /// The bandwidth of the connection (e.g., 50Mbps, 1Gbps). Required when creating a connection through AWS.
+    ///
+    /// `Bandwidth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html#cfn-interconnect-connection-bandwidth)): string, optional. Pattern: `^\d+[MG]bps$`. Length: 1 to 8 characters.
     #[serde(rename = "Bandwidth", skip_serializing_if = "Option::is_none")]
     pub bandwidth: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description of the connection.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html#cfn-interconnect-connection-description)): string, optional. Pattern: `^[-a-zA-Z0-9_ ]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnvironmentId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the environment for the connection. Required when creating a connection through AWS. Mutually exclusive with ActivationKey.
+    ///
+    /// `EnvironmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html#cfn-interconnect-connection-environmentid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 32 characters.
     #[serde(rename = "EnvironmentId", skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<Value<String>>,
-    /// `RemoteAccount`: optional, create-only (changing it replaces the resource).
+    /// The remote account identifier for the connection. Required when creating a connection through AWS. Replaces RemoteOwnerAccount.
+    ///
+    /// `RemoteAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html#cfn-interconnect-connection-remoteaccount)): object [`RemoteAccount`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RemoteAccount", skip_serializing_if = "Option::is_none")]
     pub remote_account: Option<RemoteAccount>,
-    /// `RemoteOwnerAccount`: optional, deprecated by AWS.
+    /// Deprecated. Use RemoteAccount instead. The account ID of the remote owner. Required when creating a connection through AWS.
+    ///
+    /// `RemoteOwnerAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html#cfn-interconnect-connection-remoteowneraccount)): string, optional, deprecated by AWS. Pattern: `^[-a-zA-Z0-9_@\.]+$`. Length: at most 255 characters.
     #[serde(rename = "RemoteOwnerAccount", skip_serializing_if = "Option::is_none")]
     pub remote_owner_account: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html#cfn-interconnect-connection-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -170,15 +188,19 @@ impl ResourceRef<Connection> {
 
 /// The `AttachPoint` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Interconnect::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html).
+/// AWS reference: [`AWS::Interconnect::Connection` `AttachPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-interconnect-connection-attachpoint.html).
 ///
 /// Every property is optional: start from [`AttachPoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AttachPoint {
-    /// `Arn`: optional.
+    /// The ARN of the resource to attach to.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-interconnect-connection-attachpoint.html#cfn-interconnect-connection-attachpoint-arn)): string, optional.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
-    /// `DirectConnectGateway`: optional.
+    /// The ID of the Direct Connect Gateway to attach to.
+    ///
+    /// `DirectConnectGateway` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-interconnect-connection-attachpoint.html#cfn-interconnect-connection-attachpoint-directconnectgateway)): string, optional. Pattern: `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`.
     #[serde(
         rename = "DirectConnectGateway",
         skip_serializing_if = "Option::is_none"
@@ -219,12 +241,14 @@ impl Walk for AttachPoint {
 
 /// The `RemoteAccount` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Interconnect::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html).
+/// AWS reference: [`AWS::Interconnect::Connection` `RemoteAccount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-interconnect-connection-remoteaccount.html).
 ///
 /// Every property is required: [`RemoteAccount::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RemoteAccount {
-    /// `Identifier`: required.
+    /// The identifier of the remote account.
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-interconnect-connection-remoteaccount.html#cfn-interconnect-connection-remoteaccount-identifier)): string, required. Pattern: `^[-a-zA-Z0-9_@\.]+$`. Length: at most 255 characters.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
 }
@@ -250,15 +274,19 @@ impl Walk for RemoteAccount {
 
 /// The `Tag` property type of [`Connection`].
 ///
-/// AWS reference: [`AWS::Interconnect::Connection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-interconnect-connection.html).
+/// AWS reference: [`AWS::Interconnect::Connection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-interconnect-connection-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-interconnect-connection-tag.html#cfn-interconnect-connection-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-interconnect-connection-tag.html#cfn-interconnect-connection-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

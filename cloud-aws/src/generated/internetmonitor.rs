@@ -9,52 +9,54 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::InternetMonitor::Monitor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html)).
 ///
+/// Represents a monitor, which defines the monitoring boundaries for measurements that Internet Monitor publishes information about for an application
+///
 /// [`Monitor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Monitor {
-    /// `HealthEventsConfig`: optional.
+    /// `HealthEventsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-healtheventsconfig)): object [`HealthEventsConfig`], optional.
     #[serde(rename = "HealthEventsConfig", skip_serializing_if = "Option::is_none")]
     pub health_events_config: Option<HealthEventsConfig>,
-    /// `IncludeLinkedAccounts`: optional.
+    /// `IncludeLinkedAccounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-includelinkedaccounts)): boolean, optional.
     #[serde(
         rename = "IncludeLinkedAccounts",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_linked_accounts: Option<Value<bool>>,
-    /// `InternetMeasurementsLogDelivery`: optional.
+    /// `InternetMeasurementsLogDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-internetmeasurementslogdelivery)): object [`InternetMeasurementsLogDelivery`], optional.
     #[serde(
         rename = "InternetMeasurementsLogDelivery",
         skip_serializing_if = "Option::is_none"
     )]
     pub internet_measurements_log_delivery: Option<InternetMeasurementsLogDelivery>,
-    /// `LinkedAccountId`: optional.
+    /// `LinkedAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-linkedaccountid)): string, optional. Pattern: `^(\d{12})$`. Length: 12 to 12 characters.
     #[serde(rename = "LinkedAccountId", skip_serializing_if = "Option::is_none")]
     pub linked_account_id: Option<Value<String>>,
-    /// `MaxCityNetworksToMonitor`: optional.
+    /// `MaxCityNetworksToMonitor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-maxcitynetworkstomonitor)): integer, optional. Range: 1 to 500000.
     #[serde(
         rename = "MaxCityNetworksToMonitor",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_city_networks_to_monitor: Option<Value<i64>>,
-    /// `MonitorName`: required, create-only (changing it replaces the resource).
+    /// `MonitorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-monitorname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "MonitorName")]
     pub monitor_name: Value<String>,
-    /// `Resources`: optional.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-resources)): list of (string), optional. Each item: Pattern: `^arn:.*`. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<Value<String>>>>,
-    /// `ResourcesToAdd`: optional.
+    /// `ResourcesToAdd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-resourcestoadd)): list of (string), optional. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "ResourcesToAdd", skip_serializing_if = "Option::is_none")]
     pub resources_to_add: Option<Value<Vec<Value<String>>>>,
-    /// `ResourcesToRemove`: optional.
+    /// `ResourcesToRemove` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-resourcestoremove)): list of (string), optional. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "ResourcesToRemove", skip_serializing_if = "Option::is_none")]
     pub resources_to_remove: Option<Value<Vec<Value<String>>>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-status)): [`MonitorConfigState`], one of `PENDING`, `ACTIVE`, `INACTIVE`, `ERROR`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<MonitorConfigState>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrafficPercentageToMonitor`: optional.
+    /// `TrafficPercentageToMonitor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html#cfn-internetmonitor-monitor-trafficpercentagetomonitor)): integer, optional. Range: 1 to 100.
     #[serde(
         rename = "TrafficPercentageToMonitor",
         skip_serializing_if = "Option::is_none"
@@ -218,30 +220,30 @@ impl ResourceRef<Monitor> {
 
 /// The `HealthEventsConfig` property type of [`Monitor`].
 ///
-/// AWS reference: [`AWS::InternetMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html).
+/// AWS reference: [`AWS::InternetMonitor::Monitor` `HealthEventsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-healtheventsconfig.html).
 ///
 /// Every property is optional: start from [`HealthEventsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HealthEventsConfig {
-    /// `AvailabilityLocalHealthEventsConfig`: optional.
+    /// `AvailabilityLocalHealthEventsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-healtheventsconfig.html#cfn-internetmonitor-monitor-healtheventsconfig-availabilitylocalhealtheventsconfig)): object [`LocalHealthEventsConfig`], optional.
     #[serde(
         rename = "AvailabilityLocalHealthEventsConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_local_health_events_config: Option<LocalHealthEventsConfig>,
-    /// `AvailabilityScoreThreshold`: optional.
+    /// `AvailabilityScoreThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-healtheventsconfig.html#cfn-internetmonitor-monitor-healtheventsconfig-availabilityscorethreshold)): number, optional. Range: 0 to 100.
     #[serde(
         rename = "AvailabilityScoreThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_score_threshold: Option<Value<f64>>,
-    /// `PerformanceLocalHealthEventsConfig`: optional.
+    /// `PerformanceLocalHealthEventsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-healtheventsconfig.html#cfn-internetmonitor-monitor-healtheventsconfig-performancelocalhealtheventsconfig)): object [`LocalHealthEventsConfig`], optional.
     #[serde(
         rename = "PerformanceLocalHealthEventsConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub performance_local_health_events_config: Option<LocalHealthEventsConfig>,
-    /// `PerformanceScoreThreshold`: optional.
+    /// `PerformanceScoreThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-healtheventsconfig.html#cfn-internetmonitor-monitor-healtheventsconfig-performancescorethreshold)): number, optional. Range: 0 to 100.
     #[serde(
         rename = "PerformanceScoreThreshold",
         skip_serializing_if = "Option::is_none"
@@ -304,12 +306,12 @@ impl Walk for HealthEventsConfig {
 
 /// The `InternetMeasurementsLogDelivery` property type of [`Monitor`].
 ///
-/// AWS reference: [`AWS::InternetMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html).
+/// AWS reference: [`AWS::InternetMonitor::Monitor` `InternetMeasurementsLogDelivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-internetmeasurementslogdelivery.html).
 ///
 /// Every property is optional: start from [`InternetMeasurementsLogDelivery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InternetMeasurementsLogDelivery {
-    /// `S3Config`: optional.
+    /// `S3Config` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-internetmeasurementslogdelivery.html#cfn-internetmonitor-monitor-internetmeasurementslogdelivery-s3config)): object [`S3Config`], optional.
     #[serde(rename = "S3Config", skip_serializing_if = "Option::is_none")]
     pub s3_config: Option<S3Config>,
 }
@@ -339,21 +341,21 @@ impl Walk for InternetMeasurementsLogDelivery {
 
 /// The `LocalHealthEventsConfig` property type of [`Monitor`].
 ///
-/// AWS reference: [`AWS::InternetMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html).
+/// AWS reference: [`AWS::InternetMonitor::Monitor` `LocalHealthEventsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-localhealtheventsconfig.html).
 ///
 /// Every property is optional: start from [`LocalHealthEventsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LocalHealthEventsConfig {
-    /// `HealthScoreThreshold`: optional.
+    /// `HealthScoreThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-localhealtheventsconfig.html#cfn-internetmonitor-monitor-localhealtheventsconfig-healthscorethreshold)): number, optional. Range: 0 to 100.
     #[serde(
         rename = "HealthScoreThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_score_threshold: Option<Value<f64>>,
-    /// `MinTrafficImpact`: optional.
+    /// `MinTrafficImpact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-localhealtheventsconfig.html#cfn-internetmonitor-monitor-localhealtheventsconfig-mintrafficimpact)): number, optional. Range: 0 to 100.
     #[serde(rename = "MinTrafficImpact", skip_serializing_if = "Option::is_none")]
     pub min_traffic_impact: Option<Value<f64>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-localhealtheventsconfig.html#cfn-internetmonitor-monitor-localhealtheventsconfig-status)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -445,18 +447,18 @@ impl Walk for MonitorConfigState {
 
 /// The `S3Config` property type of [`Monitor`].
 ///
-/// AWS reference: [`AWS::InternetMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html).
+/// AWS reference: [`AWS::InternetMonitor::Monitor` `S3Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-s3config.html).
 ///
 /// Every property is optional: start from [`S3Config::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Config {
-    /// `BucketName`: optional.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-s3config.html#cfn-internetmonitor-monitor-s3config-bucketname)): string, optional. Length: at least 3 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-s3config.html#cfn-internetmonitor-monitor-s3config-bucketprefix)): string, optional.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `LogDeliveryStatus`: optional.
+    /// `LogDeliveryStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-s3config.html#cfn-internetmonitor-monitor-s3config-logdeliverystatus)): [`LogDeliveryStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "LogDeliveryStatus", skip_serializing_if = "Option::is_none")]
     pub log_delivery_status: Option<Value<LogDeliveryStatus>>,
 }
@@ -522,15 +524,15 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`Monitor`].
 ///
-/// AWS reference: [`AWS::InternetMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-internetmonitor-monitor.html).
+/// AWS reference: [`AWS::InternetMonitor::Monitor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-tag.html#cfn-internetmonitor-monitor-tag-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-internetmonitor-monitor-tag.html#cfn-internetmonitor-monitor-tag-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -9,25 +9,27 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Invoicing::InvoiceUnit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html)).
 ///
+/// An invoice unit is a set of mutually exclusive accounts that correspond to your business entity. Invoice units allow you to separate AWS account costs and configures your invoice for each business entity.
+///
 /// [`InvoiceUnit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvoiceUnit {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html#cfn-invoicing-invoiceunit-description)): string, optional. Pattern: `^[\S\s]*$`. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InvoiceReceiver`: required, create-only (changing it replaces the resource).
+    /// `InvoiceReceiver` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html#cfn-invoicing-invoiceunit-invoicereceiver)): string, required, create-only (changing it replaces the resource). Pattern: `^\d{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "InvoiceReceiver")]
     pub invoice_receiver: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html#cfn-invoicing-invoiceunit-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?! )[\p{L}\p{N}\p{Z}-_]*(?<! )$`. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceTags`: optional.
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html#cfn-invoicing-invoiceunit-resourcetags)): list of (object [`ResourceTag`]), optional. Items: 0 to 200.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<ResourceTag>>>,
-    /// `Rule`: required.
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html#cfn-invoicing-invoiceunit-rule)): object [`Rule`], required.
     #[serde(rename = "Rule")]
     pub rule: Rule,
-    /// `TaxInheritanceDisabled`: optional.
+    /// `TaxInheritanceDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html#cfn-invoicing-invoiceunit-taxinheritancedisabled)): boolean, optional.
     #[serde(
         rename = "TaxInheritanceDisabled",
         skip_serializing_if = "Option::is_none"
@@ -111,58 +113,88 @@ impl ResourceRef<InvoiceUnit> {
 
 /// The properties of an `AWS::Invoicing::ProcurementPortalPreference` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html)).
 ///
+/// Creates and manages a procurement portal preference configuration for e-invoice delivery and purchase order retrieval.
+///
 /// [`ProcurementPortalPreference::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProcurementPortalPreference {
-    /// `BuyerDomain`: required, create-only (changing it replaces the resource).
+    /// The domain identifier for the buyer in the procurement portal.
+    ///
+    /// `BuyerDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-buyerdomain)): [`BuyerDomain`], one of `NetworkID`, required, create-only (changing it replaces the resource).
     #[serde(rename = "BuyerDomain")]
     pub buyer_domain: Value<BuyerDomain>,
-    /// `BuyerIdentifier`: required, create-only (changing it replaces the resource).
+    /// The unique identifier for the buyer in the procurement portal.
+    ///
+    /// `BuyerIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-buyeridentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^\S+$`. Length: 0 to 1024 characters.
     #[serde(rename = "BuyerIdentifier")]
     pub buyer_identifier: Value<String>,
-    /// `Contacts`: required.
+    /// List of contact information for portal administrators and technical contacts.
+    ///
+    /// `Contacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-contacts)): list of (object [`Contact`]), required. Items: 1 to 1.
     #[serde(rename = "Contacts")]
     pub contacts: Value<Vec<Contact>>,
-    /// `EinvoiceDeliveryEnabled`: required.
+    /// Indicates whether e-invoice delivery is enabled for this procurement portal preference.
+    ///
+    /// `EinvoiceDeliveryEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-einvoicedeliveryenabled)): boolean, required.
     #[serde(rename = "EinvoiceDeliveryEnabled")]
     pub einvoice_delivery_enabled: Value<bool>,
-    /// `EinvoiceDeliveryPreference`: optional.
+    /// Specifies the preferences for e-invoice delivery.
+    ///
+    /// `EinvoiceDeliveryPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-einvoicedeliverypreference)): object [`EinvoiceDeliveryPreference`], optional.
     #[serde(
         rename = "EinvoiceDeliveryPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub einvoice_delivery_preference: Option<EinvoiceDeliveryPreference>,
-    /// `ProcurementPortalInstanceEndpoint`: optional.
+    /// The endpoint URL where e-invoices are delivered to the procurement portal.
+    ///
+    /// `ProcurementPortalInstanceEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-procurementportalinstanceendpoint)): string, optional. Pattern: `^\S+$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "ProcurementPortalInstanceEndpoint",
         skip_serializing_if = "Option::is_none"
     )]
     pub procurement_portal_instance_endpoint: Option<Value<String>>,
-    /// `ProcurementPortalName`: required, create-only (changing it replaces the resource).
+    /// The name of the procurement portal.
+    ///
+    /// `ProcurementPortalName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-procurementportalname)): [`ProcurementPortalName`], one of `SAP_BUSINESS_NETWORK`, `COUPA`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProcurementPortalName")]
     pub procurement_portal_name: Value<ProcurementPortalName>,
-    /// `ProcurementPortalSharedSecret`: optional.
+    /// The shared secret or authentication credential used for secure communication with the procurement portal.
+    ///
+    /// `ProcurementPortalSharedSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-procurementportalsharedsecret)): string, optional. Pattern: `^\S+$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "ProcurementPortalSharedSecret",
         skip_serializing_if = "Option::is_none"
     )]
     pub procurement_portal_shared_secret: Option<Value<String>>,
-    /// `PurchaseOrderRetrievalEnabled`: required.
+    /// Indicates whether purchase order retrieval is enabled for this procurement portal preference.
+    ///
+    /// `PurchaseOrderRetrievalEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-purchaseorderretrievalenabled)): boolean, required.
     #[serde(rename = "PurchaseOrderRetrievalEnabled")]
     pub purchase_order_retrieval_enabled: Value<bool>,
-    /// `Selector`: optional.
+    /// Specifies criteria for selecting which invoices should be processed.
+    ///
+    /// `Selector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-selector)): object [`ProcurementPortalPreferenceSelector`], optional.
     #[serde(rename = "Selector", skip_serializing_if = "Option::is_none")]
     pub selector: Option<ProcurementPortalPreferenceSelector>,
-    /// `SupplierDomain`: required, create-only (changing it replaces the resource).
+    /// The domain identifier for the supplier in the procurement portal.
+    ///
+    /// `SupplierDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-supplierdomain)): [`SupplierDomain`], one of `NetworkID`, required, create-only (changing it replaces the resource).
     #[serde(rename = "SupplierDomain")]
     pub supplier_domain: Value<SupplierDomain>,
-    /// `SupplierIdentifier`: required, create-only (changing it replaces the resource).
+    /// The unique identifier for the supplier in the procurement portal.
+    ///
+    /// `SupplierIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-supplieridentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^\S+$`. Length: 0 to 1024 characters.
     #[serde(rename = "SupplierIdentifier")]
     pub supplier_identifier: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with this procurement portal preference.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TestEnvPreference`: optional.
+    /// Configuration settings for the test environment of the procurement portal.
+    ///
+    /// `TestEnvPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html#cfn-invoicing-procurementportalpreference-testenvpreference)): object [`TestEnvPreference`], optional.
     #[serde(rename = "TestEnvPreference", skip_serializing_if = "Option::is_none")]
     pub test_env_preference: Option<TestEnvPreference>,
 }
@@ -367,15 +399,19 @@ impl Walk for ConnectionTestingMethod {
 
 /// The `Contact` property type of [`ProcurementPortalPreference`].
 ///
-/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html).
+/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference` `Contact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-contact.html).
 ///
 /// Every property is optional: start from [`Contact::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Contact {
-    /// `Email`: optional.
+    /// The email address of the contact person or role.
+    ///
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-contact.html#cfn-invoicing-procurementportalpreference-contact-email)): string, optional. Pattern: `^[a-zA-Z0-9._%+\-]+@[a-zA-Z0-9.\-]+\.[a-zA-Z]{2,}$`. Length: 1 to 1024 characters.
     #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
     pub email: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the contact person or role.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-contact.html#cfn-invoicing-procurementportalpreference-contact-name)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -491,40 +527,52 @@ impl Walk for EinvoiceDeliveryDocumentTypes {
 
 /// The `EinvoiceDeliveryPreference` property type of [`ProcurementPortalPreference`].
 ///
-/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html).
+/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference` `EinvoiceDeliveryPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-einvoicedeliverypreference.html).
 ///
 /// Every property is optional: start from [`EinvoiceDeliveryPreference::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EinvoiceDeliveryPreference {
-    /// `ConnectionTestingMethod`: optional.
+    /// The method to use for testing the connection to the procurement portal.
+    ///
+    /// `ConnectionTestingMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-einvoicedeliverypreference.html#cfn-invoicing-procurementportalpreference-einvoicedeliverypreference-connectiontestingmethod)): [`ConnectionTestingMethod`], one of `PROD_ENV_DOLLAR_TEST`, `TEST_ENV_REPLAY_TEST`, optional.
     #[serde(
         rename = "ConnectionTestingMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_testing_method: Option<Value<ConnectionTestingMethod>>,
-    /// `EinvoiceDeliveryActivationDate`: optional.
+    /// The ISO 8601 date-time when e-invoice delivery should be activated.
+    ///
+    /// `EinvoiceDeliveryActivationDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-einvoicedeliverypreference.html#cfn-invoicing-procurementportalpreference-einvoicedeliverypreference-einvoicedeliveryactivationdate)): string, optional.
     #[serde(
         rename = "EinvoiceDeliveryActivationDate",
         skip_serializing_if = "Option::is_none"
     )]
     pub einvoice_delivery_activation_date: Option<Value<String>>,
-    /// `EinvoiceDeliveryAttachmentTypes`: optional.
+    /// The types of attachments to include with the e-invoice delivery.
+    ///
+    /// `EinvoiceDeliveryAttachmentTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-einvoicedeliverypreference.html#cfn-invoicing-procurementportalpreference-einvoicedeliverypreference-einvoicedeliveryattachmenttypes)): list of ([`EinvoiceDeliveryAttachmentTypes`], one of `INVOICE_PDF`, `RFP_PDF`), optional.
     #[serde(
         rename = "EinvoiceDeliveryAttachmentTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub einvoice_delivery_attachment_types:
         Option<Value<Vec<Value<EinvoiceDeliveryAttachmentTypes>>>>,
-    /// `EinvoiceDeliveryDocumentTypes`: optional.
+    /// The types of e-invoice documents to be delivered.
+    ///
+    /// `EinvoiceDeliveryDocumentTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-einvoicedeliverypreference.html#cfn-invoicing-procurementportalpreference-einvoicedeliverypreference-einvoicedeliverydocumenttypes)): list of ([`EinvoiceDeliveryDocumentTypes`], one of `AWS_CLOUD_INVOICE`, `AWS_CLOUD_CREDIT_MEMO`, `AWS_MARKETPLACE_INVOICE`, `AWS_MARKETPLACE_CREDIT_MEMO`, `AWS_REQUEST_FOR_PAYMENT`), optional. Items: 0 to 10.
     #[serde(
         rename = "EinvoiceDeliveryDocumentTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub einvoice_delivery_document_types: Option<Value<Vec<Value<EinvoiceDeliveryDocumentTypes>>>>,
-    /// `Protocol`: optional.
+    /// The communication protocol to use for e-invoice delivery.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-einvoicedeliverypreference.html#cfn-invoicing-procurementportalpreference-einvoicedeliverypreference-protocol)): [`Protocol`], one of `CXML`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<Protocol>>,
-    /// `PurchaseOrderDataSources`: optional.
+    /// The sources of purchase order data.
+    ///
+    /// `PurchaseOrderDataSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-einvoicedeliverypreference.html#cfn-invoicing-procurementportalpreference-einvoicedeliverypreference-purchaseorderdatasources)): list of (object [`PurchaseOrderDataSource`]), optional.
     #[serde(
         rename = "PurchaseOrderDataSources",
         skip_serializing_if = "Option::is_none"
@@ -629,12 +677,14 @@ impl Walk for ProcurementPortalName {
 
 /// The `ProcurementPortalPreferenceSelector` property type of [`ProcurementPortalPreference`].
 ///
-/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html).
+/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference` `ProcurementPortalPreferenceSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-procurementportalpreferenceselector.html).
 ///
 /// Every property is optional: start from [`ProcurementPortalPreferenceSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProcurementPortalPreferenceSelector {
-    /// `InvoiceUnitArns`: optional.
+    /// The Amazon Resource Name (ARN) of invoice unit identifiers to which this preference applies.
+    ///
+    /// `InvoiceUnitArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-procurementportalpreferenceselector.html#cfn-invoicing-procurementportalpreference-procurementportalpreferenceselector-invoiceunitarns)): list of (string), optional. Items: 0 to 500. Each item: Pattern: `^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "InvoiceUnitArns", skip_serializing_if = "Option::is_none")]
     pub invoice_unit_arns: Option<Value<Vec<Value<String>>>>,
 }
@@ -681,18 +731,22 @@ impl Walk for Protocol {
 
 /// The `PurchaseOrderDataSource` property type of [`ProcurementPortalPreference`].
 ///
-/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html).
+/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference` `PurchaseOrderDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-purchaseorderdatasource.html).
 ///
 /// Every property is optional: start from [`PurchaseOrderDataSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PurchaseOrderDataSource {
-    /// `EinvoiceDeliveryDocumentType`: optional.
+    /// The type of e-invoice document that requires purchase order data.
+    ///
+    /// `EinvoiceDeliveryDocumentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-purchaseorderdatasource.html#cfn-invoicing-procurementportalpreference-purchaseorderdatasource-einvoicedeliverydocumenttype)): [`EinvoiceDeliveryDocumentType`], one of `AWS_CLOUD_INVOICE`, `AWS_CLOUD_CREDIT_MEMO`, `AWS_MARKETPLACE_INVOICE`, `AWS_MARKETPLACE_CREDIT_MEMO`, `AWS_REQUEST_FOR_PAYMENT`, optional.
     #[serde(
         rename = "EinvoiceDeliveryDocumentType",
         skip_serializing_if = "Option::is_none"
     )]
     pub einvoice_delivery_document_type: Option<Value<EinvoiceDeliveryDocumentType>>,
-    /// `PurchaseOrderDataSourceType`: optional.
+    /// The type of source for purchase order data.
+    ///
+    /// `PurchaseOrderDataSourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-purchaseorderdatasource.html#cfn-invoicing-procurementportalpreference-purchaseorderdatasource-purchaseorderdatasourcetype)): [`PurchaseOrderDataSourceType`], one of `ASSOCIATED_PURCHASE_ORDER_REQUIRED`, `PURCHASE_ORDER_NOT_REQUIRED`, optional.
     #[serde(
         rename = "PurchaseOrderDataSourceType",
         skip_serializing_if = "Option::is_none"
@@ -759,15 +813,15 @@ impl Walk for PurchaseOrderDataSourceType {
 
 /// The `ResourceTag` property type of [`InvoiceUnit`].
 ///
-/// AWS reference: [`AWS::Invoicing::InvoiceUnit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html).
+/// AWS reference: [`AWS::Invoicing::InvoiceUnit` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-invoiceunit-resourcetag.html).
 ///
 /// Every property is required: [`ResourceTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-invoiceunit-resourcetag.html#cfn-invoicing-invoiceunit-resourcetag-key)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-invoiceunit-resourcetag.html#cfn-invoicing-invoiceunit-resourcetag-value)): string, required. Length: 0 to 200 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -796,12 +850,12 @@ impl Walk for ResourceTag {
 
 /// The `Rule` property type of [`InvoiceUnit`].
 ///
-/// AWS reference: [`AWS::Invoicing::InvoiceUnit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-invoiceunit.html).
+/// AWS reference: [`AWS::Invoicing::InvoiceUnit` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-invoiceunit-rule.html).
 ///
 /// Every property is required: [`Rule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `LinkedAccounts`: required.
+    /// `LinkedAccounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-invoiceunit-rule.html#cfn-invoicing-invoiceunit-rule-linkedaccounts)): list of (string), required. Items: 0 to 1000. Each item: Pattern: `^\d{12}$`. Each item: Length: 12 to 12 characters.
     #[serde(rename = "LinkedAccounts")]
     pub linked_accounts: Value<Vec<Value<String>>>,
 }
@@ -844,15 +898,19 @@ impl Walk for SupplierDomain {
 
 /// The `Tag` property type of [`ProcurementPortalPreference`].
 ///
-/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html).
+/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-tag.html#cfn-invoicing-procurementportalpreference-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-tag.html#cfn-invoicing-procurementportalpreference-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -881,33 +939,45 @@ impl Walk for Tag {
 
 /// The `TestEnvPreference` property type of [`ProcurementPortalPreference`].
 ///
-/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-invoicing-procurementportalpreference.html).
+/// AWS reference: [`AWS::Invoicing::ProcurementPortalPreference` `TestEnvPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-testenvpreference.html).
 ///
 /// Every property is optional: start from [`TestEnvPreference::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TestEnvPreference {
-    /// `BuyerDomain`: optional.
+    /// The domain identifier for the buyer in the test environment.
+    ///
+    /// `BuyerDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-testenvpreference.html#cfn-invoicing-procurementportalpreference-testenvpreference-buyerdomain)): [`BuyerDomain`], one of `NetworkID`, optional.
     #[serde(rename = "BuyerDomain", skip_serializing_if = "Option::is_none")]
     pub buyer_domain: Option<Value<BuyerDomain>>,
-    /// `BuyerIdentifier`: optional.
+    /// The unique identifier for the buyer in the test environment.
+    ///
+    /// `BuyerIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-testenvpreference.html#cfn-invoicing-procurementportalpreference-testenvpreference-buyeridentifier)): string, optional. Pattern: `^\S+$`. Length: 0 to 1024 characters.
     #[serde(rename = "BuyerIdentifier", skip_serializing_if = "Option::is_none")]
     pub buyer_identifier: Option<Value<String>>,
-    /// `ProcurementPortalInstanceEndpoint`: optional.
+    /// The endpoint URL for e-invoice delivery in the test environment.
+    ///
+    /// `ProcurementPortalInstanceEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-testenvpreference.html#cfn-invoicing-procurementportalpreference-testenvpreference-procurementportalinstanceendpoint)): string, optional. Pattern: `^\S+$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "ProcurementPortalInstanceEndpoint",
         skip_serializing_if = "Option::is_none"
     )]
     pub procurement_portal_instance_endpoint: Option<Value<String>>,
-    /// `ProcurementPortalSharedSecret`: optional.
+    /// The shared secret for secure communication in the test environment.
+    ///
+    /// `ProcurementPortalSharedSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-testenvpreference.html#cfn-invoicing-procurementportalpreference-testenvpreference-procurementportalsharedsecret)): string, optional. Pattern: `^\S+$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "ProcurementPortalSharedSecret",
         skip_serializing_if = "Option::is_none"
     )]
     pub procurement_portal_shared_secret: Option<Value<String>>,
-    /// `SupplierDomain`: optional.
+    /// The domain identifier for the supplier in the test environment.
+    ///
+    /// `SupplierDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-testenvpreference.html#cfn-invoicing-procurementportalpreference-testenvpreference-supplierdomain)): [`SupplierDomain`], one of `NetworkID`, optional.
     #[serde(rename = "SupplierDomain", skip_serializing_if = "Option::is_none")]
     pub supplier_domain: Option<Value<SupplierDomain>>,
-    /// `SupplierIdentifier`: optional.
+    /// The unique identifier for the supplier in the test environment.
+    ///
+    /// `SupplierIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-invoicing-procurementportalpreference-testenvpreference.html#cfn-invoicing-procurementportalpreference-testenvpreference-supplieridentifier)): string, optional. Pattern: `^\S+$`. Length: 0 to 1024 characters.
     #[serde(rename = "SupplierIdentifier", skip_serializing_if = "Option::is_none")]
     pub supplier_identifier: Option<Value<String>>,
 }

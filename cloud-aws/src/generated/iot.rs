@@ -11,22 +11,32 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoT::AccountAuditConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html)).
 ///
+/// Configures the Device Defender audit settings for this account. Settings include how audit notifications are sent and which audit checks are enabled or disabled.
+///
 /// [`AccountAuditConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccountAuditConfiguration {
-    /// `AccountId`: required, create-only (changing it replaces the resource).
+    /// Your 12-digit account ID (used as the primary identifier for the CloudFormation resource).
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html#cfn-iot-accountauditconfiguration-accountid)): string, required, create-only (changing it replaces the resource). Length: 12 to 12 characters.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
-    /// `AuditCheckConfigurations`: required.
+    /// Specifies which audit checks are enabled and disabled for this account.
+    ///
+    /// `AuditCheckConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations)): object [`AuditCheckConfigurations`], required.
     #[serde(rename = "AuditCheckConfigurations")]
     pub audit_check_configurations: AuditCheckConfigurations,
-    /// `AuditNotificationTargetConfigurations`: optional.
+    /// Information about the targets to which audit notifications are sent.
+    ///
+    /// `AuditNotificationTargetConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html#cfn-iot-accountauditconfiguration-auditnotificationtargetconfigurations)): object [`AuditNotificationTargetConfigurations`], optional.
     #[serde(
         rename = "AuditNotificationTargetConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub audit_notification_target_configurations: Option<AuditNotificationTargetConfigurations>,
-    /// `RoleArn`: required.
+    /// The ARN of the role that grants permission to AWS IoT to access information about your devices, policies, certificates and other items as required when performing an audit.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html#cfn-iot-accountauditconfiguration-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -80,34 +90,36 @@ impl Resource for AccountAuditConfiguration {
 
 /// The properties of an `AWS::IoT::Authorizer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html)).
 ///
+/// Creates an authorizer.
+///
 /// [`Authorizer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Authorizer {
-    /// `AuthorizerFunctionArn`: required.
+    /// `AuthorizerFunctionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html#cfn-iot-authorizer-authorizerfunctionarn)): string, required. Pattern: `^[\s\S]*$`. Length: 0 to 2048 characters.
     #[serde(rename = "AuthorizerFunctionArn")]
     pub authorizer_function_arn: Value<String>,
-    /// `AuthorizerName`: optional, create-only (changing it replaces the resource).
+    /// `AuthorizerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html#cfn-iot-authorizer-authorizername)): string, optional, create-only (changing it replaces the resource). Pattern: `[\w=,@-]+`. Length: 1 to 128 characters.
     #[serde(rename = "AuthorizerName", skip_serializing_if = "Option::is_none")]
     pub authorizer_name: Option<Value<String>>,
-    /// `EnableCachingForHttp`: optional.
+    /// `EnableCachingForHttp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html#cfn-iot-authorizer-enablecachingforhttp)): boolean, optional.
     #[serde(
         rename = "EnableCachingForHttp",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_caching_for_http: Option<Value<bool>>,
-    /// `SigningDisabled`: optional, create-only (changing it replaces the resource).
+    /// `SigningDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html#cfn-iot-authorizer-signingdisabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SigningDisabled", skip_serializing_if = "Option::is_none")]
     pub signing_disabled: Option<Value<bool>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html#cfn-iot-authorizer-status)): [`Status`], one of `ACTIVE`, `INACTIVE`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html#cfn-iot-authorizer-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TokenKeyName`: optional.
+    /// `TokenKeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html#cfn-iot-authorizer-tokenkeyname)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "TokenKeyName", skip_serializing_if = "Option::is_none")]
     pub token_key_name: Option<Value<String>>,
-    /// `TokenSigningPublicKeys`: optional.
+    /// `TokenSigningPublicKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html#cfn-iot-authorizer-tokensigningpublickeys)): map from string to (string), optional.
     #[serde(
         rename = "TokenSigningPublicKeys",
         skip_serializing_if = "Option::is_none"
@@ -215,19 +227,23 @@ impl ResourceRef<Authorizer> {
 
 /// The properties of an `AWS::IoT::BillingGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-billinggroup.html)).
 ///
+/// Resource Type definition for AWS::IoT::BillingGroup
+///
 /// Every property is optional: start from [`BillingGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BillingGroup {
-    /// `BillingGroupName`: optional, create-only (changing it replaces the resource).
+    /// `BillingGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-billinggroup.html#cfn-iot-billinggroup-billinggroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "BillingGroupName", skip_serializing_if = "Option::is_none")]
     pub billing_group_name: Option<Value<String>>,
-    /// `BillingGroupProperties`: optional.
+    /// `BillingGroupProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-billinggroup.html#cfn-iot-billinggroup-billinggroupproperties)): object [`BillingGroupProperties`], optional.
     #[serde(
         rename = "BillingGroupProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub billing_group_properties: Option<BillingGroupProperties>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-billinggroup.html#cfn-iot-billinggroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -291,37 +307,43 @@ impl ResourceRef<BillingGroup> {
 
 /// The properties of an `AWS::IoT::CACertificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html)).
 ///
+/// Registers a CA Certificate in IoT.
+///
 /// [`CaCertificate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CaCertificate {
-    /// `AutoRegistrationStatus`: optional.
+    /// `AutoRegistrationStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html#cfn-iot-cacertificate-autoregistrationstatus)): [`AutoRegistrationStatus`], one of `ENABLE`, `DISABLE`, optional.
     #[serde(
         rename = "AutoRegistrationStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_registration_status: Option<Value<AutoRegistrationStatus>>,
-    /// `CACertificatePem`: required, create-only (changing it replaces the resource).
+    /// `CACertificatePem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html#cfn-iot-cacertificate-cacertificatepem)): string, required, create-only (changing it replaces the resource). Pattern: `[\s\S]*`. Length: 1 to 65536 characters.
     #[serde(rename = "CACertificatePem")]
     pub ca_certificate_pem: Value<String>,
-    /// `CertificateMode`: optional, create-only (changing it replaces the resource).
+    /// `CertificateMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html#cfn-iot-cacertificate-certificatemode)): [`CertificateMode`], one of `DEFAULT`, `SNI_ONLY`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CertificateMode", skip_serializing_if = "Option::is_none")]
     pub certificate_mode: Option<Value<CertificateMode>>,
-    /// `RegistrationConfig`: optional.
+    /// `RegistrationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html#cfn-iot-cacertificate-registrationconfig)): object [`RegistrationConfig`], optional.
     #[serde(rename = "RegistrationConfig", skip_serializing_if = "Option::is_none")]
     pub registration_config: Option<RegistrationConfig>,
-    /// `RemoveAutoRegistration`: optional.
+    /// `RemoveAutoRegistration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html#cfn-iot-cacertificate-removeautoregistration)): boolean, optional.
     #[serde(
         rename = "RemoveAutoRegistration",
         skip_serializing_if = "Option::is_none"
     )]
     pub remove_auto_registration: Option<Value<bool>>,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html#cfn-iot-cacertificate-status)): [`Status`], one of `ACTIVE`, `INACTIVE`, required.
     #[serde(rename = "Status")]
     pub status: Value<Status>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html#cfn-iot-cacertificate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VerificationCertificatePem`: optional, create-only (changing it replaces the resource).
+    /// The private key verification certificate.
+    ///
+    /// `VerificationCertificatePem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html#cfn-iot-cacertificate-verificationcertificatepem)): string, optional, create-only (changing it replaces the resource). Pattern: `[\s\S]*`. Length: 1 to 65536 characters.
     #[serde(
         rename = "VerificationCertificatePem",
         skip_serializing_if = "Option::is_none"
@@ -435,25 +457,27 @@ impl ResourceRef<CaCertificate> {
 
 /// The properties of an `AWS::IoT::Certificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificate.html)).
 ///
+/// Use the AWS::IoT::Certificate resource to declare an AWS IoT X.509 certificate.
+///
 /// [`Certificate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `CACertificatePem`: optional, create-only (changing it replaces the resource).
+    /// `CACertificatePem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificate.html#cfn-iot-certificate-cacertificatepem)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 65536 characters.
     #[serde(rename = "CACertificatePem", skip_serializing_if = "Option::is_none")]
     pub ca_certificate_pem: Option<Value<String>>,
-    /// `CertificateMode`: optional, create-only (changing it replaces the resource).
+    /// `CertificateMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificate.html#cfn-iot-certificate-certificatemode)): [`CertificateMode`], one of `DEFAULT`, `SNI_ONLY`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CertificateMode", skip_serializing_if = "Option::is_none")]
     pub certificate_mode: Option<Value<CertificateMode>>,
-    /// `CertificatePem`: optional, create-only (changing it replaces the resource).
+    /// `CertificatePem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificate.html#cfn-iot-certificate-certificatepem)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 65536 characters.
     #[serde(rename = "CertificatePem", skip_serializing_if = "Option::is_none")]
     pub certificate_pem: Option<Value<String>>,
-    /// `CertificateSigningRequest`: optional, create-only (changing it replaces the resource).
+    /// `CertificateSigningRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificate.html#cfn-iot-certificate-certificatesigningrequest)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 4096 characters.
     #[serde(
         rename = "CertificateSigningRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_signing_request: Option<Value<String>>,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificate.html#cfn-iot-certificate-status)): [`CertificateStatus`], one of `ACTIVE`, `INACTIVE`, `REVOKED`, `PENDING_TRANSFER`, `PENDING_ACTIVATION`, required.
     #[serde(rename = "Status")]
     pub status: Value<CertificateStatus>,
 }
@@ -538,22 +562,26 @@ impl ResourceRef<Certificate> {
 
 /// The properties of an `AWS::IoT::CertificateProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificateprovider.html)).
 ///
+/// Use the AWS::IoT::CertificateProvider resource to declare an AWS IoT Certificate Provider.
+///
 /// [`CertificateProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateProvider {
-    /// `AccountDefaultForOperations`: required.
+    /// `AccountDefaultForOperations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificateprovider.html#cfn-iot-certificateprovider-accountdefaultforoperations)): list of ([`CertificateProviderOperation`], one of `CreateCertificateFromCsr`), required. Items: 1 to 1.
     #[serde(rename = "AccountDefaultForOperations")]
     pub account_default_for_operations: Value<Vec<Value<CertificateProviderOperation>>>,
-    /// `CertificateProviderName`: optional, create-only (changing it replaces the resource).
+    /// `CertificateProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificateprovider.html#cfn-iot-certificateprovider-certificateprovidername)): string, optional, create-only (changing it replaces the resource). Pattern: `[\w=,@-]+`. Length: 1 to 128 characters.
     #[serde(
         rename = "CertificateProviderName",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_provider_name: Option<Value<String>>,
-    /// `LambdaFunctionArn`: required.
+    /// `LambdaFunctionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificateprovider.html#cfn-iot-certificateprovider-lambdafunctionarn)): string, required. Pattern: `^[\s\S]*$`. Length: 1 to 170 characters.
     #[serde(rename = "LambdaFunctionArn")]
     pub lambda_function_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificateprovider.html#cfn-iot-certificateprovider-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -616,52 +644,82 @@ impl ResourceRef<CertificateProvider> {
 
 /// The properties of an `AWS::IoT::Command` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html)).
 ///
+/// Represents the resource definition of AWS IoT Command.
+///
 /// [`Command::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Command {
-    /// `CommandId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier for the command.
+    ///
+    /// `CommandId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-commandid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "CommandId")]
     pub command_id: Value<String>,
-    /// `CreatedAt`: optional.
+    /// The date and time when the command was created.
+    ///
+    /// `CreatedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-createdat)): string, optional.
     #[serde(rename = "CreatedAt", skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Value<String>>,
-    /// `Deprecated`: optional.
+    /// A flag indicating whether the command is deprecated.
+    ///
+    /// `Deprecated` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-deprecated)): boolean, optional.
     #[serde(rename = "Deprecated", skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<Value<bool>>,
-    /// `Description`: optional.
+    /// The description of the command.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-description)): string, optional. Pattern: `^[^\p{C}]*$`. Length: 0 to 2028 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// The display name for the command.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-displayname)): string, optional. Pattern: `^[^\p{C}]*$`. Length: 0 to 64 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `LastUpdatedAt`: optional.
+    /// The date and time when the command was last updated.
+    ///
+    /// `LastUpdatedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-lastupdatedat)): string, optional.
     #[serde(rename = "LastUpdatedAt", skip_serializing_if = "Option::is_none")]
     pub last_updated_at: Option<Value<String>>,
-    /// `MandatoryParameters`: optional.
+    /// The list of mandatory parameters for the command.
+    ///
+    /// `MandatoryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-mandatoryparameters)): list of (object [`CommandParameter`]), optional. Items: at least 1.
     #[serde(
         rename = "MandatoryParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub mandatory_parameters: Option<Value<Vec<CommandParameter>>>,
-    /// `Namespace`: optional.
+    /// The namespace to which the command belongs.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-namespace)): [`Namespace`], one of `AWS-IoT`, `AWS-IoT-FleetWise`, optional.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<Namespace>>,
-    /// `Payload`: optional.
+    /// The payload associated with the command.
+    ///
+    /// `Payload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-payload)): object [`CommandPayload`], optional.
     #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommandPayload>,
-    /// `PayloadTemplate`: optional, create-only (changing it replaces the resource).
+    /// The payload template associated with the command.
+    ///
+    /// `PayloadTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-payloadtemplate)): string, optional, create-only (changing it replaces the resource). Length: 0 to 32768 characters.
     #[serde(rename = "PayloadTemplate", skip_serializing_if = "Option::is_none")]
     pub payload_template: Option<Value<String>>,
-    /// `PendingDeletion`: optional.
+    /// A flag indicating whether the command is pending deletion.
+    ///
+    /// `PendingDeletion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-pendingdeletion)): boolean, optional.
     #[serde(rename = "PendingDeletion", skip_serializing_if = "Option::is_none")]
     pub pending_deletion: Option<Value<bool>>,
-    /// `Preprocessor`: optional, create-only (changing it replaces the resource).
+    /// The command preprocessor configuration.
+    ///
+    /// `Preprocessor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-preprocessor)): object [`CommandPreprocessor`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Preprocessor", skip_serializing_if = "Option::is_none")]
     pub preprocessor: Option<CommandPreprocessor>,
-    /// `RoleArn`: optional.
+    /// The customer role associated with the command.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-rolearn)): string, optional. Length: 20 to 2028 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags to be associated with the command.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html#cfn-iot-command-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -818,19 +876,29 @@ impl ResourceRef<Command> {
 
 /// The properties of an `AWS::IoT::CustomMetric` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-custommetric.html)).
 ///
+/// A custom metric published by your devices to Device Defender.
+///
 /// [`CustomMetric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomMetric {
-    /// `DisplayName`: optional.
+    /// Field represents a friendly name in the console for the custom metric; it doesn't have to be unique. Don't use this name as the metric identifier in the device metric report. Can be updated once defined.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-custommetric.html#cfn-iot-custommetric-displayname)): string, optional. Pattern: `^[\p{Graph}\x20]*$`. Length: 0 to 128 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `MetricName`: optional, create-only (changing it replaces the resource).
+    /// The name of the custom metric. This will be used in the metric report submitted from the device/thing. Shouldn't begin with aws: . Cannot be updated once defined.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-custommetric.html#cfn-iot-custommetric-metricname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `MetricType`: required, create-only (changing it replaces the resource).
+    /// The type of the custom metric. Types include string-list, ip-address-list, number-list, and number.
+    ///
+    /// `MetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-custommetric.html#cfn-iot-custommetric-metrictype)): [`MetricType`], one of `string-list`, `ip-address-list`, `number-list`, `number`, required, create-only (changing it replaces the resource).
     #[serde(rename = "MetricType")]
     pub metric_type: Value<MetricType>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-custommetric.html#cfn-iot-custommetric-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -896,19 +964,29 @@ impl ResourceRef<CustomMetric> {
 
 /// The properties of an `AWS::IoT::Dimension` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-dimension.html)).
 ///
+/// A dimension can be used to limit the scope of a metric used in a security profile for AWS IoT Device Defender.
+///
 /// [`Dimension::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dimension {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for the dimension.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-dimension.html#cfn-iot-dimension-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `StringValues`: required.
+    /// Specifies the value or list of values for the dimension.
+    ///
+    /// `StringValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-dimension.html#cfn-iot-dimension-stringvalues)): list of (string), required. Items: 1 to 5. Each item: Length: 1 to 256 characters.
     #[serde(rename = "StringValues")]
     pub string_values: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// Metadata that can be used to manage the dimension.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-dimension.html#cfn-iot-dimension-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// Specifies the type of the dimension.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-dimension.html#cfn-iot-dimension-type)): [`Type`], one of `TOPIC_FILTER`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -971,64 +1049,66 @@ impl ResourceRef<Dimension> {
 
 /// The properties of an `AWS::IoT::DomainConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html)).
 ///
+/// Create and manage a Domain Configuration
+///
 /// Every property is optional: start from [`DomainConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainConfiguration {
-    /// `ApplicationProtocol`: optional.
+    /// `ApplicationProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-applicationprotocol)): [`ApplicationProtocol`], one of `SECURE_MQTT`, `MQTT_WSS`, `HTTPS`, `DEFAULT`, optional.
     #[serde(
         rename = "ApplicationProtocol",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_protocol: Option<Value<ApplicationProtocol>>,
-    /// `AuthenticationType`: optional.
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-authenticationtype)): [`AuthenticationType`], one of `AWS_X509`, `CUSTOM_AUTH`, `AWS_SIGV4`, `CUSTOM_AUTH_X509`, `DEFAULT`, optional.
     #[serde(rename = "AuthenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<Value<AuthenticationType>>,
-    /// `AuthorizerConfig`: optional.
+    /// `AuthorizerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-authorizerconfig)): object [`AuthorizerConfig`], optional.
     #[serde(rename = "AuthorizerConfig", skip_serializing_if = "Option::is_none")]
     pub authorizer_config: Option<AuthorizerConfig>,
-    /// `ClientCertificateConfig`: optional.
+    /// `ClientCertificateConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-clientcertificateconfig)): object [`ClientCertificateConfig`], optional.
     #[serde(
         rename = "ClientCertificateConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_certificate_config: Option<ClientCertificateConfig>,
-    /// `DomainConfigurationName`: optional, create-only (changing it replaces the resource).
+    /// `DomainConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-domainconfigurationname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w.-]+$`. Length: 1 to 128 characters.
     #[serde(
         rename = "DomainConfigurationName",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_configuration_name: Option<Value<String>>,
-    /// `DomainConfigurationStatus`: optional.
+    /// `DomainConfigurationStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-domainconfigurationstatus)): [`DomainConfigurationStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "DomainConfigurationStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_configuration_status: Option<Value<DomainConfigurationStatus>>,
-    /// `DomainName`: optional, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-domainname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 253 characters.
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `ServerCertificateArns`: optional, create-only (changing it replaces the resource).
+    /// `ServerCertificateArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-servercertificatearns)): list of (string), optional, create-only (changing it replaces the resource). Items: 0 to 1. Each item: Pattern: `^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\d{1}:\d{12}:certificate/[a-zA-Z0-9/-]+$`. Each item: Length: 1 to 2048 characters.
     #[serde(
         rename = "ServerCertificateArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_certificate_arns: Option<Value<Vec<Value<String>>>>,
-    /// `ServerCertificateConfig`: optional.
+    /// `ServerCertificateConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-servercertificateconfig)): object [`ServerCertificateConfig`], optional.
     #[serde(
         rename = "ServerCertificateConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_certificate_config: Option<ServerCertificateConfig>,
-    /// `ServiceType`: optional, create-only (changing it replaces the resource).
+    /// `ServiceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-servicetype)): [`ServiceType`], one of `DATA`, `CREDENTIAL_PROVIDER`, `JOBS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceType", skip_serializing_if = "Option::is_none")]
     pub service_type: Option<Value<ServiceType>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TlsConfig`: optional.
+    /// `TlsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-tlsconfig)): object [`TlsConfig`], optional.
     #[serde(rename = "TlsConfig", skip_serializing_if = "Option::is_none")]
     pub tls_config: Option<TlsConfig>,
-    /// `ValidationCertificateArn`: optional, create-only (changing it replaces the resource).
+    /// `ValidationCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html#cfn-iot-domainconfiguration-validationcertificatearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\d{1}:\d{12}:certificate/[a-zA-Z0-9/-]+$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "ValidationCertificateArn",
         skip_serializing_if = "Option::is_none"
@@ -1184,16 +1264,18 @@ impl ResourceRef<DomainConfiguration> {
 
 /// The properties of an `AWS::IoT::EncryptionConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-encryptionconfiguration.html)).
 ///
+/// Resource Type definition for AWS::IoT::EncryptionConfiguration
+///
 /// [`EncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `EncryptionType`: required.
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-encryptionconfiguration.html#cfn-iot-encryptionconfiguration-encryptiontype)): [`EncryptionType`], one of `CUSTOMER_MANAGED_KMS_KEY`, `AWS_OWNED_KMS_KEY`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<EncryptionType>,
-    /// `KmsAccessRoleArn`: optional.
+    /// `KmsAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-encryptionconfiguration.html#cfn-iot-encryptionconfiguration-kmsaccessrolearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "KmsAccessRoleArn", skip_serializing_if = "Option::is_none")]
     pub kms_access_role_arn: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-encryptionconfiguration.html#cfn-iot-encryptionconfiguration-kmskeyarn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -1255,37 +1337,59 @@ impl ResourceRef<EncryptionConfiguration> {
 
 /// The properties of an `AWS::IoT::FleetMetric` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html)).
 ///
+/// An aggregated metric of certain devices in your fleet
+///
 /// [`FleetMetric::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FleetMetric {
-    /// `AggregationField`: optional.
+    /// The aggregation field to perform aggregation and metric emission
+    ///
+    /// `AggregationField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-aggregationfield)): string, optional. Length: at least 1 characters.
     #[serde(rename = "AggregationField", skip_serializing_if = "Option::is_none")]
     pub aggregation_field: Option<Value<String>>,
-    /// `AggregationType`: optional.
+    /// Aggregation types supported by Fleet Indexing
+    ///
+    /// `AggregationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-aggregationtype)): object [`AggregationType`], optional.
     #[serde(rename = "AggregationType", skip_serializing_if = "Option::is_none")]
     pub aggregation_type: Option<AggregationType>,
-    /// `Description`: optional.
+    /// The description of a fleet metric
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-description)): string, optional. Pattern: `^[\p{Graph}\x20]*$`. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IndexName`: optional.
+    /// The index name of a fleet metric
+    ///
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-indexname)): string, optional. Pattern: `^[a-zA-Z0-9:_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "IndexName", skip_serializing_if = "Option::is_none")]
     pub index_name: Option<Value<String>>,
-    /// `MetricName`: required, create-only (changing it replaces the resource).
+    /// The name of the fleet metric
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-metricname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-\.]+$`. Length: 1 to 128 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Period`: optional.
+    /// The period of metric emission in seconds
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-period)): integer, optional. Range: 60 to 86400.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<i64>>,
-    /// `QueryString`: optional.
+    /// The Fleet Indexing query used by a fleet metric
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-querystring)): string, optional. Length: at least 1 characters.
     #[serde(rename = "QueryString", skip_serializing_if = "Option::is_none")]
     pub query_string: Option<Value<String>>,
-    /// `QueryVersion`: optional.
+    /// The version of a Fleet Indexing query used by a fleet metric
+    ///
+    /// `QueryVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-queryversion)): string, optional.
     #[serde(rename = "QueryVersion", skip_serializing_if = "Option::is_none")]
     pub query_version: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Unit`: optional.
+    /// The unit of data points emitted by a fleet metric
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html#cfn-iot-fleetmetric-unit)): [`Unit`], one of `Bits`, `Bits/Second`, `Bytes`, `Bytes/Second`, `Count`, `Count/Second`, `Gigabits`, `Gigabits/Second`, `Gigabytes`, `Gigabytes/Second`, `Kilobits`, `Kilobits/Second`, `Kilobytes`, `Kilobytes/Second`, `Megabits`, `Megabits/Second`, `Megabytes`, `Megabytes/Second`, `Microseconds`, `Milliseconds`, `None`, `Percent`, `Seconds`, `Terabits`, `Terabits/Second`, `Terabytes`, `Terabytes/Second`, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<Unit>>,
 }
@@ -1420,64 +1524,98 @@ impl ResourceRef<FleetMetric> {
 
 /// The properties of an `AWS::IoT::Job` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html)).
 ///
+/// Use the AWS::IoT::Job resource to declare an AWS IoT job. A job can be used to define a set of remote operations that are sent to and run on one or more devices (things or thing groups) connected to AWS IoT.
+///
 /// [`Job::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Job {
-    /// `AbortConfig`: optional.
+    /// The criteria that determine when and how a job abort takes place.
+    ///
+    /// `AbortConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-abortconfig)): object [`AbortConfig`], optional.
     #[serde(rename = "AbortConfig", skip_serializing_if = "Option::is_none")]
     pub abort_config: Option<AbortConfig>,
-    /// `Description`: optional.
+    /// A short text description of the job.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-description)): string, optional. Pattern: `^[^\p{C}]+$`. Length: 1 to 2028 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DestinationPackageVersions`: optional, create-only (changing it replaces the resource).
+    /// The package version Amazon Resource Names (ARNs) that are installed on the device when the job successfully completes.
+    ///
+    /// `DestinationPackageVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-destinationpackageversions)): list of (string), optional, create-only (changing it replaces the resource). Each item: Pattern: `^arn:[!-~]+$`. Each item: Length: 1 to 1600 characters.
     #[serde(
         rename = "DestinationPackageVersions",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_package_versions: Option<Value<Vec<Value<String>>>>,
-    /// `Document`: optional, create-only (changing it replaces the resource).
+    /// The job document. Required if you don't specify a value for documentSource.
+    ///
+    /// `Document` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-document)): string, optional, create-only (changing it replaces the resource). Length: 0 to 32768 characters.
     #[serde(rename = "Document", skip_serializing_if = "Option::is_none")]
     pub document: Option<Value<String>>,
-    /// `DocumentParameters`: optional, create-only (changing it replaces the resource).
+    /// Parameters of an Amazon Web Services managed template that you can specify to create the job document.
+    ///
+    /// `DocumentParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-documentparameters)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "DocumentParameters", skip_serializing_if = "Option::is_none")]
     pub document_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `DocumentSource`: optional, create-only (changing it replaces the resource).
+    /// An S3 link, or S3 object URL, to the job document. The link is an Amazon S3 object URL and is required if you don't specify a value for document.
+    ///
+    /// `DocumentSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-documentsource)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1350 characters.
     #[serde(rename = "DocumentSource", skip_serializing_if = "Option::is_none")]
     pub document_source: Option<Value<String>>,
-    /// `JobExecutionsRetryConfig`: optional, create-only (changing it replaces the resource).
+    /// The configuration that determines how many retries are allowed for each failure type for a job.
+    ///
+    /// `JobExecutionsRetryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-jobexecutionsretryconfig)): object [`JobJobExecutionsRetryConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "JobExecutionsRetryConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_executions_retry_config: Option<JobJobExecutionsRetryConfig>,
-    /// `JobExecutionsRolloutConfig`: optional.
+    /// Allows you to create a staged rollout of a job.
+    ///
+    /// `JobExecutionsRolloutConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-jobexecutionsrolloutconfig)): object [`JobJobExecutionsRolloutConfig`], optional.
     #[serde(
         rename = "JobExecutionsRolloutConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_executions_rollout_config: Option<JobJobExecutionsRolloutConfig>,
-    /// `JobId`: required, create-only (changing it replaces the resource).
+    /// A job identifier which must be unique for your AWS account. We recommend using a UUID. Alpha-numeric characters, '-' and '\_' are valid for use here.
+    ///
+    /// `JobId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-jobid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "JobId")]
     pub job_id: Value<String>,
-    /// `JobTemplateArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the job template used to create the job.
+    ///
+    /// `JobTemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-jobtemplatearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[!-~]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "JobTemplateArn", skip_serializing_if = "Option::is_none")]
     pub job_template_arn: Option<Value<String>>,
-    /// `PresignedUrlConfig`: optional.
+    /// Configuration for pre-signed S3 URLs.
+    ///
+    /// `PresignedUrlConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-presignedurlconfig)): object [`JobPresignedUrlConfig`], optional.
     #[serde(rename = "PresignedUrlConfig", skip_serializing_if = "Option::is_none")]
     pub presigned_url_config: Option<JobPresignedUrlConfig>,
-    /// `SchedulingConfig`: optional, create-only (changing it replaces the resource).
+    /// Specifies the date and time that a job will begin the rollout of the job document to all devices in the target group.
+    ///
+    /// `SchedulingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-schedulingconfig)): object [`SchedulingConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SchedulingConfig", skip_serializing_if = "Option::is_none")]
     pub scheduling_config: Option<SchedulingConfig>,
-    /// `Tags`: optional.
+    /// Metadata which can be used to manage the job.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetSelection`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT).
+    ///
+    /// `TargetSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-targetselection)): [`TargetSelection`], one of `CONTINUOUS`, `SNAPSHOT`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TargetSelection", skip_serializing_if = "Option::is_none")]
     pub target_selection: Option<Value<TargetSelection>>,
-    /// `Targets`: required, create-only (changing it replaces the resource).
+    /// A list of things and thing groups to which the job should be sent.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-targets)): list of (string), required, create-only (changing it replaces the resource). Items: at least 1. Each item: Length: 0 to 2048 characters.
     #[serde(rename = "Targets")]
     pub targets: Value<Vec<Value<String>>>,
-    /// `TimeoutConfig`: optional.
+    /// Specifies the amount of time each device has to finish its execution of the job.
+    ///
+    /// `TimeoutConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html#cfn-iot-job-timeoutconfig)): object [`JobTimeoutConfig`], optional.
     #[serde(rename = "TimeoutConfig", skip_serializing_if = "Option::is_none")]
     pub timeout_config: Option<JobTimeoutConfig>,
 }
@@ -1674,57 +1812,77 @@ impl ResourceRef<Job> {
     }
 }
 
-/// The properties of an `AWS::IoT::JobTemplate` resource ([AWS reference](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html)).
+/// The properties of an `AWS::IoT::JobTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html)).
+///
+/// Resource Type definition for AWS::IoT::JobTemplate. Job templates enable you to preconfigure jobs so that you can deploy them to multiple sets of target devices.
 ///
 /// [`JobTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobTemplate {
-    /// `AbortConfig`: optional, create-only (changing it replaces the resource).
+    /// The criteria that determine when and how a job abort takes place.
+    ///
+    /// `AbortConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-abortconfig)): object [`AbortConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "AbortConfig", skip_serializing_if = "Option::is_none")]
     pub abort_config: Option<AbortConfig>,
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// A description of the Job Template.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-description)): string, required, create-only (changing it replaces the resource). Pattern: `[^\p{C}]+`. Length: 0 to 2028 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `DestinationPackageVersions`: optional, create-only (changing it replaces the resource).
+    /// `DestinationPackageVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-destinationpackageversions)): list of (string), optional, create-only (changing it replaces the resource). Each item: Pattern: `^arn:[!-~]+$`. Each item: Length: 1 to 1600 characters.
     #[serde(
         rename = "DestinationPackageVersions",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_package_versions: Option<Value<Vec<Value<String>>>>,
-    /// `Document`: optional, create-only (changing it replaces the resource).
+    /// The job document. Required if you don't specify a value for documentSource.
+    ///
+    /// `Document` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-document)): string, optional, create-only (changing it replaces the resource). Length: 0 to 32768 characters.
     #[serde(rename = "Document", skip_serializing_if = "Option::is_none")]
     pub document: Option<Value<String>>,
-    /// `DocumentSource`: optional, create-only (changing it replaces the resource).
+    /// An S3 link to the job document to use in the template. Required if you don't specify a value for document.
+    ///
+    /// `DocumentSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-documentsource)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1350 characters.
     #[serde(rename = "DocumentSource", skip_serializing_if = "Option::is_none")]
     pub document_source: Option<Value<String>>,
-    /// `JobArn`: optional, create-only (changing it replaces the resource).
+    /// Optional for copying a JobTemplate from a pre-existing Job configuration.
+    ///
+    /// `JobArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-jobarn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "JobArn", skip_serializing_if = "Option::is_none")]
     pub job_arn: Option<Value<String>>,
-    /// `JobExecutionsRetryConfig`: optional, create-only (changing it replaces the resource).
+    /// `JobExecutionsRetryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-jobexecutionsretryconfig)): object [`JobTemplateJobExecutionsRetryConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "JobExecutionsRetryConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_executions_retry_config: Option<JobTemplateJobExecutionsRetryConfig>,
-    /// `JobExecutionsRolloutConfig`: optional, create-only (changing it replaces the resource).
+    /// Allows you to create a staged rollout of a job.
+    ///
+    /// `JobExecutionsRolloutConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-jobexecutionsrolloutconfig)): object [`JobTemplateJobExecutionsRolloutConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "JobExecutionsRolloutConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub job_executions_rollout_config: Option<JobTemplateJobExecutionsRolloutConfig>,
-    /// `JobTemplateId`: required, create-only (changing it replaces the resource).
+    /// `JobTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-jobtemplateid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_-]+`. Length: 1 to 64 characters.
     #[serde(rename = "JobTemplateId")]
     pub job_template_id: Value<String>,
-    /// `MaintenanceWindows`: optional, create-only (changing it replaces the resource).
+    /// `MaintenanceWindows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-maintenancewindows)): list of (object [`JobTemplateMaintenanceWindow`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "MaintenanceWindows", skip_serializing_if = "Option::is_none")]
     pub maintenance_windows: Option<Value<Vec<JobTemplateMaintenanceWindow>>>,
-    /// `PresignedUrlConfig`: optional, create-only (changing it replaces the resource).
+    /// Configuration for pre-signed S3 URLs.
+    ///
+    /// `PresignedUrlConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-presignedurlconfig)): object [`JobTemplatePresignedUrlConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "PresignedUrlConfig", skip_serializing_if = "Option::is_none")]
     pub presigned_url_config: Option<JobTemplatePresignedUrlConfig>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// Metadata that can be used to manage the JobTemplate.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeoutConfig`: optional, create-only (changing it replaces the resource).
+    /// Specifies the amount of time each device has to finish its execution of the job.
+    ///
+    /// `TimeoutConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html#cfn-iot-jobtemplate-timeoutconfig)): object [`JobTemplateTimeoutConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "TimeoutConfig", skip_serializing_if = "Option::is_none")]
     pub timeout_config: Option<JobTemplateTimeoutConfig>,
 }
@@ -1882,8 +2040,7 @@ impl Resource for JobTemplate {
         "/MaintenanceWindows",
         "/Tags",
     ];
-    const DOCUMENTATION: &'static str =
-        "https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html";
 }
 
 impl ResourceRef<JobTemplate> {
@@ -1893,24 +2050,34 @@ impl ResourceRef<JobTemplate> {
     }
 }
 
-/// The properties of an `AWS::IoT::Logging` resource ([AWS reference](https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html)).
+/// The properties of an `AWS::IoT::Logging` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-logging.html)).
+///
+/// Logging Options enable you to configure your IoT V2 logging role and default logging level so that you can monitor progress events logs as it passes from your devices through Iot core service.
 ///
 /// [`Logging::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Logging {
-    /// `AccountId`: required, create-only (changing it replaces the resource).
+    /// Your 12-digit account ID (used as the primary identifier for the CloudFormation resource).
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-logging.html#cfn-iot-logging-accountid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
-    /// `DefaultLogLevel`: required.
+    /// The log level to use. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED.
+    ///
+    /// `DefaultLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-logging.html#cfn-iot-logging-defaultloglevel)): [`DefaultLogLevel`], one of `ERROR`, `WARN`, `INFO`, `DEBUG`, `DISABLED`, required.
     #[serde(rename = "DefaultLogLevel")]
     pub default_log_level: Value<DefaultLogLevel>,
-    /// `EventConfigurations`: optional.
+    /// Configurations for event-based logging that specifies which event types to log and their logging settings. Overrides account-level logging for the specified event
+    ///
+    /// `EventConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-logging.html#cfn-iot-logging-eventconfigurations)): list of (object [`EventConfiguration`]), optional.
     #[serde(
         rename = "EventConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_configurations: Option<Value<Vec<EventConfiguration>>>,
-    /// `RoleArn`: required.
+    /// The ARN of the role that allows IoT to write to Cloudwatch logs.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-logging.html#cfn-iot-logging-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -1959,25 +2126,32 @@ impl Walk for Logging {
 impl Resource for Logging {
     const TYPE_NAME: &'static str = "AWS::IoT::Logging";
     const CREATE_ONLY: &'static [&'static str] = &["/AccountId"];
-    const DOCUMENTATION: &'static str =
-        "https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-logging.html";
 }
 
 /// The properties of an `AWS::IoT::MitigationAction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html)).
 ///
+/// Mitigation actions can be used to take actions to mitigate issues that were found in an Audit finding or Detect violation.
+///
 /// [`MitigationAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MitigationAction {
-    /// `ActionName`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for the mitigation action.
+    ///
+    /// `ActionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html#cfn-iot-mitigationaction-actionname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "ActionName", skip_serializing_if = "Option::is_none")]
     pub action_name: Option<Value<String>>,
-    /// `ActionParams`: required.
+    /// The set of parameters for this mitigation action. You can specify only one type of parameter (in other words, you can apply only one action for each defined mitigation action).
+    ///
+    /// `ActionParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html#cfn-iot-mitigationaction-actionparams)): object [`ActionParams`], required.
     #[serde(rename = "ActionParams")]
     pub action_params: ActionParams,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html#cfn-iot-mitigationaction-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html#cfn-iot-mitigationaction-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2042,16 +2216,18 @@ impl ResourceRef<MitigationAction> {
 
 /// The properties of an `AWS::IoT::Policy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-policy.html)).
 ///
+/// Resource Type definition for AWS::IoT::Policy
+///
 /// [`Policy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `PolicyDocument`: required.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-policy.html#cfn-iot-policy-policydocument)): JSON (the schema allows several shapes, or none), required. Pattern: `^[\s\S]*$`. Length: 1 to 404600 characters.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `PolicyName`: optional, create-only (changing it replaces the resource).
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-policy.html#cfn-iot-policy-policyname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
     pub policy_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-policy.html#cfn-iot-policy-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2113,13 +2289,19 @@ impl ResourceRef<Policy> {
 
 /// The properties of an `AWS::IoT::PolicyPrincipalAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-policyprincipalattachment.html)).
 ///
+/// Resource Type definition for AWS::IoT::PolicyPrincipalAttachment
+///
 /// Every property is required: [`PolicyPrincipalAttachment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyPrincipalAttachment {
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// The name of the AWS IoT policy
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-policyprincipalattachment.html#cfn-iot-policyprincipalattachment-policyname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// The principal, which can be a certificate ARN (as returned from the CreateCertificate operation) or an Amazon Cognito ID
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-policyprincipalattachment.html#cfn-iot-policyprincipalattachment-principal)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
 }
@@ -2154,34 +2336,36 @@ impl Resource for PolicyPrincipalAttachment {
 
 /// The properties of an `AWS::IoT::ProvisioningTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html)).
 ///
+/// Creates a fleet provisioning template.
+///
 /// [`ProvisioningTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProvisioningTemplate {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html#cfn-iot-provisioningtemplate-description)): string, optional. Pattern: `^[^\p{C}]*$`. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html#cfn-iot-provisioningtemplate-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `PreProvisioningHook`: optional.
+    /// `PreProvisioningHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html#cfn-iot-provisioningtemplate-preprovisioninghook)): object [`ProvisioningHook`], optional.
     #[serde(
         rename = "PreProvisioningHook",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_provisioning_hook: Option<ProvisioningHook>,
-    /// `ProvisioningRoleArn`: required.
+    /// `ProvisioningRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html#cfn-iot-provisioningtemplate-provisioningrolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "ProvisioningRoleArn")]
     pub provisioning_role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html#cfn-iot-provisioningtemplate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TemplateBody`: required.
+    /// `TemplateBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html#cfn-iot-provisioningtemplate-templatebody)): string, required. Pattern: `^[\s\S]*$`. Length: 0 to 10240 characters.
     #[serde(rename = "TemplateBody")]
     pub template_body: Value<String>,
-    /// `TemplateName`: optional, create-only (changing it replaces the resource).
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html#cfn-iot-provisioningtemplate-templatename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_-]+$`. Length: 1 to 36 characters.
     #[serde(rename = "TemplateName", skip_serializing_if = "Option::is_none")]
     pub template_name: Option<Value<String>>,
-    /// `TemplateType`: optional, create-only (changing it replaces the resource).
+    /// `TemplateType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html#cfn-iot-provisioningtemplate-templatetype)): [`TemplateType`], one of `FLEET_PROVISIONING`, `JITP`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TemplateType", skip_serializing_if = "Option::is_none")]
     pub template_type: Option<Value<TemplateType>>,
 }
@@ -2278,18 +2462,26 @@ impl ResourceRef<ProvisioningTemplate> {
     }
 }
 
-/// The properties of an `AWS::IoT::ResourceSpecificLogging` resource ([AWS reference](https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html)).
+/// The properties of an `AWS::IoT::ResourceSpecificLogging` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-resourcespecificlogging.html)).
+///
+/// Resource-specific logging allows you to specify a logging level for a specific thing group.
 ///
 /// Every property is required: [`ResourceSpecificLogging::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceSpecificLogging {
-    /// `LogLevel`: required.
+    /// The log level for a specific target. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED.
+    ///
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-resourcespecificlogging.html#cfn-iot-resourcespecificlogging-loglevel)): [`LogLevel`], one of `ERROR`, `WARN`, `INFO`, `DEBUG`, `DISABLED`, required.
     #[serde(rename = "LogLevel")]
     pub log_level: Value<LogLevel>,
-    /// `TargetName`: required, create-only (changing it replaces the resource).
+    /// The target name.
+    ///
+    /// `TargetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-resourcespecificlogging.html#cfn-iot-resourcespecificlogging-targetname)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9.:\s_\-]+`. Length: 1 to 128 characters.
     #[serde(rename = "TargetName")]
     pub target_name: Value<String>,
-    /// `TargetType`: required, create-only (changing it replaces the resource).
+    /// The target type. Value must be THING\_GROUP, CLIENT\_ID, SOURCE\_IP, PRINCIPAL\_ID, or EVENT\_TYPE.
+    ///
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-resourcespecificlogging.html#cfn-iot-resourcespecificlogging-targettype)): [`TargetType`], one of `THING_GROUP`, `CLIENT_ID`, `SOURCE_IP`, `PRINCIPAL_ID`, `EVENT_TYPE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "TargetType")]
     pub target_type: Value<TargetType>,
 }
@@ -2326,8 +2518,7 @@ impl Walk for ResourceSpecificLogging {
 impl Resource for ResourceSpecificLogging {
     const TYPE_NAME: &'static str = "AWS::IoT::ResourceSpecificLogging";
     const CREATE_ONLY: &'static [&'static str] = &["/TargetName", "/TargetType"];
-    const DOCUMENTATION: &'static str =
-        "https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-resourcespecificlogging.html";
 }
 
 impl ResourceRef<ResourceSpecificLogging> {
@@ -2339,22 +2530,24 @@ impl ResourceRef<ResourceSpecificLogging> {
 
 /// The properties of an `AWS::IoT::RoleAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-rolealias.html)).
 ///
+/// Use the AWS::IoT::RoleAlias resource to declare an AWS IoT RoleAlias.
+///
 /// [`RoleAlias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoleAlias {
-    /// `CredentialDurationSeconds`: optional.
+    /// `CredentialDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-rolealias.html#cfn-iot-rolealias-credentialdurationseconds)): integer, optional. Range: 900 to 43200.
     #[serde(
         rename = "CredentialDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub credential_duration_seconds: Option<Value<i64>>,
-    /// `RoleAlias`: optional, create-only (changing it replaces the resource).
+    /// `RoleAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-rolealias.html#cfn-iot-rolealias-rolealias)): string, optional, create-only (changing it replaces the resource). Pattern: `[\w=,@-]+`. Length: 1 to 128 characters.
     #[serde(rename = "RoleAlias", skip_serializing_if = "Option::is_none")]
     pub role_alias: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-rolealias.html#cfn-iot-rolealias-rolearn)): string, required. Pattern: `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-rolealias.html#cfn-iot-rolealias-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2420,25 +2613,39 @@ impl ResourceRef<RoleAlias> {
 
 /// The properties of an `AWS::IoT::ScheduledAudit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-scheduledaudit.html)).
 ///
+/// Scheduled audits can be used to specify the checks you want to perform during an audit and how often the audit should be run.
+///
 /// [`ScheduledAudit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledAudit {
-    /// `DayOfMonth`: optional.
+    /// The day of the month on which the scheduled audit takes place. Can be 1 through 31 or LAST. This field is required if the frequency parameter is set to MONTHLY.
+    ///
+    /// `DayOfMonth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-scheduledaudit.html#cfn-iot-scheduledaudit-dayofmonth)): string, optional. Pattern: `^([1-9]|[12][0-9]|3[01])$|^LAST$|^UNSET_VALUE$`.
     #[serde(rename = "DayOfMonth", skip_serializing_if = "Option::is_none")]
     pub day_of_month: Option<Value<String>>,
-    /// `DayOfWeek`: optional.
+    /// The day of the week on which the scheduled audit takes place. Can be one of SUN, MON, TUE,WED, THU, FRI, or SAT. This field is required if the frequency parameter is set to WEEKLY or BIWEEKLY.
+    ///
+    /// `DayOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-scheduledaudit.html#cfn-iot-scheduledaudit-dayofweek)): [`DayOfWeek`], one of `SUN`, `MON`, `TUE`, `WED`, `THU`, `FRI`, `SAT`, `UNSET_VALUE`, optional.
     #[serde(rename = "DayOfWeek", skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<Value<DayOfWeek>>,
-    /// `Frequency`: required.
+    /// How often the scheduled audit takes place. Can be one of DAILY, WEEKLY, BIWEEKLY, or MONTHLY.
+    ///
+    /// `Frequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-scheduledaudit.html#cfn-iot-scheduledaudit-frequency)): [`Frequency`], one of `DAILY`, `WEEKLY`, `BIWEEKLY`, `MONTHLY`, required.
     #[serde(rename = "Frequency")]
     pub frequency: Value<Frequency>,
-    /// `ScheduledAuditName`: optional, create-only (changing it replaces the resource).
+    /// The name you want to give to the scheduled audit.
+    ///
+    /// `ScheduledAuditName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-scheduledaudit.html#cfn-iot-scheduledaudit-scheduledauditname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "ScheduledAuditName", skip_serializing_if = "Option::is_none")]
     pub scheduled_audit_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-scheduledaudit.html#cfn-iot-scheduledaudit-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetCheckNames`: required.
+    /// Which checks are performed during the scheduled audit. Checks must be enabled for your account.
+    ///
+    /// `TargetCheckNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-scheduledaudit.html#cfn-iot-scheduledaudit-targetchecknames)): list of (string), required.
     #[serde(rename = "TargetCheckNames")]
     pub target_check_names: Value<Vec<Value<String>>>,
 }
@@ -2519,43 +2726,61 @@ impl ResourceRef<ScheduledAudit> {
 
 /// The properties of an `AWS::IoT::SecurityProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html)).
 ///
+/// A security profile defines a set of expected behaviors for devices in your account.
+///
 /// Every property is optional: start from [`SecurityProfile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecurityProfile {
-    /// `AdditionalMetricsToRetainV2`: optional.
+    /// A list of metrics whose data is retained (stored). By default, data is retained for any metric used in the profile's behaviors, but it is also retained for any metric specified here.
+    ///
+    /// `AdditionalMetricsToRetainV2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html#cfn-iot-securityprofile-additionalmetricstoretainv2)): list of (object [`MetricToRetain`]), optional.
     #[serde(
         rename = "AdditionalMetricsToRetainV2",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_metrics_to_retain_v2: Option<Value<Vec<MetricToRetain>>>,
-    /// `AlertTargets`: optional.
+    /// Specifies the destinations to which alerts are sent.
+    ///
+    /// `AlertTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html#cfn-iot-securityprofile-alerttargets)): map from string to (object [`AlertTarget`]), optional.
     #[serde(rename = "AlertTargets", skip_serializing_if = "Option::is_none")]
     pub alert_targets: Option<BTreeMap<String, AlertTarget>>,
-    /// `Behaviors`: optional.
+    /// Specifies the behaviors that, when violated by a device (thing), cause an alert.
+    ///
+    /// `Behaviors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html#cfn-iot-securityprofile-behaviors)): list of (object [`Behavior`]), optional. Length: at most 100 characters. Items: 0 to 100.
     #[serde(rename = "Behaviors", skip_serializing_if = "Option::is_none")]
     pub behaviors: Option<Value<Vec<Behavior>>>,
-    /// `MetricsExportConfig`: optional.
+    /// A structure containing the mqtt topic for metrics export.
+    ///
+    /// `MetricsExportConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html#cfn-iot-securityprofile-metricsexportconfig)): object [`MetricsExportConfig`], optional.
     #[serde(
         rename = "MetricsExportConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub metrics_export_config: Option<MetricsExportConfig>,
-    /// `SecurityProfileDescription`: optional.
+    /// A description of the security profile.
+    ///
+    /// `SecurityProfileDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html#cfn-iot-securityprofile-securityprofiledescription)): string, optional. Pattern: `^[\p{Graph}\x20]*$`. Length: 0 to 1000 characters.
     #[serde(
         rename = "SecurityProfileDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_profile_description: Option<Value<String>>,
-    /// `SecurityProfileName`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for the security profile.
+    ///
+    /// `SecurityProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html#cfn-iot-securityprofile-securityprofilename)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(
         rename = "SecurityProfileName",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_profile_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Metadata that can be used to manage the security profile.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html#cfn-iot-securityprofile-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetArns`: optional.
+    /// A set of target ARNs that the security profile is attached to.
+    ///
+    /// `TargetArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html#cfn-iot-securityprofile-targetarns)): list of (string), optional. Each item: Length: at most 2048 characters.
     #[serde(rename = "TargetArns", skip_serializing_if = "Option::is_none")]
     pub target_arns: Option<Value<Vec<Value<String>>>>,
 }
@@ -2657,16 +2882,20 @@ impl ResourceRef<SecurityProfile> {
 
 /// The properties of an `AWS::IoT::SoftwarePackage` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackage.html)).
 ///
+/// resource definition
+///
 /// Every property is optional: start from [`SoftwarePackage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SoftwarePackage {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackage.html#cfn-iot-softwarepackage-description)): string, optional. Pattern: `^[^\p{C}]+$`. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `PackageName`: optional, create-only (changing it replaces the resource).
+    /// `PackageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackage.html#cfn-iot-softwarepackage-packagename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_.]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PackageName", skip_serializing_if = "Option::is_none")]
     pub package_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackage.html#cfn-iot-softwarepackage-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2725,31 +2954,41 @@ impl ResourceRef<SoftwarePackage> {
 
 /// The properties of an `AWS::IoT::SoftwarePackageVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html)).
 ///
+/// resource definition
+///
 /// [`SoftwarePackageVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SoftwarePackageVersion {
-    /// `Artifact`: optional.
+    /// The artifact location of the package version
+    ///
+    /// `Artifact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html#cfn-iot-softwarepackageversion-artifact)): object [`PackageVersionArtifact`], optional.
     #[serde(rename = "Artifact", skip_serializing_if = "Option::is_none")]
     pub artifact: Option<PackageVersionArtifact>,
-    /// `Attributes`: optional.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html#cfn-iot-softwarepackageversion-attributes)): map from string to (string), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html#cfn-iot-softwarepackageversion-description)): string, optional. Pattern: `^[^\p{C}]+$`. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `PackageName`: required, create-only (changing it replaces the resource).
+    /// `PackageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html#cfn-iot-softwarepackageversion-packagename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_.]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PackageName")]
     pub package_name: Value<String>,
-    /// `Recipe`: optional.
+    /// The inline json job document associated with a software package version
+    ///
+    /// `Recipe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html#cfn-iot-softwarepackageversion-recipe)): string, optional. Length: 0 to 3072 characters.
     #[serde(rename = "Recipe", skip_serializing_if = "Option::is_none")]
     pub recipe: Option<Value<String>>,
-    /// `Sbom`: optional.
+    /// The sbom zip archive location of the package version
+    ///
+    /// `Sbom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html#cfn-iot-softwarepackageversion-sbom)): object [`Sbom`], optional.
     #[serde(rename = "Sbom", skip_serializing_if = "Option::is_none")]
     pub sbom: Option<Sbom>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html#cfn-iot-softwarepackageversion-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VersionName`: optional, create-only (changing it replaces the resource).
+    /// `VersionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html#cfn-iot-softwarepackageversion-versionname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_.]+$`. Length: 1 to 64 characters.
     #[serde(rename = "VersionName", skip_serializing_if = "Option::is_none")]
     pub version_name: Option<Value<String>>,
 }
@@ -2866,22 +3105,34 @@ impl ResourceRef<SoftwarePackageVersion> {
 
 /// The properties of an `AWS::IoT::Stream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html)).
 ///
+/// Resource Type definition for AWS IoT Stream. A stream is a publicly addressable resource that is an abstraction for a list of files that can be transferred to an IoT device.
+///
 /// [`Stream::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stream {
-    /// `Description`: optional.
+    /// The description of the stream.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html#cfn-iot-stream-description)): string, optional. Pattern: `^[^\p{C}]+$`. Length: 0 to 2028 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Files`: required.
+    /// The files to stream.
+    ///
+    /// `Files` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html#cfn-iot-stream-files)): list of (object [`StreamFile`]), required. Items: 1 to 50.
     #[serde(rename = "Files")]
     pub files: Value<Vec<StreamFile>>,
-    /// `RoleArn`: required.
+    /// An IAM role that allows the IoT service principal to access your S3 files.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html#cfn-iot-stream-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StreamId`: required, create-only (changing it replaces the resource).
+    /// The stream ID.
+    ///
+    /// `StreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html#cfn-iot-stream-streamid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "StreamId")]
     pub stream_id: Value<String>,
-    /// `Tags`: optional.
+    /// Metadata which can be used to manage streams.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html#cfn-iot-stream-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2963,13 +3214,15 @@ impl ResourceRef<Stream> {
 
 /// The properties of an `AWS::IoT::Thing` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thing.html)).
 ///
+/// Resource Type definition for AWS::IoT::Thing
+///
 /// Every property is optional: start from [`Thing::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Thing {
-    /// `AttributePayload`: optional.
+    /// `AttributePayload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thing.html#cfn-iot-thing-attributepayload)): object [`AttributePayload`], optional.
     #[serde(rename = "AttributePayload", skip_serializing_if = "Option::is_none")]
     pub attribute_payload: Option<AttributePayload>,
-    /// `ThingName`: optional, create-only (changing it replaces the resource).
+    /// `ThingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thing.html#cfn-iot-thing-thingname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "ThingName", skip_serializing_if = "Option::is_none")]
     pub thing_name: Option<Value<String>>,
 }
@@ -3025,22 +3278,26 @@ impl ResourceRef<Thing> {
 
 /// The properties of an `AWS::IoT::ThingGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html)).
 ///
+/// Resource Type definition for AWS::IoT::ThingGroup
+///
 /// Every property is optional: start from [`ThingGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThingGroup {
-    /// `ParentGroupName`: optional, create-only (changing it replaces the resource).
+    /// `ParentGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html#cfn-iot-thinggroup-parentgroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "ParentGroupName", skip_serializing_if = "Option::is_none")]
     pub parent_group_name: Option<Value<String>>,
-    /// `QueryString`: optional.
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html#cfn-iot-thinggroup-querystring)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "QueryString", skip_serializing_if = "Option::is_none")]
     pub query_string: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html#cfn-iot-thinggroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ThingGroupName`: optional, create-only (changing it replaces the resource).
+    /// `ThingGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html#cfn-iot-thinggroup-thinggroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "ThingGroupName", skip_serializing_if = "Option::is_none")]
     pub thing_group_name: Option<Value<String>>,
-    /// `ThingGroupProperties`: optional.
+    /// `ThingGroupProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html#cfn-iot-thinggroup-thinggroupproperties)): object [`ThingGroupProperties`], optional.
     #[serde(
         rename = "ThingGroupProperties",
         skip_serializing_if = "Option::is_none"
@@ -3123,16 +3380,24 @@ impl ResourceRef<ThingGroup> {
 
 /// The properties of an `AWS::IoT::ThingPrincipalAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingprincipalattachment.html)).
 ///
+/// Resource Type definition for AWS::IoT::ThingPrincipalAttachment
+///
 /// [`ThingPrincipalAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ThingPrincipalAttachment {
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// The principal, which can be a certificate ARN (as returned from the CreateCertificate operation) or an Amazon Cognito ID.
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingprincipalattachment.html#cfn-iot-thingprincipalattachment-principal)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
-    /// `ThingName`: required, create-only (changing it replaces the resource).
+    /// The name of the AWS IoT thing.
+    ///
+    /// `ThingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingprincipalattachment.html#cfn-iot-thingprincipalattachment-thingname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ThingName")]
     pub thing_name: Value<String>,
-    /// `ThingPrincipalType`: optional, create-only (changing it replaces the resource).
+    /// The type of the relation you want to specify when you attach a principal to a thing.
+    ///
+    /// `ThingPrincipalType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingprincipalattachment.html#cfn-iot-thingprincipalattachment-thingprincipaltype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ThingPrincipalType", skip_serializing_if = "Option::is_none")]
     pub thing_principal_type: Option<Value<String>>,
 }
@@ -3177,19 +3442,23 @@ impl Resource for ThingPrincipalAttachment {
 
 /// The properties of an `AWS::IoT::ThingType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html)).
 ///
+/// Resource Type definition for AWS::IoT::ThingType
+///
 /// Every property is optional: start from [`ThingType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThingType {
-    /// `DeprecateThingType`: optional.
+    /// `DeprecateThingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html#cfn-iot-thingtype-deprecatethingtype)): boolean, optional.
     #[serde(rename = "DeprecateThingType", skip_serializing_if = "Option::is_none")]
     pub deprecate_thing_type: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html#cfn-iot-thingtype-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ThingTypeName`: optional, create-only (changing it replaces the resource).
+    /// `ThingTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html#cfn-iot-thingtype-thingtypename)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "ThingTypeName", skip_serializing_if = "Option::is_none")]
     pub thing_type_name: Option<Value<String>>,
-    /// `ThingTypeProperties`: optional.
+    /// `ThingTypeProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html#cfn-iot-thingtype-thingtypeproperties)): object [`ThingTypeProperties`], optional.
     #[serde(
         rename = "ThingTypeProperties",
         skip_serializing_if = "Option::is_none"
@@ -3264,16 +3533,18 @@ impl ResourceRef<ThingType> {
 
 /// The properties of an `AWS::IoT::TopicRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html)).
 ///
+/// Resource Type definition for AWS::IoT::TopicRule
+///
 /// [`TopicRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicRule {
-    /// `RuleName`: optional, create-only (changing it replaces the resource).
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html#cfn-iot-topicrule-rulename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "RuleName", skip_serializing_if = "Option::is_none")]
     pub rule_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html#cfn-iot-topicrule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TopicRulePayload`: required.
+    /// `TopicRulePayload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html#cfn-iot-topicrule-topicrulepayload)): object [`TopicRulePayload`], required.
     #[serde(rename = "TopicRulePayload")]
     pub topic_rule_payload: TopicRulePayload,
 }
@@ -3330,19 +3601,29 @@ impl ResourceRef<TopicRule> {
 
 /// The properties of an `AWS::IoT::TopicRuleDestination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicruledestination.html)).
 ///
+/// Resource Type definition for AWS::IoT::TopicRuleDestination
+///
 /// Every property is optional: start from [`TopicRuleDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TopicRuleDestination {
-    /// `HttpUrlProperties`: optional, create-only (changing it replaces the resource).
+    /// HTTP URL destination properties.
+    ///
+    /// `HttpUrlProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicruledestination.html#cfn-iot-topicruledestination-httpurlproperties)): object [`HttpUrlDestinationSummary`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "HttpUrlProperties", skip_serializing_if = "Option::is_none")]
     pub http_url_properties: Option<HttpUrlDestinationSummary>,
-    /// `InfluxDBProperties`: optional, create-only (changing it replaces the resource).
+    /// InfluxDB destination properties.
+    ///
+    /// `InfluxDBProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicruledestination.html#cfn-iot-topicruledestination-influxdbproperties)): object [`InfluxDbDestinationProperties`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "InfluxDBProperties", skip_serializing_if = "Option::is_none")]
     pub influx_db_properties: Option<InfluxDbDestinationProperties>,
-    /// `Status`: optional.
+    /// The status of the TopicRuleDestination.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicruledestination.html#cfn-iot-topicruledestination-status)): [`TopicRuleDestinationStatus`], one of `ENABLED`, `IN_PROGRESS`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<TopicRuleDestinationStatus>>,
-    /// `VpcProperties`: optional, create-only (changing it replaces the resource).
+    /// VPC destination properties.
+    ///
+    /// `VpcProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicruledestination.html#cfn-iot-topicruledestination-vpcproperties)): object [`VpcDestinationProperties`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcProperties", skip_serializing_if = "Option::is_none")]
     pub vpc_properties: Option<VpcDestinationProperties>,
 }
@@ -3418,12 +3699,14 @@ impl ResourceRef<TopicRuleDestination> {
 
 /// The `AbortConfig` property type of [`Job`] and [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::Job` `AbortConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-abortconfig.html), [`AWS::IoT::JobTemplate` `AbortConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-abortconfig.html).
 ///
 /// Every property is required: [`AbortConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AbortConfig {
-    /// `CriteriaList`: required.
+    /// The list of criteria that determine when and how to abort the job.
+    ///
+    /// `CriteriaList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-abortconfig.html#cfn-iot-job-abortconfig-criterialist)): list of (object [`AbortCriteria`]), required. Items: at least 1.
     #[serde(rename = "CriteriaList")]
     pub criteria_list: Value<Vec<AbortCriteria>>,
 }
@@ -3449,21 +3732,29 @@ impl Walk for AbortConfig {
 
 /// The `AbortCriteria` property type of [`Job`] and [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::Job` `AbortCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-abortcriteria.html), [`AWS::IoT::JobTemplate` `AbortCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-abortcriteria.html).
 ///
 /// Every property is required: [`AbortCriteria::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AbortCriteria {
-    /// `Action`: required.
+    /// The type of job action to take to initiate the job abort.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-abortcriteria.html#cfn-iot-job-abortcriteria-action)): [`Action`], one of `CANCEL`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
-    /// `FailureType`: required.
+    /// The type of job execution failures that can initiate a job abort.
+    ///
+    /// `FailureType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-abortcriteria.html#cfn-iot-job-abortcriteria-failuretype)): [`FailureType`], one of `FAILED`, `REJECTED`, `TIMED_OUT`, `ALL`, required.
     #[serde(rename = "FailureType")]
     pub failure_type: Value<FailureType>,
-    /// `MinNumberOfExecutedThings`: required.
+    /// The minimum number of things which must receive job execution notifications before the job can be aborted.
+    ///
+    /// `MinNumberOfExecutedThings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-abortcriteria.html#cfn-iot-job-abortcriteria-minnumberofexecutedthings)): integer, required. Range: at least 1.
     #[serde(rename = "MinNumberOfExecutedThings")]
     pub min_number_of_executed_things: Value<i64>,
-    /// `ThresholdPercentage`: required.
+    /// The minimum percentage of job execution failures that must occur to initiate the job abort.
+    ///
+    /// `ThresholdPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-abortcriteria.html#cfn-iot-job-abortcriteria-thresholdpercentage)): number, required. Range: at most 100.
     #[serde(rename = "ThresholdPercentage")]
     pub threshold_percentage: Value<f64>,
 }
@@ -3503,7 +3794,7 @@ impl Walk for AbortCriteria {
 
 /// The values of `Action`, in [`Job`] and [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum Action {
@@ -3520,42 +3811,54 @@ impl Walk for Action {
 
 /// The `ActionParams` property type of [`MitigationAction`].
 ///
-/// AWS reference: [`AWS::IoT::MitigationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html).
+/// AWS reference: [`AWS::IoT::MitigationAction` `ActionParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-actionparams.html).
 ///
 /// Every property is optional: start from [`ActionParams::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActionParams {
-    /// `AddThingsToThingGroupParams`: optional.
+    /// Parameters to define a mitigation action that moves devices associated with a certificate to one or more specified thing groups, typically for quarantine.
+    ///
+    /// `AddThingsToThingGroupParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-actionparams.html#cfn-iot-mitigationaction-actionparams-addthingstothinggroupparams)): object [`AddThingsToThingGroupParams`], optional.
     #[serde(
         rename = "AddThingsToThingGroupParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub add_things_to_thing_group_params: Option<AddThingsToThingGroupParams>,
-    /// `EnableIoTLoggingParams`: optional.
+    /// Parameters to define a mitigation action that enables AWS IoT logging at a specified level of detail.
+    ///
+    /// `EnableIoTLoggingParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-actionparams.html#cfn-iot-mitigationaction-actionparams-enableiotloggingparams)): object [`EnableIoTLoggingParams`], optional.
     #[serde(
         rename = "EnableIoTLoggingParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_io_t_logging_params: Option<EnableIoTLoggingParams>,
-    /// `PublishFindingToSnsParams`: optional.
+    /// Parameters, to define a mitigation action that publishes findings to Amazon SNS. You can implement your own custom actions in response to the Amazon SNS messages.
+    ///
+    /// `PublishFindingToSnsParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-actionparams.html#cfn-iot-mitigationaction-actionparams-publishfindingtosnsparams)): object [`PublishFindingToSnsParams`], optional.
     #[serde(
         rename = "PublishFindingToSnsParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub publish_finding_to_sns_params: Option<PublishFindingToSnsParams>,
-    /// `ReplaceDefaultPolicyVersionParams`: optional.
+    /// Parameters to define a mitigation action that adds a blank policy to restrict permissions.
+    ///
+    /// `ReplaceDefaultPolicyVersionParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-actionparams.html#cfn-iot-mitigationaction-actionparams-replacedefaultpolicyversionparams)): object [`ReplaceDefaultPolicyVersionParams`], optional.
     #[serde(
         rename = "ReplaceDefaultPolicyVersionParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub replace_default_policy_version_params: Option<ReplaceDefaultPolicyVersionParams>,
-    /// `UpdateCACertificateParams`: optional.
+    /// Parameters to define a mitigation action that changes the state of the CA certificate to inactive.
+    ///
+    /// `UpdateCACertificateParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-actionparams.html#cfn-iot-mitigationaction-actionparams-updatecacertificateparams)): object [`UpdateCaCertificateParams`], optional.
     #[serde(
         rename = "UpdateCACertificateParams",
         skip_serializing_if = "Option::is_none"
     )]
     pub update_ca_certificate_params: Option<UpdateCaCertificateParams>,
-    /// `UpdateDeviceCertificateParams`: optional.
+    /// Parameters to define a mitigation action that changes the state of the device certificate to inactive.
+    ///
+    /// `UpdateDeviceCertificateParams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-actionparams.html#cfn-iot-mitigationaction-actionparams-updatedevicecertificateparams)): object [`UpdateDeviceCertificateParams`], optional.
     #[serde(
         rename = "UpdateDeviceCertificateParams",
         skip_serializing_if = "Option::is_none"
@@ -3643,18 +3946,22 @@ impl Walk for ActionParams {
 
 /// The `AddThingsToThingGroupParams` property type of [`MitigationAction`].
 ///
-/// AWS reference: [`AWS::IoT::MitigationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html).
+/// AWS reference: [`AWS::IoT::MitigationAction` `AddThingsToThingGroupParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-addthingstothinggroupparams.html).
 ///
 /// [`AddThingsToThingGroupParams::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AddThingsToThingGroupParams {
-    /// `OverrideDynamicGroups`: optional.
+    /// Specifies if this mitigation action can move the things that triggered the mitigation action out of one or more dynamic thing groups.
+    ///
+    /// `OverrideDynamicGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-addthingstothinggroupparams.html#cfn-iot-mitigationaction-addthingstothinggroupparams-overridedynamicgroups)): boolean, optional.
     #[serde(
         rename = "OverrideDynamicGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub override_dynamic_groups: Option<Value<bool>>,
-    /// `ThingGroupNames`: required.
+    /// The list of groups to which you want to add the things that triggered the mitigation action.
+    ///
+    /// `ThingGroupNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-addthingstothinggroupparams.html#cfn-iot-mitigationaction-addthingstothinggroupparams-thinggroupnames)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^[a-zA-Z0-9:_-]+$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "ThingGroupNames")]
     pub thing_group_names: Value<Vec<Value<String>>>,
 }
@@ -3689,15 +3996,19 @@ impl Walk for AddThingsToThingGroupParams {
 
 /// The `AggregationType` property type of [`FleetMetric`].
 ///
-/// AWS reference: [`AWS::IoT::FleetMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html).
+/// AWS reference: [`AWS::IoT::FleetMetric` `AggregationType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-fleetmetric-aggregationtype.html).
 ///
 /// Every property is required: [`AggregationType::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AggregationType {
-    /// `Name`: required.
+    /// Fleet Indexing aggregation type names such as Statistics, Percentiles and Cardinality
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-fleetmetric-aggregationtype.html#cfn-iot-fleetmetric-aggregationtype-name)): [`Name`], one of `Cardinality`, `Percentiles`, `Statistics`, required.
     #[serde(rename = "Name")]
     pub name: Value<Name>,
-    /// `Values`: required.
+    /// Fleet Indexing aggregation type values
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-fleetmetric-aggregationtype.html#cfn-iot-fleetmetric-aggregationtype-values)): list of (string), required. Each item: Pattern: `^[a-zA-Z0-9]+$`. Each item: Length: 1 to 12 characters.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -3726,15 +4037,19 @@ impl Walk for AggregationType {
 
 /// The `AlertTarget` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `AlertTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-alerttarget.html).
 ///
 /// Every property is required: [`AlertTarget::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AlertTarget {
-    /// `AlertTargetArn`: required.
+    /// The ARN of the notification target to which alerts are sent.
+    ///
+    /// `AlertTargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-alerttarget.html#cfn-iot-securityprofile-alerttarget-alerttargetarn)): string, required. Length: at most 2048 characters.
     #[serde(rename = "AlertTargetArn")]
     pub alert_target_arn: Value<String>,
-    /// `RoleArn`: required.
+    /// The ARN of the role that grants permission to send alerts to the notification target.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-alerttarget.html#cfn-iot-securityprofile-alerttarget-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -3792,15 +4107,15 @@ impl Walk for ApplicationProtocol {
 
 /// The `AssetPropertyTimestamp` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `AssetPropertyTimestamp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertytimestamp.html).
 ///
 /// [`AssetPropertyTimestamp::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetPropertyTimestamp {
-    /// `OffsetInNanos`: optional.
+    /// `OffsetInNanos` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertytimestamp.html#cfn-iot-topicrule-assetpropertytimestamp-offsetinnanos)): string, optional.
     #[serde(rename = "OffsetInNanos", skip_serializing_if = "Option::is_none")]
     pub offset_in_nanos: Option<Value<String>>,
-    /// `TimeInSeconds`: required.
+    /// `TimeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertytimestamp.html#cfn-iot-topicrule-assetpropertytimestamp-timeinseconds)): string, required.
     #[serde(rename = "TimeInSeconds")]
     pub time_in_seconds: Value<String>,
 }
@@ -3835,18 +4150,18 @@ impl Walk for AssetPropertyTimestamp {
 
 /// The `AssetPropertyValue` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `AssetPropertyValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvalue.html).
 ///
 /// [`AssetPropertyValue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetPropertyValue {
-    /// `Quality`: optional.
+    /// `Quality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvalue.html#cfn-iot-topicrule-assetpropertyvalue-quality)): string, optional.
     #[serde(rename = "Quality", skip_serializing_if = "Option::is_none")]
     pub quality: Option<Value<String>>,
-    /// `Timestamp`: required.
+    /// `Timestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvalue.html#cfn-iot-topicrule-assetpropertyvalue-timestamp)): object [`AssetPropertyTimestamp`], required.
     #[serde(rename = "Timestamp")]
     pub timestamp: AssetPropertyTimestamp,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvalue.html#cfn-iot-topicrule-assetpropertyvalue-value)): object [`AssetPropertyVariant`], required.
     #[serde(rename = "Value")]
     pub value: AssetPropertyVariant,
 }
@@ -3887,21 +4202,21 @@ impl Walk for AssetPropertyValue {
 
 /// The `AssetPropertyVariant` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `AssetPropertyVariant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvariant.html).
 ///
 /// Every property is optional: start from [`AssetPropertyVariant::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AssetPropertyVariant {
-    /// `BooleanValue`: optional.
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvariant.html#cfn-iot-topicrule-assetpropertyvariant-booleanvalue)): string, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<String>>,
-    /// `DoubleValue`: optional.
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvariant.html#cfn-iot-topicrule-assetpropertyvariant-doublevalue)): string, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvariant.html#cfn-iot-topicrule-assetpropertyvariant-integervalue)): string, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<String>>,
-    /// `StringValue`: optional.
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-assetpropertyvariant.html#cfn-iot-topicrule-assetpropertyvariant-stringvalue)): string, optional.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -3955,12 +4270,12 @@ impl Walk for AssetPropertyVariant {
 
 /// The `AttributePayload` property type of [`Thing`] and [`ThingGroup`].
 ///
-/// AWS reference: [`AWS::IoT::Thing`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thing.html), [`AWS::IoT::ThingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html).
+/// AWS reference: [`AWS::IoT::Thing` `AttributePayload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thing-attributepayload.html), [`AWS::IoT::ThingGroup` `AttributePayload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thinggroup-attributepayload.html).
 ///
 /// Every property is optional: start from [`AttributePayload::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AttributePayload {
-    /// `Attributes`: optional.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thing-attributepayload.html#cfn-iot-thing-attributepayload-attributes)): map from string to (string), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, Value<String>>>,
 }
@@ -3990,12 +4305,14 @@ impl Walk for AttributePayload {
 
 /// The `AuditCheckConfiguration` property type of [`AccountAuditConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::AccountAuditConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html).
+/// AWS reference: [`AWS::IoT::AccountAuditConfiguration` `AuditCheckConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfiguration.html).
 ///
 /// Every property is optional: start from [`AuditCheckConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuditCheckConfiguration {
-    /// `Enabled`: optional.
+    /// True if the check is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfiguration.html#cfn-iot-accountauditconfiguration-auditcheckconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -4025,109 +4342,143 @@ impl Walk for AuditCheckConfiguration {
 
 /// The `AuditCheckConfigurations` property type of [`AccountAuditConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::AccountAuditConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html).
+/// AWS reference: [`AWS::IoT::AccountAuditConfiguration` `AuditCheckConfigurations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html).
 ///
 /// Every property is optional: start from [`AuditCheckConfigurations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuditCheckConfigurations {
-    /// `AuthenticatedCognitoRoleOverlyPermissiveCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `AuthenticatedCognitoRoleOverlyPermissiveCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-authenticatedcognitoroleoverlypermissivecheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "AuthenticatedCognitoRoleOverlyPermissiveCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub authenticated_cognito_role_overly_permissive_check: Option<AuditCheckConfiguration>,
-    /// `CaCertificateExpiringCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `CaCertificateExpiringCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-cacertificateexpiringcheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "CaCertificateExpiringCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificate_expiring_check: Option<AuditCheckConfiguration>,
-    /// `CaCertificateKeyQualityCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `CaCertificateKeyQualityCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-cacertificatekeyqualitycheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "CaCertificateKeyQualityCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificate_key_quality_check: Option<AuditCheckConfiguration>,
-    /// `ConflictingClientIdsCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `ConflictingClientIdsCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-conflictingclientidscheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "ConflictingClientIdsCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub conflicting_client_ids_check: Option<AuditCheckConfiguration>,
-    /// `DeviceCertificateAgeCheck`: optional.
+    /// A structure containing the configName and corresponding configValue for configuring DeviceCertAgeCheck.
+    ///
+    /// `DeviceCertificateAgeCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-devicecertificateagecheck)): object [`DeviceCertAgeAuditCheckConfiguration`], optional.
     #[serde(
         rename = "DeviceCertificateAgeCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_certificate_age_check: Option<DeviceCertAgeAuditCheckConfiguration>,
-    /// `DeviceCertificateExpiringCheck`: optional.
+    /// A structure containing the configName and corresponding configValue for configuring DeviceCertExpirationCheck.
+    ///
+    /// `DeviceCertificateExpiringCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-devicecertificateexpiringcheck)): object [`DeviceCertExpirationAuditCheckConfiguration`], optional.
     #[serde(
         rename = "DeviceCertificateExpiringCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_certificate_expiring_check: Option<DeviceCertExpirationAuditCheckConfiguration>,
-    /// `DeviceCertificateKeyQualityCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `DeviceCertificateKeyQualityCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-devicecertificatekeyqualitycheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "DeviceCertificateKeyQualityCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_certificate_key_quality_check: Option<AuditCheckConfiguration>,
-    /// `DeviceCertificateSharedCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `DeviceCertificateSharedCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-devicecertificatesharedcheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "DeviceCertificateSharedCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_certificate_shared_check: Option<AuditCheckConfiguration>,
-    /// `IntermediateCaRevokedForActiveDeviceCertificatesCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `IntermediateCaRevokedForActiveDeviceCertificatesCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-intermediatecarevokedforactivedevicecertificatescheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "IntermediateCaRevokedForActiveDeviceCertificatesCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub intermediate_ca_revoked_for_active_device_certificates_check:
         Option<AuditCheckConfiguration>,
-    /// `IoTPolicyPotentialMisConfigurationCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `IoTPolicyPotentialMisConfigurationCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-iotpolicypotentialmisconfigurationcheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "IoTPolicyPotentialMisConfigurationCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub io_t_policy_potential_mis_configuration_check: Option<AuditCheckConfiguration>,
-    /// `IotPolicyOverlyPermissiveCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `IotPolicyOverlyPermissiveCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-iotpolicyoverlypermissivecheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "IotPolicyOverlyPermissiveCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub iot_policy_overly_permissive_check: Option<AuditCheckConfiguration>,
-    /// `IotRoleAliasAllowsAccessToUnusedServicesCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `IotRoleAliasAllowsAccessToUnusedServicesCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-iotrolealiasallowsaccesstounusedservicescheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "IotRoleAliasAllowsAccessToUnusedServicesCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub iot_role_alias_allows_access_to_unused_services_check: Option<AuditCheckConfiguration>,
-    /// `IotRoleAliasOverlyPermissiveCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `IotRoleAliasOverlyPermissiveCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-iotrolealiasoverlypermissivecheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "IotRoleAliasOverlyPermissiveCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub iot_role_alias_overly_permissive_check: Option<AuditCheckConfiguration>,
-    /// `LoggingDisabledCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `LoggingDisabledCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-loggingdisabledcheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "LoggingDisabledCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_disabled_check: Option<AuditCheckConfiguration>,
-    /// `RevokedCaCertificateStillActiveCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `RevokedCaCertificateStillActiveCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-revokedcacertificatestillactivecheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "RevokedCaCertificateStillActiveCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub revoked_ca_certificate_still_active_check: Option<AuditCheckConfiguration>,
-    /// `RevokedDeviceCertificateStillActiveCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `RevokedDeviceCertificateStillActiveCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-revokeddevicecertificatestillactivecheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "RevokedDeviceCertificateStillActiveCheck",
         skip_serializing_if = "Option::is_none"
     )]
     pub revoked_device_certificate_still_active_check: Option<AuditCheckConfiguration>,
-    /// `UnauthenticatedCognitoRoleOverlyPermissiveCheck`: optional.
+    /// The configuration for a specific audit check.
+    ///
+    /// `UnauthenticatedCognitoRoleOverlyPermissiveCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditcheckconfigurations.html#cfn-iot-accountauditconfiguration-auditcheckconfigurations-unauthenticatedcognitoroleoverlypermissivecheck)): object [`AuditCheckConfiguration`], optional.
     #[serde(
         rename = "UnauthenticatedCognitoRoleOverlyPermissiveCheck",
         skip_serializing_if = "Option::is_none"
@@ -4346,18 +4697,24 @@ impl Walk for AuditCheckConfigurations {
 
 /// The `AuditNotificationTarget` property type of [`AccountAuditConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::AccountAuditConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html).
+/// AWS reference: [`AWS::IoT::AccountAuditConfiguration` `AuditNotificationTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditnotificationtarget.html).
 ///
 /// Every property is optional: start from [`AuditNotificationTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuditNotificationTarget {
-    /// `Enabled`: optional.
+    /// True if notifications to the target are enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditnotificationtarget.html#cfn-iot-accountauditconfiguration-auditnotificationtarget-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `RoleArn`: optional.
+    /// The ARN of the role that grants permission to send notifications to the target.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditnotificationtarget.html#cfn-iot-accountauditconfiguration-auditnotificationtarget-rolearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `TargetArn`: optional.
+    /// The ARN of the target (SNS topic) to which audit notifications are sent.
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditnotificationtarget.html#cfn-iot-accountauditconfiguration-auditnotificationtarget-targetarn)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "TargetArn", skip_serializing_if = "Option::is_none")]
     pub target_arn: Option<Value<String>>,
 }
@@ -4403,12 +4760,12 @@ impl Walk for AuditNotificationTarget {
 
 /// The `AuditNotificationTargetConfigurations` property type of [`AccountAuditConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::AccountAuditConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html).
+/// AWS reference: [`AWS::IoT::AccountAuditConfiguration` `AuditNotificationTargetConfigurations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditnotificationtargetconfigurations.html).
 ///
 /// Every property is optional: start from [`AuditNotificationTargetConfigurations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuditNotificationTargetConfigurations {
-    /// `Sns`: optional.
+    /// `Sns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-auditnotificationtargetconfigurations.html#cfn-iot-accountauditconfiguration-auditnotificationtargetconfigurations-sns)): object [`AuditNotificationTarget`], optional.
     #[serde(rename = "Sns", skip_serializing_if = "Option::is_none")]
     pub sns: Option<AuditNotificationTarget>,
 }
@@ -4467,18 +4824,18 @@ impl Walk for AuthenticationType {
 
 /// The `AuthorizerConfig` property type of [`DomainConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::DomainConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html).
+/// AWS reference: [`AWS::IoT::DomainConfiguration` `AuthorizerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-authorizerconfig.html).
 ///
 /// Every property is optional: start from [`AuthorizerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthorizerConfig {
-    /// `AllowAuthorizerOverride`: optional.
+    /// `AllowAuthorizerOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-authorizerconfig.html#cfn-iot-domainconfiguration-authorizerconfig-allowauthorizeroverride)): boolean, optional.
     #[serde(
         rename = "AllowAuthorizerOverride",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_authorizer_override: Option<Value<bool>>,
-    /// `DefaultAuthorizerName`: optional.
+    /// `DefaultAuthorizerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-authorizerconfig.html#cfn-iot-domainconfiguration-authorizerconfig-defaultauthorizername)): string, optional. Pattern: `^[\w=,@-]+$`. Length: 1 to 128 characters.
     #[serde(
         rename = "DefaultAuthorizerName",
         skip_serializing_if = "Option::is_none"
@@ -4539,12 +4896,12 @@ impl Walk for AutoRegistrationStatus {
 
 /// The `AwsJsonSubstitutionCommandPreprocessorConfig` property type of [`Command`].
 ///
-/// AWS reference: [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html).
+/// AWS reference: [`AWS::IoT::Command` `AwsJsonSubstitutionCommandPreprocessorConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-awsjsonsubstitutioncommandpreprocessorconfig.html).
 ///
 /// Every property is required: [`AwsJsonSubstitutionCommandPreprocessorConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsJsonSubstitutionCommandPreprocessorConfig {
-    /// `OutputFormat`: required.
+    /// `OutputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-awsjsonsubstitutioncommandpreprocessorconfig.html#cfn-iot-command-awsjsonsubstitutioncommandpreprocessorconfig-outputformat)): [`OutputFormat`], one of `JSON`, `CBOR`, required.
     #[serde(rename = "OutputFormat")]
     pub output_format: Value<OutputFormat>,
 }
@@ -4570,21 +4927,21 @@ impl Walk for AwsJsonSubstitutionCommandPreprocessorConfig {
 
 /// The `BatchConfig` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `BatchConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-batchconfig.html).
 ///
 /// Every property is optional: start from [`BatchConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchConfig {
-    /// `BatchAcrossTopics`: optional.
+    /// `BatchAcrossTopics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-batchconfig.html#cfn-iot-topicrule-batchconfig-batchacrosstopics)): boolean, optional.
     #[serde(rename = "BatchAcrossTopics", skip_serializing_if = "Option::is_none")]
     pub batch_across_topics: Option<Value<bool>>,
-    /// `MaxBatchOpenMs`: optional.
+    /// `MaxBatchOpenMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-batchconfig.html#cfn-iot-topicrule-batchconfig-maxbatchopenms)): integer, optional. Range: 5 to 200.
     #[serde(rename = "MaxBatchOpenMs", skip_serializing_if = "Option::is_none")]
     pub max_batch_open_ms: Option<Value<i64>>,
-    /// `MaxBatchSize`: optional.
+    /// `MaxBatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-batchconfig.html#cfn-iot-topicrule-batchconfig-maxbatchsize)): integer, optional. Range: 2 to 10.
     #[serde(rename = "MaxBatchSize", skip_serializing_if = "Option::is_none")]
     pub max_batch_size: Option<Value<i64>>,
-    /// `MaxBatchSizeBytes`: optional.
+    /// `MaxBatchSizeBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-batchconfig.html#cfn-iot-topicrule-batchconfig-maxbatchsizebytes)): integer, optional. Range: 100 to 131072.
     #[serde(rename = "MaxBatchSizeBytes", skip_serializing_if = "Option::is_none")]
     pub max_batch_size_bytes: Option<Value<i64>>,
 }
@@ -4638,27 +4995,39 @@ impl Walk for BatchConfig {
 
 /// The `Behavior` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `Behavior`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behavior.html).
 ///
 /// [`Behavior::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Behavior {
-    /// `Criteria`: optional.
+    /// The criteria by which the behavior is determined to be normal.
+    ///
+    /// `Criteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behavior.html#cfn-iot-securityprofile-behavior-criteria)): object [`BehaviorCriteria`], optional.
     #[serde(rename = "Criteria", skip_serializing_if = "Option::is_none")]
     pub criteria: Option<BehaviorCriteria>,
-    /// `ExportMetric`: optional.
+    /// Flag to enable/disable metrics export for metric to be retained.
+    ///
+    /// `ExportMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behavior.html#cfn-iot-securityprofile-behavior-exportmetric)): boolean, optional.
     #[serde(rename = "ExportMetric", skip_serializing_if = "Option::is_none")]
     pub export_metric: Option<Value<bool>>,
-    /// `Metric`: optional.
+    /// What is measured by the behavior.
+    ///
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behavior.html#cfn-iot-securityprofile-behavior-metric)): string, optional. Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Metric", skip_serializing_if = "Option::is_none")]
     pub metric: Option<Value<String>>,
-    /// `MetricDimension`: optional.
+    /// The dimension of a metric.
+    ///
+    /// `MetricDimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behavior.html#cfn-iot-securityprofile-behavior-metricdimension)): object [`MetricDimension`], optional.
     #[serde(rename = "MetricDimension", skip_serializing_if = "Option::is_none")]
     pub metric_dimension: Option<MetricDimension>,
-    /// `Name`: required.
+    /// The name for the behavior.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behavior.html#cfn-iot-securityprofile-behavior-name)): string, required. Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SuppressAlerts`: optional.
+    /// Manage Detect alarm SNS notifications by setting behavior notification to on or suppressed. Detect will continue to performing device behavior evaluations. However, suppressed alarms wouldn't be forwarded for SNS notification.
+    ///
+    /// `SuppressAlerts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behavior.html#cfn-iot-securityprofile-behavior-suppressalerts)): boolean, optional.
     #[serde(rename = "SuppressAlerts", skip_serializing_if = "Option::is_none")]
     pub suppress_alerts: Option<Value<bool>>,
 }
@@ -4729,39 +5098,53 @@ impl Walk for Behavior {
 
 /// The `BehaviorCriteria` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `BehaviorCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behaviorcriteria.html).
 ///
 /// Every property is optional: start from [`BehaviorCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BehaviorCriteria {
-    /// `ComparisonOperator`: optional.
+    /// The operator that relates the thing measured (metric) to the criteria (containing a value or statisticalThreshold).
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behaviorcriteria.html#cfn-iot-securityprofile-behaviorcriteria-comparisonoperator)): [`ComparisonOperator`], one of `less-than`, `less-than-equals`, `greater-than`, `greater-than-equals`, `in-cidr-set`, `not-in-cidr-set`, `in-port-set`, `not-in-port-set`, `in-set`, `not-in-set`, optional.
     #[serde(rename = "ComparisonOperator", skip_serializing_if = "Option::is_none")]
     pub comparison_operator: Option<Value<ComparisonOperator>>,
-    /// `ConsecutiveDatapointsToAlarm`: optional.
+    /// If a device is in violation of the behavior for the specified number of consecutive datapoints, an alarm occurs. If not specified, the default is 1.
+    ///
+    /// `ConsecutiveDatapointsToAlarm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behaviorcriteria.html#cfn-iot-securityprofile-behaviorcriteria-consecutivedatapointstoalarm)): integer, optional. Range: 1 to 10.
     #[serde(
         rename = "ConsecutiveDatapointsToAlarm",
         skip_serializing_if = "Option::is_none"
     )]
     pub consecutive_datapoints_to_alarm: Option<Value<i64>>,
-    /// `ConsecutiveDatapointsToClear`: optional.
+    /// If an alarm has occurred and the offending device is no longer in violation of the behavior for the specified number of consecutive datapoints, the alarm is cleared. If not specified, the default is 1.
+    ///
+    /// `ConsecutiveDatapointsToClear` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behaviorcriteria.html#cfn-iot-securityprofile-behaviorcriteria-consecutivedatapointstoclear)): integer, optional. Range: 1 to 10.
     #[serde(
         rename = "ConsecutiveDatapointsToClear",
         skip_serializing_if = "Option::is_none"
     )]
     pub consecutive_datapoints_to_clear: Option<Value<i64>>,
-    /// `DurationSeconds`: optional.
+    /// Use this to specify the time duration over which the behavior is evaluated.
+    ///
+    /// `DurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behaviorcriteria.html#cfn-iot-securityprofile-behaviorcriteria-durationseconds)): integer, optional.
     #[serde(rename = "DurationSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<Value<i64>>,
-    /// `MlDetectionConfig`: optional.
+    /// The configuration of an ML Detect Security Profile.
+    ///
+    /// `MlDetectionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behaviorcriteria.html#cfn-iot-securityprofile-behaviorcriteria-mldetectionconfig)): object [`MachineLearningDetectionConfig`], optional.
     #[serde(rename = "MlDetectionConfig", skip_serializing_if = "Option::is_none")]
     pub ml_detection_config: Option<MachineLearningDetectionConfig>,
-    /// `StatisticalThreshold`: optional.
+    /// A statistical ranking (percentile) which indicates a threshold value by which a behavior is determined to be in compliance or in violation of the behavior.
+    ///
+    /// `StatisticalThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behaviorcriteria.html#cfn-iot-securityprofile-behaviorcriteria-statisticalthreshold)): object [`StatisticalThreshold`], optional.
     #[serde(
         rename = "StatisticalThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub statistical_threshold: Option<StatisticalThreshold>,
-    /// `Value`: optional.
+    /// The value to be compared with the metric.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-behaviorcriteria.html#cfn-iot-securityprofile-behaviorcriteria-value)): object [`MetricValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<MetricValue>,
 }
@@ -4839,12 +5222,12 @@ impl Walk for BehaviorCriteria {
 
 /// The `BillingGroupProperties` property type of [`BillingGroup`].
 ///
-/// AWS reference: [`AWS::IoT::BillingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-billinggroup.html).
+/// AWS reference: [`AWS::IoT::BillingGroup` `BillingGroupProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-billinggroup-billinggroupproperties.html).
 ///
 /// Every property is optional: start from [`BillingGroupProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BillingGroupProperties {
-    /// `BillingGroupDescription`: optional.
+    /// `BillingGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-billinggroup-billinggroupproperties.html#cfn-iot-billinggroup-billinggroupproperties-billinggroupdescription)): string, optional. Pattern: `[\p{Graph}\x20]*`. Length: 0 to 2028 characters.
     #[serde(
         rename = "BillingGroupDescription",
         skip_serializing_if = "Option::is_none"
@@ -4915,12 +5298,14 @@ impl Walk for CannedAccessControlList {
 
 /// The `CertAgeCheckCustomConfiguration` property type of [`AccountAuditConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::AccountAuditConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html).
+/// AWS reference: [`AWS::IoT::AccountAuditConfiguration` `CertAgeCheckCustomConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-certagecheckcustomconfiguration.html).
 ///
 /// Every property is optional: start from [`CertAgeCheckCustomConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CertAgeCheckCustomConfiguration {
-    /// `CertAgeThresholdInDays`: optional.
+    /// The configValue for configuring audit checks.
+    ///
+    /// `CertAgeThresholdInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-certagecheckcustomconfiguration.html#cfn-iot-accountauditconfiguration-certagecheckcustomconfiguration-certagethresholdindays)): string, optional. Length: 1 to 64 characters.
     #[serde(
         rename = "CertAgeThresholdInDays",
         skip_serializing_if = "Option::is_none"
@@ -4953,12 +5338,14 @@ impl Walk for CertAgeCheckCustomConfiguration {
 
 /// The `CertExpirationCheckCustomConfiguration` property type of [`AccountAuditConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::AccountAuditConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html).
+/// AWS reference: [`AWS::IoT::AccountAuditConfiguration` `CertExpirationCheckCustomConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-certexpirationcheckcustomconfiguration.html).
 ///
 /// Every property is optional: start from [`CertExpirationCheckCustomConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CertExpirationCheckCustomConfiguration {
-    /// `CertExpirationThresholdInDays`: optional.
+    /// The configValue for configuring audit checks.
+    ///
+    /// `CertExpirationThresholdInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-certexpirationcheckcustomconfiguration.html#cfn-iot-accountauditconfiguration-certexpirationcheckcustomconfiguration-certexpirationthresholdindays)): string, optional. Length: 1 to 64 characters.
     #[serde(
         rename = "CertExpirationThresholdInDays",
         skip_serializing_if = "Option::is_none"
@@ -5057,12 +5444,12 @@ impl Walk for CertificateStatus {
 
 /// The `ClientCertificateConfig` property type of [`DomainConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::DomainConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html).
+/// AWS reference: [`AWS::IoT::DomainConfiguration` `ClientCertificateConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-clientcertificateconfig.html).
 ///
 /// Every property is optional: start from [`ClientCertificateConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClientCertificateConfig {
-    /// `ClientCertificateCallbackArn`: optional.
+    /// `ClientCertificateCallbackArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-clientcertificateconfig.html#cfn-iot-domainconfiguration-clientcertificateconfig-clientcertificatecallbackarn)): string, optional. Pattern: `^[\s\S]*$`. Length: 1 to 170 characters.
     #[serde(
         rename = "ClientCertificateCallbackArn",
         skip_serializing_if = "Option::is_none"
@@ -5095,21 +5482,21 @@ impl Walk for ClientCertificateConfig {
 
 /// The `CloudwatchAlarmAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `CloudwatchAlarmAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchalarmaction.html).
 ///
 /// Every property is required: [`CloudwatchAlarmAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudwatchAlarmAction {
-    /// `AlarmName`: required.
+    /// `AlarmName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchalarmaction.html#cfn-iot-topicrule-cloudwatchalarmaction-alarmname)): string, required.
     #[serde(rename = "AlarmName")]
     pub alarm_name: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchalarmaction.html#cfn-iot-topicrule-cloudwatchalarmaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StateReason`: required.
+    /// `StateReason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchalarmaction.html#cfn-iot-topicrule-cloudwatchalarmaction-statereason)): string, required.
     #[serde(rename = "StateReason")]
     pub state_reason: Value<String>,
-    /// `StateValue`: required.
+    /// `StateValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchalarmaction.html#cfn-iot-topicrule-cloudwatchalarmaction-statevalue)): string, required.
     #[serde(rename = "StateValue")]
     pub state_value: Value<String>,
 }
@@ -5149,18 +5536,18 @@ impl Walk for CloudwatchAlarmAction {
 
 /// The `CloudwatchLogsAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `CloudwatchLogsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchlogsaction.html).
 ///
 /// [`CloudwatchLogsAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudwatchLogsAction {
-    /// `BatchMode`: optional.
+    /// `BatchMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchlogsaction.html#cfn-iot-topicrule-cloudwatchlogsaction-batchmode)): boolean, optional.
     #[serde(rename = "BatchMode", skip_serializing_if = "Option::is_none")]
     pub batch_mode: Option<Value<bool>>,
-    /// `LogGroupName`: required.
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchlogsaction.html#cfn-iot-topicrule-cloudwatchlogsaction-loggroupname)): string, required.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchlogsaction.html#cfn-iot-topicrule-cloudwatchlogsaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -5201,27 +5588,27 @@ impl Walk for CloudwatchLogsAction {
 
 /// The `CloudwatchMetricAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `CloudwatchMetricAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchmetricaction.html).
 ///
 /// [`CloudwatchMetricAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudwatchMetricAction {
-    /// `MetricName`: required.
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchmetricaction.html#cfn-iot-topicrule-cloudwatchmetricaction-metricname)): string, required.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `MetricNamespace`: required.
+    /// `MetricNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchmetricaction.html#cfn-iot-topicrule-cloudwatchmetricaction-metricnamespace)): string, required.
     #[serde(rename = "MetricNamespace")]
     pub metric_namespace: Value<String>,
-    /// `MetricTimestamp`: optional.
+    /// `MetricTimestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchmetricaction.html#cfn-iot-topicrule-cloudwatchmetricaction-metrictimestamp)): string, optional.
     #[serde(rename = "MetricTimestamp", skip_serializing_if = "Option::is_none")]
     pub metric_timestamp: Option<Value<String>>,
-    /// `MetricUnit`: required.
+    /// `MetricUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchmetricaction.html#cfn-iot-topicrule-cloudwatchmetricaction-metricunit)): string, required.
     #[serde(rename = "MetricUnit")]
     pub metric_unit: Value<String>,
-    /// `MetricValue`: required.
+    /// `MetricValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchmetricaction.html#cfn-iot-topicrule-cloudwatchmetricaction-metricvalue)): string, required.
     #[serde(rename = "MetricValue")]
     pub metric_value: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-cloudwatchmetricaction.html#cfn-iot-topicrule-cloudwatchmetricaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -5274,27 +5661,27 @@ impl Walk for CloudwatchMetricAction {
 
 /// The `CommandParameter` property type of [`Command`].
 ///
-/// AWS reference: [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html).
+/// AWS reference: [`AWS::IoT::Command` `CommandParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparameter.html).
 ///
 /// [`CommandParameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CommandParameter {
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparameter.html#cfn-iot-command-commandparameter-defaultvalue)): object [`CommandParameterValue`], optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<CommandParameterValue>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparameter.html#cfn-iot-command-commandparameter-description)): string, optional. Pattern: `^[^\p{C}]*$`. Length: 0 to 2028 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparameter.html#cfn-iot-command-commandparameter-name)): string, required. Pattern: `^[.$a-zA-Z0-9_-]+$`. Length: 1 to 192 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparameter.html#cfn-iot-command-commandparameter-type)): [`CommandParameterType`], one of `STRING`, `INTEGER`, `DOUBLE`, `LONG`, `UNSIGNEDLONG`, `BOOLEAN`, `BINARY`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<CommandParameterType>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparameter.html#cfn-iot-command-commandparameter-value)): object [`CommandParameterValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<CommandParameterValue>,
-    /// `ValueConditions`: optional.
+    /// `ValueConditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparameter.html#cfn-iot-command-commandparameter-valueconditions)): list of (object [`CommandParameterValueCondition`]), optional. Items: at least 1.
     #[serde(rename = "ValueConditions", skip_serializing_if = "Option::is_none")]
     pub value_conditions: Option<Value<Vec<CommandParameterValueCondition>>>,
 }
@@ -5403,30 +5790,30 @@ impl Walk for CommandParameterType {
 
 /// The `CommandParameterValue` property type of [`Command`].
 ///
-/// AWS reference: [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html).
+/// AWS reference: [`AWS::IoT::Command` `CommandParameterValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervalue.html).
 ///
 /// Every property is optional: start from [`CommandParameterValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CommandParameterValue {
-    /// `B`: optional.
+    /// `B` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervalue.html#cfn-iot-command-commandparametervalue-b)): boolean, optional.
     #[serde(rename = "B", skip_serializing_if = "Option::is_none")]
     pub b: Option<Value<bool>>,
-    /// `BIN`: optional.
+    /// `BIN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervalue.html#cfn-iot-command-commandparametervalue-bin)): string, optional. Length: at least 1 characters.
     #[serde(rename = "BIN", skip_serializing_if = "Option::is_none")]
     pub bin: Option<Value<String>>,
-    /// `D`: optional.
+    /// `D` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervalue.html#cfn-iot-command-commandparametervalue-d)): number, optional.
     #[serde(rename = "D", skip_serializing_if = "Option::is_none")]
     pub d: Option<Value<f64>>,
-    /// `I`: optional.
+    /// `I` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervalue.html#cfn-iot-command-commandparametervalue-i)): integer, optional.
     #[serde(rename = "I", skip_serializing_if = "Option::is_none")]
     pub i: Option<Value<i64>>,
-    /// `L`: optional.
+    /// `L` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervalue.html#cfn-iot-command-commandparametervalue-l)): string, optional. Pattern: `^-?\d+$`. Length: at most 19 characters.
     #[serde(rename = "L", skip_serializing_if = "Option::is_none")]
     pub l: Option<Value<String>>,
-    /// `S`: optional.
+    /// `S` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervalue.html#cfn-iot-command-commandparametervalue-s)): string, optional. Length: at least 1 characters.
     #[serde(rename = "S", skip_serializing_if = "Option::is_none")]
     pub s: Option<Value<String>>,
-    /// `UL`: optional.
+    /// `UL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervalue.html#cfn-iot-command-commandparametervalue-ul)): string, optional. Pattern: `^[0-9]*$`. Length: 1 to 20 characters.
     #[serde(rename = "UL", skip_serializing_if = "Option::is_none")]
     pub ul: Option<Value<String>>,
 }
@@ -5504,24 +5891,24 @@ impl Walk for CommandParameterValue {
 
 /// The `CommandParameterValueComparisonOperand` property type of [`Command`].
 ///
-/// AWS reference: [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html).
+/// AWS reference: [`AWS::IoT::Command` `CommandParameterValueComparisonOperand`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecomparisonoperand.html).
 ///
 /// Every property is optional: start from [`CommandParameterValueComparisonOperand::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CommandParameterValueComparisonOperand {
-    /// `Number`: optional.
+    /// `Number` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecomparisonoperand.html#cfn-iot-command-commandparametervaluecomparisonoperand-number)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Number", skip_serializing_if = "Option::is_none")]
     pub number: Option<Value<String>>,
-    /// `NumberRange`: optional.
+    /// `NumberRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecomparisonoperand.html#cfn-iot-command-commandparametervaluecomparisonoperand-numberrange)): object [`CommandParameterValueNumberRange`], optional.
     #[serde(rename = "NumberRange", skip_serializing_if = "Option::is_none")]
     pub number_range: Option<CommandParameterValueNumberRange>,
-    /// `Numbers`: optional.
+    /// `Numbers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecomparisonoperand.html#cfn-iot-command-commandparametervaluecomparisonoperand-numbers)): list of (string), optional. Items: 1 to 10. Each item: Length: at least 1 characters.
     #[serde(rename = "Numbers", skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Value<Vec<Value<String>>>>,
-    /// `String`: optional.
+    /// `String` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecomparisonoperand.html#cfn-iot-command-commandparametervaluecomparisonoperand-string)): string, optional. Length: at least 1 characters.
     #[serde(rename = "String", skip_serializing_if = "Option::is_none")]
     pub string: Option<Value<String>>,
-    /// `Strings`: optional.
+    /// `Strings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecomparisonoperand.html#cfn-iot-command-commandparametervaluecomparisonoperand-strings)): list of (string), optional. Items: 1 to 10. Each item: Length: at least 1 characters.
     #[serde(rename = "Strings", skip_serializing_if = "Option::is_none")]
     pub strings: Option<Value<Vec<Value<String>>>>,
 }
@@ -5627,15 +6014,15 @@ impl Walk for CommandParameterValueComparisonOperator {
 
 /// The `CommandParameterValueCondition` property type of [`Command`].
 ///
-/// AWS reference: [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html).
+/// AWS reference: [`AWS::IoT::Command` `CommandParameterValueCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecondition.html).
 ///
 /// Every property is required: [`CommandParameterValueCondition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CommandParameterValueCondition {
-    /// `ComparisonOperator`: required.
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecondition.html#cfn-iot-command-commandparametervaluecondition-comparisonoperator)): [`CommandParameterValueComparisonOperator`], one of `EQUALS`, `NOT_EQUALS`, `LESS_THAN`, `LESS_THAN_EQUALS`, `GREATER_THAN`, `GREATER_THAN_EQUALS`, `IN_SET`, `NOT_IN_SET`, `IN_RANGE`, `NOT_IN_RANGE`, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<CommandParameterValueComparisonOperator>,
-    /// `Operand`: required.
+    /// `Operand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluecondition.html#cfn-iot-command-commandparametervaluecondition-operand)): object [`CommandParameterValueComparisonOperand`], required.
     #[serde(rename = "Operand")]
     pub operand: CommandParameterValueComparisonOperand,
 }
@@ -5667,15 +6054,15 @@ impl Walk for CommandParameterValueCondition {
 
 /// The `CommandParameterValueNumberRange` property type of [`Command`].
 ///
-/// AWS reference: [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html).
+/// AWS reference: [`AWS::IoT::Command` `CommandParameterValueNumberRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluenumberrange.html).
 ///
 /// Every property is required: [`CommandParameterValueNumberRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CommandParameterValueNumberRange {
-    /// `Max`: required.
+    /// `Max` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluenumberrange.html#cfn-iot-command-commandparametervaluenumberrange-max)): string, required. Length: at least 1 characters.
     #[serde(rename = "Max")]
     pub max: Value<String>,
-    /// `Min`: required.
+    /// `Min` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandparametervaluenumberrange.html#cfn-iot-command-commandparametervaluenumberrange-min)): string, required. Length: at least 1 characters.
     #[serde(rename = "Min")]
     pub min: Value<String>,
 }
@@ -5704,15 +6091,15 @@ impl Walk for CommandParameterValueNumberRange {
 
 /// The `CommandPayload` property type of [`Command`].
 ///
-/// AWS reference: [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html).
+/// AWS reference: [`AWS::IoT::Command` `CommandPayload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandpayload.html).
 ///
 /// Every property is optional: start from [`CommandPayload::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CommandPayload {
-    /// `Content`: optional.
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandpayload.html#cfn-iot-command-commandpayload-content)): string, optional.
     #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
     pub content: Option<Value<String>>,
-    /// `ContentType`: optional.
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandpayload.html#cfn-iot-command-commandpayload-contenttype)): string, optional. Length: at least 1 characters.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<String>>,
 }
@@ -5750,12 +6137,12 @@ impl Walk for CommandPayload {
 
 /// The `CommandPreprocessor` property type of [`Command`].
 ///
-/// AWS reference: [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html).
+/// AWS reference: [`AWS::IoT::Command` `CommandPreprocessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandpreprocessor.html).
 ///
 /// Every property is optional: start from [`CommandPreprocessor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CommandPreprocessor {
-    /// `AwsJsonSubstitution`: optional.
+    /// `AwsJsonSubstitution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-commandpreprocessor.html#cfn-iot-command-commandpreprocessor-awsjsonsubstitution)): object [`AwsJsonSubstitutionCommandPreprocessorConfig`], optional.
     #[serde(
         rename = "AwsJsonSubstitution",
         skip_serializing_if = "Option::is_none"
@@ -5916,7 +6303,7 @@ impl Walk for DayOfWeek {
 
 /// The values of `DefaultLogLevel`, in [`Logging`].
 ///
-/// AWS reference: [`AWS::IoT::Logging`](https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html).
+/// AWS reference: [`AWS::IoT::Logging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-logging.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum DefaultLogLevel {
@@ -5945,15 +6332,19 @@ impl Walk for DefaultLogLevel {
 
 /// The `DeviceCertAgeAuditCheckConfiguration` property type of [`AccountAuditConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::AccountAuditConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html).
+/// AWS reference: [`AWS::IoT::AccountAuditConfiguration` `DeviceCertAgeAuditCheckConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-devicecertageauditcheckconfiguration.html).
 ///
 /// Every property is optional: start from [`DeviceCertAgeAuditCheckConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeviceCertAgeAuditCheckConfiguration {
-    /// `Configuration`: optional.
+    /// A structure containing the configName and corresponding configValue for configuring audit checks.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-devicecertageauditcheckconfiguration.html#cfn-iot-accountauditconfiguration-devicecertageauditcheckconfiguration-configuration)): object [`CertAgeCheckCustomConfiguration`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<CertAgeCheckCustomConfiguration>,
-    /// `Enabled`: optional.
+    /// True if the check is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-devicecertageauditcheckconfiguration.html#cfn-iot-accountauditconfiguration-devicecertageauditcheckconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -5991,15 +6382,19 @@ impl Walk for DeviceCertAgeAuditCheckConfiguration {
 
 /// The `DeviceCertExpirationAuditCheckConfiguration` property type of [`AccountAuditConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::AccountAuditConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-accountauditconfiguration.html).
+/// AWS reference: [`AWS::IoT::AccountAuditConfiguration` `DeviceCertExpirationAuditCheckConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-devicecertexpirationauditcheckconfiguration.html).
 ///
 /// Every property is optional: start from [`DeviceCertExpirationAuditCheckConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeviceCertExpirationAuditCheckConfiguration {
-    /// `Configuration`: optional.
+    /// A structure containing the configName and corresponding configValue for configuring audit checks.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-devicecertexpirationauditcheckconfiguration.html#cfn-iot-accountauditconfiguration-devicecertexpirationauditcheckconfiguration-configuration)): object [`CertExpirationCheckCustomConfiguration`], optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<CertExpirationCheckCustomConfiguration>,
-    /// `Enabled`: optional.
+    /// True if the check is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-accountauditconfiguration-devicecertexpirationauditcheckconfiguration.html#cfn-iot-accountauditconfiguration-devicecertexpirationauditcheckconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -6060,15 +6455,15 @@ impl Walk for DomainConfigurationStatus {
 
 /// The `DynamoDBv2Action` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `DynamoDBv2Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbv2action.html).
 ///
 /// Every property is optional: start from [`DynamoDBv2Action::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DynamoDBv2Action {
-    /// `PutItem`: optional.
+    /// `PutItem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbv2action.html#cfn-iot-topicrule-dynamodbv2action-putitem)): object [`PutItemInput`], optional.
     #[serde(rename = "PutItem", skip_serializing_if = "Option::is_none")]
     pub put_item: Option<PutItemInput>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbv2action.html#cfn-iot-topicrule-dynamodbv2action-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -6106,36 +6501,36 @@ impl Walk for DynamoDBv2Action {
 
 /// The `DynamoDBAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `DynamoDBAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html).
 ///
 /// [`DynamoDbAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DynamoDbAction {
-    /// `HashKeyField`: required.
+    /// `HashKeyField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-hashkeyfield)): string, required.
     #[serde(rename = "HashKeyField")]
     pub hash_key_field: Value<String>,
-    /// `HashKeyType`: optional.
+    /// `HashKeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-hashkeytype)): [`HashKeyType`], one of `NUMBER`, `STRING`, optional.
     #[serde(rename = "HashKeyType", skip_serializing_if = "Option::is_none")]
     pub hash_key_type: Option<Value<HashKeyType>>,
-    /// `HashKeyValue`: required.
+    /// `HashKeyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-hashkeyvalue)): string, required.
     #[serde(rename = "HashKeyValue")]
     pub hash_key_value: Value<String>,
-    /// `PayloadField`: optional.
+    /// `PayloadField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-payloadfield)): string, optional.
     #[serde(rename = "PayloadField", skip_serializing_if = "Option::is_none")]
     pub payload_field: Option<Value<String>>,
-    /// `RangeKeyField`: optional.
+    /// `RangeKeyField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-rangekeyfield)): string, optional.
     #[serde(rename = "RangeKeyField", skip_serializing_if = "Option::is_none")]
     pub range_key_field: Option<Value<String>>,
-    /// `RangeKeyType`: optional.
+    /// `RangeKeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-rangekeytype)): [`RangeKeyType`], one of `NUMBER`, `STRING`, optional.
     #[serde(rename = "RangeKeyType", skip_serializing_if = "Option::is_none")]
     pub range_key_type: Option<Value<RangeKeyType>>,
-    /// `RangeKeyValue`: optional.
+    /// `RangeKeyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-rangekeyvalue)): string, optional.
     #[serde(rename = "RangeKeyValue", skip_serializing_if = "Option::is_none")]
     pub range_key_value: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-dynamodbaction.html#cfn-iot-topicrule-dynamodbaction-tablename)): string, required.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -6220,24 +6615,24 @@ impl Walk for DynamoDbAction {
 
 /// The `ElasticsearchAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `ElasticsearchAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-elasticsearchaction.html).
 ///
 /// Every property is required: [`ElasticsearchAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ElasticsearchAction {
-    /// `Endpoint`: required.
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-elasticsearchaction.html#cfn-iot-topicrule-elasticsearchaction-endpoint)): string, required. Pattern: `^https?://`.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-elasticsearchaction.html#cfn-iot-topicrule-elasticsearchaction-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Index`: required.
+    /// `Index` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-elasticsearchaction.html#cfn-iot-topicrule-elasticsearchaction-index)): string, required.
     #[serde(rename = "Index")]
     pub index: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-elasticsearchaction.html#cfn-iot-topicrule-elasticsearchaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-elasticsearchaction.html#cfn-iot-topicrule-elasticsearchaction-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -6281,15 +6676,19 @@ impl Walk for ElasticsearchAction {
 
 /// The `EnableIoTLoggingParams` property type of [`MitigationAction`].
 ///
-/// AWS reference: [`AWS::IoT::MitigationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html).
+/// AWS reference: [`AWS::IoT::MitigationAction` `EnableIoTLoggingParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-enableiotloggingparams.html).
 ///
 /// Every property is required: [`EnableIoTLoggingParams::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnableIoTLoggingParams {
-    /// `LogLevel`: required.
+    /// Specifies which types of information are logged.
+    ///
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-enableiotloggingparams.html#cfn-iot-mitigationaction-enableiotloggingparams-loglevel)): [`EnableIoTLoggingParamsLogLevel`], one of `DEBUG`, `INFO`, `ERROR`, `WARN`, `UNSET_VALUE`, required.
     #[serde(rename = "LogLevel")]
     pub log_level: Value<EnableIoTLoggingParamsLogLevel>,
-    /// `RoleArnForLogging`: required.
+    /// The ARN of the IAM role used for logging.
+    ///
+    /// `RoleArnForLogging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-enableiotloggingparams.html#cfn-iot-mitigationaction-enableiotloggingparams-rolearnforlogging)): string, required. Length: 11 to 2048 characters.
     #[serde(rename = "RoleArnForLogging")]
     pub role_arn_for_logging: Value<String>,
 }
@@ -6393,18 +6792,24 @@ impl Walk for EndBehavior {
 
 /// The `EventConfiguration` property type of [`Logging`].
 ///
-/// AWS reference: [`AWS::IoT::Logging`](https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html).
+/// AWS reference: [`AWS::IoT::Logging` `EventConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-logging-eventconfiguration.html).
 ///
 /// [`EventConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventConfiguration {
-    /// `EventType`: required.
+    /// The type of event to log. These include event types like Connect, Publish, and Disconnect.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-logging-eventconfiguration.html#cfn-iot-logging-eventconfiguration-eventtype)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "EventType")]
     pub event_type: Value<String>,
-    /// `LogDestination`: optional.
+    /// CloudWatch Log Group for event-based logging. Specifies where log events should be sent. The log destination for event-based logging overrides default Log Group for the specified event type and applies to all resources associated with that event.
+    ///
+    /// `LogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-logging-eventconfiguration.html#cfn-iot-logging-eventconfiguration-logdestination)): string, optional. Pattern: `^(?!aws/)[a-zA-Z0-9_\-/.#]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogDestination", skip_serializing_if = "Option::is_none")]
     pub log_destination: Option<Value<String>>,
-    /// `LogLevel`: optional.
+    /// The logging level for the specified event type. Determines the verbosity of log messages generated for this event type.
+    ///
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-logging-eventconfiguration.html#cfn-iot-logging-eventconfiguration-loglevel)): [`LogLevel`], one of `ERROR`, `WARN`, `INFO`, `DEBUG`, `DISABLED`, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<LogLevel>>,
 }
@@ -6448,18 +6853,24 @@ impl Walk for EventConfiguration {
 
 /// The `ExponentialRolloutRate` property type of [`Job`] and [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::Job` `ExponentialRolloutRate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-exponentialrolloutrate.html), [`AWS::IoT::JobTemplate` `ExponentialRolloutRate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-exponentialrolloutrate.html).
 ///
 /// Every property is required: [`ExponentialRolloutRate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExponentialRolloutRate {
-    /// `BaseRatePerMinute`: required.
+    /// The minimum number of things that will be notified of a pending job, per minute at the start of job rollout.
+    ///
+    /// `BaseRatePerMinute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-exponentialrolloutrate.html#cfn-iot-job-exponentialrolloutrate-baserateperminute)): integer, required. Range: 1 to 1000.
     #[serde(rename = "BaseRatePerMinute")]
     pub base_rate_per_minute: Value<i64>,
-    /// `IncrementFactor`: required.
+    /// The exponential factor to increase the rate of rollout for a job.
+    ///
+    /// `IncrementFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-exponentialrolloutrate.html#cfn-iot-job-exponentialrolloutrate-incrementfactor)): number, required. Range: 1.1 to 5.
     #[serde(rename = "IncrementFactor")]
     pub increment_factor: Value<f64>,
-    /// `RateIncreaseCriteria`: required.
+    /// Allows you to define a criteria to initiate the increase in rate of rollout for a job.
+    ///
+    /// `RateIncreaseCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-exponentialrolloutrate.html#cfn-iot-job-exponentialrolloutrate-rateincreasecriteria)): object [`RateIncreaseCriteria`], required.
     #[serde(rename = "RateIncreaseCriteria")]
     pub rate_increase_criteria: RateIncreaseCriteria,
 }
@@ -6495,7 +6906,7 @@ impl Walk for ExponentialRolloutRate {
 
 /// The values of `FailureType`, in [`Job`] and [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum FailureType {
@@ -6521,21 +6932,21 @@ impl Walk for FailureType {
 
 /// The `FirehoseAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `FirehoseAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-firehoseaction.html).
 ///
 /// [`FirehoseAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirehoseAction {
-    /// `BatchMode`: optional.
+    /// `BatchMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-firehoseaction.html#cfn-iot-topicrule-firehoseaction-batchmode)): boolean, optional.
     #[serde(rename = "BatchMode", skip_serializing_if = "Option::is_none")]
     pub batch_mode: Option<Value<bool>>,
-    /// `DeliveryStreamName`: required.
+    /// `DeliveryStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-firehoseaction.html#cfn-iot-topicrule-firehoseaction-deliverystreamname)): string, required.
     #[serde(rename = "DeliveryStreamName")]
     pub delivery_stream_name: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-firehoseaction.html#cfn-iot-topicrule-firehoseaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Separator`: optional.
+    /// `Separator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-firehoseaction.html#cfn-iot-topicrule-firehoseaction-separator)): string, optional. Pattern: `^([\n\t])|(\r\n)|(,)$`.
     #[serde(rename = "Separator", skip_serializing_if = "Option::is_none")]
     pub separator: Option<Value<String>>,
 }
@@ -6631,27 +7042,27 @@ impl Walk for HashKeyType {
 
 /// The `HttpAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `HttpAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpaction.html).
 ///
 /// [`HttpAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpAction {
-    /// `Auth`: optional.
+    /// `Auth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpaction.html#cfn-iot-topicrule-httpaction-auth)): object [`HttpAuthorization`], optional.
     #[serde(rename = "Auth", skip_serializing_if = "Option::is_none")]
     pub auth: Option<HttpAuthorization>,
-    /// `BatchConfig`: optional.
+    /// `BatchConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpaction.html#cfn-iot-topicrule-httpaction-batchconfig)): object [`BatchConfig`], optional.
     #[serde(rename = "BatchConfig", skip_serializing_if = "Option::is_none")]
     pub batch_config: Option<BatchConfig>,
-    /// `ConfirmationUrl`: optional.
+    /// `ConfirmationUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpaction.html#cfn-iot-topicrule-httpaction-confirmationurl)): string, optional. Length: 0 to 2000 characters.
     #[serde(rename = "ConfirmationUrl", skip_serializing_if = "Option::is_none")]
     pub confirmation_url: Option<Value<String>>,
-    /// `EnableBatching`: optional.
+    /// `EnableBatching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpaction.html#cfn-iot-topicrule-httpaction-enablebatching)): boolean, optional.
     #[serde(rename = "EnableBatching", skip_serializing_if = "Option::is_none")]
     pub enable_batching: Option<Value<bool>>,
-    /// `Headers`: optional.
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpaction.html#cfn-iot-topicrule-httpaction-headers)): list of (object [`HttpActionHeader`]), optional. Items: 0 to 100.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<Value<Vec<HttpActionHeader>>>,
-    /// `Url`: required.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpaction.html#cfn-iot-topicrule-httpaction-url)): string, required. Length: 0 to 2000 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -6722,15 +7133,15 @@ impl Walk for HttpAction {
 
 /// The `HttpActionHeader` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `HttpActionHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpactionheader.html).
 ///
 /// Every property is required: [`HttpActionHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpActionHeader {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpactionheader.html#cfn-iot-topicrule-httpactionheader-key)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpactionheader.html#cfn-iot-topicrule-httpactionheader-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -6759,12 +7170,12 @@ impl Walk for HttpActionHeader {
 
 /// The `HttpAuthorization` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `HttpAuthorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpauthorization.html).
 ///
 /// Every property is optional: start from [`HttpAuthorization::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpAuthorization {
-    /// `Sigv4`: optional.
+    /// `Sigv4` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-httpauthorization.html#cfn-iot-topicrule-httpauthorization-sigv4)): object [`SigV4Authorization`], optional.
     #[serde(rename = "Sigv4", skip_serializing_if = "Option::is_none")]
     pub sigv4: Option<SigV4Authorization>,
 }
@@ -6794,12 +7205,12 @@ impl Walk for HttpAuthorization {
 
 /// The `HttpUrlDestinationSummary` property type of [`TopicRuleDestination`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRuleDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicruledestination.html).
+/// AWS reference: [`AWS::IoT::TopicRuleDestination` `HttpUrlDestinationSummary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-httpurldestinationsummary.html).
 ///
 /// Every property is optional: start from [`HttpUrlDestinationSummary::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpUrlDestinationSummary {
-    /// `ConfirmationUrl`: optional.
+    /// `ConfirmationUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-httpurldestinationsummary.html#cfn-iot-topicruledestination-httpurldestinationsummary-confirmationurl)): string, optional.
     #[serde(rename = "ConfirmationUrl", skip_serializing_if = "Option::is_none")]
     pub confirmation_url: Option<Value<String>>,
 }
@@ -6829,33 +7240,33 @@ impl Walk for HttpUrlDestinationSummary {
 
 /// The `InfluxDBAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `InfluxDBAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html).
 ///
 /// [`InfluxDbAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InfluxDbAction {
-    /// `BatchConfig`: optional.
+    /// `BatchConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html#cfn-iot-topicrule-influxdbaction-batchconfig)): object [`InfluxDbBatchConfig`], optional.
     #[serde(rename = "BatchConfig", skip_serializing_if = "Option::is_none")]
     pub batch_config: Option<InfluxDbBatchConfig>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html#cfn-iot-topicrule-influxdbaction-databasename)): string, required. Pattern: `^[^_\"][^\"]+$`. Length: 2 to 64 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `DestinationArn`: required.
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html#cfn-iot-topicrule-influxdbaction-destinationarn)): string, required.
     #[serde(rename = "DestinationArn")]
     pub destination_arn: Value<String>,
-    /// `Organization`: optional.
+    /// `Organization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html#cfn-iot-topicrule-influxdbaction-organization)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "Organization", skip_serializing_if = "Option::is_none")]
     pub organization: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html#cfn-iot-topicrule-influxdbaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html#cfn-iot-topicrule-influxdbaction-tablename)): string, required. Pattern: `^[^_].*$`. Length: 1 to 1024 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html#cfn-iot-topicrule-influxdbaction-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TimestampUnit`: optional.
+    /// `TimestampUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbaction.html#cfn-iot-topicrule-influxdbaction-timestampunit)): [`TimestampUnit`], one of `ms`, `ns`, `s`, `us`, optional.
     #[serde(rename = "TimestampUnit", skip_serializing_if = "Option::is_none")]
     pub timestamp_unit: Option<Value<TimestampUnit>>,
 }
@@ -6931,21 +7342,21 @@ impl Walk for InfluxDbAction {
 
 /// The `InfluxDBBatchConfig` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `InfluxDBBatchConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbbatchconfig.html).
 ///
 /// Every property is optional: start from [`InfluxDbBatchConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InfluxDbBatchConfig {
-    /// `BatchAcrossTopics`: optional.
+    /// `BatchAcrossTopics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbbatchconfig.html#cfn-iot-topicrule-influxdbbatchconfig-batchacrosstopics)): boolean, optional.
     #[serde(rename = "BatchAcrossTopics", skip_serializing_if = "Option::is_none")]
     pub batch_across_topics: Option<Value<bool>>,
-    /// `MaxBatchOpenMs`: optional.
+    /// `MaxBatchOpenMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbbatchconfig.html#cfn-iot-topicrule-influxdbbatchconfig-maxbatchopenms)): integer, optional. Range: 5 to 1000.
     #[serde(rename = "MaxBatchOpenMs", skip_serializing_if = "Option::is_none")]
     pub max_batch_open_ms: Option<Value<i64>>,
-    /// `MaxBatchSize`: optional.
+    /// `MaxBatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbbatchconfig.html#cfn-iot-topicrule-influxdbbatchconfig-maxbatchsize)): integer, optional. Range: 1 to 500.
     #[serde(rename = "MaxBatchSize", skip_serializing_if = "Option::is_none")]
     pub max_batch_size: Option<Value<i64>>,
-    /// `MaxBatchSizeBytes`: optional.
+    /// `MaxBatchSizeBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-influxdbbatchconfig.html#cfn-iot-topicrule-influxdbbatchconfig-maxbatchsizebytes)): integer, optional. Range: 100 to 131072.
     #[serde(rename = "MaxBatchSizeBytes", skip_serializing_if = "Option::is_none")]
     pub max_batch_size_bytes: Option<Value<i64>>,
 }
@@ -6999,24 +7410,34 @@ impl Walk for InfluxDbBatchConfig {
 
 /// The `InfluxDBDestinationProperties` property type of [`TopicRuleDestination`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRuleDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicruledestination.html).
+/// AWS reference: [`AWS::IoT::TopicRuleDestination` `InfluxDBDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-influxdbdestinationproperties.html).
 ///
 /// [`InfluxDbDestinationProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InfluxDbDestinationProperties {
-    /// `Endpoint`: required.
+    /// The endpoint URL of the InfluxDB database.
+    ///
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-influxdbdestinationproperties.html#cfn-iot-topicruledestination-influxdbdestinationproperties-endpoint)): string, required.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
-    /// `InfluxDBVersion`: required.
+    /// The version of the InfluxDB database (for example, V2 or V3).
+    ///
+    /// `InfluxDBVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-influxdbdestinationproperties.html#cfn-iot-topicruledestination-influxdbdestinationproperties-influxdbversion)): string, required.
     #[serde(rename = "InfluxDBVersion")]
     pub influx_db_version: Value<String>,
-    /// `SecretId`: required.
+    /// The ARN or name of the Secrets Manager secret containing the InfluxDB API token.
+    ///
+    /// `SecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-influxdbdestinationproperties.html#cfn-iot-topicruledestination-influxdbdestinationproperties-secretid)): string, required.
     #[serde(rename = "SecretId")]
     pub secret_id: Value<String>,
-    /// `SecretKey`: optional.
+    /// The key name within the secret that contains the InfluxDB token.
+    ///
+    /// `SecretKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-influxdbdestinationproperties.html#cfn-iot-topicruledestination-influxdbdestinationproperties-secretkey)): string, optional.
     #[serde(rename = "SecretKey", skip_serializing_if = "Option::is_none")]
     pub secret_key: Option<Value<String>>,
-    /// `SecretType`: optional.
+    /// The type of the secret value (SecretString or SecretBinary).
+    ///
+    /// `SecretType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-influxdbdestinationproperties.html#cfn-iot-topicruledestination-influxdbdestinationproperties-secrettype)): string, optional.
     #[serde(rename = "SecretType", skip_serializing_if = "Option::is_none")]
     pub secret_type: Option<Value<String>>,
 }
@@ -7070,18 +7491,18 @@ impl Walk for InfluxDbDestinationProperties {
 
 /// The `IotAnalyticsAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `IotAnalyticsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-iotanalyticsaction.html).
 ///
 /// [`IotAnalyticsAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IotAnalyticsAction {
-    /// `BatchMode`: optional.
+    /// `BatchMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-iotanalyticsaction.html#cfn-iot-topicrule-iotanalyticsaction-batchmode)): boolean, optional.
     #[serde(rename = "BatchMode", skip_serializing_if = "Option::is_none")]
     pub batch_mode: Option<Value<bool>>,
-    /// `ChannelName`: required.
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-iotanalyticsaction.html#cfn-iot-topicrule-iotanalyticsaction-channelname)): string, required.
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-iotanalyticsaction.html#cfn-iot-topicrule-iotanalyticsaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -7119,21 +7540,21 @@ impl Walk for IotAnalyticsAction {
 
 /// The `IotEventsAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `IotEventsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-ioteventsaction.html).
 ///
 /// [`IotEventsAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IotEventsAction {
-    /// `BatchMode`: optional.
+    /// `BatchMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-ioteventsaction.html#cfn-iot-topicrule-ioteventsaction-batchmode)): boolean, optional.
     #[serde(rename = "BatchMode", skip_serializing_if = "Option::is_none")]
     pub batch_mode: Option<Value<bool>>,
-    /// `InputName`: required.
+    /// `InputName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-ioteventsaction.html#cfn-iot-topicrule-ioteventsaction-inputname)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "InputName")]
     pub input_name: Value<String>,
-    /// `MessageId`: optional.
+    /// `MessageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-ioteventsaction.html#cfn-iot-topicrule-ioteventsaction-messageid)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "MessageId", skip_serializing_if = "Option::is_none")]
     pub message_id: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-ioteventsaction.html#cfn-iot-topicrule-ioteventsaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -7180,15 +7601,15 @@ impl Walk for IotEventsAction {
 
 /// The `IotSiteWiseAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `IotSiteWiseAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-iotsitewiseaction.html).
 ///
 /// Every property is required: [`IotSiteWiseAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IotSiteWiseAction {
-    /// `PutAssetPropertyValueEntries`: required.
+    /// `PutAssetPropertyValueEntries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-iotsitewiseaction.html#cfn-iot-topicrule-iotsitewiseaction-putassetpropertyvalueentries)): list of (object [`PutAssetPropertyValueEntry`]), required. Items: at least 1.
     #[serde(rename = "PutAssetPropertyValueEntries")]
     pub put_asset_property_value_entries: Value<Vec<PutAssetPropertyValueEntry>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-iotsitewiseaction.html#cfn-iot-topicrule-iotsitewiseaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -7220,12 +7641,14 @@ impl Walk for IotSiteWiseAction {
 
 /// The `JobExecutionsRetryConfig` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html).
+/// AWS reference: [`AWS::IoT::Job` `JobExecutionsRetryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-jobexecutionsretryconfig.html).
 ///
 /// Every property is required: [`JobJobExecutionsRetryConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobJobExecutionsRetryConfig {
-    /// `CriteriaList`: required.
+    /// The list of criteria that determines how many retries are allowed for each failure type for a job.
+    ///
+    /// `CriteriaList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-jobexecutionsretryconfig.html#cfn-iot-job-jobexecutionsretryconfig-criterialist)): list of (object [`JobRetryCriteria`]), required. Items: 1 to 2.
     #[serde(rename = "CriteriaList")]
     pub criteria_list: Value<Vec<JobRetryCriteria>>,
 }
@@ -7251,15 +7674,19 @@ impl Walk for JobJobExecutionsRetryConfig {
 
 /// The `JobExecutionsRolloutConfig` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html).
+/// AWS reference: [`AWS::IoT::Job` `JobExecutionsRolloutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-jobexecutionsrolloutconfig.html).
 ///
 /// Every property is optional: start from [`JobJobExecutionsRolloutConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobJobExecutionsRolloutConfig {
-    /// `ExponentialRate`: optional.
+    /// Allows you to create an exponential rate of rollout for a job.
+    ///
+    /// `ExponentialRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-jobexecutionsrolloutconfig.html#cfn-iot-job-jobexecutionsrolloutconfig-exponentialrate)): object [`ExponentialRolloutRate`], optional.
     #[serde(rename = "ExponentialRate", skip_serializing_if = "Option::is_none")]
     pub exponential_rate: Option<ExponentialRolloutRate>,
-    /// `MaximumPerMinute`: optional.
+    /// The maximum number of things that will be notified of a pending job, per minute. This parameter allows you to create a staged rollout.
+    ///
+    /// `MaximumPerMinute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-jobexecutionsrolloutconfig.html#cfn-iot-job-jobexecutionsrolloutconfig-maximumperminute)): integer, optional. Range: at least 1.
     #[serde(rename = "MaximumPerMinute", skip_serializing_if = "Option::is_none")]
     pub maximum_per_minute: Option<Value<i64>>,
 }
@@ -7297,15 +7724,19 @@ impl Walk for JobJobExecutionsRolloutConfig {
 
 /// The `MaintenanceWindow` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html).
+/// AWS reference: [`AWS::IoT::Job` `MaintenanceWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-maintenancewindow.html).
 ///
 /// Every property is required: [`JobMaintenanceWindow::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobMaintenanceWindow {
-    /// `DurationInMinutes`: required.
+    /// Displays the duration of the next maintenance window.
+    ///
+    /// `DurationInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-maintenancewindow.html#cfn-iot-job-maintenancewindow-durationinminutes)): integer, required. Range: 1 to 1430.
     #[serde(rename = "DurationInMinutes")]
     pub duration_in_minutes: Value<i64>,
-    /// `StartTime`: required.
+    /// Displays the start time of the next maintenance window.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-maintenancewindow.html#cfn-iot-job-maintenancewindow-starttime)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
 }
@@ -7337,15 +7768,19 @@ impl Walk for JobMaintenanceWindow {
 
 /// The `PresignedUrlConfig` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html).
+/// AWS reference: [`AWS::IoT::Job` `PresignedUrlConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-presignedurlconfig.html).
 ///
 /// Every property is optional: start from [`JobPresignedUrlConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobPresignedUrlConfig {
-    /// `ExpiresInSec`: optional.
+    /// How long (in seconds) pre-signed URLs are valid. Valid values are 60 - 3600, the default value is 3600 seconds.
+    ///
+    /// `ExpiresInSec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-presignedurlconfig.html#cfn-iot-job-presignedurlconfig-expiresinsec)): integer, optional. Range: 60 to 3600.
     #[serde(rename = "ExpiresInSec", skip_serializing_if = "Option::is_none")]
     pub expires_in_sec: Option<Value<i64>>,
-    /// `RoleArn`: optional.
+    /// The ARN of an IAM role that grants permission to download files from the S3 bucket where the job data/updates are stored.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-presignedurlconfig.html#cfn-iot-job-presignedurlconfig-rolearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -7383,15 +7818,19 @@ impl Walk for JobPresignedUrlConfig {
 
 /// The `RetryCriteria` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html).
+/// AWS reference: [`AWS::IoT::Job` `RetryCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-retrycriteria.html).
 ///
 /// Every property is required: [`JobRetryCriteria::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobRetryCriteria {
-    /// `FailureType`: required.
+    /// The type of job execution failures that can initiate a job retry.
+    ///
+    /// `FailureType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-retrycriteria.html#cfn-iot-job-retrycriteria-failuretype)): [`RetryCriteriaFailureType`], one of `FAILED`, `TIMED_OUT`, `ALL`, required.
     #[serde(rename = "FailureType")]
     pub failure_type: Value<RetryCriteriaFailureType>,
-    /// `NumberOfRetries`: required.
+    /// The number of retries allowed for a failure type for the job.
+    ///
+    /// `NumberOfRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-retrycriteria.html#cfn-iot-job-retrycriteria-numberofretries)): integer, required. Range: 0 to 10.
     #[serde(rename = "NumberOfRetries")]
     pub number_of_retries: Value<i64>,
 }
@@ -7423,7 +7862,7 @@ impl Walk for JobRetryCriteria {
 
 /// The values of `JobRetryFailureType`, in [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-jobtemplate.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum JobRetryFailureType {
@@ -7446,12 +7885,12 @@ impl Walk for JobRetryFailureType {
 
 /// The `JobExecutionsRetryConfig` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::JobTemplate` `JobExecutionsRetryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-jobexecutionsretryconfig.html).
 ///
 /// Every property is optional: start from [`JobTemplateJobExecutionsRetryConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobTemplateJobExecutionsRetryConfig {
-    /// `RetryCriteriaList`: optional.
+    /// `RetryCriteriaList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-jobexecutionsretryconfig.html#cfn-iot-jobtemplate-jobexecutionsretryconfig-retrycriterialist)): list of (object [`JobTemplateRetryCriteria`]), optional. Items: 1 to 2.
     #[serde(rename = "RetryCriteriaList", skip_serializing_if = "Option::is_none")]
     pub retry_criteria_list: Option<Value<Vec<JobTemplateRetryCriteria>>>,
 }
@@ -7484,18 +7923,22 @@ impl Walk for JobTemplateJobExecutionsRetryConfig {
 
 /// The `JobExecutionsRolloutConfig` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::JobTemplate` `JobExecutionsRolloutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-jobexecutionsrolloutconfig.html).
 ///
 /// Every property is optional: start from [`JobTemplateJobExecutionsRolloutConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobTemplateJobExecutionsRolloutConfig {
-    /// `ExponentialRolloutRate`: optional.
+    /// The rate of increase for a job rollout. This parameter allows you to define an exponential rate for a job rollout.
+    ///
+    /// `ExponentialRolloutRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-jobexecutionsrolloutconfig.html#cfn-iot-jobtemplate-jobexecutionsrolloutconfig-exponentialrolloutrate)): object [`ExponentialRolloutRate`], optional.
     #[serde(
         rename = "ExponentialRolloutRate",
         skip_serializing_if = "Option::is_none"
     )]
     pub exponential_rollout_rate: Option<ExponentialRolloutRate>,
-    /// `MaximumPerMinute`: optional.
+    /// The maximum number of things that will be notified of a pending job, per minute. This parameter allows you to create a staged rollout.
+    ///
+    /// `MaximumPerMinute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-jobexecutionsrolloutconfig.html#cfn-iot-jobtemplate-jobexecutionsrolloutconfig-maximumperminute)): integer, optional. Range: at least 1.
     #[serde(rename = "MaximumPerMinute", skip_serializing_if = "Option::is_none")]
     pub maximum_per_minute: Option<Value<i64>>,
 }
@@ -7533,15 +7976,15 @@ impl Walk for JobTemplateJobExecutionsRolloutConfig {
 
 /// The `MaintenanceWindow` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::JobTemplate` `MaintenanceWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-maintenancewindow.html).
 ///
 /// Every property is optional: start from [`JobTemplateMaintenanceWindow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobTemplateMaintenanceWindow {
-    /// `DurationInMinutes`: optional.
+    /// `DurationInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-maintenancewindow.html#cfn-iot-jobtemplate-maintenancewindow-durationinminutes)): integer, optional. Range: 1 to 1430.
     #[serde(rename = "DurationInMinutes", skip_serializing_if = "Option::is_none")]
     pub duration_in_minutes: Option<Value<i64>>,
-    /// `StartTime`: optional.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-maintenancewindow.html#cfn-iot-jobtemplate-maintenancewindow-starttime)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
 }
@@ -7579,15 +8022,19 @@ impl Walk for JobTemplateMaintenanceWindow {
 
 /// The `PresignedUrlConfig` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::JobTemplate` `PresignedUrlConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-presignedurlconfig.html).
 ///
 /// [`JobTemplatePresignedUrlConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobTemplatePresignedUrlConfig {
-    /// `ExpiresInSec`: optional.
+    /// How number (in seconds) pre-signed URLs are valid.
+    ///
+    /// `ExpiresInSec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-presignedurlconfig.html#cfn-iot-jobtemplate-presignedurlconfig-expiresinsec)): integer, optional. Range: 60 to 3600.
     #[serde(rename = "ExpiresInSec", skip_serializing_if = "Option::is_none")]
     pub expires_in_sec: Option<Value<i64>>,
-    /// `RoleArn`: required.
+    /// The ARN of an IAM role that grants grants permission to download files from the S3 bucket where the job data/updates are stored. The role must also grant permission for IoT to download the files.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-presignedurlconfig.html#cfn-iot-jobtemplate-presignedurlconfig-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -7622,15 +8069,15 @@ impl Walk for JobTemplatePresignedUrlConfig {
 
 /// The `RetryCriteria` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::JobTemplate` `RetryCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-retrycriteria.html).
 ///
 /// Every property is optional: start from [`JobTemplateRetryCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobTemplateRetryCriteria {
-    /// `FailureType`: optional.
+    /// `FailureType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-retrycriteria.html#cfn-iot-jobtemplate-retrycriteria-failuretype)): [`JobRetryFailureType`], one of `FAILED`, `TIMED_OUT`, `ALL`, optional.
     #[serde(rename = "FailureType", skip_serializing_if = "Option::is_none")]
     pub failure_type: Option<Value<JobRetryFailureType>>,
-    /// `NumberOfRetries`: optional.
+    /// `NumberOfRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-retrycriteria.html#cfn-iot-jobtemplate-retrycriteria-numberofretries)): integer, optional. Range: 0 to 10.
     #[serde(rename = "NumberOfRetries", skip_serializing_if = "Option::is_none")]
     pub number_of_retries: Option<Value<i64>>,
 }
@@ -7668,12 +8115,14 @@ impl Walk for JobTemplateRetryCriteria {
 
 /// The `TimeoutConfig` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::JobTemplate` `TimeoutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-timeoutconfig.html).
 ///
 /// Every property is required: [`JobTemplateTimeoutConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobTemplateTimeoutConfig {
-    /// `InProgressTimeoutInMinutes`: required.
+    /// Specifies the amount of time, in minutes, this device has to finish execution of this job.
+    ///
+    /// `InProgressTimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-timeoutconfig.html#cfn-iot-jobtemplate-timeoutconfig-inprogresstimeoutinminutes)): integer, required. Range: 1 to 10080.
     #[serde(rename = "InProgressTimeoutInMinutes")]
     pub in_progress_timeout_in_minutes: Value<i64>,
 }
@@ -7699,12 +8148,14 @@ impl Walk for JobTemplateTimeoutConfig {
 
 /// The `TimeoutConfig` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html).
+/// AWS reference: [`AWS::IoT::Job` `TimeoutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-timeoutconfig.html).
 ///
 /// Every property is optional: start from [`JobTimeoutConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JobTimeoutConfig {
-    /// `InProgressTimeoutInMinutes`: optional.
+    /// Specifies the amount of time, in minutes, this device has to finish execution of this job. The timeout interval can be anywhere between 1 minute and 7 days (1 to 10080 minutes).
+    ///
+    /// `InProgressTimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-timeoutconfig.html#cfn-iot-job-timeoutconfig-inprogresstimeoutinminutes)): integer, optional.
     #[serde(
         rename = "InProgressTimeoutInMinutes",
         skip_serializing_if = "Option::is_none"
@@ -7737,27 +8188,27 @@ impl Walk for JobTimeoutConfig {
 
 /// The `KafkaAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `KafkaAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaaction.html).
 ///
 /// [`KafkaAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaAction {
-    /// `ClientProperties`: required.
+    /// `ClientProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaaction.html#cfn-iot-topicrule-kafkaaction-clientproperties)): map from string to (string), required.
     #[serde(rename = "ClientProperties")]
     pub client_properties: BTreeMap<String, Value<String>>,
-    /// `DestinationArn`: required.
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaaction.html#cfn-iot-topicrule-kafkaaction-destinationarn)): string, required.
     #[serde(rename = "DestinationArn")]
     pub destination_arn: Value<String>,
-    /// `Headers`: optional.
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaaction.html#cfn-iot-topicrule-kafkaaction-headers)): list of (object [`KafkaActionHeader`]), optional. Items: 1 to 100.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<Value<Vec<KafkaActionHeader>>>,
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaaction.html#cfn-iot-topicrule-kafkaaction-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Partition`: optional.
+    /// `Partition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaaction.html#cfn-iot-topicrule-kafkaaction-partition)): string, optional.
     #[serde(rename = "Partition", skip_serializing_if = "Option::is_none")]
     pub partition: Option<Value<String>>,
-    /// `Topic`: required.
+    /// `Topic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaaction.html#cfn-iot-topicrule-kafkaaction-topic)): string, required.
     #[serde(rename = "Topic")]
     pub topic: Value<String>,
 }
@@ -7820,15 +8271,15 @@ impl Walk for KafkaAction {
 
 /// The `KafkaActionHeader` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `KafkaActionHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaactionheader.html).
 ///
 /// Every property is required: [`KafkaActionHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaActionHeader {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaactionheader.html#cfn-iot-topicrule-kafkaactionheader-key)): string, required. Length: 0 to 16384 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kafkaactionheader.html#cfn-iot-topicrule-kafkaactionheader-value)): string, required. Length: 0 to 16384 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -7857,18 +8308,18 @@ impl Walk for KafkaActionHeader {
 
 /// The `KinesisAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `KinesisAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kinesisaction.html).
 ///
 /// [`KinesisAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisAction {
-    /// `PartitionKey`: optional.
+    /// `PartitionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kinesisaction.html#cfn-iot-topicrule-kinesisaction-partitionkey)): string, optional.
     #[serde(rename = "PartitionKey", skip_serializing_if = "Option::is_none")]
     pub partition_key: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kinesisaction.html#cfn-iot-topicrule-kinesisaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StreamName`: required.
+    /// `StreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-kinesisaction.html#cfn-iot-topicrule-kinesisaction-streamname)): string, required.
     #[serde(rename = "StreamName")]
     pub stream_name: Value<String>,
 }
@@ -7906,12 +8357,12 @@ impl Walk for KinesisAction {
 
 /// The `LambdaAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `LambdaAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-lambdaaction.html).
 ///
 /// Every property is optional: start from [`LambdaAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LambdaAction {
-    /// `FunctionArn`: optional.
+    /// `FunctionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-lambdaaction.html#cfn-iot-topicrule-lambdaaction-functionarn)): string, optional.
     #[serde(rename = "FunctionArn", skip_serializing_if = "Option::is_none")]
     pub function_arn: Option<Value<String>>,
 }
@@ -7941,27 +8392,27 @@ impl Walk for LambdaAction {
 
 /// The `LocationAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `LocationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-locationaction.html).
 ///
 /// [`LocationAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LocationAction {
-    /// `DeviceId`: required.
+    /// `DeviceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-locationaction.html#cfn-iot-topicrule-locationaction-deviceid)): string, required.
     #[serde(rename = "DeviceId")]
     pub device_id: Value<String>,
-    /// `Latitude`: required.
+    /// `Latitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-locationaction.html#cfn-iot-topicrule-locationaction-latitude)): string, required.
     #[serde(rename = "Latitude")]
     pub latitude: Value<String>,
-    /// `Longitude`: required.
+    /// `Longitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-locationaction.html#cfn-iot-topicrule-locationaction-longitude)): string, required.
     #[serde(rename = "Longitude")]
     pub longitude: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-locationaction.html#cfn-iot-topicrule-locationaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Timestamp`: optional.
+    /// `Timestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-locationaction.html#cfn-iot-topicrule-locationaction-timestamp)): object [`Timestamp`], optional.
     #[serde(rename = "Timestamp", skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
-    /// `TrackerName`: required.
+    /// `TrackerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-locationaction.html#cfn-iot-topicrule-locationaction-trackername)): string, required.
     #[serde(rename = "TrackerName")]
     pub tracker_name: Value<String>,
 }
@@ -8014,7 +8465,7 @@ impl Walk for LocationAction {
 
 /// The values of `LogLevel`, in [`Logging`] and [`ResourceSpecificLogging`].
 ///
-/// AWS reference: [`AWS::IoT::Logging`](https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html), [`AWS::IoT::ResourceSpecificLogging`](https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html).
+/// AWS reference: [`AWS::IoT::Logging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-logging.html), [`AWS::IoT::ResourceSpecificLogging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-resourcespecificlogging.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum LogLevel {
@@ -8043,12 +8494,14 @@ impl Walk for LogLevel {
 
 /// The `MachineLearningDetectionConfig` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `MachineLearningDetectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-machinelearningdetectionconfig.html).
 ///
 /// Every property is optional: start from [`MachineLearningDetectionConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MachineLearningDetectionConfig {
-    /// `ConfidenceLevel`: optional.
+    /// The sensitivity of anomalous behavior evaluation. Can be Low, Medium, or High.
+    ///
+    /// `ConfidenceLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-machinelearningdetectionconfig.html#cfn-iot-securityprofile-machinelearningdetectionconfig-confidencelevel)): [`ConfidenceLevel`], one of `LOW`, `MEDIUM`, `HIGH`, optional.
     #[serde(rename = "ConfidenceLevel", skip_serializing_if = "Option::is_none")]
     pub confidence_level: Option<Value<ConfidenceLevel>>,
 }
@@ -8098,15 +8551,19 @@ impl Walk for MessageFormat {
 
 /// The `MetricDimension` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `MetricDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricdimension.html).
 ///
 /// [`MetricDimension::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDimension {
-    /// `DimensionName`: required.
+    /// A unique identifier for the dimension.
+    ///
+    /// `DimensionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricdimension.html#cfn-iot-securityprofile-metricdimension-dimensionname)): string, required. Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "DimensionName")]
     pub dimension_name: Value<String>,
-    /// `Operator`: optional.
+    /// Defines how the dimensionValues of a dimension are interpreted.
+    ///
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricdimension.html#cfn-iot-securityprofile-metricdimension-operator)): [`Operator`], one of `IN`, `NOT_IN`, optional.
     #[serde(rename = "Operator", skip_serializing_if = "Option::is_none")]
     pub operator: Option<Value<Operator>>,
 }
@@ -8141,18 +8598,24 @@ impl Walk for MetricDimension {
 
 /// The `MetricToRetain` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `MetricToRetain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metrictoretain.html).
 ///
 /// [`MetricToRetain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricToRetain {
-    /// `ExportMetric`: optional.
+    /// Flag to enable/disable metrics export for metric to be retained.
+    ///
+    /// `ExportMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metrictoretain.html#cfn-iot-securityprofile-metrictoretain-exportmetric)): boolean, optional.
     #[serde(rename = "ExportMetric", skip_serializing_if = "Option::is_none")]
     pub export_metric: Option<Value<bool>>,
-    /// `Metric`: required.
+    /// What is measured by the behavior.
+    ///
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metrictoretain.html#cfn-iot-securityprofile-metrictoretain-metric)): string, required. Pattern: `[a-zA-Z0-9:_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Metric")]
     pub metric: Value<String>,
-    /// `MetricDimension`: optional.
+    /// The dimension of a metric.
+    ///
+    /// `MetricDimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metrictoretain.html#cfn-iot-securityprofile-metrictoretain-metricdimension)): object [`MetricDimension`], optional.
     #[serde(rename = "MetricDimension", skip_serializing_if = "Option::is_none")]
     pub metric_dimension: Option<MetricDimension>,
 }
@@ -8222,27 +8685,39 @@ impl Walk for MetricType {
 
 /// The `MetricValue` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `MetricValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricvalue.html).
 ///
 /// Every property is optional: start from [`MetricValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetricValue {
-    /// `Cidrs`: optional.
+    /// If the ComparisonOperator calls for a set of CIDRs, use this to specify that set to be compared with the metric.
+    ///
+    /// `Cidrs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricvalue.html#cfn-iot-securityprofile-metricvalue-cidrs)): list of (string), optional. Each item: Pattern: `^[a-fA-F0-9:\.\/]+$`. Each item: Length: 2 to 43 characters.
     #[serde(rename = "Cidrs", skip_serializing_if = "Option::is_none")]
     pub cidrs: Option<Value<Vec<Value<String>>>>,
-    /// `Count`: optional.
+    /// If the ComparisonOperator calls for a numeric value, use this to specify that (integer) numeric value to be compared with the metric.
+    ///
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricvalue.html#cfn-iot-securityprofile-metricvalue-count)): string, optional. Range: at least 0.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<String>>,
-    /// `Number`: optional.
+    /// The numeral value of a metric.
+    ///
+    /// `Number` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricvalue.html#cfn-iot-securityprofile-metricvalue-number)): number, optional.
     #[serde(rename = "Number", skip_serializing_if = "Option::is_none")]
     pub number: Option<Value<f64>>,
-    /// `Numbers`: optional.
+    /// The numeral values of a metric.
+    ///
+    /// `Numbers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricvalue.html#cfn-iot-securityprofile-metricvalue-numbers)): list of (number), optional.
     #[serde(rename = "Numbers", skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Value<Vec<Value<f64>>>>,
-    /// `Ports`: optional.
+    /// If the ComparisonOperator calls for a set of ports, use this to specify that set to be compared with the metric.
+    ///
+    /// `Ports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricvalue.html#cfn-iot-securityprofile-metricvalue-ports)): list of (integer), optional. Each item: Range: 0 to 65535.
     #[serde(rename = "Ports", skip_serializing_if = "Option::is_none")]
     pub ports: Option<Value<Vec<Value<i64>>>>,
-    /// `Strings`: optional.
+    /// The string values of a metric.
+    ///
+    /// `Strings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricvalue.html#cfn-iot-securityprofile-metricvalue-strings)): list of (string), optional.
     #[serde(rename = "Strings", skip_serializing_if = "Option::is_none")]
     pub strings: Option<Value<Vec<Value<String>>>>,
 }
@@ -8312,15 +8787,19 @@ impl Walk for MetricValue {
 
 /// The `MetricsExportConfig` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `MetricsExportConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricsexportconfig.html).
 ///
 /// Every property is required: [`MetricsExportConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsExportConfig {
-    /// `MqttTopic`: required.
+    /// The topic for metrics export.
+    ///
+    /// `MqttTopic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricsexportconfig.html#cfn-iot-securityprofile-metricsexportconfig-mqtttopic)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "MqttTopic")]
     pub mqtt_topic: Value<String>,
-    /// `RoleArn`: required.
+    /// The ARN of the role that grants permission to publish to mqtt topic.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-metricsexportconfig.html#cfn-iot-securityprofile-metricsexportconfig-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -8349,12 +8828,12 @@ impl Walk for MetricsExportConfig {
 
 /// The `Mqtt5Configuration` property type of [`ThingType`].
 ///
-/// AWS reference: [`AWS::IoT::ThingType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html).
+/// AWS reference: [`AWS::IoT::ThingType` `Mqtt5Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-mqtt5configuration.html).
 ///
 /// Every property is optional: start from [`Mqtt5Configuration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Mqtt5Configuration {
-    /// `PropagatingAttributes`: optional.
+    /// `PropagatingAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-mqtt5configuration.html#cfn-iot-thingtype-mqtt5configuration-propagatingattributes)): list of (object [`PropagatingAttribute`]), optional.
     #[serde(
         rename = "PropagatingAttributes",
         skip_serializing_if = "Option::is_none"
@@ -8433,24 +8912,24 @@ impl Walk for Namespace {
 
 /// The `OpenSearchAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `OpenSearchAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-opensearchaction.html).
 ///
 /// Every property is required: [`OpenSearchAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenSearchAction {
-    /// `Endpoint`: required.
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-opensearchaction.html#cfn-iot-topicrule-opensearchaction-endpoint)): string, required. Pattern: `^https?://`.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-opensearchaction.html#cfn-iot-topicrule-opensearchaction-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Index`: required.
+    /// `Index` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-opensearchaction.html#cfn-iot-topicrule-opensearchaction-index)): string, required.
     #[serde(rename = "Index")]
     pub index: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-opensearchaction.html#cfn-iot-topicrule-opensearchaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-opensearchaction.html#cfn-iot-topicrule-opensearchaction-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -8534,12 +9013,14 @@ impl Walk for OutputFormat {
 
 /// The `PackageVersionArtifact` property type of [`SoftwarePackageVersion`].
 ///
-/// AWS reference: [`AWS::IoT::SoftwarePackageVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html).
+/// AWS reference: [`AWS::IoT::SoftwarePackageVersion` `PackageVersionArtifact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-packageversionartifact.html).
 ///
 /// Every property is required: [`PackageVersionArtifact::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackageVersionArtifact {
-    /// `S3Location`: required.
+    /// The Amazon S3 location
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-packageversionartifact.html#cfn-iot-softwarepackageversion-packageversionartifact-s3location)): object [`SoftwarePackageVersionS3Location`], required.
     #[serde(rename = "S3Location")]
     pub s3_location: SoftwarePackageVersionS3Location,
 }
@@ -8565,21 +9046,21 @@ impl Walk for PackageVersionArtifact {
 
 /// The `PropagatingAttribute` property type of [`ThingType`].
 ///
-/// AWS reference: [`AWS::IoT::ThingType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html).
+/// AWS reference: [`AWS::IoT::ThingType` `PropagatingAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-propagatingattribute.html).
 ///
 /// [`PropagatingAttribute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PropagatingAttribute {
-    /// `ConnectionAttribute`: optional.
+    /// `ConnectionAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-propagatingattribute.html#cfn-iot-thingtype-propagatingattribute-connectionattribute)): [`ConnectionAttribute`], one of `iot:ClientId`, `iot:Thing.ThingName`, optional. Length: 0 to 128 characters.
     #[serde(
         rename = "ConnectionAttribute",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_attribute: Option<Value<ConnectionAttribute>>,
-    /// `ThingAttribute`: optional.
+    /// `ThingAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-propagatingattribute.html#cfn-iot-thingtype-propagatingattribute-thingattribute)): string, optional. Pattern: `[a-zA-Z0-9_.,@/:#-]+`. Length: 0 to 128 characters.
     #[serde(rename = "ThingAttribute", skip_serializing_if = "Option::is_none")]
     pub thing_attribute: Option<Value<String>>,
-    /// `UserPropertyKey`: required.
+    /// `UserPropertyKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-propagatingattribute.html#cfn-iot-thingtype-propagatingattribute-userpropertykey)): string, required. Pattern: `[a-zA-Z0-9:$.]+`. Length: 0 to 128 characters.
     #[serde(rename = "UserPropertyKey")]
     pub user_property_key: Value<String>,
 }
@@ -8623,15 +9104,15 @@ impl Walk for PropagatingAttribute {
 
 /// The `ProvisioningHook` property type of [`ProvisioningTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::ProvisioningTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html).
+/// AWS reference: [`AWS::IoT::ProvisioningTemplate` `ProvisioningHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-provisioningtemplate-provisioninghook.html).
 ///
 /// Every property is optional: start from [`ProvisioningHook::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProvisioningHook {
-    /// `PayloadVersion`: optional.
+    /// `PayloadVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-provisioningtemplate-provisioninghook.html#cfn-iot-provisioningtemplate-provisioninghook-payloadversion)): string, optional. Pattern: `^[0-9-]+$`. Length: 10 to 32 characters.
     #[serde(rename = "PayloadVersion", skip_serializing_if = "Option::is_none")]
     pub payload_version: Option<Value<String>>,
-    /// `TargetArn`: optional.
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-provisioningtemplate-provisioninghook.html#cfn-iot-provisioningtemplate-provisioninghook-targetarn)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "TargetArn", skip_serializing_if = "Option::is_none")]
     pub target_arn: Option<Value<String>>,
 }
@@ -8669,12 +9150,14 @@ impl Walk for ProvisioningHook {
 
 /// The `PublishFindingToSnsParams` property type of [`MitigationAction`].
 ///
-/// AWS reference: [`AWS::IoT::MitigationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html).
+/// AWS reference: [`AWS::IoT::MitigationAction` `PublishFindingToSnsParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-publishfindingtosnsparams.html).
 ///
 /// Every property is required: [`PublishFindingToSnsParams::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublishFindingToSnsParams {
-    /// `TopicArn`: required.
+    /// The ARN of the topic to which you want to publish the findings.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-publishfindingtosnsparams.html#cfn-iot-mitigationaction-publishfindingtosnsparams-topicarn)): string, required. Length: 11 to 2048 characters.
     #[serde(rename = "TopicArn")]
     pub topic_arn: Value<String>,
 }
@@ -8700,24 +9183,24 @@ impl Walk for PublishFindingToSnsParams {
 
 /// The `PutAssetPropertyValueEntry` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `PutAssetPropertyValueEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-putassetpropertyvalueentry.html).
 ///
 /// [`PutAssetPropertyValueEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PutAssetPropertyValueEntry {
-    /// `AssetId`: optional.
+    /// `AssetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-putassetpropertyvalueentry.html#cfn-iot-topicrule-putassetpropertyvalueentry-assetid)): string, optional.
     #[serde(rename = "AssetId", skip_serializing_if = "Option::is_none")]
     pub asset_id: Option<Value<String>>,
-    /// `EntryId`: optional.
+    /// `EntryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-putassetpropertyvalueentry.html#cfn-iot-topicrule-putassetpropertyvalueentry-entryid)): string, optional.
     #[serde(rename = "EntryId", skip_serializing_if = "Option::is_none")]
     pub entry_id: Option<Value<String>>,
-    /// `PropertyAlias`: optional.
+    /// `PropertyAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-putassetpropertyvalueentry.html#cfn-iot-topicrule-putassetpropertyvalueentry-propertyalias)): string, optional. Length: at least 1 characters.
     #[serde(rename = "PropertyAlias", skip_serializing_if = "Option::is_none")]
     pub property_alias: Option<Value<String>>,
-    /// `PropertyId`: optional.
+    /// `PropertyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-putassetpropertyvalueentry.html#cfn-iot-topicrule-putassetpropertyvalueentry-propertyid)): string, optional.
     #[serde(rename = "PropertyId", skip_serializing_if = "Option::is_none")]
     pub property_id: Option<Value<String>>,
-    /// `PropertyValues`: required.
+    /// `PropertyValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-putassetpropertyvalueentry.html#cfn-iot-topicrule-putassetpropertyvalueentry-propertyvalues)): list of (object [`AssetPropertyValue`]), required. Items: at least 1.
     #[serde(rename = "PropertyValues")]
     pub property_values: Value<Vec<AssetPropertyValue>>,
 }
@@ -8779,12 +9262,12 @@ impl Walk for PutAssetPropertyValueEntry {
 
 /// The `PutItemInput` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `PutItemInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-putiteminput.html).
 ///
 /// Every property is required: [`PutItemInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PutItemInput {
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-putiteminput.html#cfn-iot-topicrule-putiteminput-tablename)): string, required.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -8830,18 +9313,22 @@ impl Walk for RangeKeyType {
 
 /// The `RateIncreaseCriteria` property type of [`Job`] and [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html).
+/// AWS reference: [`AWS::IoT::Job` `RateIncreaseCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-rateincreasecriteria.html), [`AWS::IoT::JobTemplate` `RateIncreaseCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-rateincreasecriteria.html).
 ///
 /// Every property is optional: start from [`RateIncreaseCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RateIncreaseCriteria {
-    /// `NumberOfNotifiedThings`: optional.
+    /// The threshold for number of notified things that will initiate the increase in rate of rollout.
+    ///
+    /// `NumberOfNotifiedThings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-rateincreasecriteria.html#cfn-iot-job-rateincreasecriteria-numberofnotifiedthings)): integer, optional. Range: at least 1.
     #[serde(
         rename = "NumberOfNotifiedThings",
         skip_serializing_if = "Option::is_none"
     )]
     pub number_of_notified_things: Option<Value<i64>>,
-    /// `NumberOfSucceededThings`: optional.
+    /// The threshold for number of succeeded things that will initiate the increase in rate of rollout.
+    ///
+    /// `NumberOfSucceededThings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-rateincreasecriteria.html#cfn-iot-job-rateincreasecriteria-numberofsucceededthings)): integer, optional. Range: at least 1.
     #[serde(
         rename = "NumberOfSucceededThings",
         skip_serializing_if = "Option::is_none"
@@ -8882,18 +9369,18 @@ impl Walk for RateIncreaseCriteria {
 
 /// The `RegistrationConfig` property type of [`CaCertificate`].
 ///
-/// AWS reference: [`AWS::IoT::CACertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html).
+/// AWS reference: [`AWS::IoT::CACertificate` `RegistrationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-cacertificate-registrationconfig.html).
 ///
 /// Every property is optional: start from [`RegistrationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RegistrationConfig {
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-cacertificate-registrationconfig.html#cfn-iot-cacertificate-registrationconfig-rolearn)): string, optional. Pattern: `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `TemplateBody`: optional.
+    /// `TemplateBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-cacertificate-registrationconfig.html#cfn-iot-cacertificate-registrationconfig-templatebody)): string, optional. Pattern: `[\s\S]*`. Length: 0 to 10240 characters.
     #[serde(rename = "TemplateBody", skip_serializing_if = "Option::is_none")]
     pub template_body: Option<Value<String>>,
-    /// `TemplateName`: optional.
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-cacertificate-registrationconfig.html#cfn-iot-cacertificate-registrationconfig-templatename)): string, optional. Pattern: `^[0-9A-Za-z_-]+$`. Length: 1 to 36 characters.
     #[serde(rename = "TemplateName", skip_serializing_if = "Option::is_none")]
     pub template_name: Option<Value<String>>,
 }
@@ -8939,12 +9426,12 @@ impl Walk for RegistrationConfig {
 
 /// The `ReplaceDefaultPolicyVersionParams` property type of [`MitigationAction`].
 ///
-/// AWS reference: [`AWS::IoT::MitigationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html).
+/// AWS reference: [`AWS::IoT::MitigationAction` `ReplaceDefaultPolicyVersionParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-replacedefaultpolicyversionparams.html).
 ///
 /// Every property is required: [`ReplaceDefaultPolicyVersionParams::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplaceDefaultPolicyVersionParams {
-    /// `TemplateName`: required.
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-replacedefaultpolicyversionparams.html#cfn-iot-mitigationaction-replacedefaultpolicyversionparams-templatename)): [`TemplateName`], one of `BLANK_POLICY`, `UNSET_VALUE`, required.
     #[serde(rename = "TemplateName")]
     pub template_name: Value<TemplateName>,
 }
@@ -8970,21 +9457,21 @@ impl Walk for ReplaceDefaultPolicyVersionParams {
 
 /// The `RepublishAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `RepublishAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishaction.html).
 ///
 /// [`RepublishAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepublishAction {
-    /// `Headers`: optional.
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishaction.html#cfn-iot-topicrule-republishaction-headers)): object [`RepublishActionHeaders`], optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<RepublishActionHeaders>,
-    /// `Qos`: optional.
+    /// `Qos` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishaction.html#cfn-iot-topicrule-republishaction-qos)): integer, optional. Range: 0 to 1.
     #[serde(rename = "Qos", skip_serializing_if = "Option::is_none")]
     pub qos: Option<Value<i64>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishaction.html#cfn-iot-topicrule-republishaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Topic`: required.
+    /// `Topic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishaction.html#cfn-iot-topicrule-republishaction-topic)): string, required.
     #[serde(rename = "Topic")]
     pub topic: Value<String>,
 }
@@ -9031,30 +9518,30 @@ impl Walk for RepublishAction {
 
 /// The `RepublishActionHeaders` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `RepublishActionHeaders`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishactionheaders.html).
 ///
 /// Every property is optional: start from [`RepublishActionHeaders::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RepublishActionHeaders {
-    /// `ContentType`: optional.
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishactionheaders.html#cfn-iot-topicrule-republishactionheaders-contenttype)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "ContentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Value<String>>,
-    /// `CorrelationData`: optional.
+    /// `CorrelationData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishactionheaders.html#cfn-iot-topicrule-republishactionheaders-correlationdata)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "CorrelationData", skip_serializing_if = "Option::is_none")]
     pub correlation_data: Option<Value<String>>,
-    /// `MessageExpiry`: optional.
+    /// `MessageExpiry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishactionheaders.html#cfn-iot-topicrule-republishactionheaders-messageexpiry)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "MessageExpiry", skip_serializing_if = "Option::is_none")]
     pub message_expiry: Option<Value<String>>,
-    /// `PayloadFormatIndicator`: optional.
+    /// `PayloadFormatIndicator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishactionheaders.html#cfn-iot-topicrule-republishactionheaders-payloadformatindicator)): string, optional. Length: 0 to 1024 characters.
     #[serde(
         rename = "PayloadFormatIndicator",
         skip_serializing_if = "Option::is_none"
     )]
     pub payload_format_indicator: Option<Value<String>>,
-    /// `ResponseTopic`: optional.
+    /// `ResponseTopic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishactionheaders.html#cfn-iot-topicrule-republishactionheaders-responsetopic)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "ResponseTopic", skip_serializing_if = "Option::is_none")]
     pub response_topic: Option<Value<String>>,
-    /// `UserProperties`: optional.
+    /// `UserProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-republishactionheaders.html#cfn-iot-topicrule-republishactionheaders-userproperties)): list of (object [`UserProperty`]), optional. Items: 1 to 100.
     #[serde(rename = "UserProperties", skip_serializing_if = "Option::is_none")]
     pub user_properties: Option<Value<Vec<UserProperty>>>,
 }
@@ -9147,21 +9634,21 @@ impl Walk for RetryCriteriaFailureType {
 
 /// The `S3Action` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `S3Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-s3action.html).
 ///
 /// [`S3Action::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Action {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-s3action.html#cfn-iot-topicrule-s3action-bucketname)): string, required.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `CannedAcl`: optional.
+    /// `CannedAcl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-s3action.html#cfn-iot-topicrule-s3action-cannedacl)): [`CannedAccessControlList`], one of `private`, `public-read`, `public-read-write`, `aws-exec-read`, `authenticated-read`, `bucket-owner-read`, `bucket-owner-full-control`, `log-delivery-write`, optional.
     #[serde(rename = "CannedAcl", skip_serializing_if = "Option::is_none")]
     pub canned_acl: Option<Value<CannedAccessControlList>>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-s3action.html#cfn-iot-topicrule-s3action-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-s3action.html#cfn-iot-topicrule-s3action-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -9206,12 +9693,14 @@ impl Walk for S3Action {
 
 /// The `Sbom` property type of [`SoftwarePackageVersion`].
 ///
-/// AWS reference: [`AWS::IoT::SoftwarePackageVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html).
+/// AWS reference: [`AWS::IoT::SoftwarePackageVersion` `Sbom`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-sbom.html).
 ///
 /// Every property is required: [`Sbom::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sbom {
-    /// `S3Location`: required.
+    /// The Amazon S3 location
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-sbom.html#cfn-iot-softwarepackageversion-sbom-s3location)): object [`SoftwarePackageVersionS3Location`], required.
     #[serde(rename = "S3Location")]
     pub s3_location: SoftwarePackageVersionS3Location,
 }
@@ -9237,21 +9726,29 @@ impl Walk for Sbom {
 
 /// The `SchedulingConfig` property type of [`Job`].
 ///
-/// AWS reference: [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html).
+/// AWS reference: [`AWS::IoT::Job` `SchedulingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-schedulingconfig.html).
 ///
 /// Every property is optional: start from [`SchedulingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchedulingConfig {
-    /// `EndBehavior`: optional.
+    /// Specifies the end behavior for all job executions after a job reaches the selected endTime.
+    ///
+    /// `EndBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-schedulingconfig.html#cfn-iot-job-schedulingconfig-endbehavior)): [`EndBehavior`], one of `STOP_ROLLOUT`, `CANCEL`, `FORCE_CANCEL`, optional.
     #[serde(rename = "EndBehavior", skip_serializing_if = "Option::is_none")]
     pub end_behavior: Option<Value<EndBehavior>>,
-    /// `EndTime`: optional.
+    /// The time a job will stop rollout of the job document to all devices in the target group for a job.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-schedulingconfig.html#cfn-iot-job-schedulingconfig-endtime)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Value<String>>,
-    /// `MaintenanceWindows`: optional.
+    /// An optional configuration within the SchedulingConfig to setup a recurring maintenance window.
+    ///
+    /// `MaintenanceWindows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-schedulingconfig.html#cfn-iot-job-schedulingconfig-maintenancewindows)): list of (object [`JobMaintenanceWindow`]), optional.
     #[serde(rename = "MaintenanceWindows", skip_serializing_if = "Option::is_none")]
     pub maintenance_windows: Option<Value<Vec<JobMaintenanceWindow>>>,
-    /// `StartTime`: optional.
+    /// The time a job will begin rollout of the job document to all devices in the target group for a job.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-schedulingconfig.html#cfn-iot-job-schedulingconfig-starttime)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
 }
@@ -9308,21 +9805,21 @@ impl Walk for SchedulingConfig {
 
 /// The `ServerCertificateConfig` property type of [`DomainConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::DomainConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html).
+/// AWS reference: [`AWS::IoT::DomainConfiguration` `ServerCertificateConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-servercertificateconfig.html).
 ///
 /// Every property is optional: start from [`ServerCertificateConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerCertificateConfig {
-    /// `EnableOCSPCheck`: optional.
+    /// `EnableOCSPCheck` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-servercertificateconfig.html#cfn-iot-domainconfiguration-servercertificateconfig-enableocspcheck)): boolean, optional.
     #[serde(rename = "EnableOCSPCheck", skip_serializing_if = "Option::is_none")]
     pub enable_ocsp_check: Option<Value<bool>>,
-    /// `OcspAuthorizedResponderArn`: optional.
+    /// `OcspAuthorizedResponderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-servercertificateconfig.html#cfn-iot-domainconfiguration-servercertificateconfig-ocspauthorizedresponderarn)): string, optional. Pattern: `^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\d{1}:\d{12}:certificate/[a-zA-Z0-9/-]+$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "OcspAuthorizedResponderArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub ocsp_authorized_responder_arn: Option<Value<String>>,
-    /// `OcspLambdaArn`: optional.
+    /// `OcspLambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-servercertificateconfig.html#cfn-iot-domainconfiguration-servercertificateconfig-ocsplambdaarn)): string, optional. Length: 1 to 170 characters.
     #[serde(rename = "OcspLambdaArn", skip_serializing_if = "Option::is_none")]
     pub ocsp_lambda_arn: Option<Value<String>>,
 }
@@ -9391,18 +9888,18 @@ impl Walk for ServiceType {
 
 /// The `SigV4Authorization` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `SigV4Authorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-sigv4authorization.html).
 ///
 /// Every property is required: [`SigV4Authorization::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SigV4Authorization {
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-sigv4authorization.html#cfn-iot-topicrule-sigv4authorization-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `ServiceName`: required.
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-sigv4authorization.html#cfn-iot-topicrule-sigv4authorization-servicename)): string, required.
     #[serde(rename = "ServiceName")]
     pub service_name: Value<String>,
-    /// `SigningRegion`: required.
+    /// `SigningRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-sigv4authorization.html#cfn-iot-topicrule-sigv4authorization-signingregion)): string, required.
     #[serde(rename = "SigningRegion")]
     pub signing_region: Value<String>,
 }
@@ -9438,18 +9935,18 @@ impl Walk for SigV4Authorization {
 
 /// The `SnsAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `SnsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-snsaction.html).
 ///
 /// [`SnsAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnsAction {
-    /// `MessageFormat`: optional.
+    /// `MessageFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-snsaction.html#cfn-iot-topicrule-snsaction-messageformat)): [`MessageFormat`], one of `JSON`, `RAW`, optional.
     #[serde(rename = "MessageFormat", skip_serializing_if = "Option::is_none")]
     pub message_format: Option<Value<MessageFormat>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-snsaction.html#cfn-iot-topicrule-snsaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TargetArn`: required.
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-snsaction.html#cfn-iot-topicrule-snsaction-targetarn)): string, required.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
 }
@@ -9487,18 +9984,24 @@ impl Walk for SnsAction {
 
 /// The `S3Location` property type of [`SoftwarePackageVersion`].
 ///
-/// AWS reference: [`AWS::IoT::SoftwarePackageVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html).
+/// AWS reference: [`AWS::IoT::SoftwarePackageVersion` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-s3location.html).
 ///
 /// Every property is required: [`SoftwarePackageVersionS3Location::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SoftwarePackageVersionS3Location {
-    /// `Bucket`: required.
+    /// The S3 bucket
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-s3location.html#cfn-iot-softwarepackageversion-s3location-bucket)): string, required. Length: at least 1 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// The S3 key
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-s3location.html#cfn-iot-softwarepackageversion-s3location-key)): string, required. Length: at least 1 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Version`: required.
+    /// The S3 version
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-s3location.html#cfn-iot-softwarepackageversion-s3location-version)): string, required.
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -9534,18 +10037,18 @@ impl Walk for SoftwarePackageVersionS3Location {
 
 /// The `SqsAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `SqsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-sqsaction.html).
 ///
 /// [`SqsAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqsAction {
-    /// `QueueUrl`: required.
+    /// `QueueUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-sqsaction.html#cfn-iot-topicrule-sqsaction-queueurl)): string, required.
     #[serde(rename = "QueueUrl")]
     pub queue_url: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-sqsaction.html#cfn-iot-topicrule-sqsaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `UseBase64`: optional.
+    /// `UseBase64` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-sqsaction.html#cfn-iot-topicrule-sqsaction-usebase64)): boolean, optional.
     #[serde(rename = "UseBase64", skip_serializing_if = "Option::is_none")]
     pub use_base64: Option<Value<bool>>,
 }
@@ -9633,12 +10136,14 @@ impl Walk for Statistic {
 
 /// The `StatisticalThreshold` property type of [`SecurityProfile`].
 ///
-/// AWS reference: [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html).
+/// AWS reference: [`AWS::IoT::SecurityProfile` `StatisticalThreshold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-statisticalthreshold.html).
 ///
 /// Every property is optional: start from [`StatisticalThreshold::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StatisticalThreshold {
-    /// `Statistic`: optional.
+    /// The percentile which resolves to a threshold value by which compliance with a behavior is determined
+    ///
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-statisticalthreshold.html#cfn-iot-securityprofile-statisticalthreshold-statistic)): [`Statistic`], one of `Average`, `p0`, `p0.1`, `p0.01`, `p1`, `p10`, `p50`, `p90`, `p99`, `p99.9`, `p99.99`, `p100`, optional.
     #[serde(rename = "Statistic", skip_serializing_if = "Option::is_none")]
     pub statistic: Option<Value<Statistic>>,
 }
@@ -9688,21 +10193,21 @@ impl Walk for Status {
 
 /// The `StepFunctionsAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `StepFunctionsAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-stepfunctionsaction.html).
 ///
 /// [`StepFunctionsAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepFunctionsAction {
-    /// `ExecutionNamePrefix`: optional.
+    /// `ExecutionNamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-stepfunctionsaction.html#cfn-iot-topicrule-stepfunctionsaction-executionnameprefix)): string, optional.
     #[serde(
         rename = "ExecutionNamePrefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub execution_name_prefix: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-stepfunctionsaction.html#cfn-iot-topicrule-stepfunctionsaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StateMachineName`: required.
+    /// `StateMachineName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-stepfunctionsaction.html#cfn-iot-topicrule-stepfunctionsaction-statemachinename)): string, required.
     #[serde(rename = "StateMachineName")]
     pub state_machine_name: Value<String>,
 }
@@ -9743,15 +10248,19 @@ impl Walk for StepFunctionsAction {
 
 /// The `StreamFile` property type of [`Stream`].
 ///
-/// AWS reference: [`AWS::IoT::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html).
+/// AWS reference: [`AWS::IoT::Stream` `StreamFile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-stream-streamfile.html).
 ///
 /// Every property is optional: start from [`StreamFile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StreamFile {
-    /// `FileId`: optional.
+    /// The file ID.
+    ///
+    /// `FileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-stream-streamfile.html#cfn-iot-stream-streamfile-fileid)): integer, optional. Range: 0 to 255.
     #[serde(rename = "FileId", skip_serializing_if = "Option::is_none")]
     pub file_id: Option<Value<i64>>,
-    /// `S3Location`: optional.
+    /// The location of the file in S3.
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-stream-streamfile.html#cfn-iot-stream-streamfile-s3location)): object [`StreamS3Location`], optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<StreamS3Location>,
 }
@@ -9789,18 +10298,24 @@ impl Walk for StreamFile {
 
 /// The `S3Location` property type of [`Stream`].
 ///
-/// AWS reference: [`AWS::IoT::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html).
+/// AWS reference: [`AWS::IoT::Stream` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-stream-s3location.html).
 ///
 /// Every property is optional: start from [`StreamS3Location::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StreamS3Location {
-    /// `Bucket`: optional.
+    /// The S3 bucket.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-stream-s3location.html#cfn-iot-stream-s3location-bucket)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `Key`: optional.
+    /// The S3 key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-stream-s3location.html#cfn-iot-stream-s3location-key)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Version`: optional.
+    /// The S3 bucket version.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-stream-s3location.html#cfn-iot-stream-s3location-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -9846,15 +10361,15 @@ impl Walk for StreamS3Location {
 
 /// The `Tag` property type of [`Authorizer`], [`BillingGroup`], [`CaCertificate`], [`CertificateProvider`], [`Command`], [`CustomMetric`], [`Dimension`], [`DomainConfiguration`], [`FleetMetric`], [`Job`], [`JobTemplate`], [`MitigationAction`], [`Policy`], [`ProvisioningTemplate`], [`RoleAlias`], [`ScheduledAudit`], [`SecurityProfile`], [`SoftwarePackage`], [`SoftwarePackageVersion`], [`Stream`], [`ThingGroup`], [`ThingType`] and [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::Authorizer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-authorizer.html), [`AWS::IoT::BillingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-billinggroup.html), [`AWS::IoT::CACertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-cacertificate.html), [`AWS::IoT::CertificateProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-certificateprovider.html), [`AWS::IoT::Command`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-command.html), [`AWS::IoT::CustomMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-custommetric.html), [`AWS::IoT::Dimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-dimension.html), [`AWS::IoT::DomainConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html), [`AWS::IoT::FleetMetric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-fleetmetric.html), [`AWS::IoT::Job`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-job.html), [`AWS::IoT::JobTemplate`](https://docs.aws.amazon.com/iot/latest/developerguide/job-templates.html), [`AWS::IoT::MitigationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html), [`AWS::IoT::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-policy.html), [`AWS::IoT::ProvisioningTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-provisioningtemplate.html), [`AWS::IoT::RoleAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-rolealias.html), [`AWS::IoT::ScheduledAudit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-scheduledaudit.html), [`AWS::IoT::SecurityProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-securityprofile.html), [`AWS::IoT::SoftwarePackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackage.html), [`AWS::IoT::SoftwarePackageVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-softwarepackageversion.html), [`AWS::IoT::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-stream.html), [`AWS::IoT::ThingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html), [`AWS::IoT::ThingType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html), [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::Authorizer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-authorizer-tag.html), [`AWS::IoT::BillingGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-billinggroup-tag.html), [`AWS::IoT::CACertificate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-cacertificate-tag.html), [`AWS::IoT::CertificateProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-certificateprovider-tag.html), [`AWS::IoT::Command` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-command-tag.html), [`AWS::IoT::CustomMetric` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-custommetric-tag.html), [`AWS::IoT::Dimension` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-dimension-tag.html), [`AWS::IoT::DomainConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-tag.html), [`AWS::IoT::FleetMetric` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-fleetmetric-tag.html), [`AWS::IoT::Job` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-job-tag.html), [`AWS::IoT::JobTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-jobtemplate-tag.html), [`AWS::IoT::MitigationAction` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-tag.html), [`AWS::IoT::Policy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-policy-tag.html), [`AWS::IoT::ProvisioningTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-provisioningtemplate-tag.html), [`AWS::IoT::RoleAlias` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-rolealias-tag.html), [`AWS::IoT::ScheduledAudit` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-scheduledaudit-tag.html), [`AWS::IoT::SecurityProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-securityprofile-tag.html), [`AWS::IoT::SoftwarePackage` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackage-tag.html), [`AWS::IoT::SoftwarePackageVersion` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-softwarepackageversion-tag.html), [`AWS::IoT::Stream` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-stream-tag.html), [`AWS::IoT::ThingGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thinggroup-tag.html), [`AWS::IoT::ThingType` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-tag.html), [`AWS::IoT::TopicRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-authorizer-tag.html#cfn-iot-authorizer-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-authorizer-tag.html#cfn-iot-authorizer-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -9903,7 +10418,7 @@ impl Walk for TargetSelection {
 
 /// The values of `TargetType`, in [`ResourceSpecificLogging`].
 ///
-/// AWS reference: [`AWS::IoT::ResourceSpecificLogging`](https://docs.aws.amazon.com/iot/latest/developerguide/configure-logging.html).
+/// AWS reference: [`AWS::IoT::ResourceSpecificLogging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-resourcespecificlogging.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum TargetType {
@@ -9972,15 +10487,15 @@ impl Walk for TemplateType {
 
 /// The `ThingGroupProperties` property type of [`ThingGroup`].
 ///
-/// AWS reference: [`AWS::IoT::ThingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thinggroup.html).
+/// AWS reference: [`AWS::IoT::ThingGroup` `ThingGroupProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thinggroup-thinggroupproperties.html).
 ///
 /// Every property is optional: start from [`ThingGroupProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThingGroupProperties {
-    /// `AttributePayload`: optional.
+    /// `AttributePayload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thinggroup-thinggroupproperties.html#cfn-iot-thinggroup-thinggroupproperties-attributepayload)): object [`AttributePayload`], optional.
     #[serde(rename = "AttributePayload", skip_serializing_if = "Option::is_none")]
     pub attribute_payload: Option<AttributePayload>,
-    /// `ThingGroupDescription`: optional.
+    /// `ThingGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thinggroup-thinggroupproperties.html#cfn-iot-thinggroup-thinggroupproperties-thinggroupdescription)): string, optional. Pattern: `[\p{Graph}\x20]*`. Length: 0 to 2028 characters.
     #[serde(
         rename = "ThingGroupDescription",
         skip_serializing_if = "Option::is_none"
@@ -10021,21 +10536,21 @@ impl Walk for ThingGroupProperties {
 
 /// The `ThingTypeProperties` property type of [`ThingType`].
 ///
-/// AWS reference: [`AWS::IoT::ThingType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-thingtype.html).
+/// AWS reference: [`AWS::IoT::ThingType` `ThingTypeProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-thingtypeproperties.html).
 ///
 /// Every property is optional: start from [`ThingTypeProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThingTypeProperties {
-    /// `Mqtt5Configuration`: optional.
+    /// `Mqtt5Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-thingtypeproperties.html#cfn-iot-thingtype-thingtypeproperties-mqtt5configuration)): object [`Mqtt5Configuration`], optional.
     #[serde(rename = "Mqtt5Configuration", skip_serializing_if = "Option::is_none")]
     pub mqtt5_configuration: Option<Mqtt5Configuration>,
-    /// `SearchableAttributes`: optional.
+    /// `SearchableAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-thingtypeproperties.html#cfn-iot-thingtype-thingtypeproperties-searchableattributes)): list of (string), optional. Items: at most 3. Each item: Pattern: `[a-zA-Z0-9_.,@/:#-]+`. Each item: Length: 0 to 128 characters.
     #[serde(
         rename = "SearchableAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub searchable_attributes: Option<Value<Vec<Value<String>>>>,
-    /// `ThingTypeDescription`: optional.
+    /// `ThingTypeDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-thingtype-thingtypeproperties.html#cfn-iot-thingtype-thingtypeproperties-thingtypedescription)): string, optional. Pattern: `[\p{Graph}\x20]*`. Length: 0 to 2028 characters.
     #[serde(
         rename = "ThingTypeDescription",
         skip_serializing_if = "Option::is_none"
@@ -10084,15 +10599,15 @@ impl Walk for ThingTypeProperties {
 
 /// The `Timestamp` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `Timestamp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestamp.html).
 ///
 /// [`Timestamp::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Timestamp {
-    /// `Unit`: optional.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestamp.html#cfn-iot-topicrule-timestamp-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestamp.html#cfn-iot-topicrule-timestamp-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -10153,24 +10668,24 @@ impl Walk for TimestampUnit {
 
 /// The `TimestreamAction` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `TimestreamAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamaction.html).
 ///
 /// [`TimestreamAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimestreamAction {
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamaction.html#cfn-iot-topicrule-timestreamaction-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Dimensions`: required.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamaction.html#cfn-iot-topicrule-timestreamaction-dimensions)): list of (object [`TimestreamDimension`]), required. Items: 1 to 128.
     #[serde(rename = "Dimensions")]
     pub dimensions: Value<Vec<TimestreamDimension>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamaction.html#cfn-iot-topicrule-timestreamaction-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamaction.html#cfn-iot-topicrule-timestreamaction-tablename)): string, required.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
-    /// `Timestamp`: optional.
+    /// `Timestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamaction.html#cfn-iot-topicrule-timestreamaction-timestamp)): object [`TimestreamTimestamp`], optional.
     #[serde(rename = "Timestamp", skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<TimestreamTimestamp>,
 }
@@ -10219,15 +10734,15 @@ impl Walk for TimestreamAction {
 
 /// The `TimestreamDimension` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `TimestreamDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamdimension.html).
 ///
 /// Every property is required: [`TimestreamDimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimestreamDimension {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamdimension.html#cfn-iot-topicrule-timestreamdimension-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamdimension.html#cfn-iot-topicrule-timestreamdimension-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -10256,15 +10771,15 @@ impl Walk for TimestreamDimension {
 
 /// The `TimestreamTimestamp` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `TimestreamTimestamp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamtimestamp.html).
 ///
 /// Every property is required: [`TimestreamTimestamp::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimestreamTimestamp {
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamtimestamp.html#cfn-iot-topicrule-timestreamtimestamp-unit)): string, required.
     #[serde(rename = "Unit")]
     pub unit: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-timestreamtimestamp.html#cfn-iot-topicrule-timestreamtimestamp-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -10293,12 +10808,12 @@ impl Walk for TimestreamTimestamp {
 
 /// The `TlsConfig` property type of [`DomainConfiguration`].
 ///
-/// AWS reference: [`AWS::IoT::DomainConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-domainconfiguration.html).
+/// AWS reference: [`AWS::IoT::DomainConfiguration` `TlsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-tlsconfig.html).
 ///
 /// Every property is optional: start from [`TlsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TlsConfig {
-    /// `SecurityPolicy`: optional.
+    /// `SecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-domainconfiguration-tlsconfig.html#cfn-iot-domainconfiguration-tlsconfig-securitypolicy)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 128 characters.
     #[serde(rename = "SecurityPolicy", skip_serializing_if = "Option::is_none")]
     pub security_policy: Option<Value<String>>,
 }
@@ -10328,78 +10843,78 @@ impl Walk for TlsConfig {
 
 /// The `Action` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html).
 ///
 /// Every property is optional: start from [`TopicRuleAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TopicRuleAction {
-    /// `CloudwatchAlarm`: optional.
+    /// `CloudwatchAlarm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-cloudwatchalarm)): object [`CloudwatchAlarmAction`], optional.
     #[serde(rename = "CloudwatchAlarm", skip_serializing_if = "Option::is_none")]
     pub cloudwatch_alarm: Option<CloudwatchAlarmAction>,
-    /// `CloudwatchLogs`: optional.
+    /// `CloudwatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-cloudwatchlogs)): object [`CloudwatchLogsAction`], optional.
     #[serde(rename = "CloudwatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloudwatch_logs: Option<CloudwatchLogsAction>,
-    /// `CloudwatchMetric`: optional.
+    /// `CloudwatchMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-cloudwatchmetric)): object [`CloudwatchMetricAction`], optional.
     #[serde(rename = "CloudwatchMetric", skip_serializing_if = "Option::is_none")]
     pub cloudwatch_metric: Option<CloudwatchMetricAction>,
-    /// `DynamoDB`: optional.
+    /// `DynamoDB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-dynamodb)): object [`DynamoDbAction`], optional.
     #[serde(rename = "DynamoDB", skip_serializing_if = "Option::is_none")]
     pub dynamo_db: Option<DynamoDbAction>,
-    /// `DynamoDBv2`: optional.
+    /// `DynamoDBv2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-dynamodbv2)): object [`DynamoDBv2Action`], optional.
     #[serde(rename = "DynamoDBv2", skip_serializing_if = "Option::is_none")]
     pub dynamo_d_bv2: Option<DynamoDBv2Action>,
-    /// `Elasticsearch`: optional.
+    /// `Elasticsearch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-elasticsearch)): object [`ElasticsearchAction`], optional.
     #[serde(rename = "Elasticsearch", skip_serializing_if = "Option::is_none")]
     pub elasticsearch: Option<ElasticsearchAction>,
-    /// `Firehose`: optional.
+    /// `Firehose` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-firehose)): object [`FirehoseAction`], optional.
     #[serde(rename = "Firehose", skip_serializing_if = "Option::is_none")]
     pub firehose: Option<FirehoseAction>,
-    /// `Http`: optional.
+    /// `Http` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-http)): object [`HttpAction`], optional.
     #[serde(rename = "Http", skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpAction>,
-    /// `InfluxDB`: optional.
+    /// `InfluxDB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-influxdb)): object [`InfluxDbAction`], optional.
     #[serde(rename = "InfluxDB", skip_serializing_if = "Option::is_none")]
     pub influx_db: Option<InfluxDbAction>,
-    /// `IotAnalytics`: optional, deprecated by AWS.
+    /// `IotAnalytics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-iotanalytics)): object [`IotAnalyticsAction`], optional, deprecated by AWS.
     #[serde(rename = "IotAnalytics", skip_serializing_if = "Option::is_none")]
     pub iot_analytics: Option<IotAnalyticsAction>,
-    /// `IotEvents`: optional, deprecated by AWS.
+    /// `IotEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-iotevents)): object [`IotEventsAction`], optional, deprecated by AWS.
     #[serde(rename = "IotEvents", skip_serializing_if = "Option::is_none")]
     pub iot_events: Option<IotEventsAction>,
-    /// `IotSiteWise`: optional.
+    /// `IotSiteWise` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-iotsitewise)): object [`IotSiteWiseAction`], optional.
     #[serde(rename = "IotSiteWise", skip_serializing_if = "Option::is_none")]
     pub iot_site_wise: Option<IotSiteWiseAction>,
-    /// `Kafka`: optional.
+    /// `Kafka` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-kafka)): object [`KafkaAction`], optional.
     #[serde(rename = "Kafka", skip_serializing_if = "Option::is_none")]
     pub kafka: Option<KafkaAction>,
-    /// `Kinesis`: optional.
+    /// `Kinesis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-kinesis)): object [`KinesisAction`], optional.
     #[serde(rename = "Kinesis", skip_serializing_if = "Option::is_none")]
     pub kinesis: Option<KinesisAction>,
-    /// `Lambda`: optional.
+    /// `Lambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-lambda)): object [`LambdaAction`], optional.
     #[serde(rename = "Lambda", skip_serializing_if = "Option::is_none")]
     pub lambda: Option<LambdaAction>,
-    /// `Location`: optional.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-location)): object [`LocationAction`], optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<LocationAction>,
-    /// `OpenSearch`: optional.
+    /// `OpenSearch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-opensearch)): object [`OpenSearchAction`], optional.
     #[serde(rename = "OpenSearch", skip_serializing_if = "Option::is_none")]
     pub open_search: Option<OpenSearchAction>,
-    /// `Republish`: optional.
+    /// `Republish` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-republish)): object [`RepublishAction`], optional.
     #[serde(rename = "Republish", skip_serializing_if = "Option::is_none")]
     pub republish: Option<RepublishAction>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-s3)): object [`S3Action`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3Action>,
-    /// `Sns`: optional.
+    /// `Sns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-sns)): object [`SnsAction`], optional.
     #[serde(rename = "Sns", skip_serializing_if = "Option::is_none")]
     pub sns: Option<SnsAction>,
-    /// `Sqs`: optional.
+    /// `Sqs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-sqs)): object [`SqsAction`], optional.
     #[serde(rename = "Sqs", skip_serializing_if = "Option::is_none")]
     pub sqs: Option<SqsAction>,
-    /// `StepFunctions`: optional.
+    /// `StepFunctions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-stepfunctions)): object [`StepFunctionsAction`], optional.
     #[serde(rename = "StepFunctions", skip_serializing_if = "Option::is_none")]
     pub step_functions: Option<StepFunctionsAction>,
-    /// `Timestream`: optional.
+    /// `Timestream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-action.html#cfn-iot-topicrule-action-timestream)): object [`TimestreamAction`], optional.
     #[serde(rename = "Timestream", skip_serializing_if = "Option::is_none")]
     pub timestream: Option<TimestreamAction>,
 }
@@ -10628,27 +11143,27 @@ impl Walk for TopicRuleDestinationStatus {
 
 /// The `TopicRulePayload` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `TopicRulePayload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-topicrulepayload.html).
 ///
 /// [`TopicRulePayload::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicRulePayload {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-topicrulepayload.html#cfn-iot-topicrule-topicrulepayload-actions)): list of (object [`TopicRuleAction`]), required. Items: 0 to 10.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<TopicRuleAction>>,
-    /// `AwsIotSqlVersion`: optional.
+    /// `AwsIotSqlVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-topicrulepayload.html#cfn-iot-topicrule-topicrulepayload-awsiotsqlversion)): string, optional.
     #[serde(rename = "AwsIotSqlVersion", skip_serializing_if = "Option::is_none")]
     pub aws_iot_sql_version: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-topicrulepayload.html#cfn-iot-topicrule-topicrulepayload-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ErrorAction`: optional.
+    /// `ErrorAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-topicrulepayload.html#cfn-iot-topicrule-topicrulepayload-erroraction)): object [`TopicRuleAction`], optional.
     #[serde(rename = "ErrorAction", skip_serializing_if = "Option::is_none")]
     pub error_action: Option<TopicRuleAction>,
-    /// `RuleDisabled`: optional.
+    /// `RuleDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-topicrulepayload.html#cfn-iot-topicrule-topicrulepayload-ruledisabled)): boolean, optional.
     #[serde(rename = "RuleDisabled", skip_serializing_if = "Option::is_none")]
     pub rule_disabled: Option<Value<bool>>,
-    /// `Sql`: required.
+    /// `Sql` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-topicrulepayload.html#cfn-iot-topicrule-topicrulepayload-sql)): string, required.
     #[serde(rename = "Sql")]
     pub sql: Value<String>,
 }
@@ -10828,12 +11343,12 @@ impl Walk for Unit {
 
 /// The `UpdateCACertificateParams` property type of [`MitigationAction`].
 ///
-/// AWS reference: [`AWS::IoT::MitigationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html).
+/// AWS reference: [`AWS::IoT::MitigationAction` `UpdateCACertificateParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-updatecacertificateparams.html).
 ///
 /// Every property is required: [`UpdateCaCertificateParams::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpdateCaCertificateParams {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-updatecacertificateparams.html#cfn-iot-mitigationaction-updatecacertificateparams-action)): [`UpdateCaCertificateParamsAction`], one of `DEACTIVATE`, `UNSET_VALUE`, required.
     #[serde(rename = "Action")]
     pub action: Value<UpdateCaCertificateParamsAction>,
 }
@@ -10879,12 +11394,12 @@ impl Walk for UpdateCaCertificateParamsAction {
 
 /// The `UpdateDeviceCertificateParams` property type of [`MitigationAction`].
 ///
-/// AWS reference: [`AWS::IoT::MitigationAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-mitigationaction.html).
+/// AWS reference: [`AWS::IoT::MitigationAction` `UpdateDeviceCertificateParams`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-updatedevicecertificateparams.html).
 ///
 /// Every property is required: [`UpdateDeviceCertificateParams::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpdateDeviceCertificateParams {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-mitigationaction-updatedevicecertificateparams.html#cfn-iot-mitigationaction-updatedevicecertificateparams-action)): [`UpdateCaCertificateParamsAction`], one of `DEACTIVATE`, `UNSET_VALUE`, required.
     #[serde(rename = "Action")]
     pub action: Value<UpdateCaCertificateParamsAction>,
 }
@@ -10910,15 +11425,15 @@ impl Walk for UpdateDeviceCertificateParams {
 
 /// The `UserProperty` property type of [`TopicRule`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicrule.html).
+/// AWS reference: [`AWS::IoT::TopicRule` `UserProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-userproperty.html).
 ///
 /// Every property is required: [`UserProperty::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserProperty {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-userproperty.html#cfn-iot-topicrule-userproperty-key)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicrule-userproperty.html#cfn-iot-topicrule-userproperty-value)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -10947,21 +11462,21 @@ impl Walk for UserProperty {
 
 /// The `VpcDestinationProperties` property type of [`TopicRuleDestination`].
 ///
-/// AWS reference: [`AWS::IoT::TopicRuleDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iot-topicruledestination.html).
+/// AWS reference: [`AWS::IoT::TopicRuleDestination` `VpcDestinationProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-vpcdestinationproperties.html).
 ///
 /// Every property is optional: start from [`VpcDestinationProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcDestinationProperties {
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-vpcdestinationproperties.html#cfn-iot-topicruledestination-vpcdestinationproperties-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `SecurityGroups`: optional.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-vpcdestinationproperties.html#cfn-iot-topicruledestination-vpcdestinationproperties-securitygroups)): list of (string), optional.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-vpcdestinationproperties.html#cfn-iot-topicruledestination-vpcdestinationproperties-subnetids)): list of (string), optional.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpcId`: optional.
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iot-topicruledestination-vpcdestinationproperties.html#cfn-iot-topicruledestination-vpcdestinationproperties-vpcid)): string, optional.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }

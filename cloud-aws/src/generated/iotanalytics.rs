@@ -11,19 +11,21 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoTAnalytics::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html)).
 ///
+/// Resource Type definition for AWS::IoTAnalytics::Channel
+///
 /// Every property is optional: start from [`Channel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Channel {
-    /// `ChannelName`: optional, create-only (changing it replaces the resource).
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html#cfn-iotanalytics-channel-channelname)): string, optional, create-only (changing it replaces the resource). Pattern: `(^(?!_{2}))(^[a-zA-Z0-9_]+$)`. Length: 1 to 128 characters.
     #[serde(rename = "ChannelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<Value<String>>,
-    /// `ChannelStorage`: optional.
+    /// `ChannelStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html#cfn-iotanalytics-channel-channelstorage)): object [`ChannelStorage`], optional.
     #[serde(rename = "ChannelStorage", skip_serializing_if = "Option::is_none")]
     pub channel_storage: Option<ChannelStorage>,
-    /// `RetentionPeriod`: optional.
+    /// `RetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html#cfn-iotanalytics-channel-retentionperiod)): object [`RetentionPeriod`], optional.
     #[serde(rename = "RetentionPeriod", skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<RetentionPeriod>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html#cfn-iotanalytics-channel-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -90,34 +92,36 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::IoTAnalytics::Dataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html)).
 ///
+/// Resource Type definition for AWS::IoTAnalytics::Dataset
+///
 /// [`Dataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html#cfn-iotanalytics-dataset-actions)): list of (object [`Action`]), required. Items: 1 to 1.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Action>>,
-    /// `ContentDeliveryRules`: optional.
+    /// `ContentDeliveryRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html#cfn-iotanalytics-dataset-contentdeliveryrules)): list of (object [`DatasetContentDeliveryRule`]), optional. Items: 0 to 20.
     #[serde(
         rename = "ContentDeliveryRules",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_delivery_rules: Option<Value<Vec<DatasetContentDeliveryRule>>>,
-    /// `DatasetName`: optional, create-only (changing it replaces the resource).
+    /// `DatasetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html#cfn-iotanalytics-dataset-datasetname)): string, optional, create-only (changing it replaces the resource). Pattern: `(^(?!_{2}))(^[a-zA-Z0-9_]+$)`. Length: 1 to 128 characters.
     #[serde(rename = "DatasetName", skip_serializing_if = "Option::is_none")]
     pub dataset_name: Option<Value<String>>,
-    /// `LateDataRules`: optional.
+    /// `LateDataRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html#cfn-iotanalytics-dataset-latedatarules)): list of (object [`LateDataRule`]), optional. Items: 1 to 1.
     #[serde(rename = "LateDataRules", skip_serializing_if = "Option::is_none")]
     pub late_data_rules: Option<Value<Vec<LateDataRule>>>,
-    /// `RetentionPeriod`: optional.
+    /// `RetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html#cfn-iotanalytics-dataset-retentionperiod)): object [`RetentionPeriod`], optional.
     #[serde(rename = "RetentionPeriod", skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<RetentionPeriod>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html#cfn-iotanalytics-dataset-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Triggers`: optional.
+    /// `Triggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html#cfn-iotanalytics-dataset-triggers)): list of (object [`Trigger`]), optional. Items: 0 to 5.
     #[serde(rename = "Triggers", skip_serializing_if = "Option::is_none")]
     pub triggers: Option<Value<Vec<Trigger>>>,
-    /// `VersioningConfiguration`: optional.
+    /// `VersioningConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html#cfn-iotanalytics-dataset-versioningconfiguration)): object [`VersioningConfiguration`], optional.
     #[serde(
         rename = "VersioningConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -225,31 +229,33 @@ impl ResourceRef<Dataset> {
 
 /// The properties of an `AWS::IoTAnalytics::Datastore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html)).
 ///
+/// Resource Type definition for AWS::IoTAnalytics::Datastore
+///
 /// Every property is optional: start from [`Datastore::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Datastore {
-    /// `DatastoreName`: optional, create-only (changing it replaces the resource).
+    /// `DatastoreName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html#cfn-iotanalytics-datastore-datastorename)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_]+`. Length: 1 to 128 characters.
     #[serde(rename = "DatastoreName", skip_serializing_if = "Option::is_none")]
     pub datastore_name: Option<Value<String>>,
-    /// `DatastorePartitions`: optional.
+    /// `DatastorePartitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html#cfn-iotanalytics-datastore-datastorepartitions)): object [`DatastorePartitions`], optional.
     #[serde(
         rename = "DatastorePartitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub datastore_partitions: Option<DatastorePartitions>,
-    /// `DatastoreStorage`: optional.
+    /// `DatastoreStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html#cfn-iotanalytics-datastore-datastorestorage)): object [`DatastoreStorage`], optional.
     #[serde(rename = "DatastoreStorage", skip_serializing_if = "Option::is_none")]
     pub datastore_storage: Option<DatastoreStorage>,
-    /// `FileFormatConfiguration`: optional.
+    /// `FileFormatConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html#cfn-iotanalytics-datastore-fileformatconfiguration)): object [`FileFormatConfiguration`], optional.
     #[serde(
         rename = "FileFormatConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub file_format_configuration: Option<FileFormatConfiguration>,
-    /// `RetentionPeriod`: optional.
+    /// `RetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html#cfn-iotanalytics-datastore-retentionperiod)): object [`RetentionPeriod`], optional.
     #[serde(rename = "RetentionPeriod", skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<RetentionPeriod>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html#cfn-iotanalytics-datastore-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -332,16 +338,18 @@ impl ResourceRef<Datastore> {
 
 /// The properties of an `AWS::IoTAnalytics::Pipeline` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html)).
 ///
+/// Resource Type definition for AWS::IoTAnalytics::Pipeline
+///
 /// [`Pipeline::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pipeline {
-    /// `PipelineActivities`: required.
+    /// `PipelineActivities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html#cfn-iotanalytics-pipeline-pipelineactivities)): list of (object [`Activity`]), required. Items: 1 to 25.
     #[serde(rename = "PipelineActivities")]
     pub pipeline_activities: Value<Vec<Activity>>,
-    /// `PipelineName`: optional, create-only (changing it replaces the resource).
+    /// `PipelineName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html#cfn-iotanalytics-pipeline-pipelinename)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_]+`. Length: 1 to 128 characters.
     #[serde(rename = "PipelineName", skip_serializing_if = "Option::is_none")]
     pub pipeline_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html#cfn-iotanalytics-pipeline-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -398,18 +406,18 @@ impl ResourceRef<Pipeline> {
 
 /// The `Action` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-action.html).
 ///
 /// [`Action::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Action {
-    /// `ActionName`: required.
+    /// `ActionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-action.html#cfn-iotanalytics-dataset-action-actionname)): string, required. Pattern: `^[a-zA-Z0-9_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ActionName")]
     pub action_name: Value<String>,
-    /// `ContainerAction`: optional.
+    /// `ContainerAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-action.html#cfn-iotanalytics-dataset-action-containeraction)): object [`ContainerAction`], optional.
     #[serde(rename = "ContainerAction", skip_serializing_if = "Option::is_none")]
     pub container_action: Option<ContainerAction>,
-    /// `QueryAction`: optional.
+    /// `QueryAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-action.html#cfn-iotanalytics-dataset-action-queryaction)): object [`QueryAction`], optional.
     #[serde(rename = "QueryAction", skip_serializing_if = "Option::is_none")]
     pub query_action: Option<QueryAction>,
 }
@@ -453,42 +461,42 @@ impl Walk for Action {
 
 /// The `Activity` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `Activity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html).
 ///
 /// Every property is optional: start from [`Activity::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Activity {
-    /// `AddAttributes`: optional.
+    /// `AddAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-addattributes)): object [`AddAttributes`], optional.
     #[serde(rename = "AddAttributes", skip_serializing_if = "Option::is_none")]
     pub add_attributes: Option<AddAttributes>,
-    /// `Channel`: optional.
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-channel)): object [`PipelineChannel`], optional.
     #[serde(rename = "Channel", skip_serializing_if = "Option::is_none")]
     pub channel: Option<PipelineChannel>,
-    /// `Datastore`: optional.
+    /// `Datastore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-datastore)): object [`PipelineDatastore`], optional.
     #[serde(rename = "Datastore", skip_serializing_if = "Option::is_none")]
     pub datastore: Option<PipelineDatastore>,
-    /// `DeviceRegistryEnrich`: optional.
+    /// `DeviceRegistryEnrich` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-deviceregistryenrich)): object [`DeviceRegistryEnrich`], optional.
     #[serde(
         rename = "DeviceRegistryEnrich",
         skip_serializing_if = "Option::is_none"
     )]
     pub device_registry_enrich: Option<DeviceRegistryEnrich>,
-    /// `DeviceShadowEnrich`: optional.
+    /// `DeviceShadowEnrich` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-deviceshadowenrich)): object [`DeviceShadowEnrich`], optional.
     #[serde(rename = "DeviceShadowEnrich", skip_serializing_if = "Option::is_none")]
     pub device_shadow_enrich: Option<DeviceShadowEnrich>,
-    /// `Filter`: optional.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-filter)): object [`PipelineFilter`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<PipelineFilter>,
-    /// `Lambda`: optional.
+    /// `Lambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-lambda)): object [`Lambda`], optional.
     #[serde(rename = "Lambda", skip_serializing_if = "Option::is_none")]
     pub lambda: Option<Lambda>,
-    /// `Math`: optional.
+    /// `Math` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-math)): object [`Math`], optional.
     #[serde(rename = "Math", skip_serializing_if = "Option::is_none")]
     pub math: Option<Math>,
-    /// `RemoveAttributes`: optional.
+    /// `RemoveAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-removeattributes)): object [`RemoveAttributes`], optional.
     #[serde(rename = "RemoveAttributes", skip_serializing_if = "Option::is_none")]
     pub remove_attributes: Option<RemoveAttributes>,
-    /// `SelectAttributes`: optional.
+    /// `SelectAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-activity.html#cfn-iotanalytics-pipeline-activity-selectattributes)): object [`SelectAttributes`], optional.
     #[serde(rename = "SelectAttributes", skip_serializing_if = "Option::is_none")]
     pub select_attributes: Option<SelectAttributes>,
 }
@@ -590,18 +598,18 @@ impl Walk for Activity {
 
 /// The `AddAttributes` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `AddAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-addattributes.html).
 ///
 /// [`AddAttributes::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AddAttributes {
-    /// `Attributes`: required.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-addattributes.html#cfn-iotanalytics-pipeline-addattributes-attributes)): map from string to (string), required.
     #[serde(rename = "Attributes")]
     pub attributes: BTreeMap<String, Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-addattributes.html#cfn-iotanalytics-pipeline-addattributes-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-addattributes.html#cfn-iotanalytics-pipeline-addattributes-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
 }
@@ -642,15 +650,15 @@ impl Walk for AddAttributes {
 
 /// The `ChannelStorage` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html).
+/// AWS reference: [`AWS::IoTAnalytics::Channel` `ChannelStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-channelstorage.html).
 ///
 /// Every property is optional: start from [`ChannelStorage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChannelStorage {
-    /// `CustomerManagedS3`: optional.
+    /// `CustomerManagedS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-channelstorage.html#cfn-iotanalytics-channel-channelstorage-customermanageds3)): object [`CustomerManagedS3`], optional.
     #[serde(rename = "CustomerManagedS3", skip_serializing_if = "Option::is_none")]
     pub customer_managed_s3: Option<CustomerManagedS3>,
-    /// `ServiceManagedS3`: optional.
+    /// `ServiceManagedS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-channelstorage.html#cfn-iotanalytics-channel-channelstorage-servicemanageds3)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ServiceManagedS3", skip_serializing_if = "Option::is_none")]
     pub service_managed_s3: Option<Json>,
 }
@@ -688,15 +696,15 @@ impl Walk for ChannelStorage {
 
 /// The `Column` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `Column`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-column.html).
 ///
 /// Every property is required: [`Column::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Column {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-column.html#cfn-iotanalytics-datastore-column-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-column.html#cfn-iotanalytics-datastore-column-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -745,21 +753,21 @@ impl Walk for ComputeType {
 
 /// The `ContainerAction` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `ContainerAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-containeraction.html).
 ///
 /// [`ContainerAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerAction {
-    /// `ExecutionRoleArn`: required.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-containeraction.html#cfn-iotanalytics-dataset-containeraction-executionrolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `Image`: required.
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-containeraction.html#cfn-iotanalytics-dataset-containeraction-image)): string, required. Length: at most 255 characters.
     #[serde(rename = "Image")]
     pub image: Value<String>,
-    /// `ResourceConfiguration`: required.
+    /// `ResourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-containeraction.html#cfn-iotanalytics-dataset-containeraction-resourceconfiguration)): object [`ResourceConfiguration`], required.
     #[serde(rename = "ResourceConfiguration")]
     pub resource_configuration: ResourceConfiguration,
-    /// `Variables`: optional.
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-containeraction.html#cfn-iotanalytics-dataset-containeraction-variables)): list of (object [`Variable`]), optional. Items: 0 to 50.
     #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<Value<Vec<Variable>>>,
 }
@@ -804,18 +812,18 @@ impl Walk for ContainerAction {
 
 /// The `CustomerManagedS3` property type of [`Channel`] and [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html), [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Channel` `CustomerManagedS3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-customermanageds3.html), [`AWS::IoTAnalytics::Datastore` `CustomerManagedS3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-customermanageds3.html).
 ///
 /// [`CustomerManagedS3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerManagedS3 {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-customermanageds3.html#cfn-iotanalytics-channel-customermanageds3-bucket)): string, required. Pattern: `^[a-zA-Z0-9.\-_]*$`. Length: 3 to 255 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `KeyPrefix`: optional.
+    /// `KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-customermanageds3.html#cfn-iotanalytics-channel-customermanageds3-keyprefix)): string, optional. Pattern: `^[a-zA-Z0-9!_.*'()/{}:-]*/$`. Length: 1 to 255 characters.
     #[serde(rename = "KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-customermanageds3.html#cfn-iotanalytics-channel-customermanageds3-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -853,15 +861,15 @@ impl Walk for CustomerManagedS3 {
 
 /// The `CustomerManagedS3Storage` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `CustomerManagedS3Storage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-customermanageds3storage.html).
 ///
 /// [`CustomerManagedS3Storage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerManagedS3Storage {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-customermanageds3storage.html#cfn-iotanalytics-datastore-customermanageds3storage-bucket)): string, required. Pattern: `[a-zA-Z0-9.\-_]*`. Length: 3 to 255 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `KeyPrefix`: optional.
+    /// `KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-customermanageds3storage.html#cfn-iotanalytics-datastore-customermanageds3storage-keyprefix)): string, optional. Pattern: `[a-zA-Z0-9!_.*'()/{}:-]*/`. Length: 1 to 255 characters.
     #[serde(rename = "KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<Value<String>>,
 }
@@ -896,15 +904,15 @@ impl Walk for CustomerManagedS3Storage {
 
 /// The `DatasetContentDeliveryRule` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `DatasetContentDeliveryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-datasetcontentdeliveryrule.html).
 ///
 /// [`DatasetContentDeliveryRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetContentDeliveryRule {
-    /// `Destination`: required.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-datasetcontentdeliveryrule.html#cfn-iotanalytics-dataset-datasetcontentdeliveryrule-destination)): object [`DatasetContentDeliveryRuleDestination`], required.
     #[serde(rename = "Destination")]
     pub destination: DatasetContentDeliveryRuleDestination,
-    /// `EntryName`: optional.
+    /// `EntryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-datasetcontentdeliveryrule.html#cfn-iotanalytics-dataset-datasetcontentdeliveryrule-entryname)): string, optional.
     #[serde(rename = "EntryName", skip_serializing_if = "Option::is_none")]
     pub entry_name: Option<Value<String>>,
 }
@@ -939,18 +947,18 @@ impl Walk for DatasetContentDeliveryRule {
 
 /// The `DatasetContentDeliveryRuleDestination` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `DatasetContentDeliveryRuleDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-datasetcontentdeliveryruledestination.html).
 ///
 /// Every property is optional: start from [`DatasetContentDeliveryRuleDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatasetContentDeliveryRuleDestination {
-    /// `IotEventsDestinationConfiguration`: optional.
+    /// `IotEventsDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-datasetcontentdeliveryruledestination.html#cfn-iotanalytics-dataset-datasetcontentdeliveryruledestination-ioteventsdestinationconfiguration)): object [`IotEventsDestinationConfiguration`], optional.
     #[serde(
         rename = "IotEventsDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub iot_events_destination_configuration: Option<IotEventsDestinationConfiguration>,
-    /// `S3DestinationConfiguration`: optional.
+    /// `S3DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-datasetcontentdeliveryruledestination.html#cfn-iotanalytics-dataset-datasetcontentdeliveryruledestination-s3destinationconfiguration)): object [`S3DestinationConfiguration`], optional.
     #[serde(
         rename = "S3DestinationConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -997,12 +1005,12 @@ impl Walk for DatasetContentDeliveryRuleDestination {
 
 /// The `DatasetContentVersionValue` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `DatasetContentVersionValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-datasetcontentversionvalue.html).
 ///
 /// Every property is required: [`DatasetContentVersionValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetContentVersionValue {
-    /// `DatasetName`: required.
+    /// `DatasetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-datasetcontentversionvalue.html#cfn-iotanalytics-dataset-datasetcontentversionvalue-datasetname)): string, required. Pattern: `(^(?!_{2}))(^[a-zA-Z0-9_]+$)`. Length: 1 to 128 characters.
     #[serde(rename = "DatasetName")]
     pub dataset_name: Value<String>,
 }
@@ -1028,12 +1036,12 @@ impl Walk for DatasetContentVersionValue {
 
 /// The `Filter` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-filter.html).
 ///
 /// Every property is optional: start from [`DatasetFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatasetFilter {
-    /// `DeltaTime`: optional.
+    /// `DeltaTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-filter.html#cfn-iotanalytics-dataset-filter-deltatime)): object [`DeltaTime`], optional.
     #[serde(rename = "DeltaTime", skip_serializing_if = "Option::is_none")]
     pub delta_time: Option<DeltaTime>,
 }
@@ -1063,15 +1071,15 @@ impl Walk for DatasetFilter {
 
 /// The `DatastorePartition` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `DatastorePartition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorepartition.html).
 ///
 /// Every property is optional: start from [`DatastorePartition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatastorePartition {
-    /// `Partition`: optional.
+    /// `Partition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorepartition.html#cfn-iotanalytics-datastore-datastorepartition-partition)): object [`Partition`], optional.
     #[serde(rename = "Partition", skip_serializing_if = "Option::is_none")]
     pub partition: Option<Partition>,
-    /// `TimestampPartition`: optional.
+    /// `TimestampPartition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorepartition.html#cfn-iotanalytics-datastore-datastorepartition-timestamppartition)): object [`TimestampPartition`], optional.
     #[serde(rename = "TimestampPartition", skip_serializing_if = "Option::is_none")]
     pub timestamp_partition: Option<TimestampPartition>,
 }
@@ -1109,12 +1117,12 @@ impl Walk for DatastorePartition {
 
 /// The `DatastorePartitions` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `DatastorePartitions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorepartitions.html).
 ///
 /// Every property is optional: start from [`DatastorePartitions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatastorePartitions {
-    /// `Partitions`: optional.
+    /// `Partitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorepartitions.html#cfn-iotanalytics-datastore-datastorepartitions-partitions)): list of (object [`DatastorePartition`]), optional. Items: 0 to 25.
     #[serde(rename = "Partitions", skip_serializing_if = "Option::is_none")]
     pub partitions: Option<Value<Vec<DatastorePartition>>>,
 }
@@ -1144,21 +1152,21 @@ impl Walk for DatastorePartitions {
 
 /// The `DatastoreStorage` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `DatastoreStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorestorage.html).
 ///
 /// Every property is optional: start from [`DatastoreStorage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatastoreStorage {
-    /// `CustomerManagedS3`: optional.
+    /// `CustomerManagedS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorestorage.html#cfn-iotanalytics-datastore-datastorestorage-customermanageds3)): object [`CustomerManagedS3`], optional.
     #[serde(rename = "CustomerManagedS3", skip_serializing_if = "Option::is_none")]
     pub customer_managed_s3: Option<CustomerManagedS3>,
-    /// `IotSiteWiseMultiLayerStorage`: optional.
+    /// `IotSiteWiseMultiLayerStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorestorage.html#cfn-iotanalytics-datastore-datastorestorage-iotsitewisemultilayerstorage)): object [`IotSiteWiseMultiLayerStorage`], optional.
     #[serde(
         rename = "IotSiteWiseMultiLayerStorage",
         skip_serializing_if = "Option::is_none"
     )]
     pub iot_site_wise_multi_layer_storage: Option<IotSiteWiseMultiLayerStorage>,
-    /// `ServiceManagedS3`: optional.
+    /// `ServiceManagedS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-datastorestorage.html#cfn-iotanalytics-datastore-datastorestorage-servicemanageds3)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ServiceManagedS3", skip_serializing_if = "Option::is_none")]
     pub service_managed_s3: Option<Json>,
 }
@@ -1207,15 +1215,15 @@ impl Walk for DatastoreStorage {
 
 /// The `DeltaTime` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `DeltaTime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-deltatime.html).
 ///
 /// Every property is required: [`DeltaTime::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeltaTime {
-    /// `OffsetSeconds`: required.
+    /// `OffsetSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-deltatime.html#cfn-iotanalytics-dataset-deltatime-offsetseconds)): integer, required.
     #[serde(rename = "OffsetSeconds")]
     pub offset_seconds: Value<i64>,
-    /// `TimeExpression`: required.
+    /// `TimeExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-deltatime.html#cfn-iotanalytics-dataset-deltatime-timeexpression)): string, required.
     #[serde(rename = "TimeExpression")]
     pub time_expression: Value<String>,
 }
@@ -1247,12 +1255,12 @@ impl Walk for DeltaTime {
 
 /// The `DeltaTimeSessionWindowConfiguration` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `DeltaTimeSessionWindowConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-deltatimesessionwindowconfiguration.html).
 ///
 /// Every property is required: [`DeltaTimeSessionWindowConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeltaTimeSessionWindowConfiguration {
-    /// `TimeoutInMinutes`: required.
+    /// `TimeoutInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-deltatimesessionwindowconfiguration.html#cfn-iotanalytics-dataset-deltatimesessionwindowconfiguration-timeoutinminutes)): integer, required. Range: 1 to 60.
     #[serde(rename = "TimeoutInMinutes")]
     pub timeout_in_minutes: Value<i64>,
 }
@@ -1278,24 +1286,24 @@ impl Walk for DeltaTimeSessionWindowConfiguration {
 
 /// The `DeviceRegistryEnrich` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `DeviceRegistryEnrich`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceregistryenrich.html).
 ///
 /// [`DeviceRegistryEnrich::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceRegistryEnrich {
-    /// `Attribute`: required.
+    /// `Attribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceregistryenrich.html#cfn-iotanalytics-pipeline-deviceregistryenrich-attribute)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Attribute")]
     pub attribute: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceregistryenrich.html#cfn-iotanalytics-pipeline-deviceregistryenrich-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceregistryenrich.html#cfn-iotanalytics-pipeline-deviceregistryenrich-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceregistryenrich.html#cfn-iotanalytics-pipeline-deviceregistryenrich-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `ThingName`: required.
+    /// `ThingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceregistryenrich.html#cfn-iotanalytics-pipeline-deviceregistryenrich-thingname)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ThingName")]
     pub thing_name: Value<String>,
 }
@@ -1344,24 +1352,24 @@ impl Walk for DeviceRegistryEnrich {
 
 /// The `DeviceShadowEnrich` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `DeviceShadowEnrich`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceshadowenrich.html).
 ///
 /// [`DeviceShadowEnrich::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceShadowEnrich {
-    /// `Attribute`: required.
+    /// `Attribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceshadowenrich.html#cfn-iotanalytics-pipeline-deviceshadowenrich-attribute)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Attribute")]
     pub attribute: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceshadowenrich.html#cfn-iotanalytics-pipeline-deviceshadowenrich-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceshadowenrich.html#cfn-iotanalytics-pipeline-deviceshadowenrich-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceshadowenrich.html#cfn-iotanalytics-pipeline-deviceshadowenrich-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `ThingName`: required.
+    /// `ThingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-deviceshadowenrich.html#cfn-iotanalytics-pipeline-deviceshadowenrich-thingname)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ThingName")]
     pub thing_name: Value<String>,
 }
@@ -1410,15 +1418,15 @@ impl Walk for DeviceShadowEnrich {
 
 /// The `FileFormatConfiguration` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `FileFormatConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-fileformatconfiguration.html).
 ///
 /// Every property is optional: start from [`FileFormatConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FileFormatConfiguration {
-    /// `JsonConfiguration`: optional.
+    /// `JsonConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-fileformatconfiguration.html#cfn-iotanalytics-datastore-fileformatconfiguration-jsonconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "JsonConfiguration", skip_serializing_if = "Option::is_none")]
     pub json_configuration: Option<Json>,
-    /// `ParquetConfiguration`: optional.
+    /// `ParquetConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-fileformatconfiguration.html#cfn-iotanalytics-datastore-fileformatconfiguration-parquetconfiguration)): object [`ParquetConfiguration`], optional.
     #[serde(
         rename = "ParquetConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1459,15 +1467,15 @@ impl Walk for FileFormatConfiguration {
 
 /// The `GlueConfiguration` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `GlueConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-glueconfiguration.html).
 ///
 /// Every property is required: [`GlueConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlueConfiguration {
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-glueconfiguration.html#cfn-iotanalytics-dataset-glueconfiguration-databasename)): string, required. Length: 1 to 150 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-glueconfiguration.html#cfn-iotanalytics-dataset-glueconfiguration-tablename)): string, required. Length: 1 to 150 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -1499,15 +1507,15 @@ impl Walk for GlueConfiguration {
 
 /// The `IotEventsDestinationConfiguration` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `IotEventsDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-ioteventsdestinationconfiguration.html).
 ///
 /// Every property is required: [`IotEventsDestinationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IotEventsDestinationConfiguration {
-    /// `InputName`: required.
+    /// `InputName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-ioteventsdestinationconfiguration.html#cfn-iotanalytics-dataset-ioteventsdestinationconfiguration-inputname)): string, required. Pattern: `^[a-zA-Z][a-zA-Z0-9_]*$`. Length: 1 to 128 characters.
     #[serde(rename = "InputName")]
     pub input_name: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-ioteventsdestinationconfiguration.html#cfn-iotanalytics-dataset-ioteventsdestinationconfiguration-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -1536,12 +1544,12 @@ impl Walk for IotEventsDestinationConfiguration {
 
 /// The `IotSiteWiseMultiLayerStorage` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `IotSiteWiseMultiLayerStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-iotsitewisemultilayerstorage.html).
 ///
 /// Every property is optional: start from [`IotSiteWiseMultiLayerStorage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IotSiteWiseMultiLayerStorage {
-    /// `CustomerManagedS3Storage`: optional.
+    /// `CustomerManagedS3Storage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-iotsitewisemultilayerstorage.html#cfn-iotanalytics-datastore-iotsitewisemultilayerstorage-customermanageds3storage)): object [`CustomerManagedS3Storage`], optional.
     #[serde(
         rename = "CustomerManagedS3Storage",
         skip_serializing_if = "Option::is_none"
@@ -1577,21 +1585,21 @@ impl Walk for IotSiteWiseMultiLayerStorage {
 
 /// The `Lambda` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `Lambda`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-lambda.html).
 ///
 /// [`Lambda::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Lambda {
-    /// `BatchSize`: required.
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-lambda.html#cfn-iotanalytics-pipeline-lambda-batchsize)): integer, required. Range: 1 to 1000.
     #[serde(rename = "BatchSize")]
     pub batch_size: Value<i64>,
-    /// `LambdaName`: required.
+    /// `LambdaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-lambda.html#cfn-iotanalytics-pipeline-lambda-lambdaname)): string, required. Pattern: `[a-zA-Z0-9_-]+`. Length: 1 to 64 characters.
     #[serde(rename = "LambdaName")]
     pub lambda_name: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-lambda.html#cfn-iotanalytics-pipeline-lambda-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-lambda.html#cfn-iotanalytics-pipeline-lambda-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
 }
@@ -1636,15 +1644,15 @@ impl Walk for Lambda {
 
 /// The `LateDataRule` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `LateDataRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-latedatarule.html).
 ///
 /// [`LateDataRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LateDataRule {
-    /// `RuleConfiguration`: required.
+    /// `RuleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-latedatarule.html#cfn-iotanalytics-dataset-latedatarule-ruleconfiguration)): object [`LateDataRuleConfiguration`], required.
     #[serde(rename = "RuleConfiguration")]
     pub rule_configuration: LateDataRuleConfiguration,
-    /// `RuleName`: optional.
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-latedatarule.html#cfn-iotanalytics-dataset-latedatarule-rulename)): string, optional. Pattern: `^[a-zA-Z0-9_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "RuleName", skip_serializing_if = "Option::is_none")]
     pub rule_name: Option<Value<String>>,
 }
@@ -1679,12 +1687,12 @@ impl Walk for LateDataRule {
 
 /// The `LateDataRuleConfiguration` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `LateDataRuleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-latedataruleconfiguration.html).
 ///
 /// Every property is optional: start from [`LateDataRuleConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LateDataRuleConfiguration {
-    /// `DeltaTimeSessionWindowConfiguration`: optional.
+    /// `DeltaTimeSessionWindowConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-latedataruleconfiguration.html#cfn-iotanalytics-dataset-latedataruleconfiguration-deltatimesessionwindowconfiguration)): object [`DeltaTimeSessionWindowConfiguration`], optional.
     #[serde(
         rename = "DeltaTimeSessionWindowConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1720,21 +1728,21 @@ impl Walk for LateDataRuleConfiguration {
 
 /// The `Math` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `Math`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-math.html).
 ///
 /// [`Math::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Math {
-    /// `Attribute`: required.
+    /// `Attribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-math.html#cfn-iotanalytics-pipeline-math-attribute)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Attribute")]
     pub attribute: Value<String>,
-    /// `Math`: required.
+    /// `Math` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-math.html#cfn-iotanalytics-pipeline-math-math)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Math")]
     pub math: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-math.html#cfn-iotanalytics-pipeline-math-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-math.html#cfn-iotanalytics-pipeline-math-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
 }
@@ -1779,12 +1787,12 @@ impl Walk for Math {
 
 /// The `OutputFileUriValue` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `OutputFileUriValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-outputfileurivalue.html).
 ///
 /// Every property is required: [`OutputFileUriValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputFileUriValue {
-    /// `FileName`: required.
+    /// `FileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-outputfileurivalue.html#cfn-iotanalytics-dataset-outputfileurivalue-filename)): string, required. Pattern: `^[\w\.-]{1,255}$`.
     #[serde(rename = "FileName")]
     pub file_name: Value<String>,
 }
@@ -1810,12 +1818,12 @@ impl Walk for OutputFileUriValue {
 
 /// The `ParquetConfiguration` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `ParquetConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-parquetconfiguration.html).
 ///
 /// Every property is optional: start from [`ParquetConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParquetConfiguration {
-    /// `SchemaDefinition`: optional.
+    /// `SchemaDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-parquetconfiguration.html#cfn-iotanalytics-datastore-parquetconfiguration-schemadefinition)): object [`SchemaDefinition`], optional.
     #[serde(rename = "SchemaDefinition", skip_serializing_if = "Option::is_none")]
     pub schema_definition: Option<SchemaDefinition>,
 }
@@ -1845,12 +1853,12 @@ impl Walk for ParquetConfiguration {
 
 /// The `Partition` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `Partition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-partition.html).
 ///
 /// Every property is required: [`Partition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Partition {
-    /// `AttributeName`: required.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-partition.html#cfn-iotanalytics-datastore-partition-attributename)): string, required. Pattern: `[a-zA-Z0-9_]+`.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
 }
@@ -1876,18 +1884,18 @@ impl Walk for Partition {
 
 /// The `Channel` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-channel.html).
 ///
 /// [`PipelineChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipelineChannel {
-    /// `ChannelName`: required.
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-channel.html#cfn-iotanalytics-pipeline-channel-channelname)): string, required. Pattern: `[a-zA-Z0-9_]+`. Length: 1 to 128 characters.
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-channel.html#cfn-iotanalytics-pipeline-channel-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-channel.html#cfn-iotanalytics-pipeline-channel-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
 }
@@ -1925,15 +1933,15 @@ impl Walk for PipelineChannel {
 
 /// The `Datastore` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-datastore.html).
 ///
 /// Every property is required: [`PipelineDatastore::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipelineDatastore {
-    /// `DatastoreName`: required.
+    /// `DatastoreName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-datastore.html#cfn-iotanalytics-pipeline-datastore-datastorename)): string, required. Pattern: `[a-zA-Z0-9_]+`. Length: 1 to 128 characters.
     #[serde(rename = "DatastoreName")]
     pub datastore_name: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-datastore.html#cfn-iotanalytics-pipeline-datastore-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1962,18 +1970,18 @@ impl Walk for PipelineDatastore {
 
 /// The `Filter` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-filter.html).
 ///
 /// [`PipelineFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipelineFilter {
-    /// `Filter`: required.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-filter.html#cfn-iotanalytics-pipeline-filter-filter)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Filter")]
     pub filter: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-filter.html#cfn-iotanalytics-pipeline-filter-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-filter.html#cfn-iotanalytics-pipeline-filter-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
 }
@@ -2011,15 +2019,15 @@ impl Walk for PipelineFilter {
 
 /// The `QueryAction` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `QueryAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-queryaction.html).
 ///
 /// [`QueryAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryAction {
-    /// `Filters`: optional.
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-queryaction.html#cfn-iotanalytics-dataset-queryaction-filters)): list of (object [`DatasetFilter`]), optional. Items: 0 to 1.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Value<Vec<DatasetFilter>>>,
-    /// `SqlQuery`: required.
+    /// `SqlQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-queryaction.html#cfn-iotanalytics-dataset-queryaction-sqlquery)): string, required.
     #[serde(rename = "SqlQuery")]
     pub sql_query: Value<String>,
 }
@@ -2054,18 +2062,18 @@ impl Walk for QueryAction {
 
 /// The `RemoveAttributes` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `RemoveAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-removeattributes.html).
 ///
 /// [`RemoveAttributes::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RemoveAttributes {
-    /// `Attributes`: required.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-removeattributes.html#cfn-iotanalytics-pipeline-removeattributes-attributes)): list of (string), required. Items: 1 to 50. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Attributes")]
     pub attributes: Value<Vec<Value<String>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-removeattributes.html#cfn-iotanalytics-pipeline-removeattributes-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-removeattributes.html#cfn-iotanalytics-pipeline-removeattributes-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
 }
@@ -2106,15 +2114,15 @@ impl Walk for RemoveAttributes {
 
 /// The `ResourceConfiguration` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `ResourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-resourceconfiguration.html).
 ///
 /// Every property is required: [`ResourceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceConfiguration {
-    /// `ComputeType`: required.
+    /// `ComputeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-resourceconfiguration.html#cfn-iotanalytics-dataset-resourceconfiguration-computetype)): [`ComputeType`], one of `ACU_1`, `ACU_2`, required.
     #[serde(rename = "ComputeType")]
     pub compute_type: Value<ComputeType>,
-    /// `VolumeSizeInGB`: required.
+    /// `VolumeSizeInGB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-resourceconfiguration.html#cfn-iotanalytics-dataset-resourceconfiguration-volumesizeingb)): integer, required. Range: 1 to 50.
     #[serde(rename = "VolumeSizeInGB")]
     pub volume_size_in_gb: Value<i64>,
 }
@@ -2146,15 +2154,15 @@ impl Walk for ResourceConfiguration {
 
 /// The `RetentionPeriod` property type of [`Channel`], [`Dataset`] and [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html), [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html), [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Channel` `RetentionPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-retentionperiod.html), [`AWS::IoTAnalytics::Dataset` `RetentionPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-retentionperiod.html), [`AWS::IoTAnalytics::Datastore` `RetentionPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-retentionperiod.html).
 ///
 /// Every property is optional: start from [`RetentionPeriod::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetentionPeriod {
-    /// `NumberOfDays`: optional.
+    /// `NumberOfDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-retentionperiod.html#cfn-iotanalytics-channel-retentionperiod-numberofdays)): integer, optional. Range: 1 to 2147483647.
     #[serde(rename = "NumberOfDays", skip_serializing_if = "Option::is_none")]
     pub number_of_days: Option<Value<i64>>,
-    /// `Unlimited`: optional.
+    /// `Unlimited` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-retentionperiod.html#cfn-iotanalytics-channel-retentionperiod-unlimited)): boolean, optional.
     #[serde(rename = "Unlimited", skip_serializing_if = "Option::is_none")]
     pub unlimited: Option<Value<bool>>,
 }
@@ -2192,21 +2200,21 @@ impl Walk for RetentionPeriod {
 
 /// The `S3DestinationConfiguration` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `S3DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-s3destinationconfiguration.html).
 ///
 /// [`S3DestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DestinationConfiguration {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-s3destinationconfiguration.html#cfn-iotanalytics-dataset-s3destinationconfiguration-bucket)): string, required. Pattern: `^[a-zA-Z0-9.\-_]*$`. Length: 3 to 255 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `GlueConfiguration`: optional.
+    /// `GlueConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-s3destinationconfiguration.html#cfn-iotanalytics-dataset-s3destinationconfiguration-glueconfiguration)): object [`GlueConfiguration`], optional.
     #[serde(rename = "GlueConfiguration", skip_serializing_if = "Option::is_none")]
     pub glue_configuration: Option<GlueConfiguration>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-s3destinationconfiguration.html#cfn-iotanalytics-dataset-s3destinationconfiguration-key)): string, required. Pattern: `^[a-zA-Z0-9!_.*'()/{}:-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-s3destinationconfiguration.html#cfn-iotanalytics-dataset-s3destinationconfiguration-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -2251,12 +2259,12 @@ impl Walk for S3DestinationConfiguration {
 
 /// The `Schedule` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-schedule.html).
 ///
 /// Every property is required: [`Schedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `ScheduleExpression`: required.
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-schedule.html#cfn-iotanalytics-dataset-schedule-scheduleexpression)): string, required.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
 }
@@ -2282,12 +2290,12 @@ impl Walk for Schedule {
 
 /// The `SchemaDefinition` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `SchemaDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-schemadefinition.html).
 ///
 /// Every property is optional: start from [`SchemaDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaDefinition {
-    /// `Columns`: optional.
+    /// `Columns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-schemadefinition.html#cfn-iotanalytics-datastore-schemadefinition-columns)): list of (object [`Column`]), optional. Items: 1 to 100.
     #[serde(rename = "Columns", skip_serializing_if = "Option::is_none")]
     pub columns: Option<Value<Vec<Column>>>,
 }
@@ -2317,18 +2325,18 @@ impl Walk for SchemaDefinition {
 
 /// The `SelectAttributes` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Pipeline` `SelectAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-selectattributes.html).
 ///
 /// [`SelectAttributes::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SelectAttributes {
-    /// `Attributes`: required.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-selectattributes.html#cfn-iotanalytics-pipeline-selectattributes-attributes)): list of (string), required. Items: 1 to 50. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Attributes")]
     pub attributes: Value<Vec<Value<String>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-selectattributes.html#cfn-iotanalytics-pipeline-selectattributes-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Next`: optional.
+    /// `Next` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-selectattributes.html#cfn-iotanalytics-pipeline-selectattributes-next)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Next", skip_serializing_if = "Option::is_none")]
     pub next: Option<Value<String>>,
 }
@@ -2369,15 +2377,15 @@ impl Walk for SelectAttributes {
 
 /// The `Tag` property type of [`Channel`], [`Dataset`], [`Datastore`] and [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-channel.html), [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html), [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html), [`AWS::IoTAnalytics::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-pipeline.html).
+/// AWS reference: [`AWS::IoTAnalytics::Channel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-tag.html), [`AWS::IoTAnalytics::Dataset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-tag.html), [`AWS::IoTAnalytics::Datastore` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-tag.html), [`AWS::IoTAnalytics::Pipeline` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-pipeline-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-tag.html#cfn-iotanalytics-channel-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-channel-tag.html#cfn-iotanalytics-channel-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2406,15 +2414,15 @@ impl Walk for Tag {
 
 /// The `TimestampPartition` property type of [`Datastore`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Datastore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-datastore.html).
+/// AWS reference: [`AWS::IoTAnalytics::Datastore` `TimestampPartition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-timestamppartition.html).
 ///
 /// [`TimestampPartition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimestampPartition {
-    /// `AttributeName`: required.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-timestamppartition.html#cfn-iotanalytics-datastore-timestamppartition-attributename)): string, required. Pattern: `[a-zA-Z0-9_]+`.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
-    /// `TimestampFormat`: optional.
+    /// `TimestampFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-datastore-timestamppartition.html#cfn-iotanalytics-datastore-timestamppartition-timestampformat)): string, optional. Pattern: `[a-zA-Z0-9\s\[\]_,.'/:-]*`.
     #[serde(rename = "TimestampFormat", skip_serializing_if = "Option::is_none")]
     pub timestamp_format: Option<Value<String>>,
 }
@@ -2449,15 +2457,15 @@ impl Walk for TimestampPartition {
 
 /// The `Trigger` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `Trigger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-trigger.html).
 ///
 /// Every property is optional: start from [`Trigger::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Trigger {
-    /// `Schedule`: optional.
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-trigger.html#cfn-iotanalytics-dataset-trigger-schedule)): object [`Schedule`], optional.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
-    /// `TriggeringDataset`: optional.
+    /// `TriggeringDataset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-trigger.html#cfn-iotanalytics-dataset-trigger-triggeringdataset)): object [`TriggeringDataset`], optional.
     #[serde(rename = "TriggeringDataset", skip_serializing_if = "Option::is_none")]
     pub triggering_dataset: Option<TriggeringDataset>,
 }
@@ -2495,12 +2503,12 @@ impl Walk for Trigger {
 
 /// The `TriggeringDataset` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `TriggeringDataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-triggeringdataset.html).
 ///
 /// Every property is required: [`TriggeringDataset::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TriggeringDataset {
-    /// `DatasetName`: required.
+    /// `DatasetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-triggeringdataset.html#cfn-iotanalytics-dataset-triggeringdataset-datasetname)): string, required. Pattern: `(^(?!_{2}))(^[a-zA-Z0-9_]+$)`. Length: 1 to 128 characters.
     #[serde(rename = "DatasetName")]
     pub dataset_name: Value<String>,
 }
@@ -2526,27 +2534,27 @@ impl Walk for TriggeringDataset {
 
 /// The `Variable` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `Variable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-variable.html).
 ///
 /// [`Variable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Variable {
-    /// `DatasetContentVersionValue`: optional.
+    /// `DatasetContentVersionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-variable.html#cfn-iotanalytics-dataset-variable-datasetcontentversionvalue)): object [`DatasetContentVersionValue`], optional.
     #[serde(
         rename = "DatasetContentVersionValue",
         skip_serializing_if = "Option::is_none"
     )]
     pub dataset_content_version_value: Option<DatasetContentVersionValue>,
-    /// `DoubleValue`: optional.
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-variable.html#cfn-iotanalytics-dataset-variable-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `OutputFileUriValue`: optional.
+    /// `OutputFileUriValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-variable.html#cfn-iotanalytics-dataset-variable-outputfileurivalue)): object [`OutputFileUriValue`], optional.
     #[serde(rename = "OutputFileUriValue", skip_serializing_if = "Option::is_none")]
     pub output_file_uri_value: Option<OutputFileUriValue>,
-    /// `StringValue`: optional.
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-variable.html#cfn-iotanalytics-dataset-variable-stringvalue)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
-    /// `VariableName`: required.
+    /// `VariableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-variable.html#cfn-iotanalytics-dataset-variable-variablename)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "VariableName")]
     pub variable_name: Value<String>,
 }
@@ -2611,15 +2619,15 @@ impl Walk for Variable {
 
 /// The `VersioningConfiguration` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTAnalytics::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotanalytics-dataset.html).
+/// AWS reference: [`AWS::IoTAnalytics::Dataset` `VersioningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-versioningconfiguration.html).
 ///
 /// Every property is optional: start from [`VersioningConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VersioningConfiguration {
-    /// `MaxVersions`: optional.
+    /// `MaxVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-versioningconfiguration.html#cfn-iotanalytics-dataset-versioningconfiguration-maxversions)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "MaxVersions", skip_serializing_if = "Option::is_none")]
     pub max_versions: Option<Value<i64>>,
-    /// `Unlimited`: optional.
+    /// `Unlimited` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotanalytics-dataset-versioningconfiguration.html#cfn-iotanalytics-dataset-versioningconfiguration-unlimited)): boolean, optional.
     #[serde(rename = "Unlimited", skip_serializing_if = "Option::is_none")]
     pub unlimited: Option<Value<bool>>,
 }

@@ -9,13 +9,17 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoTCoreDeviceAdvisor::SuiteDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotcoredeviceadvisor-suitedefinition.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`SuiteDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SuiteDefinition {
-    /// `SuiteDefinitionConfiguration`: required.
+    /// `SuiteDefinitionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotcoredeviceadvisor-suitedefinition.html#cfn-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration)): object [`SuiteDefinitionConfiguration`], required.
     #[serde(rename = "SuiteDefinitionConfiguration")]
     pub suite_definition_configuration: SuiteDefinitionConfiguration,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotcoredeviceadvisor-suitedefinition.html#cfn-iotcoredeviceadvisor-suitedefinition-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -73,15 +77,15 @@ impl ResourceRef<SuiteDefinition> {
 
 /// The `DeviceUnderTest` property type of [`SuiteDefinition`].
 ///
-/// AWS reference: [`AWS::IoTCoreDeviceAdvisor::SuiteDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotcoredeviceadvisor-suitedefinition.html).
+/// AWS reference: [`AWS::IoTCoreDeviceAdvisor::SuiteDefinition` `DeviceUnderTest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-deviceundertest.html).
 ///
 /// Every property is optional: start from [`DeviceUnderTest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeviceUnderTest {
-    /// `CertificateArn`: optional.
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-deviceundertest.html#cfn-iotcoredeviceadvisor-suitedefinition-deviceundertest-certificatearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `ThingArn`: optional.
+    /// `ThingArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-deviceundertest.html#cfn-iotcoredeviceadvisor-suitedefinition-deviceundertest-thingarn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "ThingArn", skip_serializing_if = "Option::is_none")]
     pub thing_arn: Option<Value<String>>,
 }
@@ -119,27 +123,37 @@ impl Walk for DeviceUnderTest {
 
 /// The `SuiteDefinitionConfiguration` property type of [`SuiteDefinition`].
 ///
-/// AWS reference: [`AWS::IoTCoreDeviceAdvisor::SuiteDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotcoredeviceadvisor-suitedefinition.html).
+/// AWS reference: [`AWS::IoTCoreDeviceAdvisor::SuiteDefinition` `SuiteDefinitionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration.html).
 ///
 /// [`SuiteDefinitionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SuiteDefinitionConfiguration {
-    /// `DevicePermissionRoleArn`: required.
+    /// The device permission role arn of the test suite.
+    ///
+    /// `DevicePermissionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration.html#cfn-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration-devicepermissionrolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "DevicePermissionRoleArn")]
     pub device_permission_role_arn: Value<String>,
-    /// `Devices`: optional.
+    /// The devices being tested in the test suite
+    ///
+    /// `Devices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration.html#cfn-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration-devices)): list of (object [`DeviceUnderTest`]), optional. Items: 0 to 2.
     #[serde(rename = "Devices", skip_serializing_if = "Option::is_none")]
     pub devices: Option<Value<Vec<DeviceUnderTest>>>,
-    /// `IntendedForQualification`: optional.
+    /// Whether the tests are intended for qualification in a suite.
+    ///
+    /// `IntendedForQualification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration.html#cfn-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration-intendedforqualification)): boolean, optional.
     #[serde(
         rename = "IntendedForQualification",
         skip_serializing_if = "Option::is_none"
     )]
     pub intended_for_qualification: Option<Value<bool>>,
-    /// `RootGroup`: required.
+    /// The root group of the test suite.
+    ///
+    /// `RootGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration.html#cfn-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration-rootgroup)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "RootGroup")]
     pub root_group: Value<String>,
-    /// `SuiteDefinitionName`: optional.
+    /// The Name of the suite definition.
+    ///
+    /// `SuiteDefinitionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration.html#cfn-iotcoredeviceadvisor-suitedefinition-suitedefinitionconfiguration-suitedefinitionname)): string, optional. Length: 1 to 256 characters.
     #[serde(
         rename = "SuiteDefinitionName",
         skip_serializing_if = "Option::is_none"
@@ -201,15 +215,19 @@ impl Walk for SuiteDefinitionConfiguration {
 
 /// The `Tag` property type of [`SuiteDefinition`].
 ///
-/// AWS reference: [`AWS::IoTCoreDeviceAdvisor::SuiteDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotcoredeviceadvisor-suitedefinition.html).
+/// AWS reference: [`AWS::IoTCoreDeviceAdvisor::SuiteDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-tag.html#cfn-iotcoredeviceadvisor-suitedefinition-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotcoredeviceadvisor-suitedefinition-tag.html#cfn-iotcoredeviceadvisor-suitedefinition-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,73 +11,75 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoTFleetWise::Campaign` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html)).
 ///
+/// Definition of AWS::IoTFleetWise::Campaign Resource Type
+///
 /// [`Campaign::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Campaign {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-action)): [`UpdateCampaignAction`], one of `APPROVE`, `SUSPEND`, `RESUME`, `UPDATE`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<UpdateCampaignAction>>,
-    /// `CollectionScheme`: required, create-only (changing it replaces the resource).
+    /// `CollectionScheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-collectionscheme)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "CollectionScheme")]
     pub collection_scheme: Json,
-    /// `Compression`: optional, create-only (changing it replaces the resource).
+    /// `Compression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-compression)): [`Compression`], one of `OFF`, `SNAPPY`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Compression", skip_serializing_if = "Option::is_none")]
     pub compression: Option<Value<Compression>>,
-    /// `DataDestinationConfigs`: optional, create-only (changing it replaces the resource).
+    /// `DataDestinationConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-datadestinationconfigs)): list of (JSON (the schema allows several shapes, or none)), optional, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(
         rename = "DataDestinationConfigs",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_destination_configs: Option<Value<Vec<Json>>>,
-    /// `DataExtraDimensions`: optional.
+    /// `DataExtraDimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-dataextradimensions)): list of (string), optional. Items: 0 to 5. Each item: Pattern: `^[a-zA-Z0-9_.]+$`. Each item: Length: 1 to 150 characters.
     #[serde(
         rename = "DataExtraDimensions",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_extra_dimensions: Option<Value<Vec<Value<String>>>>,
-    /// `DataPartitions`: optional, create-only (changing it replaces the resource).
+    /// `DataPartitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-datapartitions)): list of (object [`DataPartition`]), optional, create-only (changing it replaces the resource). Items: 0 to 20.
     #[serde(rename = "DataPartitions", skip_serializing_if = "Option::is_none")]
     pub data_partitions: Option<Value<Vec<DataPartition>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DiagnosticsMode`: optional, create-only (changing it replaces the resource).
+    /// `DiagnosticsMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-diagnosticsmode)): [`DiagnosticsMode`], one of `OFF`, `SEND_ACTIVE_DTCS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DiagnosticsMode", skip_serializing_if = "Option::is_none")]
     pub diagnostics_mode: Option<Value<DiagnosticsMode>>,
-    /// `ExpiryTime`: optional, create-only (changing it replaces the resource).
+    /// `ExpiryTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-expirytime)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ExpiryTime", skip_serializing_if = "Option::is_none")]
     pub expiry_time: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z\d\-_:]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PostTriggerCollectionDuration`: optional, create-only (changing it replaces the resource).
+    /// `PostTriggerCollectionDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-posttriggercollectionduration)): number, optional, create-only (changing it replaces the resource). Range: 0 to 4294967295.
     #[serde(
         rename = "PostTriggerCollectionDuration",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_trigger_collection_duration: Option<Value<f64>>,
-    /// `Priority`: optional, create-only (changing it replaces the resource).
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-priority)): integer, optional, create-only (changing it replaces the resource). Range: at least 0.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `SignalCatalogArn`: required, create-only (changing it replaces the resource).
+    /// `SignalCatalogArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-signalcatalogarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SignalCatalogArn")]
     pub signal_catalog_arn: Value<String>,
-    /// `SignalsToCollect`: optional, create-only (changing it replaces the resource).
+    /// `SignalsToCollect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-signalstocollect)): list of (object [`SignalInformation`]), optional, create-only (changing it replaces the resource). Items: 0 to 1000.
     #[serde(rename = "SignalsToCollect", skip_serializing_if = "Option::is_none")]
     pub signals_to_collect: Option<Value<Vec<SignalInformation>>>,
-    /// `SignalsToFetch`: optional, create-only (changing it replaces the resource).
+    /// `SignalsToFetch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-signalstofetch)): list of (object [`SignalFetchInformation`]), optional, create-only (changing it replaces the resource). Items: 0 to 10.
     #[serde(rename = "SignalsToFetch", skip_serializing_if = "Option::is_none")]
     pub signals_to_fetch: Option<Value<Vec<SignalFetchInformation>>>,
-    /// `SpoolingMode`: optional, create-only (changing it replaces the resource).
+    /// `SpoolingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-spoolingmode)): [`SpoolingMode`], one of `OFF`, `TO_DISK`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SpoolingMode", skip_serializing_if = "Option::is_none")]
     pub spooling_mode: Option<Value<SpoolingMode>>,
-    /// `StartTime`: optional, create-only (changing it replaces the resource).
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-starttime)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetArn`: required, create-only (changing it replaces the resource).
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html#cfn-iotfleetwise-campaign-targetarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
 }
@@ -299,34 +301,36 @@ impl ResourceRef<Campaign> {
 
 /// The properties of an `AWS::IoTFleetWise::DecoderManifest` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html)).
 ///
+/// Definition of AWS::IoTFleetWise::DecoderManifest Resource Type
+///
 /// [`DecoderManifest::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DecoderManifest {
-    /// `DefaultForUnmappedSignals`: optional.
+    /// `DefaultForUnmappedSignals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html#cfn-iotfleetwise-decodermanifest-defaultforunmappedsignals)): [`DefaultForUnmappedSignalsType`], one of `CUSTOM_DECODING`, optional.
     #[serde(
         rename = "DefaultForUnmappedSignals",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_for_unmapped_signals: Option<Value<DefaultForUnmappedSignalsType>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html#cfn-iotfleetwise-decodermanifest-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ModelManifestArn`: required, create-only (changing it replaces the resource).
+    /// `ModelManifestArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html#cfn-iotfleetwise-decodermanifest-modelmanifestarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ModelManifestArn")]
     pub model_manifest_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html#cfn-iotfleetwise-decodermanifest-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z\d\-_:]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkInterfaces`: optional.
+    /// `NetworkInterfaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html#cfn-iotfleetwise-decodermanifest-networkinterfaces)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 1 to 5000.
     #[serde(rename = "NetworkInterfaces", skip_serializing_if = "Option::is_none")]
     pub network_interfaces: Option<Value<Vec<Json>>>,
-    /// `SignalDecoders`: optional.
+    /// `SignalDecoders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html#cfn-iotfleetwise-decodermanifest-signaldecoders)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 1 to 5000.
     #[serde(rename = "SignalDecoders", skip_serializing_if = "Option::is_none")]
     pub signal_decoders: Option<Value<Vec<Json>>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html#cfn-iotfleetwise-decodermanifest-status)): [`ManifestStatus`], one of `ACTIVE`, `DRAFT`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<ManifestStatus>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html#cfn-iotfleetwise-decodermanifest-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -438,19 +442,21 @@ impl ResourceRef<DecoderManifest> {
 
 /// The properties of an `AWS::IoTFleetWise::Fleet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-fleet.html)).
 ///
+/// Definition of AWS::IoTFleetWise::Fleet Resource Type
+///
 /// [`Fleet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Fleet {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-fleet.html#cfn-iotfleetwise-fleet-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-fleet.html#cfn-iotfleetwise-fleet-id)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9:_-]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `SignalCatalogArn`: required, create-only (changing it replaces the resource).
+    /// `SignalCatalogArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-fleet.html#cfn-iotfleetwise-fleet-signalcatalogarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SignalCatalogArn")]
     pub signal_catalog_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-fleet.html#cfn-iotfleetwise-fleet-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -520,25 +526,27 @@ impl ResourceRef<Fleet> {
 
 /// The properties of an `AWS::IoTFleetWise::ModelManifest` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-modelmanifest.html)).
 ///
+/// Definition of AWS::IoTFleetWise::ModelManifest Resource Type
+///
 /// [`ModelManifest::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelManifest {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-modelmanifest.html#cfn-iotfleetwise-modelmanifest-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-modelmanifest.html#cfn-iotfleetwise-modelmanifest-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z\d\-_:]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Nodes`: optional.
+    /// `Nodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-modelmanifest.html#cfn-iotfleetwise-modelmanifest-nodes)): list of (string), optional. Items: at least 1.
     #[serde(rename = "Nodes", skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Value<Vec<Value<String>>>>,
-    /// `SignalCatalogArn`: required, create-only (changing it replaces the resource).
+    /// `SignalCatalogArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-modelmanifest.html#cfn-iotfleetwise-modelmanifest-signalcatalogarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SignalCatalogArn")]
     pub signal_catalog_arn: Value<String>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-modelmanifest.html#cfn-iotfleetwise-modelmanifest-status)): [`ManifestStatus`], one of `ACTIVE`, `DRAFT`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<ManifestStatus>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-modelmanifest.html#cfn-iotfleetwise-modelmanifest-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -629,19 +637,21 @@ impl ResourceRef<ModelManifest> {
 
 /// The properties of an `AWS::IoTFleetWise::SignalCatalog` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-signalcatalog.html)).
 ///
+/// Definition of AWS::IoTFleetWise::SignalCatalog Resource Type
+///
 /// Every property is optional: start from [`SignalCatalog::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SignalCatalog {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-signalcatalog.html#cfn-iotfleetwise-signalcatalog-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-signalcatalog.html#cfn-iotfleetwise-signalcatalog-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z\d\-_:]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Nodes`: optional.
+    /// `Nodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-signalcatalog.html#cfn-iotfleetwise-signalcatalog-nodes)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 1 to 5000.
     #[serde(rename = "Nodes", skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Value<Vec<Json>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-signalcatalog.html#cfn-iotfleetwise-signalcatalog-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -743,34 +753,36 @@ impl ResourceRef<SignalCatalog> {
 
 /// The properties of an `AWS::IoTFleetWise::StateTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html)).
 ///
+/// Definition of AWS::IoTFleetWise::StateTemplate Resource Type
+///
 /// [`StateTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StateTemplate {
-    /// `DataExtraDimensions`: optional.
+    /// `DataExtraDimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html#cfn-iotfleetwise-statetemplate-dataextradimensions)): list of (string), optional. Items: 0 to 5. Each item: Pattern: `^[a-zA-Z0-9_.]+$`. Each item: Length: 1 to 150 characters.
     #[serde(
         rename = "DataExtraDimensions",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_extra_dimensions: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html#cfn-iotfleetwise-statetemplate-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MetadataExtraDimensions`: optional.
+    /// `MetadataExtraDimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html#cfn-iotfleetwise-statetemplate-metadataextradimensions)): list of (string), optional. Items: 0 to 5. Each item: Pattern: `^[a-zA-Z0-9_.]+$`. Each item: Length: 1 to 150 characters.
     #[serde(
         rename = "MetadataExtraDimensions",
         skip_serializing_if = "Option::is_none"
     )]
     pub metadata_extra_dimensions: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html#cfn-iotfleetwise-statetemplate-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z\d\-_:]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SignalCatalogArn`: required, create-only (changing it replaces the resource).
+    /// `SignalCatalogArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html#cfn-iotfleetwise-statetemplate-signalcatalogarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SignalCatalogArn")]
     pub signal_catalog_arn: Value<String>,
-    /// `StateTemplateProperties`: required.
+    /// `StateTemplateProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html#cfn-iotfleetwise-statetemplate-statetemplateproperties)): list of (string), required. Items: 1 to 500. Each item: Pattern: `^[a-zA-Z0-9_.]+$`. Each item: Length: 1 to 150 characters.
     #[serde(rename = "StateTemplateProperties")]
     pub state_template_properties: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html#cfn-iotfleetwise-statetemplate-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -873,31 +885,33 @@ impl ResourceRef<StateTemplate> {
 
 /// The properties of an `AWS::IoTFleetWise::Vehicle` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html)).
 ///
+/// Definition of AWS::IoTFleetWise::Vehicle Resource Type
+///
 /// [`Vehicle::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Vehicle {
-    /// `AssociationBehavior`: optional.
+    /// `AssociationBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html#cfn-iotfleetwise-vehicle-associationbehavior)): [`VehicleAssociationBehavior`], one of `CreateIotThing`, `ValidateIotThingExists`, optional.
     #[serde(
         rename = "AssociationBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub association_behavior: Option<Value<VehicleAssociationBehavior>>,
-    /// `Attributes`: optional.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html#cfn-iotfleetwise-vehicle-attributes)): map from string to (string), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `DecoderManifestArn`: required.
+    /// `DecoderManifestArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html#cfn-iotfleetwise-vehicle-decodermanifestarn)): string, required.
     #[serde(rename = "DecoderManifestArn")]
     pub decoder_manifest_arn: Value<String>,
-    /// `ModelManifestArn`: required.
+    /// `ModelManifestArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html#cfn-iotfleetwise-vehicle-modelmanifestarn)): string, required.
     #[serde(rename = "ModelManifestArn")]
     pub model_manifest_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html#cfn-iotfleetwise-vehicle-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z\d\-_:]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `StateTemplates`: optional.
+    /// `StateTemplates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html#cfn-iotfleetwise-vehicle-statetemplates)): list of (object [`StateTemplateAssociation`]), optional. Items: 0 to 20.
     #[serde(rename = "StateTemplates", skip_serializing_if = "Option::is_none")]
     pub state_templates: Option<Value<Vec<StateTemplateAssociation>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html#cfn-iotfleetwise-vehicle-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1018,18 +1032,18 @@ impl Walk for Compression {
 
 /// The `DataPartition` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html).
+/// AWS reference: [`AWS::IoTFleetWise::Campaign` `DataPartition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartition.html).
 ///
 /// [`DataPartition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataPartition {
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartition.html#cfn-iotfleetwise-campaign-datapartition-id)): string, required. Pattern: `^[a-zA-Z0-9]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `StorageOptions`: required.
+    /// `StorageOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartition.html#cfn-iotfleetwise-campaign-datapartition-storageoptions)): object [`DataPartitionStorageOptions`], required.
     #[serde(rename = "StorageOptions")]
     pub storage_options: DataPartitionStorageOptions,
-    /// `UploadOptions`: optional.
+    /// `UploadOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartition.html#cfn-iotfleetwise-campaign-datapartition-uploadoptions)): object [`DataPartitionUploadOptions`], optional.
     #[serde(rename = "UploadOptions", skip_serializing_if = "Option::is_none")]
     pub upload_options: Option<DataPartitionUploadOptions>,
 }
@@ -1070,18 +1084,18 @@ impl Walk for DataPartition {
 
 /// The `DataPartitionStorageOptions` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html).
+/// AWS reference: [`AWS::IoTFleetWise::Campaign` `DataPartitionStorageOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartitionstorageoptions.html).
 ///
 /// Every property is required: [`DataPartitionStorageOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataPartitionStorageOptions {
-    /// `MaximumSize`: required.
+    /// `MaximumSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartitionstorageoptions.html#cfn-iotfleetwise-campaign-datapartitionstorageoptions-maximumsize)): object [`StorageMaximumSize`], required.
     #[serde(rename = "MaximumSize")]
     pub maximum_size: StorageMaximumSize,
-    /// `MinimumTimeToLive`: required.
+    /// `MinimumTimeToLive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartitionstorageoptions.html#cfn-iotfleetwise-campaign-datapartitionstorageoptions-minimumtimetolive)): object [`StorageMinimumTimeToLive`], required.
     #[serde(rename = "MinimumTimeToLive")]
     pub minimum_time_to_live: StorageMinimumTimeToLive,
-    /// `StorageLocation`: required.
+    /// `StorageLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartitionstorageoptions.html#cfn-iotfleetwise-campaign-datapartitionstorageoptions-storagelocation)): string, required. Length: 1 to 4096 characters.
     #[serde(rename = "StorageLocation")]
     pub storage_location: Value<String>,
 }
@@ -1117,18 +1131,18 @@ impl Walk for DataPartitionStorageOptions {
 
 /// The `DataPartitionUploadOptions` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html).
+/// AWS reference: [`AWS::IoTFleetWise::Campaign` `DataPartitionUploadOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartitionuploadoptions.html).
 ///
 /// [`DataPartitionUploadOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataPartitionUploadOptions {
-    /// `ConditionLanguageVersion`: optional.
+    /// `ConditionLanguageVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartitionuploadoptions.html#cfn-iotfleetwise-campaign-datapartitionuploadoptions-conditionlanguageversion)): integer, optional. Range: 1 to 1.
     #[serde(
         rename = "ConditionLanguageVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub condition_language_version: Option<Value<i64>>,
-    /// `Expression`: required.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-datapartitionuploadoptions.html#cfn-iotfleetwise-campaign-datapartitionuploadoptions-expression)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
 }
@@ -1220,24 +1234,24 @@ impl Walk for ManifestStatus {
 
 /// The `SignalFetchInformation` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html).
+/// AWS reference: [`AWS::IoTFleetWise::Campaign` `SignalFetchInformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalfetchinformation.html).
 ///
 /// [`SignalFetchInformation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SignalFetchInformation {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalfetchinformation.html#cfn-iotfleetwise-campaign-signalfetchinformation-actions)): list of (string), required. Items: 1 to 5. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Value<String>>>,
-    /// `ConditionLanguageVersion`: optional.
+    /// `ConditionLanguageVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalfetchinformation.html#cfn-iotfleetwise-campaign-signalfetchinformation-conditionlanguageversion)): number, optional. Range: 1 to 1.
     #[serde(
         rename = "ConditionLanguageVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub condition_language_version: Option<Value<f64>>,
-    /// `FullyQualifiedName`: required.
+    /// `FullyQualifiedName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalfetchinformation.html#cfn-iotfleetwise-campaign-signalfetchinformation-fullyqualifiedname)): string, required. Pattern: `^[a-zA-Z0-9_.]+$`. Length: 1 to 150 characters.
     #[serde(rename = "FullyQualifiedName")]
     pub fully_qualified_name: Value<String>,
-    /// `SignalFetchConfig`: required.
+    /// `SignalFetchConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalfetchinformation.html#cfn-iotfleetwise-campaign-signalfetchinformation-signalfetchconfig)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "SignalFetchConfig")]
     pub signal_fetch_config: Json,
 }
@@ -1282,24 +1296,24 @@ impl Walk for SignalFetchInformation {
 
 /// The `SignalInformation` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html).
+/// AWS reference: [`AWS::IoTFleetWise::Campaign` `SignalInformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalinformation.html).
 ///
 /// [`SignalInformation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SignalInformation {
-    /// `DataPartitionId`: optional.
+    /// `DataPartitionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalinformation.html#cfn-iotfleetwise-campaign-signalinformation-datapartitionid)): string, optional. Pattern: `^[a-zA-Z0-9]+$`. Length: 1 to 128 characters.
     #[serde(rename = "DataPartitionId", skip_serializing_if = "Option::is_none")]
     pub data_partition_id: Option<Value<String>>,
-    /// `MaxSampleCount`: optional.
+    /// `MaxSampleCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalinformation.html#cfn-iotfleetwise-campaign-signalinformation-maxsamplecount)): number, optional. Range: 1 to 4294967295.
     #[serde(rename = "MaxSampleCount", skip_serializing_if = "Option::is_none")]
     pub max_sample_count: Option<Value<f64>>,
-    /// `MinimumSamplingIntervalMs`: optional.
+    /// `MinimumSamplingIntervalMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalinformation.html#cfn-iotfleetwise-campaign-signalinformation-minimumsamplingintervalms)): number, optional. Range: 0 to 4294967295.
     #[serde(
         rename = "MinimumSamplingIntervalMs",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_sampling_interval_ms: Option<Value<f64>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-signalinformation.html#cfn-iotfleetwise-campaign-signalinformation-name)): string, required. Pattern: `^[\w|*|-]+(\.[\w|*|-]+)*$`. Length: 1 to 150 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1372,15 +1386,15 @@ impl Walk for SpoolingMode {
 
 /// The `StateTemplateAssociation` property type of [`Vehicle`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Vehicle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html).
+/// AWS reference: [`AWS::IoTFleetWise::Vehicle` `StateTemplateAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-vehicle-statetemplateassociation.html).
 ///
 /// Every property is required: [`StateTemplateAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StateTemplateAssociation {
-    /// `Identifier`: required.
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-vehicle-statetemplateassociation.html#cfn-iotfleetwise-vehicle-statetemplateassociation-identifier)): string, required. Pattern: `^[a-zA-Z\d\-_:]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `StateTemplateUpdateStrategy`: required.
+    /// `StateTemplateUpdateStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-vehicle-statetemplateassociation.html#cfn-iotfleetwise-vehicle-statetemplateassociation-statetemplateupdatestrategy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "StateTemplateUpdateStrategy")]
     pub state_template_update_strategy: Json,
 }
@@ -1412,15 +1426,15 @@ impl Walk for StateTemplateAssociation {
 
 /// The `StorageMaximumSize` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html).
+/// AWS reference: [`AWS::IoTFleetWise::Campaign` `StorageMaximumSize`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-storagemaximumsize.html).
 ///
 /// Every property is required: [`StorageMaximumSize::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageMaximumSize {
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-storagemaximumsize.html#cfn-iotfleetwise-campaign-storagemaximumsize-unit)): [`StorageMaximumSizeUnit`], one of `MB`, `GB`, `TB`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<StorageMaximumSizeUnit>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-storagemaximumsize.html#cfn-iotfleetwise-campaign-storagemaximumsize-value)): integer, required. Range: 1 to 1073741824.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -1475,15 +1489,15 @@ impl Walk for StorageMaximumSizeUnit {
 
 /// The `StorageMinimumTimeToLive` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html).
+/// AWS reference: [`AWS::IoTFleetWise::Campaign` `StorageMinimumTimeToLive`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-storageminimumtimetolive.html).
 ///
 /// Every property is required: [`StorageMinimumTimeToLive::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageMinimumTimeToLive {
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-storageminimumtimetolive.html#cfn-iotfleetwise-campaign-storageminimumtimetolive-unit)): [`StorageMinimumTimeToLiveUnit`], one of `HOURS`, `DAYS`, `WEEKS`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<StorageMinimumTimeToLiveUnit>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-storageminimumtimetolive.html#cfn-iotfleetwise-campaign-storageminimumtimetolive-value)): integer, required. Range: 1 to 10000.
     #[serde(rename = "Value")]
     pub value: Value<i64>,
 }
@@ -1538,15 +1552,15 @@ impl Walk for StorageMinimumTimeToLiveUnit {
 
 /// The `Tag` property type of [`Campaign`], [`DecoderManifest`], [`Fleet`], [`ModelManifest`], [`SignalCatalog`], [`StateTemplate`] and [`Vehicle`].
 ///
-/// AWS reference: [`AWS::IoTFleetWise::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-campaign.html), [`AWS::IoTFleetWise::DecoderManifest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-decodermanifest.html), [`AWS::IoTFleetWise::Fleet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-fleet.html), [`AWS::IoTFleetWise::ModelManifest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-modelmanifest.html), [`AWS::IoTFleetWise::SignalCatalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-signalcatalog.html), [`AWS::IoTFleetWise::StateTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-statetemplate.html), [`AWS::IoTFleetWise::Vehicle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotfleetwise-vehicle.html).
+/// AWS reference: [`AWS::IoTFleetWise::Campaign` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-tag.html), [`AWS::IoTFleetWise::DecoderManifest` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-decodermanifest-tag.html), [`AWS::IoTFleetWise::Fleet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-fleet-tag.html), [`AWS::IoTFleetWise::ModelManifest` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-modelmanifest-tag.html), [`AWS::IoTFleetWise::SignalCatalog` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-signalcatalog-tag.html), [`AWS::IoTFleetWise::StateTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-statetemplate-tag.html), [`AWS::IoTFleetWise::Vehicle` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-vehicle-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-tag.html#cfn-iotfleetwise-campaign-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotfleetwise-campaign-tag.html#cfn-iotfleetwise-campaign-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoTSecureTunneling::Tunnel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsecuretunneling-tunnel.html)).
 ///
+/// A connection between a source computer and a destination device using AWS IoT Secure Tunneling.
+///
 /// Every property is optional: start from [`Tunnel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tunnel {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A short text description of the tunnel.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsecuretunneling-tunnel.html#cfn-iotsecuretunneling-tunnel-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^\p{C}]{1,2048}$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DestinationConfig`: optional, create-only (changing it replaces the resource).
+    /// The destination configuration for the tunnel.
+    ///
+    /// `DestinationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsecuretunneling-tunnel.html#cfn-iotsecuretunneling-tunnel-destinationconfig)): object [`DestinationConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
     pub destination_config: Option<DestinationConfig>,
-    /// `Tags`: optional.
+    /// A collection of tag metadata.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsecuretunneling-tunnel.html#cfn-iotsecuretunneling-tunnel-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeoutConfig`: optional, create-only (changing it replaces the resource).
+    /// Timeout configuration for the tunnel.
+    ///
+    /// `TimeoutConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsecuretunneling-tunnel.html#cfn-iotsecuretunneling-tunnel-timeoutconfig)): object [`TimeoutConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "TimeoutConfig", skip_serializing_if = "Option::is_none")]
     pub timeout_config: Option<TimeoutConfig>,
 }
@@ -99,15 +109,19 @@ impl ResourceRef<Tunnel> {
 
 /// The `DestinationConfig` property type of [`Tunnel`].
 ///
-/// AWS reference: [`AWS::IoTSecureTunneling::Tunnel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsecuretunneling-tunnel.html).
+/// AWS reference: [`AWS::IoTSecureTunneling::Tunnel` `DestinationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsecuretunneling-tunnel-destinationconfig.html).
 ///
 /// [`DestinationConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DestinationConfig {
-    /// `Services`: required.
+    /// A list of service names that identify the target application.
+    ///
+    /// `Services` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsecuretunneling-tunnel-destinationconfig.html#cfn-iotsecuretunneling-tunnel-destinationconfig-services)): list of (string), required. Items: at least 1. Each item: Pattern: `^[a-zA-Z0-9:_-]+$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "Services")]
     pub services: Value<Vec<Value<String>>>,
-    /// `ThingName`: optional.
+    /// The name of the IoT thing to which you want to connect.
+    ///
+    /// `ThingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsecuretunneling-tunnel-destinationconfig.html#cfn-iotsecuretunneling-tunnel-destinationconfig-thingname)): string, optional. Pattern: `^[a-zA-Z0-9:_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ThingName", skip_serializing_if = "Option::is_none")]
     pub thing_name: Option<Value<String>>,
 }
@@ -142,15 +156,19 @@ impl Walk for DestinationConfig {
 
 /// The `Tag` property type of [`Tunnel`].
 ///
-/// AWS reference: [`AWS::IoTSecureTunneling::Tunnel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsecuretunneling-tunnel.html).
+/// AWS reference: [`AWS::IoTSecureTunneling::Tunnel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsecuretunneling-tunnel-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsecuretunneling-tunnel-tag.html#cfn-iotsecuretunneling-tunnel-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsecuretunneling-tunnel-tag.html#cfn-iotsecuretunneling-tunnel-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -179,12 +197,14 @@ impl Walk for Tag {
 
 /// The `TimeoutConfig` property type of [`Tunnel`].
 ///
-/// AWS reference: [`AWS::IoTSecureTunneling::Tunnel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsecuretunneling-tunnel.html).
+/// AWS reference: [`AWS::IoTSecureTunneling::Tunnel` `TimeoutConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsecuretunneling-tunnel-timeoutconfig.html).
 ///
 /// Every property is optional: start from [`TimeoutConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimeoutConfig {
-    /// `MaxLifetimeTimeoutMinutes`: optional.
+    /// The maximum amount of time (in minutes) a tunnel can remain open.
+    ///
+    /// `MaxLifetimeTimeoutMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsecuretunneling-tunnel-timeoutconfig.html#cfn-iotsecuretunneling-tunnel-timeoutconfig-maxlifetimetimeoutminutes)): integer, optional. Range: 1 to 720.
     #[serde(
         rename = "MaxLifetimeTimeoutMinutes",
         skip_serializing_if = "Option::is_none"

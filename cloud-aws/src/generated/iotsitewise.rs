@@ -11,16 +11,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoTSiteWise::AccessPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::AccessPolicy
+///
 /// Every property is required: [`AccessPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPolicy {
-    /// `AccessPolicyIdentity`: required.
+    /// The identity for this access policy. Choose either a user or a group but not both.
+    ///
+    /// `AccessPolicyIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html#cfn-iotsitewise-accesspolicy-accesspolicyidentity)): object [`AccessPolicyIdentity`], required.
     #[serde(rename = "AccessPolicyIdentity")]
     pub access_policy_identity: AccessPolicyIdentity,
-    /// `AccessPolicyPermission`: required.
+    /// The permission level for this access policy. Valid values are ADMINISTRATOR or VIEWER.
+    ///
+    /// `AccessPolicyPermission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html#cfn-iotsitewise-accesspolicy-accesspolicypermission)): [`AccessPolicyPermission`], one of `ADMINISTRATOR`, `VIEWER`, required.
     #[serde(rename = "AccessPolicyPermission")]
     pub access_policy_permission: Value<AccessPolicyPermission>,
-    /// `AccessPolicyResource`: required.
+    /// The AWS IoT SiteWise Monitor resource for this access policy. Choose either portal or project but not both.
+    ///
+    /// `AccessPolicyResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html#cfn-iotsitewise-accesspolicy-accesspolicyresource)): object [`AccessPolicyResource`], required.
     #[serde(rename = "AccessPolicyResource")]
     pub access_policy_resource: AccessPolicyResource,
 }
@@ -74,22 +82,34 @@ impl ResourceRef<AccessPolicy> {
 
 /// The properties of an `AWS::IoTSiteWise::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-application.html)).
 ///
+/// Represents an AWS IoT SiteWise application that provides IAM Identity Center based access to a workspace.
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description of the application.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-application.html#cfn-iotsitewise-application-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IdcInstanceArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the IAM Identity Center instance used to create the application.
+    ///
+    /// `IdcInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-application.html#cfn-iotsitewise-application-idcinstancearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "IdcInstanceArn", skip_serializing_if = "Option::is_none")]
     pub idc_instance_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-application.html#cfn-iotsitewise-application-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9](?:[A-Za-z0-9 ._()\-]*[A-Za-z0-9._()\-])?$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-application.html#cfn-iotsitewise-application-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkspaceName`: required, create-only (changing it replaces the resource).
+    /// The name of the workspace that the application belongs to.
+    ///
+    /// `WorkspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-application.html#cfn-iotsitewise-application-workspacename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "WorkspaceName")]
     pub workspace_name: Value<String>,
 }
@@ -189,28 +209,40 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::IoTSiteWise::Asset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::Asset
+///
 /// [`Asset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Asset {
-    /// `AssetDescription`: optional.
+    /// A description for the asset
+    ///
+    /// `AssetDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html#cfn-iotsitewise-asset-assetdescription)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "AssetDescription", skip_serializing_if = "Option::is_none")]
     pub asset_description: Option<Value<String>>,
-    /// `AssetExternalId`: optional.
+    /// The External ID of the asset
+    ///
+    /// `AssetExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html#cfn-iotsitewise-asset-assetexternalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(rename = "AssetExternalId", skip_serializing_if = "Option::is_none")]
     pub asset_external_id: Option<Value<String>>,
-    /// `AssetHierarchies`: optional.
+    /// `AssetHierarchies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html#cfn-iotsitewise-asset-assethierarchies)): list of (object [`AssetHierarchy`]), optional.
     #[serde(rename = "AssetHierarchies", skip_serializing_if = "Option::is_none")]
     pub asset_hierarchies: Option<Value<Vec<AssetHierarchy>>>,
-    /// `AssetModelId`: required.
+    /// The ID of the asset model from which to create the asset.
+    ///
+    /// `AssetModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html#cfn-iotsitewise-asset-assetmodelid)): string, required. Pattern: `^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+$`. Length: 13 to 139 characters.
     #[serde(rename = "AssetModelId")]
     pub asset_model_id: Value<String>,
-    /// `AssetName`: required.
+    /// A unique, friendly name for the asset.
+    ///
+    /// `AssetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html#cfn-iotsitewise-asset-assetname)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "AssetName")]
     pub asset_name: Value<String>,
-    /// `AssetProperties`: optional.
+    /// `AssetProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html#cfn-iotsitewise-asset-assetproperties)): list of (object [`AssetProperty`]), optional.
     #[serde(rename = "AssetProperties", skip_serializing_if = "Option::is_none")]
     pub asset_properties: Option<Value<Vec<AssetProperty>>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html#cfn-iotsitewise-asset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -305,53 +337,73 @@ impl ResourceRef<Asset> {
 
 /// The properties of an `AWS::IoTSiteWise::AssetModel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::AssetModel
+///
 /// [`AssetModel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetModel {
-    /// `AssetModelCompositeModels`: optional.
+    /// The composite asset models that are part of this asset model. Composite asset models are asset models that contain specific properties.
+    ///
+    /// `AssetModelCompositeModels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodels)): list of (object [`AssetModelCompositeModel`]), optional.
     #[serde(
         rename = "AssetModelCompositeModels",
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_model_composite_models: Option<Value<Vec<AssetModelCompositeModel>>>,
-    /// `AssetModelDescription`: optional.
+    /// A description for the asset model.
+    ///
+    /// `AssetModelDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-assetmodeldescription)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "AssetModelDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_model_description: Option<Value<String>>,
-    /// `AssetModelExternalId`: optional.
+    /// The external ID of the asset model.
+    ///
+    /// `AssetModelExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-assetmodelexternalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(
         rename = "AssetModelExternalId",
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_model_external_id: Option<Value<String>>,
-    /// `AssetModelHierarchies`: optional.
+    /// The hierarchy definitions of the asset model. Each hierarchy specifies an asset model whose assets can be children of any other assets created from this asset model. You can specify up to 10 hierarchies per asset model.
+    ///
+    /// `AssetModelHierarchies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-assetmodelhierarchies)): list of (object [`AssetModelHierarchy`]), optional.
     #[serde(
         rename = "AssetModelHierarchies",
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_model_hierarchies: Option<Value<Vec<AssetModelHierarchy>>>,
-    /// `AssetModelName`: required.
+    /// A unique, friendly name for the asset model.
+    ///
+    /// `AssetModelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-assetmodelname)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "AssetModelName")]
     pub asset_model_name: Value<String>,
-    /// `AssetModelProperties`: optional.
+    /// The property definitions of the asset model. You can specify up to 200 properties per asset model.
+    ///
+    /// `AssetModelProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-assetmodelproperties)): list of (object [`AssetModelProperty`]), optional.
     #[serde(
         rename = "AssetModelProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_model_properties: Option<Value<Vec<AssetModelProperty>>>,
-    /// `AssetModelType`: optional, create-only (changing it replaces the resource).
+    /// The type of the asset model (ASSET\_MODEL OR COMPONENT\_MODEL or INTERFACE)
+    ///
+    /// `AssetModelType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-assetmodeltype)): [`AssetModelType`], one of `ASSET_MODEL`, `COMPONENT_MODEL`, `INTERFACE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AssetModelType", skip_serializing_if = "Option::is_none")]
     pub asset_model_type: Option<Value<AssetModelType>>,
-    /// `EnforcedAssetModelInterfaceRelationships`: optional.
+    /// a list of asset model and interface relationships
+    ///
+    /// `EnforcedAssetModelInterfaceRelationships` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-enforcedassetmodelinterfacerelationships)): list of (object [`EnforcedAssetModelInterfaceRelationship`]), optional.
     #[serde(
         rename = "EnforcedAssetModelInterfaceRelationships",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforced_asset_model_interface_relationships:
         Option<Value<Vec<EnforcedAssetModelInterfaceRelationship>>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset model.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html#cfn-iotsitewise-assetmodel-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -480,25 +532,37 @@ impl ResourceRef<AssetModel> {
 
 /// The properties of an `AWS::IoTSiteWise::ComputationModel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::ComputationModel.
+///
 /// [`ComputationModel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputationModel {
-    /// `ComputationModelConfiguration`: required.
+    /// The configuration for the computation model.
+    ///
+    /// `ComputationModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html#cfn-iotsitewise-computationmodel-computationmodelconfiguration)): object [`ComputationModelConfiguration`], required.
     #[serde(rename = "ComputationModelConfiguration")]
     pub computation_model_configuration: ComputationModelConfiguration,
-    /// `ComputationModelDataBinding`: required.
+    /// The data binding for the computation model.
+    ///
+    /// `ComputationModelDataBinding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html#cfn-iotsitewise-computationmodel-computationmodeldatabinding)): map from string to (object [`ComputationModelDataBindingValue`]), required.
     #[serde(rename = "ComputationModelDataBinding")]
     pub computation_model_data_binding: BTreeMap<String, ComputationModelDataBindingValue>,
-    /// `ComputationModelDescription`: optional.
+    /// A description about the computation model.
+    ///
+    /// `ComputationModelDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html#cfn-iotsitewise-computationmodel-computationmodeldescription)): string, optional. Pattern: `^[a-zA-Z0-9 _\-#$*!@]+$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "ComputationModelDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub computation_model_description: Option<Value<String>>,
-    /// `ComputationModelName`: required.
+    /// The name of the computation model.
+    ///
+    /// `ComputationModelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html#cfn-iotsitewise-computationmodel-computationmodelname)): string, required. Pattern: `^[a-zA-Z0-9 _\-#$*!@]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ComputationModelName")]
     pub computation_model_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html#cfn-iotsitewise-computationmodel-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -570,22 +634,34 @@ impl ResourceRef<ComputationModel> {
 
 /// The properties of an `AWS::IoTSiteWise::Dashboard` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dashboard.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::Dashboard
+///
 /// [`Dashboard::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dashboard {
-    /// `DashboardDefinition`: required.
+    /// The dashboard definition specified in a JSON literal.
+    ///
+    /// `DashboardDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dashboard.html#cfn-iotsitewise-dashboard-dashboarddefinition)): string, required. Pattern: `^.+$`. Length: 0 to 204800 characters.
     #[serde(rename = "DashboardDefinition")]
     pub dashboard_definition: Value<String>,
-    /// `DashboardDescription`: required.
+    /// A description for the dashboard.
+    ///
+    /// `DashboardDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dashboard.html#cfn-iotsitewise-dashboard-dashboarddescription)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "DashboardDescription")]
     pub dashboard_description: Value<String>,
-    /// `DashboardName`: required.
+    /// A friendly name for the dashboard.
+    ///
+    /// `DashboardName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dashboard.html#cfn-iotsitewise-dashboard-dashboardname)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "DashboardName")]
     pub dashboard_name: Value<String>,
-    /// `ProjectId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the project in which to create the dashboard.
+    ///
+    /// `ProjectId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dashboard.html#cfn-iotsitewise-dashboard-projectid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "ProjectId", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the dashboard.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dashboard.html#cfn-iotsitewise-dashboard-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -657,28 +733,44 @@ impl ResourceRef<Dashboard> {
 
 /// The properties of an `AWS::IoTSiteWise::Dataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::Dataset.
+///
 /// [`Dataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `DatasetConfig`: optional.
+    /// The configuration for the dataset.
+    ///
+    /// `DatasetConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html#cfn-iotsitewise-dataset-datasetconfig)): object [`DatasetConfig`], optional.
     #[serde(rename = "DatasetConfig", skip_serializing_if = "Option::is_none")]
     pub dataset_config: Option<DatasetConfig>,
-    /// `DatasetDescription`: optional.
+    /// A description about the dataset, and its functionality.
+    ///
+    /// `DatasetDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html#cfn-iotsitewise-dataset-datasetdescription)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "DatasetDescription", skip_serializing_if = "Option::is_none")]
     pub dataset_description: Option<Value<String>>,
-    /// `DatasetName`: required.
+    /// The name of the dataset.
+    ///
+    /// `DatasetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html#cfn-iotsitewise-dataset-datasetname)): string, required. Pattern: `^[a-zA-Z0-9 _\-#$*!@.]+$`. Length: 1 to 256 characters.
     #[serde(rename = "DatasetName")]
     pub dataset_name: Value<String>,
-    /// `DatasetSource`: optional.
+    /// The data source for the dataset.
+    ///
+    /// `DatasetSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html#cfn-iotsitewise-dataset-datasetsource)): object [`DatasetSource`], optional.
     #[serde(rename = "DatasetSource", skip_serializing_if = "Option::is_none")]
     pub dataset_source: Option<DatasetSource>,
-    /// `DatasetType`: optional, create-only (changing it replaces the resource).
+    /// The type of the dataset.
+    ///
+    /// `DatasetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html#cfn-iotsitewise-dataset-datasettype)): [`DatasetType`], one of `SESSION`, `CURATED`, `EXTERNAL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DatasetType", skip_serializing_if = "Option::is_none")]
     pub dataset_type: Option<Value<DatasetType>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html#cfn-iotsitewise-dataset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkspaceName`: optional, create-only (changing it replaces the resource).
+    /// The name of the workspace associated with the dataset.
+    ///
+    /// `WorkspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html#cfn-iotsitewise-dataset-workspacename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "WorkspaceName", skip_serializing_if = "Option::is_none")]
     pub workspace_name: Option<Value<String>>,
 }
@@ -776,25 +868,37 @@ impl ResourceRef<Dataset> {
 
 /// The properties of an `AWS::IoTSiteWise::Gateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::Gateway
+///
 /// [`Gateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Gateway {
-    /// `GatewayCapabilitySummaries`: optional.
+    /// A list of gateway capability summaries that each contain a namespace and status.
+    ///
+    /// `GatewayCapabilitySummaries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html#cfn-iotsitewise-gateway-gatewaycapabilitysummaries)): list of (object [`GatewayCapabilitySummary`]), optional.
     #[serde(
         rename = "GatewayCapabilitySummaries",
         skip_serializing_if = "Option::is_none"
     )]
     pub gateway_capability_summaries: Option<Value<Vec<GatewayCapabilitySummary>>>,
-    /// `GatewayName`: required.
+    /// A unique, friendly name for the gateway.
+    ///
+    /// `GatewayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html#cfn-iotsitewise-gateway-gatewayname)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "GatewayName")]
     pub gateway_name: Value<String>,
-    /// `GatewayPlatform`: required, create-only (changing it replaces the resource).
+    /// The gateway's platform. You can only specify one platform in a gateway.
+    ///
+    /// `GatewayPlatform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html#cfn-iotsitewise-gateway-gatewayplatform)): object [`GatewayPlatform`], required, create-only (changing it replaces the resource).
     #[serde(rename = "GatewayPlatform")]
     pub gateway_platform: GatewayPlatform,
-    /// `GatewayVersion`: optional, create-only (changing it replaces the resource).
+    /// The version of the gateway you want to create.
+    ///
+    /// `GatewayVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html#cfn-iotsitewise-gateway-gatewayversion)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "GatewayVersion", skip_serializing_if = "Option::is_none")]
     pub gateway_version: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the gateway.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html#cfn-iotsitewise-gateway-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -869,28 +973,42 @@ impl ResourceRef<Gateway> {
 
 /// The properties of an `AWS::IoTSiteWise::Pipeline` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::Pipeline. A pipeline defines a directed acyclic graph (DAG) of compute nodes, where each node references a task definition and can declare dependencies on other nodes.
+///
 /// [`Pipeline::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pipeline {
-    /// `Computations`: required.
+    /// The list of compute nodes that form the pipeline DAG.
+    ///
+    /// `Computations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html#cfn-iotsitewise-pipeline-computations)): list of (object [`ComputeNode`]), required. Items: 1 to 50.
     #[serde(rename = "Computations")]
     pub computations: Value<Vec<ComputeNode>>,
-    /// `Description`: optional.
+    /// A description of the pipeline.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html#cfn-iotsitewise-pipeline-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnvironmentVariables`: optional.
+    /// Environment variables shared across all compute nodes in the pipeline.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html#cfn-iotsitewise-pipeline-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `PipelineName`: required, create-only (changing it replaces the resource).
+    /// The name of the pipeline. Must be unique within the workspace.
+    ///
+    /// `PipelineName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html#cfn-iotsitewise-pipeline-pipelinename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PipelineName")]
     pub pipeline_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html#cfn-iotsitewise-pipeline-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkspaceName`: required, create-only (changing it replaces the resource).
+    /// The name of the workspace.
+    ///
+    /// `WorkspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html#cfn-iotsitewise-pipeline-workspacename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "WorkspaceName")]
     pub workspace_name: Value<String>,
 }
@@ -974,43 +1092,65 @@ impl ResourceRef<Pipeline> {
 
 /// The properties of an `AWS::IoTSiteWise::Portal` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::Portal
+///
 /// [`Portal::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Portal {
-    /// `Alarms`: optional.
+    /// Contains the configuration information of an alarm created in an AWS IoT SiteWise Monitor portal. You can use the alarm to monitor an asset property and get notified when the asset property value is outside a specified range.
+    ///
+    /// `Alarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-alarms)): object [`Alarms`], optional.
     #[serde(rename = "Alarms", skip_serializing_if = "Option::is_none")]
     pub alarms: Option<Alarms>,
-    /// `NotificationSenderEmail`: optional.
+    /// The email address that sends alarm notifications.
+    ///
+    /// `NotificationSenderEmail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-notificationsenderemail)): string, optional. Pattern: `^[a-zA-Z0-9_\-\.\+]+@[a-zA-Z0-9_\-\.\+]+\.[a-zA-Z]{2,}$`. Length: 1 to 255 characters.
     #[serde(
         rename = "NotificationSenderEmail",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_sender_email: Option<Value<String>>,
-    /// `PortalAuthMode`: optional, create-only (changing it replaces the resource).
+    /// The service to use to authenticate users to the portal. Choose from SSO or IAM. You can't change this value after you create a portal.
+    ///
+    /// `PortalAuthMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-portalauthmode)): [`PortalAuthMode`], one of `IAM`, `SSO`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PortalAuthMode", skip_serializing_if = "Option::is_none")]
     pub portal_auth_mode: Option<Value<PortalAuthMode>>,
-    /// `PortalContactEmail`: required.
+    /// The AWS administrator's contact email address.
+    ///
+    /// `PortalContactEmail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-portalcontactemail)): string, required. Pattern: `^[a-zA-Z0-9_\-\.\+]+@[a-zA-Z0-9_\-\.\+]+\.[a-zA-Z]{2,}$`. Length: 1 to 255 characters.
     #[serde(rename = "PortalContactEmail")]
     pub portal_contact_email: Value<String>,
-    /// `PortalDescription`: optional.
+    /// A description for the portal.
+    ///
+    /// `PortalDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-portaldescription)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "PortalDescription", skip_serializing_if = "Option::is_none")]
     pub portal_description: Option<Value<String>>,
-    /// `PortalName`: required.
+    /// A friendly name for the portal.
+    ///
+    /// `PortalName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-portalname)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "PortalName")]
     pub portal_name: Value<String>,
-    /// `PortalType`: optional, create-only (changing it replaces the resource).
+    /// The type of portal
+    ///
+    /// `PortalType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-portaltype)): [`PortalType`], one of `SITEWISE_PORTAL_V1`, `SITEWISE_PORTAL_V2`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PortalType", skip_serializing_if = "Option::is_none")]
     pub portal_type: Option<Value<PortalType>>,
-    /// `PortalTypeConfiguration`: optional.
+    /// Map to associate detail of configuration related with a PortalType.
+    ///
+    /// `PortalTypeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-portaltypeconfiguration)): map from string to (object [`PortalTypeEntry`]), optional.
     #[serde(
         rename = "PortalTypeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub portal_type_configuration: Option<BTreeMap<String, PortalTypeEntry>>,
-    /// `RoleArn`: required.
+    /// The ARN of a service role that allows the portal's users to access your AWS IoT SiteWise resources on your behalf.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-rolearn)): string, required. Pattern: `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.\+=,@]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the portal.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html#cfn-iotsitewise-portal-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1140,22 +1280,34 @@ impl ResourceRef<Portal> {
 
 /// The properties of an `AWS::IoTSiteWise::Project` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-project.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::Project
+///
 /// [`Project::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Project {
-    /// `AssetIds`: optional.
+    /// The IDs of the assets to be associated to the project.
+    ///
+    /// `AssetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-project.html#cfn-iotsitewise-project-assetids)): list of (string), optional.
     #[serde(rename = "AssetIds", skip_serializing_if = "Option::is_none")]
     pub asset_ids: Option<Value<Vec<Value<String>>>>,
-    /// `PortalId`: required, create-only (changing it replaces the resource).
+    /// The ID of the portal in which to create the project.
+    ///
+    /// `PortalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-project.html#cfn-iotsitewise-project-portalid)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "PortalId")]
     pub portal_id: Value<String>,
-    /// `ProjectDescription`: optional.
+    /// A description for the project.
+    ///
+    /// `ProjectDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-project.html#cfn-iotsitewise-project-projectdescription)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ProjectDescription", skip_serializing_if = "Option::is_none")]
     pub project_description: Option<Value<String>>,
-    /// `ProjectName`: required.
+    /// A friendly name for the project.
+    ///
+    /// `ProjectName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-project.html#cfn-iotsitewise-project-projectname)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ProjectName")]
     pub project_name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the project.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-project.html#cfn-iotsitewise-project-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1232,22 +1384,34 @@ impl ResourceRef<Project> {
 
 /// The properties of an `AWS::IoTSiteWise::Task` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html)).
 ///
+/// Resource schema for AWS::IoTSiteWise::Task. A task defines a reusable containerized compute workload that can be referenced by one or more pipeline compute nodes.
+///
 /// [`Task::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Task {
-    /// `Description`: optional.
+    /// A description of the task.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html#cfn-iotsitewise-task-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html#cfn-iotsitewise-task-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskConfiguration`: required.
+    /// The task execution configuration.
+    ///
+    /// `TaskConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html#cfn-iotsitewise-task-taskconfiguration)): object [`TaskConfiguration`], required.
     #[serde(rename = "TaskConfiguration")]
     pub task_configuration: TaskConfiguration,
-    /// `TaskName`: required, create-only (changing it replaces the resource).
+    /// The name of the task. Must be unique within the workspace.
+    ///
+    /// `TaskName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html#cfn-iotsitewise-task-taskname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "TaskName")]
     pub task_name: Value<String>,
-    /// `WorkspaceName`: required, create-only (changing it replaces the resource).
+    /// The name of the workspace.
+    ///
+    /// `WorkspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html#cfn-iotsitewise-task-workspacename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "WorkspaceName")]
     pub workspace_name: Value<String>,
 }
@@ -1319,25 +1483,37 @@ impl ResourceRef<Task> {
 
 /// The properties of an `AWS::IoTSiteWise::Workspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-workspace.html)).
 ///
+/// Represents an AWS IoT SiteWise workspace that provides logical isolation for tasks and pipelines.
+///
 /// [`Workspace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workspace {
-    /// `EncryptionConfiguration`: required, create-only (changing it replaces the resource).
+    /// The encryption configuration for the workspace.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-workspace.html#cfn-iotsitewise-workspace-encryptionconfiguration)): object [`EncryptionConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionConfiguration")]
     pub encryption_configuration: EncryptionConfiguration,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the AWS KMS key used for KMS\_BASED\_ENCRYPTION. Required when EncryptionConfiguration.EncryptionType is KMS\_BASED\_ENCRYPTION.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-workspace.html#cfn-iotsitewise-workspace-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-workspace.html#cfn-iotsitewise-workspace-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkspaceDescription`: optional.
+    /// A description of the workspace.
+    ///
+    /// `WorkspaceDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-workspace.html#cfn-iotsitewise-workspace-workspacedescription)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 0 to 2048 characters.
     #[serde(
         rename = "WorkspaceDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub workspace_description: Option<Value<String>>,
-    /// `WorkspaceName`: required, create-only (changing it replaces the resource).
+    /// The name of the workspace.
+    ///
+    /// `WorkspaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-workspace.html#cfn-iotsitewise-workspace-workspacename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "WorkspaceName")]
     pub workspace_name: Value<String>,
 }
@@ -1425,18 +1601,24 @@ impl ResourceRef<Workspace> {
 
 /// The `AccessPolicyIdentity` property type of [`AccessPolicy`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html).
+/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy` `AccessPolicyIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-accesspolicyidentity.html).
 ///
 /// Every property is optional: start from [`AccessPolicyIdentity::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessPolicyIdentity {
-    /// `IamRole`: optional.
+    /// Contains information for an IAM role identity in an access policy.
+    ///
+    /// `IamRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-accesspolicyidentity.html#cfn-iotsitewise-accesspolicy-accesspolicyidentity-iamrole)): object [`IamRole`], optional.
     #[serde(rename = "IamRole", skip_serializing_if = "Option::is_none")]
     pub iam_role: Option<IamRole>,
-    /// `IamUser`: optional.
+    /// Contains information for an IAM user identity in an access policy.
+    ///
+    /// `IamUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-accesspolicyidentity.html#cfn-iotsitewise-accesspolicy-accesspolicyidentity-iamuser)): object [`IamUser`], optional.
     #[serde(rename = "IamUser", skip_serializing_if = "Option::is_none")]
     pub iam_user: Option<IamUser>,
-    /// `User`: optional.
+    /// Contains information for a user identity in an access policy.
+    ///
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-accesspolicyidentity.html#cfn-iotsitewise-accesspolicy-accesspolicyidentity-user)): object [`User`], optional.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<User>,
 }
@@ -1502,12 +1684,14 @@ impl Walk for AccessPolicyPermission {
 
 /// The `Portal` property type of [`AccessPolicy`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html).
+/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy` `Portal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-portal.html).
 ///
 /// Every property is optional: start from [`AccessPolicyPortal::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessPolicyPortal {
-    /// `id`: optional.
+    /// The ID of the portal.
+    ///
+    /// `id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-portal.html#cfn-iotsitewise-accesspolicy-portal-id)): string, optional. Pattern: `^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
 }
@@ -1537,12 +1721,14 @@ impl Walk for AccessPolicyPortal {
 
 /// The `Project` property type of [`AccessPolicy`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html).
+/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy` `Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-project.html).
 ///
 /// Every property is optional: start from [`AccessPolicyProject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessPolicyProject {
-    /// `id`: optional.
+    /// The ID of the project.
+    ///
+    /// `id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-project.html#cfn-iotsitewise-accesspolicy-project-id)): string, optional. Pattern: `^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
 }
@@ -1572,15 +1758,19 @@ impl Walk for AccessPolicyProject {
 
 /// The `AccessPolicyResource` property type of [`AccessPolicy`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html).
+/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy` `AccessPolicyResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-accesspolicyresource.html).
 ///
 /// Every property is optional: start from [`AccessPolicyResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessPolicyResource {
-    /// `Portal`: optional.
+    /// A portal resource.
+    ///
+    /// `Portal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-accesspolicyresource.html#cfn-iotsitewise-accesspolicy-accesspolicyresource-portal)): object [`AccessPolicyPortal`], optional.
     #[serde(rename = "Portal", skip_serializing_if = "Option::is_none")]
     pub portal: Option<AccessPolicyPortal>,
-    /// `Project`: optional.
+    /// A project resource.
+    ///
+    /// `Project` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-accesspolicyresource.html#cfn-iotsitewise-accesspolicy-accesspolicyresource-project)): object [`AccessPolicyProject`], optional.
     #[serde(rename = "Project", skip_serializing_if = "Option::is_none")]
     pub project: Option<AccessPolicyProject>,
 }
@@ -1618,15 +1808,19 @@ impl Walk for AccessPolicyResource {
 
 /// The `Alarms` property type of [`Portal`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Portal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html).
+/// AWS reference: [`AWS::IoTSiteWise::Portal` `Alarms`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-portal-alarms.html).
 ///
 /// Every property is optional: start from [`Alarms::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Alarms {
-    /// `AlarmRoleArn`: optional.
+    /// The ARN of the IAM role that allows the alarm to perform actions and access AWS resources and services, such as AWS IoT Events.
+    ///
+    /// `AlarmRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-portal-alarms.html#cfn-iotsitewise-portal-alarms-alarmrolearn)): string, optional. Pattern: `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.\+=,@]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "AlarmRoleArn", skip_serializing_if = "Option::is_none")]
     pub alarm_role_arn: Option<Value<String>>,
-    /// `NotificationLambdaArn`: optional.
+    /// The ARN of the AWS Lambda function that manages alarm notifications. For more information, see Managing alarm notifications in the AWS IoT Events Developer Guide.
+    ///
+    /// `NotificationLambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-portal-alarms.html#cfn-iotsitewise-portal-alarms-notificationlambdaarn)): string, optional. Pattern: `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.]+$`. Length: 1 to 1600 characters.
     #[serde(
         rename = "NotificationLambdaArn",
         skip_serializing_if = "Option::is_none"
@@ -1667,15 +1861,19 @@ impl Walk for Alarms {
 
 /// The `AnomalyDetectionComputationModelConfiguration` property type of [`ComputationModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::ComputationModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::ComputationModel` `AnomalyDetectionComputationModelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-anomalydetectioncomputationmodelconfiguration.html).
 ///
 /// Every property is required: [`AnomalyDetectionComputationModelConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnomalyDetectionComputationModelConfiguration {
-    /// `InputProperties`: required.
+    /// Input properties for anomaly detection.
+    ///
+    /// `InputProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-anomalydetectioncomputationmodelconfiguration.html#cfn-iotsitewise-computationmodel-anomalydetectioncomputationmodelconfiguration-inputproperties)): string, required. Pattern: `^\$\{[a-z][a-z0-9_]*\}$`. Length: 4 to 67 characters.
     #[serde(rename = "InputProperties")]
     pub input_properties: Value<String>,
-    /// `ResultProperty`: required.
+    /// Result property for anomaly detection.
+    ///
+    /// `ResultProperty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-anomalydetectioncomputationmodelconfiguration.html#cfn-iotsitewise-computationmodel-anomalydetectioncomputationmodelconfiguration-resultproperty)): string, required. Pattern: `^\$\{[a-z][a-z0-9_]*\}$`. Length: 4 to 67 characters.
     #[serde(rename = "ResultProperty")]
     pub result_property: Value<String>,
 }
@@ -1707,18 +1905,24 @@ impl Walk for AnomalyDetectionComputationModelConfiguration {
 
 /// The `AssetHierarchy` property type of [`Asset`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Asset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html).
+/// AWS reference: [`AWS::IoTSiteWise::Asset` `AssetHierarchy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assethierarchy.html).
 ///
 /// [`AssetHierarchy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetHierarchy {
-    /// `ChildAssetId`: required.
+    /// The ID of the child asset to be associated.
+    ///
+    /// `ChildAssetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assethierarchy.html#cfn-iotsitewise-asset-assethierarchy-childassetid)): string, required.
     #[serde(rename = "ChildAssetId")]
     pub child_asset_id: Value<String>,
-    /// `ExternalId`: optional.
+    /// String-friendly customer provided external ID
+    ///
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assethierarchy.html#cfn-iotsitewise-asset-assethierarchy-externalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `LogicalId`: optional.
+    /// The LogicalID of a hierarchy in the parent asset's model.
+    ///
+    /// `LogicalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assethierarchy.html#cfn-iotsitewise-asset-assethierarchy-logicalid)): string, optional. Pattern: `[^\u0000-\u001F\u007F]+`. Length: 1 to 256 characters.
     #[serde(rename = "LogicalId", skip_serializing_if = "Option::is_none")]
     pub logical_id: Option<Value<String>>,
 }
@@ -1762,42 +1966,58 @@ impl Walk for AssetHierarchy {
 
 /// The `AssetModelCompositeModel` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `AssetModelCompositeModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html).
 ///
 /// [`AssetModelCompositeModel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetModelCompositeModel {
-    /// `ComposedAssetModelId`: optional.
+    /// The component model ID for which the composite model is composed of
+    ///
+    /// `ComposedAssetModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodel-composedassetmodelid)): string, optional.
     #[serde(
         rename = "ComposedAssetModelId",
         skip_serializing_if = "Option::is_none"
     )]
     pub composed_asset_model_id: Option<Value<String>>,
-    /// `CompositeModelProperties`: optional.
+    /// The property definitions of the asset model. You can specify up to 200 properties per asset model.
+    ///
+    /// `CompositeModelProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodel-compositemodelproperties)): list of (object [`AssetModelProperty`]), optional.
     #[serde(
         rename = "CompositeModelProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub composite_model_properties: Option<Value<Vec<AssetModelProperty>>>,
-    /// `Description`: optional.
+    /// A description for the asset composite model.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodel-description)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExternalId`: optional.
+    /// The External ID of the composite model
+    ///
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodel-externalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// A unique, friendly name for the asset composite model.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodel-name)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParentAssetModelCompositeModelExternalId`: optional.
+    /// The parent composite model External ID
+    ///
+    /// `ParentAssetModelCompositeModelExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodel-parentassetmodelcompositemodelexternalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(
         rename = "ParentAssetModelCompositeModelExternalId",
         skip_serializing_if = "Option::is_none"
     )]
     pub parent_asset_model_composite_model_external_id: Option<Value<String>>,
-    /// `Path`: optional.
+    /// The path of the composite model. This is only for derived composite models
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodel-path)): list of (string), optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: required.
+    /// The type of the composite model. For alarm composite models, this type is AWS/ALARM
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelcompositemodel.html#cfn-iotsitewise-assetmodel-assetmodelcompositemodel-type)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1887,21 +2107,29 @@ impl Walk for AssetModelCompositeModel {
 
 /// The `AssetModelHierarchy` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `AssetModelHierarchy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelhierarchy.html).
 ///
 /// [`AssetModelHierarchy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetModelHierarchy {
-    /// `ChildAssetModelId`: required.
+    /// The ID of the asset model. All assets in this hierarchy must be instances of the child AssetModelId asset model.
+    ///
+    /// `ChildAssetModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelhierarchy.html#cfn-iotsitewise-assetmodel-assetmodelhierarchy-childassetmodelid)): string, required. Pattern: `^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+$`. Length: 13 to 139 characters.
     #[serde(rename = "ChildAssetModelId")]
     pub child_asset_model_id: Value<String>,
-    /// `ExternalId`: optional.
+    /// Customer provided external ID for hierarchy
+    ///
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelhierarchy.html#cfn-iotsitewise-assetmodel-assetmodelhierarchy-externalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `LogicalId`: optional.
+    /// Customer provided logical ID for hierarchy.
+    ///
+    /// `LogicalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelhierarchy.html#cfn-iotsitewise-assetmodel-assetmodelhierarchy-logicalid)): string, optional. Pattern: `[^\u0000-\u001F\u007F]+`. Length: 1 to 256 characters.
     #[serde(rename = "LogicalId", skip_serializing_if = "Option::is_none")]
     pub logical_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the asset model hierarchy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelhierarchy.html#cfn-iotsitewise-assetmodel-assetmodelhierarchy-name)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1951,30 +2179,44 @@ impl Walk for AssetModelHierarchy {
 
 /// The `AssetModelProperty` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `AssetModelProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelproperty.html).
 ///
 /// [`AssetModelProperty::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetModelProperty {
-    /// `DataType`: required.
+    /// The data type of the asset model property.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelproperty.html#cfn-iotsitewise-assetmodel-assetmodelproperty-datatype)): [`DataType`], one of `STRING`, `INTEGER`, `DOUBLE`, `BOOLEAN`, `STRUCT`, required.
     #[serde(rename = "DataType")]
     pub data_type: Value<DataType>,
-    /// `DataTypeSpec`: optional.
+    /// The data type of the structure for this property.
+    ///
+    /// `DataTypeSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelproperty.html#cfn-iotsitewise-assetmodel-assetmodelproperty-datatypespec)): [`DataTypeSpec`], one of `AWS/ALARM_STATE`, optional. Length: 1 to 256 characters.
     #[serde(rename = "DataTypeSpec", skip_serializing_if = "Option::is_none")]
     pub data_type_spec: Option<Value<DataTypeSpec>>,
-    /// `ExternalId`: optional.
+    /// The External ID of the Asset Model Property
+    ///
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelproperty.html#cfn-iotsitewise-assetmodel-assetmodelproperty-externalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `LogicalId`: optional.
+    /// Customer provided Logical ID for property.
+    ///
+    /// `LogicalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelproperty.html#cfn-iotsitewise-assetmodel-assetmodelproperty-logicalid)): string, optional. Pattern: `[^\u0000-\u001F\u007F]+`. Length: 1 to 256 characters.
     #[serde(rename = "LogicalId", skip_serializing_if = "Option::is_none")]
     pub logical_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the asset model property.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelproperty.html#cfn-iotsitewise-assetmodel-assetmodelproperty-name)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// The property type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelproperty.html#cfn-iotsitewise-assetmodel-assetmodelproperty-type)): object [`PropertyType`], required.
     #[serde(rename = "Type")]
     pub type_: PropertyType,
-    /// `Unit`: optional.
+    /// The unit of the asset model property, such as Newtons or RPM.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-assetmodelproperty.html#cfn-iotsitewise-assetmodel-assetmodelproperty-unit)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -2046,15 +2288,19 @@ impl Walk for AssetModelProperty {
 
 /// The `AssetModelPropertyBindingValue` property type of [`ComputationModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::ComputationModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::ComputationModel` `AssetModelPropertyBindingValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-assetmodelpropertybindingvalue.html).
 ///
 /// Every property is required: [`AssetModelPropertyBindingValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetModelPropertyBindingValue {
-    /// `AssetModelId`: required.
+    /// The ID of the asset model.
+    ///
+    /// `AssetModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-assetmodelpropertybindingvalue.html#cfn-iotsitewise-computationmodel-assetmodelpropertybindingvalue-assetmodelid)): string, required. Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "AssetModelId")]
     pub asset_model_id: Value<String>,
-    /// `PropertyId`: required.
+    /// The ID of the asset model property.
+    ///
+    /// `PropertyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-assetmodelpropertybindingvalue.html#cfn-iotsitewise-computationmodel-assetmodelpropertybindingvalue-propertyid)): string, required. Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "PropertyId")]
     pub property_id: Value<String>,
 }
@@ -2109,24 +2355,34 @@ impl Walk for AssetModelType {
 
 /// The `AssetProperty` property type of [`Asset`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Asset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html).
+/// AWS reference: [`AWS::IoTSiteWise::Asset` `AssetProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assetproperty.html).
 ///
 /// Every property is optional: start from [`AssetProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AssetProperty {
-    /// `Alias`: optional.
+    /// The property alias that identifies the property.
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assetproperty.html#cfn-iotsitewise-asset-assetproperty-alias)): string, optional.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<Value<String>>,
-    /// `ExternalId`: optional.
+    /// String-friendly customer provided external ID
+    ///
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assetproperty.html#cfn-iotsitewise-asset-assetproperty-externalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
-    /// `LogicalId`: optional.
+    /// Customer provided ID for property.
+    ///
+    /// `LogicalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assetproperty.html#cfn-iotsitewise-asset-assetproperty-logicalid)): string, optional. Pattern: `[^\u0000-\u001F\u007F]+`. Length: 1 to 256 characters.
     #[serde(rename = "LogicalId", skip_serializing_if = "Option::is_none")]
     pub logical_id: Option<Value<String>>,
-    /// `NotificationState`: optional.
+    /// The MQTT notification state (ENABLED or DISABLED) for this asset property.
+    ///
+    /// `NotificationState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assetproperty.html#cfn-iotsitewise-asset-assetproperty-notificationstate)): [`NotificationState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "NotificationState", skip_serializing_if = "Option::is_none")]
     pub notification_state: Option<Value<NotificationState>>,
-    /// `Unit`: optional.
+    /// The unit of measure (such as Newtons or RPM) of the asset property. If you don't specify a value for this parameter, the service uses the value of the assetModelProperty in the asset model.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-assetproperty.html#cfn-iotsitewise-asset-assetproperty-unit)): string, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<String>>,
 }
@@ -2188,15 +2444,19 @@ impl Walk for AssetProperty {
 
 /// The `AssetPropertyBindingValue` property type of [`ComputationModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::ComputationModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::ComputationModel` `AssetPropertyBindingValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-assetpropertybindingvalue.html).
 ///
 /// Every property is required: [`AssetPropertyBindingValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssetPropertyBindingValue {
-    /// `AssetId`: required.
+    /// The ID of the asset.
+    ///
+    /// `AssetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-assetpropertybindingvalue.html#cfn-iotsitewise-computationmodel-assetpropertybindingvalue-assetid)): string, required. Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "AssetId")]
     pub asset_id: Value<String>,
-    /// `PropertyId`: required.
+    /// The ID of the asset property.
+    ///
+    /// `PropertyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-assetpropertybindingvalue.html#cfn-iotsitewise-computationmodel-assetpropertybindingvalue-propertyid)): string, required. Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "PropertyId")]
     pub property_id: Value<String>,
 }
@@ -2225,12 +2485,12 @@ impl Walk for AssetPropertyBindingValue {
 
 /// The `Attribute` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `Attribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-attribute.html).
 ///
 /// Every property is optional: start from [`Attribute::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Attribute {
-    /// `DefaultValue`: optional.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-attribute.html#cfn-iotsitewise-assetmodel-attribute-defaultvalue)): string, optional. Pattern: `^[^\u0000-\u001F\u007F]+$`.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
 }
@@ -2260,12 +2520,14 @@ impl Walk for Attribute {
 
 /// The `ComputationModelConfiguration` property type of [`ComputationModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::ComputationModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::ComputationModel` `ComputationModelConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-computationmodelconfiguration.html).
 ///
 /// Every property is optional: start from [`ComputationModelConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComputationModelConfiguration {
-    /// `AnomalyDetection`: optional.
+    /// Contains configuration for anomaly detection computation model.
+    ///
+    /// `AnomalyDetection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-computationmodelconfiguration.html#cfn-iotsitewise-computationmodel-computationmodelconfiguration-anomalydetection)): object [`AnomalyDetectionComputationModelConfiguration`], optional.
     #[serde(rename = "AnomalyDetection", skip_serializing_if = "Option::is_none")]
     pub anomaly_detection: Option<AnomalyDetectionComputationModelConfiguration>,
 }
@@ -2298,18 +2560,24 @@ impl Walk for ComputationModelConfiguration {
 
 /// The `ComputationModelDataBindingValue` property type of [`ComputationModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::ComputationModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::ComputationModel` `ComputationModelDataBindingValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-computationmodeldatabindingvalue.html).
 ///
 /// Every property is optional: start from [`ComputationModelDataBindingValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComputationModelDataBindingValue {
-    /// `AssetModelProperty`: optional.
+    /// Defines an asset model property binding.
+    ///
+    /// `AssetModelProperty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-computationmodeldatabindingvalue.html#cfn-iotsitewise-computationmodel-computationmodeldatabindingvalue-assetmodelproperty)): object [`AssetModelPropertyBindingValue`], optional.
     #[serde(rename = "AssetModelProperty", skip_serializing_if = "Option::is_none")]
     pub asset_model_property: Option<AssetModelPropertyBindingValue>,
-    /// `AssetProperty`: optional.
+    /// Defines an asset property binding.
+    ///
+    /// `AssetProperty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-computationmodeldatabindingvalue.html#cfn-iotsitewise-computationmodel-computationmodeldatabindingvalue-assetproperty)): object [`AssetPropertyBindingValue`], optional.
     #[serde(rename = "AssetProperty", skip_serializing_if = "Option::is_none")]
     pub asset_property: Option<AssetPropertyBindingValue>,
-    /// `List`: optional.
+    /// Defines a list of computation model binding values.
+    ///
+    /// `List` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-computationmodeldatabindingvalue.html#cfn-iotsitewise-computationmodel-computationmodeldatabindingvalue-list)): list of (object [`ComputationModelDataBindingValue`]), optional.
     #[serde(rename = "List", skip_serializing_if = "Option::is_none")]
     pub list: Option<Value<Vec<ComputationModelDataBindingValue>>>,
 }
@@ -2358,24 +2626,32 @@ impl Walk for ComputationModelDataBindingValue {
 
 /// The `ComputeNode` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html).
+/// AWS reference: [`AWS::IoTSiteWise::Pipeline` `ComputeNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-pipeline-computenode.html).
 ///
 /// [`ComputeNode::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeNode {
-    /// `ComputeNodeName`: required.
+    /// The unique name for this compute node within the pipeline.
+    ///
+    /// `ComputeNodeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-pipeline-computenode.html#cfn-iotsitewise-pipeline-computenode-computenodename)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ComputeNodeName")]
     pub compute_node_name: Value<String>,
-    /// `DependsOn`: optional.
+    /// A list of compute node names that must complete successfully before this node can start.
+    ///
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-pipeline-computenode.html#cfn-iotsitewise-pipeline-computenode-dependson)): list of (string), optional. Items: 0 to 50. Each item: Pattern: `^[a-zA-Z0-9_-]+$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<Value<String>>>>,
-    /// `EnvironmentVariables`: optional.
+    /// A map of environment variable key-value pairs.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-pipeline-computenode.html#cfn-iotsitewise-pipeline-computenode-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `TaskName`: required.
+    /// The name of the task to execute for this compute node.
+    ///
+    /// `TaskName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-pipeline-computenode.html#cfn-iotsitewise-pipeline-computenode-taskname)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "TaskName")]
     pub task_name: Value<String>,
 }
@@ -2428,42 +2704,60 @@ impl Walk for ComputeNode {
 
 /// The `ContainerTaskConfiguration` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html).
+/// AWS reference: [`AWS::IoTSiteWise::Task` `ContainerTaskConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html).
 ///
 /// [`ContainerTaskConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerTaskConfiguration {
-    /// `Command`: optional.
+    /// The command to execute in the container.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `EcrUri`: required.
+    /// The Amazon ECR image URI for the task container.
+    ///
+    /// `EcrUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-ecruri)): string, required. Pattern: `^((\d{12}\.dkr\.ecr\.[a-z0-9-]+\.[a-z.]+)|public\.ecr\.aws/[a-z][a-z0-9]+([._-][a-z0-9]+)*)/[a-z0-9]+((\.||__|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.||__|__|-+)[a-z0-9]+)*)*(:[a-zA-Z0-9._-]+|@sha256:[a-f0-9]{64})?$`. Length: 1 to 1024 characters.
     #[serde(rename = "EcrUri")]
     pub ecr_uri: Value<String>,
-    /// `EnvironmentVariables`: optional.
+    /// A map of environment variable key-value pairs.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `EphemeralStorageConfiguration`: optional.
+    /// Configuration for ephemeral storage attached to the container task.
+    ///
+    /// `EphemeralStorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-ephemeralstorageconfiguration)): object [`EphemeralStorageConfiguration`], optional.
     #[serde(
         rename = "EphemeralStorageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub ephemeral_storage_configuration: Option<EphemeralStorageConfiguration>,
-    /// `Mounts`: optional.
+    /// Mounts attached to the container filesystem. Each mount exposes an external data source as a local directory inside the container.
+    ///
+    /// `Mounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-mounts)): list of (object [`Mount`]), optional. Items: 0 to 5.
     #[serde(rename = "Mounts", skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Value<Vec<Mount>>>,
-    /// `ProcessingType`: required.
+    /// The processing type for compute resources.
+    ///
+    /// `ProcessingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-processingtype)): [`ProcessingType`], one of `GENERIC_COMPUTE_PROCESSING`, `HARDWARE_ACCELERATED_PROCESSING`, required.
     #[serde(rename = "ProcessingType")]
     pub processing_type: Value<ProcessingType>,
-    /// `ProcessingUnit`: required.
+    /// The processing unit allocation that determines vCPU, memory, and GPU resources.
+    ///
+    /// `ProcessingUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-processingunit)): [`ProcessingUnit`], one of `UNITS_2`, `UNITS_4`, `UNITS_8`, `UNITS_12`, `UNITS_16`, `UNITS_24`, `UNITS_32`, `UNITS_36`, `UNITS_48`, `UNITS_60`, `UNITS_64`, `UNITS_72`, `UNITS_84`, `UNITS_96`, required.
     #[serde(rename = "ProcessingUnit")]
     pub processing_unit: Value<ProcessingUnit>,
-    /// `TaskExecutionRole`: required.
+    /// The ARN of the IAM role that grants the containerized workload permissions to access AWS resources.
+    ///
+    /// `TaskExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-taskexecutionrole)): string, required. Pattern: `^arn:[\w+=\/,.@-]+:iam::[0-9]+:role/[\w+=,.@/-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "TaskExecutionRole")]
     pub task_execution_role: Value<String>,
-    /// `TimeoutSeconds`: optional.
+    /// The timeout in seconds for task execution. Default: 3600 (1 hour).
+    ///
+    /// `TimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-containertaskconfiguration.html#cfn-iotsitewise-task-containertaskconfiguration-timeoutseconds)): integer, optional. Range: 60 to 86400.
     #[serde(rename = "TimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<Value<i64>>,
 }
@@ -2623,12 +2917,14 @@ impl Walk for DataTypeSpec {
 
 /// The `DatasetConfig` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html).
+/// AWS reference: [`AWS::IoTSiteWise::Dataset` `DatasetConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-datasetconfig.html).
 ///
 /// Every property is optional: start from [`DatasetConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatasetConfig {
-    /// `Session`: optional.
+    /// The session configuration for a SESSION dataset.
+    ///
+    /// `Session` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-datasetconfig.html#cfn-iotsitewise-dataset-datasetconfig-session)): object [`SessionConfig`], optional.
     #[serde(rename = "Session", skip_serializing_if = "Option::is_none")]
     pub session: Option<SessionConfig>,
 }
@@ -2658,18 +2954,24 @@ impl Walk for DatasetConfig {
 
 /// The `DatasetSource` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html).
+/// AWS reference: [`AWS::IoTSiteWise::Dataset` `DatasetSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-datasetsource.html).
 ///
 /// [`DatasetSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetSource {
-    /// `SourceDetail`: optional.
+    /// The details of the dataset source associated with the dataset.
+    ///
+    /// `SourceDetail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-datasetsource.html#cfn-iotsitewise-dataset-datasetsource-sourcedetail)): object [`SourceDetail`], optional.
     #[serde(rename = "SourceDetail", skip_serializing_if = "Option::is_none")]
     pub source_detail: Option<SourceDetail>,
-    /// `SourceFormat`: required.
+    /// The format of the dataset source associated with the dataset.
+    ///
+    /// `SourceFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-datasetsource.html#cfn-iotsitewise-dataset-datasetsource-sourceformat)): [`SourceFormat`], one of `KNOWLEDGE_BASE`, `TIMESERIES`, required.
     #[serde(rename = "SourceFormat")]
     pub source_format: Value<SourceFormat>,
-    /// `SourceType`: required.
+    /// The type of data source for the dataset.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-datasetsource.html#cfn-iotsitewise-dataset-datasetsource-sourcetype)): [`SourceType`], one of `KENDRA`, `SITEWISE`, required.
     #[serde(rename = "SourceType")]
     pub source_type: Value<SourceType>,
 }
@@ -2733,12 +3035,14 @@ impl Walk for DatasetType {
 
 /// The `EncryptionConfiguration` property type of [`Workspace`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-workspace.html).
+/// AWS reference: [`AWS::IoTSiteWise::Workspace` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-workspace-encryptionconfiguration.html).
 ///
 /// Every property is required: [`EncryptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `EncryptionType`: required.
+    /// The type of encryption.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-workspace-encryptionconfiguration.html#cfn-iotsitewise-workspace-encryptionconfiguration-encryptiontype)): [`EncryptionType`], one of `SITEWISE_DEFAULT_ENCRYPTION`, `KMS_BASED_ENCRYPTION`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<EncryptionType>,
 }
@@ -2784,24 +3088,30 @@ impl Walk for EncryptionType {
 
 /// The `EnforcedAssetModelInterfacePropertyMapping` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `EnforcedAssetModelInterfacePropertyMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-enforcedassetmodelinterfacepropertymapping.html).
 ///
 /// [`EnforcedAssetModelInterfacePropertyMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnforcedAssetModelInterfacePropertyMapping {
-    /// `AssetModelPropertyExternalId`: optional.
+    /// The external ID of the enforced asset model property
+    ///
+    /// `AssetModelPropertyExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-enforcedassetmodelinterfacepropertymapping.html#cfn-iotsitewise-assetmodel-enforcedassetmodelinterfacepropertymapping-assetmodelpropertyexternalid)): string, optional.
     #[serde(
         rename = "AssetModelPropertyExternalId",
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_model_property_external_id: Option<Value<String>>,
-    /// `AssetModelPropertyLogicalId`: optional.
+    /// The logical ID of the enforced asset model property
+    ///
+    /// `AssetModelPropertyLogicalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-enforcedassetmodelinterfacepropertymapping.html#cfn-iotsitewise-assetmodel-enforcedassetmodelinterfacepropertymapping-assetmodelpropertylogicalid)): string, optional.
     #[serde(
         rename = "AssetModelPropertyLogicalId",
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_model_property_logical_id: Option<Value<String>>,
-    /// `InterfaceAssetModelPropertyExternalId`: required.
+    /// The external ID of the enforced interface property
+    ///
+    /// `InterfaceAssetModelPropertyExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-enforcedassetmodelinterfacepropertymapping.html#cfn-iotsitewise-assetmodel-enforcedassetmodelinterfacepropertymapping-interfaceassetmodelpropertyexternalid)): string, required.
     #[serde(rename = "InterfaceAssetModelPropertyExternalId")]
     pub interface_asset_model_property_external_id: Value<String>,
 }
@@ -2846,18 +3156,22 @@ impl Walk for EnforcedAssetModelInterfacePropertyMapping {
 
 /// The `EnforcedAssetModelInterfaceRelationship` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `EnforcedAssetModelInterfaceRelationship`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-enforcedassetmodelinterfacerelationship.html).
 ///
 /// Every property is optional: start from [`EnforcedAssetModelInterfaceRelationship::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnforcedAssetModelInterfaceRelationship {
-    /// `InterfaceAssetModelId`: optional.
+    /// The ID of the interface that is enforced to the asset model
+    ///
+    /// `InterfaceAssetModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-enforcedassetmodelinterfacerelationship.html#cfn-iotsitewise-assetmodel-enforcedassetmodelinterfacerelationship-interfaceassetmodelid)): string, optional.
     #[serde(
         rename = "InterfaceAssetModelId",
         skip_serializing_if = "Option::is_none"
     )]
     pub interface_asset_model_id: Option<Value<String>>,
-    /// `PropertyMappings`: optional.
+    /// Contains information about enforced interface property and asset model property
+    ///
+    /// `PropertyMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-enforcedassetmodelinterfacerelationship.html#cfn-iotsitewise-assetmodel-enforcedassetmodelinterfacerelationship-propertymappings)): list of (object [`EnforcedAssetModelInterfacePropertyMapping`]), optional.
     #[serde(rename = "PropertyMappings", skip_serializing_if = "Option::is_none")]
     pub property_mappings: Option<Value<Vec<EnforcedAssetModelInterfacePropertyMapping>>>,
 }
@@ -2898,15 +3212,19 @@ impl Walk for EnforcedAssetModelInterfaceRelationship {
 
 /// The `EphemeralStorageConfiguration` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html).
+/// AWS reference: [`AWS::IoTSiteWise::Task` `EphemeralStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-ephemeralstorageconfiguration.html).
 ///
 /// Every property is required: [`EphemeralStorageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EphemeralStorageConfiguration {
-    /// `StorageClass`: required.
+    /// The storage type that determines I/O performance characteristics. Family name indicates workload pattern, level number indicates performance within that family.
+    ///
+    /// `StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-ephemeralstorageconfiguration.html#cfn-iotsitewise-task-ephemeralstorageconfiguration-storageclass)): [`StorageClass`], one of `STANDARD_1`, `STANDARD_2`, `THROUGHPUT_1`, `THROUGHPUT_2`, required.
     #[serde(rename = "StorageClass")]
     pub storage_class: Value<StorageClass>,
-    /// `StorageSizeInGiB`: required.
+    /// Storage volume size in GiB.
+    ///
+    /// `StorageSizeInGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-ephemeralstorageconfiguration.html#cfn-iotsitewise-task-ephemeralstorageconfiguration-storagesizeingib)): integer, required. Range: 1 to 16384.
     #[serde(rename = "StorageSizeInGiB")]
     pub storage_size_in_gi_b: Value<i64>,
 }
@@ -2938,15 +3256,19 @@ impl Walk for EphemeralStorageConfiguration {
 
 /// The `ExpressionVariable` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `ExpressionVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-expressionvariable.html).
 ///
 /// Every property is required: [`ExpressionVariable::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpressionVariable {
-    /// `Name`: required.
+    /// The friendly name of the variable to be used in the expression.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-expressionvariable.html#cfn-iotsitewise-assetmodel-expressionvariable-name)): string, required. Pattern: `^[a-z][a-z0-9_]*$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// The variable that identifies an asset property from which to use values.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-expressionvariable.html#cfn-iotsitewise-assetmodel-expressionvariable-value)): object [`VariableValue`], required.
     #[serde(rename = "Value")]
     pub value: VariableValue,
 }
@@ -2975,18 +3297,22 @@ impl Walk for ExpressionVariable {
 
 /// The `GatewayCapabilitySummary` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html).
+/// AWS reference: [`AWS::IoTSiteWise::Gateway` `GatewayCapabilitySummary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-gatewaycapabilitysummary.html).
 ///
 /// [`GatewayCapabilitySummary::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayCapabilitySummary {
-    /// `CapabilityConfiguration`: optional.
+    /// The JSON document that defines the gateway capability's configuration.
+    ///
+    /// `CapabilityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-gatewaycapabilitysummary.html#cfn-iotsitewise-gateway-gatewaycapabilitysummary-capabilityconfiguration)): string, optional.
     #[serde(
         rename = "CapabilityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub capability_configuration: Option<Value<String>>,
-    /// `CapabilityNamespace`: required.
+    /// The namespace of the capability configuration.
+    ///
+    /// `CapabilityNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-gatewaycapabilitysummary.html#cfn-iotsitewise-gateway-gatewaycapabilitysummary-capabilitynamespace)): string, required.
     #[serde(rename = "CapabilityNamespace")]
     pub capability_namespace: Value<String>,
 }
@@ -3021,15 +3347,19 @@ impl Walk for GatewayCapabilitySummary {
 
 /// The `GatewayPlatform` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html).
+/// AWS reference: [`AWS::IoTSiteWise::Gateway` `GatewayPlatform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-gatewayplatform.html).
 ///
 /// Every property is optional: start from [`GatewayPlatform::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GatewayPlatform {
-    /// `GreengrassV2`: optional.
+    /// A gateway that runs on AWS IoT Greengrass V2.
+    ///
+    /// `GreengrassV2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-gatewayplatform.html#cfn-iotsitewise-gateway-gatewayplatform-greengrassv2)): object [`GreengrassV2`], optional.
     #[serde(rename = "GreengrassV2", skip_serializing_if = "Option::is_none")]
     pub greengrass_v2: Option<GreengrassV2>,
-    /// `SiemensIE`: optional.
+    /// A gateway that runs on Siemens Industrial Edge.
+    ///
+    /// `SiemensIE` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-gatewayplatform.html#cfn-iotsitewise-gateway-gatewayplatform-siemensie)): object [`SiemensIe`], optional.
     #[serde(rename = "SiemensIE", skip_serializing_if = "Option::is_none")]
     pub siemens_ie: Option<SiemensIe>,
 }
@@ -3067,18 +3397,22 @@ impl Walk for GatewayPlatform {
 
 /// The `GreengrassV2` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html).
+/// AWS reference: [`AWS::IoTSiteWise::Gateway` `GreengrassV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-greengrassv2.html).
 ///
 /// [`GreengrassV2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GreengrassV2 {
-    /// `CoreDeviceOperatingSystem`: optional.
+    /// The operating system of the core device in AWS IoT Greengrass V2.
+    ///
+    /// `CoreDeviceOperatingSystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-greengrassv2.html#cfn-iotsitewise-gateway-greengrassv2-coredeviceoperatingsystem)): [`CoreDeviceOperatingSystem`], one of `LINUX_AARCH64`, `LINUX_AMD64`, `WINDOWS_AMD64`, optional.
     #[serde(
         rename = "CoreDeviceOperatingSystem",
         skip_serializing_if = "Option::is_none"
     )]
     pub core_device_operating_system: Option<Value<CoreDeviceOperatingSystem>>,
-    /// `CoreDeviceThingName`: required.
+    /// The name of the CoreDevice in GreenGrass V2.
+    ///
+    /// `CoreDeviceThingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-greengrassv2.html#cfn-iotsitewise-gateway-greengrassv2-coredevicethingname)): string, required. Pattern: `^[a-zA-Z0-9:_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "CoreDeviceThingName")]
     pub core_device_thing_name: Value<String>,
 }
@@ -3116,12 +3450,14 @@ impl Walk for GreengrassV2 {
 
 /// The `IamRole` property type of [`AccessPolicy`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html).
+/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy` `IamRole`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-iamrole.html).
 ///
 /// Every property is optional: start from [`IamRole::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IamRole {
-    /// `arn`: optional.
+    /// The ARN of the IAM role.
+    ///
+    /// `arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-iamrole.html#cfn-iotsitewise-accesspolicy-iamrole-arn)): string, optional. Pattern: `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.\+=,@]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -3151,12 +3487,14 @@ impl Walk for IamRole {
 
 /// The `IamUser` property type of [`AccessPolicy`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html).
+/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy` `IamUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-iamuser.html).
 ///
 /// Every property is optional: start from [`IamUser::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IamUser {
-    /// `arn`: optional.
+    /// The ARN of the IAM user.
+    ///
+    /// `arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-iamuser.html#cfn-iotsitewise-accesspolicy-iamuser-arn)): string, optional. Pattern: `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.\+=,@]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -3186,15 +3524,19 @@ impl Walk for IamUser {
 
 /// The `KendraSourceDetail` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html).
+/// AWS reference: [`AWS::IoTSiteWise::Dataset` `KendraSourceDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-kendrasourcedetail.html).
 ///
 /// Every property is required: [`KendraSourceDetail::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KendraSourceDetail {
-    /// `KnowledgeBaseArn`: required.
+    /// The knowledgeBaseArn details for the Kendra dataset source.
+    ///
+    /// `KnowledgeBaseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-kendrasourcedetail.html#cfn-iotsitewise-dataset-kendrasourcedetail-knowledgebasearn)): string, required. Pattern: `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "KnowledgeBaseArn")]
     pub knowledge_base_arn: Value<String>,
-    /// `RoleArn`: required.
+    /// The roleARN details for the Kendra dataset source.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-kendrasourcedetail.html#cfn-iotsitewise-dataset-kendrasourcedetail-rolearn)): string, required. Pattern: `^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -3226,18 +3568,24 @@ impl Walk for KendraSourceDetail {
 
 /// The `Metric` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `Metric`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-metric.html).
 ///
 /// Every property is required: [`Metric::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Metric {
-    /// `Expression`: required.
+    /// The mathematical expression that defines the metric aggregation function. You can specify up to 10 functions per expression.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-metric.html#cfn-iotsitewise-assetmodel-metric-expression)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `Variables`: required.
+    /// The list of variables used in the expression.
+    ///
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-metric.html#cfn-iotsitewise-assetmodel-metric-variables)): list of (object [`ExpressionVariable`]), required.
     #[serde(rename = "Variables")]
     pub variables: Value<Vec<ExpressionVariable>>,
-    /// `Window`: required.
+    /// The window (time interval) over which AWS IoT SiteWise computes the metric's aggregation expression
+    ///
+    /// `Window` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-metric.html#cfn-iotsitewise-assetmodel-metric-window)): object [`MetricWindow`], required.
     #[serde(rename = "Window")]
     pub window: MetricWindow,
 }
@@ -3273,12 +3621,14 @@ impl Walk for Metric {
 
 /// The `MetricWindow` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `MetricWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-metricwindow.html).
 ///
 /// Every property is optional: start from [`MetricWindow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetricWindow {
-    /// `Tumbling`: optional.
+    /// Contains a tumbling window, which is a repeating fixed-sized, non-overlapping, and contiguous time interval. This window is used in metric and aggregation computations.
+    ///
+    /// `Tumbling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-metricwindow.html#cfn-iotsitewise-assetmodel-metricwindow-tumbling)): object [`TumblingWindow`], optional.
     #[serde(rename = "Tumbling", skip_serializing_if = "Option::is_none")]
     pub tumbling: Option<TumblingWindow>,
 }
@@ -3308,21 +3658,29 @@ impl Walk for MetricWindow {
 
 /// The `Mount` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html).
+/// AWS reference: [`AWS::IoTSiteWise::Task` `Mount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-mount.html).
 ///
 /// Every property is required: [`Mount::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Mount {
-    /// `Name`: required.
+    /// A unique name for the mount within the task.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-mount.html#cfn-iotsitewise-task-mount-name)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RelativePath`: required.
+    /// The relative path under the service-owned mount root where this mount is attached inside the container.
+    ///
+    /// `RelativePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-mount.html#cfn-iotsitewise-task-mount-relativepath)): string, required. Pattern: `^((?!.*(^|/)\.\.?(/|$))(?!.*//)[a-zA-Z0-9._-][a-zA-Z0-9._/-]*[a-zA-Z0-9._-]|[a-zA-Z0-9_-])$`. Length: 1 to 1024 characters.
     #[serde(rename = "RelativePath")]
     pub relative_path: Value<String>,
-    /// `Source`: required.
+    /// The data source configuration for a mount.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-mount.html#cfn-iotsitewise-task-mount-source)): object [`MountSource`], required.
     #[serde(rename = "Source")]
     pub source: MountSource,
-    /// `StorageType`: required.
+    /// The type of storage used for the mount inside the container.
+    ///
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-mount.html#cfn-iotsitewise-task-mount-storagetype)): [`StorageType`], one of `SHARED_STORAGE`, required.
     #[serde(rename = "StorageType")]
     pub storage_type: Value<StorageType>,
 }
@@ -3362,12 +3720,14 @@ impl Walk for Mount {
 
 /// The `MountSource` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html).
+/// AWS reference: [`AWS::IoTSiteWise::Task` `MountSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-mountsource.html).
 ///
 /// Every property is required: [`MountSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MountSource {
-    /// `S3AccessPoint`: required.
+    /// Configures a mount that reads from an Amazon S3 access point.
+    ///
+    /// `S3AccessPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-mountsource.html#cfn-iotsitewise-task-mountsource-s3accesspoint)): object [`S3AccessPointSource`], required.
     #[serde(rename = "S3AccessPoint")]
     pub s3_access_point: S3AccessPointSource,
 }
@@ -3453,12 +3813,14 @@ impl Walk for PortalType {
 
 /// The `PortalTypeEntry` property type of [`Portal`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Portal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html).
+/// AWS reference: [`AWS::IoTSiteWise::Portal` `PortalTypeEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-portal-portaltypeentry.html).
 ///
 /// Every property is required: [`PortalTypeEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortalTypeEntry {
-    /// `PortalTools`: required.
+    /// List of enabled Tools for a certain portal.
+    ///
+    /// `PortalTools` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-portal-portaltypeentry.html#cfn-iotsitewise-portal-portaltypeentry-portaltools)): list of (string), required.
     #[serde(rename = "PortalTools")]
     pub portal_tools: Value<Vec<Value<String>>>,
 }
@@ -3560,12 +3922,14 @@ impl Walk for ProcessingUnit {
 
 /// The `PropertyPathDefinition` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `PropertyPathDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-propertypathdefinition.html).
 ///
 /// Every property is required: [`PropertyPathDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PropertyPathDefinition {
-    /// `Name`: required.
+    /// The name of the property
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-propertypathdefinition.html#cfn-iotsitewise-assetmodel-propertypathdefinition-name)): string, required. Pattern: `^[^\u0000-\u001F\u007F]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -3589,21 +3953,21 @@ impl Walk for PropertyPathDefinition {
 
 /// The `PropertyType` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `PropertyType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-propertytype.html).
 ///
 /// [`PropertyType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PropertyType {
-    /// `Attribute`: optional.
+    /// `Attribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-propertytype.html#cfn-iotsitewise-assetmodel-propertytype-attribute)): object [`Attribute`], optional.
     #[serde(rename = "Attribute", skip_serializing_if = "Option::is_none")]
     pub attribute: Option<Attribute>,
-    /// `Metric`: optional.
+    /// `Metric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-propertytype.html#cfn-iotsitewise-assetmodel-propertytype-metric)): object [`Metric`], optional.
     #[serde(rename = "Metric", skip_serializing_if = "Option::is_none")]
     pub metric: Option<Metric>,
-    /// `Transform`: optional.
+    /// `Transform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-propertytype.html#cfn-iotsitewise-assetmodel-propertytype-transform)): object [`Transform`], optional.
     #[serde(rename = "Transform", skip_serializing_if = "Option::is_none")]
     pub transform: Option<Transform>,
-    /// `TypeName`: required.
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-propertytype.html#cfn-iotsitewise-assetmodel-propertytype-typename)): [`TypeName`], one of `Measurement`, `Attribute`, `Transform`, `Metric`, required.
     #[serde(rename = "TypeName")]
     pub type_name: Value<TypeName>,
 }
@@ -3656,15 +4020,19 @@ impl Walk for PropertyType {
 
 /// The `S3AccessPointSource` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html).
+/// AWS reference: [`AWS::IoTSiteWise::Task` `S3AccessPointSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-s3accesspointsource.html).
 ///
 /// [`S3AccessPointSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3AccessPointSource {
-    /// `AccessPointArn`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon S3 access point. The mount reads objects from the bucket associated with this access point. Access is governed by the access point policy and the task execution role's IAM permissions.
+    ///
+    /// `AccessPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-s3accesspointsource.html#cfn-iotsitewise-task-s3accesspointsource-accesspointarn)): string, required. Pattern: `^arn:aws(-cn|-us-gov)?:s3:[a-z0-9-]*:\d{12}:accesspoint[/:][a-zA-Z0-9._-]+$`. Length: 4 to 128 characters.
     #[serde(rename = "AccessPointArn")]
     pub access_point_arn: Value<String>,
-    /// `Prefix`: optional.
+    /// An object key name prefix. If specified, the mount includes only objects whose keys begin with this prefix. To include all objects at the access point, omit this field.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-s3accesspointsource.html#cfn-iotsitewise-task-s3accesspointsource-prefix)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -3699,15 +4067,19 @@ impl Walk for S3AccessPointSource {
 
 /// The `SessionConfig` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html).
+/// AWS reference: [`AWS::IoTSiteWise::Dataset` `SessionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-sessionconfig.html).
 ///
 /// Every property is required: [`SessionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionConfig {
-    /// `SessionEndTime`: required.
+    /// The end time of the session as an ISO 8601 UTC instant, for example 2024-12-31T23:59:59Z.
+    ///
+    /// `SessionEndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-sessionconfig.html#cfn-iotsitewise-dataset-sessionconfig-sessionendtime)): string, required.
     #[serde(rename = "SessionEndTime")]
     pub session_end_time: Value<String>,
-    /// `SessionStartTime`: required.
+    /// The start time of the session as an ISO 8601 UTC instant, for example 2024-01-01T00:00:00Z.
+    ///
+    /// `SessionStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-sessionconfig.html#cfn-iotsitewise-dataset-sessionconfig-sessionstarttime)): string, required.
     #[serde(rename = "SessionStartTime")]
     pub session_start_time: Value<String>,
 }
@@ -3739,12 +4111,14 @@ impl Walk for SessionConfig {
 
 /// The `SiemensIE` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html).
+/// AWS reference: [`AWS::IoTSiteWise::Gateway` `SiemensIE`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-siemensie.html).
 ///
 /// Every property is required: [`SiemensIe::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SiemensIe {
-    /// `IotCoreThingName`: required.
+    /// The name of the IoT Core Thing.
+    ///
+    /// `IotCoreThingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-siemensie.html#cfn-iotsitewise-gateway-siemensie-iotcorethingname)): string, required. Pattern: `^[a-zA-Z0-9:_-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "IotCoreThingName")]
     pub iot_core_thing_name: Value<String>,
 }
@@ -3770,12 +4144,14 @@ impl Walk for SiemensIe {
 
 /// The `SourceDetail` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html).
+/// AWS reference: [`AWS::IoTSiteWise::Dataset` `SourceDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-sourcedetail.html).
 ///
 /// Every property is optional: start from [`SourceDetail::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceDetail {
-    /// `Kendra`: optional.
+    /// Contains details about the Kendra dataset source.
+    ///
+    /// `Kendra` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-sourcedetail.html#cfn-iotsitewise-dataset-sourcedetail-kendra)): object [`KendraSourceDetail`], optional.
     #[serde(rename = "Kendra", skip_serializing_if = "Option::is_none")]
     pub kendra: Option<KendraSourceDetail>,
 }
@@ -3888,15 +4264,19 @@ impl Walk for StorageType {
 
 /// The `Tag` property type of [`Application`], [`Asset`], [`AssetModel`], [`ComputationModel`], [`Dashboard`], [`Dataset`], [`Gateway`], [`Pipeline`], [`Portal`], [`Project`], [`Task`] and [`Workspace`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-application.html), [`AWS::IoTSiteWise::Asset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-asset.html), [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html), [`AWS::IoTSiteWise::ComputationModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-computationmodel.html), [`AWS::IoTSiteWise::Dashboard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dashboard.html), [`AWS::IoTSiteWise::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-dataset.html), [`AWS::IoTSiteWise::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-gateway.html), [`AWS::IoTSiteWise::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-pipeline.html), [`AWS::IoTSiteWise::Portal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-portal.html), [`AWS::IoTSiteWise::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-project.html), [`AWS::IoTSiteWise::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html), [`AWS::IoTSiteWise::Workspace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-workspace.html).
+/// AWS reference: [`AWS::IoTSiteWise::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-application-tag.html), [`AWS::IoTSiteWise::Asset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-asset-tag.html), [`AWS::IoTSiteWise::AssetModel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-tag.html), [`AWS::IoTSiteWise::ComputationModel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-computationmodel-tag.html), [`AWS::IoTSiteWise::Dashboard` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dashboard-tag.html), [`AWS::IoTSiteWise::Dataset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-dataset-tag.html), [`AWS::IoTSiteWise::Gateway` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-gateway-tag.html), [`AWS::IoTSiteWise::Pipeline` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-pipeline-tag.html), [`AWS::IoTSiteWise::Portal` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-portal-tag.html), [`AWS::IoTSiteWise::Project` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-project-tag.html), [`AWS::IoTSiteWise::Task` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-tag.html), [`AWS::IoTSiteWise::Workspace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-workspace-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-application-tag.html#cfn-iotsitewise-application-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-application-tag.html#cfn-iotsitewise-application-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3925,12 +4305,14 @@ impl Walk for Tag {
 
 /// The `TaskConfiguration` property type of [`Task`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::Task`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-task.html).
+/// AWS reference: [`AWS::IoTSiteWise::Task` `TaskConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-taskconfiguration.html).
 ///
 /// Every property is required: [`TaskConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskConfiguration {
-    /// `ContainerTaskConfiguration`: required.
+    /// Configuration for running a custom container image on managed compute.
+    ///
+    /// `ContainerTaskConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-task-taskconfiguration.html#cfn-iotsitewise-task-taskconfiguration-containertaskconfiguration)): object [`ContainerTaskConfiguration`], required.
     #[serde(rename = "ContainerTaskConfiguration")]
     pub container_task_configuration: ContainerTaskConfiguration,
 }
@@ -3956,15 +4338,19 @@ impl Walk for TaskConfiguration {
 
 /// The `Transform` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `Transform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-transform.html).
 ///
 /// Every property is required: [`Transform::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transform {
-    /// `Expression`: required.
+    /// The mathematical expression that defines the transformation function. You can specify up to 10 functions per expression.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-transform.html#cfn-iotsitewise-assetmodel-transform-expression)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `Variables`: required.
+    /// The list of variables used in the expression.
+    ///
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-transform.html#cfn-iotsitewise-assetmodel-transform-variables)): list of (object [`ExpressionVariable`]), required.
     #[serde(rename = "Variables")]
     pub variables: Value<Vec<ExpressionVariable>>,
 }
@@ -3996,15 +4382,19 @@ impl Walk for Transform {
 
 /// The `TumblingWindow` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `TumblingWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-tumblingwindow.html).
 ///
 /// [`TumblingWindow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TumblingWindow {
-    /// `Interval`: required.
+    /// The time interval for the tumbling window.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-tumblingwindow.html#cfn-iotsitewise-assetmodel-tumblingwindow-interval)): string, required. Length: 2 to 23 characters.
     #[serde(rename = "Interval")]
     pub interval: Value<String>,
-    /// `Offset`: optional.
+    /// The shift or reference point on timeline for the contiguous time intervals.
+    ///
+    /// `Offset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-tumblingwindow.html#cfn-iotsitewise-assetmodel-tumblingwindow-offset)): string, optional. Length: 2 to 25 characters.
     #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<Value<String>>,
 }
@@ -4065,12 +4455,14 @@ impl Walk for TypeName {
 
 /// The `User` property type of [`AccessPolicy`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-accesspolicy.html).
+/// AWS reference: [`AWS::IoTSiteWise::AccessPolicy` `User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-user.html).
 ///
 /// Every property is optional: start from [`User::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct User {
-    /// `id`: optional.
+    /// The AWS SSO ID of the user.
+    ///
+    /// `id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-accesspolicy-user.html#cfn-iotsitewise-accesspolicy-user-id)): string, optional. Pattern: `^\S+$`. Length: 1 to 256 characters.
     #[serde(rename = "id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
 }
@@ -4100,30 +4492,38 @@ impl Walk for User {
 
 /// The `VariableValue` property type of [`AssetModel`].
 ///
-/// AWS reference: [`AWS::IoTSiteWise::AssetModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotsitewise-assetmodel.html).
+/// AWS reference: [`AWS::IoTSiteWise::AssetModel` `VariableValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-variablevalue.html).
 ///
 /// Every property is optional: start from [`VariableValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VariableValue {
-    /// `HierarchyExternalId`: optional.
+    /// The External ID of the hierarchy that is trying to be referenced
+    ///
+    /// `HierarchyExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-variablevalue.html#cfn-iotsitewise-assetmodel-variablevalue-hierarchyexternalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(
         rename = "HierarchyExternalId",
         skip_serializing_if = "Option::is_none"
     )]
     pub hierarchy_external_id: Option<Value<String>>,
-    /// `HierarchyId`: optional.
+    /// The ID of the hierarchy that is trying to be referenced
+    ///
+    /// `HierarchyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-variablevalue.html#cfn-iotsitewise-assetmodel-variablevalue-hierarchyid)): string, optional. Pattern: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "HierarchyId", skip_serializing_if = "Option::is_none")]
     pub hierarchy_id: Option<Value<String>>,
-    /// `HierarchyLogicalId`: optional.
+    /// `HierarchyLogicalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-variablevalue.html#cfn-iotsitewise-assetmodel-variablevalue-hierarchylogicalid)): string, optional. Pattern: `[^\u0000-\u001F\u007F]+`. Length: 1 to 256 characters.
     #[serde(rename = "HierarchyLogicalId", skip_serializing_if = "Option::is_none")]
     pub hierarchy_logical_id: Option<Value<String>>,
-    /// `PropertyExternalId`: optional.
+    /// The External ID of the property that is trying to be referenced
+    ///
+    /// `PropertyExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-variablevalue.html#cfn-iotsitewise-assetmodel-variablevalue-propertyexternalid)): string, optional. Pattern: `[a-zA-Z0-9_][a-zA-Z_\-0-9.:]*[a-zA-Z0-9_]+`. Length: 2 to 128 characters.
     #[serde(rename = "PropertyExternalId", skip_serializing_if = "Option::is_none")]
     pub property_external_id: Option<Value<String>>,
-    /// `PropertyLogicalId`: optional.
+    /// `PropertyLogicalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-variablevalue.html#cfn-iotsitewise-assetmodel-variablevalue-propertylogicalid)): string, optional. Pattern: `[^\u0000-\u001F\u007F]+`. Length: 1 to 256 characters.
     #[serde(rename = "PropertyLogicalId", skip_serializing_if = "Option::is_none")]
     pub property_logical_id: Option<Value<String>>,
-    /// `PropertyPath`: optional.
+    /// The path of the property that is trying to be referenced
+    ///
+    /// `PropertyPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotsitewise-assetmodel-variablevalue.html#cfn-iotsitewise-assetmodel-variablevalue-propertypath)): list of (object [`PropertyPathDefinition`]), optional.
     #[serde(rename = "PropertyPath", skip_serializing_if = "Option::is_none")]
     pub property_path: Option<Value<Vec<PropertyPathDefinition>>>,
 }

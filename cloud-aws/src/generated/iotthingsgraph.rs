@@ -9,16 +9,18 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoTThingsGraph::FlowTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotthingsgraph-flowtemplate.html)).
 ///
+/// Resource Type definition for AWS::IoTThingsGraph::FlowTemplate
+///
 /// [`FlowTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowTemplate {
-    /// `CompatibleNamespaceVersion`: optional.
+    /// `CompatibleNamespaceVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotthingsgraph-flowtemplate.html#cfn-iotthingsgraph-flowtemplate-compatiblenamespaceversion)): number, optional.
     #[serde(
         rename = "CompatibleNamespaceVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub compatible_namespace_version: Option<Value<f64>>,
-    /// `Definition`: required.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotthingsgraph-flowtemplate.html#cfn-iotthingsgraph-flowtemplate-definition)): object [`DefinitionDocument`], required.
     #[serde(rename = "Definition")]
     pub definition: DefinitionDocument,
 }
@@ -66,15 +68,15 @@ impl ResourceRef<FlowTemplate> {
 
 /// The `DefinitionDocument` property type of [`FlowTemplate`].
 ///
-/// AWS reference: [`AWS::IoTThingsGraph::FlowTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotthingsgraph-flowtemplate.html).
+/// AWS reference: [`AWS::IoTThingsGraph::FlowTemplate` `DefinitionDocument`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotthingsgraph-flowtemplate-definitiondocument.html).
 ///
 /// Every property is required: [`DefinitionDocument::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DefinitionDocument {
-    /// `Language`: required.
+    /// `Language` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotthingsgraph-flowtemplate-definitiondocument.html#cfn-iotthingsgraph-flowtemplate-definitiondocument-language)): string, required.
     #[serde(rename = "Language")]
     pub language: Value<String>,
-    /// `Text`: required.
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotthingsgraph-flowtemplate-definitiondocument.html#cfn-iotthingsgraph-flowtemplate-definitiondocument-text)): string, required.
     #[serde(rename = "Text")]
     pub text: Value<String>,
 }

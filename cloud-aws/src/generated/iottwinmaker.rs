@@ -11,43 +11,65 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoTTwinMaker::ComponentType` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html)).
 ///
+/// Resource schema for AWS::IoTTwinMaker::ComponentType
+///
 /// [`ComponentType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentType {
-    /// `ComponentTypeId`: required, create-only (changing it replaces the resource).
+    /// The ID of the component type.
+    ///
+    /// `ComponentTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-componenttypeid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z_\.\-0-9:]+`. Length: 1 to 256 characters.
     #[serde(rename = "ComponentTypeId")]
     pub component_type_id: Value<String>,
-    /// `CompositeComponentTypes`: optional.
+    /// An map of the composite component types in the component type. Each composite component type's key must be unique to this map.
+    ///
+    /// `CompositeComponentTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-compositecomponenttypes)): map from string to (object [`CompositeComponentType`]), optional.
     #[serde(
         rename = "CompositeComponentTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub composite_component_types: Option<BTreeMap<String, CompositeComponentType>>,
-    /// `Description`: optional.
+    /// The description of the component type.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExtendsFrom`: optional.
+    /// Specifies the parent component type to extend.
+    ///
+    /// `ExtendsFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-extendsfrom)): list of (string), optional. Items: 1 to 256. Each item: Pattern: `[a-zA-Z_\.\-0-9:]+`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "ExtendsFrom", skip_serializing_if = "Option::is_none")]
     pub extends_from: Option<Value<Vec<Value<String>>>>,
-    /// `Functions`: optional.
+    /// a Map of functions in the component type. Each function's key must be unique to this map.
+    ///
+    /// `Functions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-functions)): map from string to (object [`Function`]), optional.
     #[serde(rename = "Functions", skip_serializing_if = "Option::is_none")]
     pub functions: Option<BTreeMap<String, Function>>,
-    /// `IsSingleton`: optional.
+    /// A Boolean value that specifies whether an entity can have more than one component of this type.
+    ///
+    /// `IsSingleton` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-issingleton)): boolean, optional.
     #[serde(rename = "IsSingleton", skip_serializing_if = "Option::is_none")]
     pub is_singleton: Option<Value<bool>>,
-    /// `PropertyDefinitions`: optional.
+    /// An map of the property definitions in the component type. Each property definition's key must be unique to this map.
+    ///
+    /// `PropertyDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-propertydefinitions)): map from string to (object [`PropertyDefinition`]), optional.
     #[serde(
         rename = "PropertyDefinitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub property_definitions: Option<BTreeMap<String, PropertyDefinition>>,
-    /// `PropertyGroups`: optional.
+    /// An map of the property groups in the component type. Each property group's key must be unique to this map.
+    ///
+    /// `PropertyGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-propertygroups)): map from string to (object [`PropertyGroup`]), optional.
     #[serde(rename = "PropertyGroups", skip_serializing_if = "Option::is_none")]
     pub property_groups: Option<BTreeMap<String, PropertyGroup>>,
-    /// `Tags`: optional.
+    /// A map of key-value pairs to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `WorkspaceId`: required, create-only (changing it replaces the resource).
+    /// The ID of the workspace that contains the component type.
+    ///
+    /// `WorkspaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html#cfn-iottwinmaker-componenttype-workspaceid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z_0-9][a-zA-Z_\-0-9]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "WorkspaceId")]
     pub workspace_id: Value<String>,
 }
@@ -190,34 +212,52 @@ impl ResourceRef<ComponentType> {
 
 /// The properties of an `AWS::IoTTwinMaker::Entity` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html)).
 ///
+/// Resource schema for AWS::IoTTwinMaker::Entity
+///
 /// [`Entity::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Entity {
-    /// `Components`: optional.
+    /// A map that sets information about a component type.
+    ///
+    /// `Components` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html#cfn-iottwinmaker-entity-components)): map from string to (object [`Component`]), optional.
     #[serde(rename = "Components", skip_serializing_if = "Option::is_none")]
     pub components: Option<BTreeMap<String, Component>>,
-    /// `CompositeComponents`: optional.
+    /// A map that sets information about a composite component.
+    ///
+    /// `CompositeComponents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html#cfn-iottwinmaker-entity-compositecomponents)): map from string to (object [`CompositeComponent`]), optional.
     #[serde(
         rename = "CompositeComponents",
         skip_serializing_if = "Option::is_none"
     )]
     pub composite_components: Option<BTreeMap<String, CompositeComponent>>,
-    /// `Description`: optional.
+    /// The description of the entity.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html#cfn-iottwinmaker-entity-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EntityId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the entity.
+    ///
+    /// `EntityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html#cfn-iottwinmaker-entity-entityid)): string, optional, create-only (changing it replaces the resource). Pattern: `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\-0-9.:]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "EntityId", skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<Value<String>>,
-    /// `EntityName`: required.
+    /// The name of the entity.
+    ///
+    /// `EntityName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html#cfn-iottwinmaker-entity-entityname)): string, required. Pattern: `[a-zA-Z_0-9-.][a-zA-Z_0-9-. ]*[a-zA-Z0-9]+`. Length: 1 to 256 characters.
     #[serde(rename = "EntityName")]
     pub entity_name: Value<String>,
-    /// `ParentEntityId`: optional.
+    /// The ID of the parent entity.
+    ///
+    /// `ParentEntityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html#cfn-iottwinmaker-entity-parententityid)): string, optional. Pattern: `\$ROOT|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\-0-9.:]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "ParentEntityId", skip_serializing_if = "Option::is_none")]
     pub parent_entity_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html#cfn-iottwinmaker-entity-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `WorkspaceId`: required, create-only (changing it replaces the resource).
+    /// The ID of the workspace.
+    ///
+    /// `WorkspaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html#cfn-iottwinmaker-entity-workspaceid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z_0-9][a-zA-Z_\-0-9]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "WorkspaceId")]
     pub workspace_id: Value<String>,
 }
@@ -334,28 +374,44 @@ impl ResourceRef<Entity> {
 
 /// The properties of an `AWS::IoTTwinMaker::Scene` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-scene.html)).
 ///
+/// Resource schema for AWS::IoTTwinMaker::Scene
+///
 /// [`Scene::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scene {
-    /// `Capabilities`: optional.
+    /// A list of capabilities that the scene uses to render.
+    ///
+    /// `Capabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-scene.html#cfn-iottwinmaker-scene-capabilities)): list of (string), optional. Items: 0 to 50. Each item: Pattern: `.*`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Value<Vec<Value<String>>>>,
-    /// `ContentLocation`: required.
+    /// The relative path that specifies the location of the content definition file.
+    ///
+    /// `ContentLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-scene.html#cfn-iottwinmaker-scene-contentlocation)): string, required. Pattern: `[sS]3://[A-Za-z0-9._/-]+`. Length: 0 to 256 characters.
     #[serde(rename = "ContentLocation")]
     pub content_location: Value<String>,
-    /// `Description`: optional.
+    /// The description of the scene.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-scene.html#cfn-iottwinmaker-scene-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `SceneId`: required, create-only (changing it replaces the resource).
+    /// The ID of the scene.
+    ///
+    /// `SceneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-scene.html#cfn-iottwinmaker-scene-sceneid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z_0-9][a-zA-Z_\-0-9]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "SceneId")]
     pub scene_id: Value<String>,
-    /// `SceneMetadata`: optional.
+    /// A key-value pair of scene metadata for the scene.
+    ///
+    /// `SceneMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-scene.html#cfn-iottwinmaker-scene-scenemetadata)): map from string to (string), optional. Length: 0 to 50 characters.
     #[serde(rename = "SceneMetadata", skip_serializing_if = "Option::is_none")]
     pub scene_metadata: Option<BTreeMap<String, Value<String>>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-scene.html#cfn-iottwinmaker-scene-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `WorkspaceId`: required, create-only (changing it replaces the resource).
+    /// The ID of the scene.
+    ///
+    /// `WorkspaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-scene.html#cfn-iottwinmaker-scene-workspaceid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z_0-9][a-zA-Z_\-0-9]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "WorkspaceId")]
     pub workspace_id: Value<String>,
 }
@@ -450,19 +506,29 @@ impl ResourceRef<Scene> {
 
 /// The properties of an `AWS::IoTTwinMaker::SyncJob` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-syncjob.html)).
 ///
+/// Resource schema for AWS::IoTTwinMaker::SyncJob
+///
 /// [`SyncJob::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SyncJob {
-    /// `SyncRole`: required, create-only (changing it replaces the resource).
+    /// The IAM Role that execute SyncJob.
+    ///
+    /// `SyncRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-syncjob.html#cfn-iottwinmaker-syncjob-syncrole)): string, required, create-only (changing it replaces the resource). Pattern: `arn:((aws)|(aws-cn)|(aws-us-gov)):iam::[0-9]{12}:role/.*`. Length: 20 to 2048 characters.
     #[serde(rename = "SyncRole")]
     pub sync_role: Value<String>,
-    /// `SyncSource`: required, create-only (changing it replaces the resource).
+    /// The source of the SyncJob.
+    ///
+    /// `SyncSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-syncjob.html#cfn-iottwinmaker-syncjob-syncsource)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_0-9]+$`. Length: 1 to 128 characters.
     #[serde(rename = "SyncSource")]
     pub sync_source: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-syncjob.html#cfn-iottwinmaker-syncjob-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `WorkspaceId`: required, create-only (changing it replaces the resource).
+    /// The ID of the workspace.
+    ///
+    /// `WorkspaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-syncjob.html#cfn-iottwinmaker-syncjob-workspaceid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z_0-9][a-zA-Z_\-0-9]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "WorkspaceId")]
     pub workspace_id: Value<String>,
 }
@@ -536,22 +602,34 @@ impl ResourceRef<SyncJob> {
 
 /// The properties of an `AWS::IoTTwinMaker::Workspace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-workspace.html)).
 ///
+/// Resource schema for AWS::IoTTwinMaker::Workspace
+///
 /// [`Workspace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workspace {
-    /// `Description`: optional.
+    /// The description of the workspace.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-workspace.html#cfn-iottwinmaker-workspace-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Role`: required.
+    /// The ARN of the execution role associated with the workspace.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-workspace.html#cfn-iottwinmaker-workspace-role)): string, required. Pattern: `arn:((aws)|(aws-cn)|(aws-us-gov)):iam::[0-9]{12}:role/.*`. Length: 20 to 2048 characters.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `S3Location`: required.
+    /// The ARN of the S3 bucket where resources associated with the workspace are stored.
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-workspace.html#cfn-iottwinmaker-workspace-s3location)): string, required. Pattern: `(^arn:((aws)|(aws-cn)|(aws-us-gov)):s3:::)([a-zA-Z0-9_-]+$)`. Length: 0 to 1024 characters.
     #[serde(rename = "S3Location")]
     pub s3_location: Value<String>,
-    /// `Tags`: optional.
+    /// A map of key-value pairs to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-workspace.html#cfn-iottwinmaker-workspace-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `WorkspaceId`: required, create-only (changing it replaces the resource).
+    /// The ID of the workspace.
+    ///
+    /// `WorkspaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-workspace.html#cfn-iottwinmaker-workspace-workspaceid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z_0-9][a-zA-Z_\-0-9]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "WorkspaceId")]
     pub workspace_id: Value<String>,
 }
@@ -628,30 +706,44 @@ impl ResourceRef<Workspace> {
 
 /// The `Component` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `Component`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-component.html).
 ///
 /// Every property is optional: start from [`Component::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Component {
-    /// `ComponentName`: optional.
+    /// The name of the component.
+    ///
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-component.html#cfn-iottwinmaker-entity-component-componentname)): string, optional. Pattern: `[a-zA-Z_\-0-9]+`. Length: 1 to 256 characters.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `ComponentTypeId`: optional.
+    /// The ID of the component type.
+    ///
+    /// `ComponentTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-component.html#cfn-iottwinmaker-entity-component-componenttypeid)): string, optional. Pattern: `[a-zA-Z_\-0-9]+`. Length: 1 to 256 characters.
     #[serde(rename = "ComponentTypeId", skip_serializing_if = "Option::is_none")]
     pub component_type_id: Option<Value<String>>,
-    /// `DefinedIn`: optional.
+    /// The name of the property definition set in the component.
+    ///
+    /// `DefinedIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-component.html#cfn-iottwinmaker-entity-component-definedin)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "DefinedIn", skip_serializing_if = "Option::is_none")]
     pub defined_in: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the component.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-component.html#cfn-iottwinmaker-entity-component-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Properties`: optional.
+    /// An object that maps strings to the properties to set in the component type. Each string in the mapping must be unique to this object.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-component.html#cfn-iottwinmaker-entity-component-properties)): map from string to (object [`EntityProperty`]), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, EntityProperty>>,
-    /// `PropertyGroups`: optional.
+    /// An object that maps strings to the property groups to set in the component type. Each string in the mapping must be unique to this object.
+    ///
+    /// `PropertyGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-component.html#cfn-iottwinmaker-entity-component-propertygroups)): map from string to (object [`PropertyGroup`]), optional.
     #[serde(rename = "PropertyGroups", skip_serializing_if = "Option::is_none")]
     pub property_groups: Option<BTreeMap<String, PropertyGroup>>,
-    /// `Status`: optional.
+    /// The current status of the entity.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-component.html#cfn-iottwinmaker-entity-component-status)): object [`Status`], optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
 }
@@ -729,24 +821,34 @@ impl Walk for Component {
 
 /// The `DataType` property type of [`ComponentType`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `DataType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datatype.html).
 ///
 /// [`ComponentTypeDataType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentTypeDataType {
-    /// `AllowedValues`: optional.
+    /// The allowed values for this data type.
+    ///
+    /// `AllowedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datatype.html#cfn-iottwinmaker-componenttype-datatype-allowedvalues)): list of (object [`ComponentTypeDataValue`]), optional. Items: 0 to 50.
     #[serde(rename = "AllowedValues", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Value<Vec<ComponentTypeDataValue>>>,
-    /// `NestedType`: optional.
+    /// The nested type in the data type.
+    ///
+    /// `NestedType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datatype.html#cfn-iottwinmaker-componenttype-datatype-nestedtype)): object [`ComponentTypeDataType`], optional.
     #[serde(rename = "NestedType", skip_serializing_if = "Option::is_none")]
     pub nested_type: Option<Box<ComponentTypeDataType>>,
-    /// `Relationship`: optional.
+    /// A relationship that associates a component with another component.
+    ///
+    /// `Relationship` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datatype.html#cfn-iottwinmaker-componenttype-datatype-relationship)): object [`Relationship`], optional.
     #[serde(rename = "Relationship", skip_serializing_if = "Option::is_none")]
     pub relationship: Option<Relationship>,
-    /// `Type`: required.
+    /// The underlying type of the data type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datatype.html#cfn-iottwinmaker-componenttype-datatype-type)): [`Type`], one of `RELATIONSHIP`, `STRING`, `LONG`, `BOOLEAN`, `INTEGER`, `DOUBLE`, `LIST`, `MAP`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
-    /// `UnitOfMeasure`: optional.
+    /// The unit of measure used in this data type.
+    ///
+    /// `UnitOfMeasure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datatype.html#cfn-iottwinmaker-componenttype-datatype-unitofmeasure)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "UnitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<Value<String>>,
 }
@@ -808,36 +910,54 @@ impl Walk for ComponentTypeDataType {
 
 /// The `DataValue` property type of [`ComponentType`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `DataValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html).
 ///
 /// Every property is optional: start from [`ComponentTypeDataValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentTypeDataValue {
-    /// `BooleanValue`: optional.
+    /// A Boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// A double value.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `Expression`: optional.
+    /// An expression that produces the value.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-expression)): string, optional. Pattern: `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`. Length: 1 to 316 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// An integer value.
+    ///
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-integervalue)): integer, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<i64>>,
-    /// `ListValue`: optional.
+    /// A list of multiple values.
+    ///
+    /// `ListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-listvalue)): list of (object [`ComponentTypeDataValue`]), optional. Items: 0 to 50.
     #[serde(rename = "ListValue", skip_serializing_if = "Option::is_none")]
     pub list_value: Option<Value<Vec<ComponentTypeDataValue>>>,
-    /// `LongValue`: optional.
+    /// A long value.
+    ///
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `MapValue`: optional.
+    /// An object that maps strings to multiple DataValue objects.
+    ///
+    /// `MapValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-mapvalue)): map from string to (object [`ComponentTypeDataValue`]), optional.
     #[serde(rename = "MapValue", skip_serializing_if = "Option::is_none")]
     pub map_value: Option<BTreeMap<String, ComponentTypeDataValue>>,
-    /// `RelationshipValue`: optional.
+    /// A value that relates a component to another component.
+    ///
+    /// `RelationshipValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-relationshipvalue)): object [`RelationshipValue`], optional.
     #[serde(rename = "RelationshipValue", skip_serializing_if = "Option::is_none")]
     pub relationship_value: Option<RelationshipValue>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-stringvalue)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -931,36 +1051,54 @@ impl Walk for ComponentTypeDataValue {
 
 /// The `DataValue` property type of [`ComponentType`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `DataValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html).
 ///
 /// Every property is optional: start from [`ComponentTypeDataValue2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentTypeDataValue2 {
-    /// `BooleanValue`: optional.
+    /// A Boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// A double value.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `Expression`: optional.
+    /// An expression that produces the value.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-expression)): string, optional. Pattern: `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`. Length: 1 to 316 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// An integer value.
+    ///
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-integervalue)): integer, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<i64>>,
-    /// `ListValue`: optional.
+    /// A list of multiple values.
+    ///
+    /// `ListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-listvalue)): list of (object [`ComponentTypeDataValue2`]), optional. Items: 0 to 50.
     #[serde(rename = "ListValue", skip_serializing_if = "Option::is_none")]
     pub list_value: Option<Value<Vec<ComponentTypeDataValue2>>>,
-    /// `LongValue`: optional.
+    /// A long value.
+    ///
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `MapValue`: optional.
+    /// An object that maps strings to multiple DataValue objects.
+    ///
+    /// `MapValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-mapvalue)): map from string to (object [`ComponentTypeDataValue2`]), optional.
     #[serde(rename = "MapValue", skip_serializing_if = "Option::is_none")]
     pub map_value: Option<BTreeMap<String, ComponentTypeDataValue2>>,
-    /// `RelationshipValue`: optional.
+    /// A value that relates a component to another component.
+    ///
+    /// `RelationshipValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-relationshipvalue)): object [`RelationshipValue`], optional.
     #[serde(rename = "RelationshipValue", skip_serializing_if = "Option::is_none")]
     pub relationship_value: Option<RelationshipValue>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-datavalue.html#cfn-iottwinmaker-componenttype-datavalue-stringvalue)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -1057,30 +1195,44 @@ impl Walk for ComponentTypeDataValue2 {
 
 /// The `CompositeComponent` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `CompositeComponent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-compositecomponent.html).
 ///
 /// Every property is optional: start from [`CompositeComponent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CompositeComponent {
-    /// `ComponentName`: optional.
+    /// The name of the component.
+    ///
+    /// `ComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-compositecomponent.html#cfn-iottwinmaker-entity-compositecomponent-componentname)): string, optional. Pattern: `[a-zA-Z_\-0-9]+`. Length: 1 to 256 characters.
     #[serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")]
     pub component_name: Option<Value<String>>,
-    /// `ComponentPath`: optional.
+    /// The path of the component.
+    ///
+    /// `ComponentPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-compositecomponent.html#cfn-iottwinmaker-entity-compositecomponent-componentpath)): string, optional. Pattern: `[a-zA-Z_\-0-9/]+`. Length: 1 to 256 characters.
     #[serde(rename = "ComponentPath", skip_serializing_if = "Option::is_none")]
     pub component_path: Option<Value<String>>,
-    /// `ComponentTypeId`: optional.
+    /// The ID of the component type.
+    ///
+    /// `ComponentTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-compositecomponent.html#cfn-iottwinmaker-entity-compositecomponent-componenttypeid)): string, optional. Pattern: `[a-zA-Z_\-0-9]+`. Length: 1 to 256 characters.
     #[serde(rename = "ComponentTypeId", skip_serializing_if = "Option::is_none")]
     pub component_type_id: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the component.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-compositecomponent.html#cfn-iottwinmaker-entity-compositecomponent-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Properties`: optional.
+    /// An object that maps strings to the properties to set in the component type. Each string in the mapping must be unique to this object.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-compositecomponent.html#cfn-iottwinmaker-entity-compositecomponent-properties)): map from string to (object [`EntityProperty2`]), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, EntityProperty2>>,
-    /// `PropertyGroups`: optional.
+    /// An object that maps strings to the property groups to set in the component type. Each string in the mapping must be unique to this object.
+    ///
+    /// `PropertyGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-compositecomponent.html#cfn-iottwinmaker-entity-compositecomponent-propertygroups)): map from string to (object [`PropertyGroup`]), optional.
     #[serde(rename = "PropertyGroups", skip_serializing_if = "Option::is_none")]
     pub property_groups: Option<BTreeMap<String, PropertyGroup>>,
-    /// `Status`: optional.
+    /// The current status of the component.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-compositecomponent.html#cfn-iottwinmaker-entity-compositecomponent-status)): object [`Status`], optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
 }
@@ -1158,12 +1310,14 @@ impl Walk for CompositeComponent {
 
 /// The `CompositeComponentType` property type of [`ComponentType`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `CompositeComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-compositecomponenttype.html).
 ///
 /// Every property is optional: start from [`CompositeComponentType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CompositeComponentType {
-    /// `ComponentTypeId`: optional.
+    /// The id of the composite component type.
+    ///
+    /// `ComponentTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-compositecomponenttype.html#cfn-iottwinmaker-componenttype-compositecomponenttype-componenttypeid)): string, optional. Pattern: `[a-zA-Z_\.\-0-9:]+`. Length: 1 to 256 characters.
     #[serde(rename = "ComponentTypeId", skip_serializing_if = "Option::is_none")]
     pub component_type_id: Option<Value<String>>,
 }
@@ -1193,15 +1347,19 @@ impl Walk for CompositeComponentType {
 
 /// The `DataConnector` property type of [`ComponentType`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `DataConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-dataconnector.html).
 ///
 /// Every property is optional: start from [`DataConnector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataConnector {
-    /// `IsNative`: optional.
+    /// A Boolean value that specifies whether the data connector is native to IoT TwinMaker.
+    ///
+    /// `IsNative` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-dataconnector.html#cfn-iottwinmaker-componenttype-dataconnector-isnative)): boolean, optional.
     #[serde(rename = "IsNative", skip_serializing_if = "Option::is_none")]
     pub is_native: Option<Value<bool>>,
-    /// `Lambda`: optional.
+    /// The Lambda function associated with this data connector.
+    ///
+    /// `Lambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-dataconnector.html#cfn-iottwinmaker-componenttype-dataconnector-lambda)): object [`LambdaFunction`], optional.
     #[serde(rename = "Lambda", skip_serializing_if = "Option::is_none")]
     pub lambda: Option<LambdaFunction>,
 }
@@ -1239,24 +1397,34 @@ impl Walk for DataConnector {
 
 /// The `DataType` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `DataType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html).
 ///
 /// Every property is optional: start from [`EntityDataType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDataType {
-    /// `AllowedValues`: optional.
+    /// The allowed values for this data type.
+    ///
+    /// `AllowedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-allowedvalues)): list of (object [`EntityDataValue`]), optional. Items: 0 to 50.
     #[serde(rename = "AllowedValues", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Value<Vec<EntityDataValue>>>,
-    /// `NestedType`: optional.
+    /// The nested type in the data type.
+    ///
+    /// `NestedType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-nestedtype)): object [`EntityDataType`], optional.
     #[serde(rename = "NestedType", skip_serializing_if = "Option::is_none")]
     pub nested_type: Option<Box<EntityDataType>>,
-    /// `Relationship`: optional.
+    /// A relationship that associates a component with another component.
+    ///
+    /// `Relationship` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-relationship)): object [`Relationship`], optional.
     #[serde(rename = "Relationship", skip_serializing_if = "Option::is_none")]
     pub relationship: Option<Relationship>,
-    /// `Type`: optional.
+    /// The underlying type of the data type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-type)): [`Type`], one of `RELATIONSHIP`, `STRING`, `LONG`, `BOOLEAN`, `INTEGER`, `DOUBLE`, `LIST`, `MAP`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
-    /// `UnitOfMeasure`: optional.
+    /// The unit of measure used in this data type.
+    ///
+    /// `UnitOfMeasure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-unitofmeasure)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "UnitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<Value<String>>,
 }
@@ -1318,24 +1486,34 @@ impl Walk for EntityDataType {
 
 /// The `DataType` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `DataType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html).
 ///
 /// Every property is optional: start from [`EntityDataType2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDataType2 {
-    /// `AllowedValues`: optional.
+    /// The allowed values for this data type.
+    ///
+    /// `AllowedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-allowedvalues)): list of (object [`EntityDataValue4`]), optional. Items: 0 to 50.
     #[serde(rename = "AllowedValues", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Value<Vec<EntityDataValue4>>>,
-    /// `NestedType`: optional.
+    /// The nested type in the data type.
+    ///
+    /// `NestedType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-nestedtype)): object [`EntityDataType2`], optional.
     #[serde(rename = "NestedType", skip_serializing_if = "Option::is_none")]
     pub nested_type: Option<Box<EntityDataType2>>,
-    /// `Relationship`: optional.
+    /// A relationship that associates a component with another component.
+    ///
+    /// `Relationship` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-relationship)): object [`Relationship`], optional.
     #[serde(rename = "Relationship", skip_serializing_if = "Option::is_none")]
     pub relationship: Option<Relationship>,
-    /// `Type`: optional.
+    /// The underlying type of the data type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-type)): [`Type`], one of `RELATIONSHIP`, `STRING`, `LONG`, `BOOLEAN`, `INTEGER`, `DOUBLE`, `LIST`, `MAP`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
-    /// `UnitOfMeasure`: optional.
+    /// The unit of measure used in this data type.
+    ///
+    /// `UnitOfMeasure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datatype.html#cfn-iottwinmaker-entity-datatype-unitofmeasure)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "UnitOfMeasure", skip_serializing_if = "Option::is_none")]
     pub unit_of_measure: Option<Value<String>>,
 }
@@ -1397,36 +1575,54 @@ impl Walk for EntityDataType2 {
 
 /// The `DataValue` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `DataValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html).
 ///
 /// Every property is optional: start from [`EntityDataValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDataValue {
-    /// `BooleanValue`: optional.
+    /// A Boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// A double value.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `Expression`: optional.
+    /// An expression that produces the value.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-expression)): string, optional. Pattern: `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`. Length: 1 to 316 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// An integer value.
+    ///
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-integervalue)): integer, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<i64>>,
-    /// `ListValue`: optional.
+    /// A list of multiple values.
+    ///
+    /// `ListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-listvalue)): list of (object [`EntityDataValue`]), optional. Items: 0 to 50.
     #[serde(rename = "ListValue", skip_serializing_if = "Option::is_none")]
     pub list_value: Option<Value<Vec<EntityDataValue>>>,
-    /// `LongValue`: optional.
+    /// A long value.
+    ///
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `MapValue`: optional.
+    /// An object that maps strings to multiple DataValue objects.
+    ///
+    /// `MapValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-mapvalue)): map from string to (object [`EntityDataValue`]), optional.
     #[serde(rename = "MapValue", skip_serializing_if = "Option::is_none")]
     pub map_value: Option<BTreeMap<String, EntityDataValue>>,
-    /// `RelationshipValue`: optional.
+    /// A value that relates a component to another component.
+    ///
+    /// `RelationshipValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-relationshipvalue)): object [`RelationshipValue`], optional.
     #[serde(rename = "RelationshipValue", skip_serializing_if = "Option::is_none")]
     pub relationship_value: Option<RelationshipValue>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-stringvalue)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -1520,36 +1716,54 @@ impl Walk for EntityDataValue {
 
 /// The `DataValue` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `DataValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html).
 ///
 /// Every property is optional: start from [`EntityDataValue2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDataValue2 {
-    /// `BooleanValue`: optional.
+    /// A Boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// A double value.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `Expression`: optional.
+    /// An expression that produces the value.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-expression)): string, optional. Pattern: `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`. Length: 1 to 316 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// An integer value.
+    ///
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-integervalue)): integer, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<i64>>,
-    /// `ListValue`: optional.
+    /// A list of multiple values.
+    ///
+    /// `ListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-listvalue)): list of (object [`EntityDataValue2`]), optional. Items: 0 to 50.
     #[serde(rename = "ListValue", skip_serializing_if = "Option::is_none")]
     pub list_value: Option<Value<Vec<EntityDataValue2>>>,
-    /// `LongValue`: optional.
+    /// A long value.
+    ///
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `MapValue`: optional.
+    /// An object that maps strings to multiple DataValue objects.
+    ///
+    /// `MapValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-mapvalue)): map from string to (object [`EntityDataValue2`]), optional.
     #[serde(rename = "MapValue", skip_serializing_if = "Option::is_none")]
     pub map_value: Option<BTreeMap<String, EntityDataValue2>>,
-    /// `RelationshipValue`: optional.
+    /// A value that relates a component to another component.
+    ///
+    /// `RelationshipValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-relationshipvalue)): object [`RelationshipValue`], optional.
     #[serde(rename = "RelationshipValue", skip_serializing_if = "Option::is_none")]
     pub relationship_value: Option<RelationshipValue>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-stringvalue)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -1643,36 +1857,54 @@ impl Walk for EntityDataValue2 {
 
 /// The `DataValue` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `DataValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html).
 ///
 /// Every property is optional: start from [`EntityDataValue3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDataValue3 {
-    /// `BooleanValue`: optional.
+    /// A Boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// A double value.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `Expression`: optional.
+    /// An expression that produces the value.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-expression)): string, optional. Pattern: `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`. Length: 1 to 316 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// An integer value.
+    ///
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-integervalue)): integer, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<i64>>,
-    /// `ListValue`: optional.
+    /// A list of multiple values.
+    ///
+    /// `ListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-listvalue)): list of (object [`EntityDataValue3`]), optional. Items: 0 to 50.
     #[serde(rename = "ListValue", skip_serializing_if = "Option::is_none")]
     pub list_value: Option<Value<Vec<EntityDataValue3>>>,
-    /// `LongValue`: optional.
+    /// A long value.
+    ///
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `MapValue`: optional.
+    /// An object that maps strings to multiple DataValue objects.
+    ///
+    /// `MapValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-mapvalue)): map from string to (object [`EntityDataValue3`]), optional.
     #[serde(rename = "MapValue", skip_serializing_if = "Option::is_none")]
     pub map_value: Option<BTreeMap<String, EntityDataValue3>>,
-    /// `RelationshipValue`: optional.
+    /// A value that relates a component to another component.
+    ///
+    /// `RelationshipValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-relationshipvalue)): object [`RelationshipValue`], optional.
     #[serde(rename = "RelationshipValue", skip_serializing_if = "Option::is_none")]
     pub relationship_value: Option<RelationshipValue>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-stringvalue)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -1766,36 +1998,54 @@ impl Walk for EntityDataValue3 {
 
 /// The `DataValue` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `DataValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html).
 ///
 /// Every property is optional: start from [`EntityDataValue4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDataValue4 {
-    /// `BooleanValue`: optional.
+    /// A Boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// A double value.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `Expression`: optional.
+    /// An expression that produces the value.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-expression)): string, optional. Pattern: `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`. Length: 1 to 316 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// An integer value.
+    ///
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-integervalue)): integer, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<i64>>,
-    /// `ListValue`: optional.
+    /// A list of multiple values.
+    ///
+    /// `ListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-listvalue)): list of (object [`EntityDataValue4`]), optional. Items: 0 to 50.
     #[serde(rename = "ListValue", skip_serializing_if = "Option::is_none")]
     pub list_value: Option<Value<Vec<EntityDataValue4>>>,
-    /// `LongValue`: optional.
+    /// A long value.
+    ///
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `MapValue`: optional.
+    /// An object that maps strings to multiple DataValue objects.
+    ///
+    /// `MapValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-mapvalue)): map from string to (object [`EntityDataValue4`]), optional.
     #[serde(rename = "MapValue", skip_serializing_if = "Option::is_none")]
     pub map_value: Option<BTreeMap<String, EntityDataValue4>>,
-    /// `RelationshipValue`: optional.
+    /// A value that relates a component to another component.
+    ///
+    /// `RelationshipValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-relationshipvalue)): object [`RelationshipValue`], optional.
     #[serde(rename = "RelationshipValue", skip_serializing_if = "Option::is_none")]
     pub relationship_value: Option<RelationshipValue>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-stringvalue)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -1889,36 +2139,54 @@ impl Walk for EntityDataValue4 {
 
 /// The `DataValue` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `DataValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html).
 ///
 /// Every property is optional: start from [`EntityDataValue5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDataValue5 {
-    /// `BooleanValue`: optional.
+    /// A Boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// A double value.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `Expression`: optional.
+    /// An expression that produces the value.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-expression)): string, optional. Pattern: `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`. Length: 1 to 316 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// An integer value.
+    ///
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-integervalue)): integer, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<i64>>,
-    /// `ListValue`: optional.
+    /// A list of multiple values.
+    ///
+    /// `ListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-listvalue)): list of (object [`EntityDataValue5`]), optional. Items: 0 to 50.
     #[serde(rename = "ListValue", skip_serializing_if = "Option::is_none")]
     pub list_value: Option<Value<Vec<EntityDataValue5>>>,
-    /// `LongValue`: optional.
+    /// A long value.
+    ///
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `MapValue`: optional.
+    /// An object that maps strings to multiple DataValue objects.
+    ///
+    /// `MapValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-mapvalue)): map from string to (object [`EntityDataValue5`]), optional.
     #[serde(rename = "MapValue", skip_serializing_if = "Option::is_none")]
     pub map_value: Option<BTreeMap<String, EntityDataValue5>>,
-    /// `RelationshipValue`: optional.
+    /// A value that relates a component to another component.
+    ///
+    /// `RelationshipValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-relationshipvalue)): object [`RelationshipValue`], optional.
     #[serde(rename = "RelationshipValue", skip_serializing_if = "Option::is_none")]
     pub relationship_value: Option<RelationshipValue>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-stringvalue)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -2012,36 +2280,54 @@ impl Walk for EntityDataValue5 {
 
 /// The `DataValue` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `DataValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html).
 ///
 /// Every property is optional: start from [`EntityDataValue6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDataValue6 {
-    /// `BooleanValue`: optional.
+    /// A Boolean value.
+    ///
+    /// `BooleanValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-booleanvalue)): boolean, optional.
     #[serde(rename = "BooleanValue", skip_serializing_if = "Option::is_none")]
     pub boolean_value: Option<Value<bool>>,
-    /// `DoubleValue`: optional.
+    /// A double value.
+    ///
+    /// `DoubleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-doublevalue)): number, optional.
     #[serde(rename = "DoubleValue", skip_serializing_if = "Option::is_none")]
     pub double_value: Option<Value<f64>>,
-    /// `Expression`: optional.
+    /// An expression that produces the value.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-expression)): string, optional. Pattern: `(^\$\{Parameters\.[a-zA-z]+([a-zA-z_0-9]*)}$)`. Length: 1 to 316 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `IntegerValue`: optional.
+    /// An integer value.
+    ///
+    /// `IntegerValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-integervalue)): integer, optional.
     #[serde(rename = "IntegerValue", skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<Value<i64>>,
-    /// `ListValue`: optional.
+    /// A list of multiple values.
+    ///
+    /// `ListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-listvalue)): list of (object [`EntityDataValue6`]), optional. Items: 0 to 50.
     #[serde(rename = "ListValue", skip_serializing_if = "Option::is_none")]
     pub list_value: Option<Value<Vec<EntityDataValue6>>>,
-    /// `LongValue`: optional.
+    /// A long value.
+    ///
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-longvalue)): number, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<f64>>,
-    /// `MapValue`: optional.
+    /// An object that maps strings to multiple DataValue objects.
+    ///
+    /// `MapValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-mapvalue)): map from string to (object [`EntityDataValue6`]), optional.
     #[serde(rename = "MapValue", skip_serializing_if = "Option::is_none")]
     pub map_value: Option<BTreeMap<String, EntityDataValue6>>,
-    /// `RelationshipValue`: optional.
+    /// A value that relates a component to another component.
+    ///
+    /// `RelationshipValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-relationshipvalue)): object [`RelationshipValue`], optional.
     #[serde(rename = "RelationshipValue", skip_serializing_if = "Option::is_none")]
     pub relationship_value: Option<RelationshipValue>,
-    /// `StringValue`: optional.
+    /// A string value.
+    ///
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-datavalue.html#cfn-iottwinmaker-entity-datavalue-stringvalue)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -2135,39 +2421,59 @@ impl Walk for EntityDataValue6 {
 
 /// The `Definition` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `Definition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html).
 ///
 /// Every property is optional: start from [`EntityDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDefinition {
-    /// `Configuration`: optional.
+    /// An object that specifies information about a property configuration.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-configuration)): map from string to (string), optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<BTreeMap<String, Value<String>>>,
-    /// `DataType`: optional.
+    /// An object that contains information about the data type.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-datatype)): object [`EntityDataType`], optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<EntityDataType>,
-    /// `DefaultValue`: optional.
+    /// An object that contains the default value.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-defaultvalue)): object [`EntityDataValue2`], optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<EntityDataValue2>,
-    /// `IsExternalId`: optional.
+    /// A Boolean value that specifies whether the property ID comes from an external data store.
+    ///
+    /// `IsExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isexternalid)): boolean, optional.
     #[serde(rename = "IsExternalId", skip_serializing_if = "Option::is_none")]
     pub is_external_id: Option<Value<bool>>,
-    /// `IsFinal`: optional.
+    /// A Boolean value that specifies whether the property definition can be updated.
+    ///
+    /// `IsFinal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isfinal)): boolean, optional.
     #[serde(rename = "IsFinal", skip_serializing_if = "Option::is_none")]
     pub is_final: Option<Value<bool>>,
-    /// `IsImported`: optional.
+    /// A Boolean value that specifies whether the property definition is imported from an external data store.
+    ///
+    /// `IsImported` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isimported)): boolean, optional.
     #[serde(rename = "IsImported", skip_serializing_if = "Option::is_none")]
     pub is_imported: Option<Value<bool>>,
-    /// `IsInherited`: optional.
+    /// A Boolean value that specifies whether the property definition is inherited from a parent entity.
+    ///
+    /// `IsInherited` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isinherited)): boolean, optional.
     #[serde(rename = "IsInherited", skip_serializing_if = "Option::is_none")]
     pub is_inherited: Option<Value<bool>>,
-    /// `IsRequiredInEntity`: optional.
+    /// A Boolean value that specifies whether the property is required.
+    ///
+    /// `IsRequiredInEntity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isrequiredinentity)): boolean, optional.
     #[serde(rename = "IsRequiredInEntity", skip_serializing_if = "Option::is_none")]
     pub is_required_in_entity: Option<Value<bool>>,
-    /// `IsStoredExternally`: optional.
+    /// A Boolean value that specifies whether the property is stored externally.
+    ///
+    /// `IsStoredExternally` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isstoredexternally)): boolean, optional.
     #[serde(rename = "IsStoredExternally", skip_serializing_if = "Option::is_none")]
     pub is_stored_externally: Option<Value<bool>>,
-    /// `IsTimeSeries`: optional.
+    /// A Boolean value that specifies whether the property consists of time series data.
+    ///
+    /// `IsTimeSeries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-istimeseries)): boolean, optional.
     #[serde(rename = "IsTimeSeries", skip_serializing_if = "Option::is_none")]
     pub is_time_series: Option<Value<bool>>,
 }
@@ -2269,39 +2575,59 @@ impl Walk for EntityDefinition {
 
 /// The `Definition` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `Definition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html).
 ///
 /// Every property is optional: start from [`EntityDefinition2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityDefinition2 {
-    /// `Configuration`: optional.
+    /// An object that specifies information about a property configuration.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-configuration)): map from string to (string), optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<BTreeMap<String, Value<String>>>,
-    /// `DataType`: optional.
+    /// An object that contains information about the data type.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-datatype)): object [`EntityDataType2`], optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<EntityDataType2>,
-    /// `DefaultValue`: optional.
+    /// An object that contains the default value.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-defaultvalue)): object [`EntityDataValue5`], optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<EntityDataValue5>,
-    /// `IsExternalId`: optional.
+    /// A Boolean value that specifies whether the property ID comes from an external data store.
+    ///
+    /// `IsExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isexternalid)): boolean, optional.
     #[serde(rename = "IsExternalId", skip_serializing_if = "Option::is_none")]
     pub is_external_id: Option<Value<bool>>,
-    /// `IsFinal`: optional.
+    /// A Boolean value that specifies whether the property definition can be updated.
+    ///
+    /// `IsFinal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isfinal)): boolean, optional.
     #[serde(rename = "IsFinal", skip_serializing_if = "Option::is_none")]
     pub is_final: Option<Value<bool>>,
-    /// `IsImported`: optional.
+    /// A Boolean value that specifies whether the property definition is imported from an external data store.
+    ///
+    /// `IsImported` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isimported)): boolean, optional.
     #[serde(rename = "IsImported", skip_serializing_if = "Option::is_none")]
     pub is_imported: Option<Value<bool>>,
-    /// `IsInherited`: optional.
+    /// A Boolean value that specifies whether the property definition is inherited from a parent entity.
+    ///
+    /// `IsInherited` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isinherited)): boolean, optional.
     #[serde(rename = "IsInherited", skip_serializing_if = "Option::is_none")]
     pub is_inherited: Option<Value<bool>>,
-    /// `IsRequiredInEntity`: optional.
+    /// A Boolean value that specifies whether the property is required.
+    ///
+    /// `IsRequiredInEntity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isrequiredinentity)): boolean, optional.
     #[serde(rename = "IsRequiredInEntity", skip_serializing_if = "Option::is_none")]
     pub is_required_in_entity: Option<Value<bool>>,
-    /// `IsStoredExternally`: optional.
+    /// A Boolean value that specifies whether the property is stored externally.
+    ///
+    /// `IsStoredExternally` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-isstoredexternally)): boolean, optional.
     #[serde(rename = "IsStoredExternally", skip_serializing_if = "Option::is_none")]
     pub is_stored_externally: Option<Value<bool>>,
-    /// `IsTimeSeries`: optional.
+    /// A Boolean value that specifies whether the property consists of time series data.
+    ///
+    /// `IsTimeSeries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-definition.html#cfn-iottwinmaker-entity-definition-istimeseries)): boolean, optional.
     #[serde(rename = "IsTimeSeries", skip_serializing_if = "Option::is_none")]
     pub is_time_series: Option<Value<bool>>,
 }
@@ -2403,15 +2729,19 @@ impl Walk for EntityDefinition2 {
 
 /// The `Property` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `Property`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-property.html).
 ///
 /// Every property is optional: start from [`EntityProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityProperty {
-    /// `Definition`: optional.
+    /// The definition of the property.
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-property.html#cfn-iottwinmaker-entity-property-definition)): object [`EntityDefinition`], optional.
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<EntityDefinition>,
-    /// `Value`: optional.
+    /// The value of the property.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-property.html#cfn-iottwinmaker-entity-property-value)): object [`EntityDataValue3`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<EntityDataValue3>,
 }
@@ -2449,15 +2779,19 @@ impl Walk for EntityProperty {
 
 /// The `Property` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `Property`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-property.html).
 ///
 /// Every property is optional: start from [`EntityProperty2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EntityProperty2 {
-    /// `Definition`: optional.
+    /// The definition of the property.
+    ///
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-property.html#cfn-iottwinmaker-entity-property-definition)): object [`EntityDefinition2`], optional.
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<EntityDefinition2>,
-    /// `Value`: optional.
+    /// The value of the property.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-property.html#cfn-iottwinmaker-entity-property-value)): object [`EntityDataValue6`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<EntityDataValue6>,
 }
@@ -2495,18 +2829,24 @@ impl Walk for EntityProperty2 {
 
 /// The `Function` property type of [`ComponentType`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-function.html).
 ///
 /// Every property is optional: start from [`Function::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Function {
-    /// `ImplementedBy`: optional.
+    /// The data connector.
+    ///
+    /// `ImplementedBy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-function.html#cfn-iottwinmaker-componenttype-function-implementedby)): object [`DataConnector`], optional.
     #[serde(rename = "ImplementedBy", skip_serializing_if = "Option::is_none")]
     pub implemented_by: Option<DataConnector>,
-    /// `RequiredProperties`: optional.
+    /// The required properties of the function.
+    ///
+    /// `RequiredProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-function.html#cfn-iottwinmaker-componenttype-function-requiredproperties)): list of (string), optional. Items: 1 to 256. Each item: Pattern: `[a-zA-Z_\-0-9]+`.
     #[serde(rename = "RequiredProperties", skip_serializing_if = "Option::is_none")]
     pub required_properties: Option<Value<Vec<Value<String>>>>,
-    /// `Scope`: optional.
+    /// The scope of the function.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-function.html#cfn-iottwinmaker-componenttype-function-scope)): [`Scope`], one of `ENTITY`, `WORKSPACE`, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<Scope>>,
 }
@@ -2569,12 +2909,12 @@ impl Walk for GroupType {
 
 /// The `LambdaFunction` property type of [`ComponentType`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `LambdaFunction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-lambdafunction.html).
 ///
 /// Every property is required: [`LambdaFunction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaFunction {
-    /// `Arn`: required.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-lambdafunction.html#cfn-iottwinmaker-componenttype-lambdafunction-arn)): string, required. Pattern: `arn:((aws)|(aws-cn)|(aws-us-gov)):lambda:[a-z0-9-]+:[0-9]{12}:function:[\/a-zA-Z0-9_-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -2598,30 +2938,44 @@ impl Walk for LambdaFunction {
 
 /// The `PropertyDefinition` property type of [`ComponentType`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `PropertyDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertydefinition.html).
 ///
 /// Every property is optional: start from [`PropertyDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PropertyDefinition {
-    /// `Configurations`: optional.
+    /// An object that specifies information about a property.
+    ///
+    /// `Configurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertydefinition.html#cfn-iottwinmaker-componenttype-propertydefinition-configurations)): map from string to (string), optional.
     #[serde(rename = "Configurations", skip_serializing_if = "Option::is_none")]
     pub configurations: Option<BTreeMap<String, Value<String>>>,
-    /// `DataType`: optional.
+    /// An object that contains information about the data type.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertydefinition.html#cfn-iottwinmaker-componenttype-propertydefinition-datatype)): object [`ComponentTypeDataType`], optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ComponentTypeDataType>,
-    /// `DefaultValue`: optional.
+    /// An object that contains the default value.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertydefinition.html#cfn-iottwinmaker-componenttype-propertydefinition-defaultvalue)): object [`ComponentTypeDataValue2`], optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<ComponentTypeDataValue2>,
-    /// `IsExternalId`: optional.
+    /// A Boolean value that specifies whether the property ID comes from an external data store.
+    ///
+    /// `IsExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertydefinition.html#cfn-iottwinmaker-componenttype-propertydefinition-isexternalid)): boolean, optional.
     #[serde(rename = "IsExternalId", skip_serializing_if = "Option::is_none")]
     pub is_external_id: Option<Value<bool>>,
-    /// `IsRequiredInEntity`: optional.
+    /// A Boolean value that specifies whether the property is required.
+    ///
+    /// `IsRequiredInEntity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertydefinition.html#cfn-iottwinmaker-componenttype-propertydefinition-isrequiredinentity)): boolean, optional.
     #[serde(rename = "IsRequiredInEntity", skip_serializing_if = "Option::is_none")]
     pub is_required_in_entity: Option<Value<bool>>,
-    /// `IsStoredExternally`: optional.
+    /// A Boolean value that specifies whether the property is stored externally.
+    ///
+    /// `IsStoredExternally` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertydefinition.html#cfn-iottwinmaker-componenttype-propertydefinition-isstoredexternally)): boolean, optional.
     #[serde(rename = "IsStoredExternally", skip_serializing_if = "Option::is_none")]
     pub is_stored_externally: Option<Value<bool>>,
-    /// `IsTimeSeries`: optional.
+    /// A Boolean value that specifies whether the property consists of time series data.
+    ///
+    /// `IsTimeSeries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertydefinition.html#cfn-iottwinmaker-componenttype-propertydefinition-istimeseries)): boolean, optional.
     #[serde(rename = "IsTimeSeries", skip_serializing_if = "Option::is_none")]
     pub is_time_series: Option<Value<bool>>,
 }
@@ -2699,15 +3053,19 @@ impl Walk for PropertyDefinition {
 
 /// The `PropertyGroup` property type of [`ComponentType`] and [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html), [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `PropertyGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertygroup.html), [`AWS::IoTTwinMaker::Entity` `PropertyGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-propertygroup.html).
 ///
 /// Every property is optional: start from [`PropertyGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PropertyGroup {
-    /// `GroupType`: optional.
+    /// The type of property group.
+    ///
+    /// `GroupType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertygroup.html#cfn-iottwinmaker-componenttype-propertygroup-grouptype)): [`GroupType`], one of `TABULAR`, optional.
     #[serde(rename = "GroupType", skip_serializing_if = "Option::is_none")]
     pub group_type: Option<Value<GroupType>>,
-    /// `PropertyNames`: optional.
+    /// The list of property names in the property group.
+    ///
+    /// `PropertyNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-propertygroup.html#cfn-iottwinmaker-componenttype-propertygroup-propertynames)): list of (string), optional. Items: 1 to 256. Each item: Pattern: `[a-zA-Z_\-0-9]+`.
     #[serde(rename = "PropertyNames", skip_serializing_if = "Option::is_none")]
     pub property_names: Option<Value<Vec<Value<String>>>>,
 }
@@ -2745,15 +3103,19 @@ impl Walk for PropertyGroup {
 
 /// The `Relationship` property type of [`ComponentType`] and [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html), [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `Relationship`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-relationship.html), [`AWS::IoTTwinMaker::Entity` `Relationship`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-relationship.html).
 ///
 /// Every property is optional: start from [`Relationship::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Relationship {
-    /// `RelationshipType`: optional.
+    /// The type of the relationship.
+    ///
+    /// `RelationshipType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-relationship.html#cfn-iottwinmaker-componenttype-relationship-relationshiptype)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "RelationshipType", skip_serializing_if = "Option::is_none")]
     pub relationship_type: Option<Value<String>>,
-    /// `TargetComponentTypeId`: optional.
+    /// The ID of the target component type associated with this relationship.
+    ///
+    /// `TargetComponentTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-relationship.html#cfn-iottwinmaker-componenttype-relationship-targetcomponenttypeid)): string, optional. Pattern: `[a-zA-Z_\.\-0-9:]+`. Length: 1 to 256 characters.
     #[serde(
         rename = "TargetComponentTypeId",
         skip_serializing_if = "Option::is_none"
@@ -2794,18 +3156,18 @@ impl Walk for Relationship {
 
 /// The `RelationshipValue` property type of [`ComponentType`] and [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::ComponentType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-componenttype.html), [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::ComponentType` `RelationshipValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-relationshipvalue.html), [`AWS::IoTTwinMaker::Entity` `RelationshipValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-relationshipvalue.html).
 ///
 /// Every property is optional: start from [`RelationshipValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RelationshipValue {
-    /// `TargetComponentName`: optional.
+    /// `TargetComponentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-relationshipvalue.html#cfn-iottwinmaker-componenttype-relationshipvalue-targetcomponentname)): string, optional. Pattern: `[a-zA-Z_\-0-9]+`. Length: 1 to 256 characters.
     #[serde(
         rename = "TargetComponentName",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_component_name: Option<Value<String>>,
-    /// `TargetEntityId`: optional.
+    /// `TargetEntityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-componenttype-relationshipvalue.html#cfn-iottwinmaker-componenttype-relationshipvalue-targetentityid)): string, optional. Pattern: `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\-0-9.:]*[a-zA-Z0-9]+`. Length: 1 to 128 characters.
     #[serde(rename = "TargetEntityId", skip_serializing_if = "Option::is_none")]
     pub target_entity_id: Option<Value<String>>,
 }
@@ -2892,15 +3254,15 @@ impl Walk for State {
 
 /// The `Status` property type of [`Entity`].
 ///
-/// AWS reference: [`AWS::IoTTwinMaker::Entity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iottwinmaker-entity.html).
+/// AWS reference: [`AWS::IoTTwinMaker::Entity` `Status`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-status.html).
 ///
 /// Every property is optional: start from [`Status::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Status {
-    /// `Error`: optional.
+    /// `Error` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-status.html#cfn-iottwinmaker-entity-status-error)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
     pub error: Option<Json>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iottwinmaker-entity-status.html#cfn-iottwinmaker-entity-status-state)): [`State`], one of `CREATING`, `UPDATING`, `DELETING`, `ACTIVE`, `ERROR`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
 }

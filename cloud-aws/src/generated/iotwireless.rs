@@ -9,25 +9,39 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IoTWireless::Destination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-destination.html)).
 ///
+/// Destination's resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Destination {
-    /// `Description`: optional.
+    /// Destination description
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-destination.html#cfn-iotwireless-destination-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Expression`: required.
+    /// Destination expression
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-destination.html#cfn-iotwireless-destination-expression)): string, required. Length: 0 to 2048 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `ExpressionType`: required.
+    /// Must be RuleName
+    ///
+    /// `ExpressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-destination.html#cfn-iotwireless-destination-expressiontype)): [`ExpressionType`], one of `RuleName`, `MqttTopic`, `SnsTopic`, required.
     #[serde(rename = "ExpressionType")]
     pub expression_type: Value<ExpressionType>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Unique name of destination
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-destination.html#cfn-iotwireless-destination-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9:_-]+`. Length: 0 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: optional.
+    /// AWS role ARN that grants access
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-destination.html#cfn-iotwireless-destination-rolearn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the destination.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-destination.html#cfn-iotwireless-destination-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -103,16 +117,24 @@ impl ResourceRef<Destination> {
 
 /// The properties of an `AWS::IoTWireless::DeviceProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-deviceprofile.html)).
 ///
+/// Device Profile's resource schema demonstrating some basic constructs and validation rules.
+///
 /// Every property is optional: start from [`DeviceProfile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeviceProfile {
-    /// `LoRaWAN`: optional, create-only (changing it replaces the resource).
+    /// LoRaWANDeviceProfile supports all LoRa specific attributes for service profile for CreateDeviceProfile operation
+    ///
+    /// `LoRaWAN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-deviceprofile.html#cfn-iotwireless-deviceprofile-lorawan)): object [`LoRaWanDeviceProfile`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoRaWAN", skip_serializing_if = "Option::is_none")]
     pub lo_ra_wan: Option<LoRaWanDeviceProfile>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of service profile
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-deviceprofile.html#cfn-iotwireless-deviceprofile-name)): string, optional, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the device profile.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-deviceprofile.html#cfn-iotwireless-deviceprofile-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -176,49 +198,71 @@ impl ResourceRef<DeviceProfile> {
 
 /// The properties of an `AWS::IoTWireless::FuotaTask` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html)).
 ///
+/// Create and manage FUOTA tasks.
+///
 /// [`FuotaTask::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FuotaTask {
-    /// `AssociateMulticastGroup`: optional.
+    /// Multicast group to associate. Only for update request.
+    ///
+    /// `AssociateMulticastGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-associatemulticastgroup)): string, optional. Length: at most 256 characters.
     #[serde(
         rename = "AssociateMulticastGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub associate_multicast_group: Option<Value<String>>,
-    /// `AssociateWirelessDevice`: optional.
+    /// Wireless device to associate. Only for update request.
+    ///
+    /// `AssociateWirelessDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-associatewirelessdevice)): string, optional. Length: at most 256 characters.
     #[serde(
         rename = "AssociateWirelessDevice",
         skip_serializing_if = "Option::is_none"
     )]
     pub associate_wireless_device: Option<Value<String>>,
-    /// `Description`: optional.
+    /// FUOTA task description
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisassociateMulticastGroup`: optional.
+    /// Multicast group to disassociate. Only for update request.
+    ///
+    /// `DisassociateMulticastGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-disassociatemulticastgroup)): string, optional. Length: at most 256 characters.
     #[serde(
         rename = "DisassociateMulticastGroup",
         skip_serializing_if = "Option::is_none"
     )]
     pub disassociate_multicast_group: Option<Value<String>>,
-    /// `DisassociateWirelessDevice`: optional.
+    /// Wireless device to disassociate. Only for update request.
+    ///
+    /// `DisassociateWirelessDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-disassociatewirelessdevice)): string, optional. Length: at most 256 characters.
     #[serde(
         rename = "DisassociateWirelessDevice",
         skip_serializing_if = "Option::is_none"
     )]
     pub disassociate_wireless_device: Option<Value<String>>,
-    /// `FirmwareUpdateImage`: required.
+    /// FUOTA task firmware update image binary S3 link
+    ///
+    /// `FirmwareUpdateImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-firmwareupdateimage)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "FirmwareUpdateImage")]
     pub firmware_update_image: Value<String>,
-    /// `FirmwareUpdateRole`: required.
+    /// FUOTA task firmware IAM role for reading S3
+    ///
+    /// `FirmwareUpdateRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-firmwareupdaterole)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "FirmwareUpdateRole")]
     pub firmware_update_role: Value<String>,
-    /// `LoRaWAN`: required.
+    /// FUOTA task LoRaWAN
+    ///
+    /// `LoRaWAN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-lorawan)): object [`FuotaTaskLoRaWan`], required.
     #[serde(rename = "LoRaWAN")]
     pub lo_ra_wan: FuotaTaskLoRaWan,
-    /// `Name`: optional.
+    /// Name of FUOTA task
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-name)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the FUOTA task.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html#cfn-iotwireless-fuotatask-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -345,31 +389,45 @@ impl ResourceRef<FuotaTask> {
 
 /// The properties of an `AWS::IoTWireless::MulticastGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html)).
 ///
+/// Create and manage Multicast groups.
+///
 /// [`MulticastGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MulticastGroup {
-    /// `AssociateWirelessDevice`: optional.
+    /// Wireless device to associate. Only for update request.
+    ///
+    /// `AssociateWirelessDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html#cfn-iotwireless-multicastgroup-associatewirelessdevice)): string, optional. Length: at most 256 characters.
     #[serde(
         rename = "AssociateWirelessDevice",
         skip_serializing_if = "Option::is_none"
     )]
     pub associate_wireless_device: Option<Value<String>>,
-    /// `Description`: optional.
+    /// Multicast group description
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html#cfn-iotwireless-multicastgroup-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisassociateWirelessDevice`: optional.
+    /// Wireless device to disassociate. Only for update request.
+    ///
+    /// `DisassociateWirelessDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html#cfn-iotwireless-multicastgroup-disassociatewirelessdevice)): string, optional. Length: at most 256 characters.
     #[serde(
         rename = "DisassociateWirelessDevice",
         skip_serializing_if = "Option::is_none"
     )]
     pub disassociate_wireless_device: Option<Value<String>>,
-    /// `LoRaWAN`: required.
+    /// Multicast group LoRaWAN
+    ///
+    /// `LoRaWAN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html#cfn-iotwireless-multicastgroup-lorawan)): object [`MulticastGroupLoRaWan`], required.
     #[serde(rename = "LoRaWAN")]
     pub lo_ra_wan: MulticastGroupLoRaWan,
-    /// `Name`: optional.
+    /// Name of Multicast group
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html#cfn-iotwireless-multicastgroup-name)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the Multicast group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html#cfn-iotwireless-multicastgroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -473,25 +531,39 @@ impl ResourceRef<MulticastGroup> {
 
 /// The properties of an `AWS::IoTWireless::NetworkAnalyzerConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html)).
 ///
+/// Create and manage NetworkAnalyzerConfiguration resource.
+///
 /// [`NetworkAnalyzerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkAnalyzerConfiguration {
-    /// `Description`: optional.
+    /// The description of the new resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html#cfn-iotwireless-networkanalyzerconfiguration-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the network analyzer configuration
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html#cfn-iotwireless-networkanalyzerconfiguration-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html#cfn-iotwireless-networkanalyzerconfiguration-tags)): list of (object [`NetworkAnalyzerConfigurationTag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<NetworkAnalyzerConfigurationTag>>>,
-    /// `TraceContent`: optional.
+    /// Trace content for your wireless gateway and wireless device resources
+    ///
+    /// `TraceContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html#cfn-iotwireless-networkanalyzerconfiguration-tracecontent)): object [`TraceContent`], optional.
     #[serde(rename = "TraceContent", skip_serializing_if = "Option::is_none")]
     pub trace_content: Option<TraceContent>,
-    /// `WirelessDevices`: optional.
+    /// List of wireless gateway resources that have been added to the network analyzer configuration
+    ///
+    /// `WirelessDevices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html#cfn-iotwireless-networkanalyzerconfiguration-wirelessdevices)): list of (string), optional. Items: 0 to 250. Each item: Length: 0 to 256 characters.
     #[serde(rename = "WirelessDevices", skip_serializing_if = "Option::is_none")]
     pub wireless_devices: Option<Value<Vec<Value<String>>>>,
-    /// `WirelessGateways`: optional.
+    /// List of wireless gateway resources that have been added to the network analyzer configuration
+    ///
+    /// `WirelessGateways` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html#cfn-iotwireless-networkanalyzerconfiguration-wirelessgateways)): list of (string), optional. Items: at most 250. Each item: Length: 0 to 256 characters.
     #[serde(rename = "WirelessGateways", skip_serializing_if = "Option::is_none")]
     pub wireless_gateways: Option<Value<Vec<Value<String>>>>,
 }
@@ -575,28 +647,44 @@ impl ResourceRef<NetworkAnalyzerConfiguration> {
 
 /// The properties of an `AWS::IoTWireless::PartnerAccount` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html)).
 ///
+/// Create and manage partner account
+///
 /// Every property is optional: start from [`PartnerAccount::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PartnerAccount {
-    /// `AccountLinked`: optional.
+    /// Whether the partner account is linked to the AWS account.
+    ///
+    /// `AccountLinked` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html#cfn-iotwireless-partneraccount-accountlinked)): boolean, optional.
     #[serde(rename = "AccountLinked", skip_serializing_if = "Option::is_none")]
     pub account_linked: Option<Value<bool>>,
-    /// `PartnerAccountId`: optional, create-only (changing it replaces the resource).
+    /// The partner account ID to disassociate from the AWS account
+    ///
+    /// `PartnerAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html#cfn-iotwireless-partneraccount-partneraccountid)): string, optional, create-only (changing it replaces the resource). Length: at most 256 characters.
     #[serde(rename = "PartnerAccountId", skip_serializing_if = "Option::is_none")]
     pub partner_account_id: Option<Value<String>>,
-    /// `PartnerType`: optional.
+    /// The partner type
+    ///
+    /// `PartnerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html#cfn-iotwireless-partneraccount-partnertype)): [`PartnerType`], one of `Sidewalk`, optional.
     #[serde(rename = "PartnerType", skip_serializing_if = "Option::is_none")]
     pub partner_type: Option<Value<PartnerType>>,
-    /// `Sidewalk`: optional.
+    /// The Sidewalk account credentials.
+    ///
+    /// `Sidewalk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html#cfn-iotwireless-partneraccount-sidewalk)): object [`SidewalkAccountInfo`], optional.
     #[serde(rename = "Sidewalk", skip_serializing_if = "Option::is_none")]
     pub sidewalk: Option<SidewalkAccountInfo>,
-    /// `SidewalkResponse`: optional.
+    /// The Sidewalk account credentials.
+    ///
+    /// `SidewalkResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html#cfn-iotwireless-partneraccount-sidewalkresponse)): object [`SidewalkAccountInfoWithFingerprint`], optional.
     #[serde(rename = "SidewalkResponse", skip_serializing_if = "Option::is_none")]
     pub sidewalk_response: Option<SidewalkAccountInfoWithFingerprint>,
-    /// `SidewalkUpdate`: optional.
+    /// The Sidewalk account credentials.
+    ///
+    /// `SidewalkUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html#cfn-iotwireless-partneraccount-sidewalkupdate)): object [`SidewalkUpdateAccount`], optional.
     #[serde(rename = "SidewalkUpdate", skip_serializing_if = "Option::is_none")]
     pub sidewalk_update: Option<SidewalkUpdateAccount>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the destination.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html#cfn-iotwireless-partneraccount-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -695,16 +783,24 @@ impl ResourceRef<PartnerAccount> {
 
 /// The properties of an `AWS::IoTWireless::ServiceProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-serviceprofile.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// Every property is optional: start from [`ServiceProfile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceProfile {
-    /// `LoRaWAN`: optional, create-only (changing it replaces the resource).
+    /// LoRaWAN supports all LoRa specific attributes for service profile for CreateServiceProfile operation
+    ///
+    /// `LoRaWAN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-serviceprofile.html#cfn-iotwireless-serviceprofile-lorawan)): object [`LoRaWanServiceProfile`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoRaWAN", skip_serializing_if = "Option::is_none")]
     pub lo_ra_wan: Option<LoRaWanServiceProfile>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of service profile
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-serviceprofile.html#cfn-iotwireless-serviceprofile-name)): string, optional, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the service profile.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-serviceprofile.html#cfn-iotwireless-serviceprofile-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -848,28 +944,42 @@ impl ResourceRef<ServiceProfile> {
 
 /// The properties of an `AWS::IoTWireless::TaskDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html)).
 ///
+/// Creates a gateway task definition.
+///
 /// [`TaskDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TaskDefinition {
-    /// `AutoCreateTasks`: required.
+    /// Whether to automatically create tasks using this task definition for all gateways with the specified current version. If false, the task must me created by calling CreateWirelessGatewayTask.
+    ///
+    /// `AutoCreateTasks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html#cfn-iotwireless-taskdefinition-autocreatetasks)): boolean, required.
     #[serde(rename = "AutoCreateTasks")]
     pub auto_create_tasks: Value<bool>,
-    /// `LoRaWANUpdateGatewayTaskEntry`: optional.
+    /// The list of task definitions.
+    ///
+    /// `LoRaWANUpdateGatewayTaskEntry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html#cfn-iotwireless-taskdefinition-lorawanupdategatewaytaskentry)): object [`LoRaWanUpdateGatewayTaskEntry`], optional.
     #[serde(
         rename = "LoRaWANUpdateGatewayTaskEntry",
         skip_serializing_if = "Option::is_none"
     )]
     pub lo_ra_wan_update_gateway_task_entry: Option<LoRaWanUpdateGatewayTaskEntry>,
-    /// `Name`: optional.
+    /// The name of the new resource.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html#cfn-iotwireless-taskdefinition-name)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the destination.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html#cfn-iotwireless-taskdefinition-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskDefinitionType`: optional.
+    /// A filter to list only the wireless gateway task definitions that use this task definition type
+    ///
+    /// `TaskDefinitionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html#cfn-iotwireless-taskdefinition-taskdefinitiontype)): [`TaskDefinitionType`], one of `UPDATE`, optional.
     #[serde(rename = "TaskDefinitionType", skip_serializing_if = "Option::is_none")]
     pub task_definition_type: Option<Value<TaskDefinitionType>>,
-    /// `Update`: optional.
+    /// Information about the gateways to update.
+    ///
+    /// `Update` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html#cfn-iotwireless-taskdefinition-update)): object [`UpdateWirelessGatewayTaskCreate`], optional.
     #[serde(rename = "Update", skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdateWirelessGatewayTaskCreate>,
 }
@@ -961,37 +1071,57 @@ impl ResourceRef<TaskDefinition> {
 
 /// The properties of an `AWS::IoTWireless::WirelessDevice` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html)).
 ///
+/// Create and manage wireless gateways, including LoRa gateways.
+///
 /// [`WirelessDevice::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WirelessDevice {
-    /// `Description`: optional.
+    /// Wireless device description
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DestinationName`: required.
+    /// Wireless device destination name
+    ///
+    /// `DestinationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-destinationname)): string, required. Pattern: `^[a-zA-Z0-9-_]+$`. Length: 0 to 128 characters.
     #[serde(rename = "DestinationName")]
     pub destination_name: Value<String>,
-    /// `LastUplinkReceivedAt`: optional.
+    /// The date and time when the most recent uplink was received.
+    ///
+    /// `LastUplinkReceivedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-lastuplinkreceivedat)): string, optional.
     #[serde(
         rename = "LastUplinkReceivedAt",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_uplink_received_at: Option<Value<String>>,
-    /// `LoRaWAN`: optional.
+    /// The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Device.
+    ///
+    /// `LoRaWAN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-lorawan)): object [`LoRaWanDevice`], optional.
     #[serde(rename = "LoRaWAN", skip_serializing_if = "Option::is_none")]
     pub lo_ra_wan: Option<LoRaWanDevice>,
-    /// `Name`: optional.
+    /// Wireless device name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-name)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Positioning`: optional.
+    /// FPort values for the GNSS, stream, and ClockSync functions of the positioning information.
+    ///
+    /// `Positioning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-positioning)): [`Positioning`], one of `Enabled`, `Disabled`, optional.
     #[serde(rename = "Positioning", skip_serializing_if = "Option::is_none")]
     pub positioning: Option<Value<Positioning>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the device. Currently not supported, will not create if tags are passed.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ThingArn`: optional.
+    /// Thing arn. Passed into update to associate Thing with Wireless device.
+    ///
+    /// `ThingArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-thingarn)): string, optional.
     #[serde(rename = "ThingArn", skip_serializing_if = "Option::is_none")]
     pub thing_arn: Option<Value<String>>,
-    /// `Type`: required.
+    /// Wireless device type, currently only Sidewalk and LoRa
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html#cfn-iotwireless-wirelessdevice-type)): [`WirelessDeviceType`], one of `Sidewalk`, `LoRaWAN`, required.
     #[serde(rename = "Type")]
     pub type_: Value<WirelessDeviceType>,
 }
@@ -1109,16 +1239,24 @@ impl ResourceRef<WirelessDevice> {
 
 /// The properties of an `AWS::IoTWireless::WirelessDeviceImportTask` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdeviceimporttask.html)).
 ///
+/// Wireless Device Import Tasks
+///
 /// [`WirelessDeviceImportTask::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WirelessDeviceImportTask {
-    /// `DestinationName`: required.
+    /// Destination Name for import task
+    ///
+    /// `DestinationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdeviceimporttask.html#cfn-iotwireless-wirelessdeviceimporttask-destinationname)): string, required. Pattern: `[a-zA-Z0-9-_]+`. Length: 0 to 128 characters.
     #[serde(rename = "DestinationName")]
     pub destination_name: Value<String>,
-    /// `Sidewalk`: required.
+    /// sidewalk contain file for created device and role
+    ///
+    /// `Sidewalk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdeviceimporttask.html#cfn-iotwireless-wirelessdeviceimporttask-sidewalk)): object [`Sidewalk`], required.
     #[serde(rename = "Sidewalk")]
     pub sidewalk: Sidewalk,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdeviceimporttask.html#cfn-iotwireless-wirelessdeviceimporttask-tags)): list of (object [`NetworkAnalyzerConfigurationTag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<NetworkAnalyzerConfigurationTag>>>,
 }
@@ -1214,31 +1352,47 @@ impl ResourceRef<WirelessDeviceImportTask> {
 
 /// The properties of an `AWS::IoTWireless::WirelessGateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html)).
 ///
+/// Create and manage wireless gateways, including LoRa gateways.
+///
 /// [`WirelessGateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WirelessGateway {
-    /// `Description`: optional.
+    /// Description of Wireless Gateway.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html#cfn-iotwireless-wirelessgateway-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `LastUplinkReceivedAt`: optional.
+    /// The date and time when the most recent uplink was received.
+    ///
+    /// `LastUplinkReceivedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html#cfn-iotwireless-wirelessgateway-lastuplinkreceivedat)): string, optional.
     #[serde(
         rename = "LastUplinkReceivedAt",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_uplink_received_at: Option<Value<String>>,
-    /// `LoRaWAN`: required.
+    /// The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Gateway.
+    ///
+    /// `LoRaWAN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html#cfn-iotwireless-wirelessgateway-lorawan)): object [`LoRaWanGateway`], required.
     #[serde(rename = "LoRaWAN")]
     pub lo_ra_wan: LoRaWanGateway,
-    /// `Name`: optional.
+    /// Name of Wireless Gateway.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html#cfn-iotwireless-wirelessgateway-name)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the gateway.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html#cfn-iotwireless-wirelessgateway-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ThingArn`: optional.
+    /// Thing Arn. Passed into Update to associate a Thing with the Wireless Gateway.
+    ///
+    /// `ThingArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html#cfn-iotwireless-wirelessgateway-thingarn)): string, optional.
     #[serde(rename = "ThingArn", skip_serializing_if = "Option::is_none")]
     pub thing_arn: Option<Value<String>>,
-    /// `ThingName`: optional.
+    /// Thing Name. If there is a Thing created, this can be returned with a Get call.
+    ///
+    /// `ThingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html#cfn-iotwireless-wirelessgateway-thingname)): string, optional.
     #[serde(rename = "ThingName", skip_serializing_if = "Option::is_none")]
     pub thing_name: Option<Value<String>>,
 }
@@ -1336,15 +1490,15 @@ impl ResourceRef<WirelessGateway> {
 
 /// The `AbpV10x` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `AbpV10x`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-abpv10x.html).
 ///
 /// Every property is required: [`AbpV10x::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AbpV10x {
-    /// `DevAddr`: required.
+    /// `DevAddr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-abpv10x.html#cfn-iotwireless-wirelessdevice-abpv10x-devaddr)): string, required. Pattern: `[a-fA-F0-9]{8}`.
     #[serde(rename = "DevAddr")]
     pub dev_addr: Value<String>,
-    /// `SessionKeys`: required.
+    /// `SessionKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-abpv10x.html#cfn-iotwireless-wirelessdevice-abpv10x-sessionkeys)): object [`SessionKeysAbpV10x`], required.
     #[serde(rename = "SessionKeys")]
     pub session_keys: SessionKeysAbpV10x,
 }
@@ -1376,15 +1530,15 @@ impl Walk for AbpV10x {
 
 /// The `AbpV11` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `AbpV11`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-abpv11.html).
 ///
 /// Every property is required: [`AbpV11::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AbpV11 {
-    /// `DevAddr`: required.
+    /// `DevAddr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-abpv11.html#cfn-iotwireless-wirelessdevice-abpv11-devaddr)): string, required. Pattern: `[a-fA-F0-9]{8}`.
     #[serde(rename = "DevAddr")]
     pub dev_addr: Value<String>,
-    /// `SessionKeys`: required.
+    /// `SessionKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-abpv11.html#cfn-iotwireless-wirelessdevice-abpv11-sessionkeys)): object [`SessionKeysAbpV11`], required.
     #[serde(rename = "SessionKeys")]
     pub session_keys: SessionKeysAbpV11,
 }
@@ -1416,18 +1570,24 @@ impl Walk for AbpV11 {
 
 /// The `Application` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-application.html).
 ///
 /// Every property is optional: start from [`Application::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Application {
-    /// `DestinationName`: optional.
+    /// The name of the position data destination that describes the AWS IoT rule that processes the device's position data for use by AWS IoT Core for LoRaWAN.
+    ///
+    /// `DestinationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-application.html#cfn-iotwireless-wirelessdevice-application-destinationname)): string, optional. Pattern: `[a-zA-Z0-9-_]+`. Length: 0 to 128 characters.
     #[serde(rename = "DestinationName", skip_serializing_if = "Option::is_none")]
     pub destination_name: Option<Value<String>>,
-    /// `FPort`: optional.
+    /// The Fport value.
+    ///
+    /// `FPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-application.html#cfn-iotwireless-wirelessdevice-application-fport)): integer, optional. Range: 1 to 223.
     #[serde(rename = "FPort", skip_serializing_if = "Option::is_none")]
     pub f_port: Option<Value<i64>>,
-    /// `Type`: optional.
+    /// Application type, which can be specified to obtain real-time position information of your LoRaWAN device.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-application.html#cfn-iotwireless-wirelessdevice-application-type)): [`ApplicationType`], one of `SemtechGeolocation`, `SemtechGNSS`, `SemtechGNSSNG`, `SemtechWiFi`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ApplicationType>>,
 }
@@ -1542,12 +1702,14 @@ impl Walk for ExpressionType {
 
 /// The `FPorts` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `FPorts`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-fports.html).
 ///
 /// Every property is optional: start from [`FPorts::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FPorts {
-    /// `Applications`: optional.
+    /// A list of optional LoRaWAN application information, which can be used for geolocation.
+    ///
+    /// `Applications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-fports.html#cfn-iotwireless-wirelessdevice-fports-applications)): list of (object [`Application`]), optional.
     #[serde(rename = "Applications", skip_serializing_if = "Option::is_none")]
     pub applications: Option<Value<Vec<Application>>>,
 }
@@ -1577,12 +1739,14 @@ impl Walk for FPorts {
 
 /// The `LoRaWAN` property type of [`FuotaTask`].
 ///
-/// AWS reference: [`AWS::IoTWireless::FuotaTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html).
+/// AWS reference: [`AWS::IoTWireless::FuotaTask` `LoRaWAN`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-fuotatask-lorawan.html).
 ///
 /// Every property is required: [`FuotaTaskLoRaWan::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FuotaTaskLoRaWan {
-    /// `RfRegion`: required.
+    /// FUOTA task LoRaWAN RF region
+    ///
+    /// `RfRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-fuotatask-lorawan.html#cfn-iotwireless-fuotatask-lorawan-rfregion)): [`RfRegion`], one of `AS923-1`, `AS923-2`, `AS923-3`, `AS923-4`, `AU915`, `CN470`, `CN779`, `EU433`, `EU868`, `IN865`, `KR920`, `RU864`, `US915`, required. Length: 1 to 64 characters.
     #[serde(rename = "RfRegion")]
     pub rf_region: Value<RfRegion>,
 }
@@ -1608,33 +1772,33 @@ impl Walk for FuotaTaskLoRaWan {
 
 /// The `LoRaWANDevice` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `LoRaWANDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html).
 ///
 /// Every property is optional: start from [`LoRaWanDevice::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoRaWanDevice {
-    /// `AbpV10x`: optional.
+    /// `AbpV10x` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html#cfn-iotwireless-wirelessdevice-lorawandevice-abpv10x)): object [`AbpV10x`], optional.
     #[serde(rename = "AbpV10x", skip_serializing_if = "Option::is_none")]
     pub abp_v10x: Option<AbpV10x>,
-    /// `AbpV11`: optional.
+    /// `AbpV11` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html#cfn-iotwireless-wirelessdevice-lorawandevice-abpv11)): object [`AbpV11`], optional.
     #[serde(rename = "AbpV11", skip_serializing_if = "Option::is_none")]
     pub abp_v11: Option<AbpV11>,
-    /// `DevEui`: optional.
+    /// `DevEui` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html#cfn-iotwireless-wirelessdevice-lorawandevice-deveui)): string, optional. Pattern: `[a-f0-9]{16}`.
     #[serde(rename = "DevEui", skip_serializing_if = "Option::is_none")]
     pub dev_eui: Option<Value<String>>,
-    /// `DeviceProfileId`: optional.
+    /// `DeviceProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html#cfn-iotwireless-wirelessdevice-lorawandevice-deviceprofileid)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "DeviceProfileId", skip_serializing_if = "Option::is_none")]
     pub device_profile_id: Option<Value<String>>,
-    /// `FPorts`: optional.
+    /// `FPorts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html#cfn-iotwireless-wirelessdevice-lorawandevice-fports)): object [`FPorts`], optional.
     #[serde(rename = "FPorts", skip_serializing_if = "Option::is_none")]
     pub f_ports: Option<FPorts>,
-    /// `OtaaV10x`: optional.
+    /// `OtaaV10x` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html#cfn-iotwireless-wirelessdevice-lorawandevice-otaav10x)): object [`OtaaV10x`], optional.
     #[serde(rename = "OtaaV10x", skip_serializing_if = "Option::is_none")]
     pub otaa_v10x: Option<OtaaV10x>,
-    /// `OtaaV11`: optional.
+    /// `OtaaV11` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html#cfn-iotwireless-wirelessdevice-lorawandevice-otaav11)): object [`OtaaV11`], optional.
     #[serde(rename = "OtaaV11", skip_serializing_if = "Option::is_none")]
     pub otaa_v11: Option<OtaaV11>,
-    /// `ServiceProfileId`: optional.
+    /// `ServiceProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-lorawandevice.html#cfn-iotwireless-wirelessdevice-lorawandevice-serviceprofileid)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "ServiceProfileId", skip_serializing_if = "Option::is_none")]
     pub service_profile_id: Option<Value<String>>,
 }
@@ -1720,69 +1884,69 @@ impl Walk for LoRaWanDevice {
 
 /// The `LoRaWANDeviceProfile` property type of [`DeviceProfile`].
 ///
-/// AWS reference: [`AWS::IoTWireless::DeviceProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-deviceprofile.html).
+/// AWS reference: [`AWS::IoTWireless::DeviceProfile` `LoRaWANDeviceProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html).
 ///
 /// Every property is optional: start from [`LoRaWanDeviceProfile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoRaWanDeviceProfile {
-    /// `ClassBTimeout`: optional.
+    /// `ClassBTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-classbtimeout)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "ClassBTimeout", skip_serializing_if = "Option::is_none")]
     pub class_b_timeout: Option<Value<i64>>,
-    /// `ClassCTimeout`: optional.
+    /// `ClassCTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-classctimeout)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "ClassCTimeout", skip_serializing_if = "Option::is_none")]
     pub class_c_timeout: Option<Value<i64>>,
-    /// `FactoryPresetFreqsList`: optional.
+    /// `FactoryPresetFreqsList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-factorypresetfreqslist)): list of (integer), optional. Items: 0 to 20. Each item: Range: 1000000 to 16700000.
     #[serde(
         rename = "FactoryPresetFreqsList",
         skip_serializing_if = "Option::is_none"
     )]
     pub factory_preset_freqs_list: Option<Value<Vec<Value<i64>>>>,
-    /// `MacVersion`: optional.
+    /// `MacVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-macversion)): string, optional. Length: 0 to 64 characters.
     #[serde(rename = "MacVersion", skip_serializing_if = "Option::is_none")]
     pub mac_version: Option<Value<String>>,
-    /// `MaxDutyCycle`: optional.
+    /// `MaxDutyCycle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-maxdutycycle)): integer, optional. Range: 0 to 100.
     #[serde(rename = "MaxDutyCycle", skip_serializing_if = "Option::is_none")]
     pub max_duty_cycle: Option<Value<i64>>,
-    /// `MaxEirp`: optional.
+    /// `MaxEirp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-maxeirp)): integer, optional. Range: 0 to 15.
     #[serde(rename = "MaxEirp", skip_serializing_if = "Option::is_none")]
     pub max_eirp: Option<Value<i64>>,
-    /// `PingSlotDr`: optional.
+    /// `PingSlotDr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-pingslotdr)): integer, optional. Range: 0 to 15.
     #[serde(rename = "PingSlotDr", skip_serializing_if = "Option::is_none")]
     pub ping_slot_dr: Option<Value<i64>>,
-    /// `PingSlotFreq`: optional.
+    /// `PingSlotFreq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-pingslotfreq)): integer, optional. Range: 1000000 to 16700000.
     #[serde(rename = "PingSlotFreq", skip_serializing_if = "Option::is_none")]
     pub ping_slot_freq: Option<Value<i64>>,
-    /// `PingSlotPeriod`: optional.
+    /// `PingSlotPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-pingslotperiod)): integer, optional. Range: 128 to 4096.
     #[serde(rename = "PingSlotPeriod", skip_serializing_if = "Option::is_none")]
     pub ping_slot_period: Option<Value<i64>>,
-    /// `RegParamsRevision`: optional.
+    /// `RegParamsRevision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-regparamsrevision)): string, optional. Length: 0 to 64 characters.
     #[serde(rename = "RegParamsRevision", skip_serializing_if = "Option::is_none")]
     pub reg_params_revision: Option<Value<String>>,
-    /// `RfRegion`: optional.
+    /// `RfRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-rfregion)): string, optional. Length: 0 to 64 characters.
     #[serde(rename = "RfRegion", skip_serializing_if = "Option::is_none")]
     pub rf_region: Option<Value<String>>,
-    /// `RxDataRate2`: optional.
+    /// `RxDataRate2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-rxdatarate2)): integer, optional. Range: 0 to 15.
     #[serde(rename = "RxDataRate2", skip_serializing_if = "Option::is_none")]
     pub rx_data_rate2: Option<Value<i64>>,
-    /// `RxDelay1`: optional.
+    /// `RxDelay1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-rxdelay1)): integer, optional. Range: 0 to 15.
     #[serde(rename = "RxDelay1", skip_serializing_if = "Option::is_none")]
     pub rx_delay1: Option<Value<i64>>,
-    /// `RxDrOffset1`: optional.
+    /// `RxDrOffset1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-rxdroffset1)): integer, optional. Range: 0 to 7.
     #[serde(rename = "RxDrOffset1", skip_serializing_if = "Option::is_none")]
     pub rx_dr_offset1: Option<Value<i64>>,
-    /// `RxFreq2`: optional.
+    /// `RxFreq2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-rxfreq2)): integer, optional. Range: 1000000 to 16700000.
     #[serde(rename = "RxFreq2", skip_serializing_if = "Option::is_none")]
     pub rx_freq2: Option<Value<i64>>,
-    /// `Supports32BitFCnt`: optional.
+    /// `Supports32BitFCnt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-supports32bitfcnt)): boolean, optional.
     #[serde(rename = "Supports32BitFCnt", skip_serializing_if = "Option::is_none")]
     pub supports32_bit_f_cnt: Option<Value<bool>>,
-    /// `SupportsClassB`: optional.
+    /// `SupportsClassB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-supportsclassb)): boolean, optional.
     #[serde(rename = "SupportsClassB", skip_serializing_if = "Option::is_none")]
     pub supports_class_b: Option<Value<bool>>,
-    /// `SupportsClassC`: optional.
+    /// `SupportsClassC` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-supportsclassc)): boolean, optional.
     #[serde(rename = "SupportsClassC", skip_serializing_if = "Option::is_none")]
     pub supports_class_c: Option<Value<bool>>,
-    /// `SupportsJoin`: optional.
+    /// `SupportsJoin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-lorawandeviceprofile.html#cfn-iotwireless-deviceprofile-lorawandeviceprofile-supportsjoin)): boolean, optional.
     #[serde(rename = "SupportsJoin", skip_serializing_if = "Option::is_none")]
     pub supports_join: Option<Value<bool>>,
 }
@@ -1956,15 +2120,15 @@ impl Walk for LoRaWanDeviceProfile {
 
 /// The `LoRaWANGateway` property type of [`WirelessGateway`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessGateway` `LoRaWANGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessgateway-lorawangateway.html).
 ///
 /// Every property is required: [`LoRaWanGateway::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoRaWanGateway {
-    /// `GatewayEui`: required.
+    /// `GatewayEui` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessgateway-lorawangateway.html#cfn-iotwireless-wirelessgateway-lorawangateway-gatewayeui)): string, required. Pattern: `^(([0-9A-Fa-f]{2}-){7}|([0-9A-Fa-f]{2}:){7}|([0-9A-Fa-f]{2}\s){7}|([0-9A-Fa-f]{2}){7})([0-9A-Fa-f]{2})$`.
     #[serde(rename = "GatewayEui")]
     pub gateway_eui: Value<String>,
-    /// `RfRegion`: required.
+    /// `RfRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessgateway-lorawangateway.html#cfn-iotwireless-wirelessgateway-lorawangateway-rfregion)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "RfRegion")]
     pub rf_region: Value<String>,
 }
@@ -1993,18 +2157,18 @@ impl Walk for LoRaWanGateway {
 
 /// The `LoRaWANGatewayVersion` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::IoTWireless::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html).
+/// AWS reference: [`AWS::IoTWireless::TaskDefinition` `LoRaWANGatewayVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawangatewayversion.html).
 ///
 /// Every property is optional: start from [`LoRaWanGatewayVersion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoRaWanGatewayVersion {
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawangatewayversion.html#cfn-iotwireless-taskdefinition-lorawangatewayversion-model)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `PackageVersion`: optional.
+    /// `PackageVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawangatewayversion.html#cfn-iotwireless-taskdefinition-lorawangatewayversion-packageversion)): string, optional. Length: 1 to 32 characters.
     #[serde(rename = "PackageVersion", skip_serializing_if = "Option::is_none")]
     pub package_version: Option<Value<String>>,
-    /// `Station`: optional.
+    /// `Station` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawangatewayversion.html#cfn-iotwireless-taskdefinition-lorawangatewayversion-station)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "Station", skip_serializing_if = "Option::is_none")]
     pub station: Option<Value<String>>,
 }
@@ -2050,18 +2214,18 @@ impl Walk for LoRaWanGatewayVersion {
 
 /// The `LoRaWANServiceProfile` property type of [`ServiceProfile`].
 ///
-/// AWS reference: [`AWS::IoTWireless::ServiceProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-serviceprofile.html).
+/// AWS reference: [`AWS::IoTWireless::ServiceProfile` `LoRaWANServiceProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-serviceprofile-lorawanserviceprofile.html).
 ///
 /// Every property is optional: start from [`LoRaWanServiceProfile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoRaWanServiceProfile {
-    /// `AddGwMetadata`: optional.
+    /// `AddGwMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-serviceprofile-lorawanserviceprofile.html#cfn-iotwireless-serviceprofile-lorawanserviceprofile-addgwmetadata)): boolean, optional.
     #[serde(rename = "AddGwMetadata", skip_serializing_if = "Option::is_none")]
     pub add_gw_metadata: Option<Value<bool>>,
-    /// `PrAllowed`: optional.
+    /// `PrAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-serviceprofile-lorawanserviceprofile.html#cfn-iotwireless-serviceprofile-lorawanserviceprofile-prallowed)): boolean, optional.
     #[serde(rename = "PrAllowed", skip_serializing_if = "Option::is_none")]
     pub pr_allowed: Option<Value<bool>>,
-    /// `RaAllowed`: optional.
+    /// `RaAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-serviceprofile-lorawanserviceprofile.html#cfn-iotwireless-serviceprofile-lorawanserviceprofile-raallowed)): boolean, optional.
     #[serde(rename = "RaAllowed", skip_serializing_if = "Option::is_none")]
     pub ra_allowed: Option<Value<bool>>,
 }
@@ -2107,21 +2271,21 @@ impl Walk for LoRaWanServiceProfile {
 
 /// The `LoRaWANUpdateGatewayTaskCreate` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::IoTWireless::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html).
+/// AWS reference: [`AWS::IoTWireless::TaskDefinition` `LoRaWANUpdateGatewayTaskCreate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate.html).
 ///
 /// Every property is optional: start from [`LoRaWanUpdateGatewayTaskCreate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoRaWanUpdateGatewayTaskCreate {
-    /// `CurrentVersion`: optional.
+    /// `CurrentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate.html#cfn-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate-currentversion)): object [`LoRaWanGatewayVersion`], optional.
     #[serde(rename = "CurrentVersion", skip_serializing_if = "Option::is_none")]
     pub current_version: Option<LoRaWanGatewayVersion>,
-    /// `SigKeyCrc`: optional.
+    /// `SigKeyCrc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate.html#cfn-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate-sigkeycrc)): integer, optional. Range: 1 to 4294967295.
     #[serde(rename = "SigKeyCrc", skip_serializing_if = "Option::is_none")]
     pub sig_key_crc: Option<Value<i64>>,
-    /// `UpdateSignature`: optional.
+    /// `UpdateSignature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate.html#cfn-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate-updatesignature)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "UpdateSignature", skip_serializing_if = "Option::is_none")]
     pub update_signature: Option<Value<String>>,
-    /// `UpdateVersion`: optional.
+    /// `UpdateVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate.html#cfn-iotwireless-taskdefinition-lorawanupdategatewaytaskcreate-updateversion)): object [`LoRaWanGatewayVersion`], optional.
     #[serde(rename = "UpdateVersion", skip_serializing_if = "Option::is_none")]
     pub update_version: Option<LoRaWanGatewayVersion>,
 }
@@ -2175,15 +2339,15 @@ impl Walk for LoRaWanUpdateGatewayTaskCreate {
 
 /// The `LoRaWANUpdateGatewayTaskEntry` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::IoTWireless::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html).
+/// AWS reference: [`AWS::IoTWireless::TaskDefinition` `LoRaWANUpdateGatewayTaskEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawanupdategatewaytaskentry.html).
 ///
 /// Every property is optional: start from [`LoRaWanUpdateGatewayTaskEntry::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoRaWanUpdateGatewayTaskEntry {
-    /// `CurrentVersion`: optional.
+    /// `CurrentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawanupdategatewaytaskentry.html#cfn-iotwireless-taskdefinition-lorawanupdategatewaytaskentry-currentversion)): object [`LoRaWanGatewayVersion`], optional.
     #[serde(rename = "CurrentVersion", skip_serializing_if = "Option::is_none")]
     pub current_version: Option<LoRaWanGatewayVersion>,
-    /// `UpdateVersion`: optional.
+    /// `UpdateVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-lorawanupdategatewaytaskentry.html#cfn-iotwireless-taskdefinition-lorawanupdategatewaytaskentry-updateversion)): object [`LoRaWanGatewayVersion`], optional.
     #[serde(rename = "UpdateVersion", skip_serializing_if = "Option::is_none")]
     pub update_version: Option<LoRaWanGatewayVersion>,
 }
@@ -2244,15 +2408,19 @@ impl Walk for LogLevel {
 
 /// The `LoRaWAN` property type of [`MulticastGroup`].
 ///
-/// AWS reference: [`AWS::IoTWireless::MulticastGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html).
+/// AWS reference: [`AWS::IoTWireless::MulticastGroup` `LoRaWAN`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-multicastgroup-lorawan.html).
 ///
 /// Every property is required: [`MulticastGroupLoRaWan::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MulticastGroupLoRaWan {
-    /// `DlClass`: required.
+    /// Multicast group LoRaWAN DL Class
+    ///
+    /// `DlClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-multicastgroup-lorawan.html#cfn-iotwireless-multicastgroup-lorawan-dlclass)): [`DlClass`], one of `ClassB`, `ClassC`, required. Length: 1 to 64 characters.
     #[serde(rename = "DlClass")]
     pub dl_class: Value<DlClass>,
-    /// `RfRegion`: required.
+    /// Multicast group LoRaWAN RF region
+    ///
+    /// `RfRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-multicastgroup-lorawan.html#cfn-iotwireless-multicastgroup-lorawan-rfregion)): [`RfRegion`], one of `AS923-1`, `AS923-2`, `AS923-3`, `AS923-4`, `AU915`, `CN470`, `CN779`, `EU433`, `EU868`, `IN865`, `KR920`, `RU864`, `US915`, required. Length: 1 to 64 characters.
     #[serde(rename = "RfRegion")]
     pub rf_region: Value<RfRegion>,
 }
@@ -2281,15 +2449,19 @@ impl Walk for MulticastGroupLoRaWan {
 
 /// The `Tag` property type of [`NetworkAnalyzerConfiguration`] and [`WirelessDeviceImportTask`].
 ///
-/// AWS reference: [`AWS::IoTWireless::NetworkAnalyzerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html), [`AWS::IoTWireless::WirelessDeviceImportTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdeviceimporttask.html).
+/// AWS reference: [`AWS::IoTWireless::NetworkAnalyzerConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-networkanalyzerconfiguration-tag.html), [`AWS::IoTWireless::WirelessDeviceImportTask` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdeviceimporttask-tag.html).
 ///
 /// Every property is required: [`NetworkAnalyzerConfigurationTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkAnalyzerConfigurationTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-networkanalyzerconfiguration-tag.html#cfn-iotwireless-networkanalyzerconfiguration-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-networkanalyzerconfiguration-tag.html#cfn-iotwireless-networkanalyzerconfiguration-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2318,15 +2490,15 @@ impl Walk for NetworkAnalyzerConfigurationTag {
 
 /// The `OtaaV10x` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `OtaaV10x`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-otaav10x.html).
 ///
 /// Every property is required: [`OtaaV10x::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OtaaV10x {
-    /// `AppEui`: required.
+    /// `AppEui` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-otaav10x.html#cfn-iotwireless-wirelessdevice-otaav10x-appeui)): string, required. Pattern: `[a-fA-F0-9]{16}`.
     #[serde(rename = "AppEui")]
     pub app_eui: Value<String>,
-    /// `AppKey`: required.
+    /// `AppKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-otaav10x.html#cfn-iotwireless-wirelessdevice-otaav10x-appkey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "AppKey")]
     pub app_key: Value<String>,
 }
@@ -2355,18 +2527,18 @@ impl Walk for OtaaV10x {
 
 /// The `OtaaV11` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `OtaaV11`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-otaav11.html).
 ///
 /// Every property is required: [`OtaaV11::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OtaaV11 {
-    /// `AppKey`: required.
+    /// `AppKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-otaav11.html#cfn-iotwireless-wirelessdevice-otaav11-appkey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "AppKey")]
     pub app_key: Value<String>,
-    /// `JoinEui`: required.
+    /// `JoinEui` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-otaav11.html#cfn-iotwireless-wirelessdevice-otaav11-joineui)): string, required. Pattern: `[a-fA-F0-9]{16}`.
     #[serde(rename = "JoinEui")]
     pub join_eui: Value<String>,
-    /// `NwkKey`: required.
+    /// `NwkKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-otaav11.html#cfn-iotwireless-wirelessdevice-otaav11-nwkkey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "NwkKey")]
     pub nwk_key: Value<String>,
 }
@@ -2492,15 +2664,15 @@ impl Walk for RfRegion {
 
 /// The `SessionKeysAbpV10x` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `SessionKeysAbpV10x`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-sessionkeysabpv10x.html).
 ///
 /// Every property is required: [`SessionKeysAbpV10x::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionKeysAbpV10x {
-    /// `AppSKey`: required.
+    /// `AppSKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-sessionkeysabpv10x.html#cfn-iotwireless-wirelessdevice-sessionkeysabpv10x-appskey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "AppSKey")]
     pub app_s_key: Value<String>,
-    /// `NwkSKey`: required.
+    /// `NwkSKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-sessionkeysabpv10x.html#cfn-iotwireless-wirelessdevice-sessionkeysabpv10x-nwkskey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "NwkSKey")]
     pub nwk_s_key: Value<String>,
 }
@@ -2529,21 +2701,21 @@ impl Walk for SessionKeysAbpV10x {
 
 /// The `SessionKeysAbpV11` property type of [`WirelessDevice`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDevice` `SessionKeysAbpV11`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-sessionkeysabpv11.html).
 ///
 /// Every property is required: [`SessionKeysAbpV11::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionKeysAbpV11 {
-    /// `AppSKey`: required.
+    /// `AppSKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-sessionkeysabpv11.html#cfn-iotwireless-wirelessdevice-sessionkeysabpv11-appskey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "AppSKey")]
     pub app_s_key: Value<String>,
-    /// `FNwkSIntKey`: required.
+    /// `FNwkSIntKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-sessionkeysabpv11.html#cfn-iotwireless-wirelessdevice-sessionkeysabpv11-fnwksintkey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "FNwkSIntKey")]
     pub f_nwk_s_int_key: Value<String>,
-    /// `NwkSEncKey`: required.
+    /// `NwkSEncKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-sessionkeysabpv11.html#cfn-iotwireless-wirelessdevice-sessionkeysabpv11-nwksenckey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "NwkSEncKey")]
     pub nwk_s_enc_key: Value<String>,
-    /// `SNwkSIntKey`: required.
+    /// `SNwkSIntKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-sessionkeysabpv11.html#cfn-iotwireless-wirelessdevice-sessionkeysabpv11-snwksintkey)): string, required. Pattern: `[a-fA-F0-9]{32}`.
     #[serde(rename = "SNwkSIntKey")]
     pub s_nwk_s_int_key: Value<String>,
 }
@@ -2583,18 +2755,20 @@ impl Walk for SessionKeysAbpV11 {
 
 /// The `Sidewalk` property type of [`WirelessDeviceImportTask`].
 ///
-/// AWS reference: [`AWS::IoTWireless::WirelessDeviceImportTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdeviceimporttask.html).
+/// AWS reference: [`AWS::IoTWireless::WirelessDeviceImportTask` `Sidewalk`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdeviceimporttask-sidewalk.html).
 ///
 /// Every property is optional: start from [`Sidewalk::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Sidewalk {
-    /// `DeviceCreationFile`: optional.
+    /// `DeviceCreationFile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdeviceimporttask-sidewalk.html#cfn-iotwireless-wirelessdeviceimporttask-sidewalk-devicecreationfile)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "DeviceCreationFile", skip_serializing_if = "Option::is_none")]
     pub device_creation_file: Option<Value<String>>,
-    /// `Role`: optional.
+    /// sidewalk role
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdeviceimporttask-sidewalk.html#cfn-iotwireless-wirelessdeviceimporttask-sidewalk-role)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<Value<String>>,
-    /// `SidewalkManufacturingSn`: optional.
+    /// `SidewalkManufacturingSn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdeviceimporttask-sidewalk.html#cfn-iotwireless-wirelessdeviceimporttask-sidewalk-sidewalkmanufacturingsn)): string, optional. Length: 0 to 64 characters.
     #[serde(
         rename = "SidewalkManufacturingSn",
         skip_serializing_if = "Option::is_none"
@@ -2643,12 +2817,12 @@ impl Walk for Sidewalk {
 
 /// The `SidewalkAccountInfo` property type of [`PartnerAccount`].
 ///
-/// AWS reference: [`AWS::IoTWireless::PartnerAccount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html).
+/// AWS reference: [`AWS::IoTWireless::PartnerAccount` `SidewalkAccountInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-sidewalkaccountinfo.html).
 ///
 /// Every property is required: [`SidewalkAccountInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SidewalkAccountInfo {
-    /// `AppServerPrivateKey`: required.
+    /// `AppServerPrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-sidewalkaccountinfo.html#cfn-iotwireless-partneraccount-sidewalkaccountinfo-appserverprivatekey)): string, required. Pattern: `[a-fA-F0-9]{64}`. Length: 1 to 4096 characters.
     #[serde(rename = "AppServerPrivateKey")]
     pub app_server_private_key: Value<String>,
 }
@@ -2674,18 +2848,18 @@ impl Walk for SidewalkAccountInfo {
 
 /// The `SidewalkAccountInfoWithFingerprint` property type of [`PartnerAccount`].
 ///
-/// AWS reference: [`AWS::IoTWireless::PartnerAccount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html).
+/// AWS reference: [`AWS::IoTWireless::PartnerAccount` `SidewalkAccountInfoWithFingerprint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-sidewalkaccountinfowithfingerprint.html).
 ///
 /// Every property is optional: start from [`SidewalkAccountInfoWithFingerprint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SidewalkAccountInfoWithFingerprint {
-    /// `AmazonId`: optional.
+    /// `AmazonId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-sidewalkaccountinfowithfingerprint.html#cfn-iotwireless-partneraccount-sidewalkaccountinfowithfingerprint-amazonid)): string, optional. Length: at most 2048 characters.
     #[serde(rename = "AmazonId", skip_serializing_if = "Option::is_none")]
     pub amazon_id: Option<Value<String>>,
-    /// `Arn`: optional.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-sidewalkaccountinfowithfingerprint.html#cfn-iotwireless-partneraccount-sidewalkaccountinfowithfingerprint-arn)): string, optional.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
-    /// `Fingerprint`: optional.
+    /// `Fingerprint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-sidewalkaccountinfowithfingerprint.html#cfn-iotwireless-partneraccount-sidewalkaccountinfowithfingerprint-fingerprint)): string, optional. Pattern: `[a-fA-F0-9]{64}`. Length: 64 to 64 characters.
     #[serde(rename = "Fingerprint", skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<Value<String>>,
 }
@@ -2731,12 +2905,12 @@ impl Walk for SidewalkAccountInfoWithFingerprint {
 
 /// The `SidewalkUpdateAccount` property type of [`PartnerAccount`].
 ///
-/// AWS reference: [`AWS::IoTWireless::PartnerAccount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html).
+/// AWS reference: [`AWS::IoTWireless::PartnerAccount` `SidewalkUpdateAccount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-sidewalkupdateaccount.html).
 ///
 /// Every property is optional: start from [`SidewalkUpdateAccount::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SidewalkUpdateAccount {
-    /// `AppServerPrivateKey`: optional.
+    /// `AppServerPrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-sidewalkupdateaccount.html#cfn-iotwireless-partneraccount-sidewalkupdateaccount-appserverprivatekey)): string, optional. Pattern: `[a-fA-F0-9]{64}`. Length: 1 to 4096 characters.
     #[serde(
         rename = "AppServerPrivateKey",
         skip_serializing_if = "Option::is_none"
@@ -2769,15 +2943,15 @@ impl Walk for SidewalkUpdateAccount {
 
 /// The `Tag` property type of [`Destination`], [`DeviceProfile`], [`FuotaTask`], [`MulticastGroup`], [`PartnerAccount`], [`ServiceProfile`], [`TaskDefinition`], [`WirelessDevice`] and [`WirelessGateway`].
 ///
-/// AWS reference: [`AWS::IoTWireless::Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-destination.html), [`AWS::IoTWireless::DeviceProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-deviceprofile.html), [`AWS::IoTWireless::FuotaTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-fuotatask.html), [`AWS::IoTWireless::MulticastGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-multicastgroup.html), [`AWS::IoTWireless::PartnerAccount`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-partneraccount.html), [`AWS::IoTWireless::ServiceProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-serviceprofile.html), [`AWS::IoTWireless::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html), [`AWS::IoTWireless::WirelessDevice`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessdevice.html), [`AWS::IoTWireless::WirelessGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-wirelessgateway.html).
+/// AWS reference: [`AWS::IoTWireless::Destination` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-destination-tag.html), [`AWS::IoTWireless::DeviceProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-deviceprofile-tag.html), [`AWS::IoTWireless::FuotaTask` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-fuotatask-tag.html), [`AWS::IoTWireless::MulticastGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-multicastgroup-tag.html), [`AWS::IoTWireless::PartnerAccount` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-partneraccount-tag.html), [`AWS::IoTWireless::ServiceProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-serviceprofile-tag.html), [`AWS::IoTWireless::TaskDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-tag.html), [`AWS::IoTWireless::WirelessDevice` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessdevice-tag.html), [`AWS::IoTWireless::WirelessGateway` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-wirelessgateway-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-destination-tag.html#cfn-iotwireless-destination-tag-key)): string, optional. Length: 1 to 127 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-destination-tag.html#cfn-iotwireless-destination-tag-value)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2832,15 +3006,15 @@ impl Walk for TaskDefinitionType {
 
 /// The `TraceContent` property type of [`NetworkAnalyzerConfiguration`].
 ///
-/// AWS reference: [`AWS::IoTWireless::NetworkAnalyzerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-networkanalyzerconfiguration.html).
+/// AWS reference: [`AWS::IoTWireless::NetworkAnalyzerConfiguration` `TraceContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-networkanalyzerconfiguration-tracecontent.html).
 ///
 /// Every property is optional: start from [`TraceContent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TraceContent {
-    /// `LogLevel`: optional.
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-networkanalyzerconfiguration-tracecontent.html#cfn-iotwireless-networkanalyzerconfiguration-tracecontent-loglevel)): [`LogLevel`], one of `INFO`, `ERROR`, `DISABLED`, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<LogLevel>>,
-    /// `WirelessDeviceFrameInfo`: optional.
+    /// `WirelessDeviceFrameInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-networkanalyzerconfiguration-tracecontent.html#cfn-iotwireless-networkanalyzerconfiguration-tracecontent-wirelessdeviceframeinfo)): [`WirelessDeviceFrameInfo`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "WirelessDeviceFrameInfo",
         skip_serializing_if = "Option::is_none"
@@ -2884,18 +3058,18 @@ impl Walk for TraceContent {
 
 /// The `UpdateWirelessGatewayTaskCreate` property type of [`TaskDefinition`].
 ///
-/// AWS reference: [`AWS::IoTWireless::TaskDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iotwireless-taskdefinition.html).
+/// AWS reference: [`AWS::IoTWireless::TaskDefinition` `UpdateWirelessGatewayTaskCreate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-updatewirelessgatewaytaskcreate.html).
 ///
 /// Every property is optional: start from [`UpdateWirelessGatewayTaskCreate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UpdateWirelessGatewayTaskCreate {
-    /// `LoRaWAN`: optional.
+    /// `LoRaWAN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-updatewirelessgatewaytaskcreate.html#cfn-iotwireless-taskdefinition-updatewirelessgatewaytaskcreate-lorawan)): object [`LoRaWanUpdateGatewayTaskCreate`], optional.
     #[serde(rename = "LoRaWAN", skip_serializing_if = "Option::is_none")]
     pub lo_ra_wan: Option<LoRaWanUpdateGatewayTaskCreate>,
-    /// `UpdateDataRole`: optional.
+    /// `UpdateDataRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-updatewirelessgatewaytaskcreate.html#cfn-iotwireless-taskdefinition-updatewirelessgatewaytaskcreate-updatedatarole)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "UpdateDataRole", skip_serializing_if = "Option::is_none")]
     pub update_data_role: Option<Value<String>>,
-    /// `UpdateDataSource`: optional.
+    /// `UpdateDataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-iotwireless-taskdefinition-updatewirelessgatewaytaskcreate.html#cfn-iotwireless-taskdefinition-updatewirelessgatewaytaskcreate-updatedatasource)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "UpdateDataSource", skip_serializing_if = "Option::is_none")]
     pub update_data_source: Option<Value<String>>,
 }

@@ -9,22 +9,32 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IVS::AdConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-adconfiguration.html)).
 ///
+/// Resource type definition for AWS::IVS::AdConfiguration. An ad configuration links Amazon IVS resources to AWS Elemental MediaTailor playback configurations, enabling server-side ad insertion for a channel.
+///
 /// [`AdConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdConfiguration {
-    /// `MediaTailorPlaybackConfigurations`: required.
+    /// List of integration configurations with MediaTailor resources. The first item in the list is the default playback configuration used for the ad configuration.
+    ///
+    /// `MediaTailorPlaybackConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-adconfiguration.html#cfn-ivs-adconfiguration-mediatailorplaybackconfigurations)): list of (object [`MediaTailorPlaybackConfiguration`]), required. Items: 1 to 3.
     #[serde(rename = "MediaTailorPlaybackConfigurations")]
     pub media_tailor_playback_configurations: Value<Vec<MediaTailorPlaybackConfiguration>>,
-    /// `Name`: optional.
+    /// Ad configuration name. The value does not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-adconfiguration.html#cfn-ivs-adconfiguration-name)): string, optional. Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PostRollConfiguration`: optional.
+    /// Configuration for the post-roll ad break to use for this ad configuration.
+    ///
+    /// `PostRollConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-adconfiguration.html#cfn-ivs-adconfiguration-postrollconfiguration)): object [`PostRollConfiguration`], optional.
     #[serde(
         rename = "PostRollConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_roll_configuration: Option<PostRollConfiguration>,
-    /// `Tags`: optional.
+    /// Tags attached to the resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-adconfiguration.html#cfn-ivs-adconfiguration-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -92,43 +102,63 @@ impl ResourceRef<AdConfiguration> {
 
 /// The properties of an `AWS::IVS::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html)).
 ///
+/// Resource Type definition for AWS::IVS::Channel
+///
 /// Every property is optional: start from [`Channel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Channel {
-    /// `Authorized`: optional.
+    /// Whether the channel is authorized.
+    ///
+    /// `Authorized` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-authorized)): boolean, optional.
     #[serde(rename = "Authorized", skip_serializing_if = "Option::is_none")]
     pub authorized: Option<Value<bool>>,
-    /// `ContainerFormat`: optional.
+    /// Indicates which content-packaging format is used (MPEG-TS or fMP4). If multitrackInputConfiguration is specified and enabled is true, then containerFormat is required and must be set to FRAGMENTED\_MP4. Otherwise, containerFormat may be set to TS or FRAGMENTED\_MP4. Default: TS.
+    ///
+    /// `ContainerFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-containerformat)): [`ContainerFormat`], one of `TS`, `FRAGMENTED_MP4`, optional.
     #[serde(rename = "ContainerFormat", skip_serializing_if = "Option::is_none")]
     pub container_format: Option<Value<ContainerFormat>>,
-    /// `InsecureIngest`: optional.
+    /// Whether the channel allows insecure ingest.
+    ///
+    /// `InsecureIngest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-insecureingest)): boolean, optional.
     #[serde(rename = "InsecureIngest", skip_serializing_if = "Option::is_none")]
     pub insecure_ingest: Option<Value<bool>>,
-    /// `LatencyMode`: optional.
+    /// Channel latency mode.
+    ///
+    /// `LatencyMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-latencymode)): [`LatencyMode`], one of `NORMAL`, `LOW`, optional.
     #[serde(rename = "LatencyMode", skip_serializing_if = "Option::is_none")]
     pub latency_mode: Option<Value<LatencyMode>>,
-    /// `MultitrackInputConfiguration`: optional.
+    /// `MultitrackInputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-multitrackinputconfiguration)): object [`MultitrackInputConfiguration`], optional.
     #[serde(
         rename = "MultitrackInputConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub multitrack_input_configuration: Option<MultitrackInputConfiguration>,
-    /// `Name`: optional.
+    /// Channel
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-name)): string, optional. Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Preset`: optional.
+    /// Optional transcode preset for the channel. This is selectable only for ADVANCED\_HD and ADVANCED\_SD channel types. For those channel types, the default preset is HIGHER\_BANDWIDTH\_DELIVERY. For other channel types (BASIC and STANDARD), preset is the empty string ("").
+    ///
+    /// `Preset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-preset)): [`Preset`], one of `  `, `HIGHER_BANDWIDTH_DELIVERY`, `CONSTRAINED_BANDWIDTH_DELIVERY`, optional.
     #[serde(rename = "Preset", skip_serializing_if = "Option::is_none")]
     pub preset: Option<Value<Preset>>,
-    /// `RecordingConfigurationArn`: optional.
+    /// Recording Configuration ARN. A value other than an empty string indicates that recording is enabled. Default: "" (recording is disabled).
+    ///
+    /// `RecordingConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-recordingconfigurationarn)): string, optional. Pattern: `^$|arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$`. Length: 0 to 128 characters.
     #[serde(
         rename = "RecordingConfigurationArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub recording_configuration_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset model.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional.
+    /// Channel type, which determines the allowable resolution and bitrate. If you exceed the allowable resolution or bitrate, the stream probably will disconnect immediately.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html#cfn-ivs-channel-type)): [`Type`], one of `STANDARD`, `BASIC`, `ADVANCED_SD`, `ADVANCED_HD`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -256,16 +286,24 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::IVS::EncoderConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-encoderconfiguration.html)).
 ///
+/// Resource Type definition for AWS::IVS::EncoderConfiguration.
+///
 /// Every property is optional: start from [`EncoderConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncoderConfiguration {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Encoder configuration name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-encoderconfiguration.html#cfn-ivs-encoderconfiguration-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-encoderconfiguration.html#cfn-ivs-encoderconfiguration-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Video`: optional, create-only (changing it replaces the resource).
+    /// Video configuration. Default: video resolution 1280x720, bitrate 2500 kbps, 30 fps
+    ///
+    /// `Video` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-encoderconfiguration.html#cfn-ivs-encoderconfiguration-video)): object [`Video`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Video", skip_serializing_if = "Option::is_none")]
     pub video: Option<Video>,
 }
@@ -331,25 +369,39 @@ impl ResourceRef<EncoderConfiguration> {
 
 /// The properties of an `AWS::IVS::IngestConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-ingestconfiguration.html)).
 ///
+/// Resource Type definition for AWS::IVS::IngestConfiguration
+///
 /// Every property is optional: start from [`IngestConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IngestConfiguration {
-    /// `IngestProtocol`: optional, create-only (changing it replaces the resource).
+    /// Ingest Protocol.
+    ///
+    /// `IngestProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-ingestconfiguration.html#cfn-ivs-ingestconfiguration-ingestprotocol)): [`IngestProtocol`], one of `RTMP`, `RTMPS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IngestProtocol", skip_serializing_if = "Option::is_none")]
     pub ingest_protocol: Option<Value<IngestProtocol>>,
-    /// `InsecureIngest`: optional, create-only (changing it replaces the resource).
+    /// Whether ingest configuration allows insecure ingest.
+    ///
+    /// `InsecureIngest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-ingestconfiguration.html#cfn-ivs-ingestconfiguration-insecureingest)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "InsecureIngest", skip_serializing_if = "Option::is_none")]
     pub insecure_ingest: Option<Value<bool>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// IngestConfiguration
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-ingestconfiguration.html#cfn-ivs-ingestconfiguration-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `StageArn`: optional.
+    /// Stage ARN. A value other than an empty string indicates that stage is linked to IngestConfiguration. Default: "" (recording is disabled).
+    ///
+    /// `StageArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-ingestconfiguration.html#cfn-ivs-ingestconfiguration-stagearn)): string, optional. Pattern: `^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$`. Length: 0 to 128 characters.
     #[serde(rename = "StageArn", skip_serializing_if = "Option::is_none")]
     pub stage_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset model.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-ingestconfiguration.html#cfn-ivs-ingestconfiguration-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserId`: optional, create-only (changing it replaces the resource).
+    /// User defined indentifier for participant associated with IngestConfiguration.
+    ///
+    /// `UserId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-ingestconfiguration.html#cfn-ivs-ingestconfiguration-userid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Value<String>>,
 }
@@ -448,16 +500,24 @@ impl ResourceRef<IngestConfiguration> {
 
 /// The properties of an `AWS::IVS::PlaybackKeyPair` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackkeypair.html)).
 ///
+/// Resource Type definition for AWS::IVS::PlaybackKeyPair
+///
 /// Every property is optional: start from [`PlaybackKeyPair::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlaybackKeyPair {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// An arbitrary string (a nickname) assigned to a playback key pair that helps the customer identify that resource. The value does not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackkeypair.html#cfn-ivs-playbackkeypair-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PublicKeyMaterial`: optional, create-only (changing it replaces the resource).
+    /// The public portion of a customer-generated key pair. This field is required to create the AWS::IVS::PlaybackKeyPair resource.
+    ///
+    /// `PublicKeyMaterial` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackkeypair.html#cfn-ivs-playbackkeypair-publickeymaterial)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PublicKeyMaterial", skip_serializing_if = "Option::is_none")]
     pub public_key_material: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset model.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackkeypair.html#cfn-ivs-playbackkeypair-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -521,25 +581,37 @@ impl ResourceRef<PlaybackKeyPair> {
 
 /// The properties of an `AWS::IVS::PlaybackRestrictionPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackrestrictionpolicy.html)).
 ///
+/// Resource Type definition for AWS::IVS::PlaybackRestrictionPolicy.
+///
 /// Every property is optional: start from [`PlaybackRestrictionPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlaybackRestrictionPolicy {
-    /// `AllowedCountries`: optional.
+    /// A list of country codes that control geoblocking restriction. Allowed values are the officially assigned ISO 3166-1 alpha-2 codes. Default: All countries (an empty array).
+    ///
+    /// `AllowedCountries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackrestrictionpolicy.html#cfn-ivs-playbackrestrictionpolicy-allowedcountries)): list of (string), optional. Each item: Length: 2 to 2 characters.
     #[serde(rename = "AllowedCountries", skip_serializing_if = "Option::is_none")]
     pub allowed_countries: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedOrigins`: optional.
+    /// A list of origin sites that control CORS restriction. Allowed values are the same as valid values of the Origin header defined at <https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Origin>
+    ///
+    /// `AllowedOrigins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackrestrictionpolicy.html#cfn-ivs-playbackrestrictionpolicy-allowedorigins)): list of (string), optional. Each item: Length: 0 to 128 characters.
     #[serde(rename = "AllowedOrigins", skip_serializing_if = "Option::is_none")]
     pub allowed_origins: Option<Value<Vec<Value<String>>>>,
-    /// `EnableStrictOriginEnforcement`: optional.
+    /// Whether channel playback is constrained by origin site.
+    ///
+    /// `EnableStrictOriginEnforcement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackrestrictionpolicy.html#cfn-ivs-playbackrestrictionpolicy-enablestrictoriginenforcement)): boolean, optional.
     #[serde(
         rename = "EnableStrictOriginEnforcement",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_strict_origin_enforcement: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// Playback-restriction-policy name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackrestrictionpolicy.html#cfn-ivs-playbackrestrictionpolicy-name)): string, optional. Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackrestrictionpolicy.html#cfn-ivs-playbackrestrictionpolicy-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -614,16 +686,24 @@ impl ResourceRef<PlaybackRestrictionPolicy> {
 
 /// The properties of an `AWS::IVS::PublicKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-publickey.html)).
 ///
+/// Resource Type definition for AWS::IVS::PublicKey
+///
 /// Every property is optional: start from [`PublicKey::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicKey {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the public key to be imported. The value does not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-publickey.html#cfn-ivs-publickey-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PublicKeyMaterial`: optional, create-only (changing it replaces the resource).
+    /// The public portion of a customer-generated key pair. This field is required to create the AWS::IVS::PublicKey resource.
+    ///
+    /// `PublicKeyMaterial` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-publickey.html#cfn-ivs-publickey-publickeymaterial)): string, optional, create-only (changing it replaces the resource). Pattern: `-----BEGIN PUBLIC KEY-----\r?\n([a-zA-Z0-9+/=\r\n]+)\r?\n-----END PUBLIC KEY-----(\r?\n)?`.
     #[serde(rename = "PublicKeyMaterial", skip_serializing_if = "Option::is_none")]
     pub public_key_material: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset model.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-publickey.html#cfn-ivs-publickey-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -687,31 +767,45 @@ impl ResourceRef<PublicKey> {
 
 /// The properties of an `AWS::IVS::RecordingConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html)).
 ///
+/// Resource Type definition for AWS::IVS::RecordingConfiguration
+///
 /// [`RecordingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordingConfiguration {
-    /// `DestinationConfiguration`: required, create-only (changing it replaces the resource).
+    /// Recording Destination Configuration.
+    ///
+    /// `DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html#cfn-ivs-recordingconfiguration-destinationconfiguration)): object [`DestinationConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "DestinationConfiguration")]
     pub destination_configuration: DestinationConfiguration,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Recording Configuration Name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html#cfn-ivs-recordingconfiguration-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RecordingReconnectWindowSeconds`: optional, create-only (changing it replaces the resource).
+    /// Recording Reconnect Window Seconds. (0 means disabled)
+    ///
+    /// `RecordingReconnectWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html#cfn-ivs-recordingconfiguration-recordingreconnectwindowseconds)): integer, optional, create-only (changing it replaces the resource). Range: 0 to 300.
     #[serde(
         rename = "RecordingReconnectWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub recording_reconnect_window_seconds: Option<Value<i64>>,
-    /// `RenditionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Rendition Configuration describes which renditions should be recorded for a stream.
+    ///
+    /// `RenditionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html#cfn-ivs-recordingconfiguration-renditionconfiguration)): object [`RenditionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "RenditionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub rendition_configuration: Option<RenditionConfiguration>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset model.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html#cfn-ivs-recordingconfiguration-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ThumbnailConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Recording Thumbnail Configuration.
+    ///
+    /// `ThumbnailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html#cfn-ivs-recordingconfiguration-thumbnailconfiguration)): object [`RecordingConfigurationThumbnailConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ThumbnailConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -820,19 +914,27 @@ impl ResourceRef<RecordingConfiguration> {
 
 /// The properties of an `AWS::IVS::Stage` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html)).
 ///
+/// Resource Type definition for AWS::IVS::Stage.
+///
 /// Every property is optional: start from [`Stage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Stage {
-    /// `AutoParticipantRecordingConfiguration`: optional.
+    /// Configuration object for individual participant recording, to attach to the new stage.
+    ///
+    /// `AutoParticipantRecordingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html#cfn-ivs-stage-autoparticipantrecordingconfiguration)): object [`AutoParticipantRecordingConfiguration`], optional.
     #[serde(
         rename = "AutoParticipantRecordingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_participant_recording_configuration: Option<AutoParticipantRecordingConfiguration>,
-    /// `Name`: optional.
+    /// Stage name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html#cfn-ivs-stage-name)): string, optional. Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html#cfn-ivs-stage-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -899,16 +1001,24 @@ impl ResourceRef<Stage> {
 
 /// The properties of an `AWS::IVS::StorageConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-storageconfiguration.html)).
 ///
+/// Resource Type definition for AWS::IVS::StorageConfiguration
+///
 /// [`StorageConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageConfiguration {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Storage Configuration Name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-storageconfiguration.html#cfn-ivs-storageconfiguration-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `S3`: required, create-only (changing it replaces the resource).
+    /// A complex type that describes an S3 location where recorded videos will be stored.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-storageconfiguration.html#cfn-ivs-storageconfiguration-s3)): object [`S3StorageConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "S3")]
     pub s3: S3StorageConfiguration,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset model.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-storageconfiguration.html#cfn-ivs-storageconfiguration-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -965,13 +1075,19 @@ impl ResourceRef<StorageConfiguration> {
 
 /// The properties of an `AWS::IVS::StreamKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-streamkey.html)).
 ///
+/// Resource Type definition for AWS::IVS::StreamKey
+///
 /// [`StreamKey::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamKey {
-    /// `ChannelArn`: required, create-only (changing it replaces the resource).
+    /// Channel ARN for the stream.
+    ///
+    /// `ChannelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-streamkey.html#cfn-ivs-streamkey-channelarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ChannelArn")]
     pub channel_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that contain metadata for the asset model.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-streamkey.html#cfn-ivs-streamkey-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1024,27 +1140,37 @@ impl ResourceRef<StreamKey> {
 
 /// The `AutoParticipantRecordingConfiguration` property type of [`Stage`].
 ///
-/// AWS reference: [`AWS::IVS::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html).
+/// AWS reference: [`AWS::IVS::Stage` `AutoParticipantRecordingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-autoparticipantrecordingconfiguration.html).
 ///
 /// [`AutoParticipantRecordingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoParticipantRecordingConfiguration {
-    /// `HlsConfiguration`: optional.
+    /// HLS configuration object for individual participant recording.
+    ///
+    /// `HlsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-autoparticipantrecordingconfiguration.html#cfn-ivs-stage-autoparticipantrecordingconfiguration-hlsconfiguration)): object [`HlsConfiguration`], optional.
     #[serde(rename = "HlsConfiguration", skip_serializing_if = "Option::is_none")]
     pub hls_configuration: Option<HlsConfiguration>,
-    /// `MediaTypes`: optional.
+    /// Types of media to be recorded. Default: AUDIO\_VIDEO.
+    ///
+    /// `MediaTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-autoparticipantrecordingconfiguration.html#cfn-ivs-stage-autoparticipantrecordingconfiguration-mediatypes)): list of ([`MediaTypes`], one of `AUDIO_VIDEO`, `AUDIO_ONLY`), optional. Items: 0 to 1.
     #[serde(rename = "MediaTypes", skip_serializing_if = "Option::is_none")]
     pub media_types: Option<Value<Vec<Value<MediaTypes>>>>,
-    /// `RecordingReconnectWindowSeconds`: optional.
+    /// If a stage publisher disconnects and then reconnects within the specified interval, the multiple recordings will be considered a single recording and merged together. The default value is 0, which disables merging.
+    ///
+    /// `RecordingReconnectWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-autoparticipantrecordingconfiguration.html#cfn-ivs-stage-autoparticipantrecordingconfiguration-recordingreconnectwindowseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "RecordingReconnectWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub recording_reconnect_window_seconds: Option<Value<i64>>,
-    /// `StorageConfigurationArn`: required.
+    /// ARN of the StorageConfiguration resource to use for individual participant recording.
+    ///
+    /// `StorageConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-autoparticipantrecordingconfiguration.html#cfn-ivs-stage-autoparticipantrecordingconfiguration-storageconfigurationarn)): string, required. Pattern: `^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:storage-configuration/[a-zA-Z0-9-]+$`. Length: 0 to 128 characters.
     #[serde(rename = "StorageConfigurationArn")]
     pub storage_configuration_arn: Value<String>,
-    /// `ThumbnailConfiguration`: optional.
+    /// A complex type that allows you to enable/disable the recording of thumbnails for individual participant recording and modify the interval at which thumbnails are generated for the live session.
+    ///
+    /// `ThumbnailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-autoparticipantrecordingconfiguration.html#cfn-ivs-stage-autoparticipantrecordingconfiguration-thumbnailconfiguration)): object [`StageThumbnailConfiguration`], optional.
     #[serde(
         rename = "ThumbnailConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1132,12 +1258,14 @@ impl Walk for ContainerFormat {
 
 /// The `DestinationConfiguration` property type of [`RecordingConfiguration`].
 ///
-/// AWS reference: [`AWS::IVS::RecordingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html).
+/// AWS reference: [`AWS::IVS::RecordingConfiguration` `DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-destinationconfiguration.html).
 ///
 /// Every property is optional: start from [`DestinationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationConfiguration {
-    /// `S3`: optional, create-only (changing it replaces the resource).
+    /// Recording S3 Destination Configuration.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-destinationconfiguration.html#cfn-ivs-recordingconfiguration-destinationconfiguration-s3)): object [`S3DestinationConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3DestinationConfiguration>,
 }
@@ -1167,12 +1295,14 @@ impl Walk for DestinationConfiguration {
 
 /// The `HlsConfiguration` property type of [`Stage`].
 ///
-/// AWS reference: [`AWS::IVS::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html).
+/// AWS reference: [`AWS::IVS::Stage` `HlsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-hlsconfiguration.html).
 ///
 /// Every property is optional: start from [`HlsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsConfiguration {
-    /// `ParticipantRecordingHlsConfiguration`: optional.
+    /// An object representing a configuration of participant HLS recordings for individual participant recording.
+    ///
+    /// `ParticipantRecordingHlsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-hlsconfiguration.html#cfn-ivs-stage-hlsconfiguration-participantrecordinghlsconfiguration)): object [`ParticipantRecordingHlsConfiguration`], optional.
     #[serde(
         rename = "ParticipantRecordingHlsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1271,12 +1401,14 @@ impl Walk for MaximumResolution {
 
 /// The `MediaTailorPlaybackConfiguration` property type of [`AdConfiguration`].
 ///
-/// AWS reference: [`AWS::IVS::AdConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-adconfiguration.html).
+/// AWS reference: [`AWS::IVS::AdConfiguration` `MediaTailorPlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-adconfiguration-mediatailorplaybackconfiguration.html).
 ///
 /// Every property is optional: start from [`MediaTailorPlaybackConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaTailorPlaybackConfiguration {
-    /// `PlaybackConfigurationArn`: optional.
+    /// ARN of the customer-created EMT PlaybackConfiguration resource in the same region and account.
+    ///
+    /// `PlaybackConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-adconfiguration-mediatailorplaybackconfiguration.html#cfn-ivs-adconfiguration-mediatailorplaybackconfiguration-playbackconfigurationarn)): string, optional. Pattern: `^arn:aws:mediatailor:[a-z0-9-]+:[0-9]+:playbackConfiguration/[a-zA-Z0-9-]+$`. Length: 0 to 128 characters.
     #[serde(
         rename = "PlaybackConfigurationArn",
         skip_serializing_if = "Option::is_none"
@@ -1329,18 +1461,24 @@ impl Walk for MediaTypes {
 
 /// The `MultitrackInputConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::IVS::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html).
+/// AWS reference: [`AWS::IVS::Channel` `MultitrackInputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-channel-multitrackinputconfiguration.html).
 ///
 /// Every property is optional: start from [`MultitrackInputConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultitrackInputConfiguration {
-    /// `Enabled`: optional.
+    /// Indicates whether multitrack input is enabled. Can be set to true only if channel type is STANDARD. Setting enabled to true with any other channel type will cause an exception. If true, then policy, maximumResolution, and containerFormat are required, and containerFormat must be set to FRAGMENTED\_MP4. Default: false.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-channel-multitrackinputconfiguration.html#cfn-ivs-channel-multitrackinputconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `MaximumResolution`: optional.
+    /// Maximum resolution for multitrack input. Required if enabled is true.
+    ///
+    /// `MaximumResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-channel-multitrackinputconfiguration.html#cfn-ivs-channel-multitrackinputconfiguration-maximumresolution)): [`MaximumResolution`], one of `SD`, `HD`, `FULL_HD`, optional.
     #[serde(rename = "MaximumResolution", skip_serializing_if = "Option::is_none")]
     pub maximum_resolution: Option<Value<MaximumResolution>>,
-    /// `Policy`: optional.
+    /// Indicates whether multitrack input is allowed or required. Required if enabled is true.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-channel-multitrackinputconfiguration.html#cfn-ivs-channel-multitrackinputconfiguration-policy)): [`Policy`], one of `ALLOW`, `REQUIRE`, optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Value<Policy>>,
 }
@@ -1386,12 +1524,14 @@ impl Walk for MultitrackInputConfiguration {
 
 /// The `ParticipantRecordingHlsConfiguration` property type of [`Stage`].
 ///
-/// AWS reference: [`AWS::IVS::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html).
+/// AWS reference: [`AWS::IVS::Stage` `ParticipantRecordingHlsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-participantrecordinghlsconfiguration.html).
 ///
 /// Every property is optional: start from [`ParticipantRecordingHlsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParticipantRecordingHlsConfiguration {
-    /// `TargetSegmentDurationSeconds`: optional.
+    /// Defines the target duration for recorded segments generated when recording a stage participant. Segments may have durations longer than the specified value when needed to ensure each segment begins with a keyframe. Default: 6.
+    ///
+    /// `TargetSegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-participantrecordinghlsconfiguration.html#cfn-ivs-stage-participantrecordinghlsconfiguration-targetsegmentdurationseconds)): integer, optional. Range: 2 to 10.
     #[serde(
         rename = "TargetSegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
@@ -1424,18 +1564,24 @@ impl Walk for ParticipantRecordingHlsConfiguration {
 
 /// The `ParticipantThumbnailConfiguration` property type of [`Stage`].
 ///
-/// AWS reference: [`AWS::IVS::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html).
+/// AWS reference: [`AWS::IVS::Stage` `ParticipantThumbnailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-participantthumbnailconfiguration.html).
 ///
 /// Every property is optional: start from [`ParticipantThumbnailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParticipantThumbnailConfiguration {
-    /// `RecordingMode`: optional.
+    /// Thumbnail recording mode. Default: DISABLED.
+    ///
+    /// `RecordingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-participantthumbnailconfiguration.html#cfn-ivs-stage-participantthumbnailconfiguration-recordingmode)): [`RecordingMode`], one of `INTERVAL`, `DISABLED`, optional.
     #[serde(rename = "RecordingMode", skip_serializing_if = "Option::is_none")]
     pub recording_mode: Option<Value<RecordingMode>>,
-    /// `Storage`: optional.
+    /// Indicates the format in which thumbnails are recorded. SEQUENTIAL records all generated thumbnails in a serial manner, to the media/thumbnails/high directory. LATEST saves the latest thumbnail in media/latest\_thumbnail/high/thumb.jpg and overwrites it at the interval specified by targetIntervalSeconds. You can enable both SEQUENTIAL and LATEST. Default: SEQUENTIAL.
+    ///
+    /// `Storage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-participantthumbnailconfiguration.html#cfn-ivs-stage-participantthumbnailconfiguration-storage)): list of ([`Storage`], one of `SEQUENTIAL`, `LATEST`), optional. Items: 0 to 2.
     #[serde(rename = "Storage", skip_serializing_if = "Option::is_none")]
     pub storage: Option<Value<Vec<Value<Storage>>>>,
-    /// `TargetIntervalSeconds`: optional.
+    /// The targeted thumbnail-generation interval in seconds. This is configurable only if recordingMode is INTERVAL. Default: 60.
+    ///
+    /// `TargetIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-participantthumbnailconfiguration.html#cfn-ivs-stage-participantthumbnailconfiguration-targetintervalseconds)): integer, optional. Range: 1 to 86400.
     #[serde(
         rename = "TargetIntervalSeconds",
         skip_serializing_if = "Option::is_none"
@@ -1504,15 +1650,19 @@ impl Walk for Policy {
 
 /// The `PostRollConfiguration` property type of [`AdConfiguration`].
 ///
-/// AWS reference: [`AWS::IVS::AdConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-adconfiguration.html).
+/// AWS reference: [`AWS::IVS::AdConfiguration` `PostRollConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-adconfiguration-postrollconfiguration.html).
 ///
 /// Every property is required: [`PostRollConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PostRollConfiguration {
-    /// `DurationSeconds`: required.
+    /// Duration of the post-roll ad break, in seconds.
+    ///
+    /// `DurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-adconfiguration-postrollconfiguration.html#cfn-ivs-adconfiguration-postrollconfiguration-durationseconds)): integer, required. Range: 1 to 300.
     #[serde(rename = "DurationSeconds")]
     pub duration_seconds: Value<i64>,
-    /// `Enabled`: required.
+    /// Whether the post-roll ad configuration is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-adconfiguration-postrollconfiguration.html#cfn-ivs-adconfiguration-postrollconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -1545,7 +1695,7 @@ impl Walk for PostRollConfiguration {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum Preset {
-    /// ``.
+    /// `  `.
     #[serde(rename = "")]
     Empty,
     /// `HIGHER_BANDWIDTH_DELIVERY`.
@@ -1564,21 +1714,29 @@ impl Walk for Preset {
 
 /// The `ThumbnailConfiguration` property type of [`RecordingConfiguration`].
 ///
-/// AWS reference: [`AWS::IVS::RecordingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html).
+/// AWS reference: [`AWS::IVS::RecordingConfiguration` `ThumbnailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-thumbnailconfiguration.html).
 ///
 /// Every property is optional: start from [`RecordingConfigurationThumbnailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecordingConfigurationThumbnailConfiguration {
-    /// `RecordingMode`: optional, create-only (changing it replaces the resource).
+    /// Thumbnail Recording Mode, which determines whether thumbnails are recorded at an interval or are disabled.
+    ///
+    /// `RecordingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-thumbnailconfiguration.html#cfn-ivs-recordingconfiguration-thumbnailconfiguration-recordingmode)): [`RecordingMode`], one of `INTERVAL`, `DISABLED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RecordingMode", skip_serializing_if = "Option::is_none")]
     pub recording_mode: Option<Value<RecordingMode>>,
-    /// `Resolution`: optional, create-only (changing it replaces the resource).
+    /// Resolution indicates the desired resolution of recorded thumbnails.
+    ///
+    /// `Resolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-thumbnailconfiguration.html#cfn-ivs-recordingconfiguration-thumbnailconfiguration-resolution)): [`Resolution`], one of `FULL_HD`, `HD`, `SD`, `LOWEST_RESOLUTION`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Resolution", skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Value<Resolution>>,
-    /// `Storage`: optional, create-only (changing it replaces the resource).
+    /// Storage indicates the format in which thumbnails are recorded.
+    ///
+    /// `Storage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-thumbnailconfiguration.html#cfn-ivs-recordingconfiguration-thumbnailconfiguration-storage)): list of ([`Storage`], one of `SEQUENTIAL`, `LATEST`), optional, create-only (changing it replaces the resource). Items: 0 to 2.
     #[serde(rename = "Storage", skip_serializing_if = "Option::is_none")]
     pub storage: Option<Value<Vec<Value<Storage>>>>,
-    /// `TargetIntervalSeconds`: optional, create-only (changing it replaces the resource).
+    /// Target Interval Seconds defines the interval at which thumbnails are recorded. This field is required if RecordingMode is INTERVAL.
+    ///
+    /// `TargetIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-thumbnailconfiguration.html#cfn-ivs-recordingconfiguration-thumbnailconfiguration-targetintervalseconds)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 60.
     #[serde(
         rename = "TargetIntervalSeconds",
         skip_serializing_if = "Option::is_none"
@@ -1655,15 +1813,19 @@ impl Walk for RecordingMode {
 
 /// The `RenditionConfiguration` property type of [`RecordingConfiguration`].
 ///
-/// AWS reference: [`AWS::IVS::RecordingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html).
+/// AWS reference: [`AWS::IVS::RecordingConfiguration` `RenditionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-renditionconfiguration.html).
 ///
 /// Every property is optional: start from [`RenditionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RenditionConfiguration {
-    /// `RenditionSelection`: optional, create-only (changing it replaces the resource).
+    /// Resolution Selection indicates which set of renditions are recorded for a stream.
+    ///
+    /// `RenditionSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-renditionconfiguration.html#cfn-ivs-recordingconfiguration-renditionconfiguration-renditionselection)): [`RenditionSelection`], one of `ALL`, `NONE`, `CUSTOM`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RenditionSelection", skip_serializing_if = "Option::is_none")]
     pub rendition_selection: Option<Value<RenditionSelection>>,
-    /// `Renditions`: optional, create-only (changing it replaces the resource).
+    /// Renditions indicates which renditions are recorded for a stream.
+    ///
+    /// `Renditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-renditionconfiguration.html#cfn-ivs-recordingconfiguration-renditionconfiguration-renditions)): list of ([`Renditions`], one of `FULL_HD`, `HD`, `SD`, `LOWEST_RESOLUTION`), optional, create-only (changing it replaces the resource). Items: 0 to 4.
     #[serde(rename = "Renditions", skip_serializing_if = "Option::is_none")]
     pub renditions: Option<Value<Vec<Value<Renditions>>>>,
 }
@@ -1776,12 +1938,12 @@ impl Walk for Resolution {
 
 /// The `S3DestinationConfiguration` property type of [`RecordingConfiguration`].
 ///
-/// AWS reference: [`AWS::IVS::RecordingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html).
+/// AWS reference: [`AWS::IVS::RecordingConfiguration` `S3DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-s3destinationconfiguration.html).
 ///
 /// Every property is required: [`S3DestinationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DestinationConfiguration {
-    /// `BucketName`: required, create-only (changing it replaces the resource).
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-s3destinationconfiguration.html#cfn-ivs-recordingconfiguration-s3destinationconfiguration-bucketname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9-.]+$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
 }
@@ -1807,12 +1969,14 @@ impl Walk for S3DestinationConfiguration {
 
 /// The `S3StorageConfiguration` property type of [`StorageConfiguration`].
 ///
-/// AWS reference: [`AWS::IVS::StorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-storageconfiguration.html).
+/// AWS reference: [`AWS::IVS::StorageConfiguration` `S3StorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-storageconfiguration-s3storageconfiguration.html).
 ///
 /// Every property is required: [`S3StorageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3StorageConfiguration {
-    /// `BucketName`: required, create-only (changing it replaces the resource).
+    /// Location (S3 bucket name) where recorded videos will be stored. Note that the StorageConfiguration and S3 bucket must be in the same region as the Composition.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-storageconfiguration-s3storageconfiguration.html#cfn-ivs-storageconfiguration-s3storageconfiguration-bucketname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9-.]+$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
 }
@@ -1838,12 +2002,14 @@ impl Walk for S3StorageConfiguration {
 
 /// The `ThumbnailConfiguration` property type of [`Stage`].
 ///
-/// AWS reference: [`AWS::IVS::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html).
+/// AWS reference: [`AWS::IVS::Stage` `ThumbnailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-thumbnailconfiguration.html).
 ///
 /// Every property is optional: start from [`StageThumbnailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StageThumbnailConfiguration {
-    /// `ParticipantThumbnailConfiguration`: optional.
+    /// An object representing a configuration of thumbnails for recorded video from an individual participant.
+    ///
+    /// `ParticipantThumbnailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-thumbnailconfiguration.html#cfn-ivs-stage-thumbnailconfiguration-participantthumbnailconfiguration)): object [`ParticipantThumbnailConfiguration`], optional.
     #[serde(
         rename = "ParticipantThumbnailConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1899,15 +2065,19 @@ impl Walk for Storage {
 
 /// The `Tag` property type of [`AdConfiguration`], [`Channel`], [`EncoderConfiguration`], [`IngestConfiguration`], [`PlaybackKeyPair`], [`PlaybackRestrictionPolicy`], [`PublicKey`], [`RecordingConfiguration`], [`Stage`], [`StorageConfiguration`] and [`StreamKey`].
 ///
-/// AWS reference: [`AWS::IVS::AdConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-adconfiguration.html), [`AWS::IVS::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-channel.html), [`AWS::IVS::EncoderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-encoderconfiguration.html), [`AWS::IVS::IngestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-ingestconfiguration.html), [`AWS::IVS::PlaybackKeyPair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackkeypair.html), [`AWS::IVS::PlaybackRestrictionPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-playbackrestrictionpolicy.html), [`AWS::IVS::PublicKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-publickey.html), [`AWS::IVS::RecordingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-recordingconfiguration.html), [`AWS::IVS::Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-stage.html), [`AWS::IVS::StorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-storageconfiguration.html), [`AWS::IVS::StreamKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-streamkey.html).
+/// AWS reference: [`AWS::IVS::AdConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-adconfiguration-tag.html), [`AWS::IVS::Channel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-channel-tag.html), [`AWS::IVS::EncoderConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-encoderconfiguration-tag.html), [`AWS::IVS::IngestConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-ingestconfiguration-tag.html), [`AWS::IVS::PlaybackKeyPair` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-playbackkeypair-tag.html), [`AWS::IVS::PlaybackRestrictionPolicy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-playbackrestrictionpolicy-tag.html), [`AWS::IVS::PublicKey` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-publickey-tag.html), [`AWS::IVS::RecordingConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-recordingconfiguration-tag.html), [`AWS::IVS::Stage` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-stage-tag.html), [`AWS::IVS::StorageConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-storageconfiguration-tag.html), [`AWS::IVS::StreamKey` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-streamkey-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-adconfiguration-tag.html#cfn-ivs-adconfiguration-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-adconfiguration-tag.html#cfn-ivs-adconfiguration-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1962,21 +2132,29 @@ impl Walk for Type {
 
 /// The `Video` property type of [`EncoderConfiguration`].
 ///
-/// AWS reference: [`AWS::IVS::EncoderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivs-encoderconfiguration.html).
+/// AWS reference: [`AWS::IVS::EncoderConfiguration` `Video`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-encoderconfiguration-video.html).
 ///
 /// Every property is optional: start from [`Video::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Video {
-    /// `Bitrate`: optional, create-only (changing it replaces the resource).
+    /// Bitrate for generated output, in bps. Default: 2500000.
+    ///
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-encoderconfiguration-video.html#cfn-ivs-encoderconfiguration-video-bitrate)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 8500000.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<i64>>,
-    /// `Framerate`: optional, create-only (changing it replaces the resource).
+    /// Video frame rate, in fps. Default: 30.
+    ///
+    /// `Framerate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-encoderconfiguration-video.html#cfn-ivs-encoderconfiguration-video-framerate)): number, optional, create-only (changing it replaces the resource). Range: 1 to 60.
     #[serde(rename = "Framerate", skip_serializing_if = "Option::is_none")]
     pub framerate: Option<Value<f64>>,
-    /// `Height`: optional, create-only (changing it replaces the resource).
+    /// Video-resolution height. This must be an even number. Note that the maximum value is determined by width times height, such that the maximum total pixels is 2073600 (1920x1080 or 1080x1920). Default: 720.
+    ///
+    /// `Height` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-encoderconfiguration-video.html#cfn-ivs-encoderconfiguration-video-height)): integer, optional, create-only (changing it replaces the resource). Range: 2 to 1920.
     #[serde(rename = "Height", skip_serializing_if = "Option::is_none")]
     pub height: Option<Value<i64>>,
-    /// `Width`: optional, create-only (changing it replaces the resource).
+    /// Video-resolution width. This must be an even number. Note that the maximum value is determined by width times height, such that the maximum total pixels is 2073600 (1920x1080 or 1080x1920). Default: 1280.
+    ///
+    /// `Width` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivs-encoderconfiguration-video.html#cfn-ivs-encoderconfiguration-video-width)): integer, optional, create-only (changing it replaces the resource). Range: 2 to 1920.
     #[serde(rename = "Width", skip_serializing_if = "Option::is_none")]
     pub width: Option<Value<i64>>,
 }

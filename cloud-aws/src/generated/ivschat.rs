@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::IVSChat::LoggingConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html)).
 ///
+/// Resource type definition for AWS::IVSChat::LoggingConfiguration.
+///
 /// [`LoggingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `DestinationConfiguration`: required.
+    /// Destination configuration for IVS Chat logging.
+    ///
+    /// `DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html#cfn-ivschat-loggingconfiguration-destinationconfiguration)): object [`DestinationConfiguration`], required.
     #[serde(rename = "DestinationConfiguration")]
     pub destination_configuration: DestinationConfiguration,
-    /// `Name`: optional.
+    /// The name of the logging configuration. The value does not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html#cfn-ivschat-loggingconfiguration-name)): string, optional. Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html#cfn-ivschat-loggingconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -85,37 +93,51 @@ impl ResourceRef<LoggingConfiguration> {
 
 /// The properties of an `AWS::IVSChat::Room` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html)).
 ///
+/// Resource type definition for AWS::IVSChat::Room.
+///
 /// Every property is optional: start from [`Room::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Room {
-    /// `LoggingConfigurationIdentifiers`: optional.
+    /// Array of logging configuration identifiers attached to the room.
+    ///
+    /// `LoggingConfigurationIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html#cfn-ivschat-room-loggingconfigurationidentifiers)): list of (string), optional. Items: 0 to 50. Each item: Pattern: `^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+$`. Each item: Length: 1 to 128 characters.
     #[serde(
         rename = "LoggingConfigurationIdentifiers",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `MaximumMessageLength`: optional.
+    /// The maximum number of characters in a single message.
+    ///
+    /// `MaximumMessageLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html#cfn-ivschat-room-maximummessagelength)): integer, optional. Range: 1 to 500.
     #[serde(
         rename = "MaximumMessageLength",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_message_length: Option<Value<i64>>,
-    /// `MaximumMessageRatePerSecond`: optional.
+    /// The maximum number of messages per second that can be sent to the room.
+    ///
+    /// `MaximumMessageRatePerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html#cfn-ivschat-room-maximummessageratepersecond)): integer, optional. Range: 1 to 10.
     #[serde(
         rename = "MaximumMessageRatePerSecond",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_message_rate_per_second: Option<Value<i64>>,
-    /// `MessageReviewHandler`: optional.
+    /// Configuration information for optional review of messages.
+    ///
+    /// `MessageReviewHandler` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html#cfn-ivschat-room-messagereviewhandler)): object [`MessageReviewHandler`], optional.
     #[serde(
         rename = "MessageReviewHandler",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_review_handler: Option<MessageReviewHandler>,
-    /// `Name`: optional.
+    /// The name of the room. The value does not need to be unique.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html#cfn-ivschat-room-name)): string, optional. Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html#cfn-ivschat-room-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -206,12 +228,14 @@ impl ResourceRef<Room> {
 
 /// The `CloudWatchLogsDestinationConfiguration` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::IVSChat::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html).
+/// AWS reference: [`AWS::IVSChat::LoggingConfiguration` `CloudWatchLogsDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-cloudwatchlogsdestinationconfiguration.html).
 ///
 /// Every property is required: [`CloudWatchLogsDestinationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsDestinationConfiguration {
-    /// `LogGroupName`: required.
+    /// Name of the Amazon CloudWatch Logs log group where chat activity will be logged.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-cloudwatchlogsdestinationconfiguration.html#cfn-ivschat-loggingconfiguration-cloudwatchlogsdestinationconfiguration-loggroupname)): string, required. Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
 }
@@ -237,18 +261,24 @@ impl Walk for CloudWatchLogsDestinationConfiguration {
 
 /// The `DestinationConfiguration` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::IVSChat::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html).
+/// AWS reference: [`AWS::IVSChat::LoggingConfiguration` `DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-destinationconfiguration.html).
 ///
 /// Every property is optional: start from [`DestinationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationConfiguration {
-    /// `CloudWatchLogs`: optional.
+    /// CloudWatch destination configuration for IVS Chat logging.
+    ///
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-destinationconfiguration.html#cfn-ivschat-loggingconfiguration-destinationconfiguration-cloudwatchlogs)): object [`CloudWatchLogsDestinationConfiguration`], optional.
     #[serde(rename = "CloudWatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogsDestinationConfiguration>,
-    /// `Firehose`: optional.
+    /// Kinesis Firehose destination configuration for IVS Chat logging.
+    ///
+    /// `Firehose` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-destinationconfiguration.html#cfn-ivschat-loggingconfiguration-destinationconfiguration-firehose)): object [`FirehoseDestinationConfiguration`], optional.
     #[serde(rename = "Firehose", skip_serializing_if = "Option::is_none")]
     pub firehose: Option<FirehoseDestinationConfiguration>,
-    /// `S3`: optional.
+    /// S3 destination configuration for IVS Chat logging.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-destinationconfiguration.html#cfn-ivschat-loggingconfiguration-destinationconfiguration-s3)): object [`S3DestinationConfiguration`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3DestinationConfiguration>,
 }
@@ -317,12 +347,14 @@ impl Walk for FallbackResult {
 
 /// The `FirehoseDestinationConfiguration` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::IVSChat::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html).
+/// AWS reference: [`AWS::IVSChat::LoggingConfiguration` `FirehoseDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-firehosedestinationconfiguration.html).
 ///
 /// Every property is required: [`FirehoseDestinationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirehoseDestinationConfiguration {
-    /// `DeliveryStreamName`: required.
+    /// Name of the Amazon Kinesis Firehose delivery stream where chat activity will be logged.
+    ///
+    /// `DeliveryStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-firehosedestinationconfiguration.html#cfn-ivschat-loggingconfiguration-firehosedestinationconfiguration-deliverystreamname)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DeliveryStreamName")]
     pub delivery_stream_name: Value<String>,
 }
@@ -348,15 +380,19 @@ impl Walk for FirehoseDestinationConfiguration {
 
 /// The `MessageReviewHandler` property type of [`Room`].
 ///
-/// AWS reference: [`AWS::IVSChat::Room`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html).
+/// AWS reference: [`AWS::IVSChat::Room` `MessageReviewHandler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-room-messagereviewhandler.html).
 ///
 /// Every property is optional: start from [`MessageReviewHandler::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MessageReviewHandler {
-    /// `FallbackResult`: optional.
+    /// Specifies the fallback behavior if the handler does not return a valid response, encounters an error, or times out.
+    ///
+    /// `FallbackResult` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-room-messagereviewhandler.html#cfn-ivschat-room-messagereviewhandler-fallbackresult)): [`FallbackResult`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "FallbackResult", skip_serializing_if = "Option::is_none")]
     pub fallback_result: Option<Value<FallbackResult>>,
-    /// `Uri`: optional.
+    /// Identifier of the message review handler.
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-room-messagereviewhandler.html#cfn-ivschat-room-messagereviewhandler-uri)): string, optional. Pattern: `^$|^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:.+`. Length: 0 to 170 characters.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -394,12 +430,14 @@ impl Walk for MessageReviewHandler {
 
 /// The `S3DestinationConfiguration` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::IVSChat::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html).
+/// AWS reference: [`AWS::IVSChat::LoggingConfiguration` `S3DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-s3destinationconfiguration.html).
 ///
 /// Every property is required: [`S3DestinationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DestinationConfiguration {
-    /// `BucketName`: required.
+    /// Name of the Amazon S3 bucket where chat activity will be logged.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-s3destinationconfiguration.html#cfn-ivschat-loggingconfiguration-s3destinationconfiguration-bucketname)): string, required. Pattern: `^[a-z0-9-.]+$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
 }
@@ -425,15 +463,19 @@ impl Walk for S3DestinationConfiguration {
 
 /// The `Tag` property type of [`LoggingConfiguration`] and [`Room`].
 ///
-/// AWS reference: [`AWS::IVSChat::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-loggingconfiguration.html), [`AWS::IVSChat::Room`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ivschat-room.html).
+/// AWS reference: [`AWS::IVSChat::LoggingConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-tag.html), [`AWS::IVSChat::Room` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-room-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-tag.html#cfn-ivschat-loggingconfiguration-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ivschat-loggingconfiguration-tag.html#cfn-ivschat-loggingconfiguration-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,52 +11,82 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::KafkaConnect::Connector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html)).
 ///
+/// Resource Type definition for AWS::KafkaConnect::Connector
+///
 /// [`Connector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connector {
-    /// `Capacity`: required.
+    /// Information about the capacity allocated to the connector.
+    ///
+    /// `Capacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-capacity)): object [`Capacity`], required.
     #[serde(rename = "Capacity")]
     pub capacity: Capacity,
-    /// `ConnectorConfiguration`: required.
+    /// The configuration for the connector.
+    ///
+    /// `ConnectorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-connectorconfiguration)): map from string to (string), required.
     #[serde(rename = "ConnectorConfiguration")]
     pub connector_configuration: BTreeMap<String, Value<String>>,
-    /// `ConnectorDescription`: optional, create-only (changing it replaces the resource).
+    /// A summary description of the connector.
+    ///
+    /// `ConnectorDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-connectordescription)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(
         rename = "ConnectorDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub connector_description: Option<Value<String>>,
-    /// `ConnectorName`: required, create-only (changing it replaces the resource).
+    /// The name of the connector.
+    ///
+    /// `ConnectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-connectorname)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "ConnectorName")]
     pub connector_name: Value<String>,
-    /// `KafkaCluster`: required, create-only (changing it replaces the resource).
+    /// Details of how to connect to the Kafka cluster.
+    ///
+    /// `KafkaCluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-kafkacluster)): object [`KafkaCluster`], required, create-only (changing it replaces the resource).
     #[serde(rename = "KafkaCluster")]
     pub kafka_cluster: KafkaCluster,
-    /// `KafkaClusterClientAuthentication`: required, create-only (changing it replaces the resource).
+    /// Details of the client authentication used by the Kafka cluster.
+    ///
+    /// `KafkaClusterClientAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-kafkaclusterclientauthentication)): object [`KafkaClusterClientAuthentication`], required, create-only (changing it replaces the resource).
     #[serde(rename = "KafkaClusterClientAuthentication")]
     pub kafka_cluster_client_authentication: KafkaClusterClientAuthentication,
-    /// `KafkaClusterEncryptionInTransit`: required, create-only (changing it replaces the resource).
+    /// Details of encryption in transit to the Kafka cluster.
+    ///
+    /// `KafkaClusterEncryptionInTransit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-kafkaclusterencryptionintransit)): object [`KafkaClusterEncryptionInTransit`], required, create-only (changing it replaces the resource).
     #[serde(rename = "KafkaClusterEncryptionInTransit")]
     pub kafka_cluster_encryption_in_transit: KafkaClusterEncryptionInTransit,
-    /// `KafkaConnectVersion`: required, create-only (changing it replaces the resource).
+    /// The version of Kafka Connect. It has to be compatible with both the Kafka cluster's version and the plugins.
+    ///
+    /// `KafkaConnectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-kafkaconnectversion)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "KafkaConnectVersion")]
     pub kafka_connect_version: Value<String>,
-    /// `LogDelivery`: optional, create-only (changing it replaces the resource).
+    /// Details of what logs are delivered and where they are delivered.
+    ///
+    /// `LogDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-logdelivery)): object [`LogDelivery`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LogDelivery", skip_serializing_if = "Option::is_none")]
     pub log_delivery: Option<LogDelivery>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// The network type of the Connector.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-networktype)): [`NetworkType`], one of `IPV4`, `DUAL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `Plugins`: required, create-only (changing it replaces the resource).
+    /// List of plugins to use with the connector.
+    ///
+    /// `Plugins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-plugins)): list of (object [`Plugin`]), required, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "Plugins")]
     pub plugins: Value<Vec<Plugin>>,
-    /// `ServiceExecutionRoleArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM role used by the connector to access Amazon S3 objects and other external resources.
+    ///
+    /// `ServiceExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-serviceexecutionrolearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:(aws|aws-us-gov|aws-cn):iam:.*`.
     #[serde(rename = "ServiceExecutionRoleArn")]
     pub service_execution_role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WorkerConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Specifies the worker configuration to use with the connector.
+    ///
+    /// `WorkerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html#cfn-kafkaconnect-connector-workerconfiguration)): object [`ConnectorWorkerConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "WorkerConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -190,22 +220,34 @@ impl ResourceRef<Connector> {
 
 /// The properties of an `AWS::KafkaConnect::CustomPlugin` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`CustomPlugin::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomPlugin {
-    /// `ContentType`: required, create-only (changing it replaces the resource).
+    /// The type of the plugin file.
+    ///
+    /// `ContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html#cfn-kafkaconnect-customplugin-contenttype)): [`ContentType`], one of `JAR`, `ZIP`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ContentType")]
     pub content_type: Value<ContentType>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A summary description of the custom plugin.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html#cfn-kafkaconnect-customplugin-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Location`: required, create-only (changing it replaces the resource).
+    /// Information about the location of a custom plugin.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html#cfn-kafkaconnect-customplugin-location)): object [`CustomPluginLocation`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Location")]
     pub location: CustomPluginLocation,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the custom plugin.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html#cfn-kafkaconnect-customplugin-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html#cfn-kafkaconnect-customplugin-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -278,19 +320,29 @@ impl ResourceRef<CustomPlugin> {
 
 /// The properties of an `AWS::KafkaConnect::WorkerConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-workerconfiguration.html)).
 ///
+/// The configuration of the workers, which are the processes that run the connector logic.
+///
 /// [`WorkerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkerConfiguration {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A summary description of the worker configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-workerconfiguration.html#cfn-kafkaconnect-workerconfiguration-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the worker configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-workerconfiguration.html#cfn-kafkaconnect-workerconfiguration-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PropertiesFileContent`: required, create-only (changing it replaces the resource).
+    /// Base64 encoded contents of connect-distributed.properties file.
+    ///
+    /// `PropertiesFileContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-workerconfiguration.html#cfn-kafkaconnect-workerconfiguration-propertiesfilecontent)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "PropertiesFileContent")]
     pub properties_file_content: Value<String>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-workerconfiguration.html#cfn-kafkaconnect-workerconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -359,15 +411,19 @@ impl ResourceRef<WorkerConfiguration> {
 
 /// The `ApacheKafkaCluster` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `ApacheKafkaCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-apachekafkacluster.html).
 ///
 /// Every property is required: [`ApacheKafkaCluster::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApacheKafkaCluster {
-    /// `BootstrapServers`: required.
+    /// The bootstrap servers string of the Apache Kafka cluster.
+    ///
+    /// `BootstrapServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-apachekafkacluster.html#cfn-kafkaconnect-connector-apachekafkacluster-bootstrapservers)): string, required.
     #[serde(rename = "BootstrapServers")]
     pub bootstrap_servers: Value<String>,
-    /// `Vpc`: required.
+    /// Information about a VPC used with the connector.
+    ///
+    /// `Vpc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-apachekafkacluster.html#cfn-kafkaconnect-connector-apachekafkacluster-vpc)): object [`Vpc`], required.
     #[serde(rename = "Vpc")]
     pub vpc: Vpc,
 }
@@ -396,30 +452,42 @@ impl Walk for ApacheKafkaCluster {
 
 /// The `AutoScaling` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `AutoScaling`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-autoscaling.html).
 ///
 /// [`AutoScaling::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoScaling {
-    /// `MaxAutoscalingTaskCount`: optional.
+    /// The maximum number of tasks allocated to the connector during autoscaling operations.
+    ///
+    /// `MaxAutoscalingTaskCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-autoscaling.html#cfn-kafkaconnect-connector-autoscaling-maxautoscalingtaskcount)): integer, optional.
     #[serde(
         rename = "MaxAutoscalingTaskCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_autoscaling_task_count: Option<Value<i64>>,
-    /// `MaxWorkerCount`: required.
+    /// The maximum number of workers for a connector.
+    ///
+    /// `MaxWorkerCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-autoscaling.html#cfn-kafkaconnect-connector-autoscaling-maxworkercount)): integer, required.
     #[serde(rename = "MaxWorkerCount")]
     pub max_worker_count: Value<i64>,
-    /// `McuCount`: required.
+    /// Specifies how many MSK Connect Units (MCU) as the minimum scaling unit.
+    ///
+    /// `McuCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-autoscaling.html#cfn-kafkaconnect-connector-autoscaling-mcucount)): integer, required. Allowed values: `1`, `2`, `4`, `8`. Range: 1 to 8.
     #[serde(rename = "McuCount")]
     pub mcu_count: Value<i64>,
-    /// `MinWorkerCount`: required.
+    /// The minimum number of workers for a connector.
+    ///
+    /// `MinWorkerCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-autoscaling.html#cfn-kafkaconnect-connector-autoscaling-minworkercount)): integer, required.
     #[serde(rename = "MinWorkerCount")]
     pub min_worker_count: Value<i64>,
-    /// `ScaleInPolicy`: required.
+    /// Information about the scale in policy of the connector.
+    ///
+    /// `ScaleInPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-autoscaling.html#cfn-kafkaconnect-connector-autoscaling-scaleinpolicy)): object [`ScaleInPolicy`], required.
     #[serde(rename = "ScaleInPolicy")]
     pub scale_in_policy: ScaleInPolicy,
-    /// `ScaleOutPolicy`: required.
+    /// Information about the scale out policy of the connector.
+    ///
+    /// `ScaleOutPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-autoscaling.html#cfn-kafkaconnect-connector-autoscaling-scaleoutpolicy)): object [`ScaleOutPolicy`], required.
     #[serde(rename = "ScaleOutPolicy")]
     pub scale_out_policy: ScaleOutPolicy,
 }
@@ -472,15 +540,19 @@ impl Walk for AutoScaling {
 
 /// The `Capacity` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `Capacity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-capacity.html).
 ///
 /// Every property is optional: start from [`Capacity::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Capacity {
-    /// `AutoScaling`: optional.
+    /// Details about auto scaling of a connector.
+    ///
+    /// `AutoScaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-capacity.html#cfn-kafkaconnect-connector-capacity-autoscaling)): object [`AutoScaling`], optional.
     #[serde(rename = "AutoScaling", skip_serializing_if = "Option::is_none")]
     pub auto_scaling: Option<AutoScaling>,
-    /// `ProvisionedCapacity`: optional.
+    /// Details about a fixed capacity allocated to a connector.
+    ///
+    /// `ProvisionedCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-capacity.html#cfn-kafkaconnect-connector-capacity-provisionedcapacity)): object [`ProvisionedCapacity`], optional.
     #[serde(
         rename = "ProvisionedCapacity",
         skip_serializing_if = "Option::is_none"
@@ -521,15 +593,19 @@ impl Walk for Capacity {
 
 /// The `CloudWatchLogsLogDelivery` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `CloudWatchLogsLogDelivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-cloudwatchlogslogdelivery.html).
 ///
 /// [`CloudWatchLogsLogDelivery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsLogDelivery {
-    /// `Enabled`: required.
+    /// Specifies whether the logs get sent to the specified CloudWatch Logs destination.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-cloudwatchlogslogdelivery.html#cfn-kafkaconnect-connector-cloudwatchlogslogdelivery-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `LogGroup`: optional.
+    /// The CloudWatch log group that is the destination for log delivery.
+    ///
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-cloudwatchlogslogdelivery.html#cfn-kafkaconnect-connector-cloudwatchlogslogdelivery-loggroup)): string, optional.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
 }
@@ -564,15 +640,19 @@ impl Walk for CloudWatchLogsLogDelivery {
 
 /// The `CustomPlugin` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `CustomPlugin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-customplugin.html).
 ///
 /// Every property is required: [`ConnectorCustomPlugin::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorCustomPlugin {
-    /// `CustomPluginArn`: required.
+    /// The Amazon Resource Name (ARN) of the custom plugin to use.
+    ///
+    /// `CustomPluginArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-customplugin.html#cfn-kafkaconnect-connector-customplugin-custompluginarn)): string, required. Pattern: `arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*`.
     #[serde(rename = "CustomPluginArn")]
     pub custom_plugin_arn: Value<String>,
-    /// `Revision`: required.
+    /// The revision of the custom plugin to use.
+    ///
+    /// `Revision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-customplugin.html#cfn-kafkaconnect-connector-customplugin-revision)): integer, required. Range: 1 to 9223372036854776000.
     #[serde(rename = "Revision")]
     pub revision: Value<i64>,
 }
@@ -604,15 +684,19 @@ impl Walk for ConnectorCustomPlugin {
 
 /// The `WorkerConfiguration` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `WorkerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-workerconfiguration.html).
 ///
 /// Every property is required: [`ConnectorWorkerConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorWorkerConfiguration {
-    /// `Revision`: required.
+    /// The revision of the worker configuration to use.
+    ///
+    /// `Revision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-workerconfiguration.html#cfn-kafkaconnect-connector-workerconfiguration-revision)): integer, required. Range: 1 to 9223372036854776000.
     #[serde(rename = "Revision")]
     pub revision: Value<i64>,
-    /// `WorkerConfigurationArn`: required.
+    /// The Amazon Resource Name (ARN) of the worker configuration to use.
+    ///
+    /// `WorkerConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-workerconfiguration.html#cfn-kafkaconnect-connector-workerconfiguration-workerconfigurationarn)): string, required. Pattern: `arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*`.
     #[serde(rename = "WorkerConfigurationArn")]
     pub worker_configuration_arn: Value<String>,
 }
@@ -664,12 +748,14 @@ impl Walk for ContentType {
 
 /// The `CustomPluginLocation` property type of [`CustomPlugin`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::CustomPlugin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html).
+/// AWS reference: [`AWS::KafkaConnect::CustomPlugin` `CustomPluginLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-customplugin-custompluginlocation.html).
 ///
 /// Every property is required: [`CustomPluginLocation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomPluginLocation {
-    /// `S3Location`: required.
+    /// The S3 bucket Amazon Resource Name (ARN), file key, and object version of the plugin file stored in Amazon S3.
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-customplugin-custompluginlocation.html#cfn-kafkaconnect-customplugin-custompluginlocation-s3location)): object [`S3Location`], required.
     #[serde(rename = "S3Location")]
     pub s3_location: S3Location,
 }
@@ -695,15 +781,19 @@ impl Walk for CustomPluginLocation {
 
 /// The `FirehoseLogDelivery` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `FirehoseLogDelivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-firehoselogdelivery.html).
 ///
 /// [`FirehoseLogDelivery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirehoseLogDelivery {
-    /// `DeliveryStream`: optional.
+    /// The Kinesis Data Firehose delivery stream that is the destination for log delivery.
+    ///
+    /// `DeliveryStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-firehoselogdelivery.html#cfn-kafkaconnect-connector-firehoselogdelivery-deliverystream)): string, optional.
     #[serde(rename = "DeliveryStream", skip_serializing_if = "Option::is_none")]
     pub delivery_stream: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// Specifies whether the logs get sent to the specified Kinesis Data Firehose delivery stream.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-firehoselogdelivery.html#cfn-kafkaconnect-connector-firehoselogdelivery-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -738,12 +828,14 @@ impl Walk for FirehoseLogDelivery {
 
 /// The `KafkaCluster` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `KafkaCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-kafkacluster.html).
 ///
 /// Every property is required: [`KafkaCluster::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaCluster {
-    /// `ApacheKafkaCluster`: required.
+    /// Details of how to connect to an Apache Kafka cluster.
+    ///
+    /// `ApacheKafkaCluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-kafkacluster.html#cfn-kafkaconnect-connector-kafkacluster-apachekafkacluster)): object [`ApacheKafkaCluster`], required.
     #[serde(rename = "ApacheKafkaCluster")]
     pub apache_kafka_cluster: ApacheKafkaCluster,
 }
@@ -769,12 +861,14 @@ impl Walk for KafkaCluster {
 
 /// The `KafkaClusterClientAuthentication` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `KafkaClusterClientAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-kafkaclusterclientauthentication.html).
 ///
 /// Every property is required: [`KafkaClusterClientAuthentication::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterClientAuthentication {
-    /// `AuthenticationType`: required.
+    /// The type of client authentication used to connect to the Kafka cluster. Value NONE means that no client authentication is used.
+    ///
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-kafkaclusterclientauthentication.html#cfn-kafkaconnect-connector-kafkaclusterclientauthentication-authenticationtype)): [`KafkaClusterClientAuthenticationType`], one of `NONE`, `IAM`, required.
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<KafkaClusterClientAuthenticationType>,
 }
@@ -822,12 +916,14 @@ impl Walk for KafkaClusterClientAuthenticationType {
 
 /// The `KafkaClusterEncryptionInTransit` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `KafkaClusterEncryptionInTransit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-kafkaclusterencryptionintransit.html).
 ///
 /// Every property is required: [`KafkaClusterEncryptionInTransit::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterEncryptionInTransit {
-    /// `EncryptionType`: required.
+    /// The type of encryption in transit to the Kafka cluster.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-kafkaclusterencryptionintransit.html#cfn-kafkaconnect-connector-kafkaclusterencryptionintransit-encryptiontype)): [`KafkaClusterEncryptionInTransitType`], one of `PLAINTEXT`, `TLS`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<KafkaClusterEncryptionInTransitType>,
 }
@@ -873,12 +969,14 @@ impl Walk for KafkaClusterEncryptionInTransitType {
 
 /// The `LogDelivery` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `LogDelivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-logdelivery.html).
 ///
 /// Every property is required: [`LogDelivery::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogDelivery {
-    /// `WorkerLogDelivery`: required.
+    /// Specifies where worker logs are delivered.
+    ///
+    /// `WorkerLogDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-logdelivery.html#cfn-kafkaconnect-connector-logdelivery-workerlogdelivery)): object [`WorkerLogDelivery`], required.
     #[serde(rename = "WorkerLogDelivery")]
     pub worker_log_delivery: WorkerLogDelivery,
 }
@@ -924,12 +1022,14 @@ impl Walk for NetworkType {
 
 /// The `Plugin` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `Plugin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-plugin.html).
 ///
 /// Every property is required: [`Plugin::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plugin {
-    /// `CustomPlugin`: required.
+    /// Details about a custom plugin.
+    ///
+    /// `CustomPlugin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-plugin.html#cfn-kafkaconnect-connector-plugin-customplugin)): object [`ConnectorCustomPlugin`], required.
     #[serde(rename = "CustomPlugin")]
     pub custom_plugin: ConnectorCustomPlugin,
 }
@@ -955,15 +1055,19 @@ impl Walk for Plugin {
 
 /// The `ProvisionedCapacity` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `ProvisionedCapacity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-provisionedcapacity.html).
 ///
 /// Every property is required: [`ProvisionedCapacity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProvisionedCapacity {
-    /// `McuCount`: required.
+    /// Specifies how many MSK Connect Units (MCU) are allocated to the connector.
+    ///
+    /// `McuCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-provisionedcapacity.html#cfn-kafkaconnect-connector-provisionedcapacity-mcucount)): integer, required. Allowed values: `1`, `2`, `4`, `8`. Range: 1 to 8.
     #[serde(rename = "McuCount")]
     pub mcu_count: Value<i64>,
-    /// `WorkerCount`: required.
+    /// Number of workers for a connector.
+    ///
+    /// `WorkerCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-provisionedcapacity.html#cfn-kafkaconnect-connector-provisionedcapacity-workercount)): integer, required.
     #[serde(rename = "WorkerCount")]
     pub worker_count: Value<i64>,
 }
@@ -992,18 +1096,24 @@ impl Walk for ProvisionedCapacity {
 
 /// The `S3Location` property type of [`CustomPlugin`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::CustomPlugin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html).
+/// AWS reference: [`AWS::KafkaConnect::CustomPlugin` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-customplugin-s3location.html).
 ///
 /// [`S3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `BucketArn`: required.
+    /// The Amazon Resource Name (ARN) of an S3 bucket.
+    ///
+    /// `BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-customplugin-s3location.html#cfn-kafkaconnect-customplugin-s3location-bucketarn)): string, required.
     #[serde(rename = "BucketArn")]
     pub bucket_arn: Value<String>,
-    /// `FileKey`: required.
+    /// The file key for an object in an S3 bucket.
+    ///
+    /// `FileKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-customplugin-s3location.html#cfn-kafkaconnect-customplugin-s3location-filekey)): string, required.
     #[serde(rename = "FileKey")]
     pub file_key: Value<String>,
-    /// `ObjectVersion`: optional.
+    /// The version of an object in an S3 bucket.
+    ///
+    /// `ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-customplugin-s3location.html#cfn-kafkaconnect-customplugin-s3location-objectversion)): string, optional.
     #[serde(rename = "ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub object_version: Option<Value<String>>,
 }
@@ -1041,18 +1151,24 @@ impl Walk for S3Location {
 
 /// The `S3LogDelivery` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `S3LogDelivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-s3logdelivery.html).
 ///
 /// [`S3LogDelivery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3LogDelivery {
-    /// `Bucket`: optional.
+    /// The name of the S3 bucket that is the destination for log delivery.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-s3logdelivery.html#cfn-kafkaconnect-connector-s3logdelivery-bucket)): string, optional.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// Specifies whether the logs get sent to the specified Amazon S3 destination.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-s3logdelivery.html#cfn-kafkaconnect-connector-s3logdelivery-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Prefix`: optional.
+    /// The S3 prefix that is the destination for log delivery.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-s3logdelivery.html#cfn-kafkaconnect-connector-s3logdelivery-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -1096,12 +1212,14 @@ impl Walk for S3LogDelivery {
 
 /// The `ScaleInPolicy` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `ScaleInPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-scaleinpolicy.html).
 ///
 /// Every property is required: [`ScaleInPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScaleInPolicy {
-    /// `CpuUtilizationPercentage`: required.
+    /// Specifies the CPU utilization percentage threshold at which connector scale in should trigger.
+    ///
+    /// `CpuUtilizationPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-scaleinpolicy.html#cfn-kafkaconnect-connector-scaleinpolicy-cpuutilizationpercentage)): integer, required. Range: 1 to 100.
     #[serde(rename = "CpuUtilizationPercentage")]
     pub cpu_utilization_percentage: Value<i64>,
 }
@@ -1127,12 +1245,14 @@ impl Walk for ScaleInPolicy {
 
 /// The `ScaleOutPolicy` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `ScaleOutPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-scaleoutpolicy.html).
 ///
 /// Every property is required: [`ScaleOutPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScaleOutPolicy {
-    /// `CpuUtilizationPercentage`: required.
+    /// Specifies the CPU utilization percentage threshold at which connector scale out should trigger.
+    ///
+    /// `CpuUtilizationPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-scaleoutpolicy.html#cfn-kafkaconnect-connector-scaleoutpolicy-cpuutilizationpercentage)): integer, required. Range: 1 to 100.
     #[serde(rename = "CpuUtilizationPercentage")]
     pub cpu_utilization_percentage: Value<i64>,
 }
@@ -1158,15 +1278,15 @@ impl Walk for ScaleOutPolicy {
 
 /// The `Tag` property type of [`Connector`], [`CustomPlugin`] and [`WorkerConfiguration`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html), [`AWS::KafkaConnect::CustomPlugin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-customplugin.html), [`AWS::KafkaConnect::WorkerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-workerconfiguration.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-tag.html), [`AWS::KafkaConnect::CustomPlugin` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-customplugin-tag.html), [`AWS::KafkaConnect::WorkerConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-workerconfiguration-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-tag.html#cfn-kafkaconnect-connector-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-tag.html#cfn-kafkaconnect-connector-tag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1195,15 +1315,19 @@ impl Walk for Tag {
 
 /// The `Vpc` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `Vpc`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-vpc.html).
 ///
 /// Every property is required: [`Vpc::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Vpc {
-    /// `SecurityGroups`: required.
+    /// The AWS security groups to associate with the elastic network interfaces in order to specify what the connector has access to.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-vpc.html#cfn-kafkaconnect-connector-vpc-securitygroups)): list of (string), required.
     #[serde(rename = "SecurityGroups")]
     pub security_groups: Value<Vec<Value<String>>>,
-    /// `Subnets`: required.
+    /// The list of subnets to connect to in the virtual private cloud (VPC). AWS creates elastic network interfaces inside these subnets.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-vpc.html#cfn-kafkaconnect-connector-vpc-subnets)): list of (string), required. Items: at least 1.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -1235,18 +1359,24 @@ impl Walk for Vpc {
 
 /// The `WorkerLogDelivery` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::KafkaConnect::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kafkaconnect-connector.html).
+/// AWS reference: [`AWS::KafkaConnect::Connector` `WorkerLogDelivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-workerlogdelivery.html).
 ///
 /// Every property is optional: start from [`WorkerLogDelivery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkerLogDelivery {
-    /// `CloudWatchLogs`: optional.
+    /// Details about delivering logs to Amazon CloudWatch Logs.
+    ///
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-workerlogdelivery.html#cfn-kafkaconnect-connector-workerlogdelivery-cloudwatchlogs)): object [`CloudWatchLogsLogDelivery`], optional.
     #[serde(rename = "CloudWatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogsLogDelivery>,
-    /// `Firehose`: optional.
+    /// Details about delivering logs to Amazon Kinesis Data Firehose.
+    ///
+    /// `Firehose` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-workerlogdelivery.html#cfn-kafkaconnect-connector-workerlogdelivery-firehose)): object [`FirehoseLogDelivery`], optional.
     #[serde(rename = "Firehose", skip_serializing_if = "Option::is_none")]
     pub firehose: Option<FirehoseLogDelivery>,
-    /// `S3`: optional.
+    /// Details about delivering logs to Amazon S3.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kafkaconnect-connector-workerlogdelivery.html#cfn-kafkaconnect-connector-workerlogdelivery-s3)): object [`S3LogDelivery`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3LogDelivery>,
 }

@@ -9,43 +9,61 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Kendra::DataSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html)).
 ///
+/// Kendra DataSource
+///
 /// [`DataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `CustomDocumentEnrichmentConfiguration`: optional.
+    /// `CustomDocumentEnrichmentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-customdocumentenrichmentconfiguration)): object [`CustomDocumentEnrichmentConfiguration`], optional.
     #[serde(
         rename = "CustomDocumentEnrichmentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_document_enrichment_configuration: Option<CustomDocumentEnrichmentConfiguration>,
-    /// `DataSourceConfiguration`: optional.
+    /// `DataSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-datasourceconfiguration)): object [`DataSourceConfiguration`], optional.
     #[serde(
         rename = "DataSourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_source_configuration: Option<DataSourceConfiguration>,
-    /// `Description`: optional.
+    /// Description of data source
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-description)): string, optional. Pattern: `^\P{C}*$`. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IndexId`: required, create-only (changing it replaces the resource).
+    /// ID of Index
+    ///
+    /// `IndexId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-indexid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]*$`. Length: 36 to 36 characters.
     #[serde(rename = "IndexId")]
     pub index_id: Value<String>,
-    /// `LanguageCode`: optional.
+    /// The code for a language.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-languagecode)): string, optional. Pattern: `[a-zA-Z-]*`. Length: 2 to 10 characters.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name of data source
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-name)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: optional.
+    /// Role ARN
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-rolearn)): string, optional. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Schedule`: optional.
+    /// Schedule
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-schedule)): string, optional. Length: at most 1000 characters.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for labeling the data source
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// Data source type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html#cfn-kendra-datasource-type)): [`Type`], one of `S3`, `SHAREPOINT`, `SALESFORCE`, `ONEDRIVE`, `SERVICENOW`, `DATABASE`, `CUSTOM`, `CONFLUENCE`, `GOOGLEDRIVE`, `WEBCRAWLER`, `WORKDOCS`, `TEMPLATE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -165,31 +183,49 @@ impl ResourceRef<DataSource> {
 
 /// The properties of an `AWS::Kendra::Faq` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html)).
 ///
+/// A Kendra FAQ resource
+///
 /// [`Faq::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Faq {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// FAQ description
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html#cfn-kendra-faq-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^\P{C}*$`. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FileFormat`: optional, create-only (changing it replaces the resource).
+    /// FAQ file format
+    ///
+    /// `FileFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html#cfn-kendra-faq-fileformat)): [`FileFormat`], one of `CSV`, `CSV_WITH_HEADER`, `JSON`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "FileFormat", skip_serializing_if = "Option::is_none")]
     pub file_format: Option<Value<FileFormat>>,
-    /// `IndexId`: required, create-only (changing it replaces the resource).
+    /// Index ID
+    ///
+    /// `IndexId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html#cfn-kendra-faq-indexid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]*$`. Length: 36 to 36 characters.
     #[serde(rename = "IndexId")]
     pub index_id: Value<String>,
-    /// `LanguageCode`: optional.
+    /// The code for a language.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html#cfn-kendra-faq-languagecode)): string, optional. Pattern: `[a-zA-Z-]*`. Length: 2 to 10 characters.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// FAQ name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html#cfn-kendra-faq-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// FAQ role ARN
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html#cfn-kendra-faq-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `S3Path`: required, create-only (changing it replaces the resource).
+    /// FAQ S3 path
+    ///
+    /// `S3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html#cfn-kendra-faq-s3path)): object [`S3Path`], required, create-only (changing it replaces the resource).
     #[serde(rename = "S3Path")]
     pub s3_path: S3Path,
-    /// `Tags`: optional.
+    /// Tags for labeling the FAQ
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html#cfn-kendra-faq-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -290,28 +326,44 @@ impl ResourceRef<Faq> {
 
 /// The properties of an `AWS::Kendra::FeaturedResultsSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html)).
 ///
+/// Resource Type definition for AWS::Kendra::FeaturedResultsSet. A set of featured results that are displayed at the top of your search results. Featured results are placed above all other results for certain queries. If there's an exact match of a query, then one or more specific documents are featured in the search results.
+///
 /// [`FeaturedResultsSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FeaturedResultsSet {
-    /// `Description`: optional.
+    /// A description for the set of featured results.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html#cfn-kendra-featuredresultsset-description)): string, optional. Pattern: `^\P{C}*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FeaturedDocuments`: optional.
+    /// A list of document IDs for the documents you want to feature at the top of the search results page.
+    ///
+    /// `FeaturedDocuments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html#cfn-kendra-featuredresultsset-featureddocuments)): list of (object [`FeaturedDocument`]), optional.
     #[serde(rename = "FeaturedDocuments", skip_serializing_if = "Option::is_none")]
     pub featured_documents: Option<Value<Vec<FeaturedDocument>>>,
-    /// `FeaturedResultsSetName`: required.
+    /// A name for the set of featured results.
+    ///
+    /// `FeaturedResultsSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html#cfn-kendra-featuredresultsset-featuredresultssetname)): string, required. Pattern: `^[a-zA-Z0-9][ a-zA-Z0-9_-]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "FeaturedResultsSetName")]
     pub featured_results_set_name: Value<String>,
-    /// `IndexId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the index that you want to use for featuring results.
+    ///
+    /// `IndexId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html#cfn-kendra-featuredresultsset-indexid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]*$`. Length: 36 to 36 characters.
     #[serde(rename = "IndexId")]
     pub index_id: Value<String>,
-    /// `QueryTexts`: optional.
+    /// A list of queries for featuring results.
+    ///
+    /// `QueryTexts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html#cfn-kendra-featuredresultsset-querytexts)): list of (string), optional. Items: 0 to 49.
     #[serde(rename = "QueryTexts", skip_serializing_if = "Option::is_none")]
     pub query_texts: Option<Value<Vec<Value<String>>>>,
-    /// `Status`: optional.
+    /// The current status of the set of featured results. When the value is ACTIVE, featured results are ready for use.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html#cfn-kendra-featuredresultsset-status)): [`Status`], one of `ACTIVE`, `INACTIVE`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that identify or categorize the featured results set.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html#cfn-kendra-featuredresultsset-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -406,43 +458,61 @@ impl ResourceRef<FeaturedResultsSet> {
 
 /// The properties of an `AWS::Kendra::Index` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html)).
 ///
+/// A Kendra index
+///
 /// [`Index::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Index {
-    /// `CapacityUnits`: optional.
+    /// Capacity units
+    ///
+    /// `CapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-capacityunits)): object [`CapacityUnitsConfiguration`], optional.
     #[serde(rename = "CapacityUnits", skip_serializing_if = "Option::is_none")]
     pub capacity_units: Option<CapacityUnitsConfiguration>,
-    /// `Description`: optional.
+    /// A description for the index
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-description)): string, optional. Pattern: `^\P{C}*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DocumentMetadataConfigurations`: optional.
+    /// Document metadata configurations
+    ///
+    /// `DocumentMetadataConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-documentmetadataconfigurations)): list of (object [`DocumentMetadataConfiguration`]), optional. Items: at most 500.
     #[serde(
         rename = "DocumentMetadataConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_metadata_configurations: Option<Value<Vec<DocumentMetadataConfiguration>>>,
-    /// `Edition`: required, create-only (changing it replaces the resource).
+    /// Edition of index
+    ///
+    /// `Edition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-edition)): [`Edition`], one of `DEVELOPER_EDITION`, `ENTERPRISE_EDITION`, `GEN_AI_ENTERPRISE_EDITION`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Edition")]
     pub edition: Value<Edition>,
-    /// `Name`: required.
+    /// Name of index
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-name)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required.
+    /// Role Arn
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-rolearn)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `ServerSideEncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Server side encryption configuration
+    ///
+    /// `ServerSideEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-serversideencryptionconfiguration)): object [`ServerSideEncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ServerSideEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_side_encryption_configuration: Option<ServerSideEncryptionConfiguration>,
-    /// `Tags`: optional.
+    /// Tags for labeling the index
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserContextPolicy`: optional.
+    /// `UserContextPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-usercontextpolicy)): [`UserContextPolicy`], one of `ATTRIBUTE_FILTER`, `USER_TOKEN`, optional.
     #[serde(rename = "UserContextPolicy", skip_serializing_if = "Option::is_none")]
     pub user_context_policy: Option<Value<UserContextPolicy>>,
-    /// `UserTokenConfigurations`: optional.
+    /// `UserTokenConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html#cfn-kendra-index-usertokenconfigurations)): list of (object [`UserTokenConfiguration`]), optional. Items: 0 to 1.
     #[serde(
         rename = "UserTokenConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -572,25 +642,39 @@ impl ResourceRef<Index> {
 
 /// The properties of an `AWS::Kendra::QuerySuggestionsBlockList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html)).
 ///
+/// A block list used for query suggestions for an Amazon Kendra index. A block list contains words or phrases that should not appear as query suggestions.
+///
 /// [`QuerySuggestionsBlockList::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuerySuggestionsBlockList {
-    /// `Description`: optional.
+    /// A description for the block list.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html#cfn-kendra-querysuggestionsblocklist-description)): string, optional. Pattern: `^\P{C}*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IndexId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the index for the block list.
+    ///
+    /// `IndexId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html#cfn-kendra-querysuggestionsblocklist-indexid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]*$`. Length: 36 to 36 characters.
     #[serde(rename = "IndexId")]
     pub index_id: Value<String>,
-    /// `Name`: required.
+    /// The name of the block list.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html#cfn-kendra-querysuggestionsblocklist-name)): string, required. Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of an IAM role with permission to access the S3 bucket that contains the block list text file.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html#cfn-kendra-querysuggestionsblocklist-rolearn)): string, required. Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 0 to 1284 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SourceS3Path`: required.
+    /// Information required to find a specific file in an Amazon S3 bucket.
+    ///
+    /// `SourceS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html#cfn-kendra-querysuggestionsblocklist-sources3path)): object [`S3Path`], required.
     #[serde(rename = "SourceS3Path")]
     pub source_s3_path: S3Path,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that identify or categorize the block list.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html#cfn-kendra-querysuggestionsblocklist-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -666,25 +750,39 @@ impl ResourceRef<QuerySuggestionsBlockList> {
 
 /// The properties of an `AWS::Kendra::Thesaurus` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html)).
 ///
+/// A thesaurus for an Amazon Kendra index. The thesaurus contains a list of synonyms in Solr format.
+///
 /// [`Thesaurus::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Thesaurus {
-    /// `Description`: optional.
+    /// A description for the thesaurus.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html#cfn-kendra-thesaurus-description)): string, optional. Pattern: `^\P{C}*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IndexId`: required, create-only (changing it replaces the resource).
+    /// The identifier of the index for the thesaurus.
+    ///
+    /// `IndexId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html#cfn-kendra-thesaurus-indexid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]*$`. Length: 36 to 36 characters.
     #[serde(rename = "IndexId")]
     pub index_id: Value<String>,
-    /// `Name`: required.
+    /// A name for the thesaurus.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html#cfn-kendra-thesaurus-name)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required.
+    /// An IAM role that gives Amazon Kendra permissions to access the thesaurus file specified in SourceS3Path.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html#cfn-kendra-thesaurus-rolearn)): string, required. Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 0 to 1284 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SourceS3Path`: required.
+    /// Information required to find a specific file in an Amazon S3 bucket.
+    ///
+    /// `SourceS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html#cfn-kendra-thesaurus-sources3path)): object [`S3Path`], required.
     #[serde(rename = "SourceS3Path")]
     pub source_s3_path: S3Path,
-    /// `Tags`: optional.
+    /// A list of key-value pairs that identify or categorize the thesaurus.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html#cfn-kendra-thesaurus-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -760,12 +858,12 @@ impl ResourceRef<Thesaurus> {
 
 /// The `AccessControlListConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `AccessControlListConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-accesscontrollistconfiguration.html).
 ///
 /// Every property is optional: start from [`AccessControlListConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessControlListConfiguration {
-    /// `KeyPath`: optional.
+    /// `KeyPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-accesscontrollistconfiguration.html#cfn-kendra-datasource-accesscontrollistconfiguration-keypath)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "KeyPath", skip_serializing_if = "Option::is_none")]
     pub key_path: Option<Value<String>>,
 }
@@ -795,12 +893,12 @@ impl Walk for AccessControlListConfiguration {
 
 /// The `AclConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `AclConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-aclconfiguration.html).
 ///
 /// Every property is required: [`AclConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AclConfiguration {
-    /// `AllowedGroupsColumnName`: required.
+    /// `AllowedGroupsColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-aclconfiguration.html#cfn-kendra-datasource-aclconfiguration-allowedgroupscolumnname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "AllowedGroupsColumnName")]
     pub allowed_groups_column_name: Value<String>,
 }
@@ -826,15 +924,15 @@ impl Walk for AclConfiguration {
 
 /// The `CapacityUnitsConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `CapacityUnitsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-capacityunitsconfiguration.html).
 ///
 /// Every property is required: [`CapacityUnitsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityUnitsConfiguration {
-    /// `QueryCapacityUnits`: required.
+    /// `QueryCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-capacityunitsconfiguration.html#cfn-kendra-index-capacityunitsconfiguration-querycapacityunits)): integer, required. Range: at least 0.
     #[serde(rename = "QueryCapacityUnits")]
     pub query_capacity_units: Value<i64>,
-    /// `StorageCapacityUnits`: required.
+    /// `StorageCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-capacityunitsconfiguration.html#cfn-kendra-index-capacityunitsconfiguration-storagecapacityunits)): integer, required. Range: at least 0.
     #[serde(rename = "StorageCapacityUnits")]
     pub storage_capacity_units: Value<i64>,
 }
@@ -866,27 +964,27 @@ impl Walk for CapacityUnitsConfiguration {
 
 /// The `ColumnConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ColumnConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-columnconfiguration.html).
 ///
 /// [`ColumnConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ColumnConfiguration {
-    /// `ChangeDetectingColumns`: required.
+    /// `ChangeDetectingColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-columnconfiguration.html#cfn-kendra-datasource-columnconfiguration-changedetectingcolumns)): list of (string), required. Items: 1 to 5. Each item: Length: 1 to 100 characters.
     #[serde(rename = "ChangeDetectingColumns")]
     pub change_detecting_columns: Value<Vec<Value<String>>>,
-    /// `DocumentDataColumnName`: required.
+    /// `DocumentDataColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-columnconfiguration.html#cfn-kendra-datasource-columnconfiguration-documentdatacolumnname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DocumentDataColumnName")]
     pub document_data_column_name: Value<String>,
-    /// `DocumentIdColumnName`: required.
+    /// `DocumentIdColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-columnconfiguration.html#cfn-kendra-datasource-columnconfiguration-documentidcolumnname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DocumentIdColumnName")]
     pub document_id_column_name: Value<String>,
-    /// `DocumentTitleColumnName`: optional.
+    /// `DocumentTitleColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-columnconfiguration.html#cfn-kendra-datasource-columnconfiguration-documenttitlecolumnname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleColumnName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_column_name: Option<Value<String>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-columnconfiguration.html#cfn-kendra-datasource-columnconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
 }
@@ -990,18 +1088,18 @@ impl Walk for ConditionOperator {
 
 /// The `ConfluenceAttachmentConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluenceAttachmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceattachmentconfiguration.html).
 ///
 /// Every property is optional: start from [`ConfluenceAttachmentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfluenceAttachmentConfiguration {
-    /// `AttachmentFieldMappings`: optional.
+    /// `AttachmentFieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceattachmentconfiguration.html#cfn-kendra-datasource-confluenceattachmentconfiguration-attachmentfieldmappings)): list of (object [`ConfluenceAttachmentToIndexFieldMapping`]), optional. Items: 1 to 11.
     #[serde(
         rename = "AttachmentFieldMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub attachment_field_mappings: Option<Value<Vec<ConfluenceAttachmentToIndexFieldMapping>>>,
-    /// `CrawlAttachments`: optional.
+    /// `CrawlAttachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceattachmentconfiguration.html#cfn-kendra-datasource-confluenceattachmentconfiguration-crawlattachments)): boolean, optional.
     #[serde(rename = "CrawlAttachments", skip_serializing_if = "Option::is_none")]
     pub crawl_attachments: Option<Value<bool>>,
 }
@@ -1089,18 +1187,18 @@ impl Walk for ConfluenceAttachmentFieldName {
 
 /// The `ConfluenceAttachmentToIndexFieldMapping` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluenceAttachmentToIndexFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceattachmenttoindexfieldmapping.html).
 ///
 /// [`ConfluenceAttachmentToIndexFieldMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluenceAttachmentToIndexFieldMapping {
-    /// `DataSourceFieldName`: required.
+    /// `DataSourceFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceattachmenttoindexfieldmapping.html#cfn-kendra-datasource-confluenceattachmenttoindexfieldmapping-datasourcefieldname)): [`ConfluenceAttachmentFieldName`], one of `AUTHOR`, `CONTENT_TYPE`, `CREATED_DATE`, `DISPLAY_URL`, `FILE_SIZE`, `ITEM_TYPE`, `PARENT_ID`, `SPACE_KEY`, `SPACE_NAME`, `URL`, `VERSION`, required.
     #[serde(rename = "DataSourceFieldName")]
     pub data_source_field_name: Value<ConfluenceAttachmentFieldName>,
-    /// `DateFieldFormat`: optional.
+    /// `DateFieldFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceattachmenttoindexfieldmapping.html#cfn-kendra-datasource-confluenceattachmenttoindexfieldmapping-datefieldformat)): string, optional. Length: 4 to 40 characters.
     #[serde(rename = "DateFieldFormat", skip_serializing_if = "Option::is_none")]
     pub date_field_format: Option<Value<String>>,
-    /// `IndexFieldName`: required.
+    /// `IndexFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceattachmenttoindexfieldmapping.html#cfn-kendra-datasource-confluenceattachmenttoindexfieldmapping-indexfieldname)): string, required. Length: 1 to 30 characters.
     #[serde(rename = "IndexFieldName")]
     pub index_field_name: Value<String>,
 }
@@ -1141,12 +1239,12 @@ impl Walk for ConfluenceAttachmentToIndexFieldMapping {
 
 /// The `ConfluenceBlogConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluenceBlogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceblogconfiguration.html).
 ///
 /// Every property is optional: start from [`ConfluenceBlogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfluenceBlogConfiguration {
-    /// `BlogFieldMappings`: optional.
+    /// `BlogFieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceblogconfiguration.html#cfn-kendra-datasource-confluenceblogconfiguration-blogfieldmappings)): list of (object [`ConfluenceBlogToIndexFieldMapping`]), optional. Items: 1 to 9.
     #[serde(rename = "BlogFieldMappings", skip_serializing_if = "Option::is_none")]
     pub blog_field_mappings: Option<Value<Vec<ConfluenceBlogToIndexFieldMapping>>>,
 }
@@ -1220,18 +1318,18 @@ impl Walk for ConfluenceBlogFieldName {
 
 /// The `ConfluenceBlogToIndexFieldMapping` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluenceBlogToIndexFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceblogtoindexfieldmapping.html).
 ///
 /// [`ConfluenceBlogToIndexFieldMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluenceBlogToIndexFieldMapping {
-    /// `DataSourceFieldName`: required.
+    /// `DataSourceFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceblogtoindexfieldmapping.html#cfn-kendra-datasource-confluenceblogtoindexfieldmapping-datasourcefieldname)): [`ConfluenceBlogFieldName`], one of `AUTHOR`, `DISPLAY_URL`, `ITEM_TYPE`, `LABELS`, `PUBLISH_DATE`, `SPACE_KEY`, `SPACE_NAME`, `URL`, `VERSION`, required.
     #[serde(rename = "DataSourceFieldName")]
     pub data_source_field_name: Value<ConfluenceBlogFieldName>,
-    /// `DateFieldFormat`: optional.
+    /// `DateFieldFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceblogtoindexfieldmapping.html#cfn-kendra-datasource-confluenceblogtoindexfieldmapping-datefieldformat)): string, optional. Length: 4 to 40 characters.
     #[serde(rename = "DateFieldFormat", skip_serializing_if = "Option::is_none")]
     pub date_field_format: Option<Value<String>>,
-    /// `IndexFieldName`: required.
+    /// `IndexFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceblogtoindexfieldmapping.html#cfn-kendra-datasource-confluenceblogtoindexfieldmapping-indexfieldname)): string, required. Length: 1 to 30 characters.
     #[serde(rename = "IndexFieldName")]
     pub index_field_name: Value<String>,
 }
@@ -1272,42 +1370,42 @@ impl Walk for ConfluenceBlogToIndexFieldMapping {
 
 /// The `ConfluenceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluenceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html).
 ///
 /// [`ConfluenceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluenceConfiguration {
-    /// `AttachmentConfiguration`: optional.
+    /// `AttachmentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-attachmentconfiguration)): object [`ConfluenceAttachmentConfiguration`], optional.
     #[serde(
         rename = "AttachmentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub attachment_configuration: Option<ConfluenceAttachmentConfiguration>,
-    /// `BlogConfiguration`: optional.
+    /// `BlogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-blogconfiguration)): object [`ConfluenceBlogConfiguration`], optional.
     #[serde(rename = "BlogConfiguration", skip_serializing_if = "Option::is_none")]
     pub blog_configuration: Option<ConfluenceBlogConfiguration>,
-    /// `ExclusionPatterns`: optional.
+    /// `ExclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-exclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "ExclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub exclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `InclusionPatterns`: optional.
+    /// `InclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-inclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "InclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub inclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `PageConfiguration`: optional.
+    /// `PageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-pageconfiguration)): object [`ConfluencePageConfiguration`], optional.
     #[serde(rename = "PageConfiguration", skip_serializing_if = "Option::is_none")]
     pub page_configuration: Option<ConfluencePageConfiguration>,
-    /// `SecretArn`: required.
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-secretarn)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `ServerUrl`: required.
+    /// `ServerUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-serverurl)): string, required. Pattern: `^(https?|ftp|file)://([^\s]*)`. Length: 1 to 2048 characters.
     #[serde(rename = "ServerUrl")]
     pub server_url: Value<String>,
-    /// `SpaceConfiguration`: optional.
+    /// `SpaceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-spaceconfiguration)): object [`ConfluenceSpaceConfiguration`], optional.
     #[serde(rename = "SpaceConfiguration", skip_serializing_if = "Option::is_none")]
     pub space_configuration: Option<ConfluenceSpaceConfiguration>,
-    /// `Version`: required.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-version)): [`ConfluenceVersion`], one of `CLOUD`, `SERVER`, required.
     #[serde(rename = "Version")]
     pub version: Value<ConfluenceVersion>,
-    /// `VpcConfiguration`: optional.
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluenceconfiguration.html#cfn-kendra-datasource-confluenceconfiguration-vpcconfiguration)): object [`DataSourceVpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<DataSourceVpcConfiguration>,
 }
@@ -1409,12 +1507,12 @@ impl Walk for ConfluenceConfiguration {
 
 /// The `ConfluencePageConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluencePageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencepageconfiguration.html).
 ///
 /// Every property is optional: start from [`ConfluencePageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfluencePageConfiguration {
-    /// `PageFieldMappings`: optional.
+    /// `PageFieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencepageconfiguration.html#cfn-kendra-datasource-confluencepageconfiguration-pagefieldmappings)): list of (object [`ConfluencePageToIndexFieldMapping`]), optional. Items: 1 to 12.
     #[serde(rename = "PageFieldMappings", skip_serializing_if = "Option::is_none")]
     pub page_field_mappings: Option<Value<Vec<ConfluencePageToIndexFieldMapping>>>,
 }
@@ -1497,18 +1595,18 @@ impl Walk for ConfluencePageFieldName {
 
 /// The `ConfluencePageToIndexFieldMapping` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluencePageToIndexFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencepagetoindexfieldmapping.html).
 ///
 /// [`ConfluencePageToIndexFieldMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluencePageToIndexFieldMapping {
-    /// `DataSourceFieldName`: required.
+    /// `DataSourceFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencepagetoindexfieldmapping.html#cfn-kendra-datasource-confluencepagetoindexfieldmapping-datasourcefieldname)): [`ConfluencePageFieldName`], one of `AUTHOR`, `CONTENT_STATUS`, `CREATED_DATE`, `DISPLAY_URL`, `ITEM_TYPE`, `LABELS`, `MODIFIED_DATE`, `PARENT_ID`, `SPACE_KEY`, `SPACE_NAME`, `URL`, `VERSION`, required.
     #[serde(rename = "DataSourceFieldName")]
     pub data_source_field_name: Value<ConfluencePageFieldName>,
-    /// `DateFieldFormat`: optional.
+    /// `DateFieldFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencepagetoindexfieldmapping.html#cfn-kendra-datasource-confluencepagetoindexfieldmapping-datefieldformat)): string, optional. Length: 4 to 40 characters.
     #[serde(rename = "DateFieldFormat", skip_serializing_if = "Option::is_none")]
     pub date_field_format: Option<Value<String>>,
-    /// `IndexFieldName`: required.
+    /// `IndexFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencepagetoindexfieldmapping.html#cfn-kendra-datasource-confluencepagetoindexfieldmapping-indexfieldname)): string, required. Length: 1 to 30 characters.
     #[serde(rename = "IndexFieldName")]
     pub index_field_name: Value<String>,
 }
@@ -1549,30 +1647,30 @@ impl Walk for ConfluencePageToIndexFieldMapping {
 
 /// The `ConfluenceSpaceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluenceSpaceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespaceconfiguration.html).
 ///
 /// Every property is optional: start from [`ConfluenceSpaceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfluenceSpaceConfiguration {
-    /// `CrawlArchivedSpaces`: optional.
+    /// `CrawlArchivedSpaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespaceconfiguration.html#cfn-kendra-datasource-confluencespaceconfiguration-crawlarchivedspaces)): boolean, optional.
     #[serde(
         rename = "CrawlArchivedSpaces",
         skip_serializing_if = "Option::is_none"
     )]
     pub crawl_archived_spaces: Option<Value<bool>>,
-    /// `CrawlPersonalSpaces`: optional.
+    /// `CrawlPersonalSpaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespaceconfiguration.html#cfn-kendra-datasource-confluencespaceconfiguration-crawlpersonalspaces)): boolean, optional.
     #[serde(
         rename = "CrawlPersonalSpaces",
         skip_serializing_if = "Option::is_none"
     )]
     pub crawl_personal_spaces: Option<Value<bool>>,
-    /// `ExcludeSpaces`: optional.
+    /// `ExcludeSpaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespaceconfiguration.html#cfn-kendra-datasource-confluencespaceconfiguration-excludespaces)): list of (string), optional. Items: at least 1. Each item: Length: 1 to 255 characters.
     #[serde(rename = "ExcludeSpaces", skip_serializing_if = "Option::is_none")]
     pub exclude_spaces: Option<Value<Vec<Value<String>>>>,
-    /// `IncludeSpaces`: optional.
+    /// `IncludeSpaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespaceconfiguration.html#cfn-kendra-datasource-confluencespaceconfiguration-includespaces)): list of (string), optional. Items: at least 1. Each item: Length: 1 to 255 characters.
     #[serde(rename = "IncludeSpaces", skip_serializing_if = "Option::is_none")]
     pub include_spaces: Option<Value<Vec<Value<String>>>>,
-    /// `SpaceFieldMappings`: optional.
+    /// `SpaceFieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespaceconfiguration.html#cfn-kendra-datasource-confluencespaceconfiguration-spacefieldmappings)): list of (object [`ConfluenceSpaceToIndexFieldMapping`]), optional. Items: 1 to 4.
     #[serde(rename = "SpaceFieldMappings", skip_serializing_if = "Option::is_none")]
     pub space_field_mappings: Option<Value<Vec<ConfluenceSpaceToIndexFieldMapping>>>,
 }
@@ -1663,18 +1761,18 @@ impl Walk for ConfluenceSpaceFieldName {
 
 /// The `ConfluenceSpaceToIndexFieldMapping` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConfluenceSpaceToIndexFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespacetoindexfieldmapping.html).
 ///
 /// [`ConfluenceSpaceToIndexFieldMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluenceSpaceToIndexFieldMapping {
-    /// `DataSourceFieldName`: required.
+    /// `DataSourceFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespacetoindexfieldmapping.html#cfn-kendra-datasource-confluencespacetoindexfieldmapping-datasourcefieldname)): [`ConfluenceSpaceFieldName`], one of `DISPLAY_URL`, `ITEM_TYPE`, `SPACE_KEY`, `URL`, required.
     #[serde(rename = "DataSourceFieldName")]
     pub data_source_field_name: Value<ConfluenceSpaceFieldName>,
-    /// `DateFieldFormat`: optional.
+    /// `DateFieldFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespacetoindexfieldmapping.html#cfn-kendra-datasource-confluencespacetoindexfieldmapping-datefieldformat)): string, optional. Length: 4 to 40 characters.
     #[serde(rename = "DateFieldFormat", skip_serializing_if = "Option::is_none")]
     pub date_field_format: Option<Value<String>>,
-    /// `IndexFieldName`: required.
+    /// `IndexFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-confluencespacetoindexfieldmapping.html#cfn-kendra-datasource-confluencespacetoindexfieldmapping-indexfieldname)): string, required. Length: 1 to 30 characters.
     #[serde(rename = "IndexFieldName")]
     pub index_field_name: Value<String>,
 }
@@ -1735,24 +1833,24 @@ impl Walk for ConfluenceVersion {
 
 /// The `ConnectionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ConnectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-connectionconfiguration.html).
 ///
 /// Every property is required: [`ConnectionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionConfiguration {
-    /// `DatabaseHost`: required.
+    /// `DatabaseHost` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-connectionconfiguration.html#cfn-kendra-datasource-connectionconfiguration-databasehost)): string, required. Length: 1 to 253 characters.
     #[serde(rename = "DatabaseHost")]
     pub database_host: Value<String>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-connectionconfiguration.html#cfn-kendra-datasource-connectionconfiguration-databasename)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `DatabasePort`: required.
+    /// `DatabasePort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-connectionconfiguration.html#cfn-kendra-datasource-connectionconfiguration-databaseport)): integer, required. Range: 1 to 65535.
     #[serde(rename = "DatabasePort")]
     pub database_port: Value<i64>,
-    /// `SecretArn`: required.
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-connectionconfiguration.html#cfn-kendra-datasource-connectionconfiguration-secretarn)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `TableName`: required.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-connectionconfiguration.html#cfn-kendra-datasource-connectionconfiguration-tablename)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -1796,30 +1894,34 @@ impl Walk for ConnectionConfiguration {
 
 /// The `CustomDocumentEnrichmentConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `CustomDocumentEnrichmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-customdocumentenrichmentconfiguration.html).
 ///
 /// Every property is optional: start from [`CustomDocumentEnrichmentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomDocumentEnrichmentConfiguration {
-    /// `InlineConfigurations`: optional.
+    /// List of InlineCustomDocumentEnrichmentConfigurations
+    ///
+    /// `InlineConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-customdocumentenrichmentconfiguration.html#cfn-kendra-datasource-customdocumentenrichmentconfiguration-inlineconfigurations)): list of (object [`InlineCustomDocumentEnrichmentConfiguration`]), optional. Items: 0 to 100.
     #[serde(
         rename = "InlineConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub inline_configurations: Option<Value<Vec<InlineCustomDocumentEnrichmentConfiguration>>>,
-    /// `PostExtractionHookConfiguration`: optional.
+    /// `PostExtractionHookConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-customdocumentenrichmentconfiguration.html#cfn-kendra-datasource-customdocumentenrichmentconfiguration-postextractionhookconfiguration)): object [`HookConfiguration`], optional.
     #[serde(
         rename = "PostExtractionHookConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_extraction_hook_configuration: Option<HookConfiguration>,
-    /// `PreExtractionHookConfiguration`: optional.
+    /// `PreExtractionHookConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-customdocumentenrichmentconfiguration.html#cfn-kendra-datasource-customdocumentenrichmentconfiguration-preextractionhookconfiguration)): object [`HookConfiguration`], optional.
     #[serde(
         rename = "PreExtractionHookConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_extraction_hook_configuration: Option<HookConfiguration>,
-    /// `RoleArn`: optional.
+    /// Role ARN
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-customdocumentenrichmentconfiguration.html#cfn-kendra-datasource-customdocumentenrichmentconfiguration-rolearn)): string, optional. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -1882,69 +1984,73 @@ impl Walk for CustomDocumentEnrichmentConfiguration {
 
 /// The `DataSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `DataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html).
 ///
 /// Every property is optional: start from [`DataSourceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataSourceConfiguration {
-    /// `ConfluenceConfiguration`: optional, deprecated by AWS.
+    /// `ConfluenceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-confluenceconfiguration)): object [`ConfluenceConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "ConfluenceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub confluence_configuration: Option<ConfluenceConfiguration>,
-    /// `DatabaseConfiguration`: optional, deprecated by AWS.
+    /// `DatabaseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-databaseconfiguration)): object [`DatabaseConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "DatabaseConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub database_configuration: Option<DatabaseConfiguration>,
-    /// `GoogleDriveConfiguration`: optional, deprecated by AWS.
+    /// `GoogleDriveConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-googledriveconfiguration)): object [`GoogleDriveConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "GoogleDriveConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub google_drive_configuration: Option<GoogleDriveConfiguration>,
-    /// `OneDriveConfiguration`: optional, deprecated by AWS.
+    /// `OneDriveConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-onedriveconfiguration)): object [`OneDriveConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "OneDriveConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub one_drive_configuration: Option<OneDriveConfiguration>,
-    /// `S3Configuration`: optional, deprecated by AWS.
+    /// S3 data source configuration
+    ///
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-s3configuration)): object [`S3DataSourceConfiguration`], optional, deprecated by AWS.
     #[serde(rename = "S3Configuration", skip_serializing_if = "Option::is_none")]
     pub s3_configuration: Option<S3DataSourceConfiguration>,
-    /// `SalesforceConfiguration`: optional, deprecated by AWS.
+    /// `SalesforceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-salesforceconfiguration)): object [`SalesforceConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "SalesforceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub salesforce_configuration: Option<SalesforceConfiguration>,
-    /// `ServiceNowConfiguration`: optional, deprecated by AWS.
+    /// `ServiceNowConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-servicenowconfiguration)): object [`ServiceNowConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "ServiceNowConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_now_configuration: Option<ServiceNowConfiguration>,
-    /// `SharePointConfiguration`: optional, deprecated by AWS.
+    /// SharePoint configuration
+    ///
+    /// `SharePointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-sharepointconfiguration)): object [`SharePointConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "SharePointConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub share_point_configuration: Option<SharePointConfiguration>,
-    /// `TemplateConfiguration`: optional.
+    /// `TemplateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-templateconfiguration)): object [`TemplateConfiguration`], optional.
     #[serde(
         rename = "TemplateConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_configuration: Option<TemplateConfiguration>,
-    /// `WebCrawlerConfiguration`: optional, deprecated by AWS.
+    /// `WebCrawlerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-webcrawlerconfiguration)): object [`WebCrawlerConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "WebCrawlerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub web_crawler_configuration: Option<WebCrawlerConfiguration>,
-    /// `WorkDocsConfiguration`: optional, deprecated by AWS.
+    /// `WorkDocsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourceconfiguration.html#cfn-kendra-datasource-datasourceconfiguration-workdocsconfiguration)): object [`WorkDocsConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "WorkDocsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2060,18 +2166,18 @@ impl Walk for DataSourceConfiguration {
 
 /// The `DataSourceToIndexFieldMapping` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `DataSourceToIndexFieldMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourcetoindexfieldmapping.html).
 ///
 /// [`DataSourceToIndexFieldMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSourceToIndexFieldMapping {
-    /// `DataSourceFieldName`: required.
+    /// `DataSourceFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourcetoindexfieldmapping.html#cfn-kendra-datasource-datasourcetoindexfieldmapping-datasourcefieldname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DataSourceFieldName")]
     pub data_source_field_name: Value<String>,
-    /// `DateFieldFormat`: optional.
+    /// `DateFieldFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourcetoindexfieldmapping.html#cfn-kendra-datasource-datasourcetoindexfieldmapping-datefieldformat)): string, optional. Length: 4 to 40 characters.
     #[serde(rename = "DateFieldFormat", skip_serializing_if = "Option::is_none")]
     pub date_field_format: Option<Value<String>>,
-    /// `IndexFieldName`: required.
+    /// `IndexFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourcetoindexfieldmapping.html#cfn-kendra-datasource-datasourcetoindexfieldmapping-indexfieldname)): string, required. Length: 1 to 30 characters.
     #[serde(rename = "IndexFieldName")]
     pub index_field_name: Value<String>,
 }
@@ -2112,15 +2218,15 @@ impl Walk for DataSourceToIndexFieldMapping {
 
 /// The `DataSourceVpcConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `DataSourceVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourcevpcconfiguration.html).
 ///
 /// Every property is required: [`DataSourceVpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSourceVpcConfiguration {
-    /// `SecurityGroupIds`: required.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourcevpcconfiguration.html#cfn-kendra-datasource-datasourcevpcconfiguration-securitygroupids)): list of (string), required. Items: at most 10. Each item: Pattern: `[\-0-9a-zA-Z]+`. Each item: Length: 1 to 200 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-datasourcevpcconfiguration.html#cfn-kendra-datasource-datasourcevpcconfiguration-subnetids)): list of (string), required. Items: at most 6. Each item: Pattern: `[\-0-9a-zA-Z]+`. Each item: Length: 1 to 200 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -2152,27 +2258,27 @@ impl Walk for DataSourceVpcConfiguration {
 
 /// The `DatabaseConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `DatabaseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-databaseconfiguration.html).
 ///
 /// [`DatabaseConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseConfiguration {
-    /// `AclConfiguration`: optional.
+    /// `AclConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-databaseconfiguration.html#cfn-kendra-datasource-databaseconfiguration-aclconfiguration)): object [`AclConfiguration`], optional.
     #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
     pub acl_configuration: Option<AclConfiguration>,
-    /// `ColumnConfiguration`: required.
+    /// `ColumnConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-databaseconfiguration.html#cfn-kendra-datasource-databaseconfiguration-columnconfiguration)): object [`ColumnConfiguration`], required.
     #[serde(rename = "ColumnConfiguration")]
     pub column_configuration: ColumnConfiguration,
-    /// `ConnectionConfiguration`: required.
+    /// `ConnectionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-databaseconfiguration.html#cfn-kendra-datasource-databaseconfiguration-connectionconfiguration)): object [`ConnectionConfiguration`], required.
     #[serde(rename = "ConnectionConfiguration")]
     pub connection_configuration: ConnectionConfiguration,
-    /// `DatabaseEngineType`: required.
+    /// `DatabaseEngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-databaseconfiguration.html#cfn-kendra-datasource-databaseconfiguration-databaseenginetype)): [`DatabaseEngineType`], one of `RDS_AURORA_MYSQL`, `RDS_AURORA_POSTGRESQL`, `RDS_MYSQL`, `RDS_POSTGRESQL`, required.
     #[serde(rename = "DatabaseEngineType")]
     pub database_engine_type: Value<DatabaseEngineType>,
-    /// `SqlConfiguration`: optional.
+    /// `SqlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-databaseconfiguration.html#cfn-kendra-datasource-databaseconfiguration-sqlconfiguration)): object [`SqlConfiguration`], optional.
     #[serde(rename = "SqlConfiguration", skip_serializing_if = "Option::is_none")]
     pub sql_configuration: Option<SqlConfiguration>,
-    /// `VpcConfiguration`: optional.
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-databaseconfiguration.html#cfn-kendra-datasource-databaseconfiguration-vpcconfiguration)): object [`DataSourceVpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<DataSourceVpcConfiguration>,
 }
@@ -2261,18 +2367,18 @@ impl Walk for DatabaseEngineType {
 
 /// The `DocumentAttributeCondition` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `DocumentAttributeCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributecondition.html).
 ///
 /// [`DocumentAttributeCondition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentAttributeCondition {
-    /// `ConditionDocumentAttributeKey`: required.
+    /// `ConditionDocumentAttributeKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributecondition.html#cfn-kendra-datasource-documentattributecondition-conditiondocumentattributekey)): string, required. Pattern: `[a-zA-Z0-9_][a-zA-Z0-9_-]*`. Length: 1 to 200 characters.
     #[serde(rename = "ConditionDocumentAttributeKey")]
     pub condition_document_attribute_key: Value<String>,
-    /// `ConditionOnValue`: optional.
+    /// `ConditionOnValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributecondition.html#cfn-kendra-datasource-documentattributecondition-conditiononvalue)): object [`DocumentAttributeValue`], optional.
     #[serde(rename = "ConditionOnValue", skip_serializing_if = "Option::is_none")]
     pub condition_on_value: Option<DocumentAttributeValue>,
-    /// `Operator`: required.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributecondition.html#cfn-kendra-datasource-documentattributecondition-operator)): [`ConditionOperator`], one of `GreaterThan`, `GreaterThanOrEquals`, `LessThan`, `LessThanOrEquals`, `Equals`, `NotEquals`, `Contains`, `NotContains`, `Exists`, `NotExists`, `BeginsWith`, required.
     #[serde(rename = "Operator")]
     pub operator: Value<ConditionOperator>,
 }
@@ -2313,21 +2419,21 @@ impl Walk for DocumentAttributeCondition {
 
 /// The `DocumentAttributeTarget` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `DocumentAttributeTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributetarget.html).
 ///
 /// [`DocumentAttributeTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentAttributeTarget {
-    /// `TargetDocumentAttributeKey`: required.
+    /// `TargetDocumentAttributeKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributetarget.html#cfn-kendra-datasource-documentattributetarget-targetdocumentattributekey)): string, required. Pattern: `[a-zA-Z0-9_][a-zA-Z0-9_-]*`. Length: 1 to 200 characters.
     #[serde(rename = "TargetDocumentAttributeKey")]
     pub target_document_attribute_key: Value<String>,
-    /// `TargetDocumentAttributeValue`: optional.
+    /// `TargetDocumentAttributeValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributetarget.html#cfn-kendra-datasource-documentattributetarget-targetdocumentattributevalue)): object [`DocumentAttributeValue`], optional.
     #[serde(
         rename = "TargetDocumentAttributeValue",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_document_attribute_value: Option<DocumentAttributeValue>,
-    /// `TargetDocumentAttributeValueDeletion`: optional.
+    /// `TargetDocumentAttributeValueDeletion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributetarget.html#cfn-kendra-datasource-documentattributetarget-targetdocumentattributevaluedeletion)): boolean, optional.
     #[serde(
         rename = "TargetDocumentAttributeValueDeletion",
         skip_serializing_if = "Option::is_none"
@@ -2380,21 +2486,21 @@ impl Walk for DocumentAttributeTarget {
 
 /// The `DocumentAttributeValue` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `DocumentAttributeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributevalue.html).
 ///
 /// Every property is optional: start from [`DocumentAttributeValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentAttributeValue {
-    /// `DateValue`: optional.
+    /// `DateValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributevalue.html#cfn-kendra-datasource-documentattributevalue-datevalue)): string, optional.
     #[serde(rename = "DateValue", skip_serializing_if = "Option::is_none")]
     pub date_value: Option<Value<String>>,
-    /// `LongValue`: optional.
+    /// `LongValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributevalue.html#cfn-kendra-datasource-documentattributevalue-longvalue)): integer, optional.
     #[serde(rename = "LongValue", skip_serializing_if = "Option::is_none")]
     pub long_value: Option<Value<i64>>,
-    /// `StringListValue`: optional.
+    /// `StringListValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributevalue.html#cfn-kendra-datasource-documentattributevalue-stringlistvalue)): list of (string), optional. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "StringListValue", skip_serializing_if = "Option::is_none")]
     pub string_list_value: Option<Value<Vec<Value<String>>>>,
-    /// `StringValue`: optional.
+    /// `StringValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentattributevalue.html#cfn-kendra-datasource-documentattributevalue-stringvalue)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "StringValue", skip_serializing_if = "Option::is_none")]
     pub string_value: Option<Value<String>>,
 }
@@ -2474,21 +2580,21 @@ impl Walk for DocumentAttributeValueType {
 
 /// The `DocumentMetadataConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `DocumentMetadataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-documentmetadataconfiguration.html).
 ///
 /// [`DocumentMetadataConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentMetadataConfiguration {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-documentmetadataconfiguration.html#cfn-kendra-index-documentmetadataconfiguration-name)): string, required. Length: 1 to 30 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Relevance`: optional.
+    /// `Relevance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-documentmetadataconfiguration.html#cfn-kendra-index-documentmetadataconfiguration-relevance)): object [`Relevance`], optional.
     #[serde(rename = "Relevance", skip_serializing_if = "Option::is_none")]
     pub relevance: Option<Relevance>,
-    /// `Search`: optional.
+    /// `Search` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-documentmetadataconfiguration.html#cfn-kendra-index-documentmetadataconfiguration-search)): object [`Search`], optional.
     #[serde(rename = "Search", skip_serializing_if = "Option::is_none")]
     pub search: Option<Search>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-documentmetadataconfiguration.html#cfn-kendra-index-documentmetadataconfiguration-type)): [`DocumentAttributeValueType`], one of `STRING_VALUE`, `STRING_LIST_VALUE`, `LONG_VALUE`, `DATE_VALUE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DocumentAttributeValueType>,
 }
@@ -2538,12 +2644,12 @@ impl Walk for DocumentMetadataConfiguration {
 
 /// The `DocumentsMetadataConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `DocumentsMetadataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentsmetadataconfiguration.html).
 ///
 /// Every property is optional: start from [`DocumentsMetadataConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentsMetadataConfiguration {
-    /// `S3Prefix`: optional.
+    /// `S3Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-documentsmetadataconfiguration.html#cfn-kendra-datasource-documentsmetadataconfiguration-s3prefix)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3Prefix", skip_serializing_if = "Option::is_none")]
     pub s3_prefix: Option<Value<String>>,
 }
@@ -2596,12 +2702,14 @@ impl Walk for Edition {
 
 /// The `FeaturedDocument` property type of [`FeaturedResultsSet`].
 ///
-/// AWS reference: [`AWS::Kendra::FeaturedResultsSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html).
+/// AWS reference: [`AWS::Kendra::FeaturedResultsSet` `FeaturedDocument`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-featuredresultsset-featureddocument.html).
 ///
 /// Every property is optional: start from [`FeaturedDocument::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FeaturedDocument {
-    /// `Id`: optional.
+    /// The identifier of the document to feature in the search results.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-featuredresultsset-featureddocument.html#cfn-kendra-featuredresultsset-featureddocument-id)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
 }
@@ -2654,36 +2762,36 @@ impl Walk for FileFormat {
 
 /// The `GoogleDriveConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `GoogleDriveConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-googledriveconfiguration.html).
 ///
 /// [`GoogleDriveConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GoogleDriveConfiguration {
-    /// `ExcludeMimeTypes`: optional.
+    /// `ExcludeMimeTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-googledriveconfiguration.html#cfn-kendra-datasource-googledriveconfiguration-excludemimetypes)): list of (string), optional. Items: 0 to 30. Each item: Length: 1 to 256 characters.
     #[serde(rename = "ExcludeMimeTypes", skip_serializing_if = "Option::is_none")]
     pub exclude_mime_types: Option<Value<Vec<Value<String>>>>,
-    /// `ExcludeSharedDrives`: optional.
+    /// `ExcludeSharedDrives` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-googledriveconfiguration.html#cfn-kendra-datasource-googledriveconfiguration-excludeshareddrives)): list of (string), optional. Items: 0 to 100. Each item: Length: 1 to 256 characters.
     #[serde(
         rename = "ExcludeSharedDrives",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_shared_drives: Option<Value<Vec<Value<String>>>>,
-    /// `ExcludeUserAccounts`: optional.
+    /// `ExcludeUserAccounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-googledriveconfiguration.html#cfn-kendra-datasource-googledriveconfiguration-excludeuseraccounts)): list of (string), optional. Items: 0 to 100. Each item: Length: 1 to 256 characters.
     #[serde(
         rename = "ExcludeUserAccounts",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_user_accounts: Option<Value<Vec<Value<String>>>>,
-    /// `ExclusionPatterns`: optional.
+    /// `ExclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-googledriveconfiguration.html#cfn-kendra-datasource-googledriveconfiguration-exclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "ExclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub exclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-googledriveconfiguration.html#cfn-kendra-datasource-googledriveconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `InclusionPatterns`: optional.
+    /// `InclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-googledriveconfiguration.html#cfn-kendra-datasource-googledriveconfiguration-inclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "InclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub inclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `SecretArn`: required.
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-googledriveconfiguration.html#cfn-kendra-datasource-googledriveconfiguration-secretarn)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
 }
@@ -2766,21 +2874,21 @@ impl Walk for GoogleDriveConfiguration {
 
 /// The `HookConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `HookConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-hookconfiguration.html).
 ///
 /// [`HookConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HookConfiguration {
-    /// `InvocationCondition`: optional.
+    /// `InvocationCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-hookconfiguration.html#cfn-kendra-datasource-hookconfiguration-invocationcondition)): object [`DocumentAttributeCondition`], optional.
     #[serde(
         rename = "InvocationCondition",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_condition: Option<DocumentAttributeCondition>,
-    /// `LambdaArn`: required.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-hookconfiguration.html#cfn-kendra-datasource-hookconfiguration-lambdaarn)): string, required. Pattern: `^/arn:aws[a-zA-Z-]*:lambda:[a-z]+-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?/$`. Length: 1 to 2048 characters.
     #[serde(rename = "LambdaArn")]
     pub lambda_arn: Value<String>,
-    /// `S3Bucket`: required.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-hookconfiguration.html#cfn-kendra-datasource-hookconfiguration-s3bucket)): string, required. Pattern: `[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]`. Length: 3 to 63 characters.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
 }
@@ -2818,21 +2926,21 @@ impl Walk for HookConfiguration {
 
 /// The `InlineCustomDocumentEnrichmentConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `InlineCustomDocumentEnrichmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-inlinecustomdocumentenrichmentconfiguration.html).
 ///
 /// Every property is optional: start from [`InlineCustomDocumentEnrichmentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InlineCustomDocumentEnrichmentConfiguration {
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-inlinecustomdocumentenrichmentconfiguration.html#cfn-kendra-datasource-inlinecustomdocumentenrichmentconfiguration-condition)): object [`DocumentAttributeCondition`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<DocumentAttributeCondition>,
-    /// `DocumentContentDeletion`: optional.
+    /// `DocumentContentDeletion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-inlinecustomdocumentenrichmentconfiguration.html#cfn-kendra-datasource-inlinecustomdocumentenrichmentconfiguration-documentcontentdeletion)): boolean, optional.
     #[serde(
         rename = "DocumentContentDeletion",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_content_deletion: Option<Value<bool>>,
-    /// `Target`: optional.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-inlinecustomdocumentenrichmentconfiguration.html#cfn-kendra-datasource-inlinecustomdocumentenrichmentconfiguration-target)): object [`DocumentAttributeTarget`], optional.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<DocumentAttributeTarget>,
 }
@@ -2878,15 +2986,15 @@ impl Walk for InlineCustomDocumentEnrichmentConfiguration {
 
 /// The `JsonTokenTypeConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `JsonTokenTypeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jsontokentypeconfiguration.html).
 ///
 /// Every property is required: [`JsonTokenTypeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JsonTokenTypeConfiguration {
-    /// `GroupAttributeField`: required.
+    /// `GroupAttributeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jsontokentypeconfiguration.html#cfn-kendra-index-jsontokentypeconfiguration-groupattributefield)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "GroupAttributeField")]
     pub group_attribute_field: Value<String>,
-    /// `UserNameAttributeField`: required.
+    /// `UserNameAttributeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jsontokentypeconfiguration.html#cfn-kendra-index-jsontokentypeconfiguration-usernameattributefield)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "UserNameAttributeField")]
     pub user_name_attribute_field: Value<String>,
 }
@@ -2918,33 +3026,35 @@ impl Walk for JsonTokenTypeConfiguration {
 
 /// The `JwtTokenTypeConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `JwtTokenTypeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jwttokentypeconfiguration.html).
 ///
 /// [`JwtTokenTypeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JwtTokenTypeConfiguration {
-    /// `ClaimRegex`: optional.
+    /// `ClaimRegex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jwttokentypeconfiguration.html#cfn-kendra-index-jwttokentypeconfiguration-claimregex)): string, optional. Pattern: `^\P{C}*$`. Length: 1 to 100 characters.
     #[serde(rename = "ClaimRegex", skip_serializing_if = "Option::is_none")]
     pub claim_regex: Option<Value<String>>,
-    /// `GroupAttributeField`: optional.
+    /// `GroupAttributeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jwttokentypeconfiguration.html#cfn-kendra-index-jwttokentypeconfiguration-groupattributefield)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "GroupAttributeField",
         skip_serializing_if = "Option::is_none"
     )]
     pub group_attribute_field: Option<Value<String>>,
-    /// `Issuer`: optional.
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jwttokentypeconfiguration.html#cfn-kendra-index-jwttokentypeconfiguration-issuer)): string, optional. Pattern: `^\P{C}*$`. Length: 1 to 65 characters.
     #[serde(rename = "Issuer", skip_serializing_if = "Option::is_none")]
     pub issuer: Option<Value<String>>,
-    /// `KeyLocation`: required.
+    /// `KeyLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jwttokentypeconfiguration.html#cfn-kendra-index-jwttokentypeconfiguration-keylocation)): [`KeyLocation`], one of `URL`, `SECRET_MANAGER`, required.
     #[serde(rename = "KeyLocation")]
     pub key_location: Value<KeyLocation>,
-    /// `SecretManagerArn`: optional.
+    /// Role Arn
+    ///
+    /// `SecretManagerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jwttokentypeconfiguration.html#cfn-kendra-index-jwttokentypeconfiguration-secretmanagerarn)): string, optional. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "SecretManagerArn", skip_serializing_if = "Option::is_none")]
     pub secret_manager_arn: Option<Value<String>>,
-    /// `URL`: optional.
+    /// `URL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jwttokentypeconfiguration.html#cfn-kendra-index-jwttokentypeconfiguration-url)): string, optional. Pattern: `^(https?|ftp|file):\/\/([^\s]*)`. Length: 1 to 2048 characters.
     #[serde(rename = "URL", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
-    /// `UserNameAttributeField`: optional.
+    /// `UserNameAttributeField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-jwttokentypeconfiguration.html#cfn-kendra-index-jwttokentypeconfiguration-usernameattributefield)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "UserNameAttributeField",
         skip_serializing_if = "Option::is_none"
@@ -3047,30 +3157,30 @@ impl Walk for KeyLocation {
 
 /// The `OneDriveConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `OneDriveConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveconfiguration.html).
 ///
 /// [`OneDriveConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OneDriveConfiguration {
-    /// `DisableLocalGroups`: optional.
+    /// `DisableLocalGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveconfiguration.html#cfn-kendra-datasource-onedriveconfiguration-disablelocalgroups)): boolean, optional.
     #[serde(rename = "DisableLocalGroups", skip_serializing_if = "Option::is_none")]
     pub disable_local_groups: Option<Value<bool>>,
-    /// `ExclusionPatterns`: optional.
+    /// `ExclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveconfiguration.html#cfn-kendra-datasource-onedriveconfiguration-exclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "ExclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub exclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveconfiguration.html#cfn-kendra-datasource-onedriveconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `InclusionPatterns`: optional.
+    /// `InclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveconfiguration.html#cfn-kendra-datasource-onedriveconfiguration-inclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "InclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub inclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `OneDriveUsers`: required.
+    /// `OneDriveUsers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveconfiguration.html#cfn-kendra-datasource-onedriveconfiguration-onedriveusers)): object [`OneDriveUsers`], required.
     #[serde(rename = "OneDriveUsers")]
     pub one_drive_users: OneDriveUsers,
-    /// `SecretArn`: required.
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveconfiguration.html#cfn-kendra-datasource-onedriveconfiguration-secretarn)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `TenantDomain`: required.
+    /// `TenantDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveconfiguration.html#cfn-kendra-datasource-onedriveconfiguration-tenantdomain)): string, required. Pattern: `^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\.)+[a-z]{2,}$`. Length: 1 to 256 characters.
     #[serde(rename = "TenantDomain")]
     pub tenant_domain: Value<String>,
 }
@@ -3145,15 +3255,15 @@ impl Walk for OneDriveConfiguration {
 
 /// The `OneDriveUsers` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `OneDriveUsers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveusers.html).
 ///
 /// Every property is optional: start from [`OneDriveUsers::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OneDriveUsers {
-    /// `OneDriveUserList`: optional.
+    /// `OneDriveUserList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveusers.html#cfn-kendra-datasource-onedriveusers-onedriveuserlist)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^(?!\s).+@([a-zA-Z0-9_\-\.]+)\.([a-zA-Z]{2,5})$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "OneDriveUserList", skip_serializing_if = "Option::is_none")]
     pub one_drive_user_list: Option<Value<Vec<Value<String>>>>,
-    /// `OneDriveUserS3Path`: optional.
+    /// `OneDriveUserS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-onedriveusers.html#cfn-kendra-datasource-onedriveusers-onedriveusers3path)): object [`S3Path`], optional.
     #[serde(rename = "OneDriveUserS3Path", skip_serializing_if = "Option::is_none")]
     pub one_drive_user_s3_path: Option<S3Path>,
 }
@@ -3211,18 +3321,18 @@ impl Walk for Order {
 
 /// The `ProxyConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ProxyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-proxyconfiguration.html).
 ///
 /// [`ProxyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProxyConfiguration {
-    /// `Credentials`: optional.
+    /// `Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-proxyconfiguration.html#cfn-kendra-datasource-proxyconfiguration-credentials)): string, optional. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "Credentials", skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Value<String>>,
-    /// `Host`: required.
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-proxyconfiguration.html#cfn-kendra-datasource-proxyconfiguration-host)): string, required. Pattern: `([^\s]*)`. Length: 1 to 253 characters.
     #[serde(rename = "Host")]
     pub host: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-proxyconfiguration.html#cfn-kendra-datasource-proxyconfiguration-port)): integer, required. Range: 1 to 65535.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
 }
@@ -3280,24 +3390,24 @@ impl Walk for QueryIdentifiersEnclosingOption {
 
 /// The `Relevance` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `Relevance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-relevance.html).
 ///
 /// Every property is optional: start from [`Relevance::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Relevance {
-    /// `Duration`: optional.
+    /// `Duration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-relevance.html#cfn-kendra-index-relevance-duration)): string, optional. Pattern: `[0-9]+[s]`. Length: 1 to 10 characters.
     #[serde(rename = "Duration", skip_serializing_if = "Option::is_none")]
     pub duration: Option<Value<String>>,
-    /// `Freshness`: optional.
+    /// `Freshness` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-relevance.html#cfn-kendra-index-relevance-freshness)): boolean, optional.
     #[serde(rename = "Freshness", skip_serializing_if = "Option::is_none")]
     pub freshness: Option<Value<bool>>,
-    /// `Importance`: optional.
+    /// `Importance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-relevance.html#cfn-kendra-index-relevance-importance)): integer, optional. Range: 1 to 10.
     #[serde(rename = "Importance", skip_serializing_if = "Option::is_none")]
     pub importance: Option<Value<i64>>,
-    /// `RankOrder`: optional.
+    /// `RankOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-relevance.html#cfn-kendra-index-relevance-rankorder)): [`Order`], one of `ASCENDING`, `DESCENDING`, optional.
     #[serde(rename = "RankOrder", skip_serializing_if = "Option::is_none")]
     pub rank_order: Option<Value<Order>>,
-    /// `ValueImportanceItems`: optional.
+    /// `ValueImportanceItems` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-relevance.html#cfn-kendra-index-relevance-valueimportanceitems)): list of (object [`ValueImportanceItem`]), optional.
     #[serde(
         rename = "ValueImportanceItems",
         skip_serializing_if = "Option::is_none"
@@ -3365,33 +3475,33 @@ impl Walk for Relevance {
 
 /// The `S3DataSourceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `S3DataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3datasourceconfiguration.html).
 ///
 /// [`S3DataSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DataSourceConfiguration {
-    /// `AccessControlListConfiguration`: optional.
+    /// `AccessControlListConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3datasourceconfiguration.html#cfn-kendra-datasource-s3datasourceconfiguration-accesscontrollistconfiguration)): object [`AccessControlListConfiguration`], optional.
     #[serde(
         rename = "AccessControlListConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_control_list_configuration: Option<AccessControlListConfiguration>,
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3datasourceconfiguration.html#cfn-kendra-datasource-s3datasourceconfiguration-bucketname)): string, required. Pattern: `[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `DocumentsMetadataConfiguration`: optional.
+    /// `DocumentsMetadataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3datasourceconfiguration.html#cfn-kendra-datasource-s3datasourceconfiguration-documentsmetadataconfiguration)): object [`DocumentsMetadataConfiguration`], optional.
     #[serde(
         rename = "DocumentsMetadataConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub documents_metadata_configuration: Option<DocumentsMetadataConfiguration>,
-    /// `ExclusionPatterns`: optional.
+    /// `ExclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3datasourceconfiguration.html#cfn-kendra-datasource-s3datasourceconfiguration-exclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "ExclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub exclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `InclusionPatterns`: optional.
+    /// `InclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3datasourceconfiguration.html#cfn-kendra-datasource-s3datasourceconfiguration-inclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "InclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub inclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `InclusionPrefixes`: optional.
+    /// `InclusionPrefixes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3datasourceconfiguration.html#cfn-kendra-datasource-s3datasourceconfiguration-inclusionprefixes)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "InclusionPrefixes", skip_serializing_if = "Option::is_none")]
     pub inclusion_prefixes: Option<Value<Vec<Value<String>>>>,
 }
@@ -3468,15 +3578,15 @@ impl Walk for S3DataSourceConfiguration {
 
 /// The `S3Path` property type of [`DataSource`], [`Faq`], [`QuerySuggestionsBlockList`] and [`Thesaurus`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html), [`AWS::Kendra::Faq`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html), [`AWS::Kendra::QuerySuggestionsBlockList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html), [`AWS::Kendra::Thesaurus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `S3Path`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3path.html), [`AWS::Kendra::Faq` `S3Path`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-faq-s3path.html), [`AWS::Kendra::QuerySuggestionsBlockList` `S3Path`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-querysuggestionsblocklist-s3path.html), [`AWS::Kendra::Thesaurus` `S3Path`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-thesaurus-s3path.html).
 ///
 /// Every property is required: [`S3Path::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Path {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3path.html#cfn-kendra-datasource-s3path-bucket)): string, required. Pattern: `[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]`. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-s3path.html#cfn-kendra-datasource-s3path-key)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
 }
@@ -3505,24 +3615,24 @@ impl Walk for S3Path {
 
 /// The `SalesforceChatterFeedConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SalesforceChatterFeedConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcechatterfeedconfiguration.html).
 ///
 /// [`SalesforceChatterFeedConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceChatterFeedConfiguration {
-    /// `DocumentDataFieldName`: required.
+    /// `DocumentDataFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcechatterfeedconfiguration.html#cfn-kendra-datasource-salesforcechatterfeedconfiguration-documentdatafieldname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DocumentDataFieldName")]
     pub document_data_field_name: Value<String>,
-    /// `DocumentTitleFieldName`: optional.
+    /// `DocumentTitleFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcechatterfeedconfiguration.html#cfn-kendra-datasource-salesforcechatterfeedconfiguration-documenttitlefieldname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleFieldName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_field_name: Option<Value<String>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcechatterfeedconfiguration.html#cfn-kendra-datasource-salesforcechatterfeedconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `IncludeFilterTypes`: optional.
+    /// `IncludeFilterTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcechatterfeedconfiguration.html#cfn-kendra-datasource-salesforcechatterfeedconfiguration-includefiltertypes)): list of ([`SalesforceChatterFeedIncludeFilterType`], one of `ACTIVE_USER`, `STANDARD_USER`), optional. Items: 1 to 2.
     #[serde(rename = "IncludeFilterTypes", skip_serializing_if = "Option::is_none")]
     pub include_filter_types: Option<Value<Vec<Value<SalesforceChatterFeedIncludeFilterType>>>>,
 }
@@ -3601,52 +3711,52 @@ impl Walk for SalesforceChatterFeedIncludeFilterType {
 
 /// The `SalesforceConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SalesforceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html).
 ///
 /// [`SalesforceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceConfiguration {
-    /// `ChatterFeedConfiguration`: optional.
+    /// `ChatterFeedConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-chatterfeedconfiguration)): object [`SalesforceChatterFeedConfiguration`], optional.
     #[serde(
         rename = "ChatterFeedConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub chatter_feed_configuration: Option<SalesforceChatterFeedConfiguration>,
-    /// `CrawlAttachments`: optional.
+    /// `CrawlAttachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-crawlattachments)): boolean, optional.
     #[serde(rename = "CrawlAttachments", skip_serializing_if = "Option::is_none")]
     pub crawl_attachments: Option<Value<bool>>,
-    /// `ExcludeAttachmentFilePatterns`: optional.
+    /// `ExcludeAttachmentFilePatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-excludeattachmentfilepatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "ExcludeAttachmentFilePatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_attachment_file_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `IncludeAttachmentFilePatterns`: optional.
+    /// `IncludeAttachmentFilePatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-includeattachmentfilepatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "IncludeAttachmentFilePatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_attachment_file_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `KnowledgeArticleConfiguration`: optional.
+    /// `KnowledgeArticleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-knowledgearticleconfiguration)): object [`SalesforceKnowledgeArticleConfiguration`], optional.
     #[serde(
         rename = "KnowledgeArticleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub knowledge_article_configuration: Option<SalesforceKnowledgeArticleConfiguration>,
-    /// `SecretArn`: required.
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-secretarn)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `ServerUrl`: required.
+    /// `ServerUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-serverurl)): string, required. Pattern: `^(https?|ftp|file)://([^\s]*)`. Length: 1 to 2048 characters.
     #[serde(rename = "ServerUrl")]
     pub server_url: Value<String>,
-    /// `StandardObjectAttachmentConfiguration`: optional.
+    /// `StandardObjectAttachmentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-standardobjectattachmentconfiguration)): object [`SalesforceStandardObjectAttachmentConfiguration`], optional.
     #[serde(
         rename = "StandardObjectAttachmentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub standard_object_attachment_configuration:
         Option<SalesforceStandardObjectAttachmentConfiguration>,
-    /// `StandardObjectConfigurations`: optional.
+    /// `StandardObjectConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceconfiguration.html#cfn-kendra-datasource-salesforceconfiguration-standardobjectconfigurations)): list of (object [`SalesforceStandardObjectConfiguration`]), optional. Items: 1 to 17.
     #[serde(
         rename = "StandardObjectConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -3759,24 +3869,24 @@ impl Walk for SalesforceConfiguration {
 
 /// The `SalesforceCustomKnowledgeArticleTypeConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SalesforceCustomKnowledgeArticleTypeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration.html).
 ///
 /// [`SalesforceCustomKnowledgeArticleTypeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceCustomKnowledgeArticleTypeConfiguration {
-    /// `DocumentDataFieldName`: required.
+    /// `DocumentDataFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration.html#cfn-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration-documentdatafieldname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DocumentDataFieldName")]
     pub document_data_field_name: Value<String>,
-    /// `DocumentTitleFieldName`: optional.
+    /// `DocumentTitleFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration.html#cfn-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration-documenttitlefieldname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleFieldName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_field_name: Option<Value<String>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration.html#cfn-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration.html#cfn-kendra-datasource-salesforcecustomknowledgearticletypeconfiguration-name)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -3829,22 +3939,22 @@ impl Walk for SalesforceCustomKnowledgeArticleTypeConfiguration {
 
 /// The `SalesforceKnowledgeArticleConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SalesforceKnowledgeArticleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceknowledgearticleconfiguration.html).
 ///
 /// [`SalesforceKnowledgeArticleConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceKnowledgeArticleConfiguration {
-    /// `CustomKnowledgeArticleTypeConfigurations`: optional.
+    /// `CustomKnowledgeArticleTypeConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceknowledgearticleconfiguration.html#cfn-kendra-datasource-salesforceknowledgearticleconfiguration-customknowledgearticletypeconfigurations)): list of (object [`SalesforceCustomKnowledgeArticleTypeConfiguration`]), optional. Items: 1 to 10.
     #[serde(
         rename = "CustomKnowledgeArticleTypeConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_knowledge_article_type_configurations:
         Option<Value<Vec<SalesforceCustomKnowledgeArticleTypeConfiguration>>>,
-    /// `IncludedStates`: required.
+    /// `IncludedStates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceknowledgearticleconfiguration.html#cfn-kendra-datasource-salesforceknowledgearticleconfiguration-includedstates)): list of ([`SalesforceKnowledgeArticleState`], one of `DRAFT`, `PUBLISHED`, `ARCHIVED`), required. Items: 1 to 3.
     #[serde(rename = "IncludedStates")]
     pub included_states: Value<Vec<Value<SalesforceKnowledgeArticleState>>>,
-    /// `StandardKnowledgeArticleTypeConfiguration`: optional.
+    /// `StandardKnowledgeArticleTypeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforceknowledgearticleconfiguration.html#cfn-kendra-datasource-salesforceknowledgearticleconfiguration-standardknowledgearticletypeconfiguration)): object [`SalesforceStandardKnowledgeArticleTypeConfiguration`], optional.
     #[serde(
         rename = "StandardKnowledgeArticleTypeConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -3925,21 +4035,21 @@ impl Walk for SalesforceKnowledgeArticleState {
 
 /// The `SalesforceStandardKnowledgeArticleTypeConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SalesforceStandardKnowledgeArticleTypeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardknowledgearticletypeconfiguration.html).
 ///
 /// [`SalesforceStandardKnowledgeArticleTypeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceStandardKnowledgeArticleTypeConfiguration {
-    /// `DocumentDataFieldName`: required.
+    /// `DocumentDataFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardknowledgearticletypeconfiguration.html#cfn-kendra-datasource-salesforcestandardknowledgearticletypeconfiguration-documentdatafieldname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DocumentDataFieldName")]
     pub document_data_field_name: Value<String>,
-    /// `DocumentTitleFieldName`: optional.
+    /// `DocumentTitleFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardknowledgearticletypeconfiguration.html#cfn-kendra-datasource-salesforcestandardknowledgearticletypeconfiguration-documenttitlefieldname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleFieldName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_field_name: Option<Value<String>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardknowledgearticletypeconfiguration.html#cfn-kendra-datasource-salesforcestandardknowledgearticletypeconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
 }
@@ -3986,18 +4096,18 @@ impl Walk for SalesforceStandardKnowledgeArticleTypeConfiguration {
 
 /// The `SalesforceStandardObjectAttachmentConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SalesforceStandardObjectAttachmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardobjectattachmentconfiguration.html).
 ///
 /// Every property is optional: start from [`SalesforceStandardObjectAttachmentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SalesforceStandardObjectAttachmentConfiguration {
-    /// `DocumentTitleFieldName`: optional.
+    /// `DocumentTitleFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardobjectattachmentconfiguration.html#cfn-kendra-datasource-salesforcestandardobjectattachmentconfiguration-documenttitlefieldname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleFieldName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_field_name: Option<Value<String>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardobjectattachmentconfiguration.html#cfn-kendra-datasource-salesforcestandardobjectattachmentconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
 }
@@ -4038,24 +4148,24 @@ impl Walk for SalesforceStandardObjectAttachmentConfiguration {
 
 /// The `SalesforceStandardObjectConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SalesforceStandardObjectConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardobjectconfiguration.html).
 ///
 /// [`SalesforceStandardObjectConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SalesforceStandardObjectConfiguration {
-    /// `DocumentDataFieldName`: required.
+    /// `DocumentDataFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardobjectconfiguration.html#cfn-kendra-datasource-salesforcestandardobjectconfiguration-documentdatafieldname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DocumentDataFieldName")]
     pub document_data_field_name: Value<String>,
-    /// `DocumentTitleFieldName`: optional.
+    /// `DocumentTitleFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardobjectconfiguration.html#cfn-kendra-datasource-salesforcestandardobjectconfiguration-documenttitlefieldname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleFieldName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_field_name: Option<Value<String>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardobjectconfiguration.html#cfn-kendra-datasource-salesforcestandardobjectconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-salesforcestandardobjectconfiguration.html#cfn-kendra-datasource-salesforcestandardobjectconfiguration-name)): [`SalesforceStandardObjectName`], one of `ACCOUNT`, `CAMPAIGN`, `CASE`, `CONTACT`, `CONTRACT`, `DOCUMENT`, `GROUP`, `IDEA`, `LEAD`, `OPPORTUNITY`, `PARTNER`, `PRICEBOOK`, `PRODUCT`, `PROFILE`, `SOLUTION`, `TASK`, `USER`, required.
     #[serde(rename = "Name")]
     pub name: Value<SalesforceStandardObjectName>,
 }
@@ -4173,21 +4283,21 @@ impl Walk for SalesforceStandardObjectName {
 
 /// The `Search` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `Search`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-search.html).
 ///
 /// Every property is optional: start from [`Search::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Search {
-    /// `Displayable`: optional.
+    /// `Displayable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-search.html#cfn-kendra-index-search-displayable)): boolean, optional.
     #[serde(rename = "Displayable", skip_serializing_if = "Option::is_none")]
     pub displayable: Option<Value<bool>>,
-    /// `Facetable`: optional.
+    /// `Facetable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-search.html#cfn-kendra-index-search-facetable)): boolean, optional.
     #[serde(rename = "Facetable", skip_serializing_if = "Option::is_none")]
     pub facetable: Option<Value<bool>>,
-    /// `Searchable`: optional.
+    /// `Searchable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-search.html#cfn-kendra-index-search-searchable)): boolean, optional.
     #[serde(rename = "Searchable", skip_serializing_if = "Option::is_none")]
     pub searchable: Option<Value<bool>>,
-    /// `Sortable`: optional.
+    /// `Sortable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-search.html#cfn-kendra-index-search-sortable)): boolean, optional.
     #[serde(rename = "Sortable", skip_serializing_if = "Option::is_none")]
     pub sortable: Option<Value<bool>>,
 }
@@ -4241,12 +4351,12 @@ impl Walk for Search {
 
 /// The `ServerSideEncryptionConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `ServerSideEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-serversideencryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`ServerSideEncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerSideEncryptionConfiguration {
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-serversideencryptionconfiguration.html#cfn-kendra-index-serversideencryptionconfiguration-kmskeyid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -4316,33 +4426,33 @@ impl Walk for ServiceNowBuildVersionType {
 
 /// The `ServiceNowConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ServiceNowConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowconfiguration.html).
 ///
 /// [`ServiceNowConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceNowConfiguration {
-    /// `AuthenticationType`: optional.
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowconfiguration.html#cfn-kendra-datasource-servicenowconfiguration-authenticationtype)): [`ServiceNowAuthenticationType`], one of `HTTP_BASIC`, `OAUTH2`, optional.
     #[serde(rename = "AuthenticationType", skip_serializing_if = "Option::is_none")]
     pub authentication_type: Option<Value<ServiceNowAuthenticationType>>,
-    /// `HostUrl`: required.
+    /// `HostUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowconfiguration.html#cfn-kendra-datasource-servicenowconfiguration-hosturl)): string, required. Pattern: `^(?!(^(https?|ftp|file):\/\/))[a-z0-9-]+(\.service-now\.com)$`. Length: 1 to 2048 characters.
     #[serde(rename = "HostUrl")]
     pub host_url: Value<String>,
-    /// `KnowledgeArticleConfiguration`: optional.
+    /// `KnowledgeArticleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowconfiguration.html#cfn-kendra-datasource-servicenowconfiguration-knowledgearticleconfiguration)): object [`ServiceNowKnowledgeArticleConfiguration`], optional.
     #[serde(
         rename = "KnowledgeArticleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub knowledge_article_configuration: Option<ServiceNowKnowledgeArticleConfiguration>,
-    /// `SecretArn`: required.
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowconfiguration.html#cfn-kendra-datasource-servicenowconfiguration-secretarn)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `ServiceCatalogConfiguration`: optional.
+    /// `ServiceCatalogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowconfiguration.html#cfn-kendra-datasource-servicenowconfiguration-servicecatalogconfiguration)): object [`ServiceNowServiceCatalogConfiguration`], optional.
     #[serde(
         rename = "ServiceCatalogConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_catalog_configuration: Option<ServiceNowServiceCatalogConfiguration>,
-    /// `ServiceNowBuildVersion`: required.
+    /// `ServiceNowBuildVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowconfiguration.html#cfn-kendra-datasource-servicenowconfiguration-servicenowbuildversion)): [`ServiceNowBuildVersionType`], one of `LONDON`, `OTHERS`, required.
     #[serde(rename = "ServiceNowBuildVersion")]
     pub service_now_build_version: Value<ServiceNowBuildVersionType>,
 }
@@ -4414,36 +4524,36 @@ impl Walk for ServiceNowConfiguration {
 
 /// The `ServiceNowKnowledgeArticleConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ServiceNowKnowledgeArticleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowknowledgearticleconfiguration.html).
 ///
 /// [`ServiceNowKnowledgeArticleConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceNowKnowledgeArticleConfiguration {
-    /// `CrawlAttachments`: optional.
+    /// `CrawlAttachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowknowledgearticleconfiguration.html#cfn-kendra-datasource-servicenowknowledgearticleconfiguration-crawlattachments)): boolean, optional.
     #[serde(rename = "CrawlAttachments", skip_serializing_if = "Option::is_none")]
     pub crawl_attachments: Option<Value<bool>>,
-    /// `DocumentDataFieldName`: required.
+    /// `DocumentDataFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowknowledgearticleconfiguration.html#cfn-kendra-datasource-servicenowknowledgearticleconfiguration-documentdatafieldname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DocumentDataFieldName")]
     pub document_data_field_name: Value<String>,
-    /// `DocumentTitleFieldName`: optional.
+    /// `DocumentTitleFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowknowledgearticleconfiguration.html#cfn-kendra-datasource-servicenowknowledgearticleconfiguration-documenttitlefieldname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleFieldName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_field_name: Option<Value<String>>,
-    /// `ExcludeAttachmentFilePatterns`: optional.
+    /// `ExcludeAttachmentFilePatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowknowledgearticleconfiguration.html#cfn-kendra-datasource-servicenowknowledgearticleconfiguration-excludeattachmentfilepatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "ExcludeAttachmentFilePatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_attachment_file_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowknowledgearticleconfiguration.html#cfn-kendra-datasource-servicenowknowledgearticleconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `FilterQuery`: optional.
+    /// `FilterQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowknowledgearticleconfiguration.html#cfn-kendra-datasource-servicenowknowledgearticleconfiguration-filterquery)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "FilterQuery", skip_serializing_if = "Option::is_none")]
     pub filter_query: Option<Value<String>>,
-    /// `IncludeAttachmentFilePatterns`: optional.
+    /// `IncludeAttachmentFilePatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowknowledgearticleconfiguration.html#cfn-kendra-datasource-servicenowknowledgearticleconfiguration-includeattachmentfilepatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "IncludeAttachmentFilePatterns",
         skip_serializing_if = "Option::is_none"
@@ -4535,33 +4645,33 @@ impl Walk for ServiceNowKnowledgeArticleConfiguration {
 
 /// The `ServiceNowServiceCatalogConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `ServiceNowServiceCatalogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowservicecatalogconfiguration.html).
 ///
 /// [`ServiceNowServiceCatalogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceNowServiceCatalogConfiguration {
-    /// `CrawlAttachments`: optional.
+    /// `CrawlAttachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowservicecatalogconfiguration.html#cfn-kendra-datasource-servicenowservicecatalogconfiguration-crawlattachments)): boolean, optional.
     #[serde(rename = "CrawlAttachments", skip_serializing_if = "Option::is_none")]
     pub crawl_attachments: Option<Value<bool>>,
-    /// `DocumentDataFieldName`: required.
+    /// `DocumentDataFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowservicecatalogconfiguration.html#cfn-kendra-datasource-servicenowservicecatalogconfiguration-documentdatafieldname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DocumentDataFieldName")]
     pub document_data_field_name: Value<String>,
-    /// `DocumentTitleFieldName`: optional.
+    /// `DocumentTitleFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowservicecatalogconfiguration.html#cfn-kendra-datasource-servicenowservicecatalogconfiguration-documenttitlefieldname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleFieldName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_field_name: Option<Value<String>>,
-    /// `ExcludeAttachmentFilePatterns`: optional.
+    /// `ExcludeAttachmentFilePatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowservicecatalogconfiguration.html#cfn-kendra-datasource-servicenowservicecatalogconfiguration-excludeattachmentfilepatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "ExcludeAttachmentFilePatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_attachment_file_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowservicecatalogconfiguration.html#cfn-kendra-datasource-servicenowservicecatalogconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `IncludeAttachmentFilePatterns`: optional.
+    /// `IncludeAttachmentFilePatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-servicenowservicecatalogconfiguration.html#cfn-kendra-datasource-servicenowservicecatalogconfiguration-includeattachmentfilepatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "IncludeAttachmentFilePatterns",
         skip_serializing_if = "Option::is_none"
@@ -4644,51 +4754,51 @@ impl Walk for ServiceNowServiceCatalogConfiguration {
 
 /// The `SharePointConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SharePointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html).
 ///
 /// [`SharePointConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SharePointConfiguration {
-    /// `CrawlAttachments`: optional.
+    /// `CrawlAttachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-crawlattachments)): boolean, optional.
     #[serde(rename = "CrawlAttachments", skip_serializing_if = "Option::is_none")]
     pub crawl_attachments: Option<Value<bool>>,
-    /// `DisableLocalGroups`: optional.
+    /// `DisableLocalGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-disablelocalgroups)): boolean, optional.
     #[serde(rename = "DisableLocalGroups", skip_serializing_if = "Option::is_none")]
     pub disable_local_groups: Option<Value<bool>>,
-    /// `DocumentTitleFieldName`: optional.
+    /// `DocumentTitleFieldName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-documenttitlefieldname)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "DocumentTitleFieldName",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_title_field_name: Option<Value<String>>,
-    /// `ExclusionPatterns`: optional.
+    /// `ExclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-exclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "ExclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub exclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `InclusionPatterns`: optional.
+    /// `InclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-inclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "InclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub inclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `SecretArn`: required.
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-secretarn)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `SharePointVersion`: required.
+    /// `SharePointVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-sharepointversion)): [`SharePointVersion`], one of `SHAREPOINT_ONLINE`, `SHAREPOINT_2013`, `SHAREPOINT_2016`, required.
     #[serde(rename = "SharePointVersion")]
     pub share_point_version: Value<SharePointVersion>,
-    /// `SslCertificateS3Path`: optional.
+    /// `SslCertificateS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-sslcertificates3path)): object [`S3Path`], optional.
     #[serde(
         rename = "SslCertificateS3Path",
         skip_serializing_if = "Option::is_none"
     )]
     pub ssl_certificate_s3_path: Option<S3Path>,
-    /// `Urls`: required.
+    /// `Urls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-urls)): list of (string), required. Items: at most 100. Each item: Pattern: `^(https?|ftp|file)://([^\s]*)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "Urls")]
     pub urls: Value<Vec<Value<String>>>,
-    /// `UseChangeLog`: optional.
+    /// `UseChangeLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-usechangelog)): boolean, optional.
     #[serde(rename = "UseChangeLog", skip_serializing_if = "Option::is_none")]
     pub use_change_log: Option<Value<bool>>,
-    /// `VpcConfiguration`: optional.
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sharepointconfiguration.html#cfn-kendra-datasource-sharepointconfiguration-vpcconfiguration)): object [`DataSourceVpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<DataSourceVpcConfiguration>,
 }
@@ -4831,12 +4941,12 @@ impl Walk for SharePointVersion {
 
 /// The `SqlConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `SqlConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sqlconfiguration.html).
 ///
 /// Every property is optional: start from [`SqlConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SqlConfiguration {
-    /// `QueryIdentifiersEnclosingOption`: optional.
+    /// `QueryIdentifiersEnclosingOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-sqlconfiguration.html#cfn-kendra-datasource-sqlconfiguration-queryidentifiersenclosingoption)): [`QueryIdentifiersEnclosingOption`], one of `DOUBLE_QUOTES`, `NONE`, optional.
     #[serde(
         rename = "QueryIdentifiersEnclosingOption",
         skip_serializing_if = "Option::is_none"
@@ -4892,15 +5002,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`DataSource`], [`Faq`], [`FeaturedResultsSet`], [`Index`], [`QuerySuggestionsBlockList`] and [`Thesaurus`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html), [`AWS::Kendra::Faq`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-faq.html), [`AWS::Kendra::FeaturedResultsSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-featuredresultsset.html), [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html), [`AWS::Kendra::QuerySuggestionsBlockList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-querysuggestionsblocklist.html), [`AWS::Kendra::Thesaurus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-thesaurus.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-tag.html), [`AWS::Kendra::Faq` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-faq-tag.html), [`AWS::Kendra::FeaturedResultsSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-featuredresultsset-tag.html), [`AWS::Kendra::Index` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-tag.html), [`AWS::Kendra::QuerySuggestionsBlockList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-querysuggestionsblocklist-tag.html), [`AWS::Kendra::Thesaurus` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-thesaurus-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A string used to identify this tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-tag.html#cfn-kendra-datasource-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// A string containing the value for the tag
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-tag.html#cfn-kendra-datasource-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4929,12 +5043,12 @@ impl Walk for Tag {
 
 /// The `TemplateConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `TemplateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-templateconfiguration.html).
 ///
 /// Every property is required: [`TemplateConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TemplateConfiguration {
-    /// `Template`: required.
+    /// `Template` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-templateconfiguration.html#cfn-kendra-datasource-templateconfiguration-template)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Template")]
     pub template: Json,
 }
@@ -5030,18 +5144,18 @@ impl Walk for UserContextPolicy {
 
 /// The `UserTokenConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `UserTokenConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-usertokenconfiguration.html).
 ///
 /// Every property is optional: start from [`UserTokenConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UserTokenConfiguration {
-    /// `JsonTokenTypeConfiguration`: optional.
+    /// `JsonTokenTypeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-usertokenconfiguration.html#cfn-kendra-index-usertokenconfiguration-jsontokentypeconfiguration)): object [`JsonTokenTypeConfiguration`], optional.
     #[serde(
         rename = "JsonTokenTypeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub json_token_type_configuration: Option<JsonTokenTypeConfiguration>,
-    /// `JwtTokenTypeConfiguration`: optional.
+    /// `JwtTokenTypeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-usertokenconfiguration.html#cfn-kendra-index-usertokenconfiguration-jwttokentypeconfiguration)): object [`JwtTokenTypeConfiguration`], optional.
     #[serde(
         rename = "JwtTokenTypeConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -5088,15 +5202,15 @@ impl Walk for UserTokenConfiguration {
 
 /// The `ValueImportanceItem` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::Kendra::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-index.html).
+/// AWS reference: [`AWS::Kendra::Index` `ValueImportanceItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-valueimportanceitem.html).
 ///
 /// Every property is optional: start from [`ValueImportanceItem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ValueImportanceItem {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-valueimportanceitem.html#cfn-kendra-index-valueimportanceitem-key)): string, optional. Length: 1 to 50 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-index-valueimportanceitem.html#cfn-kendra-index-valueimportanceitem-value)): integer, optional. Range: 1 to 10.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<i64>>,
 }
@@ -5134,12 +5248,12 @@ impl Walk for ValueImportanceItem {
 
 /// The `WebCrawlerAuthenticationConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `WebCrawlerAuthenticationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerauthenticationconfiguration.html).
 ///
 /// Every property is optional: start from [`WebCrawlerAuthenticationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebCrawlerAuthenticationConfiguration {
-    /// `BasicAuthentication`: optional.
+    /// `BasicAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerauthenticationconfiguration.html#cfn-kendra-datasource-webcrawlerauthenticationconfiguration-basicauthentication)): list of (object [`WebCrawlerBasicAuthentication`]), optional. Items: at most 10.
     #[serde(
         rename = "BasicAuthentication",
         skip_serializing_if = "Option::is_none"
@@ -5175,18 +5289,18 @@ impl Walk for WebCrawlerAuthenticationConfiguration {
 
 /// The `WebCrawlerBasicAuthentication` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `WebCrawlerBasicAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerbasicauthentication.html).
 ///
 /// Every property is required: [`WebCrawlerBasicAuthentication::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebCrawlerBasicAuthentication {
-    /// `Credentials`: required.
+    /// `Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerbasicauthentication.html#cfn-kendra-datasource-webcrawlerbasicauthentication-credentials)): string, required. Pattern: `arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}`. Length: 1 to 1284 characters.
     #[serde(rename = "Credentials")]
     pub credentials: Value<String>,
-    /// `Host`: required.
+    /// `Host` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerbasicauthentication.html#cfn-kendra-datasource-webcrawlerbasicauthentication-host)): string, required. Pattern: `([^\s]*)`. Length: 1 to 253 characters.
     #[serde(rename = "Host")]
     pub host: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerbasicauthentication.html#cfn-kendra-datasource-webcrawlerbasicauthentication-port)): integer, required. Range: 1 to 65535.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
 }
@@ -5222,51 +5336,51 @@ impl Walk for WebCrawlerBasicAuthentication {
 
 /// The `WebCrawlerConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `WebCrawlerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html).
 ///
 /// [`WebCrawlerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebCrawlerConfiguration {
-    /// `AuthenticationConfiguration`: optional.
+    /// `AuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-authenticationconfiguration)): object [`WebCrawlerAuthenticationConfiguration`], optional.
     #[serde(
         rename = "AuthenticationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_configuration: Option<WebCrawlerAuthenticationConfiguration>,
-    /// `CrawlDepth`: optional.
+    /// `CrawlDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-crawldepth)): integer, optional. Range: 1 to 10.
     #[serde(rename = "CrawlDepth", skip_serializing_if = "Option::is_none")]
     pub crawl_depth: Option<Value<i64>>,
-    /// `MaxContentSizePerPageInMegaBytes`: optional.
+    /// `MaxContentSizePerPageInMegaBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-maxcontentsizeperpageinmegabytes)): number, optional. Range: 0 to 50.
     #[serde(
         rename = "MaxContentSizePerPageInMegaBytes",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_content_size_per_page_in_mega_bytes: Option<Value<f64>>,
-    /// `MaxLinksPerPage`: optional.
+    /// `MaxLinksPerPage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-maxlinksperpage)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "MaxLinksPerPage", skip_serializing_if = "Option::is_none")]
     pub max_links_per_page: Option<Value<i64>>,
-    /// `MaxUrlsPerMinuteCrawlRate`: optional.
+    /// `MaxUrlsPerMinuteCrawlRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-maxurlsperminutecrawlrate)): integer, optional. Range: 1 to 300.
     #[serde(
         rename = "MaxUrlsPerMinuteCrawlRate",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_urls_per_minute_crawl_rate: Option<Value<i64>>,
-    /// `ProxyConfiguration`: optional.
+    /// `ProxyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-proxyconfiguration)): object [`ProxyConfiguration`], optional.
     #[serde(rename = "ProxyConfiguration", skip_serializing_if = "Option::is_none")]
     pub proxy_configuration: Option<ProxyConfiguration>,
-    /// `UrlExclusionPatterns`: optional.
+    /// `UrlExclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-urlexclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "UrlExclusionPatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub url_exclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `UrlInclusionPatterns`: optional.
+    /// `UrlInclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-urlinclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "UrlInclusionPatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub url_inclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `Urls`: required.
+    /// `Urls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerconfiguration.html#cfn-kendra-datasource-webcrawlerconfiguration-urls)): object [`WebCrawlerUrls`], required.
     #[serde(rename = "Urls")]
     pub urls: WebCrawlerUrls,
 }
@@ -5390,15 +5504,15 @@ impl Walk for WebCrawlerMode {
 
 /// The `WebCrawlerSeedUrlConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `WebCrawlerSeedUrlConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerseedurlconfiguration.html).
 ///
 /// [`WebCrawlerSeedUrlConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebCrawlerSeedUrlConfiguration {
-    /// `SeedUrls`: required.
+    /// `SeedUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerseedurlconfiguration.html#cfn-kendra-datasource-webcrawlerseedurlconfiguration-seedurls)): list of (string), required. Items: 0 to 100. Each item: Pattern: `^(https?)://([^\s]*)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "SeedUrls")]
     pub seed_urls: Value<Vec<Value<String>>>,
-    /// `WebCrawlerMode`: optional.
+    /// `WebCrawlerMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerseedurlconfiguration.html#cfn-kendra-datasource-webcrawlerseedurlconfiguration-webcrawlermode)): [`WebCrawlerMode`], one of `HOST_ONLY`, `SUBDOMAINS`, `EVERYTHING`, optional.
     #[serde(rename = "WebCrawlerMode", skip_serializing_if = "Option::is_none")]
     pub web_crawler_mode: Option<Value<WebCrawlerMode>>,
 }
@@ -5433,12 +5547,12 @@ impl Walk for WebCrawlerSeedUrlConfiguration {
 
 /// The `WebCrawlerSiteMapsConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `WebCrawlerSiteMapsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlersitemapsconfiguration.html).
 ///
 /// Every property is required: [`WebCrawlerSiteMapsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebCrawlerSiteMapsConfiguration {
-    /// `SiteMaps`: required.
+    /// `SiteMaps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlersitemapsconfiguration.html#cfn-kendra-datasource-webcrawlersitemapsconfiguration-sitemaps)): list of (string), required. Items: 0 to 3. Each item: Pattern: `^(https?):\/\/([^\s]*)`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "SiteMaps")]
     pub site_maps: Value<Vec<Value<String>>>,
 }
@@ -5464,18 +5578,18 @@ impl Walk for WebCrawlerSiteMapsConfiguration {
 
 /// The `WebCrawlerUrls` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `WebCrawlerUrls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerurls.html).
 ///
 /// Every property is optional: start from [`WebCrawlerUrls::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebCrawlerUrls {
-    /// `SeedUrlConfiguration`: optional.
+    /// `SeedUrlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerurls.html#cfn-kendra-datasource-webcrawlerurls-seedurlconfiguration)): object [`WebCrawlerSeedUrlConfiguration`], optional.
     #[serde(
         rename = "SeedUrlConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub seed_url_configuration: Option<WebCrawlerSeedUrlConfiguration>,
-    /// `SiteMapsConfiguration`: optional.
+    /// `SiteMapsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-webcrawlerurls.html#cfn-kendra-datasource-webcrawlerurls-sitemapsconfiguration)): object [`WebCrawlerSiteMapsConfiguration`], optional.
     #[serde(
         rename = "SiteMapsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -5522,27 +5636,27 @@ impl Walk for WebCrawlerUrls {
 
 /// The `WorkDocsConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::Kendra::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendra-datasource.html).
+/// AWS reference: [`AWS::Kendra::DataSource` `WorkDocsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-workdocsconfiguration.html).
 ///
 /// [`WorkDocsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkDocsConfiguration {
-    /// `CrawlComments`: optional.
+    /// `CrawlComments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-workdocsconfiguration.html#cfn-kendra-datasource-workdocsconfiguration-crawlcomments)): boolean, optional.
     #[serde(rename = "CrawlComments", skip_serializing_if = "Option::is_none")]
     pub crawl_comments: Option<Value<bool>>,
-    /// `ExclusionPatterns`: optional.
+    /// `ExclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-workdocsconfiguration.html#cfn-kendra-datasource-workdocsconfiguration-exclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "ExclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub exclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `FieldMappings`: optional.
+    /// `FieldMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-workdocsconfiguration.html#cfn-kendra-datasource-workdocsconfiguration-fieldmappings)): list of (object [`DataSourceToIndexFieldMapping`]), optional. Items: at most 100.
     #[serde(rename = "FieldMappings", skip_serializing_if = "Option::is_none")]
     pub field_mappings: Option<Value<Vec<DataSourceToIndexFieldMapping>>>,
-    /// `InclusionPatterns`: optional.
+    /// `InclusionPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-workdocsconfiguration.html#cfn-kendra-datasource-workdocsconfiguration-inclusionpatterns)): list of (string), optional. Items: at most 100. Each item: Length: 1 to 50 characters.
     #[serde(rename = "InclusionPatterns", skip_serializing_if = "Option::is_none")]
     pub inclusion_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `OrganizationId`: required.
+    /// `OrganizationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-workdocsconfiguration.html#cfn-kendra-datasource-workdocsconfiguration-organizationid)): string, required. Pattern: `d-[0-9a-fA-F]{10}`. Length: 12 to 12 characters.
     #[serde(rename = "OrganizationId")]
     pub organization_id: Value<String>,
-    /// `UseChangeLog`: optional.
+    /// `UseChangeLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendra-datasource-workdocsconfiguration.html#cfn-kendra-datasource-workdocsconfiguration-usechangelog)): boolean, optional.
     #[serde(rename = "UseChangeLog", skip_serializing_if = "Option::is_none")]
     pub use_change_log: Option<Value<bool>>,
 }

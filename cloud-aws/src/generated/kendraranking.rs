@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::KendraRanking::ExecutionPlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendraranking-executionplan.html)).
 ///
+/// A KendraRanking Rescore execution plan
+///
 /// [`ExecutionPlan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExecutionPlan {
-    /// `CapacityUnits`: optional.
+    /// Capacity units
+    ///
+    /// `CapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendraranking-executionplan.html#cfn-kendraranking-executionplan-capacityunits)): object [`CapacityUnitsConfiguration`], optional.
     #[serde(rename = "CapacityUnits", skip_serializing_if = "Option::is_none")]
     pub capacity_units: Option<CapacityUnitsConfiguration>,
-    /// `Description`: optional.
+    /// A description for the execution plan
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendraranking-executionplan.html#cfn-kendraranking-executionplan-description)): string, optional. Pattern: `^\P{C}*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name of kendra ranking rescore execution plan
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendraranking-executionplan.html#cfn-kendraranking-executionplan-name)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags for labeling the execution plan
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendraranking-executionplan.html#cfn-kendraranking-executionplan-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -92,12 +102,12 @@ impl ResourceRef<ExecutionPlan> {
 
 /// The `CapacityUnitsConfiguration` property type of [`ExecutionPlan`].
 ///
-/// AWS reference: [`AWS::KendraRanking::ExecutionPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendraranking-executionplan.html).
+/// AWS reference: [`AWS::KendraRanking::ExecutionPlan` `CapacityUnitsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendraranking-executionplan-capacityunitsconfiguration.html).
 ///
 /// Every property is required: [`CapacityUnitsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityUnitsConfiguration {
-    /// `RescoreCapacityUnits`: required.
+    /// `RescoreCapacityUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendraranking-executionplan-capacityunitsconfiguration.html#cfn-kendraranking-executionplan-capacityunitsconfiguration-rescorecapacityunits)): integer, required. Range: at least 0.
     #[serde(rename = "RescoreCapacityUnits")]
     pub rescore_capacity_units: Value<i64>,
 }
@@ -123,15 +133,19 @@ impl Walk for CapacityUnitsConfiguration {
 
 /// The `Tag` property type of [`ExecutionPlan`].
 ///
-/// AWS reference: [`AWS::KendraRanking::ExecutionPlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kendraranking-executionplan.html).
+/// AWS reference: [`AWS::KendraRanking::ExecutionPlan` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendraranking-executionplan-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A string used to identify this tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendraranking-executionplan-tag.html#cfn-kendraranking-executionplan-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// A string containing the value for the tag
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kendraranking-executionplan-tag.html#cfn-kendraranking-executionplan-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,43 +9,61 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Kinesis::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html)).
 ///
+/// Resource Type definition for AWS::Kinesis::Channel
+///
 /// [`Channel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Channel {
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// The name of the channel. The name's uniqueness is scoped per AWS account and region.
+    ///
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html#cfn-kinesis-channel-channelname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Server-side encryption configuration for data at rest.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html#cfn-kinesis-channel-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `LoggingConfiguration`: optional.
+    /// Configuration for delivering channel operational logs. Defaults to CloudWatch Logs disabled.
+    ///
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html#cfn-kinesis-channel-loggingconfiguration)): object [`LoggingConfiguration`], optional.
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<LoggingConfiguration>,
-    /// `S3DestinationConfiguration`: optional.
+    /// Configuration for delivery to a vanilla S3 bucket destination. Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must be specified.
+    ///
+    /// `S3DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html#cfn-kinesis-channel-s3destinationconfiguration)): object [`S3DestinationConfiguration`], optional.
     #[serde(
         rename = "S3DestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_destination_configuration: Option<S3DestinationConfiguration>,
-    /// `S3TablesDestinationConfiguration`: optional.
+    /// Configuration for delivery to S3 Tables destinations. Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must be specified.
+    ///
+    /// `S3TablesDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html#cfn-kinesis-channel-s3tablesdestinationconfiguration)): object [`S3TablesDestinationConfiguration`], optional.
     #[serde(
         rename = "S3TablesDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_tables_destination_configuration: Option<S3TablesDestinationConfiguration>,
-    /// `ServiceExecutionRoleARN`: required, create-only (changing it replaces the resource).
+    /// The ARN of the IAM role that the channel assumes to read from the source stream, deliver records to the destination, and (when enabled) write CloudWatch Logs.
+    ///
+    /// `ServiceExecutionRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html#cfn-kinesis-channel-serviceexecutionrolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 1 to 512 characters.
     #[serde(rename = "ServiceExecutionRoleARN")]
     pub service_execution_role_arn: Value<String>,
-    /// `StreamConfigurationList`: required, create-only (changing it replaces the resource).
+    /// List of stream configurations associated with the channel. v1 supports a single element; the list shape allows future extensibility to fan in from multiple streams.
+    ///
+    /// `StreamConfigurationList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html#cfn-kinesis-channel-streamconfigurationlist)): list of (object [`StreamConfiguration`]), required, create-only (changing it replaces the resource). Items: 1 to 10000.
     #[serde(rename = "StreamConfigurationList")]
     pub stream_configuration_list: Value<Vec<StreamConfiguration>>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) to associate with the Kinesis channel.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html#cfn-kinesis-channel-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -169,13 +187,19 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::Kinesis::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-resourcepolicy.html)).
 ///
+/// Resource Type definition for AWS::Kinesis::ResourcePolicy
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AWS Kinesis resource to which the policy applies.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-resourcepolicy.html#cfn-kinesis-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws.*:kinesis:.*:\d{12}:stream/\S+`. Length: 1 to 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `ResourcePolicy`: required.
+    /// A policy document containing permissions to add to the specified resource. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
+    ///
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-resourcepolicy.html#cfn-kinesis-resourcepolicy-resourcepolicy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "ResourcePolicy")]
     pub resource_policy: Json,
 }
@@ -210,46 +234,68 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::Kinesis::Stream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html)).
 ///
+/// Resource Type definition for AWS::Kinesis::Stream
+///
 /// Every property is optional: start from [`Stream::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Stream {
-    /// `DesiredShardLevelMetrics`: optional.
+    /// The final list of shard-level metrics
+    ///
+    /// `DesiredShardLevelMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-desiredshardlevelmetrics)): list of ([`EnhancedMetric`], one of `IncomingBytes`, `IncomingRecords`, `OutgoingBytes`, `OutgoingRecords`, `WriteProvisionedThroughputExceeded`, `ReadProvisionedThroughputExceeded`, `IteratorAgeMilliseconds`, `ALL`), optional. Items: at most 7.
     #[serde(
         rename = "DesiredShardLevelMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub desired_shard_level_metrics: Option<Value<Vec<Value<EnhancedMetric>>>>,
-    /// `MaxRecordSizeInKiB`: optional.
+    /// Maximum size of a data record in KiB allowed to be put into Kinesis stream.
+    ///
+    /// `MaxRecordSizeInKiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-maxrecordsizeinkib)): integer, optional. Range: 1024 to 10240.
     #[serde(rename = "MaxRecordSizeInKiB", skip_serializing_if = "Option::is_none")]
     pub max_record_size_in_ki_b: Option<Value<i64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the Kinesis stream.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RecordDistributionStrategy`: optional.
+    /// The record distribution strategy for the stream. This property can ONLY be set when StreamMode is ON\_DEMAND
+    ///
+    /// `RecordDistributionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-recorddistributionstrategy)): [`RecordDistributionStrategy`], one of `AUTO`, `USER_PARTITION_KEY`, optional.
     #[serde(
         rename = "RecordDistributionStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub record_distribution_strategy: Option<Value<RecordDistributionStrategy>>,
-    /// `RetentionPeriodHours`: optional.
+    /// The number of hours for the data records that are stored in shards to remain accessible.
+    ///
+    /// `RetentionPeriodHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-retentionperiodhours)): integer, optional. Range: 1 to 8760.
     #[serde(
         rename = "RetentionPeriodHours",
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_period_hours: Option<Value<i64>>,
-    /// `ShardCount`: optional.
+    /// The number of shards that the stream uses. Required when StreamMode = PROVISIONED is passed.
+    ///
+    /// `ShardCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-shardcount)): integer, optional. Range: 1 to 100000.
     #[serde(rename = "ShardCount", skip_serializing_if = "Option::is_none")]
     pub shard_count: Option<Value<i64>>,
-    /// `StreamEncryption`: optional.
+    /// When specified, enables or updates server-side encryption using an AWS KMS key for a specified stream.
+    ///
+    /// `StreamEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-streamencryption)): object [`StreamEncryption`], optional.
     #[serde(rename = "StreamEncryption", skip_serializing_if = "Option::is_none")]
     pub stream_encryption: Option<StreamEncryption>,
-    /// `StreamModeDetails`: optional.
+    /// The mode in which the stream is running.
+    ///
+    /// `StreamModeDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-streammodedetails)): object [`StreamModeDetails`], optional.
     #[serde(rename = "StreamModeDetails", skip_serializing_if = "Option::is_none")]
     pub stream_mode_details: Option<StreamModeDetails>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) to associate with the Kinesis stream.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WarmThroughputMiBps`: optional.
+    /// Target warm throughput in MiB/s for the stream. This property can ONLY be set when StreamMode is ON\_DEMAND.
+    ///
+    /// `WarmThroughputMiBps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html#cfn-kinesis-stream-warmthroughputmibps)): integer, optional. Range: at least 0.
     #[serde(
         rename = "WarmThroughputMiBps",
         skip_serializing_if = "Option::is_none"
@@ -373,16 +419,24 @@ impl ResourceRef<Stream> {
 
 /// The properties of an `AWS::Kinesis::StreamConsumer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-streamconsumer.html)).
 ///
+/// Resource Type definition for AWS::Kinesis::StreamConsumer
+///
 /// [`StreamConsumer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamConsumer {
-    /// `ConsumerName`: required, create-only (changing it replaces the resource).
+    /// The name of the Kinesis Stream Consumer. For a given Kinesis data stream, each consumer must have a unique name. However, consumer names don't have to be unique across data streams.
+    ///
+    /// `ConsumerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-streamconsumer.html#cfn-kinesis-streamconsumer-consumername)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ConsumerName")]
     pub consumer_name: Value<String>,
-    /// `StreamARN`: required, create-only (changing it replaces the resource).
+    /// The Amazon resource name (ARN) of the Kinesis data stream that you want to register the consumer with.
+    ///
+    /// `StreamARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-streamconsumer.html#cfn-kinesis-streamconsumer-streamarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws.*:kinesis:.*:\d{12}:stream/\S+`. Length: 1 to 2048 characters.
     #[serde(rename = "StreamARN")]
     pub stream_arn: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// An arbitrary set of tags (key–value pairs) to associate with the Kinesis consumer.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-streamconsumer.html#cfn-kinesis-streamconsumer-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -446,18 +500,24 @@ impl ResourceRef<StreamConsumer> {
 
 /// The `CloudWatchLogsConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `CloudWatchLogsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-cloudwatchlogsconfiguration.html).
 ///
 /// [`CloudWatchLogsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsConfiguration {
-    /// `Enabled`: required.
+    /// Whether CloudWatch Logs delivery is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-cloudwatchlogsconfiguration.html#cfn-kinesis-channel-cloudwatchlogsconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `LogGroupName`: optional.
+    /// The CloudWatch log group name. When Enabled is true and LogGroupName is omitted, the service uses the default '/aws/kinesis/\<channelName\>/\<channelId\>'.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-cloudwatchlogsconfiguration.html#cfn-kinesis-channel-cloudwatchlogsconfiguration-loggroupname)): string, optional. Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `LogStreamName`: optional.
+    /// The CloudWatch log stream name. Defaults to the literal string 'DestinationDelivery' when omitted.
+    ///
+    /// `LogStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-cloudwatchlogsconfiguration.html#cfn-kinesis-channel-cloudwatchlogsconfiguration-logstreamname)): string, optional. Pattern: `^[^:*]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogStreamName", skip_serializing_if = "Option::is_none")]
     pub log_stream_name: Option<Value<String>>,
 }
@@ -501,18 +561,24 @@ impl Walk for CloudWatchLogsConfiguration {
 
 /// The `DeadLetterQueueS3Configuration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `DeadLetterQueueS3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-deadletterqueues3configuration.html).
 ///
 /// [`DeadLetterQueueS3Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeadLetterQueueS3Configuration {
-    /// `BucketARN`: required.
+    /// The ARN of the S3 bucket for storing failed records.
+    ///
+    /// `BucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-deadletterqueues3configuration.html#cfn-kinesis-channel-deadletterqueues3configuration-bucketarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$`. Length: 1 to 2048 characters.
     #[serde(rename = "BucketARN")]
     pub bucket_arn: Value<String>,
-    /// `ErrorOutputPrefix`: optional.
+    /// Optional S3 key prefix under which error records are organized. When omitted, the service uses the default 'kinesis-channel/errors/\<channelName\>/\<channelId\>/'.
+    ///
+    /// `ErrorOutputPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-deadletterqueues3configuration.html#cfn-kinesis-channel-deadletterqueues3configuration-erroroutputprefix)): string, optional. Pattern: `^[0-9A-Za-z!\-_'.*()\/]+$`. Length: 1 to 512 characters.
     #[serde(rename = "ErrorOutputPrefix", skip_serializing_if = "Option::is_none")]
     pub error_output_prefix: Option<Value<String>>,
-    /// `ExpectedBucketOwner`: required.
+    /// The AWS account ID of the expected owner of the dead-letter queue S3 bucket. Used to verify bucket ownership before delivery.
+    ///
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-deadletterqueues3configuration.html#cfn-kinesis-channel-deadletterqueues3configuration-expectedbucketowner)): string, required. Pattern: `^\d{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "ExpectedBucketOwner")]
     pub expected_bucket_owner: Value<String>,
 }
@@ -553,15 +619,19 @@ impl Walk for DeadLetterQueueS3Configuration {
 
 /// The `EncryptionConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-encryptionconfiguration.html).
 ///
 /// Every property is required: [`EncryptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `EncryptionType`: required.
+    /// The encryption type. KMS is the only supported value.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-encryptionconfiguration.html#cfn-kinesis-channel-encryptionconfiguration-encryptiontype)): [`EncryptionType`], one of `KMS`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<EncryptionType>,
-    /// `KeyId`: required.
+    /// The customer-managed AWS KMS key. Accepts a key GUID, key ARN, alias ARN, or alias name prefixed by 'alias/'. The Kinesis Data Streams managed alias 'aws/kinesis' is not accepted - the key must be customer-owned so it can also be used by readers of the destination.
+    ///
+    /// `KeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-encryptionconfiguration.html#cfn-kinesis-channel-encryptionconfiguration-keyid)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "KeyId")]
     pub key_id: Value<String>,
 }
@@ -648,12 +718,14 @@ impl Walk for EnhancedMetric {
 
 /// The `LoggingConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-loggingconfiguration.html).
 ///
 /// Every property is required: [`LoggingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `CloudWatchLogs`: required.
+    /// CloudWatch Logs configuration block. When provided, controls whether and where the channel writes operational logs.
+    ///
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-loggingconfiguration.html#cfn-kinesis-channel-loggingconfiguration-cloudwatchlogs)): object [`CloudWatchLogsConfiguration`], required.
     #[serde(rename = "CloudWatchLogs")]
     pub cloud_watch_logs: CloudWatchLogsConfiguration,
 }
@@ -679,15 +751,19 @@ impl Walk for LoggingConfiguration {
 
 /// The `PartitionField` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `PartitionField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-partitionfield.html).
 ///
 /// Every property is required: [`PartitionField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionField {
-    /// `SourceName`: required.
+    /// The name of the source column on which the transform is applied.
+    ///
+    /// `SourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-partitionfield.html#cfn-kinesis-channel-partitionfield-sourcename)): string, required. Pattern: `^[a-zA-Z0-9._]+$`. Length: 1 to 255 characters.
     #[serde(rename = "SourceName")]
     pub source_name: Value<String>,
-    /// `Transform`: required.
+    /// The partitioning transform applied to the SourceName column.
+    ///
+    /// `Transform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-partitionfield.html#cfn-kinesis-channel-partitionfield-transform)): [`Transform`], one of `TIME_HOUR`, required.
     #[serde(rename = "Transform")]
     pub transform: Value<Transform>,
 }
@@ -719,12 +795,14 @@ impl Walk for PartitionField {
 
 /// The `PartitionSpec` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `PartitionSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-partitionspec.html).
 ///
 /// Every property is required: [`PartitionSpec::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionSpec {
-    /// `PartitionFields`: required.
+    /// List of partition fields that define how records are partitioned when written to the destination table.
+    ///
+    /// `PartitionFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-partitionspec.html#cfn-kinesis-channel-partitionspec-partitionfields)): list of (object [`PartitionField`]), required. Items: 1 to 10.
     #[serde(rename = "PartitionFields")]
     pub partition_fields: Value<Vec<PartitionField>>,
 }
@@ -750,15 +828,19 @@ impl Walk for PartitionSpec {
 
 /// The `RecordConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `RecordConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-recordconfiguration.html).
 ///
 /// [`RecordConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordConfiguration {
-    /// `GSRSchemaARN`: optional.
+    /// The ARN of the AWS Glue Schema Registry (GSR) schema. Required for the S3 Tables destination, where it is used to create the S3 Table and to validate that the record format matches the table schema. Also used when RecordFormatType is GSR\_JSON to interpret records read from the source stream. Vanilla S3 delivery writes records as S3 objects and does not need a schema. The schema must be in the same account and region as the channel.
+    ///
+    /// `GSRSchemaARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-recordconfiguration.html#cfn-kinesis-channel-recordconfiguration-gsrschemaarn)): string, optional. Pattern: `^arn:aws[-a-z0-9]*:glue:[-a-z0-9]+:\d{12}:schema/[-a-zA-Z0-9_$#.]+/[-a-zA-Z0-9_$#.]+$`. Length: 1 to 512 characters.
     #[serde(rename = "GSRSchemaARN", skip_serializing_if = "Option::is_none")]
     pub gsr_schema_arn: Option<Value<String>>,
-    /// `RecordFormatType`: required.
+    /// The format used to interpret records read from the source stream.
+    ///
+    /// `RecordFormatType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-recordconfiguration.html#cfn-kinesis-channel-recordconfiguration-recordformattype)): [`RecordFormatType`], one of `GSR_JSON`, `JSON`, `STRING`, `BYTE_ARRAY`, required.
     #[serde(rename = "RecordFormatType")]
     pub record_format_type: Value<RecordFormatType>,
 }
@@ -839,24 +921,30 @@ impl Walk for RecordFormatType {
 
 /// The `S3DestinationConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `S3DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3destinationconfiguration.html).
 ///
 /// [`S3DestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DestinationConfiguration {
-    /// `DataFreshnessInSeconds`: optional.
+    /// The maximum time in seconds the channel buffers records before delivery if the minimum target file size is not reached.
+    ///
+    /// `DataFreshnessInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3destinationconfiguration.html#cfn-kinesis-channel-s3destinationconfiguration-datafreshnessinseconds)): integer, optional.
     #[serde(
         rename = "DataFreshnessInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_freshness_in_seconds: Option<Value<i64>>,
-    /// `DeadLetterQueueS3Configuration`: optional, create-only (changing it replaces the resource).
+    /// Optional dead-letter queue (DLQ) configuration for records that cannot be delivered to the destination. When omitted, the service auto-fills using the storage BucketARN with an error prefix.
+    ///
+    /// `DeadLetterQueueS3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3destinationconfiguration.html#cfn-kinesis-channel-s3destinationconfiguration-deadletterqueues3configuration)): object [`DeadLetterQueueS3Configuration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DeadLetterQueueS3Configuration",
         skip_serializing_if = "Option::is_none"
     )]
     pub dead_letter_queue_s3_configuration: Option<DeadLetterQueueS3Configuration>,
-    /// `StorageConfiguration`: required, create-only (changing it replaces the resource).
+    /// S3 storage configuration including the destination bucket, output key template, storage class, and compression type.
+    ///
+    /// `StorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3destinationconfiguration.html#cfn-kinesis-channel-s3destinationconfiguration-storageconfiguration)): object [`S3StorageConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "StorageConfiguration")]
     pub storage_configuration: S3StorageConfiguration,
 }
@@ -903,24 +991,34 @@ impl Walk for S3DestinationConfiguration {
 
 /// The `S3StorageConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `S3StorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3storageconfiguration.html).
 ///
 /// [`S3StorageConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3StorageConfiguration {
-    /// `BucketARN`: required.
+    /// The ARN of the S3 bucket for record delivery. Different channels can deliver to the same bucket. Buckets can be cross-account but must be in the same region as the channel.
+    ///
+    /// `BucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3storageconfiguration.html#cfn-kinesis-channel-s3storageconfiguration-bucketarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$`. Length: 1 to 2048 characters.
     #[serde(rename = "BucketARN")]
     pub bucket_arn: Value<String>,
-    /// `CompressionType`: required.
+    /// The compression algorithm applied to delivered objects.
+    ///
+    /// `CompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3storageconfiguration.html#cfn-kinesis-channel-s3storageconfiguration-compressiontype)): [`S3StorageConfigurationCompressionType`], one of `NONE`, `GZIP`, `ZSTD`, required.
     #[serde(rename = "CompressionType")]
     pub compression_type: Value<S3StorageConfigurationCompressionType>,
-    /// `ExpectedBucketOwner`: required.
+    /// The AWS account ID of the expected owner of the destination S3 bucket. Used to verify bucket ownership before delivery.
+    ///
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3storageconfiguration.html#cfn-kinesis-channel-s3storageconfiguration-expectedbucketowner)): string, required. Pattern: `^\d{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "ExpectedBucketOwner")]
     pub expected_bucket_owner: Value<String>,
-    /// `OutputKeyTemplate`: optional.
+    /// Optional template for the S3 object key path. Supports placeholders in the form \!{name}: \!{channel-name}, \!{channel-id}, \!{stream-name}, \!{yyyy}, \!{yy}, \!{MM}, \!{dd}, \!{HH}, \!{mm}, and \!{extension} (a literal file extension can be supplied as \!{extension:.json.gz}). When omitted, the service uses the default 'kinesis-channel/\!{channel-name}/\!{channel-id}/\!{yyyy}/\!{MM}/\!{dd}/\!{HH}/\!{channel-name}-\!{channel-id}-\!{yyyy}-\!{MM}-\!{dd}-\!{HH}-\!{mm}\!{extension}'.
+    ///
+    /// `OutputKeyTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3storageconfiguration.html#cfn-kinesis-channel-s3storageconfiguration-outputkeytemplate)): string, optional. Pattern: `^[0-9A-Za-z!\-_'.*()\/=:{}]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "OutputKeyTemplate", skip_serializing_if = "Option::is_none")]
     pub output_key_template: Option<Value<String>>,
-    /// `StorageClass`: optional.
+    /// The S3 storage class for delivered objects.
+    ///
+    /// `StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3storageconfiguration.html#cfn-kinesis-channel-s3storageconfiguration-storageclass)): [`StorageClass`], one of `STANDARD`, `INTELLIGENT_TIERING`, `GLACIER_IR`, optional.
     #[serde(rename = "StorageClass", skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<Value<StorageClass>>,
 }
@@ -997,24 +1095,34 @@ impl Walk for S3StorageConfigurationCompressionType {
 
 /// The `S3TableConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `S3TableConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tableconfiguration.html).
 ///
 /// [`S3TableConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3TableConfiguration {
-    /// `CompressionType`: required.
+    /// The compression algorithm applied to objects delivered to the S3 Tables destination.
+    ///
+    /// `CompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tableconfiguration.html#cfn-kinesis-channel-s3tableconfiguration-compressiontype)): [`S3TableConfigurationCompressionType`], one of `NONE`, `ZSTD`, `SNAPPY`, required.
     #[serde(rename = "CompressionType")]
     pub compression_type: Value<S3TableConfigurationCompressionType>,
-    /// `Namespace`: required.
+    /// The name of the S3 Tables namespace that contains the destination table.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tableconfiguration.html#cfn-kinesis-channel-s3tableconfiguration-namespace)): string, required. Pattern: `^[0-9a-z_]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `PartitionSpec`: optional.
+    /// The partition specification used by the destination Iceberg table.
+    ///
+    /// `PartitionSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tableconfiguration.html#cfn-kinesis-channel-s3tableconfiguration-partitionspec)): object [`PartitionSpec`], optional.
     #[serde(rename = "PartitionSpec", skip_serializing_if = "Option::is_none")]
     pub partition_spec: Option<PartitionSpec>,
-    /// `TableBucketARN`: required.
+    /// The ARN of the S3 Tables table bucket for record delivery. Buckets can be cross-account but must be in the same region as the channel.
+    ///
+    /// `TableBucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tableconfiguration.html#cfn-kinesis-channel-s3tableconfiguration-tablebucketarn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:s3tables:[-a-z0-9]+:[0-9]{12}:bucket/[a-z0-9_-]{3,63}$`. Length: 1 to 2048 characters.
     #[serde(rename = "TableBucketARN")]
     pub table_bucket_arn: Value<String>,
-    /// `TableName`: required.
+    /// The name of the destination S3 Tables table. The table is created for the customer if it does not yet exist.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tableconfiguration.html#cfn-kinesis-channel-s3tableconfiguration-tablename)): string, required. Pattern: `^[0-9a-z_]+$`. Length: 1 to 255 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -1086,21 +1194,27 @@ impl Walk for S3TableConfigurationCompressionType {
 
 /// The `S3TablesDestinationConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `S3TablesDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tablesdestinationconfiguration.html).
 ///
 /// [`S3TablesDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3TablesDestinationConfiguration {
-    /// `DataFreshnessInSeconds`: optional.
+    /// The maximum time in seconds the channel buffers records before delivery if the minimum target file size is not reached.
+    ///
+    /// `DataFreshnessInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tablesdestinationconfiguration.html#cfn-kinesis-channel-s3tablesdestinationconfiguration-datafreshnessinseconds)): integer, optional.
     #[serde(
         rename = "DataFreshnessInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_freshness_in_seconds: Option<Value<i64>>,
-    /// `DeadLetterQueueS3Configuration`: required, create-only (changing it replaces the resource).
+    /// The dead-letter queue (DLQ) configuration for records that cannot be delivered to the S3 Tables destination. Required for S3 Tables: there is no safe fallback because S3 Tables metadata writes are critical-path.
+    ///
+    /// `DeadLetterQueueS3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tablesdestinationconfiguration.html#cfn-kinesis-channel-s3tablesdestinationconfiguration-deadletterqueues3configuration)): object [`DeadLetterQueueS3Configuration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "DeadLetterQueueS3Configuration")]
     pub dead_letter_queue_s3_configuration: DeadLetterQueueS3Configuration,
-    /// `S3TablesConfigurationList`: required, create-only (changing it replaces the resource).
+    /// The list of S3 Tables destinations. v1 supports a single element; the list shape allows future extensibility to fan out to multiple tables.
+    ///
+    /// `S3TablesConfigurationList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-s3tablesdestinationconfiguration.html#cfn-kinesis-channel-s3tablesdestinationconfiguration-s3tablesconfigurationlist)): list of (object [`S3TableConfiguration`]), required, create-only (changing it replaces the resource). Items: 1 to 10000.
     #[serde(rename = "S3TablesConfigurationList")]
     pub s3_tables_configuration_list: Value<Vec<S3TableConfiguration>>,
 }
@@ -1164,15 +1278,19 @@ impl Walk for StorageClass {
 
 /// The `StreamConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `StreamConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-streamconfiguration.html).
 ///
 /// Every property is required: [`StreamConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamConfiguration {
-    /// `RecordConfiguration`: required.
+    /// The configuration that describes how records on the source stream are encoded.
+    ///
+    /// `RecordConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-streamconfiguration.html#cfn-kinesis-channel-streamconfiguration-recordconfiguration)): object [`RecordConfiguration`], required.
     #[serde(rename = "RecordConfiguration")]
     pub record_configuration: RecordConfiguration,
-    /// `StreamARN`: required.
+    /// The Amazon resource name (ARN) of the Kinesis data stream that the channel reads from.
+    ///
+    /// `StreamARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-streamconfiguration.html#cfn-kinesis-channel-streamconfiguration-streamarn)): string, required. Pattern: `^arn:aws.*:kinesis:.*:\d{12}:stream/\S+`. Length: 1 to 2048 characters.
     #[serde(rename = "StreamARN")]
     pub stream_arn: Value<String>,
 }
@@ -1204,15 +1322,19 @@ impl Walk for StreamConfiguration {
 
 /// The `StreamEncryption` property type of [`Stream`].
 ///
-/// AWS reference: [`AWS::Kinesis::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html).
+/// AWS reference: [`AWS::Kinesis::Stream` `StreamEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-stream-streamencryption.html).
 ///
 /// Every property is required: [`StreamEncryption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamEncryption {
-    /// `EncryptionType`: required.
+    /// The encryption type to use. The only valid value is KMS.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-stream-streamencryption.html#cfn-kinesis-stream-streamencryption-encryptiontype)): [`EncryptionType`], one of `KMS`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<EncryptionType>,
-    /// `KeyId`: required.
+    /// The GUID for the customer-managed AWS KMS key to use for encryption. This value can be a globally unique identifier, a fully specified Amazon Resource Name (ARN) to either an alias or a key, or an alias name prefixed by "alias/".You can also use a master key owned by Kinesis Data Streams by specifying the alias aws/kinesis.
+    ///
+    /// `KeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-stream-streamencryption.html#cfn-kinesis-stream-streamencryption-keyid)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "KeyId")]
     pub key_id: Value<String>,
 }
@@ -1264,12 +1386,14 @@ impl Walk for StreamMode {
 
 /// The `StreamModeDetails` property type of [`Stream`].
 ///
-/// AWS reference: [`AWS::Kinesis::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html).
+/// AWS reference: [`AWS::Kinesis::Stream` `StreamModeDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-stream-streammodedetails.html).
 ///
 /// Every property is required: [`StreamModeDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamModeDetails {
-    /// `StreamMode`: required.
+    /// The mode of the stream
+    ///
+    /// `StreamMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-stream-streammodedetails.html#cfn-kinesis-stream-streammodedetails-streammode)): [`StreamMode`], one of `ON_DEMAND`, `PROVISIONED`, required.
     #[serde(rename = "StreamMode")]
     pub stream_mode: Value<StreamMode>,
 }
@@ -1295,15 +1419,19 @@ impl Walk for StreamModeDetails {
 
 /// The `Tag` property type of [`Channel`], [`Stream`] and [`StreamConsumer`].
 ///
-/// AWS reference: [`AWS::Kinesis::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-channel.html), [`AWS::Kinesis::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html), [`AWS::Kinesis::StreamConsumer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-streamconsumer.html).
+/// AWS reference: [`AWS::Kinesis::Channel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-tag.html), [`AWS::Kinesis::Stream` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-stream-tag.html), [`AWS::Kinesis::StreamConsumer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-streamconsumer-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-tag.html#cfn-kinesis-channel-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesis-channel-tag.html#cfn-kinesis-channel-tag-value)): string, required. Length: 0 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

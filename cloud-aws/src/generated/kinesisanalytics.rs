@@ -9,22 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::KinesisAnalytics::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html)).
 ///
+/// Resource Type definition for AWS::KinesisAnalytics::Application
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApplicationCode`: optional.
+    /// `ApplicationCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html#cfn-kinesisanalytics-application-applicationcode)): string, optional.
     #[serde(rename = "ApplicationCode", skip_serializing_if = "Option::is_none")]
     pub application_code: Option<Value<String>>,
-    /// `ApplicationDescription`: optional.
+    /// `ApplicationDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html#cfn-kinesisanalytics-application-applicationdescription)): string, optional.
     #[serde(
         rename = "ApplicationDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_description: Option<Value<String>>,
-    /// `ApplicationName`: optional, create-only (changing it replaces the resource).
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html#cfn-kinesisanalytics-application-applicationname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationName", skip_serializing_if = "Option::is_none")]
     pub application_name: Option<Value<String>>,
-    /// `Inputs`: required.
+    /// `Inputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html#cfn-kinesisanalytics-application-inputs)): list of (object [`Input`]), required.
     #[serde(rename = "Inputs")]
     pub inputs: Value<Vec<Input>>,
 }
@@ -90,13 +92,15 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::KinesisAnalytics::ApplicationOutput` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationoutput.html)).
 ///
+/// Resource Type definition for AWS::KinesisAnalytics::ApplicationOutput
+///
 /// Every property is required: [`ApplicationOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationOutput {
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationoutput.html#cfn-kinesisanalytics-applicationoutput-applicationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `Output`: required.
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationoutput.html#cfn-kinesisanalytics-applicationoutput-output)): object [`Output`], required.
     #[serde(rename = "Output")]
     pub output: Output,
 }
@@ -138,13 +142,15 @@ impl ResourceRef<ApplicationOutput> {
 
 /// The properties of an `AWS::KinesisAnalytics::ApplicationReferenceDataSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html)).
 ///
+/// Resource Type definition for AWS::KinesisAnalytics::ApplicationReferenceDataSource
+///
 /// Every property is required: [`ApplicationReferenceDataSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationReferenceDataSource {
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html#cfn-kinesisanalytics-applicationreferencedatasource-applicationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `ReferenceDataSource`: required.
+    /// `ReferenceDataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html#cfn-kinesisanalytics-applicationreferencedatasource-referencedatasource)): object [`ReferenceDataSource`], required.
     #[serde(rename = "ReferenceDataSource")]
     pub reference_data_source: ReferenceDataSource,
 }
@@ -189,15 +195,15 @@ impl ResourceRef<ApplicationReferenceDataSource> {
 
 /// The `CSVMappingParameters` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `CSVMappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-csvmappingparameters.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource` `CSVMappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-csvmappingparameters.html).
 ///
 /// Every property is required: [`CsvMappingParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CsvMappingParameters {
-    /// `RecordColumnDelimiter`: required.
+    /// `RecordColumnDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-csvmappingparameters.html#cfn-kinesisanalytics-application-csvmappingparameters-recordcolumndelimiter)): string, required.
     #[serde(rename = "RecordColumnDelimiter")]
     pub record_column_delimiter: Value<String>,
-    /// `RecordRowDelimiter`: required.
+    /// `RecordRowDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-csvmappingparameters.html#cfn-kinesisanalytics-application-csvmappingparameters-recordrowdelimiter)): string, required.
     #[serde(rename = "RecordRowDelimiter")]
     pub record_row_delimiter: Value<String>,
 }
@@ -229,12 +235,12 @@ impl Walk for CsvMappingParameters {
 
 /// The `DestinationSchema` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput` `DestinationSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-destinationschema.html).
 ///
 /// Every property is optional: start from [`DestinationSchema::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationSchema {
-    /// `RecordFormatType`: optional.
+    /// `RecordFormatType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-destinationschema.html#cfn-kinesisanalytics-applicationoutput-destinationschema-recordformattype)): string, optional.
     #[serde(rename = "RecordFormatType", skip_serializing_if = "Option::is_none")]
     pub record_format_type: Option<Value<String>>,
 }
@@ -264,36 +270,36 @@ impl Walk for DestinationSchema {
 
 /// The `Input` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-input.html).
 ///
 /// [`Input::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Input {
-    /// `InputParallelism`: optional.
+    /// `InputParallelism` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-input.html#cfn-kinesisanalytics-application-input-inputparallelism)): object [`InputParallelism`], optional.
     #[serde(rename = "InputParallelism", skip_serializing_if = "Option::is_none")]
     pub input_parallelism: Option<InputParallelism>,
-    /// `InputProcessingConfiguration`: optional.
+    /// `InputProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-input.html#cfn-kinesisanalytics-application-input-inputprocessingconfiguration)): object [`InputProcessingConfiguration`], optional.
     #[serde(
         rename = "InputProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_processing_configuration: Option<InputProcessingConfiguration>,
-    /// `InputSchema`: required.
+    /// `InputSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-input.html#cfn-kinesisanalytics-application-input-inputschema)): object [`InputSchema`], required.
     #[serde(rename = "InputSchema")]
     pub input_schema: InputSchema,
-    /// `KinesisFirehoseInput`: optional.
+    /// `KinesisFirehoseInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-input.html#cfn-kinesisanalytics-application-input-kinesisfirehoseinput)): object [`KinesisFirehoseInput`], optional.
     #[serde(
         rename = "KinesisFirehoseInput",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_firehose_input: Option<KinesisFirehoseInput>,
-    /// `KinesisStreamsInput`: optional.
+    /// `KinesisStreamsInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-input.html#cfn-kinesisanalytics-application-input-kinesisstreamsinput)): object [`KinesisStreamsInput`], optional.
     #[serde(
         rename = "KinesisStreamsInput",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_streams_input: Option<KinesisStreamsInput>,
-    /// `NamePrefix`: required.
+    /// `NamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-input.html#cfn-kinesisanalytics-application-input-nameprefix)): string, required.
     #[serde(rename = "NamePrefix")]
     pub name_prefix: Value<String>,
 }
@@ -364,15 +370,15 @@ impl Walk for Input {
 
 /// The `InputLambdaProcessor` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `InputLambdaProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputlambdaprocessor.html).
 ///
 /// Every property is required: [`InputLambdaProcessor::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputLambdaProcessor {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputlambdaprocessor.html#cfn-kinesisanalytics-application-inputlambdaprocessor-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputlambdaprocessor.html#cfn-kinesisanalytics-application-inputlambdaprocessor-rolearn)): string, required.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -401,12 +407,12 @@ impl Walk for InputLambdaProcessor {
 
 /// The `InputParallelism` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `InputParallelism`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputparallelism.html).
 ///
 /// Every property is optional: start from [`InputParallelism::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputParallelism {
-    /// `Count`: optional.
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputparallelism.html#cfn-kinesisanalytics-application-inputparallelism-count)): integer, optional.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<i64>>,
 }
@@ -436,12 +442,12 @@ impl Walk for InputParallelism {
 
 /// The `InputProcessingConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `InputProcessingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputprocessingconfiguration.html).
 ///
 /// Every property is optional: start from [`InputProcessingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputProcessingConfiguration {
-    /// `InputLambdaProcessor`: optional.
+    /// `InputLambdaProcessor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputprocessingconfiguration.html#cfn-kinesisanalytics-application-inputprocessingconfiguration-inputlambdaprocessor)): object [`InputLambdaProcessor`], optional.
     #[serde(
         rename = "InputLambdaProcessor",
         skip_serializing_if = "Option::is_none"
@@ -474,18 +480,18 @@ impl Walk for InputProcessingConfiguration {
 
 /// The `InputSchema` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `InputSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputschema.html).
 ///
 /// [`InputSchema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputSchema {
-    /// `RecordColumns`: required.
+    /// `RecordColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputschema.html#cfn-kinesisanalytics-application-inputschema-recordcolumns)): list of (object [`RecordColumn`]), required.
     #[serde(rename = "RecordColumns")]
     pub record_columns: Value<Vec<RecordColumn>>,
-    /// `RecordEncoding`: optional.
+    /// `RecordEncoding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputschema.html#cfn-kinesisanalytics-application-inputschema-recordencoding)): string, optional.
     #[serde(rename = "RecordEncoding", skip_serializing_if = "Option::is_none")]
     pub record_encoding: Option<Value<String>>,
-    /// `RecordFormat`: required.
+    /// `RecordFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-inputschema.html#cfn-kinesisanalytics-application-inputschema-recordformat)): object [`RecordFormat`], required.
     #[serde(rename = "RecordFormat")]
     pub record_format: RecordFormat,
 }
@@ -526,12 +532,12 @@ impl Walk for InputSchema {
 
 /// The `JSONMappingParameters` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `JSONMappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-jsonmappingparameters.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource` `JSONMappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-jsonmappingparameters.html).
 ///
 /// Every property is required: [`JsonMappingParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JsonMappingParameters {
-    /// `RecordRowPath`: required.
+    /// `RecordRowPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-jsonmappingparameters.html#cfn-kinesisanalytics-application-jsonmappingparameters-recordrowpath)): string, required.
     #[serde(rename = "RecordRowPath")]
     pub record_row_path: Value<String>,
 }
@@ -557,15 +563,15 @@ impl Walk for JsonMappingParameters {
 
 /// The `KinesisFirehoseInput` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `KinesisFirehoseInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-kinesisfirehoseinput.html).
 ///
 /// Every property is required: [`KinesisFirehoseInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseInput {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-kinesisfirehoseinput.html#cfn-kinesisanalytics-application-kinesisfirehoseinput-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-kinesisfirehoseinput.html#cfn-kinesisanalytics-application-kinesisfirehoseinput-rolearn)): string, required.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -594,15 +600,15 @@ impl Walk for KinesisFirehoseInput {
 
 /// The `KinesisFirehoseOutput` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput` `KinesisFirehoseOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-kinesisfirehoseoutput.html).
 ///
 /// Every property is required: [`KinesisFirehoseOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseOutput {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-kinesisfirehoseoutput.html#cfn-kinesisanalytics-applicationoutput-kinesisfirehoseoutput-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-kinesisfirehoseoutput.html#cfn-kinesisanalytics-applicationoutput-kinesisfirehoseoutput-rolearn)): string, required.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -631,15 +637,15 @@ impl Walk for KinesisFirehoseOutput {
 
 /// The `KinesisStreamsInput` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `KinesisStreamsInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-kinesisstreamsinput.html).
 ///
 /// Every property is required: [`KinesisStreamsInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisStreamsInput {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-kinesisstreamsinput.html#cfn-kinesisanalytics-application-kinesisstreamsinput-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-kinesisstreamsinput.html#cfn-kinesisanalytics-application-kinesisstreamsinput-rolearn)): string, required.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -668,15 +674,15 @@ impl Walk for KinesisStreamsInput {
 
 /// The `KinesisStreamsOutput` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput` `KinesisStreamsOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-kinesisstreamsoutput.html).
 ///
 /// Every property is required: [`KinesisStreamsOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisStreamsOutput {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-kinesisstreamsoutput.html#cfn-kinesisanalytics-applicationoutput-kinesisstreamsoutput-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-kinesisstreamsoutput.html#cfn-kinesisanalytics-applicationoutput-kinesisstreamsoutput-rolearn)): string, required.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -705,15 +711,15 @@ impl Walk for KinesisStreamsOutput {
 
 /// The `LambdaOutput` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput` `LambdaOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-lambdaoutput.html).
 ///
 /// Every property is required: [`LambdaOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaOutput {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-lambdaoutput.html#cfn-kinesisanalytics-applicationoutput-lambdaoutput-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-lambdaoutput.html#cfn-kinesisanalytics-applicationoutput-lambdaoutput-rolearn)): string, required.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -742,18 +748,18 @@ impl Walk for LambdaOutput {
 
 /// The `MappingParameters` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `MappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-mappingparameters.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource` `MappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-mappingparameters.html).
 ///
 /// Every property is optional: start from [`MappingParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MappingParameters {
-    /// `CSVMappingParameters`: optional.
+    /// `CSVMappingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-mappingparameters.html#cfn-kinesisanalytics-application-mappingparameters-csvmappingparameters)): object [`CsvMappingParameters`], optional.
     #[serde(
         rename = "CSVMappingParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub csv_mapping_parameters: Option<CsvMappingParameters>,
-    /// `JSONMappingParameters`: optional.
+    /// `JSONMappingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-mappingparameters.html#cfn-kinesisanalytics-application-mappingparameters-jsonmappingparameters)): object [`JsonMappingParameters`], optional.
     #[serde(
         rename = "JSONMappingParameters",
         skip_serializing_if = "Option::is_none"
@@ -794,30 +800,30 @@ impl Walk for MappingParameters {
 
 /// The `Output` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalytics::ApplicationOutput` `Output`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-output.html).
 ///
 /// [`Output::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Output {
-    /// `DestinationSchema`: required.
+    /// `DestinationSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-output.html#cfn-kinesisanalytics-applicationoutput-output-destinationschema)): object [`DestinationSchema`], required.
     #[serde(rename = "DestinationSchema")]
     pub destination_schema: DestinationSchema,
-    /// `KinesisFirehoseOutput`: optional.
+    /// `KinesisFirehoseOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-output.html#cfn-kinesisanalytics-applicationoutput-output-kinesisfirehoseoutput)): object [`KinesisFirehoseOutput`], optional.
     #[serde(
         rename = "KinesisFirehoseOutput",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_firehose_output: Option<KinesisFirehoseOutput>,
-    /// `KinesisStreamsOutput`: optional.
+    /// `KinesisStreamsOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-output.html#cfn-kinesisanalytics-applicationoutput-output-kinesisstreamsoutput)): object [`KinesisStreamsOutput`], optional.
     #[serde(
         rename = "KinesisStreamsOutput",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_streams_output: Option<KinesisStreamsOutput>,
-    /// `LambdaOutput`: optional.
+    /// `LambdaOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-output.html#cfn-kinesisanalytics-applicationoutput-output-lambdaoutput)): object [`LambdaOutput`], optional.
     #[serde(rename = "LambdaOutput", skip_serializing_if = "Option::is_none")]
     pub lambda_output: Option<LambdaOutput>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationoutput-output.html#cfn-kinesisanalytics-applicationoutput-output-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -879,18 +885,18 @@ impl Walk for Output {
 
 /// The `RecordColumn` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `RecordColumn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-recordcolumn.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource` `RecordColumn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-recordcolumn.html).
 ///
 /// [`RecordColumn::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordColumn {
-    /// `Mapping`: optional.
+    /// `Mapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-recordcolumn.html#cfn-kinesisanalytics-application-recordcolumn-mapping)): string, optional.
     #[serde(rename = "Mapping", skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-recordcolumn.html#cfn-kinesisanalytics-application-recordcolumn-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SqlType`: required.
+    /// `SqlType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-recordcolumn.html#cfn-kinesisanalytics-application-recordcolumn-sqltype)): string, required.
     #[serde(rename = "SqlType")]
     pub sql_type: Value<String>,
 }
@@ -928,15 +934,15 @@ impl Walk for RecordColumn {
 
 /// The `RecordFormat` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-application.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalytics::Application` `RecordFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-recordformat.html), [`AWS::KinesisAnalytics::ApplicationReferenceDataSource` `RecordFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-recordformat.html).
 ///
 /// [`RecordFormat::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordFormat {
-    /// `MappingParameters`: optional.
+    /// `MappingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-recordformat.html#cfn-kinesisanalytics-application-recordformat-mappingparameters)): object [`MappingParameters`], optional.
     #[serde(rename = "MappingParameters", skip_serializing_if = "Option::is_none")]
     pub mapping_parameters: Option<MappingParameters>,
-    /// `RecordFormatType`: required.
+    /// `RecordFormatType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-application-recordformat.html#cfn-kinesisanalytics-application-recordformat-recordformattype)): string, required.
     #[serde(rename = "RecordFormatType")]
     pub record_format_type: Value<String>,
 }
@@ -971,21 +977,21 @@ impl Walk for RecordFormat {
 
 /// The `ReferenceDataSource` property type of [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalytics::ApplicationReferenceDataSource` `ReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-referencedatasource.html).
 ///
 /// [`ReferenceDataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReferenceDataSource {
-    /// `ReferenceSchema`: required.
+    /// `ReferenceSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-referencedatasource.html#cfn-kinesisanalytics-applicationreferencedatasource-referencedatasource-referenceschema)): object [`ReferenceSchema`], required.
     #[serde(rename = "ReferenceSchema")]
     pub reference_schema: ReferenceSchema,
-    /// `S3ReferenceDataSource`: optional.
+    /// `S3ReferenceDataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-referencedatasource.html#cfn-kinesisanalytics-applicationreferencedatasource-referencedatasource-s3referencedatasource)): object [`S3ReferenceDataSource`], optional.
     #[serde(
         rename = "S3ReferenceDataSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_reference_data_source: Option<S3ReferenceDataSource>,
-    /// `TableName`: optional.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-referencedatasource.html#cfn-kinesisanalytics-applicationreferencedatasource-referencedatasource-tablename)): string, optional.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<Value<String>>,
 }
@@ -1029,18 +1035,18 @@ impl Walk for ReferenceDataSource {
 
 /// The `ReferenceSchema` property type of [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalytics::ApplicationReferenceDataSource` `ReferenceSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-referenceschema.html).
 ///
 /// [`ReferenceSchema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReferenceSchema {
-    /// `RecordColumns`: required.
+    /// `RecordColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-referenceschema.html#cfn-kinesisanalytics-applicationreferencedatasource-referenceschema-recordcolumns)): list of (object [`RecordColumn`]), required.
     #[serde(rename = "RecordColumns")]
     pub record_columns: Value<Vec<RecordColumn>>,
-    /// `RecordEncoding`: optional.
+    /// `RecordEncoding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-referenceschema.html#cfn-kinesisanalytics-applicationreferencedatasource-referenceschema-recordencoding)): string, optional.
     #[serde(rename = "RecordEncoding", skip_serializing_if = "Option::is_none")]
     pub record_encoding: Option<Value<String>>,
-    /// `RecordFormat`: required.
+    /// `RecordFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-referenceschema.html#cfn-kinesisanalytics-applicationreferencedatasource-referenceschema-recordformat)): object [`RecordFormat`], required.
     #[serde(rename = "RecordFormat")]
     pub record_format: RecordFormat,
 }
@@ -1081,18 +1087,18 @@ impl Walk for ReferenceSchema {
 
 /// The `S3ReferenceDataSource` property type of [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalytics::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalytics-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalytics::ApplicationReferenceDataSource` `S3ReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-s3referencedatasource.html).
 ///
 /// Every property is required: [`S3ReferenceDataSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3ReferenceDataSource {
-    /// `BucketARN`: required.
+    /// `BucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-s3referencedatasource.html#cfn-kinesisanalytics-applicationreferencedatasource-s3referencedatasource-bucketarn)): string, required.
     #[serde(rename = "BucketARN")]
     pub bucket_arn: Value<String>,
-    /// `FileKey`: required.
+    /// `FileKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-s3referencedatasource.html#cfn-kinesisanalytics-applicationreferencedatasource-s3referencedatasource-filekey)): string, required.
     #[serde(rename = "FileKey")]
     pub file_key: Value<String>,
-    /// `ReferenceRoleARN`: required.
+    /// `ReferenceRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalytics-applicationreferencedatasource-s3referencedatasource.html#cfn-kinesisanalytics-applicationreferencedatasource-s3referencedatasource-referencerolearn)): string, required.
     #[serde(rename = "ReferenceRoleARN")]
     pub reference_role_arn: Value<String>,
 }

@@ -11,43 +11,63 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::KinesisAnalyticsV2::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html)).
 ///
+/// Creates an Amazon Kinesis Data Analytics application. For information about creating a Kinesis Data Analytics application, see [Creating an Application](https://docs.aws.amazon.com/kinesisanalytics/latest/java/getting-started.html).
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApplicationConfiguration`: optional.
+    /// Use this parameter to configure the application.
+    ///
+    /// `ApplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-applicationconfiguration)): object [`ApplicationConfiguration`], optional.
     #[serde(
         rename = "ApplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_configuration: Option<ApplicationConfiguration>,
-    /// `ApplicationDescription`: optional.
+    /// The description of the application.
+    ///
+    /// `ApplicationDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-applicationdescription)): string, optional. Length: 0 to 1024 characters.
     #[serde(
         rename = "ApplicationDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_description: Option<Value<String>>,
-    /// `ApplicationMaintenanceConfiguration`: optional.
+    /// Used to configure start of maintenance window.
+    ///
+    /// `ApplicationMaintenanceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-applicationmaintenanceconfiguration)): object [`ApplicationMaintenanceConfiguration`], optional.
     #[serde(
         rename = "ApplicationMaintenanceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_maintenance_configuration: Option<ApplicationMaintenanceConfiguration>,
-    /// `ApplicationMode`: optional, create-only (changing it replaces the resource).
+    /// To create a Kinesis Data Analytics Studio notebook, you must set the mode to \`INTERACTIVE\`. However, for a Kinesis Data Analytics for Apache Flink application, the mode is optional.
+    ///
+    /// `ApplicationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-applicationmode)): [`ApplicationMode`], one of `INTERACTIVE`, `STREAMING`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationMode", skip_serializing_if = "Option::is_none")]
     pub application_mode: Option<Value<ApplicationMode>>,
-    /// `ApplicationName`: optional, create-only (changing it replaces the resource).
+    /// The name of the application.
+    ///
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-applicationname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ApplicationName", skip_serializing_if = "Option::is_none")]
     pub application_name: Option<Value<String>>,
-    /// `RunConfiguration`: optional.
+    /// Specifies run configuration (start parameters) of a Kinesis Data Analytics application. Evaluated on update for RUNNING applications an only.
+    ///
+    /// `RunConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-runconfiguration)): object [`RunConfiguration`], optional.
     #[serde(rename = "RunConfiguration", skip_serializing_if = "Option::is_none")]
     pub run_configuration: Option<RunConfiguration>,
-    /// `RuntimeEnvironment`: required.
+    /// The runtime environment for the application.
+    ///
+    /// `RuntimeEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-runtimeenvironment)): [`RuntimeEnvironment`], one of `FLINK-1_11`, `FLINK-1_13`, `FLINK-1_15`, `FLINK-1_18`, `FLINK-1_19`, `FLINK-1_20`, `FLINK-1_6`, `FLINK-1_8`, `FLINK-2_2`, `FLINK-2_3`, `SQL-1_0`, `ZEPPELIN-FLINK-1_0`, `ZEPPELIN-FLINK-2_0`, `ZEPPELIN-FLINK-3_0`, required.
     #[serde(rename = "RuntimeEnvironment")]
     pub runtime_environment: Value<RuntimeEnvironment>,
-    /// `ServiceExecutionRole`: required.
+    /// Specifies the IAM role that the application uses to access external resources.
+    ///
+    /// `ServiceExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-serviceexecutionrole)): string, required. Pattern: `^arn:.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "ServiceExecutionRole")]
     pub service_execution_role: Value<String>,
-    /// `Tags`: optional.
+    /// A list of one or more tags to assign to the application. A tag is a key-value pair that identifies an application. Note that the maximum number of application tags includes system tags. The maximum number of user-defined application tags is 50.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html#cfn-kinesisanalyticsv2-application-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -151,13 +171,15 @@ impl Resource for Application {
 
 /// The properties of an `AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationcloudwatchloggingoption.html)).
 ///
+/// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption
+///
 /// Every property is required: [`ApplicationCloudWatchLoggingOption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationCloudWatchLoggingOption {
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationcloudwatchloggingoption.html#cfn-kinesisanalyticsv2-applicationcloudwatchloggingoption-applicationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `CloudWatchLoggingOption`: required.
+    /// `CloudWatchLoggingOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationcloudwatchloggingoption.html#cfn-kinesisanalyticsv2-applicationcloudwatchloggingoption-cloudwatchloggingoption)): object [`CloudWatchLoggingOption`], required.
     #[serde(rename = "CloudWatchLoggingOption")]
     pub cloud_watch_logging_option: CloudWatchLoggingOption,
 }
@@ -202,13 +224,15 @@ impl ResourceRef<ApplicationCloudWatchLoggingOption> {
 
 /// The properties of an `AWS::KinesisAnalyticsV2::ApplicationOutput` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationoutput.html)).
 ///
+/// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationOutput
+///
 /// Every property is required: [`ApplicationOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationOutput {
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationoutput.html#cfn-kinesisanalyticsv2-applicationoutput-applicationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `Output`: required.
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationoutput.html#cfn-kinesisanalyticsv2-applicationoutput-output)): object [`Output`], required.
     #[serde(rename = "Output")]
     pub output: Output,
 }
@@ -250,13 +274,15 @@ impl ResourceRef<ApplicationOutput> {
 
 /// The properties of an `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html)).
 ///
+/// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource
+///
 /// Every property is required: [`ApplicationReferenceDataSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationReferenceDataSource {
-    /// `ApplicationName`: required, create-only (changing it replaces the resource).
+    /// `ApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-applicationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationName")]
     pub application_name: Value<String>,
-    /// `ReferenceDataSource`: required.
+    /// `ReferenceDataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-referencedatasource)): object [`ReferenceDataSource`], required.
     #[serde(rename = "ReferenceDataSource")]
     pub reference_data_source: ReferenceDataSource,
 }
@@ -301,15 +327,19 @@ impl ResourceRef<ApplicationReferenceDataSource> {
 
 /// The `ApplicationCodeConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ApplicationCodeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationcodeconfiguration.html).
 ///
 /// Every property is required: [`ApplicationCodeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationCodeConfiguration {
-    /// `CodeContent`: required.
+    /// The location and type of the application code.
+    ///
+    /// `CodeContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationcodeconfiguration.html#cfn-kinesisanalyticsv2-application-applicationcodeconfiguration-codecontent)): object [`CodeContent`], required.
     #[serde(rename = "CodeContent")]
     pub code_content: CodeContent,
-    /// `CodeContentType`: required.
+    /// Specifies whether the code content is in text or zip format.
+    ///
+    /// `CodeContentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationcodeconfiguration.html#cfn-kinesisanalyticsv2-application-applicationcodeconfiguration-codecontenttype)): [`CodeContentType`], one of `PLAINTEXT`, `ZIPFILE`, required.
     #[serde(rename = "CodeContentType")]
     pub code_content_type: Value<CodeContentType>,
 }
@@ -341,57 +371,75 @@ impl Walk for ApplicationCodeConfiguration {
 
 /// The `ApplicationConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ApplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html).
 ///
 /// Every property is optional: start from [`ApplicationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApplicationConfiguration {
-    /// `ApplicationCodeConfiguration`: optional.
+    /// The code location and type parameters for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `ApplicationCodeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-applicationcodeconfiguration)): object [`ApplicationCodeConfiguration`], optional.
     #[serde(
         rename = "ApplicationCodeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_code_configuration: Option<ApplicationCodeConfiguration>,
-    /// `ApplicationEncryptionConfiguration`: optional.
+    /// Describes whether customer managed key is enabled and key details for customer data encryption
+    ///
+    /// `ApplicationEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-applicationencryptionconfiguration)): object [`ApplicationEncryptionConfiguration`], optional.
     #[serde(
         rename = "ApplicationEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_encryption_configuration: Option<ApplicationEncryptionConfiguration>,
-    /// `ApplicationSnapshotConfiguration`: optional.
+    /// Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `ApplicationSnapshotConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-applicationsnapshotconfiguration)): object [`ApplicationSnapshotConfiguration`], optional.
     #[serde(
         rename = "ApplicationSnapshotConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_snapshot_configuration: Option<ApplicationSnapshotConfiguration>,
-    /// `ApplicationSystemRollbackConfiguration`: optional.
+    /// Describes whether system initiated rollbacks are enabled for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `ApplicationSystemRollbackConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-applicationsystemrollbackconfiguration)): object [`ApplicationSystemRollbackConfiguration`], optional.
     #[serde(
         rename = "ApplicationSystemRollbackConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_system_rollback_configuration: Option<ApplicationSystemRollbackConfiguration>,
-    /// `EnvironmentProperties`: optional.
+    /// Describes execution properties for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `EnvironmentProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-environmentproperties)): object [`EnvironmentProperties`], optional.
     #[serde(
         rename = "EnvironmentProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_properties: Option<EnvironmentProperties>,
-    /// `FlinkApplicationConfiguration`: optional.
+    /// The creation and update parameters for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `FlinkApplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-flinkapplicationconfiguration)): object [`FlinkApplicationConfiguration`], optional.
     #[serde(
         rename = "FlinkApplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub flink_application_configuration: Option<FlinkApplicationConfiguration>,
-    /// `SqlApplicationConfiguration`: optional.
+    /// The creation and update parameters for a SQL-based Kinesis Data Analytics application.
+    ///
+    /// `SqlApplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-sqlapplicationconfiguration)): object [`SqlApplicationConfiguration`], optional.
     #[serde(
         rename = "SqlApplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub sql_application_configuration: Option<SqlApplicationConfiguration>,
-    /// `VpcConfigurations`: optional.
+    /// The array of descriptions of VPC configurations available to the application.
+    ///
+    /// `VpcConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-vpcconfigurations)): list of (object [`VpcConfiguration`]), optional. Items: at most 1.
     #[serde(rename = "VpcConfigurations", skip_serializing_if = "Option::is_none")]
     pub vpc_configurations: Option<Value<Vec<VpcConfiguration>>>,
-    /// `ZeppelinApplicationConfiguration`: optional.
+    /// The configuration parameters for a Kinesis Data Analytics Studio notebook.
+    ///
+    /// `ZeppelinApplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationconfiguration.html#cfn-kinesisanalyticsv2-application-applicationconfiguration-zeppelinapplicationconfiguration)): object [`ZeppelinApplicationConfiguration`], optional.
     #[serde(
         rename = "ZeppelinApplicationConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -509,15 +557,19 @@ impl Walk for ApplicationConfiguration {
 
 /// The `ApplicationEncryptionConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ApplicationEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationencryptionconfiguration.html).
 ///
 /// [`ApplicationEncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationEncryptionConfiguration {
-    /// `KeyId`: optional.
+    /// KMS KeyId. Can be either key uuid or full key arn or key alias arn or short key alias
+    ///
+    /// `KeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationencryptionconfiguration.html#cfn-kinesisanalyticsv2-application-applicationencryptionconfiguration-keyid)): string, optional. Pattern: `^(?:arn:.*:kms:.*:.*:(?:key\/.*|alias\/.*)|alias\/.*|(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`. Length: 1 to 2048 characters.
     #[serde(rename = "KeyId", skip_serializing_if = "Option::is_none")]
     pub key_id: Option<Value<String>>,
-    /// `KeyType`: required.
+    /// Specifies whether application data is encrypted using service key: AWS\_OWNED\_KEY or customer key: CUSTOMER\_MANAGED\_KEY
+    ///
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationencryptionconfiguration.html#cfn-kinesisanalyticsv2-application-applicationencryptionconfiguration-keytype)): [`KeyType`], one of `AWS_OWNED_KEY`, `CUSTOMER_MANAGED_KEY`, required.
     #[serde(rename = "KeyType")]
     pub key_type: Value<KeyType>,
 }
@@ -552,12 +604,14 @@ impl Walk for ApplicationEncryptionConfiguration {
 
 /// The `ApplicationMaintenanceConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ApplicationMaintenanceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationmaintenanceconfiguration.html).
 ///
 /// Every property is required: [`ApplicationMaintenanceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationMaintenanceConfiguration {
-    /// `ApplicationMaintenanceWindowStartTime`: required.
+    /// The start time for the maintenance window.
+    ///
+    /// `ApplicationMaintenanceWindowStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationmaintenanceconfiguration.html#cfn-kinesisanalyticsv2-application-applicationmaintenanceconfiguration-applicationmaintenancewindowstarttime)): string, required. Pattern: `^([01][0-9]|2[0-3]):[0-5][0-9]$`.
     #[serde(rename = "ApplicationMaintenanceWindowStartTime")]
     pub application_maintenance_window_start_time: Value<String>,
 }
@@ -604,15 +658,19 @@ impl Walk for ApplicationMode {
 
 /// The `RecordFormat` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `RecordFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-recordformat.html).
 ///
 /// [`ApplicationRecordFormat::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationRecordFormat {
-    /// `MappingParameters`: optional.
+    /// When you configure application input at the time of creating or updating an application, provides additional mapping information specific to the record format (such as JSON, CSV, or record fields delimited by some delimiter) on the streaming source.
+    ///
+    /// `MappingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-recordformat.html#cfn-kinesisanalyticsv2-application-recordformat-mappingparameters)): object [`MappingParameters`], optional.
     #[serde(rename = "MappingParameters", skip_serializing_if = "Option::is_none")]
     pub mapping_parameters: Option<MappingParameters>,
-    /// `RecordFormatType`: required.
+    /// The type of record format.
+    ///
+    /// `RecordFormatType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-recordformat.html#cfn-kinesisanalyticsv2-application-recordformat-recordformattype)): [`RecordFormatType`], one of `CSV`, `JSON`, required.
     #[serde(rename = "RecordFormatType")]
     pub record_format_type: Value<RecordFormatType>,
 }
@@ -647,15 +705,15 @@ impl Walk for ApplicationRecordFormat {
 
 /// The `RecordFormat` property type of [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` `RecordFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-recordformat.html).
 ///
 /// [`ApplicationReferenceDataSourceRecordFormat::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationReferenceDataSourceRecordFormat {
-    /// `MappingParameters`: optional.
+    /// `MappingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-recordformat.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-recordformat-mappingparameters)): object [`MappingParameters`], optional.
     #[serde(rename = "MappingParameters", skip_serializing_if = "Option::is_none")]
     pub mapping_parameters: Option<MappingParameters>,
-    /// `RecordFormatType`: required.
+    /// `RecordFormatType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-recordformat.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-recordformat-recordformattype)): string, required.
     #[serde(rename = "RecordFormatType")]
     pub record_format_type: Value<String>,
 }
@@ -690,15 +748,19 @@ impl Walk for ApplicationReferenceDataSourceRecordFormat {
 
 /// The `ApplicationRestoreConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ApplicationRestoreConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationrestoreconfiguration.html).
 ///
 /// [`ApplicationRestoreConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationRestoreConfiguration {
-    /// `ApplicationRestoreType`: required.
+    /// Specifies how the application should be restored.
+    ///
+    /// `ApplicationRestoreType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationrestoreconfiguration.html#cfn-kinesisanalyticsv2-application-applicationrestoreconfiguration-applicationrestoretype)): [`ApplicationRestoreType`], one of `SKIP_RESTORE_FROM_SNAPSHOT`, `RESTORE_FROM_LATEST_SNAPSHOT`, `RESTORE_FROM_CUSTOM_SNAPSHOT`, required.
     #[serde(rename = "ApplicationRestoreType")]
     pub application_restore_type: Value<ApplicationRestoreType>,
-    /// `SnapshotName`: optional.
+    /// The identifier of an existing snapshot of application state to use to restart an application. The application uses this value if RESTORE\_FROM\_CUSTOM\_SNAPSHOT is specified for the ApplicationRestoreType.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationrestoreconfiguration.html#cfn-kinesisanalyticsv2-application-applicationrestoreconfiguration-snapshotname)): string, optional. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "SnapshotName", skip_serializing_if = "Option::is_none")]
     pub snapshot_name: Option<Value<String>>,
 }
@@ -756,12 +818,14 @@ impl Walk for ApplicationRestoreType {
 
 /// The `ApplicationSnapshotConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ApplicationSnapshotConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationsnapshotconfiguration.html).
 ///
 /// Every property is required: [`ApplicationSnapshotConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationSnapshotConfiguration {
-    /// `SnapshotsEnabled`: required.
+    /// Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `SnapshotsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationsnapshotconfiguration.html#cfn-kinesisanalyticsv2-application-applicationsnapshotconfiguration-snapshotsenabled)): boolean, required.
     #[serde(rename = "SnapshotsEnabled")]
     pub snapshots_enabled: Value<bool>,
 }
@@ -787,12 +851,14 @@ impl Walk for ApplicationSnapshotConfiguration {
 
 /// The `ApplicationSystemRollbackConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ApplicationSystemRollbackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationsystemrollbackconfiguration.html).
 ///
 /// Every property is required: [`ApplicationSystemRollbackConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationSystemRollbackConfiguration {
-    /// `RollbackEnabled`: required.
+    /// Describes whether system initiated rollbacks are enabled for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `RollbackEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-applicationsystemrollbackconfiguration.html#cfn-kinesisanalyticsv2-application-applicationsystemrollbackconfiguration-rollbackenabled)): boolean, required.
     #[serde(rename = "RollbackEnabled")]
     pub rollback_enabled: Value<bool>,
 }
@@ -838,12 +904,14 @@ impl Walk for ArtifactType {
 
 /// The `CatalogConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `CatalogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-catalogconfiguration.html).
 ///
 /// Every property is optional: start from [`CatalogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CatalogConfiguration {
-    /// `GlueDataCatalogConfiguration`: optional.
+    /// The configuration parameters for the default Amazon Glue database. You use this database for Apache Flink SQL queries and table API transforms that you write in a Kinesis Data Analytics Studio notebook.
+    ///
+    /// `GlueDataCatalogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-catalogconfiguration.html#cfn-kinesisanalyticsv2-application-catalogconfiguration-gluedatacatalogconfiguration)): object [`GlueDataCatalogConfiguration`], optional.
     #[serde(
         rename = "GlueDataCatalogConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -879,24 +947,32 @@ impl Walk for CatalogConfiguration {
 
 /// The `CheckpointConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `CheckpointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-checkpointconfiguration.html).
 ///
 /// [`CheckpointConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckpointConfiguration {
-    /// `CheckpointInterval`: optional.
+    /// Describes the interval in milliseconds between checkpoint operations.
+    ///
+    /// `CheckpointInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-checkpointconfiguration.html#cfn-kinesisanalyticsv2-application-checkpointconfiguration-checkpointinterval)): integer, optional. Range: 1 to 9223372036854776000.
     #[serde(rename = "CheckpointInterval", skip_serializing_if = "Option::is_none")]
     pub checkpoint_interval: Option<Value<i64>>,
-    /// `CheckpointingEnabled`: optional.
+    /// Describes whether checkpointing is enabled for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `CheckpointingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-checkpointconfiguration.html#cfn-kinesisanalyticsv2-application-checkpointconfiguration-checkpointingenabled)): boolean, optional.
     #[serde(
         rename = "CheckpointingEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub checkpointing_enabled: Option<Value<bool>>,
-    /// `ConfigurationType`: required.
+    /// Describes whether the application uses Kinesis Data Analytics' default checkpointing behavior. You must set this property to \`CUSTOM\` in order to set the \`CheckpointingEnabled\`, \`CheckpointInterval\`, or \`MinPauseBetweenCheckpoints\` parameters.
+    ///
+    /// `ConfigurationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-checkpointconfiguration.html#cfn-kinesisanalyticsv2-application-checkpointconfiguration-configurationtype)): [`CheckpointConfigurationConfigurationType`], one of `DEFAULT`, `CUSTOM`, required.
     #[serde(rename = "ConfigurationType")]
     pub configuration_type: Value<CheckpointConfigurationConfigurationType>,
-    /// `MinPauseBetweenCheckpoints`: optional.
+    /// Describes the minimum time in milliseconds after a checkpoint operation completes that a new checkpoint operation can start. If a checkpoint operation takes longer than the CheckpointInterval, the application otherwise performs continual checkpoint operations. For more information, see Tuning Checkpointing in the Apache Flink Documentation.
+    ///
+    /// `MinPauseBetweenCheckpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-checkpointconfiguration.html#cfn-kinesisanalyticsv2-application-checkpointconfiguration-minpausebetweencheckpoints)): integer, optional. Range: 0 to 9223372036854776000.
     #[serde(
         rename = "MinPauseBetweenCheckpoints",
         skip_serializing_if = "Option::is_none"
@@ -974,12 +1050,12 @@ impl Walk for CheckpointConfigurationConfigurationType {
 
 /// The `CloudWatchLoggingOption` property type of [`ApplicationCloudWatchLoggingOption`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationcloudwatchloggingoption.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption` `CloudWatchLoggingOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationcloudwatchloggingoption-cloudwatchloggingoption.html).
 ///
 /// Every property is required: [`CloudWatchLoggingOption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLoggingOption {
-    /// `LogStreamARN`: required.
+    /// `LogStreamARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationcloudwatchloggingoption-cloudwatchloggingoption.html#cfn-kinesisanalyticsv2-applicationcloudwatchloggingoption-cloudwatchloggingoption-logstreamarn)): string, required.
     #[serde(rename = "LogStreamARN")]
     pub log_stream_arn: Value<String>,
 }
@@ -1005,18 +1081,24 @@ impl Walk for CloudWatchLoggingOption {
 
 /// The `CodeContent` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `CodeContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-codecontent.html).
 ///
 /// Every property is optional: start from [`CodeContent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CodeContent {
-    /// `S3ContentLocation`: optional.
+    /// Information about the Amazon S3 bucket that contains the application code.
+    ///
+    /// `S3ContentLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-codecontent.html#cfn-kinesisanalyticsv2-application-codecontent-s3contentlocation)): object [`S3ContentLocation`], optional.
     #[serde(rename = "S3ContentLocation", skip_serializing_if = "Option::is_none")]
     pub s3_content_location: Option<S3ContentLocation>,
-    /// `TextContent`: optional.
+    /// The text-format code for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `TextContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-codecontent.html#cfn-kinesisanalyticsv2-application-codecontent-textcontent)): string, optional. Length: 1 to 102400 characters.
     #[serde(rename = "TextContent", skip_serializing_if = "Option::is_none")]
     pub text_content: Option<Value<String>>,
-    /// `ZipFileContent`: optional.
+    /// The zip-format code for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `ZipFileContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-codecontent.html#cfn-kinesisanalyticsv2-application-codecontent-zipfilecontent)): string, optional.
     #[serde(rename = "ZipFileContent", skip_serializing_if = "Option::is_none")]
     pub zip_file_content: Option<Value<String>>,
 }
@@ -1082,15 +1164,19 @@ impl Walk for CodeContentType {
 
 /// The `CSVMappingParameters` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html), [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `CSVMappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-csvmappingparameters.html), [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` `CSVMappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-csvmappingparameters.html).
 ///
 /// Every property is required: [`CsvMappingParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CsvMappingParameters {
-    /// `RecordColumnDelimiter`: required.
+    /// The column delimiter. For example, in a CSV format, a comma (",") is the typical column delimiter.
+    ///
+    /// `RecordColumnDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-csvmappingparameters.html#cfn-kinesisanalyticsv2-application-csvmappingparameters-recordcolumndelimiter)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "RecordColumnDelimiter")]
     pub record_column_delimiter: Value<String>,
-    /// `RecordRowDelimiter`: required.
+    /// The row delimiter. For example, in a CSV format, '\\n' is the typical row delimiter.
+    ///
+    /// `RecordRowDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-csvmappingparameters.html#cfn-kinesisanalyticsv2-application-csvmappingparameters-recordrowdelimiter)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "RecordRowDelimiter")]
     pub record_row_delimiter: Value<String>,
 }
@@ -1122,18 +1208,24 @@ impl Walk for CsvMappingParameters {
 
 /// The `CustomArtifactConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `CustomArtifactConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-customartifactconfiguration.html).
 ///
 /// [`CustomArtifactConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomArtifactConfiguration {
-    /// `ArtifactType`: required.
+    /// Set this to either \`UDF\` or \`DEPENDENCY\_JAR\`. \`UDF\` stands for user-defined functions. This type of artifact must be in an S3 bucket. A \`DEPENDENCY\_JAR\` can be in either Maven or an S3 bucket.
+    ///
+    /// `ArtifactType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-customartifactconfiguration.html#cfn-kinesisanalyticsv2-application-customartifactconfiguration-artifacttype)): [`ArtifactType`], one of `DEPENDENCY_JAR`, `UDF`, required.
     #[serde(rename = "ArtifactType")]
     pub artifact_type: Value<ArtifactType>,
-    /// `MavenReference`: optional.
+    /// The parameters required to fully specify a Maven reference.
+    ///
+    /// `MavenReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-customartifactconfiguration.html#cfn-kinesisanalyticsv2-application-customartifactconfiguration-mavenreference)): object [`MavenReference`], optional.
     #[serde(rename = "MavenReference", skip_serializing_if = "Option::is_none")]
     pub maven_reference: Option<MavenReference>,
-    /// `S3ContentLocation`: optional.
+    /// The location of the custom artifacts.
+    ///
+    /// `S3ContentLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-customartifactconfiguration.html#cfn-kinesisanalyticsv2-application-customartifactconfiguration-s3contentlocation)): object [`S3ContentLocation`], optional.
     #[serde(rename = "S3ContentLocation", skip_serializing_if = "Option::is_none")]
     pub s3_content_location: Option<S3ContentLocation>,
 }
@@ -1177,12 +1269,14 @@ impl Walk for CustomArtifactConfiguration {
 
 /// The `DeployAsApplicationConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `DeployAsApplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-deployasapplicationconfiguration.html).
 ///
 /// Every property is required: [`DeployAsApplicationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeployAsApplicationConfiguration {
-    /// `S3ContentLocation`: required.
+    /// The description of an Amazon S3 object that contains the Amazon Data Analytics application, including the Amazon Resource Name (ARN) of the S3 bucket, the name of the Amazon S3 object that contains the data, and the version number of the Amazon S3 object that contains the data.
+    ///
+    /// `S3ContentLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-deployasapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-deployasapplicationconfiguration-s3contentlocation)): object [`S3ContentBaseLocation`], required.
     #[serde(rename = "S3ContentLocation")]
     pub s3_content_location: S3ContentBaseLocation,
 }
@@ -1208,12 +1302,12 @@ impl Walk for DeployAsApplicationConfiguration {
 
 /// The `DestinationSchema` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput` `DestinationSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-destinationschema.html).
 ///
 /// Every property is optional: start from [`DestinationSchema::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationSchema {
-    /// `RecordFormatType`: optional.
+    /// `RecordFormatType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-destinationschema.html#cfn-kinesisanalyticsv2-applicationoutput-destinationschema-recordformattype)): string, optional.
     #[serde(rename = "RecordFormatType", skip_serializing_if = "Option::is_none")]
     pub record_format_type: Option<Value<String>>,
 }
@@ -1243,12 +1337,14 @@ impl Walk for DestinationSchema {
 
 /// The `EnvironmentProperties` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `EnvironmentProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-environmentproperties.html).
 ///
 /// Every property is optional: start from [`EnvironmentProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentProperties {
-    /// `PropertyGroups`: optional.
+    /// Describes the execution property groups.
+    ///
+    /// `PropertyGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-environmentproperties.html#cfn-kinesisanalyticsv2-application-environmentproperties-propertygroups)): list of (object [`PropertyGroup`]), optional. Items: 0 to 50.
     #[serde(rename = "PropertyGroups", skip_serializing_if = "Option::is_none")]
     pub property_groups: Option<Value<Vec<PropertyGroup>>>,
 }
@@ -1278,24 +1374,30 @@ impl Walk for EnvironmentProperties {
 
 /// The `FlinkApplicationConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `FlinkApplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-flinkapplicationconfiguration.html).
 ///
 /// Every property is optional: start from [`FlinkApplicationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FlinkApplicationConfiguration {
-    /// `CheckpointConfiguration`: optional.
+    /// Describes an application's checkpointing configuration. Checkpointing is the process of persisting application state for fault tolerance. For more information, see Checkpoints for Fault Tolerance in the Apache Flink Documentation.
+    ///
+    /// `CheckpointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-flinkapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-flinkapplicationconfiguration-checkpointconfiguration)): object [`CheckpointConfiguration`], optional.
     #[serde(
         rename = "CheckpointConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub checkpoint_configuration: Option<CheckpointConfiguration>,
-    /// `MonitoringConfiguration`: optional.
+    /// Describes configuration parameters for Amazon CloudWatch logging for an application.
+    ///
+    /// `MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-flinkapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-flinkapplicationconfiguration-monitoringconfiguration)): object [`MonitoringConfiguration`], optional.
     #[serde(
         rename = "MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
-    /// `ParallelismConfiguration`: optional.
+    /// Describes parameters for how an application executes multiple tasks simultaneously.
+    ///
+    /// `ParallelismConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-flinkapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-flinkapplicationconfiguration-parallelismconfiguration)): object [`ParallelismConfiguration`], optional.
     #[serde(
         rename = "ParallelismConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1344,12 +1446,14 @@ impl Walk for FlinkApplicationConfiguration {
 
 /// The `FlinkRunConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `FlinkRunConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-flinkrunconfiguration.html).
 ///
 /// Every property is optional: start from [`FlinkRunConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FlinkRunConfiguration {
-    /// `AllowNonRestoredState`: optional.
+    /// When restoring from a snapshot, specifies whether the runtime is allowed to skip a state that cannot be mapped to the new program. Defaults to false. If you update your application without specifying this parameter, AllowNonRestoredState will be set to false, even if it was previously set to true.
+    ///
+    /// `AllowNonRestoredState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-flinkrunconfiguration.html#cfn-kinesisanalyticsv2-application-flinkrunconfiguration-allownonrestoredstate)): boolean, optional.
     #[serde(
         rename = "AllowNonRestoredState",
         skip_serializing_if = "Option::is_none"
@@ -1382,12 +1486,14 @@ impl Walk for FlinkRunConfiguration {
 
 /// The `GlueDataCatalogConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `GlueDataCatalogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-gluedatacatalogconfiguration.html).
 ///
 /// Every property is optional: start from [`GlueDataCatalogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GlueDataCatalogConfiguration {
-    /// `DatabaseARN`: optional.
+    /// The Amazon Resource Name (ARN) of the database.
+    ///
+    /// `DatabaseARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-gluedatacatalogconfiguration.html#cfn-kinesisanalyticsv2-application-gluedatacatalogconfiguration-databasearn)): string, optional. Pattern: `^arn:.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "DatabaseARN", skip_serializing_if = "Option::is_none")]
     pub database_arn: Option<Value<String>>,
 }
@@ -1417,36 +1523,48 @@ impl Walk for GlueDataCatalogConfiguration {
 
 /// The `Input` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-input.html).
 ///
 /// [`Input::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Input {
-    /// `InputParallelism`: optional.
+    /// Describes the number of in-application streams to create.
+    ///
+    /// `InputParallelism` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-input.html#cfn-kinesisanalyticsv2-application-input-inputparallelism)): object [`InputParallelism`], optional.
     #[serde(rename = "InputParallelism", skip_serializing_if = "Option::is_none")]
     pub input_parallelism: Option<InputParallelism>,
-    /// `InputProcessingConfiguration`: optional.
+    /// The InputProcessingConfiguration for the input. An input processor transforms records as they are received from the stream, before the application's SQL code executes. Currently, the only input processing configuration available is InputLambdaProcessor.
+    ///
+    /// `InputProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-input.html#cfn-kinesisanalyticsv2-application-input-inputprocessingconfiguration)): object [`InputProcessingConfiguration`], optional.
     #[serde(
         rename = "InputProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_processing_configuration: Option<InputProcessingConfiguration>,
-    /// `InputSchema`: required.
+    /// Describes the format of the data in the streaming source, and how each data element maps to corresponding columns in the in-application stream that is being created.
+    ///
+    /// `InputSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-input.html#cfn-kinesisanalyticsv2-application-input-inputschema)): object [`InputSchema`], required.
     #[serde(rename = "InputSchema")]
     pub input_schema: InputSchema,
-    /// `KinesisFirehoseInput`: optional.
+    /// If the streaming source is an Amazon Kinesis Data Firehose delivery stream, identifies the delivery stream's ARN.
+    ///
+    /// `KinesisFirehoseInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-input.html#cfn-kinesisanalyticsv2-application-input-kinesisfirehoseinput)): object [`KinesisFirehoseInput`], optional.
     #[serde(
         rename = "KinesisFirehoseInput",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_firehose_input: Option<KinesisFirehoseInput>,
-    /// `KinesisStreamsInput`: optional.
+    /// If the streaming source is an Amazon Kinesis data stream, identifies the stream's Amazon Resource Name (ARN).
+    ///
+    /// `KinesisStreamsInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-input.html#cfn-kinesisanalyticsv2-application-input-kinesisstreamsinput)): object [`KinesisStreamsInput`], optional.
     #[serde(
         rename = "KinesisStreamsInput",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_streams_input: Option<KinesisStreamsInput>,
-    /// `NamePrefix`: required.
+    /// The name prefix to use when creating an in-application stream. Suppose that you specify a prefix \`"MyInApplicationStream"\`. Kinesis Data Analytics then creates one or more (as per the InputParallelism count you specified) in-application streams with the names \`"MyInApplicationStream\_001"\`, \`"MyInApplicationStream\_002"\`, and so on.
+    ///
+    /// `NamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-input.html#cfn-kinesisanalyticsv2-application-input-nameprefix)): string, required. Pattern: `^[^-\s<>&]*$`. Length: 1 to 32 characters.
     #[serde(rename = "NamePrefix")]
     pub name_prefix: Value<String>,
 }
@@ -1517,12 +1635,14 @@ impl Walk for Input {
 
 /// The `InputLambdaProcessor` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `InputLambdaProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputlambdaprocessor.html).
 ///
 /// Every property is required: [`InputLambdaProcessor::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputLambdaProcessor {
-    /// `ResourceARN`: required.
+    /// The ARN of the Amazon Lambda function that operates on records in the stream.
+    ///
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputlambdaprocessor.html#cfn-kinesisanalyticsv2-application-inputlambdaprocessor-resourcearn)): string, required. Pattern: `^arn:.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
 }
@@ -1548,12 +1668,14 @@ impl Walk for InputLambdaProcessor {
 
 /// The `InputParallelism` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `InputParallelism`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputparallelism.html).
 ///
 /// Every property is optional: start from [`InputParallelism::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputParallelism {
-    /// `Count`: optional.
+    /// The number of in-application streams to create.
+    ///
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputparallelism.html#cfn-kinesisanalyticsv2-application-inputparallelism-count)): integer, optional. Range: 1 to 64.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<i64>>,
 }
@@ -1583,12 +1705,14 @@ impl Walk for InputParallelism {
 
 /// The `InputProcessingConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `InputProcessingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputprocessingconfiguration.html).
 ///
 /// Every property is optional: start from [`InputProcessingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputProcessingConfiguration {
-    /// `InputLambdaProcessor`: optional.
+    /// The InputLambdaProcessor that is used to preprocess the records in the stream before being processed by your application code.
+    ///
+    /// `InputLambdaProcessor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputprocessingconfiguration.html#cfn-kinesisanalyticsv2-application-inputprocessingconfiguration-inputlambdaprocessor)): object [`InputLambdaProcessor`], optional.
     #[serde(
         rename = "InputLambdaProcessor",
         skip_serializing_if = "Option::is_none"
@@ -1621,18 +1745,24 @@ impl Walk for InputProcessingConfiguration {
 
 /// The `InputSchema` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `InputSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputschema.html).
 ///
 /// [`InputSchema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputSchema {
-    /// `RecordColumns`: required.
+    /// A list of \`RecordColumn\` objects.
+    ///
+    /// `RecordColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputschema.html#cfn-kinesisanalyticsv2-application-inputschema-recordcolumns)): list of (object [`RecordColumn`]), required. Items: 1 to 1000.
     #[serde(rename = "RecordColumns")]
     pub record_columns: Value<Vec<RecordColumn>>,
-    /// `RecordEncoding`: optional.
+    /// Specifies the encoding of the records in the streaming source. For example, UTF-8.
+    ///
+    /// `RecordEncoding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputschema.html#cfn-kinesisanalyticsv2-application-inputschema-recordencoding)): [`RecordEncoding`], one of `UTF-8`, optional. Length: 5 to 5 characters.
     #[serde(rename = "RecordEncoding", skip_serializing_if = "Option::is_none")]
     pub record_encoding: Option<Value<RecordEncoding>>,
-    /// `RecordFormat`: required.
+    /// Specifies the format of the records on the streaming source.
+    ///
+    /// `RecordFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-inputschema.html#cfn-kinesisanalyticsv2-application-inputschema-recordformat)): object [`ApplicationRecordFormat`], required.
     #[serde(rename = "RecordFormat")]
     pub record_format: ApplicationRecordFormat,
 }
@@ -1673,12 +1803,14 @@ impl Walk for InputSchema {
 
 /// The `JSONMappingParameters` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html), [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `JSONMappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-jsonmappingparameters.html), [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` `JSONMappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-jsonmappingparameters.html).
 ///
 /// Every property is required: [`JsonMappingParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JsonMappingParameters {
-    /// `RecordRowPath`: required.
+    /// The path to the top-level parent that contains the records.
+    ///
+    /// `RecordRowPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-jsonmappingparameters.html#cfn-kinesisanalyticsv2-application-jsonmappingparameters-recordrowpath)): string, required. Pattern: `^(?=^\$)(?=^\S+$).*$`. Length: 1 to 65535 characters.
     #[serde(rename = "RecordRowPath")]
     pub record_row_path: Value<String>,
 }
@@ -1724,12 +1856,14 @@ impl Walk for KeyType {
 
 /// The `KinesisFirehoseInput` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `KinesisFirehoseInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-kinesisfirehoseinput.html).
 ///
 /// Every property is required: [`KinesisFirehoseInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseInput {
-    /// `ResourceARN`: required.
+    /// The Amazon Resource Name (ARN) of the delivery stream.
+    ///
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-kinesisfirehoseinput.html#cfn-kinesisanalyticsv2-application-kinesisfirehoseinput-resourcearn)): string, required. Pattern: `^arn:.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
 }
@@ -1755,12 +1889,12 @@ impl Walk for KinesisFirehoseInput {
 
 /// The `KinesisFirehoseOutput` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput` `KinesisFirehoseOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-kinesisfirehoseoutput.html).
 ///
 /// Every property is required: [`KinesisFirehoseOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseOutput {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-kinesisfirehoseoutput.html#cfn-kinesisanalyticsv2-applicationoutput-kinesisfirehoseoutput-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
 }
@@ -1786,12 +1920,14 @@ impl Walk for KinesisFirehoseOutput {
 
 /// The `KinesisStreamsInput` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `KinesisStreamsInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-kinesisstreamsinput.html).
 ///
 /// Every property is required: [`KinesisStreamsInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisStreamsInput {
-    /// `ResourceARN`: required.
+    /// The ARN of the input Kinesis data stream to read.
+    ///
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-kinesisstreamsinput.html#cfn-kinesisanalyticsv2-application-kinesisstreamsinput-resourcearn)): string, required. Pattern: `^arn:.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
 }
@@ -1817,12 +1953,12 @@ impl Walk for KinesisStreamsInput {
 
 /// The `KinesisStreamsOutput` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput` `KinesisStreamsOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-kinesisstreamsoutput.html).
 ///
 /// Every property is required: [`KinesisStreamsOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisStreamsOutput {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-kinesisstreamsoutput.html#cfn-kinesisanalyticsv2-applicationoutput-kinesisstreamsoutput-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
 }
@@ -1848,12 +1984,12 @@ impl Walk for KinesisStreamsOutput {
 
 /// The `LambdaOutput` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput` `LambdaOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-lambdaoutput.html).
 ///
 /// Every property is required: [`LambdaOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaOutput {
-    /// `ResourceARN`: required.
+    /// `ResourceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-lambdaoutput.html#cfn-kinesisanalyticsv2-applicationoutput-lambdaoutput-resourcearn)): string, required.
     #[serde(rename = "ResourceARN")]
     pub resource_arn: Value<String>,
 }
@@ -1905,18 +2041,22 @@ impl Walk for LogLevel {
 
 /// The `MappingParameters` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html), [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `MappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-mappingparameters.html), [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` `MappingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-mappingparameters.html).
 ///
 /// Every property is optional: start from [`MappingParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MappingParameters {
-    /// `CSVMappingParameters`: optional.
+    /// Provides additional mapping information when the record format uses delimiters (for example, CSV).
+    ///
+    /// `CSVMappingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-mappingparameters.html#cfn-kinesisanalyticsv2-application-mappingparameters-csvmappingparameters)): object [`CsvMappingParameters`], optional.
     #[serde(
         rename = "CSVMappingParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub csv_mapping_parameters: Option<CsvMappingParameters>,
-    /// `JSONMappingParameters`: optional.
+    /// Provides additional mapping information when JSON is the record format on the streaming source.
+    ///
+    /// `JSONMappingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-mappingparameters.html#cfn-kinesisanalyticsv2-application-mappingparameters-jsonmappingparameters)): object [`JsonMappingParameters`], optional.
     #[serde(
         rename = "JSONMappingParameters",
         skip_serializing_if = "Option::is_none"
@@ -1957,18 +2097,24 @@ impl Walk for MappingParameters {
 
 /// The `MavenReference` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `MavenReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-mavenreference.html).
 ///
 /// Every property is required: [`MavenReference::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MavenReference {
-    /// `ArtifactId`: required.
+    /// The artifact ID of the Maven reference.
+    ///
+    /// `ArtifactId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-mavenreference.html#cfn-kinesisanalyticsv2-application-mavenreference-artifactid)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ArtifactId")]
     pub artifact_id: Value<String>,
-    /// `GroupId`: required.
+    /// The group ID of the Maven reference.
+    ///
+    /// `GroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-mavenreference.html#cfn-kinesisanalyticsv2-application-mavenreference-groupid)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "GroupId")]
     pub group_id: Value<String>,
-    /// `Version`: required.
+    /// The version of the Maven reference.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-mavenreference.html#cfn-kinesisanalyticsv2-application-mavenreference-version)): string, required. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -2030,18 +2176,24 @@ impl Walk for MetricsLevel {
 
 /// The `MonitoringConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `MonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-monitoringconfiguration.html).
 ///
 /// [`MonitoringConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonitoringConfiguration {
-    /// `ConfigurationType`: required.
+    /// Describes whether to use the default CloudWatch logging configuration for an application. You must set this property to CUSTOM in order to set the LogLevel or MetricsLevel parameters.
+    ///
+    /// `ConfigurationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-monitoringconfiguration.html#cfn-kinesisanalyticsv2-application-monitoringconfiguration-configurationtype)): [`CheckpointConfigurationConfigurationType`], one of `DEFAULT`, `CUSTOM`, required.
     #[serde(rename = "ConfigurationType")]
     pub configuration_type: Value<CheckpointConfigurationConfigurationType>,
-    /// `LogLevel`: optional.
+    /// Describes the verbosity of the CloudWatch Logs for an application.
+    ///
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-monitoringconfiguration.html#cfn-kinesisanalyticsv2-application-monitoringconfiguration-loglevel)): [`LogLevel`], one of `DEBUG`, `INFO`, `WARN`, `ERROR`, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<LogLevel>>,
-    /// `MetricsLevel`: optional.
+    /// Describes the granularity of the CloudWatch Logs for an application. The Parallelism level is not recommended for applications with a Parallelism over 64 due to excessive costs.
+    ///
+    /// `MetricsLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-monitoringconfiguration.html#cfn-kinesisanalyticsv2-application-monitoringconfiguration-metricslevel)): [`MetricsLevel`], one of `APPLICATION`, `OPERATOR`, `PARALLELISM`, `TASK`, optional.
     #[serde(rename = "MetricsLevel", skip_serializing_if = "Option::is_none")]
     pub metrics_level: Option<Value<MetricsLevel>>,
 }
@@ -2087,30 +2239,30 @@ impl Walk for MonitoringConfiguration {
 
 /// The `Output` property type of [`ApplicationOutput`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationoutput.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationOutput` `Output`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-output.html).
 ///
 /// [`Output::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Output {
-    /// `DestinationSchema`: required.
+    /// `DestinationSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-output.html#cfn-kinesisanalyticsv2-applicationoutput-output-destinationschema)): object [`DestinationSchema`], required.
     #[serde(rename = "DestinationSchema")]
     pub destination_schema: DestinationSchema,
-    /// `KinesisFirehoseOutput`: optional.
+    /// `KinesisFirehoseOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-output.html#cfn-kinesisanalyticsv2-applicationoutput-output-kinesisfirehoseoutput)): object [`KinesisFirehoseOutput`], optional.
     #[serde(
         rename = "KinesisFirehoseOutput",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_firehose_output: Option<KinesisFirehoseOutput>,
-    /// `KinesisStreamsOutput`: optional.
+    /// `KinesisStreamsOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-output.html#cfn-kinesisanalyticsv2-applicationoutput-output-kinesisstreamsoutput)): object [`KinesisStreamsOutput`], optional.
     #[serde(
         rename = "KinesisStreamsOutput",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_streams_output: Option<KinesisStreamsOutput>,
-    /// `LambdaOutput`: optional.
+    /// `LambdaOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-output.html#cfn-kinesisanalyticsv2-applicationoutput-output-lambdaoutput)): object [`LambdaOutput`], optional.
     #[serde(rename = "LambdaOutput", skip_serializing_if = "Option::is_none")]
     pub lambda_output: Option<LambdaOutput>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationoutput-output.html#cfn-kinesisanalyticsv2-applicationoutput-output-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -2172,21 +2324,29 @@ impl Walk for Output {
 
 /// The `ParallelismConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ParallelismConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-parallelismconfiguration.html).
 ///
 /// [`ParallelismConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParallelismConfiguration {
-    /// `AutoScalingEnabled`: optional.
+    /// Describes whether the Kinesis Data Analytics service can increase the parallelism of the application in response to increased throughput.
+    ///
+    /// `AutoScalingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-parallelismconfiguration.html#cfn-kinesisanalyticsv2-application-parallelismconfiguration-autoscalingenabled)): boolean, optional.
     #[serde(rename = "AutoScalingEnabled", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_enabled: Option<Value<bool>>,
-    /// `ConfigurationType`: required.
+    /// Describes whether the application uses the default parallelism for the Kinesis Data Analytics service. You must set this property to \`CUSTOM\` in order to change your application's \`AutoScalingEnabled\`, \`Parallelism\`, or \`ParallelismPerKPU\` properties.
+    ///
+    /// `ConfigurationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-parallelismconfiguration.html#cfn-kinesisanalyticsv2-application-parallelismconfiguration-configurationtype)): [`ParallelismConfigurationConfigurationType`], one of `CUSTOM`, `DEFAULT`, required.
     #[serde(rename = "ConfigurationType")]
     pub configuration_type: Value<ParallelismConfigurationConfigurationType>,
-    /// `Parallelism`: optional.
+    /// Describes the initial number of parallel tasks that a Java-based Kinesis Data Analytics application can perform. The Kinesis Data Analytics service can increase this number automatically if ParallelismConfiguration:AutoScalingEnabled is set to true.
+    ///
+    /// `Parallelism` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-parallelismconfiguration.html#cfn-kinesisanalyticsv2-application-parallelismconfiguration-parallelism)): integer, optional. Range: at least 1.
     #[serde(rename = "Parallelism", skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<Value<i64>>,
-    /// `ParallelismPerKPU`: optional.
+    /// Describes the number of parallel tasks that a Java-based Kinesis Data Analytics application can perform per Kinesis Processing Unit (KPU) used by the application. For more information about KPUs, see Amazon Kinesis Data Analytics Pricing.
+    ///
+    /// `ParallelismPerKPU` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-parallelismconfiguration.html#cfn-kinesisanalyticsv2-application-parallelismconfiguration-parallelismperkpu)): integer, optional. Range: at least 1.
     #[serde(rename = "ParallelismPerKPU", skip_serializing_if = "Option::is_none")]
     pub parallelism_per_kpu: Option<Value<i64>>,
 }
@@ -2261,15 +2421,19 @@ impl Walk for ParallelismConfigurationConfigurationType {
 
 /// The `PropertyGroup` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `PropertyGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-propertygroup.html).
 ///
 /// Every property is optional: start from [`PropertyGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PropertyGroup {
-    /// `PropertyGroupId`: optional.
+    /// Describes the key of an application execution property key-value pair.
+    ///
+    /// `PropertyGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-propertygroup.html#cfn-kinesisanalyticsv2-application-propertygroup-propertygroupid)): string, optional. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 50 characters.
     #[serde(rename = "PropertyGroupId", skip_serializing_if = "Option::is_none")]
     pub property_group_id: Option<Value<String>>,
-    /// `PropertyMap`: optional.
+    /// Describes the value of an application execution property key-value pair.
+    ///
+    /// `PropertyMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-propertygroup.html#cfn-kinesisanalyticsv2-application-propertygroup-propertymap)): map from string to (string), optional.
     #[serde(rename = "PropertyMap", skip_serializing_if = "Option::is_none")]
     pub property_map: Option<BTreeMap<String, Value<String>>>,
 }
@@ -2307,18 +2471,24 @@ impl Walk for PropertyGroup {
 
 /// The `RecordColumn` property type of [`Application`] and [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html), [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `RecordColumn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-recordcolumn.html), [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` `RecordColumn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-recordcolumn.html).
 ///
 /// [`RecordColumn::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordColumn {
-    /// `Mapping`: optional.
+    /// A reference to the data element in the streaming input or the reference data source.
+    ///
+    /// `Mapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-recordcolumn.html#cfn-kinesisanalyticsv2-application-recordcolumn-mapping)): string, optional. Length: 1 to 65535 characters.
     #[serde(rename = "Mapping", skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the column that is created in the in-application input stream or reference table.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-recordcolumn.html#cfn-kinesisanalyticsv2-application-recordcolumn-name)): string, required. Pattern: `^[^-\s<>&]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SqlType`: required.
+    /// The type of column created in the in-application input stream or reference table.
+    ///
+    /// `SqlType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-recordcolumn.html#cfn-kinesisanalyticsv2-application-recordcolumn-sqltype)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "SqlType")]
     pub sql_type: Value<String>,
 }
@@ -2393,21 +2563,21 @@ impl Walk for RecordFormatType {
 
 /// The `ReferenceDataSource` property type of [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` `ReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-referencedatasource.html).
 ///
 /// [`ReferenceDataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReferenceDataSource {
-    /// `ReferenceSchema`: required.
+    /// `ReferenceSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-referencedatasource.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-referencedatasource-referenceschema)): object [`ReferenceSchema`], required.
     #[serde(rename = "ReferenceSchema")]
     pub reference_schema: ReferenceSchema,
-    /// `S3ReferenceDataSource`: optional.
+    /// `S3ReferenceDataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-referencedatasource.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-referencedatasource-s3referencedatasource)): object [`S3ReferenceDataSource`], optional.
     #[serde(
         rename = "S3ReferenceDataSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_reference_data_source: Option<S3ReferenceDataSource>,
-    /// `TableName`: optional.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-referencedatasource.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-referencedatasource-tablename)): string, optional.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<Value<String>>,
 }
@@ -2451,18 +2621,18 @@ impl Walk for ReferenceDataSource {
 
 /// The `ReferenceSchema` property type of [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` `ReferenceSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-referenceschema.html).
 ///
 /// [`ReferenceSchema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReferenceSchema {
-    /// `RecordColumns`: required.
+    /// `RecordColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-referenceschema.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-referenceschema-recordcolumns)): list of (object [`RecordColumn`]), required.
     #[serde(rename = "RecordColumns")]
     pub record_columns: Value<Vec<RecordColumn>>,
-    /// `RecordEncoding`: optional.
+    /// `RecordEncoding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-referenceschema.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-referenceschema-recordencoding)): string, optional.
     #[serde(rename = "RecordEncoding", skip_serializing_if = "Option::is_none")]
     pub record_encoding: Option<Value<String>>,
-    /// `RecordFormat`: required.
+    /// `RecordFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-referenceschema.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-referenceschema-recordformat)): object [`ApplicationReferenceDataSourceRecordFormat`], required.
     #[serde(rename = "RecordFormat")]
     pub record_format: ApplicationReferenceDataSourceRecordFormat,
 }
@@ -2503,18 +2673,22 @@ impl Walk for ReferenceSchema {
 
 /// The `RunConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `RunConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-runconfiguration.html).
 ///
 /// Every property is optional: start from [`RunConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunConfiguration {
-    /// `ApplicationRestoreConfiguration`: optional.
+    /// Describes the restore behavior of a restarting application.
+    ///
+    /// `ApplicationRestoreConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-runconfiguration.html#cfn-kinesisanalyticsv2-application-runconfiguration-applicationrestoreconfiguration)): object [`ApplicationRestoreConfiguration`], optional.
     #[serde(
         rename = "ApplicationRestoreConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_restore_configuration: Option<ApplicationRestoreConfiguration>,
-    /// `FlinkRunConfiguration`: optional.
+    /// Describes the starting parameters for a Flink-based Kinesis Data Analytics application.
+    ///
+    /// `FlinkRunConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-runconfiguration.html#cfn-kinesisanalyticsv2-application-runconfiguration-flinkrunconfiguration)): object [`FlinkRunConfiguration`], optional.
     #[serde(
         rename = "FlinkRunConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2614,15 +2788,19 @@ impl Walk for RuntimeEnvironment {
 
 /// The `S3ContentBaseLocation` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `S3ContentBaseLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-s3contentbaselocation.html).
 ///
 /// [`S3ContentBaseLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3ContentBaseLocation {
-    /// `BasePath`: optional.
+    /// The base path for the S3 bucket.
+    ///
+    /// `BasePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-s3contentbaselocation.html#cfn-kinesisanalyticsv2-application-s3contentbaselocation-basepath)): string, optional. Pattern: `^[a-zA-Z0-9/!-_.*'()]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "BasePath", skip_serializing_if = "Option::is_none")]
     pub base_path: Option<Value<String>>,
-    /// `BucketARN`: required.
+    /// The Amazon Resource Name (ARN) of the S3 bucket.
+    ///
+    /// `BucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-s3contentbaselocation.html#cfn-kinesisanalyticsv2-application-s3contentbaselocation-bucketarn)): string, required. Pattern: `^arn:.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "BucketARN")]
     pub bucket_arn: Value<String>,
 }
@@ -2657,18 +2835,24 @@ impl Walk for S3ContentBaseLocation {
 
 /// The `S3ContentLocation` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `S3ContentLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-s3contentlocation.html).
 ///
 /// [`S3ContentLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3ContentLocation {
-    /// `BucketARN`: required.
+    /// The Amazon Resource Name (ARN) for the S3 bucket containing the application code.
+    ///
+    /// `BucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-s3contentlocation.html#cfn-kinesisanalyticsv2-application-s3contentlocation-bucketarn)): string, required. Pattern: `^arn:.*$`. Length: 1 to 2048 characters.
     #[serde(rename = "BucketARN")]
     pub bucket_arn: Value<String>,
-    /// `FileKey`: required.
+    /// The file key for the object containing the application code.
+    ///
+    /// `FileKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-s3contentlocation.html#cfn-kinesisanalyticsv2-application-s3contentlocation-filekey)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "FileKey")]
     pub file_key: Value<String>,
-    /// `ObjectVersion`: optional.
+    /// The version of the object containing the application code.
+    ///
+    /// `ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-s3contentlocation.html#cfn-kinesisanalyticsv2-application-s3contentlocation-objectversion)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub object_version: Option<Value<String>>,
 }
@@ -2706,15 +2890,15 @@ impl Walk for S3ContentLocation {
 
 /// The `S3ReferenceDataSource` property type of [`ApplicationReferenceDataSource`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` `S3ReferenceDataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-s3referencedatasource.html).
 ///
 /// Every property is required: [`S3ReferenceDataSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3ReferenceDataSource {
-    /// `BucketARN`: required.
+    /// `BucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-s3referencedatasource.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-s3referencedatasource-bucketarn)): string, required.
     #[serde(rename = "BucketARN")]
     pub bucket_arn: Value<String>,
-    /// `FileKey`: required.
+    /// `FileKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-applicationreferencedatasource-s3referencedatasource.html#cfn-kinesisanalyticsv2-applicationreferencedatasource-s3referencedatasource-filekey)): string, required.
     #[serde(rename = "FileKey")]
     pub file_key: Value<String>,
 }
@@ -2743,12 +2927,14 @@ impl Walk for S3ReferenceDataSource {
 
 /// The `SqlApplicationConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `SqlApplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-sqlapplicationconfiguration.html).
 ///
 /// Every property is optional: start from [`SqlApplicationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SqlApplicationConfiguration {
-    /// `Inputs`: optional.
+    /// The array of Input objects describing the input streams used by the application.
+    ///
+    /// `Inputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-sqlapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-sqlapplicationconfiguration-inputs)): list of (object [`Input`]), optional. Items: at most 1.
     #[serde(rename = "Inputs", skip_serializing_if = "Option::is_none")]
     pub inputs: Option<Value<Vec<Input>>>,
 }
@@ -2778,15 +2964,19 @@ impl Walk for SqlApplicationConfiguration {
 
 /// The `Tag` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-tag.html#cfn-kinesisanalyticsv2-application-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that's 0 to 256 characters in length.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-tag.html#cfn-kinesisanalyticsv2-application-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2815,15 +3005,19 @@ impl Walk for Tag {
 
 /// The `VpcConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-vpcconfiguration.html).
 ///
 /// Every property is required: [`VpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `SecurityGroupIds`: required.
+    /// The array of SecurityGroup IDs used by the VPC configuration.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-vpcconfiguration.html#cfn-kinesisanalyticsv2-application-vpcconfiguration-securitygroupids)): list of (string), required. Items: 1 to 5.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// The array of Subnet IDs used by the VPC configuration.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-vpcconfiguration.html#cfn-kinesisanalyticsv2-application-vpcconfiguration-subnetids)): list of (string), required. Items: 1 to 16.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -2855,30 +3049,38 @@ impl Walk for VpcConfiguration {
 
 /// The `ZeppelinApplicationConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ZeppelinApplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-zeppelinapplicationconfiguration.html).
 ///
 /// Every property is optional: start from [`ZeppelinApplicationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ZeppelinApplicationConfiguration {
-    /// `CatalogConfiguration`: optional.
+    /// The Amazon Glue Data Catalog that you use in queries in a Kinesis Data Analytics Studio notebook.
+    ///
+    /// `CatalogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-zeppelinapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-zeppelinapplicationconfiguration-catalogconfiguration)): object [`CatalogConfiguration`], optional.
     #[serde(
         rename = "CatalogConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub catalog_configuration: Option<CatalogConfiguration>,
-    /// `CustomArtifactsConfiguration`: optional.
+    /// A list of CustomArtifactConfiguration objects.
+    ///
+    /// `CustomArtifactsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-zeppelinapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-zeppelinapplicationconfiguration-customartifactsconfiguration)): list of (object [`CustomArtifactConfiguration`]), optional. Items: 0 to 50.
     #[serde(
         rename = "CustomArtifactsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_artifacts_configuration: Option<Value<Vec<CustomArtifactConfiguration>>>,
-    /// `DeployAsApplicationConfiguration`: optional.
+    /// The information required to deploy a Kinesis Data Analytics Studio notebook as an application with durable state.
+    ///
+    /// `DeployAsApplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-zeppelinapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-zeppelinapplicationconfiguration-deployasapplicationconfiguration)): object [`DeployAsApplicationConfiguration`], optional.
     #[serde(
         rename = "DeployAsApplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub deploy_as_application_configuration: Option<DeployAsApplicationConfiguration>,
-    /// `MonitoringConfiguration`: optional.
+    /// The monitoring configuration of a Kinesis Data Analytics Studio notebook.
+    ///
+    /// `MonitoringConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-zeppelinapplicationconfiguration.html#cfn-kinesisanalyticsv2-application-zeppelinapplicationconfiguration-monitoringconfiguration)): object [`ZeppelinMonitoringConfiguration`], optional.
     #[serde(
         rename = "MonitoringConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2944,12 +3146,14 @@ impl Walk for ZeppelinApplicationConfiguration {
 
 /// The `ZeppelinMonitoringConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::KinesisAnalyticsV2::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisanalyticsv2-application.html).
+/// AWS reference: [`AWS::KinesisAnalyticsV2::Application` `ZeppelinMonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-zeppelinmonitoringconfiguration.html).
 ///
 /// Every property is optional: start from [`ZeppelinMonitoringConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ZeppelinMonitoringConfiguration {
-    /// `LogLevel`: optional.
+    /// The verbosity of the CloudWatch Logs for an application. You can set it to \`INFO\`, \`WARN\`, \`ERROR\`, or \`DEBUG\`.
+    ///
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisanalyticsv2-application-zeppelinmonitoringconfiguration.html#cfn-kinesisanalyticsv2-application-zeppelinmonitoringconfiguration-loglevel)): [`LogLevel`], one of `DEBUG`, `INFO`, `WARN`, `ERROR`, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<LogLevel>>,
 }

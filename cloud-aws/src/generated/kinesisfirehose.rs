@@ -11,109 +11,111 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::KinesisFirehose::DeliveryStream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html)).
 ///
+/// Resource Type definition for AWS::KinesisFirehose::DeliveryStream
+///
 /// Every property is optional: start from [`DeliveryStream::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeliveryStream {
-    /// `AmazonOpenSearchServerlessDestinationConfiguration`: optional.
+    /// `AmazonOpenSearchServerlessDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration)): object [`AmazonOpenSearchServerlessDestinationConfiguration`], optional.
     #[serde(
         rename = "AmazonOpenSearchServerlessDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub amazon_open_search_serverless_destination_configuration:
         Option<AmazonOpenSearchServerlessDestinationConfiguration>,
-    /// `AmazonopensearchserviceDestinationConfiguration`: optional.
+    /// `AmazonopensearchserviceDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration)): object [`AmazonopensearchserviceDestinationConfiguration`], optional.
     #[serde(
         rename = "AmazonopensearchserviceDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub amazonopensearchservice_destination_configuration:
         Option<AmazonopensearchserviceDestinationConfiguration>,
-    /// `DatabaseSourceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `DatabaseSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration)): object [`DatabaseSourceConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DatabaseSourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub database_source_configuration: Option<DatabaseSourceConfiguration>,
-    /// `DeliveryStreamEncryptionConfigurationInput`: optional.
+    /// `DeliveryStreamEncryptionConfigurationInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-deliverystreamencryptionconfigurationinput)): object [`DeliveryStreamEncryptionConfigurationInput`], optional.
     #[serde(
         rename = "DeliveryStreamEncryptionConfigurationInput",
         skip_serializing_if = "Option::is_none"
     )]
     pub delivery_stream_encryption_configuration_input:
         Option<DeliveryStreamEncryptionConfigurationInput>,
-    /// `DeliveryStreamName`: optional, create-only (changing it replaces the resource).
+    /// `DeliveryStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-deliverystreamname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9._-]+`. Length: 1 to 64 characters.
     #[serde(rename = "DeliveryStreamName", skip_serializing_if = "Option::is_none")]
     pub delivery_stream_name: Option<Value<String>>,
-    /// `DeliveryStreamType`: optional, create-only (changing it replaces the resource).
+    /// `DeliveryStreamType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-deliverystreamtype)): [`DeliveryStreamType`], one of `DatabaseAsSource`, `DirectPut`, `KinesisStreamAsSource`, `MSKAsSource`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DeliveryStreamType", skip_serializing_if = "Option::is_none")]
     pub delivery_stream_type: Option<Value<DeliveryStreamType>>,
-    /// `DirectPutSourceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `DirectPutSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-directputsourceconfiguration)): object [`DirectPutSourceConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DirectPutSourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub direct_put_source_configuration: Option<DirectPutSourceConfiguration>,
-    /// `ElasticsearchDestinationConfiguration`: optional.
+    /// `ElasticsearchDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration)): object [`ElasticsearchDestinationConfiguration`], optional.
     #[serde(
         rename = "ElasticsearchDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub elasticsearch_destination_configuration: Option<ElasticsearchDestinationConfiguration>,
-    /// `ExtendedS3DestinationConfiguration`: optional.
+    /// `ExtendedS3DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration)): object [`ExtendedS3DestinationConfiguration`], optional.
     #[serde(
         rename = "ExtendedS3DestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub extended_s3_destination_configuration: Option<ExtendedS3DestinationConfiguration>,
-    /// `HttpEndpointDestinationConfiguration`: optional.
+    /// `HttpEndpointDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration)): object [`HttpEndpointDestinationConfiguration`], optional.
     #[serde(
         rename = "HttpEndpointDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub http_endpoint_destination_configuration: Option<HttpEndpointDestinationConfiguration>,
-    /// `IcebergDestinationConfiguration`: optional.
+    /// `IcebergDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration)): object [`IcebergDestinationConfiguration`], optional.
     #[serde(
         rename = "IcebergDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub iceberg_destination_configuration: Option<IcebergDestinationConfiguration>,
-    /// `KinesisStreamSourceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `KinesisStreamSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-kinesisstreamsourceconfiguration)): object [`KinesisStreamSourceConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "KinesisStreamSourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_stream_source_configuration: Option<KinesisStreamSourceConfiguration>,
-    /// `MSKSourceConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `MSKSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-msksourceconfiguration)): object [`MskSourceConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MSKSourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub msk_source_configuration: Option<MskSourceConfiguration>,
-    /// `RedshiftDestinationConfiguration`: optional.
+    /// `RedshiftDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration)): object [`RedshiftDestinationConfiguration`], optional.
     #[serde(
         rename = "RedshiftDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub redshift_destination_configuration: Option<RedshiftDestinationConfiguration>,
-    /// `S3DestinationConfiguration`: optional.
+    /// `S3DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration)): object [`S3DestinationConfiguration`], optional.
     #[serde(
         rename = "S3DestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_destination_configuration: Option<S3DestinationConfiguration>,
-    /// `SnowflakeDestinationConfiguration`: optional.
+    /// `SnowflakeDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration)): object [`SnowflakeDestinationConfiguration`], optional.
     #[serde(
         rename = "SnowflakeDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub snowflake_destination_configuration: Option<SnowflakeDestinationConfiguration>,
-    /// `SplunkDestinationConfiguration`: optional.
+    /// `SplunkDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration)): object [`SplunkDestinationConfiguration`], optional.
     #[serde(
         rename = "SplunkDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub splunk_destination_configuration: Option<SplunkDestinationConfiguration>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html#cfn-kinesisfirehose-deliverystream-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -351,15 +353,15 @@ impl ResourceRef<DeliveryStream> {
 
 /// The `AmazonOpenSearchServerlessBufferingHints` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `AmazonOpenSearchServerlessBufferingHints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessbufferinghints.html).
 ///
 /// Every property is optional: start from [`AmazonOpenSearchServerlessBufferingHints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmazonOpenSearchServerlessBufferingHints {
-    /// `IntervalInSeconds`: optional.
+    /// `IntervalInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessbufferinghints.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessbufferinghints-intervalinseconds)): integer, optional. Range: 0 to 900.
     #[serde(rename = "IntervalInSeconds", skip_serializing_if = "Option::is_none")]
     pub interval_in_seconds: Option<Value<i64>>,
-    /// `SizeInMBs`: optional.
+    /// `SizeInMBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessbufferinghints.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessbufferinghints-sizeinmbs)): integer, optional. Range: 1 to 100.
     #[serde(rename = "SizeInMBs", skip_serializing_if = "Option::is_none")]
     pub size_in_mbs: Option<Value<i64>>,
 }
@@ -397,46 +399,46 @@ impl Walk for AmazonOpenSearchServerlessBufferingHints {
 
 /// The `AmazonOpenSearchServerlessDestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `AmazonOpenSearchServerlessDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html).
 ///
 /// [`AmazonOpenSearchServerlessDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmazonOpenSearchServerlessDestinationConfiguration {
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-bufferinghints)): object [`AmazonOpenSearchServerlessBufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<AmazonOpenSearchServerlessBufferingHints>,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `CollectionEndpoint`: optional.
+    /// `CollectionEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-collectionendpoint)): string, optional. Pattern: `https:.*`. Length: 1 to 512 characters.
     #[serde(rename = "CollectionEndpoint", skip_serializing_if = "Option::is_none")]
     pub collection_endpoint: Option<Value<String>>,
-    /// `IndexName`: required.
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-indexname)): string, required. Length: 1 to 80 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-retryoptions)): object [`AmazonOpenSearchServerlessRetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<AmazonOpenSearchServerlessRetryOptions>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
-    /// `S3BackupMode`: optional.
+    /// `S3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-s3backupmode)): [`AmazonOpenSearchServerlessDestinationConfigurationS3BackupMode`], one of `FailedDocumentsOnly`, `AllDocuments`, optional.
     #[serde(rename = "S3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode:
         Option<Value<AmazonOpenSearchServerlessDestinationConfigurationS3BackupMode>>,
-    /// `S3Configuration`: required.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-s3configuration)): object [`S3DestinationConfiguration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3DestinationConfiguration,
-    /// `VpcConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessdestinationconfiguration-vpcconfiguration)): object [`VpcConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -567,12 +569,12 @@ impl Walk for AmazonOpenSearchServerlessDestinationConfigurationS3BackupMode {
 
 /// The `AmazonOpenSearchServerlessRetryOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `AmazonOpenSearchServerlessRetryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessretryoptions.html).
 ///
 /// Every property is optional: start from [`AmazonOpenSearchServerlessRetryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmazonOpenSearchServerlessRetryOptions {
-    /// `DurationInSeconds`: optional.
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserverlessretryoptions.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserverlessretryoptions-durationinseconds)): integer, optional. Range: 0 to 7200.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<i64>>,
 }
@@ -602,15 +604,15 @@ impl Walk for AmazonOpenSearchServerlessRetryOptions {
 
 /// The `AmazonopensearchserviceBufferingHints` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `AmazonopensearchserviceBufferingHints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicebufferinghints.html).
 ///
 /// Every property is optional: start from [`AmazonopensearchserviceBufferingHints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmazonopensearchserviceBufferingHints {
-    /// `IntervalInSeconds`: optional.
+    /// `IntervalInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicebufferinghints.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicebufferinghints-intervalinseconds)): integer, optional. Range: 0 to 900.
     #[serde(rename = "IntervalInSeconds", skip_serializing_if = "Option::is_none")]
     pub interval_in_seconds: Option<Value<i64>>,
-    /// `SizeInMBs`: optional.
+    /// `SizeInMBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicebufferinghints.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicebufferinghints-sizeinmbs)): integer, optional. Range: 1 to 100.
     #[serde(rename = "SizeInMBs", skip_serializing_if = "Option::is_none")]
     pub size_in_mbs: Option<Value<i64>>,
 }
@@ -648,61 +650,61 @@ impl Walk for AmazonopensearchserviceBufferingHints {
 
 /// The `AmazonopensearchserviceDestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `AmazonopensearchserviceDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html).
 ///
 /// [`AmazonopensearchserviceDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmazonopensearchserviceDestinationConfiguration {
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-bufferinghints)): object [`AmazonopensearchserviceBufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<AmazonopensearchserviceBufferingHints>,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `ClusterEndpoint`: optional.
+    /// `ClusterEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-clusterendpoint)): string, optional. Pattern: `https:.*`. Length: 1 to 512 characters.
     #[serde(rename = "ClusterEndpoint", skip_serializing_if = "Option::is_none")]
     pub cluster_endpoint: Option<Value<String>>,
-    /// `DocumentIdOptions`: optional.
+    /// `DocumentIdOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-documentidoptions)): object [`DocumentIdOptions`], optional.
     #[serde(rename = "DocumentIdOptions", skip_serializing_if = "Option::is_none")]
     pub document_id_options: Option<DocumentIdOptions>,
-    /// `DomainARN`: optional.
+    /// `DomainARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-domainarn)): string, optional. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "DomainARN", skip_serializing_if = "Option::is_none")]
     pub domain_arn: Option<Value<String>>,
-    /// `IndexName`: required.
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-indexname)): string, required. Length: 1 to 80 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `IndexRotationPeriod`: optional.
+    /// `IndexRotationPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-indexrotationperiod)): [`IndexRotationPeriod`], one of `NoRotation`, `OneHour`, `OneDay`, `OneWeek`, `OneMonth`, optional.
     #[serde(
         rename = "IndexRotationPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub index_rotation_period: Option<Value<IndexRotationPeriod>>,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-retryoptions)): object [`AmazonopensearchserviceRetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<AmazonopensearchserviceRetryOptions>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
-    /// `S3BackupMode`: optional.
+    /// `S3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-s3backupmode)): [`AmazonOpenSearchServerlessDestinationConfigurationS3BackupMode`], one of `FailedDocumentsOnly`, `AllDocuments`, optional.
     #[serde(rename = "S3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode:
         Option<Value<AmazonOpenSearchServerlessDestinationConfigurationS3BackupMode>>,
-    /// `S3Configuration`: required.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-s3configuration)): object [`S3DestinationConfiguration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3DestinationConfiguration,
-    /// `TypeName`: optional.
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-typename)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "TypeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<Value<String>>,
-    /// `VpcConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-amazonopensearchservicedestinationconfiguration-vpcconfiguration)): object [`VpcConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -846,12 +848,12 @@ impl Walk for AmazonopensearchserviceDestinationConfiguration {
 
 /// The `AmazonopensearchserviceRetryOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `AmazonopensearchserviceRetryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserviceretryoptions.html).
 ///
 /// Every property is optional: start from [`AmazonopensearchserviceRetryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmazonopensearchserviceRetryOptions {
-    /// `DurationInSeconds`: optional.
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-amazonopensearchserviceretryoptions.html#cfn-kinesisfirehose-deliverystream-amazonopensearchserviceretryoptions-durationinseconds)): integer, optional. Range: 0 to 7200.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<i64>>,
 }
@@ -881,15 +883,15 @@ impl Walk for AmazonopensearchserviceRetryOptions {
 
 /// The `AuthenticationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `AuthenticationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-authenticationconfiguration.html).
 ///
 /// Every property is required: [`AuthenticationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthenticationConfiguration {
-    /// `Connectivity`: required.
+    /// `Connectivity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-authenticationconfiguration.html#cfn-kinesisfirehose-deliverystream-authenticationconfiguration-connectivity)): [`Connectivity`], one of `PUBLIC`, `PRIVATE`, required.
     #[serde(rename = "Connectivity")]
     pub connectivity: Value<Connectivity>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-authenticationconfiguration.html#cfn-kinesisfirehose-deliverystream-authenticationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -921,15 +923,15 @@ impl Walk for AuthenticationConfiguration {
 
 /// The `BufferingHints` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `BufferingHints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-bufferinghints.html).
 ///
 /// Every property is optional: start from [`BufferingHints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BufferingHints {
-    /// `IntervalInSeconds`: optional.
+    /// `IntervalInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-bufferinghints.html#cfn-kinesisfirehose-deliverystream-bufferinghints-intervalinseconds)): integer, optional. Range: 0 to 900.
     #[serde(rename = "IntervalInSeconds", skip_serializing_if = "Option::is_none")]
     pub interval_in_seconds: Option<Value<i64>>,
-    /// `SizeInMBs`: optional.
+    /// `SizeInMBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-bufferinghints.html#cfn-kinesisfirehose-deliverystream-bufferinghints-sizeinmbs)): integer, optional. Range: 1 to 128.
     #[serde(rename = "SizeInMBs", skip_serializing_if = "Option::is_none")]
     pub size_in_mbs: Option<Value<i64>>,
 }
@@ -967,15 +969,15 @@ impl Walk for BufferingHints {
 
 /// The `CatalogConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `CatalogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-catalogconfiguration.html).
 ///
 /// Every property is optional: start from [`CatalogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CatalogConfiguration {
-    /// `CatalogArn`: optional.
+    /// `CatalogArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-catalogconfiguration.html#cfn-kinesisfirehose-deliverystream-catalogconfiguration-catalogarn)): string, optional. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "CatalogArn", skip_serializing_if = "Option::is_none")]
     pub catalog_arn: Option<Value<String>>,
-    /// `WarehouseLocation`: optional.
+    /// `WarehouseLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-catalogconfiguration.html#cfn-kinesisfirehose-deliverystream-catalogconfiguration-warehouselocation)): string, optional. Pattern: `s3:\/\/.*`. Length: 1 to 2048 characters.
     #[serde(rename = "WarehouseLocation", skip_serializing_if = "Option::is_none")]
     pub warehouse_location: Option<Value<String>>,
 }
@@ -1013,18 +1015,18 @@ impl Walk for CatalogConfiguration {
 
 /// The `CloudWatchLoggingOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `CloudWatchLoggingOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-cloudwatchloggingoptions.html).
 ///
 /// Every property is optional: start from [`CloudWatchLoggingOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchLoggingOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-cloudwatchloggingoptions.html#cfn-kinesisfirehose-deliverystream-cloudwatchloggingoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `LogGroupName`: optional.
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-cloudwatchloggingoptions.html#cfn-kinesisfirehose-deliverystream-cloudwatchloggingoptions-loggroupname)): string, optional. Pattern: `^[\.\-_/#A-Za-z0-9]*$`. Length: 0 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `LogStreamName`: optional.
+    /// `LogStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-cloudwatchloggingoptions.html#cfn-kinesisfirehose-deliverystream-cloudwatchloggingoptions-logstreamname)): string, optional. Pattern: `^[^:*]*$`. Length: 0 to 512 characters.
     #[serde(rename = "LogStreamName", skip_serializing_if = "Option::is_none")]
     pub log_stream_name: Option<Value<String>>,
 }
@@ -1139,18 +1141,18 @@ impl Walk for ContentEncoding {
 
 /// The `CopyCommand` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `CopyCommand`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-copycommand.html).
 ///
 /// [`CopyCommand::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CopyCommand {
-    /// `CopyOptions`: optional.
+    /// `CopyOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-copycommand.html#cfn-kinesisfirehose-deliverystream-copycommand-copyoptions)): string, optional. Length: 0 to 204800 characters.
     #[serde(rename = "CopyOptions", skip_serializing_if = "Option::is_none")]
     pub copy_options: Option<Value<String>>,
-    /// `DataTableColumns`: optional.
+    /// `DataTableColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-copycommand.html#cfn-kinesisfirehose-deliverystream-copycommand-datatablecolumns)): string, optional. Length: 0 to 204800 characters.
     #[serde(rename = "DataTableColumns", skip_serializing_if = "Option::is_none")]
     pub data_table_columns: Option<Value<String>>,
-    /// `DataTableName`: required.
+    /// `DataTableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-copycommand.html#cfn-kinesisfirehose-deliverystream-copycommand-datatablename)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "DataTableName")]
     pub data_table_name: Value<String>,
 }
@@ -1194,27 +1196,27 @@ impl Walk for CopyCommand {
 
 /// The `DataFormatConversionConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DataFormatConversionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-dataformatconversionconfiguration.html).
 ///
 /// Every property is optional: start from [`DataFormatConversionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataFormatConversionConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-dataformatconversionconfiguration.html#cfn-kinesisfirehose-deliverystream-dataformatconversionconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `InputFormatConfiguration`: optional.
+    /// `InputFormatConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-dataformatconversionconfiguration.html#cfn-kinesisfirehose-deliverystream-dataformatconversionconfiguration-inputformatconfiguration)): object [`InputFormatConfiguration`], optional.
     #[serde(
         rename = "InputFormatConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_format_configuration: Option<InputFormatConfiguration>,
-    /// `OutputFormatConfiguration`: optional.
+    /// `OutputFormatConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-dataformatconversionconfiguration.html#cfn-kinesisfirehose-deliverystream-dataformatconversionconfiguration-outputformatconfiguration)): object [`OutputFormatConfiguration`], optional.
     #[serde(
         rename = "OutputFormatConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub output_format_configuration: Option<OutputFormatConfiguration>,
-    /// `SchemaConfiguration`: optional.
+    /// `SchemaConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-dataformatconversionconfiguration.html#cfn-kinesisfirehose-deliverystream-dataformatconversionconfiguration-schemaconfiguration)): object [`SchemaConfiguration`], optional.
     #[serde(
         rename = "SchemaConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1300,15 +1302,15 @@ impl Walk for DataLoadingOption {
 
 /// The `DatabaseColumns` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DatabaseColumns`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasecolumns.html).
 ///
 /// Every property is optional: start from [`DatabaseColumns::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatabaseColumns {
-    /// `Exclude`: optional.
+    /// `Exclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasecolumns.html#cfn-kinesisfirehose-deliverystream-databasecolumns-exclude)): list of (string), optional. Each item: Pattern: `[\u0001-\uFFFF]*`. Each item: Length: 1 to 194 characters.
     #[serde(rename = "Exclude", skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Value<Vec<Value<String>>>>,
-    /// `Include`: optional.
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasecolumns.html#cfn-kinesisfirehose-deliverystream-databasecolumns-include)): list of (string), optional. Each item: Pattern: `[\u0001-\uFFFF]*`. Each item: Length: 1 to 194 characters.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<Vec<Value<String>>>>,
 }
@@ -1346,12 +1348,12 @@ impl Walk for DatabaseColumns {
 
 /// The `DatabaseSourceAuthenticationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DatabaseSourceAuthenticationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceauthenticationconfiguration.html).
 ///
 /// Every property is required: [`DatabaseSourceAuthenticationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseSourceAuthenticationConfiguration {
-    /// `SecretsManagerConfiguration`: required.
+    /// `SecretsManagerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceauthenticationconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceauthenticationconfiguration-secretsmanagerconfiguration)): object [`SecretsManagerConfiguration`], required.
     #[serde(rename = "SecretsManagerConfiguration")]
     pub secrets_manager_configuration: SecretsManagerConfiguration,
 }
@@ -1377,48 +1379,48 @@ impl Walk for DatabaseSourceAuthenticationConfiguration {
 
 /// The `DatabaseSourceConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DatabaseSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html).
 ///
 /// [`DatabaseSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseSourceConfiguration {
-    /// `Columns`: optional.
+    /// `Columns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-columns)): object [`DatabaseColumns`], optional.
     #[serde(rename = "Columns", skip_serializing_if = "Option::is_none")]
     pub columns: Option<DatabaseColumns>,
-    /// `DatabaseSourceAuthenticationConfiguration`: required.
+    /// `DatabaseSourceAuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-databasesourceauthenticationconfiguration)): object [`DatabaseSourceAuthenticationConfiguration`], required.
     #[serde(rename = "DatabaseSourceAuthenticationConfiguration")]
     pub database_source_authentication_configuration: DatabaseSourceAuthenticationConfiguration,
-    /// `DatabaseSourceVPCConfiguration`: required.
+    /// `DatabaseSourceVPCConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-databasesourcevpcconfiguration)): object [`DatabaseSourceVpcConfiguration`], required.
     #[serde(rename = "DatabaseSourceVPCConfiguration")]
     pub database_source_vpc_configuration: DatabaseSourceVpcConfiguration,
-    /// `Databases`: required.
+    /// `Databases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-databases)): object [`Databases`], required.
     #[serde(rename = "Databases")]
     pub databases: Databases,
-    /// `Digest`: optional.
+    /// `Digest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-digest)): string, optional. Pattern: `.*`. Length: 1 to 512 characters.
     #[serde(rename = "Digest", skip_serializing_if = "Option::is_none")]
     pub digest: Option<Value<String>>,
-    /// `Endpoint`: required.
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-endpoint)): string, required. Pattern: `^(?!\s*$).+`. Length: 1 to 255 characters.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-port)): integer, required. Range: 0 to 65535.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `PublicCertificate`: optional.
+    /// `PublicCertificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-publiccertificate)): string, optional. Pattern: `.*`. Length: 1 to 4096 characters.
     #[serde(rename = "PublicCertificate", skip_serializing_if = "Option::is_none")]
     pub public_certificate: Option<Value<String>>,
-    /// `SSLMode`: optional.
+    /// `SSLMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-sslmode)): [`SslMode`], one of `Disabled`, `Enabled`, optional.
     #[serde(rename = "SSLMode", skip_serializing_if = "Option::is_none")]
     pub ssl_mode: Option<Value<SslMode>>,
-    /// `SnapshotWatermarkTable`: required.
+    /// `SnapshotWatermarkTable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-snapshotwatermarktable)): string, required. Pattern: `[\u0001-\uFFFF]*`. Length: 1 to 129 characters.
     #[serde(rename = "SnapshotWatermarkTable")]
     pub snapshot_watermark_table: Value<String>,
-    /// `SurrogateKeys`: optional.
+    /// `SurrogateKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-surrogatekeys)): list of (string), optional. Each item: Pattern: `^\S+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "SurrogateKeys", skip_serializing_if = "Option::is_none")]
     pub surrogate_keys: Option<Value<Vec<Value<String>>>>,
-    /// `Tables`: required.
+    /// `Tables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-tables)): object [`DatabaseTables`], required.
     #[serde(rename = "Tables")]
     pub tables: DatabaseTables,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourceconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourceconfiguration-type)): [`DatabaseSourceConfigurationType`], one of `MySQL`, `PostgreSQL`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DatabaseSourceConfigurationType>,
 }
@@ -1544,12 +1546,12 @@ impl Walk for DatabaseSourceConfigurationType {
 
 /// The `DatabaseSourceVPCConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DatabaseSourceVPCConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourcevpcconfiguration.html).
 ///
 /// Every property is required: [`DatabaseSourceVpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseSourceVpcConfiguration {
-    /// `VpcEndpointServiceName`: required.
+    /// `VpcEndpointServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasesourcevpcconfiguration.html#cfn-kinesisfirehose-deliverystream-databasesourcevpcconfiguration-vpcendpointservicename)): string, required. Pattern: `([a-zA-Z0-9\-\_]+\.){2,3}vpce\.[a-zA-Z0-9\-]*\.vpce-svc\-[a-zA-Z0-9\-]{17}$`. Length: 47 to 255 characters.
     #[serde(rename = "VpcEndpointServiceName")]
     pub vpc_endpoint_service_name: Value<String>,
 }
@@ -1575,15 +1577,15 @@ impl Walk for DatabaseSourceVpcConfiguration {
 
 /// The `DatabaseTables` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DatabaseTables`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasetables.html).
 ///
 /// Every property is optional: start from [`DatabaseTables::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatabaseTables {
-    /// `Exclude`: optional.
+    /// `Exclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasetables.html#cfn-kinesisfirehose-deliverystream-databasetables-exclude)): list of (string), optional. Each item: Pattern: `[\u0001-\uFFFF]*`. Each item: Length: 1 to 129 characters.
     #[serde(rename = "Exclude", skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Value<Vec<Value<String>>>>,
-    /// `Include`: optional.
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databasetables.html#cfn-kinesisfirehose-deliverystream-databasetables-include)): list of (string), optional. Each item: Pattern: `[\u0001-\uFFFF]*`. Each item: Length: 1 to 129 characters.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<Vec<Value<String>>>>,
 }
@@ -1621,15 +1623,15 @@ impl Walk for DatabaseTables {
 
 /// The `Databases` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `Databases`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databases.html).
 ///
 /// Every property is optional: start from [`Databases::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Databases {
-    /// `Exclude`: optional.
+    /// `Exclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databases.html#cfn-kinesisfirehose-deliverystream-databases-exclude)): list of (string), optional. Each item: Pattern: `[\u0001-\uFFFF]*`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Exclude", skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Value<Vec<Value<String>>>>,
-    /// `Include`: optional.
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-databases.html#cfn-kinesisfirehose-deliverystream-databases-include)): list of (string), optional. Each item: Pattern: `[\u0001-\uFFFF]*`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<Vec<Value<String>>>>,
 }
@@ -1687,15 +1689,15 @@ impl Walk for DefaultDocumentIdFormat {
 
 /// The `DeliveryStreamEncryptionConfigurationInput` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DeliveryStreamEncryptionConfigurationInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-deliverystreamencryptionconfigurationinput.html).
 ///
 /// [`DeliveryStreamEncryptionConfigurationInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeliveryStreamEncryptionConfigurationInput {
-    /// `KeyARN`: optional.
+    /// `KeyARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-deliverystreamencryptionconfigurationinput.html#cfn-kinesisfirehose-deliverystream-deliverystreamencryptionconfigurationinput-keyarn)): string, optional. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "KeyARN", skip_serializing_if = "Option::is_none")]
     pub key_arn: Option<Value<String>>,
-    /// `KeyType`: required.
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-deliverystreamencryptionconfigurationinput.html#cfn-kinesisfirehose-deliverystream-deliverystreamencryptionconfigurationinput-keytype)): [`KeyType`], one of `AWS_OWNED_CMK`, `CUSTOMER_MANAGED_CMK`, required.
     #[serde(rename = "KeyType")]
     pub key_type: Value<KeyType>,
 }
@@ -1756,15 +1758,15 @@ impl Walk for DeliveryStreamType {
 
 /// The `Deserializer` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `Deserializer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-deserializer.html).
 ///
 /// Every property is optional: start from [`Deserializer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Deserializer {
-    /// `HiveJsonSerDe`: optional.
+    /// `HiveJsonSerDe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-deserializer.html#cfn-kinesisfirehose-deliverystream-deserializer-hivejsonserde)): object [`HiveJsonSerDe`], optional.
     #[serde(rename = "HiveJsonSerDe", skip_serializing_if = "Option::is_none")]
     pub hive_json_ser_de: Option<HiveJsonSerDe>,
-    /// `OpenXJsonSerDe`: optional.
+    /// `OpenXJsonSerDe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-deserializer.html#cfn-kinesisfirehose-deliverystream-deserializer-openxjsonserde)): object [`OpenXJsonSerDe`], optional.
     #[serde(rename = "OpenXJsonSerDe", skip_serializing_if = "Option::is_none")]
     pub open_x_json_ser_de: Option<OpenXJsonSerDe>,
 }
@@ -1802,27 +1804,27 @@ impl Walk for Deserializer {
 
 /// The `DestinationTableConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DestinationTableConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-destinationtableconfiguration.html).
 ///
 /// [`DestinationTableConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DestinationTableConfiguration {
-    /// `DestinationDatabaseName`: required.
+    /// `DestinationDatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-destinationtableconfiguration.html#cfn-kinesisfirehose-deliverystream-destinationtableconfiguration-destinationdatabasename)): string, required. Pattern: `^[a-zA-Z0-9\.\_]+$`. Length: 1 to 512 characters.
     #[serde(rename = "DestinationDatabaseName")]
     pub destination_database_name: Value<String>,
-    /// `DestinationTableName`: required.
+    /// `DestinationTableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-destinationtableconfiguration.html#cfn-kinesisfirehose-deliverystream-destinationtableconfiguration-destinationtablename)): string, required. Pattern: `^[a-zA-Z0-9\.\_]+$`. Length: 1 to 512 characters.
     #[serde(rename = "DestinationTableName")]
     pub destination_table_name: Value<String>,
-    /// `PartitionSpec`: optional.
+    /// `PartitionSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-destinationtableconfiguration.html#cfn-kinesisfirehose-deliverystream-destinationtableconfiguration-partitionspec)): object [`PartitionSpec`], optional.
     #[serde(rename = "PartitionSpec", skip_serializing_if = "Option::is_none")]
     pub partition_spec: Option<PartitionSpec>,
-    /// `S3ErrorOutputPrefix`: optional.
+    /// `S3ErrorOutputPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-destinationtableconfiguration.html#cfn-kinesisfirehose-deliverystream-destinationtableconfiguration-s3erroroutputprefix)): string, optional. Length: 1 to 1024 characters.
     #[serde(
         rename = "S3ErrorOutputPrefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_error_output_prefix: Option<Value<String>>,
-    /// `UniqueKeys`: optional.
+    /// `UniqueKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-destinationtableconfiguration.html#cfn-kinesisfirehose-deliverystream-destinationtableconfiguration-uniquekeys)): list of (string), optional. Each item: Pattern: `^\S+$`. Each item: Length: 1 to 512 characters.
     #[serde(rename = "UniqueKeys", skip_serializing_if = "Option::is_none")]
     pub unique_keys: Option<Value<Vec<Value<String>>>>,
 }
@@ -1881,12 +1883,12 @@ impl Walk for DestinationTableConfiguration {
 
 /// The `DirectPutSourceConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DirectPutSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-directputsourceconfiguration.html).
 ///
 /// Every property is optional: start from [`DirectPutSourceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DirectPutSourceConfiguration {
-    /// `ThroughputHintInMBs`: optional.
+    /// `ThroughputHintInMBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-directputsourceconfiguration.html#cfn-kinesisfirehose-deliverystream-directputsourceconfiguration-throughputhintinmbs)): integer, optional. Range: 1 to 100.
     #[serde(
         rename = "ThroughputHintInMBs",
         skip_serializing_if = "Option::is_none"
@@ -1919,12 +1921,12 @@ impl Walk for DirectPutSourceConfiguration {
 
 /// The `DocumentIdOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DocumentIdOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-documentidoptions.html).
 ///
 /// Every property is required: [`DocumentIdOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentIdOptions {
-    /// `DefaultDocumentIdFormat`: required.
+    /// `DefaultDocumentIdFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-documentidoptions.html#cfn-kinesisfirehose-deliverystream-documentidoptions-defaultdocumentidformat)): [`DefaultDocumentIdFormat`], one of `FIREHOSE_DEFAULT`, `NO_DOCUMENT_ID`, required.
     #[serde(rename = "DefaultDocumentIdFormat")]
     pub default_document_id_format: Value<DefaultDocumentIdFormat>,
 }
@@ -1950,15 +1952,15 @@ impl Walk for DocumentIdOptions {
 
 /// The `DynamicPartitioningConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `DynamicPartitioningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-dynamicpartitioningconfiguration.html).
 ///
 /// Every property is optional: start from [`DynamicPartitioningConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DynamicPartitioningConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-dynamicpartitioningconfiguration.html#cfn-kinesisfirehose-deliverystream-dynamicpartitioningconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-dynamicpartitioningconfiguration.html#cfn-kinesisfirehose-deliverystream-dynamicpartitioningconfiguration-retryoptions)): object [`RetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<RetryOptions>,
 }
@@ -1996,15 +1998,15 @@ impl Walk for DynamicPartitioningConfiguration {
 
 /// The `ElasticsearchBufferingHints` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `ElasticsearchBufferingHints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchbufferinghints.html).
 ///
 /// Every property is optional: start from [`ElasticsearchBufferingHints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ElasticsearchBufferingHints {
-    /// `IntervalInSeconds`: optional.
+    /// `IntervalInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchbufferinghints.html#cfn-kinesisfirehose-deliverystream-elasticsearchbufferinghints-intervalinseconds)): integer, optional. Range: 0 to 900.
     #[serde(rename = "IntervalInSeconds", skip_serializing_if = "Option::is_none")]
     pub interval_in_seconds: Option<Value<i64>>,
-    /// `SizeInMBs`: optional.
+    /// `SizeInMBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchbufferinghints.html#cfn-kinesisfirehose-deliverystream-elasticsearchbufferinghints-sizeinmbs)): integer, optional. Range: 1 to 100.
     #[serde(rename = "SizeInMBs", skip_serializing_if = "Option::is_none")]
     pub size_in_mbs: Option<Value<i64>>,
 }
@@ -2042,61 +2044,61 @@ impl Walk for ElasticsearchBufferingHints {
 
 /// The `ElasticsearchDestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `ElasticsearchDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html).
 ///
 /// [`ElasticsearchDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ElasticsearchDestinationConfiguration {
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-bufferinghints)): object [`ElasticsearchBufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<ElasticsearchBufferingHints>,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `ClusterEndpoint`: optional.
+    /// `ClusterEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-clusterendpoint)): string, optional. Pattern: `https:.*`. Length: 1 to 512 characters.
     #[serde(rename = "ClusterEndpoint", skip_serializing_if = "Option::is_none")]
     pub cluster_endpoint: Option<Value<String>>,
-    /// `DocumentIdOptions`: optional.
+    /// `DocumentIdOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-documentidoptions)): object [`DocumentIdOptions`], optional.
     #[serde(rename = "DocumentIdOptions", skip_serializing_if = "Option::is_none")]
     pub document_id_options: Option<DocumentIdOptions>,
-    /// `DomainARN`: optional.
+    /// `DomainARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-domainarn)): string, optional. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "DomainARN", skip_serializing_if = "Option::is_none")]
     pub domain_arn: Option<Value<String>>,
-    /// `IndexName`: required.
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-indexname)): string, required. Length: 1 to 80 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `IndexRotationPeriod`: optional.
+    /// `IndexRotationPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-indexrotationperiod)): [`IndexRotationPeriod`], one of `NoRotation`, `OneHour`, `OneDay`, `OneWeek`, `OneMonth`, optional.
     #[serde(
         rename = "IndexRotationPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub index_rotation_period: Option<Value<IndexRotationPeriod>>,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-retryoptions)): object [`ElasticsearchRetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<ElasticsearchRetryOptions>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
-    /// `S3BackupMode`: optional.
+    /// `S3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-s3backupmode)): [`AmazonOpenSearchServerlessDestinationConfigurationS3BackupMode`], one of `FailedDocumentsOnly`, `AllDocuments`, optional.
     #[serde(rename = "S3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode:
         Option<Value<AmazonOpenSearchServerlessDestinationConfigurationS3BackupMode>>,
-    /// `S3Configuration`: required.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-s3configuration)): object [`S3DestinationConfiguration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3DestinationConfiguration,
-    /// `TypeName`: optional.
+    /// `TypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-typename)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "TypeName", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<Value<String>>,
-    /// `VpcConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-elasticsearchdestinationconfiguration-vpcconfiguration)): object [`VpcConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -2237,12 +2239,12 @@ impl Walk for ElasticsearchDestinationConfiguration {
 
 /// The `ElasticsearchRetryOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `ElasticsearchRetryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchretryoptions.html).
 ///
 /// Every property is optional: start from [`ElasticsearchRetryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ElasticsearchRetryOptions {
-    /// `DurationInSeconds`: optional.
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-elasticsearchretryoptions.html#cfn-kinesisfirehose-deliverystream-elasticsearchretryoptions-durationinseconds)): integer, optional. Range: 0 to 7200.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<i64>>,
 }
@@ -2272,18 +2274,18 @@ impl Walk for ElasticsearchRetryOptions {
 
 /// The `EncryptionConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-encryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`EncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KMSEncryptionConfig`: optional.
+    /// `KMSEncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-encryptionconfiguration.html#cfn-kinesisfirehose-deliverystream-encryptionconfiguration-kmsencryptionconfig)): object [`KmsEncryptionConfig`], optional.
     #[serde(
         rename = "KMSEncryptionConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kms_encryption_config: Option<KmsEncryptionConfig>,
-    /// `NoEncryptionConfig`: optional.
+    /// `NoEncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-encryptionconfiguration.html#cfn-kinesisfirehose-deliverystream-encryptionconfiguration-noencryptionconfig)): [`NoEncryptionConfig`], one of `NoEncryption`, optional.
     #[serde(rename = "NoEncryptionConfig", skip_serializing_if = "Option::is_none")]
     pub no_encryption_config: Option<Value<NoEncryptionConfig>>,
 }
@@ -2321,72 +2323,72 @@ impl Walk for EncryptionConfiguration {
 
 /// The `ExtendedS3DestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `ExtendedS3DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html).
 ///
 /// [`ExtendedS3DestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExtendedS3DestinationConfiguration {
-    /// `BucketARN`: required.
+    /// `BucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-bucketarn)): string, required. Pattern: `arn:.*`. Length: 1 to 2048 characters.
     #[serde(rename = "BucketARN")]
     pub bucket_arn: Value<String>,
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-bufferinghints)): object [`BufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<BufferingHints>,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `CompressionFormat`: optional.
+    /// `CompressionFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-compressionformat)): [`CompressionFormat`], one of `UNCOMPRESSED`, `GZIP`, `ZIP`, `Snappy`, `HADOOP_SNAPPY`, optional.
     #[serde(rename = "CompressionFormat", skip_serializing_if = "Option::is_none")]
     pub compression_format: Option<Value<CompressionFormat>>,
-    /// `CustomTimeZone`: optional.
+    /// `CustomTimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-customtimezone)): string, optional. Pattern: `^$|[a-zA-Z/_]+$`. Length: 0 to 50 characters.
     #[serde(rename = "CustomTimeZone", skip_serializing_if = "Option::is_none")]
     pub custom_time_zone: Option<Value<String>>,
-    /// `DataFormatConversionConfiguration`: optional.
+    /// `DataFormatConversionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-dataformatconversionconfiguration)): object [`DataFormatConversionConfiguration`], optional.
     #[serde(
         rename = "DataFormatConversionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_format_conversion_configuration: Option<DataFormatConversionConfiguration>,
-    /// `DynamicPartitioningConfiguration`: optional.
+    /// `DynamicPartitioningConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-dynamicpartitioningconfiguration)): object [`DynamicPartitioningConfiguration`], optional.
     #[serde(
         rename = "DynamicPartitioningConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub dynamic_partitioning_configuration: Option<DynamicPartitioningConfiguration>,
-    /// `EncryptionConfiguration`: optional.
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `ErrorOutputPrefix`: optional.
+    /// `ErrorOutputPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-erroroutputprefix)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "ErrorOutputPrefix", skip_serializing_if = "Option::is_none")]
     pub error_output_prefix: Option<Value<String>>,
-    /// `FileExtension`: optional.
+    /// `FileExtension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-fileextension)): string, optional. Pattern: `^$|\.[0-9a-z!\-_.*'()]+`. Length: 0 to 128 characters.
     #[serde(rename = "FileExtension", skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-prefix)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
-    /// `S3BackupConfiguration`: optional.
+    /// `S3BackupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-s3backupconfiguration)): object [`S3DestinationConfiguration`], optional.
     #[serde(
         rename = "S3BackupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_backup_configuration: Option<S3DestinationConfiguration>,
-    /// `S3BackupMode`: optional.
+    /// `S3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-extendeds3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-extendeds3destinationconfiguration-s3backupmode)): [`ExtendedS3DestinationConfigurationS3BackupMode`], one of `Disabled`, `Enabled`, optional.
     #[serde(rename = "S3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode: Option<Value<ExtendedS3DestinationConfigurationS3BackupMode>>,
 }
@@ -2604,12 +2606,12 @@ impl Walk for HecEndpointType {
 
 /// The `HiveJsonSerDe` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `HiveJsonSerDe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-hivejsonserde.html).
 ///
 /// Every property is optional: start from [`HiveJsonSerDe::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HiveJsonSerDe {
-    /// `TimestampFormats`: optional.
+    /// `TimestampFormats` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-hivejsonserde.html#cfn-kinesisfirehose-deliverystream-hivejsonserde-timestampformats)): list of (string), optional. Each item: Pattern: `^(?!\s*$).+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "TimestampFormats", skip_serializing_if = "Option::is_none")]
     pub timestamp_formats: Option<Value<Vec<Value<String>>>>,
 }
@@ -2639,15 +2641,15 @@ impl Walk for HiveJsonSerDe {
 
 /// The `HttpEndpointCommonAttribute` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `HttpEndpointCommonAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointcommonattribute.html).
 ///
 /// Every property is required: [`HttpEndpointCommonAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpEndpointCommonAttribute {
-    /// `AttributeName`: required.
+    /// `AttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointcommonattribute.html#cfn-kinesisfirehose-deliverystream-httpendpointcommonattribute-attributename)): string, required. Pattern: `^(?!\s*$).+$`. Length: 1 to 256 characters.
     #[serde(rename = "AttributeName")]
     pub attribute_name: Value<String>,
-    /// `AttributeValue`: required.
+    /// `AttributeValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointcommonattribute.html#cfn-kinesisfirehose-deliverystream-httpendpointcommonattribute-attributevalue)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "AttributeValue")]
     pub attribute_value: Value<String>,
 }
@@ -2679,18 +2681,18 @@ impl Walk for HttpEndpointCommonAttribute {
 
 /// The `HttpEndpointConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `HttpEndpointConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointconfiguration.html).
 ///
 /// [`HttpEndpointConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpEndpointConfiguration {
-    /// `AccessKey`: optional.
+    /// `AccessKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointconfiguration-accesskey)): string, optional. Length: 0 to 4096 characters.
     #[serde(rename = "AccessKey", skip_serializing_if = "Option::is_none")]
     pub access_key: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointconfiguration-name)): string, optional. Pattern: `^(?!\s*$).+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Url`: required.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointconfiguration-url)): string, required. Pattern: `^https://`. Length: 1 to 1000 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -2734,48 +2736,48 @@ impl Walk for HttpEndpointConfiguration {
 
 /// The `HttpEndpointDestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `HttpEndpointDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html).
 ///
 /// [`HttpEndpointDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpEndpointDestinationConfiguration {
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-bufferinghints)): object [`BufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<BufferingHints>,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `EndpointConfiguration`: required.
+    /// `EndpointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-endpointconfiguration)): object [`HttpEndpointConfiguration`], required.
     #[serde(rename = "EndpointConfiguration")]
     pub endpoint_configuration: HttpEndpointConfiguration,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RequestConfiguration`: optional.
+    /// `RequestConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-requestconfiguration)): object [`HttpEndpointRequestConfiguration`], optional.
     #[serde(
         rename = "RequestConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub request_configuration: Option<HttpEndpointRequestConfiguration>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-retryoptions)): object [`RetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<RetryOptions>,
-    /// `RoleARN`: optional.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-rolearn)): string, optional. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `S3BackupMode`: optional.
+    /// `S3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-s3backupmode)): [`HttpEndpointDestinationConfigurationS3BackupMode`], one of `AllData`, `FailedDataOnly`, optional.
     #[serde(rename = "S3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode: Option<Value<HttpEndpointDestinationConfigurationS3BackupMode>>,
-    /// `S3Configuration`: required.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-s3configuration)): object [`S3DestinationConfiguration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3DestinationConfiguration,
-    /// `SecretsManagerConfiguration`: optional.
+    /// `SecretsManagerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointdestinationconfiguration-secretsmanagerconfiguration)): object [`SecretsManagerConfiguration`], optional.
     #[serde(
         rename = "SecretsManagerConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2914,15 +2916,15 @@ impl Walk for HttpEndpointDestinationConfigurationS3BackupMode {
 
 /// The `HttpEndpointRequestConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `HttpEndpointRequestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointrequestconfiguration.html).
 ///
 /// Every property is optional: start from [`HttpEndpointRequestConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpEndpointRequestConfiguration {
-    /// `CommonAttributes`: optional.
+    /// `CommonAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointrequestconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointrequestconfiguration-commonattributes)): list of (object [`HttpEndpointCommonAttribute`]), optional. Items: 0 to 50.
     #[serde(rename = "CommonAttributes", skip_serializing_if = "Option::is_none")]
     pub common_attributes: Option<Value<Vec<HttpEndpointCommonAttribute>>>,
-    /// `ContentEncoding`: optional.
+    /// `ContentEncoding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-httpendpointrequestconfiguration.html#cfn-kinesisfirehose-deliverystream-httpendpointrequestconfiguration-contentencoding)): [`ContentEncoding`], one of `NONE`, `GZIP`, optional.
     #[serde(rename = "ContentEncoding", skip_serializing_if = "Option::is_none")]
     pub content_encoding: Option<Value<ContentEncoding>>,
 }
@@ -2963,60 +2965,60 @@ impl Walk for HttpEndpointRequestConfiguration {
 
 /// The `IcebergDestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `IcebergDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html).
 ///
 /// [`IcebergDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergDestinationConfiguration {
-    /// `AppendOnly`: optional.
+    /// `AppendOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-appendonly)): boolean, optional.
     #[serde(rename = "AppendOnly", skip_serializing_if = "Option::is_none")]
     pub append_only: Option<Value<bool>>,
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-bufferinghints)): object [`BufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<BufferingHints>,
-    /// `CatalogConfiguration`: required, create-only (changing it replaces the resource).
+    /// `CatalogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-catalogconfiguration)): object [`CatalogConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "CatalogConfiguration")]
     pub catalog_configuration: CatalogConfiguration,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `DestinationTableConfigurationList`: optional.
+    /// `DestinationTableConfigurationList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-destinationtableconfigurationlist)): list of (object [`DestinationTableConfiguration`]), optional.
     #[serde(
         rename = "DestinationTableConfigurationList",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_table_configuration_list: Option<Value<Vec<DestinationTableConfiguration>>>,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-retryoptions)): object [`RetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<RetryOptions>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
-    /// `S3Configuration`: required.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-s3configuration)): object [`S3DestinationConfiguration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3DestinationConfiguration,
-    /// `SchemaEvolutionConfiguration`: optional.
+    /// `SchemaEvolutionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-schemaevolutionconfiguration)): object [`SchemaEvolutionConfiguration`], optional.
     #[serde(
         rename = "SchemaEvolutionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub schema_evolution_configuration: Option<SchemaEvolutionConfiguration>,
-    /// `TableCreationConfiguration`: optional.
+    /// `TableCreationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-tablecreationconfiguration)): object [`TableCreationConfiguration`], optional.
     #[serde(
         rename = "TableCreationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub table_creation_configuration: Option<TableCreationConfiguration>,
-    /// `s3BackupMode`: optional.
+    /// `s3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-icebergdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-icebergdestinationconfiguration-s3backupmode)): [`IcebergDestinationConfigurationS3BackupMode`], one of `AllData`, `FailedDataOnly`, optional.
     #[serde(rename = "s3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode: Option<Value<IcebergDestinationConfigurationS3BackupMode>>,
 }
@@ -3197,12 +3199,12 @@ impl Walk for IndexRotationPeriod {
 
 /// The `InputFormatConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `InputFormatConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-inputformatconfiguration.html).
 ///
 /// Every property is optional: start from [`InputFormatConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputFormatConfiguration {
-    /// `Deserializer`: optional.
+    /// `Deserializer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-inputformatconfiguration.html#cfn-kinesisfirehose-deliverystream-inputformatconfiguration-deserializer)): object [`Deserializer`], optional.
     #[serde(rename = "Deserializer", skip_serializing_if = "Option::is_none")]
     pub deserializer: Option<Deserializer>,
 }
@@ -3252,15 +3254,15 @@ impl Walk for KeyType {
 
 /// The `KinesisStreamSourceConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `KinesisStreamSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-kinesisstreamsourceconfiguration.html).
 ///
 /// Every property is required: [`KinesisStreamSourceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisStreamSourceConfiguration {
-    /// `KinesisStreamARN`: required.
+    /// `KinesisStreamARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-kinesisstreamsourceconfiguration.html#cfn-kinesisfirehose-deliverystream-kinesisstreamsourceconfiguration-kinesisstreamarn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "KinesisStreamARN")]
     pub kinesis_stream_arn: Value<String>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-kinesisstreamsourceconfiguration.html#cfn-kinesisfirehose-deliverystream-kinesisstreamsourceconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -3292,12 +3294,12 @@ impl Walk for KinesisStreamSourceConfiguration {
 
 /// The `KMSEncryptionConfig` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `KMSEncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-kmsencryptionconfig.html).
 ///
 /// Every property is required: [`KmsEncryptionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KmsEncryptionConfig {
-    /// `AWSKMSKeyARN`: required.
+    /// `AWSKMSKeyARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-kmsencryptionconfig.html#cfn-kinesisfirehose-deliverystream-kmsencryptionconfig-awskmskeyarn)): string, required. Pattern: `^arn:.*:kms:[a-zA-Z0-9\-]+:\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 1 to 512 characters.
     #[serde(rename = "AWSKMSKeyARN")]
     pub awskms_key_arn: Value<String>,
 }
@@ -3323,21 +3325,21 @@ impl Walk for KmsEncryptionConfig {
 
 /// The `MSKSourceConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `MSKSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-msksourceconfiguration.html).
 ///
 /// [`MskSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MskSourceConfiguration {
-    /// `AuthenticationConfiguration`: required.
+    /// `AuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-msksourceconfiguration.html#cfn-kinesisfirehose-deliverystream-msksourceconfiguration-authenticationconfiguration)): object [`AuthenticationConfiguration`], required.
     #[serde(rename = "AuthenticationConfiguration")]
     pub authentication_configuration: AuthenticationConfiguration,
-    /// `MSKClusterARN`: required.
+    /// `MSKClusterARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-msksourceconfiguration.html#cfn-kinesisfirehose-deliverystream-msksourceconfiguration-mskclusterarn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "MSKClusterARN")]
     pub msk_cluster_arn: Value<String>,
-    /// `ReadFromTimestamp`: optional.
+    /// `ReadFromTimestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-msksourceconfiguration.html#cfn-kinesisfirehose-deliverystream-msksourceconfiguration-readfromtimestamp)): string, optional.
     #[serde(rename = "ReadFromTimestamp", skip_serializing_if = "Option::is_none")]
     pub read_from_timestamp: Option<Value<String>>,
-    /// `TopicName`: required.
+    /// `TopicName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-msksourceconfiguration.html#cfn-kinesisfirehose-deliverystream-msksourceconfiguration-topicname)): string, required. Pattern: `[a-zA-Z0-9\._\-]+`. Length: 1 to 255 characters.
     #[serde(rename = "TopicName")]
     pub topic_name: Value<String>,
 }
@@ -3399,21 +3401,21 @@ impl Walk for NoEncryptionConfig {
 
 /// The `OpenXJsonSerDe` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `OpenXJsonSerDe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-openxjsonserde.html).
 ///
 /// Every property is optional: start from [`OpenXJsonSerDe::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OpenXJsonSerDe {
-    /// `CaseInsensitive`: optional.
+    /// `CaseInsensitive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-openxjsonserde.html#cfn-kinesisfirehose-deliverystream-openxjsonserde-caseinsensitive)): boolean, optional.
     #[serde(rename = "CaseInsensitive", skip_serializing_if = "Option::is_none")]
     pub case_insensitive: Option<Value<bool>>,
-    /// `ColumnToJsonKeyMappings`: optional.
+    /// `ColumnToJsonKeyMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-openxjsonserde.html#cfn-kinesisfirehose-deliverystream-openxjsonserde-columntojsonkeymappings)): map from string to (string), optional.
     #[serde(
         rename = "ColumnToJsonKeyMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub column_to_json_key_mappings: Option<BTreeMap<String, Value<String>>>,
-    /// `ConvertDotsInJsonKeysToUnderscores`: optional.
+    /// `ConvertDotsInJsonKeysToUnderscores` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-openxjsonserde.html#cfn-kinesisfirehose-deliverystream-openxjsonserde-convertdotsinjsonkeystounderscores)): boolean, optional.
     #[serde(
         rename = "ConvertDotsInJsonKeysToUnderscores",
         skip_serializing_if = "Option::is_none"
@@ -3468,45 +3470,45 @@ impl Walk for OpenXJsonSerDe {
 
 /// The `OrcSerDe` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `OrcSerDe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html).
 ///
 /// Every property is optional: start from [`OrcSerDe::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OrcSerDe {
-    /// `BlockSizeBytes`: optional.
+    /// `BlockSizeBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-blocksizebytes)): integer, optional. Range: at least 67108864.
     #[serde(rename = "BlockSizeBytes", skip_serializing_if = "Option::is_none")]
     pub block_size_bytes: Option<Value<i64>>,
-    /// `BloomFilterColumns`: optional.
+    /// `BloomFilterColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-bloomfiltercolumns)): list of (string), optional. Each item: Pattern: `^\S+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "BloomFilterColumns", skip_serializing_if = "Option::is_none")]
     pub bloom_filter_columns: Option<Value<Vec<Value<String>>>>,
-    /// `BloomFilterFalsePositiveProbability`: optional.
+    /// `BloomFilterFalsePositiveProbability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-bloomfilterfalsepositiveprobability)): number, optional. Range: 0 to 1.
     #[serde(
         rename = "BloomFilterFalsePositiveProbability",
         skip_serializing_if = "Option::is_none"
     )]
     pub bloom_filter_false_positive_probability: Option<Value<f64>>,
-    /// `Compression`: optional.
+    /// `Compression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-compression)): [`OrcSerDeCompression`], one of `NONE`, `SNAPPY`, `ZLIB`, optional.
     #[serde(rename = "Compression", skip_serializing_if = "Option::is_none")]
     pub compression: Option<Value<OrcSerDeCompression>>,
-    /// `DictionaryKeyThreshold`: optional.
+    /// `DictionaryKeyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-dictionarykeythreshold)): number, optional. Range: 0 to 1.
     #[serde(
         rename = "DictionaryKeyThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub dictionary_key_threshold: Option<Value<f64>>,
-    /// `EnablePadding`: optional.
+    /// `EnablePadding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-enablepadding)): boolean, optional.
     #[serde(rename = "EnablePadding", skip_serializing_if = "Option::is_none")]
     pub enable_padding: Option<Value<bool>>,
-    /// `FormatVersion`: optional.
+    /// `FormatVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-formatversion)): [`FormatVersion`], one of `V0_11`, `V0_12`, optional.
     #[serde(rename = "FormatVersion", skip_serializing_if = "Option::is_none")]
     pub format_version: Option<Value<FormatVersion>>,
-    /// `PaddingTolerance`: optional.
+    /// `PaddingTolerance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-paddingtolerance)): number, optional. Range: 0 to 1.
     #[serde(rename = "PaddingTolerance", skip_serializing_if = "Option::is_none")]
     pub padding_tolerance: Option<Value<f64>>,
-    /// `RowIndexStride`: optional.
+    /// `RowIndexStride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-rowindexstride)): integer, optional. Range: at least 1000.
     #[serde(rename = "RowIndexStride", skip_serializing_if = "Option::is_none")]
     pub row_index_stride: Option<Value<i64>>,
-    /// `StripeSizeBytes`: optional.
+    /// `StripeSizeBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-orcserde.html#cfn-kinesisfirehose-deliverystream-orcserde-stripesizebytes)): integer, optional. Range: at least 8388608.
     #[serde(rename = "StripeSizeBytes", skip_serializing_if = "Option::is_none")]
     pub stripe_size_bytes: Option<Value<i64>>,
 }
@@ -3631,12 +3633,12 @@ impl Walk for OrcSerDeCompression {
 
 /// The `OutputFormatConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `OutputFormatConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-outputformatconfiguration.html).
 ///
 /// Every property is optional: start from [`OutputFormatConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputFormatConfiguration {
-    /// `Serializer`: optional.
+    /// `Serializer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-outputformatconfiguration.html#cfn-kinesisfirehose-deliverystream-outputformatconfiguration-serializer)): object [`Serializer`], optional.
     #[serde(rename = "Serializer", skip_serializing_if = "Option::is_none")]
     pub serializer: Option<Serializer>,
 }
@@ -3713,30 +3715,30 @@ impl Walk for ParameterName {
 
 /// The `ParquetSerDe` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `ParquetSerDe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-parquetserde.html).
 ///
 /// Every property is optional: start from [`ParquetSerDe::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParquetSerDe {
-    /// `BlockSizeBytes`: optional.
+    /// `BlockSizeBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-parquetserde.html#cfn-kinesisfirehose-deliverystream-parquetserde-blocksizebytes)): integer, optional. Range: at least 67108864.
     #[serde(rename = "BlockSizeBytes", skip_serializing_if = "Option::is_none")]
     pub block_size_bytes: Option<Value<i64>>,
-    /// `Compression`: optional.
+    /// `Compression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-parquetserde.html#cfn-kinesisfirehose-deliverystream-parquetserde-compression)): [`ParquetSerDeCompression`], one of `GZIP`, `SNAPPY`, `UNCOMPRESSED`, optional.
     #[serde(rename = "Compression", skip_serializing_if = "Option::is_none")]
     pub compression: Option<Value<ParquetSerDeCompression>>,
-    /// `EnableDictionaryCompression`: optional.
+    /// `EnableDictionaryCompression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-parquetserde.html#cfn-kinesisfirehose-deliverystream-parquetserde-enabledictionarycompression)): boolean, optional.
     #[serde(
         rename = "EnableDictionaryCompression",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_dictionary_compression: Option<Value<bool>>,
-    /// `MaxPaddingBytes`: optional.
+    /// `MaxPaddingBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-parquetserde.html#cfn-kinesisfirehose-deliverystream-parquetserde-maxpaddingbytes)): integer, optional. Range: at least 0.
     #[serde(rename = "MaxPaddingBytes", skip_serializing_if = "Option::is_none")]
     pub max_padding_bytes: Option<Value<i64>>,
-    /// `PageSizeBytes`: optional.
+    /// `PageSizeBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-parquetserde.html#cfn-kinesisfirehose-deliverystream-parquetserde-pagesizebytes)): integer, optional. Range: at least 65536.
     #[serde(rename = "PageSizeBytes", skip_serializing_if = "Option::is_none")]
     pub page_size_bytes: Option<Value<i64>>,
-    /// `WriterVersion`: optional.
+    /// `WriterVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-parquetserde.html#cfn-kinesisfirehose-deliverystream-parquetserde-writerversion)): [`WriterVersion`], one of `V1`, `V2`, optional.
     #[serde(rename = "WriterVersion", skip_serializing_if = "Option::is_none")]
     pub writer_version: Option<Value<WriterVersion>>,
 }
@@ -3829,12 +3831,12 @@ impl Walk for ParquetSerDeCompression {
 
 /// The `PartitionField` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `PartitionField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-partitionfield.html).
 ///
 /// Every property is required: [`PartitionField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionField {
-    /// `SourceName`: required.
+    /// `SourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-partitionfield.html#cfn-kinesisfirehose-deliverystream-partitionfield-sourcename)): string, required. Pattern: `^\S+$`. Length: 1 to 255 characters.
     #[serde(rename = "SourceName")]
     pub source_name: Value<String>,
 }
@@ -3860,12 +3862,12 @@ impl Walk for PartitionField {
 
 /// The `PartitionSpec` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `PartitionSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-partitionspec.html).
 ///
 /// Every property is optional: start from [`PartitionSpec::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PartitionSpec {
-    /// `Identity`: optional.
+    /// `Identity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-partitionspec.html#cfn-kinesisfirehose-deliverystream-partitionspec-identity)): list of (object [`PartitionField`]), optional.
     #[serde(rename = "Identity", skip_serializing_if = "Option::is_none")]
     pub identity: Option<Value<Vec<PartitionField>>>,
 }
@@ -3895,15 +3897,15 @@ impl Walk for PartitionSpec {
 
 /// The `ProcessingConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `ProcessingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processingconfiguration.html).
 ///
 /// Every property is optional: start from [`ProcessingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProcessingConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processingconfiguration.html#cfn-kinesisfirehose-deliverystream-processingconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Processors`: optional.
+    /// `Processors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processingconfiguration.html#cfn-kinesisfirehose-deliverystream-processingconfiguration-processors)): list of (object [`Processor`]), optional.
     #[serde(rename = "Processors", skip_serializing_if = "Option::is_none")]
     pub processors: Option<Value<Vec<Processor>>>,
 }
@@ -3941,15 +3943,15 @@ impl Walk for ProcessingConfiguration {
 
 /// The `Processor` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `Processor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processor.html).
 ///
 /// [`Processor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Processor {
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processor.html#cfn-kinesisfirehose-deliverystream-processor-parameters)): list of (object [`ProcessorParameter`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<ProcessorParameter>>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processor.html#cfn-kinesisfirehose-deliverystream-processor-type)): [`ProcessorType`], one of `RecordDeAggregation`, `Decompression`, `CloudWatchLogProcessing`, `Lambda`, `MetadataExtraction`, `AppendDelimiterToRecord`, required.
     #[serde(rename = "Type")]
     pub type_: Value<ProcessorType>,
 }
@@ -3984,15 +3986,15 @@ impl Walk for Processor {
 
 /// The `ProcessorParameter` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `ProcessorParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processorparameter.html).
 ///
 /// Every property is required: [`ProcessorParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProcessorParameter {
-    /// `ParameterName`: required.
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processorparameter.html#cfn-kinesisfirehose-deliverystream-processorparameter-parametername)): [`ParameterName`], one of `BufferIntervalInSeconds`, `BufferSizeInMBs`, `CompressionFormat`, `DataMessageExtraction`, `Delimiter`, `JsonParsingEngine`, `LambdaArn`, `MetadataExtractionQuery`, `NumberOfRetries`, `RoleArn`, `SubRecordType`, required.
     #[serde(rename = "ParameterName")]
     pub parameter_name: Value<ParameterName>,
-    /// `ParameterValue`: required.
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-processorparameter.html#cfn-kinesisfirehose-deliverystream-processorparameter-parametervalue)): string, required. Pattern: `^(?!\s*$).+$`. Length: 1 to 5120 characters.
     #[serde(rename = "ParameterValue")]
     pub parameter_value: Value<String>,
 }
@@ -4056,57 +4058,57 @@ impl Walk for ProcessorType {
 
 /// The `RedshiftDestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `RedshiftDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html).
 ///
 /// [`RedshiftDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftDestinationConfiguration {
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `ClusterJDBCURL`: required.
+    /// `ClusterJDBCURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-clusterjdbcurl)): string, required. Pattern: `^jdbc:(redshift|postgresql)://((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+(redshift(-serverless)?)\.([a-zA-Z0-9\.\-]+):\d{1,5}/[a-zA-Z0-9_$-]+$`. Length: 1 to 512 characters.
     #[serde(rename = "ClusterJDBCURL")]
     pub cluster_jdbcurl: Value<String>,
-    /// `CopyCommand`: required.
+    /// `CopyCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-copycommand)): object [`CopyCommand`], required.
     #[serde(rename = "CopyCommand")]
     pub copy_command: CopyCommand,
-    /// `Password`: optional.
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-password)): string, optional. Length: 6 to 512 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-retryoptions)): object [`RedshiftRetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<RedshiftRetryOptions>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
-    /// `S3BackupConfiguration`: optional.
+    /// `S3BackupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-s3backupconfiguration)): object [`S3DestinationConfiguration`], optional.
     #[serde(
         rename = "S3BackupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_backup_configuration: Option<S3DestinationConfiguration>,
-    /// `S3BackupMode`: optional.
+    /// `S3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-s3backupmode)): [`ExtendedS3DestinationConfigurationS3BackupMode`], one of `Disabled`, `Enabled`, optional.
     #[serde(rename = "S3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode: Option<Value<ExtendedS3DestinationConfigurationS3BackupMode>>,
-    /// `S3Configuration`: required.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-s3configuration)): object [`S3DestinationConfiguration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3DestinationConfiguration,
-    /// `SecretsManagerConfiguration`: optional.
+    /// `SecretsManagerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-secretsmanagerconfiguration)): object [`SecretsManagerConfiguration`], optional.
     #[serde(
         rename = "SecretsManagerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_configuration: Option<SecretsManagerConfiguration>,
-    /// `Username`: optional.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-redshiftdestinationconfiguration-username)): string, optional. Length: 1 to 512 characters.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -4227,12 +4229,12 @@ impl Walk for RedshiftDestinationConfiguration {
 
 /// The `RedshiftRetryOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `RedshiftRetryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftretryoptions.html).
 ///
 /// Every property is optional: start from [`RedshiftRetryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RedshiftRetryOptions {
-    /// `DurationInSeconds`: optional.
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-redshiftretryoptions.html#cfn-kinesisfirehose-deliverystream-redshiftretryoptions-durationinseconds)): integer, optional. Range: 0 to 7200.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<i64>>,
 }
@@ -4262,12 +4264,12 @@ impl Walk for RedshiftRetryOptions {
 
 /// The `RetryOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `RetryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-retryoptions.html).
 ///
 /// Every property is optional: start from [`RetryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetryOptions {
-    /// `DurationInSeconds`: optional.
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-retryoptions.html#cfn-kinesisfirehose-deliverystream-retryoptions-durationinseconds)): integer, optional. Range: 0 to 7200.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<i64>>,
 }
@@ -4297,39 +4299,39 @@ impl Walk for RetryOptions {
 
 /// The `S3DestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `S3DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html).
 ///
 /// [`S3DestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DestinationConfiguration {
-    /// `BucketARN`: required.
+    /// `BucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration-bucketarn)): string, required. Pattern: `arn:.*`. Length: 1 to 2048 characters.
     #[serde(rename = "BucketARN")]
     pub bucket_arn: Value<String>,
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration-bufferinghints)): object [`BufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<BufferingHints>,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `CompressionFormat`: optional.
+    /// `CompressionFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration-compressionformat)): [`CompressionFormat`], one of `UNCOMPRESSED`, `GZIP`, `ZIP`, `Snappy`, `HADOOP_SNAPPY`, optional.
     #[serde(rename = "CompressionFormat", skip_serializing_if = "Option::is_none")]
     pub compression_format: Option<Value<CompressionFormat>>,
-    /// `EncryptionConfiguration`: optional.
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `ErrorOutputPrefix`: optional.
+    /// `ErrorOutputPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration-erroroutputprefix)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "ErrorOutputPrefix", skip_serializing_if = "Option::is_none")]
     pub error_output_prefix: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration-prefix)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-s3destinationconfiguration.html#cfn-kinesisfirehose-deliverystream-s3destinationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
 }
@@ -4415,27 +4417,27 @@ impl Walk for S3DestinationConfiguration {
 
 /// The `SchemaConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SchemaConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaconfiguration.html).
 ///
 /// Every property is optional: start from [`SchemaConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaConfiguration {
-    /// `CatalogId`: optional.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaconfiguration.html#cfn-kinesisfirehose-deliverystream-schemaconfiguration-catalogid)): string, optional. Pattern: `^\S+$`. Length: 1 to 1024 characters.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaconfiguration.html#cfn-kinesisfirehose-deliverystream-schemaconfiguration-databasename)): string, optional. Pattern: `^\S+$`. Length: 1 to 1024 characters.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `Region`: optional.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaconfiguration.html#cfn-kinesisfirehose-deliverystream-schemaconfiguration-region)): string, optional. Pattern: `^\S+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `RoleARN`: optional.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaconfiguration.html#cfn-kinesisfirehose-deliverystream-schemaconfiguration-rolearn)): string, optional. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `TableName`: optional.
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaconfiguration.html#cfn-kinesisfirehose-deliverystream-schemaconfiguration-tablename)): string, optional. Pattern: `^\S+$`. Length: 1 to 1024 characters.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<Value<String>>,
-    /// `VersionId`: optional.
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaconfiguration.html#cfn-kinesisfirehose-deliverystream-schemaconfiguration-versionid)): string, optional. Pattern: `^\S+$`. Length: 1 to 1024 characters.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }
@@ -4505,12 +4507,12 @@ impl Walk for SchemaConfiguration {
 
 /// The `SchemaEvolutionConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SchemaEvolutionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaevolutionconfiguration.html).
 ///
 /// Every property is optional: start from [`SchemaEvolutionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaEvolutionConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-schemaevolutionconfiguration.html#cfn-kinesisfirehose-deliverystream-schemaevolutionconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -4540,18 +4542,18 @@ impl Walk for SchemaEvolutionConfiguration {
 
 /// The `SecretsManagerConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SecretsManagerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-secretsmanagerconfiguration.html).
 ///
 /// [`SecretsManagerConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecretsManagerConfiguration {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-secretsmanagerconfiguration.html#cfn-kinesisfirehose-deliverystream-secretsmanagerconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `RoleARN`: optional.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-secretsmanagerconfiguration.html#cfn-kinesisfirehose-deliverystream-secretsmanagerconfiguration-rolearn)): string, optional. Pattern: `arn:.*:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `SecretARN`: optional.
+    /// `SecretARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-secretsmanagerconfiguration.html#cfn-kinesisfirehose-deliverystream-secretsmanagerconfiguration-secretarn)): string, optional. Pattern: `arn:.*:secretsmanager:[a-zA-Z0-9\-]+:\d{12}:secret:[a-zA-Z0-9\-/_+=.@]+`. Length: 1 to 2048 characters.
     #[serde(rename = "SecretARN", skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<Value<String>>,
 }
@@ -4595,15 +4597,15 @@ impl Walk for SecretsManagerConfiguration {
 
 /// The `Serializer` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `Serializer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-serializer.html).
 ///
 /// Every property is optional: start from [`Serializer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Serializer {
-    /// `OrcSerDe`: optional.
+    /// `OrcSerDe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-serializer.html#cfn-kinesisfirehose-deliverystream-serializer-orcserde)): object [`OrcSerDe`], optional.
     #[serde(rename = "OrcSerDe", skip_serializing_if = "Option::is_none")]
     pub orc_ser_de: Option<OrcSerDe>,
-    /// `ParquetSerDe`: optional.
+    /// `ParquetSerDe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-serializer.html#cfn-kinesisfirehose-deliverystream-serializer-parquetserde)): object [`ParquetSerDe`], optional.
     #[serde(rename = "ParquetSerDe", skip_serializing_if = "Option::is_none")]
     pub parquet_ser_de: Option<ParquetSerDe>,
 }
@@ -4641,15 +4643,15 @@ impl Walk for Serializer {
 
 /// The `SnowflakeBufferingHints` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SnowflakeBufferingHints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakebufferinghints.html).
 ///
 /// Every property is optional: start from [`SnowflakeBufferingHints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnowflakeBufferingHints {
-    /// `IntervalInSeconds`: optional.
+    /// `IntervalInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakebufferinghints.html#cfn-kinesisfirehose-deliverystream-snowflakebufferinghints-intervalinseconds)): integer, optional. Range: 0 to 900.
     #[serde(rename = "IntervalInSeconds", skip_serializing_if = "Option::is_none")]
     pub interval_in_seconds: Option<Value<i64>>,
-    /// `SizeInMBs`: optional.
+    /// `SizeInMBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakebufferinghints.html#cfn-kinesisfirehose-deliverystream-snowflakebufferinghints-sizeinmbs)): integer, optional. Range: 1 to 128.
     #[serde(rename = "SizeInMBs", skip_serializing_if = "Option::is_none")]
     pub size_in_mbs: Option<Value<i64>>,
 }
@@ -4687,84 +4689,84 @@ impl Walk for SnowflakeBufferingHints {
 
 /// The `SnowflakeDestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SnowflakeDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html).
 ///
 /// [`SnowflakeDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnowflakeDestinationConfiguration {
-    /// `AccountUrl`: required.
+    /// `AccountUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-accounturl)): string, required. Pattern: `.+?\.snowflakecomputing\.com`. Length: 24 to 2048 characters.
     #[serde(rename = "AccountUrl")]
     pub account_url: Value<String>,
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-bufferinghints)): object [`SnowflakeBufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<SnowflakeBufferingHints>,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `ContentColumnName`: optional.
+    /// `ContentColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-contentcolumnname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "ContentColumnName", skip_serializing_if = "Option::is_none")]
     pub content_column_name: Option<Value<String>>,
-    /// `DataLoadingOption`: optional.
+    /// `DataLoadingOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-dataloadingoption)): [`DataLoadingOption`], one of `JSON_MAPPING`, `VARIANT_CONTENT_MAPPING`, `VARIANT_CONTENT_AND_METADATA_MAPPING`, optional.
     #[serde(rename = "DataLoadingOption", skip_serializing_if = "Option::is_none")]
     pub data_loading_option: Option<Value<DataLoadingOption>>,
-    /// `Database`: required.
+    /// `Database` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-database)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Database")]
     pub database: Value<String>,
-    /// `KeyPassphrase`: optional.
+    /// `KeyPassphrase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-keypassphrase)): string, optional. Length: 7 to 255 characters.
     #[serde(rename = "KeyPassphrase", skip_serializing_if = "Option::is_none")]
     pub key_passphrase: Option<Value<String>>,
-    /// `MetaDataColumnName`: optional.
+    /// `MetaDataColumnName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-metadatacolumnname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "MetaDataColumnName", skip_serializing_if = "Option::is_none")]
     pub meta_data_column_name: Option<Value<String>>,
-    /// `PrivateKey`: optional.
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-privatekey)): string, optional. Pattern: `^(?:[A-Za-z0-9+\/]{4})*(?:[A-Za-z0-9+\/]{2}==|[A-Za-z0-9+\/]{3}=)?$`. Length: 256 to 4096 characters.
     #[serde(rename = "PrivateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<Value<String>>,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-retryoptions)): object [`SnowflakeRetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<SnowflakeRetryOptions>,
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
-    /// `S3BackupMode`: optional.
+    /// `S3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-s3backupmode)): [`SnowflakeDestinationConfigurationS3BackupMode`], one of `FailedDataOnly`, `AllData`, optional.
     #[serde(rename = "S3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode: Option<Value<SnowflakeDestinationConfigurationS3BackupMode>>,
-    /// `S3Configuration`: required.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-s3configuration)): object [`S3DestinationConfiguration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3DestinationConfiguration,
-    /// `Schema`: required.
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-schema)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Schema")]
     pub schema: Value<String>,
-    /// `SecretsManagerConfiguration`: optional.
+    /// `SecretsManagerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-secretsmanagerconfiguration)): object [`SecretsManagerConfiguration`], optional.
     #[serde(
         rename = "SecretsManagerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub secrets_manager_configuration: Option<SecretsManagerConfiguration>,
-    /// `SnowflakeRoleConfiguration`: optional.
+    /// `SnowflakeRoleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-snowflakeroleconfiguration)): object [`SnowflakeRoleConfiguration`], optional.
     #[serde(
         rename = "SnowflakeRoleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub snowflake_role_configuration: Option<SnowflakeRoleConfiguration>,
-    /// `SnowflakeVpcConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `SnowflakeVpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-snowflakevpcconfiguration)): object [`SnowflakeVpcConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SnowflakeVpcConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub snowflake_vpc_configuration: Option<SnowflakeVpcConfiguration>,
-    /// `Table`: required.
+    /// `Table` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-table)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Table")]
     pub table: Value<String>,
-    /// `User`: optional.
+    /// `User` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakedestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakedestinationconfiguration-user)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
     pub user: Option<Value<String>>,
 }
@@ -4973,12 +4975,12 @@ impl Walk for SnowflakeDestinationConfigurationS3BackupMode {
 
 /// The `SnowflakeRetryOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SnowflakeRetryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakeretryoptions.html).
 ///
 /// Every property is optional: start from [`SnowflakeRetryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnowflakeRetryOptions {
-    /// `DurationInSeconds`: optional.
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakeretryoptions.html#cfn-kinesisfirehose-deliverystream-snowflakeretryoptions-durationinseconds)): integer, optional. Range: 0 to 7200.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<i64>>,
 }
@@ -5008,15 +5010,15 @@ impl Walk for SnowflakeRetryOptions {
 
 /// The `SnowflakeRoleConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SnowflakeRoleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakeroleconfiguration.html).
 ///
 /// Every property is optional: start from [`SnowflakeRoleConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnowflakeRoleConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakeroleconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakeroleconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `SnowflakeRole`: optional.
+    /// `SnowflakeRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakeroleconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakeroleconfiguration-snowflakerole)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "SnowflakeRole", skip_serializing_if = "Option::is_none")]
     pub snowflake_role: Option<Value<String>>,
 }
@@ -5054,12 +5056,12 @@ impl Walk for SnowflakeRoleConfiguration {
 
 /// The `SnowflakeVpcConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SnowflakeVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakevpcconfiguration.html).
 ///
 /// Every property is required: [`SnowflakeVpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnowflakeVpcConfiguration {
-    /// `PrivateLinkVpceId`: required.
+    /// `PrivateLinkVpceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-snowflakevpcconfiguration.html#cfn-kinesisfirehose-deliverystream-snowflakevpcconfiguration-privatelinkvpceid)): string, required. Pattern: `([a-zA-Z0-9\-\_]+\.){2,3}vpce\.[a-zA-Z0-9\-]*\.vpce-svc\-[a-zA-Z0-9\-]{17}$`. Length: 47 to 255 characters.
     #[serde(rename = "PrivateLinkVpceId")]
     pub private_link_vpce_id: Value<String>,
 }
@@ -5085,15 +5087,15 @@ impl Walk for SnowflakeVpcConfiguration {
 
 /// The `SplunkBufferingHints` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SplunkBufferingHints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkbufferinghints.html).
 ///
 /// Every property is optional: start from [`SplunkBufferingHints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SplunkBufferingHints {
-    /// `IntervalInSeconds`: optional.
+    /// `IntervalInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkbufferinghints.html#cfn-kinesisfirehose-deliverystream-splunkbufferinghints-intervalinseconds)): integer, optional. Range: 0 to 60.
     #[serde(rename = "IntervalInSeconds", skip_serializing_if = "Option::is_none")]
     pub interval_in_seconds: Option<Value<i64>>,
-    /// `SizeInMBs`: optional.
+    /// `SizeInMBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkbufferinghints.html#cfn-kinesisfirehose-deliverystream-splunkbufferinghints-sizeinmbs)): integer, optional. Range: 1 to 5.
     #[serde(rename = "SizeInMBs", skip_serializing_if = "Option::is_none")]
     pub size_in_mbs: Option<Value<i64>>,
 }
@@ -5131,51 +5133,51 @@ impl Walk for SplunkBufferingHints {
 
 /// The `SplunkDestinationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SplunkDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html).
 ///
 /// [`SplunkDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SplunkDestinationConfiguration {
-    /// `BufferingHints`: optional.
+    /// `BufferingHints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-bufferinghints)): object [`SplunkBufferingHints`], optional.
     #[serde(rename = "BufferingHints", skip_serializing_if = "Option::is_none")]
     pub buffering_hints: Option<SplunkBufferingHints>,
-    /// `CloudWatchLoggingOptions`: optional.
+    /// `CloudWatchLoggingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-cloudwatchloggingoptions)): object [`CloudWatchLoggingOptions`], optional.
     #[serde(
         rename = "CloudWatchLoggingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logging_options: Option<CloudWatchLoggingOptions>,
-    /// `HECAcknowledgmentTimeoutInSeconds`: optional.
+    /// `HECAcknowledgmentTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-hecacknowledgmenttimeoutinseconds)): integer, optional. Range: 180 to 600.
     #[serde(
         rename = "HECAcknowledgmentTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub hec_acknowledgment_timeout_in_seconds: Option<Value<i64>>,
-    /// `HECEndpoint`: required.
+    /// `HECEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-hecendpoint)): string, required. Length: 0 to 2048 characters.
     #[serde(rename = "HECEndpoint")]
     pub hec_endpoint: Value<String>,
-    /// `HECEndpointType`: required.
+    /// `HECEndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-hecendpointtype)): [`HecEndpointType`], one of `Raw`, `Event`, required.
     #[serde(rename = "HECEndpointType")]
     pub hec_endpoint_type: Value<HecEndpointType>,
-    /// `HECToken`: optional.
+    /// `HECToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-hectoken)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "HECToken", skip_serializing_if = "Option::is_none")]
     pub hec_token: Option<Value<String>>,
-    /// `ProcessingConfiguration`: optional.
+    /// `ProcessingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-processingconfiguration)): object [`ProcessingConfiguration`], optional.
     #[serde(
         rename = "ProcessingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub processing_configuration: Option<ProcessingConfiguration>,
-    /// `RetryOptions`: optional.
+    /// `RetryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-retryoptions)): object [`SplunkRetryOptions`], optional.
     #[serde(rename = "RetryOptions", skip_serializing_if = "Option::is_none")]
     pub retry_options: Option<SplunkRetryOptions>,
-    /// `S3BackupMode`: optional.
+    /// `S3BackupMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-s3backupmode)): [`SplunkDestinationConfigurationS3BackupMode`], one of `AllEvents`, `FailedEventsOnly`, optional.
     #[serde(rename = "S3BackupMode", skip_serializing_if = "Option::is_none")]
     pub s3_backup_mode: Option<Value<SplunkDestinationConfigurationS3BackupMode>>,
-    /// `S3Configuration`: required.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-s3configuration)): object [`S3DestinationConfiguration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3DestinationConfiguration,
-    /// `SecretsManagerConfiguration`: optional.
+    /// `SecretsManagerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkdestinationconfiguration.html#cfn-kinesisfirehose-deliverystream-splunkdestinationconfiguration-secretsmanagerconfiguration)): object [`SecretsManagerConfiguration`], optional.
     #[serde(
         rename = "SecretsManagerConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -5315,12 +5317,12 @@ impl Walk for SplunkDestinationConfigurationS3BackupMode {
 
 /// The `SplunkRetryOptions` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `SplunkRetryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkretryoptions.html).
 ///
 /// Every property is optional: start from [`SplunkRetryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SplunkRetryOptions {
-    /// `DurationInSeconds`: optional.
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-splunkretryoptions.html#cfn-kinesisfirehose-deliverystream-splunkretryoptions-durationinseconds)): integer, optional. Range: 0 to 7200.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<i64>>,
 }
@@ -5370,12 +5372,12 @@ impl Walk for SslMode {
 
 /// The `TableCreationConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `TableCreationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-tablecreationconfiguration.html).
 ///
 /// Every property is optional: start from [`TableCreationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TableCreationConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-tablecreationconfiguration.html#cfn-kinesisfirehose-deliverystream-tablecreationconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -5405,15 +5407,15 @@ impl Walk for TableCreationConfiguration {
 
 /// The `Tag` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-tag.html).
 ///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-tag.html#cfn-kinesisfirehose-deliverystream-tag-key)): string, required. Pattern: `^(?!aws:)[\p{L}\p{Z}\p{N}_.:\/=+\-@%]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-tag.html#cfn-kinesisfirehose-deliverystream-tag-value)): string, optional. Pattern: `^[\p{L}\p{Z}\p{N}_.:\/=+\-@%]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5448,18 +5450,18 @@ impl Walk for Tag {
 
 /// The `VpcConfiguration` property type of [`DeliveryStream`].
 ///
-/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html).
+/// AWS reference: [`AWS::KinesisFirehose::DeliveryStream` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-vpcconfiguration.html).
 ///
 /// Every property is required: [`VpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `RoleARN`: required.
+    /// `RoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-vpcconfiguration.html#cfn-kinesisfirehose-deliverystream-vpcconfiguration-rolearn)): string, required. Pattern: `arn:.*`. Length: 1 to 512 characters.
     #[serde(rename = "RoleARN")]
     pub role_arn: Value<String>,
-    /// `SecurityGroupIds`: required.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-vpcconfiguration.html#cfn-kinesisfirehose-deliverystream-vpcconfiguration-securitygroupids)): list of (string), required. Items: 1 to 5. Each item: Pattern: `^\S+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisfirehose-deliverystream-vpcconfiguration.html#cfn-kinesisfirehose-deliverystream-vpcconfiguration-subnetids)): list of (string), required. Items: 1 to 16. Each item: Pattern: `^\S+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }

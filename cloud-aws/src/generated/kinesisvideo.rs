@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::KinesisVideo::SignalingChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-signalingchannel.html)).
 ///
+/// Resource Type Definition for AWS::KinesisVideo::SignalingChannel
+///
 /// Every property is optional: start from [`SignalingChannel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SignalingChannel {
-    /// `MessageTtlSeconds`: optional.
+    /// The period of time a signaling channel retains undelivered messages before they are discarded.
+    ///
+    /// `MessageTtlSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-signalingchannel.html#cfn-kinesisvideo-signalingchannel-messagettlseconds)): integer, optional. Range: 5 to 120.
     #[serde(rename = "MessageTtlSeconds", skip_serializing_if = "Option::is_none")]
     pub message_ttl_seconds: Option<Value<i64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the Kinesis Video Signaling Channel.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-signalingchannel.html#cfn-kinesisvideo-signalingchannel-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_.-]+`. Length: 1 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-signalingchannel.html#cfn-kinesisvideo-signalingchannel-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional.
+    /// The type of the Kinesis Video Signaling Channel to create. Currently, SINGLE\_MASTER is the only supported channel type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-signalingchannel.html#cfn-kinesisvideo-signalingchannel-type)): [`Type`], one of `SINGLE_MASTER`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -88,34 +98,50 @@ impl ResourceRef<SignalingChannel> {
 
 /// The properties of an `AWS::KinesisVideo::Stream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html)).
 ///
+/// Resource Type Definition for AWS::KinesisVideo::Stream
+///
 /// Every property is optional: start from [`Stream::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Stream {
-    /// `DataRetentionInHours`: optional.
+    /// The number of hours till which Kinesis Video will retain the data in the stream
+    ///
+    /// `DataRetentionInHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html#cfn-kinesisvideo-stream-dataretentioninhours)): integer, optional. Range: 0 to 87600.
     #[serde(
         rename = "DataRetentionInHours",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_retention_in_hours: Option<Value<i64>>,
-    /// `DeviceName`: optional.
+    /// The name of the device that is writing to the stream.
+    ///
+    /// `DeviceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html#cfn-kinesisvideo-stream-devicename)): string, optional. Pattern: `[a-zA-Z0-9_.-]+`. Length: 1 to 128 characters.
     #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
     pub device_name: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// AWS KMS key ID that Kinesis Video Streams uses to encrypt stream data.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html#cfn-kinesisvideo-stream-kmskeyid)): string, optional. Pattern: `.+`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MediaType`: optional.
+    /// The media type of the stream. Consumers of the stream can use this information when processing the stream.
+    ///
+    /// `MediaType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html#cfn-kinesisvideo-stream-mediatype)): string, optional. Pattern: `[\w\-\.\+]+/[\w\-\.\+]+(,[\w\-\.\+]+/[\w\-\.\+]+)*`. Length: 1 to 128 characters.
     #[serde(rename = "MediaType", skip_serializing_if = "Option::is_none")]
     pub media_type: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the Kinesis Video stream.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html#cfn-kinesisvideo-stream-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_.-]+`. Length: 1 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `StreamStorageConfiguration`: optional.
+    /// Configuration for the storage tier of the Kinesis Video Stream.
+    ///
+    /// `StreamStorageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html#cfn-kinesisvideo-stream-streamstorageconfiguration)): object [`StreamStorageConfiguration`], optional.
     #[serde(
         rename = "StreamStorageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub stream_storage_configuration: Option<StreamStorageConfiguration>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs associated with the Kinesis Video Stream.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html#cfn-kinesisvideo-stream-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -229,12 +255,14 @@ impl Walk for DefaultStorageTier {
 
 /// The `StreamStorageConfiguration` property type of [`Stream`].
 ///
-/// AWS reference: [`AWS::KinesisVideo::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html).
+/// AWS reference: [`AWS::KinesisVideo::Stream` `StreamStorageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisvideo-stream-streamstorageconfiguration.html).
 ///
 /// Every property is optional: start from [`StreamStorageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StreamStorageConfiguration {
-    /// `DefaultStorageTier`: optional.
+    /// The storage tier for the Kinesis Video Stream. Determines the storage class used for stream data.
+    ///
+    /// `DefaultStorageTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisvideo-stream-streamstorageconfiguration.html#cfn-kinesisvideo-stream-streamstorageconfiguration-defaultstoragetier)): [`DefaultStorageTier`], one of `HOT`, `WARM`, optional.
     #[serde(rename = "DefaultStorageTier", skip_serializing_if = "Option::is_none")]
     pub default_storage_tier: Option<Value<DefaultStorageTier>>,
 }
@@ -264,15 +292,19 @@ impl Walk for StreamStorageConfiguration {
 
 /// The `Tag` property type of [`SignalingChannel`] and [`Stream`].
 ///
-/// AWS reference: [`AWS::KinesisVideo::SignalingChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-signalingchannel.html), [`AWS::KinesisVideo::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisvideo-stream.html).
+/// AWS reference: [`AWS::KinesisVideo::SignalingChannel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisvideo-signalingchannel-tag.html), [`AWS::KinesisVideo::Stream` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisvideo-stream-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. Specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisvideo-signalingchannel-tag.html#cfn-kinesisvideo-signalingchannel-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. Specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-kinesisvideo-signalingchannel-tag.html#cfn-kinesisvideo-signalingchannel-tag-value)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,28 +9,44 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::LakeFormation::DataCellsFilter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html)).
 ///
+/// Resource Type definition for AWS::LakeFormation::DataCellsFilter
+///
 /// [`DataCellsFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataCellsFilter {
-    /// `ColumnNames`: optional, create-only (changing it replaces the resource).
+    /// A list of columns to be included in this Data Cells Filter.
+    ///
+    /// `ColumnNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html#cfn-lakeformation-datacellsfilter-columnnames)): list of (string), optional, create-only (changing it replaces the resource). Each item: Length: 1 to 255 characters.
     #[serde(rename = "ColumnNames", skip_serializing_if = "Option::is_none")]
     pub column_names: Option<Value<Vec<Value<String>>>>,
-    /// `ColumnWildcard`: optional, create-only (changing it replaces the resource).
+    /// An object representing the Data Cells Filter's Columns. Either Column Names or a Wildcard is required
+    ///
+    /// `ColumnWildcard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html#cfn-lakeformation-datacellsfilter-columnwildcard)): object [`ColumnWildcard`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ColumnWildcard", skip_serializing_if = "Option::is_none")]
     pub column_wildcard: Option<ColumnWildcard>,
-    /// `DatabaseName`: required, create-only (changing it replaces the resource).
+    /// The name of the Database that the Table resides in.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html#cfn-lakeformation-datacellsfilter-databasename)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The desired name of the Data Cells Filter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html#cfn-lakeformation-datacellsfilter-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RowFilter`: optional, create-only (changing it replaces the resource).
+    /// An object representing the Data Cells Filter's Row Filter. Either a Filter Expression or a Wildcard is required
+    ///
+    /// `RowFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html#cfn-lakeformation-datacellsfilter-rowfilter)): object [`RowFilter`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RowFilter", skip_serializing_if = "Option::is_none")]
     pub row_filter: Option<RowFilter>,
-    /// `TableCatalogId`: required, create-only (changing it replaces the resource).
+    /// The Catalog Id of the Table on which to create a Data Cells Filter.
+    ///
+    /// `TableCatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html#cfn-lakeformation-datacellsfilter-tablecatalogid)): string, required, create-only (changing it replaces the resource). Length: 12 to 12 characters.
     #[serde(rename = "TableCatalogId")]
     pub table_catalog_id: Value<String>,
-    /// `TableName`: required, create-only (changing it replaces the resource).
+    /// The name of the Table to create a Data Cells Filter for.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html#cfn-lakeformation-datacellsfilter-tablename)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -111,59 +127,61 @@ impl Resource for DataCellsFilter {
 
 /// The properties of an `AWS::LakeFormation::DataLakeSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html)).
 ///
+/// Resource Type definition for AWS::LakeFormation::DataLakeSettings
+///
 /// Every property is optional: start from [`DataLakeSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataLakeSettings {
-    /// `Admins`: optional.
+    /// `Admins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-admins)): list of (object [`DataLakeSettingsDataLakePrincipal`]), optional.
     #[serde(rename = "Admins", skip_serializing_if = "Option::is_none")]
     pub admins: Option<Value<Vec<DataLakeSettingsDataLakePrincipal>>>,
-    /// `AllowExternalDataFiltering`: optional.
+    /// `AllowExternalDataFiltering` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-allowexternaldatafiltering)): boolean, optional.
     #[serde(
         rename = "AllowExternalDataFiltering",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_external_data_filtering: Option<Value<bool>>,
-    /// `AllowFullTableExternalDataAccess`: optional.
+    /// `AllowFullTableExternalDataAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-allowfulltableexternaldataaccess)): boolean, optional.
     #[serde(
         rename = "AllowFullTableExternalDataAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_full_table_external_data_access: Option<Value<bool>>,
-    /// `AuthorizedSessionTagValueList`: optional.
+    /// `AuthorizedSessionTagValueList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-authorizedsessiontagvaluelist)): list of (string), optional.
     #[serde(
         rename = "AuthorizedSessionTagValueList",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorized_session_tag_value_list: Option<Value<Vec<Value<String>>>>,
-    /// `CreateDatabaseDefaultPermissions`: optional.
+    /// `CreateDatabaseDefaultPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-createdatabasedefaultpermissions)): list of (object [`DataLakeSettingsPrincipalPermissions`]), optional.
     #[serde(
         rename = "CreateDatabaseDefaultPermissions",
         skip_serializing_if = "Option::is_none"
     )]
     pub create_database_default_permissions:
         Option<Value<Vec<DataLakeSettingsPrincipalPermissions>>>,
-    /// `CreateTableDefaultPermissions`: optional.
+    /// `CreateTableDefaultPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-createtabledefaultpermissions)): list of (object [`DataLakeSettingsPrincipalPermissions`]), optional.
     #[serde(
         rename = "CreateTableDefaultPermissions",
         skip_serializing_if = "Option::is_none"
     )]
     pub create_table_default_permissions: Option<Value<Vec<DataLakeSettingsPrincipalPermissions>>>,
-    /// `ExternalDataFilteringAllowList`: optional.
+    /// `ExternalDataFilteringAllowList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-externaldatafilteringallowlist)): list of (object [`DataLakeSettingsDataLakePrincipal`]), optional.
     #[serde(
         rename = "ExternalDataFilteringAllowList",
         skip_serializing_if = "Option::is_none"
     )]
     pub external_data_filtering_allow_list: Option<Value<Vec<DataLakeSettingsDataLakePrincipal>>>,
-    /// `MutationType`: optional.
+    /// `MutationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-mutationtype)): string, optional.
     #[serde(rename = "MutationType", skip_serializing_if = "Option::is_none")]
     pub mutation_type: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `ReadOnlyAdmins`: optional.
+    /// `ReadOnlyAdmins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-readonlyadmins)): list of (object [`DataLakeSettingsDataLakePrincipal`]), optional.
     #[serde(rename = "ReadOnlyAdmins", skip_serializing_if = "Option::is_none")]
     pub read_only_admins: Option<Value<Vec<DataLakeSettingsDataLakePrincipal>>>,
-    /// `TrustedResourceOwners`: optional.
+    /// `TrustedResourceOwners` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html#cfn-lakeformation-datalakesettings-trustedresourceowners)): list of (string), optional.
     #[serde(
         rename = "TrustedResourceOwners",
         skip_serializing_if = "Option::is_none"
@@ -307,22 +325,24 @@ impl ResourceRef<DataLakeSettings> {
 
 /// The properties of an `AWS::LakeFormation::Permissions` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html)).
 ///
+/// Resource Type definition for AWS::LakeFormation::Permissions
+///
 /// [`Permissions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Permissions {
-    /// `DataLakePrincipal`: required, create-only (changing it replaces the resource).
+    /// `DataLakePrincipal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html#cfn-lakeformation-permissions-datalakeprincipal)): object [`DataLakePrincipal`], required, create-only (changing it replaces the resource).
     #[serde(rename = "DataLakePrincipal")]
     pub data_lake_principal: DataLakePrincipal,
-    /// `Permissions`: optional.
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html#cfn-lakeformation-permissions-permissions)): list of (string), optional.
     #[serde(rename = "Permissions", skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Value<Vec<Value<String>>>>,
-    /// `PermissionsWithGrantOption`: optional.
+    /// `PermissionsWithGrantOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html#cfn-lakeformation-permissions-permissionswithgrantoption)): list of (string), optional.
     #[serde(
         rename = "PermissionsWithGrantOption",
         skip_serializing_if = "Option::is_none"
     )]
     pub permissions_with_grant_option: Option<Value<Vec<Value<String>>>>,
-    /// `Resource`: required, create-only (changing it replaces the resource).
+    /// `Resource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html#cfn-lakeformation-permissions-resource)): object [`PermissionsResource`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Resource")]
     pub resource: PermissionsResource,
 }
@@ -388,22 +408,34 @@ impl ResourceRef<Permissions> {
 
 /// The properties of an `AWS::LakeFormation::PrincipalPermissions` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html)).
 ///
+/// The `AWS::LakeFormation::PrincipalPermissions` resource represents the permissions that a principal has on a GLUDC resource (such as GLUlong databases or GLUlong tables). When you create a `PrincipalPermissions` resource, the permissions are granted via the LFlong`GrantPermissions` API operation. When you delete a `PrincipalPermissions` resource, the permissions on principal-resource pair are revoked via the LFlong`RevokePermissions` API operation.
+///
 /// [`PrincipalPermissions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrincipalPermissions {
-    /// `Catalog`: optional, create-only (changing it replaces the resource).
+    /// The identifier for the GLUDC. By default, the account ID. The GLUDC is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your Lake Formation environment.
+    ///
+    /// `Catalog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html#cfn-lakeformation-principalpermissions-catalog)): string, optional, create-only (changing it replaces the resource). Length: 12 to 255 characters.
     #[serde(rename = "Catalog", skip_serializing_if = "Option::is_none")]
     pub catalog: Option<Value<String>>,
-    /// `Permissions`: required, create-only (changing it replaces the resource).
+    /// The permissions granted or revoked.
+    ///
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html#cfn-lakeformation-principalpermissions-permissions)): list of ([`Permission`], one of `ALL`, `SELECT`, `ALTER`, `DROP`, `DELETE`, `INSERT`, `DESCRIBE`, `CREATE_DATABASE`, `CREATE_TABLE`, `DATA_LOCATION_ACCESS`, `CREATE_LF_TAG`, `ASSOCIATE`, `GRANT_WITH_LF_TAG_EXPRESSION`), required, create-only (changing it replaces the resource).
     #[serde(rename = "Permissions")]
     pub permissions: Value<Vec<Value<Permission>>>,
-    /// `PermissionsWithGrantOption`: required, create-only (changing it replaces the resource).
+    /// Indicates the ability to grant permissions (as a subset of permissions granted).
+    ///
+    /// `PermissionsWithGrantOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html#cfn-lakeformation-principalpermissions-permissionswithgrantoption)): list of ([`Permission`], one of `ALL`, `SELECT`, `ALTER`, `DROP`, `DELETE`, `INSERT`, `DESCRIBE`, `CREATE_DATABASE`, `CREATE_TABLE`, `DATA_LOCATION_ACCESS`, `CREATE_LF_TAG`, `ASSOCIATE`, `GRANT_WITH_LF_TAG_EXPRESSION`), required, create-only (changing it replaces the resource).
     #[serde(rename = "PermissionsWithGrantOption")]
     pub permissions_with_grant_option: Value<Vec<Value<Permission>>>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// The principal to be granted a permission.
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html#cfn-lakeformation-principalpermissions-principal)): object [`DataLakePrincipal`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Principal")]
     pub principal: DataLakePrincipal,
-    /// `Resource`: required, create-only (changing it replaces the resource).
+    /// The resource to be granted or revoked permissions.
+    ///
+    /// `Resource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html#cfn-lakeformation-principalpermissions-resource)): object [`PrincipalPermissionsResource`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Resource")]
     pub resource: PrincipalPermissionsResource,
 }
@@ -476,25 +508,27 @@ impl ResourceRef<PrincipalPermissions> {
 
 /// The properties of an `AWS::LakeFormation::Resource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-resource.html)).
 ///
+/// Resource Type definition for AWS::LakeFormation::Resource
+///
 /// [`Resource2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Resource2 {
-    /// `HybridAccessEnabled`: optional.
+    /// `HybridAccessEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-resource.html#cfn-lakeformation-resource-hybridaccessenabled)): boolean, optional.
     #[serde(
         rename = "HybridAccessEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub hybrid_access_enabled: Option<Value<bool>>,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-resource.html#cfn-lakeformation-resource-resourcearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-resource.html#cfn-lakeformation-resource-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `UseServiceLinkedRole`: required.
+    /// `UseServiceLinkedRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-resource.html#cfn-lakeformation-resource-useservicelinkedrole)): boolean, required.
     #[serde(rename = "UseServiceLinkedRole")]
     pub use_service_linked_role: Value<bool>,
-    /// `WithFederation`: optional.
+    /// `WithFederation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-resource.html#cfn-lakeformation-resource-withfederation)): boolean, optional.
     #[serde(rename = "WithFederation", skip_serializing_if = "Option::is_none")]
     pub with_federation: Option<Value<bool>>,
 }
@@ -566,16 +600,24 @@ impl ResourceRef<Resource2> {
 
 /// The properties of an `AWS::LakeFormation::Tag` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tag.html)).
 ///
+/// A resource schema representing a Lake Formation Tag.
+///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `CatalogId`: optional, create-only (changing it replaces the resource).
+    /// The identifier for the Data Catalog. By default, the account ID. The Data Catalog is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your Lake Formation environment.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tag.html#cfn-lakeformation-tag-catalogid)): string, optional, create-only (changing it replaces the resource). Length: 12 to 12 characters.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `TagKey`: required, create-only (changing it replaces the resource).
+    /// The key-name for the LF-tag.
+    ///
+    /// `TagKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tag.html#cfn-lakeformation-tag-tagkey)): string, required, create-only (changing it replaces the resource). Pattern: `^([{a-zA-Z}{\s}{0-9}_.:\/=+\-@%]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "TagKey")]
     pub tag_key: Value<String>,
-    /// `TagValues`: required.
+    /// A list of possible values an attribute can take.
+    ///
+    /// `TagValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tag.html#cfn-lakeformation-tag-tagvalues)): list of (string), required. Items: 1 to 1000. Each item: Pattern: `^([{a-zA-Z}{\s}{0-9}_.:\*\/=+\-@%]*)$`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "TagValues")]
     pub tag_values: Value<Vec<Value<String>>>,
 }
@@ -622,13 +664,19 @@ impl Resource for Tag {
 
 /// The properties of an `AWS::LakeFormation::TagAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tagassociation.html)).
 ///
+/// A resource schema representing a Lake Formation Tag Association. While tag associations are not explicit Lake Formation resources, this CloudFormation resource can be used to associate tags with Lake Formation entities.
+///
 /// Every property is required: [`TagAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagAssociation {
-    /// `LFTags`: required, create-only (changing it replaces the resource).
+    /// List of Lake Formation Tags to associate with the Lake Formation Resource
+    ///
+    /// `LFTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tagassociation.html#cfn-lakeformation-tagassociation-lftags)): list of (object [`LfTagPair`]), required, create-only (changing it replaces the resource). Items: 1 to 50.
     #[serde(rename = "LFTags")]
     pub lf_tags: Value<Vec<LfTagPair>>,
-    /// `Resource`: required, create-only (changing it replaces the resource).
+    /// Resource to tag with the Lake Formation Tags
+    ///
+    /// `Resource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tagassociation.html#cfn-lakeformation-tagassociation-resource)): object [`TagAssociationResource`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Resource")]
     pub resource: TagAssociationResource,
 }
@@ -678,12 +726,14 @@ impl ResourceRef<TagAssociation> {
 
 /// The `ColumnWildcard` property type of [`DataCellsFilter`], [`Permissions`] and [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::DataCellsFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html), [`AWS::LakeFormation::Permissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html), [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::DataCellsFilter` `ColumnWildcard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datacellsfilter-columnwildcard.html), [`AWS::LakeFormation::Permissions` `ColumnWildcard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-columnwildcard.html), [`AWS::LakeFormation::PrincipalPermissions` `ColumnWildcard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-columnwildcard.html).
 ///
 /// Every property is optional: start from [`ColumnWildcard::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ColumnWildcard {
-    /// `ExcludedColumnNames`: optional.
+    /// A list of column names to be excluded from the Data Cells Filter.
+    ///
+    /// `ExcludedColumnNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datacellsfilter-columnwildcard.html#cfn-lakeformation-datacellsfilter-columnwildcard-excludedcolumnnames)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(
         rename = "ExcludedColumnNames",
         skip_serializing_if = "Option::is_none"
@@ -716,21 +766,29 @@ impl Walk for ColumnWildcard {
 
 /// The `DataCellsFilterResource` property type of [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `DataCellsFilterResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datacellsfilterresource.html).
 ///
 /// Every property is required: [`DataCellsFilterResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataCellsFilterResource {
-    /// `DatabaseName`: required.
+    /// A database in the GLUDC.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datacellsfilterresource.html#cfn-lakeformation-principalpermissions-datacellsfilterresource-databasename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Name`: required.
+    /// The name given by the user to the data filter cell.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datacellsfilterresource.html#cfn-lakeformation-principalpermissions-datacellsfilterresource-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `TableCatalogId`: required.
+    /// The ID of the catalog to which the table belongs.
+    ///
+    /// `TableCatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datacellsfilterresource.html#cfn-lakeformation-principalpermissions-datacellsfilterresource-tablecatalogid)): string, required. Length: 12 to 255 characters.
     #[serde(rename = "TableCatalogId")]
     pub table_catalog_id: Value<String>,
-    /// `TableName`: required.
+    /// The name of the table.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datacellsfilterresource.html#cfn-lakeformation-principalpermissions-datacellsfilterresource-tablename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -770,12 +828,12 @@ impl Walk for DataCellsFilterResource {
 
 /// The `DataLakePrincipal` property type of [`Permissions`] and [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::Permissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html), [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::Permissions` `DataLakePrincipal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-datalakeprincipal.html), [`AWS::LakeFormation::PrincipalPermissions` `DataLakePrincipal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datalakeprincipal.html).
 ///
 /// Every property is optional: start from [`DataLakePrincipal::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataLakePrincipal {
-    /// `DataLakePrincipalIdentifier`: optional.
+    /// `DataLakePrincipalIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-datalakeprincipal.html#cfn-lakeformation-permissions-datalakeprincipal-datalakeprincipalidentifier)): string, optional.
     #[serde(
         rename = "DataLakePrincipalIdentifier",
         skip_serializing_if = "Option::is_none"
@@ -808,12 +866,12 @@ impl Walk for DataLakePrincipal {
 
 /// The `DataLakePrincipal` property type of [`DataLakeSettings`].
 ///
-/// AWS reference: [`AWS::LakeFormation::DataLakeSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html).
+/// AWS reference: [`AWS::LakeFormation::DataLakeSettings` `DataLakePrincipal`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datalakesettings-datalakeprincipal.html).
 ///
 /// Every property is required: [`DataLakeSettingsDataLakePrincipal::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataLakeSettingsDataLakePrincipal {
-    /// `DataLakePrincipalIdentifier`: required.
+    /// `DataLakePrincipalIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datalakesettings-datalakeprincipal.html#cfn-lakeformation-datalakesettings-datalakeprincipal-datalakeprincipalidentifier)): string, required.
     #[serde(rename = "DataLakePrincipalIdentifier")]
     pub data_lake_principal_identifier: Value<String>,
 }
@@ -839,15 +897,15 @@ impl Walk for DataLakeSettingsDataLakePrincipal {
 
 /// The `PrincipalPermissions` property type of [`DataLakeSettings`].
 ///
-/// AWS reference: [`AWS::LakeFormation::DataLakeSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datalakesettings.html).
+/// AWS reference: [`AWS::LakeFormation::DataLakeSettings` `PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datalakesettings-principalpermissions.html).
 ///
 /// Every property is required: [`DataLakeSettingsPrincipalPermissions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataLakeSettingsPrincipalPermissions {
-    /// `Permissions`: required.
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datalakesettings-principalpermissions.html#cfn-lakeformation-datalakesettings-principalpermissions-permissions)): list of (string), required.
     #[serde(rename = "Permissions")]
     pub permissions: Value<Vec<Value<String>>>,
-    /// `Principal`: required.
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datalakesettings-principalpermissions.html#cfn-lakeformation-datalakesettings-principalpermissions-principal)): object [`DataLakeSettingsDataLakePrincipal`], required.
     #[serde(rename = "Principal")]
     pub principal: DataLakeSettingsDataLakePrincipal,
 }
@@ -879,15 +937,19 @@ impl Walk for DataLakeSettingsPrincipalPermissions {
 
 /// The `DatabaseResource` property type of [`PrincipalPermissions`] and [`TagAssociation`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html), [`AWS::LakeFormation::TagAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tagassociation.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `DatabaseResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-databaseresource.html), [`AWS::LakeFormation::TagAssociation` `DatabaseResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-databaseresource.html).
 ///
 /// Every property is required: [`DatabaseResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseResource {
-    /// `CatalogId`: required.
+    /// The identifier for the Data Catalog. By default, it is the account ID of the caller.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-databaseresource.html#cfn-lakeformation-principalpermissions-databaseresource-catalogid)): string, required. Length: 12 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `Name`: required.
+    /// The name of the database resource. Unique to the Data Catalog.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-databaseresource.html#cfn-lakeformation-principalpermissions-databaseresource-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -916,15 +978,19 @@ impl Walk for DatabaseResource {
 
 /// The `LFTag` property type of [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `LFTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftag.html).
 ///
 /// Every property is optional: start from [`LfTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LfTag {
-    /// `TagKey`: optional.
+    /// The key-name for the LF-tag.
+    ///
+    /// `TagKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftag.html#cfn-lakeformation-principalpermissions-lftag-tagkey)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "TagKey", skip_serializing_if = "Option::is_none")]
     pub tag_key: Option<Value<String>>,
-    /// `TagValues`: optional.
+    /// A list of possible values of the corresponding `TagKey` of an LF-tag key-value pair.
+    ///
+    /// `TagValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftag.html#cfn-lakeformation-principalpermissions-lftag-tagvalues)): list of (string), optional. Items: 1 to 50. Each item: Length: 0 to 256 characters.
     #[serde(rename = "TagValues", skip_serializing_if = "Option::is_none")]
     pub tag_values: Option<Value<Vec<Value<String>>>>,
 }
@@ -962,18 +1028,24 @@ impl Walk for LfTag {
 
 /// The `LFTagKeyResource` property type of [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `LFTagKeyResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftagkeyresource.html).
 ///
 /// Every property is required: [`LfTagKeyResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LfTagKeyResource {
-    /// `CatalogId`: required.
+    /// The identifier for the GLUDC where the location is registered with GLUDC.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftagkeyresource.html#cfn-lakeformation-principalpermissions-lftagkeyresource-catalogid)): string, required. Length: 12 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `TagKey`: required.
+    /// The key-name for the LF-tag.
+    ///
+    /// `TagKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftagkeyresource.html#cfn-lakeformation-principalpermissions-lftagkeyresource-tagkey)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "TagKey")]
     pub tag_key: Value<String>,
-    /// `TagValues`: required.
+    /// A list of possible values for the corresponding `TagKey` of an LF-tag key-value pair.
+    ///
+    /// `TagValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftagkeyresource.html#cfn-lakeformation-principalpermissions-lftagkeyresource-tagvalues)): list of (string), required. Items: 1 to 50. Each item: Length: 0 to 256 characters.
     #[serde(rename = "TagValues")]
     pub tag_values: Value<Vec<Value<String>>>,
 }
@@ -1009,18 +1081,18 @@ impl Walk for LfTagKeyResource {
 
 /// The `LFTagPair` property type of [`TagAssociation`].
 ///
-/// AWS reference: [`AWS::LakeFormation::TagAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tagassociation.html).
+/// AWS reference: [`AWS::LakeFormation::TagAssociation` `LFTagPair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-lftagpair.html).
 ///
 /// Every property is required: [`LfTagPair::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LfTagPair {
-    /// `CatalogId`: required.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-lftagpair.html#cfn-lakeformation-tagassociation-lftagpair-catalogid)): string, required. Length: 12 to 12 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `TagKey`: required.
+    /// `TagKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-lftagpair.html#cfn-lakeformation-tagassociation-lftagpair-tagkey)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:\/=+\-@%]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "TagKey")]
     pub tag_key: Value<String>,
-    /// `TagValues`: required.
+    /// `TagValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-lftagpair.html#cfn-lakeformation-tagassociation-lftagpair-tagvalues)): list of (string), required. Items: 1 to 50. Each item: Pattern: `^([\p{L}\p{Z}\p{N}_.:\*\/=+\-@%]*)$`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "TagValues")]
     pub tag_values: Value<Vec<Value<String>>>,
 }
@@ -1056,18 +1128,24 @@ impl Walk for LfTagPair {
 
 /// The `LFTagPolicyResource` property type of [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `LFTagPolicyResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftagpolicyresource.html).
 ///
 /// Every property is required: [`LfTagPolicyResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LfTagPolicyResource {
-    /// `CatalogId`: required.
+    /// The identifier for the GLUDC. The GLUDC is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your LFlong environment.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftagpolicyresource.html#cfn-lakeformation-principalpermissions-lftagpolicyresource-catalogid)): string, required. Length: 12 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `Expression`: required.
+    /// A list of LF-tag conditions that apply to the resource's LF-tag policy.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftagpolicyresource.html#cfn-lakeformation-principalpermissions-lftagpolicyresource-expression)): list of (object [`LfTag`]), required. Items: 1 to 5.
     #[serde(rename = "Expression")]
     pub expression: Value<Vec<LfTag>>,
-    /// `ResourceType`: required.
+    /// The resource type for which the LF-tag policy applies.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-lftagpolicyresource.html#cfn-lakeformation-principalpermissions-lftagpolicyresource-resourcetype)): [`ResourceType`], one of `DATABASE`, `TABLE`, required.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<ResourceType>,
 }
@@ -1156,15 +1234,15 @@ impl Walk for Permission {
 
 /// The `DataLocationResource` property type of [`Permissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::Permissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html).
+/// AWS reference: [`AWS::LakeFormation::Permissions` `DataLocationResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-datalocationresource.html).
 ///
 /// Every property is optional: start from [`PermissionsDataLocationResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PermissionsDataLocationResource {
-    /// `CatalogId`: optional.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-datalocationresource.html#cfn-lakeformation-permissions-datalocationresource-catalogid)): string, optional.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `S3Resource`: optional.
+    /// `S3Resource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-datalocationresource.html#cfn-lakeformation-permissions-datalocationresource-s3resource)): string, optional.
     #[serde(rename = "S3Resource", skip_serializing_if = "Option::is_none")]
     pub s3_resource: Option<Value<String>>,
 }
@@ -1202,15 +1280,15 @@ impl Walk for PermissionsDataLocationResource {
 
 /// The `DatabaseResource` property type of [`Permissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::Permissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html).
+/// AWS reference: [`AWS::LakeFormation::Permissions` `DatabaseResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-databaseresource.html).
 ///
 /// Every property is optional: start from [`PermissionsDatabaseResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PermissionsDatabaseResource {
-    /// `CatalogId`: optional.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-databaseresource.html#cfn-lakeformation-permissions-databaseresource-catalogid)): string, optional.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-databaseresource.html#cfn-lakeformation-permissions-databaseresource-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -1248,24 +1326,24 @@ impl Walk for PermissionsDatabaseResource {
 
 /// The `Resource` property type of [`Permissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::Permissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html).
+/// AWS reference: [`AWS::LakeFormation::Permissions` `Resource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-resource.html).
 ///
 /// Every property is optional: start from [`PermissionsResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PermissionsResource {
-    /// `DataLocationResource`: optional.
+    /// `DataLocationResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-resource.html#cfn-lakeformation-permissions-resource-datalocationresource)): object [`PermissionsDataLocationResource`], optional.
     #[serde(
         rename = "DataLocationResource",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_location_resource: Option<PermissionsDataLocationResource>,
-    /// `DatabaseResource`: optional.
+    /// `DatabaseResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-resource.html#cfn-lakeformation-permissions-resource-databaseresource)): object [`PermissionsDatabaseResource`], optional.
     #[serde(rename = "DatabaseResource", skip_serializing_if = "Option::is_none")]
     pub database_resource: Option<PermissionsDatabaseResource>,
-    /// `TableResource`: optional.
+    /// `TableResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-resource.html#cfn-lakeformation-permissions-resource-tableresource)): object [`PermissionsTableResource`], optional.
     #[serde(rename = "TableResource", skip_serializing_if = "Option::is_none")]
     pub table_resource: Option<PermissionsTableResource>,
-    /// `TableWithColumnsResource`: optional.
+    /// `TableWithColumnsResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-resource.html#cfn-lakeformation-permissions-resource-tablewithcolumnsresource)): object [`PermissionsTableWithColumnsResource`], optional.
     #[serde(
         rename = "TableWithColumnsResource",
         skip_serializing_if = "Option::is_none"
@@ -1328,21 +1406,21 @@ impl Walk for PermissionsResource {
 
 /// The `TableResource` property type of [`Permissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::Permissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html).
+/// AWS reference: [`AWS::LakeFormation::Permissions` `TableResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tableresource.html).
 ///
 /// Every property is optional: start from [`PermissionsTableResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PermissionsTableResource {
-    /// `CatalogId`: optional.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tableresource.html#cfn-lakeformation-permissions-tableresource-catalogid)): string, optional.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tableresource.html#cfn-lakeformation-permissions-tableresource-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tableresource.html#cfn-lakeformation-permissions-tableresource-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `TableWildcard`: optional.
+    /// `TableWildcard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tableresource.html#cfn-lakeformation-permissions-tableresource-tablewildcard)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "TableWildcard", skip_serializing_if = "Option::is_none")]
     pub table_wildcard: Option<Json>,
 }
@@ -1396,24 +1474,24 @@ impl Walk for PermissionsTableResource {
 
 /// The `TableWithColumnsResource` property type of [`Permissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::Permissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-permissions.html).
+/// AWS reference: [`AWS::LakeFormation::Permissions` `TableWithColumnsResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tablewithcolumnsresource.html).
 ///
 /// Every property is optional: start from [`PermissionsTableWithColumnsResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PermissionsTableWithColumnsResource {
-    /// `CatalogId`: optional.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tablewithcolumnsresource.html#cfn-lakeformation-permissions-tablewithcolumnsresource-catalogid)): string, optional.
     #[serde(rename = "CatalogId", skip_serializing_if = "Option::is_none")]
     pub catalog_id: Option<Value<String>>,
-    /// `ColumnNames`: optional.
+    /// `ColumnNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tablewithcolumnsresource.html#cfn-lakeformation-permissions-tablewithcolumnsresource-columnnames)): list of (string), optional.
     #[serde(rename = "ColumnNames", skip_serializing_if = "Option::is_none")]
     pub column_names: Option<Value<Vec<Value<String>>>>,
-    /// `ColumnWildcard`: optional.
+    /// `ColumnWildcard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tablewithcolumnsresource.html#cfn-lakeformation-permissions-tablewithcolumnsresource-columnwildcard)): object [`ColumnWildcard`], optional.
     #[serde(rename = "ColumnWildcard", skip_serializing_if = "Option::is_none")]
     pub column_wildcard: Option<ColumnWildcard>,
-    /// `DatabaseName`: optional.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tablewithcolumnsresource.html#cfn-lakeformation-permissions-tablewithcolumnsresource-databasename)): string, optional.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-permissions-tablewithcolumnsresource.html#cfn-lakeformation-permissions-tablewithcolumnsresource-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -1475,15 +1553,19 @@ impl Walk for PermissionsTableWithColumnsResource {
 
 /// The `DataLocationResource` property type of [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `DataLocationResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datalocationresource.html).
 ///
 /// Every property is required: [`PrincipalPermissionsDataLocationResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrincipalPermissionsDataLocationResource {
-    /// `CatalogId`: required.
+    /// The identifier for the GLUDC where the location is registered with LFlong.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datalocationresource.html#cfn-lakeformation-principalpermissions-datalocationresource-catalogid)): string, required. Length: 12 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `ResourceArn`: required.
+    /// The Amazon Resource Name (ARN) that uniquely identifies the data location resource.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-datalocationresource.html#cfn-lakeformation-principalpermissions-datalocationresource-resourcearn)): string, required.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -1515,33 +1597,49 @@ impl Walk for PrincipalPermissionsDataLocationResource {
 
 /// The `Resource` property type of [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `Resource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html).
 ///
 /// Every property is optional: start from [`PrincipalPermissionsResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrincipalPermissionsResource {
-    /// `Catalog`: optional.
+    /// The identifier for the Data Catalog. By default, the account ID. The Data Catalog is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your LFlong environment.
+    ///
+    /// `Catalog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html#cfn-lakeformation-principalpermissions-resource-catalog)): string, optional.
     #[serde(rename = "Catalog", skip_serializing_if = "Option::is_none")]
     pub catalog: Option<Value<String>>,
-    /// `DataCellsFilter`: optional.
+    /// A data cell filter.
+    ///
+    /// `DataCellsFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html#cfn-lakeformation-principalpermissions-resource-datacellsfilter)): object [`DataCellsFilterResource`], optional.
     #[serde(rename = "DataCellsFilter", skip_serializing_if = "Option::is_none")]
     pub data_cells_filter: Option<DataCellsFilterResource>,
-    /// `DataLocation`: optional.
+    /// The location of an Amazon S3 path where permissions are granted or revoked.
+    ///
+    /// `DataLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html#cfn-lakeformation-principalpermissions-resource-datalocation)): object [`PrincipalPermissionsDataLocationResource`], optional.
     #[serde(rename = "DataLocation", skip_serializing_if = "Option::is_none")]
     pub data_location: Option<PrincipalPermissionsDataLocationResource>,
-    /// `Database`: optional.
+    /// The database for the resource. Unique to the Data Catalog. A database is a set of associated table definitions organized into a logical group. You can Grant and Revoke database permissions to a principal.
+    ///
+    /// `Database` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html#cfn-lakeformation-principalpermissions-resource-database)): object [`DatabaseResource`], optional.
     #[serde(rename = "Database", skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseResource>,
-    /// `LFTag`: optional.
+    /// The LF-tag key and values attached to a resource.
+    ///
+    /// `LFTag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html#cfn-lakeformation-principalpermissions-resource-lftag)): object [`LfTagKeyResource`], optional.
     #[serde(rename = "LFTag", skip_serializing_if = "Option::is_none")]
     pub lf_tag: Option<LfTagKeyResource>,
-    /// `LFTagPolicy`: optional.
+    /// A list of LF-tag conditions that define a resource's LF-tag policy.
+    ///
+    /// `LFTagPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html#cfn-lakeformation-principalpermissions-resource-lftagpolicy)): object [`LfTagPolicyResource`], optional.
     #[serde(rename = "LFTagPolicy", skip_serializing_if = "Option::is_none")]
     pub lf_tag_policy: Option<LfTagPolicyResource>,
-    /// `Table`: optional.
+    /// The table for the resource. A table is a metadata definition that represents your data. You can Grant and Revoke table privileges to a principal.
+    ///
+    /// `Table` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html#cfn-lakeformation-principalpermissions-resource-table)): object [`PrincipalPermissionsTableResource`], optional.
     #[serde(rename = "Table", skip_serializing_if = "Option::is_none")]
     pub table: Option<PrincipalPermissionsTableResource>,
-    /// `TableWithColumns`: optional.
+    /// The table with columns for the resource. A principal with permissions to this resource can select metadata from the columns of a table in the Data Catalog and the underlying data in Amazon S3.
+    ///
+    /// `TableWithColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-resource.html#cfn-lakeformation-principalpermissions-resource-tablewithcolumns)): object [`PrincipalPermissionsTableWithColumnsResource`], optional.
     #[serde(rename = "TableWithColumns", skip_serializing_if = "Option::is_none")]
     pub table_with_columns: Option<PrincipalPermissionsTableWithColumnsResource>,
 }
@@ -1633,21 +1731,29 @@ impl Walk for PrincipalPermissionsResource {
 
 /// The `TableResource` property type of [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `TableResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tableresource.html).
 ///
 /// [`PrincipalPermissionsTableResource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrincipalPermissionsTableResource {
-    /// `CatalogId`: required.
+    /// The identifier for the Data Catalog. By default, it is the account ID of the caller.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tableresource.html#cfn-lakeformation-principalpermissions-tableresource-catalogid)): string, required. Length: 12 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `DatabaseName`: required.
+    /// The name of the database for the table. Unique to a Data Catalog. A database is a set of associated table definitions organized into a logical group. You can Grant and Revoke database privileges to a principal.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tableresource.html#cfn-lakeformation-principalpermissions-tableresource-databasename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Name`: optional.
+    /// The name of the table.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tableresource.html#cfn-lakeformation-principalpermissions-tableresource-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `TableWildcard`: optional.
+    /// A wildcard object representing every table under a database. At least one of `TableResource$Name` or `TableResource$TableWildcard` is required.
+    ///
+    /// `TableWildcard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tableresource.html#cfn-lakeformation-principalpermissions-tableresource-tablewildcard)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "TableWildcard", skip_serializing_if = "Option::is_none")]
     pub table_wildcard: Option<Json>,
 }
@@ -1697,24 +1803,34 @@ impl Walk for PrincipalPermissionsTableResource {
 
 /// The `TableWithColumnsResource` property type of [`PrincipalPermissions`].
 ///
-/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-principalpermissions.html).
+/// AWS reference: [`AWS::LakeFormation::PrincipalPermissions` `TableWithColumnsResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tablewithcolumnsresource.html).
 ///
 /// [`PrincipalPermissionsTableWithColumnsResource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrincipalPermissionsTableWithColumnsResource {
-    /// `CatalogId`: required.
+    /// The identifier for the GLUDC where the location is registered with LFlong.
+    ///
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tablewithcolumnsresource.html#cfn-lakeformation-principalpermissions-tablewithcolumnsresource-catalogid)): string, required. Length: 12 to 255 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `ColumnNames`: optional.
+    /// The list of column names for the table. At least one of `ColumnNames` or `ColumnWildcard` is required.
+    ///
+    /// `ColumnNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tablewithcolumnsresource.html#cfn-lakeformation-principalpermissions-tablewithcolumnsresource-columnnames)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "ColumnNames", skip_serializing_if = "Option::is_none")]
     pub column_names: Option<Value<Vec<Value<String>>>>,
-    /// `ColumnWildcard`: optional.
+    /// A wildcard specified by a `ColumnWildcard` object. At least one of `ColumnNames` or `ColumnWildcard` is required.
+    ///
+    /// `ColumnWildcard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tablewithcolumnsresource.html#cfn-lakeformation-principalpermissions-tablewithcolumnsresource-columnwildcard)): object [`ColumnWildcard`], optional.
     #[serde(rename = "ColumnWildcard", skip_serializing_if = "Option::is_none")]
     pub column_wildcard: Option<ColumnWildcard>,
-    /// `DatabaseName`: required.
+    /// The name of the database for the table with columns resource. Unique to the Data Catalog. A database is a set of associated table definitions organized into a logical group. You can Grant and Revoke database privileges to a principal.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tablewithcolumnsresource.html#cfn-lakeformation-principalpermissions-tablewithcolumnsresource-databasename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Name`: required.
+    /// The name of the table resource. A table is a metadata definition that represents your data. You can Grant and Revoke table privileges to a principal.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-principalpermissions-tablewithcolumnsresource.html#cfn-lakeformation-principalpermissions-tablewithcolumnsresource-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1788,15 +1904,19 @@ impl Walk for ResourceType {
 
 /// The `RowFilter` property type of [`DataCellsFilter`].
 ///
-/// AWS reference: [`AWS::LakeFormation::DataCellsFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-datacellsfilter.html).
+/// AWS reference: [`AWS::LakeFormation::DataCellsFilter` `RowFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datacellsfilter-rowfilter.html).
 ///
 /// Every property is optional: start from [`RowFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RowFilter {
-    /// `AllRowsWildcard`: optional.
+    /// An empty object representing a row wildcard.
+    ///
+    /// `AllRowsWildcard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datacellsfilter-rowfilter.html#cfn-lakeformation-datacellsfilter-rowfilter-allrowswildcard)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AllRowsWildcard", skip_serializing_if = "Option::is_none")]
     pub all_rows_wildcard: Option<Json>,
-    /// `FilterExpression`: optional.
+    /// A PartiQL predicate.
+    ///
+    /// `FilterExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-datacellsfilter-rowfilter.html#cfn-lakeformation-datacellsfilter-rowfilter-filterexpression)): string, optional.
     #[serde(rename = "FilterExpression", skip_serializing_if = "Option::is_none")]
     pub filter_expression: Option<Value<String>>,
 }
@@ -1834,21 +1954,21 @@ impl Walk for RowFilter {
 
 /// The `Resource` property type of [`TagAssociation`].
 ///
-/// AWS reference: [`AWS::LakeFormation::TagAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tagassociation.html).
+/// AWS reference: [`AWS::LakeFormation::TagAssociation` `Resource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-resource.html).
 ///
 /// Every property is optional: start from [`TagAssociationResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TagAssociationResource {
-    /// `Catalog`: optional, deprecated by AWS.
+    /// `Catalog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-resource.html#cfn-lakeformation-tagassociation-resource-catalog)): string, optional, deprecated by AWS.
     #[serde(rename = "Catalog", skip_serializing_if = "Option::is_none")]
     pub catalog: Option<Value<String>>,
-    /// `Database`: optional.
+    /// `Database` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-resource.html#cfn-lakeformation-tagassociation-resource-database)): object [`DatabaseResource`], optional.
     #[serde(rename = "Database", skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseResource>,
-    /// `Table`: optional.
+    /// `Table` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-resource.html#cfn-lakeformation-tagassociation-resource-table)): object [`TagAssociationTableResource`], optional.
     #[serde(rename = "Table", skip_serializing_if = "Option::is_none")]
     pub table: Option<TagAssociationTableResource>,
-    /// `TableWithColumns`: optional.
+    /// `TableWithColumns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-resource.html#cfn-lakeformation-tagassociation-resource-tablewithcolumns)): object [`TagAssociationTableWithColumnsResource`], optional.
     #[serde(rename = "TableWithColumns", skip_serializing_if = "Option::is_none")]
     pub table_with_columns: Option<TagAssociationTableWithColumnsResource>,
 }
@@ -1905,21 +2025,21 @@ impl Walk for TagAssociationResource {
 
 /// The `TableResource` property type of [`TagAssociation`].
 ///
-/// AWS reference: [`AWS::LakeFormation::TagAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tagassociation.html).
+/// AWS reference: [`AWS::LakeFormation::TagAssociation` `TableResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tableresource.html).
 ///
 /// [`TagAssociationTableResource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagAssociationTableResource {
-    /// `CatalogId`: required.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tableresource.html#cfn-lakeformation-tagassociation-tableresource-catalogid)): string, required. Length: 12 to 12 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tableresource.html#cfn-lakeformation-tagassociation-tableresource-databasename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tableresource.html#cfn-lakeformation-tagassociation-tableresource-name)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `TableWildcard`: optional, deprecated by AWS.
+    /// `TableWildcard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tableresource.html#cfn-lakeformation-tagassociation-tableresource-tablewildcard)): JSON (the schema allows several shapes, or none), optional, deprecated by AWS.
     #[serde(rename = "TableWildcard", skip_serializing_if = "Option::is_none")]
     pub table_wildcard: Option<Json>,
 }
@@ -1969,21 +2089,21 @@ impl Walk for TagAssociationTableResource {
 
 /// The `TableWithColumnsResource` property type of [`TagAssociation`].
 ///
-/// AWS reference: [`AWS::LakeFormation::TagAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lakeformation-tagassociation.html).
+/// AWS reference: [`AWS::LakeFormation::TagAssociation` `TableWithColumnsResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tablewithcolumnsresource.html).
 ///
 /// Every property is required: [`TagAssociationTableWithColumnsResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagAssociationTableWithColumnsResource {
-    /// `CatalogId`: required.
+    /// `CatalogId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tablewithcolumnsresource.html#cfn-lakeformation-tagassociation-tablewithcolumnsresource-catalogid)): string, required. Length: 12 to 12 characters.
     #[serde(rename = "CatalogId")]
     pub catalog_id: Value<String>,
-    /// `ColumnNames`: required.
+    /// `ColumnNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tablewithcolumnsresource.html#cfn-lakeformation-tagassociation-tablewithcolumnsresource-columnnames)): list of (string), required. Each item: Length: 1 to 255 characters.
     #[serde(rename = "ColumnNames")]
     pub column_names: Value<Vec<Value<String>>>,
-    /// `DatabaseName`: required.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tablewithcolumnsresource.html#cfn-lakeformation-tagassociation-tablewithcolumnsresource-databasename)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lakeformation-tagassociation-tablewithcolumnsresource.html#cfn-lakeformation-tagassociation-tablewithcolumnsresource-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }

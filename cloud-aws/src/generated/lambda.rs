@@ -11,28 +11,42 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Lambda::Alias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html)).
 ///
+/// Resource Type definition for AWS::Lambda::Alias
+///
 /// [`Alias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alias {
-    /// `Description`: optional.
+    /// A description of the alias.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html#cfn-lambda-alias-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FunctionName`: required, create-only (changing it replaces the resource).
+    /// The name of the Lambda function.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html#cfn-lambda-alias-functionname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `FunctionVersion`: required.
+    /// The function version that the alias invokes.
+    ///
+    /// `FunctionVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html#cfn-lambda-alias-functionversion)): string, required. Pattern: `^(\$LATEST(\.PUBLISHED)?|[0-9]*)$`. Length: 0 to 1024 characters.
     #[serde(rename = "FunctionVersion")]
     pub function_version: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the alias.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html#cfn-lambda-alias-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProvisionedConcurrencyConfig`: optional.
+    /// Specifies a provisioned concurrency configuration for a function's alias.
+    ///
+    /// `ProvisionedConcurrencyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html#cfn-lambda-alias-provisionedconcurrencyconfig)): object [`ProvisionedConcurrencyConfiguration`], optional.
     #[serde(
         rename = "ProvisionedConcurrencyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_concurrency_config: Option<ProvisionedConcurrencyConfiguration>,
-    /// `RoutingConfig`: optional.
+    /// The routing configuration of the alias.
+    ///
+    /// `RoutingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html#cfn-lambda-alias-routingconfig)): object [`AliasRoutingConfiguration`], optional.
     #[serde(rename = "RoutingConfig", skip_serializing_if = "Option::is_none")]
     pub routing_config: Option<AliasRoutingConfiguration>,
 }
@@ -111,43 +125,61 @@ impl ResourceRef<Alias> {
 
 /// The properties of an `AWS::Lambda::CapacityProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html)).
 ///
+/// Creates a capacity provider that manages compute resources for Lambda functions
+///
 /// [`CapacityProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProvider {
-    /// `CapacityProviderName`: optional, create-only (changing it replaces the resource).
+    /// `CapacityProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-capacityprovidername)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$`. Length: 1 to 140 characters.
     #[serde(
         rename = "CapacityProviderName",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_name: Option<Value<String>>,
-    /// `CapacityProviderScalingConfig`: optional.
+    /// The scaling configuration for the capacity provider.
+    ///
+    /// `CapacityProviderScalingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-capacityproviderscalingconfig)): object [`CapacityProviderScalingConfig`], optional.
     #[serde(
         rename = "CapacityProviderScalingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_scaling_config: Option<CapacityProviderScalingConfig>,
-    /// `InstanceRequirements`: optional, create-only (changing it replaces the resource).
+    /// The instance requirements for compute resources managed by the capacity provider.
+    ///
+    /// `InstanceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-instancerequirements)): object [`InstanceRequirements`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "InstanceRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_requirements: Option<InstanceRequirements>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the KMS key used to encrypt the capacity provider's resources.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`. Length: 0 to 10000 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `PermissionsConfig`: required, create-only (changing it replaces the resource).
+    /// The permissions configuration for the capacity provider.
+    ///
+    /// `PermissionsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-permissionsconfig)): object [`CapacityProviderPermissionsConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "PermissionsConfig")]
     pub permissions_config: CapacityProviderPermissionsConfig,
-    /// `PropagateTags`: optional.
+    /// Configuration for tag propagation to managed resources launched by the capacity provider.
+    ///
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-propagatetags)): object [`PropagateTagsConfig`], optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<PropagateTagsConfig>,
-    /// `Tags`: optional.
+    /// A key-value pair that provides metadata for the capacity provider.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TelemetryConfig`: optional.
+    /// The telemetry configuration for the capacity provider, including logging settings.
+    ///
+    /// `TelemetryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-telemetryconfig)): object [`CapacityProviderTelemetryConfig`], optional.
     #[serde(rename = "TelemetryConfig", skip_serializing_if = "Option::is_none")]
     pub telemetry_config: Option<CapacityProviderTelemetryConfig>,
-    /// `VpcConfig`: required, create-only (changing it replaces the resource).
+    /// The VPC configuration for the capacity provider.
+    ///
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html#cfn-lambda-capacityprovider-vpcconfig)): object [`CapacityProviderVpcConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfig")]
     pub vpc_config: CapacityProviderVpcConfig,
 }
@@ -269,22 +301,32 @@ impl ResourceRef<CapacityProvider> {
 
 /// The properties of an `AWS::Lambda::CodeSigningConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-codesigningconfig.html)).
 ///
+/// Resource Type definition for AWS::Lambda::CodeSigningConfig.
+///
 /// [`CodeSigningConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeSigningConfig {
-    /// `AllowedPublishers`: required.
+    /// When the CodeSigningConfig is later on attached to a function, the function code will be expected to be signed by profiles from this list
+    ///
+    /// `AllowedPublishers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-codesigningconfig.html#cfn-lambda-codesigningconfig-allowedpublishers)): object [`AllowedPublishers`], required.
     #[serde(rename = "AllowedPublishers")]
     pub allowed_publishers: AllowedPublishers,
-    /// `CodeSigningPolicies`: optional.
+    /// Policies to control how to act if a signature is invalid
+    ///
+    /// `CodeSigningPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-codesigningconfig.html#cfn-lambda-codesigningconfig-codesigningpolicies)): object [`CodeSigningPolicies`], optional.
     #[serde(
         rename = "CodeSigningPolicies",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_signing_policies: Option<CodeSigningPolicies>,
-    /// `Description`: optional.
+    /// A description of the CodeSigningConfig
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-codesigningconfig.html#cfn-lambda-codesigningconfig-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of tags to apply to CodeSigningConfig resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-codesigningconfig.html#cfn-lambda-codesigningconfig-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -355,28 +397,40 @@ impl ResourceRef<CodeSigningConfig> {
 
 /// The properties of an `AWS::Lambda::EventInvokeConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html)).
 ///
+/// The AWS::Lambda::EventInvokeConfig resource configures options for asynchronous invocation on a version or an alias.
+///
 /// [`EventInvokeConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventInvokeConfig {
-    /// `DestinationConfig`: optional.
+    /// A destination for events after they have been sent to a function for processing.
+    ///
+    /// `DestinationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html#cfn-lambda-eventinvokeconfig-destinationconfig)): object [`EventInvokeConfigDestinationConfig`], optional.
     #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
     pub destination_config: Option<EventInvokeConfigDestinationConfig>,
-    /// `FunctionName`: required, create-only (changing it replaces the resource).
+    /// The name of the Lambda function.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html#cfn-lambda-eventinvokeconfig-functionname)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]+(-[a-z]+)+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$`.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `MaximumEventAgeInSeconds`: optional.
+    /// The maximum age of a request that Lambda sends to a function for processing.
+    ///
+    /// `MaximumEventAgeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html#cfn-lambda-eventinvokeconfig-maximumeventageinseconds)): integer, optional. Range: 60 to 21600.
     #[serde(
         rename = "MaximumEventAgeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_event_age_in_seconds: Option<Value<i64>>,
-    /// `MaximumRetryAttempts`: optional.
+    /// The maximum number of times to retry when the function returns an error.
+    ///
+    /// `MaximumRetryAttempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html#cfn-lambda-eventinvokeconfig-maximumretryattempts)): integer, optional. Range: 0 to 2.
     #[serde(
         rename = "MaximumRetryAttempts",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_retry_attempts: Option<Value<i64>>,
-    /// `Qualifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of a version or alias.
+    ///
+    /// `Qualifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html#cfn-lambda-eventinvokeconfig-qualifier)): string, required, create-only (changing it replaces the resource). Pattern: `^\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9$_-]{1,129}$`.
     #[serde(rename = "Qualifier")]
     pub qualifier: Value<String>,
 }
@@ -444,130 +498,188 @@ impl Resource for EventInvokeConfig {
 
 /// The properties of an `AWS::Lambda::EventSourceMapping` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html)).
 ///
+/// The `AWS::Lambda::EventSourceMapping` resource creates a mapping between an event source and an LAMlong function. LAM reads items from the event source and triggers the function. For details about each event source type, see the following topics. In particular, each of the topics describes the required and optional parameters for the specific event source. + [Configuring a Dynamo DB stream as an event source](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-dynamodb-eventsourcemapping) + [Configuring a Kinesis stream as an event source](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#services-kinesis-eventsourcemapping) + [Configuring an SQS queue as an event source](https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-eventsource) + [Configuring an MQ broker as an event source](https://docs.aws.amazon.com/lambda/latest/dg/with-mq.html#services-mq-eventsourcemapping) + [Configuring MSK as an event source](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html) + [Configuring Self-Managed Apache Kafka as an event source](https://docs.aws.amazon.com/lambda/latest/dg/kafka-smaa.html) + [Configuring Amazon DocumentDB as an event source](https://docs.aws.amazon.com/lambda/latest/dg/with-documentdb.html)
+///
 /// [`EventSourceMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSourceMapping {
-    /// `AmazonManagedKafkaEventSourceConfig`: optional.
+    /// Specific configuration settings for an Amazon Managed Streaming for Apache Kafka (Amazon MSK) event source.
+    ///
+    /// `AmazonManagedKafkaEventSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-amazonmanagedkafkaeventsourceconfig)): object [`AmazonManagedKafkaEventSourceConfig`], optional.
     #[serde(
         rename = "AmazonManagedKafkaEventSourceConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub amazon_managed_kafka_event_source_config: Option<AmazonManagedKafkaEventSourceConfig>,
-    /// `BatchSize`: optional.
+    /// The maximum number of records in each batch that Lambda pulls from your stream or queue and sends to your function. Lambda passes all of the records in the batch to the function in a single call, up to the payload limit for synchronous invocation (6 MB). + \*Amazon Kinesis\* – Default 100. Max 10,000. + \*Amazon DynamoDB Streams\* – Default 100. Max 10,000. + \*Amazon Simple Queue Service\* – Default 10. For standard queues the max is 10,000. For FIFO queues the max is 10. + \*Amazon Managed Streaming for Apache Kafka\* – Default 100. Max 10,000. + \*Self-managed Apache Kafka\* – Default 100. Max 10,000. + \*Amazon MQ (ActiveMQ and RabbitMQ)\* – Default 100. Max 10,000. + \*DocumentDB\* – Default 100. Max 10,000.
+    ///
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-batchsize)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<Value<i64>>,
-    /// `BisectBatchOnFunctionError`: optional.
+    /// (Kinesis and DynamoDB Streams only) If the function returns an error, split the batch in two and retry. The default value is false. When using `BisectBatchOnFunctionError`, check the `BatchSize` parameter in the `OnFailure` destination message's metadata. The `BatchSize` could be greater than 1 since LAM consolidates failed messages metadata when writing to the `OnFailure` destination.
+    ///
+    /// `BisectBatchOnFunctionError` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-bisectbatchonfunctionerror)): boolean, optional.
     #[serde(
         rename = "BisectBatchOnFunctionError",
         skip_serializing_if = "Option::is_none"
     )]
     pub bisect_batch_on_function_error: Option<Value<bool>>,
-    /// `DestinationConfig`: optional.
+    /// (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) A configuration object that specifies the destination of an event after Lambda processes it.
+    ///
+    /// `DestinationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-destinationconfig)): object [`EventSourceMappingDestinationConfig`], optional.
     #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
     pub destination_config: Option<EventSourceMappingDestinationConfig>,
-    /// `DocumentDBEventSourceConfig`: optional.
+    /// Specific configuration settings for a DocumentDB event source.
+    ///
+    /// `DocumentDBEventSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-documentdbeventsourceconfig)): object [`DocumentDbEventSourceConfig`], optional.
     #[serde(
         rename = "DocumentDBEventSourceConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_db_event_source_config: Option<DocumentDbEventSourceConfig>,
-    /// `Enabled`: optional.
+    /// When true, the event source mapping is active. When false, Lambda pauses polling and invocation. Default: True
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EventSourceArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the event source. + \*Amazon Kinesis\* – The ARN of the data stream or a stream consumer. + \*Amazon DynamoDB Streams\* – The ARN of the stream. + \*Amazon Simple Queue Service\* – The ARN of the queue. + \*Amazon Managed Streaming for Apache Kafka\* – The ARN of the cluster or the ARN of the VPC connection (for [cross-account event source mappings](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#msk-multi-vpc)). + \*Amazon MQ\* – The ARN of the broker. + \*Amazon DocumentDB\* – The ARN of the DocumentDB change stream.
+    ///
+    /// `EventSourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-eventsourcearn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)`. Length: 12 to 1024 characters.
     #[serde(rename = "EventSourceArn", skip_serializing_if = "Option::is_none")]
     pub event_source_arn: Option<Value<String>>,
-    /// `FilterCriteria`: optional.
+    /// An object that defines the filter criteria that determine whether Lambda should process an event. For more information, see [Lambda event filtering](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html).
+    ///
+    /// `FilterCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-filtercriteria)): object [`FilterCriteria`], optional.
     #[serde(rename = "FilterCriteria", skip_serializing_if = "Option::is_none")]
     pub filter_criteria: Option<FilterCriteria>,
-    /// `FunctionName`: required.
+    /// The name or ARN of the Lambda function. \*\*Name formats\*\* + \*Function name\* – `MyFunction`. + \*Function ARN\* – `arn:aws:lambda:us-west-2:123456789012:function:MyFunction`. + \*Version or Alias ARN\* – `arn:aws:lambda:us-west-2:123456789012:function:MyFunction:PROD`. + \*Partial ARN\* – `123456789012:function:MyFunction`. The length constraint applies only to the full ARN. If you specify only the function name, it's limited to 64 characters in length.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-functionname)): string, required. Pattern: `(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?`. Length: 1 to 140 characters.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `FunctionResponseTypes`: optional.
+    /// (Kinesis, DynamoDB Streams, and SQS) A list of current response type enums applied to the event source mapping. Valid Values: `ReportBatchItemFailures`
+    ///
+    /// `FunctionResponseTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-functionresponsetypes)): list of ([`FunctionResponseTypes`], one of `ReportBatchItemFailures`), optional. Length: 0 to 1 characters. Items: 0 to 1.
     #[serde(
         rename = "FunctionResponseTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub function_response_types: Option<Value<Vec<Value<FunctionResponseTypes>>>>,
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the KMSlong (KMS) customer managed key that Lambda uses to encrypt your function's [filter criteria](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-basics).
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-kmskeyarn)): string, optional. Pattern: `(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()`. Length: 12 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `LoggingConfig`: optional.
+    /// (Amazon MSK, and self-managed Apache Kafka only) The logging configuration for your event source. For more information, see [Event source mapping logging](https://docs.aws.amazon.com/lambda/latest/dg/esm-logging.html).
+    ///
+    /// `LoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-loggingconfig)): object [`EventSourceMappingLoggingConfig`], optional.
     #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<EventSourceMappingLoggingConfig>,
-    /// `MaximumBatchingWindowInSeconds`: optional.
+    /// The maximum amount of time, in seconds, that Lambda spends gathering records before invoking the function. \*Default (, , event sources)\*: 0 \*Default (, Kafka, , event sources)\*: 500 ms \*Related setting:\* For SQS event sources, when you set `BatchSize` to a value greater than 10, you must set `MaximumBatchingWindowInSeconds` to at least 1.
+    ///
+    /// `MaximumBatchingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-maximumbatchingwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaximumBatchingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,
-    /// `MaximumRecordAgeInSeconds`: optional.
+    /// (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) Discard records older than the specified age. The default value is -1, which sets the maximum age to infinite. When the value is set to infinite, Lambda never discards old records. The minimum valid value for maximum record age is 60s. Although values less than 60 and greater than -1 fall within the parameter's absolute range, they are not allowed
+    ///
+    /// `MaximumRecordAgeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-maximumrecordageinseconds)): integer, optional. Range: -1 to 604800.
     #[serde(
         rename = "MaximumRecordAgeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_record_age_in_seconds: Option<Value<i64>>,
-    /// `MaximumRetryAttempts`: optional.
+    /// (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) Discard records after the specified number of retries. The default value is -1, which sets the maximum number of retries to infinite. When MaximumRetryAttempts is infinite, Lambda retries failed records until the record expires in the event source.
+    ///
+    /// `MaximumRetryAttempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-maximumretryattempts)): integer, optional. Range: -1 to 10000.
     #[serde(
         rename = "MaximumRetryAttempts",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_retry_attempts: Option<Value<i64>>,
-    /// `MetricsConfig`: optional.
+    /// The metrics configuration for your event source. For more information, see [Event source mapping metrics](https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics).
+    ///
+    /// `MetricsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-metricsconfig)): object [`MetricsConfig`], optional.
     #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
     pub metrics_config: Option<MetricsConfig>,
-    /// `ParallelizationFactor`: optional.
+    /// (Kinesis and DynamoDB Streams only) The number of batches to process concurrently from each shard. The default value is 1.
+    ///
+    /// `ParallelizationFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-parallelizationfactor)): integer, optional. Range: 1 to 10.
     #[serde(
         rename = "ParallelizationFactor",
         skip_serializing_if = "Option::is_none"
     )]
     pub parallelization_factor: Option<Value<i64>>,
-    /// `ProvisionedPollerConfig`: optional.
+    /// (Amazon SQS, Amazon MSK, and self-managed Apache Kafka only) The provisioned mode configuration for the event source. For more information, see [provisioned mode](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-provisioned-mode).
+    ///
+    /// `ProvisionedPollerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-provisionedpollerconfig)): object [`ProvisionedPollerConfig`], optional.
     #[serde(
         rename = "ProvisionedPollerConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_poller_config: Option<ProvisionedPollerConfig>,
-    /// `Queues`: optional.
+    /// (Amazon MQ) The name of the Amazon MQ broker destination queue to consume.
+    ///
+    /// `Queues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-queues)): list of (string), optional. Items: 1 to 1. Each item: Pattern: `[\s\S]*`. Each item: Length: 1 to 1000 characters.
     #[serde(rename = "Queues", skip_serializing_if = "Option::is_none")]
     pub queues: Option<Value<Vec<Value<String>>>>,
-    /// `ScalingConfig`: optional.
+    /// This property is for Amazon SQS event sources only. You cannot use `ProvisionedPollerConfig` while using `ScalingConfig`. These options are mutually exclusive. To remove the scaling configuration, pass an empty value.
+    ///
+    /// `ScalingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-scalingconfig)): object [`EventSourceMappingScalingConfig`], optional.
     #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
     pub scaling_config: Option<EventSourceMappingScalingConfig>,
-    /// `SelfManagedEventSource`: optional, create-only (changing it replaces the resource).
+    /// The self-managed Apache Kafka cluster for your event source.
+    ///
+    /// `SelfManagedEventSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-selfmanagedeventsource)): object [`SelfManagedEventSource`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SelfManagedEventSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_managed_event_source: Option<SelfManagedEventSource>,
-    /// `SelfManagedKafkaEventSourceConfig`: optional.
+    /// Specific configuration settings for a self-managed Apache Kafka event source.
+    ///
+    /// `SelfManagedKafkaEventSourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-selfmanagedkafkaeventsourceconfig)): object [`SelfManagedKafkaEventSourceConfig`], optional.
     #[serde(
         rename = "SelfManagedKafkaEventSourceConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_managed_kafka_event_source_config: Option<SelfManagedKafkaEventSourceConfig>,
-    /// `SourceAccessConfigurations`: optional.
+    /// An array of the authentication protocol, VPC components, or virtual host to secure and define your event source.
+    ///
+    /// `SourceAccessConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-sourceaccessconfigurations)): list of (object [`SourceAccessConfiguration`]), optional. Items: 1 to 29.
     #[serde(
         rename = "SourceAccessConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_access_configurations: Option<Value<Vec<SourceAccessConfiguration>>>,
-    /// `StartingPosition`: optional, create-only (changing it replaces the resource).
+    /// The position in a stream from which to start reading. Required for Amazon Kinesis and Amazon DynamoDB. + \*LATEST\* - Read only new records. + \*TRIM\_HORIZON\* - Process all available records. + \*AT\_TIMESTAMP\* - Specify a time from which to start reading records.
+    ///
+    /// `StartingPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-startingposition)): string, optional, create-only (changing it replaces the resource). Pattern: `(LATEST|TRIM_HORIZON|AT_TIMESTAMP)+`. Length: 6 to 12 characters.
     #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
     pub starting_position: Option<Value<String>>,
-    /// `StartingPositionTimestamp`: optional, create-only (changing it replaces the resource).
+    /// With `StartingPosition` set to `AT_TIMESTAMP`, the time from which to start reading, in Unix time seconds. `StartingPositionTimestamp` cannot be in the future.
+    ///
+    /// `StartingPositionTimestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-startingpositiontimestamp)): number, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "StartingPositionTimestamp",
         skip_serializing_if = "Option::is_none"
     )]
     pub starting_position_timestamp: Option<Value<f64>>,
-    /// `Tags`: optional.
+    /// A list of tags to add to the event source mapping. You must have the `lambda:TagResource`, `lambda:UntagResource`, and `lambda:ListTags` permissions for your [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html) to manage the CFN stack. If you don't have these permissions, there might be unexpected behavior with stack-level tags propagating to the resource during resource creation and update.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Topics`: optional.
+    /// The name of the Kafka topic.
+    ///
+    /// `Topics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-topics)): list of (string), optional. Items: 1 to 1. Each item: Pattern: `^[^.]([a-zA-Z0-9\-_.]+)`. Each item: Length: 1 to 249 characters.
     #[serde(rename = "Topics", skip_serializing_if = "Option::is_none")]
     pub topics: Option<Value<Vec<Value<String>>>>,
-    /// `TumblingWindowInSeconds`: optional.
+    /// (Kinesis and DynamoDB Streams only) The duration in seconds of a processing window for DynamoDB and Kinesis Streams event sources. A value of 0 seconds indicates no tumbling window.
+    ///
+    /// `TumblingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html#cfn-lambda-eventsourcemapping-tumblingwindowinseconds)): integer, optional. Range: 0 to 900.
     #[serde(
         rename = "TumblingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -880,118 +992,180 @@ impl ResourceRef<EventSourceMapping> {
 
 /// The properties of an `AWS::Lambda::Function` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html)).
 ///
+/// The `AWS::Lambda::Function` resource creates a Lambda function. To create a function, you need a [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) and an [execution role](https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html). The deployment package is a .zip file archive or container image that contains your function code. The execution role grants the function permission to use AWS services, such as Amazon CloudWatch Logs for log streaming and AWS X-Ray for request tracing. You set the package type to `Image` if the deployment package is a [container image](https://docs.aws.amazon.com/lambda/latest/dg/lambda-images.html). For these functions, include the URI of the container image in the ECR registry in the [ImageUri property of the Code property](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-code.html#cfn-lambda-function-code-imageuri). You do not need to specify the handler and runtime properties. You set the package type to `Zip` if the deployment package is a [.zip file archive](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html#gettingstarted-package-zip). For these functions, specify the S3 location of your .zip file in the `Code` property. Alternatively, for Node.js and Python functions, you can define your function inline in the [ZipFile property of the Code property](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-code.html#cfn-lambda-function-code-zipfile). In both cases, you must also specify the handler and runtime properties. You can use [code signing](https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html) if your deployment package is a .zip file archive. To enable code signing for this function, specify the ARN of a code-signing configuration. When a user attempts to deploy a code package with `UpdateFunctionCode`, Lambda checks that the code package has a valid signature from a trusted publisher. The code-signing configuration includes a set of signing profiles, which define the trusted publishers for this function. When you update a `AWS::Lambda::Function` resource, CFNshort calls the [UpdateFunctionConfiguration](https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html) and [UpdateFunctionCode](https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html)LAM APIs under the hood. Because these calls happen sequentially, and invocations can happen between these calls, your function may encounter errors in the time between the calls. For example, if you remove an environment variable, and the code that references that environment variable in the same CFNshort update, you may see invocation errors related to a missing environment variable. To work around this, you can invoke your function against a version or alias by default, rather than the `$LATEST` version. Note that you configure [provisioned concurrency](https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html) on a `AWS::Lambda::Version` or a `AWS::Lambda::Alias`. For a complete introduction to Lambda functions, see [What is Lambda?](https://docs.aws.amazon.com/lambda/latest/dg/lambda-welcome.html) in the \*Lambda developer guide.\*
+///
 /// [`Function::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Function {
-    /// `Architectures`: optional.
+    /// The instruction set architecture that the function supports. Enter a string array with one of the valid values (arm64 or x86\_64). The default value is `x86_64`.
+    ///
+    /// `Architectures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-architectures)): list of ([`Architectures`], one of `x86_64`, `arm64`), optional. Items: 1 to 1.
     #[serde(rename = "Architectures", skip_serializing_if = "Option::is_none")]
     pub architectures: Option<Value<Vec<Value<Architectures>>>>,
-    /// `CapacityProviderConfig`: optional.
+    /// Configuration for the capacity provider that manages compute resources for Lambda functions.
+    ///
+    /// `CapacityProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-capacityproviderconfig)): object [`CapacityProviderConfig`], optional.
     #[serde(
         rename = "CapacityProviderConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_config: Option<CapacityProviderConfig>,
-    /// `Code`: required.
+    /// The code for the function. You can define your function code in multiple ways: + For .zip deployment packages, you can specify the S3 location of the .zip file in the `S3Bucket`, `S3Key`, and `S3ObjectVersion` properties. + For .zip deployment packages, you can alternatively define the function code inline in the `ZipFile` property. This method works only for Node.js and Python functions. + For container images, specify the URI of your container image in the ECR registry in the `ImageUri` property.
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-code)): object [`Code`], required.
     #[serde(rename = "Code")]
     pub code: Code,
-    /// `CodeSigningConfigArn`: optional.
+    /// To enable code signing for this function, specify the ARN of a code-signing configuration. A code-signing configuration includes a set of signing profiles, which define the trusted publishers for this function.
+    ///
+    /// `CodeSigningConfigArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-codesigningconfigarn)): string, optional. Pattern: `arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17}`. Length: 0 to 200 characters.
     #[serde(
         rename = "CodeSigningConfigArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_signing_config_arn: Option<Value<String>>,
-    /// `DeadLetterConfig`: optional.
+    /// A dead-letter queue configuration that specifies the queue or topic where Lambda sends asynchronous events when they fail processing. For more information, see [Dead-letter queues](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html#invocation-dlq).
+    ///
+    /// `DeadLetterConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-deadletterconfig)): object [`DeadLetterConfig`], optional.
     #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
-    /// `Description`: optional.
+    /// A description of the function.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DurableConfig`: optional.
+    /// Configuration settings for [durable functions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including execution timeout, retention period for execution history, and an optional ARN of the KMSlong (KMS) customer managed key that is used to encrypt your durable execution's payload data, including input, output, and error payloads.
+    ///
+    /// `DurableConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-durableconfig)): object [`DurableConfig`], optional.
     #[serde(rename = "DurableConfig", skip_serializing_if = "Option::is_none")]
     pub durable_config: Option<DurableConfig>,
-    /// `Environment`: optional.
+    /// Environment variables that are accessible from function code during execution.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-environment)): object [`Environment`], optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,
-    /// `EphemeralStorage`: optional.
+    /// The size of the function's `/tmp` directory in MB. The default value is 512, but it can be any whole number between 512 and 10,240 MB.
+    ///
+    /// `EphemeralStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-ephemeralstorage)): object [`EphemeralStorage`], optional.
     #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<EphemeralStorage>,
-    /// `FileSystemConfigs`: optional.
+    /// Connection settings for an Amazon EFS or Amazon S3 Files file system. To connect a function to a file system, a mount target must be available in every Availability Zone that your function connects to. If your template contains an [AWS::EFS::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-mounttarget.html) or [AWS::S3Files::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3files-mounttarget.html) resource, you must also specify a `DependsOn` attribute to ensure that the mount target is created or updated before the function. For more information about using the `DependsOn` attribute, see [DependsOn Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html).
+    ///
+    /// `FileSystemConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-filesystemconfigs)): list of (object [`FileSystemConfig`]), optional. Items: 0 to 1.
     #[serde(rename = "FileSystemConfigs", skip_serializing_if = "Option::is_none")]
     pub file_system_configs: Option<Value<Vec<FileSystemConfig>>>,
-    /// `FunctionName`: optional, create-only (changing it replaces the resource).
+    /// The name of the Lambda function, up to 64 characters in length. If you don't specify a name, CFN generates one. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-functionname)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z0-9_-]{1,64}|arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]{1,64})$`. Length: at least 1 characters.
     #[serde(rename = "FunctionName", skip_serializing_if = "Option::is_none")]
     pub function_name: Option<Value<String>>,
-    /// `FunctionScalingConfig`: optional.
+    /// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
+    ///
+    /// `FunctionScalingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-functionscalingconfig)): object [`FunctionScalingConfig`], optional.
     #[serde(
         rename = "FunctionScalingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub function_scaling_config: Option<FunctionScalingConfig>,
-    /// `Handler`: optional.
+    /// The name of the method within your code that Lambda calls to run your function. Handler is required if the deployment package is a .zip file archive. The format includes the file name. It can also include namespaces and other qualifiers, depending on the runtime. For more information, see [Lambda programming model](https://docs.aws.amazon.com/lambda/latest/dg/foundation-progmodel.html).
+    ///
+    /// `Handler` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-handler)): string, optional. Pattern: `^[^\s]+$`. Length: 0 to 128 characters.
     #[serde(rename = "Handler", skip_serializing_if = "Option::is_none")]
     pub handler: Option<Value<String>>,
-    /// `ImageConfig`: optional.
+    /// Configuration values that override the container image Dockerfile settings. For more information, see [Container image settings](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms).
+    ///
+    /// `ImageConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-imageconfig)): object [`ImageConfig`], optional.
     #[serde(rename = "ImageConfig", skip_serializing_if = "Option::is_none")]
     pub image_config: Option<ImageConfig>,
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the KMSlong (KMS) customer managed key that's used to encrypt the following resources: + The function's [environment variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-encryption). + The function's [Lambda SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart-security.html) snapshots. + When used with `SourceKMSKeyArn`, the unzipped version of the .zip deployment package that's used for function invocations. For more information, see [Specifying a customer managed key for Lambda](https://docs.aws.amazon.com/lambda/latest/dg/encrypt-zip-package.html#enable-zip-custom-encryption). + The optimized version of the container image that's used for function invocations. Note that this is not the same key that's used to protect your container image in the Amazon Elastic Container Registry (Amazon ECR). For more information, see [Function lifecycle](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-lifecycle). If you don't provide a customer managed key, Lambda uses an [owned key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-owned-cmk) or an [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk).
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-kmskeyarn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`. Length: 0 to 10000 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Layers`: optional.
+    /// A list of [function layers](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html) to add to the function's execution environment. Specify each layer by its ARN, including the version.
+    ///
+    /// `Layers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-layers)): list of (string), optional. Items: at most 5. Each item: Pattern: `^(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+|arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)$`. Each item: Length: at least 1 characters.
     #[serde(rename = "Layers", skip_serializing_if = "Option::is_none")]
     pub layers: Option<Value<Vec<Value<String>>>>,
-    /// `LoggingConfig`: optional.
+    /// The function's Amazon CloudWatch Logs configuration settings.
+    ///
+    /// `LoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-loggingconfig)): object [`FunctionLoggingConfig`], optional.
     #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<FunctionLoggingConfig>,
-    /// `MemorySize`: optional.
+    /// The amount of [memory available to the function](https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-common.html#configuration-memory-console) at runtime. Increasing the function memory also increases its CPU allocation. The default value is 128 MB. The value can be any multiple of 1 MB. Note that new AWS accounts have reduced concurrency and memory quotas. AWS raises these quotas automatically based on your usage. You can also request a quota increase.
+    ///
+    /// `MemorySize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-memorysize)): integer, optional. Range: 128 to 32768.
     #[serde(rename = "MemorySize", skip_serializing_if = "Option::is_none")]
     pub memory_size: Option<Value<i64>>,
-    /// `PackageType`: optional, create-only (changing it replaces the resource).
+    /// The type of deployment package. Set to `Image` for container image and set `Zip` for .zip file archive.
+    ///
+    /// `PackageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-packagetype)): [`PackageType`], one of `Image`, `Zip`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PackageType", skip_serializing_if = "Option::is_none")]
     pub package_type: Option<Value<PackageType>>,
-    /// `PublishToLatestPublished`: optional.
+    /// `PublishToLatestPublished` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-publishtolatestpublished)): boolean, optional.
     #[serde(
         rename = "PublishToLatestPublished",
         skip_serializing_if = "Option::is_none"
     )]
     pub publish_to_latest_published: Option<Value<bool>>,
-    /// `RecursiveLoop`: optional.
+    /// The status of your function's recursive loop detection configuration. When this value is set to `Allow`and Lambda detects your function being invoked as part of a recursive loop, it doesn't take any action. When this value is set to `Terminate` and Lambda detects your function being invoked as part of a recursive loop, it stops your function being invoked and notifies you.
+    ///
+    /// `RecursiveLoop` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-recursiveloop)): [`RecursiveLoop`], one of `Allow`, `Terminate`, optional.
     #[serde(rename = "RecursiveLoop", skip_serializing_if = "Option::is_none")]
     pub recursive_loop: Option<Value<RecursiveLoop>>,
-    /// `ReservedConcurrentExecutions`: optional.
+    /// The number of simultaneous executions to reserve for the function.
+    ///
+    /// `ReservedConcurrentExecutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-reservedconcurrentexecutions)): integer, optional. Range: at least 0.
     #[serde(
         rename = "ReservedConcurrentExecutions",
         skip_serializing_if = "Option::is_none"
     )]
     pub reserved_concurrent_executions: Option<Value<i64>>,
-    /// `Role`: required.
+    /// The Amazon Resource Name (ARN) of the function's execution role.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-role)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 0 to 10000 characters.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `Runtime`: optional.
+    /// The identifier of the function's [runtime](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Runtime is required if the deployment package is a .zip file archive. Specifying a runtime results in an error if you're deploying a function using a container image. The following list includes deprecated runtimes. Lambda blocks creating new functions and updating existing functions shortly after each runtime is deprecated. For more information, see [Runtime use after deprecation](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtime-deprecation-levels). For a list of all currently supported runtimes, see [Supported runtimes](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-supported).
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-runtime)): [`Runtime`], one of `dotnet10`, `dotnet6`, `dotnet8`, `dotnetcore1.0`, `dotnetcore2.0`, `dotnetcore2.1`, `dotnetcore3.1`, `go1.x`, `java11`, `java11.al2023`, `java17`, `java17.al2023`, `java21`, `java25`, `java8`, `java8.al2`, `java8.al2023`, `nodejs`, `nodejs10.x`, `nodejs12.x`, `nodejs14.x`, `nodejs16.x`, `nodejs18.x`, `nodejs20.x`, `nodejs22.x`, `nodejs24.x`, `nodejs26.x`, `nodejs4.3`, `nodejs4.3-edge`, `nodejs6.10`, `nodejs8.10`, `provided`, `provided.al2`, `provided.al2023`, `python2.7`, `python3.10`, `python3.11`, `python3.12`, `python3.13`, `python3.14`, `python3.15`, `python3.6`, `python3.7`, `python3.8`, `python3.9`, `ruby2.5`, `ruby2.7`, `ruby3.2`, `ruby3.3`, `ruby3.4`, `ruby4.0`, optional.
     #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<Value<Runtime>>,
-    /// `RuntimeManagementConfig`: optional.
+    /// Sets the runtime management configuration for a function's version. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html).
+    ///
+    /// `RuntimeManagementConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-runtimemanagementconfig)): object [`RuntimeManagementConfig`], optional.
     #[serde(
         rename = "RuntimeManagementConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub runtime_management_config: Option<RuntimeManagementConfig>,
-    /// `SnapStart`: optional.
+    /// The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting.
+    ///
+    /// `SnapStart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-snapstart)): object [`SnapStart`], optional.
     #[serde(rename = "SnapStart", skip_serializing_if = "Option::is_none")]
     pub snap_start: Option<SnapStart>,
-    /// `Tags`: optional.
+    /// A list of [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the function. You must have the `lambda:TagResource`, `lambda:UntagResource`, and `lambda:ListTags` permissions for your [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html) to manage the CFN stack. If you don't have these permissions, there might be unexpected behavior with stack-level tags propagating to the resource during resource creation and update.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TenancyConfig`: optional, create-only (changing it replaces the resource).
+    /// The function's tenant isolation configuration settings. Determines whether the Lambda function runs on a shared or dedicated infrastructure per unique tenant.
+    ///
+    /// `TenancyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-tenancyconfig)): object [`TenancyConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "TenancyConfig", skip_serializing_if = "Option::is_none")]
     pub tenancy_config: Option<TenancyConfig>,
-    /// `Timeout`: optional.
+    /// The amount of time (in seconds) that Lambda allows a function to run before stopping it. The default is 3 seconds, and the maximum allowed value is 900 seconds. For functions using Lambda Managed Instances, asynchronous invocations and event source mapping invocations (except Amazon MQ and Amazon DocumentDB) support a maximum allowed value of 5,400 seconds (90 minutes). For more information, see [Lambda execution environment](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-context.html).
+    ///
+    /// `Timeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-timeout)): integer, optional. Range: 1 to 5400.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value<i64>>,
-    /// `TracingConfig`: optional.
+    /// Set `Mode` to `Active` to sample and trace a subset of incoming requests with [X-Ray](https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html).
+    ///
+    /// `TracingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-tracingconfig)): object [`TracingConfig`], optional.
     #[serde(rename = "TracingConfig", skip_serializing_if = "Option::is_none")]
     pub tracing_config: Option<TracingConfig>,
-    /// `VpcConfig`: optional.
+    /// For network connectivity to AWS resources in a VPC, specify a list of security groups and subnets in the VPC. When you connect a function to a VPC, it can access resources and the internet only through that VPC. For more information, see [Configuring a Lambda function to access resources in a VPC](https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
+    ///
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -1305,28 +1479,42 @@ impl ResourceRef<Function> {
 
 /// The properties of an `AWS::Lambda::LayerVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html)).
 ///
+/// Resource Type definition for AWS::Lambda::LayerVersion
+///
 /// [`LayerVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LayerVersion {
-    /// `CompatibleArchitectures`: optional, create-only (changing it replaces the resource).
+    /// A list of compatible instruction set architectures.
+    ///
+    /// `CompatibleArchitectures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html#cfn-lambda-layerversion-compatiblearchitectures)): list of ([`CompatibleArchitectures`], one of `arm64`, `x86_64`), optional, create-only (changing it replaces the resource). Items: 0 to 2.
     #[serde(
         rename = "CompatibleArchitectures",
         skip_serializing_if = "Option::is_none"
     )]
     pub compatible_architectures: Option<Value<Vec<Value<CompatibleArchitectures>>>>,
-    /// `CompatibleRuntimes`: optional, create-only (changing it replaces the resource).
+    /// A list of compatible function runtimes. Used for filtering with ListLayers and ListLayerVersions.
+    ///
+    /// `CompatibleRuntimes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html#cfn-lambda-layerversion-compatibleruntimes)): list of ([`CompatibleRuntimes`], one of `dotnet10`, `dotnet6`, `dotnet8`, `dotnetcore1.0`, `dotnetcore2.0`, `dotnetcore2.1`, `dotnetcore3.1`, `go1.x`, `java11`, `java11.al2023`, `java17`, `java17.al2023`, `java21`, `java25`, `java8`, `java8.al2`, `java8.al2023`, `nodejs`, `nodejs10.x`, `nodejs12.x`, `nodejs14.x`, `nodejs16.x`, `nodejs18.x`, `nodejs20.x`, `nodejs22.x`, `nodejs24.x`, `nodejs26.x`, `nodejs4.3`, `nodejs4.3-edge`, `nodejs6.10`, `nodejs8.10`, `provided`, `provided.al2`, `provided.al2023`, `python2.7`, `python3.10`, `python3.11`, `python3.12`, `python3.13`, `python3.14`, `python3.15`, `python3.6`, `python3.7`, `python3.8`, `python3.9`, `ruby2.5`, `ruby2.7`, `ruby3.2`, `ruby3.3`, `ruby3.4`, `ruby4.0`), optional, create-only (changing it replaces the resource). Items: 0 to 15.
     #[serde(rename = "CompatibleRuntimes", skip_serializing_if = "Option::is_none")]
     pub compatible_runtimes: Option<Value<Vec<Value<CompatibleRuntimes>>>>,
-    /// `Content`: required, create-only (changing it replaces the resource).
+    /// The function layer archive.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html#cfn-lambda-layerversion-content)): object [`Content`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Content")]
     pub content: Content,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the version.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html#cfn-lambda-layerversion-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `LayerName`: optional, create-only (changing it replaces the resource).
+    /// The name or Amazon Resource Name (ARN) of the layer.
+    ///
+    /// `LayerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html#cfn-lambda-layerversion-layername)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$`. Length: 1 to 140 characters.
     #[serde(rename = "LayerName", skip_serializing_if = "Option::is_none")]
     pub layer_name: Option<Value<String>>,
-    /// `LicenseInfo`: optional, create-only (changing it replaces the resource).
+    /// The layer's software license.
+    ///
+    /// `LicenseInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html#cfn-lambda-layerversion-licenseinfo)): string, optional, create-only (changing it replaces the resource). Length: 0 to 512 characters.
     #[serde(rename = "LicenseInfo", skip_serializing_if = "Option::is_none")]
     pub license_info: Option<Value<String>>,
 }
@@ -1423,19 +1611,29 @@ impl ResourceRef<LayerVersion> {
 
 /// The properties of an `AWS::Lambda::LayerVersionPermission` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversionpermission.html)).
 ///
+/// Schema for Lambda LayerVersionPermission
+///
 /// [`LayerVersionPermission::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LayerVersionPermission {
-    /// `Action`: required, create-only (changing it replaces the resource).
+    /// The API action that grants access to the layer.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversionpermission.html#cfn-lambda-layerversionpermission-action)): string, required, create-only (changing it replaces the resource). Pattern: `^lambda:GetLayerVersion$`. Length: 0 to 22 characters.
     #[serde(rename = "Action")]
     pub action: Value<String>,
-    /// `LayerVersionArn`: required, create-only (changing it replaces the resource).
+    /// The name or Amazon Resource Name (ARN) of the layer.
+    ///
+    /// `LayerVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversionpermission.html#cfn-lambda-layerversionpermission-layerversionarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "LayerVersionArn")]
     pub layer_version_arn: Value<String>,
-    /// `OrganizationId`: optional, create-only (changing it replaces the resource).
+    /// With the principal set to \*, grant permission to all accounts in the specified organization.
+    ///
+    /// `OrganizationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversionpermission.html#cfn-lambda-layerversionpermission-organizationid)): string, optional, create-only (changing it replaces the resource). Pattern: `^o-[a-z0-9]{10,32}$`. Length: 0 to 34 characters.
     #[serde(rename = "OrganizationId", skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<Value<String>>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// An account ID, or \* to grant layer usage permission to all accounts in an organization, or all AWS accounts (if organizationId is not specified).
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversionpermission.html#cfn-lambda-layerversionpermission-principal)): string, required, create-only (changing it replaces the resource). Pattern: `^\d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root$`. Length: 0 to 10000 characters.
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
 }
@@ -1498,49 +1696,69 @@ impl ResourceRef<LayerVersionPermission> {
 
 /// The properties of an `AWS::Lambda::MicrovmImage` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html)).
 ///
+/// Resource Type definition for AWS::Lambda::MicrovmImage
+///
 /// [`MicrovmImage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MicrovmImage {
-    /// `AdditionalOsCapabilities`: required.
+    /// `AdditionalOsCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-additionaloscapabilities)): list of ([`AdditionalOsCapabilities`], one of `ALL`), required.
     #[serde(rename = "AdditionalOsCapabilities")]
     pub additional_os_capabilities: Value<Vec<Value<AdditionalOsCapabilities>>>,
-    /// `BaseImageArn`: required.
+    /// ARN of the base MicroVM image.
+    ///
+    /// `BaseImageArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-baseimagearn)): string, required. Pattern: `^[^\s]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "BaseImageArn")]
     pub base_image_arn: Value<String>,
-    /// `BaseImageVersion`: required.
+    /// Specific version of the base MicroVM image to use.
+    ///
+    /// `BaseImageVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-baseimageversion)): string, required. Pattern: `^[^\s]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "BaseImageVersion")]
     pub base_image_version: Value<String>,
-    /// `BuildRoleArn`: required.
+    /// ARN of the IAM build role.
+    ///
+    /// `BuildRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-buildrolearn)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`.
     #[serde(rename = "BuildRoleArn")]
     pub build_role_arn: Value<String>,
-    /// `CodeArtifact`: required.
+    /// Code artifact for the active MicroVM image.
+    ///
+    /// `CodeArtifact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-codeartifact)): object [`CodeArtifact`], required.
     #[serde(rename = "CodeArtifact")]
     pub code_artifact: CodeArtifact,
-    /// `CpuConfigurations`: required.
+    /// `CpuConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-cpuconfigurations)): list of (object [`CpuConfiguration`]), required.
     #[serde(rename = "CpuConfigurations")]
     pub cpu_configurations: Value<Vec<CpuConfiguration>>,
-    /// `Description`: required.
+    /// Human-readable description of the MicroVM image and its purpose.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-description)): string, required.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `EgressNetworkConnectors`: required.
+    /// `EgressNetworkConnectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-egressnetworkconnectors)): list of (string), required. Items: at most 10.
     #[serde(rename = "EgressNetworkConnectors")]
     pub egress_network_connectors: Value<Vec<Value<String>>>,
-    /// `EnvironmentVariables`: required.
+    /// Environment variables to set in the container during the snapshot build.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-environmentvariables)): list of (object [`EnvironmentVariable`]), required. Items: at most 50.
     #[serde(rename = "EnvironmentVariables")]
     pub environment_variables: Value<Vec<EnvironmentVariable>>,
-    /// `Hooks`: required.
+    /// `Hooks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-hooks)): object [`Hooks`], required.
     #[serde(rename = "Hooks")]
     pub hooks: Hooks,
-    /// `Logging`: required.
+    /// Configuration for MicroVM image logging.
+    ///
+    /// `Logging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-logging)): object [`Logging`], required.
     #[serde(rename = "Logging")]
     pub logging: Logging,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Unique name for the MicroVM image within the account.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Resources`: required.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-resources)): list of (object [`Resources`]), required. Items: at most 1.
     #[serde(rename = "Resources")]
     pub resources: Value<Vec<Resources>>,
-    /// `Tags`: optional.
+    /// Key-value pairs to associate with the MicroVM image for organization and management.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html#cfn-lambda-microvmimage-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1664,19 +1882,29 @@ impl ResourceRef<MicrovmImage> {
 
 /// The properties of an `AWS::Lambda::NetworkConnector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-networkconnector.html)).
 ///
+/// Resource Type definition for AWS::Lambda::NetworkConnector
+///
 /// [`NetworkConnector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkConnector {
-    /// `Configuration`: required.
+    /// The network configuration for the connector. Specify a VpcEgressConfiguration to enable outbound traffic routing through your VPC.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-networkconnector.html#cfn-lambda-networkconnector-configuration)): object [`Config`], required.
     #[serde(rename = "Configuration")]
     pub configuration: Config,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// A unique name for the network connector within your account and Region. Must be 1 to 64 alphanumeric characters, hyphens, or underscores.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-networkconnector.html#cfn-lambda-networkconnector-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:network-connector:[a-zA-Z0-9-_]+(:[1-9][0-9]*)?)|[a-zA-Z0-9_-]{1,64}$`. Length: 1 to 140 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OperatorRole`: optional.
+    /// The ARN of the IAM role that Lambda assumes to manage elastic network interfaces in your VPC. This role must have permissions for ec2:CreateNetworkInterface and related describe operations.
+    ///
+    /// `OperatorRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-networkconnector.html#cfn-lambda-networkconnector-operatorrole)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 0 to 10000 characters.
     #[serde(rename = "OperatorRole", skip_serializing_if = "Option::is_none")]
     pub operator_role: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of tags to apply to the network connector. Use tags to categorize network connectors for cost allocation, access control, or operational management.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-networkconnector.html#cfn-lambda-networkconnector-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1757,40 +1985,60 @@ impl ResourceRef<NetworkConnector> {
 
 /// The properties of an `AWS::Lambda::Permission` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html)).
 ///
+/// The `AWS::Lambda::Permission` resource grants an AWS service or another account permission to use a function. You can apply the policy at the function level, or specify a qualifier to restrict access to a single version or alias. If you use a qualifier, the invoker must use the full Amazon Resource Name (ARN) of that version or alias to invoke the function. To grant permission to another account, specify the account ID as the `Principal`. To grant permission to an organization defined in AOlong, specify the organization ID as the `PrincipalOrgID`. For AWS services, the principal is a domain-style identifier defined by the service, like `s3.amazonaws.com` or `sns.amazonaws.com`. For AWS services, you can also specify the ARN of the associated resource as the `SourceArn`. If you grant permission to a service principal without specifying the source, other accounts could potentially configure resources in their account to invoke your Lambda function. If your function has a function URL, you can specify the `FunctionUrlAuthType` parameter. This adds a condition to your permission that only applies when your function URL's `AuthType` matches the specified `FunctionUrlAuthType`. For more information about the `AuthType` parameter, see [Control access to function URLs](https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html). This resource adds a statement to a resource-based permission policy for the function. For more information about function policies, see [Lambda Function Policies](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html).
+///
 /// [`Permission::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Permission {
-    /// `Action`: required, create-only (changing it replaces the resource).
+    /// The action that the principal can use on the function. For example, `lambda:InvokeFunction` or `lambda:GetFunction`.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-action)): string, required, create-only (changing it replaces the resource). Pattern: `^(lambda:[*]|lambda:[a-zA-Z]+|[*])$`. Length: 1 to 256 characters.
     #[serde(rename = "Action")]
     pub action: Value<String>,
-    /// `EventSourceToken`: optional, create-only (changing it replaces the resource).
+    /// For Alexa Smart Home functions, a token that the invoker must supply.
+    ///
+    /// `EventSourceToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-eventsourcetoken)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9._\-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "EventSourceToken", skip_serializing_if = "Option::is_none")]
     pub event_source_token: Option<Value<String>>,
-    /// `FunctionName`: required, create-only (changing it replaces the resource).
+    /// The name or ARN of the Lambda function, version, or alias. \*\*Name formats\*\* + \*Function name\* – `my-function` (name-only), `my-function:v1` (with alias). + \*Function ARN\* – `arn:aws:lambda:us-west-2:123456789012:function:my-function`. + \*Partial ARN\* – `123456789012:function:my-function`. You can append a version number or alias to any of the formats. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-functionname)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$`. Length: 1 to 140 characters.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `FunctionUrlAuthType`: optional, create-only (changing it replaces the resource).
+    /// The type of authentication that your function URL uses. Set to `AWS_IAM` if you want to restrict access to authenticated users only. Set to `NONE` if you want to bypass IAM authentication to create a public endpoint. For more information, see [Control access to Lambda function URLs](https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html).
+    ///
+    /// `FunctionUrlAuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-functionurlauthtype)): [`FunctionUrlAuthType`], one of `AWS_IAM`, `NONE`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "FunctionUrlAuthType",
         skip_serializing_if = "Option::is_none"
     )]
     pub function_url_auth_type: Option<Value<FunctionUrlAuthType>>,
-    /// `InvokedViaFunctionUrl`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether the permission applies when the function is invoked through a function URL.
+    ///
+    /// `InvokedViaFunctionUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-invokedviafunctionurl)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "InvokedViaFunctionUrl",
         skip_serializing_if = "Option::is_none"
     )]
     pub invoked_via_function_url: Option<Value<bool>>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// The AWS-service, AWS-account, IAM user, or IAM role that invokes the function. If you specify a service, use `SourceArn` or `SourceAccount` to limit who can invoke the function through that service.
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-principal)): string, required, create-only (changing it replaces the resource). Pattern: `^.*$`. Length: 1 to 256 characters.
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
-    /// `PrincipalOrgID`: optional, create-only (changing it replaces the resource).
+    /// The identifier for your organization in AOlong. Use this to grant permissions to all the AWS-accounts under this organization.
+    ///
+    /// `PrincipalOrgID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-principalorgid)): string, optional, create-only (changing it replaces the resource). Pattern: `^o-[a-z0-9]{10,32}$`. Length: 12 to 34 characters.
     #[serde(rename = "PrincipalOrgID", skip_serializing_if = "Option::is_none")]
     pub principal_org_id: Option<Value<String>>,
-    /// `SourceAccount`: optional, create-only (changing it replaces the resource).
+    /// For AWS-service, the ID of the AWS-account that owns the resource. Use this together with `SourceArn` to ensure that the specified account owns the resource. It is possible for an Amazon S3 bucket to be deleted by its owner and recreated by another account.
+    ///
+    /// `SourceAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-sourceaccount)): string, optional, create-only (changing it replaces the resource). Pattern: `^\d{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "SourceAccount", skip_serializing_if = "Option::is_none")]
     pub source_account: Option<Value<String>>,
-    /// `SourceArn`: optional, create-only (changing it replaces the resource).
+    /// For AWS-services, the ARN of the AWS resource that invokes the function. For example, an Amazon S3 bucket or Amazon SNS topic. Note that Lambda configures the comparison using the `StringLike` operator.
+    ///
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-sourcearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)$`. Length: 12 to 1024 characters.
     #[serde(rename = "SourceArn", skip_serializing_if = "Option::is_none")]
     pub source_arn: Option<Value<String>>,
 }
@@ -1903,13 +2151,17 @@ impl ResourceRef<Permission> {
 
 /// The properties of an `AWS::Lambda::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-resourcepolicy.html)).
 ///
+/// Use the `AWS::Lambda::ResourcePolicy` resource to attach a resource-based policy to a LAM resource. A resource-based policy applies to a single LAM resource, for example, a function, function version, or function alias. To learn more about using resource-based policies with LAM, see [Working with resource-based policies in](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html) in the \*Developer Guide\*. You can use resource-based policies to grant permissions to other AWS services, AWS accounts and organizations, and IAM users and roles to access your LAM resource. You can also deny access to specific entities, and use the full range of IAM global condition keys to further restrict who has access to your LAM resource. For example, you can limit access to calls originating from a specified IP address or VPC. A resource-based policy is a JSON document containing a number of statements. Each statement defines the entities you want to grant permission to, the API actions you want to allow or deny, and the LAM resource you want the statement to apply to. A statement can also optionally include an array of logical conditions using the IAM global condition keys. To use the `AWS::Lambda::ResourcePolicy` resource, make sure that you have the [resource-based policy permissions for Lambda](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html#access-control-resource-based-permissions). To learn more about creating resource-based policies, see [Policies and permissions in](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html) in the \*User Guide\*. For more information about example policies for providing permissions to AWS services, other AWS accounts, and IAM users and roles, see [Example resource-based policies for functions](https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-examples.html) in the \*Developer Guide\*. \*\*Avoid mixing permission resource types\*\* To grant permissions to access your function, we recommend using the `AWS::Lambda::ResourcePolicy` resource to set access permissions. With this resource, you have more flexibility and fine-grained control than `AWS::Lambda::Permission`. This resource grants an AWS service or another account permission to call a particular API action on a function. You can also use the `AWS::Lambda::Permission` resource, however using both `AWS::Lambda::Permission` and `AWS::Lambda::ResourcePolicy` to set permissions on a function can result in errors. Permissions defined in `AWS::Lambda::Permission` can be unintentionally overwritten, whether in a single CFN stack or across multiple stacks. Don't use both resource types to set permissions on a function. To migrate existing permissions for a function from `AWS::Lambda::Permission` to `AWS::Lambda::ResourcePolicy`, do the following: 1. Set a `Retain`[deletion policy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html) on the `AWS::Lambda::Permission` resources you want to migrate. This is necessary so that Lambda does not delete statements with the same statement ID when you delete these resources. 1. Use the [GetResourcePolicy](https://docs.aws.amazon.com/lambda/latest/api/API_GetResourcePolicy.html)LAM API to retrieve the resource-based policy currently attached to the function. 1. Use this policy to create a new `AWS::Lambda::ResourcePolicy` resource. 1. Delete all the existing `AWS::Lambda::Permission` resources for the function.
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `PolicyDocument`: required.
+    /// The policy document you want to add to your LAM resource. This is formatted as a JSON string. For more information, see [Working with resource-based policies in](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html) in the \*Developer Guide\*.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-resourcepolicy.html#cfn-lambda-resourcepolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-resourcepolicy.html#cfn-lambda-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(runtime/|function:)[a-zA-Z0-9-_]+(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_])+)?$`. Length: 12 to 1024 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -1944,22 +2196,32 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::Lambda::Url` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-url.html)).
 ///
+/// Resource Type definition for AWS::Lambda::Url
+///
 /// [`Url::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Url {
-    /// `AuthType`: required.
+    /// Can be either AWS\_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-url.html#cfn-lambda-url-authtype)): [`UrlAuthType`], one of `AWS_IAM`, `NONE`, required.
     #[serde(rename = "AuthType")]
     pub auth_type: Value<UrlAuthType>,
-    /// `Cors`: optional.
+    /// `Cors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-url.html#cfn-lambda-url-cors)): object [`Cors`], optional.
     #[serde(rename = "Cors", skip_serializing_if = "Option::is_none")]
     pub cors: Option<Cors>,
-    /// `InvokeMode`: optional.
+    /// The invocation mode for the function's URL. Set to BUFFERED if you want to buffer responses before returning them to the client. Set to RESPONSE\_STREAM if you want to stream responses, allowing faster time to first byte and larger response payload sizes. If not set, defaults to BUFFERED.
+    ///
+    /// `InvokeMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-url.html#cfn-lambda-url-invokemode)): [`InvokeMode`], one of `BUFFERED`, `RESPONSE_STREAM`, optional.
     #[serde(rename = "InvokeMode", skip_serializing_if = "Option::is_none")]
     pub invoke_mode: Option<Value<InvokeMode>>,
-    /// `Qualifier`: optional, create-only (changing it replaces the resource).
+    /// The alias qualifier for the target function. If TargetFunctionArn is unqualified then Qualifier must be passed.
+    ///
+    /// `Qualifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-url.html#cfn-lambda-url-qualifier)): string, optional, create-only (changing it replaces the resource). Pattern: `((?!^[0-9]+$)([a-zA-Z0-9-_]+))`. Length: 1 to 128 characters.
     #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<Value<String>>,
-    /// `TargetFunctionArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the function associated with the Function URL.
+    ///
+    /// `TargetFunctionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-url.html#cfn-lambda-url-targetfunctionarn)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:((?!\d+)[0-9a-zA-Z-_]+))?$`.
     #[serde(rename = "TargetFunctionArn")]
     pub target_function_arn: Value<String>,
 }
@@ -2036,31 +2298,45 @@ impl ResourceRef<Url> {
 
 /// The properties of an `AWS::Lambda::Version` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html)).
 ///
+/// Resource Type definition for AWS::Lambda::Version
+///
 /// [`Version::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Version {
-    /// `CodeSha256`: optional, create-only (changing it replaces the resource).
+    /// Only publish a version if the hash value matches the value that's specified. Use this option to avoid publishing a version if the function code has changed since you last updated it. Updates are not supported for this property.
+    ///
+    /// `CodeSha256` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html#cfn-lambda-version-codesha256)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CodeSha256", skip_serializing_if = "Option::is_none")]
     pub code_sha256: Option<Value<String>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description for the version to override the description in the function configuration. Updates are not supported for this property.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html#cfn-lambda-version-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FunctionName`: required, create-only (changing it replaces the resource).
+    /// The name of the Lambda function.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html#cfn-lambda-version-functionname)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$`. Length: 1 to 140 characters.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `FunctionScalingConfig`: optional.
+    /// The scaling configuration to apply to the function, including minimum and maximum execution environment limits.
+    ///
+    /// `FunctionScalingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html#cfn-lambda-version-functionscalingconfig)): object [`FunctionScalingConfig`], optional.
     #[serde(
         rename = "FunctionScalingConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub function_scaling_config: Option<FunctionScalingConfig>,
-    /// `ProvisionedConcurrencyConfig`: optional, create-only (changing it replaces the resource).
+    /// Specifies a provisioned concurrency configuration for a function's version. Updates are not supported for this property.
+    ///
+    /// `ProvisionedConcurrencyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html#cfn-lambda-version-provisionedconcurrencyconfig)): object [`ProvisionedConcurrencyConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ProvisionedConcurrencyConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_concurrency_config: Option<ProvisionedConcurrencyConfiguration>,
-    /// `RuntimePolicy`: optional, create-only (changing it replaces the resource).
+    /// Specifies the runtime management configuration of a function. Displays runtimeVersionArn only for Manual.
+    ///
+    /// `RuntimePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html#cfn-lambda-version-runtimepolicy)): object [`RuntimePolicy`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RuntimePolicy", skip_serializing_if = "Option::is_none")]
     pub runtime_policy: Option<RuntimePolicy>,
 }
@@ -2158,13 +2434,19 @@ impl ResourceRef<Version> {
 
 /// The properties of an `AWS::Lambda::WebFunction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunction.html)).
 ///
+/// Resource Type definition for AWS::Lambda::WebFunction. Creates a Lambda Web function container.
+///
 /// [`WebFunction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebFunction {
-    /// `FunctionName`: required, create-only (changing it replaces the resource).
+    /// The name of the web function. The name can contain letters, numbers, hyphens (-), and underscores (\_), and cannot begin or end with a hyphen or an underscore. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunction.html#cfn-lambda-webfunction-functionname)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags to apply to the function.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunction.html#cfn-lambda-webfunction-tags)): list of (object [`WebFunctionTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<WebFunctionTag>>>,
 }
@@ -2232,34 +2514,54 @@ impl ResourceRef<WebFunction> {
 
 /// The properties of an `AWS::Lambda::WebFunctionEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html)).
 ///
+/// Resource Type definition for AWS::Lambda::WebFunctionEndpoint. An endpoint exposes a Lambda web function over HTTPS and routes traffic to one or more revisions. The endpoint type determines how traffic is served and routed across Regions.
+///
 /// [`WebFunctionEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebFunctionEndpoint {
-    /// `AuthType`: required.
+    /// The authentication type for the endpoint.
+    ///
+    /// `AuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-authtype)): [`WebFunctionEndpointAuthType`], one of `ApplicationManaged`, `IamAuth`, required.
     #[serde(rename = "AuthType")]
     pub auth_type: Value<WebFunctionEndpointAuthType>,
-    /// `Description`: optional.
+    /// A description of the endpoint.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-description)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EndpointName`: required, create-only (changing it replaces the resource).
+    /// The name of the endpoint.
+    ///
+    /// `EndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-endpointname)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "EndpointName")]
     pub endpoint_name: Value<String>,
-    /// `EndpointType`: required, create-only (changing it replaces the resource).
+    /// The type of the endpoint.
+    ///
+    /// `EndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-endpointtype)): [`EndpointType`], one of `HomeRegion`, `MultiRegion`, `PerRegion`, required, create-only (changing it replaces the resource).
     #[serde(rename = "EndpointType")]
     pub endpoint_type: Value<EndpointType>,
-    /// `FunctionName`: required, create-only (changing it replaces the resource).
+    /// The name of the web function this endpoint belongs to. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-functionname)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `Regions`: optional, create-only (changing it replaces the resource).
+    /// The list of AWS Regions for the endpoint.
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-regions)): list of (string), optional, create-only (changing it replaces the resource). Each item: Pattern: `^([a-z]{2,}-){2,}[0-9]$`. Each item: Length: 1 to 50 characters.
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Value<Vec<Value<String>>>>,
-    /// `RevisionWeights`: optional.
+    /// List of revision routing entries. 1 or 2 entries. With 1 entry, weight must be 100. With 2 entries, weights must sum to 100.
+    ///
+    /// `RevisionWeights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-revisionweights)): list of (object [`RevisionWeight`]), optional. Items: 1 to 2.
     #[serde(rename = "RevisionWeights", skip_serializing_if = "Option::is_none")]
     pub revision_weights: Option<Value<Vec<RevisionWeight>>>,
-    /// `ScalingConfig`: optional.
+    /// The scaling configuration for the endpoint. Optionally constrains how many concurrent execution environments the endpoint can use, in addition to your account's vCPU quota.
+    ///
+    /// `ScalingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-scalingconfig)): object [`WebFunctionEndpointScalingConfig`], optional.
     #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
     pub scaling_config: Option<WebFunctionEndpointScalingConfig>,
-    /// `ThrottleConfig`: optional.
+    /// The throttling configuration for the endpoint. Optionally constrains the request rate that the endpoint accepts, in addition to your account's rate limit quota.
+    ///
+    /// `ThrottleConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html#cfn-lambda-webfunctionendpoint-throttleconfig)): object [`ThrottleConfig`], optional.
     #[serde(rename = "ThrottleConfig", skip_serializing_if = "Option::is_none")]
     pub throttle_config: Option<ThrottleConfig>,
 }
@@ -2402,22 +2704,34 @@ impl ResourceRef<WebFunctionEndpoint> {
 
 /// The properties of an `AWS::Lambda::WebFunctionRevision` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html)).
 ///
+/// Resource Type definition for AWS::Lambda::WebFunctionRevision. An immutable revision of a Lambda web function, containing the function code and configuration.
+///
 /// [`WebFunctionRevision::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebFunctionRevision {
-    /// `BuildConfig`: required, create-only (changing it replaces the resource).
+    /// The build configuration for the revision.
+    ///
+    /// `BuildConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html#cfn-lambda-webfunctionrevision-buildconfig)): object [`BuildConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "BuildConfig")]
     pub build_config: BuildConfig,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description of the revision.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html#cfn-lambda-webfunctionrevision-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FunctionName`: required, create-only (changing it replaces the resource).
+    /// The name of the web function this revision belongs to. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length.
+    ///
+    /// `FunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html#cfn-lambda-webfunctionrevision-functionname)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "FunctionName")]
     pub function_name: Value<String>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the KMS key used to encrypt the revision.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html#cfn-lambda-webfunctionrevision-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-z-]*){1}:kms:[a-z0-9-]+:[0-9]{12}:key/.*$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `ServiceConfig`: required, create-only (changing it replaces the resource).
+    /// The service configuration for the revision.
+    ///
+    /// `ServiceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html#cfn-lambda-webfunctionrevision-serviceconfig)): object [`ServiceConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceConfig")]
     pub service_config: ServiceConfig,
 }
@@ -2532,12 +2846,14 @@ impl Walk for AdditionalOsCapabilities {
 
 /// The `AliasRoutingConfiguration` property type of [`Alias`].
 ///
-/// AWS reference: [`AWS::Lambda::Alias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html).
+/// AWS reference: [`AWS::Lambda::Alias` `AliasRoutingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-alias-aliasroutingconfiguration.html).
 ///
 /// Every property is optional: start from [`AliasRoutingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AliasRoutingConfiguration {
-    /// `AdditionalVersionWeights`: optional.
+    /// The second version, and the percentage of traffic that's routed to it.
+    ///
+    /// `AdditionalVersionWeights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-alias-aliasroutingconfiguration.html#cfn-lambda-alias-aliasroutingconfiguration-additionalversionweights)): list of (object [`VersionWeight`]), optional.
     #[serde(
         rename = "AdditionalVersionWeights",
         skip_serializing_if = "Option::is_none"
@@ -2608,12 +2924,14 @@ impl Walk for AllowMethods {
 
 /// The `AllowedPublishers` property type of [`CodeSigningConfig`].
 ///
-/// AWS reference: [`AWS::Lambda::CodeSigningConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-codesigningconfig.html).
+/// AWS reference: [`AWS::Lambda::CodeSigningConfig` `AllowedPublishers`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-codesigningconfig-allowedpublishers.html).
 ///
 /// Every property is required: [`AllowedPublishers::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AllowedPublishers {
-    /// `SigningProfileVersionArns`: required.
+    /// List of Signing profile version Arns
+    ///
+    /// `SigningProfileVersionArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-codesigningconfig-allowedpublishers.html#cfn-lambda-codesigningconfig-allowedpublishers-signingprofileversionarns)): list of (string), required. Items: 1 to 20. Each item: Pattern: `arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)`. Each item: Length: 12 to 1024 characters.
     #[serde(rename = "SigningProfileVersionArns")]
     pub signing_profile_version_arns: Value<Vec<Value<String>>>,
 }
@@ -2639,15 +2957,19 @@ impl Walk for AllowedPublishers {
 
 /// The `AmazonManagedKafkaEventSourceConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `AmazonManagedKafkaEventSourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-amazonmanagedkafkaeventsourceconfig.html).
 ///
 /// Every property is optional: start from [`AmazonManagedKafkaEventSourceConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AmazonManagedKafkaEventSourceConfig {
-    /// `ConsumerGroupId`: optional.
+    /// The identifier for the Kafka consumer group to join. The consumer group ID must be unique among all your Kafka event sources. After creating a Kafka event source mapping with the consumer group ID specified, you cannot update this value. For more information, see [Customizable consumer group ID](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#services-msk-consumer-group-id).
+    ///
+    /// `ConsumerGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-amazonmanagedkafkaeventsourceconfig.html#cfn-lambda-eventsourcemapping-amazonmanagedkafkaeventsourceconfig-consumergroupid)): string, optional. Pattern: `[a-zA-Z0-9-\/*:_+=.@-]*`. Length: 1 to 200 characters.
     #[serde(rename = "ConsumerGroupId", skip_serializing_if = "Option::is_none")]
     pub consumer_group_id: Option<Value<String>>,
-    /// `SchemaRegistryConfig`: optional.
+    /// Specific configuration settings for a Kafka schema registry.
+    ///
+    /// `SchemaRegistryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-amazonmanagedkafkaeventsourceconfig.html#cfn-lambda-eventsourcemapping-amazonmanagedkafkaeventsourceconfig-schemaregistryconfig)): object [`SchemaRegistryConfig`], optional.
     #[serde(
         rename = "SchemaRegistryConfig",
         skip_serializing_if = "Option::is_none"
@@ -2800,15 +3122,19 @@ impl Walk for Attribute {
 
 /// The `BuildConfig` property type of [`WebFunctionRevision`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionRevision`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionRevision` `BuildConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-buildconfig.html).
 ///
 /// Every property is required: [`BuildConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BuildConfig {
-    /// `CodeConfig`: required.
+    /// The code configuration for the revision.
+    ///
+    /// `CodeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-buildconfig.html#cfn-lambda-webfunctionrevision-buildconfig-codeconfig)): object [`CodeConfig`], required.
     #[serde(rename = "CodeConfig")]
     pub code_config: CodeConfig,
-    /// `RuntimeConfig`: required.
+    /// The runtime configuration for the revision.
+    ///
+    /// `RuntimeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-buildconfig.html#cfn-lambda-webfunctionrevision-buildconfig-runtimeconfig)): object [`RuntimeConfig`], required.
     #[serde(rename = "RuntimeConfig")]
     pub runtime_config: RuntimeConfig,
 }
@@ -2860,12 +3186,14 @@ impl Walk for CapacityProviderArchitecture {
 
 /// The `CapacityProviderConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `CapacityProviderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-capacityproviderconfig.html).
 ///
 /// Every property is required: [`CapacityProviderConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderConfig {
-    /// `LambdaManagedInstancesCapacityProviderConfig`: required.
+    /// Configuration for Lambda-managed instances used by the capacity provider.
+    ///
+    /// `LambdaManagedInstancesCapacityProviderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-capacityproviderconfig.html#cfn-lambda-function-capacityproviderconfig-lambdamanagedinstancescapacityproviderconfig)): object [`LambdaManagedInstancesCapacityProviderConfig`], required.
     #[serde(rename = "LambdaManagedInstancesCapacityProviderConfig")]
     pub lambda_managed_instances_capacity_provider_config:
         LambdaManagedInstancesCapacityProviderConfig,
@@ -2899,15 +3227,19 @@ impl Walk for CapacityProviderConfig {
 
 /// The `CapacityProviderLoggingConfig` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `CapacityProviderLoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderloggingconfig.html).
 ///
 /// Every property is optional: start from [`CapacityProviderLoggingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityProviderLoggingConfig {
-    /// `LogGroup`: optional.
+    /// The name of the Amazon CloudWatch log group the capacity provider sends logs to. By default, Lambda capacity providers send logs to a default log group named `/aws/lambda/capacity-provider/<capacity provider name>`. To use a different log group, enter an existing log group or enter a new log group name.
+    ///
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderloggingconfig.html#cfn-lambda-capacityprovider-capacityproviderloggingconfig-loggroup)): string, optional. Pattern: `[\.\-_/#A-Za-z0-9]+`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
-    /// `SystemLogLevel`: optional.
+    /// Set this property to filter the system logs for your capacity provider that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where `DEBUG` is the highest level and `WARN` is the lowest.
+    ///
+    /// `SystemLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderloggingconfig.html#cfn-lambda-capacityprovider-capacityproviderloggingconfig-systemloglevel)): [`SystemLogLevel`], one of `DEBUG`, `INFO`, `WARN`, optional.
     #[serde(rename = "SystemLogLevel", skip_serializing_if = "Option::is_none")]
     pub system_log_level: Option<Value<SystemLogLevel>>,
 }
@@ -2945,12 +3277,14 @@ impl Walk for CapacityProviderLoggingConfig {
 
 /// The `CapacityProviderPermissionsConfig` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `CapacityProviderPermissionsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderpermissionsconfig.html).
 ///
 /// Every property is required: [`CapacityProviderPermissionsConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderPermissionsConfig {
-    /// `CapacityProviderOperatorRoleArn`: required.
+    /// The ARN of the IAM role that the capacity provider uses to manage compute instances and other AWS resources.
+    ///
+    /// `CapacityProviderOperatorRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderpermissionsconfig.html#cfn-lambda-capacityprovider-capacityproviderpermissionsconfig-capacityprovideroperatorrolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 0 to 10000 characters.
     #[serde(rename = "CapacityProviderOperatorRoleArn")]
     pub capacity_provider_operator_role_arn: Value<String>,
 }
@@ -2996,18 +3330,24 @@ impl Walk for CapacityProviderPredefinedMetricType {
 
 /// The `CapacityProviderScalingConfig` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `CapacityProviderScalingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderscalingconfig.html).
 ///
 /// Every property is optional: start from [`CapacityProviderScalingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityProviderScalingConfig {
-    /// `MaxVCpuCount`: optional.
+    /// The maximum number of vCPUs that the capacity provider can provision across all compute instances.
+    ///
+    /// `MaxVCpuCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderscalingconfig.html#cfn-lambda-capacityprovider-capacityproviderscalingconfig-maxvcpucount)): integer, optional. Range: 2 to 15000.
     #[serde(rename = "MaxVCpuCount", skip_serializing_if = "Option::is_none")]
     pub max_v_cpu_count: Option<Value<i64>>,
-    /// `ScalingMode`: optional.
+    /// The scaling mode that determines how the capacity provider responds to changes in demand.
+    ///
+    /// `ScalingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderscalingconfig.html#cfn-lambda-capacityprovider-capacityproviderscalingconfig-scalingmode)): [`CapacityProviderScalingMode`], one of `Auto`, `Manual`, optional.
     #[serde(rename = "ScalingMode", skip_serializing_if = "Option::is_none")]
     pub scaling_mode: Option<Value<CapacityProviderScalingMode>>,
-    /// `ScalingPolicies`: optional.
+    /// A list of target tracking scaling policies for the capacity provider.
+    ///
+    /// `ScalingPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityproviderscalingconfig.html#cfn-lambda-capacityprovider-capacityproviderscalingconfig-scalingpolicies)): list of (object [`TargetTrackingScalingPolicy`]), optional. Items: 1 to 10.
     #[serde(rename = "ScalingPolicies", skip_serializing_if = "Option::is_none")]
     pub scaling_policies: Option<Value<Vec<TargetTrackingScalingPolicy>>>,
 }
@@ -3076,12 +3416,14 @@ impl Walk for CapacityProviderScalingMode {
 
 /// The `CapacityProviderTelemetryConfig` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `CapacityProviderTelemetryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityprovidertelemetryconfig.html).
 ///
 /// Every property is optional: start from [`CapacityProviderTelemetryConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityProviderTelemetryConfig {
-    /// `LoggingConfig`: optional.
+    /// The capacity provider's Amazon CloudWatch Logs configuration settings.
+    ///
+    /// `LoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityprovidertelemetryconfig.html#cfn-lambda-capacityprovider-capacityprovidertelemetryconfig-loggingconfig)): object [`CapacityProviderLoggingConfig`], optional.
     #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<CapacityProviderLoggingConfig>,
 }
@@ -3111,15 +3453,19 @@ impl Walk for CapacityProviderTelemetryConfig {
 
 /// The `CapacityProviderVpcConfig` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `CapacityProviderVpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityprovidervpcconfig.html).
 ///
 /// Every property is required: [`CapacityProviderVpcConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderVpcConfig {
-    /// `SecurityGroupIds`: required.
+    /// A list of security group IDs that control network access for compute instances managed by the capacity provider.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityprovidervpcconfig.html#cfn-lambda-capacityprovider-capacityprovidervpcconfig-securitygroupids)): list of (string), required. Items: 0 to 5. Each item: Pattern: `^sg-[0-9a-zA-Z]*$`. Each item: Length: 0 to 1024 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// A list of subnet IDs where the capacity provider launches compute instances.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-capacityprovidervpcconfig.html#cfn-lambda-capacityprovider-capacityprovidervpcconfig-subnetids)): list of (string), required. Items: 1 to 16. Each item: Pattern: `^subnet-[0-9a-z]*$`. Each item: Length: 0 to 1024 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -3151,15 +3497,15 @@ impl Walk for CapacityProviderVpcConfig {
 
 /// The `CloudWatchLogging` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `CloudWatchLogging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-cloudwatchlogging.html).
 ///
 /// Every property is optional: start from [`CloudWatchLogging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchLogging {
-    /// `LogGroup`: optional.
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-cloudwatchlogging.html#cfn-lambda-microvmimage-cloudwatchlogging-loggroup)): string, optional. Pattern: `^[a-zA-Z0-9_\-/.#]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
-    /// `LogStream`: optional.
+    /// `LogStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-cloudwatchlogging.html#cfn-lambda-microvmimage-cloudwatchlogging-logstream)): string, optional. Pattern: `^[^:*]*$`. Length: 1 to 512 characters.
     #[serde(rename = "LogStream", skip_serializing_if = "Option::is_none")]
     pub log_stream: Option<Value<String>>,
 }
@@ -3197,33 +3543,47 @@ impl Walk for CloudWatchLogging {
 
 /// The `Code` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `Code`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html).
 ///
 /// Every property is optional: start from [`Code::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Code {
-    /// `ImageUri`: optional.
+    /// URI of a [container image](https://docs.aws.amazon.com/lambda/latest/dg/lambda-images.html) in the Amazon ECR registry.
+    ///
+    /// `ImageUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html#cfn-lambda-function-code-imageuri)): string, optional.
     #[serde(rename = "ImageUri", skip_serializing_if = "Option::is_none")]
     pub image_uri: Option<Value<String>>,
-    /// `S3Bucket`: optional.
+    /// An Amazon S3 bucket in the same AWS-Region as your function. The bucket can be in a different AWS-account.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html#cfn-lambda-function-code-s3bucket)): string, optional. Pattern: `^[0-9A-Za-z\.\-_]*(?<!\.)$`. Length: 3 to 63 characters.
     #[serde(rename = "S3Bucket", skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<Value<String>>,
-    /// `S3Key`: optional.
+    /// The Amazon S3 key of the deployment package.
+    ///
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html#cfn-lambda-function-code-s3key)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3Key", skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<Value<String>>,
-    /// `S3ObjectStorageMode`: optional.
+    /// Specifies the storage mode for the deployment package. Use `COPY` to store the package in LAMlong-managed storage. Use `REFERENCE` to read the package directly from the Amazon S3 bucket. If omitted, the default is `COPY`.
+    ///
+    /// `S3ObjectStorageMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html#cfn-lambda-function-code-s3objectstoragemode)): [`S3ObjectStorageMode`], one of `COPY`, `REFERENCE`, optional.
     #[serde(
         rename = "S3ObjectStorageMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_object_storage_mode: Option<Value<S3ObjectStorageMode>>,
-    /// `S3ObjectVersion`: optional.
+    /// For versioned objects, the version of the deployment package object to use.
+    ///
+    /// `S3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html#cfn-lambda-function-code-s3objectversion)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub s3_object_version: Option<Value<String>>,
-    /// `SourceKMSKeyArn`: optional.
+    /// The ARN of the KMSlong (KMS) customer managed key that's used to encrypt your function's .zip deployment package. If you don't provide a customer managed key, Lambda uses an [owned key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-owned-cmk).
+    ///
+    /// `SourceKMSKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html#cfn-lambda-function-code-sourcekmskeyarn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`. Length: 0 to 10000 characters.
     #[serde(rename = "SourceKMSKeyArn", skip_serializing_if = "Option::is_none")]
     pub source_kms_key_arn: Option<Value<String>>,
-    /// `ZipFile`: optional.
+    /// (Node.js and Python) The source code of your Lambda function. If you include your function source inline with this parameter, CFN places it in a file named `index` and zips it to create a [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html). This zip file cannot exceed 4MB. For the `Handler` property, the first part of the handler identifier must be `index`. For example, `index.handler`. When you specify source code inline for a Node.js function, the `index` file that CFN creates uses the extension `.js`. This means that Node.js treats the file as a CommonJS module. When using Node.js 24 or later, Node.js can automatically detect if a `.js` file should be treated as CommonJS or as an ES module. To enable auto-detection, add the `--experimental-detect-module` flag to the `NODE_OPTIONS` environment variable. For more information, see [Experimental Node.js features](https://docs.aws.amazon.com//lambda/latest/dg/lambda-nodejs.html#nodejs-experimental-features). For JSON, you must escape quotes and special characters such as newline (`\n`) with a backslash. If you specify a function that interacts with an AWS CloudFormation custom resource, you don't have to write your own functions to send responses to the custom resource that invoked the function. AWS CloudFormation provides a response module ([cfn-response](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-lambda-function-code-cfnresponsemodule.html)) that simplifies sending responses. See [Using Lambda with CloudFormation](https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html) for details.
+    ///
+    /// `ZipFile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html#cfn-lambda-function-code-zipfile)): string, optional.
     #[serde(rename = "ZipFile", skip_serializing_if = "Option::is_none")]
     pub zip_file: Option<Value<String>>,
 }
@@ -3301,12 +3661,12 @@ impl Walk for Code {
 
 /// The `CodeArtifact` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `CodeArtifact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-codeartifact.html).
 ///
 /// Every property is required: [`CodeArtifact::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeArtifact {
-    /// `Uri`: required.
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-codeartifact.html#cfn-lambda-microvmimage-codeartifact-uri)): string, required. Pattern: `^[^\s]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Uri")]
     pub uri: Value<String>,
 }
@@ -3330,12 +3690,14 @@ impl Walk for CodeArtifact {
 
 /// The `CodeConfig` property type of [`WebFunctionRevision`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionRevision`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionRevision` `CodeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-codeconfig.html).
 ///
 /// Every property is required: [`CodeConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeConfig {
-    /// `S3Object`: required.
+    /// The Amazon S3 location of the deployment artifact.
+    ///
+    /// `S3Object` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-codeconfig.html#cfn-lambda-webfunctionrevision-codeconfig-s3object)): object [`S3Object`], required.
     #[serde(rename = "S3Object")]
     pub s3_object: S3Object,
 }
@@ -3361,12 +3723,14 @@ impl Walk for CodeConfig {
 
 /// The `CodeSigningPolicies` property type of [`CodeSigningConfig`].
 ///
-/// AWS reference: [`AWS::Lambda::CodeSigningConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-codesigningconfig.html).
+/// AWS reference: [`AWS::Lambda::CodeSigningConfig` `CodeSigningPolicies`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-codesigningconfig-codesigningpolicies.html).
 ///
 /// Every property is required: [`CodeSigningPolicies::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeSigningPolicies {
-    /// `UntrustedArtifactOnDeployment`: required.
+    /// Indicates how Lambda operations involve updating the code artifact will operate. Default to Warn if not provided
+    ///
+    /// `UntrustedArtifactOnDeployment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-codesigningconfig-codesigningpolicies.html#cfn-lambda-codesigningconfig-codesigningpolicies-untrustedartifactondeployment)): [`UntrustedArtifactOnDeployment`], one of `Warn`, `Enforce`, required.
     #[serde(rename = "UntrustedArtifactOnDeployment")]
     pub untrusted_artifact_on_deployment: Value<UntrustedArtifactOnDeployment>,
 }
@@ -3581,12 +3945,14 @@ impl Walk for CompatibleRuntimes {
 
 /// The `Config` property type of [`NetworkConnector`].
 ///
-/// AWS reference: [`AWS::Lambda::NetworkConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-networkconnector.html).
+/// AWS reference: [`AWS::Lambda::NetworkConnector` `Config`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-networkconnector-config.html).
 ///
 /// Every property is required: [`Config::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Config {
-    /// `VpcEgressConfiguration`: required.
+    /// The VPC egress configuration for the network connector. Specifies the subnets, security groups, and network protocol for routing outbound traffic through your VPC.
+    ///
+    /// `VpcEgressConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-networkconnector-config.html#cfn-lambda-networkconnector-config-vpcegressconfiguration)): object [`VpcEgressConfiguration`], required.
     #[serde(rename = "VpcEgressConfiguration")]
     pub vpc_egress_configuration: VpcEgressConfiguration,
 }
@@ -3632,24 +3998,32 @@ impl Walk for ConsumptionMode {
 
 /// The `Content` property type of [`LayerVersion`].
 ///
-/// AWS reference: [`AWS::Lambda::LayerVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html).
+/// AWS reference: [`AWS::Lambda::LayerVersion` `Content`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-layerversion-content.html).
 ///
 /// [`Content::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Content {
-    /// `S3Bucket`: required.
+    /// The Amazon S3 bucket of the layer archive.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-layerversion-content.html#cfn-lambda-layerversion-content-s3bucket)): string, required. Pattern: `^[0-9A-Za-z\.\-_]*(?<!\.)$`. Length: 3 to 63 characters.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3Key`: required.
+    /// The Amazon S3 key of the layer archive.
+    ///
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-layerversion-content.html#cfn-lambda-layerversion-content-s3key)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "S3Key")]
     pub s3_key: Value<String>,
-    /// `S3ObjectStorageMode`: optional.
+    /// Specifies whether Lambda should copy the deployment package to its internal storage (COPY) or reference it directly from your S3 bucket (REFERENCE).
+    ///
+    /// `S3ObjectStorageMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-layerversion-content.html#cfn-lambda-layerversion-content-s3objectstoragemode)): [`S3ObjectStorageMode`], one of `COPY`, `REFERENCE`, optional.
     #[serde(
         rename = "S3ObjectStorageMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_object_storage_mode: Option<Value<S3ObjectStorageMode>>,
-    /// `S3ObjectVersion`: optional.
+    /// For versioned objects, the version of the layer archive object to use.
+    ///
+    /// `S3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-layerversion-content.html#cfn-lambda-layerversion-content-s3objectversion)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub s3_object_version: Option<Value<String>>,
 }
@@ -3696,27 +4070,37 @@ impl Walk for Content {
 
 /// The `Cors` property type of [`Url`].
 ///
-/// AWS reference: [`AWS::Lambda::Url`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-url.html).
+/// AWS reference: [`AWS::Lambda::Url` `Cors`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-url-cors.html).
 ///
 /// Every property is optional: start from [`Cors::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cors {
-    /// `AllowCredentials`: optional.
+    /// Specifies whether credentials are included in the CORS request.
+    ///
+    /// `AllowCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-url-cors.html#cfn-lambda-url-cors-allowcredentials)): boolean, optional.
     #[serde(rename = "AllowCredentials", skip_serializing_if = "Option::is_none")]
     pub allow_credentials: Option<Value<bool>>,
-    /// `AllowHeaders`: optional.
+    /// Represents a collection of allowed headers.
+    ///
+    /// `AllowHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-url-cors.html#cfn-lambda-url-cors-allowheaders)): list of (string), optional. Items: 1 to 100. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "AllowHeaders", skip_serializing_if = "Option::is_none")]
     pub allow_headers: Option<Value<Vec<Value<String>>>>,
-    /// `AllowMethods`: optional.
+    /// Represents a collection of allowed HTTP methods.
+    ///
+    /// `AllowMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-url-cors.html#cfn-lambda-url-cors-allowmethods)): list of ([`AllowMethods`], one of `GET`, `PUT`, `HEAD`, `POST`, `PATCH`, `DELETE`, `*`), optional. Items: 1 to 6. Each item: Length: 0 to 6 characters.
     #[serde(rename = "AllowMethods", skip_serializing_if = "Option::is_none")]
     pub allow_methods: Option<Value<Vec<Value<AllowMethods>>>>,
-    /// `AllowOrigins`: optional.
+    /// Represents a collection of allowed origins.
+    ///
+    /// `AllowOrigins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-url-cors.html#cfn-lambda-url-cors-alloworigins)): list of (string), optional. Items: 1 to 100. Each item: Length: 1 to 253 characters.
     #[serde(rename = "AllowOrigins", skip_serializing_if = "Option::is_none")]
     pub allow_origins: Option<Value<Vec<Value<String>>>>,
-    /// `ExposeHeaders`: optional.
+    /// Represents a collection of exposed headers.
+    ///
+    /// `ExposeHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-url-cors.html#cfn-lambda-url-cors-exposeheaders)): list of (string), optional. Items: 1 to 100. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "ExposeHeaders", skip_serializing_if = "Option::is_none")]
     pub expose_headers: Option<Value<Vec<Value<String>>>>,
-    /// `MaxAge`: optional.
+    /// `MaxAge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-url-cors.html#cfn-lambda-url-cors-maxage)): integer, optional. Range: 0 to 86400.
     #[serde(rename = "MaxAge", skip_serializing_if = "Option::is_none")]
     pub max_age: Option<Value<i64>>,
 }
@@ -3786,12 +4170,12 @@ impl Walk for Cors {
 
 /// The `CpuConfiguration` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `CpuConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-cpuconfiguration.html).
 ///
 /// Every property is required: [`CpuConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CpuConfiguration {
-    /// `Architecture`: required.
+    /// `Architecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-cpuconfiguration.html#cfn-lambda-microvmimage-cpuconfiguration-architecture)): [`CpuConfigurationArchitecture`], one of `ARM_64`, required.
     #[serde(rename = "Architecture")]
     pub architecture: Value<CpuConfigurationArchitecture>,
 }
@@ -3834,12 +4218,14 @@ impl Walk for CpuConfigurationArchitecture {
 
 /// The `DeadLetterConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `DeadLetterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-deadletterconfig.html).
 ///
 /// Every property is optional: start from [`DeadLetterConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeadLetterConfig {
-    /// `TargetArn`: optional.
+    /// The Amazon Resource Name (ARN) of an Amazon SQS queue or Amazon SNS topic.
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-deadletterconfig.html#cfn-lambda-function-deadletterconfig-targetarn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`. Length: 0 to 10000 characters.
     #[serde(rename = "TargetArn", skip_serializing_if = "Option::is_none")]
     pub target_arn: Option<Value<String>>,
 }
@@ -3892,18 +4278,24 @@ impl Walk for DirectS3Read {
 
 /// The `DocumentDBEventSourceConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `DocumentDBEventSourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-documentdbeventsourceconfig.html).
 ///
 /// Every property is optional: start from [`DocumentDbEventSourceConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentDbEventSourceConfig {
-    /// `CollectionName`: optional.
+    /// The name of the collection to consume within the database. If you do not specify a collection, Lambda consumes all collections.
+    ///
+    /// `CollectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-documentdbeventsourceconfig.html#cfn-lambda-eventsourcemapping-documentdbeventsourceconfig-collectionname)): string, optional. Pattern: `^(^(?!(system\x2e)))(^[_a-zA-Z0-9])([^$]*)$`. Length: 1 to 57 characters.
     #[serde(rename = "CollectionName", skip_serializing_if = "Option::is_none")]
     pub collection_name: Option<Value<String>>,
-    /// `DatabaseName`: optional.
+    /// The name of the database to consume within the DocumentDB cluster.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-documentdbeventsourceconfig.html#cfn-lambda-eventsourcemapping-documentdbeventsourceconfig-databasename)): string, optional. Pattern: `^[^ /\.$\x22]*$`. Length: 1 to 63 characters.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `FullDocument`: optional.
+    /// Determines what DocumentDB sends to your event stream during document update operations. If set to UpdateLookup, DocumentDB sends a delta describing the changes, along with a copy of the entire document. Otherwise, DocumentDB sends only a partial document that contains the changes.
+    ///
+    /// `FullDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-documentdbeventsourceconfig.html#cfn-lambda-eventsourcemapping-documentdbeventsourceconfig-fulldocument)): [`FullDocument`], one of `UpdateLookup`, `Default`, optional.
     #[serde(rename = "FullDocument", skip_serializing_if = "Option::is_none")]
     pub full_document: Option<Value<FullDocument>>,
 }
@@ -3949,18 +4341,24 @@ impl Walk for DocumentDbEventSourceConfig {
 
 /// The `DurableConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `DurableConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-durableconfig.html).
 ///
 /// [`DurableConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DurableConfig {
-    /// `ExecutionTimeout`: required.
+    /// The maximum time (in seconds) that a durable execution can run before timing out. This timeout applies to the entire durable execution, not individual function invocations.
+    ///
+    /// `ExecutionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-durableconfig.html#cfn-lambda-function-durableconfig-executiontimeout)): integer, required. Range: 1 to 31622400.
     #[serde(rename = "ExecutionTimeout")]
     pub execution_timeout: Value<i64>,
-    /// `KMSKeyArn`: optional.
+    /// The ARN of the KMSlong (KMS) customer managed key that is used to encrypt your durable execution's payload data, including input, output, and error payloads.
+    ///
+    /// `KMSKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-durableconfig.html#cfn-lambda-function-durableconfig-kmskeyarn)): string, optional. Pattern: `^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$`. Length: 0 to 10000 characters.
     #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `RetentionPeriodInDays`: optional.
+    /// The number of days to retain execution history after a durable execution completes. After this period, execution history is no longer available through the GetDurableExecutionHistory API.
+    ///
+    /// `RetentionPeriodInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-durableconfig.html#cfn-lambda-function-durableconfig-retentionperiodindays)): integer, optional. Range: 1 to 90.
     #[serde(
         rename = "RetentionPeriodInDays",
         skip_serializing_if = "Option::is_none"
@@ -4030,12 +4428,14 @@ impl Walk for EndpointType {
 
 /// The `Endpoints` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `Endpoints`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-endpoints.html).
 ///
 /// Every property is optional: start from [`Endpoints::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Endpoints {
-    /// `KafkaBootstrapServers`: optional.
+    /// The list of bootstrap servers for your Kafka brokers in the following format: `"KafkaBootstrapServers": ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]`.
+    ///
+    /// `KafkaBootstrapServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-endpoints.html#cfn-lambda-eventsourcemapping-endpoints-kafkabootstrapservers)): list of (string), optional. Items: 1 to 10. Each item: Pattern: `^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]):[0-9]{1,5}`. Each item: Length: 1 to 300 characters.
     #[serde(
         rename = "KafkaBootstrapServers",
         skip_serializing_if = "Option::is_none"
@@ -4068,12 +4468,14 @@ impl Walk for Endpoints {
 
 /// The `Environment` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-environment.html).
 ///
 /// Every property is optional: start from [`Environment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Environment {
-    /// `Variables`: optional.
+    /// Environment variable key-value pairs. For more information, see [Using Lambda environment variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html). If the value of the environment variable is a time or a duration, enclose the value in quotes.
+    ///
+    /// `Variables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-environment.html#cfn-lambda-function-environment-variables)): map from string to (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "Variables", skip_serializing_if = "Option::is_none")]
     pub variables: Option<BTreeMap<String, Json>>,
 }
@@ -4103,15 +4505,15 @@ impl Walk for Environment {
 
 /// The `EnvironmentVariable` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `EnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-environmentvariable.html).
 ///
 /// Every property is required: [`EnvironmentVariable::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvironmentVariable {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-environmentvariable.html#cfn-lambda-microvmimage-environmentvariable-key)): string, required. Pattern: `^[^\s]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-environmentvariable.html#cfn-lambda-microvmimage-environmentvariable-value)): string, required. Length: 0 to 4096 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4140,12 +4542,14 @@ impl Walk for EnvironmentVariable {
 
 /// The `EphemeralStorage` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `EphemeralStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-ephemeralstorage.html).
 ///
 /// Every property is required: [`EphemeralStorage::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EphemeralStorage {
-    /// `Size`: required.
+    /// The size of the function's `/tmp` directory.
+    ///
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-ephemeralstorage.html#cfn-lambda-function-ephemeralstorage-size)): integer, required. Range: 512 to 32768.
     #[serde(rename = "Size")]
     pub size: Value<i64>,
 }
@@ -4169,15 +4573,19 @@ impl Walk for EphemeralStorage {
 
 /// The `DestinationConfig` property type of [`EventInvokeConfig`].
 ///
-/// AWS reference: [`AWS::Lambda::EventInvokeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html).
+/// AWS reference: [`AWS::Lambda::EventInvokeConfig` `DestinationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-destinationconfig.html).
 ///
 /// Every property is optional: start from [`EventInvokeConfigDestinationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventInvokeConfigDestinationConfig {
-    /// `OnFailure`: optional.
+    /// The destination configuration for failed invocations.
+    ///
+    /// `OnFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-destinationconfig.html#cfn-lambda-eventinvokeconfig-destinationconfig-onfailure)): object [`EventInvokeConfigOnFailure`], optional.
     #[serde(rename = "OnFailure", skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<EventInvokeConfigOnFailure>,
-    /// `OnSuccess`: optional.
+    /// The destination configuration for successful invocations.
+    ///
+    /// `OnSuccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-destinationconfig.html#cfn-lambda-eventinvokeconfig-destinationconfig-onsuccess)): object [`OnSuccess`], optional.
     #[serde(rename = "OnSuccess", skip_serializing_if = "Option::is_none")]
     pub on_success: Option<OnSuccess>,
 }
@@ -4215,12 +4623,14 @@ impl Walk for EventInvokeConfigDestinationConfig {
 
 /// The `OnFailure` property type of [`EventInvokeConfig`].
 ///
-/// AWS reference: [`AWS::Lambda::EventInvokeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html).
+/// AWS reference: [`AWS::Lambda::EventInvokeConfig` `OnFailure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-onfailure.html).
 ///
 /// Every property is required: [`EventInvokeConfigOnFailure::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventInvokeConfigOnFailure {
-    /// `Destination`: required.
+    /// The Amazon Resource Name (ARN) of the destination resource.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-onfailure.html#cfn-lambda-eventinvokeconfig-onfailure-destination)): string, required. Pattern: `^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]+(-[a-z]+)+-\d{1})?:(\d{12})?:(.*)`. Length: 0 to 350 characters.
     #[serde(rename = "Destination")]
     pub destination: Value<String>,
 }
@@ -4266,12 +4676,14 @@ impl Walk for EventRecordFormat {
 
 /// The `DestinationConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `DestinationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-destinationconfig.html).
 ///
 /// Every property is optional: start from [`EventSourceMappingDestinationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventSourceMappingDestinationConfig {
-    /// `OnFailure`: optional.
+    /// The destination configuration for failed invocations.
+    ///
+    /// `OnFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-destinationconfig.html#cfn-lambda-eventsourcemapping-destinationconfig-onfailure)): object [`EventSourceMappingOnFailure`], optional.
     #[serde(rename = "OnFailure", skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<EventSourceMappingOnFailure>,
 }
@@ -4301,12 +4713,14 @@ impl Walk for EventSourceMappingDestinationConfig {
 
 /// The `LoggingConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `LoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-loggingconfig.html).
 ///
 /// Every property is optional: start from [`EventSourceMappingLoggingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventSourceMappingLoggingConfig {
-    /// `SystemLogLevel`: optional.
+    /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where `DEBUG` is the highest level and `WARN` is the lowest.
+    ///
+    /// `SystemLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-loggingconfig.html#cfn-lambda-eventsourcemapping-loggingconfig-systemloglevel)): [`SystemLogLevel`], one of `DEBUG`, `INFO`, `WARN`, optional.
     #[serde(rename = "SystemLogLevel", skip_serializing_if = "Option::is_none")]
     pub system_log_level: Option<Value<SystemLogLevel>>,
 }
@@ -4336,12 +4750,14 @@ impl Walk for EventSourceMappingLoggingConfig {
 
 /// The `OnFailure` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `OnFailure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-onfailure.html).
 ///
 /// Every property is optional: start from [`EventSourceMappingOnFailure::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventSourceMappingOnFailure {
-    /// `Destination`: optional.
+    /// The Amazon Resource Name (ARN) of the destination resource. To retain records of failed invocations from [Kinesis](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), [DynamoDB](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), [self-managed Apache Kafka](https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), or [Amazon MSK](https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), you can configure an Amazon SNS topic, Amazon SQS queue, Amazon S3 bucket, or Kafka topic as the destination. Amazon SNS destinations have a message size limit of 256 KB. If the combined size of the function request and response payload exceeds the limit, Lambda will drop the payload when sending `OnFailure` event to the destination. For details on this behavior, refer to [Retaining records of asynchronous invocations](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html). To retain records of failed invocations from [Kinesis](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), [DynamoDB](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), [self-managed Kafka](https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html#services-smaa-onfailure-destination) or [Amazon MSK](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#services-msk-onfailure-destination), you can configure an Amazon SNS topic, Amazon SQS queue, or Amazon S3 bucket as the destination.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-onfailure.html#cfn-lambda-eventsourcemapping-onfailure-destination)): string, optional. Pattern: `^$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)`. Length: 12 to 1024 characters.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
 }
@@ -4371,12 +4787,14 @@ impl Walk for EventSourceMappingOnFailure {
 
 /// The `ScalingConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `ScalingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-scalingconfig.html).
 ///
 /// Every property is optional: start from [`EventSourceMappingScalingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventSourceMappingScalingConfig {
-    /// `MaximumConcurrency`: optional.
+    /// Limits the number of concurrent instances that the SQS event source can invoke.
+    ///
+    /// `MaximumConcurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-scalingconfig.html#cfn-lambda-eventsourcemapping-scalingconfig-maximumconcurrency)): integer, optional. Range: 2 to 1000.
     #[serde(rename = "MaximumConcurrency", skip_serializing_if = "Option::is_none")]
     pub maximum_concurrency: Option<Value<i64>>,
 }
@@ -4406,18 +4824,24 @@ impl Walk for EventSourceMappingScalingConfig {
 
 /// The `FileSystemConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `FileSystemConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-filesystemconfig.html).
 ///
 /// [`FileSystemConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileSystemConfig {
-    /// `Arn`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon EFS or Amazon S3 Files access point that provides access to the file system.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-filesystemconfig.html#cfn-lambda-function-filesystemconfig-arn)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$`. Length: at most 200 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `LocalMountPath`: required.
+    /// The path where the function can access the file system, starting with `/mnt/`.
+    ///
+    /// `LocalMountPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-filesystemconfig.html#cfn-lambda-function-filesystemconfig-localmountpath)): string, required. Pattern: `^/mnt/[a-zA-Z0-9-_.]+$`. Length: 0 to 160 characters.
     #[serde(rename = "LocalMountPath")]
     pub local_mount_path: Value<String>,
-    /// `S3FilesConfig`: optional.
+    /// The configuration for how your function accesses data on an Amazon S3 file system. Valid only when the file system access point ARN is an Amazon S3 Files access point. If you specify a different access point type (for example, Amazon Elastic File System), the operation returns an `InvalidParameterException`.
+    ///
+    /// `S3FilesConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-filesystemconfig.html#cfn-lambda-function-filesystemconfig-s3filesconfig)): object [`S3FilesConfig`], optional.
     #[serde(rename = "S3FilesConfig", skip_serializing_if = "Option::is_none")]
     pub s3_files_config: Option<S3FilesConfig>,
 }
@@ -4455,12 +4879,14 @@ impl Walk for FileSystemConfig {
 
 /// The `Filter` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-filter.html).
 ///
 /// Every property is optional: start from [`Filter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Filter {
-    /// `Pattern`: optional.
+    /// A filter pattern. For more information on the syntax of a filter pattern, see [Filter rule syntax](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-syntax).
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-filter.html#cfn-lambda-eventsourcemapping-filter-pattern)): string, optional. Pattern: `.*`. Length: 0 to 4096 characters.
     #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Value<String>>,
 }
@@ -4490,12 +4916,14 @@ impl Walk for Filter {
 
 /// The `FilterCriteria` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `FilterCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-filtercriteria.html).
 ///
 /// Every property is optional: start from [`FilterCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterCriteria {
-    /// `Filters`: optional.
+    /// A list of filters.
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-filtercriteria.html#cfn-lambda-eventsourcemapping-filtercriteria-filters)): list of (object [`Filter`]), optional. Items: 1 to 20.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Value<Vec<Filter>>>,
 }
@@ -4545,24 +4973,32 @@ impl Walk for FullDocument {
 
 /// The `LoggingConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `LoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-loggingconfig.html).
 ///
 /// Every property is optional: start from [`FunctionLoggingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FunctionLoggingConfig {
-    /// `ApplicationLogLevel`: optional.
+    /// Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where `TRACE` is the highest level and `FATAL` is the lowest.
+    ///
+    /// `ApplicationLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-loggingconfig.html#cfn-lambda-function-loggingconfig-applicationloglevel)): [`ApplicationLogLevel`], one of `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`, optional.
     #[serde(
         rename = "ApplicationLogLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_log_level: Option<Value<ApplicationLogLevel>>,
-    /// `LogFormat`: optional.
+    /// The format in which Lambda sends your function's application and system logs to CloudWatch. Select between plain text and structured JSON.
+    ///
+    /// `LogFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-loggingconfig.html#cfn-lambda-function-loggingconfig-logformat)): [`LogFormat`], one of `Text`, `JSON`, optional.
     #[serde(rename = "LogFormat", skip_serializing_if = "Option::is_none")]
     pub log_format: Option<Value<LogFormat>>,
-    /// `LogGroup`: optional.
+    /// The name of the Amazon CloudWatch log group the function sends logs to. By default, Lambda functions send logs to a default log group named `/aws/lambda/<function name>`. To use a different log group, enter an existing log group or enter a new log group name.
+    ///
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-loggingconfig.html#cfn-lambda-function-loggingconfig-loggroup)): string, optional. Pattern: `[\.\-_/#A-Za-z0-9]+`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
-    /// `SystemLogLevel`: optional.
+    /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where `DEBUG` is the highest level and `WARN` is the lowest.
+    ///
+    /// `SystemLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-loggingconfig.html#cfn-lambda-function-loggingconfig-systemloglevel)): [`SystemLogLevel`], one of `DEBUG`, `INFO`, `WARN`, optional.
     #[serde(rename = "SystemLogLevel", skip_serializing_if = "Option::is_none")]
     pub system_log_level: Option<Value<SystemLogLevel>>,
 }
@@ -4633,18 +5069,22 @@ impl Walk for FunctionResponseTypes {
 
 /// The `FunctionScalingConfig` property type of [`Function`] and [`Version`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html), [`AWS::Lambda::Version`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html).
+/// AWS reference: [`AWS::Lambda::Function` `FunctionScalingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-functionscalingconfig.html), [`AWS::Lambda::Version` `FunctionScalingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-version-functionscalingconfig.html).
 ///
 /// Every property is optional: start from [`FunctionScalingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FunctionScalingConfig {
-    /// `MaxExecutionEnvironments`: optional.
+    /// The maximum number of execution environments that can be provisioned for the function.
+    ///
+    /// `MaxExecutionEnvironments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-functionscalingconfig.html#cfn-lambda-function-functionscalingconfig-maxexecutionenvironments)): integer, optional. Range: 0 to 15000.
     #[serde(
         rename = "MaxExecutionEnvironments",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_execution_environments: Option<Value<i64>>,
-    /// `MinExecutionEnvironments`: optional.
+    /// The minimum number of execution environments to maintain for the function.
+    ///
+    /// `MinExecutionEnvironments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-functionscalingconfig.html#cfn-lambda-function-functionscalingconfig-minexecutionenvironments)): integer, optional. Range: 0 to 15000.
     #[serde(
         rename = "MinExecutionEnvironments",
         skip_serializing_if = "Option::is_none"
@@ -4725,18 +5165,18 @@ impl Walk for HookState {
 
 /// The `Hooks` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `Hooks`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-hooks.html).
 ///
 /// Every property is optional: start from [`Hooks::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Hooks {
-    /// `MicrovmHooks`: optional.
+    /// `MicrovmHooks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-hooks.html#cfn-lambda-microvmimage-hooks-microvmhooks)): object [`MicrovmHooks`], optional.
     #[serde(rename = "MicrovmHooks", skip_serializing_if = "Option::is_none")]
     pub microvm_hooks: Option<MicrovmHooks>,
-    /// `MicrovmImageHooks`: optional.
+    /// `MicrovmImageHooks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-hooks.html#cfn-lambda-microvmimage-hooks-microvmimagehooks)): object [`MicrovmImageHooks`], optional.
     #[serde(rename = "MicrovmImageHooks", skip_serializing_if = "Option::is_none")]
     pub microvm_image_hooks: Option<MicrovmImageHooks>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-hooks.html#cfn-lambda-microvmimage-hooks-port)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
 }
@@ -4782,18 +5222,24 @@ impl Walk for Hooks {
 
 /// The `ImageConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `ImageConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-imageconfig.html).
 ///
 /// Every property is optional: start from [`ImageConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageConfig {
-    /// `Command`: optional.
+    /// Specifies parameters that you want to pass in with ENTRYPOINT. You can specify a maximum of 1,500 parameters in the list.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-imageconfig.html#cfn-lambda-function-imageconfig-command)): list of (string), optional. Items: 0 to 1500.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `EntryPoint`: optional.
+    /// Specifies the entry point to their application, which is typically the location of the runtime executable. You can specify a maximum of 1,500 string entries in the list.
+    ///
+    /// `EntryPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-imageconfig.html#cfn-lambda-function-imageconfig-entrypoint)): list of (string), optional. Items: 0 to 1500.
     #[serde(rename = "EntryPoint", skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<Value<Vec<Value<String>>>>,
-    /// `WorkingDirectory`: optional.
+    /// Specifies the working directory. The length of the directory string cannot exceed 1,000 characters.
+    ///
+    /// `WorkingDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-imageconfig.html#cfn-lambda-function-imageconfig-workingdirectory)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "WorkingDirectory", skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<Value<String>>,
 }
@@ -4839,21 +5285,27 @@ impl Walk for ImageConfig {
 
 /// The `InstanceRequirements` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `InstanceRequirements`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-instancerequirements.html).
 ///
 /// Every property is optional: start from [`InstanceRequirements::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceRequirements {
-    /// `AllowedInstanceTypes`: optional.
+    /// A list of EC2 instance types that the capacity provider is allowed to use. If not specified, all compatible instance types are allowed.
+    ///
+    /// `AllowedInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-instancerequirements.html#cfn-lambda-capacityprovider-instancerequirements-allowedinstancetypes)): list of (string), optional. Items: 0 to 400. Each item: Pattern: `^[a-zA-Z0-9\.\*\-]+$`. Each item: Length: 1 to 30 characters.
     #[serde(
         rename = "AllowedInstanceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_instance_types: Option<Value<Vec<Value<String>>>>,
-    /// `Architectures`: optional.
+    /// A list of supported CPU architectures for compute instances. Valid values include `x86_64` and `arm64`.
+    ///
+    /// `Architectures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-instancerequirements.html#cfn-lambda-capacityprovider-instancerequirements-architectures)): list of ([`CapacityProviderArchitecture`], one of `x86_64`, `arm64`), optional. Items: 1 to 1.
     #[serde(rename = "Architectures", skip_serializing_if = "Option::is_none")]
     pub architectures: Option<Value<Vec<Value<CapacityProviderArchitecture>>>>,
-    /// `ExcludedInstanceTypes`: optional.
+    /// A list of EC2 instance types that the capacity provider should not use, even if they meet other requirements.
+    ///
+    /// `ExcludedInstanceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-instancerequirements.html#cfn-lambda-capacityprovider-instancerequirements-excludedinstancetypes)): list of (string), optional. Items: 0 to 400. Each item: Pattern: `^[a-zA-Z0-9\.\*\-]+$`. Each item: Length: 1 to 30 characters.
     #[serde(
         rename = "ExcludedInstanceTypes",
         skip_serializing_if = "Option::is_none"
@@ -4925,21 +5377,27 @@ impl Walk for InvokeMode {
 
 /// The `LambdaManagedInstancesCapacityProviderConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `LambdaManagedInstancesCapacityProviderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-lambdamanagedinstancescapacityproviderconfig.html).
 ///
 /// [`LambdaManagedInstancesCapacityProviderConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaManagedInstancesCapacityProviderConfig {
-    /// `CapacityProviderArn`: required.
+    /// The Amazon Resource Name (ARN) of the capacity provider.
+    ///
+    /// `CapacityProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-lambdamanagedinstancescapacityproviderconfig.html#cfn-lambda-function-lambdamanagedinstancescapacityproviderconfig-capacityproviderarn)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:capacity-provider:[a-zA-Z0-9-_]+$`. Length: 1 to 140 characters.
     #[serde(rename = "CapacityProviderArn")]
     pub capacity_provider_arn: Value<String>,
-    /// `ExecutionEnvironmentMemoryGiBPerVCpu`: optional.
+    /// The amount of memory in GiB allocated per vCPU for execution environments.
+    ///
+    /// `ExecutionEnvironmentMemoryGiBPerVCpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-lambdamanagedinstancescapacityproviderconfig.html#cfn-lambda-function-lambdamanagedinstancescapacityproviderconfig-executionenvironmentmemorygibpervcpu)): number, optional. Range: 2 to 8.
     #[serde(
         rename = "ExecutionEnvironmentMemoryGiBPerVCpu",
         skip_serializing_if = "Option::is_none"
     )]
     pub execution_environment_memory_gi_b_per_v_cpu: Option<Value<f64>>,
-    /// `PerExecutionEnvironmentMaxConcurrency`: optional.
+    /// The maximum number of concurrent executions that can run on each execution environment.
+    ///
+    /// `PerExecutionEnvironmentMaxConcurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-lambdamanagedinstancescapacityproviderconfig.html#cfn-lambda-function-lambdamanagedinstancescapacityproviderconfig-perexecutionenvironmentmaxconcurrency)): integer, optional. Range: 1 to 1600.
     #[serde(
         rename = "PerExecutionEnvironmentMaxConcurrency",
         skip_serializing_if = "Option::is_none"
@@ -5012,15 +5470,15 @@ impl Walk for LogFormat {
 
 /// The `Logging` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `Logging`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-logging.html).
 ///
 /// Every property is optional: start from [`Logging::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Logging {
-    /// `CloudWatch`: optional.
+    /// `CloudWatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-logging.html#cfn-lambda-microvmimage-logging-cloudwatch)): object [`CloudWatchLogging`], optional.
     #[serde(rename = "CloudWatch", skip_serializing_if = "Option::is_none")]
     pub cloud_watch: Option<CloudWatchLogging>,
-    /// `Disabled`: optional.
+    /// `Disabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-logging.html#cfn-lambda-microvmimage-logging-disabled)): boolean, optional.
     #[serde(rename = "Disabled", skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Value<bool>>,
 }
@@ -5081,12 +5539,14 @@ impl Walk for Metrics {
 
 /// The `MetricsConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `MetricsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-metricsconfig.html).
 ///
 /// Every property is optional: start from [`MetricsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetricsConfig {
-    /// `Metrics`: optional.
+    /// The metrics you want your event source mapping to produce, including `EventCount`, `ErrorCount`, `KafkaMetrics`. + `EventCount` to receive metrics related to the number of events processed by your event source mapping. + `ErrorCount` (Amazon MSK and self-managed Apache Kafka) to receive metrics related to the number of errors in your event source mapping processing. + `KafkaMetrics` (Amazon MSK and self-managed Apache Kafka) to receive metrics related to the Kafka consumers from your event source mapping. For more information about these metrics, see [Event source mapping metrics](https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics).
+    ///
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-metricsconfig.html#cfn-lambda-eventsourcemapping-metricsconfig-metrics)): list of ([`Metrics`], one of `EventCount`, `ErrorCount`, `KafkaMetrics`), optional. Items: 0 to 3.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Value<Vec<Value<Metrics>>>>,
 }
@@ -5116,42 +5576,42 @@ impl Walk for MetricsConfig {
 
 /// The `MicrovmHooks` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `MicrovmHooks`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html).
 ///
 /// Every property is optional: start from [`MicrovmHooks::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MicrovmHooks {
-    /// `Resume`: optional.
+    /// `Resume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html#cfn-lambda-microvmimage-microvmhooks-resume)): [`HookState`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Resume", skip_serializing_if = "Option::is_none")]
     pub resume: Option<Value<HookState>>,
-    /// `ResumeTimeoutInSeconds`: optional.
+    /// `ResumeTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html#cfn-lambda-microvmimage-microvmhooks-resumetimeoutinseconds)): integer, optional. Range: 1 to 60.
     #[serde(
         rename = "ResumeTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub resume_timeout_in_seconds: Option<Value<i64>>,
-    /// `Run`: optional.
+    /// `Run` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html#cfn-lambda-microvmimage-microvmhooks-run)): [`HookState`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Run", skip_serializing_if = "Option::is_none")]
     pub run: Option<Value<HookState>>,
-    /// `RunTimeoutInSeconds`: optional.
+    /// `RunTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html#cfn-lambda-microvmimage-microvmhooks-runtimeoutinseconds)): integer, optional. Range: 1 to 60.
     #[serde(
         rename = "RunTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub run_timeout_in_seconds: Option<Value<i64>>,
-    /// `Suspend`: optional.
+    /// `Suspend` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html#cfn-lambda-microvmimage-microvmhooks-suspend)): [`HookState`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Suspend", skip_serializing_if = "Option::is_none")]
     pub suspend: Option<Value<HookState>>,
-    /// `SuspendTimeoutInSeconds`: optional.
+    /// `SuspendTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html#cfn-lambda-microvmimage-microvmhooks-suspendtimeoutinseconds)): integer, optional. Range: 1 to 60.
     #[serde(
         rename = "SuspendTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub suspend_timeout_in_seconds: Option<Value<i64>>,
-    /// `Terminate`: optional.
+    /// `Terminate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html#cfn-lambda-microvmimage-microvmhooks-terminate)): [`HookState`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Terminate", skip_serializing_if = "Option::is_none")]
     pub terminate: Option<Value<HookState>>,
-    /// `TerminateTimeoutInSeconds`: optional.
+    /// `TerminateTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmhooks.html#cfn-lambda-microvmimage-microvmhooks-terminatetimeoutinseconds)): integer, optional. Range: 1 to 60.
     #[serde(
         rename = "TerminateTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -5240,24 +5700,24 @@ impl Walk for MicrovmHooks {
 
 /// The `MicrovmImageHooks` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `MicrovmImageHooks`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmimagehooks.html).
 ///
 /// Every property is optional: start from [`MicrovmImageHooks::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MicrovmImageHooks {
-    /// `Ready`: optional.
+    /// `Ready` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmimagehooks.html#cfn-lambda-microvmimage-microvmimagehooks-ready)): [`HookState`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Ready", skip_serializing_if = "Option::is_none")]
     pub ready: Option<Value<HookState>>,
-    /// `ReadyTimeoutInSeconds`: optional.
+    /// `ReadyTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmimagehooks.html#cfn-lambda-microvmimage-microvmimagehooks-readytimeoutinseconds)): integer, optional. Range: 1 to 3600.
     #[serde(
         rename = "ReadyTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub ready_timeout_in_seconds: Option<Value<i64>>,
-    /// `Validate`: optional.
+    /// `Validate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmimagehooks.html#cfn-lambda-microvmimage-microvmimagehooks-validate)): [`HookState`], one of `DISABLED`, `ENABLED`, optional.
     #[serde(rename = "Validate", skip_serializing_if = "Option::is_none")]
     pub validate: Option<Value<HookState>>,
-    /// `ValidateTimeoutInSeconds`: optional.
+    /// `ValidateTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-microvmimagehooks.html#cfn-lambda-microvmimage-microvmimagehooks-validatetimeoutinseconds)): integer, optional. Range: 1 to 3600.
     #[serde(
         rename = "ValidateTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -5354,12 +5814,14 @@ impl Walk for NetworkProtocol {
 
 /// The `OnSuccess` property type of [`EventInvokeConfig`].
 ///
-/// AWS reference: [`AWS::Lambda::EventInvokeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html).
+/// AWS reference: [`AWS::Lambda::EventInvokeConfig` `OnSuccess`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-onsuccess.html).
 ///
 /// Every property is required: [`OnSuccess::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OnSuccess {
-    /// `Destination`: required.
+    /// The Amazon Resource Name (ARN) of the destination resource.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-onsuccess.html#cfn-lambda-eventinvokeconfig-onsuccess-destination)): string, required. Pattern: `^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]+(-[a-z]+)+-\d{1})?:(\d{12})?:(.*)`. Length: 0 to 350 characters.
     #[serde(rename = "Destination")]
     pub destination: Value<String>,
 }
@@ -5405,15 +5867,19 @@ impl Walk for PackageType {
 
 /// The `PropagateTagsConfig` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `PropagateTagsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-propagatetagsconfig.html).
 ///
 /// Every property is optional: start from [`PropagateTagsConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PropagateTagsConfig {
-    /// `ExplicitTags`: optional.
+    /// A list of tags to explicitly propagate to managed resources. Maximum of 40 tags.
+    ///
+    /// `ExplicitTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-propagatetagsconfig.html#cfn-lambda-capacityprovider-propagatetagsconfig-explicittags)): list of (object [`Tag`]), optional. Items: 0 to 40.
     #[serde(rename = "ExplicitTags", skip_serializing_if = "Option::is_none")]
     pub explicit_tags: Option<Value<Vec<Tag>>>,
-    /// `Mode`: optional.
+    /// The mode for tag propagation. Use `Explicit` to propagate specific tags, or `None` to disable propagation.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-propagatetagsconfig.html#cfn-lambda-capacityprovider-propagatetagsconfig-mode)): [`PropagateTagsMode`], one of `None`, `Explicit`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<PropagateTagsMode>>,
 }
@@ -5471,12 +5937,14 @@ impl Walk for PropagateTagsMode {
 
 /// The `ProvisionedConcurrencyConfiguration` property type of [`Alias`] and [`Version`].
 ///
-/// AWS reference: [`AWS::Lambda::Alias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html), [`AWS::Lambda::Version`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html).
+/// AWS reference: [`AWS::Lambda::Alias` `ProvisionedConcurrencyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-alias-provisionedconcurrencyconfiguration.html), [`AWS::Lambda::Version` `ProvisionedConcurrencyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-version-provisionedconcurrencyconfiguration.html).
 ///
 /// Every property is required: [`ProvisionedConcurrencyConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProvisionedConcurrencyConfiguration {
-    /// `ProvisionedConcurrentExecutions`: required.
+    /// The amount of provisioned concurrency to allocate for the alias.
+    ///
+    /// `ProvisionedConcurrentExecutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-alias-provisionedconcurrencyconfiguration.html#cfn-lambda-alias-provisionedconcurrencyconfiguration-provisionedconcurrentexecutions)): integer, required.
     #[serde(rename = "ProvisionedConcurrentExecutions")]
     pub provisioned_concurrent_executions: Value<i64>,
 }
@@ -5502,18 +5970,24 @@ impl Walk for ProvisionedConcurrencyConfiguration {
 
 /// The `ProvisionedPollerConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `ProvisionedPollerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-provisionedpollerconfig.html).
 ///
 /// Every property is optional: start from [`ProvisionedPollerConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProvisionedPollerConfig {
-    /// `MaximumPollers`: optional.
+    /// The maximum number of event pollers this event source can scale up to. For Amazon SQS event source mappings, the accepted range is between 2 and 10,000, with a default of 200. For Amazon MSK and self-managed Apache Kafka event source mappings, the accepted range is between 1 and 2,000, with a default of 200.
+    ///
+    /// `MaximumPollers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-provisionedpollerconfig.html#cfn-lambda-eventsourcemapping-provisionedpollerconfig-maximumpollers)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "MaximumPollers", skip_serializing_if = "Option::is_none")]
     pub maximum_pollers: Option<Value<i64>>,
-    /// `MinimumPollers`: optional.
+    /// The minimum number of event pollers this event source can scale down to. For Amazon SQS events source mappings, default is 2, and minimum 2 required. For Amazon MSK and self-managed Apache Kafka event source mappings, default is 1.
+    ///
+    /// `MinimumPollers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-provisionedpollerconfig.html#cfn-lambda-eventsourcemapping-provisionedpollerconfig-minimumpollers)): integer, optional. Range: 1 to 200.
     #[serde(rename = "MinimumPollers", skip_serializing_if = "Option::is_none")]
     pub minimum_pollers: Option<Value<i64>>,
-    /// `PollerGroupName`: optional.
+    /// (Amazon MSK and self-managed Apache Kafka) The name of the provisioned poller group. Use this option to group multiple ESMs within the event source's VPC to share Event Poller Unit (EPU) capacity. You can use this option to optimize Provisioned mode costs for your ESMs. You can group up to 100 ESMs per poller group and aggregate maximum pollers across all ESMs in a group cannot exceed 2000.
+    ///
+    /// `PollerGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-provisionedpollerconfig.html#cfn-lambda-eventsourcemapping-provisionedpollerconfig-pollergroupname)): string, optional. Pattern: `^[a-zA-Z0-9-_]*$`. Length: 0 to 128 characters.
     #[serde(rename = "PollerGroupName", skip_serializing_if = "Option::is_none")]
     pub poller_group_name: Option<Value<String>>,
 }
@@ -5579,12 +6053,12 @@ impl Walk for RecursiveLoop {
 
 /// The `Resources` property type of [`MicrovmImage`].
 ///
-/// AWS reference: [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html).
+/// AWS reference: [`AWS::Lambda::MicrovmImage` `Resources`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-resources.html).
 ///
 /// Every property is required: [`Resources::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Resources {
-    /// `MinimumMemoryInMiB`: required.
+    /// `MinimumMemoryInMiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-resources.html#cfn-lambda-microvmimage-resources-minimummemoryinmib)): integer, required.
     #[serde(rename = "MinimumMemoryInMiB")]
     pub minimum_memory_in_mi_b: Value<i64>,
 }
@@ -5610,15 +6084,19 @@ impl Walk for Resources {
 
 /// The `RevisionWeight` property type of [`WebFunctionEndpoint`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionEndpoint` `RevisionWeight`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionendpoint-revisionweight.html).
 ///
 /// Every property is required: [`RevisionWeight::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RevisionWeight {
-    /// `RevisionId`: required.
+    /// The revision identifier.
+    ///
+    /// `RevisionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionendpoint-revisionweight.html#cfn-lambda-webfunctionendpoint-revisionweight-revisionid)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "RevisionId")]
     pub revision_id: Value<String>,
-    /// `Weight`: required.
+    /// The traffic weight for this revision.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionendpoint-revisionweight.html#cfn-lambda-webfunctionendpoint-revisionweight-weight)): integer, required. Range: 1 to 100.
     #[serde(rename = "Weight")]
     pub weight: Value<i64>,
 }
@@ -5814,12 +6292,14 @@ impl Walk for Runtime {
 
 /// The `RuntimeConfig` property type of [`WebFunctionRevision`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionRevision`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionRevision` `RuntimeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-runtimeconfig.html).
 ///
 /// Every property is required: [`RuntimeConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimeConfig {
-    /// `Runtime`: required.
+    /// The runtime identifier.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-runtimeconfig.html#cfn-lambda-webfunctionrevision-runtimeconfig-runtime)): string, required. Pattern: `^[a-z][a-z0-9]*[0-9]+(\.[a-z0-9]+)*$`. Length: 1 to 30 characters.
     #[serde(rename = "Runtime")]
     pub runtime: Value<String>,
 }
@@ -5845,15 +6325,19 @@ impl Walk for RuntimeConfig {
 
 /// The `RuntimeManagementConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `RuntimeManagementConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-runtimemanagementconfig.html).
 ///
 /// [`RuntimeManagementConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimeManagementConfig {
-    /// `RuntimeVersionArn`: optional.
+    /// The ARN of the runtime version you want the function to use. This is only required if you're using the \*Manual\* runtime update mode.
+    ///
+    /// `RuntimeVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-runtimemanagementconfig.html#cfn-lambda-function-runtimemanagementconfig-runtimeversionarn)): string, optional.
     #[serde(rename = "RuntimeVersionArn", skip_serializing_if = "Option::is_none")]
     pub runtime_version_arn: Option<Value<String>>,
-    /// `UpdateRuntimeOn`: required.
+    /// Specify the runtime update mode. + \*Auto (default)\* - Automatically update to the most recent and secure runtime version using a [Two-phase runtime version rollout](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-two-phase). This is the best choice for most customers to ensure they always benefit from runtime updates. + \*FunctionUpdate\* - LAM updates the runtime of you function to the most recent and secure runtime version when you update your function. This approach synchronizes runtime updates with function deployments, giving you control over when runtime updates are applied and allowing you to detect and mitigate rare runtime update incompatibilities early. When using this setting, you need to regularly update your functions to keep their runtime up-to-date. + \*Manual\* - You specify a runtime version in your function configuration. The function will use this runtime version indefinitely. In the rare case where a new runtime version is incompatible with an existing function, this allows you to roll back your function to an earlier runtime version. For more information, see [Roll back a runtime version](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-rollback). \*Valid Values\*: `Auto` \| `FunctionUpdate` \| `Manual`
+    ///
+    /// `UpdateRuntimeOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-runtimemanagementconfig.html#cfn-lambda-function-runtimemanagementconfig-updateruntimeon)): [`UpdateRuntimeOn`], one of `Auto`, `FunctionUpdate`, `Manual`, required.
     #[serde(rename = "UpdateRuntimeOn")]
     pub update_runtime_on: Value<UpdateRuntimeOn>,
 }
@@ -5888,15 +6372,19 @@ impl Walk for RuntimeManagementConfig {
 
 /// The `RuntimePolicy` property type of [`Version`].
 ///
-/// AWS reference: [`AWS::Lambda::Version`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html).
+/// AWS reference: [`AWS::Lambda::Version` `RuntimePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-version-runtimepolicy.html).
 ///
 /// [`RuntimePolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuntimePolicy {
-    /// `RuntimeVersionArn`: optional.
+    /// The ARN of the runtime the function is configured to use. If the runtime update mode is manual, the ARN is returned, otherwise null is returned.
+    ///
+    /// `RuntimeVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-version-runtimepolicy.html#cfn-lambda-version-runtimepolicy-runtimeversionarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}::runtime:.+$`. Length: 26 to 2048 characters.
     #[serde(rename = "RuntimeVersionArn", skip_serializing_if = "Option::is_none")]
     pub runtime_version_arn: Option<Value<String>>,
-    /// `UpdateRuntimeOn`: required.
+    /// The runtime update mode.
+    ///
+    /// `UpdateRuntimeOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-version-runtimepolicy.html#cfn-lambda-version-runtimepolicy-updateruntimeon)): string, required.
     #[serde(rename = "UpdateRuntimeOn")]
     pub update_runtime_on: Value<String>,
 }
@@ -5931,12 +6419,14 @@ impl Walk for RuntimePolicy {
 
 /// The `S3FilesConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `S3FilesConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-s3filesconfig.html).
 ///
 /// Every property is optional: start from [`S3FilesConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3FilesConfig {
-    /// `DirectS3Read`: optional.
+    /// Specifies if a function reads from the file system for the lowest latency, or through Amazon S3 Files feature "direct Amazon S3 bucket reads" for the highest throughput. Valid values: + `AUTO` (default) – Direct reads are active for functions you configure with 512 MB or more of memory. + `ENABLED` – Enforces all reads are directly from the Amazon S3 bucket, regardless of available memory (less than 512 MB). + `DISABLED` – Routes all reads through the file system, regardless of memory configuration. To use direct reads, you must grant the execution role the `s3:GetObject` and `s3:GetObjectVersion` permissions. If a direct read fails, Lambda automatically falls back to reading through the file system.
+    ///
+    /// `DirectS3Read` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-s3filesconfig.html#cfn-lambda-function-s3filesconfig-directs3read)): [`DirectS3Read`], one of `ENABLED`, `DISABLED`, `AUTO`, optional.
     #[serde(rename = "DirectS3Read", skip_serializing_if = "Option::is_none")]
     pub direct_s3_read: Option<Value<DirectS3Read>>,
 }
@@ -5966,18 +6456,24 @@ impl Walk for S3FilesConfig {
 
 /// The `S3Object` property type of [`WebFunctionRevision`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionRevision`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionRevision` `S3Object`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-s3object.html).
 ///
 /// [`S3Object::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Object {
-    /// `Bucket`: required.
+    /// The S3 bucket name.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-s3object.html#cfn-lambda-webfunctionrevision-s3object-bucket)): string, required. Pattern: `^([a-z0-9][a-z0-9\.\-]{1,61}[a-z0-9])$`. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// The S3 object key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-s3object.html#cfn-lambda-webfunctionrevision-s3object-key)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `VersionId`: optional.
+    /// The S3 object version ID.
+    ///
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-s3object.html#cfn-lambda-webfunctionrevision-s3object-versionid)): string, optional.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }
@@ -6035,15 +6531,19 @@ impl Walk for S3ObjectStorageMode {
 
 /// The `SchemaRegistryAccessConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `SchemaRegistryAccessConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryaccessconfig.html).
 ///
 /// Every property is optional: start from [`SchemaRegistryAccessConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaRegistryAccessConfig {
-    /// `Type`: optional.
+    /// The type of authentication Lambda uses to access your schema registry.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryaccessconfig.html#cfn-lambda-eventsourcemapping-schemaregistryaccessconfig-type)): [`SchemaRegistryAccessConfigType`], one of `BASIC_AUTH`, `CLIENT_CERTIFICATE_TLS_AUTH`, `SERVER_ROOT_CA_CERTIFICATE`, `OAUTHBEARER_AUTH`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<SchemaRegistryAccessConfigType>>,
-    /// `URI`: optional.
+    /// The URI of the secret (Secrets Manager secret ARN) to authenticate with your schema registry.
+    ///
+    /// `URI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryaccessconfig.html#cfn-lambda-eventsourcemapping-schemaregistryaccessconfig-uri)): string, optional. Pattern: `arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)`. Length: 1 to 10000 characters.
     #[serde(rename = "URI", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -6107,21 +6607,29 @@ impl Walk for SchemaRegistryAccessConfigType {
 
 /// The `SchemaRegistryConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `SchemaRegistryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryconfig.html).
 ///
 /// Every property is optional: start from [`SchemaRegistryConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaRegistryConfig {
-    /// `AccessConfigs`: optional.
+    /// An array of access configuration objects that tell Lambda how to authenticate with your schema registry.
+    ///
+    /// `AccessConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryconfig.html#cfn-lambda-eventsourcemapping-schemaregistryconfig-accessconfigs)): list of (object [`SchemaRegistryAccessConfig`]), optional. Items: at most 2.
     #[serde(rename = "AccessConfigs", skip_serializing_if = "Option::is_none")]
     pub access_configs: Option<Value<Vec<SchemaRegistryAccessConfig>>>,
-    /// `EventRecordFormat`: optional.
+    /// The record format that Lambda delivers to your function after schema validation. + Choose `JSON` to have Lambda deliver the record to your function as a standard JSON object. + Choose `SOURCE` to have Lambda deliver the record to your function in its original source format. Lambda removes all schema metadata, such as the schema ID, before sending the record to your function.
+    ///
+    /// `EventRecordFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryconfig.html#cfn-lambda-eventsourcemapping-schemaregistryconfig-eventrecordformat)): [`EventRecordFormat`], one of `JSON`, `SOURCE`, optional.
     #[serde(rename = "EventRecordFormat", skip_serializing_if = "Option::is_none")]
     pub event_record_format: Option<Value<EventRecordFormat>>,
-    /// `SchemaRegistryURI`: optional.
+    /// The URI for your schema registry. The correct URI format depends on the type of schema registry you're using. + For GLU schema registries, use the ARN of the registry. + For Confluent schema registries, use the URL of the registry.
+    ///
+    /// `SchemaRegistryURI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryconfig.html#cfn-lambda-eventsourcemapping-schemaregistryconfig-schemaregistryuri)): string, optional. Pattern: `[a-zA-Z0-9-/*:_+=.@-]*`. Length: 1 to 10000 characters.
     #[serde(rename = "SchemaRegistryURI", skip_serializing_if = "Option::is_none")]
     pub schema_registry_uri: Option<Value<String>>,
-    /// `SchemaValidationConfigs`: optional.
+    /// An array of schema validation configuration objects, which tell Lambda the message attributes you want to validate and filter using your schema registry.
+    ///
+    /// `SchemaValidationConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryconfig.html#cfn-lambda-eventsourcemapping-schemaregistryconfig-schemavalidationconfigs)): list of (object [`SchemaValidationConfig`]), optional. Items: 1 to 2.
     #[serde(
         rename = "SchemaValidationConfigs",
         skip_serializing_if = "Option::is_none"
@@ -6184,12 +6692,14 @@ impl Walk for SchemaRegistryConfig {
 
 /// The `SchemaValidationConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `SchemaValidationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemavalidationconfig.html).
 ///
 /// Every property is optional: start from [`SchemaValidationConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SchemaValidationConfig {
-    /// `Attribute`: optional.
+    /// The attributes you want your schema registry to validate and filter for. If you selected `JSON` as the `EventRecordFormat`, Lambda also deserializes the selected message attributes.
+    ///
+    /// `Attribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemavalidationconfig.html#cfn-lambda-eventsourcemapping-schemavalidationconfig-attribute)): [`Attribute`], one of `KEY`, `VALUE`, optional.
     #[serde(rename = "Attribute", skip_serializing_if = "Option::is_none")]
     pub attribute: Option<Value<Attribute>>,
 }
@@ -6219,12 +6729,14 @@ impl Walk for SchemaValidationConfig {
 
 /// The `SelfManagedEventSource` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `SelfManagedEventSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-selfmanagedeventsource.html).
 ///
 /// Every property is optional: start from [`SelfManagedEventSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SelfManagedEventSource {
-    /// `Endpoints`: optional.
+    /// The list of bootstrap servers for your Kafka brokers in the following format: `"KafkaBootstrapServers": ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]`.
+    ///
+    /// `Endpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-selfmanagedeventsource.html#cfn-lambda-eventsourcemapping-selfmanagedeventsource-endpoints)): object [`Endpoints`], optional.
     #[serde(rename = "Endpoints", skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
 }
@@ -6254,18 +6766,22 @@ impl Walk for SelfManagedEventSource {
 
 /// The `SelfManagedKafkaEventSourceConfig` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `SelfManagedKafkaEventSourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-selfmanagedkafkaeventsourceconfig.html).
 ///
 /// Every property is optional: start from [`SelfManagedKafkaEventSourceConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SelfManagedKafkaEventSourceConfig {
-    /// `ConsumerGroupId`: optional.
+    /// The identifier for the Kafka consumer group to join. The consumer group ID must be unique among all your Kafka event sources. After creating a Kafka event source mapping with the consumer group ID specified, you cannot update this value. For more information, see [Customizable consumer group ID](https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-process.html#services-smaa-topic-add).
+    ///
+    /// `ConsumerGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-selfmanagedkafkaeventsourceconfig.html#cfn-lambda-eventsourcemapping-selfmanagedkafkaeventsourceconfig-consumergroupid)): string, optional. Pattern: `[a-zA-Z0-9-\/*:_+=.@-]*`. Length: 1 to 200 characters.
     #[serde(rename = "ConsumerGroupId", skip_serializing_if = "Option::is_none")]
     pub consumer_group_id: Option<Value<String>>,
-    /// `ConsumptionMode`: optional.
+    /// `ConsumptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-selfmanagedkafkaeventsourceconfig.html#cfn-lambda-eventsourcemapping-selfmanagedkafkaeventsourceconfig-consumptionmode)): [`ConsumptionMode`], one of `Stream`, `Queue`, optional.
     #[serde(rename = "ConsumptionMode", skip_serializing_if = "Option::is_none")]
     pub consumption_mode: Option<Value<ConsumptionMode>>,
-    /// `SchemaRegistryConfig`: optional.
+    /// Specific configuration settings for a Kafka schema registry.
+    ///
+    /// `SchemaRegistryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-selfmanagedkafkaeventsourceconfig.html#cfn-lambda-eventsourcemapping-selfmanagedkafkaeventsourceconfig-schemaregistryconfig)): object [`SchemaRegistryConfig`], optional.
     #[serde(
         rename = "SchemaRegistryConfig",
         skip_serializing_if = "Option::is_none"
@@ -6314,36 +6830,48 @@ impl Walk for SelfManagedKafkaEventSourceConfig {
 
 /// The `ServiceConfig` property type of [`WebFunctionRevision`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionRevision`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionRevision` `ServiceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-serviceconfig.html).
 ///
 /// [`ServiceConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceConfig {
-    /// `EgressNetworkConnectorArn`: optional.
+    /// The versioned ARN of the network connector used for outbound network access from the revision.
+    ///
+    /// `EgressNetworkConnectorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-serviceconfig.html#cfn-lambda-webfunctionrevision-serviceconfig-egressnetworkconnectorarn)): string, optional. Pattern: `^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:network-connector:[a-zA-Z0-9_-]+:[0-9]+$`. Length: 1 to 2048 characters.
     #[serde(
         rename = "EgressNetworkConnectorArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub egress_network_connector_arn: Option<Value<String>>,
-    /// `EnvironmentVariables`: optional.
+    /// Environment variables for the function.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-serviceconfig.html#cfn-lambda-webfunctionrevision-serviceconfig-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `ExecutionRoleArn`: required.
+    /// The ARN of the execution role.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-serviceconfig.html#cfn-lambda-webfunctionrevision-serviceconfig-executionrolearn)): string, required. Pattern: `^arn:(aws[a-z-]*){1}:iam::[0-9]{12}:role/.*$`. Length: 20 to 2048 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `MaxConcurrencyPerEnvironment`: optional.
+    /// The maximum concurrency per environment.
+    ///
+    /// `MaxConcurrencyPerEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-serviceconfig.html#cfn-lambda-webfunctionrevision-serviceconfig-maxconcurrencyperenvironment)): integer, optional. Range: 1 to 128.
     #[serde(
         rename = "MaxConcurrencyPerEnvironment",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_concurrency_per_environment: Option<Value<i64>>,
-    /// `TelemetryConfig`: optional.
+    /// The telemetry configuration.
+    ///
+    /// `TelemetryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-serviceconfig.html#cfn-lambda-webfunctionrevision-serviceconfig-telemetryconfig)): object [`TelemetryConfig`], optional.
     #[serde(rename = "TelemetryConfig", skip_serializing_if = "Option::is_none")]
     pub telemetry_config: Option<TelemetryConfig>,
-    /// `TimeoutSeconds`: optional.
+    /// The function timeout in seconds.
+    ///
+    /// `TimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-serviceconfig.html#cfn-lambda-webfunctionrevision-serviceconfig-timeoutseconds)): integer, optional. Range: 3 to 900.
     #[serde(rename = "TimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<Value<i64>>,
 }
@@ -6417,12 +6945,14 @@ impl Walk for ServiceConfig {
 
 /// The `SnapStart` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `SnapStart`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-snapstart.html).
 ///
 /// Every property is required: [`SnapStart::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnapStart {
-    /// `ApplyOn`: required.
+    /// Set `ApplyOn` to `PublishedVersions` to create a snapshot of the initialized execution environment when you publish a function version.
+    ///
+    /// `ApplyOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-snapstart.html#cfn-lambda-function-snapstart-applyon)): [`ApplyOn`], one of `PublishedVersions`, `None`, required.
     #[serde(rename = "ApplyOn")]
     pub apply_on: Value<ApplyOn>,
 }
@@ -6448,15 +6978,19 @@ impl Walk for SnapStart {
 
 /// The `SourceAccessConfiguration` property type of [`EventSourceMapping`].
 ///
-/// AWS reference: [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
+/// AWS reference: [`AWS::Lambda::EventSourceMapping` `SourceAccessConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-sourceaccessconfiguration.html).
 ///
 /// Every property is optional: start from [`SourceAccessConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceAccessConfiguration {
-    /// `Type`: optional.
+    /// The type of authentication protocol, VPC components, or virtual host for your event source. For example: `"Type":"SASL_SCRAM_512_AUTH"`. + `BASIC_AUTH` – (Amazon MQ) The ASMlong secret that stores your broker credentials. + `BASIC_AUTH` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL/PLAIN authentication of your Apache Kafka brokers. + `VPC_SUBNET` – (Self-managed Apache Kafka) The subnets associated with your VPC. Lambda connects to these subnets to fetch data from your self-managed Apache Kafka cluster. + `VPC_SECURITY_GROUP` – (Self-managed Apache Kafka) The VPC security group used to manage access to your self-managed Apache Kafka brokers. + `SASL_SCRAM_256_AUTH` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL SCRAM-256 authentication of your self-managed Apache Kafka brokers. + `SASL_SCRAM_512_AUTH` – (Amazon MSK, Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL SCRAM-512 authentication of your self-managed Apache Kafka brokers. + `VIRTUAL_HOST` –- (RabbitMQ) The name of the virtual host in your RabbitMQ broker. Lambda uses this RabbitMQ host as the event source. This property cannot be specified in an UpdateEventSourceMapping API call. + `CLIENT_CERTIFICATE_TLS_AUTH` – (Amazon MSK, self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the certificate chain (X.509 PEM), private key (PKCS\#8 PEM), and private key password (optional) used for mutual TLS authentication of your MSK/Apache Kafka brokers. + `SERVER_ROOT_CA_CERTIFICATE` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of your Apache Kafka brokers.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-sourceaccessconfiguration.html#cfn-lambda-eventsourcemapping-sourceaccessconfiguration-type)): [`SourceAccessConfigurationType`], one of `BASIC_AUTH`, `VPC_SUBNET`, `VPC_SECURITY_GROUP`, `SASL_SCRAM_512_AUTH`, `SASL_SCRAM_256_AUTH`, `VIRTUAL_HOST`, `CLIENT_CERTIFICATE_TLS_AUTH`, `SERVER_ROOT_CA_CERTIFICATE`, `OAUTHBEARER_AUTH`, `OAUTHBEARER_SCOPE`, `OAUTHBEARER_AUDIENCE`, `OAUTHBEARER_LOGICAL_CLUSTER`, `OAUTHBEARER_IDENTITY_POOL`, `IAM_AUTH`, `IAM_OAUTHBEARER_AUTH`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<SourceAccessConfigurationType>>,
-    /// `URI`: optional.
+    /// The value for your chosen configuration in `Type`. For example: `"URI": "arn:aws:secretsmanager:us-east-1:01234567890:secret:MyBrokerSecretName"`.
+    ///
+    /// `URI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-sourceaccessconfiguration.html#cfn-lambda-eventsourcemapping-sourceaccessconfiguration-uri)): string, optional. Pattern: `[a-zA-Z0-9-\/*:_+=.@-]*`. Length: 1 to 200 characters.
     #[serde(rename = "URI", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -6576,15 +7110,19 @@ impl Walk for SystemLogLevel {
 
 /// The `Tag` property type of [`CapacityProvider`], [`CodeSigningConfig`], [`EventSourceMapping`], [`Function`], [`MicrovmImage`] and [`NetworkConnector`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html), [`AWS::Lambda::CodeSigningConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-codesigningconfig.html), [`AWS::Lambda::EventSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html), [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html), [`AWS::Lambda::MicrovmImage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-microvmimage.html), [`AWS::Lambda::NetworkConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-networkconnector.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-tag.html), [`AWS::Lambda::CodeSigningConfig` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-codesigningconfig-tag.html), [`AWS::Lambda::EventSourceMapping` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-tag.html), [`AWS::Lambda::Function` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-tag.html), [`AWS::Lambda::MicrovmImage` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-microvmimage-tag.html), [`AWS::Lambda::NetworkConnector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-networkconnector-tag.html).
 ///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-tag.html#cfn-lambda-capacityprovider-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-tag.html#cfn-lambda-capacityprovider-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -6619,15 +7157,19 @@ impl Walk for Tag {
 
 /// The `TargetTrackingScalingPolicy` property type of [`CapacityProvider`].
 ///
-/// AWS reference: [`AWS::Lambda::CapacityProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-capacityprovider.html).
+/// AWS reference: [`AWS::Lambda::CapacityProvider` `TargetTrackingScalingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-targettrackingscalingpolicy.html).
 ///
 /// Every property is required: [`TargetTrackingScalingPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetTrackingScalingPolicy {
-    /// `PredefinedMetricType`: required.
+    /// The predefined metric type to track for scaling decisions.
+    ///
+    /// `PredefinedMetricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-targettrackingscalingpolicy.html#cfn-lambda-capacityprovider-targettrackingscalingpolicy-predefinedmetrictype)): [`CapacityProviderPredefinedMetricType`], one of `LambdaCapacityProviderAverageCPUUtilization`, `LambdaCapacityProviderAverageGPUUtilization`, required.
     #[serde(rename = "PredefinedMetricType")]
     pub predefined_metric_type: Value<CapacityProviderPredefinedMetricType>,
-    /// `TargetValue`: required.
+    /// The target value for the metric that the scaling policy attempts to maintain through scaling actions.
+    ///
+    /// `TargetValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-capacityprovider-targettrackingscalingpolicy.html#cfn-lambda-capacityprovider-targettrackingscalingpolicy-targetvalue)): number, required. Range: 0 to 100.
     #[serde(rename = "TargetValue")]
     pub target_value: Value<f64>,
 }
@@ -6659,12 +7201,14 @@ impl Walk for TargetTrackingScalingPolicy {
 
 /// The `TelemetryConfig` property type of [`WebFunctionRevision`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionRevision`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionRevision` `TelemetryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-telemetryconfig.html).
 ///
 /// Every property is optional: start from [`TelemetryConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TelemetryConfig {
-    /// `LoggingConfig`: optional.
+    /// The logging configuration for the web function.
+    ///
+    /// `LoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-telemetryconfig.html#cfn-lambda-webfunctionrevision-telemetryconfig-loggingconfig)): object [`WebFunctionRevisionLoggingConfig`], optional.
     #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<WebFunctionRevisionLoggingConfig>,
 }
@@ -6694,12 +7238,14 @@ impl Walk for TelemetryConfig {
 
 /// The `TenancyConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `TenancyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-tenancyconfig.html).
 ///
 /// Every property is required: [`TenancyConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TenancyConfig {
-    /// `TenantIsolationMode`: required.
+    /// Tenant isolation mode allows for invocation to be sent to a corresponding execution environment dedicated to a specific tenant ID.
+    ///
+    /// `TenantIsolationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-tenancyconfig.html#cfn-lambda-function-tenancyconfig-tenantisolationmode)): [`TenantIsolationMode`], one of `PER_TENANT`, required.
     #[serde(rename = "TenantIsolationMode")]
     pub tenant_isolation_mode: Value<TenantIsolationMode>,
 }
@@ -6742,12 +7288,14 @@ impl Walk for TenantIsolationMode {
 
 /// The `ThrottleConfig` property type of [`WebFunctionEndpoint`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionEndpoint` `ThrottleConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionendpoint-throttleconfig.html).
 ///
 /// Every property is optional: start from [`ThrottleConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThrottleConfig {
-    /// `RateLimit`: optional.
+    /// The maximum request rate per second for the endpoint, up to a maximum of 10000. This optional limit further constrains the endpoint's request rate. When omitted, the endpoint's request rate is limited only by your account's rate limit quota. Specify 0 to reject all new requests. Other supported values are 100 through 1000 in increments of 100, and 2000 through 10000 in increments of 1000. Supported values can vary by Region; if you specify an unsupported value, the error lists the values available in that Region.
+    ///
+    /// `RateLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionendpoint-throttleconfig.html#cfn-lambda-webfunctionendpoint-throttleconfig-ratelimit)): integer, optional. Range: at least 0.
     #[serde(rename = "RateLimit", skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<Value<i64>>,
 }
@@ -6777,12 +7325,14 @@ impl Walk for ThrottleConfig {
 
 /// The `TracingConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `TracingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-tracingconfig.html).
 ///
 /// Every property is optional: start from [`TracingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TracingConfig {
-    /// `Mode`: optional.
+    /// The tracing mode.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-tracingconfig.html#cfn-lambda-function-tracingconfig-mode)): [`Mode`], one of `Active`, `PassThrough`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
 }
@@ -6875,15 +7425,19 @@ impl Walk for UrlAuthType {
 
 /// The `VersionWeight` property type of [`Alias`].
 ///
-/// AWS reference: [`AWS::Lambda::Alias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-alias.html).
+/// AWS reference: [`AWS::Lambda::Alias` `VersionWeight`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-alias-versionweight.html).
 ///
 /// Every property is required: [`VersionWeight::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VersionWeight {
-    /// `FunctionVersion`: required.
+    /// The qualifier of the second version.
+    ///
+    /// `FunctionVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-alias-versionweight.html#cfn-lambda-alias-versionweight-functionversion)): string, required.
     #[serde(rename = "FunctionVersion")]
     pub function_version: Value<String>,
-    /// `FunctionWeight`: required.
+    /// The percentage of traffic that the alias routes to the second version.
+    ///
+    /// `FunctionWeight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-alias-versionweight.html#cfn-lambda-alias-versionweight-functionweight)): number, required.
     #[serde(rename = "FunctionWeight")]
     pub function_weight: Value<f64>,
 }
@@ -6915,21 +7469,27 @@ impl Walk for VersionWeight {
 
 /// The `VpcConfig` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::Lambda::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html).
+/// AWS reference: [`AWS::Lambda::Function` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-vpcconfig.html).
 ///
 /// Every property is optional: start from [`VpcConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfig {
-    /// `Ipv6AllowedForDualStack`: optional.
+    /// Allows outbound IPv6 traffic on VPC functions that are connected to dual-stack subnets.
+    ///
+    /// `Ipv6AllowedForDualStack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-vpcconfig.html#cfn-lambda-function-vpcconfig-ipv6allowedfordualstack)): boolean, optional.
     #[serde(
         rename = "Ipv6AllowedForDualStack",
         skip_serializing_if = "Option::is_none"
     )]
     pub ipv6_allowed_for_dual_stack: Option<Value<bool>>,
-    /// `SecurityGroupIds`: optional.
+    /// A list of VPC security group IDs.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-vpcconfig.html#cfn-lambda-function-vpcconfig-securitygroupids)): list of (string), optional. Items: 0 to 5. Each item: Pattern: `^sg-[0-9a-zA-Z]*$`. Each item: Length: 0 to 1024 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// A list of VPC subnet IDs.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-vpcconfig.html#cfn-lambda-function-vpcconfig-subnetids)): list of (string), optional. Items: 0 to 16. Each item: Pattern: `^subnet-[0-9a-z]*$`. Each item: Length: 0 to 1024 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -6975,21 +7535,29 @@ impl Walk for VpcConfig {
 
 /// The `VpcEgressConfiguration` property type of [`NetworkConnector`].
 ///
-/// AWS reference: [`AWS::Lambda::NetworkConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-networkconnector.html).
+/// AWS reference: [`AWS::Lambda::NetworkConnector` `VpcEgressConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-networkconnector-vpcegressconfiguration.html).
 ///
 /// Every property is required: [`VpcEgressConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcEgressConfiguration {
-    /// `AssociatedComputeResourceTypes`: required.
+    /// The types of Lambda compute resources that can use this connector. Supported values are MicroVm and WebFunction.
+    ///
+    /// `AssociatedComputeResourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-networkconnector-vpcegressconfiguration.html#cfn-lambda-networkconnector-vpcegressconfiguration-associatedcomputeresourcetypes)): list of ([`AssociatedComputeResourceTypes`], one of `MicroVm`, `WebFunction`), required. Items: 1 to 1.
     #[serde(rename = "AssociatedComputeResourceTypes")]
     pub associated_compute_resource_types: Value<Vec<Value<AssociatedComputeResourceTypes>>>,
-    /// `NetworkProtocol`: required.
+    /// The network protocol for the connector. Specify IPv4 for IPv4-only networking, or DualStack for both IPv4 and IPv6.
+    ///
+    /// `NetworkProtocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-networkconnector-vpcegressconfiguration.html#cfn-lambda-networkconnector-vpcegressconfiguration-networkprotocol)): [`NetworkProtocol`], one of `IPv4`, `DualStack`, required.
     #[serde(rename = "NetworkProtocol")]
     pub network_protocol: Value<NetworkProtocol>,
-    /// `SecurityGroupIds`: required.
+    /// The IDs of the VPC security groups to attach to the ENIs. All security groups must be in the same VPC as the subnets.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-networkconnector-vpcegressconfiguration.html#cfn-lambda-networkconnector-vpcegressconfiguration-securitygroupids)): list of (string), required. Items: 0 to 16. Each item: Pattern: `^sg-[0-9a-zA-Z]*$`. Each item: Length: 0 to 1024 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// The IDs of the VPC subnets where Lambda provisions elastic network interfaces (ENIs). Specify 1 to 16 subnets. All subnets must be in the same VPC.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-networkconnector-vpcegressconfiguration.html#cfn-lambda-networkconnector-vpcegressconfiguration-subnetids)): list of (string), required. Items: 1 to 16. Each item: Pattern: `^subnet-[0-9a-z]*$`. Each item: Length: 0 to 1024 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -7049,12 +7617,14 @@ impl Walk for WebFunctionEndpointAuthType {
 
 /// The `ScalingConfig` property type of [`WebFunctionEndpoint`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionendpoint.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionEndpoint` `ScalingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionendpoint-scalingconfig.html).
 ///
 /// Every property is optional: start from [`WebFunctionEndpointScalingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebFunctionEndpointScalingConfig {
-    /// `MaxEnvironments`: optional.
+    /// The maximum number of concurrent execution environments for the endpoint. This optional limit further constrains the endpoint's scaling. When omitted, the endpoint's scaling is limited only by your account's vCPU quota.
+    ///
+    /// `MaxEnvironments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionendpoint-scalingconfig.html#cfn-lambda-webfunctionendpoint-scalingconfig-maxenvironments)): integer, optional. Range: at least 2.
     #[serde(rename = "MaxEnvironments", skip_serializing_if = "Option::is_none")]
     pub max_environments: Option<Value<i64>>,
 }
@@ -7084,21 +7654,27 @@ impl Walk for WebFunctionEndpointScalingConfig {
 
 /// The `LoggingConfig` property type of [`WebFunctionRevision`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunctionRevision`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunctionrevision.html).
+/// AWS reference: [`AWS::Lambda::WebFunctionRevision` `LoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-loggingconfig.html).
 ///
 /// Every property is optional: start from [`WebFunctionRevisionLoggingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebFunctionRevisionLoggingConfig {
-    /// `ApplicationLogLevel`: optional.
+    /// The application log level.
+    ///
+    /// `ApplicationLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-loggingconfig.html#cfn-lambda-webfunctionrevision-loggingconfig-applicationloglevel)): [`ApplicationLogLevel`], one of `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`, optional.
     #[serde(
         rename = "ApplicationLogLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_log_level: Option<Value<ApplicationLogLevel>>,
-    /// `LogGroup`: optional.
+    /// The CloudWatch log group name.
+    ///
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-loggingconfig.html#cfn-lambda-webfunctionrevision-loggingconfig-loggroup)): string, optional. Pattern: `^[a-zA-Z0-9\.\-_/#]+$`. Length: 1 to 500 characters.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
-    /// `SystemLogLevel`: optional.
+    /// The system log level.
+    ///
+    /// `SystemLogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunctionrevision-loggingconfig.html#cfn-lambda-webfunctionrevision-loggingconfig-systemloglevel)): [`SystemLogLevel`], one of `DEBUG`, `INFO`, `WARN`, optional.
     #[serde(rename = "SystemLogLevel", skip_serializing_if = "Option::is_none")]
     pub system_log_level: Option<Value<SystemLogLevel>>,
 }
@@ -7144,15 +7720,19 @@ impl Walk for WebFunctionRevisionLoggingConfig {
 
 /// The `Tag` property type of [`WebFunction`].
 ///
-/// AWS reference: [`AWS::Lambda::WebFunction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-webfunction.html).
+/// AWS reference: [`AWS::Lambda::WebFunction` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunction-tag.html).
 ///
 /// Every property is required: [`WebFunctionTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebFunctionTag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunction-tag.html#cfn-lambda-webfunction-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-webfunction-tag.html#cfn-lambda-webfunction-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

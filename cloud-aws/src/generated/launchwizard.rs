@@ -11,22 +11,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::LaunchWizard::Deployment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-launchwizard-deployment.html)).
 ///
+/// Definition of AWS::LaunchWizard::Deployment Resource Type
+///
 /// [`Deployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `DeploymentPatternName`: required, create-only (changing it replaces the resource).
+    /// Workload deployment pattern name
+    ///
+    /// `DeploymentPatternName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-launchwizard-deployment.html#cfn-launchwizard-deployment-deploymentpatternname)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][a-zA-Z0-9-]*$`. Length: 1 to 256 characters.
     #[serde(rename = "DeploymentPatternName")]
     pub deployment_pattern_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of LaunchWizard deployment
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-launchwizard-deployment.html#cfn-launchwizard-deployment-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9_\s\.-]+$`. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Specifications`: optional.
+    /// LaunchWizard deployment specifications
+    ///
+    /// `Specifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-launchwizard-deployment.html#cfn-launchwizard-deployment-specifications)): map from string to (string), optional.
     #[serde(rename = "Specifications", skip_serializing_if = "Option::is_none")]
     pub specifications: Option<BTreeMap<String, Value<String>>>,
-    /// `Tags`: optional.
+    /// Tags for LaunchWizard deployment
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-launchwizard-deployment.html#cfn-launchwizard-deployment-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `WorkloadName`: required, create-only (changing it replaces the resource).
+    /// Workload Name for LaunchWizard deployment
+    ///
+    /// `WorkloadName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-launchwizard-deployment.html#cfn-launchwizard-deployment-workloadname)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][a-zA-Z0-9-_]*$`. Length: 1 to 100 characters.
     #[serde(rename = "WorkloadName")]
     pub workload_name: Value<String>,
 }
@@ -119,15 +131,19 @@ impl ResourceRef<Deployment> {
 
 /// The `Tags` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::LaunchWizard::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-launchwizard-deployment.html).
+/// AWS reference: [`AWS::LaunchWizard::Deployment` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-launchwizard-deployment-tags.html).
 ///
 /// [`Tags::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-launchwizard-deployment-tags.html#cfn-launchwizard-deployment-tags-key)): string, required. Pattern: `^[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-launchwizard-deployment-tags.html#cfn-launchwizard-deployment-tags-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -11,58 +11,66 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Lex::Bot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html)).
 ///
+/// Resource Type definition for an Amazon Lex conversational bot performing automated tasks such as ordering a pizza, booking a hotel, and so on.
+///
 /// [`Bot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bot {
-    /// `AutoBuildBotLocales`: optional.
+    /// `AutoBuildBotLocales` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-autobuildbotlocales)): boolean, optional.
     #[serde(
         rename = "AutoBuildBotLocales",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_build_bot_locales: Option<Value<bool>>,
-    /// `BotFileS3Location`: optional.
+    /// `BotFileS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-botfiles3location)): object [`S3Location`], optional.
     #[serde(rename = "BotFileS3Location", skip_serializing_if = "Option::is_none")]
     pub bot_file_s3_location: Option<S3Location>,
-    /// `BotLocales`: optional.
+    /// `BotLocales` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-botlocales)): list of (object [`BotLocale`]), optional.
     #[serde(rename = "BotLocales", skip_serializing_if = "Option::is_none")]
     pub bot_locales: Option<Value<Vec<BotLocale>>>,
-    /// `BotMembers`: optional.
+    /// The list of bot members in a network to be created.
+    ///
+    /// `BotMembers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-botmembers)): list of (object [`BotMember`]), optional. Items: at most 10.
     #[serde(rename = "BotMembers", skip_serializing_if = "Option::is_none")]
     pub bot_members: Option<Value<Vec<BotMember>>>,
-    /// `BotTags`: optional.
+    /// `BotTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-bottags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "BotTags", skip_serializing_if = "Option::is_none")]
     pub bot_tags: Option<Value<Vec<Tag>>>,
-    /// `BotType`: optional, create-only (changing it replaces the resource).
+    /// The type of a bot to create.
+    ///
+    /// `BotType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-bottype)): [`BotType`], one of `Bot`, `BotNetwork`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BotType", skip_serializing_if = "Option::is_none")]
     pub bot_type: Option<Value<BotType>>,
-    /// `DataPrivacy`: required.
+    /// `DataPrivacy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-dataprivacy)): object [`DataPrivacy`], required.
     #[serde(rename = "DataPrivacy")]
     pub data_privacy: DataPrivacy,
-    /// `Description`: optional.
+    /// A description of the resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-description)): string, optional. Length: at most 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ErrorLogSettings`: optional.
+    /// `ErrorLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-errorlogsettings)): object [`ErrorLogSettings`], optional.
     #[serde(rename = "ErrorLogSettings", skip_serializing_if = "Option::is_none")]
     pub error_log_settings: Option<ErrorLogSettings>,
-    /// `IdleSessionTTLInSeconds`: required.
+    /// `IdleSessionTTLInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-idlesessionttlinseconds)): integer, required. Range: 60 to 86400.
     #[serde(rename = "IdleSessionTTLInSeconds")]
     pub idle_session_ttl_in_seconds: Value<i64>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Replication`: optional.
+    /// `Replication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-replication)): object [`Replication`], optional.
     #[serde(rename = "Replication", skip_serializing_if = "Option::is_none")]
     pub replication: Option<Replication>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-rolearn)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.*$`. Length: 32 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TestBotAliasSettings`: optional.
+    /// `TestBotAliasSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-testbotaliassettings)): object [`TestBotAliasSettings`], optional.
     #[serde(
         rename = "TestBotAliasSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub test_bot_alias_settings: Option<TestBotAliasSettings>,
-    /// `TestBotAliasTags`: optional.
+    /// `TestBotAliasTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html#cfn-lex-bot-testbotaliastags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "TestBotAliasTags", skip_serializing_if = "Option::is_none")]
     pub test_bot_alias_tags: Option<Value<Vec<Tag>>>,
 }
@@ -219,37 +227,55 @@ impl ResourceRef<Bot> {
 
 /// The properties of an `AWS::Lex::BotAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html)).
 ///
+/// Resource Type definition for a Bot Alias, which enables you to change the version of a bot without updating applications that use the bot
+///
 /// [`BotAlias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotAlias {
-    /// `BotAliasLocaleSettings`: optional.
+    /// A list of bot alias locale settings to add to the bot alias.
+    ///
+    /// `BotAliasLocaleSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html#cfn-lex-botalias-botaliaslocalesettings)): list of (object [`BotAliasLocaleSettingsItem`]), optional. Items: at most 50.
     #[serde(
         rename = "BotAliasLocaleSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub bot_alias_locale_settings: Option<Value<Vec<BotAliasLocaleSettingsItem>>>,
-    /// `BotAliasName`: required.
+    /// A unique identifier for a resource.
+    ///
+    /// `BotAliasName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html#cfn-lex-botalias-botaliasname)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "BotAliasName")]
     pub bot_alias_name: Value<String>,
-    /// `BotAliasTags`: optional.
+    /// A list of tags to add to the bot alias.
+    ///
+    /// `BotAliasTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html#cfn-lex-botalias-botaliastags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "BotAliasTags", skip_serializing_if = "Option::is_none")]
     pub bot_alias_tags: Option<Value<Vec<Tag>>>,
-    /// `BotId`: required, create-only (changing it replaces the resource).
+    /// Unique ID of resource
+    ///
+    /// `BotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html#cfn-lex-botalias-botid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z]+$`. Length: 10 to 10 characters.
     #[serde(rename = "BotId")]
     pub bot_id: Value<String>,
-    /// `BotVersion`: optional.
+    /// The version of a bot.
+    ///
+    /// `BotVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html#cfn-lex-botalias-botversion)): string, optional. Pattern: `^(DRAFT|[0-9]+)$`. Length: 1 to 5 characters.
     #[serde(rename = "BotVersion", skip_serializing_if = "Option::is_none")]
     pub bot_version: Option<Value<String>>,
-    /// `ConversationLogSettings`: optional.
+    /// Contains information about code hooks that Amazon Lex calls during a conversation.
+    ///
+    /// `ConversationLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html#cfn-lex-botalias-conversationlogsettings)): object [`ConversationLogSettings`], optional.
     #[serde(
         rename = "ConversationLogSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub conversation_log_settings: Option<ConversationLogSettings>,
-    /// `Description`: optional.
+    /// A description of the bot alias. Use the description to help identify the bot alias in lists.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html#cfn-lex-botalias-description)): string, optional. Length: at most 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `SentimentAnalysisSettings`: optional.
+    /// Determines whether Amazon Lex will use Amazon Comprehend to detect the sentiment of user utterances.
+    ///
+    /// `SentimentAnalysisSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html#cfn-lex-botalias-sentimentanalysissettings)): object [`SentimentAnalysisSettings`], optional.
     #[serde(
         rename = "SentimentAnalysisSettings",
         skip_serializing_if = "Option::is_none"
@@ -364,16 +390,24 @@ impl ResourceRef<BotAlias> {
 
 /// The properties of an `AWS::Lex::BotVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botversion.html)).
 ///
+/// Resource Type definition for bot versions, a numbered snapshot of your work that you can publish for use in different parts of your workflow, such as development, beta deployment, and production.
+///
 /// [`BotVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotVersion {
-    /// `BotId`: required, create-only (changing it replaces the resource).
+    /// Unique ID of resource
+    ///
+    /// `BotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botversion.html#cfn-lex-botversion-botid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z]+$`. Length: 10 to 10 characters.
     #[serde(rename = "BotId")]
     pub bot_id: Value<String>,
-    /// `BotVersionLocaleSpecification`: required.
+    /// Specifies the locales that Amazon Lex adds to this version. You can choose the Draft version or any other previously published version for each locale.
+    ///
+    /// `BotVersionLocaleSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botversion.html#cfn-lex-botversion-botversionlocalespecification)): list of (object [`BotVersionLocaleSpecification`]), required. Items: at least 1.
     #[serde(rename = "BotVersionLocaleSpecification")]
     pub bot_version_locale_specification: Value<Vec<BotVersionLocaleSpecification>>,
-    /// `Description`: optional.
+    /// A description of the version. Use the description to help identify the version in lists.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botversion.html#cfn-lex-botversion-description)): string, optional. Length: at most 200 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
 }
@@ -427,13 +461,17 @@ impl ResourceRef<BotVersion> {
 
 /// The properties of an `AWS::Lex::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-resourcepolicy.html)).
 ///
+/// Resource Type definition for a resource policy with specified policy statements that attaches to a Lex bot or bot alias.
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-resourcepolicy.html#cfn-lex-resourcepolicy-policy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Policy")]
     pub policy: Json,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the bot or bot alias that the resource policy is attached to.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-resourcepolicy.html#cfn-lex-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 1011 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -480,12 +518,12 @@ impl ResourceRef<ResourcePolicy> {
 
 /// The `AdvancedRecognitionSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `AdvancedRecognitionSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-advancedrecognitionsetting.html).
 ///
 /// Every property is optional: start from [`AdvancedRecognitionSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedRecognitionSetting {
-    /// `AudioRecognitionStrategy`: optional.
+    /// `AudioRecognitionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-advancedrecognitionsetting.html#cfn-lex-bot-advancedrecognitionsetting-audiorecognitionstrategy)): [`AudioRecognitionStrategy`], one of `UseSlotValuesAsCustomVocabulary`, optional.
     #[serde(
         rename = "AudioRecognitionStrategy",
         skip_serializing_if = "Option::is_none"
@@ -521,15 +559,15 @@ impl Walk for AdvancedRecognitionSetting {
 
 /// The `AllowedInputTypes` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `AllowedInputTypes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-allowedinputtypes.html).
 ///
 /// Every property is required: [`AllowedInputTypes::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AllowedInputTypes {
-    /// `AllowAudioInput`: required.
+    /// `AllowAudioInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-allowedinputtypes.html#cfn-lex-bot-allowedinputtypes-allowaudioinput)): boolean, required.
     #[serde(rename = "AllowAudioInput")]
     pub allow_audio_input: Value<bool>,
-    /// `AllowDTMFInput`: required.
+    /// `AllowDTMFInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-allowedinputtypes.html#cfn-lex-bot-allowedinputtypes-allowdtmfinput)): boolean, required.
     #[serde(rename = "AllowDTMFInput")]
     pub allow_dtmf_input: Value<bool>,
 }
@@ -581,18 +619,18 @@ impl Walk for AssistedNluMode {
 
 /// The `AudioAndDTMFInputSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `AudioAndDTMFInputSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audioanddtmfinputspecification.html).
 ///
 /// [`AudioAndDtmfInputSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioAndDtmfInputSpecification {
-    /// `AudioSpecification`: optional.
+    /// `AudioSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audioanddtmfinputspecification.html#cfn-lex-bot-audioanddtmfinputspecification-audiospecification)): object [`AudioSpecification`], optional.
     #[serde(rename = "AudioSpecification", skip_serializing_if = "Option::is_none")]
     pub audio_specification: Option<AudioSpecification>,
-    /// `DTMFSpecification`: optional.
+    /// `DTMFSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audioanddtmfinputspecification.html#cfn-lex-bot-audioanddtmfinputspecification-dtmfspecification)): object [`DtmfSpecification`], optional.
     #[serde(rename = "DTMFSpecification", skip_serializing_if = "Option::is_none")]
     pub dtmf_specification: Option<DtmfSpecification>,
-    /// `StartTimeoutMs`: required.
+    /// `StartTimeoutMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audioanddtmfinputspecification.html#cfn-lex-bot-audioanddtmfinputspecification-starttimeoutms)): integer, required. Range: at least 1.
     #[serde(rename = "StartTimeoutMs")]
     pub start_timeout_ms: Value<i64>,
 }
@@ -636,30 +674,30 @@ impl Walk for AudioAndDtmfInputSpecification {
 
 /// The `AudioFillerSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `AudioFillerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiofillersettings.html).
 ///
 /// [`AudioFillerSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioFillerSettings {
-    /// `AudioType`: optional.
+    /// `AudioType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiofillersettings.html#cfn-lex-bot-audiofillersettings-audiotype)): [`AudioType`], one of `MELODY_CHIPPER_CHIME`, `MELODY_CURIOUS_CRAWL`, `MELODY_RISING_RIPPLE`, `MELODY_PATIENT_PING`, `MELODY_PONDERING_PONG`, `TYPING_KINETIC_KEYS`, `TYPING_QUIET_QWERTY`, optional.
     #[serde(rename = "AudioType", skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<Value<AudioType>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiofillersettings.html#cfn-lex-bot-audiofillersettings-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `MinimumPlayDurationInMilliseconds`: optional.
+    /// `MinimumPlayDurationInMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiofillersettings.html#cfn-lex-bot-audiofillersettings-minimumplaydurationinmilliseconds)): integer, optional. Range: 1000 to 5000.
     #[serde(
         rename = "MinimumPlayDurationInMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_play_duration_in_milliseconds: Option<Value<i64>>,
-    /// `ResponseDeliveryDelayInMilliseconds`: optional.
+    /// `ResponseDeliveryDelayInMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiofillersettings.html#cfn-lex-bot-audiofillersettings-responsedeliverydelayinmilliseconds)): integer, optional. Range: 200 to 1000.
     #[serde(
         rename = "ResponseDeliveryDelayInMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub response_delivery_delay_in_milliseconds: Option<Value<i64>>,
-    /// `StartDelayInMilliseconds`: optional.
+    /// `StartDelayInMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiofillersettings.html#cfn-lex-bot-audiofillersettings-startdelayinmilliseconds)): integer, optional. Range: 500 to 5000.
     #[serde(
         rename = "StartDelayInMilliseconds",
         skip_serializing_if = "Option::is_none"
@@ -724,12 +762,12 @@ impl Walk for AudioFillerSettings {
 
 /// The `AudioLogDestination` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `AudioLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiologdestination.html), [`AWS::Lex::BotAlias` `AudioLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-audiologdestination.html).
 ///
 /// Every property is required: [`AudioLogDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioLogDestination {
-    /// `S3Bucket`: required.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiologdestination.html#cfn-lex-bot-audiologdestination-s3bucket)): object [`S3BucketLogDestination`], required.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: S3BucketLogDestination,
 }
@@ -755,15 +793,15 @@ impl Walk for AudioLogDestination {
 
 /// The `AudioLogSetting` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `AudioLogSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiologsetting.html), [`AWS::Lex::BotAlias` `AudioLogSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-audiologsetting.html).
 ///
 /// Every property is required: [`AudioLogSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioLogSetting {
-    /// `Destination`: required.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiologsetting.html#cfn-lex-bot-audiologsetting-destination)): object [`AudioLogDestination`], required.
     #[serde(rename = "Destination")]
     pub destination: AudioLogDestination,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiologsetting.html#cfn-lex-bot-audiologsetting-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -812,15 +850,15 @@ impl Walk for AudioRecognitionStrategy {
 
 /// The `AudioSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `AudioSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiospecification.html).
 ///
 /// Every property is required: [`AudioSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioSpecification {
-    /// `EndTimeoutMs`: required.
+    /// `EndTimeoutMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiospecification.html#cfn-lex-bot-audiospecification-endtimeoutms)): integer, required. Range: at least 1.
     #[serde(rename = "EndTimeoutMs")]
     pub end_timeout_ms: Value<i64>,
-    /// `MaxLengthMs`: required.
+    /// `MaxLengthMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-audiospecification.html#cfn-lex-bot-audiospecification-maxlengthms)): integer, required. Range: at least 1.
     #[serde(rename = "MaxLengthMs")]
     pub max_length_ms: Value<i64>,
 }
@@ -887,18 +925,18 @@ impl Walk for AudioType {
 
 /// The `BedrockAgentConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BedrockAgentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentconfiguration.html).
 ///
 /// Every property is optional: start from [`BedrockAgentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BedrockAgentConfiguration {
-    /// `BedrockAgentAliasId`: optional.
+    /// `BedrockAgentAliasId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentconfiguration.html#cfn-lex-bot-bedrockagentconfiguration-bedrockagentaliasid)): string, optional. Length: 1 to 5000 characters.
     #[serde(
         rename = "BedrockAgentAliasId",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_agent_alias_id: Option<Value<String>>,
-    /// `BedrockAgentId`: optional.
+    /// `BedrockAgentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentconfiguration.html#cfn-lex-bot-bedrockagentconfiguration-bedrockagentid)): string, optional. Length: 1 to 5000 characters.
     #[serde(rename = "BedrockAgentId", skip_serializing_if = "Option::is_none")]
     pub bedrock_agent_id: Option<Value<String>>,
 }
@@ -936,18 +974,18 @@ impl Walk for BedrockAgentConfiguration {
 
 /// The `BedrockAgentIntentConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BedrockAgentIntentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentintentconfiguration.html).
 ///
 /// Every property is optional: start from [`BedrockAgentIntentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BedrockAgentIntentConfiguration {
-    /// `BedrockAgentConfiguration`: optional.
+    /// `BedrockAgentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentintentconfiguration.html#cfn-lex-bot-bedrockagentintentconfiguration-bedrockagentconfiguration)): object [`BedrockAgentConfiguration`], optional.
     #[serde(
         rename = "BedrockAgentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_agent_configuration: Option<BedrockAgentConfiguration>,
-    /// `BedrockAgentIntentKnowledgeBaseConfiguration`: optional.
+    /// `BedrockAgentIntentKnowledgeBaseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentintentconfiguration.html#cfn-lex-bot-bedrockagentintentconfiguration-bedrockagentintentknowledgebaseconfiguration)): object [`BedrockAgentIntentKnowledgeBaseConfiguration`], optional.
     #[serde(
         rename = "BedrockAgentIntentKnowledgeBaseConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -997,15 +1035,15 @@ impl Walk for BedrockAgentIntentConfiguration {
 
 /// The `BedrockAgentIntentKnowledgeBaseConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BedrockAgentIntentKnowledgeBaseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentintentknowledgebaseconfiguration.html).
 ///
 /// Every property is required: [`BedrockAgentIntentKnowledgeBaseConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BedrockAgentIntentKnowledgeBaseConfiguration {
-    /// `BedrockKnowledgeBaseArn`: required.
+    /// `BedrockKnowledgeBaseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentintentknowledgebaseconfiguration.html#cfn-lex-bot-bedrockagentintentknowledgebaseconfiguration-bedrockknowledgebasearn)): string, required. Length: 1 to 5000 characters.
     #[serde(rename = "BedrockKnowledgeBaseArn")]
     pub bedrock_knowledge_base_arn: Value<String>,
-    /// `BedrockModelConfiguration`: required.
+    /// `BedrockModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockagentintentknowledgebaseconfiguration.html#cfn-lex-bot-bedrockagentintentknowledgebaseconfiguration-bedrockmodelconfiguration)): object [`BedrockModelSpecification`], required.
     #[serde(rename = "BedrockModelConfiguration")]
     pub bedrock_model_configuration: BedrockModelSpecification,
 }
@@ -1037,18 +1075,18 @@ impl Walk for BedrockAgentIntentKnowledgeBaseConfiguration {
 
 /// The `BedrockGuardrailConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BedrockGuardrailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockguardrailconfiguration.html).
 ///
 /// Every property is optional: start from [`BedrockGuardrailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BedrockGuardrailConfiguration {
-    /// `BedrockGuardrailIdentifier`: optional.
+    /// `BedrockGuardrailIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockguardrailconfiguration.html#cfn-lex-bot-bedrockguardrailconfiguration-bedrockguardrailidentifier)): string, optional. Length: 1 to 5000 characters.
     #[serde(
         rename = "BedrockGuardrailIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_guardrail_identifier: Option<Value<String>>,
-    /// `BedrockGuardrailVersion`: optional.
+    /// `BedrockGuardrailVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockguardrailconfiguration.html#cfn-lex-bot-bedrockguardrailconfiguration-bedrockguardrailversion)): string, optional. Length: 1 to 5000 characters.
     #[serde(
         rename = "BedrockGuardrailVersion",
         skip_serializing_if = "Option::is_none"
@@ -1089,24 +1127,24 @@ impl Walk for BedrockGuardrailConfiguration {
 
 /// The `BedrockKnowledgeStoreConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BedrockKnowledgeStoreConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockknowledgestoreconfiguration.html).
 ///
 /// Every property is optional: start from [`BedrockKnowledgeStoreConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BedrockKnowledgeStoreConfiguration {
-    /// `BKBExactResponseFields`: optional.
+    /// `BKBExactResponseFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockknowledgestoreconfiguration.html#cfn-lex-bot-bedrockknowledgestoreconfiguration-bkbexactresponsefields)): object [`BkbExactResponseFields`], optional.
     #[serde(
         rename = "BKBExactResponseFields",
         skip_serializing_if = "Option::is_none"
     )]
     pub bkb_exact_response_fields: Option<BkbExactResponseFields>,
-    /// `BedrockKnowledgeBaseArn`: optional.
+    /// `BedrockKnowledgeBaseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockknowledgestoreconfiguration.html#cfn-lex-bot-bedrockknowledgestoreconfiguration-bedrockknowledgebasearn)): string, optional. Length: 1 to 5000 characters.
     #[serde(
         rename = "BedrockKnowledgeBaseArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_knowledge_base_arn: Option<Value<String>>,
-    /// `ExactResponse`: optional.
+    /// `ExactResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockknowledgestoreconfiguration.html#cfn-lex-bot-bedrockknowledgestoreconfiguration-exactresponse)): boolean, optional.
     #[serde(rename = "ExactResponse", skip_serializing_if = "Option::is_none")]
     pub exact_response: Option<Value<bool>>,
 }
@@ -1152,27 +1190,27 @@ impl Walk for BedrockKnowledgeStoreConfiguration {
 
 /// The `BedrockModelSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BedrockModelSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockmodelspecification.html).
 ///
 /// [`BedrockModelSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BedrockModelSpecification {
-    /// `BedrockGuardrailConfiguration`: optional.
+    /// `BedrockGuardrailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockmodelspecification.html#cfn-lex-bot-bedrockmodelspecification-bedrockguardrailconfiguration)): object [`BedrockGuardrailConfiguration`], optional.
     #[serde(
         rename = "BedrockGuardrailConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_guardrail_configuration: Option<BedrockGuardrailConfiguration>,
-    /// `BedrockModelCustomPrompt`: optional.
+    /// `BedrockModelCustomPrompt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockmodelspecification.html#cfn-lex-bot-bedrockmodelspecification-bedrockmodelcustomprompt)): string, optional. Length: 1 to 5000 characters.
     #[serde(
         rename = "BedrockModelCustomPrompt",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_model_custom_prompt: Option<Value<String>>,
-    /// `BedrockTraceStatus`: optional.
+    /// `BedrockTraceStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockmodelspecification.html#cfn-lex-bot-bedrockmodelspecification-bedrocktracestatus)): [`BedrockTraceStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "BedrockTraceStatus", skip_serializing_if = "Option::is_none")]
     pub bedrock_trace_status: Option<Value<BedrockTraceStatus>>,
-    /// `ModelArn`: required.
+    /// `ModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bedrockmodelspecification.html#cfn-lex-bot-bedrockmodelspecification-modelarn)): string, required. Length: 1 to 5000 characters.
     #[serde(rename = "ModelArn")]
     pub model_arn: Value<String>,
 }
@@ -1248,12 +1286,12 @@ impl Walk for BedrockTraceStatus {
 
 /// The `BKBExactResponseFields` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BKBExactResponseFields`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bkbexactresponsefields.html).
 ///
 /// Every property is optional: start from [`BkbExactResponseFields::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BkbExactResponseFields {
-    /// `AnswerField`: optional.
+    /// `AnswerField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-bkbexactresponsefields.html#cfn-lex-bot-bkbexactresponsefields-answerfield)): string, optional. Length: 1 to 5000 characters.
     #[serde(rename = "AnswerField", skip_serializing_if = "Option::is_none")]
     pub answer_field: Option<Value<String>>,
 }
@@ -1283,18 +1321,18 @@ impl Walk for BkbExactResponseFields {
 
 /// The `BotAliasLocaleSettings` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `BotAliasLocaleSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botaliaslocalesettings.html), [`AWS::Lex::BotAlias` `BotAliasLocaleSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-botaliaslocalesettings.html).
 ///
 /// [`BotAliasLocaleSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotAliasLocaleSettings {
-    /// `CodeHookSpecification`: optional.
+    /// `CodeHookSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botaliaslocalesettings.html#cfn-lex-bot-botaliaslocalesettings-codehookspecification)): object [`CodeHookSpecification`], optional.
     #[serde(
         rename = "CodeHookSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_hook_specification: Option<CodeHookSpecification>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botaliaslocalesettings.html#cfn-lex-bot-botaliaslocalesettings-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -1329,15 +1367,15 @@ impl Walk for BotAliasLocaleSettings {
 
 /// The `BotAliasLocaleSettingsItem` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `BotAliasLocaleSettingsItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botaliaslocalesettingsitem.html), [`AWS::Lex::BotAlias` `BotAliasLocaleSettingsItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-botaliaslocalesettingsitem.html).
 ///
 /// Every property is required: [`BotAliasLocaleSettingsItem::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotAliasLocaleSettingsItem {
-    /// `BotAliasLocaleSetting`: required.
+    /// `BotAliasLocaleSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botaliaslocalesettingsitem.html#cfn-lex-bot-botaliaslocalesettingsitem-botaliaslocalesetting)): object [`BotAliasLocaleSettings`], required.
     #[serde(rename = "BotAliasLocaleSetting")]
     pub bot_alias_locale_setting: BotAliasLocaleSettings,
-    /// `LocaleId`: required.
+    /// `LocaleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botaliaslocalesettingsitem.html#cfn-lex-bot-botaliaslocalesettingsitem-localeid)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "LocaleId")]
     pub locale_id: Value<String>,
 }
@@ -1369,21 +1407,21 @@ impl Walk for BotAliasLocaleSettingsItem {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1428,21 +1466,21 @@ impl Walk for BotConditionalBranch {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch10::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch10 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState28`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState28,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1487,21 +1525,21 @@ impl Walk for BotConditionalBranch10 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch11::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch11 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState31`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState31,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1546,21 +1584,21 @@ impl Walk for BotConditionalBranch11 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch12::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch12 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState34`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState34,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1605,21 +1643,21 @@ impl Walk for BotConditionalBranch12 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch13::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch13 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState37`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState37,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1664,21 +1702,21 @@ impl Walk for BotConditionalBranch13 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch14::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch14 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState40`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState40,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1723,21 +1761,21 @@ impl Walk for BotConditionalBranch14 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch15::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch15 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState43`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState43,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1782,21 +1820,21 @@ impl Walk for BotConditionalBranch15 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch16::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch16 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState46`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState46,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1841,21 +1879,21 @@ impl Walk for BotConditionalBranch16 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch17::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch17 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState49`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState49,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1900,21 +1938,21 @@ impl Walk for BotConditionalBranch17 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch18::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch18 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState52`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState52,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -1959,21 +1997,21 @@ impl Walk for BotConditionalBranch18 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch19::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch19 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState55`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState55,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2018,21 +2056,21 @@ impl Walk for BotConditionalBranch19 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch2 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState4`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState4,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2077,21 +2115,21 @@ impl Walk for BotConditionalBranch2 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch3 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState7`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState7,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2136,21 +2174,21 @@ impl Walk for BotConditionalBranch3 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch4::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch4 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState10`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState10,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2195,21 +2233,21 @@ impl Walk for BotConditionalBranch4 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch5::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch5 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState13`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState13,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2254,21 +2292,21 @@ impl Walk for BotConditionalBranch5 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch6::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch6 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState16`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState16,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2313,21 +2351,21 @@ impl Walk for BotConditionalBranch6 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch7::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch7 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState19`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState19,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2372,21 +2410,21 @@ impl Walk for BotConditionalBranch7 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch8::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch8 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState22`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState22,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2431,21 +2469,21 @@ impl Walk for BotConditionalBranch8 {
 
 /// The `ConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html).
 ///
 /// [`BotConditionalBranch9::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalBranch9 {
-    /// `Condition`: required.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-condition)): object [`Condition`], required.
     #[serde(rename = "Condition")]
     pub condition: Condition,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NextStep`: required.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-nextstep)): object [`BotDialogState25`], required.
     #[serde(rename = "NextStep")]
     pub next_step: BotDialogState25,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalbranch.html#cfn-lex-bot-conditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -2490,18 +2528,18 @@ impl Walk for BotConditionalBranch9 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2537,18 +2575,18 @@ impl Walk for BotConditionalSpecification {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification10::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification10 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch10`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch10>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch10`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch10,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2584,18 +2622,18 @@ impl Walk for BotConditionalSpecification10 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification11::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification11 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch11`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch11>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch11`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch11,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2631,18 +2669,18 @@ impl Walk for BotConditionalSpecification11 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification12::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification12 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch12`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch12>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch12`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch12,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2678,18 +2716,18 @@ impl Walk for BotConditionalSpecification12 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification13::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification13 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch13`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch13>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch13`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch13,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2725,18 +2763,18 @@ impl Walk for BotConditionalSpecification13 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification14::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification14 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch14`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch14>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch14`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch14,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2772,18 +2810,18 @@ impl Walk for BotConditionalSpecification14 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification15::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification15 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch15`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch15>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch15`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch15,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2819,18 +2857,18 @@ impl Walk for BotConditionalSpecification15 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification16::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification16 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch16`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch16>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch16`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch16,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2866,18 +2904,18 @@ impl Walk for BotConditionalSpecification16 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification17::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification17 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch17`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch17>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch17`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch17,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2913,18 +2951,18 @@ impl Walk for BotConditionalSpecification17 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification18::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification18 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch18`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch18>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch18`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch18,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -2960,18 +2998,18 @@ impl Walk for BotConditionalSpecification18 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification19::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification19 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch19`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch19>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch19`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch19,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3007,18 +3045,18 @@ impl Walk for BotConditionalSpecification19 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification2::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification2 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch2`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch2>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch2`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch2,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3054,18 +3092,18 @@ impl Walk for BotConditionalSpecification2 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification3::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification3 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch3`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch3>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch3`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch3,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3101,18 +3139,18 @@ impl Walk for BotConditionalSpecification3 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification4::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification4 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch4`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch4>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch4`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch4,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3148,18 +3186,18 @@ impl Walk for BotConditionalSpecification4 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification5::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification5 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch5`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch5>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch5`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch5,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3195,18 +3233,18 @@ impl Walk for BotConditionalSpecification5 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification6::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification6 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch6`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch6>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch6`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch6,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3242,18 +3280,18 @@ impl Walk for BotConditionalSpecification6 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification7::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification7 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch7`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch7>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch7`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch7,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3289,18 +3327,18 @@ impl Walk for BotConditionalSpecification7 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification8::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification8 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch8`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch8>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch8`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch8,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3336,18 +3374,18 @@ impl Walk for BotConditionalSpecification8 {
 
 /// The `ConditionalSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConditionalSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html).
 ///
 /// Every property is required: [`BotConditionalSpecification9::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotConditionalSpecification9 {
-    /// `ConditionalBranches`: required.
+    /// `ConditionalBranches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-conditionalbranches)): list of (object [`BotConditionalBranch9`]), required. Items: 1 to 4.
     #[serde(rename = "ConditionalBranches")]
     pub conditional_branches: Value<Vec<BotConditionalBranch9>>,
-    /// `DefaultBranch`: required.
+    /// `DefaultBranch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-defaultbranch)): object [`BotDefaultConditionalBranch9`], required.
     #[serde(rename = "DefaultBranch")]
     pub default_branch: BotDefaultConditionalBranch9,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conditionalspecification.html#cfn-lex-bot-conditionalspecification-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
 }
@@ -3383,15 +3421,15 @@ impl Walk for BotConditionalSpecification9 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState2`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState2>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3429,15 +3467,15 @@ impl Walk for BotDefaultConditionalBranch {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch10::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch10 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState29`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState29>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3475,15 +3513,15 @@ impl Walk for BotDefaultConditionalBranch10 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch11::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch11 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState32`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState32>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3521,15 +3559,15 @@ impl Walk for BotDefaultConditionalBranch11 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch12::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch12 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState35`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState35>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3567,15 +3605,15 @@ impl Walk for BotDefaultConditionalBranch12 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch13::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch13 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState38`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState38>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3613,15 +3651,15 @@ impl Walk for BotDefaultConditionalBranch13 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch14::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch14 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState41`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState41>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3659,15 +3697,15 @@ impl Walk for BotDefaultConditionalBranch14 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch15::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch15 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState44`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState44>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3705,15 +3743,15 @@ impl Walk for BotDefaultConditionalBranch15 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch16::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch16 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState47`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState47>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3751,15 +3789,15 @@ impl Walk for BotDefaultConditionalBranch16 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch17::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch17 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState50`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState50>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3797,15 +3835,15 @@ impl Walk for BotDefaultConditionalBranch17 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch18::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch18 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState53`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState53>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3843,15 +3881,15 @@ impl Walk for BotDefaultConditionalBranch18 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch19::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch19 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState56`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState56>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3889,15 +3927,15 @@ impl Walk for BotDefaultConditionalBranch19 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch2 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState5`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState5>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3935,15 +3973,15 @@ impl Walk for BotDefaultConditionalBranch2 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch3 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState8`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState8>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -3981,15 +4019,15 @@ impl Walk for BotDefaultConditionalBranch3 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch4 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState11`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState11>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -4027,15 +4065,15 @@ impl Walk for BotDefaultConditionalBranch4 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch5 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState14`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState14>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -4073,15 +4111,15 @@ impl Walk for BotDefaultConditionalBranch5 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch6 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState17`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState17>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -4119,15 +4157,15 @@ impl Walk for BotDefaultConditionalBranch6 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch7::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch7 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState20`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState20>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -4165,15 +4203,15 @@ impl Walk for BotDefaultConditionalBranch7 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch8::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch8 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState23`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState23>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -4211,15 +4249,15 @@ impl Walk for BotDefaultConditionalBranch8 {
 
 /// The `DefaultConditionalBranch` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DefaultConditionalBranch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html).
 ///
 /// Every property is optional: start from [`BotDefaultConditionalBranch9::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDefaultConditionalBranch9 {
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-nextstep)): object [`BotDialogState26`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState26>,
-    /// `Response`: optional.
+    /// `Response` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-defaultconditionalbranch.html#cfn-lex-bot-defaultconditionalbranch-response)): object [`ResponseSpecification`], optional.
     #[serde(rename = "Response", skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseSpecification>,
 }
@@ -4257,21 +4295,21 @@ impl Walk for BotDefaultConditionalBranch9 {
 
 /// The `DialogCodeHookInvocationSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogCodeHookInvocationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html).
 ///
 /// [`BotDialogCodeHookInvocationSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotDialogCodeHookInvocationSetting {
-    /// `EnableCodeHookInvocation`: required.
+    /// `EnableCodeHookInvocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-enablecodehookinvocation)): boolean, required.
     #[serde(rename = "EnableCodeHookInvocation")]
     pub enable_code_hook_invocation: Value<bool>,
-    /// `InvocationLabel`: optional.
+    /// `InvocationLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-invocationlabel)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "InvocationLabel", skip_serializing_if = "Option::is_none")]
     pub invocation_label: Option<Value<String>>,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
-    /// `PostCodeHookSpecification`: required.
+    /// `PostCodeHookSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-postcodehookspecification)): object [`BotPostDialogCodeHookInvocationSpecification`], required.
     #[serde(rename = "PostCodeHookSpecification")]
     pub post_code_hook_specification: BotPostDialogCodeHookInvocationSpecification,
 }
@@ -4316,21 +4354,21 @@ impl Walk for BotDialogCodeHookInvocationSetting {
 
 /// The `DialogCodeHookInvocationSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogCodeHookInvocationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html).
 ///
 /// [`BotDialogCodeHookInvocationSetting2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotDialogCodeHookInvocationSetting2 {
-    /// `EnableCodeHookInvocation`: required.
+    /// `EnableCodeHookInvocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-enablecodehookinvocation)): boolean, required.
     #[serde(rename = "EnableCodeHookInvocation")]
     pub enable_code_hook_invocation: Value<bool>,
-    /// `InvocationLabel`: optional.
+    /// `InvocationLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-invocationlabel)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "InvocationLabel", skip_serializing_if = "Option::is_none")]
     pub invocation_label: Option<Value<String>>,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
-    /// `PostCodeHookSpecification`: required.
+    /// `PostCodeHookSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-postcodehookspecification)): object [`BotPostDialogCodeHookInvocationSpecification2`], required.
     #[serde(rename = "PostCodeHookSpecification")]
     pub post_code_hook_specification: BotPostDialogCodeHookInvocationSpecification2,
 }
@@ -4375,21 +4413,21 @@ impl Walk for BotDialogCodeHookInvocationSetting2 {
 
 /// The `DialogCodeHookInvocationSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogCodeHookInvocationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html).
 ///
 /// [`BotDialogCodeHookInvocationSetting3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotDialogCodeHookInvocationSetting3 {
-    /// `EnableCodeHookInvocation`: required.
+    /// `EnableCodeHookInvocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-enablecodehookinvocation)): boolean, required.
     #[serde(rename = "EnableCodeHookInvocation")]
     pub enable_code_hook_invocation: Value<bool>,
-    /// `InvocationLabel`: optional.
+    /// `InvocationLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-invocationlabel)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "InvocationLabel", skip_serializing_if = "Option::is_none")]
     pub invocation_label: Option<Value<String>>,
-    /// `IsActive`: required.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-isactive)): boolean, required.
     #[serde(rename = "IsActive")]
     pub is_active: Value<bool>,
-    /// `PostCodeHookSpecification`: required.
+    /// `PostCodeHookSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehookinvocationsetting.html#cfn-lex-bot-dialogcodehookinvocationsetting-postcodehookspecification)): object [`BotPostDialogCodeHookInvocationSpecification3`], required.
     #[serde(rename = "PostCodeHookSpecification")]
     pub post_code_hook_specification: BotPostDialogCodeHookInvocationSpecification3,
 }
@@ -4434,18 +4472,18 @@ impl Walk for BotDialogCodeHookInvocationSetting3 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4491,18 +4529,18 @@ impl Walk for BotDialogState {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState10::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState10 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride10`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride10>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4548,18 +4586,18 @@ impl Walk for BotDialogState10 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState11::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState11 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride11`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride11>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4605,18 +4643,18 @@ impl Walk for BotDialogState11 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState12::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState12 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride12`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride12>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4662,18 +4700,18 @@ impl Walk for BotDialogState12 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState13::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState13 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride13`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride13>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4719,18 +4757,18 @@ impl Walk for BotDialogState13 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState14::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState14 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride14`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride14>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4776,18 +4814,18 @@ impl Walk for BotDialogState14 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState15::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState15 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride15`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride15>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4833,18 +4871,18 @@ impl Walk for BotDialogState15 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState16::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState16 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride16`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride16>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4890,18 +4928,18 @@ impl Walk for BotDialogState16 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState17::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState17 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride17`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride17>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -4947,18 +4985,18 @@ impl Walk for BotDialogState17 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState18::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState18 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride18`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride18>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5004,18 +5042,18 @@ impl Walk for BotDialogState18 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState19::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState19 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride19`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride19>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5061,18 +5099,18 @@ impl Walk for BotDialogState19 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState2 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride2`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride2>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5118,18 +5156,18 @@ impl Walk for BotDialogState2 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState20::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState20 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride20`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride20>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5175,18 +5213,18 @@ impl Walk for BotDialogState20 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState21::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState21 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride21`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride21>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5232,18 +5270,18 @@ impl Walk for BotDialogState21 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState22::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState22 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride22`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride22>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5289,18 +5327,18 @@ impl Walk for BotDialogState22 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState23::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState23 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride23`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride23>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5346,18 +5384,18 @@ impl Walk for BotDialogState23 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState24::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState24 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride24`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride24>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5403,18 +5441,18 @@ impl Walk for BotDialogState24 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState25::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState25 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride25`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride25>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5460,18 +5498,18 @@ impl Walk for BotDialogState25 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState26::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState26 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride26`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride26>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5517,18 +5555,18 @@ impl Walk for BotDialogState26 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState27::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState27 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride27`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride27>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5574,18 +5612,18 @@ impl Walk for BotDialogState27 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState28::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState28 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride28`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride28>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5631,18 +5669,18 @@ impl Walk for BotDialogState28 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState29::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState29 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride29`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride29>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5688,18 +5726,18 @@ impl Walk for BotDialogState29 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState3 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride3`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride3>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5745,18 +5783,18 @@ impl Walk for BotDialogState3 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState30::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState30 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride30`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride30>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5802,18 +5840,18 @@ impl Walk for BotDialogState30 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState31::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState31 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride31`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride31>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5859,18 +5897,18 @@ impl Walk for BotDialogState31 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState32::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState32 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride32`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride32>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5916,18 +5954,18 @@ impl Walk for BotDialogState32 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState33::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState33 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride33`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride33>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -5973,18 +6011,18 @@ impl Walk for BotDialogState33 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState34::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState34 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride34`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride34>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6030,18 +6068,18 @@ impl Walk for BotDialogState34 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState35::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState35 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride35`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride35>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6087,18 +6125,18 @@ impl Walk for BotDialogState35 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState36::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState36 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride36`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride36>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6144,18 +6182,18 @@ impl Walk for BotDialogState36 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState37::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState37 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride37`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride37>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6201,18 +6239,18 @@ impl Walk for BotDialogState37 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState38::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState38 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride38`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride38>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6258,18 +6296,18 @@ impl Walk for BotDialogState38 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState39::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState39 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride39`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride39>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6315,18 +6353,18 @@ impl Walk for BotDialogState39 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState4 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride4`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride4>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6372,18 +6410,18 @@ impl Walk for BotDialogState4 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState40::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState40 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride40`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride40>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6429,18 +6467,18 @@ impl Walk for BotDialogState40 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState41::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState41 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride41`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride41>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6486,18 +6524,18 @@ impl Walk for BotDialogState41 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState42::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState42 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride42`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride42>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6543,18 +6581,18 @@ impl Walk for BotDialogState42 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState43::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState43 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride43`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride43>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6600,18 +6638,18 @@ impl Walk for BotDialogState43 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState44::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState44 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride44`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride44>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6657,18 +6695,18 @@ impl Walk for BotDialogState44 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState45::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState45 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride45`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride45>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6714,18 +6752,18 @@ impl Walk for BotDialogState45 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState46::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState46 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride46`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride46>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6771,18 +6809,18 @@ impl Walk for BotDialogState46 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState47::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState47 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride47`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride47>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6828,18 +6866,18 @@ impl Walk for BotDialogState47 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState48::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState48 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride48`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride48>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6885,18 +6923,18 @@ impl Walk for BotDialogState48 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState49::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState49 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride49`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride49>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6942,18 +6980,18 @@ impl Walk for BotDialogState49 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState5 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride5`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride5>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -6999,18 +7037,18 @@ impl Walk for BotDialogState5 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState50::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState50 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride50`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride50>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7056,18 +7094,18 @@ impl Walk for BotDialogState50 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState51::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState51 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride51`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride51>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7113,18 +7151,18 @@ impl Walk for BotDialogState51 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState52::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState52 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride52`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride52>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7170,18 +7208,18 @@ impl Walk for BotDialogState52 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState53::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState53 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride53`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride53>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7227,18 +7265,18 @@ impl Walk for BotDialogState53 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState54::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState54 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride54`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride54>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7284,18 +7322,18 @@ impl Walk for BotDialogState54 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState55::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState55 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride55`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride55>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7341,18 +7379,18 @@ impl Walk for BotDialogState55 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState56::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState56 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride56`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride56>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7398,18 +7436,18 @@ impl Walk for BotDialogState56 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState57::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState57 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride57`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride57>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7455,18 +7493,18 @@ impl Walk for BotDialogState57 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState6 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride6`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride6>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7512,18 +7550,18 @@ impl Walk for BotDialogState6 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState7::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState7 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride7`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride7>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7569,18 +7607,18 @@ impl Walk for BotDialogState7 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState8::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState8 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride8`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride8>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7626,18 +7664,18 @@ impl Walk for BotDialogState8 {
 
 /// The `DialogState` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogState`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html).
 ///
 /// Every property is optional: start from [`BotDialogState9::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotDialogState9 {
-    /// `DialogAction`: optional.
+    /// `DialogAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-dialogaction)): object [`DialogAction`], optional.
     #[serde(rename = "DialogAction", skip_serializing_if = "Option::is_none")]
     pub dialog_action: Option<DialogAction>,
-    /// `Intent`: optional.
+    /// `Intent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-intent)): object [`BotIntentOverride9`], optional.
     #[serde(rename = "Intent", skip_serializing_if = "Option::is_none")]
     pub intent: Option<BotIntentOverride9>,
-    /// `SessionAttributes`: optional.
+    /// `SessionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogstate.html#cfn-lex-bot-dialogstate-sessionattributes)): list of (object [`SessionAttribute`]), optional.
     #[serde(rename = "SessionAttributes", skip_serializing_if = "Option::is_none")]
     pub session_attributes: Option<Value<Vec<SessionAttribute>>>,
 }
@@ -7683,15 +7721,15 @@ impl Walk for BotDialogState9 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap>>>,
 }
@@ -7729,15 +7767,15 @@ impl Walk for BotIntentOverride {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride10::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride10 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap10`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap10>>>,
 }
@@ -7775,15 +7813,15 @@ impl Walk for BotIntentOverride10 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride11::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride11 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap11`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap11>>>,
 }
@@ -7821,15 +7859,15 @@ impl Walk for BotIntentOverride11 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride12::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride12 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap12`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap12>>>,
 }
@@ -7867,15 +7905,15 @@ impl Walk for BotIntentOverride12 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride13::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride13 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap13`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap13>>>,
 }
@@ -7913,15 +7951,15 @@ impl Walk for BotIntentOverride13 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride14::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride14 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap14`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap14>>>,
 }
@@ -7959,15 +7997,15 @@ impl Walk for BotIntentOverride14 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride15::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride15 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap15`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap15>>>,
 }
@@ -8005,15 +8043,15 @@ impl Walk for BotIntentOverride15 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride16::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride16 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap16`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap16>>>,
 }
@@ -8051,15 +8089,15 @@ impl Walk for BotIntentOverride16 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride17::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride17 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap17`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap17>>>,
 }
@@ -8097,15 +8135,15 @@ impl Walk for BotIntentOverride17 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride18::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride18 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap18`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap18>>>,
 }
@@ -8143,15 +8181,15 @@ impl Walk for BotIntentOverride18 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride19::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride19 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap19`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap19>>>,
 }
@@ -8189,15 +8227,15 @@ impl Walk for BotIntentOverride19 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride2 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap2`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap2>>>,
 }
@@ -8235,15 +8273,15 @@ impl Walk for BotIntentOverride2 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride20::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride20 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap20`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap20>>>,
 }
@@ -8281,15 +8319,15 @@ impl Walk for BotIntentOverride20 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride21::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride21 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap21`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap21>>>,
 }
@@ -8327,15 +8365,15 @@ impl Walk for BotIntentOverride21 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride22::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride22 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap22`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap22>>>,
 }
@@ -8373,15 +8411,15 @@ impl Walk for BotIntentOverride22 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride23::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride23 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap23`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap23>>>,
 }
@@ -8419,15 +8457,15 @@ impl Walk for BotIntentOverride23 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride24::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride24 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap24`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap24>>>,
 }
@@ -8465,15 +8503,15 @@ impl Walk for BotIntentOverride24 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride25::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride25 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap25`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap25>>>,
 }
@@ -8511,15 +8549,15 @@ impl Walk for BotIntentOverride25 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride26::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride26 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap26`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap26>>>,
 }
@@ -8557,15 +8595,15 @@ impl Walk for BotIntentOverride26 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride27::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride27 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap27`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap27>>>,
 }
@@ -8603,15 +8641,15 @@ impl Walk for BotIntentOverride27 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride28::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride28 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap28`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap28>>>,
 }
@@ -8649,15 +8687,15 @@ impl Walk for BotIntentOverride28 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride29::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride29 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap29`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap29>>>,
 }
@@ -8695,15 +8733,15 @@ impl Walk for BotIntentOverride29 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride3 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap3`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap3>>>,
 }
@@ -8741,15 +8779,15 @@ impl Walk for BotIntentOverride3 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride30::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride30 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap30`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap30>>>,
 }
@@ -8787,15 +8825,15 @@ impl Walk for BotIntentOverride30 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride31::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride31 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap31`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap31>>>,
 }
@@ -8833,15 +8871,15 @@ impl Walk for BotIntentOverride31 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride32::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride32 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap32`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap32>>>,
 }
@@ -8879,15 +8917,15 @@ impl Walk for BotIntentOverride32 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride33::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride33 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap33`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap33>>>,
 }
@@ -8925,15 +8963,15 @@ impl Walk for BotIntentOverride33 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride34::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride34 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap34`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap34>>>,
 }
@@ -8971,15 +9009,15 @@ impl Walk for BotIntentOverride34 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride35::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride35 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap35`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap35>>>,
 }
@@ -9017,15 +9055,15 @@ impl Walk for BotIntentOverride35 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride36::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride36 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap36`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap36>>>,
 }
@@ -9063,15 +9101,15 @@ impl Walk for BotIntentOverride36 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride37::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride37 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap37`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap37>>>,
 }
@@ -9109,15 +9147,15 @@ impl Walk for BotIntentOverride37 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride38::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride38 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap38`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap38>>>,
 }
@@ -9155,15 +9193,15 @@ impl Walk for BotIntentOverride38 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride39::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride39 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap39`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap39>>>,
 }
@@ -9201,15 +9239,15 @@ impl Walk for BotIntentOverride39 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride4 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap4`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap4>>>,
 }
@@ -9247,15 +9285,15 @@ impl Walk for BotIntentOverride4 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride40::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride40 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap40`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap40>>>,
 }
@@ -9293,15 +9331,15 @@ impl Walk for BotIntentOverride40 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride41::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride41 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap41`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap41>>>,
 }
@@ -9339,15 +9377,15 @@ impl Walk for BotIntentOverride41 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride42::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride42 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap42`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap42>>>,
 }
@@ -9385,15 +9423,15 @@ impl Walk for BotIntentOverride42 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride43::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride43 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap43`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap43>>>,
 }
@@ -9431,15 +9469,15 @@ impl Walk for BotIntentOverride43 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride44::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride44 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap44`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap44>>>,
 }
@@ -9477,15 +9515,15 @@ impl Walk for BotIntentOverride44 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride45::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride45 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap45`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap45>>>,
 }
@@ -9523,15 +9561,15 @@ impl Walk for BotIntentOverride45 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride46::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride46 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap46`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap46>>>,
 }
@@ -9569,15 +9607,15 @@ impl Walk for BotIntentOverride46 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride47::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride47 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap47`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap47>>>,
 }
@@ -9615,15 +9653,15 @@ impl Walk for BotIntentOverride47 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride48::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride48 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap48`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap48>>>,
 }
@@ -9661,15 +9699,15 @@ impl Walk for BotIntentOverride48 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride49::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride49 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap49`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap49>>>,
 }
@@ -9707,15 +9745,15 @@ impl Walk for BotIntentOverride49 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride5 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap5`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap5>>>,
 }
@@ -9753,15 +9791,15 @@ impl Walk for BotIntentOverride5 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride50::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride50 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap50`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap50>>>,
 }
@@ -9799,15 +9837,15 @@ impl Walk for BotIntentOverride50 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride51::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride51 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap51`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap51>>>,
 }
@@ -9845,15 +9883,15 @@ impl Walk for BotIntentOverride51 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride52::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride52 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap52`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap52>>>,
 }
@@ -9891,15 +9929,15 @@ impl Walk for BotIntentOverride52 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride53::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride53 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap53`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap53>>>,
 }
@@ -9937,15 +9975,15 @@ impl Walk for BotIntentOverride53 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride54::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride54 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap54`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap54>>>,
 }
@@ -9983,15 +10021,15 @@ impl Walk for BotIntentOverride54 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride55::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride55 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap55`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap55>>>,
 }
@@ -10029,15 +10067,15 @@ impl Walk for BotIntentOverride55 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride56::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride56 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap56`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap56>>>,
 }
@@ -10075,15 +10113,15 @@ impl Walk for BotIntentOverride56 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride57::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride57 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap57`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap57>>>,
 }
@@ -10121,15 +10159,15 @@ impl Walk for BotIntentOverride57 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride6 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap6`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap6>>>,
 }
@@ -10167,15 +10205,15 @@ impl Walk for BotIntentOverride6 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride7::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride7 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap7`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap7>>>,
 }
@@ -10213,15 +10251,15 @@ impl Walk for BotIntentOverride7 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride8::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride8 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap8`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap8>>>,
 }
@@ -10259,15 +10297,15 @@ impl Walk for BotIntentOverride8 {
 
 /// The `IntentOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html).
 ///
 /// Every property is optional: start from [`BotIntentOverride9::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotIntentOverride9 {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-name)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentoverride.html#cfn-lex-bot-intentoverride-slots)): list of (object [`BotSlotValueOverrideMap9`]), optional.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<BotSlotValueOverrideMap9>>>,
 }
@@ -10305,60 +10343,62 @@ impl Walk for BotIntentOverride9 {
 
 /// The `BotLocale` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BotLocale`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html).
 ///
 /// [`BotLocale::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotLocale {
-    /// `AudioFillerSettings`: optional.
+    /// `AudioFillerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-audiofillersettings)): object [`AudioFillerSettings`], optional.
     #[serde(
         rename = "AudioFillerSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_filler_settings: Option<AudioFillerSettings>,
-    /// `CustomVocabulary`: optional.
+    /// `CustomVocabulary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-customvocabulary)): object [`CustomVocabulary`], optional.
     #[serde(rename = "CustomVocabulary", skip_serializing_if = "Option::is_none")]
     pub custom_vocabulary: Option<CustomVocabulary>,
-    /// `Description`: optional.
+    /// A description of the resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-description)): string, optional. Length: at most 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GenerativeAISettings`: optional.
+    /// `GenerativeAISettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-generativeaisettings)): object [`GenerativeAiSettings`], optional.
     #[serde(
         rename = "GenerativeAISettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub generative_ai_settings: Option<GenerativeAiSettings>,
-    /// `Intents`: optional.
+    /// `Intents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-intents)): list of (object [`Intent`]), optional. Items: at most 1000.
     #[serde(rename = "Intents", skip_serializing_if = "Option::is_none")]
     pub intents: Option<Value<Vec<Intent>>>,
-    /// `LocaleId`: required.
+    /// `LocaleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-localeid)): string, required.
     #[serde(rename = "LocaleId")]
     pub locale_id: Value<String>,
-    /// `NluConfidenceThreshold`: required.
+    /// `NluConfidenceThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-nluconfidencethreshold)): number, required. Range: 0 to 1.
     #[serde(rename = "NluConfidenceThreshold")]
     pub nlu_confidence_threshold: Value<f64>,
-    /// `SlotTypes`: optional.
+    /// `SlotTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-slottypes)): list of (object [`SlotType`]), optional. Items: at most 250.
     #[serde(rename = "SlotTypes", skip_serializing_if = "Option::is_none")]
     pub slot_types: Option<Value<Vec<SlotType>>>,
-    /// `SpeechDetectionSensitivity`: optional.
+    /// `SpeechDetectionSensitivity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-speechdetectionsensitivity)): [`SpeechDetectionSensitivity`], one of `Default`, `HighNoiseTolerance`, `MaximumNoiseTolerance`, optional.
     #[serde(
         rename = "SpeechDetectionSensitivity",
         skip_serializing_if = "Option::is_none"
     )]
     pub speech_detection_sensitivity: Option<Value<SpeechDetectionSensitivity>>,
-    /// `SpeechRecognitionSettings`: optional.
+    /// `SpeechRecognitionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-speechrecognitionsettings)): object [`SpeechRecognitionSettings`], optional.
     #[serde(
         rename = "SpeechRecognitionSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub speech_recognition_settings: Option<SpeechRecognitionSettings>,
-    /// `UnifiedSpeechSettings`: optional.
+    /// `UnifiedSpeechSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-unifiedspeechsettings)): object [`UnifiedSpeechSettings`], optional.
     #[serde(
         rename = "UnifiedSpeechSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub unified_speech_settings: Option<UnifiedSpeechSettings>,
-    /// `VoiceSettings`: optional.
+    /// `VoiceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botlocale.html#cfn-lex-bot-botlocale-voicesettings)): object [`VoiceSettings`], optional.
     #[serde(rename = "VoiceSettings", skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<VoiceSettings>,
 }
@@ -10486,24 +10526,34 @@ impl Walk for BotLocale {
 
 /// The `BotMember` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BotMember`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botmember.html).
 ///
 /// Every property is required: [`BotMember::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotMember {
-    /// `BotMemberAliasId`: required.
+    /// The alias ID of a bot that is a member of this network of bots.
+    ///
+    /// `BotMemberAliasId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botmember.html#cfn-lex-bot-botmember-botmemberaliasid)): string, required. Length: 10 to 10 characters.
     #[serde(rename = "BotMemberAliasId")]
     pub bot_member_alias_id: Value<String>,
-    /// `BotMemberAliasName`: required.
+    /// The alias name of a bot that is a member of this network of bots.
+    ///
+    /// `BotMemberAliasName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botmember.html#cfn-lex-bot-botmember-botmemberaliasname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "BotMemberAliasName")]
     pub bot_member_alias_name: Value<String>,
-    /// `BotMemberId`: required.
+    /// The unique ID of a bot that is a member of this network of bots.
+    ///
+    /// `BotMemberId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botmember.html#cfn-lex-bot-botmember-botmemberid)): string, required. Length: 10 to 10 characters.
     #[serde(rename = "BotMemberId")]
     pub bot_member_id: Value<String>,
-    /// `BotMemberName`: required.
+    /// The unique name of a bot that is a member of this network of bots.
+    ///
+    /// `BotMemberName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botmember.html#cfn-lex-bot-botmember-botmembername)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "BotMemberName")]
     pub bot_member_name: Value<String>,
-    /// `BotMemberVersion`: required.
+    /// The version of a bot that is a member of this network of bots.
+    ///
+    /// `BotMemberVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-botmember.html#cfn-lex-bot-botmember-botmemberversion)): string, required. Length: 1 to 5 characters.
     #[serde(rename = "BotMemberVersion")]
     pub bot_member_version: Value<String>,
 }
@@ -10547,36 +10597,36 @@ impl Walk for BotMember {
 
 /// The `PostDialogCodeHookInvocationSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `PostDialogCodeHookInvocationSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html).
 ///
 /// Every property is optional: start from [`BotPostDialogCodeHookInvocationSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotPostDialogCodeHookInvocationSpecification {
-    /// `FailureConditional`: optional.
+    /// `FailureConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failureconditional)): object [`BotConditionalSpecification4`], optional.
     #[serde(rename = "FailureConditional", skip_serializing_if = "Option::is_none")]
     pub failure_conditional: Option<BotConditionalSpecification4>,
-    /// `FailureNextStep`: optional.
+    /// `FailureNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failurenextstep)): object [`BotDialogState12`], optional.
     #[serde(rename = "FailureNextStep", skip_serializing_if = "Option::is_none")]
     pub failure_next_step: Option<BotDialogState12>,
-    /// `FailureResponse`: optional.
+    /// `FailureResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failureresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "FailureResponse", skip_serializing_if = "Option::is_none")]
     pub failure_response: Option<ResponseSpecification>,
-    /// `SuccessConditional`: optional.
+    /// `SuccessConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successconditional)): object [`BotConditionalSpecification5`], optional.
     #[serde(rename = "SuccessConditional", skip_serializing_if = "Option::is_none")]
     pub success_conditional: Option<BotConditionalSpecification5>,
-    /// `SuccessNextStep`: optional.
+    /// `SuccessNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successnextstep)): object [`BotDialogState15`], optional.
     #[serde(rename = "SuccessNextStep", skip_serializing_if = "Option::is_none")]
     pub success_next_step: Option<BotDialogState15>,
-    /// `SuccessResponse`: optional.
+    /// `SuccessResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "SuccessResponse", skip_serializing_if = "Option::is_none")]
     pub success_response: Option<ResponseSpecification>,
-    /// `TimeoutConditional`: optional.
+    /// `TimeoutConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutconditional)): object [`BotConditionalSpecification6`], optional.
     #[serde(rename = "TimeoutConditional", skip_serializing_if = "Option::is_none")]
     pub timeout_conditional: Option<BotConditionalSpecification6>,
-    /// `TimeoutNextStep`: optional.
+    /// `TimeoutNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutnextstep)): object [`BotDialogState18`], optional.
     #[serde(rename = "TimeoutNextStep", skip_serializing_if = "Option::is_none")]
     pub timeout_next_step: Option<BotDialogState18>,
-    /// `TimeoutResponse`: optional.
+    /// `TimeoutResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "TimeoutResponse", skip_serializing_if = "Option::is_none")]
     pub timeout_response: Option<ResponseSpecification>,
 }
@@ -10670,36 +10720,36 @@ impl Walk for BotPostDialogCodeHookInvocationSpecification {
 
 /// The `PostDialogCodeHookInvocationSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `PostDialogCodeHookInvocationSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html).
 ///
 /// Every property is optional: start from [`BotPostDialogCodeHookInvocationSpecification2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotPostDialogCodeHookInvocationSpecification2 {
-    /// `FailureConditional`: optional.
+    /// `FailureConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failureconditional)): object [`BotConditionalSpecification9`], optional.
     #[serde(rename = "FailureConditional", skip_serializing_if = "Option::is_none")]
     pub failure_conditional: Option<BotConditionalSpecification9>,
-    /// `FailureNextStep`: optional.
+    /// `FailureNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failurenextstep)): object [`BotDialogState27`], optional.
     #[serde(rename = "FailureNextStep", skip_serializing_if = "Option::is_none")]
     pub failure_next_step: Option<BotDialogState27>,
-    /// `FailureResponse`: optional.
+    /// `FailureResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failureresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "FailureResponse", skip_serializing_if = "Option::is_none")]
     pub failure_response: Option<ResponseSpecification>,
-    /// `SuccessConditional`: optional.
+    /// `SuccessConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successconditional)): object [`BotConditionalSpecification10`], optional.
     #[serde(rename = "SuccessConditional", skip_serializing_if = "Option::is_none")]
     pub success_conditional: Option<BotConditionalSpecification10>,
-    /// `SuccessNextStep`: optional.
+    /// `SuccessNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successnextstep)): object [`BotDialogState30`], optional.
     #[serde(rename = "SuccessNextStep", skip_serializing_if = "Option::is_none")]
     pub success_next_step: Option<BotDialogState30>,
-    /// `SuccessResponse`: optional.
+    /// `SuccessResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "SuccessResponse", skip_serializing_if = "Option::is_none")]
     pub success_response: Option<ResponseSpecification>,
-    /// `TimeoutConditional`: optional.
+    /// `TimeoutConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutconditional)): object [`BotConditionalSpecification11`], optional.
     #[serde(rename = "TimeoutConditional", skip_serializing_if = "Option::is_none")]
     pub timeout_conditional: Option<BotConditionalSpecification11>,
-    /// `TimeoutNextStep`: optional.
+    /// `TimeoutNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutnextstep)): object [`BotDialogState33`], optional.
     #[serde(rename = "TimeoutNextStep", skip_serializing_if = "Option::is_none")]
     pub timeout_next_step: Option<BotDialogState33>,
-    /// `TimeoutResponse`: optional.
+    /// `TimeoutResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "TimeoutResponse", skip_serializing_if = "Option::is_none")]
     pub timeout_response: Option<ResponseSpecification>,
 }
@@ -10793,36 +10843,36 @@ impl Walk for BotPostDialogCodeHookInvocationSpecification2 {
 
 /// The `PostDialogCodeHookInvocationSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `PostDialogCodeHookInvocationSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html).
 ///
 /// Every property is optional: start from [`BotPostDialogCodeHookInvocationSpecification3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotPostDialogCodeHookInvocationSpecification3 {
-    /// `FailureConditional`: optional.
+    /// `FailureConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failureconditional)): object [`BotConditionalSpecification16`], optional.
     #[serde(rename = "FailureConditional", skip_serializing_if = "Option::is_none")]
     pub failure_conditional: Option<BotConditionalSpecification16>,
-    /// `FailureNextStep`: optional.
+    /// `FailureNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failurenextstep)): object [`BotDialogState48`], optional.
     #[serde(rename = "FailureNextStep", skip_serializing_if = "Option::is_none")]
     pub failure_next_step: Option<BotDialogState48>,
-    /// `FailureResponse`: optional.
+    /// `FailureResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-failureresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "FailureResponse", skip_serializing_if = "Option::is_none")]
     pub failure_response: Option<ResponseSpecification>,
-    /// `SuccessConditional`: optional.
+    /// `SuccessConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successconditional)): object [`BotConditionalSpecification17`], optional.
     #[serde(rename = "SuccessConditional", skip_serializing_if = "Option::is_none")]
     pub success_conditional: Option<BotConditionalSpecification17>,
-    /// `SuccessNextStep`: optional.
+    /// `SuccessNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successnextstep)): object [`BotDialogState51`], optional.
     #[serde(rename = "SuccessNextStep", skip_serializing_if = "Option::is_none")]
     pub success_next_step: Option<BotDialogState51>,
-    /// `SuccessResponse`: optional.
+    /// `SuccessResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-successresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "SuccessResponse", skip_serializing_if = "Option::is_none")]
     pub success_response: Option<ResponseSpecification>,
-    /// `TimeoutConditional`: optional.
+    /// `TimeoutConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutconditional)): object [`BotConditionalSpecification18`], optional.
     #[serde(rename = "TimeoutConditional", skip_serializing_if = "Option::is_none")]
     pub timeout_conditional: Option<BotConditionalSpecification18>,
-    /// `TimeoutNextStep`: optional.
+    /// `TimeoutNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutnextstep)): object [`BotDialogState54`], optional.
     #[serde(rename = "TimeoutNextStep", skip_serializing_if = "Option::is_none")]
     pub timeout_next_step: Option<BotDialogState54>,
-    /// `TimeoutResponse`: optional.
+    /// `TimeoutResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postdialogcodehookinvocationspecification.html#cfn-lex-bot-postdialogcodehookinvocationspecification-timeoutresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "TimeoutResponse", skip_serializing_if = "Option::is_none")]
     pub timeout_response: Option<ResponseSpecification>,
 }
@@ -10916,18 +10966,18 @@ impl Walk for BotPostDialogCodeHookInvocationSpecification3 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride>>>,
 }
@@ -10973,18 +11023,18 @@ impl Walk for BotSlotValueOverride {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride10::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride10 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride10`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride10>>>,
 }
@@ -11030,18 +11080,18 @@ impl Walk for BotSlotValueOverride10 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride11::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride11 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride11`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride11>>>,
 }
@@ -11087,18 +11137,18 @@ impl Walk for BotSlotValueOverride11 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride12::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride12 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride12`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride12>>>,
 }
@@ -11144,18 +11194,18 @@ impl Walk for BotSlotValueOverride12 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride13::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride13 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride13`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride13>>>,
 }
@@ -11201,18 +11251,18 @@ impl Walk for BotSlotValueOverride13 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride14::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride14 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride14`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride14>>>,
 }
@@ -11258,18 +11308,18 @@ impl Walk for BotSlotValueOverride14 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride15::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride15 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride15`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride15>>>,
 }
@@ -11315,18 +11365,18 @@ impl Walk for BotSlotValueOverride15 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride16::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride16 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride16`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride16>>>,
 }
@@ -11372,18 +11422,18 @@ impl Walk for BotSlotValueOverride16 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride17::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride17 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride17`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride17>>>,
 }
@@ -11429,18 +11479,18 @@ impl Walk for BotSlotValueOverride17 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride18::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride18 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride18`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride18>>>,
 }
@@ -11486,18 +11536,18 @@ impl Walk for BotSlotValueOverride18 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride19::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride19 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride19`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride19>>>,
 }
@@ -11543,18 +11593,18 @@ impl Walk for BotSlotValueOverride19 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride2 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride2`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride2>>>,
 }
@@ -11600,18 +11650,18 @@ impl Walk for BotSlotValueOverride2 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride20::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride20 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride20`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride20>>>,
 }
@@ -11657,18 +11707,18 @@ impl Walk for BotSlotValueOverride20 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride21::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride21 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride21`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride21>>>,
 }
@@ -11714,18 +11764,18 @@ impl Walk for BotSlotValueOverride21 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride22::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride22 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride22`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride22>>>,
 }
@@ -11771,18 +11821,18 @@ impl Walk for BotSlotValueOverride22 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride23::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride23 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride23`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride23>>>,
 }
@@ -11828,18 +11878,18 @@ impl Walk for BotSlotValueOverride23 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride24::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride24 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride24`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride24>>>,
 }
@@ -11885,18 +11935,18 @@ impl Walk for BotSlotValueOverride24 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride25::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride25 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride25`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride25>>>,
 }
@@ -11942,18 +11992,18 @@ impl Walk for BotSlotValueOverride25 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride26::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride26 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride26`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride26>>>,
 }
@@ -11999,18 +12049,18 @@ impl Walk for BotSlotValueOverride26 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride27::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride27 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride27`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride27>>>,
 }
@@ -12056,18 +12106,18 @@ impl Walk for BotSlotValueOverride27 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride28::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride28 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride28`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride28>>>,
 }
@@ -12113,18 +12163,18 @@ impl Walk for BotSlotValueOverride28 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride29::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride29 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride29`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride29>>>,
 }
@@ -12170,18 +12220,18 @@ impl Walk for BotSlotValueOverride29 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride3 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride3`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride3>>>,
 }
@@ -12227,18 +12277,18 @@ impl Walk for BotSlotValueOverride3 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride30::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride30 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride30`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride30>>>,
 }
@@ -12284,18 +12334,18 @@ impl Walk for BotSlotValueOverride30 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride31::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride31 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride31`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride31>>>,
 }
@@ -12341,18 +12391,18 @@ impl Walk for BotSlotValueOverride31 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride32::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride32 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride32`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride32>>>,
 }
@@ -12398,18 +12448,18 @@ impl Walk for BotSlotValueOverride32 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride33::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride33 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride33`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride33>>>,
 }
@@ -12455,18 +12505,18 @@ impl Walk for BotSlotValueOverride33 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride34::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride34 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride34`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride34>>>,
 }
@@ -12512,18 +12562,18 @@ impl Walk for BotSlotValueOverride34 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride35::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride35 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride35`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride35>>>,
 }
@@ -12569,18 +12619,18 @@ impl Walk for BotSlotValueOverride35 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride36::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride36 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride36`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride36>>>,
 }
@@ -12626,18 +12676,18 @@ impl Walk for BotSlotValueOverride36 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride37::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride37 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride37`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride37>>>,
 }
@@ -12683,18 +12733,18 @@ impl Walk for BotSlotValueOverride37 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride38::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride38 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride38`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride38>>>,
 }
@@ -12740,18 +12790,18 @@ impl Walk for BotSlotValueOverride38 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride39::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride39 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride39`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride39>>>,
 }
@@ -12797,18 +12847,18 @@ impl Walk for BotSlotValueOverride39 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride4 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride4`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride4>>>,
 }
@@ -12854,18 +12904,18 @@ impl Walk for BotSlotValueOverride4 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride40::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride40 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride40`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride40>>>,
 }
@@ -12911,18 +12961,18 @@ impl Walk for BotSlotValueOverride40 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride41::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride41 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride41`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride41>>>,
 }
@@ -12968,18 +13018,18 @@ impl Walk for BotSlotValueOverride41 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride42::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride42 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride42`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride42>>>,
 }
@@ -13025,18 +13075,18 @@ impl Walk for BotSlotValueOverride42 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride43::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride43 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride43`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride43>>>,
 }
@@ -13082,18 +13132,18 @@ impl Walk for BotSlotValueOverride43 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride44::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride44 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride44`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride44>>>,
 }
@@ -13139,18 +13189,18 @@ impl Walk for BotSlotValueOverride44 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride45::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride45 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride45`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride45>>>,
 }
@@ -13196,18 +13246,18 @@ impl Walk for BotSlotValueOverride45 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride46::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride46 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride46`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride46>>>,
 }
@@ -13253,18 +13303,18 @@ impl Walk for BotSlotValueOverride46 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride47::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride47 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride47`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride47>>>,
 }
@@ -13310,18 +13360,18 @@ impl Walk for BotSlotValueOverride47 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride48::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride48 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride48`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride48>>>,
 }
@@ -13367,18 +13417,18 @@ impl Walk for BotSlotValueOverride48 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride49::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride49 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride49`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride49>>>,
 }
@@ -13424,18 +13474,18 @@ impl Walk for BotSlotValueOverride49 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride5 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride5`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride5>>>,
 }
@@ -13481,18 +13531,18 @@ impl Walk for BotSlotValueOverride5 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride50::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride50 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride50`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride50>>>,
 }
@@ -13538,18 +13588,18 @@ impl Walk for BotSlotValueOverride50 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride51::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride51 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride51`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride51>>>,
 }
@@ -13595,18 +13645,18 @@ impl Walk for BotSlotValueOverride51 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride52::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride52 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride52`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride52>>>,
 }
@@ -13652,18 +13702,18 @@ impl Walk for BotSlotValueOverride52 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride53::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride53 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride53`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride53>>>,
 }
@@ -13709,18 +13759,18 @@ impl Walk for BotSlotValueOverride53 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride54::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride54 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride54`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride54>>>,
 }
@@ -13766,18 +13816,18 @@ impl Walk for BotSlotValueOverride54 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride55::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride55 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride55`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride55>>>,
 }
@@ -13823,18 +13873,18 @@ impl Walk for BotSlotValueOverride55 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride56::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride56 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride56`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride56>>>,
 }
@@ -13880,18 +13930,18 @@ impl Walk for BotSlotValueOverride56 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride57::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride57 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride57`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride57>>>,
 }
@@ -13937,18 +13987,18 @@ impl Walk for BotSlotValueOverride57 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride6 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride6`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride6>>>,
 }
@@ -13994,18 +14044,18 @@ impl Walk for BotSlotValueOverride6 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride7::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride7 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride7`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride7>>>,
 }
@@ -14051,18 +14101,18 @@ impl Walk for BotSlotValueOverride7 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride8::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride8 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride8`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride8>>>,
 }
@@ -14108,18 +14158,18 @@ impl Walk for BotSlotValueOverride8 {
 
 /// The `SlotValueOverride` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverride9::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverride9 {
-    /// `Shape`: optional.
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-shape)): [`SlotShape`], one of `Scalar`, `List`, optional.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<SlotShape>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-value)): object [`SlotValue`], optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<SlotValue>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverride.html#cfn-lex-bot-slotvalueoverride-values)): list of (object [`BotSlotValueOverride9`]), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<BotSlotValueOverride9>>>,
 }
@@ -14165,15 +14215,15 @@ impl Walk for BotSlotValueOverride9 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride>,
 }
@@ -14211,15 +14261,15 @@ impl Walk for BotSlotValueOverrideMap {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap10::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap10 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride10`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride10>,
 }
@@ -14257,15 +14307,15 @@ impl Walk for BotSlotValueOverrideMap10 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap11::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap11 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride11`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride11>,
 }
@@ -14303,15 +14353,15 @@ impl Walk for BotSlotValueOverrideMap11 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap12::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap12 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride12`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride12>,
 }
@@ -14349,15 +14399,15 @@ impl Walk for BotSlotValueOverrideMap12 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap13::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap13 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride13`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride13>,
 }
@@ -14395,15 +14445,15 @@ impl Walk for BotSlotValueOverrideMap13 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap14::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap14 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride14`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride14>,
 }
@@ -14441,15 +14491,15 @@ impl Walk for BotSlotValueOverrideMap14 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap15::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap15 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride15`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride15>,
 }
@@ -14487,15 +14537,15 @@ impl Walk for BotSlotValueOverrideMap15 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap16::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap16 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride16`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride16>,
 }
@@ -14533,15 +14583,15 @@ impl Walk for BotSlotValueOverrideMap16 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap17::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap17 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride17`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride17>,
 }
@@ -14579,15 +14629,15 @@ impl Walk for BotSlotValueOverrideMap17 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap18::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap18 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride18`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride18>,
 }
@@ -14625,15 +14675,15 @@ impl Walk for BotSlotValueOverrideMap18 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap19::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap19 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride19`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride19>,
 }
@@ -14671,15 +14721,15 @@ impl Walk for BotSlotValueOverrideMap19 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap2 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride2`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride2>,
 }
@@ -14717,15 +14767,15 @@ impl Walk for BotSlotValueOverrideMap2 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap20::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap20 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride20`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride20>,
 }
@@ -14763,15 +14813,15 @@ impl Walk for BotSlotValueOverrideMap20 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap21::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap21 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride21`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride21>,
 }
@@ -14809,15 +14859,15 @@ impl Walk for BotSlotValueOverrideMap21 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap22::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap22 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride22`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride22>,
 }
@@ -14855,15 +14905,15 @@ impl Walk for BotSlotValueOverrideMap22 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap23::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap23 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride23`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride23>,
 }
@@ -14901,15 +14951,15 @@ impl Walk for BotSlotValueOverrideMap23 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap24::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap24 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride24`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride24>,
 }
@@ -14947,15 +14997,15 @@ impl Walk for BotSlotValueOverrideMap24 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap25::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap25 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride25`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride25>,
 }
@@ -14993,15 +15043,15 @@ impl Walk for BotSlotValueOverrideMap25 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap26::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap26 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride26`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride26>,
 }
@@ -15039,15 +15089,15 @@ impl Walk for BotSlotValueOverrideMap26 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap27::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap27 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride27`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride27>,
 }
@@ -15085,15 +15135,15 @@ impl Walk for BotSlotValueOverrideMap27 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap28::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap28 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride28`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride28>,
 }
@@ -15131,15 +15181,15 @@ impl Walk for BotSlotValueOverrideMap28 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap29::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap29 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride29`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride29>,
 }
@@ -15177,15 +15227,15 @@ impl Walk for BotSlotValueOverrideMap29 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap3::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap3 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride3`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride3>,
 }
@@ -15223,15 +15273,15 @@ impl Walk for BotSlotValueOverrideMap3 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap30::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap30 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride30`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride30>,
 }
@@ -15269,15 +15319,15 @@ impl Walk for BotSlotValueOverrideMap30 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap31::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap31 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride31`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride31>,
 }
@@ -15315,15 +15365,15 @@ impl Walk for BotSlotValueOverrideMap31 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap32::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap32 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride32`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride32>,
 }
@@ -15361,15 +15411,15 @@ impl Walk for BotSlotValueOverrideMap32 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap33::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap33 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride33`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride33>,
 }
@@ -15407,15 +15457,15 @@ impl Walk for BotSlotValueOverrideMap33 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap34::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap34 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride34`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride34>,
 }
@@ -15453,15 +15503,15 @@ impl Walk for BotSlotValueOverrideMap34 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap35::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap35 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride35`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride35>,
 }
@@ -15499,15 +15549,15 @@ impl Walk for BotSlotValueOverrideMap35 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap36::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap36 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride36`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride36>,
 }
@@ -15545,15 +15595,15 @@ impl Walk for BotSlotValueOverrideMap36 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap37::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap37 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride37`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride37>,
 }
@@ -15591,15 +15641,15 @@ impl Walk for BotSlotValueOverrideMap37 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap38::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap38 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride38`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride38>,
 }
@@ -15637,15 +15687,15 @@ impl Walk for BotSlotValueOverrideMap38 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap39::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap39 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride39`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride39>,
 }
@@ -15683,15 +15733,15 @@ impl Walk for BotSlotValueOverrideMap39 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap4::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap4 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride4`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride4>,
 }
@@ -15729,15 +15779,15 @@ impl Walk for BotSlotValueOverrideMap4 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap40::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap40 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride40`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride40>,
 }
@@ -15775,15 +15825,15 @@ impl Walk for BotSlotValueOverrideMap40 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap41::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap41 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride41`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride41>,
 }
@@ -15821,15 +15871,15 @@ impl Walk for BotSlotValueOverrideMap41 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap42::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap42 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride42`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride42>,
 }
@@ -15867,15 +15917,15 @@ impl Walk for BotSlotValueOverrideMap42 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap43::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap43 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride43`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride43>,
 }
@@ -15913,15 +15963,15 @@ impl Walk for BotSlotValueOverrideMap43 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap44::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap44 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride44`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride44>,
 }
@@ -15959,15 +16009,15 @@ impl Walk for BotSlotValueOverrideMap44 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap45::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap45 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride45`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride45>,
 }
@@ -16005,15 +16055,15 @@ impl Walk for BotSlotValueOverrideMap45 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap46::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap46 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride46`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride46>,
 }
@@ -16051,15 +16101,15 @@ impl Walk for BotSlotValueOverrideMap46 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap47::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap47 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride47`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride47>,
 }
@@ -16097,15 +16147,15 @@ impl Walk for BotSlotValueOverrideMap47 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap48::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap48 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride48`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride48>,
 }
@@ -16143,15 +16193,15 @@ impl Walk for BotSlotValueOverrideMap48 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap49::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap49 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride49`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride49>,
 }
@@ -16189,15 +16239,15 @@ impl Walk for BotSlotValueOverrideMap49 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap5::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap5 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride5`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride5>,
 }
@@ -16235,15 +16285,15 @@ impl Walk for BotSlotValueOverrideMap5 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap50::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap50 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride50`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride50>,
 }
@@ -16281,15 +16331,15 @@ impl Walk for BotSlotValueOverrideMap50 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap51::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap51 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride51`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride51>,
 }
@@ -16327,15 +16377,15 @@ impl Walk for BotSlotValueOverrideMap51 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap52::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap52 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride52`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride52>,
 }
@@ -16373,15 +16423,15 @@ impl Walk for BotSlotValueOverrideMap52 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap53::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap53 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride53`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride53>,
 }
@@ -16419,15 +16469,15 @@ impl Walk for BotSlotValueOverrideMap53 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap54::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap54 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride54`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride54>,
 }
@@ -16465,15 +16515,15 @@ impl Walk for BotSlotValueOverrideMap54 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap55::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap55 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride55`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride55>,
 }
@@ -16511,15 +16561,15 @@ impl Walk for BotSlotValueOverrideMap55 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap56::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap56 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride56`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride56>,
 }
@@ -16557,15 +16607,15 @@ impl Walk for BotSlotValueOverrideMap56 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap57::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap57 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride57`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride57>,
 }
@@ -16603,15 +16653,15 @@ impl Walk for BotSlotValueOverrideMap57 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap6::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap6 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride6`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride6>,
 }
@@ -16649,15 +16699,15 @@ impl Walk for BotSlotValueOverrideMap6 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap7::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap7 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride7`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride7>,
 }
@@ -16695,15 +16745,15 @@ impl Walk for BotSlotValueOverrideMap7 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap8::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap8 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride8`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride8>,
 }
@@ -16741,15 +16791,15 @@ impl Walk for BotSlotValueOverrideMap8 {
 
 /// The `SlotValueOverrideMap` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueOverrideMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html).
 ///
 /// Every property is optional: start from [`BotSlotValueOverrideMap9::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BotSlotValueOverrideMap9 {
-    /// `SlotName`: optional.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotname)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName", skip_serializing_if = "Option::is_none")]
     pub slot_name: Option<Value<String>>,
-    /// `SlotValueOverride`: optional.
+    /// `SlotValueOverride` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueoverridemap.html#cfn-lex-bot-slotvalueoverridemap-slotvalueoverride)): object [`BotSlotValueOverride9`], optional.
     #[serde(rename = "SlotValueOverride", skip_serializing_if = "Option::is_none")]
     pub slot_value_override: Option<BotSlotValueOverride9>,
 }
@@ -16807,12 +16857,14 @@ impl Walk for BotType {
 
 /// The `BotVersionLocaleDetails` property type of [`BotVersion`].
 ///
-/// AWS reference: [`AWS::Lex::BotVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botversion.html).
+/// AWS reference: [`AWS::Lex::BotVersion` `BotVersionLocaleDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botversion-botversionlocaledetails.html).
 ///
 /// Every property is required: [`BotVersionLocaleDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotVersionLocaleDetails {
-    /// `SourceBotVersion`: required.
+    /// The version of a bot.
+    ///
+    /// `SourceBotVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botversion-botversionlocaledetails.html#cfn-lex-botversion-botversionlocaledetails-sourcebotversion)): string, required. Pattern: `^(DRAFT|[0-9]+)$`. Length: 1 to 5 characters.
     #[serde(rename = "SourceBotVersion")]
     pub source_bot_version: Value<String>,
 }
@@ -16838,15 +16890,19 @@ impl Walk for BotVersionLocaleDetails {
 
 /// The `BotVersionLocaleSpecification` property type of [`BotVersion`].
 ///
-/// AWS reference: [`AWS::Lex::BotVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botversion.html).
+/// AWS reference: [`AWS::Lex::BotVersion` `BotVersionLocaleSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botversion-botversionlocalespecification.html).
 ///
 /// Every property is required: [`BotVersionLocaleSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BotVersionLocaleSpecification {
-    /// `BotVersionLocaleDetails`: required.
+    /// The version of a bot used for a bot locale.
+    ///
+    /// `BotVersionLocaleDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botversion-botversionlocalespecification.html#cfn-lex-botversion-botversionlocalespecification-botversionlocaledetails)): object [`BotVersionLocaleDetails`], required.
     #[serde(rename = "BotVersionLocaleDetails")]
     pub bot_version_locale_details: BotVersionLocaleDetails,
-    /// `LocaleId`: required.
+    /// The identifier of the language and locale that the bot will be used in.
+    ///
+    /// `LocaleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botversion-botversionlocalespecification.html#cfn-lex-botversion-botversionlocalespecification-localeid)): string, required.
     #[serde(rename = "LocaleId")]
     pub locale_id: Value<String>,
 }
@@ -16878,18 +16934,18 @@ impl Walk for BotVersionLocaleSpecification {
 
 /// The `BuildtimeSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `BuildtimeSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-buildtimesettings.html).
 ///
 /// Every property is optional: start from [`BuildtimeSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BuildtimeSettings {
-    /// `DescriptiveBotBuilderSpecification`: optional.
+    /// `DescriptiveBotBuilderSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-buildtimesettings.html#cfn-lex-bot-buildtimesettings-descriptivebotbuilderspecification)): object [`DescriptiveBotBuilderSpecification`], optional.
     #[serde(
         rename = "DescriptiveBotBuilderSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub descriptive_bot_builder_specification: Option<DescriptiveBotBuilderSpecification>,
-    /// `SampleUtteranceGenerationSpecification`: optional.
+    /// `SampleUtteranceGenerationSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-buildtimesettings.html#cfn-lex-bot-buildtimesettings-sampleutterancegenerationspecification)): object [`SampleUtteranceGenerationSpecification`], optional.
     #[serde(
         rename = "SampleUtteranceGenerationSpecification",
         skip_serializing_if = "Option::is_none"
@@ -16936,15 +16992,15 @@ impl Walk for BuildtimeSettings {
 
 /// The `Button` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `Button`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-button.html).
 ///
 /// Every property is required: [`Button::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Button {
-    /// `Text`: required.
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-button.html#cfn-lex-bot-button-text)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Text")]
     pub text: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-button.html#cfn-lex-bot-button-value)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -16973,15 +17029,15 @@ impl Walk for Button {
 
 /// The `CloudWatchLogGroupLogDestination` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `CloudWatchLogGroupLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-cloudwatchloggrouplogdestination.html), [`AWS::Lex::BotAlias` `CloudWatchLogGroupLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-cloudwatchloggrouplogdestination.html).
 ///
 /// Every property is required: [`CloudWatchLogGroupLogDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogGroupLogDestination {
-    /// `CloudWatchLogGroupArn`: required.
+    /// `CloudWatchLogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-cloudwatchloggrouplogdestination.html#cfn-lex-bot-cloudwatchloggrouplogdestination-cloudwatchloggrouparn)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "CloudWatchLogGroupArn")]
     pub cloud_watch_log_group_arn: Value<String>,
-    /// `LogPrefix`: required.
+    /// `LogPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-cloudwatchloggrouplogdestination.html#cfn-lex-bot-cloudwatchloggrouplogdestination-logprefix)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "LogPrefix")]
     pub log_prefix: Value<String>,
 }
@@ -17013,12 +17069,12 @@ impl Walk for CloudWatchLogGroupLogDestination {
 
 /// The `CodeHookSpecification` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `CodeHookSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-codehookspecification.html), [`AWS::Lex::BotAlias` `CodeHookSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-codehookspecification.html).
 ///
 /// Every property is required: [`CodeHookSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeHookSpecification {
-    /// `LambdaCodeHook`: required.
+    /// `LambdaCodeHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-codehookspecification.html#cfn-lex-bot-codehookspecification-lambdacodehook)): object [`LambdaCodeHook`], required.
     #[serde(rename = "LambdaCodeHook")]
     pub lambda_code_hook: LambdaCodeHook,
 }
@@ -17044,12 +17100,12 @@ impl Walk for CodeHookSpecification {
 
 /// The `CompositeSlotTypeSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `CompositeSlotTypeSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-compositeslottypesetting.html).
 ///
 /// Every property is optional: start from [`CompositeSlotTypeSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CompositeSlotTypeSetting {
-    /// `SubSlots`: optional.
+    /// `SubSlots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-compositeslottypesetting.html#cfn-lex-bot-compositeslottypesetting-subslots)): list of (object [`SubSlotTypeComposition`]), optional. Items: 1 to 6.
     #[serde(rename = "SubSlots", skip_serializing_if = "Option::is_none")]
     pub sub_slots: Option<Value<Vec<SubSlotTypeComposition>>>,
 }
@@ -17079,12 +17135,12 @@ impl Walk for CompositeSlotTypeSetting {
 
 /// The `Condition` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-condition.html).
 ///
 /// Every property is required: [`Condition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Condition {
-    /// `ExpressionString`: required.
+    /// `ExpressionString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-condition.html#cfn-lex-bot-condition-expressionstring)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "ExpressionString")]
     pub expression_string: Value<String>,
 }
@@ -17110,15 +17166,15 @@ impl Walk for Condition {
 
 /// The `ConversationLogSettings` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `ConversationLogSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conversationlogsettings.html), [`AWS::Lex::BotAlias` `ConversationLogSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-conversationlogsettings.html).
 ///
 /// Every property is optional: start from [`ConversationLogSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConversationLogSettings {
-    /// `AudioLogSettings`: optional.
+    /// `AudioLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conversationlogsettings.html#cfn-lex-bot-conversationlogsettings-audiologsettings)): list of (object [`AudioLogSetting`]), optional. Items: at most 1.
     #[serde(rename = "AudioLogSettings", skip_serializing_if = "Option::is_none")]
     pub audio_log_settings: Option<Value<Vec<AudioLogSetting>>>,
-    /// `TextLogSettings`: optional.
+    /// `TextLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-conversationlogsettings.html#cfn-lex-bot-conversationlogsettings-textlogsettings)): list of (object [`TextLogSetting`]), optional. Items: at most 1.
     #[serde(rename = "TextLogSettings", skip_serializing_if = "Option::is_none")]
     pub text_log_settings: Option<Value<Vec<TextLogSetting>>>,
 }
@@ -17156,12 +17212,12 @@ impl Walk for ConversationLogSettings {
 
 /// The `CustomPayload` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `CustomPayload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-custompayload.html).
 ///
 /// Every property is required: [`CustomPayload::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomPayload {
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-custompayload.html#cfn-lex-bot-custompayload-value)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -17187,12 +17243,12 @@ impl Walk for CustomPayload {
 
 /// The `CustomVocabulary` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `CustomVocabulary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-customvocabulary.html).
 ///
 /// Every property is required: [`CustomVocabulary::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomVocabulary {
-    /// `CustomVocabularyItems`: required.
+    /// `CustomVocabularyItems` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-customvocabulary.html#cfn-lex-bot-customvocabulary-customvocabularyitems)): list of (object [`CustomVocabularyItem`]), required. Items: at most 500.
     #[serde(rename = "CustomVocabularyItems")]
     pub custom_vocabulary_items: Value<Vec<CustomVocabularyItem>>,
 }
@@ -17218,18 +17274,18 @@ impl Walk for CustomVocabulary {
 
 /// The `CustomVocabularyItem` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `CustomVocabularyItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-customvocabularyitem.html).
 ///
 /// [`CustomVocabularyItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomVocabularyItem {
-    /// `DisplayAs`: optional.
+    /// `DisplayAs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-customvocabularyitem.html#cfn-lex-bot-customvocabularyitem-displayas)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "DisplayAs", skip_serializing_if = "Option::is_none")]
     pub display_as: Option<Value<String>>,
-    /// `Phrase`: required.
+    /// `Phrase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-customvocabularyitem.html#cfn-lex-bot-customvocabularyitem-phrase)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Phrase")]
     pub phrase: Value<String>,
-    /// `Weight`: optional.
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-customvocabularyitem.html#cfn-lex-bot-customvocabularyitem-weight)): integer, optional. Range: 0 to 3.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -17273,12 +17329,12 @@ impl Walk for CustomVocabularyItem {
 
 /// The `DataPrivacy` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DataPrivacy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dataprivacy.html).
 ///
 /// Every property is required: [`DataPrivacy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataPrivacy {
-    /// `ChildDirected`: required.
+    /// `ChildDirected` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dataprivacy.html#cfn-lex-bot-dataprivacy-childdirected)): boolean, required.
     #[serde(rename = "ChildDirected")]
     pub child_directed: Value<bool>,
 }
@@ -17304,24 +17360,24 @@ impl Walk for DataPrivacy {
 
 /// The `DataSourceConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-datasourceconfiguration.html).
 ///
 /// Every property is optional: start from [`DataSourceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataSourceConfiguration {
-    /// `BedrockKnowledgeStoreConfiguration`: optional.
+    /// `BedrockKnowledgeStoreConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-datasourceconfiguration.html#cfn-lex-bot-datasourceconfiguration-bedrockknowledgestoreconfiguration)): object [`BedrockKnowledgeStoreConfiguration`], optional.
     #[serde(
         rename = "BedrockKnowledgeStoreConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_knowledge_store_configuration: Option<BedrockKnowledgeStoreConfiguration>,
-    /// `KendraConfiguration`: optional.
+    /// `KendraConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-datasourceconfiguration.html#cfn-lex-bot-datasourceconfiguration-kendraconfiguration)): object [`QnAKendraConfiguration`], optional.
     #[serde(
         rename = "KendraConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub kendra_configuration: Option<QnAKendraConfiguration>,
-    /// `OpensearchConfiguration`: optional.
+    /// `OpensearchConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-datasourceconfiguration.html#cfn-lex-bot-datasourceconfiguration-opensearchconfiguration)): object [`OpensearchConfiguration`], optional.
     #[serde(
         rename = "OpensearchConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -17373,15 +17429,15 @@ impl Walk for DataSourceConfiguration {
 
 /// The `DeepgramSpeechModelConfig` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DeepgramSpeechModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-deepgramspeechmodelconfig.html).
 ///
 /// [`DeepgramSpeechModelConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeepgramSpeechModelConfig {
-    /// `ApiTokenSecretArn`: required.
+    /// `ApiTokenSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-deepgramspeechmodelconfig.html#cfn-lex-bot-deepgramspeechmodelconfig-apitokensecretarn)): string, required. Pattern: `^arn:aws[A-Za-z-]*:secretsmanager:[a-z0-9-]{1,20}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$`. Length: 20 to 2048 characters.
     #[serde(rename = "ApiTokenSecretArn")]
     pub api_token_secret_arn: Value<String>,
-    /// `ModelId`: optional.
+    /// `ModelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-deepgramspeechmodelconfig.html#cfn-lex-bot-deepgramspeechmodelconfig-modelid)): string, optional. Pattern: `[A-Za-z0-9-_]+`. Length: 4 to 32 characters.
     #[serde(rename = "ModelId", skip_serializing_if = "Option::is_none")]
     pub model_id: Option<Value<String>>,
 }
@@ -17416,18 +17472,18 @@ impl Walk for DeepgramSpeechModelConfig {
 
 /// The `DescriptiveBotBuilderSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DescriptiveBotBuilderSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-descriptivebotbuilderspecification.html).
 ///
 /// [`DescriptiveBotBuilderSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DescriptiveBotBuilderSpecification {
-    /// `BedrockModelSpecification`: optional.
+    /// `BedrockModelSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-descriptivebotbuilderspecification.html#cfn-lex-bot-descriptivebotbuilderspecification-bedrockmodelspecification)): object [`BedrockModelSpecification`], optional.
     #[serde(
         rename = "BedrockModelSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_model_specification: Option<BedrockModelSpecification>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-descriptivebotbuilderspecification.html#cfn-lex-bot-descriptivebotbuilderspecification-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -17465,21 +17521,21 @@ impl Walk for DescriptiveBotBuilderSpecification {
 
 /// The `DialogAction` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogaction.html).
 ///
 /// [`DialogAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DialogAction {
-    /// `SlotToElicit`: optional.
+    /// `SlotToElicit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogaction.html#cfn-lex-bot-dialogaction-slottoelicit)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotToElicit", skip_serializing_if = "Option::is_none")]
     pub slot_to_elicit: Option<Value<String>>,
-    /// `SuppressNextMessage`: optional.
+    /// `SuppressNextMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogaction.html#cfn-lex-bot-dialogaction-suppressnextmessage)): boolean, optional.
     #[serde(
         rename = "SuppressNextMessage",
         skip_serializing_if = "Option::is_none"
     )]
     pub suppress_next_message: Option<Value<bool>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogaction.html#cfn-lex-bot-dialogaction-type)): [`DialogActionType`], one of `CloseIntent`, `ConfirmIntent`, `ElicitIntent`, `ElicitSlot`, `StartIntent`, `FulfillIntent`, `EndConversation`, `EvaluateConditional`, `InvokeDialogCodeHook`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DialogActionType>,
 }
@@ -17564,12 +17620,12 @@ impl Walk for DialogActionType {
 
 /// The `DialogCodeHookSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DialogCodeHookSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehooksetting.html).
 ///
 /// Every property is required: [`DialogCodeHookSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DialogCodeHookSetting {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dialogcodehooksetting.html#cfn-lex-bot-dialogcodehooksetting-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -17595,21 +17651,21 @@ impl Walk for DialogCodeHookSetting {
 
 /// The `DTMFSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `DTMFSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dtmfspecification.html).
 ///
 /// Every property is required: [`DtmfSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DtmfSpecification {
-    /// `DeletionCharacter`: required.
+    /// `DeletionCharacter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dtmfspecification.html#cfn-lex-bot-dtmfspecification-deletioncharacter)): string, required. Pattern: `^[A-D0-9#*]{1}$`.
     #[serde(rename = "DeletionCharacter")]
     pub deletion_character: Value<String>,
-    /// `EndCharacter`: required.
+    /// `EndCharacter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dtmfspecification.html#cfn-lex-bot-dtmfspecification-endcharacter)): string, required. Pattern: `^[A-D0-9#*]{1}$`.
     #[serde(rename = "EndCharacter")]
     pub end_character: Value<String>,
-    /// `EndTimeoutMs`: required.
+    /// `EndTimeoutMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dtmfspecification.html#cfn-lex-bot-dtmfspecification-endtimeoutms)): integer, required. Range: at least 1.
     #[serde(rename = "EndTimeoutMs")]
     pub end_timeout_ms: Value<i64>,
-    /// `MaxLength`: required.
+    /// `MaxLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-dtmfspecification.html#cfn-lex-bot-dtmfspecification-maxlength)): integer, required. Range: 1 to 1024.
     #[serde(rename = "MaxLength")]
     pub max_length: Value<i64>,
 }
@@ -17649,15 +17705,15 @@ impl Walk for DtmfSpecification {
 
 /// The `ElicitationCodeHookInvocationSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ElicitationCodeHookInvocationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-elicitationcodehookinvocationsetting.html).
 ///
 /// [`ElicitationCodeHookInvocationSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ElicitationCodeHookInvocationSetting {
-    /// `EnableCodeHookInvocation`: required.
+    /// `EnableCodeHookInvocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-elicitationcodehookinvocationsetting.html#cfn-lex-bot-elicitationcodehookinvocationsetting-enablecodehookinvocation)): boolean, required.
     #[serde(rename = "EnableCodeHookInvocation")]
     pub enable_code_hook_invocation: Value<bool>,
-    /// `InvocationLabel`: optional.
+    /// `InvocationLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-elicitationcodehookinvocationsetting.html#cfn-lex-bot-elicitationcodehookinvocationsetting-invocationlabel)): string, optional. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "InvocationLabel", skip_serializing_if = "Option::is_none")]
     pub invocation_label: Option<Value<String>>,
 }
@@ -17718,12 +17774,12 @@ impl Walk for Engine {
 
 /// The `ErrorLogSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ErrorLogSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-errorlogsettings.html).
 ///
 /// Every property is required: [`ErrorLogSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorLogSettings {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-errorlogsettings.html#cfn-lex-bot-errorlogsettings-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -17749,15 +17805,15 @@ impl Walk for ErrorLogSettings {
 
 /// The `ExactResponseFields` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ExactResponseFields`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-exactresponsefields.html).
 ///
 /// Every property is optional: start from [`ExactResponseFields::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExactResponseFields {
-    /// `AnswerField`: optional.
+    /// `AnswerField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-exactresponsefields.html#cfn-lex-bot-exactresponsefields-answerfield)): string, optional. Length: 1 to 5000 characters.
     #[serde(rename = "AnswerField", skip_serializing_if = "Option::is_none")]
     pub answer_field: Option<Value<String>>,
-    /// `QuestionField`: optional.
+    /// `QuestionField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-exactresponsefields.html#cfn-lex-bot-exactresponsefields-questionfield)): string, optional. Length: 1 to 5000 characters.
     #[serde(rename = "QuestionField", skip_serializing_if = "Option::is_none")]
     pub question_field: Option<Value<String>>,
 }
@@ -17795,12 +17851,12 @@ impl Walk for ExactResponseFields {
 
 /// The `ExternalSourceSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ExternalSourceSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-externalsourcesetting.html).
 ///
 /// Every property is optional: start from [`ExternalSourceSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExternalSourceSetting {
-    /// `GrammarSlotTypeSetting`: optional.
+    /// `GrammarSlotTypeSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-externalsourcesetting.html#cfn-lex-bot-externalsourcesetting-grammarslottypesetting)): object [`GrammarSlotTypeSetting`], optional.
     #[serde(
         rename = "GrammarSlotTypeSetting",
         skip_serializing_if = "Option::is_none"
@@ -17833,24 +17889,24 @@ impl Walk for ExternalSourceSetting {
 
 /// The `FulfillmentCodeHookSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `FulfillmentCodeHookSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentcodehooksetting.html).
 ///
 /// [`FulfillmentCodeHookSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FulfillmentCodeHookSetting {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentcodehooksetting.html#cfn-lex-bot-fulfillmentcodehooksetting-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `FulfillmentUpdatesSpecification`: optional.
+    /// `FulfillmentUpdatesSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentcodehooksetting.html#cfn-lex-bot-fulfillmentcodehooksetting-fulfillmentupdatesspecification)): object [`FulfillmentUpdatesSpecification`], optional.
     #[serde(
         rename = "FulfillmentUpdatesSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub fulfillment_updates_specification: Option<FulfillmentUpdatesSpecification>,
-    /// `IsActive`: optional.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentcodehooksetting.html#cfn-lex-bot-fulfillmentcodehooksetting-isactive)): boolean, optional.
     #[serde(rename = "IsActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<Value<bool>>,
-    /// `PostFulfillmentStatusSpecification`: optional.
+    /// `PostFulfillmentStatusSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentcodehooksetting.html#cfn-lex-bot-fulfillmentcodehooksetting-postfulfillmentstatusspecification)): object [`PostFulfillmentStatusSpecification`], optional.
     #[serde(
         rename = "PostFulfillmentStatusSpecification",
         skip_serializing_if = "Option::is_none"
@@ -17912,18 +17968,18 @@ impl Walk for FulfillmentCodeHookSetting {
 
 /// The `FulfillmentStartResponseSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `FulfillmentStartResponseSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentstartresponsespecification.html).
 ///
 /// [`FulfillmentStartResponseSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FulfillmentStartResponseSpecification {
-    /// `AllowInterrupt`: optional.
+    /// `AllowInterrupt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentstartresponsespecification.html#cfn-lex-bot-fulfillmentstartresponsespecification-allowinterrupt)): boolean, optional.
     #[serde(rename = "AllowInterrupt", skip_serializing_if = "Option::is_none")]
     pub allow_interrupt: Option<Value<bool>>,
-    /// `DelayInSeconds`: required.
+    /// `DelayInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentstartresponsespecification.html#cfn-lex-bot-fulfillmentstartresponsespecification-delayinseconds)): integer, required. Range: 1 to 900.
     #[serde(rename = "DelayInSeconds")]
     pub delay_in_seconds: Value<i64>,
-    /// `MessageGroups`: required.
+    /// `MessageGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentstartresponsespecification.html#cfn-lex-bot-fulfillmentstartresponsespecification-messagegroups)): list of (object [`MessageGroup`]), required. Items: 1 to 5.
     #[serde(rename = "MessageGroups")]
     pub message_groups: Value<Vec<MessageGroup>>,
 }
@@ -17964,18 +18020,18 @@ impl Walk for FulfillmentStartResponseSpecification {
 
 /// The `FulfillmentUpdateResponseSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `FulfillmentUpdateResponseSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdateresponsespecification.html).
 ///
 /// [`FulfillmentUpdateResponseSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FulfillmentUpdateResponseSpecification {
-    /// `AllowInterrupt`: optional.
+    /// `AllowInterrupt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdateresponsespecification.html#cfn-lex-bot-fulfillmentupdateresponsespecification-allowinterrupt)): boolean, optional.
     #[serde(rename = "AllowInterrupt", skip_serializing_if = "Option::is_none")]
     pub allow_interrupt: Option<Value<bool>>,
-    /// `FrequencyInSeconds`: required.
+    /// `FrequencyInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdateresponsespecification.html#cfn-lex-bot-fulfillmentupdateresponsespecification-frequencyinseconds)): integer, required. Range: 1 to 900.
     #[serde(rename = "FrequencyInSeconds")]
     pub frequency_in_seconds: Value<i64>,
-    /// `MessageGroups`: required.
+    /// `MessageGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdateresponsespecification.html#cfn-lex-bot-fulfillmentupdateresponsespecification-messagegroups)): list of (object [`MessageGroup`]), required. Items: 1 to 5.
     #[serde(rename = "MessageGroups")]
     pub message_groups: Value<Vec<MessageGroup>>,
 }
@@ -18016,21 +18072,21 @@ impl Walk for FulfillmentUpdateResponseSpecification {
 
 /// The `FulfillmentUpdatesSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `FulfillmentUpdatesSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdatesspecification.html).
 ///
 /// [`FulfillmentUpdatesSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FulfillmentUpdatesSpecification {
-    /// `Active`: required.
+    /// `Active` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdatesspecification.html#cfn-lex-bot-fulfillmentupdatesspecification-active)): boolean, required.
     #[serde(rename = "Active")]
     pub active: Value<bool>,
-    /// `StartResponse`: optional.
+    /// `StartResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdatesspecification.html#cfn-lex-bot-fulfillmentupdatesspecification-startresponse)): object [`FulfillmentStartResponseSpecification`], optional.
     #[serde(rename = "StartResponse", skip_serializing_if = "Option::is_none")]
     pub start_response: Option<FulfillmentStartResponseSpecification>,
-    /// `TimeoutInSeconds`: optional.
+    /// `TimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdatesspecification.html#cfn-lex-bot-fulfillmentupdatesspecification-timeoutinseconds)): integer, optional. Range: 1 to 900.
     #[serde(rename = "TimeoutInSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_in_seconds: Option<Value<i64>>,
-    /// `UpdateResponse`: optional.
+    /// `UpdateResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-fulfillmentupdatesspecification.html#cfn-lex-bot-fulfillmentupdatesspecification-updateresponse)): object [`FulfillmentUpdateResponseSpecification`], optional.
     #[serde(rename = "UpdateResponse", skip_serializing_if = "Option::is_none")]
     pub update_response: Option<FulfillmentUpdateResponseSpecification>,
 }
@@ -18089,15 +18145,15 @@ impl Walk for FulfillmentUpdatesSpecification {
 
 /// The `GenerativeAISettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `GenerativeAISettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-generativeaisettings.html).
 ///
 /// Every property is optional: start from [`GenerativeAiSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GenerativeAiSettings {
-    /// `BuildtimeSettings`: optional.
+    /// `BuildtimeSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-generativeaisettings.html#cfn-lex-bot-generativeaisettings-buildtimesettings)): object [`BuildtimeSettings`], optional.
     #[serde(rename = "BuildtimeSettings", skip_serializing_if = "Option::is_none")]
     pub buildtime_settings: Option<BuildtimeSettings>,
-    /// `RuntimeSettings`: optional.
+    /// `RuntimeSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-generativeaisettings.html#cfn-lex-bot-generativeaisettings-runtimesettings)): object [`RuntimeSettings`], optional.
     #[serde(rename = "RuntimeSettings", skip_serializing_if = "Option::is_none")]
     pub runtime_settings: Option<RuntimeSettings>,
 }
@@ -18135,12 +18191,12 @@ impl Walk for GenerativeAiSettings {
 
 /// The `GrammarSlotTypeSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `GrammarSlotTypeSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-grammarslottypesetting.html).
 ///
 /// Every property is optional: start from [`GrammarSlotTypeSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GrammarSlotTypeSetting {
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-grammarslottypesetting.html#cfn-lex-bot-grammarslottypesetting-source)): object [`GrammarSlotTypeSource`], optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<GrammarSlotTypeSource>,
 }
@@ -18170,18 +18226,18 @@ impl Walk for GrammarSlotTypeSetting {
 
 /// The `GrammarSlotTypeSource` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `GrammarSlotTypeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-grammarslottypesource.html).
 ///
 /// [`GrammarSlotTypeSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GrammarSlotTypeSource {
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-grammarslottypesource.html#cfn-lex-bot-grammarslottypesource-kmskeyarn)): string, optional. Pattern: `^arn:[\w\-]+:kms:[\w\-]+:[\d]{12}:(?:key\/[\w\-]+|alias\/[a-zA-Z0-9:\/_\-]{1,256})$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `S3BucketName`: required.
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-grammarslottypesource.html#cfn-lex-bot-grammarslottypesource-s3bucketname)): string, required. Pattern: `^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "S3BucketName")]
     pub s3_bucket_name: Value<String>,
-    /// `S3ObjectKey`: required.
+    /// `S3ObjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-grammarslottypesource.html#cfn-lex-bot-grammarslottypesource-s3objectkey)): string, required. Pattern: `[\.\-\!\*\_\'\(\)a-zA-Z0-9][\.\-\!\*\_\'\(\)\/a-zA-Z0-9]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "S3ObjectKey")]
     pub s3_object_key: Value<String>,
 }
@@ -18222,21 +18278,21 @@ impl Walk for GrammarSlotTypeSource {
 
 /// The `ImageResponseCard` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ImageResponseCard`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-imageresponsecard.html).
 ///
 /// [`ImageResponseCard::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageResponseCard {
-    /// `Buttons`: optional.
+    /// `Buttons` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-imageresponsecard.html#cfn-lex-bot-imageresponsecard-buttons)): list of (object [`Button`]), optional. Items: at most 5.
     #[serde(rename = "Buttons", skip_serializing_if = "Option::is_none")]
     pub buttons: Option<Value<Vec<Button>>>,
-    /// `ImageUrl`: optional.
+    /// `ImageUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-imageresponsecard.html#cfn-lex-bot-imageresponsecard-imageurl)): string, optional. Length: 1 to 250 characters.
     #[serde(rename = "ImageUrl", skip_serializing_if = "Option::is_none")]
     pub image_url: Option<Value<String>>,
-    /// `Subtitle`: optional.
+    /// `Subtitle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-imageresponsecard.html#cfn-lex-bot-imageresponsecard-subtitle)): string, optional. Length: 1 to 250 characters.
     #[serde(rename = "Subtitle", skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<Value<String>>,
-    /// `Title`: required.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-imageresponsecard.html#cfn-lex-bot-imageresponsecard-title)): string, required. Length: 1 to 250 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
 }
@@ -18289,21 +18345,21 @@ impl Walk for ImageResponseCard {
 
 /// The `InitialResponseSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `InitialResponseSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-initialresponsesetting.html).
 ///
 /// Every property is optional: start from [`InitialResponseSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InitialResponseSetting {
-    /// `CodeHook`: optional.
+    /// `CodeHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-initialresponsesetting.html#cfn-lex-bot-initialresponsesetting-codehook)): object [`BotDialogCodeHookInvocationSetting`], optional.
     #[serde(rename = "CodeHook", skip_serializing_if = "Option::is_none")]
     pub code_hook: Option<BotDialogCodeHookInvocationSetting>,
-    /// `Conditional`: optional.
+    /// `Conditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-initialresponsesetting.html#cfn-lex-bot-initialresponsesetting-conditional)): object [`BotConditionalSpecification7`], optional.
     #[serde(rename = "Conditional", skip_serializing_if = "Option::is_none")]
     pub conditional: Option<BotConditionalSpecification7>,
-    /// `InitialResponse`: optional.
+    /// `InitialResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-initialresponsesetting.html#cfn-lex-bot-initialresponsesetting-initialresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "InitialResponse", skip_serializing_if = "Option::is_none")]
     pub initial_response: Option<ResponseSpecification>,
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-initialresponsesetting.html#cfn-lex-bot-initialresponsesetting-nextstep)): object [`BotDialogState21`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState21>,
 }
@@ -18357,12 +18413,12 @@ impl Walk for InitialResponseSetting {
 
 /// The `InputContext` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `InputContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-inputcontext.html).
 ///
 /// Every property is required: [`InputContext::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputContext {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-inputcontext.html#cfn-lex-bot-inputcontext-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -18386,90 +18442,92 @@ impl Walk for InputContext {
 
 /// The `Intent` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `Intent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html).
 ///
 /// [`Intent::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Intent {
-    /// `BedrockAgentIntentConfiguration`: optional.
+    /// `BedrockAgentIntentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-bedrockagentintentconfiguration)): object [`BedrockAgentIntentConfiguration`], optional.
     #[serde(
         rename = "BedrockAgentIntentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_agent_intent_configuration: Option<BedrockAgentIntentConfiguration>,
-    /// `Description`: optional.
+    /// Resource Type definition for the intent.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-description)): string, optional. Length: at most 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DialogCodeHook`: optional.
+    /// `DialogCodeHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-dialogcodehook)): object [`DialogCodeHookSetting`], optional.
     #[serde(rename = "DialogCodeHook", skip_serializing_if = "Option::is_none")]
     pub dialog_code_hook: Option<DialogCodeHookSetting>,
-    /// `DisplayName`: optional.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-displayname)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `FulfillmentCodeHook`: optional.
+    /// `FulfillmentCodeHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-fulfillmentcodehook)): object [`FulfillmentCodeHookSetting`], optional.
     #[serde(
         rename = "FulfillmentCodeHook",
         skip_serializing_if = "Option::is_none"
     )]
     pub fulfillment_code_hook: Option<FulfillmentCodeHookSetting>,
-    /// `InitialResponseSetting`: optional.
+    /// `InitialResponseSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-initialresponsesetting)): object [`InitialResponseSetting`], optional.
     #[serde(
         rename = "InitialResponseSetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub initial_response_setting: Option<InitialResponseSetting>,
-    /// `InputContexts`: optional.
+    /// `InputContexts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-inputcontexts)): list of (object [`InputContext`]), optional. Items: at most 5.
     #[serde(rename = "InputContexts", skip_serializing_if = "Option::is_none")]
     pub input_contexts: Option<Value<Vec<InputContext>>>,
-    /// `IntentClosingSetting`: optional.
+    /// `IntentClosingSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-intentclosingsetting)): object [`IntentClosingSetting`], optional.
     #[serde(
         rename = "IntentClosingSetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub intent_closing_setting: Option<IntentClosingSetting>,
-    /// `IntentConfirmationSetting`: optional.
+    /// `IntentConfirmationSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-intentconfirmationsetting)): object [`IntentConfirmationSetting`], optional.
     #[serde(
         rename = "IntentConfirmationSetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub intent_confirmation_setting: Option<IntentConfirmationSetting>,
-    /// `KendraConfiguration`: optional.
+    /// `KendraConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-kendraconfiguration)): object [`KendraConfiguration`], optional.
     #[serde(
         rename = "KendraConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub kendra_configuration: Option<KendraConfiguration>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutputContexts`: optional.
+    /// `OutputContexts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-outputcontexts)): list of (object [`OutputContext`]), optional. Items: at most 10.
     #[serde(rename = "OutputContexts", skip_serializing_if = "Option::is_none")]
     pub output_contexts: Option<Value<Vec<OutputContext>>>,
-    /// `ParentIntentSignature`: optional.
+    /// `ParentIntentSignature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-parentintentsignature)): string, optional.
     #[serde(
         rename = "ParentIntentSignature",
         skip_serializing_if = "Option::is_none"
     )]
     pub parent_intent_signature: Option<Value<String>>,
-    /// `QInConnectIntentConfiguration`: optional.
+    /// `QInConnectIntentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-qinconnectintentconfiguration)): object [`QInConnectIntentConfiguration`], optional.
     #[serde(
         rename = "QInConnectIntentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub q_in_connect_intent_configuration: Option<QInConnectIntentConfiguration>,
-    /// `QnAIntentConfiguration`: optional.
+    /// `QnAIntentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-qnaintentconfiguration)): object [`QnAIntentConfiguration`], optional.
     #[serde(
         rename = "QnAIntentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub qn_a_intent_configuration: Option<QnAIntentConfiguration>,
-    /// `SampleUtterances`: optional.
+    /// `SampleUtterances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-sampleutterances)): list of (object [`SampleUtterance`]), optional.
     #[serde(rename = "SampleUtterances", skip_serializing_if = "Option::is_none")]
     pub sample_utterances: Option<Value<Vec<SampleUtterance>>>,
-    /// `SlotPriorities`: optional.
+    /// `SlotPriorities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-slotpriorities)): list of (object [`SlotPriority`]), optional.
     #[serde(rename = "SlotPriorities", skip_serializing_if = "Option::is_none")]
     pub slot_priorities: Option<Value<Vec<SlotPriority>>>,
-    /// `Slots`: optional.
+    /// `Slots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intent.html#cfn-lex-bot-intent-slots)): list of (object [`Slot`]), optional. Items: at most 100.
     #[serde(rename = "Slots", skip_serializing_if = "Option::is_none")]
     pub slots: Option<Value<Vec<Slot>>>,
 }
@@ -18657,21 +18715,21 @@ impl Walk for Intent {
 
 /// The `IntentClosingSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentClosingSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentclosingsetting.html).
 ///
 /// Every property is optional: start from [`IntentClosingSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IntentClosingSetting {
-    /// `ClosingResponse`: optional.
+    /// `ClosingResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentclosingsetting.html#cfn-lex-bot-intentclosingsetting-closingresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "ClosingResponse", skip_serializing_if = "Option::is_none")]
     pub closing_response: Option<ResponseSpecification>,
-    /// `Conditional`: optional.
+    /// `Conditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentclosingsetting.html#cfn-lex-bot-intentclosingsetting-conditional)): object [`BotConditionalSpecification8`], optional.
     #[serde(rename = "Conditional", skip_serializing_if = "Option::is_none")]
     pub conditional: Option<BotConditionalSpecification8>,
-    /// `IsActive`: optional.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentclosingsetting.html#cfn-lex-bot-intentclosingsetting-isactive)): boolean, optional.
     #[serde(rename = "IsActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<Value<bool>>,
-    /// `NextStep`: optional.
+    /// `NextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentclosingsetting.html#cfn-lex-bot-intentclosingsetting-nextstep)): object [`BotDialogState24`], optional.
     #[serde(rename = "NextStep", skip_serializing_if = "Option::is_none")]
     pub next_step: Option<BotDialogState24>,
 }
@@ -18725,69 +18783,69 @@ impl Walk for IntentClosingSetting {
 
 /// The `IntentConfirmationSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentConfirmationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html).
 ///
 /// [`IntentConfirmationSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntentConfirmationSetting {
-    /// `CodeHook`: optional.
+    /// `CodeHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-codehook)): object [`BotDialogCodeHookInvocationSetting2`], optional.
     #[serde(rename = "CodeHook", skip_serializing_if = "Option::is_none")]
     pub code_hook: Option<BotDialogCodeHookInvocationSetting2>,
-    /// `ConfirmationConditional`: optional.
+    /// `ConfirmationConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-confirmationconditional)): object [`BotConditionalSpecification12`], optional.
     #[serde(
         rename = "ConfirmationConditional",
         skip_serializing_if = "Option::is_none"
     )]
     pub confirmation_conditional: Option<BotConditionalSpecification12>,
-    /// `ConfirmationNextStep`: optional.
+    /// `ConfirmationNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-confirmationnextstep)): object [`BotDialogState36`], optional.
     #[serde(
         rename = "ConfirmationNextStep",
         skip_serializing_if = "Option::is_none"
     )]
     pub confirmation_next_step: Option<BotDialogState36>,
-    /// `ConfirmationResponse`: optional.
+    /// `ConfirmationResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-confirmationresponse)): object [`ResponseSpecification`], optional.
     #[serde(
         rename = "ConfirmationResponse",
         skip_serializing_if = "Option::is_none"
     )]
     pub confirmation_response: Option<ResponseSpecification>,
-    /// `DeclinationConditional`: optional.
+    /// `DeclinationConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-declinationconditional)): object [`BotConditionalSpecification13`], optional.
     #[serde(
         rename = "DeclinationConditional",
         skip_serializing_if = "Option::is_none"
     )]
     pub declination_conditional: Option<BotConditionalSpecification13>,
-    /// `DeclinationNextStep`: optional.
+    /// `DeclinationNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-declinationnextstep)): object [`BotDialogState39`], optional.
     #[serde(
         rename = "DeclinationNextStep",
         skip_serializing_if = "Option::is_none"
     )]
     pub declination_next_step: Option<BotDialogState39>,
-    /// `DeclinationResponse`: optional.
+    /// `DeclinationResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-declinationresponse)): object [`ResponseSpecification`], optional.
     #[serde(
         rename = "DeclinationResponse",
         skip_serializing_if = "Option::is_none"
     )]
     pub declination_response: Option<ResponseSpecification>,
-    /// `ElicitationCodeHook`: optional.
+    /// `ElicitationCodeHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-elicitationcodehook)): object [`ElicitationCodeHookInvocationSetting`], optional.
     #[serde(
         rename = "ElicitationCodeHook",
         skip_serializing_if = "Option::is_none"
     )]
     pub elicitation_code_hook: Option<ElicitationCodeHookInvocationSetting>,
-    /// `FailureConditional`: optional.
+    /// `FailureConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-failureconditional)): object [`BotConditionalSpecification14`], optional.
     #[serde(rename = "FailureConditional", skip_serializing_if = "Option::is_none")]
     pub failure_conditional: Option<BotConditionalSpecification14>,
-    /// `FailureNextStep`: optional.
+    /// `FailureNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-failurenextstep)): object [`BotDialogState42`], optional.
     #[serde(rename = "FailureNextStep", skip_serializing_if = "Option::is_none")]
     pub failure_next_step: Option<BotDialogState42>,
-    /// `FailureResponse`: optional.
+    /// `FailureResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-failureresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "FailureResponse", skip_serializing_if = "Option::is_none")]
     pub failure_response: Option<ResponseSpecification>,
-    /// `IsActive`: optional.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-isactive)): boolean, optional.
     #[serde(rename = "IsActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<Value<bool>>,
-    /// `PromptSpecification`: required.
+    /// `PromptSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentconfirmationsetting.html#cfn-lex-bot-intentconfirmationsetting-promptspecification)): object [`PromptSpecification`], required.
     #[serde(rename = "PromptSpecification")]
     pub prompt_specification: PromptSpecification,
 }
@@ -18930,21 +18988,21 @@ impl Walk for IntentConfirmationSetting {
 
 /// The `IntentDisambiguationSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `IntentDisambiguationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentdisambiguationsettings.html).
 ///
 /// [`IntentDisambiguationSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntentDisambiguationSettings {
-    /// `CustomDisambiguationMessage`: optional.
+    /// `CustomDisambiguationMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentdisambiguationsettings.html#cfn-lex-bot-intentdisambiguationsettings-customdisambiguationmessage)): string, optional. Length: 1 to 1000 characters.
     #[serde(
         rename = "CustomDisambiguationMessage",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_disambiguation_message: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentdisambiguationsettings.html#cfn-lex-bot-intentdisambiguationsettings-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `MaxDisambiguationIntents`: optional.
+    /// `MaxDisambiguationIntents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-intentdisambiguationsettings.html#cfn-lex-bot-intentdisambiguationsettings-maxdisambiguationintents)): integer, optional. Range: 2 to 5.
     #[serde(
         rename = "MaxDisambiguationIntents",
         skip_serializing_if = "Option::is_none"
@@ -18991,18 +19049,18 @@ impl Walk for IntentDisambiguationSettings {
 
 /// The `KendraConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `KendraConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-kendraconfiguration.html).
 ///
 /// [`KendraConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KendraConfiguration {
-    /// `KendraIndex`: required.
+    /// `KendraIndex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-kendraconfiguration.html#cfn-lex-bot-kendraconfiguration-kendraindex)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:kendra:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:index/[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 32 to 2048 characters.
     #[serde(rename = "KendraIndex")]
     pub kendra_index: Value<String>,
-    /// `QueryFilterString`: optional.
+    /// `QueryFilterString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-kendraconfiguration.html#cfn-lex-bot-kendraconfiguration-queryfilterstring)): string, optional. Length: 1 to 5000 characters.
     #[serde(rename = "QueryFilterString", skip_serializing_if = "Option::is_none")]
     pub query_filter_string: Option<Value<String>>,
-    /// `QueryFilterStringEnabled`: optional.
+    /// `QueryFilterStringEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-kendraconfiguration.html#cfn-lex-bot-kendraconfiguration-queryfilterstringenabled)): boolean, optional.
     #[serde(
         rename = "QueryFilterStringEnabled",
         skip_serializing_if = "Option::is_none"
@@ -19049,15 +19107,15 @@ impl Walk for KendraConfiguration {
 
 /// The `LambdaCodeHook` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `LambdaCodeHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-lambdacodehook.html), [`AWS::Lex::BotAlias` `LambdaCodeHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-lambdacodehook.html).
 ///
 /// Every property is required: [`LambdaCodeHook::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaCodeHook {
-    /// `CodeHookInterfaceVersion`: required.
+    /// `CodeHookInterfaceVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-lambdacodehook.html#cfn-lex-bot-lambdacodehook-codehookinterfaceversion)): string, required. Length: 1 to 5 characters.
     #[serde(rename = "CodeHookInterfaceVersion")]
     pub code_hook_interface_version: Value<String>,
-    /// `LambdaArn`: required.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-lambdacodehook.html#cfn-lex-bot-lambdacodehook-lambdaarn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "LambdaArn")]
     pub lambda_arn: Value<String>,
 }
@@ -19089,21 +19147,21 @@ impl Walk for LambdaCodeHook {
 
 /// The `Message` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `Message`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-message.html).
 ///
 /// Every property is optional: start from [`Message::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Message {
-    /// `CustomPayload`: optional.
+    /// `CustomPayload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-message.html#cfn-lex-bot-message-custompayload)): object [`CustomPayload`], optional.
     #[serde(rename = "CustomPayload", skip_serializing_if = "Option::is_none")]
     pub custom_payload: Option<CustomPayload>,
-    /// `ImageResponseCard`: optional.
+    /// `ImageResponseCard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-message.html#cfn-lex-bot-message-imageresponsecard)): object [`ImageResponseCard`], optional.
     #[serde(rename = "ImageResponseCard", skip_serializing_if = "Option::is_none")]
     pub image_response_card: Option<ImageResponseCard>,
-    /// `PlainTextMessage`: optional.
+    /// `PlainTextMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-message.html#cfn-lex-bot-message-plaintextmessage)): object [`PlainTextMessage`], optional.
     #[serde(rename = "PlainTextMessage", skip_serializing_if = "Option::is_none")]
     pub plain_text_message: Option<PlainTextMessage>,
-    /// `SSMLMessage`: optional.
+    /// `SSMLMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-message.html#cfn-lex-bot-message-ssmlmessage)): object [`SsmlMessage`], optional.
     #[serde(rename = "SSMLMessage", skip_serializing_if = "Option::is_none")]
     pub ssml_message: Option<SsmlMessage>,
 }
@@ -19157,15 +19215,15 @@ impl Walk for Message {
 
 /// The `MessageGroup` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `MessageGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-messagegroup.html).
 ///
 /// [`MessageGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageGroup {
-    /// `Message`: required.
+    /// `Message` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-messagegroup.html#cfn-lex-bot-messagegroup-message)): object [`Message`], required.
     #[serde(rename = "Message")]
     pub message: Message,
-    /// `Variations`: optional.
+    /// `Variations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-messagegroup.html#cfn-lex-bot-messagegroup-variations)): list of (object [`Message`]), optional. Items: at most 2.
     #[serde(rename = "Variations", skip_serializing_if = "Option::is_none")]
     pub variations: Option<Value<Vec<Message>>>,
 }
@@ -19220,12 +19278,12 @@ impl Walk for MessageSelectionStrategy {
 
 /// The `MultipleValuesSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `MultipleValuesSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-multiplevaluessetting.html).
 ///
 /// Every property is optional: start from [`MultipleValuesSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultipleValuesSetting {
-    /// `AllowMultipleValues`: optional.
+    /// `AllowMultipleValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-multiplevaluessetting.html#cfn-lex-bot-multiplevaluessetting-allowmultiplevalues)): boolean, optional.
     #[serde(
         rename = "AllowMultipleValues",
         skip_serializing_if = "Option::is_none"
@@ -19258,18 +19316,18 @@ impl Walk for MultipleValuesSetting {
 
 /// The `NluImprovementSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `NluImprovementSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-nluimprovementspecification.html).
 ///
 /// [`NluImprovementSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NluImprovementSpecification {
-    /// `AssistedNluMode`: optional.
+    /// `AssistedNluMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-nluimprovementspecification.html#cfn-lex-bot-nluimprovementspecification-assistednlumode)): [`AssistedNluMode`], one of `Primary`, `Fallback`, optional.
     #[serde(rename = "AssistedNluMode", skip_serializing_if = "Option::is_none")]
     pub assisted_nlu_mode: Option<Value<AssistedNluMode>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-nluimprovementspecification.html#cfn-lex-bot-nluimprovementspecification-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `IntentDisambiguationSettings`: optional.
+    /// `IntentDisambiguationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-nluimprovementspecification.html#cfn-lex-bot-nluimprovementspecification-intentdisambiguationsettings)): object [`IntentDisambiguationSettings`], optional.
     #[serde(
         rename = "IntentDisambiguationSettings",
         skip_serializing_if = "Option::is_none"
@@ -19319,12 +19377,12 @@ impl Walk for NluImprovementSpecification {
 
 /// The `ObfuscationSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ObfuscationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-obfuscationsetting.html).
 ///
 /// Every property is required: [`ObfuscationSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ObfuscationSetting {
-    /// `ObfuscationSettingType`: required.
+    /// `ObfuscationSettingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-obfuscationsetting.html#cfn-lex-bot-obfuscationsetting-obfuscationsettingtype)): [`ObfuscationSettingType`], one of `None`, `DefaultObfuscation`, required.
     #[serde(rename = "ObfuscationSettingType")]
     pub obfuscation_setting_type: Value<ObfuscationSettingType>,
 }
@@ -19370,27 +19428,27 @@ impl Walk for ObfuscationSettingType {
 
 /// The `OpensearchConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `OpensearchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-opensearchconfiguration.html).
 ///
 /// Every property is optional: start from [`OpensearchConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OpensearchConfiguration {
-    /// `DomainEndpoint`: optional.
+    /// `DomainEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-opensearchconfiguration.html#cfn-lex-bot-opensearchconfiguration-domainendpoint)): string, optional. Length: 1 to 5000 characters.
     #[serde(rename = "DomainEndpoint", skip_serializing_if = "Option::is_none")]
     pub domain_endpoint: Option<Value<String>>,
-    /// `ExactResponse`: optional.
+    /// `ExactResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-opensearchconfiguration.html#cfn-lex-bot-opensearchconfiguration-exactresponse)): boolean, optional.
     #[serde(rename = "ExactResponse", skip_serializing_if = "Option::is_none")]
     pub exact_response: Option<Value<bool>>,
-    /// `ExactResponseFields`: optional.
+    /// `ExactResponseFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-opensearchconfiguration.html#cfn-lex-bot-opensearchconfiguration-exactresponsefields)): object [`ExactResponseFields`], optional.
     #[serde(
         rename = "ExactResponseFields",
         skip_serializing_if = "Option::is_none"
     )]
     pub exact_response_fields: Option<ExactResponseFields>,
-    /// `IncludeFields`: optional.
+    /// `IncludeFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-opensearchconfiguration.html#cfn-lex-bot-opensearchconfiguration-includefields)): list of (string), optional. Each item: Length: 1 to 5000 characters.
     #[serde(rename = "IncludeFields", skip_serializing_if = "Option::is_none")]
     pub include_fields: Option<Value<Vec<Value<String>>>>,
-    /// `IndexName`: optional.
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-opensearchconfiguration.html#cfn-lex-bot-opensearchconfiguration-indexname)): string, optional. Length: 1 to 5000 characters.
     #[serde(rename = "IndexName", skip_serializing_if = "Option::is_none")]
     pub index_name: Option<Value<String>>,
 }
@@ -19452,18 +19510,18 @@ impl Walk for OpensearchConfiguration {
 
 /// The `OutputContext` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `OutputContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-outputcontext.html).
 ///
 /// Every property is required: [`OutputContext::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputContext {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-outputcontext.html#cfn-lex-bot-outputcontext-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `TimeToLiveInSeconds`: required.
+    /// `TimeToLiveInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-outputcontext.html#cfn-lex-bot-outputcontext-timetoliveinseconds)): integer, required. Range: 5 to 86400.
     #[serde(rename = "TimeToLiveInSeconds")]
     pub time_to_live_in_seconds: Value<i64>,
-    /// `TurnsToLive`: required.
+    /// `TurnsToLive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-outputcontext.html#cfn-lex-bot-outputcontext-turnstolive)): integer, required. Range: 1 to 20.
     #[serde(rename = "TurnsToLive")]
     pub turns_to_live: Value<i64>,
 }
@@ -19499,12 +19557,12 @@ impl Walk for OutputContext {
 
 /// The `PlainTextMessage` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `PlainTextMessage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-plaintextmessage.html).
 ///
 /// Every property is required: [`PlainTextMessage::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlainTextMessage {
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-plaintextmessage.html#cfn-lex-bot-plaintextmessage-value)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -19530,36 +19588,36 @@ impl Walk for PlainTextMessage {
 
 /// The `PostFulfillmentStatusSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `PostFulfillmentStatusSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html).
 ///
 /// Every property is optional: start from [`PostFulfillmentStatusSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PostFulfillmentStatusSpecification {
-    /// `FailureConditional`: optional.
+    /// `FailureConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-failureconditional)): object [`BotConditionalSpecification`], optional.
     #[serde(rename = "FailureConditional", skip_serializing_if = "Option::is_none")]
     pub failure_conditional: Option<BotConditionalSpecification>,
-    /// `FailureNextStep`: optional.
+    /// `FailureNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-failurenextstep)): object [`BotDialogState3`], optional.
     #[serde(rename = "FailureNextStep", skip_serializing_if = "Option::is_none")]
     pub failure_next_step: Option<BotDialogState3>,
-    /// `FailureResponse`: optional.
+    /// `FailureResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-failureresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "FailureResponse", skip_serializing_if = "Option::is_none")]
     pub failure_response: Option<ResponseSpecification>,
-    /// `SuccessConditional`: optional.
+    /// `SuccessConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-successconditional)): object [`BotConditionalSpecification2`], optional.
     #[serde(rename = "SuccessConditional", skip_serializing_if = "Option::is_none")]
     pub success_conditional: Option<BotConditionalSpecification2>,
-    /// `SuccessNextStep`: optional.
+    /// `SuccessNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-successnextstep)): object [`BotDialogState6`], optional.
     #[serde(rename = "SuccessNextStep", skip_serializing_if = "Option::is_none")]
     pub success_next_step: Option<BotDialogState6>,
-    /// `SuccessResponse`: optional.
+    /// `SuccessResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-successresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "SuccessResponse", skip_serializing_if = "Option::is_none")]
     pub success_response: Option<ResponseSpecification>,
-    /// `TimeoutConditional`: optional.
+    /// `TimeoutConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-timeoutconditional)): object [`BotConditionalSpecification3`], optional.
     #[serde(rename = "TimeoutConditional", skip_serializing_if = "Option::is_none")]
     pub timeout_conditional: Option<BotConditionalSpecification3>,
-    /// `TimeoutNextStep`: optional.
+    /// `TimeoutNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-timeoutnextstep)): object [`BotDialogState9`], optional.
     #[serde(rename = "TimeoutNextStep", skip_serializing_if = "Option::is_none")]
     pub timeout_next_step: Option<BotDialogState9>,
-    /// `TimeoutResponse`: optional.
+    /// `TimeoutResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-postfulfillmentstatusspecification.html#cfn-lex-bot-postfulfillmentstatusspecification-timeoutresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "TimeoutResponse", skip_serializing_if = "Option::is_none")]
     pub timeout_response: Option<ResponseSpecification>,
 }
@@ -19653,24 +19711,24 @@ impl Walk for PostFulfillmentStatusSpecification {
 
 /// The `PromptAttemptSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `PromptAttemptSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptattemptspecification.html).
 ///
 /// [`PromptAttemptSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PromptAttemptSpecification {
-    /// `AllowInterrupt`: optional.
+    /// `AllowInterrupt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptattemptspecification.html#cfn-lex-bot-promptattemptspecification-allowinterrupt)): boolean, optional.
     #[serde(rename = "AllowInterrupt", skip_serializing_if = "Option::is_none")]
     pub allow_interrupt: Option<Value<bool>>,
-    /// `AllowedInputTypes`: required.
+    /// `AllowedInputTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptattemptspecification.html#cfn-lex-bot-promptattemptspecification-allowedinputtypes)): object [`AllowedInputTypes`], required.
     #[serde(rename = "AllowedInputTypes")]
     pub allowed_input_types: AllowedInputTypes,
-    /// `AudioAndDTMFInputSpecification`: optional.
+    /// `AudioAndDTMFInputSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptattemptspecification.html#cfn-lex-bot-promptattemptspecification-audioanddtmfinputspecification)): object [`AudioAndDtmfInputSpecification`], optional.
     #[serde(
         rename = "AudioAndDTMFInputSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_and_dtmf_input_specification: Option<AudioAndDtmfInputSpecification>,
-    /// `TextInputSpecification`: optional.
+    /// `TextInputSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptattemptspecification.html#cfn-lex-bot-promptattemptspecification-textinputspecification)): object [`TextInputSpecification`], optional.
     #[serde(
         rename = "TextInputSpecification",
         skip_serializing_if = "Option::is_none"
@@ -19729,27 +19787,27 @@ impl Walk for PromptAttemptSpecification {
 
 /// The `PromptSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `PromptSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptspecification.html).
 ///
 /// [`PromptSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PromptSpecification {
-    /// `AllowInterrupt`: optional.
+    /// `AllowInterrupt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptspecification.html#cfn-lex-bot-promptspecification-allowinterrupt)): boolean, optional.
     #[serde(rename = "AllowInterrupt", skip_serializing_if = "Option::is_none")]
     pub allow_interrupt: Option<Value<bool>>,
-    /// `MaxRetries`: required.
+    /// `MaxRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptspecification.html#cfn-lex-bot-promptspecification-maxretries)): integer, required. Range: 0 to 5.
     #[serde(rename = "MaxRetries")]
     pub max_retries: Value<i64>,
-    /// `MessageGroupsList`: required.
+    /// `MessageGroupsList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptspecification.html#cfn-lex-bot-promptspecification-messagegroupslist)): list of (object [`MessageGroup`]), required. Items: 1 to 5.
     #[serde(rename = "MessageGroupsList")]
     pub message_groups_list: Value<Vec<MessageGroup>>,
-    /// `MessageSelectionStrategy`: optional.
+    /// `MessageSelectionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptspecification.html#cfn-lex-bot-promptspecification-messageselectionstrategy)): [`MessageSelectionStrategy`], one of `Random`, `Ordered`, optional.
     #[serde(
         rename = "MessageSelectionStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_selection_strategy: Option<Value<MessageSelectionStrategy>>,
-    /// `PromptAttemptsSpecification`: optional.
+    /// `PromptAttemptsSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-promptspecification.html#cfn-lex-bot-promptspecification-promptattemptsspecification)): map from string to (object [`PromptAttemptSpecification`]), optional.
     #[serde(
         rename = "PromptAttemptsSpecification",
         skip_serializing_if = "Option::is_none"
@@ -19817,12 +19875,12 @@ impl Walk for PromptSpecification {
 
 /// The `QInConnectAssistantConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `QInConnectAssistantConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qinconnectassistantconfiguration.html).
 ///
 /// Every property is required: [`QInConnectAssistantConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QInConnectAssistantConfiguration {
-    /// `AssistantArn`: required.
+    /// `AssistantArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qinconnectassistantconfiguration.html#cfn-lex-bot-qinconnectassistantconfiguration-assistantarn)): string, required. Pattern: `^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$`. Length: 1 to 200 characters.
     #[serde(rename = "AssistantArn")]
     pub assistant_arn: Value<String>,
 }
@@ -19848,12 +19906,12 @@ impl Walk for QInConnectAssistantConfiguration {
 
 /// The `QInConnectIntentConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `QInConnectIntentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qinconnectintentconfiguration.html).
 ///
 /// Every property is optional: start from [`QInConnectIntentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QInConnectIntentConfiguration {
-    /// `QInConnectAssistantConfiguration`: optional.
+    /// `QInConnectAssistantConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qinconnectintentconfiguration.html#cfn-lex-bot-qinconnectintentconfiguration-qinconnectassistantconfiguration)): object [`QInConnectAssistantConfiguration`], optional.
     #[serde(
         rename = "QInConnectAssistantConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -19889,15 +19947,15 @@ impl Walk for QInConnectIntentConfiguration {
 
 /// The `QnAIntentConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `QnAIntentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qnaintentconfiguration.html).
 ///
 /// Every property is required: [`QnAIntentConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QnAIntentConfiguration {
-    /// `BedrockModelConfiguration`: required.
+    /// `BedrockModelConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qnaintentconfiguration.html#cfn-lex-bot-qnaintentconfiguration-bedrockmodelconfiguration)): object [`BedrockModelSpecification`], required.
     #[serde(rename = "BedrockModelConfiguration")]
     pub bedrock_model_configuration: BedrockModelSpecification,
-    /// `DataSourceConfiguration`: required.
+    /// `DataSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qnaintentconfiguration.html#cfn-lex-bot-qnaintentconfiguration-datasourceconfiguration)): object [`DataSourceConfiguration`], required.
     #[serde(rename = "DataSourceConfiguration")]
     pub data_source_configuration: DataSourceConfiguration,
 }
@@ -19929,21 +19987,21 @@ impl Walk for QnAIntentConfiguration {
 
 /// The `QnAKendraConfiguration` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `QnAKendraConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qnakendraconfiguration.html).
 ///
 /// [`QnAKendraConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QnAKendraConfiguration {
-    /// `ExactResponse`: required.
+    /// `ExactResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qnakendraconfiguration.html#cfn-lex-bot-qnakendraconfiguration-exactresponse)): boolean, required.
     #[serde(rename = "ExactResponse")]
     pub exact_response: Value<bool>,
-    /// `KendraIndex`: required.
+    /// `KendraIndex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qnakendraconfiguration.html#cfn-lex-bot-qnakendraconfiguration-kendraindex)): string, required. Length: 1 to 5000 characters.
     #[serde(rename = "KendraIndex")]
     pub kendra_index: Value<String>,
-    /// `QueryFilterString`: optional.
+    /// `QueryFilterString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qnakendraconfiguration.html#cfn-lex-bot-qnakendraconfiguration-queryfilterstring)): string, optional. Length: 1 to 5000 characters.
     #[serde(rename = "QueryFilterString", skip_serializing_if = "Option::is_none")]
     pub query_filter_string: Option<Value<String>>,
-    /// `QueryFilterStringEnabled`: required.
+    /// `QueryFilterStringEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-qnakendraconfiguration.html#cfn-lex-bot-qnakendraconfiguration-queryfilterstringenabled)): boolean, required.
     #[serde(rename = "QueryFilterStringEnabled")]
     pub query_filter_string_enabled: Value<bool>,
 }
@@ -19988,12 +20046,12 @@ impl Walk for QnAKendraConfiguration {
 
 /// The `Replication` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `Replication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-replication.html).
 ///
 /// Every property is required: [`Replication::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Replication {
-    /// `ReplicaRegions`: required.
+    /// `ReplicaRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-replication.html#cfn-lex-bot-replication-replicaregions)): list of (string), required. Items: 1 to 1. Each item: Length: 2 to 25 characters.
     #[serde(rename = "ReplicaRegions")]
     pub replica_regions: Value<Vec<Value<String>>>,
 }
@@ -20019,15 +20077,15 @@ impl Walk for Replication {
 
 /// The `ResponseSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `ResponseSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-responsespecification.html).
 ///
 /// [`ResponseSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponseSpecification {
-    /// `AllowInterrupt`: optional.
+    /// `AllowInterrupt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-responsespecification.html#cfn-lex-bot-responsespecification-allowinterrupt)): boolean, optional.
     #[serde(rename = "AllowInterrupt", skip_serializing_if = "Option::is_none")]
     pub allow_interrupt: Option<Value<bool>>,
-    /// `MessageGroupsList`: required.
+    /// `MessageGroupsList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-responsespecification.html#cfn-lex-bot-responsespecification-messagegroupslist)): list of (object [`MessageGroup`]), required. Items: 1 to 5.
     #[serde(rename = "MessageGroupsList")]
     pub message_groups_list: Value<Vec<MessageGroup>>,
 }
@@ -20062,18 +20120,18 @@ impl Walk for ResponseSpecification {
 
 /// The `RuntimeSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `RuntimeSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-runtimesettings.html).
 ///
 /// Every property is optional: start from [`RuntimeSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuntimeSettings {
-    /// `NluImprovementSpecification`: optional.
+    /// `NluImprovementSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-runtimesettings.html#cfn-lex-bot-runtimesettings-nluimprovementspecification)): object [`NluImprovementSpecification`], optional.
     #[serde(
         rename = "NluImprovementSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub nlu_improvement_specification: Option<NluImprovementSpecification>,
-    /// `SlotResolutionImprovementSpecification`: optional.
+    /// `SlotResolutionImprovementSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-runtimesettings.html#cfn-lex-bot-runtimesettings-slotresolutionimprovementspecification)): object [`SlotResolutionImprovementSpecification`], optional.
     #[serde(
         rename = "SlotResolutionImprovementSpecification",
         skip_serializing_if = "Option::is_none"
@@ -20120,18 +20178,18 @@ impl Walk for RuntimeSettings {
 
 /// The `S3BucketLogDestination` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `S3BucketLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-s3bucketlogdestination.html), [`AWS::Lex::BotAlias` `S3BucketLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-s3bucketlogdestination.html).
 ///
 /// [`S3BucketLogDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3BucketLogDestination {
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-s3bucketlogdestination.html#cfn-lex-bot-s3bucketlogdestination-kmskeyarn)): string, optional. Pattern: `^arn:[\w\-]+:kms:[\w\-]+:[\d]{12}:(?:key\/[\w\-]+|alias\/[a-zA-Z0-9:\/_\-]{1,256})$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `LogPrefix`: required.
+    /// `LogPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-s3bucketlogdestination.html#cfn-lex-bot-s3bucketlogdestination-logprefix)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "LogPrefix")]
     pub log_prefix: Value<String>,
-    /// `S3BucketArn`: required.
+    /// `S3BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-s3bucketlogdestination.html#cfn-lex-bot-s3bucketlogdestination-s3bucketarn)): string, required. Pattern: `^arn:[\w\-]+:s3:::[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 1 to 2048 characters.
     #[serde(rename = "S3BucketArn")]
     pub s3_bucket_arn: Value<String>,
 }
@@ -20172,18 +20230,18 @@ impl Walk for S3BucketLogDestination {
 
 /// The `S3Location` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-s3location.html).
 ///
 /// [`S3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `S3Bucket`: required.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-s3location.html#cfn-lex-bot-s3location-s3bucket)): string, required. Pattern: `^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3ObjectKey`: required.
+    /// `S3ObjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-s3location.html#cfn-lex-bot-s3location-s3objectkey)): string, required. Pattern: `[\.\-\!\*\_\'\(\)a-zA-Z0-9][\.\-\!\*\_\'\(\)\/a-zA-Z0-9]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "S3ObjectKey")]
     pub s3_object_key: Value<String>,
-    /// `S3ObjectVersion`: optional.
+    /// `S3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-s3location.html#cfn-lex-bot-s3location-s3objectversion)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub s3_object_version: Option<Value<String>>,
 }
@@ -20224,12 +20282,12 @@ impl Walk for S3Location {
 
 /// The `SampleUtterance` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SampleUtterance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sampleutterance.html).
 ///
 /// Every property is required: [`SampleUtterance::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SampleUtterance {
-    /// `Utterance`: required.
+    /// `Utterance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sampleutterance.html#cfn-lex-bot-sampleutterance-utterance)): string, required.
     #[serde(rename = "Utterance")]
     pub utterance: Value<String>,
 }
@@ -20255,18 +20313,18 @@ impl Walk for SampleUtterance {
 
 /// The `SampleUtteranceGenerationSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SampleUtteranceGenerationSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sampleutterancegenerationspecification.html).
 ///
 /// [`SampleUtteranceGenerationSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SampleUtteranceGenerationSpecification {
-    /// `BedrockModelSpecification`: optional.
+    /// `BedrockModelSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sampleutterancegenerationspecification.html#cfn-lex-bot-sampleutterancegenerationspecification-bedrockmodelspecification)): object [`BedrockModelSpecification`], optional.
     #[serde(
         rename = "BedrockModelSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_model_specification: Option<BedrockModelSpecification>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sampleutterancegenerationspecification.html#cfn-lex-bot-sampleutterancegenerationspecification-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -20304,12 +20362,12 @@ impl Walk for SampleUtteranceGenerationSpecification {
 
 /// The `SampleValue` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SampleValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-samplevalue.html).
 ///
 /// Every property is required: [`SampleValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SampleValue {
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-samplevalue.html#cfn-lex-bot-samplevalue-value)): string, required. Length: 1 to 140 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -20335,12 +20393,12 @@ impl Walk for SampleValue {
 
 /// The `SentimentAnalysisSettings` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `SentimentAnalysisSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sentimentanalysissettings.html), [`AWS::Lex::BotAlias` `SentimentAnalysisSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-sentimentanalysissettings.html).
 ///
 /// Every property is required: [`SentimentAnalysisSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SentimentAnalysisSettings {
-    /// `DetectSentiment`: required.
+    /// `DetectSentiment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sentimentanalysissettings.html#cfn-lex-bot-sentimentanalysissettings-detectsentiment)): boolean, required.
     #[serde(rename = "DetectSentiment")]
     pub detect_sentiment: Value<bool>,
 }
@@ -20366,15 +20424,15 @@ impl Walk for SentimentAnalysisSettings {
 
 /// The `SessionAttribute` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SessionAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sessionattribute.html).
 ///
 /// [`SessionAttribute::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SessionAttribute {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sessionattribute.html#cfn-lex-bot-sessionattribute-key)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-sessionattribute.html#cfn-lex-bot-sessionattribute-value)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -20409,33 +20467,35 @@ impl Walk for SessionAttribute {
 
 /// The `Slot` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `Slot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slot.html).
 ///
 /// [`Slot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Slot {
-    /// `Description`: optional.
+    /// A description of the resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slot.html#cfn-lex-bot-slot-description)): string, optional. Length: at most 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MultipleValuesSetting`: optional.
+    /// `MultipleValuesSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slot.html#cfn-lex-bot-slot-multiplevaluessetting)): object [`MultipleValuesSetting`], optional.
     #[serde(
         rename = "MultipleValuesSetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub multiple_values_setting: Option<MultipleValuesSetting>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slot.html#cfn-lex-bot-slot-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ObfuscationSetting`: optional.
+    /// `ObfuscationSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slot.html#cfn-lex-bot-slot-obfuscationsetting)): object [`ObfuscationSetting`], optional.
     #[serde(rename = "ObfuscationSetting", skip_serializing_if = "Option::is_none")]
     pub obfuscation_setting: Option<ObfuscationSetting>,
-    /// `SlotTypeName`: required.
+    /// `SlotTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slot.html#cfn-lex-bot-slot-slottypename)): string, required.
     #[serde(rename = "SlotTypeName")]
     pub slot_type_name: Value<String>,
-    /// `SubSlotSetting`: optional.
+    /// `SubSlotSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slot.html#cfn-lex-bot-slot-subslotsetting)): object [`SubSlotSetting`], optional.
     #[serde(rename = "SubSlotSetting", skip_serializing_if = "Option::is_none")]
     pub sub_slot_setting: Option<SubSlotSetting>,
-    /// `ValueElicitationSetting`: required.
+    /// `ValueElicitationSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slot.html#cfn-lex-bot-slot-valueelicitationsetting)): object [`SlotValueElicitationSetting`], required.
     #[serde(rename = "ValueElicitationSetting")]
     pub value_elicitation_setting: SlotValueElicitationSetting,
 }
@@ -20507,36 +20567,36 @@ impl Walk for Slot {
 
 /// The `SlotCaptureSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotCaptureSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html).
 ///
 /// Every property is optional: start from [`SlotCaptureSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SlotCaptureSetting {
-    /// `CaptureConditional`: optional.
+    /// `CaptureConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html#cfn-lex-bot-slotcapturesetting-captureconditional)): object [`BotConditionalSpecification15`], optional.
     #[serde(rename = "CaptureConditional", skip_serializing_if = "Option::is_none")]
     pub capture_conditional: Option<BotConditionalSpecification15>,
-    /// `CaptureNextStep`: optional.
+    /// `CaptureNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html#cfn-lex-bot-slotcapturesetting-capturenextstep)): object [`BotDialogState45`], optional.
     #[serde(rename = "CaptureNextStep", skip_serializing_if = "Option::is_none")]
     pub capture_next_step: Option<BotDialogState45>,
-    /// `CaptureResponse`: optional.
+    /// `CaptureResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html#cfn-lex-bot-slotcapturesetting-captureresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "CaptureResponse", skip_serializing_if = "Option::is_none")]
     pub capture_response: Option<ResponseSpecification>,
-    /// `CodeHook`: optional.
+    /// `CodeHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html#cfn-lex-bot-slotcapturesetting-codehook)): object [`BotDialogCodeHookInvocationSetting3`], optional.
     #[serde(rename = "CodeHook", skip_serializing_if = "Option::is_none")]
     pub code_hook: Option<BotDialogCodeHookInvocationSetting3>,
-    /// `ElicitationCodeHook`: optional.
+    /// `ElicitationCodeHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html#cfn-lex-bot-slotcapturesetting-elicitationcodehook)): object [`ElicitationCodeHookInvocationSetting`], optional.
     #[serde(
         rename = "ElicitationCodeHook",
         skip_serializing_if = "Option::is_none"
     )]
     pub elicitation_code_hook: Option<ElicitationCodeHookInvocationSetting>,
-    /// `FailureConditional`: optional.
+    /// `FailureConditional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html#cfn-lex-bot-slotcapturesetting-failureconditional)): object [`BotConditionalSpecification19`], optional.
     #[serde(rename = "FailureConditional", skip_serializing_if = "Option::is_none")]
     pub failure_conditional: Option<BotConditionalSpecification19>,
-    /// `FailureNextStep`: optional.
+    /// `FailureNextStep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html#cfn-lex-bot-slotcapturesetting-failurenextstep)): object [`BotDialogState57`], optional.
     #[serde(rename = "FailureNextStep", skip_serializing_if = "Option::is_none")]
     pub failure_next_step: Option<BotDialogState57>,
-    /// `FailureResponse`: optional.
+    /// `FailureResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotcapturesetting.html#cfn-lex-bot-slotcapturesetting-failureresponse)): object [`ResponseSpecification`], optional.
     #[serde(rename = "FailureResponse", skip_serializing_if = "Option::is_none")]
     pub failure_response: Option<ResponseSpecification>,
 }
@@ -20645,12 +20705,12 @@ impl Walk for SlotConstraint {
 
 /// The `SlotDefaultValue` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotDefaultValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotdefaultvalue.html).
 ///
 /// Every property is required: [`SlotDefaultValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotDefaultValue {
-    /// `DefaultValue`: required.
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotdefaultvalue.html#cfn-lex-bot-slotdefaultvalue-defaultvalue)): string, required. Length: 1 to 202 characters.
     #[serde(rename = "DefaultValue")]
     pub default_value: Value<String>,
 }
@@ -20676,12 +20736,12 @@ impl Walk for SlotDefaultValue {
 
 /// The `SlotDefaultValueSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotDefaultValueSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotdefaultvaluespecification.html).
 ///
 /// Every property is required: [`SlotDefaultValueSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotDefaultValueSpecification {
-    /// `DefaultValueList`: required.
+    /// `DefaultValueList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotdefaultvaluespecification.html#cfn-lex-bot-slotdefaultvaluespecification-defaultvaluelist)): list of (object [`SlotDefaultValue`]), required. Items: at most 10.
     #[serde(rename = "DefaultValueList")]
     pub default_value_list: Value<Vec<SlotDefaultValue>>,
 }
@@ -20707,15 +20767,15 @@ impl Walk for SlotDefaultValueSpecification {
 
 /// The `SlotPriority` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotPriority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotpriority.html).
 ///
 /// Every property is required: [`SlotPriority::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotPriority {
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotpriority.html#cfn-lex-bot-slotpriority-priority)): integer, required. Range: 0 to 100.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `SlotName`: required.
+    /// `SlotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotpriority.html#cfn-lex-bot-slotpriority-slotname)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "SlotName")]
     pub slot_name: Value<String>,
 }
@@ -20744,18 +20804,18 @@ impl Walk for SlotPriority {
 
 /// The `SlotResolutionImprovementSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotResolutionImprovementSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotresolutionimprovementspecification.html).
 ///
 /// [`SlotResolutionImprovementSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotResolutionImprovementSpecification {
-    /// `BedrockModelSpecification`: optional.
+    /// `BedrockModelSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotresolutionimprovementspecification.html#cfn-lex-bot-slotresolutionimprovementspecification-bedrockmodelspecification)): object [`BedrockModelSpecification`], optional.
     #[serde(
         rename = "BedrockModelSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub bedrock_model_specification: Option<BedrockModelSpecification>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotresolutionimprovementspecification.html#cfn-lex-bot-slotresolutionimprovementspecification-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -20813,39 +20873,41 @@ impl Walk for SlotShape {
 
 /// The `SlotType` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottype.html).
 ///
 /// [`SlotType::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotType {
-    /// `CompositeSlotTypeSetting`: optional.
+    /// `CompositeSlotTypeSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottype.html#cfn-lex-bot-slottype-compositeslottypesetting)): object [`CompositeSlotTypeSetting`], optional.
     #[serde(
         rename = "CompositeSlotTypeSetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub composite_slot_type_setting: Option<CompositeSlotTypeSetting>,
-    /// `Description`: optional.
+    /// A description of the resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottype.html#cfn-lex-bot-slottype-description)): string, optional. Length: at most 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExternalSourceSetting`: optional.
+    /// `ExternalSourceSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottype.html#cfn-lex-bot-slottype-externalsourcesetting)): object [`ExternalSourceSetting`], optional.
     #[serde(
         rename = "ExternalSourceSetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub external_source_setting: Option<ExternalSourceSetting>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottype.html#cfn-lex-bot-slottype-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?)+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParentSlotTypeSignature`: optional.
+    /// `ParentSlotTypeSignature` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottype.html#cfn-lex-bot-slottype-parentslottypesignature)): string, optional.
     #[serde(
         rename = "ParentSlotTypeSignature",
         skip_serializing_if = "Option::is_none"
     )]
     pub parent_slot_type_signature: Option<Value<String>>,
-    /// `SlotTypeValues`: optional.
+    /// `SlotTypeValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottype.html#cfn-lex-bot-slottype-slottypevalues)): list of (object [`SlotTypeValue`]), optional. Items: at most 10000.
     #[serde(rename = "SlotTypeValues", skip_serializing_if = "Option::is_none")]
     pub slot_type_values: Option<Value<Vec<SlotTypeValue>>>,
-    /// `ValueSelectionSetting`: optional.
+    /// `ValueSelectionSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottype.html#cfn-lex-bot-slottype-valueselectionsetting)): object [`SlotValueSelectionSetting`], optional.
     #[serde(
         rename = "ValueSelectionSetting",
         skip_serializing_if = "Option::is_none"
@@ -20931,15 +20993,15 @@ impl Walk for SlotType {
 
 /// The `SlotTypeValue` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotTypeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottypevalue.html).
 ///
 /// [`SlotTypeValue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotTypeValue {
-    /// `SampleValue`: required.
+    /// `SampleValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottypevalue.html#cfn-lex-bot-slottypevalue-samplevalue)): object [`SampleValue`], required.
     #[serde(rename = "SampleValue")]
     pub sample_value: SampleValue,
-    /// `Synonyms`: optional.
+    /// `Synonyms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slottypevalue.html#cfn-lex-bot-slottypevalue-synonyms)): list of (object [`SampleValue`]), optional. Items: at most 10000.
     #[serde(rename = "Synonyms", skip_serializing_if = "Option::is_none")]
     pub synonyms: Option<Value<Vec<SampleValue>>>,
 }
@@ -20974,12 +21036,12 @@ impl Walk for SlotTypeValue {
 
 /// The `SlotValue` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalue.html).
 ///
 /// Every property is optional: start from [`SlotValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SlotValue {
-    /// `InterpretedValue`: optional.
+    /// `InterpretedValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalue.html#cfn-lex-bot-slotvalue-interpretedvalue)): string, optional. Length: 1 to 202 characters.
     #[serde(rename = "InterpretedValue", skip_serializing_if = "Option::is_none")]
     pub interpreted_value: Option<Value<String>>,
 }
@@ -21009,33 +21071,33 @@ impl Walk for SlotValue {
 
 /// The `SlotValueElicitationSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueElicitationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueelicitationsetting.html).
 ///
 /// [`SlotValueElicitationSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotValueElicitationSetting {
-    /// `DefaultValueSpecification`: optional.
+    /// `DefaultValueSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueelicitationsetting.html#cfn-lex-bot-slotvalueelicitationsetting-defaultvaluespecification)): object [`SlotDefaultValueSpecification`], optional.
     #[serde(
         rename = "DefaultValueSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_value_specification: Option<SlotDefaultValueSpecification>,
-    /// `PromptSpecification`: optional.
+    /// `PromptSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueelicitationsetting.html#cfn-lex-bot-slotvalueelicitationsetting-promptspecification)): object [`PromptSpecification`], optional.
     #[serde(
         rename = "PromptSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub prompt_specification: Option<PromptSpecification>,
-    /// `SampleUtterances`: optional.
+    /// `SampleUtterances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueelicitationsetting.html#cfn-lex-bot-slotvalueelicitationsetting-sampleutterances)): list of (object [`SampleUtterance`]), optional.
     #[serde(rename = "SampleUtterances", skip_serializing_if = "Option::is_none")]
     pub sample_utterances: Option<Value<Vec<SampleUtterance>>>,
-    /// `SlotCaptureSetting`: optional.
+    /// `SlotCaptureSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueelicitationsetting.html#cfn-lex-bot-slotvalueelicitationsetting-slotcapturesetting)): object [`SlotCaptureSetting`], optional.
     #[serde(rename = "SlotCaptureSetting", skip_serializing_if = "Option::is_none")]
     pub slot_capture_setting: Option<SlotCaptureSetting>,
-    /// `SlotConstraint`: required.
+    /// `SlotConstraint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueelicitationsetting.html#cfn-lex-bot-slotvalueelicitationsetting-slotconstraint)): [`SlotConstraint`], one of `Required`, `Optional`, required.
     #[serde(rename = "SlotConstraint")]
     pub slot_constraint: Value<SlotConstraint>,
-    /// `WaitAndContinueSpecification`: optional.
+    /// `WaitAndContinueSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueelicitationsetting.html#cfn-lex-bot-slotvalueelicitationsetting-waitandcontinuespecification)): object [`WaitAndContinueSpecification`], optional.
     #[serde(
         rename = "WaitAndContinueSpecification",
         skip_serializing_if = "Option::is_none"
@@ -21115,12 +21177,12 @@ impl Walk for SlotValueElicitationSetting {
 
 /// The `SlotValueRegexFilter` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueRegexFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueregexfilter.html).
 ///
 /// Every property is required: [`SlotValueRegexFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotValueRegexFilter {
-    /// `Pattern`: required.
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueregexfilter.html#cfn-lex-bot-slotvalueregexfilter-pattern)): string, required. Length: 1 to 300 characters.
     #[serde(rename = "Pattern")]
     pub pattern: Value<String>,
 }
@@ -21169,21 +21231,21 @@ impl Walk for SlotValueResolutionStrategy {
 
 /// The `SlotValueSelectionSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SlotValueSelectionSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueselectionsetting.html).
 ///
 /// [`SlotValueSelectionSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotValueSelectionSetting {
-    /// `AdvancedRecognitionSetting`: optional.
+    /// `AdvancedRecognitionSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueselectionsetting.html#cfn-lex-bot-slotvalueselectionsetting-advancedrecognitionsetting)): object [`AdvancedRecognitionSetting`], optional.
     #[serde(
         rename = "AdvancedRecognitionSetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_recognition_setting: Option<AdvancedRecognitionSetting>,
-    /// `RegexFilter`: optional.
+    /// `RegexFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueselectionsetting.html#cfn-lex-bot-slotvalueselectionsetting-regexfilter)): object [`SlotValueRegexFilter`], optional.
     #[serde(rename = "RegexFilter", skip_serializing_if = "Option::is_none")]
     pub regex_filter: Option<SlotValueRegexFilter>,
-    /// `ResolutionStrategy`: required.
+    /// `ResolutionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-slotvalueselectionsetting.html#cfn-lex-bot-slotvalueselectionsetting-resolutionstrategy)): [`SlotValueResolutionStrategy`], one of `ORIGINAL_VALUE`, `TOP_RESOLUTION`, `CONCATENATION`, required.
     #[serde(rename = "ResolutionStrategy")]
     pub resolution_strategy: Value<SlotValueResolutionStrategy>,
 }
@@ -21230,18 +21292,18 @@ impl Walk for SlotValueSelectionSetting {
 
 /// The `Specifications` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `Specifications`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-specifications.html).
 ///
 /// [`Specifications::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Specifications {
-    /// `SlotTypeId`: optional.
+    /// `SlotTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-specifications.html#cfn-lex-bot-specifications-slottypeid)): string, optional. Pattern: `^((AMAZON\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$`. Length: 1 to 25 characters.
     #[serde(rename = "SlotTypeId", skip_serializing_if = "Option::is_none")]
     pub slot_type_id: Option<Value<String>>,
-    /// `SlotTypeName`: optional.
+    /// `SlotTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-specifications.html#cfn-lex-bot-specifications-slottypename)): string, optional.
     #[serde(rename = "SlotTypeName", skip_serializing_if = "Option::is_none")]
     pub slot_type_name: Option<Value<String>>,
-    /// `ValueElicitationSetting`: required.
+    /// `ValueElicitationSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-specifications.html#cfn-lex-bot-specifications-valueelicitationsetting)): object [`SubSlotValueElicitationSetting`], required.
     #[serde(rename = "ValueElicitationSetting")]
     pub value_elicitation_setting: SubSlotValueElicitationSetting,
 }
@@ -21308,15 +21370,15 @@ impl Walk for SpeechDetectionSensitivity {
 
 /// The `SpeechFoundationModel` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SpeechFoundationModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-speechfoundationmodel.html).
 ///
 /// [`SpeechFoundationModel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SpeechFoundationModel {
-    /// `ModelArn`: required.
+    /// `ModelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-speechfoundationmodel.html#cfn-lex-bot-speechfoundationmodel-modelarn)): string, required.
     #[serde(rename = "ModelArn")]
     pub model_arn: Value<String>,
-    /// `VoiceId`: optional.
+    /// `VoiceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-speechfoundationmodel.html#cfn-lex-bot-speechfoundationmodel-voiceid)): string, optional.
     #[serde(rename = "VoiceId", skip_serializing_if = "Option::is_none")]
     pub voice_id: Option<Value<String>>,
 }
@@ -21351,12 +21413,12 @@ impl Walk for SpeechFoundationModel {
 
 /// The `SpeechModelConfig` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SpeechModelConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-speechmodelconfig.html).
 ///
 /// Every property is optional: start from [`SpeechModelConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SpeechModelConfig {
-    /// `DeepgramConfig`: optional.
+    /// `DeepgramConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-speechmodelconfig.html#cfn-lex-bot-speechmodelconfig-deepgramconfig)): object [`DeepgramSpeechModelConfig`], optional.
     #[serde(rename = "DeepgramConfig", skip_serializing_if = "Option::is_none")]
     pub deepgram_config: Option<DeepgramSpeechModelConfig>,
 }
@@ -21412,15 +21474,15 @@ impl Walk for SpeechModelPreference {
 
 /// The `SpeechRecognitionSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SpeechRecognitionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-speechrecognitionsettings.html).
 ///
 /// Every property is optional: start from [`SpeechRecognitionSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SpeechRecognitionSettings {
-    /// `SpeechModelConfig`: optional.
+    /// `SpeechModelConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-speechrecognitionsettings.html#cfn-lex-bot-speechrecognitionsettings-speechmodelconfig)): object [`SpeechModelConfig`], optional.
     #[serde(rename = "SpeechModelConfig", skip_serializing_if = "Option::is_none")]
     pub speech_model_config: Option<SpeechModelConfig>,
-    /// `SpeechModelPreference`: optional.
+    /// `SpeechModelPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-speechrecognitionsettings.html#cfn-lex-bot-speechrecognitionsettings-speechmodelpreference)): [`SpeechModelPreference`], one of `Standard`, `Neural`, `Deepgram`, `Advanced`, optional.
     #[serde(
         rename = "SpeechModelPreference",
         skip_serializing_if = "Option::is_none"
@@ -21464,12 +21526,12 @@ impl Walk for SpeechRecognitionSettings {
 
 /// The `SSMLMessage` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SSMLMessage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-ssmlmessage.html).
 ///
 /// Every property is required: [`SsmlMessage::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsmlMessage {
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-ssmlmessage.html#cfn-lex-bot-ssmlmessage-value)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -21495,21 +21557,21 @@ impl Walk for SsmlMessage {
 
 /// The `StillWaitingResponseSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `StillWaitingResponseSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-stillwaitingresponsespecification.html).
 ///
 /// [`StillWaitingResponseSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StillWaitingResponseSpecification {
-    /// `AllowInterrupt`: optional.
+    /// `AllowInterrupt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-stillwaitingresponsespecification.html#cfn-lex-bot-stillwaitingresponsespecification-allowinterrupt)): boolean, optional.
     #[serde(rename = "AllowInterrupt", skip_serializing_if = "Option::is_none")]
     pub allow_interrupt: Option<Value<bool>>,
-    /// `FrequencyInSeconds`: required.
+    /// `FrequencyInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-stillwaitingresponsespecification.html#cfn-lex-bot-stillwaitingresponsespecification-frequencyinseconds)): integer, required. Range: 1 to 300.
     #[serde(rename = "FrequencyInSeconds")]
     pub frequency_in_seconds: Value<i64>,
-    /// `MessageGroupsList`: required.
+    /// `MessageGroupsList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-stillwaitingresponsespecification.html#cfn-lex-bot-stillwaitingresponsespecification-messagegroupslist)): list of (object [`MessageGroup`]), required. Items: 1 to 5.
     #[serde(rename = "MessageGroupsList")]
     pub message_groups_list: Value<Vec<MessageGroup>>,
-    /// `TimeoutInSeconds`: required.
+    /// `TimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-stillwaitingresponsespecification.html#cfn-lex-bot-stillwaitingresponsespecification-timeoutinseconds)): integer, required. Range: 1 to 900.
     #[serde(rename = "TimeoutInSeconds")]
     pub timeout_in_seconds: Value<i64>,
 }
@@ -21554,15 +21616,15 @@ impl Walk for StillWaitingResponseSpecification {
 
 /// The `SubSlotSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SubSlotSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslotsetting.html).
 ///
 /// Every property is optional: start from [`SubSlotSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SubSlotSetting {
-    /// `Expression`: optional.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslotsetting.html#cfn-lex-bot-subslotsetting-expression)): string, optional. Pattern: `[0-9A-Za-z_\-\s\(\)]+`. Length: 1 to 1000 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `SlotSpecifications`: optional.
+    /// `SlotSpecifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslotsetting.html#cfn-lex-bot-subslotsetting-slotspecifications)): map from string to (object [`Specifications`]), optional.
     #[serde(rename = "SlotSpecifications", skip_serializing_if = "Option::is_none")]
     pub slot_specifications: Option<BTreeMap<String, Specifications>>,
 }
@@ -21603,18 +21665,18 @@ impl Walk for SubSlotSetting {
 
 /// The `SubSlotTypeComposition` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SubSlotTypeComposition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslottypecomposition.html).
 ///
 /// [`SubSlotTypeComposition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubSlotTypeComposition {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslottypecomposition.html#cfn-lex-bot-subslottypecomposition-name)): string, required. Pattern: `^([0-9a-zA-Z][_-]?){1,100}$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SlotTypeId`: optional.
+    /// `SlotTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslottypecomposition.html#cfn-lex-bot-subslottypecomposition-slottypeid)): string, optional. Pattern: `^((AMAZON\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$`. Length: 1 to 25 characters.
     #[serde(rename = "SlotTypeId", skip_serializing_if = "Option::is_none")]
     pub slot_type_id: Option<Value<String>>,
-    /// `SlotTypeName`: optional.
+    /// `SlotTypeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslottypecomposition.html#cfn-lex-bot-subslottypecomposition-slottypename)): string, optional.
     #[serde(rename = "SlotTypeName", skip_serializing_if = "Option::is_none")]
     pub slot_type_name: Option<Value<String>>,
 }
@@ -21658,27 +21720,27 @@ impl Walk for SubSlotTypeComposition {
 
 /// The `SubSlotValueElicitationSetting` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `SubSlotValueElicitationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslotvalueelicitationsetting.html).
 ///
 /// Every property is optional: start from [`SubSlotValueElicitationSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SubSlotValueElicitationSetting {
-    /// `DefaultValueSpecification`: optional.
+    /// `DefaultValueSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslotvalueelicitationsetting.html#cfn-lex-bot-subslotvalueelicitationsetting-defaultvaluespecification)): object [`SlotDefaultValueSpecification`], optional.
     #[serde(
         rename = "DefaultValueSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_value_specification: Option<SlotDefaultValueSpecification>,
-    /// `PromptSpecification`: optional.
+    /// `PromptSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslotvalueelicitationsetting.html#cfn-lex-bot-subslotvalueelicitationsetting-promptspecification)): object [`PromptSpecification`], optional.
     #[serde(
         rename = "PromptSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub prompt_specification: Option<PromptSpecification>,
-    /// `SampleUtterances`: optional.
+    /// `SampleUtterances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslotvalueelicitationsetting.html#cfn-lex-bot-subslotvalueelicitationsetting-sampleutterances)): list of (object [`SampleUtterance`]), optional.
     #[serde(rename = "SampleUtterances", skip_serializing_if = "Option::is_none")]
     pub sample_utterances: Option<Value<Vec<SampleUtterance>>>,
-    /// `WaitAndContinueSpecification`: optional.
+    /// `WaitAndContinueSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-subslotvalueelicitationsetting.html#cfn-lex-bot-subslotvalueelicitationsetting-waitandcontinuespecification)): object [`WaitAndContinueSpecification`], optional.
     #[serde(
         rename = "WaitAndContinueSpecification",
         skip_serializing_if = "Option::is_none"
@@ -21741,15 +21803,15 @@ impl Walk for SubSlotValueElicitationSetting {
 
 /// The `Tag` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-tag.html), [`AWS::Lex::BotAlias` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-tag.html#cfn-lex-bot-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-tag.html#cfn-lex-bot-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -21778,27 +21840,29 @@ impl Walk for Tag {
 
 /// The `TestBotAliasSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `TestBotAliasSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-testbotaliassettings.html).
 ///
 /// Every property is optional: start from [`TestBotAliasSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TestBotAliasSettings {
-    /// `BotAliasLocaleSettings`: optional.
+    /// `BotAliasLocaleSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-testbotaliassettings.html#cfn-lex-bot-testbotaliassettings-botaliaslocalesettings)): list of (object [`BotAliasLocaleSettingsItem`]), optional. Items: at most 50.
     #[serde(
         rename = "BotAliasLocaleSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub bot_alias_locale_settings: Option<Value<Vec<BotAliasLocaleSettingsItem>>>,
-    /// `ConversationLogSettings`: optional.
+    /// `ConversationLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-testbotaliassettings.html#cfn-lex-bot-testbotaliassettings-conversationlogsettings)): object [`ConversationLogSettings`], optional.
     #[serde(
         rename = "ConversationLogSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub conversation_log_settings: Option<ConversationLogSettings>,
-    /// `Description`: optional.
+    /// A description of the resource
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-testbotaliassettings.html#cfn-lex-bot-testbotaliassettings-description)): string, optional. Length: at most 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `SentimentAnalysisSettings`: optional.
+    /// `SentimentAnalysisSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-testbotaliassettings.html#cfn-lex-bot-testbotaliassettings-sentimentanalysissettings)): object [`SentimentAnalysisSettings`], optional.
     #[serde(
         rename = "SentimentAnalysisSettings",
         skip_serializing_if = "Option::is_none"
@@ -21861,12 +21925,12 @@ impl Walk for TestBotAliasSettings {
 
 /// The `TextInputSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `TextInputSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-textinputspecification.html).
 ///
 /// Every property is required: [`TextInputSpecification::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TextInputSpecification {
-    /// `StartTimeoutMs`: required.
+    /// `StartTimeoutMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-textinputspecification.html#cfn-lex-bot-textinputspecification-starttimeoutms)): integer, required. Range: at least 1.
     #[serde(rename = "StartTimeoutMs")]
     pub start_timeout_ms: Value<i64>,
 }
@@ -21892,12 +21956,12 @@ impl Walk for TextInputSpecification {
 
 /// The `TextLogDestination` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `TextLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-textlogdestination.html), [`AWS::Lex::BotAlias` `TextLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-textlogdestination.html).
 ///
 /// Every property is required: [`TextLogDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TextLogDestination {
-    /// `CloudWatch`: required.
+    /// `CloudWatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-textlogdestination.html#cfn-lex-bot-textlogdestination-cloudwatch)): object [`CloudWatchLogGroupLogDestination`], required.
     #[serde(rename = "CloudWatch")]
     pub cloud_watch: CloudWatchLogGroupLogDestination,
 }
@@ -21923,15 +21987,15 @@ impl Walk for TextLogDestination {
 
 /// The `TextLogSetting` property type of [`Bot`] and [`BotAlias`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html), [`AWS::Lex::BotAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-botalias.html).
+/// AWS reference: [`AWS::Lex::Bot` `TextLogSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-textlogsetting.html), [`AWS::Lex::BotAlias` `TextLogSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-botalias-textlogsetting.html).
 ///
 /// Every property is required: [`TextLogSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TextLogSetting {
-    /// `Destination`: required.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-textlogsetting.html#cfn-lex-bot-textlogsetting-destination)): object [`TextLogDestination`], required.
     #[serde(rename = "Destination")]
     pub destination: TextLogDestination,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-textlogsetting.html#cfn-lex-bot-textlogsetting-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -21963,12 +22027,12 @@ impl Walk for TextLogSetting {
 
 /// The `UnifiedSpeechSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `UnifiedSpeechSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-unifiedspeechsettings.html).
 ///
 /// Every property is required: [`UnifiedSpeechSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UnifiedSpeechSettings {
-    /// `SpeechFoundationModel`: required.
+    /// `SpeechFoundationModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-unifiedspeechsettings.html#cfn-lex-bot-unifiedspeechsettings-speechfoundationmodel)): object [`SpeechFoundationModel`], required.
     #[serde(rename = "SpeechFoundationModel")]
     pub speech_foundation_model: SpeechFoundationModel,
 }
@@ -21994,15 +22058,15 @@ impl Walk for UnifiedSpeechSettings {
 
 /// The `VoiceSettings` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `VoiceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-voicesettings.html).
 ///
 /// [`VoiceSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VoiceSettings {
-    /// `Engine`: optional.
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-voicesettings.html#cfn-lex-bot-voicesettings-engine)): [`Engine`], one of `standard`, `neural`, `long-form`, `generative`, optional.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<Engine>>,
-    /// `VoiceId`: required.
+    /// `VoiceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-voicesettings.html#cfn-lex-bot-voicesettings-voiceid)): string, required.
     #[serde(rename = "VoiceId")]
     pub voice_id: Value<String>,
 }
@@ -22037,24 +22101,24 @@ impl Walk for VoiceSettings {
 
 /// The `WaitAndContinueSpecification` property type of [`Bot`].
 ///
-/// AWS reference: [`AWS::Lex::Bot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lex-bot.html).
+/// AWS reference: [`AWS::Lex::Bot` `WaitAndContinueSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-waitandcontinuespecification.html).
 ///
 /// [`WaitAndContinueSpecification::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WaitAndContinueSpecification {
-    /// `ContinueResponse`: required.
+    /// `ContinueResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-waitandcontinuespecification.html#cfn-lex-bot-waitandcontinuespecification-continueresponse)): object [`ResponseSpecification`], required.
     #[serde(rename = "ContinueResponse")]
     pub continue_response: ResponseSpecification,
-    /// `IsActive`: optional.
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-waitandcontinuespecification.html#cfn-lex-bot-waitandcontinuespecification-isactive)): boolean, optional.
     #[serde(rename = "IsActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<Value<bool>>,
-    /// `StillWaitingResponse`: optional.
+    /// `StillWaitingResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-waitandcontinuespecification.html#cfn-lex-bot-waitandcontinuespecification-stillwaitingresponse)): object [`StillWaitingResponseSpecification`], optional.
     #[serde(
         rename = "StillWaitingResponse",
         skip_serializing_if = "Option::is_none"
     )]
     pub still_waiting_response: Option<StillWaitingResponseSpecification>,
-    /// `WaitingResponse`: required.
+    /// `WaitingResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lex-bot-waitandcontinuespecification.html#cfn-lex-bot-waitandcontinuespecification-waitingresponse)): object [`ResponseSpecification`], required.
     #[serde(rename = "WaitingResponse")]
     pub waiting_response: ResponseSpecification,
 }

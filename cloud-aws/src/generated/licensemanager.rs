@@ -9,28 +9,38 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::LicenseManager::Grant` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// Every property is optional: start from [`Grant::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Grant {
-    /// `AllowedOperations`: optional.
+    /// `AllowedOperations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html#cfn-licensemanager-grant-allowedoperations)): list of ([`AllowedOperations`], one of `CheckInLicense`, `CheckoutBorrowLicense`, `CheckoutLicense`, `CreateGrant`, `CreateToken`, `ExtendConsumptionLicense`, `ListPurchasedLicenses`), optional. Items: 1 to 8.
     #[serde(rename = "AllowedOperations", skip_serializing_if = "Option::is_none")]
     pub allowed_operations: Option<Value<Vec<Value<AllowedOperations>>>>,
-    /// `GrantName`: optional.
+    /// Name for the created Grant.
+    ///
+    /// `GrantName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html#cfn-licensemanager-grant-grantname)): string, optional.
     #[serde(rename = "GrantName", skip_serializing_if = "Option::is_none")]
     pub grant_name: Option<Value<String>>,
-    /// `HomeRegion`: optional.
+    /// Home region for the created grant.
+    ///
+    /// `HomeRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html#cfn-licensemanager-grant-homeregion)): string, optional.
     #[serde(rename = "HomeRegion", skip_serializing_if = "Option::is_none")]
     pub home_region: Option<Value<String>>,
-    /// `LicenseArn`: optional.
+    /// License Arn for the grant.
+    ///
+    /// `LicenseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html#cfn-licensemanager-grant-licensearn)): string, optional. Pattern: `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`. Length: 0 to 2048 characters.
     #[serde(rename = "LicenseArn", skip_serializing_if = "Option::is_none")]
     pub license_arn: Option<Value<String>>,
-    /// `Principals`: optional.
+    /// `Principals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html#cfn-licensemanager-grant-principals)): list of (string), optional. Items: 1 to 1. Each item: Pattern: `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`. Each item: Length: 0 to 2048 characters.
     #[serde(rename = "Principals", skip_serializing_if = "Option::is_none")]
     pub principals: Option<Value<Vec<Value<String>>>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html#cfn-licensemanager-grant-status)): [`Status`], one of `ACTIVE`, `DELETED`, `DISABLED`, `FAILED_WORKFLOW`, `PENDING_ACCEPT`, `PENDING_DELETE`, `PENDING_WORKFLOW`, `REJECTED`, `WORKFLOW_COMPLETED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// A list of tags to attach.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html#cfn-licensemanager-grant-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -129,43 +139,57 @@ impl ResourceRef<Grant> {
 
 /// The properties of an `AWS::LicenseManager::License` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html)).
 ///
+/// Resource Type definition for AWS::LicenseManager::License
+///
 /// [`License::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct License {
-    /// `Beneficiary`: required.
+    /// Beneficiary of the license.
+    ///
+    /// `Beneficiary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-beneficiary)): string, required.
     #[serde(rename = "Beneficiary")]
     pub beneficiary: Value<String>,
-    /// `ConsumptionConfiguration`: required.
+    /// `ConsumptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-consumptionconfiguration)): object [`ConsumptionConfiguration`], required.
     #[serde(rename = "ConsumptionConfiguration")]
     pub consumption_configuration: ConsumptionConfiguration,
-    /// `Entitlements`: required.
+    /// `Entitlements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-entitlements)): list of (object [`Entitlement`]), required.
     #[serde(rename = "Entitlements")]
     pub entitlements: Value<Vec<Entitlement>>,
-    /// `HomeRegion`: required.
+    /// Home region for the created license.
+    ///
+    /// `HomeRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-homeregion)): string, required.
     #[serde(rename = "HomeRegion")]
     pub home_region: Value<String>,
-    /// `Issuer`: required.
+    /// `Issuer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-issuer)): object [`IssuerData`], required.
     #[serde(rename = "Issuer")]
     pub issuer: IssuerData,
-    /// `LicenseMetadata`: optional.
+    /// `LicenseMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-licensemetadata)): list of (object [`Metadata`]), optional.
     #[serde(rename = "LicenseMetadata", skip_serializing_if = "Option::is_none")]
     pub license_metadata: Option<Value<Vec<Metadata>>>,
-    /// `LicenseName`: required.
+    /// Name for the created license.
+    ///
+    /// `LicenseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-licensename)): string, required.
     #[serde(rename = "LicenseName")]
     pub license_name: Value<String>,
-    /// `ProductName`: required.
+    /// Product name for the created license.
+    ///
+    /// `ProductName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-productname)): string, required.
     #[serde(rename = "ProductName")]
     pub product_name: Value<String>,
-    /// `ProductSKU`: required.
+    /// ProductSKU of the license.
+    ///
+    /// `ProductSKU` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-productsku)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "ProductSKU")]
     pub product_sku: Value<String>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-status)): string, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of tags to attach.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Validity`: required.
+    /// `Validity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html#cfn-licensemanager-license-validity)): object [`ValidityDateFormat`], required.
     #[serde(rename = "Validity")]
     pub validity: ValidityDateFormat,
 }
@@ -271,25 +295,39 @@ impl ResourceRef<License> {
 
 /// The properties of an `AWS::LicenseManager::LicenseAssetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html)).
 ///
+/// Resource Type definition for AWS::LicenseManager::LicenseAssetGroup
+///
 /// [`LicenseAssetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseAssetGroup {
-    /// `AssociatedLicenseAssetRulesetARNs`: required.
+    /// ARNs of associated license asset rulesets.
+    ///
+    /// `AssociatedLicenseAssetRulesetARNs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html#cfn-licensemanager-licenseassetgroup-associatedlicenseassetrulesetarns)): list of (string), required. Each item: Pattern: `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`. Each item: Length: at most 2048 characters.
     #[serde(rename = "AssociatedLicenseAssetRulesetARNs")]
     pub associated_license_asset_ruleset_arns: Value<Vec<Value<String>>>,
-    /// `Description`: optional.
+    /// License asset group description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html#cfn-licensemanager-licenseassetgroup-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `LicenseAssetGroupConfigurations`: required, create-only (changing it replaces the resource).
+    /// License asset group configurations.
+    ///
+    /// `LicenseAssetGroupConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html#cfn-licensemanager-licenseassetgroup-licenseassetgroupconfigurations)): list of (object [`LicenseAssetGroupConfiguration`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "LicenseAssetGroupConfigurations")]
     pub license_asset_group_configurations: Value<Vec<LicenseAssetGroupConfiguration>>,
-    /// `Name`: required.
+    /// License asset group name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html#cfn-licensemanager-licenseassetgroup-name)): string, required. Length: 0 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Properties`: optional.
+    /// License asset group properties.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html#cfn-licensemanager-licenseassetgroup-properties)): list of (object [`LicenseAssetGroupProperty`]), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<Value<Vec<LicenseAssetGroupProperty>>>,
-    /// `Tags`: optional.
+    /// Tags to add to the license asset group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html#cfn-licensemanager-licenseassetgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -365,19 +403,29 @@ impl ResourceRef<LicenseAssetGroup> {
 
 /// The properties of an `AWS::LicenseManager::LicenseAssetRuleSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html)).
 ///
+/// Resource schema for AWS::LicenseManager::LicenseAssetRuleSet.
+///
 /// [`LicenseAssetRuleSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseAssetRuleSet {
-    /// `Description`: optional.
+    /// License asset ruleset description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html#cfn-licensemanager-licenseassetruleset-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// License asset ruleset name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html#cfn-licensemanager-licenseassetruleset-name)): string, required. Length: 0 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Rules`: required.
+    /// License asset rules.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html#cfn-licensemanager-licenseassetruleset-rules)): list of (object [`LicenseAssetRule`]), required.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<LicenseAssetRule>>,
-    /// `Tags`: optional.
+    /// Tags to add to the license asset ruleset.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html#cfn-licensemanager-licenseassetruleset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -440,46 +488,68 @@ impl ResourceRef<LicenseAssetRuleSet> {
 
 /// The properties of an `AWS::LicenseManager::LicenseConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html)).
 ///
+/// Resource schema for AWS::LicenseManager::LicenseConfiguration. A license configuration is an abstraction of a customer license agreement that can be consumed and enforced by License Manager.
+///
 /// [`LicenseConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseConfiguration {
-    /// `Description`: optional.
+    /// Description of the license configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisassociateWhenNotFound`: optional.
+    /// When true, disassociates a resource when software is uninstalled.
+    ///
+    /// `DisassociateWhenNotFound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-disassociatewhennotfound)): boolean, optional.
     #[serde(
         rename = "DisassociateWhenNotFound",
         skip_serializing_if = "Option::is_none"
     )]
     pub disassociate_when_not_found: Option<Value<bool>>,
-    /// `LicenseCount`: optional.
+    /// Number of licenses managed by the license configuration.
+    ///
+    /// `LicenseCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-licensecount)): integer, optional.
     #[serde(rename = "LicenseCount", skip_serializing_if = "Option::is_none")]
     pub license_count: Option<Value<i64>>,
-    /// `LicenseCountHardLimit`: optional.
+    /// Indicates whether hard or soft license enforcement is used. Exceeding a hard limit blocks the launch of new instances.
+    ///
+    /// `LicenseCountHardLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-licensecounthardlimit)): boolean, optional.
     #[serde(
         rename = "LicenseCountHardLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub license_count_hard_limit: Option<Value<bool>>,
-    /// `LicenseCountingType`: required, create-only (changing it replaces the resource).
+    /// Dimension used to track the license inventory.
+    ///
+    /// `LicenseCountingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-licensecountingtype)): [`LicenseCountingType`], one of `vCPU`, `Instance`, `Core`, `Socket`, required, create-only (changing it replaces the resource).
     #[serde(rename = "LicenseCountingType")]
     pub license_counting_type: Value<LicenseCountingType>,
-    /// `LicenseExpiry`: optional.
+    /// License configuration expiry as an epoch timestamp (seconds since 1970-01-01T00:00:00Z).
+    ///
+    /// `LicenseExpiry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-licenseexpiry)): integer, optional.
     #[serde(rename = "LicenseExpiry", skip_serializing_if = "Option::is_none")]
     pub license_expiry: Option<Value<i64>>,
-    /// `LicenseRules`: optional, create-only (changing it replaces the resource).
+    /// License rules. The syntax is \#name=value (for example, \#allowedTenancy=EC2-DedicatedHost).
+    ///
+    /// `LicenseRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-licenserules)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "LicenseRules", skip_serializing_if = "Option::is_none")]
     pub license_rules: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required.
+    /// Name of the license configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProductInformationList`: optional.
+    /// Product information.
+    ///
+    /// `ProductInformationList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-productinformationlist)): list of (object [`ProductInformation`]), optional.
     #[serde(
         rename = "ProductInformationList",
         skip_serializing_if = "Option::is_none"
     )]
     pub product_information_list: Option<Value<Vec<ProductInformation>>>,
-    /// `Tags`: optional.
+    /// Tags to add to the license configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html#cfn-licensemanager-licenseconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -614,25 +684,39 @@ impl ResourceRef<LicenseConfiguration> {
 
 /// The properties of an `AWS::LicenseManager::ReportGenerator` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html)).
 ///
+/// A report generator that creates periodic reports about your AWS License Manager license configurations.
+///
 /// [`ReportGenerator::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportGenerator {
-    /// `Description`: optional.
+    /// Description of the report generator.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html#cfn-licensemanager-reportgenerator-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ReportContext`: required.
+    /// Details of the license configurations and asset groups that this generator reports on.
+    ///
+    /// `ReportContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html#cfn-licensemanager-reportgenerator-reportcontext)): object [`ReportContext`], required.
     #[serde(rename = "ReportContext")]
     pub report_context: ReportContext,
-    /// `ReportFrequency`: required.
+    /// Details about how frequently reports are generated.
+    ///
+    /// `ReportFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html#cfn-licensemanager-reportgenerator-reportfrequency)): object [`ReportFrequency`], required.
     #[serde(rename = "ReportFrequency")]
     pub report_frequency: ReportFrequency,
-    /// `ReportGeneratorName`: required.
+    /// Name of the report generator.
+    ///
+    /// `ReportGeneratorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html#cfn-licensemanager-reportgenerator-reportgeneratorname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "ReportGeneratorName")]
     pub report_generator_name: Value<String>,
-    /// `ReportType`: required.
+    /// Type of reports to generate. The report type determines the data reported on.
+    ///
+    /// `ReportType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html#cfn-licensemanager-reportgenerator-reporttype)): list of ([`ReportType`], one of `LicenseConfigurationSummaryReport`, `LicenseConfigurationUsageReport`, `LicenseAssetGroupUsageReport`), required.
     #[serde(rename = "ReportType")]
     pub report_type: Value<Vec<Value<ReportType>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html#cfn-licensemanager-reportgenerator-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -748,12 +832,12 @@ impl Walk for AllowedOperations {
 
 /// The `AndRuleStatement` property type of [`LicenseAssetRuleSet`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet` `AndRuleStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-andrulestatement.html).
 ///
 /// Every property is optional: start from [`AndRuleStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AndRuleStatement {
-    /// `MatchingRuleStatements`: optional.
+    /// `MatchingRuleStatements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-andrulestatement.html#cfn-licensemanager-licenseassetruleset-andrulestatement-matchingrulestatements)): list of (object [`MatchingRuleStatement`]), optional.
     #[serde(
         rename = "MatchingRuleStatements",
         skip_serializing_if = "Option::is_none"
@@ -789,15 +873,15 @@ impl Walk for AndRuleStatement {
 
 /// The `BorrowConfiguration` property type of [`License`].
 ///
-/// AWS reference: [`AWS::LicenseManager::License`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html).
+/// AWS reference: [`AWS::LicenseManager::License` `BorrowConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-borrowconfiguration.html).
 ///
 /// Every property is required: [`BorrowConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BorrowConfiguration {
-    /// `AllowEarlyCheckIn`: required.
+    /// `AllowEarlyCheckIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-borrowconfiguration.html#cfn-licensemanager-license-borrowconfiguration-allowearlycheckin)): boolean, required.
     #[serde(rename = "AllowEarlyCheckIn")]
     pub allow_early_check_in: Value<bool>,
-    /// `MaxTimeToLiveInMinutes`: required.
+    /// `MaxTimeToLiveInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-borrowconfiguration.html#cfn-licensemanager-license-borrowconfiguration-maxtimetoliveinminutes)): integer, required.
     #[serde(rename = "MaxTimeToLiveInMinutes")]
     pub max_time_to_live_in_minutes: Value<i64>,
 }
@@ -829,24 +913,24 @@ impl Walk for BorrowConfiguration {
 
 /// The `ConsumptionConfiguration` property type of [`License`].
 ///
-/// AWS reference: [`AWS::LicenseManager::License`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html).
+/// AWS reference: [`AWS::LicenseManager::License` `ConsumptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-consumptionconfiguration.html).
 ///
 /// Every property is optional: start from [`ConsumptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConsumptionConfiguration {
-    /// `BorrowConfiguration`: optional.
+    /// `BorrowConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-consumptionconfiguration.html#cfn-licensemanager-license-consumptionconfiguration-borrowconfiguration)): object [`BorrowConfiguration`], optional.
     #[serde(
         rename = "BorrowConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub borrow_configuration: Option<BorrowConfiguration>,
-    /// `ProvisionalConfiguration`: optional.
+    /// `ProvisionalConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-consumptionconfiguration.html#cfn-licensemanager-license-consumptionconfiguration-provisionalconfiguration)): object [`ProvisionalConfiguration`], optional.
     #[serde(
         rename = "ProvisionalConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisional_configuration: Option<ProvisionalConfiguration>,
-    /// `RenewType`: optional.
+    /// `RenewType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-consumptionconfiguration.html#cfn-licensemanager-license-consumptionconfiguration-renewtype)): [`RenewType`], one of `Monthly`, `None`, `Weekly`, optional.
     #[serde(rename = "RenewType", skip_serializing_if = "Option::is_none")]
     pub renew_type: Option<Value<RenewType>>,
 }
@@ -892,27 +976,27 @@ impl Walk for ConsumptionConfiguration {
 
 /// The `Entitlement` property type of [`License`].
 ///
-/// AWS reference: [`AWS::LicenseManager::License`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html).
+/// AWS reference: [`AWS::LicenseManager::License` `Entitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-entitlement.html).
 ///
 /// [`Entitlement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Entitlement {
-    /// `AllowCheckIn`: optional.
+    /// `AllowCheckIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-entitlement.html#cfn-licensemanager-license-entitlement-allowcheckin)): boolean, optional.
     #[serde(rename = "AllowCheckIn", skip_serializing_if = "Option::is_none")]
     pub allow_check_in: Option<Value<bool>>,
-    /// `MaxCount`: optional.
+    /// `MaxCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-entitlement.html#cfn-licensemanager-license-entitlement-maxcount)): integer, optional.
     #[serde(rename = "MaxCount", skip_serializing_if = "Option::is_none")]
     pub max_count: Option<Value<i64>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-entitlement.html#cfn-licensemanager-license-entitlement-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Overage`: optional.
+    /// `Overage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-entitlement.html#cfn-licensemanager-license-entitlement-overage)): boolean, optional.
     #[serde(rename = "Overage", skip_serializing_if = "Option::is_none")]
     pub overage: Option<Value<bool>>,
-    /// `Unit`: required.
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-entitlement.html#cfn-licensemanager-license-entitlement-unit)): [`Unit`], one of `Bits`, `Bits/Second`, `Bytes`, `Bytes/Second`, `Count`, `Count/Second`, `Gigabits`, `Gigabits/Second`, `Gigabytes`, `Gigabytes/Second`, `Kilobits`, `Kilobits/Second`, `Kilobytes`, `Kilobytes/Second`, `Megabits`, `Megabits/Second`, `Megabytes`, `Megabytes/Second`, `Microseconds`, `Milliseconds`, `None`, `Percent`, `Seconds`, `Terabits`, `Terabits/Second`, `Terabytes`, `Terabytes/Second`, required.
     #[serde(rename = "Unit")]
     pub unit: Value<Unit>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-entitlement.html#cfn-licensemanager-license-entitlement-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -977,21 +1061,27 @@ impl Walk for Entitlement {
 
 /// The `InstanceRuleStatement` property type of [`LicenseAssetRuleSet`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet` `InstanceRuleStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-instancerulestatement.html).
 ///
 /// Every property is optional: start from [`InstanceRuleStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceRuleStatement {
-    /// `AndRuleStatement`: optional.
+    /// AND rule statement.
+    ///
+    /// `AndRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-instancerulestatement.html#cfn-licensemanager-licenseassetruleset-instancerulestatement-andrulestatement)): object [`AndRuleStatement`], optional.
     #[serde(rename = "AndRuleStatement", skip_serializing_if = "Option::is_none")]
     pub and_rule_statement: Option<AndRuleStatement>,
-    /// `MatchingRuleStatement`: optional.
+    /// Matching rule statement.
+    ///
+    /// `MatchingRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-instancerulestatement.html#cfn-licensemanager-licenseassetruleset-instancerulestatement-matchingrulestatement)): object [`MatchingRuleStatement`], optional.
     #[serde(
         rename = "MatchingRuleStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub matching_rule_statement: Option<MatchingRuleStatement>,
-    /// `OrRuleStatement`: optional.
+    /// OR rule statement.
+    ///
+    /// `OrRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-instancerulestatement.html#cfn-licensemanager-licenseassetruleset-instancerulestatement-orrulestatement)): object [`OrRuleStatement`], optional.
     #[serde(rename = "OrRuleStatement", skip_serializing_if = "Option::is_none")]
     pub or_rule_statement: Option<OrRuleStatement>,
 }
@@ -1037,15 +1127,15 @@ impl Walk for InstanceRuleStatement {
 
 /// The `IssuerData` property type of [`License`].
 ///
-/// AWS reference: [`AWS::LicenseManager::License`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html).
+/// AWS reference: [`AWS::LicenseManager::License` `IssuerData`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-issuerdata.html).
 ///
 /// [`IssuerData::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IssuerData {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-issuerdata.html#cfn-licensemanager-license-issuerdata-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SignKey`: optional.
+    /// `SignKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-issuerdata.html#cfn-licensemanager-license-issuerdata-signkey)): string, optional.
     #[serde(rename = "SignKey", skip_serializing_if = "Option::is_none")]
     pub sign_key: Option<Value<String>>,
 }
@@ -1080,12 +1170,12 @@ impl Walk for IssuerData {
 
 /// The `LicenseAssetGroupConfiguration` property type of [`LicenseAssetGroup`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetGroup` `LicenseAssetGroupConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetgroup-licenseassetgroupconfiguration.html).
 ///
 /// Every property is optional: start from [`LicenseAssetGroupConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LicenseAssetGroupConfiguration {
-    /// `UsageDimension`: optional.
+    /// `UsageDimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetgroup-licenseassetgroupconfiguration.html#cfn-licensemanager-licenseassetgroup-licenseassetgroupconfiguration-usagedimension)): string, optional.
     #[serde(rename = "UsageDimension", skip_serializing_if = "Option::is_none")]
     pub usage_dimension: Option<Value<String>>,
 }
@@ -1115,15 +1205,15 @@ impl Walk for LicenseAssetGroupConfiguration {
 
 /// The `LicenseAssetGroupProperty` property type of [`LicenseAssetGroup`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetGroup` `LicenseAssetGroupProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetgroup-licenseassetgroupproperty.html).
 ///
 /// Every property is optional: start from [`LicenseAssetGroupProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LicenseAssetGroupProperty {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetgroup-licenseassetgroupproperty.html#cfn-licensemanager-licenseassetgroup-licenseassetgroupproperty-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetgroup-licenseassetgroupproperty.html#cfn-licensemanager-licenseassetgroup-licenseassetgroupproperty-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1161,12 +1251,14 @@ impl Walk for LicenseAssetGroupProperty {
 
 /// The `LicenseAssetRule` property type of [`LicenseAssetRuleSet`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet` `LicenseAssetRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenseassetrule.html).
 ///
 /// Every property is required: [`LicenseAssetRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseAssetRule {
-    /// `RuleStatement`: required.
+    /// Rule statement. Specify exactly one of InstanceRuleStatement, LicenseRuleStatement, or LicenseConfigurationRuleStatement.
+    ///
+    /// `RuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenseassetrule.html#cfn-licensemanager-licenseassetruleset-licenseassetrule-rulestatement)): object [`RuleStatement`], required.
     #[serde(rename = "RuleStatement")]
     pub rule_statement: RuleStatement,
 }
@@ -1192,21 +1284,27 @@ impl Walk for LicenseAssetRule {
 
 /// The `LicenseConfigurationRuleStatement` property type of [`LicenseAssetRuleSet`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet` `LicenseConfigurationRuleStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenseconfigurationrulestatement.html).
 ///
 /// Every property is optional: start from [`LicenseConfigurationRuleStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LicenseConfigurationRuleStatement {
-    /// `AndRuleStatement`: optional.
+    /// AND rule statement.
+    ///
+    /// `AndRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenseconfigurationrulestatement.html#cfn-licensemanager-licenseassetruleset-licenseconfigurationrulestatement-andrulestatement)): object [`AndRuleStatement`], optional.
     #[serde(rename = "AndRuleStatement", skip_serializing_if = "Option::is_none")]
     pub and_rule_statement: Option<AndRuleStatement>,
-    /// `MatchingRuleStatement`: optional.
+    /// Matching rule statement.
+    ///
+    /// `MatchingRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenseconfigurationrulestatement.html#cfn-licensemanager-licenseassetruleset-licenseconfigurationrulestatement-matchingrulestatement)): object [`MatchingRuleStatement`], optional.
     #[serde(
         rename = "MatchingRuleStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub matching_rule_statement: Option<MatchingRuleStatement>,
-    /// `OrRuleStatement`: optional.
+    /// OR rule statement.
+    ///
+    /// `OrRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenseconfigurationrulestatement.html#cfn-licensemanager-licenseassetruleset-licenseconfigurationrulestatement-orrulestatement)): object [`OrRuleStatement`], optional.
     #[serde(rename = "OrRuleStatement", skip_serializing_if = "Option::is_none")]
     pub or_rule_statement: Option<OrRuleStatement>,
 }
@@ -1278,21 +1376,27 @@ impl Walk for LicenseCountingType {
 
 /// The `LicenseRuleStatement` property type of [`LicenseAssetRuleSet`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet` `LicenseRuleStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenserulestatement.html).
 ///
 /// Every property is optional: start from [`LicenseRuleStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LicenseRuleStatement {
-    /// `AndRuleStatement`: optional.
+    /// AND rule statement.
+    ///
+    /// `AndRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenserulestatement.html#cfn-licensemanager-licenseassetruleset-licenserulestatement-andrulestatement)): object [`AndRuleStatement`], optional.
     #[serde(rename = "AndRuleStatement", skip_serializing_if = "Option::is_none")]
     pub and_rule_statement: Option<AndRuleStatement>,
-    /// `MatchingRuleStatement`: optional.
+    /// Matching rule statement.
+    ///
+    /// `MatchingRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenserulestatement.html#cfn-licensemanager-licenseassetruleset-licenserulestatement-matchingrulestatement)): object [`MatchingRuleStatement`], optional.
     #[serde(
         rename = "MatchingRuleStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub matching_rule_statement: Option<MatchingRuleStatement>,
-    /// `OrRuleStatement`: optional.
+    /// OR rule statement.
+    ///
+    /// `OrRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-licenserulestatement.html#cfn-licensemanager-licenseassetruleset-licenserulestatement-orrulestatement)): object [`OrRuleStatement`], optional.
     #[serde(rename = "OrRuleStatement", skip_serializing_if = "Option::is_none")]
     pub or_rule_statement: Option<OrRuleStatement>,
 }
@@ -1338,18 +1442,24 @@ impl Walk for LicenseRuleStatement {
 
 /// The `MatchingRuleStatement` property type of [`LicenseAssetRuleSet`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet` `MatchingRuleStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-matchingrulestatement.html).
 ///
 /// Every property is required: [`MatchingRuleStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MatchingRuleStatement {
-    /// `Constraint`: required.
+    /// Constraint (e.g. Equals, Not\_Equals).
+    ///
+    /// `Constraint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-matchingrulestatement.html#cfn-licensemanager-licenseassetruleset-matchingrulestatement-constraint)): string, required.
     #[serde(rename = "Constraint")]
     pub constraint: Value<String>,
-    /// `KeyToMatch`: required.
+    /// Key to match.
+    ///
+    /// `KeyToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-matchingrulestatement.html#cfn-licensemanager-licenseassetruleset-matchingrulestatement-keytomatch)): string, required.
     #[serde(rename = "KeyToMatch")]
     pub key_to_match: Value<String>,
-    /// `ValueToMatch`: required.
+    /// Values to match.
+    ///
+    /// `ValueToMatch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-matchingrulestatement.html#cfn-licensemanager-licenseassetruleset-matchingrulestatement-valuetomatch)): list of (string), required.
     #[serde(rename = "ValueToMatch")]
     pub value_to_match: Value<Vec<Value<String>>>,
 }
@@ -1385,15 +1495,15 @@ impl Walk for MatchingRuleStatement {
 
 /// The `Metadata` property type of [`License`].
 ///
-/// AWS reference: [`AWS::LicenseManager::License`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html).
+/// AWS reference: [`AWS::LicenseManager::License` `Metadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-metadata.html).
 ///
 /// Every property is required: [`Metadata::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Metadata {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-metadata.html#cfn-licensemanager-license-metadata-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-metadata.html#cfn-licensemanager-license-metadata-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1422,12 +1532,12 @@ impl Walk for Metadata {
 
 /// The `OrRuleStatement` property type of [`LicenseAssetRuleSet`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet` `OrRuleStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-orrulestatement.html).
 ///
 /// Every property is optional: start from [`OrRuleStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OrRuleStatement {
-    /// `MatchingRuleStatements`: optional.
+    /// `MatchingRuleStatements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-orrulestatement.html#cfn-licensemanager-licenseassetruleset-orrulestatement-matchingrulestatements)): list of (object [`MatchingRuleStatement`]), optional.
     #[serde(
         rename = "MatchingRuleStatements",
         skip_serializing_if = "Option::is_none"
@@ -1489,15 +1599,19 @@ impl Walk for Period {
 
 /// The `ProductInformation` property type of [`LicenseConfiguration`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseConfiguration` `ProductInformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseconfiguration-productinformation.html).
 ///
 /// Every property is required: [`ProductInformation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProductInformation {
-    /// `ProductInformationFilterList`: required.
+    /// A product information filter list.
+    ///
+    /// `ProductInformationFilterList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseconfiguration-productinformation.html#cfn-licensemanager-licenseconfiguration-productinformation-productinformationfilterlist)): list of (object [`ProductInformationFilter`]), required.
     #[serde(rename = "ProductInformationFilterList")]
     pub product_information_filter_list: Value<Vec<ProductInformationFilter>>,
-    /// `ResourceType`: required.
+    /// Resource type. The possible values are SSM\_MANAGED \| RDS.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseconfiguration-productinformation.html#cfn-licensemanager-licenseconfiguration-productinformation-resourcetype)): string, required.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<String>,
 }
@@ -1529,18 +1643,24 @@ impl Walk for ProductInformation {
 
 /// The `ProductInformationFilter` property type of [`LicenseConfiguration`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseConfiguration` `ProductInformationFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseconfiguration-productinformationfilter.html).
 ///
 /// [`ProductInformationFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProductInformationFilter {
-    /// `ProductInformationFilterComparator`: required.
+    /// Logical operator.
+    ///
+    /// `ProductInformationFilterComparator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseconfiguration-productinformationfilter.html#cfn-licensemanager-licenseconfiguration-productinformationfilter-productinformationfiltercomparator)): string, required.
     #[serde(rename = "ProductInformationFilterComparator")]
     pub product_information_filter_comparator: Value<String>,
-    /// `ProductInformationFilterName`: required.
+    /// Filter name.
+    ///
+    /// `ProductInformationFilterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseconfiguration-productinformationfilter.html#cfn-licensemanager-licenseconfiguration-productinformationfilter-productinformationfiltername)): string, required.
     #[serde(rename = "ProductInformationFilterName")]
     pub product_information_filter_name: Value<String>,
-    /// `ProductInformationFilterValue`: optional.
+    /// Filter value.
+    ///
+    /// `ProductInformationFilterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseconfiguration-productinformationfilter.html#cfn-licensemanager-licenseconfiguration-productinformationfilter-productinformationfiltervalue)): list of (string), optional.
     #[serde(
         rename = "ProductInformationFilterValue",
         skip_serializing_if = "Option::is_none"
@@ -1587,12 +1707,12 @@ impl Walk for ProductInformationFilter {
 
 /// The `ProvisionalConfiguration` property type of [`License`].
 ///
-/// AWS reference: [`AWS::LicenseManager::License`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html).
+/// AWS reference: [`AWS::LicenseManager::License` `ProvisionalConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-provisionalconfiguration.html).
 ///
 /// Every property is required: [`ProvisionalConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProvisionalConfiguration {
-    /// `MaxTimeToLiveInMinutes`: required.
+    /// `MaxTimeToLiveInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-provisionalconfiguration.html#cfn-licensemanager-license-provisionalconfiguration-maxtimetoliveinminutes)): integer, required.
     #[serde(rename = "MaxTimeToLiveInMinutes")]
     pub max_time_to_live_in_minutes: Value<i64>,
 }
@@ -1641,27 +1761,35 @@ impl Walk for RenewType {
 
 /// The `ReportContext` property type of [`ReportGenerator`].
 ///
-/// AWS reference: [`AWS::LicenseManager::ReportGenerator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html).
+/// AWS reference: [`AWS::LicenseManager::ReportGenerator` `ReportContext`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-reportcontext.html).
 ///
 /// Every property is optional: start from [`ReportContext::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReportContext {
-    /// `LicenseAssetGroupArns`: optional.
+    /// Amazon Resource Names (ARNs) of the license asset groups to include in the report.
+    ///
+    /// `LicenseAssetGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-reportcontext.html#cfn-licensemanager-reportgenerator-reportcontext-licenseassetgrouparns)): list of (string), optional. Each item: Pattern: `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`. Each item: Length: 0 to 2048 characters.
     #[serde(
         rename = "LicenseAssetGroupArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub license_asset_group_arns: Option<Value<Vec<Value<String>>>>,
-    /// `LicenseConfigurationArns`: optional.
+    /// Amazon Resource Names (ARNs) of the license configurations that this generator reports on.
+    ///
+    /// `LicenseConfigurationArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-reportcontext.html#cfn-licensemanager-reportgenerator-reportcontext-licenseconfigurationarns)): list of (string), optional. Each item: Pattern: `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`. Each item: Length: 0 to 2048 characters.
     #[serde(
         rename = "LicenseConfigurationArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub license_configuration_arns: Option<Value<Vec<Value<String>>>>,
-    /// `ReportEndDate`: optional.
+    /// End date for the report data collection period.
+    ///
+    /// `ReportEndDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-reportcontext.html#cfn-licensemanager-reportgenerator-reportcontext-reportenddate)): string, optional.
     #[serde(rename = "ReportEndDate", skip_serializing_if = "Option::is_none")]
     pub report_end_date: Option<Value<String>>,
-    /// `ReportStartDate`: optional.
+    /// Start date for the report data collection period.
+    ///
+    /// `ReportStartDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-reportcontext.html#cfn-licensemanager-reportgenerator-reportcontext-reportstartdate)): string, optional.
     #[serde(rename = "ReportStartDate", skip_serializing_if = "Option::is_none")]
     pub report_start_date: Option<Value<String>>,
 }
@@ -1718,15 +1846,19 @@ impl Walk for ReportContext {
 
 /// The `ReportFrequency` property type of [`ReportGenerator`].
 ///
-/// AWS reference: [`AWS::LicenseManager::ReportGenerator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html).
+/// AWS reference: [`AWS::LicenseManager::ReportGenerator` `ReportFrequency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-reportfrequency.html).
 ///
 /// Every property is optional: start from [`ReportFrequency::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReportFrequency {
-    /// `Period`: optional.
+    /// Time period between each report. The period can be daily, weekly, or monthly.
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-reportfrequency.html#cfn-licensemanager-reportgenerator-reportfrequency-period)): [`Period`], one of `DAY`, `WEEK`, `MONTH`, `ONE_TIME`, optional.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<Period>>,
-    /// `Value`: optional.
+    /// Number of times within the frequency period that a report is generated. The only supported value is 1.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-reportfrequency.html#cfn-licensemanager-reportgenerator-reportfrequency-value)): integer, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<i64>>,
 }
@@ -1787,24 +1919,30 @@ impl Walk for ReportType {
 
 /// The `RuleStatement` property type of [`LicenseAssetRuleSet`].
 ///
-/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html).
+/// AWS reference: [`AWS::LicenseManager::LicenseAssetRuleSet` `RuleStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-rulestatement.html).
 ///
 /// Every property is optional: start from [`RuleStatement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleStatement {
-    /// `InstanceRuleStatement`: optional.
+    /// Instance rule statement.
+    ///
+    /// `InstanceRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-rulestatement.html#cfn-licensemanager-licenseassetruleset-rulestatement-instancerulestatement)): object [`InstanceRuleStatement`], optional.
     #[serde(
         rename = "InstanceRuleStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_rule_statement: Option<InstanceRuleStatement>,
-    /// `LicenseConfigurationRuleStatement`: optional.
+    /// License configuration rule statement.
+    ///
+    /// `LicenseConfigurationRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-rulestatement.html#cfn-licensemanager-licenseassetruleset-rulestatement-licenseconfigurationrulestatement)): object [`LicenseConfigurationRuleStatement`], optional.
     #[serde(
         rename = "LicenseConfigurationRuleStatement",
         skip_serializing_if = "Option::is_none"
     )]
     pub license_configuration_rule_statement: Option<LicenseConfigurationRuleStatement>,
-    /// `LicenseRuleStatement`: optional.
+    /// License rule statement.
+    ///
+    /// `LicenseRuleStatement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-rulestatement.html#cfn-licensemanager-licenseassetruleset-rulestatement-licenserulestatement)): object [`LicenseRuleStatement`], optional.
     #[serde(
         rename = "LicenseRuleStatement",
         skip_serializing_if = "Option::is_none"
@@ -1897,15 +2035,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`Grant`], [`License`], [`LicenseAssetGroup`], [`LicenseAssetRuleSet`], [`LicenseConfiguration`] and [`ReportGenerator`].
 ///
-/// AWS reference: [`AWS::LicenseManager::Grant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-grant.html), [`AWS::LicenseManager::License`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html), [`AWS::LicenseManager::LicenseAssetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetgroup.html), [`AWS::LicenseManager::LicenseAssetRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseassetruleset.html), [`AWS::LicenseManager::LicenseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-licenseconfiguration.html), [`AWS::LicenseManager::ReportGenerator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-reportgenerator.html).
+/// AWS reference: [`AWS::LicenseManager::Grant` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-grant-tag.html), [`AWS::LicenseManager::License` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-tag.html), [`AWS::LicenseManager::LicenseAssetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetgroup-tag.html), [`AWS::LicenseManager::LicenseAssetRuleSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseassetruleset-tag.html), [`AWS::LicenseManager::LicenseConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-licenseconfiguration-tag.html), [`AWS::LicenseManager::ReportGenerator` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-reportgenerator-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-grant-tag.html#cfn-licensemanager-grant-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-grant-tag.html#cfn-licensemanager-grant-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2029,15 +2171,19 @@ impl Walk for Unit {
 
 /// The `ValidityDateFormat` property type of [`License`].
 ///
-/// AWS reference: [`AWS::LicenseManager::License`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanager-license.html).
+/// AWS reference: [`AWS::LicenseManager::License` `ValidityDateFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-validitydateformat.html).
 ///
 /// Every property is required: [`ValidityDateFormat::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValidityDateFormat {
-    /// `Begin`: required.
+    /// Validity begin date for the license.
+    ///
+    /// `Begin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-validitydateformat.html#cfn-licensemanager-license-validitydateformat-begin)): string, required. Pattern: `^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\.[0-9]+)?(Z|[+-](?:2[ 0-3]|[0-1][0-9]):[0-5][0-9])+$`. Length: 0 to 50 characters.
     #[serde(rename = "Begin")]
     pub begin: Value<String>,
-    /// `End`: required.
+    /// Validity begin date for the license.
+    ///
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanager-license-validitydateformat.html#cfn-licensemanager-license-validitydateformat-end)): string, required. Pattern: `^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\.[0-9]+)?(Z|[+-](?:2[ 0-3]|[0-1][0-9]):[0-5][0-9])+$`. Length: 0 to 50 characters.
     #[serde(rename = "End")]
     pub end: Value<String>,
 }

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerlinuxsubscriptions-subscriptionprovider.html)).
 ///
+/// Resource Type definition for AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider. Registers a third-party Linux subscription provider so that License Manager can retrieve subscription details for the discovered Linux instances in an account.
+///
 /// [`SubscriptionProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubscriptionProvider {
-    /// `SecretArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the Secrets Manager secret that contains the access token for the third-party Linux subscription provider.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerlinuxsubscriptions-subscriptionprovider.html#cfn-licensemanagerlinuxsubscriptions-subscriptionprovider-secretarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-\.]{1,63}:secretsmanager:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:secret:[^/]{1,1023}$`.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `SubscriptionProviderSource`: required, create-only (changing it replaces the resource).
+    /// The Linux subscription provider that the registration is for.
+    ///
+    /// `SubscriptionProviderSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerlinuxsubscriptions-subscriptionprovider.html#cfn-licensemanagerlinuxsubscriptions-subscriptionprovider-subscriptionprovidersource)): [`SubscriptionProviderSource`], one of `RedHat`, required, create-only (changing it replaces the resource).
     #[serde(rename = "SubscriptionProviderSource")]
     pub subscription_provider_source: Value<SubscriptionProviderSource>,
-    /// `Tags`: optional.
+    /// The metadata tags assigned to the registered subscription provider.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerlinuxsubscriptions-subscriptionprovider.html#cfn-licensemanagerlinuxsubscriptions-subscriptionprovider-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -104,15 +112,19 @@ impl Walk for SubscriptionProviderSource {
 
 /// The `Tag` property type of [`SubscriptionProvider`].
 ///
-/// AWS reference: [`AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerlinuxsubscriptions-subscriptionprovider.html).
+/// AWS reference: [`AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerlinuxsubscriptions-subscriptionprovider-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerlinuxsubscriptions-subscriptionprovider-tag.html#cfn-licensemanagerlinuxsubscriptions-subscriptionprovider-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerlinuxsubscriptions-subscriptionprovider-tag.html#cfn-licensemanagerlinuxsubscriptions-subscriptionprovider-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,19 +9,27 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html)).
 ///
+/// Resource Type definition for AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint. A license server endpoint that provides access to Remote Desktop Services Subscriber Access License servers for a registered identity provider.
+///
 /// [`LicenseServerEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseServerEndpoint {
-    /// `IdentityProviderArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) that identifies the registered identity provider the license server endpoint is created for. For Active Directory, that can be a self-managed Active Directory or an AWS Managed Microsoft AD.
+    ///
+    /// `IdentityProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-identityproviderarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-\.]{1,63}:license-manager-user-subscriptions:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{1,63}:[a-zA-Z0-9-\.]{1,510}/[a-zA-Z0-9-\.]{1,510}$`.
     #[serde(rename = "IdentityProviderArn")]
     pub identity_provider_arn: Value<String>,
-    /// `LicenseServerSettings`: optional, create-only (changing it replaces the resource).
+    /// The settings of the RDS license server to create the endpoint for.
+    ///
+    /// `LicenseServerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-licenseserversettings)): object [`LicenseServerSettings`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "LicenseServerSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub license_server_settings: Option<LicenseServerSettings>,
-    /// `Tags`: optional.
+    /// The tags that apply for the license server endpoint. A maximum of 50 tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -99,12 +107,14 @@ impl ResourceRef<LicenseServerEndpoint> {
 
 /// The `CredentialsProvider` property type of [`LicenseServerEndpoint`].
 ///
-/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html).
+/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint` `CredentialsProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-credentialsprovider.html).
 ///
 /// Every property is required: [`CredentialsProvider::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CredentialsProvider {
-    /// `SecretsManagerCredentialsProvider`: required.
+    /// Credentials held in AWS Secrets Manager.
+    ///
+    /// `SecretsManagerCredentialsProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-credentialsprovider.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-credentialsprovider-secretsmanagercredentialsprovider)): object [`SecretsManagerCredentialsProvider`], required.
     #[serde(rename = "SecretsManagerCredentialsProvider")]
     pub secrets_manager_credentials_provider: SecretsManagerCredentialsProvider,
 }
@@ -132,15 +142,19 @@ impl Walk for CredentialsProvider {
 
 /// The `LicenseServerSettings` property type of [`LicenseServerEndpoint`].
 ///
-/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html).
+/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint` `LicenseServerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-licenseserversettings.html).
 ///
 /// Every property is required: [`LicenseServerSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LicenseServerSettings {
-    /// `ServerSettings`: required.
+    /// The settings of a license server, by server type.
+    ///
+    /// `ServerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-licenseserversettings.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-licenseserversettings-serversettings)): object [`ServerSettings`], required.
     #[serde(rename = "ServerSettings")]
     pub server_settings: ServerSettings,
-    /// `ServerType`: required.
+    /// The type of license server.
+    ///
+    /// `ServerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-licenseserversettings.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-licenseserversettings-servertype)): [`ServerType`], one of `RDS_SAL`, required.
     #[serde(rename = "ServerType")]
     pub server_type: Value<ServerType>,
 }
@@ -172,12 +186,14 @@ impl Walk for LicenseServerSettings {
 
 /// The `RdsSalSettings` property type of [`LicenseServerEndpoint`].
 ///
-/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html).
+/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint` `RdsSalSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-rdssalsettings.html).
 ///
 /// Every property is required: [`RdsSalSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RdsSalSettings {
-    /// `RdsSalCredentialsProvider`: required.
+    /// The source of the credentials that License Manager uses to reach the license server.
+    ///
+    /// `RdsSalCredentialsProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-rdssalsettings.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-rdssalsettings-rdssalcredentialsprovider)): object [`CredentialsProvider`], required.
     #[serde(rename = "RdsSalCredentialsProvider")]
     pub rds_sal_credentials_provider: CredentialsProvider,
 }
@@ -203,12 +219,14 @@ impl Walk for RdsSalSettings {
 
 /// The `SecretsManagerCredentialsProvider` property type of [`LicenseServerEndpoint`].
 ///
-/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html).
+/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint` `SecretsManagerCredentialsProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-secretsmanagercredentialsprovider.html).
 ///
 /// Every property is required: [`SecretsManagerCredentialsProvider::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecretsManagerCredentialsProvider {
-    /// `SecretId`: required.
+    /// The identifier of the Secrets Manager secret that holds the license server administrator credentials. The name of the secret must begin with the prefix license-manager-user-.
+    ///
+    /// `SecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-secretsmanagercredentialsprovider.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-secretsmanagercredentialsprovider-secretid)): string, required. Length: at least 1 characters.
     #[serde(rename = "SecretId")]
     pub secret_id: Value<String>,
 }
@@ -234,12 +252,14 @@ impl Walk for SecretsManagerCredentialsProvider {
 
 /// The `ServerSettings` property type of [`LicenseServerEndpoint`].
 ///
-/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html).
+/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint` `ServerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-serversettings.html).
 ///
 /// Every property is required: [`ServerSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerSettings {
-    /// `RdsSalSettings`: required.
+    /// The settings of a Remote Desktop Services Subscriber Access License server.
+    ///
+    /// `RdsSalSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-serversettings.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-serversettings-rdssalsettings)): object [`RdsSalSettings`], required.
     #[serde(rename = "RdsSalSettings")]
     pub rds_sal_settings: RdsSalSettings,
 }
@@ -282,15 +302,19 @@ impl Walk for ServerType {
 
 /// The `Tag` property type of [`LicenseServerEndpoint`].
 ///
-/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html).
+/// AWS reference: [`AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-tag.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-licensemanagerusersubscriptions-licenseserverendpoint-tag.html#cfn-licensemanagerusersubscriptions-licenseserverendpoint-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

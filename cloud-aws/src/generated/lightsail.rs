@@ -9,46 +9,70 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Lightsail::Alarm` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Alarm
+///
 /// [`Alarm::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alarm {
-    /// `AlarmName`: required, create-only (changing it replaces the resource).
+    /// The name for the alarm. Specify the name of an existing alarm to update, and overwrite the previous configuration of the alarm.
+    ///
+    /// `AlarmName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-alarmname)): string, required, create-only (changing it replaces the resource). Pattern: `\w[\w\-]*\w`.
     #[serde(rename = "AlarmName")]
     pub alarm_name: Value<String>,
-    /// `ComparisonOperator`: required.
+    /// The arithmetic operation to use when comparing the specified statistic to the threshold. The specified statistic value is used as the first operand.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-comparisonoperator)): [`ComparisonOperator`], one of `GreaterThanOrEqualToThreshold`, `GreaterThanThreshold`, `LessThanOrEqualToThreshold`, `LessThanThreshold`, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<ComparisonOperator>,
-    /// `ContactProtocols`: optional.
+    /// The contact protocols to use for the alarm, such as Email, SMS (text messaging), or both.
+    ///
+    /// `ContactProtocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-contactprotocols)): list of ([`ContactProtocols`], one of `Email`, `SMS`), optional.
     #[serde(rename = "ContactProtocols", skip_serializing_if = "Option::is_none")]
     pub contact_protocols: Option<Value<Vec<Value<ContactProtocols>>>>,
-    /// `DatapointsToAlarm`: optional.
+    /// The number of data points that must be not within the specified threshold to trigger the alarm. If you are setting an "M out of N" alarm, this value (datapointsToAlarm) is the M.
+    ///
+    /// `DatapointsToAlarm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-datapointstoalarm)): integer, optional.
     #[serde(rename = "DatapointsToAlarm", skip_serializing_if = "Option::is_none")]
     pub datapoints_to_alarm: Option<Value<i64>>,
-    /// `EvaluationPeriods`: required.
+    /// The number of most recent periods over which data is compared to the specified threshold. If you are setting an "M out of N" alarm, this value (evaluationPeriods) is the N.
+    ///
+    /// `EvaluationPeriods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-evaluationperiods)): integer, required.
     #[serde(rename = "EvaluationPeriods")]
     pub evaluation_periods: Value<i64>,
-    /// `MetricName`: required, create-only (changing it replaces the resource).
+    /// The name of the metric to associate with the alarm.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-metricname)): [`MetricName`], one of `BurstCapacityPercentage`, `BurstCapacityTime`, `CPUUtilization`, `ClientTLSNegotiationErrorCount`, `DatabaseConnections`, `DiskQueueDepth`, `FreeStorageSpace`, `FreeableMemory`, `HTTPCode_Instance_2XX_Count`, `HTTPCode_Instance_3XX_Count`, `HTTPCode_Instance_4XX_Count`, `HTTPCode_Instance_5XX_Count`, `HTTPCode_LB_4XX_Count`, `HTTPCode_LB_5XX_Count`, `HealthyHostCount`, `InstanceResponseTime`, `NetworkIn`, `NetworkOut`, `NetworkReceiveThroughput`, `NetworkTransmitThroughput`, `RejectedConnectionCount`, `RequestCount`, `StatusCheckFailed`, `StatusCheckFailed_Instance`, `StatusCheckFailed_System`, `SwapUsage`, `UnhealthyHostCount`, required, create-only (changing it replaces the resource).
     #[serde(rename = "MetricName")]
     pub metric_name: Value<MetricName>,
-    /// `MonitoredResourceName`: required, create-only (changing it replaces the resource).
+    /// The name of the Lightsail resource that the alarm monitors.
+    ///
+    /// `MonitoredResourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-monitoredresourcename)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "MonitoredResourceName")]
     pub monitored_resource_name: Value<String>,
-    /// `NotificationEnabled`: optional.
+    /// Indicates whether the alarm is enabled. Notifications are enabled by default if you don't specify this parameter.
+    ///
+    /// `NotificationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-notificationenabled)): boolean, optional.
     #[serde(
         rename = "NotificationEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_enabled: Option<Value<bool>>,
-    /// `NotificationTriggers`: optional.
+    /// The alarm states that trigger a notification.
+    ///
+    /// `NotificationTriggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-notificationtriggers)): list of ([`NotificationTriggers`], one of `ALARM`, `INSUFFICIENT_DATA`, `OK`), optional.
     #[serde(
         rename = "NotificationTriggers",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_triggers: Option<Value<Vec<Value<NotificationTriggers>>>>,
-    /// `Threshold`: required.
+    /// The value against which the specified statistic is compared.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-threshold)): number, required.
     #[serde(rename = "Threshold")]
     pub threshold: Value<f64>,
-    /// `TreatMissingData`: optional.
+    /// Sets how this alarm will handle missing data points.
+    ///
+    /// `TreatMissingData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-alarm.html#cfn-lightsail-alarm-treatmissingdata)): [`TreatMissingData`], one of `breaching`, `ignore`, `missing`, `notBreaching`, optional.
     #[serde(rename = "TreatMissingData", skip_serializing_if = "Option::is_none")]
     pub treat_missing_data: Option<Value<TreatMissingData>>,
 }
@@ -166,34 +190,50 @@ impl ResourceRef<Alarm> {
 
 /// The properties of an `AWS::Lightsail::Bucket` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Bucket
+///
 /// [`Bucket::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bucket {
-    /// `AccessRules`: optional.
+    /// An object that sets the public accessibility of objects in the specified bucket.
+    ///
+    /// `AccessRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html#cfn-lightsail-bucket-accessrules)): object [`AccessRules`], optional.
     #[serde(rename = "AccessRules", skip_serializing_if = "Option::is_none")]
     pub access_rules: Option<AccessRules>,
-    /// `BucketName`: required, create-only (changing it replaces the resource).
+    /// The name for the bucket.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html#cfn-lightsail-bucket-bucketname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9][a-z0-9-]{1,52}[a-z0-9]$`. Length: 3 to 54 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BundleId`: required.
+    /// The ID of the bundle to use for the bucket.
+    ///
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html#cfn-lightsail-bucket-bundleid)): string, required. Pattern: `\S`.
     #[serde(rename = "BundleId")]
     pub bundle_id: Value<String>,
-    /// `ObjectVersioning`: optional.
+    /// Specifies whether to enable or disable versioning of objects in the bucket.
+    ///
+    /// `ObjectVersioning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html#cfn-lightsail-bucket-objectversioning)): boolean, optional.
     #[serde(rename = "ObjectVersioning", skip_serializing_if = "Option::is_none")]
     pub object_versioning: Option<Value<bool>>,
-    /// `ReadOnlyAccessAccounts`: optional.
+    /// An array of strings to specify the AWS account IDs that can access the bucket.
+    ///
+    /// `ReadOnlyAccessAccounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html#cfn-lightsail-bucket-readonlyaccessaccounts)): list of (string), optional.
     #[serde(
         rename = "ReadOnlyAccessAccounts",
         skip_serializing_if = "Option::is_none"
     )]
     pub read_only_access_accounts: Option<Value<Vec<Value<String>>>>,
-    /// `ResourcesReceivingAccess`: optional.
+    /// The names of the Lightsail resources for which to set bucket access.
+    ///
+    /// `ResourcesReceivingAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html#cfn-lightsail-bucket-resourcesreceivingaccess)): list of (string), optional.
     #[serde(
         rename = "ResourcesReceivingAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub resources_receiving_access: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html#cfn-lightsail-bucket-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -296,22 +336,32 @@ impl ResourceRef<Bucket> {
 
 /// The properties of an `AWS::Lightsail::Certificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-certificate.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Certificate.
+///
 /// [`Certificate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Certificate {
-    /// `CertificateName`: required, create-only (changing it replaces the resource).
+    /// The name for the certificate.
+    ///
+    /// `CertificateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-certificate.html#cfn-lightsail-certificate-certificatename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CertificateName")]
     pub certificate_name: Value<String>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The domain name (e.g., example.com ) for the certificate.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-certificate.html#cfn-lightsail-certificate-domainname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `SubjectAlternativeNames`: optional, create-only (changing it replaces the resource).
+    /// An array of strings that specify the alternate domains (e.g., example2.com) and subdomains (e.g., blog.example.com) for the certificate.
+    ///
+    /// `SubjectAlternativeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-certificate.html#cfn-lightsail-certificate-subjectalternativenames)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SubjectAlternativeNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub subject_alternative_names: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-certificate.html#cfn-lightsail-certificate-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -386,13 +436,19 @@ impl ResourceRef<Certificate> {
 
 /// The properties of an `AWS::Lightsail::ContactMethod` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-contactmethod.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::ContactMethod
+///
 /// Every property is required: [`ContactMethod::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContactMethod {
-    /// `ContactEndpoint`: required, create-only (changing it replaces the resource).
+    /// The destination of the contact method, such as an email address or a mobile phone number.
+    ///
+    /// `ContactEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-contactmethod.html#cfn-lightsail-contactmethod-contactendpoint)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "ContactEndpoint")]
     pub contact_endpoint: Value<String>,
-    /// `Protocol`: required, create-only (changing it replaces the resource).
+    /// The protocol of the contact method, such as Email or SMS (text messaging).
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-contactmethod.html#cfn-lightsail-contactmethod-protocol)): [`Protocol`], one of `Email`, `SMS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Protocol")]
     pub protocol: Value<Protocol>,
 }
@@ -462,37 +518,55 @@ impl ResourceRef<ContactMethod> {
 
 /// The properties of an `AWS::Lightsail::Container` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Container
+///
 /// [`Container::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Container {
-    /// `ContainerServiceDeployment`: optional.
+    /// Describes a container deployment configuration of an Amazon Lightsail container service.
+    ///
+    /// `ContainerServiceDeployment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html#cfn-lightsail-container-containerservicedeployment)): object [`ContainerServiceDeployment`], optional.
     #[serde(
         rename = "ContainerServiceDeployment",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_service_deployment: Option<ContainerServiceDeployment>,
-    /// `IsDisabled`: optional.
+    /// A Boolean value to indicate whether the container service is disabled.
+    ///
+    /// `IsDisabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html#cfn-lightsail-container-isdisabled)): boolean, optional.
     #[serde(rename = "IsDisabled", skip_serializing_if = "Option::is_none")]
     pub is_disabled: Option<Value<bool>>,
-    /// `Power`: required.
+    /// The power specification for the container service.
+    ///
+    /// `Power` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html#cfn-lightsail-container-power)): [`Power`], one of `large`, `medium`, `micro`, `nano`, `small`, `xlarge`, required.
     #[serde(rename = "Power")]
     pub power: Value<Power>,
-    /// `PrivateRegistryAccess`: optional.
+    /// A Boolean value to indicate whether the container service has access to private container image repositories, such as Amazon Elastic Container Registry (Amazon ECR) private repositories.
+    ///
+    /// `PrivateRegistryAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html#cfn-lightsail-container-privateregistryaccess)): object [`PrivateRegistryAccess`], optional.
     #[serde(
         rename = "PrivateRegistryAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub private_registry_access: Option<PrivateRegistryAccess>,
-    /// `PublicDomainNames`: optional.
+    /// The public domain names to use with the container service, such as example.com and www.example.com.
+    ///
+    /// `PublicDomainNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html#cfn-lightsail-container-publicdomainnames)): list of (object [`PublicDomainName`]), optional.
     #[serde(rename = "PublicDomainNames", skip_serializing_if = "Option::is_none")]
     pub public_domain_names: Option<Value<Vec<PublicDomainName>>>,
-    /// `Scale`: required.
+    /// The scale specification for the container service.
+    ///
+    /// `Scale` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html#cfn-lightsail-container-scale)): integer, required. Range: 1 to 20.
     #[serde(rename = "Scale")]
     pub scale: Value<i64>,
-    /// `ServiceName`: required, create-only (changing it replaces the resource).
+    /// The name for the container service.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html#cfn-lightsail-container-servicename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]{1,2}|[a-z0-9][a-z0-9-]+[a-z0-9]$`. Length: 1 to 63 characters.
     #[serde(rename = "ServiceName")]
     pub service_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html#cfn-lightsail-container-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -604,67 +678,99 @@ impl ResourceRef<Container> {
 
 /// The properties of an `AWS::Lightsail::Database` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Database
+///
 /// [`Database::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Database {
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// The Availability Zone in which to create your new database. Use the us-east-2a case-sensitive format.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-availabilityzone)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `BackupRetention`: optional.
+    /// When true, enables automated backup retention for your database. Updates are applied during the next maintenance window because this can result in an outage.
+    ///
+    /// `BackupRetention` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-backupretention)): boolean, optional.
     #[serde(rename = "BackupRetention", skip_serializing_if = "Option::is_none")]
     pub backup_retention: Option<Value<bool>>,
-    /// `CaCertificateIdentifier`: optional.
+    /// Indicates the certificate that needs to be associated with the database.
+    ///
+    /// `CaCertificateIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-cacertificateidentifier)): string, optional.
     #[serde(
         rename = "CaCertificateIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificate_identifier: Option<Value<String>>,
-    /// `MasterDatabaseName`: required, create-only (changing it replaces the resource).
+    /// The name of the database to create when the Lightsail database resource is created. For MySQL, if this parameter isn't specified, no database is created in the database resource. For PostgreSQL, if this parameter isn't specified, a database named postgres is created in the database resource.
+    ///
+    /// `MasterDatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-masterdatabasename)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "MasterDatabaseName")]
     pub master_database_name: Value<String>,
-    /// `MasterUserPassword`: optional.
+    /// The password for the master user. The password can include any printable ASCII character except "/", """, or "@". It cannot contain spaces.
+    ///
+    /// `MasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-masteruserpassword)): string, optional. Length: 1 to 63 characters.
     #[serde(rename = "MasterUserPassword", skip_serializing_if = "Option::is_none")]
     pub master_user_password: Option<Value<String>>,
-    /// `MasterUsername`: required, create-only (changing it replaces the resource).
+    /// The name for the master user.
+    ///
+    /// `MasterUsername` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-masterusername)): string, required, create-only (changing it replaces the resource). Length: 1 to 63 characters.
     #[serde(rename = "MasterUsername")]
     pub master_username: Value<String>,
-    /// `PreferredBackupWindow`: optional.
+    /// The daily time range during which automated backups are created for your new database if automated backups are enabled.
+    ///
+    /// `PreferredBackupWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-preferredbackupwindow)): string, optional.
     #[serde(
         rename = "PreferredBackupWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_backup_window: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// The weekly time range during which system maintenance can occur on your new database.
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `PubliclyAccessible`: optional.
+    /// Specifies the accessibility options for your new database. A value of true specifies a database that is available to resources outside of your Lightsail account. A value of false specifies a database that is available only to your Lightsail resources in the same region as your database.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-publiclyaccessible)): boolean, optional.
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `RelationalDatabaseBlueprintId`: required, create-only (changing it replaces the resource).
+    /// The blueprint ID for your new database. A blueprint describes the major engine version of a database.
+    ///
+    /// `RelationalDatabaseBlueprintId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-relationaldatabaseblueprintid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "RelationalDatabaseBlueprintId")]
     pub relational_database_blueprint_id: Value<String>,
-    /// `RelationalDatabaseBundleId`: required, create-only (changing it replaces the resource).
+    /// The bundle ID for your new database. A bundle describes the performance specifications for your database.
+    ///
+    /// `RelationalDatabaseBundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-relationaldatabasebundleid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "RelationalDatabaseBundleId")]
     pub relational_database_bundle_id: Value<String>,
-    /// `RelationalDatabaseName`: required, create-only (changing it replaces the resource).
+    /// The name to use for your new Lightsail database resource.
+    ///
+    /// `RelationalDatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-relationaldatabasename)): string, required, create-only (changing it replaces the resource). Pattern: `\w[\w\-]*\w`. Length: 2 to 255 characters.
     #[serde(rename = "RelationalDatabaseName")]
     pub relational_database_name: Value<String>,
-    /// `RelationalDatabaseParameters`: optional.
+    /// Update one or more parameters of the relational database.
+    ///
+    /// `RelationalDatabaseParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-relationaldatabaseparameters)): list of (object [`RelationalDatabaseParameter`]), optional.
     #[serde(
         rename = "RelationalDatabaseParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub relational_database_parameters: Option<Value<Vec<RelationalDatabaseParameter>>>,
-    /// `RotateMasterUserPassword`: optional.
+    /// When true, the master user password is changed to a new strong password generated by Lightsail. Use the get relational database master user password operation to get the new password.
+    ///
+    /// `RotateMasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-rotatemasteruserpassword)): boolean, optional.
     #[serde(
         rename = "RotateMasterUserPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub rotate_master_user_password: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html#cfn-lightsail-database-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -821,16 +927,24 @@ impl ResourceRef<Database> {
 
 /// The properties of an `AWS::Lightsail::DatabaseSnapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-databasesnapshot.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::DatabaseSnapshot
+///
 /// [`DatabaseSnapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatabaseSnapshot {
-    /// `RelationalDatabaseName`: required, create-only (changing it replaces the resource).
+    /// The name of the database on which to base your new snapshot.
+    ///
+    /// `RelationalDatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-databasesnapshot.html#cfn-lightsail-databasesnapshot-relationaldatabasename)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "RelationalDatabaseName")]
     pub relational_database_name: Value<String>,
-    /// `RelationalDatabaseSnapshotName`: required, create-only (changing it replaces the resource).
+    /// The name for your new database snapshot.
+    ///
+    /// `RelationalDatabaseSnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-databasesnapshot.html#cfn-lightsail-databasesnapshot-relationaldatabasesnapshotname)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`. Length: 2 to 255 characters.
     #[serde(rename = "RelationalDatabaseSnapshotName")]
     pub relational_database_snapshot_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-databasesnapshot.html#cfn-lightsail-databasesnapshot-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -945,22 +1059,34 @@ impl ResourceRef<DatabaseSnapshot> {
 
 /// The properties of an `AWS::Lightsail::Disk` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Disk
+///
 /// [`Disk::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Disk {
-    /// `AddOns`: optional.
+    /// An array of objects representing the add-ons to enable for the new instance.
+    ///
+    /// `AddOns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html#cfn-lightsail-disk-addons)): list of (object [`AddOn`]), optional.
     #[serde(rename = "AddOns", skip_serializing_if = "Option::is_none")]
     pub add_ons: Option<Value<Vec<AddOn>>>,
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html#cfn-lightsail-disk-availabilityzone)): string, optional, create-only (changing it replaces the resource). Pattern: `\S`. Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `DiskName`: required, create-only (changing it replaces the resource).
+    /// The names to use for your new Lightsail disk.
+    ///
+    /// `DiskName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html#cfn-lightsail-disk-diskname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][\w\-.]*[a-zA-Z0-9]$`. Length: 1 to 254 characters.
     #[serde(rename = "DiskName")]
     pub disk_name: Value<String>,
-    /// `SizeInGb`: required, create-only (changing it replaces the resource).
+    /// Size of the Lightsail disk
+    ///
+    /// `SizeInGb` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html#cfn-lightsail-disk-sizeingb)): integer, required, create-only (changing it replaces the resource).
     #[serde(rename = "SizeInGb")]
     pub size_in_gb: Value<i64>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html#cfn-lightsail-disk-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1079,16 +1205,24 @@ impl ResourceRef<Disk> {
 
 /// The properties of an `AWS::Lightsail::DiskSnapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disksnapshot.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::DiskSnapshot
+///
 /// [`DiskSnapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DiskSnapshot {
-    /// `DiskName`: required, create-only (changing it replaces the resource).
+    /// The name of the source disk from which the snapshot was created.
+    ///
+    /// `DiskName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disksnapshot.html#cfn-lightsail-disksnapshot-diskname)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`. Length: 2 to 255 characters.
     #[serde(rename = "DiskName")]
     pub disk_name: Value<String>,
-    /// `DiskSnapshotName`: required, create-only (changing it replaces the resource).
+    /// The name of the disk snapshot (e.g., my-disk-snapshot).
+    ///
+    /// `DiskSnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disksnapshot.html#cfn-lightsail-disksnapshot-disksnapshotname)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`. Length: 2 to 255 characters.
     #[serde(rename = "DiskSnapshotName")]
     pub disk_snapshot_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disksnapshot.html#cfn-lightsail-disksnapshot-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1182,40 +1316,62 @@ impl ResourceRef<DiskSnapshot> {
 
 /// The properties of an `AWS::Lightsail::Distribution` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Distribution
+///
 /// [`Distribution::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Distribution {
-    /// `BundleId`: required.
+    /// The bundle ID to use for the distribution.
+    ///
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-bundleid)): string, required.
     #[serde(rename = "BundleId")]
     pub bundle_id: Value<String>,
-    /// `CacheBehaviorSettings`: optional.
+    /// An object that describes the cache behavior settings for the distribution.
+    ///
+    /// `CacheBehaviorSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-cachebehaviorsettings)): object [`CacheSettings`], optional.
     #[serde(
         rename = "CacheBehaviorSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_behavior_settings: Option<CacheSettings>,
-    /// `CacheBehaviors`: optional.
+    /// An array of objects that describe the per-path cache behavior for the distribution.
+    ///
+    /// `CacheBehaviors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-cachebehaviors)): list of (object [`CacheBehaviorPerPath`]), optional.
     #[serde(rename = "CacheBehaviors", skip_serializing_if = "Option::is_none")]
     pub cache_behaviors: Option<Value<Vec<CacheBehaviorPerPath>>>,
-    /// `CertificateName`: optional.
+    /// The certificate attached to the Distribution.
+    ///
+    /// `CertificateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-certificatename)): string, optional. Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "CertificateName", skip_serializing_if = "Option::is_none")]
     pub certificate_name: Option<Value<String>>,
-    /// `DefaultCacheBehavior`: required.
+    /// An object that describes the default cache behavior for the distribution.
+    ///
+    /// `DefaultCacheBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-defaultcachebehavior)): object [`CacheBehavior`], required.
     #[serde(rename = "DefaultCacheBehavior")]
     pub default_cache_behavior: CacheBehavior,
-    /// `DistributionName`: required, create-only (changing it replaces the resource).
+    /// The name for the distribution.
+    ///
+    /// `DistributionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-distributionname)): string, required, create-only (changing it replaces the resource). Pattern: `\w[\w\-]*\w`.
     #[serde(rename = "DistributionName")]
     pub distribution_name: Value<String>,
-    /// `IpAddressType`: optional, create-only (changing it replaces the resource).
+    /// The IP address type for the distribution.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-ipaddresstype)): [`IpAddressType`], one of `dualstack`, `ipv4`, `ipv6`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `IsEnabled`: optional.
+    /// Indicates whether the distribution is enabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-isenabled)): boolean, optional.
     #[serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<Value<bool>>,
-    /// `Origin`: required.
+    /// An object that describes the origin resource for the distribution, such as a Lightsail instance or load balancer.
+    ///
+    /// `Origin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-origin)): object [`InputOrigin`], required.
     #[serde(rename = "Origin")]
     pub origin: InputOrigin,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html#cfn-lightsail-distribution-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1332,16 +1488,24 @@ impl ResourceRef<Distribution> {
 
 /// The properties of an `AWS::Lightsail::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-domain.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Domain
+///
 /// [`Domain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Domain {
-    /// `DomainEntries`: optional.
+    /// An array of key-value pairs containing information about the domain entries.
+    ///
+    /// `DomainEntries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-domain.html#cfn-lightsail-domain-domainentries)): list of (object [`DomainEntry`]), optional.
     #[serde(rename = "DomainEntries", skip_serializing_if = "Option::is_none")]
     pub domain_entries: Option<Value<Vec<DomainEntry>>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The name of the domain to manage in Lightsail.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-domain.html#cfn-lightsail-domain-domainname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-domain.html#cfn-lightsail-domain-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1413,37 +1577,59 @@ impl ResourceRef<Domain> {
 
 /// The properties of an `AWS::Lightsail::Instance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::Instance
+///
 /// [`Instance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Instance {
-    /// `AddOns`: optional.
+    /// An array of objects representing the add-ons to enable for the new instance.
+    ///
+    /// `AddOns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-addons)): list of (object [`AddOn`]), optional.
     #[serde(rename = "AddOns", skip_serializing_if = "Option::is_none")]
     pub add_ons: Option<Value<Vec<AddOn>>>,
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-availabilityzone)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `BlueprintId`: required, create-only (changing it replaces the resource).
+    /// The ID for a virtual private server image (e.g., app\_wordpress\_4\_4 or app\_lamp\_7\_0 ). Use the get blueprints operation to return a list of available images (or blueprints ).
+    ///
+    /// `BlueprintId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-blueprintid)): string, required, create-only (changing it replaces the resource). Pattern: `\S`. Length: 1 to 255 characters.
     #[serde(rename = "BlueprintId")]
     pub blueprint_id: Value<String>,
-    /// `BundleId`: required, create-only (changing it replaces the resource).
+    /// The bundle of specification information for your virtual private server (or instance ), including the pricing plan (e.g., micro\_1\_0 ).
+    ///
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-bundleid)): string, required, create-only (changing it replaces the resource). Pattern: `\S`. Length: 1 to 255 characters.
     #[serde(rename = "BundleId")]
     pub bundle_id: Value<String>,
-    /// `Hardware`: optional.
+    /// Hardware of the Instance.
+    ///
+    /// `Hardware` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-hardware)): object [`Hardware`], optional.
     #[serde(rename = "Hardware", skip_serializing_if = "Option::is_none")]
     pub hardware: Option<Hardware>,
-    /// `InstanceName`: required, create-only (changing it replaces the resource).
+    /// The names to use for your new Lightsail instance.
+    ///
+    /// `InstanceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-instancename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][\w\-.]*[a-zA-Z0-9]$`. Length: 1 to 254 characters.
     #[serde(rename = "InstanceName")]
     pub instance_name: Value<String>,
-    /// `KeyPairName`: optional.
+    /// The name of your key pair.
+    ///
+    /// `KeyPairName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-keypairname)): string, optional. Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "KeyPairName", skip_serializing_if = "Option::is_none")]
     pub key_pair_name: Option<Value<String>>,
-    /// `Networking`: optional.
+    /// Networking of the Instance.
+    ///
+    /// `Networking` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-networking)): object [`Networking`], optional.
     #[serde(rename = "Networking", skip_serializing_if = "Option::is_none")]
     pub networking: Option<Networking>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UserData`: optional.
+    /// A launch script you can create that configures a server with additional user data. For example, you might want to run apt-get -y update.
+    ///
+    /// `UserData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html#cfn-lightsail-instance-userdata)): string, optional.
     #[serde(rename = "UserData", skip_serializing_if = "Option::is_none")]
     pub user_data: Option<Value<String>>,
 }
@@ -1635,16 +1821,24 @@ impl ResourceRef<Instance> {
 
 /// The properties of an `AWS::Lightsail::InstanceSnapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instancesnapshot.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::InstanceSnapshot
+///
 /// [`InstanceSnapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceSnapshot {
-    /// `InstanceName`: required, create-only (changing it replaces the resource).
+    /// The instance from which the snapshot was created.
+    ///
+    /// `InstanceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instancesnapshot.html#cfn-lightsail-instancesnapshot-instancename)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "InstanceName")]
     pub instance_name: Value<String>,
-    /// `InstanceSnapshotName`: required, create-only (changing it replaces the resource).
+    /// The name of the snapshot.
+    ///
+    /// `InstanceSnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instancesnapshot.html#cfn-lightsail-instancesnapshot-instancesnapshotname)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "InstanceSnapshotName")]
     pub instance_snapshot_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instancesnapshot.html#cfn-lightsail-instancesnapshot-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1733,13 +1927,19 @@ impl ResourceRef<InstanceSnapshot> {
 
 /// The properties of an `AWS::Lightsail::KeyPair` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-keypair.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::KeyPair
+///
 /// [`KeyPair::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyPair {
-    /// `KeyPairName`: required, create-only (changing it replaces the resource).
+    /// The name of the key pair.
+    ///
+    /// `KeyPairName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-keypair.html#cfn-lightsail-keypair-keypairname)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "KeyPairName")]
     pub key_pair_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tag keys and optional values to add to the resource during create.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-keypair.html#cfn-lightsail-keypair-tags)): list of (object [`KeyPairTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<KeyPairTag>>>,
 }
@@ -1807,40 +2007,60 @@ impl ResourceRef<KeyPair> {
 
 /// The properties of an `AWS::Lightsail::LoadBalancer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::LoadBalancer
+///
 /// [`LoadBalancer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoadBalancer {
-    /// `AttachedInstances`: optional.
+    /// The names of the instances attached to the load balancer.
+    ///
+    /// `AttachedInstances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-attachedinstances)): list of (string), optional.
     #[serde(rename = "AttachedInstances", skip_serializing_if = "Option::is_none")]
     pub attached_instances: Option<Value<Vec<Value<String>>>>,
-    /// `HealthCheckPath`: optional.
+    /// The path you provided to perform the load balancer health check. If you didn't specify a health check path, Lightsail uses the root path of your website (e.g., "/").
+    ///
+    /// `HealthCheckPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-healthcheckpath)): string, optional.
     #[serde(rename = "HealthCheckPath", skip_serializing_if = "Option::is_none")]
     pub health_check_path: Option<Value<String>>,
-    /// `InstancePort`: required, create-only (changing it replaces the resource).
+    /// The instance port where you're creating your load balancer.
+    ///
+    /// `InstancePort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-instanceport)): integer, required, create-only (changing it replaces the resource). Range: -1 to 65535.
     #[serde(rename = "InstancePort")]
     pub instance_port: Value<i64>,
-    /// `IpAddressType`: optional, create-only (changing it replaces the resource).
+    /// The IP address type for the load balancer. The possible values are ipv4 for IPv4 only, and dualstack for IPv4 and IPv6. The default value is dualstack.
+    ///
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-ipaddresstype)): [`IpAddressType`], one of `dualstack`, `ipv4`, `ipv6`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `LoadBalancerName`: required, create-only (changing it replaces the resource).
+    /// The name of your load balancer.
+    ///
+    /// `LoadBalancerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-loadbalancername)): string, required, create-only (changing it replaces the resource). Pattern: `\w[\w\-]*\w`.
     #[serde(rename = "LoadBalancerName")]
     pub load_balancer_name: Value<String>,
-    /// `SessionStickinessEnabled`: optional.
+    /// Configuration option to enable session stickiness.
+    ///
+    /// `SessionStickinessEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-sessionstickinessenabled)): boolean, optional.
     #[serde(
         rename = "SessionStickinessEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_stickiness_enabled: Option<Value<bool>>,
-    /// `SessionStickinessLBCookieDurationSeconds`: optional.
+    /// Configuration option to adjust session stickiness cookie duration parameter.
+    ///
+    /// `SessionStickinessLBCookieDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-sessionstickinesslbcookiedurationseconds)): string, optional.
     #[serde(
         rename = "SessionStickinessLBCookieDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_stickiness_lb_cookie_duration_seconds: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TlsPolicyName`: optional.
+    /// The name of the TLS policy to apply to the load balancer.
+    ///
+    /// `TlsPolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html#cfn-lightsail-loadbalancer-tlspolicyname)): string, optional.
     #[serde(rename = "TlsPolicyName", skip_serializing_if = "Option::is_none")]
     pub tls_policy_name: Option<Value<String>>,
 }
@@ -1953,31 +2173,45 @@ impl ResourceRef<LoadBalancer> {
 
 /// The properties of an `AWS::Lightsail::LoadBalancerTlsCertificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancertlscertificate.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::LoadBalancerTlsCertificate
+///
 /// [`LoadBalancerTlsCertificate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoadBalancerTlsCertificate {
-    /// `CertificateAlternativeNames`: optional, create-only (changing it replaces the resource).
+    /// An array of strings listing alternative domains and subdomains for your SSL/TLS certificate.
+    ///
+    /// `CertificateAlternativeNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancertlscertificate.html#cfn-lightsail-loadbalancertlscertificate-certificatealternativenames)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CertificateAlternativeNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_alternative_names: Option<Value<Vec<Value<String>>>>,
-    /// `CertificateDomainName`: required, create-only (changing it replaces the resource).
+    /// The domain name (e.g., example.com ) for your SSL/TLS certificate.
+    ///
+    /// `CertificateDomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancertlscertificate.html#cfn-lightsail-loadbalancertlscertificate-certificatedomainname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CertificateDomainName")]
     pub certificate_domain_name: Value<String>,
-    /// `CertificateName`: required, create-only (changing it replaces the resource).
+    /// The SSL/TLS certificate name.
+    ///
+    /// `CertificateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancertlscertificate.html#cfn-lightsail-loadbalancertlscertificate-certificatename)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "CertificateName")]
     pub certificate_name: Value<String>,
-    /// `HttpsRedirectionEnabled`: optional.
+    /// A Boolean value that indicates whether HTTPS redirection is enabled for the load balancer.
+    ///
+    /// `HttpsRedirectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancertlscertificate.html#cfn-lightsail-loadbalancertlscertificate-httpsredirectionenabled)): boolean, optional.
     #[serde(
         rename = "HttpsRedirectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub https_redirection_enabled: Option<Value<bool>>,
-    /// `IsAttached`: optional.
+    /// When true, the SSL/TLS certificate is attached to the Lightsail load balancer.
+    ///
+    /// `IsAttached` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancertlscertificate.html#cfn-lightsail-loadbalancertlscertificate-isattached)): boolean, optional.
     #[serde(rename = "IsAttached", skip_serializing_if = "Option::is_none")]
     pub is_attached: Option<Value<bool>>,
-    /// `LoadBalancerName`: required, create-only (changing it replaces the resource).
+    /// The name of your load balancer.
+    ///
+    /// `LoadBalancerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancertlscertificate.html#cfn-lightsail-loadbalancertlscertificate-loadbalancername)): string, required, create-only (changing it replaces the resource). Pattern: `\w[\w\-]*\w`.
     #[serde(rename = "LoadBalancerName")]
     pub load_balancer_name: Value<String>,
 }
@@ -2066,13 +2300,19 @@ impl ResourceRef<LoadBalancerTlsCertificate> {
 
 /// The properties of an `AWS::Lightsail::StaticIp` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-staticip.html)).
 ///
+/// Resource Type definition for AWS::Lightsail::StaticIp
+///
 /// [`StaticIp::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StaticIp {
-    /// `AttachedTo`: optional.
+    /// The instance where the static IP is attached.
+    ///
+    /// `AttachedTo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-staticip.html#cfn-lightsail-staticip-attachedto)): string, optional.
     #[serde(rename = "AttachedTo", skip_serializing_if = "Option::is_none")]
     pub attached_to: Option<Value<String>>,
-    /// `StaticIpName`: required, create-only (changing it replaces the resource).
+    /// The name of the static IP address.
+    ///
+    /// `StaticIpName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-staticip.html#cfn-lightsail-staticip-staticipname)): string, required, create-only (changing it replaces the resource). Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "StaticIpName")]
     pub static_ip_name: Value<String>,
 }
@@ -2130,18 +2370,22 @@ impl ResourceRef<StaticIp> {
 
 /// The `AccessRules` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::Lightsail::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html).
+/// AWS reference: [`AWS::Lightsail::Bucket` `AccessRules`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-bucket-accessrules.html).
 ///
 /// Every property is optional: start from [`AccessRules::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessRules {
-    /// `AllowPublicOverrides`: optional.
+    /// A Boolean value that indicates whether the access control list (ACL) permissions that are applied to individual objects override the getObject option that is currently specified.
+    ///
+    /// `AllowPublicOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-bucket-accessrules.html#cfn-lightsail-bucket-accessrules-allowpublicoverrides)): boolean, optional.
     #[serde(
         rename = "AllowPublicOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_public_overrides: Option<Value<bool>>,
-    /// `GetObject`: optional.
+    /// Specifies the anonymous access to all objects in a bucket.
+    ///
+    /// `GetObject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-bucket-accessrules.html#cfn-lightsail-bucket-accessrules-getobject)): string, optional.
     #[serde(rename = "GetObject", skip_serializing_if = "Option::is_none")]
     pub get_object: Option<Value<String>>,
 }
@@ -2179,21 +2423,27 @@ impl Walk for AccessRules {
 
 /// The `AddOn` property type of [`Disk`] and [`Instance`].
 ///
-/// AWS reference: [`AWS::Lightsail::Disk`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html), [`AWS::Lightsail::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html).
+/// AWS reference: [`AWS::Lightsail::Disk` `AddOn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-disk-addon.html), [`AWS::Lightsail::Instance` `AddOn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-addon.html).
 ///
 /// [`AddOn::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AddOn {
-    /// `AddOnType`: required.
+    /// The add-on type
+    ///
+    /// `AddOnType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-disk-addon.html#cfn-lightsail-disk-addon-addontype)): [`AddOnType`], one of `AutoSnapshot`, `StopInstanceOnIdle`, required. Length: 1 to 128 characters.
     #[serde(rename = "AddOnType")]
     pub add_on_type: Value<AddOnType>,
-    /// `AutoSnapshotAddOnRequest`: optional.
+    /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
+    ///
+    /// `AutoSnapshotAddOnRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-disk-addon.html#cfn-lightsail-disk-addon-autosnapshotaddonrequest)): object [`AutoSnapshotAddOn`], optional.
     #[serde(
         rename = "AutoSnapshotAddOnRequest",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_snapshot_add_on_request: Option<AutoSnapshotAddOn>,
-    /// `Status`: optional.
+    /// Status of the Addon
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-disk-addon.html#cfn-lightsail-disk-addon-status)): [`Status`], one of `Enabling`, `Disabling`, `Enabled`, `Terminating`, `Terminated`, `Disabled`, `Failed`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -2257,12 +2507,14 @@ impl Walk for AddOnType {
 
 /// The `AutoSnapshotAddOn` property type of [`Disk`] and [`Instance`].
 ///
-/// AWS reference: [`AWS::Lightsail::Disk`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html), [`AWS::Lightsail::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html).
+/// AWS reference: [`AWS::Lightsail::Disk` `AutoSnapshotAddOn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-disk-autosnapshotaddon.html), [`AWS::Lightsail::Instance` `AutoSnapshotAddOn`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-autosnapshotaddon.html).
 ///
 /// Every property is optional: start from [`AutoSnapshotAddOn::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoSnapshotAddOn {
-    /// `SnapshotTimeOfDay`: optional.
+    /// The daily time when an automatic snapshot will be created.
+    ///
+    /// `SnapshotTimeOfDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-disk-autosnapshotaddon.html#cfn-lightsail-disk-autosnapshotaddon-snapshottimeofday)): string, optional. Pattern: `^[0-9]{2}:00$`.
     #[serde(rename = "SnapshotTimeOfDay", skip_serializing_if = "Option::is_none")]
     pub snapshot_time_of_day: Option<Value<String>>,
 }
@@ -2312,12 +2564,14 @@ impl Walk for Behavior {
 
 /// The `CacheBehavior` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::Lightsail::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html).
+/// AWS reference: [`AWS::Lightsail::Distribution` `CacheBehavior`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachebehavior.html).
 ///
 /// Every property is optional: start from [`CacheBehavior::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CacheBehavior {
-    /// `Behavior`: optional.
+    /// The cache behavior of the distribution.
+    ///
+    /// `Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachebehavior.html#cfn-lightsail-distribution-cachebehavior-behavior)): [`Behavior`], one of `cache`, `dont-cache`, optional.
     #[serde(rename = "Behavior", skip_serializing_if = "Option::is_none")]
     pub behavior: Option<Value<Behavior>>,
 }
@@ -2347,15 +2601,19 @@ impl Walk for CacheBehavior {
 
 /// The `CacheBehaviorPerPath` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::Lightsail::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html).
+/// AWS reference: [`AWS::Lightsail::Distribution` `CacheBehaviorPerPath`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachebehaviorperpath.html).
 ///
 /// Every property is optional: start from [`CacheBehaviorPerPath::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CacheBehaviorPerPath {
-    /// `Behavior`: optional.
+    /// The cache behavior for the specified path.
+    ///
+    /// `Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachebehaviorperpath.html#cfn-lightsail-distribution-cachebehaviorperpath-behavior)): [`Behavior`], one of `cache`, `dont-cache`, optional.
     #[serde(rename = "Behavior", skip_serializing_if = "Option::is_none")]
     pub behavior: Option<Value<Behavior>>,
-    /// `Path`: optional.
+    /// The path to a directory or file to cached, or not cache. Use an asterisk symbol to specify wildcard directories (path/to/assets/\*), and file types (\*.html, \*jpg, \*js). Directories and file paths are case-sensitive.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachebehaviorperpath.html#cfn-lightsail-distribution-cachebehaviorperpath-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -2393,36 +2651,52 @@ impl Walk for CacheBehaviorPerPath {
 
 /// The `CacheSettings` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::Lightsail::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html).
+/// AWS reference: [`AWS::Lightsail::Distribution` `CacheSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html).
 ///
 /// Every property is optional: start from [`CacheSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CacheSettings {
-    /// `AllowedHTTPMethods`: optional.
+    /// The HTTP methods that are processed and forwarded to the distribution's origin.
+    ///
+    /// `AllowedHTTPMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html#cfn-lightsail-distribution-cachesettings-allowedhttpmethods)): string, optional. Pattern: `\S`.
     #[serde(rename = "AllowedHTTPMethods", skip_serializing_if = "Option::is_none")]
     pub allowed_http_methods: Option<Value<String>>,
-    /// `CachedHTTPMethods`: optional.
+    /// The HTTP method responses that are cached by your distribution.
+    ///
+    /// `CachedHTTPMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html#cfn-lightsail-distribution-cachesettings-cachedhttpmethods)): string, optional. Pattern: `\S`.
     #[serde(rename = "CachedHTTPMethods", skip_serializing_if = "Option::is_none")]
     pub cached_http_methods: Option<Value<String>>,
-    /// `DefaultTTL`: optional.
+    /// The default amount of time that objects stay in the distribution's cache before the distribution forwards another request to the origin to determine whether the content has been updated.
+    ///
+    /// `DefaultTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html#cfn-lightsail-distribution-cachesettings-defaultttl)): integer, optional.
     #[serde(rename = "DefaultTTL", skip_serializing_if = "Option::is_none")]
     pub default_ttl: Option<Value<i64>>,
-    /// `ForwardedCookies`: optional.
+    /// An object that describes the cookies that are forwarded to the origin. Your content is cached based on the cookies that are forwarded.
+    ///
+    /// `ForwardedCookies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html#cfn-lightsail-distribution-cachesettings-forwardedcookies)): object [`CookieObject`], optional.
     #[serde(rename = "ForwardedCookies", skip_serializing_if = "Option::is_none")]
     pub forwarded_cookies: Option<CookieObject>,
-    /// `ForwardedHeaders`: optional.
+    /// An object that describes the headers that are forwarded to the origin. Your content is cached based on the headers that are forwarded.
+    ///
+    /// `ForwardedHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html#cfn-lightsail-distribution-cachesettings-forwardedheaders)): object [`HeaderObject`], optional.
     #[serde(rename = "ForwardedHeaders", skip_serializing_if = "Option::is_none")]
     pub forwarded_headers: Option<HeaderObject>,
-    /// `ForwardedQueryStrings`: optional.
+    /// An object that describes the query strings that are forwarded to the origin. Your content is cached based on the query strings that are forwarded.
+    ///
+    /// `ForwardedQueryStrings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html#cfn-lightsail-distribution-cachesettings-forwardedquerystrings)): object [`QueryStringObject`], optional.
     #[serde(
         rename = "ForwardedQueryStrings",
         skip_serializing_if = "Option::is_none"
     )]
     pub forwarded_query_strings: Option<QueryStringObject>,
-    /// `MaximumTTL`: optional.
+    /// The maximum amount of time that objects stay in the distribution's cache before the distribution forwards another request to the origin to determine whether the object has been updated.
+    ///
+    /// `MaximumTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html#cfn-lightsail-distribution-cachesettings-maximumttl)): integer, optional.
     #[serde(rename = "MaximumTTL", skip_serializing_if = "Option::is_none")]
     pub maximum_ttl: Option<Value<i64>>,
-    /// `MinimumTTL`: optional.
+    /// The minimum amount of time that objects stay in the distribution's cache before the distribution forwards another request to the origin to determine whether the object has been updated.
+    ///
+    /// `MinimumTTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cachesettings.html#cfn-lightsail-distribution-cachesettings-minimumttl)): integer, optional.
     #[serde(rename = "MinimumTTL", skip_serializing_if = "Option::is_none")]
     pub minimum_ttl: Option<Value<i64>>,
 }
@@ -2554,24 +2828,34 @@ impl Walk for ContactProtocols {
 
 /// The `Container` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-container.html).
 ///
 /// Every property is optional: start from [`ContainerContainer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContainerContainer {
-    /// `Command`: optional.
+    /// The launch command for the container.
+    ///
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-container.html#cfn-lightsail-container-container-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `ContainerName`: optional.
+    /// The name of the container.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-container.html#cfn-lightsail-container-container-containername)): string, optional.
     #[serde(rename = "ContainerName", skip_serializing_if = "Option::is_none")]
     pub container_name: Option<Value<String>>,
-    /// `Environment`: optional.
+    /// The environment variables of the container.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-container.html#cfn-lightsail-container-container-environment)): list of (object [`EnvironmentVariable`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<EnvironmentVariable>>>,
-    /// `Image`: optional.
+    /// The name of the image used for the container.
+    ///
+    /// `Image` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-container.html#cfn-lightsail-container-container-image)): string, optional.
     #[serde(rename = "Image", skip_serializing_if = "Option::is_none")]
     pub image: Option<Value<String>>,
-    /// `Ports`: optional.
+    /// The open firewall ports of the container.
+    ///
+    /// `Ports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-container.html#cfn-lightsail-container-container-ports)): list of (object [`PortInfo`]), optional.
     #[serde(rename = "Ports", skip_serializing_if = "Option::is_none")]
     pub ports: Option<Value<Vec<PortInfo>>>,
 }
@@ -2633,15 +2917,19 @@ impl Walk for ContainerContainer {
 
 /// The `ContainerServiceDeployment` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `ContainerServiceDeployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-containerservicedeployment.html).
 ///
 /// Every property is optional: start from [`ContainerServiceDeployment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContainerServiceDeployment {
-    /// `Containers`: optional.
+    /// An object that describes the configuration for the containers of the deployment.
+    ///
+    /// `Containers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-containerservicedeployment.html#cfn-lightsail-container-containerservicedeployment-containers)): list of (object [`ContainerContainer`]), optional.
     #[serde(rename = "Containers", skip_serializing_if = "Option::is_none")]
     pub containers: Option<Value<Vec<ContainerContainer>>>,
-    /// `PublicEndpoint`: optional.
+    /// An object that describes the endpoint of the deployment.
+    ///
+    /// `PublicEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-containerservicedeployment.html#cfn-lightsail-container-containerservicedeployment-publicendpoint)): object [`PublicEndpoint`], optional.
     #[serde(rename = "PublicEndpoint", skip_serializing_if = "Option::is_none")]
     pub public_endpoint: Option<PublicEndpoint>,
 }
@@ -2679,15 +2967,19 @@ impl Walk for ContainerServiceDeployment {
 
 /// The `CookieObject` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::Lightsail::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html).
+/// AWS reference: [`AWS::Lightsail::Distribution` `CookieObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cookieobject.html).
 ///
 /// Every property is optional: start from [`CookieObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CookieObject {
-    /// `CookiesAllowList`: optional.
+    /// The specific cookies to forward to your distribution's origin.
+    ///
+    /// `CookiesAllowList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cookieobject.html#cfn-lightsail-distribution-cookieobject-cookiesallowlist)): list of (string), optional.
     #[serde(rename = "CookiesAllowList", skip_serializing_if = "Option::is_none")]
     pub cookies_allow_list: Option<Value<Vec<Value<String>>>>,
-    /// `Option`: optional.
+    /// Specifies which cookies to forward to the distribution's origin for a cache behavior: all, none, or allow-list to forward only the cookies specified in the cookiesAllowList parameter.
+    ///
+    /// `Option` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-cookieobject.html#cfn-lightsail-distribution-cookieobject-option)): [`CookieObjectOption`], one of `all`, `allow-list`, `none`, optional.
     #[serde(rename = "Option", skip_serializing_if = "Option::is_none")]
     pub option: Option<Value<CookieObjectOption>>,
 }
@@ -2748,21 +3040,29 @@ impl Walk for CookieObjectOption {
 
 /// The `DomainEntry` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::Lightsail::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-domain.html).
+/// AWS reference: [`AWS::Lightsail::Domain` `DomainEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-domain-domainentry.html).
 ///
 /// [`DomainEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DomainEntry {
-    /// `IsAlias`: optional.
+    /// When true, specifies whether the domain entry is an alias used by the Lightsail load balancer, Lightsail container service, Lightsail content delivery network (CDN) distribution, or another AWS resource. You can include an alias (A type) record in your request, which points to the DNS name of a load balancer, container service, CDN distribution, or other AWS resource and routes traffic to that resource.
+    ///
+    /// `IsAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-domain-domainentry.html#cfn-lightsail-domain-domainentry-isalias)): boolean, optional.
     #[serde(rename = "IsAlias", skip_serializing_if = "Option::is_none")]
     pub is_alias: Option<Value<bool>>,
-    /// `Name`: required.
+    /// The name of the domain entry.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-domain-domainentry.html#cfn-lightsail-domain-domainentry-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Target`: required.
+    /// The target AWS name server (e.g., ns-111.awsdns-11.com).
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-domain-domainentry.html#cfn-lightsail-domain-domainentry-target)): string, required.
     #[serde(rename = "Target")]
     pub target: Value<String>,
-    /// `Type`: required.
+    /// The type of domain entry (e.g., A, CNAME, MX, NS, SOA, SRV, TXT).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-domain-domainentry.html#cfn-lightsail-domain-domainentry-type)): [`Type`], one of `A`, `AAAA`, `CNAME`, `MX`, `NS`, `SOA`, `SRV`, `TXT`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -2807,12 +3107,14 @@ impl Walk for DomainEntry {
 
 /// The `EcrImagePullerRole` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `EcrImagePullerRole`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-ecrimagepullerrole.html).
 ///
 /// Every property is optional: start from [`EcrImagePullerRole::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcrImagePullerRole {
-    /// `IsActive`: optional.
+    /// A Boolean value that indicates whether to activate the role.
+    ///
+    /// `IsActive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-ecrimagepullerrole.html#cfn-lightsail-container-ecrimagepullerrole-isactive)): boolean, optional.
     #[serde(rename = "IsActive", skip_serializing_if = "Option::is_none")]
     pub is_active: Option<Value<bool>>,
 }
@@ -2842,15 +3144,15 @@ impl Walk for EcrImagePullerRole {
 
 /// The `EnvironmentVariable` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `EnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-environmentvariable.html).
 ///
 /// Every property is optional: start from [`EnvironmentVariable::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentVariable {
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-environmentvariable.html#cfn-lightsail-container-environmentvariable-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
-    /// `Variable`: optional.
+    /// `Variable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-environmentvariable.html#cfn-lightsail-container-environmentvariable-variable)): string, optional.
     #[serde(rename = "Variable", skip_serializing_if = "Option::is_none")]
     pub variable: Option<Value<String>>,
 }
@@ -2888,12 +3190,14 @@ impl Walk for EnvironmentVariable {
 
 /// The `Hardware` property type of [`Instance`].
 ///
-/// AWS reference: [`AWS::Lightsail::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html).
+/// AWS reference: [`AWS::Lightsail::Instance` `Hardware`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-hardware.html).
 ///
 /// Every property is optional: start from [`Hardware::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Hardware {
-    /// `Disks`: optional.
+    /// Disks attached to the Instance.
+    ///
+    /// `Disks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-hardware.html#cfn-lightsail-instance-hardware-disks)): list of (object [`InstanceDisk`]), optional.
     #[serde(rename = "Disks", skip_serializing_if = "Option::is_none")]
     pub disks: Option<Value<Vec<InstanceDisk>>>,
 }
@@ -2923,15 +3227,19 @@ impl Walk for Hardware {
 
 /// The `HeaderObject` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::Lightsail::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html).
+/// AWS reference: [`AWS::Lightsail::Distribution` `HeaderObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-headerobject.html).
 ///
 /// Every property is optional: start from [`HeaderObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HeaderObject {
-    /// `HeadersAllowList`: optional.
+    /// The specific headers to forward to your distribution's origin.
+    ///
+    /// `HeadersAllowList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-headerobject.html#cfn-lightsail-distribution-headerobject-headersallowlist)): list of (string), optional.
     #[serde(rename = "HeadersAllowList", skip_serializing_if = "Option::is_none")]
     pub headers_allow_list: Option<Value<Vec<Value<String>>>>,
-    /// `Option`: optional.
+    /// The headers that you want your distribution to forward to your origin and base caching on.
+    ///
+    /// `Option` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-headerobject.html#cfn-lightsail-distribution-headerobject-option)): [`CookieObjectOption`], one of `all`, `allow-list`, `none`, optional.
     #[serde(rename = "Option", skip_serializing_if = "Option::is_none")]
     pub option: Option<Value<CookieObjectOption>>,
 }
@@ -2969,27 +3277,39 @@ impl Walk for HeaderObject {
 
 /// The `HealthCheckConfig` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `HealthCheckConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-healthcheckconfig.html).
 ///
 /// Every property is optional: start from [`HealthCheckConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HealthCheckConfig {
-    /// `HealthyThreshold`: optional.
+    /// The number of consecutive health checks successes required before moving the container to the Healthy state. The default value is 2.
+    ///
+    /// `HealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-healthcheckconfig.html#cfn-lightsail-container-healthcheckconfig-healthythreshold)): integer, optional.
     #[serde(rename = "HealthyThreshold", skip_serializing_if = "Option::is_none")]
     pub healthy_threshold: Option<Value<i64>>,
-    /// `IntervalSeconds`: optional.
+    /// The approximate interval, in seconds, between health checks of an individual container. You can specify between 5 and 300 seconds. The default value is 5.
+    ///
+    /// `IntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-healthcheckconfig.html#cfn-lightsail-container-healthcheckconfig-intervalseconds)): integer, optional.
     #[serde(rename = "IntervalSeconds", skip_serializing_if = "Option::is_none")]
     pub interval_seconds: Option<Value<i64>>,
-    /// `Path`: optional.
+    /// The path on the container on which to perform the health check. The default value is /.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-healthcheckconfig.html#cfn-lightsail-container-healthcheckconfig-path)): string, optional.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
-    /// `SuccessCodes`: optional.
+    /// The HTTP codes to use when checking for a successful response from a container. You can specify values between 200 and 499. You can specify multiple values (for example, 200,202) or a range of values (for example, 200-299).
+    ///
+    /// `SuccessCodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-healthcheckconfig.html#cfn-lightsail-container-healthcheckconfig-successcodes)): string, optional.
     #[serde(rename = "SuccessCodes", skip_serializing_if = "Option::is_none")]
     pub success_codes: Option<Value<String>>,
-    /// `TimeoutSeconds`: optional.
+    /// The amount of time, in seconds, during which no response means a failed health check. You can specify between 2 and 60 seconds. The default value is 2.
+    ///
+    /// `TimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-healthcheckconfig.html#cfn-lightsail-container-healthcheckconfig-timeoutseconds)): integer, optional.
     #[serde(rename = "TimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<Value<i64>>,
-    /// `UnhealthyThreshold`: optional.
+    /// The number of consecutive health check failures required before moving the container to the Unhealthy state. The default value is 2.
+    ///
+    /// `UnhealthyThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-healthcheckconfig.html#cfn-lightsail-container-healthcheckconfig-unhealthythreshold)): integer, optional.
     #[serde(rename = "UnhealthyThreshold", skip_serializing_if = "Option::is_none")]
     pub unhealthy_threshold: Option<Value<i64>>,
 }
@@ -3059,18 +3379,24 @@ impl Walk for HealthCheckConfig {
 
 /// The `InputOrigin` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::Lightsail::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html).
+/// AWS reference: [`AWS::Lightsail::Distribution` `InputOrigin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-inputorigin.html).
 ///
 /// Every property is optional: start from [`InputOrigin::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputOrigin {
-    /// `Name`: optional.
+    /// The name of the origin resource.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-inputorigin.html#cfn-lightsail-distribution-inputorigin-name)): string, optional. Pattern: `^\w[\w\-]*\w$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ProtocolPolicy`: optional.
+    /// The protocol that your Amazon Lightsail distribution uses when establishing a connection with your origin to pull content.
+    ///
+    /// `ProtocolPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-inputorigin.html#cfn-lightsail-distribution-inputorigin-protocolpolicy)): [`ProtocolPolicy`], one of `http-only`, `https-only`, optional.
     #[serde(rename = "ProtocolPolicy", skip_serializing_if = "Option::is_none")]
     pub protocol_policy: Option<Value<ProtocolPolicy>>,
-    /// `RegionName`: optional.
+    /// The AWS Region name of the origin resource.
+    ///
+    /// `RegionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-inputorigin.html#cfn-lightsail-distribution-inputorigin-regionname)): [`RegionName`], one of `ap-east-1`, `ap-northeast-1`, `ap-northeast-2`, `ap-south-1`, `ap-southeast-1`, `ap-southeast-2`, `ap-southeast-3`, `ap-southeast-5`, `ca-central-1`, `eu-central-1`, `eu-north-1`, `eu-south-2`, `eu-west-1`, `eu-west-2`, `eu-west-3`, `sa-east-1`, `us-east-1`, `us-east-2`, `us-west-1`, `us-west-2`, optional.
     #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
     pub region_name: Option<Value<RegionName>>,
 }
@@ -3116,30 +3442,44 @@ impl Walk for InputOrigin {
 
 /// The `Disk` property type of [`Instance`].
 ///
-/// AWS reference: [`AWS::Lightsail::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html).
+/// AWS reference: [`AWS::Lightsail::Instance` `Disk`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-disk.html).
 ///
 /// [`InstanceDisk::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceDisk {
-    /// `AttachedTo`: optional.
+    /// Instance attached to the disk.
+    ///
+    /// `AttachedTo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-disk.html#cfn-lightsail-instance-disk-attachedto)): string, optional.
     #[serde(rename = "AttachedTo", skip_serializing_if = "Option::is_none")]
     pub attached_to: Option<Value<String>>,
-    /// `AttachmentState`: optional.
+    /// Attachment state of the disk.
+    ///
+    /// `AttachmentState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-disk.html#cfn-lightsail-instance-disk-attachmentstate)): string, optional.
     #[serde(rename = "AttachmentState", skip_serializing_if = "Option::is_none")]
     pub attachment_state: Option<Value<String>>,
-    /// `DiskName`: required.
+    /// The names to use for your new Lightsail disk.
+    ///
+    /// `DiskName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-disk.html#cfn-lightsail-instance-disk-diskname)): string, required. Pattern: `^[a-zA-Z0-9][\w\-.]*[a-zA-Z0-9]$`. Length: 1 to 254 characters.
     #[serde(rename = "DiskName")]
     pub disk_name: Value<String>,
-    /// `IOPS`: optional.
+    /// IOPS of disk.
+    ///
+    /// `IOPS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-disk.html#cfn-lightsail-instance-disk-iops)): integer, optional.
     #[serde(rename = "IOPS", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `IsSystemDisk`: optional.
+    /// Is the Attached disk is the system disk of the Instance.
+    ///
+    /// `IsSystemDisk` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-disk.html#cfn-lightsail-instance-disk-issystemdisk)): boolean, optional.
     #[serde(rename = "IsSystemDisk", skip_serializing_if = "Option::is_none")]
     pub is_system_disk: Option<Value<bool>>,
-    /// `Path`: required.
+    /// Path of the disk attached to the instance.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-disk.html#cfn-lightsail-instance-disk-path)): string, required.
     #[serde(rename = "Path")]
     pub path: Value<String>,
-    /// `SizeInGb`: optional.
+    /// Size of the disk attached to the Instance.
+    ///
+    /// `SizeInGb` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-disk.html#cfn-lightsail-instance-disk-sizeingb)): string, optional.
     #[serde(rename = "SizeInGb", skip_serializing_if = "Option::is_none")]
     pub size_in_gb: Option<Value<String>>,
 }
@@ -3236,15 +3576,19 @@ impl Walk for IpAddressType {
 
 /// The `Tag` property type of [`KeyPair`].
 ///
-/// AWS reference: [`AWS::Lightsail::KeyPair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-keypair.html).
+/// AWS reference: [`AWS::Lightsail::KeyPair` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-keypair-tag.html).
 ///
 /// Every property is required: [`KeyPairTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyPairTag {
-    /// `Key`: required.
+    /// The key of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-keypair-tag.html#cfn-lightsail-keypair-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-keypair-tag.html#cfn-lightsail-keypair-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3368,12 +3712,14 @@ impl Walk for MetricName {
 
 /// The `Networking` property type of [`Instance`].
 ///
-/// AWS reference: [`AWS::Lightsail::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html).
+/// AWS reference: [`AWS::Lightsail::Instance` `Networking`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-networking.html).
 ///
 /// Every property is required: [`Networking::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Networking {
-    /// `Ports`: required.
+    /// Ports to the Instance.
+    ///
+    /// `Ports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-networking.html#cfn-lightsail-instance-networking-ports)): list of (object [`Port`]), required.
     #[serde(rename = "Ports")]
     pub ports: Value<Vec<Port>>,
 }
@@ -3422,39 +3768,59 @@ impl Walk for NotificationTriggers {
 
 /// The `Port` property type of [`Instance`].
 ///
-/// AWS reference: [`AWS::Lightsail::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html).
+/// AWS reference: [`AWS::Lightsail::Instance` `Port`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html).
 ///
 /// Every property is optional: start from [`Port::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Port {
-    /// `AccessDirection`: optional.
+    /// Access Direction for Protocol of the Instance(inbound/outbound).
+    ///
+    /// `AccessDirection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-accessdirection)): string, optional.
     #[serde(rename = "AccessDirection", skip_serializing_if = "Option::is_none")]
     pub access_direction: Option<Value<String>>,
-    /// `AccessFrom`: optional.
+    /// Access From Protocol of the Instance.
+    ///
+    /// `AccessFrom` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-accessfrom)): string, optional.
     #[serde(rename = "AccessFrom", skip_serializing_if = "Option::is_none")]
     pub access_from: Option<Value<String>>,
-    /// `AccessType`: optional.
+    /// Access Type Protocol of the Instance.
+    ///
+    /// `AccessType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-accesstype)): string, optional.
     #[serde(rename = "AccessType", skip_serializing_if = "Option::is_none")]
     pub access_type: Option<Value<String>>,
-    /// `CidrListAliases`: optional.
+    /// cidr List Aliases
+    ///
+    /// `CidrListAliases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-cidrlistaliases)): list of (string), optional.
     #[serde(rename = "CidrListAliases", skip_serializing_if = "Option::is_none")]
     pub cidr_list_aliases: Option<Value<Vec<Value<String>>>>,
-    /// `Cidrs`: optional.
+    /// cidrs
+    ///
+    /// `Cidrs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-cidrs)): list of (string), optional.
     #[serde(rename = "Cidrs", skip_serializing_if = "Option::is_none")]
     pub cidrs: Option<Value<Vec<Value<String>>>>,
-    /// `CommonName`: optional.
+    /// CommonName for Protocol of the Instance.
+    ///
+    /// `CommonName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-commonname)): string, optional.
     #[serde(rename = "CommonName", skip_serializing_if = "Option::is_none")]
     pub common_name: Option<Value<String>>,
-    /// `FromPort`: optional.
+    /// From Port of the Instance.
+    ///
+    /// `FromPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-fromport)): integer, optional.
     #[serde(rename = "FromPort", skip_serializing_if = "Option::is_none")]
     pub from_port: Option<Value<i64>>,
-    /// `Ipv6Cidrs`: optional.
+    /// IPv6 Cidrs
+    ///
+    /// `Ipv6Cidrs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-ipv6cidrs)): list of (string), optional.
     #[serde(rename = "Ipv6Cidrs", skip_serializing_if = "Option::is_none")]
     pub ipv6_cidrs: Option<Value<Vec<Value<String>>>>,
-    /// `Protocol`: optional.
+    /// Port Protocol of the Instance.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-protocol)): string, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<String>>,
-    /// `ToPort`: optional.
+    /// To Port of the Instance.
+    ///
+    /// `ToPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-port.html#cfn-lightsail-instance-port-toport)): integer, optional.
     #[serde(rename = "ToPort", skip_serializing_if = "Option::is_none")]
     pub to_port: Option<Value<i64>>,
 }
@@ -3556,15 +3922,15 @@ impl Walk for Port {
 
 /// The `PortInfo` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `PortInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-portinfo.html).
 ///
 /// Every property is optional: start from [`PortInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PortInfo {
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-portinfo.html#cfn-lightsail-container-portinfo-port)): string, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<String>>,
-    /// `Protocol`: optional.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-portinfo.html#cfn-lightsail-container-portinfo-protocol)): string, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<String>>,
 }
@@ -3634,12 +4000,14 @@ impl Walk for Power {
 
 /// The `PrivateRegistryAccess` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `PrivateRegistryAccess`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-privateregistryaccess.html).
 ///
 /// Every property is optional: start from [`PrivateRegistryAccess::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrivateRegistryAccess {
-    /// `EcrImagePullerRole`: optional.
+    /// An object to describe a request to activate or deactivate the role that you can use to grant an Amazon Lightsail container service access to Amazon Elastic Container Registry (Amazon ECR) private repositories.
+    ///
+    /// `EcrImagePullerRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-privateregistryaccess.html#cfn-lightsail-container-privateregistryaccess-ecrimagepullerrole)): object [`EcrImagePullerRole`], optional.
     #[serde(rename = "EcrImagePullerRole", skip_serializing_if = "Option::is_none")]
     pub ecr_image_puller_role: Option<EcrImagePullerRole>,
 }
@@ -3709,15 +4077,17 @@ impl Walk for ProtocolPolicy {
 
 /// The `PublicDomainName` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `PublicDomainName`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-publicdomainname.html).
 ///
 /// Every property is optional: start from [`PublicDomainName::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicDomainName {
-    /// `CertificateName`: optional.
+    /// `CertificateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-publicdomainname.html#cfn-lightsail-container-publicdomainname-certificatename)): string, optional.
     #[serde(rename = "CertificateName", skip_serializing_if = "Option::is_none")]
     pub certificate_name: Option<Value<String>>,
-    /// `DomainNames`: optional.
+    /// An object that describes the configuration for the containers of the deployment.
+    ///
+    /// `DomainNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-publicdomainname.html#cfn-lightsail-container-publicdomainname-domainnames)): list of (string), optional.
     #[serde(rename = "DomainNames", skip_serializing_if = "Option::is_none")]
     pub domain_names: Option<Value<Vec<Value<String>>>>,
 }
@@ -3755,18 +4125,24 @@ impl Walk for PublicDomainName {
 
 /// The `PublicEndpoint` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html).
+/// AWS reference: [`AWS::Lightsail::Container` `PublicEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-publicendpoint.html).
 ///
 /// Every property is optional: start from [`PublicEndpoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicEndpoint {
-    /// `ContainerName`: optional.
+    /// The name of the container for the endpoint.
+    ///
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-publicendpoint.html#cfn-lightsail-container-publicendpoint-containername)): string, optional.
     #[serde(rename = "ContainerName", skip_serializing_if = "Option::is_none")]
     pub container_name: Option<Value<String>>,
-    /// `ContainerPort`: optional.
+    /// The port of the container to which traffic is forwarded to.
+    ///
+    /// `ContainerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-publicendpoint.html#cfn-lightsail-container-publicendpoint-containerport)): integer, optional.
     #[serde(rename = "ContainerPort", skip_serializing_if = "Option::is_none")]
     pub container_port: Option<Value<i64>>,
-    /// `HealthCheckConfig`: optional.
+    /// An object that describes the health check configuration of the container.
+    ///
+    /// `HealthCheckConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-publicendpoint.html#cfn-lightsail-container-publicendpoint-healthcheckconfig)): object [`HealthCheckConfig`], optional.
     #[serde(rename = "HealthCheckConfig", skip_serializing_if = "Option::is_none")]
     pub health_check_config: Option<HealthCheckConfig>,
 }
@@ -3812,15 +4188,19 @@ impl Walk for PublicEndpoint {
 
 /// The `QueryStringObject` property type of [`Distribution`].
 ///
-/// AWS reference: [`AWS::Lightsail::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html).
+/// AWS reference: [`AWS::Lightsail::Distribution` `QueryStringObject`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-querystringobject.html).
 ///
 /// Every property is optional: start from [`QueryStringObject::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueryStringObject {
-    /// `Option`: optional.
+    /// Indicates whether the distribution forwards and caches based on query strings.
+    ///
+    /// `Option` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-querystringobject.html#cfn-lightsail-distribution-querystringobject-option)): boolean, optional.
     #[serde(rename = "Option", skip_serializing_if = "Option::is_none")]
     pub option: Option<Value<bool>>,
-    /// `QueryStringsAllowList`: optional.
+    /// The specific query strings that the distribution forwards to the origin.
+    ///
+    /// `QueryStringsAllowList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-querystringobject.html#cfn-lightsail-distribution-querystringobject-querystringsallowlist)): list of (string), optional.
     #[serde(
         rename = "QueryStringsAllowList",
         skip_serializing_if = "Option::is_none"
@@ -3935,33 +4315,49 @@ impl Walk for RegionName {
 
 /// The `RelationalDatabaseParameter` property type of [`Database`].
 ///
-/// AWS reference: [`AWS::Lightsail::Database`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html).
+/// AWS reference: [`AWS::Lightsail::Database` `RelationalDatabaseParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html).
 ///
 /// Every property is optional: start from [`RelationalDatabaseParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RelationalDatabaseParameter {
-    /// `AllowedValues`: optional.
+    /// Specifies the valid range of values for the parameter.
+    ///
+    /// `AllowedValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html#cfn-lightsail-database-relationaldatabaseparameter-allowedvalues)): string, optional.
     #[serde(rename = "AllowedValues", skip_serializing_if = "Option::is_none")]
     pub allowed_values: Option<Value<String>>,
-    /// `ApplyMethod`: optional.
+    /// Indicates when parameter updates are applied. Can be immediate or pending-reboot.
+    ///
+    /// `ApplyMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html#cfn-lightsail-database-relationaldatabaseparameter-applymethod)): string, optional.
     #[serde(rename = "ApplyMethod", skip_serializing_if = "Option::is_none")]
     pub apply_method: Option<Value<String>>,
-    /// `ApplyType`: optional.
+    /// Specifies the engine-specific parameter type.
+    ///
+    /// `ApplyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html#cfn-lightsail-database-relationaldatabaseparameter-applytype)): string, optional.
     #[serde(rename = "ApplyType", skip_serializing_if = "Option::is_none")]
     pub apply_type: Option<Value<String>>,
-    /// `DataType`: optional.
+    /// Specifies the valid data type for the parameter.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html#cfn-lightsail-database-relationaldatabaseparameter-datatype)): string, optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<Value<String>>,
-    /// `Description`: optional.
+    /// Provides a description of the parameter.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html#cfn-lightsail-database-relationaldatabaseparameter-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IsModifiable`: optional.
+    /// A Boolean value indicating whether the parameter can be modified.
+    ///
+    /// `IsModifiable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html#cfn-lightsail-database-relationaldatabaseparameter-ismodifiable)): boolean, optional.
     #[serde(rename = "IsModifiable", skip_serializing_if = "Option::is_none")]
     pub is_modifiable: Option<Value<bool>>,
-    /// `ParameterName`: optional.
+    /// Specifies the name of the parameter.
+    ///
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html#cfn-lightsail-database-relationaldatabaseparameter-parametername)): string, optional.
     #[serde(rename = "ParameterName", skip_serializing_if = "Option::is_none")]
     pub parameter_name: Option<Value<String>>,
-    /// `ParameterValue`: optional.
+    /// Specifies the value of the parameter.
+    ///
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-relationaldatabaseparameter.html#cfn-lightsail-database-relationaldatabaseparameter-parametervalue)): string, optional.
     #[serde(rename = "ParameterValue", skip_serializing_if = "Option::is_none")]
     pub parameter_value: Option<Value<String>>,
 }
@@ -4082,15 +4478,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`Bucket`], [`Certificate`], [`Container`], [`Database`], [`DatabaseSnapshot`], [`Disk`], [`DiskSnapshot`], [`Distribution`], [`Domain`], [`Instance`], [`InstanceSnapshot`] and [`LoadBalancer`].
 ///
-/// AWS reference: [`AWS::Lightsail::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-bucket.html), [`AWS::Lightsail::Certificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-certificate.html), [`AWS::Lightsail::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-container.html), [`AWS::Lightsail::Database`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-database.html), [`AWS::Lightsail::DatabaseSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-databasesnapshot.html), [`AWS::Lightsail::Disk`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disk.html), [`AWS::Lightsail::DiskSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-disksnapshot.html), [`AWS::Lightsail::Distribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-distribution.html), [`AWS::Lightsail::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-domain.html), [`AWS::Lightsail::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instance.html), [`AWS::Lightsail::InstanceSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-instancesnapshot.html), [`AWS::Lightsail::LoadBalancer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lightsail-loadbalancer.html).
+/// AWS reference: [`AWS::Lightsail::Bucket` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-bucket-tag.html), [`AWS::Lightsail::Certificate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-certificate-tag.html), [`AWS::Lightsail::Container` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-container-tag.html), [`AWS::Lightsail::Database` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-database-tag.html), [`AWS::Lightsail::DatabaseSnapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-databasesnapshot-tag.html), [`AWS::Lightsail::Disk` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-disk-tag.html), [`AWS::Lightsail::DiskSnapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-disksnapshot-tag.html), [`AWS::Lightsail::Distribution` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-distribution-tag.html), [`AWS::Lightsail::Domain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-domain-tag.html), [`AWS::Lightsail::Instance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instance-tag.html), [`AWS::Lightsail::InstanceSnapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-instancesnapshot-tag.html), [`AWS::Lightsail::LoadBalancer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-loadbalancer-tag.html).
 ///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-bucket-tag.html#cfn-lightsail-bucket-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lightsail-bucket-tag.html#cfn-lightsail-bucket-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -9,31 +9,37 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Location::APIKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html)).
 ///
+/// Definition of AWS::Location::APIKey Resource Type
+///
 /// [`ApiKey::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKey {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html#cfn-location-apikey-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExpireTime`: optional.
+    /// The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)
+    ///
+    /// `ExpireTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html#cfn-location-apikey-expiretime)): string, optional. Pattern: `^([0-2]\d{3})-(0[0-9]|1[0-2])-([0-2]\d|3[01])T([01]\d|2[0-4]):([0-5]\d):([0-6]\d)((\.\d{3})?)Z$`.
     #[serde(rename = "ExpireTime", skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<Value<String>>,
-    /// `ForceDelete`: optional.
+    /// `ForceDelete` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html#cfn-location-apikey-forcedelete)): boolean, optional.
     #[serde(rename = "ForceDelete", skip_serializing_if = "Option::is_none")]
     pub force_delete: Option<Value<bool>>,
-    /// `ForceUpdate`: optional.
+    /// `ForceUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html#cfn-location-apikey-forceupdate)): boolean, optional.
     #[serde(rename = "ForceUpdate", skip_serializing_if = "Option::is_none")]
     pub force_update: Option<Value<bool>>,
-    /// `KeyName`: required, create-only (changing it replaces the resource).
+    /// `KeyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html#cfn-location-apikey-keyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[-._\w]+$`. Length: 1 to 100 characters.
     #[serde(rename = "KeyName")]
     pub key_name: Value<String>,
-    /// `NoExpiry`: optional.
+    /// `NoExpiry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html#cfn-location-apikey-noexpiry)): boolean, optional.
     #[serde(rename = "NoExpiry", skip_serializing_if = "Option::is_none")]
     pub no_expiry: Option<Value<bool>>,
-    /// `Restrictions`: required.
+    /// `Restrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html#cfn-location-apikey-restrictions)): object [`ApiKeyRestrictions`], required.
     #[serde(rename = "Restrictions")]
     pub restrictions: ApiKeyRestrictions,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html#cfn-location-apikey-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -147,28 +153,34 @@ impl ResourceRef<ApiKey> {
 
 /// The properties of an `AWS::Location::GeofenceCollection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-geofencecollection.html)).
 ///
+/// Definition of AWS::Location::GeofenceCollection Resource Type
+///
 /// [`GeofenceCollection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GeofenceCollection {
-    /// `CollectionName`: required, create-only (changing it replaces the resource).
+    /// `CollectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-geofencecollection.html#cfn-location-geofencecollection-collectionname)): string, required, create-only (changing it replaces the resource). Pattern: `^[-._\w]+$`. Length: 1 to 100 characters.
     #[serde(rename = "CollectionName")]
     pub collection_name: Value<String>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-geofencecollection.html#cfn-location-geofencecollection-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-geofencecollection.html#cfn-location-geofencecollection-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `PricingPlan`: optional, deprecated by AWS.
+    /// `PricingPlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-geofencecollection.html#cfn-location-geofencecollection-pricingplan)): [`PricingPlan`], one of `RequestBasedUsage`, optional, deprecated by AWS.
     #[serde(rename = "PricingPlan", skip_serializing_if = "Option::is_none")]
     pub pricing_plan: Option<Value<PricingPlan>>,
-    /// `PricingPlanDataSource`: optional, deprecated by AWS.
+    /// This shape is deprecated since 2022-02-01: Deprecated. No longer allowed.
+    ///
+    /// `PricingPlanDataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-geofencecollection.html#cfn-location-geofencecollection-pricingplandatasource)): string, optional, deprecated by AWS.
     #[serde(
         rename = "PricingPlanDataSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub pricing_plan_data_source: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-geofencecollection.html#cfn-location-geofencecollection-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -267,22 +279,26 @@ impl ResourceRef<GeofenceCollection> {
 
 /// The properties of an `AWS::Location::Map` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-map.html)).
 ///
+/// Definition of AWS::Location::Map Resource Type
+///
 /// [`Map::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Map {
-    /// `Configuration`: required, create-only (changing it replaces the resource).
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-map.html#cfn-location-map-configuration)): object [`MapConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Configuration")]
     pub configuration: MapConfiguration,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-map.html#cfn-location-map-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MapName`: required, create-only (changing it replaces the resource).
+    /// `MapName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-map.html#cfn-location-map-mapname)): string, required, create-only (changing it replaces the resource). Pattern: `^[-._\w]+$`. Length: 1 to 100 characters.
     #[serde(rename = "MapName")]
     pub map_name: Value<String>,
-    /// `PricingPlan`: optional.
+    /// `PricingPlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-map.html#cfn-location-map-pricingplan)): [`PricingPlan`], one of `RequestBasedUsage`, optional.
     #[serde(rename = "PricingPlan", skip_serializing_if = "Option::is_none")]
     pub pricing_plan: Option<Value<PricingPlan>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-map.html#cfn-location-map-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -369,28 +385,32 @@ impl ResourceRef<Map> {
 
 /// The properties of an `AWS::Location::PlaceIndex` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html)).
 ///
+/// Definition of AWS::Location::PlaceIndex Resource Type
+///
 /// [`PlaceIndex::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlaceIndex {
-    /// `DataSource`: required, create-only (changing it replaces the resource).
+    /// `DataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html#cfn-location-placeindex-datasource)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DataSource")]
     pub data_source: Value<String>,
-    /// `DataSourceConfiguration`: optional.
+    /// `DataSourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html#cfn-location-placeindex-datasourceconfiguration)): object [`DataSourceConfiguration`], optional.
     #[serde(
         rename = "DataSourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_source_configuration: Option<DataSourceConfiguration>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html#cfn-location-placeindex-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IndexName`: required, create-only (changing it replaces the resource).
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html#cfn-location-placeindex-indexname)): string, required, create-only (changing it replaces the resource). Pattern: `^[-._\w]+$`. Length: 1 to 100 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `PricingPlan`: optional.
+    /// `PricingPlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html#cfn-location-placeindex-pricingplan)): [`PricingPlan`], one of `RequestBasedUsage`, optional.
     #[serde(rename = "PricingPlan", skip_serializing_if = "Option::is_none")]
     pub pricing_plan: Option<Value<PricingPlan>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html#cfn-location-placeindex-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -486,22 +506,26 @@ impl ResourceRef<PlaceIndex> {
 
 /// The properties of an `AWS::Location::RouteCalculator` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-routecalculator.html)).
 ///
+/// Definition of AWS::Location::RouteCalculator Resource Type
+///
 /// [`RouteCalculator::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RouteCalculator {
-    /// `CalculatorName`: required, create-only (changing it replaces the resource).
+    /// `CalculatorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-routecalculator.html#cfn-location-routecalculator-calculatorname)): string, required, create-only (changing it replaces the resource). Pattern: `^[-._\w]+$`. Length: 1 to 100 characters.
     #[serde(rename = "CalculatorName")]
     pub calculator_name: Value<String>,
-    /// `DataSource`: required, create-only (changing it replaces the resource).
+    /// `DataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-routecalculator.html#cfn-location-routecalculator-datasource)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DataSource")]
     pub data_source: Value<String>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-routecalculator.html#cfn-location-routecalculator-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `PricingPlan`: optional.
+    /// `PricingPlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-routecalculator.html#cfn-location-routecalculator-pricingplan)): [`PricingPlan`], one of `RequestBasedUsage`, optional.
     #[serde(rename = "PricingPlan", skip_serializing_if = "Option::is_none")]
     pub pricing_plan: Option<Value<PricingPlan>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-routecalculator.html#cfn-location-routecalculator-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -588,40 +612,46 @@ impl ResourceRef<RouteCalculator> {
 
 /// The properties of an `AWS::Location::Tracker` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html)).
 ///
+/// Definition of AWS::Location::Tracker Resource Type
+///
 /// [`Tracker::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tracker {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventBridgeEnabled`: optional.
+    /// `EventBridgeEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-eventbridgeenabled)): boolean, optional.
     #[serde(rename = "EventBridgeEnabled", skip_serializing_if = "Option::is_none")]
     pub event_bridge_enabled: Option<Value<bool>>,
-    /// `KmsKeyEnableGeospatialQueries`: optional.
+    /// `KmsKeyEnableGeospatialQueries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-kmskeyenablegeospatialqueries)): boolean, optional.
     #[serde(
         rename = "KmsKeyEnableGeospatialQueries",
         skip_serializing_if = "Option::is_none"
     )]
     pub kms_key_enable_geospatial_queries: Option<Value<bool>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `PositionFiltering`: optional.
+    /// `PositionFiltering` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-positionfiltering)): [`PositionFiltering`], one of `TimeBased`, `DistanceBased`, `AccuracyBased`, optional.
     #[serde(rename = "PositionFiltering", skip_serializing_if = "Option::is_none")]
     pub position_filtering: Option<Value<PositionFiltering>>,
-    /// `PricingPlan`: optional, deprecated by AWS.
+    /// `PricingPlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-pricingplan)): [`PricingPlan`], one of `RequestBasedUsage`, optional, deprecated by AWS.
     #[serde(rename = "PricingPlan", skip_serializing_if = "Option::is_none")]
     pub pricing_plan: Option<Value<PricingPlan>>,
-    /// `PricingPlanDataSource`: optional, deprecated by AWS.
+    /// This shape is deprecated since 2022-02-01: Deprecated. No longer allowed.
+    ///
+    /// `PricingPlanDataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-pricingplandatasource)): string, optional, deprecated by AWS.
     #[serde(
         rename = "PricingPlanDataSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub pricing_plan_data_source: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrackerName`: required, create-only (changing it replaces the resource).
+    /// `TrackerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html#cfn-location-tracker-trackername)): string, required, create-only (changing it replaces the resource). Pattern: `^[-._\w]+$`. Length: 1 to 100 characters.
     #[serde(rename = "TrackerName")]
     pub tracker_name: Value<String>,
 }
@@ -747,13 +777,15 @@ impl ResourceRef<Tracker> {
 
 /// The properties of an `AWS::Location::TrackerConsumer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-trackerconsumer.html)).
 ///
+/// Definition of AWS::Location::TrackerConsumer Resource Type
+///
 /// Every property is required: [`TrackerConsumer::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrackerConsumer {
-    /// `ConsumerArn`: required, create-only (changing it replaces the resource).
+    /// `ConsumerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-trackerconsumer.html#cfn-location-trackerconsumer-consumerarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$`. Length: at most 1600 characters.
     #[serde(rename = "ConsumerArn")]
     pub consumer_arn: Value<String>,
-    /// `TrackerName`: required, create-only (changing it replaces the resource).
+    /// `TrackerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-trackerconsumer.html#cfn-location-trackerconsumer-trackername)): string, required, create-only (changing it replaces the resource). Pattern: `^[-._\w]+$`. Length: 1 to 100 characters.
     #[serde(rename = "TrackerName")]
     pub tracker_name: Value<String>,
 }
@@ -791,15 +823,15 @@ impl Resource for TrackerConsumer {
 
 /// The `AndroidApp` property type of [`ApiKey`].
 ///
-/// AWS reference: [`AWS::Location::APIKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html).
+/// AWS reference: [`AWS::Location::APIKey` `AndroidApp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-androidapp.html).
 ///
 /// Every property is required: [`AndroidApp::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AndroidApp {
-    /// `CertificateFingerprint`: required.
+    /// `CertificateFingerprint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-androidapp.html#cfn-location-apikey-androidapp-certificatefingerprint)): string, required. Pattern: `^([A-Fa-f0-9]{2}:){19}[A-Fa-f0-9]{2}$`. Length: 59 to 59 characters.
     #[serde(rename = "CertificateFingerprint")]
     pub certificate_fingerprint: Value<String>,
-    /// `Package`: required.
+    /// `Package` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-androidapp.html#cfn-location-apikey-androidapp-package)): string, required. Pattern: `^([A-Za-z][A-Za-z\d_]*\.)+[A-Za-z][A-Za-z\d_]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Package")]
     pub package: Value<String>,
 }
@@ -831,24 +863,24 @@ impl Walk for AndroidApp {
 
 /// The `ApiKeyRestrictions` property type of [`ApiKey`].
 ///
-/// AWS reference: [`AWS::Location::APIKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html).
+/// AWS reference: [`AWS::Location::APIKey` `ApiKeyRestrictions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-apikeyrestrictions.html).
 ///
 /// [`ApiKeyRestrictions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApiKeyRestrictions {
-    /// `AllowActions`: required.
+    /// `AllowActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-apikeyrestrictions.html#cfn-location-apikey-apikeyrestrictions-allowactions)): list of (string), required. Items: 1 to 24. Each item: Pattern: `^(geo|geo-routes|geo-places|geo-maps):\w*\*?$`. Each item: Length: 5 to 200 characters.
     #[serde(rename = "AllowActions")]
     pub allow_actions: Value<Vec<Value<String>>>,
-    /// `AllowAndroidApps`: optional.
+    /// `AllowAndroidApps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-apikeyrestrictions.html#cfn-location-apikey-apikeyrestrictions-allowandroidapps)): list of (object [`AndroidApp`]), optional. Items: 0 to 5.
     #[serde(rename = "AllowAndroidApps", skip_serializing_if = "Option::is_none")]
     pub allow_android_apps: Option<Value<Vec<AndroidApp>>>,
-    /// `AllowAppleApps`: optional.
+    /// `AllowAppleApps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-apikeyrestrictions.html#cfn-location-apikey-apikeyrestrictions-allowappleapps)): list of (object [`AppleApp`]), optional. Items: 0 to 5.
     #[serde(rename = "AllowAppleApps", skip_serializing_if = "Option::is_none")]
     pub allow_apple_apps: Option<Value<Vec<AppleApp>>>,
-    /// `AllowReferers`: optional.
+    /// `AllowReferers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-apikeyrestrictions.html#cfn-location-apikey-apikeyrestrictions-allowreferers)): list of (string), optional. Items: 0 to 5. Each item: Pattern: `^([\w!$&()*+,./:;=?@\x60-]|%([\dA-Fa-f]{2}|[\dA-Fa-f]?\*))+$`. Each item: Length: at most 253 characters.
     #[serde(rename = "AllowReferers", skip_serializing_if = "Option::is_none")]
     pub allow_referers: Option<Value<Vec<Value<String>>>>,
-    /// `AllowResources`: required.
+    /// `AllowResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-apikeyrestrictions.html#cfn-location-apikey-apikeyrestrictions-allowresources)): list of (string), required. Items: 1 to 8. Each item: Pattern: `(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):geo(:([a-z0-9]+([.-][a-z0-9]+)*))(:[0-9]+):((\*)|([-a-z]+[/][*-._\w]+))$)|(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):(geo-routes|geo-places|geo-maps)(:((\*)|([a-z0-9]+([.-][a-z0-9]+)*)))::((provider[\/][*-._\w]+))$)`. Each item: Length: at most 1600 characters.
     #[serde(rename = "AllowResources")]
     pub allow_resources: Value<Vec<Value<String>>>,
 }
@@ -907,12 +939,12 @@ impl Walk for ApiKeyRestrictions {
 
 /// The `AppleApp` property type of [`ApiKey`].
 ///
-/// AWS reference: [`AWS::Location::APIKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html).
+/// AWS reference: [`AWS::Location::APIKey` `AppleApp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-appleapp.html).
 ///
 /// Every property is required: [`AppleApp::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppleApp {
-    /// `BundleId`: required.
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-appleapp.html#cfn-location-apikey-appleapp-bundleid)): string, required. Pattern: `^[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$`. Length: 1 to 155 characters.
     #[serde(rename = "BundleId")]
     pub bundle_id: Value<String>,
 }
@@ -938,12 +970,12 @@ impl Walk for AppleApp {
 
 /// The `DataSourceConfiguration` property type of [`PlaceIndex`].
 ///
-/// AWS reference: [`AWS::Location::PlaceIndex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html).
+/// AWS reference: [`AWS::Location::PlaceIndex` `DataSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-placeindex-datasourceconfiguration.html).
 ///
 /// Every property is optional: start from [`DataSourceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataSourceConfiguration {
-    /// `IntendedUse`: optional.
+    /// `IntendedUse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-placeindex-datasourceconfiguration.html#cfn-location-placeindex-datasourceconfiguration-intendeduse)): [`IntendedUse`], one of `SingleUse`, `Storage`, optional.
     #[serde(rename = "IntendedUse", skip_serializing_if = "Option::is_none")]
     pub intended_use: Option<Value<IntendedUse>>,
 }
@@ -993,18 +1025,18 @@ impl Walk for IntendedUse {
 
 /// The `MapConfiguration` property type of [`Map`].
 ///
-/// AWS reference: [`AWS::Location::Map`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-map.html).
+/// AWS reference: [`AWS::Location::Map` `MapConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-map-mapconfiguration.html).
 ///
 /// [`MapConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MapConfiguration {
-    /// `CustomLayers`: optional.
+    /// `CustomLayers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-map-mapconfiguration.html#cfn-location-map-mapconfiguration-customlayers)): list of (string), optional. Items: at most 10. Each item: Pattern: `^[-._\w]+$`. Each item: Length: 1 to 100 characters.
     #[serde(rename = "CustomLayers", skip_serializing_if = "Option::is_none")]
     pub custom_layers: Option<Value<Vec<Value<String>>>>,
-    /// `PoliticalView`: optional.
+    /// `PoliticalView` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-map-mapconfiguration.html#cfn-location-map-mapconfiguration-politicalview)): string, optional. Pattern: `^[A-Z]{3}$`. Length: 3 to 3 characters.
     #[serde(rename = "PoliticalView", skip_serializing_if = "Option::is_none")]
     pub political_view: Option<Value<String>>,
-    /// `Style`: required.
+    /// `Style` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-map-mapconfiguration.html#cfn-location-map-mapconfiguration-style)): string, required. Pattern: `^[-._\w]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Style")]
     pub style: Value<String>,
 }
@@ -1088,15 +1120,19 @@ impl Walk for PricingPlan {
 
 /// The `Tag` property type of [`ApiKey`], [`GeofenceCollection`], [`Map`], [`PlaceIndex`], [`RouteCalculator`] and [`Tracker`].
 ///
-/// AWS reference: [`AWS::Location::APIKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-apikey.html), [`AWS::Location::GeofenceCollection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-geofencecollection.html), [`AWS::Location::Map`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-map.html), [`AWS::Location::PlaceIndex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-placeindex.html), [`AWS::Location::RouteCalculator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-routecalculator.html), [`AWS::Location::Tracker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-location-tracker.html).
+/// AWS reference: [`AWS::Location::APIKey` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-tag.html), [`AWS::Location::GeofenceCollection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-geofencecollection-tag.html), [`AWS::Location::Map` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-map-tag.html), [`AWS::Location::PlaceIndex` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-placeindex-tag.html), [`AWS::Location::RouteCalculator` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-routecalculator-tag.html), [`AWS::Location::Tracker` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-tracker-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-tag.html#cfn-location-apikey-tag-key)): string, required. Pattern: `^[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-location-apikey-tag.html#cfn-location-apikey-tag-value)): string, required. Pattern: `^[A-Za-z0-9 _=@:.+-/]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

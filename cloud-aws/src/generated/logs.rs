@@ -11,22 +11,34 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Logs::AccountPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-accountpolicy.html)).
 ///
+/// The AWS::Logs::AccountPolicy resource specifies a CloudWatch Logs AccountPolicy.
+///
 /// [`AccountPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccountPolicy {
-    /// `PolicyDocument`: required.
+    /// The body of the policy document you want to use for this topic. You can only add one policy per PolicyType. The policy must be in JSON string format. Length Constraints: Maximum length of 30720
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-accountpolicy.html#cfn-logs-accountpolicy-policydocument)): string, required. Length: 1 to 30720 characters.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Value<String>,
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// The name of the account policy
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-accountpolicy.html#cfn-logs-accountpolicy-policyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[^:*]{1,256}$`. Length: 1 to 256 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `PolicyType`: required, create-only (changing it replaces the resource).
+    /// Type of the policy.
+    ///
+    /// `PolicyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-accountpolicy.html#cfn-logs-accountpolicy-policytype)): [`PolicyType`], one of `DATA_PROTECTION_POLICY`, `SUBSCRIPTION_FILTER_POLICY`, `FIELD_INDEX_POLICY`, `TRANSFORMER_POLICY`, `METRIC_EXTRACTION_POLICY`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PolicyType")]
     pub policy_type: Value<PolicyType>,
-    /// `Scope`: optional.
+    /// Scope for policy application
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-accountpolicy.html#cfn-logs-accountpolicy-scope)): [`Scope`], one of `ALL`, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<Scope>>,
-    /// `SelectionCriteria`: optional.
+    /// Log group selection criteria to apply policy only to a subset of log groups. SelectionCriteria string can be up to 25KB and cloudwatchlogs determines the length of selectionCriteria by using its UTF-8 bytes
+    ///
+    /// `SelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-accountpolicy.html#cfn-logs-accountpolicy-selectioncriteria)): string, optional.
     #[serde(rename = "SelectionCriteria", skip_serializing_if = "Option::is_none")]
     pub selection_criteria: Option<Value<String>>,
 }
@@ -93,31 +105,47 @@ impl ResourceRef<AccountPolicy> {
 
 /// The properties of an `AWS::Logs::Delivery` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html)).
 ///
+/// This structure contains information about one delivery in your account. A delivery is a connection between a logical delivery source and a logical delivery destination. For more information, see [CreateDelivery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateDelivery.html).
+///
 /// [`Delivery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Delivery {
-    /// `DeliveryDestinationArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the delivery destination that is associated with this delivery.
+    ///
+    /// `DeliveryDestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html#cfn-logs-delivery-deliverydestinationarn)): string, required, create-only (changing it replaces the resource). Pattern: `[\w#+=/:,.@-]*\*?`. Length: 16 to 2048 characters.
     #[serde(rename = "DeliveryDestinationArn")]
     pub delivery_destination_arn: Value<String>,
-    /// `DeliverySourceName`: required, create-only (changing it replaces the resource).
+    /// The name of the delivery source that is associated with this delivery.
+    ///
+    /// `DeliverySourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html#cfn-logs-delivery-deliverysourcename)): string, required, create-only (changing it replaces the resource). Pattern: `[\w-]*$`. Length: 1 to 60 characters.
     #[serde(rename = "DeliverySourceName")]
     pub delivery_source_name: Value<String>,
-    /// `FieldDelimiter`: optional.
+    /// The field delimiter to use between record fields when the final output format of a delivery is in Plain , W3C , or Raw format.
+    ///
+    /// `FieldDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html#cfn-logs-delivery-fielddelimiter)): string, optional. Length: 1 to 5 characters.
     #[serde(rename = "FieldDelimiter", skip_serializing_if = "Option::is_none")]
     pub field_delimiter: Option<Value<String>>,
-    /// `RecordFields`: optional.
+    /// The list of record fields to be delivered to the destination, in order. If the delivery's log source has mandatory fields, they must be included in this list.
+    ///
+    /// `RecordFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html#cfn-logs-delivery-recordfields)): list of (string), optional. Items: 0 to 128. Each item: Length: 1 to 50 characters.
     #[serde(rename = "RecordFields", skip_serializing_if = "Option::is_none")]
     pub record_fields: Option<Value<Vec<Value<String>>>>,
-    /// `S3EnableHiveCompatiblePath`: optional.
+    /// This parameter causes the S3 objects that contain delivered logs to use a prefix structure that allows for integration with Apache Hive.
+    ///
+    /// `S3EnableHiveCompatiblePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html#cfn-logs-delivery-s3enablehivecompatiblepath)): boolean, optional.
     #[serde(
         rename = "S3EnableHiveCompatiblePath",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_enable_hive_compatible_path: Option<Value<bool>>,
-    /// `S3SuffixPath`: optional.
+    /// This string allows re-configuring the S3 object prefix to contain either static or variable sections. The valid variables to use in the suffix path will vary by each log source. See ConfigurationTemplate$allowedSuffixPathFields for more info on what values are supported in the suffix path for each log source.
+    ///
+    /// `S3SuffixPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html#cfn-logs-delivery-s3suffixpath)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "S3SuffixPath", skip_serializing_if = "Option::is_none")]
     pub s3_suffix_path: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags that have been assigned to this delivery.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html#cfn-logs-delivery-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -218,34 +246,48 @@ impl ResourceRef<Delivery> {
 
 /// The properties of an `AWS::Logs::DeliveryDestination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html)).
 ///
+/// This structure contains information about one delivery destination in your account. A delivery destination is an AWS resource that represents an AWS service that logs can be sent to CloudWatch Logs, Amazon S3, are supported as Kinesis Data Firehose delivery destinations.
+///
 /// [`DeliveryDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeliveryDestination {
-    /// `DeliveryDestinationPolicy`: optional.
+    /// IAM policy that grants permissions to CloudWatch Logs to deliver logs cross-account to a specified destination in this account. The policy must be in JSON string format. Length Constraints: Maximum length of 51200
+    ///
+    /// `DeliveryDestinationPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html#cfn-logs-deliverydestination-deliverydestinationpolicy)): object [`DestinationPolicy`], optional. Length: 1 to 51200 characters.
     #[serde(
         rename = "DeliveryDestinationPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub delivery_destination_policy: Option<DestinationPolicy>,
-    /// `DeliveryDestinationType`: optional, create-only (changing it replaces the resource).
+    /// Displays whether this delivery destination is CloudWatch Logs, Amazon S3, Kinesis Data Firehose, or XRay.
+    ///
+    /// `DeliveryDestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html#cfn-logs-deliverydestination-deliverydestinationtype)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z]+$`. Length: 1 to 12 characters.
     #[serde(
         rename = "DeliveryDestinationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub delivery_destination_type: Option<Value<String>>,
-    /// `DestinationResourceArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the Amazon Web Services destination that this delivery destination represents. That Amazon Web Services destination can be a log group in CloudWatch Logs, an Amazon S3 bucket, or a delivery stream in Firehose.
+    ///
+    /// `DestinationResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html#cfn-logs-deliverydestination-destinationresourcearn)): string, optional, create-only (changing it replaces the resource). Pattern: `[\w#+=/:,.@-]*\*?`. Length: 16 to 2048 characters.
     #[serde(
         rename = "DestinationResourceArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_resource_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of this delivery destination.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html#cfn-logs-deliverydestination-name)): string, required, create-only (changing it replaces the resource). Pattern: `[\w-]*$`. Length: 1 to 60 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutputFormat`: optional, create-only (changing it replaces the resource).
+    /// The format of the logs that are sent to this delivery destination.
+    ///
+    /// `OutputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html#cfn-logs-deliverydestination-outputformat)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z]+$`. Length: 1 to 12 characters.
     #[serde(rename = "OutputFormat", skip_serializing_if = "Option::is_none")]
     pub output_format: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags that have been assigned to this delivery destination.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html#cfn-logs-deliverydestination-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -334,25 +376,37 @@ impl ResourceRef<DeliveryDestination> {
 
 /// The properties of an `AWS::Logs::DeliverySource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverysource.html)).
 ///
+/// A delivery source is an AWS resource that sends logs to an AWS destination. The destination can be CloudWatch Logs, Amazon S3, or Kinesis Data Firehose. Only some AWS services support being configured as a delivery source. These services are listed as Supported \[V2 Permissions\] in the table at [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html).
+///
 /// [`DeliverySource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeliverySource {
-    /// `DeliverySourceConfiguration`: optional.
+    /// A map of key-value pairs to configure the delivery source. Both keys and values must be between 1 and 255 characters in length.
+    ///
+    /// `DeliverySourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverysource.html#cfn-logs-deliverysource-deliverysourceconfiguration)): map from string to (string), optional.
     #[serde(
         rename = "DeliverySourceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub delivery_source_configuration: Option<BTreeMap<String, Value<String>>>,
-    /// `LogType`: optional.
+    /// The type of logs being delivered. Only mandatory when the resourceArn could match more than one. In such a case, the error message will contain all the possible options.
+    ///
+    /// `LogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverysource.html#cfn-logs-deliverysource-logtype)): string, optional. Pattern: `[\w-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "LogType", skip_serializing_if = "Option::is_none")]
     pub log_type: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The unique name of the Log source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverysource.html#cfn-logs-deliverysource-name)): string, required, create-only (changing it replaces the resource). Pattern: `[\w-]*$`. Length: 1 to 60 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceArn`: optional.
+    /// The ARN of the resource that will be sending the logs.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverysource.html#cfn-logs-deliverysource-resourcearn)): string, optional. Pattern: `[\w#+=/:,.@-]*\*?`. Length: 16 to 2048 characters.
     #[serde(rename = "ResourceArn", skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags that have been assigned to this delivery source.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverysource.html#cfn-logs-deliverysource-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -450,22 +504,34 @@ impl ResourceRef<DeliverySource> {
 
 /// The properties of an `AWS::Logs::Destination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-destination.html)).
 ///
+/// The AWS::Logs::Destination resource specifies a CloudWatch Logs destination. A destination encapsulates a physical resource (such as an Amazon Kinesis data stream) and enables you to subscribe that resource to a stream of log events.
+///
 /// [`Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Destination {
-    /// `DestinationName`: required, create-only (changing it replaces the resource).
+    /// The name of the destination resource
+    ///
+    /// `DestinationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-destination.html#cfn-logs-destination-destinationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[^:*]{1,512}$`. Length: 1 to 512 characters.
     #[serde(rename = "DestinationName")]
     pub destination_name: Value<String>,
-    /// `DestinationPolicy`: optional.
+    /// An IAM policy document that governs which AWS accounts can create subscription filters against this destination.
+    ///
+    /// `DestinationPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-destination.html#cfn-logs-destination-destinationpolicy)): string, optional. Length: at least 1 characters.
     #[serde(rename = "DestinationPolicy", skip_serializing_if = "Option::is_none")]
     pub destination_policy: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The ARN of an IAM role that permits CloudWatch Logs to send data to the specified AWS resource
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-destination.html#cfn-logs-destination-rolearn)): string, required. Length: at least 1 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-destination.html#cfn-logs-destination-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetArn`: required.
+    /// The ARN of the physical target where the log events are delivered (for example, a Kinesis stream)
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-destination.html#cfn-logs-destination-targetarn)): string, required. Length: at least 1 characters.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
 }
@@ -532,16 +598,24 @@ impl ResourceRef<Destination> {
 
 /// The properties of an `AWS::Logs::Integration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-integration.html)).
 ///
+/// Resource Schema for Logs Integration Resource
+///
 /// Every property is required: [`Integration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `IntegrationName`: required, create-only (changing it replaces the resource).
+    /// User provided identifier for integration, unique to the user account.
+    ///
+    /// `IntegrationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-integration.html#cfn-logs-integration-integrationname)): string, required, create-only (changing it replaces the resource). Pattern: `[\.\-_/#A-Za-z0-9]+`. Length: 1 to 50 characters.
     #[serde(rename = "IntegrationName")]
     pub integration_name: Value<String>,
-    /// `IntegrationType`: required, create-only (changing it replaces the resource).
+    /// The type of the Integration.
+    ///
+    /// `IntegrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-integration.html#cfn-logs-integration-integrationtype)): [`IntegrationType`], one of `OPENSEARCH`, required, create-only (changing it replaces the resource).
     #[serde(rename = "IntegrationType")]
     pub integration_type: Value<IntegrationType>,
-    /// `ResourceConfig`: required, create-only (changing it replaces the resource).
+    /// OpenSearchResourceConfig for the given Integration
+    ///
+    /// `ResourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-integration.html#cfn-logs-integration-resourceconfig)): object [`ResourceConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceConfig")]
     pub resource_config: ResourceConfig,
 }
@@ -591,34 +665,46 @@ impl ResourceRef<Integration> {
 
 /// The properties of an `AWS::Logs::LogAnomalyDetector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loganomalydetector.html)).
 ///
+/// The AWS::Logs::LogAnomalyDetector resource specifies a CloudWatch Logs LogAnomalyDetector.
+///
 /// Every property is optional: start from [`LogAnomalyDetector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogAnomalyDetector {
-    /// `AccountId`: optional.
+    /// Account ID for owner of detector
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loganomalydetector.html#cfn-logs-loganomalydetector-accountid)): string, optional.
     #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Value<String>>,
-    /// `AnomalyVisibilityTime`: optional.
+    /// `AnomalyVisibilityTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loganomalydetector.html#cfn-logs-loganomalydetector-anomalyvisibilitytime)): number, optional. Range: 7 to 90.
     #[serde(
         rename = "AnomalyVisibilityTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub anomaly_visibility_time: Option<Value<f64>>,
-    /// `DetectorName`: optional.
+    /// Name of detector
+    ///
+    /// `DetectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loganomalydetector.html#cfn-logs-loganomalydetector-detectorname)): string, optional. Length: at least 1 characters.
     #[serde(rename = "DetectorName", skip_serializing_if = "Option::is_none")]
     pub detector_name: Option<Value<String>>,
-    /// `EvaluationFrequency`: optional.
+    /// How often log group is evaluated
+    ///
+    /// `EvaluationFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loganomalydetector.html#cfn-logs-loganomalydetector-evaluationfrequency)): [`EvaluationFrequency`], one of `FIVE_MIN`, `TEN_MIN`, `FIFTEEN_MIN`, `THIRTY_MIN`, `ONE_HOUR`, optional.
     #[serde(
         rename = "EvaluationFrequency",
         skip_serializing_if = "Option::is_none"
     )]
     pub evaluation_frequency: Option<Value<EvaluationFrequency>>,
-    /// `FilterPattern`: optional.
+    /// `FilterPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loganomalydetector.html#cfn-logs-loganomalydetector-filterpattern)): string, optional. Pattern: `  `. Length: 0 to 1024 characters.
     #[serde(rename = "FilterPattern", skip_serializing_if = "Option::is_none")]
     pub filter_pattern: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// The Amazon Resource Name (ARN) of the CMK to use when encrypting log data.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loganomalydetector.html#cfn-logs-loganomalydetector-kmskeyid)): string, optional. Pattern: `^arn:aws[a-z\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$`. Length: 0 to 256 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LogGroupArnList`: optional.
+    /// List of Arns for the given log group
+    ///
+    /// `LogGroupArnList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loganomalydetector.html#cfn-logs-loganomalydetector-loggrouparnlist)): list of (string), optional. Each item: Pattern: `^[\w#+=/:,.@*-]*$`. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "LogGroupArnList", skip_serializing_if = "Option::is_none")]
     pub log_group_arn_list: Option<Value<Vec<Value<String>>>>,
 }
@@ -724,49 +810,69 @@ impl ResourceRef<LogAnomalyDetector> {
 
 /// The properties of an `AWS::Logs::LogGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html)).
 ///
+/// The `AWS::Logs::LogGroup` resource specifies a log group. A log group defines common properties for log streams, such as their retention and access control rules. Each log stream must belong to one log group. You can create up to 1,000,000 log groups per Region per account. You must use the following guidelines when naming a log group: + Log group names must be unique within a Region for an AWS account. + Log group names can be between 1 and 512 characters long. + Log group names consist of the following characters: a-z, A-Z, 0-9, '\_' (underscore), '-' (hyphen), '/' (forward slash), and '.' (period).
+///
 /// Every property is optional: start from [`LogGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogGroup {
-    /// `BearerTokenAuthenticationEnabled`: optional.
+    /// Indicates whether bearer token authentication is enabled for this log group. When enabled, bearer token authentication is allowed on operations until it is explicitly disabled.
+    ///
+    /// `BearerTokenAuthenticationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-bearertokenauthenticationenabled)): boolean, optional.
     #[serde(
         rename = "BearerTokenAuthenticationEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub bearer_token_authentication_enabled: Option<Value<bool>>,
-    /// `DataProtectionPolicy`: optional.
+    /// `DataProtectionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-dataprotectionpolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "DataProtectionPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_protection_policy: Option<Json>,
-    /// `DeletionProtectionEnabled`: optional.
+    /// Indicates whether deletion protection is enabled for this log group. When enabled, deletion protection blocks all deletion operations until it is explicitly disabled.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `FieldIndexPolicies`: optional.
+    /// Creates or updates a \*field index policy\* for the specified log group. Only log groups in the Standard log class support field index policies. For more information about log classes, see [Log classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html). You can use field index policies to create \*field indexes\* on fields found in log events in the log group. Creating field indexes lowers the costs for CWL Insights queries that reference those field indexes, because these queries attempt to skip the processing of log events that are known to not match the indexed field. Good fields to index are fields that you often need to query for and fields that have high cardinality of values Common examples of indexes include request ID, session ID, userID, and instance IDs. For more information, see [Create field indexes to improve query performance and reduce costs](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatchLogs-Field-Indexing.html). Currently, this array supports only one field index policy object.
+    ///
+    /// `FieldIndexPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-fieldindexpolicies)): list of (JSON (the schema allows several shapes, or none)), optional.
     #[serde(rename = "FieldIndexPolicies", skip_serializing_if = "Option::is_none")]
     pub field_index_policies: Option<Value<Vec<Json>>>,
-    /// `KmsKeyId`: optional.
+    /// The Amazon Resource Name (ARN) of the KMS key to use when encrypting log data. To associate an KMS key with the log group, specify the ARN of that KMS key here. If you do so, ingested data is encrypted using this key. This association is stored as long as the data encrypted with the KMS key is still within CWL. This enables CWL to decrypt this data whenever it is requested. If you attempt to associate a KMS key with the log group but the KMS key doesn't exist or is deactivated, you will receive an `InvalidParameterException` error. Log group data is always encrypted in CWL. If you omit this key, the encryption does not use KMS. For more information, see [Encrypt log data in using](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-kmskeyid)): string, optional. Pattern: `^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+\Z`. Length: 0 to 256 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LogGroupClass`: optional.
+    /// Specifies the log group class for this log group. There are two classes: + The `Standard` log class supports all CWL features. + The `Infrequent Access` log class supports a subset of CWL features and incurs lower costs. For details about the features supported by each class, see [Log classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html)
+    ///
+    /// `LogGroupClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-loggroupclass)): [`LogGroupClass`], one of `STANDARD`, `INFREQUENT_ACCESS`, `DELIVERY`, optional.
     #[serde(rename = "LogGroupClass", skip_serializing_if = "Option::is_none")]
     pub log_group_class: Option<Value<LogGroupClass>>,
-    /// `LogGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the log group. If you don't specify a name, CFNlong generates a unique ID for the log group.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-loggroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[.\-_/#A-Za-z0-9]{1,512}\Z`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
-    /// `ResourcePolicyDocument`: optional.
+    /// Creates or updates a resource policy for the specified log group that allows other services to put log events to this account. A LogGroup can have 1 resource policy.
+    ///
+    /// `ResourcePolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-resourcepolicydocument)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ResourcePolicyDocument",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_policy_document: Option<Json>,
-    /// `RetentionInDays`: optional.
+    /// The number of days to retain the log events in the specified log group. Possible values are: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653. To set a log group so that its log events do not expire, do not specify this property.
+    ///
+    /// `RetentionInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-retentionindays)): integer, optional. Allowed values: `1`, `3`, `5`, `7`, `14`, `30`, `60`, `90`, `120`, `150`, `180`, `365`, `400`, `545`, `731`, `1096`, `1827`, `2192`, `2557`, `2922`, `3288`, `3653`.
     #[serde(rename = "RetentionInDays", skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the log group. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#cfn-logs-loggroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -881,13 +987,19 @@ impl ResourceRef<LogGroup> {
 
 /// The properties of an `AWS::Logs::LogStream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-logstream.html)).
 ///
+/// Resource Type definition for AWS::Logs::LogStream
+///
 /// [`LogStream::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogStream {
-    /// `LogGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the log group where the log stream is created.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-logstream.html#cfn-logs-logstream-loggroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
-    /// `LogStreamName`: optional, create-only (changing it replaces the resource).
+    /// The name of the log stream. The name must be unique wihtin the log group.
+    ///
+    /// `LogStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-logstream.html#cfn-logs-logstream-logstreamname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^:*]*$`. Length: 1 to 512 characters.
     #[serde(rename = "LogStreamName", skip_serializing_if = "Option::is_none")]
     pub log_stream_name: Option<Value<String>>,
 }
@@ -928,37 +1040,53 @@ impl Resource for LogStream {
 
 /// The properties of an `AWS::Logs::MetricFilter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html)).
 ///
+/// The `AWS::Logs::MetricFilter` resource specifies a metric filter that describes how CWL extracts information from logs and transforms it into Amazon CloudWatch metrics. If you have multiple metric filters that are associated with a log group, all the filters are applied to the log streams in that group. The maximum number of metric filters that can be associated with a log group is 100.
+///
 /// [`MetricFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricFilter {
-    /// `ApplyOnTransformedLogs`: optional.
+    /// This parameter is valid only for log groups that have an active log transformer. For more information about log transformers, see [PutTransformer](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutTransformer.html). If this value is `true`, the metric filter is applied on the transformed version of the log events instead of the original ingested log events.
+    ///
+    /// `ApplyOnTransformedLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html#cfn-logs-metricfilter-applyontransformedlogs)): boolean, optional.
     #[serde(
         rename = "ApplyOnTransformedLogs",
         skip_serializing_if = "Option::is_none"
     )]
     pub apply_on_transformed_logs: Option<Value<bool>>,
-    /// `EmitSystemFieldDimensions`: optional.
+    /// The list of system fields that are emitted as additional dimensions in the generated metrics. Returns the `emitSystemFieldDimensions` value if it was specified when the metric filter was created.
+    ///
+    /// `EmitSystemFieldDimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html#cfn-logs-metricfilter-emitsystemfielddimensions)): list of (string), optional.
     #[serde(
         rename = "EmitSystemFieldDimensions",
         skip_serializing_if = "Option::is_none"
     )]
     pub emit_system_field_dimensions: Option<Value<Vec<Value<String>>>>,
-    /// `FieldSelectionCriteria`: optional.
+    /// The filter expression that specifies which log events are processed by this metric filter based on system fields. Returns the `fieldSelectionCriteria` value if it was specified when the metric filter was created.
+    ///
+    /// `FieldSelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html#cfn-logs-metricfilter-fieldselectioncriteria)): string, optional. Length: 0 to 2000 characters.
     #[serde(
         rename = "FieldSelectionCriteria",
         skip_serializing_if = "Option::is_none"
     )]
     pub field_selection_criteria: Option<Value<String>>,
-    /// `FilterName`: optional, create-only (changing it replaces the resource).
+    /// The name of the metric filter.
+    ///
+    /// `FilterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html#cfn-logs-metricfilter-filtername)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^:*]{1,512}`. Length: 1 to 512 characters.
     #[serde(rename = "FilterName", skip_serializing_if = "Option::is_none")]
     pub filter_name: Option<Value<String>>,
-    /// `FilterPattern`: required.
+    /// A filter pattern for extracting metric data out of ingested log events. For more information, see [Filter and Pattern Syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+    ///
+    /// `FilterPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html#cfn-logs-metricfilter-filterpattern)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "FilterPattern")]
     pub filter_pattern: Value<String>,
-    /// `LogGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of an existing log group that you want to associate with this metric filter.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html#cfn-logs-metricfilter-loggroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[.\-_/#A-Za-z0-9]{1,512}`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
-    /// `MetricTransformations`: required.
+    /// The metric transformations.
+    ///
+    /// `MetricTransformations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html#cfn-logs-metricfilter-metrictransformations)): list of (object [`MetricTransformation`]), required. Items: 1 to 1.
     #[serde(rename = "MetricTransformations")]
     pub metric_transformations: Value<Vec<MetricTransformation>>,
 }
@@ -1039,22 +1167,34 @@ impl Resource for MetricFilter {
 
 /// The properties of an `AWS::Logs::QueryDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-querydefinition.html)).
 ///
+/// The resource schema for AWSLogs QueryDefinition
+///
 /// [`QueryDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryDefinition {
-    /// `LogGroupNames`: optional.
+    /// Optionally define specific log groups as part of your query definition
+    ///
+    /// `LogGroupNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-querydefinition.html#cfn-logs-querydefinition-loggroupnames)): list of (string), optional. Each item: Pattern: `[\.\-_/#A-Za-z0-9]+`. Each item: Length: 1 to 512 characters.
     #[serde(rename = "LogGroupNames", skip_serializing_if = "Option::is_none")]
     pub log_group_names: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required.
+    /// A name for the saved query definition
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-querydefinition.html#cfn-logs-querydefinition-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Parameters`: optional.
+    /// Use this parameter to include specific query parameters as part of your query definition. Query parameters are supported only for Logs Insights QL queries. Query parameters allow you to use placeholder variables in your query string that are substituted with values at execution time. Use the {{parameterName}} syntax in your query string to reference a parameter.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-querydefinition.html#cfn-logs-querydefinition-parameters)): list of (object [`QueryParameter`]), optional. Items: 0 to 20.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<QueryParameter>>>,
-    /// `QueryLanguage`: optional.
+    /// Query language of the query string. Possible values are CWLI, SQL, PPL, with CWLI being the default.
+    ///
+    /// `QueryLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-querydefinition.html#cfn-logs-querydefinition-querylanguage)): [`QueryDefinitionQueryLanguage`], one of `CWLI`, `SQL`, `PPL`, optional.
     #[serde(rename = "QueryLanguage", skip_serializing_if = "Option::is_none")]
     pub query_language: Option<Value<QueryDefinitionQueryLanguage>>,
-    /// `QueryString`: required.
+    /// The query string to use for this definition
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-querydefinition.html#cfn-logs-querydefinition-querystring)): string, required. Length: 1 to 10000 characters.
     #[serde(rename = "QueryString")]
     pub query_string: Value<String>,
 }
@@ -1123,13 +1263,19 @@ impl ResourceRef<QueryDefinition> {
 
 /// The properties of an `AWS::Logs::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-resourcepolicy.html)).
 ///
+/// The resource schema for AWSLogs ResourcePolicy
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `PolicyDocument`: required.
+    /// The policy document
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-resourcepolicy.html#cfn-logs-resourcepolicy-policydocument)): JSON (the schema allows several shapes, or none), required. Pattern: `[\u0009\u000A\u000D\u0020-\u00FF]+`. Length: 1 to 51200 characters.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// A name for resource policy
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-resourcepolicy.html#cfn-logs-resourcepolicy-policyname)): string, required, create-only (changing it replaces the resource). Pattern: `^([^:*\/]+\/?)*[^:*\/]+$`. Length: 1 to 255 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
 }
@@ -1164,55 +1310,57 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::Logs::ScheduledQuery` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html)).
 ///
+/// Creates a new Scheduled Query that allows you to define a Logs Insights query that will run on a schedule and configure actions to take with the query results.
+///
 /// [`ScheduledQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledQuery {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DestinationConfiguration`: optional.
+    /// `DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-destinationconfiguration)): object [`DestinationConfiguration`], optional.
     #[serde(
         rename = "DestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_configuration: Option<DestinationConfiguration>,
-    /// `ExecutionRoleArn`: required.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-executionrolearn)): string, required. Length: at least 1 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `LogGroupIdentifiers`: optional.
+    /// `LogGroupIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-loggroupidentifiers)): list of (string), optional. Items: 1 to 50. Each item: Pattern: `^[\w#+=/:,.@-]*$`. Each item: Length: 1 to 2048 characters.
     #[serde(
         rename = "LogGroupIdentifiers",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_group_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-/.#]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `QueryLanguage`: required.
+    /// `QueryLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-querylanguage)): [`ScheduledQueryQueryLanguage`], one of `CWLI`, `PPL`, `SQL`, required.
     #[serde(rename = "QueryLanguage")]
     pub query_language: Value<ScheduledQueryQueryLanguage>,
-    /// `QueryString`: required.
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-querystring)): string, required. Length: 0 to 10000 characters.
     #[serde(rename = "QueryString")]
     pub query_string: Value<String>,
-    /// `ScheduleEndTime`: optional.
+    /// `ScheduleEndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-scheduleendtime)): number, optional. Range: at least 0.
     #[serde(rename = "ScheduleEndTime", skip_serializing_if = "Option::is_none")]
     pub schedule_end_time: Option<Value<f64>>,
-    /// `ScheduleExpression`: required.
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-scheduleexpression)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
-    /// `ScheduleStartTime`: optional.
+    /// `ScheduleStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-schedulestarttime)): number, optional. Range: at least 0.
     #[serde(rename = "ScheduleStartTime", skip_serializing_if = "Option::is_none")]
     pub schedule_start_time: Option<Value<f64>>,
-    /// `StartTimeOffset`: optional.
+    /// `StartTimeOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-starttimeoffset)): integer, optional.
     #[serde(rename = "StartTimeOffset", skip_serializing_if = "Option::is_none")]
     pub start_time_offset: Option<Value<i64>>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-state)): [`ScheduledQueryState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<ScheduledQueryState>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `Timezone`: optional.
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html#cfn-logs-scheduledquery-timezone)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
 }
@@ -1370,10 +1518,14 @@ impl ResourceRef<ScheduledQuery> {
 
 /// The properties of an `AWS::Logs::StorageTierPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-storagetierpolicy.html)).
 ///
+/// Resource Type definition for AWS::Logs::StorageTierPolicy. Manages the storage tier policy for a CloudWatch Logs account. When created, enables Intelligent-Tiering which automatically moves infrequently accessed log data to lower-cost storage tiers. Deleting this resource reverts the account to standard (single-tier) storage.
+///
 /// Every property is required: [`StorageTierPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageTierPolicy {
-    /// `StorageTier`: required.
+    /// The storage tier to apply. Only INTELLIGENT\_TIERING is accepted for creation.
+    ///
+    /// `StorageTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-storagetierpolicy.html#cfn-logs-storagetierpolicy-storagetier)): [`StorageTier`], one of `INTELLIGENT_TIERING`, required.
     #[serde(rename = "StorageTier")]
     pub storage_tier: Value<StorageTier>,
 }
@@ -1417,40 +1569,60 @@ impl ResourceRef<StorageTierPolicy> {
 
 /// The properties of an `AWS::Logs::SubscriptionFilter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html)).
 ///
+/// The `AWS::Logs::SubscriptionFilter` resource specifies a subscription filter and associates it with the specified log group. Subscription filters allow you to subscribe to a real-time stream of log events and have them delivered to a specific destination. Currently, the supported destinations are: + An Amazon Kinesis data stream belonging to the same account as the subscription filter, for same-account delivery. + A logical destination that belongs to a different account, for cross-account delivery. + An Amazon Kinesis Firehose delivery stream that belongs to the same account as the subscription filter, for same-account delivery. + An LAMlong function that belongs to the same account as the subscription filter, for same-account delivery. There can be as many as two subscription filters associated with a log group.
+///
 /// [`SubscriptionFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubscriptionFilter {
-    /// `ApplyOnTransformedLogs`: optional.
+    /// This parameter is valid only for log groups that have an active log transformer. For more information about log transformers, see [PutTransformer](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutTransformer.html). If this value is `true`, the subscription filter is applied on the transformed version of the log events instead of the original ingested log events.
+    ///
+    /// `ApplyOnTransformedLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-applyontransformedlogs)): boolean, optional.
     #[serde(
         rename = "ApplyOnTransformedLogs",
         skip_serializing_if = "Option::is_none"
     )]
     pub apply_on_transformed_logs: Option<Value<bool>>,
-    /// `DestinationArn`: required.
+    /// The Amazon Resource Name (ARN) of the destination.
+    ///
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-destinationarn)): string, required. Length: at least 1 characters.
     #[serde(rename = "DestinationArn")]
     pub destination_arn: Value<String>,
-    /// `Distribution`: optional.
+    /// The method used to distribute log data to the destination, which can be either random or grouped by log stream.
+    ///
+    /// `Distribution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-distribution)): [`Distribution`], one of `Random`, `ByLogStream`, optional.
     #[serde(rename = "Distribution", skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Value<Distribution>>,
-    /// `EmitSystemFields`: optional.
+    /// The list of system fields that are included in the log events sent to the subscription destination. Returns the `emitSystemFields` value if it was specified when the subscription filter was created.
+    ///
+    /// `EmitSystemFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-emitsystemfields)): list of (string), optional.
     #[serde(rename = "EmitSystemFields", skip_serializing_if = "Option::is_none")]
     pub emit_system_fields: Option<Value<Vec<Value<String>>>>,
-    /// `FieldSelectionCriteria`: optional.
+    /// The filter expression that specifies which log events are processed by this subscription filter based on system fields. Returns the `fieldSelectionCriteria` value if it was specified when the subscription filter was created.
+    ///
+    /// `FieldSelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-fieldselectioncriteria)): string, optional. Length: 0 to 2000 characters.
     #[serde(
         rename = "FieldSelectionCriteria",
         skip_serializing_if = "Option::is_none"
     )]
     pub field_selection_criteria: Option<Value<String>>,
-    /// `FilterName`: optional, create-only (changing it replaces the resource).
+    /// The name of the subscription filter.
+    ///
+    /// `FilterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-filtername)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^:*]*$`. Length: 1 to 512 characters.
     #[serde(rename = "FilterName", skip_serializing_if = "Option::is_none")]
     pub filter_name: Option<Value<String>>,
-    /// `FilterPattern`: required.
+    /// The filtering expressions that restrict what gets delivered to the destination AWS resource. For more information about the filter pattern syntax, see [Filter and Pattern Syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+    ///
+    /// `FilterPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-filterpattern)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "FilterPattern")]
     pub filter_pattern: Value<String>,
-    /// `LogGroupName`: required, create-only (changing it replaces the resource).
+    /// The log group to associate with the subscription filter. All log events that are uploaded to this log group are filtered and delivered to the specified AWS resource if the filter pattern matches the log events.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-loggroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
-    /// `RoleArn`: optional.
+    /// The ARN of an IAM role that grants CWL permissions to deliver ingested log events to the destination stream. You don't need to provide the ARN when you are working with a logical destination for cross-account delivery.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-subscriptionfilter.html#cfn-logs-subscriptionfilter-rolearn)): string, optional. Length: at least 1 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -1546,13 +1718,19 @@ impl Resource for SubscriptionFilter {
 
 /// The properties of an `AWS::Logs::Transformer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html)).
 ///
+/// Specifies a transformer on the log group to transform logs into consistent structured and information rich format.
+///
 /// Every property is required: [`Transformer::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transformer {
-    /// `LogGroupIdentifier`: required, create-only (changing it replaces the resource).
+    /// Existing log group that you want to associate with this transformer.
+    ///
+    /// `LogGroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html#cfn-logs-transformer-loggroupidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `[\w#+=/:,.@-]*`. Length: 1 to 2048 characters.
     #[serde(rename = "LogGroupIdentifier")]
     pub log_group_identifier: Value<String>,
-    /// `TransformerConfig`: required.
+    /// List of processors in a transformer
+    ///
+    /// `TransformerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html#cfn-logs-transformer-transformerconfig)): list of (object [`Processor`]), required. Items: 1 to 20.
     #[serde(rename = "TransformerConfig")]
     pub transformer_config: Value<Vec<Processor>>,
 }
@@ -1590,18 +1768,18 @@ impl Resource for Transformer {
 
 /// The `AddKeyEntry` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `AddKeyEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-addkeyentry.html).
 ///
 /// [`AddKeyEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AddKeyEntry {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-addkeyentry.html#cfn-logs-transformer-addkeyentry-key)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `OverwriteIfExists`: optional.
+    /// `OverwriteIfExists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-addkeyentry.html#cfn-logs-transformer-addkeyentry-overwriteifexists)): boolean, optional.
     #[serde(rename = "OverwriteIfExists", skip_serializing_if = "Option::is_none")]
     pub overwrite_if_exists: Option<Value<bool>>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-addkeyentry.html#cfn-logs-transformer-addkeyentry-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1639,12 +1817,12 @@ impl Walk for AddKeyEntry {
 
 /// The `AddKeys` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `AddKeys`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-addkeys.html).
 ///
 /// Every property is required: [`AddKeys::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AddKeys {
-    /// `Entries`: required.
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-addkeys.html#cfn-logs-transformer-addkeys-entries)): list of (object [`AddKeyEntry`]), required. Items: 1 to 5.
     #[serde(rename = "Entries")]
     pub entries: Value<Vec<AddKeyEntry>>,
 }
@@ -1670,12 +1848,12 @@ impl Walk for AddKeys {
 
 /// The `CopyValue` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `CopyValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-copyvalue.html).
 ///
 /// Every property is required: [`CopyValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CopyValue {
-    /// `Entries`: required.
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-copyvalue.html#cfn-logs-transformer-copyvalue-entries)): list of (object [`CopyValueEntry`]), required. Items: 1 to 5.
     #[serde(rename = "Entries")]
     pub entries: Value<Vec<CopyValueEntry>>,
 }
@@ -1701,18 +1879,18 @@ impl Walk for CopyValue {
 
 /// The `CopyValueEntry` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `CopyValueEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-copyvalueentry.html).
 ///
 /// [`CopyValueEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CopyValueEntry {
-    /// `OverwriteIfExists`: optional.
+    /// `OverwriteIfExists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-copyvalueentry.html#cfn-logs-transformer-copyvalueentry-overwriteifexists)): boolean, optional.
     #[serde(rename = "OverwriteIfExists", skip_serializing_if = "Option::is_none")]
     pub overwrite_if_exists: Option<Value<bool>>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-copyvalueentry.html#cfn-logs-transformer-copyvalueentry-source)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-copyvalueentry.html#cfn-logs-transformer-copyvalueentry-target)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Target")]
     pub target: Value<String>,
 }
@@ -1750,21 +1928,21 @@ impl Walk for CopyValueEntry {
 
 /// The `Csv` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `Csv`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-csv.html).
 ///
 /// Every property is optional: start from [`Csv::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Csv {
-    /// `Columns`: optional.
+    /// `Columns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-csv.html#cfn-logs-transformer-csv-columns)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^.*[a-zA-Z0-9]+.*$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "Columns", skip_serializing_if = "Option::is_none")]
     pub columns: Option<Value<Vec<Value<String>>>>,
-    /// `Delimiter`: optional.
+    /// `Delimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-csv.html#cfn-logs-transformer-csv-delimiter)): string, optional. Length: 1 to 2 characters.
     #[serde(rename = "Delimiter", skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<Value<String>>,
-    /// `QuoteCharacter`: optional.
+    /// `QuoteCharacter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-csv.html#cfn-logs-transformer-csv-quotecharacter)): string, optional. Length: 1 to 1 characters.
     #[serde(rename = "QuoteCharacter", skip_serializing_if = "Option::is_none")]
     pub quote_character: Option<Value<String>>,
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-csv.html#cfn-logs-transformer-csv-source)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -1818,30 +1996,30 @@ impl Walk for Csv {
 
 /// The `DateTimeConverter` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `DateTimeConverter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-datetimeconverter.html).
 ///
 /// [`DateTimeConverter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DateTimeConverter {
-    /// `Locale`: optional.
+    /// `Locale` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-datetimeconverter.html#cfn-logs-transformer-datetimeconverter-locale)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Locale", skip_serializing_if = "Option::is_none")]
     pub locale: Option<Value<String>>,
-    /// `MatchPatterns`: required.
+    /// `MatchPatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-datetimeconverter.html#cfn-logs-transformer-datetimeconverter-matchpatterns)): list of (string), required. Items: 1 to 5. Each item: Pattern: `^.*[a-zA-Z0-9]+.*$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "MatchPatterns")]
     pub match_patterns: Value<Vec<Value<String>>>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-datetimeconverter.html#cfn-logs-transformer-datetimeconverter-source)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `SourceTimezone`: optional.
+    /// `SourceTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-datetimeconverter.html#cfn-logs-transformer-datetimeconverter-sourcetimezone)): string, optional. Length: at least 1 characters.
     #[serde(rename = "SourceTimezone", skip_serializing_if = "Option::is_none")]
     pub source_timezone: Option<Value<String>>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-datetimeconverter.html#cfn-logs-transformer-datetimeconverter-target)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Target")]
     pub target: Value<String>,
-    /// `TargetFormat`: optional.
+    /// `TargetFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-datetimeconverter.html#cfn-logs-transformer-datetimeconverter-targetformat)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "TargetFormat", skip_serializing_if = "Option::is_none")]
     pub target_format: Option<Value<String>>,
-    /// `TargetTimezone`: optional.
+    /// `TargetTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-datetimeconverter.html#cfn-logs-transformer-datetimeconverter-targettimezone)): string, optional. Length: at least 1 characters.
     #[serde(rename = "TargetTimezone", skip_serializing_if = "Option::is_none")]
     pub target_timezone: Option<Value<String>>,
 }
@@ -1913,12 +2091,12 @@ impl Walk for DateTimeConverter {
 
 /// The `DeleteKeys` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `DeleteKeys`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-deletekeys.html).
 ///
 /// Every property is required: [`DeleteKeys::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeleteKeys {
-    /// `WithKeys`: required.
+    /// `WithKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-deletekeys.html#cfn-logs-transformer-deletekeys-withkeys)): list of (string), required. Items: 1 to 5. Each item: Length: 1 to 128 characters.
     #[serde(rename = "WithKeys")]
     pub with_keys: Value<Vec<Value<String>>>,
 }
@@ -1944,12 +2122,12 @@ impl Walk for DeleteKeys {
 
 /// The `DestinationConfiguration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Logs::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html).
+/// AWS reference: [`AWS::Logs::ScheduledQuery` `DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-scheduledquery-destinationconfiguration.html).
 ///
 /// Every property is optional: start from [`DestinationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationConfiguration {
-    /// `S3Configuration`: optional.
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-scheduledquery-destinationconfiguration.html#cfn-logs-scheduledquery-destinationconfiguration-s3configuration)): object [`S3Configuration`], optional.
     #[serde(rename = "S3Configuration", skip_serializing_if = "Option::is_none")]
     pub s3_configuration: Option<S3Configuration>,
 }
@@ -1979,18 +2157,22 @@ impl Walk for DestinationConfiguration {
 
 /// The `DestinationPolicy` property type of [`DeliveryDestination`].
 ///
-/// AWS reference: [`AWS::Logs::DeliveryDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html).
+/// AWS reference: [`AWS::Logs::DeliveryDestination` `DestinationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-deliverydestination-destinationpolicy.html).
 ///
 /// Every property is optional: start from [`DestinationPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationPolicy {
-    /// `DeliveryDestinationName`: optional.
+    /// The name of the delivery destination to assign this policy to
+    ///
+    /// `DeliveryDestinationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-deliverydestination-destinationpolicy.html#cfn-logs-deliverydestination-destinationpolicy-deliverydestinationname)): string, optional. Length: 1 to 60 characters.
     #[serde(
         rename = "DeliveryDestinationName",
         skip_serializing_if = "Option::is_none"
     )]
     pub delivery_destination_name: Option<Value<String>>,
-    /// `DeliveryDestinationPolicy`: optional.
+    /// The contents of the policy attached to the delivery destination
+    ///
+    /// `DeliveryDestinationPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-deliverydestination-destinationpolicy.html#cfn-logs-deliverydestination-destinationpolicy-deliverydestinationpolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "DeliveryDestinationPolicy",
         skip_serializing_if = "Option::is_none"
@@ -2031,15 +2213,19 @@ impl Walk for DestinationPolicy {
 
 /// The `Dimension` property type of [`MetricFilter`].
 ///
-/// AWS reference: [`AWS::Logs::MetricFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html).
+/// AWS reference: [`AWS::Logs::MetricFilter` `Dimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-dimension.html).
 ///
 /// Every property is required: [`Dimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dimension {
-    /// `Key`: required.
+    /// The name for the CW metric dimension that the metric filter creates. Dimension names must contain only ASCII characters, must include at least one non-whitespace character, and cannot start with a colon (:).
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-dimension.html#cfn-logs-metricfilter-dimension-key)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The log event field that will contain the value for this dimension. This dimension will only be published for a metric if the value is found in the log event. For example, `$.eventType` for JSON log events, or `$server` for space-delimited log events.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-dimension.html#cfn-logs-metricfilter-dimension-value)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2166,15 +2352,15 @@ impl Walk for FlattenedElement {
 
 /// The `Grok` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `Grok`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-grok.html).
 ///
 /// [`Grok::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Grok {
-    /// `Match`: required.
+    /// `Match` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-grok.html#cfn-logs-transformer-grok-match)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "Match")]
     pub match_: Value<String>,
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-grok.html#cfn-logs-transformer-grok-source)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2226,27 +2412,27 @@ impl Walk for IntegrationType {
 
 /// The `ListToMap` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ListToMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-listtomap.html).
 ///
 /// [`ListToMap::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListToMap {
-    /// `Flatten`: optional.
+    /// `Flatten` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-listtomap.html#cfn-logs-transformer-listtomap-flatten)): boolean, optional.
     #[serde(rename = "Flatten", skip_serializing_if = "Option::is_none")]
     pub flatten: Option<Value<bool>>,
-    /// `FlattenedElement`: optional.
+    /// `FlattenedElement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-listtomap.html#cfn-logs-transformer-listtomap-flattenedelement)): [`FlattenedElement`], one of `first`, `last`, optional.
     #[serde(rename = "FlattenedElement", skip_serializing_if = "Option::is_none")]
     pub flattened_element: Option<Value<FlattenedElement>>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-listtomap.html#cfn-logs-transformer-listtomap-key)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-listtomap.html#cfn-logs-transformer-listtomap-source)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Target`: optional.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-listtomap.html#cfn-logs-transformer-listtomap-target)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<Value<String>>,
-    /// `ValueKey`: optional.
+    /// `ValueKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-listtomap.html#cfn-logs-transformer-listtomap-valuekey)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "ValueKey", skip_serializing_if = "Option::is_none")]
     pub value_key: Option<Value<String>>,
 }
@@ -2334,12 +2520,12 @@ impl Walk for LogGroupClass {
 
 /// The `LowerCaseString` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `LowerCaseString`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-lowercasestring.html).
 ///
 /// Every property is required: [`LowerCaseString::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LowerCaseString {
-    /// `WithKeys`: required.
+    /// `WithKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-lowercasestring.html#cfn-logs-transformer-lowercasestring-withkeys)): list of (string), required. Items: 1 to 10. Each item: Length: 1 to 128 characters.
     #[serde(rename = "WithKeys")]
     pub with_keys: Value<Vec<Value<String>>>,
 }
@@ -2365,27 +2551,39 @@ impl Walk for LowerCaseString {
 
 /// The `MetricTransformation` property type of [`MetricFilter`].
 ///
-/// AWS reference: [`AWS::Logs::MetricFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-metricfilter.html).
+/// AWS reference: [`AWS::Logs::MetricFilter` `MetricTransformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-metrictransformation.html).
 ///
 /// [`MetricTransformation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricTransformation {
-    /// `DefaultValue`: optional.
+    /// (Optional) The value to emit when a filter pattern does not match a log event. This value can be null.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-metrictransformation.html#cfn-logs-metricfilter-metrictransformation-defaultvalue)): number, optional.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<f64>>,
-    /// `Dimensions`: optional.
+    /// The fields to use as dimensions for the metric. One metric filter can include as many as three dimensions. Metrics extracted from log events are charged as custom metrics. To prevent unexpected high charges, do not specify high-cardinality fields such as `IPAddress` or `requestID` as dimensions. Each different value found for a dimension is treated as a separate metric and accrues charges as a separate custom metric. CloudWatch Logs disables a metric filter if it generates 1000 different name/value pairs for your specified dimensions within a certain amount of time. This helps to prevent accidental high charges. You can also set up a billing alarm to alert you if your charges are higher than expected. For more information, see [Creating a Billing Alarm to Monitor Your Estimated Charges](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/monitor_estimated_charges_with_cloudwatch.html).
+    ///
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-metrictransformation.html#cfn-logs-metricfilter-metrictransformation-dimensions)): list of (object [`Dimension`]), optional. Items: 1 to 3.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<Dimension>>>,
-    /// `MetricName`: required.
+    /// The name of the CloudWatch metric.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-metrictransformation.html#cfn-logs-metricfilter-metrictransformation-metricname)): string, required. Pattern: `^((?![:*$])[\x00-\x7F]){1,255}`. Length: 1 to 255 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `MetricNamespace`: required.
+    /// A custom namespace to contain your metric in CloudWatch. Use namespaces to group together metrics that are similar. For more information, see [Namespaces](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Namespace).
+    ///
+    /// `MetricNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-metrictransformation.html#cfn-logs-metricfilter-metrictransformation-metricnamespace)): string, required. Pattern: `^[0-9a-zA-Z\.\-_\/#]{1,256}`. Length: 1 to 256 characters.
     #[serde(rename = "MetricNamespace")]
     pub metric_namespace: Value<String>,
-    /// `MetricValue`: required.
+    /// The value that is published to the CloudWatch metric. For example, if you're counting the occurrences of a particular term like `Error`, specify 1 for the metric value. If you're counting the number of bytes transferred, reference the value that is in the log event by using $. followed by the name of the field that you specified in the filter pattern, such as `$.size`.
+    ///
+    /// `MetricValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-metrictransformation.html#cfn-logs-metricfilter-metrictransformation-metricvalue)): string, required. Pattern: `^([+-]?([0-9]*\.?[0-9]*)|(\$.*))$`. Length: 1 to 100 characters.
     #[serde(rename = "MetricValue")]
     pub metric_value: Value<String>,
-    /// `Unit`: optional.
+    /// The unit to assign to the metric. If you omit this, the unit is set as `None`.
+    ///
+    /// `Unit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-metricfilter-metrictransformation.html#cfn-logs-metricfilter-metrictransformation-unit)): [`Unit`], one of `Seconds`, `Microseconds`, `Milliseconds`, `Bytes`, `Kilobytes`, `Megabytes`, `Gigabytes`, `Terabytes`, `Bits`, `Kilobits`, `Megabits`, `Gigabits`, `Terabits`, `Percent`, `Count`, `Bytes/Second`, `Kilobytes/Second`, `Megabytes/Second`, `Gigabytes/Second`, `Terabytes/Second`, `Bits/Second`, `Kilobits/Second`, `Megabits/Second`, `Gigabits/Second`, `Terabits/Second`, `Count/Second`, `None`, optional.
     #[serde(rename = "Unit", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Value<Unit>>,
 }
@@ -2448,18 +2646,18 @@ impl Walk for MetricTransformation {
 
 /// The `MoveKeyEntry` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `MoveKeyEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-movekeyentry.html).
 ///
 /// [`MoveKeyEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MoveKeyEntry {
-    /// `OverwriteIfExists`: optional.
+    /// `OverwriteIfExists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-movekeyentry.html#cfn-logs-transformer-movekeyentry-overwriteifexists)): boolean, optional.
     #[serde(rename = "OverwriteIfExists", skip_serializing_if = "Option::is_none")]
     pub overwrite_if_exists: Option<Value<bool>>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-movekeyentry.html#cfn-logs-transformer-movekeyentry-source)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-movekeyentry.html#cfn-logs-transformer-movekeyentry-target)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Target")]
     pub target: Value<String>,
 }
@@ -2497,12 +2695,12 @@ impl Walk for MoveKeyEntry {
 
 /// The `MoveKeys` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `MoveKeys`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-movekeys.html).
 ///
 /// Every property is required: [`MoveKeys::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MoveKeys {
-    /// `Entries`: required.
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-movekeys.html#cfn-logs-transformer-movekeys-entries)): list of (object [`MoveKeyEntry`]), required. Items: 1 to 5.
     #[serde(rename = "Entries")]
     pub entries: Value<Vec<MoveKeyEntry>>,
 }
@@ -2548,24 +2746,24 @@ impl Walk for OcsfVersion {
 
 /// The `OpenSearchResourceConfig` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::Logs::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-integration.html).
+/// AWS reference: [`AWS::Logs::Integration` `OpenSearchResourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-integration-opensearchresourceconfig.html).
 ///
 /// [`OpenSearchResourceConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenSearchResourceConfig {
-    /// `ApplicationARN`: optional.
+    /// `ApplicationARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-integration-opensearchresourceconfig.html#cfn-logs-integration-opensearchresourceconfig-applicationarn)): string, optional. Pattern: `[\w#+=/:,.@-]*\*?`. Length: 20 to 2048 characters.
     #[serde(rename = "ApplicationARN", skip_serializing_if = "Option::is_none")]
     pub application_arn: Option<Value<String>>,
-    /// `DashboardViewerPrincipals`: required.
+    /// `DashboardViewerPrincipals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-integration-opensearchresourceconfig.html#cfn-logs-integration-opensearchresourceconfig-dashboardviewerprincipals)): list of (string), required. Each item: Pattern: `[\w#+=/:,.@-]*\*?`. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "DashboardViewerPrincipals")]
     pub dashboard_viewer_principals: Value<Vec<Value<String>>>,
-    /// `DataSourceRoleArn`: required.
+    /// `DataSourceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-integration-opensearchresourceconfig.html#cfn-logs-integration-opensearchresourceconfig-datasourcerolearn)): string, required. Pattern: `[\w#+=/:,.@-]*\*?`. Length: 20 to 2048 characters.
     #[serde(rename = "DataSourceRoleArn")]
     pub data_source_role_arn: Value<String>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-integration-opensearchresourceconfig.html#cfn-logs-integration-opensearchresourceconfig-kmskeyarn)): string, optional. Pattern: `[\w#+=/:,.@-]*\*?`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `RetentionDays`: optional.
+    /// `RetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-integration-opensearchresourceconfig.html#cfn-logs-integration-opensearchresourceconfig-retentiondays)): integer, optional. Range: 1 to 3650.
     #[serde(rename = "RetentionDays", skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<Value<i64>>,
 }
@@ -2624,12 +2822,12 @@ impl Walk for OpenSearchResourceConfig {
 
 /// The `ParseCloudfront` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ParseCloudfront`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsecloudfront.html).
 ///
 /// Every property is optional: start from [`ParseCloudfront::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParseCloudfront {
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsecloudfront.html#cfn-logs-transformer-parsecloudfront-source)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2659,15 +2857,15 @@ impl Walk for ParseCloudfront {
 
 /// The `ParseJSON` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ParseJSON`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsejson.html).
 ///
 /// Every property is optional: start from [`ParseJson::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParseJson {
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsejson.html#cfn-logs-transformer-parsejson-destination)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsejson.html#cfn-logs-transformer-parsejson-source)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2705,30 +2903,30 @@ impl Walk for ParseJson {
 
 /// The `ParseKeyValue` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ParseKeyValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsekeyvalue.html).
 ///
 /// Every property is optional: start from [`ParseKeyValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParseKeyValue {
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsekeyvalue.html#cfn-logs-transformer-parsekeyvalue-destination)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
-    /// `FieldDelimiter`: optional.
+    /// `FieldDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsekeyvalue.html#cfn-logs-transformer-parsekeyvalue-fielddelimiter)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "FieldDelimiter", skip_serializing_if = "Option::is_none")]
     pub field_delimiter: Option<Value<String>>,
-    /// `KeyPrefix`: optional.
+    /// `KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsekeyvalue.html#cfn-logs-transformer-parsekeyvalue-keyprefix)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<Value<String>>,
-    /// `KeyValueDelimiter`: optional.
+    /// `KeyValueDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsekeyvalue.html#cfn-logs-transformer-parsekeyvalue-keyvaluedelimiter)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "KeyValueDelimiter", skip_serializing_if = "Option::is_none")]
     pub key_value_delimiter: Option<Value<String>>,
-    /// `NonMatchValue`: optional.
+    /// `NonMatchValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsekeyvalue.html#cfn-logs-transformer-parsekeyvalue-nonmatchvalue)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "NonMatchValue", skip_serializing_if = "Option::is_none")]
     pub non_match_value: Option<Value<String>>,
-    /// `OverwriteIfExists`: optional.
+    /// `OverwriteIfExists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsekeyvalue.html#cfn-logs-transformer-parsekeyvalue-overwriteifexists)): boolean, optional.
     #[serde(rename = "OverwriteIfExists", skip_serializing_if = "Option::is_none")]
     pub overwrite_if_exists: Option<Value<bool>>,
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsekeyvalue.html#cfn-logs-transformer-parsekeyvalue-source)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2806,12 +3004,12 @@ impl Walk for ParseKeyValue {
 
 /// The `ParsePostgres` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ParsePostgres`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsepostgres.html).
 ///
 /// Every property is optional: start from [`ParsePostgres::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParsePostgres {
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsepostgres.html#cfn-logs-transformer-parsepostgres-source)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2841,12 +3039,12 @@ impl Walk for ParsePostgres {
 
 /// The `ParseRoute53` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ParseRoute53`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parseroute53.html).
 ///
 /// Every property is optional: start from [`ParseRoute53::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParseRoute53 {
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parseroute53.html#cfn-logs-transformer-parseroute53-source)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2876,21 +3074,21 @@ impl Walk for ParseRoute53 {
 
 /// The `ParseToOCSF` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ParseToOCSF`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsetoocsf.html).
 ///
 /// [`ParseToOcsf::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParseToOcsf {
-    /// `EventSource`: required.
+    /// `EventSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsetoocsf.html#cfn-logs-transformer-parsetoocsf-eventsource)): [`EventSource`], one of `CloudTrail`, `Route53Resolver`, `VPCFlow`, `EKSAudit`, `AWSWAF`, required.
     #[serde(rename = "EventSource")]
     pub event_source: Value<EventSource>,
-    /// `MappingVersion`: optional.
+    /// `MappingVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsetoocsf.html#cfn-logs-transformer-parsetoocsf-mappingversion)): string, optional. Pattern: `^v\d+\.\d+(\.\d+)?$`. Length: 1 to 10 characters.
     #[serde(rename = "MappingVersion", skip_serializing_if = "Option::is_none")]
     pub mapping_version: Option<Value<String>>,
-    /// `OcsfVersion`: required.
+    /// `OcsfVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsetoocsf.html#cfn-logs-transformer-parsetoocsf-ocsfversion)): [`OcsfVersion`], one of `V1.1`, `V1.5`, required.
     #[serde(rename = "OcsfVersion")]
     pub ocsf_version: Value<OcsfVersion>,
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsetoocsf.html#cfn-logs-transformer-parsetoocsf-source)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2940,12 +3138,12 @@ impl Walk for ParseToOcsf {
 
 /// The `ParseVPC` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ParseVPC`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsevpc.html).
 ///
 /// Every property is optional: start from [`ParseVpc::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParseVpc {
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsevpc.html#cfn-logs-transformer-parsevpc-source)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -2975,12 +3173,12 @@ impl Walk for ParseVpc {
 
 /// The `ParseWAF` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `ParseWAF`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsewaf.html).
 ///
 /// Every property is optional: start from [`ParseWaf::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ParseWaf {
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-parsewaf.html#cfn-logs-transformer-parsewaf-source)): string, optional. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
 }
@@ -3039,78 +3237,78 @@ impl Walk for PolicyType {
 
 /// The `Processor` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `Processor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html).
 ///
 /// Every property is optional: start from [`Processor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Processor {
-    /// `AddKeys`: optional.
+    /// `AddKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-addkeys)): object [`AddKeys`], optional.
     #[serde(rename = "AddKeys", skip_serializing_if = "Option::is_none")]
     pub add_keys: Option<AddKeys>,
-    /// `CopyValue`: optional.
+    /// `CopyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-copyvalue)): object [`CopyValue`], optional.
     #[serde(rename = "CopyValue", skip_serializing_if = "Option::is_none")]
     pub copy_value: Option<CopyValue>,
-    /// `Csv`: optional.
+    /// `Csv` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-csv)): object [`Csv`], optional.
     #[serde(rename = "Csv", skip_serializing_if = "Option::is_none")]
     pub csv: Option<Csv>,
-    /// `DateTimeConverter`: optional.
+    /// `DateTimeConverter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-datetimeconverter)): object [`DateTimeConverter`], optional.
     #[serde(rename = "DateTimeConverter", skip_serializing_if = "Option::is_none")]
     pub date_time_converter: Option<DateTimeConverter>,
-    /// `DeleteKeys`: optional.
+    /// `DeleteKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-deletekeys)): object [`DeleteKeys`], optional.
     #[serde(rename = "DeleteKeys", skip_serializing_if = "Option::is_none")]
     pub delete_keys: Option<DeleteKeys>,
-    /// `Grok`: optional.
+    /// `Grok` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-grok)): object [`Grok`], optional.
     #[serde(rename = "Grok", skip_serializing_if = "Option::is_none")]
     pub grok: Option<Grok>,
-    /// `ListToMap`: optional.
+    /// `ListToMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-listtomap)): object [`ListToMap`], optional.
     #[serde(rename = "ListToMap", skip_serializing_if = "Option::is_none")]
     pub list_to_map: Option<ListToMap>,
-    /// `LowerCaseString`: optional.
+    /// `LowerCaseString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-lowercasestring)): object [`LowerCaseString`], optional.
     #[serde(rename = "LowerCaseString", skip_serializing_if = "Option::is_none")]
     pub lower_case_string: Option<LowerCaseString>,
-    /// `MoveKeys`: optional.
+    /// `MoveKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-movekeys)): object [`MoveKeys`], optional.
     #[serde(rename = "MoveKeys", skip_serializing_if = "Option::is_none")]
     pub move_keys: Option<MoveKeys>,
-    /// `ParseCloudfront`: optional.
+    /// `ParseCloudfront` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-parsecloudfront)): object [`ParseCloudfront`], optional.
     #[serde(rename = "ParseCloudfront", skip_serializing_if = "Option::is_none")]
     pub parse_cloudfront: Option<ParseCloudfront>,
-    /// `ParseJSON`: optional.
+    /// `ParseJSON` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-parsejson)): object [`ParseJson`], optional.
     #[serde(rename = "ParseJSON", skip_serializing_if = "Option::is_none")]
     pub parse_json: Option<ParseJson>,
-    /// `ParseKeyValue`: optional.
+    /// `ParseKeyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-parsekeyvalue)): object [`ParseKeyValue`], optional.
     #[serde(rename = "ParseKeyValue", skip_serializing_if = "Option::is_none")]
     pub parse_key_value: Option<ParseKeyValue>,
-    /// `ParsePostgres`: optional.
+    /// `ParsePostgres` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-parsepostgres)): object [`ParsePostgres`], optional.
     #[serde(rename = "ParsePostgres", skip_serializing_if = "Option::is_none")]
     pub parse_postgres: Option<ParsePostgres>,
-    /// `ParseRoute53`: optional.
+    /// `ParseRoute53` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-parseroute53)): object [`ParseRoute53`], optional.
     #[serde(rename = "ParseRoute53", skip_serializing_if = "Option::is_none")]
     pub parse_route53: Option<ParseRoute53>,
-    /// `ParseToOCSF`: optional.
+    /// `ParseToOCSF` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-parsetoocsf)): object [`ParseToOcsf`], optional.
     #[serde(rename = "ParseToOCSF", skip_serializing_if = "Option::is_none")]
     pub parse_to_ocsf: Option<ParseToOcsf>,
-    /// `ParseVPC`: optional.
+    /// `ParseVPC` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-parsevpc)): object [`ParseVpc`], optional.
     #[serde(rename = "ParseVPC", skip_serializing_if = "Option::is_none")]
     pub parse_vpc: Option<ParseVpc>,
-    /// `ParseWAF`: optional.
+    /// `ParseWAF` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-parsewaf)): object [`ParseWaf`], optional.
     #[serde(rename = "ParseWAF", skip_serializing_if = "Option::is_none")]
     pub parse_waf: Option<ParseWaf>,
-    /// `RenameKeys`: optional.
+    /// `RenameKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-renamekeys)): object [`RenameKeys`], optional.
     #[serde(rename = "RenameKeys", skip_serializing_if = "Option::is_none")]
     pub rename_keys: Option<RenameKeys>,
-    /// `SplitString`: optional.
+    /// `SplitString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-splitstring)): object [`SplitString`], optional.
     #[serde(rename = "SplitString", skip_serializing_if = "Option::is_none")]
     pub split_string: Option<SplitString>,
-    /// `SubstituteString`: optional.
+    /// `SubstituteString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-substitutestring)): object [`SubstituteString`], optional.
     #[serde(rename = "SubstituteString", skip_serializing_if = "Option::is_none")]
     pub substitute_string: Option<SubstituteString>,
-    /// `TrimString`: optional.
+    /// `TrimString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-trimstring)): object [`TrimString`], optional.
     #[serde(rename = "TrimString", skip_serializing_if = "Option::is_none")]
     pub trim_string: Option<TrimString>,
-    /// `TypeConverter`: optional.
+    /// `TypeConverter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-typeconverter)): object [`TypeConverter`], optional.
     #[serde(rename = "TypeConverter", skip_serializing_if = "Option::is_none")]
     pub type_converter: Option<TypeConverter>,
-    /// `UpperCaseString`: optional.
+    /// `UpperCaseString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-processor.html#cfn-logs-transformer-processor-uppercasestring)): object [`UpperCaseString`], optional.
     #[serde(rename = "UpperCaseString", skip_serializing_if = "Option::is_none")]
     pub upper_case_string: Option<UpperCaseString>,
 }
@@ -3339,18 +3537,24 @@ impl Walk for QueryDefinitionQueryLanguage {
 
 /// The `QueryParameter` property type of [`QueryDefinition`].
 ///
-/// AWS reference: [`AWS::Logs::QueryDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-querydefinition.html).
+/// AWS reference: [`AWS::Logs::QueryDefinition` `QueryParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-querydefinition-queryparameter.html).
 ///
 /// [`QueryParameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryParameter {
-    /// `DefaultValue`: optional.
+    /// The default value to use for this query parameter if no value is supplied at execution time.
+    ///
+    /// `DefaultValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-querydefinition-queryparameter.html#cfn-logs-querydefinition-queryparameter-defaultvalue)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
     pub default_value: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description of the query parameter that explains its purpose or expected values.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-querydefinition-queryparameter.html#cfn-logs-querydefinition-queryparameter-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the query parameter. A query parameter name must start with a letter or underscore, and contain only letters, digits, and underscores.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-querydefinition-queryparameter.html#cfn-logs-querydefinition-queryparameter-name)): string, required. Pattern: `^[a-zA-Z_][a-zA-Z0-9_]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -3394,18 +3598,18 @@ impl Walk for QueryParameter {
 
 /// The `RenameKeyEntry` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `RenameKeyEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-renamekeyentry.html).
 ///
 /// [`RenameKeyEntry::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RenameKeyEntry {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-renamekeyentry.html#cfn-logs-transformer-renamekeyentry-key)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `OverwriteIfExists`: optional.
+    /// `OverwriteIfExists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-renamekeyentry.html#cfn-logs-transformer-renamekeyentry-overwriteifexists)): boolean, optional.
     #[serde(rename = "OverwriteIfExists", skip_serializing_if = "Option::is_none")]
     pub overwrite_if_exists: Option<Value<bool>>,
-    /// `RenameTo`: required.
+    /// `RenameTo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-renamekeyentry.html#cfn-logs-transformer-renamekeyentry-renameto)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "RenameTo")]
     pub rename_to: Value<String>,
 }
@@ -3443,12 +3647,12 @@ impl Walk for RenameKeyEntry {
 
 /// The `RenameKeys` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `RenameKeys`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-renamekeys.html).
 ///
 /// Every property is required: [`RenameKeys::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RenameKeys {
-    /// `Entries`: required.
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-renamekeys.html#cfn-logs-transformer-renamekeys-entries)): list of (object [`RenameKeyEntry`]), required. Items: 1 to 5.
     #[serde(rename = "Entries")]
     pub entries: Value<Vec<RenameKeyEntry>>,
 }
@@ -3474,12 +3678,12 @@ impl Walk for RenameKeys {
 
 /// The `ResourceConfig` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::Logs::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-integration.html).
+/// AWS reference: [`AWS::Logs::Integration` `ResourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-integration-resourceconfig.html).
 ///
 /// Every property is optional: start from [`ResourceConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceConfig {
-    /// `OpenSearchResourceConfig`: optional.
+    /// `OpenSearchResourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-integration-resourceconfig.html#cfn-logs-integration-resourceconfig-opensearchresourceconfig)): object [`OpenSearchResourceConfig`], optional.
     #[serde(
         rename = "OpenSearchResourceConfig",
         skip_serializing_if = "Option::is_none"
@@ -3515,15 +3719,15 @@ impl Walk for ResourceConfig {
 
 /// The `S3Configuration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Logs::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html).
+/// AWS reference: [`AWS::Logs::ScheduledQuery` `S3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-scheduledquery-s3configuration.html).
 ///
 /// Every property is required: [`S3Configuration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Configuration {
-    /// `DestinationIdentifier`: required.
+    /// `DestinationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-scheduledquery-s3configuration.html#cfn-logs-scheduledquery-s3configuration-destinationidentifier)): string, required. Pattern: `^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?`. Length: 0 to 1024 characters.
     #[serde(rename = "DestinationIdentifier")]
     pub destination_identifier: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-scheduledquery-s3configuration.html#cfn-logs-scheduledquery-s3configuration-rolearn)): string, required. Length: at least 1 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -3615,12 +3819,12 @@ impl Walk for Scope {
 
 /// The `SplitString` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `SplitString`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-splitstring.html).
 ///
 /// Every property is required: [`SplitString::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SplitString {
-    /// `Entries`: required.
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-splitstring.html#cfn-logs-transformer-splitstring-entries)): list of (object [`SplitStringEntry`]), required. Items: 1 to 10.
     #[serde(rename = "Entries")]
     pub entries: Value<Vec<SplitStringEntry>>,
 }
@@ -3646,15 +3850,15 @@ impl Walk for SplitString {
 
 /// The `SplitStringEntry` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `SplitStringEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-splitstringentry.html).
 ///
 /// Every property is required: [`SplitStringEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SplitStringEntry {
-    /// `Delimiter`: required.
+    /// `Delimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-splitstringentry.html#cfn-logs-transformer-splitstringentry-delimiter)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Delimiter")]
     pub delimiter: Value<String>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-splitstringentry.html#cfn-logs-transformer-splitstringentry-source)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
 }
@@ -3700,12 +3904,12 @@ impl Walk for StorageTier {
 
 /// The `SubstituteString` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `SubstituteString`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-substitutestring.html).
 ///
 /// Every property is required: [`SubstituteString::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubstituteString {
-    /// `Entries`: required.
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-substitutestring.html#cfn-logs-transformer-substitutestring-entries)): list of (object [`SubstituteStringEntry`]), required. Items: 1 to 10.
     #[serde(rename = "Entries")]
     pub entries: Value<Vec<SubstituteStringEntry>>,
 }
@@ -3731,18 +3935,18 @@ impl Walk for SubstituteString {
 
 /// The `SubstituteStringEntry` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `SubstituteStringEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-substitutestringentry.html).
 ///
 /// Every property is required: [`SubstituteStringEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubstituteStringEntry {
-    /// `From`: required.
+    /// `From` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-substitutestringentry.html#cfn-logs-transformer-substitutestringentry-from)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "From")]
     pub from: Value<String>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-substitutestringentry.html#cfn-logs-transformer-substitutestringentry-source)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `To`: required.
+    /// `To` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-substitutestringentry.html#cfn-logs-transformer-substitutestringentry-to)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "To")]
     pub to: Value<String>,
 }
@@ -3778,15 +3982,19 @@ impl Walk for SubstituteStringEntry {
 
 /// The `Tag` property type of [`Delivery`], [`DeliveryDestination`], [`DeliverySource`], [`Destination`] and [`LogGroup`].
 ///
-/// AWS reference: [`AWS::Logs::Delivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-delivery.html), [`AWS::Logs::DeliveryDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverydestination.html), [`AWS::Logs::DeliverySource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-deliverysource.html), [`AWS::Logs::Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-destination.html), [`AWS::Logs::LogGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html).
+/// AWS reference: [`AWS::Logs::Delivery` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-delivery-tag.html), [`AWS::Logs::DeliveryDestination` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-deliverydestination-tag.html), [`AWS::Logs::DeliverySource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-deliverysource-tag.html), [`AWS::Logs::Destination` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-destination-tag.html), [`AWS::Logs::LogGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-loggroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-delivery-tag.html#cfn-logs-delivery-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-delivery-tag.html#cfn-logs-delivery-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3815,15 +4023,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Logs::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-scheduledquery.html).
+/// AWS reference: [`AWS::Logs::ScheduledQuery` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-scheduledquery-tags.html).
 ///
 /// Every property is required: [`Tags::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-scheduledquery-tags.html#cfn-logs-scheduledquery-tags-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-scheduledquery-tags.html#cfn-logs-scheduledquery-tags-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3852,12 +4060,12 @@ impl Walk for Tags {
 
 /// The `TrimString` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `TrimString`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-trimstring.html).
 ///
 /// Every property is required: [`TrimString::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrimString {
-    /// `WithKeys`: required.
+    /// `WithKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-trimstring.html#cfn-logs-transformer-trimstring-withkeys)): list of (string), required. Items: 1 to 10. Each item: Length: 1 to 128 characters.
     #[serde(rename = "WithKeys")]
     pub with_keys: Value<Vec<Value<String>>>,
 }
@@ -3909,12 +4117,12 @@ impl Walk for Type {
 
 /// The `TypeConverter` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `TypeConverter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-typeconverter.html).
 ///
 /// Every property is required: [`TypeConverter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TypeConverter {
-    /// `Entries`: required.
+    /// `Entries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-typeconverter.html#cfn-logs-transformer-typeconverter-entries)): list of (object [`TypeConverterEntry`]), required. Items: 1 to 5.
     #[serde(rename = "Entries")]
     pub entries: Value<Vec<TypeConverterEntry>>,
 }
@@ -3940,15 +4148,15 @@ impl Walk for TypeConverter {
 
 /// The `TypeConverterEntry` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `TypeConverterEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-typeconverterentry.html).
 ///
 /// Every property is required: [`TypeConverterEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TypeConverterEntry {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-typeconverterentry.html#cfn-logs-transformer-typeconverterentry-key)): string, required. Pattern: `^.*[a-zA-Z0-9]+.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-typeconverterentry.html#cfn-logs-transformer-typeconverterentry-type)): [`Type`], one of `boolean`, `integer`, `double`, `string`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -4072,12 +4280,12 @@ impl Walk for Unit {
 
 /// The `UpperCaseString` property type of [`Transformer`].
 ///
-/// AWS reference: [`AWS::Logs::Transformer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-transformer.html).
+/// AWS reference: [`AWS::Logs::Transformer` `UpperCaseString`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-uppercasestring.html).
 ///
 /// Every property is required: [`UpperCaseString::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UpperCaseString {
-    /// `WithKeys`: required.
+    /// `WithKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-logs-transformer-uppercasestring.html#cfn-logs-transformer-uppercasestring-withkeys)): list of (string), required. Items: 1 to 10. Each item: Length: 1 to 128 characters.
     #[serde(rename = "WithKeys")]
     pub with_keys: Value<Vec<Value<String>>>,
 }

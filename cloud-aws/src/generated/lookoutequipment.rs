@@ -9,40 +9,60 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::LookoutEquipment::InferenceScheduler` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html)).
 ///
+/// Resource schema for LookoutEquipment InferenceScheduler.
+///
 /// [`InferenceScheduler::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InferenceScheduler {
-    /// `DataDelayOffsetInMinutes`: optional.
+    /// A period of time (in minutes) by which inference on the data is delayed after the data starts.
+    ///
+    /// `DataDelayOffsetInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-datadelayoffsetinminutes)): integer, optional. Range: 0 to 60.
     #[serde(
         rename = "DataDelayOffsetInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_delay_offset_in_minutes: Option<Value<i64>>,
-    /// `DataInputConfiguration`: required.
+    /// Specifies configuration information for the input data for the inference scheduler, including delimiter, format, and dataset location.
+    ///
+    /// `DataInputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-datainputconfiguration)): object [`DataInputConfiguration`], required.
     #[serde(rename = "DataInputConfiguration")]
     pub data_input_configuration: DataInputConfiguration,
-    /// `DataOutputConfiguration`: required.
+    /// Specifies configuration information for the output results for the inference scheduler, including the S3 location for the output.
+    ///
+    /// `DataOutputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-dataoutputconfiguration)): object [`DataOutputConfiguration`], required.
     #[serde(rename = "DataOutputConfiguration")]
     pub data_output_configuration: DataOutputConfiguration,
-    /// `DataUploadFrequency`: required.
+    /// How often data is uploaded to the source S3 bucket for the input data.
+    ///
+    /// `DataUploadFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-datauploadfrequency)): [`DataUploadFrequency`], one of `PT5M`, `PT10M`, `PT15M`, `PT30M`, `PT1H`, required.
     #[serde(rename = "DataUploadFrequency")]
     pub data_upload_frequency: Value<DataUploadFrequency>,
-    /// `InferenceSchedulerName`: optional, create-only (changing it replaces the resource).
+    /// The name of the inference scheduler being created.
+    ///
+    /// `InferenceSchedulerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-inferenceschedulername)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z_-]{1,200}$`. Length: 1 to 200 characters.
     #[serde(
         rename = "InferenceSchedulerName",
         skip_serializing_if = "Option::is_none"
     )]
     pub inference_scheduler_name: Option<Value<String>>,
-    /// `ModelName`: required, create-only (changing it replaces the resource).
+    /// The name of the previously trained ML model being used to create the inference scheduler.
+    ///
+    /// `ModelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-modelname)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z_-]{1,200}$`. Length: 1 to 200 characters.
     #[serde(rename = "ModelName")]
     pub model_name: Value<String>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of a role with permission to access the data source being used for the inference.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-rolearn)): string, required. Pattern: `arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `ServerSideKmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// Provides the identifier of the AWS KMS customer master key (CMK) used to encrypt inference scheduler data by Amazon Lookout for Equipment.
+    ///
+    /// `ServerSideKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-serversidekmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$`. Length: 1 to 2048 characters.
     #[serde(rename = "ServerSideKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub server_side_kms_key_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Any tags associated with the inference scheduler.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html#cfn-lookoutequipment-inferencescheduler-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -139,24 +159,30 @@ impl ResourceRef<InferenceScheduler> {
 
 /// The `DataInputConfiguration` property type of [`InferenceScheduler`].
 ///
-/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html).
+/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler` `DataInputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-datainputconfiguration.html).
 ///
 /// [`DataInputConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataInputConfiguration {
-    /// `InferenceInputNameConfiguration`: optional.
+    /// Specifies configuration information for the input data for the inference, including timestamp format and delimiter.
+    ///
+    /// `InferenceInputNameConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-datainputconfiguration.html#cfn-lookoutequipment-inferencescheduler-datainputconfiguration-inferenceinputnameconfiguration)): object [`InputNameConfiguration`], optional.
     #[serde(
         rename = "InferenceInputNameConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inference_input_name_configuration: Option<InputNameConfiguration>,
-    /// `InputTimeZoneOffset`: optional.
+    /// Indicates the difference between your time zone and Greenwich Mean Time (GMT).
+    ///
+    /// `InputTimeZoneOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-datainputconfiguration.html#cfn-lookoutequipment-inferencescheduler-datainputconfiguration-inputtimezoneoffset)): string, optional. Pattern: `^(\+|\-)[0-9]{2}\:[0-9]{2}$`.
     #[serde(
         rename = "InputTimeZoneOffset",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_time_zone_offset: Option<Value<String>>,
-    /// `S3InputConfiguration`: required.
+    /// Specifies configuration information for the input data for the inference, including input data S3 location.
+    ///
+    /// `S3InputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-datainputconfiguration.html#cfn-lookoutequipment-inferencescheduler-datainputconfiguration-s3inputconfiguration)): object [`S3InputConfiguration`], required.
     #[serde(rename = "S3InputConfiguration")]
     pub s3_input_configuration: S3InputConfiguration,
 }
@@ -203,15 +229,19 @@ impl Walk for DataInputConfiguration {
 
 /// The `DataOutputConfiguration` property type of [`InferenceScheduler`].
 ///
-/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html).
+/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler` `DataOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-dataoutputconfiguration.html).
 ///
 /// [`DataOutputConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataOutputConfiguration {
-    /// `KmsKeyId`: optional.
+    /// The ID number for the AWS KMS key used to encrypt the inference output.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-dataoutputconfiguration.html#cfn-lookoutequipment-inferencescheduler-dataoutputconfiguration-kmskeyid)): string, optional. Pattern: `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `S3OutputConfiguration`: required.
+    /// Specifies configuration information for the output results from the inference, including output S3 location.
+    ///
+    /// `S3OutputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-dataoutputconfiguration.html#cfn-lookoutequipment-inferencescheduler-dataoutputconfiguration-s3outputconfiguration)): object [`S3OutputConfiguration`], required.
     #[serde(rename = "S3OutputConfiguration")]
     pub s3_output_configuration: S3OutputConfiguration,
 }
@@ -275,18 +305,22 @@ impl Walk for DataUploadFrequency {
 
 /// The `InputNameConfiguration` property type of [`InferenceScheduler`].
 ///
-/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html).
+/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler` `InputNameConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-inputnameconfiguration.html).
 ///
 /// Every property is optional: start from [`InputNameConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputNameConfiguration {
-    /// `ComponentTimestampDelimiter`: optional.
+    /// Indicates the delimiter character used between items in the data.
+    ///
+    /// `ComponentTimestampDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-inputnameconfiguration.html#cfn-lookoutequipment-inferencescheduler-inputnameconfiguration-componenttimestampdelimiter)): string, optional. Pattern: `^(\-|\_|\s)?$`. Length: 0 to 1 characters.
     #[serde(
         rename = "ComponentTimestampDelimiter",
         skip_serializing_if = "Option::is_none"
     )]
     pub component_timestamp_delimiter: Option<Value<String>>,
-    /// `TimestampFormat`: optional.
+    /// The format of the timestamp, whether Epoch time, or standard, with or without hyphens (-).
+    ///
+    /// `TimestampFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-inputnameconfiguration.html#cfn-lookoutequipment-inferencescheduler-inputnameconfiguration-timestampformat)): string, optional. Pattern: `^EPOCH|yyyy-MM-dd-HH-mm-ss|yyyyMMddHHmmss$`.
     #[serde(rename = "TimestampFormat", skip_serializing_if = "Option::is_none")]
     pub timestamp_format: Option<Value<String>>,
 }
@@ -324,15 +358,15 @@ impl Walk for InputNameConfiguration {
 
 /// The `S3InputConfiguration` property type of [`InferenceScheduler`].
 ///
-/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html).
+/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler` `S3InputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-s3inputconfiguration.html).
 ///
 /// [`S3InputConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3InputConfiguration {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-s3inputconfiguration.html#cfn-lookoutequipment-inferencescheduler-s3inputconfiguration-bucket)): string, required. Pattern: `^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-s3inputconfiguration.html#cfn-lookoutequipment-inferencescheduler-s3inputconfiguration-prefix)): string, optional. Pattern: `^(^$)|([\u0009\u000A\u000D\u0020-\u00FF]{1,1023}/$)$`. Length: 0 to 1024 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -367,15 +401,15 @@ impl Walk for S3InputConfiguration {
 
 /// The `S3OutputConfiguration` property type of [`InferenceScheduler`].
 ///
-/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html).
+/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler` `S3OutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-s3outputconfiguration.html).
 ///
 /// [`S3OutputConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3OutputConfiguration {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-s3outputconfiguration.html#cfn-lookoutequipment-inferencescheduler-s3outputconfiguration-bucket)): string, required. Pattern: `^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-s3outputconfiguration.html#cfn-lookoutequipment-inferencescheduler-s3outputconfiguration-prefix)): string, optional. Pattern: `^(^$)|([\u0009\u000A\u000D\u0020-\u00FF]{1,1023}/$)$`. Length: 0 to 1024 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -410,15 +444,19 @@ impl Walk for S3OutputConfiguration {
 
 /// The `Tag` property type of [`InferenceScheduler`].
 ///
-/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutequipment-inferencescheduler.html).
+/// AWS reference: [`AWS::LookoutEquipment::InferenceScheduler` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key for the specified tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-tag.html#cfn-lookoutequipment-inferencescheduler-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the specified tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lookoutequipment-inferencescheduler-tag.html#cfn-lookoutequipment-inferencescheduler-tag-value)): string, required. Pattern: `[\s\w+-=\.:/@]*`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

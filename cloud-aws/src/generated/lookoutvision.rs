@@ -9,10 +9,14 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::LookoutVision::Project` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutvision-project.html)).
 ///
+/// The AWS::LookoutVision::Project type creates an Amazon Lookout for Vision project. A project is a grouping of the resources needed to create and manage a Lookout for Vision model.
+///
 /// Every property is required: [`Project::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Project {
-    /// `ProjectName`: required, create-only (changing it replaces the resource).
+    /// The name of the Amazon Lookout for Vision project
+    ///
+    /// `ProjectName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lookoutvision-project.html#cfn-lookoutvision-project-projectname)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9][a-zA-Z0-9_\-]*`. Length: 1 to 255 characters.
     #[serde(rename = "ProjectName")]
     pub project_name: Value<String>,
 }

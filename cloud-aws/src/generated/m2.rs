@@ -11,28 +11,32 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::M2::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-application.html)).
 ///
+/// Represents an application that runs on an AWS Mainframe Modernization Environment
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `Definition`: optional.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-application.html#cfn-m2-application-definition)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<Json>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-application.html#cfn-m2-application-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EngineType`: required, create-only (changing it replaces the resource).
+    /// `EngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-application.html#cfn-m2-application-enginetype)): [`EngineType`], one of `microfocus`, `bluage`, required, create-only (changing it replaces the resource).
     #[serde(rename = "EngineType")]
     pub engine_type: Value<EngineType>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used for encrypting application-related resources.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-application.html#cfn-m2-application-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: at most 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-application.html#cfn-m2-application-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: optional, create-only (changing it replaces the resource).
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-application.html#cfn-m2-application-rolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]|):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-application.html#cfn-m2-application-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -124,16 +128,24 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::M2::Deployment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-deployment.html)).
 ///
+/// Represents a deployment resource of an AWS Mainframe Modernization (M2) application to a specified environment
+///
 /// Every property is required: [`Deployment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// The application ID.
+    ///
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-deployment.html#cfn-m2-deployment-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `^\S{1,80}$`.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `ApplicationVersion`: required.
+    /// The version number of the application to deploy
+    ///
+    /// `ApplicationVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-deployment.html#cfn-m2-deployment-applicationversion)): integer, required. Range: at least 1.
     #[serde(rename = "ApplicationVersion")]
     pub application_version: Value<i64>,
-    /// `EnvironmentId`: required, create-only (changing it replaces the resource).
+    /// The environment ID.
+    ///
+    /// `EnvironmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-deployment.html#cfn-m2-deployment-environmentid)): string, required, create-only (changing it replaces the resource). Pattern: `^\S{1,80}$`.
     #[serde(rename = "EnvironmentId")]
     pub environment_id: Value<String>,
 }
@@ -187,58 +199,86 @@ impl ResourceRef<Deployment> {
 
 /// The properties of an `AWS::M2::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html)).
 ///
+/// Represents a runtime environment that can run migrated mainframe applications.
+///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The description of the environment.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EngineType`: required, create-only (changing it replaces the resource).
+    /// The target platform for the environment.
+    ///
+    /// `EngineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-enginetype)): [`EngineType`], one of `microfocus`, `bluage`, required, create-only (changing it replaces the resource).
     #[serde(rename = "EngineType")]
     pub engine_type: Value<EngineType>,
-    /// `EngineVersion`: optional.
+    /// The version of the runtime engine for the environment.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-engineversion)): string, optional. Pattern: `^\S{1,10}$`.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `HighAvailabilityConfig`: optional.
+    /// Defines the details of a high availability configuration.
+    ///
+    /// `HighAvailabilityConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-highavailabilityconfig)): object [`HighAvailabilityConfig`], optional.
     #[serde(
         rename = "HighAvailabilityConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub high_availability_config: Option<HighAvailabilityConfig>,
-    /// `InstanceType`: required.
+    /// The type of instance underlying the environment.
+    ///
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-instancetype)): string, required. Pattern: `^\S{1,20}$`.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used for encrypting environment-related resources.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: at most 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the environment.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-networktype)): [`NetworkType`], one of `ipv4`, `dual`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// Configures a desired maintenance window for the environment. If you do not provide a value, a random system-generated value will be assigned.
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-preferredmaintenancewindow)): string, optional. Pattern: `^\S{1,50}$`.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `PubliclyAccessible`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether the environment is publicly accessible.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-publiclyaccessible)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `SecurityGroupIds`: optional, create-only (changing it replaces the resource).
+    /// The list of security groups for the VPC associated with this environment.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-securitygroupids)): list of (string), optional, create-only (changing it replaces the resource). Each item: Pattern: `^\S{1,50}$`.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `StorageConfigurations`: optional, create-only (changing it replaces the resource).
+    /// The storage configurations defined for the runtime environment.
+    ///
+    /// `StorageConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-storageconfigurations)): list of (JSON (the schema allows several shapes, or none)), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "StorageConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_configurations: Option<Value<Vec<Json>>>,
-    /// `SubnetIds`: optional, create-only (changing it replaces the resource).
+    /// The unique identifiers of the subnets assigned to this runtime environment.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-subnetids)): list of (string), optional, create-only (changing it replaces the resource). Each item: Pattern: `^\S{1,50}$`.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// Tags associated to this environment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html#cfn-m2-environment-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -421,12 +461,12 @@ impl Walk for EngineType {
 
 /// The `HighAvailabilityConfig` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::M2::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-m2-environment.html).
+/// AWS reference: [`AWS::M2::Environment` `HighAvailabilityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-m2-environment-highavailabilityconfig.html).
 ///
 /// Every property is required: [`HighAvailabilityConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HighAvailabilityConfig {
-    /// `DesiredCapacity`: required.
+    /// `DesiredCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-m2-environment-highavailabilityconfig.html#cfn-m2-environment-highavailabilityconfig-desiredcapacity)): integer, required. Range: 1 to 100.
     #[serde(rename = "DesiredCapacity")]
     pub desired_capacity: Value<i64>,
 }

@@ -11,19 +11,29 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Macie::AllowList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-allowlist.html)).
 ///
+/// Macie AllowList resource schema
+///
 /// [`AllowList::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AllowList {
-    /// `Criteria`: required.
+    /// AllowList criteria.
+    ///
+    /// `Criteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-allowlist.html#cfn-macie-allowlist-criteria)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Criteria")]
     pub criteria: Json,
-    /// `Description`: optional.
+    /// Description of AllowList.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-allowlist.html#cfn-macie-allowlist-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name of AllowList.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-allowlist.html#cfn-macie-allowlist-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-allowlist.html#cfn-macie-allowlist-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -93,31 +103,47 @@ impl ResourceRef<AllowList> {
 
 /// The properties of an `AWS::Macie::CustomDataIdentifier` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html)).
 ///
+/// Macie CustomDataIdentifier resource schema
+///
 /// [`CustomDataIdentifier::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomDataIdentifier {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// Description of custom data identifier.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html#cfn-macie-customdataidentifier-description)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IgnoreWords`: optional, create-only (changing it replaces the resource).
+    /// Words to be ignored.
+    ///
+    /// `IgnoreWords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html#cfn-macie-customdataidentifier-ignorewords)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "IgnoreWords", skip_serializing_if = "Option::is_none")]
     pub ignore_words: Option<Value<Vec<Value<String>>>>,
-    /// `Keywords`: optional, create-only (changing it replaces the resource).
+    /// Keywords to be matched against.
+    ///
+    /// `Keywords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html#cfn-macie-customdataidentifier-keywords)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Keywords", skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Value<Vec<Value<String>>>>,
-    /// `MaximumMatchDistance`: optional, create-only (changing it replaces the resource).
+    /// Maximum match distance.
+    ///
+    /// `MaximumMatchDistance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html#cfn-macie-customdataidentifier-maximummatchdistance)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MaximumMatchDistance",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_match_distance: Option<Value<i64>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of custom data identifier.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html#cfn-macie-customdataidentifier-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Regex`: required, create-only (changing it replaces the resource).
+    /// Regular expression for custom data identifier.
+    ///
+    /// `Regex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html#cfn-macie-customdataidentifier-regex)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Regex")]
     pub regex: Value<String>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html#cfn-macie-customdataidentifier-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -216,25 +242,39 @@ impl ResourceRef<CustomDataIdentifier> {
 
 /// The properties of an `AWS::Macie::FindingsFilter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html)).
 ///
+/// Macie FindingsFilter resource schema.
+///
 /// [`FindingsFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FindingsFilter {
-    /// `Action`: optional.
+    /// Findings filter action.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html#cfn-macie-findingsfilter-action)): [`FindingFilterAction`], one of `ARCHIVE`, `NOOP`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<FindingFilterAction>>,
-    /// `Description`: optional.
+    /// Findings filter description
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html#cfn-macie-findingsfilter-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FindingCriteria`: required.
+    /// Findings filter criteria.
+    ///
+    /// `FindingCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html#cfn-macie-findingsfilter-findingcriteria)): object [`FindingCriteria`], required.
     #[serde(rename = "FindingCriteria")]
     pub finding_criteria: FindingCriteria,
-    /// `Name`: required.
+    /// Findings filter name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html#cfn-macie-findingsfilter-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Position`: optional.
+    /// Findings filter position.
+    ///
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html#cfn-macie-findingsfilter-position)): integer, optional.
     #[serde(rename = "Position", skip_serializing_if = "Option::is_none")]
     pub position: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html#cfn-macie-findingsfilter-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -320,16 +360,24 @@ impl ResourceRef<FindingsFilter> {
 
 /// The properties of an `AWS::Macie::Member` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-member.html)).
 ///
+/// Represents the association between an Amazon Macie administrator account and a member account. Creating this resource associates the specified account with the Macie administrator account that performs the operation; deleting it removes the association.
+///
 /// [`Member::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Member {
-    /// `AccountId`: required, create-only (changing it replaces the resource).
+    /// The AWS account ID for the account to associate with the Amazon Macie administrator account.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-member.html#cfn-macie-member-accountid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9]{12}$`.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
-    /// `Email`: optional, create-only (changing it replaces the resource).
+    /// The email address for the account to associate with the Amazon Macie administrator account. Required by the Amazon Macie CreateMember API at creation time; it is write-only because the service does not return it (it is null when the account is associated through AWS Organizations).
+    ///
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-member.html#cfn-macie-member-email)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
     pub email: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags to associate with the member account in Amazon Macie.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-member.html#cfn-macie-member-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -401,16 +449,22 @@ impl ResourceRef<Member> {
 
 /// The properties of an `AWS::Macie::Session` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-session.html)).
 ///
+/// The AWS::Macie::Session resource specifies a new Amazon Macie session. A session is an object that represents the Amazon Macie service. A session is required for Amazon Macie to become operational.
+///
 /// Every property is optional: start from [`Session::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Session {
-    /// `FindingPublishingFrequency`: optional.
+    /// A enumeration value that specifies how frequently finding updates are published.
+    ///
+    /// `FindingPublishingFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-session.html#cfn-macie-session-findingpublishingfrequency)): [`FindingPublishingFrequency`], one of `FIFTEEN_MINUTES`, `ONE_HOUR`, `SIX_HOURS`, optional.
     #[serde(
         rename = "FindingPublishingFrequency",
         skip_serializing_if = "Option::is_none"
     )]
     pub finding_publishing_frequency: Option<Value<FindingPublishingFrequency>>,
-    /// `Status`: optional.
+    /// A enumeration value that specifies the status of the Macie Session.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-session.html#cfn-macie-session-status)): [`Status`], one of `ENABLED`, `PAUSED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -474,27 +528,27 @@ impl ResourceRef<Session> {
 
 /// The `CriterionAdditionalProperties` property type of [`FindingsFilter`].
 ///
-/// AWS reference: [`AWS::Macie::FindingsFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html).
+/// AWS reference: [`AWS::Macie::FindingsFilter` `CriterionAdditionalProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-criterionadditionalproperties.html).
 ///
 /// Every property is optional: start from [`CriterionAdditionalProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CriterionAdditionalProperties {
-    /// `eq`: optional.
+    /// `eq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-criterionadditionalproperties.html#cfn-macie-findingsfilter-criterionadditionalproperties-eq)): list of (string), optional.
     #[serde(rename = "eq", skip_serializing_if = "Option::is_none")]
     pub eq: Option<Value<Vec<Value<String>>>>,
-    /// `gt`: optional.
+    /// `gt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-criterionadditionalproperties.html#cfn-macie-findingsfilter-criterionadditionalproperties-gt)): integer, optional.
     #[serde(rename = "gt", skip_serializing_if = "Option::is_none")]
     pub gt: Option<Value<i64>>,
-    /// `gte`: optional.
+    /// `gte` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-criterionadditionalproperties.html#cfn-macie-findingsfilter-criterionadditionalproperties-gte)): integer, optional.
     #[serde(rename = "gte", skip_serializing_if = "Option::is_none")]
     pub gte: Option<Value<i64>>,
-    /// `lt`: optional.
+    /// `lt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-criterionadditionalproperties.html#cfn-macie-findingsfilter-criterionadditionalproperties-lt)): integer, optional.
     #[serde(rename = "lt", skip_serializing_if = "Option::is_none")]
     pub lt: Option<Value<i64>>,
-    /// `lte`: optional.
+    /// `lte` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-criterionadditionalproperties.html#cfn-macie-findingsfilter-criterionadditionalproperties-lte)): integer, optional.
     #[serde(rename = "lte", skip_serializing_if = "Option::is_none")]
     pub lte: Option<Value<i64>>,
-    /// `neq`: optional.
+    /// `neq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-criterionadditionalproperties.html#cfn-macie-findingsfilter-criterionadditionalproperties-neq)): list of (string), optional.
     #[serde(rename = "neq", skip_serializing_if = "Option::is_none")]
     pub neq: Option<Value<Vec<Value<String>>>>,
 }
@@ -564,12 +618,14 @@ impl Walk for CriterionAdditionalProperties {
 
 /// The `FindingCriteria` property type of [`FindingsFilter`].
 ///
-/// AWS reference: [`AWS::Macie::FindingsFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html).
+/// AWS reference: [`AWS::Macie::FindingsFilter` `FindingCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-findingcriteria.html).
 ///
 /// Every property is optional: start from [`FindingCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FindingCriteria {
-    /// `Criterion`: optional.
+    /// Map of filter criteria.
+    ///
+    /// `Criterion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-findingcriteria.html#cfn-macie-findingsfilter-findingcriteria-criterion)): map from string to (object [`CriterionAdditionalProperties`]), optional.
     #[serde(rename = "Criterion", skip_serializing_if = "Option::is_none")]
     pub criterion: Option<BTreeMap<String, CriterionAdditionalProperties>>,
 }
@@ -665,15 +721,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`AllowList`], [`CustomDataIdentifier`], [`FindingsFilter`] and [`Member`].
 ///
-/// AWS reference: [`AWS::Macie::AllowList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-allowlist.html), [`AWS::Macie::CustomDataIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-customdataidentifier.html), [`AWS::Macie::FindingsFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-findingsfilter.html), [`AWS::Macie::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-macie-member.html).
+/// AWS reference: [`AWS::Macie::AllowList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-allowlist-tag.html), [`AWS::Macie::CustomDataIdentifier` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-customdataidentifier-tag.html), [`AWS::Macie::FindingsFilter` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-findingsfilter-tag.html), [`AWS::Macie::Member` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-member-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag's key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-allowlist-tag.html#cfn-macie-allowlist-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag's value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-macie-allowlist-tag.html#cfn-macie-allowlist-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,16 +9,20 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ManagedBlockchain::Accessor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-accessor.html)).
 ///
+/// Definition of AWS::ManagedBlockchain::com.amazonaws.taiga.webservice.api\#Accessor Resource Type
+///
 /// [`Accessor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Accessor {
-    /// `AccessorType`: required, create-only (changing it replaces the resource).
+    /// `AccessorType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-accessor.html#cfn-managedblockchain-accessor-accessortype)): [`AccessorType`], one of `BILLING_TOKEN`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AccessorType")]
     pub accessor_type: Value<AccessorType>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-accessor.html#cfn-managedblockchain-accessor-networktype)): [`NetworkAccessorType`], one of `ETHEREUM_GOERLI`, `ETHEREUM_MAINNET`, `ETHEREUM_MAINNET_AND_GOERLI`, `POLYGON_MAINNET`, `POLYGON_MUMBAI`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkAccessorType>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-accessor.html#cfn-managedblockchain-accessor-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -95,22 +99,24 @@ impl ResourceRef<Accessor> {
 
 /// The properties of an `AWS::ManagedBlockchain::Member` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html)).
 ///
+/// Resource Type definition for AWS::ManagedBlockchain::Member
+///
 /// [`Member::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Member {
-    /// `InvitationId`: optional.
+    /// `InvitationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html#cfn-managedblockchain-member-invitationid)): string, optional.
     #[serde(rename = "InvitationId", skip_serializing_if = "Option::is_none")]
     pub invitation_id: Option<Value<String>>,
-    /// `MemberConfiguration`: required.
+    /// `MemberConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html#cfn-managedblockchain-member-memberconfiguration)): object [`MemberConfiguration`], required.
     #[serde(rename = "MemberConfiguration")]
     pub member_configuration: MemberConfiguration,
-    /// `NetworkConfiguration`: optional.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html#cfn-managedblockchain-member-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `NetworkId`: optional.
+    /// `NetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html#cfn-managedblockchain-member-networkid)): string, optional.
     #[serde(rename = "NetworkId", skip_serializing_if = "Option::is_none")]
     pub network_id: Option<Value<String>>,
 }
@@ -176,16 +182,18 @@ impl ResourceRef<Member> {
 
 /// The properties of an `AWS::ManagedBlockchain::Node` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-node.html)).
 ///
+/// Resource Type definition for AWS::ManagedBlockchain::Node
+///
 /// [`Node::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Node {
-    /// `MemberId`: optional.
+    /// `MemberId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-node.html#cfn-managedblockchain-node-memberid)): string, optional.
     #[serde(rename = "MemberId", skip_serializing_if = "Option::is_none")]
     pub member_id: Option<Value<String>>,
-    /// `NetworkId`: required.
+    /// `NetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-node.html#cfn-managedblockchain-node-networkid)): string, required.
     #[serde(rename = "NetworkId")]
     pub network_id: Value<String>,
-    /// `NodeConfiguration`: required.
+    /// `NodeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-node.html#cfn-managedblockchain-node-nodeconfiguration)): object [`NodeConfiguration`], required.
     #[serde(rename = "NodeConfiguration")]
     pub node_configuration: NodeConfiguration,
 }
@@ -261,24 +269,24 @@ impl Walk for AccessorType {
 
 /// The `ApprovalThresholdPolicy` property type of [`Member`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Member` `ApprovalThresholdPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-approvalthresholdpolicy.html).
 ///
 /// Every property is optional: start from [`ApprovalThresholdPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApprovalThresholdPolicy {
-    /// `ProposalDurationInHours`: optional.
+    /// `ProposalDurationInHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-approvalthresholdpolicy.html#cfn-managedblockchain-member-approvalthresholdpolicy-proposaldurationinhours)): integer, optional.
     #[serde(
         rename = "ProposalDurationInHours",
         skip_serializing_if = "Option::is_none"
     )]
     pub proposal_duration_in_hours: Option<Value<i64>>,
-    /// `ThresholdComparator`: optional.
+    /// `ThresholdComparator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-approvalthresholdpolicy.html#cfn-managedblockchain-member-approvalthresholdpolicy-thresholdcomparator)): string, optional.
     #[serde(
         rename = "ThresholdComparator",
         skip_serializing_if = "Option::is_none"
     )]
     pub threshold_comparator: Option<Value<String>>,
-    /// `ThresholdPercentage`: optional.
+    /// `ThresholdPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-approvalthresholdpolicy.html#cfn-managedblockchain-member-approvalthresholdpolicy-thresholdpercentage)): integer, optional.
     #[serde(
         rename = "ThresholdPercentage",
         skip_serializing_if = "Option::is_none"
@@ -327,21 +335,21 @@ impl Walk for ApprovalThresholdPolicy {
 
 /// The `MemberConfiguration` property type of [`Member`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Member` `MemberConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberconfiguration.html).
 ///
 /// [`MemberConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemberConfiguration {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberconfiguration.html#cfn-managedblockchain-member-memberconfiguration-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MemberFrameworkConfiguration`: optional.
+    /// `MemberFrameworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberconfiguration.html#cfn-managedblockchain-member-memberconfiguration-memberframeworkconfiguration)): object [`MemberFrameworkConfiguration`], optional.
     #[serde(
         rename = "MemberFrameworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub member_framework_configuration: Option<MemberFrameworkConfiguration>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberconfiguration.html#cfn-managedblockchain-member-memberconfiguration-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -388,15 +396,15 @@ impl Walk for MemberConfiguration {
 
 /// The `MemberFabricConfiguration` property type of [`Member`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Member` `MemberFabricConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberfabricconfiguration.html).
 ///
 /// Every property is required: [`MemberFabricConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemberFabricConfiguration {
-    /// `AdminPassword`: required.
+    /// `AdminPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberfabricconfiguration.html#cfn-managedblockchain-member-memberfabricconfiguration-adminpassword)): string, required.
     #[serde(rename = "AdminPassword")]
     pub admin_password: Value<String>,
-    /// `AdminUsername`: required.
+    /// `AdminUsername` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberfabricconfiguration.html#cfn-managedblockchain-member-memberfabricconfiguration-adminusername)): string, required.
     #[serde(rename = "AdminUsername")]
     pub admin_username: Value<String>,
 }
@@ -428,12 +436,12 @@ impl Walk for MemberFabricConfiguration {
 
 /// The `MemberFrameworkConfiguration` property type of [`Member`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Member` `MemberFrameworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberframeworkconfiguration.html).
 ///
 /// Every property is optional: start from [`MemberFrameworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MemberFrameworkConfiguration {
-    /// `MemberFabricConfiguration`: optional.
+    /// `MemberFabricConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-memberframeworkconfiguration.html#cfn-managedblockchain-member-memberframeworkconfiguration-memberfabricconfiguration)): object [`MemberFabricConfiguration`], optional.
     #[serde(
         rename = "MemberFabricConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -498,30 +506,30 @@ impl Walk for NetworkAccessorType {
 
 /// The `NetworkConfiguration` property type of [`Member`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Member` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkconfiguration.html).
 ///
 /// [`NetworkConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkconfiguration.html#cfn-managedblockchain-member-networkconfiguration-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Framework`: required.
+    /// `Framework` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkconfiguration.html#cfn-managedblockchain-member-networkconfiguration-framework)): string, required.
     #[serde(rename = "Framework")]
     pub framework: Value<String>,
-    /// `FrameworkVersion`: required.
+    /// `FrameworkVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkconfiguration.html#cfn-managedblockchain-member-networkconfiguration-frameworkversion)): string, required.
     #[serde(rename = "FrameworkVersion")]
     pub framework_version: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkconfiguration.html#cfn-managedblockchain-member-networkconfiguration-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkFrameworkConfiguration`: optional.
+    /// `NetworkFrameworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkconfiguration.html#cfn-managedblockchain-member-networkconfiguration-networkframeworkconfiguration)): object [`NetworkFrameworkConfiguration`], optional.
     #[serde(
         rename = "NetworkFrameworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_framework_configuration: Option<NetworkFrameworkConfiguration>,
-    /// `VotingPolicy`: required.
+    /// `VotingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkconfiguration.html#cfn-managedblockchain-member-networkconfiguration-votingpolicy)): object [`VotingPolicy`], required.
     #[serde(rename = "VotingPolicy")]
     pub voting_policy: VotingPolicy,
 }
@@ -582,12 +590,12 @@ impl Walk for NetworkConfiguration {
 
 /// The `NetworkFabricConfiguration` property type of [`Member`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Member` `NetworkFabricConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkfabricconfiguration.html).
 ///
 /// Every property is required: [`NetworkFabricConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkFabricConfiguration {
-    /// `Edition`: required.
+    /// `Edition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkfabricconfiguration.html#cfn-managedblockchain-member-networkfabricconfiguration-edition)): string, required.
     #[serde(rename = "Edition")]
     pub edition: Value<String>,
 }
@@ -613,12 +621,12 @@ impl Walk for NetworkFabricConfiguration {
 
 /// The `NetworkFrameworkConfiguration` property type of [`Member`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Member` `NetworkFrameworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkframeworkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkFrameworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkFrameworkConfiguration {
-    /// `NetworkFabricConfiguration`: optional.
+    /// `NetworkFabricConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-networkframeworkconfiguration.html#cfn-managedblockchain-member-networkframeworkconfiguration-networkfabricconfiguration)): object [`NetworkFabricConfiguration`], optional.
     #[serde(
         rename = "NetworkFabricConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -654,15 +662,15 @@ impl Walk for NetworkFrameworkConfiguration {
 
 /// The `NodeConfiguration` property type of [`Node`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Node`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-node.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Node` `NodeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-node-nodeconfiguration.html).
 ///
 /// Every property is required: [`NodeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeConfiguration {
-    /// `AvailabilityZone`: required.
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-node-nodeconfiguration.html#cfn-managedblockchain-node-nodeconfiguration-availabilityzone)): string, required.
     #[serde(rename = "AvailabilityZone")]
     pub availability_zone: Value<String>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-node-nodeconfiguration.html#cfn-managedblockchain-node-nodeconfiguration-instancetype)): string, required.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
 }
@@ -694,15 +702,19 @@ impl Walk for NodeConfiguration {
 
 /// The `Tag` property type of [`Accessor`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Accessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-accessor.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Accessor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-accessor-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-accessor-tag.html#cfn-managedblockchain-accessor-tag-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-accessor-tag.html#cfn-managedblockchain-accessor-tag-value)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -731,12 +743,12 @@ impl Walk for Tag {
 
 /// The `VotingPolicy` property type of [`Member`].
 ///
-/// AWS reference: [`AWS::ManagedBlockchain::Member`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-managedblockchain-member.html).
+/// AWS reference: [`AWS::ManagedBlockchain::Member` `VotingPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-votingpolicy.html).
 ///
 /// Every property is optional: start from [`VotingPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VotingPolicy {
-    /// `ApprovalThresholdPolicy`: optional.
+    /// `ApprovalThresholdPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-managedblockchain-member-votingpolicy.html#cfn-managedblockchain-member-votingpolicy-approvalthresholdpolicy)): object [`ApprovalThresholdPolicy`], optional.
     #[serde(
         rename = "ApprovalThresholdPolicy",
         skip_serializing_if = "Option::is_none"

@@ -9,37 +9,49 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MediaConnect::Bridge` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html)).
 ///
+/// Resource schema for AWS::MediaConnect::Bridge
+///
 /// [`Bridge::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bridge {
-    /// `EgressGatewayBridge`: optional.
+    /// `EgressGatewayBridge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html#cfn-mediaconnect-bridge-egressgatewaybridge)): object [`EgressGatewayBridge`], optional.
     #[serde(
         rename = "EgressGatewayBridge",
         skip_serializing_if = "Option::is_none"
     )]
     pub egress_gateway_bridge: Option<EgressGatewayBridge>,
-    /// `IngressGatewayBridge`: optional.
+    /// `IngressGatewayBridge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html#cfn-mediaconnect-bridge-ingressgatewaybridge)): object [`IngressGatewayBridge`], optional.
     #[serde(
         rename = "IngressGatewayBridge",
         skip_serializing_if = "Option::is_none"
     )]
     pub ingress_gateway_bridge: Option<IngressGatewayBridge>,
-    /// `Name`: required.
+    /// The name of the bridge.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html#cfn-mediaconnect-bridge-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Outputs`: optional.
+    /// The outputs on this bridge.
+    ///
+    /// `Outputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html#cfn-mediaconnect-bridge-outputs)): list of (object [`BridgeBridgeOutput`]), optional. Items: 0 to 2.
     #[serde(rename = "Outputs", skip_serializing_if = "Option::is_none")]
     pub outputs: Option<Value<Vec<BridgeBridgeOutput>>>,
-    /// `PlacementArn`: required.
+    /// The placement Amazon Resource Number (ARN) of the bridge.
+    ///
+    /// `PlacementArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html#cfn-mediaconnect-bridge-placementarn)): string, required.
     #[serde(rename = "PlacementArn")]
     pub placement_arn: Value<String>,
-    /// `SourceFailoverConfig`: optional.
+    /// The settings for source failover.
+    ///
+    /// `SourceFailoverConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html#cfn-mediaconnect-bridge-sourcefailoverconfig)): object [`BridgeFailoverConfig`], optional.
     #[serde(
         rename = "SourceFailoverConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_failover_config: Option<BridgeFailoverConfig>,
-    /// `Sources`: required.
+    /// The sources on this bridge.
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html#cfn-mediaconnect-bridge-sources)): list of (object [`BridgeBridgeSource`]), required. Items: 0 to 2.
     #[serde(rename = "Sources")]
     pub sources: Value<Vec<BridgeBridgeSource>>,
 }
@@ -129,16 +141,24 @@ impl ResourceRef<Bridge> {
 
 /// The properties of an `AWS::MediaConnect::BridgeOutput` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgeoutput.html)).
 ///
+/// Resource schema for AWS::MediaConnect::BridgeOutput
+///
 /// Every property is required: [`BridgeOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeOutput {
-    /// `BridgeArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Number (ARN) of the bridge.
+    ///
+    /// `BridgeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgeoutput.html#cfn-mediaconnect-bridgeoutput-bridgearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "BridgeArn")]
     pub bridge_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The network output name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgeoutput.html#cfn-mediaconnect-bridgeoutput-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkOutput`: required.
+    /// The output of the bridge.
+    ///
+    /// `NetworkOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgeoutput.html#cfn-mediaconnect-bridgeoutput-networkoutput)): object [`BridgeOutputBridgeNetworkOutput`], required.
     #[serde(rename = "NetworkOutput")]
     pub network_output: BridgeOutputBridgeNetworkOutput,
 }
@@ -180,19 +200,29 @@ impl Resource for BridgeOutput {
 
 /// The properties of an `AWS::MediaConnect::BridgeSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html)).
 ///
+/// Resource schema for AWS::MediaConnect::BridgeSource
+///
 /// [`BridgeSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeSource {
-    /// `BridgeArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Number (ARN) of the bridge.
+    ///
+    /// `BridgeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html#cfn-mediaconnect-bridgesource-bridgearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "BridgeArn")]
     pub bridge_arn: Value<String>,
-    /// `FlowSource`: optional.
+    /// The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
+    ///
+    /// `FlowSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html#cfn-mediaconnect-bridgesource-flowsource)): object [`BridgeSourceBridgeFlowSource`], optional.
     #[serde(rename = "FlowSource", skip_serializing_if = "Option::is_none")]
     pub flow_source: Option<BridgeSourceBridgeFlowSource>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html#cfn-mediaconnect-bridgesource-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkSource`: optional.
+    /// The source of the bridge. A network source originates at your premises.
+    ///
+    /// `NetworkSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html#cfn-mediaconnect-bridgesource-networksource)): object [`BridgeSourceBridgeNetworkSource`], optional.
     #[serde(rename = "NetworkSource", skip_serializing_if = "Option::is_none")]
     pub network_source: Option<BridgeSourceBridgeNetworkSource>,
 }
@@ -245,49 +275,75 @@ impl Resource for BridgeSource {
 
 /// The properties of an `AWS::MediaConnect::Flow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html)).
 ///
+/// Resource Type definition for AWS::MediaConnect::Flow
+///
 /// [`Flow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Flow {
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// The Availability Zone that you want to create the flow in. These options are limited to the Availability Zones within the current AWS.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-availabilityzone)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `EncodingConfig`: optional.
+    /// The encoding configuration to apply to the NDI source content when transcoding it to a transport stream (TS) for downstream distribution. You can choose between several predefined encoding profiles based on common use cases.
+    ///
+    /// `EncodingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-encodingconfig)): object [`EncodingConfig`], optional.
     #[serde(rename = "EncodingConfig", skip_serializing_if = "Option::is_none")]
     pub encoding_config: Option<EncodingConfig>,
-    /// `FlowSize`: optional.
+    /// Determines the processing capacity and feature set of the flow. Set this optional parameter to LARGE if you want to enable NDI sources or outputs on the flow.
+    ///
+    /// `FlowSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-flowsize)): [`FlowSize`], one of `MEDIUM`, `LARGE`, `LARGE_4X`, optional.
     #[serde(rename = "FlowSize", skip_serializing_if = "Option::is_none")]
     pub flow_size: Option<Value<FlowSize>>,
-    /// `Maintenance`: optional.
+    /// The maintenance settings you want to use for the flow.
+    ///
+    /// `Maintenance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-maintenance)): object [`Maintenance`], optional.
     #[serde(rename = "Maintenance", skip_serializing_if = "Option::is_none")]
     pub maintenance: Option<Maintenance>,
-    /// `MediaStreams`: optional.
+    /// The media streams associated with the flow. You can associate any of these media streams with sources and outputs on the flow.
+    ///
+    /// `MediaStreams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-mediastreams)): list of (object [`MediaStream`]), optional.
     #[serde(rename = "MediaStreams", skip_serializing_if = "Option::is_none")]
     pub media_streams: Option<Value<Vec<MediaStream>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the flow.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NdiConfig`: optional.
+    /// Specifies the configuration settings for NDI sources and outputs. Required when the flow includes NDI sources or outputs.
+    ///
+    /// `NdiConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-ndiconfig)): object [`NdiConfig`], optional.
     #[serde(rename = "NdiConfig", skip_serializing_if = "Option::is_none")]
     pub ndi_config: Option<NdiConfig>,
-    /// `Source`: required.
+    /// The source of the flow.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-source)): object [`Source`], required.
     #[serde(rename = "Source")]
     pub source: Source,
-    /// `SourceFailoverConfig`: optional.
+    /// The source failover config of the flow.
+    ///
+    /// `SourceFailoverConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-sourcefailoverconfig)): object [`FlowFailoverConfig`], optional.
     #[serde(
         rename = "SourceFailoverConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_failover_config: Option<FlowFailoverConfig>,
-    /// `SourceMonitoringConfig`: optional.
+    /// The source monitoring config of the flow.
+    ///
+    /// `SourceMonitoringConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-sourcemonitoringconfig)): object [`SourceMonitoringConfig`], optional.
     #[serde(
         rename = "SourceMonitoringConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_monitoring_config: Option<SourceMonitoringConfig>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag this flow.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcInterfaces`: optional.
+    /// The VPC interfaces that you added to this flow.
+    ///
+    /// `VpcInterfaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html#cfn-mediaconnect-flow-vpcinterfaces)): list of (object [`VpcInterface`]), optional.
     #[serde(rename = "VpcInterfaces", skip_serializing_if = "Option::is_none")]
     pub vpc_interfaces: Option<Value<Vec<VpcInterface>>>,
 }
@@ -449,34 +505,52 @@ impl ResourceRef<Flow> {
 
 /// The properties of an `AWS::MediaConnect::FlowEntitlement` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html)).
 ///
+/// Resource schema for AWS::MediaConnect::FlowEntitlement
+///
 /// [`FlowEntitlement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowEntitlement {
-    /// `DataTransferSubscriberFeePercent`: optional, create-only (changing it replaces the resource).
+    /// Percentage from 0-100 of the data transfer cost to be billed to the subscriber.
+    ///
+    /// `DataTransferSubscriberFeePercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html#cfn-mediaconnect-flowentitlement-datatransfersubscriberfeepercent)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DataTransferSubscriberFeePercent",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_transfer_subscriber_fee_percent: Option<Value<i64>>,
-    /// `Description`: required.
+    /// A description of the entitlement.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html#cfn-mediaconnect-flowentitlement-description)): string, required.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Encryption`: optional.
+    /// The type of encryption that will be used on the output that is associated with this entitlement.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html#cfn-mediaconnect-flowentitlement-encryption)): object [`FlowEntitlementEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<FlowEntitlementEncryption>,
-    /// `EntitlementStatus`: optional.
+    /// An indication of whether the entitlement is enabled.
+    ///
+    /// `EntitlementStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html#cfn-mediaconnect-flowentitlement-entitlementstatus)): [`EntitlementStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "EntitlementStatus", skip_serializing_if = "Option::is_none")]
     pub entitlement_status: Option<Value<EntitlementStatus>>,
-    /// `FlowArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the flow.
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html#cfn-mediaconnect-flowentitlement-flowarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the entitlement.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html#cfn-mediaconnect-flowentitlement-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Subscribers`: required.
+    /// The AWS account IDs that you want to share your content with. The receiving accounts (subscribers) will be allowed to create their own flow using your content as the source.
+    ///
+    /// `Subscribers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html#cfn-mediaconnect-flowentitlement-subscribers)): list of (string), required.
     #[serde(rename = "Subscribers")]
     pub subscribers: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag and organize this flow entitlement.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html#cfn-mediaconnect-flowentitlement-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -566,34 +640,54 @@ impl ResourceRef<FlowEntitlement> {
 
 /// The properties of an `AWS::MediaConnect::FlowMediaStream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html)).
 ///
+/// Resource schema for AWS::MediaConnect::FlowMediaStream. A media stream represents a single track or stream of media containing video, audio, or ancillary data that is transported using the SMPTE 2110 JPEG XS or CDI protocol.
+///
 /// [`FlowMediaStream::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowMediaStream {
-    /// `Attributes`: optional.
+    /// Attributes that are related to the media stream.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-attributes)): object [`MediaStreamAttributes`], optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<MediaStreamAttributes>,
-    /// `ClockRate`: optional.
+    /// The sample rate (in Hz) for the stream. If the media stream type is video or ancillary data, set this value to 90000. If the media stream type is audio, set this value to either 48000 or 96000.
+    ///
+    /// `ClockRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-clockrate)): integer, optional.
     #[serde(rename = "ClockRate", skip_serializing_if = "Option::is_none")]
     pub clock_rate: Option<Value<i64>>,
-    /// `Description`: optional.
+    /// A description that can help you quickly identify what your media stream is used for.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FlowArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the flow that the media stream belongs to.
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-flowarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$`.
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
-    /// `MediaStreamId`: required, create-only (changing it replaces the resource).
+    /// A unique identifier for the media stream.
+    ///
+    /// `MediaStreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-mediastreamid)): integer, required, create-only (changing it replaces the resource).
     #[serde(rename = "MediaStreamId")]
     pub media_stream_id: Value<i64>,
-    /// `MediaStreamName`: required, create-only (changing it replaces the resource).
+    /// A name that helps you distinguish one media stream from another.
+    ///
+    /// `MediaStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-mediastreamname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MediaStreamName")]
     pub media_stream_name: Value<String>,
-    /// `MediaStreamType`: required.
+    /// The type of media stream.
+    ///
+    /// `MediaStreamType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-mediastreamtype)): [`MediaStreamType`], one of `video`, `audio`, `ancillary-data`, required.
     #[serde(rename = "MediaStreamType")]
     pub media_stream_type: Value<MediaStreamType>,
-    /// `Tags`: optional.
+    /// The key-value pairs that can be used to tag and organize the media stream.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VideoFormat`: optional.
+    /// The resolution of the video. Required for a video media stream and rejected for other media stream types.
+    ///
+    /// `VideoFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html#cfn-mediaconnect-flowmediastream-videoformat)): string, optional.
     #[serde(rename = "VideoFormat", skip_serializing_if = "Option::is_none")]
     pub video_format: Option<Value<String>>,
 }
@@ -697,91 +791,137 @@ impl ResourceRef<FlowMediaStream> {
 
 /// The properties of an `AWS::MediaConnect::FlowOutput` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html)).
 ///
+/// Resource schema for AWS::MediaConnect::FlowOutput
+///
 /// [`FlowOutput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowOutput {
-    /// `CidrAllowList`: optional.
+    /// The range of IP addresses that should be allowed to initiate output requests to this flow. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16.
+    ///
+    /// `CidrAllowList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-cidrallowlist)): list of (string), optional.
     #[serde(rename = "CidrAllowList", skip_serializing_if = "Option::is_none")]
     pub cidr_allow_list: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// A description of the output.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Destination`: optional.
+    /// The address where you want to send the output.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-destination)): string, optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<Value<String>>,
-    /// `Encryption`: optional.
+    /// The type of key used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-encryption)): object [`FlowOutputEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<FlowOutputEncryption>,
-    /// `FlowArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow.
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-flowarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$`.
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
-    /// `MaxLatency`: optional.
+    /// The maximum latency in milliseconds. This parameter applies only to RIST-based and Zixi-based streams.
+    ///
+    /// `MaxLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-maxlatency)): integer, optional.
     #[serde(rename = "MaxLatency", skip_serializing_if = "Option::is_none")]
     pub max_latency: Option<Value<i64>>,
-    /// `MediaStreamOutputConfigurations`: optional.
+    /// The definition for each media stream that is associated with the output.
+    ///
+    /// `MediaStreamOutputConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-mediastreamoutputconfigurations)): list of (object [`MediaStreamOutputConfiguration`]), optional.
     #[serde(
         rename = "MediaStreamOutputConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_stream_output_configurations: Option<Value<Vec<MediaStreamOutputConfiguration>>>,
-    /// `MinLatency`: optional.
+    /// The minimum latency in milliseconds.
+    ///
+    /// `MinLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-minlatency)): integer, optional.
     #[serde(rename = "MinLatency", skip_serializing_if = "Option::is_none")]
     pub min_latency: Option<Value<i64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the output. This value must be unique within the current flow.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NdiAudioReferenceLevel`: optional.
+    /// The audio reference level of the NDI receiver, in dBFS.
+    ///
+    /// `NdiAudioReferenceLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-ndiaudioreferencelevel)): integer, optional. Range: -40 to 0.
     #[serde(
         rename = "NdiAudioReferenceLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub ndi_audio_reference_level: Option<Value<i64>>,
-    /// `NdiOutputTimecodeSource`: optional.
+    /// The timecode source for the NDI output.
+    ///
+    /// `NdiOutputTimecodeSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-ndioutputtimecodesource)): [`NdiOutputTimecodeSource`], one of `EMBEDDED_TIMECODE`, `UTC_SYSTEM_TIME`, optional.
     #[serde(
         rename = "NdiOutputTimecodeSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub ndi_output_timecode_source: Option<Value<NdiOutputTimecodeSource>>,
-    /// `NdiProgramName`: optional.
+    /// A suffix for the names of the NDI sources that the flow creates. If a custom name isn't specified, MediaConnect uses the output name.
+    ///
+    /// `NdiProgramName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-ndiprogramname)): string, optional.
     #[serde(rename = "NdiProgramName", skip_serializing_if = "Option::is_none")]
     pub ndi_program_name: Option<Value<String>>,
-    /// `NdiSpeedHqQuality`: optional.
+    /// A quality setting for the NDI Speed HQ encoder.
+    ///
+    /// `NdiSpeedHqQuality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-ndispeedhqquality)): integer, optional.
     #[serde(rename = "NdiSpeedHqQuality", skip_serializing_if = "Option::is_none")]
     pub ndi_speed_hq_quality: Option<Value<i64>>,
-    /// `OutputStatus`: optional.
+    /// An indication of whether the output should transmit data or not.
+    ///
+    /// `OutputStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-outputstatus)): [`OutputStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "OutputStatus", skip_serializing_if = "Option::is_none")]
     pub output_status: Option<Value<OutputStatus>>,
-    /// `Port`: optional.
+    /// The port to use when content is distributed to this output.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Protocol`: optional.
+    /// The protocol that is used by the source or output.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-protocol)): [`FlowOutputProtocol`], one of `zixi-push`, `rtp-fec`, `rtp`, `zixi-pull`, `rist`, `srt-listener`, `srt-caller`, `st2110-jpegxs`, `cdi`, `ndi-speed-hq`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<FlowOutputProtocol>>,
-    /// `RemoteId`: optional.
+    /// The remote ID for the Zixi-pull stream.
+    ///
+    /// `RemoteId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-remoteid)): string, optional.
     #[serde(rename = "RemoteId", skip_serializing_if = "Option::is_none")]
     pub remote_id: Option<Value<String>>,
-    /// `RouterIntegrationState`: optional.
+    /// `RouterIntegrationState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-routerintegrationstate)): [`RouterIntegrationState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "RouterIntegrationState",
         skip_serializing_if = "Option::is_none"
     )]
     pub router_integration_state: Option<Value<RouterIntegrationState>>,
-    /// `RouterIntegrationTransitEncryption`: optional.
+    /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
+    ///
+    /// `RouterIntegrationTransitEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-routerintegrationtransitencryption)): object [`FlowTransitEncryption`], optional.
     #[serde(
         rename = "RouterIntegrationTransitEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub router_integration_transit_encryption: Option<FlowTransitEncryption>,
-    /// `SmoothingLatency`: optional.
+    /// The smoothing latency in milliseconds for RIST, RTP, and RTP-FEC streams.
+    ///
+    /// `SmoothingLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-smoothinglatency)): integer, optional.
     #[serde(rename = "SmoothingLatency", skip_serializing_if = "Option::is_none")]
     pub smoothing_latency: Option<Value<i64>>,
-    /// `StreamId`: optional.
+    /// The stream ID that you want to use for this transport. This parameter applies only to Zixi-based streams.
+    ///
+    /// `StreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-streamid)): string, optional.
     #[serde(rename = "StreamId", skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag and organize this flow output.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcInterfaceAttachment`: optional.
+    /// The name of the VPC interface attachment to use for this output.
+    ///
+    /// `VpcInterfaceAttachment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html#cfn-mediaconnect-flowoutput-vpcinterfaceattachment)): object [`VpcInterfaceAttachment`], optional.
     #[serde(
         rename = "VpcInterfaceAttachment",
         skip_serializing_if = "Option::is_none"
@@ -1033,70 +1173,110 @@ impl ResourceRef<FlowOutput> {
 
 /// The properties of an `AWS::MediaConnect::FlowSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html)).
 ///
+/// Resource Type definition for AWS::MediaConnect::FlowSource
+///
 /// [`FlowSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowSource {
-    /// `Decryption`: optional.
+    /// The type of encryption that is used on the content ingested from this source.
+    ///
+    /// `Decryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-decryption)): object [`Encryption`], optional.
     #[serde(rename = "Decryption", skip_serializing_if = "Option::is_none")]
     pub decryption: Option<Encryption>,
-    /// `Description`: required.
+    /// A description for the source. This value is not used or seen outside of the current AWS Elemental MediaConnect account.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-description)): string, required.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `EntitlementArn`: optional, deprecated by AWS.
+    /// The ARN of the entitlement that allows you to subscribe to content that comes from another AWS account. The entitlement is set by the content originator and the ARN is generated as part of the originator's flow.
+    ///
+    /// `EntitlementArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-entitlementarn)): string, optional, deprecated by AWS. Pattern: `^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$`.
     #[serde(rename = "EntitlementArn", skip_serializing_if = "Option::is_none")]
     pub entitlement_arn: Option<Value<String>>,
-    /// `FlowArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the flow.
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-flowarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$`.
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
-    /// `GatewayBridgeSource`: optional.
+    /// The source configuration for cloud flows receiving a stream from a bridge.
+    ///
+    /// `GatewayBridgeSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-gatewaybridgesource)): object [`GatewayBridgeSource`], optional.
     #[serde(
         rename = "GatewayBridgeSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub gateway_bridge_source: Option<GatewayBridgeSource>,
-    /// `IngestPort`: optional.
+    /// The port that the flow will be listening on for incoming content.
+    ///
+    /// `IngestPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-ingestport)): integer, optional.
     #[serde(rename = "IngestPort", skip_serializing_if = "Option::is_none")]
     pub ingest_port: Option<Value<i64>>,
-    /// `MaxBitrate`: optional.
+    /// The smoothing max bitrate for RIST, RTP, and RTP-FEC streams.
+    ///
+    /// `MaxBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-maxbitrate)): integer, optional.
     #[serde(rename = "MaxBitrate", skip_serializing_if = "Option::is_none")]
     pub max_bitrate: Option<Value<i64>>,
-    /// `MaxLatency`: optional.
+    /// The maximum latency in milliseconds. This parameter applies only to RIST-based and Zixi-based streams.
+    ///
+    /// `MaxLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-maxlatency)): integer, optional.
     #[serde(rename = "MaxLatency", skip_serializing_if = "Option::is_none")]
     pub max_latency: Option<Value<i64>>,
-    /// `MinLatency`: optional.
+    /// The minimum latency in milliseconds.
+    ///
+    /// `MinLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-minlatency)): integer, optional.
     #[serde(rename = "MinLatency", skip_serializing_if = "Option::is_none")]
     pub min_latency: Option<Value<i64>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Protocol`: optional, create-only (changing it replaces the resource).
+    /// The protocol that is used by the source.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-protocol)): [`FlowSourceProtocol`], one of `zixi-push`, `rtp-fec`, `rtp`, `rist`, `srt-listener`, `srt-caller`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<FlowSourceProtocol>>,
-    /// `SenderControlPort`: optional, deprecated by AWS.
+    /// The port that the flow uses to send outbound requests to initiate connection with the sender for fujitsu-qos protocol.
+    ///
+    /// `SenderControlPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-sendercontrolport)): integer, optional, deprecated by AWS.
     #[serde(rename = "SenderControlPort", skip_serializing_if = "Option::is_none")]
     pub sender_control_port: Option<Value<i64>>,
-    /// `SenderIpAddress`: optional, deprecated by AWS.
+    /// The IP address that the flow communicates with to initiate connection with the sender for fujitsu-qos protocol.
+    ///
+    /// `SenderIpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-senderipaddress)): string, optional, deprecated by AWS.
     #[serde(rename = "SenderIpAddress", skip_serializing_if = "Option::is_none")]
     pub sender_ip_address: Option<Value<String>>,
-    /// `SourceListenerAddress`: optional.
+    /// Source IP or domain name for SRT-caller protocol.
+    ///
+    /// `SourceListenerAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-sourcelisteneraddress)): string, optional.
     #[serde(
         rename = "SourceListenerAddress",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_listener_address: Option<Value<String>>,
-    /// `SourceListenerPort`: optional.
+    /// Source port for SRT-caller protocol.
+    ///
+    /// `SourceListenerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-sourcelistenerport)): integer, optional.
     #[serde(rename = "SourceListenerPort", skip_serializing_if = "Option::is_none")]
     pub source_listener_port: Option<Value<i64>>,
-    /// `StreamId`: optional.
+    /// The stream ID that you want to use for this transport. This parameter applies only to Zixi-based streams.
+    ///
+    /// `StreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-streamid)): string, optional.
     #[serde(rename = "StreamId", skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag and organize this flow source.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcInterfaceName`: optional.
+    /// The name of the VPC Interface this Source is configured with.
+    ///
+    /// `VpcInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-vpcinterfacename)): string, optional.
     #[serde(rename = "VpcInterfaceName", skip_serializing_if = "Option::is_none")]
     pub vpc_interface_name: Option<Value<String>>,
-    /// `WhitelistCidr`: optional.
+    /// The range of IP addresses that should be allowed to contribute content to your source. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16.
+    ///
+    /// `WhitelistCidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html#cfn-mediaconnect-flowsource-whitelistcidr)): string, optional.
     #[serde(rename = "WhitelistCidr", skip_serializing_if = "Option::is_none")]
     pub whitelist_cidr: Option<Value<String>>,
 }
@@ -1299,25 +1479,39 @@ impl ResourceRef<FlowSource> {
 
 /// The properties of an `AWS::MediaConnect::FlowVpcInterface` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowvpcinterface.html)).
 ///
+/// Resource schema for AWS::MediaConnect::FlowVpcInterface
+///
 /// [`FlowVpcInterface::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowVpcInterface {
-    /// `FlowArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow.
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowvpcinterface.html#cfn-mediaconnect-flowvpcinterface-flowarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$`.
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Immutable and has to be a unique against other VpcInterfaces in this Flow.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowvpcinterface.html#cfn-mediaconnect-flowvpcinterface-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required.
+    /// Role Arn MediaConnect can assume to create ENIs in customer's account.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowvpcinterface.html#cfn-mediaconnect-flowvpcinterface-rolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SecurityGroupIds`: required.
+    /// Security Group IDs to be used on ENI.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowvpcinterface.html#cfn-mediaconnect-flowvpcinterface-securitygroupids)): list of (string), required.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetId`: required.
+    /// Subnet must be in the AZ of the Flow
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowvpcinterface.html#cfn-mediaconnect-flowvpcinterface-subnetid)): string, required.
     #[serde(rename = "SubnetId")]
     pub subnet_id: Value<String>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag and organize this VPC network interface.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowvpcinterface.html#cfn-mediaconnect-flowvpcinterface-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1383,16 +1577,24 @@ impl ResourceRef<FlowVpcInterface> {
 
 /// The properties of an `AWS::MediaConnect::Gateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-gateway.html)).
 ///
+/// Resource schema for AWS::MediaConnect::Gateway
+///
 /// Every property is required: [`Gateway::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Gateway {
-    /// `EgressCidrBlocks`: required, create-only (changing it replaces the resource).
+    /// The range of IP addresses that contribute content or initiate output requests for flows communicating with this gateway. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16.
+    ///
+    /// `EgressCidrBlocks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-gateway.html#cfn-mediaconnect-gateway-egresscidrblocks)): list of (string), required, create-only (changing it replaces the resource).
     #[serde(rename = "EgressCidrBlocks")]
     pub egress_cidr_blocks: Value<Vec<Value<String>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the gateway. This name can not be modified after the gateway is created.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-gateway.html#cfn-mediaconnect-gateway-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Networks`: required, create-only (changing it replaces the resource).
+    /// The list of networks in the gateway.
+    ///
+    /// `Networks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-gateway.html#cfn-mediaconnect-gateway-networks)): list of (object [`GatewayNetwork`]), required, create-only (changing it replaces the resource). Items: 1 to 4.
     #[serde(rename = "Networks")]
     pub networks: Value<Vec<GatewayNetwork>>,
 }
@@ -1446,46 +1648,66 @@ impl ResourceRef<Gateway> {
 
 /// The properties of an `AWS::MediaConnect::RouterInput` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html)).
 ///
+/// Represents a router input in AWS Elemental MediaConnect that is used to ingest content to be transmitted to router outputs
+///
 /// [`RouterInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RouterInput {
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// The Availability Zone where you want to create the router input. This must be a valid Availability Zone for the region specified by regionName, or the current region if no regionName is provided.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-availabilityzone)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `Configuration`: required.
+    /// The configuration settings for a router input.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `ContentQualityAnalysisConfiguration`: optional.
+    /// The content quality analysis configuration for the router input. The content quality analysis feature only monitors the first video stream and the first audio stream it encounters within the router input source.
+    ///
+    /// `ContentQualityAnalysisConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-contentqualityanalysisconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ContentQualityAnalysisConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_quality_analysis_configuration: Option<Json>,
-    /// `MaintenanceConfiguration`: optional.
+    /// The configuration settings for maintenance operations, including preferred maintenance windows and schedules.
+    ///
+    /// `MaintenanceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-maintenanceconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "MaintenanceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_configuration: Option<Json>,
-    /// `MaximumBitrate`: required.
+    /// The maximum bitrate for the router input.
+    ///
+    /// `MaximumBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-maximumbitrate)): integer, required.
     #[serde(rename = "MaximumBitrate")]
     pub maximum_bitrate: Value<i64>,
-    /// `Name`: required.
+    /// The name of the router input.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RegionName`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Web Services Region for the router input. Defaults to the current region if not specified.
+    ///
+    /// `RegionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-regionname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
     pub region_name: Option<Value<String>>,
-    /// `RoutingScope`: required.
+    /// `RoutingScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-routingscope)): [`RoutingScope`], one of `REGIONAL`, `GLOBAL`, required.
     #[serde(rename = "RoutingScope")]
     pub routing_scope: Value<RoutingScope>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag and organize this router input.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Tier`: required.
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-tier)): [`RouterInputTier`], one of `INPUT_100`, `INPUT_50`, `INPUT_20`, required.
     #[serde(rename = "Tier")]
     pub tier: Value<RouterInputTier>,
-    /// `TransitEncryption`: optional.
+    /// The transit encryption settings for a router input.
+    ///
+    /// `TransitEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html#cfn-mediaconnect-routerinput-transitencryption)): object [`RouterInputTransitEncryption`], optional.
     #[serde(rename = "TransitEncryption", skip_serializing_if = "Option::is_none")]
     pub transit_encryption: Option<RouterInputTransitEncryption>,
 }
@@ -1647,19 +1869,29 @@ impl ResourceRef<RouterInput> {
 
 /// The properties of an `AWS::MediaConnect::RouterNetworkInterface` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routernetworkinterface.html)).
 ///
+/// Represents a router network interface in AWS Elemental MediaConnect that is used to define a network boundary for router resources
+///
 /// [`RouterNetworkInterface::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RouterNetworkInterface {
-    /// `Configuration`: required.
+    /// The configuration settings for a router network interface.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routernetworkinterface.html#cfn-mediaconnect-routernetworkinterface-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `Name`: required.
+    /// The name of the router network interface.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routernetworkinterface.html#cfn-mediaconnect-routernetworkinterface-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RegionName`: optional, create-only (changing it replaces the resource).
+    /// The AWS Region for the router network interface. Defaults to the current region if not specified.
+    ///
+    /// `RegionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routernetworkinterface.html#cfn-mediaconnect-routernetworkinterface-regionname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
     pub region_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag and organize this router network interface.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routernetworkinterface.html#cfn-mediaconnect-routernetworkinterface-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1754,43 +1986,61 @@ impl ResourceRef<RouterNetworkInterface> {
 
 /// The properties of an `AWS::MediaConnect::RouterOutput` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html)).
 ///
+/// Represents a router input in AWS Elemental MediaConnect that can be used to egress content transmitted from router inputs
+///
 /// [`RouterOutput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RouterOutput {
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// The Availability Zone where you want to create the router output. This must be a valid Availability Zone for the region specified by regionName, or the current region if no regionName is provided.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-availabilityzone)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `Configuration`: required.
+    /// The configuration settings for a router output.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `FabricConfiguration`: optional.
+    /// The fabric configuration settings for the router output.
+    ///
+    /// `FabricConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-fabricconfiguration)): object [`FabricConfiguration`], optional.
     #[serde(
         rename = "FabricConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub fabric_configuration: Option<FabricConfiguration>,
-    /// `MaintenanceConfiguration`: optional.
+    /// The configuration settings for maintenance operations, including preferred maintenance windows and schedules.
+    ///
+    /// `MaintenanceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-maintenanceconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "MaintenanceConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_configuration: Option<Json>,
-    /// `MaximumBitrate`: required.
+    /// The maximum bitrate for the router output.
+    ///
+    /// `MaximumBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-maximumbitrate)): integer, required.
     #[serde(rename = "MaximumBitrate")]
     pub maximum_bitrate: Value<i64>,
-    /// `Name`: required.
+    /// The name of the router output.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-name)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RegionName`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Web Services Region for the router output. Defaults to the current region if not specified.
+    ///
+    /// `RegionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-regionname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
     pub region_name: Option<Value<String>>,
-    /// `RoutingScope`: required.
+    /// `RoutingScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-routingscope)): [`RoutingScope`], one of `REGIONAL`, `GLOBAL`, required.
     #[serde(rename = "RoutingScope")]
     pub routing_scope: Value<RoutingScope>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag this router output.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Tier`: required.
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html#cfn-mediaconnect-routeroutput-tier)): [`RouterOutputTier`], one of `OUTPUT_100`, `OUTPUT_50`, `OUTPUT_20`, required.
     #[serde(rename = "Tier")]
     pub tier: Value<RouterOutputTier>,
 }
@@ -1959,12 +2209,14 @@ impl Walk for Algorithm {
 
 /// The `AudioMonitoringSetting` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `AudioMonitoringSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-audiomonitoringsetting.html).
 ///
 /// Every property is optional: start from [`AudioMonitoringSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioMonitoringSetting {
-    /// `SilentAudio`: optional.
+    /// Configures settings for the SilentAudio metric.
+    ///
+    /// `SilentAudio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-audiomonitoringsetting.html#cfn-mediaconnect-flow-audiomonitoringsetting-silentaudio)): object [`SilentAudio`], optional.
     #[serde(rename = "SilentAudio", skip_serializing_if = "Option::is_none")]
     pub silent_audio: Option<SilentAudio>,
 }
@@ -1994,15 +2246,19 @@ impl Walk for AudioMonitoringSetting {
 
 /// The `BlackFrames` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `BlackFrames`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-blackframes.html).
 ///
 /// Every property is optional: start from [`BlackFrames::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlackFrames {
-    /// `State`: optional.
+    /// Indicates whether the BlackFrames metric is enabled or disabled.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-blackframes.html#cfn-mediaconnect-flow-blackframes-state)): [`State`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
-    /// `ThresholdSeconds`: optional.
+    /// Specifies the number of consecutive seconds of black frames that triggers an event or alert.
+    ///
+    /// `ThresholdSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-blackframes.html#cfn-mediaconnect-flow-blackframes-thresholdseconds)): integer, optional.
     #[serde(rename = "ThresholdSeconds", skip_serializing_if = "Option::is_none")]
     pub threshold_seconds: Option<Value<i64>>,
 }
@@ -2040,21 +2296,27 @@ impl Walk for BlackFrames {
 
 /// The `BridgeFlowSource` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `BridgeFlowSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgeflowsource.html).
 ///
 /// [`BridgeBridgeFlowSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeBridgeFlowSource {
-    /// `FlowArn`: required.
+    /// The ARN of the cloud flow used as a source of this bridge.
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgeflowsource.html#cfn-mediaconnect-bridge-bridgeflowsource-flowarn)): string, required.
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
-    /// `FlowVpcInterfaceAttachment`: optional.
+    /// The name of the VPC interface attachment to use for this source.
+    ///
+    /// `FlowVpcInterfaceAttachment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgeflowsource.html#cfn-mediaconnect-bridge-bridgeflowsource-flowvpcinterfaceattachment)): object [`VpcInterfaceAttachment`], optional.
     #[serde(
         rename = "FlowVpcInterfaceAttachment",
         skip_serializing_if = "Option::is_none"
     )]
     pub flow_vpc_interface_attachment: Option<VpcInterfaceAttachment>,
-    /// `Name`: required.
+    /// The name of the flow source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgeflowsource.html#cfn-mediaconnect-bridge-bridgeflowsource-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2095,27 +2357,39 @@ impl Walk for BridgeBridgeFlowSource {
 
 /// The `BridgeNetworkOutput` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `BridgeNetworkOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworkoutput.html).
 ///
 /// Every property is required: [`BridgeBridgeNetworkOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeBridgeNetworkOutput {
-    /// `IpAddress`: required.
+    /// The network output IP Address.
+    ///
+    /// `IpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworkoutput.html#cfn-mediaconnect-bridge-bridgenetworkoutput-ipaddress)): string, required.
     #[serde(rename = "IpAddress")]
     pub ip_address: Value<String>,
-    /// `Name`: required.
+    /// The network output name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworkoutput.html#cfn-mediaconnect-bridge-bridgenetworkoutput-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkName`: required.
+    /// The network output's gateway network name.
+    ///
+    /// `NetworkName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworkoutput.html#cfn-mediaconnect-bridge-bridgenetworkoutput-networkname)): string, required.
     #[serde(rename = "NetworkName")]
     pub network_name: Value<String>,
-    /// `Port`: required.
+    /// The network output port.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworkoutput.html#cfn-mediaconnect-bridge-bridgenetworkoutput-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `Protocol`: required.
+    /// The network output protocol.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworkoutput.html#cfn-mediaconnect-bridge-bridgenetworkoutput-protocol)): [`ProtocolEnum`], one of `rtp-fec`, `rtp`, `udp`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<ProtocolEnum>,
-    /// `Ttl`: required.
+    /// The network output TTL.
+    ///
+    /// `Ttl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworkoutput.html#cfn-mediaconnect-bridge-bridgenetworkoutput-ttl)): integer, required.
     #[serde(rename = "Ttl")]
     pub ttl: Value<i64>,
 }
@@ -2163,30 +2437,42 @@ impl Walk for BridgeBridgeNetworkOutput {
 
 /// The `BridgeNetworkSource` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `BridgeNetworkSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworksource.html).
 ///
 /// [`BridgeBridgeNetworkSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeBridgeNetworkSource {
-    /// `MulticastIp`: required.
+    /// The network source multicast IP.
+    ///
+    /// `MulticastIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworksource.html#cfn-mediaconnect-bridge-bridgenetworksource-multicastip)): string, required.
     #[serde(rename = "MulticastIp")]
     pub multicast_ip: Value<String>,
-    /// `MulticastSourceSettings`: optional.
+    /// The settings related to the multicast source.
+    ///
+    /// `MulticastSourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworksource.html#cfn-mediaconnect-bridge-bridgenetworksource-multicastsourcesettings)): object [`MulticastSourceSettings`], optional.
     #[serde(
         rename = "MulticastSourceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multicast_source_settings: Option<MulticastSourceSettings>,
-    /// `Name`: required.
+    /// The name of the network source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworksource.html#cfn-mediaconnect-bridge-bridgenetworksource-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkName`: required.
+    /// The network source's gateway network name.
+    ///
+    /// `NetworkName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworksource.html#cfn-mediaconnect-bridge-bridgenetworksource-networkname)): string, required.
     #[serde(rename = "NetworkName")]
     pub network_name: Value<String>,
-    /// `Port`: required.
+    /// The network source port.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworksource.html#cfn-mediaconnect-bridge-bridgenetworksource-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `Protocol`: required.
+    /// The network source protocol.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgenetworksource.html#cfn-mediaconnect-bridge-bridgenetworksource-protocol)): [`ProtocolEnum`], one of `rtp-fec`, `rtp`, `udp`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<ProtocolEnum>,
 }
@@ -2239,12 +2525,14 @@ impl Walk for BridgeBridgeNetworkSource {
 
 /// The `BridgeOutput` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `BridgeOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgeoutput.html).
 ///
 /// Every property is optional: start from [`BridgeBridgeOutput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BridgeBridgeOutput {
-    /// `NetworkOutput`: optional.
+    /// The output of the bridge. A network output is delivered to your premises.
+    ///
+    /// `NetworkOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgeoutput.html#cfn-mediaconnect-bridge-bridgeoutput-networkoutput)): object [`BridgeBridgeNetworkOutput`], optional.
     #[serde(rename = "NetworkOutput", skip_serializing_if = "Option::is_none")]
     pub network_output: Option<BridgeBridgeNetworkOutput>,
 }
@@ -2274,15 +2562,19 @@ impl Walk for BridgeBridgeOutput {
 
 /// The `BridgeSource` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `BridgeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgesource.html).
 ///
 /// Every property is optional: start from [`BridgeBridgeSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BridgeBridgeSource {
-    /// `FlowSource`: optional.
+    /// The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
+    ///
+    /// `FlowSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgesource.html#cfn-mediaconnect-bridge-bridgesource-flowsource)): object [`BridgeBridgeFlowSource`], optional.
     #[serde(rename = "FlowSource", skip_serializing_if = "Option::is_none")]
     pub flow_source: Option<BridgeBridgeFlowSource>,
-    /// `NetworkSource`: optional.
+    /// The source of the bridge. A network source originates at your premises.
+    ///
+    /// `NetworkSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-bridgesource.html#cfn-mediaconnect-bridge-bridgesource-networksource)): object [`BridgeBridgeNetworkSource`], optional.
     #[serde(rename = "NetworkSource", skip_serializing_if = "Option::is_none")]
     pub network_source: Option<BridgeBridgeNetworkSource>,
 }
@@ -2320,18 +2612,22 @@ impl Walk for BridgeBridgeSource {
 
 /// The `FailoverConfig` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `FailoverConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-failoverconfig.html).
 ///
 /// [`BridgeFailoverConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeFailoverConfig {
-    /// `FailoverMode`: required.
+    /// The type of failover you choose for this flow. FAILOVER allows switching between different streams.
+    ///
+    /// `FailoverMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-failoverconfig.html#cfn-mediaconnect-bridge-failoverconfig-failovermode)): [`FailoverModeEnum`], one of `FAILOVER`, required.
     #[serde(rename = "FailoverMode")]
     pub failover_mode: Value<FailoverModeEnum>,
-    /// `SourcePriority`: optional.
+    /// The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams.
+    ///
+    /// `SourcePriority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-failoverconfig.html#cfn-mediaconnect-bridge-failoverconfig-sourcepriority)): object [`BridgeSourcePriority`], optional.
     #[serde(rename = "SourcePriority", skip_serializing_if = "Option::is_none")]
     pub source_priority: Option<BridgeSourcePriority>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-failoverconfig.html#cfn-mediaconnect-bridge-failoverconfig-state)): [`FailoverConfigStateEnum`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<FailoverConfigStateEnum>>,
 }
@@ -2398,24 +2694,34 @@ impl Walk for BridgeNetworkOutputProtocol {
 
 /// The `BridgeNetworkOutput` property type of [`BridgeOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::BridgeOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgeoutput.html).
+/// AWS reference: [`AWS::MediaConnect::BridgeOutput` `BridgeNetworkOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgeoutput-bridgenetworkoutput.html).
 ///
 /// Every property is required: [`BridgeOutputBridgeNetworkOutput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeOutputBridgeNetworkOutput {
-    /// `IpAddress`: required.
+    /// The network output IP Address.
+    ///
+    /// `IpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgeoutput-bridgenetworkoutput.html#cfn-mediaconnect-bridgeoutput-bridgenetworkoutput-ipaddress)): string, required.
     #[serde(rename = "IpAddress")]
     pub ip_address: Value<String>,
-    /// `NetworkName`: required.
+    /// The network output's gateway network name.
+    ///
+    /// `NetworkName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgeoutput-bridgenetworkoutput.html#cfn-mediaconnect-bridgeoutput-bridgenetworkoutput-networkname)): string, required.
     #[serde(rename = "NetworkName")]
     pub network_name: Value<String>,
-    /// `Port`: required.
+    /// The network output port.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgeoutput-bridgenetworkoutput.html#cfn-mediaconnect-bridgeoutput-bridgenetworkoutput-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `Protocol`: required.
+    /// The network output protocol.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgeoutput-bridgenetworkoutput.html#cfn-mediaconnect-bridgeoutput-bridgenetworkoutput-protocol)): [`BridgeNetworkOutputProtocol`], one of `rtp-fec`, `rtp`, `udp`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<BridgeNetworkOutputProtocol>,
-    /// `Ttl`: required.
+    /// The network output TTL.
+    ///
+    /// `Ttl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgeoutput-bridgenetworkoutput.html#cfn-mediaconnect-bridgeoutput-bridgenetworkoutput-ttl)): integer, required.
     #[serde(rename = "Ttl")]
     pub ttl: Value<i64>,
 }
@@ -2459,15 +2765,19 @@ impl Walk for BridgeOutputBridgeNetworkOutput {
 
 /// The `BridgeFlowSource` property type of [`BridgeSource`].
 ///
-/// AWS reference: [`AWS::MediaConnect::BridgeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html).
+/// AWS reference: [`AWS::MediaConnect::BridgeSource` `BridgeFlowSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgeflowsource.html).
 ///
 /// [`BridgeSourceBridgeFlowSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeSourceBridgeFlowSource {
-    /// `FlowArn`: required.
+    /// The ARN of the cloud flow used as a source of this bridge.
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgeflowsource.html#cfn-mediaconnect-bridgesource-bridgeflowsource-flowarn)): string, required.
     #[serde(rename = "FlowArn")]
     pub flow_arn: Value<String>,
-    /// `FlowVpcInterfaceAttachment`: optional.
+    /// The name of the VPC interface attachment to use for this source.
+    ///
+    /// `FlowVpcInterfaceAttachment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgeflowsource.html#cfn-mediaconnect-bridgesource-bridgeflowsource-flowvpcinterfaceattachment)): object [`VpcInterfaceAttachment`], optional.
     #[serde(
         rename = "FlowVpcInterfaceAttachment",
         skip_serializing_if = "Option::is_none"
@@ -2508,27 +2818,37 @@ impl Walk for BridgeSourceBridgeFlowSource {
 
 /// The `BridgeNetworkSource` property type of [`BridgeSource`].
 ///
-/// AWS reference: [`AWS::MediaConnect::BridgeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html).
+/// AWS reference: [`AWS::MediaConnect::BridgeSource` `BridgeNetworkSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgenetworksource.html).
 ///
 /// [`BridgeSourceBridgeNetworkSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BridgeSourceBridgeNetworkSource {
-    /// `MulticastIp`: required.
+    /// The network source multicast IP.
+    ///
+    /// `MulticastIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgenetworksource.html#cfn-mediaconnect-bridgesource-bridgenetworksource-multicastip)): string, required.
     #[serde(rename = "MulticastIp")]
     pub multicast_ip: Value<String>,
-    /// `MulticastSourceSettings`: optional.
+    /// The settings related to the multicast source.
+    ///
+    /// `MulticastSourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgenetworksource.html#cfn-mediaconnect-bridgesource-bridgenetworksource-multicastsourcesettings)): object [`MulticastSourceSettings`], optional.
     #[serde(
         rename = "MulticastSourceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multicast_source_settings: Option<MulticastSourceSettings>,
-    /// `NetworkName`: required.
+    /// The network source's gateway network name.
+    ///
+    /// `NetworkName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgenetworksource.html#cfn-mediaconnect-bridgesource-bridgenetworksource-networkname)): string, required.
     #[serde(rename = "NetworkName")]
     pub network_name: Value<String>,
-    /// `Port`: required.
+    /// The network source port.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgenetworksource.html#cfn-mediaconnect-bridgesource-bridgenetworksource-port)): integer, required.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `Protocol`: required.
+    /// The network source protocol.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-bridgenetworksource.html#cfn-mediaconnect-bridgesource-bridgenetworksource-protocol)): [`ProtocolEnum`], one of `rtp-fec`, `rtp`, `udp`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<ProtocolEnum>,
 }
@@ -2577,12 +2897,14 @@ impl Walk for BridgeSourceBridgeNetworkSource {
 
 /// The `SourcePriority` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `SourcePriority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-sourcepriority.html).
 ///
 /// Every property is optional: start from [`BridgeSourcePriority::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BridgeSourcePriority {
-    /// `PrimarySource`: optional.
+    /// The name of the source you choose as the primary source for this flow.
+    ///
+    /// `PrimarySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-sourcepriority.html#cfn-mediaconnect-bridge-sourcepriority-primarysource)): string, optional.
     #[serde(rename = "PrimarySource", skip_serializing_if = "Option::is_none")]
     pub primary_source: Option<Value<String>>,
 }
@@ -2667,18 +2989,24 @@ impl Walk for ContentQualityAnalysisState {
 
 /// The `DestinationConfiguration` property type of [`FlowOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::FlowOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html).
+/// AWS reference: [`AWS::MediaConnect::FlowOutput` `DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-destinationconfiguration.html).
 ///
 /// Every property is required: [`DestinationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DestinationConfiguration {
-    /// `DestinationIp`: required.
+    /// The IP address where contents of the media stream will be sent.
+    ///
+    /// `DestinationIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-destinationconfiguration.html#cfn-mediaconnect-flowoutput-destinationconfiguration-destinationip)): string, required.
     #[serde(rename = "DestinationIp")]
     pub destination_ip: Value<String>,
-    /// `DestinationPort`: required.
+    /// The port to use when the content of the media stream is distributed to the output.
+    ///
+    /// `DestinationPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-destinationconfiguration.html#cfn-mediaconnect-flowoutput-destinationconfiguration-destinationport)): integer, required.
     #[serde(rename = "DestinationPort")]
     pub destination_port: Value<i64>,
-    /// `Interface`: required.
+    /// The VPC interface that is used for the media stream associated with the output.
+    ///
+    /// `Interface` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-destinationconfiguration.html#cfn-mediaconnect-flowoutput-destinationconfiguration-interface)): object [`Interface`], required.
     #[serde(rename = "Interface")]
     pub interface: Interface,
 }
@@ -2714,12 +3042,14 @@ impl Walk for DestinationConfiguration {
 
 /// The `EgressGatewayBridge` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `EgressGatewayBridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-egressgatewaybridge.html).
 ///
 /// Every property is required: [`EgressGatewayBridge::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EgressGatewayBridge {
-    /// `MaxBitrate`: required.
+    /// The maximum expected bitrate of the egress bridge.
+    ///
+    /// `MaxBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-egressgatewaybridge.html#cfn-mediaconnect-bridge-egressgatewaybridge-maxbitrate)): integer, required.
     #[serde(rename = "MaxBitrate")]
     pub max_bitrate: Value<i64>,
 }
@@ -2765,15 +3095,19 @@ impl Walk for EncoderProfile {
 
 /// The `EncodingConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `EncodingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encodingconfig.html).
 ///
 /// Every property is optional: start from [`EncodingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncodingConfig {
-    /// `EncodingProfile`: optional.
+    /// The encoding profile to use when transcoding the NDI source to a Transport Stream. You can change this value while a flow is running.
+    ///
+    /// `EncodingProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encodingconfig.html#cfn-mediaconnect-flow-encodingconfig-encodingprofile)): [`EncodingProfile`], one of `DISTRIBUTION_H264_DEFAULT`, `CONTRIBUTION_H264_DEFAULT`, optional.
     #[serde(rename = "EncodingProfile", skip_serializing_if = "Option::is_none")]
     pub encoding_profile: Option<Value<EncodingProfile>>,
-    /// `VideoMaxBitrate`: optional.
+    /// The maximum video bitrate to use when transcoding the NDI source to a Transport Stream. This parameter enables you to override the default video bitrate within the encoding profile's supported range. The supported range is 10,000,000 - 50,000,000 bits per second (bps). If you do not specify a value, MediaConnect uses the default value of 20,000,000 bps.
+    ///
+    /// `VideoMaxBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encodingconfig.html#cfn-mediaconnect-flow-encodingconfig-videomaxbitrate)): integer, optional.
     #[serde(rename = "VideoMaxBitrate", skip_serializing_if = "Option::is_none")]
     pub video_max_bitrate: Option<Value<i64>>,
 }
@@ -2837,15 +3171,19 @@ impl Walk for EncodingName {
 
 /// The `EncodingParameters` property type of [`FlowOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::FlowOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html).
+/// AWS reference: [`AWS::MediaConnect::FlowOutput` `EncodingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-encodingparameters.html).
 ///
 /// [`EncodingParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncodingParameters {
-    /// `CompressionFactor`: required.
+    /// A value that is used to calculate compression for an output. The bitrate of the output is calculated as follows: Output bitrate = (1 / compressionFactor) \* (source bitrate) This property only applies to outputs that use the ST 2110 JPEG XS protocol, with a flow source that uses the CDI protocol. Valid values are in the range of 3.0 to 10.0, inclusive.
+    ///
+    /// `CompressionFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-encodingparameters.html#cfn-mediaconnect-flowoutput-encodingparameters-compressionfactor)): number, required.
     #[serde(rename = "CompressionFactor")]
     pub compression_factor: Value<f64>,
-    /// `EncoderProfile`: optional.
+    /// A setting on the encoder that drives compression settings. This property only applies to video media streams associated with outputs that use the ST 2110 JPEG XS protocol, with a flow source that uses the CDI protocol.
+    ///
+    /// `EncoderProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-encodingparameters.html#cfn-mediaconnect-flowoutput-encodingparameters-encoderprofile)): [`EncoderProfile`], one of `main`, `high`, optional.
     #[serde(rename = "EncoderProfile", skip_serializing_if = "Option::is_none")]
     pub encoder_profile: Option<Value<EncoderProfile>>,
 }
@@ -2900,39 +3238,57 @@ impl Walk for EncodingProfile {
 
 /// The `Encryption` property type of [`Flow`] and [`FlowSource`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html), [`AWS::MediaConnect::FlowSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `Encryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html), [`AWS::MediaConnect::FlowSource` `Encryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowsource-encryption.html).
 ///
 /// [`Encryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Encryption {
-    /// `Algorithm`: optional.
+    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
+    ///
+    /// `Algorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-algorithm)): [`Algorithm`], one of `aes128`, `aes192`, `aes256`, optional.
     #[serde(rename = "Algorithm", skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<Value<Algorithm>>,
-    /// `ConstantInitializationVector`: optional, deprecated by AWS.
+    /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
+    ///
+    /// `ConstantInitializationVector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-constantinitializationvector)): string, optional, deprecated by AWS.
     #[serde(
         rename = "ConstantInitializationVector",
         skip_serializing_if = "Option::is_none"
     )]
     pub constant_initialization_vector: Option<Value<String>>,
-    /// `DeviceId`: optional, deprecated by AWS.
+    /// The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+    ///
+    /// `DeviceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-deviceid)): string, optional, deprecated by AWS.
     #[serde(rename = "DeviceId", skip_serializing_if = "Option::is_none")]
     pub device_id: Option<Value<String>>,
-    /// `KeyType`: optional.
+    /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
+    ///
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-keytype)): [`KeyType`], one of `speke`, `static-key`, `srt-password`, optional.
     #[serde(rename = "KeyType", skip_serializing_if = "Option::is_none")]
     pub key_type: Option<Value<KeyType>>,
-    /// `Region`: optional, deprecated by AWS.
+    /// The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-region)): string, optional, deprecated by AWS.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `ResourceId`: optional, deprecated by AWS.
+    /// An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-resourceid)): string, optional, deprecated by AWS.
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity).
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-rolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SecretArn`: optional.
+    /// The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-secretarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$`.
     #[serde(rename = "SecretArn", skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<Value<String>>,
-    /// `Url`: optional, deprecated by AWS.
+    /// The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-encryption.html#cfn-mediaconnect-flow-encryption-url)): string, optional, deprecated by AWS.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -3090,12 +3446,12 @@ impl Walk for EntitlementStatus {
 
 /// The `FabricConfiguration` property type of [`RouterOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::RouterOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html).
+/// AWS reference: [`AWS::MediaConnect::RouterOutput` `FabricConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-routeroutput-fabricconfiguration.html).
 ///
 /// Every property is required: [`FabricConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FabricConfiguration {
-    /// `RecoveryLatencyMode`: required.
+    /// `RecoveryLatencyMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-routeroutput-fabricconfiguration.html#cfn-mediaconnect-routeroutput-fabricconfiguration-recoverylatencymode)): [`FabricLatencyMode`], one of `BALANCED`, `LOW_LATENCY`, required.
     #[serde(rename = "RecoveryLatencyMode")]
     pub recovery_latency_mode: Value<FabricLatencyMode>,
 }
@@ -3141,12 +3497,14 @@ impl Walk for FabricLatencyMode {
 
 /// The `SourcePriority` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `SourcePriority`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-sourcepriority.html).
 ///
 /// Every property is required: [`FailoverConfigSourcePriority::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FailoverConfigSourcePriority {
-    /// `PrimarySource`: required.
+    /// The name of the source you choose as the primary source for this flow.
+    ///
+    /// `PrimarySource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-sourcepriority.html#cfn-mediaconnect-flow-sourcepriority-primarysource)): string, required.
     #[serde(rename = "PrimarySource")]
     pub primary_source: Value<String>,
 }
@@ -3229,39 +3587,57 @@ impl Walk for FailoverModeEnum {
 
 /// The `Encryption` property type of [`FlowEntitlement`].
 ///
-/// AWS reference: [`AWS::MediaConnect::FlowEntitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html).
+/// AWS reference: [`AWS::MediaConnect::FlowEntitlement` `Encryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html).
 ///
 /// [`FlowEntitlementEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowEntitlementEncryption {
-    /// `Algorithm`: required.
+    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
+    ///
+    /// `Algorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-algorithm)): [`Algorithm`], one of `aes128`, `aes192`, `aes256`, required.
     #[serde(rename = "Algorithm")]
     pub algorithm: Value<Algorithm>,
-    /// `ConstantInitializationVector`: optional, deprecated by AWS.
+    /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
+    ///
+    /// `ConstantInitializationVector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-constantinitializationvector)): string, optional, deprecated by AWS.
     #[serde(
         rename = "ConstantInitializationVector",
         skip_serializing_if = "Option::is_none"
     )]
     pub constant_initialization_vector: Option<Value<String>>,
-    /// `DeviceId`: optional, deprecated by AWS.
+    /// The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+    ///
+    /// `DeviceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-deviceid)): string, optional, deprecated by AWS.
     #[serde(rename = "DeviceId", skip_serializing_if = "Option::is_none")]
     pub device_id: Option<Value<String>>,
-    /// `KeyType`: optional.
+    /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
+    ///
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-keytype)): [`EncryptionKeyType`], one of `speke`, `static-key`, optional.
     #[serde(rename = "KeyType", skip_serializing_if = "Option::is_none")]
     pub key_type: Option<Value<EncryptionKeyType>>,
-    /// `Region`: optional, deprecated by AWS.
+    /// The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-region)): string, optional, deprecated by AWS.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `ResourceId`: optional, deprecated by AWS.
+    /// An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-resourceid)): string, optional, deprecated by AWS.
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity).
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-rolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SecretArn`: optional.
+    /// The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-secretarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$`.
     #[serde(rename = "SecretArn", skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<Value<String>>,
-    /// `Url`: optional, deprecated by AWS.
+    /// The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-encryption.html#cfn-mediaconnect-flowentitlement-encryption-url)): string, optional, deprecated by AWS.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -3353,21 +3729,27 @@ impl Walk for FlowEntitlementEncryption {
 
 /// The `FailoverConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `FailoverConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-failoverconfig.html).
 ///
 /// Every property is optional: start from [`FlowFailoverConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FlowFailoverConfig {
-    /// `FailoverMode`: optional.
+    /// The type of failover you choose for this flow. MERGE combines the source streams into a single stream, allowing graceful recovery from any single-source loss. FAILOVER allows switching between different streams.
+    ///
+    /// `FailoverMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-failoverconfig.html#cfn-mediaconnect-flow-failoverconfig-failovermode)): [`FailoverMode`], one of `MERGE`, `FAILOVER`, optional.
     #[serde(rename = "FailoverMode", skip_serializing_if = "Option::is_none")]
     pub failover_mode: Option<Value<FailoverMode>>,
-    /// `RecoveryWindow`: optional.
+    /// Search window time to look for dash-7 packets
+    ///
+    /// `RecoveryWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-failoverconfig.html#cfn-mediaconnect-flow-failoverconfig-recoverywindow)): integer, optional.
     #[serde(rename = "RecoveryWindow", skip_serializing_if = "Option::is_none")]
     pub recovery_window: Option<Value<i64>>,
-    /// `SourcePriority`: optional.
+    /// The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams.
+    ///
+    /// `SourcePriority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-failoverconfig.html#cfn-mediaconnect-flow-failoverconfig-sourcepriority)): object [`FailoverConfigSourcePriority`], optional.
     #[serde(rename = "SourcePriority", skip_serializing_if = "Option::is_none")]
     pub source_priority: Option<FailoverConfigSourcePriority>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-failoverconfig.html#cfn-mediaconnect-flow-failoverconfig-state)): [`State`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
 }
@@ -3421,21 +3803,29 @@ impl Walk for FlowFailoverConfig {
 
 /// The `Encryption` property type of [`FlowOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::FlowOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html).
+/// AWS reference: [`AWS::MediaConnect::FlowOutput` `Encryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-encryption.html).
 ///
 /// [`FlowOutputEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowOutputEncryption {
-    /// `Algorithm`: optional.
+    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
+    ///
+    /// `Algorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-encryption.html#cfn-mediaconnect-flowoutput-encryption-algorithm)): [`Algorithm`], one of `aes128`, `aes192`, `aes256`, optional.
     #[serde(rename = "Algorithm", skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<Value<Algorithm>>,
-    /// `KeyType`: optional.
+    /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
+    ///
+    /// `KeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-encryption.html#cfn-mediaconnect-flowoutput-encryption-keytype)): [`EncryptionKeyType2`], one of `static-key`, `srt-password`, optional.
     #[serde(rename = "KeyType", skip_serializing_if = "Option::is_none")]
     pub key_type: Option<Value<EncryptionKeyType2>>,
-    /// `RoleArn`: required.
+    /// The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity).
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-encryption.html#cfn-mediaconnect-flowoutput-encryption-rolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SecretArn`: required.
+    /// The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-encryption.html#cfn-mediaconnect-flowoutput-encryption-secretarn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$`.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
 }
@@ -3581,15 +3971,17 @@ impl Walk for FlowSourceProtocol {
 
 /// The `FlowTransitEncryption` property type of [`Flow`] and [`FlowOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html), [`AWS::MediaConnect::FlowOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `FlowTransitEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-flowtransitencryption.html), [`AWS::MediaConnect::FlowOutput` `FlowTransitEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-flowtransitencryption.html).
 ///
 /// [`FlowTransitEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowTransitEncryption {
-    /// `EncryptionKeyConfiguration`: required.
+    /// Configuration settings for flow transit encryption keys.
+    ///
+    /// `EncryptionKeyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-flowtransitencryption.html#cfn-mediaconnect-flow-flowtransitencryption-encryptionkeyconfiguration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "EncryptionKeyConfiguration")]
     pub encryption_key_configuration: Json,
-    /// `EncryptionKeyType`: optional.
+    /// `EncryptionKeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-flowtransitencryption.html#cfn-mediaconnect-flow-flowtransitencryption-encryptionkeytype)): [`FlowTransitEncryptionKeyType`], one of `SECRETS_MANAGER`, `AUTOMATIC`, optional.
     #[serde(rename = "EncryptionKeyType", skip_serializing_if = "Option::is_none")]
     pub encryption_key_type: Option<Value<FlowTransitEncryptionKeyType>>,
 }
@@ -3647,30 +4039,44 @@ impl Walk for FlowTransitEncryptionKeyType {
 
 /// The `Fmtp` property type of [`Flow`] and [`FlowMediaStream`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html), [`AWS::MediaConnect::FlowMediaStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `Fmtp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-fmtp.html), [`AWS::MediaConnect::FlowMediaStream` `Fmtp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowmediastream-fmtp.html).
 ///
 /// Every property is optional: start from [`Fmtp::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Fmtp {
-    /// `ChannelOrder`: optional.
+    /// The format of the audio channel.
+    ///
+    /// `ChannelOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-fmtp.html#cfn-mediaconnect-flow-fmtp-channelorder)): string, optional.
     #[serde(rename = "ChannelOrder", skip_serializing_if = "Option::is_none")]
     pub channel_order: Option<Value<String>>,
-    /// `Colorimetry`: optional.
+    /// The format used for the representation of color.
+    ///
+    /// `Colorimetry` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-fmtp.html#cfn-mediaconnect-flow-fmtp-colorimetry)): [`Colorimetry`], one of `BT601`, `BT709`, `BT2020`, `BT2100`, `ST2065-1`, `ST2065-3`, `XYZ`, optional.
     #[serde(rename = "Colorimetry", skip_serializing_if = "Option::is_none")]
     pub colorimetry: Option<Value<Colorimetry>>,
-    /// `ExactFramerate`: optional.
+    /// The frame rate for the video stream, in frames/second. For example: 60000/1001.
+    ///
+    /// `ExactFramerate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-fmtp.html#cfn-mediaconnect-flow-fmtp-exactframerate)): string, optional.
     #[serde(rename = "ExactFramerate", skip_serializing_if = "Option::is_none")]
     pub exact_framerate: Option<Value<String>>,
-    /// `Par`: optional.
+    /// The pixel aspect ratio (PAR) of the video.
+    ///
+    /// `Par` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-fmtp.html#cfn-mediaconnect-flow-fmtp-par)): string, optional.
     #[serde(rename = "Par", skip_serializing_if = "Option::is_none")]
     pub par: Option<Value<String>>,
-    /// `Range`: optional.
+    /// The encoding range of the video.
+    ///
+    /// `Range` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-fmtp.html#cfn-mediaconnect-flow-fmtp-range)): [`Range`], one of `NARROW`, `FULL`, `FULLPROTECT`, optional.
     #[serde(rename = "Range", skip_serializing_if = "Option::is_none")]
     pub range: Option<Value<Range>>,
-    /// `ScanMode`: optional.
+    /// The type of compression that was used to smooth the video's appearance.
+    ///
+    /// `ScanMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-fmtp.html#cfn-mediaconnect-flow-fmtp-scanmode)): [`ScanMode`], one of `progressive`, `interlace`, `progressive-segmented-frame`, optional.
     #[serde(rename = "ScanMode", skip_serializing_if = "Option::is_none")]
     pub scan_mode: Option<Value<ScanMode>>,
-    /// `Tcs`: optional.
+    /// The transfer characteristic system (TCS) that is used in the video.
+    ///
+    /// `Tcs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-fmtp.html#cfn-mediaconnect-flow-fmtp-tcs)): [`Tcs`], one of `SDR`, `PQ`, `HLG`, `LINEAR`, `BT2100LINPQ`, `BT2100LINHLG`, `ST2065-1`, `ST428-1`, `DENSITY`, optional.
     #[serde(rename = "Tcs", skip_serializing_if = "Option::is_none")]
     pub tcs: Option<Value<Tcs>>,
 }
@@ -3748,15 +4154,19 @@ impl Walk for Fmtp {
 
 /// The `FrozenFrames` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `FrozenFrames`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-frozenframes.html).
 ///
 /// Every property is optional: start from [`FrozenFrames::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FrozenFrames {
-    /// `State`: optional.
+    /// Indicates whether the FrozenFrames metric is enabled or disabled.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-frozenframes.html#cfn-mediaconnect-flow-frozenframes-state)): [`State`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
-    /// `ThresholdSeconds`: optional.
+    /// Specifies the number of consecutive seconds of a static image that triggers an event or alert.
+    ///
+    /// `ThresholdSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-frozenframes.html#cfn-mediaconnect-flow-frozenframes-thresholdseconds)): integer, optional.
     #[serde(rename = "ThresholdSeconds", skip_serializing_if = "Option::is_none")]
     pub threshold_seconds: Option<Value<i64>>,
 }
@@ -3794,15 +4204,19 @@ impl Walk for FrozenFrames {
 
 /// The `GatewayBridgeSource` property type of [`Flow`] and [`FlowSource`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html), [`AWS::MediaConnect::FlowSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `GatewayBridgeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-gatewaybridgesource.html), [`AWS::MediaConnect::FlowSource` `GatewayBridgeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowsource-gatewaybridgesource.html).
 ///
 /// [`GatewayBridgeSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayBridgeSource {
-    /// `BridgeArn`: required.
+    /// The ARN of the bridge feeding this flow.
+    ///
+    /// `BridgeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-gatewaybridgesource.html#cfn-mediaconnect-flow-gatewaybridgesource-bridgearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:bridge:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$`.
     #[serde(rename = "BridgeArn")]
     pub bridge_arn: Value<String>,
-    /// `VpcInterfaceAttachment`: optional.
+    /// The name of the VPC interface attachment to use for this bridge source.
+    ///
+    /// `VpcInterfaceAttachment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-gatewaybridgesource.html#cfn-mediaconnect-flow-gatewaybridgesource-vpcinterfaceattachment)): object [`VpcInterfaceAttachment`], optional.
     #[serde(
         rename = "VpcInterfaceAttachment",
         skip_serializing_if = "Option::is_none"
@@ -3840,15 +4254,19 @@ impl Walk for GatewayBridgeSource {
 
 /// The `GatewayNetwork` property type of [`Gateway`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Gateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-gateway.html).
+/// AWS reference: [`AWS::MediaConnect::Gateway` `GatewayNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-gateway-gatewaynetwork.html).
 ///
 /// Every property is required: [`GatewayNetwork::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatewayNetwork {
-    /// `CidrBlock`: required.
+    /// A unique IP address range to use for this network. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16.
+    ///
+    /// `CidrBlock` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-gateway-gatewaynetwork.html#cfn-mediaconnect-gateway-gatewaynetwork-cidrblock)): string, required.
     #[serde(rename = "CidrBlock")]
     pub cidr_block: Value<String>,
-    /// `Name`: required.
+    /// The name of the network. This name is used to reference the network and must be unique among networks in this gateway.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-gateway-gatewaynetwork.html#cfn-mediaconnect-gateway-gatewaynetwork-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -3877,15 +4295,19 @@ impl Walk for GatewayNetwork {
 
 /// The `IngressGatewayBridge` property type of [`Bridge`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `IngressGatewayBridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-ingressgatewaybridge.html).
 ///
 /// Every property is required: [`IngressGatewayBridge::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IngressGatewayBridge {
-    /// `MaxBitrate`: required.
+    /// The maximum expected bitrate of the ingress bridge.
+    ///
+    /// `MaxBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-ingressgatewaybridge.html#cfn-mediaconnect-bridge-ingressgatewaybridge-maxbitrate)): integer, required.
     #[serde(rename = "MaxBitrate")]
     pub max_bitrate: Value<i64>,
-    /// `MaxOutputs`: required.
+    /// The maximum number of outputs on the ingress bridge.
+    ///
+    /// `MaxOutputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-ingressgatewaybridge.html#cfn-mediaconnect-bridge-ingressgatewaybridge-maxoutputs)): integer, required.
     #[serde(rename = "MaxOutputs")]
     pub max_outputs: Value<i64>,
 }
@@ -3914,15 +4336,19 @@ impl Walk for IngressGatewayBridge {
 
 /// The `InputConfiguration` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `InputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-inputconfiguration.html).
 ///
 /// Every property is required: [`InputConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputConfiguration {
-    /// `InputPort`: required.
+    /// The port that the flow listens on for an incoming media stream.
+    ///
+    /// `InputPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-inputconfiguration.html#cfn-mediaconnect-flow-inputconfiguration-inputport)): integer, required.
     #[serde(rename = "InputPort")]
     pub input_port: Value<i64>,
-    /// `Interface`: required.
+    /// The VPC interface where the media stream comes in from.
+    ///
+    /// `Interface` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-inputconfiguration.html#cfn-mediaconnect-flow-inputconfiguration-interface)): object [`Interface`], required.
     #[serde(rename = "Interface")]
     pub interface: Interface,
 }
@@ -3951,12 +4377,14 @@ impl Walk for InputConfiguration {
 
 /// The `Interface` property type of [`Flow`] and [`FlowOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html), [`AWS::MediaConnect::FlowOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `Interface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-interface.html), [`AWS::MediaConnect::FlowOutput` `Interface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-interface.html).
 ///
 /// Every property is required: [`Interface::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Interface {
-    /// `Name`: required.
+    /// The name of the VPC interface that you want to use for the media stream associated with the output.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-interface.html#cfn-mediaconnect-flow-interface-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -4003,15 +4431,19 @@ impl Walk for KeyType {
 
 /// The `Maintenance` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `Maintenance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-maintenance.html).
 ///
 /// Every property is required: [`Maintenance::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Maintenance {
-    /// `MaintenanceDay`: required.
+    /// A day of a week when the maintenance will happen. Use Monday/Tuesday/Wednesday/Thursday/Friday/Saturday/Sunday.
+    ///
+    /// `MaintenanceDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-maintenance.html#cfn-mediaconnect-flow-maintenance-maintenanceday)): [`MaintenanceDay`], one of `Monday`, `Tuesday`, `Wednesday`, `Thursday`, `Friday`, `Saturday`, `Sunday`, required.
     #[serde(rename = "MaintenanceDay")]
     pub maintenance_day: Value<MaintenanceDay>,
-    /// `MaintenanceStartHour`: required.
+    /// UTC time when the maintenance will happen. Use 24-hour HH:MM format. Minutes must be 00. Example: 13:00. The default value is 02:00.
+    ///
+    /// `MaintenanceStartHour` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-maintenance.html#cfn-mediaconnect-flow-maintenance-maintenancestarthour)): string, required.
     #[serde(rename = "MaintenanceStartHour")]
     pub maintenance_start_hour: Value<String>,
 }
@@ -4078,36 +4510,54 @@ impl Walk for MaintenanceDay {
 
 /// The `MediaStream` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `MediaStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html).
 ///
 /// [`MediaStream::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MediaStream {
-    /// `Attributes`: optional.
+    /// Attributes that are related to the media stream.
+    ///
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-attributes)): object [`MediaStreamAttributes`], optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<MediaStreamAttributes>,
-    /// `ClockRate`: optional.
+    /// The sample rate for the stream. This value in measured in kHz.
+    ///
+    /// `ClockRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-clockrate)): integer, optional.
     #[serde(rename = "ClockRate", skip_serializing_if = "Option::is_none")]
     pub clock_rate: Option<Value<i64>>,
-    /// `Description`: optional.
+    /// A description that can help you quickly identify what your media stream is used for.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Fmt`: optional.
+    /// The format type number (sometimes referred to as RTP payload type) of the media stream. MediaConnect assigns this value to the media stream. For ST 2110 JPEG XS outputs, you need to provide this value to the receiver.
+    ///
+    /// `Fmt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-fmt)): integer, optional.
     #[serde(rename = "Fmt", skip_serializing_if = "Option::is_none")]
     pub fmt: Option<Value<i64>>,
-    /// `MediaStreamId`: required.
+    /// A unique identifier for the media stream.
+    ///
+    /// `MediaStreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-mediastreamid)): integer, required.
     #[serde(rename = "MediaStreamId")]
     pub media_stream_id: Value<i64>,
-    /// `MediaStreamName`: required.
+    /// A name that helps you distinguish one media stream from another.
+    ///
+    /// `MediaStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-mediastreamname)): string, required.
     #[serde(rename = "MediaStreamName")]
     pub media_stream_name: Value<String>,
-    /// `MediaStreamType`: required.
+    /// The type of media stream.
+    ///
+    /// `MediaStreamType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-mediastreamtype)): [`MediaStreamType`], one of `video`, `audio`, `ancillary-data`, required.
     #[serde(rename = "MediaStreamType")]
     pub media_stream_type: Value<MediaStreamType>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag this media stream.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VideoFormat`: optional.
+    /// The resolution of the video.
+    ///
+    /// `VideoFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastream.html#cfn-mediaconnect-flow-mediastream-videoformat)): [`VideoFormat`], one of `2160p`, `1080p`, `1080i`, `720p`, `480p`, optional.
     #[serde(rename = "VideoFormat", skip_serializing_if = "Option::is_none")]
     pub video_format: Option<Value<VideoFormat>>,
 }
@@ -4197,15 +4647,19 @@ impl Walk for MediaStream {
 
 /// The `MediaStreamAttributes` property type of [`Flow`] and [`FlowMediaStream`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html), [`AWS::MediaConnect::FlowMediaStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `MediaStreamAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastreamattributes.html), [`AWS::MediaConnect::FlowMediaStream` `MediaStreamAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowmediastream-mediastreamattributes.html).
 ///
 /// Every property is optional: start from [`MediaStreamAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaStreamAttributes {
-    /// `Fmtp`: optional.
+    /// A set of parameters that define the media stream.
+    ///
+    /// `Fmtp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastreamattributes.html#cfn-mediaconnect-flow-mediastreamattributes-fmtp)): object [`Fmtp`], optional.
     #[serde(rename = "Fmtp", skip_serializing_if = "Option::is_none")]
     pub fmtp: Option<Fmtp>,
-    /// `Lang`: optional.
+    /// The audio language, in a format that is recognized by the receiver.
+    ///
+    /// `Lang` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastreamattributes.html#cfn-mediaconnect-flow-mediastreamattributes-lang)): string, optional.
     #[serde(rename = "Lang", skip_serializing_if = "Option::is_none")]
     pub lang: Option<Value<String>>,
 }
@@ -4243,24 +4697,32 @@ impl Walk for MediaStreamAttributes {
 
 /// The `MediaStreamOutputConfiguration` property type of [`FlowOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::FlowOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html).
+/// AWS reference: [`AWS::MediaConnect::FlowOutput` `MediaStreamOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-mediastreamoutputconfiguration.html).
 ///
 /// [`MediaStreamOutputConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MediaStreamOutputConfiguration {
-    /// `DestinationConfigurations`: optional.
+    /// The media streams that you want to associate with the output.
+    ///
+    /// `DestinationConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-mediastreamoutputconfiguration.html#cfn-mediaconnect-flowoutput-mediastreamoutputconfiguration-destinationconfigurations)): list of (object [`DestinationConfiguration`]), optional.
     #[serde(
         rename = "DestinationConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_configurations: Option<Value<Vec<DestinationConfiguration>>>,
-    /// `EncodingName`: required.
+    /// The format that will be used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video streams on sources or outputs that use the CDI protocol, set the encoding name to raw. For video streams on sources or outputs that use the ST 2110 JPEG XS protocol, set the encoding name to jxsv.
+    ///
+    /// `EncodingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-mediastreamoutputconfiguration.html#cfn-mediaconnect-flowoutput-mediastreamoutputconfiguration-encodingname)): [`EncodingName`], one of `jxsv`, `raw`, `smpte291`, `pcm`, required.
     #[serde(rename = "EncodingName")]
     pub encoding_name: Value<EncodingName>,
-    /// `EncodingParameters`: optional.
+    /// A collection of parameters that determine how MediaConnect will convert the content. These fields only apply to outputs on flows that have a CDI source.
+    ///
+    /// `EncodingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-mediastreamoutputconfiguration.html#cfn-mediaconnect-flowoutput-mediastreamoutputconfiguration-encodingparameters)): object [`EncodingParameters`], optional.
     #[serde(rename = "EncodingParameters", skip_serializing_if = "Option::is_none")]
     pub encoding_parameters: Option<EncodingParameters>,
-    /// `MediaStreamName`: required.
+    /// A name that helps you distinguish one media stream from another.
+    ///
+    /// `MediaStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-mediastreamoutputconfiguration.html#cfn-mediaconnect-flowoutput-mediastreamoutputconfiguration-mediastreamname)): string, required.
     #[serde(rename = "MediaStreamName")]
     pub media_stream_name: Value<String>,
 }
@@ -4313,21 +4775,27 @@ impl Walk for MediaStreamOutputConfiguration {
 
 /// The `MediaStreamSourceConfiguration` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `MediaStreamSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastreamsourceconfiguration.html).
 ///
 /// [`MediaStreamSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MediaStreamSourceConfiguration {
-    /// `EncodingName`: required.
+    /// The format that was used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video, 2110 streams, set the encoding name to raw. For video, JPEG XS streams, set the encoding name to jxsv.
+    ///
+    /// `EncodingName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastreamsourceconfiguration.html#cfn-mediaconnect-flow-mediastreamsourceconfiguration-encodingname)): [`EncodingName`], one of `jxsv`, `raw`, `smpte291`, `pcm`, required.
     #[serde(rename = "EncodingName")]
     pub encoding_name: Value<EncodingName>,
-    /// `InputConfigurations`: optional.
+    /// The media streams that you want to associate with the source.
+    ///
+    /// `InputConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastreamsourceconfiguration.html#cfn-mediaconnect-flow-mediastreamsourceconfiguration-inputconfigurations)): list of (object [`InputConfiguration`]), optional.
     #[serde(
         rename = "InputConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_configurations: Option<Value<Vec<InputConfiguration>>>,
-    /// `MediaStreamName`: required.
+    /// A name that helps you distinguish one media stream from another.
+    ///
+    /// `MediaStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-mediastreamsourceconfiguration.html#cfn-mediaconnect-flow-mediastreamsourceconfiguration-mediastreamname)): string, required.
     #[serde(rename = "MediaStreamName")]
     pub media_stream_name: Value<String>,
 }
@@ -4394,12 +4862,14 @@ impl Walk for MediaStreamType {
 
 /// The `MulticastSourceSettings` property type of [`Bridge`] and [`BridgeSource`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html), [`AWS::MediaConnect::BridgeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `MulticastSourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-multicastsourcesettings.html), [`AWS::MediaConnect::BridgeSource` `MulticastSourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-multicastsourcesettings.html).
 ///
 /// Every property is optional: start from [`MulticastSourceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MulticastSourceSettings {
-    /// `MulticastSourceIp`: optional.
+    /// The IP address of the source for source-specific multicast (SSM).
+    ///
+    /// `MulticastSourceIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-multicastsourcesettings.html#cfn-mediaconnect-bridge-multicastsourcesettings-multicastsourceip)): string, optional.
     #[serde(rename = "MulticastSourceIp", skip_serializing_if = "Option::is_none")]
     pub multicast_source_ip: Option<Value<String>>,
 }
@@ -4429,21 +4899,27 @@ impl Walk for MulticastSourceSettings {
 
 /// The `NdiConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `NdiConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndiconfig.html).
 ///
 /// Every property is optional: start from [`NdiConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NdiConfig {
-    /// `MachineName`: optional.
+    /// A prefix for the names of the NDI sources that the flow creates. If a custom name isn't specified, MediaConnect generates a unique 12-character ID as the prefix.
+    ///
+    /// `MachineName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndiconfig.html#cfn-mediaconnect-flow-ndiconfig-machinename)): string, optional.
     #[serde(rename = "MachineName", skip_serializing_if = "Option::is_none")]
     pub machine_name: Option<Value<String>>,
-    /// `NdiDiscoveryServers`: optional.
+    /// A list of up to three NDI discovery server configurations. While not required by the API, this configuration is necessary for NDI functionality to work properly.
+    ///
+    /// `NdiDiscoveryServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndiconfig.html#cfn-mediaconnect-flow-ndiconfig-ndidiscoveryservers)): list of (object [`NdiDiscoveryServerConfig`]), optional.
     #[serde(
         rename = "NdiDiscoveryServers",
         skip_serializing_if = "Option::is_none"
     )]
     pub ndi_discovery_servers: Option<Value<Vec<NdiDiscoveryServerConfig>>>,
-    /// `NdiState`: optional.
+    /// A setting that controls whether NDI sources or outputs can be used in the flow. The default value is DISABLED. This value must be set as ENABLED for your flow to support NDI sources or outputs.
+    ///
+    /// `NdiState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndiconfig.html#cfn-mediaconnect-flow-ndiconfig-ndistate)): [`NdiState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "NdiState", skip_serializing_if = "Option::is_none")]
     pub ndi_state: Option<Value<NdiState>>,
 }
@@ -4492,21 +4968,27 @@ impl Walk for NdiConfig {
 
 /// The `NdiDiscoveryServerConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `NdiDiscoveryServerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndidiscoveryserverconfig.html).
 ///
 /// [`NdiDiscoveryServerConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NdiDiscoveryServerConfig {
-    /// `DiscoveryServerAddress`: required.
+    /// The unique network address of the NDI discovery server.
+    ///
+    /// `DiscoveryServerAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndidiscoveryserverconfig.html#cfn-mediaconnect-flow-ndidiscoveryserverconfig-discoveryserveraddress)): string, required.
     #[serde(rename = "DiscoveryServerAddress")]
     pub discovery_server_address: Value<String>,
-    /// `DiscoveryServerPort`: optional.
+    /// The port for the NDI discovery server. Defaults to 5959 if a custom port isn't specified.
+    ///
+    /// `DiscoveryServerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndidiscoveryserverconfig.html#cfn-mediaconnect-flow-ndidiscoveryserverconfig-discoveryserverport)): integer, optional.
     #[serde(
         rename = "DiscoveryServerPort",
         skip_serializing_if = "Option::is_none"
     )]
     pub discovery_server_port: Option<Value<i64>>,
-    /// `VpcInterfaceAdapter`: required.
+    /// The identifier for the Virtual Private Cloud (VPC) network interface used by the flow.
+    ///
+    /// `VpcInterfaceAdapter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndidiscoveryserverconfig.html#cfn-mediaconnect-flow-ndidiscoveryserverconfig-vpcinterfaceadapter)): string, required.
     #[serde(rename = "VpcInterfaceAdapter")]
     pub vpc_interface_adapter: Value<String>,
 }
@@ -4567,18 +5049,20 @@ impl Walk for NdiOutputTimecodeSource {
 
 /// The `NdiSourceSettings` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `NdiSourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndisourcesettings.html).
 ///
 /// Every property is optional: start from [`NdiSourceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NdiSourceSettings {
-    /// `AudioReferenceLevel`: optional.
+    /// The audio reference level of the NDI sender, in dBFS.
+    ///
+    /// `AudioReferenceLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndisourcesettings.html#cfn-mediaconnect-flow-ndisourcesettings-audioreferencelevel)): integer, optional. Range: -40 to 0.
     #[serde(
         rename = "AudioReferenceLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_reference_level: Option<Value<i64>>,
-    /// `SourceName`: optional.
+    /// `SourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-ndisourcesettings.html#cfn-mediaconnect-flow-ndisourcesettings-sourcename)): string, optional.
     #[serde(rename = "SourceName", skip_serializing_if = "Option::is_none")]
     pub source_name: Option<Value<String>>,
 }
@@ -4745,15 +5229,17 @@ impl Walk for RouterInputTier {
 
 /// The `RouterInputTransitEncryption` property type of [`RouterInput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::RouterInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html).
+/// AWS reference: [`AWS::MediaConnect::RouterInput` `RouterInputTransitEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-routerinput-routerinputtransitencryption.html).
 ///
 /// [`RouterInputTransitEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RouterInputTransitEncryption {
-    /// `EncryptionKeyConfiguration`: required.
+    /// Defines the configuration settings for transit encryption keys.
+    ///
+    /// `EncryptionKeyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-routerinput-routerinputtransitencryption.html#cfn-mediaconnect-routerinput-routerinputtransitencryption-encryptionkeyconfiguration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "EncryptionKeyConfiguration")]
     pub encryption_key_configuration: Json,
-    /// `EncryptionKeyType`: optional.
+    /// `EncryptionKeyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-routerinput-routerinputtransitencryption.html#cfn-mediaconnect-routerinput-routerinputtransitencryption-encryptionkeytype)): [`RouterInputTransitEncryptionKeyType`], one of `SECRETS_MANAGER`, `AUTOMATIC`, optional.
     #[serde(rename = "EncryptionKeyType", skip_serializing_if = "Option::is_none")]
     pub encryption_key_type: Option<Value<RouterInputTransitEncryptionKeyType>>,
 }
@@ -4897,15 +5383,19 @@ impl Walk for ScanMode {
 
 /// The `SilentAudio` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `SilentAudio`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-silentaudio.html).
 ///
 /// Every property is optional: start from [`SilentAudio::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SilentAudio {
-    /// `State`: optional.
+    /// Indicates whether the SilentAudio metric is enabled or disabled.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-silentaudio.html#cfn-mediaconnect-flow-silentaudio-state)): [`State`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<State>>,
-    /// `ThresholdSeconds`: optional.
+    /// Specifies the number of consecutive seconds of silence that triggers an event or alert.
+    ///
+    /// `ThresholdSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-silentaudio.html#cfn-mediaconnect-flow-silentaudio-thresholdseconds)): integer, optional.
     #[serde(rename = "ThresholdSeconds", skip_serializing_if = "Option::is_none")]
     pub threshold_seconds: Option<Value<i64>>,
 }
@@ -4943,93 +5433,137 @@ impl Walk for SilentAudio {
 
 /// The `Source` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html).
 ///
 /// Every property is optional: start from [`Source::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Source {
-    /// `Decryption`: optional.
+    /// The type of decryption that is used on the content ingested from this source.
+    ///
+    /// `Decryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-decryption)): object [`Encryption`], optional.
     #[serde(rename = "Decryption", skip_serializing_if = "Option::is_none")]
     pub decryption: Option<Encryption>,
-    /// `Description`: optional.
+    /// A description for the source. This value is not used or seen outside of the current AWS Elemental MediaConnect account.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EntitlementArn`: optional.
+    /// The ARN of the entitlement that allows you to subscribe to content that comes from another AWS account. The entitlement is set by the content originator and the ARN is generated as part of the originator's flow.
+    ///
+    /// `EntitlementArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-entitlementarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$`.
     #[serde(rename = "EntitlementArn", skip_serializing_if = "Option::is_none")]
     pub entitlement_arn: Option<Value<String>>,
-    /// `GatewayBridgeSource`: optional.
+    /// The source configuration for cloud flows receiving a stream from a bridge.
+    ///
+    /// `GatewayBridgeSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-gatewaybridgesource)): object [`GatewayBridgeSource`], optional.
     #[serde(
         rename = "GatewayBridgeSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub gateway_bridge_source: Option<GatewayBridgeSource>,
-    /// `IngestPort`: optional.
+    /// The port that the flow will be listening on for incoming content.
+    ///
+    /// `IngestPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-ingestport)): integer, optional.
     #[serde(rename = "IngestPort", skip_serializing_if = "Option::is_none")]
     pub ingest_port: Option<Value<i64>>,
-    /// `MaxBitrate`: optional.
+    /// The smoothing max bitrate for RIST, RTP, and RTP-FEC streams.
+    ///
+    /// `MaxBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-maxbitrate)): integer, optional.
     #[serde(rename = "MaxBitrate", skip_serializing_if = "Option::is_none")]
     pub max_bitrate: Option<Value<i64>>,
-    /// `MaxLatency`: optional.
+    /// The maximum latency in milliseconds. This parameter applies only to RIST-based and Zixi-based streams.
+    ///
+    /// `MaxLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-maxlatency)): integer, optional.
     #[serde(rename = "MaxLatency", skip_serializing_if = "Option::is_none")]
     pub max_latency: Option<Value<i64>>,
-    /// `MaxSyncBuffer`: optional.
+    /// The size of the buffer (in milliseconds) to use to sync incoming source data.
+    ///
+    /// `MaxSyncBuffer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-maxsyncbuffer)): integer, optional.
     #[serde(rename = "MaxSyncBuffer", skip_serializing_if = "Option::is_none")]
     pub max_sync_buffer: Option<Value<i64>>,
-    /// `MediaStreamSourceConfigurations`: optional.
+    /// The media stream that is associated with the source, and the parameters for that association.
+    ///
+    /// `MediaStreamSourceConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-mediastreamsourceconfigurations)): list of (object [`MediaStreamSourceConfiguration`]), optional.
     #[serde(
         rename = "MediaStreamSourceConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_stream_source_configurations: Option<Value<Vec<MediaStreamSourceConfiguration>>>,
-    /// `MinLatency`: optional.
+    /// The minimum latency in milliseconds.
+    ///
+    /// `MinLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-minlatency)): integer, optional.
     #[serde(rename = "MinLatency", skip_serializing_if = "Option::is_none")]
     pub min_latency: Option<Value<i64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NdiSourceSettings`: optional.
+    /// The settings for the NDI flow source. This includes the exact name of the upstream NDI sender that you want to connect to your flow source.
+    ///
+    /// `NdiSourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-ndisourcesettings)): object [`NdiSourceSettings`], optional.
     #[serde(rename = "NdiSourceSettings", skip_serializing_if = "Option::is_none")]
     pub ndi_source_settings: Option<NdiSourceSettings>,
-    /// `Protocol`: optional.
+    /// The protocol that is used by the source.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-protocol)): [`SourceProtocol`], one of `zixi-push`, `rtp-fec`, `rtp`, `rist`, `srt-listener`, `srt-caller`, `st2110-jpegxs`, `cdi`, `ndi-speed-hq`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<SourceProtocol>>,
-    /// `RouterIntegrationState`: optional.
+    /// `RouterIntegrationState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-routerintegrationstate)): [`RouterIntegrationState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "RouterIntegrationState",
         skip_serializing_if = "Option::is_none"
     )]
     pub router_integration_state: Option<Value<RouterIntegrationState>>,
-    /// `RouterIntegrationTransitDecryption`: optional.
+    /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
+    ///
+    /// `RouterIntegrationTransitDecryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-routerintegrationtransitdecryption)): object [`FlowTransitEncryption`], optional.
     #[serde(
         rename = "RouterIntegrationTransitDecryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub router_integration_transit_decryption: Option<FlowTransitEncryption>,
-    /// `SenderControlPort`: optional, deprecated by AWS.
+    /// The port that the flow uses to send outbound requests to initiate connection with the sender for fujitsu-qos protocol.
+    ///
+    /// `SenderControlPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-sendercontrolport)): integer, optional, deprecated by AWS.
     #[serde(rename = "SenderControlPort", skip_serializing_if = "Option::is_none")]
     pub sender_control_port: Option<Value<i64>>,
-    /// `SenderIpAddress`: optional, deprecated by AWS.
+    /// The IP address that the flow communicates with to initiate connection with the sender for fujitsu-qos protocol.
+    ///
+    /// `SenderIpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-senderipaddress)): string, optional, deprecated by AWS.
     #[serde(rename = "SenderIpAddress", skip_serializing_if = "Option::is_none")]
     pub sender_ip_address: Option<Value<String>>,
-    /// `SourceListenerAddress`: optional.
+    /// Source IP or domain name for SRT-caller protocol.
+    ///
+    /// `SourceListenerAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-sourcelisteneraddress)): string, optional.
     #[serde(
         rename = "SourceListenerAddress",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_listener_address: Option<Value<String>>,
-    /// `SourceListenerPort`: optional.
+    /// Source port for SRT-caller protocol.
+    ///
+    /// `SourceListenerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-sourcelistenerport)): integer, optional.
     #[serde(rename = "SourceListenerPort", skip_serializing_if = "Option::is_none")]
     pub source_listener_port: Option<Value<i64>>,
-    /// `StreamId`: optional.
+    /// The stream ID that you want to use for this transport. This parameter applies only to Zixi-based streams.
+    ///
+    /// `StreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-streamid)): string, optional.
     #[serde(rename = "StreamId", skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag this source.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcInterfaceName`: optional.
+    /// The name of the VPC Interface this Source is configured with.
+    ///
+    /// `VpcInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-vpcinterfacename)): string, optional.
     #[serde(rename = "VpcInterfaceName", skip_serializing_if = "Option::is_none")]
     pub vpc_interface_name: Option<Value<String>>,
-    /// `WhitelistCidr`: optional.
+    /// The range of IP addresses that should be allowed to contribute content to your source. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16.
+    ///
+    /// `WhitelistCidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-source.html#cfn-mediaconnect-flow-source-whitelistcidr)): string, optional.
     #[serde(rename = "WhitelistCidr", skip_serializing_if = "Option::is_none")]
     pub whitelist_cidr: Option<Value<String>>,
 }
@@ -5244,27 +5778,35 @@ impl Walk for Source {
 
 /// The `SourceMonitoringConfig` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `SourceMonitoringConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-sourcemonitoringconfig.html).
 ///
 /// Every property is optional: start from [`SourceMonitoringConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceMonitoringConfig {
-    /// `AudioMonitoringSettings`: optional.
+    /// Contains the settings for audio stream metrics monitoring.
+    ///
+    /// `AudioMonitoringSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-sourcemonitoringconfig.html#cfn-mediaconnect-flow-sourcemonitoringconfig-audiomonitoringsettings)): list of (object [`AudioMonitoringSetting`]), optional.
     #[serde(
         rename = "AudioMonitoringSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_monitoring_settings: Option<Value<Vec<AudioMonitoringSetting>>>,
-    /// `ContentQualityAnalysisState`: optional.
+    /// Indicates whether content quality analysis is enabled or disabled.
+    ///
+    /// `ContentQualityAnalysisState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-sourcemonitoringconfig.html#cfn-mediaconnect-flow-sourcemonitoringconfig-contentqualityanalysisstate)): [`ContentQualityAnalysisState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "ContentQualityAnalysisState",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_quality_analysis_state: Option<Value<ContentQualityAnalysisState>>,
-    /// `ThumbnailState`: optional.
+    /// The state of thumbnail monitoring.
+    ///
+    /// `ThumbnailState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-sourcemonitoringconfig.html#cfn-mediaconnect-flow-sourcemonitoringconfig-thumbnailstate)): [`ThumbnailState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "ThumbnailState", skip_serializing_if = "Option::is_none")]
     pub thumbnail_state: Option<Value<ThumbnailState>>,
-    /// `VideoMonitoringSettings`: optional.
+    /// Contains the settings for video stream metrics monitoring.
+    ///
+    /// `VideoMonitoringSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-sourcemonitoringconfig.html#cfn-mediaconnect-flow-sourcemonitoringconfig-videomonitoringsettings)): list of (object [`VideoMonitoringSetting`]), optional.
     #[serde(
         rename = "VideoMonitoringSettings",
         skip_serializing_if = "Option::is_none"
@@ -5391,15 +5933,15 @@ impl Walk for State {
 
 /// The `Tag` property type of [`Flow`], [`FlowEntitlement`], [`FlowMediaStream`], [`FlowOutput`], [`FlowSource`], [`FlowVpcInterface`], [`RouterInput`], [`RouterNetworkInterface`] and [`RouterOutput`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html), [`AWS::MediaConnect::FlowEntitlement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowentitlement.html), [`AWS::MediaConnect::FlowMediaStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowmediastream.html), [`AWS::MediaConnect::FlowOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html), [`AWS::MediaConnect::FlowSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html), [`AWS::MediaConnect::FlowVpcInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowvpcinterface.html), [`AWS::MediaConnect::RouterInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routerinput.html), [`AWS::MediaConnect::RouterNetworkInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routernetworkinterface.html), [`AWS::MediaConnect::RouterOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-routeroutput.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-tag.html), [`AWS::MediaConnect::FlowEntitlement` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowentitlement-tag.html), [`AWS::MediaConnect::FlowMediaStream` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowmediastream-tag.html), [`AWS::MediaConnect::FlowOutput` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-tag.html), [`AWS::MediaConnect::FlowSource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowsource-tag.html), [`AWS::MediaConnect::FlowVpcInterface` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowvpcinterface-tag.html), [`AWS::MediaConnect::RouterInput` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-routerinput-tag.html), [`AWS::MediaConnect::RouterNetworkInterface` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-routernetworkinterface-tag.html), [`AWS::MediaConnect::RouterOutput` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-routeroutput-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-tag.html#cfn-mediaconnect-flow-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-tag.html#cfn-mediaconnect-flow-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -5518,15 +6060,19 @@ impl Walk for VideoFormat {
 
 /// The `VideoMonitoringSetting` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `VideoMonitoringSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-videomonitoringsetting.html).
 ///
 /// Every property is optional: start from [`VideoMonitoringSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoMonitoringSetting {
-    /// `BlackFrames`: optional.
+    /// Configures settings for the BlackFrames metric.
+    ///
+    /// `BlackFrames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-videomonitoringsetting.html#cfn-mediaconnect-flow-videomonitoringsetting-blackframes)): object [`BlackFrames`], optional.
     #[serde(rename = "BlackFrames", skip_serializing_if = "Option::is_none")]
     pub black_frames: Option<BlackFrames>,
-    /// `FrozenFrames`: optional.
+    /// Configures settings for the FrozenFrames metric.
+    ///
+    /// `FrozenFrames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-videomonitoringsetting.html#cfn-mediaconnect-flow-videomonitoringsetting-frozenframes)): object [`FrozenFrames`], optional.
     #[serde(rename = "FrozenFrames", skip_serializing_if = "Option::is_none")]
     pub frozen_frames: Option<FrozenFrames>,
 }
@@ -5564,36 +6110,50 @@ impl Walk for VideoMonitoringSetting {
 
 /// The `VpcInterface` property type of [`Flow`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html).
+/// AWS reference: [`AWS::MediaConnect::Flow` `VpcInterface`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterface.html).
 ///
 /// [`VpcInterface::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcInterface {
-    /// `Name`: required.
+    /// Immutable and has to be a unique against other VpcInterfaces in this Flow.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterface.html#cfn-mediaconnect-flow-vpcinterface-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkInterfaceIds`: optional.
+    /// IDs of the network interfaces created in customer's account by MediaConnect.
+    ///
+    /// `NetworkInterfaceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterface.html#cfn-mediaconnect-flow-vpcinterface-networkinterfaceids)): list of (string), optional.
     #[serde(
         rename = "NetworkInterfaceIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_interface_ids: Option<Value<Vec<Value<String>>>>,
-    /// `NetworkInterfaceType`: optional.
+    /// The type of network adapter that you want MediaConnect to use on this interface. If you don't set this value, it defaults to ENA.
+    ///
+    /// `NetworkInterfaceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterface.html#cfn-mediaconnect-flow-vpcinterface-networkinterfacetype)): [`NetworkInterfaceType`], one of `ena`, `efa`, optional.
     #[serde(
         rename = "NetworkInterfaceType",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_interface_type: Option<Value<NetworkInterfaceType>>,
-    /// `RoleArn`: required.
+    /// Role Arn MediaConnect can assume to create ENIs in customer's account.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterface.html#cfn-mediaconnect-flow-vpcinterface-rolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SecurityGroupIds`: required.
+    /// Security Group IDs to be used on ENI.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterface.html#cfn-mediaconnect-flow-vpcinterface-securitygroupids)): list of (string), required.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetId`: required.
+    /// Subnet must be in the AZ of the Flow
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterface.html#cfn-mediaconnect-flow-vpcinterface-subnetid)): string, required.
     #[serde(rename = "SubnetId")]
     pub subnet_id: Value<String>,
-    /// `Tags`: optional.
+    /// Key-value pairs that can be used to tag this VPC interface.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterface.html#cfn-mediaconnect-flow-vpcinterface-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -5660,12 +6220,14 @@ impl Walk for VpcInterface {
 
 /// The `VpcInterfaceAttachment` property type of [`Bridge`], [`BridgeSource`], [`Flow`], [`FlowOutput`] and [`FlowSource`].
 ///
-/// AWS reference: [`AWS::MediaConnect::Bridge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridge.html), [`AWS::MediaConnect::BridgeSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-bridgesource.html), [`AWS::MediaConnect::Flow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flow.html), [`AWS::MediaConnect::FlowOutput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowoutput.html), [`AWS::MediaConnect::FlowSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconnect-flowsource.html).
+/// AWS reference: [`AWS::MediaConnect::Bridge` `VpcInterfaceAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-vpcinterfaceattachment.html), [`AWS::MediaConnect::BridgeSource` `VpcInterfaceAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridgesource-vpcinterfaceattachment.html), [`AWS::MediaConnect::Flow` `VpcInterfaceAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flow-vpcinterfaceattachment.html), [`AWS::MediaConnect::FlowOutput` `VpcInterfaceAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowoutput-vpcinterfaceattachment.html), [`AWS::MediaConnect::FlowSource` `VpcInterfaceAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-flowsource-vpcinterfaceattachment.html).
 ///
 /// Every property is optional: start from [`VpcInterfaceAttachment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcInterfaceAttachment {
-    /// `VpcInterfaceName`: optional.
+    /// The name of the VPC interface to use for this resource.
+    ///
+    /// `VpcInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconnect-bridge-vpcinterfaceattachment.html#cfn-mediaconnect-bridge-vpcinterfaceattachment-vpcinterfacename)): string, optional.
     #[serde(rename = "VpcInterfaceName", skip_serializing_if = "Option::is_none")]
     pub vpc_interface_name: Option<Value<String>>,
 }

@@ -9,10 +9,14 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MediaConvert::CertificateAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-certificateassociation.html)).
 ///
+/// Associates an AWS Certificate Manager (ACM) certificate with AWS Elemental MediaConvert to enable encryption for content delivery.
+///
 /// Every property is required: [`CertificateAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertificateAssociation {
-    /// `Arn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the ACM certificate to associate with MediaConvert.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-certificateassociation.html#cfn-mediaconvert-certificateassociation-arn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[a-f0-9-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -42,43 +46,61 @@ impl Resource for CertificateAssociation {
 
 /// The properties of an `AWS::MediaConvert::JobTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html)).
 ///
+/// Resource Type definition for AWS::MediaConvert::JobTemplate
+///
 /// [`JobTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobTemplate {
-    /// `AccelerationSettings`: optional.
+    /// Accelerated transcoding can significantly speed up jobs with long, visually complex content. Outputs that use this feature incur pro-tier pricing.
+    ///
+    /// `AccelerationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-accelerationsettings)): object [`AccelerationSettings`], optional.
     #[serde(
         rename = "AccelerationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub acceleration_settings: Option<AccelerationSettings>,
-    /// `Category`: optional.
+    /// Optional. A category for the job template you are creating.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-category)): string, optional.
     #[serde(rename = "Category", skip_serializing_if = "Option::is_none")]
     pub category: Option<Value<String>>,
-    /// `Description`: optional.
+    /// Optional. A description of the job template you are creating.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `HopDestinations`: optional.
+    /// Optional. Configuration for a destination queue to which the job can hop once a customer-defined minimum wait time has passed.
+    ///
+    /// `HopDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-hopdestinations)): list of (object [`HopDestination`]), optional.
     #[serde(rename = "HopDestinations", skip_serializing_if = "Option::is_none")]
     pub hop_destinations: Option<Value<Vec<HopDestination>>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the job template you are creating.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Priority`: optional.
+    /// Specify the relative priority for this job. In any given queue, the service begins processing the job with the highest value first. When more than one job has the same priority, the service begins processing the job that you submitted first.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-priority)): integer, optional. Range: -50 to 50.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `Queue`: optional.
+    /// Optional. The queue that jobs created from this template are assigned to. Specify the Amazon Resource Name (ARN) of the queue.
+    ///
+    /// `Queue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-queue)): string, optional.
     #[serde(rename = "Queue", skip_serializing_if = "Option::is_none")]
     pub queue: Option<Value<String>>,
-    /// `SettingsJson`: required.
+    /// `SettingsJson` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-settingsjson)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "SettingsJson")]
     pub settings_json: Json,
-    /// `StatusUpdateInterval`: optional.
+    /// Specify how often MediaConvert sends STATUS\_UPDATE events to Amazon CloudWatch Events. Set the interval, in seconds, between status updates.
+    ///
+    /// `StatusUpdateInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-statusupdateinterval)): [`StatusUpdateInterval`], one of `SECONDS_10`, `SECONDS_12`, `SECONDS_120`, `SECONDS_15`, `SECONDS_180`, `SECONDS_20`, `SECONDS_240`, `SECONDS_30`, `SECONDS_300`, `SECONDS_360`, `SECONDS_420`, `SECONDS_480`, `SECONDS_540`, `SECONDS_60`, `SECONDS_600`, optional.
     #[serde(
         rename = "StatusUpdateInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub status_update_interval: Option<Value<StatusUpdateInterval>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html#cfn-mediaconvert-jobtemplate-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -198,22 +220,30 @@ impl ResourceRef<JobTemplate> {
 
 /// The properties of an `AWS::MediaConvert::Preset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-preset.html)).
 ///
+/// Resource Type definition for AWS::MediaConvert::Preset
+///
 /// [`Preset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Preset {
-    /// `Category`: optional.
+    /// The new category for the preset, if you are changing it.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-preset.html#cfn-mediaconvert-preset-category)): string, optional.
     #[serde(rename = "Category", skip_serializing_if = "Option::is_none")]
     pub category: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The new description for the preset, if you are changing it.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-preset.html#cfn-mediaconvert-preset-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the preset that you are modifying.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-preset.html#cfn-mediaconvert-preset-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SettingsJson`: required.
+    /// `SettingsJson` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-preset.html#cfn-mediaconvert-preset-settingsjson)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "SettingsJson")]
     pub settings_json: Json,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-preset.html#cfn-mediaconvert-preset-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -288,31 +318,45 @@ impl ResourceRef<Preset> {
 
 /// The properties of an `AWS::MediaConvert::Queue` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-queue.html)).
 ///
+/// Resource Type definition for AWS::MediaConvert::Queue
+///
 /// Every property is optional: start from [`Queue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Queue {
-    /// `ConcurrentJobs`: optional.
+    /// Specify the maximum number of jobs your queue can process concurrently. For on-demand queues, the value you enter is constrained by your service quotas for Maximum concurrent jobs, per on-demand queue and Maximum concurrent jobs, per account. For reserved queues, specify the number of jobs you can process concurrently in your reservation plan instead.
+    ///
+    /// `ConcurrentJobs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-queue.html#cfn-mediaconvert-queue-concurrentjobs)): integer, optional.
     #[serde(rename = "ConcurrentJobs", skip_serializing_if = "Option::is_none")]
     pub concurrent_jobs: Option<Value<i64>>,
-    /// `Description`: optional.
+    /// A description of the queue that you are creating.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-queue.html#cfn-mediaconvert-queue-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `MaximumConcurrentFeeds`: optional.
+    /// Specify the maximum number of Elemental Inference feeds MediaConvert can process concurrently.
+    ///
+    /// `MaximumConcurrentFeeds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-queue.html#cfn-mediaconvert-queue-maximumconcurrentfeeds)): integer, optional. Range: at least 0.
     #[serde(
         rename = "MaximumConcurrentFeeds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_concurrent_feeds: Option<Value<i64>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the queue that you are creating.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-queue.html#cfn-mediaconvert-queue-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PricingPlan`: optional.
+    /// When you use CloudFormation, you can create only on-demand queues. Therefore, always set PricingPlan to the value ON\_DEMAND when declaring an AWS::MediaConvert::Queue in your CloudFormation template. To create a reserved queue, use the AWS Elemental MediaConvert console at <https://console.aws.amazon.com/mediaconvert> to set up a contract. For more information, see Working with AWS Elemental MediaConvert Queues in the AWS Elemental MediaConvert User Guide.
+    ///
+    /// `PricingPlan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-queue.html#cfn-mediaconvert-queue-pricingplan)): [`PricingPlan`], one of `ON_DEMAND`, `RESERVED`, optional.
     #[serde(rename = "PricingPlan", skip_serializing_if = "Option::is_none")]
     pub pricing_plan: Option<Value<PricingPlan>>,
-    /// `Status`: optional.
+    /// Initial state of the queue. Queues can be either ACTIVE or PAUSED. If you create a paused queue, then jobs that you send to that queue won't begin.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-queue.html#cfn-mediaconvert-queue-status)): [`Status`], one of `ACTIVE`, `PAUSED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-queue.html#cfn-mediaconvert-queue-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -403,12 +447,14 @@ impl ResourceRef<Queue> {
 
 /// The `AccelerationSettings` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::MediaConvert::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html).
+/// AWS reference: [`AWS::MediaConvert::JobTemplate` `AccelerationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconvert-jobtemplate-accelerationsettings.html).
 ///
 /// Every property is required: [`AccelerationSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccelerationSettings {
-    /// `Mode`: required.
+    /// Specify the conditions when the service will run your job with accelerated transcoding.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconvert-jobtemplate-accelerationsettings.html#cfn-mediaconvert-jobtemplate-accelerationsettings-mode)): [`Mode`], one of `DISABLED`, `ENABLED`, `PREFERRED`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<Mode>,
 }
@@ -432,18 +478,24 @@ impl Walk for AccelerationSettings {
 
 /// The `HopDestination` property type of [`JobTemplate`].
 ///
-/// AWS reference: [`AWS::MediaConvert::JobTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediaconvert-jobtemplate.html).
+/// AWS reference: [`AWS::MediaConvert::JobTemplate` `HopDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconvert-jobtemplate-hopdestination.html).
 ///
 /// Every property is optional: start from [`HopDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HopDestination {
-    /// `Priority`: optional.
+    /// Optional. A different relative priority for the job in the destination queue.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconvert-jobtemplate-hopdestination.html#cfn-mediaconvert-jobtemplate-hopdestination-priority)): integer, optional. Range: -50 to 50.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `Queue`: optional.
+    /// Optional. The destination queue for queue hopping.
+    ///
+    /// `Queue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconvert-jobtemplate-hopdestination.html#cfn-mediaconvert-jobtemplate-hopdestination-queue)): string, optional.
     #[serde(rename = "Queue", skip_serializing_if = "Option::is_none")]
     pub queue: Option<Value<String>>,
-    /// `WaitMinutes`: optional.
+    /// Required for queue hopping. Minimum wait time in minutes until the job can hop to the destination queue.
+    ///
+    /// `WaitMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediaconvert-jobtemplate-hopdestination.html#cfn-mediaconvert-jobtemplate-hopdestination-waitminutes)): integer, optional. Range: 1 to 4320.
     #[serde(rename = "WaitMinutes", skip_serializing_if = "Option::is_none")]
     pub wait_minutes: Option<Value<i64>>,
 }

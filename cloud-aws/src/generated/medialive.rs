@@ -11,73 +11,75 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MediaLive::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html)).
 ///
+/// Resource Type definition for AWS::MediaLive::Channel
+///
 /// Every property is optional: start from [`Channel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Channel {
-    /// `AnywhereSettings`: optional.
+    /// `AnywhereSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-anywheresettings)): object [`AnywhereSettings`], optional.
     #[serde(rename = "AnywhereSettings", skip_serializing_if = "Option::is_none")]
     pub anywhere_settings: Option<AnywhereSettings>,
-    /// `CdiInputSpecification`: optional.
+    /// `CdiInputSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-cdiinputspecification)): object [`CdiInputSpecification`], optional.
     #[serde(
         rename = "CdiInputSpecification",
         skip_serializing_if = "Option::is_none"
     )]
     pub cdi_input_specification: Option<CdiInputSpecification>,
-    /// `ChannelClass`: optional.
+    /// `ChannelClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-channelclass)): string, optional.
     #[serde(rename = "ChannelClass", skip_serializing_if = "Option::is_none")]
     pub channel_class: Option<Value<String>>,
-    /// `ChannelEngineVersion`: optional.
+    /// `ChannelEngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-channelengineversion)): object [`ChannelEngineVersionRequest`], optional.
     #[serde(
         rename = "ChannelEngineVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub channel_engine_version: Option<ChannelEngineVersionRequest>,
-    /// `ChannelSecurityGroups`: optional.
+    /// `ChannelSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-channelsecuritygroups)): list of (string), optional.
     #[serde(
         rename = "ChannelSecurityGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub channel_security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Destinations`: optional.
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-destinations)): list of (object [`OutputDestination`]), optional.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<OutputDestination>>>,
-    /// `DryRun`: optional.
+    /// `DryRun` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-dryrun)): boolean, optional.
     #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<Value<bool>>,
-    /// `EncoderSettings`: optional.
+    /// `EncoderSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-encodersettings)): object [`EncoderSettings`], optional.
     #[serde(rename = "EncoderSettings", skip_serializing_if = "Option::is_none")]
     pub encoder_settings: Option<EncoderSettings>,
-    /// `InferenceSettings`: optional.
+    /// `InferenceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-inferencesettings)): object [`InferenceSettings`], optional.
     #[serde(rename = "InferenceSettings", skip_serializing_if = "Option::is_none")]
     pub inference_settings: Option<InferenceSettings>,
-    /// `InputAttachments`: optional.
+    /// `InputAttachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-inputattachments)): list of (object [`InputAttachment`]), optional.
     #[serde(rename = "InputAttachments", skip_serializing_if = "Option::is_none")]
     pub input_attachments: Option<Value<Vec<InputAttachment>>>,
-    /// `InputSpecification`: optional.
+    /// `InputSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-inputspecification)): object [`InputSpecification`], optional.
     #[serde(rename = "InputSpecification", skip_serializing_if = "Option::is_none")]
     pub input_specification: Option<InputSpecification>,
-    /// `LinkedChannelSettings`: optional.
+    /// `LinkedChannelSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-linkedchannelsettings)): object [`LinkedChannelSettings`], optional.
     #[serde(
         rename = "LinkedChannelSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub linked_channel_settings: Option<LinkedChannelSettings>,
-    /// `LogLevel`: optional.
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-loglevel)): string, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<String>>,
-    /// `Maintenance`: optional.
+    /// `Maintenance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-maintenance)): object [`MaintenanceCreateSettings`], optional.
     #[serde(rename = "Maintenance", skip_serializing_if = "Option::is_none")]
     pub maintenance: Option<MaintenanceCreateSettings>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `Vpc`: optional, create-only (changing it replaces the resource).
+    /// `Vpc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html#cfn-medialive-channel-vpc)): object [`VpcOutputSettings`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Vpc", skip_serializing_if = "Option::is_none")]
     pub vpc: Option<VpcOutputSettings>,
 }
@@ -266,19 +268,29 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::MediaLive::ChannelPlacementGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channelplacementgroup.html)).
 ///
+/// Definition of AWS::MediaLive::ChannelPlacementGroup Resource Type
+///
 /// Every property is optional: start from [`ChannelPlacementGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChannelPlacementGroup {
-    /// `ClusterId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the cluster the node is on.
+    ///
+    /// `ClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channelplacementgroup.html#cfn-medialive-channelplacementgroup-clusterid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterId", skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name of the channel placement group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channelplacementgroup.html#cfn-medialive-channelplacementgroup-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Nodes`: optional.
+    /// List of nodes added to the channel placement group
+    ///
+    /// `Nodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channelplacementgroup.html#cfn-medialive-channelplacementgroup-nodes)): list of (string), optional.
     #[serde(rename = "Nodes", skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// A collection of key-value pairs.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channelplacementgroup.html#cfn-medialive-channelplacementgroup-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -360,46 +372,74 @@ impl ResourceRef<ChannelPlacementGroup> {
 
 /// The properties of an `AWS::MediaLive::CloudWatchAlarmTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html)).
 ///
+/// Definition of AWS::MediaLive::CloudWatchAlarmTemplate Resource Type
+///
 /// [`CloudWatchAlarmTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchAlarmTemplate {
-    /// `ComparisonOperator`: required.
+    /// The comparison operator used to compare the specified statistic and the threshold.
+    ///
+    /// `ComparisonOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-comparisonoperator)): [`CloudWatchAlarmTemplateComparisonOperator`], one of `GreaterThanOrEqualToThreshold`, `GreaterThanThreshold`, `LessThanThreshold`, `LessThanOrEqualToThreshold`, required.
     #[serde(rename = "ComparisonOperator")]
     pub comparison_operator: Value<CloudWatchAlarmTemplateComparisonOperator>,
-    /// `DatapointsToAlarm`: optional.
+    /// The number of datapoints within the evaluation period that must be breaching to trigger the alarm.
+    ///
+    /// `DatapointsToAlarm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-datapointstoalarm)): number, optional. Range: at least 1.
     #[serde(rename = "DatapointsToAlarm", skip_serializing_if = "Option::is_none")]
     pub datapoints_to_alarm: Option<Value<f64>>,
-    /// `Description`: optional.
+    /// A resource's optional description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EvaluationPeriods`: required.
+    /// The number of periods over which data is compared to the specified threshold.
+    ///
+    /// `EvaluationPeriods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-evaluationperiods)): number, required. Range: at least 1.
     #[serde(rename = "EvaluationPeriods")]
     pub evaluation_periods: Value<f64>,
-    /// `GroupIdentifier`: optional.
+    /// A cloudwatch alarm template group's identifier. Can be either be its id or current name.
+    ///
+    /// `GroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-groupidentifier)): string, optional. Pattern: `^[^\s]+$`.
     #[serde(rename = "GroupIdentifier", skip_serializing_if = "Option::is_none")]
     pub group_identifier: Option<Value<String>>,
-    /// `MetricName`: required.
+    /// The name of the metric associated with the alarm. Must be compatible with targetResourceType.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-metricname)): string, required. Length: 0 to 64 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
-    /// `Name`: required.
+    /// A resource's name. Names must be unique within the scope of a resource type in a specific region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-name)): string, required. Pattern: `^[^\s]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Period`: required.
+    /// The period, in seconds, over which the specified statistic is applied.
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-period)): number, required. Range: 10 to 86400.
     #[serde(rename = "Period")]
     pub period: Value<f64>,
-    /// `Statistic`: required.
+    /// The statistic to apply to the alarm's metric data.
+    ///
+    /// `Statistic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-statistic)): [`CloudWatchAlarmTemplateStatistic`], one of `SampleCount`, `Average`, `Sum`, `Minimum`, `Maximum`, required.
     #[serde(rename = "Statistic")]
     pub statistic: Value<CloudWatchAlarmTemplateStatistic>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// Represents the tags associated with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TargetResourceType`: required.
+    /// The resource type this template should dynamically generate cloudwatch metric alarms for.
+    ///
+    /// `TargetResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-targetresourcetype)): [`CloudWatchAlarmTemplateTargetResourceType`], one of `CLOUDFRONT_DISTRIBUTION`, `MEDIALIVE_MULTIPLEX`, `MEDIALIVE_CHANNEL`, `MEDIALIVE_INPUT_DEVICE`, `MEDIAPACKAGE_CHANNEL`, `MEDIAPACKAGE_ORIGIN_ENDPOINT`, `MEDIACONNECT_FLOW`, `MEDIATAILOR_PLAYBACK_CONFIGURATION`, `S3_BUCKET`, required.
     #[serde(rename = "TargetResourceType")]
     pub target_resource_type: Value<CloudWatchAlarmTemplateTargetResourceType>,
-    /// `Threshold`: required.
+    /// The threshold value to compare with the specified statistic.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-threshold)): number, required.
     #[serde(rename = "Threshold")]
     pub threshold: Value<f64>,
-    /// `TreatMissingData`: required.
+    /// Specifies how missing data points are treated when evaluating the alarm's condition.
+    ///
+    /// `TreatMissingData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplate.html#cfn-medialive-cloudwatchalarmtemplate-treatmissingdata)): [`CloudWatchAlarmTemplateTreatMissingData`], one of `notBreaching`, `breaching`, `ignore`, `missing`, required.
     #[serde(rename = "TreatMissingData")]
     pub treat_missing_data: Value<CloudWatchAlarmTemplateTreatMissingData>,
 }
@@ -534,16 +574,24 @@ impl ResourceRef<CloudWatchAlarmTemplate> {
 
 /// The properties of an `AWS::MediaLive::CloudWatchAlarmTemplateGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplategroup.html)).
 ///
+/// Definition of AWS::MediaLive::CloudWatchAlarmTemplateGroup Resource Type
+///
 /// [`CloudWatchAlarmTemplateGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchAlarmTemplateGroup {
-    /// `Description`: optional.
+    /// A resource's optional description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplategroup.html#cfn-medialive-cloudwatchalarmtemplategroup-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A resource's name. Names must be unique within the scope of a resource type in a specific region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplategroup.html#cfn-medialive-cloudwatchalarmtemplategroup-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[^\s]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// Represents the tags associated with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cloudwatchalarmtemplategroup.html#cfn-medialive-cloudwatchalarmtemplategroup-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -620,22 +668,34 @@ impl ResourceRef<CloudWatchAlarmTemplateGroup> {
 
 /// The properties of an `AWS::MediaLive::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html)).
 ///
+/// Definition of AWS::MediaLive::Cluster Resource Type
+///
 /// Every property is optional: start from [`Cluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `ClusterType`: optional, create-only (changing it replaces the resource).
+    /// The hardware type for the cluster.
+    ///
+    /// `ClusterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html#cfn-medialive-cluster-clustertype)): [`ClusterType`], one of `ON_PREMISES`, `OUTPOSTS_RACK`, `OUTPOSTS_SERVER`, `EC2`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterType", skip_serializing_if = "Option::is_none")]
     pub cluster_type: Option<Value<ClusterType>>,
-    /// `InstanceRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The IAM role your nodes will use.
+    ///
+    /// `InstanceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html#cfn-medialive-cluster-instancerolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:.+:iam:.+:role/.+$`.
     #[serde(rename = "InstanceRoleArn", skip_serializing_if = "Option::is_none")]
     pub instance_role_arn: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The user-specified name of the Cluster to be created.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html#cfn-medialive-cluster-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NetworkSettings`: optional.
+    /// On premises settings which will have the interface network mappings and default Output logical interface
+    ///
+    /// `NetworkSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html#cfn-medialive-cluster-networksettings)): object [`ClusterNetworkSettings`], optional.
     #[serde(rename = "NetworkSettings", skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<ClusterNetworkSettings>,
-    /// `Tags`: optional.
+    /// A collection of key-value pairs.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html#cfn-medialive-cluster-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -725,25 +785,39 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::MediaLive::EventBridgeRuleTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplate.html)).
 ///
+/// Definition of AWS::MediaLive::EventBridgeRuleTemplate Resource Type
+///
 /// [`EventBridgeRuleTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeRuleTemplate {
-    /// `Description`: optional.
+    /// A resource's optional description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplate.html#cfn-medialive-eventbridgeruletemplate-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventTargets`: optional.
+    /// Placeholder documentation for \_\_listOfEventBridgeRuleTemplateTarget
+    ///
+    /// `EventTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplate.html#cfn-medialive-eventbridgeruletemplate-eventtargets)): list of (object [`EventBridgeRuleTemplateTarget`]), optional.
     #[serde(rename = "EventTargets", skip_serializing_if = "Option::is_none")]
     pub event_targets: Option<Value<Vec<EventBridgeRuleTemplateTarget>>>,
-    /// `EventType`: required.
+    /// The type of event to match with the rule.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplate.html#cfn-medialive-eventbridgeruletemplate-eventtype)): [`EventBridgeRuleTemplateEventType`], one of `MEDIALIVE_MULTIPLEX_ALERT`, `MEDIALIVE_MULTIPLEX_STATE_CHANGE`, `MEDIALIVE_CHANNEL_ALERT`, `MEDIALIVE_CHANNEL_INPUT_CHANGE`, `MEDIALIVE_CHANNEL_STATE_CHANGE`, `MEDIAPACKAGE_INPUT_NOTIFICATION`, `MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION`, `MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION`, `SIGNAL_MAP_ACTIVE_ALARM`, `MEDIACONNECT_ALERT`, `MEDIACONNECT_SOURCE_HEALTH`, `MEDIACONNECT_OUTPUT_HEALTH`, `MEDIACONNECT_FLOW_STATUS_CHANGE`, required.
     #[serde(rename = "EventType")]
     pub event_type: Value<EventBridgeRuleTemplateEventType>,
-    /// `GroupIdentifier`: optional.
+    /// An eventbridge rule template group's identifier. Can be either be its id or current name.
+    ///
+    /// `GroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplate.html#cfn-medialive-eventbridgeruletemplate-groupidentifier)): string, optional. Pattern: `^[^\s]+$`.
     #[serde(rename = "GroupIdentifier", skip_serializing_if = "Option::is_none")]
     pub group_identifier: Option<Value<String>>,
-    /// `Name`: required.
+    /// A resource's name. Names must be unique within the scope of a resource type in a specific region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplate.html#cfn-medialive-eventbridgeruletemplate-name)): string, required. Pattern: `^[^\s]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// Represents the tags associated with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplate.html#cfn-medialive-eventbridgeruletemplate-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -852,16 +926,24 @@ impl ResourceRef<EventBridgeRuleTemplate> {
 
 /// The properties of an `AWS::MediaLive::EventBridgeRuleTemplateGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplategroup.html)).
 ///
+/// Definition of AWS::MediaLive::EventBridgeRuleTemplateGroup Resource Type
+///
 /// [`EventBridgeRuleTemplateGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeRuleTemplateGroup {
-    /// `Description`: optional.
+    /// A resource's optional description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplategroup.html#cfn-medialive-eventbridgeruletemplategroup-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A resource's name. Names must be unique within the scope of a resource type in a specific region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplategroup.html#cfn-medialive-eventbridgeruletemplategroup-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[^\s]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// Represents the tags associated with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplategroup.html#cfn-medialive-eventbridgeruletemplategroup-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -938,64 +1020,96 @@ impl ResourceRef<EventBridgeRuleTemplateGroup> {
 
 /// The properties of an `AWS::MediaLive::Input` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html)).
 ///
+/// Resource Type definition for AWS::MediaLive::Input Resource Type
+///
 /// Every property is optional: start from [`Input::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Input {
-    /// `Destinations`: optional.
+    /// A list of the destinations of the input (PUSH-type).
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-destinations)): list of (object [`InputDestination`]), optional.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<InputDestination>>>,
-    /// `InputDevices`: optional.
+    /// Settings for the input devices.
+    ///
+    /// `InputDevices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-inputdevices)): list of (object [`InputDeviceSettings`]), optional.
     #[serde(rename = "InputDevices", skip_serializing_if = "Option::is_none")]
     pub input_devices: Option<Value<Vec<InputDeviceSettings>>>,
-    /// `InputNetworkLocation`: optional, create-only (changing it replaces the resource).
+    /// The location of this input. AWS, for an input existing in the AWS Cloud, On-Prem for an input in a customer network.
+    ///
+    /// `InputNetworkLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-inputnetworklocation)): [`InputNetworkLocation`], one of `AWS`, `ON_PREMISES`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "InputNetworkLocation",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_network_location: Option<Value<InputNetworkLocation>>,
-    /// `InputSecurityGroups`: optional.
+    /// A list of security groups referenced by IDs to attach to the input.
+    ///
+    /// `InputSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-inputsecuritygroups)): list of (string), optional.
     #[serde(
         rename = "InputSecurityGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `MediaConnectFlows`: optional.
+    /// A list of MediaConnect Flows for this input.
+    ///
+    /// `MediaConnectFlows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-mediaconnectflows)): list of (object [`MediaConnectFlow`]), optional.
     #[serde(rename = "MediaConnectFlows", skip_serializing_if = "Option::is_none")]
     pub media_connect_flows: Option<Value<Vec<MediaConnectFlow>>>,
-    /// `MulticastSettings`: optional.
+    /// Multicast Input settings.
+    ///
+    /// `MulticastSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-multicastsettings)): object [`MulticastSettings`], optional.
     #[serde(rename = "MulticastSettings", skip_serializing_if = "Option::is_none")]
     pub multicast_settings: Option<MulticastSettings>,
-    /// `Name`: optional.
+    /// The user-assigned name (This is a mutable value).
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the role this input assumes during and after creation.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `RouterSettings`: optional, create-only (changing it replaces the resource).
+    /// Information about the MediaConnect Router association for this input.
+    ///
+    /// `RouterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-routersettings)): object [`RouterSettings`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RouterSettings", skip_serializing_if = "Option::is_none")]
     pub router_settings: Option<RouterSettings>,
-    /// `SdiSources`: optional.
+    /// SDI Sources for this Input.
+    ///
+    /// `SdiSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-sdisources)): list of (string), optional.
     #[serde(rename = "SdiSources", skip_serializing_if = "Option::is_none")]
     pub sdi_sources: Option<Value<Vec<Value<String>>>>,
-    /// `Smpte2110ReceiverGroupSettings`: optional.
+    /// Include this parameter if the input is a SMPTE 2110 input, to identify the stream sources for this input.
+    ///
+    /// `Smpte2110ReceiverGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-smpte2110receivergroupsettings)): object [`Smpte2110ReceiverGroupSettings`], optional.
     #[serde(
         rename = "Smpte2110ReceiverGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub smpte2110_receiver_group_settings: Option<Smpte2110ReceiverGroupSettings>,
-    /// `Sources`: optional.
+    /// A list of the sources of the input (PULL-type).
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-sources)): list of (object [`InputSource`]), optional.
     #[serde(rename = "Sources", skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value<Vec<InputSource>>>,
-    /// `SrtSettings`: optional.
+    /// The settings associated with an SRT input.
+    ///
+    /// `SrtSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-srtsettings)): object [`SrtSettings`], optional.
     #[serde(rename = "SrtSettings", skip_serializing_if = "Option::is_none")]
     pub srt_settings: Option<SrtSettings>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The different types of inputs that AWS Elemental MediaLive supports.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-type)): [`InputType`], one of `UDP_PUSH`, `RTP_PUSH`, `RTMP_PUSH`, `RTMP_PULL`, `URL_PULL`, `MP4_FILE`, `MEDIACONNECT`, `INPUT_DEVICE`, `AWS_CDI`, `TS_FILE`, `SRT_CALLER`, `MULTICAST`, `SMPTE_2110_RECEIVER_GROUP`, `SDI`, `MEDIACONNECT_ROUTER`, `SRT_LISTENER`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<InputType>>,
-    /// `Vpc`: optional, create-only (changing it replaces the resource).
+    /// Settings for a private VPC Input. When this property is specified, the input destination addresses will be created in a VPC rather than with public Internet addresses. This property requires setting the roleArn property on Input creation. Not compatible with the inputSecurityGroups property.
+    ///
+    /// `Vpc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html#cfn-medialive-input-vpc)): object [`InputVpcRequest`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Vpc", skip_serializing_if = "Option::is_none")]
     pub vpc: Option<InputVpcRequest>,
 }
@@ -1207,13 +1321,17 @@ impl ResourceRef<Input> {
 
 /// The properties of an `AWS::MediaLive::InputSecurityGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-inputsecuritygroup.html)).
 ///
+/// Resource Type definition for AWS::MediaLive::InputSecurityGroup
+///
 /// Every property is optional: start from [`InputSecurityGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputSecurityGroup {
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-inputsecuritygroup.html#cfn-medialive-inputsecuritygroup-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `WhitelistRules`: optional.
+    /// Whitelist rules and their sync status
+    ///
+    /// `WhitelistRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-inputsecuritygroup.html#cfn-medialive-inputsecuritygroup-whitelistrules)): list of (object [`InputWhitelistRule`]), optional.
     #[serde(rename = "WhitelistRules", skip_serializing_if = "Option::is_none")]
     pub whitelist_rules: Option<Value<Vec<InputWhitelistRule>>>,
 }
@@ -1274,22 +1392,34 @@ impl ResourceRef<InputSecurityGroup> {
 
 /// The properties of an `AWS::MediaLive::Multiplex` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html)).
 ///
+/// Resource schema for AWS::MediaLive::Multiplex
+///
 /// [`Multiplex::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Multiplex {
-    /// `AvailabilityZones`: required, create-only (changing it replaces the resource).
+    /// A list of availability zones for the multiplex.
+    ///
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html#cfn-medialive-multiplex-availabilityzones)): list of (string), required, create-only (changing it replaces the resource).
     #[serde(rename = "AvailabilityZones")]
     pub availability_zones: Value<Vec<Value<String>>>,
-    /// `Destinations`: optional.
+    /// A list of the multiplex output destinations.
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html#cfn-medialive-multiplex-destinations)): list of (object [`MultiplexOutputDestination`]), optional.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<MultiplexOutputDestination>>>,
-    /// `MultiplexSettings`: required.
+    /// Configuration for a multiplex event.
+    ///
+    /// `MultiplexSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html#cfn-medialive-multiplex-multiplexsettings)): object [`MultiplexSettings`], required.
     #[serde(rename = "MultiplexSettings")]
     pub multiplex_settings: MultiplexSettings,
-    /// `Name`: required.
+    /// Name of multiplex.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html#cfn-medialive-multiplex-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A collection of key-value pairs.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html#cfn-medialive-multiplex-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -1379,34 +1509,48 @@ impl ResourceRef<Multiplex> {
 
 /// The properties of an `AWS::MediaLive::Multiplexprogram` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html)).
 ///
+/// Resource schema for AWS::MediaLive::Multiplexprogram
+///
 /// Every property is optional: start from [`Multiplexprogram::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Multiplexprogram {
-    /// `MultiplexId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the multiplex that the program belongs to.
+    ///
+    /// `MultiplexId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html#cfn-medialive-multiplexprogram-multiplexid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MultiplexId", skip_serializing_if = "Option::is_none")]
     pub multiplex_id: Option<Value<String>>,
-    /// `MultiplexProgramSettings`: optional.
+    /// The settings for this multiplex program.
+    ///
+    /// `MultiplexProgramSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html#cfn-medialive-multiplexprogram-multiplexprogramsettings)): object [`MultiplexProgramSettings`], optional.
     #[serde(
         rename = "MultiplexProgramSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multiplex_program_settings: Option<MultiplexProgramSettings>,
-    /// `PacketIdentifiersMap`: optional.
+    /// The packet identifier map for this multiplex program.
+    ///
+    /// `PacketIdentifiersMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html#cfn-medialive-multiplexprogram-packetidentifiersmap)): object [`MultiplexProgramPacketIdentifiersMap`], optional.
     #[serde(
         rename = "PacketIdentifiersMap",
         skip_serializing_if = "Option::is_none"
     )]
     pub packet_identifiers_map: Option<MultiplexProgramPacketIdentifiersMap>,
-    /// `PipelineDetails`: optional.
+    /// Contains information about the current sources for the specified program in the specified multiplex. Keep in mind that each multiplex pipeline connects to both pipelines in a given source channel (the channel identified by the program). But only one of those channel pipelines is ever active at one time.
+    ///
+    /// `PipelineDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html#cfn-medialive-multiplexprogram-pipelinedetails)): list of (object [`MultiplexProgramPipelineDetail`]), optional.
     #[serde(rename = "PipelineDetails", skip_serializing_if = "Option::is_none")]
     pub pipeline_details: Option<Value<Vec<MultiplexProgramPipelineDetail>>>,
-    /// `PreferredChannelPipeline`: optional.
+    /// The settings for this multiplex program.
+    ///
+    /// `PreferredChannelPipeline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html#cfn-medialive-multiplexprogram-preferredchannelpipeline)): [`PreferredChannelPipeline`], one of `CURRENTLY_ACTIVE`, `PIPELINE_0`, `PIPELINE_1`, optional.
     #[serde(
         rename = "PreferredChannelPipeline",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_channel_pipeline: Option<Value<PreferredChannelPipeline>>,
-    /// `ProgramName`: optional, create-only (changing it replaces the resource).
+    /// The name of the multiplex program.
+    ///
+    /// `ProgramName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html#cfn-medialive-multiplexprogram-programname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProgramName", skip_serializing_if = "Option::is_none")]
     pub program_name: Option<Value<String>>,
 }
@@ -1501,19 +1645,29 @@ impl ResourceRef<Multiplexprogram> {
 
 /// The properties of an `AWS::MediaLive::Network` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-network.html)).
 ///
+/// Resource schema for AWS::MediaLive::Network.
+///
 /// [`Network::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Network {
-    /// `IpPools`: required.
+    /// The list of IP address cidr pools for the network
+    ///
+    /// `IpPools` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-network.html#cfn-medialive-network-ippools)): list of (object [`IpPool`]), required.
     #[serde(rename = "IpPools")]
     pub ip_pools: Value<Vec<IpPool>>,
-    /// `Name`: required.
+    /// The user-specified name of the Network to be created.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-network.html#cfn-medialive-network-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Routes`: optional.
+    /// The routes for the network
+    ///
+    /// `Routes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-network.html#cfn-medialive-network-routes)): list of (object [`Route`]), optional.
     #[serde(rename = "Routes", skip_serializing_if = "Option::is_none")]
     pub routes: Option<Value<Vec<Route>>>,
-    /// `Tags`: optional.
+    /// A collection of key-value pairs.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-network.html#cfn-medialive-network-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -1588,28 +1742,42 @@ impl ResourceRef<Network> {
 
 /// The properties of an `AWS::MediaLive::Node` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html)).
 ///
+/// Definition of AWS::MediaLive::Node Resource Type
+///
 /// [`Node::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Node {
-    /// `ClusterId`: required, create-only (changing it replaces the resource).
+    /// The ID of the Cluster that the Node belongs to.
+    ///
+    /// `ClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html#cfn-medialive-node-clusterid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterId")]
     pub cluster_id: Value<String>,
-    /// `Name`: optional.
+    /// The user-specified name of the Node.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html#cfn-medialive-node-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NodeInterfaceMappings`: optional, create-only (changing it replaces the resource).
+    /// An array of interface mappings for the Node.
+    ///
+    /// `NodeInterfaceMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html#cfn-medialive-node-nodeinterfacemappings)): list of (object [`NodeInterfaceMapping`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "NodeInterfaceMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub node_interface_mappings: Option<Value<Vec<NodeInterfaceMapping>>>,
-    /// `Role`: optional.
+    /// The role of the Node in the Cluster. ACTIVE means the Node is available for encoding. BACKUP means the Node is a redundant Node and might get used if an ACTIVE Node fails.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html#cfn-medialive-node-role)): [`NodeRole`], one of `BACKUP`, `ACTIVE`, optional.
     #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<Value<NodeRole>>,
-    /// `SdiSourceMappings`: optional.
+    /// An array of SDI source mappings.
+    ///
+    /// `SdiSourceMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html#cfn-medialive-node-sdisourcemappings)): list of (object [`SdiSourceMapping`]), optional.
     #[serde(rename = "SdiSourceMappings", skip_serializing_if = "Option::is_none")]
     pub sdi_source_mappings: Option<Value<Vec<SdiSourceMapping>>>,
-    /// `Tags`: optional.
+    /// A collection of key-value pairs.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html#cfn-medialive-node-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1721,19 +1889,29 @@ impl ResourceRef<Node> {
 
 /// The properties of an `AWS::MediaLive::SdiSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-sdisource.html)).
 ///
+/// Definition of AWS::MediaLive::SdiSource Resource Type
+///
 /// [`SdiSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SdiSource {
-    /// `Mode`: optional.
+    /// The current state of the SdiSource.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-sdisource.html#cfn-medialive-sdisource-mode)): [`SdiSourceMode`], one of `QUADRANT`, `INTERLEAVE`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<SdiSourceMode>>,
-    /// `Name`: required.
+    /// The name of the SdiSource.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-sdisource.html#cfn-medialive-sdisource-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A collection of key-value pairs.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-sdisource.html#cfn-medialive-sdisource-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `Type`: required.
+    /// The interface mode of the SdiSource.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-sdisource.html#cfn-medialive-sdisource-type)): [`SdiSourceType`], one of `SINGLE`, `QUAD`, required.
     #[serde(rename = "Type")]
     pub type_: Value<SdiSourceType>,
 }
@@ -1808,34 +1986,46 @@ impl ResourceRef<SdiSource> {
 
 /// The properties of an `AWS::MediaLive::SignalMap` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-signalmap.html)).
 ///
+/// Definition of AWS::MediaLive::SignalMap Resource Type
+///
 /// [`SignalMap::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SignalMap {
-    /// `CloudWatchAlarmTemplateGroupIdentifiers`: optional.
+    /// `CloudWatchAlarmTemplateGroupIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-signalmap.html#cfn-medialive-signalmap-cloudwatchalarmtemplategroupidentifiers)): list of (string), optional. Each item: Pattern: `^[^\s]+$`.
     #[serde(
         rename = "CloudWatchAlarmTemplateGroupIdentifiers",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_alarm_template_group_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// A resource's optional description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-signalmap.html#cfn-medialive-signalmap-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DiscoveryEntryPointArn`: required.
+    /// A top-level supported AWS resource ARN to discovery a signal map from.
+    ///
+    /// `DiscoveryEntryPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-signalmap.html#cfn-medialive-signalmap-discoveryentrypointarn)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "DiscoveryEntryPointArn")]
     pub discovery_entry_point_arn: Value<String>,
-    /// `EventBridgeRuleTemplateGroupIdentifiers`: optional.
+    /// `EventBridgeRuleTemplateGroupIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-signalmap.html#cfn-medialive-signalmap-eventbridgeruletemplategroupidentifiers)): list of (string), optional. Each item: Pattern: `^[^\s]+$`.
     #[serde(
         rename = "EventBridgeRuleTemplateGroupIdentifiers",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_bridge_rule_template_group_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `ForceRediscovery`: optional.
+    /// If true, will force a rediscovery of a signal map if an unchanged discoveryEntryPointArn is provided.
+    ///
+    /// `ForceRediscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-signalmap.html#cfn-medialive-signalmap-forcerediscovery)): boolean, optional.
     #[serde(rename = "ForceRediscovery", skip_serializing_if = "Option::is_none")]
     pub force_rediscovery: Option<Value<bool>>,
-    /// `Name`: required.
+    /// A resource's name. Names must be unique within the scope of a resource type in a specific region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-signalmap.html#cfn-medialive-signalmap-name)): string, required. Pattern: `^[^\s]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// Represents the tags associated with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-signalmap.html#cfn-medialive-signalmap-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -1983,36 +2173,36 @@ impl ResourceRef<SignalMap> {
 
 /// The `AacSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AacSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html).
 ///
 /// Every property is optional: start from [`AacSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AacSettings {
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-bitrate)): number, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<f64>>,
-    /// `CodingMode`: optional.
+    /// `CodingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-codingmode)): string, optional.
     #[serde(rename = "CodingMode", skip_serializing_if = "Option::is_none")]
     pub coding_mode: Option<Value<String>>,
-    /// `InputType`: optional.
+    /// `InputType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-inputtype)): string, optional.
     #[serde(rename = "InputType", skip_serializing_if = "Option::is_none")]
     pub input_type: Option<Value<String>>,
-    /// `Profile`: optional.
+    /// `Profile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-profile)): string, optional.
     #[serde(rename = "Profile", skip_serializing_if = "Option::is_none")]
     pub profile: Option<Value<String>>,
-    /// `RateControlMode`: optional.
+    /// `RateControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-ratecontrolmode)): string, optional.
     #[serde(rename = "RateControlMode", skip_serializing_if = "Option::is_none")]
     pub rate_control_mode: Option<Value<String>>,
-    /// `RawFormat`: optional.
+    /// `RawFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-rawformat)): string, optional.
     #[serde(rename = "RawFormat", skip_serializing_if = "Option::is_none")]
     pub raw_format: Option<Value<String>>,
-    /// `SampleRate`: optional.
+    /// `SampleRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-samplerate)): number, optional.
     #[serde(rename = "SampleRate", skip_serializing_if = "Option::is_none")]
     pub sample_rate: Option<Value<f64>>,
-    /// `Spec`: optional.
+    /// `Spec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-spec)): string, optional.
     #[serde(rename = "Spec", skip_serializing_if = "Option::is_none")]
     pub spec: Option<Value<String>>,
-    /// `VbrQuality`: optional.
+    /// `VbrQuality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-aacsettings.html#cfn-medialive-channel-aacsettings-vbrquality)): string, optional.
     #[serde(rename = "VbrQuality", skip_serializing_if = "Option::is_none")]
     pub vbr_quality: Option<Value<String>>,
 }
@@ -2106,18 +2296,18 @@ impl Walk for AacSettings {
 
 /// The `AbWatermarkingCustomProfile` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AbWatermarkingCustomProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-abwatermarkingcustomprofile.html).
 ///
 /// Every property is optional: start from [`AbWatermarkingCustomProfile::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AbWatermarkingCustomProfile {
-    /// `EmbeddingFrequency`: optional.
+    /// `EmbeddingFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-abwatermarkingcustomprofile.html#cfn-medialive-channel-abwatermarkingcustomprofile-embeddingfrequency)): number, optional.
     #[serde(rename = "EmbeddingFrequency", skip_serializing_if = "Option::is_none")]
     pub embedding_frequency: Option<Value<f64>>,
-    /// `SceneCut`: optional.
+    /// `SceneCut` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-abwatermarkingcustomprofile.html#cfn-medialive-channel-abwatermarkingcustomprofile-scenecut)): number, optional.
     #[serde(rename = "SceneCut", skip_serializing_if = "Option::is_none")]
     pub scene_cut: Option<Value<f64>>,
-    /// `TargetPsnr`: optional.
+    /// `TargetPsnr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-abwatermarkingcustomprofile.html#cfn-medialive-channel-abwatermarkingcustomprofile-targetpsnr)): number, optional.
     #[serde(rename = "TargetPsnr", skip_serializing_if = "Option::is_none")]
     pub target_psnr: Option<Value<f64>>,
 }
@@ -2163,33 +2353,33 @@ impl Walk for AbWatermarkingCustomProfile {
 
 /// The `Ac3Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Ac3Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html).
 ///
 /// Every property is optional: start from [`Ac3Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Ac3Settings {
-    /// `AttenuationControl`: optional.
+    /// `AttenuationControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html#cfn-medialive-channel-ac3settings-attenuationcontrol)): string, optional.
     #[serde(rename = "AttenuationControl", skip_serializing_if = "Option::is_none")]
     pub attenuation_control: Option<Value<String>>,
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html#cfn-medialive-channel-ac3settings-bitrate)): number, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<f64>>,
-    /// `BitstreamMode`: optional.
+    /// `BitstreamMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html#cfn-medialive-channel-ac3settings-bitstreammode)): string, optional.
     #[serde(rename = "BitstreamMode", skip_serializing_if = "Option::is_none")]
     pub bitstream_mode: Option<Value<String>>,
-    /// `CodingMode`: optional.
+    /// `CodingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html#cfn-medialive-channel-ac3settings-codingmode)): string, optional.
     #[serde(rename = "CodingMode", skip_serializing_if = "Option::is_none")]
     pub coding_mode: Option<Value<String>>,
-    /// `Dialnorm`: optional.
+    /// `Dialnorm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html#cfn-medialive-channel-ac3settings-dialnorm)): integer, optional.
     #[serde(rename = "Dialnorm", skip_serializing_if = "Option::is_none")]
     pub dialnorm: Option<Value<i64>>,
-    /// `DrcProfile`: optional.
+    /// `DrcProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html#cfn-medialive-channel-ac3settings-drcprofile)): string, optional.
     #[serde(rename = "DrcProfile", skip_serializing_if = "Option::is_none")]
     pub drc_profile: Option<Value<String>>,
-    /// `LfeFilter`: optional.
+    /// `LfeFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html#cfn-medialive-channel-ac3settings-lfefilter)): string, optional.
     #[serde(rename = "LfeFilter", skip_serializing_if = "Option::is_none")]
     pub lfe_filter: Option<Value<String>>,
-    /// `MetadataControl`: optional.
+    /// `MetadataControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ac3settings.html#cfn-medialive-channel-ac3settings-metadatacontrol)): string, optional.
     #[serde(rename = "MetadataControl", skip_serializing_if = "Option::is_none")]
     pub metadata_control: Option<Value<String>>,
 }
@@ -2275,12 +2465,12 @@ impl Walk for Ac3Settings {
 
 /// The `AdditionalDestinations` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AdditionalDestinations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-additionaldestinations.html).
 ///
 /// Every property is optional: start from [`AdditionalDestinations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdditionalDestinations {
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-additionaldestinations.html#cfn-medialive-channel-additionaldestinations-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
 }
@@ -2333,12 +2523,12 @@ impl Walk for Algorithm {
 
 /// The `AncillarySourceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AncillarySourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ancillarysourcesettings.html).
 ///
 /// Every property is optional: start from [`AncillarySourceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AncillarySourceSettings {
-    /// `SourceAncillaryChannelNumber`: optional.
+    /// `SourceAncillaryChannelNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ancillarysourcesettings.html#cfn-medialive-channel-ancillarysourcesettings-sourceancillarychannelnumber)): integer, optional.
     #[serde(
         rename = "SourceAncillaryChannelNumber",
         skip_serializing_if = "Option::is_none"
@@ -2371,18 +2561,18 @@ impl Walk for AncillarySourceSettings {
 
 /// The `AnywhereSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AnywhereSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-anywheresettings.html).
 ///
 /// Every property is optional: start from [`AnywhereSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AnywhereSettings {
-    /// `ChannelPlacementGroupId`: optional.
+    /// `ChannelPlacementGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-anywheresettings.html#cfn-medialive-channel-anywheresettings-channelplacementgroupid)): string, optional.
     #[serde(
         rename = "ChannelPlacementGroupId",
         skip_serializing_if = "Option::is_none"
     )]
     pub channel_placement_group_id: Option<Value<String>>,
-    /// `ClusterId`: optional.
+    /// `ClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-anywheresettings.html#cfn-medialive-channel-anywheresettings-clusterid)): string, optional.
     #[serde(rename = "ClusterId", skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<Value<String>>,
 }
@@ -2420,12 +2610,12 @@ impl Walk for AnywhereSettings {
 
 /// The `ArchiveCdnSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ArchiveCdnSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivecdnsettings.html).
 ///
 /// Every property is optional: start from [`ArchiveCdnSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArchiveCdnSettings {
-    /// `ArchiveS3Settings`: optional.
+    /// `ArchiveS3Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivecdnsettings.html#cfn-medialive-channel-archivecdnsettings-archives3settings)): object [`ArchiveFrameCaptureHlsS3Settings`], optional.
     #[serde(rename = "ArchiveS3Settings", skip_serializing_if = "Option::is_none")]
     pub archive_s3_settings: Option<ArchiveFrameCaptureHlsS3Settings>,
 }
@@ -2458,15 +2648,15 @@ impl Walk for ArchiveCdnSettings {
 
 /// The `ArchiveContainerSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ArchiveContainerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivecontainersettings.html).
 ///
 /// Every property is optional: start from [`ArchiveContainerSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArchiveContainerSettings {
-    /// `M2tsSettings`: optional.
+    /// `M2tsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivecontainersettings.html#cfn-medialive-channel-archivecontainersettings-m2tssettings)): object [`M2tsSettings`], optional.
     #[serde(rename = "M2tsSettings", skip_serializing_if = "Option::is_none")]
     pub m2ts_settings: Option<M2tsSettings>,
-    /// `RawSettings`: optional.
+    /// `RawSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivecontainersettings.html#cfn-medialive-channel-archivecontainersettings-rawsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "RawSettings", skip_serializing_if = "Option::is_none")]
     pub raw_settings: Option<Json>,
 }
@@ -2504,12 +2694,12 @@ impl Walk for ArchiveContainerSettings {
 
 /// The `ArchiveFrameCaptureHlsS3Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ArchiveFrameCaptureHlsS3Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archiveframecapturehlss3settings.html).
 ///
 /// Every property is optional: start from [`ArchiveFrameCaptureHlsS3Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArchiveFrameCaptureHlsS3Settings {
-    /// `CannedAcl`: optional.
+    /// `CannedAcl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archiveframecapturehlss3settings.html#cfn-medialive-channel-archiveframecapturehlss3settings-cannedacl)): string, optional.
     #[serde(rename = "CannedAcl", skip_serializing_if = "Option::is_none")]
     pub canned_acl: Option<Value<String>>,
 }
@@ -2539,18 +2729,18 @@ impl Walk for ArchiveFrameCaptureHlsS3Settings {
 
 /// The `ArchiveGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ArchiveGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivegroupsettings.html).
 ///
 /// Every property is optional: start from [`ArchiveGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArchiveGroupSettings {
-    /// `ArchiveCdnSettings`: optional.
+    /// `ArchiveCdnSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivegroupsettings.html#cfn-medialive-channel-archivegroupsettings-archivecdnsettings)): object [`ArchiveCdnSettings`], optional.
     #[serde(rename = "ArchiveCdnSettings", skip_serializing_if = "Option::is_none")]
     pub archive_cdn_settings: Option<ArchiveCdnSettings>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivegroupsettings.html#cfn-medialive-channel-archivegroupsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `RolloverInterval`: optional.
+    /// `RolloverInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archivegroupsettings.html#cfn-medialive-channel-archivegroupsettings-rolloverinterval)): integer, optional.
     #[serde(rename = "RolloverInterval", skip_serializing_if = "Option::is_none")]
     pub rollover_interval: Option<Value<i64>>,
 }
@@ -2596,18 +2786,18 @@ impl Walk for ArchiveGroupSettings {
 
 /// The `ArchiveOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ArchiveOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archiveoutputsettings.html).
 ///
 /// Every property is optional: start from [`ArchiveOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArchiveOutputSettings {
-    /// `ContainerSettings`: optional.
+    /// `ContainerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archiveoutputsettings.html#cfn-medialive-channel-archiveoutputsettings-containersettings)): object [`ArchiveContainerSettings`], optional.
     #[serde(rename = "ContainerSettings", skip_serializing_if = "Option::is_none")]
     pub container_settings: Option<ArchiveContainerSettings>,
-    /// `Extension`: optional.
+    /// `Extension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archiveoutputsettings.html#cfn-medialive-channel-archiveoutputsettings-extension)): string, optional.
     #[serde(rename = "Extension", skip_serializing_if = "Option::is_none")]
     pub extension: Option<Value<String>>,
-    /// `NameModifier`: optional.
+    /// `NameModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-archiveoutputsettings.html#cfn-medialive-channel-archiveoutputsettings-namemodifier)): string, optional.
     #[serde(rename = "NameModifier", skip_serializing_if = "Option::is_none")]
     pub name_modifier: Option<Value<String>>,
 }
@@ -2653,15 +2843,15 @@ impl Walk for ArchiveOutputSettings {
 
 /// The `AudioChannelMapping` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioChannelMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiochannelmapping.html).
 ///
 /// Every property is optional: start from [`AudioChannelMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioChannelMapping {
-    /// `InputChannelLevels`: optional.
+    /// `InputChannelLevels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiochannelmapping.html#cfn-medialive-channel-audiochannelmapping-inputchannellevels)): list of (object [`InputChannelLevel`]), optional.
     #[serde(rename = "InputChannelLevels", skip_serializing_if = "Option::is_none")]
     pub input_channel_levels: Option<Value<Vec<InputChannelLevel>>>,
-    /// `OutputChannel`: optional.
+    /// `OutputChannel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiochannelmapping.html#cfn-medialive-channel-audiochannelmapping-outputchannel)): integer, optional.
     #[serde(rename = "OutputChannel", skip_serializing_if = "Option::is_none")]
     pub output_channel: Option<Value<i64>>,
 }
@@ -2699,33 +2889,33 @@ impl Walk for AudioChannelMapping {
 
 /// The `AudioCodecSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioCodecSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiocodecsettings.html).
 ///
 /// Every property is optional: start from [`AudioCodecSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioCodecSettings {
-    /// `AacSettings`: optional.
+    /// `AacSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiocodecsettings.html#cfn-medialive-channel-audiocodecsettings-aacsettings)): object [`AacSettings`], optional.
     #[serde(rename = "AacSettings", skip_serializing_if = "Option::is_none")]
     pub aac_settings: Option<AacSettings>,
-    /// `Ac3Settings`: optional.
+    /// `Ac3Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiocodecsettings.html#cfn-medialive-channel-audiocodecsettings-ac3settings)): object [`Ac3Settings`], optional.
     #[serde(rename = "Ac3Settings", skip_serializing_if = "Option::is_none")]
     pub ac3_settings: Option<Ac3Settings>,
-    /// `Eac3AtmosSettings`: optional.
+    /// `Eac3AtmosSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiocodecsettings.html#cfn-medialive-channel-audiocodecsettings-eac3atmossettings)): object [`Eac3AtmosSettings`], optional.
     #[serde(rename = "Eac3AtmosSettings", skip_serializing_if = "Option::is_none")]
     pub eac3_atmos_settings: Option<Eac3AtmosSettings>,
-    /// `Eac3Settings`: optional.
+    /// `Eac3Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiocodecsettings.html#cfn-medialive-channel-audiocodecsettings-eac3settings)): object [`Eac3Settings`], optional.
     #[serde(rename = "Eac3Settings", skip_serializing_if = "Option::is_none")]
     pub eac3_settings: Option<Eac3Settings>,
-    /// `Mp2Settings`: optional.
+    /// `Mp2Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiocodecsettings.html#cfn-medialive-channel-audiocodecsettings-mp2settings)): object [`Mp2Settings`], optional.
     #[serde(rename = "Mp2Settings", skip_serializing_if = "Option::is_none")]
     pub mp2_settings: Option<Mp2Settings>,
-    /// `PassThroughSettings`: optional.
+    /// `PassThroughSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiocodecsettings.html#cfn-medialive-channel-audiocodecsettings-passthroughsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "PassThroughSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub pass_through_settings: Option<Json>,
-    /// `WavSettings`: optional.
+    /// `WavSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiocodecsettings.html#cfn-medialive-channel-audiocodecsettings-wavsettings)): object [`WavSettings`], optional.
     #[serde(rename = "WavSettings", skip_serializing_if = "Option::is_none")]
     pub wav_settings: Option<WavSettings>,
 }
@@ -2803,60 +2993,60 @@ impl Walk for AudioCodecSettings {
 
 /// The `AudioDescription` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioDescription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html).
 ///
 /// Every property is optional: start from [`AudioDescription::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioDescription {
-    /// `AudioDashRoles`: optional.
+    /// `AudioDashRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-audiodashroles)): list of (string), optional.
     #[serde(rename = "AudioDashRoles", skip_serializing_if = "Option::is_none")]
     pub audio_dash_roles: Option<Value<Vec<Value<String>>>>,
-    /// `AudioNormalizationSettings`: optional.
+    /// `AudioNormalizationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-audionormalizationsettings)): object [`AudioNormalizationSettings`], optional.
     #[serde(
         rename = "AudioNormalizationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_normalization_settings: Option<AudioNormalizationSettings>,
-    /// `AudioSelectorName`: optional.
+    /// `AudioSelectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-audioselectorname)): string, optional.
     #[serde(rename = "AudioSelectorName", skip_serializing_if = "Option::is_none")]
     pub audio_selector_name: Option<Value<String>>,
-    /// `AudioType`: optional.
+    /// `AudioType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-audiotype)): string, optional.
     #[serde(rename = "AudioType", skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<Value<String>>,
-    /// `AudioTypeControl`: optional.
+    /// `AudioTypeControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-audiotypecontrol)): string, optional.
     #[serde(rename = "AudioTypeControl", skip_serializing_if = "Option::is_none")]
     pub audio_type_control: Option<Value<String>>,
-    /// `AudioWatermarkingSettings`: optional.
+    /// `AudioWatermarkingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-audiowatermarkingsettings)): object [`AudioWatermarkSettings`], optional.
     #[serde(
         rename = "AudioWatermarkingSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_watermarking_settings: Option<AudioWatermarkSettings>,
-    /// `CodecSettings`: optional.
+    /// `CodecSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-codecsettings)): object [`AudioCodecSettings`], optional.
     #[serde(rename = "CodecSettings", skip_serializing_if = "Option::is_none")]
     pub codec_settings: Option<AudioCodecSettings>,
-    /// `DvbDashAccessibility`: optional.
+    /// `DvbDashAccessibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-dvbdashaccessibility)): string, optional.
     #[serde(
         rename = "DvbDashAccessibility",
         skip_serializing_if = "Option::is_none"
     )]
     pub dvb_dash_accessibility: Option<Value<String>>,
-    /// `LanguageCode`: optional.
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-languagecode)): string, optional.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
-    /// `LanguageCodeControl`: optional.
+    /// `LanguageCodeControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-languagecodecontrol)): string, optional.
     #[serde(
         rename = "LanguageCodeControl",
         skip_serializing_if = "Option::is_none"
     )]
     pub language_code_control: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RemixSettings`: optional.
+    /// `RemixSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-remixsettings)): object [`RemixSettings`], optional.
     #[serde(rename = "RemixSettings", skip_serializing_if = "Option::is_none")]
     pub remix_settings: Option<RemixSettings>,
-    /// `StreamName`: optional.
+    /// `StreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodescription.html#cfn-medialive-channel-audiodescription-streamname)): string, optional.
     #[serde(rename = "StreamName", skip_serializing_if = "Option::is_none")]
     pub stream_name: Option<Value<String>>,
 }
@@ -2985,12 +3175,12 @@ impl Walk for AudioDescription {
 
 /// The `AudioDolbyEDecode` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioDolbyEDecode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodolbyedecode.html).
 ///
 /// Every property is optional: start from [`AudioDolbyEDecode::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioDolbyEDecode {
-    /// `ProgramSelection`: optional.
+    /// `ProgramSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiodolbyedecode.html#cfn-medialive-channel-audiodolbyedecode-programselection)): string, optional.
     #[serde(rename = "ProgramSelection", skip_serializing_if = "Option::is_none")]
     pub program_selection: Option<Value<String>>,
 }
@@ -3020,15 +3210,15 @@ impl Walk for AudioDolbyEDecode {
 
 /// The `AudioFeedInput` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioFeedInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiofeedinput.html).
 ///
 /// Every property is optional: start from [`AudioFeedInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioFeedInput {
-    /// `AudioSelectorName`: optional.
+    /// `AudioSelectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiofeedinput.html#cfn-medialive-channel-audiofeedinput-audioselectorname)): string, optional.
     #[serde(rename = "AudioSelectorName", skip_serializing_if = "Option::is_none")]
     pub audio_selector_name: Option<Value<String>>,
-    /// `FeedInput`: optional.
+    /// `FeedInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiofeedinput.html#cfn-medialive-channel-audiofeedinput-feedinput)): string, optional.
     #[serde(rename = "FeedInput", skip_serializing_if = "Option::is_none")]
     pub feed_input: Option<Value<String>>,
 }
@@ -3066,15 +3256,15 @@ impl Walk for AudioFeedInput {
 
 /// The `AudioHlsRenditionSelection` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioHlsRenditionSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiohlsrenditionselection.html).
 ///
 /// Every property is optional: start from [`AudioHlsRenditionSelection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioHlsRenditionSelection {
-    /// `GroupId`: optional.
+    /// `GroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiohlsrenditionselection.html#cfn-medialive-channel-audiohlsrenditionselection-groupid)): string, optional.
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiohlsrenditionselection.html#cfn-medialive-channel-audiohlsrenditionselection-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -3112,15 +3302,15 @@ impl Walk for AudioHlsRenditionSelection {
 
 /// The `AudioLanguageSelection` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioLanguageSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiolanguageselection.html).
 ///
 /// Every property is optional: start from [`AudioLanguageSelection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioLanguageSelection {
-    /// `LanguageCode`: optional.
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiolanguageselection.html#cfn-medialive-channel-audiolanguageselection-languagecode)): string, optional.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
-    /// `LanguageSelectionPolicy`: optional.
+    /// `LanguageSelectionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiolanguageselection.html#cfn-medialive-channel-audiolanguageselection-languageselectionpolicy)): string, optional.
     #[serde(
         rename = "LanguageSelectionPolicy",
         skip_serializing_if = "Option::is_none"
@@ -3161,27 +3351,27 @@ impl Walk for AudioLanguageSelection {
 
 /// The `AudioNormalizationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioNormalizationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audionormalizationsettings.html).
 ///
 /// Every property is optional: start from [`AudioNormalizationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioNormalizationSettings {
-    /// `Algorithm`: optional.
+    /// `Algorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audionormalizationsettings.html#cfn-medialive-channel-audionormalizationsettings-algorithm)): string, optional.
     #[serde(rename = "Algorithm", skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<Value<String>>,
-    /// `AlgorithmControl`: optional.
+    /// `AlgorithmControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audionormalizationsettings.html#cfn-medialive-channel-audionormalizationsettings-algorithmcontrol)): string, optional.
     #[serde(rename = "AlgorithmControl", skip_serializing_if = "Option::is_none")]
     pub algorithm_control: Option<Value<String>>,
-    /// `PeakCalculation`: optional.
+    /// `PeakCalculation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audionormalizationsettings.html#cfn-medialive-channel-audionormalizationsettings-peakcalculation)): string, optional.
     #[serde(rename = "PeakCalculation", skip_serializing_if = "Option::is_none")]
     pub peak_calculation: Option<Value<String>>,
-    /// `PeakLimiterThreshold`: optional.
+    /// `PeakLimiterThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audionormalizationsettings.html#cfn-medialive-channel-audionormalizationsettings-peaklimiterthreshold)): number, optional.
     #[serde(
         rename = "PeakLimiterThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub peak_limiter_threshold: Option<Value<f64>>,
-    /// `TargetLkfs`: optional.
+    /// `TargetLkfs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audionormalizationsettings.html#cfn-medialive-channel-audionormalizationsettings-targetlkfs)): number, optional.
     #[serde(rename = "TargetLkfs", skip_serializing_if = "Option::is_none")]
     pub target_lkfs: Option<Value<f64>>,
 }
@@ -3243,21 +3433,21 @@ impl Walk for AudioNormalizationSettings {
 
 /// The `AudioOnlyHlsSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioOnlyHlsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioonlyhlssettings.html).
 ///
 /// Every property is optional: start from [`AudioOnlyHlsSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioOnlyHlsSettings {
-    /// `AudioGroupId`: optional.
+    /// `AudioGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioonlyhlssettings.html#cfn-medialive-channel-audioonlyhlssettings-audiogroupid)): string, optional.
     #[serde(rename = "AudioGroupId", skip_serializing_if = "Option::is_none")]
     pub audio_group_id: Option<Value<String>>,
-    /// `AudioOnlyImage`: optional.
+    /// `AudioOnlyImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioonlyhlssettings.html#cfn-medialive-channel-audioonlyhlssettings-audioonlyimage)): object [`InputLocation`], optional.
     #[serde(rename = "AudioOnlyImage", skip_serializing_if = "Option::is_none")]
     pub audio_only_image: Option<InputLocation>,
-    /// `AudioTrackType`: optional.
+    /// `AudioTrackType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioonlyhlssettings.html#cfn-medialive-channel-audioonlyhlssettings-audiotracktype)): string, optional.
     #[serde(rename = "AudioTrackType", skip_serializing_if = "Option::is_none")]
     pub audio_track_type: Option<Value<String>>,
-    /// `SegmentType`: optional.
+    /// `SegmentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioonlyhlssettings.html#cfn-medialive-channel-audioonlyhlssettings-segmenttype)): string, optional.
     #[serde(rename = "SegmentType", skip_serializing_if = "Option::is_none")]
     pub segment_type: Option<Value<String>>,
 }
@@ -3311,18 +3501,18 @@ impl Walk for AudioOnlyHlsSettings {
 
 /// The `AudioPid` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioPid`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopid.html).
 ///
 /// Every property is optional: start from [`AudioPid::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioPid {
-    /// `DolbyEDecode`: optional.
+    /// `DolbyEDecode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopid.html#cfn-medialive-channel-audiopid-dolbyedecode)): object [`AudioDolbyEDecode`], optional.
     #[serde(rename = "DolbyEDecode", skip_serializing_if = "Option::is_none")]
     pub dolby_e_decode: Option<AudioDolbyEDecode>,
-    /// `Pid`: optional.
+    /// `Pid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopid.html#cfn-medialive-channel-audiopid-pid)): integer, optional.
     #[serde(rename = "Pid", skip_serializing_if = "Option::is_none")]
     pub pid: Option<Value<i64>>,
-    /// `PremixSettings`: optional.
+    /// `PremixSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopid.html#cfn-medialive-channel-audiopid-premixsettings)): object [`AudioPreMixerSettings`], optional.
     #[serde(rename = "PremixSettings", skip_serializing_if = "Option::is_none")]
     pub premix_settings: Option<AudioPreMixerSettings>,
 }
@@ -3368,15 +3558,15 @@ impl Walk for AudioPid {
 
 /// The `AudioPidSelection` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioPidSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopidselection.html).
 ///
 /// Every property is optional: start from [`AudioPidSelection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioPidSelection {
-    /// `Pid`: optional.
+    /// `Pid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopidselection.html#cfn-medialive-channel-audiopidselection-pid)): integer, optional.
     #[serde(rename = "Pid", skip_serializing_if = "Option::is_none")]
     pub pid: Option<Value<i64>>,
-    /// `Pids`: optional.
+    /// `Pids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopidselection.html#cfn-medialive-channel-audiopidselection-pids)): list of (object [`AudioPid`]), optional.
     #[serde(rename = "Pids", skip_serializing_if = "Option::is_none")]
     pub pids: Option<Value<Vec<AudioPid>>>,
 }
@@ -3414,24 +3604,24 @@ impl Walk for AudioPidSelection {
 
 /// The `AudioPreMixerSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioPreMixerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopremixersettings.html).
 ///
 /// Every property is optional: start from [`AudioPreMixerSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioPreMixerSettings {
-    /// `AudioNormalizationSettings`: optional.
+    /// `AudioNormalizationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopremixersettings.html#cfn-medialive-channel-audiopremixersettings-audionormalizationsettings)): object [`AudioNormalizationSettings`], optional.
     #[serde(
         rename = "AudioNormalizationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_normalization_settings: Option<AudioNormalizationSettings>,
-    /// `Channels`: optional.
+    /// `Channels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopremixersettings.html#cfn-medialive-channel-audiopremixersettings-channels)): integer, optional.
     #[serde(rename = "Channels", skip_serializing_if = "Option::is_none")]
     pub channels: Option<Value<i64>>,
-    /// `GainDb`: optional.
+    /// `GainDb` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopremixersettings.html#cfn-medialive-channel-audiopremixersettings-gaindb)): number, optional.
     #[serde(rename = "GainDb", skip_serializing_if = "Option::is_none")]
     pub gain_db: Option<Value<f64>>,
-    /// `RemixSettings`: optional.
+    /// `RemixSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiopremixersettings.html#cfn-medialive-channel-audiopremixersettings-remixsettings)): object [`RemixSettings`], optional.
     #[serde(rename = "RemixSettings", skip_serializing_if = "Option::is_none")]
     pub remix_settings: Option<RemixSettings>,
 }
@@ -3488,15 +3678,15 @@ impl Walk for AudioPreMixerSettings {
 
 /// The `AudioSelector` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioselector.html).
 ///
 /// Every property is optional: start from [`AudioSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioSelector {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioselector.html#cfn-medialive-channel-audioselector-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SelectorSettings`: optional.
+    /// `SelectorSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioselector.html#cfn-medialive-channel-audioselector-selectorsettings)): object [`AudioSelectorSettings`], optional.
     #[serde(rename = "SelectorSettings", skip_serializing_if = "Option::is_none")]
     pub selector_settings: Option<AudioSelectorSettings>,
 }
@@ -3534,27 +3724,27 @@ impl Walk for AudioSelector {
 
 /// The `AudioSelectorSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioSelectorSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioselectorsettings.html).
 ///
 /// Every property is optional: start from [`AudioSelectorSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioSelectorSettings {
-    /// `AudioHlsRenditionSelection`: optional.
+    /// `AudioHlsRenditionSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioselectorsettings.html#cfn-medialive-channel-audioselectorsettings-audiohlsrenditionselection)): object [`AudioHlsRenditionSelection`], optional.
     #[serde(
         rename = "AudioHlsRenditionSelection",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_hls_rendition_selection: Option<AudioHlsRenditionSelection>,
-    /// `AudioLanguageSelection`: optional.
+    /// `AudioLanguageSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioselectorsettings.html#cfn-medialive-channel-audioselectorsettings-audiolanguageselection)): object [`AudioLanguageSelection`], optional.
     #[serde(
         rename = "AudioLanguageSelection",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_language_selection: Option<AudioLanguageSelection>,
-    /// `AudioPidSelection`: optional.
+    /// `AudioPidSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioselectorsettings.html#cfn-medialive-channel-audioselectorsettings-audiopidselection)): object [`AudioPidSelection`], optional.
     #[serde(rename = "AudioPidSelection", skip_serializing_if = "Option::is_none")]
     pub audio_pid_selection: Option<AudioPidSelection>,
-    /// `AudioTrackSelection`: optional.
+    /// `AudioTrackSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audioselectorsettings.html#cfn-medialive-channel-audioselectorsettings-audiotrackselection)): object [`AudioTrackSelection`], optional.
     #[serde(
         rename = "AudioTrackSelection",
         skip_serializing_if = "Option::is_none"
@@ -3614,15 +3804,15 @@ impl Walk for AudioSelectorSettings {
 
 /// The `AudioSilenceFailoverSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioSilenceFailoverSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiosilencefailoversettings.html).
 ///
 /// Every property is optional: start from [`AudioSilenceFailoverSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioSilenceFailoverSettings {
-    /// `AudioSelectorName`: optional.
+    /// `AudioSelectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiosilencefailoversettings.html#cfn-medialive-channel-audiosilencefailoversettings-audioselectorname)): string, optional.
     #[serde(rename = "AudioSelectorName", skip_serializing_if = "Option::is_none")]
     pub audio_selector_name: Option<Value<String>>,
-    /// `AudioSilenceThresholdMsec`: optional.
+    /// `AudioSilenceThresholdMsec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiosilencefailoversettings.html#cfn-medialive-channel-audiosilencefailoversettings-audiosilencethresholdmsec)): integer, optional.
     #[serde(
         rename = "AudioSilenceThresholdMsec",
         skip_serializing_if = "Option::is_none"
@@ -3663,15 +3853,15 @@ impl Walk for AudioSilenceFailoverSettings {
 
 /// The `AudioTrack` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioTrack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiotrack.html).
 ///
 /// Every property is optional: start from [`AudioTrack::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioTrack {
-    /// `PremixSettings`: optional.
+    /// `PremixSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiotrack.html#cfn-medialive-channel-audiotrack-premixsettings)): object [`AudioPreMixerSettings`], optional.
     #[serde(rename = "PremixSettings", skip_serializing_if = "Option::is_none")]
     pub premix_settings: Option<AudioPreMixerSettings>,
-    /// `Track`: optional.
+    /// `Track` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiotrack.html#cfn-medialive-channel-audiotrack-track)): integer, optional.
     #[serde(rename = "Track", skip_serializing_if = "Option::is_none")]
     pub track: Option<Value<i64>>,
 }
@@ -3709,15 +3899,15 @@ impl Walk for AudioTrack {
 
 /// The `AudioTrackSelection` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioTrackSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiotrackselection.html).
 ///
 /// Every property is optional: start from [`AudioTrackSelection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioTrackSelection {
-    /// `DolbyEDecode`: optional.
+    /// `DolbyEDecode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiotrackselection.html#cfn-medialive-channel-audiotrackselection-dolbyedecode)): object [`AudioDolbyEDecode`], optional.
     #[serde(rename = "DolbyEDecode", skip_serializing_if = "Option::is_none")]
     pub dolby_e_decode: Option<AudioDolbyEDecode>,
-    /// `Tracks`: optional.
+    /// `Tracks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiotrackselection.html#cfn-medialive-channel-audiotrackselection-tracks)): list of (object [`AudioTrack`]), optional.
     #[serde(rename = "Tracks", skip_serializing_if = "Option::is_none")]
     pub tracks: Option<Value<Vec<AudioTrack>>>,
 }
@@ -3755,12 +3945,12 @@ impl Walk for AudioTrackSelection {
 
 /// The `AudioWatermarkSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AudioWatermarkSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiowatermarksettings.html).
 ///
 /// Every property is optional: start from [`AudioWatermarkSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudioWatermarkSettings {
-    /// `NielsenWatermarksSettings`: optional.
+    /// `NielsenWatermarksSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-audiowatermarksettings.html#cfn-medialive-channel-audiowatermarksettings-nielsenwatermarkssettings)): object [`NielsenWatermarksSettings`], optional.
     #[serde(
         rename = "NielsenWatermarksSettings",
         skip_serializing_if = "Option::is_none"
@@ -3796,21 +3986,21 @@ impl Walk for AudioWatermarkSettings {
 
 /// The `AutomaticInputFailoverSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AutomaticInputFailoverSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-automaticinputfailoversettings.html).
 ///
 /// Every property is optional: start from [`AutomaticInputFailoverSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutomaticInputFailoverSettings {
-    /// `ErrorClearTimeMsec`: optional.
+    /// `ErrorClearTimeMsec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-automaticinputfailoversettings.html#cfn-medialive-channel-automaticinputfailoversettings-errorcleartimemsec)): integer, optional.
     #[serde(rename = "ErrorClearTimeMsec", skip_serializing_if = "Option::is_none")]
     pub error_clear_time_msec: Option<Value<i64>>,
-    /// `FailoverConditions`: optional.
+    /// `FailoverConditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-automaticinputfailoversettings.html#cfn-medialive-channel-automaticinputfailoversettings-failoverconditions)): list of (object [`FailoverCondition`]), optional.
     #[serde(rename = "FailoverConditions", skip_serializing_if = "Option::is_none")]
     pub failover_conditions: Option<Value<Vec<FailoverCondition>>>,
-    /// `InputPreference`: optional.
+    /// `InputPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-automaticinputfailoversettings.html#cfn-medialive-channel-automaticinputfailoversettings-inputpreference)): string, optional.
     #[serde(rename = "InputPreference", skip_serializing_if = "Option::is_none")]
     pub input_preference: Option<Value<String>>,
-    /// `SecondaryInputId`: optional.
+    /// `SecondaryInputId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-automaticinputfailoversettings.html#cfn-medialive-channel-automaticinputfailoversettings-secondaryinputid)): string, optional.
     #[serde(rename = "SecondaryInputId", skip_serializing_if = "Option::is_none")]
     pub secondary_input_id: Option<Value<String>>,
 }
@@ -3864,27 +4054,27 @@ impl Walk for AutomaticInputFailoverSettings {
 
 /// The `Av1ColorSpaceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Av1ColorSpaceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1colorspacesettings.html).
 ///
 /// Every property is optional: start from [`Av1ColorSpaceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Av1ColorSpaceSettings {
-    /// `ColorSpacePassthroughSettings`: optional.
+    /// `ColorSpacePassthroughSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1colorspacesettings.html#cfn-medialive-channel-av1colorspacesettings-colorspacepassthroughsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ColorSpacePassthroughSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub color_space_passthrough_settings: Option<Json>,
-    /// `Hdr10Settings`: optional.
+    /// `Hdr10Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1colorspacesettings.html#cfn-medialive-channel-av1colorspacesettings-hdr10settings)): object [`Hdr10Settings`], optional.
     #[serde(rename = "Hdr10Settings", skip_serializing_if = "Option::is_none")]
     pub hdr10_settings: Option<Hdr10Settings>,
-    /// `Hlg2020Settings`: optional.
+    /// `Hlg2020Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1colorspacesettings.html#cfn-medialive-channel-av1colorspacesettings-hlg2020settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Hlg2020Settings", skip_serializing_if = "Option::is_none")]
     pub hlg2020_settings: Option<Json>,
-    /// `Rec601Settings`: optional.
+    /// `Rec601Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1colorspacesettings.html#cfn-medialive-channel-av1colorspacesettings-rec601settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Rec601Settings", skip_serializing_if = "Option::is_none")]
     pub rec601_settings: Option<Json>,
-    /// `Rec709Settings`: optional.
+    /// `Rec709Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1colorspacesettings.html#cfn-medialive-channel-av1colorspacesettings-rec709settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Rec709Settings", skip_serializing_if = "Option::is_none")]
     pub rec709_settings: Option<Json>,
 }
@@ -3946,90 +4136,90 @@ impl Walk for Av1ColorSpaceSettings {
 
 /// The `Av1Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Av1Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html).
 ///
 /// Every property is optional: start from [`Av1Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Av1Settings {
-    /// `AfdSignaling`: optional.
+    /// `AfdSignaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-afdsignaling)): string, optional.
     #[serde(rename = "AfdSignaling", skip_serializing_if = "Option::is_none")]
     pub afd_signaling: Option<Value<String>>,
-    /// `BitDepth`: optional.
+    /// `BitDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-bitdepth)): string, optional.
     #[serde(rename = "BitDepth", skip_serializing_if = "Option::is_none")]
     pub bit_depth: Option<Value<String>>,
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-bitrate)): integer, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<i64>>,
-    /// `BufSize`: optional.
+    /// `BufSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-bufsize)): integer, optional.
     #[serde(rename = "BufSize", skip_serializing_if = "Option::is_none")]
     pub buf_size: Option<Value<i64>>,
-    /// `ColorSpaceSettings`: optional.
+    /// `ColorSpaceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-colorspacesettings)): object [`Av1ColorSpaceSettings`], optional.
     #[serde(rename = "ColorSpaceSettings", skip_serializing_if = "Option::is_none")]
     pub color_space_settings: Option<Av1ColorSpaceSettings>,
-    /// `FixedAfd`: optional.
+    /// `FixedAfd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-fixedafd)): string, optional.
     #[serde(rename = "FixedAfd", skip_serializing_if = "Option::is_none")]
     pub fixed_afd: Option<Value<String>>,
-    /// `FramerateDenominator`: optional.
+    /// `FramerateDenominator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-frameratedenominator)): integer, optional.
     #[serde(
         rename = "FramerateDenominator",
         skip_serializing_if = "Option::is_none"
     )]
     pub framerate_denominator: Option<Value<i64>>,
-    /// `FramerateNumerator`: optional.
+    /// `FramerateNumerator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-frameratenumerator)): integer, optional.
     #[serde(rename = "FramerateNumerator", skip_serializing_if = "Option::is_none")]
     pub framerate_numerator: Option<Value<i64>>,
-    /// `GopSize`: optional.
+    /// `GopSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-gopsize)): number, optional.
     #[serde(rename = "GopSize", skip_serializing_if = "Option::is_none")]
     pub gop_size: Option<Value<f64>>,
-    /// `GopSizeUnits`: optional.
+    /// `GopSizeUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-gopsizeunits)): string, optional.
     #[serde(rename = "GopSizeUnits", skip_serializing_if = "Option::is_none")]
     pub gop_size_units: Option<Value<String>>,
-    /// `Level`: optional.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-level)): string, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<String>>,
-    /// `LookAheadRateControl`: optional.
+    /// `LookAheadRateControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-lookaheadratecontrol)): string, optional.
     #[serde(
         rename = "LookAheadRateControl",
         skip_serializing_if = "Option::is_none"
     )]
     pub look_ahead_rate_control: Option<Value<String>>,
-    /// `MaxBitrate`: optional.
+    /// `MaxBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-maxbitrate)): integer, optional.
     #[serde(rename = "MaxBitrate", skip_serializing_if = "Option::is_none")]
     pub max_bitrate: Option<Value<i64>>,
-    /// `MinBitrate`: optional.
+    /// `MinBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-minbitrate)): integer, optional.
     #[serde(rename = "MinBitrate", skip_serializing_if = "Option::is_none")]
     pub min_bitrate: Option<Value<i64>>,
-    /// `MinIInterval`: optional.
+    /// `MinIInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-miniinterval)): integer, optional.
     #[serde(rename = "MinIInterval", skip_serializing_if = "Option::is_none")]
     pub min_i_interval: Option<Value<i64>>,
-    /// `ParDenominator`: optional.
+    /// `ParDenominator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-pardenominator)): integer, optional.
     #[serde(rename = "ParDenominator", skip_serializing_if = "Option::is_none")]
     pub par_denominator: Option<Value<i64>>,
-    /// `ParNumerator`: optional.
+    /// `ParNumerator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-parnumerator)): integer, optional.
     #[serde(rename = "ParNumerator", skip_serializing_if = "Option::is_none")]
     pub par_numerator: Option<Value<i64>>,
-    /// `QvbrQualityLevel`: optional.
+    /// `QvbrQualityLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-qvbrqualitylevel)): integer, optional.
     #[serde(rename = "QvbrQualityLevel", skip_serializing_if = "Option::is_none")]
     pub qvbr_quality_level: Option<Value<i64>>,
-    /// `RateControlMode`: optional.
+    /// `RateControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-ratecontrolmode)): string, optional.
     #[serde(rename = "RateControlMode", skip_serializing_if = "Option::is_none")]
     pub rate_control_mode: Option<Value<String>>,
-    /// `SceneChangeDetect`: optional.
+    /// `SceneChangeDetect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-scenechangedetect)): string, optional.
     #[serde(rename = "SceneChangeDetect", skip_serializing_if = "Option::is_none")]
     pub scene_change_detect: Option<Value<String>>,
-    /// `SpatialAq`: optional.
+    /// `SpatialAq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-spatialaq)): string, optional.
     #[serde(rename = "SpatialAq", skip_serializing_if = "Option::is_none")]
     pub spatial_aq: Option<Value<String>>,
-    /// `TemporalAq`: optional.
+    /// `TemporalAq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-temporalaq)): string, optional.
     #[serde(rename = "TemporalAq", skip_serializing_if = "Option::is_none")]
     pub temporal_aq: Option<Value<String>>,
-    /// `TimecodeBurninSettings`: optional.
+    /// `TimecodeBurninSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-timecodeburninsettings)): object [`TimecodeBurninSettings`], optional.
     #[serde(
         rename = "TimecodeBurninSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub timecode_burnin_settings: Option<TimecodeBurninSettings>,
-    /// `TimecodeInsertion`: optional.
+    /// `TimecodeInsertion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-av1settings.html#cfn-medialive-channel-av1settings-timecodeinsertion)): string, optional.
     #[serde(rename = "TimecodeInsertion", skip_serializing_if = "Option::is_none")]
     pub timecode_insertion: Option<Value<String>>,
 }
@@ -4243,15 +4433,15 @@ impl Walk for Av1Settings {
 
 /// The `AvailBlanking` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AvailBlanking`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availblanking.html).
 ///
 /// Every property is optional: start from [`AvailBlanking::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AvailBlanking {
-    /// `AvailBlankingImage`: optional.
+    /// `AvailBlankingImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availblanking.html#cfn-medialive-channel-availblanking-availblankingimage)): object [`InputLocation`], optional.
     #[serde(rename = "AvailBlankingImage", skip_serializing_if = "Option::is_none")]
     pub avail_blanking_image: Option<InputLocation>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availblanking.html#cfn-medialive-channel-availblanking-state)): string, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
 }
@@ -4289,15 +4479,15 @@ impl Walk for AvailBlanking {
 
 /// The `AvailConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AvailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availconfiguration.html).
 ///
 /// Every property is optional: start from [`AvailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AvailConfiguration {
-    /// `AvailSettings`: optional.
+    /// `AvailSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availconfiguration.html#cfn-medialive-channel-availconfiguration-availsettings)): object [`AvailSettings`], optional.
     #[serde(rename = "AvailSettings", skip_serializing_if = "Option::is_none")]
     pub avail_settings: Option<AvailSettings>,
-    /// `Scte35SegmentationScope`: optional.
+    /// `Scte35SegmentationScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availconfiguration.html#cfn-medialive-channel-availconfiguration-scte35segmentationscope)): string, optional.
     #[serde(
         rename = "Scte35SegmentationScope",
         skip_serializing_if = "Option::is_none"
@@ -4338,18 +4528,18 @@ impl Walk for AvailConfiguration {
 
 /// The `AvailSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `AvailSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availsettings.html).
 ///
 /// Every property is optional: start from [`AvailSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AvailSettings {
-    /// `Esam`: optional.
+    /// `Esam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availsettings.html#cfn-medialive-channel-availsettings-esam)): object [`Esam`], optional.
     #[serde(rename = "Esam", skip_serializing_if = "Option::is_none")]
     pub esam: Option<Esam>,
-    /// `Scte35SpliceInsert`: optional.
+    /// `Scte35SpliceInsert` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availsettings.html#cfn-medialive-channel-availsettings-scte35spliceinsert)): object [`Scte35SpliceInsertTimeSignalAposSettings`], optional.
     #[serde(rename = "Scte35SpliceInsert", skip_serializing_if = "Option::is_none")]
     pub scte35_splice_insert: Option<Scte35SpliceInsertTimeSignalAposSettings>,
-    /// `Scte35TimeSignalApos`: optional.
+    /// `Scte35TimeSignalApos` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-availsettings.html#cfn-medialive-channel-availsettings-scte35timesignalapos)): object [`Scte35SpliceInsertTimeSignalAposSettings`], optional.
     #[serde(
         rename = "Scte35TimeSignalApos",
         skip_serializing_if = "Option::is_none"
@@ -4404,18 +4594,18 @@ impl Walk for AvailSettings {
 
 /// The `BandwidthReductionFilterSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `BandwidthReductionFilterSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-bandwidthreductionfiltersettings.html).
 ///
 /// Every property is optional: start from [`BandwidthReductionFilterSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BandwidthReductionFilterSettings {
-    /// `PostFilterSharpening`: optional.
+    /// `PostFilterSharpening` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-bandwidthreductionfiltersettings.html#cfn-medialive-channel-bandwidthreductionfiltersettings-postfiltersharpening)): string, optional.
     #[serde(
         rename = "PostFilterSharpening",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_filter_sharpening: Option<Value<String>>,
-    /// `Strength`: optional.
+    /// `Strength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-bandwidthreductionfiltersettings.html#cfn-medialive-channel-bandwidthreductionfiltersettings-strength)): string, optional.
     #[serde(rename = "Strength", skip_serializing_if = "Option::is_none")]
     pub strength: Option<Value<String>>,
 }
@@ -4453,27 +4643,27 @@ impl Walk for BandwidthReductionFilterSettings {
 
 /// The `BlackoutSlate` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `BlackoutSlate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-blackoutslate.html).
 ///
 /// Every property is optional: start from [`BlackoutSlate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlackoutSlate {
-    /// `BlackoutSlateImage`: optional.
+    /// `BlackoutSlateImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-blackoutslate.html#cfn-medialive-channel-blackoutslate-blackoutslateimage)): object [`InputLocation`], optional.
     #[serde(rename = "BlackoutSlateImage", skip_serializing_if = "Option::is_none")]
     pub blackout_slate_image: Option<InputLocation>,
-    /// `NetworkEndBlackout`: optional.
+    /// `NetworkEndBlackout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-blackoutslate.html#cfn-medialive-channel-blackoutslate-networkendblackout)): string, optional.
     #[serde(rename = "NetworkEndBlackout", skip_serializing_if = "Option::is_none")]
     pub network_end_blackout: Option<Value<String>>,
-    /// `NetworkEndBlackoutImage`: optional.
+    /// `NetworkEndBlackoutImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-blackoutslate.html#cfn-medialive-channel-blackoutslate-networkendblackoutimage)): object [`InputLocation`], optional.
     #[serde(
         rename = "NetworkEndBlackoutImage",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_end_blackout_image: Option<InputLocation>,
-    /// `NetworkId`: optional.
+    /// `NetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-blackoutslate.html#cfn-medialive-channel-blackoutslate-networkid)): string, optional.
     #[serde(rename = "NetworkId", skip_serializing_if = "Option::is_none")]
     pub network_id: Option<Value<String>>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-blackoutslate.html#cfn-medialive-channel-blackoutslate-state)): string, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
 }
@@ -4535,66 +4725,66 @@ impl Walk for BlackoutSlate {
 
 /// The `BurnInDvbSubDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `BurnInDvbSubDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html).
 ///
 /// Every property is optional: start from [`BurnInDvbSubDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BurnInDvbSubDestinationSettings {
-    /// `Alignment`: optional.
+    /// `Alignment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-alignment)): string, optional.
     #[serde(rename = "Alignment", skip_serializing_if = "Option::is_none")]
     pub alignment: Option<Value<String>>,
-    /// `BackgroundColor`: optional.
+    /// `BackgroundColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-backgroundcolor)): string, optional.
     #[serde(rename = "BackgroundColor", skip_serializing_if = "Option::is_none")]
     pub background_color: Option<Value<String>>,
-    /// `BackgroundOpacity`: optional.
+    /// `BackgroundOpacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-backgroundopacity)): integer, optional.
     #[serde(rename = "BackgroundOpacity", skip_serializing_if = "Option::is_none")]
     pub background_opacity: Option<Value<i64>>,
-    /// `Font`: optional.
+    /// `Font` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-font)): object [`InputLocation`], optional.
     #[serde(rename = "Font", skip_serializing_if = "Option::is_none")]
     pub font: Option<InputLocation>,
-    /// `FontColor`: optional.
+    /// `FontColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-fontcolor)): string, optional.
     #[serde(rename = "FontColor", skip_serializing_if = "Option::is_none")]
     pub font_color: Option<Value<String>>,
-    /// `FontOpacity`: optional.
+    /// `FontOpacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-fontopacity)): integer, optional.
     #[serde(rename = "FontOpacity", skip_serializing_if = "Option::is_none")]
     pub font_opacity: Option<Value<i64>>,
-    /// `FontResolution`: optional.
+    /// `FontResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-fontresolution)): integer, optional.
     #[serde(rename = "FontResolution", skip_serializing_if = "Option::is_none")]
     pub font_resolution: Option<Value<i64>>,
-    /// `FontSize`: optional.
+    /// `FontSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-fontsize)): string, optional.
     #[serde(rename = "FontSize", skip_serializing_if = "Option::is_none")]
     pub font_size: Option<Value<String>>,
-    /// `OutlineColor`: optional.
+    /// `OutlineColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-outlinecolor)): string, optional.
     #[serde(rename = "OutlineColor", skip_serializing_if = "Option::is_none")]
     pub outline_color: Option<Value<String>>,
-    /// `OutlineSize`: optional.
+    /// `OutlineSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-outlinesize)): integer, optional.
     #[serde(rename = "OutlineSize", skip_serializing_if = "Option::is_none")]
     pub outline_size: Option<Value<i64>>,
-    /// `ShadowColor`: optional.
+    /// `ShadowColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-shadowcolor)): string, optional.
     #[serde(rename = "ShadowColor", skip_serializing_if = "Option::is_none")]
     pub shadow_color: Option<Value<String>>,
-    /// `ShadowOpacity`: optional.
+    /// `ShadowOpacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-shadowopacity)): integer, optional.
     #[serde(rename = "ShadowOpacity", skip_serializing_if = "Option::is_none")]
     pub shadow_opacity: Option<Value<i64>>,
-    /// `ShadowXOffset`: optional.
+    /// `ShadowXOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-shadowxoffset)): integer, optional.
     #[serde(rename = "ShadowXOffset", skip_serializing_if = "Option::is_none")]
     pub shadow_x_offset: Option<Value<i64>>,
-    /// `ShadowYOffset`: optional.
+    /// `ShadowYOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-shadowyoffset)): integer, optional.
     #[serde(rename = "ShadowYOffset", skip_serializing_if = "Option::is_none")]
     pub shadow_y_offset: Option<Value<i64>>,
-    /// `SubtitleRows`: optional.
+    /// `SubtitleRows` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-subtitlerows)): string, optional.
     #[serde(rename = "SubtitleRows", skip_serializing_if = "Option::is_none")]
     pub subtitle_rows: Option<Value<String>>,
-    /// `TeletextGridControl`: optional.
+    /// `TeletextGridControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-teletextgridcontrol)): string, optional.
     #[serde(
         rename = "TeletextGridControl",
         skip_serializing_if = "Option::is_none"
     )]
     pub teletext_grid_control: Option<Value<String>>,
-    /// `XPosition`: optional.
+    /// `XPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-xposition)): integer, optional.
     #[serde(rename = "XPosition", skip_serializing_if = "Option::is_none")]
     pub x_position: Option<Value<i64>>,
-    /// `YPosition`: optional.
+    /// `YPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-burnindvbsubdestinationsettings.html#cfn-medialive-channel-burnindvbsubdestinationsettings-yposition)): integer, optional.
     #[serde(rename = "YPosition", skip_serializing_if = "Option::is_none")]
     pub y_position: Option<Value<i64>>,
 }
@@ -4760,45 +4950,45 @@ impl Walk for BurnInDvbSubDestinationSettings {
 
 /// The `CaptionDescription` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CaptionDescription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html).
 ///
 /// Every property is optional: start from [`CaptionDescription::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptionDescription {
-    /// `Accessibility`: optional.
+    /// `Accessibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html#cfn-medialive-channel-captiondescription-accessibility)): string, optional.
     #[serde(rename = "Accessibility", skip_serializing_if = "Option::is_none")]
     pub accessibility: Option<Value<String>>,
-    /// `CaptionDashRoles`: optional.
+    /// `CaptionDashRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html#cfn-medialive-channel-captiondescription-captiondashroles)): list of (string), optional.
     #[serde(rename = "CaptionDashRoles", skip_serializing_if = "Option::is_none")]
     pub caption_dash_roles: Option<Value<Vec<Value<String>>>>,
-    /// `CaptionSelectorName`: optional.
+    /// `CaptionSelectorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html#cfn-medialive-channel-captiondescription-captionselectorname)): string, optional.
     #[serde(
         rename = "CaptionSelectorName",
         skip_serializing_if = "Option::is_none"
     )]
     pub caption_selector_name: Option<Value<String>>,
-    /// `DestinationSettings`: optional.
+    /// `DestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html#cfn-medialive-channel-captiondescription-destinationsettings)): object [`CaptionDestinationSettings`], optional.
     #[serde(
         rename = "DestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_settings: Option<CaptionDestinationSettings>,
-    /// `DvbDashAccessibility`: optional.
+    /// `DvbDashAccessibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html#cfn-medialive-channel-captiondescription-dvbdashaccessibility)): string, optional.
     #[serde(
         rename = "DvbDashAccessibility",
         skip_serializing_if = "Option::is_none"
     )]
     pub dvb_dash_accessibility: Option<Value<String>>,
-    /// `LanguageCode`: optional.
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html#cfn-medialive-channel-captiondescription-languagecode)): string, optional.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
-    /// `LanguageDescription`: optional.
+    /// `LanguageDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html#cfn-medialive-channel-captiondescription-languagedescription)): string, optional.
     #[serde(
         rename = "LanguageDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub language_description: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondescription.html#cfn-medialive-channel-captiondescription-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -4884,84 +5074,84 @@ impl Walk for CaptionDescription {
 
 /// The `CaptionDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CaptionDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html).
 ///
 /// Every property is optional: start from [`CaptionDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptionDestinationSettings {
-    /// `AribDestinationSettings`: optional.
+    /// `AribDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-aribdestinationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AribDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub arib_destination_settings: Option<Json>,
-    /// `BurnInDestinationSettings`: optional.
+    /// `BurnInDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-burnindestinationsettings)): object [`BurnInDvbSubDestinationSettings`], optional.
     #[serde(
         rename = "BurnInDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub burn_in_destination_settings: Option<BurnInDvbSubDestinationSettings>,
-    /// `DvbSubDestinationSettings`: optional.
+    /// `DvbSubDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-dvbsubdestinationsettings)): object [`BurnInDvbSubDestinationSettings`], optional.
     #[serde(
         rename = "DvbSubDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub dvb_sub_destination_settings: Option<BurnInDvbSubDestinationSettings>,
-    /// `EbuTtDDestinationSettings`: optional.
+    /// `EbuTtDDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-ebuttddestinationsettings)): object [`EbuTtDDestinationSettings`], optional.
     #[serde(
         rename = "EbuTtDDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub ebu_tt_d_destination_settings: Option<EbuTtDDestinationSettings>,
-    /// `EmbeddedDestinationSettings`: optional.
+    /// `EmbeddedDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-embeddeddestinationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "EmbeddedDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub embedded_destination_settings: Option<Json>,
-    /// `EmbeddedPlusScte20DestinationSettings`: optional.
+    /// `EmbeddedPlusScte20DestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-embeddedplusscte20destinationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "EmbeddedPlusScte20DestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub embedded_plus_scte20_destination_settings: Option<Json>,
-    /// `RtmpCaptionInfoDestinationSettings`: optional.
+    /// `RtmpCaptionInfoDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-rtmpcaptioninfodestinationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "RtmpCaptionInfoDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub rtmp_caption_info_destination_settings: Option<Json>,
-    /// `Scte20PlusEmbeddedDestinationSettings`: optional.
+    /// `Scte20PlusEmbeddedDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-scte20plusembeddeddestinationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "Scte20PlusEmbeddedDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub scte20_plus_embedded_destination_settings: Option<Json>,
-    /// `Scte27DestinationSettings`: optional.
+    /// `Scte27DestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-scte27destinationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "Scte27DestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub scte27_destination_settings: Option<Json>,
-    /// `SmpteTtDestinationSettings`: optional.
+    /// `SmpteTtDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-smptettdestinationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "SmpteTtDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub smpte_tt_destination_settings: Option<Json>,
-    /// `TeletextDestinationSettings`: optional.
+    /// `TeletextDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-teletextdestinationsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "TeletextDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub teletext_destination_settings: Option<Json>,
-    /// `TtmlDestinationSettings`: optional.
+    /// `TtmlDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-ttmldestinationsettings)): object [`TtmlDestinationSettings`], optional.
     #[serde(
         rename = "TtmlDestinationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub ttml_destination_settings: Option<TtmlDestinationSettings>,
-    /// `WebvttDestinationSettings`: optional.
+    /// `WebvttDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captiondestinationsettings.html#cfn-medialive-channel-captiondestinationsettings-webvttdestinationsettings)): object [`WebvttDestinationSettings`], optional.
     #[serde(
         rename = "WebvttDestinationSettings",
         skip_serializing_if = "Option::is_none"
@@ -5102,18 +5292,18 @@ impl Walk for CaptionDestinationSettings {
 
 /// The `CaptionLanguageMapping` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CaptionLanguageMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionlanguagemapping.html).
 ///
 /// Every property is optional: start from [`CaptionLanguageMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptionLanguageMapping {
-    /// `CaptionChannel`: optional.
+    /// `CaptionChannel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionlanguagemapping.html#cfn-medialive-channel-captionlanguagemapping-captionchannel)): integer, optional.
     #[serde(rename = "CaptionChannel", skip_serializing_if = "Option::is_none")]
     pub caption_channel: Option<Value<i64>>,
-    /// `LanguageCode`: optional.
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionlanguagemapping.html#cfn-medialive-channel-captionlanguagemapping-languagecode)): string, optional.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
-    /// `LanguageDescription`: optional.
+    /// `LanguageDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionlanguagemapping.html#cfn-medialive-channel-captionlanguagemapping-languagedescription)): string, optional.
     #[serde(
         rename = "LanguageDescription",
         skip_serializing_if = "Option::is_none"
@@ -5162,21 +5352,21 @@ impl Walk for CaptionLanguageMapping {
 
 /// The `CaptionRectangle` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CaptionRectangle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionrectangle.html).
 ///
 /// Every property is optional: start from [`CaptionRectangle::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptionRectangle {
-    /// `Height`: optional.
+    /// `Height` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionrectangle.html#cfn-medialive-channel-captionrectangle-height)): number, optional.
     #[serde(rename = "Height", skip_serializing_if = "Option::is_none")]
     pub height: Option<Value<f64>>,
-    /// `LeftOffset`: optional.
+    /// `LeftOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionrectangle.html#cfn-medialive-channel-captionrectangle-leftoffset)): number, optional.
     #[serde(rename = "LeftOffset", skip_serializing_if = "Option::is_none")]
     pub left_offset: Option<Value<f64>>,
-    /// `TopOffset`: optional.
+    /// `TopOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionrectangle.html#cfn-medialive-channel-captionrectangle-topoffset)): number, optional.
     #[serde(rename = "TopOffset", skip_serializing_if = "Option::is_none")]
     pub top_offset: Option<Value<f64>>,
-    /// `Width`: optional.
+    /// `Width` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionrectangle.html#cfn-medialive-channel-captionrectangle-width)): number, optional.
     #[serde(rename = "Width", skip_serializing_if = "Option::is_none")]
     pub width: Option<Value<f64>>,
 }
@@ -5230,18 +5420,18 @@ impl Walk for CaptionRectangle {
 
 /// The `CaptionSelector` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CaptionSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselector.html).
 ///
 /// Every property is optional: start from [`CaptionSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptionSelector {
-    /// `LanguageCode`: optional.
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselector.html#cfn-medialive-channel-captionselector-languagecode)): string, optional.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselector.html#cfn-medialive-channel-captionselector-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SelectorSettings`: optional.
+    /// `SelectorSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselector.html#cfn-medialive-channel-captionselector-selectorsettings)): object [`CaptionSelectorSettings`], optional.
     #[serde(rename = "SelectorSettings", skip_serializing_if = "Option::is_none")]
     pub selector_settings: Option<CaptionSelectorSettings>,
 }
@@ -5287,51 +5477,51 @@ impl Walk for CaptionSelector {
 
 /// The `CaptionSelectorSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CaptionSelectorSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html).
 ///
 /// Every property is optional: start from [`CaptionSelectorSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaptionSelectorSettings {
-    /// `AncillarySourceSettings`: optional.
+    /// `AncillarySourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html#cfn-medialive-channel-captionselectorsettings-ancillarysourcesettings)): object [`AncillarySourceSettings`], optional.
     #[serde(
         rename = "AncillarySourceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub ancillary_source_settings: Option<AncillarySourceSettings>,
-    /// `AribSourceSettings`: optional.
+    /// `AribSourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html#cfn-medialive-channel-captionselectorsettings-aribsourcesettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AribSourceSettings", skip_serializing_if = "Option::is_none")]
     pub arib_source_settings: Option<Json>,
-    /// `DvbSubSourceSettings`: optional.
+    /// `DvbSubSourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html#cfn-medialive-channel-captionselectorsettings-dvbsubsourcesettings)): object [`Scte27DvbSubSourceSettings`], optional.
     #[serde(
         rename = "DvbSubSourceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub dvb_sub_source_settings: Option<Scte27DvbSubSourceSettings>,
-    /// `EmbeddedSourceSettings`: optional.
+    /// `EmbeddedSourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html#cfn-medialive-channel-captionselectorsettings-embeddedsourcesettings)): object [`EmbeddedSourceSettings`], optional.
     #[serde(
         rename = "EmbeddedSourceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub embedded_source_settings: Option<EmbeddedSourceSettings>,
-    /// `Scte20SourceSettings`: optional.
+    /// `Scte20SourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html#cfn-medialive-channel-captionselectorsettings-scte20sourcesettings)): object [`Scte20SourceSettings`], optional.
     #[serde(
         rename = "Scte20SourceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub scte20_source_settings: Option<Scte20SourceSettings>,
-    /// `Scte27SourceSettings`: optional.
+    /// `Scte27SourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html#cfn-medialive-channel-captionselectorsettings-scte27sourcesettings)): object [`Scte27DvbSubSourceSettings`], optional.
     #[serde(
         rename = "Scte27SourceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub scte27_source_settings: Option<Scte27DvbSubSourceSettings>,
-    /// `SmartSubtitleSourceSettings`: optional.
+    /// `SmartSubtitleSourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html#cfn-medialive-channel-captionselectorsettings-smartsubtitlesourcesettings)): object [`SmartSubtitleSourceSettings`], optional.
     #[serde(
         rename = "SmartSubtitleSourceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub smart_subtitle_source_settings: Option<SmartSubtitleSourceSettings>,
-    /// `TeletextSourceSettings`: optional.
+    /// `TeletextSourceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-captionselectorsettings.html#cfn-medialive-channel-captionselectorsettings-teletextsourcesettings)): object [`TeletextSourceSettings`], optional.
     #[serde(
         rename = "TeletextSourceSettings",
         skip_serializing_if = "Option::is_none"
@@ -5423,12 +5613,12 @@ impl Walk for CaptionSelectorSettings {
 
 /// The `CdiInputSpecification` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CdiInputSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cdiinputspecification.html).
 ///
 /// Every property is optional: start from [`CdiInputSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CdiInputSpecification {
-    /// `Resolution`: optional.
+    /// `Resolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cdiinputspecification.html#cfn-medialive-channel-cdiinputspecification-resolution)): string, optional.
     #[serde(rename = "Resolution", skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Value<String>>,
 }
@@ -5458,12 +5648,12 @@ impl Walk for CdiInputSpecification {
 
 /// The `ChannelEngineVersionRequest` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ChannelEngineVersionRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-channelengineversionrequest.html).
 ///
 /// Every property is optional: start from [`ChannelEngineVersionRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChannelEngineVersionRequest {
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-channelengineversionrequest.html#cfn-medialive-channel-channelengineversionrequest-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -5615,15 +5805,19 @@ impl Walk for CloudWatchAlarmTemplateTreatMissingData {
 
 /// The `ClusterNetworkSettings` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MediaLive::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html).
+/// AWS reference: [`AWS::MediaLive::Cluster` `ClusterNetworkSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-cluster-clusternetworksettings.html).
 ///
 /// Every property is optional: start from [`ClusterNetworkSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterNetworkSettings {
-    /// `DefaultRoute`: optional.
+    /// Default value if the customer does not define it in channel Output API
+    ///
+    /// `DefaultRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-cluster-clusternetworksettings.html#cfn-medialive-cluster-clusternetworksettings-defaultroute)): string, optional.
     #[serde(rename = "DefaultRoute", skip_serializing_if = "Option::is_none")]
     pub default_route: Option<Value<String>>,
-    /// `InterfaceMappings`: optional.
+    /// Network mappings for the cluster
+    ///
+    /// `InterfaceMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-cluster-clusternetworksettings.html#cfn-medialive-cluster-clusternetworksettings-interfacemappings)): list of (object [`InterfaceMapping`]), optional.
     #[serde(rename = "InterfaceMappings", skip_serializing_if = "Option::is_none")]
     pub interface_mappings: Option<Value<Vec<InterfaceMapping>>>,
 }
@@ -5687,15 +5881,15 @@ impl Walk for ClusterType {
 
 /// The `CmafIngestCaptionLanguageMapping` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CmafIngestCaptionLanguageMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestcaptionlanguagemapping.html).
 ///
 /// Every property is optional: start from [`CmafIngestCaptionLanguageMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CmafIngestCaptionLanguageMapping {
-    /// `CaptionChannel`: optional.
+    /// `CaptionChannel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestcaptionlanguagemapping.html#cfn-medialive-channel-cmafingestcaptionlanguagemapping-captionchannel)): integer, optional.
     #[serde(rename = "CaptionChannel", skip_serializing_if = "Option::is_none")]
     pub caption_channel: Option<Value<i64>>,
-    /// `LanguageCode`: optional.
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestcaptionlanguagemapping.html#cfn-medialive-channel-cmafingestcaptionlanguagemapping-languagecode)): string, optional.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
 }
@@ -5733,12 +5927,12 @@ impl Walk for CmafIngestCaptionLanguageMapping {
 
 /// The `CmafIngestFrameCaptureOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CmafIngestFrameCaptureOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestframecaptureoutputsettings.html).
 ///
 /// Every property is optional: start from [`CmafIngestFrameCaptureOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CmafIngestFrameCaptureOutputSettings {
-    /// `NameModifier`: optional.
+    /// `NameModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestframecaptureoutputsettings.html#cfn-medialive-channel-cmafingestframecaptureoutputsettings-namemodifier)): string, optional.
     #[serde(rename = "NameModifier", skip_serializing_if = "Option::is_none")]
     pub name_modifier: Option<Value<String>>,
 }
@@ -5768,81 +5962,81 @@ impl Walk for CmafIngestFrameCaptureOutputSettings {
 
 /// The `CmafIngestGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CmafIngestGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html).
 ///
 /// Every property is optional: start from [`CmafIngestGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CmafIngestGroupSettings {
-    /// `AdditionalDestinations`: optional.
+    /// `AdditionalDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-additionaldestinations)): list of (object [`AdditionalDestinations`]), optional.
     #[serde(
         rename = "AdditionalDestinations",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_destinations: Option<Value<Vec<AdditionalDestinations>>>,
-    /// `CaptionLanguageMappings`: optional.
+    /// `CaptionLanguageMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-captionlanguagemappings)): list of (object [`CmafIngestCaptionLanguageMapping`]), optional.
     #[serde(
         rename = "CaptionLanguageMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub caption_language_mappings: Option<Value<Vec<CmafIngestCaptionLanguageMapping>>>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `Id3Behavior`: optional.
+    /// `Id3Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-id3behavior)): string, optional.
     #[serde(rename = "Id3Behavior", skip_serializing_if = "Option::is_none")]
     pub id3_behavior: Option<Value<String>>,
-    /// `Id3NameModifier`: optional.
+    /// `Id3NameModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-id3namemodifier)): string, optional.
     #[serde(rename = "Id3NameModifier", skip_serializing_if = "Option::is_none")]
     pub id3_name_modifier: Option<Value<String>>,
-    /// `KlvBehavior`: optional.
+    /// `KlvBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-klvbehavior)): string, optional.
     #[serde(rename = "KlvBehavior", skip_serializing_if = "Option::is_none")]
     pub klv_behavior: Option<Value<String>>,
-    /// `KlvNameModifier`: optional.
+    /// `KlvNameModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-klvnamemodifier)): string, optional.
     #[serde(rename = "KlvNameModifier", skip_serializing_if = "Option::is_none")]
     pub klv_name_modifier: Option<Value<String>>,
-    /// `NielsenId3Behavior`: optional.
+    /// `NielsenId3Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-nielsenid3behavior)): string, optional.
     #[serde(rename = "NielsenId3Behavior", skip_serializing_if = "Option::is_none")]
     pub nielsen_id3_behavior: Option<Value<String>>,
-    /// `NielsenId3NameModifier`: optional.
+    /// `NielsenId3NameModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-nielsenid3namemodifier)): string, optional.
     #[serde(
         rename = "NielsenId3NameModifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub nielsen_id3_name_modifier: Option<Value<String>>,
-    /// `Scte35NameModifier`: optional.
+    /// `Scte35NameModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-scte35namemodifier)): string, optional.
     #[serde(rename = "Scte35NameModifier", skip_serializing_if = "Option::is_none")]
     pub scte35_name_modifier: Option<Value<String>>,
-    /// `Scte35Type`: optional.
+    /// `Scte35Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-scte35type)): string, optional.
     #[serde(rename = "Scte35Type", skip_serializing_if = "Option::is_none")]
     pub scte35_type: Option<Value<String>>,
-    /// `SegmentLength`: optional.
+    /// `SegmentLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-segmentlength)): integer, optional.
     #[serde(rename = "SegmentLength", skip_serializing_if = "Option::is_none")]
     pub segment_length: Option<Value<i64>>,
-    /// `SegmentLengthUnits`: optional.
+    /// `SegmentLengthUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-segmentlengthunits)): string, optional.
     #[serde(rename = "SegmentLengthUnits", skip_serializing_if = "Option::is_none")]
     pub segment_length_units: Option<Value<String>>,
-    /// `SendDelayMs`: optional.
+    /// `SendDelayMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-senddelayms)): integer, optional.
     #[serde(rename = "SendDelayMs", skip_serializing_if = "Option::is_none")]
     pub send_delay_ms: Option<Value<i64>>,
-    /// `TimedMetadataId3Frame`: optional.
+    /// `TimedMetadataId3Frame` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-timedmetadataid3frame)): string, optional.
     #[serde(
         rename = "TimedMetadataId3Frame",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_id3_frame: Option<Value<String>>,
-    /// `TimedMetadataId3Period`: optional.
+    /// `TimedMetadataId3Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-timedmetadataid3period)): integer, optional.
     #[serde(
         rename = "TimedMetadataId3Period",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_id3_period: Option<Value<i64>>,
-    /// `TimedMetadataPassthrough`: optional.
+    /// `TimedMetadataPassthrough` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-timedmetadatapassthrough)): string, optional.
     #[serde(
         rename = "TimedMetadataPassthrough",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_passthrough: Option<Value<String>>,
-    /// `WatermarkingSettings`: optional.
+    /// `WatermarkingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestgroupsettings.html#cfn-medialive-channel-cmafingestgroupsettings-watermarkingsettings)): object [`CmafIngestWatermarkingSettings`], optional.
     #[serde(
         rename = "WatermarkingSettings",
         skip_serializing_if = "Option::is_none"
@@ -6020,39 +6214,39 @@ impl Walk for CmafIngestGroupSettings {
 
 /// The `CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html).
 ///
 /// Every property is optional: start from [`CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
-    /// `AdditionalDestinationsAlternateDestinations`: optional.
+    /// `AdditionalDestinationsAlternateDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html#cfn-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings-additionaldestinationsalternatedestinations)): list of (object [`OutputLocationRef`]), optional.
     #[serde(
         rename = "AdditionalDestinationsAlternateDestinations",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_destinations_alternate_destinations: Option<Value<Vec<OutputLocationRef>>>,
-    /// `AlternateDestination`: optional.
+    /// `AlternateDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html#cfn-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings-alternatedestination)): object [`OutputLocationRef`], optional.
     #[serde(
         rename = "AlternateDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub alternate_destination: Option<OutputLocationRef>,
-    /// `CustomProfile`: optional.
+    /// `CustomProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html#cfn-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings-customprofile)): object [`AbWatermarkingCustomProfile`], optional.
     #[serde(rename = "CustomProfile", skip_serializing_if = "Option::is_none")]
     pub custom_profile: Option<AbWatermarkingCustomProfile>,
-    /// `License`: optional.
+    /// `License` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html#cfn-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings-license)): string, optional.
     #[serde(rename = "License", skip_serializing_if = "Option::is_none")]
     pub license: Option<Value<String>>,
-    /// `OperatorId`: optional.
+    /// `OperatorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html#cfn-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings-operatorid)): integer, optional.
     #[serde(rename = "OperatorId", skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<Value<i64>>,
-    /// `PolyPeriod`: optional.
+    /// `PolyPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html#cfn-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings-polyperiod)): integer, optional.
     #[serde(rename = "PolyPeriod", skip_serializing_if = "Option::is_none")]
     pub poly_period: Option<Value<i64>>,
-    /// `Profile`: optional.
+    /// `Profile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html#cfn-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings-profile)): string, optional.
     #[serde(rename = "Profile", skip_serializing_if = "Option::is_none")]
     pub profile: Option<Value<String>>,
-    /// `WatermarkIdLength`: optional.
+    /// `WatermarkIdLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings.html#cfn-medialive-channel-cmafingestmediapackagev2abwatermarkerirdetosettings-watermarkidlength)): string, optional.
     #[serde(rename = "WatermarkIdLength", skip_serializing_if = "Option::is_none")]
     pub watermark_id_length: Option<Value<String>>,
 }
@@ -6142,12 +6336,12 @@ impl Walk for CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
 
 /// The `CmafIngestWatermarkingSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `CmafIngestWatermarkingSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestwatermarkingsettings.html).
 ///
 /// Every property is optional: start from [`CmafIngestWatermarkingSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CmafIngestWatermarkingSettings {
-    /// `CmafIngestAbWatermarkerIrdetoSettings`: optional.
+    /// `CmafIngestAbWatermarkerIrdetoSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-cmafingestwatermarkingsettings.html#cfn-medialive-channel-cmafingestwatermarkingsettings-cmafingestabwatermarkerirdetosettings)): object [`CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings`], optional.
     #[serde(
         rename = "CmafIngestAbWatermarkerIrdetoSettings",
         skip_serializing_if = "Option::is_none"
@@ -6184,18 +6378,18 @@ impl Walk for CmafIngestWatermarkingSettings {
 
 /// The `ColorCorrection` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ColorCorrection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-colorcorrection.html).
 ///
 /// Every property is optional: start from [`ColorCorrection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ColorCorrection {
-    /// `InputColorSpace`: optional.
+    /// `InputColorSpace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-colorcorrection.html#cfn-medialive-channel-colorcorrection-inputcolorspace)): string, optional.
     #[serde(rename = "InputColorSpace", skip_serializing_if = "Option::is_none")]
     pub input_color_space: Option<Value<String>>,
-    /// `OutputColorSpace`: optional.
+    /// `OutputColorSpace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-colorcorrection.html#cfn-medialive-channel-colorcorrection-outputcolorspace)): string, optional.
     #[serde(rename = "OutputColorSpace", skip_serializing_if = "Option::is_none")]
     pub output_color_space: Option<Value<String>>,
-    /// `Uri`: optional.
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-colorcorrection.html#cfn-medialive-channel-colorcorrection-uri)): string, optional.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -6241,12 +6435,12 @@ impl Walk for ColorCorrection {
 
 /// The `ColorCorrectionSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ColorCorrectionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-colorcorrectionsettings.html).
 ///
 /// Every property is optional: start from [`ColorCorrectionSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ColorCorrectionSettings {
-    /// `GlobalColorCorrections`: optional.
+    /// `GlobalColorCorrections` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-colorcorrectionsettings.html#cfn-medialive-channel-colorcorrectionsettings-globalcolorcorrections)): list of (object [`ColorCorrection`]), optional.
     #[serde(
         rename = "GlobalColorCorrections",
         skip_serializing_if = "Option::is_none"
@@ -6282,12 +6476,12 @@ impl Walk for ColorCorrectionSettings {
 
 /// The `DisabledLockingSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `DisabledLockingSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-disabledlockingsettings.html).
 ///
 /// Every property is optional: start from [`DisabledLockingSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DisabledLockingSettings {
-    /// `CustomEpoch`: optional.
+    /// `CustomEpoch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-disabledlockingsettings.html#cfn-medialive-channel-disabledlockingsettings-customepoch)): string, optional.
     #[serde(rename = "CustomEpoch", skip_serializing_if = "Option::is_none")]
     pub custom_epoch: Option<Value<String>>,
 }
@@ -6317,18 +6511,18 @@ impl Walk for DisabledLockingSettings {
 
 /// The `DvbNitSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `DvbNitSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbnitsettings.html).
 ///
 /// Every property is optional: start from [`DvbNitSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DvbNitSettings {
-    /// `NetworkId`: optional.
+    /// `NetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbnitsettings.html#cfn-medialive-channel-dvbnitsettings-networkid)): integer, optional.
     #[serde(rename = "NetworkId", skip_serializing_if = "Option::is_none")]
     pub network_id: Option<Value<i64>>,
-    /// `NetworkName`: optional.
+    /// `NetworkName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbnitsettings.html#cfn-medialive-channel-dvbnitsettings-networkname)): string, optional.
     #[serde(rename = "NetworkName", skip_serializing_if = "Option::is_none")]
     pub network_name: Option<Value<String>>,
-    /// `RepInterval`: optional.
+    /// `RepInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbnitsettings.html#cfn-medialive-channel-dvbnitsettings-repinterval)): integer, optional.
     #[serde(rename = "RepInterval", skip_serializing_if = "Option::is_none")]
     pub rep_interval: Option<Value<i64>>,
 }
@@ -6374,21 +6568,21 @@ impl Walk for DvbNitSettings {
 
 /// The `DvbSdtSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `DvbSdtSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbsdtsettings.html).
 ///
 /// Every property is optional: start from [`DvbSdtSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DvbSdtSettings {
-    /// `OutputSdt`: optional.
+    /// `OutputSdt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbsdtsettings.html#cfn-medialive-channel-dvbsdtsettings-outputsdt)): string, optional.
     #[serde(rename = "OutputSdt", skip_serializing_if = "Option::is_none")]
     pub output_sdt: Option<Value<String>>,
-    /// `RepInterval`: optional.
+    /// `RepInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbsdtsettings.html#cfn-medialive-channel-dvbsdtsettings-repinterval)): integer, optional.
     #[serde(rename = "RepInterval", skip_serializing_if = "Option::is_none")]
     pub rep_interval: Option<Value<i64>>,
-    /// `ServiceName`: optional.
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbsdtsettings.html#cfn-medialive-channel-dvbsdtsettings-servicename)): string, optional.
     #[serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Value<String>>,
-    /// `ServiceProviderName`: optional.
+    /// `ServiceProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbsdtsettings.html#cfn-medialive-channel-dvbsdtsettings-serviceprovidername)): string, optional.
     #[serde(
         rename = "ServiceProviderName",
         skip_serializing_if = "Option::is_none"
@@ -6445,12 +6639,12 @@ impl Walk for DvbSdtSettings {
 
 /// The `DvbTdtSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `DvbTdtSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbtdtsettings.html).
 ///
 /// Every property is optional: start from [`DvbTdtSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DvbTdtSettings {
-    /// `RepInterval`: optional.
+    /// `RepInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-dvbtdtsettings.html#cfn-medialive-channel-dvbtdtsettings-repinterval)): integer, optional.
     #[serde(rename = "RepInterval", skip_serializing_if = "Option::is_none")]
     pub rep_interval: Option<Value<i64>>,
 }
@@ -6480,30 +6674,30 @@ impl Walk for DvbTdtSettings {
 
 /// The `Eac3AtmosSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Eac3AtmosSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3atmossettings.html).
 ///
 /// Every property is optional: start from [`Eac3AtmosSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Eac3AtmosSettings {
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3atmossettings.html#cfn-medialive-channel-eac3atmossettings-bitrate)): number, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<f64>>,
-    /// `CodingMode`: optional.
+    /// `CodingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3atmossettings.html#cfn-medialive-channel-eac3atmossettings-codingmode)): string, optional.
     #[serde(rename = "CodingMode", skip_serializing_if = "Option::is_none")]
     pub coding_mode: Option<Value<String>>,
-    /// `Dialnorm`: optional.
+    /// `Dialnorm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3atmossettings.html#cfn-medialive-channel-eac3atmossettings-dialnorm)): integer, optional.
     #[serde(rename = "Dialnorm", skip_serializing_if = "Option::is_none")]
     pub dialnorm: Option<Value<i64>>,
-    /// `DrcLine`: optional.
+    /// `DrcLine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3atmossettings.html#cfn-medialive-channel-eac3atmossettings-drcline)): string, optional.
     #[serde(rename = "DrcLine", skip_serializing_if = "Option::is_none")]
     pub drc_line: Option<Value<String>>,
-    /// `DrcRf`: optional.
+    /// `DrcRf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3atmossettings.html#cfn-medialive-channel-eac3atmossettings-drcrf)): string, optional.
     #[serde(rename = "DrcRf", skip_serializing_if = "Option::is_none")]
     pub drc_rf: Option<Value<String>>,
-    /// `HeightTrim`: optional.
+    /// `HeightTrim` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3atmossettings.html#cfn-medialive-channel-eac3atmossettings-heighttrim)): number, optional.
     #[serde(rename = "HeightTrim", skip_serializing_if = "Option::is_none")]
     pub height_trim: Option<Value<f64>>,
-    /// `SurroundTrim`: optional.
+    /// `SurroundTrim` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3atmossettings.html#cfn-medialive-channel-eac3atmossettings-surroundtrim)): number, optional.
     #[serde(rename = "SurroundTrim", skip_serializing_if = "Option::is_none")]
     pub surround_trim: Option<Value<f64>>,
 }
@@ -6581,75 +6775,75 @@ impl Walk for Eac3AtmosSettings {
 
 /// The `Eac3Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Eac3Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html).
 ///
 /// Every property is optional: start from [`Eac3Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Eac3Settings {
-    /// `AttenuationControl`: optional.
+    /// `AttenuationControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-attenuationcontrol)): string, optional.
     #[serde(rename = "AttenuationControl", skip_serializing_if = "Option::is_none")]
     pub attenuation_control: Option<Value<String>>,
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-bitrate)): number, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<f64>>,
-    /// `BitstreamMode`: optional.
+    /// `BitstreamMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-bitstreammode)): string, optional.
     #[serde(rename = "BitstreamMode", skip_serializing_if = "Option::is_none")]
     pub bitstream_mode: Option<Value<String>>,
-    /// `CodingMode`: optional.
+    /// `CodingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-codingmode)): string, optional.
     #[serde(rename = "CodingMode", skip_serializing_if = "Option::is_none")]
     pub coding_mode: Option<Value<String>>,
-    /// `DcFilter`: optional.
+    /// `DcFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-dcfilter)): string, optional.
     #[serde(rename = "DcFilter", skip_serializing_if = "Option::is_none")]
     pub dc_filter: Option<Value<String>>,
-    /// `Dialnorm`: optional.
+    /// `Dialnorm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-dialnorm)): integer, optional.
     #[serde(rename = "Dialnorm", skip_serializing_if = "Option::is_none")]
     pub dialnorm: Option<Value<i64>>,
-    /// `DrcLine`: optional.
+    /// `DrcLine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-drcline)): string, optional.
     #[serde(rename = "DrcLine", skip_serializing_if = "Option::is_none")]
     pub drc_line: Option<Value<String>>,
-    /// `DrcRf`: optional.
+    /// `DrcRf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-drcrf)): string, optional.
     #[serde(rename = "DrcRf", skip_serializing_if = "Option::is_none")]
     pub drc_rf: Option<Value<String>>,
-    /// `LfeControl`: optional.
+    /// `LfeControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-lfecontrol)): string, optional.
     #[serde(rename = "LfeControl", skip_serializing_if = "Option::is_none")]
     pub lfe_control: Option<Value<String>>,
-    /// `LfeFilter`: optional.
+    /// `LfeFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-lfefilter)): string, optional.
     #[serde(rename = "LfeFilter", skip_serializing_if = "Option::is_none")]
     pub lfe_filter: Option<Value<String>>,
-    /// `LoRoCenterMixLevel`: optional.
+    /// `LoRoCenterMixLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-lorocentermixlevel)): number, optional.
     #[serde(rename = "LoRoCenterMixLevel", skip_serializing_if = "Option::is_none")]
     pub lo_ro_center_mix_level: Option<Value<f64>>,
-    /// `LoRoSurroundMixLevel`: optional.
+    /// `LoRoSurroundMixLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-lorosurroundmixlevel)): number, optional.
     #[serde(
         rename = "LoRoSurroundMixLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub lo_ro_surround_mix_level: Option<Value<f64>>,
-    /// `LtRtCenterMixLevel`: optional.
+    /// `LtRtCenterMixLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-ltrtcentermixlevel)): number, optional.
     #[serde(rename = "LtRtCenterMixLevel", skip_serializing_if = "Option::is_none")]
     pub lt_rt_center_mix_level: Option<Value<f64>>,
-    /// `LtRtSurroundMixLevel`: optional.
+    /// `LtRtSurroundMixLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-ltrtsurroundmixlevel)): number, optional.
     #[serde(
         rename = "LtRtSurroundMixLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub lt_rt_surround_mix_level: Option<Value<f64>>,
-    /// `MetadataControl`: optional.
+    /// `MetadataControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-metadatacontrol)): string, optional.
     #[serde(rename = "MetadataControl", skip_serializing_if = "Option::is_none")]
     pub metadata_control: Option<Value<String>>,
-    /// `PassthroughControl`: optional.
+    /// `PassthroughControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-passthroughcontrol)): string, optional.
     #[serde(rename = "PassthroughControl", skip_serializing_if = "Option::is_none")]
     pub passthrough_control: Option<Value<String>>,
-    /// `PhaseControl`: optional.
+    /// `PhaseControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-phasecontrol)): string, optional.
     #[serde(rename = "PhaseControl", skip_serializing_if = "Option::is_none")]
     pub phase_control: Option<Value<String>>,
-    /// `StereoDownmix`: optional.
+    /// `StereoDownmix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-stereodownmix)): string, optional.
     #[serde(rename = "StereoDownmix", skip_serializing_if = "Option::is_none")]
     pub stereo_downmix: Option<Value<String>>,
-    /// `SurroundExMode`: optional.
+    /// `SurroundExMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-surroundexmode)): string, optional.
     #[serde(rename = "SurroundExMode", skip_serializing_if = "Option::is_none")]
     pub surround_ex_mode: Option<Value<String>>,
-    /// `SurroundMode`: optional.
+    /// `SurroundMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-eac3settings.html#cfn-medialive-channel-eac3settings-surroundmode)): string, optional.
     #[serde(rename = "SurroundMode", skip_serializing_if = "Option::is_none")]
     pub surround_mode: Option<Value<String>>,
 }
@@ -6831,27 +7025,27 @@ impl Walk for Eac3Settings {
 
 /// The `EbuTtDDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `EbuTtDDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ebuttddestinationsettings.html).
 ///
 /// Every property is optional: start from [`EbuTtDDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EbuTtDDestinationSettings {
-    /// `CopyrightHolder`: optional.
+    /// `CopyrightHolder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ebuttddestinationsettings.html#cfn-medialive-channel-ebuttddestinationsettings-copyrightholder)): string, optional.
     #[serde(rename = "CopyrightHolder", skip_serializing_if = "Option::is_none")]
     pub copyright_holder: Option<Value<String>>,
-    /// `DefaultFontSize`: optional.
+    /// `DefaultFontSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ebuttddestinationsettings.html#cfn-medialive-channel-ebuttddestinationsettings-defaultfontsize)): integer, optional.
     #[serde(rename = "DefaultFontSize", skip_serializing_if = "Option::is_none")]
     pub default_font_size: Option<Value<i64>>,
-    /// `DefaultLineHeight`: optional.
+    /// `DefaultLineHeight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ebuttddestinationsettings.html#cfn-medialive-channel-ebuttddestinationsettings-defaultlineheight)): integer, optional.
     #[serde(rename = "DefaultLineHeight", skip_serializing_if = "Option::is_none")]
     pub default_line_height: Option<Value<i64>>,
-    /// `FillLineGap`: optional.
+    /// `FillLineGap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ebuttddestinationsettings.html#cfn-medialive-channel-ebuttddestinationsettings-filllinegap)): string, optional.
     #[serde(rename = "FillLineGap", skip_serializing_if = "Option::is_none")]
     pub fill_line_gap: Option<Value<String>>,
-    /// `FontFamily`: optional.
+    /// `FontFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ebuttddestinationsettings.html#cfn-medialive-channel-ebuttddestinationsettings-fontfamily)): string, optional.
     #[serde(rename = "FontFamily", skip_serializing_if = "Option::is_none")]
     pub font_family: Option<Value<String>>,
-    /// `StyleControl`: optional.
+    /// `StyleControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ebuttddestinationsettings.html#cfn-medialive-channel-ebuttddestinationsettings-stylecontrol)): string, optional.
     #[serde(rename = "StyleControl", skip_serializing_if = "Option::is_none")]
     pub style_control: Option<Value<String>>,
 }
@@ -6921,24 +7115,24 @@ impl Walk for EbuTtDDestinationSettings {
 
 /// The `EmbeddedSourceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `EmbeddedSourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-embeddedsourcesettings.html).
 ///
 /// Every property is optional: start from [`EmbeddedSourceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EmbeddedSourceSettings {
-    /// `Convert608To708`: optional.
+    /// `Convert608To708` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-embeddedsourcesettings.html#cfn-medialive-channel-embeddedsourcesettings-convert608to708)): string, optional.
     #[serde(rename = "Convert608To708", skip_serializing_if = "Option::is_none")]
     pub convert608_to708: Option<Value<String>>,
-    /// `Scte20Detection`: optional.
+    /// `Scte20Detection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-embeddedsourcesettings.html#cfn-medialive-channel-embeddedsourcesettings-scte20detection)): string, optional.
     #[serde(rename = "Scte20Detection", skip_serializing_if = "Option::is_none")]
     pub scte20_detection: Option<Value<String>>,
-    /// `Source608ChannelNumber`: optional.
+    /// `Source608ChannelNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-embeddedsourcesettings.html#cfn-medialive-channel-embeddedsourcesettings-source608channelnumber)): integer, optional.
     #[serde(
         rename = "Source608ChannelNumber",
         skip_serializing_if = "Option::is_none"
     )]
     pub source608_channel_number: Option<Value<i64>>,
-    /// `Source608TrackNumber`: optional.
+    /// `Source608TrackNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-embeddedsourcesettings.html#cfn-medialive-channel-embeddedsourcesettings-source608tracknumber)): integer, optional.
     #[serde(
         rename = "Source608TrackNumber",
         skip_serializing_if = "Option::is_none"
@@ -6995,69 +7189,69 @@ impl Walk for EmbeddedSourceSettings {
 
 /// The `EncoderSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `EncoderSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html).
 ///
 /// Every property is optional: start from [`EncoderSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncoderSettings {
-    /// `AudioDescriptions`: optional.
+    /// `AudioDescriptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-audiodescriptions)): list of (object [`AudioDescription`]), optional.
     #[serde(rename = "AudioDescriptions", skip_serializing_if = "Option::is_none")]
     pub audio_descriptions: Option<Value<Vec<AudioDescription>>>,
-    /// `AvailBlanking`: optional.
+    /// `AvailBlanking` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-availblanking)): object [`AvailBlanking`], optional.
     #[serde(rename = "AvailBlanking", skip_serializing_if = "Option::is_none")]
     pub avail_blanking: Option<AvailBlanking>,
-    /// `AvailConfiguration`: optional.
+    /// `AvailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-availconfiguration)): object [`AvailConfiguration`], optional.
     #[serde(rename = "AvailConfiguration", skip_serializing_if = "Option::is_none")]
     pub avail_configuration: Option<AvailConfiguration>,
-    /// `BlackoutSlate`: optional.
+    /// `BlackoutSlate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-blackoutslate)): object [`BlackoutSlate`], optional.
     #[serde(rename = "BlackoutSlate", skip_serializing_if = "Option::is_none")]
     pub blackout_slate: Option<BlackoutSlate>,
-    /// `CaptionDescriptions`: optional.
+    /// `CaptionDescriptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-captiondescriptions)): list of (object [`CaptionDescription`]), optional.
     #[serde(
         rename = "CaptionDescriptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub caption_descriptions: Option<Value<Vec<CaptionDescription>>>,
-    /// `ColorCorrectionSettings`: optional.
+    /// `ColorCorrectionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-colorcorrectionsettings)): object [`ColorCorrectionSettings`], optional.
     #[serde(
         rename = "ColorCorrectionSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub color_correction_settings: Option<ColorCorrectionSettings>,
-    /// `FeatureActivations`: optional.
+    /// `FeatureActivations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-featureactivations)): object [`FeatureActivations`], optional.
     #[serde(rename = "FeatureActivations", skip_serializing_if = "Option::is_none")]
     pub feature_activations: Option<FeatureActivations>,
-    /// `GlobalConfiguration`: optional.
+    /// `GlobalConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-globalconfiguration)): object [`GlobalConfiguration`], optional.
     #[serde(
         rename = "GlobalConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_configuration: Option<GlobalConfiguration>,
-    /// `MotionGraphicsConfiguration`: optional.
+    /// `MotionGraphicsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-motiongraphicsconfiguration)): object [`MotionGraphicsConfiguration`], optional.
     #[serde(
         rename = "MotionGraphicsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub motion_graphics_configuration: Option<MotionGraphicsConfiguration>,
-    /// `NielsenConfiguration`: optional.
+    /// `NielsenConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-nielsenconfiguration)): object [`NielsenConfiguration`], optional.
     #[serde(
         rename = "NielsenConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub nielsen_configuration: Option<NielsenConfiguration>,
-    /// `OutputGroups`: optional.
+    /// `OutputGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-outputgroups)): list of (object [`OutputGroup`]), optional.
     #[serde(rename = "OutputGroups", skip_serializing_if = "Option::is_none")]
     pub output_groups: Option<Value<Vec<OutputGroup>>>,
-    /// `ThumbnailConfiguration`: optional.
+    /// `ThumbnailConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-thumbnailconfiguration)): object [`ThumbnailConfiguration`], optional.
     #[serde(
         rename = "ThumbnailConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub thumbnail_configuration: Option<ThumbnailConfiguration>,
-    /// `TimecodeConfig`: optional.
+    /// `TimecodeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-timecodeconfig)): object [`TimecodeConfig`], optional.
     #[serde(rename = "TimecodeConfig", skip_serializing_if = "Option::is_none")]
     pub timecode_config: Option<TimecodeConfig>,
-    /// `VideoDescriptions`: optional.
+    /// `VideoDescriptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-encodersettings.html#cfn-medialive-channel-encodersettings-videodescriptions)): list of (object [`VideoDescription`]), optional.
     #[serde(rename = "VideoDescriptions", skip_serializing_if = "Option::is_none")]
     pub video_descriptions: Option<Value<Vec<VideoDescription>>>,
 }
@@ -7217,15 +7411,15 @@ impl Walk for EncryptionType {
 
 /// The `EpochLockingSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `EpochLockingSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-epochlockingsettings.html).
 ///
 /// Every property is optional: start from [`EpochLockingSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EpochLockingSettings {
-    /// `CustomEpoch`: optional.
+    /// `CustomEpoch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-epochlockingsettings.html#cfn-medialive-channel-epochlockingsettings-customepoch)): string, optional.
     #[serde(rename = "CustomEpoch", skip_serializing_if = "Option::is_none")]
     pub custom_epoch: Option<Value<String>>,
-    /// `JamSyncTime`: optional.
+    /// `JamSyncTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-epochlockingsettings.html#cfn-medialive-channel-epochlockingsettings-jamsynctime)): string, optional.
     #[serde(rename = "JamSyncTime", skip_serializing_if = "Option::is_none")]
     pub jam_sync_time: Option<Value<String>>,
 }
@@ -7263,27 +7457,27 @@ impl Walk for EpochLockingSettings {
 
 /// The `Esam` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Esam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-esam.html).
 ///
 /// Every property is optional: start from [`Esam::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Esam {
-    /// `AcquisitionPointId`: optional.
+    /// `AcquisitionPointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-esam.html#cfn-medialive-channel-esam-acquisitionpointid)): string, optional.
     #[serde(rename = "AcquisitionPointId", skip_serializing_if = "Option::is_none")]
     pub acquisition_point_id: Option<Value<String>>,
-    /// `AdAvailOffset`: optional.
+    /// `AdAvailOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-esam.html#cfn-medialive-channel-esam-adavailoffset)): integer, optional.
     #[serde(rename = "AdAvailOffset", skip_serializing_if = "Option::is_none")]
     pub ad_avail_offset: Option<Value<i64>>,
-    /// `PasswordParam`: optional.
+    /// `PasswordParam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-esam.html#cfn-medialive-channel-esam-passwordparam)): string, optional.
     #[serde(rename = "PasswordParam", skip_serializing_if = "Option::is_none")]
     pub password_param: Option<Value<String>>,
-    /// `PoisEndpoint`: optional.
+    /// `PoisEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-esam.html#cfn-medialive-channel-esam-poisendpoint)): string, optional.
     #[serde(rename = "PoisEndpoint", skip_serializing_if = "Option::is_none")]
     pub pois_endpoint: Option<Value<String>>,
-    /// `Username`: optional.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-esam.html#cfn-medialive-channel-esam-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
-    /// `ZoneIdentity`: optional.
+    /// `ZoneIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-esam.html#cfn-medialive-channel-esam-zoneidentity)): string, optional.
     #[serde(rename = "ZoneIdentity", skip_serializing_if = "Option::is_none")]
     pub zone_identity: Option<Value<String>>,
 }
@@ -7406,12 +7600,14 @@ impl Walk for EventBridgeRuleTemplateEventType {
 
 /// The `EventBridgeRuleTemplateTarget` property type of [`EventBridgeRuleTemplate`].
 ///
-/// AWS reference: [`AWS::MediaLive::EventBridgeRuleTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-eventbridgeruletemplate.html).
+/// AWS reference: [`AWS::MediaLive::EventBridgeRuleTemplate` `EventBridgeRuleTemplateTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-eventbridgeruletemplate-eventbridgeruletemplatetarget.html).
 ///
 /// Every property is required: [`EventBridgeRuleTemplateTarget::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeRuleTemplateTarget {
-    /// `Arn`: required.
+    /// Target ARNs must be either an SNS topic or CloudWatch log group.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-eventbridgeruletemplate-eventbridgeruletemplatetarget.html#cfn-medialive-eventbridgeruletemplate-eventbridgeruletemplatetarget-arn)): string, required. Pattern: `^arn.+$`. Length: 1 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -7435,12 +7631,12 @@ impl Walk for EventBridgeRuleTemplateTarget {
 
 /// The `FailoverCondition` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `FailoverCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-failovercondition.html).
 ///
 /// Every property is optional: start from [`FailoverCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FailoverCondition {
-    /// `FailoverConditionSettings`: optional.
+    /// `FailoverConditionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-failovercondition.html#cfn-medialive-channel-failovercondition-failoverconditionsettings)): object [`FailoverConditionSettings`], optional.
     #[serde(
         rename = "FailoverConditionSettings",
         skip_serializing_if = "Option::is_none"
@@ -7476,21 +7672,21 @@ impl Walk for FailoverCondition {
 
 /// The `FailoverConditionSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `FailoverConditionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-failoverconditionsettings.html).
 ///
 /// Every property is optional: start from [`FailoverConditionSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FailoverConditionSettings {
-    /// `AudioSilenceSettings`: optional.
+    /// `AudioSilenceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-failoverconditionsettings.html#cfn-medialive-channel-failoverconditionsettings-audiosilencesettings)): object [`AudioSilenceFailoverSettings`], optional.
     #[serde(
         rename = "AudioSilenceSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_silence_settings: Option<AudioSilenceFailoverSettings>,
-    /// `InputLossSettings`: optional.
+    /// `InputLossSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-failoverconditionsettings.html#cfn-medialive-channel-failoverconditionsettings-inputlosssettings)): object [`InputLossFailoverSettings`], optional.
     #[serde(rename = "InputLossSettings", skip_serializing_if = "Option::is_none")]
     pub input_loss_settings: Option<InputLossFailoverSettings>,
-    /// `VideoBlackSettings`: optional.
+    /// `VideoBlackSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-failoverconditionsettings.html#cfn-medialive-channel-failoverconditionsettings-videoblacksettings)): object [`VideoBlackFailoverSettings`], optional.
     #[serde(rename = "VideoBlackSettings", skip_serializing_if = "Option::is_none")]
     pub video_black_settings: Option<VideoBlackFailoverSettings>,
 }
@@ -7539,18 +7735,18 @@ impl Walk for FailoverConditionSettings {
 
 /// The `FeatureActivations` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `FeatureActivations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-featureactivations.html).
 ///
 /// Every property is optional: start from [`FeatureActivations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FeatureActivations {
-    /// `InputPrepareScheduleActions`: optional.
+    /// `InputPrepareScheduleActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-featureactivations.html#cfn-medialive-channel-featureactivations-inputpreparescheduleactions)): string, optional.
     #[serde(
         rename = "InputPrepareScheduleActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_prepare_schedule_actions: Option<Value<String>>,
-    /// `OutputStaticImageOverlayScheduleActions`: optional.
+    /// `OutputStaticImageOverlayScheduleActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-featureactivations.html#cfn-medialive-channel-featureactivations-outputstaticimageoverlayscheduleactions)): string, optional.
     #[serde(
         rename = "OutputStaticImageOverlayScheduleActions",
         skip_serializing_if = "Option::is_none"
@@ -7595,18 +7791,18 @@ impl Walk for FeatureActivations {
 
 /// The `FecOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `FecOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-fecoutputsettings.html).
 ///
 /// Every property is optional: start from [`FecOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FecOutputSettings {
-    /// `ColumnDepth`: optional.
+    /// `ColumnDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-fecoutputsettings.html#cfn-medialive-channel-fecoutputsettings-columndepth)): integer, optional.
     #[serde(rename = "ColumnDepth", skip_serializing_if = "Option::is_none")]
     pub column_depth: Option<Value<i64>>,
-    /// `IncludeFec`: optional.
+    /// `IncludeFec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-fecoutputsettings.html#cfn-medialive-channel-fecoutputsettings-includefec)): string, optional.
     #[serde(rename = "IncludeFec", skip_serializing_if = "Option::is_none")]
     pub include_fec: Option<Value<String>>,
-    /// `RowLength`: optional.
+    /// `RowLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-fecoutputsettings.html#cfn-medialive-channel-fecoutputsettings-rowlength)): integer, optional.
     #[serde(rename = "RowLength", skip_serializing_if = "Option::is_none")]
     pub row_length: Option<Value<i64>>,
 }
@@ -7652,18 +7848,18 @@ impl Walk for FecOutputSettings {
 
 /// The `Fmp4HlsSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Fmp4HlsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-fmp4hlssettings.html).
 ///
 /// Every property is optional: start from [`Fmp4HlsSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Fmp4HlsSettings {
-    /// `AudioRenditionSets`: optional.
+    /// `AudioRenditionSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-fmp4hlssettings.html#cfn-medialive-channel-fmp4hlssettings-audiorenditionsets)): string, optional.
     #[serde(rename = "AudioRenditionSets", skip_serializing_if = "Option::is_none")]
     pub audio_rendition_sets: Option<Value<String>>,
-    /// `NielsenId3Behavior`: optional.
+    /// `NielsenId3Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-fmp4hlssettings.html#cfn-medialive-channel-fmp4hlssettings-nielsenid3behavior)): string, optional.
     #[serde(rename = "NielsenId3Behavior", skip_serializing_if = "Option::is_none")]
     pub nielsen_id3_behavior: Option<Value<String>>,
-    /// `TimedMetadataBehavior`: optional.
+    /// `TimedMetadataBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-fmp4hlssettings.html#cfn-medialive-channel-fmp4hlssettings-timedmetadatabehavior)): string, optional.
     #[serde(
         rename = "TimedMetadataBehavior",
         skip_serializing_if = "Option::is_none"
@@ -7712,15 +7908,15 @@ impl Walk for Fmp4HlsSettings {
 
 /// The `FollowerChannelSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `FollowerChannelSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-followerchannelsettings.html).
 ///
 /// Every property is optional: start from [`FollowerChannelSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FollowerChannelSettings {
-    /// `LinkedChannelType`: optional.
+    /// `LinkedChannelType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-followerchannelsettings.html#cfn-medialive-channel-followerchannelsettings-linkedchanneltype)): string, optional.
     #[serde(rename = "LinkedChannelType", skip_serializing_if = "Option::is_none")]
     pub linked_channel_type: Option<Value<String>>,
-    /// `PrimaryChannelArn`: optional.
+    /// `PrimaryChannelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-followerchannelsettings.html#cfn-medialive-channel-followerchannelsettings-primarychannelarn)): string, optional.
     #[serde(rename = "PrimaryChannelArn", skip_serializing_if = "Option::is_none")]
     pub primary_channel_arn: Option<Value<String>>,
 }
@@ -7758,12 +7954,12 @@ impl Walk for FollowerChannelSettings {
 
 /// The `FrameCaptureCdnSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `FrameCaptureCdnSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturecdnsettings.html).
 ///
 /// Every property is optional: start from [`FrameCaptureCdnSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FrameCaptureCdnSettings {
-    /// `FrameCaptureS3Settings`: optional.
+    /// `FrameCaptureS3Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturecdnsettings.html#cfn-medialive-channel-framecapturecdnsettings-framecaptures3settings)): object [`ArchiveFrameCaptureHlsS3Settings`], optional.
     #[serde(
         rename = "FrameCaptureS3Settings",
         skip_serializing_if = "Option::is_none"
@@ -7799,15 +7995,15 @@ impl Walk for FrameCaptureCdnSettings {
 
 /// The `FrameCaptureGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `FrameCaptureGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturegroupsettings.html).
 ///
 /// Every property is optional: start from [`FrameCaptureGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FrameCaptureGroupSettings {
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturegroupsettings.html#cfn-medialive-channel-framecapturegroupsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `FrameCaptureCdnSettings`: optional.
+    /// `FrameCaptureCdnSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturegroupsettings.html#cfn-medialive-channel-framecapturegroupsettings-framecapturecdnsettings)): object [`FrameCaptureCdnSettings`], optional.
     #[serde(
         rename = "FrameCaptureCdnSettings",
         skip_serializing_if = "Option::is_none"
@@ -7848,21 +8044,21 @@ impl Walk for FrameCaptureGroupSettings {
 
 /// The `FrameCaptureSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `FrameCaptureSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturesettings.html).
 ///
 /// Every property is optional: start from [`FrameCaptureSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FrameCaptureSettings {
-    /// `CaptureInterval`: optional.
+    /// `CaptureInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturesettings.html#cfn-medialive-channel-framecapturesettings-captureinterval)): integer, optional.
     #[serde(rename = "CaptureInterval", skip_serializing_if = "Option::is_none")]
     pub capture_interval: Option<Value<i64>>,
-    /// `CaptureIntervalUnits`: optional.
+    /// `CaptureIntervalUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturesettings.html#cfn-medialive-channel-framecapturesettings-captureintervalunits)): string, optional.
     #[serde(
         rename = "CaptureIntervalUnits",
         skip_serializing_if = "Option::is_none"
     )]
     pub capture_interval_units: Option<Value<String>>,
-    /// `TimecodeBurninSettings`: optional.
+    /// `TimecodeBurninSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-framecapturesettings.html#cfn-medialive-channel-framecapturesettings-timecodeburninsettings)): object [`TimecodeBurninSettings`], optional.
     #[serde(
         rename = "TimecodeBurninSettings",
         skip_serializing_if = "Option::is_none"
@@ -7911,33 +8107,33 @@ impl Walk for FrameCaptureSettings {
 
 /// The `GlobalConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `GlobalConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-globalconfiguration.html).
 ///
 /// Every property is optional: start from [`GlobalConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GlobalConfiguration {
-    /// `InitialAudioGain`: optional.
+    /// `InitialAudioGain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-globalconfiguration.html#cfn-medialive-channel-globalconfiguration-initialaudiogain)): integer, optional.
     #[serde(rename = "InitialAudioGain", skip_serializing_if = "Option::is_none")]
     pub initial_audio_gain: Option<Value<i64>>,
-    /// `InputEndAction`: optional.
+    /// `InputEndAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-globalconfiguration.html#cfn-medialive-channel-globalconfiguration-inputendaction)): string, optional.
     #[serde(rename = "InputEndAction", skip_serializing_if = "Option::is_none")]
     pub input_end_action: Option<Value<String>>,
-    /// `InputLossBehavior`: optional.
+    /// `InputLossBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-globalconfiguration.html#cfn-medialive-channel-globalconfiguration-inputlossbehavior)): object [`InputLossBehavior`], optional.
     #[serde(rename = "InputLossBehavior", skip_serializing_if = "Option::is_none")]
     pub input_loss_behavior: Option<InputLossBehavior>,
-    /// `OutputLockingMode`: optional.
+    /// `OutputLockingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-globalconfiguration.html#cfn-medialive-channel-globalconfiguration-outputlockingmode)): string, optional.
     #[serde(rename = "OutputLockingMode", skip_serializing_if = "Option::is_none")]
     pub output_locking_mode: Option<Value<String>>,
-    /// `OutputLockingSettings`: optional.
+    /// `OutputLockingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-globalconfiguration.html#cfn-medialive-channel-globalconfiguration-outputlockingsettings)): object [`OutputLockingSettings`], optional.
     #[serde(
         rename = "OutputLockingSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub output_locking_settings: Option<OutputLockingSettings>,
-    /// `OutputTimingSource`: optional.
+    /// `OutputTimingSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-globalconfiguration.html#cfn-medialive-channel-globalconfiguration-outputtimingsource)): string, optional.
     #[serde(rename = "OutputTimingSource", skip_serializing_if = "Option::is_none")]
     pub output_timing_source: Option<Value<String>>,
-    /// `SupportLowFramerateInputs`: optional.
+    /// `SupportLowFramerateInputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-globalconfiguration.html#cfn-medialive-channel-globalconfiguration-supportlowframerateinputs)): string, optional.
     #[serde(
         rename = "SupportLowFramerateInputs",
         skip_serializing_if = "Option::is_none"
@@ -8018,21 +8214,21 @@ impl Walk for GlobalConfiguration {
 
 /// The `H264ColorSpaceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `H264ColorSpaceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264colorspacesettings.html).
 ///
 /// Every property is optional: start from [`H264ColorSpaceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct H264ColorSpaceSettings {
-    /// `ColorSpacePassthroughSettings`: optional.
+    /// `ColorSpacePassthroughSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264colorspacesettings.html#cfn-medialive-channel-h264colorspacesettings-colorspacepassthroughsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ColorSpacePassthroughSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub color_space_passthrough_settings: Option<Json>,
-    /// `Rec601Settings`: optional.
+    /// `Rec601Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264colorspacesettings.html#cfn-medialive-channel-h264colorspacesettings-rec601settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Rec601Settings", skip_serializing_if = "Option::is_none")]
     pub rec601_settings: Option<Json>,
-    /// `Rec709Settings`: optional.
+    /// `Rec709Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264colorspacesettings.html#cfn-medialive-channel-h264colorspacesettings-rec709settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Rec709Settings", skip_serializing_if = "Option::is_none")]
     pub rec709_settings: Option<Json>,
 }
@@ -8078,18 +8274,18 @@ impl Walk for H264ColorSpaceSettings {
 
 /// The `H264H265FilterSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `H264H265FilterSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264h265filtersettings.html).
 ///
 /// Every property is optional: start from [`H264H265FilterSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct H264H265FilterSettings {
-    /// `BandwidthReductionFilterSettings`: optional.
+    /// `BandwidthReductionFilterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264h265filtersettings.html#cfn-medialive-channel-h264h265filtersettings-bandwidthreductionfiltersettings)): object [`BandwidthReductionFilterSettings`], optional.
     #[serde(
         rename = "BandwidthReductionFilterSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub bandwidth_reduction_filter_settings: Option<BandwidthReductionFilterSettings>,
-    /// `TemporalFilterSettings`: optional.
+    /// `TemporalFilterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264h265filtersettings.html#cfn-medialive-channel-h264h265filtersettings-temporalfiltersettings)): object [`TemporalFilterSettings`], optional.
     #[serde(
         rename = "TemporalFilterSettings",
         skip_serializing_if = "Option::is_none"
@@ -8133,153 +8329,153 @@ impl Walk for H264H265FilterSettings {
 
 /// The `H264Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `H264Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html).
 ///
 /// Every property is optional: start from [`H264Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct H264Settings {
-    /// `AdaptiveQuantization`: optional.
+    /// `AdaptiveQuantization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-adaptivequantization)): string, optional.
     #[serde(
         rename = "AdaptiveQuantization",
         skip_serializing_if = "Option::is_none"
     )]
     pub adaptive_quantization: Option<Value<String>>,
-    /// `AfdSignaling`: optional.
+    /// `AfdSignaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-afdsignaling)): string, optional.
     #[serde(rename = "AfdSignaling", skip_serializing_if = "Option::is_none")]
     pub afd_signaling: Option<Value<String>>,
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-bitrate)): integer, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<i64>>,
-    /// `BufFillPct`: optional.
+    /// `BufFillPct` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-buffillpct)): integer, optional.
     #[serde(rename = "BufFillPct", skip_serializing_if = "Option::is_none")]
     pub buf_fill_pct: Option<Value<i64>>,
-    /// `BufSize`: optional.
+    /// `BufSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-bufsize)): integer, optional.
     #[serde(rename = "BufSize", skip_serializing_if = "Option::is_none")]
     pub buf_size: Option<Value<i64>>,
-    /// `ColorMetadata`: optional.
+    /// `ColorMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-colormetadata)): string, optional.
     #[serde(rename = "ColorMetadata", skip_serializing_if = "Option::is_none")]
     pub color_metadata: Option<Value<String>>,
-    /// `ColorSpaceSettings`: optional.
+    /// `ColorSpaceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-colorspacesettings)): object [`H264ColorSpaceSettings`], optional.
     #[serde(rename = "ColorSpaceSettings", skip_serializing_if = "Option::is_none")]
     pub color_space_settings: Option<H264ColorSpaceSettings>,
-    /// `EntropyEncoding`: optional.
+    /// `EntropyEncoding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-entropyencoding)): string, optional.
     #[serde(rename = "EntropyEncoding", skip_serializing_if = "Option::is_none")]
     pub entropy_encoding: Option<Value<String>>,
-    /// `FilterSettings`: optional.
+    /// `FilterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-filtersettings)): object [`H264H265FilterSettings`], optional.
     #[serde(rename = "FilterSettings", skip_serializing_if = "Option::is_none")]
     pub filter_settings: Option<H264H265FilterSettings>,
-    /// `FixedAfd`: optional.
+    /// `FixedAfd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-fixedafd)): string, optional.
     #[serde(rename = "FixedAfd", skip_serializing_if = "Option::is_none")]
     pub fixed_afd: Option<Value<String>>,
-    /// `FlickerAq`: optional.
+    /// `FlickerAq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-flickeraq)): string, optional.
     #[serde(rename = "FlickerAq", skip_serializing_if = "Option::is_none")]
     pub flicker_aq: Option<Value<String>>,
-    /// `ForceFieldPictures`: optional.
+    /// `ForceFieldPictures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-forcefieldpictures)): string, optional.
     #[serde(rename = "ForceFieldPictures", skip_serializing_if = "Option::is_none")]
     pub force_field_pictures: Option<Value<String>>,
-    /// `FramerateControl`: optional.
+    /// `FramerateControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-frameratecontrol)): string, optional.
     #[serde(rename = "FramerateControl", skip_serializing_if = "Option::is_none")]
     pub framerate_control: Option<Value<String>>,
-    /// `FramerateDenominator`: optional.
+    /// `FramerateDenominator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-frameratedenominator)): integer, optional.
     #[serde(
         rename = "FramerateDenominator",
         skip_serializing_if = "Option::is_none"
     )]
     pub framerate_denominator: Option<Value<i64>>,
-    /// `FramerateNumerator`: optional.
+    /// `FramerateNumerator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-frameratenumerator)): integer, optional.
     #[serde(rename = "FramerateNumerator", skip_serializing_if = "Option::is_none")]
     pub framerate_numerator: Option<Value<i64>>,
-    /// `GopBReference`: optional.
+    /// `GopBReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-gopbreference)): string, optional.
     #[serde(rename = "GopBReference", skip_serializing_if = "Option::is_none")]
     pub gop_b_reference: Option<Value<String>>,
-    /// `GopClosedCadence`: optional.
+    /// `GopClosedCadence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-gopclosedcadence)): integer, optional.
     #[serde(rename = "GopClosedCadence", skip_serializing_if = "Option::is_none")]
     pub gop_closed_cadence: Option<Value<i64>>,
-    /// `GopNumBFrames`: optional.
+    /// `GopNumBFrames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-gopnumbframes)): integer, optional.
     #[serde(rename = "GopNumBFrames", skip_serializing_if = "Option::is_none")]
     pub gop_num_b_frames: Option<Value<i64>>,
-    /// `GopSize`: optional.
+    /// `GopSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-gopsize)): number, optional.
     #[serde(rename = "GopSize", skip_serializing_if = "Option::is_none")]
     pub gop_size: Option<Value<f64>>,
-    /// `GopSizeUnits`: optional.
+    /// `GopSizeUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-gopsizeunits)): string, optional.
     #[serde(rename = "GopSizeUnits", skip_serializing_if = "Option::is_none")]
     pub gop_size_units: Option<Value<String>>,
-    /// `Level`: optional.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-level)): string, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<String>>,
-    /// `LookAheadRateControl`: optional.
+    /// `LookAheadRateControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-lookaheadratecontrol)): string, optional.
     #[serde(
         rename = "LookAheadRateControl",
         skip_serializing_if = "Option::is_none"
     )]
     pub look_ahead_rate_control: Option<Value<String>>,
-    /// `MaxBitrate`: optional.
+    /// `MaxBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-maxbitrate)): integer, optional.
     #[serde(rename = "MaxBitrate", skip_serializing_if = "Option::is_none")]
     pub max_bitrate: Option<Value<i64>>,
-    /// `MinBitrate`: optional.
+    /// `MinBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-minbitrate)): integer, optional.
     #[serde(rename = "MinBitrate", skip_serializing_if = "Option::is_none")]
     pub min_bitrate: Option<Value<i64>>,
-    /// `MinIInterval`: optional.
+    /// `MinIInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-miniinterval)): integer, optional.
     #[serde(rename = "MinIInterval", skip_serializing_if = "Option::is_none")]
     pub min_i_interval: Option<Value<i64>>,
-    /// `MinQp`: optional.
+    /// `MinQp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-minqp)): integer, optional.
     #[serde(rename = "MinQp", skip_serializing_if = "Option::is_none")]
     pub min_qp: Option<Value<i64>>,
-    /// `NumRefFrames`: optional.
+    /// `NumRefFrames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-numrefframes)): integer, optional.
     #[serde(rename = "NumRefFrames", skip_serializing_if = "Option::is_none")]
     pub num_ref_frames: Option<Value<i64>>,
-    /// `ParControl`: optional.
+    /// `ParControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-parcontrol)): string, optional.
     #[serde(rename = "ParControl", skip_serializing_if = "Option::is_none")]
     pub par_control: Option<Value<String>>,
-    /// `ParDenominator`: optional.
+    /// `ParDenominator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-pardenominator)): integer, optional.
     #[serde(rename = "ParDenominator", skip_serializing_if = "Option::is_none")]
     pub par_denominator: Option<Value<i64>>,
-    /// `ParNumerator`: optional.
+    /// `ParNumerator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-parnumerator)): integer, optional.
     #[serde(rename = "ParNumerator", skip_serializing_if = "Option::is_none")]
     pub par_numerator: Option<Value<i64>>,
-    /// `Profile`: optional.
+    /// `Profile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-profile)): string, optional.
     #[serde(rename = "Profile", skip_serializing_if = "Option::is_none")]
     pub profile: Option<Value<String>>,
-    /// `QualityLevel`: optional.
+    /// `QualityLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-qualitylevel)): string, optional.
     #[serde(rename = "QualityLevel", skip_serializing_if = "Option::is_none")]
     pub quality_level: Option<Value<String>>,
-    /// `QvbrQualityLevel`: optional.
+    /// `QvbrQualityLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-qvbrqualitylevel)): integer, optional.
     #[serde(rename = "QvbrQualityLevel", skip_serializing_if = "Option::is_none")]
     pub qvbr_quality_level: Option<Value<i64>>,
-    /// `RateControlMode`: optional.
+    /// `RateControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-ratecontrolmode)): string, optional.
     #[serde(rename = "RateControlMode", skip_serializing_if = "Option::is_none")]
     pub rate_control_mode: Option<Value<String>>,
-    /// `ScanType`: optional.
+    /// `ScanType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-scantype)): string, optional.
     #[serde(rename = "ScanType", skip_serializing_if = "Option::is_none")]
     pub scan_type: Option<Value<String>>,
-    /// `SceneChangeDetect`: optional.
+    /// `SceneChangeDetect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-scenechangedetect)): string, optional.
     #[serde(rename = "SceneChangeDetect", skip_serializing_if = "Option::is_none")]
     pub scene_change_detect: Option<Value<String>>,
-    /// `Slices`: optional.
+    /// `Slices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-slices)): integer, optional.
     #[serde(rename = "Slices", skip_serializing_if = "Option::is_none")]
     pub slices: Option<Value<i64>>,
-    /// `Softness`: optional.
+    /// `Softness` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-softness)): integer, optional.
     #[serde(rename = "Softness", skip_serializing_if = "Option::is_none")]
     pub softness: Option<Value<i64>>,
-    /// `SpatialAq`: optional.
+    /// `SpatialAq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-spatialaq)): string, optional.
     #[serde(rename = "SpatialAq", skip_serializing_if = "Option::is_none")]
     pub spatial_aq: Option<Value<String>>,
-    /// `SubgopLength`: optional.
+    /// `SubgopLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-subgoplength)): string, optional.
     #[serde(rename = "SubgopLength", skip_serializing_if = "Option::is_none")]
     pub subgop_length: Option<Value<String>>,
-    /// `Syntax`: optional.
+    /// `Syntax` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-syntax)): string, optional.
     #[serde(rename = "Syntax", skip_serializing_if = "Option::is_none")]
     pub syntax: Option<Value<String>>,
-    /// `TemporalAq`: optional.
+    /// `TemporalAq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-temporalaq)): string, optional.
     #[serde(rename = "TemporalAq", skip_serializing_if = "Option::is_none")]
     pub temporal_aq: Option<Value<String>>,
-    /// `TimecodeBurninSettings`: optional.
+    /// `TimecodeBurninSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-timecodeburninsettings)): object [`TimecodeBurninSettings`], optional.
     #[serde(
         rename = "TimecodeBurninSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub timecode_burnin_settings: Option<TimecodeBurninSettings>,
-    /// `TimecodeInsertion`: optional.
+    /// `TimecodeInsertion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h264settings.html#cfn-medialive-channel-h264settings-timecodeinsertion)): string, optional.
     #[serde(rename = "TimecodeInsertion", skip_serializing_if = "Option::is_none")]
     pub timecode_insertion: Option<Value<String>>,
 }
@@ -8653,33 +8849,33 @@ impl Walk for H264Settings {
 
 /// The `H265ColorSpaceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `H265ColorSpaceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265colorspacesettings.html).
 ///
 /// Every property is optional: start from [`H265ColorSpaceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct H265ColorSpaceSettings {
-    /// `ColorSpacePassthroughSettings`: optional.
+    /// `ColorSpacePassthroughSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265colorspacesettings.html#cfn-medialive-channel-h265colorspacesettings-colorspacepassthroughsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ColorSpacePassthroughSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub color_space_passthrough_settings: Option<Json>,
-    /// `DolbyVision81Settings`: optional.
+    /// `DolbyVision81Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265colorspacesettings.html#cfn-medialive-channel-h265colorspacesettings-dolbyvision81settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "DolbyVision81Settings",
         skip_serializing_if = "Option::is_none"
     )]
     pub dolby_vision81_settings: Option<Json>,
-    /// `Hdr10Settings`: optional.
+    /// `Hdr10Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265colorspacesettings.html#cfn-medialive-channel-h265colorspacesettings-hdr10settings)): object [`Hdr10Settings`], optional.
     #[serde(rename = "Hdr10Settings", skip_serializing_if = "Option::is_none")]
     pub hdr10_settings: Option<Hdr10Settings>,
-    /// `Hlg2020Settings`: optional.
+    /// `Hlg2020Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265colorspacesettings.html#cfn-medialive-channel-h265colorspacesettings-hlg2020settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Hlg2020Settings", skip_serializing_if = "Option::is_none")]
     pub hlg2020_settings: Option<Json>,
-    /// `Rec601Settings`: optional.
+    /// `Rec601Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265colorspacesettings.html#cfn-medialive-channel-h265colorspacesettings-rec601settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Rec601Settings", skip_serializing_if = "Option::is_none")]
     pub rec601_settings: Option<Json>,
-    /// `Rec709Settings`: optional.
+    /// `Rec709Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265colorspacesettings.html#cfn-medialive-channel-h265colorspacesettings-rec709settings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Rec709Settings", skip_serializing_if = "Option::is_none")]
     pub rec709_settings: Option<Json>,
 }
@@ -8749,156 +8945,156 @@ impl Walk for H265ColorSpaceSettings {
 
 /// The `H265Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `H265Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html).
 ///
 /// Every property is optional: start from [`H265Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct H265Settings {
-    /// `AdaptiveQuantization`: optional.
+    /// `AdaptiveQuantization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-adaptivequantization)): string, optional.
     #[serde(
         rename = "AdaptiveQuantization",
         skip_serializing_if = "Option::is_none"
     )]
     pub adaptive_quantization: Option<Value<String>>,
-    /// `AfdSignaling`: optional.
+    /// `AfdSignaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-afdsignaling)): string, optional.
     #[serde(rename = "AfdSignaling", skip_serializing_if = "Option::is_none")]
     pub afd_signaling: Option<Value<String>>,
-    /// `AlternativeTransferFunction`: optional.
+    /// `AlternativeTransferFunction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-alternativetransferfunction)): string, optional.
     #[serde(
         rename = "AlternativeTransferFunction",
         skip_serializing_if = "Option::is_none"
     )]
     pub alternative_transfer_function: Option<Value<String>>,
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-bitrate)): integer, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<i64>>,
-    /// `BufSize`: optional.
+    /// `BufSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-bufsize)): integer, optional.
     #[serde(rename = "BufSize", skip_serializing_if = "Option::is_none")]
     pub buf_size: Option<Value<i64>>,
-    /// `ColorMetadata`: optional.
+    /// `ColorMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-colormetadata)): string, optional.
     #[serde(rename = "ColorMetadata", skip_serializing_if = "Option::is_none")]
     pub color_metadata: Option<Value<String>>,
-    /// `ColorSpaceSettings`: optional.
+    /// `ColorSpaceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-colorspacesettings)): object [`H265ColorSpaceSettings`], optional.
     #[serde(rename = "ColorSpaceSettings", skip_serializing_if = "Option::is_none")]
     pub color_space_settings: Option<H265ColorSpaceSettings>,
-    /// `Deblocking`: optional.
+    /// `Deblocking` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-deblocking)): string, optional.
     #[serde(rename = "Deblocking", skip_serializing_if = "Option::is_none")]
     pub deblocking: Option<Value<String>>,
-    /// `FilterSettings`: optional.
+    /// `FilterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-filtersettings)): object [`H264H265FilterSettings`], optional.
     #[serde(rename = "FilterSettings", skip_serializing_if = "Option::is_none")]
     pub filter_settings: Option<H264H265FilterSettings>,
-    /// `FixedAfd`: optional.
+    /// `FixedAfd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-fixedafd)): string, optional.
     #[serde(rename = "FixedAfd", skip_serializing_if = "Option::is_none")]
     pub fixed_afd: Option<Value<String>>,
-    /// `FlickerAq`: optional.
+    /// `FlickerAq` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-flickeraq)): string, optional.
     #[serde(rename = "FlickerAq", skip_serializing_if = "Option::is_none")]
     pub flicker_aq: Option<Value<String>>,
-    /// `FramerateDenominator`: optional.
+    /// `FramerateDenominator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-frameratedenominator)): integer, optional.
     #[serde(
         rename = "FramerateDenominator",
         skip_serializing_if = "Option::is_none"
     )]
     pub framerate_denominator: Option<Value<i64>>,
-    /// `FramerateNumerator`: optional.
+    /// `FramerateNumerator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-frameratenumerator)): integer, optional.
     #[serde(rename = "FramerateNumerator", skip_serializing_if = "Option::is_none")]
     pub framerate_numerator: Option<Value<i64>>,
-    /// `GopBReference`: optional.
+    /// `GopBReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-gopbreference)): string, optional.
     #[serde(rename = "GopBReference", skip_serializing_if = "Option::is_none")]
     pub gop_b_reference: Option<Value<String>>,
-    /// `GopClosedCadence`: optional.
+    /// `GopClosedCadence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-gopclosedcadence)): integer, optional.
     #[serde(rename = "GopClosedCadence", skip_serializing_if = "Option::is_none")]
     pub gop_closed_cadence: Option<Value<i64>>,
-    /// `GopNumBFrames`: optional.
+    /// `GopNumBFrames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-gopnumbframes)): integer, optional.
     #[serde(rename = "GopNumBFrames", skip_serializing_if = "Option::is_none")]
     pub gop_num_b_frames: Option<Value<i64>>,
-    /// `GopSize`: optional.
+    /// `GopSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-gopsize)): number, optional.
     #[serde(rename = "GopSize", skip_serializing_if = "Option::is_none")]
     pub gop_size: Option<Value<f64>>,
-    /// `GopSizeUnits`: optional.
+    /// `GopSizeUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-gopsizeunits)): string, optional.
     #[serde(rename = "GopSizeUnits", skip_serializing_if = "Option::is_none")]
     pub gop_size_units: Option<Value<String>>,
-    /// `Level`: optional.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-level)): string, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<String>>,
-    /// `LookAheadRateControl`: optional.
+    /// `LookAheadRateControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-lookaheadratecontrol)): string, optional.
     #[serde(
         rename = "LookAheadRateControl",
         skip_serializing_if = "Option::is_none"
     )]
     pub look_ahead_rate_control: Option<Value<String>>,
-    /// `MaxBitrate`: optional.
+    /// `MaxBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-maxbitrate)): integer, optional.
     #[serde(rename = "MaxBitrate", skip_serializing_if = "Option::is_none")]
     pub max_bitrate: Option<Value<i64>>,
-    /// `MinBitrate`: optional.
+    /// `MinBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-minbitrate)): integer, optional.
     #[serde(rename = "MinBitrate", skip_serializing_if = "Option::is_none")]
     pub min_bitrate: Option<Value<i64>>,
-    /// `MinIInterval`: optional.
+    /// `MinIInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-miniinterval)): integer, optional.
     #[serde(rename = "MinIInterval", skip_serializing_if = "Option::is_none")]
     pub min_i_interval: Option<Value<i64>>,
-    /// `MinQp`: optional.
+    /// `MinQp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-minqp)): integer, optional.
     #[serde(rename = "MinQp", skip_serializing_if = "Option::is_none")]
     pub min_qp: Option<Value<i64>>,
-    /// `MvOverPictureBoundaries`: optional.
+    /// `MvOverPictureBoundaries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-mvoverpictureboundaries)): string, optional.
     #[serde(
         rename = "MvOverPictureBoundaries",
         skip_serializing_if = "Option::is_none"
     )]
     pub mv_over_picture_boundaries: Option<Value<String>>,
-    /// `MvTemporalPredictor`: optional.
+    /// `MvTemporalPredictor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-mvtemporalpredictor)): string, optional.
     #[serde(
         rename = "MvTemporalPredictor",
         skip_serializing_if = "Option::is_none"
     )]
     pub mv_temporal_predictor: Option<Value<String>>,
-    /// `ParDenominator`: optional.
+    /// `ParDenominator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-pardenominator)): integer, optional.
     #[serde(rename = "ParDenominator", skip_serializing_if = "Option::is_none")]
     pub par_denominator: Option<Value<i64>>,
-    /// `ParNumerator`: optional.
+    /// `ParNumerator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-parnumerator)): integer, optional.
     #[serde(rename = "ParNumerator", skip_serializing_if = "Option::is_none")]
     pub par_numerator: Option<Value<i64>>,
-    /// `Profile`: optional.
+    /// `Profile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-profile)): string, optional.
     #[serde(rename = "Profile", skip_serializing_if = "Option::is_none")]
     pub profile: Option<Value<String>>,
-    /// `QvbrQualityLevel`: optional.
+    /// `QvbrQualityLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-qvbrqualitylevel)): integer, optional.
     #[serde(rename = "QvbrQualityLevel", skip_serializing_if = "Option::is_none")]
     pub qvbr_quality_level: Option<Value<i64>>,
-    /// `RateControlMode`: optional.
+    /// `RateControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-ratecontrolmode)): string, optional.
     #[serde(rename = "RateControlMode", skip_serializing_if = "Option::is_none")]
     pub rate_control_mode: Option<Value<String>>,
-    /// `ScanType`: optional.
+    /// `ScanType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-scantype)): string, optional.
     #[serde(rename = "ScanType", skip_serializing_if = "Option::is_none")]
     pub scan_type: Option<Value<String>>,
-    /// `SceneChangeDetect`: optional.
+    /// `SceneChangeDetect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-scenechangedetect)): string, optional.
     #[serde(rename = "SceneChangeDetect", skip_serializing_if = "Option::is_none")]
     pub scene_change_detect: Option<Value<String>>,
-    /// `Slices`: optional.
+    /// `Slices` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-slices)): integer, optional.
     #[serde(rename = "Slices", skip_serializing_if = "Option::is_none")]
     pub slices: Option<Value<i64>>,
-    /// `SubgopLength`: optional.
+    /// `SubgopLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-subgoplength)): string, optional.
     #[serde(rename = "SubgopLength", skip_serializing_if = "Option::is_none")]
     pub subgop_length: Option<Value<String>>,
-    /// `Tier`: optional.
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-tier)): string, optional.
     #[serde(rename = "Tier", skip_serializing_if = "Option::is_none")]
     pub tier: Option<Value<String>>,
-    /// `TileHeight`: optional.
+    /// `TileHeight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-tileheight)): integer, optional.
     #[serde(rename = "TileHeight", skip_serializing_if = "Option::is_none")]
     pub tile_height: Option<Value<i64>>,
-    /// `TilePadding`: optional.
+    /// `TilePadding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-tilepadding)): string, optional.
     #[serde(rename = "TilePadding", skip_serializing_if = "Option::is_none")]
     pub tile_padding: Option<Value<String>>,
-    /// `TileWidth`: optional.
+    /// `TileWidth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-tilewidth)): integer, optional.
     #[serde(rename = "TileWidth", skip_serializing_if = "Option::is_none")]
     pub tile_width: Option<Value<i64>>,
-    /// `TimecodeBurninSettings`: optional.
+    /// `TimecodeBurninSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-timecodeburninsettings)): object [`TimecodeBurninSettings`], optional.
     #[serde(
         rename = "TimecodeBurninSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub timecode_burnin_settings: Option<TimecodeBurninSettings>,
-    /// `TimecodeInsertion`: optional.
+    /// `TimecodeInsertion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-timecodeinsertion)): string, optional.
     #[serde(rename = "TimecodeInsertion", skip_serializing_if = "Option::is_none")]
     pub timecode_insertion: Option<Value<String>>,
-    /// `TreeblockSize`: optional.
+    /// `TreeblockSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-h265settings.html#cfn-medialive-channel-h265settings-treeblocksize)): string, optional.
     #[serde(rename = "TreeblockSize", skip_serializing_if = "Option::is_none")]
     pub treeblock_size: Option<Value<String>>,
 }
@@ -9256,15 +9452,15 @@ impl Walk for H265Settings {
 
 /// The `Hdr10Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Hdr10Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hdr10settings.html).
 ///
 /// Every property is optional: start from [`Hdr10Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Hdr10Settings {
-    /// `MaxCll`: optional.
+    /// `MaxCll` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hdr10settings.html#cfn-medialive-channel-hdr10settings-maxcll)): integer, optional.
     #[serde(rename = "MaxCll", skip_serializing_if = "Option::is_none")]
     pub max_cll: Option<Value<i64>>,
-    /// `MaxFall`: optional.
+    /// `MaxFall` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hdr10settings.html#cfn-medialive-channel-hdr10settings-maxfall)): integer, optional.
     #[serde(rename = "MaxFall", skip_serializing_if = "Option::is_none")]
     pub max_fall: Option<Value<i64>>,
 }
@@ -9302,33 +9498,33 @@ impl Walk for Hdr10Settings {
 
 /// The `HlsAkamaiSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsAkamaiSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsakamaisettings.html).
 ///
 /// Every property is optional: start from [`HlsAkamaiSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsAkamaiSettings {
-    /// `ConnectionRetryInterval`: optional.
+    /// `ConnectionRetryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsakamaisettings.html#cfn-medialive-channel-hlsakamaisettings-connectionretryinterval)): integer, optional.
     #[serde(
         rename = "ConnectionRetryInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_retry_interval: Option<Value<i64>>,
-    /// `FilecacheDuration`: optional.
+    /// `FilecacheDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsakamaisettings.html#cfn-medialive-channel-hlsakamaisettings-filecacheduration)): integer, optional.
     #[serde(rename = "FilecacheDuration", skip_serializing_if = "Option::is_none")]
     pub filecache_duration: Option<Value<i64>>,
-    /// `HttpTransferMode`: optional.
+    /// `HttpTransferMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsakamaisettings.html#cfn-medialive-channel-hlsakamaisettings-httptransfermode)): string, optional.
     #[serde(rename = "HttpTransferMode", skip_serializing_if = "Option::is_none")]
     pub http_transfer_mode: Option<Value<String>>,
-    /// `NumRetries`: optional.
+    /// `NumRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsakamaisettings.html#cfn-medialive-channel-hlsakamaisettings-numretries)): integer, optional.
     #[serde(rename = "NumRetries", skip_serializing_if = "Option::is_none")]
     pub num_retries: Option<Value<i64>>,
-    /// `RestartDelay`: optional.
+    /// `RestartDelay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsakamaisettings.html#cfn-medialive-channel-hlsakamaisettings-restartdelay)): integer, optional.
     #[serde(rename = "RestartDelay", skip_serializing_if = "Option::is_none")]
     pub restart_delay: Option<Value<i64>>,
-    /// `Salt`: optional.
+    /// `Salt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsakamaisettings.html#cfn-medialive-channel-hlsakamaisettings-salt)): string, optional.
     #[serde(rename = "Salt", skip_serializing_if = "Option::is_none")]
     pub salt: Option<Value<String>>,
-    /// `Token`: optional.
+    /// `Token` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsakamaisettings.html#cfn-medialive-channel-hlsakamaisettings-token)): string, optional.
     #[serde(rename = "Token", skip_serializing_if = "Option::is_none")]
     pub token: Option<Value<String>>,
 }
@@ -9406,24 +9602,24 @@ impl Walk for HlsAkamaiSettings {
 
 /// The `HlsBasicPutSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsBasicPutSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsbasicputsettings.html).
 ///
 /// Every property is optional: start from [`HlsBasicPutSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsBasicPutSettings {
-    /// `ConnectionRetryInterval`: optional.
+    /// `ConnectionRetryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsbasicputsettings.html#cfn-medialive-channel-hlsbasicputsettings-connectionretryinterval)): integer, optional.
     #[serde(
         rename = "ConnectionRetryInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_retry_interval: Option<Value<i64>>,
-    /// `FilecacheDuration`: optional.
+    /// `FilecacheDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsbasicputsettings.html#cfn-medialive-channel-hlsbasicputsettings-filecacheduration)): integer, optional.
     #[serde(rename = "FilecacheDuration", skip_serializing_if = "Option::is_none")]
     pub filecache_duration: Option<Value<i64>>,
-    /// `NumRetries`: optional.
+    /// `NumRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsbasicputsettings.html#cfn-medialive-channel-hlsbasicputsettings-numretries)): integer, optional.
     #[serde(rename = "NumRetries", skip_serializing_if = "Option::is_none")]
     pub num_retries: Option<Value<i64>>,
-    /// `RestartDelay`: optional.
+    /// `RestartDelay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsbasicputsettings.html#cfn-medialive-channel-hlsbasicputsettings-restartdelay)): integer, optional.
     #[serde(rename = "RestartDelay", skip_serializing_if = "Option::is_none")]
     pub restart_delay: Option<Value<i64>>,
 }
@@ -9477,30 +9673,30 @@ impl Walk for HlsBasicPutSettings {
 
 /// The `HlsCdnSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsCdnSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlscdnsettings.html).
 ///
 /// Every property is optional: start from [`HlsCdnSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsCdnSettings {
-    /// `HlsAkamaiSettings`: optional.
+    /// `HlsAkamaiSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlscdnsettings.html#cfn-medialive-channel-hlscdnsettings-hlsakamaisettings)): object [`HlsAkamaiSettings`], optional.
     #[serde(rename = "HlsAkamaiSettings", skip_serializing_if = "Option::is_none")]
     pub hls_akamai_settings: Option<HlsAkamaiSettings>,
-    /// `HlsBasicPutSettings`: optional.
+    /// `HlsBasicPutSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlscdnsettings.html#cfn-medialive-channel-hlscdnsettings-hlsbasicputsettings)): object [`HlsBasicPutSettings`], optional.
     #[serde(
         rename = "HlsBasicPutSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub hls_basic_put_settings: Option<HlsBasicPutSettings>,
-    /// `HlsMediaStoreSettings`: optional.
+    /// `HlsMediaStoreSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlscdnsettings.html#cfn-medialive-channel-hlscdnsettings-hlsmediastoresettings)): object [`HlsMediaStoreSettings`], optional.
     #[serde(
         rename = "HlsMediaStoreSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub hls_media_store_settings: Option<HlsMediaStoreSettings>,
-    /// `HlsS3Settings`: optional.
+    /// `HlsS3Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlscdnsettings.html#cfn-medialive-channel-hlscdnsettings-hlss3settings)): object [`ArchiveFrameCaptureHlsS3Settings`], optional.
     #[serde(rename = "HlsS3Settings", skip_serializing_if = "Option::is_none")]
     pub hls_s3_settings: Option<ArchiveFrameCaptureHlsS3Settings>,
-    /// `HlsWebdavSettings`: optional.
+    /// `HlsWebdavSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlscdnsettings.html#cfn-medialive-channel-hlscdnsettings-hlswebdavsettings)): object [`HlsWebdavSettings`], optional.
     #[serde(rename = "HlsWebdavSettings", skip_serializing_if = "Option::is_none")]
     pub hls_webdav_settings: Option<HlsWebdavSettings>,
 }
@@ -9562,183 +9758,183 @@ impl Walk for HlsCdnSettings {
 
 /// The `HlsGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html).
 ///
 /// Every property is optional: start from [`HlsGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsGroupSettings {
-    /// `AdMarkers`: optional.
+    /// `AdMarkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-admarkers)): list of (string), optional.
     #[serde(rename = "AdMarkers", skip_serializing_if = "Option::is_none")]
     pub ad_markers: Option<Value<Vec<Value<String>>>>,
-    /// `BaseUrlContent`: optional.
+    /// `BaseUrlContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-baseurlcontent)): string, optional.
     #[serde(rename = "BaseUrlContent", skip_serializing_if = "Option::is_none")]
     pub base_url_content: Option<Value<String>>,
-    /// `BaseUrlContent1`: optional.
+    /// `BaseUrlContent1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-baseurlcontent1)): string, optional.
     #[serde(rename = "BaseUrlContent1", skip_serializing_if = "Option::is_none")]
     pub base_url_content1: Option<Value<String>>,
-    /// `BaseUrlManifest`: optional.
+    /// `BaseUrlManifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-baseurlmanifest)): string, optional.
     #[serde(rename = "BaseUrlManifest", skip_serializing_if = "Option::is_none")]
     pub base_url_manifest: Option<Value<String>>,
-    /// `BaseUrlManifest1`: optional.
+    /// `BaseUrlManifest1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-baseurlmanifest1)): string, optional.
     #[serde(rename = "BaseUrlManifest1", skip_serializing_if = "Option::is_none")]
     pub base_url_manifest1: Option<Value<String>>,
-    /// `CaptionLanguageMappings`: optional.
+    /// `CaptionLanguageMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-captionlanguagemappings)): list of (object [`CaptionLanguageMapping`]), optional.
     #[serde(
         rename = "CaptionLanguageMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub caption_language_mappings: Option<Value<Vec<CaptionLanguageMapping>>>,
-    /// `CaptionLanguageSetting`: optional.
+    /// `CaptionLanguageSetting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-captionlanguagesetting)): string, optional.
     #[serde(
         rename = "CaptionLanguageSetting",
         skip_serializing_if = "Option::is_none"
     )]
     pub caption_language_setting: Option<Value<String>>,
-    /// `ClientCache`: optional.
+    /// `ClientCache` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-clientcache)): string, optional.
     #[serde(rename = "ClientCache", skip_serializing_if = "Option::is_none")]
     pub client_cache: Option<Value<String>>,
-    /// `CodecSpecification`: optional.
+    /// `CodecSpecification` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-codecspecification)): string, optional.
     #[serde(rename = "CodecSpecification", skip_serializing_if = "Option::is_none")]
     pub codec_specification: Option<Value<String>>,
-    /// `ConstantIv`: optional.
+    /// `ConstantIv` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-constantiv)): string, optional.
     #[serde(rename = "ConstantIv", skip_serializing_if = "Option::is_none")]
     pub constant_iv: Option<Value<String>>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `DirectoryStructure`: optional.
+    /// `DirectoryStructure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-directorystructure)): string, optional.
     #[serde(rename = "DirectoryStructure", skip_serializing_if = "Option::is_none")]
     pub directory_structure: Option<Value<String>>,
-    /// `DiscontinuityTags`: optional.
+    /// `DiscontinuityTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-discontinuitytags)): string, optional.
     #[serde(rename = "DiscontinuityTags", skip_serializing_if = "Option::is_none")]
     pub discontinuity_tags: Option<Value<String>>,
-    /// `EncryptionType`: optional.
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-encryptiontype)): string, optional.
     #[serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<Value<String>>,
-    /// `HlsCdnSettings`: optional.
+    /// `HlsCdnSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-hlscdnsettings)): object [`HlsCdnSettings`], optional.
     #[serde(rename = "HlsCdnSettings", skip_serializing_if = "Option::is_none")]
     pub hls_cdn_settings: Option<HlsCdnSettings>,
-    /// `HlsId3SegmentTagging`: optional.
+    /// `HlsId3SegmentTagging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-hlsid3segmenttagging)): string, optional.
     #[serde(
         rename = "HlsId3SegmentTagging",
         skip_serializing_if = "Option::is_none"
     )]
     pub hls_id3_segment_tagging: Option<Value<String>>,
-    /// `IFrameOnlyPlaylists`: optional.
+    /// `IFrameOnlyPlaylists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-iframeonlyplaylists)): string, optional.
     #[serde(
         rename = "IFrameOnlyPlaylists",
         skip_serializing_if = "Option::is_none"
     )]
     pub i_frame_only_playlists: Option<Value<String>>,
-    /// `IncompleteSegmentBehavior`: optional.
+    /// `IncompleteSegmentBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-incompletesegmentbehavior)): string, optional.
     #[serde(
         rename = "IncompleteSegmentBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub incomplete_segment_behavior: Option<Value<String>>,
-    /// `IndexNSegments`: optional.
+    /// `IndexNSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-indexnsegments)): integer, optional.
     #[serde(rename = "IndexNSegments", skip_serializing_if = "Option::is_none")]
     pub index_n_segments: Option<Value<i64>>,
-    /// `InputLossAction`: optional.
+    /// `InputLossAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-inputlossaction)): string, optional.
     #[serde(rename = "InputLossAction", skip_serializing_if = "Option::is_none")]
     pub input_loss_action: Option<Value<String>>,
-    /// `IvInManifest`: optional.
+    /// `IvInManifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-ivinmanifest)): string, optional.
     #[serde(rename = "IvInManifest", skip_serializing_if = "Option::is_none")]
     pub iv_in_manifest: Option<Value<String>>,
-    /// `IvSource`: optional.
+    /// `IvSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-ivsource)): string, optional.
     #[serde(rename = "IvSource", skip_serializing_if = "Option::is_none")]
     pub iv_source: Option<Value<String>>,
-    /// `KeepSegments`: optional.
+    /// `KeepSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-keepsegments)): integer, optional.
     #[serde(rename = "KeepSegments", skip_serializing_if = "Option::is_none")]
     pub keep_segments: Option<Value<i64>>,
-    /// `KeyFormat`: optional.
+    /// `KeyFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-keyformat)): string, optional.
     #[serde(rename = "KeyFormat", skip_serializing_if = "Option::is_none")]
     pub key_format: Option<Value<String>>,
-    /// `KeyFormatVersions`: optional.
+    /// `KeyFormatVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-keyformatversions)): string, optional.
     #[serde(rename = "KeyFormatVersions", skip_serializing_if = "Option::is_none")]
     pub key_format_versions: Option<Value<String>>,
-    /// `KeyProviderSettings`: optional.
+    /// `KeyProviderSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-keyprovidersettings)): object [`KeyProviderSettings`], optional.
     #[serde(
         rename = "KeyProviderSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_provider_settings: Option<KeyProviderSettings>,
-    /// `ManifestCompression`: optional.
+    /// `ManifestCompression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-manifestcompression)): string, optional.
     #[serde(
         rename = "ManifestCompression",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_compression: Option<Value<String>>,
-    /// `ManifestDurationFormat`: optional.
+    /// `ManifestDurationFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-manifestdurationformat)): string, optional.
     #[serde(
         rename = "ManifestDurationFormat",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_duration_format: Option<Value<String>>,
-    /// `MinSegmentLength`: optional.
+    /// `MinSegmentLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-minsegmentlength)): integer, optional.
     #[serde(rename = "MinSegmentLength", skip_serializing_if = "Option::is_none")]
     pub min_segment_length: Option<Value<i64>>,
-    /// `Mode`: optional.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-mode)): string, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<String>>,
-    /// `OutputSelection`: optional.
+    /// `OutputSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-outputselection)): string, optional.
     #[serde(rename = "OutputSelection", skip_serializing_if = "Option::is_none")]
     pub output_selection: Option<Value<String>>,
-    /// `ProgramDateTime`: optional.
+    /// `ProgramDateTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-programdatetime)): string, optional.
     #[serde(rename = "ProgramDateTime", skip_serializing_if = "Option::is_none")]
     pub program_date_time: Option<Value<String>>,
-    /// `ProgramDateTimeClock`: optional.
+    /// `ProgramDateTimeClock` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-programdatetimeclock)): string, optional.
     #[serde(
         rename = "ProgramDateTimeClock",
         skip_serializing_if = "Option::is_none"
     )]
     pub program_date_time_clock: Option<Value<String>>,
-    /// `ProgramDateTimePeriod`: optional.
+    /// `ProgramDateTimePeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-programdatetimeperiod)): integer, optional.
     #[serde(
         rename = "ProgramDateTimePeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub program_date_time_period: Option<Value<i64>>,
-    /// `RedundantManifest`: optional.
+    /// `RedundantManifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-redundantmanifest)): string, optional.
     #[serde(rename = "RedundantManifest", skip_serializing_if = "Option::is_none")]
     pub redundant_manifest: Option<Value<String>>,
-    /// `SegmentLength`: optional.
+    /// `SegmentLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-segmentlength)): integer, optional.
     #[serde(rename = "SegmentLength", skip_serializing_if = "Option::is_none")]
     pub segment_length: Option<Value<i64>>,
-    /// `SegmentationMode`: optional.
+    /// `SegmentationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-segmentationmode)): string, optional.
     #[serde(rename = "SegmentationMode", skip_serializing_if = "Option::is_none")]
     pub segmentation_mode: Option<Value<String>>,
-    /// `SegmentsPerSubdirectory`: optional.
+    /// `SegmentsPerSubdirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-segmentspersubdirectory)): integer, optional.
     #[serde(
         rename = "SegmentsPerSubdirectory",
         skip_serializing_if = "Option::is_none"
     )]
     pub segments_per_subdirectory: Option<Value<i64>>,
-    /// `StreamInfResolution`: optional.
+    /// `StreamInfResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-streaminfresolution)): string, optional.
     #[serde(
         rename = "StreamInfResolution",
         skip_serializing_if = "Option::is_none"
     )]
     pub stream_inf_resolution: Option<Value<String>>,
-    /// `TimedMetadataId3Frame`: optional.
+    /// `TimedMetadataId3Frame` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-timedmetadataid3frame)): string, optional.
     #[serde(
         rename = "TimedMetadataId3Frame",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_id3_frame: Option<Value<String>>,
-    /// `TimedMetadataId3Period`: optional.
+    /// `TimedMetadataId3Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-timedmetadataid3period)): integer, optional.
     #[serde(
         rename = "TimedMetadataId3Period",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_id3_period: Option<Value<i64>>,
-    /// `TimestampDeltaMilliseconds`: optional.
+    /// `TimestampDeltaMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-timestampdeltamilliseconds)): integer, optional.
     #[serde(
         rename = "TimestampDeltaMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub timestamp_delta_milliseconds: Option<Value<i64>>,
-    /// `TsFileMode`: optional.
+    /// `TsFileMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsgroupsettings.html#cfn-medialive-channel-hlsgroupsettings-tsfilemode)): string, optional.
     #[serde(rename = "TsFileMode", skip_serializing_if = "Option::is_none")]
     pub ts_file_mode: Option<Value<String>>,
 }
@@ -10107,24 +10303,24 @@ impl Walk for HlsGroupSettings {
 
 /// The `HlsInputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsInputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsinputsettings.html).
 ///
 /// Every property is optional: start from [`HlsInputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsInputSettings {
-    /// `Bandwidth`: optional.
+    /// `Bandwidth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsinputsettings.html#cfn-medialive-channel-hlsinputsettings-bandwidth)): integer, optional.
     #[serde(rename = "Bandwidth", skip_serializing_if = "Option::is_none")]
     pub bandwidth: Option<Value<i64>>,
-    /// `BufferSegments`: optional.
+    /// `BufferSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsinputsettings.html#cfn-medialive-channel-hlsinputsettings-buffersegments)): integer, optional.
     #[serde(rename = "BufferSegments", skip_serializing_if = "Option::is_none")]
     pub buffer_segments: Option<Value<i64>>,
-    /// `Retries`: optional.
+    /// `Retries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsinputsettings.html#cfn-medialive-channel-hlsinputsettings-retries)): integer, optional.
     #[serde(rename = "Retries", skip_serializing_if = "Option::is_none")]
     pub retries: Option<Value<i64>>,
-    /// `RetryInterval`: optional.
+    /// `RetryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsinputsettings.html#cfn-medialive-channel-hlsinputsettings-retryinterval)): integer, optional.
     #[serde(rename = "RetryInterval", skip_serializing_if = "Option::is_none")]
     pub retry_interval: Option<Value<i64>>,
-    /// `Scte35Source`: optional.
+    /// `Scte35Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsinputsettings.html#cfn-medialive-channel-hlsinputsettings-scte35source)): string, optional.
     #[serde(rename = "Scte35Source", skip_serializing_if = "Option::is_none")]
     pub scte35_source: Option<Value<String>>,
 }
@@ -10186,30 +10382,30 @@ impl Walk for HlsInputSettings {
 
 /// The `HlsMediaStoreSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsMediaStoreSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsmediastoresettings.html).
 ///
 /// Every property is optional: start from [`HlsMediaStoreSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsMediaStoreSettings {
-    /// `ConnectionRetryInterval`: optional.
+    /// `ConnectionRetryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsmediastoresettings.html#cfn-medialive-channel-hlsmediastoresettings-connectionretryinterval)): integer, optional.
     #[serde(
         rename = "ConnectionRetryInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_retry_interval: Option<Value<i64>>,
-    /// `FilecacheDuration`: optional.
+    /// `FilecacheDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsmediastoresettings.html#cfn-medialive-channel-hlsmediastoresettings-filecacheduration)): integer, optional.
     #[serde(rename = "FilecacheDuration", skip_serializing_if = "Option::is_none")]
     pub filecache_duration: Option<Value<i64>>,
-    /// `MediaStoreStorageClass`: optional.
+    /// `MediaStoreStorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsmediastoresettings.html#cfn-medialive-channel-hlsmediastoresettings-mediastorestorageclass)): string, optional.
     #[serde(
         rename = "MediaStoreStorageClass",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_store_storage_class: Option<Value<String>>,
-    /// `NumRetries`: optional.
+    /// `NumRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsmediastoresettings.html#cfn-medialive-channel-hlsmediastoresettings-numretries)): integer, optional.
     #[serde(rename = "NumRetries", skip_serializing_if = "Option::is_none")]
     pub num_retries: Option<Value<i64>>,
-    /// `RestartDelay`: optional.
+    /// `RestartDelay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsmediastoresettings.html#cfn-medialive-channel-hlsmediastoresettings-restartdelay)): integer, optional.
     #[serde(rename = "RestartDelay", skip_serializing_if = "Option::is_none")]
     pub restart_delay: Option<Value<i64>>,
 }
@@ -10271,21 +10467,21 @@ impl Walk for HlsMediaStoreSettings {
 
 /// The `HlsOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsoutputsettings.html).
 ///
 /// Every property is optional: start from [`HlsOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsOutputSettings {
-    /// `H265PackagingType`: optional.
+    /// `H265PackagingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsoutputsettings.html#cfn-medialive-channel-hlsoutputsettings-h265packagingtype)): string, optional.
     #[serde(rename = "H265PackagingType", skip_serializing_if = "Option::is_none")]
     pub h265_packaging_type: Option<Value<String>>,
-    /// `HlsSettings`: optional.
+    /// `HlsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsoutputsettings.html#cfn-medialive-channel-hlsoutputsettings-hlssettings)): object [`HlsSettings`], optional.
     #[serde(rename = "HlsSettings", skip_serializing_if = "Option::is_none")]
     pub hls_settings: Option<HlsSettings>,
-    /// `NameModifier`: optional.
+    /// `NameModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsoutputsettings.html#cfn-medialive-channel-hlsoutputsettings-namemodifier)): string, optional.
     #[serde(rename = "NameModifier", skip_serializing_if = "Option::is_none")]
     pub name_modifier: Option<Value<String>>,
-    /// `SegmentModifier`: optional.
+    /// `SegmentModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlsoutputsettings.html#cfn-medialive-channel-hlsoutputsettings-segmentmodifier)): string, optional.
     #[serde(rename = "SegmentModifier", skip_serializing_if = "Option::is_none")]
     pub segment_modifier: Option<Value<String>>,
 }
@@ -10339,27 +10535,27 @@ impl Walk for HlsOutputSettings {
 
 /// The `HlsSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlssettings.html).
 ///
 /// Every property is optional: start from [`HlsSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsSettings {
-    /// `AudioOnlyHlsSettings`: optional.
+    /// `AudioOnlyHlsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlssettings.html#cfn-medialive-channel-hlssettings-audioonlyhlssettings)): object [`AudioOnlyHlsSettings`], optional.
     #[serde(
         rename = "AudioOnlyHlsSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_only_hls_settings: Option<AudioOnlyHlsSettings>,
-    /// `Fmp4HlsSettings`: optional.
+    /// `Fmp4HlsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlssettings.html#cfn-medialive-channel-hlssettings-fmp4hlssettings)): object [`Fmp4HlsSettings`], optional.
     #[serde(rename = "Fmp4HlsSettings", skip_serializing_if = "Option::is_none")]
     pub fmp4_hls_settings: Option<Fmp4HlsSettings>,
-    /// `FrameCaptureHlsSettings`: optional.
+    /// `FrameCaptureHlsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlssettings.html#cfn-medialive-channel-hlssettings-framecapturehlssettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "FrameCaptureHlsSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub frame_capture_hls_settings: Option<Json>,
-    /// `StandardHlsSettings`: optional.
+    /// `StandardHlsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlssettings.html#cfn-medialive-channel-hlssettings-standardhlssettings)): object [`StandardHlsSettings`], optional.
     #[serde(
         rename = "StandardHlsSettings",
         skip_serializing_if = "Option::is_none"
@@ -10416,27 +10612,27 @@ impl Walk for HlsSettings {
 
 /// The `HlsWebdavSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `HlsWebdavSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlswebdavsettings.html).
 ///
 /// Every property is optional: start from [`HlsWebdavSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsWebdavSettings {
-    /// `ConnectionRetryInterval`: optional.
+    /// `ConnectionRetryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlswebdavsettings.html#cfn-medialive-channel-hlswebdavsettings-connectionretryinterval)): integer, optional.
     #[serde(
         rename = "ConnectionRetryInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_retry_interval: Option<Value<i64>>,
-    /// `FilecacheDuration`: optional.
+    /// `FilecacheDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlswebdavsettings.html#cfn-medialive-channel-hlswebdavsettings-filecacheduration)): integer, optional.
     #[serde(rename = "FilecacheDuration", skip_serializing_if = "Option::is_none")]
     pub filecache_duration: Option<Value<i64>>,
-    /// `HttpTransferMode`: optional.
+    /// `HttpTransferMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlswebdavsettings.html#cfn-medialive-channel-hlswebdavsettings-httptransfermode)): string, optional.
     #[serde(rename = "HttpTransferMode", skip_serializing_if = "Option::is_none")]
     pub http_transfer_mode: Option<Value<String>>,
-    /// `NumRetries`: optional.
+    /// `NumRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlswebdavsettings.html#cfn-medialive-channel-hlswebdavsettings-numretries)): integer, optional.
     #[serde(rename = "NumRetries", skip_serializing_if = "Option::is_none")]
     pub num_retries: Option<Value<i64>>,
-    /// `RestartDelay`: optional.
+    /// `RestartDelay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-hlswebdavsettings.html#cfn-medialive-channel-hlswebdavsettings-restartdelay)): integer, optional.
     #[serde(rename = "RestartDelay", skip_serializing_if = "Option::is_none")]
     pub restart_delay: Option<Value<i64>>,
 }
@@ -10498,18 +10694,18 @@ impl Walk for HlsWebdavSettings {
 
 /// The `InferenceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `InferenceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inferencesettings.html).
 ///
 /// Every property is optional: start from [`InferenceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InferenceSettings {
-    /// `AudioFeedInputs`: optional.
+    /// `AudioFeedInputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inferencesettings.html#cfn-medialive-channel-inferencesettings-audiofeedinputs)): list of (object [`AudioFeedInput`]), optional.
     #[serde(rename = "AudioFeedInputs", skip_serializing_if = "Option::is_none")]
     pub audio_feed_inputs: Option<Value<Vec<AudioFeedInput>>>,
-    /// `EnrichmentMethods`: optional.
+    /// `EnrichmentMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inferencesettings.html#cfn-medialive-channel-inferencesettings-enrichmentmethods)): list of (string), optional.
     #[serde(rename = "EnrichmentMethods", skip_serializing_if = "Option::is_none")]
     pub enrichment_methods: Option<Value<Vec<Value<String>>>>,
-    /// `FeedArn`: optional.
+    /// `FeedArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inferencesettings.html#cfn-medialive-channel-inferencesettings-feedarn)): string, optional.
     #[serde(rename = "FeedArn", skip_serializing_if = "Option::is_none")]
     pub feed_arn: Option<Value<String>>,
 }
@@ -10555,30 +10751,30 @@ impl Walk for InferenceSettings {
 
 /// The `InputAttachment` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `InputAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputattachment.html).
 ///
 /// Every property is optional: start from [`InputAttachment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputAttachment {
-    /// `AutomaticInputFailoverSettings`: optional.
+    /// `AutomaticInputFailoverSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputattachment.html#cfn-medialive-channel-inputattachment-automaticinputfailoversettings)): object [`AutomaticInputFailoverSettings`], optional.
     #[serde(
         rename = "AutomaticInputFailoverSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_input_failover_settings: Option<AutomaticInputFailoverSettings>,
-    /// `InputAttachmentName`: optional.
+    /// `InputAttachmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputattachment.html#cfn-medialive-channel-inputattachment-inputattachmentname)): string, optional.
     #[serde(
         rename = "InputAttachmentName",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_attachment_name: Option<Value<String>>,
-    /// `InputId`: optional.
+    /// `InputId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputattachment.html#cfn-medialive-channel-inputattachment-inputid)): string, optional.
     #[serde(rename = "InputId", skip_serializing_if = "Option::is_none")]
     pub input_id: Option<Value<String>>,
-    /// `InputSettings`: optional.
+    /// `InputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputattachment.html#cfn-medialive-channel-inputattachment-inputsettings)): object [`InputSettings`], optional.
     #[serde(rename = "InputSettings", skip_serializing_if = "Option::is_none")]
     pub input_settings: Option<InputSettings>,
-    /// `LogicalInterfaceNames`: optional.
+    /// `LogicalInterfaceNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputattachment.html#cfn-medialive-channel-inputattachment-logicalinterfacenames)): list of (string), optional.
     #[serde(
         rename = "LogicalInterfaceNames",
         skip_serializing_if = "Option::is_none"
@@ -10646,15 +10842,15 @@ impl Walk for InputAttachment {
 
 /// The `InputChannelLevel` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `InputChannelLevel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputchannellevel.html).
 ///
 /// Every property is optional: start from [`InputChannelLevel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputChannelLevel {
-    /// `Gain`: optional.
+    /// `Gain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputchannellevel.html#cfn-medialive-channel-inputchannellevel-gain)): integer, optional.
     #[serde(rename = "Gain", skip_serializing_if = "Option::is_none")]
     pub gain: Option<Value<i64>>,
-    /// `InputChannel`: optional.
+    /// `InputChannel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputchannellevel.html#cfn-medialive-channel-inputchannellevel-inputchannel)): integer, optional.
     #[serde(rename = "InputChannel", skip_serializing_if = "Option::is_none")]
     pub input_channel: Option<Value<i64>>,
 }
@@ -10692,21 +10888,29 @@ impl Walk for InputChannelLevel {
 
 /// The `InputDestination` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `InputDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdestination.html).
 ///
 /// Every property is optional: start from [`InputDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputDestination {
-    /// `Network`: optional.
+    /// The ID of the attached network.
+    ///
+    /// `Network` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdestination.html#cfn-medialive-input-inputdestination-network)): string, optional.
     #[serde(rename = "Network", skip_serializing_if = "Option::is_none")]
     pub network: Option<Value<String>>,
-    /// `NetworkRoutes`: optional.
+    /// If the push input has an input location of ON-PREM it's a requirement to specify what the route of the input is going to be on the customer local network.
+    ///
+    /// `NetworkRoutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdestination.html#cfn-medialive-input-inputdestination-networkroutes)): list of (object [`InputDestinationRoute`]), optional.
     #[serde(rename = "NetworkRoutes", skip_serializing_if = "Option::is_none")]
     pub network_routes: Option<Value<Vec<InputDestinationRoute>>>,
-    /// `StaticIpAddress`: optional.
+    /// The static IP address for the input destination.
+    ///
+    /// `StaticIpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdestination.html#cfn-medialive-input-inputdestination-staticipaddress)): string, optional.
     #[serde(rename = "StaticIpAddress", skip_serializing_if = "Option::is_none")]
     pub static_ip_address: Option<Value<String>>,
-    /// `StreamName`: optional.
+    /// The stream name for the input destination.
+    ///
+    /// `StreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdestination.html#cfn-medialive-input-inputdestination-streamname)): string, optional.
     #[serde(rename = "StreamName", skip_serializing_if = "Option::is_none")]
     pub stream_name: Option<Value<String>>,
 }
@@ -10760,15 +10964,19 @@ impl Walk for InputDestination {
 
 /// The `InputDestinationRoute` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `InputDestinationRoute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdestinationroute.html).
 ///
 /// Every property is optional: start from [`InputDestinationRoute::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputDestinationRoute {
-    /// `Cidr`: optional.
+    /// The CIDR of the route.
+    ///
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdestinationroute.html#cfn-medialive-input-inputdestinationroute-cidr)): string, optional.
     #[serde(rename = "Cidr", skip_serializing_if = "Option::is_none")]
     pub cidr: Option<Value<String>>,
-    /// `Gateway`: optional.
+    /// An optional gateway for the route.
+    ///
+    /// `Gateway` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdestinationroute.html#cfn-medialive-input-inputdestinationroute-gateway)): string, optional.
     #[serde(rename = "Gateway", skip_serializing_if = "Option::is_none")]
     pub gateway: Option<Value<String>>,
 }
@@ -10806,12 +11014,14 @@ impl Walk for InputDestinationRoute {
 
 /// The `InputDeviceSettings` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `InputDeviceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdevicesettings.html).
 ///
 /// Every property is optional: start from [`InputDeviceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputDeviceSettings {
-    /// `Id`: optional.
+    /// The unique ID for the device.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputdevicesettings.html#cfn-medialive-input-inputdevicesettings-id)): string, optional.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
 }
@@ -10841,18 +11051,18 @@ impl Walk for InputDeviceSettings {
 
 /// The `InputLocation` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `InputLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlocation.html).
 ///
 /// Every property is optional: start from [`InputLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputLocation {
-    /// `PasswordParam`: optional.
+    /// `PasswordParam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlocation.html#cfn-medialive-channel-inputlocation-passwordparam)): string, optional.
     #[serde(rename = "PasswordParam", skip_serializing_if = "Option::is_none")]
     pub password_param: Option<Value<String>>,
-    /// `Uri`: optional.
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlocation.html#cfn-medialive-channel-inputlocation-uri)): string, optional.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
-    /// `Username`: optional.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlocation.html#cfn-medialive-channel-inputlocation-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -10898,30 +11108,30 @@ impl Walk for InputLocation {
 
 /// The `InputLossBehavior` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `InputLossBehavior`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlossbehavior.html).
 ///
 /// Every property is optional: start from [`InputLossBehavior::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputLossBehavior {
-    /// `BlackFrameMsec`: optional.
+    /// `BlackFrameMsec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlossbehavior.html#cfn-medialive-channel-inputlossbehavior-blackframemsec)): integer, optional.
     #[serde(rename = "BlackFrameMsec", skip_serializing_if = "Option::is_none")]
     pub black_frame_msec: Option<Value<i64>>,
-    /// `InputLossImageColor`: optional.
+    /// `InputLossImageColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlossbehavior.html#cfn-medialive-channel-inputlossbehavior-inputlossimagecolor)): string, optional.
     #[serde(
         rename = "InputLossImageColor",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_loss_image_color: Option<Value<String>>,
-    /// `InputLossImageSlate`: optional.
+    /// `InputLossImageSlate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlossbehavior.html#cfn-medialive-channel-inputlossbehavior-inputlossimageslate)): object [`InputLocation`], optional.
     #[serde(
         rename = "InputLossImageSlate",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_loss_image_slate: Option<InputLocation>,
-    /// `InputLossImageType`: optional.
+    /// `InputLossImageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlossbehavior.html#cfn-medialive-channel-inputlossbehavior-inputlossimagetype)): string, optional.
     #[serde(rename = "InputLossImageType", skip_serializing_if = "Option::is_none")]
     pub input_loss_image_type: Option<Value<String>>,
-    /// `RepeatFrameMsec`: optional.
+    /// `RepeatFrameMsec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlossbehavior.html#cfn-medialive-channel-inputlossbehavior-repeatframemsec)): integer, optional.
     #[serde(rename = "RepeatFrameMsec", skip_serializing_if = "Option::is_none")]
     pub repeat_frame_msec: Option<Value<i64>>,
 }
@@ -10983,12 +11193,12 @@ impl Walk for InputLossBehavior {
 
 /// The `InputLossFailoverSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `InputLossFailoverSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlossfailoversettings.html).
 ///
 /// Every property is optional: start from [`InputLossFailoverSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputLossFailoverSettings {
-    /// `InputLossThresholdMsec`: optional.
+    /// `InputLossThresholdMsec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputlossfailoversettings.html#cfn-medialive-channel-inputlossfailoversettings-inputlossthresholdmsec)): integer, optional.
     #[serde(
         rename = "InputLossThresholdMsec",
         skip_serializing_if = "Option::is_none"
@@ -11041,15 +11251,19 @@ impl Walk for InputNetworkLocation {
 
 /// The `InputSdpLocation` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `InputSdpLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputsdplocation.html).
 ///
 /// Every property is optional: start from [`InputSdpLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputSdpLocation {
-    /// `MediaIndex`: optional.
+    /// The index of the media stream in the SDP file for one SMPTE 2110 stream.
+    ///
+    /// `MediaIndex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputsdplocation.html#cfn-medialive-input-inputsdplocation-mediaindex)): integer, optional.
     #[serde(rename = "MediaIndex", skip_serializing_if = "Option::is_none")]
     pub media_index: Option<Value<i64>>,
-    /// `SdpUrl`: optional.
+    /// The URL of the SDP file for one SMPTE 2110 stream.
+    ///
+    /// `SdpUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputsdplocation.html#cfn-medialive-input-inputsdplocation-sdpurl)): string, optional.
     #[serde(rename = "SdpUrl", skip_serializing_if = "Option::is_none")]
     pub sdp_url: Option<Value<String>>,
 }
@@ -11087,48 +11301,48 @@ impl Walk for InputSdpLocation {
 
 /// The `InputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `InputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html).
 ///
 /// Every property is optional: start from [`InputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputSettings {
-    /// `AudioSelectors`: optional.
+    /// `AudioSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-audioselectors)): list of (object [`AudioSelector`]), optional.
     #[serde(rename = "AudioSelectors", skip_serializing_if = "Option::is_none")]
     pub audio_selectors: Option<Value<Vec<AudioSelector>>>,
-    /// `CaptionSelectors`: optional.
+    /// `CaptionSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-captionselectors)): list of (object [`CaptionSelector`]), optional.
     #[serde(rename = "CaptionSelectors", skip_serializing_if = "Option::is_none")]
     pub caption_selectors: Option<Value<Vec<CaptionSelector>>>,
-    /// `DeblockFilter`: optional.
+    /// `DeblockFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-deblockfilter)): string, optional.
     #[serde(rename = "DeblockFilter", skip_serializing_if = "Option::is_none")]
     pub deblock_filter: Option<Value<String>>,
-    /// `DenoiseFilter`: optional.
+    /// `DenoiseFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-denoisefilter)): string, optional.
     #[serde(rename = "DenoiseFilter", skip_serializing_if = "Option::is_none")]
     pub denoise_filter: Option<Value<String>>,
-    /// `FilterStrength`: optional.
+    /// `FilterStrength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-filterstrength)): integer, optional.
     #[serde(rename = "FilterStrength", skip_serializing_if = "Option::is_none")]
     pub filter_strength: Option<Value<i64>>,
-    /// `InputFilter`: optional.
+    /// `InputFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-inputfilter)): string, optional.
     #[serde(rename = "InputFilter", skip_serializing_if = "Option::is_none")]
     pub input_filter: Option<Value<String>>,
-    /// `NetworkInputSettings`: optional.
+    /// `NetworkInputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-networkinputsettings)): object [`NetworkInputSettings`], optional.
     #[serde(
         rename = "NetworkInputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_input_settings: Option<NetworkInputSettings>,
-    /// `Scte35Pid`: optional.
+    /// `Scte35Pid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-scte35pid)): integer, optional.
     #[serde(rename = "Scte35Pid", skip_serializing_if = "Option::is_none")]
     pub scte35_pid: Option<Value<i64>>,
-    /// `Smpte2038DataPreference`: optional.
+    /// `Smpte2038DataPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-smpte2038datapreference)): string, optional.
     #[serde(
         rename = "Smpte2038DataPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub smpte2038_data_preference: Option<Value<String>>,
-    /// `SourceEndBehavior`: optional.
+    /// `SourceEndBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-sourceendbehavior)): string, optional.
     #[serde(rename = "SourceEndBehavior", skip_serializing_if = "Option::is_none")]
     pub source_end_behavior: Option<Value<String>>,
-    /// `VideoSelector`: optional.
+    /// `VideoSelector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputsettings.html#cfn-medialive-channel-inputsettings-videoselector)): object [`VideoSelector`], optional.
     #[serde(rename = "VideoSelector", skip_serializing_if = "Option::is_none")]
     pub video_selector: Option<VideoSelector>,
 }
@@ -11238,18 +11452,24 @@ impl Walk for InputSettings {
 
 /// The `InputSource` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `InputSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputsource.html).
 ///
 /// Every property is optional: start from [`InputSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputSource {
-    /// `PasswordParam`: optional.
+    /// The key used to extract the password from EC2 Parameter store.
+    ///
+    /// `PasswordParam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputsource.html#cfn-medialive-input-inputsource-passwordparam)): string, optional.
     #[serde(rename = "PasswordParam", skip_serializing_if = "Option::is_none")]
     pub password_param: Option<Value<String>>,
-    /// `Url`: optional.
+    /// This represents the customer's source URL where stream is pulled from.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputsource.html#cfn-medialive-input-inputsource-url)): string, optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
-    /// `Username`: optional.
+    /// The username for the input source.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputsource.html#cfn-medialive-input-inputsource-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
 }
@@ -11295,18 +11515,18 @@ impl Walk for InputSource {
 
 /// The `InputSpecification` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `InputSpecification`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputspecification.html).
 ///
 /// Every property is optional: start from [`InputSpecification::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputSpecification {
-    /// `Codec`: optional.
+    /// `Codec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputspecification.html#cfn-medialive-channel-inputspecification-codec)): string, optional.
     #[serde(rename = "Codec", skip_serializing_if = "Option::is_none")]
     pub codec: Option<Value<String>>,
-    /// `MaximumBitrate`: optional.
+    /// `MaximumBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputspecification.html#cfn-medialive-channel-inputspecification-maximumbitrate)): string, optional.
     #[serde(rename = "MaximumBitrate", skip_serializing_if = "Option::is_none")]
     pub maximum_bitrate: Option<Value<String>>,
-    /// `Resolution`: optional.
+    /// `Resolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-inputspecification.html#cfn-medialive-channel-inputspecification-resolution)): string, optional.
     #[serde(rename = "Resolution", skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Value<String>>,
 }
@@ -11414,15 +11634,19 @@ impl Walk for InputType {
 
 /// The `InputVpcRequest` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `InputVpcRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputvpcrequest.html).
 ///
 /// Every property is optional: start from [`InputVpcRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputVpcRequest {
-    /// `SecurityGroupIds`: optional.
+    /// A list of up to 5 EC2 VPC security group IDs to attach to the Input VPC network interfaces. Requires subnetIds. If none are specified then the VPC default security group will be used.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputvpcrequest.html#cfn-medialive-input-inputvpcrequest-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// A list of 2 VPC subnet IDs from the same VPC. Subnet IDs must be mapped to two unique availability zones (AZ).
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-inputvpcrequest.html#cfn-medialive-input-inputvpcrequest-subnetids)): list of (string), optional.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -11460,12 +11684,14 @@ impl Walk for InputVpcRequest {
 
 /// The `InputWhitelistRule` property type of [`InputSecurityGroup`].
 ///
-/// AWS reference: [`AWS::MediaLive::InputSecurityGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-inputsecuritygroup.html).
+/// AWS reference: [`AWS::MediaLive::InputSecurityGroup` `InputWhitelistRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-inputsecuritygroup-inputwhitelistrule.html).
 ///
 /// Every property is optional: start from [`InputWhitelistRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputWhitelistRule {
-    /// `Cidr`: optional.
+    /// The IPv4 CIDR that's whitelisted.
+    ///
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-inputsecuritygroup-inputwhitelistrule.html#cfn-medialive-inputsecuritygroup-inputwhitelistrule-cidr)): string, optional.
     #[serde(rename = "Cidr", skip_serializing_if = "Option::is_none")]
     pub cidr: Option<Value<String>>,
 }
@@ -11495,18 +11721,22 @@ impl Walk for InputWhitelistRule {
 
 /// The `InterfaceMapping` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MediaLive::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html).
+/// AWS reference: [`AWS::MediaLive::Cluster` `InterfaceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-cluster-interfacemapping.html).
 ///
 /// Every property is optional: start from [`InterfaceMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InterfaceMapping {
-    /// `LogicalInterfaceName`: optional.
+    /// logical interface name, unique in the list
+    ///
+    /// `LogicalInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-cluster-interfacemapping.html#cfn-medialive-cluster-interfacemapping-logicalinterfacename)): string, optional.
     #[serde(
         rename = "LogicalInterfaceName",
         skip_serializing_if = "Option::is_none"
     )]
     pub logical_interface_name: Option<Value<String>>,
-    /// `NetworkId`: optional.
+    /// Network Id to be associated with the logical interface name, can be duplicated in list
+    ///
+    /// `NetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-cluster-interfacemapping.html#cfn-medialive-cluster-interfacemapping-networkid)): string, optional.
     #[serde(rename = "NetworkId", skip_serializing_if = "Option::is_none")]
     pub network_id: Option<Value<String>>,
 }
@@ -11544,12 +11774,14 @@ impl Walk for InterfaceMapping {
 
 /// The `IpPool` property type of [`Network`].
 ///
-/// AWS reference: [`AWS::MediaLive::Network`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-network.html).
+/// AWS reference: [`AWS::MediaLive::Network` `IpPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-network-ippool.html).
 ///
 /// Every property is optional: start from [`IpPool::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IpPool {
-    /// `Cidr`: optional.
+    /// IP address cidr pool
+    ///
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-network-ippool.html#cfn-medialive-network-ippool-cidr)): string, optional.
     #[serde(rename = "Cidr", skip_serializing_if = "Option::is_none")]
     pub cidr: Option<Value<String>>,
 }
@@ -11579,12 +11811,12 @@ impl Walk for IpPool {
 
 /// The `KeyProviderSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `KeyProviderSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-keyprovidersettings.html).
 ///
 /// Every property is optional: start from [`KeyProviderSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KeyProviderSettings {
-    /// `StaticKeySettings`: optional.
+    /// `StaticKeySettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-keyprovidersettings.html#cfn-medialive-channel-keyprovidersettings-statickeysettings)): object [`StaticKeySettings`], optional.
     #[serde(rename = "StaticKeySettings", skip_serializing_if = "Option::is_none")]
     pub static_key_settings: Option<StaticKeySettings>,
 }
@@ -11614,18 +11846,18 @@ impl Walk for KeyProviderSettings {
 
 /// The `LinkedChannelSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `LinkedChannelSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-linkedchannelsettings.html).
 ///
 /// Every property is optional: start from [`LinkedChannelSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LinkedChannelSettings {
-    /// `FollowerChannelSettings`: optional.
+    /// `FollowerChannelSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-linkedchannelsettings.html#cfn-medialive-channel-linkedchannelsettings-followerchannelsettings)): object [`FollowerChannelSettings`], optional.
     #[serde(
         rename = "FollowerChannelSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub follower_channel_settings: Option<FollowerChannelSettings>,
-    /// `PrimaryChannelSettings`: optional.
+    /// `PrimaryChannelSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-linkedchannelsettings.html#cfn-medialive-channel-linkedchannelsettings-primarychannelsettings)): object [`PrimaryChannelSettings`], optional.
     #[serde(
         rename = "PrimaryChannelSettings",
         skip_serializing_if = "Option::is_none"
@@ -11666,168 +11898,168 @@ impl Walk for LinkedChannelSettings {
 
 /// The `M2tsSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `M2tsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html).
 ///
 /// Every property is optional: start from [`M2tsSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct M2tsSettings {
-    /// `AbsentInputAudioBehavior`: optional.
+    /// `AbsentInputAudioBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-absentinputaudiobehavior)): string, optional.
     #[serde(
         rename = "AbsentInputAudioBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub absent_input_audio_behavior: Option<Value<String>>,
-    /// `Arib`: optional.
+    /// `Arib` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-arib)): string, optional.
     #[serde(rename = "Arib", skip_serializing_if = "Option::is_none")]
     pub arib: Option<Value<String>>,
-    /// `AribCaptionsPid`: optional.
+    /// `AribCaptionsPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-aribcaptionspid)): string, optional.
     #[serde(rename = "AribCaptionsPid", skip_serializing_if = "Option::is_none")]
     pub arib_captions_pid: Option<Value<String>>,
-    /// `AribCaptionsPidControl`: optional.
+    /// `AribCaptionsPidControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-aribcaptionspidcontrol)): string, optional.
     #[serde(
         rename = "AribCaptionsPidControl",
         skip_serializing_if = "Option::is_none"
     )]
     pub arib_captions_pid_control: Option<Value<String>>,
-    /// `AudioBufferModel`: optional.
+    /// `AudioBufferModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-audiobuffermodel)): string, optional.
     #[serde(rename = "AudioBufferModel", skip_serializing_if = "Option::is_none")]
     pub audio_buffer_model: Option<Value<String>>,
-    /// `AudioFramesPerPes`: optional.
+    /// `AudioFramesPerPes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-audioframesperpes)): integer, optional.
     #[serde(rename = "AudioFramesPerPes", skip_serializing_if = "Option::is_none")]
     pub audio_frames_per_pes: Option<Value<i64>>,
-    /// `AudioPids`: optional.
+    /// `AudioPids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-audiopids)): string, optional.
     #[serde(rename = "AudioPids", skip_serializing_if = "Option::is_none")]
     pub audio_pids: Option<Value<String>>,
-    /// `AudioStreamType`: optional.
+    /// `AudioStreamType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-audiostreamtype)): string, optional.
     #[serde(rename = "AudioStreamType", skip_serializing_if = "Option::is_none")]
     pub audio_stream_type: Option<Value<String>>,
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-bitrate)): integer, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<i64>>,
-    /// `BufferModel`: optional.
+    /// `BufferModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-buffermodel)): string, optional.
     #[serde(rename = "BufferModel", skip_serializing_if = "Option::is_none")]
     pub buffer_model: Option<Value<String>>,
-    /// `CcDescriptor`: optional.
+    /// `CcDescriptor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-ccdescriptor)): string, optional.
     #[serde(rename = "CcDescriptor", skip_serializing_if = "Option::is_none")]
     pub cc_descriptor: Option<Value<String>>,
-    /// `DvbNitSettings`: optional.
+    /// `DvbNitSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-dvbnitsettings)): object [`DvbNitSettings`], optional.
     #[serde(rename = "DvbNitSettings", skip_serializing_if = "Option::is_none")]
     pub dvb_nit_settings: Option<DvbNitSettings>,
-    /// `DvbSdtSettings`: optional.
+    /// `DvbSdtSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-dvbsdtsettings)): object [`DvbSdtSettings`], optional.
     #[serde(rename = "DvbSdtSettings", skip_serializing_if = "Option::is_none")]
     pub dvb_sdt_settings: Option<DvbSdtSettings>,
-    /// `DvbSubPids`: optional.
+    /// `DvbSubPids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-dvbsubpids)): string, optional.
     #[serde(rename = "DvbSubPids", skip_serializing_if = "Option::is_none")]
     pub dvb_sub_pids: Option<Value<String>>,
-    /// `DvbTdtSettings`: optional.
+    /// `DvbTdtSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-dvbtdtsettings)): object [`DvbTdtSettings`], optional.
     #[serde(rename = "DvbTdtSettings", skip_serializing_if = "Option::is_none")]
     pub dvb_tdt_settings: Option<DvbTdtSettings>,
-    /// `DvbTeletextPid`: optional.
+    /// `DvbTeletextPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-dvbteletextpid)): string, optional.
     #[serde(rename = "DvbTeletextPid", skip_serializing_if = "Option::is_none")]
     pub dvb_teletext_pid: Option<Value<String>>,
-    /// `Ebif`: optional.
+    /// `Ebif` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-ebif)): string, optional.
     #[serde(rename = "Ebif", skip_serializing_if = "Option::is_none")]
     pub ebif: Option<Value<String>>,
-    /// `EbpAudioInterval`: optional.
+    /// `EbpAudioInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-ebpaudiointerval)): string, optional.
     #[serde(rename = "EbpAudioInterval", skip_serializing_if = "Option::is_none")]
     pub ebp_audio_interval: Option<Value<String>>,
-    /// `EbpLookaheadMs`: optional.
+    /// `EbpLookaheadMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-ebplookaheadms)): integer, optional.
     #[serde(rename = "EbpLookaheadMs", skip_serializing_if = "Option::is_none")]
     pub ebp_lookahead_ms: Option<Value<i64>>,
-    /// `EbpPlacement`: optional.
+    /// `EbpPlacement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-ebpplacement)): string, optional.
     #[serde(rename = "EbpPlacement", skip_serializing_if = "Option::is_none")]
     pub ebp_placement: Option<Value<String>>,
-    /// `EcmPid`: optional.
+    /// `EcmPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-ecmpid)): string, optional.
     #[serde(rename = "EcmPid", skip_serializing_if = "Option::is_none")]
     pub ecm_pid: Option<Value<String>>,
-    /// `EsRateInPes`: optional.
+    /// `EsRateInPes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-esrateinpes)): string, optional.
     #[serde(rename = "EsRateInPes", skip_serializing_if = "Option::is_none")]
     pub es_rate_in_pes: Option<Value<String>>,
-    /// `EtvPlatformPid`: optional.
+    /// `EtvPlatformPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-etvplatformpid)): string, optional.
     #[serde(rename = "EtvPlatformPid", skip_serializing_if = "Option::is_none")]
     pub etv_platform_pid: Option<Value<String>>,
-    /// `EtvSignalPid`: optional.
+    /// `EtvSignalPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-etvsignalpid)): string, optional.
     #[serde(rename = "EtvSignalPid", skip_serializing_if = "Option::is_none")]
     pub etv_signal_pid: Option<Value<String>>,
-    /// `FragmentTime`: optional.
+    /// `FragmentTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-fragmenttime)): number, optional.
     #[serde(rename = "FragmentTime", skip_serializing_if = "Option::is_none")]
     pub fragment_time: Option<Value<f64>>,
-    /// `Klv`: optional.
+    /// `Klv` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-klv)): string, optional.
     #[serde(rename = "Klv", skip_serializing_if = "Option::is_none")]
     pub klv: Option<Value<String>>,
-    /// `KlvDataPids`: optional.
+    /// `KlvDataPids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-klvdatapids)): string, optional.
     #[serde(rename = "KlvDataPids", skip_serializing_if = "Option::is_none")]
     pub klv_data_pids: Option<Value<String>>,
-    /// `NielsenId3Behavior`: optional.
+    /// `NielsenId3Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-nielsenid3behavior)): string, optional.
     #[serde(rename = "NielsenId3Behavior", skip_serializing_if = "Option::is_none")]
     pub nielsen_id3_behavior: Option<Value<String>>,
-    /// `NullPacketBitrate`: optional.
+    /// `NullPacketBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-nullpacketbitrate)): number, optional.
     #[serde(rename = "NullPacketBitrate", skip_serializing_if = "Option::is_none")]
     pub null_packet_bitrate: Option<Value<f64>>,
-    /// `PatInterval`: optional.
+    /// `PatInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-patinterval)): integer, optional.
     #[serde(rename = "PatInterval", skip_serializing_if = "Option::is_none")]
     pub pat_interval: Option<Value<i64>>,
-    /// `PcrControl`: optional.
+    /// `PcrControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-pcrcontrol)): string, optional.
     #[serde(rename = "PcrControl", skip_serializing_if = "Option::is_none")]
     pub pcr_control: Option<Value<String>>,
-    /// `PcrPeriod`: optional.
+    /// `PcrPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-pcrperiod)): integer, optional.
     #[serde(rename = "PcrPeriod", skip_serializing_if = "Option::is_none")]
     pub pcr_period: Option<Value<i64>>,
-    /// `PcrPid`: optional.
+    /// `PcrPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-pcrpid)): string, optional.
     #[serde(rename = "PcrPid", skip_serializing_if = "Option::is_none")]
     pub pcr_pid: Option<Value<String>>,
-    /// `PmtInterval`: optional.
+    /// `PmtInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-pmtinterval)): integer, optional.
     #[serde(rename = "PmtInterval", skip_serializing_if = "Option::is_none")]
     pub pmt_interval: Option<Value<i64>>,
-    /// `PmtPid`: optional.
+    /// `PmtPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-pmtpid)): string, optional.
     #[serde(rename = "PmtPid", skip_serializing_if = "Option::is_none")]
     pub pmt_pid: Option<Value<String>>,
-    /// `ProgramNum`: optional.
+    /// `ProgramNum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-programnum)): integer, optional.
     #[serde(rename = "ProgramNum", skip_serializing_if = "Option::is_none")]
     pub program_num: Option<Value<i64>>,
-    /// `RateMode`: optional.
+    /// `RateMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-ratemode)): string, optional.
     #[serde(rename = "RateMode", skip_serializing_if = "Option::is_none")]
     pub rate_mode: Option<Value<String>>,
-    /// `Scte27Pids`: optional.
+    /// `Scte27Pids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-scte27pids)): string, optional.
     #[serde(rename = "Scte27Pids", skip_serializing_if = "Option::is_none")]
     pub scte27_pids: Option<Value<String>>,
-    /// `Scte35Control`: optional.
+    /// `Scte35Control` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-scte35control)): string, optional.
     #[serde(rename = "Scte35Control", skip_serializing_if = "Option::is_none")]
     pub scte35_control: Option<Value<String>>,
-    /// `Scte35Pid`: optional.
+    /// `Scte35Pid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-scte35pid)): string, optional.
     #[serde(rename = "Scte35Pid", skip_serializing_if = "Option::is_none")]
     pub scte35_pid: Option<Value<String>>,
-    /// `Scte35PrerollPullupMilliseconds`: optional.
+    /// `Scte35PrerollPullupMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-scte35prerollpullupmilliseconds)): number, optional.
     #[serde(
         rename = "Scte35PrerollPullupMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub scte35_preroll_pullup_milliseconds: Option<Value<f64>>,
-    /// `SegmentationMarkers`: optional.
+    /// `SegmentationMarkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-segmentationmarkers)): string, optional.
     #[serde(
         rename = "SegmentationMarkers",
         skip_serializing_if = "Option::is_none"
     )]
     pub segmentation_markers: Option<Value<String>>,
-    /// `SegmentationStyle`: optional.
+    /// `SegmentationStyle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-segmentationstyle)): string, optional.
     #[serde(rename = "SegmentationStyle", skip_serializing_if = "Option::is_none")]
     pub segmentation_style: Option<Value<String>>,
-    /// `SegmentationTime`: optional.
+    /// `SegmentationTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-segmentationtime)): number, optional.
     #[serde(rename = "SegmentationTime", skip_serializing_if = "Option::is_none")]
     pub segmentation_time: Option<Value<f64>>,
-    /// `TimedMetadataBehavior`: optional.
+    /// `TimedMetadataBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-timedmetadatabehavior)): string, optional.
     #[serde(
         rename = "TimedMetadataBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_behavior: Option<Value<String>>,
-    /// `TimedMetadataPid`: optional.
+    /// `TimedMetadataPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-timedmetadatapid)): string, optional.
     #[serde(rename = "TimedMetadataPid", skip_serializing_if = "Option::is_none")]
     pub timed_metadata_pid: Option<Value<String>>,
-    /// `TransportStreamId`: optional.
+    /// `TransportStreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-transportstreamid)): integer, optional.
     #[serde(rename = "TransportStreamId", skip_serializing_if = "Option::is_none")]
     pub transport_stream_id: Option<Value<i64>>,
-    /// `VideoPid`: optional.
+    /// `VideoPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m2tssettings.html#cfn-medialive-channel-m2tssettings-videopid)): string, optional.
     #[serde(rename = "VideoPid", skip_serializing_if = "Option::is_none")]
     pub video_pid: Option<Value<String>>,
 }
@@ -12233,69 +12465,69 @@ impl Walk for M2tsSettings {
 
 /// The `M3u8Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `M3u8Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html).
 ///
 /// Every property is optional: start from [`M3u8Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct M3u8Settings {
-    /// `AudioFramesPerPes`: optional.
+    /// `AudioFramesPerPes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-audioframesperpes)): integer, optional.
     #[serde(rename = "AudioFramesPerPes", skip_serializing_if = "Option::is_none")]
     pub audio_frames_per_pes: Option<Value<i64>>,
-    /// `AudioPids`: optional.
+    /// `AudioPids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-audiopids)): string, optional.
     #[serde(rename = "AudioPids", skip_serializing_if = "Option::is_none")]
     pub audio_pids: Option<Value<String>>,
-    /// `EcmPid`: optional.
+    /// `EcmPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-ecmpid)): string, optional.
     #[serde(rename = "EcmPid", skip_serializing_if = "Option::is_none")]
     pub ecm_pid: Option<Value<String>>,
-    /// `KlvBehavior`: optional.
+    /// `KlvBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-klvbehavior)): string, optional.
     #[serde(rename = "KlvBehavior", skip_serializing_if = "Option::is_none")]
     pub klv_behavior: Option<Value<String>>,
-    /// `KlvDataPids`: optional.
+    /// `KlvDataPids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-klvdatapids)): string, optional.
     #[serde(rename = "KlvDataPids", skip_serializing_if = "Option::is_none")]
     pub klv_data_pids: Option<Value<String>>,
-    /// `NielsenId3Behavior`: optional.
+    /// `NielsenId3Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-nielsenid3behavior)): string, optional.
     #[serde(rename = "NielsenId3Behavior", skip_serializing_if = "Option::is_none")]
     pub nielsen_id3_behavior: Option<Value<String>>,
-    /// `PatInterval`: optional.
+    /// `PatInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-patinterval)): integer, optional.
     #[serde(rename = "PatInterval", skip_serializing_if = "Option::is_none")]
     pub pat_interval: Option<Value<i64>>,
-    /// `PcrControl`: optional.
+    /// `PcrControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-pcrcontrol)): string, optional.
     #[serde(rename = "PcrControl", skip_serializing_if = "Option::is_none")]
     pub pcr_control: Option<Value<String>>,
-    /// `PcrPeriod`: optional.
+    /// `PcrPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-pcrperiod)): integer, optional.
     #[serde(rename = "PcrPeriod", skip_serializing_if = "Option::is_none")]
     pub pcr_period: Option<Value<i64>>,
-    /// `PcrPid`: optional.
+    /// `PcrPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-pcrpid)): string, optional.
     #[serde(rename = "PcrPid", skip_serializing_if = "Option::is_none")]
     pub pcr_pid: Option<Value<String>>,
-    /// `PmtInterval`: optional.
+    /// `PmtInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-pmtinterval)): integer, optional.
     #[serde(rename = "PmtInterval", skip_serializing_if = "Option::is_none")]
     pub pmt_interval: Option<Value<i64>>,
-    /// `PmtPid`: optional.
+    /// `PmtPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-pmtpid)): string, optional.
     #[serde(rename = "PmtPid", skip_serializing_if = "Option::is_none")]
     pub pmt_pid: Option<Value<String>>,
-    /// `ProgramNum`: optional.
+    /// `ProgramNum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-programnum)): integer, optional.
     #[serde(rename = "ProgramNum", skip_serializing_if = "Option::is_none")]
     pub program_num: Option<Value<i64>>,
-    /// `Scte35Behavior`: optional.
+    /// `Scte35Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-scte35behavior)): string, optional.
     #[serde(rename = "Scte35Behavior", skip_serializing_if = "Option::is_none")]
     pub scte35_behavior: Option<Value<String>>,
-    /// `Scte35Pid`: optional.
+    /// `Scte35Pid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-scte35pid)): string, optional.
     #[serde(rename = "Scte35Pid", skip_serializing_if = "Option::is_none")]
     pub scte35_pid: Option<Value<String>>,
-    /// `TimedMetadataBehavior`: optional.
+    /// `TimedMetadataBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-timedmetadatabehavior)): string, optional.
     #[serde(
         rename = "TimedMetadataBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_behavior: Option<Value<String>>,
-    /// `TimedMetadataPid`: optional.
+    /// `TimedMetadataPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-timedmetadatapid)): string, optional.
     #[serde(rename = "TimedMetadataPid", skip_serializing_if = "Option::is_none")]
     pub timed_metadata_pid: Option<Value<String>>,
-    /// `TransportStreamId`: optional.
+    /// `TransportStreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-transportstreamid)): integer, optional.
     #[serde(rename = "TransportStreamId", skip_serializing_if = "Option::is_none")]
     pub transport_stream_id: Option<Value<i64>>,
-    /// `VideoPid`: optional.
+    /// `VideoPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-m3u8settings.html#cfn-medialive-channel-m3u8settings-videopid)): string, optional.
     #[serde(rename = "VideoPid", skip_serializing_if = "Option::is_none")]
     pub video_pid: Option<Value<String>>,
 }
@@ -12469,15 +12701,15 @@ impl Walk for M3u8Settings {
 
 /// The `MaintenanceCreateSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MaintenanceCreateSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-maintenancecreatesettings.html).
 ///
 /// Every property is optional: start from [`MaintenanceCreateSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MaintenanceCreateSettings {
-    /// `MaintenanceDay`: optional.
+    /// `MaintenanceDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-maintenancecreatesettings.html#cfn-medialive-channel-maintenancecreatesettings-maintenanceday)): string, optional.
     #[serde(rename = "MaintenanceDay", skip_serializing_if = "Option::is_none")]
     pub maintenance_day: Option<Value<String>>,
-    /// `MaintenanceStartTime`: optional.
+    /// `MaintenanceStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-maintenancecreatesettings.html#cfn-medialive-channel-maintenancecreatesettings-maintenancestarttime)): string, optional.
     #[serde(
         rename = "MaintenanceStartTime",
         skip_serializing_if = "Option::is_none"
@@ -12518,12 +12750,14 @@ impl Walk for MaintenanceCreateSettings {
 
 /// The `MediaConnectFlow` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `MediaConnectFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-mediaconnectflow.html).
 ///
 /// Every property is optional: start from [`MediaConnectFlow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaConnectFlow {
-    /// `FlowArn`: optional.
+    /// The unique ARN of the MediaConnect Flow being used as a source.
+    ///
+    /// `FlowArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-mediaconnectflow.html#cfn-medialive-input-mediaconnectflow-flowarn)): string, optional.
     #[serde(rename = "FlowArn", skip_serializing_if = "Option::is_none")]
     pub flow_arn: Option<Value<String>>,
 }
@@ -12553,12 +12787,12 @@ impl Walk for MediaConnectFlow {
 
 /// The `MediaConnectRouterGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MediaConnectRouterGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectroutergroupsettings.html).
 ///
 /// Every property is optional: start from [`MediaConnectRouterGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaConnectRouterGroupSettings {
-    /// `AvailabilityZones`: optional.
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectroutergroupsettings.html#cfn-medialive-channel-mediaconnectroutergroupsettings-availabilityzones)): list of (string), optional.
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Value<Vec<Value<String>>>>,
 }
@@ -12588,15 +12822,15 @@ impl Walk for MediaConnectRouterGroupSettings {
 
 /// The `MediaConnectRouterOutputConnectionMap` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MediaConnectRouterOutputConnectionMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputconnectionmap.html).
 ///
 /// Every property is optional: start from [`MediaConnectRouterOutputConnectionMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaConnectRouterOutputConnectionMap {
-    /// `Pipeline0`: optional.
+    /// `Pipeline0` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputconnectionmap.html#cfn-medialive-channel-mediaconnectrouteroutputconnectionmap-pipeline0)): string, optional.
     #[serde(rename = "Pipeline0", skip_serializing_if = "Option::is_none")]
     pub pipeline0: Option<Value<String>>,
-    /// `Pipeline1`: optional.
+    /// `Pipeline1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputconnectionmap.html#cfn-medialive-channel-mediaconnectrouteroutputconnectionmap-pipeline1)): string, optional.
     #[serde(rename = "Pipeline1", skip_serializing_if = "Option::is_none")]
     pub pipeline1: Option<Value<String>>,
 }
@@ -12634,15 +12868,15 @@ impl Walk for MediaConnectRouterOutputConnectionMap {
 
 /// The `MediaConnectRouterOutputDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MediaConnectRouterOutputDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputdestinationsettings.html).
 ///
 /// Every property is optional: start from [`MediaConnectRouterOutputDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaConnectRouterOutputDestinationSettings {
-    /// `EncryptionType`: optional.
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputdestinationsettings.html#cfn-medialive-channel-mediaconnectrouteroutputdestinationsettings-encryptiontype)): string, optional.
     #[serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<Value<String>>,
-    /// `SecretArn`: optional.
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputdestinationsettings.html#cfn-medialive-channel-mediaconnectrouteroutputdestinationsettings-secretarn)): string, optional.
     #[serde(rename = "SecretArn", skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<Value<String>>,
 }
@@ -12680,21 +12914,21 @@ impl Walk for MediaConnectRouterOutputDestinationSettings {
 
 /// The `MediaConnectRouterOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MediaConnectRouterOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputsettings.html).
 ///
 /// Every property is optional: start from [`MediaConnectRouterOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaConnectRouterOutputSettings {
-    /// `ConnectedRouterInputs`: optional.
+    /// `ConnectedRouterInputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputsettings.html#cfn-medialive-channel-mediaconnectrouteroutputsettings-connectedrouterinputs)): object [`MediaConnectRouterOutputConnectionMap`], optional.
     #[serde(
         rename = "ConnectedRouterInputs",
         skip_serializing_if = "Option::is_none"
     )]
     pub connected_router_inputs: Option<MediaConnectRouterOutputConnectionMap>,
-    /// `ContainerSettings`: optional.
+    /// `ContainerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputsettings.html#cfn-medialive-channel-mediaconnectrouteroutputsettings-containersettings)): object [`UdpMediaConnectRouterContainerSettings`], optional.
     #[serde(rename = "ContainerSettings", skip_serializing_if = "Option::is_none")]
     pub container_settings: Option<UdpMediaConnectRouterContainerSettings>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediaconnectrouteroutputsettings.html#cfn-medialive-channel-mediaconnectrouteroutputsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
 }
@@ -12746,15 +12980,15 @@ impl Walk for MediaConnectRouterOutputSettings {
 
 /// The `MediaPackageGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MediaPackageGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagegroupsettings.html).
 ///
 /// Every property is optional: start from [`MediaPackageGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaPackageGroupSettings {
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagegroupsettings.html#cfn-medialive-channel-mediapackagegroupsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `MediapackageV2GroupSettings`: optional.
+    /// `MediapackageV2GroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagegroupsettings.html#cfn-medialive-channel-mediapackagegroupsettings-mediapackagev2groupsettings)): object [`MediaPackageV2GroupSettings`], optional.
     #[serde(
         rename = "MediapackageV2GroupSettings",
         skip_serializing_if = "Option::is_none"
@@ -12798,24 +13032,24 @@ impl Walk for MediaPackageGroupSettings {
 
 /// The `MediaPackageOutputDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MediaPackageOutputDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackageoutputdestinationsettings.html).
 ///
 /// Every property is optional: start from [`MediaPackageOutputDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaPackageOutputDestinationSettings {
-    /// `ChannelEndpointId`: optional.
+    /// `ChannelEndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackageoutputdestinationsettings.html#cfn-medialive-channel-mediapackageoutputdestinationsettings-channelendpointid)): string, optional.
     #[serde(rename = "ChannelEndpointId", skip_serializing_if = "Option::is_none")]
     pub channel_endpoint_id: Option<Value<String>>,
-    /// `ChannelGroup`: optional.
+    /// `ChannelGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackageoutputdestinationsettings.html#cfn-medialive-channel-mediapackageoutputdestinationsettings-channelgroup)): string, optional.
     #[serde(rename = "ChannelGroup", skip_serializing_if = "Option::is_none")]
     pub channel_group: Option<Value<String>>,
-    /// `ChannelId`: optional.
+    /// `ChannelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackageoutputdestinationsettings.html#cfn-medialive-channel-mediapackageoutputdestinationsettings-channelid)): string, optional.
     #[serde(rename = "ChannelId", skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<Value<String>>,
-    /// `ChannelName`: optional.
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackageoutputdestinationsettings.html#cfn-medialive-channel-mediapackageoutputdestinationsettings-channelname)): string, optional.
     #[serde(rename = "ChannelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<Value<String>>,
-    /// `MediaPackageRegionName`: optional.
+    /// `MediaPackageRegionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackageoutputdestinationsettings.html#cfn-medialive-channel-mediapackageoutputdestinationsettings-mediapackageregionname)): string, optional.
     #[serde(
         rename = "MediaPackageRegionName",
         skip_serializing_if = "Option::is_none"
@@ -12880,60 +13114,60 @@ impl Walk for MediaPackageOutputDestinationSettings {
 
 /// The `MediaPackageV2GroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MediaPackageV2GroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html).
 ///
 /// Every property is optional: start from [`MediaPackageV2GroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaPackageV2GroupSettings {
-    /// `AdditionalDestinations`: optional.
+    /// `AdditionalDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-additionaldestinations)): list of (object [`AdditionalDestinations`]), optional.
     #[serde(
         rename = "AdditionalDestinations",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_destinations: Option<Value<Vec<AdditionalDestinations>>>,
-    /// `CaptionLanguageMappings`: optional.
+    /// `CaptionLanguageMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-captionlanguagemappings)): list of (object [`CaptionLanguageMapping`]), optional.
     #[serde(
         rename = "CaptionLanguageMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub caption_language_mappings: Option<Value<Vec<CaptionLanguageMapping>>>,
-    /// `Id3Behavior`: optional.
+    /// `Id3Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-id3behavior)): string, optional.
     #[serde(rename = "Id3Behavior", skip_serializing_if = "Option::is_none")]
     pub id3_behavior: Option<Value<String>>,
-    /// `KlvBehavior`: optional.
+    /// `KlvBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-klvbehavior)): string, optional.
     #[serde(rename = "KlvBehavior", skip_serializing_if = "Option::is_none")]
     pub klv_behavior: Option<Value<String>>,
-    /// `NielsenId3Behavior`: optional.
+    /// `NielsenId3Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-nielsenid3behavior)): string, optional.
     #[serde(rename = "NielsenId3Behavior", skip_serializing_if = "Option::is_none")]
     pub nielsen_id3_behavior: Option<Value<String>>,
-    /// `Scte35Type`: optional.
+    /// `Scte35Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-scte35type)): string, optional.
     #[serde(rename = "Scte35Type", skip_serializing_if = "Option::is_none")]
     pub scte35_type: Option<Value<String>>,
-    /// `SegmentLength`: optional.
+    /// `SegmentLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-segmentlength)): integer, optional.
     #[serde(rename = "SegmentLength", skip_serializing_if = "Option::is_none")]
     pub segment_length: Option<Value<i64>>,
-    /// `SegmentLengthUnits`: optional.
+    /// `SegmentLengthUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-segmentlengthunits)): string, optional.
     #[serde(rename = "SegmentLengthUnits", skip_serializing_if = "Option::is_none")]
     pub segment_length_units: Option<Value<String>>,
-    /// `TimedMetadataId3Frame`: optional.
+    /// `TimedMetadataId3Frame` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-timedmetadataid3frame)): string, optional.
     #[serde(
         rename = "TimedMetadataId3Frame",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_id3_frame: Option<Value<String>>,
-    /// `TimedMetadataId3Period`: optional.
+    /// `TimedMetadataId3Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-timedmetadataid3period)): integer, optional.
     #[serde(
         rename = "TimedMetadataId3Period",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_id3_period: Option<Value<i64>>,
-    /// `TimedMetadataPassthrough`: optional.
+    /// `TimedMetadataPassthrough` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-timedmetadatapassthrough)): string, optional.
     #[serde(
         rename = "TimedMetadataPassthrough",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_passthrough: Option<Value<String>>,
-    /// `WatermarkingSettings`: optional.
+    /// `WatermarkingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2groupsettings.html#cfn-medialive-channel-mediapackagev2groupsettings-watermarkingsettings)): object [`MediaPackageV2WatermarkingSettings`], optional.
     #[serde(
         rename = "WatermarkingSettings",
         skip_serializing_if = "Option::is_none"
@@ -13063,12 +13297,12 @@ impl Walk for MediaPackageV2GroupSettings {
 
 /// The `MediaPackageV2WatermarkingSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MediaPackageV2WatermarkingSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2watermarkingsettings.html).
 ///
 /// Every property is optional: start from [`MediaPackageV2WatermarkingSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaPackageV2WatermarkingSettings {
-    /// `MediaPackageV2AbWatermarkerIrdetoSettings`: optional.
+    /// `MediaPackageV2AbWatermarkerIrdetoSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mediapackagev2watermarkingsettings.html#cfn-medialive-channel-mediapackagev2watermarkingsettings-mediapackagev2abwatermarkerirdetosettings)): object [`CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings`], optional.
     #[serde(
         rename = "MediaPackageV2AbWatermarkerIrdetoSettings",
         skip_serializing_if = "Option::is_none"
@@ -13106,18 +13340,18 @@ impl Walk for MediaPackageV2WatermarkingSettings {
 
 /// The `MotionGraphicsConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MotionGraphicsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-motiongraphicsconfiguration.html).
 ///
 /// Every property is optional: start from [`MotionGraphicsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MotionGraphicsConfiguration {
-    /// `MotionGraphicsInsertion`: optional.
+    /// `MotionGraphicsInsertion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-motiongraphicsconfiguration.html#cfn-medialive-channel-motiongraphicsconfiguration-motiongraphicsinsertion)): string, optional.
     #[serde(
         rename = "MotionGraphicsInsertion",
         skip_serializing_if = "Option::is_none"
     )]
     pub motion_graphics_insertion: Option<Value<String>>,
-    /// `MotionGraphicsSettings`: optional.
+    /// `MotionGraphicsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-motiongraphicsconfiguration.html#cfn-medialive-channel-motiongraphicsconfiguration-motiongraphicssettings)): object [`MotionGraphicsSettings`], optional.
     #[serde(
         rename = "MotionGraphicsSettings",
         skip_serializing_if = "Option::is_none"
@@ -13158,12 +13392,12 @@ impl Walk for MotionGraphicsConfiguration {
 
 /// The `MotionGraphicsSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MotionGraphicsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-motiongraphicssettings.html).
 ///
 /// Every property is optional: start from [`MotionGraphicsSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MotionGraphicsSettings {
-    /// `HtmlMotionGraphicsSettings`: optional.
+    /// `HtmlMotionGraphicsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-motiongraphicssettings.html#cfn-medialive-channel-motiongraphicssettings-htmlmotiongraphicssettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "HtmlMotionGraphicsSettings",
         skip_serializing_if = "Option::is_none"
@@ -13196,18 +13430,18 @@ impl Walk for MotionGraphicsSettings {
 
 /// The `Mp2Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Mp2Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mp2settings.html).
 ///
 /// Every property is optional: start from [`Mp2Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Mp2Settings {
-    /// `Bitrate`: optional.
+    /// `Bitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mp2settings.html#cfn-medialive-channel-mp2settings-bitrate)): number, optional.
     #[serde(rename = "Bitrate", skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<Value<f64>>,
-    /// `CodingMode`: optional.
+    /// `CodingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mp2settings.html#cfn-medialive-channel-mp2settings-codingmode)): string, optional.
     #[serde(rename = "CodingMode", skip_serializing_if = "Option::is_none")]
     pub coding_mode: Option<Value<String>>,
-    /// `SampleRate`: optional.
+    /// `SampleRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mp2settings.html#cfn-medialive-channel-mp2settings-samplerate)): number, optional.
     #[serde(rename = "SampleRate", skip_serializing_if = "Option::is_none")]
     pub sample_rate: Option<Value<f64>>,
 }
@@ -13253,12 +13487,12 @@ impl Walk for Mp2Settings {
 
 /// The `Mpeg2FilterSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Mpeg2FilterSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2filtersettings.html).
 ///
 /// Every property is optional: start from [`Mpeg2FilterSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Mpeg2FilterSettings {
-    /// `TemporalFilterSettings`: optional.
+    /// `TemporalFilterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2filtersettings.html#cfn-medialive-channel-mpeg2filtersettings-temporalfiltersettings)): object [`TemporalFilterSettings`], optional.
     #[serde(
         rename = "TemporalFilterSettings",
         skip_serializing_if = "Option::is_none"
@@ -13291,69 +13525,69 @@ impl Walk for Mpeg2FilterSettings {
 
 /// The `Mpeg2Settings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Mpeg2Settings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html).
 ///
 /// Every property is optional: start from [`Mpeg2Settings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Mpeg2Settings {
-    /// `AdaptiveQuantization`: optional.
+    /// `AdaptiveQuantization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-adaptivequantization)): string, optional.
     #[serde(
         rename = "AdaptiveQuantization",
         skip_serializing_if = "Option::is_none"
     )]
     pub adaptive_quantization: Option<Value<String>>,
-    /// `AfdSignaling`: optional.
+    /// `AfdSignaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-afdsignaling)): string, optional.
     #[serde(rename = "AfdSignaling", skip_serializing_if = "Option::is_none")]
     pub afd_signaling: Option<Value<String>>,
-    /// `ColorMetadata`: optional.
+    /// `ColorMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-colormetadata)): string, optional.
     #[serde(rename = "ColorMetadata", skip_serializing_if = "Option::is_none")]
     pub color_metadata: Option<Value<String>>,
-    /// `ColorSpace`: optional.
+    /// `ColorSpace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-colorspace)): string, optional.
     #[serde(rename = "ColorSpace", skip_serializing_if = "Option::is_none")]
     pub color_space: Option<Value<String>>,
-    /// `DisplayAspectRatio`: optional.
+    /// `DisplayAspectRatio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-displayaspectratio)): string, optional.
     #[serde(rename = "DisplayAspectRatio", skip_serializing_if = "Option::is_none")]
     pub display_aspect_ratio: Option<Value<String>>,
-    /// `FilterSettings`: optional.
+    /// `FilterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-filtersettings)): object [`Mpeg2FilterSettings`], optional.
     #[serde(rename = "FilterSettings", skip_serializing_if = "Option::is_none")]
     pub filter_settings: Option<Mpeg2FilterSettings>,
-    /// `FixedAfd`: optional.
+    /// `FixedAfd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-fixedafd)): string, optional.
     #[serde(rename = "FixedAfd", skip_serializing_if = "Option::is_none")]
     pub fixed_afd: Option<Value<String>>,
-    /// `FramerateDenominator`: optional.
+    /// `FramerateDenominator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-frameratedenominator)): integer, optional.
     #[serde(
         rename = "FramerateDenominator",
         skip_serializing_if = "Option::is_none"
     )]
     pub framerate_denominator: Option<Value<i64>>,
-    /// `FramerateNumerator`: optional.
+    /// `FramerateNumerator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-frameratenumerator)): integer, optional.
     #[serde(rename = "FramerateNumerator", skip_serializing_if = "Option::is_none")]
     pub framerate_numerator: Option<Value<i64>>,
-    /// `GopClosedCadence`: optional.
+    /// `GopClosedCadence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-gopclosedcadence)): integer, optional.
     #[serde(rename = "GopClosedCadence", skip_serializing_if = "Option::is_none")]
     pub gop_closed_cadence: Option<Value<i64>>,
-    /// `GopNumBFrames`: optional.
+    /// `GopNumBFrames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-gopnumbframes)): integer, optional.
     #[serde(rename = "GopNumBFrames", skip_serializing_if = "Option::is_none")]
     pub gop_num_b_frames: Option<Value<i64>>,
-    /// `GopSize`: optional.
+    /// `GopSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-gopsize)): number, optional.
     #[serde(rename = "GopSize", skip_serializing_if = "Option::is_none")]
     pub gop_size: Option<Value<f64>>,
-    /// `GopSizeUnits`: optional.
+    /// `GopSizeUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-gopsizeunits)): string, optional.
     #[serde(rename = "GopSizeUnits", skip_serializing_if = "Option::is_none")]
     pub gop_size_units: Option<Value<String>>,
-    /// `ScanType`: optional.
+    /// `ScanType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-scantype)): string, optional.
     #[serde(rename = "ScanType", skip_serializing_if = "Option::is_none")]
     pub scan_type: Option<Value<String>>,
-    /// `SubgopLength`: optional.
+    /// `SubgopLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-subgoplength)): string, optional.
     #[serde(rename = "SubgopLength", skip_serializing_if = "Option::is_none")]
     pub subgop_length: Option<Value<String>>,
-    /// `TimecodeBurninSettings`: optional.
+    /// `TimecodeBurninSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-timecodeburninsettings)): object [`TimecodeBurninSettings`], optional.
     #[serde(
         rename = "TimecodeBurninSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub timecode_burnin_settings: Option<TimecodeBurninSettings>,
-    /// `TimecodeInsertion`: optional.
+    /// `TimecodeInsertion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mpeg2settings.html#cfn-medialive-channel-mpeg2settings-timecodeinsertion)): string, optional.
     #[serde(rename = "TimecodeInsertion", skip_serializing_if = "Option::is_none")]
     pub timecode_insertion: Option<Value<String>>,
 }
@@ -13511,75 +13745,75 @@ impl Walk for Mpeg2Settings {
 
 /// The `MsSmoothGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MsSmoothGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html).
 ///
 /// Every property is optional: start from [`MsSmoothGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MsSmoothGroupSettings {
-    /// `AcquisitionPointId`: optional.
+    /// `AcquisitionPointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-acquisitionpointid)): string, optional.
     #[serde(rename = "AcquisitionPointId", skip_serializing_if = "Option::is_none")]
     pub acquisition_point_id: Option<Value<String>>,
-    /// `AudioOnlyTimecodeControl`: optional.
+    /// `AudioOnlyTimecodeControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-audioonlytimecodecontrol)): string, optional.
     #[serde(
         rename = "AudioOnlyTimecodeControl",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_only_timecode_control: Option<Value<String>>,
-    /// `CertificateMode`: optional.
+    /// `CertificateMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-certificatemode)): string, optional.
     #[serde(rename = "CertificateMode", skip_serializing_if = "Option::is_none")]
     pub certificate_mode: Option<Value<String>>,
-    /// `ConnectionRetryInterval`: optional.
+    /// `ConnectionRetryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-connectionretryinterval)): integer, optional.
     #[serde(
         rename = "ConnectionRetryInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_retry_interval: Option<Value<i64>>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `EventId`: optional.
+    /// `EventId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-eventid)): string, optional.
     #[serde(rename = "EventId", skip_serializing_if = "Option::is_none")]
     pub event_id: Option<Value<String>>,
-    /// `EventIdMode`: optional.
+    /// `EventIdMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-eventidmode)): string, optional.
     #[serde(rename = "EventIdMode", skip_serializing_if = "Option::is_none")]
     pub event_id_mode: Option<Value<String>>,
-    /// `EventStopBehavior`: optional.
+    /// `EventStopBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-eventstopbehavior)): string, optional.
     #[serde(rename = "EventStopBehavior", skip_serializing_if = "Option::is_none")]
     pub event_stop_behavior: Option<Value<String>>,
-    /// `FilecacheDuration`: optional.
+    /// `FilecacheDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-filecacheduration)): integer, optional.
     #[serde(rename = "FilecacheDuration", skip_serializing_if = "Option::is_none")]
     pub filecache_duration: Option<Value<i64>>,
-    /// `FragmentLength`: optional.
+    /// `FragmentLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-fragmentlength)): integer, optional.
     #[serde(rename = "FragmentLength", skip_serializing_if = "Option::is_none")]
     pub fragment_length: Option<Value<i64>>,
-    /// `InputLossAction`: optional.
+    /// `InputLossAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-inputlossaction)): string, optional.
     #[serde(rename = "InputLossAction", skip_serializing_if = "Option::is_none")]
     pub input_loss_action: Option<Value<String>>,
-    /// `NumRetries`: optional.
+    /// `NumRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-numretries)): integer, optional.
     #[serde(rename = "NumRetries", skip_serializing_if = "Option::is_none")]
     pub num_retries: Option<Value<i64>>,
-    /// `RestartDelay`: optional.
+    /// `RestartDelay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-restartdelay)): integer, optional.
     #[serde(rename = "RestartDelay", skip_serializing_if = "Option::is_none")]
     pub restart_delay: Option<Value<i64>>,
-    /// `SegmentationMode`: optional.
+    /// `SegmentationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-segmentationmode)): string, optional.
     #[serde(rename = "SegmentationMode", skip_serializing_if = "Option::is_none")]
     pub segmentation_mode: Option<Value<String>>,
-    /// `SendDelayMs`: optional.
+    /// `SendDelayMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-senddelayms)): integer, optional.
     #[serde(rename = "SendDelayMs", skip_serializing_if = "Option::is_none")]
     pub send_delay_ms: Option<Value<i64>>,
-    /// `SparseTrackType`: optional.
+    /// `SparseTrackType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-sparsetracktype)): string, optional.
     #[serde(rename = "SparseTrackType", skip_serializing_if = "Option::is_none")]
     pub sparse_track_type: Option<Value<String>>,
-    /// `StreamManifestBehavior`: optional.
+    /// `StreamManifestBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-streammanifestbehavior)): string, optional.
     #[serde(
         rename = "StreamManifestBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub stream_manifest_behavior: Option<Value<String>>,
-    /// `TimestampOffset`: optional.
+    /// `TimestampOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-timestampoffset)): string, optional.
     #[serde(rename = "TimestampOffset", skip_serializing_if = "Option::is_none")]
     pub timestamp_offset: Option<Value<String>>,
-    /// `TimestampOffsetMode`: optional.
+    /// `TimestampOffsetMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothgroupsettings.html#cfn-medialive-channel-mssmoothgroupsettings-timestampoffsetmode)): string, optional.
     #[serde(
         rename = "TimestampOffsetMode",
         skip_serializing_if = "Option::is_none"
@@ -13756,15 +13990,15 @@ impl Walk for MsSmoothGroupSettings {
 
 /// The `MsSmoothOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MsSmoothOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothoutputsettings.html).
 ///
 /// Every property is optional: start from [`MsSmoothOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MsSmoothOutputSettings {
-    /// `H265PackagingType`: optional.
+    /// `H265PackagingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothoutputsettings.html#cfn-medialive-channel-mssmoothoutputsettings-h265packagingtype)): string, optional.
     #[serde(rename = "H265PackagingType", skip_serializing_if = "Option::is_none")]
     pub h265_packaging_type: Option<Value<String>>,
-    /// `NameModifier`: optional.
+    /// `NameModifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-mssmoothoutputsettings.html#cfn-medialive-channel-mssmoothoutputsettings-namemodifier)): string, optional.
     #[serde(rename = "NameModifier", skip_serializing_if = "Option::is_none")]
     pub name_modifier: Option<Value<String>>,
 }
@@ -13802,12 +14036,12 @@ impl Walk for MsSmoothOutputSettings {
 
 /// The `MulticastInputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MulticastInputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multicastinputsettings.html).
 ///
 /// Every property is optional: start from [`MulticastInputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MulticastInputSettings {
-    /// `SourceIpAddress`: optional.
+    /// `SourceIpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multicastinputsettings.html#cfn-medialive-channel-multicastinputsettings-sourceipaddress)): string, optional.
     #[serde(rename = "SourceIpAddress", skip_serializing_if = "Option::is_none")]
     pub source_ip_address: Option<Value<String>>,
 }
@@ -13837,12 +14071,14 @@ impl Walk for MulticastInputSettings {
 
 /// The `MulticastSettings` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `MulticastSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-multicastsettings.html).
 ///
 /// Every property is optional: start from [`MulticastSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MulticastSettings {
-    /// `Sources`: optional.
+    /// Placeholder documentation for \_\_listOfMulticastSource
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-multicastsettings.html#cfn-medialive-input-multicastsettings-sources)): list of (object [`MulticastSource`]), optional.
     #[serde(rename = "Sources", skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value<Vec<MulticastSource>>>,
 }
@@ -13872,15 +14108,19 @@ impl Walk for MulticastSettings {
 
 /// The `MulticastSource` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `MulticastSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-multicastsource.html).
 ///
 /// [`MulticastSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MulticastSource {
-    /// `SourceIp`: optional.
+    /// This represents the ip address of the device sending the multicast stream.
+    ///
+    /// `SourceIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-multicastsource.html#cfn-medialive-input-multicastsource-sourceip)): string, optional.
     #[serde(rename = "SourceIp", skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<Value<String>>,
-    /// `Url`: required.
+    /// This represents the customer's source URL where multicast stream is pulled from.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-multicastsource.html#cfn-medialive-input-multicastsource-url)): string, required.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -13915,12 +14155,12 @@ impl Walk for MulticastSource {
 
 /// The `MultiplexContainerSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MultiplexContainerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexcontainersettings.html).
 ///
 /// Every property is optional: start from [`MultiplexContainerSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiplexContainerSettings {
-    /// `MultiplexM2tsSettings`: optional.
+    /// `MultiplexM2tsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexcontainersettings.html#cfn-medialive-channel-multiplexcontainersettings-multiplexm2tssettings)): object [`MultiplexM2tsSettings`], optional.
     #[serde(
         rename = "MultiplexM2tsSettings",
         skip_serializing_if = "Option::is_none"
@@ -13953,54 +14193,54 @@ impl Walk for MultiplexContainerSettings {
 
 /// The `MultiplexM2tsSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MultiplexM2tsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html).
 ///
 /// Every property is optional: start from [`MultiplexM2tsSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiplexM2tsSettings {
-    /// `AbsentInputAudioBehavior`: optional.
+    /// `AbsentInputAudioBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-absentinputaudiobehavior)): string, optional.
     #[serde(
         rename = "AbsentInputAudioBehavior",
         skip_serializing_if = "Option::is_none"
     )]
     pub absent_input_audio_behavior: Option<Value<String>>,
-    /// `Arib`: optional.
+    /// `Arib` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-arib)): string, optional.
     #[serde(rename = "Arib", skip_serializing_if = "Option::is_none")]
     pub arib: Option<Value<String>>,
-    /// `AudioBufferModel`: optional.
+    /// `AudioBufferModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-audiobuffermodel)): string, optional.
     #[serde(rename = "AudioBufferModel", skip_serializing_if = "Option::is_none")]
     pub audio_buffer_model: Option<Value<String>>,
-    /// `AudioFramesPerPes`: optional.
+    /// `AudioFramesPerPes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-audioframesperpes)): integer, optional.
     #[serde(rename = "AudioFramesPerPes", skip_serializing_if = "Option::is_none")]
     pub audio_frames_per_pes: Option<Value<i64>>,
-    /// `AudioStreamType`: optional.
+    /// `AudioStreamType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-audiostreamtype)): string, optional.
     #[serde(rename = "AudioStreamType", skip_serializing_if = "Option::is_none")]
     pub audio_stream_type: Option<Value<String>>,
-    /// `CcDescriptor`: optional.
+    /// `CcDescriptor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-ccdescriptor)): string, optional.
     #[serde(rename = "CcDescriptor", skip_serializing_if = "Option::is_none")]
     pub cc_descriptor: Option<Value<String>>,
-    /// `Ebif`: optional.
+    /// `Ebif` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-ebif)): string, optional.
     #[serde(rename = "Ebif", skip_serializing_if = "Option::is_none")]
     pub ebif: Option<Value<String>>,
-    /// `EsRateInPes`: optional.
+    /// `EsRateInPes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-esrateinpes)): string, optional.
     #[serde(rename = "EsRateInPes", skip_serializing_if = "Option::is_none")]
     pub es_rate_in_pes: Option<Value<String>>,
-    /// `Klv`: optional.
+    /// `Klv` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-klv)): string, optional.
     #[serde(rename = "Klv", skip_serializing_if = "Option::is_none")]
     pub klv: Option<Value<String>>,
-    /// `NielsenId3Behavior`: optional.
+    /// `NielsenId3Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-nielsenid3behavior)): string, optional.
     #[serde(rename = "NielsenId3Behavior", skip_serializing_if = "Option::is_none")]
     pub nielsen_id3_behavior: Option<Value<String>>,
-    /// `PcrControl`: optional.
+    /// `PcrControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-pcrcontrol)): string, optional.
     #[serde(rename = "PcrControl", skip_serializing_if = "Option::is_none")]
     pub pcr_control: Option<Value<String>>,
-    /// `PcrPeriod`: optional.
+    /// `PcrPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-pcrperiod)): integer, optional.
     #[serde(rename = "PcrPeriod", skip_serializing_if = "Option::is_none")]
     pub pcr_period: Option<Value<i64>>,
-    /// `Scte35Control`: optional.
+    /// `Scte35Control` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-scte35control)): string, optional.
     #[serde(rename = "Scte35Control", skip_serializing_if = "Option::is_none")]
     pub scte35_control: Option<Value<String>>,
-    /// `Scte35PrerollPullupMilliseconds`: optional.
+    /// `Scte35PrerollPullupMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexm2tssettings.html#cfn-medialive-channel-multiplexm2tssettings-scte35prerollpullupmilliseconds)): number, optional.
     #[serde(
         rename = "Scte35PrerollPullupMilliseconds",
         skip_serializing_if = "Option::is_none"
@@ -14137,12 +14377,14 @@ impl Walk for MultiplexM2tsSettings {
 
 /// The `MultiplexMediaConnectOutputDestinationSettings` property type of [`Multiplex`].
 ///
-/// AWS reference: [`AWS::MediaLive::Multiplex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html).
+/// AWS reference: [`AWS::MediaLive::Multiplex` `MultiplexMediaConnectOutputDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexmediaconnectoutputdestinationsettings.html).
 ///
 /// Every property is optional: start from [`MultiplexMediaConnectOutputDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiplexMediaConnectOutputDestinationSettings {
-    /// `EntitlementArn`: optional.
+    /// The MediaConnect entitlement ARN available as a Flow source.
+    ///
+    /// `EntitlementArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexmediaconnectoutputdestinationsettings.html#cfn-medialive-multiplex-multiplexmediaconnectoutputdestinationsettings-entitlementarn)): string, optional. Length: at least 1 characters.
     #[serde(rename = "EntitlementArn", skip_serializing_if = "Option::is_none")]
     pub entitlement_arn: Option<Value<String>>,
 }
@@ -14172,12 +14414,14 @@ impl Walk for MultiplexMediaConnectOutputDestinationSettings {
 
 /// The `MultiplexOutputDestination` property type of [`Multiplex`].
 ///
-/// AWS reference: [`AWS::MediaLive::Multiplex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html).
+/// AWS reference: [`AWS::MediaLive::Multiplex` `MultiplexOutputDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexoutputdestination.html).
 ///
 /// Every property is optional: start from [`MultiplexOutputDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiplexOutputDestination {
-    /// `MultiplexMediaConnectOutputDestinationSettings`: optional.
+    /// Multiplex MediaConnect output destination settings.
+    ///
+    /// `MultiplexMediaConnectOutputDestinationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexoutputdestination.html#cfn-medialive-multiplex-multiplexoutputdestination-multiplexmediaconnectoutputdestinationsettings)): object [`MultiplexMediaConnectOutputDestinationSettings`], optional.
     #[serde(
         rename = "MultiplexMediaConnectOutputDestinationSettings",
         skip_serializing_if = "Option::is_none"
@@ -14216,15 +14460,15 @@ impl Walk for MultiplexOutputDestination {
 
 /// The `MultiplexOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MultiplexOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexoutputsettings.html).
 ///
 /// Every property is optional: start from [`MultiplexOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiplexOutputSettings {
-    /// `ContainerSettings`: optional.
+    /// `ContainerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexoutputsettings.html#cfn-medialive-channel-multiplexoutputsettings-containersettings)): object [`MultiplexContainerSettings`], optional.
     #[serde(rename = "ContainerSettings", skip_serializing_if = "Option::is_none")]
     pub container_settings: Option<MultiplexContainerSettings>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexoutputsettings.html#cfn-medialive-channel-multiplexoutputsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
 }
@@ -14262,15 +14506,15 @@ impl Walk for MultiplexOutputSettings {
 
 /// The `MultiplexProgramChannelDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `MultiplexProgramChannelDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexprogramchanneldestinationsettings.html).
 ///
 /// Every property is optional: start from [`MultiplexProgramChannelDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiplexProgramChannelDestinationSettings {
-    /// `MultiplexId`: optional.
+    /// `MultiplexId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexprogramchanneldestinationsettings.html#cfn-medialive-channel-multiplexprogramchanneldestinationsettings-multiplexid)): string, optional.
     #[serde(rename = "MultiplexId", skip_serializing_if = "Option::is_none")]
     pub multiplex_id: Option<Value<String>>,
-    /// `ProgramName`: optional.
+    /// `ProgramName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-multiplexprogramchanneldestinationsettings.html#cfn-medialive-channel-multiplexprogramchanneldestinationsettings-programname)): string, optional.
     #[serde(rename = "ProgramName", skip_serializing_if = "Option::is_none")]
     pub program_name: Option<Value<String>>,
 }
@@ -14308,48 +14552,48 @@ impl Walk for MultiplexProgramChannelDestinationSettings {
 
 /// The `MultiplexProgramPacketIdentifiersMap` property type of [`Multiplexprogram`].
 ///
-/// AWS reference: [`AWS::MediaLive::Multiplexprogram`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html).
+/// AWS reference: [`AWS::MediaLive::Multiplexprogram` `MultiplexProgramPacketIdentifiersMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html).
 ///
 /// Every property is optional: start from [`MultiplexProgramPacketIdentifiersMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiplexProgramPacketIdentifiersMap {
-    /// `AudioPids`: optional.
+    /// `AudioPids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-audiopids)): list of (integer), optional.
     #[serde(rename = "AudioPids", skip_serializing_if = "Option::is_none")]
     pub audio_pids: Option<Value<Vec<Value<i64>>>>,
-    /// `DvbSubPids`: optional.
+    /// `DvbSubPids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-dvbsubpids)): list of (integer), optional.
     #[serde(rename = "DvbSubPids", skip_serializing_if = "Option::is_none")]
     pub dvb_sub_pids: Option<Value<Vec<Value<i64>>>>,
-    /// `DvbTeletextPid`: optional.
+    /// `DvbTeletextPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-dvbteletextpid)): integer, optional.
     #[serde(rename = "DvbTeletextPid", skip_serializing_if = "Option::is_none")]
     pub dvb_teletext_pid: Option<Value<i64>>,
-    /// `EtvPlatformPid`: optional.
+    /// `EtvPlatformPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-etvplatformpid)): integer, optional.
     #[serde(rename = "EtvPlatformPid", skip_serializing_if = "Option::is_none")]
     pub etv_platform_pid: Option<Value<i64>>,
-    /// `EtvSignalPid`: optional.
+    /// `EtvSignalPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-etvsignalpid)): integer, optional.
     #[serde(rename = "EtvSignalPid", skip_serializing_if = "Option::is_none")]
     pub etv_signal_pid: Option<Value<i64>>,
-    /// `KlvDataPids`: optional.
+    /// `KlvDataPids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-klvdatapids)): list of (integer), optional.
     #[serde(rename = "KlvDataPids", skip_serializing_if = "Option::is_none")]
     pub klv_data_pids: Option<Value<Vec<Value<i64>>>>,
-    /// `PcrPid`: optional.
+    /// `PcrPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-pcrpid)): integer, optional.
     #[serde(rename = "PcrPid", skip_serializing_if = "Option::is_none")]
     pub pcr_pid: Option<Value<i64>>,
-    /// `PmtPid`: optional.
+    /// `PmtPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-pmtpid)): integer, optional.
     #[serde(rename = "PmtPid", skip_serializing_if = "Option::is_none")]
     pub pmt_pid: Option<Value<i64>>,
-    /// `PrivateMetadataPid`: optional.
+    /// `PrivateMetadataPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-privatemetadatapid)): integer, optional.
     #[serde(rename = "PrivateMetadataPid", skip_serializing_if = "Option::is_none")]
     pub private_metadata_pid: Option<Value<i64>>,
-    /// `Scte27Pids`: optional.
+    /// `Scte27Pids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-scte27pids)): list of (integer), optional.
     #[serde(rename = "Scte27Pids", skip_serializing_if = "Option::is_none")]
     pub scte27_pids: Option<Value<Vec<Value<i64>>>>,
-    /// `Scte35Pid`: optional.
+    /// `Scte35Pid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-scte35pid)): integer, optional.
     #[serde(rename = "Scte35Pid", skip_serializing_if = "Option::is_none")]
     pub scte35_pid: Option<Value<i64>>,
-    /// `TimedMetadataPid`: optional.
+    /// `TimedMetadataPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-timedmetadatapid)): integer, optional.
     #[serde(rename = "TimedMetadataPid", skip_serializing_if = "Option::is_none")]
     pub timed_metadata_pid: Option<Value<i64>>,
-    /// `VideoPid`: optional.
+    /// `VideoPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap.html#cfn-medialive-multiplexprogram-multiplexprogrampacketidentifiersmap-videopid)): integer, optional.
     #[serde(rename = "VideoPid", skip_serializing_if = "Option::is_none")]
     pub video_pid: Option<Value<i64>>,
 }
@@ -14475,18 +14719,22 @@ impl Walk for MultiplexProgramPacketIdentifiersMap {
 
 /// The `MultiplexProgramPipelineDetail` property type of [`Multiplexprogram`].
 ///
-/// AWS reference: [`AWS::MediaLive::Multiplexprogram`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html).
+/// AWS reference: [`AWS::MediaLive::Multiplexprogram` `MultiplexProgramPipelineDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampipelinedetail.html).
 ///
 /// Every property is optional: start from [`MultiplexProgramPipelineDetail::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiplexProgramPipelineDetail {
-    /// `ActiveChannelPipeline`: optional.
+    /// Identifies the channel pipeline that is currently active for the pipeline (identified by PipelineId) in the multiplex.
+    ///
+    /// `ActiveChannelPipeline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampipelinedetail.html#cfn-medialive-multiplexprogram-multiplexprogrampipelinedetail-activechannelpipeline)): string, optional.
     #[serde(
         rename = "ActiveChannelPipeline",
         skip_serializing_if = "Option::is_none"
     )]
     pub active_channel_pipeline: Option<Value<String>>,
-    /// `PipelineId`: optional.
+    /// Identifies a specific pipeline in the multiplex.
+    ///
+    /// `PipelineId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogrampipelinedetail.html#cfn-medialive-multiplexprogram-multiplexprogrampipelinedetail-pipelineid)): string, optional.
     #[serde(rename = "PipelineId", skip_serializing_if = "Option::is_none")]
     pub pipeline_id: Option<Value<String>>,
 }
@@ -14524,15 +14772,19 @@ impl Walk for MultiplexProgramPipelineDetail {
 
 /// The `MultiplexProgramServiceDescriptor` property type of [`Multiplexprogram`].
 ///
-/// AWS reference: [`AWS::MediaLive::Multiplexprogram`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html).
+/// AWS reference: [`AWS::MediaLive::Multiplexprogram` `MultiplexProgramServiceDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogramservicedescriptor.html).
 ///
 /// Every property is required: [`MultiplexProgramServiceDescriptor::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiplexProgramServiceDescriptor {
-    /// `ProviderName`: required.
+    /// Name of the provider.
+    ///
+    /// `ProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogramservicedescriptor.html#cfn-medialive-multiplexprogram-multiplexprogramservicedescriptor-providername)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ProviderName")]
     pub provider_name: Value<String>,
-    /// `ServiceName`: required.
+    /// Name of the service.
+    ///
+    /// `ServiceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogramservicedescriptor.html#cfn-medialive-multiplexprogram-multiplexprogramservicedescriptor-servicename)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ServiceName")]
     pub service_name: Value<String>,
 }
@@ -14564,24 +14816,32 @@ impl Walk for MultiplexProgramServiceDescriptor {
 
 /// The `MultiplexProgramSettings` property type of [`Multiplexprogram`].
 ///
-/// AWS reference: [`AWS::MediaLive::Multiplexprogram`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplexprogram.html).
+/// AWS reference: [`AWS::MediaLive::Multiplexprogram` `MultiplexProgramSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogramsettings.html).
 ///
 /// [`MultiplexProgramSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiplexProgramSettings {
-    /// `PreferredChannelPipeline`: optional.
+    /// Indicates which pipeline is preferred by the multiplex for program ingest. If set to \\"PIPELINE\_0\\" or \\"PIPELINE\_1\\" and an unhealthy ingest causes the multiplex to switch to the non-preferred pipeline, it will switch back once that ingest is healthy again. If set to \\"CURRENTLY\_ACTIVE\\", it will not switch back to the other pipeline based on it recovering to a healthy state, it will only switch if the active pipeline becomes unhealthy.
+    ///
+    /// `PreferredChannelPipeline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogramsettings.html#cfn-medialive-multiplexprogram-multiplexprogramsettings-preferredchannelpipeline)): [`PreferredChannelPipeline`], one of `CURRENTLY_ACTIVE`, `PIPELINE_0`, `PIPELINE_1`, optional.
     #[serde(
         rename = "PreferredChannelPipeline",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_channel_pipeline: Option<Value<PreferredChannelPipeline>>,
-    /// `ProgramNumber`: required.
+    /// Unique program number.
+    ///
+    /// `ProgramNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogramsettings.html#cfn-medialive-multiplexprogram-multiplexprogramsettings-programnumber)): integer, required. Range: 0 to 65535.
     #[serde(rename = "ProgramNumber")]
     pub program_number: Value<i64>,
-    /// `ServiceDescriptor`: optional.
+    /// Transport stream service descriptor configuration for the Multiplex program.
+    ///
+    /// `ServiceDescriptor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogramsettings.html#cfn-medialive-multiplexprogram-multiplexprogramsettings-servicedescriptor)): object [`MultiplexProgramServiceDescriptor`], optional.
     #[serde(rename = "ServiceDescriptor", skip_serializing_if = "Option::is_none")]
     pub service_descriptor: Option<MultiplexProgramServiceDescriptor>,
-    /// `VideoSettings`: optional.
+    /// Program video settings configuration.
+    ///
+    /// `VideoSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplexprogram-multiplexprogramsettings.html#cfn-medialive-multiplexprogram-multiplexprogramsettings-videosettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "VideoSettings", skip_serializing_if = "Option::is_none")]
     pub video_settings: Option<Json>,
 }
@@ -14640,24 +14900,32 @@ impl Walk for MultiplexProgramSettings {
 
 /// The `MultiplexSettings` property type of [`Multiplex`].
 ///
-/// AWS reference: [`AWS::MediaLive::Multiplex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html).
+/// AWS reference: [`AWS::MediaLive::Multiplex` `MultiplexSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexsettings.html).
 ///
 /// [`MultiplexSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiplexSettings {
-    /// `MaximumVideoBufferDelayMilliseconds`: optional.
+    /// Maximum video buffer delay in milliseconds.
+    ///
+    /// `MaximumVideoBufferDelayMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexsettings.html#cfn-medialive-multiplex-multiplexsettings-maximumvideobufferdelaymilliseconds)): integer, optional. Range: 800 to 3000.
     #[serde(
         rename = "MaximumVideoBufferDelayMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_video_buffer_delay_milliseconds: Option<Value<i64>>,
-    /// `TransportStreamBitrate`: required.
+    /// Transport stream bit rate.
+    ///
+    /// `TransportStreamBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexsettings.html#cfn-medialive-multiplex-multiplexsettings-transportstreambitrate)): integer, required. Range: 1000000 to 100000000.
     #[serde(rename = "TransportStreamBitrate")]
     pub transport_stream_bitrate: Value<i64>,
-    /// `TransportStreamId`: required.
+    /// Transport stream ID.
+    ///
+    /// `TransportStreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexsettings.html#cfn-medialive-multiplex-multiplexsettings-transportstreamid)): integer, required. Range: 0 to 65535.
     #[serde(rename = "TransportStreamId")]
     pub transport_stream_id: Value<i64>,
-    /// `TransportStreamReservedBitrate`: optional.
+    /// Transport stream reserved bit rate.
+    ///
+    /// `TransportStreamReservedBitrate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-multiplexsettings.html#cfn-medialive-multiplex-multiplexsettings-transportstreamreservedbitrate)): integer, optional. Range: 0 to 100000000.
     #[serde(
         rename = "TransportStreamReservedBitrate",
         skip_serializing_if = "Option::is_none"
@@ -14710,21 +14978,21 @@ impl Walk for MultiplexSettings {
 
 /// The `NetworkInputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `NetworkInputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-networkinputsettings.html).
 ///
 /// Every property is optional: start from [`NetworkInputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkInputSettings {
-    /// `HlsInputSettings`: optional.
+    /// `HlsInputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-networkinputsettings.html#cfn-medialive-channel-networkinputsettings-hlsinputsettings)): object [`HlsInputSettings`], optional.
     #[serde(rename = "HlsInputSettings", skip_serializing_if = "Option::is_none")]
     pub hls_input_settings: Option<HlsInputSettings>,
-    /// `MulticastInputSettings`: optional.
+    /// `MulticastInputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-networkinputsettings.html#cfn-medialive-channel-networkinputsettings-multicastinputsettings)): object [`MulticastInputSettings`], optional.
     #[serde(
         rename = "MulticastInputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multicast_input_settings: Option<MulticastInputSettings>,
-    /// `ServerValidation`: optional.
+    /// `ServerValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-networkinputsettings.html#cfn-medialive-channel-networkinputsettings-servervalidation)): string, optional.
     #[serde(rename = "ServerValidation", skip_serializing_if = "Option::is_none")]
     pub server_validation: Option<Value<String>>,
 }
@@ -14790,21 +15058,21 @@ impl Walk for NetworkInterfaceMode {
 
 /// The `NielsenCBET` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `NielsenCBET`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsencbet.html).
 ///
 /// Every property is optional: start from [`NielsenCbet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NielsenCbet {
-    /// `CbetCheckDigitString`: optional.
+    /// `CbetCheckDigitString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsencbet.html#cfn-medialive-channel-nielsencbet-cbetcheckdigitstring)): string, optional.
     #[serde(
         rename = "CbetCheckDigitString",
         skip_serializing_if = "Option::is_none"
     )]
     pub cbet_check_digit_string: Option<Value<String>>,
-    /// `CbetStepaside`: optional.
+    /// `CbetStepaside` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsencbet.html#cfn-medialive-channel-nielsencbet-cbetstepaside)): string, optional.
     #[serde(rename = "CbetStepaside", skip_serializing_if = "Option::is_none")]
     pub cbet_stepaside: Option<Value<String>>,
-    /// `Csid`: optional.
+    /// `Csid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsencbet.html#cfn-medialive-channel-nielsencbet-csid)): string, optional.
     #[serde(rename = "Csid", skip_serializing_if = "Option::is_none")]
     pub csid: Option<Value<String>>,
 }
@@ -14850,15 +15118,15 @@ impl Walk for NielsenCbet {
 
 /// The `NielsenConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `NielsenConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsenconfiguration.html).
 ///
 /// Every property is optional: start from [`NielsenConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NielsenConfiguration {
-    /// `DistributorId`: optional.
+    /// `DistributorId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsenconfiguration.html#cfn-medialive-channel-nielsenconfiguration-distributorid)): string, optional.
     #[serde(rename = "DistributorId", skip_serializing_if = "Option::is_none")]
     pub distributor_id: Option<Value<String>>,
-    /// `NielsenPcmToId3Tagging`: optional.
+    /// `NielsenPcmToId3Tagging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsenconfiguration.html#cfn-medialive-channel-nielsenconfiguration-nielsenpcmtoid3tagging)): string, optional.
     #[serde(
         rename = "NielsenPcmToId3Tagging",
         skip_serializing_if = "Option::is_none"
@@ -14899,18 +15167,18 @@ impl Walk for NielsenConfiguration {
 
 /// The `NielsenNaesIiNwOnlySettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `NielsenNaesIiNwOnlySettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsennaesiinwonlysettings.html).
 ///
 /// Every property is optional: start from [`NielsenNaesIiNwOnlySettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NielsenNaesIiNwOnlySettings {
-    /// `CheckDigitString`: optional.
+    /// `CheckDigitString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsennaesiinwonlysettings.html#cfn-medialive-channel-nielsennaesiinwonlysettings-checkdigitstring)): string, optional.
     #[serde(rename = "CheckDigitString", skip_serializing_if = "Option::is_none")]
     pub check_digit_string: Option<Value<String>>,
-    /// `Sid`: optional.
+    /// `Sid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsennaesiinwonlysettings.html#cfn-medialive-channel-nielsennaesiinwonlysettings-sid)): number, optional.
     #[serde(rename = "Sid", skip_serializing_if = "Option::is_none")]
     pub sid: Option<Value<f64>>,
-    /// `Timezone`: optional.
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsennaesiinwonlysettings.html#cfn-medialive-channel-nielsennaesiinwonlysettings-timezone)): string, optional.
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
 }
@@ -14956,30 +15224,30 @@ impl Walk for NielsenNaesIiNwOnlySettings {
 
 /// The `NielsenWatermarksSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `NielsenWatermarksSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsenwatermarkssettings.html).
 ///
 /// Every property is optional: start from [`NielsenWatermarksSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NielsenWatermarksSettings {
-    /// `NielsenCbetSettings`: optional.
+    /// `NielsenCbetSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsenwatermarkssettings.html#cfn-medialive-channel-nielsenwatermarkssettings-nielsencbetsettings)): object [`NielsenCbet`], optional.
     #[serde(
         rename = "NielsenCbetSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub nielsen_cbet_settings: Option<NielsenCbet>,
-    /// `NielsenDistributionType`: optional.
+    /// `NielsenDistributionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsenwatermarkssettings.html#cfn-medialive-channel-nielsenwatermarkssettings-nielsendistributiontype)): string, optional.
     #[serde(
         rename = "NielsenDistributionType",
         skip_serializing_if = "Option::is_none"
     )]
     pub nielsen_distribution_type: Option<Value<String>>,
-    /// `NielsenNaesIiNwSettings`: optional.
+    /// `NielsenNaesIiNwSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsenwatermarkssettings.html#cfn-medialive-channel-nielsenwatermarkssettings-nielsennaesiinwsettings)): object [`NielsenNaesIiNwOnlySettings`], optional.
     #[serde(
         rename = "NielsenNaesIiNwSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub nielsen_naes_ii_nw_settings: Option<NielsenNaesIiNwOnlySettings>,
-    /// `NielsenNwOnlySettings`: optional.
+    /// `NielsenNwOnlySettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-nielsenwatermarkssettings.html#cfn-medialive-channel-nielsenwatermarkssettings-nielsennwonlysettings)): object [`NielsenNaesIiNwOnlySettings`], optional.
     #[serde(
         rename = "NielsenNwOnlySettings",
         skip_serializing_if = "Option::is_none"
@@ -15042,24 +15310,30 @@ impl Walk for NielsenWatermarksSettings {
 
 /// The `NodeInterfaceMapping` property type of [`Node`].
 ///
-/// AWS reference: [`AWS::MediaLive::Node`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html).
+/// AWS reference: [`AWS::MediaLive::Node` `NodeInterfaceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-nodeinterfacemapping.html).
 ///
 /// Every property is optional: start from [`NodeInterfaceMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeInterfaceMapping {
-    /// `LogicalInterfaceName`: optional.
+    /// The logical name for this interface.
+    ///
+    /// `LogicalInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-nodeinterfacemapping.html#cfn-medialive-node-nodeinterfacemapping-logicalinterfacename)): string, optional.
     #[serde(
         rename = "LogicalInterfaceName",
         skip_serializing_if = "Option::is_none"
     )]
     pub logical_interface_name: Option<Value<String>>,
-    /// `NetworkInterfaceMode`: optional.
+    /// The network interface mode.
+    ///
+    /// `NetworkInterfaceMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-nodeinterfacemapping.html#cfn-medialive-node-nodeinterfacemapping-networkinterfacemode)): [`NetworkInterfaceMode`], one of `NAT`, `BRIDGE`, optional.
     #[serde(
         rename = "NetworkInterfaceMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_interface_mode: Option<Value<NetworkInterfaceMode>>,
-    /// `PhysicalInterfaceName`: optional.
+    /// The physical interface name.
+    ///
+    /// `PhysicalInterfaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-nodeinterfacemapping.html#cfn-medialive-node-nodeinterfacemapping-physicalinterfacename)): string, optional.
     #[serde(
         rename = "PhysicalInterfaceName",
         skip_serializing_if = "Option::is_none"
@@ -15128,30 +15402,30 @@ impl Walk for NodeRole {
 
 /// The `Output` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Output`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-output.html).
 ///
 /// Every property is optional: start from [`Output::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Output {
-    /// `AudioDescriptionNames`: optional.
+    /// `AudioDescriptionNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-output.html#cfn-medialive-channel-output-audiodescriptionnames)): list of (string), optional.
     #[serde(
         rename = "AudioDescriptionNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_description_names: Option<Value<Vec<Value<String>>>>,
-    /// `CaptionDescriptionNames`: optional.
+    /// `CaptionDescriptionNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-output.html#cfn-medialive-channel-output-captiondescriptionnames)): list of (string), optional.
     #[serde(
         rename = "CaptionDescriptionNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub caption_description_names: Option<Value<Vec<Value<String>>>>,
-    /// `OutputName`: optional.
+    /// `OutputName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-output.html#cfn-medialive-channel-output-outputname)): string, optional.
     #[serde(rename = "OutputName", skip_serializing_if = "Option::is_none")]
     pub output_name: Option<Value<String>>,
-    /// `OutputSettings`: optional.
+    /// `OutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-output.html#cfn-medialive-channel-output-outputsettings)): object [`OutputSettings`], optional.
     #[serde(rename = "OutputSettings", skip_serializing_if = "Option::is_none")]
     pub output_settings: Option<OutputSettings>,
-    /// `VideoDescriptionName`: optional.
+    /// `VideoDescriptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-output.html#cfn-medialive-channel-output-videodescriptionname)): string, optional.
     #[serde(
         rename = "VideoDescriptionName",
         skip_serializing_if = "Option::is_none"
@@ -15219,40 +15493,40 @@ impl Walk for Output {
 
 /// The `OutputDestination` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `OutputDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestination.html).
 ///
 /// Every property is optional: start from [`OutputDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputDestination {
-    /// `Id`: optional.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestination.html#cfn-medialive-channel-outputdestination-id)): string, optional.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `LogicalInterfaceNames`: optional.
+    /// `LogicalInterfaceNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestination.html#cfn-medialive-channel-outputdestination-logicalinterfacenames)): list of (string), optional.
     #[serde(
         rename = "LogicalInterfaceNames",
         skip_serializing_if = "Option::is_none"
     )]
     pub logical_interface_names: Option<Value<Vec<Value<String>>>>,
-    /// `MediaConnectRouterSettings`: optional.
+    /// `MediaConnectRouterSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestination.html#cfn-medialive-channel-outputdestination-mediaconnectroutersettings)): list of (object [`MediaConnectRouterOutputDestinationSettings`]), optional.
     #[serde(
         rename = "MediaConnectRouterSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_connect_router_settings:
         Option<Value<Vec<MediaConnectRouterOutputDestinationSettings>>>,
-    /// `MediaPackageSettings`: optional.
+    /// `MediaPackageSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestination.html#cfn-medialive-channel-outputdestination-mediapackagesettings)): list of (object [`MediaPackageOutputDestinationSettings`]), optional.
     #[serde(
         rename = "MediaPackageSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_package_settings: Option<Value<Vec<MediaPackageOutputDestinationSettings>>>,
-    /// `MultiplexSettings`: optional.
+    /// `MultiplexSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestination.html#cfn-medialive-channel-outputdestination-multiplexsettings)): object [`MultiplexProgramChannelDestinationSettings`], optional.
     #[serde(rename = "MultiplexSettings", skip_serializing_if = "Option::is_none")]
     pub multiplex_settings: Option<MultiplexProgramChannelDestinationSettings>,
-    /// `Settings`: optional.
+    /// `Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestination.html#cfn-medialive-channel-outputdestination-settings)): list of (object [`OutputDestinationSettings`]), optional.
     #[serde(rename = "Settings", skip_serializing_if = "Option::is_none")]
     pub settings: Option<Value<Vec<OutputDestinationSettings>>>,
-    /// `SrtSettings`: optional.
+    /// `SrtSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestination.html#cfn-medialive-channel-outputdestination-srtsettings)): list of (object [`SrtOutputDestinationSettings`]), optional.
     #[serde(rename = "SrtSettings", skip_serializing_if = "Option::is_none")]
     pub srt_settings: Option<Value<Vec<SrtOutputDestinationSettings>>>,
 }
@@ -15342,24 +15616,24 @@ impl Walk for OutputDestination {
 
 /// The `OutputDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `OutputDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestinationsettings.html).
 ///
 /// Every property is optional: start from [`OutputDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputDestinationSettings {
-    /// `PasswordParam`: optional.
+    /// `PasswordParam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestinationsettings.html#cfn-medialive-channel-outputdestinationsettings-passwordparam)): string, optional.
     #[serde(rename = "PasswordParam", skip_serializing_if = "Option::is_none")]
     pub password_param: Option<Value<String>>,
-    /// `StreamName`: optional.
+    /// `StreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestinationsettings.html#cfn-medialive-channel-outputdestinationsettings-streamname)): string, optional.
     #[serde(rename = "StreamName", skip_serializing_if = "Option::is_none")]
     pub stream_name: Option<Value<String>>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestinationsettings.html#cfn-medialive-channel-outputdestinationsettings-url)): string, optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
-    /// `Username`: optional.
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestinationsettings.html#cfn-medialive-channel-outputdestinationsettings-username)): string, optional.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
-    /// `VirtualSourceAddress`: optional.
+    /// `VirtualSourceAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputdestinationsettings.html#cfn-medialive-channel-outputdestinationsettings-virtualsourceaddress)): string, optional.
     #[serde(
         rename = "VirtualSourceAddress",
         skip_serializing_if = "Option::is_none"
@@ -15424,21 +15698,21 @@ impl Walk for OutputDestinationSettings {
 
 /// The `OutputGroup` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `OutputGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroup.html).
 ///
 /// Every property is optional: start from [`OutputGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputGroup {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroup.html#cfn-medialive-channel-outputgroup-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OutputGroupSettings`: optional.
+    /// `OutputGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroup.html#cfn-medialive-channel-outputgroup-outputgroupsettings)): object [`OutputGroupSettings`], optional.
     #[serde(
         rename = "OutputGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub output_group_settings: Option<OutputGroupSettings>,
-    /// `Outputs`: optional.
+    /// `Outputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroup.html#cfn-medialive-channel-outputgroup-outputs)): list of (object [`Output`]), optional.
     #[serde(rename = "Outputs", skip_serializing_if = "Option::is_none")]
     pub outputs: Option<Value<Vec<Output>>>,
 }
@@ -15484,63 +15758,63 @@ impl Walk for OutputGroup {
 
 /// The `OutputGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `OutputGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html).
 ///
 /// Every property is optional: start from [`OutputGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputGroupSettings {
-    /// `ArchiveGroupSettings`: optional.
+    /// `ArchiveGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-archivegroupsettings)): object [`ArchiveGroupSettings`], optional.
     #[serde(
         rename = "ArchiveGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub archive_group_settings: Option<ArchiveGroupSettings>,
-    /// `CmafIngestGroupSettings`: optional.
+    /// `CmafIngestGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-cmafingestgroupsettings)): object [`CmafIngestGroupSettings`], optional.
     #[serde(
         rename = "CmafIngestGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub cmaf_ingest_group_settings: Option<CmafIngestGroupSettings>,
-    /// `FrameCaptureGroupSettings`: optional.
+    /// `FrameCaptureGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-framecapturegroupsettings)): object [`FrameCaptureGroupSettings`], optional.
     #[serde(
         rename = "FrameCaptureGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub frame_capture_group_settings: Option<FrameCaptureGroupSettings>,
-    /// `HlsGroupSettings`: optional.
+    /// `HlsGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-hlsgroupsettings)): object [`HlsGroupSettings`], optional.
     #[serde(rename = "HlsGroupSettings", skip_serializing_if = "Option::is_none")]
     pub hls_group_settings: Option<HlsGroupSettings>,
-    /// `MediaConnectRouterGroupSettings`: optional.
+    /// `MediaConnectRouterGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-mediaconnectroutergroupsettings)): object [`MediaConnectRouterGroupSettings`], optional.
     #[serde(
         rename = "MediaConnectRouterGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_connect_router_group_settings: Option<MediaConnectRouterGroupSettings>,
-    /// `MediaPackageGroupSettings`: optional.
+    /// `MediaPackageGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-mediapackagegroupsettings)): object [`MediaPackageGroupSettings`], optional.
     #[serde(
         rename = "MediaPackageGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_package_group_settings: Option<MediaPackageGroupSettings>,
-    /// `MsSmoothGroupSettings`: optional.
+    /// `MsSmoothGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-mssmoothgroupsettings)): object [`MsSmoothGroupSettings`], optional.
     #[serde(
         rename = "MsSmoothGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub ms_smooth_group_settings: Option<MsSmoothGroupSettings>,
-    /// `MultiplexGroupSettings`: optional.
+    /// `MultiplexGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-multiplexgroupsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "MultiplexGroupSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multiplex_group_settings: Option<Json>,
-    /// `RtmpGroupSettings`: optional.
+    /// `RtmpGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-rtmpgroupsettings)): object [`RtmpGroupSettings`], optional.
     #[serde(rename = "RtmpGroupSettings", skip_serializing_if = "Option::is_none")]
     pub rtmp_group_settings: Option<RtmpGroupSettings>,
-    /// `SrtGroupSettings`: optional.
+    /// `SrtGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-srtgroupsettings)): object [`SrtGroupSettings`], optional.
     #[serde(rename = "SrtGroupSettings", skip_serializing_if = "Option::is_none")]
     pub srt_group_settings: Option<SrtGroupSettings>,
-    /// `UdpGroupSettings`: optional.
+    /// `UdpGroupSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputgroupsettings.html#cfn-medialive-channel-outputgroupsettings-udpgroupsettings)): object [`UdpGroupSettings`], optional.
     #[serde(rename = "UdpGroupSettings", skip_serializing_if = "Option::is_none")]
     pub udp_group_settings: Option<UdpGroupSettings>,
 }
@@ -15659,12 +15933,12 @@ impl Walk for OutputGroupSettings {
 
 /// The `OutputLocationRef` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `OutputLocationRef`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputlocationref.html).
 ///
 /// Every property is optional: start from [`OutputLocationRef::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputLocationRef {
-    /// `DestinationRefId`: optional.
+    /// `DestinationRefId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputlocationref.html#cfn-medialive-channel-outputlocationref-destinationrefid)): string, optional.
     #[serde(rename = "DestinationRefId", skip_serializing_if = "Option::is_none")]
     pub destination_ref_id: Option<Value<String>>,
 }
@@ -15694,24 +15968,24 @@ impl Walk for OutputLocationRef {
 
 /// The `OutputLockingSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `OutputLockingSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputlockingsettings.html).
 ///
 /// Every property is optional: start from [`OutputLockingSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputLockingSettings {
-    /// `DisabledLockingSettings`: optional.
+    /// `DisabledLockingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputlockingsettings.html#cfn-medialive-channel-outputlockingsettings-disabledlockingsettings)): object [`DisabledLockingSettings`], optional.
     #[serde(
         rename = "DisabledLockingSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub disabled_locking_settings: Option<DisabledLockingSettings>,
-    /// `EpochLockingSettings`: optional.
+    /// `EpochLockingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputlockingsettings.html#cfn-medialive-channel-outputlockingsettings-epochlockingsettings)): object [`EpochLockingSettings`], optional.
     #[serde(
         rename = "EpochLockingSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub epoch_locking_settings: Option<EpochLockingSettings>,
-    /// `PipelineLockingSettings`: optional.
+    /// `PipelineLockingSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputlockingsettings.html#cfn-medialive-channel-outputlockingsettings-pipelinelockingsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "PipelineLockingSettings",
         skip_serializing_if = "Option::is_none"
@@ -15760,63 +16034,63 @@ impl Walk for OutputLockingSettings {
 
 /// The `OutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `OutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html).
 ///
 /// Every property is optional: start from [`OutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputSettings {
-    /// `ArchiveOutputSettings`: optional.
+    /// `ArchiveOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-archiveoutputsettings)): object [`ArchiveOutputSettings`], optional.
     #[serde(
         rename = "ArchiveOutputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub archive_output_settings: Option<ArchiveOutputSettings>,
-    /// `CmafIngestOutputSettings`: optional.
+    /// `CmafIngestOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-cmafingestoutputsettings)): object [`CmafIngestFrameCaptureOutputSettings`], optional.
     #[serde(
         rename = "CmafIngestOutputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub cmaf_ingest_output_settings: Option<CmafIngestFrameCaptureOutputSettings>,
-    /// `FrameCaptureOutputSettings`: optional.
+    /// `FrameCaptureOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-framecaptureoutputsettings)): object [`CmafIngestFrameCaptureOutputSettings`], optional.
     #[serde(
         rename = "FrameCaptureOutputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub frame_capture_output_settings: Option<CmafIngestFrameCaptureOutputSettings>,
-    /// `HlsOutputSettings`: optional.
+    /// `HlsOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-hlsoutputsettings)): object [`HlsOutputSettings`], optional.
     #[serde(rename = "HlsOutputSettings", skip_serializing_if = "Option::is_none")]
     pub hls_output_settings: Option<HlsOutputSettings>,
-    /// `MediaConnectRouterOutputSettings`: optional.
+    /// `MediaConnectRouterOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-mediaconnectrouteroutputsettings)): object [`MediaConnectRouterOutputSettings`], optional.
     #[serde(
         rename = "MediaConnectRouterOutputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_connect_router_output_settings: Option<MediaConnectRouterOutputSettings>,
-    /// `MediaPackageOutputSettings`: optional.
+    /// `MediaPackageOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-mediapackageoutputsettings)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "MediaPackageOutputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_package_output_settings: Option<Json>,
-    /// `MsSmoothOutputSettings`: optional.
+    /// `MsSmoothOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-mssmoothoutputsettings)): object [`MsSmoothOutputSettings`], optional.
     #[serde(
         rename = "MsSmoothOutputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub ms_smooth_output_settings: Option<MsSmoothOutputSettings>,
-    /// `MultiplexOutputSettings`: optional.
+    /// `MultiplexOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-multiplexoutputsettings)): object [`MultiplexOutputSettings`], optional.
     #[serde(
         rename = "MultiplexOutputSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multiplex_output_settings: Option<MultiplexOutputSettings>,
-    /// `RtmpOutputSettings`: optional.
+    /// `RtmpOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-rtmpoutputsettings)): object [`RtmpOutputSettings`], optional.
     #[serde(rename = "RtmpOutputSettings", skip_serializing_if = "Option::is_none")]
     pub rtmp_output_settings: Option<RtmpOutputSettings>,
-    /// `SrtOutputSettings`: optional.
+    /// `SrtOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-srtoutputsettings)): object [`SrtOutputSettings`], optional.
     #[serde(rename = "SrtOutputSettings", skip_serializing_if = "Option::is_none")]
     pub srt_output_settings: Option<SrtOutputSettings>,
-    /// `UdpOutputSettings`: optional.
+    /// `UdpOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-outputsettings.html#cfn-medialive-channel-outputsettings-udpoutputsettings)): object [`UdpOutputSettings`], optional.
     #[serde(rename = "UdpOutputSettings", skip_serializing_if = "Option::is_none")]
     pub udp_output_settings: Option<UdpOutputSettings>,
 }
@@ -15958,12 +16232,12 @@ impl Walk for PreferredChannelPipeline {
 
 /// The `PrimaryChannelSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `PrimaryChannelSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-primarychannelsettings.html).
 ///
 /// Every property is optional: start from [`PrimaryChannelSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrimaryChannelSettings {
-    /// `LinkedChannelType`: optional.
+    /// `LinkedChannelType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-primarychannelsettings.html#cfn-medialive-channel-primarychannelsettings-linkedchanneltype)): string, optional.
     #[serde(rename = "LinkedChannelType", skip_serializing_if = "Option::is_none")]
     pub linked_channel_type: Option<Value<String>>,
 }
@@ -15993,18 +16267,18 @@ impl Walk for PrimaryChannelSettings {
 
 /// The `RemixSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `RemixSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-remixsettings.html).
 ///
 /// Every property is optional: start from [`RemixSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RemixSettings {
-    /// `ChannelMappings`: optional.
+    /// `ChannelMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-remixsettings.html#cfn-medialive-channel-remixsettings-channelmappings)): list of (object [`AudioChannelMapping`]), optional.
     #[serde(rename = "ChannelMappings", skip_serializing_if = "Option::is_none")]
     pub channel_mappings: Option<Value<Vec<AudioChannelMapping>>>,
-    /// `ChannelsIn`: optional.
+    /// `ChannelsIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-remixsettings.html#cfn-medialive-channel-remixsettings-channelsin)): integer, optional.
     #[serde(rename = "ChannelsIn", skip_serializing_if = "Option::is_none")]
     pub channels_in: Option<Value<i64>>,
-    /// `ChannelsOut`: optional.
+    /// `ChannelsOut` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-remixsettings.html#cfn-medialive-channel-remixsettings-channelsout)): integer, optional.
     #[serde(rename = "ChannelsOut", skip_serializing_if = "Option::is_none")]
     pub channels_out: Option<Value<i64>>,
 }
@@ -16050,15 +16324,19 @@ impl Walk for RemixSettings {
 
 /// The `Route` property type of [`Network`].
 ///
-/// AWS reference: [`AWS::MediaLive::Network`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-network.html).
+/// AWS reference: [`AWS::MediaLive::Network` `Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-network-route.html).
 ///
 /// Every property is optional: start from [`Route::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Route {
-    /// `Cidr`: optional.
+    /// Ip address cidr
+    ///
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-network-route.html#cfn-medialive-network-route-cidr)): string, optional.
     #[serde(rename = "Cidr", skip_serializing_if = "Option::is_none")]
     pub cidr: Option<Value<String>>,
-    /// `Gateway`: optional.
+    /// IP address for the route packet paths
+    ///
+    /// `Gateway` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-network-route.html#cfn-medialive-network-route-gateway)): string, optional.
     #[serde(rename = "Gateway", skip_serializing_if = "Option::is_none")]
     pub gateway: Option<Value<String>>,
 }
@@ -16096,12 +16374,14 @@ impl Walk for Route {
 
 /// The `RouterDestinationSettings` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `RouterDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-routerdestinationsettings.html).
 ///
 /// Every property is required: [`RouterDestinationSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RouterDestinationSettings {
-    /// `AvailabilityZoneName`: required.
+    /// The Availability Zone (AZ) name this destination is created in.
+    ///
+    /// `AvailabilityZoneName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-routerdestinationsettings.html#cfn-medialive-input-routerdestinationsettings-availabilityzonename)): string, required.
     #[serde(rename = "AvailabilityZoneName")]
     pub availability_zone_name: Value<String>,
 }
@@ -16127,18 +16407,24 @@ impl Walk for RouterDestinationSettings {
 
 /// The `RouterSettings` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `RouterSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-routersettings.html).
 ///
 /// Every property is optional: start from [`RouterSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RouterSettings {
-    /// `Destinations`: optional.
+    /// MediaConnect Router destinations associated with this input.
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-routersettings.html#cfn-medialive-input-routersettings-destinations)): list of (object [`RouterDestinationSettings`]), optional.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<RouterDestinationSettings>>>,
-    /// `EncryptionType`: optional.
+    /// Encryption configuration for the MediaConnect Router association. AUTOMATIC uses a service-managed secret; SECRETS\_MANAGER requires SecretArn.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-routersettings.html#cfn-medialive-input-routersettings-encryptiontype)): [`EncryptionType`], one of `AUTOMATIC`, `SECRETS_MANAGER`, optional.
     #[serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<Value<EncryptionType>>,
-    /// `SecretArn`: optional.
+    /// The ARN of the Secrets Manager secret used to encrypt this input. Required when EncryptionType is SECRETS\_MANAGER.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-routersettings.html#cfn-medialive-input-routersettings-secretarn)): string, optional.
     #[serde(rename = "SecretArn", skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<Value<String>>,
 }
@@ -16184,39 +16470,39 @@ impl Walk for RouterSettings {
 
 /// The `RtmpGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `RtmpGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html).
 ///
 /// Every property is optional: start from [`RtmpGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RtmpGroupSettings {
-    /// `AdMarkers`: optional.
+    /// `AdMarkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html#cfn-medialive-channel-rtmpgroupsettings-admarkers)): list of (string), optional.
     #[serde(rename = "AdMarkers", skip_serializing_if = "Option::is_none")]
     pub ad_markers: Option<Value<Vec<Value<String>>>>,
-    /// `AuthenticationScheme`: optional.
+    /// `AuthenticationScheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html#cfn-medialive-channel-rtmpgroupsettings-authenticationscheme)): string, optional.
     #[serde(
         rename = "AuthenticationScheme",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_scheme: Option<Value<String>>,
-    /// `CacheFullBehavior`: optional.
+    /// `CacheFullBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html#cfn-medialive-channel-rtmpgroupsettings-cachefullbehavior)): string, optional.
     #[serde(rename = "CacheFullBehavior", skip_serializing_if = "Option::is_none")]
     pub cache_full_behavior: Option<Value<String>>,
-    /// `CacheLength`: optional.
+    /// `CacheLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html#cfn-medialive-channel-rtmpgroupsettings-cachelength)): integer, optional.
     #[serde(rename = "CacheLength", skip_serializing_if = "Option::is_none")]
     pub cache_length: Option<Value<i64>>,
-    /// `CaptionData`: optional.
+    /// `CaptionData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html#cfn-medialive-channel-rtmpgroupsettings-captiondata)): string, optional.
     #[serde(rename = "CaptionData", skip_serializing_if = "Option::is_none")]
     pub caption_data: Option<Value<String>>,
-    /// `IncludeFillerNalUnits`: optional.
+    /// `IncludeFillerNalUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html#cfn-medialive-channel-rtmpgroupsettings-includefillernalunits)): string, optional.
     #[serde(
         rename = "IncludeFillerNalUnits",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_filler_nal_units: Option<Value<String>>,
-    /// `InputLossAction`: optional.
+    /// `InputLossAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html#cfn-medialive-channel-rtmpgroupsettings-inputlossaction)): string, optional.
     #[serde(rename = "InputLossAction", skip_serializing_if = "Option::is_none")]
     pub input_loss_action: Option<Value<String>>,
-    /// `RestartDelay`: optional.
+    /// `RestartDelay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpgroupsettings.html#cfn-medialive-channel-rtmpgroupsettings-restartdelay)): integer, optional.
     #[serde(rename = "RestartDelay", skip_serializing_if = "Option::is_none")]
     pub restart_delay: Option<Value<i64>>,
 }
@@ -16302,24 +16588,24 @@ impl Walk for RtmpGroupSettings {
 
 /// The `RtmpOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `RtmpOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpoutputsettings.html).
 ///
 /// Every property is optional: start from [`RtmpOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RtmpOutputSettings {
-    /// `CertificateMode`: optional.
+    /// `CertificateMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpoutputsettings.html#cfn-medialive-channel-rtmpoutputsettings-certificatemode)): string, optional.
     #[serde(rename = "CertificateMode", skip_serializing_if = "Option::is_none")]
     pub certificate_mode: Option<Value<String>>,
-    /// `ConnectionRetryInterval`: optional.
+    /// `ConnectionRetryInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpoutputsettings.html#cfn-medialive-channel-rtmpoutputsettings-connectionretryinterval)): integer, optional.
     #[serde(
         rename = "ConnectionRetryInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_retry_interval: Option<Value<i64>>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpoutputsettings.html#cfn-medialive-channel-rtmpoutputsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `NumRetries`: optional.
+    /// `NumRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-rtmpoutputsettings.html#cfn-medialive-channel-rtmpoutputsettings-numretries)): integer, optional.
     #[serde(rename = "NumRetries", skip_serializing_if = "Option::is_none")]
     pub num_retries: Option<Value<i64>>,
 }
@@ -16373,15 +16659,15 @@ impl Walk for RtmpOutputSettings {
 
 /// The `Scte20SourceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Scte20SourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte20sourcesettings.html).
 ///
 /// Every property is optional: start from [`Scte20SourceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Scte20SourceSettings {
-    /// `Convert608To708`: optional.
+    /// `Convert608To708` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte20sourcesettings.html#cfn-medialive-channel-scte20sourcesettings-convert608to708)): string, optional.
     #[serde(rename = "Convert608To708", skip_serializing_if = "Option::is_none")]
     pub convert608_to708: Option<Value<String>>,
-    /// `Source608ChannelNumber`: optional.
+    /// `Source608ChannelNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte20sourcesettings.html#cfn-medialive-channel-scte20sourcesettings-source608channelnumber)): integer, optional.
     #[serde(
         rename = "Source608ChannelNumber",
         skip_serializing_if = "Option::is_none"
@@ -16422,15 +16708,15 @@ impl Walk for Scte20SourceSettings {
 
 /// The `Scte27DvbSubSourceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Scte27DvbSubSourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte27dvbsubsourcesettings.html).
 ///
 /// Every property is optional: start from [`Scte27DvbSubSourceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Scte27DvbSubSourceSettings {
-    /// `OcrLanguage`: optional.
+    /// `OcrLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte27dvbsubsourcesettings.html#cfn-medialive-channel-scte27dvbsubsourcesettings-ocrlanguage)): string, optional.
     #[serde(rename = "OcrLanguage", skip_serializing_if = "Option::is_none")]
     pub ocr_language: Option<Value<String>>,
-    /// `Pid`: optional.
+    /// `Pid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte27dvbsubsourcesettings.html#cfn-medialive-channel-scte27dvbsubsourcesettings-pid)): integer, optional.
     #[serde(rename = "Pid", skip_serializing_if = "Option::is_none")]
     pub pid: Option<Value<i64>>,
 }
@@ -16468,21 +16754,21 @@ impl Walk for Scte27DvbSubSourceSettings {
 
 /// The `Scte35SpliceInsertTimeSignalAposSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `Scte35SpliceInsertTimeSignalAposSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte35spliceinserttimesignalapossettings.html).
 ///
 /// Every property is optional: start from [`Scte35SpliceInsertTimeSignalAposSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Scte35SpliceInsertTimeSignalAposSettings {
-    /// `AdAvailOffset`: optional.
+    /// `AdAvailOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte35spliceinserttimesignalapossettings.html#cfn-medialive-channel-scte35spliceinserttimesignalapossettings-adavailoffset)): integer, optional.
     #[serde(rename = "AdAvailOffset", skip_serializing_if = "Option::is_none")]
     pub ad_avail_offset: Option<Value<i64>>,
-    /// `NoRegionalBlackoutFlag`: optional.
+    /// `NoRegionalBlackoutFlag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte35spliceinserttimesignalapossettings.html#cfn-medialive-channel-scte35spliceinserttimesignalapossettings-noregionalblackoutflag)): string, optional.
     #[serde(
         rename = "NoRegionalBlackoutFlag",
         skip_serializing_if = "Option::is_none"
     )]
     pub no_regional_blackout_flag: Option<Value<String>>,
-    /// `WebDeliveryAllowedFlag`: optional.
+    /// `WebDeliveryAllowedFlag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-scte35spliceinserttimesignalapossettings.html#cfn-medialive-channel-scte35spliceinserttimesignalapossettings-webdeliveryallowedflag)): string, optional.
     #[serde(
         rename = "WebDeliveryAllowedFlag",
         skip_serializing_if = "Option::is_none"
@@ -16531,18 +16817,24 @@ impl Walk for Scte35SpliceInsertTimeSignalAposSettings {
 
 /// The `SdiSourceMapping` property type of [`Node`].
 ///
-/// AWS reference: [`AWS::MediaLive::Node`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html).
+/// AWS reference: [`AWS::MediaLive::Node` `SdiSourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-sdisourcemapping.html).
 ///
 /// Every property is optional: start from [`SdiSourceMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SdiSourceMapping {
-    /// `CardNumber`: optional.
+    /// The card number.
+    ///
+    /// `CardNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-sdisourcemapping.html#cfn-medialive-node-sdisourcemapping-cardnumber)): integer, optional.
     #[serde(rename = "CardNumber", skip_serializing_if = "Option::is_none")]
     pub card_number: Option<Value<i64>>,
-    /// `ChannelNumber`: optional.
+    /// The channel number.
+    ///
+    /// `ChannelNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-sdisourcemapping.html#cfn-medialive-node-sdisourcemapping-channelnumber)): integer, optional.
     #[serde(rename = "ChannelNumber", skip_serializing_if = "Option::is_none")]
     pub channel_number: Option<Value<i64>>,
-    /// `SdiSource`: optional.
+    /// The SDI source.
+    ///
+    /// `SdiSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-sdisourcemapping.html#cfn-medialive-node-sdisourcemapping-sdisource)): string, optional.
     #[serde(rename = "SdiSource", skip_serializing_if = "Option::is_none")]
     pub sdi_source: Option<Value<String>>,
 }
@@ -16628,18 +16920,18 @@ impl Walk for SdiSourceType {
 
 /// The `SmartSubtitleSourceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `SmartSubtitleSourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-smartsubtitlesourcesettings.html).
 ///
 /// Every property is optional: start from [`SmartSubtitleSourceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SmartSubtitleSourceSettings {
-    /// `CaptionSynchronizationMode`: optional.
+    /// `CaptionSynchronizationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-smartsubtitlesourcesettings.html#cfn-medialive-channel-smartsubtitlesourcesettings-captionsynchronizationmode)): string, optional.
     #[serde(
         rename = "CaptionSynchronizationMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub caption_synchronization_mode: Option<Value<String>>,
-    /// `InferenceFeedOutput`: optional.
+    /// `InferenceFeedOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-smartsubtitlesourcesettings.html#cfn-medialive-channel-smartsubtitlesourcesettings-inferencefeedoutput)): string, optional.
     #[serde(
         rename = "InferenceFeedOutput",
         skip_serializing_if = "Option::is_none"
@@ -16680,12 +16972,14 @@ impl Walk for SmartSubtitleSourceSettings {
 
 /// The `Smpte2110ReceiverGroup` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `Smpte2110ReceiverGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-smpte2110receivergroup.html).
 ///
 /// Every property is optional: start from [`Smpte2110ReceiverGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Smpte2110ReceiverGroup {
-    /// `SdpSettings`: optional.
+    /// The single Smpte2110ReceiverGroupSdpSettings that identify the video, audio, and ancillary streams for this receiver group.
+    ///
+    /// `SdpSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-smpte2110receivergroup.html#cfn-medialive-input-smpte2110receivergroup-sdpsettings)): object [`Smpte2110ReceiverGroupSdpSettings`], optional.
     #[serde(rename = "SdpSettings", skip_serializing_if = "Option::is_none")]
     pub sdp_settings: Option<Smpte2110ReceiverGroupSdpSettings>,
 }
@@ -16715,18 +17009,24 @@ impl Walk for Smpte2110ReceiverGroup {
 
 /// The `Smpte2110ReceiverGroupSdpSettings` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `Smpte2110ReceiverGroupSdpSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-smpte2110receivergroupsdpsettings.html).
 ///
 /// Every property is optional: start from [`Smpte2110ReceiverGroupSdpSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Smpte2110ReceiverGroupSdpSettings {
-    /// `AncillarySdps`: optional.
+    /// A list of InputSdpLocations. Each item in the list specifies the SDP file and index for one ancillary SMPTE 2110 stream. Each stream encapsulates one captions stream (out of any number you can include) or the single SCTE 35 stream that you can include.
+    ///
+    /// `AncillarySdps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-smpte2110receivergroupsdpsettings.html#cfn-medialive-input-smpte2110receivergroupsdpsettings-ancillarysdps)): list of (object [`InputSdpLocation`]), optional.
     #[serde(rename = "AncillarySdps", skip_serializing_if = "Option::is_none")]
     pub ancillary_sdps: Option<Value<Vec<InputSdpLocation>>>,
-    /// `AudioSdps`: optional.
+    /// A list of InputSdpLocations. Each item in the list specifies the SDP file and index for one audio SMPTE 2110 stream.
+    ///
+    /// `AudioSdps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-smpte2110receivergroupsdpsettings.html#cfn-medialive-input-smpte2110receivergroupsdpsettings-audiosdps)): list of (object [`InputSdpLocation`]), optional.
     #[serde(rename = "AudioSdps", skip_serializing_if = "Option::is_none")]
     pub audio_sdps: Option<Value<Vec<InputSdpLocation>>>,
-    /// `VideoSdp`: optional.
+    /// The InputSdpLocation that specifies the SDP file and index for the single video SMPTE 2110 stream for this 2110 input.
+    ///
+    /// `VideoSdp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-smpte2110receivergroupsdpsettings.html#cfn-medialive-input-smpte2110receivergroupsdpsettings-videosdp)): object [`InputSdpLocation`], optional.
     #[serde(rename = "VideoSdp", skip_serializing_if = "Option::is_none")]
     pub video_sdp: Option<InputSdpLocation>,
 }
@@ -16772,12 +17072,14 @@ impl Walk for Smpte2110ReceiverGroupSdpSettings {
 
 /// The `Smpte2110ReceiverGroupSettings` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `Smpte2110ReceiverGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-smpte2110receivergroupsettings.html).
 ///
 /// Every property is optional: start from [`Smpte2110ReceiverGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Smpte2110ReceiverGroupSettings {
-    /// `Smpte2110ReceiverGroups`: optional.
+    /// Placeholder documentation for \_\_listOfSmpte2110ReceiverGroup
+    ///
+    /// `Smpte2110ReceiverGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-smpte2110receivergroupsettings.html#cfn-medialive-input-smpte2110receivergroupsettings-smpte2110receivergroups)): list of (object [`Smpte2110ReceiverGroup`]), optional.
     #[serde(
         rename = "Smpte2110ReceiverGroups",
         skip_serializing_if = "Option::is_none"
@@ -16813,15 +17115,19 @@ impl Walk for Smpte2110ReceiverGroupSettings {
 
 /// The `SrtCallerDecryption` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `SrtCallerDecryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallerdecryption.html).
 ///
 /// Every property is optional: start from [`SrtCallerDecryption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SrtCallerDecryption {
-    /// `Algorithm`: optional.
+    /// The algorithm used to encrypt content.
+    ///
+    /// `Algorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallerdecryption.html#cfn-medialive-input-srtcallerdecryption-algorithm)): [`Algorithm`], one of `AES128`, `AES192`, `AES256`, optional.
     #[serde(rename = "Algorithm", skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<Value<Algorithm>>,
-    /// `PassphraseSecretArn`: optional.
+    /// The ARN for the secret in Secrets Manager. Someone in your organization must create a secret and provide you with its ARN. The secret holds the passphrase that MediaLive uses to decrypt the source content.
+    ///
+    /// `PassphraseSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallerdecryption.html#cfn-medialive-input-srtcallerdecryption-passphrasesecretarn)): string, optional.
     #[serde(
         rename = "PassphraseSecretArn",
         skip_serializing_if = "Option::is_none"
@@ -16862,24 +17168,34 @@ impl Walk for SrtCallerDecryption {
 
 /// The `SrtCallerSource` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `SrtCallerSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallersource.html).
 ///
 /// Every property is optional: start from [`SrtCallerSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SrtCallerSource {
-    /// `Decryption`: optional.
+    /// The decryption settings for the SRT caller source. Present only if the source has decryption enabled.
+    ///
+    /// `Decryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallersource.html#cfn-medialive-input-srtcallersource-decryption)): object [`SrtCallerDecryption`], optional.
     #[serde(rename = "Decryption", skip_serializing_if = "Option::is_none")]
     pub decryption: Option<SrtCallerDecryption>,
-    /// `MinimumLatency`: optional.
+    /// The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet recovery is a key feature of SRT.
+    ///
+    /// `MinimumLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallersource.html#cfn-medialive-input-srtcallersource-minimumlatency)): integer, optional.
     #[serde(rename = "MinimumLatency", skip_serializing_if = "Option::is_none")]
     pub minimum_latency: Option<Value<i64>>,
-    /// `SrtListenerAddress`: optional.
+    /// The IP address at the upstream system (the listener) that MediaLive (the caller) connects to.
+    ///
+    /// `SrtListenerAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallersource.html#cfn-medialive-input-srtcallersource-srtlisteneraddress)): string, optional.
     #[serde(rename = "SrtListenerAddress", skip_serializing_if = "Option::is_none")]
     pub srt_listener_address: Option<Value<String>>,
-    /// `SrtListenerPort`: optional.
+    /// The port at the upstream system (the listener) that MediaLive (the caller) connects to.
+    ///
+    /// `SrtListenerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallersource.html#cfn-medialive-input-srtcallersource-srtlistenerport)): string, optional.
     #[serde(rename = "SrtListenerPort", skip_serializing_if = "Option::is_none")]
     pub srt_listener_port: Option<Value<String>>,
-    /// `StreamId`: optional.
+    /// The stream ID, if the upstream system uses this identifier.
+    ///
+    /// `StreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtcallersource.html#cfn-medialive-input-srtcallersource-streamid)): string, optional.
     #[serde(rename = "StreamId", skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<Value<String>>,
 }
@@ -16941,12 +17257,12 @@ impl Walk for SrtCallerSource {
 
 /// The `SrtGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `SrtGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtgroupsettings.html).
 ///
 /// Every property is optional: start from [`SrtGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SrtGroupSettings {
-    /// `InputLossAction`: optional.
+    /// `InputLossAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtgroupsettings.html#cfn-medialive-channel-srtgroupsettings-inputlossaction)): string, optional.
     #[serde(rename = "InputLossAction", skip_serializing_if = "Option::is_none")]
     pub input_loss_action: Option<Value<String>>,
 }
@@ -16976,15 +17292,19 @@ impl Walk for SrtGroupSettings {
 
 /// The `SrtListenerDecryption` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `SrtListenerDecryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtlistenerdecryption.html).
 ///
 /// Every property is optional: start from [`SrtListenerDecryption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SrtListenerDecryption {
-    /// `Algorithm`: optional.
+    /// The algorithm used to encrypt content.
+    ///
+    /// `Algorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtlistenerdecryption.html#cfn-medialive-input-srtlistenerdecryption-algorithm)): [`Algorithm`], one of `AES128`, `AES192`, `AES256`, optional.
     #[serde(rename = "Algorithm", skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<Value<Algorithm>>,
-    /// `PassphraseSecretArn`: optional.
+    /// The ARN for the secret in Secrets Manager. Someone in your organization must create a secret and provide you with its ARN. The secret holds the passphrase that MediaLive uses to decrypt the source content.
+    ///
+    /// `PassphraseSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtlistenerdecryption.html#cfn-medialive-input-srtlistenerdecryption-passphrasesecretarn)): string, optional.
     #[serde(
         rename = "PassphraseSecretArn",
         skip_serializing_if = "Option::is_none"
@@ -17025,18 +17345,24 @@ impl Walk for SrtListenerDecryption {
 
 /// The `SrtListenerSettings` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `SrtListenerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtlistenersettings.html).
 ///
 /// Every property is optional: start from [`SrtListenerSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SrtListenerSettings {
-    /// `Decryption`: optional.
+    /// The decryption settings for the SRT listener source. Present only if the source has decryption enabled.
+    ///
+    /// `Decryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtlistenersettings.html#cfn-medialive-input-srtlistenersettings-decryption)): object [`SrtListenerDecryption`], optional.
     #[serde(rename = "Decryption", skip_serializing_if = "Option::is_none")]
     pub decryption: Option<SrtListenerDecryption>,
-    /// `MinimumLatency`: optional.
+    /// The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet recovery is a key feature of SRT.
+    ///
+    /// `MinimumLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtlistenersettings.html#cfn-medialive-input-srtlistenersettings-minimumlatency)): integer, optional.
     #[serde(rename = "MinimumLatency", skip_serializing_if = "Option::is_none")]
     pub minimum_latency: Option<Value<i64>>,
-    /// `StreamId`: optional.
+    /// The stream ID, if the upstream system uses this identifier.
+    ///
+    /// `StreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtlistenersettings.html#cfn-medialive-input-srtlistenersettings-streamid)): string, optional.
     #[serde(rename = "StreamId", skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<Value<String>>,
 }
@@ -17082,27 +17408,27 @@ impl Walk for SrtListenerSettings {
 
 /// The `SrtOutputDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `SrtOutputDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputdestinationsettings.html).
 ///
 /// Every property is optional: start from [`SrtOutputDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SrtOutputDestinationSettings {
-    /// `ConnectionMode`: optional.
+    /// `ConnectionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputdestinationsettings.html#cfn-medialive-channel-srtoutputdestinationsettings-connectionmode)): string, optional.
     #[serde(rename = "ConnectionMode", skip_serializing_if = "Option::is_none")]
     pub connection_mode: Option<Value<String>>,
-    /// `EncryptionPassphraseSecretArn`: optional.
+    /// `EncryptionPassphraseSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputdestinationsettings.html#cfn-medialive-channel-srtoutputdestinationsettings-encryptionpassphrasesecretarn)): string, optional.
     #[serde(
         rename = "EncryptionPassphraseSecretArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_passphrase_secret_arn: Option<Value<String>>,
-    /// `ListenerPort`: optional.
+    /// `ListenerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputdestinationsettings.html#cfn-medialive-channel-srtoutputdestinationsettings-listenerport)): integer, optional.
     #[serde(rename = "ListenerPort", skip_serializing_if = "Option::is_none")]
     pub listener_port: Option<Value<i64>>,
-    /// `StreamId`: optional.
+    /// `StreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputdestinationsettings.html#cfn-medialive-channel-srtoutputdestinationsettings-streamid)): string, optional.
     #[serde(rename = "StreamId", skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<Value<String>>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputdestinationsettings.html#cfn-medialive-channel-srtoutputdestinationsettings-url)): string, optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -17164,24 +17490,24 @@ impl Walk for SrtOutputDestinationSettings {
 
 /// The `SrtOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `SrtOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputsettings.html).
 ///
 /// Every property is optional: start from [`SrtOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SrtOutputSettings {
-    /// `BufferMsec`: optional.
+    /// `BufferMsec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputsettings.html#cfn-medialive-channel-srtoutputsettings-buffermsec)): integer, optional.
     #[serde(rename = "BufferMsec", skip_serializing_if = "Option::is_none")]
     pub buffer_msec: Option<Value<i64>>,
-    /// `ContainerSettings`: optional.
+    /// `ContainerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputsettings.html#cfn-medialive-channel-srtoutputsettings-containersettings)): object [`UdpMediaConnectRouterContainerSettings`], optional.
     #[serde(rename = "ContainerSettings", skip_serializing_if = "Option::is_none")]
     pub container_settings: Option<UdpMediaConnectRouterContainerSettings>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputsettings.html#cfn-medialive-channel-srtoutputsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `EncryptionType`: optional.
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputsettings.html#cfn-medialive-channel-srtoutputsettings-encryptiontype)): string, optional.
     #[serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<Value<String>>,
-    /// `Latency`: optional.
+    /// `Latency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-srtoutputsettings.html#cfn-medialive-channel-srtoutputsettings-latency)): integer, optional.
     #[serde(rename = "Latency", skip_serializing_if = "Option::is_none")]
     pub latency: Option<Value<i64>>,
 }
@@ -17246,15 +17572,19 @@ impl Walk for SrtOutputSettings {
 
 /// The `SrtSettings` property type of [`Input`].
 ///
-/// AWS reference: [`AWS::MediaLive::Input`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-input.html).
+/// AWS reference: [`AWS::MediaLive::Input` `SrtSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtsettings.html).
 ///
 /// Every property is optional: start from [`SrtSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SrtSettings {
-    /// `SrtCallerSources`: optional.
+    /// Placeholder documentation for \_\_listOfSrtCallerSource
+    ///
+    /// `SrtCallerSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtsettings.html#cfn-medialive-input-srtsettings-srtcallersources)): list of (object [`SrtCallerSource`]), optional.
     #[serde(rename = "SrtCallerSources", skip_serializing_if = "Option::is_none")]
     pub srt_caller_sources: Option<Value<Vec<SrtCallerSource>>>,
-    /// `SrtListenerSettings`: optional.
+    /// Settings for an SRT listener input. Configured only when the input uses the SRT\_LISTENER input type.
+    ///
+    /// `SrtListenerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-input-srtsettings.html#cfn-medialive-input-srtsettings-srtlistenersettings)): object [`SrtListenerSettings`], optional.
     #[serde(
         rename = "SrtListenerSettings",
         skip_serializing_if = "Option::is_none"
@@ -17295,15 +17625,15 @@ impl Walk for SrtSettings {
 
 /// The `StandardHlsSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `StandardHlsSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-standardhlssettings.html).
 ///
 /// Every property is optional: start from [`StandardHlsSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StandardHlsSettings {
-    /// `AudioRenditionSets`: optional.
+    /// `AudioRenditionSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-standardhlssettings.html#cfn-medialive-channel-standardhlssettings-audiorenditionsets)): string, optional.
     #[serde(rename = "AudioRenditionSets", skip_serializing_if = "Option::is_none")]
     pub audio_rendition_sets: Option<Value<String>>,
-    /// `M3u8Settings`: optional.
+    /// `M3u8Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-standardhlssettings.html#cfn-medialive-channel-standardhlssettings-m3u8settings)): object [`M3u8Settings`], optional.
     #[serde(rename = "M3u8Settings", skip_serializing_if = "Option::is_none")]
     pub m3u8_settings: Option<M3u8Settings>,
 }
@@ -17341,15 +17671,15 @@ impl Walk for StandardHlsSettings {
 
 /// The `StaticKeySettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `StaticKeySettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-statickeysettings.html).
 ///
 /// Every property is optional: start from [`StaticKeySettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StaticKeySettings {
-    /// `KeyProviderServer`: optional.
+    /// `KeyProviderServer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-statickeysettings.html#cfn-medialive-channel-statickeysettings-keyproviderserver)): object [`InputLocation`], optional.
     #[serde(rename = "KeyProviderServer", skip_serializing_if = "Option::is_none")]
     pub key_provider_server: Option<InputLocation>,
-    /// `StaticKeyValue`: optional.
+    /// `StaticKeyValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-statickeysettings.html#cfn-medialive-channel-statickeysettings-statickeyvalue)): string, optional.
     #[serde(rename = "StaticKeyValue", skip_serializing_if = "Option::is_none")]
     pub static_key_value: Option<Value<String>>,
 }
@@ -17387,15 +17717,19 @@ impl Walk for StaticKeySettings {
 
 /// The `Tag` property type of [`Node`].
 ///
-/// AWS reference: [`AWS::MediaLive::Node`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-node.html).
+/// AWS reference: [`AWS::MediaLive::Node` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-tag.html#cfn-medialive-node-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-node-tag.html#cfn-medialive-node-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -17424,15 +17758,15 @@ impl Walk for Tag {
 
 /// The `Tags` property type of [`ChannelPlacementGroup`], [`Cluster`], [`Multiplex`], [`Network`] and [`SdiSource`].
 ///
-/// AWS reference: [`AWS::MediaLive::ChannelPlacementGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channelplacementgroup.html), [`AWS::MediaLive::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-cluster.html), [`AWS::MediaLive::Multiplex`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-multiplex.html), [`AWS::MediaLive::Network`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-network.html), [`AWS::MediaLive::SdiSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-sdisource.html).
+/// AWS reference: [`AWS::MediaLive::ChannelPlacementGroup` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channelplacementgroup-tags.html), [`AWS::MediaLive::Cluster` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-cluster-tags.html), [`AWS::MediaLive::Multiplex` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-multiplex-tags.html), [`AWS::MediaLive::Network` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-network-tags.html), [`AWS::MediaLive::SdiSource` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-sdisource-tags.html).
 ///
 /// Every property is optional: start from [`Tags::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channelplacementgroup-tags.html#cfn-medialive-channelplacementgroup-tags-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channelplacementgroup-tags.html#cfn-medialive-channelplacementgroup-tags-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -17470,15 +17804,15 @@ impl Walk for Tags {
 
 /// The `TeletextSourceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `TeletextSourceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-teletextsourcesettings.html).
 ///
 /// Every property is optional: start from [`TeletextSourceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TeletextSourceSettings {
-    /// `OutputRectangle`: optional.
+    /// `OutputRectangle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-teletextsourcesettings.html#cfn-medialive-channel-teletextsourcesettings-outputrectangle)): object [`CaptionRectangle`], optional.
     #[serde(rename = "OutputRectangle", skip_serializing_if = "Option::is_none")]
     pub output_rectangle: Option<CaptionRectangle>,
-    /// `PageNumber`: optional.
+    /// `PageNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-teletextsourcesettings.html#cfn-medialive-channel-teletextsourcesettings-pagenumber)): string, optional.
     #[serde(rename = "PageNumber", skip_serializing_if = "Option::is_none")]
     pub page_number: Option<Value<String>>,
 }
@@ -17516,18 +17850,18 @@ impl Walk for TeletextSourceSettings {
 
 /// The `TemporalFilterSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `TemporalFilterSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-temporalfiltersettings.html).
 ///
 /// Every property is optional: start from [`TemporalFilterSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TemporalFilterSettings {
-    /// `PostFilterSharpening`: optional.
+    /// `PostFilterSharpening` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-temporalfiltersettings.html#cfn-medialive-channel-temporalfiltersettings-postfiltersharpening)): string, optional.
     #[serde(
         rename = "PostFilterSharpening",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_filter_sharpening: Option<Value<String>>,
-    /// `Strength`: optional.
+    /// `Strength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-temporalfiltersettings.html#cfn-medialive-channel-temporalfiltersettings-strength)): string, optional.
     #[serde(rename = "Strength", skip_serializing_if = "Option::is_none")]
     pub strength: Option<Value<String>>,
 }
@@ -17565,12 +17899,12 @@ impl Walk for TemporalFilterSettings {
 
 /// The `TextCaptionPositionSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `TextCaptionPositionSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-textcaptionpositionsettings.html).
 ///
 /// Every property is optional: start from [`TextCaptionPositionSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TextCaptionPositionSettings {
-    /// `YPositionPercentage`: optional.
+    /// `YPositionPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-textcaptionpositionsettings.html#cfn-medialive-channel-textcaptionpositionsettings-ypositionpercentage)): integer, optional.
     #[serde(
         rename = "YPositionPercentage",
         skip_serializing_if = "Option::is_none"
@@ -17603,12 +17937,12 @@ impl Walk for TextCaptionPositionSettings {
 
 /// The `ThumbnailConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `ThumbnailConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-thumbnailconfiguration.html).
 ///
 /// Every property is optional: start from [`ThumbnailConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThumbnailConfiguration {
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-thumbnailconfiguration.html#cfn-medialive-channel-thumbnailconfiguration-state)): string, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
 }
@@ -17638,18 +17972,18 @@ impl Walk for ThumbnailConfiguration {
 
 /// The `TimecodeBurninSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `TimecodeBurninSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-timecodeburninsettings.html).
 ///
 /// Every property is optional: start from [`TimecodeBurninSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimecodeBurninSettings {
-    /// `FontSize`: optional.
+    /// `FontSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-timecodeburninsettings.html#cfn-medialive-channel-timecodeburninsettings-fontsize)): string, optional.
     #[serde(rename = "FontSize", skip_serializing_if = "Option::is_none")]
     pub font_size: Option<Value<String>>,
-    /// `Position`: optional.
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-timecodeburninsettings.html#cfn-medialive-channel-timecodeburninsettings-position)): string, optional.
     #[serde(rename = "Position", skip_serializing_if = "Option::is_none")]
     pub position: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-timecodeburninsettings.html#cfn-medialive-channel-timecodeburninsettings-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -17695,15 +18029,15 @@ impl Walk for TimecodeBurninSettings {
 
 /// The `TimecodeConfig` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `TimecodeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-timecodeconfig.html).
 ///
 /// Every property is optional: start from [`TimecodeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimecodeConfig {
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-timecodeconfig.html#cfn-medialive-channel-timecodeconfig-source)): string, optional.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
-    /// `SyncThreshold`: optional.
+    /// `SyncThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-timecodeconfig.html#cfn-medialive-channel-timecodeconfig-syncthreshold)): integer, optional.
     #[serde(rename = "SyncThreshold", skip_serializing_if = "Option::is_none")]
     pub sync_threshold: Option<Value<i64>>,
 }
@@ -17741,15 +18075,15 @@ impl Walk for TimecodeConfig {
 
 /// The `TtmlDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `TtmlDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ttmldestinationsettings.html).
 ///
 /// Every property is optional: start from [`TtmlDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TtmlDestinationSettings {
-    /// `Position`: optional.
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ttmldestinationsettings.html#cfn-medialive-channel-ttmldestinationsettings-position)): object [`TextCaptionPositionSettings`], optional.
     #[serde(rename = "Position", skip_serializing_if = "Option::is_none")]
     pub position: Option<TextCaptionPositionSettings>,
-    /// `StyleControl`: optional.
+    /// `StyleControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-ttmldestinationsettings.html#cfn-medialive-channel-ttmldestinationsettings-stylecontrol)): string, optional.
     #[serde(rename = "StyleControl", skip_serializing_if = "Option::is_none")]
     pub style_control: Option<Value<String>>,
 }
@@ -17787,21 +18121,21 @@ impl Walk for TtmlDestinationSettings {
 
 /// The `UdpGroupSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `UdpGroupSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpgroupsettings.html).
 ///
 /// Every property is optional: start from [`UdpGroupSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UdpGroupSettings {
-    /// `InputLossAction`: optional.
+    /// `InputLossAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpgroupsettings.html#cfn-medialive-channel-udpgroupsettings-inputlossaction)): string, optional.
     #[serde(rename = "InputLossAction", skip_serializing_if = "Option::is_none")]
     pub input_loss_action: Option<Value<String>>,
-    /// `TimedMetadataId3Frame`: optional.
+    /// `TimedMetadataId3Frame` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpgroupsettings.html#cfn-medialive-channel-udpgroupsettings-timedmetadataid3frame)): string, optional.
     #[serde(
         rename = "TimedMetadataId3Frame",
         skip_serializing_if = "Option::is_none"
     )]
     pub timed_metadata_id3_frame: Option<Value<String>>,
-    /// `TimedMetadataId3Period`: optional.
+    /// `TimedMetadataId3Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpgroupsettings.html#cfn-medialive-channel-udpgroupsettings-timedmetadataid3period)): integer, optional.
     #[serde(
         rename = "TimedMetadataId3Period",
         skip_serializing_if = "Option::is_none"
@@ -17850,12 +18184,12 @@ impl Walk for UdpGroupSettings {
 
 /// The `UdpMediaConnectRouterContainerSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `UdpMediaConnectRouterContainerSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpmediaconnectroutercontainersettings.html).
 ///
 /// Every property is optional: start from [`UdpMediaConnectRouterContainerSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UdpMediaConnectRouterContainerSettings {
-    /// `M2tsSettings`: optional.
+    /// `M2tsSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpmediaconnectroutercontainersettings.html#cfn-medialive-channel-udpmediaconnectroutercontainersettings-m2tssettings)): object [`M2tsSettings`], optional.
     #[serde(rename = "M2tsSettings", skip_serializing_if = "Option::is_none")]
     pub m2ts_settings: Option<M2tsSettings>,
 }
@@ -17885,21 +18219,21 @@ impl Walk for UdpMediaConnectRouterContainerSettings {
 
 /// The `UdpOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `UdpOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpoutputsettings.html).
 ///
 /// Every property is optional: start from [`UdpOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UdpOutputSettings {
-    /// `BufferMsec`: optional.
+    /// `BufferMsec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpoutputsettings.html#cfn-medialive-channel-udpoutputsettings-buffermsec)): integer, optional.
     #[serde(rename = "BufferMsec", skip_serializing_if = "Option::is_none")]
     pub buffer_msec: Option<Value<i64>>,
-    /// `ContainerSettings`: optional.
+    /// `ContainerSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpoutputsettings.html#cfn-medialive-channel-udpoutputsettings-containersettings)): object [`UdpMediaConnectRouterContainerSettings`], optional.
     #[serde(rename = "ContainerSettings", skip_serializing_if = "Option::is_none")]
     pub container_settings: Option<UdpMediaConnectRouterContainerSettings>,
-    /// `Destination`: optional.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpoutputsettings.html#cfn-medialive-channel-udpoutputsettings-destination)): object [`OutputLocationRef`], optional.
     #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
     pub destination: Option<OutputLocationRef>,
-    /// `FecOutputSettings`: optional.
+    /// `FecOutputSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-udpoutputsettings.html#cfn-medialive-channel-udpoutputsettings-fecoutputsettings)): object [`FecOutputSettings`], optional.
     #[serde(rename = "FecOutputSettings", skip_serializing_if = "Option::is_none")]
     pub fec_output_settings: Option<FecOutputSettings>,
 }
@@ -17956,18 +18290,18 @@ impl Walk for UdpOutputSettings {
 
 /// The `VideoBlackFailoverSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoBlackFailoverSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoblackfailoversettings.html).
 ///
 /// Every property is optional: start from [`VideoBlackFailoverSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoBlackFailoverSettings {
-    /// `BlackDetectThreshold`: optional.
+    /// `BlackDetectThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoblackfailoversettings.html#cfn-medialive-channel-videoblackfailoversettings-blackdetectthreshold)): number, optional.
     #[serde(
         rename = "BlackDetectThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub black_detect_threshold: Option<Value<f64>>,
-    /// `VideoBlackThresholdMsec`: optional.
+    /// `VideoBlackThresholdMsec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoblackfailoversettings.html#cfn-medialive-channel-videoblackfailoversettings-videoblackthresholdmsec)): integer, optional.
     #[serde(
         rename = "VideoBlackThresholdMsec",
         skip_serializing_if = "Option::is_none"
@@ -18008,27 +18342,27 @@ impl Walk for VideoBlackFailoverSettings {
 
 /// The `VideoCodecSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoCodecSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videocodecsettings.html).
 ///
 /// Every property is optional: start from [`VideoCodecSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoCodecSettings {
-    /// `Av1Settings`: optional.
+    /// `Av1Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videocodecsettings.html#cfn-medialive-channel-videocodecsettings-av1settings)): object [`Av1Settings`], optional.
     #[serde(rename = "Av1Settings", skip_serializing_if = "Option::is_none")]
     pub av1_settings: Option<Av1Settings>,
-    /// `FrameCaptureSettings`: optional.
+    /// `FrameCaptureSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videocodecsettings.html#cfn-medialive-channel-videocodecsettings-framecapturesettings)): object [`FrameCaptureSettings`], optional.
     #[serde(
         rename = "FrameCaptureSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub frame_capture_settings: Option<FrameCaptureSettings>,
-    /// `H264Settings`: optional.
+    /// `H264Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videocodecsettings.html#cfn-medialive-channel-videocodecsettings-h264settings)): object [`H264Settings`], optional.
     #[serde(rename = "H264Settings", skip_serializing_if = "Option::is_none")]
     pub h264_settings: Option<H264Settings>,
-    /// `H265Settings`: optional.
+    /// `H265Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videocodecsettings.html#cfn-medialive-channel-videocodecsettings-h265settings)): object [`H265Settings`], optional.
     #[serde(rename = "H265Settings", skip_serializing_if = "Option::is_none")]
     pub h265_settings: Option<H265Settings>,
-    /// `Mpeg2Settings`: optional.
+    /// `Mpeg2Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videocodecsettings.html#cfn-medialive-channel-videocodecsettings-mpeg2settings)): object [`Mpeg2Settings`], optional.
     #[serde(rename = "Mpeg2Settings", skip_serializing_if = "Option::is_none")]
     pub mpeg2_settings: Option<Mpeg2Settings>,
 }
@@ -18090,42 +18424,42 @@ impl Walk for VideoCodecSettings {
 
 /// The `VideoDescription` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoDescription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html).
 ///
 /// Every property is optional: start from [`VideoDescription::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoDescription {
-    /// `Border`: optional.
+    /// `Border` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-border)): integer, optional.
     #[serde(rename = "Border", skip_serializing_if = "Option::is_none")]
     pub border: Option<Value<i64>>,
-    /// `CodecSettings`: optional.
+    /// `CodecSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-codecsettings)): object [`VideoCodecSettings`], optional.
     #[serde(rename = "CodecSettings", skip_serializing_if = "Option::is_none")]
     pub codec_settings: Option<VideoCodecSettings>,
-    /// `CropRectangle`: optional.
+    /// `CropRectangle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-croprectangle)): object [`VideoPositionRectangle`], optional.
     #[serde(rename = "CropRectangle", skip_serializing_if = "Option::is_none")]
     pub crop_rectangle: Option<VideoPositionRectangle>,
-    /// `Height`: optional.
+    /// `Height` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-height)): integer, optional.
     #[serde(rename = "Height", skip_serializing_if = "Option::is_none")]
     pub height: Option<Value<i64>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OutputPositionRectangle`: optional.
+    /// `OutputPositionRectangle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-outputpositionrectangle)): object [`VideoPositionRectangle`], optional.
     #[serde(
         rename = "OutputPositionRectangle",
         skip_serializing_if = "Option::is_none"
     )]
     pub output_position_rectangle: Option<VideoPositionRectangle>,
-    /// `RespondToAfd`: optional.
+    /// `RespondToAfd` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-respondtoafd)): string, optional.
     #[serde(rename = "RespondToAfd", skip_serializing_if = "Option::is_none")]
     pub respond_to_afd: Option<Value<String>>,
-    /// `ScalingBehavior`: optional.
+    /// `ScalingBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-scalingbehavior)): string, optional.
     #[serde(rename = "ScalingBehavior", skip_serializing_if = "Option::is_none")]
     pub scaling_behavior: Option<Value<String>>,
-    /// `Sharpness`: optional.
+    /// `Sharpness` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-sharpness)): integer, optional.
     #[serde(rename = "Sharpness", skip_serializing_if = "Option::is_none")]
     pub sharpness: Option<Value<i64>>,
-    /// `Width`: optional.
+    /// `Width` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videodescription.html#cfn-medialive-channel-videodescription-width)): integer, optional.
     #[serde(rename = "Width", skip_serializing_if = "Option::is_none")]
     pub width: Option<Value<i64>>,
 }
@@ -18227,21 +18561,21 @@ impl Walk for VideoDescription {
 
 /// The `VideoPositionRectangle` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoPositionRectangle`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videopositionrectangle.html).
 ///
 /// Every property is optional: start from [`VideoPositionRectangle::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoPositionRectangle {
-    /// `Height`: optional.
+    /// `Height` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videopositionrectangle.html#cfn-medialive-channel-videopositionrectangle-height)): integer, optional.
     #[serde(rename = "Height", skip_serializing_if = "Option::is_none")]
     pub height: Option<Value<i64>>,
-    /// `Width`: optional.
+    /// `Width` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videopositionrectangle.html#cfn-medialive-channel-videopositionrectangle-width)): integer, optional.
     #[serde(rename = "Width", skip_serializing_if = "Option::is_none")]
     pub width: Option<Value<i64>>,
-    /// `X`: optional.
+    /// `X` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videopositionrectangle.html#cfn-medialive-channel-videopositionrectangle-x)): integer, optional.
     #[serde(rename = "X", skip_serializing_if = "Option::is_none")]
     pub x: Option<Value<i64>>,
-    /// `Y`: optional.
+    /// `Y` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videopositionrectangle.html#cfn-medialive-channel-videopositionrectangle-y)): integer, optional.
     #[serde(rename = "Y", skip_serializing_if = "Option::is_none")]
     pub y: Option<Value<i64>>,
 }
@@ -18295,21 +18629,21 @@ impl Walk for VideoPositionRectangle {
 
 /// The `VideoSelector` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselector.html).
 ///
 /// Every property is optional: start from [`VideoSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoSelector {
-    /// `ColorSpace`: optional.
+    /// `ColorSpace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselector.html#cfn-medialive-channel-videoselector-colorspace)): string, optional.
     #[serde(rename = "ColorSpace", skip_serializing_if = "Option::is_none")]
     pub color_space: Option<Value<String>>,
-    /// `ColorSpaceSettings`: optional.
+    /// `ColorSpaceSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselector.html#cfn-medialive-channel-videoselector-colorspacesettings)): object [`VideoSelectorColorSpaceSettings`], optional.
     #[serde(rename = "ColorSpaceSettings", skip_serializing_if = "Option::is_none")]
     pub color_space_settings: Option<VideoSelectorColorSpaceSettings>,
-    /// `ColorSpaceUsage`: optional.
+    /// `ColorSpaceUsage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselector.html#cfn-medialive-channel-videoselector-colorspaceusage)): string, optional.
     #[serde(rename = "ColorSpaceUsage", skip_serializing_if = "Option::is_none")]
     pub color_space_usage: Option<Value<String>>,
-    /// `SelectorSettings`: optional.
+    /// `SelectorSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselector.html#cfn-medialive-channel-videoselector-selectorsettings)): object [`VideoSelectorSettings`], optional.
     #[serde(rename = "SelectorSettings", skip_serializing_if = "Option::is_none")]
     pub selector_settings: Option<VideoSelectorSettings>,
 }
@@ -18366,12 +18700,12 @@ impl Walk for VideoSelector {
 
 /// The `VideoSelectorColorSpaceSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoSelectorColorSpaceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorcolorspacesettings.html).
 ///
 /// Every property is optional: start from [`VideoSelectorColorSpaceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoSelectorColorSpaceSettings {
-    /// `Hdr10Settings`: optional.
+    /// `Hdr10Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorcolorspacesettings.html#cfn-medialive-channel-videoselectorcolorspacesettings-hdr10settings)): object [`Hdr10Settings`], optional.
     #[serde(rename = "Hdr10Settings", skip_serializing_if = "Option::is_none")]
     pub hdr10_settings: Option<Hdr10Settings>,
 }
@@ -18401,12 +18735,12 @@ impl Walk for VideoSelectorColorSpaceSettings {
 
 /// The `VideoSelectorPid` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoSelectorPid`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorpid.html).
 ///
 /// Every property is optional: start from [`VideoSelectorPid::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoSelectorPid {
-    /// `Pid`: optional.
+    /// `Pid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorpid.html#cfn-medialive-channel-videoselectorpid-pid)): integer, optional.
     #[serde(rename = "Pid", skip_serializing_if = "Option::is_none")]
     pub pid: Option<Value<i64>>,
 }
@@ -18436,12 +18770,12 @@ impl Walk for VideoSelectorPid {
 
 /// The `VideoSelectorProgramId` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoSelectorProgramId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorprogramid.html).
 ///
 /// Every property is optional: start from [`VideoSelectorProgramId::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoSelectorProgramId {
-    /// `ProgramId`: optional.
+    /// `ProgramId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorprogramid.html#cfn-medialive-channel-videoselectorprogramid-programid)): integer, optional.
     #[serde(rename = "ProgramId", skip_serializing_if = "Option::is_none")]
     pub program_id: Option<Value<i64>>,
 }
@@ -18471,15 +18805,15 @@ impl Walk for VideoSelectorProgramId {
 
 /// The `VideoSelectorSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VideoSelectorSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorsettings.html).
 ///
 /// Every property is optional: start from [`VideoSelectorSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VideoSelectorSettings {
-    /// `VideoSelectorPid`: optional.
+    /// `VideoSelectorPid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorsettings.html#cfn-medialive-channel-videoselectorsettings-videoselectorpid)): object [`VideoSelectorPid`], optional.
     #[serde(rename = "VideoSelectorPid", skip_serializing_if = "Option::is_none")]
     pub video_selector_pid: Option<VideoSelectorPid>,
-    /// `VideoSelectorProgramId`: optional.
+    /// `VideoSelectorProgramId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-videoselectorsettings.html#cfn-medialive-channel-videoselectorsettings-videoselectorprogramid)): object [`VideoSelectorProgramId`], optional.
     #[serde(
         rename = "VideoSelectorProgramId",
         skip_serializing_if = "Option::is_none"
@@ -18520,21 +18854,21 @@ impl Walk for VideoSelectorSettings {
 
 /// The `VpcOutputSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `VpcOutputSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-vpcoutputsettings.html).
 ///
 /// Every property is optional: start from [`VpcOutputSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcOutputSettings {
-    /// `PublicAddressAllocationIds`: optional.
+    /// `PublicAddressAllocationIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-vpcoutputsettings.html#cfn-medialive-channel-vpcoutputsettings-publicaddressallocationids)): list of (string), optional.
     #[serde(
         rename = "PublicAddressAllocationIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub public_address_allocation_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-vpcoutputsettings.html#cfn-medialive-channel-vpcoutputsettings-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-vpcoutputsettings.html#cfn-medialive-channel-vpcoutputsettings-subnetids)): list of (string), optional.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -18583,18 +18917,18 @@ impl Walk for VpcOutputSettings {
 
 /// The `WavSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `WavSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-wavsettings.html).
 ///
 /// Every property is optional: start from [`WavSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WavSettings {
-    /// `BitDepth`: optional.
+    /// `BitDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-wavsettings.html#cfn-medialive-channel-wavsettings-bitdepth)): number, optional.
     #[serde(rename = "BitDepth", skip_serializing_if = "Option::is_none")]
     pub bit_depth: Option<Value<f64>>,
-    /// `CodingMode`: optional.
+    /// `CodingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-wavsettings.html#cfn-medialive-channel-wavsettings-codingmode)): string, optional.
     #[serde(rename = "CodingMode", skip_serializing_if = "Option::is_none")]
     pub coding_mode: Option<Value<String>>,
-    /// `SampleRate`: optional.
+    /// `SampleRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-wavsettings.html#cfn-medialive-channel-wavsettings-samplerate)): number, optional.
     #[serde(rename = "SampleRate", skip_serializing_if = "Option::is_none")]
     pub sample_rate: Option<Value<f64>>,
 }
@@ -18640,15 +18974,15 @@ impl Walk for WavSettings {
 
 /// The `WebvttDestinationSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaLive::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-medialive-channel.html).
+/// AWS reference: [`AWS::MediaLive::Channel` `WebvttDestinationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-webvttdestinationsettings.html).
 ///
 /// Every property is optional: start from [`WebvttDestinationSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebvttDestinationSettings {
-    /// `Position`: optional.
+    /// `Position` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-webvttdestinationsettings.html#cfn-medialive-channel-webvttdestinationsettings-position)): object [`TextCaptionPositionSettings`], optional.
     #[serde(rename = "Position", skip_serializing_if = "Option::is_none")]
     pub position: Option<TextCaptionPositionSettings>,
-    /// `StyleControl`: optional.
+    /// `StyleControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-medialive-channel-webvttdestinationsettings.html#cfn-medialive-channel-webvttdestinationsettings-stylecontrol)): string, optional.
     #[serde(rename = "StyleControl", skip_serializing_if = "Option::is_none")]
     pub style_control: Option<Value<String>>,
 }

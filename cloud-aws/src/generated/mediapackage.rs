@@ -9,25 +9,39 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MediaPackage::Asset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html)).
 ///
+/// Resource schema for AWS::MediaPackage::Asset
+///
 /// [`Asset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Asset {
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// The unique identifier for the Asset.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html#cfn-mediapackage-asset-id)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `PackagingGroupId`: required.
+    /// The ID of the PackagingGroup for the Asset.
+    ///
+    /// `PackagingGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html#cfn-mediapackage-asset-packaginggroupid)): string, required.
     #[serde(rename = "PackagingGroupId")]
     pub packaging_group_id: Value<String>,
-    /// `ResourceId`: optional.
+    /// The resource ID to include in SPEKE key requests.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html#cfn-mediapackage-asset-resourceid)): string, optional.
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<String>>,
-    /// `SourceArn`: required.
+    /// ARN of the source object in S3.
+    ///
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html#cfn-mediapackage-asset-sourcearn)): string, required.
     #[serde(rename = "SourceArn")]
     pub source_arn: Value<String>,
-    /// `SourceRoleArn`: required.
+    /// The IAM role\_arn used to access the source S3 bucket.
+    ///
+    /// `SourceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html#cfn-mediapackage-asset-sourcerolearn)): string, required.
     #[serde(rename = "SourceRoleArn")]
     pub source_role_arn: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html#cfn-mediapackage-asset-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -103,22 +117,34 @@ impl ResourceRef<Asset> {
 
 /// The properties of an `AWS::MediaPackage::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html)).
 ///
+/// Resource schema for AWS::MediaPackage::Channel
+///
 /// [`Channel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Channel {
-    /// `Description`: optional.
+    /// A short text description of the Channel.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html#cfn-mediapackage-channel-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EgressAccessLogs`: optional.
+    /// The configuration parameters for egress access logging.
+    ///
+    /// `EgressAccessLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html#cfn-mediapackage-channel-egressaccesslogs)): object [`LogConfiguration`], optional.
     #[serde(rename = "EgressAccessLogs", skip_serializing_if = "Option::is_none")]
     pub egress_access_logs: Option<LogConfiguration>,
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// The ID of the Channel.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html#cfn-mediapackage-channel-id)): string, required, create-only (changing it replaces the resource). Pattern: `\A[0-9a-zA-Z-_]+\Z`. Length: 1 to 256 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `IngressAccessLogs`: optional.
+    /// The configuration parameters for egress access logging.
+    ///
+    /// `IngressAccessLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html#cfn-mediapackage-channel-ingressaccesslogs)): object [`LogConfiguration`], optional.
     #[serde(rename = "IngressAccessLogs", skip_serializing_if = "Option::is_none")]
     pub ingress_access_logs: Option<LogConfiguration>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html#cfn-mediapackage-channel-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -193,52 +219,82 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::MediaPackage::OriginEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html)).
 ///
+/// Resource schema for AWS::MediaPackage::OriginEndpoint
+///
 /// [`OriginEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpoint {
-    /// `Authorization`: optional.
+    /// CDN Authorization credentials
+    ///
+    /// `Authorization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-authorization)): object [`Authorization`], optional.
     #[serde(rename = "Authorization", skip_serializing_if = "Option::is_none")]
     pub authorization: Option<Authorization>,
-    /// `ChannelId`: required.
+    /// The ID of the Channel the OriginEndpoint is associated with.
+    ///
+    /// `ChannelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-channelid)): string, required.
     #[serde(rename = "ChannelId")]
     pub channel_id: Value<String>,
-    /// `CmafPackage`: optional.
+    /// A Common Media Application Format (CMAF) packaging configuration.
+    ///
+    /// `CmafPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-cmafpackage)): object [`OriginEndpointCmafPackage`], optional.
     #[serde(rename = "CmafPackage", skip_serializing_if = "Option::is_none")]
     pub cmaf_package: Option<OriginEndpointCmafPackage>,
-    /// `DashPackage`: optional.
+    /// A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
+    ///
+    /// `DashPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-dashpackage)): object [`OriginEndpointDashPackage`], optional.
     #[serde(rename = "DashPackage", skip_serializing_if = "Option::is_none")]
     pub dash_package: Option<OriginEndpointDashPackage>,
-    /// `Description`: optional.
+    /// A short text description of the OriginEndpoint.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `HlsPackage`: optional.
+    /// An HTTP Live Streaming (HLS) packaging configuration.
+    ///
+    /// `HlsPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-hlspackage)): object [`OriginEndpointHlsPackage`], optional.
     #[serde(rename = "HlsPackage", skip_serializing_if = "Option::is_none")]
     pub hls_package: Option<OriginEndpointHlsPackage>,
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// The ID of the OriginEndpoint.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-id)): string, required, create-only (changing it replaces the resource). Pattern: `\A[0-9a-zA-Z-_]+\Z`. Length: 1 to 256 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `ManifestName`: optional.
+    /// A short string appended to the end of the OriginEndpoint URL.
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-manifestname)): string, optional.
     #[serde(rename = "ManifestName", skip_serializing_if = "Option::is_none")]
     pub manifest_name: Option<Value<String>>,
-    /// `MssPackage`: optional.
+    /// A Microsoft Smooth Streaming (MSS) packaging configuration.
+    ///
+    /// `MssPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-msspackage)): object [`OriginEndpointMssPackage`], optional.
     #[serde(rename = "MssPackage", skip_serializing_if = "Option::is_none")]
     pub mss_package: Option<OriginEndpointMssPackage>,
-    /// `Origination`: optional.
+    /// Control whether origination of video is allowed for this OriginEndpoint. If set to ALLOW, the OriginEndpoint may by requested, pursuant to any other form of access control. If set to DENY, the OriginEndpoint may not be requested. This can be helpful for Live to VOD harvesting, or for temporarily disabling origination
+    ///
+    /// `Origination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-origination)): [`Origination`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "Origination", skip_serializing_if = "Option::is_none")]
     pub origination: Option<Value<Origination>>,
-    /// `StartoverWindowSeconds`: optional.
+    /// Maximum duration (seconds) of content to retain for startover playback. If not specified, startover playback will be disabled for the OriginEndpoint.
+    ///
+    /// `StartoverWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-startoverwindowseconds)): integer, optional.
     #[serde(
         rename = "StartoverWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub startover_window_seconds: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeDelaySeconds`: optional.
+    /// Amount of delay (seconds) to enforce on the playback of live content. If not specified, there will be no time delay in effect for the OriginEndpoint.
+    ///
+    /// `TimeDelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-timedelayseconds)): integer, optional.
     #[serde(rename = "TimeDelaySeconds", skip_serializing_if = "Option::is_none")]
     pub time_delay_seconds: Option<Value<i64>>,
-    /// `Whitelist`: optional.
+    /// A list of source IP CIDR blocks that will be allowed to access the OriginEndpoint.
+    ///
+    /// `Whitelist` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html#cfn-mediapackage-originendpoint-whitelist)): list of (string), optional.
     #[serde(rename = "Whitelist", skip_serializing_if = "Option::is_none")]
     pub whitelist: Option<Value<Vec<Value<String>>>>,
 }
@@ -393,28 +449,44 @@ impl ResourceRef<OriginEndpoint> {
 
 /// The properties of an `AWS::MediaPackage::PackagingConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html)).
 ///
+/// Resource schema for AWS::MediaPackage::PackagingConfiguration
+///
 /// [`PackagingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfiguration {
-    /// `CmafPackage`: optional.
+    /// A CMAF packaging configuration.
+    ///
+    /// `CmafPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html#cfn-mediapackage-packagingconfiguration-cmafpackage)): object [`PackagingConfigurationCmafPackage`], optional.
     #[serde(rename = "CmafPackage", skip_serializing_if = "Option::is_none")]
     pub cmaf_package: Option<PackagingConfigurationCmafPackage>,
-    /// `DashPackage`: optional.
+    /// A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
+    ///
+    /// `DashPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html#cfn-mediapackage-packagingconfiguration-dashpackage)): object [`PackagingConfigurationDashPackage`], optional.
     #[serde(rename = "DashPackage", skip_serializing_if = "Option::is_none")]
     pub dash_package: Option<PackagingConfigurationDashPackage>,
-    /// `HlsPackage`: optional.
+    /// An HTTP Live Streaming (HLS) packaging configuration.
+    ///
+    /// `HlsPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html#cfn-mediapackage-packagingconfiguration-hlspackage)): object [`PackagingConfigurationHlsPackage`], optional.
     #[serde(rename = "HlsPackage", skip_serializing_if = "Option::is_none")]
     pub hls_package: Option<PackagingConfigurationHlsPackage>,
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// The ID of the PackagingConfiguration.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html#cfn-mediapackage-packagingconfiguration-id)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `MssPackage`: optional.
+    /// A Microsoft Smooth Streaming (MSS) PackagingConfiguration.
+    ///
+    /// `MssPackage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html#cfn-mediapackage-packagingconfiguration-msspackage)): object [`PackagingConfigurationMssPackage`], optional.
     #[serde(rename = "MssPackage", skip_serializing_if = "Option::is_none")]
     pub mss_package: Option<PackagingConfigurationMssPackage>,
-    /// `PackagingGroupId`: required.
+    /// The ID of a PackagingGroup.
+    ///
+    /// `PackagingGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html#cfn-mediapackage-packagingconfiguration-packaginggroupid)): string, required.
     #[serde(rename = "PackagingGroupId")]
     pub packaging_group_id: Value<String>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html#cfn-mediapackage-packagingconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -501,19 +573,29 @@ impl ResourceRef<PackagingConfiguration> {
 
 /// The properties of an `AWS::MediaPackage::PackagingGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packaginggroup.html)).
 ///
+/// Resource schema for AWS::MediaPackage::PackagingGroup
+///
 /// [`PackagingGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingGroup {
-    /// `Authorization`: optional.
+    /// CDN Authorization
+    ///
+    /// `Authorization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packaginggroup.html#cfn-mediapackage-packaginggroup-authorization)): object [`Authorization`], optional.
     #[serde(rename = "Authorization", skip_serializing_if = "Option::is_none")]
     pub authorization: Option<Authorization>,
-    /// `EgressAccessLogs`: optional.
+    /// The configuration parameters for egress access logging.
+    ///
+    /// `EgressAccessLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packaginggroup.html#cfn-mediapackage-packaginggroup-egressaccesslogs)): object [`LogConfiguration`], optional.
     #[serde(rename = "EgressAccessLogs", skip_serializing_if = "Option::is_none")]
     pub egress_access_logs: Option<LogConfiguration>,
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// The ID of the PackagingGroup.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packaginggroup.html#cfn-mediapackage-packaginggroup-id)): string, required, create-only (changing it replaces the resource). Pattern: `\A[0-9a-zA-Z-_]+\Z`. Length: 1 to 256 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packaginggroup.html#cfn-mediapackage-packaginggroup-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -648,15 +730,19 @@ impl Walk for AdsOnDeliveryRestrictions {
 
 /// The `Authorization` property type of [`OriginEndpoint`] and [`PackagingGroup`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html), [`AWS::MediaPackage::PackagingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packaginggroup.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `Authorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-authorization.html), [`AWS::MediaPackage::PackagingGroup` `Authorization`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packaginggroup-authorization.html).
 ///
 /// Every property is required: [`Authorization::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Authorization {
-    /// `CdnIdentifierSecret`: required.
+    /// The Amazon Resource Name (ARN) for the secret in Secrets Manager that your Content Distribution Network (CDN) uses for authorization to access your endpoint.
+    ///
+    /// `CdnIdentifierSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-authorization.html#cfn-mediapackage-originendpoint-authorization-cdnidentifiersecret)): string, required.
     #[serde(rename = "CdnIdentifierSecret")]
     pub cdn_identifier_secret: Value<String>,
-    /// `SecretsRoleArn`: required.
+    /// The Amazon Resource Name (ARN) for the IAM role that allows MediaPackage to communicate with AWS Secrets Manager.
+    ///
+    /// `SecretsRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-authorization.html#cfn-mediapackage-originendpoint-authorization-secretsrolearn)): string, required.
     #[serde(rename = "SecretsRoleArn")]
     pub secrets_role_arn: Value<String>,
 }
@@ -708,30 +794,42 @@ impl Walk for CmafEncryptionEncryptionMethod {
 
 /// The `DashManifest` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `DashManifest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashmanifest.html).
 ///
 /// Every property is optional: start from [`DashManifest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashManifest {
-    /// `ManifestLayout`: optional.
+    /// Determines the position of some tags in the Media Presentation Description (MPD). When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation. When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level.
+    ///
+    /// `ManifestLayout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashmanifest.html#cfn-mediapackage-packagingconfiguration-dashmanifest-manifestlayout)): [`DashManifestManifestLayout`], one of `FULL`, `COMPACT`, optional.
     #[serde(rename = "ManifestLayout", skip_serializing_if = "Option::is_none")]
     pub manifest_layout: Option<Value<DashManifestManifestLayout>>,
-    /// `ManifestName`: optional.
+    /// An optional string to include in the name of the manifest.
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashmanifest.html#cfn-mediapackage-packagingconfiguration-dashmanifest-manifestname)): string, optional.
     #[serde(rename = "ManifestName", skip_serializing_if = "Option::is_none")]
     pub manifest_name: Option<Value<String>>,
-    /// `MinBufferTimeSeconds`: optional.
+    /// Minimum duration (in seconds) that a player will buffer media before starting the presentation.
+    ///
+    /// `MinBufferTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashmanifest.html#cfn-mediapackage-packagingconfiguration-dashmanifest-minbuffertimeseconds)): integer, optional.
     #[serde(
         rename = "MinBufferTimeSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_buffer_time_seconds: Option<Value<i64>>,
-    /// `Profile`: optional.
+    /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV\_1\_5", HbbTV 1.5 compliant output is enabled.
+    ///
+    /// `Profile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashmanifest.html#cfn-mediapackage-packagingconfiguration-dashmanifest-profile)): [`DashManifestProfile`], one of `NONE`, `HBBTV_1_5`, optional.
     #[serde(rename = "Profile", skip_serializing_if = "Option::is_none")]
     pub profile: Option<Value<DashManifestProfile>>,
-    /// `ScteMarkersSource`: optional.
+    /// The source of scte markers used. When set to SEGMENTS, the scte markers are sourced from the segments of the ingested content. When set to MANIFEST, the scte markers are sourced from the manifest of the ingested content.
+    ///
+    /// `ScteMarkersSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashmanifest.html#cfn-mediapackage-packagingconfiguration-dashmanifest-sctemarkerssource)): [`ScteMarkersSource`], one of `SEGMENTS`, `MANIFEST`, optional.
     #[serde(rename = "ScteMarkersSource", skip_serializing_if = "Option::is_none")]
     pub scte_markers_source: Option<Value<ScteMarkersSource>>,
-    /// `StreamSelection`: optional.
+    /// A StreamSelection configuration.
+    ///
+    /// `StreamSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashmanifest.html#cfn-mediapackage-packagingconfiguration-dashmanifest-streamselection)): object [`StreamSelection`], optional.
     #[serde(rename = "StreamSelection", skip_serializing_if = "Option::is_none")]
     pub stream_selection: Option<StreamSelection>,
 }
@@ -959,12 +1057,14 @@ impl Walk for HlsManifestAdMarkers2 {
 
 /// The `LogConfiguration` property type of [`Channel`] and [`PackagingGroup`].
 ///
-/// AWS reference: [`AWS::MediaPackage::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html), [`AWS::MediaPackage::PackagingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packaginggroup.html).
+/// AWS reference: [`AWS::MediaPackage::Channel` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-channel-logconfiguration.html), [`AWS::MediaPackage::PackagingGroup` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packaginggroup-logconfiguration.html).
 ///
 /// Every property is optional: start from [`LogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `LogGroupName`: optional.
+    /// Sets a custom AWS CloudWatch log group name for access logs. If a log group name isn't specified, the defaults are used: /aws/MediaPackage/EgressAccessLogs for egress access logs and /aws/MediaPackage/IngressAccessLogs for ingress access logs.
+    ///
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-channel-logconfiguration.html#cfn-mediapackage-channel-logconfiguration-loggroupname)): string, optional. Pattern: `\A^(\/aws\/MediaPackage\/)[a-zA-Z0-9_-]+\Z`. Length: 1 to 256 characters.
     #[serde(rename = "LogGroupName", skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<Value<String>>,
 }
@@ -994,15 +1094,19 @@ impl Walk for LogConfiguration {
 
 /// The `MssManifest` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `MssManifest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-mssmanifest.html).
 ///
 /// Every property is optional: start from [`MssManifest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MssManifest {
-    /// `ManifestName`: optional.
+    /// An optional string to include in the name of the manifest.
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-mssmanifest.html#cfn-mediapackage-packagingconfiguration-mssmanifest-manifestname)): string, optional.
     #[serde(rename = "ManifestName", skip_serializing_if = "Option::is_none")]
     pub manifest_name: Option<Value<String>>,
-    /// `StreamSelection`: optional.
+    /// A StreamSelection configuration.
+    ///
+    /// `StreamSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-mssmanifest.html#cfn-mediapackage-packagingconfiguration-mssmanifest-streamselection)): object [`StreamSelection`], optional.
     #[serde(rename = "StreamSelection", skip_serializing_if = "Option::is_none")]
     pub stream_selection: Option<StreamSelection>,
 }
@@ -1040,27 +1144,35 @@ impl Walk for MssManifest {
 
 /// The `CmafEncryption` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `CmafEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafencryption.html).
 ///
 /// [`OriginEndpointCmafEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointCmafEncryption {
-    /// `ConstantInitializationVector`: optional.
+    /// An optional 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction with the key for encrypting blocks. If you don't specify a value, then MediaPackage creates the constant initialization vector (IV).
+    ///
+    /// `ConstantInitializationVector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafencryption.html#cfn-mediapackage-originendpoint-cmafencryption-constantinitializationvector)): string, optional. Pattern: `\A[0-9a-fA-F]+\Z`. Length: 32 to 32 characters.
     #[serde(
         rename = "ConstantInitializationVector",
         skip_serializing_if = "Option::is_none"
     )]
     pub constant_initialization_vector: Option<Value<String>>,
-    /// `EncryptionMethod`: optional.
+    /// The encryption method used
+    ///
+    /// `EncryptionMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafencryption.html#cfn-mediapackage-originendpoint-cmafencryption-encryptionmethod)): [`CmafEncryptionEncryptionMethod`], one of `SAMPLE_AES`, `AES_CTR`, optional.
     #[serde(rename = "EncryptionMethod", skip_serializing_if = "Option::is_none")]
     pub encryption_method: Option<Value<CmafEncryptionEncryptionMethod>>,
-    /// `KeyRotationIntervalSeconds`: optional.
+    /// Time (in seconds) between each encryption key rotation.
+    ///
+    /// `KeyRotationIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafencryption.html#cfn-mediapackage-originendpoint-cmafencryption-keyrotationintervalseconds)): integer, optional.
     #[serde(
         rename = "KeyRotationIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_rotation_interval_seconds: Option<Value<i64>>,
-    /// `SpekeKeyProvider`: required.
+    /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafencryption.html#cfn-mediapackage-originendpoint-cmafencryption-spekekeyprovider)): object [`OriginEndpointSpekeKeyProvider`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: OriginEndpointSpekeKeyProvider,
 }
@@ -1116,27 +1228,37 @@ impl Walk for OriginEndpointCmafEncryption {
 
 /// The `CmafPackage` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `CmafPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafpackage.html).
 ///
 /// Every property is optional: start from [`OriginEndpointCmafPackage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OriginEndpointCmafPackage {
-    /// `Encryption`: optional.
+    /// A Common Media Application Format (CMAF) encryption configuration.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafpackage.html#cfn-mediapackage-originendpoint-cmafpackage-encryption)): object [`OriginEndpointCmafEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<OriginEndpointCmafEncryption>,
-    /// `HlsManifests`: optional.
+    /// A list of HLS manifest configurations
+    ///
+    /// `HlsManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafpackage.html#cfn-mediapackage-originendpoint-cmafpackage-hlsmanifests)): list of (object [`OriginEndpointHlsManifest`]), optional.
     #[serde(rename = "HlsManifests", skip_serializing_if = "Option::is_none")]
     pub hls_manifests: Option<Value<Vec<OriginEndpointHlsManifest>>>,
-    /// `SegmentDurationSeconds`: optional.
+    /// Duration (in seconds) of each segment. Actual segments will be rounded to the nearest multiple of the source segment duration.
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafpackage.html#cfn-mediapackage-originendpoint-cmafpackage-segmentdurationseconds)): integer, optional.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_duration_seconds: Option<Value<i64>>,
-    /// `SegmentPrefix`: optional.
+    /// An optional custom string that is prepended to the name of each segment. If not specified, it defaults to the ChannelId.
+    ///
+    /// `SegmentPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafpackage.html#cfn-mediapackage-originendpoint-cmafpackage-segmentprefix)): string, optional.
     #[serde(rename = "SegmentPrefix", skip_serializing_if = "Option::is_none")]
     pub segment_prefix: Option<Value<String>>,
-    /// `StreamSelection`: optional.
+    /// A StreamSelection configuration.
+    ///
+    /// `StreamSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-cmafpackage.html#cfn-mediapackage-originendpoint-cmafpackage-streamselection)): object [`StreamSelection`], optional.
     #[serde(rename = "StreamSelection", skip_serializing_if = "Option::is_none")]
     pub stream_selection: Option<StreamSelection>,
 }
@@ -1201,18 +1323,22 @@ impl Walk for OriginEndpointCmafPackage {
 
 /// The `DashEncryption` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `DashEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashencryption.html).
 ///
 /// [`OriginEndpointDashEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointDashEncryption {
-    /// `KeyRotationIntervalSeconds`: optional.
+    /// Time (in seconds) between each encryption key rotation.
+    ///
+    /// `KeyRotationIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashencryption.html#cfn-mediapackage-originendpoint-dashencryption-keyrotationintervalseconds)): integer, optional.
     #[serde(
         rename = "KeyRotationIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_rotation_interval_seconds: Option<Value<i64>>,
-    /// `SpekeKeyProvider`: required.
+    /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashencryption.html#cfn-mediapackage-originendpoint-dashencryption-spekekeyprovider)): object [`OriginEndpointSpekeKeyProvider`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: OriginEndpointSpekeKeyProvider,
 }
@@ -1247,81 +1373,113 @@ impl Walk for OriginEndpointDashEncryption {
 
 /// The `DashPackage` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `DashPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html).
 ///
 /// Every property is optional: start from [`OriginEndpointDashPackage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OriginEndpointDashPackage {
-    /// `AdTriggers`: optional.
+    /// A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad markers are output. Specify multiple items to create ad markers for all of the included message types.
+    ///
+    /// `AdTriggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-adtriggers)): list of ([`AdTriggers`], one of `SPLICE_INSERT`, `BREAK`, `PROVIDER_ADVERTISEMENT`, `DISTRIBUTOR_ADVERTISEMENT`, `PROVIDER_PLACEMENT_OPPORTUNITY`, `DISTRIBUTOR_PLACEMENT_OPPORTUNITY`, `PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY`, `DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY`), optional.
     #[serde(rename = "AdTriggers", skip_serializing_if = "Option::is_none")]
     pub ad_triggers: Option<Value<Vec<Value<AdTriggers>>>>,
-    /// `AdsOnDeliveryRestrictions`: optional.
+    /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads. Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads. Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.
+    ///
+    /// `AdsOnDeliveryRestrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-adsondeliveryrestrictions)): [`AdsOnDeliveryRestrictions`], one of `NONE`, `RESTRICTED`, `UNRESTRICTED`, `BOTH`, optional.
     #[serde(
         rename = "AdsOnDeliveryRestrictions",
         skip_serializing_if = "Option::is_none"
     )]
     pub ads_on_delivery_restrictions: Option<Value<AdsOnDeliveryRestrictions>>,
-    /// `Encryption`: optional.
+    /// A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-encryption)): object [`OriginEndpointDashEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<OriginEndpointDashEncryption>,
-    /// `IncludeIframeOnlyStream`: optional.
+    /// When enabled, an I-Frame only stream will be included in the output.
+    ///
+    /// `IncludeIframeOnlyStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-includeiframeonlystream)): boolean, optional.
     #[serde(
         rename = "IncludeIframeOnlyStream",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_iframe_only_stream: Option<Value<bool>>,
-    /// `ManifestLayout`: optional.
+    /// Determines the position of some tags in the Media Presentation Description (MPD). When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation. When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level.
+    ///
+    /// `ManifestLayout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-manifestlayout)): [`DashPackageManifestLayout`], one of `FULL`, `COMPACT`, `DRM_TOP_LEVEL_COMPACT`, optional.
     #[serde(rename = "ManifestLayout", skip_serializing_if = "Option::is_none")]
     pub manifest_layout: Option<Value<DashPackageManifestLayout>>,
-    /// `ManifestWindowSeconds`: optional.
+    /// Time window (in seconds) contained in each manifest.
+    ///
+    /// `ManifestWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-manifestwindowseconds)): integer, optional.
     #[serde(
         rename = "ManifestWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_window_seconds: Option<Value<i64>>,
-    /// `MinBufferTimeSeconds`: optional.
+    /// Minimum duration (in seconds) that a player will buffer media before starting the presentation.
+    ///
+    /// `MinBufferTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-minbuffertimeseconds)): integer, optional.
     #[serde(
         rename = "MinBufferTimeSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_buffer_time_seconds: Option<Value<i64>>,
-    /// `MinUpdatePeriodSeconds`: optional.
+    /// Minimum duration (in seconds) between potential changes to the Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD).
+    ///
+    /// `MinUpdatePeriodSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-minupdateperiodseconds)): integer, optional.
     #[serde(
         rename = "MinUpdatePeriodSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_update_period_seconds: Option<Value<i64>>,
-    /// `PeriodTriggers`: optional.
+    /// A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty, the content will not be partitioned into more than one period. If the list contains "ADS", new periods will be created where the Channel source contains SCTE-35 ad markers.
+    ///
+    /// `PeriodTriggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-periodtriggers)): list of ([`PeriodTriggers`], one of `ADS`), optional.
     #[serde(rename = "PeriodTriggers", skip_serializing_if = "Option::is_none")]
     pub period_triggers: Option<Value<Vec<Value<PeriodTriggers>>>>,
-    /// `Profile`: optional.
+    /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV\_1\_5", HbbTV 1.5 compliant output is enabled.
+    ///
+    /// `Profile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-profile)): [`DashPackageProfile`], one of `NONE`, `HBBTV_1_5`, `HYBRIDCAST`, `DVB_DASH_2014`, optional.
     #[serde(rename = "Profile", skip_serializing_if = "Option::is_none")]
     pub profile: Option<Value<DashPackageProfile>>,
-    /// `SegmentDurationSeconds`: optional.
+    /// Duration (in seconds) of each segment. Actual segments will be rounded to the nearest multiple of the source segment duration.
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-segmentdurationseconds)): integer, optional.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_duration_seconds: Option<Value<i64>>,
-    /// `SegmentTemplateFormat`: optional.
+    /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER\_WITH\_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME\_WITH\_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER\_WITH\_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs.
+    ///
+    /// `SegmentTemplateFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-segmenttemplateformat)): [`SegmentTemplateFormat`], one of `NUMBER_WITH_TIMELINE`, `TIME_WITH_TIMELINE`, `NUMBER_WITH_DURATION`, optional.
     #[serde(
         rename = "SegmentTemplateFormat",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_template_format: Option<Value<SegmentTemplateFormat>>,
-    /// `StreamSelection`: optional.
+    /// A StreamSelection configuration.
+    ///
+    /// `StreamSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-streamselection)): object [`StreamSelection`], optional.
     #[serde(rename = "StreamSelection", skip_serializing_if = "Option::is_none")]
     pub stream_selection: Option<StreamSelection>,
-    /// `SuggestedPresentationDelaySeconds`: optional.
+    /// Duration (in seconds) to delay live content before presentation.
+    ///
+    /// `SuggestedPresentationDelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-suggestedpresentationdelayseconds)): integer, optional.
     #[serde(
         rename = "SuggestedPresentationDelaySeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub suggested_presentation_delay_seconds: Option<Value<i64>>,
-    /// `UtcTiming`: optional.
+    /// Determines the type of UTCTiming included in the Media Presentation Description (MPD)
+    ///
+    /// `UtcTiming` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-utctiming)): [`UtcTiming`], one of `HTTP-XSDATE`, `HTTP-ISO`, `HTTP-HEAD`, `NONE`, optional.
     #[serde(rename = "UtcTiming", skip_serializing_if = "Option::is_none")]
     pub utc_timing: Option<Value<UtcTiming>>,
-    /// `UtcTimingUri`: optional.
+    /// Specifies the value attribute of the UTCTiming field when utcTiming is set to HTTP-ISO, HTTP-HEAD or HTTP-XSDATE
+    ///
+    /// `UtcTimingUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-dashpackage.html#cfn-mediapackage-originendpoint-dashpackage-utctiminguri)): string, optional.
     #[serde(rename = "UtcTimingUri", skip_serializing_if = "Option::is_none")]
     pub utc_timing_uri: Option<Value<String>>,
 }
@@ -1477,15 +1635,19 @@ impl Walk for OriginEndpointDashPackage {
 
 /// The `EncryptionContractConfiguration` property type of [`OriginEndpoint`] and [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html), [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `EncryptionContractConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-encryptioncontractconfiguration.html), [`AWS::MediaPackage::PackagingConfiguration` `EncryptionContractConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-encryptioncontractconfiguration.html).
 ///
 /// Every property is required: [`OriginEndpointEncryptionContractConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointEncryptionContractConfiguration {
-    /// `PresetSpeke20Audio`: required.
+    /// A collection of audio encryption presets.
+    ///
+    /// `PresetSpeke20Audio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-encryptioncontractconfiguration.html#cfn-mediapackage-originendpoint-encryptioncontractconfiguration-presetspeke20audio)): [`PresetSpeke20Audio`], one of `PRESET-AUDIO-1`, `PRESET-AUDIO-2`, `PRESET-AUDIO-3`, `SHARED`, `UNENCRYPTED`, required.
     #[serde(rename = "PresetSpeke20Audio")]
     pub preset_speke20_audio: Value<PresetSpeke20Audio>,
-    /// `PresetSpeke20Video`: required.
+    /// A collection of video encryption presets.
+    ///
+    /// `PresetSpeke20Video` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-encryptioncontractconfiguration.html#cfn-mediapackage-originendpoint-encryptioncontractconfiguration-presetspeke20video)): [`PresetSpeke20Video`], one of `PRESET-VIDEO-1`, `PRESET-VIDEO-2`, `PRESET-VIDEO-3`, `PRESET-VIDEO-4`, `PRESET-VIDEO-5`, `PRESET-VIDEO-6`, `PRESET-VIDEO-7`, `PRESET-VIDEO-8`, `SHARED`, `UNENCRYPTED`, required.
     #[serde(rename = "PresetSpeke20Video")]
     pub preset_speke20_video: Value<PresetSpeke20Video>,
 }
@@ -1517,15 +1679,19 @@ impl Walk for OriginEndpointEncryptionContractConfiguration {
 
 /// The `EncryptionContractConfiguration` property type of [`OriginEndpoint`] and [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html), [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `EncryptionContractConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-encryptioncontractconfiguration.html), [`AWS::MediaPackage::PackagingConfiguration` `EncryptionContractConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-encryptioncontractconfiguration.html).
 ///
 /// Every property is required: [`OriginEndpointEncryptionContractConfiguration2::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointEncryptionContractConfiguration2 {
-    /// `PresetSpeke20Audio`: required, deprecated by AWS.
+    /// A collection of audio encryption presets.
+    ///
+    /// `PresetSpeke20Audio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-encryptioncontractconfiguration.html#cfn-mediapackage-originendpoint-encryptioncontractconfiguration-presetspeke20audio)): [`PresetSpeke20Audio`], one of `PRESET-AUDIO-1`, `PRESET-AUDIO-2`, `PRESET-AUDIO-3`, `SHARED`, `UNENCRYPTED`, required, deprecated by AWS.
     #[serde(rename = "PresetSpeke20Audio")]
     pub preset_speke20_audio: Value<PresetSpeke20Audio>,
-    /// `PresetSpeke20Video`: required, deprecated by AWS.
+    /// A collection of video encryption presets.
+    ///
+    /// `PresetSpeke20Video` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-encryptioncontractconfiguration.html#cfn-mediapackage-originendpoint-encryptioncontractconfiguration-presetspeke20video)): [`PresetSpeke20Video`], one of `PRESET-VIDEO-1`, `PRESET-VIDEO-2`, `PRESET-VIDEO-3`, `PRESET-VIDEO-4`, `PRESET-VIDEO-5`, `PRESET-VIDEO-6`, `PRESET-VIDEO-7`, `PRESET-VIDEO-8`, `SHARED`, `UNENCRYPTED`, required, deprecated by AWS.
     #[serde(rename = "PresetSpeke20Video")]
     pub preset_speke20_video: Value<PresetSpeke20Video>,
 }
@@ -1557,30 +1723,40 @@ impl Walk for OriginEndpointEncryptionContractConfiguration2 {
 
 /// The `HlsEncryption` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `HlsEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsencryption.html).
 ///
 /// [`OriginEndpointHlsEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointHlsEncryption {
-    /// `ConstantInitializationVector`: optional.
+    /// A constant initialization vector for encryption (optional). When not specified the initialization vector will be periodically rotated.
+    ///
+    /// `ConstantInitializationVector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsencryption.html#cfn-mediapackage-originendpoint-hlsencryption-constantinitializationvector)): string, optional.
     #[serde(
         rename = "ConstantInitializationVector",
         skip_serializing_if = "Option::is_none"
     )]
     pub constant_initialization_vector: Option<Value<String>>,
-    /// `EncryptionMethod`: optional.
+    /// The encryption method to use.
+    ///
+    /// `EncryptionMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsencryption.html#cfn-mediapackage-originendpoint-hlsencryption-encryptionmethod)): [`EncryptionMethod`], one of `AES_128`, `SAMPLE_AES`, optional.
     #[serde(rename = "EncryptionMethod", skip_serializing_if = "Option::is_none")]
     pub encryption_method: Option<Value<EncryptionMethod>>,
-    /// `KeyRotationIntervalSeconds`: optional.
+    /// Interval (in seconds) between each encryption key rotation.
+    ///
+    /// `KeyRotationIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsencryption.html#cfn-mediapackage-originendpoint-hlsencryption-keyrotationintervalseconds)): integer, optional.
     #[serde(
         rename = "KeyRotationIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_rotation_interval_seconds: Option<Value<i64>>,
-    /// `RepeatExtXKey`: optional.
+    /// When enabled, the EXT-X-KEY tag will be repeated in output manifests.
+    ///
+    /// `RepeatExtXKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsencryption.html#cfn-mediapackage-originendpoint-hlsencryption-repeatextxkey)): boolean, optional.
     #[serde(rename = "RepeatExtXKey", skip_serializing_if = "Option::is_none")]
     pub repeat_ext_x_key: Option<Value<bool>>,
-    /// `SpekeKeyProvider`: required.
+    /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsencryption.html#cfn-mediapackage-originendpoint-hlsencryption-spekekeyprovider)): object [`OriginEndpointSpekeKeyProvider2`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: OriginEndpointSpekeKeyProvider2,
 }
@@ -1642,51 +1818,71 @@ impl Walk for OriginEndpointHlsEncryption {
 
 /// The `HlsManifest` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `HlsManifest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html).
 ///
 /// [`OriginEndpointHlsManifest::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointHlsManifest {
-    /// `AdMarkers`: optional.
+    /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35\_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.
+    ///
+    /// `AdMarkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-admarkers)): [`HlsManifestAdMarkers`], one of `NONE`, `SCTE35_ENHANCED`, `PASSTHROUGH`, `DATERANGE`, optional.
     #[serde(rename = "AdMarkers", skip_serializing_if = "Option::is_none")]
     pub ad_markers: Option<Value<HlsManifestAdMarkers>>,
-    /// `AdTriggers`: optional.
+    /// A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad markers are output. Specify multiple items to create ad markers for all of the included message types.
+    ///
+    /// `AdTriggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-adtriggers)): list of ([`AdTriggers`], one of `SPLICE_INSERT`, `BREAK`, `PROVIDER_ADVERTISEMENT`, `DISTRIBUTOR_ADVERTISEMENT`, `PROVIDER_PLACEMENT_OPPORTUNITY`, `DISTRIBUTOR_PLACEMENT_OPPORTUNITY`, `PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY`, `DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY`), optional.
     #[serde(rename = "AdTriggers", skip_serializing_if = "Option::is_none")]
     pub ad_triggers: Option<Value<Vec<Value<AdTriggers>>>>,
-    /// `AdsOnDeliveryRestrictions`: optional.
+    /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads. Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads. Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.
+    ///
+    /// `AdsOnDeliveryRestrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-adsondeliveryrestrictions)): [`AdsOnDeliveryRestrictions`], one of `NONE`, `RESTRICTED`, `UNRESTRICTED`, `BOTH`, optional.
     #[serde(
         rename = "AdsOnDeliveryRestrictions",
         skip_serializing_if = "Option::is_none"
     )]
     pub ads_on_delivery_restrictions: Option<Value<AdsOnDeliveryRestrictions>>,
-    /// `Id`: required.
+    /// The ID of the manifest. The ID must be unique within the OriginEndpoint and it cannot be changed after it is created.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `IncludeIframeOnlyStream`: optional.
+    /// When enabled, an I-Frame only stream will be included in the output.
+    ///
+    /// `IncludeIframeOnlyStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-includeiframeonlystream)): boolean, optional.
     #[serde(
         rename = "IncludeIframeOnlyStream",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_iframe_only_stream: Option<Value<bool>>,
-    /// `ManifestName`: optional.
+    /// An optional short string appended to the end of the OriginEndpoint URL. If not specified, defaults to the manifestName for the OriginEndpoint.
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-manifestname)): string, optional.
     #[serde(rename = "ManifestName", skip_serializing_if = "Option::is_none")]
     pub manifest_name: Option<Value<String>>,
-    /// `PlaylistType`: optional.
+    /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
+    ///
+    /// `PlaylistType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-playlisttype)): [`PlaylistType`], one of `NONE`, `EVENT`, `VOD`, optional.
     #[serde(rename = "PlaylistType", skip_serializing_if = "Option::is_none")]
     pub playlist_type: Option<Value<PlaylistType>>,
-    /// `PlaylistWindowSeconds`: optional.
+    /// Time window (in seconds) contained in each parent manifest.
+    ///
+    /// `PlaylistWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-playlistwindowseconds)): integer, optional.
     #[serde(
         rename = "PlaylistWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub playlist_window_seconds: Option<Value<i64>>,
-    /// `ProgramDateTimeIntervalSeconds`: optional.
+    /// The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests. Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5 seconds using the ingest time of the content. If the interval is not specified, or set to 0, then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output.
+    ///
+    /// `ProgramDateTimeIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-programdatetimeintervalseconds)): integer, optional.
     #[serde(
         rename = "ProgramDateTimeIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub program_date_time_interval_seconds: Option<Value<i64>>,
-    /// `Url`: optional, deprecated by AWS.
+    /// The URL of the packaged OriginEndpoint for consumption.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlsmanifest.html#cfn-mediapackage-originendpoint-hlsmanifest-url)): string, optional, deprecated by AWS.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -1796,63 +1992,87 @@ impl Walk for OriginEndpointHlsManifest {
 
 /// The `HlsPackage` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `HlsPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html).
 ///
 /// Every property is optional: start from [`OriginEndpointHlsPackage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OriginEndpointHlsPackage {
-    /// `AdMarkers`: optional.
+    /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35\_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.
+    ///
+    /// `AdMarkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-admarkers)): [`HlsManifestAdMarkers`], one of `NONE`, `SCTE35_ENHANCED`, `PASSTHROUGH`, `DATERANGE`, optional.
     #[serde(rename = "AdMarkers", skip_serializing_if = "Option::is_none")]
     pub ad_markers: Option<Value<HlsManifestAdMarkers>>,
-    /// `AdTriggers`: optional.
+    /// A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad markers are output. Specify multiple items to create ad markers for all of the included message types.
+    ///
+    /// `AdTriggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-adtriggers)): list of ([`AdTriggers`], one of `SPLICE_INSERT`, `BREAK`, `PROVIDER_ADVERTISEMENT`, `DISTRIBUTOR_ADVERTISEMENT`, `PROVIDER_PLACEMENT_OPPORTUNITY`, `DISTRIBUTOR_PLACEMENT_OPPORTUNITY`, `PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY`, `DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY`), optional.
     #[serde(rename = "AdTriggers", skip_serializing_if = "Option::is_none")]
     pub ad_triggers: Option<Value<Vec<Value<AdTriggers>>>>,
-    /// `AdsOnDeliveryRestrictions`: optional.
+    /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads. Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads. Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.
+    ///
+    /// `AdsOnDeliveryRestrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-adsondeliveryrestrictions)): [`AdsOnDeliveryRestrictions`], one of `NONE`, `RESTRICTED`, `UNRESTRICTED`, `BOTH`, optional.
     #[serde(
         rename = "AdsOnDeliveryRestrictions",
         skip_serializing_if = "Option::is_none"
     )]
     pub ads_on_delivery_restrictions: Option<Value<AdsOnDeliveryRestrictions>>,
-    /// `Encryption`: optional.
+    /// An HTTP Live Streaming (HLS) encryption configuration.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-encryption)): object [`OriginEndpointHlsEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<OriginEndpointHlsEncryption>,
-    /// `IncludeDvbSubtitles`: optional.
+    /// When enabled, MediaPackage passes through digital video broadcasting (DVB) subtitles into the output.
+    ///
+    /// `IncludeDvbSubtitles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-includedvbsubtitles)): boolean, optional.
     #[serde(
         rename = "IncludeDvbSubtitles",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_dvb_subtitles: Option<Value<bool>>,
-    /// `IncludeIframeOnlyStream`: optional.
+    /// When enabled, an I-Frame only stream will be included in the output.
+    ///
+    /// `IncludeIframeOnlyStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-includeiframeonlystream)): boolean, optional.
     #[serde(
         rename = "IncludeIframeOnlyStream",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_iframe_only_stream: Option<Value<bool>>,
-    /// `PlaylistType`: optional.
+    /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
+    ///
+    /// `PlaylistType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-playlisttype)): [`PlaylistType`], one of `NONE`, `EVENT`, `VOD`, optional.
     #[serde(rename = "PlaylistType", skip_serializing_if = "Option::is_none")]
     pub playlist_type: Option<Value<PlaylistType>>,
-    /// `PlaylistWindowSeconds`: optional.
+    /// Time window (in seconds) contained in each parent manifest.
+    ///
+    /// `PlaylistWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-playlistwindowseconds)): integer, optional.
     #[serde(
         rename = "PlaylistWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub playlist_window_seconds: Option<Value<i64>>,
-    /// `ProgramDateTimeIntervalSeconds`: optional.
+    /// The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests. Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5 seconds using the ingest time of the content. If the interval is not specified, or set to 0, then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output.
+    ///
+    /// `ProgramDateTimeIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-programdatetimeintervalseconds)): integer, optional.
     #[serde(
         rename = "ProgramDateTimeIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub program_date_time_interval_seconds: Option<Value<i64>>,
-    /// `SegmentDurationSeconds`: optional.
+    /// Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration.
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-segmentdurationseconds)): integer, optional.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_duration_seconds: Option<Value<i64>>,
-    /// `StreamSelection`: optional.
+    /// A StreamSelection configuration.
+    ///
+    /// `StreamSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-streamselection)): object [`StreamSelection`], optional.
     #[serde(rename = "StreamSelection", skip_serializing_if = "Option::is_none")]
     pub stream_selection: Option<StreamSelection>,
-    /// `UseAudioRenditionGroup`: optional.
+    /// When enabled, audio streams will be placed in rendition groups in the output.
+    ///
+    /// `UseAudioRenditionGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-hlspackage.html#cfn-mediapackage-originendpoint-hlspackage-useaudiorenditiongroup)): boolean, optional.
     #[serde(
         rename = "UseAudioRenditionGroup",
         skip_serializing_if = "Option::is_none"
@@ -1976,12 +2196,14 @@ impl Walk for OriginEndpointHlsPackage {
 
 /// The `MssEncryption` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `MssEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-mssencryption.html).
 ///
 /// Every property is required: [`OriginEndpointMssEncryption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointMssEncryption {
-    /// `SpekeKeyProvider`: required.
+    /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-mssencryption.html#cfn-mediapackage-originendpoint-mssencryption-spekekeyprovider)): object [`OriginEndpointSpekeKeyProvider2`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: OriginEndpointSpekeKeyProvider2,
 }
@@ -2007,27 +2229,35 @@ impl Walk for OriginEndpointMssEncryption {
 
 /// The `MssPackage` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `MssPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-msspackage.html).
 ///
 /// Every property is optional: start from [`OriginEndpointMssPackage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OriginEndpointMssPackage {
-    /// `Encryption`: optional.
+    /// A Microsoft Smooth Streaming (MSS) encryption configuration.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-msspackage.html#cfn-mediapackage-originendpoint-msspackage-encryption)): object [`OriginEndpointMssEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<OriginEndpointMssEncryption>,
-    /// `ManifestWindowSeconds`: optional.
+    /// The time window (in seconds) contained in each manifest.
+    ///
+    /// `ManifestWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-msspackage.html#cfn-mediapackage-originendpoint-msspackage-manifestwindowseconds)): integer, optional.
     #[serde(
         rename = "ManifestWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_window_seconds: Option<Value<i64>>,
-    /// `SegmentDurationSeconds`: optional.
+    /// The duration (in seconds) of each segment.
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-msspackage.html#cfn-mediapackage-originendpoint-msspackage-segmentdurationseconds)): integer, optional.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_duration_seconds: Option<Value<i64>>,
-    /// `StreamSelection`: optional.
+    /// A StreamSelection configuration.
+    ///
+    /// `StreamSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-msspackage.html#cfn-mediapackage-originendpoint-msspackage-streamselection)): object [`StreamSelection`], optional.
     #[serde(rename = "StreamSelection", skip_serializing_if = "Option::is_none")]
     pub stream_selection: Option<StreamSelection>,
 }
@@ -2081,30 +2311,42 @@ impl Walk for OriginEndpointMssPackage {
 
 /// The `SpekeKeyProvider` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `SpekeKeyProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html).
 ///
 /// [`OriginEndpointSpekeKeyProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointSpekeKeyProvider {
-    /// `CertificateArn`: optional.
+    /// An Amazon Resource Name (ARN) of a Certificate Manager certificate that MediaPackage will use for enforcing secure end-to-end data transfer with the key provider service.
+    ///
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `EncryptionContractConfiguration`: optional.
+    /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
+    ///
+    /// `EncryptionContractConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-encryptioncontractconfiguration)): object [`OriginEndpointEncryptionContractConfiguration`], optional.
     #[serde(
         rename = "EncryptionContractConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_contract_configuration: Option<OriginEndpointEncryptionContractConfiguration>,
-    /// `ResourceId`: required.
+    /// The resource ID to include in key requests.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-resourceid)): string, required.
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
-    /// `RoleArn`: required.
+    /// An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when accessing the key provider service.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SystemIds`: required.
+    /// The system IDs to include in key requests.
+    ///
+    /// `SystemIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-systemids)): list of (string), required.
     #[serde(rename = "SystemIds")]
     pub system_ids: Value<Vec<Value<String>>>,
-    /// `Url`: required.
+    /// The URL of the external key provider service.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-url)): string, required.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -2165,30 +2407,42 @@ impl Walk for OriginEndpointSpekeKeyProvider {
 
 /// The `SpekeKeyProvider` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `SpekeKeyProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html).
 ///
 /// [`OriginEndpointSpekeKeyProvider2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointSpekeKeyProvider2 {
-    /// `CertificateArn`: optional.
+    /// An Amazon Resource Name (ARN) of a Certificate Manager certificate that MediaPackage will use for enforcing secure end-to-end data transfer with the key provider service.
+    ///
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-certificatearn)): string, optional.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `EncryptionContractConfiguration`: optional.
+    /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
+    ///
+    /// `EncryptionContractConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-encryptioncontractconfiguration)): object [`OriginEndpointEncryptionContractConfiguration2`], optional.
     #[serde(
         rename = "EncryptionContractConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_contract_configuration: Option<OriginEndpointEncryptionContractConfiguration2>,
-    /// `ResourceId`: required.
+    /// The resource ID to include in key requests.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-resourceid)): string, required.
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
-    /// `RoleArn`: required.
+    /// An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when accessing the key provider service.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SystemIds`: required.
+    /// The system IDs to include in key requests.
+    ///
+    /// `SystemIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-systemids)): list of (string), required.
     #[serde(rename = "SystemIds")]
     pub system_ids: Value<Vec<Value<String>>>,
-    /// `Url`: required.
+    /// The URL of the external key provider service.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-spekekeyprovider.html#cfn-mediapackage-originendpoint-spekekeyprovider-url)): string, required.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -2269,12 +2523,14 @@ impl Walk for Origination {
 
 /// The `CmafEncryption` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `CmafEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-cmafencryption.html).
 ///
 /// Every property is required: [`PackagingConfigurationCmafEncryption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationCmafEncryption {
-    /// `SpekeKeyProvider`: required.
+    /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-cmafencryption.html#cfn-mediapackage-packagingconfiguration-cmafencryption-spekekeyprovider)): object [`PackagingConfigurationSpekeKeyProvider`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: PackagingConfigurationSpekeKeyProvider,
 }
@@ -2300,24 +2556,32 @@ impl Walk for PackagingConfigurationCmafEncryption {
 
 /// The `CmafPackage` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `CmafPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-cmafpackage.html).
 ///
 /// [`PackagingConfigurationCmafPackage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationCmafPackage {
-    /// `Encryption`: optional.
+    /// A CMAF encryption configuration.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-cmafpackage.html#cfn-mediapackage-packagingconfiguration-cmafpackage-encryption)): object [`PackagingConfigurationCmafEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<PackagingConfigurationCmafEncryption>,
-    /// `HlsManifests`: required.
+    /// A list of HLS manifest configurations.
+    ///
+    /// `HlsManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-cmafpackage.html#cfn-mediapackage-packagingconfiguration-cmafpackage-hlsmanifests)): list of (object [`PackagingConfigurationHlsManifest`]), required.
     #[serde(rename = "HlsManifests")]
     pub hls_manifests: Value<Vec<PackagingConfigurationHlsManifest>>,
-    /// `IncludeEncoderConfigurationInSegments`: optional.
+    /// When includeEncoderConfigurationInSegments is set to true, MediaPackage places your encoder's Sequence Parameter Set (SPS), Picture Parameter Set (PPS), and Video Parameter Set (VPS) metadata in every video segment instead of in the init fragment. This lets you use different SPS/PPS/VPS settings for your assets during content playback.
+    ///
+    /// `IncludeEncoderConfigurationInSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-cmafpackage.html#cfn-mediapackage-packagingconfiguration-cmafpackage-includeencoderconfigurationinsegments)): boolean, optional.
     #[serde(
         rename = "IncludeEncoderConfigurationInSegments",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_encoder_configuration_in_segments: Option<Value<bool>>,
-    /// `SegmentDurationSeconds`: optional.
+    /// Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration.
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-cmafpackage.html#cfn-mediapackage-packagingconfiguration-cmafpackage-segmentdurationseconds)): integer, optional.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
@@ -2376,12 +2640,14 @@ impl Walk for PackagingConfigurationCmafPackage {
 
 /// The `DashEncryption` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `DashEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashencryption.html).
 ///
 /// Every property is required: [`PackagingConfigurationDashEncryption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationDashEncryption {
-    /// `SpekeKeyProvider`: required.
+    /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashencryption.html#cfn-mediapackage-packagingconfiguration-dashencryption-spekekeyprovider)): object [`PackagingConfigurationSpekeKeyProvider`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: PackagingConfigurationSpekeKeyProvider,
 }
@@ -2407,39 +2673,53 @@ impl Walk for PackagingConfigurationDashEncryption {
 
 /// The `DashPackage` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `DashPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashpackage.html).
 ///
 /// [`PackagingConfigurationDashPackage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationDashPackage {
-    /// `DashManifests`: required.
+    /// A list of DASH manifest configurations.
+    ///
+    /// `DashManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashpackage.html#cfn-mediapackage-packagingconfiguration-dashpackage-dashmanifests)): list of (object [`DashManifest`]), required.
     #[serde(rename = "DashManifests")]
     pub dash_manifests: Value<Vec<DashManifest>>,
-    /// `Encryption`: optional.
+    /// A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashpackage.html#cfn-mediapackage-packagingconfiguration-dashpackage-encryption)): object [`PackagingConfigurationDashEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<PackagingConfigurationDashEncryption>,
-    /// `IncludeEncoderConfigurationInSegments`: optional.
+    /// When includeEncoderConfigurationInSegments is set to true, MediaPackage places your encoder's Sequence Parameter Set (SPS), Picture Parameter Set (PPS), and Video Parameter Set (VPS) metadata in every video segment instead of in the init fragment. This lets you use different SPS/PPS/VPS settings for your assets during content playback.
+    ///
+    /// `IncludeEncoderConfigurationInSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashpackage.html#cfn-mediapackage-packagingconfiguration-dashpackage-includeencoderconfigurationinsegments)): boolean, optional.
     #[serde(
         rename = "IncludeEncoderConfigurationInSegments",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_encoder_configuration_in_segments: Option<Value<bool>>,
-    /// `IncludeIframeOnlyStream`: optional.
+    /// When enabled, an I-Frame only stream will be included in the output.
+    ///
+    /// `IncludeIframeOnlyStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashpackage.html#cfn-mediapackage-packagingconfiguration-dashpackage-includeiframeonlystream)): boolean, optional.
     #[serde(
         rename = "IncludeIframeOnlyStream",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_iframe_only_stream: Option<Value<bool>>,
-    /// `PeriodTriggers`: optional.
+    /// A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty, the content will not be partitioned into more than one period. If the list contains "ADS", new periods will be created where the Asset contains SCTE-35 ad markers.
+    ///
+    /// `PeriodTriggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashpackage.html#cfn-mediapackage-packagingconfiguration-dashpackage-periodtriggers)): list of ([`PeriodTriggers`], one of `ADS`), optional.
     #[serde(rename = "PeriodTriggers", skip_serializing_if = "Option::is_none")]
     pub period_triggers: Option<Value<Vec<Value<PeriodTriggers>>>>,
-    /// `SegmentDurationSeconds`: optional.
+    /// Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration.
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashpackage.html#cfn-mediapackage-packagingconfiguration-dashpackage-segmentdurationseconds)): integer, optional.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_duration_seconds: Option<Value<i64>>,
-    /// `SegmentTemplateFormat`: optional.
+    /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER\_WITH\_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME\_WITH\_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER\_WITH\_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs.
+    ///
+    /// `SegmentTemplateFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-dashpackage.html#cfn-mediapackage-packagingconfiguration-dashpackage-segmenttemplateformat)): [`SegmentTemplateFormat`], one of `NUMBER_WITH_TIMELINE`, `TIME_WITH_TIMELINE`, `NUMBER_WITH_DURATION`, optional.
     #[serde(
         rename = "SegmentTemplateFormat",
         skip_serializing_if = "Option::is_none"
@@ -2528,21 +2808,27 @@ impl Walk for PackagingConfigurationDashPackage {
 
 /// The `HlsEncryption` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `HlsEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsencryption.html).
 ///
 /// [`PackagingConfigurationHlsEncryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationHlsEncryption {
-    /// `ConstantInitializationVector`: optional.
+    /// An HTTP Live Streaming (HLS) encryption configuration.
+    ///
+    /// `ConstantInitializationVector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsencryption.html#cfn-mediapackage-packagingconfiguration-hlsencryption-constantinitializationvector)): string, optional.
     #[serde(
         rename = "ConstantInitializationVector",
         skip_serializing_if = "Option::is_none"
     )]
     pub constant_initialization_vector: Option<Value<String>>,
-    /// `EncryptionMethod`: optional.
+    /// The encryption method to use.
+    ///
+    /// `EncryptionMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsencryption.html#cfn-mediapackage-packagingconfiguration-hlsencryption-encryptionmethod)): [`EncryptionMethod`], one of `AES_128`, `SAMPLE_AES`, optional.
     #[serde(rename = "EncryptionMethod", skip_serializing_if = "Option::is_none")]
     pub encryption_method: Option<Value<EncryptionMethod>>,
-    /// `SpekeKeyProvider`: required.
+    /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsencryption.html#cfn-mediapackage-packagingconfiguration-hlsencryption-spekekeyprovider)): object [`PackagingConfigurationSpekeKeyProvider2`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: PackagingConfigurationSpekeKeyProvider2,
 }
@@ -2586,33 +2872,45 @@ impl Walk for PackagingConfigurationHlsEncryption {
 
 /// The `HlsManifest` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `HlsManifest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsmanifest.html).
 ///
 /// Every property is optional: start from [`PackagingConfigurationHlsManifest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PackagingConfigurationHlsManifest {
-    /// `AdMarkers`: optional.
+    /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35\_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source.
+    ///
+    /// `AdMarkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsmanifest.html#cfn-mediapackage-packagingconfiguration-hlsmanifest-admarkers)): [`HlsManifestAdMarkers2`], one of `NONE`, `SCTE35_ENHANCED`, `PASSTHROUGH`, optional.
     #[serde(rename = "AdMarkers", skip_serializing_if = "Option::is_none")]
     pub ad_markers: Option<Value<HlsManifestAdMarkers2>>,
-    /// `IncludeIframeOnlyStream`: optional.
+    /// When enabled, an I-Frame only stream will be included in the output.
+    ///
+    /// `IncludeIframeOnlyStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsmanifest.html#cfn-mediapackage-packagingconfiguration-hlsmanifest-includeiframeonlystream)): boolean, optional.
     #[serde(
         rename = "IncludeIframeOnlyStream",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_iframe_only_stream: Option<Value<bool>>,
-    /// `ManifestName`: optional.
+    /// An optional string to include in the name of the manifest.
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsmanifest.html#cfn-mediapackage-packagingconfiguration-hlsmanifest-manifestname)): string, optional.
     #[serde(rename = "ManifestName", skip_serializing_if = "Option::is_none")]
     pub manifest_name: Option<Value<String>>,
-    /// `ProgramDateTimeIntervalSeconds`: optional.
+    /// The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests. Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5 seconds using the ingest time of the content. If the interval is not specified, or set to 0, then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output.
+    ///
+    /// `ProgramDateTimeIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsmanifest.html#cfn-mediapackage-packagingconfiguration-hlsmanifest-programdatetimeintervalseconds)): integer, optional.
     #[serde(
         rename = "ProgramDateTimeIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub program_date_time_interval_seconds: Option<Value<i64>>,
-    /// `RepeatExtXKey`: optional.
+    /// When enabled, the EXT-X-KEY tag will be repeated in output manifests.
+    ///
+    /// `RepeatExtXKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsmanifest.html#cfn-mediapackage-packagingconfiguration-hlsmanifest-repeatextxkey)): boolean, optional.
     #[serde(rename = "RepeatExtXKey", skip_serializing_if = "Option::is_none")]
     pub repeat_ext_x_key: Option<Value<bool>>,
-    /// `StreamSelection`: optional.
+    /// A StreamSelection configuration.
+    ///
+    /// `StreamSelection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlsmanifest.html#cfn-mediapackage-packagingconfiguration-hlsmanifest-streamselection)): object [`StreamSelection`], optional.
     #[serde(rename = "StreamSelection", skip_serializing_if = "Option::is_none")]
     pub stream_selection: Option<StreamSelection>,
 }
@@ -2682,30 +2980,40 @@ impl Walk for PackagingConfigurationHlsManifest {
 
 /// The `HlsPackage` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `HlsPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlspackage.html).
 ///
 /// [`PackagingConfigurationHlsPackage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationHlsPackage {
-    /// `Encryption`: optional.
+    /// An HTTP Live Streaming (HLS) encryption configuration.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlspackage.html#cfn-mediapackage-packagingconfiguration-hlspackage-encryption)): object [`PackagingConfigurationHlsEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<PackagingConfigurationHlsEncryption>,
-    /// `HlsManifests`: required.
+    /// A list of HLS manifest configurations.
+    ///
+    /// `HlsManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlspackage.html#cfn-mediapackage-packagingconfiguration-hlspackage-hlsmanifests)): list of (object [`PackagingConfigurationHlsManifest`]), required.
     #[serde(rename = "HlsManifests")]
     pub hls_manifests: Value<Vec<PackagingConfigurationHlsManifest>>,
-    /// `IncludeDvbSubtitles`: optional.
+    /// When enabled, MediaPackage passes through digital video broadcasting (DVB) subtitles into the output.
+    ///
+    /// `IncludeDvbSubtitles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlspackage.html#cfn-mediapackage-packagingconfiguration-hlspackage-includedvbsubtitles)): boolean, optional.
     #[serde(
         rename = "IncludeDvbSubtitles",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_dvb_subtitles: Option<Value<bool>>,
-    /// `SegmentDurationSeconds`: optional.
+    /// Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration.
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlspackage.html#cfn-mediapackage-packagingconfiguration-hlspackage-segmentdurationseconds)): integer, optional.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_duration_seconds: Option<Value<i64>>,
-    /// `UseAudioRenditionGroup`: optional.
+    /// When enabled, audio streams will be placed in rendition groups in the output.
+    ///
+    /// `UseAudioRenditionGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-hlspackage.html#cfn-mediapackage-packagingconfiguration-hlspackage-useaudiorenditiongroup)): boolean, optional.
     #[serde(
         rename = "UseAudioRenditionGroup",
         skip_serializing_if = "Option::is_none"
@@ -2770,12 +3078,14 @@ impl Walk for PackagingConfigurationHlsPackage {
 
 /// The `MssEncryption` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `MssEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-mssencryption.html).
 ///
 /// Every property is required: [`PackagingConfigurationMssEncryption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationMssEncryption {
-    /// `SpekeKeyProvider`: required.
+    /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-mssencryption.html#cfn-mediapackage-packagingconfiguration-mssencryption-spekekeyprovider)): object [`PackagingConfigurationSpekeKeyProvider2`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: PackagingConfigurationSpekeKeyProvider2,
 }
@@ -2801,18 +3111,24 @@ impl Walk for PackagingConfigurationMssEncryption {
 
 /// The `MssPackage` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `MssPackage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-msspackage.html).
 ///
 /// [`PackagingConfigurationMssPackage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationMssPackage {
-    /// `Encryption`: optional.
+    /// A CMAF encryption configuration.
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-msspackage.html#cfn-mediapackage-packagingconfiguration-msspackage-encryption)): object [`PackagingConfigurationMssEncryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<PackagingConfigurationMssEncryption>,
-    /// `MssManifests`: required.
+    /// A list of MSS manifest configurations.
+    ///
+    /// `MssManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-msspackage.html#cfn-mediapackage-packagingconfiguration-msspackage-mssmanifests)): list of (object [`MssManifest`]), required.
     #[serde(rename = "MssManifests")]
     pub mss_manifests: Value<Vec<MssManifest>>,
-    /// `SegmentDurationSeconds`: optional.
+    /// Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration.
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-msspackage.html#cfn-mediapackage-packagingconfiguration-msspackage-segmentdurationseconds)): integer, optional.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
@@ -2859,24 +3175,32 @@ impl Walk for PackagingConfigurationMssPackage {
 
 /// The `SpekeKeyProvider` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `SpekeKeyProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html).
 ///
 /// [`PackagingConfigurationSpekeKeyProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationSpekeKeyProvider {
-    /// `EncryptionContractConfiguration`: optional.
+    /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
+    ///
+    /// `EncryptionContractConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html#cfn-mediapackage-packagingconfiguration-spekekeyprovider-encryptioncontractconfiguration)): object [`OriginEndpointEncryptionContractConfiguration`], optional.
     #[serde(
         rename = "EncryptionContractConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_contract_configuration: Option<OriginEndpointEncryptionContractConfiguration>,
-    /// `RoleArn`: required.
+    /// An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when accessing the key provider service.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html#cfn-mediapackage-packagingconfiguration-spekekeyprovider-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SystemIds`: required.
+    /// The system IDs to include in key requests.
+    ///
+    /// `SystemIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html#cfn-mediapackage-packagingconfiguration-spekekeyprovider-systemids)): list of (string), required.
     #[serde(rename = "SystemIds")]
     pub system_ids: Value<Vec<Value<String>>>,
-    /// `Url`: required.
+    /// The URL of the external key provider service.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html#cfn-mediapackage-packagingconfiguration-spekekeyprovider-url)): string, required.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -2924,24 +3248,32 @@ impl Walk for PackagingConfigurationSpekeKeyProvider {
 
 /// The `SpekeKeyProvider` property type of [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::PackagingConfiguration` `SpekeKeyProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html).
 ///
 /// [`PackagingConfigurationSpekeKeyProvider2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackagingConfigurationSpekeKeyProvider2 {
-    /// `EncryptionContractConfiguration`: optional.
+    /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
+    ///
+    /// `EncryptionContractConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html#cfn-mediapackage-packagingconfiguration-spekekeyprovider-encryptioncontractconfiguration)): object [`OriginEndpointEncryptionContractConfiguration2`], optional.
     #[serde(
         rename = "EncryptionContractConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_contract_configuration: Option<OriginEndpointEncryptionContractConfiguration2>,
-    /// `RoleArn`: required.
+    /// An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when accessing the key provider service.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html#cfn-mediapackage-packagingconfiguration-spekekeyprovider-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SystemIds`: required.
+    /// The system IDs to include in key requests.
+    ///
+    /// `SystemIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html#cfn-mediapackage-packagingconfiguration-spekekeyprovider-systemids)): list of (string), required.
     #[serde(rename = "SystemIds")]
     pub system_ids: Value<Vec<Value<String>>>,
-    /// `Url`: required.
+    /// The URL of the external key provider service.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-spekekeyprovider.html#cfn-mediapackage-packagingconfiguration-spekekeyprovider-url)): string, required.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -3168,24 +3500,30 @@ impl Walk for StreamOrder {
 
 /// The `StreamSelection` property type of [`OriginEndpoint`] and [`PackagingConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html), [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html).
+/// AWS reference: [`AWS::MediaPackage::OriginEndpoint` `StreamSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-streamselection.html), [`AWS::MediaPackage::PackagingConfiguration` `StreamSelection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-streamselection.html).
 ///
 /// Every property is optional: start from [`StreamSelection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StreamSelection {
-    /// `MaxVideoBitsPerSecond`: optional.
+    /// The maximum video bitrate (bps) to include in output.
+    ///
+    /// `MaxVideoBitsPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-streamselection.html#cfn-mediapackage-originendpoint-streamselection-maxvideobitspersecond)): integer, optional.
     #[serde(
         rename = "MaxVideoBitsPerSecond",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_video_bits_per_second: Option<Value<i64>>,
-    /// `MinVideoBitsPerSecond`: optional.
+    /// The minimum video bitrate (bps) to include in output.
+    ///
+    /// `MinVideoBitsPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-streamselection.html#cfn-mediapackage-originendpoint-streamselection-minvideobitspersecond)): integer, optional.
     #[serde(
         rename = "MinVideoBitsPerSecond",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_video_bits_per_second: Option<Value<i64>>,
-    /// `StreamOrder`: optional.
+    /// A directive that determines the order of streams in the output.
+    ///
+    /// `StreamOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-streamselection.html#cfn-mediapackage-originendpoint-streamselection-streamorder)): [`StreamOrder`], one of `ORIGINAL`, `VIDEO_BITRATE_ASCENDING`, `VIDEO_BITRATE_DESCENDING`, optional.
     #[serde(rename = "StreamOrder", skip_serializing_if = "Option::is_none")]
     pub stream_order: Option<Value<StreamOrder>>,
 }
@@ -3231,15 +3569,15 @@ impl Walk for StreamSelection {
 
 /// The `Tag` property type of [`Asset`], [`Channel`], [`OriginEndpoint`], [`PackagingConfiguration`] and [`PackagingGroup`].
 ///
-/// AWS reference: [`AWS::MediaPackage::Asset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-asset.html), [`AWS::MediaPackage::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-channel.html), [`AWS::MediaPackage::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-originendpoint.html), [`AWS::MediaPackage::PackagingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packagingconfiguration.html), [`AWS::MediaPackage::PackagingGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackage-packaginggroup.html).
+/// AWS reference: [`AWS::MediaPackage::Asset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-asset-tag.html), [`AWS::MediaPackage::Channel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-channel-tag.html), [`AWS::MediaPackage::OriginEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-originendpoint-tag.html), [`AWS::MediaPackage::PackagingConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packagingconfiguration-tag.html), [`AWS::MediaPackage::PackagingGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-packaginggroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-asset-tag.html#cfn-mediapackage-asset-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackage-asset-tag.html#cfn-mediapackage-asset-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,43 +9,53 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MediaPackageV2::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html)).
 ///
+/// \<p\>Represents an entry point into AWS Elemental MediaPackage for an ABR video content stream sent from an upstream encoder such as AWS Elemental MediaLive. The channel continuously analyzes the content that it receives and prepares it to be distributed to consumers via one or more origin endpoints.\</p\>
+///
 /// [`Channel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Channel {
-    /// `ChannelGroupName`: required, create-only (changing it replaces the resource).
+    /// `ChannelGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-channelgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelGroupName")]
     pub channel_group_name: Value<String>,
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-channelname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `Description`: optional.
+    /// \<p\>Enter any descriptive text that helps you to identify the channel.\</p\>
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InputSwitchConfiguration`: optional.
+    /// \<p\>The configuration for input switching based on the media quality confidence score (MQCS) as provided from AWS Elemental MediaLive.\</p\>
+    ///
+    /// `InputSwitchConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-inputswitchconfiguration)): object [`InputSwitchConfiguration`], optional.
     #[serde(
         rename = "InputSwitchConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub input_switch_configuration: Option<InputSwitchConfiguration>,
-    /// `InputType`: optional, create-only (changing it replaces the resource).
+    /// `InputType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-inputtype)): [`InputType`], one of `HLS`, `CMAF`, `MULTIVIEW`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "InputType", skip_serializing_if = "Option::is_none")]
     pub input_type: Option<Value<InputType>>,
-    /// `MultiviewConfiguration`: optional.
+    /// \<p\>The multiview configuration for a channel. A multiview channel composites video from several source channels into a single tiled output stream. Players receive one standard HLS or DASH stream instead of several separate streams. This setting is required when \<code\>InputType\</code\> is \<code\>MULTIVIEW\</code\>, and can't be set for any other input type.\</p\>
+    ///
+    /// `MultiviewConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-multiviewconfiguration)): object [`MultiviewConfiguration`], optional.
     #[serde(
         rename = "MultiviewConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub multiview_configuration: Option<MultiviewConfiguration>,
-    /// `OutputHeaderConfiguration`: optional.
+    /// \<p\>The settings for what common media server data (CMSD) headers AWS Elemental MediaPackage includes in responses to the CDN.\</p\>
+    ///
+    /// `OutputHeaderConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-outputheaderconfiguration)): object [`OutputHeaderConfiguration`], optional.
     #[serde(
         rename = "OutputHeaderConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub output_header_configuration: Option<OutputHeaderConfiguration>,
-    /// `OutputLockingMode`: optional, create-only (changing it replaces the resource).
+    /// `OutputLockingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-outputlockingmode)): [`OutputLockingMode`], one of `EPOCH_LOCKED`, `NON_EPOCH_LOCKED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OutputLockingMode", skip_serializing_if = "Option::is_none")]
     pub output_locking_mode: Option<Value<OutputLockingMode>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html#cfn-mediapackagev2-channel-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -184,16 +194,20 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::MediaPackageV2::ChannelGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelgroup.html)).
 ///
+/// \<p\>Represents a channel group that facilitates the grouping of multiple channels.\</p\>
+///
 /// [`ChannelGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelGroup {
-    /// `ChannelGroupName`: required, create-only (changing it replaces the resource).
+    /// `ChannelGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelgroup.html#cfn-mediapackagev2-channelgroup-channelgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelGroupName")]
     pub channel_group_name: Value<String>,
-    /// `Description`: optional.
+    /// \<p\>Enter any descriptive text that helps you to identify the channel group.\</p\>
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelgroup.html#cfn-mediapackagev2-channelgroup-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelgroup.html#cfn-mediapackagev2-channelgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -265,16 +279,18 @@ impl ResourceRef<ChannelGroup> {
 
 /// The properties of an `AWS::MediaPackageV2::ChannelPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelpolicy.html)).
 ///
+/// \<p\>Represents a resource-based policy that allows or denies access to a channel.\</p\>
+///
 /// Every property is required: [`ChannelPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelPolicy {
-    /// `ChannelGroupName`: required, create-only (changing it replaces the resource).
+    /// `ChannelGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelpolicy.html#cfn-mediapackagev2-channelpolicy-channelgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelGroupName")]
     pub channel_group_name: Value<String>,
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelpolicy.html#cfn-mediapackagev2-channelpolicy-channelname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelpolicy.html#cfn-mediapackagev2-channelpolicy-policy)): JSON (the schema allows several shapes, or none), required. Length: at most 6144 characters.
     #[serde(rename = "Policy")]
     pub policy: Json,
 }
@@ -316,64 +332,82 @@ impl Resource for ChannelPolicy {
 
 /// The properties of an `AWS::MediaPackageV2::OriginEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html)).
 ///
+/// \<p\>Represents an origin endpoint that is associated with a channel, offering a dynamically repackaged version of its content through various streaming media protocols. The content can be efficiently disseminated to end-users via a Content Delivery Network (CDN), like Amazon CloudFront.\</p\>
+///
 /// [`OriginEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpoint {
-    /// `ChannelGroupName`: required, create-only (changing it replaces the resource).
+    /// `ChannelGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-channelgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelGroupName")]
     pub channel_group_name: Value<String>,
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-channelname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `ContainerType`: required.
+    /// `ContainerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-containertype)): [`ContainerType`], one of `TS`, `CMAF`, `ISM`, required.
     #[serde(rename = "ContainerType")]
     pub container_type: Value<ContainerType>,
-    /// `DashManifests`: optional.
+    /// \<p\>A DASH manifest configuration.\</p\>
+    ///
+    /// `DashManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-dashmanifests)): list of (object [`DashManifestConfiguration`]), optional.
     #[serde(rename = "DashManifests", skip_serializing_if = "Option::is_none")]
     pub dash_manifests: Option<Value<Vec<DashManifestConfiguration>>>,
-    /// `Description`: optional.
+    /// \<p\>Enter any descriptive text that helps you to identify the origin endpoint.\</p\>
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ForceEndpointErrorConfiguration`: optional.
+    /// \<p\>The failover settings for the endpoint.\</p\>
+    ///
+    /// `ForceEndpointErrorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-forceendpointerrorconfiguration)): object [`ForceEndpointErrorConfiguration`], optional.
     #[serde(
         rename = "ForceEndpointErrorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub force_endpoint_error_configuration: Option<ForceEndpointErrorConfiguration>,
-    /// `HlsManifests`: optional.
+    /// \<p\>An HTTP live streaming (HLS) manifest configuration.\</p\>
+    ///
+    /// `HlsManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-hlsmanifests)): list of (object [`HlsManifestConfiguration`]), optional.
     #[serde(rename = "HlsManifests", skip_serializing_if = "Option::is_none")]
     pub hls_manifests: Option<Value<Vec<HlsManifestConfiguration>>>,
-    /// `LowLatencyHlsManifests`: optional.
+    /// \<p\>A low-latency HLS manifest configuration.\</p\>
+    ///
+    /// `LowLatencyHlsManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifests)): list of (object [`LowLatencyHlsManifestConfiguration`]), optional.
     #[serde(
         rename = "LowLatencyHlsManifests",
         skip_serializing_if = "Option::is_none"
     )]
     pub low_latency_hls_manifests: Option<Value<Vec<LowLatencyHlsManifestConfiguration>>>,
-    /// `MssManifests`: optional.
+    /// \<p\>The Microsoft Smooth Streaming (MSS) manifest configurations associated with this origin endpoint.\</p\>
+    ///
+    /// `MssManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-mssmanifests)): list of (object [`MssManifestConfiguration`]), optional.
     #[serde(rename = "MssManifests", skip_serializing_if = "Option::is_none")]
     pub mss_manifests: Option<Value<Vec<MssManifestConfiguration>>>,
-    /// `OriginEndpointName`: required, create-only (changing it replaces the resource).
+    /// `OriginEndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-originendpointname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "OriginEndpointName")]
     pub origin_endpoint_name: Value<String>,
-    /// `Segment`: optional.
+    /// \<p\>The segment configuration, including the segment name, duration, and other configuration values.\</p\>
+    ///
+    /// `Segment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-segment)): object [`Segment`], optional.
     #[serde(rename = "Segment", skip_serializing_if = "Option::is_none")]
     pub segment: Option<Segment>,
-    /// `StartoverWindowSeconds`: optional.
+    /// \<p\>The size of the window (in seconds) to create a window of the live stream that's available for on-demand viewing. Viewers can start-over or catch-up on content that falls within the window. The maximum startover window is 1,209,600 seconds (14 days).\</p\>
+    ///
+    /// `StartoverWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-startoverwindowseconds)): integer, optional. Range: 0 to 1209600.
     #[serde(
         rename = "StartoverWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub startover_window_seconds: Option<Value<i64>>,
-    /// `StreamNameOutputMode`: optional.
+    /// `StreamNameOutputMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-streamnameoutputmode)): [`StreamNameOutputMode`], one of `INDEX`, `PASSTHROUGH_NAME`, optional.
     #[serde(
         rename = "StreamNameOutputMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub stream_name_output_mode: Option<Value<StreamNameOutputMode>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UriSeparator`: optional.
+    /// `UriSeparator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html#cfn-mediapackagev2-originendpoint-uriseparator)): [`UriSeparator`], one of `UNDERSCORE`, `HYPHEN`, optional.
     #[serde(rename = "UriSeparator", skip_serializing_if = "Option::is_none")]
     pub uri_separator: Option<Value<UriSeparator>>,
 }
@@ -568,25 +602,29 @@ impl ResourceRef<OriginEndpoint> {
 
 /// The properties of an `AWS::MediaPackageV2::OriginEndpointPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpointpolicy.html)).
 ///
+/// \<p\>Represents a resource policy that allows or denies access to an origin endpoint.\</p\>
+///
 /// [`OriginEndpointPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OriginEndpointPolicy {
-    /// `CdnAuthConfiguration`: optional.
+    /// \<p\>The settings to enable CDN authorization headers in MediaPackage.\</p\>
+    ///
+    /// `CdnAuthConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpointpolicy.html#cfn-mediapackagev2-originendpointpolicy-cdnauthconfiguration)): object [`CdnAuthConfiguration`], optional.
     #[serde(
         rename = "CdnAuthConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub cdn_auth_configuration: Option<CdnAuthConfiguration>,
-    /// `ChannelGroupName`: required, create-only (changing it replaces the resource).
+    /// `ChannelGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpointpolicy.html#cfn-mediapackagev2-originendpointpolicy-channelgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelGroupName")]
     pub channel_group_name: Value<String>,
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpointpolicy.html#cfn-mediapackagev2-originendpointpolicy-channelname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `OriginEndpointName`: required, create-only (changing it replaces the resource).
+    /// `OriginEndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpointpolicy.html#cfn-mediapackagev2-originendpointpolicy-originendpointname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "OriginEndpointName")]
     pub origin_endpoint_name: Value<String>,
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpointpolicy.html#cfn-mediapackagev2-originendpointpolicy-policy)): JSON (the schema allows several shapes, or none), required. Length: at most 6144 characters.
     #[serde(rename = "Policy")]
     pub policy: Json,
 }
@@ -682,15 +720,19 @@ impl Walk for AdMarkerHls {
 
 /// The `CdnAuthConfiguration` property type of [`OriginEndpointPolicy`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpointPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpointpolicy.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpointPolicy` `CdnAuthConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpointpolicy-cdnauthconfiguration.html).
 ///
 /// Every property is required: [`CdnAuthConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CdnAuthConfiguration {
-    /// `CdnIdentifierSecretArns`: required.
+    /// \<p\>The ARN for the secret in Secrets Manager that your CDN uses for authorization to access the endpoint.\</p\>
+    ///
+    /// `CdnIdentifierSecretArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpointpolicy-cdnauthconfiguration.html#cfn-mediapackagev2-originendpointpolicy-cdnauthconfiguration-cdnidentifiersecretarns)): list of (string), required. Items: 1 to 100. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "CdnIdentifierSecretArns")]
     pub cdn_identifier_secret_arns: Value<Vec<Value<String>>>,
-    /// `SecretsRoleArn`: required.
+    /// \<p\>The ARN for the IAM role that gives MediaPackage read access to Secrets Manager and KMS for CDN authorization.\</p\>
+    ///
+    /// `SecretsRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpointpolicy-cdnauthconfiguration.html#cfn-mediapackagev2-originendpointpolicy-cdnauthconfiguration-secretsrolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "SecretsRoleArn")]
     pub secrets_role_arn: Value<String>,
 }
@@ -765,12 +807,12 @@ impl Walk for ContainerType {
 
 /// The `ContentKeyPeriodConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `ContentKeyPeriodConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-contentkeyperiodconfiguration.html).
 ///
 /// Every property is optional: start from [`ContentKeyPeriodConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContentKeyPeriodConfiguration {
-    /// `ContentKeyPeriodTiming`: optional.
+    /// `ContentKeyPeriodTiming` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-contentkeyperiodconfiguration.html#cfn-mediapackagev2-originendpoint-contentkeyperiodconfiguration-contentkeyperiodtiming)): [`ContentKeyPeriodTiming`], one of `INDEX_ONLY`, `START_END_ONLY`, `INDEX_WITH_START_END`, optional.
     #[serde(
         rename = "ContentKeyPeriodTiming",
         skip_serializing_if = "Option::is_none"
@@ -878,21 +920,29 @@ impl Walk for DashAudioTimelinePattern {
 
 /// The `DashBaseUrl` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashBaseUrl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashbaseurl.html).
 ///
 /// [`DashBaseUrl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DashBaseUrl {
-    /// `DvbPriority`: optional.
+    /// \<p\>For use with DVB-DASH profiles only. The priority of this location for servings segments. The lower the number, the higher the priority.\</p\>
+    ///
+    /// `DvbPriority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashbaseurl.html#cfn-mediapackagev2-originendpoint-dashbaseurl-dvbpriority)): integer, optional. Range: 1 to 15000.
     #[serde(rename = "DvbPriority", skip_serializing_if = "Option::is_none")]
     pub dvb_priority: Option<Value<i64>>,
-    /// `DvbWeight`: optional.
+    /// \<p\>For use with DVB-DASH profiles only. The weighting for source locations that have the same priority. \</p\>
+    ///
+    /// `DvbWeight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashbaseurl.html#cfn-mediapackagev2-originendpoint-dashbaseurl-dvbweight)): integer, optional. Range: 1 to 15000.
     #[serde(rename = "DvbWeight", skip_serializing_if = "Option::is_none")]
     pub dvb_weight: Option<Value<i64>>,
-    /// `ServiceLocation`: optional.
+    /// \<p\>The name of the source location.\</p\>
+    ///
+    /// `ServiceLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashbaseurl.html#cfn-mediapackagev2-originendpoint-dashbaseurl-servicelocation)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "ServiceLocation", skip_serializing_if = "Option::is_none")]
     pub service_location: Option<Value<String>>,
-    /// `Url`: required.
+    /// \<p\>A source location for segments.\</p\>
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashbaseurl.html#cfn-mediapackagev2-originendpoint-dashbaseurl-url)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -985,18 +1035,24 @@ impl Walk for DashDrmSignaling {
 
 /// The `DashDvbFontDownload` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashDvbFontDownload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbfontdownload.html).
 ///
 /// Every property is optional: start from [`DashDvbFontDownload::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashDvbFontDownload {
-    /// `FontFamily`: optional.
+    /// \<p\>The \<code\>fontFamily\</code\> name for subtitles, as described in \<a href="<https://tech.ebu.ch/publications/tech3380>"\>EBU-TT-D Subtitling Distribution Format\</a\>. \</p\>
+    ///
+    /// `FontFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbfontdownload.html#cfn-mediapackagev2-originendpoint-dashdvbfontdownload-fontfamily)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "FontFamily", skip_serializing_if = "Option::is_none")]
     pub font_family: Option<Value<String>>,
-    /// `MimeType`: optional.
+    /// \<p\>The \<code\>mimeType\</code\> of the resource that's at the font download URL.\</p\> \<p\>For information about font MIME types, see the \<a href="<https://dvb.org/wp-content/uploads/2021/06/A168r4_MPEG-DASH-Profile-for-Transport-of-ISO-BMFF-Based-DVB-Services_Draft-ts_103-285-v140_November_2021.pdf>"\>MPEG-DASH Profile for Transport of ISO BMFF Based DVB Services over IP Based Networks\</a\> document. \</p\>
+    ///
+    /// `MimeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbfontdownload.html#cfn-mediapackagev2-originendpoint-dashdvbfontdownload-mimetype)): string, optional. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_/-]*[a-zA-Z0-9]$`. Length: 1 to 256 characters.
     #[serde(rename = "MimeType", skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<Value<String>>,
-    /// `Url`: optional.
+    /// \<p\>The URL for downloading fonts for subtitles.\</p\>
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbfontdownload.html#cfn-mediapackagev2-originendpoint-dashdvbfontdownload-url)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -1042,15 +1098,19 @@ impl Walk for DashDvbFontDownload {
 
 /// The `DashDvbMetricsReporting` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashDvbMetricsReporting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbmetricsreporting.html).
 ///
 /// [`DashDvbMetricsReporting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DashDvbMetricsReporting {
-    /// `Probability`: optional.
+    /// \<p\>The number of playback devices per 1000 that will send error reports to the reporting URL. This represents the probability that a playback device will be a reporting player for this session.\</p\>
+    ///
+    /// `Probability` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbmetricsreporting.html#cfn-mediapackagev2-originendpoint-dashdvbmetricsreporting-probability)): integer, optional. Range: 1 to 1000.
     #[serde(rename = "Probability", skip_serializing_if = "Option::is_none")]
     pub probability: Option<Value<i64>>,
-    /// `ReportingUrl`: required.
+    /// \<p\>The URL where playback devices send error reports.\</p\>
+    ///
+    /// `ReportingUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbmetricsreporting.html#cfn-mediapackagev2-originendpoint-dashdvbmetricsreporting-reportingurl)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "ReportingUrl")]
     pub reporting_url: Value<String>,
 }
@@ -1085,15 +1145,19 @@ impl Walk for DashDvbMetricsReporting {
 
 /// The `DashDvbSettings` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashDvbSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbsettings.html).
 ///
 /// Every property is optional: start from [`DashDvbSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashDvbSettings {
-    /// `ErrorMetrics`: optional.
+    /// \<p\>Playback device error reporting settings.\</p\>
+    ///
+    /// `ErrorMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbsettings.html#cfn-mediapackagev2-originendpoint-dashdvbsettings-errormetrics)): list of (object [`DashDvbMetricsReporting`]), optional. Items: 0 to 20.
     #[serde(rename = "ErrorMetrics", skip_serializing_if = "Option::is_none")]
     pub error_metrics: Option<Value<Vec<DashDvbMetricsReporting>>>,
-    /// `FontDownload`: optional.
+    /// \<p\>For use with DVB-DASH profiles only. The settings for font downloads that you want Elemental MediaPackage to pass through to the manifest.\</p\>
+    ///
+    /// `FontDownload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashdvbsettings.html#cfn-mediapackagev2-originendpoint-dashdvbsettings-fontdownload)): object [`DashDvbFontDownload`], optional.
     #[serde(rename = "FontDownload", skip_serializing_if = "Option::is_none")]
     pub font_download: Option<DashDvbFontDownload>,
 }
@@ -1131,96 +1195,126 @@ impl Walk for DashDvbSettings {
 
 /// The `DashManifestConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashManifestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html).
 ///
 /// [`DashManifestConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DashManifestConfiguration {
-    /// `AudioTimelinePattern`: optional.
+    /// `AudioTimelinePattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-audiotimelinepattern)): [`DashAudioTimelinePattern`], one of `NONE`, `PATTERNED`, optional.
     #[serde(
         rename = "AudioTimelinePattern",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_timeline_pattern: Option<Value<DashAudioTimelinePattern>>,
-    /// `AvailabilityStartTimeConfiguration`: optional.
+    /// \<p\>The configuration for the DASH \<code\>availabilityStartTime\</code\> attribute of the Media Presentation Description (MPD). Use this configuration to set a custom availability start time for your DASH manifest.\</p\>
+    ///
+    /// `AvailabilityStartTimeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-availabilitystarttimeconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AvailabilityStartTimeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_start_time_configuration: Option<Json>,
-    /// `BaseUrls`: optional.
+    /// \<p\>The base URL to use for retrieving segments.\</p\>
+    ///
+    /// `BaseUrls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-baseurls)): list of (object [`DashBaseUrl`]), optional. Items: 0 to 20.
     #[serde(rename = "BaseUrls", skip_serializing_if = "Option::is_none")]
     pub base_urls: Option<Value<Vec<DashBaseUrl>>>,
-    /// `Compactness`: optional.
+    /// `Compactness` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-compactness)): [`DashCompactness`], one of `STANDARD`, `NONE`, optional.
     #[serde(rename = "Compactness", skip_serializing_if = "Option::is_none")]
     pub compactness: Option<Value<DashCompactness>>,
-    /// `DrmSignaling`: optional.
+    /// `DrmSignaling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-drmsignaling)): [`DashDrmSignaling`], one of `INDIVIDUAL`, `REFERENCED`, optional.
     #[serde(rename = "DrmSignaling", skip_serializing_if = "Option::is_none")]
     pub drm_signaling: Option<Value<DashDrmSignaling>>,
-    /// `DvbSettings`: optional.
+    /// \<p\>For endpoints that use the DVB-DASH profile only. The font download and error reporting information that you want MediaPackage to pass through to the manifest.\</p\>
+    ///
+    /// `DvbSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-dvbsettings)): object [`DashDvbSettings`], optional.
     #[serde(rename = "DvbSettings", skip_serializing_if = "Option::is_none")]
     pub dvb_settings: Option<DashDvbSettings>,
-    /// `FilterConfiguration`: optional.
+    /// \<p\>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. \</p\>
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-filterconfiguration)): object [`FilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_configuration: Option<FilterConfiguration>,
-    /// `ManifestName`: required.
+    /// \<p\>A short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. \</p\>
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-manifestname)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ManifestName")]
     pub manifest_name: Value<String>,
-    /// `ManifestWindowSeconds`: optional.
+    /// \<p\>The total duration (in seconds) of the manifest's content.\</p\>
+    ///
+    /// `ManifestWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-manifestwindowseconds)): integer, optional.
     #[serde(
         rename = "ManifestWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_window_seconds: Option<Value<i64>>,
-    /// `MinBufferTimeSeconds`: optional.
+    /// \<p\>Minimum amount of content (in seconds) that a player must keep available in the buffer.\</p\>
+    ///
+    /// `MinBufferTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-minbuffertimeseconds)): integer, optional.
     #[serde(
         rename = "MinBufferTimeSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_buffer_time_seconds: Option<Value<i64>>,
-    /// `MinUpdatePeriodSeconds`: optional.
+    /// \<p\>Minimum amount of time (in seconds) that the player should wait before requesting updates to the manifest.\</p\>
+    ///
+    /// `MinUpdatePeriodSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-minupdateperiodseconds)): integer, optional.
     #[serde(
         rename = "MinUpdatePeriodSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_update_period_seconds: Option<Value<i64>>,
-    /// `PeriodTriggers`: optional.
+    /// \<p\>A list of triggers that controls when AWS Elemental MediaPackage separates the MPEG-DASH manifest into multiple periods. Leave this value empty to indicate that the manifest is contained all in one period. For more information about periods in the DASH manifest, see \<a href="<https://docs.aws.amazon.com/mediapackage/latest/userguide/multi-period.html>"\>Multi-period DASH in AWS Elemental MediaPackage\</a\>.\</p\>
+    ///
+    /// `PeriodTriggers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-periodtriggers)): list of ([`DashPeriodTrigger`], one of `AVAILS`, `DRM_KEY_ROTATION`, `SOURCE_CHANGES`, `SOURCE_DISRUPTIONS`, `NONE`), optional. Items: 0 to 100.
     #[serde(rename = "PeriodTriggers", skip_serializing_if = "Option::is_none")]
     pub period_triggers: Option<Value<Vec<Value<DashPeriodTrigger>>>>,
-    /// `Profiles`: optional.
+    /// \<p\>The profile that the output is compliant with.\</p\>
+    ///
+    /// `Profiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-profiles)): list of ([`DashProfile`], one of `DVB_DASH`), optional. Items: 0 to 5.
     #[serde(rename = "Profiles", skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Value<Vec<Value<DashProfile>>>>,
-    /// `ProgramInformation`: optional.
+    /// \<p\>Details about the content that you want MediaPackage to pass through in the manifest to the playback device.\</p\>
+    ///
+    /// `ProgramInformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-programinformation)): object [`DashProgramInformation`], optional.
     #[serde(rename = "ProgramInformation", skip_serializing_if = "Option::is_none")]
     pub program_information: Option<DashProgramInformation>,
-    /// `ScteDash`: optional.
+    /// \<p\>The SCTE configuration.\</p\>
+    ///
+    /// `ScteDash` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-sctedash)): object [`ScteDash`], optional.
     #[serde(rename = "ScteDash", skip_serializing_if = "Option::is_none")]
     pub scte_dash: Option<ScteDash>,
-    /// `SegmentTemplateFormat`: optional.
+    /// `SegmentTemplateFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-segmenttemplateformat)): [`DashSegmentTemplateFormat`], one of `NUMBER_WITH_TIMELINE`, optional.
     #[serde(
         rename = "SegmentTemplateFormat",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_template_format: Option<Value<DashSegmentTemplateFormat>>,
-    /// `SubtitleConfiguration`: optional.
+    /// \<p\>The configuration for DASH subtitles.\</p\>
+    ///
+    /// `SubtitleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-subtitleconfiguration)): object [`DashSubtitleConfiguration`], optional.
     #[serde(
         rename = "SubtitleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub subtitle_configuration: Option<DashSubtitleConfiguration>,
-    /// `SuggestedPresentationDelaySeconds`: optional.
+    /// \<p\>The amount of time (in seconds) that the player should be from the end of the manifest.\</p\>
+    ///
+    /// `SuggestedPresentationDelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-suggestedpresentationdelayseconds)): integer, optional.
     #[serde(
         rename = "SuggestedPresentationDelaySeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub suggested_presentation_delay_seconds: Option<Value<i64>>,
-    /// `UriPathType`: optional.
+    /// `UriPathType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-uripathtype)): [`UriPathType`], one of `LEAF`, `ROOT`, optional.
     #[serde(rename = "UriPathType", skip_serializing_if = "Option::is_none")]
     pub uri_path_type: Option<Value<UriPathType>>,
-    /// `UtcTiming`: optional.
+    /// \<p\>Determines the type of UTC timing included in the DASH Media Presentation Description (MPD).\</p\>
+    ///
+    /// `UtcTiming` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-dashmanifestconfiguration-utctiming)): object [`DashUtcTiming`], optional.
     #[serde(rename = "UtcTiming", skip_serializing_if = "Option::is_none")]
     pub utc_timing: Option<DashUtcTiming>,
 }
@@ -1472,24 +1566,34 @@ impl Walk for DashProfile {
 
 /// The `DashProgramInformation` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashProgramInformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashprograminformation.html).
 ///
 /// Every property is optional: start from [`DashProgramInformation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashProgramInformation {
-    /// `Copyright`: optional.
+    /// \<p\>A copyright statement about the content.\</p\>
+    ///
+    /// `Copyright` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashprograminformation.html#cfn-mediapackagev2-originendpoint-dashprograminformation-copyright)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Copyright", skip_serializing_if = "Option::is_none")]
     pub copyright: Option<Value<String>>,
-    /// `LanguageCode`: optional.
+    /// \<p\>The language code for this manifest.\</p\>
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashprograminformation.html#cfn-mediapackagev2-originendpoint-dashprograminformation-languagecode)): string, optional. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$`. Length: 2 to 5 characters.
     #[serde(rename = "LanguageCode", skip_serializing_if = "Option::is_none")]
     pub language_code: Option<Value<String>>,
-    /// `MoreInformationUrl`: optional.
+    /// \<p\>An absolute URL that contains more information about this content.\</p\>
+    ///
+    /// `MoreInformationUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashprograminformation.html#cfn-mediapackagev2-originendpoint-dashprograminformation-moreinformationurl)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "MoreInformationUrl", skip_serializing_if = "Option::is_none")]
     pub more_information_url: Option<Value<String>>,
-    /// `Source`: optional.
+    /// \<p\>Information about the content provider.\</p\>
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashprograminformation.html#cfn-mediapackagev2-originendpoint-dashprograminformation-source)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
-    /// `Title`: optional.
+    /// \<p\>The title for the manifest.\</p\>
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashprograminformation.html#cfn-mediapackagev2-originendpoint-dashprograminformation-title)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
 }
@@ -1568,12 +1672,14 @@ impl Walk for DashSegmentTemplateFormat {
 
 /// The `DashSubtitleConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashSubtitleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashsubtitleconfiguration.html).
 ///
 /// Every property is optional: start from [`DashSubtitleConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashSubtitleConfiguration {
-    /// `TtmlConfiguration`: optional.
+    /// \<p\>The settings for TTML subtitles.\</p\>
+    ///
+    /// `TtmlConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashsubtitleconfiguration.html#cfn-mediapackagev2-originendpoint-dashsubtitleconfiguration-ttmlconfiguration)): object [`DashTtmlConfiguration`], optional.
     #[serde(rename = "TtmlConfiguration", skip_serializing_if = "Option::is_none")]
     pub ttml_configuration: Option<DashTtmlConfiguration>,
 }
@@ -1603,12 +1709,12 @@ impl Walk for DashSubtitleConfiguration {
 
 /// The `DashTtmlConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashTtmlConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashttmlconfiguration.html).
 ///
 /// Every property is required: [`DashTtmlConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DashTtmlConfiguration {
-    /// `TtmlProfile`: required.
+    /// `TtmlProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashttmlconfiguration.html#cfn-mediapackagev2-originendpoint-dashttmlconfiguration-ttmlprofile)): [`DashTtmlProfile`], one of `IMSC_1`, `EBU_TT_D_101`, required.
     #[serde(rename = "TtmlProfile")]
     pub ttml_profile: Value<DashTtmlProfile>,
 }
@@ -1654,15 +1760,17 @@ impl Walk for DashTtmlProfile {
 
 /// The `DashUtcTiming` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `DashUtcTiming`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashutctiming.html).
 ///
 /// Every property is optional: start from [`DashUtcTiming::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashUtcTiming {
-    /// `TimingMode`: optional.
+    /// `TimingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashutctiming.html#cfn-mediapackagev2-originendpoint-dashutctiming-timingmode)): [`DashUtcTimingMode`], one of `HTTP_HEAD`, `HTTP_ISO`, `HTTP_XSDATE`, `UTC_DIRECT`, optional.
     #[serde(rename = "TimingMode", skip_serializing_if = "Option::is_none")]
     pub timing_mode: Option<Value<DashUtcTimingMode>>,
-    /// `TimingSource`: optional.
+    /// \<p\>The the method that the player uses to synchronize to coordinated universal time (UTC) wall clock time.\</p\>
+    ///
+    /// `TimingSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-dashutctiming.html#cfn-mediapackagev2-originendpoint-dashutctiming-timingsource)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "TimingSource", skip_serializing_if = "Option::is_none")]
     pub timing_source: Option<Value<String>>,
 }
@@ -1755,33 +1863,43 @@ impl Walk for DrmSystem {
 
 /// The `Encryption` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `Encryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryption.html).
 ///
 /// [`Encryption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Encryption {
-    /// `CmafExcludeSegmentDrmMetadata`: optional.
+    /// \<p\>Excludes SEIG and SGPD boxes from segment metadata in CMAF containers.\</p\> \<p\>When set to \<code\>true\</code\>, MediaPackage omits these DRM metadata boxes from CMAF segments, which can improve compatibility with certain devices and players that don't support these boxes.\</p\> \<p\>Important considerations:\</p\> \<ul\> \<li\> \<p\>This setting only affects CMAF container formats\</p\> \</li\> \<li\> \<p\>Key rotation can still be handled through media playlist signaling\</p\> \</li\> \<li\> \<p\>PSSH and TENC boxes remain unaffected\</p\> \</li\> \<li\> \<p\>Default behavior is preserved when this setting is disabled\</p\> \</li\> \</ul\> \<p\>Valid values: \<code\>true\</code\> \| \<code\>false\</code\> \</p\> \<p\>Default: \<code\>false\</code\> \</p\>
+    ///
+    /// `CmafExcludeSegmentDrmMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryption.html#cfn-mediapackagev2-originendpoint-encryption-cmafexcludesegmentdrmmetadata)): boolean, optional.
     #[serde(
         rename = "CmafExcludeSegmentDrmMetadata",
         skip_serializing_if = "Option::is_none"
     )]
     pub cmaf_exclude_segment_drm_metadata: Option<Value<bool>>,
-    /// `ConstantInitializationVector`: optional.
+    /// \<p\>A 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction with the key for encrypting content. If you don't specify a value, then MediaPackage creates the constant initialization vector (IV).\</p\>
+    ///
+    /// `ConstantInitializationVector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryption.html#cfn-mediapackagev2-originendpoint-encryption-constantinitializationvector)): string, optional. Pattern: `^[0-9a-fA-F]+$`. Length: 32 to 32 characters.
     #[serde(
         rename = "ConstantInitializationVector",
         skip_serializing_if = "Option::is_none"
     )]
     pub constant_initialization_vector: Option<Value<String>>,
-    /// `EncryptionMethod`: required.
+    /// \<p\>The encryption type.\</p\>
+    ///
+    /// `EncryptionMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryption.html#cfn-mediapackagev2-originendpoint-encryption-encryptionmethod)): object [`EncryptionMethod`], required.
     #[serde(rename = "EncryptionMethod")]
     pub encryption_method: EncryptionMethod,
-    /// `KeyRotationIntervalSeconds`: optional.
+    /// \<p\>The frequency (in seconds) of key changes for live workflows, in which content is streamed real time. The service retrieves content keys before the live content begins streaming, and then retrieves them as needed over the lifetime of the workflow. By default, key rotation is set to 300 seconds (5 minutes), the minimum rotation interval, which is equivalent to setting it to 300. If you don't enter an interval, content keys aren't rotated.\</p\> \<p\>The following example setting causes the service to rotate keys every thirty minutes: \<code\>1800\</code\> \</p\>
+    ///
+    /// `KeyRotationIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryption.html#cfn-mediapackagev2-originendpoint-encryption-keyrotationintervalseconds)): integer, optional. Range: 300 to 31536000.
     #[serde(
         rename = "KeyRotationIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_rotation_interval_seconds: Option<Value<i64>>,
-    /// `SpekeKeyProvider`: required.
+    /// \<p\>The parameters for the SPEKE key provider.\</p\>
+    ///
+    /// `SpekeKeyProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryption.html#cfn-mediapackagev2-originendpoint-encryption-spekekeyprovider)): object [`SpekeKeyProvider`], required.
     #[serde(rename = "SpekeKeyProvider")]
     pub speke_key_provider: SpekeKeyProvider,
 }
@@ -1840,15 +1958,15 @@ impl Walk for Encryption {
 
 /// The `EncryptionContractConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `EncryptionContractConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryptioncontractconfiguration.html).
 ///
 /// Every property is required: [`EncryptionContractConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionContractConfiguration {
-    /// `PresetSpeke20Audio`: required.
+    /// `PresetSpeke20Audio` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryptioncontractconfiguration.html#cfn-mediapackagev2-originendpoint-encryptioncontractconfiguration-presetspeke20audio)): [`PresetSpeke20Audio`], one of `PRESET_AUDIO_1`, `PRESET_AUDIO_2`, `PRESET_AUDIO_3`, `SHARED`, `UNENCRYPTED`, required.
     #[serde(rename = "PresetSpeke20Audio")]
     pub preset_speke20_audio: Value<PresetSpeke20Audio>,
-    /// `PresetSpeke20Video`: required.
+    /// `PresetSpeke20Video` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryptioncontractconfiguration.html#cfn-mediapackagev2-originendpoint-encryptioncontractconfiguration-presetspeke20video)): [`PresetSpeke20Video`], one of `PRESET_VIDEO_1`, `PRESET_VIDEO_2`, `PRESET_VIDEO_3`, `PRESET_VIDEO_4`, `PRESET_VIDEO_5`, `PRESET_VIDEO_6`, `PRESET_VIDEO_7`, `PRESET_VIDEO_8`, `SHARED`, `UNENCRYPTED`, required.
     #[serde(rename = "PresetSpeke20Video")]
     pub preset_speke20_video: Value<PresetSpeke20Video>,
 }
@@ -1880,24 +1998,24 @@ impl Walk for EncryptionContractConfiguration {
 
 /// The `EncryptionMethod` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `EncryptionMethod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryptionmethod.html).
 ///
 /// Every property is optional: start from [`EncryptionMethod::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionMethod {
-    /// `CmafEncryptionMethod`: optional.
+    /// `CmafEncryptionMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryptionmethod.html#cfn-mediapackagev2-originendpoint-encryptionmethod-cmafencryptionmethod)): [`CmafEncryptionMethod`], one of `CENC`, `CBCS`, optional.
     #[serde(
         rename = "CmafEncryptionMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub cmaf_encryption_method: Option<Value<CmafEncryptionMethod>>,
-    /// `IsmEncryptionMethod`: optional.
+    /// `IsmEncryptionMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryptionmethod.html#cfn-mediapackagev2-originendpoint-encryptionmethod-ismencryptionmethod)): [`IsmEncryptionMethod`], one of `CENC`, optional.
     #[serde(
         rename = "IsmEncryptionMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub ism_encryption_method: Option<Value<IsmEncryptionMethod>>,
-    /// `TsEncryptionMethod`: optional.
+    /// `TsEncryptionMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-encryptionmethod.html#cfn-mediapackagev2-originendpoint-encryptionmethod-tsencryptionmethod)): [`TsEncryptionMethod`], one of `AES_128`, `SAMPLE_AES`, optional.
     #[serde(rename = "TsEncryptionMethod", skip_serializing_if = "Option::is_none")]
     pub ts_encryption_method: Option<Value<TsEncryptionMethod>>,
 }
@@ -1969,30 +2087,44 @@ impl Walk for EndpointErrorCondition {
 
 /// The `FilterConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `FilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-filterconfiguration.html).
 ///
 /// Every property is optional: start from [`FilterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterConfiguration {
-    /// `ClipStartTime`: optional.
+    /// \<p\>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `ClipStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-filterconfiguration.html#cfn-mediapackagev2-originendpoint-filterconfiguration-clipstarttime)): string, optional.
     #[serde(rename = "ClipStartTime", skip_serializing_if = "Option::is_none")]
     pub clip_start_time: Option<Value<String>>,
-    /// `DrmSettings`: optional.
+    /// \<p\>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.\</p\>
+    ///
+    /// `DrmSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-filterconfiguration.html#cfn-mediapackagev2-originendpoint-filterconfiguration-drmsettings)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "DrmSettings", skip_serializing_if = "Option::is_none")]
     pub drm_settings: Option<Value<String>>,
-    /// `End`: optional.
+    /// \<p\>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-filterconfiguration.html#cfn-mediapackagev2-originendpoint-filterconfiguration-end)): string, optional.
     #[serde(rename = "End", skip_serializing_if = "Option::is_none")]
     pub end: Option<Value<String>>,
-    /// `ManifestFilter`: optional.
+    /// \<p\>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.\</p\>
+    ///
+    /// `ManifestFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-filterconfiguration.html#cfn-mediapackagev2-originendpoint-filterconfiguration-manifestfilter)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "ManifestFilter", skip_serializing_if = "Option::is_none")]
     pub manifest_filter: Option<Value<String>>,
-    /// `Multiview`: optional.
+    /// \<p\>The multiview combination for a pinned manifest. MediaPackage serves the manifest with this layout and these sources, so players request it without an \<code\>aws.multiview\</code\> query parameter.\</p\> \<p\>If a request for a pinned manifest also includes an \<code\>aws.multiview\</code\> query parameter, MediaPackage rejects the request, even when that parameter requests the same combination.\</p\>
+    ///
+    /// `Multiview` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-filterconfiguration.html#cfn-mediapackagev2-originendpoint-filterconfiguration-multiview)): object [`MultiviewFilterConfiguration`], optional.
     #[serde(rename = "Multiview", skip_serializing_if = "Option::is_none")]
     pub multiview: Option<MultiviewFilterConfiguration>,
-    /// `Start`: optional.
+    /// \<p\>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `Start` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-filterconfiguration.html#cfn-mediapackagev2-originendpoint-filterconfiguration-start)): string, optional.
     #[serde(rename = "Start", skip_serializing_if = "Option::is_none")]
     pub start: Option<Value<String>>,
-    /// `TimeDelaySeconds`: optional.
+    /// \<p\>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `TimeDelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-filterconfiguration.html#cfn-mediapackagev2-originendpoint-filterconfiguration-timedelayseconds)): integer, optional. Range: 0 to 1209600.
     #[serde(rename = "TimeDelaySeconds", skip_serializing_if = "Option::is_none")]
     pub time_delay_seconds: Option<Value<i64>>,
 }
@@ -2070,12 +2202,14 @@ impl Walk for FilterConfiguration {
 
 /// The `ForceEndpointErrorConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `ForceEndpointErrorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-forceendpointerrorconfiguration.html).
 ///
 /// Every property is optional: start from [`ForceEndpointErrorConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ForceEndpointErrorConfiguration {
-    /// `EndpointErrorConditions`: optional.
+    /// \<p\>The failover conditions for the endpoint. The options are:\</p\> \<ul\> \<li\> \<p\> \<code\>STALE\_MANIFEST\</code\> - The manifest stalled and there are no new segments or parts.\</p\> \</li\> \<li\> \<p\> \<code\>INCOMPLETE\_MANIFEST\</code\> - There is a gap in the manifest.\</p\> \</li\> \<li\> \<p\> \<code\>MISSING\_DRM\_KEY\</code\> - Key rotation is enabled but we're unable to fetch the key for the current key period.\</p\> \</li\> \<li\> \<p\> \<code\>SLATE\_INPUT\</code\> - The segments which contain slate content are considered to be missing content.\</p\> \</li\> \</ul\>
+    ///
+    /// `EndpointErrorConditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-forceendpointerrorconfiguration.html#cfn-mediapackagev2-originendpoint-forceendpointerrorconfiguration-endpointerrorconditions)): list of ([`EndpointErrorCondition`], one of `STALE_MANIFEST`, `INCOMPLETE_MANIFEST`, `MISSING_DRM_KEY`, `SLATE_INPUT`), optional.
     #[serde(
         rename = "EndpointErrorConditions",
         skip_serializing_if = "Option::is_none"
@@ -2111,45 +2245,61 @@ impl Walk for ForceEndpointErrorConfiguration {
 
 /// The `HlsManifestConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `HlsManifestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html).
 ///
 /// [`HlsManifestConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HlsManifestConfiguration {
-    /// `ChildManifestName`: optional.
+    /// \<p\>A short string that's appended to the endpoint URL. The child manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default child manifest name, index\_1. The manifestName on the HLSManifest object overrides the manifestName you provided on the originEndpoint object.\</p\>
+    ///
+    /// `ChildManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-childmanifestname)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChildManifestName", skip_serializing_if = "Option::is_none")]
     pub child_manifest_name: Option<Value<String>>,
-    /// `FilterConfiguration`: optional.
+    /// \<p\>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. \</p\>
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-filterconfiguration)): object [`FilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_configuration: Option<FilterConfiguration>,
-    /// `ManifestName`: required.
+    /// \<p\>A short short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. MediaPackage automatically inserts the format extension, such as .m3u8. You can't use the same manifest name if you use HLS manifest and low-latency HLS manifest. The manifestName on the HLSManifest object overrides the manifestName you provided on the originEndpoint object.\</p\>
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-manifestname)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ManifestName")]
     pub manifest_name: Value<String>,
-    /// `ManifestWindowSeconds`: optional.
+    /// \<p\>The total duration (in seconds) of the manifest's content.\</p\>
+    ///
+    /// `ManifestWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-manifestwindowseconds)): integer, optional.
     #[serde(
         rename = "ManifestWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_window_seconds: Option<Value<i64>>,
-    /// `ProgramDateTimeIntervalSeconds`: optional.
+    /// \<p\>Inserts EXT-X-PROGRAM-DATE-TIME tags in the output manifest at the interval that you specify. If you don't enter an interval, EXT-X-PROGRAM-DATE-TIME tags aren't included in the manifest. The tags sync the stream to the wall clock so that viewers can seek to a specific time in the playback timeline on the player.\</p\> \<p\>Irrespective of this parameter, if any ID3Timed metadata is in the HLS input, it is passed through to the HLS output.\</p\>
+    ///
+    /// `ProgramDateTimeIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-programdatetimeintervalseconds)): integer, optional.
     #[serde(
         rename = "ProgramDateTimeIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub program_date_time_interval_seconds: Option<Value<i64>>,
-    /// `ScteHls`: optional.
+    /// \<p\>The SCTE configuration.\</p\>
+    ///
+    /// `ScteHls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-sctehls)): object [`ScteHls`], optional.
     #[serde(rename = "ScteHls", skip_serializing_if = "Option::is_none")]
     pub scte_hls: Option<ScteHls>,
-    /// `StartTag`: optional.
+    /// \<p\>To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object with a valid TimeOffset. When you do, you can also optionally specify whether to include a PRECISE value in the EXT-X-START tag.\</p\>
+    ///
+    /// `StartTag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-starttag)): object [`StartTag`], optional.
     #[serde(rename = "StartTag", skip_serializing_if = "Option::is_none")]
     pub start_tag: Option<StartTag>,
-    /// `UriPathType`: optional.
+    /// `UriPathType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-uripathtype)): [`UriPathType`], one of `LEAF`, `ROOT`, optional.
     #[serde(rename = "UriPathType", skip_serializing_if = "Option::is_none")]
     pub uri_path_type: Option<Value<UriPathType>>,
-    /// `UrlEncodeChildManifest`: optional.
+    /// \<p\>When enabled, MediaPackage URL-encodes the query string for API requests for HLS child manifests to comply with Amazon Web Services Signature Version 4 (SigV4) signature signing protocol. For more information, see \<a href="<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html>"\>Amazon Web Services Signature Version 4 for API requests\</a\> in \<i\>Identity and Access Management User Guide\</i\>.\</p\>
+    ///
+    /// `UrlEncodeChildManifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-hlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-hlsmanifestconfiguration-urlencodechildmanifest)): boolean, optional.
     #[serde(
         rename = "UrlEncodeChildManifest",
         skip_serializing_if = "Option::is_none"
@@ -2250,15 +2400,19 @@ impl Walk for HlsManifestConfiguration {
 
 /// The `InputSwitchConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html).
+/// AWS reference: [`AWS::MediaPackageV2::Channel` `InputSwitchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-inputswitchconfiguration.html).
 ///
 /// Every property is optional: start from [`InputSwitchConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InputSwitchConfiguration {
-    /// `MQCSInputSwitching`: optional.
+    /// \<p\>When true, AWS Elemental MediaPackage performs input switching based on the MQCS. Default is false. This setting is valid only when \<code\>InputType\</code\> is \<code\>CMAF\</code\>.\</p\>
+    ///
+    /// `MQCSInputSwitching` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-inputswitchconfiguration.html#cfn-mediapackagev2-channel-inputswitchconfiguration-mqcsinputswitching)): boolean, optional.
     #[serde(rename = "MQCSInputSwitching", skip_serializing_if = "Option::is_none")]
     pub mqcs_input_switching: Option<Value<bool>>,
-    /// `PreferredInput`: optional.
+    /// \<p\>For CMAF inputs, indicates which input MediaPackage should prefer when both inputs have equal MQCS scores. Select \<code\>1\</code\> to prefer the first ingest endpoint, or \<code\>2\</code\> to prefer the second ingest endpoint. If you don't specify a preferred input, MediaPackage uses its default switching behavior when MQCS scores are equal.\</p\>
+    ///
+    /// `PreferredInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-inputswitchconfiguration.html#cfn-mediapackagev2-channel-inputswitchconfiguration-preferredinput)): integer, optional. Range: 1 to 2.
     #[serde(rename = "PreferredInput", skip_serializing_if = "Option::is_none")]
     pub preferred_input: Option<Value<i64>>,
 }
@@ -2336,27 +2490,39 @@ impl Walk for IsmEncryptionMethod {
 
 /// The `LowLatencyHlsFilterConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `LowLatencyHlsFilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration.html).
 ///
 /// Every property is optional: start from [`LowLatencyHlsFilterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LowLatencyHlsFilterConfiguration {
-    /// `ClipStartTime`: optional.
+    /// \<p\>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `ClipStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration-clipstarttime)): string, optional.
     #[serde(rename = "ClipStartTime", skip_serializing_if = "Option::is_none")]
     pub clip_start_time: Option<Value<String>>,
-    /// `DrmSettings`: optional.
+    /// \<p\>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.\</p\>
+    ///
+    /// `DrmSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration-drmsettings)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "DrmSettings", skip_serializing_if = "Option::is_none")]
     pub drm_settings: Option<Value<String>>,
-    /// `End`: optional.
+    /// \<p\>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration-end)): string, optional.
     #[serde(rename = "End", skip_serializing_if = "Option::is_none")]
     pub end: Option<Value<String>>,
-    /// `ManifestFilter`: optional.
+    /// \<p\>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.\</p\>
+    ///
+    /// `ManifestFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration-manifestfilter)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "ManifestFilter", skip_serializing_if = "Option::is_none")]
     pub manifest_filter: Option<Value<String>>,
-    /// `Start`: optional.
+    /// \<p\>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `Start` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration-start)): string, optional.
     #[serde(rename = "Start", skip_serializing_if = "Option::is_none")]
     pub start: Option<Value<String>>,
-    /// `TimeDelaySeconds`: optional.
+    /// \<p\>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `TimeDelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsfilterconfiguration-timedelayseconds)): integer, optional. Range: 0 to 1209600.
     #[serde(rename = "TimeDelaySeconds", skip_serializing_if = "Option::is_none")]
     pub time_delay_seconds: Option<Value<i64>>,
 }
@@ -2426,45 +2592,61 @@ impl Walk for LowLatencyHlsFilterConfiguration {
 
 /// The `LowLatencyHlsManifestConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `LowLatencyHlsManifestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html).
 ///
 /// [`LowLatencyHlsManifestConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LowLatencyHlsManifestConfiguration {
-    /// `ChildManifestName`: optional.
+    /// \<p\>A short string that's appended to the endpoint URL. The child manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default child manifest name, index\_1. The manifestName on the HLSManifest object overrides the manifestName you provided on the originEndpoint object.\</p\>
+    ///
+    /// `ChildManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-childmanifestname)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChildManifestName", skip_serializing_if = "Option::is_none")]
     pub child_manifest_name: Option<Value<String>>,
-    /// `FilterConfiguration`: optional.
+    /// \<p\>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. \</p\>
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-filterconfiguration)): object [`LowLatencyHlsFilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_configuration: Option<LowLatencyHlsFilterConfiguration>,
-    /// `ManifestName`: required.
+    /// \<p\>A short short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. MediaPackage automatically inserts the format extension, such as .m3u8. You can't use the same manifest name if you use HLS manifest and low-latency HLS manifest. The manifestName on the HLSManifest object overrides the manifestName you provided on the originEndpoint object.\</p\>
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-manifestname)): string, required. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ManifestName")]
     pub manifest_name: Value<String>,
-    /// `ManifestWindowSeconds`: optional.
+    /// \<p\>The total duration (in seconds) of the manifest's content.\</p\>
+    ///
+    /// `ManifestWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-manifestwindowseconds)): integer, optional.
     #[serde(
         rename = "ManifestWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_window_seconds: Option<Value<i64>>,
-    /// `ProgramDateTimeIntervalSeconds`: optional.
+    /// \<p\>Inserts EXT-X-PROGRAM-DATE-TIME tags in the output manifest at the interval that you specify. If you don't enter an interval, EXT-X-PROGRAM-DATE-TIME tags aren't included in the manifest. The tags sync the stream to the wall clock so that viewers can seek to a specific time in the playback timeline on the player.\</p\> \<p\>Irrespective of this parameter, if any ID3Timed metadata is in the HLS input, it is passed through to the HLS output.\</p\>
+    ///
+    /// `ProgramDateTimeIntervalSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-programdatetimeintervalseconds)): integer, optional.
     #[serde(
         rename = "ProgramDateTimeIntervalSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub program_date_time_interval_seconds: Option<Value<i64>>,
-    /// `ScteHls`: optional.
+    /// \<p\>The SCTE configuration.\</p\>
+    ///
+    /// `ScteHls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-sctehls)): object [`ScteHls`], optional.
     #[serde(rename = "ScteHls", skip_serializing_if = "Option::is_none")]
     pub scte_hls: Option<ScteHls>,
-    /// `StartTag`: optional.
+    /// \<p\>To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object with a valid TimeOffset. When you do, you can also optionally specify whether to include a PRECISE value in the EXT-X-START tag.\</p\>
+    ///
+    /// `StartTag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-starttag)): object [`StartTag`], optional.
     #[serde(rename = "StartTag", skip_serializing_if = "Option::is_none")]
     pub start_tag: Option<StartTag>,
-    /// `UriPathType`: optional.
+    /// `UriPathType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-uripathtype)): [`UriPathType`], one of `LEAF`, `ROOT`, optional.
     #[serde(rename = "UriPathType", skip_serializing_if = "Option::is_none")]
     pub uri_path_type: Option<Value<UriPathType>>,
-    /// `UrlEncodeChildManifest`: optional.
+    /// \<p\>When enabled, MediaPackage URL-encodes the query string for API requests for LL-HLS child manifests to comply with Amazon Web Services Signature Version 4 (SigV4) signature signing protocol. For more information, see \<a href="<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html>"\>Amazon Web Services Signature Version 4 for API requests\</a\> in \<i\>Identity and Access Management User Guide\</i\>.\</p\>
+    ///
+    /// `UrlEncodeChildManifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-lowlatencyhlsmanifestconfiguration-urlencodechildmanifest)): boolean, optional.
     #[serde(
         rename = "UrlEncodeChildManifest",
         skip_serializing_if = "Option::is_none"
@@ -2568,27 +2750,39 @@ impl Walk for LowLatencyHlsManifestConfiguration {
 
 /// The `MssFilterConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `MssFilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssfilterconfiguration.html).
 ///
 /// Every property is optional: start from [`MssFilterConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MssFilterConfiguration {
-    /// `ClipStartTime`: optional.
+    /// \<p\>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `ClipStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssfilterconfiguration.html#cfn-mediapackagev2-originendpoint-mssfilterconfiguration-clipstarttime)): string, optional.
     #[serde(rename = "ClipStartTime", skip_serializing_if = "Option::is_none")]
     pub clip_start_time: Option<Value<String>>,
-    /// `DrmSettings`: optional.
+    /// \<p\>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.\</p\>
+    ///
+    /// `DrmSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssfilterconfiguration.html#cfn-mediapackagev2-originendpoint-mssfilterconfiguration-drmsettings)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "DrmSettings", skip_serializing_if = "Option::is_none")]
     pub drm_settings: Option<Value<String>>,
-    /// `End`: optional.
+    /// \<p\>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssfilterconfiguration.html#cfn-mediapackagev2-originendpoint-mssfilterconfiguration-end)): string, optional.
     #[serde(rename = "End", skip_serializing_if = "Option::is_none")]
     pub end: Option<Value<String>>,
-    /// `ManifestFilter`: optional.
+    /// \<p\>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.\</p\>
+    ///
+    /// `ManifestFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssfilterconfiguration.html#cfn-mediapackagev2-originendpoint-mssfilterconfiguration-manifestfilter)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "ManifestFilter", skip_serializing_if = "Option::is_none")]
     pub manifest_filter: Option<Value<String>>,
-    /// `Start`: optional.
+    /// \<p\>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `Start` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssfilterconfiguration.html#cfn-mediapackagev2-originendpoint-mssfilterconfiguration-start)): string, optional.
     #[serde(rename = "Start", skip_serializing_if = "Option::is_none")]
     pub start: Option<Value<String>>,
-    /// `TimeDelaySeconds`: optional.
+    /// \<p\>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.\</p\>
+    ///
+    /// `TimeDelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssfilterconfiguration.html#cfn-mediapackagev2-originendpoint-mssfilterconfiguration-timedelayseconds)): integer, optional. Range: 0 to 1209600.
     #[serde(rename = "TimeDelaySeconds", skip_serializing_if = "Option::is_none")]
     pub time_delay_seconds: Option<Value<i64>>,
 }
@@ -2658,24 +2852,30 @@ impl Walk for MssFilterConfiguration {
 
 /// The `MssManifestConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `MssManifestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssmanifestconfiguration.html).
 ///
 /// [`MssManifestConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MssManifestConfiguration {
-    /// `FilterConfiguration`: optional.
+    /// \<p\>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. \</p\>
+    ///
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-mssmanifestconfiguration-filterconfiguration)): object [`MssFilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_configuration: Option<MssFilterConfiguration>,
-    /// `ManifestLayout`: optional.
+    /// `ManifestLayout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-mssmanifestconfiguration-manifestlayout)): [`MssManifestLayout`], one of `FULL`, `COMPACT`, optional.
     #[serde(rename = "ManifestLayout", skip_serializing_if = "Option::is_none")]
     pub manifest_layout: Option<Value<MssManifestLayout>>,
-    /// `ManifestName`: required.
+    /// \<p\>The name of the MSS manifest. This name is appended to the origin endpoint URL to create the unique path for accessing this specific MSS manifest.\</p\>
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-mssmanifestconfiguration-manifestname)): string, required. Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ManifestName")]
     pub manifest_name: Value<String>,
-    /// `ManifestWindowSeconds`: optional.
+    /// \<p\>The duration (in seconds) of the manifest window. This represents the total amount of content available in the manifest at any given time.\</p\>
+    ///
+    /// `ManifestWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-mssmanifestconfiguration.html#cfn-mediapackagev2-originendpoint-mssmanifestconfiguration-manifestwindowseconds)): integer, optional.
     #[serde(
         rename = "ManifestWindowSeconds",
         skip_serializing_if = "Option::is_none"
@@ -2751,15 +2951,19 @@ impl Walk for MssManifestLayout {
 
 /// The `MultiviewConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html).
+/// AWS reference: [`AWS::MediaPackageV2::Channel` `MultiviewConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-multiviewconfiguration.html).
 ///
 /// Every property is required: [`MultiviewConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiviewConfiguration {
-    /// `AvailableLayouts`: required.
+    /// \<p\>The tile layouts that players can request from this multiview channel's origin endpoints. Only the layouts that you list here are available. Each layout must appear at most once.\</p\>
+    ///
+    /// `AvailableLayouts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-multiviewconfiguration.html#cfn-mediapackagev2-channel-multiviewconfiguration-availablelayouts)): list of ([`MultiviewLayoutType`], one of `LAYOUT_2EH`, `LAYOUT_2PL`, `LAYOUT_3EL`, `LAYOUT_3PL`, `LAYOUT_4E`, `LAYOUT_4PL`), required. Items: 1 to 6.
     #[serde(rename = "AvailableLayouts")]
     pub available_layouts: Value<Vec<Value<MultiviewLayoutType>>>,
-    /// `AvailableSources`: required.
+    /// \<p\>The channels that players can use as tiles in this multiview channel's output. Each source channel must be in the same channel group as the multiview channel, and must have an \<code\>InputType\</code\> of \<code\>CMAF\</code\>. Only the channels that you list here are available as tiles.\</p\>
+    ///
+    /// `AvailableSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-multiviewconfiguration.html#cfn-mediapackagev2-channel-multiviewconfiguration-availablesources)): list of (string), required. Items: 1 to 50. Each item: Pattern: `^[a-zA-Z0-9_-]+$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "AvailableSources")]
     pub available_sources: Value<Vec<Value<String>>>,
 }
@@ -2791,15 +2995,19 @@ impl Walk for MultiviewConfiguration {
 
 /// The `MultiviewFilterConfiguration` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `MultiviewFilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-multiviewfilterconfiguration.html).
 ///
 /// Every property is required: [`MultiviewFilterConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiviewFilterConfiguration {
-    /// `Layout`: required.
+    /// \<p\>A tile layout for a multiview channel. Each layout determines how many source tiles are composited into the output and how those tiles are arranged.\</p\> \<p\>The allowed values are:\</p\> \<ul\> \<li\> \<p\> \<code\>LAYOUT\_2EH\</code\> – Two tiles of equal size, arranged horizontally.\</p\> \</li\> \<li\> \<p\> \<code\>LAYOUT\_2PL\</code\> – Two tiles, with one larger primary tile.\</p\> \</li\> \<li\> \<p\> \<code\>LAYOUT\_3EL\</code\> – Three tiles of equal size, arranged in two columns.\</p\> \</li\> \<li\> \<p\> \<code\>LAYOUT\_3PL\</code\> – Three tiles, with one larger primary tile on the left and two stacked on the right.\</p\> \</li\> \<li\> \<p\> \<code\>LAYOUT\_4E\</code\> – Four tiles of equal size, arranged in a two-by-two grid.\</p\> \</li\> \<li\> \<p\> \<code\>LAYOUT\_4PL\</code\> – Four tiles, with one larger primary tile on the left and three stacked on the right.\</p\> \</li\> \</ul\>
+    ///
+    /// `Layout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-multiviewfilterconfiguration.html#cfn-mediapackagev2-originendpoint-multiviewfilterconfiguration-layout)): [`MultiviewLayoutType`], one of `LAYOUT_2EH`, `LAYOUT_2PL`, `LAYOUT_3EL`, `LAYOUT_3PL`, `LAYOUT_4E`, `LAYOUT_4PL`, required.
     #[serde(rename = "Layout")]
     pub layout: Value<MultiviewLayoutType>,
-    /// `Sources`: required.
+    /// \<p\>The source channels to composite, in tile order. Each channel must be one of the \<code\>AvailableSources\</code\> of the channel that this origin endpoint is on, and the number of channels must equal the number of tiles in \<code\>Layout\</code\>.\</p\>
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-multiviewfilterconfiguration.html#cfn-mediapackagev2-originendpoint-multiviewfilterconfiguration-sources)): list of (string), required. Items: 1 to 50. Each item: Pattern: `^[a-zA-Z0-9_-]+$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Sources")]
     pub sources: Value<Vec<Value<String>>>,
 }
@@ -2863,12 +3071,14 @@ impl Walk for MultiviewLayoutType {
 
 /// The `OutputHeaderConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html).
+/// AWS reference: [`AWS::MediaPackageV2::Channel` `OutputHeaderConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-outputheaderconfiguration.html).
 ///
 /// Every property is optional: start from [`OutputHeaderConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OutputHeaderConfiguration {
-    /// `PublishMQCS`: optional.
+    /// \<p\>When true, AWS Elemental MediaPackage includes the MQCS in responses to the CDN. This setting is valid only when \<code\>InputType\</code\> is \<code\>CMAF\</code\>.\</p\>
+    ///
+    /// `PublishMQCS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-outputheaderconfiguration.html#cfn-mediapackagev2-channel-outputheaderconfiguration-publishmqcs)): boolean, optional.
     #[serde(rename = "PublishMQCS", skip_serializing_if = "Option::is_none")]
     pub publish_mqcs: Option<Value<bool>>,
 }
@@ -3011,18 +3221,22 @@ impl Walk for PresetSpeke20Video {
 
 /// The `Scte` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `Scte`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-scte.html).
 ///
 /// Every property is optional: start from [`Scte::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Scte {
-    /// `CustomAdTypes`: optional.
+    /// \<p\>A list of additional non-Ad SCTE-35 event types to treat as advertisements. When configured, events matching these types produce ad markers (such as \<code\>SCTE35-OUT\</code\> and \<code\>SCTE35-IN\</code\> in HLS DATERANGE tags) in manifests.\</p\> \<p\>Valid values: \<code\>PROGRAM\</code\> \| \<code\>CHAPTER\</code\> \| \<code\>UNSCHEDULED\_EVENT\</code\> \| \<code\>ALTERNATE\_CONTENT\_OPPORTUNITY\</code\> \| \<code\>NETWORK\</code\> \</p\> \<p\>If you don't specify any values, the default is empty (only default ad types are used).\</p\>
+    ///
+    /// `CustomAdTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-scte.html#cfn-mediapackagev2-originendpoint-scte-customadtypes)): list of ([`CustomAdType`], one of `PROGRAM`, `CHAPTER`, `UNSCHEDULED_EVENT`, `ALTERNATE_CONTENT_OPPORTUNITY`, `NETWORK`), optional. Items: 0 to 25.
     #[serde(rename = "CustomAdTypes", skip_serializing_if = "Option::is_none")]
     pub custom_ad_types: Option<Value<Vec<Value<CustomAdType>>>>,
-    /// `ScteFilter`: optional.
+    /// \<p\>The SCTE-35 message types that you want to be treated as ad markers in the output.\</p\>
+    ///
+    /// `ScteFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-scte.html#cfn-mediapackagev2-originendpoint-scte-sctefilter)): list of ([`ScteFilter`], one of `SPLICE_INSERT`, `BREAK`, `PROVIDER_ADVERTISEMENT`, `DISTRIBUTOR_ADVERTISEMENT`, `PROVIDER_PLACEMENT_OPPORTUNITY`, `DISTRIBUTOR_PLACEMENT_OPPORTUNITY`, `PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY`, `DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY`, `PROGRAM`, `CHAPTER`, `UNSCHEDULED_EVENT`, `ALTERNATE_CONTENT_OPPORTUNITY`, `NETWORK`, `PROVIDER_PROMO`, `DISTRIBUTOR_PROMO`, `PROVIDER_AD_BLOCK`, `DISTRIBUTOR_AD_BLOCK`, `CONTENT_IDENTIFICATION`, `CALL_AD_SERVER`), optional. Items: 0 to 100.
     #[serde(rename = "ScteFilter", skip_serializing_if = "Option::is_none")]
     pub scte_filter: Option<Value<Vec<Value<ScteFilter>>>>,
-    /// `ScteInSegments`: optional.
+    /// `ScteInSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-scte.html#cfn-mediapackagev2-originendpoint-scte-scteinsegments)): [`ScteInSegments`], one of `NONE`, `ALL`, `MATCHES_FILTER`, optional.
     #[serde(rename = "ScteInSegments", skip_serializing_if = "Option::is_none")]
     pub scte_in_segments: Option<Value<ScteInSegments>>,
 }
@@ -3068,15 +3282,15 @@ impl Walk for Scte {
 
 /// The `ScteDash` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `ScteDash`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-sctedash.html).
 ///
 /// Every property is optional: start from [`ScteDash::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScteDash {
-    /// `AdMarkerDash`: optional.
+    /// `AdMarkerDash` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-sctedash.html#cfn-mediapackagev2-originendpoint-sctedash-admarkerdash)): [`AdMarkerDash`], one of `BINARY`, `XML`, optional.
     #[serde(rename = "AdMarkerDash", skip_serializing_if = "Option::is_none")]
     pub ad_marker_dash: Option<Value<AdMarkerDash>>,
-    /// `ScteInManifests`: optional.
+    /// `ScteInManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-sctedash.html#cfn-mediapackagev2-originendpoint-sctedash-scteinmanifests)): [`ScteInManifests`], one of `ALL`, `MATCHES_FILTER`, optional.
     #[serde(rename = "ScteInManifests", skip_serializing_if = "Option::is_none")]
     pub scte_in_manifests: Option<Value<ScteInManifests>>,
 }
@@ -3185,15 +3399,15 @@ impl Walk for ScteFilter {
 
 /// The `ScteHls` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `ScteHls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-sctehls.html).
 ///
 /// Every property is optional: start from [`ScteHls::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScteHls {
-    /// `AdMarkerHls`: optional.
+    /// `AdMarkerHls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-sctehls.html#cfn-mediapackagev2-originendpoint-sctehls-admarkerhls)): [`AdMarkerHls`], one of `DATERANGE`, `SCTE35_ENHANCED`, optional.
     #[serde(rename = "AdMarkerHls", skip_serializing_if = "Option::is_none")]
     pub ad_marker_hls: Option<Value<AdMarkerHls>>,
-    /// `ScteInManifests`: optional.
+    /// `ScteInManifests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-sctehls.html#cfn-mediapackagev2-originendpoint-sctehls-scteinmanifests)): [`ScteInManifests`], one of `ALL`, `MATCHES_FILTER`, optional.
     #[serde(rename = "ScteInManifests", skip_serializing_if = "Option::is_none")]
     pub scte_in_manifests: Option<Value<ScteInManifests>>,
 }
@@ -3274,45 +3488,59 @@ impl Walk for ScteInSegments {
 
 /// The `Segment` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html).
 ///
 /// Every property is optional: start from [`Segment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Segment {
-    /// `Encryption`: optional.
+    /// \<p\>The parameters for encrypting content.\</p\>
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html#cfn-mediapackagev2-originendpoint-segment-encryption)): object [`Encryption`], optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Encryption>,
-    /// `IncludeIframeOnlyStreams`: optional.
+    /// \<p\>When selected, the stream set includes an additional I-frame only stream, along with the other tracks. If false, this extra stream is not included. MediaPackage generates an I-frame only stream from the first rendition in the manifest. The service inserts EXT-I-FRAMES-ONLY tags in the output manifest, and then generates and includes an I-frames only playlist in the stream. This playlist permits player functionality like fast forward and rewind.\</p\>
+    ///
+    /// `IncludeIframeOnlyStreams` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html#cfn-mediapackagev2-originendpoint-segment-includeiframeonlystreams)): boolean, optional.
     #[serde(
         rename = "IncludeIframeOnlyStreams",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_iframe_only_streams: Option<Value<bool>>,
-    /// `OutputTimestampMode`: optional.
+    /// `OutputTimestampMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html#cfn-mediapackagev2-originendpoint-segment-outputtimestampmode)): [`OutputTimestampMode`], one of `PASSTHROUGH`, `REBASED_TO_CHANNEL_START`, optional.
     #[serde(
         rename = "OutputTimestampMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub output_timestamp_mode: Option<Value<OutputTimestampMode>>,
-    /// `Scte`: optional.
+    /// \<p\>The SCTE configuration.\</p\>
+    ///
+    /// `Scte` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html#cfn-mediapackagev2-originendpoint-segment-scte)): object [`Scte`], optional.
     #[serde(rename = "Scte", skip_serializing_if = "Option::is_none")]
     pub scte: Option<Scte>,
-    /// `SegmentDurationSeconds`: optional.
+    /// \<p\>The duration (in seconds) of each segment. Enter a value equal to, or a multiple of, the input segment duration. If the value that you enter is different from the input segment duration, MediaPackage rounds segments to the nearest multiple of the input segment duration.\</p\>
+    ///
+    /// `SegmentDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html#cfn-mediapackagev2-originendpoint-segment-segmentdurationseconds)): integer, optional. Range: 1 to 30.
     #[serde(
         rename = "SegmentDurationSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_duration_seconds: Option<Value<i64>>,
-    /// `SegmentName`: optional.
+    /// \<p\>The name that describes the segment. The name is the base name of the segment used in all content manifests inside of the endpoint. You can't use spaces in the name.\</p\>
+    ///
+    /// `SegmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html#cfn-mediapackagev2-originendpoint-segment-segmentname)): string, optional. Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "SegmentName", skip_serializing_if = "Option::is_none")]
     pub segment_name: Option<Value<String>>,
-    /// `TsIncludeDvbSubtitles`: optional.
+    /// \<p\>By default, MediaPackage excludes all digital video broadcasting (DVB) subtitles from the output. When selected, MediaPackage passes through DVB subtitles into the output.\</p\>
+    ///
+    /// `TsIncludeDvbSubtitles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html#cfn-mediapackagev2-originendpoint-segment-tsincludedvbsubtitles)): boolean, optional.
     #[serde(
         rename = "TsIncludeDvbSubtitles",
         skip_serializing_if = "Option::is_none"
     )]
     pub ts_include_dvb_subtitles: Option<Value<bool>>,
-    /// `TsUseAudioRenditionGroup`: optional.
+    /// \<p\>When selected, MediaPackage bundles all audio tracks in a rendition group. All other tracks in the stream can be used with any audio rendition from the group.\</p\>
+    ///
+    /// `TsUseAudioRenditionGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-segment.html#cfn-mediapackagev2-originendpoint-segment-tsuseaudiorenditiongroup)): boolean, optional.
     #[serde(
         rename = "TsUseAudioRenditionGroup",
         skip_serializing_if = "Option::is_none"
@@ -3401,36 +3629,50 @@ impl Walk for Segment {
 
 /// The `SpekeKeyProvider` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `SpekeKeyProvider`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html).
 ///
 /// [`SpekeKeyProvider::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SpekeKeyProvider {
-    /// `CertificateArn`: optional.
+    /// \<p\>The ARN for the certificate that you imported to Amazon Web Services Certificate Manager to add content key encryption to this endpoint. For this feature to work, your DRM key provider must support content key encryption.\</p\>
+    ///
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html#cfn-mediapackagev2-originendpoint-spekekeyprovider-certificatearn)): string, optional. Pattern: `^arn:([^:\n]+):acm:([^:\n]+):([0-9]+):certificate/[a-zA-Z0-9-_]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "CertificateArn", skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<Value<String>>,
-    /// `ContentKeyPeriodConfiguration`: optional.
+    /// \<p\>The configuration that controls the content key period timing information that MediaPackage signals to your DRM key provider.\</p\>
+    ///
+    /// `ContentKeyPeriodConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html#cfn-mediapackagev2-originendpoint-spekekeyprovider-contentkeyperiodconfiguration)): object [`ContentKeyPeriodConfiguration`], optional.
     #[serde(
         rename = "ContentKeyPeriodConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_key_period_configuration: Option<ContentKeyPeriodConfiguration>,
-    /// `DrmSystems`: required.
+    /// \<p\>The DRM solution provider you're using to protect your content during distribution.\</p\>
+    ///
+    /// `DrmSystems` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html#cfn-mediapackagev2-originendpoint-spekekeyprovider-drmsystems)): list of ([`DrmSystem`], one of `CLEAR_KEY_AES_128`, `FAIRPLAY`, `PLAYREADY`, `WIDEVINE`, `IRDETO`), required. Items: 1 to 4.
     #[serde(rename = "DrmSystems")]
     pub drm_systems: Value<Vec<Value<DrmSystem>>>,
-    /// `EncryptionContractConfiguration`: required.
+    /// \<p\>Configure one or more content encryption keys for your endpoints that use SPEKE Version 2.0. The encryption contract defines which content keys are used to encrypt the audio and video tracks in your stream. To configure the encryption contract, specify which audio and video encryption presets to use.\</p\>
+    ///
+    /// `EncryptionContractConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html#cfn-mediapackagev2-originendpoint-spekekeyprovider-encryptioncontractconfiguration)): object [`EncryptionContractConfiguration`], required.
     #[serde(rename = "EncryptionContractConfiguration")]
     pub encryption_contract_configuration: EncryptionContractConfiguration,
-    /// `ResourceId`: required.
+    /// \<p\>The unique identifier for the content. The service sends this to the key server to identify the current endpoint. How unique you make this depends on how fine-grained you want access controls to be. The service does not permit you to use the same ID for two simultaneous encryption processes. The resource ID is also known as the content ID.\</p\> \<p\>The following example shows a resource ID: \<code\>MovieNight20171126093045\</code\> \</p\>
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html#cfn-mediapackagev2-originendpoint-spekekeyprovider-resourceid)): string, required. Pattern: `^[0-9a-zA-Z_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
-    /// `RoleArn`: required.
+    /// \<p\>The ARN for the IAM role granted by the key provider that provides access to the key provider API. This role must have a trust policy that allows MediaPackage to assume the role, and it must have a sufficient permissions policy to allow access to the specific key retrieval URL. Get this from your DRM solution provider.\</p\> \<p\>Valid format: \<code\>arn:aws:iam::{accountID}:role/{name}\</code\>. The following example shows a role ARN: \<code\>arn:aws:iam::444455556666:role/SpekeAccess\</code\> \</p\>
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html#cfn-mediapackagev2-originendpoint-spekekeyprovider-rolearn)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SpekeVersion`: optional.
+    /// `SpekeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html#cfn-mediapackagev2-originendpoint-spekekeyprovider-spekeversion)): [`SpekeVersion`], one of `V2_0`, `V2_1`, optional.
     #[serde(rename = "SpekeVersion", skip_serializing_if = "Option::is_none")]
     pub speke_version: Option<Value<SpekeVersion>>,
-    /// `Url`: required.
+    /// \<p\>The URL of the API Gateway proxy that you set up to talk to your key server. The API Gateway proxy must reside in the same AWS Region as MediaPackage and must start with <https://>.\</p\> \<p\>The following example shows a URL: \<code\><https://1wm2dx1f33.execute-api.us-west-2.amazonaws.com/SpekeSample/copyProtection>\</code\> \</p\>
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-spekekeyprovider.html#cfn-mediapackagev2-originendpoint-spekekeyprovider-url)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -3524,15 +3766,19 @@ impl Walk for SpekeVersion {
 
 /// The `StartTag` property type of [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::OriginEndpoint` `StartTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-starttag.html).
 ///
 /// [`StartTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StartTag {
-    /// `Precise`: optional.
+    /// \<p\>Specify the value for PRECISE within your EXT-X-START tag. Leave blank, or choose false, to use the default value NO. Choose yes to use the value YES.\</p\>
+    ///
+    /// `Precise` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-starttag.html#cfn-mediapackagev2-originendpoint-starttag-precise)): boolean, optional.
     #[serde(rename = "Precise", skip_serializing_if = "Option::is_none")]
     pub precise: Option<Value<bool>>,
-    /// `TimeOffset`: required.
+    /// \<p\>Specify the value for TIME-OFFSET within your EXT-X-START tag. Enter a signed floating point value which, if positive, must be less than the configured manifest duration minus three times the configured segment target duration. If negative, the absolute value must be larger than three times the configured segment target duration, and the absolute value must be smaller than the configured manifest duration.\</p\>
+    ///
+    /// `TimeOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-starttag.html#cfn-mediapackagev2-originendpoint-starttag-timeoffset)): number, required.
     #[serde(rename = "TimeOffset")]
     pub time_offset: Value<f64>,
 }
@@ -3587,15 +3833,15 @@ impl Walk for StreamNameOutputMode {
 
 /// The `Tag` property type of [`Channel`], [`ChannelGroup`] and [`OriginEndpoint`].
 ///
-/// AWS reference: [`AWS::MediaPackageV2::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channel.html), [`AWS::MediaPackageV2::ChannelGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-channelgroup.html), [`AWS::MediaPackageV2::OriginEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediapackagev2-originendpoint.html).
+/// AWS reference: [`AWS::MediaPackageV2::Channel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-tag.html), [`AWS::MediaPackageV2::ChannelGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channelgroup-tag.html), [`AWS::MediaPackageV2::OriginEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-originendpoint-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-tag.html#cfn-mediapackagev2-channel-tag-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediapackagev2-channel-tag.html#cfn-mediapackagev2-channel-tag-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -9,31 +9,33 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MediaStore::Container` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html)).
 ///
+/// Resource Type definition for AWS::MediaStore::Container
+///
 /// [`Container::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Container {
-    /// `AccessLoggingEnabled`: optional.
+    /// `AccessLoggingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html#cfn-mediastore-container-accessloggingenabled)): boolean, optional.
     #[serde(
         rename = "AccessLoggingEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_logging_enabled: Option<Value<bool>>,
-    /// `ContainerName`: required, create-only (changing it replaces the resource).
+    /// `ContainerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html#cfn-mediastore-container-containername)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ContainerName")]
     pub container_name: Value<String>,
-    /// `CorsPolicy`: optional.
+    /// `CorsPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html#cfn-mediastore-container-corspolicy)): list of (object [`CorsRule`]), optional.
     #[serde(rename = "CorsPolicy", skip_serializing_if = "Option::is_none")]
     pub cors_policy: Option<Value<Vec<CorsRule>>>,
-    /// `LifecyclePolicy`: optional.
+    /// `LifecyclePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html#cfn-mediastore-container-lifecyclepolicy)): string, optional.
     #[serde(rename = "LifecyclePolicy", skip_serializing_if = "Option::is_none")]
     pub lifecycle_policy: Option<Value<String>>,
-    /// `MetricPolicy`: optional.
+    /// `MetricPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html#cfn-mediastore-container-metricpolicy)): object [`MetricPolicy`], optional.
     #[serde(rename = "MetricPolicy", skip_serializing_if = "Option::is_none")]
     pub metric_policy: Option<MetricPolicy>,
-    /// `Policy`: optional.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html#cfn-mediastore-container-policy)): string, optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html#cfn-mediastore-container-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -131,24 +133,24 @@ impl ResourceRef<Container> {
 
 /// The `CorsRule` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::MediaStore::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html).
+/// AWS reference: [`AWS::MediaStore::Container` `CorsRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-corsrule.html).
 ///
 /// Every property is optional: start from [`CorsRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CorsRule {
-    /// `AllowedHeaders`: optional.
+    /// `AllowedHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-corsrule.html#cfn-mediastore-container-corsrule-allowedheaders)): list of (string), optional.
     #[serde(rename = "AllowedHeaders", skip_serializing_if = "Option::is_none")]
     pub allowed_headers: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedMethods`: optional.
+    /// `AllowedMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-corsrule.html#cfn-mediastore-container-corsrule-allowedmethods)): list of (string), optional.
     #[serde(rename = "AllowedMethods", skip_serializing_if = "Option::is_none")]
     pub allowed_methods: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedOrigins`: optional.
+    /// `AllowedOrigins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-corsrule.html#cfn-mediastore-container-corsrule-allowedorigins)): list of (string), optional.
     #[serde(rename = "AllowedOrigins", skip_serializing_if = "Option::is_none")]
     pub allowed_origins: Option<Value<Vec<Value<String>>>>,
-    /// `ExposeHeaders`: optional.
+    /// `ExposeHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-corsrule.html#cfn-mediastore-container-corsrule-exposeheaders)): list of (string), optional.
     #[serde(rename = "ExposeHeaders", skip_serializing_if = "Option::is_none")]
     pub expose_headers: Option<Value<Vec<Value<String>>>>,
-    /// `MaxAgeSeconds`: optional.
+    /// `MaxAgeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-corsrule.html#cfn-mediastore-container-corsrule-maxageseconds)): integer, optional.
     #[serde(rename = "MaxAgeSeconds", skip_serializing_if = "Option::is_none")]
     pub max_age_seconds: Option<Value<i64>>,
 }
@@ -210,15 +212,15 @@ impl Walk for CorsRule {
 
 /// The `MetricPolicy` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::MediaStore::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html).
+/// AWS reference: [`AWS::MediaStore::Container` `MetricPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-metricpolicy.html).
 ///
 /// [`MetricPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricPolicy {
-    /// `ContainerLevelMetrics`: required.
+    /// `ContainerLevelMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-metricpolicy.html#cfn-mediastore-container-metricpolicy-containerlevelmetrics)): string, required.
     #[serde(rename = "ContainerLevelMetrics")]
     pub container_level_metrics: Value<String>,
-    /// `MetricPolicyRules`: optional.
+    /// `MetricPolicyRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-metricpolicy.html#cfn-mediastore-container-metricpolicy-metricpolicyrules)): list of (object [`MetricPolicyRule`]), optional.
     #[serde(rename = "MetricPolicyRules", skip_serializing_if = "Option::is_none")]
     pub metric_policy_rules: Option<Value<Vec<MetricPolicyRule>>>,
 }
@@ -253,15 +255,15 @@ impl Walk for MetricPolicy {
 
 /// The `MetricPolicyRule` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::MediaStore::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html).
+/// AWS reference: [`AWS::MediaStore::Container` `MetricPolicyRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-metricpolicyrule.html).
 ///
 /// Every property is required: [`MetricPolicyRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricPolicyRule {
-    /// `ObjectGroup`: required.
+    /// `ObjectGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-metricpolicyrule.html#cfn-mediastore-container-metricpolicyrule-objectgroup)): string, required.
     #[serde(rename = "ObjectGroup")]
     pub object_group: Value<String>,
-    /// `ObjectGroupName`: required.
+    /// `ObjectGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-metricpolicyrule.html#cfn-mediastore-container-metricpolicyrule-objectgroupname)): string, required.
     #[serde(rename = "ObjectGroupName")]
     pub object_group_name: Value<String>,
 }
@@ -293,15 +295,15 @@ impl Walk for MetricPolicyRule {
 
 /// The `Tag` property type of [`Container`].
 ///
-/// AWS reference: [`AWS::MediaStore::Container`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediastore-container.html).
+/// AWS reference: [`AWS::MediaStore::Container` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-tag.html#cfn-mediastore-container-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediastore-container-tag.html#cfn-mediastore-container-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,34 +11,48 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MediaTailor::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html)).
 ///
+/// Definition of AWS::MediaTailor::Channel Resource Type
+///
 /// [`Channel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Channel {
-    /// `Audiences`: optional.
+    /// \<p\>The list of audiences defined in channel.\</p\>
+    ///
+    /// `Audiences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-audiences)): list of (string), optional.
     #[serde(rename = "Audiences", skip_serializing_if = "Option::is_none")]
     pub audiences: Option<Value<Vec<Value<String>>>>,
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-channelname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `FillerSlate`: optional.
+    /// \<p\>Slate VOD source configuration.\</p\>
+    ///
+    /// `FillerSlate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-fillerslate)): object [`SlateSource`], optional.
     #[serde(rename = "FillerSlate", skip_serializing_if = "Option::is_none")]
     pub filler_slate: Option<SlateSource>,
-    /// `LogConfiguration`: optional.
+    /// \<p\>The log configuration for the channel.\</p\>
+    ///
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-logconfiguration)): object [`LogConfigurationForChannel`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfigurationForChannel>,
-    /// `Outputs`: required.
+    /// \<p\>The channel's output properties.\</p\>
+    ///
+    /// `Outputs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-outputs)): list of (object [`RequestOutputItem`]), required.
     #[serde(rename = "Outputs")]
     pub outputs: Value<Vec<RequestOutputItem>>,
-    /// `PlaybackMode`: required.
+    /// `PlaybackMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-playbackmode)): [`PlaybackMode`], one of `LOOP`, `LINEAR`, required.
     #[serde(rename = "PlaybackMode")]
     pub playback_mode: Value<PlaybackMode>,
-    /// `Tags`: optional.
+    /// The tags to assign to the channel.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Tier`: optional, create-only (changing it replaces the resource).
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-tier)): [`Tier`], one of `BASIC`, `STANDARD`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tier", skip_serializing_if = "Option::is_none")]
     pub tier: Option<Value<Tier>>,
-    /// `TimeShiftConfiguration`: optional.
+    /// \<p\>The configuration for time-shifted viewing.\</p\>
+    ///
+    /// `TimeShiftConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html#cfn-mediatailor-channel-timeshiftconfiguration)): object [`TimeShiftConfiguration`], optional.
     #[serde(
         rename = "TimeShiftConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -144,13 +158,17 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::MediaTailor::ChannelPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channelpolicy.html)).
 ///
+/// Definition of AWS::MediaTailor::ChannelPolicy Resource Type
+///
 /// Every property is required: [`ChannelPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelPolicy {
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channelpolicy.html#cfn-mediatailor-channelpolicy-channelname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `Policy`: required.
+    /// \<p\>The IAM policy for the channel. IAM policies are used to control access to your channel.\</p\>
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channelpolicy.html#cfn-mediatailor-channelpolicy-policy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Policy")]
     pub policy: Json,
 }
@@ -185,52 +203,74 @@ impl Resource for ChannelPolicy {
 
 /// The properties of an `AWS::MediaTailor::Function` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html)).
 ///
+/// Resource Type definition for AWS::MediaTailor::Function
+///
 /// [`Function::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Function {
-    /// `AwsServiceRequestConfiguration`: optional.
+    /// The configuration for an AWS\_SERVICE\_REQUEST function. Contains the target service, target Region, and request parameters that the function uses to call an AWS service API. For more information, see AWS\_SERVICE\_REQUEST (<https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types-aws-service-request.html>) in the MediaTailor User Guide.
+    ///
+    /// `AwsServiceRequestConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-awsservicerequestconfiguration)): object [`AwsServiceRequestConfiguration`], optional.
     #[serde(
         rename = "AwsServiceRequestConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_service_request_configuration: Option<AwsServiceRequestConfiguration>,
-    /// `ConcurrentExecutorConfiguration`: optional.
+    /// The configuration for a CONCURRENT\_EXECUTOR function. Required when FunctionType is CONCURRENT\_EXECUTOR.
+    ///
+    /// `ConcurrentExecutorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-concurrentexecutorconfiguration)): object [`ConcurrentExecutorConfiguration`], optional.
     #[serde(
         rename = "ConcurrentExecutorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub concurrent_executor_configuration: Option<ConcurrentExecutorConfiguration>,
-    /// `CustomOutputConfiguration`: optional.
+    /// Configuration for custom output functions.
+    ///
+    /// `CustomOutputConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-customoutputconfiguration)): object [`CustomOutputConfiguration`], optional.
     #[serde(
         rename = "CustomOutputConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_output_configuration: Option<CustomOutputConfiguration>,
-    /// `Description`: optional.
+    /// A description of the function.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FunctionId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier for the function.
+    ///
+    /// `FunctionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-functionid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "FunctionId")]
     pub function_id: Value<String>,
-    /// `FunctionType`: required.
+    /// The type of the function. Determines which configuration object is used.
+    ///
+    /// `FunctionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-functiontype)): [`FunctionType`], one of `HTTP_REQUEST`, `AWS_SERVICE_REQUEST`, `CUSTOM_OUTPUT`, `CONCURRENT_EXECUTOR`, `SEQUENTIAL_EXECUTOR`, `VAST_REQUEST`, required.
     #[serde(rename = "FunctionType")]
     pub function_type: Value<FunctionType>,
-    /// `HttpRequestConfiguration`: optional.
+    /// Configuration for HTTP request functions.
+    ///
+    /// `HttpRequestConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-httprequestconfiguration)): object [`HttpRequestConfiguration`], optional.
     #[serde(
         rename = "HttpRequestConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub http_request_configuration: Option<HttpRequestConfiguration>,
-    /// `SequentialExecutorConfiguration`: optional.
+    /// The configuration for a SEQUENTIAL\_EXECUTOR function. A SEQUENTIAL\_EXECUTOR runs an ordered list of child functions one at a time, passing data between them. For more information about functions, see Working with functions (<https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html>) in the MediaTailor User Guide.
+    ///
+    /// `SequentialExecutorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-sequentialexecutorconfiguration)): object [`SequentialExecutorConfiguration`], optional.
     #[serde(
         rename = "SequentialExecutorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub sequential_executor_configuration: Option<SequentialExecutorConfiguration>,
-    /// `Tags`: optional.
+    /// The tags to assign to the function resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VastRequestConfiguration`: optional.
+    /// The configuration for a VAST\_REQUEST function. Specifies the HTTP method, URL, headers, body, timeout, and output expressions for a request to a VAST endpoint. MediaTailor parses the response as VAST and resolves wrapper redirects, then makes the parsed ads available to the function's output expressions. For more information, see Function types and composition (<https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types.html>) in the MediaTailor User Guide.
+    ///
+    /// `VastRequestConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html#cfn-mediatailor-function-vastrequestconfiguration)): object [`VastRequestConfiguration`], optional.
     #[serde(
         rename = "VastRequestConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -368,19 +408,25 @@ impl ResourceRef<Function> {
 
 /// The properties of an `AWS::MediaTailor::LiveSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-livesource.html)).
 ///
+/// Definition of AWS::MediaTailor::LiveSource Resource Type
+///
 /// [`LiveSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LiveSource {
-    /// `HttpPackageConfigurations`: required.
+    /// \<p\>A list of HTTP package configuration parameters for this live source.\</p\>
+    ///
+    /// `HttpPackageConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-livesource.html#cfn-mediatailor-livesource-httppackageconfigurations)): list of (object [`HttpPackageConfiguration`]), required.
     #[serde(rename = "HttpPackageConfigurations")]
     pub http_package_configurations: Value<Vec<HttpPackageConfiguration>>,
-    /// `LiveSourceName`: required, create-only (changing it replaces the resource).
+    /// `LiveSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-livesource.html#cfn-mediatailor-livesource-livesourcename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "LiveSourceName")]
     pub live_source_name: Value<String>,
-    /// `SourceLocationName`: required, create-only (changing it replaces the resource).
+    /// `SourceLocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-livesource.html#cfn-mediatailor-livesource-sourcelocationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceLocationName")]
     pub source_location_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to assign to the live source.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-livesource.html#cfn-mediatailor-livesource-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -438,103 +484,149 @@ impl ResourceRef<LiveSource> {
 
 /// The properties of an `AWS::MediaTailor::PlaybackConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html)).
 ///
+/// Resource schema for AWS::MediaTailor::PlaybackConfiguration
+///
 /// [`PlaybackConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlaybackConfiguration {
-    /// `AdConditioningConfiguration`: optional.
+    /// \<p\>The setting that indicates what conditioning MediaTailor will perform on ads that the ad decision server (ADS) returns.\</p\>
+    ///
+    /// `AdConditioningConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-adconditioningconfiguration)): object [`AdConditioningConfiguration`], optional.
     #[serde(
         rename = "AdConditioningConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_conditioning_configuration: Option<AdConditioningConfiguration>,
-    /// `AdDecisionServerConfiguration`: optional.
+    /// The configuration for the request to the specified Ad Decision Server URL.
+    ///
+    /// `AdDecisionServerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-addecisionserverconfiguration)): object [`AdDecisionServerConfiguration`], optional.
     #[serde(
         rename = "AdDecisionServerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_decision_server_configuration: Option<AdDecisionServerConfiguration>,
-    /// `AdDecisionServerUrl`: required.
+    /// The URL for the ad decision server (ADS). This includes the specification of static parameters and placeholders for dynamic parameters. AWS Elemental MediaTailor substitutes player-specific and session-specific parameters as needed when calling the ADS. Alternately, for testing you can provide a static VAST URL. The maximum length is 25,000 characters.
+    ///
+    /// `AdDecisionServerUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-addecisionserverurl)): string, required.
     #[serde(rename = "AdDecisionServerUrl")]
     pub ad_decision_server_url: Value<String>,
-    /// `AdsPersonalizationConcurrency`: optional.
+    /// The settings that control how many concurrent requests MediaTailor makes to the ad decision server (ADS).
+    ///
+    /// `AdsPersonalizationConcurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-adspersonalizationconcurrency)): object [`AdsPersonalizationConcurrency`], optional.
     #[serde(
         rename = "AdsPersonalizationConcurrency",
         skip_serializing_if = "Option::is_none"
     )]
     pub ads_personalization_concurrency: Option<AdsPersonalizationConcurrency>,
-    /// `AdsPersonalizationTimeouts`: optional.
+    /// The ad decision server (ADS) request timeouts and personalization time budgets for live, VOD, and prefetch workflows.
+    ///
+    /// `AdsPersonalizationTimeouts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-adspersonalizationtimeouts)): object [`AdsPersonalizationTimeouts`], optional.
     #[serde(
         rename = "AdsPersonalizationTimeouts",
         skip_serializing_if = "Option::is_none"
     )]
     pub ads_personalization_timeouts: Option<AdsPersonalizationTimeouts>,
-    /// `AvailSuppression`: optional.
+    /// The configuration for avail suppression, also known as ad suppression. For more information about ad suppression, see Ad Suppression (<https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html>).
+    ///
+    /// `AvailSuppression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-availsuppression)): object [`AvailSuppression`], optional.
     #[serde(rename = "AvailSuppression", skip_serializing_if = "Option::is_none")]
     pub avail_suppression: Option<AvailSuppression>,
-    /// `BeaconingConfiguration`: optional.
+    /// The beaconing configuration for this playback configuration, which controls whether AWS Elemental MediaTailor includes beacons of its own in the ad tracking response. If you omit this setting, MediaTailor uses INSIGHTS.
+    ///
+    /// `BeaconingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-beaconingconfiguration)): object [`BeaconingConfiguration`], optional.
     #[serde(
         rename = "BeaconingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub beaconing_configuration: Option<BeaconingConfiguration>,
-    /// `Bumper`: optional.
+    /// The configuration for bumpers. Bumpers are short audio or video clips that play at the start or before the end of an ad break. To learn more about bumpers, see Bumpers (<https://docs.aws.amazon.com/mediatailor/latest/ug/bumpers.html>).
+    ///
+    /// `Bumper` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-bumper)): object [`Bumper`], optional.
     #[serde(rename = "Bumper", skip_serializing_if = "Option::is_none")]
     pub bumper: Option<Bumper>,
-    /// `CdnConfiguration`: optional.
+    /// The configuration for using a content delivery network (CDN), like Amazon CloudFront, for content and ad segment management.
+    ///
+    /// `CdnConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-cdnconfiguration)): object [`CdnConfiguration`], optional.
     #[serde(rename = "CdnConfiguration", skip_serializing_if = "Option::is_none")]
     pub cdn_configuration: Option<CdnConfiguration>,
-    /// `ConfigurationAliases`: optional.
+    /// The player parameters and aliases used as dynamic variables during session initialization. For more information, see Domain Variables.
+    ///
+    /// `ConfigurationAliases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-configurationaliases)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ConfigurationAliases",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_aliases: Option<Json>,
-    /// `DashConfiguration`: optional.
+    /// The configuration for DASH content.
+    ///
+    /// `DashConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-dashconfiguration)): object [`DashConfiguration`], optional.
     #[serde(rename = "DashConfiguration", skip_serializing_if = "Option::is_none")]
     pub dash_configuration: Option<DashConfiguration>,
-    /// `FunctionMapping`: optional.
+    /// A map of event names to function identifiers for custom processing during session lifecycle events.
+    ///
+    /// `FunctionMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-functionmapping)): map from string to (string), optional.
     #[serde(rename = "FunctionMapping", skip_serializing_if = "Option::is_none")]
     pub function_mapping: Option<BTreeMap<String, Value<String>>>,
-    /// `InsertionMode`: optional.
+    /// The setting that controls whether players can use stitched or guided ad insertion. The default, STITCHED\_ONLY, forces all player sessions to use stitched (server-side) ad insertion. Choosing PLAYER\_SELECT allows players to select either stitched or guided ad insertion at session-initialization time. The default for players that do not specify an insertion mode is stitched.
+    ///
+    /// `InsertionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-insertionmode)): [`InsertionMode`], one of `STITCHED_ONLY`, `PLAYER_SELECT`, optional.
     #[serde(rename = "InsertionMode", skip_serializing_if = "Option::is_none")]
     pub insertion_mode: Option<Value<InsertionMode>>,
-    /// `LivePreRollConfiguration`: optional.
+    /// The configuration for pre-roll ad insertion.
+    ///
+    /// `LivePreRollConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-liveprerollconfiguration)): object [`LivePreRollConfiguration`], optional.
     #[serde(
         rename = "LivePreRollConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub live_pre_roll_configuration: Option<LivePreRollConfiguration>,
-    /// `LogConfiguration`: optional.
+    /// The configuration that defines where AWS Elemental MediaTailor sends logs for the playback configuration.
+    ///
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-logconfiguration)): object [`LogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<LogConfiguration>,
-    /// `ManifestProcessingRules`: optional.
+    /// The configuration for manifest processing rules. Manifest processing rules enable customization of the personalized manifests created by MediaTailor.
+    ///
+    /// `ManifestProcessingRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-manifestprocessingrules)): object [`ManifestProcessingRules`], optional.
     #[serde(
         rename = "ManifestProcessingRules",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_processing_rules: Option<ManifestProcessingRules>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The identifier for the playback configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PersonalizationThresholdSeconds`: optional.
+    /// Defines the maximum duration of underfilled ad time (in seconds) allowed in an ad break. If the duration of underfilled ad time exceeds the personalization threshold, then the personalization of the ad break is abandoned and the underlying content is shown. This feature applies to ad replacement in live and VOD streams, rather than ad insertion, because it relies on an underlying content stream. For more information about ad break behavior, including ad replacement and insertion, see Ad Behavior in AWS Elemental MediaTailor (<https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html>).
+    ///
+    /// `PersonalizationThresholdSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-personalizationthresholdseconds)): integer, optional. Range: at least 1.
     #[serde(
         rename = "PersonalizationThresholdSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub personalization_threshold_seconds: Option<Value<i64>>,
-    /// `SlateAdUrl`: optional.
+    /// The URL for a high-quality video asset to transcode and use to fill in time that's not used by ads. AWS Elemental MediaTailor shows the slate to fill in gaps in media content. Configuring the slate is optional for non-VPAID configurations. For VPAID, the slate is required because MediaTailor provides it in the slots that are designated for dynamic ad content. The slate must be a high-quality asset that contains both audio and video.
+    ///
+    /// `SlateAdUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-slateadurl)): string, optional.
     #[serde(rename = "SlateAdUrl", skip_serializing_if = "Option::is_none")]
     pub slate_ad_url: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags to assign to the playback configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TranscodeProfileName`: optional.
+    /// The name that is used to associate this playback configuration with a custom transcode profile. This overrides the dynamic transcoding defaults of MediaTailor. Use this only if you have already set up custom profiles with the help of AWS Support.
+    ///
+    /// `TranscodeProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-transcodeprofilename)): string, optional.
     #[serde(
         rename = "TranscodeProfileName",
         skip_serializing_if = "Option::is_none"
     )]
     pub transcode_profile_name: Option<Value<String>>,
-    /// `VideoContentSourceUrl`: required.
+    /// The URL prefix for the parent manifest for the stream, minus the asset ID. The maximum length is 512 characters.
+    ///
+    /// `VideoContentSourceUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html#cfn-mediatailor-playbackconfiguration-videocontentsourceurl)): string, required.
     #[serde(rename = "VideoContentSourceUrl")]
     pub video_content_source_url: Value<String>,
 }
@@ -789,34 +881,46 @@ impl ResourceRef<PlaybackConfiguration> {
 
 /// The properties of an `AWS::MediaTailor::PrefetchSchedule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html)).
 ///
+/// Definition of AWS::MediaTailor::PrefetchSchedule Resource Type
+///
 /// [`PrefetchSchedule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrefetchSchedule {
-    /// `Consumption`: optional, create-only (changing it replaces the resource).
+    /// `Consumption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html#cfn-mediatailor-prefetchschedule-consumption)): object [`PrefetchConsumption`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Consumption", skip_serializing_if = "Option::is_none")]
     pub consumption: Option<PrefetchConsumption>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name to assign to the prefetch schedule.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html#cfn-mediatailor-prefetchschedule-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PlaybackConfigurationName`: required, create-only (changing it replaces the resource).
+    /// The name of the playback configuration.
+    ///
+    /// `PlaybackConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html#cfn-mediatailor-prefetchschedule-playbackconfigurationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "PlaybackConfigurationName")]
     pub playback_configuration_name: Value<String>,
-    /// `RecurringPrefetchConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `RecurringPrefetchConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html#cfn-mediatailor-prefetchschedule-recurringprefetchconfiguration)): object [`RecurringPrefetchConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "RecurringPrefetchConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub recurring_prefetch_configuration: Option<RecurringPrefetchConfiguration>,
-    /// `Retrieval`: optional, create-only (changing it replaces the resource).
+    /// `Retrieval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html#cfn-mediatailor-prefetchschedule-retrieval)): object [`PrefetchRetrieval`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Retrieval", skip_serializing_if = "Option::is_none")]
     pub retrieval: Option<PrefetchRetrieval>,
-    /// `ScheduleType`: optional, create-only (changing it replaces the resource).
+    /// The frequency that MediaTailor creates prefetch schedules.
+    ///
+    /// `ScheduleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html#cfn-mediatailor-prefetchschedule-scheduletype)): [`ScheduleType`], one of `SINGLE`, `RECURRING`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ScheduleType", skip_serializing_if = "Option::is_none")]
     pub schedule_type: Option<Value<ScheduleType>>,
-    /// `StreamId`: optional, create-only (changing it replaces the resource).
+    /// An optional stream identifier that MediaTailor uses to prefetch ads for multiple streams that use the same playback configuration.
+    ///
+    /// `StreamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html#cfn-mediatailor-prefetchschedule-streamid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StreamId", skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags assigned to the prefetch schedule.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html#cfn-mediatailor-prefetchschedule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -926,34 +1030,52 @@ impl ResourceRef<PrefetchSchedule> {
 
 /// The properties of an `AWS::MediaTailor::Program` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html)).
 ///
+/// Resource schema for AWS::MediaTailor::Program
+///
 /// [`Program::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Program {
-    /// `AdBreaks`: optional.
+    /// The ad break configuration settings.
+    ///
+    /// `AdBreaks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html#cfn-mediatailor-program-adbreaks)): list of (object [`AdBreak`]), optional.
     #[serde(rename = "AdBreaks", skip_serializing_if = "Option::is_none")]
     pub ad_breaks: Option<Value<Vec<AdBreak>>>,
-    /// `AudienceMedia`: optional.
+    /// The list of AudienceMedia defined in program.
+    ///
+    /// `AudienceMedia` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html#cfn-mediatailor-program-audiencemedia)): list of (object [`AudienceMedia`]), optional.
     #[serde(rename = "AudienceMedia", skip_serializing_if = "Option::is_none")]
     pub audience_media: Option<Value<Vec<AudienceMedia>>>,
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// The name of the channel for this Program.
+    ///
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html#cfn-mediatailor-program-channelname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `LiveSourceName`: optional, create-only (changing it replaces the resource).
+    /// The name of the LiveSource for this Program.
+    ///
+    /// `LiveSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html#cfn-mediatailor-program-livesourcename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LiveSourceName", skip_serializing_if = "Option::is_none")]
     pub live_source_name: Option<Value<String>>,
-    /// `ProgramName`: required, create-only (changing it replaces the resource).
+    /// The name of the Program.
+    ///
+    /// `ProgramName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html#cfn-mediatailor-program-programname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProgramName")]
     pub program_name: Value<String>,
-    /// `ScheduleConfiguration`: optional.
+    /// The schedule configuration settings.
+    ///
+    /// `ScheduleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html#cfn-mediatailor-program-scheduleconfiguration)): object [`ScheduleConfiguration`], optional.
     #[serde(
         rename = "ScheduleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub schedule_configuration: Option<ScheduleConfiguration>,
-    /// `SourceLocationName`: required, create-only (changing it replaces the resource).
+    /// The name of the source location.
+    ///
+    /// `SourceLocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html#cfn-mediatailor-program-sourcelocationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceLocationName")]
     pub source_location_name: Value<String>,
-    /// `VodSourceName`: optional, create-only (changing it replaces the resource).
+    /// The name that's used to refer to a VOD source.
+    ///
+    /// `VodSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html#cfn-mediatailor-program-vodsourcename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "VodSourceName", skip_serializing_if = "Option::is_none")]
     pub vod_source_name: Option<Value<String>>,
 }
@@ -1068,34 +1190,46 @@ impl ResourceRef<Program> {
 
 /// The properties of an `AWS::MediaTailor::SourceLocation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html)).
 ///
+/// Definition of AWS::MediaTailor::SourceLocation Resource Type
+///
 /// [`SourceLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceLocation {
-    /// `AccessConfiguration`: optional.
+    /// \<p\>Access configuration parameters.\</p\>
+    ///
+    /// `AccessConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html#cfn-mediatailor-sourcelocation-accessconfiguration)): object [`AccessConfiguration`], optional.
     #[serde(
         rename = "AccessConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_configuration: Option<AccessConfiguration>,
-    /// `DefaultSegmentDeliveryConfiguration`: optional.
+    /// \<p\>The optional configuration for a server that serves segments. Use this if you want the segment delivery server to be different from the source location server. For example, you can configure your source location server to be an origination server, such as MediaPackage, and the segment delivery server to be a content delivery network (CDN), such as CloudFront. If you don't specify a segment delivery server, then the source location server is used.\</p\>
+    ///
+    /// `DefaultSegmentDeliveryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html#cfn-mediatailor-sourcelocation-defaultsegmentdeliveryconfiguration)): object [`DefaultSegmentDeliveryConfiguration`], optional.
     #[serde(
         rename = "DefaultSegmentDeliveryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_segment_delivery_configuration: Option<DefaultSegmentDeliveryConfiguration>,
-    /// `HttpConfiguration`: required.
+    /// \<p\>The HTTP configuration for the source location.\</p\>
+    ///
+    /// `HttpConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html#cfn-mediatailor-sourcelocation-httpconfiguration)): object [`HttpConfiguration`], required.
     #[serde(rename = "HttpConfiguration")]
     pub http_configuration: HttpConfiguration,
-    /// `SegmentDeliveryConfigurations`: optional.
+    /// \<p\>A list of the segment delivery configurations associated with this resource.\</p\>
+    ///
+    /// `SegmentDeliveryConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html#cfn-mediatailor-sourcelocation-segmentdeliveryconfigurations)): list of (object [`SegmentDeliveryConfiguration`]), optional.
     #[serde(
         rename = "SegmentDeliveryConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub segment_delivery_configurations: Option<Value<Vec<SegmentDeliveryConfiguration>>>,
-    /// `SourceLocationName`: required, create-only (changing it replaces the resource).
+    /// `SourceLocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html#cfn-mediatailor-sourcelocation-sourcelocationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceLocationName")]
     pub source_location_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to assign to the source location.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html#cfn-mediatailor-sourcelocation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1182,19 +1316,25 @@ impl ResourceRef<SourceLocation> {
 
 /// The properties of an `AWS::MediaTailor::VodSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-vodsource.html)).
 ///
+/// Definition of AWS::MediaTailor::VodSource Resource Type
+///
 /// [`VodSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VodSource {
-    /// `HttpPackageConfigurations`: required.
+    /// \<p\>A list of HTTP package configuration parameters for this VOD source.\</p\>
+    ///
+    /// `HttpPackageConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-vodsource.html#cfn-mediatailor-vodsource-httppackageconfigurations)): list of (object [`HttpPackageConfiguration`]), required.
     #[serde(rename = "HttpPackageConfigurations")]
     pub http_package_configurations: Value<Vec<HttpPackageConfiguration>>,
-    /// `SourceLocationName`: required, create-only (changing it replaces the resource).
+    /// `SourceLocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-vodsource.html#cfn-mediatailor-vodsource-sourcelocationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceLocationName")]
     pub source_location_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to assign to the VOD source.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-vodsource.html#cfn-mediatailor-vodsource-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VodSourceName`: required, create-only (changing it replaces the resource).
+    /// `VodSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-vodsource.html#cfn-mediatailor-vodsource-vodsourcename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "VodSourceName")]
     pub vod_source_name: Value<String>,
 }
@@ -1252,15 +1392,17 @@ impl ResourceRef<VodSource> {
 
 /// The `AccessConfiguration` property type of [`SourceLocation`].
 ///
-/// AWS reference: [`AWS::MediaTailor::SourceLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html).
+/// AWS reference: [`AWS::MediaTailor::SourceLocation` `AccessConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-accessconfiguration.html).
 ///
 /// Every property is optional: start from [`AccessConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessConfiguration {
-    /// `AccessType`: optional.
+    /// `AccessType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-accessconfiguration.html#cfn-mediatailor-sourcelocation-accessconfiguration-accesstype)): [`AccessType`], one of `S3_SIGV4`, `SECRETS_MANAGER_ACCESS_TOKEN`, `AUTODETECT_SIGV4`, optional.
     #[serde(rename = "AccessType", skip_serializing_if = "Option::is_none")]
     pub access_type: Option<Value<AccessType>>,
-    /// `SecretsManagerAccessTokenConfiguration`: optional.
+    /// \<p\>AWS Secrets Manager access token configuration parameters. For information about Secrets Manager access token authentication, see \<a href="<https://docs.aws.amazon.com/mediatailor/latest/ug/channel-assembly-access-configuration-access-token.html>"\>Working with AWS Secrets Manager access token authentication\</a\>.\</p\>
+    ///
+    /// `SecretsManagerAccessTokenConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-accessconfiguration.html#cfn-mediatailor-sourcelocation-accessconfiguration-secretsmanageraccesstokenconfiguration)): object [`SecretsManagerAccessTokenConfiguration`], optional.
     #[serde(
         rename = "SecretsManagerAccessTokenConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1327,30 +1469,42 @@ impl Walk for AccessType {
 
 /// The `AdBreak` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `AdBreak`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-adbreak.html).
 ///
 /// [`AdBreak::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdBreak {
-    /// `AdBreakMetadata`: optional.
+    /// Defines a list of key/value pairs that MediaTailor generates within the EXT-X-ASSET tag for SCTE35\_ENHANCED output.
+    ///
+    /// `AdBreakMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-adbreak.html#cfn-mediatailor-program-adbreak-adbreakmetadata)): list of (object [`KeyValuePair`]), optional.
     #[serde(rename = "AdBreakMetadata", skip_serializing_if = "Option::is_none")]
     pub ad_break_metadata: Option<Value<Vec<KeyValuePair>>>,
-    /// `MessageType`: optional.
+    /// The SCTE-35 ad insertion type.
+    ///
+    /// `MessageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-adbreak.html#cfn-mediatailor-program-adbreak-messagetype)): [`MessageType`], one of `SPLICE_INSERT`, `TIME_SIGNAL`, optional.
     #[serde(rename = "MessageType", skip_serializing_if = "Option::is_none")]
     pub message_type: Option<Value<MessageType>>,
-    /// `OffsetMillis`: required.
+    /// How long (in milliseconds) after the beginning of the program that an ad starts.
+    ///
+    /// `OffsetMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-adbreak.html#cfn-mediatailor-program-adbreak-offsetmillis)): integer, required.
     #[serde(rename = "OffsetMillis")]
     pub offset_millis: Value<i64>,
-    /// `Slate`: optional.
+    /// Slate VOD source configuration.
+    ///
+    /// `Slate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-adbreak.html#cfn-mediatailor-program-adbreak-slate)): object [`SlateSource`], optional.
     #[serde(rename = "Slate", skip_serializing_if = "Option::is_none")]
     pub slate: Option<SlateSource>,
-    /// `SpliceInsertMessage`: optional.
+    /// Splice insert message configuration.
+    ///
+    /// `SpliceInsertMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-adbreak.html#cfn-mediatailor-program-adbreak-spliceinsertmessage)): object [`SpliceInsertMessage`], optional.
     #[serde(
         rename = "SpliceInsertMessage",
         skip_serializing_if = "Option::is_none"
     )]
     pub splice_insert_message: Option<SpliceInsertMessage>,
-    /// `TimeSignalMessage`: optional.
+    /// The SCTE-35 time\_signal message configuration.
+    ///
+    /// `TimeSignalMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-adbreak.html#cfn-mediatailor-program-adbreak-timesignalmessage)): object [`TimeSignalMessage`], optional.
     #[serde(rename = "TimeSignalMessage", skip_serializing_if = "Option::is_none")]
     pub time_signal_message: Option<TimeSignalMessage>,
 }
@@ -1421,12 +1575,12 @@ impl Walk for AdBreak {
 
 /// The `AdConditioningConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `AdConditioningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adconditioningconfiguration.html).
 ///
 /// Every property is required: [`AdConditioningConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdConditioningConfiguration {
-    /// `StreamingMediaFileConditioning`: required.
+    /// `StreamingMediaFileConditioning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adconditioningconfiguration.html#cfn-mediatailor-playbackconfiguration-adconditioningconfiguration-streamingmediafileconditioning)): [`StreamingMediaFileConditioning`], one of `TRANSCODE`, `NONE`, required.
     #[serde(rename = "StreamingMediaFileConditioning")]
     pub streaming_media_file_conditioning: Value<StreamingMediaFileConditioning>,
 }
@@ -1454,15 +1608,19 @@ impl Walk for AdConditioningConfiguration {
 
 /// The `AdDecisionServerConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `AdDecisionServerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-addecisionserverconfiguration.html).
 ///
 /// Every property is optional: start from [`AdDecisionServerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdDecisionServerConfiguration {
-    /// `HttpRequest`: optional.
+    /// The configuration for the request to the Ad Decision Server URL.
+    ///
+    /// `HttpRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-addecisionserverconfiguration.html#cfn-mediatailor-playbackconfiguration-addecisionserverconfiguration-httprequest)): object [`HttpRequest`], optional.
     #[serde(rename = "HttpRequest", skip_serializing_if = "Option::is_none")]
     pub http_request: Option<HttpRequest>,
-    /// `VastResponse`: optional.
+    /// The configuration for how MediaTailor processes the VAST response returned by the Ad Decision Server.
+    ///
+    /// `VastResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-addecisionserverconfiguration.html#cfn-mediatailor-playbackconfiguration-addecisionserverconfiguration-vastresponse)): object [`VastResponse`], optional.
     #[serde(rename = "VastResponse", skip_serializing_if = "Option::is_none")]
     pub vast_response: Option<VastResponse>,
 }
@@ -1500,12 +1658,14 @@ impl Walk for AdDecisionServerConfiguration {
 
 /// The `AdMarkerPassthrough` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `AdMarkerPassthrough`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-admarkerpassthrough.html).
 ///
 /// Every property is optional: start from [`AdMarkerPassthrough::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdMarkerPassthrough {
-    /// `Enabled`: optional.
+    /// Enables ad marker passthrough for your configuration.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-admarkerpassthrough.html#cfn-mediatailor-playbackconfiguration-admarkerpassthrough-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -1581,15 +1741,19 @@ impl Walk for AdditionalEventTypes {
 
 /// The `AdsInteractionLog` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `AdsInteractionLog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adsinteractionlog.html).
 ///
 /// Every property is optional: start from [`AdsInteractionLog::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdsInteractionLog {
-    /// `ExcludeEventTypes`: optional.
+    /// Indicates that MediaTailor won't emit the selected events in the logs for playback sessions that are initialized with this configuration.
+    ///
+    /// `ExcludeEventTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adsinteractionlog.html#cfn-mediatailor-playbackconfiguration-adsinteractionlog-excludeeventtypes)): list of (string), optional.
     #[serde(rename = "ExcludeEventTypes", skip_serializing_if = "Option::is_none")]
     pub exclude_event_types: Option<Value<Vec<Value<String>>>>,
-    /// `PublishOptInEventTypes`: optional.
+    /// Indicates that MediaTailor emits RAW\_ADS\_RESPONSE logs for playback sessions that are initialized with this configuration.
+    ///
+    /// `PublishOptInEventTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adsinteractionlog.html#cfn-mediatailor-playbackconfiguration-adsinteractionlog-publishoptineventtypes)): list of (string), optional.
     #[serde(
         rename = "PublishOptInEventTypes",
         skip_serializing_if = "Option::is_none"
@@ -1633,18 +1797,22 @@ impl Walk for AdsInteractionLog {
 
 /// The `AdsPersonalizationConcurrency` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `AdsPersonalizationConcurrency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationconcurrency.html).
 ///
 /// Every property is optional: start from [`AdsPersonalizationConcurrency::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdsPersonalizationConcurrency {
-    /// `EnableVodVastParallelization`: optional.
+    /// Enables parallel processing of ADS requests in VOD workflows when the ADS returns VAST responses. The default is false.
+    ///
+    /// `EnableVodVastParallelization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationconcurrency.html#cfn-mediatailor-playbackconfiguration-adspersonalizationconcurrency-enablevodvastparallelization)): boolean, optional.
     #[serde(
         rename = "EnableVodVastParallelization",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_vod_vast_parallelization: Option<Value<bool>>,
-    /// `MaxConcurrentAdsRequests`: optional.
+    /// The maximum number of simultaneous requests that MediaTailor makes to the ADS for each manifest request. The default is 1.
+    ///
+    /// `MaxConcurrentAdsRequests` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationconcurrency.html#cfn-mediatailor-playbackconfiguration-adspersonalizationconcurrency-maxconcurrentadsrequests)): integer, optional.
     #[serde(
         rename = "MaxConcurrentAdsRequests",
         skip_serializing_if = "Option::is_none"
@@ -1685,36 +1853,46 @@ impl Walk for AdsPersonalizationConcurrency {
 
 /// The `AdsPersonalizationTimeouts` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `AdsPersonalizationTimeouts`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationtimeouts.html).
 ///
 /// Every property is optional: start from [`AdsPersonalizationTimeouts::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdsPersonalizationTimeouts {
-    /// `AdsRequestTimeoutMilliseconds`: optional.
+    /// The maximum time, in milliseconds, that MediaTailor waits for a single ADS response during live or VOD playback. The default is 3000.
+    ///
+    /// `AdsRequestTimeoutMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationtimeouts.html#cfn-mediatailor-playbackconfiguration-adspersonalizationtimeouts-adsrequesttimeoutmilliseconds)): integer, optional.
     #[serde(
         rename = "AdsRequestTimeoutMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub ads_request_timeout_milliseconds: Option<Value<i64>>,
-    /// `LiveMaximumAdsPersonalizationTimeMilliseconds`: optional.
+    /// The maximum total time, in milliseconds, that MediaTailor spends on ADS activity for live manifests. The default is 10000.
+    ///
+    /// `LiveMaximumAdsPersonalizationTimeMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationtimeouts.html#cfn-mediatailor-playbackconfiguration-adspersonalizationtimeouts-livemaximumadspersonalizationtimemilliseconds)): integer, optional.
     #[serde(
         rename = "LiveMaximumAdsPersonalizationTimeMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub live_maximum_ads_personalization_time_milliseconds: Option<Value<i64>>,
-    /// `PrefetchAdsRequestTimeoutMilliseconds`: optional.
+    /// The maximum time, in milliseconds, that MediaTailor waits for a single ADS response during prefetch retrieval. If not set, MediaTailor uses the AdsRequestTimeoutMilliseconds value.
+    ///
+    /// `PrefetchAdsRequestTimeoutMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationtimeouts.html#cfn-mediatailor-playbackconfiguration-adspersonalizationtimeouts-prefetchadsrequesttimeoutmilliseconds)): integer, optional.
     #[serde(
         rename = "PrefetchAdsRequestTimeoutMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub prefetch_ads_request_timeout_milliseconds: Option<Value<i64>>,
-    /// `PrefetchMaximumAdsPersonalizationTimeMilliseconds`: optional.
+    /// The maximum total time, in milliseconds, that MediaTailor spends on ADS activity during prefetch retrieval.
+    ///
+    /// `PrefetchMaximumAdsPersonalizationTimeMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationtimeouts.html#cfn-mediatailor-playbackconfiguration-adspersonalizationtimeouts-prefetchmaximumadspersonalizationtimemilliseconds)): integer, optional.
     #[serde(
         rename = "PrefetchMaximumAdsPersonalizationTimeMilliseconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub prefetch_maximum_ads_personalization_time_milliseconds: Option<Value<i64>>,
-    /// `VodMaximumAdsPersonalizationTimeMilliseconds`: optional.
+    /// The maximum total time, in milliseconds, that MediaTailor spends on ADS activity for VOD manifests. The default is 10000.
+    ///
+    /// `VodMaximumAdsPersonalizationTimeMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-adspersonalizationtimeouts.html#cfn-mediatailor-playbackconfiguration-adspersonalizationtimeouts-vodmaximumadspersonalizationtimemilliseconds)): integer, optional.
     #[serde(
         rename = "VodMaximumAdsPersonalizationTimeMilliseconds",
         skip_serializing_if = "Option::is_none"
@@ -1797,33 +1975,47 @@ impl Walk for AdsPersonalizationTimeouts {
 
 /// The `AlternateMedia` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `AlternateMedia`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-alternatemedia.html).
 ///
 /// Every property is optional: start from [`AlternateMedia::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AlternateMedia {
-    /// `AdBreaks`: optional.
+    /// Ad break configuration parameters defined in AlternateMedia.
+    ///
+    /// `AdBreaks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-alternatemedia.html#cfn-mediatailor-program-alternatemedia-adbreaks)): list of (object [`AdBreak`]), optional.
     #[serde(rename = "AdBreaks", skip_serializing_if = "Option::is_none")]
     pub ad_breaks: Option<Value<Vec<AdBreak>>>,
-    /// `ClipRange`: optional.
+    /// Clip range configuration for the VOD source associated with the program.
+    ///
+    /// `ClipRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-alternatemedia.html#cfn-mediatailor-program-alternatemedia-cliprange)): object [`ClipRange`], optional.
     #[serde(rename = "ClipRange", skip_serializing_if = "Option::is_none")]
     pub clip_range: Option<ClipRange>,
-    /// `DurationMillis`: optional.
+    /// The duration of the alternateMedia in milliseconds.
+    ///
+    /// `DurationMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-alternatemedia.html#cfn-mediatailor-program-alternatemedia-durationmillis)): integer, optional.
     #[serde(rename = "DurationMillis", skip_serializing_if = "Option::is_none")]
     pub duration_millis: Option<Value<i64>>,
-    /// `LiveSourceName`: optional.
+    /// The name of the live source for alternateMedia.
+    ///
+    /// `LiveSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-alternatemedia.html#cfn-mediatailor-program-alternatemedia-livesourcename)): string, optional.
     #[serde(rename = "LiveSourceName", skip_serializing_if = "Option::is_none")]
     pub live_source_name: Option<Value<String>>,
-    /// `ScheduledStartTimeMillis`: optional.
+    /// The date and time that the alternateMedia is scheduled to start, in epoch milliseconds.
+    ///
+    /// `ScheduledStartTimeMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-alternatemedia.html#cfn-mediatailor-program-alternatemedia-scheduledstarttimemillis)): integer, optional.
     #[serde(
         rename = "ScheduledStartTimeMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduled_start_time_millis: Option<Value<i64>>,
-    /// `SourceLocationName`: optional.
+    /// The name of the source location for alternateMedia.
+    ///
+    /// `SourceLocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-alternatemedia.html#cfn-mediatailor-program-alternatemedia-sourcelocationname)): string, optional.
     #[serde(rename = "SourceLocationName", skip_serializing_if = "Option::is_none")]
     pub source_location_name: Option<Value<String>>,
-    /// `VodSourceName`: optional.
+    /// The name of the VOD source for alternateMedia.
+    ///
+    /// `VodSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-alternatemedia.html#cfn-mediatailor-program-alternatemedia-vodsourcename)): string, optional.
     #[serde(rename = "VodSourceName", skip_serializing_if = "Option::is_none")]
     pub vod_source_name: Option<Value<String>>,
 }
@@ -1901,15 +2093,19 @@ impl Walk for AlternateMedia {
 
 /// The `AudienceMedia` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `AudienceMedia`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-audiencemedia.html).
 ///
 /// Every property is optional: start from [`AudienceMedia::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AudienceMedia {
-    /// `AlternateMedia`: optional.
+    /// The list of AlternateMedia defined in AudienceMedia.
+    ///
+    /// `AlternateMedia` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-audiencemedia.html#cfn-mediatailor-program-audiencemedia-alternatemedia)): list of (object [`AlternateMedia`]), optional.
     #[serde(rename = "AlternateMedia", skip_serializing_if = "Option::is_none")]
     pub alternate_media: Option<Value<Vec<AlternateMedia>>>,
-    /// `Audience`: optional.
+    /// The Audience defined in AudienceMedia.
+    ///
+    /// `Audience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-audiencemedia.html#cfn-mediatailor-program-audiencemedia-audience)): string, optional.
     #[serde(rename = "Audience", skip_serializing_if = "Option::is_none")]
     pub audience: Option<Value<String>>,
 }
@@ -1947,15 +2143,19 @@ impl Walk for AudienceMedia {
 
 /// The `AvailMatchingCriteria` property type of [`PrefetchSchedule`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html).
+/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule` `AvailMatchingCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-availmatchingcriteria.html).
 ///
 /// Every property is required: [`AvailMatchingCriteria::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AvailMatchingCriteria {
-    /// `DynamicVariable`: required.
+    /// The dynamic variable(s) that MediaTailor should use as avail matching criteria.
+    ///
+    /// `DynamicVariable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-availmatchingcriteria.html#cfn-mediatailor-prefetchschedule-availmatchingcriteria-dynamicvariable)): string, required.
     #[serde(rename = "DynamicVariable")]
     pub dynamic_variable: Value<String>,
-    /// `Operator`: required.
+    /// For the DynamicVariable specified in AvailMatchingCriteria, the Operator that is used for the comparison.
+    ///
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-availmatchingcriteria.html#cfn-mediatailor-prefetchschedule-availmatchingcriteria-operator)): [`Operator`], one of `EQUALS`, required.
     #[serde(rename = "Operator")]
     pub operator: Value<Operator>,
 }
@@ -1987,18 +2187,24 @@ impl Walk for AvailMatchingCriteria {
 
 /// The `AvailSuppression` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `AvailSuppression`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-availsuppression.html).
 ///
 /// Every property is optional: start from [`AvailSuppression::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AvailSuppression {
-    /// `FillPolicy`: optional.
+    /// Defines the policy to apply to the avail suppression mode. BEHIND\_LIVE\_EDGE will always use the full avail suppression policy. AFTER\_LIVE\_EDGE mode can be used to invoke partial ad break fills when a session starts mid-break. Valid values are FULL\_AVAIL\_ONLY and PARTIAL\_AVAIL
+    ///
+    /// `FillPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-availsuppression.html#cfn-mediatailor-playbackconfiguration-availsuppression-fillpolicy)): [`FillPolicy`], one of `PARTIAL_AVAIL`, `FULL_AVAIL_ONLY`, optional.
     #[serde(rename = "FillPolicy", skip_serializing_if = "Option::is_none")]
     pub fill_policy: Option<Value<FillPolicy>>,
-    /// `Mode`: optional.
+    /// Sets the ad suppression mode. By default, ad suppression is off and all ad breaks are filled with ads or slate. When Mode is set to BEHIND\_LIVE\_EDGE, ad suppression is active and MediaTailor won't fill ad breaks on or behind the ad suppression Value time in the manifest lookback window. When Mode is set to AFTER\_LIVE\_EDGE, ad suppression is active and MediaTailor won't fill ad breaks that are within the live edge plus the avail suppression value.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-availsuppression.html#cfn-mediatailor-playbackconfiguration-availsuppression-mode)): [`Mode`], one of `OFF`, `BEHIND_LIVE_EDGE`, `AFTER_LIVE_EDGE`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
-    /// `Value`: optional.
+    /// A live edge offset time in HH:MM:SS. MediaTailor won't fill ad breaks on or behind this time in the manifest lookback window. If Value is set to 00:00:00, it is in sync with the live edge, and MediaTailor won't fill any ad breaks on or behind the live edge. If you set a Value time, MediaTailor won't fill any ad breaks on or behind this time in the manifest lookback window. For example, if you set 00:45:00, then MediaTailor will fill ad breaks that occur within 45 minutes behind the live edge, but won't fill ad breaks on or behind 45 minutes behind the live edge.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-availsuppression.html#cfn-mediatailor-playbackconfiguration-availsuppression-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2044,36 +2250,52 @@ impl Walk for AvailSuppression {
 
 /// The `AwsServiceRequestConfiguration` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html).
+/// AWS reference: [`AWS::MediaTailor::Function` `AwsServiceRequestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html).
 ///
 /// [`AwsServiceRequestConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsServiceRequestConfiguration {
-    /// `Body`: optional.
+    /// An expression that evaluates to the request body for the AWS service API call. The body must conform to the input format that the target service operation expects. Applies only when the target operation accepts a request body. The maximum size after evaluation is 64 KB.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `Headers`: optional.
+    /// A map of HTTP header names to expression values. MediaTailor evaluates each header value expression at runtime and includes the result in the outbound request to the AWS service. Use this to pass any headers required by the target service operation. You can include a maximum of 50 headers.
+    ///
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-headers)): map from string to (string), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, Value<String>>>,
-    /// `MethodType`: required.
+    /// `MethodType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-methodtype)): [`MethodType`], one of `GET`, `POST`, required.
     #[serde(rename = "MethodType")]
     pub method_type: Value<MethodType>,
-    /// `Output`: optional.
+    /// A map of output bindings. Each key is a namespaced output path, such as player\_params.device\_type. Each value is an expression that MediaTailor evaluates at runtime and can reference the response object from the target service. For more information, see JSONata expression reference (<https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-jsonata.html>) in the MediaTailor User Guide.
+    ///
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-output)): map from string to (string), optional.
     #[serde(rename = "Output", skip_serializing_if = "Option::is_none")]
     pub output: Option<BTreeMap<String, Value<String>>>,
-    /// `RequestTimeoutMilliseconds`: required.
+    /// The maximum time, in milliseconds, that MediaTailor waits for a response from the AWS service. If the call exceeds this timeout, MediaTailor sets the response status code to null and proceeds with output expression evaluation. Valid values are 100 to 2000.
+    ///
+    /// `RequestTimeoutMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-requesttimeoutmilliseconds)): integer, required. Range: 100 to 2000.
     #[serde(rename = "RequestTimeoutMilliseconds")]
     pub request_timeout_milliseconds: Value<i64>,
-    /// `Runtime`: required.
+    /// The expression language used to evaluate expressions in the function configuration. Set this to JSONATA.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-runtime)): [`RuntimeType`], one of `JSONATA`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<RuntimeType>,
-    /// `TargetRegion`: required.
+    /// The AWS Region for the target service. Specify a static Region code (for example, us-east-1) or a JSONata expression that resolves to a Region code at runtime (for example, {%inference.region%}).
+    ///
+    /// `TargetRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-targetregion)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "TargetRegion")]
     pub target_region: Value<String>,
-    /// `TargetService`: required.
+    /// The AWS service to call. Valid value: elemental-inference (AWS Elemental Inference).
+    ///
+    /// `TargetService` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-targetservice)): string, required. Pattern: `[a-z0-9-]+`. Length: 1 to 63 characters.
     #[serde(rename = "TargetService")]
     pub target_service: Value<String>,
-    /// `Url`: required.
+    /// An expression that evaluates to the endpoint URL for the target AWS service API operation. Use {%...%} delimiters for dynamic expressions. The URL must correspond to a valid endpoint for the service specified in TargetService. The maximum length after evaluation is 2,048 characters.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-awsservicerequestconfiguration.html#cfn-mediatailor-function-awsservicerequestconfiguration-url)): string, required.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -2148,12 +2370,14 @@ impl Walk for AwsServiceRequestConfiguration {
 
 /// The `BeaconingConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `BeaconingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-beaconingconfiguration.html).
 ///
 /// Every property is optional: start from [`BeaconingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BeaconingConfiguration {
-    /// `ClientSide`: optional.
+    /// The beaconing settings for client-side reporting sessions. If you omit this object, MediaTailor uses INSIGHTS reporting mode.
+    ///
+    /// `ClientSide` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-beaconingconfiguration.html#cfn-mediatailor-playbackconfiguration-beaconingconfiguration-clientside)): object [`ClientSideBeaconingConfiguration`], optional.
     #[serde(rename = "ClientSide", skip_serializing_if = "Option::is_none")]
     pub client_side: Option<ClientSideBeaconingConfiguration>,
 }
@@ -2183,15 +2407,19 @@ impl Walk for BeaconingConfiguration {
 
 /// The `Bumper` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `Bumper`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-bumper.html).
 ///
 /// Every property is optional: start from [`Bumper::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Bumper {
-    /// `EndUrl`: optional.
+    /// The URL for the end bumper asset.
+    ///
+    /// `EndUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-bumper.html#cfn-mediatailor-playbackconfiguration-bumper-endurl)): string, optional.
     #[serde(rename = "EndUrl", skip_serializing_if = "Option::is_none")]
     pub end_url: Option<Value<String>>,
-    /// `StartUrl`: optional.
+    /// The URL for the start bumper asset.
+    ///
+    /// `StartUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-bumper.html#cfn-mediatailor-playbackconfiguration-bumper-starturl)): string, optional.
     #[serde(rename = "StartUrl", skip_serializing_if = "Option::is_none")]
     pub start_url: Option<Value<String>>,
 }
@@ -2229,15 +2457,19 @@ impl Walk for Bumper {
 
 /// The `CdnConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `CdnConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-cdnconfiguration.html).
 ///
 /// Every property is optional: start from [`CdnConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CdnConfiguration {
-    /// `AdSegmentUrlPrefix`: optional.
+    /// A non-default content delivery network (CDN) to serve ad segments. By default, AWS Elemental MediaTailor uses Amazon CloudFront with default cache settings as its CDN for ad segments. To set up an alternate CDN, create a rule in your CDN for the origin ads.mediatailor.\&lt;region\>.amazonaws.com. Then specify the rule's name in this AdSegmentUrlPrefix. When AWS Elemental MediaTailor serves a manifest, it reports your CDN as the source for ad segments.
+    ///
+    /// `AdSegmentUrlPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-cdnconfiguration.html#cfn-mediatailor-playbackconfiguration-cdnconfiguration-adsegmenturlprefix)): string, optional.
     #[serde(rename = "AdSegmentUrlPrefix", skip_serializing_if = "Option::is_none")]
     pub ad_segment_url_prefix: Option<Value<String>>,
-    /// `ContentSegmentUrlPrefix`: optional.
+    /// A content delivery network (CDN) to cache content segments, so that content requests don't always have to go to the origin server. First, create a rule in your CDN for the content segment origin server. Then specify the rule's name in this ContentSegmentUrlPrefix. When AWS Elemental MediaTailor serves a manifest, it reports your CDN as the source for content segments.
+    ///
+    /// `ContentSegmentUrlPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-cdnconfiguration.html#cfn-mediatailor-playbackconfiguration-cdnconfiguration-contentsegmenturlprefix)): string, optional.
     #[serde(
         rename = "ContentSegmentUrlPrefix",
         skip_serializing_if = "Option::is_none"
@@ -2278,18 +2510,22 @@ impl Walk for CdnConfiguration {
 
 /// The `ClientSideBeaconingConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `ClientSideBeaconingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-clientsidebeaconingconfiguration.html).
 ///
 /// [`ClientSideBeaconingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClientSideBeaconingConfiguration {
-    /// `AdditionalEventTypes`: optional.
+    /// The player operation events to report on, in addition to the ad progress events that MediaTailor always reports on. Valid values are MUTE, UNMUTE, PAUSE, and SKIP. The default is an empty list. This parameter is valid only when ReportingMode is INSIGHTS. MediaTailor rejects the request if you specify a value while ReportingMode is DISABLED, or if you specify duplicate values.
+    ///
+    /// `AdditionalEventTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-clientsidebeaconingconfiguration.html#cfn-mediatailor-playbackconfiguration-clientsidebeaconingconfiguration-additionaleventtypes)): list of ([`AdditionalEventTypes`], one of `MUTE`, `UNMUTE`, `PAUSE`, `SKIP`), optional.
     #[serde(
         rename = "AdditionalEventTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_event_types: Option<Value<Vec<Value<AdditionalEventTypes>>>>,
-    /// `ReportingMode`: required.
+    /// Specifies whether MediaTailor includes its beacons in the ad tracking response. INSIGHTS includes MediaTailor beacons; DISABLED does not. Values are case-sensitive. This setting is required when ClientSide is present. If BeaconingConfiguration or ClientSide is omitted, MediaTailor uses INSIGHTS. To keep beaconing off, retain DISABLED in subsequent updates.
+    ///
+    /// `ReportingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-clientsidebeaconingconfiguration.html#cfn-mediatailor-playbackconfiguration-clientsidebeaconingconfiguration-reportingmode)): [`ReportingMode`], one of `DISABLED`, `INSIGHTS`, required.
     #[serde(rename = "ReportingMode")]
     pub reporting_mode: Value<ReportingMode>,
 }
@@ -2327,15 +2563,19 @@ impl Walk for ClientSideBeaconingConfiguration {
 
 /// The `ClipRange` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `ClipRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-cliprange.html).
 ///
 /// Every property is optional: start from [`ClipRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClipRange {
-    /// `EndOffsetMillis`: optional.
+    /// The end offset of the clip range, in milliseconds.
+    ///
+    /// `EndOffsetMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-cliprange.html#cfn-mediatailor-program-cliprange-endoffsetmillis)): integer, optional.
     #[serde(rename = "EndOffsetMillis", skip_serializing_if = "Option::is_none")]
     pub end_offset_millis: Option<Value<i64>>,
-    /// `StartOffsetMillis`: optional.
+    /// The start offset of the clip range, in milliseconds.
+    ///
+    /// `StartOffsetMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-cliprange.html#cfn-mediatailor-program-cliprange-startoffsetmillis)): integer, optional.
     #[serde(rename = "StartOffsetMillis", skip_serializing_if = "Option::is_none")]
     pub start_offset_millis: Option<Value<i64>>,
 }
@@ -2393,24 +2633,34 @@ impl Walk for CompressRequest {
 
 /// The `ConcurrentExecutorConfiguration` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html).
+/// AWS reference: [`AWS::MediaTailor::Function` `ConcurrentExecutorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-concurrentexecutorconfiguration.html).
 ///
 /// Every property is required: [`ConcurrentExecutorConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConcurrentExecutorConfiguration {
-    /// `FunctionList`: required.
+    /// The list of 1 to 10 child functions that MediaTailor runs in parallel. Each entry specifies a child function to execute and an optional run condition expression that controls whether the function runs. Child functions cannot themselves be executors, and each child function's resolved namespace must be unique across the list.
+    ///
+    /// `FunctionList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-concurrentexecutorconfiguration.html#cfn-mediatailor-function-concurrentexecutorconfiguration-functionlist)): list of (object [`FunctionRef`]), required. Items: 1 to 10.
     #[serde(rename = "FunctionList")]
     pub function_list: Value<Vec<FunctionRef>>,
-    /// `MaxConcurrency`: required.
+    /// The maximum number of child functions that MediaTailor runs simultaneously. When the list contains more functions than MaxConcurrency, MediaTailor starts additional functions as running ones complete, so that no more than MaxConcurrency functions run at the same time. Valid values are 1 to 2.
+    ///
+    /// `MaxConcurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-concurrentexecutorconfiguration.html#cfn-mediatailor-function-concurrentexecutorconfiguration-maxconcurrency)): integer, required. Range: 1 to 2.
     #[serde(rename = "MaxConcurrency")]
     pub max_concurrency: Value<i64>,
-    /// `Output`: required.
+    /// A map of output bindings that controls which bindings the executor commits to the session state after all child functions complete. Each key is a namespaced output path, and each value is an expression that MediaTailor evaluates against the combined results of the child functions.
+    ///
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-concurrentexecutorconfiguration.html#cfn-mediatailor-function-concurrentexecutorconfiguration-output)): map from string to (string), required.
     #[serde(rename = "Output")]
     pub output: BTreeMap<String, Value<String>>,
-    /// `Runtime`: required.
+    /// The expression language used to evaluate expressions in the function configuration. Set this to JSONATA.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-concurrentexecutorconfiguration.html#cfn-mediatailor-function-concurrentexecutorconfiguration-runtime)): [`RuntimeType`], one of `JSONATA`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<RuntimeType>,
-    /// `TimeoutMilliseconds`: required.
+    /// The maximum time, in milliseconds, for all child functions to complete. This timeout covers every function in the list, including any HTTP calls the child functions make. If the executor exceeds this timeout, MediaTailor discards all output from the executor and proceeds with default behavior. Valid values are 100 to 2000.
+    ///
+    /// `TimeoutMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-concurrentexecutorconfiguration.html#cfn-mediatailor-function-concurrentexecutorconfiguration-timeoutmilliseconds)): integer, required. Range: 100 to 2000.
     #[serde(rename = "TimeoutMilliseconds")]
     pub timeout_milliseconds: Value<i64>,
 }
@@ -2454,15 +2704,19 @@ impl Walk for ConcurrentExecutorConfiguration {
 
 /// The `CustomOutputConfiguration` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html).
+/// AWS reference: [`AWS::MediaTailor::Function` `CustomOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-customoutputconfiguration.html).
 ///
 /// [`CustomOutputConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomOutputConfiguration {
-    /// `Output`: optional.
+    /// A map of output key-value pairs that define the custom output.
+    ///
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-customoutputconfiguration.html#cfn-mediatailor-function-customoutputconfiguration-output)): map from string to (string), optional.
     #[serde(rename = "Output", skip_serializing_if = "Option::is_none")]
     pub output: Option<BTreeMap<String, Value<String>>>,
-    /// `Runtime`: required.
+    /// The runtime environment for the function expression language.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-customoutputconfiguration.html#cfn-mediatailor-function-customoutputconfiguration-runtime)): [`RuntimeType`], one of `JSONATA`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<RuntimeType>,
 }
@@ -2497,15 +2751,19 @@ impl Walk for CustomOutputConfiguration {
 
 /// The `DashConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `DashConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-dashconfiguration.html).
 ///
 /// Every property is optional: start from [`DashConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashConfiguration {
-    /// `MpdLocation`: optional.
+    /// The setting that controls whether MediaTailor includes the Location tag in DASH manifests. MediaTailor populates the Location tag with the URL for manifest update requests, to be used by players that don't support sticky redirects. Disable this if you have CDN routing rules set up for accessing MediaTailor manifests, and you are either using client-side reporting or your players support sticky HTTP redirects. Valid values are DISABLED and EMT\_DEFAULT. The EMT\_DEFAULT setting enables the inclusion of the tag and is the default value.
+    ///
+    /// `MpdLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-dashconfiguration.html#cfn-mediatailor-playbackconfiguration-dashconfiguration-mpdlocation)): string, optional.
     #[serde(rename = "MpdLocation", skip_serializing_if = "Option::is_none")]
     pub mpd_location: Option<Value<String>>,
-    /// `OriginManifestType`: optional.
+    /// The setting that controls whether MediaTailor handles manifests from the origin server as multi-period manifests or single-period manifests. If your origin server produces single-period manifests, set this to SINGLE\_PERIOD. The default setting is MULTI\_PERIOD. For multi-period manifests, omit this setting or set it to MULTI\_PERIOD.
+    ///
+    /// `OriginManifestType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-dashconfiguration.html#cfn-mediatailor-playbackconfiguration-dashconfiguration-originmanifesttype)): [`OriginManifestType`], one of `SINGLE_PERIOD`, `MULTI_PERIOD`, optional.
     #[serde(rename = "OriginManifestType", skip_serializing_if = "Option::is_none")]
     pub origin_manifest_type: Option<Value<OriginManifestType>>,
 }
@@ -2543,30 +2801,38 @@ impl Walk for DashConfiguration {
 
 /// The `DashPlaylistSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html).
+/// AWS reference: [`AWS::MediaTailor::Channel` `DashPlaylistSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-dashplaylistsettings.html).
 ///
 /// Every property is optional: start from [`DashPlaylistSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashPlaylistSettings {
-    /// `ManifestWindowSeconds`: optional.
+    /// \<p\>The total duration (in seconds) of each manifest. Minimum value: \<code\>30\</code\> seconds. Maximum value: \<code\>3600\</code\> seconds.\</p\>
+    ///
+    /// `ManifestWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-dashplaylistsettings.html#cfn-mediatailor-channel-dashplaylistsettings-manifestwindowseconds)): number, optional.
     #[serde(
         rename = "ManifestWindowSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_window_seconds: Option<Value<f64>>,
-    /// `MinBufferTimeSeconds`: optional.
+    /// \<p\>Minimum amount of content (measured in seconds) that a player must keep available in the buffer. Minimum value: \<code\>2\</code\> seconds. Maximum value: \<code\>60\</code\> seconds.\</p\>
+    ///
+    /// `MinBufferTimeSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-dashplaylistsettings.html#cfn-mediatailor-channel-dashplaylistsettings-minbuffertimeseconds)): number, optional.
     #[serde(
         rename = "MinBufferTimeSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_buffer_time_seconds: Option<Value<f64>>,
-    /// `MinUpdatePeriodSeconds`: optional.
+    /// \<p\>Minimum amount of time (in seconds) that the player should wait before requesting updates to the manifest. Minimum value: \<code\>2\</code\> seconds. Maximum value: \<code\>60\</code\> seconds.\</p\>
+    ///
+    /// `MinUpdatePeriodSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-dashplaylistsettings.html#cfn-mediatailor-channel-dashplaylistsettings-minupdateperiodseconds)): number, optional.
     #[serde(
         rename = "MinUpdatePeriodSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_update_period_seconds: Option<Value<f64>>,
-    /// `SuggestedPresentationDelaySeconds`: optional.
+    /// \<p\>Amount of time (in seconds) that the player should be from the live point at the end of the manifest. Minimum value: \<code\>2\</code\> seconds. Maximum value: \<code\>60\</code\> seconds.\</p\>
+    ///
+    /// `SuggestedPresentationDelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-dashplaylistsettings.html#cfn-mediatailor-channel-dashplaylistsettings-suggestedpresentationdelayseconds)): number, optional.
     #[serde(
         rename = "SuggestedPresentationDelaySeconds",
         skip_serializing_if = "Option::is_none"
@@ -2623,12 +2889,14 @@ impl Walk for DashPlaylistSettings {
 
 /// The `DefaultSegmentDeliveryConfiguration` property type of [`SourceLocation`].
 ///
-/// AWS reference: [`AWS::MediaTailor::SourceLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html).
+/// AWS reference: [`AWS::MediaTailor::SourceLocation` `DefaultSegmentDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-defaultsegmentdeliveryconfiguration.html).
 ///
 /// Every property is optional: start from [`DefaultSegmentDeliveryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DefaultSegmentDeliveryConfiguration {
-    /// `BaseUrl`: optional.
+    /// \<p\>The hostname of the server that will be used to serve segments. This string must include the protocol, such as \<b\><https://>\</b\>.\</p\>
+    ///
+    /// `BaseUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-defaultsegmentdeliveryconfiguration.html#cfn-mediatailor-sourcelocation-defaultsegmentdeliveryconfiguration-baseurl)): string, optional.
     #[serde(rename = "BaseUrl", skip_serializing_if = "Option::is_none")]
     pub base_url: Option<Value<String>>,
 }
@@ -2678,18 +2946,24 @@ impl Walk for FillPolicy {
 
 /// The `FunctionRef` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html).
+/// AWS reference: [`AWS::MediaTailor::Function` `FunctionRef`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-functionref.html).
 ///
 /// Every property is optional: start from [`FunctionRef::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FunctionRef {
-    /// `Alias`: optional.
+    /// An optional alternate name for the child function within the executor. MediaTailor uses this value as the namespace for the child function's output. If omitted, MediaTailor uses the function identifier. The resolved namespace must be unique across all child functions in the list.
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-functionref.html#cfn-mediatailor-function-functionref-alias)): string, optional.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<Value<String>>,
-    /// `FunctionId`: optional.
+    /// The identifier of the child function to execute.
+    ///
+    /// `FunctionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-functionref.html#cfn-mediatailor-function-functionref-functionid)): string, optional.
     #[serde(rename = "FunctionId", skip_serializing_if = "Option::is_none")]
     pub function_id: Option<Value<String>>,
-    /// `RunCondition`: optional.
+    /// An optional expression that evaluates to a boolean. MediaTailor evaluates this expression immediately before running the child function, using the accumulated state at that point. If the expression evaluates to false, MediaTailor skips the child function. If omitted, the child function always runs.
+    ///
+    /// `RunCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-functionref.html#cfn-mediatailor-function-functionref-runcondition)): string, optional.
     #[serde(rename = "RunCondition", skip_serializing_if = "Option::is_none")]
     pub run_condition: Option<Value<String>>,
 }
@@ -2767,15 +3041,19 @@ impl Walk for FunctionType {
 
 /// The `HlsPlaylistSettings` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html).
+/// AWS reference: [`AWS::MediaTailor::Channel` `HlsPlaylistSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-hlsplaylistsettings.html).
 ///
 /// Every property is optional: start from [`HlsPlaylistSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HlsPlaylistSettings {
-    /// `AdMarkupType`: optional.
+    /// \<p\>Determines the type of SCTE 35 tags to use in ad markup. Specify \<code\>DATERANGE\</code\> to use \<code\>DATERANGE\</code\> tags (for live or VOD content). Specify \<code\>SCTE35\_ENHANCED\</code\> to use \<code\>EXT-X-CUE-OUT\</code\> and \<code\>EXT-X-CUE-IN\</code\> tags (for VOD content only).\</p\>
+    ///
+    /// `AdMarkupType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-hlsplaylistsettings.html#cfn-mediatailor-channel-hlsplaylistsettings-admarkuptype)): list of ([`AdMarkupType`], one of `DATERANGE`, `SCTE35_ENHANCED`), optional.
     #[serde(rename = "AdMarkupType", skip_serializing_if = "Option::is_none")]
     pub ad_markup_type: Option<Value<Vec<Value<AdMarkupType>>>>,
-    /// `ManifestWindowSeconds`: optional.
+    /// \<p\>The total duration (in seconds) of each manifest. Minimum value: \<code\>30\</code\> seconds. Maximum value: \<code\>3600\</code\> seconds.\</p\>
+    ///
+    /// `ManifestWindowSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-hlsplaylistsettings.html#cfn-mediatailor-channel-hlsplaylistsettings-manifestwindowseconds)): number, optional.
     #[serde(
         rename = "ManifestWindowSeconds",
         skip_serializing_if = "Option::is_none"
@@ -2816,12 +3094,14 @@ impl Walk for HlsPlaylistSettings {
 
 /// The `HttpConfiguration` property type of [`SourceLocation`].
 ///
-/// AWS reference: [`AWS::MediaTailor::SourceLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html).
+/// AWS reference: [`AWS::MediaTailor::SourceLocation` `HttpConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-httpconfiguration.html).
 ///
 /// Every property is required: [`HttpConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpConfiguration {
-    /// `BaseUrl`: required.
+    /// \<p\>The base URL for the source location host server. This string must include the protocol, such as \<b\><https://>\</b\>.\</p\>
+    ///
+    /// `BaseUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-httpconfiguration.html#cfn-mediatailor-sourcelocation-httpconfiguration-baseurl)): string, required.
     #[serde(rename = "BaseUrl")]
     pub base_url: Value<String>,
 }
@@ -2867,18 +3147,22 @@ impl Walk for HttpMethod {
 
 /// The `HttpPackageConfiguration` property type of [`LiveSource`] and [`VodSource`].
 ///
-/// AWS reference: [`AWS::MediaTailor::LiveSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-livesource.html), [`AWS::MediaTailor::VodSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-vodsource.html).
+/// AWS reference: [`AWS::MediaTailor::LiveSource` `HttpPackageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-livesource-httppackageconfiguration.html), [`AWS::MediaTailor::VodSource` `HttpPackageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-vodsource-httppackageconfiguration.html).
 ///
 /// Every property is required: [`HttpPackageConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpPackageConfiguration {
-    /// `Path`: required.
+    /// \<p\>The relative path to the URL for this VOD source. This is combined with \<code\>SourceLocation::HttpConfiguration::BaseUrl\</code\> to form a valid URL.\</p\>
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-livesource-httppackageconfiguration.html#cfn-mediatailor-livesource-httppackageconfiguration-path)): string, required.
     #[serde(rename = "Path")]
     pub path: Value<String>,
-    /// `SourceGroup`: required.
+    /// \<p\>The name of the source group. This has to match one of the \<code\>Channel::Outputs::SourceGroup\</code\>.\</p\>
+    ///
+    /// `SourceGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-livesource-httppackageconfiguration.html#cfn-mediatailor-livesource-httppackageconfiguration-sourcegroup)): string, required.
     #[serde(rename = "SourceGroup")]
     pub source_group: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-livesource-httppackageconfiguration.html#cfn-mediatailor-livesource-httppackageconfiguration-type)): [`Type`], one of `DASH`, `HLS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -2914,21 +3198,29 @@ impl Walk for HttpPackageConfiguration {
 
 /// The `HttpRequest` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `HttpRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-httprequest.html).
 ///
 /// Every property is optional: start from [`HttpRequest::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HttpRequest {
-    /// `Body`: optional.
+    /// The body of the request to the Ad Decision Server URL. The maximum length is 100,000 characters.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-httprequest.html#cfn-mediatailor-playbackconfiguration-httprequest-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `CompressRequest`: optional.
+    /// The compression type of the request sent to the Ad Decision Server URL. Only the POST HTTP Method permits compression other than NONE.
+    ///
+    /// `CompressRequest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-httprequest.html#cfn-mediatailor-playbackconfiguration-httprequest-compressrequest)): [`CompressRequest`], one of `NONE`, `GZIP`, optional.
     #[serde(rename = "CompressRequest", skip_serializing_if = "Option::is_none")]
     pub compress_request: Option<Value<CompressRequest>>,
-    /// `Headers`: optional.
+    /// The headers in the request sent to the Ad Decision Server URL. The max length is 10,000 characters.
+    ///
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-httprequest.html#cfn-mediatailor-playbackconfiguration-httprequest-headers)): map from string to (string), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, Value<String>>>,
-    /// `HttpMethod`: optional.
+    /// Supported HTTP Methods for the request to the Ad Decision Server URL.
+    ///
+    /// `HttpMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-httprequest.html#cfn-mediatailor-playbackconfiguration-httprequest-httpmethod)): [`HttpMethod`], one of `GET`, `POST`, optional.
     #[serde(rename = "HttpMethod", skip_serializing_if = "Option::is_none")]
     pub http_method: Option<Value<HttpMethod>>,
 }
@@ -2982,30 +3274,44 @@ impl Walk for HttpRequest {
 
 /// The `HttpRequestConfiguration` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html).
+/// AWS reference: [`AWS::MediaTailor::Function` `HttpRequestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-httprequestconfiguration.html).
 ///
 /// [`HttpRequestConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpRequestConfiguration {
-    /// `Body`: optional.
+    /// The body of the HTTP request.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-httprequestconfiguration.html#cfn-mediatailor-function-httprequestconfiguration-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `Headers`: optional.
+    /// A map of HTTP headers to include in the request.
+    ///
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-httprequestconfiguration.html#cfn-mediatailor-function-httprequestconfiguration-headers)): map from string to (string), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, Value<String>>>,
-    /// `MethodType`: required.
+    /// The HTTP method type for the request.
+    ///
+    /// `MethodType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-httprequestconfiguration.html#cfn-mediatailor-function-httprequestconfiguration-methodtype)): [`MethodType`], one of `GET`, `POST`, required.
     #[serde(rename = "MethodType")]
     pub method_type: Value<MethodType>,
-    /// `Output`: optional.
+    /// A map of output key-value pairs. Keys must start with session., temp., avail., scte., or be a valid adsRequest directive.
+    ///
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-httprequestconfiguration.html#cfn-mediatailor-function-httprequestconfiguration-output)): map from string to (string), optional.
     #[serde(rename = "Output", skip_serializing_if = "Option::is_none")]
     pub output: Option<BTreeMap<String, Value<String>>>,
-    /// `RequestTimeoutMilliseconds`: required.
+    /// The timeout in milliseconds for the HTTP request. Maximum value is 2000.
+    ///
+    /// `RequestTimeoutMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-httprequestconfiguration.html#cfn-mediatailor-function-httprequestconfiguration-requesttimeoutmilliseconds)): integer, required.
     #[serde(rename = "RequestTimeoutMilliseconds")]
     pub request_timeout_milliseconds: Value<i64>,
-    /// `Runtime`: required.
+    /// The runtime environment for the function expression language.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-httprequestconfiguration.html#cfn-mediatailor-function-httprequestconfiguration-runtime)): [`RuntimeType`], one of `JSONATA`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<RuntimeType>,
-    /// `Url`: required.
+    /// The URL endpoint for the HTTP request.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-httprequestconfiguration.html#cfn-mediatailor-function-httprequestconfiguration-url)): string, required.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -3092,15 +3398,19 @@ impl Walk for InsertionMode {
 
 /// The `KeyValuePair` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `KeyValuePair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-keyvaluepair.html).
 ///
 /// Every property is required: [`KeyValuePair::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyValuePair {
-    /// `Key`: required.
+    /// The key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-keyvaluepair.html#cfn-mediatailor-program-keyvaluepair-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-keyvaluepair.html#cfn-mediatailor-program-keyvaluepair-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3129,24 +3439,30 @@ impl Walk for KeyValuePair {
 
 /// The `LivePreRollConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `LivePreRollConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-liveprerollconfiguration.html).
 ///
 /// Every property is optional: start from [`LivePreRollConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LivePreRollConfiguration {
-    /// `AdDecisionServerConfiguration`: optional.
+    /// The configuration for the request to the pre-roll Ad Decision Server.
+    ///
+    /// `AdDecisionServerConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-liveprerollconfiguration.html#cfn-mediatailor-playbackconfiguration-liveprerollconfiguration-addecisionserverconfiguration)): object [`PreRollAdDecisionServerConfiguration`], optional.
     #[serde(
         rename = "AdDecisionServerConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_decision_server_configuration: Option<PreRollAdDecisionServerConfiguration>,
-    /// `AdDecisionServerUrl`: optional.
+    /// The URL for the ad decision server (ADS) for pre-roll ads. This includes the specification of static parameters and placeholders for dynamic parameters. AWS Elemental MediaTailor substitutes player-specific and session-specific parameters as needed when calling the ADS. Alternately, for testing, you can provide a static VAST URL. The maximum length is 25,000 characters.
+    ///
+    /// `AdDecisionServerUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-liveprerollconfiguration.html#cfn-mediatailor-playbackconfiguration-liveprerollconfiguration-addecisionserverurl)): string, optional.
     #[serde(
         rename = "AdDecisionServerUrl",
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_decision_server_url: Option<Value<String>>,
-    /// `MaxDurationSeconds`: optional.
+    /// The maximum allowed duration for the pre-roll ad avail. AWS Elemental MediaTailor won't play pre-roll ads to exceed this duration, regardless of the total duration of ads that the ADS returns.
+    ///
+    /// `MaxDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-liveprerollconfiguration.html#cfn-mediatailor-playbackconfiguration-liveprerollconfiguration-maxdurationseconds)): integer, optional.
     #[serde(rename = "MaxDurationSeconds", skip_serializing_if = "Option::is_none")]
     pub max_duration_seconds: Option<Value<i64>>,
 }
@@ -3195,27 +3511,35 @@ impl Walk for LivePreRollConfiguration {
 
 /// The `LogConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `LogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-logconfiguration.html).
 ///
 /// [`LogConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogConfiguration {
-    /// `AdsInteractionLog`: optional.
+    /// The event types that MediaTailor emits in logs for interactions with the ADS.
+    ///
+    /// `AdsInteractionLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-logconfiguration.html#cfn-mediatailor-playbackconfiguration-logconfiguration-adsinteractionlog)): object [`AdsInteractionLog`], optional.
     #[serde(rename = "AdsInteractionLog", skip_serializing_if = "Option::is_none")]
     pub ads_interaction_log: Option<AdsInteractionLog>,
-    /// `EnabledLoggingStrategies`: optional.
+    /// The method used for collecting logs from AWS Elemental MediaTailor. To configure MediaTailor to send logs directly to Amazon CloudWatch Logs, choose LEGACY\_CLOUDWATCH. To configure MediaTailor to send logs to CloudWatch, which then vends the logs to your destination of choice, choose VENDED\_LOGS. Supported destinations are CloudWatch Logs log group, Amazon S3 bucket, and Amazon Data Firehose stream. To use vended logs, you must configure the delivery destination in Amazon CloudWatch
+    ///
+    /// `EnabledLoggingStrategies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-logconfiguration.html#cfn-mediatailor-playbackconfiguration-logconfiguration-enabledloggingstrategies)): list of (string), optional.
     #[serde(
         rename = "EnabledLoggingStrategies",
         skip_serializing_if = "Option::is_none"
     )]
     pub enabled_logging_strategies: Option<Value<Vec<Value<String>>>>,
-    /// `ManifestServiceInteractionLog`: optional.
+    /// The event types that MediaTailor emits in logs for interactions with the origin server.
+    ///
+    /// `ManifestServiceInteractionLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-logconfiguration.html#cfn-mediatailor-playbackconfiguration-logconfiguration-manifestserviceinteractionlog)): object [`ManifestServiceInteractionLog`], optional.
     #[serde(
         rename = "ManifestServiceInteractionLog",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_service_interaction_log: Option<ManifestServiceInteractionLog>,
-    /// `PercentEnabled`: required.
+    /// The percentage of session logs that MediaTailor sends to your CloudWatch Logs account. For example, if your playback configuration has 1000 sessions and percentEnabled is set to 60, MediaTailor sends logs for 600 of the sessions to CloudWatch Logs. MediaTailor decides at random which of the playback configuration sessions to send logs for. If you want to view logs for a specific session, you can use the debug log mode.
+    ///
+    /// `PercentEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-logconfiguration.html#cfn-mediatailor-playbackconfiguration-logconfiguration-percentenabled)): integer, required. Range: 0 to 100.
     #[serde(rename = "PercentEnabled")]
     pub percent_enabled: Value<i64>,
 }
@@ -3274,12 +3598,14 @@ impl Walk for LogConfiguration {
 
 /// The `LogConfigurationForChannel` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html).
+/// AWS reference: [`AWS::MediaTailor::Channel` `LogConfigurationForChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-logconfigurationforchannel.html).
 ///
 /// Every property is optional: start from [`LogConfigurationForChannel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogConfigurationForChannel {
-    /// `LogTypes`: optional.
+    /// \<p\>The log types.\</p\>
+    ///
+    /// `LogTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-logconfigurationforchannel.html#cfn-mediatailor-channel-logconfigurationforchannel-logtypes)): list of ([`LogType`], one of `AS_RUN`), optional.
     #[serde(rename = "LogTypes", skip_serializing_if = "Option::is_none")]
     pub log_types: Option<Value<Vec<Value<LogType>>>>,
 }
@@ -3326,12 +3652,14 @@ impl Walk for LogType {
 
 /// The `ManifestProcessingRules` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `ManifestProcessingRules`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-manifestprocessingrules.html).
 ///
 /// Every property is optional: start from [`ManifestProcessingRules::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManifestProcessingRules {
-    /// `AdMarkerPassthrough`: optional.
+    /// For HLS, when set to true, MediaTailor passes through EXT-X-CUE-IN, EXT-X-CUE-OUT, and EXT-X-SPLICEPOINT-SCTE35 ad markers from the origin manifest to the MediaTailor personalized manifest. No logic is applied to these ad markers. For example, if EXT-X-CUE-OUT has a value of 60, but no ads are filled for that ad break, MediaTailor will not set the value to 0.
+    ///
+    /// `AdMarkerPassthrough` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-manifestprocessingrules.html#cfn-mediatailor-playbackconfiguration-manifestprocessingrules-admarkerpassthrough)): object [`AdMarkerPassthrough`], optional.
     #[serde(
         rename = "AdMarkerPassthrough",
         skip_serializing_if = "Option::is_none"
@@ -3364,12 +3692,14 @@ impl Walk for ManifestProcessingRules {
 
 /// The `ManifestServiceInteractionLog` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `ManifestServiceInteractionLog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-manifestserviceinteractionlog.html).
 ///
 /// Every property is optional: start from [`ManifestServiceInteractionLog::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManifestServiceInteractionLog {
-    /// `ExcludeEventTypes`: optional.
+    /// Indicates that MediaTailor won't emit the selected events in the logs for playback sessions that are initialized with this configuration.
+    ///
+    /// `ExcludeEventTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-manifestserviceinteractionlog.html#cfn-mediatailor-playbackconfiguration-manifestserviceinteractionlog-excludeeventtypes)): list of (string), optional.
     #[serde(rename = "ExcludeEventTypes", skip_serializing_if = "Option::is_none")]
     pub exclude_event_types: Option<Value<Vec<Value<String>>>>,
 }
@@ -3519,12 +3849,14 @@ impl Walk for PlaybackMode {
 
 /// The `PreRollAdDecisionServerConfiguration` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `PreRollAdDecisionServerConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-prerolladdecisionserverconfiguration.html).
 ///
 /// Every property is optional: start from [`PreRollAdDecisionServerConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PreRollAdDecisionServerConfiguration {
-    /// `VastResponse`: optional.
+    /// The configuration for how MediaTailor processes the VAST response returned by the pre-roll Ad Decision Server.
+    ///
+    /// `VastResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-prerolladdecisionserverconfiguration.html#cfn-mediatailor-playbackconfiguration-prerolladdecisionserverconfiguration-vastresponse)): object [`PreRollVastResponse`], optional.
     #[serde(rename = "VastResponse", skip_serializing_if = "Option::is_none")]
     pub vast_response: Option<PreRollVastResponse>,
 }
@@ -3554,12 +3886,14 @@ impl Walk for PreRollAdDecisionServerConfiguration {
 
 /// The `PreRollVastResponse` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `PreRollVastResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-prerollvastresponse.html).
 ///
 /// Every property is optional: start from [`PreRollVastResponse::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PreRollVastResponse {
-    /// `AdSequencingMode`: optional.
+    /// Determines how MediaTailor sequences ads returned in the pre-roll VAST response.
+    ///
+    /// `AdSequencingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-prerollvastresponse.html#cfn-mediatailor-playbackconfiguration-prerollvastresponse-adsequencingmode)): [`PreRollVastResponseAdSequencingMode`], one of `FOLLOW_AD_SEQUENCE`, `IGNORE_AD_SEQUENCE`, optional.
     #[serde(rename = "AdSequencingMode", skip_serializing_if = "Option::is_none")]
     pub ad_sequencing_mode: Option<Value<PreRollVastResponseAdSequencingMode>>,
 }
@@ -3612,21 +3946,27 @@ impl Walk for PreRollVastResponseAdSequencingMode {
 
 /// The `PrefetchConsumption` property type of [`PrefetchSchedule`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html).
+/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule` `PrefetchConsumption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchconsumption.html).
 ///
 /// [`PrefetchConsumption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrefetchConsumption {
-    /// `AvailMatchingCriteria`: optional.
+    /// If you only want MediaTailor to insert prefetched ads into avails that match specific dynamic variables, set the avail matching criteria.
+    ///
+    /// `AvailMatchingCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchconsumption.html#cfn-mediatailor-prefetchschedule-prefetchconsumption-availmatchingcriteria)): list of (object [`AvailMatchingCriteria`]), optional.
     #[serde(
         rename = "AvailMatchingCriteria",
         skip_serializing_if = "Option::is_none"
     )]
     pub avail_matching_criteria: Option<Value<Vec<AvailMatchingCriteria>>>,
-    /// `EndTime`: required.
+    /// The time when MediaTailor no longer considers the prefetched ads for use in an ad break, as an ISO 8601 date-time.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchconsumption.html#cfn-mediatailor-prefetchschedule-prefetchconsumption-endtime)): string, required.
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `StartTime`: optional.
+    /// The time when prefetched ads are considered for use in an ad break, as an ISO 8601 date-time.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchconsumption.html#cfn-mediatailor-prefetchschedule-prefetchconsumption-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
 }
@@ -3673,33 +4013,41 @@ impl Walk for PrefetchConsumption {
 
 /// The `PrefetchRetrieval` property type of [`PrefetchSchedule`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html).
+/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule` `PrefetchRetrieval`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchretrieval.html).
 ///
 /// [`PrefetchRetrieval::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrefetchRetrieval {
-    /// `DynamicVariables`: optional.
+    /// The dynamic variables to use for substitution during prefetch requests to the ad decision server (ADS).
+    ///
+    /// `DynamicVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchretrieval.html#cfn-mediatailor-prefetchschedule-prefetchretrieval-dynamicvariables)): map from string to (string), optional.
     #[serde(rename = "DynamicVariables", skip_serializing_if = "Option::is_none")]
     pub dynamic_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `EndTime`: required.
+    /// The time when prefetch retrieval ends for the ad break, as an ISO 8601 date-time.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchretrieval.html#cfn-mediatailor-prefetchschedule-prefetchretrieval-endtime)): string, required.
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `StartTime`: optional.
+    /// The time when prefetch retrievals can start for this break, as an ISO 8601 date-time.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchretrieval.html#cfn-mediatailor-prefetchschedule-prefetchretrieval-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
-    /// `TrafficShapingRetrievalWindow`: optional.
+    /// `TrafficShapingRetrievalWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchretrieval.html#cfn-mediatailor-prefetchschedule-prefetchretrieval-trafficshapingretrievalwindow)): object [`TrafficShapingRetrievalWindow`], optional.
     #[serde(
         rename = "TrafficShapingRetrievalWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub traffic_shaping_retrieval_window: Option<TrafficShapingRetrievalWindow>,
-    /// `TrafficShapingTpsConfiguration`: optional.
+    /// `TrafficShapingTpsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchretrieval.html#cfn-mediatailor-prefetchschedule-prefetchretrieval-trafficshapingtpsconfiguration)): object [`TrafficShapingTpsConfiguration`], optional.
     #[serde(
         rename = "TrafficShapingTpsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub traffic_shaping_tps_configuration: Option<TrafficShapingTpsConfiguration>,
-    /// `TrafficShapingType`: optional.
+    /// Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time.
+    ///
+    /// `TrafficShapingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-prefetchretrieval.html#cfn-mediatailor-prefetchschedule-prefetchretrieval-trafficshapingtype)): [`TrafficShapingType`], one of `RETRIEVAL_WINDOW`, `TPS`, optional.
     #[serde(rename = "TrafficShapingType", skip_serializing_if = "Option::is_none")]
     pub traffic_shaping_type: Option<Value<TrafficShapingType>>,
 }
@@ -3776,18 +4124,22 @@ impl Walk for PrefetchRetrieval {
 
 /// The `RecurringConsumption` property type of [`PrefetchSchedule`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html).
+/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule` `RecurringConsumption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringconsumption.html).
 ///
 /// Every property is optional: start from [`RecurringConsumption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecurringConsumption {
-    /// `AvailMatchingCriteria`: optional.
+    /// The configuration for the dynamic variables that determine which ad breaks that MediaTailor inserts prefetched ads in.
+    ///
+    /// `AvailMatchingCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringconsumption.html#cfn-mediatailor-prefetchschedule-recurringconsumption-availmatchingcriteria)): list of (object [`AvailMatchingCriteria`]), optional.
     #[serde(
         rename = "AvailMatchingCriteria",
         skip_serializing_if = "Option::is_none"
     )]
     pub avail_matching_criteria: Option<Value<Vec<AvailMatchingCriteria>>>,
-    /// `RetrievedAdExpirationSeconds`: optional.
+    /// The number of seconds that an ad is available for insertion after it was prefetched.
+    ///
+    /// `RetrievedAdExpirationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringconsumption.html#cfn-mediatailor-prefetchschedule-recurringconsumption-retrievedadexpirationseconds)): integer, optional.
     #[serde(
         rename = "RetrievedAdExpirationSeconds",
         skip_serializing_if = "Option::is_none"
@@ -3831,21 +4183,25 @@ impl Walk for RecurringConsumption {
 
 /// The `RecurringPrefetchConfiguration` property type of [`PrefetchSchedule`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html).
+/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule` `RecurringPrefetchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringprefetchconfiguration.html).
 ///
 /// [`RecurringPrefetchConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecurringPrefetchConfiguration {
-    /// `EndTime`: required.
+    /// The end time for the window that MediaTailor prefetches and inserts ads in a live event, as an ISO 8601 date-time.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringprefetchconfiguration.html#cfn-mediatailor-prefetchschedule-recurringprefetchconfiguration-endtime)): string, required.
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `RecurringConsumption`: required.
+    /// `RecurringConsumption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringprefetchconfiguration.html#cfn-mediatailor-prefetchschedule-recurringprefetchconfiguration-recurringconsumption)): object [`RecurringConsumption`], required.
     #[serde(rename = "RecurringConsumption")]
     pub recurring_consumption: RecurringConsumption,
-    /// `RecurringRetrieval`: required.
+    /// `RecurringRetrieval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringprefetchconfiguration.html#cfn-mediatailor-prefetchschedule-recurringprefetchconfiguration-recurringretrieval)): object [`RecurringRetrieval`], required.
     #[serde(rename = "RecurringRetrieval")]
     pub recurring_retrieval: RecurringRetrieval,
-    /// `StartTime`: optional.
+    /// The start time for the window that MediaTailor prefetches and inserts ads in a live event, as an ISO 8601 date-time.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringprefetchconfiguration.html#cfn-mediatailor-prefetchschedule-recurringprefetchconfiguration-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
 }
@@ -3890,33 +4246,39 @@ impl Walk for RecurringPrefetchConfiguration {
 
 /// The `RecurringRetrieval` property type of [`PrefetchSchedule`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html).
+/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule` `RecurringRetrieval`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringretrieval.html).
 ///
 /// Every property is optional: start from [`RecurringRetrieval::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecurringRetrieval {
-    /// `DelayAfterAvailEndSeconds`: optional.
+    /// The number of seconds that MediaTailor waits after an ad avail before prefetching ads for the next avail.
+    ///
+    /// `DelayAfterAvailEndSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringretrieval.html#cfn-mediatailor-prefetchschedule-recurringretrieval-delayafteravailendseconds)): integer, optional.
     #[serde(
         rename = "DelayAfterAvailEndSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub delay_after_avail_end_seconds: Option<Value<i64>>,
-    /// `DynamicVariables`: optional.
+    /// The dynamic variables to use for substitution during prefetch requests to the ADS.
+    ///
+    /// `DynamicVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringretrieval.html#cfn-mediatailor-prefetchschedule-recurringretrieval-dynamicvariables)): map from string to (string), optional.
     #[serde(rename = "DynamicVariables", skip_serializing_if = "Option::is_none")]
     pub dynamic_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `TrafficShapingRetrievalWindow`: optional.
+    /// `TrafficShapingRetrievalWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringretrieval.html#cfn-mediatailor-prefetchschedule-recurringretrieval-trafficshapingretrievalwindow)): object [`TrafficShapingRetrievalWindow`], optional.
     #[serde(
         rename = "TrafficShapingRetrievalWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub traffic_shaping_retrieval_window: Option<TrafficShapingRetrievalWindow>,
-    /// `TrafficShapingTpsConfiguration`: optional.
+    /// `TrafficShapingTpsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringretrieval.html#cfn-mediatailor-prefetchschedule-recurringretrieval-trafficshapingtpsconfiguration)): object [`TrafficShapingTpsConfiguration`], optional.
     #[serde(
         rename = "TrafficShapingTpsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub traffic_shaping_tps_configuration: Option<TrafficShapingTpsConfiguration>,
-    /// `TrafficShapingType`: optional.
+    /// Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time.
+    ///
+    /// `TrafficShapingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-recurringretrieval.html#cfn-mediatailor-prefetchschedule-recurringretrieval-trafficshapingtype)): [`TrafficShapingType`], one of `RETRIEVAL_WINDOW`, `TPS`, optional.
     #[serde(rename = "TrafficShapingType", skip_serializing_if = "Option::is_none")]
     pub traffic_shaping_type: Option<Value<TrafficShapingType>>,
 }
@@ -4024,27 +4386,35 @@ impl Walk for ReportingMode {
 
 /// The `RequestOutputItem` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html).
+/// AWS reference: [`AWS::MediaTailor::Channel` `RequestOutputItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-requestoutputitem.html).
 ///
 /// [`RequestOutputItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestOutputItem {
-    /// `DashPlaylistSettings`: optional.
+    /// \<p\>Dash manifest configuration parameters.\</p\>
+    ///
+    /// `DashPlaylistSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-requestoutputitem.html#cfn-mediatailor-channel-requestoutputitem-dashplaylistsettings)): object [`DashPlaylistSettings`], optional.
     #[serde(
         rename = "DashPlaylistSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub dash_playlist_settings: Option<DashPlaylistSettings>,
-    /// `HlsPlaylistSettings`: optional.
+    /// \<p\>HLS playlist configuration parameters.\</p\>
+    ///
+    /// `HlsPlaylistSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-requestoutputitem.html#cfn-mediatailor-channel-requestoutputitem-hlsplaylistsettings)): object [`HlsPlaylistSettings`], optional.
     #[serde(
         rename = "HlsPlaylistSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub hls_playlist_settings: Option<HlsPlaylistSettings>,
-    /// `ManifestName`: required.
+    /// \<p\>The name of the manifest for the channel. The name appears in the \<code\>PlaybackUrl\</code\>.\</p\>
+    ///
+    /// `ManifestName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-requestoutputitem.html#cfn-mediatailor-channel-requestoutputitem-manifestname)): string, required.
     #[serde(rename = "ManifestName")]
     pub manifest_name: Value<String>,
-    /// `SourceGroup`: required.
+    /// \<p\>A string used to match which \<code\>HttpPackageConfiguration\</code\> is used for each \<code\>VodSource\</code\>.\</p\>
+    ///
+    /// `SourceGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-requestoutputitem.html#cfn-mediatailor-channel-requestoutputitem-sourcegroup)): string, required.
     #[serde(rename = "SourceGroup")]
     pub source_group: Value<String>,
 }
@@ -4111,15 +4481,19 @@ impl Walk for RuntimeType {
 
 /// The `ScheduleConfiguration` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `ScheduleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-scheduleconfiguration.html).
 ///
 /// [`ScheduleConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduleConfiguration {
-    /// `ClipRange`: optional.
+    /// Clip range configuration for the VOD source associated with the program.
+    ///
+    /// `ClipRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-scheduleconfiguration.html#cfn-mediatailor-program-scheduleconfiguration-cliprange)): object [`ClipRange`], optional.
     #[serde(rename = "ClipRange", skip_serializing_if = "Option::is_none")]
     pub clip_range: Option<ClipRange>,
-    /// `Transition`: required.
+    /// Program transition configuration.
+    ///
+    /// `Transition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-scheduleconfiguration.html#cfn-mediatailor-program-scheduleconfiguration-transition)): object [`Transition`], required.
     #[serde(rename = "Transition")]
     pub transition: Transition,
 }
@@ -4174,18 +4548,24 @@ impl Walk for ScheduleType {
 
 /// The `SecretsManagerAccessTokenConfiguration` property type of [`SourceLocation`].
 ///
-/// AWS reference: [`AWS::MediaTailor::SourceLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html).
+/// AWS reference: [`AWS::MediaTailor::SourceLocation` `SecretsManagerAccessTokenConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-secretsmanageraccesstokenconfiguration.html).
 ///
 /// Every property is optional: start from [`SecretsManagerAccessTokenConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecretsManagerAccessTokenConfiguration {
-    /// `HeaderName`: optional.
+    /// \<p\>The name of the HTTP header used to supply the access token in requests to the source location.\</p\>
+    ///
+    /// `HeaderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-secretsmanageraccesstokenconfiguration.html#cfn-mediatailor-sourcelocation-secretsmanageraccesstokenconfiguration-headername)): string, optional.
     #[serde(rename = "HeaderName", skip_serializing_if = "Option::is_none")]
     pub header_name: Option<Value<String>>,
-    /// `SecretArn`: optional.
+    /// \<p\>The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the access token.\</p\>
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-secretsmanageraccesstokenconfiguration.html#cfn-mediatailor-sourcelocation-secretsmanageraccesstokenconfiguration-secretarn)): string, optional.
     #[serde(rename = "SecretArn", skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<Value<String>>,
-    /// `SecretStringKey`: optional.
+    /// \<p\>The AWS Secrets Manager \<a href="<https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#SecretsManager-CreateSecret-request-SecretString.html>"\>SecretString\</a\> key associated with the access token. MediaTailor uses the key to look up SecretString key and value pair containing the access token.\</p\>
+    ///
+    /// `SecretStringKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-secretsmanageraccesstokenconfiguration.html#cfn-mediatailor-sourcelocation-secretsmanageraccesstokenconfiguration-secretstringkey)): string, optional.
     #[serde(rename = "SecretStringKey", skip_serializing_if = "Option::is_none")]
     pub secret_string_key: Option<Value<String>>,
 }
@@ -4231,15 +4611,19 @@ impl Walk for SecretsManagerAccessTokenConfiguration {
 
 /// The `SegmentDeliveryConfiguration` property type of [`SourceLocation`].
 ///
-/// AWS reference: [`AWS::MediaTailor::SourceLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html).
+/// AWS reference: [`AWS::MediaTailor::SourceLocation` `SegmentDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-segmentdeliveryconfiguration.html).
 ///
 /// Every property is optional: start from [`SegmentDeliveryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SegmentDeliveryConfiguration {
-    /// `BaseUrl`: optional.
+    /// \<p\>The base URL of the host or path of the segment delivery server that you're using to serve segments. This is typically a content delivery network (CDN). The URL can be absolute or relative. To use an absolute URL include the protocol, such as \<code\><https://example.com/some/path>\</code\>. To use a relative URL specify the relative path, such as \<code\>/some/path\*\</code\>.\</p\>
+    ///
+    /// `BaseUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-segmentdeliveryconfiguration.html#cfn-mediatailor-sourcelocation-segmentdeliveryconfiguration-baseurl)): string, optional.
     #[serde(rename = "BaseUrl", skip_serializing_if = "Option::is_none")]
     pub base_url: Option<Value<String>>,
-    /// `Name`: optional.
+    /// \<p\>A unique identifier used to distinguish between multiple segment delivery configurations in a source location.\</p\>
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-segmentdeliveryconfiguration.html#cfn-mediatailor-sourcelocation-segmentdeliveryconfiguration-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -4277,39 +4661,55 @@ impl Walk for SegmentDeliveryConfiguration {
 
 /// The `SegmentationDescriptor` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `SegmentationDescriptor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html).
 ///
 /// Every property is optional: start from [`SegmentationDescriptor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SegmentationDescriptor {
-    /// `SegmentNum`: optional.
+    /// The segment number to assign.
+    ///
+    /// `SegmentNum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html#cfn-mediatailor-program-segmentationdescriptor-segmentnum)): integer, optional.
     #[serde(rename = "SegmentNum", skip_serializing_if = "Option::is_none")]
     pub segment_num: Option<Value<i64>>,
-    /// `SegmentationEventId`: optional.
+    /// The Event Identifier to assign.
+    ///
+    /// `SegmentationEventId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html#cfn-mediatailor-program-segmentationdescriptor-segmentationeventid)): integer, optional.
     #[serde(
         rename = "SegmentationEventId",
         skip_serializing_if = "Option::is_none"
     )]
     pub segmentation_event_id: Option<Value<i64>>,
-    /// `SegmentationTypeId`: optional.
+    /// The Type Identifier to assign.
+    ///
+    /// `SegmentationTypeId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html#cfn-mediatailor-program-segmentationdescriptor-segmentationtypeid)): integer, optional.
     #[serde(rename = "SegmentationTypeId", skip_serializing_if = "Option::is_none")]
     pub segmentation_type_id: Option<Value<i64>>,
-    /// `SegmentationUpid`: optional.
+    /// The Upid to assign.
+    ///
+    /// `SegmentationUpid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html#cfn-mediatailor-program-segmentationdescriptor-segmentationupid)): string, optional.
     #[serde(rename = "SegmentationUpid", skip_serializing_if = "Option::is_none")]
     pub segmentation_upid: Option<Value<String>>,
-    /// `SegmentationUpidType`: optional.
+    /// The Upid Type to assign.
+    ///
+    /// `SegmentationUpidType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html#cfn-mediatailor-program-segmentationdescriptor-segmentationupidtype)): integer, optional.
     #[serde(
         rename = "SegmentationUpidType",
         skip_serializing_if = "Option::is_none"
     )]
     pub segmentation_upid_type: Option<Value<i64>>,
-    /// `SegmentsExpected`: optional.
+    /// The number of segments expected.
+    ///
+    /// `SegmentsExpected` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html#cfn-mediatailor-program-segmentationdescriptor-segmentsexpected)): integer, optional.
     #[serde(rename = "SegmentsExpected", skip_serializing_if = "Option::is_none")]
     pub segments_expected: Option<Value<i64>>,
-    /// `SubSegmentNum`: optional.
+    /// The sub-segment number to assign.
+    ///
+    /// `SubSegmentNum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html#cfn-mediatailor-program-segmentationdescriptor-subsegmentnum)): integer, optional.
     #[serde(rename = "SubSegmentNum", skip_serializing_if = "Option::is_none")]
     pub sub_segment_num: Option<Value<i64>>,
-    /// `SubSegmentsExpected`: optional.
+    /// The number of sub-segments expected.
+    ///
+    /// `SubSegmentsExpected` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-segmentationdescriptor.html#cfn-mediatailor-program-segmentationdescriptor-subsegmentsexpected)): integer, optional.
     #[serde(
         rename = "SubSegmentsExpected",
         skip_serializing_if = "Option::is_none"
@@ -4398,21 +4798,29 @@ impl Walk for SegmentationDescriptor {
 
 /// The `SequentialExecutorConfiguration` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html).
+/// AWS reference: [`AWS::MediaTailor::Function` `SequentialExecutorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-sequentialexecutorconfiguration.html).
 ///
 /// [`SequentialExecutorConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SequentialExecutorConfiguration {
-    /// `FunctionList`: required.
+    /// An ordered list of 1 to 10 steps. Each step specifies a child function to execute and an optional run condition expression that controls whether the step runs. MediaTailor executes the steps in order, passing data between steps through temporary data. Each step's resolved namespace must be unique across the list.
+    ///
+    /// `FunctionList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-sequentialexecutorconfiguration.html#cfn-mediatailor-function-sequentialexecutorconfiguration-functionlist)): list of (object [`FunctionRef`]), required.
     #[serde(rename = "FunctionList")]
     pub function_list: Value<Vec<FunctionRef>>,
-    /// `Output`: optional.
+    /// A map of output bindings that controls which bindings the sequence commits to the session state after all steps complete. Each key is a namespaced output path, and each value is an expression that MediaTailor evaluates against the accumulated results of the steps.
+    ///
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-sequentialexecutorconfiguration.html#cfn-mediatailor-function-sequentialexecutorconfiguration-output)): map from string to (string), optional.
     #[serde(rename = "Output", skip_serializing_if = "Option::is_none")]
     pub output: Option<BTreeMap<String, Value<String>>>,
-    /// `Runtime`: required.
+    /// The expression language used to evaluate expressions in the function configuration. Set this to JSONATA.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-sequentialexecutorconfiguration.html#cfn-mediatailor-function-sequentialexecutorconfiguration-runtime)): [`RuntimeType`], one of `JSONATA`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<RuntimeType>,
-    /// `TimeoutMilliseconds`: required.
+    /// The maximum time, in milliseconds, for the entire sequence to complete. This timeout covers all steps, including any HTTP calls made by child functions. If the sequence exceeds this timeout, MediaTailor discards all output from the sequence and proceeds with default behavior. Valid values are 100 to 2000.
+    ///
+    /// `TimeoutMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-sequentialexecutorconfiguration.html#cfn-mediatailor-function-sequentialexecutorconfiguration-timeoutmilliseconds)): integer, required.
     #[serde(rename = "TimeoutMilliseconds")]
     pub timeout_milliseconds: Value<i64>,
 }
@@ -4457,15 +4865,19 @@ impl Walk for SequentialExecutorConfiguration {
 
 /// The `SlateSource` property type of [`Channel`] and [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html), [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Channel` `SlateSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-slatesource.html), [`AWS::MediaTailor::Program` `SlateSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-slatesource.html).
 ///
 /// Every property is optional: start from [`SlateSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SlateSource {
-    /// `SourceLocationName`: optional.
+    /// \<p\>The name of the source location where the slate VOD source is stored.\</p\>
+    ///
+    /// `SourceLocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-slatesource.html#cfn-mediatailor-channel-slatesource-sourcelocationname)): string, optional.
     #[serde(rename = "SourceLocationName", skip_serializing_if = "Option::is_none")]
     pub source_location_name: Option<Value<String>>,
-    /// `VodSourceName`: optional.
+    /// \<p\>The slate VOD source name. The VOD source must already exist in a source location before it can be used for slate.\</p\>
+    ///
+    /// `VodSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-slatesource.html#cfn-mediatailor-channel-slatesource-vodsourcename)): string, optional.
     #[serde(rename = "VodSourceName", skip_serializing_if = "Option::is_none")]
     pub vod_source_name: Option<Value<String>>,
 }
@@ -4503,21 +4915,29 @@ impl Walk for SlateSource {
 
 /// The `SpliceInsertMessage` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `SpliceInsertMessage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-spliceinsertmessage.html).
 ///
 /// Every property is optional: start from [`SpliceInsertMessage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SpliceInsertMessage {
-    /// `AvailNum`: optional.
+    /// This is written to splice\_insert.avail\_num.
+    ///
+    /// `AvailNum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-spliceinsertmessage.html#cfn-mediatailor-program-spliceinsertmessage-availnum)): integer, optional.
     #[serde(rename = "AvailNum", skip_serializing_if = "Option::is_none")]
     pub avail_num: Option<Value<i64>>,
-    /// `AvailsExpected`: optional.
+    /// This is written to splice\_insert.avails\_expected.
+    ///
+    /// `AvailsExpected` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-spliceinsertmessage.html#cfn-mediatailor-program-spliceinsertmessage-availsexpected)): integer, optional.
     #[serde(rename = "AvailsExpected", skip_serializing_if = "Option::is_none")]
     pub avails_expected: Option<Value<i64>>,
-    /// `SpliceEventId`: optional.
+    /// This is written to splice\_insert.splice\_event\_id.
+    ///
+    /// `SpliceEventId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-spliceinsertmessage.html#cfn-mediatailor-program-spliceinsertmessage-spliceeventid)): integer, optional.
     #[serde(rename = "SpliceEventId", skip_serializing_if = "Option::is_none")]
     pub splice_event_id: Option<Value<i64>>,
-    /// `UniqueProgramId`: optional.
+    /// This is written to splice\_insert.unique\_program\_id.
+    ///
+    /// `UniqueProgramId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-spliceinsertmessage.html#cfn-mediatailor-program-spliceinsertmessage-uniqueprogramid)): integer, optional.
     #[serde(rename = "UniqueProgramId", skip_serializing_if = "Option::is_none")]
     pub unique_program_id: Option<Value<i64>>,
 }
@@ -4591,15 +5011,15 @@ impl Walk for StreamingMediaFileConditioning {
 
 /// The `Tag` property type of [`Channel`], [`Function`], [`LiveSource`], [`PlaybackConfiguration`], [`PrefetchSchedule`], [`SourceLocation`] and [`VodSource`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html), [`AWS::MediaTailor::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html), [`AWS::MediaTailor::LiveSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-livesource.html), [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html), [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html), [`AWS::MediaTailor::SourceLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-sourcelocation.html), [`AWS::MediaTailor::VodSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-vodsource.html).
+/// AWS reference: [`AWS::MediaTailor::Channel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-tag.html), [`AWS::MediaTailor::Function` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-tag.html), [`AWS::MediaTailor::LiveSource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-livesource-tag.html), [`AWS::MediaTailor::PlaybackConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-tag.html), [`AWS::MediaTailor::PrefetchSchedule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-tag.html), [`AWS::MediaTailor::SourceLocation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-sourcelocation-tag.html), [`AWS::MediaTailor::VodSource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-vodsource-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-tag.html#cfn-mediatailor-channel-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-tag.html#cfn-mediatailor-channel-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4648,12 +5068,14 @@ impl Walk for Tier {
 
 /// The `TimeShiftConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-channel.html).
+/// AWS reference: [`AWS::MediaTailor::Channel` `TimeShiftConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-timeshiftconfiguration.html).
 ///
 /// Every property is required: [`TimeShiftConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimeShiftConfiguration {
-    /// `MaxTimeDelaySeconds`: required.
+    /// \<p\>The maximum time delay for time-shifted viewing. The minimum allowed maximum time delay is 0 seconds, and the maximum allowed maximum time delay is 21600 seconds (6 hours).\</p\>
+    ///
+    /// `MaxTimeDelaySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-channel-timeshiftconfiguration.html#cfn-mediatailor-channel-timeshiftconfiguration-maxtimedelayseconds)): number, required.
     #[serde(rename = "MaxTimeDelaySeconds")]
     pub max_time_delay_seconds: Value<f64>,
 }
@@ -4679,12 +5101,14 @@ impl Walk for TimeShiftConfiguration {
 
 /// The `TimeSignalMessage` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `TimeSignalMessage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-timesignalmessage.html).
 ///
 /// Every property is optional: start from [`TimeSignalMessage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TimeSignalMessage {
-    /// `SegmentationDescriptors`: optional.
+    /// The configurations for the SCTE-35 segmentation\_descriptor message(s).
+    ///
+    /// `SegmentationDescriptors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-timesignalmessage.html#cfn-mediatailor-program-timesignalmessage-segmentationdescriptors)): list of (object [`SegmentationDescriptor`]), optional.
     #[serde(
         rename = "SegmentationDescriptors",
         skip_serializing_if = "Option::is_none"
@@ -4720,12 +5144,14 @@ impl Walk for TimeSignalMessage {
 
 /// The `TrafficShapingRetrievalWindow` property type of [`PrefetchSchedule`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html).
+/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule` `TrafficShapingRetrievalWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-trafficshapingretrievalwindow.html).
 ///
 /// Every property is optional: start from [`TrafficShapingRetrievalWindow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrafficShapingRetrievalWindow {
-    /// `RetrievalWindowDurationSeconds`: optional.
+    /// The amount of time, in seconds, that MediaTailor spreads prefetch requests to the ADS.
+    ///
+    /// `RetrievalWindowDurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-trafficshapingretrievalwindow.html#cfn-mediatailor-prefetchschedule-trafficshapingretrievalwindow-retrievalwindowdurationseconds)): integer, optional.
     #[serde(
         rename = "RetrievalWindowDurationSeconds",
         skip_serializing_if = "Option::is_none"
@@ -4758,18 +5184,22 @@ impl Walk for TrafficShapingRetrievalWindow {
 
 /// The `TrafficShapingTpsConfiguration` property type of [`PrefetchSchedule`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-prefetchschedule.html).
+/// AWS reference: [`AWS::MediaTailor::PrefetchSchedule` `TrafficShapingTpsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-trafficshapingtpsconfiguration.html).
 ///
 /// Every property is optional: start from [`TrafficShapingTpsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrafficShapingTpsConfiguration {
-    /// `PeakConcurrentUsers`: optional.
+    /// The expected peak number of concurrent viewers for your content.
+    ///
+    /// `PeakConcurrentUsers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-trafficshapingtpsconfiguration.html#cfn-mediatailor-prefetchschedule-trafficshapingtpsconfiguration-peakconcurrentusers)): integer, optional.
     #[serde(
         rename = "PeakConcurrentUsers",
         skip_serializing_if = "Option::is_none"
     )]
     pub peak_concurrent_users: Option<Value<i64>>,
-    /// `PeakTps`: optional.
+    /// The maximum number of transactions per second (TPS) that your ad decision server (ADS) can handle.
+    ///
+    /// `PeakTps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-prefetchschedule-trafficshapingtpsconfiguration.html#cfn-mediatailor-prefetchschedule-trafficshapingtpsconfiguration-peaktps)): integer, optional.
     #[serde(rename = "PeakTps", skip_serializing_if = "Option::is_none")]
     pub peak_tps: Option<Value<i64>>,
 }
@@ -4827,27 +5257,37 @@ impl Walk for TrafficShapingType {
 
 /// The `Transition` property type of [`Program`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Program`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-program.html).
+/// AWS reference: [`AWS::MediaTailor::Program` `Transition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-transition.html).
 ///
 /// [`Transition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transition {
-    /// `DurationMillis`: optional.
+    /// The duration of the live program in seconds.
+    ///
+    /// `DurationMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-transition.html#cfn-mediatailor-program-transition-durationmillis)): integer, optional.
     #[serde(rename = "DurationMillis", skip_serializing_if = "Option::is_none")]
     pub duration_millis: Option<Value<i64>>,
-    /// `RelativePosition`: required.
+    /// The position where this program will be inserted relative to the RelativePosition.
+    ///
+    /// `RelativePosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-transition.html#cfn-mediatailor-program-transition-relativeposition)): [`RelativePosition`], one of `BEFORE_PROGRAM`, `AFTER_PROGRAM`, required.
     #[serde(rename = "RelativePosition")]
     pub relative_position: Value<RelativePosition>,
-    /// `RelativeProgram`: optional.
+    /// The name of the program that this program will be inserted next to.
+    ///
+    /// `RelativeProgram` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-transition.html#cfn-mediatailor-program-transition-relativeprogram)): string, optional.
     #[serde(rename = "RelativeProgram", skip_serializing_if = "Option::is_none")]
     pub relative_program: Option<Value<String>>,
-    /// `ScheduledStartTimeMillis`: optional.
+    /// The date and time that the program is scheduled to start, in epoch milliseconds.
+    ///
+    /// `ScheduledStartTimeMillis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-transition.html#cfn-mediatailor-program-transition-scheduledstarttimemillis)): integer, optional.
     #[serde(
         rename = "ScheduledStartTimeMillis",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduled_start_time_millis: Option<Value<i64>>,
-    /// `Type`: required.
+    /// Defines when the program plays in the schedule. You can set the value to ABSOLUTE or RELATIVE.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-program-transition.html#cfn-mediatailor-program-transition-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -4926,30 +5366,42 @@ impl Walk for Type {
 
 /// The `VastRequestConfiguration` property type of [`Function`].
 ///
-/// AWS reference: [`AWS::MediaTailor::Function`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-function.html).
+/// AWS reference: [`AWS::MediaTailor::Function` `VastRequestConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-vastrequestconfiguration.html).
 ///
 /// [`VastRequestConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VastRequestConfiguration {
-    /// `Body`: optional.
+    /// An expression that evaluates to the request body, for example to send an OpenRTB bid request. The expression can be up to 100,000 characters, and the body after evaluation can be up to 64 KB.
+    ///
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-vastrequestconfiguration.html#cfn-mediatailor-function-vastrequestconfiguration-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `Headers`: optional.
+    /// A map of HTTP header names to expression values. MediaTailor evaluates each header value expression at runtime and includes the result in the outbound request. Headers beginning with X-Amz- are reserved by the service, and method override headers are not allowed.
+    ///
+    /// `Headers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-vastrequestconfiguration.html#cfn-mediatailor-function-vastrequestconfiguration-headers)): map from string to (string), optional.
     #[serde(rename = "Headers", skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, Value<String>>>,
-    /// `MethodType`: required.
+    /// `MethodType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-vastrequestconfiguration.html#cfn-mediatailor-function-vastrequestconfiguration-methodtype)): [`MethodType`], one of `GET`, `POST`, required.
     #[serde(rename = "MethodType")]
     pub method_type: Value<MethodType>,
-    /// `Output`: optional.
+    /// A map of output bindings. Each key is a namespaced output path (such as temp.wrappedAds), and each value is an expression that MediaTailor evaluates at runtime. Output expressions in a VAST\_REQUEST function can reference the response object, which exposes response.parsedAds, the ads parsed from the VAST response after schema validation and wrapper resolution, and response.statusCode. For more information about expression syntax, see JSONata expression reference (<https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-jsonata.html>) in the MediaTailor User Guide.
+    ///
+    /// `Output` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-vastrequestconfiguration.html#cfn-mediatailor-function-vastrequestconfiguration-output)): map from string to (string), optional.
     #[serde(rename = "Output", skip_serializing_if = "Option::is_none")]
     pub output: Option<BTreeMap<String, Value<String>>>,
-    /// `RequestTimeoutMilliseconds`: required.
+    /// The maximum time, in milliseconds, that MediaTailor waits for a response from the VAST endpoint. The timeout covers the entire response, including any wrapper redirects that MediaTailor follows. If the call exceeds this timeout, MediaTailor proceeds with an empty ad list and continues output expression evaluation. Valid values are 100 to 2000.
+    ///
+    /// `RequestTimeoutMilliseconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-vastrequestconfiguration.html#cfn-mediatailor-function-vastrequestconfiguration-requesttimeoutmilliseconds)): integer, required. Range: 100 to 2000.
     #[serde(rename = "RequestTimeoutMilliseconds")]
     pub request_timeout_milliseconds: Value<i64>,
-    /// `Runtime`: required.
+    /// The expression language used to evaluate expressions in the function configuration. Set this to JSONATA.
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-vastrequestconfiguration.html#cfn-mediatailor-function-vastrequestconfiguration-runtime)): [`RuntimeType`], one of `JSONATA`, required.
     #[serde(rename = "Runtime")]
     pub runtime: Value<RuntimeType>,
-    /// `Url`: required.
+    /// An expression that evaluates to the VAST endpoint URL. Use {%...%} delimiters for dynamic expressions. A literal value must be an <https://> URL. The expression can be up to 25,000 characters, and the URL after evaluation can be up to 2,048 characters.
+    ///
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-function-vastrequestconfiguration.html#cfn-mediatailor-function-vastrequestconfiguration-url)): string, required.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }
@@ -5016,12 +5468,14 @@ impl Walk for VastRequestConfiguration {
 
 /// The `VastResponse` property type of [`PlaybackConfiguration`].
 ///
-/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mediatailor-playbackconfiguration.html).
+/// AWS reference: [`AWS::MediaTailor::PlaybackConfiguration` `VastResponse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-vastresponse.html).
 ///
 /// Every property is optional: start from [`VastResponse::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VastResponse {
-    /// `AdSequencingMode`: optional.
+    /// Determines how MediaTailor sequences ads returned in the VAST response from the Ad Decision Server.
+    ///
+    /// `AdSequencingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mediatailor-playbackconfiguration-vastresponse.html#cfn-mediatailor-playbackconfiguration-vastresponse-adsequencingmode)): [`VastResponseAdSequencingMode`], one of `FOLLOW_AD_SEQUENCE`, `IGNORE_AD_SEQUENCE`, `FOLLOW_AD_SEQUENCE_ONLY_LIVE`, `FOLLOW_AD_SEQUENCE_ONLY_VOD`, optional.
     #[serde(rename = "AdSequencingMode", skip_serializing_if = "Option::is_none")]
     pub ad_sequencing_mode: Option<Value<VastResponseAdSequencingMode>>,
 }

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MemoryDB::ACL` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-acl.html)).
 ///
+/// Resource Type definition for AWS::MemoryDB::ACL
+///
 /// [`Acl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Acl {
-    /// `ACLName`: required, create-only (changing it replaces the resource).
+    /// The name of the acl.
+    ///
+    /// `ACLName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-acl.html#cfn-memorydb-acl-aclname)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\\-]*`.
     #[serde(rename = "ACLName")]
     pub acl_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-acl.html#cfn-memorydb-acl-tags)): list of (object [`AclTag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<AclTag>>>,
-    /// `UserNames`: optional.
+    /// List of users associated to this acl.
+    ///
+    /// `UserNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-acl.html#cfn-memorydb-acl-usernames)): list of (string), optional. Items: at least 0. Each item: Pattern: `^[a-zA-Z][a-zA-Z0-9\-]*$`. Each item: Length: at least 1 characters.
     #[serde(rename = "UserNames", skip_serializing_if = "Option::is_none")]
     pub user_names: Option<Value<Vec<Value<String>>>>,
 }
@@ -80,103 +88,161 @@ impl ResourceRef<Acl> {
 
 /// The properties of an `AWS::MemoryDB::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html)).
 ///
+/// The AWS::MemoryDB::Cluster resource creates an Amazon MemoryDB Cluster.
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `ACLName`: required.
+    /// The name of the Access Control List to associate with the cluster.
+    ///
+    /// `ACLName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-aclname)): string, required. Pattern: `[a-zA-Z][a-zA-Z0-9\-]*`. Length: at least 1 characters.
     #[serde(rename = "ACLName")]
     pub acl_name: Value<String>,
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// A flag that enables automatic minor version upgrade when set to true. You cannot modify the value of AutoMinorVersionUpgrade after the cluster is created. To enable AutoMinorVersionUpgrade on a cluster you must set AutoMinorVersionUpgrade to true when you create a cluster.
+    ///
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// The name of the cluster. This value must be unique as it also serves as the cluster identifier.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-clustername)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\-]*`.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `DataTiering`: optional, create-only (changing it replaces the resource).
+    /// Enables data tiering. Data tiering is only supported for clusters using the r6gd node type. This parameter must be set when using r6gd nodes.
+    ///
+    /// `DataTiering` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-datatiering)): [`DataTieringStatus`], one of `true`, `false`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DataTiering", skip_serializing_if = "Option::is_none")]
     pub data_tiering: Option<Value<DataTieringStatus>>,
-    /// `Description`: optional.
+    /// An optional description of the cluster.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Engine`: optional.
+    /// The engine type used by the cluster.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-engine)): string, optional.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<String>>,
-    /// `EngineVersion`: optional.
+    /// The Redis engine version used by the cluster.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `FinalSnapshotName`: optional.
+    /// The user-supplied name of a final cluster snapshot. This is the unique name that identifies the snapshot. MemoryDB creates the snapshot, and then deletes the cluster immediately afterward.
+    ///
+    /// `FinalSnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-finalsnapshotname)): string, optional.
     #[serde(rename = "FinalSnapshotName", skip_serializing_if = "Option::is_none")]
     pub final_snapshot_name: Option<Value<String>>,
-    /// `IpDiscovery`: optional.
+    /// For clusters wth dual stack NetworkType, IpDiscovery controls the Ip protocol (ipv4 or ipv6) returned by the engine commands such as \`cluster info\` and \`cluster nodes\` which are used by clients to connect to the nodes in the cluster.
+    ///
+    /// `IpDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-ipdiscovery)): [`SupportedIpDiscoveryTypes`], one of `ipv4`, `ipv6`, optional.
     #[serde(rename = "IpDiscovery", skip_serializing_if = "Option::is_none")]
     pub ip_discovery: Option<Value<SupportedIpDiscoveryTypes>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the KMS key used to encrypt the cluster.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MaintenanceWindow`: optional.
+    /// Specifies the weekly time range during which maintenance on the cluster is performed. It is specified as a range in the format ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). The minimum maintenance window is a 60 minute period.
+    ///
+    /// `MaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-maintenancewindow)): string, optional.
     #[serde(rename = "MaintenanceWindow", skip_serializing_if = "Option::is_none")]
     pub maintenance_window: Option<Value<String>>,
-    /// `MultiRegionClusterName`: optional, create-only (changing it replaces the resource).
+    /// The name of the Global Datastore, it is generated by MemoryDB adding a prefix to MultiRegionClusterNameSuffix.
+    ///
+    /// `MultiRegionClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-multiregionclustername)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MultiRegionClusterName",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_region_cluster_name: Option<Value<String>>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// Must be either ipv4 \| ipv6 \| dual\_stack.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-networktype)): [`SupportedNetworkTypes`], one of `ipv4`, `ipv6`, `dual_stack`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<SupportedNetworkTypes>>,
-    /// `NodeType`: required.
+    /// The compute and memory capacity of the nodes in the cluster.
+    ///
+    /// `NodeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-nodetype)): string, required.
     #[serde(rename = "NodeType")]
     pub node_type: Value<String>,
-    /// `NumReplicasPerShard`: optional.
+    /// The number of replicas to apply to each shard. The limit is 5.
+    ///
+    /// `NumReplicasPerShard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-numreplicaspershard)): integer, optional.
     #[serde(
         rename = "NumReplicasPerShard",
         skip_serializing_if = "Option::is_none"
     )]
     pub num_replicas_per_shard: Option<Value<i64>>,
-    /// `NumShards`: optional.
+    /// The number of shards the cluster will contain.
+    ///
+    /// `NumShards` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-numshards)): integer, optional.
     #[serde(rename = "NumShards", skip_serializing_if = "Option::is_none")]
     pub num_shards: Option<Value<i64>>,
-    /// `ParameterGroupName`: optional.
+    /// The name of the parameter group associated with the cluster.
+    ///
+    /// `ParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-parametergroupname)): string, optional.
     #[serde(rename = "ParameterGroupName", skip_serializing_if = "Option::is_none")]
     pub parameter_group_name: Option<Value<String>>,
-    /// `Port`: optional, create-only (changing it replaces the resource).
+    /// The port number on which each member of the cluster accepts connections.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-port)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `SecurityGroupIds`: optional.
+    /// One or more Amazon VPC security groups associated with this cluster.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SnapshotArns`: optional, create-only (changing it replaces the resource).
+    /// A list of Amazon Resource Names (ARN) that uniquely identify the RDB snapshot files stored in Amazon S3. The snapshot files are used to populate the new cluster. The Amazon S3 object name in the ARN cannot contain any commas.
+    ///
+    /// `SnapshotArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-snapshotarns)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotArns", skip_serializing_if = "Option::is_none")]
     pub snapshot_arns: Option<Value<Vec<Value<String>>>>,
-    /// `SnapshotName`: optional, create-only (changing it replaces the resource).
+    /// The name of a snapshot from which to restore data into the new cluster. The snapshot status changes to restoring while the new cluster is being created.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-snapshotname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotName", skip_serializing_if = "Option::is_none")]
     pub snapshot_name: Option<Value<String>>,
-    /// `SnapshotRetentionLimit`: optional.
+    /// The number of days for which MemoryDB retains automatic snapshots before deleting them. For example, if you set SnapshotRetentionLimit to 5, a snapshot that was taken today is retained for 5 days before being deleted.
+    ///
+    /// `SnapshotRetentionLimit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-snapshotretentionlimit)): integer, optional.
     #[serde(
         rename = "SnapshotRetentionLimit",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_retention_limit: Option<Value<i64>>,
-    /// `SnapshotWindow`: optional.
+    /// The daily time range (in UTC) during which MemoryDB begins taking a daily snapshot of your cluster.
+    ///
+    /// `SnapshotWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-snapshotwindow)): string, optional.
     #[serde(rename = "SnapshotWindow", skip_serializing_if = "Option::is_none")]
     pub snapshot_window: Option<Value<String>>,
-    /// `SnsTopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-snstopicarn)): string, optional.
     #[serde(rename = "SnsTopicArn", skip_serializing_if = "Option::is_none")]
     pub sns_topic_arn: Option<Value<String>>,
-    /// `SnsTopicStatus`: optional.
+    /// The status of the Amazon SNS notification topic. Notifications are sent only if the status is enabled.
+    ///
+    /// `SnsTopicStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-snstopicstatus)): string, optional.
     #[serde(rename = "SnsTopicStatus", skip_serializing_if = "Option::is_none")]
     pub sns_topic_status: Option<Value<String>>,
-    /// `SubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the subnet group to be used for the cluster.
+    ///
+    /// `SubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-subnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub subnet_group_name: Option<Value<String>>,
-    /// `TLSEnabled`: optional, create-only (changing it replaces the resource).
+    /// A flag that enables in-transit encryption when set to true. You cannot modify the value of TransitEncryptionEnabled after the cluster is created. To enable in-transit encryption on a cluster you must set TransitEncryptionEnabled to true when you create a cluster.
+    ///
+    /// `TLSEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-tlsenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TLSEnabled", skip_serializing_if = "Option::is_none")]
     pub tls_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html#cfn-memorydb-cluster-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -481,43 +547,65 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::MemoryDB::MultiRegionCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html)).
 ///
+/// The AWS::MemoryDB::Multi Region Cluster resource creates an Amazon MemoryDB Multi Region Cluster.
+///
 /// [`MultiRegionCluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiRegionCluster {
-    /// `Description`: optional.
+    /// Description of the multi region cluster.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Engine`: optional.
+    /// The engine type used by the multi region cluster.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-engine)): string, optional.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<String>>,
-    /// `EngineVersion`: optional, create-only (changing it replaces the resource).
+    /// The Redis engine version used by the multi region cluster.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-engineversion)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `MultiRegionClusterNameSuffix`: optional, create-only (changing it replaces the resource).
+    /// The name of the Multi Region cluster. This value must be unique as it also serves as the multi region cluster identifier.
+    ///
+    /// `MultiRegionClusterNameSuffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-multiregionclusternamesuffix)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\-]*`.
     #[serde(
         rename = "MultiRegionClusterNameSuffix",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_region_cluster_name_suffix: Option<Value<String>>,
-    /// `MultiRegionParameterGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the parameter group associated with the multi region cluster.
+    ///
+    /// `MultiRegionParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-multiregionparametergroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MultiRegionParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_region_parameter_group_name: Option<Value<String>>,
-    /// `NodeType`: required.
+    /// The compute and memory capacity of the nodes in the multi region cluster.
+    ///
+    /// `NodeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-nodetype)): string, required.
     #[serde(rename = "NodeType")]
     pub node_type: Value<String>,
-    /// `NumShards`: optional.
+    /// The number of shards the multi region cluster will contain.
+    ///
+    /// `NumShards` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-numshards)): integer, optional.
     #[serde(rename = "NumShards", skip_serializing_if = "Option::is_none")]
     pub num_shards: Option<Value<i64>>,
-    /// `TLSEnabled`: optional, create-only (changing it replaces the resource).
+    /// A flag that enables in-transit encryption when set to true. You cannot modify the value of TransitEncryptionEnabled after the cluster is created. To enable in-transit encryption on a cluster you must set TransitEncryptionEnabled to true when you create a cluster.
+    ///
+    /// `TLSEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-tlsenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TLSEnabled", skip_serializing_if = "Option::is_none")]
     pub tls_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this multi region cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UpdateStrategy`: optional.
+    /// An enum string value that determines the update strategy for scaling. Possible values are 'COORDINATED' and 'UNCOORDINATED'. Default is 'COORDINATED'.
+    ///
+    /// `UpdateStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html#cfn-memorydb-multiregioncluster-updatestrategy)): [`UpdateStrategy`], one of `COORDINATED`, `UNCOORDINATED`, optional.
     #[serde(rename = "UpdateStrategy", skip_serializing_if = "Option::is_none")]
     pub update_strategy: Option<Value<UpdateStrategy>>,
 }
@@ -652,22 +740,32 @@ impl ResourceRef<MultiRegionCluster> {
 
 /// The properties of an `AWS::MemoryDB::ParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-parametergroup.html)).
 ///
+/// The AWS::MemoryDB::ParameterGroup resource creates an Amazon MemoryDB ParameterGroup.
+///
 /// [`ParameterGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParameterGroup {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description of the parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-parametergroup.html#cfn-memorydb-parametergroup-description)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Family`: required, create-only (changing it replaces the resource).
+    /// The name of the parameter group family that this parameter group is compatible with.
+    ///
+    /// `Family` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-parametergroup.html#cfn-memorydb-parametergroup-family)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Family")]
     pub family: Value<String>,
-    /// `ParameterGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the parameter group.
+    ///
+    /// `ParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-parametergroup.html#cfn-memorydb-parametergroup-parametergroupname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ParameterGroupName")]
     pub parameter_group_name: Value<String>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-parametergroup.html#cfn-memorydb-parametergroup-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this parameter group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-parametergroup.html#cfn-memorydb-parametergroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -740,19 +838,29 @@ impl ResourceRef<ParameterGroup> {
 
 /// The properties of an `AWS::MemoryDB::Snapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-snapshot.html)).
 ///
+/// Resource Type definition for AWS::MemoryDB::Snapshot. Represents a copy of an entire cluster as of the time when the snapshot was taken.
+///
 /// [`Snapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Snapshot {
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// The name of the cluster from which the snapshot was taken.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-snapshot.html#cfn-memorydb-snapshot-clustername)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the KMS key used to encrypt the snapshot.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-snapshot.html#cfn-memorydb-snapshot-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `SnapshotName`: required, create-only (changing it replaces the resource).
+    /// The name of the snapshot.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-snapshot.html#cfn-memorydb-snapshot-snapshotname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotName")]
     pub snapshot_name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags to be added to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-snapshot.html#cfn-memorydb-snapshot-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -830,19 +938,29 @@ impl ResourceRef<Snapshot> {
 
 /// The properties of an `AWS::MemoryDB::SubnetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-subnetgroup.html)).
 ///
+/// The AWS::MemoryDB::SubnetGroup resource creates an Amazon MemoryDB Subnet Group.
+///
 /// [`SubnetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubnetGroup {
-    /// `Description`: optional.
+    /// An optional description of the subnet group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-subnetgroup.html#cfn-memorydb-subnetgroup-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `SubnetGroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the subnet group. This value must be unique as it also serves as the subnet group identifier.
+    ///
+    /// `SubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-subnetgroup.html#cfn-memorydb-subnetgroup-subnetgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\-]*`.
     #[serde(rename = "SubnetGroupName")]
     pub subnet_group_name: Value<String>,
-    /// `SubnetIds`: required.
+    /// A list of VPC subnet IDs for the subnet group.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-subnetgroup.html#cfn-memorydb-subnetgroup-subnetids)): list of (string), required.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this subnet group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-subnetgroup.html#cfn-memorydb-subnetgroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -910,19 +1028,27 @@ impl ResourceRef<SubnetGroup> {
 
 /// The properties of an `AWS::MemoryDB::User` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-user.html)).
 ///
+/// Resource Type definition for AWS::MemoryDB::User
+///
 /// [`User::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct User {
-    /// `AccessString`: optional.
+    /// Access permissions string used for this user account.
+    ///
+    /// `AccessString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-user.html#cfn-memorydb-user-accessstring)): string, optional. Pattern: `\S`.
     #[serde(rename = "AccessString", skip_serializing_if = "Option::is_none")]
     pub access_string: Option<Value<String>>,
-    /// `AuthenticationMode`: optional.
+    /// `AuthenticationMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-user.html#cfn-memorydb-user-authenticationmode)): object [`AuthenticationMode`], optional.
     #[serde(rename = "AuthenticationMode", skip_serializing_if = "Option::is_none")]
     pub authentication_mode: Option<AuthenticationMode>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this user.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-user.html#cfn-memorydb-user-tags)): list of (object [`AclTag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<AclTag>>>,
-    /// `UserName`: required, create-only (changing it replaces the resource).
+    /// The name of the user.
+    ///
+    /// `UserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-user.html#cfn-memorydb-user-username)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\\-]*`. Length: at least 1 characters.
     #[serde(rename = "UserName")]
     pub user_name: Value<String>,
 }
@@ -993,15 +1119,19 @@ impl ResourceRef<User> {
 
 /// The `Tag` property type of [`Acl`] and [`User`].
 ///
-/// AWS reference: [`AWS::MemoryDB::ACL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-acl.html), [`AWS::MemoryDB::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-user.html).
+/// AWS reference: [`AWS::MemoryDB::ACL` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-acl-tag.html), [`AWS::MemoryDB::User` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-user-tag.html).
 ///
 /// [`AclTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AclTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-acl-tag.html#cfn-memorydb-acl-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z0-9 _\.\/=+:\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-acl-tag.html#cfn-memorydb-acl-tag-value)): string, optional. Pattern: `^[a-zA-Z0-9 _\.\/=+:\-@]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1036,15 +1166,19 @@ impl Walk for AclTag {
 
 /// The `AuthenticationMode` property type of [`User`].
 ///
-/// AWS reference: [`AWS::MemoryDB::User`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-user.html).
+/// AWS reference: [`AWS::MemoryDB::User` `AuthenticationMode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-user-authenticationmode.html).
 ///
 /// Every property is optional: start from [`AuthenticationMode::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthenticationMode {
-    /// `Passwords`: optional.
+    /// Passwords used for this user account. You can create up to two passwords for each user.
+    ///
+    /// `Passwords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-user-authenticationmode.html#cfn-memorydb-user-authenticationmode-passwords)): list of (string), optional. Items: 1 to 2.
     #[serde(rename = "Passwords", skip_serializing_if = "Option::is_none")]
     pub passwords: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: optional.
+    /// Type of authentication strategy for this user.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-user-authenticationmode.html#cfn-memorydb-user-authenticationmode-type)): [`Type`], one of `password`, `iam`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -1145,15 +1279,19 @@ impl Walk for SupportedNetworkTypes {
 
 /// The `Tag` property type of [`Cluster`], [`MultiRegionCluster`], [`ParameterGroup`], [`Snapshot`] and [`SubnetGroup`].
 ///
-/// AWS reference: [`AWS::MemoryDB::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-cluster.html), [`AWS::MemoryDB::MultiRegionCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-multiregioncluster.html), [`AWS::MemoryDB::ParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-parametergroup.html), [`AWS::MemoryDB::Snapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-snapshot.html), [`AWS::MemoryDB::SubnetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-memorydb-subnetgroup.html).
+/// AWS reference: [`AWS::MemoryDB::Cluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-cluster-tag.html), [`AWS::MemoryDB::MultiRegionCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-multiregioncluster-tag.html), [`AWS::MemoryDB::ParameterGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-parametergroup-tag.html), [`AWS::MemoryDB::Snapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-snapshot-tag.html), [`AWS::MemoryDB::SubnetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-subnetgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key for the tag. May not be null.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-cluster-tag.html#cfn-memorydb-cluster-tag-key)): string, required. Pattern: `^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\.\/=+:\-@]{1,128}$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag's value. May be null.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-memorydb-cluster-tag.html#cfn-memorydb-cluster-tag-value)): string, required. Pattern: `^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\.\/=+:\-@]{1,256}$`. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

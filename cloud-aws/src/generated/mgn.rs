@@ -11,19 +11,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MGN::Connector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-connector.html)).
 ///
+/// Resource schema for AWS::MGN::Connector. A Connector provides connectivity between a source environment and Application Migration Service (MGN) via AWS Systems Manager (SSM).
+///
 /// [`Connector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connector {
-    /// `Name`: required.
+    /// The name of the connector.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-connector.html#cfn-mgn-connector-name)): string, required. Pattern: `^[A-Za-z0-9_-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SsmCommandConfig`: optional.
+    /// SSM command configuration for the connector.
+    ///
+    /// `SsmCommandConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-connector.html#cfn-mgn-connector-ssmcommandconfig)): object [`ConnectorSsmCommandConfig`], optional.
     #[serde(rename = "SsmCommandConfig", skip_serializing_if = "Option::is_none")]
     pub ssm_command_config: Option<ConnectorSsmCommandConfig>,
-    /// `SsmInstanceID`: required, create-only (changing it replaces the resource).
+    /// The SSM instance ID associated with this connector.
+    ///
+    /// `SsmInstanceID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-connector.html#cfn-mgn-connector-ssminstanceid)): string, required, create-only (changing it replaces the resource). Pattern: `(^i-[0-9a-zA-Z]{17}$)|(^mi-[0-9a-zA-Z]{17}$)`. Length: 19 to 20 characters.
     #[serde(rename = "SsmInstanceID")]
     pub ssm_instance_id: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to assign to the connector.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-connector.html#cfn-mgn-connector-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -88,70 +98,104 @@ impl ResourceRef<Connector> {
 
 /// The properties of an `AWS::MGN::LaunchConfigurationTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html)).
 ///
+/// Account level Launch Configuration Template for AWS Application Migration Service.
+///
 /// Every property is optional: start from [`LaunchConfigurationTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchConfigurationTemplate {
-    /// `AssociatePublicIpAddress`: optional.
+    /// Whether to associate a public IP address with the launched instance.
+    ///
+    /// `AssociatePublicIpAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-associatepublicipaddress)): boolean, optional.
     #[serde(
         rename = "AssociatePublicIpAddress",
         skip_serializing_if = "Option::is_none"
     )]
     pub associate_public_ip_address: Option<Value<bool>>,
-    /// `BootMode`: optional.
+    /// Launch configuration template boot mode.
+    ///
+    /// `BootMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-bootmode)): [`BootMode`], one of `LEGACY_BIOS`, `UEFI`, `USE_SOURCE`, optional.
     #[serde(rename = "BootMode", skip_serializing_if = "Option::is_none")]
     pub boot_mode: Option<Value<BootMode>>,
-    /// `CopyPrivateIp`: optional.
+    /// Whether to copy the private IP of the source server.
+    ///
+    /// `CopyPrivateIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-copyprivateip)): boolean, optional.
     #[serde(rename = "CopyPrivateIp", skip_serializing_if = "Option::is_none")]
     pub copy_private_ip: Option<Value<bool>>,
-    /// `CopyTags`: optional.
+    /// Whether to copy the tags of the source server.
+    ///
+    /// `CopyTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-copytags)): boolean, optional.
     #[serde(rename = "CopyTags", skip_serializing_if = "Option::is_none")]
     pub copy_tags: Option<Value<bool>>,
-    /// `EnableMapAutoTagging`: optional.
+    /// Whether to enable map auto tagging.
+    ///
+    /// `EnableMapAutoTagging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-enablemapautotagging)): boolean, optional.
     #[serde(
         rename = "EnableMapAutoTagging",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_map_auto_tagging: Option<Value<bool>>,
-    /// `EnableParametersEncryption`: optional.
+    /// Whether to enable encryption of the AWS Systems Manager parameters used by post launch actions.
+    ///
+    /// `EnableParametersEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-enableparametersencryption)): boolean, optional.
     #[serde(
         rename = "EnableParametersEncryption",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_parameters_encryption: Option<Value<bool>>,
-    /// `LargeVolumeConf`: optional.
+    /// Launch template disk configuration.
+    ///
+    /// `LargeVolumeConf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-largevolumeconf)): object [`LaunchTemplateDiskConf`], optional.
     #[serde(rename = "LargeVolumeConf", skip_serializing_if = "Option::is_none")]
     pub large_volume_conf: Option<LaunchTemplateDiskConf>,
-    /// `LaunchDisposition`: optional.
+    /// Launch disposition.
+    ///
+    /// `LaunchDisposition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-launchdisposition)): [`LaunchDisposition`], one of `STOPPED`, `STARTED`, optional.
     #[serde(rename = "LaunchDisposition", skip_serializing_if = "Option::is_none")]
     pub launch_disposition: Option<Value<LaunchDisposition>>,
-    /// `Licensing`: optional.
+    /// Configuration of a machine's license.
+    ///
+    /// `Licensing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-licensing)): object [`Licensing`], optional.
     #[serde(rename = "Licensing", skip_serializing_if = "Option::is_none")]
     pub licensing: Option<Licensing>,
-    /// `MapAutoTaggingMpeID`: optional.
+    /// Launch configuration template map auto tagging MPE ID.
+    ///
+    /// `MapAutoTaggingMpeID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-mapautotaggingmpeid)): string, optional. Length: 0 to 256 characters.
     #[serde(
         rename = "MapAutoTaggingMpeID",
         skip_serializing_if = "Option::is_none"
     )]
     pub map_auto_tagging_mpe_id: Option<Value<String>>,
-    /// `ParametersEncryptionKey`: optional.
+    /// ARN of the KMS key used to encrypt the AWS Systems Manager parameters used by post launch actions.
+    ///
+    /// `ParametersEncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-parametersencryptionkey)): string, optional. Pattern: `^((arn:[\w-]+:kms:([a-z]{2}-(gov-)?[a-z]+-\d{1})?:(\d{12})?:((alias|key)/[a-zA-Z0-9:/_-]{1,256}))|())$`. Length: 20 to 276 characters.
     #[serde(
         rename = "ParametersEncryptionKey",
         skip_serializing_if = "Option::is_none"
     )]
     pub parameters_encryption_key: Option<Value<String>>,
-    /// `PostLaunchActions`: optional.
+    /// Post launch actions to execute on the Test or Cutover instance.
+    ///
+    /// `PostLaunchActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-postlaunchactions)): object [`PostLaunchActions`], optional.
     #[serde(rename = "PostLaunchActions", skip_serializing_if = "Option::is_none")]
     pub post_launch_actions: Option<PostLaunchActions>,
-    /// `SmallVolumeConf`: optional.
+    /// Launch template disk configuration.
+    ///
+    /// `SmallVolumeConf` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-smallvolumeconf)): object [`LaunchTemplateDiskConf`], optional.
     #[serde(rename = "SmallVolumeConf", skip_serializing_if = "Option::is_none")]
     pub small_volume_conf: Option<LaunchTemplateDiskConf>,
-    /// `SmallVolumeMaxSize`: optional.
+    /// Small volume maximum size, in GiB.
+    ///
+    /// `SmallVolumeMaxSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-smallvolumemaxsize)): integer, optional. Range: at least 0.
     #[serde(rename = "SmallVolumeMaxSize", skip_serializing_if = "Option::is_none")]
     pub small_volume_max_size: Option<Value<i64>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A set of tags to be associated with the Launch Configuration Template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetInstanceTypeRightSizingMethod`: optional.
+    /// Target instance type right-sizing method.
+    ///
+    /// `TargetInstanceTypeRightSizingMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html#cfn-mgn-launchconfigurationtemplate-targetinstancetyperightsizingmethod)): [`TargetInstanceTypeRightSizingMethod`], one of `NONE`, `BASIC`, optional.
     #[serde(
         rename = "TargetInstanceTypeRightSizingMethod",
         skip_serializing_if = "Option::is_none"
@@ -331,31 +375,49 @@ impl ResourceRef<LaunchConfigurationTemplate> {
 
 /// The properties of an `AWS::MGN::NetworkMigrationDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html)).
 ///
+/// Resource schema for AWS::MGN::NetworkMigrationDefinition
+///
 /// [`NetworkMigrationDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkMigrationDefinition {
-    /// `Description`: optional.
+    /// A description of the network migration definition.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html#cfn-mgn-networkmigrationdefinition-description)): string, optional. Pattern: `^[^\x00]*$`. Length: 0 to 600 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the network migration definition.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html#cfn-mgn-networkmigrationdefinition-name)): string, required. Pattern: `^[^\s\x00]( *[^\s\x00])*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ScopeTags`: optional.
+    /// Scope tags for the network migration definition.
+    ///
+    /// `ScopeTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html#cfn-mgn-networkmigrationdefinition-scopetags)): map from string to (string), optional.
     #[serde(rename = "ScopeTags", skip_serializing_if = "Option::is_none")]
     pub scope_tags: Option<BTreeMap<String, Value<String>>>,
-    /// `SourceConfigurations`: required.
+    /// A list of source configurations for the network migration.
+    ///
+    /// `SourceConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html#cfn-mgn-networkmigrationdefinition-sourceconfigurations)): list of (object [`SourceConfiguration`]), required. Items: 0 to 2.
     #[serde(rename = "SourceConfigurations")]
     pub source_configurations: Value<Vec<SourceConfiguration>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the network migration definition.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html#cfn-mgn-networkmigrationdefinition-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetDeployment`: optional.
+    /// The target deployment configuration for the migrated network.
+    ///
+    /// `TargetDeployment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html#cfn-mgn-networkmigrationdefinition-targetdeployment)): [`TargetDeployment`], one of `SINGLE_ACCOUNT`, `MULTI_ACCOUNT`, optional.
     #[serde(rename = "TargetDeployment", skip_serializing_if = "Option::is_none")]
     pub target_deployment: Option<Value<TargetDeployment>>,
-    /// `TargetNetwork`: required.
+    /// The target network configuration including topology and CIDR ranges.
+    ///
+    /// `TargetNetwork` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html#cfn-mgn-networkmigrationdefinition-targetnetwork)): object [`TargetNetwork`], required.
     #[serde(rename = "TargetNetwork")]
     pub target_network: TargetNetwork,
-    /// `TargetS3Configuration`: required.
+    /// The S3 configuration for storing the target network artifacts.
+    ///
+    /// `TargetS3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html#cfn-mgn-networkmigrationdefinition-targets3configuration)): object [`TargetS3Configuration`], required.
     #[serde(rename = "TargetS3Configuration")]
     pub target_s3_configuration: TargetS3Configuration,
 }
@@ -482,24 +544,32 @@ impl Walk for BootMode {
 
 /// The `ConnectorSsmCommandConfig` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::MGN::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-connector.html).
+/// AWS reference: [`AWS::MGN::Connector` `ConnectorSsmCommandConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-connector-connectorssmcommandconfig.html).
 ///
 /// [`ConnectorSsmCommandConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectorSsmCommandConfig {
-    /// `CloudWatchLogGroupName`: optional.
+    /// The CloudWatch Logs group name for SSM command output.
+    ///
+    /// `CloudWatchLogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-connector-connectorssmcommandconfig.html#cfn-mgn-connector-connectorssmcommandconfig-cloudwatchloggroupname)): string, optional. Pattern: `^[.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(
         rename = "CloudWatchLogGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_log_group_name: Option<Value<String>>,
-    /// `CloudWatchOutputEnabled`: required.
+    /// Whether SSM command output is sent to CloudWatch Logs.
+    ///
+    /// `CloudWatchOutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-connector-connectorssmcommandconfig.html#cfn-mgn-connector-connectorssmcommandconfig-cloudwatchoutputenabled)): boolean, required.
     #[serde(rename = "CloudWatchOutputEnabled")]
     pub cloud_watch_output_enabled: Value<bool>,
-    /// `OutputS3BucketName`: optional.
+    /// The S3 bucket name for SSM command output.
+    ///
+    /// `OutputS3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-connector-connectorssmcommandconfig.html#cfn-mgn-connector-connectorssmcommandconfig-outputs3bucketname)): string, optional. Pattern: `^[a-zA-Z0-9.\-_]{1,255}$`.
     #[serde(rename = "OutputS3BucketName", skip_serializing_if = "Option::is_none")]
     pub output_s3_bucket_name: Option<Value<String>>,
-    /// `S3OutputEnabled`: required.
+    /// Whether SSM command output is stored in S3.
+    ///
+    /// `S3OutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-connector-connectorssmcommandconfig.html#cfn-mgn-connector-connectorssmcommandconfig-s3outputenabled)): boolean, required.
     #[serde(rename = "S3OutputEnabled")]
     pub s3_output_enabled: Value<bool>,
 }
@@ -592,18 +662,24 @@ impl Walk for LaunchDisposition {
 
 /// The `LaunchTemplateDiskConf` property type of [`LaunchConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html).
+/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate` `LaunchTemplateDiskConf`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-launchtemplatediskconf.html).
 ///
 /// Every property is optional: start from [`LaunchTemplateDiskConf::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LaunchTemplateDiskConf {
-    /// `Iops`: optional.
+    /// Launch template disk IOPS configuration.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-launchtemplatediskconf.html#cfn-mgn-launchconfigurationtemplate-launchtemplatediskconf-iops)): integer, optional. Range: 100 to 64000.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `Throughput`: optional.
+    /// Launch template disk throughput configuration, in MiB/s.
+    ///
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-launchtemplatediskconf.html#cfn-mgn-launchconfigurationtemplate-launchtemplatediskconf-throughput)): integer, optional. Range: 125 to 1000.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// Launch template disk volume type configuration.
+    ///
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-launchtemplatediskconf.html#cfn-mgn-launchconfigurationtemplate-launchtemplatediskconf-volumetype)): [`VolumeType`], one of `io1`, `io2`, `gp3`, `gp2`, `st1`, `sc1`, `standard`, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<VolumeType>>,
 }
@@ -649,12 +725,14 @@ impl Walk for LaunchTemplateDiskConf {
 
 /// The `Licensing` property type of [`LaunchConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html).
+/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate` `Licensing`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-licensing.html).
 ///
 /// Every property is optional: start from [`Licensing::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Licensing {
-    /// `OsByol`: optional.
+    /// Whether to configure BYOL OS licensing.
+    ///
+    /// `OsByol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-licensing.html#cfn-mgn-launchconfigurationtemplate-licensing-osbyol)): boolean, optional.
     #[serde(rename = "OsByol", skip_serializing_if = "Option::is_none")]
     pub os_byol: Option<Value<bool>>,
 }
@@ -704,27 +782,37 @@ impl Walk for ParameterType {
 
 /// The `PostLaunchActions` property type of [`LaunchConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html).
+/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate` `PostLaunchActions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-postlaunchactions.html).
 ///
 /// Every property is optional: start from [`PostLaunchActions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PostLaunchActions {
-    /// `CloudWatchLogGroupName`: optional.
+    /// AWS Systems Manager Command's CloudWatch log group name.
+    ///
+    /// `CloudWatchLogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-postlaunchactions.html#cfn-mgn-launchconfigurationtemplate-postlaunchactions-cloudwatchloggroupname)): string, optional. Pattern: `^[\.\-_/#A-Za-z0-9]+$`. Length: 1 to 512 characters.
     #[serde(
         rename = "CloudWatchLogGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_log_group_name: Option<Value<String>>,
-    /// `Deployment`: optional.
+    /// Deployment type in which AWS Systems Manager Documents will be executed.
+    ///
+    /// `Deployment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-postlaunchactions.html#cfn-mgn-launchconfigurationtemplate-postlaunchactions-deployment)): [`Deployment`], one of `TEST_AND_CUTOVER`, `CUTOVER_ONLY`, `TEST_ONLY`, optional.
     #[serde(rename = "Deployment", skip_serializing_if = "Option::is_none")]
     pub deployment: Option<Value<Deployment>>,
-    /// `S3LogBucket`: optional.
+    /// AWS Systems Manager Command's logs S3 log bucket.
+    ///
+    /// `S3LogBucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-postlaunchactions.html#cfn-mgn-launchconfigurationtemplate-postlaunchactions-s3logbucket)): string, optional. Length: 3 to 63 characters.
     #[serde(rename = "S3LogBucket", skip_serializing_if = "Option::is_none")]
     pub s3_log_bucket: Option<Value<String>>,
-    /// `S3OutputKeyPrefix`: optional.
+    /// AWS Systems Manager Command's logs S3 output key prefix.
+    ///
+    /// `S3OutputKeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-postlaunchactions.html#cfn-mgn-launchconfigurationtemplate-postlaunchactions-s3outputkeyprefix)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "S3OutputKeyPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_output_key_prefix: Option<Value<String>>,
-    /// `SsmDocuments`: optional.
+    /// AWS Systems Manager Documents to execute, in order.
+    ///
+    /// `SsmDocuments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-postlaunchactions.html#cfn-mgn-launchconfigurationtemplate-postlaunchactions-ssmdocuments)): list of (object [`SsmDocument`]), optional. Items: 0 to 10.
     #[serde(rename = "SsmDocuments", skip_serializing_if = "Option::is_none")]
     pub ssm_documents: Option<Value<Vec<SsmDocument>>>,
 }
@@ -786,15 +874,19 @@ impl Walk for PostLaunchActions {
 
 /// The `SourceConfiguration` property type of [`NetworkMigrationDefinition`].
 ///
-/// AWS reference: [`AWS::MGN::NetworkMigrationDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html).
+/// AWS reference: [`AWS::MGN::NetworkMigrationDefinition` `SourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-sourceconfiguration.html).
 ///
 /// Every property is required: [`SourceConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceConfiguration {
-    /// `SourceEnvironment`: required.
+    /// The source environment type.
+    ///
+    /// `SourceEnvironment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-sourceconfiguration.html#cfn-mgn-networkmigrationdefinition-sourceconfiguration-sourceenvironment)): [`SourceEnvironment`], one of `NSX`, `VSPHERE`, `FORTIGATE_FIREWALL`, `PALO_ALTO_FIREWALL`, `CISCO_ACI`, `LOGICAL_MODEL`, `MODELIZE_IT`, required.
     #[serde(rename = "SourceEnvironment")]
     pub source_environment: Value<SourceEnvironment>,
-    /// `SourceS3Configuration`: required.
+    /// S3 configuration for source network data.
+    ///
+    /// `SourceS3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-sourceconfiguration.html#cfn-mgn-networkmigrationdefinition-sourceconfiguration-sources3configuration)): object [`SourceS3Configuration`], required.
     #[serde(rename = "SourceS3Configuration")]
     pub source_s3_configuration: SourceS3Configuration,
 }
@@ -861,18 +953,24 @@ impl Walk for SourceEnvironment {
 
 /// The `SourceS3Configuration` property type of [`NetworkMigrationDefinition`].
 ///
-/// AWS reference: [`AWS::MGN::NetworkMigrationDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html).
+/// AWS reference: [`AWS::MGN::NetworkMigrationDefinition` `SourceS3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-sources3configuration.html).
 ///
 /// Every property is required: [`SourceS3Configuration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceS3Configuration {
-    /// `S3Bucket`: required.
+    /// The name of the S3 bucket containing source data.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-sources3configuration.html#cfn-mgn-networkmigrationdefinition-sources3configuration-s3bucket)): string, required. Pattern: `^[a-zA-Z0-9.\-_]{1,255}$`.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3BucketOwner`: required.
+    /// The AWS account ID of the S3 bucket owner.
+    ///
+    /// `S3BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-sources3configuration.html#cfn-mgn-networkmigrationdefinition-sources3configuration-s3bucketowner)): string, required. Pattern: `[0-9]{12,}`. Length: 12 to 12 characters.
     #[serde(rename = "S3BucketOwner")]
     pub s3_bucket_owner: Value<String>,
-    /// `S3Key`: required.
+    /// The S3 key (path) for the source data.
+    ///
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-sources3configuration.html#cfn-mgn-networkmigrationdefinition-sources3configuration-s3key)): string, required. Pattern: `^[^\x00]{1,1024}$`.
     #[serde(rename = "S3Key")]
     pub s3_key: Value<String>,
 }
@@ -908,30 +1006,42 @@ impl Walk for SourceS3Configuration {
 
 /// The `SsmDocument` property type of [`LaunchConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html).
+/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate` `SsmDocument`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmdocument.html).
 ///
 /// [`SsmDocument::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsmDocument {
-    /// `ActionName`: required.
+    /// User-friendly name for the AWS Systems Manager Document.
+    ///
+    /// `ActionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmdocument.html#cfn-mgn-launchconfigurationtemplate-ssmdocument-actionname)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "ActionName")]
     pub action_name: Value<String>,
-    /// `ExternalParameters`: optional.
+    /// AWS Systems Manager Document external parameters.
+    ///
+    /// `ExternalParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmdocument.html#cfn-mgn-launchconfigurationtemplate-ssmdocument-externalparameters)): map from string to (object [`SsmExternalParameter`]), optional.
     #[serde(rename = "ExternalParameters", skip_serializing_if = "Option::is_none")]
     pub external_parameters: Option<BTreeMap<String, SsmExternalParameter>>,
-    /// `MustSucceedForCutover`: optional.
+    /// Whether Cutover is blocked when the document has failed.
+    ///
+    /// `MustSucceedForCutover` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmdocument.html#cfn-mgn-launchconfigurationtemplate-ssmdocument-mustsucceedforcutover)): boolean, optional.
     #[serde(
         rename = "MustSucceedForCutover",
         skip_serializing_if = "Option::is_none"
     )]
     pub must_succeed_for_cutover: Option<Value<bool>>,
-    /// `Parameters`: optional.
+    /// AWS Systems Manager Document parameters, each resolved from AWS Systems Manager Parameter Store.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmdocument.html#cfn-mgn-launchconfigurationtemplate-ssmdocument-parameters)): map from string to (list of (object [`SsmParameterStoreParameter`])), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<Vec<SsmParameterStoreParameter>>>>,
-    /// `SsmDocumentName`: required.
+    /// AWS Systems Manager Document name or full ARN.
+    ///
+    /// `SsmDocumentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmdocument.html#cfn-mgn-launchconfigurationtemplate-ssmdocument-ssmdocumentname)): string, required. Pattern: `^([A-Za-z0-9/:_\.-])+$`. Length: 3 to 172 characters.
     #[serde(rename = "SsmDocumentName")]
     pub ssm_document_name: Value<String>,
-    /// `TimeoutSeconds`: optional.
+    /// AWS Systems Manager Document timeout, in seconds.
+    ///
+    /// `TimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmdocument.html#cfn-mgn-launchconfigurationtemplate-ssmdocument-timeoutseconds)): integer, optional. Range: at least 1.
     #[serde(rename = "TimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<Value<i64>>,
 }
@@ -1005,12 +1115,14 @@ impl Walk for SsmDocument {
 
 /// The `SsmExternalParameter` property type of [`LaunchConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html).
+/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate` `SsmExternalParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmexternalparameter.html).
 ///
 /// Every property is required: [`SsmExternalParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsmExternalParameter {
-    /// `DynamicPath`: required.
+    /// AWS Systems Manager Document external parameter dynamic path.
+    ///
+    /// `DynamicPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmexternalparameter.html#cfn-mgn-launchconfigurationtemplate-ssmexternalparameter-dynamicpath)): string, required. Pattern: `^[a-zA-Z0-9_]+(\.[a-zA-Z0-9_\[\]]+)*$`. Length: 1 to 1011 characters.
     #[serde(rename = "DynamicPath")]
     pub dynamic_path: Value<String>,
 }
@@ -1036,15 +1148,19 @@ impl Walk for SsmExternalParameter {
 
 /// The `SsmParameterStoreParameter` property type of [`LaunchConfigurationTemplate`].
 ///
-/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html).
+/// AWS reference: [`AWS::MGN::LaunchConfigurationTemplate` `SsmParameterStoreParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmparameterstoreparameter.html).
 ///
 /// Every property is required: [`SsmParameterStoreParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsmParameterStoreParameter {
-    /// `ParameterName`: required.
+    /// AWS Systems Manager Parameter Store parameter name.
+    ///
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmparameterstoreparameter.html#cfn-mgn-launchconfigurationtemplate-ssmparameterstoreparameter-parametername)): string, required. Pattern: `^([A-Za-z0-9_\.-])+$`. Length: 1 to 1011 characters.
     #[serde(rename = "ParameterName")]
     pub parameter_name: Value<String>,
-    /// `ParameterType`: required.
+    /// AWS Systems Manager Parameter Store parameter type.
+    ///
+    /// `ParameterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-ssmparameterstoreparameter.html#cfn-mgn-launchconfigurationtemplate-ssmparameterstoreparameter-parametertype)): [`ParameterType`], one of `STRING`, `SECURE_STRING`, required.
     #[serde(rename = "ParameterType")]
     pub parameter_type: Value<ParameterType>,
 }
@@ -1076,15 +1192,19 @@ impl Walk for SsmParameterStoreParameter {
 
 /// The `Tag` property type of [`Connector`], [`LaunchConfigurationTemplate`] and [`NetworkMigrationDefinition`].
 ///
-/// AWS reference: [`AWS::MGN::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-connector.html), [`AWS::MGN::LaunchConfigurationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-launchconfigurationtemplate.html), [`AWS::MGN::NetworkMigrationDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html).
+/// AWS reference: [`AWS::MGN::Connector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-connector-tag.html), [`AWS::MGN::LaunchConfigurationTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-launchconfigurationtemplate-tag.html), [`AWS::MGN::NetworkMigrationDefinition` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-connector-tag.html#cfn-mgn-connector-tag-key)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-connector-tag.html#cfn-mgn-connector-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1153,21 +1273,29 @@ impl Walk for TargetInstanceTypeRightSizingMethod {
 
 /// The `TargetNetwork` property type of [`NetworkMigrationDefinition`].
 ///
-/// AWS reference: [`AWS::MGN::NetworkMigrationDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html).
+/// AWS reference: [`AWS::MGN::NetworkMigrationDefinition` `TargetNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-targetnetwork.html).
 ///
 /// [`TargetNetwork::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetNetwork {
-    /// `InboundCidr`: optional.
+    /// The CIDR block for inbound traffic in the target network.
+    ///
+    /// `InboundCidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-targetnetwork.html#cfn-mgn-networkmigrationdefinition-targetnetwork-inboundcidr)): string, optional. Pattern: `^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$`. Length: 9 to 18 characters.
     #[serde(rename = "InboundCidr", skip_serializing_if = "Option::is_none")]
     pub inbound_cidr: Option<Value<String>>,
-    /// `InspectionCidr`: optional.
+    /// The CIDR block for inspection traffic in the target network.
+    ///
+    /// `InspectionCidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-targetnetwork.html#cfn-mgn-networkmigrationdefinition-targetnetwork-inspectioncidr)): string, optional. Pattern: `^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$`. Length: 9 to 18 characters.
     #[serde(rename = "InspectionCidr", skip_serializing_if = "Option::is_none")]
     pub inspection_cidr: Option<Value<String>>,
-    /// `OutboundCidr`: optional.
+    /// The CIDR block for outbound traffic in the target network.
+    ///
+    /// `OutboundCidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-targetnetwork.html#cfn-mgn-networkmigrationdefinition-targetnetwork-outboundcidr)): string, optional. Pattern: `^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$`. Length: 9 to 18 characters.
     #[serde(rename = "OutboundCidr", skip_serializing_if = "Option::is_none")]
     pub outbound_cidr: Option<Value<String>>,
-    /// `Topology`: required.
+    /// The network topology type for the target environment.
+    ///
+    /// `Topology` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-targetnetwork.html#cfn-mgn-networkmigrationdefinition-targetnetwork-topology)): [`Topology`], one of `ISOLATED_VPC`, `HUB_AND_SPOKE`, required.
     #[serde(rename = "Topology")]
     pub topology: Value<Topology>,
 }
@@ -1220,15 +1348,19 @@ impl Walk for TargetNetwork {
 
 /// The `TargetS3Configuration` property type of [`NetworkMigrationDefinition`].
 ///
-/// AWS reference: [`AWS::MGN::NetworkMigrationDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mgn-networkmigrationdefinition.html).
+/// AWS reference: [`AWS::MGN::NetworkMigrationDefinition` `TargetS3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-targets3configuration.html).
 ///
 /// Every property is required: [`TargetS3Configuration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetS3Configuration {
-    /// `S3Bucket`: required.
+    /// The name of the S3 bucket for target artifacts.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-targets3configuration.html#cfn-mgn-networkmigrationdefinition-targets3configuration-s3bucket)): string, required. Pattern: `^[a-zA-Z0-9.\-_]{1,255}$`.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3BucketOwner`: required.
+    /// The AWS account ID of the S3 bucket owner.
+    ///
+    /// `S3BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mgn-networkmigrationdefinition-targets3configuration.html#cfn-mgn-networkmigrationdefinition-targets3configuration-s3bucketowner)): string, required. Pattern: `[0-9]{12,}`. Length: 12 to 12 characters.
     #[serde(rename = "S3BucketOwner")]
     pub s3_bucket_owner: Value<String>,
 }

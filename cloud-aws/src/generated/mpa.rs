@@ -9,25 +9,27 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MPA::ApprovalTeam` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html)).
 ///
+/// Resource Type definition for AWS::MPA::ApprovalTeam.
+///
 /// [`ApprovalTeam::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApprovalTeam {
-    /// `ApprovalStrategy`: required.
+    /// `ApprovalStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html#cfn-mpa-approvalteam-approvalstrategy)): object [`ApprovalStrategy`], required.
     #[serde(rename = "ApprovalStrategy")]
     pub approval_strategy: ApprovalStrategy,
-    /// `Approvers`: required.
+    /// `Approvers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html#cfn-mpa-approvalteam-approvers)): list of (object [`Approver`]), required. Items: 1 to 20.
     #[serde(rename = "Approvers")]
     pub approvers: Value<Vec<Approver>>,
-    /// `Description`: required.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html#cfn-mpa-approvalteam-description)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html#cfn-mpa-approvalteam-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9._-]+$`. Length: at most 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Policies`: required, create-only (changing it replaces the resource).
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html#cfn-mpa-approvalteam-policies)): list of (object [`Policy`]), required, create-only (changing it replaces the resource). Items: 1 to 10.
     #[serde(rename = "Policies")]
     pub policies: Value<Vec<Policy>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html#cfn-mpa-approvalteam-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -133,13 +135,15 @@ impl ResourceRef<ApprovalTeam> {
 
 /// The properties of an `AWS::MPA::IdentitySource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-identitysource.html)).
 ///
+/// Resource Type definition for AWS::MPA::IdentitySource.
+///
 /// [`IdentitySource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentitySource {
-    /// `IdentitySourceParameters`: required, create-only (changing it replaces the resource).
+    /// `IdentitySourceParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-identitysource.html#cfn-mpa-identitysource-identitysourceparameters)): object [`IdentitySourceParameters`], required, create-only (changing it replaces the resource).
     #[serde(rename = "IdentitySourceParameters")]
     pub identity_source_parameters: IdentitySourceParameters,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-identitysource.html#cfn-mpa-identitysource-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -224,12 +228,12 @@ impl ResourceRef<IdentitySource> {
 
 /// The `ApprovalStrategy` property type of [`ApprovalTeam`].
 ///
-/// AWS reference: [`AWS::MPA::ApprovalTeam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html).
+/// AWS reference: [`AWS::MPA::ApprovalTeam` `ApprovalStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-approvalstrategy.html).
 ///
 /// Every property is required: [`ApprovalStrategy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApprovalStrategy {
-    /// `MofN`: required.
+    /// `MofN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-approvalstrategy.html#cfn-mpa-approvalteam-approvalstrategy-mofn)): object [`MofNApprovalStrategy`], required.
     #[serde(rename = "MofN")]
     pub mof_n: MofNApprovalStrategy,
 }
@@ -255,15 +259,15 @@ impl Walk for ApprovalStrategy {
 
 /// The `Approver` property type of [`ApprovalTeam`].
 ///
-/// AWS reference: [`AWS::MPA::ApprovalTeam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html).
+/// AWS reference: [`AWS::MPA::ApprovalTeam` `Approver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-approver.html).
 ///
 /// Every property is required: [`Approver::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Approver {
-    /// `PrimaryIdentityId`: required.
+    /// `PrimaryIdentityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-approver.html#cfn-mpa-approvalteam-approver-primaryidentityid)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "PrimaryIdentityId")]
     pub primary_identity_id: Value<String>,
-    /// `PrimaryIdentitySourceArn`: required.
+    /// `PrimaryIdentitySourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-approver.html#cfn-mpa-approvalteam-approver-primaryidentitysourcearn)): string, required. Length: at most 1000 characters.
     #[serde(rename = "PrimaryIdentitySourceArn")]
     pub primary_identity_source_arn: Value<String>,
 }
@@ -295,15 +299,15 @@ impl Walk for Approver {
 
 /// The `IamIdentityCenter` property type of [`IdentitySource`].
 ///
-/// AWS reference: [`AWS::MPA::IdentitySource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-identitysource.html).
+/// AWS reference: [`AWS::MPA::IdentitySource` `IamIdentityCenter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-identitysource-iamidentitycenter.html).
 ///
 /// Every property is required: [`IamIdentityCenter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IamIdentityCenter {
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-identitysource-iamidentitycenter.html#cfn-mpa-identitysource-iamidentitycenter-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:.+:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 20 to 2048 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Region`: required, create-only (changing it replaces the resource).
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-identitysource-iamidentitycenter.html#cfn-mpa-identitysource-iamidentitycenter-region)): string, required, create-only (changing it replaces the resource). Length: at most 1000 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -332,12 +336,12 @@ impl Walk for IamIdentityCenter {
 
 /// The `IdentitySourceParameters` property type of [`IdentitySource`].
 ///
-/// AWS reference: [`AWS::MPA::IdentitySource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-identitysource.html).
+/// AWS reference: [`AWS::MPA::IdentitySource` `IdentitySourceParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-identitysource-identitysourceparameters.html).
 ///
 /// Every property is required: [`IdentitySourceParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdentitySourceParameters {
-    /// `IamIdentityCenter`: required, create-only (changing it replaces the resource).
+    /// `IamIdentityCenter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-identitysource-identitysourceparameters.html#cfn-mpa-identitysource-identitysourceparameters-iamidentitycenter)): object [`IamIdentityCenter`], required, create-only (changing it replaces the resource).
     #[serde(rename = "IamIdentityCenter")]
     pub iam_identity_center: IamIdentityCenter,
 }
@@ -363,12 +367,12 @@ impl Walk for IdentitySourceParameters {
 
 /// The `MofNApprovalStrategy` property type of [`ApprovalTeam`].
 ///
-/// AWS reference: [`AWS::MPA::ApprovalTeam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html).
+/// AWS reference: [`AWS::MPA::ApprovalTeam` `MofNApprovalStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-mofnapprovalstrategy.html).
 ///
 /// Every property is required: [`MofNApprovalStrategy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MofNApprovalStrategy {
-    /// `MinApprovalsRequired`: required.
+    /// `MinApprovalsRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-mofnapprovalstrategy.html#cfn-mpa-approvalteam-mofnapprovalstrategy-minapprovalsrequired)): integer, required.
     #[serde(rename = "MinApprovalsRequired")]
     pub min_approvals_required: Value<i64>,
 }
@@ -394,12 +398,12 @@ impl Walk for MofNApprovalStrategy {
 
 /// The `Policy` property type of [`ApprovalTeam`].
 ///
-/// AWS reference: [`AWS::MPA::ApprovalTeam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html).
+/// AWS reference: [`AWS::MPA::ApprovalTeam` `Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-policy.html).
 ///
 /// Every property is required: [`Policy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `PolicyArn`: required, create-only (changing it replaces the resource).
+    /// `PolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-policy.html#cfn-mpa-approvalteam-policy-policyarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:.{1,63}:mpa:::aws:policy/[a-zA-Z0-9_\.-]{1,1023}/[a-zA-Z0-9_\.-]{1,1023}/(?:[\d]+|\$DEFAULT)$`. Length: at most 1224 characters.
     #[serde(rename = "PolicyArn")]
     pub policy_arn: Value<String>,
 }
@@ -425,15 +429,19 @@ impl Walk for Policy {
 
 /// The `Tag` property type of [`ApprovalTeam`] and [`IdentitySource`].
 ///
-/// AWS reference: [`AWS::MPA::ApprovalTeam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-approvalteam.html), [`AWS::MPA::IdentitySource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mpa-identitysource.html).
+/// AWS reference: [`AWS::MPA::ApprovalTeam` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-tag.html), [`AWS::MPA::IdentitySource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-identitysource-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-tag.html#cfn-mpa-approvalteam-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mpa-approvalteam-tag.html#cfn-mpa-approvalteam-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,13 +11,15 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MSK::BatchScramSecret` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-batchscramsecret.html)).
 ///
+/// Resource Type definition for AWS::MSK::BatchScramSecret
+///
 /// [`BatchScramSecret::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BatchScramSecret {
-    /// `ClusterArn`: required, create-only (changing it replaces the resource).
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-batchscramsecret.html#cfn-msk-batchscramsecret-clusterarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterArn")]
     pub cluster_arn: Value<String>,
-    /// `SecretArnList`: optional.
+    /// `SecretArnList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-batchscramsecret.html#cfn-msk-batchscramsecret-secretarnlist)): list of (string), optional.
     #[serde(rename = "SecretArnList", skip_serializing_if = "Option::is_none")]
     pub secret_arn_list: Option<Value<Vec<Value<String>>>>,
 }
@@ -58,40 +60,58 @@ impl Resource for BatchScramSecret {
 
 /// The properties of an `AWS::MSK::Channel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html)).
 ///
+/// Resource Type definition for AWS::MSK::Channel
+///
 /// [`Channel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Channel {
-    /// `ChannelName`: required, create-only (changing it replaces the resource).
+    /// Name of the channel
+    ///
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html#cfn-msk-channel-channelname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9._-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "ChannelName")]
     pub channel_name: Value<String>,
-    /// `ClusterArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the cluster
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html#cfn-msk-channel-clusterarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:kafka:[\w-]+:\d+:cluster.*\Z`.
     #[serde(rename = "ClusterArn", skip_serializing_if = "Option::is_none")]
     pub cluster_arn: Option<Value<String>>,
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Encryption configuration
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html#cfn-msk-channel-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `IcebergDestinationConfiguration`: optional.
+    /// Iceberg destination configuration
+    ///
+    /// `IcebergDestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html#cfn-msk-channel-icebergdestinationconfiguration)): object [`IcebergDestinationConfiguration`], optional.
     #[serde(
         rename = "IcebergDestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub iceberg_destination_configuration: Option<IcebergDestinationConfiguration>,
-    /// `LoggingInfo`: optional, create-only (changing it replaces the resource).
+    /// Log configuration details for Channel
+    ///
+    /// `LoggingInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html#cfn-msk-channel-logginginfo)): object [`ChannelLoggingInfo`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LoggingInfo", skip_serializing_if = "Option::is_none")]
     pub logging_info: Option<ChannelLoggingInfo>,
-    /// `S3DestinationConfiguration`: optional.
+    /// S3 destination configuration
+    ///
+    /// `S3DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html#cfn-msk-channel-s3destinationconfiguration)): object [`S3DestinationConfiguration`], optional.
     #[serde(
         rename = "S3DestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_destination_configuration: Option<S3DestinationConfiguration>,
-    /// `Tags`: optional.
+    /// Tags attached to the channel
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html#cfn-msk-channel-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TopicConfigurationList`: required, create-only (changing it replaces the resource).
+    /// Topic configuration
+    ///
+    /// `TopicConfigurationList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html#cfn-msk-channel-topicconfigurationlist)): list of (object [`TopicConfiguration`]), required, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "TopicConfigurationList")]
     pub topic_configuration_list: Value<Vec<TopicConfiguration>>,
 }
@@ -240,52 +260,56 @@ impl ResourceRef<Channel> {
 
 /// The properties of an `AWS::MSK::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html)).
 ///
+/// Resource Type definition for AWS::MSK::Cluster
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `BrokerNodeGroupInfo`: required.
+    /// `BrokerNodeGroupInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-brokernodegroupinfo)): object [`BrokerNodeGroupInfo`], required.
     #[serde(rename = "BrokerNodeGroupInfo")]
     pub broker_node_group_info: BrokerNodeGroupInfo,
-    /// `ClientAuthentication`: optional.
+    /// `ClientAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-clientauthentication)): object [`ClusterClientAuthentication`], optional.
     #[serde(
         rename = "ClientAuthentication",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_authentication: Option<ClusterClientAuthentication>,
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-clustername)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `ConfigurationInfo`: optional.
+    /// `ConfigurationInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-configurationinfo)): object [`ConfigurationInfo`], optional.
     #[serde(rename = "ConfigurationInfo", skip_serializing_if = "Option::is_none")]
     pub configuration_info: Option<ConfigurationInfo>,
-    /// `EncryptionInfo`: optional.
+    /// `EncryptionInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-encryptioninfo)): object [`EncryptionInfo`], optional.
     #[serde(rename = "EncryptionInfo", skip_serializing_if = "Option::is_none")]
     pub encryption_info: Option<EncryptionInfo>,
-    /// `EnhancedMonitoring`: optional.
+    /// `EnhancedMonitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-enhancedmonitoring)): [`EnhancedMonitoring`], one of `DEFAULT`, `PER_BROKER`, `PER_TOPIC_PER_BROKER`, `PER_TOPIC_PER_PARTITION`, optional. Length: 7 to 23 characters.
     #[serde(rename = "EnhancedMonitoring", skip_serializing_if = "Option::is_none")]
     pub enhanced_monitoring: Option<Value<EnhancedMonitoring>>,
-    /// `KafkaVersion`: required.
+    /// `KafkaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-kafkaversion)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "KafkaVersion")]
     pub kafka_version: Value<String>,
-    /// `LoggingInfo`: optional.
+    /// `LoggingInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-logginginfo)): object [`LoggingInfo`], optional.
     #[serde(rename = "LoggingInfo", skip_serializing_if = "Option::is_none")]
     pub logging_info: Option<LoggingInfo>,
-    /// `NumberOfBrokerNodes`: required.
+    /// `NumberOfBrokerNodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-numberofbrokernodes)): integer, required. Range: at least 1.
     #[serde(rename = "NumberOfBrokerNodes")]
     pub number_of_broker_nodes: Value<i64>,
-    /// `OpenMonitoring`: optional.
+    /// `OpenMonitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-openmonitoring)): object [`OpenMonitoring`], optional.
     #[serde(rename = "OpenMonitoring", skip_serializing_if = "Option::is_none")]
     pub open_monitoring: Option<OpenMonitoring>,
-    /// `Rebalancing`: optional.
+    /// `Rebalancing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-rebalancing)): object [`Rebalancing`], optional.
     #[serde(rename = "Rebalancing", skip_serializing_if = "Option::is_none")]
     pub rebalancing: Option<Rebalancing>,
-    /// `StorageMode`: optional.
+    /// `StorageMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-storagemode)): [`StorageMode`], one of `LOCAL`, `TIERED`, optional. Length: 5 to 6 characters.
     #[serde(rename = "StorageMode", skip_serializing_if = "Option::is_none")]
     pub storage_mode: Option<Value<StorageMode>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `ZookeeperAccess`: optional.
+    /// `ZookeeperAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html#cfn-msk-cluster-zookeeperaccess)): object [`ZookeeperAccess`], optional.
     #[serde(rename = "ZookeeperAccess", skip_serializing_if = "Option::is_none")]
     pub zookeeper_access: Option<ZookeeperAccess>,
 }
@@ -440,13 +464,17 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::MSK::ClusterPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-clusterpolicy.html)).
 ///
+/// Resource Type definition for AWS::MSK::ClusterPolicy
+///
 /// Every property is required: [`ClusterPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterPolicy {
-    /// `ClusterArn`: required, create-only (changing it replaces the resource).
+    /// The arn of the cluster for the resource policy.
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-clusterpolicy.html#cfn-msk-clusterpolicy-clusterarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:kafka:[\w-]+:\d+:cluster.*\Z`.
     #[serde(rename = "ClusterArn")]
     pub cluster_arn: Value<String>,
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-clusterpolicy.html#cfn-msk-clusterpolicy-policy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Policy")]
     pub policy: Json,
 }
@@ -488,19 +516,21 @@ impl ResourceRef<ClusterPolicy> {
 
 /// The properties of an `AWS::MSK::Configuration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-configuration.html)).
 ///
+/// Resource Type definition for AWS::MSK::Configuration
+///
 /// [`Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Configuration {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-configuration.html#cfn-msk-configuration-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KafkaVersionsList`: optional, create-only (changing it replaces the resource).
+    /// `KafkaVersionsList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-configuration.html#cfn-msk-configuration-kafkaversionslist)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "KafkaVersionsList", skip_serializing_if = "Option::is_none")]
     pub kafka_versions_list: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-configuration.html#cfn-msk-configuration-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ServerProperties`: required.
+    /// `ServerProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-configuration.html#cfn-msk-configuration-serverproperties)): string, required.
     #[serde(rename = "ServerProperties")]
     pub server_properties: Value<String>,
 }
@@ -578,28 +608,44 @@ impl ResourceRef<Configuration> {
 
 /// The properties of an `AWS::MSK::Replicator` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html)).
 ///
+/// Resource Type definition for AWS::MSK::Replicator
+///
 /// [`Replicator::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Replicator {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A summary description of the replicator.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html#cfn-msk-replicator-description)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KafkaClusters`: required, create-only (changing it replaces the resource).
+    /// Specifies a list of Kafka clusters which are targets of the replicator.
+    ///
+    /// `KafkaClusters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html#cfn-msk-replicator-kafkaclusters)): list of (object [`KafkaCluster`]), required, create-only (changing it replaces the resource). Items: 2 to 2.
     #[serde(rename = "KafkaClusters")]
     pub kafka_clusters: Value<Vec<KafkaCluster>>,
-    /// `LogDelivery`: optional.
+    /// Configuration for log delivery for the replicator.
+    ///
+    /// `LogDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html#cfn-msk-replicator-logdelivery)): object [`LogDelivery`], optional.
     #[serde(rename = "LogDelivery", skip_serializing_if = "Option::is_none")]
     pub log_delivery: Option<LogDelivery>,
-    /// `ReplicationInfoList`: required.
+    /// A list of replication configurations, where each configuration targets a given source cluster to target cluster replication flow.
+    ///
+    /// `ReplicationInfoList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html#cfn-msk-replicator-replicationinfolist)): list of (object [`ReplicationInfo`]), required. Items: 1 to 1.
     #[serde(rename = "ReplicationInfoList")]
     pub replication_info_list: Value<Vec<ReplicationInfo>>,
-    /// `ReplicatorName`: required, create-only (changing it replaces the resource).
+    /// The name of the replicator.
+    ///
+    /// `ReplicatorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html#cfn-msk-replicator-replicatorname)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z][0-9A-Za-z-]{0,}$`. Length: 1 to 128 characters.
     #[serde(rename = "ReplicatorName")]
     pub replicator_name: Value<String>,
-    /// `ServiceExecutionRoleArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM role used by the replicator to access external resources.
+    ///
+    /// `ServiceExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html#cfn-msk-replicator-serviceexecutionrolearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:(aws|aws-us-gov|aws-cn):iam:.*`.
     #[serde(rename = "ServiceExecutionRoleArn")]
     pub service_execution_role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html#cfn-msk-replicator-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -697,19 +743,23 @@ impl ResourceRef<Replicator> {
 
 /// The properties of an `AWS::MSK::ServerlessCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html)).
 ///
+/// Resource Type definition for AWS::MSK::ServerlessCluster
+///
 /// [`ServerlessCluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerlessCluster {
-    /// `ClientAuthentication`: required, create-only (changing it replaces the resource).
+    /// `ClientAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html#cfn-msk-serverlesscluster-clientauthentication)): object [`ServerlessClusterClientAuthentication`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ClientAuthentication")]
     pub client_authentication: ServerlessClusterClientAuthentication,
-    /// `ClusterName`: required, create-only (changing it replaces the resource).
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html#cfn-msk-serverlesscluster-clustername)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "ClusterName")]
     pub cluster_name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html#cfn-msk-serverlesscluster-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `VpcConfigs`: required, create-only (changing it replaces the resource).
+    /// `VpcConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html#cfn-msk-serverlesscluster-vpcconfigs)): list of (object [`VpcConfig`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfigs")]
     pub vpc_configs: Value<Vec<VpcConfig>>,
 }
@@ -772,22 +822,34 @@ impl ResourceRef<ServerlessCluster> {
 
 /// The properties of an `AWS::MSK::Topic` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-topic.html)).
 ///
+/// Resource Type definition for AWS::MSK::Topic
+///
 /// [`Topic::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Topic {
-    /// `ClusterArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the MSK cluster
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-topic.html#cfn-msk-topic-clusterarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterArn")]
     pub cluster_arn: Value<String>,
-    /// `Configs`: optional.
+    /// Base64 encoded configuration properties of the topic
+    ///
+    /// `Configs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-topic.html#cfn-msk-topic-configs)): string, optional.
     #[serde(rename = "Configs", skip_serializing_if = "Option::is_none")]
     pub configs: Option<Value<String>>,
-    /// `PartitionCount`: required.
+    /// The number of partitions for the topic
+    ///
+    /// `PartitionCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-topic.html#cfn-msk-topic-partitioncount)): integer, required. Range: at least 1.
     #[serde(rename = "PartitionCount")]
     pub partition_count: Value<i64>,
-    /// `ReplicationFactor`: required, create-only (changing it replaces the resource).
+    /// The replication factor for the topic
+    ///
+    /// `ReplicationFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-topic.html#cfn-msk-topic-replicationfactor)): integer, required, create-only (changing it replaces the resource). Range: at least 1.
     #[serde(rename = "ReplicationFactor")]
     pub replication_factor: Value<i64>,
-    /// `TopicName`: required, create-only (changing it replaces the resource).
+    /// The name of the topic
+    ///
+    /// `TopicName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-topic.html#cfn-msk-topic-topicname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TopicName")]
     pub topic_name: Value<String>,
 }
@@ -850,25 +912,33 @@ impl ResourceRef<Topic> {
 
 /// The properties of an `AWS::MSK::VpcConnection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-vpcconnection.html)).
 ///
+/// Resource Type definition for AWS::MSK::VpcConnection
+///
 /// [`VpcConnection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConnection {
-    /// `Authentication`: required, create-only (changing it replaces the resource).
+    /// The type of private link authentication
+    ///
+    /// `Authentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-vpcconnection.html#cfn-msk-vpcconnection-authentication)): [`Authentication`], one of `SASL_IAM`, `SASL_SCRAM`, `TLS`, required, create-only (changing it replaces the resource). Length: 3 to 10 characters.
     #[serde(rename = "Authentication")]
     pub authentication: Value<Authentication>,
-    /// `ClientSubnets`: required, create-only (changing it replaces the resource).
+    /// `ClientSubnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-vpcconnection.html#cfn-msk-vpcconnection-clientsubnets)): list of (string), required, create-only (changing it replaces the resource). Each item: Pattern: `^(subnet-)([a-z0-9]+)\Z`.
     #[serde(rename = "ClientSubnets")]
     pub client_subnets: Value<Vec<Value<String>>>,
-    /// `SecurityGroups`: required, create-only (changing it replaces the resource).
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-vpcconnection.html#cfn-msk-vpcconnection-securitygroups)): list of (string), required, create-only (changing it replaces the resource). Each item: Pattern: `^(sg-)([a-z0-9]+)\Z`.
     #[serde(rename = "SecurityGroups")]
     pub security_groups: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-vpcconnection.html#cfn-msk-vpcconnection-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TargetClusterArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the target cluster
+    ///
+    /// `TargetClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-vpcconnection.html#cfn-msk-vpcconnection-targetclusterarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:kafka:[\w-]+:\d+:cluster.*\Z`.
     #[serde(rename = "TargetClusterArn")]
     pub target_cluster_arn: Value<String>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-vpcconnection.html#cfn-msk-vpcconnection-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^(vpc-)([a-z0-9]+)\Z`.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -940,12 +1010,14 @@ impl ResourceRef<VpcConnection> {
 
 /// The `AmazonMskCluster` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `AmazonMskCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-amazonmskcluster.html).
 ///
 /// Every property is required: [`AmazonMskCluster::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmazonMskCluster {
-    /// `MskClusterArn`: required.
+    /// The ARN of an Amazon MSK cluster.
+    ///
+    /// `MskClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-amazonmskcluster.html#cfn-msk-replicator-amazonmskcluster-mskclusterarn)): string, required. Pattern: `arn:(aws|aws-us-gov|aws-cn):kafka:.*`.
     #[serde(rename = "MskClusterArn")]
     pub msk_cluster_arn: Value<String>,
 }
@@ -971,15 +1043,19 @@ impl Walk for AmazonMskCluster {
 
 /// The `ApacheKafkaCluster` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `ApacheKafkaCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-apachekafkacluster.html).
 ///
 /// Every property is required: [`ApacheKafkaCluster::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApacheKafkaCluster {
-    /// `ApacheKafkaClusterId`: required.
+    /// The ID of the Apache Kafka cluster.
+    ///
+    /// `ApacheKafkaClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-apachekafkacluster.html#cfn-msk-replicator-apachekafkacluster-apachekafkaclusterid)): string, required.
     #[serde(rename = "ApacheKafkaClusterId")]
     pub apache_kafka_cluster_id: Value<String>,
-    /// `BootstrapBrokerString`: required.
+    /// The bootstrap broker string of the Apache Kafka cluster.
+    ///
+    /// `BootstrapBrokerString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-apachekafkacluster.html#cfn-msk-replicator-apachekafkacluster-bootstrapbrokerstring)): string, required.
     #[serde(rename = "BootstrapBrokerString")]
     pub bootstrap_broker_string: Value<String>,
 }
@@ -1034,18 +1110,18 @@ impl Walk for Authentication {
 
 /// The `AuthorizerLogs` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `AuthorizerLogs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-authorizerlogs.html).
 ///
 /// Every property is optional: start from [`AuthorizerLogs::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthorizerLogs {
-    /// `CloudWatchLogs`: optional.
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-authorizerlogs.html#cfn-msk-cluster-authorizerlogs-cloudwatchlogs)): object [`CloudWatchLogs`], optional.
     #[serde(rename = "CloudWatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogs>,
-    /// `Firehose`: optional.
+    /// `Firehose` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-authorizerlogs.html#cfn-msk-cluster-authorizerlogs-firehose)): object [`Firehose`], optional.
     #[serde(rename = "Firehose", skip_serializing_if = "Option::is_none")]
     pub firehose: Option<Firehose>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-authorizerlogs.html#cfn-msk-cluster-authorizerlogs-s3)): object [`S3`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3>,
 }
@@ -1108,18 +1184,18 @@ impl Walk for BrokerAzDistribution {
 
 /// The `BrokerLogs` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `BrokerLogs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokerlogs.html).
 ///
 /// Every property is optional: start from [`BrokerLogs::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BrokerLogs {
-    /// `CloudWatchLogs`: optional.
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokerlogs.html#cfn-msk-cluster-brokerlogs-cloudwatchlogs)): object [`CloudWatchLogs`], optional.
     #[serde(rename = "CloudWatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogs>,
-    /// `Firehose`: optional.
+    /// `Firehose` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokerlogs.html#cfn-msk-cluster-brokerlogs-firehose)): object [`Firehose`], optional.
     #[serde(rename = "Firehose", skip_serializing_if = "Option::is_none")]
     pub firehose: Option<Firehose>,
-    /// `S3`: optional.
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokerlogs.html#cfn-msk-cluster-brokerlogs-s3)): object [`S3`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3>,
 }
@@ -1165,30 +1241,30 @@ impl Walk for BrokerLogs {
 
 /// The `BrokerNodeGroupInfo` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `BrokerNodeGroupInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokernodegroupinfo.html).
 ///
 /// [`BrokerNodeGroupInfo::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrokerNodeGroupInfo {
-    /// `BrokerAZDistribution`: optional, create-only (changing it replaces the resource).
+    /// `BrokerAZDistribution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokernodegroupinfo.html#cfn-msk-cluster-brokernodegroupinfo-brokerazdistribution)): [`BrokerAzDistribution`], one of `DEFAULT`, optional, create-only (changing it replaces the resource). Length: 6 to 9 characters.
     #[serde(
         rename = "BrokerAZDistribution",
         skip_serializing_if = "Option::is_none"
     )]
     pub broker_az_distribution: Option<Value<BrokerAzDistribution>>,
-    /// `ClientSubnets`: required, create-only (changing it replaces the resource).
+    /// `ClientSubnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokernodegroupinfo.html#cfn-msk-cluster-brokernodegroupinfo-clientsubnets)): list of (string), required, create-only (changing it replaces the resource).
     #[serde(rename = "ClientSubnets")]
     pub client_subnets: Value<Vec<Value<String>>>,
-    /// `ConnectivityInfo`: optional.
+    /// `ConnectivityInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokernodegroupinfo.html#cfn-msk-cluster-brokernodegroupinfo-connectivityinfo)): object [`ConnectivityInfo`], optional.
     #[serde(rename = "ConnectivityInfo", skip_serializing_if = "Option::is_none")]
     pub connectivity_info: Option<ConnectivityInfo>,
-    /// `InstanceType`: required.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokernodegroupinfo.html#cfn-msk-cluster-brokernodegroupinfo-instancetype)): string, required. Length: 5 to 32 characters.
     #[serde(rename = "InstanceType")]
     pub instance_type: Value<String>,
-    /// `SecurityGroups`: optional, create-only (changing it replaces the resource).
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokernodegroupinfo.html#cfn-msk-cluster-brokernodegroupinfo-securitygroups)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `StorageInfo`: optional.
+    /// `StorageInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-brokernodegroupinfo.html#cfn-msk-cluster-brokernodegroupinfo-storageinfo)): object [`StorageInfo`], optional.
     #[serde(rename = "StorageInfo", skip_serializing_if = "Option::is_none")]
     pub storage_info: Option<StorageInfo>,
 }
@@ -1256,15 +1332,19 @@ impl Walk for BrokerNodeGroupInfo {
 
 /// The `Catalog` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `Catalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-catalog.html).
 ///
 /// Every property is optional: start from [`Catalog::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Catalog {
-    /// `CatalogArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the catalog
+    ///
+    /// `CatalogArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-catalog.html#cfn-msk-channel-catalog-catalogarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:glue:[\w-]+:\d+:catalog.*\Z`.
     #[serde(rename = "CatalogArn", skip_serializing_if = "Option::is_none")]
     pub catalog_arn: Option<Value<String>>,
-    /// `WarehouseLocation`: optional, create-only (changing it replaces the resource).
+    /// The warehouse location
+    ///
+    /// `WarehouseLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-catalog.html#cfn-msk-channel-catalog-warehouselocation)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "WarehouseLocation", skip_serializing_if = "Option::is_none")]
     pub warehouse_location: Option<Value<String>>,
 }
@@ -1302,18 +1382,24 @@ impl Walk for Catalog {
 
 /// The `ChannelLoggingInfo` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `ChannelLoggingInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-channellogginginfo.html).
 ///
 /// Every property is optional: start from [`ChannelLoggingInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChannelLoggingInfo {
-    /// `CloudWatchLogs`: optional.
+    /// CloudWatch Logs log destination details
+    ///
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-channellogginginfo.html#cfn-msk-channel-channellogginginfo-cloudwatchlogs)): object [`CloudWatchLogsLogDestination`], optional.
     #[serde(rename = "CloudWatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogsLogDestination>,
-    /// `Firehose`: optional.
+    /// Firehose log destination details
+    ///
+    /// `Firehose` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-channellogginginfo.html#cfn-msk-channel-channellogginginfo-firehose)): object [`FirehoseLogDestination`], optional.
     #[serde(rename = "Firehose", skip_serializing_if = "Option::is_none")]
     pub firehose: Option<FirehoseLogDestination>,
-    /// `S3`: optional.
+    /// S3 log destination details
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-channellogginginfo.html#cfn-msk-channel-channellogginginfo-s3)): object [`S3LogDestination`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3LogDestination>,
 }
@@ -1382,15 +1468,15 @@ impl Walk for ClientBroker {
 
 /// The `CloudWatchLogs` property type of [`Cluster`] and [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html), [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Cluster` `CloudWatchLogs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-cloudwatchlogs.html), [`AWS::MSK::Replicator` `CloudWatchLogs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-cloudwatchlogs.html).
 ///
 /// [`CloudWatchLogs::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogs {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-cloudwatchlogs.html#cfn-msk-cluster-cloudwatchlogs-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `LogGroup`: optional.
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-cloudwatchlogs.html#cfn-msk-cluster-cloudwatchlogs-loggroup)): string, optional.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
 }
@@ -1425,15 +1511,19 @@ impl Walk for CloudWatchLogs {
 
 /// The `CloudWatchLogsLogDestination` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `CloudWatchLogsLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-cloudwatchlogslogdestination.html).
 ///
 /// [`CloudWatchLogsLogDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsLogDestination {
-    /// `Enabled`: required.
+    /// Whether CloudWatch Logs logging is enabled
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-cloudwatchlogslogdestination.html#cfn-msk-channel-cloudwatchlogslogdestination-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `LogGroup`: optional.
+    /// The CloudWatch log group for log delivery
+    ///
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-cloudwatchlogslogdestination.html#cfn-msk-channel-cloudwatchlogslogdestination-loggroup)): string, optional.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
 }
@@ -1468,18 +1558,18 @@ impl Walk for CloudWatchLogsLogDestination {
 
 /// The `ClientAuthentication` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `ClientAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-clientauthentication.html).
 ///
 /// Every property is optional: start from [`ClusterClientAuthentication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterClientAuthentication {
-    /// `Sasl`: optional.
+    /// `Sasl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-clientauthentication.html#cfn-msk-cluster-clientauthentication-sasl)): object [`ClusterSasl`], optional.
     #[serde(rename = "Sasl", skip_serializing_if = "Option::is_none")]
     pub sasl: Option<ClusterSasl>,
-    /// `Tls`: optional.
+    /// `Tls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-clientauthentication.html#cfn-msk-cluster-clientauthentication-tls)): object [`Tls`], optional.
     #[serde(rename = "Tls", skip_serializing_if = "Option::is_none")]
     pub tls: Option<Tls>,
-    /// `Unauthenticated`: optional.
+    /// `Unauthenticated` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-clientauthentication.html#cfn-msk-cluster-clientauthentication-unauthenticated)): object [`Unauthenticated`], optional.
     #[serde(rename = "Unauthenticated", skip_serializing_if = "Option::is_none")]
     pub unauthenticated: Option<Unauthenticated>,
 }
@@ -1525,15 +1615,15 @@ impl Walk for ClusterClientAuthentication {
 
 /// The `Sasl` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `Sasl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-sasl.html).
 ///
 /// Every property is optional: start from [`ClusterSasl::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterSasl {
-    /// `Iam`: optional.
+    /// `Iam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-sasl.html#cfn-msk-cluster-sasl-iam)): object [`Iam`], optional.
     #[serde(rename = "Iam", skip_serializing_if = "Option::is_none")]
     pub iam: Option<Iam>,
-    /// `Scram`: optional.
+    /// `Scram` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-sasl.html#cfn-msk-cluster-sasl-scram)): object [`Scram`], optional.
     #[serde(rename = "Scram", skip_serializing_if = "Option::is_none")]
     pub scram: Option<Scram>,
 }
@@ -1571,15 +1661,15 @@ impl Walk for ClusterSasl {
 
 /// The `ConfigurationInfo` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `ConfigurationInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-configurationinfo.html).
 ///
 /// Every property is required: [`ConfigurationInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationInfo {
-    /// `Arn`: required.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-configurationinfo.html#cfn-msk-cluster-configurationinfo-arn)): string, required.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `Revision`: required.
+    /// `Revision` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-configurationinfo.html#cfn-msk-cluster-configurationinfo-revision)): integer, required.
     #[serde(rename = "Revision")]
     pub revision: Value<i64>,
 }
@@ -1608,18 +1698,18 @@ impl Walk for ConfigurationInfo {
 
 /// The `ConnectivityInfo` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `ConnectivityInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-connectivityinfo.html).
 ///
 /// Every property is optional: start from [`ConnectivityInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectivityInfo {
-    /// `NetworkType`: optional.
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-connectivityinfo.html#cfn-msk-cluster-connectivityinfo-networktype)): [`NetworkType`], one of `IPV4`, `DUAL`, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `PublicAccess`: optional.
+    /// `PublicAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-connectivityinfo.html#cfn-msk-cluster-connectivityinfo-publicaccess)): object [`PublicAccess`], optional.
     #[serde(rename = "PublicAccess", skip_serializing_if = "Option::is_none")]
     pub public_access: Option<PublicAccess>,
-    /// `VpcConnectivity`: optional.
+    /// `VpcConnectivity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-connectivityinfo.html#cfn-msk-cluster-connectivityinfo-vpcconnectivity)): object [`VpcConnectivity`], optional.
     #[serde(rename = "VpcConnectivity", skip_serializing_if = "Option::is_none")]
     pub vpc_connectivity: Option<VpcConnectivity>,
 }
@@ -1685,33 +1775,43 @@ impl Walk for ConsumerGroupOffsetSyncMode {
 
 /// The `ConsumerGroupReplication` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `ConsumerGroupReplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-consumergroupreplication.html).
 ///
 /// [`ConsumerGroupReplication::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConsumerGroupReplication {
-    /// `ConsumerGroupOffsetSyncMode`: optional, create-only (changing it replaces the resource).
+    /// The consumer group offset synchronization mode.
+    ///
+    /// `ConsumerGroupOffsetSyncMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-consumergroupreplication.html#cfn-msk-replicator-consumergroupreplication-consumergroupoffsetsyncmode)): [`ConsumerGroupOffsetSyncMode`], one of `LEGACY`, `ENHANCED`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ConsumerGroupOffsetSyncMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub consumer_group_offset_sync_mode: Option<Value<ConsumerGroupOffsetSyncMode>>,
-    /// `ConsumerGroupsToExclude`: optional.
+    /// List of regular expression patterns indicating the consumer groups that should not be replicated.
+    ///
+    /// `ConsumerGroupsToExclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-consumergroupreplication.html#cfn-msk-replicator-consumergroupreplication-consumergroupstoexclude)): list of (string), optional. Items: 1 to 100. Each item: Length: 0 to 256 characters.
     #[serde(
         rename = "ConsumerGroupsToExclude",
         skip_serializing_if = "Option::is_none"
     )]
     pub consumer_groups_to_exclude: Option<Value<Vec<Value<String>>>>,
-    /// `ConsumerGroupsToReplicate`: required.
+    /// List of regular expression patterns indicating the consumer groups to copy.
+    ///
+    /// `ConsumerGroupsToReplicate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-consumergroupreplication.html#cfn-msk-replicator-consumergroupreplication-consumergroupstoreplicate)): list of (string), required. Items: 0 to 100. Each item: Length: 0 to 256 characters.
     #[serde(rename = "ConsumerGroupsToReplicate")]
     pub consumer_groups_to_replicate: Value<Vec<Value<String>>>,
-    /// `DetectAndCopyNewConsumerGroups`: optional.
+    /// Whether to periodically check for new consumer groups.
+    ///
+    /// `DetectAndCopyNewConsumerGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-consumergroupreplication.html#cfn-msk-replicator-consumergroupreplication-detectandcopynewconsumergroups)): boolean, optional.
     #[serde(
         rename = "DetectAndCopyNewConsumerGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub detect_and_copy_new_consumer_groups: Option<Value<bool>>,
-    /// `SynchroniseConsumerGroupOffsets`: optional.
+    /// Whether to periodically write the translated offsets to \_\_consumer\_offsets topic in target cluster.
+    ///
+    /// `SynchroniseConsumerGroupOffsets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-consumergroupreplication.html#cfn-msk-replicator-consumergroupreplication-synchroniseconsumergroupoffsets)): boolean, optional.
     #[serde(
         rename = "SynchroniseConsumerGroupOffsets",
         skip_serializing_if = "Option::is_none"
@@ -1782,18 +1882,24 @@ impl Walk for ConsumerGroupReplication {
 
 /// The `DeadLetterQueueS3` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `DeadLetterQueueS3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-deadletterqueues3.html).
 ///
 /// [`DeadLetterQueueS3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeadLetterQueueS3 {
-    /// `BucketArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the S3 bucket
+    ///
+    /// `BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-deadletterqueues3.html#cfn-msk-channel-deadletterqueues3-bucketarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:s3:::.*\Z`.
     #[serde(rename = "BucketArn")]
     pub bucket_arn: Value<String>,
-    /// `ErrorOutputPrefix`: required, create-only (changing it replaces the resource).
+    /// The error output prefix
+    ///
+    /// `ErrorOutputPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-deadletterqueues3.html#cfn-msk-channel-deadletterqueues3-erroroutputprefix)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ErrorOutputPrefix")]
     pub error_output_prefix: Value<String>,
-    /// `ExpectedBucketOwner`: optional, create-only (changing it replaces the resource).
+    /// Optional 12-digit AWS account ID expected to own the dead-letter S3 bucket
+    ///
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-deadletterqueues3.html#cfn-msk-channel-deadletterqueues3-expectedbucketowner)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
@@ -1837,18 +1943,24 @@ impl Walk for DeadLetterQueueS3 {
 
 /// The `DestinationTable` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `DestinationTable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-destinationtable.html).
 ///
 /// [`DestinationTable::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DestinationTable {
-    /// `DestinationDatabaseName`: required, create-only (changing it replaces the resource).
+    /// The destination database name
+    ///
+    /// `DestinationDatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-destinationtable.html#cfn-msk-channel-destinationtable-destinationdatabasename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DestinationDatabaseName")]
     pub destination_database_name: Value<String>,
-    /// `DestinationTableName`: required, create-only (changing it replaces the resource).
+    /// The destination table name
+    ///
+    /// `DestinationTableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-destinationtable.html#cfn-msk-channel-destinationtable-destinationtablename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DestinationTableName")]
     pub destination_table_name: Value<String>,
-    /// `PartitionSpec`: optional, create-only (changing it replaces the resource).
+    /// Partition specification
+    ///
+    /// `PartitionSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-destinationtable.html#cfn-msk-channel-destinationtable-partitionspec)): object [`PartitionSpec`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "PartitionSpec", skip_serializing_if = "Option::is_none")]
     pub partition_spec: Option<PartitionSpec>,
 }
@@ -1889,18 +2001,18 @@ impl Walk for DestinationTable {
 
 /// The `EBSStorageInfo` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `EBSStorageInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-ebsstorageinfo.html).
 ///
 /// Every property is optional: start from [`EbsStorageInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EbsStorageInfo {
-    /// `ProvisionedThroughput`: optional.
+    /// `ProvisionedThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-ebsstorageinfo.html#cfn-msk-cluster-ebsstorageinfo-provisionedthroughput)): object [`ProvisionedThroughput`], optional.
     #[serde(
         rename = "ProvisionedThroughput",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_throughput: Option<ProvisionedThroughput>,
-    /// `VolumeSize`: optional.
+    /// `VolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-ebsstorageinfo.html#cfn-msk-cluster-ebsstorageinfo-volumesize)): integer, optional. Range: 1 to 16384.
     #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<Value<i64>>,
 }
@@ -1938,12 +2050,12 @@ impl Walk for EbsStorageInfo {
 
 /// The `EncryptionAtRest` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `EncryptionAtRest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-encryptionatrest.html).
 ///
 /// Every property is required: [`EncryptionAtRest::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionAtRest {
-    /// `DataVolumeKMSKeyId`: required.
+    /// `DataVolumeKMSKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-encryptionatrest.html#cfn-msk-cluster-encryptionatrest-datavolumekmskeyid)): string, required.
     #[serde(rename = "DataVolumeKMSKeyId")]
     pub data_volume_kms_key_id: Value<String>,
 }
@@ -1969,12 +2081,14 @@ impl Walk for EncryptionAtRest {
 
 /// The `EncryptionConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-encryptionconfiguration.html).
 ///
 /// Every property is required: [`EncryptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsKeyArn`: required.
+    /// The ARN of the KMS key for encryption
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-encryptionconfiguration.html#cfn-msk-channel-encryptionconfiguration-kmskeyarn)): string, required. Pattern: `^arn:[\w-]+:kms:[\w-]+:\d+:key.*\Z`.
     #[serde(rename = "KmsKeyArn")]
     pub kms_key_arn: Value<String>,
 }
@@ -2000,15 +2114,15 @@ impl Walk for EncryptionConfiguration {
 
 /// The `EncryptionInTransit` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `EncryptionInTransit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-encryptionintransit.html).
 ///
 /// Every property is optional: start from [`EncryptionInTransit::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionInTransit {
-    /// `ClientBroker`: optional.
+    /// `ClientBroker` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-encryptionintransit.html#cfn-msk-cluster-encryptionintransit-clientbroker)): [`ClientBroker`], one of `TLS`, `TLS_PLAINTEXT`, `PLAINTEXT`, optional.
     #[serde(rename = "ClientBroker", skip_serializing_if = "Option::is_none")]
     pub client_broker: Option<Value<ClientBroker>>,
-    /// `InCluster`: optional, create-only (changing it replaces the resource).
+    /// `InCluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-encryptionintransit.html#cfn-msk-cluster-encryptionintransit-incluster)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "InCluster", skip_serializing_if = "Option::is_none")]
     pub in_cluster: Option<Value<bool>>,
 }
@@ -2046,15 +2160,15 @@ impl Walk for EncryptionInTransit {
 
 /// The `EncryptionInfo` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `EncryptionInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-encryptioninfo.html).
 ///
 /// Every property is optional: start from [`EncryptionInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionInfo {
-    /// `EncryptionAtRest`: optional, create-only (changing it replaces the resource).
+    /// `EncryptionAtRest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-encryptioninfo.html#cfn-msk-cluster-encryptioninfo-encryptionatrest)): object [`EncryptionAtRest`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionAtRest", skip_serializing_if = "Option::is_none")]
     pub encryption_at_rest: Option<EncryptionAtRest>,
-    /// `EncryptionInTransit`: optional.
+    /// `EncryptionInTransit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-encryptioninfo.html#cfn-msk-cluster-encryptioninfo-encryptionintransit)): object [`EncryptionInTransit`], optional.
     #[serde(
         rename = "EncryptionInTransit",
         skip_serializing_if = "Option::is_none"
@@ -2121,15 +2235,15 @@ impl Walk for EnhancedMonitoring {
 
 /// The `Firehose` property type of [`Cluster`] and [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html), [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Cluster` `Firehose`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-firehose.html), [`AWS::MSK::Replicator` `Firehose`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-firehose.html).
 ///
 /// [`Firehose::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Firehose {
-    /// `DeliveryStream`: optional.
+    /// `DeliveryStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-firehose.html#cfn-msk-cluster-firehose-deliverystream)): string, optional.
     #[serde(rename = "DeliveryStream", skip_serializing_if = "Option::is_none")]
     pub delivery_stream: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-firehose.html#cfn-msk-cluster-firehose-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -2164,15 +2278,19 @@ impl Walk for Firehose {
 
 /// The `FirehoseLogDestination` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `FirehoseLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-firehoselogdestination.html).
 ///
 /// [`FirehoseLogDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirehoseLogDestination {
-    /// `DeliveryStream`: optional.
+    /// The Firehose delivery stream for log delivery
+    ///
+    /// `DeliveryStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-firehoselogdestination.html#cfn-msk-channel-firehoselogdestination-deliverystream)): string, optional.
     #[serde(rename = "DeliveryStream", skip_serializing_if = "Option::is_none")]
     pub delivery_stream: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// Whether Firehose logging is enabled
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-firehoselogdestination.html#cfn-msk-channel-firehoselogdestination-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -2207,12 +2325,12 @@ impl Walk for FirehoseLogDestination {
 
 /// The `Iam` property type of [`Cluster`] and [`ServerlessCluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html), [`AWS::MSK::ServerlessCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `Iam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-iam.html), [`AWS::MSK::ServerlessCluster` `Iam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-serverlesscluster-iam.html).
 ///
 /// Every property is required: [`Iam::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Iam {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-iam.html#cfn-msk-cluster-iam-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -2258,39 +2376,57 @@ impl Walk for IcebergCompressionType {
 
 /// The `IcebergDestinationConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `IcebergDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html).
 ///
 /// [`IcebergDestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergDestinationConfiguration {
-    /// `AppendOnly`: required, create-only (changing it replaces the resource).
+    /// Append only mode
+    ///
+    /// `AppendOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-appendonly)): boolean, required, create-only (changing it replaces the resource).
     #[serde(rename = "AppendOnly")]
     pub append_only: Value<bool>,
-    /// `Catalog`: optional, create-only (changing it replaces the resource).
+    /// Catalog configuration of the destination
+    ///
+    /// `Catalog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-catalog)): object [`Catalog`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Catalog", skip_serializing_if = "Option::is_none")]
     pub catalog: Option<Catalog>,
-    /// `CompressionType`: optional, create-only (changing it replaces the resource).
+    /// Compression codec for Iceberg table data files. Defaults to ZSTD.
+    ///
+    /// `CompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-compressiontype)): [`IcebergCompressionType`], one of `ZSTD`, `SNAPPY`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CompressionType", skip_serializing_if = "Option::is_none")]
     pub compression_type: Option<Value<IcebergCompressionType>>,
-    /// `DataFreshnessInSeconds`: optional.
+    /// Data freshness in seconds
+    ///
+    /// `DataFreshnessInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-datafreshnessinseconds)): integer, optional. Range: 60 to 900.
     #[serde(
         rename = "DataFreshnessInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_freshness_in_seconds: Option<Value<i64>>,
-    /// `DeadLetterQueueS3`: required, create-only (changing it replaces the resource).
+    /// Dead letter queue S3 configuration of the destination
+    ///
+    /// `DeadLetterQueueS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-deadletterqueues3)): object [`DeadLetterQueueS3`], required, create-only (changing it replaces the resource).
     #[serde(rename = "DeadLetterQueueS3")]
     pub dead_letter_queue_s3: DeadLetterQueueS3,
-    /// `DestinationTableList`: required, create-only (changing it replaces the resource).
+    /// List of destination tables
+    ///
+    /// `DestinationTableList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-destinationtablelist)): list of (object [`DestinationTable`]), required, create-only (changing it replaces the resource). Items: 1 to 1.
     #[serde(rename = "DestinationTableList")]
     pub destination_table_list: Value<Vec<DestinationTable>>,
-    /// `SchemaEvolution`: required, create-only (changing it replaces the resource).
+    /// Schema evolution configuration of the destination
+    ///
+    /// `SchemaEvolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-schemaevolution)): object [`SchemaEvolution`], required, create-only (changing it replaces the resource).
     #[serde(rename = "SchemaEvolution")]
     pub schema_evolution: SchemaEvolution,
-    /// `ServiceExecutionRoleArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of an IAM role used by MSK to access the table
+    ///
+    /// `ServiceExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-serviceexecutionrolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:iam::[\w-]+:role.*\Z`.
     #[serde(rename = "ServiceExecutionRoleArn")]
     pub service_execution_role_arn: Value<String>,
-    /// `TableCreation`: required, create-only (changing it replaces the resource).
+    /// Table creation configuration of the destination
+    ///
+    /// `TableCreation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-icebergdestinationconfiguration.html#cfn-msk-channel-icebergdestinationconfiguration-tablecreation)): object [`TableCreation`], required, create-only (changing it replaces the resource).
     #[serde(rename = "TableCreation")]
     pub table_creation: TableCreation,
 }
@@ -2365,12 +2501,12 @@ impl Walk for IcebergDestinationConfiguration {
 
 /// The `JmxExporter` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `JmxExporter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-jmxexporter.html).
 ///
 /// Every property is required: [`JmxExporter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JmxExporter {
-    /// `EnabledInBroker`: required.
+    /// `EnabledInBroker` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-jmxexporter.html#cfn-msk-cluster-jmxexporter-enabledinbroker)): boolean, required.
     #[serde(rename = "EnabledInBroker")]
     pub enabled_in_broker: Value<bool>,
 }
@@ -2416,30 +2552,40 @@ impl Walk for JwtSigningAlgorithm {
 
 /// The `KafkaCluster` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkacluster.html).
 ///
 /// Every property is optional: start from [`KafkaCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KafkaCluster {
-    /// `AmazonMskCluster`: optional.
+    /// Details of an Amazon MSK cluster.
+    ///
+    /// `AmazonMskCluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkacluster.html#cfn-msk-replicator-kafkacluster-amazonmskcluster)): object [`AmazonMskCluster`], optional.
     #[serde(rename = "AmazonMskCluster", skip_serializing_if = "Option::is_none")]
     pub amazon_msk_cluster: Option<AmazonMskCluster>,
-    /// `ApacheKafkaCluster`: optional.
+    /// Details of an Apache Kafka cluster.
+    ///
+    /// `ApacheKafkaCluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkacluster.html#cfn-msk-replicator-kafkacluster-apachekafkacluster)): object [`ApacheKafkaCluster`], optional.
     #[serde(rename = "ApacheKafkaCluster", skip_serializing_if = "Option::is_none")]
     pub apache_kafka_cluster: Option<ApacheKafkaCluster>,
-    /// `ClientAuthentication`: optional.
+    /// Details of the client authentication used by the Apache Kafka cluster.
+    ///
+    /// `ClientAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkacluster.html#cfn-msk-replicator-kafkacluster-clientauthentication)): object [`KafkaClusterClientAuthentication`], optional.
     #[serde(
         rename = "ClientAuthentication",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_authentication: Option<KafkaClusterClientAuthentication>,
-    /// `EncryptionInTransit`: optional.
+    /// Details of encryption in transit to the Apache Kafka cluster.
+    ///
+    /// `EncryptionInTransit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkacluster.html#cfn-msk-replicator-kafkacluster-encryptionintransit)): object [`KafkaClusterEncryptionInTransit`], optional.
     #[serde(
         rename = "EncryptionInTransit",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_in_transit: Option<KafkaClusterEncryptionInTransit>,
-    /// `VpcConfig`: optional.
+    /// Details of an Amazon VPC which has network connectivity to the Apache Kafka cluster.
+    ///
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkacluster.html#cfn-msk-replicator-kafkacluster-vpcconfig)): object [`KafkaClusterClientVpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<KafkaClusterClientVpcConfig>,
 }
@@ -2507,18 +2653,24 @@ impl Walk for KafkaCluster {
 
 /// The `KafkaClusterClientAuthentication` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterClientAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterclientauthentication.html).
 ///
 /// Every property is optional: start from [`KafkaClusterClientAuthentication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KafkaClusterClientAuthentication {
-    /// `MTLS`: optional.
+    /// Details for mTLS client authentication.
+    ///
+    /// `MTLS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterclientauthentication.html#cfn-msk-replicator-kafkaclusterclientauthentication-mtls)): object [`KafkaClusterMtlsAuthentication`], optional.
     #[serde(rename = "MTLS", skip_serializing_if = "Option::is_none")]
     pub mtls: Option<KafkaClusterMtlsAuthentication>,
-    /// `SaslOAuthBearer`: optional.
+    /// Details for client authentication using SASL/OAUTHBEARER.
+    ///
+    /// `SaslOAuthBearer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterclientauthentication.html#cfn-msk-replicator-kafkaclusterclientauthentication-sasloauthbearer)): object [`KafkaClusterSaslOAuthBearerAuthentication`], optional.
     #[serde(rename = "SaslOAuthBearer", skip_serializing_if = "Option::is_none")]
     pub sasl_o_auth_bearer: Option<KafkaClusterSaslOAuthBearerAuthentication>,
-    /// `SaslScram`: optional.
+    /// Details for SASL/SCRAM client authentication.
+    ///
+    /// `SaslScram` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterclientauthentication.html#cfn-msk-replicator-kafkaclusterclientauthentication-saslscram)): object [`KafkaClusterSaslScramAuthentication`], optional.
     #[serde(rename = "SaslScram", skip_serializing_if = "Option::is_none")]
     pub sasl_scram: Option<KafkaClusterSaslScramAuthentication>,
 }
@@ -2567,15 +2719,19 @@ impl Walk for KafkaClusterClientAuthentication {
 
 /// The `KafkaClusterClientVpcConfig` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterClientVpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterclientvpcconfig.html).
 ///
 /// [`KafkaClusterClientVpcConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterClientVpcConfig {
-    /// `SecurityGroupIds`: optional.
+    /// The AWS security groups to associate with the elastic network interfaces in order to specify what the replicator has access to. If a security group is not specified, the default security group associated with the VPC is used.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterclientvpcconfig.html#cfn-msk-replicator-kafkaclusterclientvpcconfig-securitygroupids)): list of (string), optional. Items: 1 to 16.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required.
+    /// The list of subnets to connect to in the virtual private cloud (VPC). AWS creates elastic network interfaces inside these subnets.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterclientvpcconfig.html#cfn-msk-replicator-kafkaclusterclientvpcconfig-subnetids)): list of (string), required. Items: 2 to 3.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -2610,15 +2766,19 @@ impl Walk for KafkaClusterClientVpcConfig {
 
 /// The `KafkaClusterEncryptionInTransit` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterEncryptionInTransit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterencryptionintransit.html).
 ///
 /// [`KafkaClusterEncryptionInTransit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterEncryptionInTransit {
-    /// `EncryptionType`: required.
+    /// The type of encryption in transit to the Apache Kafka cluster.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterencryptionintransit.html#cfn-msk-replicator-kafkaclusterencryptionintransit-encryptiontype)): [`KafkaClusterEncryptionInTransitType`], one of `TLS`, required.
     #[serde(rename = "EncryptionType")]
     pub encryption_type: Value<KafkaClusterEncryptionInTransitType>,
-    /// `RootCaCertificate`: optional.
+    /// The root CA certificate.
+    ///
+    /// `RootCaCertificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusterencryptionintransit.html#cfn-msk-replicator-kafkaclusterencryptionintransit-rootcacertificate)): string, optional.
     #[serde(rename = "RootCaCertificate", skip_serializing_if = "Option::is_none")]
     pub root_ca_certificate: Option<Value<String>>,
 }
@@ -2670,12 +2830,14 @@ impl Walk for KafkaClusterEncryptionInTransitType {
 
 /// The `KafkaClusterMtlsAuthentication` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterMtlsAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustermtlsauthentication.html).
 ///
 /// Every property is required: [`KafkaClusterMtlsAuthentication::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterMtlsAuthentication {
-    /// `SecretArn`: required.
+    /// The Amazon Resource Name (ARN) of the Secrets Manager secret.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustermtlsauthentication.html#cfn-msk-replicator-kafkaclustermtlsauthentication-secretarn)): string, required.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
 }
@@ -2701,12 +2863,14 @@ impl Walk for KafkaClusterMtlsAuthentication {
 
 /// The `KafkaClusterOAuthClientCredentials` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterOAuthClientCredentials`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthclientcredentials.html).
 ///
 /// Every property is required: [`KafkaClusterOAuthClientCredentials::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterOAuthClientCredentials {
-    /// `TokenRequestSecretArn`: required.
+    /// Secrets Manager ARN of the secret containing the client\_id and client\_secret used to obtain an OAuth Bearer token via the client\_credentials grant.
+    ///
+    /// `TokenRequestSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthclientcredentials.html#cfn-msk-replicator-kafkaclusteroauthclientcredentials-tokenrequestsecretarn)): string, required.
     #[serde(rename = "TokenRequestSecretArn")]
     pub token_request_secret_arn: Value<String>,
 }
@@ -2732,18 +2896,24 @@ impl Walk for KafkaClusterOAuthClientCredentials {
 
 /// The `KafkaClusterOAuthClientCredentialsAssertion` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterOAuthClientCredentialsAssertion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthclientcredentialsassertion.html).
 ///
 /// [`KafkaClusterOAuthClientCredentialsAssertion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterOAuthClientCredentialsAssertion {
-    /// `Audience`: required.
+    /// The audience (aud claim) set in the STS JWT client assertion.
+    ///
+    /// `Audience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthclientcredentialsassertion.html#cfn-msk-replicator-kafkaclusteroauthclientcredentialsassertion-audience)): string, required.
     #[serde(rename = "Audience")]
     pub audience: Value<String>,
-    /// `SigningAlgorithm`: required.
+    /// The algorithm used to sign the JWT client assertion.
+    ///
+    /// `SigningAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthclientcredentialsassertion.html#cfn-msk-replicator-kafkaclusteroauthclientcredentialsassertion-signingalgorithm)): [`JwtSigningAlgorithm`], one of `RS256`, `ES384`, required.
     #[serde(rename = "SigningAlgorithm")]
     pub signing_algorithm: Value<JwtSigningAlgorithm>,
-    /// `TokenRequestSecretArn`: optional.
+    /// Optional Secrets Manager ARN for identity providers that require client\_id as a form parameter alongside the JWT client assertion.
+    ///
+    /// `TokenRequestSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthclientcredentialsassertion.html#cfn-msk-replicator-kafkaclusteroauthclientcredentialsassertion-tokenrequestsecretarn)): string, optional.
     #[serde(
         rename = "TokenRequestSecretArn",
         skip_serializing_if = "Option::is_none"
@@ -2787,18 +2957,24 @@ impl Walk for KafkaClusterOAuthClientCredentialsAssertion {
 
 /// The `KafkaClusterOAuthIamJwtBearer` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterOAuthIamJwtBearer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthiamjwtbearer.html).
 ///
 /// [`KafkaClusterOAuthIamJwtBearer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterOAuthIamJwtBearer {
-    /// `Audience`: required.
+    /// The audience (aud claim) set in the STS JWT assertion.
+    ///
+    /// `Audience` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthiamjwtbearer.html#cfn-msk-replicator-kafkaclusteroauthiamjwtbearer-audience)): string, required.
     #[serde(rename = "Audience")]
     pub audience: Value<String>,
-    /// `SigningAlgorithm`: required.
+    /// The algorithm used to sign the JWT assertion.
+    ///
+    /// `SigningAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthiamjwtbearer.html#cfn-msk-replicator-kafkaclusteroauthiamjwtbearer-signingalgorithm)): [`JwtSigningAlgorithm`], one of `RS256`, `ES384`, required.
     #[serde(rename = "SigningAlgorithm")]
     pub signing_algorithm: Value<JwtSigningAlgorithm>,
-    /// `TokenRequestSecretArn`: optional.
+    /// Optional Secrets Manager ARN for identity providers that require client authentication alongside the JWT Bearer assertion.
+    ///
+    /// `TokenRequestSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclusteroauthiamjwtbearer.html#cfn-msk-replicator-kafkaclusteroauthiamjwtbearer-tokenrequestsecretarn)): string, optional.
     #[serde(
         rename = "TokenRequestSecretArn",
         skip_serializing_if = "Option::is_none"
@@ -2842,36 +3018,50 @@ impl Walk for KafkaClusterOAuthIamJwtBearer {
 
 /// The `KafkaClusterSaslOAuthBearerAuthentication` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterSaslOAuthBearerAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersasloauthbearerauthentication.html).
 ///
 /// [`KafkaClusterSaslOAuthBearerAuthentication::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterSaslOAuthBearerAuthentication {
-    /// `ClientCredentials`: optional.
+    /// Details for SASL/OAUTHBEARER using standard client\_credentials grant. Mutually exclusive with iamJwtBearer and clientCredentialsAssertion.
+    ///
+    /// `ClientCredentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersasloauthbearerauthentication.html#cfn-msk-replicator-kafkaclustersasloauthbearerauthentication-clientcredentials)): object [`KafkaClusterOAuthClientCredentials`], optional.
     #[serde(rename = "ClientCredentials", skip_serializing_if = "Option::is_none")]
     pub client_credentials: Option<KafkaClusterOAuthClientCredentials>,
-    /// `ClientCredentialsAssertion`: optional.
+    /// Details for SASL/OAUTHBEARER using client credentials grant with JWT client assertion (RFC 7521/7523). Mutually exclusive with clientCredentials and iamJwtBearer.
+    ///
+    /// `ClientCredentialsAssertion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersasloauthbearerauthentication.html#cfn-msk-replicator-kafkaclustersasloauthbearerauthentication-clientcredentialsassertion)): object [`KafkaClusterOAuthClientCredentialsAssertion`], optional.
     #[serde(
         rename = "ClientCredentialsAssertion",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_credentials_assertion: Option<KafkaClusterOAuthClientCredentialsAssertion>,
-    /// `IamJwtBearer`: optional.
+    /// Details for SASL/OAUTHBEARER using JWT Bearer assertion grant (RFC 7523). Mutually exclusive with clientCredentials and clientCredentialsAssertion.
+    ///
+    /// `IamJwtBearer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersasloauthbearerauthentication.html#cfn-msk-replicator-kafkaclustersasloauthbearerauthentication-iamjwtbearer)): object [`KafkaClusterOAuthIamJwtBearer`], optional.
     #[serde(rename = "IamJwtBearer", skip_serializing_if = "Option::is_none")]
     pub iam_jwt_bearer: Option<KafkaClusterOAuthIamJwtBearer>,
-    /// `Scope`: optional.
+    /// OAuth scope to request. Included in the token request if provided.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersasloauthbearerauthentication.html#cfn-msk-replicator-kafkaclustersasloauthbearerauthentication-scope)): string, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
-    /// `TokenEndpointAuthenticationMethod`: required.
+    /// How client credentials are sent to the identity provider (POST, BASIC, or NONE).
+    ///
+    /// `TokenEndpointAuthenticationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersasloauthbearerauthentication.html#cfn-msk-replicator-kafkaclustersasloauthbearerauthentication-tokenendpointauthenticationmethod)): [`TokenEndpointAuthenticationMethod`], one of `POST`, `BASIC`, `NONE`, required.
     #[serde(rename = "TokenEndpointAuthenticationMethod")]
     pub token_endpoint_authentication_method: Value<TokenEndpointAuthenticationMethod>,
-    /// `TokenEndpointTlsCertificateArn`: optional.
+    /// Secrets Manager ARN containing a custom CA certificate for the identity provider. Required only if the identity provider uses a private CA.
+    ///
+    /// `TokenEndpointTlsCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersasloauthbearerauthentication.html#cfn-msk-replicator-kafkaclustersasloauthbearerauthentication-tokenendpointtlscertificatearn)): string, optional.
     #[serde(
         rename = "TokenEndpointTlsCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub token_endpoint_tls_certificate_arn: Option<Value<String>>,
-    /// `TokenEndpointUrl`: required.
+    /// The HTTPS URL of the OAuth token endpoint that vends OAuth Bearer tokens per RFC 6749.
+    ///
+    /// `TokenEndpointUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersasloauthbearerauthentication.html#cfn-msk-replicator-kafkaclustersasloauthbearerauthentication-tokenendpointurl)): string, required.
     #[serde(rename = "TokenEndpointUrl")]
     pub token_endpoint_url: Value<String>,
 }
@@ -2954,15 +3144,19 @@ impl Walk for KafkaClusterSaslOAuthBearerAuthentication {
 
 /// The `KafkaClusterSaslScramAuthentication` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `KafkaClusterSaslScramAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersaslscramauthentication.html).
 ///
 /// Every property is required: [`KafkaClusterSaslScramAuthentication::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaClusterSaslScramAuthentication {
-    /// `Mechanism`: required.
+    /// The SASL/SCRAM authentication mechanism.
+    ///
+    /// `Mechanism` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersaslscramauthentication.html#cfn-msk-replicator-kafkaclustersaslscramauthentication-mechanism)): [`KafkaClusterSaslScramMechanism`], one of `SHA256`, `SHA512`, required.
     #[serde(rename = "Mechanism")]
     pub mechanism: Value<KafkaClusterSaslScramMechanism>,
-    /// `SecretArn`: required.
+    /// The Amazon Resource Name (ARN) of the Secrets Manager secret.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-kafkaclustersaslscramauthentication.html#cfn-msk-replicator-kafkaclustersaslscramauthentication-secretarn)): string, required.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
 }
@@ -3014,12 +3208,14 @@ impl Walk for KafkaClusterSaslScramMechanism {
 
 /// The `LogDelivery` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `LogDelivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-logdelivery.html).
 ///
 /// Every property is optional: start from [`LogDelivery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogDelivery {
-    /// `ReplicatorLogDelivery`: optional.
+    /// The replicator logs configuration.
+    ///
+    /// `ReplicatorLogDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-logdelivery.html#cfn-msk-replicator-logdelivery-replicatorlogdelivery)): object [`ReplicatorLogDelivery`], optional.
     #[serde(
         rename = "ReplicatorLogDelivery",
         skip_serializing_if = "Option::is_none"
@@ -3052,15 +3248,15 @@ impl Walk for LogDelivery {
 
 /// The `LoggingInfo` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `LoggingInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-logginginfo.html).
 ///
 /// Every property is optional: start from [`LoggingInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingInfo {
-    /// `AuthorizerLogs`: optional.
+    /// `AuthorizerLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-logginginfo.html#cfn-msk-cluster-logginginfo-authorizerlogs)): object [`AuthorizerLogs`], optional.
     #[serde(rename = "AuthorizerLogs", skip_serializing_if = "Option::is_none")]
     pub authorizer_logs: Option<AuthorizerLogs>,
-    /// `BrokerLogs`: optional.
+    /// `BrokerLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-logginginfo.html#cfn-msk-cluster-logginginfo-brokerlogs)): object [`BrokerLogs`], optional.
     #[serde(rename = "BrokerLogs", skip_serializing_if = "Option::is_none")]
     pub broker_logs: Option<BrokerLogs>,
 }
@@ -3118,12 +3314,12 @@ impl Walk for NetworkType {
 
 /// The `NodeExporter` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `NodeExporter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-nodeexporter.html).
 ///
 /// Every property is required: [`NodeExporter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeExporter {
-    /// `EnabledInBroker`: required.
+    /// `EnabledInBroker` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-nodeexporter.html#cfn-msk-cluster-nodeexporter-enabledinbroker)): boolean, required.
     #[serde(rename = "EnabledInBroker")]
     pub enabled_in_broker: Value<bool>,
 }
@@ -3149,12 +3345,12 @@ impl Walk for NodeExporter {
 
 /// The `OpenMonitoring` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `OpenMonitoring`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-openmonitoring.html).
 ///
 /// Every property is required: [`OpenMonitoring::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpenMonitoring {
-    /// `Prometheus`: required.
+    /// `Prometheus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-openmonitoring.html#cfn-msk-cluster-openmonitoring-prometheus)): object [`Prometheus`], required.
     #[serde(rename = "Prometheus")]
     pub prometheus: Prometheus,
 }
@@ -3180,12 +3376,14 @@ impl Walk for OpenMonitoring {
 
 /// The `PartitionSource` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `PartitionSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-partitionsource.html).
 ///
 /// Every property is optional: start from [`PartitionSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PartitionSource {
-    /// `SourceName`: optional, create-only (changing it replaces the resource).
+    /// Source name
+    ///
+    /// `SourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-partitionsource.html#cfn-msk-channel-partitionsource-sourcename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourceName", skip_serializing_if = "Option::is_none")]
     pub source_name: Option<Value<String>>,
 }
@@ -3215,15 +3413,19 @@ impl Walk for PartitionSource {
 
 /// The `PartitionSpec` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `PartitionSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-partitionspec.html).
 ///
 /// [`PartitionSpec::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionSpec {
-    /// `PartitionStrategy`: required, create-only (changing it replaces the resource).
+    /// Partition strategy for MSK channel
+    ///
+    /// `PartitionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-partitionspec.html#cfn-msk-channel-partitionspec-partitionstrategy)): [`PartitionStrategy`], one of `TIME_HOUR`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PartitionStrategy")]
     pub partition_strategy: Value<PartitionStrategy>,
-    /// `SourceList`: optional, create-only (changing it replaces the resource).
+    /// Source list
+    ///
+    /// `SourceList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-partitionspec.html#cfn-msk-channel-partitionspec-sourcelist)): list of (object [`PartitionSource`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourceList", skip_serializing_if = "Option::is_none")]
     pub source_list: Option<Value<Vec<PartitionSource>>>,
 }
@@ -3275,15 +3477,15 @@ impl Walk for PartitionStrategy {
 
 /// The `Prometheus` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `Prometheus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-prometheus.html).
 ///
 /// Every property is optional: start from [`Prometheus::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Prometheus {
-    /// `JmxExporter`: optional.
+    /// `JmxExporter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-prometheus.html#cfn-msk-cluster-prometheus-jmxexporter)): object [`JmxExporter`], optional.
     #[serde(rename = "JmxExporter", skip_serializing_if = "Option::is_none")]
     pub jmx_exporter: Option<JmxExporter>,
-    /// `NodeExporter`: optional.
+    /// `NodeExporter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-prometheus.html#cfn-msk-cluster-prometheus-nodeexporter)): object [`NodeExporter`], optional.
     #[serde(rename = "NodeExporter", skip_serializing_if = "Option::is_none")]
     pub node_exporter: Option<NodeExporter>,
 }
@@ -3321,15 +3523,15 @@ impl Walk for Prometheus {
 
 /// The `ProvisionedThroughput` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `ProvisionedThroughput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-provisionedthroughput.html).
 ///
 /// Every property is optional: start from [`ProvisionedThroughput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProvisionedThroughput {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-provisionedthroughput.html#cfn-msk-cluster-provisionedthroughput-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `VolumeThroughput`: optional.
+    /// `VolumeThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-provisionedthroughput.html#cfn-msk-cluster-provisionedthroughput-volumethroughput)): integer, optional.
     #[serde(rename = "VolumeThroughput", skip_serializing_if = "Option::is_none")]
     pub volume_throughput: Option<Value<i64>>,
 }
@@ -3367,12 +3569,12 @@ impl Walk for ProvisionedThroughput {
 
 /// The `PublicAccess` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `PublicAccess`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-publicaccess.html).
 ///
 /// Every property is optional: start from [`PublicAccess::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicAccess {
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-publicaccess.html#cfn-msk-cluster-publicaccess-type)): string, optional. Length: 7 to 23 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -3402,12 +3604,12 @@ impl Walk for PublicAccess {
 
 /// The `Rebalancing` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `Rebalancing`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-rebalancing.html).
 ///
 /// Every property is required: [`Rebalancing::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rebalancing {
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-rebalancing.html#cfn-msk-cluster-rebalancing-status)): [`Status`], one of `PAUSED`, `ACTIVE`, required.
     #[serde(rename = "Status")]
     pub status: Value<Status>,
 }
@@ -3433,12 +3635,14 @@ impl Walk for Rebalancing {
 
 /// The `RecordConverter` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `RecordConverter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-recordconverter.html).
 ///
 /// Every property is required: [`RecordConverter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordConverter {
-    /// `ValueConverter`: required.
+    /// Value converter for topic data
+    ///
+    /// `ValueConverter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-recordconverter.html#cfn-msk-channel-recordconverter-valueconverter)): [`ValueConverter`], one of `BYTE_ARRAY`, `JSON`, `JSON_SCHEMA_GSR`, `STRING`, required.
     #[serde(rename = "ValueConverter")]
     pub value_converter: Value<ValueConverter>,
 }
@@ -3464,12 +3668,14 @@ impl Walk for RecordConverter {
 
 /// The `RecordSchema` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `RecordSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-recordschema.html).
 ///
 /// Every property is required: [`RecordSchema::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordSchema {
-    /// `GsrArn`: required.
+    /// ARN of Glue Schema Registry resource used for table schema
+    ///
+    /// `GsrArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-recordschema.html#cfn-msk-channel-recordschema-gsrarn)): string, required.
     #[serde(rename = "GsrArn")]
     pub gsr_arn: Value<String>,
 }
@@ -3495,42 +3701,56 @@ impl Walk for RecordSchema {
 
 /// The `ReplicationInfo` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `ReplicationInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationinfo.html).
 ///
 /// [`ReplicationInfo::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationInfo {
-    /// `ConsumerGroupReplication`: required.
+    /// Configuration relating to consumer group replication.
+    ///
+    /// `ConsumerGroupReplication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationinfo.html#cfn-msk-replicator-replicationinfo-consumergroupreplication)): object [`ConsumerGroupReplication`], required.
     #[serde(rename = "ConsumerGroupReplication")]
     pub consumer_group_replication: ConsumerGroupReplication,
-    /// `SourceKafkaClusterArn`: optional, create-only (changing it replaces the resource).
+    /// Amazon Resource Name of the source Kafka cluster.
+    ///
+    /// `SourceKafkaClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationinfo.html#cfn-msk-replicator-replicationinfo-sourcekafkaclusterarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:(aws|aws-us-gov|aws-cn):kafka:.*`.
     #[serde(
         rename = "SourceKafkaClusterArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_kafka_cluster_arn: Option<Value<String>>,
-    /// `SourceKafkaClusterId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the source Kafka cluster.
+    ///
+    /// `SourceKafkaClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationinfo.html#cfn-msk-replicator-replicationinfo-sourcekafkaclusterid)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceKafkaClusterId",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_kafka_cluster_id: Option<Value<String>>,
-    /// `TargetCompressionType`: required, create-only (changing it replaces the resource).
+    /// The type of compression to use writing records to target Kafka cluster.
+    ///
+    /// `TargetCompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationinfo.html#cfn-msk-replicator-replicationinfo-targetcompressiontype)): [`TargetCompressionType`], one of `NONE`, `GZIP`, `SNAPPY`, `LZ4`, `ZSTD`, required, create-only (changing it replaces the resource).
     #[serde(rename = "TargetCompressionType")]
     pub target_compression_type: Value<TargetCompressionType>,
-    /// `TargetKafkaClusterArn`: optional, create-only (changing it replaces the resource).
+    /// Amazon Resource Name of the target Kafka cluster.
+    ///
+    /// `TargetKafkaClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationinfo.html#cfn-msk-replicator-replicationinfo-targetkafkaclusterarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:(aws|aws-us-gov|aws-cn):kafka:.*`.
     #[serde(
         rename = "TargetKafkaClusterArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_kafka_cluster_arn: Option<Value<String>>,
-    /// `TargetKafkaClusterId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the target Kafka cluster.
+    ///
+    /// `TargetKafkaClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationinfo.html#cfn-msk-replicator-replicationinfo-targetkafkaclusterid)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TargetKafkaClusterId",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_kafka_cluster_id: Option<Value<String>>,
-    /// `TopicReplication`: required.
+    /// Configuration relating to topic replication.
+    ///
+    /// `TopicReplication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationinfo.html#cfn-msk-replicator-replicationinfo-topicreplication)): object [`TopicReplication`], required.
     #[serde(rename = "TopicReplication")]
     pub topic_replication: TopicReplication,
 }
@@ -3602,12 +3822,14 @@ impl Walk for ReplicationInfo {
 
 /// The `ReplicationStartingPosition` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `ReplicationStartingPosition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationstartingposition.html).
 ///
 /// Every property is optional: start from [`ReplicationStartingPosition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicationStartingPosition {
-    /// `Type`: optional.
+    /// The type of replication starting position.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationstartingposition.html#cfn-msk-replicator-replicationstartingposition-type)): [`ReplicationStartingPositionType`], one of `LATEST`, `EARLIEST`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ReplicationStartingPositionType>>,
 }
@@ -3657,12 +3879,14 @@ impl Walk for ReplicationStartingPositionType {
 
 /// The `ReplicationTopicNameConfiguration` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `ReplicationTopicNameConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationtopicnameconfiguration.html).
 ///
 /// Every property is optional: start from [`ReplicationTopicNameConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicationTopicNameConfiguration {
-    /// `Type`: optional.
+    /// The type of replicated topic name.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicationtopicnameconfiguration.html#cfn-msk-replicator-replicationtopicnameconfiguration-type)): [`ReplicationTopicNameConfigurationType`], one of `PREFIXED_WITH_SOURCE_CLUSTER_ALIAS`, `IDENTICAL`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ReplicationTopicNameConfigurationType>>,
 }
@@ -3712,18 +3936,24 @@ impl Walk for ReplicationTopicNameConfigurationType {
 
 /// The `ReplicatorLogDelivery` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `ReplicatorLogDelivery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicatorlogdelivery.html).
 ///
 /// Every property is optional: start from [`ReplicatorLogDelivery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicatorLogDelivery {
-    /// `CloudWatchLogs`: optional.
+    /// Details of the CloudWatch Logs destination for replicator logs.
+    ///
+    /// `CloudWatchLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicatorlogdelivery.html#cfn-msk-replicator-replicatorlogdelivery-cloudwatchlogs)): object [`CloudWatchLogs`], optional.
     #[serde(rename = "CloudWatchLogs", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogs>,
-    /// `Firehose`: optional.
+    /// Details of the Kinesis Data Firehose delivery stream that is the destination for replicator logs.
+    ///
+    /// `Firehose` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicatorlogdelivery.html#cfn-msk-replicator-replicatorlogdelivery-firehose)): object [`Firehose`], optional.
     #[serde(rename = "Firehose", skip_serializing_if = "Option::is_none")]
     pub firehose: Option<Firehose>,
-    /// `S3`: optional.
+    /// Details of the Amazon S3 destination for replicator logs.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-replicatorlogdelivery.html#cfn-msk-replicator-replicatorlogdelivery-s3)): object [`S3`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3>,
 }
@@ -3769,18 +3999,18 @@ impl Walk for ReplicatorLogDelivery {
 
 /// The `S3` property type of [`Cluster`] and [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html), [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Cluster` `S3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-s3.html), [`AWS::MSK::Replicator` `S3`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-s3.html).
 ///
 /// [`S3::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3 {
-    /// `Bucket`: optional.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-s3.html#cfn-msk-cluster-s3-bucket)): string, optional.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-s3.html#cfn-msk-cluster-s3-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-s3.html#cfn-msk-cluster-s3-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -3847,24 +4077,32 @@ impl Walk for S3CompressionType {
 
 /// The `S3DestinationConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `S3DestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3destinationconfiguration.html).
 ///
 /// [`S3DestinationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DestinationConfiguration {
-    /// `DataFreshnessInSeconds`: optional.
+    /// Data freshness in seconds
+    ///
+    /// `DataFreshnessInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3destinationconfiguration.html#cfn-msk-channel-s3destinationconfiguration-datafreshnessinseconds)): integer, optional. Range: 60 to 900.
     #[serde(
         rename = "DataFreshnessInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_freshness_in_seconds: Option<Value<i64>>,
-    /// `DeadLetterQueueS3`: required, create-only (changing it replaces the resource).
+    /// Dead letter queue S3 configuration of the destination
+    ///
+    /// `DeadLetterQueueS3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3destinationconfiguration.html#cfn-msk-channel-s3destinationconfiguration-deadletterqueues3)): object [`DeadLetterQueueS3`], required, create-only (changing it replaces the resource).
     #[serde(rename = "DeadLetterQueueS3")]
     pub dead_letter_queue_s3: DeadLetterQueueS3,
-    /// `ServiceExecutionRoleArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of an IAM role used by MSK to access S3
+    ///
+    /// `ServiceExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3destinationconfiguration.html#cfn-msk-channel-s3destinationconfiguration-serviceexecutionrolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:iam::[\w-]+:role.*\Z`.
     #[serde(rename = "ServiceExecutionRoleArn")]
     pub service_execution_role_arn: Value<String>,
-    /// `Storage`: required, create-only (changing it replaces the resource).
+    /// S3 storage configuration
+    ///
+    /// `Storage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3destinationconfiguration.html#cfn-msk-channel-s3destinationconfiguration-storage)): object [`S3Storage`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Storage")]
     pub storage: S3Storage,
 }
@@ -3909,18 +4147,24 @@ impl Walk for S3DestinationConfiguration {
 
 /// The `S3LogDestination` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `S3LogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3logdestination.html).
 ///
 /// [`S3LogDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3LogDestination {
-    /// `Bucket`: optional.
+    /// The name of the S3 bucket for log delivery
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3logdestination.html#cfn-msk-channel-s3logdestination-bucket)): string, optional.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// Whether S3 logging is enabled
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3logdestination.html#cfn-msk-channel-s3logdestination-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Prefix`: optional.
+    /// The S3 prefix for log delivery
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3logdestination.html#cfn-msk-channel-s3logdestination-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -3964,30 +4208,42 @@ impl Walk for S3LogDestination {
 
 /// The `S3Storage` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `S3Storage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3storage.html).
 ///
 /// [`S3Storage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Storage {
-    /// `BucketArn`: required, create-only (changing it replaces the resource).
+    /// ARN of the S3 bucket
+    ///
+    /// `BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3storage.html#cfn-msk-channel-s3storage-bucketarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:s3:::.*\Z`.
     #[serde(rename = "BucketArn")]
     pub bucket_arn: Value<String>,
-    /// `CompressionType`: required, create-only (changing it replaces the resource).
+    /// S3 compression type
+    ///
+    /// `CompressionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3storage.html#cfn-msk-channel-s3storage-compressiontype)): [`S3CompressionType`], one of `NONE`, `GZIP`, `ZSTD`, required, create-only (changing it replaces the resource).
     #[serde(rename = "CompressionType")]
     pub compression_type: Value<S3CompressionType>,
-    /// `ExpectedBucketOwner`: optional, create-only (changing it replaces the resource).
+    /// Optional 12-digit AWS account ID expected to own the S3 bucket
+    ///
+    /// `ExpectedBucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3storage.html#cfn-msk-channel-s3storage-expectedbucketowner)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ExpectedBucketOwner",
         skip_serializing_if = "Option::is_none"
     )]
     pub expected_bucket_owner: Option<Value<String>>,
-    /// `OutputKeyTemplate`: optional, create-only (changing it replaces the resource).
+    /// Template for S3 key for output objects, used for partitioning
+    ///
+    /// `OutputKeyTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3storage.html#cfn-msk-channel-s3storage-outputkeytemplate)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OutputKeyTemplate", skip_serializing_if = "Option::is_none")]
     pub output_key_template: Option<Value<String>>,
-    /// `OutputPrefix`: optional, create-only (changing it replaces the resource).
+    /// Optional prefix for output objects
+    ///
+    /// `OutputPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3storage.html#cfn-msk-channel-s3storage-outputprefix)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OutputPrefix", skip_serializing_if = "Option::is_none")]
     pub output_prefix: Option<Value<String>>,
-    /// `StorageClass`: required, create-only (changing it replaces the resource).
+    /// S3 storage class
+    ///
+    /// `StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-s3storage.html#cfn-msk-channel-s3storage-storageclass)): [`S3StorageClass`], one of `STANDARD`, `INTELLIGENT_TIERING`, `GLACIER_IR`, required, create-only (changing it replaces the resource).
     #[serde(rename = "StorageClass")]
     pub storage_class: Value<S3StorageClass>,
 }
@@ -4073,12 +4329,14 @@ impl Walk for S3StorageClass {
 
 /// The `SchemaEvolution` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `SchemaEvolution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-schemaevolution.html).
 ///
 /// Every property is required: [`SchemaEvolution::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SchemaEvolution {
-    /// `EnableSchemaEvolution`: required, create-only (changing it replaces the resource).
+    /// Whether schema evolution is enabled
+    ///
+    /// `EnableSchemaEvolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-schemaevolution.html#cfn-msk-channel-schemaevolution-enableschemaevolution)): boolean, required, create-only (changing it replaces the resource).
     #[serde(rename = "EnableSchemaEvolution")]
     pub enable_schema_evolution: Value<bool>,
 }
@@ -4104,12 +4362,12 @@ impl Walk for SchemaEvolution {
 
 /// The `Scram` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `Scram`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-scram.html).
 ///
 /// Every property is required: [`Scram::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scram {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-scram.html#cfn-msk-cluster-scram-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -4135,12 +4393,12 @@ impl Walk for Scram {
 
 /// The `ClientAuthentication` property type of [`ServerlessCluster`].
 ///
-/// AWS reference: [`AWS::MSK::ServerlessCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html).
+/// AWS reference: [`AWS::MSK::ServerlessCluster` `ClientAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-serverlesscluster-clientauthentication.html).
 ///
 /// Every property is required: [`ServerlessClusterClientAuthentication::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerlessClusterClientAuthentication {
-    /// `Sasl`: required.
+    /// `Sasl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-serverlesscluster-clientauthentication.html#cfn-msk-serverlesscluster-clientauthentication-sasl)): object [`ServerlessClusterSasl`], required.
     #[serde(rename = "Sasl")]
     pub sasl: ServerlessClusterSasl,
 }
@@ -4164,12 +4422,12 @@ impl Walk for ServerlessClusterClientAuthentication {
 
 /// The `Sasl` property type of [`ServerlessCluster`].
 ///
-/// AWS reference: [`AWS::MSK::ServerlessCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html).
+/// AWS reference: [`AWS::MSK::ServerlessCluster` `Sasl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-serverlesscluster-sasl.html).
 ///
 /// Every property is required: [`ServerlessClusterSasl::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerlessClusterSasl {
-    /// `Iam`: required.
+    /// `Iam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-serverlesscluster-sasl.html#cfn-msk-serverlesscluster-sasl-iam)): object [`Iam`], required.
     #[serde(rename = "Iam")]
     pub iam: Iam,
 }
@@ -4213,12 +4471,12 @@ impl Walk for Status {
 
 /// The `StorageInfo` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `StorageInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-storageinfo.html).
 ///
 /// Every property is optional: start from [`StorageInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageInfo {
-    /// `EBSStorageInfo`: optional.
+    /// `EBSStorageInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-storageinfo.html#cfn-msk-cluster-storageinfo-ebsstorageinfo)): object [`EbsStorageInfo`], optional.
     #[serde(rename = "EBSStorageInfo", skip_serializing_if = "Option::is_none")]
     pub ebs_storage_info: Option<EbsStorageInfo>,
 }
@@ -4268,12 +4526,14 @@ impl Walk for StorageMode {
 
 /// The `TableCreation` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `TableCreation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-tablecreation.html).
 ///
 /// Every property is required: [`TableCreation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableCreation {
-    /// `EnableTableCreation`: required, create-only (changing it replaces the resource).
+    /// Whether table creation is enabled
+    ///
+    /// `EnableTableCreation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-tablecreation.html#cfn-msk-channel-tablecreation-enabletablecreation)): boolean, required, create-only (changing it replaces the resource).
     #[serde(rename = "EnableTableCreation")]
     pub enable_table_creation: Value<bool>,
 }
@@ -4299,15 +4559,15 @@ impl Walk for TableCreation {
 
 /// The `Tag` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-tag.html#cfn-msk-replicator-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-tag.html#cfn-msk-replicator-tag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4365,18 +4625,18 @@ impl Walk for TargetCompressionType {
 
 /// The `Tls` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `Tls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-tls.html).
 ///
 /// Every property is optional: start from [`Tls::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tls {
-    /// `CertificateAuthorityArnList`: optional.
+    /// `CertificateAuthorityArnList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-tls.html#cfn-msk-cluster-tls-certificateauthorityarnlist)): list of (string), optional.
     #[serde(
         rename = "CertificateAuthorityArnList",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_authority_arn_list: Option<Value<Vec<Value<String>>>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-tls.html#cfn-msk-cluster-tls-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -4440,18 +4700,24 @@ impl Walk for TokenEndpointAuthenticationMethod {
 
 /// The `TopicConfiguration` property type of [`Channel`].
 ///
-/// AWS reference: [`AWS::MSK::Channel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-channel.html).
+/// AWS reference: [`AWS::MSK::Channel` `TopicConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-topicconfiguration.html).
 ///
 /// [`TopicConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicConfiguration {
-    /// `RecordConverter`: required.
+    /// Record converter configuration for a topic
+    ///
+    /// `RecordConverter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-topicconfiguration.html#cfn-msk-channel-topicconfiguration-recordconverter)): object [`RecordConverter`], required.
     #[serde(rename = "RecordConverter")]
     pub record_converter: RecordConverter,
-    /// `RecordSchema`: optional.
+    /// Record schema configuration for a topic
+    ///
+    /// `RecordSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-topicconfiguration.html#cfn-msk-channel-topicconfiguration-recordschema)): object [`RecordSchema`], optional.
     #[serde(rename = "RecordSchema", skip_serializing_if = "Option::is_none")]
     pub record_schema: Option<RecordSchema>,
-    /// `TopicArn`: required.
+    /// The Amazon Resource Name (ARN) that uniquely identifies the topic
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-channel-topicconfiguration.html#cfn-msk-channel-topicconfiguration-topicarn)): string, required. Pattern: `^arn:[\w-]+:kafka:[\w-]+:\d+:topic.*\Z`.
     #[serde(rename = "TopicArn")]
     pub topic_arn: Value<String>,
 }
@@ -4492,42 +4758,56 @@ impl Walk for TopicConfiguration {
 
 /// The `TopicReplication` property type of [`Replicator`].
 ///
-/// AWS reference: [`AWS::MSK::Replicator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-replicator.html).
+/// AWS reference: [`AWS::MSK::Replicator` `TopicReplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-topicreplication.html).
 ///
 /// [`TopicReplication::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicReplication {
-    /// `CopyAccessControlListsForTopics`: optional.
+    /// Whether to periodically configure remote topic ACLs to match their corresponding upstream topics.
+    ///
+    /// `CopyAccessControlListsForTopics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-topicreplication.html#cfn-msk-replicator-topicreplication-copyaccesscontrollistsfortopics)): boolean, optional.
     #[serde(
         rename = "CopyAccessControlListsForTopics",
         skip_serializing_if = "Option::is_none"
     )]
     pub copy_access_control_lists_for_topics: Option<Value<bool>>,
-    /// `CopyTopicConfigurations`: optional.
+    /// Whether to periodically configure remote topics to match their corresponding upstream topics.
+    ///
+    /// `CopyTopicConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-topicreplication.html#cfn-msk-replicator-topicreplication-copytopicconfigurations)): boolean, optional.
     #[serde(
         rename = "CopyTopicConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub copy_topic_configurations: Option<Value<bool>>,
-    /// `DetectAndCopyNewTopics`: optional.
+    /// Whether to periodically check for new topics and partitions.
+    ///
+    /// `DetectAndCopyNewTopics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-topicreplication.html#cfn-msk-replicator-topicreplication-detectandcopynewtopics)): boolean, optional.
     #[serde(
         rename = "DetectAndCopyNewTopics",
         skip_serializing_if = "Option::is_none"
     )]
     pub detect_and_copy_new_topics: Option<Value<bool>>,
-    /// `StartingPosition`: optional, create-only (changing it replaces the resource).
+    /// Configuration for specifying the position in the topics to start replicating from.
+    ///
+    /// `StartingPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-topicreplication.html#cfn-msk-replicator-topicreplication-startingposition)): object [`ReplicationStartingPosition`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
     pub starting_position: Option<ReplicationStartingPosition>,
-    /// `TopicNameConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Configuration for specifying replicated topic names should be the same as their corresponding upstream topics or prefixed with source cluster alias.
+    ///
+    /// `TopicNameConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-topicreplication.html#cfn-msk-replicator-topicreplication-topicnameconfiguration)): object [`ReplicationTopicNameConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TopicNameConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub topic_name_configuration: Option<ReplicationTopicNameConfiguration>,
-    /// `TopicsToExclude`: optional.
+    /// List of regular expression patterns indicating the topics that should not be replicated.
+    ///
+    /// `TopicsToExclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-topicreplication.html#cfn-msk-replicator-topicreplication-topicstoexclude)): list of (string), optional. Items: 1 to 100. Each item: Length: 0 to 249 characters.
     #[serde(rename = "TopicsToExclude", skip_serializing_if = "Option::is_none")]
     pub topics_to_exclude: Option<Value<Vec<Value<String>>>>,
-    /// `TopicsToReplicate`: required.
+    /// List of regular expression patterns indicating the topics to copy.
+    ///
+    /// `TopicsToReplicate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-replicator-topicreplication.html#cfn-msk-replicator-topicreplication-topicstoreplicate)): list of (string), required. Items: 1 to 100. Each item: Length: 0 to 249 characters.
     #[serde(rename = "TopicsToReplicate")]
     pub topics_to_replicate: Value<Vec<Value<String>>>,
 }
@@ -4610,12 +4890,12 @@ impl Walk for TopicReplication {
 
 /// The `Unauthenticated` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `Unauthenticated`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-unauthenticated.html).
 ///
 /// Every property is required: [`Unauthenticated::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Unauthenticated {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-unauthenticated.html#cfn-msk-cluster-unauthenticated-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -4667,15 +4947,15 @@ impl Walk for ValueConverter {
 
 /// The `VpcConfig` property type of [`ServerlessCluster`].
 ///
-/// AWS reference: [`AWS::MSK::ServerlessCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-serverlesscluster.html).
+/// AWS reference: [`AWS::MSK::ServerlessCluster` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-serverlesscluster-vpcconfig.html).
 ///
 /// [`VpcConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConfig {
-    /// `SecurityGroups`: optional.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-serverlesscluster-vpcconfig.html#cfn-msk-serverlesscluster-vpcconfig-securitygroups)): list of (string), optional.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-serverlesscluster-vpcconfig.html#cfn-msk-serverlesscluster-vpcconfig-subnetids)): list of (string), required.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -4710,12 +4990,12 @@ impl Walk for VpcConfig {
 
 /// The `VpcConnectivity` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `VpcConnectivity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivity.html).
 ///
 /// Every property is optional: start from [`VpcConnectivity::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConnectivity {
-    /// `ClientAuthentication`: optional.
+    /// `ClientAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivity.html#cfn-msk-cluster-vpcconnectivity-clientauthentication)): object [`VpcConnectivityClientAuthentication`], optional.
     #[serde(
         rename = "ClientAuthentication",
         skip_serializing_if = "Option::is_none"
@@ -4751,15 +5031,15 @@ impl Walk for VpcConnectivity {
 
 /// The `VpcConnectivityClientAuthentication` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `VpcConnectivityClientAuthentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivityclientauthentication.html).
 ///
 /// Every property is optional: start from [`VpcConnectivityClientAuthentication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConnectivityClientAuthentication {
-    /// `Sasl`: optional.
+    /// `Sasl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivityclientauthentication.html#cfn-msk-cluster-vpcconnectivityclientauthentication-sasl)): object [`VpcConnectivitySasl`], optional.
     #[serde(rename = "Sasl", skip_serializing_if = "Option::is_none")]
     pub sasl: Option<VpcConnectivitySasl>,
-    /// `Tls`: optional.
+    /// `Tls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivityclientauthentication.html#cfn-msk-cluster-vpcconnectivityclientauthentication-tls)): object [`VpcConnectivityTls`], optional.
     #[serde(rename = "Tls", skip_serializing_if = "Option::is_none")]
     pub tls: Option<VpcConnectivityTls>,
 }
@@ -4797,12 +5077,12 @@ impl Walk for VpcConnectivityClientAuthentication {
 
 /// The `VpcConnectivityIam` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `VpcConnectivityIam`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivityiam.html).
 ///
 /// Every property is required: [`VpcConnectivityIam::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConnectivityIam {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivityiam.html#cfn-msk-cluster-vpcconnectivityiam-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -4828,15 +5108,15 @@ impl Walk for VpcConnectivityIam {
 
 /// The `VpcConnectivitySasl` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `VpcConnectivitySasl`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivitysasl.html).
 ///
 /// Every property is optional: start from [`VpcConnectivitySasl::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConnectivitySasl {
-    /// `Iam`: optional.
+    /// `Iam` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivitysasl.html#cfn-msk-cluster-vpcconnectivitysasl-iam)): object [`VpcConnectivityIam`], optional.
     #[serde(rename = "Iam", skip_serializing_if = "Option::is_none")]
     pub iam: Option<VpcConnectivityIam>,
-    /// `Scram`: optional.
+    /// `Scram` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivitysasl.html#cfn-msk-cluster-vpcconnectivitysasl-scram)): object [`VpcConnectivityScram`], optional.
     #[serde(rename = "Scram", skip_serializing_if = "Option::is_none")]
     pub scram: Option<VpcConnectivityScram>,
 }
@@ -4874,12 +5154,12 @@ impl Walk for VpcConnectivitySasl {
 
 /// The `VpcConnectivityScram` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `VpcConnectivityScram`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivityscram.html).
 ///
 /// Every property is required: [`VpcConnectivityScram::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConnectivityScram {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivityscram.html#cfn-msk-cluster-vpcconnectivityscram-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -4905,12 +5185,12 @@ impl Walk for VpcConnectivityScram {
 
 /// The `VpcConnectivityTls` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `VpcConnectivityTls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivitytls.html).
 ///
 /// Every property is required: [`VpcConnectivityTls::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcConnectivityTls {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-vpcconnectivitytls.html#cfn-msk-cluster-vpcconnectivitytls-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -4936,12 +5216,12 @@ impl Walk for VpcConnectivityTls {
 
 /// The `ZookeeperAccess` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::MSK::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster.html).
+/// AWS reference: [`AWS::MSK::Cluster` `ZookeeperAccess`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-zookeeperaccess.html).
 ///
 /// Every property is optional: start from [`ZookeeperAccess::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ZookeeperAccess {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-msk-cluster-zookeeperaccess.html#cfn-msk-cluster-zookeeperaccess-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }

@@ -9,112 +9,162 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MWAA::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html)).
 ///
+/// Resource schema for AWS::MWAA::Environment
+///
 /// [`Environment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Environment {
-    /// `AirflowConfigurationOptions`: optional.
+    /// `AirflowConfigurationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-airflowconfigurationoptions)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AirflowConfigurationOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub airflow_configuration_options: Option<Json>,
-    /// `AirflowVersion`: optional.
+    /// Version of airflow to deploy to the environment.
+    ///
+    /// `AirflowVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-airflowversion)): string, optional. Pattern: `^[0-9a-z.]+$`. Length: 1 to 32 characters.
     #[serde(rename = "AirflowVersion", skip_serializing_if = "Option::is_none")]
     pub airflow_version: Option<Value<String>>,
-    /// `DagS3Path`: optional.
+    /// Represents an S3 prefix relative to the root of an S3 bucket.
+    ///
+    /// `DagS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-dags3path)): string, optional. Pattern: `.*`. Length: 0 to 1024 characters.
     #[serde(rename = "DagS3Path", skip_serializing_if = "Option::is_none")]
     pub dag_s3_path: Option<Value<String>>,
-    /// `EndpointManagement`: optional, create-only (changing it replaces the resource).
+    /// Defines whether the VPC endpoints configured for the environment are created, and managed, by the customer or by Amazon MWAA.
+    ///
+    /// `EndpointManagement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-endpointmanagement)): [`EndpointManagement`], one of `CUSTOMER`, `SERVICE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EndpointManagement", skip_serializing_if = "Option::is_none")]
     pub endpoint_management: Option<Value<EndpointManagement>>,
-    /// `EnvironmentClass`: optional.
+    /// Templated configuration for airflow processes and backing infrastructure.
+    ///
+    /// `EnvironmentClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-environmentclass)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "EnvironmentClass", skip_serializing_if = "Option::is_none")]
     pub environment_class: Option<Value<String>>,
-    /// `ExecutionRoleArn`: optional.
+    /// IAM role to be used by tasks.
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-executionrolearn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 1 to 1224 characters.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `KmsKey`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the AWS Key Management Service (AWS KMS) customer master key (CMK) to use for MWAA data encryption. You can specify the CMK using any of the following: Key ID. For example, key/1234abcd-12ab-34cd-56ef-1234567890ab. Key alias. For example, alias/ExampleAlias. Key ARN. For example, arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef. Alias ARN. For example, arn:aws:kms:us-east-1:012345678910:alias/ExampleAlias. AWS authenticates the CMK asynchronously. Therefore, if you specify an ID, alias, or ARN that is not valid, the action can appear to complete, but eventually fails.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-kmskey)): string, optional, create-only (changing it replaces the resource). Pattern: `^(((arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:kms:[a-z]{2}-[a-z]+-\d:\d+:)?key\/)?[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|(arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):kms:[a-z]{2}-[a-z]+-\d:\d+:)?alias/.+)$`. Length: 1 to 1224 characters.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `LoggingConfiguration`: optional.
+    /// Logging configuration for the environment.
+    ///
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-loggingconfiguration)): object [`LoggingConfiguration`], optional.
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<LoggingConfiguration>,
-    /// `MaxWebservers`: optional.
+    /// Maximum webserver compute units.
+    ///
+    /// `MaxWebservers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-maxwebservers)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxWebservers", skip_serializing_if = "Option::is_none")]
     pub max_webservers: Option<Value<i64>>,
-    /// `MaxWorkers`: optional.
+    /// Maximum worker compute units.
+    ///
+    /// `MaxWorkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-maxworkers)): integer, optional. Range: at least 1.
     #[serde(rename = "MaxWorkers", skip_serializing_if = "Option::is_none")]
     pub max_workers: Option<Value<i64>>,
-    /// `MinWebservers`: optional.
+    /// Minimum webserver compute units.
+    ///
+    /// `MinWebservers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-minwebservers)): integer, optional. Range: at least 1.
     #[serde(rename = "MinWebservers", skip_serializing_if = "Option::is_none")]
     pub min_webservers: Option<Value<i64>>,
-    /// `MinWorkers`: optional.
+    /// Minimum worker compute units.
+    ///
+    /// `MinWorkers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-minworkers)): integer, optional. Range: at least 1.
     #[serde(rename = "MinWorkers", skip_serializing_if = "Option::is_none")]
     pub min_workers: Option<Value<i64>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Customer-defined identifier for the environment, unique per customer region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][0-9a-zA-Z\-_]*$`. Length: 1 to 80 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkConfiguration`: optional.
+    /// Configures the network resources of the environment.
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `PluginsS3ObjectVersion`: optional.
+    /// Represents an version ID for an S3 object.
+    ///
+    /// `PluginsS3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-pluginss3objectversion)): string, optional. Length: 0 to 1024 characters.
     #[serde(
         rename = "PluginsS3ObjectVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub plugins_s3_object_version: Option<Value<String>>,
-    /// `PluginsS3Path`: optional.
+    /// Represents an S3 prefix relative to the root of an S3 bucket.
+    ///
+    /// `PluginsS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-pluginss3path)): string, optional. Pattern: `.*`. Length: 0 to 1024 characters.
     #[serde(rename = "PluginsS3Path", skip_serializing_if = "Option::is_none")]
     pub plugins_s3_path: Option<Value<String>>,
-    /// `RequirementsS3ObjectVersion`: optional.
+    /// Represents an version ID for an S3 object.
+    ///
+    /// `RequirementsS3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-requirementss3objectversion)): string, optional. Length: 0 to 1024 characters.
     #[serde(
         rename = "RequirementsS3ObjectVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub requirements_s3_object_version: Option<Value<String>>,
-    /// `RequirementsS3Path`: optional.
+    /// Represents an S3 prefix relative to the root of an S3 bucket.
+    ///
+    /// `RequirementsS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-requirementss3path)): string, optional. Pattern: `.*`. Length: 0 to 1024 characters.
     #[serde(rename = "RequirementsS3Path", skip_serializing_if = "Option::is_none")]
     pub requirements_s3_path: Option<Value<String>>,
-    /// `Schedulers`: optional.
+    /// Scheduler compute units.
+    ///
+    /// `Schedulers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-schedulers)): integer, optional. Range: 1 to 5.
     #[serde(rename = "Schedulers", skip_serializing_if = "Option::is_none")]
     pub schedulers: Option<Value<i64>>,
-    /// `SourceBucketArn`: optional.
+    /// ARN for the AWS S3 bucket to use as the source of DAGs and plugins for the environment.
+    ///
+    /// `SourceBucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-sourcebucketarn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:s3:::[a-z0-9.\-]+$`. Length: 1 to 1224 characters.
     #[serde(rename = "SourceBucketArn", skip_serializing_if = "Option::is_none")]
     pub source_bucket_arn: Option<Value<String>>,
-    /// `StartupScriptS3ObjectVersion`: optional.
+    /// Represents an version ID for an S3 object.
+    ///
+    /// `StartupScriptS3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-startupscripts3objectversion)): string, optional. Length: 0 to 1024 characters.
     #[serde(
         rename = "StartupScriptS3ObjectVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub startup_script_s3_object_version: Option<Value<String>>,
-    /// `StartupScriptS3Path`: optional.
+    /// Represents an S3 prefix relative to the root of an S3 bucket.
+    ///
+    /// `StartupScriptS3Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-startupscripts3path)): string, optional. Pattern: `.*`. Length: 0 to 1024 characters.
     #[serde(
         rename = "StartupScriptS3Path",
         skip_serializing_if = "Option::is_none"
     )]
     pub startup_script_s3_path: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `WebserverAccessMode`: optional.
+    /// Choice for mode of webserver access including over public internet or via private VPC endpoint.
+    ///
+    /// `WebserverAccessMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-webserveraccessmode)): [`WebserverAccessMode`], one of `PRIVATE_ONLY`, `PUBLIC_ONLY`, `PUBLIC_AND_PRIVATE`, optional.
     #[serde(
         rename = "WebserverAccessMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub webserver_access_mode: Option<Value<WebserverAccessMode>>,
-    /// `WeeklyMaintenanceWindowStart`: optional.
+    /// Start time for the weekly maintenance window.
+    ///
+    /// `WeeklyMaintenanceWindowStart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-weeklymaintenancewindowstart)): string, optional. Pattern: `(MON|TUE|WED|THU|FRI|SAT|SUN):([01]\d|2[0-3]):(00|30)`. Length: 1 to 9 characters.
     #[serde(
         rename = "WeeklyMaintenanceWindowStart",
         skip_serializing_if = "Option::is_none"
     )]
     pub weekly_maintenance_window_start: Option<Value<String>>,
-    /// `WorkerReplacementStrategy`: optional.
+    /// The worker replacement strategy to use when updating the environment. Valid values: \`FORCED\`, \`GRACEFUL\`. FORCED means Apache Airflow workers will be stopped and replaced without waiting for tasks to complete before an update. GRACEFUL means Apache Airflow workers will be able to complete running tasks for up to 12 hours during an update before being stopped and replaced.
+    ///
+    /// `WorkerReplacementStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html#cfn-mwaa-environment-workerreplacementstrategy)): [`WorkerReplacementStrategy`], one of `FORCED`, `GRACEFUL`, optional.
     #[serde(
         rename = "WorkerReplacementStrategy",
         skip_serializing_if = "Option::is_none"
@@ -456,24 +506,34 @@ impl Walk for EndpointManagement {
 
 /// The `LoggingConfiguration` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::MWAA::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html).
+/// AWS reference: [`AWS::MWAA::Environment` `LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-loggingconfiguration.html).
 ///
 /// Every property is optional: start from [`LoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `DagProcessingLogs`: optional.
+    /// Logging configuration for a specific airflow component.
+    ///
+    /// `DagProcessingLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-loggingconfiguration.html#cfn-mwaa-environment-loggingconfiguration-dagprocessinglogs)): object [`ModuleLoggingConfiguration`], optional.
     #[serde(rename = "DagProcessingLogs", skip_serializing_if = "Option::is_none")]
     pub dag_processing_logs: Option<ModuleLoggingConfiguration>,
-    /// `SchedulerLogs`: optional.
+    /// Logging configuration for a specific airflow component.
+    ///
+    /// `SchedulerLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-loggingconfiguration.html#cfn-mwaa-environment-loggingconfiguration-schedulerlogs)): object [`ModuleLoggingConfiguration`], optional.
     #[serde(rename = "SchedulerLogs", skip_serializing_if = "Option::is_none")]
     pub scheduler_logs: Option<ModuleLoggingConfiguration>,
-    /// `TaskLogs`: optional.
+    /// Logging configuration for a specific airflow component.
+    ///
+    /// `TaskLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-loggingconfiguration.html#cfn-mwaa-environment-loggingconfiguration-tasklogs)): object [`ModuleLoggingConfiguration`], optional.
     #[serde(rename = "TaskLogs", skip_serializing_if = "Option::is_none")]
     pub task_logs: Option<ModuleLoggingConfiguration>,
-    /// `WebserverLogs`: optional.
+    /// Logging configuration for a specific airflow component.
+    ///
+    /// `WebserverLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-loggingconfiguration.html#cfn-mwaa-environment-loggingconfiguration-webserverlogs)): object [`ModuleLoggingConfiguration`], optional.
     #[serde(rename = "WebserverLogs", skip_serializing_if = "Option::is_none")]
     pub webserver_logs: Option<ModuleLoggingConfiguration>,
-    /// `WorkerLogs`: optional.
+    /// Logging configuration for a specific airflow component.
+    ///
+    /// `WorkerLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-loggingconfiguration.html#cfn-mwaa-environment-loggingconfiguration-workerlogs)): object [`ModuleLoggingConfiguration`], optional.
     #[serde(rename = "WorkerLogs", skip_serializing_if = "Option::is_none")]
     pub worker_logs: Option<ModuleLoggingConfiguration>,
 }
@@ -564,15 +624,15 @@ impl Walk for LoggingLevel {
 
 /// The `ModuleLoggingConfiguration` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::MWAA::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html).
+/// AWS reference: [`AWS::MWAA::Environment` `ModuleLoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-moduleloggingconfiguration.html).
 ///
 /// Every property is optional: start from [`ModuleLoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ModuleLoggingConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-moduleloggingconfiguration.html#cfn-mwaa-environment-moduleloggingconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `LogLevel`: optional.
+    /// `LogLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-moduleloggingconfiguration.html#cfn-mwaa-environment-moduleloggingconfiguration-loglevel)): [`LoggingLevel`], one of `CRITICAL`, `ERROR`, `WARNING`, `INFO`, `DEBUG`, optional.
     #[serde(rename = "LogLevel", skip_serializing_if = "Option::is_none")]
     pub log_level: Option<Value<LoggingLevel>>,
 }
@@ -610,15 +670,19 @@ impl Walk for ModuleLoggingConfiguration {
 
 /// The `NetworkConfiguration` property type of [`Environment`].
 ///
-/// AWS reference: [`AWS::MWAA::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaa-environment.html).
+/// AWS reference: [`AWS::MWAA::Environment` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `SecurityGroupIds`: optional.
+    /// A list of security groups to use for the environment.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-networkconfiguration.html#cfn-mwaa-environment-networkconfiguration-securitygroupids)): list of (string), optional. Items: 1 to 5. Each item: Pattern: `^sg-[a-zA-Z0-9\-._]+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional, create-only (changing it replaces the resource).
+    /// A list of subnets to use for the environment. These must be private subnets, in the same VPC, in two different availability zones.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaa-environment-networkconfiguration.html#cfn-mwaa-environment-networkconfiguration-subnetids)): list of (string), optional, create-only (changing it replaces the resource). Items: 2 to 2. Each item: Pattern: `^subnet-[a-zA-Z0-9\-._]+$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }

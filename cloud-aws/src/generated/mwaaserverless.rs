@@ -11,46 +11,52 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::MWAAServerless::Workflow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html)).
 ///
+/// Resource Type definition for AWS::MWAAServerless::Workflow resource
+///
 /// [`Workflow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workflow {
-    /// `Code`: optional.
+    /// The location of code artifacts in Amazon S3 for the workflow. Modeled as a single-member container so it stays extensible to future artifact types (e.g. OCI images).
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-code)): object [`Code`], optional.
     #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
     pub code: Option<Code>,
-    /// `DefinitionS3Location`: required.
+    /// `DefinitionS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-definitions3location)): object [`S3Location`], required.
     #[serde(rename = "DefinitionS3Location")]
     pub definition_s3_location: S3Location,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-description)): string, optional. Pattern: `^.+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `LoggingConfiguration`: optional.
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-loggingconfiguration)): object [`LoggingConfiguration`], optional.
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<LoggingConfiguration>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9]+[a-zA-Z0-9\.\-_]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NetworkConfiguration`: optional.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-rolearn)): string, required. Pattern: `^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:iam::[0-9]{12}:role(/[a-zA-Z0-9+=,.@_-]{1,512})*?/[a-zA-Z0-9+=,.@_-]{1,64}$`. Length: 1 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A map of key-value pairs to be applied as tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `TriggerMode`: optional.
+    /// `TriggerMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html#cfn-mwaaserverless-workflow-triggermode)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "TriggerMode", skip_serializing_if = "Option::is_none")]
     pub trigger_mode: Option<Value<String>>,
 }
@@ -192,12 +198,12 @@ impl ResourceRef<Workflow> {
 
 /// The `Code` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::MWAAServerless::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html).
+/// AWS reference: [`AWS::MWAAServerless::Workflow` `Code`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-code.html).
 ///
 /// Every property is optional: start from [`Code::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Code {
-    /// `S3Location`: optional.
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-code.html#cfn-mwaaserverless-workflow-code-s3location)): object [`CodeS3Location`], optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<CodeS3Location>,
 }
@@ -227,18 +233,18 @@ impl Walk for Code {
 
 /// The `CodeS3Location` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::MWAAServerless::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html).
+/// AWS reference: [`AWS::MWAAServerless::Workflow` `CodeS3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-codes3location.html).
 ///
 /// [`CodeS3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeS3Location {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-codes3location.html#cfn-mwaaserverless-workflow-codes3location-bucket)): string, required. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `ObjectKey`: required.
+    /// `ObjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-codes3location.html#cfn-mwaaserverless-workflow-codes3location-objectkey)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "ObjectKey")]
     pub object_key: Value<String>,
-    /// `VersionId`: optional.
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-codes3location.html#cfn-mwaaserverless-workflow-codes3location-versionid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }
@@ -276,15 +282,15 @@ impl Walk for CodeS3Location {
 
 /// The `EncryptionConfiguration` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::MWAAServerless::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html).
+/// AWS reference: [`AWS::MWAAServerless::Workflow` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-encryptionconfiguration.html).
 ///
 /// [`EncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-encryptionconfiguration.html#cfn-mwaaserverless-workflow-encryptionconfiguration-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-encryptionconfiguration.html#cfn-mwaaserverless-workflow-encryptionconfiguration-type)): [`Type`], one of `AWS_MANAGED_KEY`, `CUSTOMER_MANAGED_KEY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -319,12 +325,12 @@ impl Walk for EncryptionConfiguration {
 
 /// The `LoggingConfiguration` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::MWAAServerless::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html).
+/// AWS reference: [`AWS::MWAAServerless::Workflow` `LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-loggingconfiguration.html).
 ///
 /// Every property is required: [`LoggingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `LogGroupName`: required.
+    /// `LogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-loggingconfiguration.html#cfn-mwaaserverless-workflow-loggingconfiguration-loggroupname)): string, required. Length: at least 1 characters.
     #[serde(rename = "LogGroupName")]
     pub log_group_name: Value<String>,
 }
@@ -350,15 +356,15 @@ impl Walk for LoggingConfiguration {
 
 /// The `NetworkConfiguration` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::MWAAServerless::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html).
+/// AWS reference: [`AWS::MWAAServerless::Workflow` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-networkconfiguration.html#cfn-mwaaserverless-workflow-networkconfiguration-securitygroupids)): list of (string), optional. Each item: Pattern: `^sg-[a-z0-9]*$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-networkconfiguration.html#cfn-mwaaserverless-workflow-networkconfiguration-subnetids)): list of (string), optional. Each item: Pattern: `^subnet-[a-z0-9]*$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -396,18 +402,18 @@ impl Walk for NetworkConfiguration {
 
 /// The `S3Location` property type of [`Workflow`].
 ///
-/// AWS reference: [`AWS::MWAAServerless::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-mwaaserverless-workflow.html).
+/// AWS reference: [`AWS::MWAAServerless::Workflow` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-s3location.html).
 ///
 /// [`S3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-s3location.html#cfn-mwaaserverless-workflow-s3location-bucket)): string, required. Length: at least 1 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `ObjectKey`: required.
+    /// `ObjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-s3location.html#cfn-mwaaserverless-workflow-s3location-objectkey)): string, required. Length: at least 1 characters.
     #[serde(rename = "ObjectKey")]
     pub object_key: Value<String>,
-    /// `VersionId`: optional.
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-mwaaserverless-workflow-s3location.html#cfn-mwaaserverless-workflow-s3location-versionid)): string, optional.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }

@@ -9,121 +9,177 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Neptune::DBCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html)).
 ///
+/// The AWS::Neptune::DBCluster resource creates an Amazon Neptune DB cluster.
+///
 /// Every property is optional: start from [`DbCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DbCluster {
-    /// `AssociatedRoles`: optional.
+    /// Provides a list of the AWS Identity and Access Management (IAM) roles that are associated with the DB cluster. IAM roles that are associated with a DB cluster grant permission for the DB cluster to access other AWS services on your behalf.
+    ///
+    /// `AssociatedRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-associatedroles)): list of (object [`DbClusterRole`]), optional.
     #[serde(rename = "AssociatedRoles", skip_serializing_if = "Option::is_none")]
     pub associated_roles: Option<Value<Vec<DbClusterRole>>>,
-    /// `AvailabilityZones`: optional, create-only (changing it replaces the resource).
+    /// Provides the list of EC2 Availability Zones that instances in the DB cluster can be created in.
+    ///
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-availabilityzones)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `BackupRetentionPeriod`: optional.
+    /// Specifies the number of days for which automatic DB snapshots are retained.
+    ///
+    /// `BackupRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-backupretentionperiod)): integer, optional. Range: at least 1.
     #[serde(
         rename = "BackupRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub backup_retention_period: Option<Value<i64>>,
-    /// `CopyTagsToSnapshot`: optional.
+    /// A value that indicates whether to copy all tags from the DB cluster to snapshots of the DB cluster. The default behaviour is not to copy them.
+    ///
+    /// `CopyTagsToSnapshot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-copytagstosnapshot)): boolean, optional.
     #[serde(rename = "CopyTagsToSnapshot", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_snapshot: Option<Value<bool>>,
-    /// `DBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The DB cluster identifier. Contains a user-supplied DB cluster identifier. This identifier is the unique key that identifies a DB cluster stored as a lowercase string.
+    ///
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-dbclusteridentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`. Length: 1 to 63 characters.
     #[serde(
         rename = "DBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_identifier: Option<Value<String>>,
-    /// `DBClusterParameterGroupName`: optional.
+    /// Provides the name of the DB cluster parameter group.
+    ///
+    /// `DBClusterParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-dbclusterparametergroupname)): string, optional.
     #[serde(
         rename = "DBClusterParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_parameter_group_name: Option<Value<String>>,
-    /// `DBInstanceParameterGroupName`: optional.
+    /// The name of the DB parameter group to apply to all instances of the DB cluster. Used only in case of a major EngineVersion upgrade request.
+    ///
+    /// `DBInstanceParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-dbinstanceparametergroupname)): string, optional.
     #[serde(
         rename = "DBInstanceParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_instance_parameter_group_name: Option<Value<String>>,
-    /// `DBPort`: optional.
+    /// The port number on which the DB instances in the DB cluster accept connections. If not specified, the default port used is \`8182\`. Note: \`Port\` property will soon be deprecated from this resource. Please update existing templates to rename it with new property \`DBPort\` having same functionalities.
+    ///
+    /// `DBPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-dbport)): integer, optional.
     #[serde(rename = "DBPort", skip_serializing_if = "Option::is_none")]
     pub db_port: Option<Value<i64>>,
-    /// `DBSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// Specifies information on the subnet group associated with the DB cluster, including the name, description, and subnets in the subnet group.
+    ///
+    /// `DBSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-dbsubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group_name: Option<Value<String>>,
-    /// `DeletionProtection`: optional.
+    /// Indicates whether or not the DB cluster has deletion protection enabled. The database can't be deleted when deletion protection is enabled.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `EnableCloudwatchLogsExports`: optional.
+    /// Specifies a list of log types that are enabled for export to CloudWatch Logs.
+    ///
+    /// `EnableCloudwatchLogsExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-enablecloudwatchlogsexports)): list of (string), optional.
     #[serde(
         rename = "EnableCloudwatchLogsExports",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_cloudwatch_logs_exports: Option<Value<Vec<Value<String>>>>,
-    /// `EngineVersion`: optional.
+    /// Indicates the database engine version.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `GlobalClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The ID of the Neptune global database to which this new DB cluster should be added.
+    ///
+    /// `GlobalClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-globalclusteridentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][0-9A-Za-z-:._]*$`. Length: 1 to 255 characters.
     #[serde(
         rename = "GlobalClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_cluster_identifier: Option<Value<String>>,
-    /// `IamAuthEnabled`: optional.
+    /// True if mapping of Amazon Identity and Access Management (IAM) accounts to database accounts is enabled, and otherwise false.
+    ///
+    /// `IamAuthEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-iamauthenabled)): boolean, optional.
     #[serde(rename = "IamAuthEnabled", skip_serializing_if = "Option::is_none")]
     pub iam_auth_enabled: Option<Value<bool>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the AWS KMS key that is used to encrypt the database instances in the DB cluster, such as arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef. If you enable the StorageEncrypted property but don't specify this property, the default KMS key is used. If you specify this property, you must set the StorageEncrypted property to true.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `NetworkType`: optional.
+    /// The network type of the DB cluster.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-networktype)): [`NetworkType`], one of `IPV4`, `DUAL`, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `PreferredBackupWindow`: optional.
+    /// Specifies the daily time range during which automated backups are created if automated backups are enabled, as determined by the BackupRetentionPeriod.
+    ///
+    /// `PreferredBackupWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-preferredbackupwindow)): string, optional.
     #[serde(
         rename = "PreferredBackupWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_backup_window: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC).
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `RestoreToTime`: optional, create-only (changing it replaces the resource).
+    /// Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group. If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group.
+    ///
+    /// `RestoreToTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-restoretotime)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RestoreToTime", skip_serializing_if = "Option::is_none")]
     pub restore_to_time: Option<Value<String>>,
-    /// `RestoreType`: optional, create-only (changing it replaces the resource).
+    /// Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group. If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group.
+    ///
+    /// `RestoreType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-restoretype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RestoreType", skip_serializing_if = "Option::is_none")]
     pub restore_type: Option<Value<String>>,
-    /// `ServerlessScalingConfiguration`: optional.
+    /// Contains the scaling configuration used by the Neptune Serverless Instances within this DB cluster.
+    ///
+    /// `ServerlessScalingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-serverlessscalingconfiguration)): object [`ServerlessScalingConfiguration`], optional.
     #[serde(
         rename = "ServerlessScalingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub serverless_scaling_configuration: Option<ServerlessScalingConfiguration>,
-    /// `SnapshotIdentifier`: optional, create-only (changing it replaces the resource).
+    /// Specifies the identifier for a DB cluster snapshot. Must match the identifier of an existing snapshot. After you restore a DB cluster using a SnapshotIdentifier, you must specify the same SnapshotIdentifier for any future updates to the DB cluster. When you specify this property for an update, the DB cluster is not restored from the snapshot again, and the data in the database is not changed. However, if you don't specify the SnapshotIdentifier, an empty DB cluster is created, and the original DB cluster is deleted. If you specify a property that is different from the previous snapshot restore property, the DB cluster is restored from the snapshot specified by the SnapshotIdentifier, and the original DB cluster is deleted.
+    ///
+    /// `SnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-snapshotidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotIdentifier", skip_serializing_if = "Option::is_none")]
     pub snapshot_identifier: Option<Value<String>>,
-    /// `SourceDBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group. If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group.
+    ///
+    /// `SourceDBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-sourcedbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceDBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_cluster_identifier: Option<Value<String>>,
-    /// `StorageEncrypted`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether the DB cluster is encrypted. If you specify the KmsKeyId property, then you must enable encryption and set this property to true. If you enable the StorageEncrypted property but don't specify KmsKeyId property, then the default KMS key is used. If you specify KmsKeyId property, then that KMS Key is used to encrypt the database instances in the DB cluster. If you specify the SourceDBClusterIdentifier property and don't specify this property or disable it. The value is inherited from the source DB cluster, and if the DB cluster is encrypted, the KmsKeyId property from the source cluster is used. If you specify the DBSnapshotIdentifier and don't specify this property or disable it. The value is inherited from the snapshot, and the specified KmsKeyId property from the snapshot is used.
+    ///
+    /// `StorageEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-storageencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageEncrypted", skip_serializing_if = "Option::is_none")]
     pub storage_encrypted: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// The tags assigned to this cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-tags)): list of (object [`DbClusterTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DbClusterTag>>>,
-    /// `UseLatestRestorableTime`: optional, create-only (changing it replaces the resource).
+    /// Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group. If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group.
+    ///
+    /// `UseLatestRestorableTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-uselatestrestorabletime)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "UseLatestRestorableTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_latest_restorable_time: Option<Value<bool>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// Provides a list of VPC security groups that the DB cluster belongs to.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html#cfn-neptune-dbcluster-vpcsecuritygroupids)): list of (string), optional.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
@@ -410,22 +466,32 @@ impl ResourceRef<DbCluster> {
 
 /// The properties of an `AWS::Neptune::DBClusterParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbclusterparametergroup.html)).
 ///
+/// The AWS::Neptune::DBClusterParameterGroup resource creates a new Amazon Neptune DB cluster parameter group
+///
 /// [`DbClusterParameterGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbClusterParameterGroup {
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// Provides the customer-specified description for this DB cluster parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbclusterparametergroup.html#cfn-neptune-dbclusterparametergroup-description)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Family`: required, create-only (changing it replaces the resource).
+    /// Must be neptune1 for engine versions prior to 1.2.0.0, or neptune1.2 for engine version 1.2.0.0 and higher.
+    ///
+    /// `Family` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbclusterparametergroup.html#cfn-neptune-dbclusterparametergroup-family)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Family")]
     pub family: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Provides the name of the DB cluster parameter group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbclusterparametergroup.html#cfn-neptune-dbclusterparametergroup-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Parameters`: required.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbclusterparametergroup.html#cfn-neptune-dbclusterparametergroup-parameters)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Parameters")]
     pub parameters: Json,
-    /// `Tags`: optional.
+    /// The list of tags for the cluster parameter group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbclusterparametergroup.html#cfn-neptune-dbclusterparametergroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -485,64 +551,90 @@ impl Resource for DbClusterParameterGroup {
 
 /// The properties of an `AWS::Neptune::DBInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html)).
 ///
+/// The AWS::Neptune::DBInstance resource creates an Amazon Neptune DB instance.
+///
 /// [`DbInstance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbInstance {
-    /// `AllowMajorVersionUpgrade`: optional.
+    /// Indicates that major version upgrades are allowed. Changing this parameter doesn't result in an outage and the change is asynchronously applied as soon as possible. This parameter must be set to true when specifying a value for the EngineVersion parameter that is a different major version than the DB instance's current version.
+    ///
+    /// `AllowMajorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-allowmajorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AllowMajorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_major_version_upgrade: Option<Value<bool>>,
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// Indicates that minor version patches are applied automatically. When updating this property, some interruptions may occur.
+    ///
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// Specifies the name of the Availability Zone the DB instance is located in.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-availabilityzone)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `DBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// If the DB instance is a member of a DB cluster, contains the name of the DB cluster that the DB instance is a member of.
+    ///
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-dbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_identifier: Option<Value<String>>,
-    /// `DBInstanceClass`: required.
+    /// Contains the name of the compute and memory capacity class of the DB instance. If you update this property, some interruptions may occur.
+    ///
+    /// `DBInstanceClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-dbinstanceclass)): string, required.
     #[serde(rename = "DBInstanceClass")]
     pub db_instance_class: Value<String>,
-    /// `DBInstanceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// Contains a user-supplied database identifier. This identifier is the unique key that identifies a DB instance.
+    ///
+    /// `DBInstanceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-dbinstanceidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DBInstanceIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_instance_identifier: Option<Value<String>>,
-    /// `DBParameterGroupName`: optional.
+    /// The name of an existing DB parameter group or a reference to an AWS::Neptune::DBParameterGroup resource created in the template. If any of the data members of the referenced parameter group are changed during an update, the DB instance might need to be restarted, which causes some interruption. If the parameter group contains static parameters, whether they were changed or not, an update triggers a reboot.
+    ///
+    /// `DBParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-dbparametergroupname)): string, optional.
     #[serde(
         rename = "DBParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_parameter_group_name: Option<Value<String>>,
-    /// `DBSnapshotIdentifier`: optional, create-only (changing it replaces the resource), deprecated by AWS.
+    /// This parameter is not supported. \`AWS::Neptune::DBInstance\` does not support restoring from snapshots. \`AWS::Neptune::DBCluster\` does support restoring from snapshots.
+    ///
+    /// `DBSnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-dbsnapshotidentifier)): string, optional, create-only (changing it replaces the resource), deprecated by AWS.
     #[serde(
         rename = "DBSnapshotIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_snapshot_identifier: Option<Value<String>>,
-    /// `DBSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// A DB subnet group to associate with the DB instance. If you update this value, the new subnet group must be a subnet group in a new virtual private cloud (VPC).
+    ///
+    /// `DBSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-dbsubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group_name: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC).
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `PubliclyAccessible`: optional.
+    /// Indicates that public accessibility is enabled. This should be enabled in combination with IAM Auth enabled on the DBCluster
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-publiclyaccessible)): boolean, optional.
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this DB instance.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html#cfn-neptune-dbinstance-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -691,22 +783,32 @@ impl ResourceRef<DbInstance> {
 
 /// The properties of an `AWS::Neptune::DBParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbparametergroup.html)).
 ///
+/// AWS::Neptune::DBParameterGroup creates a new DB parameter group. This type can be declared in a template and referenced in the DBParameterGroupName parameter of AWS::Neptune::DBInstance
+///
 /// [`DbParameterGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbParameterGroup {
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// Provides the customer-specified description for this DB parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbparametergroup.html#cfn-neptune-dbparametergroup-description)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Family`: required, create-only (changing it replaces the resource).
+    /// Must be \`neptune1\` for engine versions prior to 1.2.0.0, or \`neptune1.2\` for engine version \`1.2.0.0\` and higher.
+    ///
+    /// `Family` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbparametergroup.html#cfn-neptune-dbparametergroup-family)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Family")]
     pub family: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Provides the name of the DB parameter group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbparametergroup.html#cfn-neptune-dbparametergroup-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Parameters`: required.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbparametergroup.html#cfn-neptune-dbparametergroup-parameters)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Parameters")]
     pub parameters: Json,
-    /// `Tags`: optional.
+    /// An optional array of key-value pairs to apply to this DB parameter group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbparametergroup.html#cfn-neptune-dbparametergroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -766,19 +868,29 @@ impl Resource for DbParameterGroup {
 
 /// The properties of an `AWS::Neptune::DBSubnetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbsubnetgroup.html)).
 ///
+/// The AWS::Neptune::DBSubnetGroup type creates an Amazon Neptune DB subnet group. Subnet groups must contain at least two subnets in two different Availability Zones in the same AWS Region.
+///
 /// [`DbSubnetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbSubnetGroup {
-    /// `DBSubnetGroupDescription`: required.
+    /// The description for the DB subnet group.
+    ///
+    /// `DBSubnetGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbsubnetgroup.html#cfn-neptune-dbsubnetgroup-dbsubnetgroupdescription)): string, required.
     #[serde(rename = "DBSubnetGroupDescription")]
     pub db_subnet_group_description: Value<String>,
-    /// `DBSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name for the DB subnet group. This value is stored as a lowercase string. Constraints: Must contain no more than 255 lowercase alphanumeric characters or hyphens. Must not be "Default". Example: mysubnetgroup
+    ///
+    /// `DBSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbsubnetgroup.html#cfn-neptune-dbsubnetgroup-dbsubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group_name: Option<Value<String>>,
-    /// `SubnetIds`: required.
+    /// The Amazon EC2 subnet IDs for the DB subnet group.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbsubnetgroup.html#cfn-neptune-dbsubnetgroup-subnetids)): list of (string), required.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// An optional array of key-value pairs to apply to this DB subnet group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbsubnetgroup.html#cfn-neptune-dbsubnetgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -834,28 +946,44 @@ impl Resource for DbSubnetGroup {
 
 /// The properties of an `AWS::Neptune::EventSubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html)).
 ///
+/// Resource Type definition for AWS::Neptune::EventSubscription
+///
 /// [`EventSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSubscription {
-    /// `Enabled`: optional.
+    /// A Boolean value; set to true to activate the subscription, set to false to create the subscription but not active it.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html#cfn-neptune-eventsubscription-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EventCategories`: optional.
+    /// A list of event categories for a SourceType that you want to subscribe to. You can see a list of the categories for a given SourceType in the Events topic in the Amazon Neptune User Guide or by using the DescribeEventCategories action.
+    ///
+    /// `EventCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html#cfn-neptune-eventsubscription-eventcategories)): list of (string), optional.
     #[serde(rename = "EventCategories", skip_serializing_if = "Option::is_none")]
     pub event_categories: Option<Value<Vec<Value<String>>>>,
-    /// `SnsTopicArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the SNS topic created for event notification. The ARN is created by Amazon SNS when you create a topic and subscribe to it.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html#cfn-neptune-eventsubscription-snstopicarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SnsTopicArn")]
     pub sns_topic_arn: Value<String>,
-    /// `SourceIds`: optional.
+    /// The list of identifiers of the event sources for which events will be returned. If not specified, then all sources are included in the response. An identifier must begin with a letter and must contain only ASCII letters, digits, and hyphens; it cannot end with a hyphen or contain two consecutive hyphens.
+    ///
+    /// `SourceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html#cfn-neptune-eventsubscription-sourceids)): list of (string), optional.
     #[serde(rename = "SourceIds", skip_serializing_if = "Option::is_none")]
     pub source_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SourceType`: optional.
+    /// The type of source that will be generating the events. For example, if you want to be notified of events generated by a DB instance, you would set this parameter to db-instance. if this value is not specified, all events are returned.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html#cfn-neptune-eventsubscription-sourcetype)): string, optional.
     #[serde(rename = "SourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Value<String>>,
-    /// `SubscriptionName`: optional, create-only (changing it replaces the resource).
+    /// The name of the subscription.
+    ///
+    /// `SubscriptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html#cfn-neptune-eventsubscription-subscriptionname)): string, optional, create-only (changing it replaces the resource). Length: at most 255 characters.
     #[serde(rename = "SubscriptionName", skip_serializing_if = "Option::is_none")]
     pub subscription_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html#cfn-neptune-eventsubscription-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -941,34 +1069,50 @@ impl Resource for EventSubscription {
 
 /// The properties of an `AWS::Neptune::GlobalCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html)).
 ///
+/// Resource Type definition for AWS::Neptune::GlobalCluster
+///
 /// Every property is optional: start from [`GlobalCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GlobalCluster {
-    /// `DeletionProtection`: optional.
+    /// Whether deletion protection is enabled.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html#cfn-neptune-globalcluster-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `Engine`: optional, create-only (changing it replaces the resource).
+    /// The name of the database engine.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html#cfn-neptune-globalcluster-engine)): [`Engine`], one of `neptune`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<Engine>>,
-    /// `EngineVersion`: optional.
+    /// The version number of the database engine.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html#cfn-neptune-globalcluster-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `GlobalClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The cluster identifier of the global database cluster.
+    ///
+    /// `GlobalClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html#cfn-neptune-globalcluster-globalclusteridentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z][0-9A-Za-z-:._]*$`. Length: 1 to 255 characters.
     #[serde(
         rename = "GlobalClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_cluster_identifier: Option<Value<String>>,
-    /// `SourceDBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of an existing Neptune DB cluster to use as the primary cluster of the new global database.
+    ///
+    /// `SourceDBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html#cfn-neptune-globalcluster-sourcedbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceDBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_cluster_identifier: Option<Value<String>>,
-    /// `StorageEncrypted`: optional, create-only (changing it replaces the resource).
+    /// Whether the global database cluster is storage encrypted.
+    ///
+    /// `StorageEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html#cfn-neptune-globalcluster-storageencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageEncrypted", skip_serializing_if = "Option::is_none")]
     pub storage_encrypted: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html#cfn-neptune-globalcluster-tags)): list of (object [`DbClusterTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DbClusterTag>>>,
 }
@@ -1057,15 +1201,19 @@ impl Resource for GlobalCluster {
 
 /// The `DBClusterRole` property type of [`DbCluster`].
 ///
-/// AWS reference: [`AWS::Neptune::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html).
+/// AWS reference: [`AWS::Neptune::DBCluster` `DBClusterRole`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-dbclusterrole.html).
 ///
 /// [`DbClusterRole::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbClusterRole {
-    /// `FeatureName`: optional.
+    /// The name of the feature associated with the AWS Identity and Access Management (IAM) role. For the list of supported feature names, see DBEngineVersion in the Amazon Neptune API Reference.
+    ///
+    /// `FeatureName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-dbclusterrole.html#cfn-neptune-dbcluster-dbclusterrole-featurename)): string, optional.
     #[serde(rename = "FeatureName", skip_serializing_if = "Option::is_none")]
     pub feature_name: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role that is associated with the DB cluster.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-dbclusterrole.html#cfn-neptune-dbcluster-dbclusterrole-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -1100,15 +1248,19 @@ impl Walk for DbClusterRole {
 
 /// The `Tag` property type of [`DbCluster`] and [`GlobalCluster`].
 ///
-/// AWS reference: [`AWS::Neptune::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html), [`AWS::Neptune::GlobalCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-globalcluster.html).
+/// AWS reference: [`AWS::Neptune::DBCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-tag.html), [`AWS::Neptune::GlobalCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-globalcluster-tag.html).
 ///
 /// [`DbClusterTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbClusterTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-tag.html#cfn-neptune-dbcluster-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-tag.html#cfn-neptune-dbcluster-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1180,15 +1332,19 @@ impl Walk for NetworkType {
 
 /// The `ServerlessScalingConfiguration` property type of [`DbCluster`].
 ///
-/// AWS reference: [`AWS::Neptune::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbcluster.html).
+/// AWS reference: [`AWS::Neptune::DBCluster` `ServerlessScalingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-serverlessscalingconfiguration.html).
 ///
 /// Every property is required: [`ServerlessScalingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerlessScalingConfiguration {
-    /// `MaxCapacity`: required.
+    /// The maximum number of Neptune capacity units (NCUs) for a DB instance in an Neptune Serverless cluster. You can specify NCU values in half-step increments, such as 40, 40.5, 41, and so on. The smallest value you can use is 2.5, whereas the largest is 128.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-serverlessscalingconfiguration.html#cfn-neptune-dbcluster-serverlessscalingconfiguration-maxcapacity)): number, required. Range: 2.5 to 128.
     #[serde(rename = "MaxCapacity")]
     pub max_capacity: Value<f64>,
-    /// `MinCapacity`: required.
+    /// The minimum number of Neptune capacity units (NCUs) for a DB instance in an Neptune Serverless cluster. You can specify NCU values in half-step increments, such as 8, 8.5, 9, and so on. The smallest value you can use is 1, whereas the largest is 128.
+    ///
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbcluster-serverlessscalingconfiguration.html#cfn-neptune-dbcluster-serverlessscalingconfiguration-mincapacity)): number, required. Range: 1 to 128.
     #[serde(rename = "MinCapacity")]
     pub min_capacity: Value<f64>,
 }
@@ -1217,15 +1373,19 @@ impl Walk for ServerlessScalingConfiguration {
 
 /// The `Tag` property type of [`DbClusterParameterGroup`], [`DbInstance`], [`DbParameterGroup`], [`DbSubnetGroup`] and [`EventSubscription`].
 ///
-/// AWS reference: [`AWS::Neptune::DBClusterParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbclusterparametergroup.html), [`AWS::Neptune::DBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbinstance.html), [`AWS::Neptune::DBParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbparametergroup.html), [`AWS::Neptune::DBSubnetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-dbsubnetgroup.html), [`AWS::Neptune::EventSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptune-eventsubscription.html).
+/// AWS reference: [`AWS::Neptune::DBClusterParameterGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbclusterparametergroup-tag.html), [`AWS::Neptune::DBInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbinstance-tag.html), [`AWS::Neptune::DBParameterGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbparametergroup-tag.html), [`AWS::Neptune::DBSubnetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbsubnetgroup-tag.html), [`AWS::Neptune::EventSubscription` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-eventsubscription-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbclusterparametergroup-tag.html#cfn-neptune-dbclusterparametergroup-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptune-dbclusterparametergroup-tag.html#cfn-neptune-dbclusterparametergroup-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

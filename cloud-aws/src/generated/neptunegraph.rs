@@ -9,34 +9,54 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::NeptuneGraph::Graph` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html)).
 ///
+/// The AWS::NeptuneGraph::Graph resource creates an Amazon NeptuneGraph Graph.
+///
 /// [`Graph::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Graph {
-    /// `DeletionProtection`: optional.
+    /// Value that indicates whether the Graph has deletion protection enabled. The graph can't be deleted when deletion protection is enabled. \_Default\_: If not specified, the default value is true.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `GraphName`: optional, create-only (changing it replaces the resource).
+    /// Contains a user-supplied name for the Graph. If you don't specify a name, we generate a unique Graph Name using a combination of Stack Name and a UUID comprising of 4 characters. \_Important\_: If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `GraphName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-graphname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`. Length: 1 to 63 characters.
     #[serde(rename = "GraphName", skip_serializing_if = "Option::is_none")]
     pub graph_name: Option<Value<String>>,
-    /// `ImportTask`: optional, create-only (changing it replaces the resource).
+    /// The details of the import task to use to create the graph. When specified, the graph is created using CreateGraphUsingImportTask and data is imported from the supplied source.
+    ///
+    /// `ImportTask` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-importtask)): object [`ImportTask`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ImportTask", skip_serializing_if = "Option::is_none")]
     pub import_task: Option<ImportTask>,
-    /// `KmsKeyIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the KMS key used to encrypt data in the Neptune Analytics graph. If not specified, the graph is encrypted with an AWS managed key.
+    ///
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-kmskeyidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:aws(|-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}`. Length: 1 to 1024 characters.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
-    /// `ProvisionedMemory`: required.
+    /// Memory for the Graph.
+    ///
+    /// `ProvisionedMemory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-provisionedmemory)): integer, required. Range: 16 to 24576.
     #[serde(rename = "ProvisionedMemory")]
     pub provisioned_memory: Value<i64>,
-    /// `PublicConnectivity`: optional.
+    /// Specifies whether the Graph can be reached over the internet. Access to all graphs requires IAM authentication. When the Graph is publicly reachable, its Domain Name System (DNS) endpoint resolves to the public IP address from the internet. When the Graph isn't publicly reachable, you need to create a PrivateGraphEndpoint in a given VPC to ensure the DNS name resolves to a private IP address that is reachable from the VPC. \_Default\_: If not specified, the default value is false.
+    ///
+    /// `PublicConnectivity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-publicconnectivity)): boolean, optional.
     #[serde(rename = "PublicConnectivity", skip_serializing_if = "Option::is_none")]
     pub public_connectivity: Option<Value<bool>>,
-    /// `ReplicaCount`: optional, create-only (changing it replaces the resource).
+    /// Specifies the number of replicas you want when finished. All replicas will be provisioned in different availability zones. Replica Count should always be less than or equal to 2. \_Default\_: If not specified, the default value is 1.
+    ///
+    /// `ReplicaCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-replicacount)): integer, optional, create-only (changing it replaces the resource). Range: 0 to 2.
     #[serde(rename = "ReplicaCount", skip_serializing_if = "Option::is_none")]
     pub replica_count: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// The tags associated with this graph.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-tags)): list of (object [`GraphTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<GraphTag>>>,
-    /// `VectorSearchConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Vector Search Configuration
+    ///
+    /// `VectorSearchConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html#cfn-neptunegraph-graph-vectorsearchconfiguration)): object [`VectorSearchConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "VectorSearchConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -169,16 +189,24 @@ impl ResourceRef<Graph> {
 
 /// The properties of an `AWS::NeptuneGraph::GraphSnapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graphsnapshot.html)).
 ///
+/// Resource Type definition for AWS::NeptuneGraph::GraphSnapshot
+///
 /// [`GraphSnapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GraphSnapshot {
-    /// `GraphIdentifier`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the Neptune Analytics graph to create the snapshot from.
+    ///
+    /// `GraphIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graphsnapshot.html#cfn-neptunegraph-graphsnapshot-graphidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^g-[a-z0-9]{10}$`.
     #[serde(rename = "GraphIdentifier")]
     pub graph_identifier: Value<String>,
-    /// `SnapshotName`: required, create-only (changing it replaces the resource).
+    /// The snapshot name.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graphsnapshot.html#cfn-neptunegraph-graphsnapshot-snapshotname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!gs-)[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 63 characters.
     #[serde(rename = "SnapshotName")]
     pub snapshot_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graphsnapshot.html#cfn-neptunegraph-graphsnapshot-tags)): list of (object [`GraphSnapshotTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<GraphSnapshotTag>>>,
 }
@@ -252,19 +280,29 @@ impl ResourceRef<GraphSnapshot> {
 
 /// The properties of an `AWS::NeptuneGraph::PrivateGraphEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-privategraphendpoint.html)).
 ///
+/// The AWS::NeptuneGraph::PrivateGraphEndpoint resource creates an Amazon NeptuneGraph PrivateGraphEndpoint.
+///
 /// [`PrivateGraphEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrivateGraphEndpoint {
-    /// `GraphIdentifier`: required, create-only (changing it replaces the resource).
+    /// The auto-generated Graph Id assigned by the service.
+    ///
+    /// `GraphIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-privategraphendpoint.html#cfn-neptunegraph-privategraphendpoint-graphidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^g-[a-z0-9]{10}$`.
     #[serde(rename = "GraphIdentifier")]
     pub graph_identifier: Value<String>,
-    /// `SecurityGroupIds`: optional, create-only (changing it replaces the resource).
+    /// The security group Ids associated with the VPC where you want the private graph endpoint to be created, ie, the graph will be reachable from within the VPC.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-privategraphendpoint.html#cfn-neptunegraph-privategraphendpoint-securitygroupids)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional, create-only (changing it replaces the resource).
+    /// The subnet Ids associated with the VPC where you want the private graph endpoint to be created, ie, the graph will be reachable from within the VPC.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-privategraphendpoint.html#cfn-neptunegraph-privategraphendpoint-subnetids)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 6. Each item: Pattern: `^subnet-[a-z0-9]+$`.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// The VPC where you want the private graph endpoint to be created, ie, the graph will be reachable from within the VPC.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-privategraphendpoint.html#cfn-neptunegraph-privategraphendpoint-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^vpc-[a-z0-9]+$`.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -380,15 +418,19 @@ impl Walk for Format {
 
 /// The `Tag` property type of [`GraphSnapshot`].
 ///
-/// AWS reference: [`AWS::NeptuneGraph::GraphSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graphsnapshot.html).
+/// AWS reference: [`AWS::NeptuneGraph::GraphSnapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graphsnapshot-tag.html).
 ///
 /// Every property is required: [`GraphSnapshotTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GraphSnapshotTag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graphsnapshot-tag.html#cfn-neptunegraph-graphsnapshot-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graphsnapshot-tag.html#cfn-neptunegraph-graphsnapshot-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -417,15 +459,19 @@ impl Walk for GraphSnapshotTag {
 
 /// The `Tag` property type of [`Graph`].
 ///
-/// AWS reference: [`AWS::NeptuneGraph::Graph`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html).
+/// AWS reference: [`AWS::NeptuneGraph::Graph` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-tag.html).
 ///
 /// [`GraphTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GraphTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-tag.html#cfn-neptunegraph-graph-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-tag.html#cfn-neptunegraph-graph-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -460,12 +506,14 @@ impl Walk for GraphTag {
 
 /// The `ImportOptions` property type of [`Graph`].
 ///
-/// AWS reference: [`AWS::NeptuneGraph::Graph`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html).
+/// AWS reference: [`AWS::NeptuneGraph::Graph` `ImportOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importoptions.html).
 ///
 /// Every property is optional: start from [`ImportOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImportOptions {
-    /// `Neptune`: optional.
+    /// Options for importing data from a Neptune database.
+    ///
+    /// `Neptune` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importoptions.html#cfn-neptunegraph-graph-importoptions-neptune)): object [`NeptuneImportOptions`], optional.
     #[serde(rename = "Neptune", skip_serializing_if = "Option::is_none")]
     pub neptune: Option<NeptuneImportOptions>,
 }
@@ -495,42 +543,60 @@ impl Walk for ImportOptions {
 
 /// The `ImportTask` property type of [`Graph`].
 ///
-/// AWS reference: [`AWS::NeptuneGraph::Graph`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html).
+/// AWS reference: [`AWS::NeptuneGraph::Graph` `ImportTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html).
 ///
 /// [`ImportTask::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImportTask {
-    /// `BlankNodeHandling`: optional.
+    /// The method to handle blank nodes in the dataset. Currently, only convertToIri is supported, meaning blank nodes are converted to unique IRIs at load time. Must be provided when format is NTRIPLES
+    ///
+    /// `BlankNodeHandling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-blanknodehandling)): [`BlankNodeHandling`], one of `convertToIri`, optional.
     #[serde(rename = "BlankNodeHandling", skip_serializing_if = "Option::is_none")]
     pub blank_node_handling: Option<Value<BlankNodeHandling>>,
-    /// `FailOnError`: optional.
+    /// If set to true, the task halts when an import error is encountered. If set to false, the task skips the data that caused the error and continues if possible.
+    ///
+    /// `FailOnError` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-failonerror)): boolean, optional.
     #[serde(rename = "FailOnError", skip_serializing_if = "Option::is_none")]
     pub fail_on_error: Option<Value<bool>>,
-    /// `Format`: optional.
+    /// Specifies the format of S3 data to be imported. Valid values are CSV, which identifies the Gremlin CSV format, OPEN\_CYPHER, which identifies the openCypher load format, or NTRIPLES, which identifies the RDF n-triples format.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-format)): [`Format`], one of `CSV`, `OPEN_CYPHER`, `PARQUET`, `NTRIPLES`, optional.
     #[serde(rename = "Format", skip_serializing_if = "Option::is_none")]
     pub format: Option<Value<Format>>,
-    /// `ImportOptions`: optional.
+    /// Contains options for controlling the import process. For example, if the failOnError key is set to false, the import skips the data that caused the error and continues if possible (whereas if set to true, the default, or if omitted, the import operation halts immediately when an error is encountered).
+    ///
+    /// `ImportOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-importoptions)): object [`ImportOptions`], optional.
     #[serde(rename = "ImportOptions", skip_serializing_if = "Option::is_none")]
     pub import_options: Option<ImportOptions>,
-    /// `MaxProvisionedMemory`: optional.
+    /// The maximum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the graph. Default: 1024, or the approved upper limit for your account. If both the minimum and maximum values are specified, the final provisioned-memory will be chosen per the actual size of your imported data. If neither value is specified, 128 m-NCUs are used.
+    ///
+    /// `MaxProvisionedMemory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-maxprovisionedmemory)): integer, optional. Range: 16 to 24576.
     #[serde(
         rename = "MaxProvisionedMemory",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_provisioned_memory: Option<Value<i64>>,
-    /// `MinProvisionedMemory`: optional.
+    /// The minimum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the graph. Default: 16
+    ///
+    /// `MinProvisionedMemory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-minprovisionedmemory)): integer, optional. Range: 16 to 24576.
     #[serde(
         rename = "MinProvisionedMemory",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_provisioned_memory: Option<Value<i64>>,
-    /// `ParquetType`: optional.
+    /// The parquet type of the import task. Required when Format is PARQUET.
+    ///
+    /// `ParquetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-parquettype)): [`ParquetType`], one of `COLUMNAR`, optional.
     #[serde(rename = "ParquetType", skip_serializing_if = "Option::is_none")]
     pub parquet_type: Option<Value<ParquetType>>,
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role that will allow access to the data that is to be imported.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-rolearn)): string, required. Pattern: `arn:aws[^:]*:iam::[0-9]{12}:(role|role/service-role)(/[\w+=,.@-]+)+`. Length: 1 to 1024 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Source`: required.
+    /// A URL identifying to the location of the data to be imported. This can be an Amazon S3 path, or can point to a Neptune database endpoint or snapshot.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-importtask.html#cfn-neptunegraph-graph-importtask-source)): string, required.
     #[serde(rename = "Source")]
     pub source: Value<String>,
 }
@@ -622,24 +688,32 @@ impl Walk for ImportTask {
 
 /// The `NeptuneImportOptions` property type of [`Graph`].
 ///
-/// AWS reference: [`AWS::NeptuneGraph::Graph`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html).
+/// AWS reference: [`AWS::NeptuneGraph::Graph` `NeptuneImportOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-neptuneimportoptions.html).
 ///
 /// [`NeptuneImportOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NeptuneImportOptions {
-    /// `PreserveDefaultVertexLabels`: optional.
+    /// Neptune Analytics supports label-less vertices and no labels are assigned unless one is explicitly provided. Neptune assigns default labels when none is explicitly provided. When importing the data into Neptune Analytics, the default vertex labels can be omitted by setting preserveDefaultVertexLabels to false. Note that if the vertex only has default labels, and has no other properties or edges, then the vertex will effectively not get imported into Neptune Analytics when preserveDefaultVertexLabels is set to false.
+    ///
+    /// `PreserveDefaultVertexLabels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-neptuneimportoptions.html#cfn-neptunegraph-graph-neptuneimportoptions-preservedefaultvertexlabels)): boolean, optional.
     #[serde(
         rename = "PreserveDefaultVertexLabels",
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_default_vertex_labels: Option<Value<bool>>,
-    /// `PreserveEdgeIds`: optional.
+    /// Neptune Analytics currently does not support user defined edge ids. The edge ids are not imported by default. They are imported if preserveEdgeIds is set to true, and ids are stored as properties on the relationships with the property name neptuneEdgeId.
+    ///
+    /// `PreserveEdgeIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-neptuneimportoptions.html#cfn-neptunegraph-graph-neptuneimportoptions-preserveedgeids)): boolean, optional.
     #[serde(rename = "PreserveEdgeIds", skip_serializing_if = "Option::is_none")]
     pub preserve_edge_ids: Option<Value<bool>>,
-    /// `S3ExportKmsKeyId`: required.
+    /// The KMS key to use to encrypt data in the S3 bucket where the graph data is exported.
+    ///
+    /// `S3ExportKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-neptuneimportoptions.html#cfn-neptunegraph-graph-neptuneimportoptions-s3exportkmskeyid)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "S3ExportKmsKeyId")]
     pub s3_export_kms_key_id: Value<String>,
-    /// `S3ExportPath`: required.
+    /// The path to an S3 bucket from which to import data.
+    ///
+    /// `S3ExportPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-neptuneimportoptions.html#cfn-neptunegraph-graph-neptuneimportoptions-s3exportpath)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "S3ExportPath")]
     pub s3_export_path: Value<String>,
 }
@@ -706,12 +780,14 @@ impl Walk for ParquetType {
 
 /// The `VectorSearchConfiguration` property type of [`Graph`].
 ///
-/// AWS reference: [`AWS::NeptuneGraph::Graph`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-neptunegraph-graph.html).
+/// AWS reference: [`AWS::NeptuneGraph::Graph` `VectorSearchConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-vectorsearchconfiguration.html).
 ///
 /// Every property is required: [`VectorSearchConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VectorSearchConfiguration {
-    /// `VectorSearchDimension`: required.
+    /// The vector search dimension
+    ///
+    /// `VectorSearchDimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-neptunegraph-graph-vectorsearchconfiguration.html#cfn-neptunegraph-graph-vectorsearchconfiguration-vectorsearchdimension)): integer, required.
     #[serde(rename = "VectorSearchDimension")]
     pub vector_search_dimension: Value<i64>,
 }

@@ -11,22 +11,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::NetworkFirewall::ContainerAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html)).
 ///
+/// Resource type definition for AWS::NetworkFirewall::ContainerAssociation. A container association monitors container lifecycle events in your Amazon ECS or Amazon EKS clusters and resolves running container addresses for use in Network Firewall rules.
+///
 /// [`ContainerAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerAssociation {
-    /// `ContainerAssociationName`: required, create-only (changing it replaces the resource).
+    /// The descriptive name of the container association. You can't change the name of a container association after you create it.
+    ///
+    /// `ContainerAssociationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html#cfn-networkfirewall-containerassociation-containerassociationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ContainerAssociationName")]
     pub container_association_name: Value<String>,
-    /// `ContainerMonitoringConfigurations`: required.
+    /// The monitoring configurations for the container association. Each configuration specifies an Amazon ECS or Amazon EKS cluster to monitor and optional attribute filters to narrow which containers are tracked.
+    ///
+    /// `ContainerMonitoringConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html#cfn-networkfirewall-containerassociation-containermonitoringconfigurations)): list of (object [`ContainerMonitoringConfiguration`]), required.
     #[serde(rename = "ContainerMonitoringConfigurations")]
     pub container_monitoring_configurations: Value<Vec<ContainerMonitoringConfiguration>>,
-    /// `Description`: optional.
+    /// A description of the container association.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html#cfn-networkfirewall-containerassociation-description)): string, optional. Pattern: `^.*$`. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html#cfn-networkfirewall-containerassociation-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of containers to monitor. You can't change the container type after creation.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html#cfn-networkfirewall-containerassociation-type)): [`ContainerAssociationType`], one of `ECS`, `EKS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<ContainerAssociationType>,
 }
@@ -103,76 +115,90 @@ impl ResourceRef<ContainerAssociation> {
 
 /// The properties of an `AWS::NetworkFirewall::Firewall` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html)).
 ///
+/// Resource type definition for AWS::NetworkFirewall::Firewall
+///
 /// [`Firewall::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Firewall {
-    /// `AvailabilityZoneChangeProtection`: optional.
+    /// `AvailabilityZoneChangeProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-availabilityzonechangeprotection)): boolean, optional.
     #[serde(
         rename = "AvailabilityZoneChangeProtection",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_change_protection: Option<Value<bool>>,
-    /// `AvailabilityZoneMappings`: optional.
+    /// `AvailabilityZoneMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-availabilityzonemappings)): list of (object [`AvailabilityZoneMapping`]), optional.
     #[serde(
         rename = "AvailabilityZoneMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_mappings: Option<Value<Vec<AvailabilityZoneMapping>>>,
-    /// `DeleteProtection`: optional.
+    /// `DeleteProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-deleteprotection)): boolean, optional.
     #[serde(rename = "DeleteProtection", skip_serializing_if = "Option::is_none")]
     pub delete_protection: Option<Value<bool>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-description)): string, optional. Pattern: `^.*$`. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnabledAnalysisTypes`: optional.
+    /// The types of analysis to enable for the firewall. Can be TLS\_SNI, HTTP\_HOST, or both.
+    ///
+    /// `EnabledAnalysisTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-enabledanalysistypes)): list of ([`EnabledAnalysisType`], one of `TLS_SNI`, `HTTP_HOST`), optional.
     #[serde(
         rename = "EnabledAnalysisTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub enabled_analysis_types: Option<Value<Vec<Value<EnabledAnalysisType>>>>,
-    /// `FirewallName`: required, create-only (changing it replaces the resource).
+    /// `FirewallName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-firewallname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "FirewallName")]
     pub firewall_name: Value<String>,
-    /// `FirewallPolicyArn`: required.
+    /// A resource ARN.
+    ///
+    /// `FirewallPolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-firewallpolicyarn)): string, required. Pattern: `^arn:aws.*$`. Length: 1 to 256 characters.
     #[serde(rename = "FirewallPolicyArn")]
     pub firewall_policy_arn: Value<String>,
-    /// `FirewallPolicyChangeProtection`: optional.
+    /// `FirewallPolicyChangeProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-firewallpolicychangeprotection)): boolean, optional.
     #[serde(
         rename = "FirewallPolicyChangeProtection",
         skip_serializing_if = "Option::is_none"
     )]
     pub firewall_policy_change_protection: Option<Value<bool>>,
-    /// `NatGatewayMappings`: optional, create-only (changing it replaces the resource).
+    /// The NAT gateways that the firewall proxies egress traffic through when NoSourcePreservation is true.
+    ///
+    /// `NatGatewayMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-natgatewaymappings)): list of (object [`NatGatewayMapping`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "NatGatewayMappings", skip_serializing_if = "Option::is_none")]
     pub nat_gateway_mappings: Option<Value<Vec<NatGatewayMapping>>>,
-    /// `NoSourcePreservation`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether the firewall operates in proxy mode, where the source IP address of traffic is not preserved. When true, specify NatGatewayMappings and VpcEndpoint instead of the top-level VpcId and SubnetMappings. You can't change this setting after you create the firewall.
+    ///
+    /// `NoSourcePreservation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-nosourcepreservation)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "NoSourcePreservation",
         skip_serializing_if = "Option::is_none"
     )]
     pub no_source_preservation: Option<Value<bool>>,
-    /// `ProxySettings`: optional.
+    /// The proxy listener configuration for a proxy-mode (no source preservation) firewall.
+    ///
+    /// `ProxySettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-proxysettings)): object [`ProxySettings`], optional.
     #[serde(rename = "ProxySettings", skip_serializing_if = "Option::is_none")]
     pub proxy_settings: Option<ProxySettings>,
-    /// `SubnetChangeProtection`: optional.
+    /// `SubnetChangeProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-subnetchangeprotection)): boolean, optional.
     #[serde(
         rename = "SubnetChangeProtection",
         skip_serializing_if = "Option::is_none"
     )]
     pub subnet_change_protection: Option<Value<bool>>,
-    /// `SubnetMappings`: optional.
+    /// `SubnetMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-subnetmappings)): list of (object [`SubnetMapping`]), optional.
     #[serde(rename = "SubnetMappings", skip_serializing_if = "Option::is_none")]
     pub subnet_mappings: Option<Value<Vec<SubnetMapping>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TransitGatewayId`: optional.
+    /// `TransitGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-transitgatewayid)): string, optional. Pattern: `^tgw-[0-9a-z]+$`. Length: 1 to 128 characters.
     #[serde(rename = "TransitGatewayId", skip_serializing_if = "Option::is_none")]
     pub transit_gateway_id: Option<Value<String>>,
-    /// `VpcEndpoint`: optional, create-only (changing it replaces the resource).
+    /// The VPC and subnets for a proxy-mode firewall's endpoint. Provide this instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true.
+    ///
+    /// `VpcEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-vpcendpoint)): object [`VpcEndpoint`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcEndpoint", skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint: Option<VpcEndpoint>,
-    /// `VpcId`: optional, create-only (changing it replaces the resource).
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html#cfn-networkfirewall-firewall-vpcid)): string, optional, create-only (changing it replaces the resource). Pattern: `^vpc-[0-9a-f]+$`. Length: 1 to 128 characters.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }
@@ -384,19 +410,21 @@ impl ResourceRef<Firewall> {
 
 /// The properties of an `AWS::NetworkFirewall::FirewallPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html)).
 ///
+/// Resource type definition for AWS::NetworkFirewall::FirewallPolicy
+///
 /// [`FirewallPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirewallPolicy {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-description)): string, optional. Pattern: `^.*$`. Length: 1 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FirewallPolicy`: required.
+    /// `FirewallPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy)): object [`FirewallPolicyFirewallPolicy`], required.
     #[serde(rename = "FirewallPolicy")]
     pub firewall_policy: FirewallPolicyFirewallPolicy,
-    /// `FirewallPolicyName`: required, create-only (changing it replaces the resource).
+    /// `FirewallPolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "FirewallPolicyName")]
     pub firewall_policy_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -464,22 +492,26 @@ impl ResourceRef<FirewallPolicy> {
 
 /// The properties of an `AWS::NetworkFirewall::LoggingConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-loggingconfiguration.html)).
 ///
+/// Resource type definition for AWS::NetworkFirewall::LoggingConfiguration
+///
 /// [`LoggingConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `EnableMonitoringDashboard`: optional.
+    /// `EnableMonitoringDashboard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-loggingconfiguration.html#cfn-networkfirewall-loggingconfiguration-enablemonitoringdashboard)): boolean, optional.
     #[serde(
         rename = "EnableMonitoringDashboard",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_monitoring_dashboard: Option<Value<bool>>,
-    /// `FirewallArn`: required, create-only (changing it replaces the resource).
+    /// A resource ARN.
+    ///
+    /// `FirewallArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-loggingconfiguration.html#cfn-networkfirewall-loggingconfiguration-firewallarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws.*$`. Length: 1 to 256 characters.
     #[serde(rename = "FirewallArn")]
     pub firewall_arn: Value<String>,
-    /// `FirewallName`: optional, create-only (changing it replaces the resource).
+    /// `FirewallName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-loggingconfiguration.html#cfn-networkfirewall-loggingconfiguration-firewallname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "FirewallName", skip_serializing_if = "Option::is_none")]
     pub firewall_name: Option<Value<String>>,
-    /// `LoggingConfiguration`: required.
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-loggingconfiguration.html#cfn-networkfirewall-loggingconfiguration-loggingconfiguration)): object [`LoggingConfigurationLoggingConfiguration`], required.
     #[serde(rename = "LoggingConfiguration")]
     pub logging_configuration: LoggingConfigurationLoggingConfiguration,
 }
@@ -535,31 +567,33 @@ impl Resource for LoggingConfiguration {
 
 /// The properties of an `AWS::NetworkFirewall::RuleGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html)).
 ///
+/// Resource type definition for AWS::NetworkFirewall::RuleGroup
+///
 /// [`RuleGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroup {
-    /// `Capacity`: required, create-only (changing it replaces the resource).
+    /// `Capacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html#cfn-networkfirewall-rulegroup-capacity)): integer, required, create-only (changing it replaces the resource).
     #[serde(rename = "Capacity")]
     pub capacity: Value<i64>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html#cfn-networkfirewall-rulegroup-description)): string, optional. Pattern: `^.*$`. Length: 1 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `RuleGroup`: optional.
+    /// `RuleGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html#cfn-networkfirewall-rulegroup-rulegroup)): object [`RuleGroupRuleGroup`], optional.
     #[serde(rename = "RuleGroup", skip_serializing_if = "Option::is_none")]
     pub rule_group: Option<RuleGroupRuleGroup>,
-    /// `RuleGroupName`: required, create-only (changing it replaces the resource).
+    /// `RuleGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html#cfn-networkfirewall-rulegroup-rulegroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "RuleGroupName")]
     pub rule_group_name: Value<String>,
-    /// `SummaryConfiguration`: optional.
+    /// `SummaryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html#cfn-networkfirewall-rulegroup-summaryconfiguration)): object [`SummaryConfiguration`], optional.
     #[serde(
         rename = "SummaryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub summary_configuration: Option<SummaryConfiguration>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html#cfn-networkfirewall-rulegroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html#cfn-networkfirewall-rulegroup-type)): [`RuleGroupType`], one of `STATELESS`, `STATEFUL`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<RuleGroupType>,
 }
@@ -649,19 +683,21 @@ impl ResourceRef<RuleGroup> {
 
 /// The properties of an `AWS::NetworkFirewall::TLSInspectionConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html)).
 ///
+/// Resource type definition for AWS::NetworkFirewall::TLSInspectionConfiguration
+///
 /// [`TlsInspectionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TlsInspectionConfiguration {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-description)): string, optional. Pattern: `^.*$`. Length: 1 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `TLSInspectionConfiguration`: required.
+    /// `TLSInspectionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-tlsinspectionconfiguration)): object [`TlsInspectionConfigurationTlsInspectionConfiguration`], required.
     #[serde(rename = "TLSInspectionConfiguration")]
     pub tls_inspection_configuration: TlsInspectionConfigurationTlsInspectionConfiguration,
-    /// `TLSInspectionConfigurationName`: required, create-only (changing it replaces the resource).
+    /// `TLSInspectionConfigurationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-tlsinspectionconfigurationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "TLSInspectionConfigurationName")]
     pub tls_inspection_configuration_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -729,22 +765,26 @@ impl ResourceRef<TlsInspectionConfiguration> {
 
 /// The properties of an `AWS::NetworkFirewall::VpcEndpointAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-vpcendpointassociation.html)).
 ///
+/// Resource type definition for AWS::NetworkFirewall::VpcEndpointAssociation
+///
 /// [`VpcEndpointAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcEndpointAssociation {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-vpcendpointassociation.html#cfn-networkfirewall-vpcendpointassociation-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^.*$`. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FirewallArn`: required, create-only (changing it replaces the resource).
+    /// A resource ARN.
+    ///
+    /// `FirewallArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-vpcendpointassociation.html#cfn-networkfirewall-vpcendpointassociation-firewallarn)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws.*)$`. Length: 1 to 256 characters.
     #[serde(rename = "FirewallArn")]
     pub firewall_arn: Value<String>,
-    /// `SubnetMapping`: required, create-only (changing it replaces the resource).
+    /// `SubnetMapping` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-vpcendpointassociation.html#cfn-networkfirewall-vpcendpointassociation-subnetmapping)): object [`SubnetMapping`], required, create-only (changing it replaces the resource).
     #[serde(rename = "SubnetMapping")]
     pub subnet_mapping: SubnetMapping,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-vpcendpointassociation.html#cfn-networkfirewall-vpcendpointassociation-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-vpcendpointassociation.html#cfn-networkfirewall-vpcendpointassociation-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^vpc-[0-9a-f]+$`. Length: 1 to 128 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -848,12 +888,12 @@ impl Walk for Action {
 
 /// The `ActionDefinition` property type of [`FirewallPolicy`] and [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html), [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `ActionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-actiondefinition.html), [`AWS::NetworkFirewall::RuleGroup` `ActionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-actiondefinition.html).
 ///
 /// Every property is optional: start from [`ActionDefinition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActionDefinition {
-    /// `PublishMetricAction`: optional.
+    /// `PublishMetricAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-actiondefinition.html#cfn-networkfirewall-firewallpolicy-actiondefinition-publishmetricaction)): object [`PublishMetricAction`], optional.
     #[serde(
         rename = "PublishMetricAction",
         skip_serializing_if = "Option::is_none"
@@ -886,12 +926,12 @@ impl Walk for ActionDefinition {
 
 /// The `Address` property type of [`RuleGroup`] and [`TlsInspectionConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html), [`AWS::NetworkFirewall::TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `Address`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-address.html), [`AWS::NetworkFirewall::TLSInspectionConfiguration` `Address`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-address.html).
 ///
 /// Every property is required: [`Address::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Address {
-    /// `AddressDefinition`: required.
+    /// `AddressDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-address.html#cfn-networkfirewall-rulegroup-address-addressdefinition)): string, required. Pattern: `^([a-fA-F\d:\.]+/\d{1,3})$`. Length: 1 to 255 characters.
     #[serde(rename = "AddressDefinition")]
     pub address_definition: Value<String>,
 }
@@ -917,12 +957,14 @@ impl Walk for Address {
 
 /// The `AvailabilityZoneMapping` property type of [`Firewall`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::Firewall`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html).
+/// AWS reference: [`AWS::NetworkFirewall::Firewall` `AvailabilityZoneMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-availabilityzonemapping.html).
 ///
 /// Every property is required: [`AvailabilityZoneMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AvailabilityZoneMapping {
-    /// `AvailabilityZone`: required.
+    /// A AvailabilityZone
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-availabilityzonemapping.html#cfn-networkfirewall-firewall-availabilityzonemapping-availabilityzone)): string, required. Pattern: `^\S+$`. Length: 1 to 128 characters.
     #[serde(rename = "AvailabilityZone")]
     pub availability_zone: Value<String>,
 }
@@ -948,18 +990,18 @@ impl Walk for AvailabilityZoneMapping {
 
 /// The `CheckCertificateRevocationStatus` property type of [`TlsInspectionConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration` `CheckCertificateRevocationStatus`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-checkcertificaterevocationstatus.html).
 ///
 /// Every property is optional: start from [`CheckCertificateRevocationStatus::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CheckCertificateRevocationStatus {
-    /// `RevokedStatusAction`: optional.
+    /// `RevokedStatusAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-checkcertificaterevocationstatus.html#cfn-networkfirewall-tlsinspectionconfiguration-checkcertificaterevocationstatus-revokedstatusaction)): [`RevokedStatusAction`], one of `PASS`, `DROP`, `REJECT`, optional.
     #[serde(
         rename = "RevokedStatusAction",
         skip_serializing_if = "Option::is_none"
     )]
     pub revoked_status_action: Option<Value<RevokedStatusAction>>,
-    /// `UnknownStatusAction`: optional.
+    /// `UnknownStatusAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-checkcertificaterevocationstatus.html#cfn-networkfirewall-tlsinspectionconfiguration-checkcertificaterevocationstatus-unknownstatusaction)): [`UnknownStatusAction`], one of `PASS`, `DROP`, `REJECT`, optional.
     #[serde(
         rename = "UnknownStatusAction",
         skip_serializing_if = "Option::is_none"
@@ -1020,15 +1062,19 @@ impl Walk for ContainerAssociationType {
 
 /// The `ContainerAttribute` property type of [`ContainerAssociation`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::ContainerAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html).
+/// AWS reference: [`AWS::NetworkFirewall::ContainerAssociation` `ContainerAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-containerattribute.html).
 ///
 /// Every property is required: [`ContainerAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerAttribute {
-    /// `Key`: required.
+    /// The attribute key to filter on.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-containerattribute.html#cfn-networkfirewall-containerassociation-containerattribute-key)): string, required. Pattern: `^\S+$`. Length: 1 to 256 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The attribute value to match.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-containerattribute.html#cfn-networkfirewall-containerassociation-containerattribute-value)): string, required. Pattern: `^\S+$`. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1057,15 +1103,19 @@ impl Walk for ContainerAttribute {
 
 /// The `ContainerMonitoringConfiguration` property type of [`ContainerAssociation`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::ContainerAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html).
+/// AWS reference: [`AWS::NetworkFirewall::ContainerAssociation` `ContainerMonitoringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-containermonitoringconfiguration.html).
 ///
 /// [`ContainerMonitoringConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContainerMonitoringConfiguration {
-    /// `AttributeFilters`: optional.
+    /// Key-value pairs that filter which containers are tracked. For Amazon EKS, you can filter by namespace and Kubernetes labels. For Amazon ECS, you can filter by container instance attributes (EC2 launch type only).
+    ///
+    /// `AttributeFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-containermonitoringconfiguration.html#cfn-networkfirewall-containerassociation-containermonitoringconfiguration-attributefilters)): list of (object [`ContainerAttribute`]), optional.
     #[serde(rename = "AttributeFilters", skip_serializing_if = "Option::is_none")]
     pub attribute_filters: Option<Value<Vec<ContainerAttribute>>>,
-    /// `ClusterArn`: required.
+    /// The ARN of the Amazon ECS or Amazon EKS cluster to monitor. The cluster must be in the same Region and account as the container association.
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-containermonitoringconfiguration.html#cfn-networkfirewall-containerassociation-containermonitoringconfiguration-clusterarn)): string, required. Pattern: `^arn:aws`. Length: 1 to 256 characters.
     #[serde(rename = "ClusterArn")]
     pub cluster_arn: Value<String>,
 }
@@ -1100,15 +1150,15 @@ impl Walk for ContainerMonitoringConfiguration {
 
 /// The `CustomAction` property type of [`FirewallPolicy`] and [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html), [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `CustomAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-customaction.html), [`AWS::NetworkFirewall::RuleGroup` `CustomAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-customaction.html).
 ///
 /// Every property is required: [`CustomAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomAction {
-    /// `ActionDefinition`: required.
+    /// `ActionDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-customaction.html#cfn-networkfirewall-firewallpolicy-customaction-actiondefinition)): object [`ActionDefinition`], required.
     #[serde(rename = "ActionDefinition")]
     pub action_definition: ActionDefinition,
-    /// `ActionName`: required.
+    /// `ActionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-customaction.html#cfn-networkfirewall-firewallpolicy-customaction-actionname)): string, required. Pattern: `^[a-zA-Z0-9]+$`. Length: 1 to 128 characters.
     #[serde(rename = "ActionName")]
     pub action_name: Value<String>,
 }
@@ -1140,12 +1190,12 @@ impl Walk for CustomAction {
 
 /// The `Dimension` property type of [`FirewallPolicy`] and [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html), [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `Dimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-dimension.html), [`AWS::NetworkFirewall::RuleGroup` `Dimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-dimension.html).
 ///
 /// Every property is required: [`Dimension::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dimension {
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-dimension.html#cfn-networkfirewall-firewallpolicy-dimension-value)): string, required. Pattern: `^[a-zA-Z0-9-_ ]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1211,57 +1261,59 @@ impl Walk for EnabledAnalysisType {
 
 /// The `FirewallPolicy` property type of [`FirewallPolicy`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html).
 ///
 /// [`FirewallPolicyFirewallPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirewallPolicyFirewallPolicy {
-    /// `EnableTLSSessionHolding`: optional.
+    /// `EnableTLSSessionHolding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-enabletlssessionholding)): boolean, optional.
     #[serde(
         rename = "EnableTLSSessionHolding",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_tls_session_holding: Option<Value<bool>>,
-    /// `PolicyVariables`: optional.
+    /// `PolicyVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-policyvariables)): object [`PolicyVariables`], optional.
     #[serde(rename = "PolicyVariables", skip_serializing_if = "Option::is_none")]
     pub policy_variables: Option<PolicyVariables>,
-    /// `StatefulDefaultActions`: optional.
+    /// `StatefulDefaultActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-statefuldefaultactions)): list of (string), optional.
     #[serde(
         rename = "StatefulDefaultActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub stateful_default_actions: Option<Value<Vec<Value<String>>>>,
-    /// `StatefulEngineOptions`: optional.
+    /// `StatefulEngineOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-statefulengineoptions)): object [`StatefulEngineOptions`], optional.
     #[serde(
         rename = "StatefulEngineOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub stateful_engine_options: Option<StatefulEngineOptions>,
-    /// `StatefulRuleGroupReferences`: optional.
+    /// `StatefulRuleGroupReferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-statefulrulegroupreferences)): list of (object [`StatefulRuleGroupReference`]), optional.
     #[serde(
         rename = "StatefulRuleGroupReferences",
         skip_serializing_if = "Option::is_none"
     )]
     pub stateful_rule_group_references: Option<Value<Vec<StatefulRuleGroupReference>>>,
-    /// `StatelessCustomActions`: optional.
+    /// `StatelessCustomActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-statelesscustomactions)): list of (object [`CustomAction`]), optional.
     #[serde(
         rename = "StatelessCustomActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub stateless_custom_actions: Option<Value<Vec<CustomAction>>>,
-    /// `StatelessDefaultActions`: required.
+    /// `StatelessDefaultActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-statelessdefaultactions)): list of (string), required.
     #[serde(rename = "StatelessDefaultActions")]
     pub stateless_default_actions: Value<Vec<Value<String>>>,
-    /// `StatelessFragmentDefaultActions`: required.
+    /// `StatelessFragmentDefaultActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-statelessfragmentdefaultactions)): list of (string), required.
     #[serde(rename = "StatelessFragmentDefaultActions")]
     pub stateless_fragment_default_actions: Value<Vec<Value<String>>>,
-    /// `StatelessRuleGroupReferences`: optional.
+    /// `StatelessRuleGroupReferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-statelessrulegroupreferences)): list of (object [`StatelessRuleGroupReference`]), optional.
     #[serde(
         rename = "StatelessRuleGroupReferences",
         skip_serializing_if = "Option::is_none"
     )]
     pub stateless_rule_group_references: Option<Value<Vec<StatelessRuleGroupReference>>>,
-    /// `TLSInspectionConfigurationArn`: optional.
+    /// A resource ARN.
+    ///
+    /// `TLSInspectionConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-firewallpolicy.html#cfn-networkfirewall-firewallpolicy-firewallpolicy-tlsinspectionconfigurationarn)): string, optional. Pattern: `^(arn:aws.*)$`. Length: 1 to 256 characters.
     #[serde(
         rename = "TLSInspectionConfigurationArn",
         skip_serializing_if = "Option::is_none"
@@ -1374,12 +1426,12 @@ impl Walk for FirewallPolicyFirewallPolicy {
 
 /// The `FlowTimeouts` property type of [`FirewallPolicy`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `FlowTimeouts`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-flowtimeouts.html).
 ///
 /// Every property is optional: start from [`FlowTimeouts::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FlowTimeouts {
-    /// `TcpIdleTimeoutSeconds`: optional.
+    /// `TcpIdleTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-flowtimeouts.html#cfn-networkfirewall-firewallpolicy-flowtimeouts-tcpidletimeoutseconds)): integer, optional. Range: 60 to 6000.
     #[serde(
         rename = "TcpIdleTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
@@ -1438,27 +1490,27 @@ impl Walk for GeneratedRulesType {
 
 /// The `Header` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `Header`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-header.html).
 ///
 /// Every property is required: [`Header::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Header {
-    /// `Destination`: required.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-header.html#cfn-networkfirewall-rulegroup-header-destination)): string, required. Pattern: `^.*$`. Length: 1 to 1024 characters.
     #[serde(rename = "Destination")]
     pub destination: Value<String>,
-    /// `DestinationPort`: required.
+    /// `DestinationPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-header.html#cfn-networkfirewall-rulegroup-header-destinationport)): string, required. Pattern: `^.*$`. Length: 1 to 1024 characters.
     #[serde(rename = "DestinationPort")]
     pub destination_port: Value<String>,
-    /// `Direction`: required.
+    /// `Direction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-header.html#cfn-networkfirewall-rulegroup-header-direction)): [`Direction`], one of `FORWARD`, `ANY`, required.
     #[serde(rename = "Direction")]
     pub direction: Value<Direction>,
-    /// `Protocol`: required.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-header.html#cfn-networkfirewall-rulegroup-header-protocol)): [`Protocol`], one of `IP`, `TCP`, `UDP`, `ICMP`, `HTTP`, `FTP`, `TLS`, `SMB`, `DNS`, `DCERPC`, `SSH`, `SMTP`, `IMAP`, `MSN`, `KRB5`, `IKEV2`, `TFTP`, `NTP`, `DHCP`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<Protocol>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-header.html#cfn-networkfirewall-rulegroup-header-source)): string, required. Pattern: `^.*$`. Length: 1 to 1024 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `SourcePort`: required.
+    /// `SourcePort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-header.html#cfn-networkfirewall-rulegroup-header-sourceport)): string, required. Pattern: `^.*$`. Length: 1 to 1024 characters.
     #[serde(rename = "SourcePort")]
     pub source_port: Value<String>,
 }
@@ -1529,12 +1581,12 @@ impl Walk for IpAddressType {
 
 /// The `IPSet` property type of [`FirewallPolicy`] and [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html), [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `IPSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-ipset.html), [`AWS::NetworkFirewall::RuleGroup` `IPSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ipset.html).
 ///
 /// Every property is optional: start from [`IpSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IpSet {
-    /// `Definition`: optional.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-ipset.html#cfn-networkfirewall-firewallpolicy-ipset-definition)): list of (string), optional. Each item: Pattern: `^.*$`. Each item: Length: at least 1 characters.
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<Value<Vec<Value<String>>>>,
 }
@@ -1564,12 +1616,14 @@ impl Walk for IpSet {
 
 /// The `IPSetReference` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `IPSetReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ipsetreference.html).
 ///
 /// Every property is optional: start from [`IpSetReference::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IpSetReference {
-    /// `ReferenceArn`: optional.
+    /// A resource ARN.
+    ///
+    /// `ReferenceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ipsetreference.html#cfn-networkfirewall-rulegroup-ipsetreference-referencearn)): string, optional. Pattern: `^(arn:aws.*)$`. Length: 1 to 256 characters.
     #[serde(rename = "ReferenceArn", skip_serializing_if = "Option::is_none")]
     pub reference_arn: Option<Value<String>>,
 }
@@ -1599,15 +1653,19 @@ impl Walk for IpSetReference {
 
 /// The `ListenerProperty` property type of [`Firewall`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::Firewall`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html).
+/// AWS reference: [`AWS::NetworkFirewall::Firewall` `ListenerProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-listenerproperty.html).
 ///
 /// Every property is optional: start from [`ListenerProperty::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ListenerProperty {
-    /// `Port`: optional.
+    /// The port the proxy listener accepts traffic on.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-listenerproperty.html#cfn-networkfirewall-firewall-listenerproperty-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Type`: optional.
+    /// The protocol the proxy listener uses.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-listenerproperty.html#cfn-networkfirewall-firewall-listenerproperty-type)): [`ListenerPropertyType`], one of `HTTP`, `HTTPS`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ListenerPropertyType>>,
 }
@@ -1665,18 +1723,20 @@ impl Walk for ListenerPropertyType {
 
 /// The `LogDestinationConfig` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-loggingconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::LoggingConfiguration` `LogDestinationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-loggingconfiguration-logdestinationconfig.html).
 ///
 /// Every property is required: [`LogDestinationConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogDestinationConfig {
-    /// `LogDestination`: required.
+    /// A key-value pair to configure the logDestinations.
+    ///
+    /// `LogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-loggingconfiguration-logdestinationconfig.html#cfn-networkfirewall-loggingconfiguration-logdestinationconfig-logdestination)): map from string to (string), required.
     #[serde(rename = "LogDestination")]
     pub log_destination: BTreeMap<String, Value<String>>,
-    /// `LogDestinationType`: required.
+    /// `LogDestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-loggingconfiguration-logdestinationconfig.html#cfn-networkfirewall-loggingconfiguration-logdestinationconfig-logdestinationtype)): [`LogDestinationType`], one of `S3`, `CloudWatchLogs`, `KinesisDataFirehose`, required.
     #[serde(rename = "LogDestinationType")]
     pub log_destination_type: Value<LogDestinationType>,
-    /// `LogType`: required.
+    /// `LogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-loggingconfiguration-logdestinationconfig.html#cfn-networkfirewall-loggingconfiguration-logdestinationconfig-logtype)): [`LogType`], one of `ALERT`, `FLOW`, `TLS`, required.
     #[serde(rename = "LogType")]
     pub log_type: Value<LogType>,
 }
@@ -1758,12 +1818,12 @@ impl Walk for LogType {
 
 /// The `LoggingConfiguration` property type of [`LoggingConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-loggingconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::LoggingConfiguration` `LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-loggingconfiguration-loggingconfiguration.html).
 ///
 /// Every property is required: [`LoggingConfigurationLoggingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingConfigurationLoggingConfiguration {
-    /// `LogDestinationConfigs`: required.
+    /// `LogDestinationConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-loggingconfiguration-loggingconfiguration.html#cfn-networkfirewall-loggingconfiguration-loggingconfiguration-logdestinationconfigs)): list of (object [`LogDestinationConfig`]), required. Items: at least 1.
     #[serde(rename = "LogDestinationConfigs")]
     pub log_destination_configs: Value<Vec<LogDestinationConfig>>,
 }
@@ -1789,27 +1849,27 @@ impl Walk for LoggingConfigurationLoggingConfiguration {
 
 /// The `MatchAttributes` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `MatchAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-matchattributes.html).
 ///
 /// Every property is optional: start from [`MatchAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MatchAttributes {
-    /// `DestinationPorts`: optional.
+    /// `DestinationPorts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-matchattributes.html#cfn-networkfirewall-rulegroup-matchattributes-destinationports)): list of (object [`PortRange`]), optional.
     #[serde(rename = "DestinationPorts", skip_serializing_if = "Option::is_none")]
     pub destination_ports: Option<Value<Vec<PortRange>>>,
-    /// `Destinations`: optional.
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-matchattributes.html#cfn-networkfirewall-rulegroup-matchattributes-destinations)): list of (object [`Address`]), optional.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<Address>>>,
-    /// `Protocols`: optional.
+    /// `Protocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-matchattributes.html#cfn-networkfirewall-rulegroup-matchattributes-protocols)): list of (integer), optional. Each item: Range: 0 to 255.
     #[serde(rename = "Protocols", skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Value<Vec<Value<i64>>>>,
-    /// `SourcePorts`: optional.
+    /// `SourcePorts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-matchattributes.html#cfn-networkfirewall-rulegroup-matchattributes-sourceports)): list of (object [`PortRange`]), optional.
     #[serde(rename = "SourcePorts", skip_serializing_if = "Option::is_none")]
     pub source_ports: Option<Value<Vec<PortRange>>>,
-    /// `Sources`: optional.
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-matchattributes.html#cfn-networkfirewall-rulegroup-matchattributes-sources)): list of (object [`Address`]), optional.
     #[serde(rename = "Sources", skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value<Vec<Address>>>,
-    /// `TCPFlags`: optional.
+    /// `TCPFlags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-matchattributes.html#cfn-networkfirewall-rulegroup-matchattributes-tcpflags)): list of (object [`TcpFlagField`]), optional.
     #[serde(rename = "TCPFlags", skip_serializing_if = "Option::is_none")]
     pub tcp_flags: Option<Value<Vec<TcpFlagField>>>,
 }
@@ -1879,12 +1939,14 @@ impl Walk for MatchAttributes {
 
 /// The `NatGatewayMapping` property type of [`Firewall`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::Firewall`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html).
+/// AWS reference: [`AWS::NetworkFirewall::Firewall` `NatGatewayMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-natgatewaymapping.html).
 ///
 /// Every property is required: [`NatGatewayMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NatGatewayMapping {
-    /// `NatGatewayId`: required.
+    /// The unique identifier of a NAT gateway.
+    ///
+    /// `NatGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-natgatewaymapping.html#cfn-networkfirewall-firewall-natgatewaymapping-natgatewayid)): string, required. Length: at least 1 characters.
     #[serde(rename = "NatGatewayId")]
     pub nat_gateway_id: Value<String>,
 }
@@ -1927,12 +1989,12 @@ impl Walk for OverrideAction {
 
 /// The `PolicyVariables` property type of [`FirewallPolicy`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `PolicyVariables`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-policyvariables.html).
 ///
 /// Every property is optional: start from [`PolicyVariables::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PolicyVariables {
-    /// `RuleVariables`: optional.
+    /// `RuleVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-policyvariables.html#cfn-networkfirewall-firewallpolicy-policyvariables-rulevariables)): map from string to (object [`IpSet`]), optional.
     #[serde(rename = "RuleVariables", skip_serializing_if = "Option::is_none")]
     pub rule_variables: Option<BTreeMap<String, IpSet>>,
 }
@@ -1962,15 +2024,15 @@ impl Walk for PolicyVariables {
 
 /// The `PortRange` property type of [`RuleGroup`] and [`TlsInspectionConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html), [`AWS::NetworkFirewall::TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `PortRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-portrange.html), [`AWS::NetworkFirewall::TLSInspectionConfiguration` `PortRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-portrange.html).
 ///
 /// Every property is required: [`PortRange::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortRange {
-    /// `FromPort`: required.
+    /// `FromPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-portrange.html#cfn-networkfirewall-rulegroup-portrange-fromport)): integer, required. Range: 0 to 65535.
     #[serde(rename = "FromPort")]
     pub from_port: Value<i64>,
-    /// `ToPort`: required.
+    /// `ToPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-portrange.html#cfn-networkfirewall-rulegroup-portrange-toport)): integer, required. Range: 0 to 65535.
     #[serde(rename = "ToPort")]
     pub to_port: Value<i64>,
 }
@@ -1999,12 +2061,12 @@ impl Walk for PortRange {
 
 /// The `PortSet` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `PortSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-portset.html).
 ///
 /// Every property is optional: start from [`PortSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PortSet {
-    /// `Definition`: optional.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-portset.html#cfn-networkfirewall-rulegroup-portset-definition)): list of (string), optional. Each item: Pattern: `^.*$`. Each item: Length: at least 1 characters.
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<Value<Vec<Value<String>>>>,
 }
@@ -2105,12 +2167,12 @@ impl Walk for Protocol {
 
 /// The `ProxySettings` property type of [`Firewall`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::Firewall`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html).
+/// AWS reference: [`AWS::NetworkFirewall::Firewall` `ProxySettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-proxysettings.html).
 ///
 /// Every property is optional: start from [`ProxySettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProxySettings {
-    /// `ListenerProperties`: optional.
+    /// `ListenerProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-proxysettings.html#cfn-networkfirewall-firewall-proxysettings-listenerproperties)): list of (object [`ListenerProperty`]), optional.
     #[serde(rename = "ListenerProperties", skip_serializing_if = "Option::is_none")]
     pub listener_properties: Option<Value<Vec<ListenerProperty>>>,
 }
@@ -2140,12 +2202,12 @@ impl Walk for ProxySettings {
 
 /// The `PublishMetricAction` property type of [`FirewallPolicy`] and [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html), [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `PublishMetricAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-publishmetricaction.html), [`AWS::NetworkFirewall::RuleGroup` `PublishMetricAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-publishmetricaction.html).
 ///
 /// Every property is required: [`PublishMetricAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublishMetricAction {
-    /// `Dimensions`: required.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-publishmetricaction.html#cfn-networkfirewall-firewallpolicy-publishmetricaction-dimensions)): list of (object [`Dimension`]), required. Items: 1 to 1.
     #[serde(rename = "Dimensions")]
     pub dimensions: Value<Vec<Dimension>>,
 }
@@ -2171,12 +2233,12 @@ impl Walk for PublishMetricAction {
 
 /// The `ReferenceSets` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `ReferenceSets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-referencesets.html).
 ///
 /// Every property is optional: start from [`ReferenceSets::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReferenceSets {
-    /// `IPSetReferences`: optional.
+    /// `IPSetReferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-referencesets.html#cfn-networkfirewall-rulegroup-referencesets-ipsetreferences)): map from string to (object [`IpSetReference`]), optional.
     #[serde(rename = "IPSetReferences", skip_serializing_if = "Option::is_none")]
     pub ip_set_references: Option<BTreeMap<String, IpSetReference>>,
 }
@@ -2229,15 +2291,15 @@ impl Walk for RevokedStatusAction {
 
 /// The `RuleDefinition` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `RuleDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ruledefinition.html).
 ///
 /// Every property is required: [`RuleDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleDefinition {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ruledefinition.html#cfn-networkfirewall-rulegroup-ruledefinition-actions)): list of (string), required.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Value<String>>>,
-    /// `MatchAttributes`: required.
+    /// `MatchAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ruledefinition.html#cfn-networkfirewall-rulegroup-ruledefinition-matchattributes)): object [`MatchAttributes`], required.
     #[serde(rename = "MatchAttributes")]
     pub match_attributes: MatchAttributes,
 }
@@ -2269,21 +2331,21 @@ impl Walk for RuleDefinition {
 
 /// The `RuleGroup` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulegroup.html).
 ///
 /// [`RuleGroupRuleGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleGroupRuleGroup {
-    /// `ReferenceSets`: optional.
+    /// `ReferenceSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulegroup.html#cfn-networkfirewall-rulegroup-rulegroup-referencesets)): object [`ReferenceSets`], optional.
     #[serde(rename = "ReferenceSets", skip_serializing_if = "Option::is_none")]
     pub reference_sets: Option<ReferenceSets>,
-    /// `RuleVariables`: optional.
+    /// `RuleVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulegroup.html#cfn-networkfirewall-rulegroup-rulegroup-rulevariables)): object [`RuleVariables`], optional.
     #[serde(rename = "RuleVariables", skip_serializing_if = "Option::is_none")]
     pub rule_variables: Option<RuleVariables>,
-    /// `RulesSource`: required.
+    /// `RulesSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulegroup.html#cfn-networkfirewall-rulegroup-rulegroup-rulessource)): object [`RulesSource`], required.
     #[serde(rename = "RulesSource")]
     pub rules_source: RulesSource,
-    /// `StatefulRuleOptions`: optional.
+    /// `StatefulRuleOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulegroup.html#cfn-networkfirewall-rulegroup-rulegroup-statefulruleoptions)): object [`StatefulRuleOptions`], optional.
     #[serde(
         rename = "StatefulRuleOptions",
         skip_serializing_if = "Option::is_none"
@@ -2359,15 +2421,15 @@ impl Walk for RuleGroupType {
 
 /// The `RuleOption` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `RuleOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ruleoption.html).
 ///
 /// [`RuleOption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleOption {
-    /// `Keyword`: required.
+    /// `Keyword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ruleoption.html#cfn-networkfirewall-rulegroup-ruleoption-keyword)): string, required. Pattern: `^.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Keyword")]
     pub keyword: Value<String>,
-    /// `Settings`: optional.
+    /// `Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-ruleoption.html#cfn-networkfirewall-rulegroup-ruleoption-settings)): list of (string), optional. Each item: Pattern: `^.*$`. Each item: Length: 1 to 8192 characters.
     #[serde(rename = "Settings", skip_serializing_if = "Option::is_none")]
     pub settings: Option<Value<Vec<Value<String>>>>,
 }
@@ -2422,15 +2484,15 @@ impl Walk for RuleOrder {
 
 /// The `RuleVariables` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `RuleVariables`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulevariables.html).
 ///
 /// Every property is optional: start from [`RuleVariables::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleVariables {
-    /// `IPSets`: optional.
+    /// `IPSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulevariables.html#cfn-networkfirewall-rulegroup-rulevariables-ipsets)): map from string to (object [`IpSet`]), optional.
     #[serde(rename = "IPSets", skip_serializing_if = "Option::is_none")]
     pub ip_sets: Option<BTreeMap<String, IpSet>>,
-    /// `PortSets`: optional.
+    /// `PortSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulevariables.html#cfn-networkfirewall-rulegroup-rulevariables-portsets)): map from string to (object [`PortSet`]), optional.
     #[serde(rename = "PortSets", skip_serializing_if = "Option::is_none")]
     pub port_sets: Option<BTreeMap<String, PortSet>>,
 }
@@ -2468,21 +2530,21 @@ impl Walk for RuleVariables {
 
 /// The `RulesSource` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `RulesSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessource.html).
 ///
 /// Every property is optional: start from [`RulesSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RulesSource {
-    /// `RulesSourceList`: optional.
+    /// `RulesSourceList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessource.html#cfn-networkfirewall-rulegroup-rulessource-rulessourcelist)): object [`RulesSourceList`], optional.
     #[serde(rename = "RulesSourceList", skip_serializing_if = "Option::is_none")]
     pub rules_source_list: Option<RulesSourceList>,
-    /// `RulesString`: optional.
+    /// `RulesString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessource.html#cfn-networkfirewall-rulegroup-rulessource-rulesstring)): string, optional. Length: 0 to 1000000 characters.
     #[serde(rename = "RulesString", skip_serializing_if = "Option::is_none")]
     pub rules_string: Option<Value<String>>,
-    /// `StatefulRules`: optional.
+    /// `StatefulRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessource.html#cfn-networkfirewall-rulegroup-rulessource-statefulrules)): list of (object [`StatefulRule`]), optional.
     #[serde(rename = "StatefulRules", skip_serializing_if = "Option::is_none")]
     pub stateful_rules: Option<Value<Vec<StatefulRule>>>,
-    /// `StatelessRulesAndCustomActions`: optional.
+    /// `StatelessRulesAndCustomActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessource.html#cfn-networkfirewall-rulegroup-rulessource-statelessrulesandcustomactions)): object [`StatelessRulesAndCustomActions`], optional.
     #[serde(
         rename = "StatelessRulesAndCustomActions",
         skip_serializing_if = "Option::is_none"
@@ -2542,18 +2604,18 @@ impl Walk for RulesSource {
 
 /// The `RulesSourceList` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `RulesSourceList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessourcelist.html).
 ///
 /// Every property is required: [`RulesSourceList::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RulesSourceList {
-    /// `GeneratedRulesType`: required.
+    /// `GeneratedRulesType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessourcelist.html#cfn-networkfirewall-rulegroup-rulessourcelist-generatedrulestype)): [`GeneratedRulesType`], one of `ALLOWLIST`, `DENYLIST`, `ALERTLIST`, `REJECTLIST`, required.
     #[serde(rename = "GeneratedRulesType")]
     pub generated_rules_type: Value<GeneratedRulesType>,
-    /// `TargetTypes`: required.
+    /// `TargetTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessourcelist.html#cfn-networkfirewall-rulegroup-rulessourcelist-targettypes)): list of ([`TargetType`], one of `TLS_SNI`, `HTTP_HOST`), required.
     #[serde(rename = "TargetTypes")]
     pub target_types: Value<Vec<Value<TargetType>>>,
-    /// `Targets`: required.
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-rulessourcelist.html#cfn-networkfirewall-rulegroup-rulessourcelist-targets)): list of (string), required.
     #[serde(rename = "Targets")]
     pub targets: Value<Vec<Value<String>>>,
 }
@@ -2589,12 +2651,14 @@ impl Walk for RulesSourceList {
 
 /// The `ServerCertificate` property type of [`TlsInspectionConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration` `ServerCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificate.html).
 ///
 /// Every property is optional: start from [`ServerCertificate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerCertificate {
-    /// `ResourceArn`: optional.
+    /// A resource ARN.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificate.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificate-resourcearn)): string, optional. Pattern: `^(arn:aws.*)$`. Length: 1 to 256 characters.
     #[serde(rename = "ResourceArn", skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<Value<String>>,
 }
@@ -2624,27 +2688,29 @@ impl Walk for ServerCertificate {
 
 /// The `ServerCertificateConfiguration` property type of [`TlsInspectionConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration` `ServerCertificateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration.html).
 ///
 /// Every property is optional: start from [`ServerCertificateConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerCertificateConfiguration {
-    /// `CertificateAuthorityArn`: optional.
+    /// A resource ARN.
+    ///
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration-certificateauthorityarn)): string, optional. Pattern: `^(arn:aws.*)$`. Length: 1 to 256 characters.
     #[serde(
         rename = "CertificateAuthorityArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_authority_arn: Option<Value<String>>,
-    /// `CheckCertificateRevocationStatus`: optional.
+    /// `CheckCertificateRevocationStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration-checkcertificaterevocationstatus)): object [`CheckCertificateRevocationStatus`], optional.
     #[serde(
         rename = "CheckCertificateRevocationStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub check_certificate_revocation_status: Option<CheckCertificateRevocationStatus>,
-    /// `Scopes`: optional.
+    /// `Scopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration-scopes)): list of (object [`ServerCertificateScope`]), optional.
     #[serde(rename = "Scopes", skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Value<Vec<ServerCertificateScope>>>,
-    /// `ServerCertificates`: optional.
+    /// `ServerCertificates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificateconfiguration-servercertificates)): list of (object [`ServerCertificate`]), optional.
     #[serde(rename = "ServerCertificates", skip_serializing_if = "Option::is_none")]
     pub server_certificates: Option<Value<Vec<ServerCertificate>>>,
 }
@@ -2701,24 +2767,24 @@ impl Walk for ServerCertificateConfiguration {
 
 /// The `ServerCertificateScope` property type of [`TlsInspectionConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration` `ServerCertificateScope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificatescope.html).
 ///
 /// Every property is optional: start from [`ServerCertificateScope::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerCertificateScope {
-    /// `DestinationPorts`: optional.
+    /// `DestinationPorts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificatescope.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificatescope-destinationports)): list of (object [`PortRange`]), optional.
     #[serde(rename = "DestinationPorts", skip_serializing_if = "Option::is_none")]
     pub destination_ports: Option<Value<Vec<PortRange>>>,
-    /// `Destinations`: optional.
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificatescope.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificatescope-destinations)): list of (object [`Address`]), optional.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<Address>>>,
-    /// `Protocols`: optional.
+    /// `Protocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificatescope.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificatescope-protocols)): list of (integer), optional. Each item: Range: 0 to 255.
     #[serde(rename = "Protocols", skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Value<Vec<Value<i64>>>>,
-    /// `SourcePorts`: optional.
+    /// `SourcePorts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificatescope.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificatescope-sourceports)): list of (object [`PortRange`]), optional.
     #[serde(rename = "SourcePorts", skip_serializing_if = "Option::is_none")]
     pub source_ports: Option<Value<Vec<PortRange>>>,
-    /// `Sources`: optional.
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-servercertificatescope.html#cfn-networkfirewall-tlsinspectionconfiguration-servercertificatescope-sources)): list of (object [`Address`]), optional.
     #[serde(rename = "Sources", skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value<Vec<Address>>>,
 }
@@ -2780,18 +2846,18 @@ impl Walk for ServerCertificateScope {
 
 /// The `StatefulEngineOptions` property type of [`FirewallPolicy`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `StatefulEngineOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulengineoptions.html).
 ///
 /// Every property is optional: start from [`StatefulEngineOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StatefulEngineOptions {
-    /// `FlowTimeouts`: optional.
+    /// `FlowTimeouts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulengineoptions.html#cfn-networkfirewall-firewallpolicy-statefulengineoptions-flowtimeouts)): object [`FlowTimeouts`], optional.
     #[serde(rename = "FlowTimeouts", skip_serializing_if = "Option::is_none")]
     pub flow_timeouts: Option<FlowTimeouts>,
-    /// `RuleOrder`: optional.
+    /// `RuleOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulengineoptions.html#cfn-networkfirewall-firewallpolicy-statefulengineoptions-ruleorder)): [`RuleOrder`], one of `DEFAULT_ACTION_ORDER`, `STRICT_ORDER`, optional.
     #[serde(rename = "RuleOrder", skip_serializing_if = "Option::is_none")]
     pub rule_order: Option<Value<RuleOrder>>,
-    /// `StreamExceptionPolicy`: optional.
+    /// `StreamExceptionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulengineoptions.html#cfn-networkfirewall-firewallpolicy-statefulengineoptions-streamexceptionpolicy)): [`StreamExceptionPolicy`], one of `DROP`, `CONTINUE`, `REJECT`, optional.
     #[serde(
         rename = "StreamExceptionPolicy",
         skip_serializing_if = "Option::is_none"
@@ -2843,18 +2909,18 @@ impl Walk for StatefulEngineOptions {
 
 /// The `StatefulRule` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `StatefulRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statefulrule.html).
 ///
 /// Every property is required: [`StatefulRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatefulRule {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statefulrule.html#cfn-networkfirewall-rulegroup-statefulrule-action)): [`Action`], one of `PASS`, `DROP`, `ALERT`, `REJECT`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
-    /// `Header`: required.
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statefulrule.html#cfn-networkfirewall-rulegroup-statefulrule-header)): object [`Header`], required.
     #[serde(rename = "Header")]
     pub header: Header,
-    /// `RuleOptions`: required.
+    /// `RuleOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statefulrule.html#cfn-networkfirewall-rulegroup-statefulrule-ruleoptions)): list of (object [`RuleOption`]), required.
     #[serde(rename = "RuleOptions")]
     pub rule_options: Value<Vec<RuleOption>>,
 }
@@ -2890,12 +2956,12 @@ impl Walk for StatefulRule {
 
 /// The `StatefulRuleGroupOverride` property type of [`FirewallPolicy`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `StatefulRuleGroupOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulrulegroupoverride.html).
 ///
 /// Every property is optional: start from [`StatefulRuleGroupOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StatefulRuleGroupOverride {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulrulegroupoverride.html#cfn-networkfirewall-firewallpolicy-statefulrulegroupoverride-action)): [`OverrideAction`], one of `DROP_TO_ALERT`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<OverrideAction>>,
 }
@@ -2925,24 +2991,26 @@ impl Walk for StatefulRuleGroupOverride {
 
 /// The `StatefulRuleGroupReference` property type of [`FirewallPolicy`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `StatefulRuleGroupReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulrulegroupreference.html).
 ///
 /// [`StatefulRuleGroupReference::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatefulRuleGroupReference {
-    /// `DeepThreatInspection`: optional.
+    /// `DeepThreatInspection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulrulegroupreference.html#cfn-networkfirewall-firewallpolicy-statefulrulegroupreference-deepthreatinspection)): boolean, optional.
     #[serde(
         rename = "DeepThreatInspection",
         skip_serializing_if = "Option::is_none"
     )]
     pub deep_threat_inspection: Option<Value<bool>>,
-    /// `Override`: optional.
+    /// `Override` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulrulegroupreference.html#cfn-networkfirewall-firewallpolicy-statefulrulegroupreference-override)): object [`StatefulRuleGroupOverride`], optional.
     #[serde(rename = "Override", skip_serializing_if = "Option::is_none")]
     pub override_: Option<StatefulRuleGroupOverride>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulrulegroupreference.html#cfn-networkfirewall-firewallpolicy-statefulrulegroupreference-priority)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `ResourceArn`: required.
+    /// A resource ARN.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statefulrulegroupreference.html#cfn-networkfirewall-firewallpolicy-statefulrulegroupreference-resourcearn)): string, required. Pattern: `^(arn:aws.*)$`. Length: 1 to 256 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -2995,12 +3063,12 @@ impl Walk for StatefulRuleGroupReference {
 
 /// The `StatefulRuleOptions` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `StatefulRuleOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statefulruleoptions.html).
 ///
 /// Every property is optional: start from [`StatefulRuleOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StatefulRuleOptions {
-    /// `RuleOrder`: optional.
+    /// `RuleOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statefulruleoptions.html#cfn-networkfirewall-rulegroup-statefulruleoptions-ruleorder)): [`RuleOrder`], one of `DEFAULT_ACTION_ORDER`, `STRICT_ORDER`, optional.
     #[serde(rename = "RuleOrder", skip_serializing_if = "Option::is_none")]
     pub rule_order: Option<Value<RuleOrder>>,
 }
@@ -3030,15 +3098,15 @@ impl Walk for StatefulRuleOptions {
 
 /// The `StatelessRule` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `StatelessRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statelessrule.html).
 ///
 /// Every property is required: [`StatelessRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatelessRule {
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statelessrule.html#cfn-networkfirewall-rulegroup-statelessrule-priority)): integer, required. Range: 1 to 65535.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `RuleDefinition`: required.
+    /// `RuleDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statelessrule.html#cfn-networkfirewall-rulegroup-statelessrule-ruledefinition)): object [`RuleDefinition`], required.
     #[serde(rename = "RuleDefinition")]
     pub rule_definition: RuleDefinition,
 }
@@ -3070,15 +3138,17 @@ impl Walk for StatelessRule {
 
 /// The `StatelessRuleGroupReference` property type of [`FirewallPolicy`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html).
+/// AWS reference: [`AWS::NetworkFirewall::FirewallPolicy` `StatelessRuleGroupReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statelessrulegroupreference.html).
 ///
 /// Every property is required: [`StatelessRuleGroupReference::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatelessRuleGroupReference {
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statelessrulegroupreference.html#cfn-networkfirewall-firewallpolicy-statelessrulegroupreference-priority)): integer, required. Range: 1 to 65535.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `ResourceArn`: required.
+    /// A resource ARN.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-statelessrulegroupreference.html#cfn-networkfirewall-firewallpolicy-statelessrulegroupreference-resourcearn)): string, required. Pattern: `^(arn:aws.*)$`. Length: 1 to 256 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -3107,15 +3177,15 @@ impl Walk for StatelessRuleGroupReference {
 
 /// The `StatelessRulesAndCustomActions` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `StatelessRulesAndCustomActions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statelessrulesandcustomactions.html).
 ///
 /// [`StatelessRulesAndCustomActions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatelessRulesAndCustomActions {
-    /// `CustomActions`: optional.
+    /// `CustomActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statelessrulesandcustomactions.html#cfn-networkfirewall-rulegroup-statelessrulesandcustomactions-customactions)): list of (object [`CustomAction`]), optional.
     #[serde(rename = "CustomActions", skip_serializing_if = "Option::is_none")]
     pub custom_actions: Option<Value<Vec<CustomAction>>>,
-    /// `StatelessRules`: required.
+    /// `StatelessRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-statelessrulesandcustomactions.html#cfn-networkfirewall-rulegroup-statelessrulesandcustomactions-statelessrules)): list of (object [`StatelessRule`]), required.
     #[serde(rename = "StatelessRules")]
     pub stateless_rules: Value<Vec<StatelessRule>>,
 }
@@ -3173,15 +3243,19 @@ impl Walk for StreamExceptionPolicy {
 
 /// The `SubnetMapping` property type of [`Firewall`] and [`VpcEndpointAssociation`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::Firewall`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html), [`AWS::NetworkFirewall::VpcEndpointAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-vpcendpointassociation.html).
+/// AWS reference: [`AWS::NetworkFirewall::Firewall` `SubnetMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-subnetmapping.html), [`AWS::NetworkFirewall::VpcEndpointAssociation` `SubnetMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-vpcendpointassociation-subnetmapping.html).
 ///
 /// [`SubnetMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubnetMapping {
-    /// `IPAddressType`: optional.
+    /// A IPAddressType
+    ///
+    /// `IPAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-subnetmapping.html#cfn-networkfirewall-firewall-subnetmapping-ipaddresstype)): [`IpAddressType`], one of `DUALSTACK`, `IPV4`, `IPV6`, optional.
     #[serde(rename = "IPAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `SubnetId`: required.
+    /// A SubnetId.
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-subnetmapping.html#cfn-networkfirewall-firewall-subnetmapping-subnetid)): string, required.
     #[serde(rename = "SubnetId")]
     pub subnet_id: Value<String>,
 }
@@ -3216,12 +3290,12 @@ impl Walk for SubnetMapping {
 
 /// The `SummaryConfiguration` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `SummaryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-summaryconfiguration.html).
 ///
 /// Every property is optional: start from [`SummaryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SummaryConfiguration {
-    /// `RuleOptions`: optional.
+    /// `RuleOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-summaryconfiguration.html#cfn-networkfirewall-rulegroup-summaryconfiguration-ruleoptions)): list of ([`SummaryRuleOption`], one of `SID`, `MSG`, `METADATA`), optional.
     #[serde(rename = "RuleOptions", skip_serializing_if = "Option::is_none")]
     pub rule_options: Option<Value<Vec<Value<SummaryRuleOption>>>>,
 }
@@ -3274,15 +3348,19 @@ impl Walk for SummaryRuleOption {
 
 /// The `Tag` property type of [`ContainerAssociation`], [`Firewall`], [`FirewallPolicy`], [`RuleGroup`], [`TlsInspectionConfiguration`] and [`VpcEndpointAssociation`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::ContainerAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-containerassociation.html), [`AWS::NetworkFirewall::Firewall`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html), [`AWS::NetworkFirewall::FirewallPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewallpolicy.html), [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html), [`AWS::NetworkFirewall::TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html), [`AWS::NetworkFirewall::VpcEndpointAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-vpcendpointassociation.html).
+/// AWS reference: [`AWS::NetworkFirewall::ContainerAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-tag.html), [`AWS::NetworkFirewall::Firewall` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-tag.html), [`AWS::NetworkFirewall::FirewallPolicy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewallpolicy-tag.html), [`AWS::NetworkFirewall::RuleGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-tag.html), [`AWS::NetworkFirewall::TLSInspectionConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-tag.html), [`AWS::NetworkFirewall::VpcEndpointAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-vpcendpointassociation-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The part of the key:value pair that defines a tag. Tag keys are case-sensitive.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-tag.html#cfn-networkfirewall-containerassociation-tag-key)): string, required. Pattern: `^.*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The part of the key:value pair that defines a tag. Tag values are case-sensitive.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-containerassociation-tag.html#cfn-networkfirewall-containerassociation-tag-value)): string, required. Pattern: `^.*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3369,15 +3447,15 @@ impl Walk for TcpFlag {
 
 /// The `TCPFlagField` property type of [`RuleGroup`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-rulegroup.html).
+/// AWS reference: [`AWS::NetworkFirewall::RuleGroup` `TCPFlagField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-tcpflagfield.html).
 ///
 /// [`TcpFlagField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TcpFlagField {
-    /// `Flags`: required.
+    /// `Flags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-tcpflagfield.html#cfn-networkfirewall-rulegroup-tcpflagfield-flags)): list of ([`TcpFlag`], one of `FIN`, `SYN`, `RST`, `PSH`, `ACK`, `URG`, `ECE`, `CWR`), required.
     #[serde(rename = "Flags")]
     pub flags: Value<Vec<Value<TcpFlag>>>,
-    /// `Masks`: optional.
+    /// `Masks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-rulegroup-tcpflagfield.html#cfn-networkfirewall-rulegroup-tcpflagfield-masks)): list of ([`TcpFlag`], one of `FIN`, `SYN`, `RST`, `PSH`, `ACK`, `URG`, `ECE`, `CWR`), optional.
     #[serde(rename = "Masks", skip_serializing_if = "Option::is_none")]
     pub masks: Option<Value<Vec<Value<TcpFlag>>>>,
 }
@@ -3412,12 +3490,12 @@ impl Walk for TcpFlagField {
 
 /// The `TLSInspectionConfiguration` property type of [`TlsInspectionConfiguration`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-tlsinspectionconfiguration.html).
+/// AWS reference: [`AWS::NetworkFirewall::TLSInspectionConfiguration` `TLSInspectionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-tlsinspectionconfiguration.html).
 ///
 /// Every property is optional: start from [`TlsInspectionConfigurationTlsInspectionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TlsInspectionConfigurationTlsInspectionConfiguration {
-    /// `ServerCertificateConfigurations`: optional.
+    /// `ServerCertificateConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-tlsinspectionconfiguration-tlsinspectionconfiguration.html#cfn-networkfirewall-tlsinspectionconfiguration-tlsinspectionconfiguration-servercertificateconfigurations)): list of (object [`ServerCertificateConfiguration`]), optional.
     #[serde(
         rename = "ServerCertificateConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -3476,15 +3554,17 @@ impl Walk for UnknownStatusAction {
 
 /// The `VpcEndpoint` property type of [`Firewall`].
 ///
-/// AWS reference: [`AWS::NetworkFirewall::Firewall`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkfirewall-firewall.html).
+/// AWS reference: [`AWS::NetworkFirewall::Firewall` `VpcEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-vpcendpoint.html).
 ///
 /// Every property is optional: start from [`VpcEndpoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcEndpoint {
-    /// `SubnetMappings`: optional.
+    /// `SubnetMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-vpcendpoint.html#cfn-networkfirewall-firewall-vpcendpoint-subnetmappings)): list of (object [`SubnetMapping`]), optional.
     #[serde(rename = "SubnetMappings", skip_serializing_if = "Option::is_none")]
     pub subnet_mappings: Option<Value<Vec<SubnetMapping>>>,
-    /// `VpcId`: optional.
+    /// The unique identifier of the VPC for the firewall endpoint.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkfirewall-firewall-vpcendpoint.html#cfn-networkfirewall-firewall-vpcendpoint-vpcid)): string, optional. Pattern: `^vpc-[0-9a-f]+$`. Length: 1 to 128 characters.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }

@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::NetworkFlowMonitor::Monitor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html)).
 ///
+/// Creates a monitor for specific network flows between local and remote resources to monitor network performance for workloads.
+///
 /// [`Monitor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Monitor {
-    /// `LocalResources`: required.
+    /// The local resources to monitor.
+    ///
+    /// `LocalResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html#cfn-networkflowmonitor-monitor-localresources)): list of (object [`MonitorLocalResource`]), required. Items: at least 1.
     #[serde(rename = "LocalResources")]
     pub local_resources: Value<Vec<MonitorLocalResource>>,
-    /// `MonitorName`: required, create-only (changing it replaces the resource).
+    /// The name of the monitor.
+    ///
+    /// `MonitorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html#cfn-networkflowmonitor-monitor-monitorname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "MonitorName")]
     pub monitor_name: Value<String>,
-    /// `RemoteResources`: optional.
+    /// The remote resources to monitor.
+    ///
+    /// `RemoteResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html#cfn-networkflowmonitor-monitor-remoteresources)): list of (object [`MonitorRemoteResource`]), optional.
     #[serde(rename = "RemoteResources", skip_serializing_if = "Option::is_none")]
     pub remote_resources: Option<Value<Vec<MonitorRemoteResource>>>,
-    /// `ScopeArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the scope for the monitor.
+    ///
+    /// `ScopeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html#cfn-networkflowmonitor-monitor-scopearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:.*$`. Length: 20 to 2048 characters.
     #[serde(rename = "ScopeArn", skip_serializing_if = "Option::is_none")]
     pub scope_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags for the monitor.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html#cfn-networkflowmonitor-monitor-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -111,13 +123,19 @@ impl ResourceRef<Monitor> {
 
 /// The properties of an `AWS::NetworkFlowMonitor::Scope` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-scope.html)).
 ///
+/// Resource Type definition for AWS::NetworkFlowMonitor::Scope. Creates a scope to define the resources that Network Flow Monitor monitors for network performance.
+///
 /// [`Scope::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scope {
-    /// `Tags`: optional.
+    /// The tags for the scope.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-scope.html#cfn-networkflowmonitor-scope-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Targets`: required, create-only (changing it replaces the resource).
+    /// The targets for the scope.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-scope.html#cfn-networkflowmonitor-scope-targets)): list of (object [`TargetResource`]), required, create-only (changing it replaces the resource). Items: 1 to 100.
     #[serde(rename = "Targets")]
     pub targets: Value<Vec<TargetResource>>,
 }
@@ -175,15 +193,19 @@ impl ResourceRef<Scope> {
 
 /// The `MonitorLocalResource` property type of [`Monitor`].
 ///
-/// AWS reference: [`AWS::NetworkFlowMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html).
+/// AWS reference: [`AWS::NetworkFlowMonitor::Monitor` `MonitorLocalResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-monitorlocalresource.html).
 ///
 /// Every property is required: [`MonitorLocalResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonitorLocalResource {
-    /// `Identifier`: required.
+    /// The identifier of the local resource.
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-monitorlocalresource.html#cfn-networkflowmonitor-monitor-monitorlocalresource-identifier)): string, required.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `Type`: required.
+    /// The type of the local resource.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-monitorlocalresource.html#cfn-networkflowmonitor-monitor-monitorlocalresource-type)): [`MonitorLocalResourceType`], one of `AWS::EC2::VPC`, `AWS::AvailabilityZone`, `AWS::EC2::Subnet`, `AWS::Region`, `AWS::EKS::Cluster`, required.
     #[serde(rename = "Type")]
     pub type_: Value<MonitorLocalResourceType>,
 }
@@ -244,15 +266,19 @@ impl Walk for MonitorLocalResourceType {
 
 /// The `MonitorRemoteResource` property type of [`Monitor`].
 ///
-/// AWS reference: [`AWS::NetworkFlowMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html).
+/// AWS reference: [`AWS::NetworkFlowMonitor::Monitor` `MonitorRemoteResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-monitorremoteresource.html).
 ///
 /// Every property is required: [`MonitorRemoteResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonitorRemoteResource {
-    /// `Identifier`: required.
+    /// The identifier of the remote resource.
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-monitorremoteresource.html#cfn-networkflowmonitor-monitor-monitorremoteresource-identifier)): string, required.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `Type`: required.
+    /// The type of the remote resource.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-monitorremoteresource.html#cfn-networkflowmonitor-monitor-monitorremoteresource-type)): [`MonitorRemoteResourceType`], one of `AWS::EC2::VPC`, `AWS::AvailabilityZone`, `AWS::EC2::Subnet`, `AWS::AWSService`, `AWS::Region`, required.
     #[serde(rename = "Type")]
     pub type_: Value<MonitorRemoteResourceType>,
 }
@@ -313,15 +339,15 @@ impl Walk for MonitorRemoteResourceType {
 
 /// The `Tag` property type of [`Monitor`] and [`Scope`].
 ///
-/// AWS reference: [`AWS::NetworkFlowMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-monitor.html), [`AWS::NetworkFlowMonitor::Scope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-scope.html).
+/// AWS reference: [`AWS::NetworkFlowMonitor::Monitor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-tag.html), [`AWS::NetworkFlowMonitor::Scope` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-tag.html#cfn-networkflowmonitor-monitor-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-monitor-tag.html#cfn-networkflowmonitor-monitor-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -350,12 +376,14 @@ impl Walk for Tag {
 
 /// The `TargetId` property type of [`Scope`].
 ///
-/// AWS reference: [`AWS::NetworkFlowMonitor::Scope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-scope.html).
+/// AWS reference: [`AWS::NetworkFlowMonitor::Scope` `TargetId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-targetid.html).
 ///
 /// Every property is required: [`TargetId::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetId {
-    /// `AccountId`: required.
+    /// The account ID for the target.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-targetid.html#cfn-networkflowmonitor-scope-targetid-accountid)): string, required. Pattern: `^[0-9]{12}$`. Length: 1 to 12 characters.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
 }
@@ -381,15 +409,19 @@ impl Walk for TargetId {
 
 /// The `TargetIdentifier` property type of [`Scope`].
 ///
-/// AWS reference: [`AWS::NetworkFlowMonitor::Scope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-scope.html).
+/// AWS reference: [`AWS::NetworkFlowMonitor::Scope` `TargetIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-targetidentifier.html).
 ///
 /// Every property is required: [`TargetIdentifier::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetIdentifier {
-    /// `TargetId`: required.
+    /// A target ID is an internally-generated identifier for a target.
+    ///
+    /// `TargetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-targetidentifier.html#cfn-networkflowmonitor-scope-targetidentifier-targetid)): object [`TargetId`], required.
     #[serde(rename = "TargetId")]
     pub target_id: TargetId,
-    /// `TargetType`: required.
+    /// The type of the target. Currently always ACCOUNT.
+    ///
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-targetidentifier.html#cfn-networkflowmonitor-scope-targetidentifier-targettype)): [`TargetType`], one of `ACCOUNT`, required.
     #[serde(rename = "TargetType")]
     pub target_type: Value<TargetType>,
 }
@@ -418,15 +450,19 @@ impl Walk for TargetIdentifier {
 
 /// The `TargetResource` property type of [`Scope`].
 ///
-/// AWS reference: [`AWS::NetworkFlowMonitor::Scope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkflowmonitor-scope.html).
+/// AWS reference: [`AWS::NetworkFlowMonitor::Scope` `TargetResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-targetresource.html).
 ///
 /// Every property is required: [`TargetResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetResource {
-    /// `Region`: required.
+    /// The AWS Region for the target resource.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-targetresource.html#cfn-networkflowmonitor-scope-targetresource-region)): string, required.
     #[serde(rename = "Region")]
     pub region: Value<String>,
-    /// `TargetIdentifier`: required.
+    /// A target identifier is a pair of identifying information for a scope target.
+    ///
+    /// `TargetIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkflowmonitor-scope-targetresource.html#cfn-networkflowmonitor-scope-targetresource-targetidentifier)): object [`TargetIdentifier`], required.
     #[serde(rename = "TargetIdentifier")]
     pub target_identifier: TargetIdentifier,
 }

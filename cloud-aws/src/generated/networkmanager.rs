@@ -9,31 +9,47 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::NetworkManager::ConnectAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html)).
 ///
+/// AWS::NetworkManager::ConnectAttachment Resource Type Definition
+///
 /// [`ConnectAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectAttachment {
-    /// `CoreNetworkId`: required, create-only (changing it replaces the resource).
+    /// ID of the CoreNetwork that the attachment will be attached to.
+    ///
+    /// `CoreNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html#cfn-networkmanager-connectattachment-corenetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^core-network-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "CoreNetworkId")]
     pub core_network_id: Value<String>,
-    /// `EdgeLocation`: required, create-only (changing it replaces the resource).
+    /// Edge location of the attachment.
+    ///
+    /// `EdgeLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html#cfn-networkmanager-connectattachment-edgelocation)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 63 characters.
     #[serde(rename = "EdgeLocation")]
     pub edge_location: Value<String>,
-    /// `NetworkFunctionGroupName`: optional.
+    /// The name of the network function group attachment.
+    ///
+    /// `NetworkFunctionGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html#cfn-networkmanager-connectattachment-networkfunctiongroupname)): string, optional.
     #[serde(
         rename = "NetworkFunctionGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_function_group_name: Option<Value<String>>,
-    /// `Options`: required, create-only (changing it replaces the resource).
+    /// Protocol options for connect attachment
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html#cfn-networkmanager-connectattachment-options)): object [`ConnectAttachmentOptions`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Options")]
     pub options: ConnectAttachmentOptions,
-    /// `RoutingPolicyLabel`: optional.
+    /// Routing policy label
+    ///
+    /// `RoutingPolicyLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html#cfn-networkmanager-connectattachment-routingpolicylabel)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "RoutingPolicyLabel", skip_serializing_if = "Option::is_none")]
     pub routing_policy_label: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for the attachment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html#cfn-networkmanager-connectattachment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TransportAttachmentId`: required, create-only (changing it replaces the resource).
+    /// Id of transport attachment
+    ///
+    /// `TransportAttachmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html#cfn-networkmanager-connectattachment-transportattachmentid)): string, required, create-only (changing it replaces the resource). Pattern: `^attachment-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "TransportAttachmentId")]
     pub transport_attachment_id: Value<String>,
 }
@@ -168,28 +184,44 @@ impl ResourceRef<ConnectAttachment> {
 
 /// The properties of an `AWS::NetworkManager::ConnectPeer` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html)).
 ///
+/// AWS::NetworkManager::ConnectPeer Resource Type Definition.
+///
 /// [`ConnectPeer::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectPeer {
-    /// `BgpOptions`: optional, create-only (changing it replaces the resource).
+    /// Bgp options for connect peer.
+    ///
+    /// `BgpOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html#cfn-networkmanager-connectpeer-bgpoptions)): object [`BgpOptions`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "BgpOptions", skip_serializing_if = "Option::is_none")]
     pub bgp_options: Option<BgpOptions>,
-    /// `ConnectAttachmentId`: required, create-only (changing it replaces the resource).
+    /// The ID of the attachment to connect.
+    ///
+    /// `ConnectAttachmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html#cfn-networkmanager-connectpeer-connectattachmentid)): string, required, create-only (changing it replaces the resource). Pattern: `^attachment-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "ConnectAttachmentId")]
     pub connect_attachment_id: Value<String>,
-    /// `CoreNetworkAddress`: optional, create-only (changing it replaces the resource).
+    /// The IP address of a core network.
+    ///
+    /// `CoreNetworkAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html#cfn-networkmanager-connectpeer-corenetworkaddress)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 50 characters.
     #[serde(rename = "CoreNetworkAddress", skip_serializing_if = "Option::is_none")]
     pub core_network_address: Option<Value<String>>,
-    /// `InsideCidrBlocks`: optional, create-only (changing it replaces the resource).
+    /// The inside IP addresses used for a Connect peer configuration.
+    ///
+    /// `InsideCidrBlocks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html#cfn-networkmanager-connectpeer-insidecidrblocks)): list of (string), optional, create-only (changing it replaces the resource). Each item: Pattern: `^[\s\S]*$`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "InsideCidrBlocks", skip_serializing_if = "Option::is_none")]
     pub inside_cidr_blocks: Option<Value<Vec<Value<String>>>>,
-    /// `PeerAddress`: required, create-only (changing it replaces the resource).
+    /// The IP address of the Connect peer.
+    ///
+    /// `PeerAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html#cfn-networkmanager-connectpeer-peeraddress)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 50 characters.
     #[serde(rename = "PeerAddress")]
     pub peer_address: Value<String>,
-    /// `SubnetArn`: optional, create-only (changing it replaces the resource).
+    /// The subnet ARN for the connect peer.
+    ///
+    /// `SubnetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html#cfn-networkmanager-connectpeer-subnetarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\/subnet-[0-9a-f]{8,17}$|^$`. Length: 0 to 500 characters.
     #[serde(rename = "SubnetArn", skip_serializing_if = "Option::is_none")]
     pub subnet_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html#cfn-networkmanager-connectpeer-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -311,19 +343,27 @@ impl ResourceRef<ConnectPeer> {
 
 /// The properties of an `AWS::NetworkManager::CoreNetwork` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetwork.html)).
 ///
+/// AWS::NetworkManager::CoreNetwork Resource Type Definition.
+///
 /// [`CoreNetwork::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CoreNetwork {
-    /// `Description`: optional.
+    /// The description of core network
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetwork.html#cfn-networkmanager-corenetwork-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GlobalNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the global network that your core network is a part of.
+    ///
+    /// `GlobalNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetwork.html#cfn-networkmanager-corenetwork-globalnetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 50 characters.
     #[serde(rename = "GlobalNetworkId")]
     pub global_network_id: Value<String>,
-    /// `PolicyDocument`: optional.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetwork.html#cfn-networkmanager-corenetwork-policydocument)): JSON (the schema allows several shapes, or none), optional. Pattern: `^[\s\S]*$`. Length: 0 to 10000000 characters.
     #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
     pub policy_document: Option<Json>,
-    /// `Tags`: optional.
+    /// The tags for the global network.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetwork.html#cfn-networkmanager-corenetwork-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -409,16 +449,24 @@ impl ResourceRef<CoreNetwork> {
 
 /// The properties of an `AWS::NetworkManager::CoreNetworkPrefixListAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetworkprefixlistassociation.html)).
 ///
+/// Resource Type definition for AWS::NetworkManager::CoreNetworkPrefixListAssociation which associates a prefix list with a core network.
+///
 /// Every property is required: [`CoreNetworkPrefixListAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CoreNetworkPrefixListAssociation {
-    /// `CoreNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the core network.
+    ///
+    /// `CoreNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetworkprefixlistassociation.html#cfn-networkmanager-corenetworkprefixlistassociation-corenetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^core-network-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "CoreNetworkId")]
     pub core_network_id: Value<String>,
-    /// `PrefixListAlias`: required, create-only (changing it replaces the resource).
+    /// The alias of the prefix list
+    ///
+    /// `PrefixListAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetworkprefixlistassociation.html#cfn-networkmanager-corenetworkprefixlistassociation-prefixlistalias)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "PrefixListAlias")]
     pub prefix_list_alias: Value<String>,
-    /// `PrefixListArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the prefix list.
+    ///
+    /// `PrefixListArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetworkprefixlistassociation.html#cfn-networkmanager-corenetworkprefixlistassociation-prefixlistarn)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 500 characters.
     #[serde(rename = "PrefixListArn")]
     pub prefix_list_arn: Value<String>,
 }
@@ -461,19 +509,29 @@ impl Resource for CoreNetworkPrefixListAssociation {
 
 /// The properties of an `AWS::NetworkManager::CustomerGatewayAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-customergatewayassociation.html)).
 ///
+/// The AWS::NetworkManager::CustomerGatewayAssociation type associates a customer gateway with a device and optionally, with a link.
+///
 /// [`CustomerGatewayAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerGatewayAssociation {
-    /// `CustomerGatewayArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the customer gateway.
+    ///
+    /// `CustomerGatewayArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-customergatewayassociation.html#cfn-networkmanager-customergatewayassociation-customergatewayarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CustomerGatewayArn")]
     pub customer_gateway_arn: Value<String>,
-    /// `DeviceId`: required, create-only (changing it replaces the resource).
+    /// The ID of the device
+    ///
+    /// `DeviceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-customergatewayassociation.html#cfn-networkmanager-customergatewayassociation-deviceid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DeviceId")]
     pub device_id: Value<String>,
-    /// `GlobalNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the global network.
+    ///
+    /// `GlobalNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-customergatewayassociation.html#cfn-networkmanager-customergatewayassociation-globalnetworkid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "GlobalNetworkId")]
     pub global_network_id: Value<String>,
-    /// `LinkId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the link
+    ///
+    /// `LinkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-customergatewayassociation.html#cfn-networkmanager-customergatewayassociation-linkid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LinkId", skip_serializing_if = "Option::is_none")]
     pub link_id: Option<Value<String>>,
 }
@@ -529,37 +587,59 @@ impl Resource for CustomerGatewayAssociation {
 
 /// The properties of an `AWS::NetworkManager::Device` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html)).
 ///
+/// The AWS::NetworkManager::Device type describes a device.
+///
 /// [`Device::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Device {
-    /// `AWSLocation`: optional.
+    /// The Amazon Web Services location of the device, if applicable.
+    ///
+    /// `AWSLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-awslocation)): object [`AwsLocation`], optional.
     #[serde(rename = "AWSLocation", skip_serializing_if = "Option::is_none")]
     pub aws_location: Option<AwsLocation>,
-    /// `Description`: optional.
+    /// The description of the device.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GlobalNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the global network.
+    ///
+    /// `GlobalNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-globalnetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 50 characters.
     #[serde(rename = "GlobalNetworkId")]
     pub global_network_id: Value<String>,
-    /// `Location`: optional.
+    /// The site location.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-location)): object [`Location`], optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-    /// `Model`: optional.
+    /// The device model
+    ///
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-model)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<Value<String>>,
-    /// `SerialNumber`: optional.
+    /// The device serial number.
+    ///
+    /// `SerialNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-serialnumber)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "SerialNumber", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<Value<String>>,
-    /// `SiteId`: optional.
+    /// The site ID.
+    ///
+    /// `SiteId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-siteid)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 50 characters.
     #[serde(rename = "SiteId", skip_serializing_if = "Option::is_none")]
     pub site_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags for the device.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional.
+    /// The device type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-type)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
-    /// `Vendor`: optional.
+    /// The device vendor.
+    ///
+    /// `Vendor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html#cfn-networkmanager-device-vendor)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Vendor", skip_serializing_if = "Option::is_none")]
     pub vendor: Option<Value<String>>,
 }
@@ -694,22 +774,34 @@ impl ResourceRef<Device> {
 
 /// The properties of an `AWS::NetworkManager::DirectConnectGatewayAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-directconnectgatewayattachment.html)).
 ///
+/// AWS::NetworkManager::DirectConnectGatewayAttachment Resource Type
+///
 /// [`DirectConnectGatewayAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DirectConnectGatewayAttachment {
-    /// `CoreNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of a core network for the Direct Connect Gateway attachment.
+    ///
+    /// `CoreNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-directconnectgatewayattachment.html#cfn-networkmanager-directconnectgatewayattachment-corenetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^core-network-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "CoreNetworkId")]
     pub core_network_id: Value<String>,
-    /// `DirectConnectGatewayArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the Direct Connect Gateway.
+    ///
+    /// `DirectConnectGatewayArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-directconnectgatewayattachment.html#cfn-networkmanager-directconnectgatewayattachment-directconnectgatewayarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[^:]{1,63}:directconnect::[^:]{0,63}:dx-gateway\/[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$`. Length: 0 to 500 characters.
     #[serde(rename = "DirectConnectGatewayArn")]
     pub direct_connect_gateway_arn: Value<String>,
-    /// `EdgeLocations`: required.
+    /// The Regions where the edges are located.
+    ///
+    /// `EdgeLocations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-directconnectgatewayattachment.html#cfn-networkmanager-directconnectgatewayattachment-edgelocations)): list of (string), required. Each item: Pattern: `^[\s\S]*$`. Each item: Length: 1 to 63 characters.
     #[serde(rename = "EdgeLocations")]
     pub edge_locations: Value<Vec<Value<String>>>,
-    /// `RoutingPolicyLabel`: optional.
+    /// Routing policy label
+    ///
+    /// `RoutingPolicyLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-directconnectgatewayattachment.html#cfn-networkmanager-directconnectgatewayattachment-routingpolicylabel)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "RoutingPolicyLabel", skip_serializing_if = "Option::is_none")]
     pub routing_policy_label: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for the attachment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-directconnectgatewayattachment.html#cfn-networkmanager-directconnectgatewayattachment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -831,19 +923,29 @@ impl ResourceRef<DirectConnectGatewayAttachment> {
 
 /// The properties of an `AWS::NetworkManager::GlobalNetwork` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-globalnetwork.html)).
 ///
+/// The AWS::NetworkManager::GlobalNetwork type specifies a global network of the user's account
+///
 /// Every property is optional: start from [`GlobalNetwork::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GlobalNetwork {
-    /// `CreatedAt`: optional.
+    /// The date and time that the global network was created.
+    ///
+    /// `CreatedAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-globalnetwork.html#cfn-networkmanager-globalnetwork-createdat)): string, optional.
     #[serde(rename = "CreatedAt", skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the global network.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-globalnetwork.html#cfn-networkmanager-globalnetwork-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `State`: optional.
+    /// The state of the global network.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-globalnetwork.html#cfn-networkmanager-globalnetwork-state)): string, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags for the global network.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-globalnetwork.html#cfn-networkmanager-globalnetwork-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -915,28 +1017,44 @@ impl ResourceRef<GlobalNetwork> {
 
 /// The properties of an `AWS::NetworkManager::Link` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html)).
 ///
+/// The AWS::NetworkManager::Link type describes a link.
+///
 /// [`Link::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Link {
-    /// `Bandwidth`: required.
+    /// The Bandwidth for the link.
+    ///
+    /// `Bandwidth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html#cfn-networkmanager-link-bandwidth)): object [`Bandwidth`], required.
     #[serde(rename = "Bandwidth")]
     pub bandwidth: Bandwidth,
-    /// `Description`: optional.
+    /// The description of the link.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html#cfn-networkmanager-link-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GlobalNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the global network.
+    ///
+    /// `GlobalNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html#cfn-networkmanager-link-globalnetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 50 characters.
     #[serde(rename = "GlobalNetworkId")]
     pub global_network_id: Value<String>,
-    /// `Provider`: optional.
+    /// The provider of the link.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html#cfn-networkmanager-link-provider)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Provider", skip_serializing_if = "Option::is_none")]
     pub provider: Option<Value<String>>,
-    /// `SiteId`: required, create-only (changing it replaces the resource).
+    /// The ID of the site
+    ///
+    /// `SiteId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html#cfn-networkmanager-link-siteid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 50 characters.
     #[serde(rename = "SiteId")]
     pub site_id: Value<String>,
-    /// `Tags`: optional.
+    /// The tags for the link.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html#cfn-networkmanager-link-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional.
+    /// The type of the link.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html#cfn-networkmanager-link-type)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -1036,16 +1154,24 @@ impl ResourceRef<Link> {
 
 /// The properties of an `AWS::NetworkManager::LinkAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-linkassociation.html)).
 ///
+/// The AWS::NetworkManager::LinkAssociation type associates a link to a device. The device and link must be in the same global network and the same site.
+///
 /// Every property is required: [`LinkAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkAssociation {
-    /// `DeviceId`: required, create-only (changing it replaces the resource).
+    /// The ID of the device
+    ///
+    /// `DeviceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-linkassociation.html#cfn-networkmanager-linkassociation-deviceid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DeviceId")]
     pub device_id: Value<String>,
-    /// `GlobalNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the global network.
+    ///
+    /// `GlobalNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-linkassociation.html#cfn-networkmanager-linkassociation-globalnetworkid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "GlobalNetworkId")]
     pub global_network_id: Value<String>,
-    /// `LinkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the link
+    ///
+    /// `LinkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-linkassociation.html#cfn-networkmanager-linkassociation-linkid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "LinkId")]
     pub link_id: Value<String>,
 }
@@ -1087,19 +1213,29 @@ impl Resource for LinkAssociation {
 
 /// The properties of an `AWS::NetworkManager::Site` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-site.html)).
 ///
+/// The AWS::NetworkManager::Site type describes a site.
+///
 /// [`Site::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Site {
-    /// `Description`: optional.
+    /// The description of the site.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-site.html#cfn-networkmanager-site-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GlobalNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the global network.
+    ///
+    /// `GlobalNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-site.html#cfn-networkmanager-site-globalnetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 50 characters.
     #[serde(rename = "GlobalNetworkId")]
     pub global_network_id: Value<String>,
-    /// `Location`: optional.
+    /// The location of the site.
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-site.html#cfn-networkmanager-site-location)): object [`Location`], optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-    /// `Tags`: optional.
+    /// The tags for the site.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-site.html#cfn-networkmanager-site-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1180,25 +1316,37 @@ impl ResourceRef<Site> {
 
 /// The properties of an `AWS::NetworkManager::SiteToSiteVpnAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-sitetositevpnattachment.html)).
 ///
+/// AWS::NetworkManager::SiteToSiteVpnAttachment Resource Type definition.
+///
 /// [`SiteToSiteVpnAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SiteToSiteVpnAttachment {
-    /// `CoreNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of a core network where you're creating a site-to-site VPN attachment.
+    ///
+    /// `CoreNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-sitetositevpnattachment.html#cfn-networkmanager-sitetositevpnattachment-corenetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^core-network-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "CoreNetworkId")]
     pub core_network_id: Value<String>,
-    /// `NetworkFunctionGroupName`: optional.
+    /// The name of the network function group attachment.
+    ///
+    /// `NetworkFunctionGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-sitetositevpnattachment.html#cfn-networkmanager-sitetositevpnattachment-networkfunctiongroupname)): string, optional.
     #[serde(
         rename = "NetworkFunctionGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_function_group_name: Option<Value<String>>,
-    /// `RoutingPolicyLabel`: optional.
+    /// Routing policy label
+    ///
+    /// `RoutingPolicyLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-sitetositevpnattachment.html#cfn-networkmanager-sitetositevpnattachment-routingpolicylabel)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "RoutingPolicyLabel", skip_serializing_if = "Option::is_none")]
     pub routing_policy_label: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for the attachment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-sitetositevpnattachment.html#cfn-networkmanager-sitetositevpnattachment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpnConnectionArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the site-to-site VPN attachment.
+    ///
+    /// `VpnConnectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-sitetositevpnattachment.html#cfn-networkmanager-sitetositevpnattachment-vpnconnectionarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpn-connection\/vpn-[0-9a-f]{8,17}$`. Length: 0 to 500 characters.
     #[serde(rename = "VpnConnectionArn")]
     pub vpn_connection_arn: Value<String>,
 }
@@ -1325,16 +1473,24 @@ impl ResourceRef<SiteToSiteVpnAttachment> {
 
 /// The properties of an `AWS::NetworkManager::TransitGatewayPeering` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewaypeering.html)).
 ///
+/// AWS::NetworkManager::TransitGatewayPeering Resoruce Type.
+///
 /// [`TransitGatewayPeering::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TransitGatewayPeering {
-    /// `CoreNetworkId`: required, create-only (changing it replaces the resource).
+    /// The Id of the core network that you want to peer a transit gateway to.
+    ///
+    /// `CoreNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewaypeering.html#cfn-networkmanager-transitgatewaypeering-corenetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^core-network-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "CoreNetworkId")]
     pub core_network_id: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewaypeering.html#cfn-networkmanager-transitgatewaypeering-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TransitGatewayArn`: required, create-only (changing it replaces the resource).
+    /// The ARN (Amazon Resource Name) of the transit gateway that you will peer to a core network
+    ///
+    /// `TransitGatewayArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewaypeering.html#cfn-networkmanager-transitgatewaypeering-transitgatewayarn)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 500 characters.
     #[serde(rename = "TransitGatewayArn")]
     pub transit_gateway_arn: Value<String>,
 }
@@ -1433,13 +1589,19 @@ impl ResourceRef<TransitGatewayPeering> {
 
 /// The properties of an `AWS::NetworkManager::TransitGatewayRegistration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayregistration.html)).
 ///
+/// The AWS::NetworkManager::TransitGatewayRegistration type registers a transit gateway in your global network. The transit gateway can be in any AWS Region, but it must be owned by the same AWS account that owns the global network. You cannot register a transit gateway in more than one global network.
+///
 /// Every property is required: [`TransitGatewayRegistration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TransitGatewayRegistration {
-    /// `GlobalNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of the global network.
+    ///
+    /// `GlobalNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayregistration.html#cfn-networkmanager-transitgatewayregistration-globalnetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 50 characters.
     #[serde(rename = "GlobalNetworkId")]
     pub global_network_id: Value<String>,
-    /// `TransitGatewayArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the transit gateway.
+    ///
+    /// `TransitGatewayArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayregistration.html#cfn-networkmanager-transitgatewayregistration-transitgatewayarn)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 500 characters.
     #[serde(rename = "TransitGatewayArn")]
     pub transit_gateway_arn: Value<String>,
 }
@@ -1477,25 +1639,37 @@ impl Resource for TransitGatewayRegistration {
 
 /// The properties of an `AWS::NetworkManager::TransitGatewayRouteTableAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayroutetableattachment.html)).
 ///
+/// AWS::NetworkManager::TransitGatewayRouteTableAttachment Resource Type definition.
+///
 /// [`TransitGatewayRouteTableAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TransitGatewayRouteTableAttachment {
-    /// `NetworkFunctionGroupName`: optional.
+    /// The name of the network function group attachment.
+    ///
+    /// `NetworkFunctionGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayroutetableattachment.html#cfn-networkmanager-transitgatewayroutetableattachment-networkfunctiongroupname)): string, optional.
     #[serde(
         rename = "NetworkFunctionGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_function_group_name: Option<Value<String>>,
-    /// `PeeringId`: required, create-only (changing it replaces the resource).
+    /// The Id of peering between transit gateway and core network.
+    ///
+    /// `PeeringId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayroutetableattachment.html#cfn-networkmanager-transitgatewayroutetableattachment-peeringid)): string, required, create-only (changing it replaces the resource). Pattern: `^peering-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "PeeringId")]
     pub peering_id: Value<String>,
-    /// `RoutingPolicyLabel`: optional.
+    /// Routing policy label
+    ///
+    /// `RoutingPolicyLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayroutetableattachment.html#cfn-networkmanager-transitgatewayroutetableattachment-routingpolicylabel)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "RoutingPolicyLabel", skip_serializing_if = "Option::is_none")]
     pub routing_policy_label: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayroutetableattachment.html#cfn-networkmanager-transitgatewayroutetableattachment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TransitGatewayRouteTableArn`: required, create-only (changing it replaces the resource).
+    /// The Arn of transit gateway route table.
+    ///
+    /// `TransitGatewayRouteTableArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayroutetableattachment.html#cfn-networkmanager-transitgatewayroutetableattachment-transitgatewayroutetablearn)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 0 to 500 characters.
     #[serde(rename = "TransitGatewayRouteTableArn")]
     pub transit_gateway_route_table_arn: Value<String>,
 }
@@ -1627,25 +1801,39 @@ impl ResourceRef<TransitGatewayRouteTableAttachment> {
 
 /// The properties of an `AWS::NetworkManager::VpcAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html)).
 ///
+/// AWS::NetworkManager::VpcAttachment Resoruce Type
+///
 /// [`VpcAttachment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcAttachment {
-    /// `CoreNetworkId`: required, create-only (changing it replaces the resource).
+    /// The ID of a core network for the VPC attachment.
+    ///
+    /// `CoreNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html#cfn-networkmanager-vpcattachment-corenetworkid)): string, required, create-only (changing it replaces the resource). Pattern: `^core-network-([0-9a-f]{8,17})$`. Length: 0 to 50 characters.
     #[serde(rename = "CoreNetworkId")]
     pub core_network_id: Value<String>,
-    /// `Options`: optional.
+    /// Vpc options of the attachment.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html#cfn-networkmanager-vpcattachment-options)): object [`VpcOptions`], optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<VpcOptions>,
-    /// `RoutingPolicyLabel`: optional.
+    /// Routing policy label
+    ///
+    /// `RoutingPolicyLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html#cfn-networkmanager-vpcattachment-routingpolicylabel)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "RoutingPolicyLabel", skip_serializing_if = "Option::is_none")]
     pub routing_policy_label: Option<Value<String>>,
-    /// `SubnetArns`: required.
+    /// Subnet Arn list
+    ///
+    /// `SubnetArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html#cfn-networkmanager-vpcattachment-subnetarns)): list of (string), required. Each item: Pattern: `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\/subnet-[0-9a-f]{8,17}$|^$`. Each item: Length: 0 to 500 characters.
     #[serde(rename = "SubnetArns")]
     pub subnet_arns: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// Tags for the attachment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html#cfn-networkmanager-vpcattachment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the VPC.
+    ///
+    /// `VpcArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html#cfn-networkmanager-vpcattachment-vpcarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpc\/vpc-[0-9a-f]{8,17}$`. Length: 0 to 500 characters.
     #[serde(rename = "VpcArn")]
     pub vpc_arn: Value<String>,
 }
@@ -1781,15 +1969,19 @@ impl ResourceRef<VpcAttachment> {
 
 /// The `AWSLocation` property type of [`Device`].
 ///
-/// AWS reference: [`AWS::NetworkManager::Device`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html).
+/// AWS reference: [`AWS::NetworkManager::Device` `AWSLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-device-awslocation.html).
 ///
 /// Every property is optional: start from [`AwsLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AwsLocation {
-    /// `SubnetArn`: optional.
+    /// The Amazon Resource Name (ARN) of the subnet that the device is located in.
+    ///
+    /// `SubnetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-device-awslocation.html#cfn-networkmanager-device-awslocation-subnetarn)): string, optional. Pattern: `^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\/subnet-[0-9a-f]{8,17}$|^$`. Length: 0 to 500 characters.
     #[serde(rename = "SubnetArn", skip_serializing_if = "Option::is_none")]
     pub subnet_arn: Option<Value<String>>,
-    /// `Zone`: optional.
+    /// The Zone that the device is located in. Specify the ID of an Availability Zone, Local Zone, Wavelength Zone, or an Outpost.
+    ///
+    /// `Zone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-device-awslocation.html#cfn-networkmanager-device-awslocation-zone)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Zone", skip_serializing_if = "Option::is_none")]
     pub zone: Option<Value<String>>,
 }
@@ -1827,15 +2019,19 @@ impl Walk for AwsLocation {
 
 /// The `Bandwidth` property type of [`Link`].
 ///
-/// AWS reference: [`AWS::NetworkManager::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html).
+/// AWS reference: [`AWS::NetworkManager::Link` `Bandwidth`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-link-bandwidth.html).
 ///
 /// Every property is optional: start from [`Bandwidth::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Bandwidth {
-    /// `DownloadSpeed`: optional.
+    /// Download speed in Mbps.
+    ///
+    /// `DownloadSpeed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-link-bandwidth.html#cfn-networkmanager-link-bandwidth-downloadspeed)): integer, optional.
     #[serde(rename = "DownloadSpeed", skip_serializing_if = "Option::is_none")]
     pub download_speed: Option<Value<i64>>,
-    /// `UploadSpeed`: optional.
+    /// Upload speed in Mbps.
+    ///
+    /// `UploadSpeed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-link-bandwidth.html#cfn-networkmanager-link-bandwidth-uploadspeed)): integer, optional.
     #[serde(rename = "UploadSpeed", skip_serializing_if = "Option::is_none")]
     pub upload_speed: Option<Value<i64>>,
 }
@@ -1873,12 +2069,12 @@ impl Walk for Bandwidth {
 
 /// The `BgpOptions` property type of [`ConnectPeer`].
 ///
-/// AWS reference: [`AWS::NetworkManager::ConnectPeer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html).
+/// AWS reference: [`AWS::NetworkManager::ConnectPeer` `BgpOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-connectpeer-bgpoptions.html).
 ///
 /// Every property is optional: start from [`BgpOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BgpOptions {
-    /// `PeerAsn`: optional.
+    /// `PeerAsn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-connectpeer-bgpoptions.html#cfn-networkmanager-connectpeer-bgpoptions-peerasn)): number, optional.
     #[serde(rename = "PeerAsn", skip_serializing_if = "Option::is_none")]
     pub peer_asn: Option<Value<f64>>,
 }
@@ -1908,12 +2104,14 @@ impl Walk for BgpOptions {
 
 /// The `ConnectAttachmentOptions` property type of [`ConnectAttachment`].
 ///
-/// AWS reference: [`AWS::NetworkManager::ConnectAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html).
+/// AWS reference: [`AWS::NetworkManager::ConnectAttachment` `ConnectAttachmentOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-connectattachment-connectattachmentoptions.html).
 ///
 /// Every property is optional: start from [`ConnectAttachmentOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectAttachmentOptions {
-    /// `Protocol`: optional.
+    /// Tunnel protocol for connect attachment
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-connectattachment-connectattachmentoptions.html#cfn-networkmanager-connectattachment-connectattachmentoptions-protocol)): [`Protocol`], one of `GRE`, `NO_ENCAP`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<Protocol>>,
 }
@@ -1943,18 +2141,24 @@ impl Walk for ConnectAttachmentOptions {
 
 /// The `Location` property type of [`Device`] and [`Site`].
 ///
-/// AWS reference: [`AWS::NetworkManager::Device`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html), [`AWS::NetworkManager::Site`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-site.html).
+/// AWS reference: [`AWS::NetworkManager::Device` `Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-device-location.html), [`AWS::NetworkManager::Site` `Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-site-location.html).
 ///
 /// Every property is optional: start from [`Location::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Location {
-    /// `Address`: optional.
+    /// The physical address.
+    ///
+    /// `Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-device-location.html#cfn-networkmanager-device-location-address)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Address", skip_serializing_if = "Option::is_none")]
     pub address: Option<Value<String>>,
-    /// `Latitude`: optional.
+    /// The latitude.
+    ///
+    /// `Latitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-device-location.html#cfn-networkmanager-device-location-latitude)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Latitude", skip_serializing_if = "Option::is_none")]
     pub latitude: Option<Value<String>>,
-    /// `Longitude`: optional.
+    /// The longitude.
+    ///
+    /// `Longitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-device-location.html#cfn-networkmanager-device-location-longitude)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Longitude", skip_serializing_if = "Option::is_none")]
     pub longitude: Option<Value<String>>,
 }
@@ -2020,15 +2224,19 @@ impl Walk for Protocol {
 
 /// The `Tag` property type of [`ConnectAttachment`], [`ConnectPeer`], [`CoreNetwork`], [`Device`], [`DirectConnectGatewayAttachment`], [`GlobalNetwork`], [`Link`], [`Site`], [`SiteToSiteVpnAttachment`], [`TransitGatewayPeering`], [`TransitGatewayRouteTableAttachment`] and [`VpcAttachment`].
 ///
-/// AWS reference: [`AWS::NetworkManager::ConnectAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectattachment.html), [`AWS::NetworkManager::ConnectPeer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-connectpeer.html), [`AWS::NetworkManager::CoreNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-corenetwork.html), [`AWS::NetworkManager::Device`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-device.html), [`AWS::NetworkManager::DirectConnectGatewayAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-directconnectgatewayattachment.html), [`AWS::NetworkManager::GlobalNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-globalnetwork.html), [`AWS::NetworkManager::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-link.html), [`AWS::NetworkManager::Site`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-site.html), [`AWS::NetworkManager::SiteToSiteVpnAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-sitetositevpnattachment.html), [`AWS::NetworkManager::TransitGatewayPeering`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewaypeering.html), [`AWS::NetworkManager::TransitGatewayRouteTableAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-transitgatewayroutetableattachment.html), [`AWS::NetworkManager::VpcAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html).
+/// AWS reference: [`AWS::NetworkManager::ConnectAttachment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-connectattachment-tag.html), [`AWS::NetworkManager::ConnectPeer` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-connectpeer-tag.html), [`AWS::NetworkManager::CoreNetwork` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-corenetwork-tag.html), [`AWS::NetworkManager::Device` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-device-tag.html), [`AWS::NetworkManager::DirectConnectGatewayAttachment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-directconnectgatewayattachment-tag.html), [`AWS::NetworkManager::GlobalNetwork` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-globalnetwork-tag.html), [`AWS::NetworkManager::Link` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-link-tag.html), [`AWS::NetworkManager::Site` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-site-tag.html), [`AWS::NetworkManager::SiteToSiteVpnAttachment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-sitetositevpnattachment-tag.html), [`AWS::NetworkManager::TransitGatewayPeering` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-transitgatewaypeering-tag.html), [`AWS::NetworkManager::TransitGatewayRouteTableAttachment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-transitgatewayroutetableattachment-tag.html), [`AWS::NetworkManager::VpcAttachment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-vpcattachment-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-connectattachment-tag.html#cfn-networkmanager-connectattachment-tag-key)): string, required. Pattern: `^[\s\S]*$`. Length: 0 to 10000000 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-connectattachment-tag.html#cfn-networkmanager-connectattachment-tag-value)): string, required. Pattern: `^[\s\S]*$`. Length: 0 to 10000000 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2057,24 +2265,32 @@ impl Walk for Tag {
 
 /// The `VpcOptions` property type of [`VpcAttachment`].
 ///
-/// AWS reference: [`AWS::NetworkManager::VpcAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmanager-vpcattachment.html).
+/// AWS reference: [`AWS::NetworkManager::VpcAttachment` `VpcOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-vpcattachment-vpcoptions.html).
 ///
 /// Every property is optional: start from [`VpcOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcOptions {
-    /// `ApplianceModeSupport`: optional.
+    /// Indicates whether to enable ApplianceModeSupport Support for Vpc Attachment. Valid Values: true \| false
+    ///
+    /// `ApplianceModeSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-vpcattachment-vpcoptions.html#cfn-networkmanager-vpcattachment-vpcoptions-appliancemodesupport)): boolean, optional.
     #[serde(
         rename = "ApplianceModeSupport",
         skip_serializing_if = "Option::is_none"
     )]
     pub appliance_mode_support: Option<Value<bool>>,
-    /// `DnsSupport`: optional.
+    /// Indicates whether to enable private DNS Support for Vpc Attachment. Valid Values: true \| false
+    ///
+    /// `DnsSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-vpcattachment-vpcoptions.html#cfn-networkmanager-vpcattachment-vpcoptions-dnssupport)): boolean, optional.
     #[serde(rename = "DnsSupport", skip_serializing_if = "Option::is_none")]
     pub dns_support: Option<Value<bool>>,
-    /// `Ipv6Support`: optional.
+    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable \| disable
+    ///
+    /// `Ipv6Support` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-vpcattachment-vpcoptions.html#cfn-networkmanager-vpcattachment-vpcoptions-ipv6support)): boolean, optional.
     #[serde(rename = "Ipv6Support", skip_serializing_if = "Option::is_none")]
     pub ipv6_support: Option<Value<bool>>,
-    /// `SecurityGroupReferencingSupport`: optional.
+    /// Indicates whether to enable Security Group Referencing Support for Vpc Attachment. Valid Values: true \| false
+    ///
+    /// `SecurityGroupReferencingSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmanager-vpcattachment-vpcoptions.html#cfn-networkmanager-vpcattachment-vpcoptions-securitygroupreferencingsupport)): boolean, optional.
     #[serde(
         rename = "SecurityGroupReferencingSupport",
         skip_serializing_if = "Option::is_none"

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::NetworkMonitor::Monitor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmonitor-monitor.html)).
 ///
+/// An Amazon CloudWatch Network Monitor resource that monitors network traffic between a source VPC subnet and a destination IP address.
+///
 /// [`Monitor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Monitor {
-    /// `AggregationPeriod`: optional.
+    /// The time, in seconds, that metrics are aggregated and sent to Amazon CloudWatch. Valid values are either 30 or 60.
+    ///
+    /// `AggregationPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmonitor-monitor.html#cfn-networkmonitor-monitor-aggregationperiod)): integer, optional. Range: at least 30.
     #[serde(rename = "AggregationPeriod", skip_serializing_if = "Option::is_none")]
     pub aggregation_period: Option<Value<i64>>,
-    /// `MonitorName`: required, create-only (changing it replaces the resource).
+    /// The name identifying the monitor. It can contain only letters, underscores (\_), or dashes (-), and can be up to 200 characters.
+    ///
+    /// `MonitorName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmonitor-monitor.html#cfn-networkmonitor-monitor-monitorname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "MonitorName")]
     pub monitor_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags for the monitor.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmonitor-monitor.html#cfn-networkmonitor-monitor-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -90,15 +98,15 @@ impl ResourceRef<Monitor> {
 
 /// The `Tag` property type of [`Monitor`].
 ///
-/// AWS reference: [`AWS::NetworkMonitor::Monitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networkmonitor-monitor.html).
+/// AWS reference: [`AWS::NetworkMonitor::Monitor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmonitor-monitor-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmonitor-monitor-tag.html#cfn-networkmonitor-monitor-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networkmonitor-monitor-tag.html#cfn-networkmonitor-monitor-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

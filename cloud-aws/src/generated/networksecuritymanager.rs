@@ -9,37 +9,51 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::NetworkSecurityManager::Deployment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html)).
 ///
+/// Resource Type definition for AWS::NetworkSecurityManager::Deployment. Creates and manages a Network Security Manager deployment.
+///
 /// [`Deployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `AssociatedPolicyList`: optional.
+    /// List of policies associated with this deployment.
+    ///
+    /// `AssociatedPolicyList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html#cfn-networksecuritymanager-deployment-associatedpolicylist)): list of (object [`AssociatedPolicy`]), optional. Items: 1 to 2.
     #[serde(
         rename = "AssociatedPolicyList",
         skip_serializing_if = "Option::is_none"
     )]
     pub associated_policy_list: Option<Value<Vec<AssociatedPolicy>>>,
-    /// `AssociatedScopeList`: optional.
+    /// List of scopes associated with this deployment.
+    ///
+    /// `AssociatedScopeList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html#cfn-networksecuritymanager-deployment-associatedscopelist)): list of (object [`AssociatedScope`]), optional. Items: 1 to 1.
     #[serde(
         rename = "AssociatedScopeList",
         skip_serializing_if = "Option::is_none"
     )]
     pub associated_scope_list: Option<Value<Vec<AssociatedScope>>>,
-    /// `DeploymentConfiguration`: optional.
+    /// Configuration settings for the deployment.
+    ///
+    /// `DeploymentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html#cfn-networksecuritymanager-deployment-deploymentconfiguration)): object [`DeploymentConfiguration`], optional.
     #[serde(
         rename = "DeploymentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_configuration: Option<DeploymentConfiguration>,
-    /// `DeploymentDescription`: optional.
+    /// A description of the deployment.
+    ///
+    /// `DeploymentDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html#cfn-networksecuritymanager-deployment-deploymentdescription)): string, optional. Pattern: `^[a-zA-Z0-9 _.:/=+\-@]*$`. Length: at most 256 characters.
     #[serde(
         rename = "DeploymentDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_description: Option<Value<String>>,
-    /// `DeploymentName`: required, create-only (changing it replaces the resource).
+    /// The name of the deployment.
+    ///
+    /// `DeploymentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html#cfn-networksecuritymanager-deployment-deploymentname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "DeploymentName")]
     pub deployment_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with the deployment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html#cfn-networksecuritymanager-deployment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -146,31 +160,47 @@ impl ResourceRef<Deployment> {
 
 /// The properties of an `AWS::NetworkSecurityManager::Policy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html)).
 ///
+/// Resource Type definition for AWS::NetworkSecurityManager::Policy. Creates and manages a Network Security Manager policy.
+///
 /// [`Policy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `AssociatedTemplateAndRuleList`: optional.
+    /// List of templates and rules associated with this policy.
+    ///
+    /// `AssociatedTemplateAndRuleList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html#cfn-networksecuritymanager-policy-associatedtemplateandrulelist)): list of (object [`AssociatedTemplateAndRule`]), optional. Items: 0 to 100.
     #[serde(
         rename = "AssociatedTemplateAndRuleList",
         skip_serializing_if = "Option::is_none"
     )]
     pub associated_template_and_rule_list: Option<Value<Vec<AssociatedTemplateAndRule>>>,
-    /// `FirewallType`: required, create-only (changing it replaces the resource).
+    /// The type of firewall.
+    ///
+    /// `FirewallType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html#cfn-networksecuritymanager-policy-firewalltype)): [`PolicyFirewallType`], one of `WAF`, `SHIELD_ADVANCED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "FirewallType")]
     pub firewall_type: Value<PolicyFirewallType>,
-    /// `PolicyConfiguration`: required.
+    /// Configuration settings for policy behavior.
+    ///
+    /// `PolicyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html#cfn-networksecuritymanager-policy-policyconfiguration)): object [`PolicyConfiguration`], required.
     #[serde(rename = "PolicyConfiguration")]
     pub policy_configuration: PolicyConfiguration,
-    /// `PolicyDescription`: optional.
+    /// A description of the policy.
+    ///
+    /// `PolicyDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html#cfn-networksecuritymanager-policy-policydescription)): string, optional. Pattern: `^[a-zA-Z0-9 _.:/=+\-@]*$`. Length: at most 256 characters.
     #[serde(rename = "PolicyDescription", skip_serializing_if = "Option::is_none")]
     pub policy_description: Option<Value<String>>,
-    /// `PolicyName`: required, create-only (changing it replaces the resource).
+    /// The name of the policy.
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html#cfn-networksecuritymanager-policy-policyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `Priority`: required.
+    /// The priority of the policy.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html#cfn-networksecuritymanager-policy-priority)): integer, required. Range: at least 1.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `Tags`: optional.
+    /// The tags associated with the policy.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html#cfn-networksecuritymanager-policy-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -273,25 +303,39 @@ impl ResourceRef<Policy> {
 
 /// The properties of an `AWS::NetworkSecurityManager::Rule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-rule.html)).
 ///
+/// Resource Type definition for AWS::NetworkSecurityManager::Rule. Creates and manages a Network Security Manager rule.
+///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `Configuration`: optional.
+    /// The rule configuration as a JSON string.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-rule.html#cfn-networksecuritymanager-rule-configuration)): string, optional.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Value<String>>,
-    /// `FirewallType`: optional, create-only (changing it replaces the resource).
+    /// The type of firewall for this rule.
+    ///
+    /// `FirewallType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-rule.html#cfn-networksecuritymanager-rule-firewalltype)): [`RuleFirewallType`], one of `WAF`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "FirewallType", skip_serializing_if = "Option::is_none")]
     pub firewall_type: Option<Value<RuleFirewallType>>,
-    /// `RuleDescription`: optional.
+    /// A description of the rule.
+    ///
+    /// `RuleDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-rule.html#cfn-networksecuritymanager-rule-ruledescription)): string, optional. Pattern: `^[a-zA-Z0-9 _.:/=+\-@]*$`. Length: at most 256 characters.
     #[serde(rename = "RuleDescription", skip_serializing_if = "Option::is_none")]
     pub rule_description: Option<Value<String>>,
-    /// `RuleName`: required, create-only (changing it replaces the resource).
+    /// The name of the rule.
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-rule.html#cfn-networksecuritymanager-rule-rulename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
-    /// `RuleType`: optional, create-only (changing it replaces the resource).
+    /// The type of rule.
+    ///
+    /// `RuleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-rule.html#cfn-networksecuritymanager-rule-ruletype)): [`RuleType`], one of `CONFIGURATION`, `INSPECTION`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RuleType", skip_serializing_if = "Option::is_none")]
     pub rule_type: Option<Value<RuleType>>,
-    /// `Tags`: optional.
+    /// The tags associated with the rule.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-rule.html#cfn-networksecuritymanager-rule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -395,19 +439,29 @@ impl ResourceRef<Rule> {
 
 /// The properties of an `AWS::NetworkSecurityManager::Scope` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-scope.html)).
 ///
+/// Resource Type definition for AWS::NetworkSecurityManager::Scope. Creates and manages a Network Security Manager scope.
+///
 /// [`Scope::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scope {
-    /// `ScopeConfiguration`: optional.
+    /// The scope configuration as a JSON string.
+    ///
+    /// `ScopeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-scope.html#cfn-networksecuritymanager-scope-scopeconfiguration)): string, optional.
     #[serde(rename = "ScopeConfiguration", skip_serializing_if = "Option::is_none")]
     pub scope_configuration: Option<Value<String>>,
-    /// `ScopeDescription`: optional.
+    /// A description of the scope.
+    ///
+    /// `ScopeDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-scope.html#cfn-networksecuritymanager-scope-scopedescription)): string, optional. Pattern: `^[a-zA-Z0-9 _.:/=+\-@]*$`. Length: at most 256 characters.
     #[serde(rename = "ScopeDescription", skip_serializing_if = "Option::is_none")]
     pub scope_description: Option<Value<String>>,
-    /// `ScopeName`: required, create-only (changing it replaces the resource).
+    /// The name of the scope.
+    ///
+    /// `ScopeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-scope.html#cfn-networksecuritymanager-scope-scopename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "ScopeName")]
     pub scope_name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags associated with the scope.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-scope.html#cfn-networksecuritymanager-scope-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -493,25 +547,37 @@ impl ResourceRef<Scope> {
 
 /// The properties of an `AWS::NetworkSecurityManager::Template` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-template.html)).
 ///
+/// Resource Type definition for AWS::NetworkSecurityManager::Template. Creates and manages a Network Security Manager template.
+///
 /// [`Template::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Template {
-    /// `AssociatedRuleList`: optional.
+    /// List of rules associated with this template.
+    ///
+    /// `AssociatedRuleList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-template.html#cfn-networksecuritymanager-template-associatedrulelist)): list of (object [`AssociatedRule`]), optional. Items: 1 to 50.
     #[serde(rename = "AssociatedRuleList", skip_serializing_if = "Option::is_none")]
     pub associated_rule_list: Option<Value<Vec<AssociatedRule>>>,
-    /// `FirewallType`: optional, create-only (changing it replaces the resource).
+    /// The type of firewall.
+    ///
+    /// `FirewallType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-template.html#cfn-networksecuritymanager-template-firewalltype)): [`TemplateFirewallType`], one of `WAF`, `NETWORK_FIREWALL`, `NETWORK_FIREWALL_V2`, `IGW_FIREWALL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "FirewallType", skip_serializing_if = "Option::is_none")]
     pub firewall_type: Option<Value<TemplateFirewallType>>,
-    /// `Tags`: optional.
+    /// The tags associated with the template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-template.html#cfn-networksecuritymanager-template-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TemplateDescription`: optional.
+    /// A description of the template.
+    ///
+    /// `TemplateDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-template.html#cfn-networksecuritymanager-template-templatedescription)): string, optional. Pattern: `^[a-zA-Z0-9 _.:/=+\-@]*$`. Length: at most 256 characters.
     #[serde(
         rename = "TemplateDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_description: Option<Value<String>>,
-    /// `TemplateName`: required, create-only (changing it replaces the resource).
+    /// The name of the template.
+    ///
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-template.html#cfn-networksecuritymanager-template-templatename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "TemplateName")]
     pub template_name: Value<String>,
 }
@@ -606,12 +672,14 @@ impl ResourceRef<Template> {
 
 /// The `AssociatedPolicy` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::NetworkSecurityManager::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html).
+/// AWS reference: [`AWS::NetworkSecurityManager::Deployment` `AssociatedPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-associatedpolicy.html).
 ///
 /// Every property is required: [`AssociatedPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssociatedPolicy {
-    /// `PolicyArn`: required.
+    /// ARN of the associated policy.
+    ///
+    /// `PolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-associatedpolicy.html#cfn-networksecuritymanager-deployment-associatedpolicy-policyarn)): string, required.
     #[serde(rename = "PolicyArn")]
     pub policy_arn: Value<String>,
 }
@@ -637,12 +705,14 @@ impl Walk for AssociatedPolicy {
 
 /// The `AssociatedRule` property type of [`Template`].
 ///
-/// AWS reference: [`AWS::NetworkSecurityManager::Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-template.html).
+/// AWS reference: [`AWS::NetworkSecurityManager::Template` `AssociatedRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-template-associatedrule.html).
 ///
 /// Every property is required: [`AssociatedRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssociatedRule {
-    /// `RuleArn`: required.
+    /// ARN of the associated rule.
+    ///
+    /// `RuleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-template-associatedrule.html#cfn-networksecuritymanager-template-associatedrule-rulearn)): string, required.
     #[serde(rename = "RuleArn")]
     pub rule_arn: Value<String>,
 }
@@ -668,12 +738,14 @@ impl Walk for AssociatedRule {
 
 /// The `AssociatedScope` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::NetworkSecurityManager::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html).
+/// AWS reference: [`AWS::NetworkSecurityManager::Deployment` `AssociatedScope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-associatedscope.html).
 ///
 /// Every property is required: [`AssociatedScope::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssociatedScope {
-    /// `ScopeArn`: required.
+    /// ARN of the associated scope.
+    ///
+    /// `ScopeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-associatedscope.html#cfn-networksecuritymanager-deployment-associatedscope-scopearn)): string, required.
     #[serde(rename = "ScopeArn")]
     pub scope_arn: Value<String>,
 }
@@ -699,15 +771,19 @@ impl Walk for AssociatedScope {
 
 /// The `AssociatedTemplateAndRule` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::NetworkSecurityManager::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html).
+/// AWS reference: [`AWS::NetworkSecurityManager::Policy` `AssociatedTemplateAndRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-associatedtemplateandrule.html).
 ///
 /// Every property is optional: start from [`AssociatedTemplateAndRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AssociatedTemplateAndRule {
-    /// `RuleArn`: optional.
+    /// ARN of the associated rule.
+    ///
+    /// `RuleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-associatedtemplateandrule.html#cfn-networksecuritymanager-policy-associatedtemplateandrule-rulearn)): string, optional.
     #[serde(rename = "RuleArn", skip_serializing_if = "Option::is_none")]
     pub rule_arn: Option<Value<String>>,
-    /// `TemplateArn`: optional.
+    /// ARN of the associated template.
+    ///
+    /// `TemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-associatedtemplateandrule.html#cfn-networksecuritymanager-policy-associatedtemplateandrule-templatearn)): string, optional.
     #[serde(rename = "TemplateArn", skip_serializing_if = "Option::is_none")]
     pub template_arn: Option<Value<String>>,
 }
@@ -762,12 +838,14 @@ impl Walk for ConflictResolution {
 
 /// The `DeploymentConfiguration` property type of [`Deployment`].
 ///
-/// AWS reference: [`AWS::NetworkSecurityManager::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html).
+/// AWS reference: [`AWS::NetworkSecurityManager::Deployment` `DeploymentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-deploymentconfiguration.html).
 ///
 /// Every property is required: [`DeploymentConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeploymentConfiguration {
-    /// `EnableCrossAccountVisibility`: required.
+    /// Whether cross-account visibility is enabled for the deployment.
+    ///
+    /// `EnableCrossAccountVisibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-deploymentconfiguration.html#cfn-networksecuritymanager-deployment-deploymentconfiguration-enablecrossaccountvisibility)): boolean, required.
     #[serde(rename = "EnableCrossAccountVisibility")]
     pub enable_cross_account_visibility: Value<bool>,
 }
@@ -816,18 +894,24 @@ impl Walk for ExistingCustomerWebAclResolution {
 
 /// The `PolicyConfiguration` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::NetworkSecurityManager::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html).
+/// AWS reference: [`AWS::NetworkSecurityManager::Policy` `PolicyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-policyconfiguration.html).
 ///
 /// Every property is optional: start from [`PolicyConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PolicyConfiguration {
-    /// `RemediationEnabled`: optional.
+    /// Controls automatic remediation of non-compliant resources.
+    ///
+    /// `RemediationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-policyconfiguration.html#cfn-networksecuritymanager-policy-policyconfiguration-remediationenabled)): boolean, optional.
     #[serde(rename = "RemediationEnabled", skip_serializing_if = "Option::is_none")]
     pub remediation_enabled: Option<Value<bool>>,
-    /// `ResourcesCleanUp`: optional.
+    /// Controls automatic cleanup of unused resources.
+    ///
+    /// `ResourcesCleanUp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-policyconfiguration.html#cfn-networksecuritymanager-policy-policyconfiguration-resourcescleanup)): boolean, optional.
     #[serde(rename = "ResourcesCleanUp", skip_serializing_if = "Option::is_none")]
     pub resources_clean_up: Option<Value<bool>>,
-    /// `WafConfig`: optional.
+    /// WAF-specific policy settings. Populated only for WAF firewall type policies.
+    ///
+    /// `WafConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-policyconfiguration.html#cfn-networksecuritymanager-policy-policyconfiguration-wafconfig)): object [`WafConfig`], optional.
     #[serde(rename = "WafConfig", skip_serializing_if = "Option::is_none")]
     pub waf_config: Option<WafConfig>,
 }
@@ -930,15 +1014,15 @@ impl Walk for RuleType {
 
 /// The `Tag` property type of [`Deployment`], [`Policy`], [`Rule`], [`Scope`] and [`Template`].
 ///
-/// AWS reference: [`AWS::NetworkSecurityManager::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-deployment.html), [`AWS::NetworkSecurityManager::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html), [`AWS::NetworkSecurityManager::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-rule.html), [`AWS::NetworkSecurityManager::Scope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-scope.html), [`AWS::NetworkSecurityManager::Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-template.html).
+/// AWS reference: [`AWS::NetworkSecurityManager::Deployment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-tag.html), [`AWS::NetworkSecurityManager::Policy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-tag.html), [`AWS::NetworkSecurityManager::Rule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-rule-tag.html), [`AWS::NetworkSecurityManager::Scope` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-scope-tag.html), [`AWS::NetworkSecurityManager::Template` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-template-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-tag.html#cfn-networksecuritymanager-deployment-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-deployment-tag.html#cfn-networksecuritymanager-deployment-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -993,15 +1077,19 @@ impl Walk for TemplateFirewallType {
 
 /// The `WafConfig` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::NetworkSecurityManager::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-networksecuritymanager-policy.html).
+/// AWS reference: [`AWS::NetworkSecurityManager::Policy` `WafConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-wafconfig.html).
 ///
 /// Every property is required: [`WafConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WafConfig {
-    /// `ConflictResolution`: required.
+    /// Conflict-resolution strategy applied to AWS WAF policies.
+    ///
+    /// `ConflictResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-wafconfig.html#cfn-networksecuritymanager-policy-wafconfig-conflictresolution)): [`ConflictResolution`], one of `MERGE_WHERE_APPLICABLE`, required.
     #[serde(rename = "ConflictResolution")]
     pub conflict_resolution: Value<ConflictResolution>,
-    /// `ExistingCustomerWebACLResolution`: required.
+    /// Controls how Network Security Manager handles remediation when a resource already has a customer-created WebACL.
+    ///
+    /// `ExistingCustomerWebACLResolution` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-networksecuritymanager-policy-wafconfig.html#cfn-networksecuritymanager-policy-wafconfig-existingcustomerwebaclresolution)): [`ExistingCustomerWebAclResolution`], one of `RETROFIT`, `OVERRIDE_ASSOCIATION`, `NO_REMEDIATION`, required.
     #[serde(rename = "ExistingCustomerWebACLResolution")]
     pub existing_customer_web_acl_resolution: Value<ExistingCustomerWebAclResolution>,
 }

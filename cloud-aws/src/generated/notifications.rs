@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Notifications::ChannelAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-channelassociation.html)).
 ///
+/// Resource Type definition for AWS::Notifications::ChannelAssociation
+///
 /// Every property is required: [`ChannelAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelAssociation {
-    /// `Arn`: required, create-only (changing it replaces the resource).
+    /// ARN identifier of the channel. Example: arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-channelassociation.html#cfn-notifications-channelassociation-arn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]{3,10}:(chatbot|consoleapp|notifications-contacts):[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z0-9-_.@]+/[a-zA-Z0-9/_.@:-]+$`.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `NotificationConfigurationArn`: required, create-only (changing it replaces the resource).
+    /// ARN identifier of the NotificationConfiguration. Example: arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1
+    ///
+    /// `NotificationConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-channelassociation.html#cfn-notifications-channelassociation-notificationconfigurationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$`.
     #[serde(rename = "NotificationConfigurationArn")]
     pub notification_configuration_arn: Value<String>,
 }
@@ -53,22 +59,24 @@ impl Resource for ChannelAssociation {
 
 /// The properties of an `AWS::Notifications::EventRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-eventrule.html)).
 ///
+/// Resource Type definition for AWS::Notifications::EventRule
+///
 /// [`EventRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventRule {
-    /// `EventPattern`: optional.
+    /// `EventPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-eventrule.html#cfn-notifications-eventrule-eventpattern)): string, optional. Length: 0 to 4096 characters.
     #[serde(rename = "EventPattern", skip_serializing_if = "Option::is_none")]
     pub event_pattern: Option<Value<String>>,
-    /// `EventType`: required, create-only (changing it replaces the resource).
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-eventrule.html#cfn-notifications-eventrule-eventtype)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z0-9 \-\(\)])+$`. Length: 1 to 128 characters.
     #[serde(rename = "EventType")]
     pub event_type: Value<String>,
-    /// `NotificationConfigurationArn`: required, create-only (changing it replaces the resource).
+    /// `NotificationConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-eventrule.html#cfn-notifications-eventrule-notificationconfigurationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$`.
     #[serde(rename = "NotificationConfigurationArn")]
     pub notification_configuration_arn: Value<String>,
-    /// `Regions`: required.
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-eventrule.html#cfn-notifications-eventrule-regions)): list of (string), required. Items: at least 1. Each item: Pattern: `^([a-z]{1,4})-([a-z]{1,15}-)+([0-9])$`. Each item: Length: 2 to 25 characters.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<Value<String>>>,
-    /// `Source`: required, create-only (changing it replaces the resource).
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-eventrule.html#cfn-notifications-eventrule-source)): string, required, create-only (changing it replaces the resource). Pattern: `^aws.([a-z0-9\-])+$`. Length: 1 to 36 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
 }
@@ -141,19 +149,27 @@ impl ResourceRef<EventRule> {
 
 /// The properties of an `AWS::Notifications::ManagedNotificationAccountContactAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationaccountcontactassociation.html)).
 ///
+/// Resource Type definition for ManagedNotificationAccountContactAssociation
+///
 /// [`ManagedNotificationAccountContactAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedNotificationAccountContactAssociation {
-    /// `ContactIdentifier`: required, create-only (changing it replaces the resource).
+    /// This unique identifier for Contact
+    ///
+    /// `ContactIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationaccountcontactassociation.html#cfn-notifications-managednotificationaccountcontactassociation-contactidentifier)): [`ContactIdentifier`], one of `ACCOUNT_PRIMARY`, `ACCOUNT_ALTERNATE_SECURITY`, `ACCOUNT_ALTERNATE_OPERATIONS`, `ACCOUNT_ALTERNATE_BILLING`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ContactIdentifier")]
     pub contact_identifier: Value<ContactIdentifier>,
-    /// `IsSensitiveEventsSubscribed`: optional.
+    /// Whether the account contact association is subscribed to sensitive events. Access to sensitive events is gated by the SubscribeSensitiveEvents virtual IAM action.
+    ///
+    /// `IsSensitiveEventsSubscribed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationaccountcontactassociation.html#cfn-notifications-managednotificationaccountcontactassociation-issensitiveeventssubscribed)): boolean, optional.
     #[serde(
         rename = "IsSensitiveEventsSubscribed",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_sensitive_events_subscribed: Option<Value<bool>>,
-    /// `ManagedNotificationConfigurationArn`: required, create-only (changing it replaces the resource).
+    /// The managed notification configuration ARN, against which the account contact association will be created
+    ///
+    /// `ManagedNotificationConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationaccountcontactassociation.html#cfn-notifications-managednotificationaccountcontactassociation-managednotificationconfigurationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]{3,10}:notifications::([0-9]{12}|):managed-notification-configuration/category/[a-zA-Z0-9\-]{3,64}/sub-category/[a-zA-Z0-9\-]{3,64}$`.
     #[serde(rename = "ManagedNotificationConfigurationArn")]
     pub managed_notification_configuration_arn: Value<String>,
 }
@@ -202,19 +218,27 @@ impl Resource for ManagedNotificationAccountContactAssociation {
 
 /// The properties of an `AWS::Notifications::ManagedNotificationAdditionalChannelAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationadditionalchannelassociation.html)).
 ///
+/// Resource Type definition for AWS::Notifications::ManagedNotificationAdditionalChannelAssociation
+///
 /// [`ManagedNotificationAdditionalChannelAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ManagedNotificationAdditionalChannelAssociation {
-    /// `ChannelArn`: required, create-only (changing it replaces the resource).
+    /// ARN identifier of the channel. Example: arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops
+    ///
+    /// `ChannelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationadditionalchannelassociation.html#cfn-notifications-managednotificationadditionalchannelassociation-channelarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]{3,10}:(chatbot|consoleapp|notifications-contacts):[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z0-9-_.@]+/[a-zA-Z0-9/_.@:-]+$`.
     #[serde(rename = "ChannelArn")]
     pub channel_arn: Value<String>,
-    /// `IsSensitiveEventsSubscribed`: optional.
+    /// Whether the channel association is subscribed to sensitive events. Access to sensitive events is gated by the SubscribeSensitiveEvents virtual IAM action.
+    ///
+    /// `IsSensitiveEventsSubscribed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationadditionalchannelassociation.html#cfn-notifications-managednotificationadditionalchannelassociation-issensitiveeventssubscribed)): boolean, optional.
     #[serde(
         rename = "IsSensitiveEventsSubscribed",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_sensitive_events_subscribed: Option<Value<bool>>,
-    /// `ManagedNotificationConfigurationArn`: required, create-only (changing it replaces the resource).
+    /// ARN identifier of the Managed Notification. Example: arn:aws:notifications::381491923782:managed-notification-configuration/category/AWS-Health/sub-category/Billing
+    ///
+    /// `ManagedNotificationConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-managednotificationadditionalchannelassociation.html#cfn-notifications-managednotificationadditionalchannelassociation-managednotificationconfigurationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]{3,10}:notifications::([0-9]{12}|):managed-notification-configuration/category/[a-zA-Z0-9\-]{3,64}/sub-category/[a-zA-Z0-9\-]{3,64}$`.
     #[serde(rename = "ManagedNotificationConfigurationArn")]
     pub managed_notification_configuration_arn: Value<String>,
 }
@@ -263,22 +287,26 @@ impl Resource for ManagedNotificationAdditionalChannelAssociation {
 
 /// The properties of an `AWS::Notifications::NotificationConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-notificationconfiguration.html)).
 ///
+/// Resource Type definition for AWS::Notifications::NotificationConfiguration
+///
 /// [`NotificationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationConfiguration {
-    /// `AggregationDuration`: optional.
+    /// `AggregationDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-notificationconfiguration.html#cfn-notifications-notificationconfiguration-aggregationduration)): [`AggregationDuration`], one of `LONG`, `SHORT`, `NONE`, optional.
     #[serde(
         rename = "AggregationDuration",
         skip_serializing_if = "Option::is_none"
     )]
     pub aggregation_duration: Option<Value<AggregationDuration>>,
-    /// `Description`: required.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-notificationconfiguration.html#cfn-notifications-notificationconfiguration-description)): string, required. Pattern: `^[^\u0001-\u001F\u007F-\u009F]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-notificationconfiguration.html#cfn-notifications-notificationconfiguration-name)): string, required. Pattern: `^[A-Za-z0-9_\-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A list of tags that are attached to the role.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-notificationconfiguration.html#cfn-notifications-notificationconfiguration-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -348,10 +376,14 @@ impl ResourceRef<NotificationConfiguration> {
 
 /// The properties of an `AWS::Notifications::NotificationHub` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-notificationhub.html)).
 ///
+/// Resource Type definition for AWS::Notifications::NotificationHub
+///
 /// Every property is required: [`NotificationHub::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationHub {
-    /// `Region`: required, create-only (changing it replaces the resource).
+    /// Region that NotificationHub is present in.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-notificationhub.html#cfn-notifications-notificationhub-region)): string, required, create-only (changing it replaces the resource). Length: 2 to 25 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -390,13 +422,19 @@ impl ResourceRef<NotificationHub> {
 
 /// The properties of an `AWS::Notifications::OrganizationalUnitAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-organizationalunitassociation.html)).
 ///
+/// Resource Type definition for AWS::Notifications::OrganizationalUnitAssociation
+///
 /// Every property is required: [`OrganizationalUnitAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrganizationalUnitAssociation {
-    /// `NotificationConfigurationArn`: required, create-only (changing it replaces the resource).
+    /// ARN identifier of the NotificationConfiguration. Example: arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1
+    ///
+    /// `NotificationConfigurationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-organizationalunitassociation.html#cfn-notifications-organizationalunitassociation-notificationconfigurationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$`.
     #[serde(rename = "NotificationConfigurationArn")]
     pub notification_configuration_arn: Value<String>,
-    /// `OrganizationalUnitId`: required, create-only (changing it replaces the resource).
+    /// The ID of the organizational unit.
+    ///
+    /// `OrganizationalUnitId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-organizationalunitassociation.html#cfn-notifications-organizationalunitassociation-organizationalunitid)): string, required, create-only (changing it replaces the resource). Pattern: `^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`.
     #[serde(rename = "OrganizationalUnitId")]
     pub organizational_unit_id: Value<String>,
 }
@@ -484,15 +522,15 @@ impl Walk for ContactIdentifier {
 
 /// The `Tag` property type of [`NotificationConfiguration`].
 ///
-/// AWS reference: [`AWS::Notifications::NotificationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notifications-notificationconfiguration.html).
+/// AWS reference: [`AWS::Notifications::NotificationConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-notifications-notificationconfiguration-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-notifications-notificationconfiguration-tag.html#cfn-notifications-notificationconfiguration-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-notifications-notificationconfiguration-tag.html#cfn-notifications-notificationconfiguration-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

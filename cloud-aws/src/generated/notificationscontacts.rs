@@ -9,16 +9,20 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::NotificationsContacts::EmailContact` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notificationscontacts-emailcontact.html)).
 ///
+/// Definition of AWS::NotificationsContacts::EmailContact Resource Type
+///
 /// [`EmailContact::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailContact {
-    /// `EmailAddress`: required, create-only (changing it replaces the resource).
+    /// `EmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notificationscontacts-emailcontact.html#cfn-notificationscontacts-emailcontact-emailaddress)): string, required, create-only (changing it replaces the resource). Pattern: `^(.+)@(.+)$`. Length: 6 to 254 characters.
     #[serde(rename = "EmailAddress")]
     pub email_address: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notificationscontacts-emailcontact.html#cfn-notificationscontacts-emailcontact-name)): string, required, create-only (changing it replaces the resource). Pattern: `[\w-.~]+`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A list of tags that are attached to the role.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notificationscontacts-emailcontact.html#cfn-notificationscontacts-emailcontact-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -99,15 +103,15 @@ impl ResourceRef<EmailContact> {
 
 /// The `Tag` property type of [`EmailContact`].
 ///
-/// AWS reference: [`AWS::NotificationsContacts::EmailContact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-notificationscontacts-emailcontact.html).
+/// AWS reference: [`AWS::NotificationsContacts::EmailContact` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-notificationscontacts-emailcontact-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-notificationscontacts-emailcontact-tag.html#cfn-notificationscontacts-emailcontact-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-notificationscontacts-emailcontact-tag.html#cfn-notificationscontacts-emailcontact-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

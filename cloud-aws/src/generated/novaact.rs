@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::NovaAct::WorkflowDefinition` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-novaact-workflowdefinition.html)).
 ///
+/// Definition of AWS::NovaAct::WorkflowDefinition Resource Type
+///
 /// [`WorkflowDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkflowDefinition {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// An optional description of the workflow definition's purpose and functionality.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-novaact-workflowdefinition.html#cfn-novaact-workflowdefinition-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 4000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExportConfig`: optional, create-only (changing it replaces the resource).
+    /// Configuration settings for exporting workflow execution data and logs to Amazon S3.
+    ///
+    /// `ExportConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-novaact-workflowdefinition.html#cfn-novaact-workflowdefinition-exportconfig)): object [`WorkflowExportConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ExportConfig", skip_serializing_if = "Option::is_none")]
     pub export_config: Option<WorkflowExportConfig>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the workflow definition. Must be unique within your account and region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-novaact-workflowdefinition.html#cfn-novaact-workflowdefinition-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,40}$`. Length: 1 to 40 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -85,15 +93,19 @@ impl ResourceRef<WorkflowDefinition> {
 
 /// The `WorkflowExportConfig` property type of [`WorkflowDefinition`].
 ///
-/// AWS reference: [`AWS::NovaAct::WorkflowDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-novaact-workflowdefinition.html).
+/// AWS reference: [`AWS::NovaAct::WorkflowDefinition` `WorkflowExportConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-novaact-workflowdefinition-workflowexportconfig.html).
 ///
 /// [`WorkflowExportConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkflowExportConfig {
-    /// `S3BucketName`: required.
+    /// The name of the Amazon S3 bucket for exporting workflow data.
+    ///
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-novaact-workflowdefinition-workflowexportconfig.html#cfn-novaact-workflowdefinition-workflowexportconfig-s3bucketname)): string, required. Pattern: `^[a-z0-9][a-z0-9.-]*[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "S3BucketName")]
     pub s3_bucket_name: Value<String>,
-    /// `S3KeyPrefix`: optional.
+    /// An optional prefix for Amazon S3 object keys to organize exported data.
+    ///
+    /// `S3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-novaact-workflowdefinition-workflowexportconfig.html#cfn-novaact-workflowdefinition-workflowexportconfig-s3keyprefix)): string, optional. Pattern: `^[a-zA-Z0-9!\-_.*'()]+(?:/[a-zA-Z0-9!\-_.*'()]+)*$`. Length: 1 to 100 characters.
     #[serde(rename = "S3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_key_prefix: Option<Value<String>>,
 }

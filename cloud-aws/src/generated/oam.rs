@@ -11,22 +11,26 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Oam::Link` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-link.html)).
 ///
+/// Definition of AWS::Oam::Link Resource Type
+///
 /// [`Link::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Link {
-    /// `LabelTemplate`: optional, create-only (changing it replaces the resource).
+    /// `LabelTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-link.html#cfn-oam-link-labeltemplate)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "LabelTemplate", skip_serializing_if = "Option::is_none")]
     pub label_template: Option<Value<String>>,
-    /// `LinkConfiguration`: optional.
+    /// `LinkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-link.html#cfn-oam-link-linkconfiguration)): object [`LinkConfiguration`], optional.
     #[serde(rename = "LinkConfiguration", skip_serializing_if = "Option::is_none")]
     pub link_configuration: Option<LinkConfiguration>,
-    /// `ResourceTypes`: required.
+    /// `ResourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-link.html#cfn-oam-link-resourcetypes)): list of ([`ResourceType`], one of `AWS::CloudWatch::Metric`, `AWS::Logs::LogGroup`, `AWS::XRay::Trace`, `AWS::ApplicationInsights::Application`, `AWS::InternetMonitor::Monitor`, `AWS::ApplicationSignals::Service`, `AWS::ApplicationSignals::ServiceLevelObjective`), required. Items: 1 to 50.
     #[serde(rename = "ResourceTypes")]
     pub resource_types: Value<Vec<Value<ResourceType>>>,
-    /// `SinkIdentifier`: required, create-only (changing it replaces the resource).
+    /// `SinkIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-link.html#cfn-oam-link-sinkidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_:\.\-\/]{0,2047}$`. Length: 1 to 2048 characters.
     #[serde(rename = "SinkIdentifier")]
     pub sink_identifier: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to apply to the link
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-link.html#cfn-oam-link-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -103,16 +107,22 @@ impl ResourceRef<Link> {
 
 /// The properties of an `AWS::Oam::Sink` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-sink.html)).
 ///
+/// Resource Type definition for AWS::Oam::Sink
+///
 /// [`Sink::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sink {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the ObservabilityAccessManager Sink.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-sink.html#cfn-oam-sink-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Policy`: optional.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-sink.html#cfn-oam-sink-policy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Json>,
-    /// `Tags`: optional.
+    /// Tags to apply to the sink
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-sink.html#cfn-oam-sink-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -169,18 +179,18 @@ impl ResourceRef<Sink> {
 
 /// The `LinkConfiguration` property type of [`Link`].
 ///
-/// AWS reference: [`AWS::Oam::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-link.html).
+/// AWS reference: [`AWS::Oam::Link` `LinkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-oam-link-linkconfiguration.html).
 ///
 /// Every property is optional: start from [`LinkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LinkConfiguration {
-    /// `LogGroupConfiguration`: optional.
+    /// `LogGroupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-oam-link-linkconfiguration.html#cfn-oam-link-linkconfiguration-loggroupconfiguration)): object [`LinkFilter`], optional.
     #[serde(
         rename = "LogGroupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_group_configuration: Option<LinkFilter>,
-    /// `MetricConfiguration`: optional.
+    /// `MetricConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-oam-link-linkconfiguration.html#cfn-oam-link-linkconfiguration-metricconfiguration)): object [`LinkFilter`], optional.
     #[serde(
         rename = "MetricConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -221,12 +231,12 @@ impl Walk for LinkConfiguration {
 
 /// The `LinkFilter` property type of [`Link`].
 ///
-/// AWS reference: [`AWS::Oam::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-oam-link.html).
+/// AWS reference: [`AWS::Oam::Link` `LinkFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-oam-link-linkfilter.html).
 ///
 /// Every property is required: [`LinkFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkFilter {
-    /// `Filter`: required.
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-oam-link-linkfilter.html#cfn-oam-link-linkfilter-filter)): string, required. Length: 1 to 2000 characters.
     #[serde(rename = "Filter")]
     pub filter: Value<String>,
 }

@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ObservabilityAdmin::DatasetIntegration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-datasetintegration.html)).
 ///
+/// The AWS::ObservabilityAdmin::DatasetIntegration resource represents a CloudWatch dataset integration for an account in a region. The integration enables telemetry forwarding into the caller's CloudWatch dataset via a customer-provided IAM role.
+///
 /// [`DatasetIntegration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetIntegration {
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role that the service assumes to forward telemetry to the customer's CloudWatch dataset. The role must live in the caller's account.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-datasetintegration.html#cfn-observabilityadmin-datasetintegration-rolearn)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-datasetintegration.html#cfn-observabilityadmin-datasetintegration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -73,16 +79,20 @@ impl ResourceRef<DatasetIntegration> {
 
 /// The properties of an `AWS::ObservabilityAdmin::OrganizationCentralizationRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html)).
 ///
+/// Resource schema for AWS:ObservabilityAdmin:OrganizationCentralizationRule
+///
 /// [`OrganizationCentralizationRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrganizationCentralizationRule {
-    /// `Rule`: required.
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html#cfn-observabilityadmin-organizationcentralizationrule-rule)): object [`CentralizationRule`], required.
     #[serde(rename = "Rule")]
     pub rule: CentralizationRule,
-    /// `RuleName`: required, create-only (changing it replaces the resource).
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html#cfn-observabilityadmin-organizationcentralizationrule-rulename)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z-]+$`. Length: 1 to 100 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html#cfn-observabilityadmin-organizationcentralizationrule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -133,16 +143,24 @@ impl ResourceRef<OrganizationCentralizationRule> {
 
 /// The properties of an `AWS::ObservabilityAdmin::OrganizationTelemetryRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html)).
 ///
+/// The AWS::ObservabilityAdmin::OrganizationTelemetryRule resource defines a CloudWatch Observability Admin Organization Telemetry Rule.
+///
 /// [`OrganizationTelemetryRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrganizationTelemetryRule {
-    /// `Rule`: required.
+    /// The telemetry rule
+    ///
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-rule)): object [`OrganizationTelemetryRuleTelemetryRule`], required.
     #[serde(rename = "Rule")]
     pub rule: OrganizationTelemetryRuleTelemetryRule,
-    /// `RuleName`: required, create-only (changing it replaces the resource).
+    /// The name of the organization telemetry rule
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-rulename)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z-]+$`. Length: 1 to 100 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -196,19 +214,29 @@ impl ResourceRef<OrganizationTelemetryRule> {
 
 /// The properties of an `AWS::ObservabilityAdmin::S3TableIntegration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-s3tableintegration.html)).
 ///
+/// Resource Type definition for a CloudWatch Observability Admin S3 Table Integration.
+///
 /// [`S3TableIntegration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3TableIntegration {
-    /// `Encryption`: required, create-only (changing it replaces the resource).
+    /// Encryption configuration for the S3 Table Integration
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-s3tableintegration.html#cfn-observabilityadmin-s3tableintegration-encryption)): object [`EncryptionConfig`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Encryption")]
     pub encryption: EncryptionConfig,
-    /// `LogSources`: optional.
+    /// The CloudWatch Logs data sources to associate with the S3 Table Integration
+    ///
+    /// `LogSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-s3tableintegration.html#cfn-observabilityadmin-s3tableintegration-logsources)): list of (object [`LogSource`]), optional.
     #[serde(rename = "LogSources", skip_serializing_if = "Option::is_none")]
     pub log_sources: Option<Value<Vec<LogSource>>>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the role used to access the S3 Table Integration
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-s3tableintegration.html#cfn-observabilityadmin-s3tableintegration-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws([a-z0-9\-]+)?:([a-zA-Z0-9\-]+):([a-z0-9\-]+)?:([0-9]{12})?:(.+)$`. Length: 1 to 1011 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-s3tableintegration.html#cfn-observabilityadmin-s3tableintegration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -271,10 +299,14 @@ impl ResourceRef<S3TableIntegration> {
 
 /// The properties of an `AWS::ObservabilityAdmin::TelemetryEnrichment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryenrichment.html)).
 ///
+/// AWS::ObservabilityAdmin::TelemetryEnrichment cloudformation resource enables the resource tags for telemetry feature in CloudWatch to enrich infrastructure metrics with AWS resource tags. For more details: <https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/resource-tags-for-telemetry.html>
+///
 /// Every property is required: [`TelemetryEnrichment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelemetryEnrichment {
-    /// `Scope`: required, create-only (changing it replaces the resource).
+    /// Scope of the Telemetry Enrichment
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryenrichment.html#cfn-observabilityadmin-telemetryenrichment-scope)): [`Scope`], one of `ACCOUNT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
 }
@@ -313,16 +345,20 @@ impl ResourceRef<TelemetryEnrichment> {
 
 /// The properties of an `AWS::ObservabilityAdmin::TelemetryPipelines` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetrypipelines.html)).
 ///
+/// Resource Type definition for AWS::ObservabilityAdmin::TelemetryPipelines
+///
 /// [`TelemetryPipelines::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelemetryPipelines {
-    /// `Configuration`: required.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetrypipelines.html#cfn-observabilityadmin-telemetrypipelines-configuration)): object [`TelemetryPipelineConfiguration`], required.
     #[serde(rename = "Configuration")]
     pub configuration: TelemetryPipelineConfiguration,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetrypipelines.html#cfn-observabilityadmin-telemetrypipelines-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\-]+`. Length: 3 to 28 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetrypipelines.html#cfn-observabilityadmin-telemetrypipelines-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -389,16 +425,24 @@ impl ResourceRef<TelemetryPipelines> {
 
 /// The properties of an `AWS::ObservabilityAdmin::TelemetryRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html)).
 ///
+/// The AWS::ObservabilityAdmin::TelemetryRule resource defines a CloudWatch Observability Admin Telemetry Rule.
+///
 /// [`TelemetryRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelemetryRule {
-    /// `Rule`: required.
+    /// The telemetry rule
+    ///
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html#cfn-observabilityadmin-telemetryrule-rule)): object [`TelemetryRuleTelemetryRule`], required.
     #[serde(rename = "Rule")]
     pub rule: TelemetryRuleTelemetryRule,
-    /// `RuleName`: required, create-only (changing it replaces the resource).
+    /// The name of the telemetry rule
+    ///
+    /// `RuleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html#cfn-observabilityadmin-telemetryrule-rulename)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z-]+$`. Length: 1 to 100 characters.
     #[serde(rename = "RuleName")]
     pub rule_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html#cfn-observabilityadmin-telemetryrule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -484,12 +528,14 @@ impl Walk for Action {
 
 /// The `ActionCondition` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `ActionCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-actioncondition.html), [`AWS::ObservabilityAdmin::TelemetryRule` `ActionCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-actioncondition.html).
 ///
 /// Every property is optional: start from [`ActionCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActionCondition {
-    /// `Action`: optional.
+    /// The enumerated action to take.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-actioncondition.html#cfn-observabilityadmin-organizationtelemetryrule-actioncondition-action)): [`Action`], one of `ALLOW`, `BLOCK`, `COUNT`, `CAPTCHA`, `CHALLENGE`, `EXCLUDED_AS_COUNT`, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<Action>>,
 }
@@ -519,15 +565,19 @@ impl Walk for ActionCondition {
 
 /// The `AdvancedEventSelector` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `AdvancedEventSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedeventselector.html), [`AWS::ObservabilityAdmin::TelemetryRule` `AdvancedEventSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-advancedeventselector.html).
 ///
 /// [`AdvancedEventSelector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdvancedEventSelector {
-    /// `FieldSelectors`: required.
+    /// Contains all selector statements in an advanced event selector.
+    ///
+    /// `FieldSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedeventselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedeventselector-fieldselectors)): list of (object [`AdvancedFieldSelector`]), required.
     #[serde(rename = "FieldSelectors")]
     pub field_selectors: Value<Vec<AdvancedFieldSelector>>,
-    /// `Name`: optional.
+    /// An optional descriptive name for the advanced event selector
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedeventselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedeventselector-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -562,30 +612,44 @@ impl Walk for AdvancedEventSelector {
 
 /// The `AdvancedFieldSelector` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `AdvancedFieldSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedfieldselector.html), [`AWS::ObservabilityAdmin::TelemetryRule` `AdvancedFieldSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-advancedfieldselector.html).
 ///
 /// Every property is optional: start from [`AdvancedFieldSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedFieldSelector {
-    /// `EndsWith`: optional.
+    /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
+    ///
+    /// `EndsWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedfieldselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedfieldselector-endswith)): list of (string), optional.
     #[serde(rename = "EndsWith", skip_serializing_if = "Option::is_none")]
     pub ends_with: Option<Value<Vec<Value<String>>>>,
-    /// `Equals`: optional.
+    /// An operator that includes events that match the exact value of the event record field specified as the value of Field.
+    ///
+    /// `Equals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedfieldselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedfieldselector-equals)): list of (string), optional.
     #[serde(rename = "Equals", skip_serializing_if = "Option::is_none")]
     pub equals: Option<Value<Vec<Value<String>>>>,
-    /// `Field`: optional.
+    /// A field in a CloudTrail event record on which to filter events to be logged
+    ///
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedfieldselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedfieldselector-field)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `NotEndsWith`: optional.
+    /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
+    ///
+    /// `NotEndsWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedfieldselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedfieldselector-notendswith)): list of (string), optional.
     #[serde(rename = "NotEndsWith", skip_serializing_if = "Option::is_none")]
     pub not_ends_with: Option<Value<Vec<Value<String>>>>,
-    /// `NotEquals`: optional.
+    /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
+    ///
+    /// `NotEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedfieldselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedfieldselector-notequals)): list of (string), optional.
     #[serde(rename = "NotEquals", skip_serializing_if = "Option::is_none")]
     pub not_equals: Option<Value<Vec<Value<String>>>>,
-    /// `NotStartsWith`: optional.
+    /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
+    ///
+    /// `NotStartsWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedfieldselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedfieldselector-notstartswith)): list of (string), optional.
     #[serde(rename = "NotStartsWith", skip_serializing_if = "Option::is_none")]
     pub not_starts_with: Option<Value<Vec<Value<String>>>>,
-    /// `StartsWith`: optional.
+    /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
+    ///
+    /// `StartsWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-advancedfieldselector.html#cfn-observabilityadmin-organizationtelemetryrule-advancedfieldselector-startswith)): list of (string), optional.
     #[serde(rename = "StartsWith", skip_serializing_if = "Option::is_none")]
     pub starts_with: Option<Value<Vec<Value<String>>>>,
 }
@@ -663,15 +727,15 @@ impl Walk for AdvancedFieldSelector {
 
 /// The `CentralizationRule` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `CentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationrule.html).
 ///
 /// Every property is required: [`CentralizationRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CentralizationRule {
-    /// `Destination`: required.
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationrule.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationrule-destination)): object [`CentralizationRuleDestination`], required.
     #[serde(rename = "Destination")]
     pub destination: CentralizationRuleDestination,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationrule.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationrule-source)): object [`CentralizationRuleSource`], required.
     #[serde(rename = "Source")]
     pub source: CentralizationRuleSource,
 }
@@ -703,27 +767,27 @@ impl Walk for CentralizationRule {
 
 /// The `CentralizationRuleDestination` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `CentralizationRuleDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationruledestination.html).
 ///
 /// [`CentralizationRuleDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CentralizationRuleDestination {
-    /// `Account`: optional.
+    /// `Account` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationruledestination.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationruledestination-account)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "Account", skip_serializing_if = "Option::is_none")]
     pub account: Option<Value<String>>,
-    /// `DestinationLogsConfiguration`: optional.
+    /// `DestinationLogsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationruledestination.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationruledestination-destinationlogsconfiguration)): object [`DestinationLogsConfiguration`], optional.
     #[serde(
         rename = "DestinationLogsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_logs_configuration: Option<DestinationLogsConfiguration>,
-    /// `DestinationMetricsConfiguration`: optional.
+    /// `DestinationMetricsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationruledestination.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationruledestination-destinationmetricsconfiguration)): object [`DestinationMetricsConfiguration`], optional.
     #[serde(
         rename = "DestinationMetricsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_metrics_configuration: Option<DestinationMetricsConfiguration>,
-    /// `Region`: required.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationruledestination.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationruledestination-region)): string, required. Length: at least 1 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -782,24 +846,24 @@ impl Walk for CentralizationRuleDestination {
 
 /// The `CentralizationRuleSource` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `CentralizationRuleSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationrulesource.html).
 ///
 /// [`CentralizationRuleSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CentralizationRuleSource {
-    /// `Regions`: required.
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationrulesource.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationrulesource-regions)): list of (string), required. Items: at least 1. Each item: Length: at least 1 characters.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<Value<String>>>,
-    /// `Scope`: optional.
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationrulesource.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationrulesource-scope)): string, optional. Length: 1 to 2000 characters.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
-    /// `SourceLogsConfiguration`: optional.
+    /// `SourceLogsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationrulesource.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationrulesource-sourcelogsconfiguration)): object [`SourceLogsConfiguration`], optional.
     #[serde(
         rename = "SourceLogsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_logs_configuration: Option<SourceLogsConfiguration>,
-    /// `SourceMetricsConfiguration`: optional.
+    /// `SourceMetricsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-centralizationrulesource.html#cfn-observabilityadmin-organizationcentralizationrule-centralizationrulesource-sourcemetricsconfiguration)): object [`SourceMetricsConfiguration`], optional.
     #[serde(
         rename = "SourceMetricsConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -858,12 +922,14 @@ impl Walk for CentralizationRuleSource {
 
 /// The `CloudtrailParameters` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `CloudtrailParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-cloudtrailparameters.html), [`AWS::ObservabilityAdmin::TelemetryRule` `CloudtrailParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-cloudtrailparameters.html).
 ///
 /// Every property is required: [`CloudtrailParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudtrailParameters {
-    /// `AdvancedEventSelectors`: required.
+    /// Create fine-grained selectors for AWS CloudTrail management and data.
+    ///
+    /// `AdvancedEventSelectors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-cloudtrailparameters.html#cfn-observabilityadmin-organizationtelemetryrule-cloudtrailparameters-advancedeventselectors)): list of (object [`AdvancedEventSelector`]), required.
     #[serde(rename = "AdvancedEventSelectors")]
     pub advanced_event_selectors: Value<Vec<AdvancedEventSelector>>,
 }
@@ -889,15 +955,19 @@ impl Walk for CloudtrailParameters {
 
 /// The `Condition` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-condition.html), [`AWS::ObservabilityAdmin::TelemetryRule` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-condition.html).
 ///
 /// Every property is optional: start from [`Condition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Condition {
-    /// `ActionCondition`: optional.
+    /// The condition of the action desired in the filter.
+    ///
+    /// `ActionCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-condition.html#cfn-observabilityadmin-organizationtelemetryrule-condition-actioncondition)): object [`ActionCondition`], optional.
     #[serde(rename = "ActionCondition", skip_serializing_if = "Option::is_none")]
     pub action_condition: Option<ActionCondition>,
-    /// `LabelNameCondition`: optional.
+    /// The label name of the condition.
+    ///
+    /// `LabelNameCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-condition.html#cfn-observabilityadmin-organizationtelemetryrule-condition-labelnamecondition)): object [`LabelNameCondition`], optional.
     #[serde(rename = "LabelNameCondition", skip_serializing_if = "Option::is_none")]
     pub label_name_condition: Option<LabelNameCondition>,
 }
@@ -935,30 +1005,30 @@ impl Walk for Condition {
 
 /// The `DestinationLogsConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `DestinationLogsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration.html).
 ///
 /// Every property is optional: start from [`DestinationLogsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationLogsConfiguration {
-    /// `BackupConfiguration`: optional.
+    /// `BackupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration-backupconfiguration)): object [`LogsBackupConfiguration`], optional.
     #[serde(
         rename = "BackupConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub backup_configuration: Option<LogsBackupConfiguration>,
-    /// `LogGroupNameConfiguration`: optional.
+    /// `LogGroupNameConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration-loggroupnameconfiguration)): object [`LogGroupNameConfiguration`], optional.
     #[serde(
         rename = "LogGroupNameConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_group_name_configuration: Option<LogGroupNameConfiguration>,
-    /// `LogsEncryptionConfiguration`: optional.
+    /// `LogsEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration-logsencryptionconfiguration)): object [`LogsEncryptionConfiguration`], optional.
     #[serde(
         rename = "LogsEncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logs_encryption_configuration: Option<LogsEncryptionConfiguration>,
-    /// `TagPropagationConfiguration`: optional.
+    /// `TagPropagationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-destinationlogsconfiguration-tagpropagationconfiguration)): object [`TagPropagationConfiguration`], optional.
     #[serde(
         rename = "TagPropagationConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1024,12 +1094,12 @@ impl Walk for DestinationLogsConfiguration {
 
 /// The `DestinationMetricsConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `DestinationMetricsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-destinationmetricsconfiguration.html).
 ///
 /// Every property is optional: start from [`DestinationMetricsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DestinationMetricsConfiguration {
-    /// `BackupConfiguration`: optional.
+    /// `BackupConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-destinationmetricsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-destinationmetricsconfiguration-backupconfiguration)): object [`MetricsBackupConfiguration`], optional.
     #[serde(
         rename = "BackupConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1079,15 +1149,17 @@ impl Walk for DestinationType {
 
 /// The `ELBLoadBalancerLoggingParameters` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `ELBLoadBalancerLoggingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-elbloadbalancerloggingparameters.html), [`AWS::ObservabilityAdmin::TelemetryRule` `ELBLoadBalancerLoggingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-elbloadbalancerloggingparameters.html).
 ///
 /// Every property is optional: start from [`ElbLoadBalancerLoggingParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ElbLoadBalancerLoggingParameters {
-    /// `FieldDelimiter`: optional.
+    /// A delimiter to delineate log fields
+    ///
+    /// `FieldDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-elbloadbalancerloggingparameters.html#cfn-observabilityadmin-organizationtelemetryrule-elbloadbalancerloggingparameters-fielddelimiter)): string, optional.
     #[serde(rename = "FieldDelimiter", skip_serializing_if = "Option::is_none")]
     pub field_delimiter: Option<Value<String>>,
-    /// `OutputFormat`: optional.
+    /// `OutputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-elbloadbalancerloggingparameters.html#cfn-observabilityadmin-organizationtelemetryrule-elbloadbalancerloggingparameters-outputformat)): [`OutputFormat`], one of `plain`, `json`, optional.
     #[serde(rename = "OutputFormat", skip_serializing_if = "Option::is_none")]
     pub output_format: Option<Value<OutputFormat>>,
 }
@@ -1145,15 +1217,19 @@ impl Walk for EncryptedLogGroupStrategy {
 
 /// The `EncryptionConfig` property type of [`S3TableIntegration`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::S3TableIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-s3tableintegration.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::S3TableIntegration` `EncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-s3tableintegration-encryptionconfig.html).
 ///
 /// [`EncryptionConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfig {
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the KMS key used to encrypt the S3 Table Integration
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-s3tableintegration-encryptionconfig.html#cfn-observabilityadmin-s3tableintegration-encryptionconfig-kmskeyarn)): string, optional. Pattern: `^arn:aws([a-z0-9\-]+)?:([a-zA-Z0-9\-]+):([a-z0-9\-]+)?:([0-9]{12})?:(.+)$`. Length: 1 to 1011 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `SseAlgorithm`: required.
+    /// The server-side encryption algorithm used to encrypt the S3 Table(s) data
+    ///
+    /// `SseAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-s3tableintegration-encryptionconfig.html#cfn-observabilityadmin-s3tableintegration-encryptionconfig-ssealgorithm)): [`SseAlgorithm`], one of `AES256`, `aws:kms`, required.
     #[serde(rename = "SseAlgorithm")]
     pub sse_algorithm: Value<SseAlgorithm>,
 }
@@ -1274,21 +1350,29 @@ impl Walk for EnhancedMonitoring {
 
 /// The `FieldToMatch` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-fieldtomatch.html), [`AWS::ObservabilityAdmin::TelemetryRule` `FieldToMatch`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-fieldtomatch.html).
 ///
 /// Every property is optional: start from [`FieldToMatch::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FieldToMatch {
-    /// `Method`: optional.
+    /// The method with which to match this rule.
+    ///
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-fieldtomatch.html#cfn-observabilityadmin-organizationtelemetryrule-fieldtomatch-method)): string, optional.
     #[serde(rename = "Method", skip_serializing_if = "Option::is_none")]
     pub method: Option<Value<String>>,
-    /// `QueryString`: optional.
+    /// The query string to find the resource to match this field to.
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-fieldtomatch.html#cfn-observabilityadmin-organizationtelemetryrule-fieldtomatch-querystring)): string, optional.
     #[serde(rename = "QueryString", skip_serializing_if = "Option::is_none")]
     pub query_string: Option<Value<String>>,
-    /// `SingleHeader`: optional.
+    /// Header for the field to match.
+    ///
+    /// `SingleHeader` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-fieldtomatch.html#cfn-observabilityadmin-organizationtelemetryrule-fieldtomatch-singleheader)): object [`SingleHeader`], optional.
     #[serde(rename = "SingleHeader", skip_serializing_if = "Option::is_none")]
     pub single_header: Option<SingleHeader>,
-    /// `UriPath`: optional.
+    /// This is the URI path to match this rule to.
+    ///
+    /// `UriPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-fieldtomatch.html#cfn-observabilityadmin-organizationtelemetryrule-fieldtomatch-uripath)): string, optional.
     #[serde(rename = "UriPath", skip_serializing_if = "Option::is_none")]
     pub uri_path: Option<Value<String>>,
 }
@@ -1342,18 +1426,24 @@ impl Walk for FieldToMatch {
 
 /// The `Filter` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-filter.html), [`AWS::ObservabilityAdmin::TelemetryRule` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-filter.html).
 ///
 /// Every property is optional: start from [`Filter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Filter {
-    /// `Behavior`: optional.
+    /// The behavior required of the filter.
+    ///
+    /// `Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-filter.html#cfn-observabilityadmin-organizationtelemetryrule-filter-behavior)): [`FilterBehavior`], one of `KEEP`, `DROP`, optional.
     #[serde(rename = "Behavior", skip_serializing_if = "Option::is_none")]
     pub behavior: Option<Value<FilterBehavior>>,
-    /// `Conditions`: optional.
+    /// A list of conditions for a filter.
+    ///
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-filter.html#cfn-observabilityadmin-organizationtelemetryrule-filter-conditions)): list of (object [`Condition`]), optional. Length: at least 1 characters. Items: at least 1.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Condition>>>,
-    /// `Requirement`: optional.
+    /// The requirement portion of the filter.
+    ///
+    /// `Requirement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-filter.html#cfn-observabilityadmin-organizationtelemetryrule-filter-requirement)): [`FilterRequirement`], one of `MEETS_ALL`, `MEETS_ANY`, optional.
     #[serde(rename = "Requirement", skip_serializing_if = "Option::is_none")]
     pub requirement: Option<Value<FilterRequirement>>,
 }
@@ -1439,12 +1529,14 @@ impl Walk for FilterRequirement {
 
 /// The `LabelNameCondition` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `LabelNameCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-labelnamecondition.html), [`AWS::ObservabilityAdmin::TelemetryRule` `LabelNameCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-labelnamecondition.html).
 ///
 /// Every property is optional: start from [`LabelNameCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LabelNameCondition {
-    /// `LabelName`: optional.
+    /// The label name of the condition.
+    ///
+    /// `LabelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-labelnamecondition.html#cfn-observabilityadmin-organizationtelemetryrule-labelnamecondition-labelname)): string, optional. Pattern: `^[0-9A-Za-z_\-:]+$`. Length: 1 to 1024 characters.
     #[serde(rename = "LabelName", skip_serializing_if = "Option::is_none")]
     pub label_name: Option<Value<String>>,
 }
@@ -1550,12 +1642,12 @@ impl Walk for LogDeliveryParametersLogTypes2 {
 
 /// The `LogGroupNameConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `LogGroupNameConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-loggroupnameconfiguration.html).
 ///
 /// Every property is required: [`LogGroupNameConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogGroupNameConfiguration {
-    /// `LogGroupNamePattern`: required.
+    /// `LogGroupNamePattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-loggroupnameconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-loggroupnameconfiguration-loggroupnamepattern)): string, required. Pattern: `^(?:[\._\-/#A-Za-z0-9]+|\$\{[A-Za-z]+(?:\.[A-Za-z]+){1,2}\})+$`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroupNamePattern")]
     pub log_group_name_pattern: Value<String>,
 }
@@ -1581,15 +1673,19 @@ impl Walk for LogGroupNameConfiguration {
 
 /// The `LogSource` property type of [`S3TableIntegration`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::S3TableIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-s3tableintegration.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::S3TableIntegration` `LogSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-s3tableintegration-logsource.html).
 ///
 /// Every property is required: [`LogSource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogSource {
-    /// `Name`: required.
+    /// The name of the CloudWatch Logs data source
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-s3tableintegration-logsource.html#cfn-observabilityadmin-s3tableintegration-logsource-name)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// The type of the CloudWatch Logs data source
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-s3tableintegration-logsource.html#cfn-observabilityadmin-s3tableintegration-logsource-type)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1618,15 +1714,19 @@ impl Walk for LogSource {
 
 /// The `LoggingFilter` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `LoggingFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-loggingfilter.html), [`AWS::ObservabilityAdmin::TelemetryRule` `LoggingFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-loggingfilter.html).
 ///
 /// Every property is optional: start from [`LoggingFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingFilter {
-    /// `DefaultBehavior`: optional.
+    /// The behavior required of the filter.
+    ///
+    /// `DefaultBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-loggingfilter.html#cfn-observabilityadmin-organizationtelemetryrule-loggingfilter-defaultbehavior)): [`FilterBehavior`], one of `KEEP`, `DROP`, optional.
     #[serde(rename = "DefaultBehavior", skip_serializing_if = "Option::is_none")]
     pub default_behavior: Option<Value<FilterBehavior>>,
-    /// `Filters`: optional.
+    /// A list of filters to be applied.
+    ///
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-loggingfilter.html#cfn-observabilityadmin-organizationtelemetryrule-loggingfilter-filters)): list of (object [`Filter`]), optional. Length: at least 1 characters. Items: at least 1.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Value<Vec<Filter>>>,
 }
@@ -1664,15 +1764,15 @@ impl Walk for LoggingFilter {
 
 /// The `LogsBackupConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `LogsBackupConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-logsbackupconfiguration.html).
 ///
 /// [`LogsBackupConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogsBackupConfiguration {
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-logsbackupconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-logsbackupconfiguration-kmskeyarn)): string, optional. Pattern: `^arn:aws([a-z0-9\-]+)?:([a-zA-Z0-9\-]+):([a-z0-9\-]+)?:([0-9]{12})?:(.+)$`. Length: 1 to 1011 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Region`: required.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-logsbackupconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-logsbackupconfiguration-region)): string, required. Length: at least 1 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -1707,25 +1807,25 @@ impl Walk for LogsBackupConfiguration {
 
 /// The `LogsEncryptionConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `LogsEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration.html).
 ///
 /// [`LogsEncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogsEncryptionConfiguration {
-    /// `EncryptionConflictResolutionStrategy`: optional.
+    /// `EncryptionConflictResolutionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration-encryptionconflictresolutionstrategy)): [`EncryptionConflictResolutionStrategy`], one of `ALLOW`, `SKIP`, optional.
     #[serde(
         rename = "EncryptionConflictResolutionStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_conflict_resolution_strategy:
         Option<Value<EncryptionConflictResolutionStrategy>>,
-    /// `EncryptionScope`: optional.
+    /// `EncryptionScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration-encryptionscope)): [`EncryptionScope`], one of `ENCRYPTED_SOURCE_ONLY`, `NEW_DESTINATION_LOG_GROUPS`, optional.
     #[serde(rename = "EncryptionScope", skip_serializing_if = "Option::is_none")]
     pub encryption_scope: Option<Value<EncryptionScope>>,
-    /// `EncryptionStrategy`: required.
+    /// `EncryptionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration-encryptionstrategy)): [`EncryptionStrategy`], one of `CUSTOMER_MANAGED`, `AWS_OWNED`, required.
     #[serde(rename = "EncryptionStrategy")]
     pub encryption_strategy: Value<EncryptionStrategy>,
-    /// `KmsKeyArn`: optional.
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-logsencryptionconfiguration-kmskeyarn)): string, optional. Pattern: `^arn:aws([a-z0-9\-]+)?:([a-zA-Z0-9\-]+):([a-z0-9\-]+)?:([0-9]{12})?:(.+)$`. Length: 1 to 1011 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -1781,12 +1881,12 @@ impl Walk for LogsEncryptionConfiguration {
 
 /// The `MetricsBackupConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `MetricsBackupConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-metricsbackupconfiguration.html).
 ///
 /// Every property is required: [`MetricsBackupConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsBackupConfiguration {
-    /// `Region`: required.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-metricsbackupconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-metricsbackupconfiguration-region)): string, required. Length: at least 1 characters.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -1812,12 +1912,14 @@ impl Walk for MetricsBackupConfiguration {
 
 /// The `MskMonitoringParameters` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `MskMonitoringParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-mskmonitoringparameters.html), [`AWS::ObservabilityAdmin::TelemetryRule` `MskMonitoringParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-mskmonitoringparameters.html).
 ///
 /// Every property is optional: start from [`MskMonitoringParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MskMonitoringParameters {
-    /// `EnhancedMonitoring`: optional.
+    /// The level of enhanced monitoring for the MSK cluster.
+    ///
+    /// `EnhancedMonitoring` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-mskmonitoringparameters.html#cfn-observabilityadmin-organizationtelemetryrule-mskmonitoringparameters-enhancedmonitoring)): [`EnhancedMonitoring`], one of `DEFAULT`, `PER_BROKER`, `PER_TOPIC_PER_BROKER`, `PER_TOPIC_PER_PARTITION`, optional.
     #[serde(rename = "EnhancedMonitoring", skip_serializing_if = "Option::is_none")]
     pub enhanced_monitoring: Option<Value<EnhancedMonitoring>>,
 }
@@ -1897,54 +1999,74 @@ impl Walk for OrganizationTelemetryRuleResourceType {
 
 /// The `TelemetryDestinationConfiguration` property type of [`OrganizationTelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `TelemetryDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html).
 ///
 /// Every property is optional: start from [`OrganizationTelemetryRuleTelemetryDestinationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OrganizationTelemetryRuleTelemetryDestinationConfiguration {
-    /// `CloudtrailParameters`: optional.
+    /// Telemetry parameters for Cloudtrail
+    ///
+    /// `CloudtrailParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-cloudtrailparameters)): object [`CloudtrailParameters`], optional.
     #[serde(
         rename = "CloudtrailParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloudtrail_parameters: Option<CloudtrailParameters>,
-    /// `DestinationPattern`: optional.
+    /// Pattern for telemetry data destination
+    ///
+    /// `DestinationPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-destinationpattern)): string, optional.
     #[serde(rename = "DestinationPattern", skip_serializing_if = "Option::is_none")]
     pub destination_pattern: Option<Value<String>>,
-    /// `DestinationType`: optional.
+    /// Type of telemetry destination
+    ///
+    /// `DestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-destinationtype)): [`DestinationType`], one of `cloud-watch-logs`, optional.
     #[serde(rename = "DestinationType", skip_serializing_if = "Option::is_none")]
     pub destination_type: Option<Value<DestinationType>>,
-    /// `ELBLoadBalancerLoggingParameters`: optional.
+    /// Telemetry parameters for ELB/NLB Load Balancer Logs
+    ///
+    /// `ELBLoadBalancerLoggingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-elbloadbalancerloggingparameters)): object [`ElbLoadBalancerLoggingParameters`], optional.
     #[serde(
         rename = "ELBLoadBalancerLoggingParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub elb_load_balancer_logging_parameters: Option<ElbLoadBalancerLoggingParameters>,
-    /// `KmsKeyArn`: optional.
+    /// The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the destination log groups specified in the Telemetry Rule.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-kmskeyarn)): string, optional. Pattern: `^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[a-f0-9-]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `LogDeliveryParameters`: optional.
+    /// Parameters for log delivery configuration
+    ///
+    /// `LogDeliveryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-logdeliveryparameters)): object [`TelemetryDestinationConfigurationLogDeliveryParameters`], optional.
     #[serde(
         rename = "LogDeliveryParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_delivery_parameters: Option<TelemetryDestinationConfigurationLogDeliveryParameters>,
-    /// `MskMonitoringParameters`: optional.
+    /// Configuration parameters for Amazon MSK cluster monitoring.
+    ///
+    /// `MskMonitoringParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-mskmonitoringparameters)): object [`MskMonitoringParameters`], optional.
     #[serde(
         rename = "MskMonitoringParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub msk_monitoring_parameters: Option<MskMonitoringParameters>,
-    /// `RetentionInDays`: optional.
+    /// Number of days to retain the telemetry data in the specified destination
+    ///
+    /// `RetentionInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-retentionindays)): integer, optional. Range: 1 to 3653.
     #[serde(rename = "RetentionInDays", skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<Value<i64>>,
-    /// `VPCFlowLogParameters`: optional.
+    /// Telemetry parameters for VPC Flow logs
+    ///
+    /// `VPCFlowLogParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-vpcflowlogparameters)): object [`VpcFlowLogParameters`], optional.
     #[serde(
         rename = "VPCFlowLogParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub vpc_flow_log_parameters: Option<VpcFlowLogParameters>,
-    /// `WAFLoggingParameters`: optional.
+    /// Telemetry parameters for WAF v2 Web ACL
+    ///
+    /// `WAFLoggingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-organizationtelemetryrule-telemetrydestinationconfiguration-wafloggingparameters)): object [`WafLoggingParameters`], optional.
     #[serde(
         rename = "WAFLoggingParameters",
         skip_serializing_if = "Option::is_none"
@@ -2055,43 +2177,61 @@ impl Walk for OrganizationTelemetryRuleTelemetryDestinationConfiguration {
 
 /// The `TelemetryRule` property type of [`OrganizationTelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html).
 ///
 /// [`OrganizationTelemetryRuleTelemetryRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrganizationTelemetryRuleTelemetryRule {
-    /// `AllRegions`: optional, create-only (changing it replaces the resource).
+    /// When true, the rule is replicated to all supported regions
+    ///
+    /// `AllRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-allregions)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AllRegions", skip_serializing_if = "Option::is_none")]
     pub all_regions: Option<Value<bool>>,
-    /// `AllowFieldUpdates`: optional.
+    /// When true, configuration drift in managed telemetry resources will be detected and remediated for resource-level fields.
+    ///
+    /// `AllowFieldUpdates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-allowfieldupdates)): boolean, optional.
     #[serde(rename = "AllowFieldUpdates", skip_serializing_if = "Option::is_none")]
     pub allow_field_updates: Option<Value<bool>>,
-    /// `DestinationConfiguration`: optional.
+    /// The destination configuration for telemetry data
+    ///
+    /// `DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-destinationconfiguration)): object [`OrganizationTelemetryRuleTelemetryDestinationConfiguration`], optional.
     #[serde(
         rename = "DestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_configuration:
         Option<OrganizationTelemetryRuleTelemetryDestinationConfiguration>,
-    /// `Regions`: optional.
+    /// List of AWS region codes where the rule should be replicated
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-regions)): list of (string), optional. Items: at least 1. Each item: Length: at least 1 characters.
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceType`: required.
+    /// Resource Type associated with the Organization Telemetry Rule
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-resourcetype)): [`OrganizationTelemetryRuleResourceType`], one of `AWS::EC2::VPC`, `AWS::WAFv2::WebACL`, `AWS::CloudTrail`, `AWS::EKS::Cluster`, `AWS::ElasticLoadBalancingV2::LoadBalancer`, `AWS::EC2::Instance`, `AWS::SecurityHub::Hub`, `AWS::SecurityHub::HubV2`, `AWS::S3::Bucket`, `AWS::MSK::Cluster`, `AWS::CloudFront::Distribution`, `AWS::CloudWatch::OTelEnrichment`, required.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<OrganizationTelemetryRuleResourceType>,
-    /// `Scope`: optional.
+    /// Selection Criteria on scope level for rule application
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-scope)): string, optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
-    /// `SelectionCriteria`: optional.
+    /// Selection Criteria on resource level for rule application
+    ///
+    /// `SelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-selectioncriteria)): string, optional.
     #[serde(rename = "SelectionCriteria", skip_serializing_if = "Option::is_none")]
     pub selection_criteria: Option<Value<String>>,
-    /// `TelemetrySourceTypes`: optional.
+    /// The telemetry source types for a telemetry rule.
+    ///
+    /// `TelemetrySourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-telemetrysourcetypes)): list of ([`TelemetrySourceType`], one of `VPC_FLOW_LOGS`, `ROUTE53_RESOLVER_QUERY_LOGS`, `EKS_AUDIT_LOGS`, `EKS_AUTHENTICATOR_LOGS`, `EKS_CONTROLLER_MANAGER_LOGS`, `EKS_SCHEDULER_LOGS`, `EKS_API_LOGS`), optional.
     #[serde(
         rename = "TelemetrySourceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub telemetry_source_types: Option<Value<Vec<Value<TelemetrySourceType>>>>,
-    /// `TelemetryType`: required.
+    /// Telemetry Type associated with the Organization Telemetry Rule
+    ///
+    /// `TelemetryType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-telemetryrule.html#cfn-observabilityadmin-organizationtelemetryrule-telemetryrule-telemetrytype)): [`OrganizationTelemetryRuleTelemetryType`], one of `Logs`, `Metrics`, required.
     #[serde(rename = "TelemetryType")]
     pub telemetry_type: Value<OrganizationTelemetryRuleTelemetryType>,
 }
@@ -2249,12 +2389,14 @@ impl Walk for Scope {
 
 /// The `SingleHeader` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `SingleHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-singleheader.html), [`AWS::ObservabilityAdmin::TelemetryRule` `SingleHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-singleheader.html).
 ///
 /// Every property is required: [`SingleHeader::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleHeader {
-    /// `Name`: required.
+    /// The name of the header
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-singleheader.html#cfn-observabilityadmin-organizationtelemetryrule-singleheader-name)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -2278,21 +2420,21 @@ impl Walk for SingleHeader {
 
 /// The `SourceLogsConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `SourceLogsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-sourcelogsconfiguration.html).
 ///
 /// [`SourceLogsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceLogsConfiguration {
-    /// `DataSourceSelectionCriteria`: optional.
+    /// `DataSourceSelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-sourcelogsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-sourcelogsconfiguration-datasourceselectioncriteria)): string, optional. Length: 1 to 2000 characters.
     #[serde(
         rename = "DataSourceSelectionCriteria",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_source_selection_criteria: Option<Value<String>>,
-    /// `EncryptedLogGroupStrategy`: required.
+    /// `EncryptedLogGroupStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-sourcelogsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-sourcelogsconfiguration-encryptedloggroupstrategy)): [`EncryptedLogGroupStrategy`], one of `ALLOW`, `SKIP`, required.
     #[serde(rename = "EncryptedLogGroupStrategy")]
     pub encrypted_log_group_strategy: Value<EncryptedLogGroupStrategy>,
-    /// `LogGroupSelectionCriteria`: optional.
+    /// `LogGroupSelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-sourcelogsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-sourcelogsconfiguration-loggroupselectioncriteria)): string, optional. Length: 1 to 2000 characters.
     #[serde(
         rename = "LogGroupSelectionCriteria",
         skip_serializing_if = "Option::is_none"
@@ -2339,12 +2481,12 @@ impl Walk for SourceLogsConfiguration {
 
 /// The `SourceMetricsConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `SourceMetricsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-sourcemetricsconfiguration.html).
 ///
 /// Every property is optional: start from [`SourceMetricsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceMetricsConfiguration {
-    /// `MetricsSelectionCriteria`: optional.
+    /// `MetricsSelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-sourcemetricsconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-sourcemetricsconfiguration-metricsselectioncriteria)): string, optional. Length: 1 to 2000 characters.
     #[serde(
         rename = "MetricsSelectionCriteria",
         skip_serializing_if = "Option::is_none"
@@ -2397,15 +2539,19 @@ impl Walk for SseAlgorithm {
 
 /// The `Tag` property type of [`DatasetIntegration`], [`OrganizationCentralizationRule`], [`OrganizationTelemetryRule`], [`S3TableIntegration`], [`TelemetryPipelines`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::DatasetIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-datasetintegration.html), [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html), [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::S3TableIntegration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-s3tableintegration.html), [`AWS::ObservabilityAdmin::TelemetryPipelines`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetrypipelines.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::DatasetIntegration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-datasetintegration-tag.html), [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-tag.html), [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-tag.html), [`AWS::ObservabilityAdmin::S3TableIntegration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-s3tableintegration-tag.html), [`AWS::ObservabilityAdmin::TelemetryPipelines` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetrypipelines-tag.html), [`AWS::ObservabilityAdmin::TelemetryRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-datasetintegration-tag.html#cfn-observabilityadmin-datasetintegration-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-datasetintegration-tag.html#cfn-observabilityadmin-datasetintegration-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2457,15 +2603,19 @@ impl Walk for TagConflictResolutionStrategy {
 
 /// The `TagPropagationConfiguration` property type of [`OrganizationCentralizationRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationcentralizationrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationCentralizationRule` `TagPropagationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-tagpropagationconfiguration.html).
 ///
 /// [`TagPropagationConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagPropagationConfiguration {
-    /// `DestinationRoleArn`: required.
+    /// The ARN of the destination account IAM role used for tag propagation.
+    ///
+    /// `DestinationRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-tagpropagationconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-tagpropagationconfiguration-destinationrolearn)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "DestinationRoleArn")]
     pub destination_role_arn: Value<String>,
-    /// `TagConflictResolutionStrategy`: optional.
+    /// The strategy to resolve tag conflicts during propagation.
+    ///
+    /// `TagConflictResolutionStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationcentralizationrule-tagpropagationconfiguration.html#cfn-observabilityadmin-organizationcentralizationrule-tagpropagationconfiguration-tagconflictresolutionstrategy)): [`TagConflictResolutionStrategy`], one of `IN_SYNC`, `ADD_ONLY`, `UPDATE_SYNC`, optional.
     #[serde(
         rename = "TagConflictResolutionStrategy",
         skip_serializing_if = "Option::is_none"
@@ -2506,12 +2656,14 @@ impl Walk for TagPropagationConfiguration {
 
 /// The `LogDeliveryParameters` property type of [`OrganizationTelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `LogDeliveryParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-logdeliveryparameters.html).
 ///
 /// Every property is optional: start from [`TelemetryDestinationConfigurationLogDeliveryParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TelemetryDestinationConfigurationLogDeliveryParameters {
-    /// `LogTypes`: optional.
+    /// Types of logs to deliver
+    ///
+    /// `LogTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-logdeliveryparameters.html#cfn-observabilityadmin-organizationtelemetryrule-logdeliveryparameters-logtypes)): list of ([`LogDeliveryParametersLogTypes`], one of `SECURITY_FINDING_LOGS`, `S3_SERVER_ACCESS_LOGS`, `ACCESS_LOGS`, `CONNECTION_LOGS`, `ALB_ACCESS_LOGS`, `ALB_CONNECTION_LOGS`, `ALB_HEALTH_CHECK_LOGS`), optional. Items: at least 1.
     #[serde(rename = "LogTypes", skip_serializing_if = "Option::is_none")]
     pub log_types: Option<Value<Vec<Value<LogDeliveryParametersLogTypes>>>>,
 }
@@ -2544,12 +2696,14 @@ impl Walk for TelemetryDestinationConfigurationLogDeliveryParameters {
 
 /// The `LogDeliveryParameters` property type of [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::TelemetryRule` `LogDeliveryParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-logdeliveryparameters.html).
 ///
 /// Every property is optional: start from [`TelemetryDestinationConfigurationLogDeliveryParameters2::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TelemetryDestinationConfigurationLogDeliveryParameters2 {
-    /// `LogTypes`: optional.
+    /// Types of logs to deliver
+    ///
+    /// `LogTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-logdeliveryparameters.html#cfn-observabilityadmin-telemetryrule-logdeliveryparameters-logtypes)): list of ([`LogDeliveryParametersLogTypes2`], one of `APPLICATION_LOGS`, `USAGE_LOGS`, `SECURITY_FINDING_LOGS`, `S3_SERVER_ACCESS_LOGS`, `ACCESS_LOGS`, `CONNECTION_LOGS`, `ALB_ACCESS_LOGS`, `ALB_CONNECTION_LOGS`, `ALB_HEALTH_CHECK_LOGS`), optional. Items: at least 1.
     #[serde(rename = "LogTypes", skip_serializing_if = "Option::is_none")]
     pub log_types: Option<Value<Vec<Value<LogDeliveryParametersLogTypes2>>>>,
 }
@@ -2582,12 +2736,12 @@ impl Walk for TelemetryDestinationConfigurationLogDeliveryParameters2 {
 
 /// The `TelemetryPipelineConfiguration` property type of [`TelemetryPipelines`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::TelemetryPipelines`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetrypipelines.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::TelemetryPipelines` `TelemetryPipelineConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetrypipelines-telemetrypipelineconfiguration.html).
 ///
 /// Every property is required: [`TelemetryPipelineConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelemetryPipelineConfiguration {
-    /// `Body`: required.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetrypipelines-telemetrypipelineconfiguration.html#cfn-observabilityadmin-telemetrypipelines-telemetrypipelineconfiguration-body)): string, required. Length: 1 to 24000 characters.
     #[serde(rename = "Body")]
     pub body: Value<String>,
 }
@@ -2682,54 +2836,74 @@ impl Walk for TelemetryRuleResourceType {
 
 /// The `TelemetryDestinationConfiguration` property type of [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::TelemetryRule` `TelemetryDestinationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html).
 ///
 /// Every property is optional: start from [`TelemetryRuleTelemetryDestinationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TelemetryRuleTelemetryDestinationConfiguration {
-    /// `CloudtrailParameters`: optional.
+    /// Telemetry parameters for Cloudtrail
+    ///
+    /// `CloudtrailParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-cloudtrailparameters)): object [`CloudtrailParameters`], optional.
     #[serde(
         rename = "CloudtrailParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloudtrail_parameters: Option<CloudtrailParameters>,
-    /// `DestinationPattern`: optional.
+    /// Pattern for telemetry data destination
+    ///
+    /// `DestinationPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-destinationpattern)): string, optional.
     #[serde(rename = "DestinationPattern", skip_serializing_if = "Option::is_none")]
     pub destination_pattern: Option<Value<String>>,
-    /// `DestinationType`: optional.
+    /// Type of telemetry destination
+    ///
+    /// `DestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-destinationtype)): [`DestinationType`], one of `cloud-watch-logs`, optional.
     #[serde(rename = "DestinationType", skip_serializing_if = "Option::is_none")]
     pub destination_type: Option<Value<DestinationType>>,
-    /// `ELBLoadBalancerLoggingParameters`: optional.
+    /// Telemetry parameters for ELB/NLB Load Balancer Logs
+    ///
+    /// `ELBLoadBalancerLoggingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-elbloadbalancerloggingparameters)): object [`ElbLoadBalancerLoggingParameters`], optional.
     #[serde(
         rename = "ELBLoadBalancerLoggingParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub elb_load_balancer_logging_parameters: Option<ElbLoadBalancerLoggingParameters>,
-    /// `KmsKeyArn`: optional.
+    /// The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the destination log groups specified in the Telemetry Rule.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-kmskeyarn)): string, optional. Pattern: `^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[a-f0-9-]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `LogDeliveryParameters`: optional.
+    /// Parameters for log delivery configuration
+    ///
+    /// `LogDeliveryParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-logdeliveryparameters)): object [`TelemetryDestinationConfigurationLogDeliveryParameters2`], optional.
     #[serde(
         rename = "LogDeliveryParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_delivery_parameters: Option<TelemetryDestinationConfigurationLogDeliveryParameters2>,
-    /// `MskMonitoringParameters`: optional.
+    /// Configuration parameters for Amazon MSK cluster monitoring.
+    ///
+    /// `MskMonitoringParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-mskmonitoringparameters)): object [`MskMonitoringParameters`], optional.
     #[serde(
         rename = "MskMonitoringParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub msk_monitoring_parameters: Option<MskMonitoringParameters>,
-    /// `RetentionInDays`: optional.
+    /// Number of days to retain the telemetry data in the specified destination
+    ///
+    /// `RetentionInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-retentionindays)): integer, optional. Range: 1 to 3653.
     #[serde(rename = "RetentionInDays", skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<Value<i64>>,
-    /// `VPCFlowLogParameters`: optional.
+    /// Telemetry parameters for VPC Flow logs
+    ///
+    /// `VPCFlowLogParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-vpcflowlogparameters)): object [`VpcFlowLogParameters`], optional.
     #[serde(
         rename = "VPCFlowLogParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub vpc_flow_log_parameters: Option<VpcFlowLogParameters>,
-    /// `WAFLoggingParameters`: optional.
+    /// Telemetry parameters for WAF v2 Web ACL
+    ///
+    /// `WAFLoggingParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetrydestinationconfiguration.html#cfn-observabilityadmin-telemetryrule-telemetrydestinationconfiguration-wafloggingparameters)): object [`WafLoggingParameters`], optional.
     #[serde(
         rename = "WAFLoggingParameters",
         skip_serializing_if = "Option::is_none"
@@ -2840,39 +3014,55 @@ impl Walk for TelemetryRuleTelemetryDestinationConfiguration {
 
 /// The `TelemetryRule` property type of [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::TelemetryRule` `TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html).
 ///
 /// [`TelemetryRuleTelemetryRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TelemetryRuleTelemetryRule {
-    /// `AllRegions`: optional, create-only (changing it replaces the resource).
+    /// When true, the rule is replicated to all supported regions
+    ///
+    /// `AllRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html#cfn-observabilityadmin-telemetryrule-telemetryrule-allregions)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AllRegions", skip_serializing_if = "Option::is_none")]
     pub all_regions: Option<Value<bool>>,
-    /// `AllowFieldUpdates`: optional.
+    /// When true, configuration drift in managed telemetry resources will be detected and remediated for resource-level fields.
+    ///
+    /// `AllowFieldUpdates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html#cfn-observabilityadmin-telemetryrule-telemetryrule-allowfieldupdates)): boolean, optional.
     #[serde(rename = "AllowFieldUpdates", skip_serializing_if = "Option::is_none")]
     pub allow_field_updates: Option<Value<bool>>,
-    /// `DestinationConfiguration`: optional.
+    /// The destination configuration for telemetry data
+    ///
+    /// `DestinationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html#cfn-observabilityadmin-telemetryrule-telemetryrule-destinationconfiguration)): object [`TelemetryRuleTelemetryDestinationConfiguration`], optional.
     #[serde(
         rename = "DestinationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_configuration: Option<TelemetryRuleTelemetryDestinationConfiguration>,
-    /// `Regions`: optional.
+    /// List of AWS region codes where the rule should be replicated
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html#cfn-observabilityadmin-telemetryrule-telemetryrule-regions)): list of (string), optional. Items: at least 1. Each item: Length: at least 1 characters.
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceType`: required.
+    /// Resource Type associated with the Telemetry Rule
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html#cfn-observabilityadmin-telemetryrule-telemetryrule-resourcetype)): [`TelemetryRuleResourceType`], one of `AWS::EC2::VPC`, `AWS::WAFv2::WebACL`, `AWS::CloudTrail`, `AWS::EKS::Cluster`, `AWS::ElasticLoadBalancingV2::LoadBalancer`, `AWS::EC2::Instance`, `AWS::BedrockAgentCore::Runtime`, `AWS::BedrockAgentCore::Browser`, `AWS::BedrockAgentCore::CodeInterpreter`, `AWS::SecurityHub::Hub`, `AWS::SecurityHub::HubV2`, `AWS::S3::Bucket`, `AWS::MSK::Cluster`, `AWS::CloudFront::Distribution`, `AWS::CloudWatch::OTelEnrichment`, `AWS::Bedrock::KnowledgeBase`, `AWS::BedrockAgentCore::Memory`, `AWS::BedrockAgentCore::Gateway`, `AWS::BedrockAgentCore::WorkloadIdentity`, required.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<TelemetryRuleResourceType>,
-    /// `SelectionCriteria`: optional.
+    /// Selection Criteria on resource level for rule application
+    ///
+    /// `SelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html#cfn-observabilityadmin-telemetryrule-telemetryrule-selectioncriteria)): string, optional.
     #[serde(rename = "SelectionCriteria", skip_serializing_if = "Option::is_none")]
     pub selection_criteria: Option<Value<String>>,
-    /// `TelemetrySourceTypes`: optional.
+    /// The telemetry source types for a telemetry rule.
+    ///
+    /// `TelemetrySourceTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html#cfn-observabilityadmin-telemetryrule-telemetryrule-telemetrysourcetypes)): list of ([`TelemetrySourceType`], one of `VPC_FLOW_LOGS`, `ROUTE53_RESOLVER_QUERY_LOGS`, `EKS_AUDIT_LOGS`, `EKS_AUTHENTICATOR_LOGS`, `EKS_CONTROLLER_MANAGER_LOGS`, `EKS_SCHEDULER_LOGS`, `EKS_API_LOGS`), optional.
     #[serde(
         rename = "TelemetrySourceTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub telemetry_source_types: Option<Value<Vec<Value<TelemetrySourceType>>>>,
-    /// `TelemetryType`: required.
+    /// Telemetry Type associated with the Telemetry Rule
+    ///
+    /// `TelemetryType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-telemetryrule.html#cfn-observabilityadmin-telemetryrule-telemetryrule-telemetrytype)): [`TelemetryRuleTelemetryType`], one of `Logs`, `Traces`, `Metrics`, required.
     #[serde(rename = "TelemetryType")]
     pub telemetry_type: Value<TelemetryRuleTelemetryType>,
 }
@@ -3022,21 +3212,27 @@ impl Walk for TelemetrySourceType {
 
 /// The `VPCFlowLogParameters` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `VPCFlowLogParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-vpcflowlogparameters.html), [`AWS::ObservabilityAdmin::TelemetryRule` `VPCFlowLogParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-vpcflowlogparameters.html).
 ///
 /// Every property is optional: start from [`VpcFlowLogParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcFlowLogParameters {
-    /// `LogFormat`: optional.
+    /// The fields to include in the flow log record. If you omit this parameter, the flow log is created using the default format.
+    ///
+    /// `LogFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-vpcflowlogparameters.html#cfn-observabilityadmin-organizationtelemetryrule-vpcflowlogparameters-logformat)): string, optional.
     #[serde(rename = "LogFormat", skip_serializing_if = "Option::is_none")]
     pub log_format: Option<Value<String>>,
-    /// `MaxAggregationInterval`: optional.
+    /// The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s.
+    ///
+    /// `MaxAggregationInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-vpcflowlogparameters.html#cfn-observabilityadmin-organizationtelemetryrule-vpcflowlogparameters-maxaggregationinterval)): integer, optional.
     #[serde(
         rename = "MaxAggregationInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_aggregation_interval: Option<Value<i64>>,
-    /// `TrafficType`: optional.
+    /// The type of traffic captured for the flow log. Default is ALL
+    ///
+    /// `TrafficType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-vpcflowlogparameters.html#cfn-observabilityadmin-organizationtelemetryrule-vpcflowlogparameters-traffictype)): string, optional.
     #[serde(rename = "TrafficType", skip_serializing_if = "Option::is_none")]
     pub traffic_type: Option<Value<String>>,
 }
@@ -3099,18 +3295,24 @@ impl Walk for WafLogType {
 
 /// The `WAFLoggingParameters` property type of [`OrganizationTelemetryRule`] and [`TelemetryRule`].
 ///
-/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-organizationtelemetryrule.html), [`AWS::ObservabilityAdmin::TelemetryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-observabilityadmin-telemetryrule.html).
+/// AWS reference: [`AWS::ObservabilityAdmin::OrganizationTelemetryRule` `WAFLoggingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-wafloggingparameters.html), [`AWS::ObservabilityAdmin::TelemetryRule` `WAFLoggingParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-telemetryrule-wafloggingparameters.html).
 ///
 /// Every property is optional: start from [`WafLoggingParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WafLoggingParameters {
-    /// `LogType`: optional.
+    /// The type of logs to generate for WAF.
+    ///
+    /// `LogType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-wafloggingparameters.html#cfn-observabilityadmin-organizationtelemetryrule-wafloggingparameters-logtype)): [`WafLogType`], one of `WAF_LOGS`, optional.
     #[serde(rename = "LogType", skip_serializing_if = "Option::is_none")]
     pub log_type: Option<Value<WafLogType>>,
-    /// `LoggingFilter`: optional.
+    /// Default handling for logs that don't match any of the specified filtering conditions.
+    ///
+    /// `LoggingFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-wafloggingparameters.html#cfn-observabilityadmin-organizationtelemetryrule-wafloggingparameters-loggingfilter)): object [`LoggingFilter`], optional.
     #[serde(rename = "LoggingFilter", skip_serializing_if = "Option::is_none")]
     pub logging_filter: Option<LoggingFilter>,
-    /// `RedactedFields`: optional.
+    /// Fields not to be included in the logs.
+    ///
+    /// `RedactedFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-observabilityadmin-organizationtelemetryrule-wafloggingparameters.html#cfn-observabilityadmin-organizationtelemetryrule-wafloggingparameters-redactedfields)): list of (object [`FieldToMatch`]), optional. Items: at most 100.
     #[serde(rename = "RedactedFields", skip_serializing_if = "Option::is_none")]
     pub redacted_fields: Option<Value<Vec<FieldToMatch>>>,
 }

@@ -9,79 +9,115 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ODB::CloudAutonomousVmCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html)).
 ///
+/// The AWS::ODB::CloudAutonomousVmCluster resource creates a Cloud Autonomous VM Cluster
+///
 /// Every property is optional: start from [`CloudAutonomousVmCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudAutonomousVmCluster {
-    /// `AutonomousDataStorageSizeInTBs`: optional, create-only (changing it replaces the resource).
+    /// The data storage size allocated for Autonomous Databases in the Autonomous VM cluster, in TB.
+    ///
+    /// `AutonomousDataStorageSizeInTBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-autonomousdatastoragesizeintbs)): number, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AutonomousDataStorageSizeInTBs",
         skip_serializing_if = "Option::is_none"
     )]
     pub autonomous_data_storage_size_in_tbs: Option<Value<f64>>,
-    /// `CloudExadataInfrastructureId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the Cloud Exadata Infrastructure containing this Autonomous VM cluster.
+    ///
+    /// `CloudExadataInfrastructureId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-cloudexadatainfrastructureid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$`. Length: 6 to 2048 characters.
     #[serde(
         rename = "CloudExadataInfrastructureId",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_exadata_infrastructure_id: Option<Value<String>>,
-    /// `CpuCoreCountPerNode`: optional, create-only (changing it replaces the resource).
+    /// The number of CPU cores enabled per node in the Autonomous VM cluster.
+    ///
+    /// `CpuCoreCountPerNode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-cpucorecountpernode)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CpuCoreCountPerNode",
         skip_serializing_if = "Option::is_none"
     )]
     pub cpu_core_count_per_node: Option<Value<i64>>,
-    /// `DbServers`: optional, create-only (changing it replaces the resource).
+    /// The list of database servers associated with the Autonomous VM cluster.
+    ///
+    /// `DbServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-dbservers)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 1024.
     #[serde(rename = "DbServers", skip_serializing_if = "Option::is_none")]
     pub db_servers: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// The user-provided description of the Autonomous VM cluster.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-description)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional, create-only (changing it replaces the resource).
+    /// The display name of the Autonomous VM cluster.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-displayname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `IamRoles`: optional.
+    /// The AWS Identity and Access Management (IAM) service roles associated with the Autonomous VM cluster.
+    ///
+    /// `IamRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-iamroles)): list of (object [`IamRole`]), optional.
     #[serde(rename = "IamRoles", skip_serializing_if = "Option::is_none")]
     pub iam_roles: Option<Value<Vec<IamRole>>>,
-    /// `IsMtlsEnabledVmCluster`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether mutual TLS (mTLS) authentication is enabled for the Autonomous VM cluster.
+    ///
+    /// `IsMtlsEnabledVmCluster` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-ismtlsenabledvmcluster)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "IsMtlsEnabledVmCluster",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_mtls_enabled_vm_cluster: Option<Value<bool>>,
-    /// `LicenseModel`: optional, create-only (changing it replaces the resource).
+    /// The Oracle license model that applies to the Autonomous VM cluster. Valid values are LICENSE\_INCLUDED or BRING\_YOUR\_OWN\_LICENSE.
+    ///
+    /// `LicenseModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-licensemodel)): [`LicenseModel`], one of `BRING_YOUR_OWN_LICENSE`, `LICENSE_INCLUDED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LicenseModel", skip_serializing_if = "Option::is_none")]
     pub license_model: Option<Value<LicenseModel>>,
-    /// `MaintenanceWindow`: optional, create-only (changing it replaces the resource).
+    /// The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window.
+    ///
+    /// `MaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-maintenancewindow)): object [`CloudAutonomousVmClusterMaintenanceWindow`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "MaintenanceWindow", skip_serializing_if = "Option::is_none")]
     pub maintenance_window: Option<CloudAutonomousVmClusterMaintenanceWindow>,
-    /// `MemoryPerOracleComputeUnitInGBs`: optional, create-only (changing it replaces the resource).
+    /// The amount of memory allocated per Oracle Compute Unit, in GB.
+    ///
+    /// `MemoryPerOracleComputeUnitInGBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-memoryperoraclecomputeunitingbs)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MemoryPerOracleComputeUnitInGBs",
         skip_serializing_if = "Option::is_none"
     )]
     pub memory_per_oracle_compute_unit_in_gbs: Option<Value<i64>>,
-    /// `OdbNetworkId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the ODB network associated with this Autonomous VM cluster.
+    ///
+    /// `OdbNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-odbnetworkid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$`. Length: 6 to 2048 characters.
     #[serde(rename = "OdbNetworkId", skip_serializing_if = "Option::is_none")]
     pub odb_network_id: Option<Value<String>>,
-    /// `ScanListenerPortNonTls`: optional, create-only (changing it replaces the resource).
+    /// The SCAN listener port for non-TLS (TCP) protocol. The default is 1521.
+    ///
+    /// `ScanListenerPortNonTls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-scanlistenerportnontls)): integer, optional, create-only (changing it replaces the resource). Range: 1024 to 8999.
     #[serde(
         rename = "ScanListenerPortNonTls",
         skip_serializing_if = "Option::is_none"
     )]
     pub scan_listener_port_non_tls: Option<Value<i64>>,
-    /// `ScanListenerPortTls`: optional, create-only (changing it replaces the resource).
+    /// The SCAN listener port for TLS (TCP) protocol. The default is 2484.
+    ///
+    /// `ScanListenerPortTls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-scanlistenerporttls)): integer, optional, create-only (changing it replaces the resource). Range: 1024 to 8999.
     #[serde(
         rename = "ScanListenerPortTls",
         skip_serializing_if = "Option::is_none"
     )]
     pub scan_listener_port_tls: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// The tags associated with the Autonomous VM cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeZone`: optional, create-only (changing it replaces the resource).
+    /// The time zone of the Autonomous VM cluster.
+    ///
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-timezone)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "TimeZone", skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<Value<String>>,
-    /// `TotalContainerDatabases`: optional, create-only (changing it replaces the resource).
+    /// The total number of Autonomous Container Databases that can be created with the allocated local storage.
+    ///
+    /// `TotalContainerDatabases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html#cfn-odb-cloudautonomousvmcluster-totalcontainerdatabases)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TotalContainerDatabases",
         skip_serializing_if = "Option::is_none"
@@ -409,43 +445,67 @@ impl ResourceRef<CloudAutonomousVmCluster> {
 
 /// The properties of an `AWS::ODB::CloudExadataInfrastructure` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html)).
 ///
+/// The AWS::ODB::CloudExadataInfrastructure resource creates an Exadata Infrastructure
+///
 /// Every property is optional: start from [`CloudExadataInfrastructure::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudExadataInfrastructure {
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// The name of the Availability Zone (AZ) where the Exadata infrastructure is located.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-availabilityzone)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `AvailabilityZoneId`: optional, create-only (changing it replaces the resource).
+    /// The AZ ID of the AZ where the Exadata infrastructure is located.
+    ///
+    /// `AvailabilityZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-availabilityzoneid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
     pub availability_zone_id: Option<Value<String>>,
-    /// `ComputeCount`: optional, create-only (changing it replaces the resource).
+    /// The number of database servers for the Exadata infrastructure.
+    ///
+    /// `ComputeCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-computecount)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ComputeCount", skip_serializing_if = "Option::is_none")]
     pub compute_count: Option<Value<i64>>,
-    /// `CustomerContactsToSendToOCI`: optional, create-only (changing it replaces the resource).
+    /// The email addresses of contacts to receive notification from Oracle about maintenance updates for the Exadata infrastructure.
+    ///
+    /// `CustomerContactsToSendToOCI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-customercontactstosendtooci)): list of (object [`CustomerContact`]), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CustomerContactsToSendToOCI",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_contacts_to_send_to_oci: Option<Value<Vec<CustomerContact>>>,
-    /// `DatabaseServerType`: optional, create-only (changing it replaces the resource).
+    /// The database server model type of the Exadata infrastructure. For the list of valid model names, use the ListDbSystemShapes operation.
+    ///
+    /// `DatabaseServerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-databaseservertype)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\/.=-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "DatabaseServerType", skip_serializing_if = "Option::is_none")]
     pub database_server_type: Option<Value<String>>,
-    /// `DisplayName`: optional, create-only (changing it replaces the resource).
+    /// The user-friendly name for the Exadata infrastructure.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-displayname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `MaintenanceWindow`: optional.
+    /// The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window.
+    ///
+    /// `MaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow)): object [`CloudExadataInfrastructureMaintenanceWindow`], optional.
     #[serde(rename = "MaintenanceWindow", skip_serializing_if = "Option::is_none")]
     pub maintenance_window: Option<CloudExadataInfrastructureMaintenanceWindow>,
-    /// `Shape`: optional, create-only (changing it replaces the resource).
+    /// The model name of the Exadata infrastructure.
+    ///
+    /// `Shape` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-shape)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\/.=-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Shape", skip_serializing_if = "Option::is_none")]
     pub shape: Option<Value<String>>,
-    /// `StorageCount`: optional, create-only (changing it replaces the resource).
+    /// The number of storage servers that are activated for the Exadata infrastructure.
+    ///
+    /// `StorageCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-storagecount)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageCount", skip_serializing_if = "Option::is_none")]
     pub storage_count: Option<Value<i64>>,
-    /// `StorageServerType`: optional, create-only (changing it replaces the resource).
+    /// The storage server model type of the Exadata infrastructure. For the list of valid model names, use the ListDbSystemShapes operation.
+    ///
+    /// `StorageServerType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-storageservertype)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\/.=-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "StorageServerType", skip_serializing_if = "Option::is_none")]
     pub storage_server_type: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the Exadata Infrastructure.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html#cfn-odb-cloudexadatainfrastructure-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -684,94 +744,140 @@ impl ResourceRef<CloudExadataInfrastructure> {
 
 /// The properties of an `AWS::ODB::CloudVmCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html)).
 ///
+/// The AWS::ODB::CloudVmCluster resource creates a Cloud VM Cluster
+///
 /// Every property is optional: start from [`CloudVmCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudVmCluster {
-    /// `CloudExadataInfrastructureId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the Exadata infrastructure that this VM cluster belongs to.
+    ///
+    /// `CloudExadataInfrastructureId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-cloudexadatainfrastructureid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$`. Length: 6 to 2048 characters.
     #[serde(
         rename = "CloudExadataInfrastructureId",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_exadata_infrastructure_id: Option<Value<String>>,
-    /// `ClusterName`: optional, create-only (changing it replaces the resource).
+    /// The name of the Grid Infrastructure (GI) cluster.
+    ///
+    /// `ClusterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-clustername)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9-]*$`. Length: 1 to 11 characters.
     #[serde(rename = "ClusterName", skip_serializing_if = "Option::is_none")]
     pub cluster_name: Option<Value<String>>,
-    /// `CpuCoreCount`: optional, create-only (changing it replaces the resource).
+    /// The number of CPU cores enabled on the VM cluster.
+    ///
+    /// `CpuCoreCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-cpucorecount)): integer, optional, create-only (changing it replaces the resource). Range: 0 to 368.
     #[serde(rename = "CpuCoreCount", skip_serializing_if = "Option::is_none")]
     pub cpu_core_count: Option<Value<i64>>,
-    /// `DataCollectionOptions`: optional, create-only (changing it replaces the resource).
+    /// The set of diagnostic collection options enabled for the VM cluster.
+    ///
+    /// `DataCollectionOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-datacollectionoptions)): object [`DataCollectionOptions`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DataCollectionOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_collection_options: Option<DataCollectionOptions>,
-    /// `DataStorageSizeInTBs`: optional, create-only (changing it replaces the resource).
+    /// The size of the data disk group, in terabytes (TB), that's allocated for the VM cluster.
+    ///
+    /// `DataStorageSizeInTBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-datastoragesizeintbs)): number, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DataStorageSizeInTBs",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_storage_size_in_tbs: Option<Value<f64>>,
-    /// `DbNodeStorageSizeInGBs`: optional, create-only (changing it replaces the resource).
+    /// The amount of local node storage, in gigabytes (GB), that's allocated for the VM cluster.
+    ///
+    /// `DbNodeStorageSizeInGBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-dbnodestoragesizeingbs)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DbNodeStorageSizeInGBs",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_node_storage_size_in_gbs: Option<Value<i64>>,
-    /// `DbNodes`: optional.
+    /// The DB nodes that are implicitly created and managed as part of this VM Cluster.
+    ///
+    /// `DbNodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-dbnodes)): list of (object [`DbNode`]), optional. Length: at least 1 characters.
     #[serde(rename = "DbNodes", skip_serializing_if = "Option::is_none")]
     pub db_nodes: Option<Value<Vec<DbNode>>>,
-    /// `DbServers`: optional, create-only (changing it replaces the resource).
+    /// The list of database servers for the VM cluster.
+    ///
+    /// `DbServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-dbservers)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 1024.
     #[serde(rename = "DbServers", skip_serializing_if = "Option::is_none")]
     pub db_servers: Option<Value<Vec<Value<String>>>>,
-    /// `DisplayName`: optional, create-only (changing it replaces the resource).
+    /// The user-friendly name for the VM cluster.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-displayname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `GiVersion`: optional, create-only (changing it replaces the resource).
+    /// The software version of the Oracle Grid Infrastructure (GI) for the VM cluster.
+    ///
+    /// `GiVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-giversion)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "GiVersion", skip_serializing_if = "Option::is_none")]
     pub gi_version: Option<Value<String>>,
-    /// `Hostname`: optional, create-only (changing it replaces the resource).
+    /// The host name for the VM cluster.
+    ///
+    /// `Hostname` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-hostname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$`. Length: 1 to 12 characters.
     #[serde(rename = "Hostname", skip_serializing_if = "Option::is_none")]
     pub hostname: Option<Value<String>>,
-    /// `IamRoles`: optional.
+    /// The AWS Identity and Access Management (IAM) service roles associated with the VM cluster.
+    ///
+    /// `IamRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-iamroles)): list of (object [`IamRole`]), optional.
     #[serde(rename = "IamRoles", skip_serializing_if = "Option::is_none")]
     pub iam_roles: Option<Value<Vec<IamRole>>>,
-    /// `IsLocalBackupEnabled`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether database backups to local Exadata storage is enabled for the VM cluster.
+    ///
+    /// `IsLocalBackupEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-islocalbackupenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "IsLocalBackupEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_local_backup_enabled: Option<Value<bool>>,
-    /// `IsSparseDiskgroupEnabled`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether the VM cluster is configured with a sparse disk group.
+    ///
+    /// `IsSparseDiskgroupEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-issparsediskgroupenabled)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "IsSparseDiskgroupEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_sparse_diskgroup_enabled: Option<Value<bool>>,
-    /// `LicenseModel`: optional, create-only (changing it replaces the resource).
+    /// The Oracle license model applied to the VM cluster.
+    ///
+    /// `LicenseModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-licensemodel)): [`LicenseModel`], one of `BRING_YOUR_OWN_LICENSE`, `LICENSE_INCLUDED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LicenseModel", skip_serializing_if = "Option::is_none")]
     pub license_model: Option<Value<LicenseModel>>,
-    /// `MemorySizeInGBs`: optional, create-only (changing it replaces the resource).
+    /// The amount of memory, in gigabytes (GB), that's allocated for the VM cluster.
+    ///
+    /// `MemorySizeInGBs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-memorysizeingbs)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MemorySizeInGBs", skip_serializing_if = "Option::is_none")]
     pub memory_size_in_gbs: Option<Value<i64>>,
-    /// `OdbNetworkId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the ODB network for the VM cluster.
+    ///
+    /// `OdbNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-odbnetworkid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$`. Length: 6 to 2048 characters.
     #[serde(rename = "OdbNetworkId", skip_serializing_if = "Option::is_none")]
     pub odb_network_id: Option<Value<String>>,
-    /// `ScanListenerPortTcp`: optional, create-only (changing it replaces the resource).
+    /// Property description not available.
+    ///
+    /// `ScanListenerPortTcp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-scanlistenerporttcp)): integer, optional, create-only (changing it replaces the resource). Range: 1024 to 8999.
     #[serde(
         rename = "ScanListenerPortTcp",
         skip_serializing_if = "Option::is_none"
     )]
     pub scan_listener_port_tcp: Option<Value<i64>>,
-    /// `SshPublicKeys`: optional, create-only (changing it replaces the resource).
+    /// The public key portion of one or more key pairs used for SSH access to the VM cluster.
+    ///
+    /// `SshPublicKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-sshpublickeys)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 1024.
     #[serde(rename = "SshPublicKeys", skip_serializing_if = "Option::is_none")]
     pub ssh_public_keys: Option<Value<Vec<Value<String>>>>,
-    /// `SystemVersion`: optional, create-only (changing it replaces the resource).
+    /// The operating system version of the image chosen for the VM cluster.
+    ///
+    /// `SystemVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-systemversion)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "SystemVersion", skip_serializing_if = "Option::is_none")]
     pub system_version: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the Vm Cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeZone`: optional, create-only (changing it replaces the resource).
+    /// The time zone of the VM cluster.
+    ///
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html#cfn-odb-cloudvmcluster-timezone)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "TimeZone", skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<Value<String>>,
 }
@@ -1073,64 +1179,100 @@ impl ResourceRef<CloudVmCluster> {
 
 /// The properties of an `AWS::ODB::OdbNetwork` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html)).
 ///
+/// The AWS::ODB::OdbNetwork resource creates an ODB Network
+///
 /// Every property is optional: start from [`OdbNetwork::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OdbNetwork {
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// The AWS Availability Zone (AZ) where the ODB network is located.
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-availabilityzone)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `AvailabilityZoneId`: optional, create-only (changing it replaces the resource).
+    /// The AZ ID of the AZ where the ODB network is located.
+    ///
+    /// `AvailabilityZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-availabilityzoneid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
     pub availability_zone_id: Option<Value<String>>,
-    /// `BackupSubnetCidr`: optional, create-only (changing it replaces the resource).
+    /// The CIDR range of the backup subnet in the ODB network.
+    ///
+    /// `BackupSubnetCidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-backupsubnetcidr)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "BackupSubnetCidr", skip_serializing_if = "Option::is_none")]
     pub backup_subnet_cidr: Option<Value<String>>,
-    /// `ClientSubnetCidr`: optional, create-only (changing it replaces the resource).
+    /// The CIDR range of the client subnet in the ODB network.
+    ///
+    /// `ClientSubnetCidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-clientsubnetcidr)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "ClientSubnetCidr", skip_serializing_if = "Option::is_none")]
     pub client_subnet_cidr: Option<Value<String>>,
-    /// `CrossRegionS3RestoreSources`: optional.
+    /// The cross-Region Amazon S3 restore sources for the ODB network.
+    ///
+    /// `CrossRegionS3RestoreSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-crossregions3restoresources)): list of (string), optional.
     #[serde(
         rename = "CrossRegionS3RestoreSources",
         skip_serializing_if = "Option::is_none"
     )]
     pub cross_region_s3_restore_sources: Option<Value<Vec<Value<String>>>>,
-    /// `CustomDomainName`: optional, create-only (changing it replaces the resource).
+    /// The domain name to use for the resources in the ODB network.
+    ///
+    /// `CustomDomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-customdomainname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "CustomDomainName", skip_serializing_if = "Option::is_none")]
     pub custom_domain_name: Option<Value<String>>,
-    /// `DefaultDnsPrefix`: optional, create-only (changing it replaces the resource).
+    /// The DNS prefix to the default DNS domain name. The default DNS domain name is oraclevcn.com.
+    ///
+    /// `DefaultDnsPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-defaultdnsprefix)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "DefaultDnsPrefix", skip_serializing_if = "Option::is_none")]
     pub default_dns_prefix: Option<Value<String>>,
-    /// `DeleteAssociatedResources`: optional.
+    /// Specifies whether to delete associated OCI networking resources along with the ODB network.
+    ///
+    /// `DeleteAssociatedResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-deleteassociatedresources)): boolean, optional.
     #[serde(
         rename = "DeleteAssociatedResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_associated_resources: Option<Value<bool>>,
-    /// `DisplayName`: optional.
+    /// The user-friendly name of the ODB network.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-displayname)): string, optional. Pattern: `^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `KmsAccess`: optional.
+    /// The AWS Key Management Service (KMS) access configuration for the ODB network.
+    ///
+    /// `KmsAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-kmsaccess)): [`KmsAccess`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "KmsAccess", skip_serializing_if = "Option::is_none")]
     pub kms_access: Option<Value<KmsAccess>>,
-    /// `KmsPolicyDocument`: optional.
+    /// The AWS Key Management Service (KMS) policy document that defines permissions for key usage within the ODB network.
+    ///
+    /// `KmsPolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-kmspolicydocument)): string, optional. Length: 3 to 20480 characters.
     #[serde(rename = "KmsPolicyDocument", skip_serializing_if = "Option::is_none")]
     pub kms_policy_document: Option<Value<String>>,
-    /// `S3Access`: optional.
+    /// Specifies the configuration for Amazon S3 access from the ODB network.
+    ///
+    /// `S3Access` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-s3access)): [`S3Access`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "S3Access", skip_serializing_if = "Option::is_none")]
     pub s3_access: Option<Value<S3Access>>,
-    /// `S3PolicyDocument`: optional.
+    /// Specifies the endpoint policy for Amazon S3 access from the ODB network.
+    ///
+    /// `S3PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-s3policydocument)): string, optional. Length: 3 to 20480 characters.
     #[serde(rename = "S3PolicyDocument", skip_serializing_if = "Option::is_none")]
     pub s3_policy_document: Option<Value<String>>,
-    /// `StsAccess`: optional.
+    /// The AWS Security Token Service (STS) access configuration for the ODB network.
+    ///
+    /// `StsAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-stsaccess)): [`StsAccess`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "StsAccess", skip_serializing_if = "Option::is_none")]
     pub sts_access: Option<Value<StsAccess>>,
-    /// `StsPolicyDocument`: optional.
+    /// The AWS Security Token Service (STS) policy document that defines permissions for token service usage within the ODB network.
+    ///
+    /// `StsPolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-stspolicydocument)): string, optional. Length: 3 to 20480 characters.
     #[serde(rename = "StsPolicyDocument", skip_serializing_if = "Option::is_none")]
     pub sts_policy_document: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the Odb Network.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `ZeroEtlAccess`: optional.
+    /// Specifies the configuration for Zero-ETL access from the ODB network.
+    ///
+    /// `ZeroEtlAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html#cfn-odb-odbnetwork-zeroetlaccess)): [`ZeroEtlAccess`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "ZeroEtlAccess", skip_serializing_if = "Option::is_none")]
     pub zero_etl_access: Option<Value<ZeroEtlAccess>>,
 }
@@ -1336,31 +1478,45 @@ impl ResourceRef<OdbNetwork> {
 
 /// The properties of an `AWS::ODB::OdbPeeringConnection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbpeeringconnection.html)).
 ///
+/// Resource Type definition for AWS::ODB::OdbPeeringConnection.
+///
 /// Every property is optional: start from [`OdbPeeringConnection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OdbPeeringConnection {
-    /// `AdditionalPeerNetworkCidrs`: optional.
+    /// The additional CIDR blocks for the ODB peering connection.
+    ///
+    /// `AdditionalPeerNetworkCidrs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbpeeringconnection.html#cfn-odb-odbpeeringconnection-additionalpeernetworkcidrs)): list of (string), optional.
     #[serde(
         rename = "AdditionalPeerNetworkCidrs",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_peer_network_cidrs: Option<Value<Vec<Value<String>>>>,
-    /// `DisplayName`: optional.
+    /// The name of the ODB peering connection.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbpeeringconnection.html#cfn-odb-odbpeeringconnection-displayname)): string, optional. Pattern: `^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `OdbNetworkId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the ODB network.
+    ///
+    /// `OdbNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbpeeringconnection.html#cfn-odb-odbpeeringconnection-odbnetworkid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$`. Length: 6 to 2048 characters.
     #[serde(rename = "OdbNetworkId", skip_serializing_if = "Option::is_none")]
     pub odb_network_id: Option<Value<String>>,
-    /// `PeerNetworkId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the peer network.
+    ///
+    /// `PeerNetworkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbpeeringconnection.html#cfn-odb-odbpeeringconnection-peernetworkid)): string, optional, create-only (changing it replaces the resource). Pattern: `^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$`. Length: 6 to 2048 characters.
     #[serde(rename = "PeerNetworkId", skip_serializing_if = "Option::is_none")]
     pub peer_network_id: Option<Value<String>>,
-    /// `PeerNetworkRouteTableIds`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the VPC route table for which a route to the ODB network is automatically created during peering connection establishment.
+    ///
+    /// `PeerNetworkRouteTableIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbpeeringconnection.html#cfn-odb-odbpeeringconnection-peernetworkroutetableids)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 1. Each item: Pattern: `^rtb-[a-z0-9]{8,17}$`.
     #[serde(
         rename = "PeerNetworkRouteTableIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub peer_network_route_table_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the Odb peering connection.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbpeeringconnection.html#cfn-odb-odbpeeringconnection-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1473,27 +1629,39 @@ impl ResourceRef<OdbPeeringConnection> {
 
 /// The `MaintenanceWindow` property type of [`CloudAutonomousVmCluster`].
 ///
-/// AWS reference: [`AWS::ODB::CloudAutonomousVmCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html).
+/// AWS reference: [`AWS::ODB::CloudAutonomousVmCluster` `MaintenanceWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-maintenancewindow.html).
 ///
 /// Every property is optional: start from [`CloudAutonomousVmClusterMaintenanceWindow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudAutonomousVmClusterMaintenanceWindow {
-    /// `DaysOfWeek`: optional.
+    /// The days of the week when maintenance can be performed.
+    ///
+    /// `DaysOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-maintenancewindow.html#cfn-odb-cloudautonomousvmcluster-maintenancewindow-daysofweek)): list of ([`DaysOfWeek`], one of `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY`, `SATURDAY`, `SUNDAY`), optional.
     #[serde(rename = "DaysOfWeek", skip_serializing_if = "Option::is_none")]
     pub days_of_week: Option<Value<Vec<Value<DaysOfWeek>>>>,
-    /// `HoursOfDay`: optional.
+    /// The hours of the day when maintenance can be performed.
+    ///
+    /// `HoursOfDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-maintenancewindow.html#cfn-odb-cloudautonomousvmcluster-maintenancewindow-hoursofday)): list of (integer), optional.
     #[serde(rename = "HoursOfDay", skip_serializing_if = "Option::is_none")]
     pub hours_of_day: Option<Value<Vec<Value<i64>>>>,
-    /// `LeadTimeInWeeks`: optional.
+    /// The lead time in weeks before the maintenance window.
+    ///
+    /// `LeadTimeInWeeks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-maintenancewindow.html#cfn-odb-cloudautonomousvmcluster-maintenancewindow-leadtimeinweeks)): integer, optional. Length: 1 to 4 characters.
     #[serde(rename = "LeadTimeInWeeks", skip_serializing_if = "Option::is_none")]
     pub lead_time_in_weeks: Option<Value<i64>>,
-    /// `Months`: optional.
+    /// The months when maintenance can be performed.
+    ///
+    /// `Months` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-maintenancewindow.html#cfn-odb-cloudautonomousvmcluster-maintenancewindow-months)): list of ([`Months`], one of `JANUARY`, `FEBRUARY`, `MARCH`, `APRIL`, `MAY`, `JUNE`, `JULY`, `AUGUST`, `SEPTEMBER`, `OCTOBER`, `NOVEMBER`, `DECEMBER`), optional.
     #[serde(rename = "Months", skip_serializing_if = "Option::is_none")]
     pub months: Option<Value<Vec<Value<Months>>>>,
-    /// `Preference`: optional.
+    /// The preference for the maintenance window scheduling.
+    ///
+    /// `Preference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-maintenancewindow.html#cfn-odb-cloudautonomousvmcluster-maintenancewindow-preference)): [`MaintenanceWindowPreference`], one of `NO_PREFERENCE`, `CUSTOM_PREFERENCE`, optional.
     #[serde(rename = "Preference", skip_serializing_if = "Option::is_none")]
     pub preference: Option<Value<MaintenanceWindowPreference>>,
-    /// `WeeksOfMonth`: optional.
+    /// The weeks of the month when maintenance can be performed.
+    ///
+    /// `WeeksOfMonth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-maintenancewindow.html#cfn-odb-cloudautonomousvmcluster-maintenancewindow-weeksofmonth)): list of (integer), optional.
     #[serde(rename = "WeeksOfMonth", skip_serializing_if = "Option::is_none")]
     pub weeks_of_month: Option<Value<Vec<Value<i64>>>>,
 }
@@ -1563,42 +1731,60 @@ impl Walk for CloudAutonomousVmClusterMaintenanceWindow {
 
 /// The `MaintenanceWindow` property type of [`CloudExadataInfrastructure`].
 ///
-/// AWS reference: [`AWS::ODB::CloudExadataInfrastructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html).
+/// AWS reference: [`AWS::ODB::CloudExadataInfrastructure` `MaintenanceWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html).
 ///
 /// Every property is optional: start from [`CloudExadataInfrastructureMaintenanceWindow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudExadataInfrastructureMaintenanceWindow {
-    /// `CustomActionTimeoutInMins`: optional.
+    /// The timeout duration for custom actions in minutes.
+    ///
+    /// `CustomActionTimeoutInMins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-customactiontimeoutinmins)): integer, optional. Range: 15 to 120.
     #[serde(
         rename = "CustomActionTimeoutInMins",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_action_timeout_in_mins: Option<Value<i64>>,
-    /// `DaysOfWeek`: optional.
+    /// The days of the week when maintenance can be performed.
+    ///
+    /// `DaysOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-daysofweek)): list of ([`DaysOfWeek`], one of `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY`, `SATURDAY`, `SUNDAY`), optional.
     #[serde(rename = "DaysOfWeek", skip_serializing_if = "Option::is_none")]
     pub days_of_week: Option<Value<Vec<Value<DaysOfWeek>>>>,
-    /// `HoursOfDay`: optional.
+    /// The hours of the day when maintenance can be performed.
+    ///
+    /// `HoursOfDay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-hoursofday)): list of (integer), optional.
     #[serde(rename = "HoursOfDay", skip_serializing_if = "Option::is_none")]
     pub hours_of_day: Option<Value<Vec<Value<i64>>>>,
-    /// `IsCustomActionTimeoutEnabled`: optional.
+    /// Indicates whether custom action timeout is enabled.
+    ///
+    /// `IsCustomActionTimeoutEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-iscustomactiontimeoutenabled)): boolean, optional.
     #[serde(
         rename = "IsCustomActionTimeoutEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_custom_action_timeout_enabled: Option<Value<bool>>,
-    /// `LeadTimeInWeeks`: optional.
+    /// The lead time in weeks before the maintenance window.
+    ///
+    /// `LeadTimeInWeeks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-leadtimeinweeks)): integer, optional. Range: 1 to 4.
     #[serde(rename = "LeadTimeInWeeks", skip_serializing_if = "Option::is_none")]
     pub lead_time_in_weeks: Option<Value<i64>>,
-    /// `Months`: optional.
+    /// The months when maintenance can be performed.
+    ///
+    /// `Months` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-months)): list of ([`Months`], one of `JANUARY`, `FEBRUARY`, `MARCH`, `APRIL`, `MAY`, `JUNE`, `JULY`, `AUGUST`, `SEPTEMBER`, `OCTOBER`, `NOVEMBER`, `DECEMBER`), optional.
     #[serde(rename = "Months", skip_serializing_if = "Option::is_none")]
     pub months: Option<Value<Vec<Value<Months>>>>,
-    /// `PatchingMode`: optional.
+    /// The patching mode for the maintenance window.
+    ///
+    /// `PatchingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-patchingmode)): [`PatchingMode`], one of `NONROLLING`, `ROLLING`, optional.
     #[serde(rename = "PatchingMode", skip_serializing_if = "Option::is_none")]
     pub patching_mode: Option<Value<PatchingMode>>,
-    /// `Preference`: optional.
+    /// The preference for the maintenance window scheduling.
+    ///
+    /// `Preference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-preference)): [`MaintenanceWindowPreference2`], one of `CUSTOM_PREFERENCE`, `NO_PREFERENCE`, optional.
     #[serde(rename = "Preference", skip_serializing_if = "Option::is_none")]
     pub preference: Option<Value<MaintenanceWindowPreference2>>,
-    /// `WeeksOfMonth`: optional.
+    /// The weeks of the month when maintenance can be performed.
+    ///
+    /// `WeeksOfMonth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-maintenancewindow.html#cfn-odb-cloudexadatainfrastructure-maintenancewindow-weeksofmonth)): list of (integer), optional.
     #[serde(rename = "WeeksOfMonth", skip_serializing_if = "Option::is_none")]
     pub weeks_of_month: Option<Value<Vec<Value<i64>>>>,
 }
@@ -1692,12 +1878,14 @@ impl Walk for CloudExadataInfrastructureMaintenanceWindow {
 
 /// The `CustomerContact` property type of [`CloudExadataInfrastructure`].
 ///
-/// AWS reference: [`AWS::ODB::CloudExadataInfrastructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html).
+/// AWS reference: [`AWS::ODB::CloudExadataInfrastructure` `CustomerContact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-customercontact.html).
 ///
 /// Every property is optional: start from [`CustomerContact::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomerContact {
-    /// `Email`: optional.
+    /// The email address of the contact.
+    ///
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-customercontact.html#cfn-odb-cloudexadatainfrastructure-customercontact-email)): string, optional.
     #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
     pub email: Option<Value<String>>,
 }
@@ -1727,24 +1915,30 @@ impl Walk for CustomerContact {
 
 /// The `DataCollectionOptions` property type of [`CloudVmCluster`].
 ///
-/// AWS reference: [`AWS::ODB::CloudVmCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html).
+/// AWS reference: [`AWS::ODB::CloudVmCluster` `DataCollectionOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-datacollectionoptions.html).
 ///
 /// Every property is optional: start from [`DataCollectionOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataCollectionOptions {
-    /// `IsDiagnosticsEventsEnabled`: optional.
+    /// Indicates whether diagnostic collection is enabled for the VM cluster.
+    ///
+    /// `IsDiagnosticsEventsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-datacollectionoptions.html#cfn-odb-cloudvmcluster-datacollectionoptions-isdiagnosticseventsenabled)): boolean, optional.
     #[serde(
         rename = "IsDiagnosticsEventsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_diagnostics_events_enabled: Option<Value<bool>>,
-    /// `IsHealthMonitoringEnabled`: optional.
+    /// Indicates whether health monitoring is enabled for the VM cluster.
+    ///
+    /// `IsHealthMonitoringEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-datacollectionoptions.html#cfn-odb-cloudvmcluster-datacollectionoptions-ishealthmonitoringenabled)): boolean, optional.
     #[serde(
         rename = "IsHealthMonitoringEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub is_health_monitoring_enabled: Option<Value<bool>>,
-    /// `IsIncidentLogsEnabled`: optional.
+    /// Indicates whether incident logs are enabled for the cloud VM cluster.
+    ///
+    /// `IsIncidentLogsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-datacollectionoptions.html#cfn-odb-cloudvmcluster-datacollectionoptions-isincidentlogsenabled)): boolean, optional.
     #[serde(
         rename = "IsIncidentLogsEnabled",
         skip_serializing_if = "Option::is_none"
@@ -1828,15 +2022,17 @@ impl Walk for DaysOfWeek {
 
 /// The `DbNode` property type of [`CloudVmCluster`].
 ///
-/// AWS reference: [`AWS::ODB::CloudVmCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html).
+/// AWS reference: [`AWS::ODB::CloudVmCluster` `DbNode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-dbnode.html).
 ///
 /// [`DbNode::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbNode {
-    /// `DbServerId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the database server that's associated with the DB node.
+    ///
+    /// `DbServerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-dbnode.html#cfn-odb-cloudvmcluster-dbnode-dbserverid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DbServerId")]
     pub db_server_id: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-dbnode.html#cfn-odb-cloudvmcluster-dbnode-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1871,15 +2067,19 @@ impl Walk for DbNode {
 
 /// The `IamRole` property type of [`CloudAutonomousVmCluster`] and [`CloudVmCluster`].
 ///
-/// AWS reference: [`AWS::ODB::CloudAutonomousVmCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html), [`AWS::ODB::CloudVmCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html).
+/// AWS reference: [`AWS::ODB::CloudAutonomousVmCluster` `IamRole`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-iamrole.html), [`AWS::ODB::CloudVmCluster` `IamRole`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-iamrole.html).
 ///
 /// Every property is optional: start from [`IamRole::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IamRole {
-    /// `AwsIntegration`: optional.
+    /// The AWS integration configuration settings for the AWS Identity and Access Management (IAM) service role.
+    ///
+    /// `AwsIntegration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-iamrole.html#cfn-odb-cloudautonomousvmcluster-iamrole-awsintegration)): string, optional.
     #[serde(rename = "AwsIntegration", skip_serializing_if = "Option::is_none")]
     pub aws_integration: Option<Value<String>>,
-    /// `IamRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the AWS Identity and Access Management (IAM) service role.
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-iamrole.html#cfn-odb-cloudautonomousvmcluster-iamrole-iamrolearn)): string, optional.
     #[serde(rename = "IamRoleArn", skip_serializing_if = "Option::is_none")]
     pub iam_role_arn: Option<Value<String>>,
 }
@@ -2107,15 +2307,19 @@ impl Walk for StsAccess {
 
 /// The `Tag` property type of [`CloudAutonomousVmCluster`], [`CloudExadataInfrastructure`], [`CloudVmCluster`], [`OdbNetwork`] and [`OdbPeeringConnection`].
 ///
-/// AWS reference: [`AWS::ODB::CloudAutonomousVmCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudautonomousvmcluster.html), [`AWS::ODB::CloudExadataInfrastructure`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudexadatainfrastructure.html), [`AWS::ODB::CloudVmCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-cloudvmcluster.html), [`AWS::ODB::OdbNetwork`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbnetwork.html), [`AWS::ODB::OdbPeeringConnection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-odb-odbpeeringconnection.html).
+/// AWS reference: [`AWS::ODB::CloudAutonomousVmCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-tag.html), [`AWS::ODB::CloudExadataInfrastructure` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudexadatainfrastructure-tag.html), [`AWS::ODB::CloudVmCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudvmcluster-tag.html), [`AWS::ODB::OdbNetwork` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-odbnetwork-tag.html), [`AWS::ODB::OdbPeeringConnection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-odbpeeringconnection-tag.html).
 ///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., :, /, =, +, @, -, and ".
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-tag.html#cfn-odb-cloudautonomousvmcluster-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-odb-cloudautonomousvmcluster-tag.html#cfn-odb-cloudautonomousvmcluster-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -11,28 +11,30 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Omics::AnnotationStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html)).
 ///
+/// Definition of AWS::Omics::AnnotationStore Resource Type
+///
 /// [`AnnotationStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnnotationStore {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html#cfn-omics-annotationstore-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html#cfn-omics-annotationstore-name)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-z]){1}([a-z0-9_]){2,254}`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Reference`: optional, create-only (changing it replaces the resource).
+    /// `Reference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html#cfn-omics-annotationstore-reference)): object [`ReferenceItem`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Reference", skip_serializing_if = "Option::is_none")]
     pub reference: Option<ReferenceItem>,
-    /// `SseConfig`: optional, create-only (changing it replaces the resource).
+    /// `SseConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html#cfn-omics-annotationstore-sseconfig)): object [`SseConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SseConfig", skip_serializing_if = "Option::is_none")]
     pub sse_config: Option<SseConfig>,
-    /// `StoreFormat`: required, create-only (changing it replaces the resource).
+    /// `StoreFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html#cfn-omics-annotationstore-storeformat)): [`StoreFormat`], one of `GFF`, `TSV`, `VCF`, required, create-only (changing it replaces the resource).
     #[serde(rename = "StoreFormat")]
     pub store_format: Value<StoreFormat>,
-    /// `StoreOptions`: optional, create-only (changing it replaces the resource).
+    /// `StoreOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html#cfn-omics-annotationstore-storeoptions)): JSON (the schema allows several shapes, or none), optional, create-only (changing it replaces the resource).
     #[serde(rename = "StoreOptions", skip_serializing_if = "Option::is_none")]
     pub store_options: Option<Json>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html#cfn-omics-annotationstore-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -159,19 +161,29 @@ impl ResourceRef<AnnotationStore> {
 
 /// The properties of an `AWS::Omics::Configuration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-configuration.html)).
 ///
+/// Resource schema for AWS::Omics::Configuration
+///
 /// [`Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Configuration {
-    /// `Description`: optional.
+    /// Optional description for the configuration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-configuration.html#cfn-omics-configuration-description)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// User-friendly name for the configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-configuration.html#cfn-omics-configuration-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9\-\._]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RunConfigurations`: required, create-only (changing it replaces the resource).
+    /// Required run-specific configurations.
+    ///
+    /// `RunConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-configuration.html#cfn-omics-configuration-runconfigurations)): object [`RunConfigurations`], required, create-only (changing it replaces the resource).
     #[serde(rename = "RunConfigurations")]
     pub run_configurations: RunConfigurations,
-    /// `Tags`: optional.
+    /// Tags for the configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-configuration.html#cfn-omics-configuration-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -249,19 +261,27 @@ impl ResourceRef<Configuration> {
 
 /// The properties of an `AWS::Omics::ReferenceStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-referencestore.html)).
 ///
+/// Definition of AWS::Omics::ReferenceStore Resource Type
+///
 /// [`ReferenceStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReferenceStore {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description for the store.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-referencestore.html#cfn-omics-referencestore-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A name for the store.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-referencestore.html#cfn-omics-referencestore-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SseConfig`: optional, create-only (changing it replaces the resource).
+    /// Server-side encryption (SSE) settings for a store.
+    ///
+    /// `SseConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-referencestore.html#cfn-omics-referencestore-sseconfig)): object [`SseConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SseConfig", skip_serializing_if = "Option::is_none")]
     pub sse_config: Option<SseConfig>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-referencestore.html#cfn-omics-referencestore-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -337,25 +357,39 @@ impl ResourceRef<ReferenceStore> {
 
 /// The properties of an `AWS::Omics::RunCache` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-runcache.html)).
 ///
+/// Definition of AWS::Omics::RunCache Resource Type
+///
 /// Every property is optional: start from [`RunCache::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunCache {
-    /// `CacheBehavior`: optional.
+    /// The default cache behavior for runs using this cache.
+    ///
+    /// `CacheBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-runcache.html#cfn-omics-runcache-cachebehavior)): [`CacheBehavior`], one of `CACHE_ON_FAILURE`, `CACHE_ALWAYS`, optional. Length: 1 to 64 characters.
     #[serde(rename = "CacheBehavior", skip_serializing_if = "Option::is_none")]
     pub cache_behavior: Option<Value<CacheBehavior>>,
-    /// `CacheBucketOwnerId`: optional, create-only (changing it replaces the resource).
+    /// The AWS account ID of the expected owner of the S3 bucket for the run cache.
+    ///
+    /// `CacheBucketOwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-runcache.html#cfn-omics-runcache-cachebucketownerid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`. Length: 12 to 12 characters.
     #[serde(rename = "CacheBucketOwnerId", skip_serializing_if = "Option::is_none")]
     pub cache_bucket_owner_id: Option<Value<String>>,
-    /// `CacheS3Location`: optional, create-only (changing it replaces the resource).
+    /// The S3 location for storing the cached task outputs.
+    ///
+    /// `CacheS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-runcache.html#cfn-omics-runcache-caches3location)): string, optional, create-only (changing it replaces the resource). Pattern: `^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])(/(.{0,1024}))?$`.
     #[serde(rename = "CacheS3Location", skip_serializing_if = "Option::is_none")]
     pub cache_s3_location: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description of the run cache.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-runcache.html#cfn-omics-runcache-description)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional.
+    /// A name for the run cache.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-runcache.html#cfn-omics-runcache-name)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for the run cache.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-runcache.html#cfn-omics-runcache-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -453,25 +487,29 @@ impl ResourceRef<RunCache> {
 
 /// The properties of an `AWS::Omics::RunGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-rungroup.html)).
 ///
+/// Definition of AWS::Omics::RunGroup Resource Type
+///
 /// Every property is optional: start from [`RunGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunGroup {
-    /// `MaxCpus`: optional.
+    /// `MaxCpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-rungroup.html#cfn-omics-rungroup-maxcpus)): number, optional. Range: 1 to 100000.
     #[serde(rename = "MaxCpus", skip_serializing_if = "Option::is_none")]
     pub max_cpus: Option<Value<f64>>,
-    /// `MaxDuration`: optional.
+    /// `MaxDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-rungroup.html#cfn-omics-rungroup-maxduration)): number, optional. Range: 1 to 100000.
     #[serde(rename = "MaxDuration", skip_serializing_if = "Option::is_none")]
     pub max_duration: Option<Value<f64>>,
-    /// `MaxGpus`: optional.
+    /// `MaxGpus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-rungroup.html#cfn-omics-rungroup-maxgpus)): number, optional. Range: 1 to 100000.
     #[serde(rename = "MaxGpus", skip_serializing_if = "Option::is_none")]
     pub max_gpus: Option<Value<f64>>,
-    /// `MaxRuns`: optional.
+    /// `MaxRuns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-rungroup.html#cfn-omics-rungroup-maxruns)): number, optional. Range: 1 to 100000.
     #[serde(rename = "MaxRuns", skip_serializing_if = "Option::is_none")]
     pub max_runs: Option<Value<f64>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-rungroup.html#cfn-omics-rungroup-name)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A map of resource tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-rungroup.html#cfn-omics-rungroup-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -564,40 +602,56 @@ impl ResourceRef<RunGroup> {
 
 /// The properties of an `AWS::Omics::SequenceStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html)).
 ///
+/// Resource Type definition for AWS::Omics::SequenceStore
+///
 /// [`SequenceStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SequenceStore {
-    /// `AccessLogLocation`: optional.
+    /// Location of the access logs.
+    ///
+    /// `AccessLogLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-accessloglocation)): string, optional. Pattern: `^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.{1,800})/)?$`.
     #[serde(rename = "AccessLogLocation", skip_serializing_if = "Option::is_none")]
     pub access_log_location: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description for the store.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-description)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ETagAlgorithmFamily`: optional, create-only (changing it replaces the resource).
+    /// `ETagAlgorithmFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-etagalgorithmfamily)): [`ETagAlgorithmFamily`], one of `MD5up`, `SHA256up`, `SHA512up`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ETagAlgorithmFamily",
         skip_serializing_if = "Option::is_none"
     )]
     pub e_tag_algorithm_family: Option<Value<ETagAlgorithmFamily>>,
-    /// `FallbackLocation`: optional.
+    /// An S3 location that is used to store files that have failed a direct upload.
+    ///
+    /// `FallbackLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-fallbacklocation)): string, optional. Pattern: `^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.{1,1024})/)?$`. Length: at least 0 characters.
     #[serde(rename = "FallbackLocation", skip_serializing_if = "Option::is_none")]
     pub fallback_location: Option<Value<String>>,
-    /// `Name`: required.
+    /// A name for the store.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-name)): string, required. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 127 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PropagatedSetLevelTags`: optional.
+    /// The tags keys to propagate to the S3 objects associated with read sets in the sequence store.
+    ///
+    /// `PropagatedSetLevelTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-propagatedsetleveltags)): list of (string), optional. Items: 0 to 50. Each item: Length: 1 to 128 characters.
     #[serde(
         rename = "PropagatedSetLevelTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub propagated_set_level_tags: Option<Value<Vec<Value<String>>>>,
-    /// `S3AccessPolicy`: optional.
+    /// The resource policy that controls S3 access on the store
+    ///
+    /// `S3AccessPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-s3accesspolicy)): JSON (the schema allows several shapes, or none), optional. Length: 1 to 100000 characters.
     #[serde(rename = "S3AccessPolicy", skip_serializing_if = "Option::is_none")]
     pub s3_access_policy: Option<Json>,
-    /// `SseConfig`: optional, create-only (changing it replaces the resource).
+    /// Server-side encryption (SSE) settings for a store.
+    ///
+    /// `SseConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-sseconfig)): object [`SseConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SseConfig", skip_serializing_if = "Option::is_none")]
     pub sse_config: Option<SseConfig>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html#cfn-omics-sequencestore-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -746,22 +800,24 @@ impl ResourceRef<SequenceStore> {
 
 /// The properties of an `AWS::Omics::VariantStore` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-variantstore.html)).
 ///
+/// Definition of AWS::Omics::VariantStore Resource Type
+///
 /// [`VariantStore::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VariantStore {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-variantstore.html#cfn-omics-variantstore-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-variantstore.html#cfn-omics-variantstore-name)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-z]){1}([a-z0-9_]){2,254}`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Reference`: required, create-only (changing it replaces the resource).
+    /// `Reference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-variantstore.html#cfn-omics-variantstore-reference)): object [`ReferenceItem`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Reference")]
     pub reference: ReferenceItem,
-    /// `SseConfig`: optional, create-only (changing it replaces the resource).
+    /// `SseConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-variantstore.html#cfn-omics-variantstore-sseconfig)): object [`SseConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SseConfig", skip_serializing_if = "Option::is_none")]
     pub sse_config: Option<SseConfig>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-variantstore.html#cfn-omics-variantstore-tags)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -860,76 +916,90 @@ impl ResourceRef<VariantStore> {
 
 /// The properties of an `AWS::Omics::Workflow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html)).
 ///
+/// Definition of AWS::Omics::Workflow Resource Type
+///
 /// Every property is optional: start from [`Workflow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Workflow {
-    /// `Accelerators`: optional, create-only (changing it replaces the resource).
+    /// `Accelerators` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-accelerators)): [`Accelerators`], one of `GPU`, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Accelerators", skip_serializing_if = "Option::is_none")]
     pub accelerators: Option<Value<Accelerators>>,
-    /// `ContainerRegistryMap`: optional, create-only (changing it replaces the resource).
+    /// `ContainerRegistryMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-containerregistrymap)): object [`ContainerRegistryMap`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ContainerRegistryMap",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_registry_map: Option<ContainerRegistryMap>,
-    /// `ContainerRegistryMapUri`: optional, create-only (changing it replaces the resource).
+    /// `ContainerRegistryMapUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-containerregistrymapuri)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 750 characters.
     #[serde(
         rename = "ContainerRegistryMapUri",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_registry_map_uri: Option<Value<String>>,
-    /// `DefinitionRepository`: optional, create-only (changing it replaces the resource).
+    /// `DefinitionRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-definitionrepository)): object [`DefinitionRepository`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DefinitionRepository",
         skip_serializing_if = "Option::is_none"
     )]
     pub definition_repository: Option<DefinitionRepository>,
-    /// `DefinitionUri`: optional, create-only (changing it replaces the resource).
+    /// `DefinitionUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-definitionuri)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 256 characters.
     #[serde(rename = "DefinitionUri", skip_serializing_if = "Option::is_none")]
     pub definition_uri: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-description)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Engine`: optional, create-only (changing it replaces the resource).
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-engine)): [`WorkflowEngine`], one of `WDL`, `NEXTFLOW`, `CWL`, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<WorkflowEngine>>,
-    /// `Main`: optional, create-only (changing it replaces the resource).
+    /// `Main` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-main)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Main", skip_serializing_if = "Option::is_none")]
     pub main: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-name)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ParameterTemplate`: optional, create-only (changing it replaces the resource).
+    /// `ParameterTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-parametertemplate)): map from string to (object [`WorkflowParameter`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "ParameterTemplate", skip_serializing_if = "Option::is_none")]
     pub parameter_template: Option<BTreeMap<String, WorkflowParameter>>,
-    /// `ParameterTemplatePath`: optional, create-only (changing it replaces the resource).
+    /// Path to the primary workflow parameter template JSON file inside the repository
+    ///
+    /// `ParameterTemplatePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-parametertemplatepath)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\S]+$`. Length: 1 to 128 characters.
     #[serde(
         rename = "ParameterTemplatePath",
         skip_serializing_if = "Option::is_none"
     )]
     pub parameter_template_path: Option<Value<String>>,
-    /// `StorageCapacity`: optional, create-only (changing it replaces the resource).
+    /// `StorageCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-storagecapacity)): number, optional, create-only (changing it replaces the resource). Range: 0 to 100000.
     #[serde(rename = "StorageCapacity", skip_serializing_if = "Option::is_none")]
     pub storage_capacity: Option<Value<f64>>,
-    /// `StorageType`: optional.
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-storagetype)): [`StorageType`], one of `STATIC`, `DYNAMIC`, optional. Length: 1 to 64 characters.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<StorageType>>,
-    /// `Tags`: optional.
+    /// A map of resource tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `WorkflowBucketOwnerId`: optional, create-only (changing it replaces the resource).
+    /// Optional workflow bucket owner ID to verify the workflow bucket
+    ///
+    /// `WorkflowBucketOwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-workflowbucketownerid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]{12}$`.
     #[serde(
         rename = "WorkflowBucketOwnerId",
         skip_serializing_if = "Option::is_none"
     )]
     pub workflow_bucket_owner_id: Option<Value<String>>,
-    /// `readmeMarkdown`: optional.
+    /// The markdown content for the workflow's README file. This provides documentation and usage information for users of the workflow.
+    ///
+    /// `readmeMarkdown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-readmemarkdown)): string, optional.
     #[serde(rename = "readmeMarkdown", skip_serializing_if = "Option::is_none")]
     pub readme_markdown: Option<Value<String>>,
-    /// `readmePath`: optional, create-only (changing it replaces the resource).
+    /// The path to the workflow README markdown file within the repository. This file provides documentation and usage information for the workflow. If not specified, the README.md file from the root directory of the repository will be used.
+    ///
+    /// `readmePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-readmepath)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "readmePath", skip_serializing_if = "Option::is_none")]
     pub readme_path: Option<Value<String>>,
-    /// `readmeUri`: optional, create-only (changing it replaces the resource).
+    /// The S3 URI of the README file for the workflow. This file provides documentation and usage information for the workflow. The S3 URI must begin with s3://USER-OWNED-BUCKET/. The requester must have access to the S3 bucket and object. The max README content length is 500 KiB.
+    ///
+    /// `readmeUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html#cfn-omics-workflow-readmeuri)): string, optional, create-only (changing it replaces the resource). Pattern: `^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1024}))$`.
     #[serde(rename = "readmeUri", skip_serializing_if = "Option::is_none")]
     pub readme_uri: Option<Value<String>>,
 }
@@ -1150,79 +1220,91 @@ impl ResourceRef<Workflow> {
 
 /// The properties of an `AWS::Omics::WorkflowVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html)).
 ///
+/// Definition of AWS::Omics::WorkflowVersion Resource Type.
+///
 /// [`WorkflowVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkflowVersion {
-    /// `Accelerators`: optional, create-only (changing it replaces the resource).
+    /// `Accelerators` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-accelerators)): [`Accelerators`], one of `GPU`, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Accelerators", skip_serializing_if = "Option::is_none")]
     pub accelerators: Option<Value<Accelerators>>,
-    /// `ContainerRegistryMap`: optional, create-only (changing it replaces the resource).
+    /// `ContainerRegistryMap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-containerregistrymap)): object [`ContainerRegistryMap`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ContainerRegistryMap",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_registry_map: Option<ContainerRegistryMap>,
-    /// `ContainerRegistryMapUri`: optional, create-only (changing it replaces the resource).
+    /// `ContainerRegistryMapUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-containerregistrymapuri)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 750 characters.
     #[serde(
         rename = "ContainerRegistryMapUri",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_registry_map_uri: Option<Value<String>>,
-    /// `DefinitionRepository`: optional, create-only (changing it replaces the resource).
+    /// `DefinitionRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-definitionrepository)): object [`DefinitionRepository`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DefinitionRepository",
         skip_serializing_if = "Option::is_none"
     )]
     pub definition_repository: Option<DefinitionRepository>,
-    /// `DefinitionUri`: optional, create-only (changing it replaces the resource).
+    /// `DefinitionUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-definitionuri)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 256 characters.
     #[serde(rename = "DefinitionUri", skip_serializing_if = "Option::is_none")]
     pub definition_uri: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-description)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Engine`: optional, create-only (changing it replaces the resource).
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-engine)): [`WorkflowEngine`], one of `WDL`, `NEXTFLOW`, `CWL`, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<WorkflowEngine>>,
-    /// `Main`: optional, create-only (changing it replaces the resource).
+    /// `Main` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-main)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Main", skip_serializing_if = "Option::is_none")]
     pub main: Option<Value<String>>,
-    /// `ParameterTemplate`: optional, create-only (changing it replaces the resource).
+    /// `ParameterTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-parametertemplate)): map from string to (object [`WorkflowParameter`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "ParameterTemplate", skip_serializing_if = "Option::is_none")]
     pub parameter_template: Option<BTreeMap<String, WorkflowParameter>>,
-    /// `ParameterTemplatePath`: optional, create-only (changing it replaces the resource).
+    /// Path to the primary workflow parameter template JSON file inside the repository
+    ///
+    /// `ParameterTemplatePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-parametertemplatepath)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\S]+$`. Length: 1 to 128 characters.
     #[serde(
         rename = "ParameterTemplatePath",
         skip_serializing_if = "Option::is_none"
     )]
     pub parameter_template_path: Option<Value<String>>,
-    /// `StorageCapacity`: optional.
+    /// `StorageCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-storagecapacity)): number, optional. Range: 0 to 100000.
     #[serde(rename = "StorageCapacity", skip_serializing_if = "Option::is_none")]
     pub storage_capacity: Option<Value<f64>>,
-    /// `StorageType`: optional.
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-storagetype)): [`StorageType`], one of `STATIC`, `DYNAMIC`, optional. Length: 1 to 64 characters.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<StorageType>>,
-    /// `Tags`: optional.
+    /// A map of resource tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `VersionName`: required, create-only (changing it replaces the resource).
+    /// `VersionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-versionname)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9\-\._]*$`. Length: 1 to 64 characters.
     #[serde(rename = "VersionName")]
     pub version_name: Value<String>,
-    /// `WorkflowBucketOwnerId`: optional, create-only (changing it replaces the resource).
+    /// `WorkflowBucketOwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-workflowbucketownerid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]{12}$`. Length: 1 to 12 characters.
     #[serde(
         rename = "WorkflowBucketOwnerId",
         skip_serializing_if = "Option::is_none"
     )]
     pub workflow_bucket_owner_id: Option<Value<String>>,
-    /// `WorkflowId`: required, create-only (changing it replaces the resource).
+    /// `WorkflowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-workflowid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`. Length: 1 to 18 characters.
     #[serde(rename = "WorkflowId")]
     pub workflow_id: Value<String>,
-    /// `readmeMarkdown`: optional.
+    /// The markdown content for the workflow's README file. This provides documentation and usage information for users of the workflow.
+    ///
+    /// `readmeMarkdown` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-readmemarkdown)): string, optional.
     #[serde(rename = "readmeMarkdown", skip_serializing_if = "Option::is_none")]
     pub readme_markdown: Option<Value<String>>,
-    /// `readmePath`: optional, create-only (changing it replaces the resource).
+    /// The path to the workflow README markdown file within the repository. This file provides documentation and usage information for the workflow. If not specified, the README.md file from the root directory of the repository will be used.
+    ///
+    /// `readmePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-readmepath)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 128 characters.
     #[serde(rename = "readmePath", skip_serializing_if = "Option::is_none")]
     pub readme_path: Option<Value<String>>,
-    /// `readmeUri`: optional, create-only (changing it replaces the resource).
+    /// The S3 URI of the README file for the workflow. This file provides documentation and usage information for the workflow. The S3 URI must begin with s3://USER-OWNED-BUCKET/. The requester must have access to the S3 bucket and object. The max README content length is 500 KiB.
+    ///
+    /// `readmeUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html#cfn-omics-workflowversion-readmeuri)): string, optional, create-only (changing it replaces the resource). Pattern: `^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1024}))$`.
     #[serde(rename = "readmeUri", skip_serializing_if = "Option::is_none")]
     pub readme_uri: Option<Value<String>>,
 }
@@ -1496,15 +1578,15 @@ impl Walk for CacheBehavior {
 
 /// The `ContainerRegistryMap` property type of [`Workflow`] and [`WorkflowVersion`].
 ///
-/// AWS reference: [`AWS::Omics::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html), [`AWS::Omics::WorkflowVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html).
+/// AWS reference: [`AWS::Omics::Workflow` `ContainerRegistryMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-containerregistrymap.html), [`AWS::Omics::WorkflowVersion` `ContainerRegistryMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflowversion-containerregistrymap.html).
 ///
 /// Every property is optional: start from [`ContainerRegistryMap::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContainerRegistryMap {
-    /// `ImageMappings`: optional.
+    /// `ImageMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-containerregistrymap.html#cfn-omics-workflow-containerregistrymap-imagemappings)): list of (object [`ImageMapping`]), optional.
     #[serde(rename = "ImageMappings", skip_serializing_if = "Option::is_none")]
     pub image_mappings: Option<Value<Vec<ImageMapping>>>,
-    /// `RegistryMappings`: optional.
+    /// `RegistryMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-containerregistrymap.html#cfn-omics-workflow-containerregistrymap-registrymappings)): list of (object [`RegistryMapping`]), optional.
     #[serde(rename = "RegistryMappings", skip_serializing_if = "Option::is_none")]
     pub registry_mappings: Option<Value<Vec<RegistryMapping>>>,
 }
@@ -1542,24 +1624,24 @@ impl Walk for ContainerRegistryMap {
 
 /// The `DefinitionRepository` property type of [`Workflow`] and [`WorkflowVersion`].
 ///
-/// AWS reference: [`AWS::Omics::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html), [`AWS::Omics::WorkflowVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html).
+/// AWS reference: [`AWS::Omics::Workflow` `DefinitionRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-definitionrepository.html), [`AWS::Omics::WorkflowVersion` `DefinitionRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflowversion-definitionrepository.html).
 ///
 /// Every property is optional: start from [`DefinitionRepository::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DefinitionRepository {
-    /// `connectionArn`: optional.
+    /// `connectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-definitionrepository.html#cfn-omics-workflow-definitionrepository-connectionarn)): string, optional. Pattern: `^arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+$`. Length: 1 to 256 characters.
     #[serde(rename = "connectionArn", skip_serializing_if = "Option::is_none")]
     pub connection_arn: Option<Value<String>>,
-    /// `excludeFilePatterns`: optional.
+    /// `excludeFilePatterns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-definitionrepository.html#cfn-omics-workflow-definitionrepository-excludefilepatterns)): list of (string), optional. Items: 1 to 50.
     #[serde(
         rename = "excludeFilePatterns",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_file_patterns: Option<Value<Vec<Value<String>>>>,
-    /// `fullRepositoryId`: optional.
+    /// `fullRepositoryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-definitionrepository.html#cfn-omics-workflow-definitionrepository-fullrepositoryid)): string, optional. Pattern: `.+/.+`.
     #[serde(rename = "fullRepositoryId", skip_serializing_if = "Option::is_none")]
     pub full_repository_id: Option<Value<String>>,
-    /// `sourceReference`: optional.
+    /// `sourceReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-definitionrepository.html#cfn-omics-workflow-definitionrepository-sourcereference)): object [`SourceReference`], optional.
     #[serde(rename = "sourceReference", skip_serializing_if = "Option::is_none")]
     pub source_reference: Option<SourceReference>,
 }
@@ -1653,15 +1735,15 @@ impl Walk for EncryptionType {
 
 /// The `ImageMapping` property type of [`Workflow`] and [`WorkflowVersion`].
 ///
-/// AWS reference: [`AWS::Omics::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html), [`AWS::Omics::WorkflowVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html).
+/// AWS reference: [`AWS::Omics::Workflow` `ImageMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-imagemapping.html), [`AWS::Omics::WorkflowVersion` `ImageMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflowversion-imagemapping.html).
 ///
 /// Every property is optional: start from [`ImageMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImageMapping {
-    /// `DestinationImage`: optional.
+    /// `DestinationImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-imagemapping.html#cfn-omics-workflow-imagemapping-destinationimage)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 750 characters.
     #[serde(rename = "DestinationImage", skip_serializing_if = "Option::is_none")]
     pub destination_image: Option<Value<String>>,
-    /// `SourceImage`: optional.
+    /// `SourceImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-imagemapping.html#cfn-omics-workflow-imagemapping-sourceimage)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 750 characters.
     #[serde(rename = "SourceImage", skip_serializing_if = "Option::is_none")]
     pub source_image: Option<Value<String>>,
 }
@@ -1699,12 +1781,12 @@ impl Walk for ImageMapping {
 
 /// The `ReferenceItem` property type of [`AnnotationStore`] and [`VariantStore`].
 ///
-/// AWS reference: [`AWS::Omics::AnnotationStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html), [`AWS::Omics::VariantStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-variantstore.html).
+/// AWS reference: [`AWS::Omics::AnnotationStore` `ReferenceItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-annotationstore-referenceitem.html), [`AWS::Omics::VariantStore` `ReferenceItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-variantstore-referenceitem.html).
 ///
 /// Every property is required: [`ReferenceItem::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReferenceItem {
-    /// `ReferenceArn`: required.
+    /// `ReferenceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-annotationstore-referenceitem.html#cfn-omics-annotationstore-referenceitem-referencearn)): string, required. Pattern: `^arn:.+$`. Length: 1 to 127 characters.
     #[serde(rename = "ReferenceArn")]
     pub reference_arn: Value<String>,
 }
@@ -1730,27 +1812,27 @@ impl Walk for ReferenceItem {
 
 /// The `RegistryMapping` property type of [`Workflow`] and [`WorkflowVersion`].
 ///
-/// AWS reference: [`AWS::Omics::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html), [`AWS::Omics::WorkflowVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html).
+/// AWS reference: [`AWS::Omics::Workflow` `RegistryMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-registrymapping.html), [`AWS::Omics::WorkflowVersion` `RegistryMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflowversion-registrymapping.html).
 ///
 /// Every property is optional: start from [`RegistryMapping::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RegistryMapping {
-    /// `EcrAccountId`: optional.
+    /// `EcrAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-registrymapping.html#cfn-omics-workflow-registrymapping-ecraccountid)): string, optional. Pattern: `^[0-9]+$`. Length: 12 to 12 characters.
     #[serde(rename = "EcrAccountId", skip_serializing_if = "Option::is_none")]
     pub ecr_account_id: Option<Value<String>>,
-    /// `EcrRepositoryPrefix`: optional.
+    /// `EcrRepositoryPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-registrymapping.html#cfn-omics-workflow-registrymapping-ecrrepositoryprefix)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 256 characters.
     #[serde(
         rename = "EcrRepositoryPrefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub ecr_repository_prefix: Option<Value<String>>,
-    /// `UpstreamRegistryUrl`: optional.
+    /// `UpstreamRegistryUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-registrymapping.html#cfn-omics-workflow-registrymapping-upstreamregistryurl)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 1 to 750 characters.
     #[serde(
         rename = "UpstreamRegistryUrl",
         skip_serializing_if = "Option::is_none"
     )]
     pub upstream_registry_url: Option<Value<String>>,
-    /// `UpstreamRepositoryPrefix`: optional.
+    /// `UpstreamRepositoryPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-registrymapping.html#cfn-omics-workflow-registrymapping-upstreamrepositoryprefix)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 2 to 30 characters.
     #[serde(
         rename = "UpstreamRepositoryPrefix",
         skip_serializing_if = "Option::is_none"
@@ -1807,12 +1889,12 @@ impl Walk for RegistryMapping {
 
 /// The `RunConfigurations` property type of [`Configuration`].
 ///
-/// AWS reference: [`AWS::Omics::Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-configuration.html).
+/// AWS reference: [`AWS::Omics::Configuration` `RunConfigurations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-configuration-runconfigurations.html).
 ///
 /// Every property is optional: start from [`RunConfigurations::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunConfigurations {
-    /// `VpcConfig`: optional.
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-configuration-runconfigurations.html#cfn-omics-configuration-runconfigurations-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -1842,15 +1924,15 @@ impl Walk for RunConfigurations {
 
 /// The `SourceReference` property type of [`Workflow`] and [`WorkflowVersion`].
 ///
-/// AWS reference: [`AWS::Omics::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html), [`AWS::Omics::WorkflowVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html).
+/// AWS reference: [`AWS::Omics::Workflow` `SourceReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-sourcereference.html), [`AWS::Omics::WorkflowVersion` `SourceReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflowversion-sourcereference.html).
 ///
 /// Every property is optional: start from [`SourceReference::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceReference {
-    /// `type`: optional.
+    /// `type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-sourcereference.html#cfn-omics-workflow-sourcereference-type)): [`Type`], one of `BRANCH`, `TAG`, `COMMIT`, optional.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
-    /// `value`: optional.
+    /// `value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-sourcereference.html#cfn-omics-workflow-sourcereference-value)): string, optional.
     #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1888,15 +1970,15 @@ impl Walk for SourceReference {
 
 /// The `SseConfig` property type of [`AnnotationStore`], [`ReferenceStore`], [`SequenceStore`] and [`VariantStore`].
 ///
-/// AWS reference: [`AWS::Omics::AnnotationStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-annotationstore.html), [`AWS::Omics::ReferenceStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-referencestore.html), [`AWS::Omics::SequenceStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-sequencestore.html), [`AWS::Omics::VariantStore`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-variantstore.html).
+/// AWS reference: [`AWS::Omics::AnnotationStore` `SseConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-annotationstore-sseconfig.html), [`AWS::Omics::ReferenceStore` `SseConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-referencestore-sseconfig.html), [`AWS::Omics::SequenceStore` `SseConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-sequencestore-sseconfig.html), [`AWS::Omics::VariantStore` `SseConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-variantstore-sseconfig.html).
 ///
 /// [`SseConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SseConfig {
-    /// `KeyArn`: optional.
+    /// `KeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-annotationstore-sseconfig.html#cfn-omics-annotationstore-sseconfig-keyarn)): string, optional. Pattern: `arn:([^: ]*):([^: ]*):([^: ]*):([0-9]{12}):([^: ]*)`. Length: 20 to 2048 characters.
     #[serde(rename = "KeyArn", skip_serializing_if = "Option::is_none")]
     pub key_arn: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-annotationstore-sseconfig.html#cfn-omics-annotationstore-sseconfig-type)): [`EncryptionType`], one of `KMS`, required.
     #[serde(rename = "Type")]
     pub type_: Value<EncryptionType>,
 }
@@ -1974,15 +2056,19 @@ impl Walk for StoreFormat {
 
 /// The `Tag` property type of [`RunCache`].
 ///
-/// AWS reference: [`AWS::Omics::RunCache`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-runcache.html).
+/// AWS reference: [`AWS::Omics::RunCache` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-runcache-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-runcache-tag.html#cfn-omics-runcache-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-runcache-tag.html#cfn-omics-runcache-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2034,15 +2120,15 @@ impl Walk for Type {
 
 /// The `VpcConfig` property type of [`Configuration`].
 ///
-/// AWS reference: [`AWS::Omics::Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-configuration.html).
+/// AWS reference: [`AWS::Omics::Configuration` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-configuration-vpcconfig.html).
 ///
 /// Every property is optional: start from [`VpcConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfig {
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-configuration-vpcconfig.html#cfn-omics-configuration-vpcconfig-securitygroupids)): list of (string), optional. Items: at most 5. Each item: Pattern: `^sg-[0-9a-f]+$`. Each item: Length: 4 to 128 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-configuration-vpcconfig.html#cfn-omics-configuration-vpcconfig-subnetids)): list of (string), optional. Items: at most 16. Each item: Pattern: `^subnet-[0-9a-f]+$`. Each item: Length: 8 to 128 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -2103,15 +2189,15 @@ impl Walk for WorkflowEngine {
 
 /// The `WorkflowParameter` property type of [`Workflow`] and [`WorkflowVersion`].
 ///
-/// AWS reference: [`AWS::Omics::Workflow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflow.html), [`AWS::Omics::WorkflowVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-omics-workflowversion.html).
+/// AWS reference: [`AWS::Omics::Workflow` `WorkflowParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-workflowparameter.html), [`AWS::Omics::WorkflowVersion` `WorkflowParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflowversion-workflowparameter.html).
 ///
 /// Every property is optional: start from [`WorkflowParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkflowParameter {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-workflowparameter.html#cfn-omics-workflow-workflowparameter-description)): string, optional. Pattern: `^[\p{L}||\p{M}||\p{Z}||\p{S}||\p{N}||\p{P}]+$`. Length: 0 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Optional`: optional.
+    /// `Optional` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-omics-workflow-workflowparameter.html#cfn-omics-workflow-workflowparameter-optional)): boolean, optional.
     #[serde(rename = "Optional", skip_serializing_if = "Option::is_none")]
     pub optional: Option<Value<bool>>,
 }

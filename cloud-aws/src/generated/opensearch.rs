@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::OpenSearch::DataSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearch-datasource.html)).
 ///
+/// Creates a data source for an Amazon OpenSearch Service domain.
+///
 /// [`DataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `DataSourceType`: required.
+    /// The type of data source.
+    ///
+    /// `DataSourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearch-datasource.html#cfn-opensearch-datasource-datasourcetype)): object [`DataSourceType`], required.
     #[serde(rename = "DataSourceType")]
     pub data_source_type: DataSourceType,
-    /// `Description`: optional.
+    /// A description of the data source.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearch-datasource.html#cfn-opensearch-datasource-description)): string, optional. Pattern: `^([a-zA-Z0-9_])*[\\a-zA-Z0-9_@#%*+=:?./!\s-]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: required, create-only (changing it replaces the resource).
+    /// The name of the OpenSearch Service domain.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearch-datasource.html#cfn-opensearch-datasource-domainname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9\-]+$`. Length: 3 to 28 characters.
     #[serde(rename = "DomainName")]
     pub domain_name: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the data source.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearch-datasource.html#cfn-opensearch-datasource-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9_]+$`. Length: 3 to 80 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -84,12 +94,14 @@ impl ResourceRef<DataSource> {
 
 /// The `DataSourceType` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::OpenSearch::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearch-datasource.html).
+/// AWS reference: [`AWS::OpenSearch::DataSource` `DataSourceType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearch-datasource-datasourcetype.html).
 ///
 /// Every property is optional: start from [`DataSourceType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataSourceType {
-    /// `S3GlueDataCatalog`: optional.
+    /// Configuration for an S3 Glue Data Catalog data source.
+    ///
+    /// `S3GlueDataCatalog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearch-datasource-datasourcetype.html#cfn-opensearch-datasource-datasourcetype-s3gluedatacatalog)): object [`S3GlueDataCatalog`], optional.
     #[serde(rename = "S3GlueDataCatalog", skip_serializing_if = "Option::is_none")]
     pub s3_glue_data_catalog: Option<S3GlueDataCatalog>,
 }
@@ -119,12 +131,14 @@ impl Walk for DataSourceType {
 
 /// The `S3GlueDataCatalog` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::OpenSearch::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearch-datasource.html).
+/// AWS reference: [`AWS::OpenSearch::DataSource` `S3GlueDataCatalog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearch-datasource-s3gluedatacatalog.html).
 ///
 /// Every property is required: [`S3GlueDataCatalog::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3GlueDataCatalog {
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role that grants OpenSearch Service permission to access the Glue Data Catalog.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearch-datasource-s3gluedatacatalog.html#cfn-opensearch-datasource-s3gluedatacatalog-rolearn)): string, required. Pattern: `^arn:.*:iam::\d{12}:role/.+$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }

@@ -11,19 +11,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::OpenSearchServerless::AccessPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-accesspolicy.html)).
 ///
+/// Resource Type definition for AWS::OpenSearchServerless::AccessPolicy
+///
 /// [`AccessPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPolicy {
-    /// `Description`: optional.
+    /// The description of the policy
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-accesspolicy.html#cfn-opensearchserverless-accesspolicy-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the policy
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-accesspolicy.html#cfn-opensearchserverless-accesspolicy-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9-]{2,31}$`. Length: 3 to 32 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Policy`: required.
+    /// The JSON policy document that is the content for the policy
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-accesspolicy.html#cfn-opensearchserverless-accesspolicy-policy)): string, required. Pattern: `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]+`. Length: 1 to 20480 characters.
     #[serde(rename = "Policy")]
     pub policy: Value<String>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The possible types for the access policy
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-accesspolicy.html#cfn-opensearchserverless-accesspolicy-type)): [`AccessPolicyType`], one of `data`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<AccessPolicyType>,
 }
@@ -74,37 +84,57 @@ impl Resource for AccessPolicy {
 
 /// The properties of an `AWS::OpenSearchServerless::Collection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html)).
 ///
+/// Amazon OpenSearchServerless collection resource
+///
 /// [`Collection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Collection {
-    /// `CollectionGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the collection group to associate with the collection.
+    ///
+    /// `CollectionGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-collectiongroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9-]+$`. Length: 3 to 32 characters.
     #[serde(
         rename = "CollectionGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_group_name: Option<Value<String>>,
-    /// `DeletionProtection`: optional.
+    /// The deletion protection state of the collection
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-deletionprotection)): [`DeletionProtection`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<DeletionProtection>>,
-    /// `Description`: optional.
+    /// The description of the collection
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-description)): string, optional. Length: at most 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EncryptionConfig`: optional, create-only (changing it replaces the resource).
+    /// Encryption settings for the collection
+    ///
+    /// `EncryptionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-encryptionconfig)): object [`EncryptionConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "EncryptionConfig", skip_serializing_if = "Option::is_none")]
     pub encryption_config: Option<EncryptionConfig>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the collection. The name must meet the following criteria: Unique to your account and AWS Region Starts with a lowercase letter Contains only lowercase letters a-z, the numbers 0-9 and the hyphen (-) Contains between 3 and 64 characters
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9-]{2,63}$`. Length: 3 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `StandbyReplicas`: optional, create-only (changing it replaces the resource).
+    /// The possible standby replicas for the collection
+    ///
+    /// `StandbyReplicas` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-standbyreplicas)): [`StandbyReplicas`], one of `ENABLED`, `DISABLED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StandbyReplicas", skip_serializing_if = "Option::is_none")]
     pub standby_replicas: Option<Value<StandbyReplicas>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// List of tags to be added to the resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The possible types for the collection
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-type)): [`CollectionType`], one of `SEARCH`, `TIMESERIES`, `VECTORSEARCH`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<CollectionType>>,
-    /// `VectorOptions`: optional.
+    /// Vector search configuration options for the collection
+    ///
+    /// `VectorOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html#cfn-opensearchserverless-collection-vectoroptions)): object [`VectorOptions`], optional.
     #[serde(rename = "VectorOptions", skip_serializing_if = "Option::is_none")]
     pub vector_options: Option<VectorOptions>,
 }
@@ -242,25 +272,37 @@ impl ResourceRef<Collection> {
 
 /// The properties of an `AWS::OpenSearchServerless::CollectionGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html)).
 ///
+/// Resource Type definition for AWS::OpenSearchServerless::CollectionGroup
+///
 /// [`CollectionGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CollectionGroup {
-    /// `CapacityLimits`: optional.
+    /// `CapacityLimits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html#cfn-opensearchserverless-collectiongroup-capacitylimits)): object [`CapacityLimits`], optional.
     #[serde(rename = "CapacityLimits", skip_serializing_if = "Option::is_none")]
     pub capacity_limits: Option<CapacityLimits>,
-    /// `Description`: optional.
+    /// The description of the collection group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html#cfn-opensearchserverless-collectiongroup-description)): string, optional. Length: at most 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Generation`: optional, create-only (changing it replaces the resource).
+    /// The generation of Amazon OpenSearch Serverless for the collection group. Valid values are CLASSIC and NEXTGEN.
+    ///
+    /// `Generation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html#cfn-opensearchserverless-collectiongroup-generation)): [`Generation`], one of `CLASSIC`, `NEXTGEN`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Generation", skip_serializing_if = "Option::is_none")]
     pub generation: Option<Value<Generation>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the collection group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html#cfn-opensearchserverless-collectiongroup-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9-]{2,31}$`. Length: 3 to 32 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `StandbyReplicas`: required, create-only (changing it replaces the resource).
+    /// Indicates whether standby replicas are used for the collection group.
+    ///
+    /// `StandbyReplicas` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html#cfn-opensearchserverless-collectiongroup-standbyreplicas)): [`StandbyReplicas`], one of `ENABLED`, `DISABLED`, required, create-only (changing it replaces the resource).
     #[serde(rename = "StandbyReplicas")]
     pub standby_replicas: Value<StandbyReplicas>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html#cfn-opensearchserverless-collectiongroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -346,16 +388,24 @@ impl ResourceRef<CollectionGroup> {
 
 /// The properties of an `AWS::OpenSearchServerless::CollectionIndex` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectionindex.html)).
 ///
+/// Resource Type definition for AWS::OpenSearchServerless::CollectionIndex
+///
 /// [`CollectionIndex::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CollectionIndex {
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// The identifier of the collection
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectionindex.html#cfn-opensearchserverless-collectionindex-id)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]{3,40}$`. Length: 3 to 40 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `IndexName`: required, create-only (changing it replaces the resource).
+    /// The name of the collection index
+    ///
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectionindex.html#cfn-opensearchserverless-collectionindex-indexname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?![_-])[a-z][a-z0-9_-]*$`. Length: 1 to 255 characters.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `IndexSchema`: optional.
+    /// The Mappings for the collection index
+    ///
+    /// `IndexSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectionindex.html#cfn-opensearchserverless-collectionindex-indexschema)): string, optional. Pattern: `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]+`. Length: 1 to 2480 characters.
     #[serde(rename = "IndexSchema", skip_serializing_if = "Option::is_none")]
     pub index_schema: Option<Value<String>>,
 }
@@ -399,19 +449,29 @@ impl Resource for CollectionIndex {
 
 /// The properties of an `AWS::OpenSearchServerless::Index` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html)).
 ///
+/// Resource Type definition for AWS::OpenSearchServerless::Index
+///
 /// [`Index::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Index {
-    /// `CollectionEndpoint`: required, create-only (changing it replaces the resource).
+    /// The endpoint for the collection.
+    ///
+    /// `CollectionEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html#cfn-opensearchserverless-index-collectionendpoint)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CollectionEndpoint")]
     pub collection_endpoint: Value<String>,
-    /// `IndexName`: required, create-only (changing it replaces the resource).
+    /// The name of the OpenSearch Serverless index.
+    ///
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html#cfn-opensearchserverless-index-indexname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?![_-])[a-z][a-z0-9_-]*$`.
     #[serde(rename = "IndexName")]
     pub index_name: Value<String>,
-    /// `Mappings`: optional.
+    /// Index Mappings
+    ///
+    /// `Mappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html#cfn-opensearchserverless-index-mappings)): object [`Mappings`], optional.
     #[serde(rename = "Mappings", skip_serializing_if = "Option::is_none")]
     pub mappings: Option<Mappings>,
-    /// `Settings`: optional.
+    /// Index settings
+    ///
+    /// `Settings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html#cfn-opensearchserverless-index-settings)): object [`IndexSettings`], optional.
     #[serde(rename = "Settings", skip_serializing_if = "Option::is_none")]
     pub settings: Option<IndexSettings>,
 }
@@ -475,19 +535,29 @@ impl ResourceRef<Index> {
 
 /// The properties of an `AWS::OpenSearchServerless::LifecyclePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-lifecyclepolicy.html)).
 ///
+/// Resource Type definition for AWS::OpenSearchServerless::LifecyclePolicy
+///
 /// [`LifecyclePolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LifecyclePolicy {
-    /// `Description`: optional.
+    /// The description of the policy
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-lifecyclepolicy.html#cfn-opensearchserverless-lifecyclepolicy-description)): string, optional. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the policy
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-lifecyclepolicy.html#cfn-opensearchserverless-lifecyclepolicy-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9-]+$`. Length: 3 to 32 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Policy`: required.
+    /// The JSON policy document that is the content for the policy
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-lifecyclepolicy.html#cfn-opensearchserverless-lifecyclepolicy-policy)): string, required. Pattern: `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]+`. Length: 1 to 20480 characters.
     #[serde(rename = "Policy")]
     pub policy: Value<String>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of lifecycle policy
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-lifecyclepolicy.html#cfn-opensearchserverless-lifecyclepolicy-type)): [`LifecyclePolicyType`], one of `retention`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<LifecyclePolicyType>,
 }
@@ -538,31 +608,45 @@ impl Resource for LifecyclePolicy {
 
 /// The properties of an `AWS::OpenSearchServerless::SecurityConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html)).
 ///
+/// Resource Type definition for AWS::OpenSearchServerless::SecurityConfig
+///
 /// Every property is optional: start from [`SecurityConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SecurityConfig {
-    /// `Description`: optional.
+    /// Security config description
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html#cfn-opensearchserverless-securityconfig-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IamFederationOptions`: optional.
+    /// Describe IAM federation options in form of key value map
+    ///
+    /// `IamFederationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html#cfn-opensearchserverless-securityconfig-iamfederationoptions)): object [`IamFederationConfigOptions`], optional.
     #[serde(
         rename = "IamFederationOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub iam_federation_options: Option<IamFederationConfigOptions>,
-    /// `IamIdentityCenterOptions`: optional.
+    /// Describes IAM Identity Center options for an OpenSearch Serverless security configuration in the form of a key-value map
+    ///
+    /// `IamIdentityCenterOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html#cfn-opensearchserverless-securityconfig-iamidentitycenteroptions)): object [`IamIdentityCenterConfigOptions`], optional.
     #[serde(
         rename = "IamIdentityCenterOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub iam_identity_center_options: Option<IamIdentityCenterConfigOptions>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The friendly name of the security config
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html#cfn-opensearchserverless-securityconfig-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9-]{2,31}$`. Length: 3 to 32 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SamlOptions`: optional.
+    /// Describes saml options in form of key value map
+    ///
+    /// `SamlOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html#cfn-opensearchserverless-securityconfig-samloptions)): object [`SamlConfigOptions`], optional.
     #[serde(rename = "SamlOptions", skip_serializing_if = "Option::is_none")]
     pub saml_options: Option<SamlConfigOptions>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// Config type for security config
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html#cfn-opensearchserverless-securityconfig-type)): [`SecurityConfigType`], one of `saml`, `iamidentitycenter`, `iamfederation`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<SecurityConfigType>>,
 }
@@ -664,19 +748,29 @@ impl ResourceRef<SecurityConfig> {
 
 /// The properties of an `AWS::OpenSearchServerless::SecurityPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securitypolicy.html)).
 ///
+/// Resource Type definition for AWS::OpenSearchServerless::SecurityPolicy
+///
 /// [`SecurityPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityPolicy {
-    /// `Description`: optional.
+    /// The description of the policy
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securitypolicy.html#cfn-opensearchserverless-securitypolicy-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the policy
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securitypolicy.html#cfn-opensearchserverless-securitypolicy-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9-]{2,31}$`. Length: 3 to 32 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Policy`: required.
+    /// The JSON policy document that is the content for the policy
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securitypolicy.html#cfn-opensearchserverless-securitypolicy-policy)): string, required. Pattern: `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]+`. Length: 1 to 20480 characters.
     #[serde(rename = "Policy")]
     pub policy: Value<String>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The possible types for the network policy
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securitypolicy.html#cfn-opensearchserverless-securitypolicy-type)): [`SecurityPolicyType`], one of `encryption`, `network`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<SecurityPolicyType>,
 }
@@ -727,19 +821,29 @@ impl Resource for SecurityPolicy {
 
 /// The properties of an `AWS::OpenSearchServerless::VpcEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-vpcendpoint.html)).
 ///
+/// Resource Type definition for AWS::OpenSearchServerless::VpcEndpoint
+///
 /// [`VpcEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcEndpoint {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the VPC Endpoint
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-vpcendpoint.html#cfn-opensearchserverless-vpcendpoint-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9-]{2,31}$`. Length: 3 to 32 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SecurityGroupIds`: optional.
+    /// The ID of one or more security groups to associate with the endpoint network interface
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-vpcendpoint.html#cfn-opensearchserverless-vpcendpoint-securitygroupids)): list of (string), optional. Items: 1 to 5. Each item: Pattern: `^[\w+\-]+$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required.
+    /// The ID of one or more subnets in which to create an endpoint network interface
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-vpcendpoint.html#cfn-opensearchserverless-vpcendpoint-subnetids)): list of (string), required. Items: 1 to 6. Each item: Pattern: `^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`. Each item: Length: 1 to 32 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// The ID of the VPC in which the endpoint will be used.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-vpcendpoint.html#cfn-opensearchserverless-vpcendpoint-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^vpc-[0-9a-z]*$`. Length: 1 to 255 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -814,12 +918,14 @@ impl Walk for AccessPolicyType {
 
 /// The `Analysis` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Index` `Analysis`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-analysis.html).
 ///
 /// Every property is optional: start from [`Analysis::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Analysis {
-    /// `Analyzer`: optional.
+    /// Custom analyzer definitions
+    ///
+    /// `Analyzer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-analysis.html#cfn-opensearchserverless-index-analysis-analyzer)): map from string to (object [`Analyzer`]), optional.
     #[serde(rename = "Analyzer", skip_serializing_if = "Option::is_none")]
     pub analyzer: Option<BTreeMap<String, Analyzer>>,
 }
@@ -849,21 +955,29 @@ impl Walk for Analysis {
 
 /// The `Analyzer` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Index` `Analyzer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-analyzer.html).
 ///
 /// Every property is optional: start from [`Analyzer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Analyzer {
-    /// `CharFilter`: optional.
+    /// Character filters to apply
+    ///
+    /// `CharFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-analyzer.html#cfn-opensearchserverless-index-analyzer-charfilter)): list of (string), optional.
     #[serde(rename = "CharFilter", skip_serializing_if = "Option::is_none")]
     pub char_filter: Option<Value<Vec<Value<String>>>>,
-    /// `Filter`: optional.
+    /// Token filters to apply
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-analyzer.html#cfn-opensearchserverless-index-analyzer-filter)): list of (string), optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<Value<Vec<Value<String>>>>,
-    /// `Tokenizer`: optional.
+    /// The tokenizer to use
+    ///
+    /// `Tokenizer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-analyzer.html#cfn-opensearchserverless-index-analyzer-tokenizer)): string, optional.
     #[serde(rename = "Tokenizer", skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The analyzer type (e.g. custom, standard, simple)
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-analyzer.html#cfn-opensearchserverless-index-analyzer-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -917,30 +1031,38 @@ impl Walk for Analyzer {
 
 /// The `CapacityLimits` property type of [`CollectionGroup`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::CollectionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html).
+/// AWS reference: [`AWS::OpenSearchServerless::CollectionGroup` `CapacityLimits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collectiongroup-capacitylimits.html).
 ///
 /// Every property is optional: start from [`CapacityLimits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapacityLimits {
-    /// `MaxIndexingCapacityInOcu`: optional.
+    /// The maximum indexing capacity for collections in the group.
+    ///
+    /// `MaxIndexingCapacityInOcu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collectiongroup-capacitylimits.html#cfn-opensearchserverless-collectiongroup-capacitylimits-maxindexingcapacityinocu)): number, optional. Range: at least 1.
     #[serde(
         rename = "MaxIndexingCapacityInOcu",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_indexing_capacity_in_ocu: Option<Value<f64>>,
-    /// `MaxSearchCapacityInOcu`: optional.
+    /// The maximum search capacity for collections in the group.
+    ///
+    /// `MaxSearchCapacityInOcu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collectiongroup-capacitylimits.html#cfn-opensearchserverless-collectiongroup-capacitylimits-maxsearchcapacityinocu)): number, optional. Range: at least 1.
     #[serde(
         rename = "MaxSearchCapacityInOcu",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_search_capacity_in_ocu: Option<Value<f64>>,
-    /// `MinIndexingCapacityInOcu`: optional.
+    /// The minimum indexing capacity for collections in the group.
+    ///
+    /// `MinIndexingCapacityInOcu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collectiongroup-capacitylimits.html#cfn-opensearchserverless-collectiongroup-capacitylimits-minindexingcapacityinocu)): number, optional. Range: at least 0.
     #[serde(
         rename = "MinIndexingCapacityInOcu",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_indexing_capacity_in_ocu: Option<Value<f64>>,
-    /// `MinSearchCapacityInOcu`: optional.
+    /// The minimum search capacity for collections in the group.
+    ///
+    /// `MinSearchCapacityInOcu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collectiongroup-capacitylimits.html#cfn-opensearchserverless-collectiongroup-capacitylimits-minsearchcapacityinocu)): number, optional. Range: at least 0.
     #[serde(
         rename = "MinSearchCapacityInOcu",
         skip_serializing_if = "Option::is_none"
@@ -1092,15 +1214,19 @@ impl Walk for DeletionProtection {
 
 /// The `EncryptionConfig` property type of [`Collection`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Collection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Collection` `EncryptionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-encryptionconfig.html).
 ///
 /// Every property is optional: start from [`EncryptionConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfig {
-    /// `AWSOwnedKey`: optional.
+    /// Indicates whether to use an AWS owned key for encryption.
+    ///
+    /// `AWSOwnedKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-encryptionconfig.html#cfn-opensearchserverless-collection-encryptionconfig-awsownedkey)): boolean, optional.
     #[serde(rename = "AWSOwnedKey", skip_serializing_if = "Option::is_none")]
     pub aws_owned_key: Option<Value<bool>>,
-    /// `KmsKeyArn`: optional.
+    /// Key Management Service key used to encrypt the collection.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-encryptionconfig.html#cfn-opensearchserverless-collection-encryptionconfig-kmskeyarn)): string, optional.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -1181,15 +1307,19 @@ impl Walk for Generation {
 
 /// The `IamFederationConfigOptions` property type of [`SecurityConfig`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::SecurityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html).
+/// AWS reference: [`AWS::OpenSearchServerless::SecurityConfig` `IamFederationConfigOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-iamfederationconfigoptions.html).
 ///
 /// Every property is optional: start from [`IamFederationConfigOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IamFederationConfigOptions {
-    /// `GroupAttribute`: optional.
+    /// Group attribute for this IAM federation integration
+    ///
+    /// `GroupAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-iamfederationconfigoptions.html#cfn-opensearchserverless-securityconfig-iamfederationconfigoptions-groupattribute)): string, optional. Pattern: `^[A-Za-z][A-Za-z0-9_.:/=+\-@]*$`. Length: 1 to 64 characters.
     #[serde(rename = "GroupAttribute", skip_serializing_if = "Option::is_none")]
     pub group_attribute: Option<Value<String>>,
-    /// `UserAttribute`: optional.
+    /// User attribute for this IAM federation integration
+    ///
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-iamfederationconfigoptions.html#cfn-opensearchserverless-securityconfig-iamfederationconfigoptions-userattribute)): string, optional. Pattern: `^[A-Za-z][A-Za-z0-9_.:/=+\-@]*$`. Length: 1 to 64 characters.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
 }
@@ -1227,18 +1357,24 @@ impl Walk for IamFederationConfigOptions {
 
 /// The `IamIdentityCenterConfigOptions` property type of [`SecurityConfig`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::SecurityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html).
+/// AWS reference: [`AWS::OpenSearchServerless::SecurityConfig` `IamIdentityCenterConfigOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-iamidentitycenterconfigoptions.html).
 ///
 /// [`IamIdentityCenterConfigOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IamIdentityCenterConfigOptions {
-    /// `GroupAttribute`: optional.
+    /// Group attribute for this IAM Identity Center integration
+    ///
+    /// `GroupAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-iamidentitycenterconfigoptions.html#cfn-opensearchserverless-securityconfig-iamidentitycenterconfigoptions-groupattribute)): string, optional.
     #[serde(rename = "GroupAttribute", skip_serializing_if = "Option::is_none")]
     pub group_attribute: Option<Value<String>>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the IAM Identity Center instance used to integrate with OpenSearch Serverless
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-iamidentitycenterconfigoptions.html#cfn-opensearchserverless-securityconfig-iamidentitycenterconfigoptions-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 10 to 1224 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `UserAttribute`: optional.
+    /// User attribute for this IAM Identity Center integration
+    ///
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-iamidentitycenterconfigoptions.html#cfn-opensearchserverless-securityconfig-iamidentitycenterconfigoptions-userattribute)): string, optional.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
 }
@@ -1282,15 +1418,17 @@ impl Walk for IamIdentityCenterConfigOptions {
 
 /// The `IndexSettings` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Index` `IndexSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-indexsettings.html).
 ///
 /// Every property is optional: start from [`IndexSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IndexSettings {
-    /// `Analysis`: optional, create-only (changing it replaces the resource).
+    /// Custom analysis configuration including analyzers, tokenizers, and filters
+    ///
+    /// `Analysis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-indexsettings.html#cfn-opensearchserverless-index-indexsettings-analysis)): object [`Analysis`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Analysis", skip_serializing_if = "Option::is_none")]
     pub analysis: Option<Analysis>,
-    /// `Index`: optional.
+    /// `Index` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-indexsettings.html#cfn-opensearchserverless-index-indexsettings-index)): object [`IndexSettingsIndex`], optional.
     #[serde(rename = "Index", skip_serializing_if = "Option::is_none")]
     pub index: Option<IndexSettingsIndex>,
 }
@@ -1328,21 +1466,27 @@ impl Walk for IndexSettings {
 
 /// The `Index` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Index` `Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-index.html).
 ///
 /// Every property is optional: start from [`IndexSettingsIndex::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IndexSettingsIndex {
-    /// `Knn`: optional.
+    /// Enable/disable k-nearest neighbor search capability
+    ///
+    /// `Knn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-index.html#cfn-opensearchserverless-index-index-knn)): boolean, optional.
     #[serde(rename = "Knn", skip_serializing_if = "Option::is_none")]
     pub knn: Option<Value<bool>>,
-    /// `KnnAlgoParamEfSearch`: optional.
+    /// Size of the dynamic list for the nearest neighbors
+    ///
+    /// `KnnAlgoParamEfSearch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-index.html#cfn-opensearchserverless-index-index-knnalgoparamefsearch)): integer, optional.
     #[serde(
         rename = "KnnAlgoParamEfSearch",
         skip_serializing_if = "Option::is_none"
     )]
     pub knn_algo_param_ef_search: Option<Value<i64>>,
-    /// `RefreshInterval`: optional.
+    /// How often to perform refresh operation (e.g. '1s', '5s')
+    ///
+    /// `RefreshInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-index.html#cfn-opensearchserverless-index-index-refreshinterval)): string, optional.
     #[serde(rename = "RefreshInterval", skip_serializing_if = "Option::is_none")]
     pub refresh_interval: Option<Value<String>>,
 }
@@ -1405,12 +1549,14 @@ impl Walk for LifecyclePolicyType {
 
 /// The `Mappings` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Index` `Mappings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-mappings.html).
 ///
 /// Every property is optional: start from [`Mappings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Mappings {
-    /// `Properties`: optional.
+    /// Defines the fields within the mapping, including their types and configurations
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-mappings.html#cfn-opensearchserverless-index-mappings-properties)): map from string to (object [`PropertyMapping`]), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, PropertyMapping>>,
 }
@@ -1440,21 +1586,29 @@ impl Walk for Mappings {
 
 /// The `Method` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Index` `Method`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-method.html).
 ///
 /// [`Method::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Method {
-    /// `Engine`: optional.
+    /// The k-NN search engine to use
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-method.html#cfn-opensearchserverless-index-method-engine)): [`Engine`], one of `nmslib`, `faiss`, `lucene`, optional.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<Engine>>,
-    /// `Name`: required.
+    /// The algorithm name for k-NN search
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-method.html#cfn-opensearchserverless-index-method-name)): [`Name`], one of `hnsw`, `ivf`, required.
     #[serde(rename = "Name")]
     pub name: Value<Name>,
-    /// `Parameters`: optional.
+    /// Additional parameters for the k-NN algorithm
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-method.html#cfn-opensearchserverless-index-method-parameters)): object [`Parameters`], optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Parameters>,
-    /// `SpaceType`: optional.
+    /// The distance function used for k-NN search
+    ///
+    /// `SpaceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-method.html#cfn-opensearchserverless-index-method-spacetype)): [`SpaceType`], one of `l2`, `l1`, `linf`, `cosinesimil`, `innerproduct`, `hamming`, optional.
     #[serde(rename = "SpaceType", skip_serializing_if = "Option::is_none")]
     pub space_type: Option<Value<SpaceType>>,
 }
@@ -1527,15 +1681,19 @@ impl Walk for Name {
 
 /// The `Parameters` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Index` `Parameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-parameters.html).
 ///
 /// Every property is optional: start from [`Parameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Parameters {
-    /// `EfConstruction`: optional.
+    /// The size of the dynamic list used during k-NN graph creation
+    ///
+    /// `EfConstruction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-parameters.html#cfn-opensearchserverless-index-parameters-efconstruction)): integer, optional. Range: at least 1.
     #[serde(rename = "EfConstruction", skip_serializing_if = "Option::is_none")]
     pub ef_construction: Option<Value<i64>>,
-    /// `M`: optional.
+    /// Number of neighbors to consider during k-NN search
+    ///
+    /// `M` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-parameters.html#cfn-opensearchserverless-index-parameters-m)): integer, optional. Range: 2 to 100.
     #[serde(rename = "M", skip_serializing_if = "Option::is_none")]
     pub m: Option<Value<i64>>,
 }
@@ -1573,39 +1731,59 @@ impl Walk for Parameters {
 
 /// The `PropertyMapping` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-index.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Index` `PropertyMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html).
 ///
 /// [`PropertyMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PropertyMapping {
-    /// `Analyzer`: optional.
+    /// The analyzer to use for this field (for text and keyword fields)
+    ///
+    /// `Analyzer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-analyzer)): string, optional.
     #[serde(rename = "Analyzer", skip_serializing_if = "Option::is_none")]
     pub analyzer: Option<Value<String>>,
-    /// `CompressionLevel`: optional.
+    /// The compression level for knn\_vector fields
+    ///
+    /// `CompressionLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-compressionlevel)): [`CompressionLevel`], one of `16x`, `32x`, `8x`, `4x`, `2x`, `1x`, optional.
     #[serde(rename = "CompressionLevel", skip_serializing_if = "Option::is_none")]
     pub compression_level: Option<Value<CompressionLevel>>,
-    /// `DataType`: optional.
+    /// The data type for knn\_vector fields (e.g. float, byte). Controls how vector values are stored.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-datatype)): [`DataType`], one of `float`, `byte`, optional.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<Value<DataType>>,
-    /// `Dimension`: optional.
+    /// Dimension size for vector fields, defines the number of dimensions in the vector
+    ///
+    /// `Dimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-dimension)): integer, optional.
     #[serde(rename = "Dimension", skip_serializing_if = "Option::is_none")]
     pub dimension: Option<Value<i64>>,
-    /// `Index`: optional.
+    /// Whether a field should be indexed
+    ///
+    /// `Index` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-index)): boolean, optional.
     #[serde(rename = "Index", skip_serializing_if = "Option::is_none")]
     pub index: Option<Value<bool>>,
-    /// `Method`: optional.
+    /// Configuration for k-NN search method
+    ///
+    /// `Method` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-method)): object [`Method`], optional.
     #[serde(rename = "Method", skip_serializing_if = "Option::is_none")]
     pub method: Option<Method>,
-    /// `Properties`: optional.
+    /// Nested fields within an object or nested field type
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-properties)): map from string to (object [`PropertyMapping`]), optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<BTreeMap<String, PropertyMapping>>,
-    /// `SpaceType`: optional.
+    /// The distance function used for k-NN search (field-level, outside Method)
+    ///
+    /// `SpaceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-spacetype)): [`SpaceType`], one of `l2`, `l1`, `linf`, `cosinesimil`, `innerproduct`, `hamming`, optional.
     #[serde(rename = "SpaceType", skip_serializing_if = "Option::is_none")]
     pub space_type: Option<Value<SpaceType>>,
-    /// `Type`: required.
+    /// The field data type. Must be a valid OpenSearch field type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-type)): [`Type`], one of `text`, `knn_vector`, `keyword`, `integer`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
-    /// `Value`: optional.
+    /// Default value for the field when not specified in a document
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-index-propertymapping.html#cfn-opensearchserverless-index-propertymapping-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1712,27 +1890,37 @@ impl Walk for PropertyMapping {
 
 /// The `SamlConfigOptions` property type of [`SecurityConfig`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::SecurityConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-securityconfig.html).
+/// AWS reference: [`AWS::OpenSearchServerless::SecurityConfig` `SamlConfigOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-samlconfigoptions.html).
 ///
 /// [`SamlConfigOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SamlConfigOptions {
-    /// `GroupAttribute`: optional.
+    /// Group attribute for this saml integration
+    ///
+    /// `GroupAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-samlconfigoptions.html#cfn-opensearchserverless-securityconfig-samlconfigoptions-groupattribute)): string, optional. Pattern: `[\w+=,.@-]+`. Length: 1 to 2048 characters.
     #[serde(rename = "GroupAttribute", skip_serializing_if = "Option::is_none")]
     pub group_attribute: Option<Value<String>>,
-    /// `Metadata`: required.
+    /// The XML saml provider metadata document that you want to use
+    ///
+    /// `Metadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-samlconfigoptions.html#cfn-opensearchserverless-securityconfig-samlconfigoptions-metadata)): string, required. Pattern: `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]+`. Length: 1 to 51200 characters.
     #[serde(rename = "Metadata")]
     pub metadata: Value<String>,
-    /// `OpenSearchServerlessEntityId`: optional.
+    /// Custom entity id attribute to override default entity id for this saml integration
+    ///
+    /// `OpenSearchServerlessEntityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-samlconfigoptions.html#cfn-opensearchserverless-securityconfig-samlconfigoptions-opensearchserverlessentityid)): string, optional. Pattern: `^aws:opensearch:[0-9]{12}:*`. Length: 1 to 1024 characters.
     #[serde(
         rename = "OpenSearchServerlessEntityId",
         skip_serializing_if = "Option::is_none"
     )]
     pub open_search_serverless_entity_id: Option<Value<String>>,
-    /// `SessionTimeout`: optional.
+    /// Defines the session timeout in minutes
+    ///
+    /// `SessionTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-samlconfigoptions.html#cfn-opensearchserverless-securityconfig-samlconfigoptions-sessiontimeout)): integer, optional.
     #[serde(rename = "SessionTimeout", skip_serializing_if = "Option::is_none")]
     pub session_timeout: Option<Value<i64>>,
-    /// `UserAttribute`: optional.
+    /// Custom attribute for this saml integration
+    ///
+    /// `UserAttribute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-securityconfig-samlconfigoptions.html#cfn-opensearchserverless-securityconfig-samlconfigoptions-userattribute)): string, optional. Pattern: `[\w+=,.@-]+`. Length: 1 to 2048 characters.
     #[serde(rename = "UserAttribute", skip_serializing_if = "Option::is_none")]
     pub user_attribute: Option<Value<String>>,
 }
@@ -1912,15 +2100,19 @@ impl Walk for StandbyReplicas {
 
 /// The `Tag` property type of [`Collection`] and [`CollectionGroup`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Collection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html), [`AWS::OpenSearchServerless::CollectionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collectiongroup.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Collection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-tag.html), [`AWS::OpenSearchServerless::CollectionGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collectiongroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key in the key-value pair
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-tag.html#cfn-opensearchserverless-collection-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value in the key-value pair
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-tag.html#cfn-opensearchserverless-collection-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1975,12 +2167,14 @@ impl Walk for Type {
 
 /// The `VectorOptions` property type of [`Collection`].
 ///
-/// AWS reference: [`AWS::OpenSearchServerless::Collection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchserverless-collection.html).
+/// AWS reference: [`AWS::OpenSearchServerless::Collection` `VectorOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-vectoroptions.html).
 ///
 /// Every property is optional: start from [`VectorOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VectorOptions {
-    /// `ServerlessVectorAcceleration`: optional.
+    /// Indicates whether GPU acceleration is enabled for vector indexing
+    ///
+    /// `ServerlessVectorAcceleration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-vectoroptions.html#cfn-opensearchserverless-collection-vectoroptions-serverlessvectoracceleration)): [`ServerlessVectorAcceleration`], one of `ENABLED`, `DISABLED`, `ALLOWED`, optional.
     #[serde(
         rename = "ServerlessVectorAcceleration",
         skip_serializing_if = "Option::is_none"

@@ -11,31 +11,47 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::OpenSearchService::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html)).
 ///
+/// Amazon OpenSearchService application resource
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `AppConfigs`: optional.
+    /// List of application configurations.
+    ///
+    /// `AppConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html#cfn-opensearchservice-application-appconfigs)): list of (object [`AppConfig`]), optional.
     #[serde(rename = "AppConfigs", skip_serializing_if = "Option::is_none")]
     pub app_configs: Option<Value<Vec<AppConfig>>>,
-    /// `DataSources`: optional.
+    /// List of data sources.
+    ///
+    /// `DataSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html#cfn-opensearchservice-application-datasources)): list of (object [`DataSource`]), optional.
     #[serde(rename = "DataSources", skip_serializing_if = "Option::is_none")]
     pub data_sources: Option<Value<Vec<DataSource>>>,
-    /// `Endpoint`: optional.
+    /// The endpoint for the application.
+    ///
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html#cfn-opensearchservice-application-endpoint)): string, optional.
     #[serde(rename = "Endpoint", skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Value<String>>,
-    /// `IamIdentityCenterOptions`: optional.
+    /// Options for configuring IAM Identity Center
+    ///
+    /// `IamIdentityCenterOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html#cfn-opensearchservice-application-iamidentitycenteroptions)): object [`IamIdentityCenterOptions`], optional.
     #[serde(
         rename = "IamIdentityCenterOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub iam_identity_center_options: Option<IamIdentityCenterOptions>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the KMS key used to encrypt the application.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html#cfn-opensearchservice-application-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 20 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html#cfn-opensearchservice-application-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\-]+`. Length: 3 to 40 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this application.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html#cfn-opensearchservice-application-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -136,115 +152,125 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::OpenSearchService::Domain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// Every property is optional: start from [`Domain::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Domain {
-    /// `AIMLOptions`: optional.
+    /// `AIMLOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-aimloptions)): object [`AimlOptions`], optional.
     #[serde(rename = "AIMLOptions", skip_serializing_if = "Option::is_none")]
     pub aiml_options: Option<AimlOptions>,
-    /// `AccessPolicies`: optional.
+    /// `AccessPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-accesspolicies)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AccessPolicies", skip_serializing_if = "Option::is_none")]
     pub access_policies: Option<Json>,
-    /// `AdvancedOptions`: optional.
+    /// `AdvancedOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-advancedoptions)): map from string to (string), optional.
     #[serde(rename = "AdvancedOptions", skip_serializing_if = "Option::is_none")]
     pub advanced_options: Option<BTreeMap<String, Value<String>>>,
-    /// `AdvancedSecurityOptions`: optional.
+    /// `AdvancedSecurityOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-advancedsecurityoptions)): object [`AdvancedSecurityOptionsInput`], optional.
     #[serde(
         rename = "AdvancedSecurityOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_security_options: Option<AdvancedSecurityOptionsInput>,
-    /// `AutomatedSnapshotPauseOptions`: optional.
+    /// `AutomatedSnapshotPauseOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-automatedsnapshotpauseoptions)): object [`AutomatedSnapshotPauseOptions`], optional.
     #[serde(
         rename = "AutomatedSnapshotPauseOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub automated_snapshot_pause_options: Option<AutomatedSnapshotPauseOptions>,
-    /// `ClusterConfig`: optional.
+    /// `ClusterConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-clusterconfig)): object [`ClusterConfig`], optional.
     #[serde(rename = "ClusterConfig", skip_serializing_if = "Option::is_none")]
     pub cluster_config: Option<ClusterConfig>,
-    /// `CognitoOptions`: optional.
+    /// `CognitoOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-cognitooptions)): object [`CognitoOptions`], optional.
     #[serde(rename = "CognitoOptions", skip_serializing_if = "Option::is_none")]
     pub cognito_options: Option<CognitoOptions>,
-    /// `DeploymentStrategyOptions`: optional.
+    /// `DeploymentStrategyOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-deploymentstrategyoptions)): object [`DeploymentStrategyOptions`], optional.
     #[serde(
         rename = "DeploymentStrategyOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_strategy_options: Option<DeploymentStrategyOptions>,
-    /// `DomainEndpointOptions`: optional.
+    /// `DomainEndpointOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-domainendpointoptions)): object [`DomainEndpointOptions`], optional.
     #[serde(
         rename = "DomainEndpointOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_endpoint_options: Option<DomainEndpointOptions>,
-    /// `DomainName`: optional, create-only (changing it replaces the resource).
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-domainname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `EBSOptions`: optional.
+    /// `EBSOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-ebsoptions)): object [`EbsOptions`], optional.
     #[serde(rename = "EBSOptions", skip_serializing_if = "Option::is_none")]
     pub ebs_options: Option<EbsOptions>,
-    /// `EncryptionAtRestOptions`: optional.
+    /// `EncryptionAtRestOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-encryptionatrestoptions)): object [`EncryptionAtRestOptions`], optional.
     #[serde(
         rename = "EncryptionAtRestOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_at_rest_options: Option<EncryptionAtRestOptions>,
-    /// `EngineMode`: optional, create-only (changing it replaces the resource).
+    /// The engine mode of the domain. Determines whether the domain runs the standard (GENERAL) engine or the optimized multi-engine (OPTIMIZED) engine. This value cannot be changed after the domain is created.
+    ///
+    /// `EngineMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-enginemode)): [`EngineMode`], one of `GENERAL`, `OPTIMIZED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EngineMode", skip_serializing_if = "Option::is_none")]
     pub engine_mode: Option<Value<EngineMode>>,
-    /// `EngineVersion`: optional.
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `IPAddressType`: optional.
+    /// `IPAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-ipaddresstype)): string, optional.
     #[serde(rename = "IPAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<String>>,
-    /// `IdentityCenterOptions`: optional.
+    /// Options for configuring Identity Center
+    ///
+    /// `IdentityCenterOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-identitycenteroptions)): object [`IdentityCenterOptions`], optional.
     #[serde(
         rename = "IdentityCenterOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_center_options: Option<IdentityCenterOptions>,
-    /// `LogPublishingOptions`: optional.
+    /// `LogPublishingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-logpublishingoptions)): map from string to (object [`LogPublishingOption`]), optional.
     #[serde(
         rename = "LogPublishingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_publishing_options: Option<BTreeMap<String, LogPublishingOption>>,
-    /// `NodeToNodeEncryptionOptions`: optional.
+    /// `NodeToNodeEncryptionOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-nodetonodeencryptionoptions)): object [`NodeToNodeEncryptionOptions`], optional.
     #[serde(
         rename = "NodeToNodeEncryptionOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub node_to_node_encryption_options: Option<NodeToNodeEncryptionOptions>,
-    /// `OffPeakWindowOptions`: optional.
+    /// `OffPeakWindowOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-offpeakwindowoptions)): object [`OffPeakWindowOptions`], optional.
     #[serde(
         rename = "OffPeakWindowOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub off_peak_window_options: Option<OffPeakWindowOptions>,
-    /// `SkipShardMigrationWait`: optional.
+    /// `SkipShardMigrationWait` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-skipshardmigrationwait)): boolean, optional.
     #[serde(
         rename = "SkipShardMigrationWait",
         skip_serializing_if = "Option::is_none"
     )]
     pub skip_shard_migration_wait: Option<Value<bool>>,
-    /// `SnapshotOptions`: optional.
+    /// `SnapshotOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-snapshotoptions)): object [`SnapshotOptions`], optional.
     #[serde(rename = "SnapshotOptions", skip_serializing_if = "Option::is_none")]
     pub snapshot_options: Option<SnapshotOptions>,
-    /// `SoftwareUpdateOptions`: optional.
+    /// `SoftwareUpdateOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-softwareupdateoptions)): object [`SoftwareUpdateOptions`], optional.
     #[serde(
         rename = "SoftwareUpdateOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub software_update_options: Option<SoftwareUpdateOptions>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this Domain.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseCase`: optional.
+    /// The primary use case of the domain. Determines the default configuration tuned for the workload. For GENERAL engine-mode domains, this value can be changed after creation. For OPTIMIZED engine-mode domains, this value cannot be changed after creation.
+    ///
+    /// `UseCase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-usecase)): [`UseCase`], one of `SEARCH`, `VECTOR`, `OBSERVABILITY`, `MIXED`, optional.
     #[serde(rename = "UseCase", skip_serializing_if = "Option::is_none")]
     pub use_case: Option<Value<UseCase>>,
-    /// `VPCOptions`: optional.
+    /// `VPCOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html#cfn-opensearchservice-domain-vpcoptions)): object [`VpcOptions`], optional.
     #[serde(rename = "VPCOptions", skip_serializing_if = "Option::is_none")]
     pub vpc_options: Option<VpcOptions>,
 }
@@ -529,39 +555,39 @@ impl ResourceRef<Domain> {
 
 /// The `AdvancedSecurityOptionsInput` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `AdvancedSecurityOptionsInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-advancedsecurityoptionsinput.html).
 ///
 /// Every property is optional: start from [`AdvancedSecurityOptionsInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedSecurityOptionsInput {
-    /// `AnonymousAuthEnabled`: optional.
+    /// `AnonymousAuthEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-advancedsecurityoptionsinput.html#cfn-opensearchservice-domain-advancedsecurityoptionsinput-anonymousauthenabled)): boolean, optional.
     #[serde(
         rename = "AnonymousAuthEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub anonymous_auth_enabled: Option<Value<bool>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-advancedsecurityoptionsinput.html#cfn-opensearchservice-domain-advancedsecurityoptionsinput-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `IAMFederationOptions`: optional.
+    /// `IAMFederationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-advancedsecurityoptionsinput.html#cfn-opensearchservice-domain-advancedsecurityoptionsinput-iamfederationoptions)): object [`IamFederationOptions`], optional.
     #[serde(
         rename = "IAMFederationOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub iam_federation_options: Option<IamFederationOptions>,
-    /// `InternalUserDatabaseEnabled`: optional.
+    /// `InternalUserDatabaseEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-advancedsecurityoptionsinput.html#cfn-opensearchservice-domain-advancedsecurityoptionsinput-internaluserdatabaseenabled)): boolean, optional.
     #[serde(
         rename = "InternalUserDatabaseEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub internal_user_database_enabled: Option<Value<bool>>,
-    /// `JWTOptions`: optional.
+    /// `JWTOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-advancedsecurityoptionsinput.html#cfn-opensearchservice-domain-advancedsecurityoptionsinput-jwtoptions)): object [`JwtOptions`], optional.
     #[serde(rename = "JWTOptions", skip_serializing_if = "Option::is_none")]
     pub jwt_options: Option<JwtOptions>,
-    /// `MasterUserOptions`: optional.
+    /// `MasterUserOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-advancedsecurityoptionsinput.html#cfn-opensearchservice-domain-advancedsecurityoptionsinput-masteruseroptions)): object [`MasterUserOptions`], optional.
     #[serde(rename = "MasterUserOptions", skip_serializing_if = "Option::is_none")]
     pub master_user_options: Option<MasterUserOptions>,
-    /// `SAMLOptions`: optional.
+    /// `SAMLOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-advancedsecurityoptionsinput.html#cfn-opensearchservice-domain-advancedsecurityoptionsinput-samloptions)): object [`SamlOptions`], optional.
     #[serde(rename = "SAMLOptions", skip_serializing_if = "Option::is_none")]
     pub saml_options: Option<SamlOptions>,
 }
@@ -639,15 +665,15 @@ impl Walk for AdvancedSecurityOptionsInput {
 
 /// The `AIMLOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `AIMLOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-aimloptions.html).
 ///
 /// Every property is optional: start from [`AimlOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AimlOptions {
-    /// `S3VectorsEngine`: optional.
+    /// `S3VectorsEngine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-aimloptions.html#cfn-opensearchservice-domain-aimloptions-s3vectorsengine)): object [`S3VectorsEngine`], optional.
     #[serde(rename = "S3VectorsEngine", skip_serializing_if = "Option::is_none")]
     pub s3_vectors_engine: Option<S3VectorsEngine>,
-    /// `ServerlessVectorAcceleration`: optional.
+    /// `ServerlessVectorAcceleration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-aimloptions.html#cfn-opensearchservice-domain-aimloptions-serverlessvectoracceleration)): object [`ServerlessVectorAcceleration`], optional.
     #[serde(
         rename = "ServerlessVectorAcceleration",
         skip_serializing_if = "Option::is_none"
@@ -691,15 +717,19 @@ impl Walk for AimlOptions {
 
 /// The `AppConfig` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html).
+/// AWS reference: [`AWS::OpenSearchService::Application` `AppConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-appconfig.html).
 ///
 /// Every property is required: [`AppConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppConfig {
-    /// `Key`: required.
+    /// The configuration key
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-appconfig.html#cfn-opensearchservice-application-appconfig-key)): [`AppConfigType`], one of `opensearchDashboards.dashboardAdmin.users`, `opensearchDashboards.dashboardAdmin.groups`, required.
     #[serde(rename = "Key")]
     pub key: Value<AppConfigType>,
-    /// `Value`: required.
+    /// The configuration value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-appconfig.html#cfn-opensearchservice-application-appconfig-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -748,18 +778,18 @@ impl Walk for AppConfigType {
 
 /// The `AutomatedSnapshotPauseOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `AutomatedSnapshotPauseOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-automatedsnapshotpauseoptions.html).
 ///
 /// [`AutomatedSnapshotPauseOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutomatedSnapshotPauseOptions {
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-automatedsnapshotpauseoptions.html#cfn-opensearchservice-domain-automatedsnapshotpauseoptions-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `EndTime`: optional.
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-automatedsnapshotpauseoptions.html#cfn-opensearchservice-domain-automatedsnapshotpauseoptions-endtime)): string, optional.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Value<String>>,
-    /// `StartTime`: optional.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-automatedsnapshotpauseoptions.html#cfn-opensearchservice-domain-automatedsnapshotpauseoptions-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
 }
@@ -803,63 +833,63 @@ impl Walk for AutomatedSnapshotPauseOptions {
 
 /// The `ClusterConfig` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `ClusterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html).
 ///
 /// Every property is optional: start from [`ClusterConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterConfig {
-    /// `ColdStorageOptions`: optional.
+    /// `ColdStorageOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-coldstorageoptions)): object [`ColdStorageOptions`], optional.
     #[serde(rename = "ColdStorageOptions", skip_serializing_if = "Option::is_none")]
     pub cold_storage_options: Option<ColdStorageOptions>,
-    /// `DedicatedMasterCount`: optional.
+    /// `DedicatedMasterCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-dedicatedmastercount)): integer, optional.
     #[serde(
         rename = "DedicatedMasterCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub dedicated_master_count: Option<Value<i64>>,
-    /// `DedicatedMasterEnabled`: optional.
+    /// `DedicatedMasterEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-dedicatedmasterenabled)): boolean, optional.
     #[serde(
         rename = "DedicatedMasterEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub dedicated_master_enabled: Option<Value<bool>>,
-    /// `DedicatedMasterType`: optional.
+    /// `DedicatedMasterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-dedicatedmastertype)): string, optional.
     #[serde(
         rename = "DedicatedMasterType",
         skip_serializing_if = "Option::is_none"
     )]
     pub dedicated_master_type: Option<Value<String>>,
-    /// `InstanceCount`: optional.
+    /// `InstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-instancecount)): integer, optional.
     #[serde(rename = "InstanceCount", skip_serializing_if = "Option::is_none")]
     pub instance_count: Option<Value<i64>>,
-    /// `InstanceType`: optional.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-instancetype)): string, optional.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
-    /// `MultiAZWithStandbyEnabled`: optional.
+    /// `MultiAZWithStandbyEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-multiazwithstandbyenabled)): boolean, optional.
     #[serde(
         rename = "MultiAZWithStandbyEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_az_with_standby_enabled: Option<Value<bool>>,
-    /// `NodeOptions`: optional.
+    /// `NodeOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-nodeoptions)): list of (object [`NodeOption`]), optional.
     #[serde(rename = "NodeOptions", skip_serializing_if = "Option::is_none")]
     pub node_options: Option<Value<Vec<NodeOption>>>,
-    /// `WarmCount`: optional.
+    /// `WarmCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-warmcount)): integer, optional.
     #[serde(rename = "WarmCount", skip_serializing_if = "Option::is_none")]
     pub warm_count: Option<Value<i64>>,
-    /// `WarmEnabled`: optional.
+    /// `WarmEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-warmenabled)): boolean, optional.
     #[serde(rename = "WarmEnabled", skip_serializing_if = "Option::is_none")]
     pub warm_enabled: Option<Value<bool>>,
-    /// `WarmType`: optional.
+    /// `WarmType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-warmtype)): string, optional.
     #[serde(rename = "WarmType", skip_serializing_if = "Option::is_none")]
     pub warm_type: Option<Value<String>>,
-    /// `ZoneAwarenessConfig`: optional.
+    /// `ZoneAwarenessConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-zoneawarenessconfig)): object [`ZoneAwarenessConfig`], optional.
     #[serde(
         rename = "ZoneAwarenessConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub zone_awareness_config: Option<ZoneAwarenessConfig>,
-    /// `ZoneAwarenessEnabled`: optional.
+    /// `ZoneAwarenessEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-clusterconfig.html#cfn-opensearchservice-domain-clusterconfig-zoneawarenessenabled)): boolean, optional.
     #[serde(
         rename = "ZoneAwarenessEnabled",
         skip_serializing_if = "Option::is_none"
@@ -988,21 +1018,21 @@ impl Walk for ClusterConfig {
 
 /// The `CognitoOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `CognitoOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-cognitooptions.html).
 ///
 /// Every property is optional: start from [`CognitoOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CognitoOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-cognitooptions.html#cfn-opensearchservice-domain-cognitooptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `IdentityPoolId`: optional.
+    /// `IdentityPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-cognitooptions.html#cfn-opensearchservice-domain-cognitooptions-identitypoolid)): string, optional.
     #[serde(rename = "IdentityPoolId", skip_serializing_if = "Option::is_none")]
     pub identity_pool_id: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-cognitooptions.html#cfn-opensearchservice-domain-cognitooptions-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `UserPoolId`: optional.
+    /// `UserPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-cognitooptions.html#cfn-opensearchservice-domain-cognitooptions-userpoolid)): string, optional.
     #[serde(rename = "UserPoolId", skip_serializing_if = "Option::is_none")]
     pub user_pool_id: Option<Value<String>>,
 }
@@ -1056,12 +1086,12 @@ impl Walk for CognitoOptions {
 
 /// The `ColdStorageOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `ColdStorageOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-coldstorageoptions.html).
 ///
 /// Every property is optional: start from [`ColdStorageOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ColdStorageOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-coldstorageoptions.html#cfn-opensearchservice-domain-coldstorageoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -1091,15 +1121,19 @@ impl Walk for ColdStorageOptions {
 
 /// The `DataSource` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html).
+/// AWS reference: [`AWS::OpenSearchService::Application` `DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-datasource.html).
 ///
 /// [`DataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `DataSourceArn`: required.
+    /// The ARN of the data source.
+    ///
+    /// `DataSourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-datasource.html#cfn-opensearchservice-application-datasource-datasourcearn)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "DataSourceArn")]
     pub data_source_arn: Json,
-    /// `DataSourceDescription`: optional.
+    /// Description of the data source.
+    ///
+    /// `DataSourceDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-datasource.html#cfn-opensearchservice-application-datasource-datasourcedescription)): string, optional.
     #[serde(
         rename = "DataSourceDescription",
         skip_serializing_if = "Option::is_none"
@@ -1157,12 +1191,12 @@ impl Walk for DeploymentStrategy {
 
 /// The `DeploymentStrategyOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `DeploymentStrategyOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-deploymentstrategyoptions.html).
 ///
 /// Every property is optional: start from [`DeploymentStrategyOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeploymentStrategyOptions {
-    /// `DeploymentStrategy`: optional.
+    /// `DeploymentStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-deploymentstrategyoptions.html#cfn-opensearchservice-domain-deploymentstrategyoptions-deploymentstrategy)): [`DeploymentStrategy`], one of `Default`, `CapacityOptimized`, optional.
     #[serde(rename = "DeploymentStrategy", skip_serializing_if = "Option::is_none")]
     pub deployment_strategy: Option<Value<DeploymentStrategy>>,
 }
@@ -1192,30 +1226,30 @@ impl Walk for DeploymentStrategyOptions {
 
 /// The `DomainEndpointOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `DomainEndpointOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-domainendpointoptions.html).
 ///
 /// Every property is optional: start from [`DomainEndpointOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DomainEndpointOptions {
-    /// `CustomEndpoint`: optional.
+    /// `CustomEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-domainendpointoptions.html#cfn-opensearchservice-domain-domainendpointoptions-customendpoint)): string, optional.
     #[serde(rename = "CustomEndpoint", skip_serializing_if = "Option::is_none")]
     pub custom_endpoint: Option<Value<String>>,
-    /// `CustomEndpointCertificateArn`: optional.
+    /// `CustomEndpointCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-domainendpointoptions.html#cfn-opensearchservice-domain-domainendpointoptions-customendpointcertificatearn)): string, optional.
     #[serde(
         rename = "CustomEndpointCertificateArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_endpoint_certificate_arn: Option<Value<String>>,
-    /// `CustomEndpointEnabled`: optional.
+    /// `CustomEndpointEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-domainendpointoptions.html#cfn-opensearchservice-domain-domainendpointoptions-customendpointenabled)): boolean, optional.
     #[serde(
         rename = "CustomEndpointEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_endpoint_enabled: Option<Value<bool>>,
-    /// `EnforceHTTPS`: optional.
+    /// `EnforceHTTPS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-domainendpointoptions.html#cfn-opensearchservice-domain-domainendpointoptions-enforcehttps)): boolean, optional.
     #[serde(rename = "EnforceHTTPS", skip_serializing_if = "Option::is_none")]
     pub enforce_https: Option<Value<bool>>,
-    /// `TLSSecurityPolicy`: optional.
+    /// `TLSSecurityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-domainendpointoptions.html#cfn-opensearchservice-domain-domainendpointoptions-tlssecuritypolicy)): string, optional.
     #[serde(rename = "TLSSecurityPolicy", skip_serializing_if = "Option::is_none")]
     pub tls_security_policy: Option<Value<String>>,
 }
@@ -1277,24 +1311,24 @@ impl Walk for DomainEndpointOptions {
 
 /// The `EBSOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `EBSOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-ebsoptions.html).
 ///
 /// Every property is optional: start from [`EbsOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EbsOptions {
-    /// `EBSEnabled`: optional.
+    /// `EBSEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-ebsoptions.html#cfn-opensearchservice-domain-ebsoptions-ebsenabled)): boolean, optional.
     #[serde(rename = "EBSEnabled", skip_serializing_if = "Option::is_none")]
     pub ebs_enabled: Option<Value<bool>>,
-    /// `Iops`: optional.
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-ebsoptions.html#cfn-opensearchservice-domain-ebsoptions-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `Throughput`: optional.
+    /// `Throughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-ebsoptions.html#cfn-opensearchservice-domain-ebsoptions-throughput)): integer, optional.
     #[serde(rename = "Throughput", skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Value<i64>>,
-    /// `VolumeSize`: optional.
+    /// `VolumeSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-ebsoptions.html#cfn-opensearchservice-domain-ebsoptions-volumesize)): integer, optional.
     #[serde(rename = "VolumeSize", skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<Value<i64>>,
-    /// `VolumeType`: optional.
+    /// `VolumeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-ebsoptions.html#cfn-opensearchservice-domain-ebsoptions-volumetype)): string, optional.
     #[serde(rename = "VolumeType", skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Value<String>>,
 }
@@ -1356,15 +1390,15 @@ impl Walk for EbsOptions {
 
 /// The `EncryptionAtRestOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `EncryptionAtRestOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-encryptionatrestoptions.html).
 ///
 /// Every property is optional: start from [`EncryptionAtRestOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionAtRestOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-encryptionatrestoptions.html#cfn-opensearchservice-domain-encryptionatrestoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-encryptionatrestoptions.html#cfn-opensearchservice-domain-encryptionatrestoptions-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -1422,18 +1456,18 @@ impl Walk for EngineMode {
 
 /// The `IAMFederationOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `IAMFederationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-iamfederationoptions.html).
 ///
 /// Every property is optional: start from [`IamFederationOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IamFederationOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-iamfederationoptions.html#cfn-opensearchservice-domain-iamfederationoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `RolesKey`: optional.
+    /// `RolesKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-iamfederationoptions.html#cfn-opensearchservice-domain-iamfederationoptions-roleskey)): string, optional.
     #[serde(rename = "RolesKey", skip_serializing_if = "Option::is_none")]
     pub roles_key: Option<Value<String>>,
-    /// `SubjectKey`: optional.
+    /// `SubjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-iamfederationoptions.html#cfn-opensearchservice-domain-iamfederationoptions-subjectkey)): string, optional.
     #[serde(rename = "SubjectKey", skip_serializing_if = "Option::is_none")]
     pub subject_key: Option<Value<String>>,
 }
@@ -1479,21 +1513,27 @@ impl Walk for IamFederationOptions {
 
 /// The `IamIdentityCenterOptions` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html).
+/// AWS reference: [`AWS::OpenSearchService::Application` `IamIdentityCenterOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-iamidentitycenteroptions.html).
 ///
 /// Every property is optional: start from [`IamIdentityCenterOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IamIdentityCenterOptions {
-    /// `Enabled`: optional.
+    /// Whether IAM Identity Center is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-iamidentitycenteroptions.html#cfn-opensearchservice-application-iamidentitycenteroptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `IamIdentityCenterInstanceArn`: optional.
+    /// The ARN of the IAM Identity Center instance.
+    ///
+    /// `IamIdentityCenterInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-iamidentitycenteroptions.html#cfn-opensearchservice-application-iamidentitycenteroptions-iamidentitycenterinstancearn)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "IamIdentityCenterInstanceArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub iam_identity_center_instance_arn: Option<Json>,
-    /// `IamRoleForIdentityCenterApplicationArn`: optional.
+    /// The ARN of the IAM role for Identity Center application.
+    ///
+    /// `IamRoleForIdentityCenterApplicationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-iamidentitycenteroptions.html#cfn-opensearchservice-application-iamidentitycenteroptions-iamroleforidentitycenterapplicationarn)): string, optional.
     #[serde(
         rename = "IamRoleForIdentityCenterApplicationArn",
         skip_serializing_if = "Option::is_none"
@@ -1546,24 +1586,32 @@ impl Walk for IamIdentityCenterOptions {
 
 /// The `IdentityCenterOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `IdentityCenterOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-identitycenteroptions.html).
 ///
 /// Every property is optional: start from [`IdentityCenterOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IdentityCenterOptions {
-    /// `EnabledAPIAccess`: optional.
+    /// Whether Identity Center is enabled.
+    ///
+    /// `EnabledAPIAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-identitycenteroptions.html#cfn-opensearchservice-domain-identitycenteroptions-enabledapiaccess)): boolean, optional.
     #[serde(rename = "EnabledAPIAccess", skip_serializing_if = "Option::is_none")]
     pub enabled_api_access: Option<Value<bool>>,
-    /// `IdentityCenterInstanceARN`: optional.
+    /// The ARN of the Identity Center instance.
+    ///
+    /// `IdentityCenterInstanceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-identitycenteroptions.html#cfn-opensearchservice-domain-identitycenteroptions-identitycenterinstancearn)): string, optional.
     #[serde(
         rename = "IdentityCenterInstanceARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_center_instance_arn: Option<Value<String>>,
-    /// `RolesKey`: optional.
+    /// The roles key for Identity Center options.
+    ///
+    /// `RolesKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-identitycenteroptions.html#cfn-opensearchservice-domain-identitycenteroptions-roleskey)): [`RolesKeyIdcType`], one of `GroupName`, `GroupId`, optional.
     #[serde(rename = "RolesKey", skip_serializing_if = "Option::is_none")]
     pub roles_key: Option<Value<RolesKeyIdcType>>,
-    /// `SubjectKey`: optional.
+    /// The subject key for Identity Center options.
+    ///
+    /// `SubjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-identitycenteroptions.html#cfn-opensearchservice-domain-identitycenteroptions-subjectkey)): [`SubjectKeyIdcType`], one of `UserName`, `UserId`, `Email`, optional.
     #[serde(rename = "SubjectKey", skip_serializing_if = "Option::is_none")]
     pub subject_key: Option<Value<SubjectKeyIdcType>>,
 }
@@ -1617,15 +1665,15 @@ impl Walk for IdentityCenterOptions {
 
 /// The `Idp` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `Idp`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-idp.html).
 ///
 /// Every property is required: [`Idp::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Idp {
-    /// `EntityId`: required.
+    /// `EntityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-idp.html#cfn-opensearchservice-domain-idp-entityid)): string, required.
     #[serde(rename = "EntityId")]
     pub entity_id: Value<String>,
-    /// `MetadataContent`: required.
+    /// `MetadataContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-idp.html#cfn-opensearchservice-domain-idp-metadatacontent)): string, required. Length: 1 to 1048576 characters.
     #[serde(rename = "MetadataContent")]
     pub metadata_content: Value<String>,
 }
@@ -1657,21 +1705,21 @@ impl Walk for Idp {
 
 /// The `JWTOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `JWTOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-jwtoptions.html).
 ///
 /// Every property is optional: start from [`JwtOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JwtOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-jwtoptions.html#cfn-opensearchservice-domain-jwtoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `PublicKey`: optional.
+    /// `PublicKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-jwtoptions.html#cfn-opensearchservice-domain-jwtoptions-publickey)): string, optional.
     #[serde(rename = "PublicKey", skip_serializing_if = "Option::is_none")]
     pub public_key: Option<Value<String>>,
-    /// `RolesKey`: optional.
+    /// `RolesKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-jwtoptions.html#cfn-opensearchservice-domain-jwtoptions-roleskey)): string, optional.
     #[serde(rename = "RolesKey", skip_serializing_if = "Option::is_none")]
     pub roles_key: Option<Value<String>>,
-    /// `SubjectKey`: optional.
+    /// `SubjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-jwtoptions.html#cfn-opensearchservice-domain-jwtoptions-subjectkey)): string, optional.
     #[serde(rename = "SubjectKey", skip_serializing_if = "Option::is_none")]
     pub subject_key: Option<Value<String>>,
 }
@@ -1725,18 +1773,18 @@ impl Walk for JwtOptions {
 
 /// The `LogPublishingOption` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `LogPublishingOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-logpublishingoption.html).
 ///
 /// Every property is optional: start from [`LogPublishingOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogPublishingOption {
-    /// `CloudWatchLogsLogGroupArn`: optional.
+    /// `CloudWatchLogsLogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-logpublishingoption.html#cfn-opensearchservice-domain-logpublishingoption-cloudwatchlogsloggrouparn)): string, optional.
     #[serde(
         rename = "CloudWatchLogsLogGroupArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_log_group_arn: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-logpublishingoption.html#cfn-opensearchservice-domain-logpublishingoption-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -1774,18 +1822,18 @@ impl Walk for LogPublishingOption {
 
 /// The `MasterUserOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `MasterUserOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-masteruseroptions.html).
 ///
 /// Every property is optional: start from [`MasterUserOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MasterUserOptions {
-    /// `MasterUserARN`: optional.
+    /// `MasterUserARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-masteruseroptions.html#cfn-opensearchservice-domain-masteruseroptions-masteruserarn)): string, optional.
     #[serde(rename = "MasterUserARN", skip_serializing_if = "Option::is_none")]
     pub master_user_arn: Option<Value<String>>,
-    /// `MasterUserName`: optional.
+    /// `MasterUserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-masteruseroptions.html#cfn-opensearchservice-domain-masteruseroptions-masterusername)): string, optional.
     #[serde(rename = "MasterUserName", skip_serializing_if = "Option::is_none")]
     pub master_user_name: Option<Value<String>>,
-    /// `MasterUserPassword`: optional.
+    /// `MasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-masteruseroptions.html#cfn-opensearchservice-domain-masteruseroptions-masteruserpassword)): string, optional.
     #[serde(rename = "MasterUserPassword", skip_serializing_if = "Option::is_none")]
     pub master_user_password: Option<Value<String>>,
 }
@@ -1831,18 +1879,18 @@ impl Walk for MasterUserOptions {
 
 /// The `NodeConfig` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `NodeConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodeconfig.html).
 ///
 /// Every property is optional: start from [`NodeConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeConfig {
-    /// `Count`: optional.
+    /// `Count` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodeconfig.html#cfn-opensearchservice-domain-nodeconfig-count)): integer, optional.
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none")]
     pub count: Option<Value<i64>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodeconfig.html#cfn-opensearchservice-domain-nodeconfig-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodeconfig.html#cfn-opensearchservice-domain-nodeconfig-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -1888,15 +1936,15 @@ impl Walk for NodeConfig {
 
 /// The `NodeOption` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `NodeOption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodeoption.html).
 ///
 /// Every property is optional: start from [`NodeOption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeOption {
-    /// `NodeConfig`: optional.
+    /// `NodeConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodeoption.html#cfn-opensearchservice-domain-nodeoption-nodeconfig)): object [`NodeConfig`], optional.
     #[serde(rename = "NodeConfig", skip_serializing_if = "Option::is_none")]
     pub node_config: Option<NodeConfig>,
-    /// `NodeType`: optional.
+    /// `NodeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodeoption.html#cfn-opensearchservice-domain-nodeoption-nodetype)): [`NodeType`], one of `coordinator`, optional.
     #[serde(rename = "NodeType", skip_serializing_if = "Option::is_none")]
     pub node_type: Option<Value<NodeType>>,
 }
@@ -1934,12 +1982,12 @@ impl Walk for NodeOption {
 
 /// The `NodeToNodeEncryptionOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `NodeToNodeEncryptionOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodetonodeencryptionoptions.html).
 ///
 /// Every property is optional: start from [`NodeToNodeEncryptionOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeToNodeEncryptionOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-nodetonodeencryptionoptions.html#cfn-opensearchservice-domain-nodetonodeencryptionoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -1986,12 +2034,12 @@ impl Walk for NodeType {
 
 /// The `OffPeakWindow` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `OffPeakWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-offpeakwindow.html).
 ///
 /// Every property is optional: start from [`OffPeakWindow::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OffPeakWindow {
-    /// `WindowStartTime`: optional.
+    /// `WindowStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-offpeakwindow.html#cfn-opensearchservice-domain-offpeakwindow-windowstarttime)): object [`WindowStartTime`], optional.
     #[serde(rename = "WindowStartTime", skip_serializing_if = "Option::is_none")]
     pub window_start_time: Option<WindowStartTime>,
 }
@@ -2021,15 +2069,15 @@ impl Walk for OffPeakWindow {
 
 /// The `OffPeakWindowOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `OffPeakWindowOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-offpeakwindowoptions.html).
 ///
 /// Every property is optional: start from [`OffPeakWindowOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OffPeakWindowOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-offpeakwindowoptions.html#cfn-opensearchservice-domain-offpeakwindowoptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `OffPeakWindow`: optional.
+    /// `OffPeakWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-offpeakwindowoptions.html#cfn-opensearchservice-domain-offpeakwindowoptions-offpeakwindow)): object [`OffPeakWindow`], optional.
     #[serde(rename = "OffPeakWindow", skip_serializing_if = "Option::is_none")]
     pub off_peak_window: Option<OffPeakWindow>,
 }
@@ -2087,12 +2135,14 @@ impl Walk for RolesKeyIdcType {
 
 /// The `S3VectorsEngine` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `S3VectorsEngine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-s3vectorsengine.html).
 ///
 /// Every property is required: [`S3VectorsEngine::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3VectorsEngine {
-    /// `Enabled`: required.
+    /// Whether to enable S3 vectors engine.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-s3vectorsengine.html#cfn-opensearchservice-domain-s3vectorsengine-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -2118,33 +2168,33 @@ impl Walk for S3VectorsEngine {
 
 /// The `SAMLOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `SAMLOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-samloptions.html).
 ///
 /// Every property is optional: start from [`SamlOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SamlOptions {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-samloptions.html#cfn-opensearchservice-domain-samloptions-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Idp`: optional.
+    /// `Idp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-samloptions.html#cfn-opensearchservice-domain-samloptions-idp)): object [`Idp`], optional.
     #[serde(rename = "Idp", skip_serializing_if = "Option::is_none")]
     pub idp: Option<Idp>,
-    /// `MasterBackendRole`: optional.
+    /// `MasterBackendRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-samloptions.html#cfn-opensearchservice-domain-samloptions-masterbackendrole)): string, optional.
     #[serde(rename = "MasterBackendRole", skip_serializing_if = "Option::is_none")]
     pub master_backend_role: Option<Value<String>>,
-    /// `MasterUserName`: optional.
+    /// `MasterUserName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-samloptions.html#cfn-opensearchservice-domain-samloptions-masterusername)): string, optional.
     #[serde(rename = "MasterUserName", skip_serializing_if = "Option::is_none")]
     pub master_user_name: Option<Value<String>>,
-    /// `RolesKey`: optional.
+    /// `RolesKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-samloptions.html#cfn-opensearchservice-domain-samloptions-roleskey)): string, optional.
     #[serde(rename = "RolesKey", skip_serializing_if = "Option::is_none")]
     pub roles_key: Option<Value<String>>,
-    /// `SessionTimeoutMinutes`: optional.
+    /// `SessionTimeoutMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-samloptions.html#cfn-opensearchservice-domain-samloptions-sessiontimeoutminutes)): integer, optional.
     #[serde(
         rename = "SessionTimeoutMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_timeout_minutes: Option<Value<i64>>,
-    /// `SubjectKey`: optional.
+    /// `SubjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-samloptions.html#cfn-opensearchservice-domain-samloptions-subjectkey)): string, optional.
     #[serde(rename = "SubjectKey", skip_serializing_if = "Option::is_none")]
     pub subject_key: Option<Value<String>>,
 }
@@ -2222,12 +2272,14 @@ impl Walk for SamlOptions {
 
 /// The `ServerlessVectorAcceleration` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `ServerlessVectorAcceleration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-serverlessvectoracceleration.html).
 ///
 /// Every property is optional: start from [`ServerlessVectorAcceleration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerlessVectorAcceleration {
-    /// `Enabled`: optional.
+    /// Whether to enable serverless vector acceleration.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-serverlessvectoracceleration.html#cfn-opensearchservice-domain-serverlessvectoracceleration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -2257,12 +2309,12 @@ impl Walk for ServerlessVectorAcceleration {
 
 /// The `SnapshotOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `SnapshotOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-snapshotoptions.html).
 ///
 /// Every property is optional: start from [`SnapshotOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnapshotOptions {
-    /// `AutomatedSnapshotStartHour`: optional.
+    /// `AutomatedSnapshotStartHour` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-snapshotoptions.html#cfn-opensearchservice-domain-snapshotoptions-automatedsnapshotstarthour)): integer, optional.
     #[serde(
         rename = "AutomatedSnapshotStartHour",
         skip_serializing_if = "Option::is_none"
@@ -2295,18 +2347,18 @@ impl Walk for SnapshotOptions {
 
 /// The `SoftwareUpdateOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `SoftwareUpdateOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-softwareupdateoptions.html).
 ///
 /// Every property is optional: start from [`SoftwareUpdateOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SoftwareUpdateOptions {
-    /// `AutoSoftwareUpdateEnabled`: optional.
+    /// `AutoSoftwareUpdateEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-softwareupdateoptions.html#cfn-opensearchservice-domain-softwareupdateoptions-autosoftwareupdateenabled)): boolean, optional.
     #[serde(
         rename = "AutoSoftwareUpdateEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_software_update_enabled: Option<Value<bool>>,
-    /// `UseLatestServiceSoftwareForBlueGreen`: optional.
+    /// `UseLatestServiceSoftwareForBlueGreen` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-softwareupdateoptions.html#cfn-opensearchservice-domain-softwareupdateoptions-uselatestservicesoftwareforbluegreen)): boolean, optional.
     #[serde(
         rename = "UseLatestServiceSoftwareForBlueGreen",
         skip_serializing_if = "Option::is_none"
@@ -2373,15 +2425,19 @@ impl Walk for SubjectKeyIdcType {
 
 /// The `Tag` property type of [`Application`] and [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-application.html), [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-tag.html), [`AWS::OpenSearchService::Domain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key in the key-value pair
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-tag.html#cfn-opensearchservice-application-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value in the key-value pair
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-application-tag.html#cfn-opensearchservice-application-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2436,18 +2492,20 @@ impl Walk for UseCase {
 
 /// The `VPCOptions` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `VPCOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-vpcoptions.html).
 ///
 /// Every property is optional: start from [`VpcOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcOptions {
-    /// `EgressEnabled`: optional.
+    /// Controls whether egress traffic from the domain is routed through the customer VPC.
+    ///
+    /// `EgressEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-vpcoptions.html#cfn-opensearchservice-domain-vpcoptions-egressenabled)): boolean, optional.
     #[serde(rename = "EgressEnabled", skip_serializing_if = "Option::is_none")]
     pub egress_enabled: Option<Value<bool>>,
-    /// `SecurityGroupIds`: optional.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-vpcoptions.html#cfn-opensearchservice-domain-vpcoptions-securitygroupids)): list of (string), optional.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-vpcoptions.html#cfn-opensearchservice-domain-vpcoptions-subnetids)): list of (string), optional.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -2493,15 +2551,15 @@ impl Walk for VpcOptions {
 
 /// The `WindowStartTime` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `WindowStartTime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-windowstarttime.html).
 ///
 /// Every property is required: [`WindowStartTime::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WindowStartTime {
-    /// `Hours`: required.
+    /// `Hours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-windowstarttime.html#cfn-opensearchservice-domain-windowstarttime-hours)): integer, required. Range: 0 to 23.
     #[serde(rename = "Hours")]
     pub hours: Value<i64>,
-    /// `Minutes`: required.
+    /// `Minutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-windowstarttime.html#cfn-opensearchservice-domain-windowstarttime-minutes)): integer, required. Range: 0 to 59.
     #[serde(rename = "Minutes")]
     pub minutes: Value<i64>,
 }
@@ -2530,12 +2588,12 @@ impl Walk for WindowStartTime {
 
 /// The `ZoneAwarenessConfig` property type of [`Domain`].
 ///
-/// AWS reference: [`AWS::OpenSearchService::Domain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-opensearchservice-domain.html).
+/// AWS reference: [`AWS::OpenSearchService::Domain` `ZoneAwarenessConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-zoneawarenessconfig.html).
 ///
 /// Every property is optional: start from [`ZoneAwarenessConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ZoneAwarenessConfig {
-    /// `AvailabilityZoneCount`: optional.
+    /// `AvailabilityZoneCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchservice-domain-zoneawarenessconfig.html#cfn-opensearchservice-domain-zoneawarenessconfig-availabilityzonecount)): integer, optional.
     #[serde(
         rename = "AvailabilityZoneCount",
         skip_serializing_if = "Option::is_none"

@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Organizations::Account` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html)).
 ///
+/// You can use AWS::Organizations::Account to manage accounts in organization.
+///
 /// [`Account::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Account {
-    /// `AccountName`: required.
+    /// The friendly name of the member account.
+    ///
+    /// `AccountName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html#cfn-organizations-account-accountname)): string, required. Pattern: `[\u0020-\u007E]+`. Length: 1 to 50 characters.
     #[serde(rename = "AccountName")]
     pub account_name: Value<String>,
-    /// `Email`: required.
+    /// The email address of the owner to assign to the new member account.
+    ///
+    /// `Email` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html#cfn-organizations-account-email)): string, required. Pattern: `[^\s@]+@[^\s@]+\.[^\s@]+`. Length: 6 to 64 characters.
     #[serde(rename = "Email")]
     pub email: Value<String>,
-    /// `ParentIds`: optional.
+    /// List of parent nodes for the member account. Currently only one parent at a time is supported. Default is root.
+    ///
+    /// `ParentIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html#cfn-organizations-account-parentids)): list of (string), optional. Each item: Pattern: `^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`.
     #[serde(rename = "ParentIds", skip_serializing_if = "Option::is_none")]
     pub parent_ids: Option<Value<Vec<Value<String>>>>,
-    /// `RoleName`: optional.
+    /// The name of an IAM role that AWS Organizations automatically preconfigures in the new member account. Default name is OrganizationAccountAccessRole if not specified.
+    ///
+    /// `RoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html#cfn-organizations-account-rolename)): string, optional. Pattern: `[\w+=,.@-]{1,64}`. Length: 1 to 64 characters.
     #[serde(rename = "RoleName", skip_serializing_if = "Option::is_none")]
     pub role_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of tags that you want to attach to the newly created account. For each tag in the list, you must specify both a tag key and a value.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html#cfn-organizations-account-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -123,10 +135,14 @@ impl ResourceRef<Account> {
 
 /// The properties of an `AWS::Organizations::Organization` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-organization.html)).
 ///
+/// Resource schema for AWS::Organizations::Organization
+///
 /// Every property is optional: start from [`Organization::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Organization {
-    /// `FeatureSet`: optional.
+    /// Specifies the feature set supported by the new organization. Each feature set supports different levels of functionality.
+    ///
+    /// `FeatureSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-organization.html#cfn-organizations-organization-featureset)): [`FeatureSet`], one of `ALL`, `CONSOLIDATED_BILLING`, optional.
     #[serde(rename = "FeatureSet", skip_serializing_if = "Option::is_none")]
     pub feature_set: Option<Value<FeatureSet>>,
 }
@@ -194,16 +210,24 @@ impl ResourceRef<Organization> {
 
 /// The properties of an `AWS::Organizations::OrganizationalUnit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-organizationalunit.html)).
 ///
+/// You can use organizational units (OUs) to group accounts together to administer as a single unit. This greatly simplifies the management of your accounts. For example, you can attach a policy-based control to an OU, and all accounts within the OU automatically inherit the policy. You can create multiple OUs within a single organization, and you can create OUs within other OUs. Each OU can contain multiple accounts, and you can move accounts from one OU to another. However, OU names must be unique within a parent OU or root.
+///
 /// [`OrganizationalUnit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrganizationalUnit {
-    /// `Name`: required.
+    /// The friendly name of this OU.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-organizationalunit.html#cfn-organizations-organizationalunit-name)): string, required. Pattern: `[\s\S]*`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ParentId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier (ID) of the parent root or OU that you want to create the new OU in.
+    ///
+    /// `ParentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-organizationalunit.html#cfn-organizations-organizationalunit-parentid)): string, required, create-only (changing it replaces the resource). Pattern: `^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`. Length: 0 to 100 characters.
     #[serde(rename = "ParentId")]
     pub parent_id: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags that you want to attach to the newly created OU.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-organizationalunit.html#cfn-organizations-organizationalunit-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -264,25 +288,39 @@ impl ResourceRef<OrganizationalUnit> {
 
 /// The properties of an `AWS::Organizations::Policy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-policy.html)).
 ///
+/// Policies in AWS Organizations enable you to manage different features of the AWS accounts in your organization. You can use policies when all features are enabled in your organization.
+///
 /// [`Policy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `Content`: required.
+    /// The Policy text content. For AWS CloudFormation templates formatted in YAML, you can provide the policy in JSON or YAML format. AWS CloudFormation always converts a YAML policy to JSON format before submitting it.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-policy.html#cfn-organizations-policy-content)): JSON (the schema allows several shapes, or none), required. Pattern: `[\s\S]*`. Length: 1 to 1000000 characters.
     #[serde(rename = "Content")]
     pub content: Json,
-    /// `Description`: optional.
+    /// Human readable description of the policy
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-policy.html#cfn-organizations-policy-description)): string, optional. Pattern: `[\s\S]*`. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name of the Policy
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-policy.html#cfn-organizations-policy-name)): string, required. Pattern: `[\s\S]*`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags that you want to attach to the newly created policy. For each tag in the list, you must specify both a tag key and a value. You can set the value to an empty string, but you can't set it to null.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-policy.html#cfn-organizations-policy-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetIds`: optional.
+    /// List of unique identifiers (IDs) of the root, OU, or account that you want to attach the policy to
+    ///
+    /// `TargetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-policy.html#cfn-organizations-policy-targetids)): list of (string), optional. Each item: Pattern: `^(r-[0-9a-z]{4,32})|(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`.
     #[serde(rename = "TargetIds", skip_serializing_if = "Option::is_none")]
     pub target_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// The type of policy to create. You can specify one of the following values: AISERVICES\_OPT\_OUT\_POLICY, BACKUP\_POLICY, BEDROCK\_POLICY, CHATBOT\_POLICY, DECLARATIVE\_POLICY\_EC2, GUARDDUTY\_POLICY, INSPECTOR\_POLICY, NETWORK\_SECURITY\_DIRECTOR\_POLICY, RESOURCE\_CONTROL\_POLICY, S3\_POLICY, SECURITYHUB\_POLICY, SERVICE\_CONTROL\_POLICY, TAG\_POLICY, UPGRADE\_ROLLOUT\_POLICY
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-policy.html#cfn-organizations-policy-type)): [`Type`], one of `AISERVICES_OPT_OUT_POLICY`, `BACKUP_POLICY`, `BEDROCK_POLICY`, `CHATBOT_POLICY`, `DECLARATIVE_POLICY_EC2`, `GUARDDUTY_POLICY`, `INSPECTOR_POLICY`, `NETWORK_SECURITY_DIRECTOR_POLICY`, `RESOURCE_CONTROL_POLICY`, `S3_POLICY`, `SECURITYHUB_POLICY`, `SERVICE_CONTROL_POLICY`, `TAG_POLICY`, `UPGRADE_ROLLOUT_POLICY`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -368,13 +406,19 @@ impl ResourceRef<Policy> {
 
 /// The properties of an `AWS::Organizations::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-resourcepolicy.html)).
 ///
+/// You can use AWS::Organizations::ResourcePolicy to delegate policy management for AWS Organizations to specified member accounts to perform policy actions that are by default available only to the management account.
+///
 /// [`ResourcePolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `Content`: required.
+    /// The policy document. For AWS CloudFormation templates formatted in YAML, you can provide the policy in JSON or YAML format. AWS CloudFormation always converts a YAML policy to JSON format before submitting it.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-resourcepolicy.html#cfn-organizations-resourcepolicy-content)): JSON (the schema allows several shapes, or none), required. Pattern: `[\s\S]*`. Length: 1 to 40000 characters.
     #[serde(rename = "Content")]
     pub content: Json,
-    /// `Tags`: optional.
+    /// A list of tags that you want to attach to the resource policy
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-resourcepolicy.html#cfn-organizations-resourcepolicy-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -447,15 +491,19 @@ impl Walk for FeatureSet {
 
 /// The `Tag` property type of [`Account`], [`OrganizationalUnit`], [`Policy`] and [`ResourcePolicy`].
 ///
-/// AWS reference: [`AWS::Organizations::Account`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html), [`AWS::Organizations::OrganizationalUnit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-organizationalunit.html), [`AWS::Organizations::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-policy.html), [`AWS::Organizations::ResourcePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-resourcepolicy.html).
+/// AWS reference: [`AWS::Organizations::Account` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-organizations-account-tag.html), [`AWS::Organizations::OrganizationalUnit` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-organizations-organizationalunit-tag.html), [`AWS::Organizations::Policy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-organizations-policy-tag.html), [`AWS::Organizations::ResourcePolicy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-organizations-resourcepolicy-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key identifier, or name, of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-organizations-account-tag.html#cfn-organizations-account-tag-key)): string, required. Pattern: `[\s\S]*`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The string value that's associated with the key of the tag. You can set the value of a tag to an empty string, but you can't set the value of a tag to null.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-organizations-account-tag.html#cfn-organizations-account-tag-value)): string, required. Pattern: `[\s\S]*`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,46 +9,68 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::OSIS::Pipeline` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html)).
 ///
+/// An OpenSearch Ingestion Service Data Prepper pipeline running Data Prepper.
+///
 /// [`Pipeline::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pipeline {
-    /// `BufferOptions`: optional.
+    /// Key-value pairs to configure buffering.
+    ///
+    /// `BufferOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-bufferoptions)): object [`BufferOptions`], optional.
     #[serde(rename = "BufferOptions", skip_serializing_if = "Option::is_none")]
     pub buffer_options: Option<BufferOptions>,
-    /// `EncryptionAtRestOptions`: optional.
+    /// Key-value pairs to configure encryption at rest.
+    ///
+    /// `EncryptionAtRestOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-encryptionatrestoptions)): object [`EncryptionAtRestOptions`], optional.
     #[serde(
         rename = "EncryptionAtRestOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_at_rest_options: Option<EncryptionAtRestOptions>,
-    /// `LogPublishingOptions`: optional.
+    /// Key-value pairs to configure log publishing.
+    ///
+    /// `LogPublishingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-logpublishingoptions)): object [`LogPublishingOptions`], optional.
     #[serde(
         rename = "LogPublishingOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_publishing_options: Option<LogPublishingOptions>,
-    /// `MaxUnits`: required.
+    /// The maximum pipeline capacity, in Ingestion OpenSearch Compute Units (OCUs).
+    ///
+    /// `MaxUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-maxunits)): integer, required. Range: 1 to 384.
     #[serde(rename = "MaxUnits")]
     pub max_units: Value<i64>,
-    /// `MinUnits`: required.
+    /// The minimum pipeline capacity, in Ingestion OpenSearch Compute Units (OCUs).
+    ///
+    /// `MinUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-minunits)): integer, required. Range: 1 to 384.
     #[serde(rename = "MinUnits")]
     pub min_units: Value<i64>,
-    /// `PipelineConfigurationBody`: required.
+    /// The Data Prepper pipeline configuration.
+    ///
+    /// `PipelineConfigurationBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-pipelineconfigurationbody)): string, required. Length: 1 to 100000 characters.
     #[serde(rename = "PipelineConfigurationBody")]
     pub pipeline_configuration_body: Value<String>,
-    /// `PipelineName`: required, create-only (changing it replaces the resource).
+    /// Name of the OpenSearch Ingestion Service pipeline to create. Pipeline names are unique across the pipelines owned by an account within an AWS Region.
+    ///
+    /// `PipelineName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-pipelinename)): string, required, create-only (changing it replaces the resource). Pattern: `[a-z][a-z0-9\-]+`. Length: 3 to 28 characters.
     #[serde(rename = "PipelineName")]
     pub pipeline_name: Value<String>,
-    /// `PipelineRoleArn`: optional.
+    /// The Pipeline Role (ARN) for the pipeline.
+    ///
+    /// `PipelineRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-pipelinerolearn)): string, optional. Pattern: `^arn:(aws|aws\-cn|aws\-us\-gov|aws\-iso|aws\-iso\-b|aws\-iso\-e|aws\-iso\-f):iam::[0-9]+:role\/.*$`. Length: 20 to 2048 characters.
     #[serde(rename = "PipelineRoleArn", skip_serializing_if = "Option::is_none")]
     pub pipeline_role_arn: Option<Value<String>>,
-    /// `ResourcePolicy`: optional.
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-resourcepolicy)): object [`ResourcePolicy`], optional.
     #[serde(rename = "ResourcePolicy", skip_serializing_if = "Option::is_none")]
     pub resource_policy: Option<ResourcePolicy>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcOptions`: optional.
+    /// Container for the values required to configure VPC access for the pipeline. If you don't specify these values, OpenSearch Ingestion Service creates the pipeline with a public endpoint.
+    ///
+    /// `VpcOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html#cfn-osis-pipeline-vpcoptions)): object [`VpcOptions`], optional.
     #[serde(rename = "VpcOptions", skip_serializing_if = "Option::is_none")]
     pub vpc_options: Option<VpcOptions>,
 }
@@ -174,12 +196,14 @@ impl ResourceRef<Pipeline> {
 
 /// The `BufferOptions` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::OSIS::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html).
+/// AWS reference: [`AWS::OSIS::Pipeline` `BufferOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-bufferoptions.html).
 ///
 /// Every property is required: [`BufferOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BufferOptions {
-    /// `PersistentBufferEnabled`: required.
+    /// Whether persistent buffering should be enabled.
+    ///
+    /// `PersistentBufferEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-bufferoptions.html#cfn-osis-pipeline-bufferoptions-persistentbufferenabled)): boolean, required.
     #[serde(rename = "PersistentBufferEnabled")]
     pub persistent_buffer_enabled: Value<bool>,
 }
@@ -205,12 +229,12 @@ impl Walk for BufferOptions {
 
 /// The `CloudWatchLogDestination` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::OSIS::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html).
+/// AWS reference: [`AWS::OSIS::Pipeline` `CloudWatchLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-cloudwatchlogdestination.html).
 ///
 /// Every property is required: [`CloudWatchLogDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogDestination {
-    /// `LogGroup`: required.
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-cloudwatchlogdestination.html#cfn-osis-pipeline-cloudwatchlogdestination-loggroup)): string, required. Pattern: `\/aws\/vendedlogs\/[\.\-_/#A-Za-z0-9]+`. Length: 1 to 512 characters.
     #[serde(rename = "LogGroup")]
     pub log_group: Value<String>,
 }
@@ -236,12 +260,14 @@ impl Walk for CloudWatchLogDestination {
 
 /// The `EncryptionAtRestOptions` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::OSIS::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html).
+/// AWS reference: [`AWS::OSIS::Pipeline` `EncryptionAtRestOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-encryptionatrestoptions.html).
 ///
 /// Every property is required: [`EncryptionAtRestOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionAtRestOptions {
-    /// `KmsKeyArn`: required.
+    /// The KMS key to use for encrypting data. By default an AWS owned key is used
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-encryptionatrestoptions.html#cfn-osis-pipeline-encryptionatrestoptions-kmskeyarn)): string, required. Length: 7 to 2048 characters.
     #[serde(rename = "KmsKeyArn")]
     pub kms_key_arn: Value<String>,
 }
@@ -267,18 +293,22 @@ impl Walk for EncryptionAtRestOptions {
 
 /// The `LogPublishingOptions` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::OSIS::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html).
+/// AWS reference: [`AWS::OSIS::Pipeline` `LogPublishingOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-logpublishingoptions.html).
 ///
 /// Every property is optional: start from [`LogPublishingOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogPublishingOptions {
-    /// `CloudWatchLogDestination`: optional.
+    /// The destination for OpenSearch Ingestion Service logs sent to Amazon CloudWatch.
+    ///
+    /// `CloudWatchLogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-logpublishingoptions.html#cfn-osis-pipeline-logpublishingoptions-cloudwatchlogdestination)): object [`CloudWatchLogDestination`], optional.
     #[serde(
         rename = "CloudWatchLogDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_log_destination: Option<CloudWatchLogDestination>,
-    /// `IsLoggingEnabled`: optional.
+    /// Whether logs should be published.
+    ///
+    /// `IsLoggingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-logpublishingoptions.html#cfn-osis-pipeline-logpublishingoptions-isloggingenabled)): boolean, optional.
     #[serde(rename = "IsLoggingEnabled", skip_serializing_if = "Option::is_none")]
     pub is_logging_enabled: Option<Value<bool>>,
 }
@@ -319,12 +349,12 @@ impl Walk for LogPublishingOptions {
 
 /// The `ResourcePolicy` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::OSIS::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html).
+/// AWS reference: [`AWS::OSIS::Pipeline` `ResourcePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-resourcepolicy.html).
 ///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-resourcepolicy.html#cfn-osis-pipeline-resourcepolicy-policy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Policy")]
     pub policy: Json,
 }
@@ -350,15 +380,19 @@ impl Walk for ResourcePolicy {
 
 /// The `Tag` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::OSIS::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html).
+/// AWS reference: [`AWS::OSIS::Pipeline` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-tag.html#cfn-osis-pipeline-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-tag.html#cfn-osis-pipeline-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -387,15 +421,19 @@ impl Walk for Tag {
 
 /// The `VpcAttachmentOptions` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::OSIS::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html).
+/// AWS reference: [`AWS::OSIS::Pipeline` `VpcAttachmentOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-vpcattachmentoptions.html).
 ///
 /// Every property is required: [`VpcAttachmentOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcAttachmentOptions {
-    /// `AttachToVpc`: required.
+    /// Whether the pipeline should be attached to the provided VPC
+    ///
+    /// `AttachToVpc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-vpcattachmentoptions.html#cfn-osis-pipeline-vpcattachmentoptions-attachtovpc)): boolean, required.
     #[serde(rename = "AttachToVpc")]
     pub attach_to_vpc: Value<bool>,
-    /// `CidrBlock`: required.
+    /// The CIDR block to be reserved for OpenSearch Ingestion to create elastic network interfaces (ENIs).
+    ///
+    /// `CidrBlock` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-vpcattachmentoptions.html#cfn-osis-pipeline-vpcattachmentoptions-cidrblock)): string, required. Pattern: `^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[12]?[0-9])$`.
     #[serde(rename = "CidrBlock")]
     pub cidr_block: Value<String>,
 }
@@ -447,24 +485,32 @@ impl Walk for VpcEndpointManagement {
 
 /// The `VpcOptions` property type of [`Pipeline`].
 ///
-/// AWS reference: [`AWS::OSIS::Pipeline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-osis-pipeline.html).
+/// AWS reference: [`AWS::OSIS::Pipeline` `VpcOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-vpcoptions.html).
 ///
 /// [`VpcOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcOptions {
-    /// `SecurityGroupIds`: optional.
+    /// A list of security groups associated with the VPC endpoint.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-vpcoptions.html#cfn-osis-pipeline-vpcoptions-securitygroupids)): list of (string), optional. Items: 1 to 12. Each item: Pattern: `sg-\w{8}(\w{9})?`. Each item: Length: 11 to 20 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: required.
+    /// A list of subnet IDs associated with the VPC endpoint.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-vpcoptions.html#cfn-osis-pipeline-vpcoptions-subnetids)): list of (string), required. Items: 1 to 12. Each item: Pattern: `subnet-\w{8}(\w{9})?`. Each item: Length: 15 to 24 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `VpcAttachmentOptions`: optional.
+    /// Options for attaching a VPC to the pipeline.
+    ///
+    /// `VpcAttachmentOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-vpcoptions.html#cfn-osis-pipeline-vpcoptions-vpcattachmentoptions)): object [`VpcAttachmentOptions`], optional.
     #[serde(
         rename = "VpcAttachmentOptions",
         skip_serializing_if = "Option::is_none"
     )]
     pub vpc_attachment_options: Option<VpcAttachmentOptions>,
-    /// `VpcEndpointManagement`: optional.
+    /// Defines whether you or Amazon OpenSearch Ingestion service create and manage the VPC endpoint configured for the pipeline.
+    ///
+    /// `VpcEndpointManagement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-osis-pipeline-vpcoptions.html#cfn-osis-pipeline-vpcoptions-vpcendpointmanagement)): [`VpcEndpointManagement`], one of `CUSTOMER`, `SERVICE`, optional.
     #[serde(
         rename = "VpcEndpointManagement",
         skip_serializing_if = "Option::is_none"

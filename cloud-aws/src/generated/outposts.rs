@@ -9,31 +9,33 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Outposts::Outpost` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html)).
 ///
+/// Definition of AWS::Outposts::Outpost Resource Type
+///
 /// [`Outpost::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outpost {
-    /// `AvailabilityZone`: optional, create-only (changing it replaces the resource).
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html#cfn-outposts-outpost-availabilityzone)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z]+-){1,3}([a-zA-Z]+)?(\d+[a-zA-Z]?)?$`. Length: 1 to 1000 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `AvailabilityZoneId`: optional, create-only (changing it replaces the resource).
+    /// `AvailabilityZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html#cfn-outposts-outpost-availabilityzoneid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z]+\d-[a-zA-Z]+\d$`. Length: 1 to 255 characters.
     #[serde(rename = "AvailabilityZoneId", skip_serializing_if = "Option::is_none")]
     pub availability_zone_id: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html#cfn-outposts-outpost-description)): string, optional. Pattern: `^[\S ]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html#cfn-outposts-outpost-name)): string, required. Pattern: `^[\S ]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SiteId`: required, create-only (changing it replaces the resource).
+    /// `SiteId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html#cfn-outposts-outpost-siteid)): string, required, create-only (changing it replaces the resource). Pattern: `^os-[a-f0-9]{17}$`. Length: 1 to 255 characters.
     #[serde(rename = "SiteId")]
     pub site_id: Value<String>,
-    /// `SupportedHardwareType`: optional.
+    /// `SupportedHardwareType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html#cfn-outposts-outpost-supportedhardwaretype)): [`SupportedHardwareType`], one of `RACK`, `SERVER`, optional.
     #[serde(
         rename = "SupportedHardwareType",
         skip_serializing_if = "Option::is_none"
     )]
     pub supported_hardware_type: Option<Value<SupportedHardwareType>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html#cfn-outposts-outpost-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -144,31 +146,33 @@ impl ResourceRef<Outpost> {
 
 /// The properties of an `AWS::Outposts::Site` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html)).
 ///
+/// Definition of AWS::Outposts::Site Resource Type
+///
 /// [`Site::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Site {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html#cfn-outposts-site-description)): string, optional. Pattern: `^[\S ]+$`. Length: 1 to 1001 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html#cfn-outposts-site-name)): string, required. Pattern: `^[\S ]+$`. Length: 1 to 1000 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Notes`: optional.
+    /// `Notes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html#cfn-outposts-site-notes)): string, optional. Pattern: `^[\S \n]+$`. Length: 1 to 2000 characters.
     #[serde(rename = "Notes", skip_serializing_if = "Option::is_none")]
     pub notes: Option<Value<String>>,
-    /// `OperatingAddress`: optional, create-only (changing it replaces the resource).
+    /// `OperatingAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html#cfn-outposts-site-operatingaddress)): object [`Address`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "OperatingAddress", skip_serializing_if = "Option::is_none")]
     pub operating_address: Option<Address>,
-    /// `RackPhysicalProperties`: optional.
+    /// `RackPhysicalProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html#cfn-outposts-site-rackphysicalproperties)): object [`RackPhysicalProperties`], optional.
     #[serde(
         rename = "RackPhysicalProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub rack_physical_properties: Option<RackPhysicalProperties>,
-    /// `ShippingAddress`: optional, create-only (changing it replaces the resource).
+    /// `ShippingAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html#cfn-outposts-site-shippingaddress)): object [`Address`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ShippingAddress", skip_serializing_if = "Option::is_none")]
     pub shipping_address: Option<Address>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html#cfn-outposts-site-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -266,42 +270,42 @@ impl ResourceRef<Site> {
 
 /// The `Address` property type of [`Site`].
 ///
-/// AWS reference: [`AWS::Outposts::Site`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html).
+/// AWS reference: [`AWS::Outposts::Site` `Address`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html).
 ///
 /// [`Address::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Address {
-    /// `AddressLine1`: required.
+    /// `AddressLine1` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-addressline1)): string, required. Pattern: `^\S[\S ]*$`. Length: 1 to 180 characters.
     #[serde(rename = "AddressLine1")]
     pub address_line1: Value<String>,
-    /// `AddressLine2`: optional.
+    /// `AddressLine2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-addressline2)): string, optional. Pattern: `^\S[\S ]*$`. Length: 0 to 60 characters.
     #[serde(rename = "AddressLine2", skip_serializing_if = "Option::is_none")]
     pub address_line2: Option<Value<String>>,
-    /// `AddressLine3`: optional.
+    /// `AddressLine3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-addressline3)): string, optional. Pattern: `^\S[\S ]*$`. Length: 0 to 60 characters.
     #[serde(rename = "AddressLine3", skip_serializing_if = "Option::is_none")]
     pub address_line3: Option<Value<String>>,
-    /// `City`: required.
+    /// `City` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-city)): string, required. Pattern: `^\S[\S ]*$`. Length: 1 to 50 characters.
     #[serde(rename = "City")]
     pub city: Value<String>,
-    /// `ContactName`: required.
+    /// `ContactName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-contactname)): string, required. Pattern: `^\S[\S ]*$`. Length: 1 to 255 characters.
     #[serde(rename = "ContactName")]
     pub contact_name: Value<String>,
-    /// `ContactPhoneNumber`: required.
+    /// `ContactPhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-contactphonenumber)): string, required. Pattern: `^[\S ]+$`. Length: 1 to 20 characters.
     #[serde(rename = "ContactPhoneNumber")]
     pub contact_phone_number: Value<String>,
-    /// `CountryCode`: required.
+    /// `CountryCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-countrycode)): string, required. Pattern: `^[A-Z]{2}$`. Length: 2 to 2 characters.
     #[serde(rename = "CountryCode")]
     pub country_code: Value<String>,
-    /// `DistrictOrCounty`: optional.
+    /// `DistrictOrCounty` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-districtorcounty)): string, optional. Pattern: `^\S[\S ]*$`. Length: 1 to 60 characters.
     #[serde(rename = "DistrictOrCounty", skip_serializing_if = "Option::is_none")]
     pub district_or_county: Option<Value<String>>,
-    /// `Municipality`: optional.
+    /// `Municipality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-municipality)): string, optional. Pattern: `^\S[\S ]*$`. Length: 0 to 180 characters.
     #[serde(rename = "Municipality", skip_serializing_if = "Option::is_none")]
     pub municipality: Option<Value<String>>,
-    /// `PostalCode`: required.
+    /// `PostalCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-postalcode)): string, required. Pattern: `^[a-zA-Z0-9 -]+$`. Length: 1 to 20 characters.
     #[serde(rename = "PostalCode")]
     pub postal_code: Value<String>,
-    /// `StateOrRegion`: required.
+    /// `StateOrRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-address.html#cfn-outposts-site-address-stateorregion)): string, required. Pattern: `^\S[\S ]*$`. Length: 1 to 50 characters.
     #[serde(rename = "StateOrRegion")]
     pub state_or_region: Value<String>,
 }
@@ -586,42 +590,42 @@ impl Walk for PowerPhase {
 
 /// The `RackPhysicalProperties` property type of [`Site`].
 ///
-/// AWS reference: [`AWS::Outposts::Site`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html).
+/// AWS reference: [`AWS::Outposts::Site` `RackPhysicalProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html).
 ///
 /// Every property is optional: start from [`RackPhysicalProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RackPhysicalProperties {
-    /// `FiberOpticCableType`: optional.
+    /// `FiberOpticCableType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-fiberopticcabletype)): [`FiberOpticCableType`], one of `SINGLE_MODE`, `MULTI_MODE`, optional.
     #[serde(
         rename = "FiberOpticCableType",
         skip_serializing_if = "Option::is_none"
     )]
     pub fiber_optic_cable_type: Option<Value<FiberOpticCableType>>,
-    /// `MaximumSupportedWeightLbs`: optional.
+    /// `MaximumSupportedWeightLbs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-maximumsupportedweightlbs)): [`MaximumSupportedWeightLbs`], one of `NO_LIMIT`, `MAX_1400_LBS`, `MAX_1600_LBS`, `MAX_1800_LBS`, `MAX_2000_LBS`, optional.
     #[serde(
         rename = "MaximumSupportedWeightLbs",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_supported_weight_lbs: Option<Value<MaximumSupportedWeightLbs>>,
-    /// `OpticalStandard`: optional.
+    /// `OpticalStandard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-opticalstandard)): [`OpticalStandard`], one of `OPTIC_10GBASE_SR`, `OPTIC_10GBASE_IR`, `OPTIC_10GBASE_LR`, `OPTIC_40GBASE_SR`, `OPTIC_40GBASE_ESR`, `OPTIC_40GBASE_IR4_LR4L`, `OPTIC_40GBASE_LR4`, `OPTIC_100GBASE_SR4`, `OPTIC_100GBASE_CWDM4`, `OPTIC_100GBASE_LR4`, `OPTIC_100G_PSM4_MSA`, `OPTIC_1000BASE_LX`, `OPTIC_1000BASE_SX`, optional.
     #[serde(rename = "OpticalStandard", skip_serializing_if = "Option::is_none")]
     pub optical_standard: Option<Value<OpticalStandard>>,
-    /// `PowerConnector`: optional.
+    /// `PowerConnector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-powerconnector)): [`PowerConnector`], one of `L6_30P`, `IEC309`, `AH530P7W`, `AH532P6W`, `CS8365C`, optional.
     #[serde(rename = "PowerConnector", skip_serializing_if = "Option::is_none")]
     pub power_connector: Option<Value<PowerConnector>>,
-    /// `PowerDrawKva`: optional.
+    /// `PowerDrawKva` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-powerdrawkva)): [`PowerDrawKva`], one of `POWER_5_KVA`, `POWER_10_KVA`, `POWER_15_KVA`, `POWER_30_KVA`, optional.
     #[serde(rename = "PowerDrawKva", skip_serializing_if = "Option::is_none")]
     pub power_draw_kva: Option<Value<PowerDrawKva>>,
-    /// `PowerFeedDrop`: optional.
+    /// `PowerFeedDrop` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-powerfeeddrop)): [`PowerFeedDrop`], one of `ABOVE_RACK`, `BELOW_RACK`, optional.
     #[serde(rename = "PowerFeedDrop", skip_serializing_if = "Option::is_none")]
     pub power_feed_drop: Option<Value<PowerFeedDrop>>,
-    /// `PowerPhase`: optional.
+    /// `PowerPhase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-powerphase)): [`PowerPhase`], one of `SINGLE_PHASE`, `THREE_PHASE`, optional.
     #[serde(rename = "PowerPhase", skip_serializing_if = "Option::is_none")]
     pub power_phase: Option<Value<PowerPhase>>,
-    /// `UplinkCount`: optional.
+    /// `UplinkCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-uplinkcount)): [`UplinkCount`], one of `UPLINK_COUNT_1`, `UPLINK_COUNT_2`, `UPLINK_COUNT_3`, `UPLINK_COUNT_4`, `UPLINK_COUNT_5`, `UPLINK_COUNT_6`, `UPLINK_COUNT_7`, `UPLINK_COUNT_8`, `UPLINK_COUNT_12`, `UPLINK_COUNT_16`, optional.
     #[serde(rename = "UplinkCount", skip_serializing_if = "Option::is_none")]
     pub uplink_count: Option<Value<UplinkCount>>,
-    /// `UplinkGbps`: optional.
+    /// `UplinkGbps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-rackphysicalproperties.html#cfn-outposts-site-rackphysicalproperties-uplinkgbps)): [`UplinkGbps`], one of `UPLINK_1G`, `UPLINK_10G`, `UPLINK_40G`, `UPLINK_100G`, optional.
     #[serde(rename = "UplinkGbps", skip_serializing_if = "Option::is_none")]
     pub uplink_gbps: Option<Value<UplinkGbps>>,
 }
@@ -738,15 +742,15 @@ impl Walk for SupportedHardwareType {
 
 /// The `Tag` property type of [`Outpost`] and [`Site`].
 ///
-/// AWS reference: [`AWS::Outposts::Outpost`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-outpost.html), [`AWS::Outposts::Site`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-outposts-site.html).
+/// AWS reference: [`AWS::Outposts::Outpost` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-outpost-tag.html), [`AWS::Outposts::Site` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-site-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-outpost-tag.html#cfn-outposts-outpost-tag-key)): string, required. Pattern: `^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-outposts-outpost-tag.html#cfn-outposts-outpost-tag-value)): string, required. Pattern: `^[\S \n]+$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

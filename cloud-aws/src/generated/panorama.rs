@@ -9,37 +9,55 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Panorama::ApplicationInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html)).
 ///
+/// Creates an application instance and deploys it to a device.
+///
 /// [`ApplicationInstance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationInstance {
-    /// `ApplicationInstanceIdToReplace`: optional, create-only (changing it replaces the resource).
+    /// The ID of an application instance to replace with the new instance.
+    ///
+    /// `ApplicationInstanceIdToReplace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html#cfn-panorama-applicationinstance-applicationinstanceidtoreplace)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-\_]+$`. Length: 1 to 255 characters.
     #[serde(
         rename = "ApplicationInstanceIdToReplace",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_instance_id_to_replace: Option<Value<String>>,
-    /// `DefaultRuntimeContextDevice`: required, create-only (changing it replaces the resource).
+    /// The device's ID.
+    ///
+    /// `DefaultRuntimeContextDevice` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html#cfn-panorama-applicationinstance-defaultruntimecontextdevice)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-\_]+$`. Length: 1 to 255 characters.
     #[serde(rename = "DefaultRuntimeContextDevice")]
     pub default_runtime_context_device: Value<String>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// A description for the application instance.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html#cfn-panorama-applicationinstance-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^.*$`. Length: 0 to 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ManifestOverridesPayload`: optional, create-only (changing it replaces the resource).
+    /// Setting overrides for the application manifest.
+    ///
+    /// `ManifestOverridesPayload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html#cfn-panorama-applicationinstance-manifestoverridespayload)): object [`ManifestOverridesPayload`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ManifestOverridesPayload",
         skip_serializing_if = "Option::is_none"
     )]
     pub manifest_overrides_payload: Option<ManifestOverridesPayload>,
-    /// `ManifestPayload`: required, create-only (changing it replaces the resource).
+    /// The application's manifest document.
+    ///
+    /// `ManifestPayload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html#cfn-panorama-applicationinstance-manifestpayload)): object [`ManifestPayload`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ManifestPayload")]
     pub manifest_payload: ManifestPayload,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// A name for the application instance.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html#cfn-panorama-applicationinstance-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-\_]+$`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RuntimeRoleArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of a runtime role for the application instance.
+    ///
+    /// `RuntimeRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html#cfn-panorama-applicationinstance-runtimerolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9][-.a-z0-9]{0,62}:iam::[0-9]{12}:role/.+$`. Length: 1 to 255 characters.
     #[serde(rename = "RuntimeRoleArn", skip_serializing_if = "Option::is_none")]
     pub runtime_role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for the application instance.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html#cfn-panorama-applicationinstance-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -184,13 +202,19 @@ impl ResourceRef<ApplicationInstance> {
 
 /// The properties of an `AWS::Panorama::Package` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-package.html)).
 ///
+/// Creates a package and storage location in an Amazon S3 access point.
+///
 /// [`Package::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Package {
-    /// `PackageName`: required, create-only (changing it replaces the resource).
+    /// A name for the package.
+    ///
+    /// `PackageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-package.html#cfn-panorama-package-packagename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-\_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "PackageName")]
     pub package_name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags for the package.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-package.html#cfn-panorama-package-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -273,25 +297,39 @@ impl ResourceRef<Package> {
 
 /// The properties of an `AWS::Panorama::PackageVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-packageversion.html)).
 ///
+/// Registers a package version.
+///
 /// [`PackageVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackageVersion {
-    /// `MarkLatest`: optional.
+    /// Whether to mark the new version as the latest version.
+    ///
+    /// `MarkLatest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-packageversion.html#cfn-panorama-packageversion-marklatest)): boolean, optional.
     #[serde(rename = "MarkLatest", skip_serializing_if = "Option::is_none")]
     pub mark_latest: Option<Value<bool>>,
-    /// `OwnerAccount`: optional, create-only (changing it replaces the resource).
+    /// An owner account.
+    ///
+    /// `OwnerAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-packageversion.html#cfn-panorama-packageversion-owneraccount)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9a-z\_]+$`. Length: 1 to 12 characters.
     #[serde(rename = "OwnerAccount", skip_serializing_if = "Option::is_none")]
     pub owner_account: Option<Value<String>>,
-    /// `PackageId`: required, create-only (changing it replaces the resource).
+    /// A package ID.
+    ///
+    /// `PackageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-packageversion.html#cfn-panorama-packageversion-packageid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-\_\/]+$`. Length: 1 to 255 characters.
     #[serde(rename = "PackageId")]
     pub package_id: Value<String>,
-    /// `PackageVersion`: required, create-only (changing it replaces the resource).
+    /// A package version.
+    ///
+    /// `PackageVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-packageversion.html#cfn-panorama-packageversion-packageversion)): string, required, create-only (changing it replaces the resource). Pattern: `^([0-9]+)\.([0-9]+)$`. Length: 1 to 255 characters.
     #[serde(rename = "PackageVersion")]
     pub package_version: Value<String>,
-    /// `PatchVersion`: required, create-only (changing it replaces the resource).
+    /// A patch version.
+    ///
+    /// `PatchVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-packageversion.html#cfn-panorama-packageversion-patchversion)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]+$`. Length: 1 to 255 characters.
     #[serde(rename = "PatchVersion")]
     pub patch_version: Value<String>,
-    /// `UpdatedLatestPatchVersion`: optional.
+    /// If the version was marked latest, the new version to maker as latest.
+    ///
+    /// `UpdatedLatestPatchVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-packageversion.html#cfn-panorama-packageversion-updatedlatestpatchversion)): string, optional. Pattern: `^[a-z0-9]+$`. Length: 1 to 255 characters.
     #[serde(
         rename = "UpdatedLatestPatchVersion",
         skip_serializing_if = "Option::is_none"
@@ -400,12 +438,14 @@ impl ResourceRef<PackageVersion> {
 
 /// The `ManifestOverridesPayload` property type of [`ApplicationInstance`].
 ///
-/// AWS reference: [`AWS::Panorama::ApplicationInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html).
+/// AWS reference: [`AWS::Panorama::ApplicationInstance` `ManifestOverridesPayload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-panorama-applicationinstance-manifestoverridespayload.html).
 ///
 /// Every property is optional: start from [`ManifestOverridesPayload::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManifestOverridesPayload {
-    /// `PayloadData`: optional.
+    /// The overrides document.
+    ///
+    /// `PayloadData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-panorama-applicationinstance-manifestoverridespayload.html#cfn-panorama-applicationinstance-manifestoverridespayload-payloaddata)): string, optional. Pattern: `^.+$`. Length: 0 to 51200 characters.
     #[serde(rename = "PayloadData", skip_serializing_if = "Option::is_none")]
     pub payload_data: Option<Value<String>>,
 }
@@ -435,12 +475,14 @@ impl Walk for ManifestOverridesPayload {
 
 /// The `ManifestPayload` property type of [`ApplicationInstance`].
 ///
-/// AWS reference: [`AWS::Panorama::ApplicationInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html).
+/// AWS reference: [`AWS::Panorama::ApplicationInstance` `ManifestPayload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-panorama-applicationinstance-manifestpayload.html).
 ///
 /// Every property is optional: start from [`ManifestPayload::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ManifestPayload {
-    /// `PayloadData`: optional.
+    /// The application manifest.
+    ///
+    /// `PayloadData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-panorama-applicationinstance-manifestpayload.html#cfn-panorama-applicationinstance-manifestpayload-payloaddata)): string, optional. Pattern: `^.+$`. Length: 1 to 51200 characters.
     #[serde(rename = "PayloadData", skip_serializing_if = "Option::is_none")]
     pub payload_data: Option<Value<String>>,
 }
@@ -470,15 +512,15 @@ impl Walk for ManifestPayload {
 
 /// The `Tag` property type of [`ApplicationInstance`] and [`Package`].
 ///
-/// AWS reference: [`AWS::Panorama::ApplicationInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-applicationinstance.html), [`AWS::Panorama::Package`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-panorama-package.html).
+/// AWS reference: [`AWS::Panorama::ApplicationInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-panorama-applicationinstance-tag.html), [`AWS::Panorama::Package` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-panorama-package-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-panorama-applicationinstance-tag.html#cfn-panorama-applicationinstance-tag-key)): string, required. Pattern: `^.+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-panorama-applicationinstance-tag.html#cfn-panorama-applicationinstance-tag-value)): string, required. Pattern: `^.+$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,13 +9,15 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::PaymentCryptography::Alias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-alias.html)).
 ///
+/// Definition of AWS::PaymentCryptography::Alias Resource Type
+///
 /// [`Alias::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alias {
-    /// `AliasName`: required, create-only (changing it replaces the resource).
+    /// `AliasName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-alias.html#cfn-paymentcryptography-alias-aliasname)): string, required, create-only (changing it replaces the resource). Pattern: `^alias/[a-zA-Z0-9/_-]+$`. Length: 7 to 256 characters.
     #[serde(rename = "AliasName")]
     pub alias_name: Value<String>,
-    /// `KeyArn`: optional.
+    /// `KeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-alias.html#cfn-paymentcryptography-alias-keyarn)): string, optional. Pattern: `^arn:aws:payment-cryptography:[a-z]{2}-[a-z]{1,16}-[0-9]+:[0-9]{12}:key/[0-9a-zA-Z]{16,64}$`. Length: 70 to 150 characters.
     #[serde(rename = "KeyArn", skip_serializing_if = "Option::is_none")]
     pub key_arn: Option<Value<String>>,
 }
@@ -56,34 +58,38 @@ impl Resource for Alias {
 
 /// The properties of an `AWS::PaymentCryptography::Key` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html)).
 ///
+/// Definition of AWS::PaymentCryptography::Key Resource Type
+///
 /// [`Key::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Key {
-    /// `DeriveKeyUsage`: optional.
+    /// `DeriveKeyUsage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html#cfn-paymentcryptography-key-derivekeyusage)): [`DeriveKeyUsage`], one of `TR31_B0_BASE_DERIVATION_KEY`, `TR31_C0_CARD_VERIFICATION_KEY`, `TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY`, `TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS`, `TR31_E1_EMV_MKEY_CONFIDENTIALITY`, `TR31_E2_EMV_MKEY_INTEGRITY`, `TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS`, `TR31_E5_EMV_MKEY_CARD_PERSONALIZATION`, `TR31_E6_EMV_MKEY_OTHER`, `TR31_K0_KEY_ENCRYPTION_KEY`, `TR31_K1_KEY_BLOCK_PROTECTION_KEY`, `TR31_M3_ISO_9797_3_MAC_KEY`, `TR31_M1_ISO_9797_1_MAC_KEY`, `TR31_M6_ISO_9797_5_CMAC_KEY`, `TR31_M7_HMAC_KEY`, `TR31_P0_PIN_ENCRYPTION_KEY`, `TR31_P1_PIN_GENERATION_KEY`, `TR31_V1_IBM3624_PIN_VERIFICATION_KEY`, `TR31_V2_VISA_PIN_VERIFICATION_KEY`, optional.
     #[serde(rename = "DeriveKeyUsage", skip_serializing_if = "Option::is_none")]
     pub derive_key_usage: Option<Value<DeriveKeyUsage>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html#cfn-paymentcryptography-key-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Exportable`: required.
+    /// `Exportable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html#cfn-paymentcryptography-key-exportable)): boolean, required.
     #[serde(rename = "Exportable")]
     pub exportable: Value<bool>,
-    /// `KeyAttributes`: required.
+    /// `KeyAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html#cfn-paymentcryptography-key-keyattributes)): object [`KeyAttributes`], required.
     #[serde(rename = "KeyAttributes")]
     pub key_attributes: KeyAttributes,
-    /// `KeyCheckValueAlgorithm`: optional.
+    /// `KeyCheckValueAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html#cfn-paymentcryptography-key-keycheckvaluealgorithm)): [`KeyCheckValueAlgorithm`], one of `CMAC`, `ANSI_X9_24`, `HMAC`, `SHA_1`, optional.
     #[serde(
         rename = "KeyCheckValueAlgorithm",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_check_value_algorithm: Option<Value<KeyCheckValueAlgorithm>>,
-    /// `Policy`: optional.
+    /// The resource-based policy attached to the key, in JSON format.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html#cfn-paymentcryptography-key-policy)): string, optional. Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 20480 characters.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Value<String>>,
-    /// `ReplicationRegions`: optional.
+    /// `ReplicationRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html#cfn-paymentcryptography-key-replicationregions)): list of (string), optional. Each item: Pattern: `^[a-z]{2}-[a-z]{1,16}-[0-9]+$`.
     #[serde(rename = "ReplicationRegions", skip_serializing_if = "Option::is_none")]
     pub replication_regions: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html#cfn-paymentcryptography-key-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -325,21 +331,21 @@ impl Walk for KeyAlgorithm {
 
 /// The `KeyAttributes` property type of [`Key`].
 ///
-/// AWS reference: [`AWS::PaymentCryptography::Key`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html).
+/// AWS reference: [`AWS::PaymentCryptography::Key` `KeyAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keyattributes.html).
 ///
 /// Every property is required: [`KeyAttributes::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeyAttributes {
-    /// `KeyAlgorithm`: required.
+    /// `KeyAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keyattributes.html#cfn-paymentcryptography-key-keyattributes-keyalgorithm)): [`KeyAlgorithm`], one of `TDES_2KEY`, `TDES_3KEY`, `AES_128`, `AES_192`, `AES_256`, `HMAC_SHA256`, `HMAC_SHA384`, `HMAC_SHA512`, `HMAC_SHA224`, `RSA_2048`, `RSA_3072`, `RSA_4096`, `ECC_NIST_P256`, `ECC_NIST_P384`, `ECC_NIST_P521`, required.
     #[serde(rename = "KeyAlgorithm")]
     pub key_algorithm: Value<KeyAlgorithm>,
-    /// `KeyClass`: required.
+    /// `KeyClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keyattributes.html#cfn-paymentcryptography-key-keyattributes-keyclass)): [`KeyClass`], one of `SYMMETRIC_KEY`, `ASYMMETRIC_KEY_PAIR`, `PRIVATE_KEY`, `PUBLIC_KEY`, required.
     #[serde(rename = "KeyClass")]
     pub key_class: Value<KeyClass>,
-    /// `KeyModesOfUse`: required.
+    /// `KeyModesOfUse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keyattributes.html#cfn-paymentcryptography-key-keyattributes-keymodesofuse)): object [`KeyModesOfUse`], required.
     #[serde(rename = "KeyModesOfUse")]
     pub key_modes_of_use: KeyModesOfUse,
-    /// `KeyUsage`: required.
+    /// `KeyUsage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keyattributes.html#cfn-paymentcryptography-key-keyattributes-keyusage)): [`KeyUsage`], one of `TR31_B0_BASE_DERIVATION_KEY`, `TR31_C0_CARD_VERIFICATION_KEY`, `TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY`, `TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION`, `TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS`, `TR31_E1_EMV_MKEY_CONFIDENTIALITY`, `TR31_E2_EMV_MKEY_INTEGRITY`, `TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS`, `TR31_E5_EMV_MKEY_CARD_PERSONALIZATION`, `TR31_E6_EMV_MKEY_OTHER`, `TR31_K0_KEY_ENCRYPTION_KEY`, `TR31_K1_KEY_BLOCK_PROTECTION_KEY`, `TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT`, `TR31_M0_ISO_16609_MAC_KEY`, `TR31_M3_ISO_9797_3_MAC_KEY`, `TR31_M1_ISO_9797_1_MAC_KEY`, `TR31_M6_ISO_9797_5_CMAC_KEY`, `TR31_M7_HMAC_KEY`, `TR31_P0_PIN_ENCRYPTION_KEY`, `TR31_P1_PIN_GENERATION_KEY`, `TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE`, `TR31_V1_IBM3624_PIN_VERIFICATION_KEY`, `TR31_V2_VISA_PIN_VERIFICATION_KEY`, `TR31_K2_TR34_ASYMMETRIC_KEY`, required.
     #[serde(rename = "KeyUsage")]
     pub key_usage: Value<KeyUsage>,
 }
@@ -431,36 +437,36 @@ impl Walk for KeyClass {
 
 /// The `KeyModesOfUse` property type of [`Key`].
 ///
-/// AWS reference: [`AWS::PaymentCryptography::Key`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html).
+/// AWS reference: [`AWS::PaymentCryptography::Key` `KeyModesOfUse`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html).
 ///
 /// Every property is optional: start from [`KeyModesOfUse::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KeyModesOfUse {
-    /// `Decrypt`: optional.
+    /// `Decrypt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-decrypt)): boolean, optional.
     #[serde(rename = "Decrypt", skip_serializing_if = "Option::is_none")]
     pub decrypt: Option<Value<bool>>,
-    /// `DeriveKey`: optional.
+    /// `DeriveKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-derivekey)): boolean, optional.
     #[serde(rename = "DeriveKey", skip_serializing_if = "Option::is_none")]
     pub derive_key: Option<Value<bool>>,
-    /// `Encrypt`: optional.
+    /// `Encrypt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-encrypt)): boolean, optional.
     #[serde(rename = "Encrypt", skip_serializing_if = "Option::is_none")]
     pub encrypt: Option<Value<bool>>,
-    /// `Generate`: optional.
+    /// `Generate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-generate)): boolean, optional.
     #[serde(rename = "Generate", skip_serializing_if = "Option::is_none")]
     pub generate: Option<Value<bool>>,
-    /// `NoRestrictions`: optional.
+    /// `NoRestrictions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-norestrictions)): boolean, optional.
     #[serde(rename = "NoRestrictions", skip_serializing_if = "Option::is_none")]
     pub no_restrictions: Option<Value<bool>>,
-    /// `Sign`: optional.
+    /// `Sign` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-sign)): boolean, optional.
     #[serde(rename = "Sign", skip_serializing_if = "Option::is_none")]
     pub sign: Option<Value<bool>>,
-    /// `Unwrap`: optional.
+    /// `Unwrap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-unwrap)): boolean, optional.
     #[serde(rename = "Unwrap", skip_serializing_if = "Option::is_none")]
     pub unwrap: Option<Value<bool>>,
-    /// `Verify`: optional.
+    /// `Verify` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-verify)): boolean, optional.
     #[serde(rename = "Verify", skip_serializing_if = "Option::is_none")]
     pub verify: Option<Value<bool>>,
-    /// `Wrap`: optional.
+    /// `Wrap` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-keymodesofuse.html#cfn-paymentcryptography-key-keymodesofuse-wrap)): boolean, optional.
     #[serde(rename = "Wrap", skip_serializing_if = "Option::is_none")]
     pub wrap: Option<Value<bool>>,
 }
@@ -640,15 +646,15 @@ impl Walk for KeyUsage {
 
 /// The `Tag` property type of [`Key`].
 ///
-/// AWS reference: [`AWS::PaymentCryptography::Key`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-paymentcryptography-key.html).
+/// AWS reference: [`AWS::PaymentCryptography::Key` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-tag.html#cfn-paymentcryptography-key-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-paymentcryptography-key-tag.html#cfn-paymentcryptography-key-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

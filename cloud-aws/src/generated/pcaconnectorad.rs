@@ -11,19 +11,21 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::PCAConnectorAD::Connector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-connector.html)).
 ///
+/// Represents a Connector that connects AWS PrivateCA and your directory
+///
 /// [`Connector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connector {
-    /// `CertificateAuthorityArn`: required, create-only (changing it replaces the resource).
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-connector.html#cfn-pcaconnectorad-connector-certificateauthorityarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:acm-pca:[\w-]+:[0-9]+:certificate-authority\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$`. Length: 5 to 200 characters.
     #[serde(rename = "CertificateAuthorityArn")]
     pub certificate_authority_arn: Value<String>,
-    /// `DirectoryId`: required, create-only (changing it replaces the resource).
+    /// `DirectoryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-connector.html#cfn-pcaconnectorad-connector-directoryid)): string, required, create-only (changing it replaces the resource). Pattern: `^d-[0-9a-f]{10}$`.
     #[serde(rename = "DirectoryId")]
     pub directory_id: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-connector.html#cfn-pcaconnectorad-connector-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `VpcInformation`: required, create-only (changing it replaces the resource).
+    /// `VpcInformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-connector.html#cfn-pcaconnectorad-connector-vpcinformation)): object [`VpcInformation`], required, create-only (changing it replaces the resource).
     #[serde(rename = "VpcInformation")]
     pub vpc_information: VpcInformation,
 }
@@ -85,13 +87,15 @@ impl ResourceRef<Connector> {
 
 /// The properties of an `AWS::PCAConnectorAD::DirectoryRegistration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-directoryregistration.html)).
 ///
+/// Definition of AWS::PCAConnectorAD::DirectoryRegistration Resource Type
+///
 /// [`DirectoryRegistration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DirectoryRegistration {
-    /// `DirectoryId`: required, create-only (changing it replaces the resource).
+    /// `DirectoryId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-directoryregistration.html#cfn-pcaconnectorad-directoryregistration-directoryid)): string, required, create-only (changing it replaces the resource). Pattern: `^d-[0-9a-f]{10}$`.
     #[serde(rename = "DirectoryId")]
     pub directory_id: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-directoryregistration.html#cfn-pcaconnectorad-directoryregistration-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -139,13 +143,15 @@ impl ResourceRef<DirectoryRegistration> {
 
 /// The properties of an `AWS::PCAConnectorAD::ServicePrincipalName` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-serviceprincipalname.html)).
 ///
+/// Definition of AWS::PCAConnectorAD::ServicePrincipalName Resource Type
+///
 /// Every property is required: [`ServicePrincipalName::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServicePrincipalName {
-    /// `ConnectorArn`: required, create-only (changing it replaces the resource).
+    /// `ConnectorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-serviceprincipalname.html#cfn-pcaconnectorad-serviceprincipalname-connectorarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:pca-connector-ad:[\w-]+:[0-9]+:connector(\/[\w-]+)$`. Length: 5 to 200 characters.
     #[serde(rename = "ConnectorArn")]
     pub connector_arn: Value<String>,
-    /// `DirectoryRegistrationArn`: required, create-only (changing it replaces the resource).
+    /// `DirectoryRegistrationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-serviceprincipalname.html#cfn-pcaconnectorad-serviceprincipalname-directoryregistrationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:pca-connector-ad:[\w-]+:[0-9]+:directory-registration(\/[\w-]+)$`. Length: 5 to 200 characters.
     #[serde(rename = "DirectoryRegistrationArn")]
     pub directory_registration_arn: Value<String>,
 }
@@ -183,25 +189,27 @@ impl Resource for ServicePrincipalName {
 
 /// The properties of an `AWS::PCAConnectorAD::Template` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-template.html)).
 ///
+/// Represents a template that defines certificate configurations, both for issuance and client handling
+///
 /// [`Template::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Template {
-    /// `ConnectorArn`: required, create-only (changing it replaces the resource).
+    /// `ConnectorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-template.html#cfn-pcaconnectorad-template-connectorarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:pca-connector-ad:[\w-]+:[0-9]+:connector\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$`. Length: 5 to 200 characters.
     #[serde(rename = "ConnectorArn")]
     pub connector_arn: Value<String>,
-    /// `Definition`: required.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-template.html#cfn-pcaconnectorad-template-definition)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Definition")]
     pub definition: Json,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-template.html#cfn-pcaconnectorad-template-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!^\s+$)((?![\x5c'\x2b,;<=>#\x22])([\x20-\x7E]))+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ReenrollAllCertificateHolders`: optional.
+    /// `ReenrollAllCertificateHolders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-template.html#cfn-pcaconnectorad-template-reenrollallcertificateholders)): boolean, optional.
     #[serde(
         rename = "ReenrollAllCertificateHolders",
         skip_serializing_if = "Option::is_none"
     )]
     pub reenroll_all_certificate_holders: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-template.html#cfn-pcaconnectorad-template-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -268,19 +276,21 @@ impl ResourceRef<Template> {
 
 /// The properties of an `AWS::PCAConnectorAD::TemplateGroupAccessControlEntry` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-templategroupaccesscontrolentry.html)).
 ///
+/// Definition of AWS::PCAConnectorAD::TemplateGroupAccessControlEntry Resource Type
+///
 /// Every property is required: [`TemplateGroupAccessControlEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TemplateGroupAccessControlEntry {
-    /// `AccessRights`: required.
+    /// `AccessRights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-templategroupaccesscontrolentry.html#cfn-pcaconnectorad-templategroupaccesscontrolentry-accessrights)): object [`AccessRights`], required.
     #[serde(rename = "AccessRights")]
     pub access_rights: AccessRights,
-    /// `GroupDisplayName`: required.
+    /// `GroupDisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-templategroupaccesscontrolentry.html#cfn-pcaconnectorad-templategroupaccesscontrolentry-groupdisplayname)): string, required. Pattern: `^[\x20-\x7E]+$`. Length: 0 to 256 characters.
     #[serde(rename = "GroupDisplayName")]
     pub group_display_name: Value<String>,
-    /// `GroupSecurityIdentifier`: required, create-only (changing it replaces the resource).
+    /// `GroupSecurityIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-templategroupaccesscontrolentry.html#cfn-pcaconnectorad-templategroupaccesscontrolentry-groupsecurityidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^S-[0-9]-([0-9]+-){1,14}[0-9]+$`. Length: 7 to 256 characters.
     #[serde(rename = "GroupSecurityIdentifier")]
     pub group_security_identifier: Value<String>,
-    /// `TemplateArn`: required, create-only (changing it replaces the resource).
+    /// `TemplateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-templategroupaccesscontrolentry.html#cfn-pcaconnectorad-templategroupaccesscontrolentry-templatearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[\w-]+:pca-connector-ad:[\w-]+:[0-9]+:connector(\/[\w-]+)\/template(\/[\w-]+)$`. Length: 5 to 200 characters.
     #[serde(rename = "TemplateArn")]
     pub template_arn: Value<String>,
 }
@@ -346,15 +356,15 @@ impl Walk for AccessRight {
 
 /// The `AccessRights` property type of [`TemplateGroupAccessControlEntry`].
 ///
-/// AWS reference: [`AWS::PCAConnectorAD::TemplateGroupAccessControlEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-templategroupaccesscontrolentry.html).
+/// AWS reference: [`AWS::PCAConnectorAD::TemplateGroupAccessControlEntry` `AccessRights`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcaconnectorad-templategroupaccesscontrolentry-accessrights.html).
 ///
 /// Every property is optional: start from [`AccessRights::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessRights {
-    /// `AutoEnroll`: optional.
+    /// `AutoEnroll` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcaconnectorad-templategroupaccesscontrolentry-accessrights.html#cfn-pcaconnectorad-templategroupaccesscontrolentry-accessrights-autoenroll)): [`AccessRight`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "AutoEnroll", skip_serializing_if = "Option::is_none")]
     pub auto_enroll: Option<Value<AccessRight>>,
-    /// `Enroll`: optional.
+    /// `Enroll` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcaconnectorad-templategroupaccesscontrolentry-accessrights.html#cfn-pcaconnectorad-templategroupaccesscontrolentry-accessrights-enroll)): [`AccessRight`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "Enroll", skip_serializing_if = "Option::is_none")]
     pub enroll: Option<Value<AccessRight>>,
 }
@@ -412,15 +422,15 @@ impl Walk for IpAddressType {
 
 /// The `VpcInformation` property type of [`Connector`].
 ///
-/// AWS reference: [`AWS::PCAConnectorAD::Connector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorad-connector.html).
+/// AWS reference: [`AWS::PCAConnectorAD::Connector` `VpcInformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcaconnectorad-connector-vpcinformation.html).
 ///
 /// [`VpcInformation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VpcInformation {
-    /// `IpAddressType`: optional.
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcaconnectorad-connector-vpcinformation.html#cfn-pcaconnectorad-connector-vpcinformation-ipaddresstype)): [`IpAddressType`], one of `IPV4`, `DUALSTACK`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `SecurityGroupIds`: required.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcaconnectorad-connector-vpcinformation.html#cfn-pcaconnectorad-connector-vpcinformation-securitygroupids)): list of (string), required. Items: 1 to 5. Each item: Pattern: `^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$`. Each item: Length: 11 to 20 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
 }

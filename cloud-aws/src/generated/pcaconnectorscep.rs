@@ -11,13 +11,15 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::PCAConnectorSCEP::Challenge` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorscep-challenge.html)).
 ///
+/// Represents a SCEP Challenge that is used for certificate enrollment
+///
 /// [`Challenge::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Challenge {
-    /// `ConnectorArn`: required, create-only (changing it replaces the resource).
+    /// `ConnectorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorscep-challenge.html#cfn-pcaconnectorscep-challenge-connectorarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z]+)*:pca-connector-scep:[a-z]+(-[a-z]+)+-[1-9]\d*:\d{12}:connector\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$`. Length: 5 to 200 characters.
     #[serde(rename = "ConnectorArn")]
     pub connector_arn: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorscep-challenge.html#cfn-pcaconnectorscep-challenge-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -65,22 +67,24 @@ impl ResourceRef<Challenge> {
 
 /// The properties of an `AWS::PCAConnectorSCEP::Connector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorscep-connector.html)).
 ///
+/// Represents a Connector that allows certificate issuance through Simple Certificate Enrollment Protocol (SCEP)
+///
 /// [`Connector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connector {
-    /// `CertificateAuthorityArn`: required, create-only (changing it replaces the resource).
+    /// `CertificateAuthorityArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorscep-connector.html#cfn-pcaconnectorscep-connector-certificateauthorityarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z]+)*:acm-pca:[a-z]+(-[a-z]+)+-[1-9]\d*:\d{12}:certificate-authority\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$`. Length: 5 to 200 characters.
     #[serde(rename = "CertificateAuthorityArn")]
     pub certificate_authority_arn: Value<String>,
-    /// `MobileDeviceManagement`: optional, create-only (changing it replaces the resource).
+    /// `MobileDeviceManagement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorscep-connector.html#cfn-pcaconnectorscep-connector-mobiledevicemanagement)): JSON (the schema allows several shapes, or none), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MobileDeviceManagement",
         skip_serializing_if = "Option::is_none"
     )]
     pub mobile_device_management: Option<Json>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorscep-connector.html#cfn-pcaconnectorscep-connector-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `VpcEndpointId`: optional, create-only (changing it replaces the resource).
+    /// `VpcEndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcaconnectorscep-connector.html#cfn-pcaconnectorscep-connector-vpcendpointid)): string, optional, create-only (changing it replaces the resource). Pattern: `^vpce-[0-9a-f]{8}([0-9a-f]{9})?$`. Length: 5 to 200 characters.
     #[serde(rename = "VpcEndpointId", skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_id: Option<Value<String>>,
 }

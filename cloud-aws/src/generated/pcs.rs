@@ -11,25 +11,39 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::PCS::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html)).
 ///
+/// AWS::PCS::Cluster resource creates an AWS PCS cluster.
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name that identifies the cluster.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html#cfn-pcs-cluster-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Networking`: required, create-only (changing it replaces the resource).
+    /// The networking configuration for the cluster's control plane.
+    ///
+    /// `Networking` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html#cfn-pcs-cluster-networking)): object [`Networking`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Networking")]
     pub networking: Networking,
-    /// `Scheduler`: required.
+    /// The cluster management and job scheduling software associated with the cluster.
+    ///
+    /// `Scheduler` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html#cfn-pcs-cluster-scheduler)): object [`Scheduler`], required.
     #[serde(rename = "Scheduler")]
     pub scheduler: Scheduler,
-    /// `Size`: required, create-only (changing it replaces the resource).
+    /// The size of the cluster.
+    ///
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html#cfn-pcs-cluster-size)): [`Size`], one of `SMALL`, `MEDIUM`, `LARGE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Size")]
     pub size: Value<Size>,
-    /// `SlurmConfiguration`: optional.
+    /// Additional options related to the Slurm scheduler.
+    ///
+    /// `SlurmConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html#cfn-pcs-cluster-slurmconfiguration)): object [`ClusterSlurmConfiguration`], optional.
     #[serde(rename = "SlurmConfiguration", skip_serializing_if = "Option::is_none")]
     pub slurm_configuration: Option<ClusterSlurmConfiguration>,
-    /// `Tags`: optional.
+    /// 1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html#cfn-pcs-cluster-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -115,52 +129,80 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::PCS::ComputeNodeGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html)).
 ///
+/// AWS::PCS::ComputeNodeGroup resource creates an AWS PCS compute node group.
+///
 /// [`ComputeNodeGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComputeNodeGroup {
-    /// `AmiId`: optional.
+    /// The ID of the Amazon Machine Image (AMI) that AWS PCS uses to launch instances. If not provided, AWS PCS uses the AMI ID specified in the custom launch template.
+    ///
+    /// `AmiId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-amiid)): string, optional. Pattern: `^ami-[a-z0-9]+$`.
     #[serde(rename = "AmiId", skip_serializing_if = "Option::is_none")]
     pub ami_id: Option<Value<String>>,
-    /// `ClusterId`: required, create-only (changing it replaces the resource).
+    /// The ID of the cluster of the compute node group.
+    ///
+    /// `ClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-clusterid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterId")]
     pub cluster_id: Value<String>,
-    /// `CustomLaunchTemplate`: optional.
+    /// An Amazon EC2 launch template AWS PCS uses to launch compute nodes.
+    ///
+    /// `CustomLaunchTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-customlaunchtemplate)): object [`CustomLaunchTemplate`], optional.
     #[serde(
         rename = "CustomLaunchTemplate",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_launch_template: Option<CustomLaunchTemplate>,
-    /// `IamInstanceProfileArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM instance profile used to pass an IAM role when launching EC2 instances. The role contained in your instance profile must have pcs:RegisterComputeNodeGroupInstance permissions attached to provision instances correctly.
+    ///
+    /// `IamInstanceProfileArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-iaminstanceprofilearn)): string, required. Pattern: `^arn:aws([a-zA-Z-]{0,10})?:iam::[0-9]{12}:instance-profile/.{1,128}$`.
     #[serde(rename = "IamInstanceProfileArn")]
     pub iam_instance_profile_arn: Value<String>,
-    /// `InstanceConfigs`: required, create-only (changing it replaces the resource).
+    /// A list of EC2 instance configurations that AWS PCS can provision in the compute node group.
+    ///
+    /// `InstanceConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-instanceconfigs)): list of (object [`InstanceConfig`]), required, create-only (changing it replaces the resource).
     #[serde(rename = "InstanceConfigs")]
     pub instance_configs: Value<Vec<InstanceConfig>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name that identifies the compute node group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NodeLifecycleActions`: optional.
+    /// Custom scripts that run at defined points in a compute node's lifecycle.
+    ///
+    /// `NodeLifecycleActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-nodelifecycleactions)): object [`NodeLifecycleActions`], optional.
     #[serde(
         rename = "NodeLifecycleActions",
         skip_serializing_if = "Option::is_none"
     )]
     pub node_lifecycle_actions: Option<NodeLifecycleActions>,
-    /// `PurchaseOption`: optional.
+    /// Specifies how EC2 instances are purchased on your behalf. AWS PCS supports On-Demand, Spot, Capacity Block, and Interruptible Capacity Reservation instances. For more information, see Instance purchasing options in the Amazon Elastic Compute Cloud User Guide. If you don't provide this option, it defaults to On-Demand.
+    ///
+    /// `PurchaseOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-purchaseoption)): [`PurchaseOption`], one of `ONDEMAND`, `SPOT`, `CAPACITY_BLOCK`, `INTERRUPTIBLE_CAPACITY_RESERVATION`, optional.
     #[serde(rename = "PurchaseOption", skip_serializing_if = "Option::is_none")]
     pub purchase_option: Option<Value<PurchaseOption>>,
-    /// `ScalingConfiguration`: required.
+    /// Specifies the boundaries of the compute node group auto scaling.
+    ///
+    /// `ScalingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-scalingconfiguration)): object [`ScalingConfiguration`], required.
     #[serde(rename = "ScalingConfiguration")]
     pub scaling_configuration: ScalingConfiguration,
-    /// `SlurmConfiguration`: optional.
+    /// Additional options related to the Slurm scheduler.
+    ///
+    /// `SlurmConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-slurmconfiguration)): object [`ComputeNodeGroupSlurmConfiguration`], optional.
     #[serde(rename = "SlurmConfiguration", skip_serializing_if = "Option::is_none")]
     pub slurm_configuration: Option<ComputeNodeGroupSlurmConfiguration>,
-    /// `SpotOptions`: optional.
+    /// Additional configuration when you specify SPOT as the purchase option.
+    ///
+    /// `SpotOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-spotoptions)): object [`SpotOptions`], optional.
     #[serde(rename = "SpotOptions", skip_serializing_if = "Option::is_none")]
     pub spot_options: Option<SpotOptions>,
-    /// `SubnetIds`: required.
+    /// The list of subnet IDs where instances are provisioned by the compute node group. The subnets must be in the same VPC as the cluster.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-subnetids)): list of (string), required.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// 1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html#cfn-pcs-computenodegroup-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -302,25 +344,37 @@ impl ResourceRef<ComputeNodeGroup> {
 
 /// The properties of an `AWS::PCS::Queue` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html)).
 ///
+/// AWS::PCS::Queue resource creates an AWS PCS queue.
+///
 /// [`Queue::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Queue {
-    /// `ClusterId`: required, create-only (changing it replaces the resource).
+    /// The ID of the cluster of the queue.
+    ///
+    /// `ClusterId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html#cfn-pcs-queue-clusterid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterId")]
     pub cluster_id: Value<String>,
-    /// `ComputeNodeGroupConfigurations`: optional.
+    /// The list of compute node group configurations associated with the queue. Queues assign jobs to associated compute node groups.
+    ///
+    /// `ComputeNodeGroupConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html#cfn-pcs-queue-computenodegroupconfigurations)): list of (object [`ComputeNodeGroupConfiguration`]), optional.
     #[serde(
         rename = "ComputeNodeGroupConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub compute_node_group_configurations: Option<Value<Vec<ComputeNodeGroupConfiguration>>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name that identifies the queue.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html#cfn-pcs-queue-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SlurmConfiguration`: optional.
+    /// The Slurm configuration for the queue.
+    ///
+    /// `SlurmConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html#cfn-pcs-queue-slurmconfiguration)): object [`QueueSlurmConfiguration`], optional.
     #[serde(rename = "SlurmConfiguration", skip_serializing_if = "Option::is_none")]
     pub slurm_configuration: Option<QueueSlurmConfiguration>,
-    /// `Tags`: optional.
+    /// 1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html#cfn-pcs-queue-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -408,18 +462,22 @@ impl ResourceRef<Queue> {
 
 /// The `Accounting` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `Accounting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-accounting.html).
 ///
 /// [`Accounting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Accounting {
-    /// `DefaultPurgeTimeInDays`: optional.
+    /// The default value for all purge settings for \`slurmdbd.conf\`. For more information, see the [slurmdbd.conf documentation at SchedMD](https://slurm.schedmd.com/slurmdbd.conf.html). The default value is \`-1\`. A value of \`-1\` means there is no purge time and records persist as long as the cluster exists.
+    ///
+    /// `DefaultPurgeTimeInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-accounting.html#cfn-pcs-cluster-accounting-defaultpurgetimeindays)): integer, optional. Range: -1 to 10000.
     #[serde(
         rename = "DefaultPurgeTimeInDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_purge_time_in_days: Option<Value<i64>>,
-    /// `Mode`: required.
+    /// The default value is \`NONE\`. A value of \`STANDARD\` means that Slurm accounting is enabled.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-accounting.html#cfn-pcs-cluster-accounting-mode)): [`Mode`], one of `STANDARD`, `NONE`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<Mode>,
 }
@@ -477,15 +535,19 @@ impl Walk for AllocationStrategy {
 
 /// The `AuthKey` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `AuthKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-authkey.html).
 ///
 /// Every property is required: [`AuthKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuthKey {
-    /// `SecretArn`: required.
+    /// The Amazon Resource Name (ARN) of the the shared Slurm key.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-authkey.html#cfn-pcs-cluster-authkey-secretarn)): string, required.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `SecretVersion`: required.
+    /// The version of the shared Slurm key.
+    ///
+    /// `SecretVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-authkey.html#cfn-pcs-cluster-authkey-secretversion)): string, required.
     #[serde(rename = "SecretVersion")]
     pub secret_version: Value<String>,
 }
@@ -517,15 +579,19 @@ impl Walk for AuthKey {
 
 /// The `CgroupCustomSetting` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `CgroupCustomSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-cgroupcustomsetting.html).
 ///
 /// Every property is required: [`CgroupCustomSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CgroupCustomSetting {
-    /// `ParameterName`: required.
+    /// The cgroup.conf parameter name.
+    ///
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-cgroupcustomsetting.html#cfn-pcs-cluster-cgroupcustomsetting-parametername)): string, required.
     #[serde(rename = "ParameterName")]
     pub parameter_name: Value<String>,
-    /// `ParameterValue`: required.
+    /// The value for the cgroup.conf parameter.
+    ///
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-cgroupcustomsetting.html#cfn-pcs-cluster-cgroupcustomsetting-parametervalue)): string, required.
     #[serde(rename = "ParameterValue")]
     pub parameter_value: Value<String>,
 }
@@ -557,42 +623,58 @@ impl Walk for CgroupCustomSetting {
 
 /// The `SlurmConfiguration` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `SlurmConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html).
 ///
 /// Every property is optional: start from [`ClusterSlurmConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClusterSlurmConfiguration {
-    /// `Accounting`: optional.
+    /// The accounting configuration includes configurable settings for Slurm accounting.
+    ///
+    /// `Accounting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html#cfn-pcs-cluster-slurmconfiguration-accounting)): object [`Accounting`], optional.
     #[serde(rename = "Accounting", skip_serializing_if = "Option::is_none")]
     pub accounting: Option<Accounting>,
-    /// `AuthKey`: optional.
+    /// The shared Slurm key for authentication, also known as the cluster secret.
+    ///
+    /// `AuthKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html#cfn-pcs-cluster-slurmconfiguration-authkey)): object [`AuthKey`], optional.
     #[serde(rename = "AuthKey", skip_serializing_if = "Option::is_none")]
     pub auth_key: Option<AuthKey>,
-    /// `CgroupCustomSettings`: optional.
+    /// Additional cgroup-specific configuration that directly maps to cgroup.conf settings.
+    ///
+    /// `CgroupCustomSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html#cfn-pcs-cluster-slurmconfiguration-cgroupcustomsettings)): list of (object [`CgroupCustomSetting`]), optional.
     #[serde(
         rename = "CgroupCustomSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub cgroup_custom_settings: Option<Value<Vec<CgroupCustomSetting>>>,
-    /// `JwtAuth`: optional.
+    /// JWT authentication configuration for Slurm.
+    ///
+    /// `JwtAuth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html#cfn-pcs-cluster-slurmconfiguration-jwtauth)): object [`JwtAuth`], optional.
     #[serde(rename = "JwtAuth", skip_serializing_if = "Option::is_none")]
     pub jwt_auth: Option<JwtAuth>,
-    /// `ScaleDownIdleTimeInSeconds`: optional.
+    /// The time before an idle node is scaled down.
+    ///
+    /// `ScaleDownIdleTimeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html#cfn-pcs-cluster-slurmconfiguration-scaledownidletimeinseconds)): integer, optional. Range: at least 1.
     #[serde(
         rename = "ScaleDownIdleTimeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub scale_down_idle_time_in_seconds: Option<Value<i64>>,
-    /// `SlurmCustomSettings`: optional.
+    /// Additional Slurm-specific configuration that directly maps to Slurm settings.
+    ///
+    /// `SlurmCustomSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html#cfn-pcs-cluster-slurmconfiguration-slurmcustomsettings)): list of (object [`SlurmCustomSetting`]), optional.
     #[serde(
         rename = "SlurmCustomSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub slurm_custom_settings: Option<Value<Vec<SlurmCustomSetting>>>,
-    /// `SlurmRest`: optional.
+    /// The SlurmRest configuration includes configurable settings for Slurm Rest.
+    ///
+    /// `SlurmRest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html#cfn-pcs-cluster-slurmconfiguration-slurmrest)): object [`SlurmRest`], optional.
     #[serde(rename = "SlurmRest", skip_serializing_if = "Option::is_none")]
     pub slurm_rest: Option<SlurmRest>,
-    /// `SlurmdbdCustomSettings`: optional.
+    /// Additional slurmdbd-specific configuration that directly maps to slurmdbd.conf settings.
+    ///
+    /// `SlurmdbdCustomSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmconfiguration.html#cfn-pcs-cluster-slurmconfiguration-slurmdbdcustomsettings)): list of (object [`SlurmdbdCustomSetting`]), optional.
     #[serde(
         rename = "SlurmdbdCustomSettings",
         skip_serializing_if = "Option::is_none"
@@ -690,12 +772,14 @@ impl Walk for ClusterSlurmConfiguration {
 
 /// The `ComputeNodeGroupConfiguration` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::PCS::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html).
+/// AWS reference: [`AWS::PCS::Queue` `ComputeNodeGroupConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-queue-computenodegroupconfiguration.html).
 ///
 /// Every property is optional: start from [`ComputeNodeGroupConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComputeNodeGroupConfiguration {
-    /// `ComputeNodeGroupId`: optional.
+    /// The compute node group ID for the compute node group configuration.
+    ///
+    /// `ComputeNodeGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-queue-computenodegroupconfiguration.html#cfn-pcs-queue-computenodegroupconfiguration-computenodegroupid)): string, optional.
     #[serde(rename = "ComputeNodeGroupId", skip_serializing_if = "Option::is_none")]
     pub compute_node_group_id: Option<Value<String>>,
 }
@@ -725,21 +809,27 @@ impl Walk for ComputeNodeGroupConfiguration {
 
 /// The `SlurmConfiguration` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `SlurmConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-slurmconfiguration.html).
 ///
 /// Every property is optional: start from [`ComputeNodeGroupSlurmConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComputeNodeGroupSlurmConfiguration {
-    /// `GresCustomSettings`: optional.
+    /// Additional Slurm gres.conf records for the compute node group. Each item is a map of gres.conf attribute names to values describing one gres.conf record (for example a GPU topology, MIG, MPS, or custom GRES entry). AWS PCS adds the NodeName= prefix and merges these records with the GPU record it derives from the instance type.
+    ///
+    /// `GresCustomSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-slurmconfiguration.html#cfn-pcs-computenodegroup-slurmconfiguration-grescustomsettings)): list of (map from string to (string)), optional.
     #[serde(rename = "GresCustomSettings", skip_serializing_if = "Option::is_none")]
     pub gres_custom_settings: Option<Value<Vec<BTreeMap<String, Value<String>>>>>,
-    /// `ScaleDownIdleTimeInSeconds`: optional.
+    /// The time before an idle node is scaled down.
+    ///
+    /// `ScaleDownIdleTimeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-slurmconfiguration.html#cfn-pcs-computenodegroup-slurmconfiguration-scaledownidletimeinseconds)): integer, optional. Range: 1 to 10000000.
     #[serde(
         rename = "ScaleDownIdleTimeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub scale_down_idle_time_in_seconds: Option<Value<i64>>,
-    /// `SlurmCustomSettings`: optional.
+    /// Additional Slurm-specific configuration that directly maps to Slurm settings.
+    ///
+    /// `SlurmCustomSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-slurmconfiguration.html#cfn-pcs-computenodegroup-slurmconfiguration-slurmcustomsettings)): list of (object [`SlurmCustomSetting`]), optional.
     #[serde(
         rename = "SlurmCustomSettings",
         skip_serializing_if = "Option::is_none"
@@ -794,15 +884,19 @@ impl Walk for ComputeNodeGroupSlurmConfiguration {
 
 /// The `CustomLaunchTemplate` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `CustomLaunchTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-customlaunchtemplate.html).
 ///
 /// Every property is optional: start from [`CustomLaunchTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomLaunchTemplate {
-    /// `TemplateId`: optional.
+    /// The ID of the EC2 launch template to use to provision instances.
+    ///
+    /// `TemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-customlaunchtemplate.html#cfn-pcs-computenodegroup-customlaunchtemplate-templateid)): string, optional.
     #[serde(rename = "TemplateId", skip_serializing_if = "Option::is_none")]
     pub template_id: Option<Value<String>>,
-    /// `Version`: optional.
+    /// The version of the EC2 launch template to use to provision instances.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-customlaunchtemplate.html#cfn-pcs-computenodegroup-customlaunchtemplate-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -860,12 +954,14 @@ impl Walk for ExecutionPolicy {
 
 /// The `InstanceConfig` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `InstanceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-instanceconfig.html).
 ///
 /// Every property is optional: start from [`InstanceConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceConfig {
-    /// `InstanceType`: optional.
+    /// The EC2 instance type that AWS PCS can provision in the compute node group.
+    ///
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-instanceconfig.html#cfn-pcs-computenodegroup-instanceconfig-instancetype)): string, optional.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
 }
@@ -895,12 +991,14 @@ impl Walk for InstanceConfig {
 
 /// The `JwtAuth` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `JwtAuth`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-jwtauth.html).
 ///
 /// Every property is optional: start from [`JwtAuth::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct JwtAuth {
-    /// `JwtKey`: optional.
+    /// JWT key configuration.
+    ///
+    /// `JwtKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-jwtauth.html#cfn-pcs-cluster-jwtauth-jwtkey)): object [`JwtKey`], optional.
     #[serde(rename = "JwtKey", skip_serializing_if = "Option::is_none")]
     pub jwt_key: Option<JwtKey>,
 }
@@ -930,15 +1028,19 @@ impl Walk for JwtAuth {
 
 /// The `JwtKey` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `JwtKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-jwtkey.html).
 ///
 /// Every property is required: [`JwtKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JwtKey {
-    /// `SecretArn`: required.
+    /// The Amazon Resource Name (ARN) of the JWT key secret.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-jwtkey.html#cfn-pcs-cluster-jwtkey-secretarn)): string, required.
     #[serde(rename = "SecretArn")]
     pub secret_arn: Value<String>,
-    /// `SecretVersion`: required.
+    /// The version of the JWT key secret.
+    ///
+    /// `SecretVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-jwtkey.html#cfn-pcs-cluster-jwtkey-secretversion)): string, required.
     #[serde(rename = "SecretVersion")]
     pub secret_version: Value<String>,
 }
@@ -1010,18 +1112,24 @@ impl Walk for NetworkType {
 
 /// The `Networking` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `Networking`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-networking.html).
 ///
 /// Every property is optional: start from [`Networking::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Networking {
-    /// `NetworkType`: optional.
+    /// The IP of the cluster (IPV4 or IPV6)
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-networking.html#cfn-pcs-cluster-networking-networktype)): [`NetworkType`], one of `IPV4`, `IPV6`, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `SecurityGroupIds`: optional.
+    /// The list of security group IDs associated with the Elastic Network Interface (ENI) created in subnets.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-networking.html#cfn-pcs-cluster-networking-securitygroupids)): list of (string), optional. Each item: Pattern: `^sg-\w{8,17}$`.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetIds`: optional.
+    /// The list of subnet IDs where AWS PCS creates an Elastic Network Interface (ENI) to enable communication between managed controllers and AWS PCS resources. The subnet must have an available IP address, cannot reside in AWS Outposts, AWS Wavelength, or an AWS Local Zone. AWS PCS currently supports only 1 subnet in this list.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-networking.html#cfn-pcs-cluster-networking-subnetids)): list of (string), optional. Items: at least 1. Each item: Pattern: `^subnet-\w{8,17}$`.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1067,18 +1175,22 @@ impl Walk for Networking {
 
 /// The `NodeLifecycleActions` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `NodeLifecycleActions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecycleactions.html).
 ///
 /// [`NodeLifecycleActions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeLifecycleActions {
-    /// `ScriptCachingPolicy`: optional.
+    /// Controls whether lifecycle scripts are downloaded once at first boot (CACHE\_ONCE) or re-downloaded on every reboot (REFRESH\_ON\_REBOOT). Defaults to CACHE\_ONCE.
+    ///
+    /// `ScriptCachingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecycleactions.html#cfn-pcs-computenodegroup-nodelifecycleactions-scriptcachingpolicy)): [`ScriptCachingPolicy`], one of `CACHE_ONCE`, `REFRESH_ON_REBOOT`, optional.
     #[serde(
         rename = "ScriptCachingPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub script_caching_policy: Option<Value<ScriptCachingPolicy>>,
-    /// `Stages`: required.
+    /// The ordered scripts to run at each compute node lifecycle stage.
+    ///
+    /// `Stages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecycleactions.html#cfn-pcs-computenodegroup-nodelifecycleactions-stages)): object [`NodeLifecycleStages`], required.
     #[serde(rename = "Stages")]
     pub stages: NodeLifecycleStages,
 }
@@ -1113,24 +1225,34 @@ impl Walk for NodeLifecycleActions {
 
 /// The `NodeLifecycleScript` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `NodeLifecycleScript`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclescript.html).
 ///
 /// [`NodeLifecycleScript::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeLifecycleScript {
-    /// `Arguments`: optional.
+    /// An ordered list of arguments passed to the script.
+    ///
+    /// `Arguments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclescript.html#cfn-pcs-computenodegroup-nodelifecyclescript-arguments)): list of (string), optional. Items: at most 20. Each item: Length: at most 256 characters.
     #[serde(rename = "Arguments", skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Value<Vec<Value<String>>>>,
-    /// `ExecutionPolicy`: optional.
+    /// Whether the script runs only on the node's first boot (FIRST\_BOOT\_ONLY) or on every boot including reboots (EVERY\_BOOT). Defaults to FIRST\_BOOT\_ONLY.
+    ///
+    /// `ExecutionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclescript.html#cfn-pcs-computenodegroup-nodelifecyclescript-executionpolicy)): [`ExecutionPolicy`], one of `FIRST_BOOT_ONLY`, `EVERY_BOOT`, optional.
     #[serde(rename = "ExecutionPolicy", skip_serializing_if = "Option::is_none")]
     pub execution_policy: Option<Value<ExecutionPolicy>>,
-    /// `Name`: required.
+    /// A human-readable name that identifies the script.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclescript.html#cfn-pcs-computenodegroup-nodelifecyclescript-name)): string, required. Pattern: `^[A-Za-z0-9][A-Za-z0-9 _-]*$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OnError`: optional.
+    /// The behavior when the script exits with an error. Defaults to TERMINATE.
+    ///
+    /// `OnError` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclescript.html#cfn-pcs-computenodegroup-nodelifecyclescript-onerror)): [`OnError`], one of `TERMINATE`, `STOP_SEQUENCE`, `CONTINUE`, optional.
     #[serde(rename = "OnError", skip_serializing_if = "Option::is_none")]
     pub on_error: Option<Value<OnError>>,
-    /// `ScriptSource`: required.
+    /// The external location of a lifecycle script.
+    ///
+    /// `ScriptSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclescript.html#cfn-pcs-computenodegroup-nodelifecyclescript-scriptsource)): object [`ScriptSource`], required.
     #[serde(rename = "ScriptSource")]
     pub script_source: ScriptSource,
 }
@@ -1186,15 +1308,19 @@ impl Walk for NodeLifecycleScript {
 
 /// The `NodeLifecycleStages` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `NodeLifecycleStages`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclestages.html).
 ///
 /// Every property is optional: start from [`NodeLifecycleStages::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeLifecycleStages {
-    /// `NodeBootstrapped`: optional.
+    /// Scripts to run after the node is bootstrapped, once the PCS configuration phase completes and before slurmd starts.
+    ///
+    /// `NodeBootstrapped` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclestages.html#cfn-pcs-computenodegroup-nodelifecyclestages-nodebootstrapped)): list of (object [`NodeLifecycleScript`]), optional. Items: 1 to 20.
     #[serde(rename = "NodeBootstrapped", skip_serializing_if = "Option::is_none")]
     pub node_bootstrapped: Option<Value<Vec<NodeLifecycleScript>>>,
-    /// `NodeReady`: optional.
+    /// Scripts to execute when the node becomes ready (every boot).
+    ///
+    /// `NodeReady` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-nodelifecyclestages.html#cfn-pcs-computenodegroup-nodelifecyclestages-nodeready)): list of (object [`NodeLifecycleScript`]), optional. Items: 1 to 20.
     #[serde(rename = "NodeReady", skip_serializing_if = "Option::is_none")]
     pub node_ready: Option<Value<Vec<NodeLifecycleScript>>>,
 }
@@ -1281,12 +1407,14 @@ impl Walk for PurchaseOption {
 
 /// The `SlurmConfiguration` property type of [`Queue`].
 ///
-/// AWS reference: [`AWS::PCS::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html).
+/// AWS reference: [`AWS::PCS::Queue` `SlurmConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-queue-slurmconfiguration.html).
 ///
 /// Every property is optional: start from [`QueueSlurmConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueueSlurmConfiguration {
-    /// `SlurmCustomSettings`: optional.
+    /// Custom Slurm parameters that directly map to Slurm configuration settings.
+    ///
+    /// `SlurmCustomSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-queue-slurmconfiguration.html#cfn-pcs-queue-slurmconfiguration-slurmcustomsettings)): list of (object [`SlurmCustomSetting`]), optional.
     #[serde(
         rename = "SlurmCustomSettings",
         skip_serializing_if = "Option::is_none"
@@ -1322,15 +1450,19 @@ impl Walk for QueueSlurmConfiguration {
 
 /// The `ScalingConfiguration` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `ScalingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-scalingconfiguration.html).
 ///
 /// Every property is required: [`ScalingConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScalingConfiguration {
-    /// `MaxInstanceCount`: required.
+    /// The upper bound of the number of instances allowed in the compute fleet.
+    ///
+    /// `MaxInstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-scalingconfiguration.html#cfn-pcs-computenodegroup-scalingconfiguration-maxinstancecount)): integer, required. Range: at least 0.
     #[serde(rename = "MaxInstanceCount")]
     pub max_instance_count: Value<i64>,
-    /// `MinInstanceCount`: required.
+    /// The lower bound of the number of instances allowed in the compute fleet.
+    ///
+    /// `MinInstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-scalingconfiguration.html#cfn-pcs-computenodegroup-scalingconfiguration-mininstancecount)): integer, required. Range: at least 0.
     #[serde(rename = "MinInstanceCount")]
     pub min_instance_count: Value<i64>,
 }
@@ -1362,15 +1494,19 @@ impl Walk for ScalingConfiguration {
 
 /// The `Scheduler` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `Scheduler`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-scheduler.html).
 ///
 /// Every property is required: [`Scheduler::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scheduler {
-    /// `Type`: required.
+    /// The software AWS PCS uses to manage cluster scaling and job scheduling.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-scheduler.html#cfn-pcs-cluster-scheduler-type)): [`Type`], one of `SLURM`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
-    /// `Version`: required.
+    /// The version of the specified scheduling software that AWS PCS uses to manage cluster scaling and job scheduling.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-scheduler.html#cfn-pcs-cluster-scheduler-version)): string, required.
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -1419,18 +1555,24 @@ impl Walk for ScriptCachingPolicy {
 
 /// The `ScriptSource` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `ScriptSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-scriptsource.html).
 ///
 /// [`ScriptSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScriptSource {
-    /// `Checksum`: optional.
+    /// A 64-character hexadecimal SHA-256 digest used to verify script integrity.
+    ///
+    /// `Checksum` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-scriptsource.html#cfn-pcs-computenodegroup-scriptsource-checksum)): string, optional. Pattern: `^[a-fA-F0-9]{64}$`. Length: 64 to 64 characters.
     #[serde(rename = "Checksum", skip_serializing_if = "Option::is_none")]
     pub checksum: Option<Value<String>>,
-    /// `S3VersionId`: optional.
+    /// The S3 object version ID of the script, when stored in a versioned bucket.
+    ///
+    /// `S3VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-scriptsource.html#cfn-pcs-computenodegroup-scriptsource-s3versionid)): string, optional. Length: at most 1024 characters.
     #[serde(rename = "S3VersionId", skip_serializing_if = "Option::is_none")]
     pub s3_version_id: Option<Value<String>>,
-    /// `ScriptLocation`: required.
+    /// The S3 URI or HTTPS URL where the script is stored.
+    ///
+    /// `ScriptLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-scriptsource.html#cfn-pcs-computenodegroup-scriptsource-scriptlocation)): string, required. Pattern: `^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+|https://.+)$`. Length: 1 to 1024 characters.
     #[serde(rename = "ScriptLocation")]
     pub script_location: Value<String>,
 }
@@ -1497,15 +1639,19 @@ impl Walk for Size {
 
 /// The `SlurmCustomSetting` property type of [`Cluster`], [`ComputeNodeGroup`] and [`Queue`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html), [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html), [`AWS::PCS::Queue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-queue.html).
+/// AWS reference: [`AWS::PCS::Cluster` `SlurmCustomSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmcustomsetting.html), [`AWS::PCS::ComputeNodeGroup` `SlurmCustomSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-slurmcustomsetting.html), [`AWS::PCS::Queue` `SlurmCustomSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-queue-slurmcustomsetting.html).
 ///
 /// Every property is required: [`SlurmCustomSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlurmCustomSetting {
-    /// `ParameterName`: required.
+    /// AWS PCS supports configuration of the following Slurm parameters for clusters: Prolog, Epilog, and SelectTypeParameters.
+    ///
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmcustomsetting.html#cfn-pcs-cluster-slurmcustomsetting-parametername)): string, required.
     #[serde(rename = "ParameterName")]
     pub parameter_name: Value<String>,
-    /// `ParameterValue`: required.
+    /// The value for the configured Slurm setting.
+    ///
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmcustomsetting.html#cfn-pcs-cluster-slurmcustomsetting-parametervalue)): string, required.
     #[serde(rename = "ParameterValue")]
     pub parameter_value: Value<String>,
 }
@@ -1537,12 +1683,14 @@ impl Walk for SlurmCustomSetting {
 
 /// The `SlurmRest` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `SlurmRest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmrest.html).
 ///
 /// Every property is required: [`SlurmRest::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlurmRest {
-    /// `Mode`: required.
+    /// The default value is \`NONE\`. A value of \`STANDARD\` means that Slurm Rest is enabled.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmrest.html#cfn-pcs-cluster-slurmrest-mode)): [`Mode`], one of `STANDARD`, `NONE`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<Mode>,
 }
@@ -1566,15 +1714,19 @@ impl Walk for SlurmRest {
 
 /// The `SlurmdbdCustomSetting` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::PCS::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-cluster.html).
+/// AWS reference: [`AWS::PCS::Cluster` `SlurmdbdCustomSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmdbdcustomsetting.html).
 ///
 /// Every property is required: [`SlurmdbdCustomSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlurmdbdCustomSetting {
-    /// `ParameterName`: required.
+    /// The slurmdbd.conf parameter name.
+    ///
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmdbdcustomsetting.html#cfn-pcs-cluster-slurmdbdcustomsetting-parametername)): string, required.
     #[serde(rename = "ParameterName")]
     pub parameter_name: Value<String>,
-    /// `ParameterValue`: required.
+    /// The value for the slurmdbd.conf parameter.
+    ///
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-cluster-slurmdbdcustomsetting.html#cfn-pcs-cluster-slurmdbdcustomsetting-parametervalue)): string, required.
     #[serde(rename = "ParameterValue")]
     pub parameter_value: Value<String>,
 }
@@ -1606,12 +1758,14 @@ impl Walk for SlurmdbdCustomSetting {
 
 /// The `SpotOptions` property type of [`ComputeNodeGroup`].
 ///
-/// AWS reference: [`AWS::PCS::ComputeNodeGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pcs-computenodegroup.html).
+/// AWS reference: [`AWS::PCS::ComputeNodeGroup` `SpotOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-spotoptions.html).
 ///
 /// Every property is optional: start from [`SpotOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SpotOptions {
-    /// `AllocationStrategy`: optional.
+    /// The Amazon EC2 allocation strategy AWS PCS uses to provision EC2 instances. AWS PCS supports lowest price, capacity optimized, and price capacity optimized. If you don't provide this option, it defaults to price capacity optimized.
+    ///
+    /// `AllocationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pcs-computenodegroup-spotoptions.html#cfn-pcs-computenodegroup-spotoptions-allocationstrategy)): [`AllocationStrategy`], one of `lowest-price`, `capacity-optimized`, `price-capacity-optimized`, optional.
     #[serde(rename = "AllocationStrategy", skip_serializing_if = "Option::is_none")]
     pub allocation_strategy: Option<Value<AllocationStrategy>>,
 }

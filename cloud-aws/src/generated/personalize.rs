@@ -11,22 +11,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Personalize::Campaign` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-campaign.html)).
 ///
+/// A deployment of a solution version that provides real-time recommendations.
+///
 /// [`Campaign::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Campaign {
-    /// `CampaignConfig`: optional.
+    /// The configuration details of a campaign.
+    ///
+    /// `CampaignConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-campaign.html#cfn-personalize-campaign-campaignconfig)): object [`CampaignConfig`], optional.
     #[serde(rename = "CampaignConfig", skip_serializing_if = "Option::is_none")]
     pub campaign_config: Option<CampaignConfig>,
-    /// `MinProvisionedTPS`: optional.
+    /// Specifies the requested minimum provisioned transactions per second.
+    ///
+    /// `MinProvisionedTPS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-campaign.html#cfn-personalize-campaign-minprovisionedtps)): integer, optional. Range: at least 1.
     #[serde(rename = "MinProvisionedTPS", skip_serializing_if = "Option::is_none")]
     pub min_provisioned_tps: Option<Value<i64>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the campaign.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-campaign.html#cfn-personalize-campaign-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*$`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SolutionVersionArn`: required.
+    /// The ARN of the solution version to deploy.
+    ///
+    /// `SolutionVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-campaign.html#cfn-personalize-campaign-solutionversionarn)): string, required. Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Length: 0 to 256 characters.
     #[serde(rename = "SolutionVersionArn")]
     pub solution_version_arn: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to associate with the campaign.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-campaign.html#cfn-personalize-campaign-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -113,25 +125,39 @@ impl ResourceRef<Campaign> {
 
 /// The properties of an `AWS::Personalize::Dataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html)).
 ///
+/// Resource schema for AWS::Personalize::Dataset.
+///
 /// [`Dataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `DatasetGroupArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the dataset group to add the dataset to
+    ///
+    /// `DatasetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html#cfn-personalize-dataset-datasetgrouparn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Length: 0 to 256 characters.
     #[serde(rename = "DatasetGroupArn")]
     pub dataset_group_arn: Value<String>,
-    /// `DatasetImportJob`: optional.
+    /// Initial DatasetImportJob for the created dataset
+    ///
+    /// `DatasetImportJob` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html#cfn-personalize-dataset-datasetimportjob)): object [`DatasetImportJob`], optional.
     #[serde(rename = "DatasetImportJob", skip_serializing_if = "Option::is_none")]
     pub dataset_import_job: Option<DatasetImportJob>,
-    /// `DatasetType`: required, create-only (changing it replaces the resource).
+    /// The type of dataset
+    ///
+    /// `DatasetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html#cfn-personalize-dataset-datasettype)): [`DatasetType`], one of `Interactions`, `Items`, `Users`, required, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "DatasetType")]
     pub dataset_type: Value<DatasetType>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name for the dataset
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html#cfn-personalize-dataset-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SchemaArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the schema to associate with the dataset. The schema defines the dataset fields.
+    ///
+    /// `SchemaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html#cfn-personalize-dataset-schemaarn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Length: 0 to 256 characters.
     #[serde(rename = "SchemaArn")]
     pub schema_arn: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html#cfn-personalize-dataset-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -208,22 +234,34 @@ impl ResourceRef<Dataset> {
 
 /// The properties of an `AWS::Personalize::DatasetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-datasetgroup.html)).
 ///
+/// Resource Schema for AWS::Personalize::DatasetGroup.
+///
 /// [`DatasetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetGroup {
-    /// `Domain`: optional, create-only (changing it replaces the resource).
+    /// The domain of a Domain dataset group.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-datasetgroup.html#cfn-personalize-datasetgroup-domain)): [`Domain`], one of `ECOMMERCE`, `VIDEO_ON_DEMAND`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<Domain>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name(ARN) of a AWS Key Management Service (KMS) key used to encrypt the datasets.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-datasetgroup.html#cfn-personalize-datasetgroup-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:aws.*:kms:.*:[0-9]{12}:key/.*`. Length: 0 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name for the new dataset group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-datasetgroup.html#cfn-personalize-datasetgroup-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the AWS Identity and Access Management (IAM) role that has permissions to access the AWS Key Management Service (KMS) key. Supplying an IAM role is only valid when also specifying a KMS key.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-datasetgroup.html#cfn-personalize-datasetgroup-rolearn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`. Length: 0 to 256 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-datasetgroup.html#cfn-personalize-datasetgroup-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -299,16 +337,24 @@ impl ResourceRef<DatasetGroup> {
 
 /// The properties of an `AWS::Personalize::EventTracker` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-eventtracker.html)).
 ///
+/// Resource schema for AWS::Personalize::EventTracker
+///
 /// [`EventTracker::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventTracker {
-    /// `DatasetGroupArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the dataset group that receives the event data.
+    ///
+    /// `DatasetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-eventtracker.html#cfn-personalize-eventtracker-datasetgrouparn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:([a-z\d-]+):personalize:.*:.*:.+$`. Length: 0 to 256 characters.
     #[serde(rename = "DatasetGroupArn")]
     pub dataset_group_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name for the event tracker.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-eventtracker.html#cfn-personalize-eventtracker-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*$`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags to apply to the event tracker.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-eventtracker.html#cfn-personalize-eventtracker-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -367,19 +413,29 @@ impl ResourceRef<EventTracker> {
 
 /// The properties of an `AWS::Personalize::Filter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-filter.html)).
 ///
+/// A recommendation filter that defines which items are included or excluded from recommendations.
+///
 /// [`Filter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filter {
-    /// `DatasetGroupArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the dataset group that the filter belongs to.
+    ///
+    /// `DatasetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-filter.html#cfn-personalize-filter-datasetgrouparn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Length: 0 to 256 characters.
     #[serde(rename = "DatasetGroupArn")]
     pub dataset_group_arn: Value<String>,
-    /// `FilterExpression`: required, create-only (changing it replaces the resource).
+    /// The filter expression that defines which items are included or excluded from recommendations.
+    ///
+    /// `FilterExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-filter.html#cfn-personalize-filter-filterexpression)): string, required, create-only (changing it replaces the resource). Length: 1 to 2500 characters.
     #[serde(rename = "FilterExpression")]
     pub filter_expression: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the filter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-filter.html#cfn-personalize-filter-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*$`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to associate with the filter.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-filter.html#cfn-personalize-filter-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -453,19 +509,29 @@ impl ResourceRef<Filter> {
 
 /// The properties of an `AWS::Personalize::MetricAttribution` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-metricattribution.html)).
 ///
+/// Creates a metric attribution for reporting on recommendation impact in Amazon Personalize.
+///
 /// Every property is required: [`MetricAttribution::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricAttribution {
-    /// `DatasetGroupArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the destination dataset group.
+    ///
+    /// `DatasetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-metricattribution.html#cfn-personalize-metricattribution-datasetgrouparn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:([a-z\d-]+):personalize:.*:.*:.+$`. Length: 0 to 256 characters.
     #[serde(rename = "DatasetGroupArn")]
     pub dataset_group_arn: Value<String>,
-    /// `Metrics`: required, create-only (changing it replaces the resource).
+    /// A list of metric attributes for the metric attribution.
+    ///
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-metricattribution.html#cfn-personalize-metricattribution-metrics)): list of (object [`MetricAttribute`]), required, create-only (changing it replaces the resource). Items: 0 to 10.
     #[serde(rename = "Metrics")]
     pub metrics: Value<Vec<MetricAttribute>>,
-    /// `MetricsOutputConfig`: required.
+    /// The output configuration details for the metric attribution.
+    ///
+    /// `MetricsOutputConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-metricattribution.html#cfn-personalize-metricattribution-metricsoutputconfig)): object [`MetricsOutputConfig`], required.
     #[serde(rename = "MetricsOutputConfig")]
     pub metrics_output_config: MetricsOutputConfig,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the metric attribution.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-metricattribution.html#cfn-personalize-metricattribution-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*$`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -523,19 +589,29 @@ impl ResourceRef<MetricAttribution> {
 
 /// The properties of an `AWS::Personalize::Schema` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-schema.html)).
 ///
+/// Resource schema for AWS::Personalize::Schema.
+///
 /// [`Schema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schema {
-    /// `Domain`: optional, create-only (changing it replaces the resource).
+    /// The domain of a Domain dataset group.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-schema.html#cfn-personalize-schema-domain)): [`Domain`], one of `ECOMMERCE`, `VIDEO_ON_DEMAND`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<Domain>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name for the schema.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-schema.html#cfn-personalize-schema-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Schema`: required, create-only (changing it replaces the resource).
+    /// A schema in Avro JSON format.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-schema.html#cfn-personalize-schema-schema)): string, required, create-only (changing it replaces the resource). Length: 0 to 10000 characters.
     #[serde(rename = "Schema")]
     pub schema: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-schema.html#cfn-personalize-schema-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -595,31 +671,49 @@ impl ResourceRef<Schema> {
 
 /// The properties of an `AWS::Personalize::Solution` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html)).
 ///
+/// Resource schema for AWS::Personalize::Solution.
+///
 /// [`Solution::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Solution {
-    /// `DatasetGroupArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the dataset group that provides the training data.
+    ///
+    /// `DatasetGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html#cfn-personalize-solution-datasetgrouparn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Length: 0 to 256 characters.
     #[serde(rename = "DatasetGroupArn")]
     pub dataset_group_arn: Value<String>,
-    /// `EventType`: optional, create-only (changing it replaces the resource).
+    /// When your have multiple event types (using an EVENT\_TYPE schema field), this parameter specifies which event type (for example, 'click' or 'like') is used for training the model. If you do not provide an eventType, Amazon Personalize will use all interactions for training with equal weight regardless of type.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html#cfn-personalize-solution-eventtype)): string, optional, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "EventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name for the solution
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html#cfn-personalize-solution-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*`. Length: 1 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PerformAutoML`: optional, create-only (changing it replaces the resource).
+    /// Whether to perform automated machine learning (AutoML). The default is false. For this case, you must specify recipeArn.
+    ///
+    /// `PerformAutoML` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html#cfn-personalize-solution-performautoml)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PerformAutoML", skip_serializing_if = "Option::is_none")]
     pub perform_auto_ml: Option<Value<bool>>,
-    /// `PerformHPO`: optional, create-only (changing it replaces the resource).
+    /// Whether to perform hyperparameter optimization (HPO) on the specified or selected recipe. The default is false. When performing AutoML, this parameter is always true and you should not set it to false.
+    ///
+    /// `PerformHPO` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html#cfn-personalize-solution-performhpo)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PerformHPO", skip_serializing_if = "Option::is_none")]
     pub perform_hpo: Option<Value<bool>>,
-    /// `RecipeArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the recipe to use for model training. Only specified when performAutoML is false.
+    ///
+    /// `RecipeArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html#cfn-personalize-solution-recipearn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Length: 0 to 256 characters.
     #[serde(rename = "RecipeArn", skip_serializing_if = "Option::is_none")]
     pub recipe_arn: Option<Value<String>>,
-    /// `SolutionConfig`: optional, create-only (changing it replaces the resource).
+    /// The configuration to use with the solution. When performAutoML is set to true, Amazon Personalize only evaluates the autoMLConfig section of the solution configuration.
+    ///
+    /// `SolutionConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html#cfn-personalize-solution-solutionconfig)): object [`SolutionConfig`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SolutionConfig", skip_serializing_if = "Option::is_none")]
     pub solution_config: Option<SolutionConfig>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// The tags used to organize, track, or control access for this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html#cfn-personalize-solution-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -727,24 +821,30 @@ impl ResourceRef<Solution> {
 
 /// The `AlgorithmHyperParameterRanges` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `AlgorithmHyperParameterRanges`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-algorithmhyperparameterranges.html).
 ///
 /// Every property is optional: start from [`AlgorithmHyperParameterRanges::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AlgorithmHyperParameterRanges {
-    /// `CategoricalHyperParameterRanges`: optional.
+    /// The categorical hyperparameters and their ranges.
+    ///
+    /// `CategoricalHyperParameterRanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-algorithmhyperparameterranges.html#cfn-personalize-solution-algorithmhyperparameterranges-categoricalhyperparameterranges)): list of (object [`CategoricalHyperParameterRange`]), optional. Items: 0 to 100.
     #[serde(
         rename = "CategoricalHyperParameterRanges",
         skip_serializing_if = "Option::is_none"
     )]
     pub categorical_hyper_parameter_ranges: Option<Value<Vec<CategoricalHyperParameterRange>>>,
-    /// `ContinuousHyperParameterRanges`: optional.
+    /// The continuous hyperparameters and their ranges.
+    ///
+    /// `ContinuousHyperParameterRanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-algorithmhyperparameterranges.html#cfn-personalize-solution-algorithmhyperparameterranges-continuoushyperparameterranges)): list of (object [`ContinuousHyperParameterRange`]), optional. Items: 0 to 100.
     #[serde(
         rename = "ContinuousHyperParameterRanges",
         skip_serializing_if = "Option::is_none"
     )]
     pub continuous_hyper_parameter_ranges: Option<Value<Vec<ContinuousHyperParameterRange>>>,
-    /// `IntegerHyperParameterRanges`: optional.
+    /// The integer hyperparameters and their ranges.
+    ///
+    /// `IntegerHyperParameterRanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-algorithmhyperparameterranges.html#cfn-personalize-solution-algorithmhyperparameterranges-integerhyperparameterranges)): list of (object [`IntegerHyperParameterRange`]), optional. Items: 0 to 100.
     #[serde(
         rename = "IntegerHyperParameterRanges",
         skip_serializing_if = "Option::is_none"
@@ -802,15 +902,19 @@ impl Walk for AlgorithmHyperParameterRanges {
 
 /// The `AutoMLConfig` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `AutoMLConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-automlconfig.html).
 ///
 /// Every property is optional: start from [`AutoMlConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AutoMlConfig {
-    /// `MetricName`: optional.
+    /// The metric to optimize.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-automlconfig.html#cfn-personalize-solution-automlconfig-metricname)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `RecipeList`: optional.
+    /// The list of candidate recipes.
+    ///
+    /// `RecipeList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-automlconfig.html#cfn-personalize-solution-automlconfig-recipelist)): list of (string), optional. Items: 0 to 100. Each item: Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "RecipeList", skip_serializing_if = "Option::is_none")]
     pub recipe_list: Option<Value<Vec<Value<String>>>>,
 }
@@ -848,27 +952,35 @@ impl Walk for AutoMlConfig {
 
 /// The `CampaignConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Personalize::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-campaign.html).
+/// AWS reference: [`AWS::Personalize::Campaign` `CampaignConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-campaign-campaignconfig.html).
 ///
 /// Every property is optional: start from [`CampaignConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignConfig {
-    /// `EnableMetadataWithRecommendations`: optional.
+    /// Whether metadata with recommendations is enabled for the campaign.
+    ///
+    /// `EnableMetadataWithRecommendations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-campaign-campaignconfig.html#cfn-personalize-campaign-campaignconfig-enablemetadatawithrecommendations)): boolean, optional.
     #[serde(
         rename = "EnableMetadataWithRecommendations",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_metadata_with_recommendations: Option<Value<bool>>,
-    /// `ItemExplorationConfig`: optional.
+    /// Specifies the exploration configuration hyperparameters.
+    ///
+    /// `ItemExplorationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-campaign-campaignconfig.html#cfn-personalize-campaign-campaignconfig-itemexplorationconfig)): map from string to (string), optional.
     #[serde(
         rename = "ItemExplorationConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub item_exploration_config: Option<BTreeMap<String, Value<String>>>,
-    /// `RankingInfluence`: optional.
+    /// A map of ranking influence values for POPULARITY and FRESHNESS.
+    ///
+    /// `RankingInfluence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-campaign-campaignconfig.html#cfn-personalize-campaign-campaignconfig-rankinginfluence)): map from string to (number), optional.
     #[serde(rename = "RankingInfluence", skip_serializing_if = "Option::is_none")]
     pub ranking_influence: Option<BTreeMap<String, Value<f64>>>,
-    /// `SyncWithLatestSolutionVersion`: optional.
+    /// Whether the campaign automatically updates to use the latest solution version.
+    ///
+    /// `SyncWithLatestSolutionVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-campaign-campaignconfig.html#cfn-personalize-campaign-campaignconfig-syncwithlatestsolutionversion)): boolean, optional.
     #[serde(
         rename = "SyncWithLatestSolutionVersion",
         skip_serializing_if = "Option::is_none"
@@ -928,15 +1040,19 @@ impl Walk for CampaignConfig {
 
 /// The `CategoricalHyperParameterRange` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `CategoricalHyperParameterRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-categoricalhyperparameterrange.html).
 ///
 /// Every property is optional: start from [`CategoricalHyperParameterRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CategoricalHyperParameterRange {
-    /// `Name`: optional.
+    /// The name of the hyperparameter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-categoricalhyperparameterrange.html#cfn-personalize-solution-categoricalhyperparameterrange-name)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Values`: optional.
+    /// A list of the categories for the hyperparameter.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-categoricalhyperparameterrange.html#cfn-personalize-solution-categoricalhyperparameterrange-values)): list of (string), optional. Items: 0 to 100. Each item: Length: 0 to 1000 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -974,18 +1090,24 @@ impl Walk for CategoricalHyperParameterRange {
 
 /// The `ContinuousHyperParameterRange` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `ContinuousHyperParameterRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-continuoushyperparameterrange.html).
 ///
 /// Every property is optional: start from [`ContinuousHyperParameterRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContinuousHyperParameterRange {
-    /// `MaxValue`: optional.
+    /// The maximum allowable value for the hyperparameter.
+    ///
+    /// `MaxValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-continuoushyperparameterrange.html#cfn-personalize-solution-continuoushyperparameterrange-maxvalue)): number, optional. Range: at least -1000000.
     #[serde(rename = "MaxValue", skip_serializing_if = "Option::is_none")]
     pub max_value: Option<Value<f64>>,
-    /// `MinValue`: optional.
+    /// The minimum allowable value for the hyperparameter.
+    ///
+    /// `MinValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-continuoushyperparameterrange.html#cfn-personalize-solution-continuoushyperparameterrange-minvalue)): number, optional. Range: at least -1000000.
     #[serde(rename = "MinValue", skip_serializing_if = "Option::is_none")]
     pub min_value: Option<Value<f64>>,
-    /// `Name`: optional.
+    /// The name of the hyperparameter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-continuoushyperparameterrange.html#cfn-personalize-solution-continuoushyperparameterrange-name)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -1031,12 +1153,14 @@ impl Walk for ContinuousHyperParameterRange {
 
 /// The `DataSource` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::Personalize::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html).
+/// AWS reference: [`AWS::Personalize::Dataset` `DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-datasource.html).
 ///
 /// Every property is optional: start from [`DataSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `DataLocation`: optional.
+    /// The path to the Amazon S3 bucket where the data that you want to upload to your dataset is stored.
+    ///
+    /// `DataLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-datasource.html#cfn-personalize-dataset-datasource-datalocation)): string, optional. Pattern: `(s3|http|https)://.+`. Length: at most 256 characters.
     #[serde(rename = "DataLocation", skip_serializing_if = "Option::is_none")]
     pub data_location: Option<Value<String>>,
 }
@@ -1066,27 +1190,37 @@ impl Walk for DataSource {
 
 /// The `DatasetImportJob` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::Personalize::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html).
+/// AWS reference: [`AWS::Personalize::Dataset` `DatasetImportJob`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-datasetimportjob.html).
 ///
 /// Every property is optional: start from [`DatasetImportJob::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatasetImportJob {
-    /// `DataSource`: optional.
+    /// The Amazon S3 bucket that contains the training data to import.
+    ///
+    /// `DataSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-datasetimportjob.html#cfn-personalize-dataset-datasetimportjob-datasource)): object [`DataSource`], optional.
     #[serde(rename = "DataSource", skip_serializing_if = "Option::is_none")]
     pub data_source: Option<DataSource>,
-    /// `DatasetArn`: optional.
+    /// The ARN of the dataset that receives the imported data
+    ///
+    /// `DatasetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-datasetimportjob.html#cfn-personalize-dataset-datasetimportjob-datasetarn)): string, optional. Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Length: at most 256 characters.
     #[serde(rename = "DatasetArn", skip_serializing_if = "Option::is_none")]
     pub dataset_arn: Option<Value<String>>,
-    /// `DatasetImportJobArn`: optional.
+    /// The ARN of the dataset import job
+    ///
+    /// `DatasetImportJobArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-datasetimportjob.html#cfn-personalize-dataset-datasetimportjob-datasetimportjobarn)): string, optional. Pattern: `arn:([a-z\d-]+):personalize:.*:.*:.+`. Length: at most 256 characters.
     #[serde(
         rename = "DatasetImportJobArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub dataset_import_job_arn: Option<Value<String>>,
-    /// `JobName`: optional.
+    /// The name for the dataset import job.
+    ///
+    /// `JobName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-datasetimportjob.html#cfn-personalize-dataset-datasetimportjob-jobname)): string, optional. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9\-_]*`. Length: 1 to 63 characters.
     #[serde(rename = "JobName", skip_serializing_if = "Option::is_none")]
     pub job_name: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The ARN of the IAM role that has permissions to read from the Amazon S3 data source.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-datasetimportjob.html#cfn-personalize-dataset-datasetimportjob-rolearn)): string, optional. Pattern: `arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`. Length: at most 256 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -1191,21 +1325,27 @@ impl Walk for Domain {
 
 /// The `HpoConfig` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `HpoConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hpoconfig.html).
 ///
 /// Every property is optional: start from [`HpoConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HpoConfig {
-    /// `AlgorithmHyperParameterRanges`: optional.
+    /// The hyperparameters and their allowable ranges
+    ///
+    /// `AlgorithmHyperParameterRanges` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hpoconfig.html#cfn-personalize-solution-hpoconfig-algorithmhyperparameterranges)): object [`AlgorithmHyperParameterRanges`], optional.
     #[serde(
         rename = "AlgorithmHyperParameterRanges",
         skip_serializing_if = "Option::is_none"
     )]
     pub algorithm_hyper_parameter_ranges: Option<AlgorithmHyperParameterRanges>,
-    /// `HpoObjective`: optional.
+    /// The metric to optimize during HPO.
+    ///
+    /// `HpoObjective` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hpoconfig.html#cfn-personalize-solution-hpoconfig-hpoobjective)): object [`HpoObjective`], optional.
     #[serde(rename = "HpoObjective", skip_serializing_if = "Option::is_none")]
     pub hpo_objective: Option<HpoObjective>,
-    /// `HpoResourceConfig`: optional.
+    /// Describes the resource configuration for hyperparameter optimization (HPO).
+    ///
+    /// `HpoResourceConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hpoconfig.html#cfn-personalize-solution-hpoconfig-hporesourceconfig)): object [`HpoResourceConfig`], optional.
     #[serde(rename = "HpoResourceConfig", skip_serializing_if = "Option::is_none")]
     pub hpo_resource_config: Option<HpoResourceConfig>,
 }
@@ -1254,18 +1394,24 @@ impl Walk for HpoConfig {
 
 /// The `HpoObjective` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `HpoObjective`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hpoobjective.html).
 ///
 /// Every property is optional: start from [`HpoObjective::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HpoObjective {
-    /// `MetricName`: optional.
+    /// The name of the metric
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hpoobjective.html#cfn-personalize-solution-hpoobjective-metricname)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "MetricName", skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<Value<String>>,
-    /// `MetricRegex`: optional.
+    /// A regular expression for finding the metric in the training job logs.
+    ///
+    /// `MetricRegex` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hpoobjective.html#cfn-personalize-solution-hpoobjective-metricregex)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "MetricRegex", skip_serializing_if = "Option::is_none")]
     pub metric_regex: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of the metric. Valid values are Maximize and Minimize.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hpoobjective.html#cfn-personalize-solution-hpoobjective-type)): [`Type`], one of `Maximize`, `Minimize`, optional. Length: 0 to 256 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -1311,18 +1457,22 @@ impl Walk for HpoObjective {
 
 /// The `HpoResourceConfig` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `HpoResourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hporesourceconfig.html).
 ///
 /// Every property is optional: start from [`HpoResourceConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HpoResourceConfig {
-    /// `MaxNumberOfTrainingJobs`: optional.
+    /// The maximum number of training jobs when you create a solution version. The maximum value for maxNumberOfTrainingJobs is 40.
+    ///
+    /// `MaxNumberOfTrainingJobs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hporesourceconfig.html#cfn-personalize-solution-hporesourceconfig-maxnumberoftrainingjobs)): string, optional. Length: 0 to 256 characters.
     #[serde(
         rename = "MaxNumberOfTrainingJobs",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_number_of_training_jobs: Option<Value<String>>,
-    /// `MaxParallelTrainingJobs`: optional.
+    /// The maximum number of parallel training jobs when you create a solution version. The maximum value for maxParallelTrainingJobs is 10.
+    ///
+    /// `MaxParallelTrainingJobs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-hporesourceconfig.html#cfn-personalize-solution-hporesourceconfig-maxparalleltrainingjobs)): string, optional. Length: 0 to 256 characters.
     #[serde(
         rename = "MaxParallelTrainingJobs",
         skip_serializing_if = "Option::is_none"
@@ -1363,18 +1513,24 @@ impl Walk for HpoResourceConfig {
 
 /// The `IntegerHyperParameterRange` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `IntegerHyperParameterRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-integerhyperparameterrange.html).
 ///
 /// Every property is optional: start from [`IntegerHyperParameterRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IntegerHyperParameterRange {
-    /// `MaxValue`: optional.
+    /// The maximum allowable value for the hyperparameter.
+    ///
+    /// `MaxValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-integerhyperparameterrange.html#cfn-personalize-solution-integerhyperparameterrange-maxvalue)): integer, optional. Range: at most 1000000.
     #[serde(rename = "MaxValue", skip_serializing_if = "Option::is_none")]
     pub max_value: Option<Value<i64>>,
-    /// `MinValue`: optional.
+    /// The minimum allowable value for the hyperparameter.
+    ///
+    /// `MinValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-integerhyperparameterrange.html#cfn-personalize-solution-integerhyperparameterrange-minvalue)): integer, optional. Range: at least -1000000.
     #[serde(rename = "MinValue", skip_serializing_if = "Option::is_none")]
     pub min_value: Option<Value<i64>>,
-    /// `Name`: optional.
+    /// The name of the hyperparameter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-integerhyperparameterrange.html#cfn-personalize-solution-integerhyperparameterrange-name)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -1420,18 +1576,24 @@ impl Walk for IntegerHyperParameterRange {
 
 /// The `MetricAttribute` property type of [`MetricAttribution`].
 ///
-/// AWS reference: [`AWS::Personalize::MetricAttribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-metricattribution.html).
+/// AWS reference: [`AWS::Personalize::MetricAttribution` `MetricAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-metricattribute.html).
 ///
 /// Every property is required: [`MetricAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricAttribute {
-    /// `EventType`: required.
+    /// The metric's event type.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-metricattribute.html#cfn-personalize-metricattribution-metricattribute-eventtype)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "EventType")]
     pub event_type: Value<String>,
-    /// `Expression`: required.
+    /// The attribute's expression.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-metricattribute.html#cfn-personalize-metricattribution-metricattribute-expression)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `MetricName`: required.
+    /// The metric's name.
+    ///
+    /// `MetricName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-metricattribute.html#cfn-personalize-metricattribution-metricattribute-metricname)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "MetricName")]
     pub metric_name: Value<String>,
 }
@@ -1467,15 +1629,19 @@ impl Walk for MetricAttribute {
 
 /// The `MetricsOutputConfig` property type of [`MetricAttribution`].
 ///
-/// AWS reference: [`AWS::Personalize::MetricAttribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-metricattribution.html).
+/// AWS reference: [`AWS::Personalize::MetricAttribution` `MetricsOutputConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-metricsoutputconfig.html).
 ///
 /// [`MetricsOutputConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsOutputConfig {
-    /// `RoleArn`: required.
+    /// The ARN of the IAM role for the metric attribution.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-metricsoutputconfig.html#cfn-personalize-metricattribution-metricsoutputconfig-rolearn)): string, required. Pattern: `^arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 0 to 256 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `S3DataDestination`: optional.
+    /// The configuration details of an Amazon S3 output bucket.
+    ///
+    /// `S3DataDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-metricsoutputconfig.html#cfn-personalize-metricattribution-metricsoutputconfig-s3datadestination)): object [`S3DataDestination`], optional.
     #[serde(rename = "S3DataDestination", skip_serializing_if = "Option::is_none")]
     pub s3_data_destination: Option<S3DataDestination>,
 }
@@ -1510,15 +1676,19 @@ impl Walk for MetricsOutputConfig {
 
 /// The `S3DataDestination` property type of [`MetricAttribution`].
 ///
-/// AWS reference: [`AWS::Personalize::MetricAttribution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-metricattribution.html).
+/// AWS reference: [`AWS::Personalize::MetricAttribution` `S3DataDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-s3datadestination.html).
 ///
 /// [`S3DataDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3DataDestination {
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the KMS key.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-s3datadestination.html#cfn-personalize-metricattribution-s3datadestination-kmskeyarn)): string, optional. Pattern: `^arn:aws.*:kms:.*:[0-9]{12}:key/`. Length: 0 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Path`: required.
+    /// The file path of the Amazon S3 bucket.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-metricattribution-s3datadestination.html#cfn-personalize-metricattribution-s3datadestination-path)): string, required. Pattern: `^(s3|http|https)://.+$`. Length: 0 to 256 characters.
     #[serde(rename = "Path")]
     pub path: Value<String>,
 }
@@ -1553,33 +1723,43 @@ impl Walk for S3DataDestination {
 
 /// The `SolutionConfig` property type of [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Solution` `SolutionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-solutionconfig.html).
 ///
 /// Every property is optional: start from [`SolutionConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SolutionConfig {
-    /// `AlgorithmHyperParameters`: optional.
+    /// Lists the hyperparameter names and ranges.
+    ///
+    /// `AlgorithmHyperParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-solutionconfig.html#cfn-personalize-solution-solutionconfig-algorithmhyperparameters)): map from string to (string), optional.
     #[serde(
         rename = "AlgorithmHyperParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub algorithm_hyper_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `AutoMLConfig`: optional.
+    /// The AutoMLConfig object containing a list of recipes to search when AutoML is performed.
+    ///
+    /// `AutoMLConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-solutionconfig.html#cfn-personalize-solution-solutionconfig-automlconfig)): object [`AutoMlConfig`], optional.
     #[serde(rename = "AutoMLConfig", skip_serializing_if = "Option::is_none")]
     pub auto_ml_config: Option<AutoMlConfig>,
-    /// `EventValueThreshold`: optional.
+    /// Only events with a value greater than or equal to this threshold are used for training a model.
+    ///
+    /// `EventValueThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-solutionconfig.html#cfn-personalize-solution-solutionconfig-eventvaluethreshold)): string, optional. Length: 0 to 256 characters.
     #[serde(
         rename = "EventValueThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_value_threshold: Option<Value<String>>,
-    /// `FeatureTransformationParameters`: optional.
+    /// Lists the feature transformation parameters.
+    ///
+    /// `FeatureTransformationParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-solutionconfig.html#cfn-personalize-solution-solutionconfig-featuretransformationparameters)): map from string to (string), optional.
     #[serde(
         rename = "FeatureTransformationParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub feature_transformation_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `HpoConfig`: optional.
+    /// Describes the properties for hyperparameter optimization (HPO)
+    ///
+    /// `HpoConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-solutionconfig.html#cfn-personalize-solution-solutionconfig-hpoconfig)): object [`HpoConfig`], optional.
     #[serde(rename = "HpoConfig", skip_serializing_if = "Option::is_none")]
     pub hpo_config: Option<HpoConfig>,
 }
@@ -1647,15 +1827,19 @@ impl Walk for SolutionConfig {
 
 /// The `Tag` property type of [`Campaign`], [`Dataset`], [`DatasetGroup`], [`EventTracker`], [`Filter`], [`Schema`] and [`Solution`].
 ///
-/// AWS reference: [`AWS::Personalize::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-campaign.html), [`AWS::Personalize::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-dataset.html), [`AWS::Personalize::DatasetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-datasetgroup.html), [`AWS::Personalize::EventTracker`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-eventtracker.html), [`AWS::Personalize::Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-filter.html), [`AWS::Personalize::Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-schema.html), [`AWS::Personalize::Solution`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-personalize-solution.html).
+/// AWS reference: [`AWS::Personalize::Campaign` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-campaign-tag.html), [`AWS::Personalize::Dataset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-dataset-tag.html), [`AWS::Personalize::DatasetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-datasetgroup-tag.html), [`AWS::Personalize::EventTracker` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-eventtracker-tag.html), [`AWS::Personalize::Filter` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-filter-tag.html), [`AWS::Personalize::Schema` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-schema-tag.html), [`AWS::Personalize::Solution` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-solution-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-campaign-tag.html#cfn-personalize-campaign-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-personalize-campaign-tag.html#cfn-personalize-campaign-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::PI::PerfReports` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pi-perfreports.html)).
 ///
+/// Creates and manages a Performance Insights performance analysis report for a specified DB instance.
+///
 /// [`PerfReports::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PerfReports {
-    /// `EndTime`: required, create-only (changing it replaces the resource).
+    /// The end time defined for the analysis report in ISO 8601 format.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pi-perfreports.html#cfn-pi-perfreports-endtime)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `Identifier`: required, create-only (changing it replaces the resource).
+    /// An immutable, AWS Region-unique identifier for a data source. Performance Insights gathers metrics from this data source. To use an Amazon RDS instance as a data source, specify its DbiResourceId value.
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pi-perfreports.html#cfn-pi-perfreports-identifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 0 to 256 characters.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `ServiceType`: required, create-only (changing it replaces the resource).
+    /// The AWS service for which Performance Insights returns metrics. Valid values are RDS and DOCDB.
+    ///
+    /// `ServiceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pi-perfreports.html#cfn-pi-perfreports-servicetype)): [`ServiceType`], one of `RDS`, `DOCDB`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ServiceType")]
     pub service_type: Value<ServiceType>,
-    /// `StartTime`: required, create-only (changing it replaces the resource).
+    /// The start time defined for the analysis report in ISO 8601 format.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pi-perfreports.html#cfn-pi-perfreports-starttime)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pi-perfreports.html#cfn-pi-perfreports-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -127,15 +139,19 @@ impl Walk for ServiceType {
 
 /// The `Tag` property type of [`PerfReports`].
 ///
-/// AWS reference: [`AWS::PI::PerfReports`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pi-perfreports.html).
+/// AWS reference: [`AWS::PI::PerfReports` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pi-perfreports-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pi-perfreports-tag.html#cfn-pi-perfreports-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pi-perfreports-tag.html#cfn-pi-perfreports-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

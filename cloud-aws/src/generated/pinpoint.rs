@@ -9,19 +9,21 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Pinpoint::ADMChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-admchannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::ADMChannel
+///
 /// [`AdmChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdmChannel {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-admchannel.html#cfn-pinpoint-admchannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `ClientId`: required.
+    /// `ClientId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-admchannel.html#cfn-pinpoint-admchannel-clientid)): string, required.
     #[serde(rename = "ClientId")]
     pub client_id: Value<String>,
-    /// `ClientSecret`: required.
+    /// `ClientSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-admchannel.html#cfn-pinpoint-admchannel-clientsecret)): string, required.
     #[serde(rename = "ClientSecret")]
     pub client_secret: Value<String>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-admchannel.html#cfn-pinpoint-admchannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -79,37 +81,39 @@ impl ResourceRef<AdmChannel> {
 
 /// The properties of an `AWS::Pinpoint::APNSChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::APNSChannel
+///
 /// [`ApnsChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApnsChannel {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `BundleId`: optional.
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-bundleid)): string, optional.
     #[serde(rename = "BundleId", skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<Value<String>>,
-    /// `Certificate`: optional.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-certificate)): string, optional.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Value<String>>,
-    /// `DefaultAuthenticationMethod`: optional.
+    /// `DefaultAuthenticationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-defaultauthenticationmethod)): string, optional.
     #[serde(
         rename = "DefaultAuthenticationMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_authentication_method: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `PrivateKey`: optional.
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-privatekey)): string, optional.
     #[serde(rename = "PrivateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<Value<String>>,
-    /// `TeamId`: optional.
+    /// `TeamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-teamid)): string, optional.
     #[serde(rename = "TeamId", skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Value<String>>,
-    /// `TokenKey`: optional.
+    /// `TokenKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-tokenkey)): string, optional.
     #[serde(rename = "TokenKey", skip_serializing_if = "Option::is_none")]
     pub token_key: Option<Value<String>>,
-    /// `TokenKeyId`: optional.
+    /// `TokenKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnschannel.html#cfn-pinpoint-apnschannel-tokenkeyid)): string, optional.
     #[serde(rename = "TokenKeyId", skip_serializing_if = "Option::is_none")]
     pub token_key_id: Option<Value<String>>,
 }
@@ -220,37 +224,39 @@ impl ResourceRef<ApnsChannel> {
 
 /// The properties of an `AWS::Pinpoint::APNSSandboxChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::APNSSandboxChannel
+///
 /// [`ApnsSandboxChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApnsSandboxChannel {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `BundleId`: optional.
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-bundleid)): string, optional.
     #[serde(rename = "BundleId", skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<Value<String>>,
-    /// `Certificate`: optional.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-certificate)): string, optional.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Value<String>>,
-    /// `DefaultAuthenticationMethod`: optional.
+    /// `DefaultAuthenticationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-defaultauthenticationmethod)): string, optional.
     #[serde(
         rename = "DefaultAuthenticationMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_authentication_method: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `PrivateKey`: optional.
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-privatekey)): string, optional.
     #[serde(rename = "PrivateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<Value<String>>,
-    /// `TeamId`: optional.
+    /// `TeamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-teamid)): string, optional.
     #[serde(rename = "TeamId", skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Value<String>>,
-    /// `TokenKey`: optional.
+    /// `TokenKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-tokenkey)): string, optional.
     #[serde(rename = "TokenKey", skip_serializing_if = "Option::is_none")]
     pub token_key: Option<Value<String>>,
-    /// `TokenKeyId`: optional.
+    /// `TokenKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnssandboxchannel.html#cfn-pinpoint-apnssandboxchannel-tokenkeyid)): string, optional.
     #[serde(rename = "TokenKeyId", skip_serializing_if = "Option::is_none")]
     pub token_key_id: Option<Value<String>>,
 }
@@ -361,37 +367,39 @@ impl ResourceRef<ApnsSandboxChannel> {
 
 /// The properties of an `AWS::Pinpoint::APNSVoipChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::APNSVoipChannel
+///
 /// [`ApnsVoipChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApnsVoipChannel {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `BundleId`: optional.
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-bundleid)): string, optional.
     #[serde(rename = "BundleId", skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<Value<String>>,
-    /// `Certificate`: optional.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-certificate)): string, optional.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Value<String>>,
-    /// `DefaultAuthenticationMethod`: optional.
+    /// `DefaultAuthenticationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-defaultauthenticationmethod)): string, optional.
     #[serde(
         rename = "DefaultAuthenticationMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_authentication_method: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `PrivateKey`: optional.
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-privatekey)): string, optional.
     #[serde(rename = "PrivateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<Value<String>>,
-    /// `TeamId`: optional.
+    /// `TeamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-teamid)): string, optional.
     #[serde(rename = "TeamId", skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Value<String>>,
-    /// `TokenKey`: optional.
+    /// `TokenKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-tokenkey)): string, optional.
     #[serde(rename = "TokenKey", skip_serializing_if = "Option::is_none")]
     pub token_key: Option<Value<String>>,
-    /// `TokenKeyId`: optional.
+    /// `TokenKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipchannel.html#cfn-pinpoint-apnsvoipchannel-tokenkeyid)): string, optional.
     #[serde(rename = "TokenKeyId", skip_serializing_if = "Option::is_none")]
     pub token_key_id: Option<Value<String>>,
 }
@@ -502,37 +510,39 @@ impl ResourceRef<ApnsVoipChannel> {
 
 /// The properties of an `AWS::Pinpoint::APNSVoipSandboxChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::APNSVoipSandboxChannel
+///
 /// [`ApnsVoipSandboxChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApnsVoipSandboxChannel {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `BundleId`: optional.
+    /// `BundleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-bundleid)): string, optional.
     #[serde(rename = "BundleId", skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<Value<String>>,
-    /// `Certificate`: optional.
+    /// `Certificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-certificate)): string, optional.
     #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Value<String>>,
-    /// `DefaultAuthenticationMethod`: optional.
+    /// `DefaultAuthenticationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-defaultauthenticationmethod)): string, optional.
     #[serde(
         rename = "DefaultAuthenticationMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_authentication_method: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `PrivateKey`: optional.
+    /// `PrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-privatekey)): string, optional.
     #[serde(rename = "PrivateKey", skip_serializing_if = "Option::is_none")]
     pub private_key: Option<Value<String>>,
-    /// `TeamId`: optional.
+    /// `TeamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-teamid)): string, optional.
     #[serde(rename = "TeamId", skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Value<String>>,
-    /// `TokenKey`: optional.
+    /// `TokenKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-tokenkey)): string, optional.
     #[serde(rename = "TokenKey", skip_serializing_if = "Option::is_none")]
     pub token_key: Option<Value<String>>,
-    /// `TokenKeyId`: optional.
+    /// `TokenKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-apnsvoipsandboxchannel.html#cfn-pinpoint-apnsvoipsandboxchannel-tokenkeyid)): string, optional.
     #[serde(rename = "TokenKeyId", skip_serializing_if = "Option::is_none")]
     pub token_key_id: Option<Value<String>>,
 }
@@ -643,13 +653,15 @@ impl ResourceRef<ApnsVoipSandboxChannel> {
 
 /// The properties of an `AWS::Pinpoint::App` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-app.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::App
+///
 /// [`App::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct App {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-app.html#cfn-pinpoint-app-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-app.html#cfn-pinpoint-app-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -702,25 +714,27 @@ impl ResourceRef<App> {
 
 /// The properties of an `AWS::Pinpoint::ApplicationSettings` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::ApplicationSettings
+///
 /// [`ApplicationSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationSettings {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html#cfn-pinpoint-applicationsettings-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `CampaignHook`: optional.
+    /// `CampaignHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html#cfn-pinpoint-applicationsettings-campaignhook)): object [`CampaignHook`], optional.
     #[serde(rename = "CampaignHook", skip_serializing_if = "Option::is_none")]
     pub campaign_hook: Option<CampaignHook>,
-    /// `CloudWatchMetricsEnabled`: optional.
+    /// `CloudWatchMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html#cfn-pinpoint-applicationsettings-cloudwatchmetricsenabled)): boolean, optional.
     #[serde(
         rename = "CloudWatchMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_metrics_enabled: Option<Value<bool>>,
-    /// `Limits`: optional.
+    /// `Limits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html#cfn-pinpoint-applicationsettings-limits)): object [`ApplicationSettingsLimits`], optional.
     #[serde(rename = "Limits", skip_serializing_if = "Option::is_none")]
     pub limits: Option<ApplicationSettingsLimits>,
-    /// `QuietTime`: optional.
+    /// `QuietTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html#cfn-pinpoint-applicationsettings-quiettime)): object [`QuietTime`], optional.
     #[serde(rename = "QuietTime", skip_serializing_if = "Option::is_none")]
     pub quiet_time: Option<QuietTime>,
 }
@@ -795,19 +809,21 @@ impl ResourceRef<ApplicationSettings> {
 
 /// The properties of an `AWS::Pinpoint::BaiduChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-baiduchannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::BaiduChannel
+///
 /// [`BaiduChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BaiduChannel {
-    /// `ApiKey`: required.
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-baiduchannel.html#cfn-pinpoint-baiduchannel-apikey)): string, required.
     #[serde(rename = "ApiKey")]
     pub api_key: Value<String>,
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-baiduchannel.html#cfn-pinpoint-baiduchannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-baiduchannel.html#cfn-pinpoint-baiduchannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `SecretKey`: required.
+    /// `SecretKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-baiduchannel.html#cfn-pinpoint-baiduchannel-secretkey)): string, required.
     #[serde(rename = "SecretKey")]
     pub secret_key: Value<String>,
 }
@@ -865,76 +881,78 @@ impl ResourceRef<BaiduChannel> {
 
 /// The properties of an `AWS::Pinpoint::Campaign` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::Campaign
+///
 /// [`Campaign::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Campaign {
-    /// `AdditionalTreatments`: optional.
+    /// `AdditionalTreatments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-additionaltreatments)): list of (object [`WriteTreatmentResource`]), optional.
     #[serde(
         rename = "AdditionalTreatments",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_treatments: Option<Value<Vec<WriteTreatmentResource>>>,
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `CampaignHook`: optional.
+    /// `CampaignHook` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-campaignhook)): object [`CampaignHook`], optional.
     #[serde(rename = "CampaignHook", skip_serializing_if = "Option::is_none")]
     pub campaign_hook: Option<CampaignHook>,
-    /// `CustomDeliveryConfiguration`: optional.
+    /// `CustomDeliveryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-customdeliveryconfiguration)): object [`CustomDeliveryConfiguration`], optional.
     #[serde(
         rename = "CustomDeliveryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_delivery_configuration: Option<CustomDeliveryConfiguration>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `HoldoutPercent`: optional.
+    /// `HoldoutPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-holdoutpercent)): integer, optional.
     #[serde(rename = "HoldoutPercent", skip_serializing_if = "Option::is_none")]
     pub holdout_percent: Option<Value<i64>>,
-    /// `IsPaused`: optional.
+    /// `IsPaused` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-ispaused)): boolean, optional.
     #[serde(rename = "IsPaused", skip_serializing_if = "Option::is_none")]
     pub is_paused: Option<Value<bool>>,
-    /// `Limits`: optional.
+    /// `Limits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-limits)): object [`CampaignLimits`], optional.
     #[serde(rename = "Limits", skip_serializing_if = "Option::is_none")]
     pub limits: Option<CampaignLimits>,
-    /// `MessageConfiguration`: optional.
+    /// `MessageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-messageconfiguration)): object [`MessageConfiguration`], optional.
     #[serde(
         rename = "MessageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_configuration: Option<MessageConfiguration>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-priority)): integer, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `Schedule`: required.
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-schedule)): object [`Schedule`], required.
     #[serde(rename = "Schedule")]
     pub schedule: Schedule,
-    /// `SegmentId`: required.
+    /// `SegmentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-segmentid)): string, required.
     #[serde(rename = "SegmentId")]
     pub segment_id: Value<String>,
-    /// `SegmentVersion`: optional.
+    /// `SegmentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-segmentversion)): integer, optional.
     #[serde(rename = "SegmentVersion", skip_serializing_if = "Option::is_none")]
     pub segment_version: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `TemplateConfiguration`: optional.
+    /// `TemplateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-templateconfiguration)): object [`TemplateConfiguration`], optional.
     #[serde(
         rename = "TemplateConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_configuration: Option<TemplateConfiguration>,
-    /// `TreatmentDescription`: optional.
+    /// `TreatmentDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-treatmentdescription)): string, optional.
     #[serde(
         rename = "TreatmentDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub treatment_description: Option<Value<String>>,
-    /// `TreatmentName`: optional.
+    /// `TreatmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html#cfn-pinpoint-campaign-treatmentname)): string, optional.
     #[serde(rename = "TreatmentName", skip_serializing_if = "Option::is_none")]
     pub treatment_name: Option<Value<String>>,
 }
@@ -1124,31 +1142,33 @@ impl ResourceRef<Campaign> {
 
 /// The properties of an `AWS::Pinpoint::EmailChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailchannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::EmailChannel
+///
 /// [`EmailChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailChannel {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailchannel.html#cfn-pinpoint-emailchannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `ConfigurationSet`: optional.
+    /// `ConfigurationSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailchannel.html#cfn-pinpoint-emailchannel-configurationset)): string, optional.
     #[serde(rename = "ConfigurationSet", skip_serializing_if = "Option::is_none")]
     pub configuration_set: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailchannel.html#cfn-pinpoint-emailchannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `FromAddress`: required.
+    /// `FromAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailchannel.html#cfn-pinpoint-emailchannel-fromaddress)): string, required.
     #[serde(rename = "FromAddress")]
     pub from_address: Value<String>,
-    /// `Identity`: required.
+    /// `Identity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailchannel.html#cfn-pinpoint-emailchannel-identity)): string, required.
     #[serde(rename = "Identity")]
     pub identity: Value<String>,
-    /// `OrchestrationSendingRoleArn`: optional.
+    /// `OrchestrationSendingRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailchannel.html#cfn-pinpoint-emailchannel-orchestrationsendingrolearn)): string, optional.
     #[serde(
         rename = "OrchestrationSendingRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub orchestration_sending_role_arn: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailchannel.html#cfn-pinpoint-emailchannel-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -1233,34 +1253,36 @@ impl ResourceRef<EmailChannel> {
 
 /// The properties of an `AWS::Pinpoint::EmailTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailtemplate.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::EmailTemplate
+///
 /// [`EmailTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailTemplate {
-    /// `DefaultSubstitutions`: optional.
+    /// `DefaultSubstitutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailtemplate.html#cfn-pinpoint-emailtemplate-defaultsubstitutions)): string, optional.
     #[serde(
         rename = "DefaultSubstitutions",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_substitutions: Option<Value<String>>,
-    /// `HtmlPart`: optional.
+    /// `HtmlPart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailtemplate.html#cfn-pinpoint-emailtemplate-htmlpart)): string, optional.
     #[serde(rename = "HtmlPart", skip_serializing_if = "Option::is_none")]
     pub html_part: Option<Value<String>>,
-    /// `Subject`: required.
+    /// `Subject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailtemplate.html#cfn-pinpoint-emailtemplate-subject)): string, required.
     #[serde(rename = "Subject")]
     pub subject: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailtemplate.html#cfn-pinpoint-emailtemplate-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `TemplateDescription`: optional.
+    /// `TemplateDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailtemplate.html#cfn-pinpoint-emailtemplate-templatedescription)): string, optional.
     #[serde(
         rename = "TemplateDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_description: Option<Value<String>>,
-    /// `TemplateName`: required, create-only (changing it replaces the resource).
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailtemplate.html#cfn-pinpoint-emailtemplate-templatename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TemplateName")]
     pub template_name: Value<String>,
-    /// `TextPart`: optional.
+    /// `TextPart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-emailtemplate.html#cfn-pinpoint-emailtemplate-textpart)): string, optional.
     #[serde(rename = "TextPart", skip_serializing_if = "Option::is_none")]
     pub text_part: Option<Value<String>>,
 }
@@ -1352,16 +1374,18 @@ impl ResourceRef<EmailTemplate> {
 
 /// The properties of an `AWS::Pinpoint::EventStream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-eventstream.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::EventStream
+///
 /// Every property is required: [`EventStream::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventStream {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-eventstream.html#cfn-pinpoint-eventstream-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `DestinationStreamArn`: required.
+    /// `DestinationStreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-eventstream.html#cfn-pinpoint-eventstream-destinationstreamarn)): string, required.
     #[serde(rename = "DestinationStreamArn")]
     pub destination_stream_arn: Value<String>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-eventstream.html#cfn-pinpoint-eventstream-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -1410,25 +1434,27 @@ impl ResourceRef<EventStream> {
 
 /// The properties of an `AWS::Pinpoint::GCMChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-gcmchannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::GCMChannel
+///
 /// [`GcmChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GcmChannel {
-    /// `ApiKey`: optional.
+    /// `ApiKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-gcmchannel.html#cfn-pinpoint-gcmchannel-apikey)): string, optional.
     #[serde(rename = "ApiKey", skip_serializing_if = "Option::is_none")]
     pub api_key: Option<Value<String>>,
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-gcmchannel.html#cfn-pinpoint-gcmchannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `DefaultAuthenticationMethod`: optional.
+    /// `DefaultAuthenticationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-gcmchannel.html#cfn-pinpoint-gcmchannel-defaultauthenticationmethod)): string, optional.
     #[serde(
         rename = "DefaultAuthenticationMethod",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_authentication_method: Option<Value<String>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-gcmchannel.html#cfn-pinpoint-gcmchannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `ServiceJson`: optional.
+    /// `ServiceJson` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-gcmchannel.html#cfn-pinpoint-gcmchannel-servicejson)): string, optional.
     #[serde(rename = "ServiceJson", skip_serializing_if = "Option::is_none")]
     pub service_json: Option<Value<String>>,
 }
@@ -1503,28 +1529,30 @@ impl ResourceRef<GcmChannel> {
 
 /// The properties of an `AWS::Pinpoint::InAppTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::InAppTemplate
+///
 /// [`InAppTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InAppTemplate {
-    /// `Content`: optional.
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html#cfn-pinpoint-inapptemplate-content)): list of (object [`InAppTemplateInAppMessageContent`]), optional.
     #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
     pub content: Option<Value<Vec<InAppTemplateInAppMessageContent>>>,
-    /// `CustomConfig`: optional.
+    /// `CustomConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html#cfn-pinpoint-inapptemplate-customconfig)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "CustomConfig", skip_serializing_if = "Option::is_none")]
     pub custom_config: Option<Json>,
-    /// `Layout`: optional.
+    /// `Layout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html#cfn-pinpoint-inapptemplate-layout)): [`Layout`], one of `BOTTOM_BANNER`, `TOP_BANNER`, `OVERLAYS`, `MOBILE_FEED`, `MIDDLE_BANNER`, `CAROUSEL`, optional.
     #[serde(rename = "Layout", skip_serializing_if = "Option::is_none")]
     pub layout: Option<Value<Layout>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html#cfn-pinpoint-inapptemplate-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `TemplateDescription`: optional.
+    /// `TemplateDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html#cfn-pinpoint-inapptemplate-templatedescription)): string, optional.
     #[serde(
         rename = "TemplateDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_description: Option<Value<String>>,
-    /// `TemplateName`: required, create-only (changing it replaces the resource).
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html#cfn-pinpoint-inapptemplate-templatename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TemplateName")]
     pub template_name: Value<String>,
 }
@@ -1611,40 +1639,42 @@ impl ResourceRef<InAppTemplate> {
 
 /// The properties of an `AWS::Pinpoint::PushTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::PushTemplate
+///
 /// [`PushTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PushTemplate {
-    /// `ADM`: optional.
+    /// `ADM` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-adm)): object [`AndroidPushNotificationTemplate`], optional.
     #[serde(rename = "ADM", skip_serializing_if = "Option::is_none")]
     pub adm: Option<AndroidPushNotificationTemplate>,
-    /// `APNS`: optional.
+    /// `APNS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-apns)): object [`ApnsPushNotificationTemplate`], optional.
     #[serde(rename = "APNS", skip_serializing_if = "Option::is_none")]
     pub apns: Option<ApnsPushNotificationTemplate>,
-    /// `Baidu`: optional.
+    /// `Baidu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-baidu)): object [`AndroidPushNotificationTemplate`], optional.
     #[serde(rename = "Baidu", skip_serializing_if = "Option::is_none")]
     pub baidu: Option<AndroidPushNotificationTemplate>,
-    /// `Default`: optional.
+    /// `Default` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-default)): object [`DefaultPushNotificationTemplate`], optional.
     #[serde(rename = "Default", skip_serializing_if = "Option::is_none")]
     pub default: Option<DefaultPushNotificationTemplate>,
-    /// `DefaultSubstitutions`: optional.
+    /// `DefaultSubstitutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-defaultsubstitutions)): string, optional.
     #[serde(
         rename = "DefaultSubstitutions",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_substitutions: Option<Value<String>>,
-    /// `GCM`: optional.
+    /// `GCM` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-gcm)): object [`AndroidPushNotificationTemplate`], optional.
     #[serde(rename = "GCM", skip_serializing_if = "Option::is_none")]
     pub gcm: Option<AndroidPushNotificationTemplate>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `TemplateDescription`: optional.
+    /// `TemplateDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-templatedescription)): string, optional.
     #[serde(
         rename = "TemplateDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_description: Option<Value<String>>,
-    /// `TemplateName`: required, create-only (changing it replaces the resource).
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html#cfn-pinpoint-pushtemplate-templatename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TemplateName")]
     pub template_name: Value<String>,
 }
@@ -1760,22 +1790,24 @@ impl ResourceRef<PushTemplate> {
 
 /// The properties of an `AWS::Pinpoint::Segment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::Segment
+///
 /// [`Segment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Segment {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html#cfn-pinpoint-segment-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html#cfn-pinpoint-segment-dimensions)): object [`SegmentDimensions`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<SegmentDimensions>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html#cfn-pinpoint-segment-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SegmentGroups`: optional.
+    /// `SegmentGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html#cfn-pinpoint-segment-segmentgroups)): object [`SegmentGroups`], optional.
     #[serde(rename = "SegmentGroups", skip_serializing_if = "Option::is_none")]
     pub segment_groups: Option<SegmentGroups>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html#cfn-pinpoint-segment-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
 }
@@ -1849,19 +1881,21 @@ impl ResourceRef<Segment> {
 
 /// The properties of an `AWS::Pinpoint::SMSChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smschannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::SMSChannel
+///
 /// [`SmsChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SmsChannel {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smschannel.html#cfn-pinpoint-smschannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smschannel.html#cfn-pinpoint-smschannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `SenderId`: optional.
+    /// `SenderId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smschannel.html#cfn-pinpoint-smschannel-senderid)): string, optional.
     #[serde(rename = "SenderId", skip_serializing_if = "Option::is_none")]
     pub sender_id: Option<Value<String>>,
-    /// `ShortCode`: optional.
+    /// `ShortCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smschannel.html#cfn-pinpoint-smschannel-shortcode)): string, optional.
     #[serde(rename = "ShortCode", skip_serializing_if = "Option::is_none")]
     pub short_code: Option<Value<String>>,
 }
@@ -1927,28 +1961,30 @@ impl ResourceRef<SmsChannel> {
 
 /// The properties of an `AWS::Pinpoint::SmsTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smstemplate.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::SmsTemplate
+///
 /// [`SmsTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SmsTemplate {
-    /// `Body`: required.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smstemplate.html#cfn-pinpoint-smstemplate-body)): string, required.
     #[serde(rename = "Body")]
     pub body: Value<String>,
-    /// `DefaultSubstitutions`: optional.
+    /// `DefaultSubstitutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smstemplate.html#cfn-pinpoint-smstemplate-defaultsubstitutions)): string, optional.
     #[serde(
         rename = "DefaultSubstitutions",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_substitutions: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smstemplate.html#cfn-pinpoint-smstemplate-tags)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Json>,
-    /// `TemplateDescription`: optional.
+    /// `TemplateDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smstemplate.html#cfn-pinpoint-smstemplate-templatedescription)): string, optional.
     #[serde(
         rename = "TemplateDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_description: Option<Value<String>>,
-    /// `TemplateName`: required, create-only (changing it replaces the resource).
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-smstemplate.html#cfn-pinpoint-smstemplate-templatename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TemplateName")]
     pub template_name: Value<String>,
 }
@@ -2022,13 +2058,15 @@ impl ResourceRef<SmsTemplate> {
 
 /// The properties of an `AWS::Pinpoint::VoiceChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-voicechannel.html)).
 ///
+/// Resource Type definition for AWS::Pinpoint::VoiceChannel
+///
 /// [`VoiceChannel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VoiceChannel {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-voicechannel.html#cfn-pinpoint-voicechannel-applicationid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-voicechannel.html#cfn-pinpoint-voicechannel-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }
@@ -2099,33 +2137,33 @@ impl Walk for Alignment {
 
 /// The `AndroidPushNotificationTemplate` property type of [`PushTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::PushTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html).
+/// AWS reference: [`AWS::Pinpoint::PushTemplate` `AndroidPushNotificationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html).
 ///
 /// Every property is optional: start from [`AndroidPushNotificationTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AndroidPushNotificationTemplate {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-androidpushnotificationtemplate-action)): string, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<String>>,
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-androidpushnotificationtemplate-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `ImageIconUrl`: optional.
+    /// `ImageIconUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-androidpushnotificationtemplate-imageiconurl)): string, optional.
     #[serde(rename = "ImageIconUrl", skip_serializing_if = "Option::is_none")]
     pub image_icon_url: Option<Value<String>>,
-    /// `ImageUrl`: optional.
+    /// `ImageUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-androidpushnotificationtemplate-imageurl)): string, optional.
     #[serde(rename = "ImageUrl", skip_serializing_if = "Option::is_none")]
     pub image_url: Option<Value<String>>,
-    /// `SmallImageIconUrl`: optional.
+    /// `SmallImageIconUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-androidpushnotificationtemplate-smallimageiconurl)): string, optional.
     #[serde(rename = "SmallImageIconUrl", skip_serializing_if = "Option::is_none")]
     pub small_image_icon_url: Option<Value<String>>,
-    /// `Sound`: optional.
+    /// `Sound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-androidpushnotificationtemplate-sound)): string, optional.
     #[serde(rename = "Sound", skip_serializing_if = "Option::is_none")]
     pub sound: Option<Value<String>>,
-    /// `Title`: optional.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-androidpushnotificationtemplate-title)): string, optional.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-androidpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-androidpushnotificationtemplate-url)): string, optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -2211,27 +2249,27 @@ impl Walk for AndroidPushNotificationTemplate {
 
 /// The `APNSPushNotificationTemplate` property type of [`PushTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::PushTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html).
+/// AWS reference: [`AWS::Pinpoint::PushTemplate` `APNSPushNotificationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-apnspushnotificationtemplate.html).
 ///
 /// Every property is optional: start from [`ApnsPushNotificationTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApnsPushNotificationTemplate {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-apnspushnotificationtemplate.html#cfn-pinpoint-pushtemplate-apnspushnotificationtemplate-action)): string, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<String>>,
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-apnspushnotificationtemplate.html#cfn-pinpoint-pushtemplate-apnspushnotificationtemplate-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `MediaUrl`: optional.
+    /// `MediaUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-apnspushnotificationtemplate.html#cfn-pinpoint-pushtemplate-apnspushnotificationtemplate-mediaurl)): string, optional.
     #[serde(rename = "MediaUrl", skip_serializing_if = "Option::is_none")]
     pub media_url: Option<Value<String>>,
-    /// `Sound`: optional.
+    /// `Sound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-apnspushnotificationtemplate.html#cfn-pinpoint-pushtemplate-apnspushnotificationtemplate-sound)): string, optional.
     #[serde(rename = "Sound", skip_serializing_if = "Option::is_none")]
     pub sound: Option<Value<String>>,
-    /// `Title`: optional.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-apnspushnotificationtemplate.html#cfn-pinpoint-pushtemplate-apnspushnotificationtemplate-title)): string, optional.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-apnspushnotificationtemplate.html#cfn-pinpoint-pushtemplate-apnspushnotificationtemplate-url)): string, optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -2301,21 +2339,21 @@ impl Walk for ApnsPushNotificationTemplate {
 
 /// The `Limits` property type of [`ApplicationSettings`].
 ///
-/// AWS reference: [`AWS::Pinpoint::ApplicationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html).
+/// AWS reference: [`AWS::Pinpoint::ApplicationSettings` `Limits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-limits.html).
 ///
 /// Every property is optional: start from [`ApplicationSettingsLimits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApplicationSettingsLimits {
-    /// `Daily`: optional.
+    /// `Daily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-limits.html#cfn-pinpoint-applicationsettings-limits-daily)): integer, optional.
     #[serde(rename = "Daily", skip_serializing_if = "Option::is_none")]
     pub daily: Option<Value<i64>>,
-    /// `MaximumDuration`: optional.
+    /// `MaximumDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-limits.html#cfn-pinpoint-applicationsettings-limits-maximumduration)): integer, optional.
     #[serde(rename = "MaximumDuration", skip_serializing_if = "Option::is_none")]
     pub maximum_duration: Option<Value<i64>>,
-    /// `MessagesPerSecond`: optional.
+    /// `MessagesPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-limits.html#cfn-pinpoint-applicationsettings-limits-messagespersecond)): integer, optional.
     #[serde(rename = "MessagesPerSecond", skip_serializing_if = "Option::is_none")]
     pub messages_per_second: Option<Value<i64>>,
-    /// `Total`: optional.
+    /// `Total` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-limits.html#cfn-pinpoint-applicationsettings-limits-total)): integer, optional.
     #[serde(rename = "Total", skip_serializing_if = "Option::is_none")]
     pub total: Option<Value<i64>>,
 }
@@ -2369,12 +2407,12 @@ impl Walk for ApplicationSettingsLimits {
 
 /// The `Behavior` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `Behavior`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-behavior.html).
 ///
 /// Every property is optional: start from [`Behavior::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Behavior {
-    /// `Recency`: optional.
+    /// `Recency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-behavior.html#cfn-pinpoint-segment-behavior-recency)): object [`Recency`], optional.
     #[serde(rename = "Recency", skip_serializing_if = "Option::is_none")]
     pub recency: Option<Recency>,
 }
@@ -2404,18 +2442,18 @@ impl Walk for Behavior {
 
 /// The `BodyConfig` property type of [`InAppTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::InAppTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html).
+/// AWS reference: [`AWS::Pinpoint::InAppTemplate` `BodyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-bodyconfig.html).
 ///
 /// Every property is optional: start from [`BodyConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BodyConfig {
-    /// `Alignment`: optional.
+    /// `Alignment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-bodyconfig.html#cfn-pinpoint-inapptemplate-bodyconfig-alignment)): [`Alignment`], one of `LEFT`, `CENTER`, `RIGHT`, optional.
     #[serde(rename = "Alignment", skip_serializing_if = "Option::is_none")]
     pub alignment: Option<Value<Alignment>>,
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-bodyconfig.html#cfn-pinpoint-inapptemplate-bodyconfig-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `TextColor`: optional.
+    /// `TextColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-bodyconfig.html#cfn-pinpoint-inapptemplate-bodyconfig-textcolor)): string, optional.
     #[serde(rename = "TextColor", skip_serializing_if = "Option::is_none")]
     pub text_color: Option<Value<String>>,
 }
@@ -2484,21 +2522,21 @@ impl Walk for ButtonAction {
 
 /// The `ButtonConfig` property type of [`InAppTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::InAppTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html).
+/// AWS reference: [`AWS::Pinpoint::InAppTemplate` `ButtonConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-buttonconfig.html).
 ///
 /// Every property is optional: start from [`ButtonConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ButtonConfig {
-    /// `Android`: optional.
+    /// `Android` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-buttonconfig.html#cfn-pinpoint-inapptemplate-buttonconfig-android)): object [`InAppTemplateOverrideButtonConfiguration`], optional.
     #[serde(rename = "Android", skip_serializing_if = "Option::is_none")]
     pub android: Option<InAppTemplateOverrideButtonConfiguration>,
-    /// `DefaultConfig`: optional.
+    /// `DefaultConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-buttonconfig.html#cfn-pinpoint-inapptemplate-buttonconfig-defaultconfig)): object [`InAppTemplateDefaultButtonConfiguration`], optional.
     #[serde(rename = "DefaultConfig", skip_serializing_if = "Option::is_none")]
     pub default_config: Option<InAppTemplateDefaultButtonConfiguration>,
-    /// `IOS`: optional.
+    /// `IOS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-buttonconfig.html#cfn-pinpoint-inapptemplate-buttonconfig-ios)): object [`InAppTemplateOverrideButtonConfiguration`], optional.
     #[serde(rename = "IOS", skip_serializing_if = "Option::is_none")]
     pub ios: Option<InAppTemplateOverrideButtonConfiguration>,
-    /// `Web`: optional.
+    /// `Web` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-buttonconfig.html#cfn-pinpoint-inapptemplate-buttonconfig-web)): object [`InAppTemplateOverrideButtonConfiguration`], optional.
     #[serde(rename = "Web", skip_serializing_if = "Option::is_none")]
     pub web: Option<InAppTemplateOverrideButtonConfiguration>,
 }
@@ -2555,12 +2593,12 @@ impl Walk for ButtonConfig {
 
 /// The `CampaignCustomMessage` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `CampaignCustomMessage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigncustommessage.html).
 ///
 /// Every property is optional: start from [`CampaignCustomMessage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignCustomMessage {
-    /// `Data`: optional.
+    /// `Data` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigncustommessage.html#cfn-pinpoint-campaign-campaigncustommessage-data)): string, optional.
     #[serde(rename = "Data", skip_serializing_if = "Option::is_none")]
     pub data: Option<Value<String>>,
 }
@@ -2590,27 +2628,27 @@ impl Walk for CampaignCustomMessage {
 
 /// The `DefaultButtonConfiguration` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `DefaultButtonConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-defaultbuttonconfiguration.html).
 ///
 /// Every property is optional: start from [`CampaignDefaultButtonConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignDefaultButtonConfiguration {
-    /// `BackgroundColor`: optional.
+    /// `BackgroundColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-defaultbuttonconfiguration.html#cfn-pinpoint-campaign-defaultbuttonconfiguration-backgroundcolor)): string, optional.
     #[serde(rename = "BackgroundColor", skip_serializing_if = "Option::is_none")]
     pub background_color: Option<Value<String>>,
-    /// `BorderRadius`: optional.
+    /// `BorderRadius` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-defaultbuttonconfiguration.html#cfn-pinpoint-campaign-defaultbuttonconfiguration-borderradius)): integer, optional.
     #[serde(rename = "BorderRadius", skip_serializing_if = "Option::is_none")]
     pub border_radius: Option<Value<i64>>,
-    /// `ButtonAction`: optional.
+    /// `ButtonAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-defaultbuttonconfiguration.html#cfn-pinpoint-campaign-defaultbuttonconfiguration-buttonaction)): string, optional.
     #[serde(rename = "ButtonAction", skip_serializing_if = "Option::is_none")]
     pub button_action: Option<Value<String>>,
-    /// `Link`: optional.
+    /// `Link` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-defaultbuttonconfiguration.html#cfn-pinpoint-campaign-defaultbuttonconfiguration-link)): string, optional.
     #[serde(rename = "Link", skip_serializing_if = "Option::is_none")]
     pub link: Option<Value<String>>,
-    /// `Text`: optional.
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-defaultbuttonconfiguration.html#cfn-pinpoint-campaign-defaultbuttonconfiguration-text)): string, optional.
     #[serde(rename = "Text", skip_serializing_if = "Option::is_none")]
     pub text: Option<Value<String>>,
-    /// `TextColor`: optional.
+    /// `TextColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-defaultbuttonconfiguration.html#cfn-pinpoint-campaign-defaultbuttonconfiguration-textcolor)): string, optional.
     #[serde(rename = "TextColor", skip_serializing_if = "Option::is_none")]
     pub text_color: Option<Value<String>>,
 }
@@ -2680,21 +2718,21 @@ impl Walk for CampaignDefaultButtonConfiguration {
 
 /// The `CampaignEmailMessage` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `CampaignEmailMessage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignemailmessage.html).
 ///
 /// Every property is optional: start from [`CampaignEmailMessage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignEmailMessage {
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignemailmessage.html#cfn-pinpoint-campaign-campaignemailmessage-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `FromAddress`: optional.
+    /// `FromAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignemailmessage.html#cfn-pinpoint-campaign-campaignemailmessage-fromaddress)): string, optional.
     #[serde(rename = "FromAddress", skip_serializing_if = "Option::is_none")]
     pub from_address: Option<Value<String>>,
-    /// `HtmlBody`: optional.
+    /// `HtmlBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignemailmessage.html#cfn-pinpoint-campaign-campaignemailmessage-htmlbody)): string, optional.
     #[serde(rename = "HtmlBody", skip_serializing_if = "Option::is_none")]
     pub html_body: Option<Value<String>>,
-    /// `Title`: optional.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignemailmessage.html#cfn-pinpoint-campaign-campaignemailmessage-title)): string, optional.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
 }
@@ -2748,15 +2786,15 @@ impl Walk for CampaignEmailMessage {
 
 /// The `CampaignEventFilter` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `CampaignEventFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigneventfilter.html).
 ///
 /// Every property is optional: start from [`CampaignEventFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignEventFilter {
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigneventfilter.html#cfn-pinpoint-campaign-campaigneventfilter-dimensions)): object [`EventDimensions`], optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<EventDimensions>,
-    /// `FilterType`: optional.
+    /// `FilterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigneventfilter.html#cfn-pinpoint-campaign-campaigneventfilter-filtertype)): string, optional.
     #[serde(rename = "FilterType", skip_serializing_if = "Option::is_none")]
     pub filter_type: Option<Value<String>>,
 }
@@ -2794,18 +2832,18 @@ impl Walk for CampaignEventFilter {
 
 /// The `CampaignHook` property type of [`ApplicationSettings`] and [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::ApplicationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html), [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::ApplicationSettings` `CampaignHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-campaignhook.html), [`AWS::Pinpoint::Campaign` `CampaignHook`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignhook.html).
 ///
 /// Every property is optional: start from [`CampaignHook::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignHook {
-    /// `LambdaFunctionName`: optional.
+    /// `LambdaFunctionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-campaignhook.html#cfn-pinpoint-applicationsettings-campaignhook-lambdafunctionname)): string, optional.
     #[serde(rename = "LambdaFunctionName", skip_serializing_if = "Option::is_none")]
     pub lambda_function_name: Option<Value<String>>,
-    /// `Mode`: optional.
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-campaignhook.html#cfn-pinpoint-applicationsettings-campaignhook-mode)): string, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<String>>,
-    /// `WebUrl`: optional.
+    /// `WebUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-campaignhook.html#cfn-pinpoint-applicationsettings-campaignhook-weburl)): string, optional.
     #[serde(rename = "WebUrl", skip_serializing_if = "Option::is_none")]
     pub web_url: Option<Value<String>>,
 }
@@ -2851,18 +2889,18 @@ impl Walk for CampaignHook {
 
 /// The `CampaignInAppMessage` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `CampaignInAppMessage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigninappmessage.html).
 ///
 /// Every property is optional: start from [`CampaignInAppMessage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignInAppMessage {
-    /// `Content`: optional.
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigninappmessage.html#cfn-pinpoint-campaign-campaigninappmessage-content)): list of (object [`CampaignInAppMessageContent`]), optional.
     #[serde(rename = "Content", skip_serializing_if = "Option::is_none")]
     pub content: Option<Value<Vec<CampaignInAppMessageContent>>>,
-    /// `CustomConfig`: optional.
+    /// `CustomConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigninappmessage.html#cfn-pinpoint-campaign-campaigninappmessage-customconfig)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "CustomConfig", skip_serializing_if = "Option::is_none")]
     pub custom_config: Option<Json>,
-    /// `Layout`: optional.
+    /// `Layout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaigninappmessage.html#cfn-pinpoint-campaign-campaigninappmessage-layout)): string, optional.
     #[serde(rename = "Layout", skip_serializing_if = "Option::is_none")]
     pub layout: Option<Value<String>>,
 }
@@ -2908,27 +2946,27 @@ impl Walk for CampaignInAppMessage {
 
 /// The `InAppMessageContent` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `InAppMessageContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagecontent.html).
 ///
 /// Every property is optional: start from [`CampaignInAppMessageContent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignInAppMessageContent {
-    /// `BackgroundColor`: optional.
+    /// `BackgroundColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagecontent.html#cfn-pinpoint-campaign-inappmessagecontent-backgroundcolor)): string, optional.
     #[serde(rename = "BackgroundColor", skip_serializing_if = "Option::is_none")]
     pub background_color: Option<Value<String>>,
-    /// `BodyConfig`: optional.
+    /// `BodyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagecontent.html#cfn-pinpoint-campaign-inappmessagecontent-bodyconfig)): object [`InAppMessageBodyConfig`], optional.
     #[serde(rename = "BodyConfig", skip_serializing_if = "Option::is_none")]
     pub body_config: Option<InAppMessageBodyConfig>,
-    /// `HeaderConfig`: optional.
+    /// `HeaderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagecontent.html#cfn-pinpoint-campaign-inappmessagecontent-headerconfig)): object [`InAppMessageHeaderConfig`], optional.
     #[serde(rename = "HeaderConfig", skip_serializing_if = "Option::is_none")]
     pub header_config: Option<InAppMessageHeaderConfig>,
-    /// `ImageUrl`: optional.
+    /// `ImageUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagecontent.html#cfn-pinpoint-campaign-inappmessagecontent-imageurl)): string, optional.
     #[serde(rename = "ImageUrl", skip_serializing_if = "Option::is_none")]
     pub image_url: Option<Value<String>>,
-    /// `PrimaryBtn`: optional.
+    /// `PrimaryBtn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagecontent.html#cfn-pinpoint-campaign-inappmessagecontent-primarybtn)): object [`InAppMessageButton`], optional.
     #[serde(rename = "PrimaryBtn", skip_serializing_if = "Option::is_none")]
     pub primary_btn: Option<InAppMessageButton>,
-    /// `SecondaryBtn`: optional.
+    /// `SecondaryBtn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagecontent.html#cfn-pinpoint-campaign-inappmessagecontent-secondarybtn)): object [`InAppMessageButton`], optional.
     #[serde(rename = "SecondaryBtn", skip_serializing_if = "Option::is_none")]
     pub secondary_btn: Option<InAppMessageButton>,
 }
@@ -2998,24 +3036,24 @@ impl Walk for CampaignInAppMessageContent {
 
 /// The `Limits` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `Limits`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-limits.html).
 ///
 /// Every property is optional: start from [`CampaignLimits::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignLimits {
-    /// `Daily`: optional.
+    /// `Daily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-limits.html#cfn-pinpoint-campaign-limits-daily)): integer, optional.
     #[serde(rename = "Daily", skip_serializing_if = "Option::is_none")]
     pub daily: Option<Value<i64>>,
-    /// `MaximumDuration`: optional.
+    /// `MaximumDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-limits.html#cfn-pinpoint-campaign-limits-maximumduration)): integer, optional.
     #[serde(rename = "MaximumDuration", skip_serializing_if = "Option::is_none")]
     pub maximum_duration: Option<Value<i64>>,
-    /// `MessagesPerSecond`: optional.
+    /// `MessagesPerSecond` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-limits.html#cfn-pinpoint-campaign-limits-messagespersecond)): integer, optional.
     #[serde(rename = "MessagesPerSecond", skip_serializing_if = "Option::is_none")]
     pub messages_per_second: Option<Value<i64>>,
-    /// `Session`: optional.
+    /// `Session` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-limits.html#cfn-pinpoint-campaign-limits-session)): integer, optional.
     #[serde(rename = "Session", skip_serializing_if = "Option::is_none")]
     pub session: Option<Value<i64>>,
-    /// `Total`: optional.
+    /// `Total` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-limits.html#cfn-pinpoint-campaign-limits-total)): integer, optional.
     #[serde(rename = "Total", skip_serializing_if = "Option::is_none")]
     pub total: Option<Value<i64>>,
 }
@@ -3077,15 +3115,15 @@ impl Walk for CampaignLimits {
 
 /// The `OverrideButtonConfiguration` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `OverrideButtonConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-overridebuttonconfiguration.html).
 ///
 /// Every property is optional: start from [`CampaignOverrideButtonConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignOverrideButtonConfiguration {
-    /// `ButtonAction`: optional.
+    /// `ButtonAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-overridebuttonconfiguration.html#cfn-pinpoint-campaign-overridebuttonconfiguration-buttonaction)): string, optional.
     #[serde(rename = "ButtonAction", skip_serializing_if = "Option::is_none")]
     pub button_action: Option<Value<String>>,
-    /// `Link`: optional.
+    /// `Link` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-overridebuttonconfiguration.html#cfn-pinpoint-campaign-overridebuttonconfiguration-link)): string, optional.
     #[serde(rename = "Link", skip_serializing_if = "Option::is_none")]
     pub link: Option<Value<String>>,
 }
@@ -3123,27 +3161,27 @@ impl Walk for CampaignOverrideButtonConfiguration {
 
 /// The `CampaignSmsMessage` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `CampaignSmsMessage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignsmsmessage.html).
 ///
 /// Every property is optional: start from [`CampaignSmsMessage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CampaignSmsMessage {
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignsmsmessage.html#cfn-pinpoint-campaign-campaignsmsmessage-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `EntityId`: optional.
+    /// `EntityId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignsmsmessage.html#cfn-pinpoint-campaign-campaignsmsmessage-entityid)): string, optional.
     #[serde(rename = "EntityId", skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<Value<String>>,
-    /// `MessageType`: optional.
+    /// `MessageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignsmsmessage.html#cfn-pinpoint-campaign-campaignsmsmessage-messagetype)): string, optional.
     #[serde(rename = "MessageType", skip_serializing_if = "Option::is_none")]
     pub message_type: Option<Value<String>>,
-    /// `OriginationNumber`: optional.
+    /// `OriginationNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignsmsmessage.html#cfn-pinpoint-campaign-campaignsmsmessage-originationnumber)): string, optional.
     #[serde(rename = "OriginationNumber", skip_serializing_if = "Option::is_none")]
     pub origination_number: Option<Value<String>>,
-    /// `SenderId`: optional.
+    /// `SenderId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignsmsmessage.html#cfn-pinpoint-campaign-campaignsmsmessage-senderid)): string, optional.
     #[serde(rename = "SenderId", skip_serializing_if = "Option::is_none")]
     pub sender_id: Option<Value<String>>,
-    /// `TemplateId`: optional.
+    /// `TemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-campaignsmsmessage.html#cfn-pinpoint-campaign-campaignsmsmessage-templateid)): string, optional.
     #[serde(rename = "TemplateId", skip_serializing_if = "Option::is_none")]
     pub template_id: Option<Value<String>>,
 }
@@ -3213,15 +3251,15 @@ impl Walk for CampaignSmsMessage {
 
 /// The `Coordinates` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `Coordinates`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-coordinates.html).
 ///
 /// Every property is required: [`Coordinates::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Coordinates {
-    /// `Latitude`: required.
+    /// `Latitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-coordinates.html#cfn-pinpoint-segment-coordinates-latitude)): number, required.
     #[serde(rename = "Latitude")]
     pub latitude: Value<f64>,
-    /// `Longitude`: required.
+    /// `Longitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-coordinates.html#cfn-pinpoint-segment-coordinates-longitude)): number, required.
     #[serde(rename = "Longitude")]
     pub longitude: Value<f64>,
 }
@@ -3250,15 +3288,15 @@ impl Walk for Coordinates {
 
 /// The `CustomDeliveryConfiguration` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `CustomDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-customdeliveryconfiguration.html).
 ///
 /// Every property is optional: start from [`CustomDeliveryConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomDeliveryConfiguration {
-    /// `DeliveryUri`: optional.
+    /// `DeliveryUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-customdeliveryconfiguration.html#cfn-pinpoint-campaign-customdeliveryconfiguration-deliveryuri)): string, optional.
     #[serde(rename = "DeliveryUri", skip_serializing_if = "Option::is_none")]
     pub delivery_uri: Option<Value<String>>,
-    /// `EndpointTypes`: optional.
+    /// `EndpointTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-customdeliveryconfiguration.html#cfn-pinpoint-campaign-customdeliveryconfiguration-endpointtypes)): list of (string), optional.
     #[serde(rename = "EndpointTypes", skip_serializing_if = "Option::is_none")]
     pub endpoint_types: Option<Value<Vec<Value<String>>>>,
 }
@@ -3296,24 +3334,24 @@ impl Walk for CustomDeliveryConfiguration {
 
 /// The `DefaultPushNotificationTemplate` property type of [`PushTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::PushTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-pushtemplate.html).
+/// AWS reference: [`AWS::Pinpoint::PushTemplate` `DefaultPushNotificationTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-defaultpushnotificationtemplate.html).
 ///
 /// Every property is optional: start from [`DefaultPushNotificationTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DefaultPushNotificationTemplate {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-defaultpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-defaultpushnotificationtemplate-action)): string, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<String>>,
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-defaultpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-defaultpushnotificationtemplate-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `Sound`: optional.
+    /// `Sound` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-defaultpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-defaultpushnotificationtemplate-sound)): string, optional.
     #[serde(rename = "Sound", skip_serializing_if = "Option::is_none")]
     pub sound: Option<Value<String>>,
-    /// `Title`: optional.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-defaultpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-defaultpushnotificationtemplate-title)): string, optional.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-pushtemplate-defaultpushnotificationtemplate.html#cfn-pinpoint-pushtemplate-defaultpushnotificationtemplate-url)): string, optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -3375,27 +3413,27 @@ impl Walk for DefaultPushNotificationTemplate {
 
 /// The `Demographic` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `Demographic`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-demographic.html).
 ///
 /// Every property is optional: start from [`Demographic::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Demographic {
-    /// `AppVersion`: optional.
+    /// `AppVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-demographic.html#cfn-pinpoint-segment-demographic-appversion)): object [`SetDimension`], optional.
     #[serde(rename = "AppVersion", skip_serializing_if = "Option::is_none")]
     pub app_version: Option<SetDimension>,
-    /// `Channel`: optional.
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-demographic.html#cfn-pinpoint-segment-demographic-channel)): object [`SetDimension`], optional.
     #[serde(rename = "Channel", skip_serializing_if = "Option::is_none")]
     pub channel: Option<SetDimension>,
-    /// `DeviceType`: optional.
+    /// `DeviceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-demographic.html#cfn-pinpoint-segment-demographic-devicetype)): object [`SetDimension`], optional.
     #[serde(rename = "DeviceType", skip_serializing_if = "Option::is_none")]
     pub device_type: Option<SetDimension>,
-    /// `Make`: optional.
+    /// `Make` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-demographic.html#cfn-pinpoint-segment-demographic-make)): object [`SetDimension`], optional.
     #[serde(rename = "Make", skip_serializing_if = "Option::is_none")]
     pub make: Option<SetDimension>,
-    /// `Model`: optional.
+    /// `Model` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-demographic.html#cfn-pinpoint-segment-demographic-model)): object [`SetDimension`], optional.
     #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
     pub model: Option<SetDimension>,
-    /// `Platform`: optional.
+    /// `Platform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-demographic.html#cfn-pinpoint-segment-demographic-platform)): object [`SetDimension`], optional.
     #[serde(rename = "Platform", skip_serializing_if = "Option::is_none")]
     pub platform: Option<SetDimension>,
 }
@@ -3465,18 +3503,18 @@ impl Walk for Demographic {
 
 /// The `EventDimensions` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `EventDimensions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-eventdimensions.html).
 ///
 /// Every property is optional: start from [`EventDimensions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventDimensions {
-    /// `Attributes`: optional.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-eventdimensions.html#cfn-pinpoint-campaign-eventdimensions-attributes)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Json>,
-    /// `EventType`: optional.
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-eventdimensions.html#cfn-pinpoint-campaign-eventdimensions-eventtype)): object [`SetDimension`], optional.
     #[serde(rename = "EventType", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<SetDimension>,
-    /// `Metrics`: optional.
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-eventdimensions.html#cfn-pinpoint-campaign-eventdimensions-metrics)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Json>,
 }
@@ -3522,15 +3560,15 @@ impl Walk for EventDimensions {
 
 /// The `GPSPoint` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `GPSPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-gpspoint.html).
 ///
 /// Every property is required: [`GpsPoint::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GpsPoint {
-    /// `Coordinates`: required.
+    /// `Coordinates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-gpspoint.html#cfn-pinpoint-segment-gpspoint-coordinates)): object [`Coordinates`], required.
     #[serde(rename = "Coordinates")]
     pub coordinates: Coordinates,
-    /// `RangeInKilometers`: required.
+    /// `RangeInKilometers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-gpspoint.html#cfn-pinpoint-segment-gpspoint-rangeinkilometers)): number, required.
     #[serde(rename = "RangeInKilometers")]
     pub range_in_kilometers: Value<f64>,
 }
@@ -3562,21 +3600,21 @@ impl Walk for GpsPoint {
 
 /// The `Groups` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `Groups`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-groups.html).
 ///
 /// Every property is optional: start from [`Groups::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Groups {
-    /// `Dimensions`: optional.
+    /// `Dimensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-groups.html#cfn-pinpoint-segment-groups-dimensions)): list of (object [`SegmentDimensions`]), optional.
     #[serde(rename = "Dimensions", skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Value<Vec<SegmentDimensions>>>,
-    /// `SourceSegments`: optional.
+    /// `SourceSegments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-groups.html#cfn-pinpoint-segment-groups-sourcesegments)): list of (object [`SourceSegments`]), optional.
     #[serde(rename = "SourceSegments", skip_serializing_if = "Option::is_none")]
     pub source_segments: Option<Value<Vec<SourceSegments>>>,
-    /// `SourceType`: optional.
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-groups.html#cfn-pinpoint-segment-groups-sourcetype)): string, optional.
     #[serde(rename = "SourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-groups.html#cfn-pinpoint-segment-groups-type)): string, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -3630,18 +3668,18 @@ impl Walk for Groups {
 
 /// The `HeaderConfig` property type of [`InAppTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::InAppTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html).
+/// AWS reference: [`AWS::Pinpoint::InAppTemplate` `HeaderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-headerconfig.html).
 ///
 /// Every property is optional: start from [`HeaderConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HeaderConfig {
-    /// `Alignment`: optional.
+    /// `Alignment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-headerconfig.html#cfn-pinpoint-inapptemplate-headerconfig-alignment)): [`Alignment`], one of `LEFT`, `CENTER`, `RIGHT`, optional.
     #[serde(rename = "Alignment", skip_serializing_if = "Option::is_none")]
     pub alignment: Option<Value<Alignment>>,
-    /// `Header`: optional.
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-headerconfig.html#cfn-pinpoint-inapptemplate-headerconfig-header)): string, optional.
     #[serde(rename = "Header", skip_serializing_if = "Option::is_none")]
     pub header: Option<Value<String>>,
-    /// `TextColor`: optional.
+    /// `TextColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-headerconfig.html#cfn-pinpoint-inapptemplate-headerconfig-textcolor)): string, optional.
     #[serde(rename = "TextColor", skip_serializing_if = "Option::is_none")]
     pub text_color: Option<Value<String>>,
 }
@@ -3687,18 +3725,18 @@ impl Walk for HeaderConfig {
 
 /// The `InAppMessageBodyConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `InAppMessageBodyConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebodyconfig.html).
 ///
 /// Every property is optional: start from [`InAppMessageBodyConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InAppMessageBodyConfig {
-    /// `Alignment`: optional.
+    /// `Alignment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebodyconfig.html#cfn-pinpoint-campaign-inappmessagebodyconfig-alignment)): string, optional.
     #[serde(rename = "Alignment", skip_serializing_if = "Option::is_none")]
     pub alignment: Option<Value<String>>,
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebodyconfig.html#cfn-pinpoint-campaign-inappmessagebodyconfig-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `TextColor`: optional.
+    /// `TextColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebodyconfig.html#cfn-pinpoint-campaign-inappmessagebodyconfig-textcolor)): string, optional.
     #[serde(rename = "TextColor", skip_serializing_if = "Option::is_none")]
     pub text_color: Option<Value<String>>,
 }
@@ -3744,21 +3782,21 @@ impl Walk for InAppMessageBodyConfig {
 
 /// The `InAppMessageButton` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `InAppMessageButton`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebutton.html).
 ///
 /// Every property is optional: start from [`InAppMessageButton::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InAppMessageButton {
-    /// `Android`: optional.
+    /// `Android` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebutton.html#cfn-pinpoint-campaign-inappmessagebutton-android)): object [`CampaignOverrideButtonConfiguration`], optional.
     #[serde(rename = "Android", skip_serializing_if = "Option::is_none")]
     pub android: Option<CampaignOverrideButtonConfiguration>,
-    /// `DefaultConfig`: optional.
+    /// `DefaultConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebutton.html#cfn-pinpoint-campaign-inappmessagebutton-defaultconfig)): object [`CampaignDefaultButtonConfiguration`], optional.
     #[serde(rename = "DefaultConfig", skip_serializing_if = "Option::is_none")]
     pub default_config: Option<CampaignDefaultButtonConfiguration>,
-    /// `IOS`: optional.
+    /// `IOS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebutton.html#cfn-pinpoint-campaign-inappmessagebutton-ios)): object [`CampaignOverrideButtonConfiguration`], optional.
     #[serde(rename = "IOS", skip_serializing_if = "Option::is_none")]
     pub ios: Option<CampaignOverrideButtonConfiguration>,
-    /// `Web`: optional.
+    /// `Web` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessagebutton.html#cfn-pinpoint-campaign-inappmessagebutton-web)): object [`CampaignOverrideButtonConfiguration`], optional.
     #[serde(rename = "Web", skip_serializing_if = "Option::is_none")]
     pub web: Option<CampaignOverrideButtonConfiguration>,
 }
@@ -3812,18 +3850,18 @@ impl Walk for InAppMessageButton {
 
 /// The `InAppMessageHeaderConfig` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `InAppMessageHeaderConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessageheaderconfig.html).
 ///
 /// Every property is optional: start from [`InAppMessageHeaderConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InAppMessageHeaderConfig {
-    /// `Alignment`: optional.
+    /// `Alignment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessageheaderconfig.html#cfn-pinpoint-campaign-inappmessageheaderconfig-alignment)): string, optional.
     #[serde(rename = "Alignment", skip_serializing_if = "Option::is_none")]
     pub alignment: Option<Value<String>>,
-    /// `Header`: optional.
+    /// `Header` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessageheaderconfig.html#cfn-pinpoint-campaign-inappmessageheaderconfig-header)): string, optional.
     #[serde(rename = "Header", skip_serializing_if = "Option::is_none")]
     pub header: Option<Value<String>>,
-    /// `TextColor`: optional.
+    /// `TextColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-inappmessageheaderconfig.html#cfn-pinpoint-campaign-inappmessageheaderconfig-textcolor)): string, optional.
     #[serde(rename = "TextColor", skip_serializing_if = "Option::is_none")]
     pub text_color: Option<Value<String>>,
 }
@@ -3869,27 +3907,27 @@ impl Walk for InAppMessageHeaderConfig {
 
 /// The `DefaultButtonConfiguration` property type of [`InAppTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::InAppTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html).
+/// AWS reference: [`AWS::Pinpoint::InAppTemplate` `DefaultButtonConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-defaultbuttonconfiguration.html).
 ///
 /// Every property is optional: start from [`InAppTemplateDefaultButtonConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InAppTemplateDefaultButtonConfiguration {
-    /// `BackgroundColor`: optional.
+    /// `BackgroundColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-defaultbuttonconfiguration.html#cfn-pinpoint-inapptemplate-defaultbuttonconfiguration-backgroundcolor)): string, optional.
     #[serde(rename = "BackgroundColor", skip_serializing_if = "Option::is_none")]
     pub background_color: Option<Value<String>>,
-    /// `BorderRadius`: optional.
+    /// `BorderRadius` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-defaultbuttonconfiguration.html#cfn-pinpoint-inapptemplate-defaultbuttonconfiguration-borderradius)): integer, optional.
     #[serde(rename = "BorderRadius", skip_serializing_if = "Option::is_none")]
     pub border_radius: Option<Value<i64>>,
-    /// `ButtonAction`: optional.
+    /// `ButtonAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-defaultbuttonconfiguration.html#cfn-pinpoint-inapptemplate-defaultbuttonconfiguration-buttonaction)): [`ButtonAction`], one of `LINK`, `DEEP_LINK`, `CLOSE`, optional.
     #[serde(rename = "ButtonAction", skip_serializing_if = "Option::is_none")]
     pub button_action: Option<Value<ButtonAction>>,
-    /// `Link`: optional.
+    /// `Link` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-defaultbuttonconfiguration.html#cfn-pinpoint-inapptemplate-defaultbuttonconfiguration-link)): string, optional.
     #[serde(rename = "Link", skip_serializing_if = "Option::is_none")]
     pub link: Option<Value<String>>,
-    /// `Text`: optional.
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-defaultbuttonconfiguration.html#cfn-pinpoint-inapptemplate-defaultbuttonconfiguration-text)): string, optional.
     #[serde(rename = "Text", skip_serializing_if = "Option::is_none")]
     pub text: Option<Value<String>>,
-    /// `TextColor`: optional.
+    /// `TextColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-defaultbuttonconfiguration.html#cfn-pinpoint-inapptemplate-defaultbuttonconfiguration-textcolor)): string, optional.
     #[serde(rename = "TextColor", skip_serializing_if = "Option::is_none")]
     pub text_color: Option<Value<String>>,
 }
@@ -3959,27 +3997,27 @@ impl Walk for InAppTemplateDefaultButtonConfiguration {
 
 /// The `InAppMessageContent` property type of [`InAppTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::InAppTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html).
+/// AWS reference: [`AWS::Pinpoint::InAppTemplate` `InAppMessageContent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-inappmessagecontent.html).
 ///
 /// Every property is optional: start from [`InAppTemplateInAppMessageContent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InAppTemplateInAppMessageContent {
-    /// `BackgroundColor`: optional.
+    /// `BackgroundColor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-inappmessagecontent.html#cfn-pinpoint-inapptemplate-inappmessagecontent-backgroundcolor)): string, optional.
     #[serde(rename = "BackgroundColor", skip_serializing_if = "Option::is_none")]
     pub background_color: Option<Value<String>>,
-    /// `BodyConfig`: optional.
+    /// `BodyConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-inappmessagecontent.html#cfn-pinpoint-inapptemplate-inappmessagecontent-bodyconfig)): object [`BodyConfig`], optional.
     #[serde(rename = "BodyConfig", skip_serializing_if = "Option::is_none")]
     pub body_config: Option<BodyConfig>,
-    /// `HeaderConfig`: optional.
+    /// `HeaderConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-inappmessagecontent.html#cfn-pinpoint-inapptemplate-inappmessagecontent-headerconfig)): object [`HeaderConfig`], optional.
     #[serde(rename = "HeaderConfig", skip_serializing_if = "Option::is_none")]
     pub header_config: Option<HeaderConfig>,
-    /// `ImageUrl`: optional.
+    /// `ImageUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-inappmessagecontent.html#cfn-pinpoint-inapptemplate-inappmessagecontent-imageurl)): string, optional.
     #[serde(rename = "ImageUrl", skip_serializing_if = "Option::is_none")]
     pub image_url: Option<Value<String>>,
-    /// `PrimaryBtn`: optional.
+    /// `PrimaryBtn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-inappmessagecontent.html#cfn-pinpoint-inapptemplate-inappmessagecontent-primarybtn)): object [`ButtonConfig`], optional.
     #[serde(rename = "PrimaryBtn", skip_serializing_if = "Option::is_none")]
     pub primary_btn: Option<ButtonConfig>,
-    /// `SecondaryBtn`: optional.
+    /// `SecondaryBtn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-inappmessagecontent.html#cfn-pinpoint-inapptemplate-inappmessagecontent-secondarybtn)): object [`ButtonConfig`], optional.
     #[serde(rename = "SecondaryBtn", skip_serializing_if = "Option::is_none")]
     pub secondary_btn: Option<ButtonConfig>,
 }
@@ -4049,15 +4087,15 @@ impl Walk for InAppTemplateInAppMessageContent {
 
 /// The `OverrideButtonConfiguration` property type of [`InAppTemplate`].
 ///
-/// AWS reference: [`AWS::Pinpoint::InAppTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-inapptemplate.html).
+/// AWS reference: [`AWS::Pinpoint::InAppTemplate` `OverrideButtonConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-overridebuttonconfiguration.html).
 ///
 /// Every property is optional: start from [`InAppTemplateOverrideButtonConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InAppTemplateOverrideButtonConfiguration {
-    /// `ButtonAction`: optional.
+    /// `ButtonAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-overridebuttonconfiguration.html#cfn-pinpoint-inapptemplate-overridebuttonconfiguration-buttonaction)): [`ButtonAction`], one of `LINK`, `DEEP_LINK`, `CLOSE`, optional.
     #[serde(rename = "ButtonAction", skip_serializing_if = "Option::is_none")]
     pub button_action: Option<Value<ButtonAction>>,
-    /// `Link`: optional.
+    /// `Link` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-inapptemplate-overridebuttonconfiguration.html#cfn-pinpoint-inapptemplate-overridebuttonconfiguration-link)): string, optional.
     #[serde(rename = "Link", skip_serializing_if = "Option::is_none")]
     pub link: Option<Value<String>>,
 }
@@ -4127,15 +4165,15 @@ impl Walk for Layout {
 
 /// The `Location` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-location.html).
 ///
 /// Every property is optional: start from [`Location::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Location {
-    /// `Country`: optional.
+    /// `Country` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-location.html#cfn-pinpoint-segment-location-country)): object [`SetDimension`], optional.
     #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
     pub country: Option<SetDimension>,
-    /// `GPSPoint`: optional.
+    /// `GPSPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-location.html#cfn-pinpoint-segment-location-gpspoint)): object [`GpsPoint`], optional.
     #[serde(rename = "GPSPoint", skip_serializing_if = "Option::is_none")]
     pub gps_point: Option<GpsPoint>,
 }
@@ -4173,45 +4211,45 @@ impl Walk for Location {
 
 /// The `Message` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `Message`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html).
 ///
 /// Every property is optional: start from [`Message::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Message {
-    /// `Action`: optional.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-action)): string, optional.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<Value<String>>,
-    /// `Body`: optional.
+    /// `Body` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-body)): string, optional.
     #[serde(rename = "Body", skip_serializing_if = "Option::is_none")]
     pub body: Option<Value<String>>,
-    /// `ImageIconUrl`: optional.
+    /// `ImageIconUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-imageiconurl)): string, optional.
     #[serde(rename = "ImageIconUrl", skip_serializing_if = "Option::is_none")]
     pub image_icon_url: Option<Value<String>>,
-    /// `ImageSmallIconUrl`: optional.
+    /// `ImageSmallIconUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-imagesmalliconurl)): string, optional.
     #[serde(rename = "ImageSmallIconUrl", skip_serializing_if = "Option::is_none")]
     pub image_small_icon_url: Option<Value<String>>,
-    /// `ImageUrl`: optional.
+    /// `ImageUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-imageurl)): string, optional.
     #[serde(rename = "ImageUrl", skip_serializing_if = "Option::is_none")]
     pub image_url: Option<Value<String>>,
-    /// `JsonBody`: optional.
+    /// `JsonBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-jsonbody)): string, optional.
     #[serde(rename = "JsonBody", skip_serializing_if = "Option::is_none")]
     pub json_body: Option<Value<String>>,
-    /// `MediaUrl`: optional.
+    /// `MediaUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-mediaurl)): string, optional.
     #[serde(rename = "MediaUrl", skip_serializing_if = "Option::is_none")]
     pub media_url: Option<Value<String>>,
-    /// `RawContent`: optional.
+    /// `RawContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-rawcontent)): string, optional.
     #[serde(rename = "RawContent", skip_serializing_if = "Option::is_none")]
     pub raw_content: Option<Value<String>>,
-    /// `SilentPush`: optional.
+    /// `SilentPush` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-silentpush)): boolean, optional.
     #[serde(rename = "SilentPush", skip_serializing_if = "Option::is_none")]
     pub silent_push: Option<Value<bool>>,
-    /// `TimeToLive`: optional.
+    /// `TimeToLive` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-timetolive)): integer, optional.
     #[serde(rename = "TimeToLive", skip_serializing_if = "Option::is_none")]
     pub time_to_live: Option<Value<i64>>,
-    /// `Title`: optional.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-title)): string, optional.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `Url`: optional.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-message.html#cfn-pinpoint-campaign-message-url)): string, optional.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<Value<String>>,
 }
@@ -4329,36 +4367,36 @@ impl Walk for Message {
 
 /// The `MessageConfiguration` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `MessageConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html).
 ///
 /// Every property is optional: start from [`MessageConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MessageConfiguration {
-    /// `ADMMessage`: optional.
+    /// `ADMMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-admmessage)): object [`Message`], optional.
     #[serde(rename = "ADMMessage", skip_serializing_if = "Option::is_none")]
     pub adm_message: Option<Message>,
-    /// `APNSMessage`: optional.
+    /// `APNSMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-apnsmessage)): object [`Message`], optional.
     #[serde(rename = "APNSMessage", skip_serializing_if = "Option::is_none")]
     pub apns_message: Option<Message>,
-    /// `BaiduMessage`: optional.
+    /// `BaiduMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-baidumessage)): object [`Message`], optional.
     #[serde(rename = "BaiduMessage", skip_serializing_if = "Option::is_none")]
     pub baidu_message: Option<Message>,
-    /// `CustomMessage`: optional.
+    /// `CustomMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-custommessage)): object [`CampaignCustomMessage`], optional.
     #[serde(rename = "CustomMessage", skip_serializing_if = "Option::is_none")]
     pub custom_message: Option<CampaignCustomMessage>,
-    /// `DefaultMessage`: optional.
+    /// `DefaultMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-defaultmessage)): object [`Message`], optional.
     #[serde(rename = "DefaultMessage", skip_serializing_if = "Option::is_none")]
     pub default_message: Option<Message>,
-    /// `EmailMessage`: optional.
+    /// `EmailMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-emailmessage)): object [`CampaignEmailMessage`], optional.
     #[serde(rename = "EmailMessage", skip_serializing_if = "Option::is_none")]
     pub email_message: Option<CampaignEmailMessage>,
-    /// `GCMMessage`: optional.
+    /// `GCMMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-gcmmessage)): object [`Message`], optional.
     #[serde(rename = "GCMMessage", skip_serializing_if = "Option::is_none")]
     pub gcm_message: Option<Message>,
-    /// `InAppMessage`: optional.
+    /// `InAppMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-inappmessage)): object [`CampaignInAppMessage`], optional.
     #[serde(rename = "InAppMessage", skip_serializing_if = "Option::is_none")]
     pub in_app_message: Option<CampaignInAppMessage>,
-    /// `SMSMessage`: optional.
+    /// `SMSMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-messageconfiguration.html#cfn-pinpoint-campaign-messageconfiguration-smsmessage)): object [`CampaignSmsMessage`], optional.
     #[serde(rename = "SMSMessage", skip_serializing_if = "Option::is_none")]
     pub sms_message: Option<CampaignSmsMessage>,
 }
@@ -4452,15 +4490,15 @@ impl Walk for MessageConfiguration {
 
 /// The `QuietTime` property type of [`ApplicationSettings`] and [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::ApplicationSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-applicationsettings.html), [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::ApplicationSettings` `QuietTime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-quiettime.html), [`AWS::Pinpoint::Campaign` `QuietTime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-quiettime.html).
 ///
 /// Every property is required: [`QuietTime::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuietTime {
-    /// `End`: required.
+    /// `End` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-quiettime.html#cfn-pinpoint-applicationsettings-quiettime-end)): string, required.
     #[serde(rename = "End")]
     pub end: Value<String>,
-    /// `Start`: required.
+    /// `Start` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-applicationsettings-quiettime.html#cfn-pinpoint-applicationsettings-quiettime-start)): string, required.
     #[serde(rename = "Start")]
     pub start: Value<String>,
 }
@@ -4489,15 +4527,15 @@ impl Walk for QuietTime {
 
 /// The `Recency` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `Recency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-recency.html).
 ///
 /// Every property is required: [`Recency::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Recency {
-    /// `Duration`: required.
+    /// `Duration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-recency.html#cfn-pinpoint-segment-recency-duration)): string, required.
     #[serde(rename = "Duration")]
     pub duration: Value<String>,
-    /// `RecencyType`: required.
+    /// `RecencyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-recency.html#cfn-pinpoint-segment-recency-recencytype)): string, required.
     #[serde(rename = "RecencyType")]
     pub recency_type: Value<String>,
 }
@@ -4526,30 +4564,30 @@ impl Walk for Recency {
 
 /// The `Schedule` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-schedule.html).
 ///
 /// Every property is optional: start from [`Schedule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `EndTime`: optional.
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-schedule.html#cfn-pinpoint-campaign-schedule-endtime)): string, optional.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Value<String>>,
-    /// `EventFilter`: optional.
+    /// `EventFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-schedule.html#cfn-pinpoint-campaign-schedule-eventfilter)): object [`CampaignEventFilter`], optional.
     #[serde(rename = "EventFilter", skip_serializing_if = "Option::is_none")]
     pub event_filter: Option<CampaignEventFilter>,
-    /// `Frequency`: optional.
+    /// `Frequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-schedule.html#cfn-pinpoint-campaign-schedule-frequency)): string, optional.
     #[serde(rename = "Frequency", skip_serializing_if = "Option::is_none")]
     pub frequency: Option<Value<String>>,
-    /// `IsLocalTime`: optional.
+    /// `IsLocalTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-schedule.html#cfn-pinpoint-campaign-schedule-islocaltime)): boolean, optional.
     #[serde(rename = "IsLocalTime", skip_serializing_if = "Option::is_none")]
     pub is_local_time: Option<Value<bool>>,
-    /// `QuietTime`: optional.
+    /// `QuietTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-schedule.html#cfn-pinpoint-campaign-schedule-quiettime)): object [`QuietTime`], optional.
     #[serde(rename = "QuietTime", skip_serializing_if = "Option::is_none")]
     pub quiet_time: Option<QuietTime>,
-    /// `StartTime`: optional.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-schedule.html#cfn-pinpoint-campaign-schedule-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
-    /// `TimeZone`: optional.
+    /// `TimeZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-schedule.html#cfn-pinpoint-campaign-schedule-timezone)): string, optional.
     #[serde(rename = "TimeZone", skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<Value<String>>,
 }
@@ -4627,27 +4665,27 @@ impl Walk for Schedule {
 
 /// The `SegmentDimensions` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `SegmentDimensions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentdimensions.html).
 ///
 /// Every property is optional: start from [`SegmentDimensions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SegmentDimensions {
-    /// `Attributes`: optional.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentdimensions.html#cfn-pinpoint-segment-segmentdimensions-attributes)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Attributes", skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Json>,
-    /// `Behavior`: optional.
+    /// `Behavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentdimensions.html#cfn-pinpoint-segment-segmentdimensions-behavior)): object [`Behavior`], optional.
     #[serde(rename = "Behavior", skip_serializing_if = "Option::is_none")]
     pub behavior: Option<Behavior>,
-    /// `Demographic`: optional.
+    /// `Demographic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentdimensions.html#cfn-pinpoint-segment-segmentdimensions-demographic)): object [`Demographic`], optional.
     #[serde(rename = "Demographic", skip_serializing_if = "Option::is_none")]
     pub demographic: Option<Demographic>,
-    /// `Location`: optional.
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentdimensions.html#cfn-pinpoint-segment-segmentdimensions-location)): object [`Location`], optional.
     #[serde(rename = "Location", skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-    /// `Metrics`: optional.
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentdimensions.html#cfn-pinpoint-segment-segmentdimensions-metrics)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Json>,
-    /// `UserAttributes`: optional.
+    /// `UserAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentdimensions.html#cfn-pinpoint-segment-segmentdimensions-userattributes)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "UserAttributes", skip_serializing_if = "Option::is_none")]
     pub user_attributes: Option<Json>,
 }
@@ -4717,15 +4755,15 @@ impl Walk for SegmentDimensions {
 
 /// The `SegmentGroups` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `SegmentGroups`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentgroups.html).
 ///
 /// Every property is optional: start from [`SegmentGroups::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SegmentGroups {
-    /// `Groups`: optional.
+    /// `Groups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentgroups.html#cfn-pinpoint-segment-segmentgroups-groups)): list of (object [`Groups`]), optional.
     #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
     pub groups: Option<Value<Vec<Groups>>>,
-    /// `Include`: optional.
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-segmentgroups.html#cfn-pinpoint-segment-segmentgroups-include)): string, optional.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<String>>,
 }
@@ -4763,15 +4801,15 @@ impl Walk for SegmentGroups {
 
 /// The `SetDimension` property type of [`Campaign`] and [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html), [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `SetDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-setdimension.html), [`AWS::Pinpoint::Segment` `SetDimension`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-setdimension.html).
 ///
 /// Every property is optional: start from [`SetDimension::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SetDimension {
-    /// `DimensionType`: optional.
+    /// `DimensionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-setdimension.html#cfn-pinpoint-campaign-setdimension-dimensiontype)): string, optional.
     #[serde(rename = "DimensionType", skip_serializing_if = "Option::is_none")]
     pub dimension_type: Option<Value<String>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-setdimension.html#cfn-pinpoint-campaign-setdimension-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -4809,15 +4847,15 @@ impl Walk for SetDimension {
 
 /// The `SourceSegments` property type of [`Segment`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Segment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-segment.html).
+/// AWS reference: [`AWS::Pinpoint::Segment` `SourceSegments`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-sourcesegments.html).
 ///
 /// [`SourceSegments::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceSegments {
-    /// `Id`: required.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-sourcesegments.html#cfn-pinpoint-segment-sourcesegments-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-segment-sourcesegments.html#cfn-pinpoint-segment-sourcesegments-version)): integer, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<i64>>,
 }
@@ -4852,15 +4890,15 @@ impl Walk for SourceSegments {
 
 /// The `Template` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-template.html).
 ///
 /// Every property is optional: start from [`Template::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Template {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-template.html#cfn-pinpoint-campaign-template-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-template.html#cfn-pinpoint-campaign-template-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -4898,21 +4936,21 @@ impl Walk for Template {
 
 /// The `TemplateConfiguration` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `TemplateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-templateconfiguration.html).
 ///
 /// Every property is optional: start from [`TemplateConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TemplateConfiguration {
-    /// `EmailTemplate`: optional.
+    /// `EmailTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-templateconfiguration.html#cfn-pinpoint-campaign-templateconfiguration-emailtemplate)): object [`Template`], optional.
     #[serde(rename = "EmailTemplate", skip_serializing_if = "Option::is_none")]
     pub email_template: Option<Template>,
-    /// `PushTemplate`: optional.
+    /// `PushTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-templateconfiguration.html#cfn-pinpoint-campaign-templateconfiguration-pushtemplate)): object [`Template`], optional.
     #[serde(rename = "PushTemplate", skip_serializing_if = "Option::is_none")]
     pub push_template: Option<Template>,
-    /// `SMSTemplate`: optional.
+    /// `SMSTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-templateconfiguration.html#cfn-pinpoint-campaign-templateconfiguration-smstemplate)): object [`Template`], optional.
     #[serde(rename = "SMSTemplate", skip_serializing_if = "Option::is_none")]
     pub sms_template: Option<Template>,
-    /// `VoiceTemplate`: optional.
+    /// `VoiceTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-templateconfiguration.html#cfn-pinpoint-campaign-templateconfiguration-voicetemplate)): object [`Template`], optional.
     #[serde(rename = "VoiceTemplate", skip_serializing_if = "Option::is_none")]
     pub voice_template: Option<Template>,
 }
@@ -4966,42 +5004,42 @@ impl Walk for TemplateConfiguration {
 
 /// The `WriteTreatmentResource` property type of [`Campaign`].
 ///
-/// AWS reference: [`AWS::Pinpoint::Campaign`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpoint-campaign.html).
+/// AWS reference: [`AWS::Pinpoint::Campaign` `WriteTreatmentResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-writetreatmentresource.html).
 ///
 /// Every property is optional: start from [`WriteTreatmentResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WriteTreatmentResource {
-    /// `CustomDeliveryConfiguration`: optional.
+    /// `CustomDeliveryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-writetreatmentresource.html#cfn-pinpoint-campaign-writetreatmentresource-customdeliveryconfiguration)): object [`CustomDeliveryConfiguration`], optional.
     #[serde(
         rename = "CustomDeliveryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_delivery_configuration: Option<CustomDeliveryConfiguration>,
-    /// `MessageConfiguration`: optional.
+    /// `MessageConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-writetreatmentresource.html#cfn-pinpoint-campaign-writetreatmentresource-messageconfiguration)): object [`MessageConfiguration`], optional.
     #[serde(
         rename = "MessageConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_configuration: Option<MessageConfiguration>,
-    /// `Schedule`: optional.
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-writetreatmentresource.html#cfn-pinpoint-campaign-writetreatmentresource-schedule)): object [`Schedule`], optional.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
-    /// `SizePercent`: optional.
+    /// `SizePercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-writetreatmentresource.html#cfn-pinpoint-campaign-writetreatmentresource-sizepercent)): integer, optional.
     #[serde(rename = "SizePercent", skip_serializing_if = "Option::is_none")]
     pub size_percent: Option<Value<i64>>,
-    /// `TemplateConfiguration`: optional.
+    /// `TemplateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-writetreatmentresource.html#cfn-pinpoint-campaign-writetreatmentresource-templateconfiguration)): object [`TemplateConfiguration`], optional.
     #[serde(
         rename = "TemplateConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub template_configuration: Option<TemplateConfiguration>,
-    /// `TreatmentDescription`: optional.
+    /// `TreatmentDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-writetreatmentresource.html#cfn-pinpoint-campaign-writetreatmentresource-treatmentdescription)): string, optional.
     #[serde(
         rename = "TreatmentDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub treatment_description: Option<Value<String>>,
-    /// `TreatmentName`: optional.
+    /// `TreatmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpoint-campaign-writetreatmentresource.html#cfn-pinpoint-campaign-writetreatmentresource-treatmentname)): string, optional.
     #[serde(rename = "TreatmentName", skip_serializing_if = "Option::is_none")]
     pub treatment_name: Option<Value<String>>,
 }

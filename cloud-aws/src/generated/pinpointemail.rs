@@ -9,25 +9,27 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::PinpointEmail::ConfigurationSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html)).
 ///
+/// Resource Type definition for AWS::PinpointEmail::ConfigurationSet
+///
 /// [`ConfigurationSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationSet {
-    /// `DeliveryOptions`: optional.
+    /// `DeliveryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html#cfn-pinpointemail-configurationset-deliveryoptions)): object [`DeliveryOptions`], optional.
     #[serde(rename = "DeliveryOptions", skip_serializing_if = "Option::is_none")]
     pub delivery_options: Option<DeliveryOptions>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html#cfn-pinpointemail-configurationset-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ReputationOptions`: optional.
+    /// `ReputationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html#cfn-pinpointemail-configurationset-reputationoptions)): object [`ReputationOptions`], optional.
     #[serde(rename = "ReputationOptions", skip_serializing_if = "Option::is_none")]
     pub reputation_options: Option<ReputationOptions>,
-    /// `SendingOptions`: optional.
+    /// `SendingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html#cfn-pinpointemail-configurationset-sendingoptions)): object [`SendingOptions`], optional.
     #[serde(rename = "SendingOptions", skip_serializing_if = "Option::is_none")]
     pub sending_options: Option<SendingOptions>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html#cfn-pinpointemail-configurationset-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
-    /// `TrackingOptions`: optional.
+    /// `TrackingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html#cfn-pinpointemail-configurationset-trackingoptions)): object [`TrackingOptions`], optional.
     #[serde(rename = "TrackingOptions", skip_serializing_if = "Option::is_none")]
     pub tracking_options: Option<TrackingOptions>,
 }
@@ -111,16 +113,18 @@ impl ResourceRef<ConfigurationSet> {
 
 /// The properties of an `AWS::PinpointEmail::ConfigurationSetEventDestination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html)).
 ///
+/// Resource Type definition for AWS::PinpointEmail::ConfigurationSetEventDestination
+///
 /// [`ConfigurationSetEventDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationSetEventDestination {
-    /// `ConfigurationSetName`: required, create-only (changing it replaces the resource).
+    /// `ConfigurationSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html#cfn-pinpointemail-configurationseteventdestination-configurationsetname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ConfigurationSetName")]
     pub configuration_set_name: Value<String>,
-    /// `EventDestination`: optional.
+    /// `EventDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html#cfn-pinpointemail-configurationseteventdestination-eventdestination)): object [`EventDestination`], optional.
     #[serde(rename = "EventDestination", skip_serializing_if = "Option::is_none")]
     pub event_destination: Option<EventDestination>,
-    /// `EventDestinationName`: required, create-only (changing it replaces the resource).
+    /// `EventDestinationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html#cfn-pinpointemail-configurationseteventdestination-eventdestinationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EventDestinationName")]
     pub event_destination_name: Value<String>,
 }
@@ -175,13 +179,15 @@ impl ResourceRef<ConfigurationSetEventDestination> {
 
 /// The properties of an `AWS::PinpointEmail::DedicatedIpPool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-dedicatedippool.html)).
 ///
+/// Resource Type definition for AWS::PinpointEmail::DedicatedIpPool
+///
 /// Every property is optional: start from [`DedicatedIpPool::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DedicatedIpPool {
-    /// `PoolName`: optional, create-only (changing it replaces the resource).
+    /// `PoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-dedicatedippool.html#cfn-pinpointemail-dedicatedippool-poolname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PoolName", skip_serializing_if = "Option::is_none")]
     pub pool_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-dedicatedippool.html#cfn-pinpointemail-dedicatedippool-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -232,25 +238,27 @@ impl ResourceRef<DedicatedIpPool> {
 
 /// The properties of an `AWS::PinpointEmail::Identity` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-identity.html)).
 ///
+/// Resource Type definition for AWS::PinpointEmail::Identity
+///
 /// [`Identity::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Identity {
-    /// `DkimSigningEnabled`: optional.
+    /// `DkimSigningEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-identity.html#cfn-pinpointemail-identity-dkimsigningenabled)): boolean, optional.
     #[serde(rename = "DkimSigningEnabled", skip_serializing_if = "Option::is_none")]
     pub dkim_signing_enabled: Option<Value<bool>>,
-    /// `FeedbackForwardingEnabled`: optional.
+    /// `FeedbackForwardingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-identity.html#cfn-pinpointemail-identity-feedbackforwardingenabled)): boolean, optional.
     #[serde(
         rename = "FeedbackForwardingEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub feedback_forwarding_enabled: Option<Value<bool>>,
-    /// `MailFromAttributes`: optional.
+    /// `MailFromAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-identity.html#cfn-pinpointemail-identity-mailfromattributes)): object [`MailFromAttributes`], optional.
     #[serde(rename = "MailFromAttributes", skip_serializing_if = "Option::is_none")]
     pub mail_from_attributes: Option<MailFromAttributes>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-identity.html#cfn-pinpointemail-identity-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-identity.html#cfn-pinpointemail-identity-tags)): list of (object [`Tags`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tags>>>,
 }
@@ -355,12 +363,12 @@ impl ResourceRef<Identity> {
 
 /// The `CloudWatchDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination` `CloudWatchDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-cloudwatchdestination.html).
 ///
 /// Every property is optional: start from [`CloudWatchDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchDestination {
-    /// `DimensionConfigurations`: optional.
+    /// `DimensionConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-cloudwatchdestination.html#cfn-pinpointemail-configurationseteventdestination-cloudwatchdestination-dimensionconfigurations)): list of (object [`DimensionConfiguration`]), optional.
     #[serde(
         rename = "DimensionConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -396,12 +404,12 @@ impl Walk for CloudWatchDestination {
 
 /// The `DeliveryOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet` `DeliveryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-deliveryoptions.html).
 ///
 /// Every property is optional: start from [`DeliveryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeliveryOptions {
-    /// `SendingPoolName`: optional.
+    /// `SendingPoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-deliveryoptions.html#cfn-pinpointemail-configurationset-deliveryoptions-sendingpoolname)): string, optional.
     #[serde(rename = "SendingPoolName", skip_serializing_if = "Option::is_none")]
     pub sending_pool_name: Option<Value<String>>,
 }
@@ -431,18 +439,18 @@ impl Walk for DeliveryOptions {
 
 /// The `DimensionConfiguration` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination` `DimensionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-dimensionconfiguration.html).
 ///
 /// Every property is required: [`DimensionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DimensionConfiguration {
-    /// `DefaultDimensionValue`: required.
+    /// `DefaultDimensionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-dimensionconfiguration.html#cfn-pinpointemail-configurationseteventdestination-dimensionconfiguration-defaultdimensionvalue)): string, required.
     #[serde(rename = "DefaultDimensionValue")]
     pub default_dimension_value: Value<String>,
-    /// `DimensionName`: required.
+    /// `DimensionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-dimensionconfiguration.html#cfn-pinpointemail-configurationseteventdestination-dimensionconfiguration-dimensionname)): string, required.
     #[serde(rename = "DimensionName")]
     pub dimension_name: Value<String>,
-    /// `DimensionValueSource`: required.
+    /// `DimensionValueSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-dimensionconfiguration.html#cfn-pinpointemail-configurationseteventdestination-dimensionconfiguration-dimensionvaluesource)): string, required.
     #[serde(rename = "DimensionValueSource")]
     pub dimension_value_source: Value<String>,
 }
@@ -478,36 +486,36 @@ impl Walk for DimensionConfiguration {
 
 /// The `EventDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination` `EventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-eventdestination.html).
 ///
 /// [`EventDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventDestination {
-    /// `CloudWatchDestination`: optional.
+    /// `CloudWatchDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-eventdestination.html#cfn-pinpointemail-configurationseteventdestination-eventdestination-cloudwatchdestination)): object [`CloudWatchDestination`], optional.
     #[serde(
         rename = "CloudWatchDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_destination: Option<CloudWatchDestination>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-eventdestination.html#cfn-pinpointemail-configurationseteventdestination-eventdestination-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `KinesisFirehoseDestination`: optional.
+    /// `KinesisFirehoseDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-eventdestination.html#cfn-pinpointemail-configurationseteventdestination-eventdestination-kinesisfirehosedestination)): object [`KinesisFirehoseDestination`], optional.
     #[serde(
         rename = "KinesisFirehoseDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_firehose_destination: Option<KinesisFirehoseDestination>,
-    /// `MatchingEventTypes`: required.
+    /// `MatchingEventTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-eventdestination.html#cfn-pinpointemail-configurationseteventdestination-eventdestination-matchingeventtypes)): list of (string), required.
     #[serde(rename = "MatchingEventTypes")]
     pub matching_event_types: Value<Vec<Value<String>>>,
-    /// `PinpointDestination`: optional.
+    /// `PinpointDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-eventdestination.html#cfn-pinpointemail-configurationseteventdestination-eventdestination-pinpointdestination)): object [`PinpointDestination`], optional.
     #[serde(
         rename = "PinpointDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub pinpoint_destination: Option<PinpointDestination>,
-    /// `SnsDestination`: optional.
+    /// `SnsDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-eventdestination.html#cfn-pinpointemail-configurationseteventdestination-eventdestination-snsdestination)): object [`SnsDestination`], optional.
     #[serde(rename = "SnsDestination", skip_serializing_if = "Option::is_none")]
     pub sns_destination: Option<SnsDestination>,
 }
@@ -581,15 +589,15 @@ impl Walk for EventDestination {
 
 /// The `KinesisFirehoseDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination` `KinesisFirehoseDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-kinesisfirehosedestination.html).
 ///
 /// Every property is required: [`KinesisFirehoseDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseDestination {
-    /// `DeliveryStreamArn`: required.
+    /// `DeliveryStreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-kinesisfirehosedestination.html#cfn-pinpointemail-configurationseteventdestination-kinesisfirehosedestination-deliverystreamarn)): string, required.
     #[serde(rename = "DeliveryStreamArn")]
     pub delivery_stream_arn: Value<String>,
-    /// `IamRoleArn`: required.
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-kinesisfirehosedestination.html#cfn-pinpointemail-configurationseteventdestination-kinesisfirehosedestination-iamrolearn)): string, required.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
 }
@@ -621,18 +629,18 @@ impl Walk for KinesisFirehoseDestination {
 
 /// The `MailFromAttributes` property type of [`Identity`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::Identity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-identity.html).
+/// AWS reference: [`AWS::PinpointEmail::Identity` `MailFromAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-identity-mailfromattributes.html).
 ///
 /// Every property is optional: start from [`MailFromAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MailFromAttributes {
-    /// `BehaviorOnMxFailure`: optional.
+    /// `BehaviorOnMxFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-identity-mailfromattributes.html#cfn-pinpointemail-identity-mailfromattributes-behavioronmxfailure)): string, optional.
     #[serde(
         rename = "BehaviorOnMxFailure",
         skip_serializing_if = "Option::is_none"
     )]
     pub behavior_on_mx_failure: Option<Value<String>>,
-    /// `MailFromDomain`: optional.
+    /// `MailFromDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-identity-mailfromattributes.html#cfn-pinpointemail-identity-mailfromattributes-mailfromdomain)): string, optional.
     #[serde(rename = "MailFromDomain", skip_serializing_if = "Option::is_none")]
     pub mail_from_domain: Option<Value<String>>,
 }
@@ -670,12 +678,12 @@ impl Walk for MailFromAttributes {
 
 /// The `PinpointDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination` `PinpointDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-pinpointdestination.html).
 ///
 /// Every property is optional: start from [`PinpointDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PinpointDestination {
-    /// `ApplicationArn`: optional.
+    /// `ApplicationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-pinpointdestination.html#cfn-pinpointemail-configurationseteventdestination-pinpointdestination-applicationarn)): string, optional.
     #[serde(rename = "ApplicationArn", skip_serializing_if = "Option::is_none")]
     pub application_arn: Option<Value<String>>,
 }
@@ -705,12 +713,12 @@ impl Walk for PinpointDestination {
 
 /// The `ReputationOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet` `ReputationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-reputationoptions.html).
 ///
 /// Every property is optional: start from [`ReputationOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReputationOptions {
-    /// `ReputationMetricsEnabled`: optional.
+    /// `ReputationMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-reputationoptions.html#cfn-pinpointemail-configurationset-reputationoptions-reputationmetricsenabled)): boolean, optional.
     #[serde(
         rename = "ReputationMetricsEnabled",
         skip_serializing_if = "Option::is_none"
@@ -743,12 +751,12 @@ impl Walk for ReputationOptions {
 
 /// The `SendingOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet` `SendingOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-sendingoptions.html).
 ///
 /// Every property is optional: start from [`SendingOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SendingOptions {
-    /// `SendingEnabled`: optional.
+    /// `SendingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-sendingoptions.html#cfn-pinpointemail-configurationset-sendingoptions-sendingenabled)): boolean, optional.
     #[serde(rename = "SendingEnabled", skip_serializing_if = "Option::is_none")]
     pub sending_enabled: Option<Value<bool>>,
 }
@@ -778,12 +786,12 @@ impl Walk for SendingOptions {
 
 /// The `SnsDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationseteventdestination.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSetEventDestination` `SnsDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-snsdestination.html).
 ///
 /// Every property is required: [`SnsDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnsDestination {
-    /// `TopicArn`: required.
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationseteventdestination-snsdestination.html#cfn-pinpointemail-configurationseteventdestination-snsdestination-topicarn)): string, required.
     #[serde(rename = "TopicArn")]
     pub topic_arn: Value<String>,
 }
@@ -809,15 +817,15 @@ impl Walk for SnsDestination {
 
 /// The `Tags` property type of [`ConfigurationSet`], [`DedicatedIpPool`] and [`Identity`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html), [`AWS::PinpointEmail::DedicatedIpPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-dedicatedippool.html), [`AWS::PinpointEmail::Identity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-identity.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-tags.html), [`AWS::PinpointEmail::DedicatedIpPool` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-dedicatedippool-tags.html), [`AWS::PinpointEmail::Identity` `Tags`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-identity-tags.html).
 ///
 /// Every property is optional: start from [`Tags::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tags {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-tags.html#cfn-pinpointemail-configurationset-tags-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-tags.html#cfn-pinpointemail-configurationset-tags-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -855,12 +863,12 @@ impl Walk for Tags {
 
 /// The `TrackingOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pinpointemail-configurationset.html).
+/// AWS reference: [`AWS::PinpointEmail::ConfigurationSet` `TrackingOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-trackingoptions.html).
 ///
 /// Every property is optional: start from [`TrackingOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrackingOptions {
-    /// `CustomRedirectDomain`: optional.
+    /// `CustomRedirectDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pinpointemail-configurationset-trackingoptions.html#cfn-pinpointemail-configurationset-trackingoptions-customredirectdomain)): string, optional.
     #[serde(
         rename = "CustomRedirectDomain",
         skip_serializing_if = "Option::is_none"

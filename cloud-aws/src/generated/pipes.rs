@@ -11,49 +11,51 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Pipes::Pipe` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html)).
 ///
+/// Definition of AWS::Pipes::Pipe Resource Type
+///
 /// [`Pipe::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pipe {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-description)): string, optional. Pattern: `^.*$`. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DesiredState`: optional.
+    /// `DesiredState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-desiredstate)): [`RequestedPipeState`], one of `RUNNING`, `STOPPED`, optional.
     #[serde(rename = "DesiredState", skip_serializing_if = "Option::is_none")]
     pub desired_state: Option<Value<RequestedPipeState>>,
-    /// `Enrichment`: optional.
+    /// `Enrichment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-enrichment)): string, optional. Pattern: `^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.+)$`. Length: 0 to 1600 characters.
     #[serde(rename = "Enrichment", skip_serializing_if = "Option::is_none")]
     pub enrichment: Option<Value<String>>,
-    /// `EnrichmentParameters`: optional.
+    /// `EnrichmentParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-enrichmentparameters)): object [`PipeEnrichmentParameters`], optional.
     #[serde(
         rename = "EnrichmentParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub enrichment_parameters: Option<PipeEnrichmentParameters>,
-    /// `KmsKeyIdentifier`: optional.
+    /// `KmsKeyIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-kmskeyidentifier)): string, optional. Pattern: `^[a-zA-Z0-9_\-/:]*$`. Length: 0 to 2048 characters.
     #[serde(rename = "KmsKeyIdentifier", skip_serializing_if = "Option::is_none")]
     pub kms_key_identifier: Option<Value<String>>,
-    /// `LogConfiguration`: optional.
+    /// `LogConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-logconfiguration)): object [`PipeLogConfiguration`], optional.
     #[serde(rename = "LogConfiguration", skip_serializing_if = "Option::is_none")]
     pub log_configuration: Option<PipeLogConfiguration>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\.\-_A-Za-z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-rolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z0-9+=,.@\-_/]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Source`: required, create-only (changing it replaces the resource).
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-source)): string, required, create-only (changing it replaces the resource). Pattern: `^smk://(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]):[0-9]{1,5}|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.+)$`. Length: 1 to 1600 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `SourceParameters`: optional.
+    /// `SourceParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-sourceparameters)): object [`PipeSourceParameters`], optional.
     #[serde(rename = "SourceParameters", skip_serializing_if = "Option::is_none")]
     pub source_parameters: Option<PipeSourceParameters>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Target`: required.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-target)): string, required. Pattern: `^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.+)$`. Length: 1 to 1600 characters.
     #[serde(rename = "Target")]
     pub target: Value<String>,
-    /// `TargetParameters`: optional.
+    /// `TargetParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html#cfn-pipes-pipe-targetparameters)): object [`PipeTargetParameters`], optional.
     #[serde(rename = "TargetParameters", skip_serializing_if = "Option::is_none")]
     pub target_parameters: Option<PipeTargetParameters>,
 }
@@ -248,18 +250,18 @@ impl Walk for AssignPublicIp {
 
 /// The `AwsVpcConfiguration` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `AwsVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-awsvpcconfiguration.html).
 ///
 /// [`AwsVpcConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsVpcConfiguration {
-    /// `AssignPublicIp`: optional.
+    /// `AssignPublicIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-awsvpcconfiguration.html#cfn-pipes-pipe-awsvpcconfiguration-assignpublicip)): [`AssignPublicIp`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "AssignPublicIp", skip_serializing_if = "Option::is_none")]
     pub assign_public_ip: Option<Value<AssignPublicIp>>,
-    /// `SecurityGroups`: optional.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-awsvpcconfiguration.html#cfn-pipes-pipe-awsvpcconfiguration-securitygroups)): list of (string), optional. Items: 0 to 5. Each item: Pattern: `^sg-[0-9a-zA-Z]*|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: required.
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-awsvpcconfiguration.html#cfn-pipes-pipe-awsvpcconfiguration-subnets)): list of (string), required. Items: 0 to 16. Each item: Pattern: `^subnet-[0-9a-z]*|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -303,12 +305,12 @@ impl Walk for AwsVpcConfiguration {
 
 /// The `BatchArrayProperties` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `BatchArrayProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batcharrayproperties.html).
 ///
 /// Every property is optional: start from [`BatchArrayProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchArrayProperties {
-    /// `Size`: optional.
+    /// `Size` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batcharrayproperties.html#cfn-pipes-pipe-batcharrayproperties-size)): integer, optional. Range: 2 to 10000.
     #[serde(rename = "Size", skip_serializing_if = "Option::is_none")]
     pub size: Option<Value<i64>>,
 }
@@ -338,21 +340,21 @@ impl Walk for BatchArrayProperties {
 
 /// The `BatchContainerOverrides` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `BatchContainerOverrides`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchcontaineroverrides.html).
 ///
 /// Every property is optional: start from [`BatchContainerOverrides::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchContainerOverrides {
-    /// `Command`: optional.
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchcontaineroverrides.html#cfn-pipes-pipe-batchcontaineroverrides-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `Environment`: optional.
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchcontaineroverrides.html#cfn-pipes-pipe-batchcontaineroverrides-environment)): list of (object [`BatchEnvironmentVariable`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<BatchEnvironmentVariable>>>,
-    /// `InstanceType`: optional.
+    /// `InstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchcontaineroverrides.html#cfn-pipes-pipe-batchcontaineroverrides-instancetype)): string, optional.
     #[serde(rename = "InstanceType", skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<Value<String>>,
-    /// `ResourceRequirements`: optional.
+    /// `ResourceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchcontaineroverrides.html#cfn-pipes-pipe-batchcontaineroverrides-resourcerequirements)): list of (object [`BatchResourceRequirement`]), optional.
     #[serde(
         rename = "ResourceRequirements",
         skip_serializing_if = "Option::is_none"
@@ -412,15 +414,15 @@ impl Walk for BatchContainerOverrides {
 
 /// The `BatchEnvironmentVariable` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `BatchEnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchenvironmentvariable.html).
 ///
 /// Every property is optional: start from [`BatchEnvironmentVariable::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchEnvironmentVariable {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchenvironmentvariable.html#cfn-pipes-pipe-batchenvironmentvariable-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchenvironmentvariable.html#cfn-pipes-pipe-batchenvironmentvariable-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -458,15 +460,15 @@ impl Walk for BatchEnvironmentVariable {
 
 /// The `BatchJobDependency` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `BatchJobDependency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchjobdependency.html).
 ///
 /// Every property is optional: start from [`BatchJobDependency::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchJobDependency {
-    /// `JobId`: optional.
+    /// `JobId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchjobdependency.html#cfn-pipes-pipe-batchjobdependency-jobid)): string, optional.
     #[serde(rename = "JobId", skip_serializing_if = "Option::is_none")]
     pub job_id: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchjobdependency.html#cfn-pipes-pipe-batchjobdependency-type)): [`BatchJobDependencyType`], one of `N_TO_N`, `SEQUENTIAL`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<BatchJobDependencyType>>,
 }
@@ -524,15 +526,15 @@ impl Walk for BatchJobDependencyType {
 
 /// The `BatchResourceRequirement` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `BatchResourceRequirement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchresourcerequirement.html).
 ///
 /// Every property is required: [`BatchResourceRequirement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BatchResourceRequirement {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchresourcerequirement.html#cfn-pipes-pipe-batchresourcerequirement-type)): [`BatchResourceRequirementType`], one of `GPU`, `MEMORY`, `VCPU`, required.
     #[serde(rename = "Type")]
     pub type_: Value<BatchResourceRequirementType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchresourcerequirement.html#cfn-pipes-pipe-batchresourcerequirement-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -587,12 +589,12 @@ impl Walk for BatchResourceRequirementType {
 
 /// The `BatchRetryStrategy` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `BatchRetryStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchretrystrategy.html).
 ///
 /// Every property is optional: start from [`BatchRetryStrategy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BatchRetryStrategy {
-    /// `Attempts`: optional.
+    /// `Attempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-batchretrystrategy.html#cfn-pipes-pipe-batchretrystrategy-attempts)): integer, optional. Range: 1 to 10.
     #[serde(rename = "Attempts", skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Value<i64>>,
 }
@@ -622,18 +624,18 @@ impl Walk for BatchRetryStrategy {
 
 /// The `CapacityProviderStrategyItem` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `CapacityProviderStrategyItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-capacityproviderstrategyitem.html).
 ///
 /// [`CapacityProviderStrategyItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderStrategyItem {
-    /// `Base`: optional.
+    /// `Base` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-capacityproviderstrategyitem.html#cfn-pipes-pipe-capacityproviderstrategyitem-base)): integer, optional. Range: 0 to 100000.
     #[serde(rename = "Base", skip_serializing_if = "Option::is_none")]
     pub base: Option<Value<i64>>,
-    /// `CapacityProvider`: required.
+    /// `CapacityProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-capacityproviderstrategyitem.html#cfn-pipes-pipe-capacityproviderstrategyitem-capacityprovider)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "CapacityProvider")]
     pub capacity_provider: Value<String>,
-    /// `Weight`: optional.
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-capacityproviderstrategyitem.html#cfn-pipes-pipe-capacityproviderstrategyitem-weight)): integer, optional. Range: 0 to 1000.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -677,12 +679,12 @@ impl Walk for CapacityProviderStrategyItem {
 
 /// The `CloudwatchLogsLogDestination` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `CloudwatchLogsLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-cloudwatchlogslogdestination.html).
 ///
 /// Every property is optional: start from [`CloudwatchLogsLogDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudwatchLogsLogDestination {
-    /// `LogGroupArn`: optional.
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-cloudwatchlogslogdestination.html#cfn-pipes-pipe-cloudwatchlogslogdestination-loggrouparn)): string, optional. Pattern: `^(^arn:aws([a-z]|\-)*:logs:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):(\d{12}):log-group:.+)$`. Length: 1 to 1600 characters.
     #[serde(rename = "LogGroupArn", skip_serializing_if = "Option::is_none")]
     pub log_group_arn: Option<Value<String>>,
 }
@@ -712,12 +714,12 @@ impl Walk for CloudwatchLogsLogDestination {
 
 /// The `DeadLetterConfig` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `DeadLetterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-deadletterconfig.html).
 ///
 /// Every property is optional: start from [`DeadLetterConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeadLetterConfig {
-    /// `Arn`: optional.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-deadletterconfig.html#cfn-pipes-pipe-deadletterconfig-arn)): string, optional. Pattern: `^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.+)$`. Length: 1 to 1600 characters.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -747,18 +749,18 @@ impl Walk for DeadLetterConfig {
 
 /// The `DimensionMapping` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `DimensionMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-dimensionmapping.html).
 ///
 /// Every property is required: [`DimensionMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DimensionMapping {
-    /// `DimensionName`: required.
+    /// `DimensionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-dimensionmapping.html#cfn-pipes-pipe-dimensionmapping-dimensionname)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "DimensionName")]
     pub dimension_name: Value<String>,
-    /// `DimensionValue`: required.
+    /// `DimensionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-dimensionmapping.html#cfn-pipes-pipe-dimensionmapping-dimensionvalue)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "DimensionValue")]
     pub dimension_value: Value<String>,
-    /// `DimensionValueType`: required.
+    /// `DimensionValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-dimensionmapping.html#cfn-pipes-pipe-dimensionmapping-dimensionvaluetype)): [`DimensionValueType`], one of `VARCHAR`, required.
     #[serde(rename = "DimensionValueType")]
     pub dimension_value_type: Value<DimensionValueType>,
 }
@@ -831,33 +833,33 @@ impl Walk for DynamoDbStreamStartPosition {
 
 /// The `EcsContainerOverride` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `EcsContainerOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html).
 ///
 /// Every property is optional: start from [`EcsContainerOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsContainerOverride {
-    /// `Command`: optional.
+    /// `Command` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html#cfn-pipes-pipe-ecscontaineroverride-command)): list of (string), optional.
     #[serde(rename = "Command", skip_serializing_if = "Option::is_none")]
     pub command: Option<Value<Vec<Value<String>>>>,
-    /// `Cpu`: optional.
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html#cfn-pipes-pipe-ecscontaineroverride-cpu)): integer, optional.
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value<i64>>,
-    /// `Environment`: optional.
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html#cfn-pipes-pipe-ecscontaineroverride-environment)): list of (object [`EcsEnvironmentVariable`]), optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<Vec<EcsEnvironmentVariable>>>,
-    /// `EnvironmentFiles`: optional.
+    /// `EnvironmentFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html#cfn-pipes-pipe-ecscontaineroverride-environmentfiles)): list of (object [`EcsEnvironmentFile`]), optional.
     #[serde(rename = "EnvironmentFiles", skip_serializing_if = "Option::is_none")]
     pub environment_files: Option<Value<Vec<EcsEnvironmentFile>>>,
-    /// `Memory`: optional.
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html#cfn-pipes-pipe-ecscontaineroverride-memory)): integer, optional.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<i64>>,
-    /// `MemoryReservation`: optional.
+    /// `MemoryReservation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html#cfn-pipes-pipe-ecscontaineroverride-memoryreservation)): integer, optional.
     #[serde(rename = "MemoryReservation", skip_serializing_if = "Option::is_none")]
     pub memory_reservation: Option<Value<i64>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html#cfn-pipes-pipe-ecscontaineroverride-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ResourceRequirements`: optional.
+    /// `ResourceRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecscontaineroverride.html#cfn-pipes-pipe-ecscontaineroverride-resourcerequirements)): list of (object [`EcsResourceRequirement`]), optional.
     #[serde(
         rename = "ResourceRequirements",
         skip_serializing_if = "Option::is_none"
@@ -949,15 +951,15 @@ impl Walk for EcsContainerOverride {
 
 /// The `EcsEnvironmentFile` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `EcsEnvironmentFile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsenvironmentfile.html).
 ///
 /// Every property is required: [`EcsEnvironmentFile::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EcsEnvironmentFile {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsenvironmentfile.html#cfn-pipes-pipe-ecsenvironmentfile-type)): [`EcsEnvironmentFileType`], one of `s3`, required.
     #[serde(rename = "Type")]
     pub type_: Value<EcsEnvironmentFileType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsenvironmentfile.html#cfn-pipes-pipe-ecsenvironmentfile-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1006,15 +1008,15 @@ impl Walk for EcsEnvironmentFileType {
 
 /// The `EcsEnvironmentVariable` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `EcsEnvironmentVariable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsenvironmentvariable.html).
 ///
 /// Every property is optional: start from [`EcsEnvironmentVariable::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsEnvironmentVariable {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsenvironmentvariable.html#cfn-pipes-pipe-ecsenvironmentvariable-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsenvironmentvariable.html#cfn-pipes-pipe-ecsenvironmentvariable-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1052,12 +1054,12 @@ impl Walk for EcsEnvironmentVariable {
 
 /// The `EcsEphemeralStorage` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `EcsEphemeralStorage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsephemeralstorage.html).
 ///
 /// Every property is required: [`EcsEphemeralStorage::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EcsEphemeralStorage {
-    /// `SizeInGiB`: required.
+    /// `SizeInGiB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsephemeralstorage.html#cfn-pipes-pipe-ecsephemeralstorage-sizeingib)): integer, required. Range: 21 to 200.
     #[serde(rename = "SizeInGiB")]
     pub size_in_gi_b: Value<i64>,
 }
@@ -1083,15 +1085,15 @@ impl Walk for EcsEphemeralStorage {
 
 /// The `EcsInferenceAcceleratorOverride` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `EcsInferenceAcceleratorOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsinferenceacceleratoroverride.html).
 ///
 /// Every property is optional: start from [`EcsInferenceAcceleratorOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsInferenceAcceleratorOverride {
-    /// `DeviceName`: optional.
+    /// `DeviceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsinferenceacceleratoroverride.html#cfn-pipes-pipe-ecsinferenceacceleratoroverride-devicename)): string, optional.
     #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
     pub device_name: Option<Value<String>>,
-    /// `DeviceType`: optional.
+    /// `DeviceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsinferenceacceleratoroverride.html#cfn-pipes-pipe-ecsinferenceacceleratoroverride-devicetype)): string, optional.
     #[serde(rename = "DeviceType", skip_serializing_if = "Option::is_none")]
     pub device_type: Option<Value<String>>,
 }
@@ -1129,15 +1131,15 @@ impl Walk for EcsInferenceAcceleratorOverride {
 
 /// The `EcsResourceRequirement` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `EcsResourceRequirement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsresourcerequirement.html).
 ///
 /// Every property is required: [`EcsResourceRequirement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EcsResourceRequirement {
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsresourcerequirement.html#cfn-pipes-pipe-ecsresourcerequirement-type)): [`EcsResourceRequirementType`], one of `GPU`, `InferenceAccelerator`, required.
     #[serde(rename = "Type")]
     pub type_: Value<EcsResourceRequirementType>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecsresourcerequirement.html#cfn-pipes-pipe-ecsresourcerequirement-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1189,33 +1191,33 @@ impl Walk for EcsResourceRequirementType {
 
 /// The `EcsTaskOverride` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `EcsTaskOverride`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecstaskoverride.html).
 ///
 /// Every property is optional: start from [`EcsTaskOverride::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsTaskOverride {
-    /// `ContainerOverrides`: optional.
+    /// `ContainerOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecstaskoverride.html#cfn-pipes-pipe-ecstaskoverride-containeroverrides)): list of (object [`EcsContainerOverride`]), optional.
     #[serde(rename = "ContainerOverrides", skip_serializing_if = "Option::is_none")]
     pub container_overrides: Option<Value<Vec<EcsContainerOverride>>>,
-    /// `Cpu`: optional.
+    /// `Cpu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecstaskoverride.html#cfn-pipes-pipe-ecstaskoverride-cpu)): string, optional.
     #[serde(rename = "Cpu", skip_serializing_if = "Option::is_none")]
     pub cpu: Option<Value<String>>,
-    /// `EphemeralStorage`: optional.
+    /// `EphemeralStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecstaskoverride.html#cfn-pipes-pipe-ecstaskoverride-ephemeralstorage)): object [`EcsEphemeralStorage`], optional.
     #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<EcsEphemeralStorage>,
-    /// `ExecutionRoleArn`: optional.
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecstaskoverride.html#cfn-pipes-pipe-ecstaskoverride-executionrolearn)): string, optional. Pattern: `^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.+)|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`. Length: 1 to 1600 characters.
     #[serde(rename = "ExecutionRoleArn", skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Value<String>>,
-    /// `InferenceAcceleratorOverrides`: optional.
+    /// `InferenceAcceleratorOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecstaskoverride.html#cfn-pipes-pipe-ecstaskoverride-inferenceacceleratoroverrides)): list of (object [`EcsInferenceAcceleratorOverride`]), optional.
     #[serde(
         rename = "InferenceAcceleratorOverrides",
         skip_serializing_if = "Option::is_none"
     )]
     pub inference_accelerator_overrides: Option<Value<Vec<EcsInferenceAcceleratorOverride>>>,
-    /// `Memory`: optional.
+    /// `Memory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecstaskoverride.html#cfn-pipes-pipe-ecstaskoverride-memory)): string, optional.
     #[serde(rename = "Memory", skip_serializing_if = "Option::is_none")]
     pub memory: Option<Value<String>>,
-    /// `TaskRoleArn`: optional.
+    /// `TaskRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-ecstaskoverride.html#cfn-pipes-pipe-ecstaskoverride-taskrolearn)): string, optional. Pattern: `^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.+)|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`. Length: 1 to 1600 characters.
     #[serde(rename = "TaskRoleArn", skip_serializing_if = "Option::is_none")]
     pub task_role_arn: Option<Value<String>>,
 }
@@ -1325,12 +1327,12 @@ impl Walk for EpochTimeUnit {
 
 /// The `Filter` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-filter.html).
 ///
 /// Every property is optional: start from [`Filter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Filter {
-    /// `Pattern`: optional.
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-filter.html#cfn-pipes-pipe-filter-pattern)): string, optional. Length: 0 to 4096 characters.
     #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Value<String>>,
 }
@@ -1360,12 +1362,12 @@ impl Walk for Filter {
 
 /// The `FilterCriteria` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `FilterCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-filtercriteria.html).
 ///
 /// Every property is optional: start from [`FilterCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterCriteria {
-    /// `Filters`: optional.
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-filtercriteria.html#cfn-pipes-pipe-filtercriteria-filters)): list of (object [`Filter`]), optional. Items: 0 to 5.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<Value<Vec<Filter>>>,
 }
@@ -1395,12 +1397,12 @@ impl Walk for FilterCriteria {
 
 /// The `FirehoseLogDestination` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `FirehoseLogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-firehoselogdestination.html).
 ///
 /// Every property is optional: start from [`FirehoseLogDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FirehoseLogDestination {
-    /// `DeliveryStreamArn`: optional.
+    /// `DeliveryStreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-firehoselogdestination.html#cfn-pipes-pipe-firehoselogdestination-deliverystreamarn)): string, optional. Pattern: `^(^arn:aws([a-z]|\-)*:firehose:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):(\d{12}):deliverystream/.+)$`. Length: 1 to 1600 characters.
     #[serde(rename = "DeliveryStreamArn", skip_serializing_if = "Option::is_none")]
     pub delivery_stream_arn: Option<Value<String>>,
 }
@@ -1568,18 +1570,18 @@ impl Walk for MskStartPosition {
 
 /// The `MultiMeasureAttributeMapping` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `MultiMeasureAttributeMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-multimeasureattributemapping.html).
 ///
 /// Every property is required: [`MultiMeasureAttributeMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiMeasureAttributeMapping {
-    /// `MeasureValue`: required.
+    /// `MeasureValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-multimeasureattributemapping.html#cfn-pipes-pipe-multimeasureattributemapping-measurevalue)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "MeasureValue")]
     pub measure_value: Value<String>,
-    /// `MeasureValueType`: required.
+    /// `MeasureValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-multimeasureattributemapping.html#cfn-pipes-pipe-multimeasureattributemapping-measurevaluetype)): [`MeasureValueType`], one of `DOUBLE`, `BIGINT`, `VARCHAR`, `BOOLEAN`, `TIMESTAMP`, required.
     #[serde(rename = "MeasureValueType")]
     pub measure_value_type: Value<MeasureValueType>,
-    /// `MultiMeasureAttributeName`: required.
+    /// `MultiMeasureAttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-multimeasureattributemapping.html#cfn-pipes-pipe-multimeasureattributemapping-multimeasureattributename)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "MultiMeasureAttributeName")]
     pub multi_measure_attribute_name: Value<String>,
 }
@@ -1615,15 +1617,15 @@ impl Walk for MultiMeasureAttributeMapping {
 
 /// The `MultiMeasureMapping` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `MultiMeasureMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-multimeasuremapping.html).
 ///
 /// Every property is required: [`MultiMeasureMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiMeasureMapping {
-    /// `MultiMeasureAttributeMappings`: required.
+    /// `MultiMeasureAttributeMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-multimeasuremapping.html#cfn-pipes-pipe-multimeasuremapping-multimeasureattributemappings)): list of (object [`MultiMeasureAttributeMapping`]), required. Items: 1 to 256.
     #[serde(rename = "MultiMeasureAttributeMappings")]
     pub multi_measure_attribute_mappings: Value<Vec<MultiMeasureAttributeMapping>>,
-    /// `MultiMeasureName`: required.
+    /// `MultiMeasureName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-multimeasuremapping.html#cfn-pipes-pipe-multimeasuremapping-multimeasurename)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "MultiMeasureName")]
     pub multi_measure_name: Value<String>,
 }
@@ -1655,12 +1657,12 @@ impl Walk for MultiMeasureMapping {
 
 /// The `NetworkConfiguration` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `AwsvpcConfiguration`: optional.
+    /// `AwsvpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-networkconfiguration.html#cfn-pipes-pipe-networkconfiguration-awsvpcconfiguration)): object [`AwsVpcConfiguration`], optional.
     #[serde(
         rename = "AwsvpcConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1710,21 +1712,21 @@ impl Walk for OnPartialBatchItemFailureStreams {
 
 /// The `PipeEnrichmentHttpParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeEnrichmentHttpParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipeenrichmenthttpparameters.html).
 ///
 /// Every property is optional: start from [`PipeEnrichmentHttpParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeEnrichmentHttpParameters {
-    /// `HeaderParameters`: optional.
+    /// `HeaderParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipeenrichmenthttpparameters.html#cfn-pipes-pipe-pipeenrichmenthttpparameters-headerparameters)): map from string to (string), optional.
     #[serde(rename = "HeaderParameters", skip_serializing_if = "Option::is_none")]
     pub header_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `PathParameterValues`: optional.
+    /// `PathParameterValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipeenrichmenthttpparameters.html#cfn-pipes-pipe-pipeenrichmenthttpparameters-pathparametervalues)): list of (string), optional. Each item: Pattern: `^(?!\s*$).+|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`.
     #[serde(
         rename = "PathParameterValues",
         skip_serializing_if = "Option::is_none"
     )]
     pub path_parameter_values: Option<Value<Vec<Value<String>>>>,
-    /// `QueryStringParameters`: optional.
+    /// `QueryStringParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipeenrichmenthttpparameters.html#cfn-pipes-pipe-pipeenrichmenthttpparameters-querystringparameters)): map from string to (string), optional.
     #[serde(
         rename = "QueryStringParameters",
         skip_serializing_if = "Option::is_none"
@@ -1776,15 +1778,15 @@ impl Walk for PipeEnrichmentHttpParameters {
 
 /// The `PipeEnrichmentParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeEnrichmentParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipeenrichmentparameters.html).
 ///
 /// Every property is optional: start from [`PipeEnrichmentParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeEnrichmentParameters {
-    /// `HttpParameters`: optional.
+    /// `HttpParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipeenrichmentparameters.html#cfn-pipes-pipe-pipeenrichmentparameters-httpparameters)): object [`PipeEnrichmentHttpParameters`], optional.
     #[serde(rename = "HttpParameters", skip_serializing_if = "Option::is_none")]
     pub http_parameters: Option<PipeEnrichmentHttpParameters>,
-    /// `InputTemplate`: optional.
+    /// `InputTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipeenrichmentparameters.html#cfn-pipes-pipe-pipeenrichmentparameters-inputtemplate)): string, optional. Length: 0 to 8192 characters.
     #[serde(rename = "InputTemplate", skip_serializing_if = "Option::is_none")]
     pub input_template: Option<Value<String>>,
 }
@@ -1822,33 +1824,33 @@ impl Walk for PipeEnrichmentParameters {
 
 /// The `PipeLogConfiguration` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeLogConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipelogconfiguration.html).
 ///
 /// Every property is optional: start from [`PipeLogConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeLogConfiguration {
-    /// `CloudwatchLogsLogDestination`: optional.
+    /// `CloudwatchLogsLogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipelogconfiguration.html#cfn-pipes-pipe-pipelogconfiguration-cloudwatchlogslogdestination)): object [`CloudwatchLogsLogDestination`], optional.
     #[serde(
         rename = "CloudwatchLogsLogDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloudwatch_logs_log_destination: Option<CloudwatchLogsLogDestination>,
-    /// `FirehoseLogDestination`: optional.
+    /// `FirehoseLogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipelogconfiguration.html#cfn-pipes-pipe-pipelogconfiguration-firehoselogdestination)): object [`FirehoseLogDestination`], optional.
     #[serde(
         rename = "FirehoseLogDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub firehose_log_destination: Option<FirehoseLogDestination>,
-    /// `IncludeExecutionData`: optional.
+    /// `IncludeExecutionData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipelogconfiguration.html#cfn-pipes-pipe-pipelogconfiguration-includeexecutiondata)): list of ([`IncludeExecutionDataOption`], one of `ALL`), optional.
     #[serde(
         rename = "IncludeExecutionData",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_execution_data: Option<Value<Vec<Value<IncludeExecutionDataOption>>>>,
-    /// `Level`: optional.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipelogconfiguration.html#cfn-pipes-pipe-pipelogconfiguration-level)): [`LogLevel`], one of `OFF`, `ERROR`, `INFO`, `TRACE`, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<LogLevel>>,
-    /// `S3LogDestination`: optional.
+    /// `S3LogDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipelogconfiguration.html#cfn-pipes-pipe-pipelogconfiguration-s3logdestination)): object [`S3LogDestination`], optional.
     #[serde(rename = "S3LogDestination", skip_serializing_if = "Option::is_none")]
     pub s3_log_destination: Option<S3LogDestination>,
 }
@@ -1916,24 +1918,24 @@ impl Walk for PipeLogConfiguration {
 
 /// The `PipeSourceActiveMQBrokerParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeSourceActiveMQBrokerParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceactivemqbrokerparameters.html).
 ///
 /// [`PipeSourceActiveMqBrokerParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeSourceActiveMqBrokerParameters {
-    /// `BatchSize`: optional.
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceactivemqbrokerparameters.html#cfn-pipes-pipe-pipesourceactivemqbrokerparameters-batchsize)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<Value<i64>>,
-    /// `Credentials`: required.
+    /// `Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceactivemqbrokerparameters.html#cfn-pipes-pipe-pipesourceactivemqbrokerparameters-credentials)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Credentials")]
     pub credentials: Json,
-    /// `MaximumBatchingWindowInSeconds`: optional.
+    /// `MaximumBatchingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceactivemqbrokerparameters.html#cfn-pipes-pipe-pipesourceactivemqbrokerparameters-maximumbatchingwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaximumBatchingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,
-    /// `QueueName`: required, create-only (changing it replaces the resource).
+    /// `QueueName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceactivemqbrokerparameters.html#cfn-pipes-pipe-pipesourceactivemqbrokerparameters-queuename)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "QueueName")]
     pub queue_name: Value<String>,
 }
@@ -1980,48 +1982,48 @@ impl Walk for PipeSourceActiveMqBrokerParameters {
 
 /// The `PipeSourceDynamoDBStreamParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeSourceDynamoDBStreamParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html).
 ///
 /// [`PipeSourceDynamoDbStreamParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeSourceDynamoDbStreamParameters {
-    /// `BatchSize`: optional.
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html#cfn-pipes-pipe-pipesourcedynamodbstreamparameters-batchsize)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<Value<i64>>,
-    /// `DeadLetterConfig`: optional.
+    /// `DeadLetterConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html#cfn-pipes-pipe-pipesourcedynamodbstreamparameters-deadletterconfig)): object [`DeadLetterConfig`], optional.
     #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
-    /// `MaximumBatchingWindowInSeconds`: optional.
+    /// `MaximumBatchingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html#cfn-pipes-pipe-pipesourcedynamodbstreamparameters-maximumbatchingwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaximumBatchingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,
-    /// `MaximumRecordAgeInSeconds`: optional.
+    /// `MaximumRecordAgeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html#cfn-pipes-pipe-pipesourcedynamodbstreamparameters-maximumrecordageinseconds)): integer, optional. Range: -1 to 604800.
     #[serde(
         rename = "MaximumRecordAgeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_record_age_in_seconds: Option<Value<i64>>,
-    /// `MaximumRetryAttempts`: optional.
+    /// `MaximumRetryAttempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html#cfn-pipes-pipe-pipesourcedynamodbstreamparameters-maximumretryattempts)): integer, optional. Range: -1 to 10000.
     #[serde(
         rename = "MaximumRetryAttempts",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_retry_attempts: Option<Value<i64>>,
-    /// `OnPartialBatchItemFailure`: optional.
+    /// `OnPartialBatchItemFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html#cfn-pipes-pipe-pipesourcedynamodbstreamparameters-onpartialbatchitemfailure)): [`OnPartialBatchItemFailureStreams`], one of `AUTOMATIC_BISECT`, optional.
     #[serde(
         rename = "OnPartialBatchItemFailure",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_partial_batch_item_failure: Option<Value<OnPartialBatchItemFailureStreams>>,
-    /// `ParallelizationFactor`: optional.
+    /// `ParallelizationFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html#cfn-pipes-pipe-pipesourcedynamodbstreamparameters-parallelizationfactor)): integer, optional. Range: 1 to 10.
     #[serde(
         rename = "ParallelizationFactor",
         skip_serializing_if = "Option::is_none"
     )]
     pub parallelization_factor: Option<Value<i64>>,
-    /// `StartingPosition`: required, create-only (changing it replaces the resource).
+    /// `StartingPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcedynamodbstreamparameters.html#cfn-pipes-pipe-pipesourcedynamodbstreamparameters-startingposition)): [`DynamoDbStreamStartPosition`], one of `TRIM_HORIZON`, `LATEST`, required, create-only (changing it replaces the resource).
     #[serde(rename = "StartingPosition")]
     pub starting_position: Value<DynamoDbStreamStartPosition>,
 }
@@ -2113,51 +2115,51 @@ impl Walk for PipeSourceDynamoDbStreamParameters {
 
 /// The `PipeSourceKinesisStreamParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeSourceKinesisStreamParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html).
 ///
 /// [`PipeSourceKinesisStreamParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeSourceKinesisStreamParameters {
-    /// `BatchSize`: optional.
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-batchsize)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<Value<i64>>,
-    /// `DeadLetterConfig`: optional.
+    /// `DeadLetterConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-deadletterconfig)): object [`DeadLetterConfig`], optional.
     #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
-    /// `MaximumBatchingWindowInSeconds`: optional.
+    /// `MaximumBatchingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-maximumbatchingwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaximumBatchingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,
-    /// `MaximumRecordAgeInSeconds`: optional.
+    /// `MaximumRecordAgeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-maximumrecordageinseconds)): integer, optional. Range: -1 to 604800.
     #[serde(
         rename = "MaximumRecordAgeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_record_age_in_seconds: Option<Value<i64>>,
-    /// `MaximumRetryAttempts`: optional.
+    /// `MaximumRetryAttempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-maximumretryattempts)): integer, optional. Range: -1 to 10000.
     #[serde(
         rename = "MaximumRetryAttempts",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_retry_attempts: Option<Value<i64>>,
-    /// `OnPartialBatchItemFailure`: optional.
+    /// `OnPartialBatchItemFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-onpartialbatchitemfailure)): [`OnPartialBatchItemFailureStreams`], one of `AUTOMATIC_BISECT`, optional.
     #[serde(
         rename = "OnPartialBatchItemFailure",
         skip_serializing_if = "Option::is_none"
     )]
     pub on_partial_batch_item_failure: Option<Value<OnPartialBatchItemFailureStreams>>,
-    /// `ParallelizationFactor`: optional.
+    /// `ParallelizationFactor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-parallelizationfactor)): integer, optional. Range: 1 to 10.
     #[serde(
         rename = "ParallelizationFactor",
         skip_serializing_if = "Option::is_none"
     )]
     pub parallelization_factor: Option<Value<i64>>,
-    /// `StartingPosition`: required, create-only (changing it replaces the resource).
+    /// `StartingPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-startingposition)): [`KinesisStreamStartPosition`], one of `TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`, required, create-only (changing it replaces the resource).
     #[serde(rename = "StartingPosition")]
     pub starting_position: Value<KinesisStreamStartPosition>,
-    /// `StartingPositionTimestamp`: optional, create-only (changing it replaces the resource).
+    /// `StartingPositionTimestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcekinesisstreamparameters.html#cfn-pipes-pipe-pipesourcekinesisstreamparameters-startingpositiontimestamp)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "StartingPositionTimestamp",
         skip_serializing_if = "Option::is_none"
@@ -2261,30 +2263,30 @@ impl Walk for PipeSourceKinesisStreamParameters {
 
 /// The `PipeSourceManagedStreamingKafkaParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeSourceManagedStreamingKafkaParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcemanagedstreamingkafkaparameters.html).
 ///
 /// [`PipeSourceManagedStreamingKafkaParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeSourceManagedStreamingKafkaParameters {
-    /// `BatchSize`: optional.
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcemanagedstreamingkafkaparameters.html#cfn-pipes-pipe-pipesourcemanagedstreamingkafkaparameters-batchsize)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<Value<i64>>,
-    /// `ConsumerGroupID`: optional, create-only (changing it replaces the resource).
+    /// `ConsumerGroupID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcemanagedstreamingkafkaparameters.html#cfn-pipes-pipe-pipesourcemanagedstreamingkafkaparameters-consumergroupid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-\/*:_+=.@-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "ConsumerGroupID", skip_serializing_if = "Option::is_none")]
     pub consumer_group_id: Option<Value<String>>,
-    /// `Credentials`: optional.
+    /// `Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcemanagedstreamingkafkaparameters.html#cfn-pipes-pipe-pipesourcemanagedstreamingkafkaparameters-credentials)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Credentials", skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Json>,
-    /// `MaximumBatchingWindowInSeconds`: optional.
+    /// `MaximumBatchingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcemanagedstreamingkafkaparameters.html#cfn-pipes-pipe-pipesourcemanagedstreamingkafkaparameters-maximumbatchingwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaximumBatchingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,
-    /// `StartingPosition`: optional, create-only (changing it replaces the resource).
+    /// `StartingPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcemanagedstreamingkafkaparameters.html#cfn-pipes-pipe-pipesourcemanagedstreamingkafkaparameters-startingposition)): [`MskStartPosition`], one of `TRIM_HORIZON`, `LATEST`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
     pub starting_position: Option<Value<MskStartPosition>>,
-    /// `TopicName`: required, create-only (changing it replaces the resource).
+    /// `TopicName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcemanagedstreamingkafkaparameters.html#cfn-pipes-pipe-pipesourcemanagedstreamingkafkaparameters-topicname)): string, required, create-only (changing it replaces the resource). Pattern: `^[^.]([a-zA-Z0-9\-_.]+)$`. Length: 1 to 249 characters.
     #[serde(rename = "TopicName")]
     pub topic_name: Value<String>,
 }
@@ -2355,51 +2357,51 @@ impl Walk for PipeSourceManagedStreamingKafkaParameters {
 
 /// The `PipeSourceParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeSourceParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html).
 ///
 /// Every property is optional: start from [`PipeSourceParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeSourceParameters {
-    /// `ActiveMQBrokerParameters`: optional.
+    /// `ActiveMQBrokerParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html#cfn-pipes-pipe-pipesourceparameters-activemqbrokerparameters)): object [`PipeSourceActiveMqBrokerParameters`], optional.
     #[serde(
         rename = "ActiveMQBrokerParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub active_mq_broker_parameters: Option<PipeSourceActiveMqBrokerParameters>,
-    /// `DynamoDBStreamParameters`: optional.
+    /// `DynamoDBStreamParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html#cfn-pipes-pipe-pipesourceparameters-dynamodbstreamparameters)): object [`PipeSourceDynamoDbStreamParameters`], optional.
     #[serde(
         rename = "DynamoDBStreamParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub dynamo_db_stream_parameters: Option<PipeSourceDynamoDbStreamParameters>,
-    /// `FilterCriteria`: optional.
+    /// `FilterCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html#cfn-pipes-pipe-pipesourceparameters-filtercriteria)): object [`FilterCriteria`], optional.
     #[serde(rename = "FilterCriteria", skip_serializing_if = "Option::is_none")]
     pub filter_criteria: Option<FilterCriteria>,
-    /// `KinesisStreamParameters`: optional.
+    /// `KinesisStreamParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html#cfn-pipes-pipe-pipesourceparameters-kinesisstreamparameters)): object [`PipeSourceKinesisStreamParameters`], optional.
     #[serde(
         rename = "KinesisStreamParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_stream_parameters: Option<PipeSourceKinesisStreamParameters>,
-    /// `ManagedStreamingKafkaParameters`: optional.
+    /// `ManagedStreamingKafkaParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html#cfn-pipes-pipe-pipesourceparameters-managedstreamingkafkaparameters)): object [`PipeSourceManagedStreamingKafkaParameters`], optional.
     #[serde(
         rename = "ManagedStreamingKafkaParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_streaming_kafka_parameters: Option<PipeSourceManagedStreamingKafkaParameters>,
-    /// `RabbitMQBrokerParameters`: optional.
+    /// `RabbitMQBrokerParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html#cfn-pipes-pipe-pipesourceparameters-rabbitmqbrokerparameters)): object [`PipeSourceRabbitMqBrokerParameters`], optional.
     #[serde(
         rename = "RabbitMQBrokerParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub rabbit_mq_broker_parameters: Option<PipeSourceRabbitMqBrokerParameters>,
-    /// `SelfManagedKafkaParameters`: optional.
+    /// `SelfManagedKafkaParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html#cfn-pipes-pipe-pipesourceparameters-selfmanagedkafkaparameters)): object [`PipeSourceSelfManagedKafkaParameters`], optional.
     #[serde(
         rename = "SelfManagedKafkaParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_managed_kafka_parameters: Option<PipeSourceSelfManagedKafkaParameters>,
-    /// `SqsQueueParameters`: optional.
+    /// `SqsQueueParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceparameters.html#cfn-pipes-pipe-pipesourceparameters-sqsqueueparameters)): object [`PipeSourceSqsQueueParameters`], optional.
     #[serde(rename = "SqsQueueParameters", skip_serializing_if = "Option::is_none")]
     pub sqs_queue_parameters: Option<PipeSourceSqsQueueParameters>,
 }
@@ -2503,27 +2505,27 @@ impl Walk for PipeSourceParameters {
 
 /// The `PipeSourceRabbitMQBrokerParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeSourceRabbitMQBrokerParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcerabbitmqbrokerparameters.html).
 ///
 /// [`PipeSourceRabbitMqBrokerParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeSourceRabbitMqBrokerParameters {
-    /// `BatchSize`: optional.
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcerabbitmqbrokerparameters.html#cfn-pipes-pipe-pipesourcerabbitmqbrokerparameters-batchsize)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<Value<i64>>,
-    /// `Credentials`: required.
+    /// `Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcerabbitmqbrokerparameters.html#cfn-pipes-pipe-pipesourcerabbitmqbrokerparameters-credentials)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Credentials")]
     pub credentials: Json,
-    /// `MaximumBatchingWindowInSeconds`: optional.
+    /// `MaximumBatchingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcerabbitmqbrokerparameters.html#cfn-pipes-pipe-pipesourcerabbitmqbrokerparameters-maximumbatchingwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaximumBatchingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,
-    /// `QueueName`: required, create-only (changing it replaces the resource).
+    /// `QueueName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcerabbitmqbrokerparameters.html#cfn-pipes-pipe-pipesourcerabbitmqbrokerparameters-queuename)): string, required, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "QueueName")]
     pub queue_name: Value<String>,
-    /// `VirtualHost`: optional, create-only (changing it replaces the resource).
+    /// `VirtualHost` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcerabbitmqbrokerparameters.html#cfn-pipes-pipe-pipesourcerabbitmqbrokerparameters-virtualhost)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-\/*:_+=.@-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "VirtualHost", skip_serializing_if = "Option::is_none")]
     pub virtual_host: Option<Value<String>>,
 }
@@ -2579,45 +2581,47 @@ impl Walk for PipeSourceRabbitMqBrokerParameters {
 
 /// The `PipeSourceSelfManagedKafkaParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeSourceSelfManagedKafkaParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html).
 ///
 /// [`PipeSourceSelfManagedKafkaParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeSourceSelfManagedKafkaParameters {
-    /// `AdditionalBootstrapServers`: optional, create-only (changing it replaces the resource).
+    /// `AdditionalBootstrapServers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-additionalbootstrapservers)): list of (string), optional, create-only (changing it replaces the resource). Items: 0 to 2. Each item: Pattern: `^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]):[0-9]{1,5}$`. Each item: Length: 1 to 300 characters.
     #[serde(
         rename = "AdditionalBootstrapServers",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_bootstrap_servers: Option<Value<Vec<Value<String>>>>,
-    /// `BatchSize`: optional.
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-batchsize)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<Value<i64>>,
-    /// `ConsumerGroupID`: optional, create-only (changing it replaces the resource).
+    /// `ConsumerGroupID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-consumergroupid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-\/*:_+=.@-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "ConsumerGroupID", skip_serializing_if = "Option::is_none")]
     pub consumer_group_id: Option<Value<String>>,
-    /// `Credentials`: optional.
+    /// `Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-credentials)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Credentials", skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Json>,
-    /// `MaximumBatchingWindowInSeconds`: optional.
+    /// `MaximumBatchingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-maximumbatchingwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaximumBatchingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,
-    /// `ServerRootCaCertificate`: optional.
+    /// Optional SecretManager ARN which stores the database credentials
+    ///
+    /// `ServerRootCaCertificate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-serverrootcacertificate)): string, optional. Pattern: `^(^arn:aws([a-z]|\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):(\d{12}):secret:.+)$`. Length: 1 to 1600 characters.
     #[serde(
         rename = "ServerRootCaCertificate",
         skip_serializing_if = "Option::is_none"
     )]
     pub server_root_ca_certificate: Option<Value<String>>,
-    /// `StartingPosition`: optional, create-only (changing it replaces the resource).
+    /// `StartingPosition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-startingposition)): [`SelfManagedKafkaStartPosition`], one of `TRIM_HORIZON`, `LATEST`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
     pub starting_position: Option<Value<SelfManagedKafkaStartPosition>>,
-    /// `TopicName`: required, create-only (changing it replaces the resource).
+    /// `TopicName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-topicname)): string, required, create-only (changing it replaces the resource). Pattern: `^[^.]([a-zA-Z0-9\-_.]+)$`. Length: 1 to 249 characters.
     #[serde(rename = "TopicName")]
     pub topic_name: Value<String>,
-    /// `Vpc`: optional.
+    /// `Vpc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourceselfmanagedkafkaparameters.html#cfn-pipes-pipe-pipesourceselfmanagedkafkaparameters-vpc)): object [`SelfManagedKafkaAccessConfigurationVpc`], optional.
     #[serde(rename = "Vpc", skip_serializing_if = "Option::is_none")]
     pub vpc: Option<SelfManagedKafkaAccessConfigurationVpc>,
 }
@@ -2721,15 +2725,15 @@ impl Walk for PipeSourceSelfManagedKafkaParameters {
 
 /// The `PipeSourceSqsQueueParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeSourceSqsQueueParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcesqsqueueparameters.html).
 ///
 /// Every property is optional: start from [`PipeSourceSqsQueueParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeSourceSqsQueueParameters {
-    /// `BatchSize`: optional.
+    /// `BatchSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcesqsqueueparameters.html#cfn-pipes-pipe-pipesourcesqsqueueparameters-batchsize)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<Value<i64>>,
-    /// `MaximumBatchingWindowInSeconds`: optional.
+    /// `MaximumBatchingWindowInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipesourcesqsqueueparameters.html#cfn-pipes-pipe-pipesourcesqsqueueparameters-maximumbatchingwindowinseconds)): integer, optional. Range: 0 to 300.
     #[serde(
         rename = "MaximumBatchingWindowInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -2770,30 +2774,30 @@ impl Walk for PipeSourceSqsQueueParameters {
 
 /// The `PipeTargetBatchJobParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetBatchJobParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetbatchjobparameters.html).
 ///
 /// [`PipeTargetBatchJobParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeTargetBatchJobParameters {
-    /// `ArrayProperties`: optional.
+    /// `ArrayProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetbatchjobparameters.html#cfn-pipes-pipe-pipetargetbatchjobparameters-arrayproperties)): object [`BatchArrayProperties`], optional.
     #[serde(rename = "ArrayProperties", skip_serializing_if = "Option::is_none")]
     pub array_properties: Option<BatchArrayProperties>,
-    /// `ContainerOverrides`: optional.
+    /// `ContainerOverrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetbatchjobparameters.html#cfn-pipes-pipe-pipetargetbatchjobparameters-containeroverrides)): object [`BatchContainerOverrides`], optional.
     #[serde(rename = "ContainerOverrides", skip_serializing_if = "Option::is_none")]
     pub container_overrides: Option<BatchContainerOverrides>,
-    /// `DependsOn`: optional.
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetbatchjobparameters.html#cfn-pipes-pipe-pipetargetbatchjobparameters-dependson)): list of (object [`BatchJobDependency`]), optional. Items: 0 to 20.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<BatchJobDependency>>>,
-    /// `JobDefinition`: required.
+    /// `JobDefinition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetbatchjobparameters.html#cfn-pipes-pipe-pipetargetbatchjobparameters-jobdefinition)): string, required.
     #[serde(rename = "JobDefinition")]
     pub job_definition: Value<String>,
-    /// `JobName`: required.
+    /// `JobName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetbatchjobparameters.html#cfn-pipes-pipe-pipetargetbatchjobparameters-jobname)): string, required.
     #[serde(rename = "JobName")]
     pub job_name: Value<String>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetbatchjobparameters.html#cfn-pipes-pipe-pipetargetbatchjobparameters-parameters)): map from string to (string), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `RetryStrategy`: optional.
+    /// `RetryStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetbatchjobparameters.html#cfn-pipes-pipe-pipetargetbatchjobparameters-retrystrategy)): object [`BatchRetryStrategy`], optional.
     #[serde(rename = "RetryStrategy", skip_serializing_if = "Option::is_none")]
     pub retry_strategy: Option<BatchRetryStrategy>,
 }
@@ -2870,15 +2874,15 @@ impl Walk for PipeTargetBatchJobParameters {
 
 /// The `PipeTargetCloudWatchLogsParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetCloudWatchLogsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetcloudwatchlogsparameters.html).
 ///
 /// Every property is optional: start from [`PipeTargetCloudWatchLogsParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeTargetCloudWatchLogsParameters {
-    /// `LogStreamName`: optional.
+    /// `LogStreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetcloudwatchlogsparameters.html#cfn-pipes-pipe-pipetargetcloudwatchlogsparameters-logstreamname)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "LogStreamName", skip_serializing_if = "Option::is_none")]
     pub log_stream_name: Option<Value<String>>,
-    /// `Timestamp`: optional.
+    /// `Timestamp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetcloudwatchlogsparameters.html#cfn-pipes-pipe-pipetargetcloudwatchlogsparameters-timestamp)): string, optional. Pattern: `^\$(\.[\w_-]+(\[(\d+|\*)\])*)*$`. Length: 1 to 256 characters.
     #[serde(rename = "Timestamp", skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Value<String>>,
 }
@@ -2916,69 +2920,69 @@ impl Walk for PipeTargetCloudWatchLogsParameters {
 
 /// The `PipeTargetEcsTaskParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetEcsTaskParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html).
 ///
 /// [`PipeTargetEcsTaskParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeTargetEcsTaskParameters {
-    /// `CapacityProviderStrategy`: optional.
+    /// `CapacityProviderStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-capacityproviderstrategy)): list of (object [`CapacityProviderStrategyItem`]), optional. Items: 0 to 6.
     #[serde(
         rename = "CapacityProviderStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_strategy: Option<Value<Vec<CapacityProviderStrategyItem>>>,
-    /// `EnableECSManagedTags`: optional.
+    /// `EnableECSManagedTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-enableecsmanagedtags)): boolean, optional.
     #[serde(
         rename = "EnableECSManagedTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_ecs_managed_tags: Option<Value<bool>>,
-    /// `EnableExecuteCommand`: optional.
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `Group`: optional.
+    /// `Group` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-group)): string, optional.
     #[serde(rename = "Group", skip_serializing_if = "Option::is_none")]
     pub group: Option<Value<String>>,
-    /// `LaunchType`: optional.
+    /// `LaunchType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-launchtype)): [`LaunchType`], one of `EC2`, `FARGATE`, `EXTERNAL`, optional.
     #[serde(rename = "LaunchType", skip_serializing_if = "Option::is_none")]
     pub launch_type: Option<Value<LaunchType>>,
-    /// `NetworkConfiguration`: optional.
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `Overrides`: optional.
+    /// `Overrides` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-overrides)): object [`EcsTaskOverride`], optional.
     #[serde(rename = "Overrides", skip_serializing_if = "Option::is_none")]
     pub overrides: Option<EcsTaskOverride>,
-    /// `PlacementConstraints`: optional.
+    /// `PlacementConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-placementconstraints)): list of (object [`PlacementConstraint`]), optional. Items: 0 to 10.
     #[serde(
         rename = "PlacementConstraints",
         skip_serializing_if = "Option::is_none"
     )]
     pub placement_constraints: Option<Value<Vec<PlacementConstraint>>>,
-    /// `PlacementStrategy`: optional.
+    /// `PlacementStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-placementstrategy)): list of (object [`PlacementStrategy`]), optional. Items: 0 to 5.
     #[serde(rename = "PlacementStrategy", skip_serializing_if = "Option::is_none")]
     pub placement_strategy: Option<Value<Vec<PlacementStrategy>>>,
-    /// `PlatformVersion`: optional.
+    /// `PlatformVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-platformversion)): string, optional.
     #[serde(rename = "PlatformVersion", skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<Value<String>>,
-    /// `PropagateTags`: optional.
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-propagatetags)): [`PropagateTags`], one of `TASK_DEFINITION`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<PropagateTags>>,
-    /// `ReferenceId`: optional.
+    /// `ReferenceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-referenceid)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "ReferenceId", skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TaskCount`: optional.
+    /// `TaskCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-taskcount)): integer, optional. Range: at least 1.
     #[serde(rename = "TaskCount", skip_serializing_if = "Option::is_none")]
     pub task_count: Option<Value<i64>>,
-    /// `TaskDefinitionArn`: required.
+    /// `TaskDefinitionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetecstaskparameters.html#cfn-pipes-pipe-pipetargetecstaskparameters-taskdefinitionarn)): string, required. Pattern: `^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.+)|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`. Length: 1 to 1600 characters.
     #[serde(rename = "TaskDefinitionArn")]
     pub task_definition_arn: Value<String>,
 }
@@ -3136,24 +3140,24 @@ impl Walk for PipeTargetEcsTaskParameters {
 
 /// The `PipeTargetEventBridgeEventBusParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetEventBridgeEventBusParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargeteventbridgeeventbusparameters.html).
 ///
 /// Every property is optional: start from [`PipeTargetEventBridgeEventBusParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeTargetEventBridgeEventBusParameters {
-    /// `DetailType`: optional.
+    /// `DetailType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargeteventbridgeeventbusparameters.html#cfn-pipes-pipe-pipetargeteventbridgeeventbusparameters-detailtype)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "DetailType", skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<Value<String>>,
-    /// `EndpointId`: optional.
+    /// `EndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargeteventbridgeeventbusparameters.html#cfn-pipes-pipe-pipetargeteventbridgeeventbusparameters-endpointid)): string, optional. Pattern: `^[A-Za-z0-9\-]+[\.][A-Za-z0-9\-]+$`. Length: 1 to 50 characters.
     #[serde(rename = "EndpointId", skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<Value<String>>,
-    /// `Resources`: optional.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargeteventbridgeeventbusparameters.html#cfn-pipes-pipe-pipetargeteventbridgeeventbusparameters-resources)): list of (string), optional. Items: 0 to 10. Each item: Pattern: `^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.+)|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`. Each item: Length: 1 to 1600 characters.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<Value<String>>>>,
-    /// `Source`: optional.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargeteventbridgeeventbusparameters.html#cfn-pipes-pipe-pipetargeteventbridgeeventbusparameters-source)): string, optional. Pattern: `(?=[/\.\-_A-Za-z0-9]+)((?!aws\.).*)|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)`. Length: 1 to 256 characters.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
     pub source: Option<Value<String>>,
-    /// `Time`: optional.
+    /// `Time` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargeteventbridgeeventbusparameters.html#cfn-pipes-pipe-pipetargeteventbridgeeventbusparameters-time)): string, optional. Pattern: `^\$(\.[\w/_-]+(\[(\d+|\*)\])*)*$`. Length: 1 to 256 characters.
     #[serde(rename = "Time", skip_serializing_if = "Option::is_none")]
     pub time: Option<Value<String>>,
 }
@@ -3215,21 +3219,21 @@ impl Walk for PipeTargetEventBridgeEventBusParameters {
 
 /// The `PipeTargetHttpParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetHttpParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargethttpparameters.html).
 ///
 /// Every property is optional: start from [`PipeTargetHttpParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeTargetHttpParameters {
-    /// `HeaderParameters`: optional.
+    /// `HeaderParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargethttpparameters.html#cfn-pipes-pipe-pipetargethttpparameters-headerparameters)): map from string to (string), optional.
     #[serde(rename = "HeaderParameters", skip_serializing_if = "Option::is_none")]
     pub header_parameters: Option<BTreeMap<String, Value<String>>>,
-    /// `PathParameterValues`: optional.
+    /// `PathParameterValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargethttpparameters.html#cfn-pipes-pipe-pipetargethttpparameters-pathparametervalues)): list of (string), optional. Each item: Pattern: `^(?!\s*$).+|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`.
     #[serde(
         rename = "PathParameterValues",
         skip_serializing_if = "Option::is_none"
     )]
     pub path_parameter_values: Option<Value<Vec<Value<String>>>>,
-    /// `QueryStringParameters`: optional.
+    /// `QueryStringParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargethttpparameters.html#cfn-pipes-pipe-pipetargethttpparameters-querystringparameters)): map from string to (string), optional.
     #[serde(
         rename = "QueryStringParameters",
         skip_serializing_if = "Option::is_none"
@@ -3301,12 +3305,12 @@ impl Walk for PipeTargetInvocationType {
 
 /// The `PipeTargetKinesisStreamParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetKinesisStreamParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetkinesisstreamparameters.html).
 ///
 /// Every property is required: [`PipeTargetKinesisStreamParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeTargetKinesisStreamParameters {
-    /// `PartitionKey`: required.
+    /// `PartitionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetkinesisstreamparameters.html#cfn-pipes-pipe-pipetargetkinesisstreamparameters-partitionkey)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "PartitionKey")]
     pub partition_key: Value<String>,
 }
@@ -3332,12 +3336,12 @@ impl Walk for PipeTargetKinesisStreamParameters {
 
 /// The `PipeTargetLambdaFunctionParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetLambdaFunctionParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetlambdafunctionparameters.html).
 ///
 /// Every property is optional: start from [`PipeTargetLambdaFunctionParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeTargetLambdaFunctionParameters {
-    /// `InvocationType`: optional.
+    /// `InvocationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetlambdafunctionparameters.html#cfn-pipes-pipe-pipetargetlambdafunctionparameters-invocationtype)): [`PipeTargetInvocationType`], one of `REQUEST_RESPONSE`, `FIRE_AND_FORGET`, optional.
     #[serde(rename = "InvocationType", skip_serializing_if = "Option::is_none")]
     pub invocation_type: Option<Value<PipeTargetInvocationType>>,
 }
@@ -3367,69 +3371,69 @@ impl Walk for PipeTargetLambdaFunctionParameters {
 
 /// The `PipeTargetParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html).
 ///
 /// Every property is optional: start from [`PipeTargetParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeTargetParameters {
-    /// `BatchJobParameters`: optional.
+    /// `BatchJobParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-batchjobparameters)): object [`PipeTargetBatchJobParameters`], optional.
     #[serde(rename = "BatchJobParameters", skip_serializing_if = "Option::is_none")]
     pub batch_job_parameters: Option<PipeTargetBatchJobParameters>,
-    /// `CloudWatchLogsParameters`: optional.
+    /// `CloudWatchLogsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-cloudwatchlogsparameters)): object [`PipeTargetCloudWatchLogsParameters`], optional.
     #[serde(
         rename = "CloudWatchLogsParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_parameters: Option<PipeTargetCloudWatchLogsParameters>,
-    /// `EcsTaskParameters`: optional.
+    /// `EcsTaskParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-ecstaskparameters)): object [`PipeTargetEcsTaskParameters`], optional.
     #[serde(rename = "EcsTaskParameters", skip_serializing_if = "Option::is_none")]
     pub ecs_task_parameters: Option<PipeTargetEcsTaskParameters>,
-    /// `EventBridgeEventBusParameters`: optional.
+    /// `EventBridgeEventBusParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-eventbridgeeventbusparameters)): object [`PipeTargetEventBridgeEventBusParameters`], optional.
     #[serde(
         rename = "EventBridgeEventBusParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_bridge_event_bus_parameters: Option<PipeTargetEventBridgeEventBusParameters>,
-    /// `HttpParameters`: optional.
+    /// `HttpParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-httpparameters)): object [`PipeTargetHttpParameters`], optional.
     #[serde(rename = "HttpParameters", skip_serializing_if = "Option::is_none")]
     pub http_parameters: Option<PipeTargetHttpParameters>,
-    /// `InputTemplate`: optional.
+    /// `InputTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-inputtemplate)): string, optional. Length: 0 to 8192 characters.
     #[serde(rename = "InputTemplate", skip_serializing_if = "Option::is_none")]
     pub input_template: Option<Value<String>>,
-    /// `KinesisStreamParameters`: optional.
+    /// `KinesisStreamParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-kinesisstreamparameters)): object [`PipeTargetKinesisStreamParameters`], optional.
     #[serde(
         rename = "KinesisStreamParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_stream_parameters: Option<PipeTargetKinesisStreamParameters>,
-    /// `LambdaFunctionParameters`: optional.
+    /// `LambdaFunctionParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-lambdafunctionparameters)): object [`PipeTargetLambdaFunctionParameters`], optional.
     #[serde(
         rename = "LambdaFunctionParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_function_parameters: Option<PipeTargetLambdaFunctionParameters>,
-    /// `RedshiftDataParameters`: optional.
+    /// `RedshiftDataParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-redshiftdataparameters)): object [`PipeTargetRedshiftDataParameters`], optional.
     #[serde(
         rename = "RedshiftDataParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub redshift_data_parameters: Option<PipeTargetRedshiftDataParameters>,
-    /// `SageMakerPipelineParameters`: optional.
+    /// `SageMakerPipelineParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-sagemakerpipelineparameters)): object [`PipeTargetSageMakerPipelineParameters`], optional.
     #[serde(
         rename = "SageMakerPipelineParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub sage_maker_pipeline_parameters: Option<PipeTargetSageMakerPipelineParameters>,
-    /// `SqsQueueParameters`: optional.
+    /// `SqsQueueParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-sqsqueueparameters)): object [`PipeTargetSqsQueueParameters`], optional.
     #[serde(rename = "SqsQueueParameters", skip_serializing_if = "Option::is_none")]
     pub sqs_queue_parameters: Option<PipeTargetSqsQueueParameters>,
-    /// `StepFunctionStateMachineParameters`: optional.
+    /// `StepFunctionStateMachineParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-stepfunctionstatemachineparameters)): object [`PipeTargetStateMachineParameters`], optional.
     #[serde(
         rename = "StepFunctionStateMachineParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub step_function_state_machine_parameters: Option<PipeTargetStateMachineParameters>,
-    /// `TimestreamParameters`: optional.
+    /// `TimestreamParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetparameters.html#cfn-pipes-pipe-pipetargetparameters-timestreamparameters)): object [`PipeTargetTimestreamParameters`], optional.
     #[serde(
         rename = "TimestreamParameters",
         skip_serializing_if = "Option::is_none"
@@ -3582,27 +3586,37 @@ impl Walk for PipeTargetParameters {
 
 /// The `PipeTargetRedshiftDataParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetRedshiftDataParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetredshiftdataparameters.html).
 ///
 /// [`PipeTargetRedshiftDataParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeTargetRedshiftDataParameters {
-    /// `Database`: required.
+    /// Redshift Database
+    ///
+    /// `Database` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetredshiftdataparameters.html#cfn-pipes-pipe-pipetargetredshiftdataparameters-database)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Database")]
     pub database: Value<String>,
-    /// `DbUser`: optional.
+    /// Database user name
+    ///
+    /// `DbUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetredshiftdataparameters.html#cfn-pipes-pipe-pipetargetredshiftdataparameters-dbuser)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "DbUser", skip_serializing_if = "Option::is_none")]
     pub db_user: Option<Value<String>>,
-    /// `SecretManagerArn`: optional.
+    /// Optional SecretManager ARN which stores the database credentials
+    ///
+    /// `SecretManagerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetredshiftdataparameters.html#cfn-pipes-pipe-pipetargetredshiftdataparameters-secretmanagerarn)): string, optional. Pattern: `^(^arn:aws([a-z]|\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):(\d{12}):secret:.+)|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`. Length: 1 to 1600 characters.
     #[serde(rename = "SecretManagerArn", skip_serializing_if = "Option::is_none")]
     pub secret_manager_arn: Option<Value<String>>,
-    /// `Sqls`: required.
+    /// A list of SQLs.
+    ///
+    /// `Sqls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetredshiftdataparameters.html#cfn-pipes-pipe-pipetargetredshiftdataparameters-sqls)): list of (string), required. Items: 1 to 40. Each item: Length: 1 to 100000 characters.
     #[serde(rename = "Sqls")]
     pub sqls: Value<Vec<Value<String>>>,
-    /// `StatementName`: optional.
+    /// A name for Redshift DataAPI statement which can be used as filter of ListStatement.
+    ///
+    /// `StatementName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetredshiftdataparameters.html#cfn-pipes-pipe-pipetargetredshiftdataparameters-statementname)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "StatementName", skip_serializing_if = "Option::is_none")]
     pub statement_name: Option<Value<String>>,
-    /// `WithEvent`: optional.
+    /// `WithEvent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetredshiftdataparameters.html#cfn-pipes-pipe-pipetargetredshiftdataparameters-withevent)): boolean, optional.
     #[serde(rename = "WithEvent", skip_serializing_if = "Option::is_none")]
     pub with_event: Option<Value<bool>>,
 }
@@ -3670,12 +3684,12 @@ impl Walk for PipeTargetRedshiftDataParameters {
 
 /// The `PipeTargetSageMakerPipelineParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetSageMakerPipelineParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetsagemakerpipelineparameters.html).
 ///
 /// Every property is optional: start from [`PipeTargetSageMakerPipelineParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeTargetSageMakerPipelineParameters {
-    /// `PipelineParameterList`: optional.
+    /// `PipelineParameterList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetsagemakerpipelineparameters.html#cfn-pipes-pipe-pipetargetsagemakerpipelineparameters-pipelineparameterlist)): list of (object [`SageMakerPipelineParameter`]), optional. Items: 0 to 200.
     #[serde(
         rename = "PipelineParameterList",
         skip_serializing_if = "Option::is_none"
@@ -3711,18 +3725,18 @@ impl Walk for PipeTargetSageMakerPipelineParameters {
 
 /// The `PipeTargetSqsQueueParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetSqsQueueParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetsqsqueueparameters.html).
 ///
 /// Every property is optional: start from [`PipeTargetSqsQueueParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeTargetSqsQueueParameters {
-    /// `MessageDeduplicationId`: optional.
+    /// `MessageDeduplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetsqsqueueparameters.html#cfn-pipes-pipe-pipetargetsqsqueueparameters-messagededuplicationid)): string, optional. Length: 0 to 100 characters.
     #[serde(
         rename = "MessageDeduplicationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_deduplication_id: Option<Value<String>>,
-    /// `MessageGroupId`: optional.
+    /// `MessageGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetsqsqueueparameters.html#cfn-pipes-pipe-pipetargetsqsqueueparameters-messagegroupid)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "MessageGroupId", skip_serializing_if = "Option::is_none")]
     pub message_group_id: Option<Value<String>>,
 }
@@ -3760,12 +3774,12 @@ impl Walk for PipeTargetSqsQueueParameters {
 
 /// The `PipeTargetStateMachineParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetStateMachineParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetstatemachineparameters.html).
 ///
 /// Every property is optional: start from [`PipeTargetStateMachineParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PipeTargetStateMachineParameters {
-    /// `InvocationType`: optional.
+    /// `InvocationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargetstatemachineparameters.html#cfn-pipes-pipe-pipetargetstatemachineparameters-invocationtype)): [`PipeTargetInvocationType`], one of `REQUEST_RESPONSE`, `FIRE_AND_FORGET`, optional.
     #[serde(rename = "InvocationType", skip_serializing_if = "Option::is_none")]
     pub invocation_type: Option<Value<PipeTargetInvocationType>>,
 }
@@ -3795,39 +3809,39 @@ impl Walk for PipeTargetStateMachineParameters {
 
 /// The `PipeTargetTimestreamParameters` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PipeTargetTimestreamParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html).
 ///
 /// [`PipeTargetTimestreamParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PipeTargetTimestreamParameters {
-    /// `DimensionMappings`: required.
+    /// `DimensionMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html#cfn-pipes-pipe-pipetargettimestreamparameters-dimensionmappings)): list of (object [`DimensionMapping`]), required. Items: 1 to 128.
     #[serde(rename = "DimensionMappings")]
     pub dimension_mappings: Value<Vec<DimensionMapping>>,
-    /// `EpochTimeUnit`: optional.
+    /// `EpochTimeUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html#cfn-pipes-pipe-pipetargettimestreamparameters-epochtimeunit)): [`EpochTimeUnit`], one of `MILLISECONDS`, `SECONDS`, `MICROSECONDS`, `NANOSECONDS`, optional.
     #[serde(rename = "EpochTimeUnit", skip_serializing_if = "Option::is_none")]
     pub epoch_time_unit: Option<Value<EpochTimeUnit>>,
-    /// `MultiMeasureMappings`: optional.
+    /// `MultiMeasureMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html#cfn-pipes-pipe-pipetargettimestreamparameters-multimeasuremappings)): list of (object [`MultiMeasureMapping`]), optional. Items: 0 to 1024.
     #[serde(
         rename = "MultiMeasureMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_measure_mappings: Option<Value<Vec<MultiMeasureMapping>>>,
-    /// `SingleMeasureMappings`: optional.
+    /// `SingleMeasureMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html#cfn-pipes-pipe-pipetargettimestreamparameters-singlemeasuremappings)): list of (object [`SingleMeasureMapping`]), optional. Items: 0 to 8192.
     #[serde(
         rename = "SingleMeasureMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub single_measure_mappings: Option<Value<Vec<SingleMeasureMapping>>>,
-    /// `TimeFieldType`: optional.
+    /// `TimeFieldType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html#cfn-pipes-pipe-pipetargettimestreamparameters-timefieldtype)): [`TimeFieldType`], one of `EPOCH`, `TIMESTAMP_FORMAT`, optional.
     #[serde(rename = "TimeFieldType", skip_serializing_if = "Option::is_none")]
     pub time_field_type: Option<Value<TimeFieldType>>,
-    /// `TimeValue`: required.
+    /// `TimeValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html#cfn-pipes-pipe-pipetargettimestreamparameters-timevalue)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "TimeValue")]
     pub time_value: Value<String>,
-    /// `TimestampFormat`: optional.
+    /// `TimestampFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html#cfn-pipes-pipe-pipetargettimestreamparameters-timestampformat)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "TimestampFormat", skip_serializing_if = "Option::is_none")]
     pub timestamp_format: Option<Value<String>>,
-    /// `VersionValue`: required.
+    /// `VersionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-pipetargettimestreamparameters.html#cfn-pipes-pipe-pipetargettimestreamparameters-versionvalue)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "VersionValue")]
     pub version_value: Value<String>,
 }
@@ -3914,15 +3928,15 @@ impl Walk for PipeTargetTimestreamParameters {
 
 /// The `PlacementConstraint` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PlacementConstraint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-placementconstraint.html).
 ///
 /// Every property is optional: start from [`PlacementConstraint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlacementConstraint {
-    /// `Expression`: optional.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-placementconstraint.html#cfn-pipes-pipe-placementconstraint-expression)): string, optional. Length: 0 to 2000 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-placementconstraint.html#cfn-pipes-pipe-placementconstraint-type)): [`PlacementConstraintType`], one of `distinctInstance`, `memberOf`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<PlacementConstraintType>>,
 }
@@ -3980,15 +3994,15 @@ impl Walk for PlacementConstraintType {
 
 /// The `PlacementStrategy` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `PlacementStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-placementstrategy.html).
 ///
 /// Every property is optional: start from [`PlacementStrategy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlacementStrategy {
-    /// `Field`: optional.
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-placementstrategy.html#cfn-pipes-pipe-placementstrategy-field)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-placementstrategy.html#cfn-pipes-pipe-placementstrategy-type)): [`PlacementStrategyType`], one of `random`, `spread`, `binpack`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<PlacementStrategyType>>,
 }
@@ -4086,21 +4100,21 @@ impl Walk for RequestedPipeState {
 
 /// The `S3LogDestination` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `S3LogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-s3logdestination.html).
 ///
 /// Every property is optional: start from [`S3LogDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3LogDestination {
-    /// `BucketName`: optional.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-s3logdestination.html#cfn-pipes-pipe-s3logdestination-bucketname)): string, optional.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `BucketOwner`: optional.
+    /// `BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-s3logdestination.html#cfn-pipes-pipe-s3logdestination-bucketowner)): string, optional.
     #[serde(rename = "BucketOwner", skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<Value<String>>,
-    /// `OutputFormat`: optional.
+    /// `OutputFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-s3logdestination.html#cfn-pipes-pipe-s3logdestination-outputformat)): [`S3OutputFormat`], one of `json`, `plain`, `w3c`, optional.
     #[serde(rename = "OutputFormat", skip_serializing_if = "Option::is_none")]
     pub output_format: Option<Value<S3OutputFormat>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-s3logdestination.html#cfn-pipes-pipe-s3logdestination-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -4177,15 +4191,15 @@ impl Walk for S3OutputFormat {
 
 /// The `SageMakerPipelineParameter` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `SageMakerPipelineParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-sagemakerpipelineparameter.html).
 ///
 /// Every property is required: [`SageMakerPipelineParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SageMakerPipelineParameter {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-sagemakerpipelineparameter.html#cfn-pipes-pipe-sagemakerpipelineparameter-name)): string, required. Pattern: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*|(\$(\.[\w/_-]+(\[(\d+|\*)\])*)*)$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-sagemakerpipelineparameter.html#cfn-pipes-pipe-sagemakerpipelineparameter-value)): string, required. Length: 0 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4214,15 +4228,19 @@ impl Walk for SageMakerPipelineParameter {
 
 /// The `SelfManagedKafkaAccessConfigurationVpc` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `SelfManagedKafkaAccessConfigurationVpc`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-selfmanagedkafkaaccessconfigurationvpc.html).
 ///
 /// Every property is optional: start from [`SelfManagedKafkaAccessConfigurationVpc::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SelfManagedKafkaAccessConfigurationVpc {
-    /// `SecurityGroup`: optional.
+    /// List of SecurityGroupId.
+    ///
+    /// `SecurityGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-selfmanagedkafkaaccessconfigurationvpc.html#cfn-pipes-pipe-selfmanagedkafkaaccessconfigurationvpc-securitygroup)): list of (string), optional. Items: 0 to 5. Each item: Pattern: `^sg-[0-9a-zA-Z]*$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "SecurityGroup", skip_serializing_if = "Option::is_none")]
     pub security_group: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: optional.
+    /// List of SubnetId.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-selfmanagedkafkaaccessconfigurationvpc.html#cfn-pipes-pipe-selfmanagedkafkaaccessconfigurationvpc-subnets)): list of (string), optional. Items: 0 to 16. Each item: Pattern: `^subnet-[0-9a-z]*$`. Each item: Length: 1 to 1024 characters.
     #[serde(rename = "Subnets", skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Value<Vec<Value<String>>>>,
 }
@@ -4280,18 +4298,18 @@ impl Walk for SelfManagedKafkaStartPosition {
 
 /// The `SingleMeasureMapping` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `SingleMeasureMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-singlemeasuremapping.html).
 ///
 /// Every property is required: [`SingleMeasureMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SingleMeasureMapping {
-    /// `MeasureName`: required.
+    /// `MeasureName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-singlemeasuremapping.html#cfn-pipes-pipe-singlemeasuremapping-measurename)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "MeasureName")]
     pub measure_name: Value<String>,
-    /// `MeasureValue`: required.
+    /// `MeasureValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-singlemeasuremapping.html#cfn-pipes-pipe-singlemeasuremapping-measurevalue)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "MeasureValue")]
     pub measure_value: Value<String>,
-    /// `MeasureValueType`: required.
+    /// `MeasureValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-singlemeasuremapping.html#cfn-pipes-pipe-singlemeasuremapping-measurevaluetype)): [`MeasureValueType`], one of `DOUBLE`, `BIGINT`, `VARCHAR`, `BOOLEAN`, `TIMESTAMP`, required.
     #[serde(rename = "MeasureValueType")]
     pub measure_value_type: Value<MeasureValueType>,
 }
@@ -4327,15 +4345,15 @@ impl Walk for SingleMeasureMapping {
 
 /// The `Tag` property type of [`Pipe`].
 ///
-/// AWS reference: [`AWS::Pipes::Pipe`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pipes-pipe.html).
+/// AWS reference: [`AWS::Pipes::Pipe` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-tag.html#cfn-pipes-pipe-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-pipes-pipe-tag.html#cfn-pipes-pipe-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Polly::Lexicon` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-polly-lexicon.html)).
 ///
+/// Resource Type definition for AWS::Polly::Lexicon. A pronunciation lexicon that stores custom pronunciations for speech synthesis.
+///
 /// Every property is required: [`Lexicon::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Lexicon {
-    /// `Content`: required.
+    /// The content of the PLS lexicon in string format.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-polly-lexicon.html#cfn-polly-lexicon-content)): string, required.
     #[serde(rename = "Content")]
     pub content: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the lexicon. Must be an alphanumeric string up to 20 characters long.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-polly-lexicon.html#cfn-polly-lexicon-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z]{1,20}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }

@@ -9,19 +9,27 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::PricingPlanManager::Subscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pricingplanmanager-subscription.html)).
 ///
+/// Resource type definition for AWS::PricingPlanManager::Subscription. Deleting an activated subscription does not terminate it immediately; it schedules a cancellation that takes effect at the end of the current billing period. Until that date the subscription remains active and billing continues. Deleting a subscription that has not yet been activated (PENDING\_APPROVAL status) removes it immediately with no further charges.
+///
 /// [`Subscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Subscription {
-    /// `PlanFamily`: required, create-only (changing it replaces the resource).
+    /// The name of the pricing plan family.
+    ///
+    /// `PlanFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pricingplanmanager-subscription.html#cfn-pricingplanmanager-subscription-planfamily)): [`PlanFamily`], one of `CloudFront`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PlanFamily")]
     pub plan_family: Value<PlanFamily>,
-    /// `PlanTier`: required.
+    /// The tier of the pricing plan. CloudFormation does not change the tier of an existing subscription; a stack update that changes the tier, upgrading or downgrading it, is rejected.
+    ///
+    /// `PlanTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pricingplanmanager-subscription.html#cfn-pricingplanmanager-subscription-plantier)): string, required.
     #[serde(rename = "PlanTier")]
     pub plan_tier: Value<String>,
-    /// `ResourceArns`: required.
+    /// The ARNs of resources associated with the subscription.
+    ///
+    /// `ResourceArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pricingplanmanager-subscription.html#cfn-pricingplanmanager-subscription-resourcearns)): list of (string), required. Items: 1 to 10.
     #[serde(rename = "ResourceArns")]
     pub resource_arns: Value<Vec<Value<String>>>,
-    /// `UsageLevel`: optional.
+    /// `UsageLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pricingplanmanager-subscription.html#cfn-pricingplanmanager-subscription-usagelevel)): [`UsageLevel`], one of `DEFAULT`, `CF_PREMIUM_L2`, `CF_PREMIUM_L3`, `CF_PREMIUM_L4`, `CF_PREMIUM_L5`, `CF_PREMIUM_L6`, `CF_PREMIUM_L7`, optional.
     #[serde(rename = "UsageLevel", skip_serializing_if = "Option::is_none")]
     pub usage_level: Option<Value<UsageLevel>>,
 }

@@ -9,34 +9,50 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Proton::EnvironmentAccountConnection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html)).
 ///
+/// Resource Schema describing various properties for AWS Proton Environment Account Connections resources.
+///
 /// Every property is optional: start from [`EnvironmentAccountConnection::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentAccountConnection {
-    /// `CodebuildRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of an IAM service role in the environment account. AWS Proton uses this role to provision infrastructure resources using CodeBuild-based provisioning in the associated environment account.
+    ///
+    /// `CodebuildRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html#cfn-proton-environmentaccountconnection-codebuildrolearn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/([\w+=,.@-]{1,512}[/:])*([\w+=,.@-]{1,64})$`. Length: 1 to 200 characters.
     #[serde(rename = "CodebuildRoleArn", skip_serializing_if = "Option::is_none")]
     pub codebuild_role_arn: Option<Value<String>>,
-    /// `ComponentRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM service role that AWS Proton uses when provisioning directly defined components in the associated environment account. It determines the scope of infrastructure that a component can provision in the account.
+    ///
+    /// `ComponentRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html#cfn-proton-environmentaccountconnection-componentrolearn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/([\w+=,.@-]{1,512}[/:])*([\w+=,.@-]{1,64})$`. Length: 1 to 200 characters.
     #[serde(rename = "ComponentRoleArn", skip_serializing_if = "Option::is_none")]
     pub component_role_arn: Option<Value<String>>,
-    /// `EnvironmentAccountId`: optional.
+    /// The environment account that's connected to the environment account connection.
+    ///
+    /// `EnvironmentAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html#cfn-proton-environmentaccountconnection-environmentaccountid)): string, optional. Pattern: `^\d{12}$`.
     #[serde(
         rename = "EnvironmentAccountId",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_account_id: Option<Value<String>>,
-    /// `EnvironmentName`: optional.
+    /// The name of the AWS Proton environment that's created in the associated management account.
+    ///
+    /// `EnvironmentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html#cfn-proton-environmentaccountconnection-environmentname)): string, optional. Pattern: `^[0-9A-Za-z]+[0-9A-Za-z_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "EnvironmentName", skip_serializing_if = "Option::is_none")]
     pub environment_name: Option<Value<String>>,
-    /// `ManagementAccountId`: optional.
+    /// The ID of the management account that accepts or rejects the environment account connection. You create an manage the AWS Proton environment in this account. If the management account accepts the environment account connection, AWS Proton can use the associated IAM role to provision environment infrastructure resources in the associated environment account.
+    ///
+    /// `ManagementAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html#cfn-proton-environmentaccountconnection-managementaccountid)): string, optional. Pattern: `^\d{12}$`.
     #[serde(
         rename = "ManagementAccountId",
         skip_serializing_if = "Option::is_none"
     )]
     pub management_account_id: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM service role that's created in the environment account. AWS Proton uses this role to provision infrastructure resources in the associated environment account.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html#cfn-proton-environmentaccountconnection-rolearn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/([\w+=,.@-]{1,512}[/:])*([\w+=,.@-]{1,64})$`. Length: 1 to 200 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// \<p\>An optional list of metadata items that you can associate with the Proton environment account connection. A tag is a key-value pair.\</p\> \<p\>For more information, see \<a href="<https://docs.aws.amazon.com/proton/latest/userguide/resources.html>"\>Proton resources and tagging\</a\> in the \<i\>Proton User Guide\</i\>.\</p\>
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html#cfn-proton-environmentaccountconnection-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -137,25 +153,35 @@ impl ResourceRef<EnvironmentAccountConnection> {
 
 /// The properties of an `AWS::Proton::EnvironmentTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmenttemplate.html)).
 ///
+/// Definition of AWS::Proton::EnvironmentTemplate Resource Type
+///
 /// Every property is optional: start from [`EnvironmentTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EnvironmentTemplate {
-    /// `Description`: optional.
+    /// \<p\>A description of the environment template.\</p\>
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmenttemplate.html#cfn-proton-environmenttemplate-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// \<p\>The environment template name as displayed in the developer interface.\</p\>
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmenttemplate.html#cfn-proton-environmenttemplate-displayname)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `EncryptionKey`: optional, create-only (changing it replaces the resource).
+    /// \<p\>A customer provided encryption key that Proton uses to encrypt data.\</p\>
+    ///
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmenttemplate.html#cfn-proton-environmenttemplate-encryptionkey)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\d{12}:([\w+=,.@-]+[/:])*[\w+=,.@-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmenttemplate.html#cfn-proton-environmenttemplate-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z]+[0-9A-Za-z_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Provisioning`: optional, create-only (changing it replaces the resource).
+    /// `Provisioning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmenttemplate.html#cfn-proton-environmenttemplate-provisioning)): [`Provisioning`], one of `CUSTOMER_MANAGED`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Provisioning", skip_serializing_if = "Option::is_none")]
     pub provisioning: Option<Value<Provisioning>>,
-    /// `Tags`: optional.
+    /// \<p\>An optional list of metadata items that you can associate with the Proton environment template. A tag is a key-value pair.\</p\> \<p\>For more information, see \<a href="<https://docs.aws.amazon.com/proton/latest/userguide/resources.html>"\>Proton resources and tagging\</a\> in the \<i\>Proton User Guide\</i\>.\</p\>
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmenttemplate.html#cfn-proton-environmenttemplate-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -238,28 +264,38 @@ impl ResourceRef<EnvironmentTemplate> {
 
 /// The properties of an `AWS::Proton::ServiceTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-servicetemplate.html)).
 ///
+/// Definition of AWS::Proton::ServiceTemplate Resource Type
+///
 /// Every property is optional: start from [`ServiceTemplate::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceTemplate {
-    /// `Description`: optional.
+    /// \<p\>A description of the service template.\</p\>
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-servicetemplate.html#cfn-proton-servicetemplate-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: optional.
+    /// \<p\>The name of the service template as displayed in the developer interface.\</p\>
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-servicetemplate.html#cfn-proton-servicetemplate-displayname)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `EncryptionKey`: optional, create-only (changing it replaces the resource).
+    /// \<p\>A customer provided encryption key that's used to encrypt data.\</p\>
+    ///
+    /// `EncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-servicetemplate.html#cfn-proton-servicetemplate-encryptionkey)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\d{12}:([\w+=,.@-]+[/:])*[\w+=,.@-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "EncryptionKey", skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-servicetemplate.html#cfn-proton-servicetemplate-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z]+[0-9A-Za-z_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PipelineProvisioning`: optional, create-only (changing it replaces the resource).
+    /// `PipelineProvisioning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-servicetemplate.html#cfn-proton-servicetemplate-pipelineprovisioning)): [`Provisioning`], one of `CUSTOMER_MANAGED`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PipelineProvisioning",
         skip_serializing_if = "Option::is_none"
     )]
     pub pipeline_provisioning: Option<Value<Provisioning>>,
-    /// `Tags`: optional.
+    /// \<p\>An optional list of metadata items that you can associate with the Proton service template. A tag is a key-value pair.\</p\> \<p\>For more information, see \<a href="<https://docs.aws.amazon.com/proton/latest/userguide/resources.html>"\>Proton resources and tagging\</a\> in the \<i\>Proton User Guide\</i\>.\</p\>
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-servicetemplate.html#cfn-proton-servicetemplate-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -360,15 +396,19 @@ impl Walk for Provisioning {
 
 /// The `Tag` property type of [`EnvironmentAccountConnection`], [`EnvironmentTemplate`] and [`ServiceTemplate`].
 ///
-/// AWS reference: [`AWS::Proton::EnvironmentAccountConnection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmentaccountconnection.html), [`AWS::Proton::EnvironmentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-environmenttemplate.html), [`AWS::Proton::ServiceTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-proton-servicetemplate.html).
+/// AWS reference: [`AWS::Proton::EnvironmentAccountConnection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-proton-environmentaccountconnection-tag.html), [`AWS::Proton::EnvironmentTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-proton-environmenttemplate-tag.html), [`AWS::Proton::ServiceTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-proton-servicetemplate-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// \<p\>The key of the resource tag.\</p\>
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-proton-environmentaccountconnection-tag.html#cfn-proton-environmentaccountconnection-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// \<p\>The value of the resource tag.\</p\>
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-proton-environmentaccountconnection-tag.html#cfn-proton-environmentaccountconnection-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,70 +9,72 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::QBusiness::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html)).
 ///
+/// Definition of AWS::QBusiness::Application Resource Type
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `AttachmentsConfiguration`: optional.
+    /// `AttachmentsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-attachmentsconfiguration)): object [`AttachmentsConfiguration`], optional.
     #[serde(
         rename = "AttachmentsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub attachments_configuration: Option<AttachmentsConfiguration>,
-    /// `AutoSubscriptionConfiguration`: optional.
+    /// `AutoSubscriptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-autosubscriptionconfiguration)): object [`AutoSubscriptionConfiguration`], optional.
     #[serde(
         rename = "AutoSubscriptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_subscription_configuration: Option<AutoSubscriptionConfiguration>,
-    /// `ClientIdsForOIDC`: optional, create-only (changing it replaces the resource).
+    /// `ClientIdsForOIDC` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-clientidsforoidc)): list of (string), optional, create-only (changing it replaces the resource). Each item: Pattern: `^[a-zA-Z0-9_.:/()*?=-]*$`. Each item: Length: 1 to 255 characters.
     #[serde(rename = "ClientIdsForOIDC", skip_serializing_if = "Option::is_none")]
     pub client_ids_for_oidc: Option<Value<Vec<Value<String>>>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-displayname)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `IamIdentityProviderArn`: optional, create-only (changing it replaces the resource).
+    /// `IamIdentityProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-iamidentityproviderarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\d{12}:(oidc-provider|saml-provider)/[a-zA-Z0-9_\.\/@\-]+$`. Length: 20 to 2048 characters.
     #[serde(
         rename = "IamIdentityProviderArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub iam_identity_provider_arn: Option<Value<String>>,
-    /// `IdentityCenterInstanceArn`: optional.
+    /// `IdentityCenterInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-identitycenterinstancearn)): string, optional. Pattern: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 10 to 1224 characters.
     #[serde(
         rename = "IdentityCenterInstanceArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_center_instance_arn: Option<Value<String>>,
-    /// `IdentityType`: optional, create-only (changing it replaces the resource).
+    /// `IdentityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-identitytype)): [`IdentityType`], one of `AWS_IAM_IDP_SAML`, `AWS_IAM_IDP_OIDC`, `AWS_IAM_IDC`, `AWS_QUICKSIGHT_IDP`, `ANONYMOUS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IdentityType", skip_serializing_if = "Option::is_none")]
     pub identity_type: Option<Value<IdentityType>>,
-    /// `PersonalizationConfiguration`: optional.
+    /// `PersonalizationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-personalizationconfiguration)): object [`PersonalizationConfiguration`], optional.
     #[serde(
         rename = "PersonalizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub personalization_configuration: Option<PersonalizationConfiguration>,
-    /// `QAppsConfiguration`: optional.
+    /// `QAppsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-qappsconfiguration)): object [`QAppsConfiguration`], optional.
     #[serde(rename = "QAppsConfiguration", skip_serializing_if = "Option::is_none")]
     pub q_apps_configuration: Option<QAppsConfiguration>,
-    /// `QuickSightConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `QuickSightConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-quicksightconfiguration)): object [`QuickSightConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "QuickSightConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub quick_sight_configuration: Option<QuickSightConfiguration>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-rolearn)): string, optional. Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 0 to 1284 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html#cfn-qbusiness-application-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -265,28 +267,30 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::QBusiness::DataAccessor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html)).
 ///
+/// Definition of AWS::QBusiness::DataAccessor Resource Type
+///
 /// [`DataAccessor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataAccessor {
-    /// `ActionConfigurations`: required.
+    /// `ActionConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html#cfn-qbusiness-dataaccessor-actionconfigurations)): list of (object [`ActionConfiguration`]), required. Items: 1 to 10.
     #[serde(rename = "ActionConfigurations")]
     pub action_configurations: Value<Vec<ActionConfiguration>>,
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html#cfn-qbusiness-dataaccessor-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`. Length: 36 to 36 characters.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `AuthenticationDetail`: optional.
+    /// `AuthenticationDetail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html#cfn-qbusiness-dataaccessor-authenticationdetail)): object [`DataAccessorAuthenticationDetail`], optional.
     #[serde(
         rename = "AuthenticationDetail",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_detail: Option<DataAccessorAuthenticationDetail>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html#cfn-qbusiness-dataaccessor-displayname)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html#cfn-qbusiness-dataaccessor-principal)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$`. Length: 1 to 1284 characters.
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html#cfn-qbusiness-dataaccessor-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -380,46 +384,48 @@ impl ResourceRef<DataAccessor> {
 
 /// The properties of an `AWS::QBusiness::DataSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html)).
 ///
+/// Definition of AWS::QBusiness::DataSource Resource Type
+///
 /// [`DataSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSource {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`. Length: 36 to 36 characters.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `Configuration`: required.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-displayname)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `DocumentEnrichmentConfiguration`: optional.
+    /// `DocumentEnrichmentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-documentenrichmentconfiguration)): object [`DocumentEnrichmentConfiguration`], optional.
     #[serde(
         rename = "DocumentEnrichmentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_enrichment_configuration: Option<DocumentEnrichmentConfiguration>,
-    /// `IndexId`: required, create-only (changing it replaces the resource).
+    /// `IndexId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-indexid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`. Length: 36 to 36 characters.
     #[serde(rename = "IndexId")]
     pub index_id: Value<String>,
-    /// `MediaExtractionConfiguration`: optional.
+    /// `MediaExtractionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-mediaextractionconfiguration)): object [`MediaExtractionConfiguration`], optional.
     #[serde(
         rename = "MediaExtractionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_extraction_configuration: Option<MediaExtractionConfiguration>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-rolearn)): string, optional. Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 0 to 1284 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `SyncSchedule`: optional.
+    /// `SyncSchedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-syncschedule)): string, optional. Pattern: `^[\s\S]*$`. Length: at most 998 characters.
     #[serde(rename = "SyncSchedule", skip_serializing_if = "Option::is_none")]
     pub sync_schedule: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcConfiguration`: optional.
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html#cfn-qbusiness-datasource-vpcconfiguration)): object [`DataSourceVpcConfiguration`], optional.
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<DataSourceVpcConfiguration>,
 }
@@ -566,34 +572,36 @@ impl ResourceRef<DataSource> {
 
 /// The properties of an `AWS::QBusiness::Index` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html)).
 ///
+/// Definition of AWS::QBusiness::Index Resource Type
+///
 /// [`Index::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Index {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html#cfn-qbusiness-index-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`. Length: 36 to 36 characters.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `CapacityConfiguration`: optional.
+    /// `CapacityConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html#cfn-qbusiness-index-capacityconfiguration)): object [`IndexCapacityConfiguration`], optional.
     #[serde(
         rename = "CapacityConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_configuration: Option<IndexCapacityConfiguration>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html#cfn-qbusiness-index-description)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html#cfn-qbusiness-index-displayname)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `DocumentAttributeConfigurations`: optional.
+    /// `DocumentAttributeConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html#cfn-qbusiness-index-documentattributeconfigurations)): list of (object [`DocumentAttributeConfiguration`]), optional. Items: 1 to 500.
     #[serde(
         rename = "DocumentAttributeConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_attribute_configurations: Option<Value<Vec<DocumentAttributeConfiguration>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html#cfn-qbusiness-index-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html#cfn-qbusiness-index-type)): [`IndexType`], one of `ENTERPRISE`, `STARTER`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<IndexType>>,
 }
@@ -706,22 +714,24 @@ impl ResourceRef<Index> {
 
 /// The properties of an `AWS::QBusiness::Permission` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-permission.html)).
 ///
+/// Definition of AWS::QBusiness::Permission Resource Type
+///
 /// [`Permission::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Permission {
-    /// `Actions`: required, create-only (changing it replaces the resource).
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-permission.html#cfn-qbusiness-permission-actions)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 10. Each item: Pattern: `^qbusiness:[a-zA-Z]+$`.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Value<String>>>,
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-permission.html#cfn-qbusiness-permission-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`. Length: 36 to 36 characters.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `Conditions`: optional, create-only (changing it replaces the resource).
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-permission.html#cfn-qbusiness-permission-conditions)): list of (object [`Condition`]), optional, create-only (changing it replaces the resource). Items: 1 to 10.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Condition>>>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-permission.html#cfn-qbusiness-permission-principal)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$`. Length: 1 to 1284 characters.
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
-    /// `StatementId`: required, create-only (changing it replaces the resource).
+    /// `StatementId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-permission.html#cfn-qbusiness-permission-statementid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]+$`. Length: 1 to 100 characters.
     #[serde(rename = "StatementId")]
     pub statement_id: Value<String>,
 }
@@ -782,34 +792,36 @@ impl Resource for Permission {
 
 /// The properties of an `AWS::QBusiness::Plugin` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html)).
 ///
+/// Definition of AWS::QBusiness::Plugin Resource Type
+///
 /// [`Plugin::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plugin {
-    /// `ApplicationId`: optional, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html#cfn-qbusiness-plugin-applicationid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`. Length: 36 to 36 characters.
     #[serde(rename = "ApplicationId", skip_serializing_if = "Option::is_none")]
     pub application_id: Option<Value<String>>,
-    /// `AuthConfiguration`: required.
+    /// `AuthConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html#cfn-qbusiness-plugin-authconfiguration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "AuthConfiguration")]
     pub auth_configuration: Json,
-    /// `CustomPluginConfiguration`: optional.
+    /// `CustomPluginConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html#cfn-qbusiness-plugin-custompluginconfiguration)): object [`CustomPluginConfiguration`], optional.
     #[serde(
         rename = "CustomPluginConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_plugin_configuration: Option<CustomPluginConfiguration>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html#cfn-qbusiness-plugin-displayname)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `ServerUrl`: optional.
+    /// `ServerUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html#cfn-qbusiness-plugin-serverurl)): string, optional. Pattern: `^(https?|ftp|file)://([^\s]*)$`. Length: 1 to 2048 characters.
     #[serde(rename = "ServerUrl", skip_serializing_if = "Option::is_none")]
     pub server_url: Option<Value<String>>,
-    /// `State`: optional.
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html#cfn-qbusiness-plugin-state)): [`PluginState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<PluginState>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html#cfn-qbusiness-plugin-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html#cfn-qbusiness-plugin-type)): [`PluginType`], one of `SERVICE_NOW`, `SALESFORCE`, `JIRA`, `ZENDESK`, `CUSTOM`, `QUICKSIGHT`, `SERVICENOW_NOW_PLATFORM`, `JIRA_CLOUD`, `SALESFORCE_CRM`, `ZENDESK_SUITE`, `ATLASSIAN_CONFLUENCE`, `GOOGLE_CALENDAR`, `MICROSOFT_TEAMS`, `MICROSOFT_EXCHANGE`, `PAGERDUTY_ADVANCE`, `SMARTSHEET`, `ASANA`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<PluginType>,
 }
@@ -926,25 +938,27 @@ impl ResourceRef<Plugin> {
 
 /// The properties of an `AWS::QBusiness::Retriever` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-retriever.html)).
 ///
+/// Definition of AWS::QBusiness::Retriever Resource Type
+///
 /// [`Retriever::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Retriever {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-retriever.html#cfn-qbusiness-retriever-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`. Length: 36 to 36 characters.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `Configuration`: required.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-retriever.html#cfn-qbusiness-retriever-configuration)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Configuration")]
     pub configuration: Json,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-retriever.html#cfn-qbusiness-retriever-displayname)): string, required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Length: 1 to 1000 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-retriever.html#cfn-qbusiness-retriever-rolearn)): string, optional. Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 0 to 1284 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-retriever.html#cfn-qbusiness-retriever-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-retriever.html#cfn-qbusiness-retriever-type)): [`RetrieverType`], one of `NATIVE_INDEX`, `KENDRA_INDEX`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<RetrieverType>,
 }
@@ -1035,52 +1049,54 @@ impl ResourceRef<Retriever> {
 
 /// The properties of an `AWS::QBusiness::WebExperience` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html)).
 ///
+/// Definition of AWS::QBusiness::WebExperience Resource Type
+///
 /// [`WebExperience::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WebExperience {
-    /// `ApplicationId`: required, create-only (changing it replaces the resource).
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-applicationid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`. Length: 36 to 36 characters.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `BrowserExtensionConfiguration`: optional.
+    /// `BrowserExtensionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-browserextensionconfiguration)): object [`BrowserExtensionConfiguration`], optional.
     #[serde(
         rename = "BrowserExtensionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub browser_extension_configuration: Option<BrowserExtensionConfiguration>,
-    /// `CustomizationConfiguration`: optional.
+    /// `CustomizationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-customizationconfiguration)): object [`CustomizationConfiguration`], optional.
     #[serde(
         rename = "CustomizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub customization_configuration: Option<CustomizationConfiguration>,
-    /// `IdentityProviderConfiguration`: optional.
+    /// `IdentityProviderConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-identityproviderconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "IdentityProviderConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub identity_provider_configuration: Option<Json>,
-    /// `Origins`: optional.
+    /// `Origins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-origins)): list of (string), optional. Items: 0 to 10. Each item: Pattern: `^(http:\/\/|https:\/\/)[a-zA-Z0-9-_.]+(?::[0-9]{1,5})?$`. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Origins", skip_serializing_if = "Option::is_none")]
     pub origins: Option<Value<Vec<Value<String>>>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-rolearn)): string, optional. Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 0 to 1284 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `SamplePromptsControlMode`: optional.
+    /// `SamplePromptsControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-samplepromptscontrolmode)): [`WebExperienceSamplePromptsControlMode`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "SamplePromptsControlMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub sample_prompts_control_mode: Option<Value<WebExperienceSamplePromptsControlMode>>,
-    /// `Subtitle`: optional.
+    /// `Subtitle` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-subtitle)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 500 characters.
     #[serde(rename = "Subtitle", skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Title`: optional.
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-title)): string, optional. Pattern: `^[\s\S]*$`. Length: 0 to 500 characters.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `WelcomeMessage`: optional.
+    /// `WelcomeMessage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html#cfn-qbusiness-webexperience-welcomemessage)): string, optional. Length: 0 to 300 characters.
     #[serde(rename = "WelcomeMessage", skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<Value<String>>,
 }
@@ -1243,15 +1259,15 @@ impl ResourceRef<WebExperience> {
 
 /// The `ActionConfiguration` property type of [`DataAccessor`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataAccessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html).
+/// AWS reference: [`AWS::QBusiness::DataAccessor` `ActionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-actionconfiguration.html).
 ///
 /// [`ActionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionConfiguration {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-actionconfiguration.html#cfn-qbusiness-dataaccessor-actionconfiguration-action)): string, required. Pattern: `^qbusiness:[a-zA-Z]+$`.
     #[serde(rename = "Action")]
     pub action: Value<String>,
-    /// `FilterConfiguration`: optional.
+    /// `FilterConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-actionconfiguration.html#cfn-qbusiness-dataaccessor-actionconfiguration-filterconfiguration)): object [`ActionFilterConfiguration`], optional.
     #[serde(
         rename = "FilterConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1289,12 +1305,12 @@ impl Walk for ActionConfiguration {
 
 /// The `ActionFilterConfiguration` property type of [`DataAccessor`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataAccessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html).
+/// AWS reference: [`AWS::QBusiness::DataAccessor` `ActionFilterConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-actionfilterconfiguration.html).
 ///
 /// Every property is required: [`ActionFilterConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionFilterConfiguration {
-    /// `DocumentAttributeFilter`: required.
+    /// `DocumentAttributeFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-actionfilterconfiguration.html#cfn-qbusiness-dataaccessor-actionfilterconfiguration-documentattributefilter)): object [`AttributeFilter`], required.
     #[serde(rename = "DocumentAttributeFilter")]
     pub document_attribute_filter: AttributeFilter,
 }
@@ -1337,12 +1353,12 @@ impl Walk for ApiSchemaType {
 
 /// The `AttachmentsConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::QBusiness::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html).
+/// AWS reference: [`AWS::QBusiness::Application` `AttachmentsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-attachmentsconfiguration.html).
 ///
 /// Every property is required: [`AttachmentsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttachmentsConfiguration {
-    /// `AttachmentsControlMode`: required.
+    /// `AttachmentsControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-attachmentsconfiguration.html#cfn-qbusiness-application-attachmentsconfiguration-attachmentscontrolmode)): [`AttachmentsControlMode`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "AttachmentsControlMode")]
     pub attachments_control_mode: Value<AttachmentsControlMode>,
 }
@@ -1388,42 +1404,42 @@ impl Walk for AttachmentsControlMode {
 
 /// The `AttributeFilter` property type of [`DataAccessor`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataAccessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html).
+/// AWS reference: [`AWS::QBusiness::DataAccessor` `AttributeFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html).
 ///
 /// Every property is optional: start from [`AttributeFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AttributeFilter {
-    /// `AndAllFilters`: optional.
+    /// `AndAllFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-andallfilters)): list of (object [`AttributeFilter`]), optional.
     #[serde(rename = "AndAllFilters", skip_serializing_if = "Option::is_none")]
     pub and_all_filters: Option<Value<Vec<AttributeFilter>>>,
-    /// `ContainsAll`: optional.
+    /// `ContainsAll` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-containsall)): object [`DocumentAttribute`], optional.
     #[serde(rename = "ContainsAll", skip_serializing_if = "Option::is_none")]
     pub contains_all: Option<DocumentAttribute>,
-    /// `ContainsAny`: optional.
+    /// `ContainsAny` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-containsany)): object [`DocumentAttribute`], optional.
     #[serde(rename = "ContainsAny", skip_serializing_if = "Option::is_none")]
     pub contains_any: Option<DocumentAttribute>,
-    /// `EqualsTo`: optional.
+    /// `EqualsTo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-equalsto)): object [`DocumentAttribute`], optional.
     #[serde(rename = "EqualsTo", skip_serializing_if = "Option::is_none")]
     pub equals_to: Option<DocumentAttribute>,
-    /// `GreaterThan`: optional.
+    /// `GreaterThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-greaterthan)): object [`DocumentAttribute`], optional.
     #[serde(rename = "GreaterThan", skip_serializing_if = "Option::is_none")]
     pub greater_than: Option<DocumentAttribute>,
-    /// `GreaterThanOrEquals`: optional.
+    /// `GreaterThanOrEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-greaterthanorequals)): object [`DocumentAttribute`], optional.
     #[serde(
         rename = "GreaterThanOrEquals",
         skip_serializing_if = "Option::is_none"
     )]
     pub greater_than_or_equals: Option<DocumentAttribute>,
-    /// `LessThan`: optional.
+    /// `LessThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-lessthan)): object [`DocumentAttribute`], optional.
     #[serde(rename = "LessThan", skip_serializing_if = "Option::is_none")]
     pub less_than: Option<DocumentAttribute>,
-    /// `LessThanOrEquals`: optional.
+    /// `LessThanOrEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-lessthanorequals)): object [`DocumentAttribute`], optional.
     #[serde(rename = "LessThanOrEquals", skip_serializing_if = "Option::is_none")]
     pub less_than_or_equals: Option<DocumentAttribute>,
-    /// `NotFilter`: optional.
+    /// `NotFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-notfilter)): object [`AttributeFilter`], optional.
     #[serde(rename = "NotFilter", skip_serializing_if = "Option::is_none")]
     pub not_filter: Option<Box<AttributeFilter>>,
-    /// `OrAllFilters`: optional.
+    /// `OrAllFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-attributefilter.html#cfn-qbusiness-dataaccessor-attributefilter-orallfilters)): list of (object [`AttributeFilter`]), optional.
     #[serde(rename = "OrAllFilters", skip_serializing_if = "Option::is_none")]
     pub or_all_filters: Option<Value<Vec<AttributeFilter>>>,
 }
@@ -1568,12 +1584,12 @@ impl Walk for AttributeValueOperator {
 
 /// The `AudioExtractionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `AudioExtractionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-audioextractionconfiguration.html).
 ///
 /// Every property is required: [`AudioExtractionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AudioExtractionConfiguration {
-    /// `AudioExtractionStatus`: required.
+    /// `AudioExtractionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-audioextractionconfiguration.html#cfn-qbusiness-datasource-audioextractionconfiguration-audioextractionstatus)): [`AudioExtractionStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "AudioExtractionStatus")]
     pub audio_extraction_status: Value<AudioExtractionStatus>,
 }
@@ -1619,15 +1635,15 @@ impl Walk for AudioExtractionStatus {
 
 /// The `AutoSubscriptionConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::QBusiness::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html).
+/// AWS reference: [`AWS::QBusiness::Application` `AutoSubscriptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-autosubscriptionconfiguration.html).
 ///
 /// [`AutoSubscriptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AutoSubscriptionConfiguration {
-    /// `AutoSubscribe`: required.
+    /// `AutoSubscribe` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-autosubscriptionconfiguration.html#cfn-qbusiness-application-autosubscriptionconfiguration-autosubscribe)): [`AutoSubscriptionStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "AutoSubscribe")]
     pub auto_subscribe: Value<AutoSubscriptionStatus>,
-    /// `DefaultSubscriptionType`: optional.
+    /// `DefaultSubscriptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-autosubscriptionconfiguration.html#cfn-qbusiness-application-autosubscriptionconfiguration-defaultsubscriptiontype)): [`SubscriptionType`], one of `Q_LITE`, `Q_BUSINESS`, optional.
     #[serde(
         rename = "DefaultSubscriptionType",
         skip_serializing_if = "Option::is_none"
@@ -1705,12 +1721,12 @@ impl Walk for BrowserExtension {
 
 /// The `BrowserExtensionConfiguration` property type of [`WebExperience`].
 ///
-/// AWS reference: [`AWS::QBusiness::WebExperience`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html).
+/// AWS reference: [`AWS::QBusiness::WebExperience` `BrowserExtensionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-webexperience-browserextensionconfiguration.html).
 ///
 /// Every property is required: [`BrowserExtensionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrowserExtensionConfiguration {
-    /// `EnabledBrowserExtensions`: required.
+    /// `EnabledBrowserExtensions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-webexperience-browserextensionconfiguration.html#cfn-qbusiness-webexperience-browserextensionconfiguration-enabledbrowserextensions)): list of ([`BrowserExtension`], one of `FIREFOX`, `CHROME`), required. Items: 0 to 2.
     #[serde(rename = "EnabledBrowserExtensions")]
     pub enabled_browser_extensions: Value<Vec<Value<BrowserExtension>>>,
 }
@@ -1736,18 +1752,18 @@ impl Walk for BrowserExtensionConfiguration {
 
 /// The `Condition` property type of [`Permission`].
 ///
-/// AWS reference: [`AWS::QBusiness::Permission`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-permission.html).
+/// AWS reference: [`AWS::QBusiness::Permission` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-permission-condition.html).
 ///
 /// Every property is required: [`Condition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Condition {
-    /// `ConditionKey`: required.
+    /// `ConditionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-permission-condition.html#cfn-qbusiness-permission-condition-conditionkey)): string, required. Pattern: `^aws:PrincipalTag/qbusiness-dataaccessor:[a-zA-Z]+`.
     #[serde(rename = "ConditionKey")]
     pub condition_key: Value<String>,
-    /// `ConditionOperator`: required.
+    /// `ConditionOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-permission-condition.html#cfn-qbusiness-permission-condition-conditionoperator)): [`ConditionOperator`], one of `StringEquals`, required.
     #[serde(rename = "ConditionOperator")]
     pub condition_operator: Value<ConditionOperator>,
-    /// `ConditionValues`: required.
+    /// `ConditionValues` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-permission-condition.html#cfn-qbusiness-permission-condition-conditionvalues)): list of (string), required. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Items: 1 to 1.
     #[serde(rename = "ConditionValues")]
     pub condition_values: Value<Vec<Value<String>>>,
 }
@@ -1800,18 +1816,18 @@ impl Walk for ConditionOperator {
 
 /// The `CustomPluginConfiguration` property type of [`Plugin`].
 ///
-/// AWS reference: [`AWS::QBusiness::Plugin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html).
+/// AWS reference: [`AWS::QBusiness::Plugin` `CustomPluginConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-plugin-custompluginconfiguration.html).
 ///
 /// Every property is required: [`CustomPluginConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomPluginConfiguration {
-    /// `ApiSchema`: required.
+    /// `ApiSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-plugin-custompluginconfiguration.html#cfn-qbusiness-plugin-custompluginconfiguration-apischema)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "ApiSchema")]
     pub api_schema: Json,
-    /// `ApiSchemaType`: required.
+    /// `ApiSchemaType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-plugin-custompluginconfiguration.html#cfn-qbusiness-plugin-custompluginconfiguration-apischematype)): [`ApiSchemaType`], one of `OPEN_API_V3`, required.
     #[serde(rename = "ApiSchemaType")]
     pub api_schema_type: Value<ApiSchemaType>,
-    /// `Description`: required.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-plugin-custompluginconfiguration.html#cfn-qbusiness-plugin-custompluginconfiguration-description)): string, required. Length: 1 to 200 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
 }
@@ -1847,21 +1863,21 @@ impl Walk for CustomPluginConfiguration {
 
 /// The `CustomizationConfiguration` property type of [`WebExperience`].
 ///
-/// AWS reference: [`AWS::QBusiness::WebExperience`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html).
+/// AWS reference: [`AWS::QBusiness::WebExperience` `CustomizationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-webexperience-customizationconfiguration.html).
 ///
 /// Every property is optional: start from [`CustomizationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomizationConfiguration {
-    /// `CustomCSSUrl`: optional.
+    /// `CustomCSSUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-webexperience-customizationconfiguration.html#cfn-qbusiness-webexperience-customizationconfiguration-customcssurl)): string, optional. Pattern: `^(https?://[a-zA-Z0-9-_.+%/]+\.css)?$`. Length: 0 to 1284 characters.
     #[serde(rename = "CustomCSSUrl", skip_serializing_if = "Option::is_none")]
     pub custom_css_url: Option<Value<String>>,
-    /// `FaviconUrl`: optional.
+    /// `FaviconUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-webexperience-customizationconfiguration.html#cfn-qbusiness-webexperience-customizationconfiguration-faviconurl)): string, optional. Pattern: `^(https?://[a-zA-Z0-9-_.+%/]+\.(svg|ico))?$`. Length: 0 to 1284 characters.
     #[serde(rename = "FaviconUrl", skip_serializing_if = "Option::is_none")]
     pub favicon_url: Option<Value<String>>,
-    /// `FontUrl`: optional.
+    /// `FontUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-webexperience-customizationconfiguration.html#cfn-qbusiness-webexperience-customizationconfiguration-fonturl)): string, optional. Pattern: `^(https?://[a-zA-Z0-9-_.+%/]+\.(ttf|woff|woff2|otf))?$`. Length: 0 to 1284 characters.
     #[serde(rename = "FontUrl", skip_serializing_if = "Option::is_none")]
     pub font_url: Option<Value<String>>,
-    /// `LogoUrl`: optional.
+    /// `LogoUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-webexperience-customizationconfiguration.html#cfn-qbusiness-webexperience-customizationconfiguration-logourl)): string, optional. Pattern: `^(https?://[a-zA-Z0-9-_.+%/]+\.(svg|png))?$`. Length: 0 to 1284 characters.
     #[serde(rename = "LogoUrl", skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<Value<String>>,
 }
@@ -1915,21 +1931,21 @@ impl Walk for CustomizationConfiguration {
 
 /// The `DataAccessorAuthenticationDetail` property type of [`DataAccessor`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataAccessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html).
+/// AWS reference: [`AWS::QBusiness::DataAccessor` `DataAccessorAuthenticationDetail`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-dataaccessorauthenticationdetail.html).
 ///
 /// [`DataAccessorAuthenticationDetail::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataAccessorAuthenticationDetail {
-    /// `AuthenticationConfiguration`: optional.
+    /// `AuthenticationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-dataaccessorauthenticationdetail.html#cfn-qbusiness-dataaccessor-dataaccessorauthenticationdetail-authenticationconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AuthenticationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub authentication_configuration: Option<Json>,
-    /// `AuthenticationType`: required.
+    /// `AuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-dataaccessorauthenticationdetail.html#cfn-qbusiness-dataaccessor-dataaccessorauthenticationdetail-authenticationtype)): [`DataAccessorAuthenticationType`], one of `AWS_IAM_IDC_TTI`, `AWS_IAM_IDC_AUTH_CODE`, required.
     #[serde(rename = "AuthenticationType")]
     pub authentication_type: Value<DataAccessorAuthenticationType>,
-    /// `ExternalIds`: optional.
+    /// `ExternalIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-dataaccessorauthenticationdetail.html#cfn-qbusiness-dataaccessor-dataaccessorauthenticationdetail-externalids)): list of (string), optional. Items: 1 to 1. Each item: Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`. Each item: Length: 1 to 1000 characters.
     #[serde(rename = "ExternalIds", skip_serializing_if = "Option::is_none")]
     pub external_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1993,15 +2009,15 @@ impl Walk for DataAccessorAuthenticationType {
 
 /// The `DataSourceVpcConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `DataSourceVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-datasourcevpcconfiguration.html).
 ///
 /// Every property is required: [`DataSourceVpcConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSourceVpcConfiguration {
-    /// `SecurityGroupIds`: required.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-datasourcevpcconfiguration.html#cfn-qbusiness-datasource-datasourcevpcconfiguration-securitygroupids)): list of (string), required. Items: 1 to 10. Each item: Pattern: `^[-0-9a-zA-Z]+$`. Each item: Length: 1 to 200 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-datasourcevpcconfiguration.html#cfn-qbusiness-datasource-datasourcevpcconfiguration-subnetids)): list of (string), required. Each item: Pattern: `^[-0-9a-zA-Z]+$`. Each item: Length: 1 to 200 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -2033,15 +2049,15 @@ impl Walk for DataSourceVpcConfiguration {
 
 /// The `DocumentAttribute` property type of [`DataAccessor`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataAccessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html).
+/// AWS reference: [`AWS::QBusiness::DataAccessor` `DocumentAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-documentattribute.html).
 ///
 /// Every property is required: [`DocumentAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentAttribute {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-documentattribute.html#cfn-qbusiness-dataaccessor-documentattribute-name)): string, required. Pattern: `^[a-zA-Z0-9_][a-zA-Z0-9_-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-documentattribute.html#cfn-qbusiness-dataaccessor-documentattribute-value)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Value")]
     pub value: Json,
 }
@@ -2070,18 +2086,18 @@ impl Walk for DocumentAttribute {
 
 /// The `DocumentAttributeCondition` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `DocumentAttributeCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentattributecondition.html).
 ///
 /// [`DocumentAttributeCondition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentAttributeCondition {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentattributecondition.html#cfn-qbusiness-datasource-documentattributecondition-key)): string, required. Pattern: `^[a-zA-Z0-9_][a-zA-Z0-9_-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Operator`: required.
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentattributecondition.html#cfn-qbusiness-datasource-documentattributecondition-operator)): [`DocumentEnrichmentConditionOperator`], one of `GREATER_THAN`, `GREATER_THAN_OR_EQUALS`, `LESS_THAN`, `LESS_THAN_OR_EQUALS`, `EQUALS`, `NOT_EQUALS`, `CONTAINS`, `NOT_CONTAINS`, `EXISTS`, `NOT_EXISTS`, `BEGINS_WITH`, required.
     #[serde(rename = "Operator")]
     pub operator: Value<DocumentEnrichmentConditionOperator>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentattributecondition.html#cfn-qbusiness-datasource-documentattributecondition-value)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Json>,
 }
@@ -2122,18 +2138,18 @@ impl Walk for DocumentAttributeCondition {
 
 /// The `DocumentAttributeConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::QBusiness::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html).
+/// AWS reference: [`AWS::QBusiness::Index` `DocumentAttributeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-index-documentattributeconfiguration.html).
 ///
 /// Every property is optional: start from [`DocumentAttributeConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentAttributeConfiguration {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-index-documentattributeconfiguration.html#cfn-qbusiness-index-documentattributeconfiguration-name)): string, optional. Pattern: `^[a-zA-Z0-9_][a-zA-Z0-9_-]*$`. Length: 1 to 30 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Search`: optional.
+    /// `Search` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-index-documentattributeconfiguration.html#cfn-qbusiness-index-documentattributeconfiguration-search)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Search", skip_serializing_if = "Option::is_none")]
     pub search: Option<Value<Status>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-index-documentattributeconfiguration.html#cfn-qbusiness-index-documentattributeconfiguration-type)): [`AttributeType`], one of `STRING`, `STRING_LIST`, `NUMBER`, `DATE`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<AttributeType>>,
 }
@@ -2179,21 +2195,21 @@ impl Walk for DocumentAttributeConfiguration {
 
 /// The `DocumentAttributeTarget` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `DocumentAttributeTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentattributetarget.html).
 ///
 /// [`DocumentAttributeTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentAttributeTarget {
-    /// `AttributeValueOperator`: optional.
+    /// `AttributeValueOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentattributetarget.html#cfn-qbusiness-datasource-documentattributetarget-attributevalueoperator)): [`AttributeValueOperator`], one of `DELETE`, optional.
     #[serde(
         rename = "AttributeValueOperator",
         skip_serializing_if = "Option::is_none"
     )]
     pub attribute_value_operator: Option<Value<AttributeValueOperator>>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentattributetarget.html#cfn-qbusiness-datasource-documentattributetarget-key)): string, required. Pattern: `^[a-zA-Z0-9_][a-zA-Z0-9_-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentattributetarget.html#cfn-qbusiness-datasource-documentattributetarget-value)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Json>,
 }
@@ -2304,24 +2320,24 @@ impl Walk for DocumentEnrichmentConditionOperator {
 
 /// The `DocumentEnrichmentConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `DocumentEnrichmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentenrichmentconfiguration.html).
 ///
 /// Every property is optional: start from [`DocumentEnrichmentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentEnrichmentConfiguration {
-    /// `InlineConfigurations`: optional.
+    /// `InlineConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentenrichmentconfiguration.html#cfn-qbusiness-datasource-documentenrichmentconfiguration-inlineconfigurations)): list of (object [`InlineDocumentEnrichmentConfiguration`]), optional. Items: 1 to 100.
     #[serde(
         rename = "InlineConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub inline_configurations: Option<Value<Vec<InlineDocumentEnrichmentConfiguration>>>,
-    /// `PostExtractionHookConfiguration`: optional.
+    /// `PostExtractionHookConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentenrichmentconfiguration.html#cfn-qbusiness-datasource-documentenrichmentconfiguration-postextractionhookconfiguration)): object [`HookConfiguration`], optional.
     #[serde(
         rename = "PostExtractionHookConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub post_extraction_hook_configuration: Option<HookConfiguration>,
-    /// `PreExtractionHookConfiguration`: optional.
+    /// `PreExtractionHookConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-documentenrichmentconfiguration.html#cfn-qbusiness-datasource-documentenrichmentconfiguration-preextractionhookconfiguration)): object [`HookConfiguration`], optional.
     #[serde(
         rename = "PreExtractionHookConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2379,12 +2395,12 @@ impl Walk for DocumentEnrichmentConfiguration {
 
 /// The `EncryptionConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::QBusiness::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html).
+/// AWS reference: [`AWS::QBusiness::Application` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-encryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`EncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-encryptionconfiguration.html#cfn-qbusiness-application-encryptionconfiguration-kmskeyid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -2414,24 +2430,24 @@ impl Walk for EncryptionConfiguration {
 
 /// The `HookConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `HookConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-hookconfiguration.html).
 ///
 /// Every property is optional: start from [`HookConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HookConfiguration {
-    /// `InvocationCondition`: optional.
+    /// `InvocationCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-hookconfiguration.html#cfn-qbusiness-datasource-hookconfiguration-invocationcondition)): object [`DocumentAttributeCondition`], optional.
     #[serde(
         rename = "InvocationCondition",
         skip_serializing_if = "Option::is_none"
     )]
     pub invocation_condition: Option<DocumentAttributeCondition>,
-    /// `LambdaArn`: optional.
+    /// `LambdaArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-hookconfiguration.html#cfn-qbusiness-datasource-hookconfiguration-lambdaarn)): string, optional. Pattern: `^arn:aws[a-zA-Z-]*:lambda:[a-z-]*-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?$`. Length: 1 to 2048 characters.
     #[serde(rename = "LambdaArn", skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<Value<String>>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-hookconfiguration.html#cfn-qbusiness-datasource-hookconfiguration-rolearn)): string, optional. Pattern: `^arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$`. Length: 0 to 1284 characters.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `S3BucketName`: optional.
+    /// `S3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-hookconfiguration.html#cfn-qbusiness-datasource-hookconfiguration-s3bucketname)): string, optional. Pattern: `^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$`. Length: 1 to 63 characters.
     #[serde(rename = "S3BucketName", skip_serializing_if = "Option::is_none")]
     pub s3_bucket_name: Option<Value<String>>,
 }
@@ -2514,12 +2530,12 @@ impl Walk for IdentityType {
 
 /// The `ImageExtractionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `ImageExtractionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-imageextractionconfiguration.html).
 ///
 /// Every property is required: [`ImageExtractionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageExtractionConfiguration {
-    /// `ImageExtractionStatus`: required.
+    /// `ImageExtractionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-imageextractionconfiguration.html#cfn-qbusiness-datasource-imageextractionconfiguration-imageextractionstatus)): [`ImageExtractionStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "ImageExtractionStatus")]
     pub image_extraction_status: Value<ImageExtractionStatus>,
 }
@@ -2565,12 +2581,12 @@ impl Walk for ImageExtractionStatus {
 
 /// The `IndexCapacityConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::QBusiness::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html).
+/// AWS reference: [`AWS::QBusiness::Index` `IndexCapacityConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-index-indexcapacityconfiguration.html).
 ///
 /// Every property is optional: start from [`IndexCapacityConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IndexCapacityConfiguration {
-    /// `Units`: optional.
+    /// `Units` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-index-indexcapacityconfiguration.html#cfn-qbusiness-index-indexcapacityconfiguration-units)): number, optional. Range: at least 1.
     #[serde(rename = "Units", skip_serializing_if = "Option::is_none")]
     pub units: Option<Value<f64>>,
 }
@@ -2620,21 +2636,21 @@ impl Walk for IndexType {
 
 /// The `InlineDocumentEnrichmentConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `InlineDocumentEnrichmentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-inlinedocumentenrichmentconfiguration.html).
 ///
 /// Every property is optional: start from [`InlineDocumentEnrichmentConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InlineDocumentEnrichmentConfiguration {
-    /// `Condition`: optional.
+    /// `Condition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-inlinedocumentenrichmentconfiguration.html#cfn-qbusiness-datasource-inlinedocumentenrichmentconfiguration-condition)): object [`DocumentAttributeCondition`], optional.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
     pub condition: Option<DocumentAttributeCondition>,
-    /// `DocumentContentOperator`: optional.
+    /// `DocumentContentOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-inlinedocumentenrichmentconfiguration.html#cfn-qbusiness-datasource-inlinedocumentenrichmentconfiguration-documentcontentoperator)): [`DocumentContentOperator`], one of `DELETE`, optional.
     #[serde(
         rename = "DocumentContentOperator",
         skip_serializing_if = "Option::is_none"
     )]
     pub document_content_operator: Option<Value<DocumentContentOperator>>,
-    /// `Target`: optional.
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-inlinedocumentenrichmentconfiguration.html#cfn-qbusiness-datasource-inlinedocumentenrichmentconfiguration-target)): object [`DocumentAttributeTarget`], optional.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<DocumentAttributeTarget>,
 }
@@ -2683,24 +2699,24 @@ impl Walk for InlineDocumentEnrichmentConfiguration {
 
 /// The `MediaExtractionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `MediaExtractionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-mediaextractionconfiguration.html).
 ///
 /// Every property is optional: start from [`MediaExtractionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MediaExtractionConfiguration {
-    /// `AudioExtractionConfiguration`: optional.
+    /// `AudioExtractionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-mediaextractionconfiguration.html#cfn-qbusiness-datasource-mediaextractionconfiguration-audioextractionconfiguration)): object [`AudioExtractionConfiguration`], optional.
     #[serde(
         rename = "AudioExtractionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub audio_extraction_configuration: Option<AudioExtractionConfiguration>,
-    /// `ImageExtractionConfiguration`: optional.
+    /// `ImageExtractionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-mediaextractionconfiguration.html#cfn-qbusiness-datasource-mediaextractionconfiguration-imageextractionconfiguration)): object [`ImageExtractionConfiguration`], optional.
     #[serde(
         rename = "ImageExtractionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub image_extraction_configuration: Option<ImageExtractionConfiguration>,
-    /// `VideoExtractionConfiguration`: optional.
+    /// `VideoExtractionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-mediaextractionconfiguration.html#cfn-qbusiness-datasource-mediaextractionconfiguration-videoextractionconfiguration)): object [`VideoExtractionConfiguration`], optional.
     #[serde(
         rename = "VideoExtractionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -2758,12 +2774,12 @@ impl Walk for MediaExtractionConfiguration {
 
 /// The `PersonalizationConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::QBusiness::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html).
+/// AWS reference: [`AWS::QBusiness::Application` `PersonalizationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-personalizationconfiguration.html).
 ///
 /// Every property is required: [`PersonalizationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PersonalizationConfiguration {
-    /// `PersonalizationControlMode`: required.
+    /// `PersonalizationControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-personalizationconfiguration.html#cfn-qbusiness-application-personalizationconfiguration-personalizationcontrolmode)): [`PersonalizationControlMode`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "PersonalizationControlMode")]
     pub personalization_control_mode: Value<PersonalizationControlMode>,
 }
@@ -2894,12 +2910,12 @@ impl Walk for PluginType {
 
 /// The `QAppsConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::QBusiness::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html).
+/// AWS reference: [`AWS::QBusiness::Application` `QAppsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-qappsconfiguration.html).
 ///
 /// Every property is required: [`QAppsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QAppsConfiguration {
-    /// `QAppsControlMode`: required.
+    /// `QAppsControlMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-qappsconfiguration.html#cfn-qbusiness-application-qappsconfiguration-qappscontrolmode)): [`QAppsControlMode`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "QAppsControlMode")]
     pub q_apps_control_mode: Value<QAppsControlMode>,
 }
@@ -2945,12 +2961,12 @@ impl Walk for QAppsControlMode {
 
 /// The `QuickSightConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::QBusiness::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html).
+/// AWS reference: [`AWS::QBusiness::Application` `QuickSightConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-quicksightconfiguration.html).
 ///
 /// Every property is required: [`QuickSightConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QuickSightConfiguration {
-    /// `ClientNamespace`: required.
+    /// `ClientNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-quicksightconfiguration.html#cfn-qbusiness-application-quicksightconfiguration-clientnamespace)): string, required. Pattern: `^[a-zA-Z0-9._-]*$`. Length: 1 to 64 characters.
     #[serde(rename = "ClientNamespace")]
     pub client_namespace: Value<String>,
 }
@@ -3036,15 +3052,15 @@ impl Walk for SubscriptionType {
 
 /// The `Tag` property type of [`Application`], [`DataAccessor`], [`DataSource`], [`Index`], [`Plugin`], [`Retriever`] and [`WebExperience`].
 ///
-/// AWS reference: [`AWS::QBusiness::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-application.html), [`AWS::QBusiness::DataAccessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-dataaccessor.html), [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html), [`AWS::QBusiness::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-index.html), [`AWS::QBusiness::Plugin`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-plugin.html), [`AWS::QBusiness::Retriever`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-retriever.html), [`AWS::QBusiness::WebExperience`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-webexperience.html).
+/// AWS reference: [`AWS::QBusiness::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-tag.html), [`AWS::QBusiness::DataAccessor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-dataaccessor-tag.html), [`AWS::QBusiness::DataSource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-tag.html), [`AWS::QBusiness::Index` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-index-tag.html), [`AWS::QBusiness::Plugin` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-plugin-tag.html), [`AWS::QBusiness::Retriever` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-retriever-tag.html), [`AWS::QBusiness::WebExperience` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-webexperience-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-tag.html#cfn-qbusiness-application-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-application-tag.html#cfn-qbusiness-application-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3073,12 +3089,12 @@ impl Walk for Tag {
 
 /// The `VideoExtractionConfiguration` property type of [`DataSource`].
 ///
-/// AWS reference: [`AWS::QBusiness::DataSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qbusiness-datasource.html).
+/// AWS reference: [`AWS::QBusiness::DataSource` `VideoExtractionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-videoextractionconfiguration.html).
 ///
 /// Every property is required: [`VideoExtractionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VideoExtractionConfiguration {
-    /// `VideoExtractionStatus`: required.
+    /// `VideoExtractionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qbusiness-datasource-videoextractionconfiguration.html#cfn-qbusiness-datasource-videoextractionconfiguration-videoextractionstatus)): [`VideoExtractionStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "VideoExtractionStatus")]
     pub video_extraction_status: Value<VideoExtractionStatus>,
 }

@@ -9,22 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::QLDB::Ledger` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-ledger.html)).
 ///
+/// Resource Type definition for AWS::QLDB::Ledger
+///
 /// [`Ledger::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ledger {
-    /// `DeletionProtection`: optional.
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-ledger.html#cfn-qldb-ledger-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `KmsKey`: optional.
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-ledger.html#cfn-qldb-ledger-kmskey)): string, optional.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-ledger.html#cfn-qldb-ledger-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PermissionsMode`: required.
+    /// `PermissionsMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-ledger.html#cfn-qldb-ledger-permissionsmode)): string, required.
     #[serde(rename = "PermissionsMode")]
     pub permissions_mode: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-ledger.html#cfn-qldb-ledger-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -99,28 +101,32 @@ impl ResourceRef<Ledger> {
 
 /// The properties of an `AWS::QLDB::Stream` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html)).
 ///
+/// Resource schema for AWS::QLDB::Stream.
+///
 /// [`Stream::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stream {
-    /// `ExclusiveEndTime`: optional, create-only (changing it replaces the resource).
+    /// `ExclusiveEndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html#cfn-qldb-stream-exclusiveendtime)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ExclusiveEndTime", skip_serializing_if = "Option::is_none")]
     pub exclusive_end_time: Option<Value<String>>,
-    /// `InclusiveStartTime`: required, create-only (changing it replaces the resource).
+    /// `InclusiveStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html#cfn-qldb-stream-inclusivestarttime)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "InclusiveStartTime")]
     pub inclusive_start_time: Value<String>,
-    /// `KinesisConfiguration`: required, create-only (changing it replaces the resource).
+    /// `KinesisConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html#cfn-qldb-stream-kinesisconfiguration)): object [`KinesisConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "KinesisConfiguration")]
     pub kinesis_configuration: KinesisConfiguration,
-    /// `LedgerName`: required, create-only (changing it replaces the resource).
+    /// `LedgerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html#cfn-qldb-stream-ledgername)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "LedgerName")]
     pub ledger_name: Value<String>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html#cfn-qldb-stream-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:[\w+=/,.@-]+:[\w+=/,.@-]+:[\w+=/,.@-]*:[0-9]*:[\w+=,.@-]+(/[\w+=,.@-]+)*`.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StreamName`: required, create-only (changing it replaces the resource).
+    /// `StreamName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html#cfn-qldb-stream-streamname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "StreamName")]
     pub stream_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html#cfn-qldb-stream-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -207,15 +213,15 @@ impl ResourceRef<Stream> {
 
 /// The `KinesisConfiguration` property type of [`Stream`].
 ///
-/// AWS reference: [`AWS::QLDB::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html).
+/// AWS reference: [`AWS::QLDB::Stream` `KinesisConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qldb-stream-kinesisconfiguration.html).
 ///
 /// Every property is optional: start from [`KinesisConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KinesisConfiguration {
-    /// `AggregationEnabled`: optional.
+    /// `AggregationEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qldb-stream-kinesisconfiguration.html#cfn-qldb-stream-kinesisconfiguration-aggregationenabled)): boolean, optional.
     #[serde(rename = "AggregationEnabled", skip_serializing_if = "Option::is_none")]
     pub aggregation_enabled: Option<Value<bool>>,
-    /// `StreamArn`: optional.
+    /// `StreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qldb-stream-kinesisconfiguration.html#cfn-qldb-stream-kinesisconfiguration-streamarn)): string, optional. Pattern: `arn:[\w+=/,.@-]+:[\w+=/,.@-]+:[\w+=/,.@-]*:[0-9]*:[\w+=,.@-]+(/[\w+=,.@-]+)*`.
     #[serde(rename = "StreamArn", skip_serializing_if = "Option::is_none")]
     pub stream_arn: Option<Value<String>>,
 }
@@ -253,15 +259,15 @@ impl Walk for KinesisConfiguration {
 
 /// The `Tag` property type of [`Ledger`] and [`Stream`].
 ///
-/// AWS reference: [`AWS::QLDB::Ledger`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-ledger.html), [`AWS::QLDB::Stream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-qldb-stream.html).
+/// AWS reference: [`AWS::QLDB::Ledger` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qldb-ledger-tag.html), [`AWS::QLDB::Stream` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qldb-stream-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qldb-ledger-tag.html#cfn-qldb-ledger-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-qldb-ledger-tag.html#cfn-qldb-ledger-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

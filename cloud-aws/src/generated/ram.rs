@@ -9,19 +9,25 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::RAM::Permission` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permission.html)).
 ///
+/// Resource type definition for AWS::RAM::Permission
+///
 /// [`Permission::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Permission {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the permission.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permission.html#cfn-ram-permission-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w.-]*$`. Length: 1 to 36 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PolicyTemplate`: required, create-only (changing it replaces the resource).
+    /// `PolicyTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permission.html#cfn-ram-permission-policytemplate)): JSON (the schema allows several shapes, or none), required, create-only (changing it replaces the resource).
     #[serde(rename = "PolicyTemplate")]
     pub policy_template: Json,
-    /// `ResourceType`: required, create-only (changing it replaces the resource).
+    /// The resource type this permission can be used with.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permission.html#cfn-ram-permission-resourcetype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permission.html#cfn-ram-permission-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -94,16 +100,24 @@ impl ResourceRef<Permission> {
 
 /// The properties of an `AWS::RAM::PermissionAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permissionassociation.html)).
 ///
+/// Associates a specified AWS RAM permission with a resource share. You can only associate one permission with each resource type in a resource share.
+///
 /// [`PermissionAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PermissionAssociation {
-    /// `PermissionArn`: required, create-only (changing it replaces the resource).
+    /// Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the AWS RAM permission to associate with the resource share.
+    ///
+    /// `PermissionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permissionassociation.html#cfn-ram-permissionassociation-permissionarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "PermissionArn")]
     pub permission_arn: Value<String>,
-    /// `Replace`: optional.
+    /// Specifies whether to replace the existing permission on the resource share. Use \`true\` to replace the current permission. Use \`false\` to add the permission when no permission is currently associated. The default value is \`false\`. Updating an existing association also requires \`true\`, because AWS RAM applies the change by re-associating the permission.
+    ///
+    /// `Replace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permissionassociation.html#cfn-ram-permissionassociation-replace)): boolean, optional.
     #[serde(rename = "Replace", skip_serializing_if = "Option::is_none")]
     pub replace: Option<Value<bool>>,
-    /// `ResourceShareArn`: required, create-only (changing it replaces the resource).
+    /// Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share.
+    ///
+    /// `ResourceShareArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permissionassociation.html#cfn-ram-permissionassociation-resourcesharearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceShareArn")]
     pub resource_share_arn: Value<String>,
 }
@@ -182,13 +196,19 @@ impl ResourceRef<PermissionAssociation> {
 
 /// The properties of an `AWS::RAM::PrincipalAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-principalassociation.html)).
 ///
+/// Associates a specified principal with a resource share.
+///
 /// Every property is required: [`PrincipalAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrincipalAssociation {
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// Specifies the principal to associate with the resource share. The possible values are: - An AWS account ID - An Amazon Resource Name (ARN) of an organization in AWS Organizations - An ARN of an organizational unit (OU) in AWS Organizations - An ARN of an IAM role - An ARN of an IAM user
+    ///
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-principalassociation.html#cfn-ram-principalassociation-principal)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
-    /// `ResourceShareArn`: required, create-only (changing it replaces the resource).
+    /// Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share.
+    ///
+    /// `ResourceShareArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-principalassociation.html#cfn-ram-principalassociation-resourcesharearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceShareArn")]
     pub resource_share_arn: Value<String>,
 }
@@ -253,13 +273,19 @@ impl ResourceRef<PrincipalAssociation> {
 
 /// The properties of an `AWS::RAM::ResourceAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceassociation.html)).
 ///
+/// Associates a specified resource with a resource share.
+///
 /// Every property is required: [`ResourceAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceAssociation {
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource to associate with the resource share.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceassociation.html#cfn-ram-resourceassociation-resourcearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `ResourceShareArn`: required, create-only (changing it replaces the resource).
+    /// Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share.
+    ///
+    /// `ResourceShareArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceassociation.html#cfn-ram-resourceassociation-resourcesharearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceShareArn")]
     pub resource_share_arn: Value<String>,
 }
@@ -324,37 +350,55 @@ impl ResourceRef<ResourceAssociation> {
 
 /// The properties of an `AWS::RAM::ResourceShare` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html)).
 ///
+/// Resource type definition for AWS::RAM::ResourceShare
+///
 /// [`ResourceShare::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceShare {
-    /// `AllowExternalPrincipals`: optional.
+    /// Specifies whether principals outside your organization in AWS Organizations can be associated with a resource share. A value of \`true\` lets you share with individual AWS accounts that are not in your organization. A value of \`false\` only has meaning if your account is a member of an AWS Organization. The default value is \`true\`.
+    ///
+    /// `AllowExternalPrincipals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html#cfn-ram-resourceshare-allowexternalprincipals)): boolean, optional.
     #[serde(
         rename = "AllowExternalPrincipals",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_external_principals: Option<Value<bool>>,
-    /// `Name`: required.
+    /// Specifies the name of the resource share.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html#cfn-ram-resourceshare-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PermissionArns`: optional.
+    /// Specifies the [Amazon Resource Names (ARNs)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the AWS RAM permission to associate with the resource share. If you do not specify an ARN for the permission, AWS RAM automatically attaches the default version of the permission for each resource type. You can associate only one permission with each resource type included in the resource share.
+    ///
+    /// `PermissionArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html#cfn-ram-resourceshare-permissionarns)): list of (string), optional.
     #[serde(rename = "PermissionArns", skip_serializing_if = "Option::is_none")]
     pub permission_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Principals`: optional.
+    /// Specifies the principals to associate with the resource share. The possible values are: - An AWS account ID - An Amazon Resource Name (ARN) of an organization in AWS Organizations - An ARN of an organizational unit (OU) in AWS Organizations - An ARN of an IAM role - An ARN of an IAM user
+    ///
+    /// `Principals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html#cfn-ram-resourceshare-principals)): list of (string), optional.
     #[serde(rename = "Principals", skip_serializing_if = "Option::is_none")]
     pub principals: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceArns`: optional.
+    /// Specifies a list of one or more ARNs of the resources to associate with the resource share.
+    ///
+    /// `ResourceArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html#cfn-ram-resourceshare-resourcearns)): list of (string), optional.
     #[serde(rename = "ResourceArns", skip_serializing_if = "Option::is_none")]
     pub resource_arns: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceShareConfiguration`: optional.
+    /// Specifies the configuration for the resource share
+    ///
+    /// `ResourceShareConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html#cfn-ram-resourceshare-resourceshareconfiguration)): object [`ResourceShareConfiguration`], optional.
     #[serde(
         rename = "ResourceShareConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_share_configuration: Option<ResourceShareConfiguration>,
-    /// `Sources`: optional.
+    /// Specifies from which source accounts the service principal has access to the resources in this resource share.
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html#cfn-ram-resourceshare-sources)): list of (string), optional.
     #[serde(rename = "Sources", skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// Specifies one or more tags to attach to the resource share itself. It doesn't attach the tags to the resources associated with the resource share.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html#cfn-ram-resourceshare-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -485,13 +529,19 @@ impl ResourceRef<ResourceShare> {
 
 /// The properties of an `AWS::RAM::SourceAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-sourceassociation.html)).
 ///
+/// Associates a specified source account with a resource share.
+///
 /// Every property is required: [`SourceAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceAssociation {
-    /// `ResourceShareArn`: required, create-only (changing it replaces the resource).
+    /// Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share.
+    ///
+    /// `ResourceShareArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-sourceassociation.html#cfn-ram-sourceassociation-resourcesharearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceShareArn")]
     pub resource_share_arn: Value<String>,
-    /// `SourceId`: required, create-only (changing it replaces the resource).
+    /// Specifies the ID of the source account to associate with the resource share.
+    ///
+    /// `SourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-sourceassociation.html#cfn-ram-sourceassociation-sourceid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SourceId")]
     pub source_id: Value<String>,
 }
@@ -551,18 +601,22 @@ impl ResourceRef<SourceAssociation> {
 
 /// The `ResourceShareConfiguration` property type of [`ResourceShare`].
 ///
-/// AWS reference: [`AWS::RAM::ResourceShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html).
+/// AWS reference: [`AWS::RAM::ResourceShare` `ResourceShareConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ram-resourceshare-resourceshareconfiguration.html).
 ///
 /// Every property is optional: start from [`ResourceShareConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceShareConfiguration {
-    /// `ExclusiveAccountAccess`: optional.
+    /// The resource share restricts access to an account
+    ///
+    /// `ExclusiveAccountAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ram-resourceshare-resourceshareconfiguration.html#cfn-ram-resourceshare-resourceshareconfiguration-exclusiveaccountaccess)): boolean, optional.
     #[serde(
         rename = "ExclusiveAccountAccess",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclusive_account_access: Option<Value<bool>>,
-    /// `RetainSharingOnAccountLeaveOrganization`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether the consumer account retains access to the resource share after leaving the organization.
+    ///
+    /// `RetainSharingOnAccountLeaveOrganization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ram-resourceshare-resourceshareconfiguration.html#cfn-ram-resourceshare-resourceshareconfiguration-retainsharingonaccountleaveorganization)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "RetainSharingOnAccountLeaveOrganization",
         skip_serializing_if = "Option::is_none"
@@ -607,15 +661,19 @@ impl Walk for ResourceShareConfiguration {
 
 /// The `Tag` property type of [`Permission`] and [`ResourceShare`].
 ///
-/// AWS reference: [`AWS::RAM::Permission`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-permission.html), [`AWS::RAM::ResourceShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ram-resourceshare.html).
+/// AWS reference: [`AWS::RAM::Permission` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ram-permission-tag.html), [`AWS::RAM::ResourceShare` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ram-resourceshare-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ram-permission-tag.html#cfn-ram-permission-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ram-permission-tag.html#cfn-ram-permission-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

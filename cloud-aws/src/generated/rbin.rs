@@ -9,34 +9,52 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Rbin::Rule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html)).
 ///
+/// Resource Type definition for AWS::Rbin::Rule
+///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `Description`: optional.
+    /// The description of the retention rule.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html#cfn-rbin-rule-description)): string, optional. Pattern: `^[\S ]{0,255}$`. Length: at most 255 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `ExcludeResourceTags`: optional.
+    /// Information about the exclude resource tags used to identify resources that are excluded by the retention rule.
+    ///
+    /// `ExcludeResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html#cfn-rbin-rule-excluderesourcetags)): list of (object [`ResourceTag`]), optional. Items: 0 to 5.
     #[serde(
         rename = "ExcludeResourceTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub exclude_resource_tags: Option<Value<Vec<ResourceTag>>>,
-    /// `LockConfiguration`: optional.
+    /// Information about the retention rule lock configuration.
+    ///
+    /// `LockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html#cfn-rbin-rule-lockconfiguration)): object [`UnlockDelay`], optional.
     #[serde(rename = "LockConfiguration", skip_serializing_if = "Option::is_none")]
     pub lock_configuration: Option<UnlockDelay>,
-    /// `ResourceTags`: optional.
+    /// Information about the resource tags used to identify resources that are retained by the retention rule.
+    ///
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html#cfn-rbin-rule-resourcetags)): list of (object [`ResourceTag`]), optional. Items: 0 to 50.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<ResourceTag>>>,
-    /// `ResourceType`: required, create-only (changing it replaces the resource).
+    /// The resource type retained by the retention rule.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html#cfn-rbin-rule-resourcetype)): [`ResourceType`], one of `EBS_SNAPSHOT`, `EC2_IMAGE`, `EBS_VOLUME`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<ResourceType>,
-    /// `RetentionPeriod`: required.
+    /// Information about the retention period for which the retention rule is to retain resources.
+    ///
+    /// `RetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html#cfn-rbin-rule-retentionperiod)): object [`RetentionPeriod`], required.
     #[serde(rename = "RetentionPeriod")]
     pub retention_period: RetentionPeriod,
-    /// `Status`: optional.
+    /// The state of the retention rule. Only retention rules that are in the available state retain resources.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html#cfn-rbin-rule-status)): string, optional. Pattern: `pending|available`.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Information about the tags assigned to the retention rule.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html#cfn-rbin-rule-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -145,15 +163,19 @@ impl ResourceRef<Rule> {
 
 /// The `ResourceTag` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Rbin::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html).
+/// AWS reference: [`AWS::Rbin::Rule` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-resourcetag.html).
 ///
 /// Every property is required: [`ResourceTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceTag {
-    /// `ResourceTagKey`: required.
+    /// The tag key of the resource.
+    ///
+    /// `ResourceTagKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-resourcetag.html#cfn-rbin-rule-resourcetag-resourcetagkey)): string, required. Pattern: `^[\S\s]{1,128}$`. Length: 1 to 128 characters.
     #[serde(rename = "ResourceTagKey")]
     pub resource_tag_key: Value<String>,
-    /// `ResourceTagValue`: required.
+    /// The tag value of the resource
+    ///
+    /// `ResourceTagValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-resourcetag.html#cfn-rbin-rule-resourcetag-resourcetagvalue)): string, required. Pattern: `^[\S\s]{0,256}$`. Length: 0 to 256 characters.
     #[serde(rename = "ResourceTagValue")]
     pub resource_tag_value: Value<String>,
 }
@@ -208,15 +230,19 @@ impl Walk for ResourceType {
 
 /// The `RetentionPeriod` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Rbin::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html).
+/// AWS reference: [`AWS::Rbin::Rule` `RetentionPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-retentionperiod.html).
 ///
 /// Every property is required: [`RetentionPeriod::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RetentionPeriod {
-    /// `RetentionPeriodUnit`: required.
+    /// The retention period unit of the rule
+    ///
+    /// `RetentionPeriodUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-retentionperiod.html#cfn-rbin-rule-retentionperiod-retentionperiodunit)): [`RetentionPeriodUnit`], one of `DAYS`, required.
     #[serde(rename = "RetentionPeriodUnit")]
     pub retention_period_unit: Value<RetentionPeriodUnit>,
-    /// `RetentionPeriodValue`: required.
+    /// The retention period value of the rule.
+    ///
+    /// `RetentionPeriodValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-retentionperiod.html#cfn-rbin-rule-retentionperiod-retentionperiodvalue)): integer, required. Range: 1 to 3650.
     #[serde(rename = "RetentionPeriodValue")]
     pub retention_period_value: Value<i64>,
 }
@@ -265,15 +291,19 @@ impl Walk for RetentionPeriodUnit {
 
 /// The `Tag` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Rbin::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html).
+/// AWS reference: [`AWS::Rbin::Rule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A unique identifier for the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-tag.html#cfn-rbin-rule-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// String which you can use to describe or define the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-tag.html#cfn-rbin-rule-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -302,15 +332,19 @@ impl Walk for Tag {
 
 /// The `UnlockDelay` property type of [`Rule`].
 ///
-/// AWS reference: [`AWS::Rbin::Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rbin-rule.html).
+/// AWS reference: [`AWS::Rbin::Rule` `UnlockDelay`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-unlockdelay.html).
 ///
 /// Every property is optional: start from [`UnlockDelay::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UnlockDelay {
-    /// `UnlockDelayUnit`: optional.
+    /// The unit of time in which to measure the unlock delay. Currently, the unlock delay can be measure only in days.
+    ///
+    /// `UnlockDelayUnit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-unlockdelay.html#cfn-rbin-rule-unlockdelay-unlockdelayunit)): [`UnlockDelayUnit`], one of `DAYS`, optional.
     #[serde(rename = "UnlockDelayUnit", skip_serializing_if = "Option::is_none")]
     pub unlock_delay_unit: Option<Value<UnlockDelayUnit>>,
-    /// `UnlockDelayValue`: optional.
+    /// The unlock delay period, measured in the unit specified for UnlockDelayUnit.
+    ///
+    /// `UnlockDelayValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rbin-rule-unlockdelay.html#cfn-rbin-rule-unlockdelay-unlockdelayvalue)): integer, optional. Range: 7 to 30.
     #[serde(rename = "UnlockDelayValue", skip_serializing_if = "Option::is_none")]
     pub unlock_delay_value: Option<Value<i64>>,
 }

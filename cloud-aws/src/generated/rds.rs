@@ -11,16 +11,24 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::RDS::ClusterSnapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-clustersnapshot.html)).
 ///
+/// Creates a snapshot of a DB cluster.
+///
 /// [`ClusterSnapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterSnapshot {
-    /// `DBClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the DB cluster to create a snapshot for.
+    ///
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-clustersnapshot.html#cfn-rds-clustersnapshot-dbclusteridentifier)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DBClusterIdentifier")]
     pub db_cluster_identifier: Value<String>,
-    /// `DBClusterSnapshotIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier for the DB cluster snapshot. Must contain from 1 to 63 letters, numbers, or hyphens. First character must be a letter. Can't end with a hyphen or contain two consecutive hyphens.
+    ///
+    /// `DBClusterSnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-clustersnapshot.html#cfn-rds-clustersnapshot-dbclustersnapshotidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`. Length: 1 to 63 characters.
     #[serde(rename = "DBClusterSnapshotIdentifier")]
     pub db_cluster_snapshot_identifier: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to be assigned to the DB cluster snapshot.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-clustersnapshot.html#cfn-rds-clustersnapshot-tags)): list of (object [`ClusterSnapshotTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ClusterSnapshotTag>>>,
 }
@@ -160,58 +168,84 @@ impl ResourceRef<ClusterSnapshot> {
 
 /// The properties of an `AWS::RDS::CustomDBEngineVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html)).
 ///
+/// Creates a custom DB engine version (CEV).
+///
 /// [`CustomDbEngineVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomDbEngineVersion {
-    /// `DatabaseInstallationFiles`: optional, create-only (changing it replaces the resource).
+    /// `DatabaseInstallationFiles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-databaseinstallationfiles)): list of (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DatabaseInstallationFiles",
         skip_serializing_if = "Option::is_none"
     )]
     pub database_installation_files: Option<Value<Vec<Value<String>>>>,
-    /// `DatabaseInstallationFilesS3BucketName`: optional, create-only (changing it replaces the resource).
+    /// The name of an Amazon S3 bucket that contains database installation files for your CEV. For example, a valid bucket name is `my-custom-installation-files`.
+    ///
+    /// `DatabaseInstallationFilesS3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-databaseinstallationfiless3bucketname)): string, optional, create-only (changing it replaces the resource). Length: 3 to 63 characters.
     #[serde(
         rename = "DatabaseInstallationFilesS3BucketName",
         skip_serializing_if = "Option::is_none"
     )]
     pub database_installation_files_s3_bucket_name: Option<Value<String>>,
-    /// `DatabaseInstallationFilesS3Prefix`: optional, create-only (changing it replaces the resource).
+    /// The Amazon S3 directory that contains the database installation files for your CEV. For example, a valid bucket name is `123456789012/cev1`. If this setting isn't specified, no prefix is assumed.
+    ///
+    /// `DatabaseInstallationFilesS3Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-databaseinstallationfiless3prefix)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(
         rename = "DatabaseInstallationFilesS3Prefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub database_installation_files_s3_prefix: Option<Value<String>>,
-    /// `Description`: optional.
+    /// An optional description of your CEV.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Engine`: required, create-only (changing it replaces the resource).
+    /// The database engine to use for your custom engine version (CEV). Valid values: + `custom-oracle-ee` + `custom-oracle-ee-cdb` + `sqlserver-dev-ee` + `sqlserver-ee` + `sqlserver-se`
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-engine)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9-]{1,35}$`. Length: 1 to 35 characters.
     #[serde(rename = "Engine")]
     pub engine: Value<String>,
-    /// `EngineVersion`: required, create-only (changing it replaces the resource).
+    /// The name of your CEV. The name format is `major version.customized_string`. For example, a valid CEV name is `19.my_cev1`. This setting is required for RDS Custom for Oracle, but optional for Amazon RDS. The combination of `Engine` and `EngineVersion` is unique per customer per Region. \*Constraints:\* Minimum length is 1. Maximum length is 60. \*Pattern:\*`^[a-z0-9_.-]{1,60$`}
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-engineversion)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9_.-]{1,60}$`. Length: 1 to 60 characters.
     #[serde(rename = "EngineVersion")]
     pub engine_version: Value<String>,
-    /// `ImageId`: optional, create-only (changing it replaces the resource).
+    /// A value that indicates the ID of the AMI.
+    ///
+    /// `ImageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-imageid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "ImageId", skip_serializing_if = "Option::is_none")]
     pub image_id: Option<Value<String>>,
-    /// `KMSKeyId`: optional, create-only (changing it replaces the resource).
+    /// The AWS KMS key identifier for an encrypted CEV. A symmetric encryption KMS key is required for RDS Custom, but optional for Amazon RDS. If you have an existing symmetric encryption KMS key in your account, you can use it with RDS Custom. No further action is necessary. If you don't already have a symmetric encryption KMS key in your account, follow the instructions in [Creating a symmetric encryption KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/create-keys.html#create-symmetric-cmk) in the \*Key Management Service Developer Guide\*. You can choose the same symmetric encryption key when you create a CEV and a DB instance, or choose different keys.
+    ///
+    /// `KMSKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_:\-\/]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "KMSKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Manifest`: optional, create-only (changing it replaces the resource).
+    /// The CEV manifest, which is a JSON document that describes the installation .zip files stored in Amazon S3. Specify the name/value pairs in a file or a quoted string. RDS Custom applies the patches in the order in which they are listed. The following JSON fields are valid: + MediaImportTemplateVersion Version of the CEV manifest. The date is in the format YYYY-MM-DD. + databaseInstallationFileNames Ordered list of installation files for the CEV. + opatchFileNames Ordered list of OPatch installers used for the Oracle DB engine. + psuRuPatchFileNames The PSU and RU patches for this CEV. + OtherPatchFileNames The patches that are not in the list of PSU and RU patches. Amazon RDS applies these patches after applying the PSU and RU patches. For more information, see [Creating the CEV manifest](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/custom-cev.html#custom-cev.preparing.manifest) in the \*Amazon RDS User Guide\*.
+    ///
+    /// `Manifest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-manifest)): string, optional, create-only (changing it replaces the resource). Pattern: `^[\s\S]*$`. Length: 1 to 51000 characters.
     #[serde(rename = "Manifest", skip_serializing_if = "Option::is_none")]
     pub manifest: Option<Value<String>>,
-    /// `SourceCustomDbEngineVersionIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The ARN of a CEV to use as a source for creating a new CEV. You can specify a different Amazon Machine Imagine (AMI) by using either `Source` or `UseAwsProvidedLatestImage`. You can't specify a different JSON manifest when you specify `SourceCustomDbEngineVersionIdentifier`.
+    ///
+    /// `SourceCustomDbEngineVersionIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-sourcecustomdbengineversionidentifier)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(
         rename = "SourceCustomDbEngineVersionIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_custom_db_engine_version_identifier: Option<Value<String>>,
-    /// `Status`: optional.
+    /// A value that indicates the status of a custom engine version (CEV).
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-status)): [`Status`], one of `available`, `inactive`, `inactive-except-restore`, `pending-validation`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the \*Amazon RDS User Guide.\*
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseAwsProvidedLatestImage`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether to use the latest service-provided Amazon Machine Image (AMI) for the CEV. If you specify `UseAwsProvidedLatestImage`, you can't also specify `ImageId`.
+    ///
+    /// `UseAwsProvidedLatestImage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html#cfn-rds-customdbengineversion-useawsprovidedlatestimage)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "UseAwsProvidedLatestImage",
         skip_serializing_if = "Option::is_none"
@@ -378,274 +412,398 @@ impl ResourceRef<CustomDbEngineVersion> {
 
 /// The properties of an `AWS::RDS::DBCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html)).
 ///
+/// The `AWS::RDS::DBCluster` resource creates an Amazon Aurora DB cluster or Multi-AZ DB cluster. For more information about creating an Aurora DB cluster, see [Creating an Amazon Aurora DB cluster](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.CreateInstance.html) in the \*Amazon Aurora User Guide\*. For more information about creating a Multi-AZ DB cluster, see [Creating a Multi-AZ DB cluster](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/create-multi-az-db-cluster.html) in the \*Amazon RDS User Guide\*. You can only create this resource in AWS Regions where Amazon Aurora or Multi-AZ DB clusters are supported. \*Updating DB clusters\* When properties labeled "\*Update requires:\*[Replacement](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html#update-replacement)" are updated, AWS CloudFormation first creates a replacement DB cluster, then changes references from other dependent resources to point to the replacement DB cluster, and finally deletes the old DB cluster. We highly recommend that you take a snapshot of the database before updating the stack. If you don't, you lose the data when AWS CloudFormation replaces your DB cluster. To preserve your data, perform the following procedure: 1. Deactivate any applications that are using the DB cluster so that there's no activity on the DB instance. 1. Create a snapshot of the DB cluster. For more information, see [Creating a DB cluster snapshot](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CreateSnapshotCluster.html). 1. If you want to restore your DB cluster using a DB cluster snapshot, modify the updated template with your DB cluster changes and add the `SnapshotIdentifier` property with the ID of the DB cluster snapshot that you want to use. After you restore a DB cluster with a `SnapshotIdentifier` property, you must specify the same `SnapshotIdentifier` property for any future updates to the DB cluster. When you specify this property for an update, the DB cluster is not restored from the DB cluster snapshot again, and the data in the database is not changed. However, if you don't specify the `SnapshotIdentifier` property, an empty DB cluster is created, and the original DB cluster is deleted. If you specify a property that is different from the previous snapshot restore property, a new DB cluster is restored from the specified `SnapshotIdentifier` property, and the original DB cluster is deleted. 1. Update the stack. Currently, when you are updating the stack for an Aurora Serverless DB cluster, you can't include changes to any other properties when you specify one of the following properties: `PreferredBackupWindow`, `PreferredMaintenanceWindow`, and `Port`. This limitation doesn't apply to provisioned DB clusters. For more information about updating other properties of this resource, see `ModifyDBCluster`. For more information about updating stacks, see [CloudFormation Stacks Updates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks.html). \*Deleting DB clusters\* The default `DeletionPolicy` for `AWS::RDS::DBCluster` resources is `Snapshot`. For more information about how AWS CloudFormation deletes resources, see [DeletionPolicy Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+///
 /// Every property is optional: start from [`DbCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DbCluster {
-    /// `AllocatedStorage`: optional.
+    /// The amount of storage in gibibytes (GiB) to allocate to each DB instance in the Multi-AZ DB cluster. Valid for Cluster Type: Multi-AZ DB clusters only This setting is required to create a Multi-AZ DB cluster.
+    ///
+    /// `AllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-allocatedstorage)): integer, optional.
     #[serde(rename = "AllocatedStorage", skip_serializing_if = "Option::is_none")]
     pub allocated_storage: Option<Value<i64>>,
-    /// `AssociatedRoles`: optional.
+    /// Provides a list of the AWS Identity and Access Management (IAM) roles that are associated with the DB cluster. IAM roles that are associated with a DB cluster grant permission for the DB cluster to access other Amazon Web Services on your behalf. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `AssociatedRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-associatedroles)): list of (object [`DbClusterRole`]), optional. Items: 0 to 15.
     #[serde(rename = "AssociatedRoles", skip_serializing_if = "Option::is_none")]
     pub associated_roles: Option<Value<Vec<DbClusterRole>>>,
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// Specifies whether minor engine upgrades are applied automatically to the DB cluster during the maintenance window. By default, minor engine upgrades are applied automatically. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB cluster. For more information about automatic minor version upgrades, see [Automatically upgrading the minor engine version](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html#USER_UpgradeDBInstance.Upgrading.AutoMinorVersionUpgrades).
+    ///
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `AvailabilityZones`: optional.
+    /// A list of Availability Zones (AZs) where instances in the DB cluster can be created. For information on AWS Regions and Availability Zones, see [Choosing the Regions and Availability Zones](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.RegionsAndAvailabilityZones.html) in the \*Amazon Aurora User Guide\*. Valid for: Aurora DB clusters only
+    ///
+    /// `AvailabilityZones` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-availabilityzones)): list of (string), optional.
     #[serde(rename = "AvailabilityZones", skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Value<Vec<Value<String>>>>,
-    /// `BacktrackWindow`: optional.
+    /// The target backtrack window, in seconds. To disable backtracking, set this value to `0`. Valid for Cluster Type: Aurora MySQL DB clusters only Default: `0` Constraints: + If specified, this value must be set to a number from 0 to 259,200 (72 hours).
+    ///
+    /// `BacktrackWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-backtrackwindow)): integer, optional. Range: at least 0.
     #[serde(rename = "BacktrackWindow", skip_serializing_if = "Option::is_none")]
     pub backtrack_window: Option<Value<i64>>,
-    /// `BackupRetentionPeriod`: optional.
+    /// The number of days for which automated backups are retained. Default: 1 Constraints: + Must be a value from 1 to 35 Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `BackupRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-backupretentionperiod)): integer, optional. Range: 1 to 35.
     #[serde(
         rename = "BackupRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub backup_retention_period: Option<Value<i64>>,
-    /// `ClusterScalabilityType`: optional, create-only (changing it replaces the resource).
+    /// Specifies the scalability mode of the Aurora DB cluster. When set to `limitless`, the cluster operates as an Aurora Limitless Database, allowing you to create a DB shard group for horizontal scaling (sharding) capabilities. When set to `standard` (the default), the cluster uses normal DB instance creation. \*Important:\* Automated backup retention isn't supported with Aurora Limitless Database clusters. If you set this property to `limitless`, you cannot set `DeleteAutomatedBackups` to `false`. To create a backup, use manual snapshots instead.
+    ///
+    /// `ClusterScalabilityType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-clusterscalabilitytype)): [`ClusterScalabilityType`], one of `limitless`, `standard`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ClusterScalabilityType",
         skip_serializing_if = "Option::is_none"
     )]
     pub cluster_scalability_type: Option<Value<ClusterScalabilityType>>,
-    /// `CopyTagsToSnapshot`: optional.
+    /// A value that indicates whether to copy all tags from the DB cluster to snapshots of the DB cluster. The default is not to copy them. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `CopyTagsToSnapshot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-copytagstosnapshot)): boolean, optional.
     #[serde(rename = "CopyTagsToSnapshot", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_snapshot: Option<Value<bool>>,
-    /// `DBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The DB cluster identifier. This parameter is stored as a lowercase string. Constraints: + Must contain from 1 to 63 letters, numbers, or hyphens. + First character must be a letter. + Can't end with a hyphen or contain two consecutive hyphens. Example: `my-cluster1` Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-dbclusteridentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`. Length: 1 to 63 characters.
     #[serde(
         rename = "DBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_identifier: Option<Value<String>>,
-    /// `DBClusterInstanceClass`: optional.
+    /// The compute and memory capacity of each DB instance in the Multi-AZ DB cluster, for example `db.m6gd.xlarge`. Not all DB instance classes are available in all AWS-Regions, or for all database engines. For the full list of DB instance classes and availability for your engine, see [DB instance class](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html) in the \*Amazon RDS User Guide\*. This setting is required to create a Multi-AZ DB cluster. Valid for Cluster Type: Multi-AZ DB clusters only
+    ///
+    /// `DBClusterInstanceClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-dbclusterinstanceclass)): string, optional.
     #[serde(
         rename = "DBClusterInstanceClass",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_instance_class: Option<Value<String>>,
-    /// `DBClusterParameterGroupName`: optional.
+    /// The name of the DB cluster parameter group to associate with this DB cluster. If you apply a parameter group to an existing DB cluster, then its DB instances might need to reboot. This can result in an outage while the DB instances are rebooting. If you apply a change to parameter group associated with a stopped DB cluster, then the update stack waits until the DB cluster is started. To list all of the available DB cluster parameter group names, use the following command: `aws rds describe-db-cluster-parameter-groups --query "DBClusterParameterGroups[].DBClusterParameterGroupName" --output text` Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `DBClusterParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-dbclusterparametergroupname)): string, optional.
     #[serde(
         rename = "DBClusterParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_parameter_group_name: Option<Value<String>>,
-    /// `DBInstanceParameterGroupName`: optional.
+    /// The name of the DB parameter group to apply to all instances of the DB cluster. When you apply a parameter group using the `DBInstanceParameterGroupName` parameter, the DB cluster isn't rebooted automatically. Also, parameter changes are applied immediately rather than during the next maintenance window. Valid for Cluster Type: Aurora DB clusters only Default: The existing name setting Constraints: + The DB parameter group must be in the same DB parameter group family as this DB cluster. + The `DBInstanceParameterGroupName` parameter is valid in combination with the `AllowMajorVersionUpgrade` parameter for a major version upgrade only.
+    ///
+    /// `DBInstanceParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-dbinstanceparametergroupname)): string, optional.
     #[serde(
         rename = "DBInstanceParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_instance_parameter_group_name: Option<Value<String>>,
-    /// `DBSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// A DB subnet group that you want to associate with this DB cluster. If you are restoring a DB cluster to a point in time with `RestoreType` set to `copy-on-write`, and don't specify a DB subnet group name, then the DB cluster is restored with a default DB subnet group. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `DBSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-dbsubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group_name: Option<Value<String>>,
-    /// `DBSystemId`: optional, create-only (changing it replaces the resource).
+    /// Reserved for future use.
+    ///
+    /// `DBSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-dbsystemid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSystemId", skip_serializing_if = "Option::is_none")]
     pub db_system_id: Option<Value<String>>,
-    /// `DatabaseInsightsMode`: optional.
+    /// The mode of Database Insights to enable for the DB cluster. If you set this value to `advanced`, you must also set the `PerformanceInsightsEnabled` parameter to `true` and the `PerformanceInsightsRetentionPeriod` parameter to 465. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `DatabaseInsightsMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-databaseinsightsmode)): [`DatabaseInsightsMode`], one of `advanced`, `standard`, optional.
     #[serde(
         rename = "DatabaseInsightsMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub database_insights_mode: Option<Value<DatabaseInsightsMode>>,
-    /// `DatabaseName`: optional, create-only (changing it replaces the resource).
+    /// The name of your database. If you don't provide a name, then Amazon RDS won't create a database in this DB cluster. For naming constraints, see [Naming Constraints](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html#RDS_Limits.Constraints) in the \*Amazon Aurora User Guide\*. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-databasename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `DeleteAutomatedBackups`: optional.
+    /// Specifies whether to remove automated backups immediately after the DB cluster is deleted. This parameter isn't case-sensitive. The default is to remove automated backups immediately after the DB cluster is deleted, unless the AWS Backup policy specifies a point-in-time restore rule.
+    ///
+    /// `DeleteAutomatedBackups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-deleteautomatedbackups)): boolean, optional.
     #[serde(
         rename = "DeleteAutomatedBackups",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_automated_backups: Option<Value<bool>>,
-    /// `DeletionProtection`: optional.
+    /// A value that indicates whether the DB cluster has deletion protection enabled. The database can't be deleted when deletion protection is enabled. By default, deletion protection is disabled. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `Domain`: optional.
+    /// Indicates the directory ID of the Active Directory to create the DB cluster. For Amazon Aurora DB clusters, Amazon RDS can use Kerberos authentication to authenticate users that connect to the DB cluster. For more information, see [Kerberos authentication](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/kerberos-authentication.html) in the \*Amazon Aurora User Guide\*. Valid for: Aurora DB clusters only
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-domain)): string, optional.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<String>>,
-    /// `DomainIAMRoleName`: optional.
+    /// Specifies the name of the IAM role to use when making API calls to the Directory Service. Valid for: Aurora DB clusters only
+    ///
+    /// `DomainIAMRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-domainiamrolename)): string, optional.
     #[serde(rename = "DomainIAMRoleName", skip_serializing_if = "Option::is_none")]
     pub domain_iam_role_name: Option<Value<String>>,
-    /// `EnableCloudwatchLogsExports`: optional.
+    /// The list of log types that need to be enabled for exporting to CloudWatch Logs. The values in the list depend on the DB engine being used. For more information, see [Publishing Database Logs to Amazon CloudWatch Logs](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_LogAccess.html#USER_LogAccess.Procedural.UploadtoCloudWatch) in the \*Amazon Aurora User Guide\*. \*Aurora MySQL\* Valid values: `audit`, `error`, `general`, `slowquery` \*Aurora PostgreSQL\* Valid values: `postgresql` Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `EnableCloudwatchLogsExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-enablecloudwatchlogsexports)): list of (string), optional.
     #[serde(
         rename = "EnableCloudwatchLogsExports",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_cloudwatch_logs_exports: Option<Value<Vec<Value<String>>>>,
-    /// `EnableGlobalWriteForwarding`: optional.
+    /// Specifies whether to enable this DB cluster to forward write operations to the primary cluster of a global cluster (Aurora global database). By default, write operations are not allowed on Aurora DB clusters that are secondary clusters in an Aurora global database. You can set this value only on Aurora DB clusters that are members of an Aurora global database. With this parameter enabled, a secondary cluster can forward writes to the current primary cluster, and the resulting changes are replicated back to this cluster. For the primary DB cluster of an Aurora global database, this value is used immediately if the primary is demoted by a global cluster API operation, but it does nothing until then. Valid for Cluster Type: Aurora DB clusters only
+    ///
+    /// `EnableGlobalWriteForwarding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-enableglobalwriteforwarding)): boolean, optional.
     #[serde(
         rename = "EnableGlobalWriteForwarding",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_global_write_forwarding: Option<Value<bool>>,
-    /// `EnableHttpEndpoint`: optional.
+    /// Specifies whether to enable the HTTP endpoint for the DB cluster. By default, the HTTP endpoint isn't enabled. When enabled, the HTTP endpoint provides a connectionless web service API (RDS Data API) for running SQL queries on the DB cluster. You can also query your database from inside the RDS console with the RDS query editor. For more information, see [Using RDS Data API](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.html) in the \*Amazon Aurora User Guide\*. Valid for Cluster Type: Aurora DB clusters only
+    ///
+    /// `EnableHttpEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-enablehttpendpoint)): boolean, optional.
     #[serde(rename = "EnableHttpEndpoint", skip_serializing_if = "Option::is_none")]
     pub enable_http_endpoint: Option<Value<bool>>,
-    /// `EnableIAMDatabaseAuthentication`: optional.
+    /// A value that indicates whether to enable mapping of AWS Identity and Access Management (IAM) accounts to database accounts. By default, mapping is disabled. For more information, see [IAM Database Authentication](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.html) in the \*Amazon Aurora User Guide.\* Valid for: Aurora DB clusters only
+    ///
+    /// `EnableIAMDatabaseAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-enableiamdatabaseauthentication)): boolean, optional.
     #[serde(
         rename = "EnableIAMDatabaseAuthentication",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_iam_database_authentication: Option<Value<bool>>,
-    /// `EnableLocalWriteForwarding`: optional.
+    /// Specifies whether read replicas can forward write operations to the writer DB instance in the DB cluster. By default, write operations aren't allowed on reader DB instances. Valid for: Aurora DB clusters only
+    ///
+    /// `EnableLocalWriteForwarding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-enablelocalwriteforwarding)): boolean, optional.
     #[serde(
         rename = "EnableLocalWriteForwarding",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_local_write_forwarding: Option<Value<bool>>,
-    /// `Engine`: optional.
+    /// The name of the database engine to be used for this DB cluster. Valid Values: + `aurora-mysql` + `aurora-postgresql` + `mysql` + `postgres` Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-engine)): string, optional.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<String>>,
-    /// `EngineLifecycleSupport`: optional.
+    /// The lifecycle type for this DB cluster. By default, this value is set to `open-source-rds-extended-support`, which enrolls your DB cluster into Amazon RDS Extended Support. At the end of standard support, you can avoid charges for Extended Support by setting the value to `open-source-rds-extended-support-disabled`. In this case, creating the DB cluster will fail if the DB major version is past its end of standard support date. You can use this setting to enroll your DB cluster into Amazon RDS Extended Support. With RDS Extended Support, you can run the selected major engine version on your DB cluster past the end of standard support for that engine version. For more information, see the following sections: + Amazon Aurora - [Amazon RDS Extended Support with Amazon Aurora](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/extended-support.html) in the \*Amazon Aurora User Guide\* + Amazon RDS - [Amazon RDS Extended Support with Amazon RDS](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html) in the \*Amazon RDS User Guide\* Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters Valid Values: `open-source-rds-extended-support | open-source-rds-extended-support-disabled` Default: `open-source-rds-extended-support`
+    ///
+    /// `EngineLifecycleSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-enginelifecyclesupport)): string, optional.
     #[serde(
         rename = "EngineLifecycleSupport",
         skip_serializing_if = "Option::is_none"
     )]
     pub engine_lifecycle_support: Option<Value<String>>,
-    /// `EngineMode`: optional, create-only (changing it replaces the resource).
+    /// The DB engine mode of the DB cluster, either `provisioned` or `serverless`. The `serverless` engine mode only applies for Aurora Serverless v1 DB clusters. Aurora Serverless v2 DB clusters use the `provisioned` engine mode. For information about limitations and requirements for Serverless DB clusters, see the following sections in the \*Amazon Aurora User Guide\*: + [Limitations of Aurora Serverless v1](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless.html#aurora-serverless.limitations) + [Requirements for Aurora Serverless v2](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.requirements.html) Valid for Cluster Type: Aurora DB clusters only
+    ///
+    /// `EngineMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-enginemode)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EngineMode", skip_serializing_if = "Option::is_none")]
     pub engine_mode: Option<Value<String>>,
-    /// `EngineVersion`: optional.
+    /// The version number of the database engine to use. Don't use this property if your DB cluster is a member of a global database cluster. Instead, specify the `EngineVersion` property on the [AWS::RDS::GlobalCluster](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-globalcluster.html) resource. Major version upgrades aren't supported for individual members of a global cluster. Use `ModifyGlobalCluster` to upgrade all members of the global cluster. To list all of the available engine versions for Aurora MySQL version 2 (5.7-compatible) and version 3 (8.0-compatible), use the following command: `aws rds describe-db-engine-versions --engine aurora-mysql --query "DBEngineVersions[].EngineVersion"` You can supply either `5.7` or `8.0` to use the default engine version for Aurora MySQL version 2 or version 3, respectively. To list all of the available engine versions for Aurora PostgreSQL, use the following command: `aws rds describe-db-engine-versions --engine aurora-postgresql --query "DBEngineVersions[].EngineVersion"` To list all of the available engine versions for RDS for MySQL, use the following command: `aws rds describe-db-engine-versions --engine mysql --query "DBEngineVersions[].EngineVersion"` To list all of the available engine versions for RDS for PostgreSQL, use the following command: `aws rds describe-db-engine-versions --engine postgres --query "DBEngineVersions[].EngineVersion"` \*Aurora MySQL\* For information, see [Database engine updates for Amazon Aurora MySQL](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Updates.html) in the \*Amazon Aurora User Guide\*. \*Aurora PostgreSQL\* For information, see [Amazon Aurora PostgreSQL releases and engine versions](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Updates.20180305.html) in the \*Amazon Aurora User Guide\*. \*MySQL\* For information, see [Amazon RDS for MySQL](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_MySQL.html#MySQL.Concepts.VersionMgmt) in the \*Amazon RDS User Guide\*. \*PostgreSQL\* For information, see [Amazon RDS for PostgreSQL](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_PostgreSQL.html#PostgreSQL.Concepts) in the \*Amazon RDS User Guide\*. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `GlobalClusterIdentifier`: optional.
+    /// If you are configuring an Aurora global database cluster and want your Aurora DB cluster to be a secondary member in the global database cluster, specify the global cluster ID of the global database cluster. To define the primary database cluster of the global cluster, use the [AWS::RDS::GlobalCluster](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-globalcluster.html) resource. If you aren't configuring a global database cluster, don't specify this property. To remove the DB cluster from a global database cluster, specify an empty value for the `GlobalClusterIdentifier` property. For information about Aurora global databases, see [Working with Amazon Aurora Global Databases](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html) in the \*Amazon Aurora User Guide\*. Valid for: Aurora DB clusters only
+    ///
+    /// `GlobalClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-globalclusteridentifier)): string, optional. Pattern: `^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`. Length: 0 to 63 characters.
     #[serde(
         rename = "GlobalClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_cluster_identifier: Option<Value<String>>,
-    /// `Iops`: optional.
+    /// The amount of Provisioned IOPS (input/output operations per second) to be initially allocated for each DB instance in the Multi-AZ DB cluster. For information about valid IOPS values, see [Provisioned IOPS storage](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html#USER_PIOPS) in the \*Amazon RDS User Guide\*. This setting is required to create a Multi-AZ DB cluster. Valid for Cluster Type: Multi-AZ DB clusters only Constraints: + Must be a multiple between .5 and 50 of the storage amount for the DB cluster.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the AWS KMS key that is used to encrypt the database instances in the DB cluster, such as `arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef`. If you enable the `StorageEncrypted` property but don't specify this property, the default KMS key is used. If you specify this property, you must set the `StorageEncrypted` property to `true`. If you specify the `SnapshotIdentifier` property, the `StorageEncrypted` property value is inherited from the snapshot, and if the DB cluster is encrypted, the specified `KmsKeyId` property is used. If you create a read replica of an encrypted DB cluster in another AWS Region, make sure to set `KmsKeyId` to a KMS key identifier that is valid in the destination AWS Region. This KMS key is used to encrypt the read replica in that AWS Region. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `ManageMasterUserPassword`: optional.
+    /// Specifies whether to manage the master user password with AWS Secrets Manager. For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the \*Amazon RDS User Guide\* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the \*Amazon Aurora User Guide.\* Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters Constraints: + Can't manage the master user password with AWS Secrets Manager if `MasterUserPassword` is specified.
+    ///
+    /// `ManageMasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-managemasteruserpassword)): boolean, optional.
     #[serde(
         rename = "ManageMasterUserPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub manage_master_user_password: Option<Value<bool>>,
-    /// `MasterUserAuthenticationType`: optional.
+    /// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB cluster. You can specify one of the following values: + `password` - Use standard database authentication with a password. + `iam-db-auth` - Use IAM database authentication for the master user. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters This option is only valid for RDS for MySQL, RDS for MariaDB, RDS for PostgreSQL, Aurora MySQL, and Aurora PostgreSQL engines.
+    ///
+    /// `MasterUserAuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-masteruserauthenticationtype)): [`MasterUserAuthenticationType`], one of `iam-db-auth`, `password`, optional.
     #[serde(
         rename = "MasterUserAuthenticationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub master_user_authentication_type: Option<Value<MasterUserAuthenticationType>>,
-    /// `MasterUserPassword`: optional.
+    /// The master password for the DB instance. If you specify the `SourceDBClusterIdentifier`, `SnapshotIdentifier`, or `GlobalClusterIdentifier` property, don't specify this property. The value is inherited from the source DB cluster, the snapshot, or the primary DB cluster for the global database cluster, respectively. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `MasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-masteruserpassword)): string, optional.
     #[serde(rename = "MasterUserPassword", skip_serializing_if = "Option::is_none")]
     pub master_user_password: Option<Value<String>>,
-    /// `MasterUserSecret`: optional.
+    /// The secret managed by RDS in AWS Secrets Manager for the master user password. When you restore a DB cluster from a snapshot, Amazon RDS generates a new secret instead of reusing the secret specified in the `SecretArn` property. This ensures that the restored DB cluster is securely managed with a dedicated secret. To maintain consistent integration with your application, you might need to update resource configurations to reference the newly created secret. For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the \*Amazon RDS User Guide\* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the \*Amazon Aurora User Guide.\*
+    ///
+    /// `MasterUserSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-masterusersecret)): object [`MasterUserSecret`], optional.
     #[serde(rename = "MasterUserSecret", skip_serializing_if = "Option::is_none")]
     pub master_user_secret: Option<MasterUserSecret>,
-    /// `MasterUsername`: optional.
+    /// The name of the master user for the DB cluster. If you specify the `SourceDBClusterIdentifier`, `SnapshotIdentifier`, or `GlobalClusterIdentifier` property, don't specify this property. The value is inherited from the source DB cluster, the snapshot, or the primary DB cluster for the global database cluster, respectively. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `MasterUsername` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-masterusername)): string, optional. Pattern: `^[a-zA-Z]{1}[a-zA-Z0-9_]*$`. Length: at least 1 characters.
     #[serde(rename = "MasterUsername", skip_serializing_if = "Option::is_none")]
     pub master_username: Option<Value<String>>,
-    /// `MonitoringInterval`: optional.
+    /// The interval, in seconds, between points when Enhanced Monitoring metrics are collected for the DB cluster. To turn off collecting Enhanced Monitoring metrics, specify `0`. If `MonitoringRoleArn` is specified, also set `MonitoringInterval` to a value other than `0`. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters Valid Values: `0 | 1 | 5 | 10 | 15 | 30 | 60` Default: `0`
+    ///
+    /// `MonitoringInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-monitoringinterval)): integer, optional.
     #[serde(rename = "MonitoringInterval", skip_serializing_if = "Option::is_none")]
     pub monitoring_interval: Option<Value<i64>>,
-    /// `MonitoringRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) for the IAM role that permits RDS to send Enhanced Monitoring metrics to Amazon CloudWatch Logs. An example is `arn:aws:iam:123456789012:role/emaccess`. For information on creating a monitoring role, see [Setting up and enabling Enhanced Monitoring](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.html#USER_Monitoring.OS.Enabling) in the \*Amazon RDS User Guide\*. If `MonitoringInterval` is set to a value other than `0`, supply a `MonitoringRoleArn` value. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `MonitoringRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-monitoringrolearn)): string, optional.
     #[serde(rename = "MonitoringRoleArn", skip_serializing_if = "Option::is_none")]
     pub monitoring_role_arn: Option<Value<String>>,
-    /// `NetworkType`: optional.
+    /// The network type of the DB cluster. Valid values: + `IPV4` + `DUAL` The network type is determined by the `DBSubnetGroup` specified for the DB cluster. A `DBSubnetGroup` can support only the IPv4 protocol or the IPv4 and IPv6 protocols (`DUAL`). For more information, see [Working with a DB instance in a VPC](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html) in the \*Amazon Aurora User Guide.\* Valid for: Aurora DB clusters only
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-networktype)): string, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `PerformanceInsightsEnabled`: optional.
+    /// Specifies whether to turn on Performance Insights for the DB cluster. For more information, see [Using Amazon Performance Insights](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.html) in the \*Amazon RDS User Guide\*. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `PerformanceInsightsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-performanceinsightsenabled)): boolean, optional.
     #[serde(
         rename = "PerformanceInsightsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub performance_insights_enabled: Option<Value<bool>>,
-    /// `PerformanceInsightsKmsKeyId`: optional.
+    /// The AWS KMS key identifier for encryption of Performance Insights data. The AWS KMS key identifier is the key ARN, key ID, alias ARN, or alias name for the KMS key. If you don't specify a value for `PerformanceInsightsKMSKeyId`, then Amazon RDS uses your default KMS key. There is a default KMS key for your AWS-account. Your AWS-account has a different default KMS key for each AWS-Region. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `PerformanceInsightsKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-performanceinsightskmskeyid)): string, optional.
     #[serde(
         rename = "PerformanceInsightsKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub performance_insights_kms_key_id: Option<Value<String>>,
-    /// `PerformanceInsightsRetentionPeriod`: optional.
+    /// The number of days to retain Performance Insights data. When creating a DB cluster without enabling Performance Insights, you can't specify the parameter `PerformanceInsightsRetentionPeriod`. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters Valid Values: + `7` + \*month\* \* 31, where \*month\* is a number of months from 1-23. Examples: `93` (3 months \* 31), `341` (11 months \* 31), `589` (19 months \* 31) + `731` Default: `7` days If you specify a retention period that isn't valid, such as `94`, Amazon RDS issues an error.
+    ///
+    /// `PerformanceInsightsRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-performanceinsightsretentionperiod)): integer, optional.
     #[serde(
         rename = "PerformanceInsightsRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub performance_insights_retention_period: Option<Value<i64>>,
-    /// `Port`: optional.
+    /// The port number on which the DB instances in the DB cluster accept connections. Default: + RDS for MySQL and Aurora MySQL - `3306` + RDS for PostgreSQL and Aurora PostgreSQL - `5432` The `No interruption` on update behavior only applies to DB clusters. If you are updating a DB instance, see [Port](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-database-instance.html#cfn-rds-dbinstance-port) for the AWS::RDS::DBInstance resource. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PreferredBackupWindow`: optional.
+    /// The daily time range during which automated backups are created. For more information, see [Backup Window](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html#Aurora.Managing.Backups.BackupWindow) in the \*Amazon Aurora User Guide.\* Constraints: + Must be in the format `hh24:mi-hh24:mi`. + Must be in Universal Coordinated Time (UTC). + Must not conflict with the preferred maintenance window. + Must be at least 30 minutes. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `PreferredBackupWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-preferredbackupwindow)): string, optional.
     #[serde(
         rename = "PreferredBackupWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_backup_window: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// The weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC). Format: `ddd:hh24:mi-ddd:hh24:mi` The default is a 30-minute window selected at random from an 8-hour block of time for each AWS Region, occurring on a random day of the week. To see the time blocks available, see [Maintaining an Amazon Aurora DB cluster](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_UpgradeDBInstance.Maintenance.html#AdjustingTheMaintenanceWindow.Aurora) in the \*Amazon Aurora User Guide.\* Valid Days: Mon, Tue, Wed, Thu, Fri, Sat, Sun. Constraints: Minimum 30-minute window. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `PubliclyAccessible`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether the DB cluster is publicly accessible. Valid for Cluster Type: Multi-AZ DB clusters only When the DB cluster is publicly accessible and you connect from outside of the DB cluster's virtual private cloud (VPC), its domain name system (DNS) endpoint resolves to the public IP address. When you connect from within the same VPC as the DB cluster, the endpoint resolves to the private IP address. Access to the DB cluster is controlled by its security group settings. When the DB cluster isn't publicly accessible, it is an internal DB cluster with a DNS name that resolves to a private IP address. The default behavior when `PubliclyAccessible` is not specified depends on whether a `DBSubnetGroup` is specified. If `DBSubnetGroup` isn't specified, `PubliclyAccessible` defaults to `true`. If `DBSubnetGroup` is specified, `PubliclyAccessible` defaults to `false` unless the value of `DBSubnetGroup` is `default`, in which case `PubliclyAccessible` defaults to `true`. If `PubliclyAccessible` is true and the VPC that the `DBSubnetGroup` is in doesn't have an internet gateway attached to it, Amazon RDS returns an error.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-publiclyaccessible)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `ReplicationSourceIdentifier`: optional.
+    /// The Amazon Resource Name (ARN) of the source DB instance or DB cluster if this DB cluster is created as a read replica. Valid for: Aurora DB clusters only
+    ///
+    /// `ReplicationSourceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-replicationsourceidentifier)): string, optional.
     #[serde(
         rename = "ReplicationSourceIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_source_identifier: Option<Value<String>>,
-    /// `RestoreToTime`: optional, create-only (changing it replaces the resource).
+    /// The date and time to restore the DB cluster to. Valid Values: Value must be a time in Universal Coordinated Time (UTC) format Constraints: + Must be before the latest restorable time for the DB instance + Must be specified if `UseLatestRestorableTime` parameter isn't provided + Can't be specified if the `UseLatestRestorableTime` parameter is enabled + Can't be specified if the `RestoreType` parameter is `copy-on-write` This property must be used with `SourceDBClusterIdentifier` property. The resulting cluster will have the identifier that matches the value of the `DBclusterIdentifier` property. Example: `2015-03-07T23:45:00Z` Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `RestoreToTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-restoretotime)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RestoreToTime", skip_serializing_if = "Option::is_none")]
     pub restore_to_time: Option<Value<String>>,
-    /// `RestoreType`: optional, create-only (changing it replaces the resource).
+    /// The type of restore to be performed. You can specify one of the following values: + `full-copy` - The new DB cluster is restored as a full copy of the source DB cluster. + `copy-on-write` - The new DB cluster is restored as a clone of the source DB cluster. If you don't specify a `RestoreType` value, then the new DB cluster is restored as a full copy of the source DB cluster. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `RestoreType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-restoretype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RestoreType", skip_serializing_if = "Option::is_none")]
     pub restore_type: Option<Value<String>>,
-    /// `ScalingConfiguration`: optional.
+    /// The scaling configuration of an Aurora Serverless v1 DB cluster. This property is only supported for Aurora Serverless v1. For Aurora Serverless v2, Use the `ServerlessV2ScalingConfiguration` property. Valid for: Aurora Serverless v1 DB clusters only
+    ///
+    /// `ScalingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-scalingconfiguration)): object [`ScalingConfiguration`], optional.
     #[serde(
         rename = "ScalingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub scaling_configuration: Option<ScalingConfiguration>,
-    /// `ServerlessV2ScalingConfiguration`: optional.
+    /// The scaling configuration of an Aurora Serverless V2 DB cluster. This property is only supported for Aurora Serverless v2. For Aurora Serverless v1, Use the `ScalingConfiguration` property. Valid for: Aurora Serverless v2 DB clusters only
+    ///
+    /// `ServerlessV2ScalingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-serverlessv2scalingconfiguration)): object [`ServerlessV2ScalingConfiguration`], optional.
     #[serde(
         rename = "ServerlessV2ScalingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub serverless_v2_scaling_configuration: Option<ServerlessV2ScalingConfiguration>,
-    /// `SnapshotIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The identifier for the DB snapshot or DB cluster snapshot to restore from. You can use either the name or the Amazon Resource Name (ARN) to specify a DB cluster snapshot. However, you can use only the ARN to specify a DB snapshot. After you restore a DB cluster with a `SnapshotIdentifier` property, you must specify the same `SnapshotIdentifier` property for any future updates to the DB cluster. When you specify this property for an update, the DB cluster is not restored from the snapshot again, and the data in the database is not changed. However, if you don't specify the `SnapshotIdentifier` property, an empty DB cluster is created, and the original DB cluster is deleted. If you specify a property that is different from the previous snapshot restore property, a new DB cluster is restored from the specified `SnapshotIdentifier` property, and the original DB cluster is deleted. If you specify the `SnapshotIdentifier` property to restore a DB cluster (as opposed to specifying it for DB cluster updates), then don't specify the following properties: + `GlobalClusterIdentifier` + `MasterUsername` + `MasterUserPassword` + `ReplicationSourceIdentifier` + `RestoreType` + `SourceDBClusterIdentifier` + `SourceRegion` + `StorageEncrypted` (for an encrypted snapshot) + `UseLatestRestorableTime` Constraints: + Must match the identifier of an existing Snapshot. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `SnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-snapshotidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotIdentifier", skip_serializing_if = "Option::is_none")]
     pub snapshot_identifier: Option<Value<String>>,
-    /// `SourceDBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// When restoring a DB cluster to a point in time, the identifier of the source DB cluster from which to restore. Constraints: + Must match the identifier of an existing DBCluster. + Cannot be specified if `SourceDbClusterResourceId` is specified. You must specify either `SourceDBClusterIdentifier` or `SourceDbClusterResourceId`, but not both. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `SourceDBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-sourcedbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceDBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_cluster_identifier: Option<Value<String>>,
-    /// `SourceDbClusterResourceId`: optional, create-only (changing it replaces the resource).
+    /// The resource ID of the source DB cluster from which to restore.
+    ///
+    /// `SourceDbClusterResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-sourcedbclusterresourceid)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceDbClusterResourceId",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_cluster_resource_id: Option<Value<String>>,
-    /// `SourceRegion`: optional, create-only (changing it replaces the resource).
+    /// The AWS Region which contains the source DB cluster when replicating a DB cluster. For example, `us-east-1`. Valid for: Aurora DB clusters only
+    ///
+    /// `SourceRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-sourceregion)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourceRegion", skip_serializing_if = "Option::is_none")]
     pub source_region: Option<Value<String>>,
-    /// `StorageEncrypted`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether the DB cluster is encrypted. If you specify the `KmsKeyId` property, then you must enable encryption. If you specify the `SourceDBClusterIdentifier` property, don't specify this property. The value is inherited from the source DB cluster, and if the DB cluster is encrypted, the specified `KmsKeyId` property is used. If you specify the `SnapshotIdentifier` and the specified snapshot is encrypted, don't specify this property. The value is inherited from the snapshot, and the specified `KmsKeyId` property is used. If you specify the `SnapshotIdentifier` and the specified snapshot isn't encrypted, you can use this property to specify that the restored DB cluster is encrypted. Specify the `KmsKeyId` property for the KMS key to use for encryption. If you don't want the restored DB cluster to be encrypted, then don't set this property or set it to `false`. If you specify both the `StorageEncrypted` and `SnapshotIdentifier` properties without specifying the `KmsKeyId` property, then the restored DB cluster inherits the encryption settings from the DB snapshot that provide. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `StorageEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-storageencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageEncrypted", skip_serializing_if = "Option::is_none")]
     pub storage_encrypted: Option<Value<bool>>,
-    /// `StorageType`: optional.
+    /// The storage type to associate with the DB cluster. For information on storage types for Aurora DB clusters, see [Storage configurations for Amazon Aurora DB clusters](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Overview.StorageReliability.html#aurora-storage-type). For information on storage types for Multi-AZ DB clusters, see [Settings for creating Multi-AZ DB clusters](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/create-multi-az-db-cluster.html#create-multi-az-db-cluster-settings). This setting is required to create a Multi-AZ DB cluster. When specified for a Multi-AZ DB cluster, a value for the `Iops` parameter is required. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters Valid Values: + Aurora DB clusters - `aurora | aurora-iopt1` + Multi-AZ DB clusters - `io1 | io2 | gp3` Default: + Aurora DB clusters - `aurora` + Multi-AZ DB clusters - `io1` When you create an Aurora DB cluster with the storage type set to `aurora-iopt1`, the storage type is returned in the response. The storage type isn't returned when you set it to `aurora`.
+    ///
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-storagetype)): string, optional.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the DB cluster. Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseLatestRestorableTime`: optional, create-only (changing it replaces the resource).
+    /// A value that indicates whether to restore the DB cluster to the latest restorable backup time. By default, the DB cluster is not restored to the latest restorable backup time. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `UseLatestRestorableTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-uselatestrestorabletime)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "UseLatestRestorableTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_latest_restorable_time: Option<Value<bool>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// A list of EC2 VPC security groups to associate with this DB cluster. If you plan to update the resource, don't specify VPC security groups in a shared VPC. Valid for: Aurora DB clusters and Multi-AZ DB clusters
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html#cfn-rds-dbcluster-vpcsecuritygroupids)): list of (string), optional.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
@@ -1235,25 +1393,39 @@ impl ResourceRef<DbCluster> {
 
 /// The properties of an `AWS::RDS::DBClusterEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterendpoint.html)).
 ///
+/// Resource Type definition for AWS::RDS::DBClusterEndpoint. Creates a new custom endpoint and associates it with an Amazon Aurora DB cluster. This resource applies only to Aurora DB clusters.
+///
 /// [`DbClusterEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbClusterEndpoint {
-    /// `CustomEndpointType`: required.
+    /// The type of the custom endpoint.
+    ///
+    /// `CustomEndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterendpoint.html#cfn-rds-dbclusterendpoint-customendpointtype)): [`CustomEndpointType`], one of `READER`, `WRITER`, `ANY`, required.
     #[serde(rename = "CustomEndpointType")]
     pub custom_endpoint_type: Value<CustomEndpointType>,
-    /// `DBClusterEndpointIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier to use for the new endpoint. This parameter is stored as a lowercase string.
+    ///
+    /// `DBClusterEndpointIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterendpoint.html#cfn-rds-dbclusterendpoint-dbclusterendpointidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 63 characters.
     #[serde(rename = "DBClusterEndpointIdentifier")]
     pub db_cluster_endpoint_identifier: Value<String>,
-    /// `DBClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// The DB cluster identifier of the DB cluster associated with the endpoint. This parameter is stored as a lowercase string.
+    ///
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterendpoint.html#cfn-rds-dbclusterendpoint-dbclusteridentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 63 characters.
     #[serde(rename = "DBClusterIdentifier")]
     pub db_cluster_identifier: Value<String>,
-    /// `ExcludedMembers`: optional.
+    /// List of DB instance identifiers that aren't part of the custom endpoint group. All other eligible instances are reachable through the custom endpoint. Only relevant if the list of static members is empty. Once either member list is set, it can be changed or replaced by the other list, but both lists cannot be removed in place; removing them requires replacing the endpoint.
+    ///
+    /// `ExcludedMembers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterendpoint.html#cfn-rds-dbclusterendpoint-excludedmembers)): list of (string), optional.
     #[serde(rename = "ExcludedMembers", skip_serializing_if = "Option::is_none")]
     pub excluded_members: Option<Value<Vec<Value<String>>>>,
-    /// `StaticMembers`: optional.
+    /// List of DB instance identifiers that are part of the custom endpoint group. Once either member list is set, it can be changed or replaced by the other list, but both lists cannot be removed in place; removing them requires replacing the endpoint.
+    ///
+    /// `StaticMembers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterendpoint.html#cfn-rds-dbclusterendpoint-staticmembers)): list of (string), optional.
     #[serde(rename = "StaticMembers", skip_serializing_if = "Option::is_none")]
     pub static_members: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The tags to be assigned to the DB cluster endpoint.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterendpoint.html#cfn-rds-dbclusterendpoint-tags)): list of (object [`ClusterSnapshotTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ClusterSnapshotTag>>>,
 }
@@ -1350,25 +1522,35 @@ impl ResourceRef<DbClusterEndpoint> {
 
 /// The properties of an `AWS::RDS::DBClusterParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterparametergroup.html)).
 ///
+/// The `AWS::RDS::DBClusterParameterGroup` resource creates a new Amazon RDS DB cluster parameter group. For information about configuring parameters for Amazon Aurora DB clusters, see [Working with parameter groups](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html) in the \*Amazon Aurora User Guide\*. If you apply a parameter group to a DB cluster, then its DB instances might need to reboot. This can result in an outage while the DB instances are rebooting. If you apply a change to parameter group associated with a stopped DB cluster, then the updated stack waits until the DB cluster is started.
+///
 /// [`DbClusterParameterGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbClusterParameterGroup {
-    /// `DBClusterParameterGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the DB cluster parameter group. Constraints: + Must not match the name of an existing DB cluster parameter group. This value is stored as a lowercase string.
+    ///
+    /// `DBClusterParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterparametergroup.html#cfn-rds-dbclusterparametergroup-dbclusterparametergroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$`. Length: at least 1 characters.
     #[serde(
         rename = "DBClusterParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_parameter_group_name: Option<Value<String>>,
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// The description for the DB cluster parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterparametergroup.html#cfn-rds-dbclusterparametergroup-description)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Family`: required, create-only (changing it replaces the resource).
+    /// The DB cluster parameter group family name. A DB cluster parameter group can be associated with one and only one DB cluster parameter group family, and can be applied only to a DB cluster running a database engine and engine version compatible with that DB cluster parameter group family. \*Aurora MySQL\* Example: `aurora-mysql5.7`, `aurora-mysql8.0` \*Aurora PostgreSQL\* Example: `aurora-postgresql14` \*RDS for MySQL\* Example: `mysql8.0` \*RDS for PostgreSQL\* Example: `postgres13` To list all of the available parameter group families for a DB engine, use the following command: `aws rds describe-db-engine-versions --query "DBEngineVersions[].DBParameterGroupFamily" --engine <engine>` For example, to list all of the available parameter group families for the Aurora PostgreSQL DB engine, use the following command: `aws rds describe-db-engine-versions --query "DBEngineVersions[].DBParameterGroupFamily" --engine aurora-postgresql` The output contains duplicates. The following are the valid DB engine values: + `aurora-mysql` + `aurora-postgresql` + `mysql` + `postgres`
+    ///
+    /// `Family` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterparametergroup.html#cfn-rds-dbclusterparametergroup-family)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Family")]
     pub family: Value<String>,
-    /// `Parameters`: required.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterparametergroup.html#cfn-rds-dbclusterparametergroup-parameters)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Parameters")]
     pub parameters: Json,
-    /// `Tags`: optional.
+    /// Tags to assign to the DB cluster parameter group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterparametergroup.html#cfn-rds-dbclusterparametergroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1429,367 +1611,531 @@ impl Resource for DbClusterParameterGroup {
 
 /// The properties of an `AWS::RDS::DBInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html)).
 ///
+/// The `AWS::RDS::DBInstance` resource creates an Amazon DB instance. The new DB instance can be an RDS DB instance, or it can be a DB instance in an Aurora DB cluster. For more information about creating an RDS DB instance, see [Creating an Amazon RDS DB instance](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CreateDBInstance.html) in the \*Amazon RDS User Guide\*. For more information about creating a DB instance in an Aurora DB cluster, see [Creating an Amazon Aurora DB cluster](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.CreateInstance.html) in the \*Amazon Aurora User Guide\*. If you import an existing DB instance, and the template configuration doesn't match the actual configuration of the DB instance, AWS CloudFormation applies the changes in the template during the import operation. If a DB instance is deleted or replaced during an update, AWS CloudFormation deletes all automated snapshots. However, it retains manual DB snapshots. During an update that requires replacement, you can apply a stack policy to prevent DB instances from being replaced. For more information, see [Prevent Updates to Stack Resources](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/protect-stack-resources.html). \*Updating DB instances\* When properties labeled "\*Update requires:\*[Replacement](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html#update-replacement)" are updated, AWS CloudFormation first creates a replacement DB instance, then changes references from other dependent resources to point to the replacement DB instance, and finally deletes the old DB instance. We highly recommend that you take a snapshot of the database before updating the stack. If you don't, you lose the data when AWS CloudFormation replaces your DB instance. To preserve your data, perform the following procedure: 1. Deactivate any applications that are using the DB instance so that there's no activity on the DB instance. 1. Create a snapshot of the DB instance. For more information, see [Creating a DB Snapshot](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CreateSnapshot.html). 1. If you want to restore your instance using a DB snapshot, modify the updated template with your DB instance changes and add the `DBSnapshotIdentifier` property with the ID of the DB snapshot that you want to use. After you restore a DB instance with a `DBSnapshotIdentifier` property, you can delete the `DBSnapshotIdentifier` property. When you specify this property for an update, the DB instance is not restored from the DB snapshot again, and the data in the database is not changed. If you specify a different `DBSnapshotIdentifier` value, a new DB instance is restored from the specified snapshot, and the original DB instance is deleted. 1. Update the stack. For more information about updating other properties of this resource, see `ModifyDBInstance`. For more information about updating stacks, see [CloudFormation Stacks Updates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks.html). \*Deleting DB instances\* For DB instances that are part of an Aurora DB cluster, you can set a deletion policy for your DB instance to control how AWS CloudFormation handles the DB instance when the stack is deleted. For Amazon RDS DB instances, you can choose to \*retain\* the DB instance, to \*delete\* the DB instance, or to \*create a snapshot\* of the DB instance. The default AWS CloudFormation behavior depends on the `DBClusterIdentifier` property: 1. For `AWS::RDS::DBInstance` resources that don't specify the `DBClusterIdentifier` property, AWS CloudFormation saves a snapshot of the DB instance. 1. For `AWS::RDS::DBInstance` resources that do specify the `DBClusterIdentifier` property, AWS CloudFormation deletes the DB instance. For more information, see [DeletionPolicy Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+///
 /// Every property is optional: start from [`DbInstance::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DbInstance {
-    /// `AdditionalStorageVolumes`: optional.
+    /// The additional storage volumes associated with the DB instance. RDS supports additional storage volumes for RDS for Oracle and RDS for SQL Server.
+    ///
+    /// `AdditionalStorageVolumes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-additionalstoragevolumes)): list of (object [`AdditionalStorageVolume`]), optional.
     #[serde(
         rename = "AdditionalStorageVolumes",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_storage_volumes: Option<Value<Vec<AdditionalStorageVolume>>>,
-    /// `AllocatedStorage`: optional.
+    /// The amount of storage in gibibytes (GiB) to be initially allocated for the database instance. If any value is set in the `Iops` parameter, `AllocatedStorage` must be at least 100 GiB, which corresponds to the minimum Iops value of 1,000. If you increase the `Iops` value (in 1,000 IOPS increments), then you must also increase the `AllocatedStorage` value (in 100-GiB increments). \*Amazon Aurora\* Not applicable. Aurora cluster volumes automatically grow as the amount of data in your database increases, though you are only charged for the space that you use in an Aurora cluster volume. \*Db2\* Constraints to the amount of storage for each storage type are the following: + General Purpose (SSD) storage (gp3): Must be an integer from 20 to 64000. + Provisioned IOPS storage (io1): Must be an integer from 100 to 64000. \*MySQL\* Constraints to the amount of storage for each storage type are the following: + General Purpose (SSD) storage (gp2): Must be an integer from 20 to 65536. + Provisioned IOPS storage (io1): Must be an integer from 100 to 65536. + Magnetic storage (standard): Must be an integer from 5 to 3072. \*MariaDB\* Constraints to the amount of storage for each storage type are the following: + General Purpose (SSD) storage (gp2): Must be an integer from 20 to 65536. + Provisioned IOPS storage (io1): Must be an integer from 100 to 65536. + Magnetic storage (standard): Must be an integer from 5 to 3072. \*PostgreSQL\* Constraints to the amount of storage for each storage type are the following: + General Purpose (SSD) storage (gp2): Must be an integer from 20 to 65536. + Provisioned IOPS storage (io1): Must be an integer from 100 to 65536. + Magnetic storage (standard): Must be an integer from 5 to 3072. \*Oracle\* Constraints to the amount of storage for each storage type are the following: + General Purpose (SSD) storage (gp2): Must be an integer from 20 to 65536. + Provisioned IOPS storage (io1): Must be an integer from 100 to 65536. + Magnetic storage (standard): Must be an integer from 10 to 3072. \*SQL Server\* Constraints to the amount of storage for each storage type are the following: + General Purpose (SSD) storage (gp2): + Enterprise and Standard editions: Must be an integer from 20 to 16384. + Web and Express editions: Must be an integer from 20 to 16384. + Provisioned IOPS storage (io1): + Enterprise and Standard editions: Must be an integer from 20 to 16384. + Web and Express editions: Must be an integer from 20 to 16384. + Magnetic storage (standard): + Enterprise and Standard editions: Must be an integer from 20 to 1024. + Web and Express editions: Must be an integer from 20 to 1024.
+    ///
+    /// `AllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-allocatedstorage)): string, optional. Pattern: `^[0-9]*$`.
     #[serde(rename = "AllocatedStorage", skip_serializing_if = "Option::is_none")]
     pub allocated_storage: Option<Value<String>>,
-    /// `AllowMajorVersionUpgrade`: optional.
+    /// A value that indicates whether major version upgrades are allowed. Changing this parameter doesn't result in an outage and the change is asynchronously applied as soon as possible. Constraints: Major version upgrades must be allowed when specifying a value for the `EngineVersion` parameter that is a different major version than the DB instance's current version.
+    ///
+    /// `AllowMajorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-allowmajorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AllowMajorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_major_version_upgrade: Option<Value<bool>>,
-    /// `ApplyImmediately`: optional.
+    /// Specifies whether changes to the DB instance and any pending modifications are applied immediately, regardless of the `PreferredMaintenanceWindow` setting. If set to `false`, changes are applied during the next maintenance window. Until RDS applies the changes, the DB instance remains in a drift state. As a result, the configuration doesn't fully reflect the requested modifications and temporarily diverges from the intended state. In addition to the settings described in [Modifying a DB instance](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Modifying.html), this property also determines whether the DB instance reboots when a static parameter is modified in the associated DB parameter group. Default: `true`
+    ///
+    /// `ApplyImmediately` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-applyimmediately)): boolean, optional.
     #[serde(rename = "ApplyImmediately", skip_serializing_if = "Option::is_none")]
     pub apply_immediately: Option<Value<bool>>,
-    /// `AssociatedRoles`: optional.
+    /// The IAMlong (IAM) roles associated with the DB instance. \*Amazon Aurora\* Not applicable. The associated roles are managed by the DB cluster.
+    ///
+    /// `AssociatedRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-associatedroles)): list of (object [`DbInstanceRole`]), optional.
     #[serde(rename = "AssociatedRoles", skip_serializing_if = "Option::is_none")]
     pub associated_roles: Option<Value<Vec<DbInstanceRole>>>,
-    /// `AutoMinorVersionUpgrade`: optional.
+    /// A value that indicates whether minor engine upgrades are applied automatically to the DB instance during the maintenance window. By default, minor engine upgrades are applied automatically.
+    ///
+    /// `AutoMinorVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-autominorversionupgrade)): boolean, optional.
     #[serde(
         rename = "AutoMinorVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub auto_minor_version_upgrade: Option<Value<bool>>,
-    /// `AutomaticBackupReplicationKmsKeyId`: optional.
+    /// The AWS KMS key identifier for encryption of the replicated automated backups. The KMS key ID is the Amazon Resource Name (ARN) for the KMS encryption key in the destination AWS-Region, for example, `arn:aws:kms:us-east-1:123456789012:key/AKIAIOSFODNN7EXAMPLE`.
+    ///
+    /// `AutomaticBackupReplicationKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-automaticbackupreplicationkmskeyid)): string, optional.
     #[serde(
         rename = "AutomaticBackupReplicationKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_backup_replication_kms_key_id: Option<Value<String>>,
-    /// `AutomaticBackupReplicationRegion`: optional.
+    /// The AWS-Region associated with the automated backup.
+    ///
+    /// `AutomaticBackupReplicationRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-automaticbackupreplicationregion)): string, optional.
     #[serde(
         rename = "AutomaticBackupReplicationRegion",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_backup_replication_region: Option<Value<String>>,
-    /// `AutomaticBackupReplicationRetentionPeriod`: optional.
+    /// The retention period for automated backups in a different AWS Region. Use this parameter to set a unique retention period that only applies to cross-Region automated backups. To enable automated backups in a different Region, specify a positive value for the `AutomaticBackupReplicationRegion` parameter. If not specified, this parameter defaults to the value of the `BackupRetentionPeriod` parameter. The maximum allowed value is 35.
+    ///
+    /// `AutomaticBackupReplicationRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-automaticbackupreplicationretentionperiod)): integer, optional. Range: at least 1.
     #[serde(
         rename = "AutomaticBackupReplicationRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_backup_replication_retention_period: Option<Value<i64>>,
-    /// `AvailabilityZone`: optional.
+    /// The Availability Zone (AZ) where the database will be created. For information on AWS-Regions and Availability Zones, see [Regions and Availability Zones](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RegionsAndAvailabilityZones.html). For Amazon Aurora, each Aurora DB cluster hosts copies of its storage in three separate Availability Zones. Specify one of these Availability Zones. Aurora automatically chooses an appropriate Availability Zone if you don't specify one. Default: A random, system-chosen Availability Zone in the endpoint's AWS-Region. Constraints: + The `AvailabilityZone` parameter can't be specified if the DB instance is a Multi-AZ deployment. + The specified Availability Zone must be in the same AWS-Region as the current endpoint. Example: `us-east-1d`
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-availabilityzone)): string, optional.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `BackupRetentionPeriod`: optional.
+    /// The number of days for which automated backups are retained. Setting this parameter to a positive number enables backups. Setting this parameter to 0 disables automated backups. \*Amazon Aurora\* Not applicable. The retention period for automated backups is managed by the DB cluster. Default: 1 Constraints: + Must be a value from 0 to 35 + Can't be set to 0 if the DB instance is a source to read replicas
+    ///
+    /// `BackupRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-backupretentionperiod)): integer, optional. Range: at least 0.
     #[serde(
         rename = "BackupRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub backup_retention_period: Option<Value<i64>>,
-    /// `BackupTarget`: optional, create-only (changing it replaces the resource).
+    /// The location for storing automated backups and manual snapshots. Valid Values: + `local` (Dedicated Local Zone) + `outposts` (AWS Outposts) + `region` (AWS-Region) Default: `region` For more information, see [Working with Amazon RDS on Outposts](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-on-outposts.html) in the \*Amazon RDS User Guide\*.
+    ///
+    /// `BackupTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-backuptarget)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BackupTarget", skip_serializing_if = "Option::is_none")]
     pub backup_target: Option<Value<String>>,
-    /// `CACertificateIdentifier`: optional.
+    /// The identifier of the CA certificate for this DB instance. For more information, see [Using SSL/TLS to encrypt a connection to a DB instance](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html) in the \*Amazon RDS User Guide\* and [Using SSL/TLS to encrypt a connection to a DB cluster](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL.html) in the \*Amazon Aurora User Guide\*.
+    ///
+    /// `CACertificateIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-cacertificateidentifier)): string, optional.
     #[serde(
         rename = "CACertificateIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificate_identifier: Option<Value<String>>,
-    /// `CertificateRotationRestart`: optional.
+    /// Specifies whether the DB instance is restarted when you rotate your SSL/TLS certificate. By default, the DB instance is restarted when you rotate your SSL/TLS certificate. The certificate is not updated until the DB instance is restarted. Set this parameter only if you are \*not\* using SSL/TLS to connect to the DB instance. If you are using SSL/TLS to connect to the DB instance, follow the appropriate instructions for your DB engine to rotate your SSL/TLS certificate: + For more information about rotating your SSL/TLS certificate for RDS DB engines, see [Rotating Your SSL/TLS Certificate.](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL-certificate-rotation.html) in the \*Amazon RDS User Guide.\* + For more information about rotating your SSL/TLS certificate for Aurora DB engines, see [Rotating Your SSL/TLS Certificate](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL-certificate-rotation.html) in the \*Amazon Aurora User Guide\*. This setting doesn't apply to RDS Custom DB instances.
+    ///
+    /// `CertificateRotationRestart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-certificaterotationrestart)): boolean, optional.
     #[serde(
         rename = "CertificateRotationRestart",
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_rotation_restart: Option<Value<bool>>,
-    /// `CharacterSetName`: optional, create-only (changing it replaces the resource).
+    /// For supported engines, indicates that the DB instance should be associated with the specified character set. \*Amazon Aurora\* Not applicable. The character set is managed by the DB cluster. For more information, see [AWS::RDS::DBCluster](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbcluster.html).
+    ///
+    /// `CharacterSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-charactersetname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CharacterSetName", skip_serializing_if = "Option::is_none")]
     pub character_set_name: Option<Value<String>>,
-    /// `CopyTagsToSnapshot`: optional.
+    /// Specifies whether to copy tags from the DB instance to snapshots of the DB instance. By default, tags are not copied. This setting doesn't apply to Amazon Aurora DB instances. Copying tags to snapshots is managed by the DB cluster. Setting this value for an Aurora DB instance has no effect on the DB cluster setting.
+    ///
+    /// `CopyTagsToSnapshot` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-copytagstosnapshot)): boolean, optional.
     #[serde(rename = "CopyTagsToSnapshot", skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_snapshot: Option<Value<bool>>,
-    /// `CustomIAMInstanceProfile`: optional, create-only (changing it replaces the resource).
+    /// The instance profile associated with the underlying Amazon EC2 instance of an RDS Custom DB instance. This setting is required for RDS Custom. Constraints: + The profile must exist in your account. + The profile must have an IAM role that Amazon EC2 has permissions to assume. + The instance profile name and the associated IAM role name must start with the prefix `AWSRDSCustom`. For the list of permissions required for the IAM role, see [Configure IAM and your VPC](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/custom-setup-orcl.html#custom-setup-orcl.iam-vpc) in the \*Amazon RDS User Guide\*.
+    ///
+    /// `CustomIAMInstanceProfile` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-customiaminstanceprofile)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CustomIAMInstanceProfile",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_iam_instance_profile: Option<Value<String>>,
-    /// `DBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the DB cluster that this DB instance will belong to. This setting doesn't apply to RDS Custom DB instances.
+    ///
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_identifier: Option<Value<String>>,
-    /// `DBClusterSnapshotIdentifier`: optional.
+    /// The identifier for the Multi-AZ DB cluster snapshot to restore from. For more information on Multi-AZ DB clusters, see [Multi-AZ DB cluster deployments](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts.html) in the \*Amazon RDS User Guide\*. Constraints: + Must match the identifier of an existing Multi-AZ DB cluster snapshot. + Can't be specified when `DBSnapshotIdentifier` is specified. + Must be specified when `DBSnapshotIdentifier` isn't specified. + If you are restoring from a shared manual Multi-AZ DB cluster snapshot, the `DBClusterSnapshotIdentifier` must be the ARN of the shared snapshot. + Can't be the identifier of an Aurora DB cluster snapshot.
+    ///
+    /// `DBClusterSnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbclustersnapshotidentifier)): string, optional.
     #[serde(
         rename = "DBClusterSnapshotIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_snapshot_identifier: Option<Value<String>>,
-    /// `DBInstanceClass`: optional.
+    /// The compute and memory capacity of the DB instance, for example `db.m5.large`. Not all DB instance classes are available in all AWS-Regions, or for all database engines. For the full list of DB instance classes, and availability for your engine, see [DB instance classes](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html) in the \*Amazon RDS User Guide\* or [Aurora DB instance classes](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.DBInstanceClass.html) in the \*Amazon Aurora User Guide\*.
+    ///
+    /// `DBInstanceClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbinstanceclass)): string, optional.
     #[serde(rename = "DBInstanceClass", skip_serializing_if = "Option::is_none")]
     pub db_instance_class: Option<Value<String>>,
-    /// `DBInstanceIdentifier`: optional, create-only (changing it replaces the resource).
+    /// A name for the DB instance. If you specify a name, AWS CloudFormation converts it to lowercase. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the DB instance. For more information, see [Name Type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). For information about constraints that apply to DB instance identifiers, see [Naming constraints in Amazon RDS](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints) in the \*Amazon RDS User Guide\*. If you specify a name, you can't perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `DBInstanceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbinstanceidentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`. Length: 1 to 63 characters.
     #[serde(
         rename = "DBInstanceIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_instance_identifier: Option<Value<String>>,
-    /// `DBName`: optional, create-only (changing it replaces the resource).
+    /// The meaning of this parameter differs according to the database engine you use. If you specify the `DBSnapshotIdentifier` property, this property only applies to RDS for Oracle. \*Amazon Aurora\* Not applicable. The database name is managed by the DB cluster. \*Db2\* The name of the database to create when the DB instance is created. If this parameter isn't specified, no database is created in the DB instance. Constraints: + Must contain 1 to 64 letters or numbers. + Must begin with a letter. Subsequent characters can be letters, underscores, or digits (0-9). + Can't be a word reserved by the specified database engine. \*MySQL\* The name of the database to create when the DB instance is created. If this parameter is not specified, no database is created in the DB instance. Constraints: + Must contain 1 to 64 letters or numbers. + Can't be a word reserved by the specified database engine \*MariaDB\* The name of the database to create when the DB instance is created. If this parameter is not specified, no database is created in the DB instance. Constraints: + Must contain 1 to 64 letters or numbers. + Can't be a word reserved by the specified database engine \*PostgreSQL\* The name of the database to create when the DB instance is created. If this parameter is not specified, the default `postgres` database is created in the DB instance. Constraints: + Must begin with a letter. Subsequent characters can be letters, underscores, or digits (0-9). + Must contain 1 to 63 characters. + Can't be a word reserved by the specified database engine \*Oracle\* The Oracle System ID (SID) of the created DB instance. If you specify `null`, the default value `ORCL` is used. You can't specify the string NULL, or any other reserved word, for `DBName`. Default: `ORCL` Constraints: + Can't be longer than 8 characters \*SQL Server\* Not applicable. Must be null.
+    ///
+    /// `DBName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBName", skip_serializing_if = "Option::is_none")]
     pub db_name: Option<Value<String>>,
-    /// `DBParameterGroupName`: optional.
+    /// The name of an existing DB parameter group or a reference to an [AWS::RDS::DBParameterGroup](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbparametergroup.html) resource created in the template. To list all of the available DB parameter group names, use the following command: `aws rds describe-db-parameter-groups --query "DBParameterGroups[].DBParameterGroupName" --output text` If any of the data members of the referenced parameter group are changed during an update, the DB instance might need to be restarted, which causes some interruption. If the parameter group contains static parameters, whether they were changed or not, an update triggers a reboot. If you don't specify a value for `DBParameterGroupName` property, the default DB parameter group for the specified engine and engine version is used.
+    ///
+    /// `DBParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbparametergroupname)): string, optional.
     #[serde(
         rename = "DBParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_parameter_group_name: Option<Value<String>>,
-    /// `DBSecurityGroups`: optional.
+    /// A list of the DB security groups to assign to the DB instance. The list can include both the name of existing DB security groups or references to AWS::RDS::DBSecurityGroup resources created in the template. If you set DBSecurityGroups, you must not set VPCSecurityGroups, and vice versa. Also, note that the DBSecurityGroups property exists only for backwards compatibility with older regions and is no longer recommended for providing security information to an RDS DB instance. Instead, use VPCSecurityGroups. If you specify this property, AWS CloudFormation sends only the following properties (if specified) to Amazon RDS during create operations: + `AllocatedStorage` + `AutoMinorVersionUpgrade` + `AvailabilityZone` + `BackupRetentionPeriod` + `CharacterSetName` + `DBInstanceClass` + `DBName` + `DBParameterGroupName` + `DBSecurityGroups` + `DBSubnetGroupName` + `Engine` + `EngineVersion` + `Iops` + `LicenseModel` + `MasterUsername` + `MasterUserPassword` + `MultiAZ` + `OptionGroupName` + `PreferredBackupWindow` + `PreferredMaintenanceWindow` All other properties are ignored. Specify a virtual private cloud (VPC) security group if you want to submit other properties, such as `StorageType`, `StorageEncrypted`, or `KmsKeyId`. If you're already using the `DBSecurityGroups` property, you can't use these other properties by updating your DB instance to use a VPC security group. You must recreate the DB instance.
+    ///
+    /// `DBSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbsecuritygroups)): list of (string), optional.
     #[serde(rename = "DBSecurityGroups", skip_serializing_if = "Option::is_none")]
     pub db_security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `DBSnapshotIdentifier`: optional.
+    /// The name or Amazon Resource Name (ARN) of the DB snapshot that's used to restore the DB instance. If you're restoring from a shared manual DB snapshot, you must specify the ARN of the snapshot. By specifying this property, you can create a DB instance from the specified DB snapshot. If the `DBSnapshotIdentifier` property is an empty string or the `AWS::RDS::DBInstance` declaration has no `DBSnapshotIdentifier` property, AWS CloudFormation creates a new database. If the property contains a value (other than an empty string), AWS CloudFormation creates a database from the specified snapshot. If a snapshot with the specified name doesn't exist, AWS CloudFormation can't create the database and it rolls back the stack. Some DB instance properties aren't valid when you restore from a snapshot, such as the `MasterUsername` and `MasterUserPassword` properties, and the point-in-time recovery properties `RestoreTime` and `UseLatestRestorableTime`. For information about the properties that you can specify, see the [RestoreDBInstanceFromDBSnapshot](https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html) action in the \*Amazon RDS API Reference\*. When you specify the same `DBSnapshotIdentifier` property value for an update, the DB instance is not restored from the DB snapshot again, and the data in the database is not changed. If you specify a different `DBSnapshotIdentifier` value, a new DB instance is restored from the specified snapshot, and the original DB instance is deleted. If you specify the `DBSnapshotIdentifier` property to restore a DB instance (as opposed to specifying it for DB instance updates), then don't specify the following properties: + `CharacterSetName` + `DBClusterIdentifier` + `DBName` + `KmsKeyId` + `MasterUsername` + `MasterUserPassword` + `PromotionTier` + `SourceDBInstanceIdentifier` + `SourceRegion` + `StorageEncrypted` (for an unencrypted snapshot) + `Timezone` \*Amazon Aurora\* Not applicable. Snapshot restore is managed by the DB cluster.
+    ///
+    /// `DBSnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbsnapshotidentifier)): string, optional.
     #[serde(
         rename = "DBSnapshotIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_snapshot_identifier: Option<Value<String>>,
-    /// `DBSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// A DB subnet group to associate with the DB instance. If you update this value, the new subnet group must be a subnet group in a new VPC. If you don't specify a DB subnet group, RDS uses the default DB subnet group if one exists. If a default DB subnet group does not exist, and you don't specify a `DBSubnetGroupName`, the DB instance fails to launch. For more information about using Amazon RDS in a VPC, see [Amazon VPC and Amazon RDS](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.html) in the \*Amazon RDS User Guide\*. This setting doesn't apply to Amazon Aurora DB instances. The DB subnet group is managed by the DB cluster. If specified, the setting must match the DB cluster setting.
+    ///
+    /// `DBSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbsubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group_name: Option<Value<String>>,
-    /// `DBSystemId`: optional, create-only (changing it replaces the resource).
+    /// The Oracle system identifier (SID), which is the name of the Oracle database instance that manages your database files. In this context, the term "Oracle database instance" refers exclusively to the system global area (SGA) and Oracle background processes. If you don't specify a SID, the value defaults to `RDSCDB`. The Oracle SID is also the name of your CDB.
+    ///
+    /// `DBSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dbsystemid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSystemId", skip_serializing_if = "Option::is_none")]
     pub db_system_id: Option<Value<String>>,
-    /// `DatabaseInsightsMode`: optional.
+    /// The mode of Database Insights to enable for the DB instance. Aurora DB instances inherit this value from the DB cluster, so you can't change this value.
+    ///
+    /// `DatabaseInsightsMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-databaseinsightsmode)): [`DatabaseInsightsMode`], one of `advanced`, `standard`, optional.
     #[serde(
         rename = "DatabaseInsightsMode",
         skip_serializing_if = "Option::is_none"
     )]
     pub database_insights_mode: Option<Value<DatabaseInsightsMode>>,
-    /// `DedicatedLogVolume`: optional.
+    /// Indicates whether the DB instance has a dedicated log volume (DLV) enabled.
+    ///
+    /// `DedicatedLogVolume` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-dedicatedlogvolume)): boolean, optional.
     #[serde(rename = "DedicatedLogVolume", skip_serializing_if = "Option::is_none")]
     pub dedicated_log_volume: Option<Value<bool>>,
-    /// `DeleteAutomatedBackups`: optional.
+    /// A value that indicates whether to remove automated backups immediately after the DB instance is deleted. This parameter isn't case-sensitive. The default is to remove automated backups immediately after the DB instance is deleted. \*Amazon Aurora\* Not applicable. When you delete a DB cluster, all automated backups for that DB cluster are deleted and can't be recovered. Manual DB cluster snapshots of the DB cluster are not deleted.
+    ///
+    /// `DeleteAutomatedBackups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-deleteautomatedbackups)): boolean, optional.
     #[serde(
         rename = "DeleteAutomatedBackups",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_automated_backups: Option<Value<bool>>,
-    /// `DeletionProtection`: optional.
+    /// Specifies whether the DB instance has deletion protection enabled. The database can't be deleted when deletion protection is enabled. By default, deletion protection isn't enabled. For more information, see [Deleting a DB Instance](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html). This setting doesn't apply to Amazon Aurora DB instances. You can enable or disable deletion protection for the DB cluster. For more information, see `CreateDBCluster`. DB instances in a DB cluster can be deleted even when deletion protection is enabled for the DB cluster.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `Domain`: optional.
+    /// The Active Directory directory ID to create the DB instance in. Currently, only Db2, MySQL, Microsoft SQL Server, Oracle, and PostgreSQL DB instances can be created in an Active Directory Domain. For more information, see [Kerberos Authentication](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/kerberos-authentication.html) in the \*Amazon RDS User Guide\*.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-domain)): string, optional.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<String>>,
-    /// `DomainAuthSecretArn`: optional.
+    /// The ARN for the Secrets Manager secret with the credentials for the user joining the domain. Example: `arn:aws:secretsmanager:region:account-number:secret:myselfmanagedADtestsecret-123456`
+    ///
+    /// `DomainAuthSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-domainauthsecretarn)): string, optional.
     #[serde(
         rename = "DomainAuthSecretArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_auth_secret_arn: Option<Value<String>>,
-    /// `DomainDnsIps`: optional.
+    /// The IPv4 DNS IP addresses of your primary and secondary Active Directory domain controllers. Constraints: + Two IP addresses must be provided. If there isn't a secondary domain controller, use the IP address of the primary domain controller for both entries in the list. Example: `123.124.125.126,234.235.236.237`
+    ///
+    /// `DomainDnsIps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-domaindnsips)): list of (string), optional.
     #[serde(rename = "DomainDnsIps", skip_serializing_if = "Option::is_none")]
     pub domain_dns_ips: Option<Value<Vec<Value<String>>>>,
-    /// `DomainFqdn`: optional.
+    /// The fully qualified domain name (FQDN) of an Active Directory domain. Constraints: + Can't be longer than 64 characters. Example: `mymanagedADtest.mymanagedAD.mydomain`
+    ///
+    /// `DomainFqdn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-domainfqdn)): string, optional.
     #[serde(rename = "DomainFqdn", skip_serializing_if = "Option::is_none")]
     pub domain_fqdn: Option<Value<String>>,
-    /// `DomainIAMRoleName`: optional.
+    /// The name of the IAM role to use when making API calls to the Directory Service. This setting doesn't apply to the following DB instances: + Amazon Aurora (The domain is managed by the DB cluster.) + RDS Custom
+    ///
+    /// `DomainIAMRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-domainiamrolename)): string, optional.
     #[serde(rename = "DomainIAMRoleName", skip_serializing_if = "Option::is_none")]
     pub domain_iam_role_name: Option<Value<String>>,
-    /// `DomainOu`: optional.
+    /// The Active Directory organizational unit for your DB instance to join. Constraints: + Must be in the distinguished name format. + Can't be longer than 64 characters. Example: `OU=mymanagedADtestOU,DC=mymanagedADtest,DC=mymanagedAD,DC=mydomain`
+    ///
+    /// `DomainOu` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-domainou)): string, optional.
     #[serde(rename = "DomainOu", skip_serializing_if = "Option::is_none")]
     pub domain_ou: Option<Value<String>>,
-    /// `EnableCloudwatchLogsExports`: optional.
+    /// The list of log types that need to be enabled for exporting to CloudWatch Logs. The values in the list depend on the DB engine being used. For more information, see [Publishing Database Logs to Amazon CloudWatch Logs](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.html#USER_LogAccess.Procedural.UploadtoCloudWatch) in the \*Amazon Relational Database Service User Guide\*. \*Amazon Aurora\* Not applicable. CloudWatch Logs exports are managed by the DB cluster. \*Db2\* Valid values: `diag.log`, `notify.log` \*MariaDB\* Valid values: `audit`, `error`, `general`, `slowquery` \*Microsoft SQL Server\* Valid values: `agent`, `error` \*MySQL\* Valid values: `audit`, `error`, `general`, `slowquery` \*Oracle\* Valid values: `alert`, `audit`, `listener`, `trace`, `oemagent` \*PostgreSQL\* Valid values: `postgresql`, `upgrade`
+    ///
+    /// `EnableCloudwatchLogsExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-enablecloudwatchlogsexports)): list of (string), optional.
     #[serde(
         rename = "EnableCloudwatchLogsExports",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_cloudwatch_logs_exports: Option<Value<Vec<Value<String>>>>,
-    /// `EnableIAMDatabaseAuthentication`: optional.
+    /// A value that indicates whether to enable mapping of AWS Identity and Access Management (IAM) accounts to database accounts. By default, mapping is disabled. This property is supported for RDS for MariaDB, RDS for MySQL, and RDS for PostgreSQL. For more information, see [IAM Database Authentication for MariaDB, MySQL, and PostgreSQL](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html) in the \*Amazon RDS User Guide.\* \*Amazon Aurora\* Not applicable. Mapping AWS IAM accounts to database accounts is managed by the DB cluster.
+    ///
+    /// `EnableIAMDatabaseAuthentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-enableiamdatabaseauthentication)): boolean, optional.
     #[serde(
         rename = "EnableIAMDatabaseAuthentication",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_iam_database_authentication: Option<Value<bool>>,
-    /// `EnablePerformanceInsights`: optional.
+    /// Specifies whether to enable Performance Insights for the DB instance. For more information, see [Using Amazon Performance Insights](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.html) in the \*Amazon RDS User Guide\*. This setting doesn't apply to RDS Custom DB instances.
+    ///
+    /// `EnablePerformanceInsights` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-enableperformanceinsights)): boolean, optional.
     #[serde(
         rename = "EnablePerformanceInsights",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_performance_insights: Option<Value<bool>>,
-    /// `Engine`: optional.
+    /// The name of the database engine to use for this DB instance. Not every database engine is available in every AWS Region. This property is required when creating a DB instance. You can convert an Oracle database from the non-CDB architecture to the container database (CDB) architecture by updating the `Engine` value in your templates from `oracle-ee` to `oracle-ee-cdb` or from `oracle-se2` to `oracle-se2-cdb`. Converting to the CDB architecture requires an interruption. Valid Values: + `aurora-mysql` (for Aurora MySQL DB instances) + `aurora-postgresql` (for Aurora PostgreSQL DB instances) + `custom-oracle-ee` (for RDS Custom for Oracle DB instances) + `custom-oracle-ee-cdb` (for RDS Custom for Oracle DB instances) + `custom-sqlserver-ee` (for RDS Custom for SQL Server DB instances) + `custom-sqlserver-se` (for RDS Custom for SQL Server DB instances) + `custom-sqlserver-web` (for RDS Custom for SQL Server DB instances) + `db2-ae` + `db2-se` + `mariadb` + `mysql` + `oracle-ee` + `oracle-ee-cdb` + `oracle-se2` + `oracle-se2-cdb` + `postgres` + `sqlserver-ee` + `sqlserver-se` + `sqlserver-ex` + `sqlserver-web`
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-engine)): string, optional.
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<String>>,
-    /// `EngineLifecycleSupport`: optional.
+    /// The lifecycle type for this DB instance. By default, this value is set to `open-source-rds-extended-support`, which enrolls your DB instance into Amazon RDS Extended Support. At the end of standard support, you can avoid charges for Extended Support by setting the value to `open-source-rds-extended-support-disabled`. In this case, creating the DB instance will fail if the DB major version is past its end of standard support date. This setting applies only to RDS for MySQL and RDS for PostgreSQL. For Amazon Aurora DB instances, the engine lifecycle support is managed by the DB cluster. You can use this setting to enroll your DB instance into Amazon RDS Extended Support. With RDS Extended Support, you can run the selected major engine version on your DB instance past the end of standard support for that engine version. For more information, see [Amazon RDS Extended Support with Amazon RDS](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html) in the \*Amazon RDS User Guide\*. Valid Values: `open-source-rds-extended-support | open-source-rds-extended-support-disabled` Default: `open-source-rds-extended-support`
+    ///
+    /// `EngineLifecycleSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-enginelifecyclesupport)): string, optional.
     #[serde(
         rename = "EngineLifecycleSupport",
         skip_serializing_if = "Option::is_none"
     )]
     pub engine_lifecycle_support: Option<Value<String>>,
-    /// `EngineVersion`: optional.
+    /// The version number of the database engine to use. For a list of valid engine versions, use the `DescribeDBEngineVersions` action. The following are the database engines and links to information about the major and minor versions that are available with Amazon RDS. Not every database engine is available for every AWS Region. \*Amazon Aurora\* Not applicable. The version number of the database engine to be used by the DB instance is managed by the DB cluster. \*Db2\* See [Amazon RDS for Db2](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Db2.html#Db2.Concepts.VersionMgmt) in the \*Amazon RDS User Guide.\* \*MariaDB\* See [MariaDB on Amazon RDS Versions](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_MariaDB.html#MariaDB.Concepts.VersionMgmt) in the \*Amazon RDS User Guide.\* \*Microsoft SQL Server\* See [Microsoft SQL Server Versions on Amazon RDS](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_SQLServer.html#SQLServer.Concepts.General.VersionSupport) in the \*Amazon RDS User Guide.\* \*MySQL\* See [MySQL on Amazon RDS Versions](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_MySQL.html#MySQL.Concepts.VersionMgmt) in the \*Amazon RDS User Guide.\* \*Oracle\* See [Oracle Database Engine Release Notes](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.Oracle.PatchComposition.html) in the \*Amazon RDS User Guide.\* \*PostgreSQL\* See [Supported PostgreSQL Database Versions](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_PostgreSQL.html#PostgreSQL.Concepts.General.DBVersions) in the \*Amazon RDS User Guide.\* If you specify a version prefix rather than a full version number, AWS CloudFormation uses prefix matching during drift detection. For example, `"8.0"` for MySQL or `"16"` for PostgreSQL matches any version that starts with that prefix.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `Iops`: optional.
+    /// The number of I/O operations per second (IOPS) that the database provisions. The value must be equal to or greater than 1000. If you specify this property, you must follow the range of allowed ratios of your requested IOPS rate to the amount of storage that you allocate (IOPS to allocated storage). For example, you can provision an Oracle database instance with 1000 IOPS and 200 GiB of storage (a ratio of 5:1), or specify 2000 IOPS with 200 GiB of storage (a ratio of 10:1). For more information, see [Amazon RDS Provisioned IOPS Storage to Improve Performance](https://docs.aws.amazon.com/AmazonRDS/latest/DeveloperGuide/CHAP_Storage.html#USER_PIOPS) in the \*Amazon RDS User Guide\*. If you specify `io1` for the `StorageType` property, then you must also specify the `Iops` property. Constraints: + For RDS for Db2, MariaDB, MySQL, Oracle, and PostgreSQL - Must be a multiple between .5 and 50 of the storage amount for the DB instance. + For RDS for SQL Server - Must be a multiple between 1 and 50 of the storage amount for the DB instance.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the AWS KMS key that's used to encrypt the DB instance, such as `arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef`. If you enable the StorageEncrypted property but don't specify this property, AWS CloudFormation uses the default KMS key. If you specify this property, you must set the StorageEncrypted property to true. If you specify the `SourceDBInstanceIdentifier` or `SourceDbiResourceId` property, don't specify this property. The value is inherited from the source DB instance, and if the DB instance is encrypted, the specified `KmsKeyId` property is used. However, if the source DB instance is in a different AWS Region, you must specify a KMS key ID. If you specify the `SourceDBInstanceAutomatedBackupsArn` property, don't specify this property. The value is inherited from the source DB instance automated backup, and if the automated backup is encrypted, the specified `KmsKeyId` property is used. If you create an encrypted read replica in a different AWS Region, then you must specify a KMS key for the destination AWS Region. KMS encryption keys are specific to the region that they're created in, and you can't use encryption keys from one region in another region. If you specify the `DBSnapshotIdentifier` property, don't specify this property. The `StorageEncrypted` property value is inherited from the snapshot. If the DB instance is encrypted, the specified `KmsKeyId` property is also inherited from the snapshot. If you specify `DBSecurityGroups`, AWS CloudFormation ignores this property. To specify both a security group and this property, you must use a VPC security group. For more information about Amazon RDS and VPC, see [Using Amazon RDS with Amazon VPC](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.html) in the \*Amazon RDS User Guide\*. \*Amazon Aurora\* Not applicable. The KMS key identifier is managed by the DB cluster.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LicenseModel`: optional.
+    /// License model information for this DB instance. Valid Values: + Aurora MySQL - `general-public-license` + Aurora PostgreSQL - `postgresql-license` + RDS for Db2 - `bring-your-own-license`. For more information about RDS for Db2 licensing, see [](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/db2-licensing.html) in the \*Amazon RDS User Guide.\* + RDS for MariaDB - `general-public-license` + RDS for Microsoft SQL Server - `license-included` or `bring-your-own-media` + RDS for MySQL - `general-public-license` + RDS for Oracle - `bring-your-own-license` or `license-included` + RDS for PostgreSQL - `postgresql-license` If you've specified `DBSecurityGroups` and then you update the license model, AWS CloudFormation replaces the underlying DB instance. This will incur some interruptions to database availability.
+    ///
+    /// `LicenseModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-licensemodel)): string, optional.
     #[serde(rename = "LicenseModel", skip_serializing_if = "Option::is_none")]
     pub license_model: Option<Value<String>>,
-    /// `ManageMasterUserPassword`: optional.
+    /// Specifies whether to manage the master user password with AWS Secrets Manager. For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the \*Amazon RDS User Guide.\* Constraints: + Can't manage the master user password with AWS Secrets Manager if `MasterUserPassword` is specified.
+    ///
+    /// `ManageMasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-managemasteruserpassword)): boolean, optional.
     #[serde(
         rename = "ManageMasterUserPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub manage_master_user_password: Option<Value<bool>>,
-    /// `MasterUserAuthenticationType`: optional.
+    /// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB instance. You can specify one of the following values: + `password` - Use standard database authentication with a password. + `iam-db-auth` - Use IAM database authentication for the master user. This option is only valid for RDS for MySQL, RDS for MariaDB, RDS for PostgreSQL, Aurora MySQL, and Aurora PostgreSQL engines.
+    ///
+    /// `MasterUserAuthenticationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-masteruserauthenticationtype)): [`MasterUserAuthenticationType`], one of `iam-db-auth`, `password`, optional.
     #[serde(
         rename = "MasterUserAuthenticationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub master_user_authentication_type: Option<Value<MasterUserAuthenticationType>>,
-    /// `MasterUserPassword`: optional.
+    /// The password for the master user. The password can include any printable ASCII character except "/", """, or "@". \*Amazon Aurora\* Not applicable. The password for the master user is managed by the DB cluster. \*RDS for Db2\* Must contain from 8 to 255 characters. \*RDS for MariaDB\* Constraints: Must contain from 8 to 41 characters. \*RDS for Microsoft SQL Server\* Constraints: Must contain from 8 to 128 characters. \*RDS for MySQL\* Constraints: Must contain from 8 to 41 characters. \*RDS for Oracle\* Constraints: Must contain from 8 to 30 characters. \*RDS for PostgreSQL\* Constraints: Must contain from 8 to 128 characters.
+    ///
+    /// `MasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-masteruserpassword)): string, optional.
     #[serde(rename = "MasterUserPassword", skip_serializing_if = "Option::is_none")]
     pub master_user_password: Option<Value<String>>,
-    /// `MasterUserSecret`: optional.
+    /// The secret managed by RDS in AWS Secrets Manager for the master user password. For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the \*Amazon RDS User Guide.\*
+    ///
+    /// `MasterUserSecret` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-masterusersecret)): object [`MasterUserSecret`], optional.
     #[serde(rename = "MasterUserSecret", skip_serializing_if = "Option::is_none")]
     pub master_user_secret: Option<MasterUserSecret>,
-    /// `MasterUsername`: optional, create-only (changing it replaces the resource).
+    /// The master user name for the DB instance. If you specify the `SourceDBInstanceIdentifier` or `DBSnapshotIdentifier` property, don't specify this property. The value is inherited from the source DB instance or snapshot. When migrating a self-managed Db2 database, we recommend that you use the same master username as your self-managed Db2 instance name. \*Amazon Aurora\* Not applicable. The name for the master user is managed by the DB cluster. \*RDS for Db2\* Constraints: + Must be 1 to 16 letters or numbers. + First character must be a letter. + Can't be a reserved word for the chosen database engine. \*RDS for MariaDB\* Constraints: + Must be 1 to 16 letters or numbers. + Can't be a reserved word for the chosen database engine. \*RDS for Microsoft SQL Server\* Constraints: + Must be 1 to 128 letters or numbers. + First character must be a letter. + Can't be a reserved word for the chosen database engine. \*RDS for MySQL\* Constraints: + Must be 1 to 16 letters or numbers. + First character must be a letter. + Can't be a reserved word for the chosen database engine. \*RDS for Oracle\* Constraints: + Must be 1 to 30 letters or numbers. + First character must be a letter. + Can't be a reserved word for the chosen database engine. \*RDS for PostgreSQL\* Constraints: + Must be 1 to 63 letters or numbers. + First character must be a letter. + Can't be a reserved word for the chosen database engine.
+    ///
+    /// `MasterUsername` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-masterusername)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9_]{0,127}$`. Length: 1 to 128 characters.
     #[serde(rename = "MasterUsername", skip_serializing_if = "Option::is_none")]
     pub master_username: Option<Value<String>>,
-    /// `MaxAllocatedStorage`: optional.
+    /// The upper limit in gibibytes (GiB) to which Amazon RDS can automatically scale the storage of the DB instance. For more information about this setting, including limitations that apply to it, see [Managing capacity automatically with Amazon RDS storage autoscaling](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.StorageTypes.html#USER_PIOPS.Autoscaling) in the \*Amazon RDS User Guide\*. This setting doesn't apply to the following DB instances: + Amazon Aurora (Storage is managed by the DB cluster.) + RDS Custom
+    ///
+    /// `MaxAllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-maxallocatedstorage)): integer, optional.
     #[serde(
         rename = "MaxAllocatedStorage",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_allocated_storage: Option<Value<i64>>,
-    /// `MonitoringInterval`: optional.
+    /// The interval, in seconds, between points when Enhanced Monitoring metrics are collected for the DB instance. To disable collection of Enhanced Monitoring metrics, specify `0`. If `MonitoringRoleArn` is specified, then you must set `MonitoringInterval` to a value other than `0`. This setting doesn't apply to RDS Custom DB instances. Valid Values: `0 | 1 | 5 | 10 | 15 | 30 | 60` Default: `0`
+    ///
+    /// `MonitoringInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-monitoringinterval)): integer, optional.
     #[serde(rename = "MonitoringInterval", skip_serializing_if = "Option::is_none")]
     pub monitoring_interval: Option<Value<i64>>,
-    /// `MonitoringRoleArn`: optional.
+    /// The ARN for the IAM role that permits RDS to send enhanced monitoring metrics to Amazon CloudWatch Logs. For example, `arn:aws:iam:123456789012:role/emaccess`. For information on creating a monitoring role, see [Setting Up and Enabling Enhanced Monitoring](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.html#USER_Monitoring.OS.Enabling) in the \*Amazon RDS User Guide\*. If `MonitoringInterval` is set to a value other than `0`, then you must supply a `MonitoringRoleArn` value. This setting doesn't apply to RDS Custom DB instances.
+    ///
+    /// `MonitoringRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-monitoringrolearn)): string, optional.
     #[serde(rename = "MonitoringRoleArn", skip_serializing_if = "Option::is_none")]
     pub monitoring_role_arn: Option<Value<String>>,
-    /// `MultiAZ`: optional.
+    /// Specifies whether the DB instance is a Multi-AZ deployment. You can't set the `AvailabilityZone` parameter if the DB instance is a Multi-AZ deployment. This setting doesn't apply to Amazon Aurora because the DB instance Availability Zones (AZs) are managed by the DB cluster.
+    ///
+    /// `MultiAZ` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-multiaz)): boolean, optional.
     #[serde(rename = "MultiAZ", skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<Value<bool>>,
-    /// `NcharCharacterSetName`: optional, create-only (changing it replaces the resource).
+    /// The name of the NCHAR character set for the Oracle DB instance. This setting doesn't apply to RDS Custom DB instances.
+    ///
+    /// `NcharCharacterSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-ncharcharactersetname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "NcharCharacterSetName",
         skip_serializing_if = "Option::is_none"
     )]
     pub nchar_character_set_name: Option<Value<String>>,
-    /// `NetworkType`: optional.
+    /// The network type of the DB instance. Valid values: + `IPV4` + `DUAL` The network type is determined by the `DBSubnetGroup` specified for the DB instance. A `DBSubnetGroup` can support only the IPv4 protocol or the IPv4 and IPv6 protocols (`DUAL`). For more information, see [Working with a DB instance in a VPC](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html) in the \*Amazon RDS User Guide.\*
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-networktype)): string, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<String>>,
-    /// `OptionGroupName`: optional.
+    /// Indicates that the DB instance should be associated with the specified option group. Permanent options, such as the TDE option for Oracle Advanced Security TDE, can't be removed from an option group. Also, that option group can't be removed from a DB instance once it is associated with a DB instance.
+    ///
+    /// `OptionGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-optiongroupname)): string, optional.
     #[serde(rename = "OptionGroupName", skip_serializing_if = "Option::is_none")]
     pub option_group_name: Option<Value<String>>,
-    /// `PerformanceInsightsKMSKeyId`: optional.
+    /// The AWS KMS key identifier for encryption of Performance Insights data. The KMS key identifier is the key ARN, key ID, alias ARN, or alias name for the KMS key. If you do not specify a value for `PerformanceInsightsKMSKeyId`, then Amazon RDS uses your default KMS key. There is a default KMS key for your AWS account. Your AWS account has a different default KMS key for each AWS Region. \*Update behavior:\* Once Performance Insights is enabled with a KMS key, you cannot change to a different physical KMS key without replacing the DB instance. However, the following updates do not require replacement: + Enabling or disabling Performance Insights using the `EnablePerformanceInsights` property + Changing between different identifier formats (key ARN, key ID, alias ARN, alias name) of the same physical KMS key + Removing the `PerformanceInsightsKMSKeyId` property from your template \*Drift behavior:\* If you specify `PerformanceInsightsKMSKeyId` while `EnablePerformanceInsights` is set to `false`, CloudFormation will report drift. This occurs because the RDS API does not allow setting a KMS key when Performance Insights is disabled. CloudFormation ignores the `PerformanceInsightsKMSKeyId` value during instance creation to avoid API errors, resulting in a mismatch between your template and the actual instance configuration. To avoid drift, omit both `EnablePerformanceInsights` and `PerformanceInsightsKMSKeyId` during initial instance creation, then set both properties together when you're ready to enable Performance Insights. For information about enabling Performance Insights, see [EnablePerformanceInsights](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-database-instance.html#cfn-rds-dbinstance-enableperformanceinsights).
+    ///
+    /// `PerformanceInsightsKMSKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-performanceinsightskmskeyid)): string, optional.
     #[serde(
         rename = "PerformanceInsightsKMSKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub performance_insights_kms_key_id: Option<Value<String>>,
-    /// `PerformanceInsightsRetentionPeriod`: optional.
+    /// The number of days to retain Performance Insights data. When creating a DB instance without enabling Performance Insights, you can't specify the parameter `PerformanceInsightsRetentionPeriod`. This setting doesn't apply to RDS Custom DB instances. Valid Values: + `7` + \*month\* \* 31, where \*month\* is a number of months from 1-23. Examples: `93` (3 months \* 31), `341` (11 months \* 31), `589` (19 months \* 31) + `731` Default: `7` days If you specify a retention period that isn't valid, such as `94`, Amazon RDS returns an error.
+    ///
+    /// `PerformanceInsightsRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-performanceinsightsretentionperiod)): integer, optional. Allowed values: `7`, `31`, `62`, `93`, `124`, `155`, `186`, `217`, `248`, `279`, `310`, `341`, `372`, `403`, `434`, `465`, `496`, `527`, `558`, `589`, `620`, `651`, `682`, `713`, `731`.
     #[serde(
         rename = "PerformanceInsightsRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub performance_insights_retention_period: Option<Value<i64>>,
-    /// `Port`: optional.
+    /// The port number on which the database accepts connections. This setting doesn't apply to Aurora DB instances. The port number is managed by the cluster. Valid Values: `1150-65535` Default: + RDS for Db2 - `50000` + RDS for MariaDB - `3306` + RDS for Microsoft SQL Server - `1433` + RDS for MySQL - `3306` + RDS for Oracle - `1521` + RDS for PostgreSQL - `5432` Constraints: + For RDS for Microsoft SQL Server, the value can't be `1234`, `1434`, `3260`, `3343`, `3389`, `47001`, or `49152-49156`.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-port)): string, optional. Pattern: `^\d*$`.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<String>>,
-    /// `PreferredBackupWindow`: optional.
+    /// The daily time range during which automated backups are created if automated backups are enabled, using the `BackupRetentionPeriod` parameter. For more information, see [Backup Window](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html#USER_WorkingWithAutomatedBackups.BackupWindow) in the \*Amazon RDS User Guide.\* Constraints: + Must be in the format `hh24:mi-hh24:mi`. + Must be in Universal Coordinated Time (UTC). + Must not conflict with the preferred maintenance window. + Must be at least 30 minutes. \*Amazon Aurora\* Not applicable. The daily time range for creating automated backups is managed by the DB cluster.
+    ///
+    /// `PreferredBackupWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-preferredbackupwindow)): string, optional.
     #[serde(
         rename = "PreferredBackupWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_backup_window: Option<Value<String>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// The weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC). Format: `ddd:hh24:mi-ddd:hh24:mi` The default is a 30-minute window selected at random from an 8-hour block of time for each AWS Region, occurring on a random day of the week. To see the time blocks available, see [Maintaining a DB instance](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Maintenance.html#AdjustingTheMaintenanceWindow) in the \*Amazon RDS User Guide.\* This property applies when AWS CloudFormation initially creates the DB instance. If you use AWS CloudFormation to update the DB instance, those updates are applied immediately. Constraints: Minimum 30-minute window.
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-preferredmaintenancewindow)): string, optional.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `ProcessorFeatures`: optional.
+    /// The number of CPU cores and the number of threads per core for the DB instance class of the DB instance. This setting doesn't apply to Amazon Aurora or RDS Custom DB instances.
+    ///
+    /// `ProcessorFeatures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-processorfeatures)): list of (object [`ProcessorFeature`]), optional.
     #[serde(rename = "ProcessorFeatures", skip_serializing_if = "Option::is_none")]
     pub processor_features: Option<Value<Vec<ProcessorFeature>>>,
-    /// `PromotionTier`: optional.
+    /// The order of priority in which an Aurora Replica is promoted to the primary instance after a failure of the existing primary instance. For more information, see [Fault Tolerance for an Aurora DB Cluster](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html#Aurora.Managing.FaultTolerance) in the \*Amazon Aurora User Guide\*. This setting doesn't apply to RDS Custom DB instances. Default: `1` Valid Values: `0 - 15`
+    ///
+    /// `PromotionTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-promotiontier)): integer, optional. Range: 0 to 15.
     #[serde(rename = "PromotionTier", skip_serializing_if = "Option::is_none")]
     pub promotion_tier: Option<Value<i64>>,
-    /// `PubliclyAccessible`: optional.
+    /// Indicates whether the DB instance is an internet-facing instance. If you specify true, AWS CloudFormation creates an instance with a publicly resolvable DNS name, which resolves to a public IP address. If you specify false, AWS CloudFormation creates an internal instance with a DNS name that resolves to a private IP address. The default behavior value depends on your VPC setup and the database subnet group. For more information, see the `PubliclyAccessible` parameter in the [CreateDBInstance](https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html) in the \*Amazon RDS API Reference\*.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-publiclyaccessible)): boolean, optional.
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `ReplicaMode`: optional.
+    /// The open mode of an Oracle read replica. For more information, see [Working with Oracle Read Replicas for Amazon RDS](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/oracle-read-replicas.html) in the \*Amazon RDS User Guide\*. This setting is only supported in RDS for Oracle. Default: `open-read-only` Valid Values: `open-read-only` or `mounted`
+    ///
+    /// `ReplicaMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-replicamode)): string, optional.
     #[serde(rename = "ReplicaMode", skip_serializing_if = "Option::is_none")]
     pub replica_mode: Option<Value<String>>,
-    /// `RestoreTime`: optional.
+    /// The date and time to restore from. This parameter applies to point-in-time recovery. For more information, see [Restoring a DB instance to a specified time](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html) in the in the \*Amazon RDS User Guide\*. Constraints: + Must be a time in Universal Coordinated Time (UTC) format. + Must be before the latest restorable time for the DB instance. + Can't be specified if the `UseLatestRestorableTime` parameter is enabled. Example: `2009-09-07T23:45:00Z`
+    ///
+    /// `RestoreTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-restoretime)): string, optional.
     #[serde(rename = "RestoreTime", skip_serializing_if = "Option::is_none")]
     pub restore_time: Option<Value<String>>,
-    /// `SourceDBClusterIdentifier`: optional.
+    /// The identifier of the Multi-AZ DB cluster that will act as the source for the read replica. Each DB cluster can have up to 15 read replicas. Constraints: + Must be the identifier of an existing Multi-AZ DB cluster. + Can't be specified if the `SourceDBInstanceIdentifier` parameter is also specified. + The specified DB cluster must have automatic backups enabled, that is, its backup retention period must be greater than 0. + The source DB cluster must be in the same AWS-Region as the read replica. Cross-Region replication isn't supported.
+    ///
+    /// `SourceDBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-sourcedbclusteridentifier)): string, optional.
     #[serde(
         rename = "SourceDBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_cluster_identifier: Option<Value<String>>,
-    /// `SourceDBInstanceAutomatedBackupsArn`: optional.
+    /// The Amazon Resource Name (ARN) of the replicated automated backups from which to restore, for example, `arn:aws:rds:us-east-1:123456789012:auto-backup:ab-L2IJCEXJP7XQ7HOJ4SIEXAMPLE`. This setting doesn't apply to RDS Custom.
+    ///
+    /// `SourceDBInstanceAutomatedBackupsArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-sourcedbinstanceautomatedbackupsarn)): string, optional.
     #[serde(
         rename = "SourceDBInstanceAutomatedBackupsArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_instance_automated_backups_arn: Option<Value<String>>,
-    /// `SourceDBInstanceIdentifier`: optional.
+    /// If you want to create a read replica DB instance, specify the ID of the source DB instance. Each DB instance can have a limited number of read replicas. For more information, see [Working with Read Replicas](https://docs.aws.amazon.com/AmazonRDS/latest/DeveloperGuide/USER_ReadRepl.html) in the \*Amazon RDS User Guide\*. For information about constraints that apply to DB instance identifiers, see [Naming constraints in Amazon RDS](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints) in the \*Amazon RDS User Guide\*. The `SourceDBInstanceIdentifier` property determines whether a DB instance is a read replica. If you remove the `SourceDBInstanceIdentifier` property from your template and then update your stack, AWS CloudFormation promotes the read replica to a standalone DB instance. If you specify the `UseLatestRestorableTime` or `RestoreTime` properties in conjunction with the `SourceDBInstanceIdentifier` property, RDS restores the DB instance to the requested point in time, thereby creating a new DB instance. + If you specify a source DB instance that uses VPC security groups, we recommend that you specify the `VPCSecurityGroups` property. If you don't specify the property, the read replica inherits the value of the `VPCSecurityGroups` property from the source DB when you create the replica. However, if you update the stack, AWS CloudFormation reverts the replica's `VPCSecurityGroups` property to the default value because it's not defined in the stack's template. This change might cause unexpected issues. + Read replicas don't support deletion policies. AWS CloudFormation ignores any deletion policy that's associated with a read replica. + If you specify `SourceDBInstanceIdentifier`, don't specify the `DBSnapshotIdentifier` property. You can't create a read replica from a snapshot. + Don't set the `BackupRetentionPeriod`, `DBName`, `MasterUsername`, `MasterUserPassword`, and `PreferredBackupWindow` properties. The database attributes are inherited from the source DB instance, and backups are disabled for read replicas. + If the source DB instance is in a different region than the read replica, specify the source region in `SourceRegion`, and specify an ARN for a valid DB instance in `SourceDBInstanceIdentifier`. For more information, see [Constructing a Amazon RDS Amazon Resource Name (ARN)](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html#USER_Tagging.ARN) in the \*Amazon RDS User Guide\*. + For DB instances in Amazon Aurora clusters, don't specify this property. Amazon RDS automatically assigns writer and reader DB instances.
+    ///
+    /// `SourceDBInstanceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-sourcedbinstanceidentifier)): string, optional.
     #[serde(
         rename = "SourceDBInstanceIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_instance_identifier: Option<Value<String>>,
-    /// `SourceDbiResourceId`: optional.
+    /// The resource ID of the source DB instance from which to restore.
+    ///
+    /// `SourceDbiResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-sourcedbiresourceid)): string, optional.
     #[serde(
         rename = "SourceDbiResourceId",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_dbi_resource_id: Option<Value<String>>,
-    /// `SourceRegion`: optional, create-only (changing it replaces the resource).
+    /// The ID of the region that contains the source DB instance for the read replica.
+    ///
+    /// `SourceRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-sourceregion)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourceRegion", skip_serializing_if = "Option::is_none")]
     pub source_region: Option<Value<String>>,
-    /// `StorageEncrypted`: optional, create-only (changing it replaces the resource).
+    /// A value that indicates whether the DB instance is encrypted. By default, it isn't encrypted. If you specify the `KmsKeyId` property, then you must enable encryption. If you specify the `SourceDBInstanceIdentifier` or `SourceDbiResourceId` property, don't specify this property. The value is inherited from the source DB instance, and if the DB instance is encrypted, the specified `KmsKeyId` property is used. If you specify the `SourceDBInstanceAutomatedBackupsArn` property, don't specify this property. The value is inherited from the source DB instance automated backup. If you specify `DBSnapshotIdentifier` property, don't specify this property. The value is inherited from the snapshot. \*Amazon Aurora\* Not applicable. The encryption for DB instances is managed by the DB cluster.
+    ///
+    /// `StorageEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-storageencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageEncrypted", skip_serializing_if = "Option::is_none")]
     pub storage_encrypted: Option<Value<bool>>,
-    /// `StorageThroughput`: optional.
+    /// Specifies the storage throughput value, in mebibyte per second (MiBps), for the DB instance. This setting applies only to the `gp3` storage type. This setting doesn't apply to RDS Custom or Amazon Aurora.
+    ///
+    /// `StorageThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-storagethroughput)): integer, optional.
     #[serde(rename = "StorageThroughput", skip_serializing_if = "Option::is_none")]
     pub storage_throughput: Option<Value<i64>>,
-    /// `StorageType`: optional.
+    /// The storage type to associate with the DB instance. If you specify `io1`, `io2`, or `gp3`, you must also include a value for the `Iops` parameter. This setting doesn't apply to Amazon Aurora DB instances. Storage is managed by the DB cluster. Valid Values: `gp2 | gp3 | io1 | io2 | standard` Default: `io1`, if the `Iops` parameter is specified. Otherwise, `gp3`.
+    ///
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-storagetype)): string, optional.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the DB instance.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TdeCredentialArn`: optional, deprecated by AWS.
+    /// `TdeCredentialArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-tdecredentialarn)): string, optional, deprecated by AWS.
     #[serde(rename = "TdeCredentialArn", skip_serializing_if = "Option::is_none")]
     pub tde_credential_arn: Option<Value<String>>,
-    /// `TdeCredentialPassword`: optional, deprecated by AWS.
+    /// `TdeCredentialPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-tdecredentialpassword)): string, optional, deprecated by AWS.
     #[serde(
         rename = "TdeCredentialPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub tde_credential_password: Option<Value<String>>,
-    /// `Timezone`: optional, create-only (changing it replaces the resource).
+    /// The time zone of the DB instance. The time zone parameter is currently supported only by [RDS for Db2](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/db2-time-zone) and [RDS for SQL Server](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_SQLServer.html#SQLServer.Concepts.General.TimeZone).
+    ///
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-timezone)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Timezone", skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Value<String>>,
-    /// `UseDefaultProcessorFeatures`: optional.
+    /// Specifies whether the DB instance class of the DB instance uses its default processor features. This setting doesn't apply to RDS Custom DB instances.
+    ///
+    /// `UseDefaultProcessorFeatures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-usedefaultprocessorfeatures)): boolean, optional.
     #[serde(
         rename = "UseDefaultProcessorFeatures",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_default_processor_features: Option<Value<bool>>,
-    /// `UseLatestRestorableTime`: optional.
+    /// Specifies whether the DB instance is restored from the latest backup time. By default, the DB instance isn't restored from the latest backup time. This parameter applies to point-in-time recovery. For more information, see [Restoring a DB instance to a specified time](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html) in the in the \*Amazon RDS User Guide\*. Constraints: + Can't be specified if the `RestoreTime` parameter is provided.
+    ///
+    /// `UseLatestRestorableTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-uselatestrestorabletime)): boolean, optional.
     #[serde(
         rename = "UseLatestRestorableTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub use_latest_restorable_time: Option<Value<bool>>,
-    /// `VPCSecurityGroups`: optional.
+    /// A list of the VPC security group IDs to assign to the DB instance. The list can include both the physical IDs of existing VPC security groups and references to [AWS::EC2::SecurityGroup](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-security-group.html) resources created in the template. If you plan to update the resource, don't specify VPC security groups in a shared VPC. If you set `VPCSecurityGroups`, you must not set [DBSecurityGroups](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-rds-database-instance.html#cfn-rds-dbinstance-dbsecuritygroups), and vice versa. You can migrate a DB instance in your stack from an RDS DB security group to a VPC security group, but keep the following in mind: + You can't revert to using an RDS security group after you establish a VPC security group membership. + When you migrate your DB instance to VPC security groups, if your stack update rolls back because the DB instance update fails or because an update fails in another AWS CloudFormation resource, the rollback fails because it can't revert to an RDS security group. + To use the properties that are available when you use a VPC security group, you must recreate the DB instance. If you don't, AWS CloudFormation submits only the property values that are listed in the [DBSecurityGroups](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-database-instance.html#cfn-rds-dbinstance-dbsecuritygroups) property. To avoid this situation, migrate your DB instance to using VPC security groups only when that is the only change in your stack template. \*Amazon Aurora\* Not applicable. The associated list of EC2 VPC security groups is managed by the DB cluster. If specified, the setting must match the DB cluster setting.
+    ///
+    /// `VPCSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html#cfn-rds-dbinstance-vpcsecuritygroups)): list of (string), optional.
     #[serde(rename = "VPCSecurityGroups", skip_serializing_if = "Option::is_none")]
     pub vpc_security_groups: Option<Value<Vec<Value<String>>>>,
 }
@@ -2632,25 +2978,35 @@ impl ResourceRef<DbInstance> {
 
 /// The properties of an `AWS::RDS::DBParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbparametergroup.html)).
 ///
+/// The `AWS::RDS::DBParameterGroup` resource creates a custom parameter group for an RDS database family. This type can be declared in a template and referenced in the `DBParameterGroupName` property of an `AWS::RDS::DBInstance` resource. For information about configuring parameters for Amazon RDS DB instances, see [Working with parameter groups](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.html) in the \*Amazon RDS User Guide\*. For information about configuring parameters for Amazon Aurora DB instances, see [Working with parameter groups](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html) in the \*Amazon Aurora User Guide\*. Applying a parameter group to a DB instance may require the DB instance to reboot, resulting in a database outage for the duration of the reboot.
+///
 /// [`DbParameterGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbParameterGroup {
-    /// `DBParameterGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the DB parameter group. Constraints: + Must be 1 to 255 letters, numbers, or hyphens. + First character must be a letter + Can't end with a hyphen or contain two consecutive hyphens If you don't specify a value for `DBParameterGroupName` property, a name is automatically created for the DB parameter group. This value is stored as a lowercase string.
+    ///
+    /// `DBParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbparametergroup.html#cfn-rds-dbparametergroup-dbparametergroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$`.
     #[serde(
         rename = "DBParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_parameter_group_name: Option<Value<String>>,
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// Provides the customer-specified description for this DB parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbparametergroup.html#cfn-rds-dbparametergroup-description)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Family`: required, create-only (changing it replaces the resource).
+    /// The DB parameter group family name. A DB parameter group can be associated with one and only one DB parameter group family, and can be applied only to a DB instance running a database engine and engine version compatible with that DB parameter group family. To list all of the available parameter group families for a DB engine, use the following command: `aws rds describe-db-engine-versions --query "DBEngineVersions[].DBParameterGroupFamily" --engine <engine>` For example, to list all of the available parameter group families for the MySQL DB engine, use the following command: `aws rds describe-db-engine-versions --query "DBEngineVersions[].DBParameterGroupFamily" --engine mysql` The output contains duplicates. The following are the valid DB engine values: + `aurora-mysql` + `aurora-postgresql` + `db2-ae` + `db2-ce` + `db2-se` + `mysql` + `oracle-ee` + `oracle-ee-cdb` + `oracle-se2` + `oracle-se2-cdb` + `postgres` + `sqlserver-ee` + `sqlserver-se` + `sqlserver-ex` + `sqlserver-web`
+    ///
+    /// `Family` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbparametergroup.html#cfn-rds-dbparametergroup-family)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Family")]
     pub family: Value<String>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbparametergroup.html#cfn-rds-dbparametergroup-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `Tags`: optional.
+    /// Tags to assign to the DB parameter group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbparametergroup.html#cfn-rds-dbparametergroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2720,55 +3076,83 @@ impl ResourceRef<DbParameterGroup> {
 
 /// The properties of an `AWS::RDS::DBProxy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html)).
 ///
+/// Resource schema for AWS::RDS::DBProxy
+///
 /// [`DbProxy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbProxy {
-    /// `Auth`: optional.
+    /// The authorization mechanism that the proxy uses.
+    ///
+    /// `Auth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-auth)): list of (object [`AuthFormat`]), optional. Items: 1 to 200.
     #[serde(rename = "Auth", skip_serializing_if = "Option::is_none")]
     pub auth: Option<Value<Vec<AuthFormat>>>,
-    /// `DBProxyName`: required, create-only (changing it replaces the resource).
+    /// The identifier for the proxy. This name must be unique for all proxies owned by your AWS account in the specified AWS Region.
+    ///
+    /// `DBProxyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-dbproxyname)): string, required, create-only (changing it replaces the resource). Pattern: `[0-z]*`. Length: 1 to 64 characters.
     #[serde(rename = "DBProxyName")]
     pub db_proxy_name: Value<String>,
-    /// `DebugLogging`: optional.
+    /// Whether the proxy includes detailed information about SQL statements in its logs.
+    ///
+    /// `DebugLogging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-debuglogging)): boolean, optional.
     #[serde(rename = "DebugLogging", skip_serializing_if = "Option::is_none")]
     pub debug_logging: Option<Value<bool>>,
-    /// `DefaultAuthScheme`: optional.
+    /// The default authentication scheme that the proxy uses for client connections to the proxy and connections from the proxy to the underlying database.
+    ///
+    /// `DefaultAuthScheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-defaultauthscheme)): [`DefaultAuthScheme`], one of `IAM_AUTH`, `NONE`, optional.
     #[serde(rename = "DefaultAuthScheme", skip_serializing_if = "Option::is_none")]
     pub default_auth_scheme: Option<Value<DefaultAuthScheme>>,
-    /// `EndpointNetworkType`: optional, create-only (changing it replaces the resource).
+    /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
+    ///
+    /// `EndpointNetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-endpointnetworktype)): [`EndpointNetworkType`], one of `IPV4`, `IPV6`, `DUAL`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EndpointNetworkType",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_network_type: Option<Value<EndpointNetworkType>>,
-    /// `EngineFamily`: required, create-only (changing it replaces the resource).
+    /// The kinds of databases that the proxy can connect to.
+    ///
+    /// `EngineFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-enginefamily)): [`EngineFamily`], one of `MYSQL`, `POSTGRESQL`, `SQLSERVER`, required, create-only (changing it replaces the resource).
     #[serde(rename = "EngineFamily")]
     pub engine_family: Value<EngineFamily>,
-    /// `IdleClientTimeout`: optional.
+    /// The number of seconds that a connection to the proxy can be inactive before the proxy disconnects it.
+    ///
+    /// `IdleClientTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-idleclienttimeout)): integer, optional.
     #[serde(rename = "IdleClientTimeout", skip_serializing_if = "Option::is_none")]
     pub idle_client_timeout: Option<Value<i64>>,
-    /// `RequireTLS`: optional.
+    /// A Boolean parameter that specifies whether Transport Layer Security (TLS) encryption is required for connections to the proxy.
+    ///
+    /// `RequireTLS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-requiretls)): boolean, optional.
     #[serde(rename = "RequireTLS", skip_serializing_if = "Option::is_none")]
     pub require_tls: Option<Value<bool>>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role that the proxy uses to access secrets in AWS Secrets Manager.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-rolearn)): string, required. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An optional set of key-value pairs to associate arbitrary data of your choosing with the proxy.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-tags)): list of (object [`TagFormat`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagFormat>>>,
-    /// `TargetConnectionNetworkType`: optional, create-only (changing it replaces the resource).
+    /// The network type that the proxy uses to connect to the target database. The network type determines the IP version that the proxy uses for connections to the database.
+    ///
+    /// `TargetConnectionNetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-targetconnectionnetworktype)): [`TargetConnectionNetworkType`], one of `IPV4`, `IPV6`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TargetConnectionNetworkType",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_connection_network_type: Option<Value<TargetConnectionNetworkType>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// VPC security group IDs to associate with the new proxy.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-vpcsecuritygroupids)): list of (string), optional. Items: at least 1.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub vpc_security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpcSubnetIds`: required, create-only (changing it replaces the resource).
+    /// VPC subnet IDs to associate with the new proxy.
+    ///
+    /// `VpcSubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html#cfn-rds-dbproxy-vpcsubnetids)): list of (string), required, create-only (changing it replaces the resource). Items: at least 2.
     #[serde(rename = "VpcSubnetIds")]
     pub vpc_subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -2921,34 +3305,50 @@ impl ResourceRef<DbProxy> {
 
 /// The properties of an `AWS::RDS::DBProxyEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html)).
 ///
+/// Resource schema for AWS::RDS::DBProxyEndpoint.
+///
 /// [`DbProxyEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbProxyEndpoint {
-    /// `DBProxyEndpointName`: required, create-only (changing it replaces the resource).
+    /// The identifier for the DB proxy endpoint. This name must be unique for all DB proxy endpoints owned by your AWS account in the specified AWS Region.
+    ///
+    /// `DBProxyEndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html#cfn-rds-dbproxyendpoint-dbproxyendpointname)): string, required, create-only (changing it replaces the resource). Pattern: `[0-z]*`. Length: 1 to 64 characters.
     #[serde(rename = "DBProxyEndpointName")]
     pub db_proxy_endpoint_name: Value<String>,
-    /// `DBProxyName`: required, create-only (changing it replaces the resource).
+    /// The identifier for the proxy. This name must be unique for all proxies owned by your AWS account in the specified AWS Region.
+    ///
+    /// `DBProxyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html#cfn-rds-dbproxyendpoint-dbproxyname)): string, required, create-only (changing it replaces the resource). Pattern: `[0-z]*`. Length: 1 to 64 characters.
     #[serde(rename = "DBProxyName")]
     pub db_proxy_name: Value<String>,
-    /// `EndpointNetworkType`: optional, create-only (changing it replaces the resource).
+    /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
+    ///
+    /// `EndpointNetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html#cfn-rds-dbproxyendpoint-endpointnetworktype)): [`EndpointNetworkType`], one of `IPV4`, `IPV6`, `DUAL`, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EndpointNetworkType",
         skip_serializing_if = "Option::is_none"
     )]
     pub endpoint_network_type: Option<Value<EndpointNetworkType>>,
-    /// `Tags`: optional.
+    /// An optional set of key-value pairs to associate arbitrary data of your choosing with the DB proxy endpoint.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html#cfn-rds-dbproxyendpoint-tags)): list of (object [`TagFormat`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagFormat>>>,
-    /// `TargetRole`: optional.
+    /// A value that indicates whether the DB proxy endpoint can be used for read/write or read-only operations.
+    ///
+    /// `TargetRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html#cfn-rds-dbproxyendpoint-targetrole)): [`TargetRole`], one of `READ_WRITE`, `READ_ONLY`, optional.
     #[serde(rename = "TargetRole", skip_serializing_if = "Option::is_none")]
     pub target_role: Option<Value<TargetRole>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// VPC security group IDs to associate with the new DB proxy endpoint.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html#cfn-rds-dbproxyendpoint-vpcsecuritygroupids)): list of (string), optional. Items: at least 1.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub vpc_security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpcSubnetIds`: required, create-only (changing it replaces the resource).
+    /// VPC subnet IDs to associate with the new DB proxy endpoint.
+    ///
+    /// `VpcSubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html#cfn-rds-dbproxyendpoint-vpcsubnetids)): list of (string), required, create-only (changing it replaces the resource). Items: at least 2.
     #[serde(rename = "VpcSubnetIds")]
     pub vpc_subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -3053,34 +3453,42 @@ impl ResourceRef<DbProxyEndpoint> {
 
 /// The properties of an `AWS::RDS::DBProxyTargetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html)).
 ///
+/// Resource schema for AWS::RDS::DBProxyTargetGroup
+///
 /// [`DbProxyTargetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbProxyTargetGroup {
-    /// `ConnectionPoolConfigurationInfo`: optional.
+    /// `ConnectionPoolConfigurationInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html#cfn-rds-dbproxytargetgroup-connectionpoolconfigurationinfo)): object [`ConnectionPoolConfigurationInfoFormat`], optional.
     #[serde(
         rename = "ConnectionPoolConfigurationInfo",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_pool_configuration_info: Option<ConnectionPoolConfigurationInfoFormat>,
-    /// `DBClusterIdentifiers`: optional.
+    /// `DBClusterIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html#cfn-rds-dbproxytargetgroup-dbclusteridentifiers)): list of (string), optional.
     #[serde(
         rename = "DBClusterIdentifiers",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_cluster_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `DBInstanceIdentifiers`: optional.
+    /// `DBInstanceIdentifiers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html#cfn-rds-dbproxytargetgroup-dbinstanceidentifiers)): list of (string), optional.
     #[serde(
         rename = "DBInstanceIdentifiers",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_instance_identifiers: Option<Value<Vec<Value<String>>>>,
-    /// `DBProxyName`: required, create-only (changing it replaces the resource).
+    /// The identifier for the proxy.
+    ///
+    /// `DBProxyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html#cfn-rds-dbproxytargetgroup-dbproxyname)): string, required, create-only (changing it replaces the resource). Pattern: `[A-z][0-z]*`. Length: 1 to 64 characters.
     #[serde(rename = "DBProxyName")]
     pub db_proxy_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html#cfn-rds-dbproxytargetgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetGroupName`: required, create-only (changing it replaces the resource).
+    /// The identifier for the DBProxyTargetGroup
+    ///
+    /// `TargetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html#cfn-rds-dbproxytargetgroup-targetgroupname)): [`TargetGroupName`], one of `default`, required, create-only (changing it replaces the resource). Length: 1 to 63 characters.
     #[serde(rename = "TargetGroupName")]
     pub target_group_name: Value<TargetGroupName>,
 }
@@ -3164,19 +3572,21 @@ impl ResourceRef<DbProxyTargetGroup> {
 
 /// The properties of an `AWS::RDS::DBSecurityGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroup.html)).
 ///
+/// Resource Type definition for AWS::RDS::DBSecurityGroup
+///
 /// [`DbSecurityGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbSecurityGroup {
-    /// `DBSecurityGroupIngress`: required.
+    /// `DBSecurityGroupIngress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroup.html#cfn-rds-dbsecuritygroup-dbsecuritygroupingress)): list of (object [`Ingress`]), required.
     #[serde(rename = "DBSecurityGroupIngress")]
     pub db_security_group_ingress: Value<Vec<Ingress>>,
-    /// `EC2VpcId`: optional, create-only (changing it replaces the resource).
+    /// `EC2VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroup.html#cfn-rds-dbsecuritygroup-ec2vpcid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "EC2VpcId", skip_serializing_if = "Option::is_none")]
     pub ec2_vpc_id: Option<Value<String>>,
-    /// `GroupDescription`: required, create-only (changing it replaces the resource).
+    /// `GroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroup.html#cfn-rds-dbsecuritygroup-groupdescription)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "GroupDescription")]
     pub group_description: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroup.html#cfn-rds-dbsecuritygroup-tags)): list of (object [`ClusterSnapshotTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ClusterSnapshotTag>>>,
 }
@@ -3239,25 +3649,27 @@ impl ResourceRef<DbSecurityGroup> {
 
 /// The properties of an `AWS::RDS::DBSecurityGroupIngress` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroupingress.html)).
 ///
+/// Resource Type definition for AWS::RDS::DBSecurityGroupIngress
+///
 /// [`DbSecurityGroupIngress::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbSecurityGroupIngress {
-    /// `CIDRIP`: optional.
+    /// `CIDRIP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroupingress.html#cfn-rds-dbsecuritygroupingress-cidrip)): string, optional.
     #[serde(rename = "CIDRIP", skip_serializing_if = "Option::is_none")]
     pub cidrip: Option<Value<String>>,
-    /// `DBSecurityGroupName`: required.
+    /// `DBSecurityGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroupingress.html#cfn-rds-dbsecuritygroupingress-dbsecuritygroupname)): string, required.
     #[serde(rename = "DBSecurityGroupName")]
     pub db_security_group_name: Value<String>,
-    /// `EC2SecurityGroupId`: optional.
+    /// `EC2SecurityGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroupingress.html#cfn-rds-dbsecuritygroupingress-ec2securitygroupid)): string, optional.
     #[serde(rename = "EC2SecurityGroupId", skip_serializing_if = "Option::is_none")]
     pub ec2_security_group_id: Option<Value<String>>,
-    /// `EC2SecurityGroupName`: optional.
+    /// `EC2SecurityGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroupingress.html#cfn-rds-dbsecuritygroupingress-ec2securitygroupname)): string, optional.
     #[serde(
         rename = "EC2SecurityGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub ec2_security_group_name: Option<Value<String>>,
-    /// `EC2SecurityGroupOwnerId`: optional.
+    /// `EC2SecurityGroupOwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroupingress.html#cfn-rds-dbsecuritygroupingress-ec2securitygroupownerid)): string, optional.
     #[serde(
         rename = "EC2SecurityGroupOwnerId",
         skip_serializing_if = "Option::is_none"
@@ -3335,31 +3747,47 @@ impl ResourceRef<DbSecurityGroupIngress> {
 
 /// The properties of an `AWS::RDS::DBShardGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html)).
 ///
+/// Creates a new DB shard group for Aurora Limitless Database. You must enable Aurora Limitless Database to create a DB shard group. Valid for: Aurora DB clusters only
+///
 /// [`DbShardGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbShardGroup {
-    /// `ComputeRedundancy`: optional.
+    /// Specifies whether to create standby standby DB data access shard for the DB shard group. Valid values are the following: + 0 - Creates a DB shard group without a standby DB data access shard. This is the default value. + 1 - Creates a DB shard group with a standby DB data access shard in a different Availability Zone (AZ). + 2 - Creates a DB shard group with two standby DB data access shard in two different AZs.
+    ///
+    /// `ComputeRedundancy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html#cfn-rds-dbshardgroup-computeredundancy)): integer, optional. Range: at least 0.
     #[serde(rename = "ComputeRedundancy", skip_serializing_if = "Option::is_none")]
     pub compute_redundancy: Option<Value<i64>>,
-    /// `DBClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// The name of the primary DB cluster for the DB shard group.
+    ///
+    /// `DBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html#cfn-rds-dbshardgroup-dbclusteridentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 63 characters.
     #[serde(rename = "DBClusterIdentifier")]
     pub db_cluster_identifier: Value<String>,
-    /// `DBShardGroupIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The name of the DB shard group.
+    ///
+    /// `DBShardGroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html#cfn-rds-dbshardgroup-dbshardgroupidentifier)): string, optional, create-only (changing it replaces the resource). Length: 1 to 63 characters.
     #[serde(
         rename = "DBShardGroupIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_shard_group_identifier: Option<Value<String>>,
-    /// `MaxACU`: required.
+    /// The maximum capacity of the DB shard group in Aurora capacity units (ACUs).
+    ///
+    /// `MaxACU` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html#cfn-rds-dbshardgroup-maxacu)): number, required.
     #[serde(rename = "MaxACU")]
     pub max_acu: Value<f64>,
-    /// `MinACU`: optional.
+    /// The minimum capacity of the DB shard group in Aurora capacity units (ACUs).
+    ///
+    /// `MinACU` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html#cfn-rds-dbshardgroup-minacu)): number, optional.
     #[serde(rename = "MinACU", skip_serializing_if = "Option::is_none")]
     pub min_acu: Option<Value<f64>>,
-    /// `PubliclyAccessible`: optional, create-only (changing it replaces the resource).
+    /// Specifies whether the DB shard group is publicly accessible. When the DB shard group is publicly accessible, its Domain Name System (DNS) endpoint resolves to the private IP address from within the DB shard group's virtual private cloud (VPC). It resolves to the public IP address from outside of the DB shard group's VPC. Access to the DB shard group is ultimately controlled by the security group it uses. That public access is not permitted if the security group assigned to the DB shard group doesn't permit it. When the DB shard group isn't publicly accessible, it is an internal DB shard group with a DNS name that resolves to a private IP address. Default: The default behavior varies depending on whether `DBSubnetGroupName` is specified. If `DBSubnetGroupName` isn't specified, and `PubliclyAccessible` isn't specified, the following applies: + If the default VPC in the target Region doesn’t have an internet gateway attached to it, the DB shard group is private. + If the default VPC in the target Region has an internet gateway attached to it, the DB shard group is public. If `DBSubnetGroupName` is specified, and `PubliclyAccessible` isn't specified, the following applies: + If the subnets are part of a VPC that doesn’t have an internet gateway attached to it, the DB shard group is private. + If the subnets are part of a VPC that has an internet gateway attached to it, the DB shard group is public.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html#cfn-rds-dbshardgroup-publiclyaccessible)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An optional set of key-value pairs to associate arbitrary data of your choosing with the DB shard group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html#cfn-rds-dbshardgroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3458,16 +3886,24 @@ impl ResourceRef<DbShardGroup> {
 
 /// The properties of an `AWS::RDS::DBSnapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsnapshot.html)).
 ///
+/// Creates a snapshot of a DB instance.
+///
 /// [`DbSnapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbSnapshot {
-    /// `DBInstanceIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the DB instance that you want to create the snapshot of.
+    ///
+    /// `DBInstanceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsnapshot.html#cfn-rds-dbsnapshot-dbinstanceidentifier)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DBInstanceIdentifier")]
     pub db_instance_identifier: Value<String>,
-    /// `DBSnapshotIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier for the DB snapshot. Must contain from 1 to 255 letters, numbers, or hyphens. First character must be a letter. Can't end with a hyphen or contain two consecutive hyphens.
+    ///
+    /// `DBSnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsnapshot.html#cfn-rds-dbsnapshot-dbsnapshotidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`. Length: 1 to 255 characters.
     #[serde(rename = "DBSnapshotIdentifier")]
     pub db_snapshot_identifier: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to be assigned to the DB snapshot.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsnapshot.html#cfn-rds-dbsnapshot-tags)): list of (object [`ClusterSnapshotTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ClusterSnapshotTag>>>,
 }
@@ -3627,19 +4063,29 @@ impl ResourceRef<DbSnapshot> {
 
 /// The properties of an `AWS::RDS::DBSubnetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsubnetgroup.html)).
 ///
+/// The `AWS::RDS::DBSubnetGroup` resource creates a database subnet group. Subnet groups must contain at least two subnets in two different Availability Zones in the same region. For more information, see [Working with DB subnet groups](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html#USER_VPC.Subnets) in the \*Amazon RDS User Guide\*.
+///
 /// [`DbSubnetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbSubnetGroup {
-    /// `DBSubnetGroupDescription`: required.
+    /// The description for the DB subnet group.
+    ///
+    /// `DBSubnetGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsubnetgroup.html#cfn-rds-dbsubnetgroup-dbsubnetgroupdescription)): string, required.
     #[serde(rename = "DBSubnetGroupDescription")]
     pub db_subnet_group_description: Value<String>,
-    /// `DBSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name for the DB subnet group. This value is stored as a lowercase string. Constraints: + Must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens. + Must not be default. + First character must be a letter. Example: `mydbsubnetgroup`
+    ///
+    /// `DBSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsubnetgroup.html#cfn-rds-dbsubnetgroup-dbsubnetgroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DBSubnetGroupName", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group_name: Option<Value<String>>,
-    /// `SubnetIds`: required.
+    /// The EC2 Subnet IDs for the DB subnet group.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsubnetgroup.html#cfn-rds-dbsubnetgroup-subnetids)): list of (string), required.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the DB subnet group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsubnetgroup.html#cfn-rds-dbsubnetgroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -3702,61 +4148,87 @@ impl ResourceRef<DbSubnetGroup> {
 
 /// The properties of an `AWS::RDS::Deployment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html)).
 ///
+/// Resource Type definition for AWS::RDS::Deployment. Creates and manages an Amazon RDS Blue/Green Deployment.
+///
 /// [`Deployment::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deployment {
-    /// `BlueGreenDeploymentName`: required, create-only (changing it replaces the resource).
+    /// The name of the Blue/Green Deployment.
+    ///
+    /// `BlueGreenDeploymentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-bluegreendeploymentname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$`. Length: 1 to 60 characters.
     #[serde(rename = "BlueGreenDeploymentName")]
     pub blue_green_deployment_name: Value<String>,
-    /// `Source`: required, create-only (changing it replaces the resource).
+    /// The ARN of the source production database.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-source)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[A-Za-z][0-9A-Za-z-:._]*$`. Length: 1 to 2048 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Tags`: optional.
+    /// The tags assigned to the Blue/Green Deployment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-tags)): list of (object [`ClusterSnapshotTag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<ClusterSnapshotTag>>>,
-    /// `TargetAllocatedStorage`: optional, create-only (changing it replaces the resource).
+    /// The allocated storage size in GiB for the target DB instance.
+    ///
+    /// `TargetAllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-targetallocatedstorage)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TargetAllocatedStorage",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_allocated_storage: Option<Value<i64>>,
-    /// `TargetDBClusterParameterGroupName`: optional, create-only (changing it replaces the resource).
+    /// The DB cluster parameter group for the target Aurora DB cluster.
+    ///
+    /// `TargetDBClusterParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-targetdbclusterparametergroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\.\.)[0-9A-Za-z-.]*[^-]$`. Length: 1 to 255 characters.
     #[serde(
         rename = "TargetDBClusterParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_db_cluster_parameter_group_name: Option<Value<String>>,
-    /// `TargetDBInstanceClass`: optional, create-only (changing it replaces the resource).
+    /// The DB instance class for target RDS DB instances.
+    ///
+    /// `TargetDBInstanceClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-targetdbinstanceclass)): string, optional, create-only (changing it replaces the resource). Pattern: `^db\.[0-9a-z]{2,6}\.[0-9a-z]{4,9}$`. Length: 5 to 20 characters.
     #[serde(
         rename = "TargetDBInstanceClass",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_db_instance_class: Option<Value<String>>,
-    /// `TargetDBParameterGroupName`: optional, create-only (changing it replaces the resource).
+    /// The DB parameter group for the target DB instance.
+    ///
+    /// `TargetDBParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-targetdbparametergroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\.\.)[0-9A-Za-z-.]*[^-]$`. Length: 1 to 255 characters.
     #[serde(
         rename = "TargetDBParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_db_parameter_group_name: Option<Value<String>>,
-    /// `TargetEngineVersion`: optional, create-only (changing it replaces the resource).
+    /// The DB engine version for the target database.
+    ///
+    /// `TargetEngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-targetengineversion)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z-_.]+$`. Length: 1 to 64 characters.
     #[serde(
         rename = "TargetEngineVersion",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_engine_version: Option<Value<String>>,
-    /// `TargetIops`: optional, create-only (changing it replaces the resource).
+    /// The Provisioned IOPS value for the target DB instance.
+    ///
+    /// `TargetIops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-targetiops)): integer, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TargetIops", skip_serializing_if = "Option::is_none")]
     pub target_iops: Option<Value<i64>>,
-    /// `TargetStorageThroughput`: optional, create-only (changing it replaces the resource).
+    /// The storage throughput value for the target DB instance.
+    ///
+    /// `TargetStorageThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-targetstoragethroughput)): integer, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TargetStorageThroughput",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_storage_throughput: Option<Value<i64>>,
-    /// `TargetStorageType`: optional, create-only (changing it replaces the resource).
+    /// The storage type for the target DB instance.
+    ///
+    /// `TargetStorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-targetstoragetype)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TargetStorageType", skip_serializing_if = "Option::is_none")]
     pub target_storage_type: Option<Value<String>>,
-    /// `UpgradeTargetStorageConfig`: optional, create-only (changing it replaces the resource).
+    /// Whether to upgrade the storage file system configuration on the target database.
+    ///
+    /// `UpgradeTargetStorageConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html#cfn-rds-deployment-upgradetargetstorageconfig)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "UpgradeTargetStorageConfig",
         skip_serializing_if = "Option::is_none"
@@ -3929,28 +4401,44 @@ impl ResourceRef<Deployment> {
 
 /// The properties of an `AWS::RDS::EventSubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html)).
 ///
+/// The `AWS::RDS::EventSubscription` resource allows you to receive notifications for Amazon Relational Database Service events through the Amazon Simple Notification Service (Amazon SNS). For more information, see [Using Amazon RDS Event Notification](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.html) in the \*Amazon RDS User Guide\*.
+///
 /// [`EventSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSubscription {
-    /// `Enabled`: optional.
+    /// Specifies whether to activate the subscription. If the event notification subscription isn't activated, the subscription is created but not active.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html#cfn-rds-eventsubscription-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EventCategories`: optional.
+    /// A list of event categories for a particular source type (`SourceType`) that you want to subscribe to. You can see a list of the categories for a given source type in the "Amazon RDS event categories and event messages" section of the [Amazon RDS User Guide](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html) or the [Amazon Aurora User Guide](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html). You can also see this list by using the `DescribeEventCategories` operation.
+    ///
+    /// `EventCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html#cfn-rds-eventsubscription-eventcategories)): list of (string), optional.
     #[serde(rename = "EventCategories", skip_serializing_if = "Option::is_none")]
     pub event_categories: Option<Value<Vec<Value<String>>>>,
-    /// `SnsTopicArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the SNS topic created for event notification. SNS automatically creates the ARN when you create a topic and subscribe to it. RDS doesn't support FIFO (first in, first out) topics. For more information, see [Message ordering and deduplication (FIFO topics)](https://docs.aws.amazon.com/sns/latest/dg/sns-fifo-topics.html) in the \*Amazon Simple Notification Service Developer Guide\*.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html#cfn-rds-eventsubscription-snstopicarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SnsTopicArn")]
     pub sns_topic_arn: Value<String>,
-    /// `SourceIds`: optional.
+    /// The list of identifiers of the event sources for which events are returned. If not specified, then all sources are included in the response. An identifier must begin with a letter and must contain only ASCII letters, digits, and hyphens. It can't end with a hyphen or contain two consecutive hyphens. Constraints: + If `SourceIds` are supplied, `SourceType` must also be provided. + If the source type is a DB instance, a `DBInstanceIdentifier` value must be supplied. + If the source type is a DB cluster, a `DBClusterIdentifier` value must be supplied. + If the source type is a DB parameter group, a `DBParameterGroupName` value must be supplied. + If the source type is a DB security group, a `DBSecurityGroupName` value must be supplied. + If the source type is a DB snapshot, a `DBSnapshotIdentifier` value must be supplied. + If the source type is a DB cluster snapshot, a `DBClusterSnapshotIdentifier` value must be supplied. + If the source type is an RDS Proxy, a `DBProxyName` value must be supplied.
+    ///
+    /// `SourceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html#cfn-rds-eventsubscription-sourceids)): list of (string), optional.
     #[serde(rename = "SourceIds", skip_serializing_if = "Option::is_none")]
     pub source_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SourceType`: optional.
+    /// The type of source that is generating the events. For example, if you want to be notified of events generated by a DB instance, you set this parameter to `db-instance`. For RDS Proxy events, specify `db-proxy`. If this value isn't specified, all events are returned. Valid Values:`db-instance | db-cluster | db-parameter-group | db-security-group | db-snapshot | db-cluster-snapshot | db-proxy | zero-etl | custom-engine-version | blue-green-deployment`
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html#cfn-rds-eventsubscription-sourcetype)): string, optional.
     #[serde(rename = "SourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Value<String>>,
-    /// `SubscriptionName`: optional, create-only (changing it replaces the resource).
+    /// The name of the subscription. Constraints: The name must be less than 255 characters.
+    ///
+    /// `SubscriptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html#cfn-rds-eventsubscription-subscriptionname)): string, optional, create-only (changing it replaces the resource). Length: at most 255 characters.
     #[serde(rename = "SubscriptionName", skip_serializing_if = "Option::is_none")]
     pub subscription_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An optional array of key-value pairs to apply to this subscription.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html#cfn-rds-eventsubscription-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -4036,40 +4524,58 @@ impl Resource for EventSubscription {
 
 /// The properties of an `AWS::RDS::GlobalCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html)).
 ///
+/// Resource Type definition for AWS::RDS::GlobalCluster
+///
 /// Every property is optional: start from [`GlobalCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GlobalCluster {
-    /// `DeletionProtection`: optional.
+    /// The deletion protection setting for the new global database. The global database can't be deleted when deletion protection is enabled.
+    ///
+    /// `DeletionProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html#cfn-rds-globalcluster-deletionprotection)): boolean, optional.
     #[serde(rename = "DeletionProtection", skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<Value<bool>>,
-    /// `Engine`: optional, create-only (changing it replaces the resource).
+    /// The name of the database engine to be used for this DB cluster. Valid Values: aurora (for MySQL 5.6-compatible Aurora), aurora-mysql (for MySQL 5.7-compatible Aurora). If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster.
+    ///
+    /// `Engine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html#cfn-rds-globalcluster-engine)): [`Engine`], one of `aurora`, `aurora-mysql`, `aurora-postgresql`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Engine", skip_serializing_if = "Option::is_none")]
     pub engine: Option<Value<Engine>>,
-    /// `EngineLifecycleSupport`: optional.
+    /// The life cycle type of the global cluster. You can use this setting to enroll your global cluster into Amazon RDS Extended Support.
+    ///
+    /// `EngineLifecycleSupport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html#cfn-rds-globalcluster-enginelifecyclesupport)): string, optional.
     #[serde(
         rename = "EngineLifecycleSupport",
         skip_serializing_if = "Option::is_none"
     )]
     pub engine_lifecycle_support: Option<Value<String>>,
-    /// `EngineVersion`: optional.
+    /// The version number of the database engine to use. If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster.
+    ///
+    /// `EngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html#cfn-rds-globalcluster-engineversion)): string, optional.
     #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<Value<String>>,
-    /// `GlobalClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The cluster identifier of the new global database cluster. This parameter is stored as a lowercase string.
+    ///
+    /// `GlobalClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html#cfn-rds-globalcluster-globalclusteridentifier)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$`. Length: 1 to 63 characters.
     #[serde(
         rename = "GlobalClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub global_cluster_identifier: Option<Value<String>>,
-    /// `SourceDBClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) to use as the primary cluster of the global database. This parameter is optional. This parameter is stored as a lowercase string.
+    ///
+    /// `SourceDBClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html#cfn-rds-globalcluster-sourcedbclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SourceDBClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_db_cluster_identifier: Option<Value<String>>,
-    /// `StorageEncrypted`: optional, create-only (changing it replaces the resource).
+    /// The storage encryption setting for the new global database cluster. If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster.
+    ///
+    /// `StorageEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html#cfn-rds-globalcluster-storageencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StorageEncrypted", skip_serializing_if = "Option::is_none")]
     pub storage_encrypted: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html#cfn-rds-globalcluster-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -4166,34 +4672,52 @@ impl Resource for GlobalCluster {
 
 /// The properties of an `AWS::RDS::Integration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html)).
 ///
+/// A zero-ETL integration with Amazon Redshift.
+///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `AdditionalEncryptionContext`: optional, create-only (changing it replaces the resource).
+    /// An optional set of non-secret key–value pairs that contains additional contextual information about the data. For more information, see [Encryption context](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#encrypt_context) in the \*Key Management Service Developer Guide\*. You can only include this parameter if you specify the `KMSKeyId` parameter.
+    ///
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html#cfn-rds-integration-additionalencryptioncontext)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `DataFilter`: optional.
+    /// Data filters for the integration. These filters determine which tables from the source database are sent to the target Amazon Redshift data warehouse.
+    ///
+    /// `DataFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html#cfn-rds-integration-datafilter)): string, optional. Pattern: `[a-zA-Z0-9_ "\\\-$,*.:?+\/]*`. Length: 1 to 25600 characters.
     #[serde(rename = "DataFilter", skip_serializing_if = "Option::is_none")]
     pub data_filter: Option<Value<String>>,
-    /// `Description`: optional.
+    /// A description of the integration.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html#cfn-rds-integration-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IntegrationName`: optional.
+    /// The name of the integration.
+    ///
+    /// `IntegrationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html#cfn-rds-integration-integrationname)): string, optional. Pattern: `^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$`. Length: 1 to 64 characters.
     #[serde(rename = "IntegrationName", skip_serializing_if = "Option::is_none")]
     pub integration_name: Option<Value<String>>,
-    /// `KMSKeyId`: optional, create-only (changing it replaces the resource).
+    /// The AWS Key Management System (AWS KMS) key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, RDS uses a default AWS owned key.
+    ///
+    /// `KMSKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html#cfn-rds-integration-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KMSKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `SourceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the database to use as the source for replication.
+    ///
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html#cfn-rds-integration-sourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z\-]*:rds(-[a-z]*)?:[a-z0-9\-]*:[0-9]*:(cluster|db):[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 255 characters.
     #[serde(rename = "SourceArn")]
     pub source_arn: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the \*Amazon RDS User Guide.\*.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html#cfn-rds-integration-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the Redshift data warehouse to use as the target for replication.
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html#cfn-rds-integration-targetarn)): string, required, create-only (changing it replaces the resource). Length: 20 to 2048 characters.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
 }
@@ -4302,28 +4826,42 @@ impl ResourceRef<Integration> {
 
 /// The properties of an `AWS::RDS::OptionGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html)).
 ///
+/// The `AWS::RDS::OptionGroup` resource creates or updates an option group, to enable and configure features that are specific to a particular DB engine.
+///
 /// [`OptionGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OptionGroup {
-    /// `EngineName`: required, create-only (changing it replaces the resource).
+    /// Specifies the name of the engine that this option group should be associated with. Valid Values: + `mariadb` + `mysql` + `oracle-ee` + `oracle-ee-cdb` + `oracle-se2` + `oracle-se2-cdb` + `postgres` + `sqlserver-ee` + `sqlserver-se` + `sqlserver-ex` + `sqlserver-web`
+    ///
+    /// `EngineName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html#cfn-rds-optiongroup-enginename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EngineName")]
     pub engine_name: Value<String>,
-    /// `MajorEngineVersion`: required, create-only (changing it replaces the resource).
+    /// Specifies the major version of the engine that this option group should be associated with.
+    ///
+    /// `MajorEngineVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html#cfn-rds-optiongroup-majorengineversion)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "MajorEngineVersion")]
     pub major_engine_version: Value<String>,
-    /// `OptionConfigurations`: optional.
+    /// A list of all available options for an option group.
+    ///
+    /// `OptionConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html#cfn-rds-optiongroup-optionconfigurations)): list of (object [`OptionConfiguration`]), optional.
     #[serde(
         rename = "OptionConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub option_configurations: Option<Value<Vec<OptionConfiguration>>>,
-    /// `OptionGroupDescription`: required, create-only (changing it replaces the resource).
+    /// The description of the option group.
+    ///
+    /// `OptionGroupDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html#cfn-rds-optiongroup-optiongroupdescription)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "OptionGroupDescription")]
     pub option_group_description: Value<String>,
-    /// `OptionGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the option group to be created. Constraints: + Must be 1 to 255 letters, numbers, or hyphens + First character must be a letter + Can't end with a hyphen or contain two consecutive hyphens Example: `myoptiongroup` If you don't specify a value for `OptionGroupName` property, a name is automatically created for the option group. This value is stored as a lowercase string.
+    ///
+    /// `OptionGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html#cfn-rds-optiongroup-optiongroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OptionGroupName", skip_serializing_if = "Option::is_none")]
     pub option_group_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the option group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html#cfn-rds-optiongroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -4400,30 +4938,42 @@ impl Resource for OptionGroup {
 
 /// The `AdditionalStorageVolume` property type of [`DbInstance`].
 ///
-/// AWS reference: [`AWS::RDS::DBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html).
+/// AWS reference: [`AWS::RDS::DBInstance` `AdditionalStorageVolume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-additionalstoragevolume.html).
 ///
 /// Every property is optional: start from [`AdditionalStorageVolume::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdditionalStorageVolume {
-    /// `AllocatedStorage`: optional.
+    /// The amount of storage allocated for the additional storage volume, in gibibytes (GiB). The minimum is 20 GiB. The maximum is 65,536 GiB (64 TiB).
+    ///
+    /// `AllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-additionalstoragevolume.html#cfn-rds-dbinstance-additionalstoragevolume-allocatedstorage)): string, optional. Pattern: `^[0-9]*$`.
     #[serde(rename = "AllocatedStorage", skip_serializing_if = "Option::is_none")]
     pub allocated_storage: Option<Value<String>>,
-    /// `Iops`: optional.
+    /// The number of I/O operations per second (IOPS) provisioned for the additional storage volume.
+    ///
+    /// `Iops` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-additionalstoragevolume.html#cfn-rds-dbinstance-additionalstoragevolume-iops)): integer, optional.
     #[serde(rename = "Iops", skip_serializing_if = "Option::is_none")]
     pub iops: Option<Value<i64>>,
-    /// `MaxAllocatedStorage`: optional.
+    /// The upper limit in gibibytes (GiB) to which RDS can automatically scale the storage of the additional storage volume.
+    ///
+    /// `MaxAllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-additionalstoragevolume.html#cfn-rds-dbinstance-additionalstoragevolume-maxallocatedstorage)): integer, optional.
     #[serde(
         rename = "MaxAllocatedStorage",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_allocated_storage: Option<Value<i64>>,
-    /// `StorageThroughput`: optional.
+    /// The storage throughput value for the additional storage volume, in mebibytes per second (MiBps). This setting applies only to the General Purpose SSD (`gp3`) storage type.
+    ///
+    /// `StorageThroughput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-additionalstoragevolume.html#cfn-rds-dbinstance-additionalstoragevolume-storagethroughput)): integer, optional.
     #[serde(rename = "StorageThroughput", skip_serializing_if = "Option::is_none")]
     pub storage_throughput: Option<Value<i64>>,
-    /// `StorageType`: optional.
+    /// The storage type for the additional storage volume. Valid Values: `GP3 | IO2`
+    ///
+    /// `StorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-additionalstoragevolume.html#cfn-rds-dbinstance-additionalstoragevolume-storagetype)): string, optional.
     #[serde(rename = "StorageType", skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<Value<String>>,
-    /// `VolumeName`: optional.
+    /// The name of the additional storage volume. Valid Values: `RDSDBDATA2 | RDSDBDATA3 | RDSDBDATA4`
+    ///
+    /// `VolumeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-additionalstoragevolume.html#cfn-rds-dbinstance-additionalstoragevolume-volumename)): string, optional.
     #[serde(rename = "VolumeName", skip_serializing_if = "Option::is_none")]
     pub volume_name: Option<Value<String>>,
 }
@@ -4493,27 +5043,37 @@ impl Walk for AdditionalStorageVolume {
 
 /// The `AuthFormat` property type of [`DbProxy`].
 ///
-/// AWS reference: [`AWS::RDS::DBProxy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html).
+/// AWS reference: [`AWS::RDS::DBProxy` `AuthFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-authformat.html).
 ///
 /// Every property is optional: start from [`AuthFormat::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthFormat {
-    /// `AuthScheme`: optional.
+    /// The type of authentication that the proxy uses for connections from the proxy to the underlying database.
+    ///
+    /// `AuthScheme` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-authformat.html#cfn-rds-dbproxy-authformat-authscheme)): [`AuthScheme`], one of `SECRETS`, optional.
     #[serde(rename = "AuthScheme", skip_serializing_if = "Option::is_none")]
     pub auth_scheme: Option<Value<AuthScheme>>,
-    /// `ClientPasswordAuthType`: optional.
+    /// The type of authentication the proxy uses for connections from clients.
+    ///
+    /// `ClientPasswordAuthType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-authformat.html#cfn-rds-dbproxy-authformat-clientpasswordauthtype)): [`ClientPasswordAuthType`], one of `MYSQL_NATIVE_PASSWORD`, `MYSQL_CACHING_SHA2_PASSWORD`, `POSTGRES_SCRAM_SHA_256`, `POSTGRES_MD5`, `SQL_SERVER_AUTHENTICATION`, optional.
     #[serde(
         rename = "ClientPasswordAuthType",
         skip_serializing_if = "Option::is_none"
     )]
     pub client_password_auth_type: Option<Value<ClientPasswordAuthType>>,
-    /// `Description`: optional.
+    /// A user-specified description about the authentication used by a proxy to log in as a specific database user.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-authformat.html#cfn-rds-dbproxy-authformat-description)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IAMAuth`: optional.
+    /// Whether to require or disallow Amazon Web Services Identity and Access Management (IAM) authentication for connections to the proxy. The ENABLED value is valid only for proxies with RDS for Microsoft SQL Server.
+    ///
+    /// `IAMAuth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-authformat.html#cfn-rds-dbproxy-authformat-iamauth)): [`IamAuth`], one of `DISABLED`, `REQUIRED`, `ENABLED`, optional.
     #[serde(rename = "IAMAuth", skip_serializing_if = "Option::is_none")]
     pub iam_auth: Option<Value<IamAuth>>,
-    /// `SecretArn`: optional.
+    /// The Amazon Resource Name (ARN) representing the secret that the proxy uses to authenticate to the RDS DB instance or Aurora DB cluster. These secrets are stored within Amazon Secrets Manager.
+    ///
+    /// `SecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-authformat.html#cfn-rds-dbproxy-authformat-secretarn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "SecretArn", skip_serializing_if = "Option::is_none")]
     pub secret_arn: Option<Value<String>>,
 }
@@ -4644,15 +5204,19 @@ impl Walk for ClusterScalabilityType {
 
 /// The `Tag` property type of [`ClusterSnapshot`], [`DbClusterEndpoint`], [`DbSecurityGroup`], [`DbSnapshot`] and [`Deployment`].
 ///
-/// AWS reference: [`AWS::RDS::ClusterSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-clustersnapshot.html), [`AWS::RDS::DBClusterEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterendpoint.html), [`AWS::RDS::DBSecurityGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroup.html), [`AWS::RDS::DBSnapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsnapshot.html), [`AWS::RDS::Deployment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-deployment.html).
+/// AWS reference: [`AWS::RDS::ClusterSnapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-clustersnapshot-tag.html), [`AWS::RDS::DBClusterEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbclusterendpoint-tag.html), [`AWS::RDS::DBSecurityGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbsecuritygroup-tag.html), [`AWS::RDS::DBSnapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbsnapshot-tag.html), [`AWS::RDS::Deployment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-deployment-tag.html).
 ///
 /// Every property is required: [`ClusterSnapshotTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterSnapshotTag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-clustersnapshot-tag.html#cfn-rds-clustersnapshot-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-clustersnapshot-tag.html#cfn-rds-clustersnapshot-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -4681,33 +5245,43 @@ impl Walk for ClusterSnapshotTag {
 
 /// The `ConnectionPoolConfigurationInfoFormat` property type of [`DbProxyTargetGroup`].
 ///
-/// AWS reference: [`AWS::RDS::DBProxyTargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html).
+/// AWS reference: [`AWS::RDS::DBProxyTargetGroup` `ConnectionPoolConfigurationInfoFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat.html).
 ///
 /// Every property is optional: start from [`ConnectionPoolConfigurationInfoFormat::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectionPoolConfigurationInfoFormat {
-    /// `ConnectionBorrowTimeout`: optional.
+    /// The number of seconds for a proxy to wait for a connection to become available in the connection pool.
+    ///
+    /// `ConnectionBorrowTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat.html#cfn-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat-connectionborrowtimeout)): integer, optional.
     #[serde(
         rename = "ConnectionBorrowTimeout",
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_borrow_timeout: Option<Value<i64>>,
-    /// `InitQuery`: optional.
+    /// One or more SQL statements for the proxy to run when opening each new database connection.
+    ///
+    /// `InitQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat.html#cfn-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat-initquery)): string, optional.
     #[serde(rename = "InitQuery", skip_serializing_if = "Option::is_none")]
     pub init_query: Option<Value<String>>,
-    /// `MaxConnectionsPercent`: optional.
+    /// The maximum size of the connection pool for each target in a target group.
+    ///
+    /// `MaxConnectionsPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat.html#cfn-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat-maxconnectionspercent)): integer, optional. Range: 0 to 100.
     #[serde(
         rename = "MaxConnectionsPercent",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_connections_percent: Option<Value<i64>>,
-    /// `MaxIdleConnectionsPercent`: optional.
+    /// Controls how actively the proxy closes idle database connections in the connection pool.
+    ///
+    /// `MaxIdleConnectionsPercent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat.html#cfn-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat-maxidleconnectionspercent)): integer, optional. Range: 0 to 100.
     #[serde(
         rename = "MaxIdleConnectionsPercent",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_idle_connections_percent: Option<Value<i64>>,
-    /// `SessionPinningFilters`: optional.
+    /// Each item in the list represents a class of SQL operations that normally cause all later statements in a session using a proxy to be pinned to the same underlying database connection.
+    ///
+    /// `SessionPinningFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat.html#cfn-rds-dbproxytargetgroup-connectionpoolconfigurationinfoformat-sessionpinningfilters)): list of (string), optional.
     #[serde(
         rename = "SessionPinningFilters",
         skip_serializing_if = "Option::is_none"
@@ -4815,15 +5389,19 @@ impl Walk for DatabaseInsightsMode {
 
 /// The `DBClusterRole` property type of [`DbCluster`].
 ///
-/// AWS reference: [`AWS::RDS::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html).
+/// AWS reference: [`AWS::RDS::DBCluster` `DBClusterRole`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-dbclusterrole.html).
 ///
 /// [`DbClusterRole::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbClusterRole {
-    /// `FeatureName`: optional.
+    /// The name of the feature associated with the AWS Identity and Access Management (IAM) role. IAM roles that are associated with a DB cluster grant permission for the DB cluster to access other AWS services on your behalf. For the list of supported feature names, see the `SupportedFeatureNames` description in [DBEngineVersion](https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBEngineVersion.html) in the \*Amazon RDS API Reference\*.
+    ///
+    /// `FeatureName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-dbclusterrole.html#cfn-rds-dbcluster-dbclusterrole-featurename)): string, optional.
     #[serde(rename = "FeatureName", skip_serializing_if = "Option::is_none")]
     pub feature_name: Option<Value<String>>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role that is associated with the DB cluster.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-dbclusterrole.html#cfn-rds-dbcluster-dbclusterrole-rolearn)): string, required. Pattern: `^arn:aws[a-z-]*:iam::[0-9]*:role/.*$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -4858,15 +5436,19 @@ impl Walk for DbClusterRole {
 
 /// The `DBInstanceRole` property type of [`DbInstance`].
 ///
-/// AWS reference: [`AWS::RDS::DBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html).
+/// AWS reference: [`AWS::RDS::DBInstance` `DBInstanceRole`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-dbinstancerole.html).
 ///
 /// Every property is required: [`DbInstanceRole::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DbInstanceRole {
-    /// `FeatureName`: required.
+    /// The name of the feature associated with the AWS Identity and Access Management (IAM) role. IAM roles that are associated with a DB instance grant permission for the DB instance to access other AWS services on your behalf. For the list of supported feature names, see the `SupportedFeatureNames` description in [DBEngineVersion](https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBEngineVersion.html) in the \*Amazon RDS API Reference\*.
+    ///
+    /// `FeatureName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-dbinstancerole.html#cfn-rds-dbinstance-dbinstancerole-featurename)): string, required.
     #[serde(rename = "FeatureName")]
     pub feature_name: Value<String>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role that is associated with the DB instance.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-dbinstancerole.html#cfn-rds-dbinstance-dbinstancerole-rolearn)): string, required.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -5007,24 +5589,24 @@ impl Walk for IamAuth {
 
 /// The `Ingress` property type of [`DbSecurityGroup`].
 ///
-/// AWS reference: [`AWS::RDS::DBSecurityGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsecuritygroup.html).
+/// AWS reference: [`AWS::RDS::DBSecurityGroup` `Ingress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbsecuritygroup-ingress.html).
 ///
 /// Every property is optional: start from [`Ingress::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Ingress {
-    /// `CIDRIP`: optional.
+    /// `CIDRIP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbsecuritygroup-ingress.html#cfn-rds-dbsecuritygroup-ingress-cidrip)): string, optional.
     #[serde(rename = "CIDRIP", skip_serializing_if = "Option::is_none")]
     pub cidrip: Option<Value<String>>,
-    /// `EC2SecurityGroupId`: optional.
+    /// `EC2SecurityGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbsecuritygroup-ingress.html#cfn-rds-dbsecuritygroup-ingress-ec2securitygroupid)): string, optional.
     #[serde(rename = "EC2SecurityGroupId", skip_serializing_if = "Option::is_none")]
     pub ec2_security_group_id: Option<Value<String>>,
-    /// `EC2SecurityGroupName`: optional.
+    /// `EC2SecurityGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbsecuritygroup-ingress.html#cfn-rds-dbsecuritygroup-ingress-ec2securitygroupname)): string, optional.
     #[serde(
         rename = "EC2SecurityGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub ec2_security_group_name: Option<Value<String>>,
-    /// `EC2SecurityGroupOwnerId`: optional.
+    /// `EC2SecurityGroupOwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbsecuritygroup-ingress.html#cfn-rds-dbsecuritygroup-ingress-ec2securitygroupownerid)): string, optional.
     #[serde(
         rename = "EC2SecurityGroupOwnerId",
         skip_serializing_if = "Option::is_none"
@@ -5101,12 +5683,14 @@ impl Walk for MasterUserAuthenticationType {
 
 /// The `MasterUserSecret` property type of [`DbCluster`] and [`DbInstance`].
 ///
-/// AWS reference: [`AWS::RDS::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html), [`AWS::RDS::DBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html).
+/// AWS reference: [`AWS::RDS::DBCluster` `MasterUserSecret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-masterusersecret.html), [`AWS::RDS::DBInstance` `MasterUserSecret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-masterusersecret.html).
 ///
 /// Every property is optional: start from [`MasterUserSecret::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MasterUserSecret {
-    /// `KmsKeyId`: optional.
+    /// The AWS KMS key identifier that is used to encrypt the secret.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-masterusersecret.html#cfn-rds-dbcluster-masterusersecret-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
 }
@@ -5156,30 +5740,42 @@ impl Walk for Name {
 
 /// The `OptionConfiguration` property type of [`OptionGroup`].
 ///
-/// AWS reference: [`AWS::RDS::OptionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html).
+/// AWS reference: [`AWS::RDS::OptionGroup` `OptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionconfiguration.html).
 ///
 /// [`OptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OptionConfiguration {
-    /// `DBSecurityGroupMemberships`: optional.
+    /// A list of DB security groups used for this option.
+    ///
+    /// `DBSecurityGroupMemberships` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionconfiguration.html#cfn-rds-optiongroup-optionconfiguration-dbsecuritygroupmemberships)): list of (string), optional.
     #[serde(
         rename = "DBSecurityGroupMemberships",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_security_group_memberships: Option<Value<Vec<Value<String>>>>,
-    /// `OptionName`: required.
+    /// The configuration of options to include in a group.
+    ///
+    /// `OptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionconfiguration.html#cfn-rds-optiongroup-optionconfiguration-optionname)): string, required.
     #[serde(rename = "OptionName")]
     pub option_name: Value<String>,
-    /// `OptionSettings`: optional.
+    /// The option settings to include in an option group.
+    ///
+    /// `OptionSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionconfiguration.html#cfn-rds-optiongroup-optionconfiguration-optionsettings)): list of (object [`OptionSetting`]), optional.
     #[serde(rename = "OptionSettings", skip_serializing_if = "Option::is_none")]
     pub option_settings: Option<Value<Vec<OptionSetting>>>,
-    /// `OptionVersion`: optional.
+    /// The version for the option.
+    ///
+    /// `OptionVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionconfiguration.html#cfn-rds-optiongroup-optionconfiguration-optionversion)): string, optional.
     #[serde(rename = "OptionVersion", skip_serializing_if = "Option::is_none")]
     pub option_version: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The optional port for the option.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionconfiguration.html#cfn-rds-optiongroup-optionconfiguration-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `VpcSecurityGroupMemberships`: optional.
+    /// A list of VPC security group names used for this option.
+    ///
+    /// `VpcSecurityGroupMemberships` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionconfiguration.html#cfn-rds-optiongroup-optionconfiguration-vpcsecuritygroupmemberships)): list of (string), optional.
     #[serde(
         rename = "VpcSecurityGroupMemberships",
         skip_serializing_if = "Option::is_none"
@@ -5259,15 +5855,19 @@ impl Walk for OptionConfiguration {
 
 /// The `OptionSetting` property type of [`OptionGroup`].
 ///
-/// AWS reference: [`AWS::RDS::OptionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html).
+/// AWS reference: [`AWS::RDS::OptionGroup` `OptionSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionsetting.html).
 ///
 /// Every property is optional: start from [`OptionSetting::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OptionSetting {
-    /// `Name`: optional.
+    /// The name of the option that has settings that you can set.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionsetting.html#cfn-rds-optiongroup-optionsetting-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The current value of the option setting.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-optionsetting.html#cfn-rds-optiongroup-optionsetting-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5305,15 +5905,19 @@ impl Walk for OptionSetting {
 
 /// The `ProcessorFeature` property type of [`DbInstance`].
 ///
-/// AWS reference: [`AWS::RDS::DBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html).
+/// AWS reference: [`AWS::RDS::DBInstance` `ProcessorFeature`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-processorfeature.html).
 ///
 /// Every property is optional: start from [`ProcessorFeature::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProcessorFeature {
-    /// `Name`: optional.
+    /// The name of the processor feature. Valid names are `coreCount` and `threadsPerCore`.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-processorfeature.html#cfn-rds-dbinstance-processorfeature-name)): [`Name`], one of `coreCount`, `threadsPerCore`, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<Name>>,
-    /// `Value`: optional.
+    /// The value of a processor feature.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-processorfeature.html#cfn-rds-dbinstance-processorfeature-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5351,33 +5955,45 @@ impl Walk for ProcessorFeature {
 
 /// The `ScalingConfiguration` property type of [`DbCluster`].
 ///
-/// AWS reference: [`AWS::RDS::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html).
+/// AWS reference: [`AWS::RDS::DBCluster` `ScalingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-scalingconfiguration.html).
 ///
 /// Every property is optional: start from [`ScalingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScalingConfiguration {
-    /// `AutoPause`: optional.
+    /// Indicates whether to allow or disallow automatic pause for an Aurora DB cluster in `serverless` DB engine mode. A DB cluster can be paused only when it's idle (it has no connections). If a DB cluster is paused for more than seven days, the DB cluster might be backed up with a snapshot. In this case, the DB cluster is restored when there is a request to connect to it.
+    ///
+    /// `AutoPause` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-scalingconfiguration.html#cfn-rds-dbcluster-scalingconfiguration-autopause)): boolean, optional.
     #[serde(rename = "AutoPause", skip_serializing_if = "Option::is_none")]
     pub auto_pause: Option<Value<bool>>,
-    /// `MaxCapacity`: optional.
+    /// The maximum capacity for an Aurora DB cluster in `serverless` DB engine mode. For Aurora MySQL, valid capacity values are `1`, `2`, `4`, `8`, `16`, `32`, `64`, `128`, and `256`. For Aurora PostgreSQL, valid capacity values are `2`, `4`, `8`, `16`, `32`, `64`, `192`, and `384`. The maximum capacity must be greater than or equal to the minimum capacity.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-scalingconfiguration.html#cfn-rds-dbcluster-scalingconfiguration-maxcapacity)): integer, optional.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<i64>>,
-    /// `MinCapacity`: optional.
+    /// The minimum capacity for an Aurora DB cluster in `serverless` DB engine mode. For Aurora MySQL, valid capacity values are `1`, `2`, `4`, `8`, `16`, `32`, `64`, `128`, and `256`. For Aurora PostgreSQL, valid capacity values are `2`, `4`, `8`, `16`, `32`, `64`, `192`, and `384`. The minimum capacity must be less than or equal to the maximum capacity.
+    ///
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-scalingconfiguration.html#cfn-rds-dbcluster-scalingconfiguration-mincapacity)): integer, optional.
     #[serde(rename = "MinCapacity", skip_serializing_if = "Option::is_none")]
     pub min_capacity: Option<Value<i64>>,
-    /// `SecondsBeforeTimeout`: optional.
+    /// The amount of time, in seconds, that Aurora Serverless v1 tries to find a scaling point to perform seamless scaling before enforcing the timeout action. The default is 300. Specify a value between 60 and 600 seconds.
+    ///
+    /// `SecondsBeforeTimeout` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-scalingconfiguration.html#cfn-rds-dbcluster-scalingconfiguration-secondsbeforetimeout)): integer, optional.
     #[serde(
         rename = "SecondsBeforeTimeout",
         skip_serializing_if = "Option::is_none"
     )]
     pub seconds_before_timeout: Option<Value<i64>>,
-    /// `SecondsUntilAutoPause`: optional.
+    /// The time, in seconds, before an Aurora DB cluster in `serverless` mode is paused. Specify a value between 300 and 86,400 seconds.
+    ///
+    /// `SecondsUntilAutoPause` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-scalingconfiguration.html#cfn-rds-dbcluster-scalingconfiguration-secondsuntilautopause)): integer, optional.
     #[serde(
         rename = "SecondsUntilAutoPause",
         skip_serializing_if = "Option::is_none"
     )]
     pub seconds_until_auto_pause: Option<Value<i64>>,
-    /// `TimeoutAction`: optional.
+    /// The action to take when the timeout is reached, either `ForceApplyCapacityChange` or `RollbackCapacityChange`. `ForceApplyCapacityChange` sets the capacity to the specified value as soon as possible. `RollbackCapacityChange`, the default, ignores the capacity change if a scaling point isn't found in the timeout period. If you specify `ForceApplyCapacityChange`, connections that prevent Aurora Serverless v1 from finding a scaling point might be dropped. For more information, see [Autoscaling for Aurora Serverless v1](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless.how-it-works.html#aurora-serverless.how-it-works.auto-scaling) in the \*Amazon Aurora User Guide\*.
+    ///
+    /// `TimeoutAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-scalingconfiguration.html#cfn-rds-dbcluster-scalingconfiguration-timeoutaction)): string, optional.
     #[serde(rename = "TimeoutAction", skip_serializing_if = "Option::is_none")]
     pub timeout_action: Option<Value<String>>,
 }
@@ -5447,18 +6063,24 @@ impl Walk for ScalingConfiguration {
 
 /// The `ServerlessV2ScalingConfiguration` property type of [`DbCluster`].
 ///
-/// AWS reference: [`AWS::RDS::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html).
+/// AWS reference: [`AWS::RDS::DBCluster` `ServerlessV2ScalingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-serverlessv2scalingconfiguration.html).
 ///
 /// Every property is optional: start from [`ServerlessV2ScalingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerlessV2ScalingConfiguration {
-    /// `MaxCapacity`: optional.
+    /// The maximum number of Aurora capacity units (ACUs) for a DB instance in an Aurora Serverless v2 cluster. You can specify ACU values in half-step increments, such as 40, 40.5, 41, and so on. The largest value that you can use is 128. The maximum capacity must be higher than 0.5 ACUs. For more information, see [Choosing the maximum Aurora Serverless v2 capacity setting for a cluster](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html#aurora-serverless-v2.max_capacity_considerations) in the \*Amazon Aurora User Guide\*. Aurora automatically sets certain parameters for Aurora Serverless V2 DB instances to values that depend on the maximum ACU value in the capacity range. When you update the maximum capacity value, the `ParameterApplyStatus` value for the DB instance changes to `pending-reboot`. You can update the parameter values by rebooting the DB instance after changing the capacity range.
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-serverlessv2scalingconfiguration.html#cfn-rds-dbcluster-serverlessv2scalingconfiguration-maxcapacity)): number, optional.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<f64>>,
-    /// `MinCapacity`: optional.
+    /// The minimum number of Aurora capacity units (ACUs) for a DB instance in an Aurora Serverless v2 cluster. You can specify ACU values in half-step increments, such as 8, 8.5, 9, and so on. For Aurora versions that support the Aurora Serverless v2 auto-pause feature, the smallest value that you can use is 0. For versions that don't support Aurora Serverless v2 auto-pause, the smallest value that you can use is 0.5.
+    ///
+    /// `MinCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-serverlessv2scalingconfiguration.html#cfn-rds-dbcluster-serverlessv2scalingconfiguration-mincapacity)): number, optional.
     #[serde(rename = "MinCapacity", skip_serializing_if = "Option::is_none")]
     pub min_capacity: Option<Value<f64>>,
-    /// `SecondsUntilAutoPause`: optional.
+    /// Specifies the number of seconds an Aurora Serverless v2 DB instance must be idle before Aurora attempts to automatically pause it. Specify a value between 300 seconds (five minutes) and 86,400 seconds (one day). The default is 300 seconds.
+    ///
+    /// `SecondsUntilAutoPause` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-serverlessv2scalingconfiguration.html#cfn-rds-dbcluster-serverlessv2scalingconfiguration-secondsuntilautopause)): integer, optional.
     #[serde(
         rename = "SecondsUntilAutoPause",
         skip_serializing_if = "Option::is_none"
@@ -5533,15 +6155,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`CustomDbEngineVersion`], [`DbCluster`], [`DbClusterParameterGroup`], [`DbInstance`], [`DbParameterGroup`], [`DbProxyTargetGroup`], [`DbShardGroup`], [`DbSubnetGroup`], [`EventSubscription`], [`GlobalCluster`], [`Integration`] and [`OptionGroup`].
 ///
-/// AWS reference: [`AWS::RDS::CustomDBEngineVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-customdbengineversion.html), [`AWS::RDS::DBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html), [`AWS::RDS::DBClusterParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbclusterparametergroup.html), [`AWS::RDS::DBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbinstance.html), [`AWS::RDS::DBParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbparametergroup.html), [`AWS::RDS::DBProxyTargetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxytargetgroup.html), [`AWS::RDS::DBShardGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbshardgroup.html), [`AWS::RDS::DBSubnetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsubnetgroup.html), [`AWS::RDS::EventSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-eventsubscription.html), [`AWS::RDS::GlobalCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-globalcluster.html), [`AWS::RDS::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-integration.html), [`AWS::RDS::OptionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-optiongroup.html).
+/// AWS reference: [`AWS::RDS::CustomDBEngineVersion` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-customdbengineversion-tag.html), [`AWS::RDS::DBCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbcluster-tag.html), [`AWS::RDS::DBClusterParameterGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbclusterparametergroup-tag.html), [`AWS::RDS::DBInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbinstance-tag.html), [`AWS::RDS::DBParameterGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbparametergroup-tag.html), [`AWS::RDS::DBProxyTargetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxytargetgroup-tag.html), [`AWS::RDS::DBShardGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbshardgroup-tag.html), [`AWS::RDS::DBSubnetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbsubnetgroup-tag.html), [`AWS::RDS::EventSubscription` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-eventsubscription-tag.html), [`AWS::RDS::GlobalCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-globalcluster-tag.html), [`AWS::RDS::Integration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-integration-tag.html), [`AWS::RDS::OptionGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-optiongroup-tag.html).
 ///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with `aws:` or `rds:`. The string can only contain only the set of Unicode letters, digits, white-space, '\_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}\_.:/=+\\\\-@\]\*)$").
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-customdbengineversion-tag.html#cfn-rds-customdbengineversion-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with `aws:` or `rds:`. The string can only contain only the set of Unicode letters, digits, white-space, '\_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}\_.:/=+\\\\-@\]\*)$").
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-customdbengineversion-tag.html#cfn-rds-customdbengineversion-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -5576,15 +6202,15 @@ impl Walk for Tag {
 
 /// The `TagFormat` property type of [`DbProxy`] and [`DbProxyEndpoint`].
 ///
-/// AWS reference: [`AWS::RDS::DBProxy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxy.html), [`AWS::RDS::DBProxyEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbproxyendpoint.html).
+/// AWS reference: [`AWS::RDS::DBProxy` `TagFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-tagformat.html), [`AWS::RDS::DBProxyEndpoint` `TagFormat`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxyendpoint-tagformat.html).
 ///
 /// Every property is optional: start from [`TagFormat::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TagFormat {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-tagformat.html#cfn-rds-dbproxy-tagformat-key)): string, optional. Pattern: `(\w|\d|\s|\\|-|\.:=+-)*`. Length: at most 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rds-dbproxy-tagformat.html#cfn-rds-dbproxy-tagformat-value)): string, optional. Pattern: `(\w|\d|\s|\\|-|\.:=+-)*`. Length: at most 128 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

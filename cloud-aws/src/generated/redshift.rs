@@ -11,229 +11,327 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Redshift::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html)).
 ///
+/// An example resource schema demonstrating some basic constructs and validation rules.
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `AllowVersionUpgrade`: optional.
+    /// Major version upgrades can be applied during the maintenance window to the Amazon Redshift engine that is running on the cluster. Default value is True
+    ///
+    /// `AllowVersionUpgrade` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-allowversionupgrade)): boolean, optional.
     #[serde(
         rename = "AllowVersionUpgrade",
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_version_upgrade: Option<Value<bool>>,
-    /// `AquaConfigurationStatus`: optional.
+    /// The value represents how the cluster is configured to use AQUA (Advanced Query Accelerator) after the cluster is restored. Possible values include the following. enabled - Use AQUA if it is available for the current Region and Amazon Redshift node type. disabled - Don't use AQUA. auto - Amazon Redshift determines whether to use AQUA.
+    ///
+    /// `AquaConfigurationStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-aquaconfigurationstatus)): [`AquaConfigurationStatus`], one of `auto`, `disabled`, `enabled`, optional.
     #[serde(
         rename = "AquaConfigurationStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub aqua_configuration_status: Option<Value<AquaConfigurationStatus>>,
-    /// `AutomatedSnapshotRetentionPeriod`: optional.
+    /// The number of days that automated snapshots are retained. If the value is 0, automated snapshots are disabled. Default value is 1
+    ///
+    /// `AutomatedSnapshotRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-automatedsnapshotretentionperiod)): integer, optional.
     #[serde(
         rename = "AutomatedSnapshotRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub automated_snapshot_retention_period: Option<Value<i64>>,
-    /// `AvailabilityZone`: optional.
+    /// The EC2 Availability Zone (AZ) in which you want Amazon Redshift to provision the cluster. Default: A random, system-chosen Availability Zone in the region that is specified by the endpoint
+    ///
+    /// `AvailabilityZone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-availabilityzone)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "AvailabilityZone", skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<Value<String>>,
-    /// `AvailabilityZoneRelocation`: optional.
+    /// The option to enable relocation for an Amazon Redshift cluster between Availability Zones after the cluster modification is complete.
+    ///
+    /// `AvailabilityZoneRelocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-availabilityzonerelocation)): boolean, optional.
     #[serde(
         rename = "AvailabilityZoneRelocation",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_relocation: Option<Value<bool>>,
-    /// `AvailabilityZoneRelocationStatus`: optional.
+    /// The availability zone relocation status of the cluster
+    ///
+    /// `AvailabilityZoneRelocationStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-availabilityzonerelocationstatus)): string, optional.
     #[serde(
         rename = "AvailabilityZoneRelocationStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub availability_zone_relocation_status: Option<Value<String>>,
-    /// `Classic`: optional.
+    /// A boolean value indicating whether the resize operation is using the classic resize process. If you don't provide this parameter or set the value to false , the resize type is elastic.
+    ///
+    /// `Classic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-classic)): boolean, optional.
     #[serde(rename = "Classic", skip_serializing_if = "Option::is_none")]
     pub classic: Option<Value<bool>>,
-    /// `ClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// A unique identifier for the cluster. You use this identifier to refer to the cluster for any subsequent cluster operations such as deleting or modifying. All alphabetical characters must be lower case, no hypens at the end, no two consecutive hyphens. Cluster name should be unique for all clusters within an AWS account
+    ///
+    /// `ClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-clusteridentifier)): string, optional, create-only (changing it replaces the resource). Length: 0 to 63 characters.
     #[serde(rename = "ClusterIdentifier", skip_serializing_if = "Option::is_none")]
     pub cluster_identifier: Option<Value<String>>,
-    /// `ClusterParameterGroupName`: optional.
+    /// The name of the parameter group to be associated with this cluster.
+    ///
+    /// `ClusterParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-clusterparametergroupname)): string, optional. Length: 0 to 255 characters.
     #[serde(
         rename = "ClusterParameterGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cluster_parameter_group_name: Option<Value<String>>,
-    /// `ClusterSecurityGroups`: optional.
+    /// A list of security groups to be associated with this cluster.
+    ///
+    /// `ClusterSecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-clustersecuritygroups)): list of (string), optional. Each item: Length: 0 to 2147483647 characters.
     #[serde(
         rename = "ClusterSecurityGroups",
         skip_serializing_if = "Option::is_none"
     )]
     pub cluster_security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `ClusterSubnetGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of a cluster subnet group to be associated with this cluster.
+    ///
+    /// `ClusterSubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-clustersubnetgroupname)): string, optional, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(
         rename = "ClusterSubnetGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cluster_subnet_group_name: Option<Value<String>>,
-    /// `ClusterType`: required.
+    /// The type of the cluster. When cluster type is specified as single-node, the NumberOfNodes parameter is not required and if multi-node, the NumberOfNodes parameter is required
+    ///
+    /// `ClusterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-clustertype)): string, required. Length: 0 to 2147483647 characters.
     #[serde(rename = "ClusterType")]
     pub cluster_type: Value<String>,
-    /// `ClusterVersion`: optional.
+    /// The version of the Amazon Redshift engine software that you want to deploy on the cluster.The version selected runs on all the nodes in the cluster.
+    ///
+    /// `ClusterVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-clusterversion)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "ClusterVersion", skip_serializing_if = "Option::is_none")]
     pub cluster_version: Option<Value<String>>,
-    /// `DBName`: required, create-only (changing it replaces the resource).
+    /// The name of the first database to be created when the cluster is created. To create additional databases after the cluster is created, connect to the cluster with a SQL client and use SQL commands to create a database.
+    ///
+    /// `DBName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-dbname)): string, required, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "DBName")]
     pub db_name: Value<String>,
-    /// `DeferMaintenance`: optional.
+    /// A boolean indicating whether to enable the deferred maintenance window.
+    ///
+    /// `DeferMaintenance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-defermaintenance)): boolean, optional.
     #[serde(rename = "DeferMaintenance", skip_serializing_if = "Option::is_none")]
     pub defer_maintenance: Option<Value<bool>>,
-    /// `DeferMaintenanceDuration`: optional.
+    /// An integer indicating the duration of the maintenance window in days. If you specify a duration, you can't specify an end time. The duration must be 60 days or less.
+    ///
+    /// `DeferMaintenanceDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-defermaintenanceduration)): integer, optional.
     #[serde(
         rename = "DeferMaintenanceDuration",
         skip_serializing_if = "Option::is_none"
     )]
     pub defer_maintenance_duration: Option<Value<i64>>,
-    /// `DeferMaintenanceEndTime`: optional.
+    /// A timestamp indicating end time for the deferred maintenance window. If you specify an end time, you can't specify a duration.
+    ///
+    /// `DeferMaintenanceEndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-defermaintenanceendtime)): string, optional.
     #[serde(
         rename = "DeferMaintenanceEndTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub defer_maintenance_end_time: Option<Value<String>>,
-    /// `DeferMaintenanceStartTime`: optional.
+    /// A timestamp indicating the start time for the deferred maintenance window.
+    ///
+    /// `DeferMaintenanceStartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-defermaintenancestarttime)): string, optional.
     #[serde(
         rename = "DeferMaintenanceStartTime",
         skip_serializing_if = "Option::is_none"
     )]
     pub defer_maintenance_start_time: Option<Value<String>>,
-    /// `DestinationRegion`: optional.
+    /// The destination AWS Region that you want to copy snapshots to. Constraints: Must be the name of a valid AWS Region. For more information, see Regions and Endpoints in the Amazon Web Services \[<https://docs.aws.amazon.com/general/latest/gr/rande.html#redshift_region>\] General Reference
+    ///
+    /// `DestinationRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-destinationregion)): string, optional.
     #[serde(rename = "DestinationRegion", skip_serializing_if = "Option::is_none")]
     pub destination_region: Option<Value<String>>,
-    /// `ElasticIp`: optional.
+    /// The Elastic IP (EIP) address for the cluster.
+    ///
+    /// `ElasticIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-elasticip)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "ElasticIp", skip_serializing_if = "Option::is_none")]
     pub elastic_ip: Option<Value<String>>,
-    /// `Encrypted`: optional.
+    /// If true, the data in the cluster is encrypted at rest.
+    ///
+    /// `Encrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-encrypted)): boolean, optional.
     #[serde(rename = "Encrypted", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<Value<bool>>,
-    /// `EnhancedVpcRouting`: optional.
+    /// An option that specifies whether to create the cluster with enhanced VPC routing enabled. To create a cluster that uses enhanced VPC routing, the cluster must be in a VPC. For more information, see Enhanced VPC Routing in the Amazon Redshift Cluster Management Guide. If this option is true , enhanced VPC routing is enabled. Default: false
+    ///
+    /// `EnhancedVpcRouting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-enhancedvpcrouting)): boolean, optional.
     #[serde(rename = "EnhancedVpcRouting", skip_serializing_if = "Option::is_none")]
     pub enhanced_vpc_routing: Option<Value<bool>>,
-    /// `HsmClientCertificateIdentifier`: optional.
+    /// Specifies the name of the HSM client certificate the Amazon Redshift cluster uses to retrieve the data encryption keys stored in an HSM
+    ///
+    /// `HsmClientCertificateIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-hsmclientcertificateidentifier)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(
         rename = "HsmClientCertificateIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub hsm_client_certificate_identifier: Option<Value<String>>,
-    /// `HsmConfigurationIdentifier`: optional.
+    /// Specifies the name of the HSM configuration that contains the information the Amazon Redshift cluster can use to retrieve and store keys in an HSM.
+    ///
+    /// `HsmConfigurationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-hsmconfigurationidentifier)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(
         rename = "HsmConfigurationIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub hsm_configuration_identifier: Option<Value<String>>,
-    /// `IamRoles`: optional.
+    /// A list of AWS Identity and Access Management (IAM) roles that can be used by the cluster to access other AWS services. You must supply the IAM roles in their Amazon Resource Name (ARN) format. You can supply up to 50 IAM roles in a single request
+    ///
+    /// `IamRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-iamroles)): list of (string), optional. Items: at most 50. Each item: Length: 0 to 2147483647 characters.
     #[serde(rename = "IamRoles", skip_serializing_if = "Option::is_none")]
     pub iam_roles: Option<Value<Vec<Value<String>>>>,
-    /// `KmsKeyId`: optional.
+    /// The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the cluster.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-kmskeyid)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LoggingProperties`: optional.
+    /// `LoggingProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-loggingproperties)): object [`LoggingProperties`], optional.
     #[serde(rename = "LoggingProperties", skip_serializing_if = "Option::is_none")]
     pub logging_properties: Option<LoggingProperties>,
-    /// `MaintenanceTrackName`: optional.
+    /// The name for the maintenance track that you want to assign for the cluster. This name change is asynchronous. The new track name stays in the PendingModifiedValues for the cluster until the next maintenance window. When the maintenance track changes, the cluster is switched to the latest cluster release available for the maintenance track. At this point, the maintenance track name is applied.
+    ///
+    /// `MaintenanceTrackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-maintenancetrackname)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(
         rename = "MaintenanceTrackName",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_track_name: Option<Value<String>>,
-    /// `ManageMasterPassword`: optional.
+    /// A boolean indicating if the redshift cluster's admin user credentials is managed by Redshift or not. You can't use MasterUserPassword if ManageMasterPassword is true. If ManageMasterPassword is false or not set, Amazon Redshift uses MasterUserPassword for the admin user account's password.
+    ///
+    /// `ManageMasterPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-managemasterpassword)): boolean, optional.
     #[serde(
         rename = "ManageMasterPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub manage_master_password: Option<Value<bool>>,
-    /// `ManualSnapshotRetentionPeriod`: optional.
+    /// The number of days to retain newly copied snapshots in the destination AWS Region after they are copied from the source AWS Region. If the value is -1, the manual snapshot is retained indefinitely. The value must be either -1 or an integer between 1 and 3,653.
+    ///
+    /// `ManualSnapshotRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-manualsnapshotretentionperiod)): integer, optional.
     #[serde(
         rename = "ManualSnapshotRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub manual_snapshot_retention_period: Option<Value<i64>>,
-    /// `MasterPasswordSecretKmsKeyId`: optional.
+    /// The ID of the Key Management Service (KMS) key used to encrypt and store the cluster's admin user credentials secret.
+    ///
+    /// `MasterPasswordSecretKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-masterpasswordsecretkmskeyid)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(
         rename = "MasterPasswordSecretKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub master_password_secret_kms_key_id: Option<Value<String>>,
-    /// `MasterUserPassword`: optional.
+    /// The password associated with the master user account for the cluster that is being created. You can't use MasterUserPassword if ManageMasterPassword is true. Password must be between 8 and 64 characters in length, should have at least one uppercase letter.Must contain at least one lowercase letter.Must contain one number.Can be any printable ASCII character.
+    ///
+    /// `MasterUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-masteruserpassword)): string, optional. Length: at most 64 characters.
     #[serde(rename = "MasterUserPassword", skip_serializing_if = "Option::is_none")]
     pub master_user_password: Option<Value<String>>,
-    /// `MasterUsername`: required, create-only (changing it replaces the resource).
+    /// The user name associated with the master user account for the cluster that is being created. The user name can't be PUBLIC and first character must be a letter.
+    ///
+    /// `MasterUsername` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-masterusername)): string, required, create-only (changing it replaces the resource). Length: 0 to 128 characters.
     #[serde(rename = "MasterUsername")]
     pub master_username: Value<String>,
-    /// `MultiAZ`: optional.
+    /// A boolean indicating if the redshift cluster is multi-az or not. If you don't provide this parameter or set the value to false, the redshift cluster will be single-az.
+    ///
+    /// `MultiAZ` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-multiaz)): boolean, optional.
     #[serde(rename = "MultiAZ", skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<Value<bool>>,
-    /// `NamespaceResourcePolicy`: optional.
+    /// `NamespaceResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-namespaceresourcepolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "NamespaceResourcePolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub namespace_resource_policy: Option<Json>,
-    /// `NodeType`: required.
+    /// The node type to be provisioned for the cluster.Valid Values: ds2.xlarge \| ds2.8xlarge \| dc1.large \| dc1.8xlarge \| dc2.large \| dc2.8xlarge \| ra3.large \| ra3.4xlarge \| ra3.16xlarge \| rg.large \| rg.xlarge \| rg.4xlarge \| rg.12xlarge
+    ///
+    /// `NodeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-nodetype)): string, required. Length: 0 to 2147483647 characters.
     #[serde(rename = "NodeType")]
     pub node_type: Value<String>,
-    /// `NumberOfNodes`: optional.
+    /// The number of compute nodes in the cluster. This parameter is required when the ClusterType parameter is specified as multi-node.
+    ///
+    /// `NumberOfNodes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-numberofnodes)): integer, optional. Range: 1 to 100.
     #[serde(rename = "NumberOfNodes", skip_serializing_if = "Option::is_none")]
     pub number_of_nodes: Option<Value<i64>>,
-    /// `OwnerAccount`: optional, create-only (changing it replaces the resource).
+    /// `OwnerAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-owneraccount)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OwnerAccount", skip_serializing_if = "Option::is_none")]
     pub owner_account: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The port number on which the cluster accepts incoming connections. The cluster is accessible only via the JDBC and ODBC connection strings
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PreferredMaintenanceWindow`: optional.
+    /// The weekly time range (in UTC) during which automated cluster maintenance can occur.
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-preferredmaintenancewindow)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(
         rename = "PreferredMaintenanceWindow",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_maintenance_window: Option<Value<String>>,
-    /// `PubliclyAccessible`: optional.
+    /// If true, the cluster can be accessed from a public network.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-publiclyaccessible)): boolean, optional.
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `ResourceAction`: optional.
+    /// The Redshift operation to be performed. Resource Action supports pause-cluster, resume-cluster, failover-primary-compute APIs
+    ///
+    /// `ResourceAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-resourceaction)): string, optional.
     #[serde(rename = "ResourceAction", skip_serializing_if = "Option::is_none")]
     pub resource_action: Option<Value<String>>,
-    /// `RevisionTarget`: optional.
+    /// The identifier of the database revision. You can retrieve this value from the response to the DescribeClusterDbRevisions request.
+    ///
+    /// `RevisionTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-revisiontarget)): string, optional.
     #[serde(rename = "RevisionTarget", skip_serializing_if = "Option::is_none")]
     pub revision_target: Option<Value<String>>,
-    /// `RotateEncryptionKey`: optional.
+    /// A boolean indicating if we want to rotate Encryption Keys.
+    ///
+    /// `RotateEncryptionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-rotateencryptionkey)): boolean, optional.
     #[serde(
         rename = "RotateEncryptionKey",
         skip_serializing_if = "Option::is_none"
     )]
     pub rotate_encryption_key: Option<Value<bool>>,
-    /// `SnapshotClusterIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The name of the cluster the source snapshot was created from. This parameter is required if your IAM user has a policy containing a snapshot resource element that specifies anything other than \* for the cluster name.
+    ///
+    /// `SnapshotClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-snapshotclusteridentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SnapshotClusterIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_cluster_identifier: Option<Value<String>>,
-    /// `SnapshotCopyGrantName`: optional.
+    /// The name of the snapshot copy grant to use when snapshots of an AWS KMS-encrypted cluster are copied to the destination region.
+    ///
+    /// `SnapshotCopyGrantName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-snapshotcopygrantname)): string, optional.
     #[serde(
         rename = "SnapshotCopyGrantName",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_copy_grant_name: Option<Value<String>>,
-    /// `SnapshotCopyManual`: optional.
+    /// Indicates whether to apply the snapshot retention period to newly copied manual snapshots instead of automated snapshots.
+    ///
+    /// `SnapshotCopyManual` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-snapshotcopymanual)): boolean, optional.
     #[serde(rename = "SnapshotCopyManual", skip_serializing_if = "Option::is_none")]
     pub snapshot_copy_manual: Option<Value<bool>>,
-    /// `SnapshotCopyRetentionPeriod`: optional.
+    /// The number of days to retain automated snapshots in the destination region after they are copied from the source region. Default is 7. Constraints: Must be at least 1 and no more than 35.
+    ///
+    /// `SnapshotCopyRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-snapshotcopyretentionperiod)): integer, optional.
     #[serde(
         rename = "SnapshotCopyRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_copy_retention_period: Option<Value<i64>>,
-    /// `SnapshotIdentifier`: optional, create-only (changing it replaces the resource).
+    /// The name of the snapshot from which to create the new cluster. This parameter isn't case sensitive.
+    ///
+    /// `SnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-snapshotidentifier)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotIdentifier", skip_serializing_if = "Option::is_none")]
     pub snapshot_identifier: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The list of tags for the cluster parameter group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// A list of Virtual Private Cloud (VPC) security groups to be associated with the cluster.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html#cfn-redshift-cluster-vpcsecuritygroupids)): list of (string), optional. Each item: Length: 0 to 2147483647 characters.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
@@ -743,22 +841,34 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::Redshift::ClusterParameterGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clusterparametergroup.html)).
 ///
+/// Resource Type definition for AWS::Redshift::ClusterParameterGroup
+///
 /// [`ClusterParameterGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterParameterGroup {
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// A description of the parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clusterparametergroup.html#cfn-redshift-clusterparametergroup-description)): string, required, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `ParameterGroupFamily`: required, create-only (changing it replaces the resource).
+    /// The Amazon Redshift engine version to which the cluster parameter group applies. The cluster engine version determines the set of parameters.
+    ///
+    /// `ParameterGroupFamily` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clusterparametergroup.html#cfn-redshift-clusterparametergroup-parametergroupfamily)): string, required, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "ParameterGroupFamily")]
     pub parameter_group_family: Value<String>,
-    /// `ParameterGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the cluster parameter group.
+    ///
+    /// `ParameterGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clusterparametergroup.html#cfn-redshift-clusterparametergroup-parametergroupname)): string, optional, create-only (changing it replaces the resource). Length: 0 to 255 characters.
     #[serde(rename = "ParameterGroupName", skip_serializing_if = "Option::is_none")]
     pub parameter_group_name: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// An array of parameters to be modified. A maximum of 20 parameters can be modified in a single request.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clusterparametergroup.html#cfn-redshift-clusterparametergroup-parameters)): list of (object [`Parameter`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<Parameter>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clusterparametergroup.html#cfn-redshift-clusterparametergroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -827,13 +937,15 @@ impl Resource for ClusterParameterGroup {
 
 /// The properties of an `AWS::Redshift::ClusterSecurityGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroup.html)).
 ///
+/// Resource Type definition for AWS::Redshift::ClusterSecurityGroup
+///
 /// [`ClusterSecurityGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterSecurityGroup {
-    /// `Description`: required, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroup.html#cfn-redshift-clustersecuritygroup-description)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroup.html#cfn-redshift-clustersecuritygroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -881,22 +993,24 @@ impl ResourceRef<ClusterSecurityGroup> {
 
 /// The properties of an `AWS::Redshift::ClusterSecurityGroupIngress` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroupingress.html)).
 ///
+/// Resource Type definition for AWS::Redshift::ClusterSecurityGroupIngress
+///
 /// [`ClusterSecurityGroupIngress::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterSecurityGroupIngress {
-    /// `CIDRIP`: optional, create-only (changing it replaces the resource).
+    /// `CIDRIP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroupingress.html#cfn-redshift-clustersecuritygroupingress-cidrip)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "CIDRIP", skip_serializing_if = "Option::is_none")]
     pub cidrip: Option<Value<String>>,
-    /// `ClusterSecurityGroupName`: required, create-only (changing it replaces the resource).
+    /// `ClusterSecurityGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroupingress.html#cfn-redshift-clustersecuritygroupingress-clustersecuritygroupname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ClusterSecurityGroupName")]
     pub cluster_security_group_name: Value<String>,
-    /// `EC2SecurityGroupName`: optional, create-only (changing it replaces the resource).
+    /// `EC2SecurityGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroupingress.html#cfn-redshift-clustersecuritygroupingress-ec2securitygroupname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EC2SecurityGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub ec2_security_group_name: Option<Value<String>>,
-    /// `EC2SecurityGroupOwnerId`: optional, create-only (changing it replaces the resource).
+    /// `EC2SecurityGroupOwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroupingress.html#cfn-redshift-clustersecuritygroupingress-ec2securitygroupownerid)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EC2SecurityGroupOwnerId",
         skip_serializing_if = "Option::is_none"
@@ -970,16 +1084,24 @@ impl ResourceRef<ClusterSecurityGroupIngress> {
 
 /// The properties of an `AWS::Redshift::ClusterSubnetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersubnetgroup.html)).
 ///
+/// Resource Type definition for AWS::Redshift::ClusterSubnetGroup. Specifies an Amazon Redshift subnet group.
+///
 /// [`ClusterSubnetGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterSubnetGroup {
-    /// `Description`: required.
+    /// The description of the parameter group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersubnetgroup.html#cfn-redshift-clustersubnetgroup-description)): string, required. Length: 0 to 2147483647 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `SubnetIds`: required.
+    /// The list of VPC subnet IDs
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersubnetgroup.html#cfn-redshift-clustersubnetgroup-subnetids)): list of (string), required. Items: at most 20. Each item: Length: 0 to 2147483647 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// The list of tags for the cluster parameter group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersubnetgroup.html#cfn-redshift-clustersubnetgroup-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1033,22 +1155,34 @@ impl ResourceRef<ClusterSubnetGroup> {
 
 /// The properties of an `AWS::Redshift::EndpointAccess` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointaccess.html)).
 ///
+/// Resource schema for a Redshift-managed VPC endpoint.
+///
 /// [`EndpointAccess::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EndpointAccess {
-    /// `ClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// A unique identifier for the cluster. You use this identifier to refer to the cluster for any subsequent cluster operations such as deleting or modifying. All alphabetical characters must be lower case, no hypens at the end, no two consecutive hyphens. Cluster name should be unique for all clusters within an AWS account
+    ///
+    /// `ClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointaccess.html#cfn-redshift-endpointaccess-clusteridentifier)): string, required, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "ClusterIdentifier")]
     pub cluster_identifier: Value<String>,
-    /// `EndpointName`: required, create-only (changing it replaces the resource).
+    /// The name of the endpoint.
+    ///
+    /// `EndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointaccess.html#cfn-redshift-endpointaccess-endpointname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,30}$`.
     #[serde(rename = "EndpointName")]
     pub endpoint_name: Value<String>,
-    /// `ResourceOwner`: optional, create-only (changing it replaces the resource).
+    /// The AWS account ID of the owner of the cluster.
+    ///
+    /// `ResourceOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointaccess.html#cfn-redshift-endpointaccess-resourceowner)): string, optional, create-only (changing it replaces the resource). Pattern: `^\d{12}$`. Length: 0 to 2147483647 characters.
     #[serde(rename = "ResourceOwner", skip_serializing_if = "Option::is_none")]
     pub resource_owner: Option<Value<String>>,
-    /// `SubnetGroupName`: required, create-only (changing it replaces the resource).
+    /// The subnet group name where Amazon Redshift chooses to deploy the endpoint.
+    ///
+    /// `SubnetGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointaccess.html#cfn-redshift-endpointaccess-subnetgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?=^[a-zA-Z0-9-]+$).{1,255}$`.
     #[serde(rename = "SubnetGroupName")]
     pub subnet_group_name: Value<String>,
-    /// `VpcSecurityGroupIds`: required.
+    /// A list of vpc security group ids to apply to the created endpoint access.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointaccess.html#cfn-redshift-endpointaccess-vpcsecuritygroupids)): list of (string), required. Each item: Length: 0 to 2147483647 characters.
     #[serde(rename = "VpcSecurityGroupIds")]
     pub vpc_security_group_ids: Value<Vec<Value<String>>>,
 }
@@ -1140,19 +1274,29 @@ impl ResourceRef<EndpointAccess> {
 
 /// The properties of an `AWS::Redshift::EndpointAuthorization` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointauthorization.html)).
 ///
+/// Describes an endpoint authorization for authorizing Redshift-managed VPC endpoint access to a cluster across AWS accounts.
+///
 /// [`EndpointAuthorization::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EndpointAuthorization {
-    /// `Account`: required, create-only (changing it replaces the resource).
+    /// The target AWS account ID to grant or revoke access for.
+    ///
+    /// `Account` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointauthorization.html#cfn-redshift-endpointauthorization-account)): string, required, create-only (changing it replaces the resource). Pattern: `^\d{12}$`.
     #[serde(rename = "Account")]
     pub account: Value<String>,
-    /// `ClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// The cluster identifier.
+    ///
+    /// `ClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointauthorization.html#cfn-redshift-endpointauthorization-clusteridentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,63}$`.
     #[serde(rename = "ClusterIdentifier")]
     pub cluster_identifier: Value<String>,
-    /// `Force`: optional.
+    /// Indicates whether to force the revoke action. If true, the Redshift-managed VPC endpoints associated with the endpoint authorization are also deleted.
+    ///
+    /// `Force` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointauthorization.html#cfn-redshift-endpointauthorization-force)): boolean, optional.
     #[serde(rename = "Force", skip_serializing_if = "Option::is_none")]
     pub force: Option<Value<bool>>,
-    /// `VpcIds`: optional.
+    /// The virtual private cloud (VPC) identifiers to grant or revoke access to.
+    ///
+    /// `VpcIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-endpointauthorization.html#cfn-redshift-endpointauthorization-vpcids)): list of (string), optional. Each item: Pattern: `^vpc-[A-Za-z0-9]{1,17}$`.
     #[serde(rename = "VpcIds", skip_serializing_if = "Option::is_none")]
     pub vpc_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -1250,31 +1394,49 @@ impl ResourceRef<EndpointAuthorization> {
 
 /// The properties of an `AWS::Redshift::EventSubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html)).
 ///
+/// The \`AWS::Redshift::EventSubscription\` resource creates an Amazon Redshift Event Subscription.
+///
 /// [`EventSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSubscription {
-    /// `Enabled`: optional.
+    /// A boolean value; set to true to activate the subscription, and set to false to create the subscription but not activate it.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html#cfn-redshift-eventsubscription-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EventCategories`: optional.
+    /// Specifies the Amazon Redshift event categories to be published by the event notification subscription.
+    ///
+    /// `EventCategories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html#cfn-redshift-eventsubscription-eventcategories)): list of ([`EventCategories`], one of `configuration`, `management`, `monitoring`, `security`, `pending`), optional. Each item: Length: 0 to 2147483647 characters.
     #[serde(rename = "EventCategories", skip_serializing_if = "Option::is_none")]
     pub event_categories: Option<Value<Vec<Value<EventCategories>>>>,
-    /// `Severity`: optional.
+    /// Specifies the Amazon Redshift event severity to be published by the event notification subscription.
+    ///
+    /// `Severity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html#cfn-redshift-eventsubscription-severity)): [`Severity`], one of `ERROR`, `INFO`, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "Severity", skip_serializing_if = "Option::is_none")]
     pub severity: Option<Value<Severity>>,
-    /// `SnsTopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic used to transmit the event notifications.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html#cfn-redshift-eventsubscription-snstopicarn)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "SnsTopicArn", skip_serializing_if = "Option::is_none")]
     pub sns_topic_arn: Option<Value<String>>,
-    /// `SourceIds`: optional.
+    /// A list of one or more identifiers of Amazon Redshift source objects.
+    ///
+    /// `SourceIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html#cfn-redshift-eventsubscription-sourceids)): list of (string), optional. Each item: Length: 0 to 2147483647 characters.
     #[serde(rename = "SourceIds", skip_serializing_if = "Option::is_none")]
     pub source_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SourceType`: optional.
+    /// The type of source that will be generating the events.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html#cfn-redshift-eventsubscription-sourcetype)): [`SourceType`], one of `cluster`, `cluster-parameter-group`, `cluster-security-group`, `cluster-snapshot`, `scheduled-action`, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "SourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Value<SourceType>>,
-    /// `SubscriptionName`: required, create-only (changing it replaces the resource).
+    /// The name of the Amazon Redshift event notification subscription
+    ///
+    /// `SubscriptionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html#cfn-redshift-eventsubscription-subscriptionname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?=^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$).{1,255}$`.
     #[serde(rename = "SubscriptionName")]
     pub subscription_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html#cfn-redshift-eventsubscription-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1404,28 +1566,42 @@ impl ResourceRef<EventSubscription> {
 
 /// The properties of an `AWS::Redshift::Integration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-integration.html)).
 ///
+/// Integration from a source AWS service to a Redshift cluster
+///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `AdditionalEncryptionContext`: optional, create-only (changing it replaces the resource).
+    /// An optional set of non-secret key–value pairs that contains additional contextual information about the data.
+    ///
+    /// `AdditionalEncryptionContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-integration.html#cfn-redshift-integration-additionalencryptioncontext)): map from string to (string), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AdditionalEncryptionContext",
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_encryption_context: Option<BTreeMap<String, Value<String>>>,
-    /// `IntegrationName`: optional.
+    /// The name of the integration.
+    ///
+    /// `IntegrationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-integration.html#cfn-redshift-integration-integrationname)): string, optional. Pattern: `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`. Length: 1 to 64 characters.
     #[serde(rename = "IntegrationName", skip_serializing_if = "Option::is_none")]
     pub integration_name: Option<Value<String>>,
-    /// `KMSKeyId`: optional, create-only (changing it replaces the resource).
+    /// An KMS key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, the default AWS owned KMS key is used.
+    ///
+    /// `KMSKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-integration.html#cfn-redshift-integration-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "KMSKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `SourceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the database to use as the source for replication
+    ///
+    /// `SourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-integration.html#cfn-redshift-integration-sourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z\-]*:(s3|dynamodb):.*:.*:[a-zA-Z0-9._\-\/]+$`. Length: 1 to 255 characters.
     #[serde(rename = "SourceArn")]
     pub source_arn: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-integration.html#cfn-redshift-integration-tags)): list of (object [`IntegrationTag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<IntegrationTag>>>,
-    /// `TargetArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the Redshift data warehouse to use as the target for replication
+    ///
+    /// `TargetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-integration.html#cfn-redshift-integration-targetarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z\-]*:redshift(-serverless)?:[a-z0-9\-]+:[0-9]{12}:(namespace\/|namespace:)[a-z0-9\-]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "TargetArn")]
     pub target_arn: Value<String>,
 }
@@ -1516,19 +1692,29 @@ impl ResourceRef<Integration> {
 
 /// The properties of an `AWS::Redshift::QEV2IdcApplication` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-qev2idcapplication.html)).
 ///
+/// Creates an Amazon Redshift Query Editor (QEV2) IAM Identity Center application.
+///
 /// [`Qev2IdcApplication::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Qev2IdcApplication {
-    /// `IdcDisplayName`: required.
+    /// The display name for the Amazon Redshift Query Editor (QEV2) IAM Identity Center application. It appears in the console.
+    ///
+    /// `IdcDisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-qev2idcapplication.html#cfn-redshift-qev2idcapplication-idcdisplayname)): string, required. Pattern: `^[\w+=,.@-]+$`. Length: 1 to 127 characters.
     #[serde(rename = "IdcDisplayName")]
     pub idc_display_name: Value<String>,
-    /// `IdcInstanceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the IAM Identity Center instance used to create the Amazon Redshift Query Editor (QEV2) managed application.
+    ///
+    /// `IdcInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-qev2idcapplication.html#cfn-redshift-qev2idcapplication-idcinstancearn)): string, required, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "IdcInstanceArn")]
     pub idc_instance_arn: Value<String>,
-    /// `Qev2IdcApplicationName`: required, create-only (changing it replaces the resource).
+    /// The name of the Amazon Redshift Query Editor (QEV2) application in IAM Identity Center.
+    ///
+    /// `Qev2IdcApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-qev2idcapplication.html#cfn-redshift-qev2idcapplication-qev2idcapplicationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 63 characters.
     #[serde(rename = "Qev2IdcApplicationName")]
     pub qev2_idc_application_name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tags associated with the application. Tags are key-value pairs that you can use to organize and identify your resources.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-qev2idcapplication.html#cfn-redshift-qev2idcapplication-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1596,43 +1782,65 @@ impl ResourceRef<Qev2IdcApplication> {
 
 /// The properties of an `AWS::Redshift::RedshiftIdcApplication` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html)).
 ///
+/// Resource Type definition for AWS::Redshift::RedshiftIdcApplication. Creates an Amazon Redshift application for use with IAM Identity Center.
+///
 /// [`RedshiftIdcApplication::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedshiftIdcApplication {
-    /// `ApplicationType`: optional, create-only (changing it replaces the resource).
+    /// The type of application being created.
+    ///
+    /// `ApplicationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-applicationtype)): [`ApplicationType`], one of `None`, `Lakehouse`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ApplicationType", skip_serializing_if = "Option::is_none")]
     pub application_type: Option<Value<ApplicationType>>,
-    /// `AuthorizedTokenIssuerList`: optional.
+    /// The token issuer list for the Amazon Redshift IAM Identity Center application instance.
+    ///
+    /// `AuthorizedTokenIssuerList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-authorizedtokenissuerlist)): list of (object [`AuthorizedTokenIssuer`]), optional.
     #[serde(
         rename = "AuthorizedTokenIssuerList",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorized_token_issuer_list: Option<Value<Vec<AuthorizedTokenIssuer>>>,
-    /// `IamRoleArn`: required.
+    /// The IAM role ARN for the Amazon Redshift IAM Identity Center application instance. It has the required permissions to be assumed and invoke the IDC Identity Center API.
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-iamrolearn)): string, required. Pattern: `^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$`. Length: 0 to 2147483647 characters.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
-    /// `IdcDisplayName`: required.
+    /// The display name for the Amazon Redshift IAM Identity Center application instance. It appears in the console.
+    ///
+    /// `IdcDisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-idcdisplayname)): string, required. Pattern: `^[\w+=,.@-]+$`. Length: 1 to 127 characters.
     #[serde(rename = "IdcDisplayName")]
     pub idc_display_name: Value<String>,
-    /// `IdcInstanceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon resource name (ARN) of the IAM Identity Center instance where Amazon Redshift creates a new managed application.
+    ///
+    /// `IdcInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-idcinstancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$`. Length: 0 to 2147483647 characters.
     #[serde(rename = "IdcInstanceArn")]
     pub idc_instance_arn: Value<String>,
-    /// `IdentityNamespace`: optional.
+    /// The namespace for the Amazon Redshift IAM Identity Center application instance. It determines which managed application verifies the connection token.
+    ///
+    /// `IdentityNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-identitynamespace)): string, optional. Pattern: `^[a-zA-Z0-9_+.#@$-]+$`. Length: 1 to 127 characters.
     #[serde(rename = "IdentityNamespace", skip_serializing_if = "Option::is_none")]
     pub identity_namespace: Option<Value<String>>,
-    /// `RedshiftIdcApplicationName`: required, create-only (changing it replaces the resource).
+    /// The name of the Redshift application in IAM Identity Center.
+    ///
+    /// `RedshiftIdcApplicationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-redshiftidcapplicationname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 63 characters.
     #[serde(rename = "RedshiftIdcApplicationName")]
     pub redshift_idc_application_name: Value<String>,
-    /// `ServiceIntegrations`: optional.
+    /// A collection of service integrations for the Redshift IAM Identity Center application.
+    ///
+    /// `ServiceIntegrations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-serviceintegrations)): list of (object [`ServiceIntegrationsUnion`]), optional.
     #[serde(
         rename = "ServiceIntegrations",
         skip_serializing_if = "Option::is_none"
     )]
     pub service_integrations: Option<Value<Vec<ServiceIntegrationsUnion>>>,
-    /// `SsoTagKeys`: optional, create-only (changing it replaces the resource).
+    /// A list of tag keys that Redshift Identity Center applications copy to IAM Identity Center.
+    ///
+    /// `SsoTagKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-ssotagkeys)): list of (string), optional, create-only (changing it replaces the resource). Each item: Length: 0 to 2147483647 characters.
     #[serde(rename = "SsoTagKeys", skip_serializing_if = "Option::is_none")]
     pub sso_tag_keys: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html#cfn-redshift-redshiftidcapplication-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1760,34 +1968,52 @@ impl ResourceRef<RedshiftIdcApplication> {
 
 /// The properties of an `AWS::Redshift::ScheduledAction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html)).
 ///
+/// The \`AWS::Redshift::ScheduledAction\` resource creates an Amazon Redshift Scheduled Action.
+///
 /// [`ScheduledAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledAction {
-    /// `Enable`: optional.
+    /// If true, the schedule is enabled. If false, the scheduled action does not trigger.
+    ///
+    /// `Enable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html#cfn-redshift-scheduledaction-enable)): boolean, optional.
     #[serde(rename = "Enable", skip_serializing_if = "Option::is_none")]
     pub enable: Option<Value<bool>>,
-    /// `EndTime`: optional.
+    /// The end time in UTC of the scheduled action. After this time, the scheduled action does not trigger.
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html#cfn-redshift-scheduledaction-endtime)): string, optional.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Value<String>>,
-    /// `IamRole`: optional.
+    /// The IAM role to assume to run the target action.
+    ///
+    /// `IamRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html#cfn-redshift-scheduledaction-iamrole)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "IamRole", skip_serializing_if = "Option::is_none")]
     pub iam_role: Option<Value<String>>,
-    /// `Schedule`: optional.
+    /// The schedule in \`at( )\` or \`cron( )\` format.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html#cfn-redshift-scheduledaction-schedule)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(rename = "Schedule", skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Value<String>>,
-    /// `ScheduledActionDescription`: optional.
+    /// The description of the scheduled action.
+    ///
+    /// `ScheduledActionDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html#cfn-redshift-scheduledaction-scheduledactiondescription)): string, optional. Length: 0 to 2147483647 characters.
     #[serde(
         rename = "ScheduledActionDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub scheduled_action_description: Option<Value<String>>,
-    /// `ScheduledActionName`: required, create-only (changing it replaces the resource).
+    /// The name of the scheduled action. The name must be unique within an account.
+    ///
+    /// `ScheduledActionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html#cfn-redshift-scheduledaction-scheduledactionname)): string, required, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "ScheduledActionName")]
     pub scheduled_action_name: Value<String>,
-    /// `StartTime`: optional.
+    /// The start time in UTC of the scheduled action. Before this time, the scheduled action does not trigger.
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html#cfn-redshift-scheduledaction-starttime)): string, optional.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<String>>,
-    /// `TargetAction`: optional.
+    /// A JSON format string of the Amazon Redshift API operation with input parameters.
+    ///
+    /// `TargetAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-scheduledaction.html#cfn-redshift-scheduledaction-targetaction)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "TargetAction", skip_serializing_if = "Option::is_none")]
     pub target_action: Option<Json>,
 }
@@ -1894,22 +2120,32 @@ impl ResourceRef<ScheduledAction> {
 
 /// The properties of an `AWS::Redshift::Snapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshot.html)).
 ///
+/// Resource Type definition for AWS::Redshift::Snapshot. Creates a manual snapshot of the specified cluster. The cluster must be in the available state.
+///
 /// [`Snapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Snapshot {
-    /// `ClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// The cluster identifier for which you want a snapshot.
+    ///
+    /// `ClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshot.html#cfn-redshift-snapshot-clusteridentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 63 characters.
     #[serde(rename = "ClusterIdentifier")]
     pub cluster_identifier: Value<String>,
-    /// `ManualSnapshotRetentionPeriod`: optional.
+    /// The number of days that a manual snapshot is retained. If the value is -1, the manual snapshot is retained indefinitely. The value must be either -1 or an integer between 1 and 3653.
+    ///
+    /// `ManualSnapshotRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshot.html#cfn-redshift-snapshot-manualsnapshotretentionperiod)): integer, optional. Range: -1 to 3653.
     #[serde(
         rename = "ManualSnapshotRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub manual_snapshot_retention_period: Option<Value<i64>>,
-    /// `SnapshotIdentifier`: required, create-only (changing it replaces the resource).
+    /// A unique identifier for the snapshot that you are requesting. This identifier must be unique for all snapshots within the Amazon Web Services account.
+    ///
+    /// `SnapshotIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshot.html#cfn-redshift-snapshot-snapshotidentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "SnapshotIdentifier")]
     pub snapshot_identifier: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tag instances.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshot.html#cfn-redshift-snapshot-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2067,16 +2303,24 @@ impl ResourceRef<Snapshot> {
 
 /// The properties of an `AWS::Redshift::SnapshotCopyGrant` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotcopygrant.html)).
 ///
+/// Creates a snapshot copy grant that permits Amazon Redshift to use an encrypted symmetric key from AWS Key Management Service (KMS) to encrypt copied snapshots in a destination region.
+///
 /// [`SnapshotCopyGrant::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnapshotCopyGrant {
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The unique identifier of the encrypted symmetric key to which to grant Amazon Redshift permission. If no key is specified, the default key is used. Marked writeOnly because Create accepts aliases/key-ids but Describe returns the resolved key ARN, which would fail drift detection.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotcopygrant.html#cfn-redshift-snapshotcopygrant-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `SnapshotCopyGrantName`: required, create-only (changing it replaces the resource).
+    /// The name of the snapshot copy grant. This name must be unique in the region for the AWS account.
+    ///
+    /// `SnapshotCopyGrantName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotcopygrant.html#cfn-redshift-snapshotcopygrant-snapshotcopygrantname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`. Length: 1 to 63 characters.
     #[serde(rename = "SnapshotCopyGrantName")]
     pub snapshot_copy_grant_name: Value<String>,
-    /// `Tags`: optional.
+    /// A list of tag instances.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotcopygrant.html#cfn-redshift-snapshotcopygrant-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2133,22 +2377,32 @@ impl ResourceRef<SnapshotCopyGrant> {
 
 /// The properties of an `AWS::Redshift::SnapshotSchedule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotschedule.html)).
 ///
+/// Creates a snapshot schedule that lets you set up automatic snapshots of your Amazon Redshift cluster at regular intervals.
+///
 /// [`SnapshotSchedule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnapshotSchedule {
-    /// `ScheduleDefinitions`: required.
+    /// The definition of the snapshot schedule. The definition is made up of schedule expressions, for example "cron(30 12 \*)" or "rate(12 hours)".
+    ///
+    /// `ScheduleDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotschedule.html#cfn-redshift-snapshotschedule-scheduledefinitions)): list of (string), required. Each item: Length: 0 to 2147483647 characters.
     #[serde(rename = "ScheduleDefinitions")]
     pub schedule_definitions: Value<Vec<Value<String>>>,
-    /// `ScheduleDescription`: optional, create-only (changing it replaces the resource).
+    /// The description of the snapshot schedule.
+    ///
+    /// `ScheduleDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotschedule.html#cfn-redshift-snapshotschedule-scheduledescription)): string, optional, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(
         rename = "ScheduleDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub schedule_description: Option<Value<String>>,
-    /// `ScheduleIdentifier`: required, create-only (changing it replaces the resource).
+    /// A unique identifier for the snapshot schedule. Only alphanumeric characters are allowed.
+    ///
+    /// `ScheduleIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotschedule.html#cfn-redshift-snapshotschedule-scheduleidentifier)): string, required, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "ScheduleIdentifier")]
     pub schedule_identifier: Value<String>,
-    /// `Tags`: optional.
+    /// An optional set of tags for the snapshot schedule.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotschedule.html#cfn-redshift-snapshotschedule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2216,28 +2470,44 @@ impl ResourceRef<SnapshotSchedule> {
 
 /// The properties of an `AWS::Redshift::UsageLimit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html)).
 ///
+/// Resource Type definition for AWS::Redshift::UsageLimit. Creates a usage limit for a specified Amazon Redshift feature on a cluster. The usage limit is identified by the returned usage limit identifier.
+///
 /// [`UsageLimit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UsageLimit {
-    /// `Amount`: required.
+    /// The limit amount. If time-based, this amount is in minutes. If data-based, this amount is in terabytes (TB). The value must be a positive number.
+    ///
+    /// `Amount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html#cfn-redshift-usagelimit-amount)): number, required.
     #[serde(rename = "Amount")]
     pub amount: Value<f64>,
-    /// `BreachAction`: optional.
+    /// The action that Amazon Redshift takes when the limit is reached. The default is log.
+    ///
+    /// `BreachAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html#cfn-redshift-usagelimit-breachaction)): [`BreachAction`], one of `log`, `emit-metric`, `disable`, optional.
     #[serde(rename = "BreachAction", skip_serializing_if = "Option::is_none")]
     pub breach_action: Option<Value<BreachAction>>,
-    /// `ClusterIdentifier`: required, create-only (changing it replaces the resource).
+    /// The identifier of the cluster that you want to limit usage.
+    ///
+    /// `ClusterIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html#cfn-redshift-usagelimit-clusteridentifier)): string, required, create-only (changing it replaces the resource). Length: 0 to 2147483647 characters.
     #[serde(rename = "ClusterIdentifier")]
     pub cluster_identifier: Value<String>,
-    /// `FeatureType`: required, create-only (changing it replaces the resource).
+    /// The Amazon Redshift feature that you want to limit.
+    ///
+    /// `FeatureType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html#cfn-redshift-usagelimit-featuretype)): [`FeatureType`], one of `spectrum`, `concurrency-scaling`, `cross-region-datasharing`, `extra-compute-for-automatic-optimization`, required, create-only (changing it replaces the resource).
     #[serde(rename = "FeatureType")]
     pub feature_type: Value<FeatureType>,
-    /// `LimitType`: required, create-only (changing it replaces the resource).
+    /// The type of limit. Depending on the feature type, this can be based on a time duration or data size. If FeatureType is spectrum, then LimitType must be data-scanned. If FeatureType is concurrency-scaling, then LimitType must be time. If FeatureType is cross-region-datasharing, then LimitType must be data-scanned.
+    ///
+    /// `LimitType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html#cfn-redshift-usagelimit-limittype)): [`LimitType`], one of `time`, `data-scanned`, required, create-only (changing it replaces the resource).
     #[serde(rename = "LimitType")]
     pub limit_type: Value<LimitType>,
-    /// `Period`: optional, create-only (changing it replaces the resource).
+    /// The time period that the amount applies to. A weekly period begins on Sunday. The default is monthly.
+    ///
+    /// `Period` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html#cfn-redshift-usagelimit-period)): [`Period`], one of `daily`, `weekly`, `monthly`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<Value<Period>>,
-    /// `Tags`: optional.
+    /// A list of tag instances.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html#cfn-redshift-usagelimit-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -2390,18 +2660,22 @@ impl Walk for Authorization {
 
 /// The `AuthorizedTokenIssuer` property type of [`RedshiftIdcApplication`].
 ///
-/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html).
+/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication` `AuthorizedTokenIssuer`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-authorizedtokenissuer.html).
 ///
 /// Every property is optional: start from [`AuthorizedTokenIssuer::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthorizedTokenIssuer {
-    /// `AuthorizedAudiencesList`: optional.
+    /// The list of audiences for the authorized token issuer.
+    ///
+    /// `AuthorizedAudiencesList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-authorizedtokenissuer.html#cfn-redshift-redshiftidcapplication-authorizedtokenissuer-authorizedaudienceslist)): list of (string), optional. Each item: Length: 0 to 2147483647 characters.
     #[serde(
         rename = "AuthorizedAudiencesList",
         skip_serializing_if = "Option::is_none"
     )]
     pub authorized_audiences_list: Option<Value<Vec<Value<String>>>>,
-    /// `TrustedTokenIssuerArn`: optional.
+    /// The ARN for the authorized token issuer for integrating Amazon Redshift with IDC Identity Center.
+    ///
+    /// `TrustedTokenIssuerArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-authorizedtokenissuer.html#cfn-redshift-redshiftidcapplication-authorizedtokenissuer-trustedtokenissuerarn)): string, optional. Pattern: `^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$`. Length: 0 to 2147483647 characters.
     #[serde(
         rename = "TrustedTokenIssuerArn",
         skip_serializing_if = "Option::is_none"
@@ -2468,12 +2742,14 @@ impl Walk for BreachAction {
 
 /// The `Connect` property type of [`RedshiftIdcApplication`].
 ///
-/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html).
+/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication` `Connect`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-connect.html).
 ///
 /// Every property is required: [`Connect::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Connect {
-    /// `Authorization`: required.
+    /// Determines whether the Amazon Redshift connect integration is enabled or disabled.
+    ///
+    /// `Authorization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-connect.html#cfn-redshift-redshiftidcapplication-connect-authorization)): [`Authorization`], one of `Enabled`, `Disabled`, required.
     #[serde(rename = "Authorization")]
     pub authorization: Value<Authorization>,
 }
@@ -2554,15 +2830,19 @@ impl Walk for FeatureType {
 
 /// The `Tag` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::Redshift::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-integration.html).
+/// AWS reference: [`AWS::Redshift::Integration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-integration-tag.html).
 ///
 /// [`IntegrationTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegrationTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-integration-tag.html#cfn-redshift-integration-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-integration-tag.html#cfn-redshift-integration-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2597,12 +2877,14 @@ impl Walk for IntegrationTag {
 
 /// The `LakeFormationQuery` property type of [`RedshiftIdcApplication`].
 ///
-/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html).
+/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication` `LakeFormationQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-lakeformationquery.html).
 ///
 /// Every property is required: [`LakeFormationQuery::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LakeFormationQuery {
-    /// `Authorization`: required.
+    /// Determines whether the query scope is enabled or disabled.
+    ///
+    /// `Authorization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-lakeformationquery.html#cfn-redshift-redshiftidcapplication-lakeformationquery-authorization)): [`Authorization`], one of `Enabled`, `Disabled`, required.
     #[serde(rename = "Authorization")]
     pub authorization: Value<Authorization>,
 }
@@ -2628,12 +2910,14 @@ impl Walk for LakeFormationQuery {
 
 /// The `LakeFormationScopeUnion` property type of [`RedshiftIdcApplication`].
 ///
-/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html).
+/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication` `LakeFormationScopeUnion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-lakeformationscopeunion.html).
 ///
 /// Every property is optional: start from [`LakeFormationScopeUnion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LakeFormationScopeUnion {
-    /// `LakeFormationQuery`: optional.
+    /// The Lake Formation scope.
+    ///
+    /// `LakeFormationQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-lakeformationscopeunion.html#cfn-redshift-redshiftidcapplication-lakeformationscopeunion-lakeformationquery)): object [`LakeFormationQuery`], optional.
     #[serde(rename = "LakeFormationQuery", skip_serializing_if = "Option::is_none")]
     pub lake_formation_query: Option<LakeFormationQuery>,
 }
@@ -2683,21 +2967,21 @@ impl Walk for LimitType {
 
 /// The `LoggingProperties` property type of [`Cluster`].
 ///
-/// AWS reference: [`AWS::Redshift::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html).
+/// AWS reference: [`AWS::Redshift::Cluster` `LoggingProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-cluster-loggingproperties.html).
 ///
 /// Every property is optional: start from [`LoggingProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingProperties {
-    /// `BucketName`: optional.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-cluster-loggingproperties.html#cfn-redshift-cluster-loggingproperties-bucketname)): string, optional.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `LogDestinationType`: optional.
+    /// `LogDestinationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-cluster-loggingproperties.html#cfn-redshift-cluster-loggingproperties-logdestinationtype)): string, optional.
     #[serde(rename = "LogDestinationType", skip_serializing_if = "Option::is_none")]
     pub log_destination_type: Option<Value<String>>,
-    /// `LogExports`: optional.
+    /// `LogExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-cluster-loggingproperties.html#cfn-redshift-cluster-loggingproperties-logexports)): list of (string), optional. Items: at most 3.
     #[serde(rename = "LogExports", skip_serializing_if = "Option::is_none")]
     pub log_exports: Option<Value<Vec<Value<String>>>>,
-    /// `S3KeyPrefix`: optional.
+    /// `S3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-cluster-loggingproperties.html#cfn-redshift-cluster-loggingproperties-s3keyprefix)): string, optional.
     #[serde(rename = "S3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub s3_key_prefix: Option<Value<String>>,
 }
@@ -2751,15 +3035,19 @@ impl Walk for LoggingProperties {
 
 /// The `Parameter` property type of [`ClusterParameterGroup`].
 ///
-/// AWS reference: [`AWS::Redshift::ClusterParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clusterparametergroup.html).
+/// AWS reference: [`AWS::Redshift::ClusterParameterGroup` `Parameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-clusterparametergroup-parameter.html).
 ///
 /// Every property is required: [`Parameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Parameter {
-    /// `ParameterName`: required.
+    /// The name of the parameter.
+    ///
+    /// `ParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-clusterparametergroup-parameter.html#cfn-redshift-clusterparametergroup-parameter-parametername)): string, required.
     #[serde(rename = "ParameterName")]
     pub parameter_name: Value<String>,
-    /// `ParameterValue`: required.
+    /// The value of the parameter. If \`ParameterName\` is \`wlm\_json\_configuration\`, then the maximum size of \`ParameterValue\` is 8000 characters.
+    ///
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-clusterparametergroup-parameter.html#cfn-redshift-clusterparametergroup-parameter-parametervalue)): string, required.
     #[serde(rename = "ParameterValue")]
     pub parameter_value: Value<String>,
 }
@@ -2814,12 +3102,14 @@ impl Walk for Period {
 
 /// The `ReadWriteAccess` property type of [`RedshiftIdcApplication`].
 ///
-/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html).
+/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication` `ReadWriteAccess`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-readwriteaccess.html).
 ///
 /// Every property is required: [`ReadWriteAccess::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReadWriteAccess {
-    /// `Authorization`: required.
+    /// Determines whether the read/write scope is enabled or disabled.
+    ///
+    /// `Authorization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-readwriteaccess.html#cfn-redshift-redshiftidcapplication-readwriteaccess-authorization)): [`Authorization`], one of `Enabled`, `Disabled`, required.
     #[serde(rename = "Authorization")]
     pub authorization: Value<Authorization>,
 }
@@ -2845,12 +3135,14 @@ impl Walk for ReadWriteAccess {
 
 /// The `RedshiftScopeUnion` property type of [`RedshiftIdcApplication`].
 ///
-/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html).
+/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication` `RedshiftScopeUnion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-redshiftscopeunion.html).
 ///
 /// Every property is optional: start from [`RedshiftScopeUnion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RedshiftScopeUnion {
-    /// `Connect`: optional.
+    /// The Amazon Redshift connect integration scope.
+    ///
+    /// `Connect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-redshiftscopeunion.html#cfn-redshift-redshiftidcapplication-redshiftscopeunion-connect)): object [`Connect`], optional.
     #[serde(rename = "Connect", skip_serializing_if = "Option::is_none")]
     pub connect: Option<Connect>,
 }
@@ -2880,12 +3172,14 @@ impl Walk for RedshiftScopeUnion {
 
 /// The `S3AccessGrantsScopeUnion` property type of [`RedshiftIdcApplication`].
 ///
-/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html).
+/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication` `S3AccessGrantsScopeUnion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-s3accessgrantsscopeunion.html).
 ///
 /// Every property is optional: start from [`S3AccessGrantsScopeUnion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3AccessGrantsScopeUnion {
-    /// `ReadWriteAccess`: optional.
+    /// The S3 Access Grants scope.
+    ///
+    /// `ReadWriteAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-s3accessgrantsscopeunion.html#cfn-redshift-redshiftidcapplication-s3accessgrantsscopeunion-readwriteaccess)): object [`ReadWriteAccess`], optional.
     #[serde(rename = "ReadWriteAccess", skip_serializing_if = "Option::is_none")]
     pub read_write_access: Option<ReadWriteAccess>,
 }
@@ -2915,18 +3209,24 @@ impl Walk for S3AccessGrantsScopeUnion {
 
 /// The `ServiceIntegrationsUnion` property type of [`RedshiftIdcApplication`].
 ///
-/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html).
+/// AWS reference: [`AWS::Redshift::RedshiftIdcApplication` `ServiceIntegrationsUnion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-serviceintegrationsunion.html).
 ///
 /// Every property is optional: start from [`ServiceIntegrationsUnion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceIntegrationsUnion {
-    /// `LakeFormation`: optional.
+    /// A list of scopes set up for Lake Formation integration.
+    ///
+    /// `LakeFormation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-serviceintegrationsunion.html#cfn-redshift-redshiftidcapplication-serviceintegrationsunion-lakeformation)): list of (object [`LakeFormationScopeUnion`]), optional.
     #[serde(rename = "LakeFormation", skip_serializing_if = "Option::is_none")]
     pub lake_formation: Option<Value<Vec<LakeFormationScopeUnion>>>,
-    /// `Redshift`: optional.
+    /// A list of scopes set up for Amazon Redshift integration.
+    ///
+    /// `Redshift` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-serviceintegrationsunion.html#cfn-redshift-redshiftidcapplication-serviceintegrationsunion-redshift)): list of (object [`RedshiftScopeUnion`]), optional.
     #[serde(rename = "Redshift", skip_serializing_if = "Option::is_none")]
     pub redshift: Option<Value<Vec<RedshiftScopeUnion>>>,
-    /// `S3AccessGrants`: optional.
+    /// A list of scopes set up for S3 Access Grants integration.
+    ///
+    /// `S3AccessGrants` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-serviceintegrationsunion.html#cfn-redshift-redshiftidcapplication-serviceintegrationsunion-s3accessgrants)): list of (object [`S3AccessGrantsScopeUnion`]), optional.
     #[serde(rename = "S3AccessGrants", skip_serializing_if = "Option::is_none")]
     pub s3_access_grants: Option<Value<Vec<S3AccessGrantsScopeUnion>>>,
 }
@@ -3024,15 +3324,19 @@ impl Walk for SourceType {
 
 /// The `Tag` property type of [`Cluster`], [`ClusterParameterGroup`], [`ClusterSecurityGroup`], [`ClusterSubnetGroup`], [`EventSubscription`], [`Qev2IdcApplication`], [`RedshiftIdcApplication`], [`Snapshot`], [`SnapshotCopyGrant`], [`SnapshotSchedule`] and [`UsageLimit`].
 ///
-/// AWS reference: [`AWS::Redshift::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-cluster.html), [`AWS::Redshift::ClusterParameterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clusterparametergroup.html), [`AWS::Redshift::ClusterSecurityGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersecuritygroup.html), [`AWS::Redshift::ClusterSubnetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-clustersubnetgroup.html), [`AWS::Redshift::EventSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-eventsubscription.html), [`AWS::Redshift::QEV2IdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-qev2idcapplication.html), [`AWS::Redshift::RedshiftIdcApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-redshiftidcapplication.html), [`AWS::Redshift::Snapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshot.html), [`AWS::Redshift::SnapshotCopyGrant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotcopygrant.html), [`AWS::Redshift::SnapshotSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-snapshotschedule.html), [`AWS::Redshift::UsageLimit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshift-usagelimit.html).
+/// AWS reference: [`AWS::Redshift::Cluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-cluster-tag.html), [`AWS::Redshift::ClusterParameterGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-clusterparametergroup-tag.html), [`AWS::Redshift::ClusterSecurityGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-clustersecuritygroup-tag.html), [`AWS::Redshift::ClusterSubnetGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-clustersubnetgroup-tag.html), [`AWS::Redshift::EventSubscription` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-eventsubscription-tag.html), [`AWS::Redshift::QEV2IdcApplication` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-qev2idcapplication-tag.html), [`AWS::Redshift::RedshiftIdcApplication` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-redshiftidcapplication-tag.html), [`AWS::Redshift::Snapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-snapshot-tag.html), [`AWS::Redshift::SnapshotCopyGrant` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-snapshotcopygrant-tag.html), [`AWS::Redshift::SnapshotSchedule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-snapshotschedule-tag.html), [`AWS::Redshift::UsageLimit` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-usagelimit-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-cluster-tag.html#cfn-redshift-cluster-tag-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshift-cluster-tag.html#cfn-redshift-cluster-tag-value)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,73 +9,105 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::RedshiftServerless::Namespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html)).
 ///
+/// Definition of AWS::RedshiftServerless::Namespace Resource Type
+///
 /// [`Namespace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Namespace {
-    /// `AdminPasswordSecretKmsKeyId`: optional.
+    /// The ID of the AWS Key Management Service (KMS) key used to encrypt and store the namespace's admin credentials secret. You can only use this parameter if manageAdminPassword is true.
+    ///
+    /// `AdminPasswordSecretKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-adminpasswordsecretkmskeyid)): string, optional.
     #[serde(
         rename = "AdminPasswordSecretKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub admin_password_secret_kms_key_id: Option<Value<String>>,
-    /// `AdminUserPassword`: optional.
+    /// The password associated with the admin user for the namespace that is being created. Password must be at least 8 characters in length, should be any printable ASCII character. Must contain at least one lowercase letter, one uppercase letter and one decimal digit. You can't use adminUserPassword if manageAdminPassword is true.
+    ///
+    /// `AdminUserPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-adminuserpassword)): string, optional. Pattern: `^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[^\x00-\x20\x22\x27\x2f\x40\x5c\x7f-\uffff]+`. Length: 8 to 64 characters.
     #[serde(rename = "AdminUserPassword", skip_serializing_if = "Option::is_none")]
     pub admin_user_password: Option<Value<String>>,
-    /// `AdminUsername`: optional.
+    /// The user name associated with the admin user for the namespace that is being created. Only alphanumeric characters and underscores are allowed. It should start with an alphabet.
+    ///
+    /// `AdminUsername` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-adminusername)): string, optional. Pattern: `[a-zA-Z][a-zA-Z_0-9+.@-]*`.
     #[serde(rename = "AdminUsername", skip_serializing_if = "Option::is_none")]
     pub admin_username: Option<Value<String>>,
-    /// `DbName`: optional.
+    /// The database name associated for the namespace that is being created. Only alphanumeric characters and underscores are allowed. It should start with an alphabet.
+    ///
+    /// `DbName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-dbname)): string, optional. Pattern: `[a-zA-Z][a-zA-Z_0-9+.@-]*`. Length: at most 127 characters.
     #[serde(rename = "DbName", skip_serializing_if = "Option::is_none")]
     pub db_name: Option<Value<String>>,
-    /// `DefaultIamRoleArn`: optional.
+    /// The default IAM role ARN for the namespace that is being created.
+    ///
+    /// `DefaultIamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-defaultiamrolearn)): string, optional.
     #[serde(rename = "DefaultIamRoleArn", skip_serializing_if = "Option::is_none")]
     pub default_iam_role_arn: Option<Value<String>>,
-    /// `FinalSnapshotName`: optional.
+    /// The name of the namespace the source snapshot was created from. Please specify the name if needed before deleting namespace
+    ///
+    /// `FinalSnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-finalsnapshotname)): string, optional. Pattern: `[a-z][a-z0-9]*(-[a-z0-9]+)*`. Length: at most 255 characters.
     #[serde(rename = "FinalSnapshotName", skip_serializing_if = "Option::is_none")]
     pub final_snapshot_name: Option<Value<String>>,
-    /// `FinalSnapshotRetentionPeriod`: optional.
+    /// The number of days to retain automated snapshot in the destination region after they are copied from the source region. If the value is -1, the manual snapshot is retained indefinitely. The value must be either -1 or an integer between 1 and 3,653.
+    ///
+    /// `FinalSnapshotRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-finalsnapshotretentionperiod)): integer, optional.
     #[serde(
         rename = "FinalSnapshotRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub final_snapshot_retention_period: Option<Value<i64>>,
-    /// `IamRoles`: optional.
+    /// A list of AWS Identity and Access Management (IAM) roles that can be used by the namespace to access other AWS services. You must supply the IAM roles in their Amazon Resource Name (ARN) format. The Default role limit for each request is 10.
+    ///
+    /// `IamRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-iamroles)): list of (string), optional. Each item: Length: 0 to 512 characters.
     #[serde(rename = "IamRoles", skip_serializing_if = "Option::is_none")]
     pub iam_roles: Option<Value<Vec<Value<String>>>>,
-    /// `KmsKeyId`: optional.
+    /// The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the namespace.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `LogExports`: optional.
+    /// The collection of log types to be exported provided by the customer. Should only be one of the three supported log types: userlog, useractivitylog and connectionlog
+    ///
+    /// `LogExports` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-logexports)): list of ([`LogExport`], one of `useractivitylog`, `userlog`, `connectionlog`), optional. Items: 0 to 16.
     #[serde(rename = "LogExports", skip_serializing_if = "Option::is_none")]
     pub log_exports: Option<Value<Vec<Value<LogExport>>>>,
-    /// `ManageAdminPassword`: optional.
+    /// If true, Amazon Redshift uses AWS Secrets Manager to manage the namespace's admin credentials. You can't use adminUserPassword if manageAdminPassword is true. If manageAdminPassword is false or not set, Amazon Redshift uses adminUserPassword for the admin user account's password.
+    ///
+    /// `ManageAdminPassword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-manageadminpassword)): boolean, optional.
     #[serde(
         rename = "ManageAdminPassword",
         skip_serializing_if = "Option::is_none"
     )]
     pub manage_admin_password: Option<Value<bool>>,
-    /// `NamespaceName`: required, create-only (changing it replaces the resource).
+    /// A unique identifier for the namespace. You use this identifier to refer to the namespace for any subsequent namespace operations such as deleting or modifying. All alphabetical characters must be lower case. Namespace name should be unique for all namespaces within an AWS account.
+    ///
+    /// `NamespaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-namespacename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9-]+$`. Length: 3 to 64 characters.
     #[serde(rename = "NamespaceName")]
     pub namespace_name: Value<String>,
-    /// `NamespaceResourcePolicy`: optional.
+    /// `NamespaceResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-namespaceresourcepolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "NamespaceResourcePolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub namespace_resource_policy: Option<Json>,
-    /// `RedshiftIdcApplicationArn`: optional.
+    /// The ARN for the Redshift application that integrates with IAM Identity Center.
+    ///
+    /// `RedshiftIdcApplicationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-redshiftidcapplicationarn)): string, optional. Length: 1 to 1024 characters.
     #[serde(
         rename = "RedshiftIdcApplicationArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub redshift_idc_application_arn: Option<Value<String>>,
-    /// `SnapshotCopyConfigurations`: optional.
+    /// The snapshot copy configurations for the namespace.
+    ///
+    /// `SnapshotCopyConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-snapshotcopyconfigurations)): list of (object [`SnapshotCopyConfiguration`]), optional. Items: 0 to 1.
     #[serde(
         rename = "SnapshotCopyConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_copy_configurations: Option<Value<Vec<SnapshotCopyConfiguration>>>,
-    /// `Tags`: optional.
+    /// The list of tags for the namespace.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html#cfn-redshiftserverless-namespace-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -302,19 +334,29 @@ impl ResourceRef<Namespace> {
 
 /// The properties of an `AWS::RedshiftServerless::Snapshot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-snapshot.html)).
 ///
+/// Resource Type definition for AWS::RedshiftServerless::Snapshot Resource Type.
+///
 /// [`Snapshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Snapshot {
-    /// `NamespaceName`: optional, create-only (changing it replaces the resource).
+    /// The namespace the snapshot is associated with.
+    ///
+    /// `NamespaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-snapshot.html#cfn-redshiftserverless-snapshot-namespacename)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?=^[a-z0-9-]+$).{3,64}$`. Length: 3 to 64 characters.
     #[serde(rename = "NamespaceName", skip_serializing_if = "Option::is_none")]
     pub namespace_name: Option<Value<String>>,
-    /// `RetentionPeriod`: optional.
+    /// The retention period of the snapshot.
+    ///
+    /// `RetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-snapshot.html#cfn-redshiftserverless-snapshot-retentionperiod)): integer, optional.
     #[serde(rename = "RetentionPeriod", skip_serializing_if = "Option::is_none")]
     pub retention_period: Option<Value<i64>>,
-    /// `SnapshotName`: required, create-only (changing it replaces the resource).
+    /// The name of the snapshot.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-snapshot.html#cfn-redshiftserverless-snapshot-snapshotname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?=^[a-z0-9-]+$).{3,64}$`. Length: 3 to 64 characters.
     #[serde(rename = "SnapshotName")]
     pub snapshot_name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-snapshot.html#cfn-redshiftserverless-snapshot-tags)): list of (object [`SnapshotTag`]), optional, create-only (changing it replaces the resource). Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<SnapshotTag>>>,
 }
@@ -436,67 +478,103 @@ impl ResourceRef<Snapshot> {
 
 /// The properties of an `AWS::RedshiftServerless::Workgroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html)).
 ///
+/// Definition of AWS::RedshiftServerless::Workgroup Resource Type
+///
 /// [`Workgroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Workgroup {
-    /// `BaseCapacity`: optional.
+    /// The base compute capacity of the workgroup in Redshift Processing Units (RPUs).
+    ///
+    /// `BaseCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-basecapacity)): integer, optional.
     #[serde(rename = "BaseCapacity", skip_serializing_if = "Option::is_none")]
     pub base_capacity: Option<Value<i64>>,
-    /// `ConfigParameters`: optional.
+    /// A list of parameters to set for finer control over a database. Available options are datestyle, enable\_user\_activity\_logging, query\_group, search\_path, max\_query\_execution\_time, and require\_ssl.
+    ///
+    /// `ConfigParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-configparameters)): list of (object [`ConfigParameter`]), optional. Items: at least 1.
     #[serde(rename = "ConfigParameters", skip_serializing_if = "Option::is_none")]
     pub config_parameters: Option<Value<Vec<ConfigParameter>>>,
-    /// `EnhancedVpcRouting`: optional.
+    /// The value that specifies whether to enable enhanced virtual private cloud (VPC) routing, which forces Amazon Redshift Serverless to route traffic through your VPC.
+    ///
+    /// `EnhancedVpcRouting` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-enhancedvpcrouting)): boolean, optional.
     #[serde(rename = "EnhancedVpcRouting", skip_serializing_if = "Option::is_none")]
     pub enhanced_vpc_routing: Option<Value<bool>>,
-    /// `MaxCapacity`: optional.
+    /// The max compute capacity of the workgroup in Redshift Processing Units (RPUs).
+    ///
+    /// `MaxCapacity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-maxcapacity)): integer, optional.
     #[serde(rename = "MaxCapacity", skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<Value<i64>>,
-    /// `NamespaceName`: optional, create-only (changing it replaces the resource).
+    /// The namespace the workgroup is associated with.
+    ///
+    /// `NamespaceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-namespacename)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?=^[a-z0-9-]+$).{3,64}$`. Length: 3 to 64 characters.
     #[serde(rename = "NamespaceName", skip_serializing_if = "Option::is_none")]
     pub namespace_name: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The custom port to use when connecting to a workgroup. Valid port ranges are 5431-5455 and 8191-8215. The default is 5439.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-port)): integer, optional.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PricePerformanceTarget`: optional.
+    /// A property that represents the price performance target settings for the workgroup.
+    ///
+    /// `PricePerformanceTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-priceperformancetarget)): object [`PerformanceTarget`], optional.
     #[serde(
         rename = "PricePerformanceTarget",
         skip_serializing_if = "Option::is_none"
     )]
     pub price_performance_target: Option<PerformanceTarget>,
-    /// `PubliclyAccessible`: optional.
+    /// A value that specifies whether the workgroup can be accessible from a public network.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-publiclyaccessible)): boolean, optional.
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `RecoveryPointId`: optional.
+    /// The identifier of the recovery point to restore the namespace from. When this resource is first created, the namespace is restored from this recovery point. On subsequent updates, a restore occurs only when RecoveryPointId changes from its previous value. If the value is unchanged or removed, no restore takes place and existing data is preserved.
+    ///
+    /// `RecoveryPointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-recoverypointid)): string, optional.
     #[serde(rename = "RecoveryPointId", skip_serializing_if = "Option::is_none")]
     pub recovery_point_id: Option<Value<String>>,
-    /// `SecurityGroupIds`: optional.
+    /// A list of security group IDs to associate with the workgroup.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-securitygroupids)): list of (string), optional. Items: 1 to 32. Each item: Pattern: `^sg-[0-9a-fA-F]{8,}$`. Each item: Length: 0 to 255 characters.
     #[serde(rename = "SecurityGroupIds", skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `SnapshotArn`: optional.
+    /// The Amazon Resource Name (ARN) of the snapshot to restore the namespace from. Specify either SnapshotArn or SnapshotName, but not both. When this resource is first created, the namespace is restored from this snapshot. On subsequent updates, a restore occurs only when SnapshotArn changes from its previous value. If the value is unchanged or removed, no restore takes place and existing data is preserved.
+    ///
+    /// `SnapshotArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-snapshotarn)): string, optional.
     #[serde(rename = "SnapshotArn", skip_serializing_if = "Option::is_none")]
     pub snapshot_arn: Option<Value<String>>,
-    /// `SnapshotName`: optional.
+    /// The name of the snapshot to restore the namespace from. Because snapshot names are unique only within an account, also specify SnapshotOwnerAccount when restoring from a snapshot owned by a different account. Specify either SnapshotName or SnapshotArn, but not both. When this resource is first created, the namespace is restored from this snapshot. On subsequent updates, a restore occurs only when SnapshotName or SnapshotOwnerAccount changes from its previous value. If both values are unchanged or SnapshotName is removed, no restore takes place and existing data is preserved.
+    ///
+    /// `SnapshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-snapshotname)): string, optional.
     #[serde(rename = "SnapshotName", skip_serializing_if = "Option::is_none")]
     pub snapshot_name: Option<Value<String>>,
-    /// `SnapshotOwnerAccount`: optional.
+    /// The AWS account ID that owns the snapshot. Required when restoring from a snapshot shared by another account. Used in combination with SnapshotName. On updates, changing this value while SnapshotName is set triggers a restore from the newly referenced snapshot. If the value is unchanged, no restore takes place and existing data is preserved.
+    ///
+    /// `SnapshotOwnerAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-snapshotowneraccount)): string, optional.
     #[serde(
         rename = "SnapshotOwnerAccount",
         skip_serializing_if = "Option::is_none"
     )]
     pub snapshot_owner_account: Option<Value<String>>,
-    /// `SubnetIds`: optional.
+    /// A list of subnet IDs the workgroup is associated with.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-subnetids)): list of (string), optional. Items: 1 to 32. Each item: Pattern: `^subnet-[0-9a-fA-F]{8,}$`. Each item: Length: 0 to 255 characters.
     #[serde(rename = "SubnetIds", skip_serializing_if = "Option::is_none")]
     pub subnet_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// The map of the key-value pairs used to tag the workgroup.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrackName`: optional.
+    /// `TrackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-trackname)): string, optional. Pattern: `^[a-zA-Z0-9_]+$`. Length: 1 to 256 characters.
     #[serde(rename = "TrackName", skip_serializing_if = "Option::is_none")]
     pub track_name: Option<Value<String>>,
-    /// `Workgroup`: optional.
+    /// Definition for workgroup resource
+    ///
+    /// `Workgroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-workgroup)): object [`WorkgroupWorkgroup`], optional.
     #[serde(rename = "Workgroup", skip_serializing_if = "Option::is_none")]
     pub workgroup: Option<WorkgroupWorkgroup>,
-    /// `WorkgroupName`: required, create-only (changing it replaces the resource).
+    /// The name of the workgroup.
+    ///
+    /// `WorkgroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html#cfn-redshiftserverless-workgroup-workgroupname)): string, required, create-only (changing it replaces the resource). Pattern: `^(?=^[a-z0-9-]+$).{3,64}$`. Length: 3 to 64 characters.
     #[serde(rename = "WorkgroupName")]
     pub workgroup_name: Value<String>,
 }
@@ -758,15 +836,15 @@ impl ResourceRef<Workgroup> {
 
 /// The `ConfigParameter` property type of [`Workgroup`].
 ///
-/// AWS reference: [`AWS::RedshiftServerless::Workgroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html).
+/// AWS reference: [`AWS::RedshiftServerless::Workgroup` `ConfigParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-configparameter.html).
 ///
 /// Every property is optional: start from [`ConfigParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigParameter {
-    /// `ParameterKey`: optional.
+    /// `ParameterKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-configparameter.html#cfn-redshiftserverless-workgroup-configparameter-parameterkey)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "ParameterKey", skip_serializing_if = "Option::is_none")]
     pub parameter_key: Option<Value<String>>,
-    /// `ParameterValue`: optional.
+    /// `ParameterValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-configparameter.html#cfn-redshiftserverless-workgroup-configparameter-parametervalue)): string, optional. Length: 0 to 15000 characters.
     #[serde(rename = "ParameterValue", skip_serializing_if = "Option::is_none")]
     pub parameter_value: Option<Value<String>>,
 }
@@ -827,15 +905,15 @@ impl Walk for LogExport {
 
 /// The `PerformanceTarget` property type of [`Workgroup`].
 ///
-/// AWS reference: [`AWS::RedshiftServerless::Workgroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html).
+/// AWS reference: [`AWS::RedshiftServerless::Workgroup` `PerformanceTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-performancetarget.html).
 ///
 /// Every property is optional: start from [`PerformanceTarget::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PerformanceTarget {
-    /// `Level`: optional.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-performancetarget.html#cfn-redshiftserverless-workgroup-performancetarget-level)): integer, optional. Range: 1 to 100.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<i64>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-performancetarget.html#cfn-redshiftserverless-workgroup-performancetarget-status)): [`PerformanceTargetStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<PerformanceTargetStatus>>,
 }
@@ -893,21 +971,21 @@ impl Walk for PerformanceTargetStatus {
 
 /// The `SnapshotCopyConfiguration` property type of [`Namespace`].
 ///
-/// AWS reference: [`AWS::RedshiftServerless::Namespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html).
+/// AWS reference: [`AWS::RedshiftServerless::Namespace` `SnapshotCopyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-namespace-snapshotcopyconfiguration.html).
 ///
 /// [`SnapshotCopyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnapshotCopyConfiguration {
-    /// `DestinationKmsKeyId`: optional.
+    /// `DestinationKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-namespace-snapshotcopyconfiguration.html#cfn-redshiftserverless-namespace-snapshotcopyconfiguration-destinationkmskeyid)): string, optional.
     #[serde(
         rename = "DestinationKmsKeyId",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_kms_key_id: Option<Value<String>>,
-    /// `DestinationRegion`: required.
+    /// `DestinationRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-namespace-snapshotcopyconfiguration.html#cfn-redshiftserverless-namespace-snapshotcopyconfiguration-destinationregion)): string, required.
     #[serde(rename = "DestinationRegion")]
     pub destination_region: Value<String>,
-    /// `SnapshotRetentionPeriod`: optional.
+    /// `SnapshotRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-namespace-snapshotcopyconfiguration.html#cfn-redshiftserverless-namespace-snapshotcopyconfiguration-snapshotretentionperiod)): integer, optional.
     #[serde(
         rename = "SnapshotRetentionPeriod",
         skip_serializing_if = "Option::is_none"
@@ -954,15 +1032,15 @@ impl Walk for SnapshotCopyConfiguration {
 
 /// The `Tag` property type of [`Snapshot`].
 ///
-/// AWS reference: [`AWS::RedshiftServerless::Snapshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-snapshot.html).
+/// AWS reference: [`AWS::RedshiftServerless::Snapshot` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-snapshot-tag.html).
 ///
 /// Every property is required: [`SnapshotTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnapshotTag {
-    /// `Key`: required, create-only (changing it replaces the resource).
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-snapshot-tag.html#cfn-redshiftserverless-snapshot-tag-key)): string, required, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required, create-only (changing it replaces the resource).
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-snapshot-tag.html#cfn-redshiftserverless-snapshot-tag-value)): string, required, create-only (changing it replaces the resource). Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -991,15 +1069,15 @@ impl Walk for SnapshotTag {
 
 /// The `Tag` property type of [`Namespace`] and [`Workgroup`].
 ///
-/// AWS reference: [`AWS::RedshiftServerless::Namespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-namespace.html), [`AWS::RedshiftServerless::Workgroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html).
+/// AWS reference: [`AWS::RedshiftServerless::Namespace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-namespace-tag.html), [`AWS::RedshiftServerless::Workgroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-namespace-tag.html#cfn-redshiftserverless-namespace-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-namespace-tag.html#cfn-redshiftserverless-namespace-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1028,12 +1106,12 @@ impl Walk for Tag {
 
 /// The `Workgroup` property type of [`Workgroup`].
 ///
-/// AWS reference: [`AWS::RedshiftServerless::Workgroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-redshiftserverless-workgroup.html).
+/// AWS reference: [`AWS::RedshiftServerless::Workgroup` `Workgroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-workgroup.html).
 ///
 /// Every property is optional: start from [`WorkgroupWorkgroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WorkgroupWorkgroup {
-    /// `PricePerformanceTarget`: optional.
+    /// `PricePerformanceTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-redshiftserverless-workgroup-workgroup.html#cfn-redshiftserverless-workgroup-workgroup-priceperformancetarget)): object [`PerformanceTarget`], optional.
     #[serde(
         rename = "PricePerformanceTarget",
         skip_serializing_if = "Option::is_none"

@@ -9,25 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::RefactorSpaces::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html)).
 ///
+/// Definition of AWS::RefactorSpaces::Application Resource Type
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApiGatewayProxy`: optional, create-only (changing it replaces the resource).
+    /// `ApiGatewayProxy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html#cfn-refactorspaces-application-apigatewayproxy)): object [`ApiGatewayProxyInput`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ApiGatewayProxy", skip_serializing_if = "Option::is_none")]
     pub api_gateway_proxy: Option<ApiGatewayProxyInput>,
-    /// `EnvironmentIdentifier`: required, create-only (changing it replaces the resource).
+    /// `EnvironmentIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html#cfn-refactorspaces-application-environmentidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^env-([0-9A-Za-z]{10}$)`. Length: 14 to 14 characters.
     #[serde(rename = "EnvironmentIdentifier")]
     pub environment_identifier: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html#cfn-refactorspaces-application-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$`. Length: 3 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProxyType`: required, create-only (changing it replaces the resource).
+    /// `ProxyType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html#cfn-refactorspaces-application-proxytype)): [`ProxyType`], one of `API_GATEWAY`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProxyType")]
     pub proxy_type: Value<ProxyType>,
-    /// `Tags`: optional.
+    /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html#cfn-refactorspaces-application-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html#cfn-refactorspaces-application-vpcid)): string, required, create-only (changing it replaces the resource). Pattern: `^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$`. Length: 12 to 21 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -139,19 +143,23 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::RefactorSpaces::Environment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-environment.html)).
 ///
+/// Definition of AWS::RefactorSpaces::Environment Resource Type
+///
 /// Every property is optional: start from [`Environment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Environment {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-environment.html#cfn-refactorspaces-environment-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_\s\.\!\*\#\@\']+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-environment.html#cfn-refactorspaces-environment-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?!env-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$`. Length: 3 to 63 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NetworkFabricType`: optional, create-only (changing it replaces the resource).
+    /// `NetworkFabricType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-environment.html#cfn-refactorspaces-environment-networkfabrictype)): [`NetworkFabricType`], one of `TRANSIT_GATEWAY`, `NONE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkFabricType", skip_serializing_if = "Option::is_none")]
     pub network_fabric_type: Option<Value<NetworkFabricType>>,
-    /// `Tags`: optional.
+    /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-environment.html#cfn-refactorspaces-environment-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -228,28 +236,32 @@ impl ResourceRef<Environment> {
 
 /// The properties of an `AWS::RefactorSpaces::Route` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html)).
 ///
+/// Definition of AWS::RefactorSpaces::Route Resource Type
+///
 /// [`Route::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Route {
-    /// `ApplicationIdentifier`: required, create-only (changing it replaces the resource).
+    /// `ApplicationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html#cfn-refactorspaces-route-applicationidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^app-([0-9A-Za-z]{10}$)`. Length: 14 to 14 characters.
     #[serde(rename = "ApplicationIdentifier")]
     pub application_identifier: Value<String>,
-    /// `DefaultRoute`: optional.
+    /// `DefaultRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html#cfn-refactorspaces-route-defaultroute)): object [`DefaultRouteInput`], optional.
     #[serde(rename = "DefaultRoute", skip_serializing_if = "Option::is_none")]
     pub default_route: Option<DefaultRouteInput>,
-    /// `EnvironmentIdentifier`: required, create-only (changing it replaces the resource).
+    /// `EnvironmentIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html#cfn-refactorspaces-route-environmentidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^env-([0-9A-Za-z]{10}$)`. Length: 14 to 14 characters.
     #[serde(rename = "EnvironmentIdentifier")]
     pub environment_identifier: Value<String>,
-    /// `RouteType`: required, create-only (changing it replaces the resource).
+    /// `RouteType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html#cfn-refactorspaces-route-routetype)): [`RouteType`], one of `DEFAULT`, `URI_PATH`, required, create-only (changing it replaces the resource).
     #[serde(rename = "RouteType")]
     pub route_type: Value<RouteType>,
-    /// `ServiceIdentifier`: required, create-only (changing it replaces the resource).
+    /// `ServiceIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html#cfn-refactorspaces-route-serviceidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^svc-([0-9A-Za-z]{10}$)`. Length: 14 to 14 characters.
     #[serde(rename = "ServiceIdentifier")]
     pub service_identifier: Value<String>,
-    /// `Tags`: optional.
+    /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html#cfn-refactorspaces-route-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UriPathRoute`: optional.
+    /// `UriPathRoute` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html#cfn-refactorspaces-route-uripathroute)): object [`UriPathRouteInput`], optional.
     #[serde(rename = "UriPathRoute", skip_serializing_if = "Option::is_none")]
     pub uri_path_route: Option<UriPathRouteInput>,
 }
@@ -348,34 +360,38 @@ impl ResourceRef<Route> {
 
 /// The properties of an `AWS::RefactorSpaces::Service` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html)).
 ///
+/// Definition of AWS::RefactorSpaces::Service Resource Type
+///
 /// [`Service::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
-    /// `ApplicationIdentifier`: required, create-only (changing it replaces the resource).
+    /// `ApplicationIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-applicationidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^app-([0-9A-Za-z]{10}$)`. Length: 14 to 14 characters.
     #[serde(rename = "ApplicationIdentifier")]
     pub application_identifier: Value<String>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-description)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-_\s\.\!\*\#\@\']+$`. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EndpointType`: required, create-only (changing it replaces the resource).
+    /// `EndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-endpointtype)): [`ServiceEndpointType`], one of `LAMBDA`, `URL`, required, create-only (changing it replaces the resource).
     #[serde(rename = "EndpointType")]
     pub endpoint_type: Value<ServiceEndpointType>,
-    /// `EnvironmentIdentifier`: required, create-only (changing it replaces the resource).
+    /// `EnvironmentIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-environmentidentifier)): string, required, create-only (changing it replaces the resource). Pattern: `^env-([0-9A-Za-z]{10}$)`. Length: 14 to 14 characters.
     #[serde(rename = "EnvironmentIdentifier")]
     pub environment_identifier: Value<String>,
-    /// `LambdaEndpoint`: optional, create-only (changing it replaces the resource).
+    /// `LambdaEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-lambdaendpoint)): object [`LambdaEndpointInput`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "LambdaEndpoint", skip_serializing_if = "Option::is_none")]
     pub lambda_endpoint: Option<LambdaEndpointInput>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!svc-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$`. Length: 3 to 63 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UrlEndpoint`: optional, create-only (changing it replaces the resource).
+    /// `UrlEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-urlendpoint)): object [`UrlEndpointInput`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "UrlEndpoint", skip_serializing_if = "Option::is_none")]
     pub url_endpoint: Option<UrlEndpointInput>,
-    /// `VpcId`: optional, create-only (changing it replaces the resource).
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html#cfn-refactorspaces-service-vpcid)): string, optional, create-only (changing it replaces the resource). Pattern: `^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$`. Length: 12 to 21 characters.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }
@@ -507,15 +523,15 @@ impl Walk for ApiGatewayEndpointType {
 
 /// The `ApiGatewayProxyInput` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::RefactorSpaces::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html).
+/// AWS reference: [`AWS::RefactorSpaces::Application` `ApiGatewayProxyInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-application-apigatewayproxyinput.html).
 ///
 /// Every property is optional: start from [`ApiGatewayProxyInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApiGatewayProxyInput {
-    /// `EndpointType`: optional.
+    /// `EndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-application-apigatewayproxyinput.html#cfn-refactorspaces-application-apigatewayproxyinput-endpointtype)): [`ApiGatewayEndpointType`], one of `REGIONAL`, `PRIVATE`, optional.
     #[serde(rename = "EndpointType", skip_serializing_if = "Option::is_none")]
     pub endpoint_type: Option<Value<ApiGatewayEndpointType>>,
-    /// `StageName`: optional.
+    /// `StageName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-application-apigatewayproxyinput.html#cfn-refactorspaces-application-apigatewayproxyinput-stagename)): string, optional. Pattern: `^[-a-zA-Z0-9_]*$`. Length: 1 to 128 characters.
     #[serde(rename = "StageName", skip_serializing_if = "Option::is_none")]
     pub stage_name: Option<Value<String>>,
 }
@@ -553,12 +569,12 @@ impl Walk for ApiGatewayProxyInput {
 
 /// The `DefaultRouteInput` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::RefactorSpaces::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html).
+/// AWS reference: [`AWS::RefactorSpaces::Route` `DefaultRouteInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-defaultrouteinput.html).
 ///
 /// Every property is required: [`DefaultRouteInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DefaultRouteInput {
-    /// `ActivationState`: required.
+    /// `ActivationState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-defaultrouteinput.html#cfn-refactorspaces-route-defaultrouteinput-activationstate)): [`RouteActivationState`], one of `INACTIVE`, `ACTIVE`, required.
     #[serde(rename = "ActivationState")]
     pub activation_state: Value<RouteActivationState>,
 }
@@ -584,12 +600,12 @@ impl Walk for DefaultRouteInput {
 
 /// The `LambdaEndpointInput` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::RefactorSpaces::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html).
+/// AWS reference: [`AWS::RefactorSpaces::Service` `LambdaEndpointInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-service-lambdaendpointinput.html).
 ///
 /// Every property is required: [`LambdaEndpointInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaEndpointInput {
-    /// `Arn`: required.
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-service-lambdaendpointinput.html#cfn-refactorspaces-service-lambdaendpointinput-arn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?$`. Length: 1 to 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -745,15 +761,19 @@ impl Walk for ServiceEndpointType {
 
 /// The `Tag` property type of [`Application`], [`Environment`], [`Route`] and [`Service`].
 ///
-/// AWS reference: [`AWS::RefactorSpaces::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-application.html), [`AWS::RefactorSpaces::Environment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-environment.html), [`AWS::RefactorSpaces::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html), [`AWS::RefactorSpaces::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html).
+/// AWS reference: [`AWS::RefactorSpaces::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-application-tag.html), [`AWS::RefactorSpaces::Environment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-environment-tag.html), [`AWS::RefactorSpaces::Route` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-tag.html), [`AWS::RefactorSpaces::Service` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-service-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// A string used to identify this tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-application-tag.html#cfn-refactorspaces-application-tag-key)): string, required. Pattern: `^(?!aws:).+`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// A string containing the value for the tag
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-application-tag.html#cfn-refactorspaces-application-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -782,24 +802,24 @@ impl Walk for Tag {
 
 /// The `UriPathRouteInput` property type of [`Route`].
 ///
-/// AWS reference: [`AWS::RefactorSpaces::Route`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-route.html).
+/// AWS reference: [`AWS::RefactorSpaces::Route` `UriPathRouteInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-uripathrouteinput.html).
 ///
 /// [`UriPathRouteInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UriPathRouteInput {
-    /// `ActivationState`: required.
+    /// `ActivationState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-uripathrouteinput.html#cfn-refactorspaces-route-uripathrouteinput-activationstate)): [`RouteActivationState`], one of `INACTIVE`, `ACTIVE`, required.
     #[serde(rename = "ActivationState")]
     pub activation_state: Value<RouteActivationState>,
-    /// `AppendSourcePath`: optional, create-only (changing it replaces the resource).
+    /// `AppendSourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-uripathrouteinput.html#cfn-refactorspaces-route-uripathrouteinput-appendsourcepath)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AppendSourcePath", skip_serializing_if = "Option::is_none")]
     pub append_source_path: Option<Value<bool>>,
-    /// `IncludeChildPaths`: optional, create-only (changing it replaces the resource).
+    /// `IncludeChildPaths` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-uripathrouteinput.html#cfn-refactorspaces-route-uripathrouteinput-includechildpaths)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IncludeChildPaths", skip_serializing_if = "Option::is_none")]
     pub include_child_paths: Option<Value<bool>>,
-    /// `Methods`: optional, create-only (changing it replaces the resource).
+    /// `Methods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-uripathrouteinput.html#cfn-refactorspaces-route-uripathrouteinput-methods)): list of ([`Method`], one of `DELETE`, `GET`, `HEAD`, `OPTIONS`, `PATCH`, `POST`, `PUT`), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Methods", skip_serializing_if = "Option::is_none")]
     pub methods: Option<Value<Vec<Value<Method>>>>,
-    /// `SourcePath`: optional, create-only (changing it replaces the resource).
+    /// `SourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-route-uripathrouteinput.html#cfn-refactorspaces-route-uripathrouteinput-sourcepath)): string, optional, create-only (changing it replaces the resource). Pattern: `^(/([a-zA-Z0-9._:-]+|\{[a-zA-Z0-9._:-]+\}))+$`. Length: 1 to 2048 characters.
     #[serde(rename = "SourcePath", skip_serializing_if = "Option::is_none")]
     pub source_path: Option<Value<String>>,
 }
@@ -861,15 +881,15 @@ impl Walk for UriPathRouteInput {
 
 /// The `UrlEndpointInput` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::RefactorSpaces::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-refactorspaces-service.html).
+/// AWS reference: [`AWS::RefactorSpaces::Service` `UrlEndpointInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-service-urlendpointinput.html).
 ///
 /// [`UrlEndpointInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UrlEndpointInput {
-    /// `HealthUrl`: optional.
+    /// `HealthUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-service-urlendpointinput.html#cfn-refactorspaces-service-urlendpointinput-healthurl)): string, optional. Pattern: `^https?://[-a-zA-Z0-9+\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\x38@#/%=~_|]$`. Length: 1 to 2048 characters.
     #[serde(rename = "HealthUrl", skip_serializing_if = "Option::is_none")]
     pub health_url: Option<Value<String>>,
-    /// `Url`: required.
+    /// `Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-refactorspaces-service-urlendpointinput.html#cfn-refactorspaces-service-urlendpointinput-url)): string, required. Pattern: `^https?://[-a-zA-Z0-9+\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\x38@#/%=~_|]$`. Length: 1 to 2048 characters.
     #[serde(rename = "Url")]
     pub url: Value<String>,
 }

@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Rekognition::Collection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-collection.html)).
 ///
+/// The AWS::Rekognition::Collection type creates an Amazon Rekognition Collection. A collection is a logical grouping of information about detected faces which can later be referenced for searches on the group
+///
 /// [`Collection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Collection {
-    /// `CollectionId`: required, create-only (changing it replaces the resource).
+    /// The name of the collection
+    ///
+    /// `CollectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-collection.html#cfn-rekognition-collection-collectionid)): string, required, create-only (changing it replaces the resource). Pattern: `\A[a-zA-Z0-9_\.\-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "CollectionId")]
     pub collection_id: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-collection.html#cfn-rekognition-collection-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -63,16 +69,24 @@ impl ResourceRef<Collection> {
 
 /// The properties of an `AWS::Rekognition::Dataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-dataset.html)).
 ///
+/// The AWS::Rekognition::Dataset type creates an Amazon Rekognition Custom Labels dataset.
+///
 /// [`Dataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `DatasetType`: required, create-only (changing it replaces the resource).
+    /// The type of the dataset. Specify TRAIN to create a training dataset. Specify TEST to create a test dataset.
+    ///
+    /// `DatasetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-dataset.html#cfn-rekognition-dataset-datasettype)): [`DatasetType`], one of `TRAIN`, `TEST`, required, create-only (changing it replaces the resource).
     #[serde(rename = "DatasetType")]
     pub dataset_type: Value<DatasetType>,
-    /// `ProjectArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the project to which the dataset belongs.
+    ///
+    /// `ProjectArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-dataset.html#cfn-rekognition-dataset-projectarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^(^arn:[a-z\d-]+:rekognition:[a-z\d-]+:\d{12}:project\/[a-zA-Z0-9_.\-]{1,255}\/[0-9]+$)$`. Length: 20 to 2048 characters.
     #[serde(rename = "ProjectArn", skip_serializing_if = "Option::is_none")]
     pub project_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-dataset.html#cfn-rekognition-dataset-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -129,13 +143,19 @@ impl ResourceRef<Dataset> {
 
 /// The properties of an `AWS::Rekognition::Project` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-project.html)).
 ///
+/// The AWS::Rekognition::Project type creates an Amazon Rekognition CustomLabels Project. A project is a grouping of the resources needed to create and manage Dataset and ProjectVersions.
+///
 /// [`Project::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Project {
-    /// `ProjectName`: required, create-only (changing it replaces the resource).
+    /// The name of the project
+    ///
+    /// `ProjectName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-project.html#cfn-rekognition-project-projectname)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9][a-zA-Z0-9_\-]*`. Length: 1 to 255 characters.
     #[serde(rename = "ProjectName")]
     pub project_name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-project.html#cfn-rekognition-project-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -183,61 +203,89 @@ impl ResourceRef<Project> {
 
 /// The properties of an `AWS::Rekognition::StreamProcessor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html)).
 ///
+/// The AWS::Rekognition::StreamProcessor type is used to create an Amazon Rekognition StreamProcessor that you can use to analyze streaming videos.
+///
 /// [`StreamProcessor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreamProcessor {
-    /// `BoundingBoxRegionsOfInterest`: optional, create-only (changing it replaces the resource).
+    /// The BoundingBoxRegionsOfInterest specifies an array of bounding boxes of interest in the video frames to analyze, as part of connected home feature. If an object is partially in a region of interest, Rekognition will tag it as detected if the overlap of the object with the region-of-interest is greater than 20%.
+    ///
+    /// `BoundingBoxRegionsOfInterest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-boundingboxregionsofinterest)): list of (object [`BoundingBox`]), optional, create-only (changing it replaces the resource). Items: at least 0.
     #[serde(
         rename = "BoundingBoxRegionsOfInterest",
         skip_serializing_if = "Option::is_none"
     )]
     pub bounding_box_regions_of_interest: Option<Value<Vec<BoundingBox>>>,
-    /// `ConnectedHomeSettings`: optional, create-only (changing it replaces the resource).
+    /// Connected home settings to use on a streaming video. Note that either ConnectedHomeSettings or FaceSearchSettings should be set. Not both
+    ///
+    /// `ConnectedHomeSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-connectedhomesettings)): object [`ConnectedHomeSettings`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "ConnectedHomeSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub connected_home_settings: Option<ConnectedHomeSettings>,
-    /// `DataSharingPreference`: optional, create-only (changing it replaces the resource).
+    /// Indicates whether Rekognition is allowed to store the video stream data for model-training.
+    ///
+    /// `DataSharingPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-datasharingpreference)): object [`DataSharingPreference`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "DataSharingPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_sharing_preference: Option<DataSharingPreference>,
-    /// `FaceSearchSettings`: optional, create-only (changing it replaces the resource).
+    /// Face search settings to use on a streaming video. Note that either FaceSearchSettings or ConnectedHomeSettings should be set. Not both
+    ///
+    /// `FaceSearchSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-facesearchsettings)): object [`FaceSearchSettings`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "FaceSearchSettings", skip_serializing_if = "Option::is_none")]
     pub face_search_settings: Option<FaceSearchSettings>,
-    /// `KinesisDataStream`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Kinesis Data Stream stream to which the Amazon Rekognition stream processor streams the analysis results, as part of face search feature.
+    ///
+    /// `KinesisDataStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-kinesisdatastream)): object [`KinesisDataStream`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "KinesisDataStream", skip_serializing_if = "Option::is_none")]
     pub kinesis_data_stream: Option<KinesisDataStream>,
-    /// `KinesisVideoStream`: required, create-only (changing it replaces the resource).
+    /// The Kinesis Video Stream that streams the source video.
+    ///
+    /// `KinesisVideoStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-kinesisvideostream)): object [`KinesisVideoStream`], required, create-only (changing it replaces the resource).
     #[serde(rename = "KinesisVideoStream")]
     pub kinesis_video_stream: KinesisVideoStream,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The KMS key that is used by Rekognition to encrypt any intermediate customer metadata and store in the customer's S3 bucket.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// Name of the stream processor. It's an identifier you assign to the stream processor. You can use it to manage the stream processor.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_.\-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NotificationChannel`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the SNS notification channel where events of interests are published, as part of connected home feature.
+    ///
+    /// `NotificationChannel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-notificationchannel)): object [`NotificationChannel`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "NotificationChannel",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_channel: Option<NotificationChannel>,
-    /// `PolygonRegionsOfInterest`: optional, create-only (changing it replaces the resource).
+    /// The PolygonRegionsOfInterest specifies a set of polygon areas of interest in the video frames to analyze, as part of connected home feature. Each polygon is in turn, an ordered list of Point
+    ///
+    /// `PolygonRegionsOfInterest` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-polygonregionsofinterest)): list of (list of (object [`Point`])), optional, create-only (changing it replaces the resource). Items: at least 0. Each item: Items: at least 3.
     #[serde(
         rename = "PolygonRegionsOfInterest",
         skip_serializing_if = "Option::is_none"
     )]
     pub polygon_regions_of_interest: Option<Value<Vec<Value<Vec<Point>>>>>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// ARN of the IAM role that allows access to the stream processor, and provides Rekognition read permissions for KVS stream and write permissions to S3 bucket and SNS topic.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*`. Length: at most 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `S3Destination`: optional, create-only (changing it replaces the resource).
+    /// The S3 location in customer's account where inference output \& artifacts are stored, as part of connected home feature.
+    ///
+    /// `S3Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-s3destination)): object [`S3Destination`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "S3Destination", skip_serializing_if = "Option::is_none")]
     pub s3_destination: Option<S3Destination>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html#cfn-rekognition-streamprocessor-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -410,21 +458,21 @@ impl ResourceRef<StreamProcessor> {
 
 /// The `BoundingBox` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `BoundingBox`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-boundingbox.html).
 ///
 /// Every property is required: [`BoundingBox::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BoundingBox {
-    /// `Height`: required.
+    /// `Height` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-boundingbox.html#cfn-rekognition-streamprocessor-boundingbox-height)): number, required. Range: 0 to 100.
     #[serde(rename = "Height")]
     pub height: Value<f64>,
-    /// `Left`: required.
+    /// `Left` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-boundingbox.html#cfn-rekognition-streamprocessor-boundingbox-left)): number, required. Range: 0 to 100.
     #[serde(rename = "Left")]
     pub left: Value<f64>,
-    /// `Top`: required.
+    /// `Top` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-boundingbox.html#cfn-rekognition-streamprocessor-boundingbox-top)): number, required. Range: 0 to 100.
     #[serde(rename = "Top")]
     pub top: Value<f64>,
-    /// `Width`: required.
+    /// `Width` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-boundingbox.html#cfn-rekognition-streamprocessor-boundingbox-width)): number, required. Range: 0 to 100.
     #[serde(rename = "Width")]
     pub width: Value<f64>,
 }
@@ -464,15 +512,19 @@ impl Walk for BoundingBox {
 
 /// The `ConnectedHomeSettings` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `ConnectedHomeSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-connectedhomesettings.html).
 ///
 /// [`ConnectedHomeSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectedHomeSettings {
-    /// `Labels`: required.
+    /// List of labels that need to be detected in the video stream. Current supported values are PERSON, PET, PACKAGE, ALL.
+    ///
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-connectedhomesettings.html#cfn-rekognition-streamprocessor-connectedhomesettings-labels)): list of (string), required. Items: at least 1. Each item: Length: 1 to 128 characters.
     #[serde(rename = "Labels")]
     pub labels: Value<Vec<Value<String>>>,
-    /// `MinConfidence`: optional.
+    /// Minimum object class match confidence score that must be met to return a result for a recognized object.
+    ///
+    /// `MinConfidence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-connectedhomesettings.html#cfn-rekognition-streamprocessor-connectedhomesettings-minconfidence)): number, optional. Range: 0 to 100.
     #[serde(rename = "MinConfidence", skip_serializing_if = "Option::is_none")]
     pub min_confidence: Option<Value<f64>>,
 }
@@ -507,12 +559,14 @@ impl Walk for ConnectedHomeSettings {
 
 /// The `DataSharingPreference` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `DataSharingPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-datasharingpreference.html).
 ///
 /// Every property is required: [`DataSharingPreference::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSharingPreference {
-    /// `OptIn`: required.
+    /// Flag to enable data-sharing
+    ///
+    /// `OptIn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-datasharingpreference.html#cfn-rekognition-streamprocessor-datasharingpreference-optin)): boolean, required.
     #[serde(rename = "OptIn")]
     pub opt_in: Value<bool>,
 }
@@ -558,15 +612,19 @@ impl Walk for DatasetType {
 
 /// The `FaceSearchSettings` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `FaceSearchSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-facesearchsettings.html).
 ///
 /// [`FaceSearchSettings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FaceSearchSettings {
-    /// `CollectionId`: required.
+    /// The ID of a collection that contains faces that you want to search for.
+    ///
+    /// `CollectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-facesearchsettings.html#cfn-rekognition-streamprocessor-facesearchsettings-collectionid)): string, required. Pattern: `\A[a-zA-Z0-9_\.\-]+$`. Length: at most 255 characters.
     #[serde(rename = "CollectionId")]
     pub collection_id: Value<String>,
-    /// `FaceMatchThreshold`: optional.
+    /// Minimum face match confidence score percentage that must be met to return a result for a recognized face. The default is 80. 0 is the lowest confidence. 100 is the highest confidence. Values between 0 and 100 are accepted.
+    ///
+    /// `FaceMatchThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-facesearchsettings.html#cfn-rekognition-streamprocessor-facesearchsettings-facematchthreshold)): number, optional. Range: 0 to 100.
     #[serde(rename = "FaceMatchThreshold", skip_serializing_if = "Option::is_none")]
     pub face_match_threshold: Option<Value<f64>>,
 }
@@ -601,12 +659,14 @@ impl Walk for FaceSearchSettings {
 
 /// The `KinesisDataStream` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `KinesisDataStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-kinesisdatastream.html).
 ///
 /// Every property is required: [`KinesisDataStream::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisDataStream {
-    /// `Arn`: required.
+    /// ARN of the Kinesis Data Stream stream.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-kinesisdatastream.html#cfn-rekognition-streamprocessor-kinesisdatastream-arn)): string, required. Pattern: `(^arn:([a-z\d-]+):kinesis:([a-z\d-]+):\d{12}:.+$)`. Length: at most 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -630,12 +690,14 @@ impl Walk for KinesisDataStream {
 
 /// The `KinesisVideoStream` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `KinesisVideoStream`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-kinesisvideostream.html).
 ///
 /// Every property is required: [`KinesisVideoStream::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisVideoStream {
-    /// `Arn`: required.
+    /// ARN of the Kinesis Video Stream that streams the source video.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-kinesisvideostream.html#cfn-rekognition-streamprocessor-kinesisvideostream-arn)): string, required. Pattern: `(^arn:([a-z\d-]+):kinesisvideo:([a-z\d-]+):\d{12}:.+$)`. Length: at most 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -659,12 +721,14 @@ impl Walk for KinesisVideoStream {
 
 /// The `NotificationChannel` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `NotificationChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-notificationchannel.html).
 ///
 /// Every property is required: [`NotificationChannel::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationChannel {
-    /// `Arn`: required.
+    /// ARN of the SNS topic.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-notificationchannel.html#cfn-rekognition-streamprocessor-notificationchannel-arn)): string, required. Length: at most 2048 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -688,15 +752,19 @@ impl Walk for NotificationChannel {
 
 /// The `Point` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `Point`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-point.html).
 ///
 /// Every property is required: [`Point::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Point {
-    /// `X`: required.
+    /// The X coordinate of the point.
+    ///
+    /// `X` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-point.html#cfn-rekognition-streamprocessor-point-x)): number, required.
     #[serde(rename = "X")]
     pub x: Value<f64>,
-    /// `Y`: required.
+    /// The Y coordinate of the point.
+    ///
+    /// `Y` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-point.html#cfn-rekognition-streamprocessor-point-y)): number, required.
     #[serde(rename = "Y")]
     pub y: Value<f64>,
 }
@@ -725,15 +793,19 @@ impl Walk for Point {
 
 /// The `S3Destination` property type of [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::StreamProcessor` `S3Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-s3destination.html).
 ///
 /// [`S3Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Destination {
-    /// `BucketName`: required.
+    /// Name of the S3 bucket.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-s3destination.html#cfn-rekognition-streamprocessor-s3destination-bucketname)): string, required. Length: at most 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `ObjectKeyPrefix`: optional.
+    /// The object key prefix path where the results will be stored. Default is no prefix path
+    ///
+    /// `ObjectKeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-s3destination.html#cfn-rekognition-streamprocessor-s3destination-objectkeyprefix)): string, optional. Length: at most 256 characters.
     #[serde(rename = "ObjectKeyPrefix", skip_serializing_if = "Option::is_none")]
     pub object_key_prefix: Option<Value<String>>,
 }
@@ -768,15 +840,19 @@ impl Walk for S3Destination {
 
 /// The `Tag` property type of [`Collection`], [`Dataset`], [`Project`] and [`StreamProcessor`].
 ///
-/// AWS reference: [`AWS::Rekognition::Collection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-collection.html), [`AWS::Rekognition::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-dataset.html), [`AWS::Rekognition::Project`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-project.html), [`AWS::Rekognition::StreamProcessor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rekognition-streamprocessor.html).
+/// AWS reference: [`AWS::Rekognition::Collection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-collection-tag.html), [`AWS::Rekognition::Dataset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-dataset-tag.html), [`AWS::Rekognition::Project` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-project-tag.html), [`AWS::Rekognition::StreamProcessor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-streamprocessor-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-collection-tag.html#cfn-rekognition-collection-tag-key)): string, required. Pattern: `\A(?!aws:)[a-zA-Z0-9+\-=\._\:\/@]+$`. Length: at most 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rekognition-collection-tag.html#cfn-rekognition-collection-tag-value)): string, required. Pattern: `\A[a-zA-Z0-9+\-=\._\:\/@]+$`. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

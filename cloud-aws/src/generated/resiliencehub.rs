@@ -11,40 +11,58 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ResilienceHub::App` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html)).
 ///
+/// Resource Type Definition for AWS::ResilienceHub::App.
+///
 /// [`App::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct App {
-    /// `AppAssessmentSchedule`: optional.
+    /// Assessment execution schedule.
+    ///
+    /// `AppAssessmentSchedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-appassessmentschedule)): [`AppAssessmentSchedule`], one of `Disabled`, `Daily`, optional.
     #[serde(
         rename = "AppAssessmentSchedule",
         skip_serializing_if = "Option::is_none"
     )]
     pub app_assessment_schedule: Option<Value<AppAssessmentSchedule>>,
-    /// `AppTemplateBody`: required.
+    /// A string containing full ResilienceHub app template body.
+    ///
+    /// `AppTemplateBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-apptemplatebody)): string, required. Pattern: `^[\w\s:,-\.'\/{}\[\]:"]+$`. Length: 0 to 409600 characters.
     #[serde(rename = "AppTemplateBody")]
     pub app_template_body: Value<String>,
-    /// `Description`: optional.
+    /// App description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EventSubscriptions`: optional.
+    /// The list of events you would like to subscribe and get notification for.
+    ///
+    /// `EventSubscriptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-eventsubscriptions)): list of (object [`EventSubscription`]), optional. Items: 0 to 10.
     #[serde(rename = "EventSubscriptions", skip_serializing_if = "Option::is_none")]
     pub event_subscriptions: Option<Value<Vec<EventSubscription>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the app.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PermissionModel`: optional.
+    /// Defines the roles and credentials that AWS Resilience Hub would use while creating the application, importing its resources, and running an assessment.
+    ///
+    /// `PermissionModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-permissionmodel)): object [`PermissionModel`], optional.
     #[serde(rename = "PermissionModel", skip_serializing_if = "Option::is_none")]
     pub permission_model: Option<PermissionModel>,
-    /// `ResiliencyPolicyArn`: optional.
+    /// Amazon Resource Name (ARN) of the Resiliency Policy.
+    ///
+    /// `ResiliencyPolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-resiliencypolicyarn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`.
     #[serde(
         rename = "ResiliencyPolicyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub resiliency_policy_arn: Option<Value<String>>,
-    /// `ResourceMappings`: required.
+    /// An array of ResourceMapping objects.
+    ///
+    /// `ResourceMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-resourcemappings)): list of (object [`ResourceMapping`]), required.
     #[serde(rename = "ResourceMappings")]
     pub resource_mappings: Value<Vec<ResourceMapping>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html#cfn-resiliencehub-app-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -155,28 +173,38 @@ impl ResourceRef<App> {
 
 /// The properties of an `AWS::ResilienceHub::ResiliencyPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html)).
 ///
+/// Resource Type Definition for Resiliency Policy.
+///
 /// [`ResiliencyPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResiliencyPolicy {
-    /// `DataLocationConstraint`: optional.
+    /// Data Location Constraint of the Policy.
+    ///
+    /// `DataLocationConstraint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html#cfn-resiliencehub-resiliencypolicy-datalocationconstraint)): [`DataLocationConstraint`], one of `AnyLocation`, `SameContinent`, `SameCountry`, optional.
     #[serde(
         rename = "DataLocationConstraint",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_location_constraint: Option<Value<DataLocationConstraint>>,
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html#cfn-resiliencehub-resiliencypolicy-policy)): object [`PolicyMap`], required.
     #[serde(rename = "Policy")]
     pub policy: PolicyMap,
-    /// `PolicyDescription`: optional.
+    /// Description of Resiliency Policy.
+    ///
+    /// `PolicyDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html#cfn-resiliencehub-resiliencypolicy-policydescription)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "PolicyDescription", skip_serializing_if = "Option::is_none")]
     pub policy_description: Option<Value<String>>,
-    /// `PolicyName`: required.
+    /// Name of Resiliency Policy.
+    ///
+    /// `PolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html#cfn-resiliencehub-resiliencypolicy-policyname)): string, required. Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "PolicyName")]
     pub policy_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html#cfn-resiliencehub-resiliencypolicy-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Tier`: required.
+    /// Resiliency Policy Tier.
+    ///
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html#cfn-resiliencehub-resiliencypolicy-tier)): [`Tier`], one of `MissionCritical`, `Critical`, `Important`, `CoreServices`, `NonCritical`, required.
     #[serde(rename = "Tier")]
     pub tier: Value<Tier>,
 }
@@ -298,18 +326,24 @@ impl Walk for DataLocationConstraint {
 
 /// The `EventSubscription` property type of [`App`].
 ///
-/// AWS reference: [`AWS::ResilienceHub::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html).
+/// AWS reference: [`AWS::ResilienceHub::App` `EventSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-eventsubscription.html).
 ///
 /// [`EventSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventSubscription {
-    /// `EventType`: required.
+    /// The type of event you would like to subscribe and get notification for.
+    ///
+    /// `EventType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-eventsubscription.html#cfn-resiliencehub-app-eventsubscription-eventtype)): [`EventType`], one of `ScheduledAssessmentFailure`, `DriftDetected`, required.
     #[serde(rename = "EventType")]
     pub event_type: Value<EventType>,
-    /// `Name`: required.
+    /// Unique name to identify an event subscription.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-eventsubscription.html#cfn-resiliencehub-app-eventsubscription-name)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SnsTopicArn`: optional.
+    /// Amazon Resource Name (ARN) of the Amazon Simple Notification Service topic.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-eventsubscription.html#cfn-resiliencehub-app-eventsubscription-snstopicarn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$`.
     #[serde(rename = "SnsTopicArn", skip_serializing_if = "Option::is_none")]
     pub sns_topic_arn: Option<Value<String>>,
 }
@@ -367,15 +401,19 @@ impl Walk for EventType {
 
 /// The `FailurePolicy` property type of [`ResiliencyPolicy`].
 ///
-/// AWS reference: [`AWS::ResilienceHub::ResiliencyPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html).
+/// AWS reference: [`AWS::ResilienceHub::ResiliencyPolicy` `FailurePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-resiliencypolicy-failurepolicy.html).
 ///
 /// Every property is required: [`FailurePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FailurePolicy {
-    /// `RpoInSecs`: required.
+    /// RPO in seconds.
+    ///
+    /// `RpoInSecs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-resiliencypolicy-failurepolicy.html#cfn-resiliencehub-resiliencypolicy-failurepolicy-rpoinsecs)): integer, required.
     #[serde(rename = "RpoInSecs")]
     pub rpo_in_secs: Value<i64>,
-    /// `RtoInSecs`: required.
+    /// RTO in seconds.
+    ///
+    /// `RtoInSecs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-resiliencypolicy-failurepolicy.html#cfn-resiliencehub-resiliencypolicy-failurepolicy-rtoinsecs)): integer, required.
     #[serde(rename = "RtoInSecs")]
     pub rto_in_secs: Value<i64>,
 }
@@ -404,21 +442,27 @@ impl Walk for FailurePolicy {
 
 /// The `PermissionModel` property type of [`App`].
 ///
-/// AWS reference: [`AWS::ResilienceHub::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html).
+/// AWS reference: [`AWS::ResilienceHub::App` `PermissionModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-permissionmodel.html).
 ///
 /// [`PermissionModel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PermissionModel {
-    /// `CrossAccountRoleArns`: optional.
+    /// Defines a list of role Amazon Resource Names (ARNs) to be used in other accounts. These ARNs are used for querying purposes while importing resources and assessing your application.
+    ///
+    /// `CrossAccountRoleArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-permissionmodel.html#cfn-resiliencehub-app-permissionmodel-crossaccountrolearns)): list of (string), optional. Items: 0 to 10. Each item: Pattern: `arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\/(([\u0021-\u007E]+\u002F){1,511})?[A-Za-z0-9+=,.@_/-]{1,64}$`.
     #[serde(
         rename = "CrossAccountRoleArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub cross_account_role_arns: Option<Value<Vec<Value<String>>>>,
-    /// `InvokerRoleName`: optional.
+    /// Existing AWS IAM role name in the primary AWS account that will be assumed by AWS Resilience Hub Service Principle to obtain a read-only access to your application resources while running an assessment.
+    ///
+    /// `InvokerRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-permissionmodel.html#cfn-resiliencehub-app-permissionmodel-invokerrolename)): string, optional. Pattern: `((\u002F[\u0021-\u007E]+\u002F){1,511})?[A-Za-z0-9+=,.@_/-]{1,64}`.
     #[serde(rename = "InvokerRoleName", skip_serializing_if = "Option::is_none")]
     pub invoker_role_name: Option<Value<String>>,
-    /// `Type`: required.
+    /// Defines how AWS Resilience Hub scans your resources. It can scan for the resources by using a pre-existing role in your AWS account, or by using the credentials of the current IAM user.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-permissionmodel.html#cfn-resiliencehub-app-permissionmodel-type)): [`Type`], one of `LegacyIAMUser`, `RoleBased`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -462,21 +506,21 @@ impl Walk for PermissionModel {
 
 /// The `PhysicalResourceId` property type of [`App`].
 ///
-/// AWS reference: [`AWS::ResilienceHub::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html).
+/// AWS reference: [`AWS::ResilienceHub::App` `PhysicalResourceId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-physicalresourceid.html).
 ///
 /// [`PhysicalResourceId::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PhysicalResourceId {
-    /// `AwsAccountId`: optional.
+    /// `AwsAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-physicalresourceid.html#cfn-resiliencehub-app-physicalresourceid-awsaccountid)): string, optional. Pattern: `^[0-9]{12}$`.
     #[serde(rename = "AwsAccountId", skip_serializing_if = "Option::is_none")]
     pub aws_account_id: Option<Value<String>>,
-    /// `AwsRegion`: optional.
+    /// `AwsRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-physicalresourceid.html#cfn-resiliencehub-app-physicalresourceid-awsregion)): string, optional. Pattern: `^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$`.
     #[serde(rename = "AwsRegion", skip_serializing_if = "Option::is_none")]
     pub aws_region: Option<Value<String>>,
-    /// `Identifier`: required.
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-physicalresourceid.html#cfn-resiliencehub-app-physicalresourceid-identifier)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Identifier")]
     pub identifier: Value<String>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-physicalresourceid.html#cfn-resiliencehub-app-physicalresourceid-type)): string, required. Pattern: `Arn|Native`.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -523,21 +567,29 @@ impl Walk for PhysicalResourceId {
 
 /// The `PolicyMap` property type of [`ResiliencyPolicy`].
 ///
-/// AWS reference: [`AWS::ResilienceHub::ResiliencyPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-resiliencypolicy.html).
+/// AWS reference: [`AWS::ResilienceHub::ResiliencyPolicy` `PolicyMap`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-resiliencypolicy-policymap.html).
 ///
 /// [`PolicyMap::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyMap {
-    /// `AZ`: required.
+    /// Failure Policy.
+    ///
+    /// `AZ` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-resiliencypolicy-policymap.html#cfn-resiliencehub-resiliencypolicy-policymap-az)): object [`FailurePolicy`], required.
     #[serde(rename = "AZ")]
     pub az: FailurePolicy,
-    /// `Hardware`: required.
+    /// Failure Policy.
+    ///
+    /// `Hardware` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-resiliencypolicy-policymap.html#cfn-resiliencehub-resiliencypolicy-policymap-hardware)): object [`FailurePolicy`], required.
     #[serde(rename = "Hardware")]
     pub hardware: FailurePolicy,
-    /// `Region`: optional.
+    /// Failure Policy.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-resiliencypolicy-policymap.html#cfn-resiliencehub-resiliencypolicy-policymap-region)): object [`FailurePolicy`], optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<FailurePolicy>,
-    /// `Software`: required.
+    /// Failure Policy.
+    ///
+    /// `Software` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-resiliencypolicy-policymap.html#cfn-resiliencehub-resiliencypolicy-policymap-software)): object [`FailurePolicy`], required.
     #[serde(rename = "Software")]
     pub software: FailurePolicy,
 }
@@ -582,27 +634,27 @@ impl Walk for PolicyMap {
 
 /// The `ResourceMapping` property type of [`App`].
 ///
-/// AWS reference: [`AWS::ResilienceHub::App`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehub-app.html).
+/// AWS reference: [`AWS::ResilienceHub::App` `ResourceMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-resourcemapping.html).
 ///
 /// [`ResourceMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceMapping {
-    /// `EksSourceName`: optional.
+    /// `EksSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-resourcemapping.html#cfn-resiliencehub-app-resourcemapping-ekssourcename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "EksSourceName", skip_serializing_if = "Option::is_none")]
     pub eks_source_name: Option<Value<String>>,
-    /// `LogicalStackName`: optional.
+    /// `LogicalStackName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-resourcemapping.html#cfn-resiliencehub-app-resourcemapping-logicalstackname)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "LogicalStackName", skip_serializing_if = "Option::is_none")]
     pub logical_stack_name: Option<Value<String>>,
-    /// `MappingType`: required.
+    /// `MappingType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-resourcemapping.html#cfn-resiliencehub-app-resourcemapping-mappingtype)): string, required. Pattern: `CfnStack|Resource|Terraform|EKS`.
     #[serde(rename = "MappingType")]
     pub mapping_type: Value<String>,
-    /// `PhysicalResourceId`: required.
+    /// `PhysicalResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-resourcemapping.html#cfn-resiliencehub-app-resourcemapping-physicalresourceid)): object [`PhysicalResourceId`], required.
     #[serde(rename = "PhysicalResourceId")]
     pub physical_resource_id: PhysicalResourceId,
-    /// `ResourceName`: optional.
+    /// `ResourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-resourcemapping.html#cfn-resiliencehub-app-resourcemapping-resourcename)): string, optional. Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<Value<String>>,
-    /// `TerraformSourceName`: optional.
+    /// `TerraformSourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehub-app-resourcemapping.html#cfn-resiliencehub-app-resourcemapping-terraformsourcename)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "TerraformSourceName",
         skip_serializing_if = "Option::is_none"

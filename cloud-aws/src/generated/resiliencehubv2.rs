@@ -11,34 +11,46 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ResilienceHubV2::Policy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html)).
 ///
+/// Creates a resilience policy that defines availability and disaster recovery requirements.
+///
 /// [`Policy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
-    /// `AvailabilitySlo`: optional.
+    /// `AvailabilitySlo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-availabilityslo)): object [`AvailabilitySlo`], optional.
     #[serde(rename = "AvailabilitySlo", skip_serializing_if = "Option::is_none")]
     pub availability_slo: Option<AvailabilitySlo>,
-    /// `DataRecovery`: optional.
+    /// `DataRecovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-datarecovery)): object [`DataRecoveryTargets`], optional.
     #[serde(rename = "DataRecovery", skip_serializing_if = "Option::is_none")]
     pub data_recovery: Option<DataRecoveryTargets>,
-    /// `Description`: optional.
+    /// The description of the policy.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-description)): string, optional. Length: at most 615 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The KMS key ID for encrypting policy data.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `MultiAz`: optional.
+    /// `MultiAz` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-multiaz)): object [`MultiAzTargets`], optional.
     #[serde(rename = "MultiAz", skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<MultiAzTargets>,
-    /// `MultiRegion`: optional.
+    /// `MultiRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-multiregion)): object [`MultiRegionTargets`], optional.
     #[serde(rename = "MultiRegion", skip_serializing_if = "Option::is_none")]
     pub multi_region: Option<MultiRegionTargets>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the policy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SharingEnabled`: optional.
+    /// Whether the policy is enabled to be shared with other members of the Organization. Only applicable if the policy owner is a management account or delegated admin.
+    ///
+    /// `SharingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-sharingenabled)): boolean, optional.
     #[serde(rename = "SharingEnabled", skip_serializing_if = "Option::is_none")]
     pub sharing_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// Tags assigned to the policy.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html#cfn-resiliencehubv2-policy-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -164,55 +176,81 @@ impl ResourceRef<Policy> {
 
 /// The properties of an `AWS::ResilienceHubV2::Service` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html)).
 ///
+/// Creates a resilience-managed service with associated systems, input sources, assertions, and service functions.
+///
 /// [`Service::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
-    /// `Assertions`: optional.
+    /// Assertions associated with this service.
+    ///
+    /// `Assertions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-assertions)): list of (object [`AssertionDefinition`]), optional. Items: at most 20.
     #[serde(rename = "Assertions", skip_serializing_if = "Option::is_none")]
     pub assertions: Option<Value<Vec<AssertionDefinition>>>,
-    /// `AssociatedSystems`: optional.
+    /// Systems associated with this service.
+    ///
+    /// `AssociatedSystems` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-associatedsystems)): list of (object [`AssociatedSystem`]), optional. Items: at most 1000.
     #[serde(rename = "AssociatedSystems", skip_serializing_if = "Option::is_none")]
     pub associated_systems: Option<Value<Vec<AssociatedSystem>>>,
-    /// `DependencyDiscovery`: optional.
+    /// Dependency discovery state.
+    ///
+    /// `DependencyDiscovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-dependencydiscovery)): [`DependencyDiscovery`], one of `ENABLED`, `DISABLED`, `INITIALIZING`, optional.
     #[serde(
         rename = "DependencyDiscovery",
         skip_serializing_if = "Option::is_none"
     )]
     pub dependency_discovery: Option<Value<DependencyDiscovery>>,
-    /// `Description`: optional.
+    /// The description of the service.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-description)): string, optional. Length: at most 615 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DevOpsAgentConfiguration`: optional.
+    /// Links the service to an AWS DevOps Agent Agent Space. Provide AgentSpaceArn to connect the service; omit this property to leave an existing link unchanged. The DevOps Agent integration is governed by the service's resilience policy and operates in analysis-only mode.
+    ///
+    /// `DevOpsAgentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-devopsagentconfiguration)): object [`DevOpsAgentConfiguration`], optional.
     #[serde(
         rename = "DevOpsAgentConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub dev_ops_agent_configuration: Option<DevOpsAgentConfiguration>,
-    /// `InputSources`: optional.
+    /// Input sources for this service.
+    ///
+    /// `InputSources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-inputsources)): list of (object [`InputSourceDefinition`]), optional. Items: at most 20.
     #[serde(rename = "InputSources", skip_serializing_if = "Option::is_none")]
     pub input_sources: Option<Value<Vec<InputSourceDefinition>>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The KMS key ID for encrypting service data.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the service.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PermissionModel`: optional.
+    /// `PermissionModel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-permissionmodel)): object [`PermissionModel`], optional.
     #[serde(rename = "PermissionModel", skip_serializing_if = "Option::is_none")]
     pub permission_model: Option<PermissionModel>,
-    /// `PolicyArn`: optional.
+    /// The ARN of the resilience policy to associate.
+    ///
+    /// `PolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-policyarn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$`.
     #[serde(rename = "PolicyArn", skip_serializing_if = "Option::is_none")]
     pub policy_arn: Option<Value<String>>,
-    /// `Regions`: required, create-only (changing it replaces the resource).
+    /// AWS regions for the service.
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-regions)): list of (string), required, create-only (changing it replaces the resource). Items: 1 to 10. Each item: Pattern: `^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$`. Each item: Length: at least 6 characters.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<Value<String>>>,
-    /// `ReportConfiguration`: optional.
+    /// Configuration for automatic report generation on a Service.
+    ///
+    /// `ReportConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-reportconfiguration)): object [`ServiceReportConfiguration`], optional.
     #[serde(
         rename = "ReportConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub report_configuration: Option<ServiceReportConfiguration>,
-    /// `Tags`: optional.
+    /// Tags assigned to the service.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html#cfn-resiliencehubv2-service-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -369,19 +407,29 @@ impl ResourceRef<Service> {
 
 /// The properties of an `AWS::ResilienceHubV2::ServiceFunction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-servicefunction.html)).
 ///
+/// Creates a service function within a Resilience Hub service.
+///
 /// [`ServiceFunction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceFunction {
-    /// `Criticality`: required.
+    /// The criticality of the service function.
+    ///
+    /// `Criticality` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-servicefunction.html#cfn-resiliencehubv2-servicefunction-criticality)): [`Criticality`], one of `PRIMARY`, `SUPPLEMENTAL`, required.
     #[serde(rename = "Criticality")]
     pub criticality: Value<Criticality>,
-    /// `Description`: optional.
+    /// The description of the service function.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-servicefunction.html#cfn-resiliencehubv2-servicefunction-description)): string, optional. Length: at most 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the service function.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-servicefunction.html#cfn-resiliencehubv2-servicefunction-name)): string, required. Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ServiceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the parent service.
+    ///
+    /// `ServiceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-servicefunction.html#cfn-resiliencehubv2-servicefunction-servicearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$`.
     #[serde(rename = "ServiceArn")]
     pub service_arn: Value<String>,
 }
@@ -459,22 +507,34 @@ impl ResourceRef<ServiceFunction> {
 
 /// The properties of an `AWS::ResilienceHubV2::System` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-system.html)).
 ///
+/// Creates a system that represents a logical grouping of services.
+///
 /// [`System::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct System {
-    /// `Description`: optional.
+    /// The description of the system.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-system.html#cfn-resiliencehubv2-system-description)): string, optional. Length: at most 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The KMS key ID for encrypting system data.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-system.html#cfn-resiliencehubv2-system-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the system.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-system.html#cfn-resiliencehubv2-system-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9_\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SharingEnabled`: optional.
+    /// Whether the system is enabled to be shared with other members of the Organization. Only applicable if the system owner is a management account or delegated admin.
+    ///
+    /// `SharingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-system.html#cfn-resiliencehubv2-system-sharingenabled)): boolean, optional.
     #[serde(rename = "SharingEnabled", skip_serializing_if = "Option::is_none")]
     pub sharing_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// Tags assigned to the system.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-system.html#cfn-resiliencehubv2-system-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -564,19 +624,29 @@ impl ResourceRef<System> {
 
 /// The properties of an `AWS::ResilienceHubV2::UserJourney` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-userjourney.html)).
 ///
+/// Creates a user journey within a Resilience Hub system.
+///
 /// [`UserJourney::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UserJourney {
-    /// `Description`: optional.
+    /// The description of the user journey.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-userjourney.html#cfn-resiliencehubv2-userjourney-description)): string, optional. Length: at most 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the user journey.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-userjourney.html#cfn-resiliencehubv2-userjourney-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9][A-Za-z0-9 _\-]{1,59}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PolicyArn`: optional.
+    /// The ARN of the resilience policy to associate with this user journey.
+    ///
+    /// `PolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-userjourney.html#cfn-resiliencehubv2-userjourney-policyarn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$`.
     #[serde(rename = "PolicyArn", skip_serializing_if = "Option::is_none")]
     pub policy_arn: Option<Value<String>>,
-    /// `SystemIdentifier`: required, create-only (changing it replaces the resource).
+    /// The system ARN or system ID that owns this user journey.
+    ///
+    /// `SystemIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-userjourney.html#cfn-resiliencehubv2-userjourney-systemidentifier)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "SystemIdentifier")]
     pub system_identifier: Value<String>,
 }
@@ -649,12 +719,14 @@ impl ResourceRef<UserJourney> {
 
 /// The `AssertionDefinition` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `AssertionDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-assertiondefinition.html).
 ///
 /// Every property is required: [`AssertionDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssertionDefinition {
-    /// `Text`: required.
+    /// The text of the assertion.
+    ///
+    /// `Text` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-assertiondefinition.html#cfn-resiliencehubv2-service-assertiondefinition-text)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Text")]
     pub text: Value<String>,
 }
@@ -678,15 +750,19 @@ impl Walk for AssertionDefinition {
 
 /// The `AssociatedSystem` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `AssociatedSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-associatedsystem.html).
 ///
 /// [`AssociatedSystem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssociatedSystem {
-    /// `SystemArn`: required.
+    /// The system ARN.
+    ///
+    /// `SystemArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-associatedsystem.html#cfn-resiliencehubv2-service-associatedsystem-systemarn)): string, required. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$`.
     #[serde(rename = "SystemArn")]
     pub system_arn: Value<String>,
-    /// `UserJourneyIds`: optional.
+    /// User journey IDs associated with this system.
+    ///
+    /// `UserJourneyIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-associatedsystem.html#cfn-resiliencehubv2-service-associatedsystem-userjourneyids)): list of (string), optional. Items: at most 50. Each item: Pattern: `^\S{1,255}$`.
     #[serde(rename = "UserJourneyIds", skip_serializing_if = "Option::is_none")]
     pub user_journey_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -721,12 +797,14 @@ impl Walk for AssociatedSystem {
 
 /// The `AvailabilitySlo` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Policy` `AvailabilitySlo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-availabilityslo.html).
 ///
 /// Every property is optional: start from [`AvailabilitySlo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AvailabilitySlo {
-    /// `Target`: optional.
+    /// Availability target percentage.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-availabilityslo.html#cfn-resiliencehubv2-policy-availabilityslo-target)): number, optional. Range: 0 to 100.
     #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
     pub target: Option<Value<f64>>,
 }
@@ -776,15 +854,19 @@ impl Walk for Criticality {
 
 /// The `CrossAccountRoleConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `CrossAccountRoleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-crossaccountroleconfiguration.html).
 ///
 /// [`CrossAccountRoleConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrossAccountRoleConfiguration {
-    /// `CrossAccountRoleArn`: required.
+    /// ARN of the cross-account IAM role.
+    ///
+    /// `CrossAccountRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-crossaccountroleconfiguration.html#cfn-resiliencehubv2-service-crossaccountroleconfiguration-crossaccountrolearn)): string, required. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\/(([^\/][\x21-\x7E]+\/){1,511})?[A-Za-z0-9_+=,.@-]{1,64}$`. Length: 20 to 2048 characters.
     #[serde(rename = "CrossAccountRoleArn")]
     pub cross_account_role_arn: Value<String>,
-    /// `ExternalId`: optional.
+    /// External ID for cross-account access.
+    ///
+    /// `ExternalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-crossaccountroleconfiguration.html#cfn-resiliencehubv2-service-crossaccountroleconfiguration-externalid)): string, optional.
     #[serde(rename = "ExternalId", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Value<String>>,
 }
@@ -819,12 +901,14 @@ impl Walk for CrossAccountRoleConfiguration {
 
 /// The `DataRecoveryTargets` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Policy` `DataRecoveryTargets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-datarecoverytargets.html).
 ///
 /// Every property is optional: start from [`DataRecoveryTargets::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DataRecoveryTargets {
-    /// `TimeBetweenBackupsInMinutes`: optional.
+    /// Time between backups in minutes.
+    ///
+    /// `TimeBetweenBackupsInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-datarecoverytargets.html#cfn-resiliencehubv2-policy-datarecoverytargets-timebetweenbackupsinminutes)): integer, optional. Range: at least 0.
     #[serde(
         rename = "TimeBetweenBackupsInMinutes",
         skip_serializing_if = "Option::is_none"
@@ -880,12 +964,14 @@ impl Walk for DependencyDiscovery {
 
 /// The `DevOpsAgentConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `DevOpsAgentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-devopsagentconfiguration.html).
 ///
 /// Every property is required: [`DevOpsAgentConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DevOpsAgentConfiguration {
-    /// `AgentSpaceArn`: required.
+    /// The ARN of the DevOps Agent Agent Space to link to this service.
+    ///
+    /// `AgentSpaceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-devopsagentconfiguration.html#cfn-resiliencehubv2-service-devopsagentconfiguration-agentspacearn)): string, required. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$`.
     #[serde(rename = "AgentSpaceArn")]
     pub agent_space_arn: Value<String>,
 }
@@ -940,15 +1026,19 @@ impl Walk for DisasterRecoveryApproach {
 
 /// The `EksLabelSelector` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `EksLabelSelector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekslabelselector.html).
 ///
 /// Every property is optional: start from [`EksLabelSelector::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EksLabelSelector {
-    /// `MatchExpressions`: optional.
+    /// Label selector requirements an object must satisfy to be discovered. Up to 20 requirements, all of which must match.
+    ///
+    /// `MatchExpressions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekslabelselector.html#cfn-resiliencehubv2-service-ekslabelselector-matchexpressions)): list of (object [`EksLabelSelectorRequirement`]), optional. Items: 1 to 20.
     #[serde(rename = "MatchExpressions", skip_serializing_if = "Option::is_none")]
     pub match_expressions: Option<Value<Vec<EksLabelSelectorRequirement>>>,
-    /// `MatchLabels`: optional.
+    /// Label key/value pairs an object must carry to be discovered. Up to 20 pairs.
+    ///
+    /// `MatchLabels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekslabelselector.html#cfn-resiliencehubv2-service-ekslabelselector-matchlabels)): map from string to (string), optional.
     #[serde(rename = "MatchLabels", skip_serializing_if = "Option::is_none")]
     pub match_labels: Option<BTreeMap<String, Value<String>>>,
 }
@@ -989,18 +1079,24 @@ impl Walk for EksLabelSelector {
 
 /// The `EksLabelSelectorRequirement` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `EksLabelSelectorRequirement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekslabelselectorrequirement.html).
 ///
 /// [`EksLabelSelectorRequirement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksLabelSelectorRequirement {
-    /// `Key`: required.
+    /// Label key the requirement applies to.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekslabelselectorrequirement.html#cfn-resiliencehubv2-service-ekslabelselectorrequirement-key)): string, required. Pattern: `^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$`. Length: 1 to 317 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Operator`: required.
+    /// Operator applied to the label key.
+    ///
+    /// `Operator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekslabelselectorrequirement.html#cfn-resiliencehubv2-service-ekslabelselectorrequirement-operator)): [`Operator`], one of `IN`, `NOT_IN`, `EXISTS`, `DOES_NOT_EXIST`, required.
     #[serde(rename = "Operator")]
     pub operator: Value<Operator>,
-    /// `Values`: optional.
+    /// Label values the requirement compares against. Up to 20 values. Required for IN and NOT\_IN; omit for EXISTS and DOES\_NOT\_EXIST.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekslabelselectorrequirement.html#cfn-resiliencehubv2-service-ekslabelselectorrequirement-values)): list of (string), optional. Items: 1 to 20. Each item: Length: 0 to 63 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -1038,18 +1134,24 @@ impl Walk for EksLabelSelectorRequirement {
 
 /// The `EksSource` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `EksSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekssource.html).
 ///
 /// [`EksSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EksSource {
-    /// `ClusterArn`: required.
+    /// ARN of the EKS cluster.
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekssource.html#cfn-resiliencehubv2-service-ekssource-clusterarn)): string, required. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$`.
     #[serde(rename = "ClusterArn")]
     pub cluster_arn: Value<String>,
-    /// `LabelSelector`: optional.
+    /// Kubernetes label selector that scopes discovery to matching objects in the specified namespaces. An object must satisfy both MatchLabels and MatchExpressions. Specify at least one of them; a selector carrying neither is treated as though no selector were supplied, and all supported objects in the specified namespaces are discovered.
+    ///
+    /// `LabelSelector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekssource.html#cfn-resiliencehubv2-service-ekssource-labelselector)): object [`EksLabelSelector`], optional.
     #[serde(rename = "LabelSelector", skip_serializing_if = "Option::is_none")]
     pub label_selector: Option<EksLabelSelector>,
-    /// `Namespaces`: required.
+    /// EKS namespaces.
+    ///
+    /// `Namespaces` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-ekssource.html#cfn-resiliencehubv2-service-ekssource-namespaces)): list of (string), required. Items: 1 to 10.
     #[serde(rename = "Namespaces")]
     pub namespaces: Value<Vec<Value<String>>>,
 }
@@ -1090,12 +1192,14 @@ impl Walk for EksSource {
 
 /// The `InputSourceDefinition` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `InputSourceDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-inputsourcedefinition.html).
 ///
 /// Every property is required: [`InputSourceDefinition::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputSourceDefinition {
-    /// `ResourceConfiguration`: required.
+    /// Resource configuration for an input source. Provide exactly one field.
+    ///
+    /// `ResourceConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-inputsourcedefinition.html#cfn-resiliencehubv2-service-inputsourcedefinition-resourceconfiguration)): object [`ResourceConfiguration`], required.
     #[serde(rename = "ResourceConfiguration")]
     pub resource_configuration: ResourceConfiguration,
 }
@@ -1121,21 +1225,27 @@ impl Walk for InputSourceDefinition {
 
 /// The `MultiAzTargets` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Policy` `MultiAzTargets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-multiaztargets.html).
 ///
 /// Every property is optional: start from [`MultiAzTargets::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiAzTargets {
-    /// `DisasterRecoveryApproach`: optional.
+    /// Multi-AZ disaster recovery approach.
+    ///
+    /// `DisasterRecoveryApproach` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-multiaztargets.html#cfn-resiliencehubv2-policy-multiaztargets-disasterrecoveryapproach)): [`DisasterRecoveryApproach`], one of `ACTIVE_ACTIVE`, `HOT_STANDBY`, `WARM_STANDBY`, `PILOT_LIGHT`, `BACKUP_AND_RESTORE`, optional.
     #[serde(
         rename = "DisasterRecoveryApproach",
         skip_serializing_if = "Option::is_none"
     )]
     pub disaster_recovery_approach: Option<Value<DisasterRecoveryApproach>>,
-    /// `RpoInMinutes`: optional.
+    /// Recovery Point Objective in minutes.
+    ///
+    /// `RpoInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-multiaztargets.html#cfn-resiliencehubv2-policy-multiaztargets-rpoinminutes)): integer, optional. Range: 0 to 2147483647.
     #[serde(rename = "RpoInMinutes", skip_serializing_if = "Option::is_none")]
     pub rpo_in_minutes: Option<Value<i64>>,
-    /// `RtoInMinutes`: optional.
+    /// Recovery Time Objective in minutes.
+    ///
+    /// `RtoInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-multiaztargets.html#cfn-resiliencehubv2-policy-multiaztargets-rtoinminutes)): integer, optional. Range: 0 to 2147483647.
     #[serde(rename = "RtoInMinutes", skip_serializing_if = "Option::is_none")]
     pub rto_in_minutes: Option<Value<i64>>,
 }
@@ -1184,21 +1294,27 @@ impl Walk for MultiAzTargets {
 
 /// The `MultiRegionTargets` property type of [`Policy`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Policy` `MultiRegionTargets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-multiregiontargets.html).
 ///
 /// Every property is optional: start from [`MultiRegionTargets::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MultiRegionTargets {
-    /// `DisasterRecoveryApproach`: optional.
+    /// Multi-Region disaster recovery approach.
+    ///
+    /// `DisasterRecoveryApproach` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-multiregiontargets.html#cfn-resiliencehubv2-policy-multiregiontargets-disasterrecoveryapproach)): [`DisasterRecoveryApproach`], one of `ACTIVE_ACTIVE`, `HOT_STANDBY`, `WARM_STANDBY`, `PILOT_LIGHT`, `BACKUP_AND_RESTORE`, optional.
     #[serde(
         rename = "DisasterRecoveryApproach",
         skip_serializing_if = "Option::is_none"
     )]
     pub disaster_recovery_approach: Option<Value<DisasterRecoveryApproach>>,
-    /// `RpoInMinutes`: optional.
+    /// Recovery Point Objective in minutes.
+    ///
+    /// `RpoInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-multiregiontargets.html#cfn-resiliencehubv2-policy-multiregiontargets-rpoinminutes)): integer, optional. Range: 0 to 2147483647.
     #[serde(rename = "RpoInMinutes", skip_serializing_if = "Option::is_none")]
     pub rpo_in_minutes: Option<Value<i64>>,
-    /// `RtoInMinutes`: optional.
+    /// Recovery Time Objective in minutes.
+    ///
+    /// `RtoInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-multiregiontargets.html#cfn-resiliencehubv2-policy-multiregiontargets-rtoinminutes)): integer, optional. Range: 0 to 2147483647.
     #[serde(rename = "RtoInMinutes", skip_serializing_if = "Option::is_none")]
     pub rto_in_minutes: Option<Value<i64>>,
 }
@@ -1273,18 +1389,22 @@ impl Walk for Operator {
 
 /// The `PermissionModel` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `PermissionModel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-permissionmodel.html).
 ///
 /// [`PermissionModel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PermissionModel {
-    /// `CrossAccountRoleArns`: optional.
+    /// Cross-account role ARNs.
+    ///
+    /// `CrossAccountRoleArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-permissionmodel.html#cfn-resiliencehubv2-service-permissionmodel-crossaccountrolearns)): list of (object [`CrossAccountRoleConfiguration`]), optional. Items: at most 10.
     #[serde(
         rename = "CrossAccountRoleArns",
         skip_serializing_if = "Option::is_none"
     )]
     pub cross_account_role_arns: Option<Value<Vec<CrossAccountRoleConfiguration>>>,
-    /// `InvokerRoleName`: required.
+    /// Name of the invoker IAM role.
+    ///
+    /// `InvokerRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-permissionmodel.html#cfn-resiliencehubv2-service-permissionmodel-invokerrolename)): string, required. Pattern: `^(([A-Za-z0-9_+=,.@\-]+/){1,511})?[A-Za-z0-9_+=,.@\-]{1,64}$`.
     #[serde(rename = "InvokerRoleName")]
     pub invoker_role_name: Value<String>,
 }
@@ -1322,12 +1442,14 @@ impl Walk for PermissionModel {
 
 /// The `ReportOutputConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `ReportOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-reportoutputconfiguration.html).
 ///
 /// Every property is optional: start from [`ReportOutputConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReportOutputConfiguration {
-    /// `S3`: optional.
+    /// S3 configuration for report output.
+    ///
+    /// `S3` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-reportoutputconfiguration.html#cfn-resiliencehubv2-service-reportoutputconfiguration-s3)): object [`S3ReportOutputConfiguration`], optional.
     #[serde(rename = "S3", skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3ReportOutputConfiguration>,
 }
@@ -1357,24 +1479,32 @@ impl Walk for ReportOutputConfiguration {
 
 /// The `ResourceConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `ResourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourceconfiguration.html).
 ///
 /// Every property is optional: start from [`ResourceConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceConfiguration {
-    /// `CfnStackArn`: optional.
+    /// ARN of a CloudFormation stack.
+    ///
+    /// `CfnStackArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourceconfiguration.html#cfn-resiliencehubv2-service-resourceconfiguration-cfnstackarn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$`.
     #[serde(rename = "CfnStackArn", skip_serializing_if = "Option::is_none")]
     pub cfn_stack_arn: Option<Value<String>>,
-    /// `DesignFileS3Url`: optional.
+    /// S3 URL of a design file.
+    ///
+    /// `DesignFileS3Url` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourceconfiguration.html#cfn-resiliencehubv2-service-resourceconfiguration-designfiles3url)): string, optional.
     #[serde(rename = "DesignFileS3Url", skip_serializing_if = "Option::is_none")]
     pub design_file_s3_url: Option<Value<String>>,
-    /// `Eks`: optional.
+    /// `Eks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourceconfiguration.html#cfn-resiliencehubv2-service-resourceconfiguration-eks)): object [`EksSource`], optional.
     #[serde(rename = "Eks", skip_serializing_if = "Option::is_none")]
     pub eks: Option<EksSource>,
-    /// `ResourceTags`: optional.
+    /// Resource tags to discover resources.
+    ///
+    /// `ResourceTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourceconfiguration.html#cfn-resiliencehubv2-service-resourceconfiguration-resourcetags)): list of (object [`ResourceTag`]), optional. Items: 1 to 10.
     #[serde(rename = "ResourceTags", skip_serializing_if = "Option::is_none")]
     pub resource_tags: Option<Value<Vec<ResourceTag>>>,
-    /// `TfStateFileUrl`: optional.
+    /// URL of a Terraform state file.
+    ///
+    /// `TfStateFileUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourceconfiguration.html#cfn-resiliencehubv2-service-resourceconfiguration-tfstatefileurl)): string, optional.
     #[serde(rename = "TfStateFileUrl", skip_serializing_if = "Option::is_none")]
     pub tf_state_file_url: Option<Value<String>>,
 }
@@ -1436,15 +1566,19 @@ impl Walk for ResourceConfiguration {
 
 /// The `ResourceTag` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `ResourceTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourcetag.html).
 ///
 /// Every property is required: [`ResourceTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceTag {
-    /// `Key`: required.
+    /// Tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourcetag.html#cfn-resiliencehubv2-service-resourcetag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Values`: required.
+    /// Tag values.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-resourcetag.html#cfn-resiliencehubv2-service-resourcetag-values)): list of (string), required. Items: 0 to 10.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -1476,15 +1610,19 @@ impl Walk for ResourceTag {
 
 /// The `S3ReportOutputConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `S3ReportOutputConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-s3reportoutputconfiguration.html).
 ///
 /// Every property is required: [`S3ReportOutputConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3ReportOutputConfiguration {
-    /// `BucketOwner`: required.
+    /// Account ID of the bucket owner.
+    ///
+    /// `BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-s3reportoutputconfiguration.html#cfn-resiliencehubv2-service-s3reportoutputconfiguration-bucketowner)): string, required. Pattern: `^\d{12}$`.
     #[serde(rename = "BucketOwner")]
     pub bucket_owner: Value<String>,
-    /// `BucketPath`: required.
+    /// S3 bucket path where reports will be written.
+    ///
+    /// `BucketPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-s3reportoutputconfiguration.html#cfn-resiliencehubv2-service-s3reportoutputconfiguration-bucketpath)): string, required. Pattern: `^(s3://)?[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$`. Length: 3 to 512 characters.
     #[serde(rename = "BucketPath")]
     pub bucket_path: Value<String>,
 }
@@ -1516,12 +1654,14 @@ impl Walk for S3ReportOutputConfiguration {
 
 /// The `ServiceReportConfiguration` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Service` `ServiceReportConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-servicereportconfiguration.html).
 ///
 /// Every property is required: [`ServiceReportConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceReportConfiguration {
-    /// `ReportOutput`: required.
+    /// Output destinations for generated reports.
+    ///
+    /// `ReportOutput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-servicereportconfiguration.html#cfn-resiliencehubv2-service-servicereportconfiguration-reportoutput)): list of (object [`ReportOutputConfiguration`]), required. Items: 1 to 1.
     #[serde(rename = "ReportOutput")]
     pub report_output: Value<Vec<ReportOutputConfiguration>>,
 }
@@ -1547,15 +1687,19 @@ impl Walk for ServiceReportConfiguration {
 
 /// The `Tag` property type of [`Policy`], [`Service`] and [`System`].
 ///
-/// AWS reference: [`AWS::ResilienceHubV2::Policy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-policy.html), [`AWS::ResilienceHubV2::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-service.html), [`AWS::ResilienceHubV2::System`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resiliencehubv2-system.html).
+/// AWS reference: [`AWS::ResilienceHubV2::Policy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-tag.html), [`AWS::ResilienceHubV2::Service` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-service-tag.html), [`AWS::ResilienceHubV2::System` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-system-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-tag.html#cfn-resiliencehubv2-policy-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resiliencehubv2-policy-tag.html#cfn-resiliencehubv2-policy-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,10 +11,12 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ResourceExplorer2::DefaultViewAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-defaultviewassociation.html)).
 ///
+/// Definition of AWS::ResourceExplorer2::DefaultViewAssociation Resource Type
+///
 /// Every property is required: [`DefaultViewAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DefaultViewAssociation {
-    /// `ViewArn`: required.
+    /// `ViewArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-defaultviewassociation.html#cfn-resourceexplorer2-defaultviewassociation-viewarn)): string, required.
     #[serde(rename = "ViewArn")]
     pub view_arn: Value<String>,
 }
@@ -53,13 +55,15 @@ impl ResourceRef<DefaultViewAssociation> {
 
 /// The properties of an `AWS::ResourceExplorer2::Index` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-index.html)).
 ///
+/// Definition of AWS::ResourceExplorer2::Index Resource Type
+///
 /// [`Index::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Index {
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-index.html#cfn-resourceexplorer2-index-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-index.html#cfn-resourceexplorer2-index-type)): [`IndexType`], one of `LOCAL`, `AGGREGATOR`, required.
     #[serde(rename = "Type")]
     pub type_: Value<IndexType>,
 }
@@ -112,22 +116,24 @@ impl ResourceRef<Index> {
 
 /// The properties of an `AWS::ResourceExplorer2::View` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-view.html)).
 ///
+/// Definition of AWS::ResourceExplorer2::View Resource Type
+///
 /// [`View::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct View {
-    /// `Filters`: optional.
+    /// `Filters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-view.html#cfn-resourceexplorer2-view-filters)): object [`SearchFilter`], optional.
     #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
     pub filters: Option<SearchFilter>,
-    /// `IncludedProperties`: optional.
+    /// `IncludedProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-view.html#cfn-resourceexplorer2-view-includedproperties)): list of (object [`IncludedProperty`]), optional.
     #[serde(rename = "IncludedProperties", skip_serializing_if = "Option::is_none")]
     pub included_properties: Option<Value<Vec<IncludedProperty>>>,
-    /// `Scope`: optional, create-only (changing it replaces the resource).
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-view.html#cfn-resourceexplorer2-view-scope)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-view.html#cfn-resourceexplorer2-view-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `ViewName`: required, create-only (changing it replaces the resource).
+    /// `ViewName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-view.html#cfn-resourceexplorer2-view-viewname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-]{1,64}$`.
     #[serde(rename = "ViewName")]
     pub view_name: Value<String>,
 }
@@ -202,12 +208,12 @@ impl ResourceRef<View> {
 
 /// The `IncludedProperty` property type of [`View`].
 ///
-/// AWS reference: [`AWS::ResourceExplorer2::View`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-view.html).
+/// AWS reference: [`AWS::ResourceExplorer2::View` `IncludedProperty`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourceexplorer2-view-includedproperty.html).
 ///
 /// Every property is required: [`IncludedProperty::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IncludedProperty {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourceexplorer2-view-includedproperty.html#cfn-resourceexplorer2-view-includedproperty-name)): string, required. Length: 1 to 1011 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -251,12 +257,12 @@ impl Walk for IndexType {
 
 /// The `SearchFilter` property type of [`View`].
 ///
-/// AWS reference: [`AWS::ResourceExplorer2::View`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourceexplorer2-view.html).
+/// AWS reference: [`AWS::ResourceExplorer2::View` `SearchFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourceexplorer2-view-searchfilter.html).
 ///
 /// Every property is required: [`SearchFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SearchFilter {
-    /// `FilterString`: required.
+    /// `FilterString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourceexplorer2-view-searchfilter.html#cfn-resourceexplorer2-view-searchfilter-filterstring)): string, required. Length: 0 to 2048 characters.
     #[serde(rename = "FilterString")]
     pub filter_string: Value<String>,
 }

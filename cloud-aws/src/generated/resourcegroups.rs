@@ -9,25 +9,31 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ResourceGroups::Group` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html)).
 ///
+/// Schema for ResourceGroups::Group
+///
 /// [`Group::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Group {
-    /// `Configuration`: optional.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html#cfn-resourcegroups-group-configuration)): list of (object [`ConfigurationItem`]), optional. Items: 0 to 2.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Value<Vec<ConfigurationItem>>>,
-    /// `Description`: optional.
+    /// The description of the resource group
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html#cfn-resourcegroups-group-description)): string, optional. Pattern: `^[\sa-zA-Z0-9_\.-]*$`. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the resource group
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html#cfn-resourcegroups-group-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\.-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceQuery`: optional.
+    /// `ResourceQuery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html#cfn-resourcegroups-group-resourcequery)): object [`ResourceQuery`], optional.
     #[serde(rename = "ResourceQuery", skip_serializing_if = "Option::is_none")]
     pub resource_query: Option<ResourceQuery>,
-    /// `Resources`: optional.
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html#cfn-resourcegroups-group-resources)): list of (string), optional.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html#cfn-resourcegroups-group-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -111,19 +117,29 @@ impl ResourceRef<Group> {
 
 /// The properties of an `AWS::ResourceGroups::TagSyncTask` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-tagsynctask.html)).
 ///
+/// Schema for ResourceGroups::TagSyncTask
+///
 /// Every property is required: [`TagSyncTask::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagSyncTask {
-    /// `Group`: required, create-only (changing it replaces the resource).
+    /// The Amazon resource name (ARN) or name of the application group for which you want to create a tag-sync task
+    ///
+    /// `Group` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-tagsynctask.html#cfn-resourcegroups-tagsynctask-group)): string, required, create-only (changing it replaces the resource). Pattern: `([a-zA-Z0-9_\\.-]{1,150}/[a-z0-9]{26})|(arn:aws(-[a-z]+)*:resource-groups(-(test|beta|gamma))?:[a-z]{2}(-[a-z]+)+-\d{1}:[0-9]{12}:group/[a-zA-Z0-9_\\.-]{1,150}/[a-z0-9]{26})`. Length: 12 to 1600 characters.
     #[serde(rename = "Group")]
     pub group: Value<String>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon resource name (ARN) of the role assumed by the service to tag and untag resources on your behalf.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-tagsynctask.html#cfn-resourcegroups-tagsynctask-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TagKey`: required, create-only (changing it replaces the resource).
+    /// The tag key. Resources tagged with this tag key-value pair will be added to the application. If a resource with this tag is later untagged, the tag-sync task removes the resource from the application.
+    ///
+    /// `TagKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-tagsynctask.html#cfn-resourcegroups-tagsynctask-tagkey)): string, required, create-only (changing it replaces the resource). Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "TagKey")]
     pub tag_key: Value<String>,
-    /// `TagValue`: required, create-only (changing it replaces the resource).
+    /// The tag value. Resources tagged with this tag key-value pair will be added to the application. If a resource with this tag is later untagged, the tag-sync task removes the resource from the application.
+    ///
+    /// `TagValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-tagsynctask.html#cfn-resourcegroups-tagsynctask-tagvalue)): string, required, create-only (changing it replaces the resource). Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "TagValue")]
     pub tag_value: Value<String>,
 }
@@ -191,15 +207,15 @@ impl ResourceRef<TagSyncTask> {
 
 /// The `ConfigurationItem` property type of [`Group`].
 ///
-/// AWS reference: [`AWS::ResourceGroups::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html).
+/// AWS reference: [`AWS::ResourceGroups::Group` `ConfigurationItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-configurationitem.html).
 ///
 /// Every property is optional: start from [`ConfigurationItem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigurationItem {
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-configurationitem.html#cfn-resourcegroups-group-configurationitem-parameters)): list of (object [`ConfigurationParameter`]), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<ConfigurationParameter>>>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-configurationitem.html#cfn-resourcegroups-group-configurationitem-type)): string, optional. Pattern: `^AWS::[a-zA-Z0-9]+::[a-zA-Z0-9]+$`. Length: 0 to 40 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -237,15 +253,15 @@ impl Walk for ConfigurationItem {
 
 /// The `ConfigurationParameter` property type of [`Group`].
 ///
-/// AWS reference: [`AWS::ResourceGroups::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html).
+/// AWS reference: [`AWS::ResourceGroups::Group` `ConfigurationParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-configurationparameter.html).
 ///
 /// Every property is optional: start from [`ConfigurationParameter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigurationParameter {
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-configurationparameter.html#cfn-resourcegroups-group-configurationparameter-name)): string, optional. Pattern: `^[a-z-]+$`. Length: 1 to 80 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-configurationparameter.html#cfn-resourcegroups-group-configurationparameter-values)): list of (string), optional. Each item: Pattern: `^[a-zA-Z0-9:\/\._-]+$`. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -283,21 +299,21 @@ impl Walk for ConfigurationParameter {
 
 /// The `Query` property type of [`Group`].
 ///
-/// AWS reference: [`AWS::ResourceGroups::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html).
+/// AWS reference: [`AWS::ResourceGroups::Group` `Query`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-query.html).
 ///
 /// Every property is optional: start from [`Query::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Query {
-    /// `ResourceTypeFilters`: optional.
+    /// `ResourceTypeFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-query.html#cfn-resourcegroups-group-query-resourcetypefilters)): list of (string), optional.
     #[serde(
         rename = "ResourceTypeFilters",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_type_filters: Option<Value<Vec<Value<String>>>>,
-    /// `StackIdentifier`: optional.
+    /// `StackIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-query.html#cfn-resourcegroups-group-query-stackidentifier)): string, optional.
     #[serde(rename = "StackIdentifier", skip_serializing_if = "Option::is_none")]
     pub stack_identifier: Option<Value<String>>,
-    /// `TagFilters`: optional.
+    /// `TagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-query.html#cfn-resourcegroups-group-query-tagfilters)): list of (object [`TagFilter`]), optional.
     #[serde(rename = "TagFilters", skip_serializing_if = "Option::is_none")]
     pub tag_filters: Option<Value<Vec<TagFilter>>>,
 }
@@ -343,15 +359,15 @@ impl Walk for Query {
 
 /// The `ResourceQuery` property type of [`Group`].
 ///
-/// AWS reference: [`AWS::ResourceGroups::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html).
+/// AWS reference: [`AWS::ResourceGroups::Group` `ResourceQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-resourcequery.html).
 ///
 /// Every property is optional: start from [`ResourceQuery::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceQuery {
-    /// `Query`: optional.
+    /// `Query` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-resourcequery.html#cfn-resourcegroups-group-resourcequery-query)): object [`Query`], optional. Length: 0 to 4096 characters.
     #[serde(rename = "Query", skip_serializing_if = "Option::is_none")]
     pub query: Option<Query>,
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-resourcequery.html#cfn-resourcegroups-group-resourcequery-type)): [`Type`], one of `TAG_FILTERS_1_0`, `CLOUDFORMATION_STACK_1_0`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -389,15 +405,15 @@ impl Walk for ResourceQuery {
 
 /// The `Tag` property type of [`Group`].
 ///
-/// AWS reference: [`AWS::ResourceGroups::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html).
+/// AWS reference: [`AWS::ResourceGroups::Group` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-tag.html#cfn-resourcegroups-group-tag-key)): string, optional. Pattern: `^(?!aws:).+`.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-tag.html#cfn-resourcegroups-group-tag-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -435,15 +451,15 @@ impl Walk for Tag {
 
 /// The `TagFilter` property type of [`Group`].
 ///
-/// AWS reference: [`AWS::ResourceGroups::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-resourcegroups-group.html).
+/// AWS reference: [`AWS::ResourceGroups::Group` `TagFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-tagfilter.html).
 ///
 /// Every property is optional: start from [`TagFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TagFilter {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-tagfilter.html#cfn-resourcegroups-group-tagfilter-key)): string, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resourcegroups-group-tagfilter.html#cfn-resourcegroups-group-tagfilter-values)): list of (string), optional.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }

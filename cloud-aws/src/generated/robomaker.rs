@@ -11,13 +11,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::RoboMaker::Fleet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-fleet.html)).
 ///
+/// AWS::RoboMaker::Fleet resource creates an AWS RoboMaker fleet. Fleets contain robots and can receive deployments.
+///
 /// Every property is optional: start from [`Fleet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Fleet {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the fleet.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-fleet.html#cfn-robomaker-fleet-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_\-]{1,255}$`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-fleet.html#cfn-robomaker-fleet-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -68,22 +74,34 @@ impl ResourceRef<Fleet> {
 
 /// The properties of an `AWS::RoboMaker::Robot` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robot.html)).
 ///
+/// AWS::RoboMaker::Robot resource creates an AWS RoboMaker Robot.
+///
 /// [`Robot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Robot {
-    /// `Architecture`: required, create-only (changing it replaces the resource).
+    /// The target architecture of the robot.
+    ///
+    /// `Architecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robot.html#cfn-robomaker-robot-architecture)): [`Architecture`], one of `X86_64`, `ARM64`, `ARMHF`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Architecture")]
     pub architecture: Value<Architecture>,
-    /// `Fleet`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the fleet.
+    ///
+    /// `Fleet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robot.html#cfn-robomaker-robot-fleet)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1224 characters.
     #[serde(rename = "Fleet", skip_serializing_if = "Option::is_none")]
     pub fleet: Option<Value<String>>,
-    /// `GreengrassGroupId`: required, create-only (changing it replaces the resource).
+    /// The Greengrass group id.
+    ///
+    /// `GreengrassGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robot.html#cfn-robomaker-robot-greengrassgroupid)): string, required, create-only (changing it replaces the resource). Length: 1 to 1224 characters.
     #[serde(rename = "GreengrassGroupId")]
     pub greengrass_group_id: Value<String>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name for the robot.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robot.html#cfn-robomaker-robot-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robot.html#cfn-robomaker-robot-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -156,25 +174,39 @@ impl ResourceRef<Robot> {
 
 /// The properties of an `AWS::RoboMaker::RobotApplication` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html)).
 ///
+/// This schema is for testing purpose only.
+///
 /// [`RobotApplication::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RobotApplication {
-    /// `CurrentRevisionId`: optional.
+    /// The revision ID of robot application.
+    ///
+    /// `CurrentRevisionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html#cfn-robomaker-robotapplication-currentrevisionid)): string, optional. Length: 1 to 40 characters.
     #[serde(rename = "CurrentRevisionId", skip_serializing_if = "Option::is_none")]
     pub current_revision_id: Option<Value<String>>,
-    /// `Environment`: optional.
+    /// The URI of the Docker image for the robot application.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html#cfn-robomaker-robotapplication-environment)): string, optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the robot application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html#cfn-robomaker-robotapplication-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RobotSoftwareSuite`: required.
+    /// The robot software suite used by the robot application.
+    ///
+    /// `RobotSoftwareSuite` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html#cfn-robomaker-robotapplication-robotsoftwaresuite)): object [`RobotApplicationRobotSoftwareSuite`], required.
     #[serde(rename = "RobotSoftwareSuite")]
     pub robot_software_suite: RobotApplicationRobotSoftwareSuite,
-    /// `Sources`: optional.
+    /// The sources of the robot application.
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html#cfn-robomaker-robotapplication-sources)): list of (object [`SourceConfig`]), optional.
     #[serde(rename = "Sources", skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value<Vec<SourceConfig>>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html#cfn-robomaker-robotapplication-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -258,13 +290,17 @@ impl ResourceRef<RobotApplication> {
 
 /// The properties of an `AWS::RoboMaker::RobotApplicationVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplicationversion.html)).
 ///
+/// AWS::RoboMaker::RobotApplicationVersion resource creates an AWS RoboMaker RobotApplicationVersion. This helps you control which code your robot uses.
+///
 /// [`RobotApplicationVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RobotApplicationVersion {
-    /// `Application`: required, create-only (changing it replaces the resource).
+    /// `Application` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplicationversion.html#cfn-robomaker-robotapplicationversion-application)): string, required, create-only (changing it replaces the resource). Pattern: `arn:[\w+=/,.@-]+:[\w+=/,.@-]+:[\w+=/,.@-]*:[0-9]*:[\w+=,.@-]+(/[\w+=,.@-]+)*`.
     #[serde(rename = "Application")]
     pub application: Value<String>,
-    /// `CurrentRevisionId`: optional, create-only (changing it replaces the resource).
+    /// The revision ID of robot application.
+    ///
+    /// `CurrentRevisionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplicationversion.html#cfn-robomaker-robotapplicationversion-currentrevisionid)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_.\-]*`. Length: 1 to 40 characters.
     #[serde(rename = "CurrentRevisionId", skip_serializing_if = "Option::is_none")]
     pub current_revision_id: Option<Value<String>>,
 }
@@ -317,31 +353,49 @@ impl ResourceRef<RobotApplicationVersion> {
 
 /// The properties of an `AWS::RoboMaker::SimulationApplication` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html)).
 ///
+/// This schema is for testing purpose only.
+///
 /// [`SimulationApplication::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimulationApplication {
-    /// `CurrentRevisionId`: optional.
+    /// The current revision id.
+    ///
+    /// `CurrentRevisionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html#cfn-robomaker-simulationapplication-currentrevisionid)): string, optional.
     #[serde(rename = "CurrentRevisionId", skip_serializing_if = "Option::is_none")]
     pub current_revision_id: Option<Value<String>>,
-    /// `Environment`: optional.
+    /// The URI of the Docker image for the robot application.
+    ///
+    /// `Environment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html#cfn-robomaker-simulationapplication-environment)): string, optional.
     #[serde(rename = "Environment", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the simulation application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html#cfn-robomaker-simulationapplication-name)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_\-]*`. Length: 1 to 255 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RenderingEngine`: optional.
+    /// The rendering engine for the simulation application.
+    ///
+    /// `RenderingEngine` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html#cfn-robomaker-simulationapplication-renderingengine)): object [`RenderingEngine`], optional.
     #[serde(rename = "RenderingEngine", skip_serializing_if = "Option::is_none")]
     pub rendering_engine: Option<RenderingEngine>,
-    /// `RobotSoftwareSuite`: required.
+    /// The robot software suite used by the simulation application.
+    ///
+    /// `RobotSoftwareSuite` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html#cfn-robomaker-simulationapplication-robotsoftwaresuite)): object [`SimulationApplicationRobotSoftwareSuite`], required.
     #[serde(rename = "RobotSoftwareSuite")]
     pub robot_software_suite: SimulationApplicationRobotSoftwareSuite,
-    /// `SimulationSoftwareSuite`: required.
+    /// The simulation software suite used by the simulation application.
+    ///
+    /// `SimulationSoftwareSuite` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html#cfn-robomaker-simulationapplication-simulationsoftwaresuite)): object [`SimulationSoftwareSuite`], required.
     #[serde(rename = "SimulationSoftwareSuite")]
     pub simulation_software_suite: SimulationSoftwareSuite,
-    /// `Sources`: optional.
+    /// The sources of the simulation application.
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html#cfn-robomaker-simulationapplication-sources)): list of (object [`SourceConfig`]), optional.
     #[serde(rename = "Sources", skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value<Vec<SourceConfig>>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html#cfn-robomaker-simulationapplication-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -440,13 +494,17 @@ impl ResourceRef<SimulationApplication> {
 
 /// The properties of an `AWS::RoboMaker::SimulationApplicationVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplicationversion.html)).
 ///
+/// AWS::RoboMaker::SimulationApplicationVersion resource creates an AWS RoboMaker SimulationApplicationVersion. This helps you control which code your simulation uses.
+///
 /// [`SimulationApplicationVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimulationApplicationVersion {
-    /// `Application`: required, create-only (changing it replaces the resource).
+    /// `Application` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplicationversion.html#cfn-robomaker-simulationapplicationversion-application)): string, required, create-only (changing it replaces the resource). Pattern: `arn:[\w+=/,.@-]+:[\w+=/,.@-]+:[\w+=/,.@-]*:[0-9]*:[\w+=,.@-]+(/[\w+=,.@-]+)*`.
     #[serde(rename = "Application")]
     pub application: Value<String>,
-    /// `CurrentRevisionId`: optional, create-only (changing it replaces the resource).
+    /// The revision ID of robot application.
+    ///
+    /// `CurrentRevisionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplicationversion.html#cfn-robomaker-simulationapplicationversion-currentrevisionid)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_.\-]*`. Length: 1 to 40 characters.
     #[serde(rename = "CurrentRevisionId", skip_serializing_if = "Option::is_none")]
     pub current_revision_id: Option<Value<String>>,
 }
@@ -545,15 +603,19 @@ impl Walk for Name {
 
 /// The `RenderingEngine` property type of [`SimulationApplication`].
 ///
-/// AWS reference: [`AWS::RoboMaker::SimulationApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html).
+/// AWS reference: [`AWS::RoboMaker::SimulationApplication` `RenderingEngine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-renderingengine.html).
 ///
 /// Every property is required: [`RenderingEngine::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RenderingEngine {
-    /// `Name`: required.
+    /// The name of the rendering engine.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-renderingengine.html#cfn-robomaker-simulationapplication-renderingengine-name)): [`RenderingEngineName`], one of `OGRE`, required.
     #[serde(rename = "Name")]
     pub name: Value<RenderingEngineName>,
-    /// `Version`: required.
+    /// The version of the rendering engine.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-renderingengine.html#cfn-robomaker-simulationapplication-renderingengine-version)): string, required. Pattern: `1.x`.
     #[serde(rename = "Version")]
     pub version: Value<String>,
 }
@@ -602,15 +664,19 @@ impl Walk for RenderingEngineName {
 
 /// The `RobotSoftwareSuite` property type of [`RobotApplication`].
 ///
-/// AWS reference: [`AWS::RoboMaker::RobotApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html).
+/// AWS reference: [`AWS::RoboMaker::RobotApplication` `RobotSoftwareSuite`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-robotapplication-robotsoftwaresuite.html).
 ///
 /// [`RobotApplicationRobotSoftwareSuite::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RobotApplicationRobotSoftwareSuite {
-    /// `Name`: required.
+    /// The name of robot software suite.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-robotapplication-robotsoftwaresuite.html#cfn-robomaker-robotapplication-robotsoftwaresuite-name)): [`Name`], one of `ROS`, `ROS2`, `General`, required.
     #[serde(rename = "Name")]
     pub name: Value<Name>,
-    /// `Version`: optional.
+    /// The version of robot software suite.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-robotapplication-robotsoftwaresuite.html#cfn-robomaker-robotapplication-robotsoftwaresuite-version)): [`RobotSoftwareSuiteVersion`], one of `Kinetic`, `Melodic`, `Dashing`, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<RobotSoftwareSuiteVersion>>,
 }
@@ -694,15 +760,19 @@ impl Walk for RobotSoftwareSuiteVersion2 {
 
 /// The `RobotSoftwareSuite` property type of [`SimulationApplication`].
 ///
-/// AWS reference: [`AWS::RoboMaker::SimulationApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html).
+/// AWS reference: [`AWS::RoboMaker::SimulationApplication` `RobotSoftwareSuite`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-robotsoftwaresuite.html).
 ///
 /// [`SimulationApplicationRobotSoftwareSuite::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimulationApplicationRobotSoftwareSuite {
-    /// `Name`: required.
+    /// The name of the robot software suite.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-robotsoftwaresuite.html#cfn-robomaker-simulationapplication-robotsoftwaresuite-name)): [`Name`], one of `ROS`, `ROS2`, `General`, required.
     #[serde(rename = "Name")]
     pub name: Value<Name>,
-    /// `Version`: optional.
+    /// The version of the robot software suite.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-robotsoftwaresuite.html#cfn-robomaker-simulationapplication-robotsoftwaresuite-version)): [`RobotSoftwareSuiteVersion2`], one of `Kinetic`, `Melodic`, `Dashing`, `Foxy`, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<RobotSoftwareSuiteVersion2>>,
 }
@@ -737,15 +807,19 @@ impl Walk for SimulationApplicationRobotSoftwareSuite {
 
 /// The `SimulationSoftwareSuite` property type of [`SimulationApplication`].
 ///
-/// AWS reference: [`AWS::RoboMaker::SimulationApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html).
+/// AWS reference: [`AWS::RoboMaker::SimulationApplication` `SimulationSoftwareSuite`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-simulationsoftwaresuite.html).
 ///
 /// [`SimulationSoftwareSuite::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimulationSoftwareSuite {
-    /// `Name`: required.
+    /// The name of the simulation software suite.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-simulationsoftwaresuite.html#cfn-robomaker-simulationapplication-simulationsoftwaresuite-name)): [`SimulationSoftwareSuiteName`], one of `Gazebo`, `RosbagPlay`, `SimulationRuntime`, required.
     #[serde(rename = "Name")]
     pub name: Value<SimulationSoftwareSuiteName>,
-    /// `Version`: optional.
+    /// The version of the simulation software suite.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-simulationsoftwaresuite.html#cfn-robomaker-simulationapplication-simulationsoftwaresuite-version)): [`SimulationSoftwareSuiteVersion`], one of `7`, `9`, `11`, `Kinetic`, `Melodic`, `Dashing`, `Foxy`, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<SimulationSoftwareSuiteVersion>>,
 }
@@ -838,18 +912,24 @@ impl Walk for SimulationSoftwareSuiteVersion {
 
 /// The `SourceConfig` property type of [`RobotApplication`] and [`SimulationApplication`].
 ///
-/// AWS reference: [`AWS::RoboMaker::RobotApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-robotapplication.html), [`AWS::RoboMaker::SimulationApplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-robomaker-simulationapplication.html).
+/// AWS reference: [`AWS::RoboMaker::RobotApplication` `SourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-robotapplication-sourceconfig.html), [`AWS::RoboMaker::SimulationApplication` `SourceConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-simulationapplication-sourceconfig.html).
 ///
 /// Every property is required: [`SourceConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceConfig {
-    /// `Architecture`: required.
+    /// The architecture of robot application.
+    ///
+    /// `Architecture` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-robotapplication-sourceconfig.html#cfn-robomaker-robotapplication-sourceconfig-architecture)): [`Architecture`], one of `X86_64`, `ARM64`, `ARMHF`, required. Length: 1 to 255 characters.
     #[serde(rename = "Architecture")]
     pub architecture: Value<Architecture>,
-    /// `S3Bucket`: required.
+    /// The Arn of the S3Bucket that stores the robot application source.
+    ///
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-robotapplication-sourceconfig.html#cfn-robomaker-robotapplication-sourceconfig-s3bucket)): string, required.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3Key`: required.
+    /// The s3 key of robot application source.
+    ///
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-robomaker-robotapplication-sourceconfig.html#cfn-robomaker-robotapplication-sourceconfig-s3key)): string, required.
     #[serde(rename = "S3Key")]
     pub s3_key: Value<String>,
 }

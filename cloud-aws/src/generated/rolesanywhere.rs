@@ -9,22 +9,24 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::RolesAnywhere::CRL` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-crl.html)).
 ///
+/// Definition of AWS::RolesAnywhere::CRL Resource Type
+///
 /// [`Crl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Crl {
-    /// `CrlData`: required.
+    /// `CrlData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-crl.html#cfn-rolesanywhere-crl-crldata)): string, required.
     #[serde(rename = "CrlData")]
     pub crl_data: Value<String>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-crl.html#cfn-rolesanywhere-crl-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-crl.html#cfn-rolesanywhere-crl-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-crl.html#cfn-rolesanywhere-crl-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrustAnchorArn`: optional.
+    /// `TrustAnchorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-crl.html#cfn-rolesanywhere-crl-trustanchorarn)): string, optional. Pattern: `^arn:aws(-[^:]+)?:rolesanywhere(:.*){2}(:trust-anchor.*)$`.
     #[serde(rename = "TrustAnchorArn", skip_serializing_if = "Option::is_none")]
     pub trust_anchor_arn: Option<Value<String>>,
 }
@@ -93,43 +95,45 @@ impl ResourceRef<Crl> {
 
 /// The properties of an `AWS::RolesAnywhere::Profile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html)).
 ///
+/// Definition of AWS::RolesAnywhere::Profile Resource Type
+///
 /// [`Profile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Profile {
-    /// `AcceptRoleSessionName`: optional.
+    /// `AcceptRoleSessionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-acceptrolesessionname)): boolean, optional.
     #[serde(
         rename = "AcceptRoleSessionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub accept_role_session_name: Option<Value<bool>>,
-    /// `AttributeMappings`: optional.
+    /// `AttributeMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-attributemappings)): list of (object [`AttributeMapping`]), optional.
     #[serde(rename = "AttributeMappings", skip_serializing_if = "Option::is_none")]
     pub attribute_mappings: Option<Value<Vec<AttributeMapping>>>,
-    /// `DurationSeconds`: optional.
+    /// `DurationSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-durationseconds)): number, optional. Range: 900 to 43200.
     #[serde(rename = "DurationSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<Value<f64>>,
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `ManagedPolicyArns`: optional.
+    /// `ManagedPolicyArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-managedpolicyarns)): list of (string), optional. Items: 0 to 50.
     #[serde(rename = "ManagedPolicyArns", skip_serializing_if = "Option::is_none")]
     pub managed_policy_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-name)): string, required. Pattern: `^[ a-zA-Z0-9-_]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RequireInstanceProperties`: optional, create-only (changing it replaces the resource).
+    /// `RequireInstanceProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-requireinstanceproperties)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "RequireInstanceProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub require_instance_properties: Option<Value<bool>>,
-    /// `RoleArns`: required.
+    /// `RoleArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-rolearns)): list of (string), required. Items: 0 to 250. Each item: Pattern: `^arn:aws(-[^:]+)?:iam(:.*){2}(:role.*)$`. Each item: Length: 1 to 1011 characters.
     #[serde(rename = "RoleArns")]
     pub role_arns: Value<Vec<Value<String>>>,
-    /// `SessionPolicy`: optional.
+    /// `SessionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-sessionpolicy)): string, optional.
     #[serde(rename = "SessionPolicy", skip_serializing_if = "Option::is_none")]
     pub session_policy: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html#cfn-rolesanywhere-profile-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -251,25 +255,27 @@ impl ResourceRef<Profile> {
 
 /// The properties of an `AWS::RolesAnywhere::TrustAnchor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html)).
 ///
+/// Definition of AWS::RolesAnywhere::TrustAnchor Resource Type.
+///
 /// [`TrustAnchor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrustAnchor {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html#cfn-rolesanywhere-trustanchor-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html#cfn-rolesanywhere-trustanchor-name)): string, required. Pattern: `^[ a-zA-Z0-9-_]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NotificationSettings`: optional.
+    /// `NotificationSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html#cfn-rolesanywhere-trustanchor-notificationsettings)): list of (object [`NotificationSetting`]), optional. Items: 0 to 50.
     #[serde(
         rename = "NotificationSettings",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_settings: Option<Value<Vec<NotificationSetting>>>,
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html#cfn-rolesanywhere-trustanchor-source)): object [`Source`], required.
     #[serde(rename = "Source")]
     pub source: Source,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html#cfn-rolesanywhere-trustanchor-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -346,15 +352,15 @@ impl ResourceRef<TrustAnchor> {
 
 /// The `AttributeMapping` property type of [`Profile`].
 ///
-/// AWS reference: [`AWS::RolesAnywhere::Profile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html).
+/// AWS reference: [`AWS::RolesAnywhere::Profile` `AttributeMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-profile-attributemapping.html).
 ///
 /// Every property is required: [`AttributeMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttributeMapping {
-    /// `CertificateField`: required.
+    /// `CertificateField` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-profile-attributemapping.html#cfn-rolesanywhere-profile-attributemapping-certificatefield)): [`CertificateField`], one of `x509Subject`, `x509Issuer`, `x509SAN`, required.
     #[serde(rename = "CertificateField")]
     pub certificate_field: Value<CertificateField>,
-    /// `MappingRules`: required.
+    /// `MappingRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-profile-attributemapping.html#cfn-rolesanywhere-profile-attributemapping-mappingrules)): list of (object [`MappingRule`]), required.
     #[serde(rename = "MappingRules")]
     pub mapping_rules: Value<Vec<MappingRule>>,
 }
@@ -409,12 +415,12 @@ impl Walk for CertificateField {
 
 /// The `MappingRule` property type of [`Profile`].
 ///
-/// AWS reference: [`AWS::RolesAnywhere::Profile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html).
+/// AWS reference: [`AWS::RolesAnywhere::Profile` `MappingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-profile-mappingrule.html).
 ///
 /// Every property is required: [`MappingRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MappingRule {
-    /// `Specifier`: required.
+    /// `Specifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-profile-mappingrule.html#cfn-rolesanywhere-profile-mappingrule-specifier)): string, required.
     #[serde(rename = "Specifier")]
     pub specifier: Value<String>,
 }
@@ -477,21 +483,21 @@ impl Walk for NotificationEvent {
 
 /// The `NotificationSetting` property type of [`TrustAnchor`].
 ///
-/// AWS reference: [`AWS::RolesAnywhere::TrustAnchor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html).
+/// AWS reference: [`AWS::RolesAnywhere::TrustAnchor` `NotificationSetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-notificationsetting.html).
 ///
 /// [`NotificationSetting::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationSetting {
-    /// `Channel`: optional.
+    /// `Channel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-notificationsetting.html#cfn-rolesanywhere-trustanchor-notificationsetting-channel)): [`NotificationChannel`], one of `ALL`, optional.
     #[serde(rename = "Channel", skip_serializing_if = "Option::is_none")]
     pub channel: Option<Value<NotificationChannel>>,
-    /// `Enabled`: required.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-notificationsetting.html#cfn-rolesanywhere-trustanchor-notificationsetting-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Event`: required.
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-notificationsetting.html#cfn-rolesanywhere-trustanchor-notificationsetting-event)): [`NotificationEvent`], one of `CA_CERTIFICATE_EXPIRY`, `END_ENTITY_CERTIFICATE_EXPIRY`, required.
     #[serde(rename = "Event")]
     pub event: Value<NotificationEvent>,
-    /// `Threshold`: optional.
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-notificationsetting.html#cfn-rolesanywhere-trustanchor-notificationsetting-threshold)): number, optional. Range: 1 to 360.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Value<f64>>,
 }
@@ -541,15 +547,15 @@ impl Walk for NotificationSetting {
 
 /// The `Source` property type of [`TrustAnchor`].
 ///
-/// AWS reference: [`AWS::RolesAnywhere::TrustAnchor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html).
+/// AWS reference: [`AWS::RolesAnywhere::TrustAnchor` `Source`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-source.html).
 ///
 /// Every property is required: [`Source::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Source {
-    /// `SourceData`: required.
+    /// `SourceData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-source.html#cfn-rolesanywhere-trustanchor-source-sourcedata)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "SourceData")]
     pub source_data: Json,
-    /// `SourceType`: required.
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-source.html#cfn-rolesanywhere-trustanchor-source-sourcetype)): [`TrustAnchorType`], one of `AWS_ACM_PCA`, `CERTIFICATE_BUNDLE`, required.
     #[serde(rename = "SourceType")]
     pub source_type: Value<TrustAnchorType>,
 }
@@ -581,15 +587,15 @@ impl Walk for Source {
 
 /// The `Tag` property type of [`Crl`], [`Profile`] and [`TrustAnchor`].
 ///
-/// AWS reference: [`AWS::RolesAnywhere::CRL`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-crl.html), [`AWS::RolesAnywhere::Profile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-profile.html), [`AWS::RolesAnywhere::TrustAnchor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rolesanywhere-trustanchor.html).
+/// AWS reference: [`AWS::RolesAnywhere::CRL` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-crl-tag.html), [`AWS::RolesAnywhere::Profile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-profile-tag.html), [`AWS::RolesAnywhere::TrustAnchor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-trustanchor-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-crl-tag.html#cfn-rolesanywhere-crl-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rolesanywhere-crl-tag.html#cfn-rolesanywhere-crl-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Route53::CidrCollection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-cidrcollection.html)).
 ///
+/// Resource Type definition for AWS::Route53::CidrCollection.
+///
 /// [`CidrCollection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CidrCollection {
-    /// `Locations`: optional.
+    /// A complex type that contains information about the list of CIDR locations.
+    ///
+    /// `Locations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-cidrcollection.html#cfn-route53-cidrcollection-locations)): list of (object [`Location`]), optional.
     #[serde(rename = "Locations", skip_serializing_if = "Option::is_none")]
     pub locations: Option<Value<Vec<Location>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A unique name for the CIDR collection.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-cidrcollection.html#cfn-route53-cidrcollection-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9A-Za-z_\-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -68,6 +74,8 @@ impl ResourceRef<CidrCollection> {
 
 /// The properties of an `AWS::Route53::DelegationSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-delegationset.html)).
 ///
+/// Resource Type definition for AWS::Route53::DelegationSet. Creates a reusable delegation set (a group of four name servers) that can be associated with multiple hosted zones.
+///
 /// It has no properties a template can set.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DelegationSet {}
@@ -115,10 +123,14 @@ impl ResourceRef<DelegationSet> {
 
 /// The properties of an `AWS::Route53::DNSSEC` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-dnssec.html)).
 ///
+/// Resource used to control (enable/disable) DNSSEC in a specific hosted zone.
+///
 /// Every property is required: [`Dnssec::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dnssec {
-    /// `HostedZoneId`: required, create-only (changing it replaces the resource).
+    /// The unique string (ID) used to identify a hosted zone.
+    ///
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-dnssec.html#cfn-route53-dnssec-hostedzoneid)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Z0-9]{1,32}$`.
     #[serde(rename = "HostedZoneId")]
     pub hosted_zone_id: Value<String>,
 }
@@ -150,13 +162,19 @@ impl Resource for Dnssec {
 
 /// The properties of an `AWS::Route53::HealthCheck` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-healthcheck.html)).
 ///
+/// Resource schema for AWS::Route53::HealthCheck.
+///
 /// [`HealthCheck::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HealthCheck {
-    /// `HealthCheckConfig`: required.
+    /// A complex type that contains information about the health check.
+    ///
+    /// `HealthCheckConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-healthcheck.html#cfn-route53-healthcheck-healthcheckconfig)): object [`HealthCheckConfig`], required.
     #[serde(rename = "HealthCheckConfig")]
     pub health_check_config: HealthCheckConfig,
-    /// `HealthCheckTags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `HealthCheckTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-healthcheck.html#cfn-route53-healthcheck-healthchecktags)): list of (object [`HealthCheckTag`]), optional.
     #[serde(rename = "HealthCheckTags", skip_serializing_if = "Option::is_none")]
     pub health_check_tags: Option<Value<Vec<HealthCheckTag>>>,
 }
@@ -208,28 +226,42 @@ impl ResourceRef<HealthCheck> {
 
 /// The properties of an `AWS::Route53::HostedZone` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html)).
 ///
+/// Creates a new public or private hosted zone. You create records in a public hosted zone to define how you want to route traffic on the internet for a domain, such as example.com, and its subdomains (apex.example.com, acme.example.com). You create records in a private hosted zone to define how you want to route traffic for a domain and its subdomains within one or more Amazon Virtual Private Clouds (Amazon VPCs). You can't convert a public hosted zone to a private hosted zone or vice versa. Instead, you must create a new hosted zone with the same name and create new resource record sets. For more information about charges for hosted zones, see [Amazon Route 53 Pricing](https://docs.aws.amazon.com/route53/pricing/). Note the following: + You can't create a hosted zone for a top-level domain (TLD) such as .com. + If your domain is registered with a registrar other than Route 53, you must update the name servers with your registrar to make Route 53 the DNS service for the domain. For more information, see [Migrating DNS Service for an Existing Domain to Amazon Route 53](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/MigratingDNS.html) in the \*Amazon Route 53 Developer Guide\*. When you submit a `CreateHostedZone` request, the initial status of the hosted zone is `PENDING`. For public hosted zones, this means that the NS and SOA records are not yet available on all Route 53 DNS servers. When the NS and SOA records are available, the status of the zone changes to `INSYNC`. The `CreateHostedZone` request requires the caller to have an `ec2:DescribeVpcs` permission. When creating private hosted zones, the Amazon VPC must belong to the same partition where the hosted zone is created. A partition is a group of AWS-Regions. Each AWS-account is scoped to one partition. The following are the supported partitions: + `aws` - AWS-Regions + `aws-cn` - China Regions + `aws-us-gov` - govcloud-us-region For more information, see [Access Management](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) in the \*General Reference\*.
+///
 /// Every property is optional: start from [`HostedZone::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostedZone {
-    /// `DelegationSetId`: optional, create-only (changing it replaces the resource).
+    /// `DelegationSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html#cfn-route53-hostedzone-delegationsetid)): string, optional, create-only (changing it replaces the resource). Length: 0 to 32 characters.
     #[serde(rename = "DelegationSetId", skip_serializing_if = "Option::is_none")]
     pub delegation_set_id: Option<Value<String>>,
-    /// `HostedZoneConfig`: optional.
+    /// A complex type that contains an optional comment. If you don't want to specify a comment, omit the `HostedZoneConfig` and `Comment` elements.
+    ///
+    /// `HostedZoneConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html#cfn-route53-hostedzone-hostedzoneconfig)): object [`HostedZoneConfig`], optional.
     #[serde(rename = "HostedZoneConfig", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_config: Option<HostedZoneConfig>,
-    /// `HostedZoneFeatures`: optional.
+    /// The features configuration for the hosted zone, including accelerated recovery settings and status information.
+    ///
+    /// `HostedZoneFeatures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html#cfn-route53-hostedzone-hostedzonefeatures)): object [`HostedZoneFeatures`], optional.
     #[serde(rename = "HostedZoneFeatures", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_features: Option<HostedZoneFeatures>,
-    /// `HostedZoneTags`: optional.
+    /// Adds, edits, or deletes tags for a health check or a hosted zone. For information about using tags for cost allocation, see [Using Cost Allocation Tags](https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html) in the \*User Guide\*.
+    ///
+    /// `HostedZoneTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html#cfn-route53-hostedzone-hostedzonetags)): list of (object [`HostedZoneTag`]), optional.
     #[serde(rename = "HostedZoneTags", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_tags: Option<Value<Vec<HostedZoneTag>>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the domain. Specify a fully qualified domain name, for example, \*www.example.com\*. The trailing dot is optional; Amazon Route 53 assumes that the domain name is fully qualified. This means that Route 53 treats \*www.example.com\* (without a trailing dot) and \*www.example.com.\* (with a trailing dot) as identical. If you're creating a public hosted zone, this is the name you have registered with your DNS registrar. If your domain name is registered with a registrar other than Route 53, change the name servers for your domain to the set of `NameServers` that are returned by the `Fn::GetAtt` intrinsic function.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html#cfn-route53-hostedzone-name)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `QueryLoggingConfig`: optional.
+    /// Creates a configuration for DNS query logging. After you create a query logging configuration, Amazon Route 53 begins to publish log data to an Amazon CloudWatch Logs log group. DNS query logs contain information about the queries that Route 53 receives for a specified public hosted zone, such as the following: + Route 53 edge location that responded to the DNS query + Domain or subdomain that was requested + DNS record type, such as A or AAAA + DNS response code, such as `NoError` or `ServFail` + Log Group and Resource Policy Before you create a query logging configuration, perform the following operations. If you create a query logging configuration using the Route 53 console, Route 53 performs these operations automatically. Create a CloudWatch Logs log group, and make note of the ARN, which you specify when you create a query logging configuration. Note the following: You must create the log group in the us-east-1 region. You must use the same to create the log group and the hosted zone that you want to configure query logging for. When you create log groups for query logging, we recommend that you use a consistent prefix, for example: /aws/route53/hosted zone name In the next step, you'll create a resource policy, which controls access to one or more log groups and the associated resources, such as Route 53 hosted zones. There's a limit on the number of resource policies that you can create, so we recommend that you use a consistent prefix so you can use the same resource policy for all the log groups that you create for query logging. Create a CloudWatch Logs resource policy, and give it the permissions that Route 53 needs to create log streams and to send query logs to log streams. You must create the CloudWatch Logs resource policy in the us-east-1 region. For the value of Resource, specify the ARN for the log group that you created in the previous step. To use the same resource policy for all the CloudWatch Logs log groups that you created for query logging configurations, replace the hosted zone name with \*, for example: arn:aws:logs:us-east-1:123412341234:log-group:/aws/route53/\* To avoid the confused deputy problem, a security issue where an entity without a permission for an action can coerce a more-privileged entity to perform it, you can optionally limit the permissions that a service has to a resource in a resource-based policy by supplying the following values: For aws:SourceArn, supply the hosted zone ARN used in creating the query logging configuration. For example, aws:SourceArn: arn:aws:route53:::hostedzone/hosted zone ID. For aws:SourceAccount, supply the account ID for the account that creates the query logging configuration. For example, aws:SourceAccount:111111111111. For more information, see The confused deputy problem in the IAM User Guide. You can't use the CloudWatch console to create or edit a resource policy. You must use the CloudWatch API, one of the SDKs, or the . + Log Streams and Edge Locations When Route 53 finishes creating the configuration for DNS query logging, it does the following: Creates a log stream for an edge location the first time that the edge location responds to DNS queries for the specified hosted zone. That log stream is used to log all queries that Route 53 responds to for that edge location. Begins to send query logs to the applicable log stream. The name of each log stream is in the following format: hosted zone ID/edge location code The edge location code is a three-letter code and an arbitrarily assigned number, for example, DFW3. The three-letter code typically corresponds with the International Air Transport Association airport code for an airport near the edge location. (These abbreviations might change in the future.) For a list of edge locations, see "The Route 53 Global Network" on the Route 53 Product Details page. + Queries That Are Logged Query logs contain only the queries that DNS resolvers forward to Route 53. If a DNS resolver has already cached the response to a query (such as the IP address for a load balancer for example.com), the resolver will continue to return the cached response. It doesn't forward another query to Route 53 until the TTL for the corresponding resource record set expires. Depending on how many DNS queries are submitted for a resource record set, and depending on the TTL for that resource record set, query logs might contain information about only one query out of every several thousand queries that are submitted to DNS. For more information about how DNS works, see Routing Internet Traffic to Your Website or Web Application in the Amazon Route 53 Developer Guide. + Log File Format For a list of the values in each query log and the format of each value, see Logging DNS Queries in the Amazon Route 53 Developer Guide. + Pricing For information about charges for query logs, see Amazon CloudWatch Pricing. + How to Stop Logging If you want Route 53 to stop sending query logs to CloudWatch Logs, delete the query logging configuration. For more information, see DeleteQueryLoggingConfig.
+    ///
+    /// `QueryLoggingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html#cfn-route53-hostedzone-queryloggingconfig)): object [`HostedZoneQueryLoggingConfig`], optional.
     #[serde(rename = "QueryLoggingConfig", skip_serializing_if = "Option::is_none")]
     pub query_logging_config: Option<HostedZoneQueryLoggingConfig>,
-    /// `VPCs`: optional.
+    /// \*Private hosted zones:\* A complex type that contains information about the VPCs that are associated with the specified hosted zone. For public hosted zones, omit `VPCs`, `VPCId`, and `VPCRegion`.
+    ///
+    /// `VPCs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html#cfn-route53-hostedzone-vpcs)): list of (object [`Vpc`]), optional.
     #[serde(rename = "VPCs", skip_serializing_if = "Option::is_none")]
     pub vpcs: Option<Value<Vec<Vpc>>>,
 }
@@ -325,19 +357,29 @@ impl ResourceRef<HostedZone> {
 
 /// The properties of an `AWS::Route53::KeySigningKey` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-keysigningkey.html)).
 ///
+/// Represents a key signing key (KSK) associated with a hosted zone. You can only have two KSKs per hosted zone.
+///
 /// Every property is required: [`KeySigningKey::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeySigningKey {
-    /// `HostedZoneId`: required, create-only (changing it replaces the resource).
+    /// The unique string (ID) used to identify a hosted zone.
+    ///
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-keysigningkey.html#cfn-route53-keysigningkey-hostedzoneid)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Z0-9]{1,32}$`.
     #[serde(rename = "HostedZoneId")]
     pub hosted_zone_id: Value<String>,
-    /// `KeyManagementServiceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon resource name (ARN) for a customer managed key (CMK) in AWS Key Management Service (KMS). The KeyManagementServiceArn must be unique for each key signing key (KSK) in a single hosted zone.
+    ///
+    /// `KeyManagementServiceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-keysigningkey.html#cfn-route53-keysigningkey-keymanagementservicearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "KeyManagementServiceArn")]
     pub key_management_service_arn: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// An alphanumeric string used to identify a key signing key (KSK). Name must be unique for each key signing key in the same hosted zone.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-keysigningkey.html#cfn-route53-keysigningkey-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_]{3,128}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Status`: required.
+    /// A string specifying the initial status of the key signing key (KSK). You can set the value to ACTIVE or INACTIVE.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-keysigningkey.html#cfn-route53-keysigningkey-status)): [`Status`], one of `ACTIVE`, `INACTIVE`, required. Length: 5 to 150 characters.
     #[serde(rename = "Status")]
     pub status: Value<Status>,
 }
@@ -384,13 +426,19 @@ impl Resource for KeySigningKey {
 
 /// The properties of an `AWS::Route53::QueryLoggingConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-queryloggingconfig.html)).
 ///
+/// Resource Type definition for AWS::Route53::QueryLoggingConfig. Creates a configuration for DNS query logging, which publishes query logs for a public hosted zone to an Amazon CloudWatch Logs log group.
+///
 /// Every property is required: [`QueryLoggingConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryLoggingConfig {
-    /// `CloudWatchLogsLogGroupArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the CloudWatch Logs log group in us-east-1 that Amazon Route 53 publishes query logs to.
+    ///
+    /// `CloudWatchLogsLogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-queryloggingconfig.html#cfn-route53-queryloggingconfig-cloudwatchlogsloggrouparn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "CloudWatchLogsLogGroupArn")]
     pub cloud_watch_logs_log_group_arn: Value<String>,
-    /// `HostedZoneId`: required, create-only (changing it replaces the resource).
+    /// The ID of the public hosted zone that Amazon Route 53 logs queries for.
+    ///
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-queryloggingconfig.html#cfn-route53-queryloggingconfig-hostedzoneid)): string, required, create-only (changing it replaces the resource). Length: 0 to 32 characters.
     #[serde(rename = "HostedZoneId")]
     pub hosted_zone_id: Value<String>,
 }
@@ -440,61 +488,97 @@ impl ResourceRef<QueryLoggingConfig> {
 
 /// The properties of an `AWS::Route53::RecordSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html)).
 ///
+/// Resource Type definition for AWS::Route53::RecordSet.
+///
 /// [`RecordSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordSet {
-    /// `AliasTarget`: optional.
+    /// Alias resource record sets only: Information about the AWS resource, such as a CloudFront distribution or an Amazon S3 bucket, that you want to route traffic to.
+    ///
+    /// `AliasTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-aliastarget)): object [`AliasTarget`], optional.
     #[serde(rename = "AliasTarget", skip_serializing_if = "Option::is_none")]
     pub alias_target: Option<AliasTarget>,
-    /// `CidrRoutingConfig`: optional.
+    /// The object that is specified in resource record set object when you are linking a resource record set to a CIDR location.
+    ///
+    /// `CidrRoutingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-cidrroutingconfig)): object [`CidrRoutingConfig`], optional.
     #[serde(rename = "CidrRoutingConfig", skip_serializing_if = "Option::is_none")]
     pub cidr_routing_config: Option<CidrRoutingConfig>,
-    /// `Comment`: optional.
+    /// Optional: Any comments you want to include about a change batch request.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-comment)): string, optional. Length: at most 256 characters.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `Failover`: optional.
+    /// To configure failover, you add the Failover element to two resource record sets. For one resource record set, you specify PRIMARY as the value for Failover; for the other resource record set, you specify SECONDARY. In addition, you include the HealthCheckId element and specify the health check that you want Amazon Route 53 to perform for each resource record set.
+    ///
+    /// `Failover` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-failover)): [`Failover`], one of `PRIMARY`, `SECONDARY`, optional.
     #[serde(rename = "Failover", skip_serializing_if = "Option::is_none")]
     pub failover: Option<Value<Failover>>,
-    /// `GeoLocation`: optional.
+    /// A complex type that lets you control how Amazon Route 53 responds to DNS queries based on the geographic origin of the query.
+    ///
+    /// `GeoLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-geolocation)): object [`GeoLocation`], optional.
     #[serde(rename = "GeoLocation", skip_serializing_if = "Option::is_none")]
     pub geo_location: Option<GeoLocation>,
-    /// `GeoProximityLocation`: optional.
+    /// Geoproximity resource record sets only: A complex type that lets you specify where your resources are located. Only one of LocalZoneGroup, Coordinates, or AWSRegion is allowed per request at a time.
+    ///
+    /// `GeoProximityLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-geoproximitylocation)): object [`GeoProximityLocation`], optional.
     #[serde(
         rename = "GeoProximityLocation",
         skip_serializing_if = "Option::is_none"
     )]
     pub geo_proximity_location: Option<GeoProximityLocation>,
-    /// `HealthCheckId`: optional.
+    /// If you want Amazon Route 53 to return this resource record set in response to a DNS query only when the status of a health check is healthy, include the HealthCheckId element and specify the ID of the applicable health check.
+    ///
+    /// `HealthCheckId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-healthcheckid)): string, optional. Length: at most 64 characters.
     #[serde(rename = "HealthCheckId", skip_serializing_if = "Option::is_none")]
     pub health_check_id: Option<Value<String>>,
-    /// `HostedZoneId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the hosted zone that you want to create records in.
+    ///
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-hostedzoneid)): string, optional, create-only (changing it replaces the resource). Length: at most 44 characters.
     #[serde(rename = "HostedZoneId", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_id: Option<Value<String>>,
-    /// `HostedZoneName`: optional, create-only (changing it replaces the resource).
+    /// The name of the hosted zone that you want to create records in. You must include a trailing dot (for example, www.example.com.) as part of the HostedZoneName.
+    ///
+    /// `HostedZoneName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-hostedzonename)): string, optional, create-only (changing it replaces the resource). Length: at most 256 characters.
     #[serde(rename = "HostedZoneName", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_name: Option<Value<String>>,
-    /// `MultiValueAnswer`: optional.
+    /// To route traffic approximately randomly to multiple resources, such as web servers, create one multivalue answer record for each resource and specify true for MultiValueAnswer.
+    ///
+    /// `MultiValueAnswer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-multivalueanswer)): boolean, optional.
     #[serde(rename = "MultiValueAnswer", skip_serializing_if = "Option::is_none")]
     pub multi_value_answer: Option<Value<bool>>,
-    /// `Name`: required.
+    /// The name of the record that you want to create, update, or delete.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-name)): string, required. Length: at most 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Region`: optional.
+    /// The Amazon EC2 Region where you created the resource that this resource record set refers to.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-region)): string, optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `ResourceRecords`: optional.
+    /// One or more values that correspond with the value that you specified for the Type property.
+    ///
+    /// `ResourceRecords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-resourcerecords)): list of (string), optional. Each item: Length: at most 4000 characters.
     #[serde(rename = "ResourceRecords", skip_serializing_if = "Option::is_none")]
     pub resource_records: Option<Value<Vec<Value<String>>>>,
-    /// `SetIdentifier`: optional.
+    /// An identifier that differentiates among multiple resource record sets that have the same combination of name and type.
+    ///
+    /// `SetIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-setidentifier)): string, optional. Length: 0 to 128 characters.
     #[serde(rename = "SetIdentifier", skip_serializing_if = "Option::is_none")]
     pub set_identifier: Option<Value<String>>,
-    /// `TTL`: optional.
+    /// The resource record cache time to live (TTL), in seconds.
+    ///
+    /// `TTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-ttl)): string, optional.
     #[serde(rename = "TTL", skip_serializing_if = "Option::is_none")]
     pub ttl: Option<Value<String>>,
-    /// `Type`: required.
+    /// The DNS record type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `Weight`: optional.
+    /// Among resource record sets that have the same combination of DNS name and type, a value that determines the proportion of DNS queries that Amazon Route 53 responds to using the current resource record set. Route 53 calculates the sum of the weights for the resource record sets that have the same combination of DNS name and type. Route 53 then responds to queries based on the ratio of a resource's weight to the total.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html#cfn-route53-recordset-weight)): integer, optional.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -664,19 +748,21 @@ impl Resource for RecordSet {
 
 /// The properties of an `AWS::Route53::RecordSetGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html)).
 ///
+/// Resource Type definition for AWS::Route53::RecordSetGroup
+///
 /// Every property is optional: start from [`RecordSetGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecordSetGroup {
-    /// `Comment`: optional.
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html#cfn-route53-recordsetgroup-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `HostedZoneId`: optional, create-only (changing it replaces the resource).
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html#cfn-route53-recordsetgroup-hostedzoneid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "HostedZoneId", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_id: Option<Value<String>>,
-    /// `HostedZoneName`: optional, create-only (changing it replaces the resource).
+    /// `HostedZoneName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html#cfn-route53-recordsetgroup-hostedzonename)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "HostedZoneName", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_name: Option<Value<String>>,
-    /// `RecordSets`: optional.
+    /// `RecordSets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html#cfn-route53-recordsetgroup-recordsets)): list of (object [`RecordSetGroupRecordSet`]), optional.
     #[serde(rename = "RecordSets", skip_serializing_if = "Option::is_none")]
     pub record_sets: Option<Value<Vec<RecordSetGroupRecordSet>>>,
 }
@@ -743,16 +829,24 @@ impl ResourceRef<RecordSetGroup> {
 
 /// The properties of an `AWS::Route53::TrafficPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicy.html)).
 ///
+/// Resource Type definition for AWS::Route53::TrafficPolicy. Creates a Route 53 traffic policy, a JSON document that describes how Route 53 responds to DNS queries for a domain name.
+///
 /// [`TrafficPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrafficPolicy {
-    /// `Comment`: optional.
+    /// Any comments to include about the traffic policy.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicy.html#cfn-route53-trafficpolicy-comment)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `Document`: required, create-only (changing it replaces the resource).
+    /// The definition of the traffic policy in JSON format.
+    ///
+    /// `Document` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicy.html#cfn-route53-trafficpolicy-document)): string, required, create-only (changing it replaces the resource). Length: 0 to 102400 characters.
     #[serde(rename = "Document")]
     pub document: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the traffic policy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicy.html#cfn-route53-trafficpolicy-name)): string, required, create-only (changing it replaces the resource). Length: 0 to 512 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -818,22 +912,34 @@ impl ResourceRef<TrafficPolicy> {
 
 /// The properties of an `AWS::Route53::TrafficPolicyInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicyinstance.html)).
 ///
+/// Resource Type definition for AWS::Route53::TrafficPolicyInstance. Applies a version of a Route 53 traffic policy to a DNS name in a public hosted zone, and Route 53 creates and owns the resource record sets that answer queries for that name.
+///
 /// Every property is required: [`TrafficPolicyInstance::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrafficPolicyInstance {
-    /// `HostedZoneId`: required, create-only (changing it replaces the resource).
+    /// The ID of the hosted zone that Amazon Route 53 creates the resource record sets in. The bare ID as Route 53 returns it, without a /hostedzone/ prefix.
+    ///
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicyinstance.html#cfn-route53-trafficpolicyinstance-hostedzoneid)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Z0-9]{1,32}$`. Length: at most 32 characters.
     #[serde(rename = "HostedZoneId")]
     pub hosted_zone_id: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The domain name, or subdomain name, for which Amazon Route 53 answers DNS queries by using the resource record sets it creates for this traffic policy instance. Must be lower-case and end with a trailing dot, which is the form Route 53 returns: Route 53 normalizes DNS names, so admitting another form would neither round-trip through Read nor guarantee that a change to this property changes the resource's identity.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicyinstance.html#cfn-route53-trafficpolicyinstance-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[^A-Z\s]+\.$`. Length: 0 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `TTL`: required.
+    /// The TTL that Amazon Route 53 assigns to all of the resource record sets that it creates in the specified hosted zone.
+    ///
+    /// `TTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicyinstance.html#cfn-route53-trafficpolicyinstance-ttl)): integer, required. Range: 0 to 2147483647.
     #[serde(rename = "TTL")]
     pub ttl: Value<i64>,
-    /// `TrafficPolicyId`: required.
+    /// The ID of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone. Lower-case, as Route 53 returns it.
+    ///
+    /// `TrafficPolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicyinstance.html#cfn-route53-trafficpolicyinstance-trafficpolicyid)): string, required. Pattern: `^[0-9a-f-]{1,36}$`. Length: 1 to 36 characters.
     #[serde(rename = "TrafficPolicyId")]
     pub traffic_policy_id: Value<String>,
-    /// `TrafficPolicyVersion`: required.
+    /// The version of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone.
+    ///
+    /// `TrafficPolicyVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-trafficpolicyinstance.html#cfn-route53-trafficpolicyinstance-trafficpolicyversion)): integer, required. Range: 1 to 1000.
     #[serde(rename = "TrafficPolicyVersion")]
     pub traffic_policy_version: Value<i64>,
 }
@@ -905,15 +1011,19 @@ impl ResourceRef<TrafficPolicyInstance> {
 
 /// The `AlarmIdentifier` property type of [`HealthCheck`].
 ///
-/// AWS reference: [`AWS::Route53::HealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-healthcheck.html).
+/// AWS reference: [`AWS::Route53::HealthCheck` `AlarmIdentifier`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-alarmidentifier.html).
 ///
 /// Every property is required: [`AlarmIdentifier::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AlarmIdentifier {
-    /// `Name`: required.
+    /// The name of the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether this health check is healthy.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-alarmidentifier.html#cfn-route53-healthcheck-alarmidentifier-name)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Region`: required.
+    /// For the CloudWatch alarm that you want Route 53 health checkers to use to determine whether this health check is healthy, the region that the alarm was created in.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-alarmidentifier.html#cfn-route53-healthcheck-alarmidentifier-region)): [`Region`], one of `af-south-1`, `ap-east-1`, `ap-east-2`, `ap-northeast-1`, `ap-northeast-2`, `ap-northeast-3`, `ap-south-1`, `ap-south-2`, `ap-southeast-1`, `ap-southeast-2`, `ap-southeast-3`, `ap-southeast-4`, `ap-southeast-5`, `ap-southeast-6`, `ap-southeast-7`, `ca-central-1`, `ca-west-1`, `cn-north-1`, `cn-northwest-1`, `eu-central-1`, `eu-central-2`, `eu-isoe-west-1`, `eu-north-1`, `eu-south-1`, `eu-south-2`, `eu-west-1`, `eu-west-2`, `eu-west-3`, `eusc-de-east-1`, `il-central-1`, `me-central-1`, `me-south-1`, `mx-central-1`, `sa-east-1`, `us-east-1`, `us-east-2`, `us-gov-east-1`, `us-gov-west-1`, `us-iso-east-1`, `us-iso-west-1`, `us-isob-east-1`, `us-isob-west-1`, `us-isof-east-1`, `us-isof-south-1`, `us-west-1`, `us-west-2`, required.
     #[serde(rename = "Region")]
     pub region: Value<Region>,
 }
@@ -942,21 +1052,27 @@ impl Walk for AlarmIdentifier {
 
 /// The `AliasTarget` property type of [`RecordSet`] and [`RecordSetGroup`].
 ///
-/// AWS reference: [`AWS::Route53::RecordSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html), [`AWS::Route53::RecordSetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html).
+/// AWS reference: [`AWS::Route53::RecordSet` `AliasTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-aliastarget.html), [`AWS::Route53::RecordSetGroup` `AliasTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-aliastarget.html).
 ///
 /// [`AliasTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AliasTarget {
-    /// `DNSName`: required.
+    /// The value that you specify depends on where you want to route queries.
+    ///
+    /// `DNSName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-aliastarget.html#cfn-route53-recordset-aliastarget-dnsname)): string, required. Length: at most 1024 characters.
     #[serde(rename = "DNSName")]
     pub dns_name: Value<String>,
-    /// `EvaluateTargetHealth`: optional.
+    /// When EvaluateTargetHealth is true, an alias resource record set inherits the health of the referenced AWS resource, such as an ELB load balancer or another resource record set in the hosted zone.
+    ///
+    /// `EvaluateTargetHealth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-aliastarget.html#cfn-route53-recordset-aliastarget-evaluatetargethealth)): boolean, optional.
     #[serde(
         rename = "EvaluateTargetHealth",
         skip_serializing_if = "Option::is_none"
     )]
     pub evaluate_target_health: Option<Value<bool>>,
-    /// `HostedZoneId`: required.
+    /// The value used depends on where you want to route traffic.
+    ///
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-aliastarget.html#cfn-route53-recordset-aliastarget-hostedzoneid)): string, required. Length: at most 44 characters.
     #[serde(rename = "HostedZoneId")]
     pub hosted_zone_id: Value<String>,
 }
@@ -997,15 +1113,19 @@ impl Walk for AliasTarget {
 
 /// The `CidrRoutingConfig` property type of [`RecordSet`] and [`RecordSetGroup`].
 ///
-/// AWS reference: [`AWS::Route53::RecordSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html), [`AWS::Route53::RecordSetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html).
+/// AWS reference: [`AWS::Route53::RecordSet` `CidrRoutingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-cidrroutingconfig.html), [`AWS::Route53::RecordSetGroup` `CidrRoutingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-cidrroutingconfig.html).
 ///
 /// Every property is required: [`CidrRoutingConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CidrRoutingConfig {
-    /// `CollectionId`: required.
+    /// The CIDR collection ID.
+    ///
+    /// `CollectionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-cidrroutingconfig.html#cfn-route53-recordset-cidrroutingconfig-collectionid)): string, required. Pattern: `^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$`.
     #[serde(rename = "CollectionId")]
     pub collection_id: Value<String>,
-    /// `LocationName`: required.
+    /// The CIDR collection location name.
+    ///
+    /// `LocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-cidrroutingconfig.html#cfn-route53-recordset-cidrroutingconfig-locationname)): string, required. Pattern: `[0-9A-Za-z_\-\*]+`. Length: 1 to 16 characters.
     #[serde(rename = "LocationName")]
     pub location_name: Value<String>,
 }
@@ -1037,15 +1157,19 @@ impl Walk for CidrRoutingConfig {
 
 /// The `Coordinates` property type of [`RecordSet`] and [`RecordSetGroup`].
 ///
-/// AWS reference: [`AWS::Route53::RecordSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html), [`AWS::Route53::RecordSetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html).
+/// AWS reference: [`AWS::Route53::RecordSet` `Coordinates`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-coordinates.html), [`AWS::Route53::RecordSetGroup` `Coordinates`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-coordinates.html).
 ///
 /// Every property is required: [`Coordinates::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Coordinates {
-    /// `Latitude`: required.
+    /// Specifies a coordinate of the north–south position of a geographic point on the surface of the Earth.
+    ///
+    /// `Latitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-coordinates.html#cfn-route53-recordset-coordinates-latitude)): string, required. Pattern: `[-+]?[0-9]{1,2}(\.[0-9]{0,2})?`.
     #[serde(rename = "Latitude")]
     pub latitude: Value<String>,
-    /// `Longitude`: required.
+    /// Specifies a coordinate of the east–west position of a geographic point on the surface of the Earth.
+    ///
+    /// `Longitude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-coordinates.html#cfn-route53-recordset-coordinates-longitude)): string, required. Pattern: `[-+]?[0-9]{1,3}(\.[0-9]{0,2})?`.
     #[serde(rename = "Longitude")]
     pub longitude: Value<String>,
 }
@@ -1094,18 +1218,24 @@ impl Walk for Failover {
 
 /// The `GeoLocation` property type of [`RecordSet`] and [`RecordSetGroup`].
 ///
-/// AWS reference: [`AWS::Route53::RecordSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html), [`AWS::Route53::RecordSetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html).
+/// AWS reference: [`AWS::Route53::RecordSet` `GeoLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geolocation.html), [`AWS::Route53::RecordSetGroup` `GeoLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-geolocation.html).
 ///
 /// Every property is optional: start from [`GeoLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GeoLocation {
-    /// `ContinentCode`: optional.
+    /// For geolocation resource record sets, a two-letter abbreviation that identifies a continent.
+    ///
+    /// `ContinentCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geolocation.html#cfn-route53-recordset-geolocation-continentcode)): string, optional. Length: 2 to 2 characters.
     #[serde(rename = "ContinentCode", skip_serializing_if = "Option::is_none")]
     pub continent_code: Option<Value<String>>,
-    /// `CountryCode`: optional.
+    /// For geolocation resource record sets, the two-letter code for a country.
+    ///
+    /// `CountryCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geolocation.html#cfn-route53-recordset-geolocation-countrycode)): string, optional. Length: 1 to 2 characters.
     #[serde(rename = "CountryCode", skip_serializing_if = "Option::is_none")]
     pub country_code: Option<Value<String>>,
-    /// `SubdivisionCode`: optional.
+    /// For geolocation resource record sets, the two-letter code for a state of the United States.
+    ///
+    /// `SubdivisionCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geolocation.html#cfn-route53-recordset-geolocation-subdivisioncode)): string, optional. Length: 1 to 3 characters.
     #[serde(rename = "SubdivisionCode", skip_serializing_if = "Option::is_none")]
     pub subdivision_code: Option<Value<String>>,
 }
@@ -1151,21 +1281,29 @@ impl Walk for GeoLocation {
 
 /// The `GeoProximityLocation` property type of [`RecordSet`] and [`RecordSetGroup`].
 ///
-/// AWS reference: [`AWS::Route53::RecordSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordset.html), [`AWS::Route53::RecordSetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html).
+/// AWS reference: [`AWS::Route53::RecordSet` `GeoProximityLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geoproximitylocation.html), [`AWS::Route53::RecordSetGroup` `GeoProximityLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-geoproximitylocation.html).
 ///
 /// Every property is optional: start from [`GeoProximityLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GeoProximityLocation {
-    /// `AWSRegion`: optional.
+    /// The AWS Region the resource you are directing DNS traffic to, is in.
+    ///
+    /// `AWSRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geoproximitylocation.html#cfn-route53-recordset-geoproximitylocation-awsregion)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "AWSRegion", skip_serializing_if = "Option::is_none")]
     pub aws_region: Option<Value<String>>,
-    /// `Bias`: optional.
+    /// The bias increases or decreases the size of the geographic region from which Route 53 routes traffic to a resource.
+    ///
+    /// `Bias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geoproximitylocation.html#cfn-route53-recordset-geoproximitylocation-bias)): integer, optional. Range: -99 to 99.
     #[serde(rename = "Bias", skip_serializing_if = "Option::is_none")]
     pub bias: Option<Value<i64>>,
-    /// `Coordinates`: optional.
+    /// Contains the longitude and latitude for a geographic region.
+    ///
+    /// `Coordinates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geoproximitylocation.html#cfn-route53-recordset-geoproximitylocation-coordinates)): object [`Coordinates`], optional.
     #[serde(rename = "Coordinates", skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<Coordinates>,
-    /// `LocalZoneGroup`: optional.
+    /// Specifies an AWS Local Zone.
+    ///
+    /// `LocalZoneGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordset-geoproximitylocation.html#cfn-route53-recordset-geoproximitylocation-localzonegroup)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "LocalZoneGroup", skip_serializing_if = "Option::is_none")]
     pub local_zone_group: Option<Value<String>>,
 }
@@ -1219,66 +1357,68 @@ impl Walk for GeoProximityLocation {
 
 /// The `HealthCheckConfig` property type of [`HealthCheck`].
 ///
-/// AWS reference: [`AWS::Route53::HealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-healthcheck.html).
+/// AWS reference: [`AWS::Route53::HealthCheck` `HealthCheckConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html).
 ///
 /// [`HealthCheckConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HealthCheckConfig {
-    /// `AlarmIdentifier`: optional.
+    /// A complex type that identifies the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether the specified health check is healthy.
+    ///
+    /// `AlarmIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-alarmidentifier)): object [`AlarmIdentifier`], optional.
     #[serde(rename = "AlarmIdentifier", skip_serializing_if = "Option::is_none")]
     pub alarm_identifier: Option<AlarmIdentifier>,
-    /// `ChildHealthChecks`: optional.
+    /// `ChildHealthChecks` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-childhealthchecks)): list of (string), optional. Items: 0 to 256. Each item: Length: 0 to 64 characters.
     #[serde(rename = "ChildHealthChecks", skip_serializing_if = "Option::is_none")]
     pub child_health_checks: Option<Value<Vec<Value<String>>>>,
-    /// `EnableSNI`: optional.
+    /// `EnableSNI` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-enablesni)): boolean, optional.
     #[serde(rename = "EnableSNI", skip_serializing_if = "Option::is_none")]
     pub enable_sni: Option<Value<bool>>,
-    /// `FailureThreshold`: optional.
+    /// `FailureThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-failurethreshold)): integer, optional. Range: 1 to 10.
     #[serde(rename = "FailureThreshold", skip_serializing_if = "Option::is_none")]
     pub failure_threshold: Option<Value<i64>>,
-    /// `FullyQualifiedDomainName`: optional.
+    /// `FullyQualifiedDomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-fullyqualifieddomainname)): string, optional. Length: 0 to 255 characters.
     #[serde(
         rename = "FullyQualifiedDomainName",
         skip_serializing_if = "Option::is_none"
     )]
     pub fully_qualified_domain_name: Option<Value<String>>,
-    /// `HealthThreshold`: optional.
+    /// `HealthThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-healththreshold)): integer, optional. Range: 0 to 256.
     #[serde(rename = "HealthThreshold", skip_serializing_if = "Option::is_none")]
     pub health_threshold: Option<Value<i64>>,
-    /// `IPAddress`: optional.
+    /// `IPAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-ipaddress)): string, optional. Pattern: `^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$`. Length: 0 to 45 characters.
     #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<Value<String>>,
-    /// `InsufficientDataHealthStatus`: optional.
+    /// `InsufficientDataHealthStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-insufficientdatahealthstatus)): [`InsufficientDataHealthStatus`], one of `Healthy`, `LastKnownStatus`, `Unhealthy`, optional.
     #[serde(
         rename = "InsufficientDataHealthStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub insufficient_data_health_status: Option<Value<InsufficientDataHealthStatus>>,
-    /// `Inverted`: optional.
+    /// `Inverted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-inverted)): boolean, optional.
     #[serde(rename = "Inverted", skip_serializing_if = "Option::is_none")]
     pub inverted: Option<Value<bool>>,
-    /// `MeasureLatency`: optional, create-only (changing it replaces the resource).
+    /// `MeasureLatency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-measurelatency)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "MeasureLatency", skip_serializing_if = "Option::is_none")]
     pub measure_latency: Option<Value<bool>>,
-    /// `Port`: optional.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-port)): integer, optional. Range: 1 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `Regions`: optional.
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-regions)): list of ([`Regions`], one of `ap-northeast-1`, `ap-southeast-1`, `ap-southeast-2`, `eu-west-1`, `sa-east-1`, `us-east-1`, `us-west-1`, `us-west-2`), optional. Items: 3 to 64.
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Value<Vec<Value<Regions>>>>,
-    /// `RequestInterval`: optional, create-only (changing it replaces the resource).
+    /// `RequestInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-requestinterval)): integer, optional, create-only (changing it replaces the resource). Range: 10 to 30.
     #[serde(rename = "RequestInterval", skip_serializing_if = "Option::is_none")]
     pub request_interval: Option<Value<i64>>,
-    /// `ResourcePath`: optional.
+    /// `ResourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-resourcepath)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "ResourcePath", skip_serializing_if = "Option::is_none")]
     pub resource_path: Option<Value<String>>,
-    /// `RoutingControlArn`: optional.
+    /// `RoutingControlArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-routingcontrolarn)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "RoutingControlArn", skip_serializing_if = "Option::is_none")]
     pub routing_control_arn: Option<Value<String>>,
-    /// `SearchString`: optional.
+    /// `SearchString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-searchstring)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "SearchString", skip_serializing_if = "Option::is_none")]
     pub search_string: Option<Value<String>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthcheckconfig.html#cfn-route53-healthcheck-healthcheckconfig-type)): [`Type`], one of `CALCULATED`, `CLOUDWATCH_METRIC`, `HTTP`, `HTTP_STR_MATCH`, `HTTPS`, `HTTPS_STR_MATCH`, `TCP`, `RECOVERY_CONTROL`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -1451,15 +1591,19 @@ impl Walk for HealthCheckConfig {
 
 /// The `HealthCheckTag` property type of [`HealthCheck`].
 ///
-/// AWS reference: [`AWS::Route53::HealthCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-healthcheck.html).
+/// AWS reference: [`AWS::Route53::HealthCheck` `HealthCheckTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthchecktag.html).
 ///
 /// Every property is required: [`HealthCheckTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HealthCheckTag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthchecktag.html#cfn-route53-healthcheck-healthchecktag-key)): string, required. Length: at most 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-healthcheck-healthchecktag.html#cfn-route53-healthcheck-healthchecktag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1488,12 +1632,14 @@ impl Walk for HealthCheckTag {
 
 /// The `HostedZoneConfig` property type of [`HostedZone`].
 ///
-/// AWS reference: [`AWS::Route53::HostedZone`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html).
+/// AWS reference: [`AWS::Route53::HostedZone` `HostedZoneConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-hostedzoneconfig.html).
 ///
 /// Every property is optional: start from [`HostedZoneConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostedZoneConfig {
-    /// `Comment`: optional.
+    /// Any comments that you want to include about the hosted zone.
+    ///
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-hostedzoneconfig.html#cfn-route53-hostedzone-hostedzoneconfig-comment)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
 }
@@ -1523,12 +1669,12 @@ impl Walk for HostedZoneConfig {
 
 /// The `HostedZoneFeatures` property type of [`HostedZone`].
 ///
-/// AWS reference: [`AWS::Route53::HostedZone`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html).
+/// AWS reference: [`AWS::Route53::HostedZone` `HostedZoneFeatures`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-hostedzonefeatures.html).
 ///
 /// Every property is optional: start from [`HostedZoneFeatures::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostedZoneFeatures {
-    /// `EnableAcceleratedRecovery`: optional.
+    /// `EnableAcceleratedRecovery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-hostedzonefeatures.html#cfn-route53-hostedzone-hostedzonefeatures-enableacceleratedrecovery)): boolean, optional.
     #[serde(
         rename = "EnableAcceleratedRecovery",
         skip_serializing_if = "Option::is_none"
@@ -1561,12 +1707,14 @@ impl Walk for HostedZoneFeatures {
 
 /// The `QueryLoggingConfig` property type of [`HostedZone`].
 ///
-/// AWS reference: [`AWS::Route53::HostedZone`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html).
+/// AWS reference: [`AWS::Route53::HostedZone` `QueryLoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-queryloggingconfig.html).
 ///
 /// Every property is required: [`HostedZoneQueryLoggingConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostedZoneQueryLoggingConfig {
-    /// `CloudWatchLogsLogGroupArn`: required.
+    /// The Amazon Resource Name (ARN) of the CloudWatch Logs log group that Amazon Route 53 is publishing logs to.
+    ///
+    /// `CloudWatchLogsLogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-queryloggingconfig.html#cfn-route53-hostedzone-queryloggingconfig-cloudwatchlogsloggrouparn)): string, required.
     #[serde(rename = "CloudWatchLogsLogGroupArn")]
     pub cloud_watch_logs_log_group_arn: Value<String>,
 }
@@ -1592,15 +1740,19 @@ impl Walk for HostedZoneQueryLoggingConfig {
 
 /// The `HostedZoneTag` property type of [`HostedZone`].
 ///
-/// AWS reference: [`AWS::Route53::HostedZone`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html).
+/// AWS reference: [`AWS::Route53::HostedZone` `HostedZoneTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-hostedzonetag.html).
 ///
 /// Every property is required: [`HostedZoneTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostedZoneTag {
-    /// `Key`: required.
+    /// The value of `Key` depends on the operation that you want to perform: + \*Add a tag to a health check or hosted zone\*: `Key` is the name that you want to give the new tag. + \*Edit a tag\*: `Key` is the name of the tag that you want to change the `Value` for. + \*Delete a key\*: `Key` is the name of the tag you want to remove. + \*Give a name to a health check\*: Edit the default `Name` tag. In the Amazon Route 53 console, the list of your health checks includes a \*Name\* column that lets you see the name that you've given to each health check.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-hostedzonetag.html#cfn-route53-hostedzone-hostedzonetag-key)): string, required. Length: at most 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of `Value` depends on the operation that you want to perform: + \*Add a tag to a health check or hosted zone\*: `Value` is the value that you want to give the new tag. + \*Edit a tag\*: `Value` is the new value that you want to assign the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-hostedzonetag.html#cfn-route53-hostedzone-hostedzonetag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1652,15 +1804,19 @@ impl Walk for InsufficientDataHealthStatus {
 
 /// The `Location` property type of [`CidrCollection`].
 ///
-/// AWS reference: [`AWS::Route53::CidrCollection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-cidrcollection.html).
+/// AWS reference: [`AWS::Route53::CidrCollection` `Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-cidrcollection-location.html).
 ///
 /// Every property is required: [`Location::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Location {
-    /// `CidrList`: required.
+    /// A list of CIDR blocks.
+    ///
+    /// `CidrList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-cidrcollection-location.html#cfn-route53-cidrcollection-location-cidrlist)): list of (string), required.
     #[serde(rename = "CidrList")]
     pub cidr_list: Value<Vec<Value<String>>>,
-    /// `LocationName`: required.
+    /// The name of the location that is associated with the CIDR collection.
+    ///
+    /// `LocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-cidrcollection-location.html#cfn-route53-cidrcollection-location-locationname)): string, required. Length: 1 to 16 characters.
     #[serde(rename = "LocationName")]
     pub location_name: Value<String>,
 }
@@ -1692,60 +1848,60 @@ impl Walk for Location {
 
 /// The `RecordSet` property type of [`RecordSetGroup`].
 ///
-/// AWS reference: [`AWS::Route53::RecordSetGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html).
+/// AWS reference: [`AWS::Route53::RecordSetGroup` `RecordSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html).
 ///
 /// [`RecordSetGroupRecordSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordSetGroupRecordSet {
-    /// `AliasTarget`: optional.
+    /// `AliasTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-aliastarget)): object [`AliasTarget`], optional.
     #[serde(rename = "AliasTarget", skip_serializing_if = "Option::is_none")]
     pub alias_target: Option<AliasTarget>,
-    /// `CidrRoutingConfig`: optional.
+    /// `CidrRoutingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-cidrroutingconfig)): object [`CidrRoutingConfig`], optional.
     #[serde(rename = "CidrRoutingConfig", skip_serializing_if = "Option::is_none")]
     pub cidr_routing_config: Option<CidrRoutingConfig>,
-    /// `Failover`: optional.
+    /// `Failover` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-failover)): string, optional.
     #[serde(rename = "Failover", skip_serializing_if = "Option::is_none")]
     pub failover: Option<Value<String>>,
-    /// `GeoLocation`: optional.
+    /// `GeoLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-geolocation)): object [`GeoLocation`], optional.
     #[serde(rename = "GeoLocation", skip_serializing_if = "Option::is_none")]
     pub geo_location: Option<GeoLocation>,
-    /// `GeoProximityLocation`: optional.
+    /// `GeoProximityLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-geoproximitylocation)): object [`GeoProximityLocation`], optional.
     #[serde(
         rename = "GeoProximityLocation",
         skip_serializing_if = "Option::is_none"
     )]
     pub geo_proximity_location: Option<GeoProximityLocation>,
-    /// `HealthCheckId`: optional.
+    /// `HealthCheckId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-healthcheckid)): string, optional.
     #[serde(rename = "HealthCheckId", skip_serializing_if = "Option::is_none")]
     pub health_check_id: Option<Value<String>>,
-    /// `HostedZoneId`: optional.
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-hostedzoneid)): string, optional.
     #[serde(rename = "HostedZoneId", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_id: Option<Value<String>>,
-    /// `HostedZoneName`: optional.
+    /// `HostedZoneName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-hostedzonename)): string, optional.
     #[serde(rename = "HostedZoneName", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_name: Option<Value<String>>,
-    /// `MultiValueAnswer`: optional.
+    /// `MultiValueAnswer` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-multivalueanswer)): boolean, optional.
     #[serde(rename = "MultiValueAnswer", skip_serializing_if = "Option::is_none")]
     pub multi_value_answer: Option<Value<bool>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Region`: optional.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-region)): string, optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `ResourceRecords`: optional.
+    /// `ResourceRecords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-resourcerecords)): list of (string), optional.
     #[serde(rename = "ResourceRecords", skip_serializing_if = "Option::is_none")]
     pub resource_records: Option<Value<Vec<Value<String>>>>,
-    /// `SetIdentifier`: optional.
+    /// `SetIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-setidentifier)): string, optional.
     #[serde(rename = "SetIdentifier", skip_serializing_if = "Option::is_none")]
     pub set_identifier: Option<Value<String>>,
-    /// `TTL`: optional.
+    /// `TTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-ttl)): string, optional.
     #[serde(rename = "TTL", skip_serializing_if = "Option::is_none")]
     pub ttl: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `Weight`: optional.
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-recordsetgroup-recordset.html#cfn-route53-recordsetgroup-recordset-weight)): integer, optional.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<i64>>,
 }
@@ -2148,15 +2304,19 @@ impl Walk for Type {
 
 /// The `VPC` property type of [`HostedZone`].
 ///
-/// AWS reference: [`AWS::Route53::HostedZone`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-hostedzone.html).
+/// AWS reference: [`AWS::Route53::HostedZone` `VPC`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-vpc.html).
 ///
 /// Every property is required: [`Vpc::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Vpc {
-    /// `VPCId`: required.
+    /// \*Private hosted zones only:\* The ID of an Amazon VPC. For public hosted zones, omit `VPCs`, `VPCId`, and `VPCRegion`.
+    ///
+    /// `VPCId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-vpc.html#cfn-route53-hostedzone-vpc-vpcid)): string, required.
     #[serde(rename = "VPCId")]
     pub vpc_id: Value<String>,
-    /// `VPCRegion`: required.
+    /// \*Private hosted zones only:\* The region that an Amazon VPC was created in. For public hosted zones, omit `VPCs`, `VPCId`, and `VPCRegion`.
+    ///
+    /// `VPCRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53-hostedzone-vpc.html#cfn-route53-hostedzone-vpc-vpcregion)): string, required.
     #[serde(rename = "VPCRegion")]
     pub vpc_region: Value<String>,
 }

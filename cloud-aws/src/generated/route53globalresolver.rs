@@ -9,28 +9,30 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Route53GlobalResolver::AccessSource` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html)).
 ///
+/// Resource schema for AWS::Route53GlobalResolver::AccessSource
+///
 /// [`AccessSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessSource {
-    /// `Cidr`: required.
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html#cfn-route53globalresolver-accesssource-cidr)): string, required. Length: 1 to 42 characters.
     #[serde(rename = "Cidr")]
     pub cidr: Value<String>,
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html#cfn-route53globalresolver-accesssource-clienttoken)): string, optional, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `DnsViewId`: required, create-only (changing it replaces the resource).
+    /// `DnsViewId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html#cfn-route53globalresolver-accesssource-dnsviewid)): string, required, create-only (changing it replaces the resource). Pattern: `^[-.a-zA-Z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DnsViewId")]
     pub dns_view_id: Value<String>,
-    /// `IpAddressType`: optional.
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html#cfn-route53globalresolver-accesssource-ipaddresstype)): [`IpAddressType`], one of `IPV4`, `IPV6`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html#cfn-route53globalresolver-accesssource-name)): string, optional. Pattern: `(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Protocol`: required.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html#cfn-route53globalresolver-accesssource-protocol)): [`DnsProtocol`], one of `DO53`, `DOH`, `DOT`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<DnsProtocol>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html#cfn-route53globalresolver-accesssource-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -135,22 +137,24 @@ impl ResourceRef<AccessSource> {
 
 /// The properties of an `AWS::Route53GlobalResolver::AccessToken` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesstoken.html)).
 ///
+/// Resource schema for AWS::Route53GlobalResolver::AccessToken
+///
 /// [`AccessToken::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessToken {
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesstoken.html#cfn-route53globalresolver-accesstoken-clienttoken)): string, optional, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `DnsViewId`: required, create-only (changing it replaces the resource).
+    /// `DnsViewId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesstoken.html#cfn-route53globalresolver-accesstoken-dnsviewid)): string, required, create-only (changing it replaces the resource). Pattern: `^[-.a-zA-Z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DnsViewId")]
     pub dns_view_id: Value<String>,
-    /// `ExpiresAt`: optional, create-only (changing it replaces the resource).
+    /// `ExpiresAt` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesstoken.html#cfn-route53globalresolver-accesstoken-expiresat)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ExpiresAt", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesstoken.html#cfn-route53globalresolver-accesstoken-name)): string, optional. Pattern: `(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesstoken.html#cfn-route53globalresolver-accesstoken-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -255,34 +259,36 @@ impl ResourceRef<AccessToken> {
 
 /// The properties of an `AWS::Route53GlobalResolver::DnsView` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html)).
 ///
+/// Resource schema for AWS::Route53GlobalResolver::DnsView
+///
 /// [`DnsView::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DnsView {
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html#cfn-route53globalresolver-dnsview-clienttoken)): string, optional, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html#cfn-route53globalresolver-dnsview-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DnssecValidation`: optional.
+    /// `DnssecValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html#cfn-route53globalresolver-dnsview-dnssecvalidation)): [`DnsSecValidationType`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "DnssecValidation", skip_serializing_if = "Option::is_none")]
     pub dnssec_validation: Option<Value<DnsSecValidationType>>,
-    /// `EdnsClientSubnet`: optional.
+    /// `EdnsClientSubnet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html#cfn-route53globalresolver-dnsview-ednsclientsubnet)): [`EdnsClientSubnetType`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "EdnsClientSubnet", skip_serializing_if = "Option::is_none")]
     pub edns_client_subnet: Option<Value<EdnsClientSubnetType>>,
-    /// `FirewallRulesFailOpen`: optional.
+    /// `FirewallRulesFailOpen` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html#cfn-route53globalresolver-dnsview-firewallrulesfailopen)): [`FirewallRulesFailOpenType`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(
         rename = "FirewallRulesFailOpen",
         skip_serializing_if = "Option::is_none"
     )]
     pub firewall_rules_fail_open: Option<Value<FirewallRulesFailOpenType>>,
-    /// `GlobalResolverId`: required, create-only (changing it replaces the resource).
+    /// `GlobalResolverId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html#cfn-route53globalresolver-dnsview-globalresolverid)): string, required, create-only (changing it replaces the resource). Pattern: `^[-.a-zA-Z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "GlobalResolverId")]
     pub global_resolver_id: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html#cfn-route53globalresolver-dnsview-name)): string, required. Pattern: `(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html#cfn-route53globalresolver-dnsview-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -404,28 +410,34 @@ impl ResourceRef<DnsView> {
 
 /// The properties of an `AWS::Route53GlobalResolver::FirewallDomainList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html)).
 ///
+/// Resource schema for AWS::Route53GlobalResolver::FirewallDomainList
+///
 /// [`FirewallDomainList::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirewallDomainList {
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html#cfn-route53globalresolver-firewalldomainlist-clienttoken)): string, optional, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html#cfn-route53globalresolver-firewalldomainlist-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainFileUrl`: optional.
+    /// S3 URL to import domains from.
+    ///
+    /// `DomainFileUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html#cfn-route53globalresolver-firewalldomainlist-domainfileurl)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "DomainFileUrl", skip_serializing_if = "Option::is_none")]
     pub domain_file_url: Option<Value<String>>,
-    /// `Domains`: optional.
+    /// An inline list of domains to use for this domain list.
+    ///
+    /// `Domains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html#cfn-route53globalresolver-firewalldomainlist-domains)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Domains", skip_serializing_if = "Option::is_none")]
     pub domains: Option<Value<Vec<Value<String>>>>,
-    /// `GlobalResolverId`: required, create-only (changing it replaces the resource).
+    /// `GlobalResolverId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html#cfn-route53globalresolver-firewalldomainlist-globalresolverid)): string, required, create-only (changing it replaces the resource). Pattern: `^[-.a-zA-Z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "GlobalResolverId")]
     pub global_resolver_id: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html#cfn-route53globalresolver-firewalldomainlist-name)): string, required, create-only (changing it replaces the resource). Pattern: `(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html#cfn-route53globalresolver-firewalldomainlist-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -546,64 +558,66 @@ impl ResourceRef<FirewallDomainList> {
 
 /// The properties of an `AWS::Route53GlobalResolver::FirewallRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html)).
 ///
+/// Resource schema for AWS::Route53GlobalResolver::FirewallRule
+///
 /// [`FirewallRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirewallRule {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-action)): [`FirewallRuleAction`], one of `ALLOW`, `ALERT`, `BLOCK`, required.
     #[serde(rename = "Action")]
     pub action: Value<FirewallRuleAction>,
-    /// `BlockOverrideDnsType`: optional.
+    /// `BlockOverrideDnsType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-blockoverridednstype)): [`BlockOverrideDnsQueryType`], one of `CNAME`, optional.
     #[serde(
         rename = "BlockOverrideDnsType",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_override_dns_type: Option<Value<BlockOverrideDnsQueryType>>,
-    /// `BlockOverrideDomain`: optional.
+    /// `BlockOverrideDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-blockoverridedomain)): string, optional. Pattern: `\*?[-a-zA-Z0-9.]+`. Length: 1 to 256 characters.
     #[serde(
         rename = "BlockOverrideDomain",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_override_domain: Option<Value<String>>,
-    /// `BlockOverrideTtl`: optional.
+    /// `BlockOverrideTtl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-blockoverridettl)): integer, optional. Range: 0 to 604800.
     #[serde(rename = "BlockOverrideTtl", skip_serializing_if = "Option::is_none")]
     pub block_override_ttl: Option<Value<i64>>,
-    /// `BlockResponse`: optional.
+    /// `BlockResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-blockresponse)): [`FirewallBlockResponse`], one of `NODATA`, `NXDOMAIN`, `OVERRIDE`, optional.
     #[serde(rename = "BlockResponse", skip_serializing_if = "Option::is_none")]
     pub block_response: Option<Value<FirewallBlockResponse>>,
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-clienttoken)): string, optional, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `ConfidenceThreshold`: optional.
+    /// `ConfidenceThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-confidencethreshold)): [`ConfidenceThreshold`], one of `LOW`, `MEDIUM`, `HIGH`, optional.
     #[serde(
         rename = "ConfidenceThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub confidence_threshold: Option<Value<ConfidenceThreshold>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DnsAdvancedProtection`: optional.
+    /// `DnsAdvancedProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-dnsadvancedprotection)): [`DnsAdvancedProtection`], one of `DGA`, `DNS_TUNNELING`, `DICTIONARY_DGA`, optional.
     #[serde(
         rename = "DnsAdvancedProtection",
         skip_serializing_if = "Option::is_none"
     )]
     pub dns_advanced_protection: Option<Value<DnsAdvancedProtection>>,
-    /// `DnsViewId`: required, create-only (changing it replaces the resource).
+    /// `DnsViewId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-dnsviewid)): string, required, create-only (changing it replaces the resource). Pattern: `^[-.a-zA-Z0-9]+$`. Length: 1 to 64 characters.
     #[serde(rename = "DnsViewId")]
     pub dns_view_id: Value<String>,
-    /// `FirewallDomainListId`: optional, create-only (changing it replaces the resource).
+    /// `FirewallDomainListId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-firewalldomainlistid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[-.a-zA-Z0-9]+$`. Length: 1 to 64 characters.
     #[serde(
         rename = "FirewallDomainListId",
         skip_serializing_if = "Option::is_none"
     )]
     pub firewall_domain_list_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-name)): string, required. Pattern: `(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Priority`: optional.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-priority)): integer, optional. Range: 1 to 10000.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `QType`: optional, create-only (changing it replaces the resource).
+    /// `QType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewallrule.html#cfn-route53globalresolver-firewallrule-qtype)): string, optional, create-only (changing it replaces the resource). Length: 0 to 16 characters.
     #[serde(rename = "QType", skip_serializing_if = "Option::is_none")]
     pub q_type: Option<Value<String>>,
 }
@@ -782,31 +796,35 @@ impl ResourceRef<FirewallRule> {
 
 /// The properties of an `AWS::Route53GlobalResolver::GlobalResolver` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html)).
 ///
+/// Resource schema for AWS::Route53GlobalResolver::GlobalResolver
+///
 /// [`GlobalResolver::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GlobalResolver {
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html#cfn-route53globalresolver-globalresolver-clienttoken)): string, optional, create-only (changing it replaces the resource). Length: 1 to 256 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html#cfn-route53globalresolver-globalresolver-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IpAddressType`: optional.
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html#cfn-route53globalresolver-globalresolver-ipaddresstype)): [`GlobalResolverIpAddressType`], one of `IPV4`, `DUAL_STACK`, optional.
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<GlobalResolverIpAddressType>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html#cfn-route53globalresolver-globalresolver-name)): string, required. Pattern: `(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ObservabilityRegion`: optional.
+    /// `ObservabilityRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html#cfn-route53globalresolver-globalresolver-observabilityregion)): string, optional. Length: 1 to 32 characters.
     #[serde(
         rename = "ObservabilityRegion",
         skip_serializing_if = "Option::is_none"
     )]
     pub observability_region: Option<Value<String>>,
-    /// `Regions`: required.
+    /// The list of regions the Global Resolver exists in. Regions can be added or removed on update; the order of this list is not significant.
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html#cfn-route53globalresolver-globalresolver-regions)): list of (string), required. Each item: Length: 1 to 32 characters.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html#cfn-route53globalresolver-globalresolver-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -931,16 +949,18 @@ impl ResourceRef<GlobalResolver> {
 
 /// The properties of an `AWS::Route53GlobalResolver::HostedZoneAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-hostedzoneassociation.html)).
 ///
+/// Resource schema for AWS::Route53GlobalResolver::HostedZoneAssociation
+///
 /// Every property is required: [`HostedZoneAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostedZoneAssociation {
-    /// `HostedZoneId`: required, create-only (changing it replaces the resource).
+    /// `HostedZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-hostedzoneassociation.html#cfn-route53globalresolver-hostedzoneassociation-hostedzoneid)): string, required, create-only (changing it replaces the resource). Length: 1 to 32 characters.
     #[serde(rename = "HostedZoneId")]
     pub hosted_zone_id: Value<String>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-hostedzoneassociation.html#cfn-route53globalresolver-hostedzoneassociation-name)): string, required. Pattern: `(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-hostedzoneassociation.html#cfn-route53globalresolver-hostedzoneassociation-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:[-.a-z0-9]{1,63}:[-.a-z0-9]{1,63}:[-.a-z0-9]{0,63}:[-.a-z0-9]{0,63}:[^/].{0,1023}`. Length: 1 to 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -1241,15 +1261,15 @@ impl Walk for IpAddressType {
 
 /// The `Tag` property type of [`AccessSource`], [`AccessToken`], [`DnsView`], [`FirewallDomainList`] and [`GlobalResolver`].
 ///
-/// AWS reference: [`AWS::Route53GlobalResolver::AccessSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesssource.html), [`AWS::Route53GlobalResolver::AccessToken`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-accesstoken.html), [`AWS::Route53GlobalResolver::DnsView`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-dnsview.html), [`AWS::Route53GlobalResolver::FirewallDomainList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-firewalldomainlist.html), [`AWS::Route53GlobalResolver::GlobalResolver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53globalresolver-globalresolver.html).
+/// AWS reference: [`AWS::Route53GlobalResolver::AccessSource` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53globalresolver-accesssource-tag.html), [`AWS::Route53GlobalResolver::AccessToken` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53globalresolver-accesstoken-tag.html), [`AWS::Route53GlobalResolver::DnsView` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53globalresolver-dnsview-tag.html), [`AWS::Route53GlobalResolver::FirewallDomainList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53globalresolver-firewalldomainlist-tag.html), [`AWS::Route53GlobalResolver::GlobalResolver` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53globalresolver-globalresolver-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53globalresolver-accesssource-tag.html#cfn-route53globalresolver-accesssource-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53globalresolver-accesssource-tag.html#cfn-route53globalresolver-accesssource-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Route53Profiles::Profile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profile.html)).
 ///
+/// Resource Type definition for AWS::Route53Profiles::Profile
+///
 /// [`Profile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Profile {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the profile.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profile.html#cfn-route53profiles-profile-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!^[0-9]+$)([a-zA-Z0-9\-_' ']+)$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profile.html#cfn-route53profiles-profile-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -78,22 +84,34 @@ impl ResourceRef<Profile> {
 
 /// The properties of an `AWS::Route53Profiles::ProfileAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileassociation.html)).
 ///
+/// Resource Type definition for AWS::Route53Profiles::ProfileAssociation
+///
 /// [`ProfileAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProfileAssociation {
-    /// `Arn`: optional.
+    /// The Amazon Resource Name (ARN) of the profile association.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileassociation.html#cfn-route53profiles-profileassociation-arn)): string, optional.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of an association between a Profile and a VPC.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileassociation.html#cfn-route53profiles-profileassociation-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProfileId`: required, create-only (changing it replaces the resource).
+    /// The ID of the profile that you associated with the resource that is specified by ResourceId.
+    ///
+    /// `ProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileassociation.html#cfn-route53profiles-profileassociation-profileid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProfileId")]
     pub profile_id: Value<String>,
-    /// `ResourceId`: required, create-only (changing it replaces the resource).
+    /// The resource that you associated the profile with.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileassociation.html#cfn-route53profiles-profileassociation-resourceid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileassociation.html#cfn-route53profiles-profileassociation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -160,19 +178,29 @@ impl ResourceRef<ProfileAssociation> {
 
 /// The properties of an `AWS::Route53Profiles::ProfileResourceAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileresourceassociation.html)).
 ///
+/// Resource Type definition for AWS::Route53Profiles::ProfileResourceAssociation
+///
 /// [`ProfileResourceAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProfileResourceAssociation {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of an association between the Profile and resource.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileresourceassociation.html#cfn-route53profiles-profileresourceassociation-name)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProfileId`: required, create-only (changing it replaces the resource).
+    /// The ID of the profile that you associated the resource to that is specified by ResourceArn.
+    ///
+    /// `ProfileId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileresourceassociation.html#cfn-route53profiles-profileresourceassociation-profileid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ProfileId")]
     pub profile_id: Value<String>,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The arn of the resource that you associated to the Profile.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileresourceassociation.html#cfn-route53profiles-profileresourceassociation-resourcearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `ResourceProperties`: optional.
+    /// A JSON-formatted string with key-value pairs specifying the properties of the associated resource.
+    ///
+    /// `ResourceProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileresourceassociation.html#cfn-route53profiles-profileresourceassociation-resourceproperties)): string, optional.
     #[serde(rename = "ResourceProperties", skip_serializing_if = "Option::is_none")]
     pub resource_properties: Option<Value<String>>,
 }
@@ -235,15 +263,19 @@ impl ResourceRef<ProfileResourceAssociation> {
 
 /// The `Tag` property type of [`Profile`] and [`ProfileAssociation`].
 ///
-/// AWS reference: [`AWS::Route53Profiles::Profile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profile.html), [`AWS::Route53Profiles::ProfileAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53profiles-profileassociation.html).
+/// AWS reference: [`AWS::Route53Profiles::Profile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53profiles-profile-tag.html), [`AWS::Route53Profiles::ProfileAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53profiles-profileassociation-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53profiles-profile-tag.html#cfn-route53profiles-profile-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53profiles-profile-tag.html#cfn-route53profiles-profile-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

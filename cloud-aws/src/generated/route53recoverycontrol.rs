@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Route53RecoveryControl::Cluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-cluster.html)).
 ///
+/// AWS Route53 Recovery Control Cluster resource schema
+///
 /// [`Cluster::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of a Cluster. You can use any non-white space character in the name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-cluster.html#cfn-route53recoverycontrol-cluster-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `NetworkType`: optional.
+    /// Cluster supports IPv4 endpoints and Dual-stack IPv4 and IPv6 endpoints. NetworkType can be IPV4 or DUALSTACK.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-cluster.html#cfn-route53recoverycontrol-cluster-networktype)): [`NetworkType`], one of `IPV4`, `DUALSTACK`, optional.
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-cluster.html#cfn-route53recoverycontrol-cluster-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -80,16 +88,24 @@ impl ResourceRef<Cluster> {
 
 /// The properties of an `AWS::Route53RecoveryControl::ControlPanel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-controlpanel.html)).
 ///
+/// AWS Route53 Recovery Control Control Panel resource schema .
+///
 /// [`ControlPanel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ControlPanel {
-    /// `ClusterArn`: optional, create-only (changing it replaces the resource).
+    /// Cluster to associate with the Control Panel
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-controlpanel.html#cfn-route53recoverycontrol-controlpanel-clusterarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9:\/_-]*$`.
     #[serde(rename = "ClusterArn", skip_serializing_if = "Option::is_none")]
     pub cluster_arn: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the control panel. You can use any non-white space character in the name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-controlpanel.html#cfn-route53recoverycontrol-controlpanel-name)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-controlpanel.html#cfn-route53recoverycontrol-controlpanel-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -161,16 +177,24 @@ impl ResourceRef<ControlPanel> {
 
 /// The properties of an `AWS::Route53RecoveryControl::RoutingControl` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-routingcontrol.html)).
 ///
+/// AWS Route53 Recovery Control Routing Control resource schema .
+///
 /// [`RoutingControl::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingControl {
-    /// `ClusterArn`: optional, create-only (changing it replaces the resource).
+    /// Arn associated with Control Panel
+    ///
+    /// `ClusterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-routingcontrol.html#cfn-route53recoverycontrol-routingcontrol-clusterarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9:\/_-]*$`.
     #[serde(rename = "ClusterArn", skip_serializing_if = "Option::is_none")]
     pub cluster_arn: Option<Value<String>>,
-    /// `ControlPanelArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the control panel.
+    ///
+    /// `ControlPanelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-routingcontrol.html#cfn-route53recoverycontrol-routingcontrol-controlpanelarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9:\/_-]*$`.
     #[serde(rename = "ControlPanelArn", skip_serializing_if = "Option::is_none")]
     pub control_panel_arn: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the routing control. You can use any non-white space character in the name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-routingcontrol.html#cfn-route53recoverycontrol-routingcontrol-name)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -232,25 +256,39 @@ impl ResourceRef<RoutingControl> {
 
 /// The properties of an `AWS::Route53RecoveryControl::SafetyRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html)).
 ///
+/// Resource schema for AWS Route53 Recovery Control basic constructs and validation rules.
+///
 /// Every property is optional: start from [`SafetyRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SafetyRule {
-    /// `AssertionRule`: optional.
+    /// An assertion rule enforces that, when a routing control state is changed, that the criteria set by the rule configuration is met. Otherwise, the change to the routing control is not accepted.
+    ///
+    /// `AssertionRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html#cfn-route53recoverycontrol-safetyrule-assertionrule)): object [`AssertionRule`], optional.
     #[serde(rename = "AssertionRule", skip_serializing_if = "Option::is_none")]
     pub assertion_rule: Option<AssertionRule>,
-    /// `ControlPanelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the control panel.
+    ///
+    /// `ControlPanelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html#cfn-route53recoverycontrol-safetyrule-controlpanelarn)): string, optional.
     #[serde(rename = "ControlPanelArn", skip_serializing_if = "Option::is_none")]
     pub control_panel_arn: Option<Value<String>>,
-    /// `GatingRule`: optional.
+    /// A gating rule verifies that a set of gating controls evaluates as true, based on a rule configuration that you specify. If the gating rule evaluates to true, Amazon Route 53 Application Recovery Controller allows a set of routing control state changes to run and complete against the set of target controls.
+    ///
+    /// `GatingRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html#cfn-route53recoverycontrol-safetyrule-gatingrule)): object [`GatingRule`], optional.
     #[serde(rename = "GatingRule", skip_serializing_if = "Option::is_none")]
     pub gating_rule: Option<GatingRule>,
-    /// `Name`: optional.
+    /// The name for the safety rule.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html#cfn-route53recoverycontrol-safetyrule-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RuleConfig`: optional.
+    /// The rule configuration for an assertion rule or gating rule. This is the criteria that you set for specific assertion controls (routing controls) or gating controls. This configuration specifies how many controls must be enabled after a transaction completes.
+    ///
+    /// `RuleConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html#cfn-route53recoverycontrol-safetyrule-ruleconfig)): object [`RuleConfig`], optional.
     #[serde(rename = "RuleConfig", skip_serializing_if = "Option::is_none")]
     pub rule_config: Option<RuleConfig>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html#cfn-route53recoverycontrol-safetyrule-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -338,15 +376,19 @@ impl ResourceRef<SafetyRule> {
 
 /// The `AssertionRule` property type of [`SafetyRule`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryControl::SafetyRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html).
+/// AWS reference: [`AWS::Route53RecoveryControl::SafetyRule` `AssertionRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-assertionrule.html).
 ///
 /// Every property is required: [`AssertionRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AssertionRule {
-    /// `AssertedControls`: required.
+    /// The routing controls that are part of transactions that are evaluated to determine if a request to change a routing control state is allowed. For example, you might include three routing controls, one for each of three AWS Regions.
+    ///
+    /// `AssertedControls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-assertionrule.html#cfn-route53recoverycontrol-safetyrule-assertionrule-assertedcontrols)): list of (string), required.
     #[serde(rename = "AssertedControls")]
     pub asserted_controls: Value<Vec<Value<String>>>,
-    /// `WaitPeriodMs`: required.
+    /// An evaluation period, in milliseconds (ms), during which any request against the target routing controls will fail. This helps prevent "flapping" of state. The wait period is 5000 ms by default, but you can choose a custom value.
+    ///
+    /// `WaitPeriodMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-assertionrule.html#cfn-route53recoverycontrol-safetyrule-assertionrule-waitperiodms)): integer, required.
     #[serde(rename = "WaitPeriodMs")]
     pub wait_period_ms: Value<i64>,
 }
@@ -378,18 +420,24 @@ impl Walk for AssertionRule {
 
 /// The `GatingRule` property type of [`SafetyRule`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryControl::SafetyRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html).
+/// AWS reference: [`AWS::Route53RecoveryControl::SafetyRule` `GatingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-gatingrule.html).
 ///
 /// Every property is required: [`GatingRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GatingRule {
-    /// `GatingControls`: required.
+    /// The gating controls for the gating rule. That is, routing controls that are evaluated by the rule configuration that you specify.
+    ///
+    /// `GatingControls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-gatingrule.html#cfn-route53recoverycontrol-safetyrule-gatingrule-gatingcontrols)): list of (string), required.
     #[serde(rename = "GatingControls")]
     pub gating_controls: Value<Vec<Value<String>>>,
-    /// `TargetControls`: required.
+    /// Routing controls that can only be set or unset if the specified RuleConfig evaluates to true for the specified GatingControls. For example, say you have three gating controls, one for each of three AWS Regions. Now you specify AtLeast 2 as your RuleConfig. With these settings, you can only change (set or unset) the routing controls that you have specified as TargetControls if that rule evaluates to true. In other words, your ability to change the routing controls that you have specified as TargetControls is gated by the rule that you set for the routing controls in GatingControls.
+    ///
+    /// `TargetControls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-gatingrule.html#cfn-route53recoverycontrol-safetyrule-gatingrule-targetcontrols)): list of (string), required.
     #[serde(rename = "TargetControls")]
     pub target_controls: Value<Vec<Value<String>>>,
-    /// `WaitPeriodMs`: required.
+    /// An evaluation period, in milliseconds (ms), during which any request against the target routing controls will fail. This helps prevent "flapping" of state. The wait period is 5000 ms by default, but you can choose a custom value.
+    ///
+    /// `WaitPeriodMs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-gatingrule.html#cfn-route53recoverycontrol-safetyrule-gatingrule-waitperiodms)): integer, required.
     #[serde(rename = "WaitPeriodMs")]
     pub wait_period_ms: Value<i64>,
 }
@@ -445,18 +493,24 @@ impl Walk for NetworkType {
 
 /// The `RuleConfig` property type of [`SafetyRule`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryControl::SafetyRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html).
+/// AWS reference: [`AWS::Route53RecoveryControl::SafetyRule` `RuleConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-ruleconfig.html).
 ///
 /// Every property is required: [`RuleConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleConfig {
-    /// `Inverted`: required.
+    /// Logical negation of the rule. If the rule would usually evaluate true, it's evaluated as false, and vice versa.
+    ///
+    /// `Inverted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-ruleconfig.html#cfn-route53recoverycontrol-safetyrule-ruleconfig-inverted)): boolean, required.
     #[serde(rename = "Inverted")]
     pub inverted: Value<bool>,
-    /// `Threshold`: required.
+    /// The value of N, when you specify an ATLEAST rule type. That is, Threshold is the number of controls that must be set when you specify an ATLEAST type.
+    ///
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-ruleconfig.html#cfn-route53recoverycontrol-safetyrule-ruleconfig-threshold)): integer, required.
     #[serde(rename = "Threshold")]
     pub threshold: Value<i64>,
-    /// `Type`: required.
+    /// A rule can be one of the following: ATLEAST, AND, or OR.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-ruleconfig.html#cfn-route53recoverycontrol-safetyrule-ruleconfig-type)): [`RuleType`], one of `AND`, `OR`, `ATLEAST`, required.
     #[serde(rename = "Type")]
     pub type_: Value<RuleType>,
 }
@@ -515,15 +569,15 @@ impl Walk for RuleType {
 
 /// The `Tag` property type of [`Cluster`], [`ControlPanel`] and [`SafetyRule`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryControl::Cluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-cluster.html), [`AWS::Route53RecoveryControl::ControlPanel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-controlpanel.html), [`AWS::Route53RecoveryControl::SafetyRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoverycontrol-safetyrule.html).
+/// AWS reference: [`AWS::Route53RecoveryControl::Cluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-cluster-tag.html), [`AWS::Route53RecoveryControl::ControlPanel` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-controlpanel-tag.html), [`AWS::Route53RecoveryControl::SafetyRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-safetyrule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-cluster-tag.html#cfn-route53recoverycontrol-cluster-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoverycontrol-cluster-tag.html#cfn-route53recoverycontrol-cluster-tag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Route53RecoveryReadiness::Cell` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-cell.html)).
 ///
+/// The API Schema for AWS Route53 Recovery Readiness Cells.
+///
 /// Every property is optional: start from [`Cell::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cell {
-    /// `CellName`: optional, create-only (changing it replaces the resource).
+    /// The name of the cell to create.
+    ///
+    /// `CellName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-cell.html#cfn-route53recoveryreadiness-cell-cellname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_]+`. Length: at most 64 characters.
     #[serde(rename = "CellName", skip_serializing_if = "Option::is_none")]
     pub cell_name: Option<Value<String>>,
-    /// `Cells`: optional.
+    /// A list of cell Amazon Resource Names (ARNs) contained within this cell, for use in nested cells. For example, Availability Zones within specific Regions.
+    ///
+    /// `Cells` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-cell.html#cfn-route53recoveryreadiness-cell-cells)): list of (string), optional. Items: at most 5.
     #[serde(rename = "Cells", skip_serializing_if = "Option::is_none")]
     pub cells: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-cell.html#cfn-route53recoveryreadiness-cell-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -82,16 +90,24 @@ impl ResourceRef<Cell> {
 
 /// The properties of an `AWS::Route53RecoveryReadiness::ReadinessCheck` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-readinesscheck.html)).
 ///
+/// Aws Route53 Recovery Readiness Check Schema and API specification.
+///
 /// Every property is optional: start from [`ReadinessCheck::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReadinessCheck {
-    /// `ReadinessCheckName`: optional, create-only (changing it replaces the resource).
+    /// Name of the ReadinessCheck to create.
+    ///
+    /// `ReadinessCheckName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-readinesscheck.html#cfn-route53recoveryreadiness-readinesscheck-readinesscheckname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_]+`. Length: 1 to 64 characters.
     #[serde(rename = "ReadinessCheckName", skip_serializing_if = "Option::is_none")]
     pub readiness_check_name: Option<Value<String>>,
-    /// `ResourceSetName`: optional.
+    /// The name of the resource set to check.
+    ///
+    /// `ResourceSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-readinesscheck.html#cfn-route53recoveryreadiness-readinesscheck-resourcesetname)): string, optional. Pattern: `[a-zA-Z0-9_]+`. Length: 1 to 64 characters.
     #[serde(rename = "ResourceSetName", skip_serializing_if = "Option::is_none")]
     pub resource_set_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-readinesscheck.html#cfn-route53recoveryreadiness-readinesscheck-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -150,16 +166,24 @@ impl ResourceRef<ReadinessCheck> {
 
 /// The properties of an `AWS::Route53RecoveryReadiness::RecoveryGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-recoverygroup.html)).
 ///
+/// AWS Route53 Recovery Readiness Recovery Group Schema and API specifications.
+///
 /// Every property is optional: start from [`RecoveryGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecoveryGroup {
-    /// `Cells`: optional.
+    /// A list of the cell Amazon Resource Names (ARNs) in the recovery group.
+    ///
+    /// `Cells` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-recoverygroup.html#cfn-route53recoveryreadiness-recoverygroup-cells)): list of (string), optional. Items: at most 5. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Cells", skip_serializing_if = "Option::is_none")]
     pub cells: Option<Value<Vec<Value<String>>>>,
-    /// `RecoveryGroupName`: optional, create-only (changing it replaces the resource).
+    /// The name of the recovery group to create.
+    ///
+    /// `RecoveryGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-recoverygroup.html#cfn-route53recoveryreadiness-recoverygroup-recoverygroupname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_]+`. Length: 1 to 64 characters.
     #[serde(rename = "RecoveryGroupName", skip_serializing_if = "Option::is_none")]
     pub recovery_group_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A collection of tags associated with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-recoverygroup.html#cfn-route53recoveryreadiness-recoverygroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -218,19 +242,29 @@ impl ResourceRef<RecoveryGroup> {
 
 /// The properties of an `AWS::Route53RecoveryReadiness::ResourceSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html)).
 ///
+/// Schema for the AWS Route53 Recovery Readiness ResourceSet Resource and API.
+///
 /// [`ResourceSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceSet {
-    /// `ResourceSetName`: optional, create-only (changing it replaces the resource).
+    /// The name of the resource set to create.
+    ///
+    /// `ResourceSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html#cfn-route53recoveryreadiness-resourceset-resourcesetname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceSetName", skip_serializing_if = "Option::is_none")]
     pub resource_set_name: Option<Value<String>>,
-    /// `ResourceSetType`: required, create-only (changing it replaces the resource).
+    /// The resource type of the resources in the resource set. Enter one of the following values for resource type: AWS: :AutoScaling: :AutoScalingGroup, AWS: :CloudWatch: :Alarm, AWS: :EC2: :CustomerGateway, AWS: :DynamoDB: :Table, AWS: :EC2: :Volume, AWS: :ElasticLoadBalancing: :LoadBalancer, AWS: :ElasticLoadBalancingV2: :LoadBalancer, AWS: :MSK: :Cluster, AWS: :RDS: :DBCluster, AWS: :Route53: :HealthCheck, AWS: :SQS: :Queue, AWS: :SNS: :Topic, AWS: :SNS: :Subscription, AWS: :EC2: :VPC, AWS: :EC2: :VPNConnection, AWS: :EC2: :VPNGateway, AWS::Route53RecoveryReadiness::DNSTargetResource
+    ///
+    /// `ResourceSetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html#cfn-route53recoveryreadiness-resourceset-resourcesettype)): string, required, create-only (changing it replaces the resource). Pattern: `^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$`.
     #[serde(rename = "ResourceSetType")]
     pub resource_set_type: Value<String>,
-    /// `Resources`: required.
+    /// A list of resource objects in the resource set.
+    ///
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html#cfn-route53recoveryreadiness-resourceset-resources)): list of (object [`ResourceSetResource`]), required. Items: 1 to 6.
     #[serde(rename = "Resources")]
     pub resources: Value<Vec<ResourceSetResource>>,
-    /// `Tags`: optional.
+    /// A tag to associate with the parameters for a resource set.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html#cfn-route53recoveryreadiness-resourceset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -293,24 +327,34 @@ impl ResourceRef<ResourceSet> {
 
 /// The `DNSTargetResource` property type of [`ResourceSet`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html).
+/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet` `DNSTargetResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-dnstargetresource.html).
 ///
 /// Every property is optional: start from [`DnsTargetResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DnsTargetResource {
-    /// `DomainName`: optional.
+    /// The domain name that acts as an ingress point to a portion of the customer application.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-dnstargetresource.html#cfn-route53recoveryreadiness-resourceset-dnstargetresource-domainname)): string, optional.
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `HostedZoneArn`: optional.
+    /// The hosted zone Amazon Resource Name (ARN) that contains the DNS record with the provided name of the target resource.
+    ///
+    /// `HostedZoneArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-dnstargetresource.html#cfn-route53recoveryreadiness-resourceset-dnstargetresource-hostedzonearn)): string, optional.
     #[serde(rename = "HostedZoneArn", skip_serializing_if = "Option::is_none")]
     pub hosted_zone_arn: Option<Value<String>>,
-    /// `RecordSetId`: optional.
+    /// The Route 53 record set ID that will uniquely identify a DNS record, given a name and a type.
+    ///
+    /// `RecordSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-dnstargetresource.html#cfn-route53recoveryreadiness-resourceset-dnstargetresource-recordsetid)): string, optional.
     #[serde(rename = "RecordSetId", skip_serializing_if = "Option::is_none")]
     pub record_set_id: Option<Value<String>>,
-    /// `RecordType`: optional.
+    /// The type of DNS record of the target resource.
+    ///
+    /// `RecordType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-dnstargetresource.html#cfn-route53recoveryreadiness-resourceset-dnstargetresource-recordtype)): string, optional.
     #[serde(rename = "RecordType", skip_serializing_if = "Option::is_none")]
     pub record_type: Option<Value<String>>,
-    /// `TargetResource`: optional.
+    /// The target resource that the Route 53 record points to.
+    ///
+    /// `TargetResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-dnstargetresource.html#cfn-route53recoveryreadiness-resourceset-dnstargetresource-targetresource)): object [`TargetResource`], optional.
     #[serde(rename = "TargetResource", skip_serializing_if = "Option::is_none")]
     pub target_resource: Option<TargetResource>,
 }
@@ -372,12 +416,14 @@ impl Walk for DnsTargetResource {
 
 /// The `NLBResource` property type of [`ResourceSet`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html).
+/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet` `NLBResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-nlbresource.html).
 ///
 /// Every property is optional: start from [`NlbResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NlbResource {
-    /// `Arn`: optional.
+    /// A Network Load Balancer resource Amazon Resource Name (ARN).
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-nlbresource.html#cfn-route53recoveryreadiness-resourceset-nlbresource-arn)): string, optional.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -407,15 +453,19 @@ impl Walk for NlbResource {
 
 /// The `R53ResourceRecord` property type of [`ResourceSet`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html).
+/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet` `R53ResourceRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-r53resourcerecord.html).
 ///
 /// Every property is optional: start from [`R53ResourceRecord::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct R53ResourceRecord {
-    /// `DomainName`: optional.
+    /// The DNS target domain name.
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-r53resourcerecord.html#cfn-route53recoveryreadiness-resourceset-r53resourcerecord-domainname)): string, optional.
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `RecordSetId`: optional.
+    /// The Resource Record set id.
+    ///
+    /// `RecordSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-r53resourcerecord.html#cfn-route53recoveryreadiness-resourceset-r53resourcerecord-recordsetid)): string, optional.
     #[serde(rename = "RecordSetId", skip_serializing_if = "Option::is_none")]
     pub record_set_id: Option<Value<String>>,
 }
@@ -453,21 +503,29 @@ impl Walk for R53ResourceRecord {
 
 /// The `Resource` property type of [`ResourceSet`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html).
+/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet` `Resource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-resource.html).
 ///
 /// Every property is optional: start from [`ResourceSetResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceSetResource {
-    /// `ComponentId`: optional.
+    /// The component identifier of the resource, generated when DNS target resource is used.
+    ///
+    /// `ComponentId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-resource.html#cfn-route53recoveryreadiness-resourceset-resource-componentid)): string, optional.
     #[serde(rename = "ComponentId", skip_serializing_if = "Option::is_none")]
     pub component_id: Option<Value<String>>,
-    /// `DnsTargetResource`: optional.
+    /// A component for DNS/routing control readiness checks.
+    ///
+    /// `DnsTargetResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-resource.html#cfn-route53recoveryreadiness-resourceset-resource-dnstargetresource)): object [`DnsTargetResource`], optional.
     #[serde(rename = "DnsTargetResource", skip_serializing_if = "Option::is_none")]
     pub dns_target_resource: Option<DnsTargetResource>,
-    /// `ReadinessScopes`: optional.
+    /// A list of recovery group Amazon Resource Names (ARNs) and cell ARNs that this resource is contained within.
+    ///
+    /// `ReadinessScopes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-resource.html#cfn-route53recoveryreadiness-resourceset-resource-readinessscopes)): list of (string), optional. Each item: Items: at most 5.
     #[serde(rename = "ReadinessScopes", skip_serializing_if = "Option::is_none")]
     pub readiness_scopes: Option<Value<Vec<Value<String>>>>,
-    /// `ResourceArn`: optional.
+    /// The Amazon Resource Name (ARN) of the AWS resource.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-resource.html#cfn-route53recoveryreadiness-resourceset-resource-resourcearn)): string, optional.
     #[serde(rename = "ResourceArn", skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<Value<String>>,
 }
@@ -521,15 +579,15 @@ impl Walk for ResourceSetResource {
 
 /// The `Tag` property type of [`Cell`], [`ReadinessCheck`], [`RecoveryGroup`] and [`ResourceSet`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryReadiness::Cell`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-cell.html), [`AWS::Route53RecoveryReadiness::ReadinessCheck`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-readinesscheck.html), [`AWS::Route53RecoveryReadiness::RecoveryGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-recoverygroup.html), [`AWS::Route53RecoveryReadiness::ResourceSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html).
+/// AWS reference: [`AWS::Route53RecoveryReadiness::Cell` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-cell-tag.html), [`AWS::Route53RecoveryReadiness::ReadinessCheck` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-readinesscheck-tag.html), [`AWS::Route53RecoveryReadiness::RecoveryGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-recoverygroup-tag.html), [`AWS::Route53RecoveryReadiness::ResourceSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-cell-tag.html#cfn-route53recoveryreadiness-cell-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-cell-tag.html#cfn-route53recoveryreadiness-cell-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -558,15 +616,19 @@ impl Walk for Tag {
 
 /// The `TargetResource` property type of [`ResourceSet`].
 ///
-/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53recoveryreadiness-resourceset.html).
+/// AWS reference: [`AWS::Route53RecoveryReadiness::ResourceSet` `TargetResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-targetresource.html).
 ///
 /// Every property is optional: start from [`TargetResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetResource {
-    /// `NLBResource`: optional.
+    /// The Network Load Balancer resource that a DNS target resource points to.
+    ///
+    /// `NLBResource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-targetresource.html#cfn-route53recoveryreadiness-resourceset-targetresource-nlbresource)): object [`NlbResource`], optional.
     #[serde(rename = "NLBResource", skip_serializing_if = "Option::is_none")]
     pub nlb_resource: Option<NlbResource>,
-    /// `R53Resource`: optional.
+    /// The Route 53 resource that a DNS target resource record points to.
+    ///
+    /// `R53Resource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53recoveryreadiness-resourceset-targetresource.html#cfn-route53recoveryreadiness-resourceset-targetresource-r53resource)): object [`R53ResourceRecord`], optional.
     #[serde(rename = "R53Resource", skip_serializing_if = "Option::is_none")]
     pub r53_resource: Option<R53ResourceRecord>,
 }

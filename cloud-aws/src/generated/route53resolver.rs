@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Route53Resolver::FirewallDomainList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewalldomainlist.html)).
 ///
+/// Resource schema for AWS::Route53Resolver::FirewallDomainList.
+///
 /// Every property is optional: start from [`FirewallDomainList::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FirewallDomainList {
-    /// `DomainFileUrl`: optional.
+    /// S3 URL to import domains from.
+    ///
+    /// `DomainFileUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewalldomainlist.html#cfn-route53resolver-firewalldomainlist-domainfileurl)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "DomainFileUrl", skip_serializing_if = "Option::is_none")]
     pub domain_file_url: Option<Value<String>>,
-    /// `Domains`: optional.
+    /// An inline list of domains to use for this domain list.
+    ///
+    /// `Domains` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewalldomainlist.html#cfn-route53resolver-firewalldomainlist-domains)): list of (string), optional. Each item: Length: 1 to 255 characters.
     #[serde(rename = "Domains", skip_serializing_if = "Option::is_none")]
     pub domains: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// FirewallDomainListName
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewalldomainlist.html#cfn-route53resolver-firewalldomainlist-name)): string, optional, create-only (changing it replaces the resource). Pattern: `(?!^[0-9]+$)([a-zA-Z0-9\-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewalldomainlist.html#cfn-route53resolver-firewalldomainlist-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -128,16 +138,24 @@ impl ResourceRef<FirewallDomainList> {
 
 /// The properties of an `AWS::Route53Resolver::FirewallRuleGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html)).
 ///
+/// Resource schema for AWS::Route53Resolver::FirewallRuleGroup.
+///
 /// Every property is optional: start from [`FirewallRuleGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FirewallRuleGroup {
-    /// `FirewallRules`: optional.
+    /// FirewallRules
+    ///
+    /// `FirewallRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html#cfn-route53resolver-firewallrulegroup-firewallrules)): list of (object [`FirewallRule`]), optional.
     #[serde(rename = "FirewallRules", skip_serializing_if = "Option::is_none")]
     pub firewall_rules: Option<Value<Vec<FirewallRule>>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// FirewallRuleGroupName
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html#cfn-route53resolver-firewallrulegroup-name)): string, optional, create-only (changing it replaces the resource). Pattern: `(?!^[0-9]+$)([a-zA-Z0-9\-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html#cfn-route53resolver-firewallrulegroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -241,25 +259,39 @@ impl ResourceRef<FirewallRuleGroup> {
 
 /// The properties of an `AWS::Route53Resolver::FirewallRuleGroupAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroupassociation.html)).
 ///
+/// Resource schema for AWS::Route53Resolver::FirewallRuleGroupAssociation.
+///
 /// [`FirewallRuleGroupAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirewallRuleGroupAssociation {
-    /// `FirewallRuleGroupId`: required, create-only (changing it replaces the resource).
+    /// FirewallRuleGroupId
+    ///
+    /// `FirewallRuleGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroupassociation.html#cfn-route53resolver-firewallrulegroupassociation-firewallrulegroupid)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "FirewallRuleGroupId")]
     pub firewall_rule_group_id: Value<String>,
-    /// `MutationProtection`: optional.
+    /// MutationProtectionStatus
+    ///
+    /// `MutationProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroupassociation.html#cfn-route53resolver-firewallrulegroupassociation-mutationprotection)): [`MutationProtection`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "MutationProtection", skip_serializing_if = "Option::is_none")]
     pub mutation_protection: Option<Value<MutationProtection>>,
-    /// `Name`: optional.
+    /// FirewallRuleGroupAssociationName
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroupassociation.html#cfn-route53resolver-firewallrulegroupassociation-name)): string, optional. Pattern: `(?!^[0-9]+$)([a-zA-Z0-9\-_' ']+)`. Length: 0 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Priority`: required.
+    /// Priority
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroupassociation.html#cfn-route53resolver-firewallrulegroupassociation-priority)): integer, required.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `Tags`: optional.
+    /// Tags
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroupassociation.html#cfn-route53resolver-firewallrulegroupassociation-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcId`: required, create-only (changing it replaces the resource).
+    /// VpcId
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroupassociation.html#cfn-route53resolver-firewallrulegroupassociation-vpcid)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -370,22 +402,34 @@ impl ResourceRef<FirewallRuleGroupAssociation> {
 
 /// The properties of an `AWS::Route53Resolver::OutpostResolver` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-outpostresolver.html)).
 ///
+/// Resource schema for AWS::Route53Resolver::OutpostResolver.
+///
 /// [`OutpostResolver::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutpostResolver {
-    /// `InstanceCount`: optional.
+    /// The number of OutpostResolvers.
+    ///
+    /// `InstanceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-outpostresolver.html#cfn-route53resolver-outpostresolver-instancecount)): integer, optional. Range: 4 to 256.
     #[serde(rename = "InstanceCount", skip_serializing_if = "Option::is_none")]
     pub instance_count: Option<Value<i64>>,
-    /// `Name`: required.
+    /// The OutpostResolver name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-outpostresolver.html#cfn-route53resolver-outpostresolver-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutpostArn`: required, create-only (changing it replaces the resource).
+    /// The Outpost ARN.
+    ///
+    /// `OutpostArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-outpostresolver.html#cfn-route53resolver-outpostresolver-outpostarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws([a-z-]+)?:outposts:[a-z\d-]+:\d{12}:outpost/op-[a-f0-9]{17}$`. Length: 1 to 1024 characters.
     #[serde(rename = "OutpostArn")]
     pub outpost_arn: Value<String>,
-    /// `PreferredInstanceType`: required.
+    /// The OutpostResolver instance type.
+    ///
+    /// `PreferredInstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-outpostresolver.html#cfn-route53resolver-outpostresolver-preferredinstancetype)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "PreferredInstanceType")]
     pub preferred_instance_type: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-outpostresolver.html#cfn-route53resolver-outpostresolver-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -482,13 +526,19 @@ impl ResourceRef<OutpostResolver> {
 
 /// The properties of an `AWS::Route53Resolver::ResolverConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverconfig.html)).
 ///
+/// Resource schema for AWS::Route53Resolver::ResolverConfig.
+///
 /// Every property is required: [`ResolverConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResolverConfig {
-    /// `AutodefinedReverseFlag`: required, create-only (changing it replaces the resource).
+    /// Represents the desired status of AutodefinedReverse. The only supported value on creation is DISABLE. Deletion of this resource will return AutodefinedReverse to its default value (ENABLED).
+    ///
+    /// `AutodefinedReverseFlag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverconfig.html#cfn-route53resolver-resolverconfig-autodefinedreverseflag)): [`AutodefinedReverseFlag`], one of `DISABLE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "AutodefinedReverseFlag")]
     pub autodefined_reverse_flag: Value<AutodefinedReverseFlag>,
-    /// `ResourceId`: required, create-only (changing it replaces the resource).
+    /// ResourceId
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverconfig.html#cfn-route53resolver-resolverconfig-resourceid)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "ResourceId")]
     pub resource_id: Value<String>,
 }
@@ -543,10 +593,14 @@ impl ResourceRef<ResolverConfig> {
 
 /// The properties of an `AWS::Route53Resolver::ResolverDNSSECConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverdnssecconfig.html)).
 ///
+/// Resource schema for AWS::Route53Resolver::ResolverDNSSECConfig.
+///
 /// Every property is optional: start from [`ResolverDnssecConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResolverDnssecConfig {
-    /// `ResourceId`: optional, create-only (changing it replaces the resource).
+    /// ResourceId
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverdnssecconfig.html#cfn-route53resolver-resolverdnssecconfig-resourceid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<String>>,
 }
@@ -599,58 +653,86 @@ impl ResourceRef<ResolverDnssecConfig> {
 
 /// The properties of an `AWS::Route53Resolver::ResolverEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html)).
 ///
+/// Resource type definition for AWS::Route53Resolver::ResolverEndpoint
+///
 /// [`ResolverEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResolverEndpoint {
-    /// `Direction`: required, create-only (changing it replaces the resource).
+    /// Indicates whether the Resolver endpoint allows inbound or outbound DNS queries: - INBOUND: allows DNS queries to your VPC from your network - OUTBOUND: allows DNS queries from your VPC to your network - INBOUND\_DELEGATION: allows DNS queries to your VPC from your network with authoritative answers from private hosted zones
+    ///
+    /// `Direction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-direction)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Direction")]
     pub direction: Value<String>,
-    /// `Dns64Enabled`: optional.
+    /// Specifies whether DNS64 is enabled for the Inbound Resolver Endpoint. When set to true, if a DNS AAAA query is made for a domain that has only an A (IPv4) record, the resolver automatically synthesizes an AAAA (IPv6) response by embedding the IPv4 address into the well-known prefix 64:ff9b::/96. Default is false.
+    ///
+    /// `Dns64Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-dns64enabled)): boolean, optional.
     #[serde(rename = "Dns64Enabled", skip_serializing_if = "Option::is_none")]
     pub dns64_enabled: Option<Value<bool>>,
-    /// `IpAddresses`: required.
+    /// The subnets and IP addresses in your VPC that DNS queries originate from (for outbound endpoints) or that you forward DNS queries to (for inbound endpoints). The subnet ID uniquely identifies a VPC.
+    ///
+    /// `IpAddresses` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-ipaddresses)): list of (object [`IpAddressRequest`]), required. Items: 2 to 20.
     #[serde(rename = "IpAddresses")]
     pub ip_addresses: Value<Vec<IpAddressRequest>>,
-    /// `Ipv6InternetAccessEnabled`: optional.
+    /// Specifies whether IPv6 Internet Gateway access is enabled through the Outbound Resolver Endpoint. When set to true, this property allows your Endpoint ENIs to reach public IPv6 target nameservers through an internet gateway. Default is false.
+    ///
+    /// `Ipv6InternetAccessEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-ipv6internetaccessenabled)): boolean, optional.
     #[serde(
         rename = "Ipv6InternetAccessEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub ipv6_internet_access_enabled: Option<Value<bool>>,
-    /// `Name`: optional.
+    /// A friendly name that lets you easily find a configuration in the Resolver dashboard in the Route 53 console.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-name)): string, optional. Pattern: `^(?!^[0-9]+$)([a-zA-Z0-9\-_' ']+)$`. Length: 0 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OutpostArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN (Amazon Resource Name) for the Outpost.
+    ///
+    /// `OutpostArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-outpostarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws([a-z-]+)?:outposts:[a-z\d-]+:\d{12}:outpost/op-[a-f0-9]{17}$`. Length: 1 to 255 characters.
     #[serde(rename = "OutpostArn", skip_serializing_if = "Option::is_none")]
     pub outpost_arn: Option<Value<String>>,
-    /// `PreferredInstanceType`: optional, create-only (changing it replaces the resource).
+    /// The Amazon EC2 instance type.
+    ///
+    /// `PreferredInstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-preferredinstancetype)): string, optional, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(
         rename = "PreferredInstanceType",
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_instance_type: Option<Value<String>>,
-    /// `Protocols`: optional.
+    /// Protocols used for the endpoint. DoH-FIPS is applicable for inbound endpoints only.
+    ///
+    /// `Protocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-protocols)): list of (string), optional. Items: 1 to 2.
     #[serde(rename = "Protocols", skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Value<Vec<Value<String>>>>,
-    /// `ResolverEndpointType`: optional.
+    /// The Resolver endpoint IP address type.
+    ///
+    /// `ResolverEndpointType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-resolverendpointtype)): string, optional.
     #[serde(
         rename = "ResolverEndpointType",
         skip_serializing_if = "Option::is_none"
     )]
     pub resolver_endpoint_type: Option<Value<String>>,
-    /// `RniEnhancedMetricsEnabled`: optional.
+    /// Specifies whether RNI enhanced metrics are enabled for the Resolver Endpoints. When set to true, one-minute granular metrics are published in CloudWatch for each RNI associated with this endpoint. When set to false, metrics are not published. Default is false.
+    ///
+    /// `RniEnhancedMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-rnienhancedmetricsenabled)): boolean, optional.
     #[serde(
         rename = "RniEnhancedMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub rni_enhanced_metrics_enabled: Option<Value<bool>>,
-    /// `SecurityGroupIds`: required, create-only (changing it replaces the resource).
+    /// The ID of one or more security groups that control access to this VPC. The security group must include one or more inbound rules (for inbound endpoints) or outbound rules (for outbound endpoints). Inbound and outbound rules must allow TCP and UDP access. For inbound access, open port 53. For outbound access, open the port that you're using for DNS queries on your network.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-securitygroupids)): list of (string), required, create-only (changing it replaces the resource). Each item: Length: 1 to 64 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetNameServerMetricsEnabled`: optional.
+    /// Specifies whether target name server metrics are enabled for the Outbound Resolver Endpoint. When set to true, one-minute granular metrics are published in CloudWatch for each target name server associated with this endpoint. When set to false, metrics are not published. Default is false.
+    ///
+    /// `TargetNameServerMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html#cfn-route53resolver-resolverendpoint-targetnameservermetricsenabled)): boolean, optional.
     #[serde(
         rename = "TargetNameServerMetricsEnabled",
         skip_serializing_if = "Option::is_none"
@@ -812,16 +894,24 @@ impl ResourceRef<ResolverEndpoint> {
 
 /// The properties of an `AWS::Route53Resolver::ResolverQueryLoggingConfig` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverqueryloggingconfig.html)).
 ///
+/// Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfig.
+///
 /// Every property is optional: start from [`ResolverQueryLoggingConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResolverQueryLoggingConfig {
-    /// `DestinationArn`: optional, create-only (changing it replaces the resource).
+    /// destination arn
+    ///
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverqueryloggingconfig.html#cfn-route53resolver-resolverqueryloggingconfig-destinationarn)): string, optional, create-only (changing it replaces the resource). Length: 1 to 600 characters.
     #[serde(rename = "DestinationArn", skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// ResolverQueryLogConfigName
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverqueryloggingconfig.html#cfn-route53resolver-resolverqueryloggingconfig-name)): string, optional, create-only (changing it replaces the resource). Pattern: `(?!^[0-9]+$)([a-zA-Z0-9\-_' ']+)`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverqueryloggingconfig.html#cfn-route53resolver-resolverqueryloggingconfig-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource). Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -915,16 +1005,22 @@ impl ResourceRef<ResolverQueryLoggingConfig> {
 
 /// The properties of an `AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverqueryloggingconfigassociation.html)).
 ///
+/// Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation.
+///
 /// Every property is optional: start from [`ResolverQueryLoggingConfigAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResolverQueryLoggingConfigAssociation {
-    /// `ResolverQueryLogConfigId`: optional, create-only (changing it replaces the resource).
+    /// ResolverQueryLogConfigId
+    ///
+    /// `ResolverQueryLogConfigId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverqueryloggingconfigassociation.html#cfn-route53resolver-resolverqueryloggingconfigassociation-resolverquerylogconfigid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(
         rename = "ResolverQueryLogConfigId",
         skip_serializing_if = "Option::is_none"
     )]
     pub resolver_query_log_config_id: Option<Value<String>>,
-    /// `ResourceId`: optional, create-only (changing it replaces the resource).
+    /// ResourceId
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverqueryloggingconfigassociation.html#cfn-route53resolver-resolverqueryloggingconfigassociation-resourceid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<String>>,
 }
@@ -995,28 +1091,44 @@ impl ResourceRef<ResolverQueryLoggingConfigAssociation> {
 
 /// The properties of an `AWS::Route53Resolver::ResolverRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html)).
 ///
+/// Resource Type definition for AWS::Route53Resolver::ResolverRule
+///
 /// [`ResolverRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResolverRule {
-    /// `DelegationRecord`: optional.
+    /// The name server domain for queries to be delegated to if a query matches the delegation record.
+    ///
+    /// `DelegationRecord` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-delegationrecord)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "DelegationRecord", skip_serializing_if = "Option::is_none")]
     pub delegation_record: Option<Value<String>>,
-    /// `DomainName`: optional.
+    /// DNS queries for this domain name are forwarded to the IP addresses that are specified in TargetIps
+    ///
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-domainname)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name for the Resolver rule
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-name)): string, optional. Pattern: `^(?!^[0-9]+$)([a-zA-Z0-9\-_' ']+)$`. Length: 0 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ResolverEndpointId`: optional.
+    /// The ID of the endpoint that the rule is associated with.
+    ///
+    /// `ResolverEndpointId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-resolverendpointid)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "ResolverEndpointId", skip_serializing_if = "Option::is_none")]
     pub resolver_endpoint_id: Option<Value<String>>,
-    /// `RuleType`: required, create-only (changing it replaces the resource).
+    /// When you want to forward DNS queries for specified domain name to resolvers on your network, specify FORWARD. When you have a forwarding rule to forward DNS queries for a domain to your network and you want Resolver to process queries for a subdomain of that domain, specify SYSTEM.
+    ///
+    /// `RuleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-ruletype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RuleType")]
     pub rule_type: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetIps`: optional.
+    /// An array that contains the IP addresses and ports that an outbound endpoint forwards DNS queries to. Typically, these are the IP addresses of DNS resolvers on your network. Specify IPv4 addresses. IPv6 is not supported.
+    ///
+    /// `TargetIps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html#cfn-route53resolver-resolverrule-targetips)): list of (object [`TargetAddress`]), optional. Items: at least 1.
     #[serde(rename = "TargetIps", skip_serializing_if = "Option::is_none")]
     pub target_ips: Option<Value<Vec<TargetAddress>>>,
 }
@@ -1114,16 +1226,24 @@ impl ResourceRef<ResolverRule> {
 
 /// The properties of an `AWS::Route53Resolver::ResolverRuleAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverruleassociation.html)).
 ///
+/// In the response to an [AssociateResolverRule](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_AssociateResolverRule.html), [DisassociateResolverRule](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_DisassociateResolverRule.html), or [ListResolverRuleAssociations](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_ListResolverRuleAssociations.html) request, provides information about an association between a resolver rule and a VPC. The association determines which DNS queries that originate in the VPC are forwarded to your network.
+///
 /// [`ResolverRuleAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResolverRuleAssociation {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of an association between a Resolver rule and a VPC. The name can be up to 64 characters long and can contain letters (a-z, A-Z), numbers (0-9), hyphens (-), underscores (\_), and spaces. The name cannot consist of only numbers.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverruleassociation.html#cfn-route53resolver-resolverruleassociation-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ResolverRuleId`: required, create-only (changing it replaces the resource).
+    /// The ID of the Resolver rule that you associated with the VPC that is specified by `VPCId`.
+    ///
+    /// `ResolverRuleId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverruleassociation.html#cfn-route53resolver-resolverruleassociation-resolverruleid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResolverRuleId")]
     pub resolver_rule_id: Value<String>,
-    /// `VPCId`: required, create-only (changing it replaces the resource).
+    /// The ID of the VPC that you associated the Resolver rule with.
+    ///
+    /// `VPCId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverruleassociation.html#cfn-route53resolver-resolverruleassociation-vpcid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "VPCId")]
     pub vpc_id: Value<String>,
 }
@@ -1303,12 +1423,14 @@ impl Walk for DnsThreatProtection {
 
 /// The `FirewallAdvancedContentCategoryConfig` property type of [`FirewallRuleGroup`].
 ///
-/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html).
+/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup` `FirewallAdvancedContentCategoryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewalladvancedcontentcategoryconfig.html).
 ///
 /// Every property is required: [`FirewallAdvancedContentCategoryConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirewallAdvancedContentCategoryConfig {
-    /// `Category`: required.
+    /// The content category value.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewalladvancedcontentcategoryconfig.html#cfn-route53resolver-firewallrulegroup-firewalladvancedcontentcategoryconfig-category)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Category")]
     pub category: Value<String>,
 }
@@ -1334,12 +1456,14 @@ impl Walk for FirewallAdvancedContentCategoryConfig {
 
 /// The `FirewallAdvancedThreatCategoryConfig` property type of [`FirewallRuleGroup`].
 ///
-/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html).
+/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup` `FirewallAdvancedThreatCategoryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewalladvancedthreatcategoryconfig.html).
 ///
 /// Every property is required: [`FirewallAdvancedThreatCategoryConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirewallAdvancedThreatCategoryConfig {
-    /// `Category`: required.
+    /// The threat category value.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewalladvancedthreatcategoryconfig.html#cfn-route53resolver-firewallrulegroup-firewalladvancedthreatcategoryconfig-category)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Category")]
     pub category: Value<String>,
 }
@@ -1385,63 +1509,87 @@ impl Walk for FirewallDomainRedirectionAction {
 
 /// The `FirewallRule` property type of [`FirewallRuleGroup`].
 ///
-/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html).
+/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup` `FirewallRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html).
 ///
 /// [`FirewallRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FirewallRule {
-    /// `Action`: required.
+    /// Rule Action
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-action)): [`Action`], one of `ALLOW`, `BLOCK`, `ALERT`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
-    /// `BlockOverrideDnsType`: optional.
+    /// BlockOverrideDnsType
+    ///
+    /// `BlockOverrideDnsType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-blockoverridednstype)): [`BlockOverrideDnsType`], one of `CNAME`, optional.
     #[serde(
         rename = "BlockOverrideDnsType",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_override_dns_type: Option<Value<BlockOverrideDnsType>>,
-    /// `BlockOverrideDomain`: optional.
+    /// BlockOverrideDomain
+    ///
+    /// `BlockOverrideDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-blockoverridedomain)): string, optional. Length: 1 to 255 characters.
     #[serde(
         rename = "BlockOverrideDomain",
         skip_serializing_if = "Option::is_none"
     )]
     pub block_override_domain: Option<Value<String>>,
-    /// `BlockOverrideTtl`: optional.
+    /// BlockOverrideTtl
+    ///
+    /// `BlockOverrideTtl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-blockoverridettl)): integer, optional. Range: 0 to 604800.
     #[serde(rename = "BlockOverrideTtl", skip_serializing_if = "Option::is_none")]
     pub block_override_ttl: Option<Value<i64>>,
-    /// `BlockResponse`: optional.
+    /// BlockResponse
+    ///
+    /// `BlockResponse` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-blockresponse)): [`BlockResponse`], one of `NODATA`, `NXDOMAIN`, `OVERRIDE`, optional.
     #[serde(rename = "BlockResponse", skip_serializing_if = "Option::is_none")]
     pub block_response: Option<Value<BlockResponse>>,
-    /// `ConfidenceThreshold`: optional.
+    /// ConfidenceThreshold
+    ///
+    /// `ConfidenceThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-confidencethreshold)): [`ConfidenceThreshold`], one of `LOW`, `MEDIUM`, `HIGH`, optional.
     #[serde(
         rename = "ConfidenceThreshold",
         skip_serializing_if = "Option::is_none"
     )]
     pub confidence_threshold: Option<Value<ConfidenceThreshold>>,
-    /// `DnsThreatProtection`: optional.
+    /// DnsThreatProtection
+    ///
+    /// `DnsThreatProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-dnsthreatprotection)): [`DnsThreatProtection`], one of `DGA`, `DNS_TUNNELING`, `DICTIONARY_DGA`, optional.
     #[serde(
         rename = "DnsThreatProtection",
         skip_serializing_if = "Option::is_none"
     )]
     pub dns_threat_protection: Option<Value<DnsThreatProtection>>,
-    /// `FirewallDomainListId`: optional.
+    /// ResourceId
+    ///
+    /// `FirewallDomainListId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-firewalldomainlistid)): string, optional. Length: 1 to 64 characters.
     #[serde(
         rename = "FirewallDomainListId",
         skip_serializing_if = "Option::is_none"
     )]
     pub firewall_domain_list_id: Option<Value<String>>,
-    /// `FirewallDomainRedirectionAction`: optional.
+    /// FirewallDomainRedirectionAction
+    ///
+    /// `FirewallDomainRedirectionAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-firewalldomainredirectionaction)): [`FirewallDomainRedirectionAction`], one of `INSPECT_REDIRECTION_DOMAIN`, `TRUST_REDIRECTION_DOMAIN`, optional.
     #[serde(
         rename = "FirewallDomainRedirectionAction",
         skip_serializing_if = "Option::is_none"
     )]
     pub firewall_domain_redirection_action: Option<Value<FirewallDomainRedirectionAction>>,
-    /// `FirewallRuleType`: optional.
+    /// Advanced firewall rule type. Mutually exclusive with FirewallDomainListId and DnsThreatProtection/ConfidenceThreshold.
+    ///
+    /// `FirewallRuleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-firewallruletype)): object [`FirewallRuleType`], optional.
     #[serde(rename = "FirewallRuleType", skip_serializing_if = "Option::is_none")]
     pub firewall_rule_type: Option<FirewallRuleType>,
-    /// `Priority`: required.
+    /// Rule Priority
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-priority)): integer, required.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `Qtype`: optional.
+    /// Qtype
+    ///
+    /// `Qtype` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallrule.html#cfn-route53resolver-firewallrulegroup-firewallrule-qtype)): string, optional. Length: 1 to 16 characters.
     #[serde(rename = "Qtype", skip_serializing_if = "Option::is_none")]
     pub qtype: Option<Value<String>>,
 }
@@ -1566,24 +1714,30 @@ impl Walk for FirewallRule {
 
 /// The `FirewallRuleType` property type of [`FirewallRuleGroup`].
 ///
-/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html).
+/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup` `FirewallRuleType`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallruletype.html).
 ///
 /// Every property is optional: start from [`FirewallRuleType::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FirewallRuleType {
-    /// `FirewallAdvancedContentCategory`: optional.
+    /// Configuration for an advanced content category rule type.
+    ///
+    /// `FirewallAdvancedContentCategory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallruletype.html#cfn-route53resolver-firewallrulegroup-firewallruletype-firewalladvancedcontentcategory)): object [`FirewallAdvancedContentCategoryConfig`], optional.
     #[serde(
         rename = "FirewallAdvancedContentCategory",
         skip_serializing_if = "Option::is_none"
     )]
     pub firewall_advanced_content_category: Option<FirewallAdvancedContentCategoryConfig>,
-    /// `FirewallAdvancedThreatCategory`: optional.
+    /// Configuration for an advanced threat category rule type.
+    ///
+    /// `FirewallAdvancedThreatCategory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallruletype.html#cfn-route53resolver-firewallrulegroup-firewallruletype-firewalladvancedthreatcategory)): object [`FirewallAdvancedThreatCategoryConfig`], optional.
     #[serde(
         rename = "FirewallAdvancedThreatCategory",
         skip_serializing_if = "Option::is_none"
     )]
     pub firewall_advanced_threat_category: Option<FirewallAdvancedThreatCategoryConfig>,
-    /// `PartnerThreatProtection`: optional.
+    /// Configuration for a partner threat protection rule type.
+    ///
+    /// `PartnerThreatProtection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-firewallruletype.html#cfn-route53resolver-firewallrulegroup-firewallruletype-partnerthreatprotection)): object [`PartnerThreatProtectionConfig`], optional.
     #[serde(
         rename = "PartnerThreatProtection",
         skip_serializing_if = "Option::is_none"
@@ -1641,18 +1795,24 @@ impl Walk for FirewallRuleType {
 
 /// The `IpAddressRequest` property type of [`ResolverEndpoint`].
 ///
-/// AWS reference: [`AWS::Route53Resolver::ResolverEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html).
+/// AWS reference: [`AWS::Route53Resolver::ResolverEndpoint` `IpAddressRequest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverendpoint-ipaddressrequest.html).
 ///
 /// [`IpAddressRequest::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpAddressRequest {
-    /// `Ip`: optional.
+    /// The IPv4 address that you want to use for DNS queries.
+    ///
+    /// `Ip` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverendpoint-ipaddressrequest.html#cfn-route53resolver-resolverendpoint-ipaddressrequest-ip)): string, optional. Length: 7 to 36 characters.
     #[serde(rename = "Ip", skip_serializing_if = "Option::is_none")]
     pub ip: Option<Value<String>>,
-    /// `Ipv6`: optional.
+    /// The IPv6 address that you want to use for DNS queries.
+    ///
+    /// `Ipv6` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverendpoint-ipaddressrequest.html#cfn-route53resolver-resolverendpoint-ipaddressrequest-ipv6)): string, optional. Length: 7 to 39 characters.
     #[serde(rename = "Ipv6", skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<Value<String>>,
-    /// `SubnetId`: required.
+    /// The ID of the subnet that contains the IP address.
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverendpoint-ipaddressrequest.html#cfn-route53resolver-resolverendpoint-ipaddressrequest-subnetid)): string, required. Length: 1 to 32 characters.
     #[serde(rename = "SubnetId")]
     pub subnet_id: Value<String>,
 }
@@ -1716,12 +1876,14 @@ impl Walk for MutationProtection {
 
 /// The `PartnerThreatProtectionConfig` property type of [`FirewallRuleGroup`].
 ///
-/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html).
+/// AWS reference: [`AWS::Route53Resolver::FirewallRuleGroup` `PartnerThreatProtectionConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-partnerthreatprotectionconfig.html).
 ///
 /// Every property is required: [`PartnerThreatProtectionConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartnerThreatProtectionConfig {
-    /// `Partner`: required.
+    /// The partner identifier value.
+    ///
+    /// `Partner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-partnerthreatprotectionconfig.html#cfn-route53resolver-firewallrulegroup-partnerthreatprotectionconfig-partner)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Partner")]
     pub partner: Value<String>,
 }
@@ -1747,15 +1909,19 @@ impl Walk for PartnerThreatProtectionConfig {
 
 /// The `Tag` property type of [`FirewallDomainList`], [`FirewallRuleGroup`], [`FirewallRuleGroupAssociation`], [`OutpostResolver`], [`ResolverEndpoint`], [`ResolverQueryLoggingConfig`] and [`ResolverRule`].
 ///
-/// AWS reference: [`AWS::Route53Resolver::FirewallDomainList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewalldomainlist.html), [`AWS::Route53Resolver::FirewallRuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroup.html), [`AWS::Route53Resolver::FirewallRuleGroupAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-firewallrulegroupassociation.html), [`AWS::Route53Resolver::OutpostResolver`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-outpostresolver.html), [`AWS::Route53Resolver::ResolverEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverendpoint.html), [`AWS::Route53Resolver::ResolverQueryLoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverqueryloggingconfig.html), [`AWS::Route53Resolver::ResolverRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html).
+/// AWS reference: [`AWS::Route53Resolver::FirewallDomainList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewalldomainlist-tag.html), [`AWS::Route53Resolver::FirewallRuleGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroup-tag.html), [`AWS::Route53Resolver::FirewallRuleGroupAssociation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewallrulegroupassociation-tag.html), [`AWS::Route53Resolver::OutpostResolver` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-outpostresolver-tag.html), [`AWS::Route53Resolver::ResolverEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverendpoint-tag.html), [`AWS::Route53Resolver::ResolverQueryLoggingConfig` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverqueryloggingconfig-tag.html), [`AWS::Route53Resolver::ResolverRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewalldomainlist-tag.html#cfn-route53resolver-firewalldomainlist-tag-key)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-firewalldomainlist-tag.html#cfn-route53resolver-firewalldomainlist-tag-value)): string, required. Length: 0 to 255 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1784,24 +1950,34 @@ impl Walk for Tag {
 
 /// The `TargetAddress` property type of [`ResolverRule`].
 ///
-/// AWS reference: [`AWS::Route53Resolver::ResolverRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53resolver-resolverrule.html).
+/// AWS reference: [`AWS::Route53Resolver::ResolverRule` `TargetAddress`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-targetaddress.html).
 ///
 /// Every property is optional: start from [`TargetAddress::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TargetAddress {
-    /// `Ip`: optional.
+    /// One IP address that you want to forward DNS queries to. You can specify only IPv4 addresses.
+    ///
+    /// `Ip` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-targetaddress.html#cfn-route53resolver-resolverrule-targetaddress-ip)): string, optional. Length: 7 to 36 characters.
     #[serde(rename = "Ip", skip_serializing_if = "Option::is_none")]
     pub ip: Option<Value<String>>,
-    /// `Ipv6`: optional.
+    /// One IPv6 address that you want to forward DNS queries to. You can specify only IPv6 addresses.
+    ///
+    /// `Ipv6` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-targetaddress.html#cfn-route53resolver-resolverrule-targetaddress-ipv6)): string, optional. Length: 7 to 39 characters.
     #[serde(rename = "Ipv6", skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The port at Ip that you want to forward DNS queries to.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-targetaddress.html#cfn-route53resolver-resolverrule-targetaddress-port)): string, optional. Length: 0 to 65535 characters. Range: 0 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<String>>,
-    /// `Protocol`: optional.
+    /// The protocol that you want to use to forward DNS queries.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-targetaddress.html#cfn-route53resolver-resolverrule-targetaddress-protocol)): string, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<String>>,
-    /// `ServerNameIndication`: optional.
+    /// The SNI of the target name servers for DoH/DoH-FIPS outbound endpoints
+    ///
+    /// `ServerNameIndication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-route53resolver-resolverrule-targetaddress.html#cfn-route53resolver-resolverrule-targetaddress-servernameindication)): string, optional. Length: 0 to 255 characters.
     #[serde(
         rename = "ServerNameIndication",
         skip_serializing_if = "Option::is_none"

@@ -9,19 +9,23 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::RTBFabric::InboundExternalLink` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html)).
 ///
+/// Resource Type definition for AWS::RTBFabric::InboundExternalLink Resource Type
+///
 /// [`InboundExternalLink::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InboundExternalLink {
-    /// `GatewayId`: required.
+    /// `GatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html#cfn-rtbfabric-inboundexternallink-gatewayid)): string, required. Pattern: `^rtb-gw-[a-z0-9-]{1,25}$`.
     #[serde(rename = "GatewayId")]
     pub gateway_id: Value<String>,
-    /// `LinkAttributes`: optional.
+    /// `LinkAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html#cfn-rtbfabric-inboundexternallink-linkattributes)): object [`LinkAttributes`], optional.
     #[serde(rename = "LinkAttributes", skip_serializing_if = "Option::is_none")]
     pub link_attributes: Option<LinkAttributes>,
-    /// `LinkLogSettings`: required.
+    /// `LinkLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html#cfn-rtbfabric-inboundexternallink-linklogsettings)): object [`LinkLogSettings`], required.
     #[serde(rename = "LinkLogSettings")]
     pub link_log_settings: LinkLogSettings,
-    /// `Tags`: optional.
+    /// Tags to assign to the Link.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html#cfn-rtbfabric-inboundexternallink-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -109,34 +113,38 @@ impl ResourceRef<InboundExternalLink> {
 
 /// The properties of an `AWS::RTBFabric::Link` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html)).
 ///
+/// Resource Type definition for AWS::RTBFabric::Link Resource Type
+///
 /// [`Link::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Link {
-    /// `GatewayId`: required.
+    /// `GatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html#cfn-rtbfabric-link-gatewayid)): string, required. Pattern: `^rtb-gw-[a-z0-9-]{1,25}$`.
     #[serde(rename = "GatewayId")]
     pub gateway_id: Value<String>,
-    /// `HttpResponderAllowed`: optional.
+    /// `HttpResponderAllowed` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html#cfn-rtbfabric-link-httpresponderallowed)): boolean, optional.
     #[serde(
         rename = "HttpResponderAllowed",
         skip_serializing_if = "Option::is_none"
     )]
     pub http_responder_allowed: Option<Value<bool>>,
-    /// `LinkAttributes`: optional.
+    /// `LinkAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html#cfn-rtbfabric-link-linkattributes)): object [`LinkAttributes`], optional.
     #[serde(rename = "LinkAttributes", skip_serializing_if = "Option::is_none")]
     pub link_attributes: Option<LinkAttributes>,
-    /// `LinkLogSettings`: required.
+    /// `LinkLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html#cfn-rtbfabric-link-linklogsettings)): object [`LinkLogSettings`], required.
     #[serde(rename = "LinkLogSettings")]
     pub link_log_settings: LinkLogSettings,
-    /// `ModuleConfigurationList`: optional.
+    /// `ModuleConfigurationList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html#cfn-rtbfabric-link-moduleconfigurationlist)): list of (object [`ModuleConfiguration`]), optional.
     #[serde(
         rename = "ModuleConfigurationList",
         skip_serializing_if = "Option::is_none"
     )]
     pub module_configuration_list: Option<Value<Vec<ModuleConfiguration>>>,
-    /// `PeerGatewayId`: required.
+    /// `PeerGatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html#cfn-rtbfabric-link-peergatewayid)): string, required. Pattern: `^rtb-gw-[a-z0-9-]{1,25}$`.
     #[serde(rename = "PeerGatewayId")]
     pub peer_gateway_id: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to assign to the Link.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html#cfn-rtbfabric-link-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -249,22 +257,28 @@ impl ResourceRef<Link> {
 
 /// The properties of an `AWS::RTBFabric::LinkRoutingRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html)).
 ///
+/// Resource Type definition for AWS::RTBFabric::LinkRoutingRule. A routing rule on a link within RTB Fabric that controls request routing based on conditions such as host headers, path matching, and query string parameters.
+///
 /// [`LinkRoutingRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkRoutingRule {
-    /// `Conditions`: required.
+    /// Conditions for a routing rule. All non-null fields must match (AND logic). At least one field must be set. HostHeader and HostHeaderWildcard are mutually exclusive. PathPrefix and PathExact are mutually exclusive.
+    ///
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html#cfn-rtbfabric-linkroutingrule-conditions)): object [`RuleCondition`], required.
     #[serde(rename = "Conditions")]
     pub conditions: RuleCondition,
-    /// `GatewayId`: required.
+    /// `GatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html#cfn-rtbfabric-linkroutingrule-gatewayid)): string, required. Pattern: `^rtb-gw-[a-z0-9-]{1,25}$`.
     #[serde(rename = "GatewayId")]
     pub gateway_id: Value<String>,
-    /// `LinkId`: required.
+    /// `LinkId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html#cfn-rtbfabric-linkroutingrule-linkid)): string, required. Pattern: `^link-[a-z0-9-]{1,25}$`.
     #[serde(rename = "LinkId")]
     pub link_id: Value<String>,
-    /// `Priority`: required.
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html#cfn-rtbfabric-linkroutingrule-priority)): integer, required. Range: 1 to 1000.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `Tags`: optional.
+    /// Tags to assign to the LinkRoutingRule.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html#cfn-rtbfabric-linkroutingrule-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -346,22 +360,26 @@ impl ResourceRef<LinkRoutingRule> {
 
 /// The properties of an `AWS::RTBFabric::OutboundExternalLink` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html)).
 ///
+/// Resource Type definition for AWS::RTBFabric::OutboundExternalLink Resource Type
+///
 /// [`OutboundExternalLink::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutboundExternalLink {
-    /// `GatewayId`: required.
+    /// `GatewayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html#cfn-rtbfabric-outboundexternallink-gatewayid)): string, required. Pattern: `^rtb-gw-[a-z0-9-]{1,25}$`.
     #[serde(rename = "GatewayId")]
     pub gateway_id: Value<String>,
-    /// `LinkAttributes`: optional.
+    /// `LinkAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html#cfn-rtbfabric-outboundexternallink-linkattributes)): object [`LinkAttributes`], optional.
     #[serde(rename = "LinkAttributes", skip_serializing_if = "Option::is_none")]
     pub link_attributes: Option<LinkAttributes>,
-    /// `LinkLogSettings`: required.
+    /// `LinkLogSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html#cfn-rtbfabric-outboundexternallink-linklogsettings)): object [`LinkLogSettings`], required.
     #[serde(rename = "LinkLogSettings")]
     pub link_log_settings: LinkLogSettings,
-    /// `PublicEndpoint`: required.
+    /// `PublicEndpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html#cfn-rtbfabric-outboundexternallink-publicendpoint)): string, required. Pattern: `^(https|http)://.+$`. Length: 0 to 255 characters.
     #[serde(rename = "PublicEndpoint")]
     pub public_endpoint: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to assign to the Link.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html#cfn-rtbfabric-outboundexternallink-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -448,22 +466,30 @@ impl ResourceRef<OutboundExternalLink> {
 
 /// The properties of an `AWS::RTBFabric::RequesterGateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-requestergateway.html)).
 ///
+/// Resource Type definition for AWS::RTBFabric::RequesterGateway Resource Type.
+///
 /// [`RequesterGateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequesterGateway {
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-requestergateway.html#cfn-rtbfabric-requestergateway-description)): string, optional. Pattern: `^[A-Za-z0-9 ]+$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `SecurityGroupIds`: required.
+    /// The ID of one or more security groups in order to create a requester gateway.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-requestergateway.html#cfn-rtbfabric-requestergateway-securitygroupids)): list of (string), required. Items: at least 1. Each item: Pattern: `^sg-[0-9a-f]{8,40}$`. Each item: Length: 11 to 43 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// The ID of one or more subnets in order to create a requester gateway.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-requestergateway.html#cfn-rtbfabric-requestergateway-subnetids)): list of (string), required. Items: at least 1. Each item: Pattern: `^subnet-\w{8,17}$`. Each item: Length: 15 to 24 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the Requester Gateway.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-requestergateway.html#cfn-rtbfabric-requestergateway-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcId`: required.
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-requestergateway.html#cfn-rtbfabric-requestergateway-vpcid)): string, required. Pattern: `^vpc-[a-f0-9]{8,17}$`. Length: 5 to 50 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -565,52 +591,60 @@ impl ResourceRef<RequesterGateway> {
 
 /// The properties of an `AWS::RTBFabric::ResponderGateway` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html)).
 ///
+/// Resource Type definition for AWS::RTBFabric::ResponderGateway Resource Type
+///
 /// [`ResponderGateway::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponderGateway {
-    /// `AcmCertificateArn`: optional.
+    /// `AcmCertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-acmcertificatearn)): string, optional. Pattern: `arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):[0-9]{12}:certificate/.{1,2048}`.
     #[serde(rename = "AcmCertificateArn", skip_serializing_if = "Option::is_none")]
     pub acm_certificate_arn: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-description)): string, optional. Pattern: `^[A-Za-z0-9 ]+$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DomainName`: optional.
+    /// `DomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-domainname)): string, optional. Pattern: `^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$`. Length: 1 to 255 characters.
     #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
     pub domain_name: Option<Value<String>>,
-    /// `GatewayType`: optional.
+    /// `GatewayType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-gatewaytype)): [`GatewayType`], one of `EXTERNAL`, `INTERNAL`, optional.
     #[serde(rename = "GatewayType", skip_serializing_if = "Option::is_none")]
     pub gateway_type: Option<Value<GatewayType>>,
-    /// `ListenerConfig`: optional.
+    /// `ListenerConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-listenerconfig)): object [`ListenerConfig`], optional.
     #[serde(rename = "ListenerConfig", skip_serializing_if = "Option::is_none")]
     pub listener_config: Option<ListenerConfig>,
-    /// `ManagedEndpointConfiguration`: optional.
+    /// `ManagedEndpointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-managedendpointconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "ManagedEndpointConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_endpoint_configuration: Option<Json>,
-    /// `Port`: required.
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-port)): integer, required. Range: 1 to 65535.
     #[serde(rename = "Port")]
     pub port: Value<i64>,
-    /// `Protocol`: required.
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-protocol)): [`Protocol`], one of `HTTP`, `HTTPS`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<Protocol>,
-    /// `SecurityGroupIds`: required.
+    /// The ID of one or more security groups in order to create a gateway.
+    ///
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-securitygroupids)): list of (string), required. Items: at least 1. Each item: Pattern: `^sg-[0-9a-f]{8,40}$`. Each item: Length: 11 to 43 characters.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// The ID of one or more subnets in order to create a gateway.
+    ///
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-subnetids)): list of (string), required. Items: at least 1. Each item: Pattern: `^subnet-\w{8,17}$`. Each item: Length: 15 to 24 characters.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `Tags`: optional.
+    /// Tags to assign to the Responder Gateway.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrustStoreConfiguration`: optional.
+    /// `TrustStoreConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-truststoreconfiguration)): object [`TrustStoreConfiguration`], optional.
     #[serde(
         rename = "TrustStoreConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub trust_store_configuration: Option<TrustStoreConfiguration>,
-    /// `VpcId`: required.
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html#cfn-rtbfabric-respondergateway-vpcid)): string, required. Pattern: `^vpc-[a-f0-9]{8,17}$`. Length: 5 to 50 characters.
     #[serde(rename = "VpcId")]
     pub vpc_id: Value<String>,
 }
@@ -789,12 +823,12 @@ impl Walk for Action {
 
 /// The `ApplicationLogs` property type of [`InboundExternalLink`], [`Link`] and [`OutboundExternalLink`].
 ///
-/// AWS reference: [`AWS::RTBFabric::InboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html), [`AWS::RTBFabric::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html), [`AWS::RTBFabric::OutboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html).
+/// AWS reference: [`AWS::RTBFabric::InboundExternalLink` `ApplicationLogs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-applicationlogs.html), [`AWS::RTBFabric::Link` `ApplicationLogs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-applicationlogs.html), [`AWS::RTBFabric::OutboundExternalLink` `ApplicationLogs`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-outboundexternallink-applicationlogs.html).
 ///
 /// Every property is required: [`ApplicationLogs::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationLogs {
-    /// `LinkApplicationLogSampling`: required.
+    /// `LinkApplicationLogSampling` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-applicationlogs.html#cfn-rtbfabric-inboundexternallink-applicationlogs-linkapplicationlogsampling)): object [`LinkApplicationLogSampling`], required.
     #[serde(rename = "LinkApplicationLogSampling")]
     pub link_application_log_sampling: LinkApplicationLogSampling,
 }
@@ -840,15 +874,15 @@ impl Walk for GatewayType {
 
 /// The `LinkApplicationLogSampling` property type of [`InboundExternalLink`], [`Link`] and [`OutboundExternalLink`].
 ///
-/// AWS reference: [`AWS::RTBFabric::InboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html), [`AWS::RTBFabric::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html), [`AWS::RTBFabric::OutboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html).
+/// AWS reference: [`AWS::RTBFabric::InboundExternalLink` `LinkApplicationLogSampling`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-linkapplicationlogsampling.html), [`AWS::RTBFabric::Link` `LinkApplicationLogSampling`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-linkapplicationlogsampling.html), [`AWS::RTBFabric::OutboundExternalLink` `LinkApplicationLogSampling`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-outboundexternallink-linkapplicationlogsampling.html).
 ///
 /// Every property is required: [`LinkApplicationLogSampling::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkApplicationLogSampling {
-    /// `ErrorLog`: required.
+    /// `ErrorLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-linkapplicationlogsampling.html#cfn-rtbfabric-inboundexternallink-linkapplicationlogsampling-errorlog)): number, required. Range: 0 to 100.
     #[serde(rename = "ErrorLog")]
     pub error_log: Value<f64>,
-    /// `FilterLog`: required.
+    /// `FilterLog` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-linkapplicationlogsampling.html#cfn-rtbfabric-inboundexternallink-linkapplicationlogsampling-filterlog)): number, required. Range: 0 to 100.
     #[serde(rename = "FilterLog")]
     pub filter_log: Value<f64>,
 }
@@ -877,15 +911,15 @@ impl Walk for LinkApplicationLogSampling {
 
 /// The `LinkAttributes` property type of [`InboundExternalLink`], [`Link`] and [`OutboundExternalLink`].
 ///
-/// AWS reference: [`AWS::RTBFabric::InboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html), [`AWS::RTBFabric::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html), [`AWS::RTBFabric::OutboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html).
+/// AWS reference: [`AWS::RTBFabric::InboundExternalLink` `LinkAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-linkattributes.html), [`AWS::RTBFabric::Link` `LinkAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-linkattributes.html), [`AWS::RTBFabric::OutboundExternalLink` `LinkAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-outboundexternallink-linkattributes.html).
 ///
 /// Every property is optional: start from [`LinkAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LinkAttributes {
-    /// `CustomerProvidedId`: optional.
+    /// `CustomerProvidedId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-linkattributes.html#cfn-rtbfabric-inboundexternallink-linkattributes-customerprovidedid)): string, optional.
     #[serde(rename = "CustomerProvidedId", skip_serializing_if = "Option::is_none")]
     pub customer_provided_id: Option<Value<String>>,
-    /// `ResponderErrorMasking`: optional.
+    /// `ResponderErrorMasking` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-linkattributes.html#cfn-rtbfabric-inboundexternallink-linkattributes-respondererrormasking)): list of (object [`ResponderErrorMaskingForHttpCode`]), optional. Items: 1 to 200.
     #[serde(
         rename = "ResponderErrorMasking",
         skip_serializing_if = "Option::is_none"
@@ -929,12 +963,12 @@ impl Walk for LinkAttributes {
 
 /// The `LinkLogSettings` property type of [`InboundExternalLink`], [`Link`] and [`OutboundExternalLink`].
 ///
-/// AWS reference: [`AWS::RTBFabric::InboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html), [`AWS::RTBFabric::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html), [`AWS::RTBFabric::OutboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html).
+/// AWS reference: [`AWS::RTBFabric::InboundExternalLink` `LinkLogSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-linklogsettings.html), [`AWS::RTBFabric::Link` `LinkLogSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-linklogsettings.html), [`AWS::RTBFabric::OutboundExternalLink` `LinkLogSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-outboundexternallink-linklogsettings.html).
 ///
 /// Every property is required: [`LinkLogSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkLogSettings {
-    /// `ApplicationLogs`: required.
+    /// `ApplicationLogs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-linklogsettings.html#cfn-rtbfabric-inboundexternallink-linklogsettings-applicationlogs)): object [`ApplicationLogs`], required.
     #[serde(rename = "ApplicationLogs")]
     pub application_logs: ApplicationLogs,
 }
@@ -960,12 +994,12 @@ impl Walk for LinkLogSettings {
 
 /// The `ListenerConfig` property type of [`ResponderGateway`].
 ///
-/// AWS reference: [`AWS::RTBFabric::ResponderGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html).
+/// AWS reference: [`AWS::RTBFabric::ResponderGateway` `ListenerConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-respondergateway-listenerconfig.html).
 ///
 /// Every property is required: [`ListenerConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListenerConfig {
-    /// `Protocols`: required.
+    /// `Protocols` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-respondergateway-listenerconfig.html#cfn-rtbfabric-respondergateway-listenerconfig-protocols)): list of ([`Protocol`], one of `HTTP`, `HTTPS`), required. Items: 1 to 2.
     #[serde(rename = "Protocols")]
     pub protocols: Value<Vec<Value<Protocol>>>,
 }
@@ -991,21 +1025,21 @@ impl Walk for ListenerConfig {
 
 /// The `ModuleConfiguration` property type of [`Link`].
 ///
-/// AWS reference: [`AWS::RTBFabric::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html).
+/// AWS reference: [`AWS::RTBFabric::Link` `ModuleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-moduleconfiguration.html).
 ///
 /// [`ModuleConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModuleConfiguration {
-    /// `DependsOn`: optional.
+    /// `DependsOn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-moduleconfiguration.html#cfn-rtbfabric-link-moduleconfiguration-dependson)): list of (string), optional. Each item: Pattern: `^[A-Za-z0-9 -]+$`.
     #[serde(rename = "DependsOn", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Value<Vec<Value<String>>>>,
-    /// `ModuleParameters`: optional.
+    /// `ModuleParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-moduleconfiguration.html#cfn-rtbfabric-link-moduleconfiguration-moduleparameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ModuleParameters", skip_serializing_if = "Option::is_none")]
     pub module_parameters: Option<Json>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-moduleconfiguration.html#cfn-rtbfabric-link-moduleconfiguration-name)): string, required. Pattern: `^[A-Za-z0-9 -]+$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-moduleconfiguration.html#cfn-rtbfabric-link-moduleconfiguration-version)): string, optional. Pattern: `^[a-z0-9]{1,25}$`.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -1078,15 +1112,19 @@ impl Walk for Protocol {
 
 /// The `QueryStringKeyValuePair` property type of [`LinkRoutingRule`].
 ///
-/// AWS reference: [`AWS::RTBFabric::LinkRoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html).
+/// AWS reference: [`AWS::RTBFabric::LinkRoutingRule` `QueryStringKeyValuePair`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-querystringkeyvaluepair.html).
 ///
 /// Every property is required: [`QueryStringKeyValuePair::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueryStringKeyValuePair {
-    /// `Key`: required.
+    /// Query string key — RFC 3986 unreserved characters.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-querystringkeyvaluepair.html#cfn-rtbfabric-linkroutingrule-querystringkeyvaluepair-key)): string, required. Pattern: `^[A-Za-z0-9._~-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Query string value — RFC 3986 unreserved characters.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-querystringkeyvaluepair.html#cfn-rtbfabric-linkroutingrule-querystringkeyvaluepair-value)): string, required. Pattern: `^[A-Za-z0-9._~-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1115,21 +1153,21 @@ impl Walk for QueryStringKeyValuePair {
 
 /// The `ResponderErrorMaskingForHttpCode` property type of [`InboundExternalLink`], [`Link`] and [`OutboundExternalLink`].
 ///
-/// AWS reference: [`AWS::RTBFabric::InboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html), [`AWS::RTBFabric::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html), [`AWS::RTBFabric::OutboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html).
+/// AWS reference: [`AWS::RTBFabric::InboundExternalLink` `ResponderErrorMaskingForHttpCode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode.html), [`AWS::RTBFabric::Link` `ResponderErrorMaskingForHttpCode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-respondererrormaskingforhttpcode.html), [`AWS::RTBFabric::OutboundExternalLink` `ResponderErrorMaskingForHttpCode`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-outboundexternallink-respondererrormaskingforhttpcode.html).
 ///
 /// [`ResponderErrorMaskingForHttpCode::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponderErrorMaskingForHttpCode {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode.html#cfn-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode-action)): [`Action`], one of `NO_BID`, `PASSTHROUGH`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
-    /// `HttpCode`: required.
+    /// `HttpCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode.html#cfn-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode-httpcode)): string, required. Pattern: `^DEFAULT|4XX|5XX|\d{3}$`. Length: 3 to 7 characters.
     #[serde(rename = "HttpCode")]
     pub http_code: Value<String>,
-    /// `LoggingTypes`: required.
+    /// `LoggingTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode.html#cfn-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode-loggingtypes)): list of ([`ResponderErrorMaskingLoggingType`], one of `NONE`, `METRIC`, `RESPONSE`), required. Items: 1 to 2.
     #[serde(rename = "LoggingTypes")]
     pub logging_types: Value<Vec<Value<ResponderErrorMaskingLoggingType>>>,
-    /// `ResponseLoggingPercentage`: optional.
+    /// `ResponseLoggingPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode.html#cfn-rtbfabric-inboundexternallink-respondererrormaskingforhttpcode-responseloggingpercentage)): number, optional. Range: 0 to 100.
     #[serde(
         rename = "ResponseLoggingPercentage",
         skip_serializing_if = "Option::is_none"
@@ -1200,27 +1238,39 @@ impl Walk for ResponderErrorMaskingLoggingType {
 
 /// The `RuleCondition` property type of [`LinkRoutingRule`].
 ///
-/// AWS reference: [`AWS::RTBFabric::LinkRoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html).
+/// AWS reference: [`AWS::RTBFabric::LinkRoutingRule` `RuleCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-rulecondition.html).
 ///
 /// Every property is optional: start from [`RuleCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleCondition {
-    /// `HostHeader`: optional.
+    /// Exact host match — RFC 3986 unreserved characters. Mutually exclusive with HostHeaderWildcard.
+    ///
+    /// `HostHeader` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-rulecondition.html#cfn-rtbfabric-linkroutingrule-rulecondition-hostheader)): string, optional. Pattern: `^[A-Za-z0-9._~-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "HostHeader", skip_serializing_if = "Option::is_none")]
     pub host_header: Option<Value<String>>,
-    /// `HostHeaderWildcard`: optional.
+    /// Wildcard host pattern (e.g., \*.example.com) — RFC 3986 unreserved characters plus \*. Mutually exclusive with HostHeader.
+    ///
+    /// `HostHeaderWildcard` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-rulecondition.html#cfn-rtbfabric-linkroutingrule-rulecondition-hostheaderwildcard)): string, optional. Pattern: `^[A-Za-z0-9._~*-]+$`. Length: 3 to 255 characters.
     #[serde(rename = "HostHeaderWildcard", skip_serializing_if = "Option::is_none")]
     pub host_header_wildcard: Option<Value<String>>,
-    /// `PathExact`: optional.
+    /// Exact path match — must start with /. Mutually exclusive with PathPrefix.
+    ///
+    /// `PathExact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-rulecondition.html#cfn-rtbfabric-linkroutingrule-rulecondition-pathexact)): string, optional. Pattern: `^/[A-Za-z0-9._~/-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "PathExact", skip_serializing_if = "Option::is_none")]
     pub path_exact: Option<Value<String>>,
-    /// `PathPrefix`: optional.
+    /// Path prefix matching — strict starts-with, must start with /. Mutually exclusive with PathExact.
+    ///
+    /// `PathPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-rulecondition.html#cfn-rtbfabric-linkroutingrule-rulecondition-pathprefix)): string, optional. Pattern: `^/[A-Za-z0-9._~/-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "PathPrefix", skip_serializing_if = "Option::is_none")]
     pub path_prefix: Option<Value<String>>,
-    /// `QueryStringEquals`: optional.
+    /// Query string key=value pair match (single pair).
+    ///
+    /// `QueryStringEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-rulecondition.html#cfn-rtbfabric-linkroutingrule-rulecondition-querystringequals)): object [`QueryStringKeyValuePair`], optional.
     #[serde(rename = "QueryStringEquals", skip_serializing_if = "Option::is_none")]
     pub query_string_equals: Option<QueryStringKeyValuePair>,
-    /// `QueryStringExists`: optional.
+    /// Query string key presence check (any value accepted).
+    ///
+    /// `QueryStringExists` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-rulecondition.html#cfn-rtbfabric-linkroutingrule-rulecondition-querystringexists)): string, optional. Pattern: `^[A-Za-z0-9._~-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "QueryStringExists", skip_serializing_if = "Option::is_none")]
     pub query_string_exists: Option<Value<String>>,
 }
@@ -1290,15 +1340,19 @@ impl Walk for RuleCondition {
 
 /// The `Tag` property type of [`InboundExternalLink`], [`Link`], [`LinkRoutingRule`], [`OutboundExternalLink`], [`RequesterGateway`] and [`ResponderGateway`].
 ///
-/// AWS reference: [`AWS::RTBFabric::InboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-inboundexternallink.html), [`AWS::RTBFabric::Link`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-link.html), [`AWS::RTBFabric::LinkRoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-linkroutingrule.html), [`AWS::RTBFabric::OutboundExternalLink`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-outboundexternallink.html), [`AWS::RTBFabric::RequesterGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-requestergateway.html), [`AWS::RTBFabric::ResponderGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html).
+/// AWS reference: [`AWS::RTBFabric::InboundExternalLink` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-tag.html), [`AWS::RTBFabric::Link` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-link-tag.html), [`AWS::RTBFabric::LinkRoutingRule` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-linkroutingrule-tag.html), [`AWS::RTBFabric::OutboundExternalLink` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-outboundexternallink-tag.html), [`AWS::RTBFabric::RequesterGateway` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-requestergateway-tag.html), [`AWS::RTBFabric::ResponderGateway` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-respondergateway-tag.html).
 ///
 /// [`Tag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-tag.html#cfn-rtbfabric-inboundexternallink-tag-key)): string, required. Pattern: `^(resourceArn|internalId|[a-zA-Z0-9+\-=._:/@]+)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-inboundexternallink-tag.html#cfn-rtbfabric-inboundexternallink-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1333,12 +1387,12 @@ impl Walk for Tag {
 
 /// The `TrustStoreConfiguration` property type of [`ResponderGateway`].
 ///
-/// AWS reference: [`AWS::RTBFabric::ResponderGateway`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rtbfabric-respondergateway.html).
+/// AWS reference: [`AWS::RTBFabric::ResponderGateway` `TrustStoreConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-respondergateway-truststoreconfiguration.html).
 ///
 /// Every property is required: [`TrustStoreConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrustStoreConfiguration {
-    /// `CertificateAuthorityCertificates`: required.
+    /// `CertificateAuthorityCertificates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rtbfabric-respondergateway-truststoreconfiguration.html#cfn-rtbfabric-respondergateway-truststoreconfiguration-certificateauthoritycertificates)): list of (string), required. Items: 0 to 1. Each item: Length: 1 to 2097152 characters.
     #[serde(rename = "CertificateAuthorityCertificates")]
     pub certificate_authority_certificates: Value<Vec<Value<String>>>,
 }

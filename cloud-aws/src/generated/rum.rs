@@ -11,43 +11,63 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::RUM::AppMonitor` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html)).
 ///
+/// Resource Type definition for AWS::RUM::AppMonitor
+///
 /// [`AppMonitor::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AppMonitor {
-    /// `AppMonitorConfiguration`: optional.
+    /// AppMonitor configuration
+    ///
+    /// `AppMonitorConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-appmonitorconfiguration)): object [`AppMonitorConfiguration`], optional.
     #[serde(
         rename = "AppMonitorConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub app_monitor_configuration: Option<AppMonitorConfiguration>,
-    /// `CustomEvents`: optional.
+    /// AppMonitor custom events configuration
+    ///
+    /// `CustomEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-customevents)): object [`CustomEvents`], optional.
     #[serde(rename = "CustomEvents", skip_serializing_if = "Option::is_none")]
     pub custom_events: Option<CustomEvents>,
-    /// `CwLogEnabled`: optional.
+    /// Data collected by RUM is kept by RUM for 30 days and then deleted. This parameter specifies whether RUM sends a copy of this telemetry data to CWLlong in your account. This enables you to keep the telemetry data for more than 30 days, but it does incur CWLlong charges. If you omit this parameter, the default is false
+    ///
+    /// `CwLogEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-cwlogenabled)): boolean, optional.
     #[serde(rename = "CwLogEnabled", skip_serializing_if = "Option::is_none")]
     pub cw_log_enabled: Option<Value<bool>>,
-    /// `DeobfuscationConfiguration`: optional.
+    /// A structure that contains the configuration for how an app monitor can deobfuscate stack traces.
+    ///
+    /// `DeobfuscationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-deobfuscationconfiguration)): object [`DeobfuscationConfiguration`], optional.
     #[serde(
         rename = "DeobfuscationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub deobfuscation_configuration: Option<DeobfuscationConfiguration>,
-    /// `Domain`: optional.
+    /// The top-level internet domain name for which your application has administrative authority. The CreateAppMonitor requires either the domain or the domain list.
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-domain)): string, optional. Pattern: `^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\.\*-]{4,253}$)(?!.*\.-)(?!.*-\.)(?!.*\.\.)(?!.*[^\.]{64,})^(\*\.)?(?![-\.\*])[^\*]{1,}\.(\*|(?!.*--)(?=.*[a-zA-Z])[^\*]{1,}[^\*-])$`. Length: 1 to 253 characters.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
     pub domain: Option<Value<String>>,
-    /// `DomainList`: optional.
+    /// The top-level internet domain names for which your application has administrative authority. The CreateAppMonitor requires either the domain or the domain list.
+    ///
+    /// `DomainList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-domainlist)): list of (string), optional. Items: 1 to 5. Each item: Pattern: `^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\.\*-]{4,253}$)(?!.*\.-)(?!.*-\.)(?!.*\.\.)(?!.*[^\.]{64,})^(\*\.)?(?![-\.\*])[^\*]{1,}\.(\*|(?!.*--)(?=.*[a-zA-Z])[^\*]{1,}[^\*-])$`. Each item: Length: 1 to 253 characters.
     #[serde(rename = "DomainList", skip_serializing_if = "Option::is_none")]
     pub domain_list: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A name for the app monitor
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-name)): string, required, create-only (changing it replaces the resource). Pattern: `[\.\-_/#A-Za-z0-9]+`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Platform`: optional, create-only (changing it replaces the resource).
+    /// `Platform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-platform)): [`Platform`], one of `Web`, `Android`, `iOS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Platform", skip_serializing_if = "Option::is_none")]
     pub platform: Option<Value<Platform>>,
-    /// `ResourcePolicy`: optional.
+    /// A structure that defines resource policy attached to your app monitor.
+    ///
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-resourcepolicy)): object [`ResourcePolicy`], optional.
     #[serde(rename = "ResourcePolicy", skip_serializing_if = "Option::is_none")]
     pub resource_policy: Option<ResourcePolicy>,
-    /// `Tags`: optional.
+    /// Assigns one or more tags (key-value pairs) to the app monitor. Tags can help you organize and categorize your resources. You can also use them to scope user permissions by granting a user permission to access or change only resources with certain tag values. Tags don't have any semantic meaning to AWS and are interpreted strictly as strings of characters.You can associate as many as 50 tags with an app monitor.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html#cfn-rum-appmonitor-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -170,39 +190,59 @@ impl ResourceRef<AppMonitor> {
 
 /// The `AppMonitorConfiguration` property type of [`AppMonitor`].
 ///
-/// AWS reference: [`AWS::RUM::AppMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html).
+/// AWS reference: [`AWS::RUM::AppMonitor` `AppMonitorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html).
 ///
 /// Every property is optional: start from [`AppMonitorConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AppMonitorConfiguration {
-    /// `AllowCookies`: optional.
+    /// If you set this to true, the RUM web client sets two cookies, a session cookie and a user cookie. The cookies allow the RUM web client to collect data relating to the number of users an application has and the behavior of the application across a sequence of events. Cookies are stored in the top-level domain of the current page.
+    ///
+    /// `AllowCookies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-allowcookies)): boolean, optional.
     #[serde(rename = "AllowCookies", skip_serializing_if = "Option::is_none")]
     pub allow_cookies: Option<Value<bool>>,
-    /// `EnableXRay`: optional.
+    /// If you set this to true, RUM enables xray tracing for the user sessions that RUM samples. RUM adds an xray trace header to allowed HTTP requests. It also records an xray segment for allowed HTTP requests. You can see traces and segments from these user sessions in the xray console and the CW ServiceLens console.
+    ///
+    /// `EnableXRay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-enablexray)): boolean, optional.
     #[serde(rename = "EnableXRay", skip_serializing_if = "Option::is_none")]
     pub enable_x_ray: Option<Value<bool>>,
-    /// `ExcludedPages`: optional.
+    /// A list of URLs in your website or application to exclude from RUM data collection. You can't include both ExcludedPages and IncludedPages in the same operation.
+    ///
+    /// `ExcludedPages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-excludedpages)): list of (string), optional. Items: 0 to 50. Each item: Pattern: `https?:\/\/(www\.)?[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b([-a-zA-Z0-9()@:%_\+.~#?&//=]*)`. Each item: Length: 1 to 1260 characters.
     #[serde(rename = "ExcludedPages", skip_serializing_if = "Option::is_none")]
     pub excluded_pages: Option<Value<Vec<Value<String>>>>,
-    /// `FavoritePages`: optional.
+    /// A list of pages in the RUM console that are to be displayed with a favorite icon.
+    ///
+    /// `FavoritePages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-favoritepages)): list of (string), optional. Items: 0 to 50.
     #[serde(rename = "FavoritePages", skip_serializing_if = "Option::is_none")]
     pub favorite_pages: Option<Value<Vec<Value<String>>>>,
-    /// `GuestRoleArn`: optional.
+    /// The ARN of the guest IAM role that is attached to the identity pool that is used to authorize the sending of data to RUM.
+    ///
+    /// `GuestRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-guestrolearn)): string, optional. Pattern: `arn:[^:]*:[^:]*:[^:]*:[^:]*:.*`.
     #[serde(rename = "GuestRoleArn", skip_serializing_if = "Option::is_none")]
     pub guest_role_arn: Option<Value<String>>,
-    /// `IdentityPoolId`: optional.
+    /// The ID of the identity pool that is used to authorize the sending of data to RUM.
+    ///
+    /// `IdentityPoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-identitypoolid)): string, optional. Pattern: `[\w-]+:[0-9a-f-]+`. Length: 1 to 55 characters.
     #[serde(rename = "IdentityPoolId", skip_serializing_if = "Option::is_none")]
     pub identity_pool_id: Option<Value<String>>,
-    /// `IncludedPages`: optional.
+    /// If this app monitor is to collect data from only certain pages in your application, this structure lists those pages. You can't include both ExcludedPages and IncludedPages in the same operation.
+    ///
+    /// `IncludedPages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-includedpages)): list of (string), optional. Items: 0 to 50. Each item: Pattern: `https?:\/\/(www\.)?[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b([-a-zA-Z0-9()@:%_\+.~#?&//=]*)`. Each item: Length: 1 to 1260 characters.
     #[serde(rename = "IncludedPages", skip_serializing_if = "Option::is_none")]
     pub included_pages: Option<Value<Vec<Value<String>>>>,
-    /// `MetricDestinations`: optional.
+    /// An array of structures which define the destinations and the metrics that you want to send.
+    ///
+    /// `MetricDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-metricdestinations)): list of (object [`MetricDestination`]), optional. Items: 0 to 20.
     #[serde(rename = "MetricDestinations", skip_serializing_if = "Option::is_none")]
     pub metric_destinations: Option<Value<Vec<MetricDestination>>>,
-    /// `SessionSampleRate`: optional.
+    /// Specifies the percentage of user sessions to use for RUM data collection. Choosing a higher percentage gives you more data but also incurs more costs. The number you specify is the percentage of user sessions that will be used. If you omit this parameter, the default of 10 is used.
+    ///
+    /// `SessionSampleRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-sessionsamplerate)): number, optional. Range: 0 to 1.
     #[serde(rename = "SessionSampleRate", skip_serializing_if = "Option::is_none")]
     pub session_sample_rate: Option<Value<f64>>,
-    /// `Telemetries`: optional.
+    /// An array that lists the types of telemetry data that this app monitor is to collect.
+    ///
+    /// `Telemetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-appmonitorconfiguration.html#cfn-rum-appmonitor-appmonitorconfiguration-telemetries)): list of ([`Telemetry`], one of `errors`, `performance`, `http`), optional.
     #[serde(rename = "Telemetries", skip_serializing_if = "Option::is_none")]
     pub telemetries: Option<Value<Vec<Value<Telemetry>>>>,
 }
@@ -304,12 +344,14 @@ impl Walk for AppMonitorConfiguration {
 
 /// The `CustomEvents` property type of [`AppMonitor`].
 ///
-/// AWS reference: [`AWS::RUM::AppMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html).
+/// AWS reference: [`AWS::RUM::AppMonitor` `CustomEvents`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-customevents.html).
 ///
 /// Every property is optional: start from [`CustomEvents::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomEvents {
-    /// `Status`: optional.
+    /// Indicates whether AppMonitor accepts custom events.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-customevents.html#cfn-rum-appmonitor-customevents-status)): [`CustomEventsStatus`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<CustomEventsStatus>>,
 }
@@ -359,12 +401,14 @@ impl Walk for CustomEventsStatus {
 
 /// The `DeobfuscationConfiguration` property type of [`AppMonitor`].
 ///
-/// AWS reference: [`AWS::RUM::AppMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html).
+/// AWS reference: [`AWS::RUM::AppMonitor` `DeobfuscationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-deobfuscationconfiguration.html).
 ///
 /// Every property is optional: start from [`DeobfuscationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeobfuscationConfiguration {
-    /// `JavaScriptSourceMaps`: optional.
+    /// A structure that contains the configuration for how an app monitor can unminify JavaScript error stack traces using source maps.
+    ///
+    /// `JavaScriptSourceMaps` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-deobfuscationconfiguration.html#cfn-rum-appmonitor-deobfuscationconfiguration-javascriptsourcemaps)): object [`JavaScriptSourceMaps`], optional.
     #[serde(
         rename = "JavaScriptSourceMaps",
         skip_serializing_if = "Option::is_none"
@@ -417,15 +461,19 @@ impl Walk for Destination {
 
 /// The `JavaScriptSourceMaps` property type of [`AppMonitor`].
 ///
-/// AWS reference: [`AWS::RUM::AppMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html).
+/// AWS reference: [`AWS::RUM::AppMonitor` `JavaScriptSourceMaps`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-javascriptsourcemaps.html).
 ///
 /// [`JavaScriptSourceMaps::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JavaScriptSourceMaps {
-    /// `S3Uri`: optional.
+    /// The S3Uri of the bucket or folder that stores the source map files. It is required if status is ENABLED.
+    ///
+    /// `S3Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-javascriptsourcemaps.html#cfn-rum-appmonitor-javascriptsourcemaps-s3uri)): string, optional. Pattern: `^s3://[a-z0-9][-.a-z0-9]{1,62}(?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?$`. Length: 1 to 1024 characters.
     #[serde(rename = "S3Uri", skip_serializing_if = "Option::is_none")]
     pub s3_uri: Option<Value<String>>,
-    /// `Status`: required.
+    /// Specifies whether JavaScript error stack traces should be unminified for this app monitor. The default is for JavaScript error stack trace unminification to be DISABLED
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-javascriptsourcemaps.html#cfn-rum-appmonitor-javascriptsourcemaps-status)): [`Status`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<Status>,
 }
@@ -460,27 +508,39 @@ impl Walk for JavaScriptSourceMaps {
 
 /// The `MetricDefinition` property type of [`AppMonitor`].
 ///
-/// AWS reference: [`AWS::RUM::AppMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html).
+/// AWS reference: [`AWS::RUM::AppMonitor` `MetricDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdefinition.html).
 ///
 /// [`MetricDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDefinition {
-    /// `DimensionKeys`: optional.
+    /// Use this field only if you are sending the metric to CloudWatch. This field is a map of field paths to dimension names. It defines the dimensions to associate with this metric in CloudWatch. For extended metrics, valid values for the entries in this field are the following: "metadata.pageId": "PageId" "metadata.browserName": "BrowserName" "metadata.deviceType": "DeviceType" "metadata.osName": "OSName" "metadata.countryCode": "CountryCode" "event\_details.fileType": "FileType" All dimensions listed in this field must also be included in EventPattern.
+    ///
+    /// `DimensionKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdefinition.html#cfn-rum-appmonitor-metricdefinition-dimensionkeys)): map from string to (string), optional.
     #[serde(rename = "DimensionKeys", skip_serializing_if = "Option::is_none")]
     pub dimension_keys: Option<BTreeMap<String, Value<String>>>,
-    /// `EventPattern`: optional.
+    /// The pattern that defines the metric, specified as a JSON object. RUM checks events that happen in a user's session against the pattern, and events that match the pattern are sent to the metric destination. When you define extended metrics, the metric definition is not valid if EventPattern is omitted. Example event patterns: '{ "event\_type": \["com.amazon.rum.js\_error\_event"\], "metadata": { "browserName": \[ "Chrome", "Safari" \], } }' '{ "event\_type": \["com.amazon.rum.performance\_navigation\_event"\], "metadata": { "browserName": \[ "Chrome", "Firefox" \] }, "event\_details": { "duration": \[{ "numeric": \[ "\<", 2000 \] }\] } }' '{ "event\_type": \["com.amazon.rum.performance\_navigation\_event"\], "metadata": { "browserName": \[ "Chrome", "Safari" \], "countryCode": \[ "US" \] }, "event\_details": { "duration": \[{ "numeric": \[ "\>=", 2000, "\<", 8000 \] }\] } }' If the metrics destination' is CloudWatch and the event also matches a value in DimensionKeys, then the metric is published with the specified dimensions.
+    ///
+    /// `EventPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdefinition.html#cfn-rum-appmonitor-metricdefinition-eventpattern)): string, optional. Length: 1 to 4000 characters.
     #[serde(rename = "EventPattern", skip_serializing_if = "Option::is_none")]
     pub event_pattern: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name for the metric that is defined in this structure. For extended metrics, valid values are the following: PerformanceNavigationDuration PerformanceResourceDuration NavigationSatisfiedTransaction NavigationToleratedTransaction NavigationFrustratedTransaction WebVitalsCumulativeLayoutShift WebVitalsFirstInputDelay WebVitalsLargestContentfulPaint WebVitalsInteractionToNextPaint JsErrorCount HttpErrorCount SessionCount PageViewCount Http4xxCount Http5xxCount SessionDuration PageViewCountPerSession JsErrorCountPerSession Http4xxCountPerSession Http5xxCountPerSession JsErrorCountPerPageView Http4xxCountPerPageView Http5xxCountPerPageView TimeOnPage ColdLaunchTime WarmLaunchTime CrashCount ANRCount AppHangCount ScreenLoadCount ScreenLoadTime NetworkLatency SpanPayloadSize LogEventPayloadSize
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdefinition.html#cfn-rum-appmonitor-metricdefinition-name)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Namespace`: optional.
+    /// The namespace used by CloudWatch Metrics for the metric that is defined in this structure
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdefinition.html#cfn-rum-appmonitor-metricdefinition-namespace)): string, optional. Pattern: `[a-zA-Z0-9-._/#:]+$`. Length: 1 to 237 characters.
     #[serde(rename = "Namespace", skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Value<String>>,
-    /// `UnitLabel`: optional.
+    /// The CloudWatch metric unit to use for this metric. If you omit this field, the metric is recorded with no unit.
+    ///
+    /// `UnitLabel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdefinition.html#cfn-rum-appmonitor-metricdefinition-unitlabel)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "UnitLabel", skip_serializing_if = "Option::is_none")]
     pub unit_label: Option<Value<String>>,
-    /// `ValueKey`: optional.
+    /// The field within the event object that the metric value is sourced from. If you omit this field, a hardcoded value of 1 is pushed as the metric value. This is useful if you just want to count the number of events that the filter catches. If this metric is sent to Evidently, this field will be passed to Evidently raw and Evidently will handle data extraction from the event. Note: Evidently has been discontinued.
+    ///
+    /// `ValueKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdefinition.html#cfn-rum-appmonitor-metricdefinition-valuekey)): string, optional. Pattern: `.*`. Length: 1 to 256 characters.
     #[serde(rename = "ValueKey", skip_serializing_if = "Option::is_none")]
     pub value_key: Option<Value<String>>,
 }
@@ -551,21 +611,29 @@ impl Walk for MetricDefinition {
 
 /// The `MetricDestination` property type of [`AppMonitor`].
 ///
-/// AWS reference: [`AWS::RUM::AppMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html).
+/// AWS reference: [`AWS::RUM::AppMonitor` `MetricDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdestination.html).
 ///
 /// [`MetricDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDestination {
-    /// `Destination`: required.
+    /// Defines the destination to send the metrics to. Valid values are CloudWatch and Evidently. Note: Evidently has been discontinued and is no longer supported - requests with Evidently will be rejected.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdestination.html#cfn-rum-appmonitor-metricdestination-destination)): [`Destination`], one of `CloudWatch`, `Evidently`, required.
     #[serde(rename = "Destination")]
     pub destination: Value<Destination>,
-    /// `DestinationArn`: optional, deprecated by AWS.
+    /// Evidently has been discontinued and therefore this is no longer an acceptable field. If Destination is CloudWatch, do not use this parameter. This parameter specifies the ARN of the Evidently experiment that will receive the extended metrics.
+    ///
+    /// `DestinationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdestination.html#cfn-rum-appmonitor-metricdestination-destinationarn)): string, optional, deprecated by AWS. Pattern: `arn:[^:]*:[^:]*:[^:]*:[^:]*:.*`.
     #[serde(rename = "DestinationArn", skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<Value<String>>,
-    /// `IamRoleArn`: optional, deprecated by AWS.
+    /// Evidently has been discontinued and therefore this is no longer an acceptable field. If Destination is CloudWatch, do not use this parameter. This parameter specifies the ARN of an IAM role that RUM will assume to write to the Evidently experiment that you are sending metrics to. This role must have permission to write to that experiment.
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdestination.html#cfn-rum-appmonitor-metricdestination-iamrolearn)): string, optional, deprecated by AWS. Pattern: `arn:[^:]*:[^:]*:[^:]*:[^:]*:.*`.
     #[serde(rename = "IamRoleArn", skip_serializing_if = "Option::is_none")]
     pub iam_role_arn: Option<Value<String>>,
-    /// `MetricDefinitions`: optional.
+    /// An array of structures which define the metrics that you want to send.
+    ///
+    /// `MetricDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-metricdestination.html#cfn-rum-appmonitor-metricdestination-metricdefinitions)): list of (object [`MetricDefinition`]), optional. Items: 0 to 2000.
     #[serde(rename = "MetricDefinitions", skip_serializing_if = "Option::is_none")]
     pub metric_definitions: Option<Value<Vec<MetricDefinition>>>,
 }
@@ -641,15 +709,19 @@ impl Walk for Platform {
 
 /// The `ResourcePolicy` property type of [`AppMonitor`].
 ///
-/// AWS reference: [`AWS::RUM::AppMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html).
+/// AWS reference: [`AWS::RUM::AppMonitor` `ResourcePolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-resourcepolicy.html).
 ///
 /// [`ResourcePolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `PolicyDocument`: required.
+    /// The JSON to use as the resource policy. The document can be up to 4 KB in size.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-resourcepolicy.html#cfn-rum-appmonitor-resourcepolicy-policydocument)): string, required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Value<String>,
-    /// `PolicyRevisionId`: optional.
+    /// A string value that you can use to conditionally update your policy. You can provide the revision ID of your existing policy to make mutating requests against that policy. When you assign a policy revision ID, then later requests about that policy will be rejected with an InvalidPolicyRevisionIdException error if they don't provide the correct current revision ID.
+    ///
+    /// `PolicyRevisionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-resourcepolicy.html#cfn-rum-appmonitor-resourcepolicy-policyrevisionid)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "PolicyRevisionId", skip_serializing_if = "Option::is_none")]
     pub policy_revision_id: Option<Value<String>>,
 }
@@ -704,15 +776,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`AppMonitor`].
 ///
-/// AWS reference: [`AWS::RUM::AppMonitor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rum-appmonitor.html).
+/// AWS reference: [`AWS::RUM::AppMonitor` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-tag.html#cfn-rum-appmonitor-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-rum-appmonitor-tag.html#cfn-rum-appmonitor-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

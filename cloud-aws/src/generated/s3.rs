@@ -9,31 +9,45 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::S3::AccessGrant` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html)).
 ///
+/// The AWS::S3::AccessGrant resource is an Amazon S3 resource type representing permissions to a specific S3 bucket or prefix hosted in an S3 Access Grants instance.
+///
 /// [`AccessGrant::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessGrant {
-    /// `AccessGrantsLocationConfiguration`: optional.
+    /// The configuration options of the grant location, which is the S3 path to the data to which you are granting access.
+    ///
+    /// `AccessGrantsLocationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html#cfn-s3-accessgrant-accessgrantslocationconfiguration)): object [`AccessGrantsLocationConfiguration`], optional.
     #[serde(
         rename = "AccessGrantsLocationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_grants_location_configuration: Option<AccessGrantsLocationConfiguration>,
-    /// `AccessGrantsLocationId`: required.
+    /// The custom S3 location to be accessed by the grantee
+    ///
+    /// `AccessGrantsLocationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html#cfn-s3-accessgrant-accessgrantslocationid)): string, required.
     #[serde(rename = "AccessGrantsLocationId")]
     pub access_grants_location_id: Value<String>,
-    /// `ApplicationArn`: optional.
+    /// The ARN of the application grantees will use to access the location
+    ///
+    /// `ApplicationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html#cfn-s3-accessgrant-applicationarn)): string, optional.
     #[serde(rename = "ApplicationArn", skip_serializing_if = "Option::is_none")]
     pub application_arn: Option<Value<String>>,
-    /// `Grantee`: required.
+    /// The principal who will be granted permission to access S3.
+    ///
+    /// `Grantee` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html#cfn-s3-accessgrant-grantee)): object [`Grantee`], required.
     #[serde(rename = "Grantee")]
     pub grantee: Grantee,
-    /// `Permission`: required.
+    /// The level of access to be afforded to the grantee
+    ///
+    /// `Permission` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html#cfn-s3-accessgrant-permission)): [`Permission`], one of `READ`, `WRITE`, `READWRITE`, required.
     #[serde(rename = "Permission")]
     pub permission: Value<Permission>,
-    /// `S3PrefixType`: optional, create-only (changing it replaces the resource).
+    /// The type of S3SubPrefix.
+    ///
+    /// `S3PrefixType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html#cfn-s3-accessgrant-s3prefixtype)): [`S3PrefixType`], one of `Object`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "S3PrefixType", skip_serializing_if = "Option::is_none")]
     pub s3_prefix_type: Option<Value<S3PrefixType>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html#cfn-s3-accessgrant-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -131,13 +145,17 @@ impl ResourceRef<AccessGrant> {
 
 /// The properties of an `AWS::S3::AccessGrantsInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantsinstance.html)).
 ///
+/// The AWS::S3::AccessGrantsInstance resource is an Amazon S3 resource type that hosts Access Grants and their associated locations
+///
 /// Every property is optional: start from [`AccessGrantsInstance::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessGrantsInstance {
-    /// `IdentityCenterArn`: optional.
+    /// The Amazon Resource Name (ARN) of the specified AWS Identity Center.
+    ///
+    /// `IdentityCenterArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantsinstance.html#cfn-s3-accessgrantsinstance-identitycenterarn)): string, optional.
     #[serde(rename = "IdentityCenterArn", skip_serializing_if = "Option::is_none")]
     pub identity_center_arn: Option<Value<String>>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantsinstance.html#cfn-s3-accessgrantsinstance-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -193,16 +211,22 @@ impl ResourceRef<AccessGrantsInstance> {
 
 /// The properties of an `AWS::S3::AccessGrantsLocation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantslocation.html)).
 ///
+/// The AWS::S3::AccessGrantsLocation resource is an Amazon S3 resource type hosted in an access grants instance which can be the target of S3 access grants.
+///
 /// [`AccessGrantsLocation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessGrantsLocation {
-    /// `IamRoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the access grant location's associated IAM role.
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantslocation.html#cfn-s3-accessgrantslocation-iamrolearn)): string, required.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
-    /// `LocationScope`: required.
+    /// Descriptor for where the location actually points
+    ///
+    /// `LocationScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantslocation.html#cfn-s3-accessgrantslocation-locationscope)): string, required.
     #[serde(rename = "LocationScope")]
     pub location_scope: Value<String>,
-    /// `Tags`: optional, create-only (changing it replaces the resource).
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantslocation.html#cfn-s3-accessgrantslocation-tags)): list of (object [`Tag`]), optional, create-only (changing it replaces the resource).
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -261,31 +285,45 @@ impl ResourceRef<AccessGrantsLocation> {
 
 /// The properties of an `AWS::S3::AccessPoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html)).
 ///
+/// The AWS::S3::AccessPoint resource is an Amazon S3 resource type that you can use to access buckets.
+///
 /// [`AccessPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPoint {
-    /// `Bucket`: required, create-only (changing it replaces the resource).
+    /// The name of the bucket that you want to associate this Access Point with.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html#cfn-s3-accesspoint-bucket)): string, required, create-only (changing it replaces the resource). Length: 3 to 255 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `BucketAccountId`: optional, create-only (changing it replaces the resource).
+    /// The AWS account ID associated with the S3 bucket associated with this access point.
+    ///
+    /// `BucketAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html#cfn-s3-accesspoint-bucketaccountid)): string, optional, create-only (changing it replaces the resource). Pattern: `^\d{12}$`. Length: at most 64 characters.
     #[serde(rename = "BucketAccountId", skip_serializing_if = "Option::is_none")]
     pub bucket_account_id: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name you want to assign to this Access Point. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the access point name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html#cfn-s3-accesspoint-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9\-]*[a-z0-9])?$`. Length: 3 to 50 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Policy`: optional.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html#cfn-s3-accesspoint-policy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Json>,
-    /// `PublicAccessBlockConfiguration`: optional.
+    /// The PublicAccessBlock configuration that you want to apply to this Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see <https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status> 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
+    ///
+    /// `PublicAccessBlockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html#cfn-s3-accesspoint-publicaccessblockconfiguration)): object [`PublicAccessBlockConfiguration`], optional.
     #[serde(
         rename = "PublicAccessBlockConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this S3 Access Point.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html#cfn-s3-accesspoint-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcConfiguration`: optional, create-only (changing it replaces the resource).
+    /// If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC).
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html#cfn-s3-accesspoint-vpcconfiguration)): object [`VpcConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -392,124 +430,172 @@ impl ResourceRef<AccessPoint> {
 
 /// The properties of an `AWS::S3::Bucket` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html)).
 ///
+/// The `AWS::S3::Bucket` resource creates an Amazon S3 bucket in the same AWS Region where you create the AWS CloudFormation stack. To control how AWS CloudFormation handles the bucket when the stack is deleted, you can set a deletion policy for your bucket. You can choose to \*retain\* the bucket or to \*delete\* the bucket. For more information, see [DeletionPolicy Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html). You can only delete empty buckets. Deletion fails for buckets that have contents.
+///
 /// Every property is optional: start from [`Bucket::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Bucket {
-    /// `AbacStatus`: optional.
+    /// The ABAC status of the general purpose bucket. When ABAC is enabled for the general purpose bucket, you can use tags to manage access to the general purpose buckets as well as for cost tracking purposes. When ABAC is disabled for the general purpose buckets, you can only use tags for cost tracking purposes. For more information, see [Using tags with S3 general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html).
+    ///
+    /// `AbacStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-abacstatus)): [`AbacStatus`], one of `Enabled`, `Disabled`, optional.
     #[serde(rename = "AbacStatus", skip_serializing_if = "Option::is_none")]
     pub abac_status: Option<Value<AbacStatus>>,
-    /// `AccelerateConfiguration`: optional.
+    /// Configures the transfer acceleration state for an Amazon S3 bucket. For more information, see [Amazon S3 Transfer Acceleration](https://docs.aws.amazon.com/AmazonS3/latest/dev/transfer-acceleration.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `AccelerateConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-accelerateconfiguration)): object [`AccelerateConfiguration`], optional.
     #[serde(
         rename = "AccelerateConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub accelerate_configuration: Option<AccelerateConfiguration>,
-    /// `AccessControl`: optional.
+    /// This is a legacy property, and it is not recommended for most use cases. A majority of modern use cases in Amazon S3 no longer require the use of ACLs, and we recommend that you keep ACLs disabled. For more information, see [Controlling object ownership](https://docs.aws.amazon.com//AmazonS3/latest/userguide/about-object-ownership.html) in the \*Amazon S3 User Guide\*. A canned access control list (ACL) that grants predefined permissions to the bucket. For more information about canned ACLs, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#canned-acl) in the \*Amazon S3 User Guide\*. S3 buckets are created with ACLs disabled by default. Therefore, unless you explicitly set the [AWS::S3::OwnershipControls](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-ownershipcontrols.html) property to enable ACLs, your resource will fail to deploy with any value other than Private. Use cases requiring ACLs are uncommon. The majority of access control configurations can be successfully and more easily achieved with bucket policies. For more information, see [AWS::S3::BucketPolicy](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-policy.html). For examples of common policy configurations, including S3 Server Access Logs buckets and more, see [Bucket policy examples](https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `AccessControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-accesscontrol)): [`AccessControl`], one of `AuthenticatedRead`, `AwsExecRead`, `BucketOwnerFullControl`, `BucketOwnerRead`, `LogDeliveryWrite`, `Private`, `PublicRead`, `PublicReadWrite`, optional.
     #[serde(rename = "AccessControl", skip_serializing_if = "Option::is_none")]
     pub access_control: Option<Value<AccessControl>>,
-    /// `AnalyticsConfigurations`: optional.
+    /// Specifies the configuration and any analyses for the analytics filter of an Amazon S3 bucket.
+    ///
+    /// `AnalyticsConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-analyticsconfigurations)): list of (object [`AnalyticsConfiguration`]), optional.
     #[serde(
         rename = "AnalyticsConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub analytics_configurations: Option<Value<Vec<AnalyticsConfiguration>>>,
-    /// `BucketEncryption`: optional.
+    /// Specifies default encryption for a bucket using server-side encryption with Amazon S3-managed keys (SSE-S3), AWS KMS-managed keys (SSE-KMS), or dual-layer server-side encryption with KMS-managed keys (DSSE-KMS). For information about the Amazon S3 default encryption feature, see [Amazon S3 Default Encryption for S3 Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `BucketEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-bucketencryption)): object [`BucketEncryption`], optional.
     #[serde(rename = "BucketEncryption", skip_serializing_if = "Option::is_none")]
     pub bucket_encryption: Option<BucketEncryption>,
-    /// `BucketName`: optional, create-only (changing it replaces the resource).
+    /// A name for the bucket. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the bucket name. The bucket name must contain only lowercase letters, numbers, periods (.), and dashes (-) and must follow [Amazon S3 bucket restrictions and limitations](https://docs.aws.amazon.com/AmazonS3/latest/dev/BucketRestrictions.html). For more information, see [Rules for naming Amazon S3 buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html) in the \*Amazon S3 User Guide\*. If you specify a name, you can't perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you need to replace the resource, specify a new name.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-bucketname)): string, optional, create-only (changing it replaces the resource). Pattern: `^([a-z0-9][a-z0-9.-]*[a-z0-9])?$`. Length: at most 63 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `BucketNamePrefix`: optional, create-only (changing it replaces the resource).
+    /// `BucketNamePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-bucketnameprefix)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BucketNamePrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_name_prefix: Option<Value<String>>,
-    /// `BucketNamespace`: optional, create-only (changing it replaces the resource).
+    /// `BucketNamespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-bucketnamespace)): [`BucketNamespace`], one of `global`, `account-regional`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "BucketNamespace", skip_serializing_if = "Option::is_none")]
     pub bucket_namespace: Option<Value<BucketNamespace>>,
-    /// `CorsConfiguration`: optional.
+    /// Describes the cross-origin access configuration for objects in an Amazon S3 bucket. For more information, see [Enabling Cross-Origin Resource Sharing](https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `CorsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-corsconfiguration)): object [`CorsConfiguration`], optional.
     #[serde(rename = "CorsConfiguration", skip_serializing_if = "Option::is_none")]
     pub cors_configuration: Option<CorsConfiguration>,
-    /// `IntelligentTieringConfigurations`: optional.
+    /// Defines how Amazon S3 handles Intelligent-Tiering storage.
+    ///
+    /// `IntelligentTieringConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-intelligenttieringconfigurations)): list of (object [`IntelligentTieringConfiguration`]), optional.
     #[serde(
         rename = "IntelligentTieringConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub intelligent_tiering_configurations: Option<Value<Vec<IntelligentTieringConfiguration>>>,
-    /// `InventoryConfigurations`: optional.
+    /// Specifies the S3 Inventory configuration for an Amazon S3 bucket. For more information, see [GET Bucket inventory](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketGETInventoryConfig.html) in the \*Amazon S3 API Reference\*.
+    ///
+    /// `InventoryConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-inventoryconfigurations)): list of (object [`InventoryConfiguration`]), optional.
     #[serde(
         rename = "InventoryConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub inventory_configurations: Option<Value<Vec<InventoryConfiguration>>>,
-    /// `LifecycleConfiguration`: optional.
+    /// Specifies the lifecycle configuration for objects in an Amazon S3 bucket. For more information, see [Object Lifecycle Management](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lifecycle-mgmt.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `LifecycleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-lifecycleconfiguration)): object [`LifecycleConfiguration`], optional.
     #[serde(
         rename = "LifecycleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lifecycle_configuration: Option<LifecycleConfiguration>,
-    /// `LoggingConfiguration`: optional.
+    /// Settings that define where logs are stored.
+    ///
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-loggingconfiguration)): object [`LoggingConfiguration`], optional.
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<LoggingConfiguration>,
-    /// `MetadataConfiguration`: optional.
+    /// The S3 Metadata configuration for a general purpose bucket.
+    ///
+    /// `MetadataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-metadataconfiguration)): object [`MetadataConfiguration`], optional.
     #[serde(
         rename = "MetadataConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub metadata_configuration: Option<MetadataConfiguration>,
-    /// `MetadataTableConfiguration`: optional.
+    /// The metadata table configuration of an S3 general purpose bucket.
+    ///
+    /// `MetadataTableConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-metadatatableconfiguration)): object [`MetadataTableConfiguration`], optional.
     #[serde(
         rename = "MetadataTableConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub metadata_table_configuration: Option<MetadataTableConfiguration>,
-    /// `MetricsConfigurations`: optional.
+    /// Specifies a metrics configuration for the CloudWatch request metrics (specified by the metrics configuration ID) from an Amazon S3 bucket. If you're updating an existing metrics configuration, note that this is a full replacement of the existing metrics configuration. If you don't include the elements you want to keep, they are erased. For more information, see [PutBucketMetricsConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTMetricConfiguration.html).
+    ///
+    /// `MetricsConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-metricsconfigurations)): list of (object [`MetricsConfiguration`]), optional.
     #[serde(
         rename = "MetricsConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub metrics_configurations: Option<Value<Vec<MetricsConfiguration>>>,
-    /// `NotificationConfiguration`: optional.
+    /// Configuration that defines how Amazon S3 handles bucket notifications.
+    ///
+    /// `NotificationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-notificationconfiguration)): object [`NotificationConfiguration`], optional.
     #[serde(
         rename = "NotificationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_configuration: Option<NotificationConfiguration>,
-    /// `ObjectLockConfiguration`: optional.
+    /// This operation is not supported for directory buckets. Places an Object Lock configuration on the specified bucket. The rule specified in the Object Lock configuration will be applied by default to every new object placed in the specified bucket. For more information, see [Locking Objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lock.html). + The `DefaultRetention` settings require both a mode and a period. + The `DefaultRetention` period can be either `Days` or `Years` but you must select one. You cannot specify `Days` and `Years` at the same time. + You can enable Object Lock for new or existing buckets. For more information, see [Configuring Object Lock](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html). You must URL encode any signed header values that contain spaces. For example, if your header value is `my file.txt`, containing two spaces after `my`, you must URL encode this value to `my%20%20file.txt`.
+    ///
+    /// `ObjectLockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-objectlockconfiguration)): object [`ObjectLockConfiguration`], optional.
     #[serde(
         rename = "ObjectLockConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub object_lock_configuration: Option<ObjectLockConfiguration>,
-    /// `ObjectLockEnabled`: optional.
+    /// Indicates whether this bucket has an Object Lock configuration enabled. Enable `ObjectLockEnabled` when you apply `ObjectLockConfiguration` to a bucket.
+    ///
+    /// `ObjectLockEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-objectlockenabled)): boolean, optional.
     #[serde(rename = "ObjectLockEnabled", skip_serializing_if = "Option::is_none")]
     pub object_lock_enabled: Option<Value<bool>>,
-    /// `OwnershipControls`: optional.
+    /// Configuration that defines how Amazon S3 handles Object Ownership rules.
+    ///
+    /// `OwnershipControls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-ownershipcontrols)): object [`OwnershipControls`], optional.
     #[serde(rename = "OwnershipControls", skip_serializing_if = "Option::is_none")]
     pub ownership_controls: Option<OwnershipControls>,
-    /// `PublicAccessBlockConfiguration`: optional.
+    /// Configuration that defines how Amazon S3 handles public access.
+    ///
+    /// `PublicAccessBlockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-publicaccessblockconfiguration)): object [`PublicAccessBlockConfiguration`], optional.
     #[serde(
         rename = "PublicAccessBlockConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
-    /// `ReplicationConfiguration`: optional.
+    /// Configuration for replicating objects in an S3 bucket. To enable replication, you must also enable versioning by using the `VersioningConfiguration` property. Amazon S3 can store replicated objects in a single destination bucket or multiple destination buckets. The destination bucket or buckets must already exist.
+    ///
+    /// `ReplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-replicationconfiguration)): object [`ReplicationConfiguration`], optional.
     #[serde(
         rename = "ReplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_configuration: Option<ReplicationConfiguration>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this S3 bucket.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VersioningConfiguration`: optional.
+    /// Enables multiple versions of all objects in this bucket. You might enable versioning to prevent objects from being deleted or overwritten by mistake or to archive objects so that you can retrieve previous versions of them. When you enable versioning on a bucket for the first time, it might take a short amount of time for the change to be fully propagated. We recommend that you wait for 15 minutes after enabling versioning before issuing write operations (`PUT` or `DELETE`) on objects in the bucket.
+    ///
+    /// `VersioningConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-versioningconfiguration)): object [`VersioningConfiguration`], optional.
     #[serde(
         rename = "VersioningConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub versioning_configuration: Option<VersioningConfiguration>,
-    /// `WebsiteConfiguration`: optional.
+    /// Information used to configure the bucket as a static website. For more information, see [Hosting Websites on Amazon S3](https://docs.aws.amazon.com/AmazonS3/latest/dev/WebsiteHosting.html).
+    ///
+    /// `WebsiteConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#cfn-s3-bucket-websiteconfiguration)): object [`WebsiteConfiguration`], optional.
     #[serde(
         rename = "WebsiteConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -831,13 +917,19 @@ impl ResourceRef<Bucket> {
 
 /// The properties of an `AWS::S3::BucketPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html)).
 ///
+/// Applies an Amazon S3 bucket policy to an Amazon S3 bucket. If you are using an identity other than the root user of the AWS-account that owns the bucket, the calling identity must have the `PutBucketPolicy` permissions on the specified bucket and belong to the bucket owner's account in order to use this operation. If you don't have `PutBucketPolicy` permissions, Amazon S3 returns a `403 Access Denied` error. If you have the correct permissions, but you're not using an identity that belongs to the bucket owner's account, Amazon S3 returns a `405 Method Not Allowed` error. As a security precaution, the root user of the AWS-account that owns a bucket can always use this operation, even if the policy explicitly denies the root user the ability to perform this action. When using the `AWS::S3::BucketPolicy` resource, you can create, update, and delete bucket policies for S3 buckets located in Regions that are different from the stack's Region. However, the CloudFormation stacks should be deployed in the US East (N. Virginia) or `us-east-1` Region. This cross-region bucket policy modification functionality is supported for backward compatibility with existing workflows. If the [DeletionPolicy attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html) is not specified or set to `Delete`, the bucket policy will be removed when the stack is deleted. If set to `Retain`, the bucket policy will be preserved even after the stack is deleted. For example, a CloudFormation stack in `us-east-1` can use the `AWS::S3::BucketPolicy` resource to manage the bucket policy for an S3 bucket in `us-west-2`. The retention or removal of the bucket policy during the stack deletion is determined by the `DeletionPolicy` attribute specified in the stack template. For more information, see [Bucket policy examples](https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html). The following operations are related to `PutBucketPolicy`: + [CreateBucket](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html) + [DeleteBucket](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html)
+///
 /// Every property is required: [`BucketPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BucketPolicy {
-    /// `Bucket`: required, create-only (changing it replaces the resource).
+    /// The name of the Amazon S3 bucket to which the policy applies.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html#cfn-s3-bucketpolicy-bucket)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `PolicyDocument`: required.
+    /// A policy document containing permissions to add to the specified bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM. For more information, see the AWS::IAM::Policy [PolicyDocument](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-policy.html#cfn-iam-policy-policydocument) resource description in this guide and [Access Policy Language Overview](https://docs.aws.amazon.com/AmazonS3/latest/dev/access-policy-language-overview.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html#cfn-s3-bucketpolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
 }
@@ -872,19 +964,27 @@ impl Resource for BucketPolicy {
 
 /// The properties of an `AWS::S3::MultiRegionAccessPoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspoint.html)).
 ///
+/// AWS::S3::MultiRegionAccessPoint is an Amazon S3 resource type that dynamically routes S3 requests to easily satisfy geographic compliance requirements based on customer-defined routing policies.
+///
 /// [`MultiRegionAccessPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiRegionAccessPoint {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name you want to assign to this Multi Region Access Point.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspoint.html#cfn-s3-multiregionaccesspoint-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$`. Length: 3 to 50 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `PublicAccessBlockConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The PublicAccessBlock configuration that you want to apply to this Multi Region Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see <https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status> 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
+    ///
+    /// `PublicAccessBlockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspoint.html#cfn-s3-multiregionaccesspoint-publicaccessblockconfiguration)): object [`PublicAccessBlockConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PublicAccessBlockConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
-    /// `Regions`: required, create-only (changing it replaces the resource).
+    /// The list of buckets that you want to associate this Multi Region Access Point with.
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspoint.html#cfn-s3-multiregionaccesspoint-regions)): list of (object [`Region`]), required, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<Region>>,
 }
@@ -950,13 +1050,17 @@ impl ResourceRef<MultiRegionAccessPoint> {
 
 /// The properties of an `AWS::S3::MultiRegionAccessPointPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspointpolicy.html)).
 ///
+/// The policy to be attached to a Multi Region Access Point
+///
 /// Every property is required: [`MultiRegionAccessPointPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiRegionAccessPointPolicy {
-    /// `MrapName`: required, create-only (changing it replaces the resource).
+    /// The name of the Multi Region Access Point to apply policy
+    ///
+    /// `MrapName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspointpolicy.html#cfn-s3-multiregionaccesspointpolicy-mrapname)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$`. Length: 3 to 50 characters.
     #[serde(rename = "MrapName")]
     pub mrap_name: Value<String>,
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspointpolicy.html#cfn-s3-multiregionaccesspointpolicy-policy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Policy")]
     pub policy: Json,
 }
@@ -998,13 +1102,19 @@ impl ResourceRef<MultiRegionAccessPointPolicy> {
 
 /// The properties of an `AWS::S3::StorageLens` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html)).
 ///
+/// The AWS::S3::StorageLens resource is an Amazon S3 resource type that you can use to create Storage Lens configurations.
+///
 /// [`StorageLens::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageLens {
-    /// `StorageLensConfiguration`: required.
+    /// Specifies the details of Amazon S3 Storage Lens configuration.
+    ///
+    /// `StorageLensConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html#cfn-s3-storagelens-storagelensconfiguration)): object [`StorageLensConfiguration`], required.
     #[serde(rename = "StorageLensConfiguration")]
     pub storage_lens_configuration: StorageLensConfiguration,
-    /// `Tags`: optional.
+    /// A set of tags (key-value pairs) for this Amazon S3 Storage Lens configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html#cfn-s3-storagelens-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1052,16 +1162,24 @@ impl ResourceRef<StorageLens> {
 
 /// The properties of an `AWS::S3::StorageLensGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html)).
 ///
+/// The AWS::S3::StorageLensGroup resource is an Amazon S3 resource type that you can use to create Storage Lens Group.
+///
 /// [`StorageLensGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageLensGroup {
-    /// `Filter`: required.
+    /// Sets the Storage Lens Group filter.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html#cfn-s3-storagelensgroup-filter)): object [`Filter`], required.
     #[serde(rename = "Filter")]
     pub filter: Filter,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name that identifies the Amazon S3 Storage Lens Group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html#cfn-s3-storagelensgroup-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// A set of tags (key-value pairs) for this Amazon S3 Storage Lens Group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html#cfn-s3-storagelensgroup-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1132,12 +1250,14 @@ impl Walk for AbacStatus {
 
 /// The `AbortIncompleteMultipartUpload` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `AbortIncompleteMultipartUpload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-abortincompletemultipartupload.html).
 ///
 /// Every property is required: [`AbortIncompleteMultipartUpload::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AbortIncompleteMultipartUpload {
-    /// `DaysAfterInitiation`: required.
+    /// Specifies the number of days after which Amazon S3 stops an incomplete multipart upload.
+    ///
+    /// `DaysAfterInitiation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-abortincompletemultipartupload.html#cfn-s3-bucket-abortincompletemultipartupload-daysafterinitiation)): integer, required. Range: at least 0.
     #[serde(rename = "DaysAfterInitiation")]
     pub days_after_initiation: Value<i64>,
 }
@@ -1163,12 +1283,14 @@ impl Walk for AbortIncompleteMultipartUpload {
 
 /// The `AccelerateConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `AccelerateConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-accelerateconfiguration.html).
 ///
 /// Every property is required: [`AccelerateConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccelerateConfiguration {
-    /// `AccelerationStatus`: required.
+    /// Specifies the transfer acceleration status of the bucket.
+    ///
+    /// `AccelerationStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-accelerateconfiguration.html#cfn-s3-bucket-accelerateconfiguration-accelerationstatus)): [`AccelerationStatus`], one of `Enabled`, `Suspended`, required.
     #[serde(rename = "AccelerationStatus")]
     pub acceleration_status: Value<AccelerationStatus>,
 }
@@ -1252,12 +1374,14 @@ impl Walk for AccessControl {
 
 /// The `AccessControlTranslation` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `AccessControlTranslation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-accesscontroltranslation.html).
 ///
 /// Every property is required: [`AccessControlTranslation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessControlTranslation {
-    /// `Owner`: required.
+    /// Specifies the replica ownership. For default and valid values, see [PUT bucket replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) in the \*Amazon S3 API Reference\*.
+    ///
+    /// `Owner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-accesscontroltranslation.html#cfn-s3-bucket-accesscontroltranslation-owner)): [`Owner`], one of `Destination`, required.
     #[serde(rename = "Owner")]
     pub owner: Value<Owner>,
 }
@@ -1283,12 +1407,14 @@ impl Walk for AccessControlTranslation {
 
 /// The `AccessGrantsLocationConfiguration` property type of [`AccessGrant`].
 ///
-/// AWS reference: [`AWS::S3::AccessGrant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html).
+/// AWS reference: [`AWS::S3::AccessGrant` `AccessGrantsLocationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrant-accessgrantslocationconfiguration.html).
 ///
 /// Every property is required: [`AccessGrantsLocationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessGrantsLocationConfiguration {
-    /// `S3SubPrefix`: required.
+    /// The S3 sub prefix of a registered location in your S3 Access Grants instance
+    ///
+    /// `S3SubPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrant-accessgrantslocationconfiguration.html#cfn-s3-accessgrant-accessgrantslocationconfiguration-s3subprefix)): string, required.
     #[serde(rename = "S3SubPrefix")]
     pub s3_sub_prefix: Value<String>,
 }
@@ -1334,42 +1460,56 @@ impl Walk for AccessTier {
 
 /// The `AccountLevel` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `AccountLevel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-accountlevel.html).
 ///
 /// [`AccountLevel::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccountLevel {
-    /// `ActivityMetrics`: optional.
+    /// Enables activity metrics.
+    ///
+    /// `ActivityMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-accountlevel.html#cfn-s3-storagelens-accountlevel-activitymetrics)): object [`ActivityMetrics`], optional.
     #[serde(rename = "ActivityMetrics", skip_serializing_if = "Option::is_none")]
     pub activity_metrics: Option<ActivityMetrics>,
-    /// `AdvancedCostOptimizationMetrics`: optional.
+    /// Enables advanced cost optimization metrics.
+    ///
+    /// `AdvancedCostOptimizationMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-accountlevel.html#cfn-s3-storagelens-accountlevel-advancedcostoptimizationmetrics)): object [`AdvancedCostOptimizationMetrics`], optional.
     #[serde(
         rename = "AdvancedCostOptimizationMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_cost_optimization_metrics: Option<AdvancedCostOptimizationMetrics>,
-    /// `AdvancedDataProtectionMetrics`: optional.
+    /// Enables advanced data protection metrics.
+    ///
+    /// `AdvancedDataProtectionMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-accountlevel.html#cfn-s3-storagelens-accountlevel-advanceddataprotectionmetrics)): object [`AdvancedDataProtectionMetrics`], optional.
     #[serde(
         rename = "AdvancedDataProtectionMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_data_protection_metrics: Option<AdvancedDataProtectionMetrics>,
-    /// `AdvancedPerformanceMetrics`: optional.
+    /// Advanced Performance Metrics.
+    ///
+    /// `AdvancedPerformanceMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-accountlevel.html#cfn-s3-storagelens-accountlevel-advancedperformancemetrics)): object [`AdvancedPerformanceMetrics`], optional.
     #[serde(
         rename = "AdvancedPerformanceMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_performance_metrics: Option<AdvancedPerformanceMetrics>,
-    /// `BucketLevel`: required.
+    /// Bucket-level metrics configurations.
+    ///
+    /// `BucketLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-accountlevel.html#cfn-s3-storagelens-accountlevel-bucketlevel)): object [`BucketLevel`], required.
     #[serde(rename = "BucketLevel")]
     pub bucket_level: BucketLevel,
-    /// `DetailedStatusCodesMetrics`: optional.
+    /// Enables detailed status codes metrics.
+    ///
+    /// `DetailedStatusCodesMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-accountlevel.html#cfn-s3-storagelens-accountlevel-detailedstatuscodesmetrics)): object [`DetailedStatusCodesMetrics`], optional.
     #[serde(
         rename = "DetailedStatusCodesMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub detailed_status_codes_metrics: Option<DetailedStatusCodesMetrics>,
-    /// `StorageLensGroupLevel`: optional.
+    /// Specifies the details of Amazon S3 Storage Lens Group configuration.
+    ///
+    /// `StorageLensGroupLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-accountlevel.html#cfn-s3-storagelens-accountlevel-storagelensgrouplevel)): object [`StorageLensGroupLevel`], optional.
     #[serde(
         rename = "StorageLensGroupLevel",
         skip_serializing_if = "Option::is_none"
@@ -1464,12 +1604,14 @@ impl Walk for AccountLevel {
 
 /// The `ActivityMetrics` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `ActivityMetrics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-activitymetrics.html).
 ///
 /// Every property is optional: start from [`ActivityMetrics::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActivityMetrics {
-    /// `IsEnabled`: optional.
+    /// Specifies whether activity metrics are enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-activitymetrics.html#cfn-s3-storagelens-activitymetrics-isenabled)): boolean, optional.
     #[serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<Value<bool>>,
 }
@@ -1499,12 +1641,14 @@ impl Walk for ActivityMetrics {
 
 /// The `AdvancedCostOptimizationMetrics` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `AdvancedCostOptimizationMetrics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-advancedcostoptimizationmetrics.html).
 ///
 /// Every property is optional: start from [`AdvancedCostOptimizationMetrics::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedCostOptimizationMetrics {
-    /// `IsEnabled`: optional.
+    /// Specifies whether advanced cost optimization metrics are enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-advancedcostoptimizationmetrics.html#cfn-s3-storagelens-advancedcostoptimizationmetrics-isenabled)): boolean, optional.
     #[serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<Value<bool>>,
 }
@@ -1534,12 +1678,14 @@ impl Walk for AdvancedCostOptimizationMetrics {
 
 /// The `AdvancedDataProtectionMetrics` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `AdvancedDataProtectionMetrics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-advanceddataprotectionmetrics.html).
 ///
 /// Every property is optional: start from [`AdvancedDataProtectionMetrics::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedDataProtectionMetrics {
-    /// `IsEnabled`: optional.
+    /// Specifies whether advanced data protection metrics are enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-advanceddataprotectionmetrics.html#cfn-s3-storagelens-advanceddataprotectionmetrics-isenabled)): boolean, optional.
     #[serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<Value<bool>>,
 }
@@ -1569,12 +1715,14 @@ impl Walk for AdvancedDataProtectionMetrics {
 
 /// The `AdvancedPerformanceMetrics` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `AdvancedPerformanceMetrics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-advancedperformancemetrics.html).
 ///
 /// Every property is optional: start from [`AdvancedPerformanceMetrics::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdvancedPerformanceMetrics {
-    /// `IsEnabled`: optional.
+    /// Specifies whether the Advanced Performance Metrics is enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-advancedperformancemetrics.html#cfn-s3-storagelens-advancedperformancemetrics-isenabled)): boolean, optional.
     #[serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<Value<bool>>,
 }
@@ -1633,21 +1781,29 @@ impl Walk for AllowedMethods {
 
 /// The `AnalyticsConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `AnalyticsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-analyticsconfiguration.html).
 ///
 /// [`AnalyticsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalyticsConfiguration {
-    /// `Id`: required.
+    /// The ID that identifies the analytics configuration.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-analyticsconfiguration.html#cfn-s3-bucket-analyticsconfiguration-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Prefix`: optional.
+    /// The prefix that an object must have to be included in the analytics results.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-analyticsconfiguration.html#cfn-s3-bucket-analyticsconfiguration-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `StorageClassAnalysis`: required.
+    /// Contains data related to access patterns to be collected and made available to analyze the tradeoffs between different storage classes.
+    ///
+    /// `StorageClassAnalysis` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-analyticsconfiguration.html#cfn-s3-bucket-analyticsconfiguration-storageclassanalysis)): object [`StorageClassAnalysis`], required.
     #[serde(rename = "StorageClassAnalysis")]
     pub storage_class_analysis: StorageClassAnalysis,
-    /// `TagFilters`: optional.
+    /// The tags to use when evaluating an analytics filter. The analytics only includes objects that meet the filter's criteria. If no filter is specified, all of the contents of the bucket are included in the analysis.
+    ///
+    /// `TagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-analyticsconfiguration.html#cfn-s3-bucket-analyticsconfiguration-tagfilters)): list of (object [`TagFilter`]), optional.
     #[serde(rename = "TagFilters", skip_serializing_if = "Option::is_none")]
     pub tag_filters: Option<Value<Vec<TagFilter>>>,
 }
@@ -1697,24 +1853,34 @@ impl Walk for AnalyticsConfiguration {
 
 /// The `And` property type of [`StorageLensGroup`].
 ///
-/// AWS reference: [`AWS::S3::StorageLensGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html).
+/// AWS reference: [`AWS::S3::StorageLensGroup` `And`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-and.html).
 ///
 /// Every property is optional: start from [`And::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct And {
-    /// `MatchAnyPrefix`: optional.
+    /// Filter to match any of the specified prefixes.
+    ///
+    /// `MatchAnyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-and.html#cfn-s3-storagelensgroup-and-matchanyprefix)): list of (string), optional. Each item: Length: at most 1024 characters.
     #[serde(rename = "MatchAnyPrefix", skip_serializing_if = "Option::is_none")]
     pub match_any_prefix: Option<Value<Vec<Value<String>>>>,
-    /// `MatchAnySuffix`: optional.
+    /// Filter to match any of the specified suffixes.
+    ///
+    /// `MatchAnySuffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-and.html#cfn-s3-storagelensgroup-and-matchanysuffix)): list of (string), optional. Each item: Length: at most 1024 characters.
     #[serde(rename = "MatchAnySuffix", skip_serializing_if = "Option::is_none")]
     pub match_any_suffix: Option<Value<Vec<Value<String>>>>,
-    /// `MatchAnyTag`: optional.
+    /// Filter to match any of the specified object tags.
+    ///
+    /// `MatchAnyTag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-and.html#cfn-s3-storagelensgroup-and-matchanytag)): list of (object [`Tag`]), optional.
     #[serde(rename = "MatchAnyTag", skip_serializing_if = "Option::is_none")]
     pub match_any_tag: Option<Value<Vec<Tag>>>,
-    /// `MatchObjectAge`: optional.
+    /// Filter to match all of the specified values for the minimum and maximum object age.
+    ///
+    /// `MatchObjectAge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-and.html#cfn-s3-storagelensgroup-and-matchobjectage)): object [`MatchObjectAge`], optional.
     #[serde(rename = "MatchObjectAge", skip_serializing_if = "Option::is_none")]
     pub match_object_age: Option<MatchObjectAge>,
-    /// `MatchObjectSize`: optional.
+    /// Filter to match all of the specified values for the minimum and maximum object size.
+    ///
+    /// `MatchObjectSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-and.html#cfn-s3-storagelensgroup-and-matchobjectsize)): object [`MatchObjectSize`], optional.
     #[serde(rename = "MatchObjectSize", skip_serializing_if = "Option::is_none")]
     pub match_object_size: Option<MatchObjectSize>,
 }
@@ -1776,21 +1942,27 @@ impl Walk for And {
 
 /// The `AnnotationTableConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `AnnotationTableConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-annotationtableconfiguration.html).
 ///
 /// [`AnnotationTableConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnnotationTableConfiguration {
-    /// `ConfigurationState`: required.
+    /// Specifies whether the annotation table configuration is enabled or disabled.
+    ///
+    /// `ConfigurationState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-annotationtableconfiguration.html#cfn-s3-bucket-annotationtableconfiguration-configurationstate)): [`ConfigurationState`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "ConfigurationState")]
     pub configuration_state: Value<ConfigurationState>,
-    /// `EncryptionConfiguration`: optional.
+    /// The encryption configuration for the annotation table. To encrypt your annotation table with server-side encryption using AWS Key Management Service (AWS KMS) keys (SSE-KMS), set `SseAlgorithm` to `aws:kms`. You must also set `KmsKeyArn` to the ARN of a customer managed KMS key in the same Region where your general purpose bucket is located.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-annotationtableconfiguration.html#cfn-s3-bucket-annotationtableconfiguration-encryptionconfiguration)): object [`MetadataTableEncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<MetadataTableEncryptionConfiguration>,
-    /// `Role`: optional.
+    /// The ARN of the IAM role that grants Amazon S3 Metadata permission to read annotations from your bucket.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-annotationtableconfiguration.html#cfn-s3-bucket-annotationtableconfiguration-role)): string, optional.
     #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
     pub role: Option<Value<String>>,
 }
@@ -1837,12 +2009,14 @@ impl Walk for AnnotationTableConfiguration {
 
 /// The `AwsOrg` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `AwsOrg`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-awsorg.html).
 ///
 /// Every property is required: [`AwsOrg::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsOrg {
-    /// `Arn`: required.
+    /// The Amazon Resource Name (ARN) of the specified resource.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-awsorg.html#cfn-s3-storagelens-awsorg-arn)): string, required.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
 }
@@ -1886,12 +2060,14 @@ impl Walk for BlockedEncryptionTypeList {
 
 /// The `BlockedEncryptionTypes` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `BlockedEncryptionTypes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-blockedencryptiontypes.html).
 ///
 /// Every property is optional: start from [`BlockedEncryptionTypes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BlockedEncryptionTypes {
-    /// `EncryptionType`: optional.
+    /// The object encryption type that you want to block or unblock for an Amazon S3 general purpose bucket. Currently, this parameter only supports blocking or unblocking server side encryption with customer-provided keys (SSE-C). For more information about SSE-C, see [Using server-side encryption with customer-provided keys (SSE-C)](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html).
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-blockedencryptiontypes.html#cfn-s3-bucket-blockedencryptiontypes-encryptiontype)): list of ([`BlockedEncryptionTypeList`], one of `NONE`, `SSE-C`), optional.
     #[serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<Value<Vec<Value<BlockedEncryptionTypeList>>>>,
 }
@@ -1924,15 +2100,19 @@ impl Walk for BlockedEncryptionTypes {
 
 /// The `DataExport` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `DataExport`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-dataexport.html).
 ///
 /// Every property is required: [`BucketDataExport::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BucketDataExport {
-    /// `Destination`: required.
+    /// The place to store the data for an analysis.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-dataexport.html#cfn-s3-bucket-dataexport-destination)): object [`Destination`], required.
     #[serde(rename = "Destination")]
     pub destination: Destination,
-    /// `OutputSchemaVersion`: required.
+    /// The version of the output schema to use when exporting data. Must be `V_1`.
+    ///
+    /// `OutputSchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-dataexport.html#cfn-s3-bucket-dataexport-outputschemaversion)): string, required.
     #[serde(rename = "OutputSchemaVersion")]
     pub output_schema_version: Value<String>,
 }
@@ -1964,12 +2144,14 @@ impl Walk for BucketDataExport {
 
 /// The `BucketEncryption` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `BucketEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-bucketencryption.html).
 ///
 /// Every property is required: [`BucketEncryption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BucketEncryption {
-    /// `ServerSideEncryptionConfiguration`: required.
+    /// Specifies the default server-side-encryption configuration.
+    ///
+    /// `ServerSideEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-bucketencryption.html#cfn-s3-bucket-bucketencryption-serversideencryptionconfiguration)): list of (object [`ServerSideEncryptionRule`]), required.
     #[serde(rename = "ServerSideEncryptionConfiguration")]
     pub server_side_encryption_configuration: Value<Vec<ServerSideEncryptionRule>>,
 }
@@ -1997,39 +2179,51 @@ impl Walk for BucketEncryption {
 
 /// The `BucketLevel` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `BucketLevel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketlevel.html).
 ///
 /// Every property is optional: start from [`BucketLevel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BucketLevel {
-    /// `ActivityMetrics`: optional.
+    /// Enables activity metrics.
+    ///
+    /// `ActivityMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketlevel.html#cfn-s3-storagelens-bucketlevel-activitymetrics)): object [`ActivityMetrics`], optional.
     #[serde(rename = "ActivityMetrics", skip_serializing_if = "Option::is_none")]
     pub activity_metrics: Option<ActivityMetrics>,
-    /// `AdvancedCostOptimizationMetrics`: optional.
+    /// Enables advanced cost optimization metrics.
+    ///
+    /// `AdvancedCostOptimizationMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketlevel.html#cfn-s3-storagelens-bucketlevel-advancedcostoptimizationmetrics)): object [`AdvancedCostOptimizationMetrics`], optional.
     #[serde(
         rename = "AdvancedCostOptimizationMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_cost_optimization_metrics: Option<AdvancedCostOptimizationMetrics>,
-    /// `AdvancedDataProtectionMetrics`: optional.
+    /// Enables advanced data protection metrics.
+    ///
+    /// `AdvancedDataProtectionMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketlevel.html#cfn-s3-storagelens-bucketlevel-advanceddataprotectionmetrics)): object [`AdvancedDataProtectionMetrics`], optional.
     #[serde(
         rename = "AdvancedDataProtectionMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_data_protection_metrics: Option<AdvancedDataProtectionMetrics>,
-    /// `AdvancedPerformanceMetrics`: optional.
+    /// Advanced Performance Metrics.
+    ///
+    /// `AdvancedPerformanceMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketlevel.html#cfn-s3-storagelens-bucketlevel-advancedperformancemetrics)): object [`AdvancedPerformanceMetrics`], optional.
     #[serde(
         rename = "AdvancedPerformanceMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_performance_metrics: Option<AdvancedPerformanceMetrics>,
-    /// `DetailedStatusCodesMetrics`: optional.
+    /// Enables detailed status codes metrics.
+    ///
+    /// `DetailedStatusCodesMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketlevel.html#cfn-s3-storagelens-bucketlevel-detailedstatuscodesmetrics)): object [`DetailedStatusCodesMetrics`], optional.
     #[serde(
         rename = "DetailedStatusCodesMetrics",
         skip_serializing_if = "Option::is_none"
     )]
     pub detailed_status_codes_metrics: Option<DetailedStatusCodesMetrics>,
-    /// `PrefixLevel`: optional.
+    /// Prefix-level metrics configurations.
+    ///
+    /// `PrefixLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketlevel.html#cfn-s3-storagelens-bucketlevel-prefixlevel)): object [`PrefixLevel`], optional.
     #[serde(rename = "PrefixLevel", skip_serializing_if = "Option::is_none")]
     pub prefix_level: Option<PrefixLevel>,
 }
@@ -2131,15 +2325,15 @@ impl Walk for BucketNamespace {
 
 /// The `BucketsAndRegions` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `BucketsAndRegions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketsandregions.html).
 ///
 /// Every property is optional: start from [`BucketsAndRegions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BucketsAndRegions {
-    /// `Buckets`: optional.
+    /// `Buckets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketsandregions.html#cfn-s3-storagelens-bucketsandregions-buckets)): list of (string), optional.
     #[serde(rename = "Buckets", skip_serializing_if = "Option::is_none")]
     pub buckets: Option<Value<Vec<Value<String>>>>,
-    /// `Regions`: optional.
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-bucketsandregions.html#cfn-s3-storagelens-bucketsandregions-regions)): list of (string), optional.
     #[serde(rename = "Regions", skip_serializing_if = "Option::is_none")]
     pub regions: Option<Value<Vec<Value<String>>>>,
 }
@@ -2177,12 +2371,14 @@ impl Walk for BucketsAndRegions {
 
 /// The `CloudWatchMetrics` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `CloudWatchMetrics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-cloudwatchmetrics.html).
 ///
 /// Every property is required: [`CloudWatchMetrics::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchMetrics {
-    /// `IsEnabled`: required.
+    /// Specifies whether CloudWatch metrics are enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-cloudwatchmetrics.html#cfn-s3-storagelens-cloudwatchmetrics-isenabled)): boolean, required.
     #[serde(rename = "IsEnabled")]
     pub is_enabled: Value<bool>,
 }
@@ -2228,12 +2424,14 @@ impl Walk for ConfigurationState {
 
 /// The `CorsConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `CorsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsconfiguration.html).
 ///
 /// Every property is required: [`CorsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CorsConfiguration {
-    /// `CorsRules`: required.
+    /// A set of origins and methods (cross-origin access that you want to allow). You can add up to 100 rules to the configuration.
+    ///
+    /// `CorsRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsconfiguration.html#cfn-s3-bucket-corsconfiguration-corsrules)): list of (object [`CorsRule`]), required.
     #[serde(rename = "CorsRules")]
     pub cors_rules: Value<Vec<CorsRule>>,
 }
@@ -2259,27 +2457,39 @@ impl Walk for CorsConfiguration {
 
 /// The `CorsRule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `CorsRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsrule.html).
 ///
 /// [`CorsRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CorsRule {
-    /// `AllowedHeaders`: optional.
+    /// Headers that are specified in the `Access-Control-Request-Headers` header. These headers are allowed in a preflight OPTIONS request. In response to any preflight OPTIONS request, Amazon S3 returns any requested headers that are allowed.
+    ///
+    /// `AllowedHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsrule.html#cfn-s3-bucket-corsrule-allowedheaders)): list of (string), optional.
     #[serde(rename = "AllowedHeaders", skip_serializing_if = "Option::is_none")]
     pub allowed_headers: Option<Value<Vec<Value<String>>>>,
-    /// `AllowedMethods`: required.
+    /// An HTTP method that you allow the origin to run. \*Allowed values\*: `GET` \| `PUT` \| `HEAD` \| `POST` \| `DELETE`
+    ///
+    /// `AllowedMethods` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsrule.html#cfn-s3-bucket-corsrule-allowedmethods)): list of ([`AllowedMethods`], one of `GET`, `PUT`, `HEAD`, `POST`, `DELETE`), required.
     #[serde(rename = "AllowedMethods")]
     pub allowed_methods: Value<Vec<Value<AllowedMethods>>>,
-    /// `AllowedOrigins`: required.
+    /// One or more origins you want customers to be able to access the bucket from.
+    ///
+    /// `AllowedOrigins` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsrule.html#cfn-s3-bucket-corsrule-allowedorigins)): list of (string), required.
     #[serde(rename = "AllowedOrigins")]
     pub allowed_origins: Value<Vec<Value<String>>>,
-    /// `ExposedHeaders`: optional.
+    /// One or more headers in the response that you want customers to be able to access from their applications (for example, from a JavaScript `XMLHttpRequest` object).
+    ///
+    /// `ExposedHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsrule.html#cfn-s3-bucket-corsrule-exposedheaders)): list of (string), optional.
     #[serde(rename = "ExposedHeaders", skip_serializing_if = "Option::is_none")]
     pub exposed_headers: Option<Value<Vec<Value<String>>>>,
-    /// `Id`: optional.
+    /// A unique identifier for this rule. The value must be no more than 255 characters.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsrule.html#cfn-s3-bucket-corsrule-id)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `MaxAge`: optional.
+    /// The time in seconds that your browser is to cache the preflight response for the specified resource.
+    ///
+    /// `MaxAge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-corsrule.html#cfn-s3-bucket-corsrule-maxage)): integer, optional. Range: at least 0.
     #[serde(rename = "MaxAge", skip_serializing_if = "Option::is_none")]
     pub max_age: Option<Value<i64>>,
 }
@@ -2347,15 +2557,19 @@ impl Walk for CorsRule {
 
 /// The `DefaultEventHold` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `DefaultEventHold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaulteventhold.html).
 ///
 /// Every property is optional: start from [`DefaultEventHold::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DefaultEventHold {
-    /// `Days`: optional.
+    /// The number of days that you want to specify for the default event hold duration. Valid values are `1` to `36500` days. You must specify either `Days` or `Years`, but not both.
+    ///
+    /// `Days` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaulteventhold.html#cfn-s3-bucket-defaulteventhold-days)): integer, optional.
     #[serde(rename = "Days", skip_serializing_if = "Option::is_none")]
     pub days: Option<Value<i64>>,
-    /// `Years`: optional.
+    /// The number of years that you want to specify for the default event hold duration. Valid values are `1` to `100` years. You must specify either `Days` or `Years`, but not both.
+    ///
+    /// `Years` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaulteventhold.html#cfn-s3-bucket-defaulteventhold-years)): integer, optional.
     #[serde(rename = "Years", skip_serializing_if = "Option::is_none")]
     pub years: Option<Value<i64>>,
 }
@@ -2393,21 +2607,29 @@ impl Walk for DefaultEventHold {
 
 /// The `DefaultRetention` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `DefaultRetention`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaultretention.html).
 ///
 /// Every property is optional: start from [`DefaultRetention::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DefaultRetention {
-    /// `Days`: optional.
+    /// The number of days that you want to specify for the default retention period. If Object Lock is turned on, you must specify `Mode` and specify either `Days` or `Years`.
+    ///
+    /// `Days` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaultretention.html#cfn-s3-bucket-defaultretention-days)): integer, optional.
     #[serde(rename = "Days", skip_serializing_if = "Option::is_none")]
     pub days: Option<Value<i64>>,
-    /// `DefaultEventHold`: optional.
+    /// The default Object Lock event hold duration that you want to apply to new objects placed in the specified bucket. When the event hold is released, Amazon S3 retains the object version for this duration. If you specify both a default retention period (`Days` or `Years`) and a `DefaultEventHold`, the event hold duration can't exceed the default retention period.
+    ///
+    /// `DefaultEventHold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaultretention.html#cfn-s3-bucket-defaultretention-defaulteventhold)): object [`DefaultEventHold`], optional.
     #[serde(rename = "DefaultEventHold", skip_serializing_if = "Option::is_none")]
     pub default_event_hold: Option<DefaultEventHold>,
-    /// `Mode`: optional.
+    /// The default Object Lock retention mode you want to apply to new objects placed in the specified bucket. If Object Lock is turned on, you must specify `Mode` and specify either `Days` or `Years`.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaultretention.html#cfn-s3-bucket-defaultretention-mode)): [`Mode`], one of `COMPLIANCE`, `GOVERNANCE`, optional.
     #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<Value<Mode>>,
-    /// `Years`: optional.
+    /// The number of years that you want to specify for the default retention period. If Object Lock is turned on, you must specify `Mode` and specify either `Days` or `Years`.
+    ///
+    /// `Years` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaultretention.html#cfn-s3-bucket-defaultretention-years)): integer, optional.
     #[serde(rename = "Years", skip_serializing_if = "Option::is_none")]
     pub years: Option<Value<i64>>,
 }
@@ -2461,12 +2683,14 @@ impl Walk for DefaultRetention {
 
 /// The `DeleteMarkerReplication` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `DeleteMarkerReplication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-deletemarkerreplication.html).
 ///
 /// Every property is optional: start from [`DeleteMarkerReplication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeleteMarkerReplication {
-    /// `Status`: optional.
+    /// Indicates whether to replicate delete markers.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-deletemarkerreplication.html#cfn-s3-bucket-deletemarkerreplication-status)): [`IntelligentTieringConfigurationStatus`], one of `Disabled`, `Enabled`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<IntelligentTieringConfigurationStatus>>,
 }
@@ -2499,21 +2723,29 @@ impl Walk for DeleteMarkerReplication {
 
 /// The `Destination` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-destination.html).
 ///
 /// [`Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Destination {
-    /// `BucketAccountId`: optional.
+    /// The account ID that owns the destination S3 bucket. If no account ID is provided, the owner is not validated before exporting data. Although this value is optional, we strongly recommend that you set it to help prevent problems if the destination bucket ownership changes.
+    ///
+    /// `BucketAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-destination.html#cfn-s3-bucket-destination-bucketaccountid)): string, optional.
     #[serde(rename = "BucketAccountId", skip_serializing_if = "Option::is_none")]
     pub bucket_account_id: Option<Value<String>>,
-    /// `BucketArn`: required.
+    /// The Amazon Resource Name (ARN) of the bucket to which data is exported.
+    ///
+    /// `BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-destination.html#cfn-s3-bucket-destination-bucketarn)): string, required.
     #[serde(rename = "BucketArn")]
     pub bucket_arn: Value<String>,
-    /// `Format`: required.
+    /// Specifies the file format used when exporting data to Amazon S3. \*Allowed values\*: `CSV` \| `ORC` \| `Parquet`
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-destination.html#cfn-s3-bucket-destination-format)): [`DestinationFormat`], one of `CSV`, `ORC`, `Parquet`, required.
     #[serde(rename = "Format")]
     pub format: Value<DestinationFormat>,
-    /// `Prefix`: optional.
+    /// The prefix to use when exporting data. The prefix is prepended to all results.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-destination.html#cfn-s3-bucket-destination-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -2586,12 +2818,14 @@ impl Walk for DestinationFormat {
 
 /// The `DetailedStatusCodesMetrics` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `DetailedStatusCodesMetrics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-detailedstatuscodesmetrics.html).
 ///
 /// Every property is optional: start from [`DetailedStatusCodesMetrics::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DetailedStatusCodesMetrics {
-    /// `IsEnabled`: optional.
+    /// Specifies whether detailed status codes metrics are enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-detailedstatuscodesmetrics.html#cfn-s3-storagelens-detailedstatuscodesmetrics-isenabled)): boolean, optional.
     #[serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<Value<bool>>,
 }
@@ -2621,12 +2855,14 @@ impl Walk for DetailedStatusCodesMetrics {
 
 /// The `EncryptionConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-encryptionconfiguration.html).
 ///
 /// Every property is required: [`EncryptionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `ReplicaKmsKeyID`: required.
+    /// Specifies the ID (Key ARN or Alias ARN) of the customer managed AWS KMS key stored in AWS Key Management Service (KMS) for the destination bucket. Amazon S3 uses this key to encrypt replica objects. Amazon S3 only supports symmetric encryption KMS keys. For more information, see [Asymmetric keys in KMS](https://docs.aws.amazon.com//kms/latest/developerguide/symmetric-asymmetric.html) in the \*Key Management Service Developer Guide\*.
+    ///
+    /// `ReplicaKmsKeyID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-encryptionconfiguration.html#cfn-s3-bucket-encryptionconfiguration-replicakmskeyid)): string, required.
     #[serde(rename = "ReplicaKmsKeyID")]
     pub replica_kms_key_id: Value<String>,
 }
@@ -2652,12 +2888,14 @@ impl Walk for EncryptionConfiguration {
 
 /// The `EventBridgeConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `EventBridgeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-eventbridgeconfiguration.html).
 ///
 /// Every property is required: [`EventBridgeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeConfiguration {
-    /// `EventBridgeEnabled`: required.
+    /// Enables delivery of events to Amazon EventBridge.
+    ///
+    /// `EventBridgeEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-eventbridgeconfiguration.html#cfn-s3-bucket-eventbridgeconfiguration-eventbridgeenabled)): boolean, required.
     #[serde(rename = "EventBridgeEnabled")]
     pub event_bridge_enabled: Value<bool>,
 }
@@ -2703,30 +2941,44 @@ impl Walk for Expiration {
 
 /// The `Filter` property type of [`StorageLensGroup`].
 ///
-/// AWS reference: [`AWS::S3::StorageLensGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html).
+/// AWS reference: [`AWS::S3::StorageLensGroup` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-filter.html).
 ///
 /// Every property is optional: start from [`Filter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Filter {
-    /// `And`: optional.
+    /// The Storage Lens group will include objects that match all of the specified filter values.
+    ///
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-filter.html#cfn-s3-storagelensgroup-filter-and)): object [`And`], optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<And>,
-    /// `MatchAnyPrefix`: optional.
+    /// Filter to match any of the specified prefixes.
+    ///
+    /// `MatchAnyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-filter.html#cfn-s3-storagelensgroup-filter-matchanyprefix)): list of (string), optional. Each item: Length: at most 1024 characters.
     #[serde(rename = "MatchAnyPrefix", skip_serializing_if = "Option::is_none")]
     pub match_any_prefix: Option<Value<Vec<Value<String>>>>,
-    /// `MatchAnySuffix`: optional.
+    /// Filter to match any of the specified suffixes.
+    ///
+    /// `MatchAnySuffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-filter.html#cfn-s3-storagelensgroup-filter-matchanysuffix)): list of (string), optional. Each item: Length: at most 1024 characters.
     #[serde(rename = "MatchAnySuffix", skip_serializing_if = "Option::is_none")]
     pub match_any_suffix: Option<Value<Vec<Value<String>>>>,
-    /// `MatchAnyTag`: optional.
+    /// Filter to match any of the specified object tags.
+    ///
+    /// `MatchAnyTag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-filter.html#cfn-s3-storagelensgroup-filter-matchanytag)): list of (object [`Tag`]), optional.
     #[serde(rename = "MatchAnyTag", skip_serializing_if = "Option::is_none")]
     pub match_any_tag: Option<Value<Vec<Tag>>>,
-    /// `MatchObjectAge`: optional.
+    /// Filter to match all of the specified values for the minimum and maximum object age.
+    ///
+    /// `MatchObjectAge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-filter.html#cfn-s3-storagelensgroup-filter-matchobjectage)): object [`MatchObjectAge`], optional.
     #[serde(rename = "MatchObjectAge", skip_serializing_if = "Option::is_none")]
     pub match_object_age: Option<MatchObjectAge>,
-    /// `MatchObjectSize`: optional.
+    /// Filter to match all of the specified values for the minimum and maximum object size.
+    ///
+    /// `MatchObjectSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-filter.html#cfn-s3-storagelensgroup-filter-matchobjectsize)): object [`MatchObjectSize`], optional.
     #[serde(rename = "MatchObjectSize", skip_serializing_if = "Option::is_none")]
     pub match_object_size: Option<MatchObjectSize>,
-    /// `Or`: optional.
+    /// The Storage Lens group will include objects that match any of the specified filter values.
+    ///
+    /// `Or` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-filter.html#cfn-s3-storagelensgroup-filter-or)): object [`Or`], optional.
     #[serde(rename = "Or", skip_serializing_if = "Option::is_none")]
     pub or: Option<Or>,
 }
@@ -2804,15 +3056,19 @@ impl Walk for Filter {
 
 /// The `FilterRule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `FilterRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-filterrule.html).
 ///
 /// Every property is required: [`FilterRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterRule {
-    /// `Name`: required.
+    /// The object key name prefix or suffix identifying one or more objects to which the filtering rule applies. The maximum length is 1,024 characters. Overlapping prefixes and suffixes are not supported. For more information, see [Configuring Event Notifications](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-filterrule.html#cfn-s3-bucket-filterrule-name)): string, required. Length: at most 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// The value that the filter searches for in object key names.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-filterrule.html#cfn-s3-bucket-filterrule-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2841,15 +3097,19 @@ impl Walk for FilterRule {
 
 /// The `Grantee` property type of [`AccessGrant`].
 ///
-/// AWS reference: [`AWS::S3::AccessGrant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html).
+/// AWS reference: [`AWS::S3::AccessGrant` `Grantee`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrant-grantee.html).
 ///
 /// Every property is required: [`Grantee::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Grantee {
-    /// `GranteeIdentifier`: required.
+    /// The unique identifier of the Grantee
+    ///
+    /// `GranteeIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrant-grantee.html#cfn-s3-accessgrant-grantee-granteeidentifier)): string, required.
     #[serde(rename = "GranteeIdentifier")]
     pub grantee_identifier: Value<String>,
-    /// `GranteeType`: required.
+    /// Configures the transfer acceleration state for an Amazon S3 bucket.
+    ///
+    /// `GranteeType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrant-grantee.html#cfn-s3-accessgrant-grantee-granteetype)): [`GranteeType`], one of `IAM`, `DIRECTORY_USER`, `DIRECTORY_GROUP`, required.
     #[serde(rename = "GranteeType")]
     pub grantee_type: Value<GranteeType>,
 }
@@ -2924,24 +3184,34 @@ impl Walk for IncludedObjectVersions {
 
 /// The `IntelligentTieringConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `IntelligentTieringConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-intelligenttieringconfiguration.html).
 ///
 /// [`IntelligentTieringConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntelligentTieringConfiguration {
-    /// `Id`: required.
+    /// The ID used to identify the S3 Intelligent-Tiering configuration.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-intelligenttieringconfiguration.html#cfn-s3-bucket-intelligenttieringconfiguration-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Prefix`: optional.
+    /// An object key name prefix that identifies the subset of objects to which the rule applies.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-intelligenttieringconfiguration.html#cfn-s3-bucket-intelligenttieringconfiguration-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Status`: required.
+    /// Specifies the status of the configuration.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-intelligenttieringconfiguration.html#cfn-s3-bucket-intelligenttieringconfiguration-status)): [`IntelligentTieringConfigurationStatus`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "Status")]
     pub status: Value<IntelligentTieringConfigurationStatus>,
-    /// `TagFilters`: optional.
+    /// A container for a key-value pair.
+    ///
+    /// `TagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-intelligenttieringconfiguration.html#cfn-s3-bucket-intelligenttieringconfiguration-tagfilters)): list of (object [`TagFilter`]), optional.
     #[serde(rename = "TagFilters", skip_serializing_if = "Option::is_none")]
     pub tag_filters: Option<Value<Vec<TagFilter>>>,
-    /// `Tierings`: required.
+    /// Specifies a list of S3 Intelligent-Tiering storage class tiers in the configuration. At least one tier must be defined in the list. At most, you can specify two tiers in the list, one for each available AccessTier: `ARCHIVE_ACCESS` and `DEEP_ARCHIVE_ACCESS`. You only need Intelligent Tiering Configuration enabled on a bucket if you want to automatically move objects stored in the Intelligent-Tiering storage class to Archive Access or Deep Archive Access tiers.
+    ///
+    /// `Tierings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-intelligenttieringconfiguration.html#cfn-s3-bucket-intelligenttieringconfiguration-tierings)): list of (object [`Tiering`]), required.
     #[serde(rename = "Tierings")]
     pub tierings: Value<Vec<Tiering>>,
 }
@@ -3015,30 +3285,44 @@ impl Walk for IntelligentTieringConfigurationStatus {
 
 /// The `InventoryConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `InventoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html).
 ///
 /// [`InventoryConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InventoryConfiguration {
-    /// `Destination`: required.
+    /// Contains information about where to publish the inventory results.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html#cfn-s3-bucket-inventoryconfiguration-destination)): object [`Destination`], required.
     #[serde(rename = "Destination")]
     pub destination: Destination,
-    /// `Enabled`: required.
+    /// Specifies whether the inventory is enabled or disabled. If set to `True`, an inventory list is generated. If set to `False`, no inventory list is generated.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html#cfn-s3-bucket-inventoryconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Id`: required.
+    /// The ID used to identify the inventory configuration.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html#cfn-s3-bucket-inventoryconfiguration-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `IncludedObjectVersions`: required.
+    /// Object versions to include in the inventory list. If set to `All`, the list includes all the object versions, which adds the version-related fields `VersionId`, `IsLatest`, and `DeleteMarker` to the list. If set to `Current`, the list does not contain these version-related fields.
+    ///
+    /// `IncludedObjectVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html#cfn-s3-bucket-inventoryconfiguration-includedobjectversions)): [`IncludedObjectVersions`], one of `All`, `Current`, required.
     #[serde(rename = "IncludedObjectVersions")]
     pub included_object_versions: Value<IncludedObjectVersions>,
-    /// `OptionalFields`: optional.
+    /// Contains the optional fields that are included in the inventory results.
+    ///
+    /// `OptionalFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html#cfn-s3-bucket-inventoryconfiguration-optionalfields)): list of ([`OptionalFields`], one of `Size`, `LastModifiedDate`, `StorageClass`, `ETag`, `IsMultipartUploaded`, `ReplicationStatus`, `EncryptionStatus`, `ObjectLockRetainUntilDate`, `ObjectLockMode`, `ObjectLockLegalHoldStatus`, `ObjectLockEventHoldStatus`, `ObjectLockEventHoldDuration`, `IntelligentTieringAccessTier`, `BucketKeyStatus`, `ChecksumAlgorithm`, `ObjectAccessControlList`, `ObjectOwner`, `LifecycleExpirationDate`, `IntelligentTieringReferenceDate`), optional.
     #[serde(rename = "OptionalFields", skip_serializing_if = "Option::is_none")]
     pub optional_fields: Option<Value<Vec<Value<OptionalFields>>>>,
-    /// `Prefix`: optional.
+    /// Specifies the inventory filter prefix.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html#cfn-s3-bucket-inventoryconfiguration-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `ScheduleFrequency`: required.
+    /// Specifies the schedule for generating inventory results.
+    ///
+    /// `ScheduleFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html#cfn-s3-bucket-inventoryconfiguration-schedulefrequency)): [`ScheduleFrequency`], one of `Daily`, `Weekly`, required.
     #[serde(rename = "ScheduleFrequency")]
     pub schedule_frequency: Value<ScheduleFrequency>,
 }
@@ -3100,15 +3384,19 @@ impl Walk for InventoryConfiguration {
 
 /// The `InventoryTableConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `InventoryTableConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventorytableconfiguration.html).
 ///
 /// [`InventoryTableConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InventoryTableConfiguration {
-    /// `ConfigurationState`: required.
+    /// The configuration state of the inventory table, indicating whether the inventory table is enabled or disabled.
+    ///
+    /// `ConfigurationState` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventorytableconfiguration.html#cfn-s3-bucket-inventorytableconfiguration-configurationstate)): [`ConfigurationState`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "ConfigurationState")]
     pub configuration_state: Value<ConfigurationState>,
-    /// `EncryptionConfiguration`: optional.
+    /// The encryption configuration for the inventory table.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventorytableconfiguration.html#cfn-s3-bucket-inventorytableconfiguration-encryptionconfiguration)): object [`MetadataTableEncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -3149,18 +3437,22 @@ impl Walk for InventoryTableConfiguration {
 
 /// The `JournalTableConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `JournalTableConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-journaltableconfiguration.html).
 ///
 /// [`JournalTableConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JournalTableConfiguration {
-    /// `EncryptionConfiguration`: optional.
+    /// The encryption configuration for the journal table.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-journaltableconfiguration.html#cfn-s3-bucket-journaltableconfiguration-encryptionconfiguration)): object [`MetadataTableEncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<MetadataTableEncryptionConfiguration>,
-    /// `RecordExpiration`: required.
+    /// The journal table record expiration settings for the journal table.
+    ///
+    /// `RecordExpiration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-journaltableconfiguration.html#cfn-s3-bucket-journaltableconfiguration-recordexpiration)): object [`RecordExpiration`], required.
     #[serde(rename = "RecordExpiration")]
     pub record_expiration: RecordExpiration,
 }
@@ -3198,18 +3490,24 @@ impl Walk for JournalTableConfiguration {
 
 /// The `LambdaConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `LambdaConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-lambdaconfiguration.html).
 ///
 /// [`LambdaConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaConfiguration {
-    /// `Event`: required.
+    /// The Amazon S3 bucket event for which to invoke the LAMlong function. For more information, see [Supported Event Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-lambdaconfiguration.html#cfn-s3-bucket-lambdaconfiguration-event)): string, required.
     #[serde(rename = "Event")]
     pub event: Value<String>,
-    /// `Filter`: optional.
+    /// The filtering rules that determine which objects invoke the AWS Lambda function. For example, you can create a filter so that only image files with a `.jpg` extension invoke the function when they are added to the Amazon S3 bucket.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-lambdaconfiguration.html#cfn-s3-bucket-lambdaconfiguration-filter)): object [`NotificationFilter`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<NotificationFilter>,
-    /// `Function`: required.
+    /// The Amazon Resource Name (ARN) of the LAMlong function that Amazon S3 invokes when the specified event type occurs.
+    ///
+    /// `Function` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-lambdaconfiguration.html#cfn-s3-bucket-lambdaconfiguration-function)): string, required.
     #[serde(rename = "Function")]
     pub function: Value<String>,
 }
@@ -3247,15 +3545,19 @@ impl Walk for LambdaConfiguration {
 
 /// The `LifecycleConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `LifecycleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-lifecycleconfiguration.html).
 ///
 /// [`LifecycleConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LifecycleConfiguration {
-    /// `Rules`: required.
+    /// A lifecycle rule for individual objects in an Amazon S3 bucket.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-lifecycleconfiguration.html#cfn-s3-bucket-lifecycleconfiguration-rules)): list of (object [`Rule`]), required.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<Rule>>,
-    /// `TransitionDefaultMinimumObjectSize`: optional.
+    /// Indicates which default minimum object size behavior is applied to the lifecycle configuration. This parameter applies to general purpose buckets only. It isn't supported for directory bucket lifecycle configurations. + `all_storage_classes_128K` - Objects smaller than 128 KB will not transition to any storage class by default. + `varies_by_storage_class` - Objects smaller than 128 KB will transition to Glacier Flexible Retrieval or Glacier Deep Archive storage classes. By default, all other storage classes will prevent transitions smaller than 128 KB. To customize the minimum object size for any transition you can add a filter that specifies a custom `ObjectSizeGreaterThan` or `ObjectSizeLessThan` in the body of your transition rule. Custom filters always take precedence over the default transition behavior.
+    ///
+    /// `TransitionDefaultMinimumObjectSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-lifecycleconfiguration.html#cfn-s3-bucket-lifecycleconfiguration-transitiondefaultminimumobjectsize)): [`TransitionDefaultMinimumObjectSize`], one of `varies_by_storage_class`, `all_storage_classes_128K`, optional.
     #[serde(
         rename = "TransitionDefaultMinimumObjectSize",
         skip_serializing_if = "Option::is_none"
@@ -3296,21 +3598,27 @@ impl Walk for LifecycleConfiguration {
 
 /// The `LoggingConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-loggingconfiguration.html).
 ///
 /// Every property is optional: start from [`LoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `DestinationBucketName`: optional.
+    /// The name of the bucket where Amazon S3 should store server access log files. You can store log files in any bucket that you own. By default, logs are stored in the bucket where the `LoggingConfiguration` property is defined.
+    ///
+    /// `DestinationBucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-loggingconfiguration.html#cfn-s3-bucket-loggingconfiguration-destinationbucketname)): string, optional.
     #[serde(
         rename = "DestinationBucketName",
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_bucket_name: Option<Value<String>>,
-    /// `LogFilePrefix`: optional.
+    /// A prefix for all log object keys. If you store log files from multiple Amazon S3 buckets in a single bucket, you can use a prefix to distinguish which log files came from which bucket.
+    ///
+    /// `LogFilePrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-loggingconfiguration.html#cfn-s3-bucket-loggingconfiguration-logfileprefix)): string, optional.
     #[serde(rename = "LogFilePrefix", skip_serializing_if = "Option::is_none")]
     pub log_file_prefix: Option<Value<String>>,
-    /// `TargetObjectKeyFormat`: optional.
+    /// Amazon S3 key format for log objects. Only one format, either PartitionedPrefix or SimplePrefix, is allowed.
+    ///
+    /// `TargetObjectKeyFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-loggingconfiguration.html#cfn-s3-bucket-loggingconfiguration-targetobjectkeyformat)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "TargetObjectKeyFormat",
         skip_serializing_if = "Option::is_none"
@@ -3359,15 +3667,19 @@ impl Walk for LoggingConfiguration {
 
 /// The `MatchObjectAge` property type of [`StorageLensGroup`].
 ///
-/// AWS reference: [`AWS::S3::StorageLensGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html).
+/// AWS reference: [`AWS::S3::StorageLensGroup` `MatchObjectAge`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-matchobjectage.html).
 ///
 /// Every property is optional: start from [`MatchObjectAge::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MatchObjectAge {
-    /// `DaysGreaterThan`: optional.
+    /// Minimum object age to which the rule applies.
+    ///
+    /// `DaysGreaterThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-matchobjectage.html#cfn-s3-storagelensgroup-matchobjectage-daysgreaterthan)): integer, optional. Range: at least 1.
     #[serde(rename = "DaysGreaterThan", skip_serializing_if = "Option::is_none")]
     pub days_greater_than: Option<Value<i64>>,
-    /// `DaysLessThan`: optional.
+    /// Maximum object age to which the rule applies.
+    ///
+    /// `DaysLessThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-matchobjectage.html#cfn-s3-storagelensgroup-matchobjectage-dayslessthan)): integer, optional. Range: at least 1.
     #[serde(rename = "DaysLessThan", skip_serializing_if = "Option::is_none")]
     pub days_less_than: Option<Value<i64>>,
 }
@@ -3405,15 +3717,19 @@ impl Walk for MatchObjectAge {
 
 /// The `MatchObjectSize` property type of [`StorageLensGroup`].
 ///
-/// AWS reference: [`AWS::S3::StorageLensGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html).
+/// AWS reference: [`AWS::S3::StorageLensGroup` `MatchObjectSize`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-matchobjectsize.html).
 ///
 /// Every property is optional: start from [`MatchObjectSize::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MatchObjectSize {
-    /// `BytesGreaterThan`: optional.
+    /// Minimum object size to which the rule applies.
+    ///
+    /// `BytesGreaterThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-matchobjectsize.html#cfn-s3-storagelensgroup-matchobjectsize-bytesgreaterthan)): integer, optional. Range: at least 1.
     #[serde(rename = "BytesGreaterThan", skip_serializing_if = "Option::is_none")]
     pub bytes_greater_than: Option<Value<i64>>,
-    /// `BytesLessThan`: optional.
+    /// Maximum object size to which the rule applies.
+    ///
+    /// `BytesLessThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-matchobjectsize.html#cfn-s3-storagelensgroup-matchobjectsize-byteslessthan)): integer, optional. Range: at least 1.
     #[serde(rename = "BytesLessThan", skip_serializing_if = "Option::is_none")]
     pub bytes_less_than: Option<Value<i64>>,
 }
@@ -3451,24 +3767,30 @@ impl Walk for MatchObjectSize {
 
 /// The `MetadataConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `MetadataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadataconfiguration.html).
 ///
 /// [`MetadataConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetadataConfiguration {
-    /// `AnnotationTableConfiguration`: optional.
+    /// The annotation table configuration for a metadata configuration.
+    ///
+    /// `AnnotationTableConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadataconfiguration.html#cfn-s3-bucket-metadataconfiguration-annotationtableconfiguration)): object [`AnnotationTableConfiguration`], optional.
     #[serde(
         rename = "AnnotationTableConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub annotation_table_configuration: Option<AnnotationTableConfiguration>,
-    /// `InventoryTableConfiguration`: optional.
+    /// The inventory table configuration for a metadata configuration.
+    ///
+    /// `InventoryTableConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadataconfiguration.html#cfn-s3-bucket-metadataconfiguration-inventorytableconfiguration)): object [`InventoryTableConfiguration`], optional.
     #[serde(
         rename = "InventoryTableConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub inventory_table_configuration: Option<InventoryTableConfiguration>,
-    /// `JournalTableConfiguration`: required.
+    /// The journal table configuration for a metadata configuration.
+    ///
+    /// `JournalTableConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadataconfiguration.html#cfn-s3-bucket-metadataconfiguration-journaltableconfiguration)): object [`JournalTableConfiguration`], required.
     #[serde(rename = "JournalTableConfiguration")]
     pub journal_table_configuration: JournalTableConfiguration,
 }
@@ -3518,12 +3840,14 @@ impl Walk for MetadataConfiguration {
 
 /// The `MetadataTableConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `MetadataTableConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadatatableconfiguration.html).
 ///
 /// Every property is required: [`MetadataTableConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetadataTableConfiguration {
-    /// `S3TablesDestination`: required.
+    /// The destination information for the metadata table configuration. The destination table bucket must be in the same Region and AWS-account as the general purpose bucket. The specified metadata table name must be unique within the `aws_s3_metadata` namespace in the destination table bucket.
+    ///
+    /// `S3TablesDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadatatableconfiguration.html#cfn-s3-bucket-metadatatableconfiguration-s3tablesdestination)): object [`S3TablesDestination`], required.
     #[serde(rename = "S3TablesDestination")]
     pub s3_tables_destination: S3TablesDestination,
 }
@@ -3549,15 +3873,19 @@ impl Walk for MetadataTableConfiguration {
 
 /// The `MetadataTableEncryptionConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `MetadataTableEncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadatatableencryptionconfiguration.html).
 ///
 /// [`MetadataTableEncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetadataTableEncryptionConfiguration {
-    /// `KmsKeyArn`: optional.
+    /// If server-side encryption with KMSlong (KMS) keys (SSE-KMS) is specified, you must also specify the KMS key Amazon Resource Name (ARN). You must specify a customer-managed KMS key that's located in the same Region as the general purpose bucket that corresponds to the metadata table configuration.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadatatableencryptionconfiguration.html#cfn-s3-bucket-metadatatableencryptionconfiguration-kmskeyarn)): string, optional.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `SseAlgorithm`: required.
+    /// The encryption type specified for a metadata table. To specify server-side encryption with KMSlong (KMS) keys (SSE-KMS), use the `aws:kms` value. To specify server-side encryption with Amazon S3 managed keys (SSE-S3), use the `AES256` value.
+    ///
+    /// `SseAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadatatableencryptionconfiguration.html#cfn-s3-bucket-metadatatableencryptionconfiguration-ssealgorithm)): [`MetadataTableEncryptionConfigurationSseAlgorithm`], one of `aws:kms`, `AES256`, required.
     #[serde(rename = "SseAlgorithm")]
     pub sse_algorithm: Value<MetadataTableEncryptionConfigurationSseAlgorithm>,
 }
@@ -3614,15 +3942,19 @@ impl Walk for MetadataTableEncryptionConfigurationSseAlgorithm {
 
 /// The `Metrics` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `Metrics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metrics.html).
 ///
 /// [`Metrics::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Metrics {
-    /// `EventThreshold`: optional.
+    /// A container specifying the time threshold for emitting the `s3:Replication:OperationMissedThreshold` event.
+    ///
+    /// `EventThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metrics.html#cfn-s3-bucket-metrics-eventthreshold)): object [`ReplicationTimeValue`], optional.
     #[serde(rename = "EventThreshold", skip_serializing_if = "Option::is_none")]
     pub event_threshold: Option<ReplicationTimeValue>,
-    /// `Status`: required.
+    /// Specifies whether the replication metrics are enabled.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metrics.html#cfn-s3-bucket-metrics-status)): [`IntelligentTieringConfigurationStatus`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "Status")]
     pub status: Value<IntelligentTieringConfigurationStatus>,
 }
@@ -3657,21 +3989,29 @@ impl Walk for Metrics {
 
 /// The `MetricsConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `MetricsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metricsconfiguration.html).
 ///
 /// [`MetricsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsConfiguration {
-    /// `AccessPointArn`: optional.
+    /// The access point that was used while performing operations on the object. The metrics configuration only includes objects that meet the filter's criteria.
+    ///
+    /// `AccessPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metricsconfiguration.html#cfn-s3-bucket-metricsconfiguration-accesspointarn)): string, optional.
     #[serde(rename = "AccessPointArn", skip_serializing_if = "Option::is_none")]
     pub access_point_arn: Option<Value<String>>,
-    /// `Id`: required.
+    /// The ID used to identify the metrics configuration. This can be any value you choose that helps you identify your metrics configuration.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metricsconfiguration.html#cfn-s3-bucket-metricsconfiguration-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Prefix`: optional.
+    /// The prefix that an object must have to be included in the metrics results.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metricsconfiguration.html#cfn-s3-bucket-metricsconfiguration-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `TagFilters`: optional.
+    /// Specifies a list of tag filters to use as a metrics configuration filter. The metrics configuration includes only objects that meet the filter's criteria.
+    ///
+    /// `TagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metricsconfiguration.html#cfn-s3-bucket-metricsconfiguration-tagfilters)): list of (object [`TagFilter`]), optional.
     #[serde(rename = "TagFilters", skip_serializing_if = "Option::is_none")]
     pub tag_filters: Option<Value<Vec<TagFilter>>>,
 }
@@ -3744,18 +4084,22 @@ impl Walk for Mode {
 
 /// The `NoncurrentVersionExpiration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `NoncurrentVersionExpiration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-noncurrentversionexpiration.html).
 ///
 /// [`NoncurrentVersionExpiration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NoncurrentVersionExpiration {
-    /// `NewerNoncurrentVersions`: optional.
+    /// Specifies how many noncurrent versions S3 will retain. If there are this many more recent noncurrent versions, S3 will take the associated action. For more information about noncurrent versions, see [Lifecycle configuration elements](https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `NewerNoncurrentVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-noncurrentversionexpiration.html#cfn-s3-bucket-noncurrentversionexpiration-newernoncurrentversions)): integer, optional.
     #[serde(
         rename = "NewerNoncurrentVersions",
         skip_serializing_if = "Option::is_none"
     )]
     pub newer_noncurrent_versions: Option<Value<i64>>,
-    /// `NoncurrentDays`: required.
+    /// Specifies the number of days an object is noncurrent before S3 can perform the associated action. For information about the noncurrent days calculations, see [How Amazon S3 Calculates When an Object Became Noncurrent](https://docs.aws.amazon.com/AmazonS3/latest/dev/intro-lifecycle-rules.html#non-current-days-calculations) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `NoncurrentDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-noncurrentversionexpiration.html#cfn-s3-bucket-noncurrentversionexpiration-noncurrentdays)): integer, required.
     #[serde(rename = "NoncurrentDays")]
     pub noncurrent_days: Value<i64>,
 }
@@ -3790,21 +4134,27 @@ impl Walk for NoncurrentVersionExpiration {
 
 /// The `NoncurrentVersionTransition` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `NoncurrentVersionTransition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-noncurrentversiontransition.html).
 ///
 /// [`NoncurrentVersionTransition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NoncurrentVersionTransition {
-    /// `NewerNoncurrentVersions`: optional.
+    /// Specifies how many noncurrent versions S3 will retain. If there are this many more recent noncurrent versions, S3 will take the associated action. For more information about noncurrent versions, see [Lifecycle configuration elements](https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `NewerNoncurrentVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-noncurrentversiontransition.html#cfn-s3-bucket-noncurrentversiontransition-newernoncurrentversions)): integer, optional.
     #[serde(
         rename = "NewerNoncurrentVersions",
         skip_serializing_if = "Option::is_none"
     )]
     pub newer_noncurrent_versions: Option<Value<i64>>,
-    /// `StorageClass`: required.
+    /// The class of storage used to store the object.
+    ///
+    /// `StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-noncurrentversiontransition.html#cfn-s3-bucket-noncurrentversiontransition-storageclass)): [`NoncurrentVersionTransitionStorageClass`], one of `DEEP_ARCHIVE`, `GLACIER`, `Glacier`, `GLACIER_IR`, `INTELLIGENT_TIERING`, `ONEZONE_IA`, `STANDARD_IA`, required.
     #[serde(rename = "StorageClass")]
     pub storage_class: Value<NoncurrentVersionTransitionStorageClass>,
-    /// `TransitionInDays`: required.
+    /// Specifies the number of days an object is noncurrent before Amazon S3 can perform the associated action. For information about the noncurrent days calculations, see [How Amazon S3 Calculates How Long an Object Has Been Noncurrent](https://docs.aws.amazon.com/AmazonS3/latest/dev/intro-lifecycle-rules.html#non-current-days-calculations) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `TransitionInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-noncurrentversiontransition.html#cfn-s3-bucket-noncurrentversiontransition-transitionindays)): integer, required.
     #[serde(rename = "TransitionInDays")]
     pub transition_in_days: Value<i64>,
 }
@@ -3880,30 +4230,38 @@ impl Walk for NoncurrentVersionTransitionStorageClass {
 
 /// The `NotificationConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `NotificationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationconfiguration.html).
 ///
 /// Every property is optional: start from [`NotificationConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NotificationConfiguration {
-    /// `EventBridgeConfiguration`: optional.
+    /// Enables delivery of events to Amazon EventBridge.
+    ///
+    /// `EventBridgeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationconfiguration.html#cfn-s3-bucket-notificationconfiguration-eventbridgeconfiguration)): object [`EventBridgeConfiguration`], optional.
     #[serde(
         rename = "EventBridgeConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_bridge_configuration: Option<EventBridgeConfiguration>,
-    /// `LambdaConfigurations`: optional.
+    /// Describes the LAMlong functions to invoke and the events for which to invoke them.
+    ///
+    /// `LambdaConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationconfiguration.html#cfn-s3-bucket-notificationconfiguration-lambdaconfigurations)): list of (object [`LambdaConfiguration`]), optional.
     #[serde(
         rename = "LambdaConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_configurations: Option<Value<Vec<LambdaConfiguration>>>,
-    /// `QueueConfigurations`: optional.
+    /// The Amazon Simple Queue Service queues to publish messages to and the events for which to publish messages.
+    ///
+    /// `QueueConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationconfiguration.html#cfn-s3-bucket-notificationconfiguration-queueconfigurations)): list of (object [`QueueConfiguration`]), optional.
     #[serde(
         rename = "QueueConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub queue_configurations: Option<Value<Vec<QueueConfiguration>>>,
-    /// `TopicConfigurations`: optional.
+    /// The topic to which notifications are sent and the events for which notifications are generated.
+    ///
+    /// `TopicConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationconfiguration.html#cfn-s3-bucket-notificationconfiguration-topicconfigurations)): list of (object [`TopicConfiguration`]), optional.
     #[serde(
         rename = "TopicConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -3972,12 +4330,14 @@ impl Walk for NotificationConfiguration {
 
 /// The `NotificationFilter` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `NotificationFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationfilter.html).
 ///
 /// Every property is required: [`NotificationFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationFilter {
-    /// `S3Key`: required.
+    /// A container for object key name prefix and suffix filtering rules.
+    ///
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationfilter.html#cfn-s3-bucket-notificationfilter-s3key)): object [`S3KeyFilter`], required.
     #[serde(rename = "S3Key")]
     pub s3_key: S3KeyFilter,
 }
@@ -4003,15 +4363,19 @@ impl Walk for NotificationFilter {
 
 /// The `ObjectLockConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ObjectLockConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-objectlockconfiguration.html).
 ///
 /// Every property is optional: start from [`ObjectLockConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ObjectLockConfiguration {
-    /// `ObjectLockEnabled`: optional.
+    /// Indicates whether this bucket has an Object Lock configuration enabled. Enable `ObjectLockEnabled` when you apply `ObjectLockConfiguration` to a bucket.
+    ///
+    /// `ObjectLockEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-objectlockconfiguration.html#cfn-s3-bucket-objectlockconfiguration-objectlockenabled)): [`ObjectLockEnabled`], one of `Enabled`, optional.
     #[serde(rename = "ObjectLockEnabled", skip_serializing_if = "Option::is_none")]
     pub object_lock_enabled: Option<Value<ObjectLockEnabled>>,
-    /// `Rule`: optional.
+    /// Specifies the Object Lock rule for the specified object. Enable this rule when you apply `ObjectLockConfiguration` to a bucket. If Object Lock is turned on, bucket settings require both `Mode` and a period of either `Days` or `Years`. You cannot specify `Days` and `Years` at the same time. For more information, see [ObjectLockRule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-objectlockrule.html) and [DefaultRetention](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-defaultretention.html).
+    ///
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-objectlockconfiguration.html#cfn-s3-bucket-objectlockconfiguration-rule)): object [`ObjectLockRule`], optional.
     #[serde(rename = "Rule", skip_serializing_if = "Option::is_none")]
     pub rule: Option<ObjectLockRule>,
 }
@@ -4066,12 +4430,14 @@ impl Walk for ObjectLockEnabled {
 
 /// The `ObjectLockRule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ObjectLockRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-objectlockrule.html).
 ///
 /// Every property is optional: start from [`ObjectLockRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ObjectLockRule {
-    /// `DefaultRetention`: optional.
+    /// The default Object Lock retention mode and period that you want to apply to new objects placed in the specified bucket. If Object Lock is turned on, bucket settings require both `Mode` and a period of either `Days` or `Years`. You cannot specify `Days` and `Years` at the same time. For more information about allowable values for mode and period, see [DefaultRetention](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-defaultretention.html).
+    ///
+    /// `DefaultRetention` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-objectlockrule.html#cfn-s3-bucket-objectlockrule-defaultretention)): object [`DefaultRetention`], optional.
     #[serde(rename = "DefaultRetention", skip_serializing_if = "Option::is_none")]
     pub default_retention: Option<DefaultRetention>,
 }
@@ -4195,24 +4561,34 @@ impl Walk for OptionalFields {
 
 /// The `Or` property type of [`StorageLensGroup`].
 ///
-/// AWS reference: [`AWS::S3::StorageLensGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html).
+/// AWS reference: [`AWS::S3::StorageLensGroup` `Or`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-or.html).
 ///
 /// Every property is optional: start from [`Or::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Or {
-    /// `MatchAnyPrefix`: optional.
+    /// Filter to match any of the specified prefixes.
+    ///
+    /// `MatchAnyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-or.html#cfn-s3-storagelensgroup-or-matchanyprefix)): list of (string), optional. Each item: Length: at most 1024 characters.
     #[serde(rename = "MatchAnyPrefix", skip_serializing_if = "Option::is_none")]
     pub match_any_prefix: Option<Value<Vec<Value<String>>>>,
-    /// `MatchAnySuffix`: optional.
+    /// Filter to match any of the specified suffixes.
+    ///
+    /// `MatchAnySuffix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-or.html#cfn-s3-storagelensgroup-or-matchanysuffix)): list of (string), optional. Each item: Length: at most 1024 characters.
     #[serde(rename = "MatchAnySuffix", skip_serializing_if = "Option::is_none")]
     pub match_any_suffix: Option<Value<Vec<Value<String>>>>,
-    /// `MatchAnyTag`: optional.
+    /// Filter to match any of the specified object tags.
+    ///
+    /// `MatchAnyTag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-or.html#cfn-s3-storagelensgroup-or-matchanytag)): list of (object [`Tag`]), optional.
     #[serde(rename = "MatchAnyTag", skip_serializing_if = "Option::is_none")]
     pub match_any_tag: Option<Value<Vec<Tag>>>,
-    /// `MatchObjectAge`: optional.
+    /// Filter to match all of the specified values for the minimum and maximum object age.
+    ///
+    /// `MatchObjectAge` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-or.html#cfn-s3-storagelensgroup-or-matchobjectage)): object [`MatchObjectAge`], optional.
     #[serde(rename = "MatchObjectAge", skip_serializing_if = "Option::is_none")]
     pub match_object_age: Option<MatchObjectAge>,
-    /// `MatchObjectSize`: optional.
+    /// Filter to match all of the specified values for the minimum and maximum object size.
+    ///
+    /// `MatchObjectSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-or.html#cfn-s3-storagelensgroup-or-matchobjectsize)): object [`MatchObjectSize`], optional.
     #[serde(rename = "MatchObjectSize", skip_serializing_if = "Option::is_none")]
     pub match_object_size: Option<MatchObjectSize>,
 }
@@ -4308,12 +4684,14 @@ impl Walk for Owner {
 
 /// The `OwnershipControls` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `OwnershipControls`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-ownershipcontrols.html).
 ///
 /// Every property is required: [`OwnershipControls::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OwnershipControls {
-    /// `Rules`: required.
+    /// Specifies the container element for Object Ownership rules.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-ownershipcontrols.html#cfn-s3-bucket-ownershipcontrols-rules)): list of (object [`OwnershipControlsRule`]), required.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<OwnershipControlsRule>>,
 }
@@ -4339,12 +4717,14 @@ impl Walk for OwnershipControls {
 
 /// The `OwnershipControlsRule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `OwnershipControlsRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-ownershipcontrolsrule.html).
 ///
 /// Every property is optional: start from [`OwnershipControlsRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OwnershipControlsRule {
-    /// `ObjectOwnership`: optional.
+    /// Specifies an object ownership rule.
+    ///
+    /// `ObjectOwnership` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-ownershipcontrolsrule.html#cfn-s3-bucket-ownershipcontrolsrule-objectownership)): [`ObjectOwnership`], one of `ObjectWriter`, `BucketOwnerPreferred`, `BucketOwnerEnforced`, optional.
     #[serde(rename = "ObjectOwnership", skip_serializing_if = "Option::is_none")]
     pub object_ownership: Option<Value<ObjectOwnership>>,
 }
@@ -4397,12 +4777,12 @@ impl Walk for Permission {
 
 /// The `PrefixLevel` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `PrefixLevel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-prefixlevel.html).
 ///
 /// Every property is required: [`PrefixLevel::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrefixLevel {
-    /// `StorageMetrics`: required.
+    /// `StorageMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-prefixlevel.html#cfn-s3-storagelens-prefixlevel-storagemetrics)): object [`PrefixLevelStorageMetrics`], required.
     #[serde(rename = "StorageMetrics")]
     pub storage_metrics: PrefixLevelStorageMetrics,
 }
@@ -4428,15 +4808,19 @@ impl Walk for PrefixLevel {
 
 /// The `PrefixLevelStorageMetrics` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `PrefixLevelStorageMetrics`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-prefixlevelstoragemetrics.html).
 ///
 /// Every property is optional: start from [`PrefixLevelStorageMetrics::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrefixLevelStorageMetrics {
-    /// `IsEnabled`: optional.
+    /// Specifies whether prefix-level storage metrics are enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-prefixlevelstoragemetrics.html#cfn-s3-storagelens-prefixlevelstoragemetrics-isenabled)): boolean, optional.
     #[serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<Value<bool>>,
-    /// `SelectionCriteria`: optional.
+    /// Selection criteria for prefix-level metrics.
+    ///
+    /// `SelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-prefixlevelstoragemetrics.html#cfn-s3-storagelens-prefixlevelstoragemetrics-selectioncriteria)): object [`SelectionCriteria`], optional.
     #[serde(rename = "SelectionCriteria", skip_serializing_if = "Option::is_none")]
     pub selection_criteria: Option<SelectionCriteria>,
 }
@@ -4494,21 +4878,29 @@ impl Walk for Protocol {
 
 /// The `PublicAccessBlockConfiguration` property type of [`AccessPoint`], [`Bucket`] and [`MultiRegionAccessPoint`].
 ///
-/// AWS reference: [`AWS::S3::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html), [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html), [`AWS::S3::MultiRegionAccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspoint.html).
+/// AWS reference: [`AWS::S3::AccessPoint` `PublicAccessBlockConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accesspoint-publicaccessblockconfiguration.html), [`AWS::S3::Bucket` `PublicAccessBlockConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-publicaccessblockconfiguration.html), [`AWS::S3::MultiRegionAccessPoint` `PublicAccessBlockConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-multiregionaccesspoint-publicaccessblockconfiguration.html).
 ///
 /// Every property is optional: start from [`PublicAccessBlockConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicAccessBlockConfiguration {
-    /// `BlockPublicAcls`: optional.
+    /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling this setting doesn't affect existing policies or ACLs.
+    ///
+    /// `BlockPublicAcls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accesspoint-publicaccessblockconfiguration.html#cfn-s3-accesspoint-publicaccessblockconfiguration-blockpublicacls)): boolean, optional.
     #[serde(rename = "BlockPublicAcls", skip_serializing_if = "Option::is_none")]
     pub block_public_acls: Option<Value<bool>>,
-    /// `BlockPublicPolicy`: optional.
+    /// Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies.
+    ///
+    /// `BlockPublicPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accesspoint-publicaccessblockconfiguration.html#cfn-s3-accesspoint-publicaccessblockconfiguration-blockpublicpolicy)): boolean, optional.
     #[serde(rename = "BlockPublicPolicy", skip_serializing_if = "Option::is_none")]
     pub block_public_policy: Option<Value<bool>>,
-    /// `IgnorePublicAcls`: optional.
+    /// Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
+    ///
+    /// `IgnorePublicAcls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accesspoint-publicaccessblockconfiguration.html#cfn-s3-accesspoint-publicaccessblockconfiguration-ignorepublicacls)): boolean, optional.
     #[serde(rename = "IgnorePublicAcls", skip_serializing_if = "Option::is_none")]
     pub ignore_public_acls: Option<Value<bool>>,
-    /// `RestrictPublicBuckets`: optional.
+    /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy. Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
+    ///
+    /// `RestrictPublicBuckets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accesspoint-publicaccessblockconfiguration.html#cfn-s3-accesspoint-publicaccessblockconfiguration-restrictpublicbuckets)): boolean, optional.
     #[serde(
         rename = "RestrictPublicBuckets",
         skip_serializing_if = "Option::is_none"
@@ -4565,18 +4957,24 @@ impl Walk for PublicAccessBlockConfiguration {
 
 /// The `QueueConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `QueueConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-queueconfiguration.html).
 ///
 /// [`QueueConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct QueueConfiguration {
-    /// `Event`: required.
+    /// The Amazon S3 bucket event about which you want to publish messages to Amazon SQS. For more information, see [Supported Event Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-queueconfiguration.html#cfn-s3-bucket-queueconfiguration-event)): string, required.
     #[serde(rename = "Event")]
     pub event: Value<String>,
-    /// `Filter`: optional.
+    /// The filtering rules that determine which objects trigger notifications. For example, you can create a filter so that Amazon S3 sends notifications only when image files with a `.jpg` extension are added to the bucket. For more information, see [Configuring event notifications using object key name filtering](https://docs.aws.amazon.com/AmazonS3/latest/user-guide/notification-how-to-filtering.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-queueconfiguration.html#cfn-s3-bucket-queueconfiguration-filter)): object [`NotificationFilter`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<NotificationFilter>,
-    /// `Queue`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon SQS queue to which Amazon S3 publishes a message when it detects events of the specified type. FIFO queues are not allowed when enabling an SQS queue as the event notification destination.
+    ///
+    /// `Queue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-queueconfiguration.html#cfn-s3-bucket-queueconfiguration-queue)): string, required.
     #[serde(rename = "Queue")]
     pub queue: Value<String>,
 }
@@ -4614,15 +5012,19 @@ impl Walk for QueueConfiguration {
 
 /// The `RecordExpiration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `RecordExpiration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-recordexpiration.html).
 ///
 /// [`RecordExpiration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordExpiration {
-    /// `Days`: optional.
+    /// If you enable journal table record expiration, you can set the number of days to retain your journal table records. Journal table records must be retained for a minimum of 7 days. To set this value, specify any whole number from `7` to `2147483647`. For example, to retain your journal table records for one year, set this value to `365`.
+    ///
+    /// `Days` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-recordexpiration.html#cfn-s3-bucket-recordexpiration-days)): integer, optional.
     #[serde(rename = "Days", skip_serializing_if = "Option::is_none")]
     pub days: Option<Value<i64>>,
-    /// `Expiration`: required.
+    /// Specifies whether journal table record expiration is enabled or disabled.
+    ///
+    /// `Expiration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-recordexpiration.html#cfn-s3-bucket-recordexpiration-expiration)): [`Expiration`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Expiration")]
     pub expiration: Value<Expiration>,
 }
@@ -4657,15 +5059,19 @@ impl Walk for RecordExpiration {
 
 /// The `RedirectAllRequestsTo` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `RedirectAllRequestsTo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectallrequeststo.html).
 ///
 /// [`RedirectAllRequestsTo::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RedirectAllRequestsTo {
-    /// `HostName`: required.
+    /// Name of the host where requests are redirected.
+    ///
+    /// `HostName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectallrequeststo.html#cfn-s3-bucket-redirectallrequeststo-hostname)): string, required.
     #[serde(rename = "HostName")]
     pub host_name: Value<String>,
-    /// `Protocol`: optional.
+    /// Protocol to use when redirecting requests. The default is the protocol that is used in the original request.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectallrequeststo.html#cfn-s3-bucket-redirectallrequeststo-protocol)): [`Protocol`], one of `http`, `https`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<Protocol>>,
 }
@@ -4700,27 +5106,37 @@ impl Walk for RedirectAllRequestsTo {
 
 /// The `RedirectRule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `RedirectRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectrule.html).
 ///
 /// Every property is optional: start from [`RedirectRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RedirectRule {
-    /// `HostName`: optional.
+    /// The host name to use in the redirect request.
+    ///
+    /// `HostName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectrule.html#cfn-s3-bucket-redirectrule-hostname)): string, optional.
     #[serde(rename = "HostName", skip_serializing_if = "Option::is_none")]
     pub host_name: Option<Value<String>>,
-    /// `HttpRedirectCode`: optional.
+    /// The HTTP redirect code to use on the response. Not required if one of the siblings is present.
+    ///
+    /// `HttpRedirectCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectrule.html#cfn-s3-bucket-redirectrule-httpredirectcode)): string, optional.
     #[serde(rename = "HttpRedirectCode", skip_serializing_if = "Option::is_none")]
     pub http_redirect_code: Option<Value<String>>,
-    /// `Protocol`: optional.
+    /// Protocol to use when redirecting requests. The default is the protocol that is used in the original request.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectrule.html#cfn-s3-bucket-redirectrule-protocol)): [`Protocol`], one of `http`, `https`, optional.
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     pub protocol: Option<Value<Protocol>>,
-    /// `ReplaceKeyPrefixWith`: optional.
+    /// The object key prefix to use in the redirect request. For example, to redirect requests for all pages with prefix `docs/` (objects in the `docs/` folder) to `documents/`, you can set a condition block with `KeyPrefixEquals` set to `docs/` and in the Redirect set `ReplaceKeyPrefixWith` to `/documents`. Not required if one of the siblings is present. Can be present only if `ReplaceKeyWith` is not provided. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints).
+    ///
+    /// `ReplaceKeyPrefixWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectrule.html#cfn-s3-bucket-redirectrule-replacekeyprefixwith)): string, optional.
     #[serde(
         rename = "ReplaceKeyPrefixWith",
         skip_serializing_if = "Option::is_none"
     )]
     pub replace_key_prefix_with: Option<Value<String>>,
-    /// `ReplaceKeyWith`: optional.
+    /// The specific object key to use in the redirect request. For example, redirect request to `error.html`. Not required if one of the siblings is present. Can be present only if `ReplaceKeyPrefixWith` is not provided. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints).
+    ///
+    /// `ReplaceKeyWith` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-redirectrule.html#cfn-s3-bucket-redirectrule-replacekeywith)): string, optional.
     #[serde(rename = "ReplaceKeyWith", skip_serializing_if = "Option::is_none")]
     pub replace_key_with: Option<Value<String>>,
 }
@@ -4782,15 +5198,15 @@ impl Walk for RedirectRule {
 
 /// The `Region` property type of [`MultiRegionAccessPoint`].
 ///
-/// AWS reference: [`AWS::S3::MultiRegionAccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-multiregionaccesspoint.html).
+/// AWS reference: [`AWS::S3::MultiRegionAccessPoint` `Region`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-multiregionaccesspoint-region.html).
 ///
 /// [`Region::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Region {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-multiregionaccesspoint-region.html#cfn-s3-multiregionaccesspoint-region-bucket)): string, required. Pattern: `^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `BucketAccountId`: optional.
+    /// `BucketAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-multiregionaccesspoint-region.html#cfn-s3-multiregionaccesspoint-region-bucketaccountid)): string, optional. Pattern: `^[0-9]{12}$`. Length: 12 to 12 characters.
     #[serde(rename = "BucketAccountId", skip_serializing_if = "Option::is_none")]
     pub bucket_account_id: Option<Value<String>>,
 }
@@ -4825,12 +5241,14 @@ impl Walk for Region {
 
 /// The `ReplicaModifications` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ReplicaModifications`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicamodifications.html).
 ///
 /// Every property is required: [`ReplicaModifications::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicaModifications {
-    /// `Status`: required.
+    /// Specifies whether Amazon S3 replicates modifications on replicas. \*Allowed values\*: `Enabled` \| `Disabled`
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicamodifications.html#cfn-s3-bucket-replicamodifications-status)): [`RuleStatus`], one of `Enabled`, `Disabled`, required.
     #[serde(rename = "Status")]
     pub status: Value<RuleStatus>,
 }
@@ -4856,15 +5274,19 @@ impl Walk for ReplicaModifications {
 
 /// The `ReplicationConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ReplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationconfiguration.html).
 ///
 /// Every property is required: [`ReplicationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationConfiguration {
-    /// `Role`: required.
+    /// The Amazon Resource Name (ARN) of the IAMlong (IAM) role that Amazon S3 assumes when replicating objects. For more information, see [How to Set Up Replication](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-how-setup.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationconfiguration.html#cfn-s3-bucket-replicationconfiguration-role)): string, required.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `Rules`: required.
+    /// A container for one or more replication rules. A replication configuration must have at least one rule and can contain a maximum of 1,000 rules.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationconfiguration.html#cfn-s3-bucket-replicationconfiguration-rules)): list of (object [`ReplicationRule`]), required.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<ReplicationRule>>,
 }
@@ -4896,36 +5318,50 @@ impl Walk for ReplicationConfiguration {
 
 /// The `ReplicationDestination` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ReplicationDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationdestination.html).
 ///
 /// [`ReplicationDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationDestination {
-    /// `AccessControlTranslation`: optional.
+    /// Specify this only in a cross-account scenario (where source and destination bucket owners are not the same), and you want to change replica ownership to the AWS-account that owns the destination bucket. If this is not specified in the replication configuration, the replicas are owned by same AWS-account that owns the source object.
+    ///
+    /// `AccessControlTranslation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationdestination.html#cfn-s3-bucket-replicationdestination-accesscontroltranslation)): object [`AccessControlTranslation`], optional.
     #[serde(
         rename = "AccessControlTranslation",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_control_translation: Option<AccessControlTranslation>,
-    /// `Account`: optional.
+    /// Destination bucket owner account ID. In a cross-account scenario, if you direct Amazon S3 to change replica ownership to the AWS-account that owns the destination bucket by specifying the `AccessControlTranslation` property, this is the account ID of the destination bucket owner. For more information, see [Cross-Region Replication Additional Configuration: Change Replica Owner](https://docs.aws.amazon.com/AmazonS3/latest/dev/crr-change-owner.html) in the \*Amazon S3 User Guide\*. If you specify the `AccessControlTranslation` property, the `Account` property is required.
+    ///
+    /// `Account` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationdestination.html#cfn-s3-bucket-replicationdestination-account)): string, optional.
     #[serde(rename = "Account", skip_serializing_if = "Option::is_none")]
     pub account: Option<Value<String>>,
-    /// `Bucket`: required.
+    /// The Amazon Resource Name (ARN) of the bucket where you want Amazon S3 to store the results.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationdestination.html#cfn-s3-bucket-replicationdestination-bucket)): string, required.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `EncryptionConfiguration`: optional.
+    /// Specifies encryption-related information.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationdestination.html#cfn-s3-bucket-replicationdestination-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `Metrics`: optional.
+    /// A container specifying replication metrics-related settings enabling replication metrics and events.
+    ///
+    /// `Metrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationdestination.html#cfn-s3-bucket-replicationdestination-metrics)): object [`Metrics`], optional.
     #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
-    /// `ReplicationTime`: optional.
+    /// A container specifying S3 Replication Time Control (S3 RTC), including whether S3 RTC is enabled and the time when all objects and operations on objects must be replicated. Must be specified together with a `Metrics` block.
+    ///
+    /// `ReplicationTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationdestination.html#cfn-s3-bucket-replicationdestination-replicationtime)): object [`ReplicationTime`], optional.
     #[serde(rename = "ReplicationTime", skip_serializing_if = "Option::is_none")]
     pub replication_time: Option<ReplicationTime>,
-    /// `StorageClass`: optional.
+    /// The storage class to use when replicating objects, such as S3 Standard or reduced redundancy. By default, Amazon S3 uses the storage class of the source object to create the object replica. For valid values, see the `StorageClass` element of the [PUT Bucket replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) action in the \*Amazon S3 API Reference\*. `FSX_OPENZFS` is not an accepted value when replicating objects.
+    ///
+    /// `StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationdestination.html#cfn-s3-bucket-replicationdestination-storageclass)): [`ReplicationDestinationStorageClass`], one of `DEEP_ARCHIVE`, `GLACIER`, `GLACIER_IR`, `INTELLIGENT_TIERING`, `ONEZONE_IA`, `REDUCED_REDUNDANCY`, `STANDARD`, `STANDARD_IA`, optional.
     #[serde(rename = "StorageClass", skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<Value<ReplicationDestinationStorageClass>>,
 }
@@ -5049,39 +5485,55 @@ impl Walk for ReplicationDestinationStorageClass {
 
 /// The `ReplicationRule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ReplicationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html).
 ///
 /// [`ReplicationRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationRule {
-    /// `DeleteMarkerReplication`: optional.
+    /// Specifies whether Amazon S3 replicates delete markers. If you specify a `Filter` in your replication configuration, you must also include a `DeleteMarkerReplication` element. If your `Filter` includes a `Tag` element, the `DeleteMarkerReplication``Status` must be set to Disabled, because Amazon S3 does not support replicating delete markers for tag-based rules. For an example configuration, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-config-min-rule-config). For more information about delete marker replication, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/delete-marker-replication.html). If you are using an earlier version of the replication configuration, Amazon S3 handles replication of delete markers differently. For more information, see [Backward Compatibility](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-backward-compat-considerations).
+    ///
+    /// `DeleteMarkerReplication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html#cfn-s3-bucket-replicationrule-deletemarkerreplication)): object [`DeleteMarkerReplication`], optional.
     #[serde(
         rename = "DeleteMarkerReplication",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_marker_replication: Option<DeleteMarkerReplication>,
-    /// `Destination`: required.
+    /// A container for information about the replication destination and its configurations including enabling the S3 Replication Time Control (S3 RTC).
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html#cfn-s3-bucket-replicationrule-destination)): object [`ReplicationDestination`], required.
     #[serde(rename = "Destination")]
     pub destination: ReplicationDestination,
-    /// `Filter`: optional.
+    /// A filter that identifies the subset of objects to which the replication rule applies. A `Filter` must specify exactly one `Prefix`, `TagFilter`, or an `And` child element. The use of the filter field indicates that this is a V2 replication configuration. This field isn't supported in a V1 replication configuration. V1 replication configuration only supports filtering by key prefix. To filter using a V1 replication configuration, add the `Prefix` directly as a child element of the `Rule` element.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html#cfn-s3-bucket-replicationrule-filter)): object [`ReplicationRuleFilter`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<ReplicationRuleFilter>,
-    /// `Id`: optional.
+    /// A unique identifier for the rule. The maximum value is 255 characters. If you don't specify a value, AWS CloudFormation generates a random ID. When using a V2 replication configuration this property is capitalized as "ID".
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html#cfn-s3-bucket-replicationrule-id)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// An object key name prefix that identifies the object or objects to which the rule applies. The maximum prefix length is 1,024 characters. To include all objects in a bucket, specify an empty string. To filter using a V1 replication configuration, add the `Prefix` directly as a child element of the `Rule` element. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints).
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html#cfn-s3-bucket-replicationrule-prefix)): string, optional. Length: at most 1024 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Priority`: optional.
+    /// The priority indicates which rule has precedence whenever two or more replication rules conflict. Amazon S3 will attempt to replicate objects according to all replication rules. However, if there are two or more rules with the same destination bucket, then objects will be replicated according to the rule with the highest priority. The higher the number, the higher the priority. For more information, see [Replication](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html#cfn-s3-bucket-replicationrule-priority)): integer, optional.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `SourceSelectionCriteria`: optional.
+    /// A container that describes additional filters for identifying the source objects that you want to replicate. You can choose to enable or disable the replication of these objects.
+    ///
+    /// `SourceSelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html#cfn-s3-bucket-replicationrule-sourceselectioncriteria)): object [`SourceSelectionCriteria`], optional.
     #[serde(
         rename = "SourceSelectionCriteria",
         skip_serializing_if = "Option::is_none"
     )]
     pub source_selection_criteria: Option<SourceSelectionCriteria>,
-    /// `Status`: required.
+    /// Specifies whether the rule is enabled.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrule.html#cfn-s3-bucket-replicationrule-status)): [`IntelligentTieringConfigurationStatus`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "Status")]
     pub status: Value<IntelligentTieringConfigurationStatus>,
 }
@@ -5167,15 +5619,19 @@ impl Walk for ReplicationRule {
 
 /// The `ReplicationRuleAndOperator` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ReplicationRuleAndOperator`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationruleandoperator.html).
 ///
 /// Every property is optional: start from [`ReplicationRuleAndOperator::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicationRuleAndOperator {
-    /// `Prefix`: optional.
+    /// An object key name prefix that identifies the subset of objects to which the rule applies.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationruleandoperator.html#cfn-s3-bucket-replicationruleandoperator-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `TagFilters`: optional.
+    /// An array of tags containing key and value pairs.
+    ///
+    /// `TagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationruleandoperator.html#cfn-s3-bucket-replicationruleandoperator-tagfilters)): list of (object [`TagFilter`]), optional.
     #[serde(rename = "TagFilters", skip_serializing_if = "Option::is_none")]
     pub tag_filters: Option<Value<Vec<TagFilter>>>,
 }
@@ -5213,18 +5669,24 @@ impl Walk for ReplicationRuleAndOperator {
 
 /// The `ReplicationRuleFilter` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ReplicationRuleFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrulefilter.html).
 ///
 /// Every property is optional: start from [`ReplicationRuleFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicationRuleFilter {
-    /// `And`: optional.
+    /// A container for specifying rule filters. The filters determine the subset of objects to which the rule applies. This element is required only if you specify more than one filter. For example: + If you specify both a `Prefix` and a `TagFilter`, wrap these filters in an `And` tag. + If you specify a filter based on multiple tags, wrap the `TagFilter` elements in an `And` tag.
+    ///
+    /// `And` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrulefilter.html#cfn-s3-bucket-replicationrulefilter-and)): object [`ReplicationRuleAndOperator`], optional.
     #[serde(rename = "And", skip_serializing_if = "Option::is_none")]
     pub and: Option<ReplicationRuleAndOperator>,
-    /// `Prefix`: optional.
+    /// An object key name prefix that identifies the subset of objects to which the rule applies. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints).
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrulefilter.html#cfn-s3-bucket-replicationrulefilter-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `TagFilter`: optional.
+    /// A container for specifying a tag key and value. The rule applies only to objects that have the tag in their tag set.
+    ///
+    /// `TagFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationrulefilter.html#cfn-s3-bucket-replicationrulefilter-tagfilter)): object [`TagFilter`], optional.
     #[serde(rename = "TagFilter", skip_serializing_if = "Option::is_none")]
     pub tag_filter: Option<TagFilter>,
 }
@@ -5270,15 +5732,19 @@ impl Walk for ReplicationRuleFilter {
 
 /// The `ReplicationTime` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ReplicationTime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationtime.html).
 ///
 /// Every property is required: [`ReplicationTime::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationTime {
-    /// `Status`: required.
+    /// Specifies whether the replication time is enabled.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationtime.html#cfn-s3-bucket-replicationtime-status)): [`IntelligentTieringConfigurationStatus`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "Status")]
     pub status: Value<IntelligentTieringConfigurationStatus>,
-    /// `Time`: required.
+    /// A container specifying the time by which replication should be complete for all objects and operations on objects.
+    ///
+    /// `Time` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationtime.html#cfn-s3-bucket-replicationtime-time)): object [`ReplicationTimeValue`], required.
     #[serde(rename = "Time")]
     pub time: ReplicationTimeValue,
 }
@@ -5310,12 +5776,14 @@ impl Walk for ReplicationTime {
 
 /// The `ReplicationTimeValue` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ReplicationTimeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationtimevalue.html).
 ///
 /// Every property is required: [`ReplicationTimeValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationTimeValue {
-    /// `Minutes`: required.
+    /// Contains an integer specifying time in minutes. Valid value: 15
+    ///
+    /// `Minutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-replicationtimevalue.html#cfn-s3-bucket-replicationtimevalue-minutes)): integer, required.
     #[serde(rename = "Minutes")]
     pub minutes: Value<i64>,
 }
@@ -5341,15 +5809,19 @@ impl Walk for ReplicationTimeValue {
 
 /// The `RoutingRule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `RoutingRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-routingrule.html).
 ///
 /// [`RoutingRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingRule {
-    /// `RedirectRule`: required.
+    /// Container for redirect information. You can redirect requests to another host, to another page, or with another protocol. In the event of an error, you can specify a different error code to return.
+    ///
+    /// `RedirectRule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-routingrule.html#cfn-s3-bucket-routingrule-redirectrule)): object [`RedirectRule`], required.
     #[serde(rename = "RedirectRule")]
     pub redirect_rule: RedirectRule,
-    /// `RoutingRuleCondition`: optional.
+    /// A container for describing a condition that must be met for the specified redirect to apply. For example, 1. If request is for pages in the `/docs` folder, redirect to the `/documents` folder. 2. If request results in HTTP error 4xx, redirect request to another host where you might process the error.
+    ///
+    /// `RoutingRuleCondition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-routingrule.html#cfn-s3-bucket-routingrule-routingrulecondition)): object [`RoutingRuleCondition`], optional.
     #[serde(
         rename = "RoutingRuleCondition",
         skip_serializing_if = "Option::is_none"
@@ -5387,18 +5859,22 @@ impl Walk for RoutingRule {
 
 /// The `RoutingRuleCondition` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `RoutingRuleCondition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-routingrulecondition.html).
 ///
 /// Every property is optional: start from [`RoutingRuleCondition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RoutingRuleCondition {
-    /// `HttpErrorCodeReturnedEquals`: optional.
+    /// The HTTP error code when the redirect is applied. In the event of an error, if the error code equals this value, then the specified redirect is applied. Required when parent element `Condition` is specified and sibling `KeyPrefixEquals` is not specified. If both are specified, then both must be true for the redirect to be applied.
+    ///
+    /// `HttpErrorCodeReturnedEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-routingrulecondition.html#cfn-s3-bucket-routingrulecondition-httperrorcodereturnedequals)): string, optional.
     #[serde(
         rename = "HttpErrorCodeReturnedEquals",
         skip_serializing_if = "Option::is_none"
     )]
     pub http_error_code_returned_equals: Option<Value<String>>,
-    /// `KeyPrefixEquals`: optional.
+    /// The object key name prefix when the redirect is applied. For example, to redirect requests for `ExamplePage.html`, the key prefix will be `ExamplePage.html`. To redirect request for all pages with the prefix `docs/`, the key prefix will be `docs/`, which identifies all objects in the docs/ folder. Required when the parent element `Condition` is specified and sibling `HttpErrorCodeReturnedEquals` is not specified. If both conditions are specified, both must be true for the redirect to be applied.
+    ///
+    /// `KeyPrefixEquals` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-routingrulecondition.html#cfn-s3-bucket-routingrulecondition-keyprefixequals)): string, optional.
     #[serde(rename = "KeyPrefixEquals", skip_serializing_if = "Option::is_none")]
     pub key_prefix_equals: Option<Value<String>>,
 }
@@ -5436,78 +5912,110 @@ impl Walk for RoutingRuleCondition {
 
 /// The `Rule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html).
 ///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `AbortIncompleteMultipartUpload`: optional.
+    /// Specifies a lifecycle rule that stops incomplete multipart uploads to an Amazon S3 bucket.
+    ///
+    /// `AbortIncompleteMultipartUpload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-abortincompletemultipartupload)): object [`AbortIncompleteMultipartUpload`], optional.
     #[serde(
         rename = "AbortIncompleteMultipartUpload",
         skip_serializing_if = "Option::is_none"
     )]
     pub abort_incomplete_multipart_upload: Option<AbortIncompleteMultipartUpload>,
-    /// `ExpirationDate`: optional.
+    /// Indicates when objects are deleted from Amazon S3 and Amazon S3 Glacier. The date value must be in ISO 8601 format. The time is always midnight UTC. If you specify an expiration and transition time, you must use the same time unit for both properties (either in days or by date). The expiration time must also be later than the transition time.
+    ///
+    /// `ExpirationDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-expirationdate)): string, optional. Pattern: `^(\d{4})-(0[0-9]|1[0-2])-([0-2]\d|3[01])T([01]\d|2[0-4]):([0-5]\d):([0-6]\d)((\.\d{3})?)Z$`.
     #[serde(rename = "ExpirationDate", skip_serializing_if = "Option::is_none")]
     pub expiration_date: Option<Value<String>>,
-    /// `ExpirationInDays`: optional.
+    /// Indicates the number of days after creation when objects are deleted from Amazon S3 and Amazon S3 Glacier. If you specify an expiration and transition time, you must use the same time unit for both properties (either in days or by date). The expiration time must also be later than the transition time.
+    ///
+    /// `ExpirationInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-expirationindays)): integer, optional.
     #[serde(rename = "ExpirationInDays", skip_serializing_if = "Option::is_none")]
     pub expiration_in_days: Option<Value<i64>>,
-    /// `ExpiredObjectDeleteMarker`: optional.
+    /// Indicates whether Amazon S3 will remove a delete marker without any noncurrent versions. If set to true, the delete marker will be removed if there are no noncurrent versions. This cannot be specified with `ExpirationInDays`, `ExpirationDate`, or `TagFilters`.
+    ///
+    /// `ExpiredObjectDeleteMarker` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-expiredobjectdeletemarker)): boolean, optional.
     #[serde(
         rename = "ExpiredObjectDeleteMarker",
         skip_serializing_if = "Option::is_none"
     )]
     pub expired_object_delete_marker: Option<Value<bool>>,
-    /// `Id`: optional.
+    /// Unique identifier for the rule. The value can't be longer than 255 characters.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-id)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `NoncurrentVersionExpiration`: optional.
+    /// Specifies when noncurrent object versions expire. Upon expiration, S3 permanently deletes the noncurrent object versions. You set this lifecycle configuration action on a bucket that has versioning enabled (or suspended) to request that S3 delete noncurrent object versions at a specific period in the object's lifetime.
+    ///
+    /// `NoncurrentVersionExpiration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-noncurrentversionexpiration)): object [`NoncurrentVersionExpiration`], optional.
     #[serde(
         rename = "NoncurrentVersionExpiration",
         skip_serializing_if = "Option::is_none"
     )]
     pub noncurrent_version_expiration: Option<NoncurrentVersionExpiration>,
-    /// `NoncurrentVersionExpirationInDays`: optional.
+    /// (Deprecated.) For buckets with versioning enabled (or suspended), specifies the time, in days, between when a new version of the object is uploaded to the bucket and when old versions of the object expire. When object versions expire, Amazon S3 permanently deletes them. If you specify a transition and expiration time, the expiration time must be later than the transition time.
+    ///
+    /// `NoncurrentVersionExpirationInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-noncurrentversionexpirationindays)): integer, optional.
     #[serde(
         rename = "NoncurrentVersionExpirationInDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub noncurrent_version_expiration_in_days: Option<Value<i64>>,
-    /// `NoncurrentVersionTransition`: optional.
+    /// (Deprecated.) For buckets with versioning enabled (or suspended), specifies when non-current objects transition to a specified storage class. If you specify a transition and expiration time, the expiration time must be later than the transition time. If you specify this property, don't specify the `NoncurrentVersionTransitions` property.
+    ///
+    /// `NoncurrentVersionTransition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-noncurrentversiontransition)): object [`NoncurrentVersionTransition`], optional.
     #[serde(
         rename = "NoncurrentVersionTransition",
         skip_serializing_if = "Option::is_none"
     )]
     pub noncurrent_version_transition: Option<NoncurrentVersionTransition>,
-    /// `NoncurrentVersionTransitions`: optional.
+    /// For buckets with versioning enabled (or suspended), one or more transition rules that specify when non-current objects transition to a specified storage class. If you specify a transition and expiration time, the expiration time must be later than the transition time. If you specify this property, don't specify the `NoncurrentVersionTransition` property.
+    ///
+    /// `NoncurrentVersionTransitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-noncurrentversiontransitions)): list of (object [`NoncurrentVersionTransition`]), optional.
     #[serde(
         rename = "NoncurrentVersionTransitions",
         skip_serializing_if = "Option::is_none"
     )]
     pub noncurrent_version_transitions: Option<Value<Vec<NoncurrentVersionTransition>>>,
-    /// `ObjectSizeGreaterThan`: optional.
+    /// Specifies the minimum object size in bytes for this rule to apply to. Objects must be larger than this value in bytes. For more information about size based rules, see [Lifecycle configuration using size-based rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html#lc-size-rules) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `ObjectSizeGreaterThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-objectsizegreaterthan)): string, optional. Pattern: `[0-9]+`. Length: at most 20 characters.
     #[serde(
         rename = "ObjectSizeGreaterThan",
         skip_serializing_if = "Option::is_none"
     )]
     pub object_size_greater_than: Option<Value<String>>,
-    /// `ObjectSizeLessThan`: optional.
+    /// Specifies the maximum object size in bytes for this rule to apply to. Objects must be smaller than this value in bytes. For more information about sized based rules, see [Lifecycle configuration using size-based rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html#lc-size-rules) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `ObjectSizeLessThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-objectsizelessthan)): string, optional. Pattern: `[0-9]+`. Length: at most 20 characters.
     #[serde(rename = "ObjectSizeLessThan", skip_serializing_if = "Option::is_none")]
     pub object_size_less_than: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// Object key prefix that identifies one or more objects to which this rule applies. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints).
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Status`: required.
+    /// If `Enabled`, the rule is currently being applied. If `Disabled`, the rule is not currently being applied.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-status)): [`RuleStatus`], one of `Enabled`, `Disabled`, required.
     #[serde(rename = "Status")]
     pub status: Value<RuleStatus>,
-    /// `TagFilters`: optional.
+    /// Tags to use to identify a subset of objects to which the lifecycle rule applies.
+    ///
+    /// `TagFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-tagfilters)): list of (object [`TagFilter`]), optional.
     #[serde(rename = "TagFilters", skip_serializing_if = "Option::is_none")]
     pub tag_filters: Option<Value<Vec<TagFilter>>>,
-    /// `Transition`: optional.
+    /// (Deprecated.) Specifies when an object transitions to a specified storage class. If you specify an expiration and transition time, you must use the same time unit for both properties (either in days or by date). The expiration time must also be later than the transition time. If you specify this property, don't specify the `Transitions` property.
+    ///
+    /// `Transition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-transition)): object [`Transition`], optional.
     #[serde(rename = "Transition", skip_serializing_if = "Option::is_none")]
     pub transition: Option<Transition>,
-    /// `Transitions`: optional.
+    /// One or more transition rules that specify when an object transitions to a specified storage class. If you specify an expiration and transition time, you must use the same time unit for both properties (either in days or by date). The expiration time must also be later than the transition time. If you specify this property, don't specify the `Transition` property.
+    ///
+    /// `Transitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-transitions)): list of (object [`Transition`]), optional.
     #[serde(rename = "Transitions", skip_serializing_if = "Option::is_none")]
     pub transitions: Option<Value<Vec<Transition>>>,
 }
@@ -5700,27 +6208,39 @@ impl Walk for RuleStatus {
 
 /// The `S3BucketDestination` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `S3BucketDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-s3bucketdestination.html).
 ///
 /// [`S3BucketDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3BucketDestination {
-    /// `AccountId`: required.
+    /// The AWS account ID that owns the destination S3 bucket.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-s3bucketdestination.html#cfn-s3-storagelens-s3bucketdestination-accountid)): string, required.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
-    /// `Arn`: required.
+    /// The ARN of the bucket to which Amazon S3 Storage Lens exports will be placed.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-s3bucketdestination.html#cfn-s3-storagelens-s3bucketdestination-arn)): string, required.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `Encryption`: optional.
+    /// Configures the server-side encryption for Amazon S3 Storage Lens report files with either S3-managed keys (SSE-S3) or KMS-managed keys (SSE-KMS).
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-s3bucketdestination.html#cfn-s3-storagelens-s3bucketdestination-encryption)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Json>,
-    /// `Format`: required.
+    /// Specifies the file format to use when exporting Amazon S3 Storage Lens metrics export.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-s3bucketdestination.html#cfn-s3-storagelens-s3bucketdestination-format)): [`S3BucketDestinationFormat`], one of `CSV`, `Parquet`, required.
     #[serde(rename = "Format")]
     pub format: Value<S3BucketDestinationFormat>,
-    /// `OutputSchemaVersion`: required.
+    /// The version of the output schema to use when exporting Amazon S3 Storage Lens metrics.
+    ///
+    /// `OutputSchemaVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-s3bucketdestination.html#cfn-s3-storagelens-s3bucketdestination-outputschemaversion)): [`OutputSchemaVersion`], one of `V_1`, required.
     #[serde(rename = "OutputSchemaVersion")]
     pub output_schema_version: Value<OutputSchemaVersion>,
-    /// `Prefix`: optional.
+    /// The prefix to use for Amazon S3 Storage Lens export.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-s3bucketdestination.html#cfn-s3-storagelens-s3bucketdestination-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -5798,12 +6318,14 @@ impl Walk for S3BucketDestinationFormat {
 
 /// The `S3KeyFilter` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `S3KeyFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-s3keyfilter.html).
 ///
 /// Every property is required: [`S3KeyFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3KeyFilter {
-    /// `Rules`: required.
+    /// A list of containers for the key-value pair that defines the criteria for the filter rule.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-s3keyfilter.html#cfn-s3-bucket-s3keyfilter-rules)): list of (object [`FilterRule`]), required.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<FilterRule>>,
 }
@@ -5846,15 +6368,19 @@ impl Walk for S3PrefixType {
 
 /// The `S3TablesDestination` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `S3TablesDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-s3tablesdestination.html).
 ///
 /// Every property is required: [`S3TablesDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3TablesDestination {
-    /// `TableBucketArn`: required.
+    /// The Amazon Resource Name (ARN) for the table bucket that's specified as the destination in the metadata table configuration. The destination table bucket must be in the same Region and AWS-account as the general purpose bucket.
+    ///
+    /// `TableBucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-s3tablesdestination.html#cfn-s3-bucket-s3tablesdestination-tablebucketarn)): string, required.
     #[serde(rename = "TableBucketArn")]
     pub table_bucket_arn: Value<String>,
-    /// `TableName`: required.
+    /// The name for the metadata table in your metadata table configuration. The specified metadata table name must be unique within the `aws_s3_metadata` namespace in the destination table bucket.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-s3tablesdestination.html#cfn-s3-bucket-s3tablesdestination-tablename)): string, required.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
 }
@@ -5906,18 +6432,24 @@ impl Walk for ScheduleFrequency {
 
 /// The `SelectionCriteria` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `SelectionCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-selectioncriteria.html).
 ///
 /// Every property is optional: start from [`SelectionCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SelectionCriteria {
-    /// `Delimiter`: optional.
+    /// Delimiter to divide S3 key into hierarchy of prefixes.
+    ///
+    /// `Delimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-selectioncriteria.html#cfn-s3-storagelens-selectioncriteria-delimiter)): string, optional.
     #[serde(rename = "Delimiter", skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<Value<String>>,
-    /// `MaxDepth`: optional.
+    /// Max depth of prefixes of S3 key that Amazon S3 Storage Lens will analyze.
+    ///
+    /// `MaxDepth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-selectioncriteria.html#cfn-s3-storagelens-selectioncriteria-maxdepth)): integer, optional.
     #[serde(rename = "MaxDepth", skip_serializing_if = "Option::is_none")]
     pub max_depth: Option<Value<i64>>,
-    /// `MinStorageBytesPercentage`: optional.
+    /// The minimum storage bytes threshold for the prefixes to be included in the analysis.
+    ///
+    /// `MinStorageBytesPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-selectioncriteria.html#cfn-s3-storagelens-selectioncriteria-minstoragebytespercentage)): number, optional.
     #[serde(
         rename = "MinStorageBytesPercentage",
         skip_serializing_if = "Option::is_none"
@@ -5966,15 +6498,19 @@ impl Walk for SelectionCriteria {
 
 /// The `ServerSideEncryptionByDefault` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ServerSideEncryptionByDefault`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionbydefault.html).
 ///
 /// [`ServerSideEncryptionByDefault::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerSideEncryptionByDefault {
-    /// `KMSMasterKeyID`: optional.
+    /// AWS Key Management Service (KMS) customer managed key ID to use for the default encryption. + \*General purpose buckets\* - This parameter is allowed if and only if `SSEAlgorithm` is set to `aws:kms` or `aws:kms:dsse`. + \*Directory buckets\* - This parameter is allowed if and only if `SSEAlgorithm` is set to `aws:kms`. You can specify the key ID, key alias, or the Amazon Resource Name (ARN) of the KMS key. + Key ID: `1234abcd-12ab-34cd-56ef-1234567890ab` + Key ARN: `arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab` + Key Alias: `alias/alias-name` If you are using encryption with cross-account or AWS service operations, you must use a fully qualified KMS key ARN. For more information, see [Using encryption for cross-account operations](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html#bucket-encryption-update-bucket-policy). + \*General purpose buckets\* - If you're specifying a customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the key within the requester’s account. This behavior can result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket owner. Also, if you use a key ID, you can run into a LogDestination undeliverable error when creating a VPC flow log. + \*Directory buckets\* - When you specify an [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk) for encryption in your directory bucket, only use the key ID or key ARN. The key alias format of the KMS key isn't supported. Amazon S3 only supports symmetric encryption KMS keys. For more information, see [Asymmetric keys in KMS](https://docs.aws.amazon.com//kms/latest/developerguide/symmetric-asymmetric.html) in the \*Key Management Service Developer Guide\*.
+    ///
+    /// `KMSMasterKeyID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionbydefault.html#cfn-s3-bucket-serversideencryptionbydefault-kmsmasterkeyid)): string, optional.
     #[serde(rename = "KMSMasterKeyID", skip_serializing_if = "Option::is_none")]
     pub kms_master_key_id: Option<Value<String>>,
-    /// `SSEAlgorithm`: required.
+    /// Server-side encryption algorithm to use for the default encryption. For directory buckets, there are only two supported values for server-side encryption: `AES256` and `aws:kms`.
+    ///
+    /// `SSEAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionbydefault.html#cfn-s3-bucket-serversideencryptionbydefault-ssealgorithm)): [`ServerSideEncryptionByDefaultSseAlgorithm`], one of `aws:kms`, `AES256`, `aws:kms:dsse`, required.
     #[serde(rename = "SSEAlgorithm")]
     pub sse_algorithm: Value<ServerSideEncryptionByDefaultSseAlgorithm>,
 }
@@ -6032,21 +6568,27 @@ impl Walk for ServerSideEncryptionByDefaultSseAlgorithm {
 
 /// The `ServerSideEncryptionRule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `ServerSideEncryptionRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionrule.html).
 ///
 /// Every property is optional: start from [`ServerSideEncryptionRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerSideEncryptionRule {
-    /// `BlockedEncryptionTypes`: optional.
+    /// A bucket-level setting for Amazon S3 general purpose buckets used to prevent the upload of new objects encrypted with the specified server-side encryption type. For example, blocking an encryption type will block `PutObject`, `CopyObject`, `PostObject`, multipart upload, and replication requests to the bucket for objects with the specified encryption type. However, you can continue to read and list any pre-existing objects already encrypted with the specified encryption type. For more information, see [Blocking or unblocking SSE-C for a general purpose bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html). Currently, this parameter only supports blocking or unblocking server-side encryption with customer-provided keys (SSE-C). For more information about SSE-C, see [Using server-side encryption with customer-provided keys (SSE-C)](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html).
+    ///
+    /// `BlockedEncryptionTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionrule.html#cfn-s3-bucket-serversideencryptionrule-blockedencryptiontypes)): object [`BlockedEncryptionTypes`], optional.
     #[serde(
         rename = "BlockedEncryptionTypes",
         skip_serializing_if = "Option::is_none"
     )]
     pub blocked_encryption_types: Option<BlockedEncryptionTypes>,
-    /// `BucketKeyEnabled`: optional.
+    /// Specifies whether Amazon S3 should use an S3 Bucket Key with server-side encryption using KMS (SSE-KMS) for new objects in the bucket. Existing objects are not affected. Setting the `BucketKeyEnabled` element to `true` causes Amazon S3 to use an S3 Bucket Key. By default, S3 Bucket Key is not enabled. For more information, see [Amazon S3 Bucket Keys](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-key.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `BucketKeyEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionrule.html#cfn-s3-bucket-serversideencryptionrule-bucketkeyenabled)): boolean, optional.
     #[serde(rename = "BucketKeyEnabled", skip_serializing_if = "Option::is_none")]
     pub bucket_key_enabled: Option<Value<bool>>,
-    /// `ServerSideEncryptionByDefault`: optional.
+    /// Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied.
+    ///
+    /// `ServerSideEncryptionByDefault` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionrule.html#cfn-s3-bucket-serversideencryptionrule-serversideencryptionbydefault)): object [`ServerSideEncryptionByDefault`], optional.
     #[serde(
         rename = "ServerSideEncryptionByDefault",
         skip_serializing_if = "Option::is_none"
@@ -6098,18 +6640,22 @@ impl Walk for ServerSideEncryptionRule {
 
 /// The `SourceSelectionCriteria` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `SourceSelectionCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-sourceselectioncriteria.html).
 ///
 /// Every property is optional: start from [`SourceSelectionCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceSelectionCriteria {
-    /// `ReplicaModifications`: optional.
+    /// A filter that you can specify for selection for modifications on replicas.
+    ///
+    /// `ReplicaModifications` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-sourceselectioncriteria.html#cfn-s3-bucket-sourceselectioncriteria-replicamodifications)): object [`ReplicaModifications`], optional.
     #[serde(
         rename = "ReplicaModifications",
         skip_serializing_if = "Option::is_none"
     )]
     pub replica_modifications: Option<ReplicaModifications>,
-    /// `SseKmsEncryptedObjects`: optional.
+    /// A container for filter information for the selection of Amazon S3 objects encrypted with AWS KMS.
+    ///
+    /// `SseKmsEncryptedObjects` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-sourceselectioncriteria.html#cfn-s3-bucket-sourceselectioncriteria-ssekmsencryptedobjects)): object [`SseKmsEncryptedObjects`], optional.
     #[serde(
         rename = "SseKmsEncryptedObjects",
         skip_serializing_if = "Option::is_none"
@@ -6150,12 +6696,14 @@ impl Walk for SourceSelectionCriteria {
 
 /// The `SseKmsEncryptedObjects` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `SseKmsEncryptedObjects`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-ssekmsencryptedobjects.html).
 ///
 /// Every property is required: [`SseKmsEncryptedObjects::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SseKmsEncryptedObjects {
-    /// `Status`: required.
+    /// Specifies whether Amazon S3 replicates objects created with server-side encryption using an AWS KMS key stored in AWS Key Management Service.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-ssekmsencryptedobjects.html#cfn-s3-bucket-ssekmsencryptedobjects-status)): [`IntelligentTieringConfigurationStatus`], one of `Disabled`, `Enabled`, required.
     #[serde(rename = "Status")]
     pub status: Value<IntelligentTieringConfigurationStatus>,
 }
@@ -6181,12 +6729,14 @@ impl Walk for SseKmsEncryptedObjects {
 
 /// The `StorageClassAnalysis` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `StorageClassAnalysis`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-storageclassanalysis.html).
 ///
 /// Every property is optional: start from [`StorageClassAnalysis::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageClassAnalysis {
-    /// `DataExport`: optional.
+    /// Specifies how data related to the storage class analysis for an Amazon S3 bucket should be exported.
+    ///
+    /// `DataExport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-storageclassanalysis.html#cfn-s3-bucket-storageclassanalysis-dataexport)): object [`BucketDataExport`], optional.
     #[serde(rename = "DataExport", skip_serializing_if = "Option::is_none")]
     pub data_export: Option<BucketDataExport>,
 }
@@ -6216,39 +6766,57 @@ impl Walk for StorageClassAnalysis {
 
 /// The `StorageLensConfiguration` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `StorageLensConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html).
 ///
 /// [`StorageLensConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageLensConfiguration {
-    /// `AccountLevel`: required.
+    /// Account-level metrics configurations.
+    ///
+    /// `AccountLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-accountlevel)): object [`AccountLevel`], required.
     #[serde(rename = "AccountLevel")]
     pub account_level: AccountLevel,
-    /// `AwsOrg`: optional.
+    /// The AWS Organizations ARN to use in the Amazon S3 Storage Lens configuration.
+    ///
+    /// `AwsOrg` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-awsorg)): object [`AwsOrg`], optional.
     #[serde(rename = "AwsOrg", skip_serializing_if = "Option::is_none")]
     pub aws_org: Option<AwsOrg>,
-    /// `DataExport`: optional.
+    /// Specifies how Amazon S3 Storage Lens metrics should be exported.
+    ///
+    /// `DataExport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-dataexport)): object [`StorageLensDataExport`], optional.
     #[serde(rename = "DataExport", skip_serializing_if = "Option::is_none")]
     pub data_export: Option<StorageLensDataExport>,
-    /// `Exclude`: optional.
+    /// S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration.
+    ///
+    /// `Exclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-exclude)): object [`BucketsAndRegions`], optional.
     #[serde(rename = "Exclude", skip_serializing_if = "Option::is_none")]
     pub exclude: Option<BucketsAndRegions>,
-    /// `ExpandedPrefixesDataExport`: optional.
+    /// Expanded Prefixes Data Export.
+    ///
+    /// `ExpandedPrefixesDataExport` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-expandedprefixesdataexport)): object [`StorageLensExpandedPrefixesDataExport`], optional.
     #[serde(
         rename = "ExpandedPrefixesDataExport",
         skip_serializing_if = "Option::is_none"
     )]
     pub expanded_prefixes_data_export: Option<StorageLensExpandedPrefixesDataExport>,
-    /// `Id`: required, create-only (changing it replaces the resource).
+    /// The ID that identifies the Amazon S3 Storage Lens configuration.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-id)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9\-_.]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Include`: optional.
+    /// S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration.
+    ///
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-include)): object [`BucketsAndRegions`], optional.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<BucketsAndRegions>,
-    /// `IsEnabled`: required.
+    /// Specifies whether the Amazon S3 Storage Lens configuration is enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-isenabled)): boolean, required.
     #[serde(rename = "IsEnabled")]
     pub is_enabled: Value<bool>,
-    /// `PrefixDelimiter`: optional.
+    /// The delimiter to divide S3 key into hierarchy of prefixes.
+    ///
+    /// `PrefixDelimiter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensconfiguration.html#cfn-s3-storagelens-storagelensconfiguration-prefixdelimiter)): string, optional.
     #[serde(rename = "PrefixDelimiter", skip_serializing_if = "Option::is_none")]
     pub prefix_delimiter: Option<Value<String>>,
 }
@@ -6341,21 +6909,27 @@ impl Walk for StorageLensConfiguration {
 
 /// The `DataExport` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `DataExport`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-dataexport.html).
 ///
 /// Every property is optional: start from [`StorageLensDataExport::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageLensDataExport {
-    /// `CloudWatchMetrics`: optional.
+    /// CloudWatch metrics settings for the Amazon S3 Storage Lens metrics export.
+    ///
+    /// `CloudWatchMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-dataexport.html#cfn-s3-storagelens-dataexport-cloudwatchmetrics)): object [`CloudWatchMetrics`], optional.
     #[serde(rename = "CloudWatchMetrics", skip_serializing_if = "Option::is_none")]
     pub cloud_watch_metrics: Option<CloudWatchMetrics>,
-    /// `S3BucketDestination`: optional.
+    /// S3 bucket destination settings for the Amazon S3 Storage Lens metrics export.
+    ///
+    /// `S3BucketDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-dataexport.html#cfn-s3-storagelens-dataexport-s3bucketdestination)): object [`S3BucketDestination`], optional.
     #[serde(
         rename = "S3BucketDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_bucket_destination: Option<S3BucketDestination>,
-    /// `StorageLensTableDestination`: optional.
+    /// S3 Tables destination settings for the Amazon S3 Storage Lens metrics export.
+    ///
+    /// `StorageLensTableDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-dataexport.html#cfn-s3-storagelens-dataexport-storagelenstabledestination)): object [`StorageLensTableDestination`], optional.
     #[serde(
         rename = "StorageLensTableDestination",
         skip_serializing_if = "Option::is_none"
@@ -6407,18 +6981,22 @@ impl Walk for StorageLensDataExport {
 
 /// The `StorageLensExpandedPrefixesDataExport` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `StorageLensExpandedPrefixesDataExport`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensexpandedprefixesdataexport.html).
 ///
 /// Every property is optional: start from [`StorageLensExpandedPrefixesDataExport::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageLensExpandedPrefixesDataExport {
-    /// `S3BucketDestination`: optional.
+    /// S3 bucket destination settings for the Amazon S3 Storage Lens metrics export.
+    ///
+    /// `S3BucketDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensexpandedprefixesdataexport.html#cfn-s3-storagelens-storagelensexpandedprefixesdataexport-s3bucketdestination)): object [`S3BucketDestination`], optional.
     #[serde(
         rename = "S3BucketDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_bucket_destination: Option<S3BucketDestination>,
-    /// `StorageLensTableDestination`: optional.
+    /// S3 Tables destination settings for the Amazon S3 Storage Lens metrics export.
+    ///
+    /// `StorageLensTableDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensexpandedprefixesdataexport.html#cfn-s3-storagelens-storagelensexpandedprefixesdataexport-storagelenstabledestination)): object [`StorageLensTableDestination`], optional.
     #[serde(
         rename = "StorageLensTableDestination",
         skip_serializing_if = "Option::is_none"
@@ -6462,12 +7040,14 @@ impl Walk for StorageLensExpandedPrefixesDataExport {
 
 /// The `StorageLensGroupLevel` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `StorageLensGroupLevel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensgrouplevel.html).
 ///
 /// Every property is optional: start from [`StorageLensGroupLevel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageLensGroupLevel {
-    /// `StorageLensGroupSelectionCriteria`: optional.
+    /// Selection criteria for Storage Lens Group level metrics
+    ///
+    /// `StorageLensGroupSelectionCriteria` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensgrouplevel.html#cfn-s3-storagelens-storagelensgrouplevel-storagelensgroupselectioncriteria)): object [`StorageLensGroupSelectionCriteria`], optional.
     #[serde(
         rename = "StorageLensGroupSelectionCriteria",
         skip_serializing_if = "Option::is_none"
@@ -6503,15 +7083,15 @@ impl Walk for StorageLensGroupLevel {
 
 /// The `StorageLensGroupSelectionCriteria` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `StorageLensGroupSelectionCriteria`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensgroupselectioncriteria.html).
 ///
 /// Every property is optional: start from [`StorageLensGroupSelectionCriteria::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageLensGroupSelectionCriteria {
-    /// `Exclude`: optional.
+    /// `Exclude` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensgroupselectioncriteria.html#cfn-s3-storagelens-storagelensgroupselectioncriteria-exclude)): list of (string), optional.
     #[serde(rename = "Exclude", skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Value<Vec<Value<String>>>>,
-    /// `Include`: optional.
+    /// `Include` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelensgroupselectioncriteria.html#cfn-s3-storagelens-storagelensgroupselectioncriteria-include)): list of (string), optional.
     #[serde(rename = "Include", skip_serializing_if = "Option::is_none")]
     pub include: Option<Value<Vec<Value<String>>>>,
 }
@@ -6549,15 +7129,19 @@ impl Walk for StorageLensGroupSelectionCriteria {
 
 /// The `StorageLensTableDestination` property type of [`StorageLens`].
 ///
-/// AWS reference: [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html).
+/// AWS reference: [`AWS::S3::StorageLens` `StorageLensTableDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelenstabledestination.html).
 ///
 /// [`StorageLensTableDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StorageLensTableDestination {
-    /// `Encryption`: optional.
+    /// Configures the server-side encryption for Amazon S3 Storage Lens report files with either S3-managed keys (SSE-S3) or KMS-managed keys (SSE-KMS).
+    ///
+    /// `Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelenstabledestination.html#cfn-s3-storagelens-storagelenstabledestination-encryption)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Encryption", skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Json>,
-    /// `IsEnabled`: required.
+    /// Specifies whether the export to S3 Tables is enabled or disabled.
+    ///
+    /// `IsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-storagelenstabledestination.html#cfn-s3-storagelens-storagelenstabledestination-isenabled)): boolean, required.
     #[serde(rename = "IsEnabled")]
     pub is_enabled: Value<bool>,
 }
@@ -6592,15 +7176,15 @@ impl Walk for StorageLensTableDestination {
 
 /// The `Tag` property type of [`AccessGrant`], [`AccessGrantsInstance`], [`AccessGrantsLocation`], [`AccessPoint`], [`Bucket`], [`StorageLens`] and [`StorageLensGroup`].
 ///
-/// AWS reference: [`AWS::S3::AccessGrant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrant.html), [`AWS::S3::AccessGrantsInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantsinstance.html), [`AWS::S3::AccessGrantsLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accessgrantslocation.html), [`AWS::S3::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html), [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html), [`AWS::S3::StorageLens`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelens.html), [`AWS::S3::StorageLensGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-storagelensgroup.html).
+/// AWS reference: [`AWS::S3::AccessGrant` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrant-tag.html), [`AWS::S3::AccessGrantsInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrantsinstance-tag.html), [`AWS::S3::AccessGrantsLocation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrantslocation-tag.html), [`AWS::S3::AccessPoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accesspoint-tag.html), [`AWS::S3::Bucket` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-tag.html), [`AWS::S3::StorageLens` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelens-tag.html), [`AWS::S3::StorageLensGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-storagelensgroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrant-tag.html#cfn-s3-accessgrant-tag-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accessgrant-tag.html#cfn-s3-accessgrant-tag-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -6629,15 +7213,19 @@ impl Walk for Tag {
 
 /// The `TagFilter` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `TagFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-tagfilter.html).
 ///
 /// Every property is required: [`TagFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagFilter {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-tagfilter.html#cfn-s3-bucket-tagfilter-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-tagfilter.html#cfn-s3-bucket-tagfilter-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -6666,15 +7254,19 @@ impl Walk for TagFilter {
 
 /// The `Tiering` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `Tiering`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-tiering.html).
 ///
 /// Every property is required: [`Tiering::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tiering {
-    /// `AccessTier`: required.
+    /// S3 Intelligent-Tiering access tier. See [Storage class for automatically optimizing frequently and infrequently accessed objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access) for a list of access tiers in the S3 Intelligent-Tiering storage class.
+    ///
+    /// `AccessTier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-tiering.html#cfn-s3-bucket-tiering-accesstier)): [`AccessTier`], one of `ARCHIVE_ACCESS`, `DEEP_ARCHIVE_ACCESS`, required.
     #[serde(rename = "AccessTier")]
     pub access_tier: Value<AccessTier>,
-    /// `Days`: required.
+    /// The number of consecutive days of no access after which an object will be eligible to be transitioned to the corresponding tier. The minimum number of days specified for Archive Access tier must be at least 90 days and Deep Archive Access tier must be at least 180 days. The maximum can be up to 2 years (730 days).
+    ///
+    /// `Days` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-tiering.html#cfn-s3-bucket-tiering-days)): integer, required.
     #[serde(rename = "Days")]
     pub days: Value<i64>,
 }
@@ -6703,18 +7295,24 @@ impl Walk for Tiering {
 
 /// The `TopicConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `TopicConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-topicconfiguration.html).
 ///
 /// [`TopicConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicConfiguration {
-    /// `Event`: required.
+    /// The Amazon S3 bucket event about which to send notifications. For more information, see [Supported Event Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `Event` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-topicconfiguration.html#cfn-s3-bucket-topicconfiguration-event)): string, required.
     #[serde(rename = "Event")]
     pub event: Value<String>,
-    /// `Filter`: optional.
+    /// The filtering rules that determine for which objects to send notifications. For example, you can create a filter so that Amazon S3 sends notifications only when image files with a `.jpg` extension are added to the bucket.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-topicconfiguration.html#cfn-s3-bucket-topicconfiguration-filter)): object [`NotificationFilter`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<NotificationFilter>,
-    /// `Topic`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic to which Amazon S3 publishes a message when it detects events of the specified type.
+    ///
+    /// `Topic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-topicconfiguration.html#cfn-s3-bucket-topicconfiguration-topic)): string, required.
     #[serde(rename = "Topic")]
     pub topic: Value<String>,
 }
@@ -6752,18 +7350,24 @@ impl Walk for TopicConfiguration {
 
 /// The `Transition` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `Transition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-transition.html).
 ///
 /// [`Transition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transition {
-    /// `StorageClass`: required.
+    /// The storage class to which you want the object to transition.
+    ///
+    /// `StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-transition.html#cfn-s3-bucket-transition-storageclass)): [`NoncurrentVersionTransitionStorageClass`], one of `DEEP_ARCHIVE`, `GLACIER`, `Glacier`, `GLACIER_IR`, `INTELLIGENT_TIERING`, `ONEZONE_IA`, `STANDARD_IA`, required.
     #[serde(rename = "StorageClass")]
     pub storage_class: Value<NoncurrentVersionTransitionStorageClass>,
-    /// `TransitionDate`: optional.
+    /// Indicates when objects are transitioned to the specified storage class. The date value must be in ISO 8601 format. The time is always midnight UTC.
+    ///
+    /// `TransitionDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-transition.html#cfn-s3-bucket-transition-transitiondate)): string, optional. Pattern: `^(\d{4})-(0[0-9]|1[0-2])-([0-2]\d|3[01])T([01]\d|2[0-4]):([0-5]\d):([0-6]\d)((\.\d{3})?)Z$`.
     #[serde(rename = "TransitionDate", skip_serializing_if = "Option::is_none")]
     pub transition_date: Option<Value<String>>,
-    /// `TransitionInDays`: optional.
+    /// Indicates the number of days after creation when objects are transitioned to the specified storage class. The value can be `0` or any positive integer. Be aware that some storage classes have a minimum storage duration and that you're charged for transitioning objects before their minimum storage duration. For more information, see [Constraints and considerations for transitions](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html#lifecycle-configuration-constraints) in the \*Amazon S3 User Guide\*.
+    ///
+    /// `TransitionInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-transition.html#cfn-s3-bucket-transition-transitionindays)): integer, optional.
     #[serde(rename = "TransitionInDays", skip_serializing_if = "Option::is_none")]
     pub transition_in_days: Option<Value<i64>>,
 }
@@ -6827,12 +7431,14 @@ impl Walk for TransitionDefaultMinimumObjectSize {
 
 /// The `VersioningConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `VersioningConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-versioningconfiguration.html).
 ///
 /// Every property is required: [`VersioningConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VersioningConfiguration {
-    /// `Status`: required.
+    /// The versioning state of the bucket.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-versioningconfiguration.html#cfn-s3-bucket-versioningconfiguration-status)): [`VersioningConfigurationStatus`], one of `Enabled`, `Suspended`, required.
     #[serde(rename = "Status")]
     pub status: Value<VersioningConfigurationStatus>,
 }
@@ -6878,12 +7484,14 @@ impl Walk for VersioningConfigurationStatus {
 
 /// The `VpcConfiguration` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-accesspoint.html).
+/// AWS reference: [`AWS::S3::AccessPoint` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accesspoint-vpcconfiguration.html).
 ///
 /// Every property is optional: start from [`VpcConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `VpcId`: optional.
+    /// If this field is specified, this access point will only allow connections from the specified VPC ID.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-accesspoint-vpcconfiguration.html#cfn-s3-accesspoint-vpcconfiguration-vpcid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }
@@ -6913,24 +7521,32 @@ impl Walk for VpcConfiguration {
 
 /// The `WebsiteConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+/// AWS reference: [`AWS::S3::Bucket` `WebsiteConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-websiteconfiguration.html).
 ///
 /// Every property is optional: start from [`WebsiteConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct WebsiteConfiguration {
-    /// `ErrorDocument`: optional.
+    /// The name of the error document for the website.
+    ///
+    /// `ErrorDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-websiteconfiguration.html#cfn-s3-bucket-websiteconfiguration-errordocument)): string, optional.
     #[serde(rename = "ErrorDocument", skip_serializing_if = "Option::is_none")]
     pub error_document: Option<Value<String>>,
-    /// `IndexDocument`: optional.
+    /// The name of the index document for the website.
+    ///
+    /// `IndexDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-websiteconfiguration.html#cfn-s3-bucket-websiteconfiguration-indexdocument)): string, optional.
     #[serde(rename = "IndexDocument", skip_serializing_if = "Option::is_none")]
     pub index_document: Option<Value<String>>,
-    /// `RedirectAllRequestsTo`: optional.
+    /// The redirect behavior for every request to this bucket's website endpoint. If you specify this property, you can't specify any other property.
+    ///
+    /// `RedirectAllRequestsTo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-websiteconfiguration.html#cfn-s3-bucket-websiteconfiguration-redirectallrequeststo)): object [`RedirectAllRequestsTo`], optional.
     #[serde(
         rename = "RedirectAllRequestsTo",
         skip_serializing_if = "Option::is_none"
     )]
     pub redirect_all_requests_to: Option<RedirectAllRequestsTo>,
-    /// `RoutingRules`: optional.
+    /// Rules that define when a redirect is applied and the redirect behavior.
+    ///
+    /// `RoutingRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-websiteconfiguration.html#cfn-s3-bucket-websiteconfiguration-routingrules)): list of (object [`RoutingRule`]), optional.
     #[serde(rename = "RoutingRules", skip_serializing_if = "Option::is_none")]
     pub routing_rules: Option<Value<Vec<RoutingRule>>>,
 }

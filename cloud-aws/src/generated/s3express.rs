@@ -9,34 +9,50 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::S3Express::AccessPoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html)).
 ///
+/// The AWS::S3Express::AccessPoint resource is an Amazon S3 resource type that you can use to access buckets.
+///
 /// [`AccessPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPoint {
-    /// `Bucket`: required, create-only (changing it replaces the resource).
+    /// The name of the bucket that you want to associate this Access Point with.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html#cfn-s3express-accesspoint-bucket)): string, required, create-only (changing it replaces the resource). Length: 3 to 255 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `BucketAccountId`: optional, create-only (changing it replaces the resource).
+    /// The AWS account ID associated with the S3 bucket associated with this access point.
+    ///
+    /// `BucketAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html#cfn-s3express-accesspoint-bucketaccountid)): string, optional, create-only (changing it replaces the resource). Pattern: `^\d{12}$`. Length: at most 64 characters.
     #[serde(rename = "BucketAccountId", skip_serializing_if = "Option::is_none")]
     pub bucket_account_id: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name you want to assign to this Access Point. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the access point name. For directory buckets, the access point name must consist of a base name that you provide and suﬃx that includes the ZoneID (AWS Availability Zone or Local Zone) of your bucket location, followed by --xa-s3.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html#cfn-s3express-accesspoint-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9\-]*[a-z0-9])?$`. Length: 3 to 50 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Policy`: optional.
+    /// The Access Point Policy you want to apply to this access point.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html#cfn-s3express-accesspoint-policy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Json>,
-    /// `PublicAccessBlockConfiguration`: optional.
+    /// The PublicAccessBlock configuration that you want to apply to this Access Point.
+    ///
+    /// `PublicAccessBlockConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html#cfn-s3express-accesspoint-publicaccessblockconfiguration)): object [`PublicAccessBlockConfiguration`], optional.
     #[serde(
         rename = "PublicAccessBlockConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
-    /// `Scope`: optional.
+    /// For directory buckets, you can ﬁlter access control to speciﬁc preﬁxes, API operations, or a combination of both.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html#cfn-s3express-accesspoint-scope)): object [`Scope`], optional.
     #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html#cfn-s3express-accesspoint-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcConfiguration`: optional, create-only (changing it replaces the resource).
+    /// If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC).
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html#cfn-s3express-accesspoint-vpcconfiguration)): object [`VpcConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfiguration", skip_serializing_if = "Option::is_none")]
     pub vpc_configuration: Option<VpcConfiguration>,
 }
@@ -147,13 +163,19 @@ impl ResourceRef<AccessPoint> {
 
 /// The properties of an `AWS::S3Express::BucketPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-bucketpolicy.html)).
 ///
+/// Resource Type definition for AWS::S3Express::BucketPolicy.
+///
 /// Every property is required: [`BucketPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BucketPolicy {
-    /// `Bucket`: required, create-only (changing it replaces the resource).
+    /// The name of the S3 directory bucket to which the policy applies.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-bucketpolicy.html#cfn-s3express-bucketpolicy-bucket)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `PolicyDocument`: required.
+    /// A policy document containing permissions to add to the specified bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-bucketpolicy.html#cfn-s3express-bucketpolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
 }
@@ -188,40 +210,56 @@ impl Resource for BucketPolicy {
 
 /// The properties of an `AWS::S3Express::DirectoryBucket` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html)).
 ///
+/// Resource Type definition for AWS::S3Express::DirectoryBucket.
+///
 /// [`DirectoryBucket::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DirectoryBucket {
-    /// `BucketEncryption`: optional.
+    /// Specifies default encryption for a bucket using server-side encryption with Amazon S3 managed keys (SSE-S3) or AWS KMS keys (SSE-KMS).
+    ///
+    /// `BucketEncryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html#cfn-s3express-directorybucket-bucketencryption)): object [`BucketEncryption`], optional.
     #[serde(rename = "BucketEncryption", skip_serializing_if = "Option::is_none")]
     pub bucket_encryption: Option<BucketEncryption>,
-    /// `BucketName`: optional, create-only (changing it replaces the resource).
+    /// Specifies a name for the bucket. The bucket name must contain only lowercase letters, numbers, and hyphens (-). A directory bucket name must be unique in the chosen Availability Zone or Local Zone. The bucket name must also follow the format 'bucket\_base\_name--zone\_id--x-s3'. The zone\_id can be the ID of an Availability Zone or a Local Zone. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the bucket name.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html#cfn-s3express-directorybucket-bucketname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$`. Length: at most 63 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `DataRedundancy`: required, create-only (changing it replaces the resource).
+    /// Specifies the number of Availability Zone or Local Zone that's used for redundancy for the bucket.
+    ///
+    /// `DataRedundancy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html#cfn-s3express-directorybucket-dataredundancy)): [`DataRedundancy`], one of `SingleAvailabilityZone`, `SingleLocalZone`, required, create-only (changing it replaces the resource).
     #[serde(rename = "DataRedundancy")]
     pub data_redundancy: Value<DataRedundancy>,
-    /// `InventoryConfigurations`: optional.
+    /// The inventory configuration for an Amazon S3 Express bucket.
+    ///
+    /// `InventoryConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html#cfn-s3express-directorybucket-inventoryconfigurations)): list of (object [`InventoryConfiguration`]), optional.
     #[serde(
         rename = "InventoryConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub inventory_configurations: Option<Value<Vec<InventoryConfiguration>>>,
-    /// `LifecycleConfiguration`: optional.
+    /// Lifecycle rules that define how Amazon S3 Express manages objects during their lifetime.
+    ///
+    /// `LifecycleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html#cfn-s3express-directorybucket-lifecycleconfiguration)): object [`LifecycleConfiguration`], optional.
     #[serde(
         rename = "LifecycleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lifecycle_configuration: Option<LifecycleConfiguration>,
-    /// `LocationName`: required, create-only (changing it replaces the resource).
+    /// Specifies the Zone ID of the Availability Zone or Local Zone where the directory bucket will be created. An example Availability Zone ID value is 'use1-az5'.
+    ///
+    /// `LocationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html#cfn-s3express-directorybucket-locationname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "LocationName")]
     pub location_name: Value<String>,
-    /// `MetricsConfigurations`: optional.
+    /// Specifies the metrics configurations for the Amazon S3 Express bucket.
+    ///
+    /// `MetricsConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html#cfn-s3express-directorybucket-metricsconfigurations)): list of (object [`MetricsConfiguration`]), optional.
     #[serde(
         rename = "MetricsConfigurations",
         skip_serializing_if = "Option::is_none"
     )]
     pub metrics_configurations: Option<Value<Vec<MetricsConfiguration>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html#cfn-s3express-directorybucket-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -332,12 +370,14 @@ impl ResourceRef<DirectoryBucket> {
 
 /// The `AbortIncompleteMultipartUpload` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `AbortIncompleteMultipartUpload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-abortincompletemultipartupload.html).
 ///
 /// Every property is required: [`AbortIncompleteMultipartUpload::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AbortIncompleteMultipartUpload {
-    /// `DaysAfterInitiation`: required.
+    /// Specifies the number of days after which Amazon S3 aborts an incomplete multipart upload.
+    ///
+    /// `DaysAfterInitiation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-abortincompletemultipartupload.html#cfn-s3express-directorybucket-abortincompletemultipartupload-daysafterinitiation)): integer, required. Range: at least 0.
     #[serde(rename = "DaysAfterInitiation")]
     pub days_after_initiation: Value<i64>,
 }
@@ -363,12 +403,14 @@ impl Walk for AbortIncompleteMultipartUpload {
 
 /// The `BucketEncryption` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `BucketEncryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-bucketencryption.html).
 ///
 /// Every property is required: [`BucketEncryption::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BucketEncryption {
-    /// `ServerSideEncryptionConfiguration`: required.
+    /// Specifies the default server-side-encryption configuration.
+    ///
+    /// `ServerSideEncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-bucketencryption.html#cfn-s3express-directorybucket-bucketencryption-serversideencryptionconfiguration)): list of (object [`ServerSideEncryptionRule`]), required.
     #[serde(rename = "ServerSideEncryptionConfiguration")]
     pub server_side_encryption_configuration: Value<Vec<ServerSideEncryptionRule>>,
 }
@@ -416,21 +458,29 @@ impl Walk for DataRedundancy {
 
 /// The `Destination` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-destination.html).
 ///
 /// [`Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Destination {
-    /// `BucketAccountId`: optional.
+    /// The account ID that owns the destination S3 bucket.
+    ///
+    /// `BucketAccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-destination.html#cfn-s3express-directorybucket-destination-bucketaccountid)): string, optional.
     #[serde(rename = "BucketAccountId", skip_serializing_if = "Option::is_none")]
     pub bucket_account_id: Option<Value<String>>,
-    /// `BucketArn`: required.
+    /// The Amazon Resource Name (ARN) of the destination Amazon S3 bucket to which data is exported.
+    ///
+    /// `BucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-destination.html#cfn-s3express-directorybucket-destination-bucketarn)): string, required.
     #[serde(rename = "BucketArn")]
     pub bucket_arn: Value<String>,
-    /// `Format`: required.
+    /// Specifies the file format used when exporting data to Amazon S3.
+    ///
+    /// `Format` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-destination.html#cfn-s3express-directorybucket-destination-format)): [`Format`], one of `CSV`, `ORC`, `Parquet`, required.
     #[serde(rename = "Format")]
     pub format: Value<Format>,
-    /// `Prefix`: optional.
+    /// The prefix to use when exporting data. The prefix is prepended to all results.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-destination.html#cfn-s3express-directorybucket-destination-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -520,30 +570,44 @@ impl Walk for IncludedObjectVersions {
 
 /// The `InventoryConfiguration` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `InventoryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-inventoryconfiguration.html).
 ///
 /// [`InventoryConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InventoryConfiguration {
-    /// `Destination`: required.
+    /// Specifies information about where to publish inventory reports for an Amazon S3 Express bucket.
+    ///
+    /// `Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-inventoryconfiguration.html#cfn-s3express-directorybucket-inventoryconfiguration-destination)): object [`Destination`], required.
     #[serde(rename = "Destination")]
     pub destination: Destination,
-    /// `Enabled`: required.
+    /// Specifies whether the inventory is enabled or disabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-inventoryconfiguration.html#cfn-s3express-directorybucket-inventoryconfiguration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `Id`: required.
+    /// The ID used to identify the inventory configuration.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-inventoryconfiguration.html#cfn-s3express-directorybucket-inventoryconfiguration-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `IncludedObjectVersions`: required.
+    /// Object versions to include in the inventory list.
+    ///
+    /// `IncludedObjectVersions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-inventoryconfiguration.html#cfn-s3express-directorybucket-inventoryconfiguration-includedobjectversions)): [`IncludedObjectVersions`], one of `All`, `Current`, required.
     #[serde(rename = "IncludedObjectVersions")]
     pub included_object_versions: Value<IncludedObjectVersions>,
-    /// `OptionalFields`: optional.
+    /// Contains the optional fields that are included in the inventory results.
+    ///
+    /// `OptionalFields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-inventoryconfiguration.html#cfn-s3express-directorybucket-inventoryconfiguration-optionalfields)): list of ([`OptionalFields`], one of `Size`, `LastModifiedDate`, `StorageClass`, `ETag`, `IsMultipartUploaded`, `EncryptionStatus`, `BucketKeyStatus`, `ChecksumAlgorithm`, `LifecycleExpirationDate`), optional.
     #[serde(rename = "OptionalFields", skip_serializing_if = "Option::is_none")]
     pub optional_fields: Option<Value<Vec<Value<OptionalFields>>>>,
-    /// `Prefix`: optional.
+    /// The prefix that is prepended to all inventory results.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-inventoryconfiguration.html#cfn-s3express-directorybucket-inventoryconfiguration-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `ScheduleFrequency`: required.
+    /// Specifies the schedule for generating inventory results.
+    ///
+    /// `ScheduleFrequency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-inventoryconfiguration.html#cfn-s3express-directorybucket-inventoryconfiguration-schedulefrequency)): [`ScheduleFrequency`], one of `Daily`, `Weekly`, required.
     #[serde(rename = "ScheduleFrequency")]
     pub schedule_frequency: Value<ScheduleFrequency>,
 }
@@ -605,12 +669,14 @@ impl Walk for InventoryConfiguration {
 
 /// The `LifecycleConfiguration` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `LifecycleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-lifecycleconfiguration.html).
 ///
 /// Every property is required: [`LifecycleConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LifecycleConfiguration {
-    /// `Rules`: required.
+    /// A lifecycle rule for individual objects in an Amazon S3 Express bucket.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-lifecycleconfiguration.html#cfn-s3express-directorybucket-lifecycleconfiguration-rules)): list of (object [`Rule`]), required.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<Rule>>,
 }
@@ -636,18 +702,24 @@ impl Walk for LifecycleConfiguration {
 
 /// The `MetricsConfiguration` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `MetricsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-metricsconfiguration.html).
 ///
 /// [`MetricsConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricsConfiguration {
-    /// `AccessPointArn`: optional.
+    /// The access point ARN used when evaluating a metrics filter.
+    ///
+    /// `AccessPointArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-metricsconfiguration.html#cfn-s3express-directorybucket-metricsconfiguration-accesspointarn)): string, optional.
     #[serde(rename = "AccessPointArn", skip_serializing_if = "Option::is_none")]
     pub access_point_arn: Option<Value<String>>,
-    /// `Id`: required.
+    /// The ID used to identify the metrics configuration.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-metricsconfiguration.html#cfn-s3express-directorybucket-metricsconfiguration-id)): string, required.
     #[serde(rename = "Id")]
     pub id: Value<String>,
-    /// `Prefix`: optional.
+    /// The prefix used when evaluating a metrics filter.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-metricsconfiguration.html#cfn-s3express-directorybucket-metricsconfiguration-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
 }
@@ -770,21 +842,29 @@ impl Walk for Permissions {
 
 /// The `PublicAccessBlockConfiguration` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3Express::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html).
+/// AWS reference: [`AWS::S3Express::AccessPoint` `PublicAccessBlockConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-publicaccessblockconfiguration.html).
 ///
 /// Every property is optional: start from [`PublicAccessBlockConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicAccessBlockConfiguration {
-    /// `BlockPublicAcls`: optional.
+    /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling this setting doesn't affect existing policies or ACLs.
+    ///
+    /// `BlockPublicAcls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-publicaccessblockconfiguration.html#cfn-s3express-accesspoint-publicaccessblockconfiguration-blockpublicacls)): boolean, optional.
     #[serde(rename = "BlockPublicAcls", skip_serializing_if = "Option::is_none")]
     pub block_public_acls: Option<Value<bool>>,
-    /// `BlockPublicPolicy`: optional.
+    /// Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies.
+    ///
+    /// `BlockPublicPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-publicaccessblockconfiguration.html#cfn-s3express-accesspoint-publicaccessblockconfiguration-blockpublicpolicy)): boolean, optional.
     #[serde(rename = "BlockPublicPolicy", skip_serializing_if = "Option::is_none")]
     pub block_public_policy: Option<Value<bool>>,
-    /// `IgnorePublicAcls`: optional.
+    /// Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
+    ///
+    /// `IgnorePublicAcls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-publicaccessblockconfiguration.html#cfn-s3express-accesspoint-publicaccessblockconfiguration-ignorepublicacls)): boolean, optional.
     #[serde(rename = "IgnorePublicAcls", skip_serializing_if = "Option::is_none")]
     pub ignore_public_acls: Option<Value<bool>>,
-    /// `RestrictPublicBuckets`: optional.
+    /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy. Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
+    ///
+    /// `RestrictPublicBuckets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-publicaccessblockconfiguration.html#cfn-s3express-accesspoint-publicaccessblockconfiguration-restrictpublicbuckets)): boolean, optional.
     #[serde(
         rename = "RestrictPublicBuckets",
         skip_serializing_if = "Option::is_none"
@@ -841,36 +921,38 @@ impl Walk for PublicAccessBlockConfiguration {
 
 /// The `Rule` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-rule.html).
 ///
 /// [`Rule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rule {
-    /// `AbortIncompleteMultipartUpload`: optional.
+    /// Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload.
+    ///
+    /// `AbortIncompleteMultipartUpload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-rule.html#cfn-s3express-directorybucket-rule-abortincompletemultipartupload)): object [`AbortIncompleteMultipartUpload`], optional.
     #[serde(
         rename = "AbortIncompleteMultipartUpload",
         skip_serializing_if = "Option::is_none"
     )]
     pub abort_incomplete_multipart_upload: Option<AbortIncompleteMultipartUpload>,
-    /// `ExpirationInDays`: optional.
+    /// `ExpirationInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-rule.html#cfn-s3express-directorybucket-rule-expirationindays)): integer, optional.
     #[serde(rename = "ExpirationInDays", skip_serializing_if = "Option::is_none")]
     pub expiration_in_days: Option<Value<i64>>,
-    /// `Id`: optional.
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-rule.html#cfn-s3express-directorybucket-rule-id)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `ObjectSizeGreaterThan`: optional.
+    /// `ObjectSizeGreaterThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-rule.html#cfn-s3express-directorybucket-rule-objectsizegreaterthan)): string, optional. Pattern: `[0-9]+`. Length: at most 20 characters.
     #[serde(
         rename = "ObjectSizeGreaterThan",
         skip_serializing_if = "Option::is_none"
     )]
     pub object_size_greater_than: Option<Value<String>>,
-    /// `ObjectSizeLessThan`: optional.
+    /// `ObjectSizeLessThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-rule.html#cfn-s3express-directorybucket-rule-objectsizelessthan)): string, optional. Pattern: `[0-9]+`. Length: at most 20 characters.
     #[serde(rename = "ObjectSizeLessThan", skip_serializing_if = "Option::is_none")]
     pub object_size_less_than: Option<Value<String>>,
-    /// `Prefix`: optional.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-rule.html#cfn-s3express-directorybucket-rule-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Status`: required.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-rule.html#cfn-s3express-directorybucket-rule-status)): [`Status`], one of `Enabled`, `Disabled`, required.
     #[serde(rename = "Status")]
     pub status: Value<Status>,
 }
@@ -973,15 +1055,19 @@ impl Walk for ScheduleFrequency {
 
 /// The `Scope` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3Express::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html).
+/// AWS reference: [`AWS::S3Express::AccessPoint` `Scope`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-scope.html).
 ///
 /// Every property is optional: start from [`Scope::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Scope {
-    /// `Permissions`: optional.
+    /// You can include one or more API operations as permissions
+    ///
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-scope.html#cfn-s3express-accesspoint-scope-permissions)): list of ([`Permissions`], one of `GetObject`, `GetObjectAttributes`, `ListMultipartUploadParts`, `ListBucket`, `ListBucketMultipartUploads`, `PutObject`, `DeleteObject`, `AbortMultipartUpload`), optional.
     #[serde(rename = "Permissions", skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Value<Vec<Value<Permissions>>>>,
-    /// `Prefixes`: optional.
+    /// You can specify any amount of preﬁxes, but the total length of characters of all preﬁxes must be less than 256 bytes in size.
+    ///
+    /// `Prefixes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-scope.html#cfn-s3express-accesspoint-scope-prefixes)): list of (string), optional.
     #[serde(rename = "Prefixes", skip_serializing_if = "Option::is_none")]
     pub prefixes: Option<Value<Vec<Value<String>>>>,
 }
@@ -1019,15 +1105,17 @@ impl Walk for Scope {
 
 /// The `ServerSideEncryptionByDefault` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `ServerSideEncryptionByDefault`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-serversideencryptionbydefault.html).
 ///
 /// [`ServerSideEncryptionByDefault::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerSideEncryptionByDefault {
-    /// `KMSMasterKeyID`: optional.
+    /// AWS Key Management Service (KMS) customer managed key ID to use for the default encryption. This parameter is allowed only if SSEAlgorithm is set to aws:kms. You can specify this parameter with the key ID or the Amazon Resource Name (ARN) of the KMS key
+    ///
+    /// `KMSMasterKeyID` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-serversideencryptionbydefault.html#cfn-s3express-directorybucket-serversideencryptionbydefault-kmsmasterkeyid)): string, optional.
     #[serde(rename = "KMSMasterKeyID", skip_serializing_if = "Option::is_none")]
     pub kms_master_key_id: Option<Value<String>>,
-    /// `SSEAlgorithm`: required.
+    /// `SSEAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-serversideencryptionbydefault.html#cfn-s3express-directorybucket-serversideencryptionbydefault-ssealgorithm)): [`SseAlgorithm`], one of `aws:kms`, `AES256`, required.
     #[serde(rename = "SSEAlgorithm")]
     pub sse_algorithm: Value<SseAlgorithm>,
 }
@@ -1062,15 +1150,19 @@ impl Walk for ServerSideEncryptionByDefault {
 
 /// The `ServerSideEncryptionRule` property type of [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::DirectoryBucket` `ServerSideEncryptionRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-serversideencryptionrule.html).
 ///
 /// Every property is optional: start from [`ServerSideEncryptionRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServerSideEncryptionRule {
-    /// `BucketKeyEnabled`: optional.
+    /// Specifies whether Amazon S3 should use an S3 Bucket Key with server-side encryption using KMS (SSE-KMS) for new objects in the bucket. Existing objects are not affected. Amazon S3 Express One Zone uses an S3 Bucket Key with SSE-KMS and S3 Bucket Key cannot be disabled. It's only allowed to set the BucketKeyEnabled element to true.
+    ///
+    /// `BucketKeyEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-serversideencryptionrule.html#cfn-s3express-directorybucket-serversideencryptionrule-bucketkeyenabled)): boolean, optional.
     #[serde(rename = "BucketKeyEnabled", skip_serializing_if = "Option::is_none")]
     pub bucket_key_enabled: Option<Value<bool>>,
-    /// `ServerSideEncryptionByDefault`: optional.
+    /// Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied.
+    ///
+    /// `ServerSideEncryptionByDefault` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-serversideencryptionrule.html#cfn-s3express-directorybucket-serversideencryptionrule-serversideencryptionbydefault)): object [`ServerSideEncryptionByDefault`], optional.
     #[serde(
         rename = "ServerSideEncryptionByDefault",
         skip_serializing_if = "Option::is_none"
@@ -1154,15 +1246,15 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`AccessPoint`] and [`DirectoryBucket`].
 ///
-/// AWS reference: [`AWS::S3Express::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html), [`AWS::S3Express::DirectoryBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-directorybucket.html).
+/// AWS reference: [`AWS::S3Express::AccessPoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-tag.html), [`AWS::S3Express::DirectoryBucket` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-directorybucket-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-tag.html#cfn-s3express-accesspoint-tag-key)): string, required. Pattern: `^(?!aws:.*)([\p{L}\p{Z}\p{N}_.:=+\/\-@%]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-tag.html#cfn-s3express-accesspoint-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:=+\/\-@%]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1191,12 +1283,14 @@ impl Walk for Tag {
 
 /// The `VpcConfiguration` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3Express::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3express-accesspoint.html).
+/// AWS reference: [`AWS::S3Express::AccessPoint` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-vpcconfiguration.html).
 ///
 /// Every property is optional: start from [`VpcConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `VpcId`: optional.
+    /// If this field is specified, this access point will only allow connections from the specified VPC ID.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3express-accesspoint-vpcconfiguration.html#cfn-s3express-accesspoint-vpcconfiguration-vpcid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }

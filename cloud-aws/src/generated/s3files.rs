@@ -9,22 +9,32 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::S3Files::AccessPoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html)).
 ///
+/// Resource Type definition for AWS::S3Files::AccessPoint
+///
 /// [`AccessPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPoint {
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// (optional) A string of up to 64 ASCII characters that Amazon EFS uses to ensure idempotent creation.
+    ///
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html#cfn-s3files-accesspoint-clienttoken)): string, optional, create-only (changing it replaces the resource). Pattern: `^(.+)$`. Length: 1 to 64 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `FileSystemId`: required, create-only (changing it replaces the resource).
+    /// The ID of the S3 Files file system that the access point provides access to.
+    ///
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html#cfn-s3files-accesspoint-filesystemid)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$`. Length: at most 128 characters.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `PosixUser`: optional, create-only (changing it replaces the resource).
+    /// The operating system user and group applied to all compute drive requests made using the access point.
+    ///
+    /// `PosixUser` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html#cfn-s3files-accesspoint-posixuser)): object [`PosixUser`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "PosixUser", skip_serializing_if = "Option::is_none")]
     pub posix_user: Option<PosixUser>,
-    /// `RootDirectory`: optional, create-only (changing it replaces the resource).
+    /// Specifies the directory on the Amazon EFS file system that the access point exposes as the root directory of your file system to NFS clients using the access point. The clients using the access point can only access the root directory and below. If the RootDirectory\>Path specified does not exist, EFS creates it and applies the CreationPermissions settings when a client connects to an access point. When specifying a RootDirectory, you need to provide the Path, and the CreationPermissions is optional.
+    ///
+    /// `RootDirectory` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html#cfn-s3files-accesspoint-rootdirectory)): object [`RootDirectory`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "RootDirectory", skip_serializing_if = "Option::is_none")]
     pub root_directory: Option<RootDirectory>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html#cfn-s3files-accesspoint-tags)): list of (object [`AccessPointTag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<AccessPointTag>>>,
 }
@@ -127,37 +137,39 @@ impl ResourceRef<AccessPoint> {
 
 /// The properties of an `AWS::S3Files::FileSystem` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html)).
 ///
+/// Resource Type definition for AWS::S3Files::FileSystem
+///
 /// [`FileSystem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileSystem {
-    /// `AcceptBucketWarning`: optional, create-only (changing it replaces the resource).
+    /// `AcceptBucketWarning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html#cfn-s3files-filesystem-acceptbucketwarning)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "AcceptBucketWarning",
         skip_serializing_if = "Option::is_none"
     )]
     pub accept_bucket_warning: Option<Value<bool>>,
-    /// `Bucket`: required, create-only (changing it replaces the resource).
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html#cfn-s3files-filesystem-bucket)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[a-zA-Z0-9-]*:s3:::.+)$`.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `ClientToken`: optional, create-only (changing it replaces the resource).
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html#cfn-s3files-filesystem-clienttoken)): string, optional, create-only (changing it replaces the resource). Pattern: `^(.+)$`. Length: 1 to 64 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html#cfn-s3files-filesystem-kmskeyid)): string, optional, create-only (changing it replaces the resource). Pattern: `^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$`. Length: at most 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Prefix`: optional, create-only (changing it replaces the resource).
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html#cfn-s3files-filesystem-prefix)): string, optional, create-only (changing it replaces the resource). Pattern: `^(|.*/)$`. Length: at most 1024 characters.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html#cfn-s3files-filesystem-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: at most 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SynchronizationConfiguration`: optional.
+    /// `SynchronizationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html#cfn-s3files-filesystem-synchronizationconfiguration)): object [`SynchronizationConfiguration`], optional.
     #[serde(
         rename = "SynchronizationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub synchronization_configuration: Option<SynchronizationConfiguration>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html#cfn-s3files-filesystem-tags)): list of (object [`Tag`]), optional. Items: 1 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -298,13 +310,15 @@ impl ResourceRef<FileSystem> {
 
 /// The properties of an `AWS::S3Files::FileSystemPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystempolicy.html)).
 ///
+/// Resource Type definition for AWS::S3Files::FileSystemPolicy
+///
 /// Every property is required: [`FileSystemPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileSystemPolicy {
-    /// `FileSystemId`: required, create-only (changing it replaces the resource).
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystempolicy.html#cfn-s3files-filesystempolicy-filesystemid)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$`. Length: at most 128 characters.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `Policy`: required.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystempolicy.html#cfn-s3files-filesystempolicy-policy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Policy")]
     pub policy: Json,
 }
@@ -339,25 +353,27 @@ impl Resource for FileSystemPolicy {
 
 /// The properties of an `AWS::S3Files::MountTarget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-mounttarget.html)).
 ///
+/// Resource Type definition for AWS::S3Files::MountTarget
+///
 /// [`MountTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MountTarget {
-    /// `FileSystemId`: required, create-only (changing it replaces the resource).
+    /// `FileSystemId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-mounttarget.html#cfn-s3files-mounttarget-filesystemid)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$`. Length: at most 128 characters.
     #[serde(rename = "FileSystemId")]
     pub file_system_id: Value<String>,
-    /// `IpAddressType`: optional, create-only (changing it replaces the resource).
+    /// `IpAddressType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-mounttarget.html#cfn-s3files-mounttarget-ipaddresstype)): [`IpAddressType`], one of `IPV4_ONLY`, `IPV6_ONLY`, `DUAL_STACK`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IpAddressType", skip_serializing_if = "Option::is_none")]
     pub ip_address_type: Option<Value<IpAddressType>>,
-    /// `Ipv4Address`: optional, create-only (changing it replaces the resource).
+    /// `Ipv4Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-mounttarget.html#cfn-s3files-mounttarget-ipv4address)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`. Length: 7 to 15 characters.
     #[serde(rename = "Ipv4Address", skip_serializing_if = "Option::is_none")]
     pub ipv4_address: Option<Value<String>>,
-    /// `Ipv6Address`: optional, create-only (changing it replaces the resource).
+    /// `Ipv6Address` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-mounttarget.html#cfn-s3files-mounttarget-ipv6address)): string, optional, create-only (changing it replaces the resource). Length: 3 to 39 characters.
     #[serde(rename = "Ipv6Address", skip_serializing_if = "Option::is_none")]
     pub ipv6_address: Option<Value<String>>,
-    /// `SecurityGroups`: optional.
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-mounttarget.html#cfn-s3files-mounttarget-securitygroups)): list of (string), optional. Items: at most 100. Each item: Pattern: `^(sg-[0-9a-f]{8,40})$`. Each item: Length: 11 to 43 characters.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetId`: required, create-only (changing it replaces the resource).
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-mounttarget.html#cfn-s3files-mounttarget-subnetid)): string, required, create-only (changing it replaces the resource). Pattern: `^subnet-[0-9a-f]{8,40}$`. Length: 15 to 47 characters.
     #[serde(rename = "SubnetId")]
     pub subnet_id: Value<String>,
 }
@@ -474,15 +490,15 @@ impl ResourceRef<MountTarget> {
 
 /// The `AccessPointTag` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3Files::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html).
+/// AWS reference: [`AWS::S3Files::AccessPoint` `AccessPointTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-accesspointtag.html).
 ///
 /// Every property is optional: start from [`AccessPointTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AccessPointTag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-accesspointtag.html#cfn-s3files-accesspoint-accesspointtag-key)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-accesspointtag.html#cfn-s3files-accesspoint-accesspointtag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: at most 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -520,18 +536,24 @@ impl Walk for AccessPointTag {
 
 /// The `CreationPermissions` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3Files::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html).
+/// AWS reference: [`AWS::S3Files::AccessPoint` `CreationPermissions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-creationpermissions.html).
 ///
 /// Every property is required: [`CreationPermissions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreationPermissions {
-    /// `OwnerGid`: required, create-only (changing it replaces the resource).
+    /// Specifies the POSIX group ID to apply to the RootDirectory. Accepts values from 0 to 2^32 (4294967295).
+    ///
+    /// `OwnerGid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-creationpermissions.html#cfn-s3files-accesspoint-creationpermissions-ownergid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`. Range: 0 to 4294967295.
     #[serde(rename = "OwnerGid")]
     pub owner_gid: Value<String>,
-    /// `OwnerUid`: required, create-only (changing it replaces the resource).
+    /// Specifies the POSIX user ID to apply to the RootDirectory. Accepts values from 0 to 2^32 (4294967295).
+    ///
+    /// `OwnerUid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-creationpermissions.html#cfn-s3files-accesspoint-creationpermissions-owneruid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`. Range: 0 to 4294967295.
     #[serde(rename = "OwnerUid")]
     pub owner_uid: Value<String>,
-    /// `Permissions`: required, create-only (changing it replaces the resource).
+    /// Specifies the POSIX permissions to apply to the RootDirectory, in the format of an octal number representing the file's mode bits.
+    ///
+    /// `Permissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-creationpermissions.html#cfn-s3files-accesspoint-creationpermissions-permissions)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-7]{3,4}$`.
     #[serde(rename = "Permissions")]
     pub permissions: Value<String>,
 }
@@ -567,12 +589,12 @@ impl Walk for CreationPermissions {
 
 /// The `ExpirationDataRule` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::S3Files::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html).
+/// AWS reference: [`AWS::S3Files::FileSystem` `ExpirationDataRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-expirationdatarule.html).
 ///
 /// Every property is required: [`ExpirationDataRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpirationDataRule {
-    /// `DaysAfterLastAccess`: required.
+    /// `DaysAfterLastAccess` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-expirationdatarule.html#cfn-s3files-filesystem-expirationdatarule-daysafterlastaccess)): integer, required. Range: 1 to 365.
     #[serde(rename = "DaysAfterLastAccess")]
     pub days_after_last_access: Value<i64>,
 }
@@ -598,18 +620,18 @@ impl Walk for ExpirationDataRule {
 
 /// The `ImportDataRule` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::S3Files::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html).
+/// AWS reference: [`AWS::S3Files::FileSystem` `ImportDataRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-importdatarule.html).
 ///
 /// Every property is required: [`ImportDataRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImportDataRule {
-    /// `Prefix`: required.
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-importdatarule.html#cfn-s3files-filesystem-importdatarule-prefix)): string, required. Pattern: `^(|.*/)$`. Length: 0 to 1024 characters.
     #[serde(rename = "Prefix")]
     pub prefix: Value<String>,
-    /// `SizeLessThan`: required.
+    /// `SizeLessThan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-importdatarule.html#cfn-s3files-filesystem-importdatarule-sizelessthan)): integer, required. Range: 0 to 52673613135872.
     #[serde(rename = "SizeLessThan")]
     pub size_less_than: Value<i64>,
-    /// `Trigger`: required.
+    /// `Trigger` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-importdatarule.html#cfn-s3files-filesystem-importdatarule-trigger)): [`Trigger`], one of `ON_DIRECTORY_FIRST_ACCESS`, `ON_FILE_ACCESS`, required.
     #[serde(rename = "Trigger")]
     pub trigger: Value<Trigger>,
 }
@@ -668,18 +690,24 @@ impl Walk for IpAddressType {
 
 /// The `PosixUser` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3Files::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html).
+/// AWS reference: [`AWS::S3Files::AccessPoint` `PosixUser`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-posixuser.html).
 ///
 /// [`PosixUser::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PosixUser {
-    /// `Gid`: required, create-only (changing it replaces the resource).
+    /// The POSIX group ID used for all file system operations using this access point.
+    ///
+    /// `Gid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-posixuser.html#cfn-s3files-accesspoint-posixuser-gid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`. Range: 0 to 4294967295.
     #[serde(rename = "Gid")]
     pub gid: Value<String>,
-    /// `SecondaryGids`: optional, create-only (changing it replaces the resource).
+    /// Secondary POSIX group IDs used for all file system operations using this access point.
+    ///
+    /// `SecondaryGids` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-posixuser.html#cfn-s3files-accesspoint-posixuser-secondarygids)): list of (string), optional, create-only (changing it replaces the resource). Each item: Pattern: `^[0-9]+$`. Each item: Range: 0 to 4294967295.
     #[serde(rename = "SecondaryGids", skip_serializing_if = "Option::is_none")]
     pub secondary_gids: Option<Value<Vec<Value<String>>>>,
-    /// `Uid`: required, create-only (changing it replaces the resource).
+    /// The POSIX user ID used for all file system operations using this access point.
+    ///
+    /// `Uid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-posixuser.html#cfn-s3files-accesspoint-posixuser-uid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9]+$`. Range: 0 to 4294967295.
     #[serde(rename = "Uid")]
     pub uid: Value<String>,
 }
@@ -717,18 +745,22 @@ impl Walk for PosixUser {
 
 /// The `RootDirectory` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3Files::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-accesspoint.html).
+/// AWS reference: [`AWS::S3Files::AccessPoint` `RootDirectory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-rootdirectory.html).
 ///
 /// Every property is optional: start from [`RootDirectory::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RootDirectory {
-    /// `CreationPermissions`: optional, create-only (changing it replaces the resource).
+    /// (Optional) Specifies the POSIX IDs and permissions to apply to the access point's RootDirectory. If the RootDirectory\>Path specified does not exist, EFS creates the root directory using the CreationPermissions settings when a client connects to an access point. When specifying the CreationPermissions, you must provide values for all properties. If you do not provide CreationPermissions and the specified RootDirectory\>Path does not exist, attempts to mount the file system using the access point will fail.
+    ///
+    /// `CreationPermissions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-rootdirectory.html#cfn-s3files-accesspoint-rootdirectory-creationpermissions)): object [`CreationPermissions`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "CreationPermissions",
         skip_serializing_if = "Option::is_none"
     )]
     pub creation_permissions: Option<CreationPermissions>,
-    /// `Path`: optional, create-only (changing it replaces the resource).
+    /// Specifies the path on the EFS file system to expose as the root directory to NFS clients using the access point to access the EFS file system. A path can have up to four subdirectories. If the specified path does not exist, you are required to provide the CreationPermissions.
+    ///
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-accesspoint-rootdirectory.html#cfn-s3files-accesspoint-rootdirectory-path)): string, optional, create-only (changing it replaces the resource). Pattern: `` ^(\/|(\/(?!\.)+[^$#<>;;`|&?{}^*/\n]+){1,4})$ ``. Length: 1 to 100 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -766,15 +798,15 @@ impl Walk for RootDirectory {
 
 /// The `SynchronizationConfiguration` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::S3Files::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html).
+/// AWS reference: [`AWS::S3Files::FileSystem` `SynchronizationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-synchronizationconfiguration.html).
 ///
 /// Every property is required: [`SynchronizationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SynchronizationConfiguration {
-    /// `ExpirationDataRules`: required.
+    /// `ExpirationDataRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-synchronizationconfiguration.html#cfn-s3files-filesystem-synchronizationconfiguration-expirationdatarules)): list of (object [`ExpirationDataRule`]), required. Items: 1 to 1.
     #[serde(rename = "ExpirationDataRules")]
     pub expiration_data_rules: Value<Vec<ExpirationDataRule>>,
-    /// `ImportDataRules`: required.
+    /// `ImportDataRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-synchronizationconfiguration.html#cfn-s3files-filesystem-synchronizationconfiguration-importdatarules)): list of (object [`ImportDataRule`]), required. Items: 1 to 10.
     #[serde(rename = "ImportDataRules")]
     pub import_data_rules: Value<Vec<ImportDataRule>>,
 }
@@ -806,15 +838,15 @@ impl Walk for SynchronizationConfiguration {
 
 /// The `Tag` property type of [`FileSystem`].
 ///
-/// AWS reference: [`AWS::S3Files::FileSystem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3files-filesystem.html).
+/// AWS reference: [`AWS::S3Files::FileSystem` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-tag.html#cfn-s3files-filesystem-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3files-filesystem-tag.html#cfn-s3files-filesystem-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

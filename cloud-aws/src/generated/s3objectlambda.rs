@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::S3ObjectLambda::AccessPoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3objectlambda-accesspoint.html)).
 ///
+/// The AWS::S3ObjectLambda::AccessPoint resource is an Amazon S3ObjectLambda resource type that you can use to add computation to S3 actions
+///
 /// [`AccessPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPoint {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name you want to assign to this Object lambda Access Point.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3objectlambda-accesspoint.html#cfn-s3objectlambda-accesspoint-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9\-]*[a-z0-9])?$`. Length: 3 to 45 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ObjectLambdaConfiguration`: required.
+    /// The Object lambda Access Point Configuration that configures transformations to be applied on the objects on specified S3 Actions
+    ///
+    /// `ObjectLambdaConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3objectlambda-accesspoint.html#cfn-s3objectlambda-accesspoint-objectlambdaconfiguration)): object [`ObjectLambdaConfiguration`], required.
     #[serde(rename = "ObjectLambdaConfiguration")]
     pub object_lambda_configuration: ObjectLambdaConfiguration,
 }
@@ -83,13 +89,17 @@ impl ResourceRef<AccessPoint> {
 
 /// The properties of an `AWS::S3ObjectLambda::AccessPointPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3objectlambda-accesspointpolicy.html)).
 ///
+/// AWS::S3ObjectLambda::AccessPointPolicy resource is an Amazon S3ObjectLambda policy type that you can use to control permissions for your S3ObjectLambda
+///
 /// Every property is required: [`AccessPointPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPointPolicy {
-    /// `ObjectLambdaAccessPoint`: required, create-only (changing it replaces the resource).
+    /// The name of the Amazon S3 ObjectLambdaAccessPoint to which the policy applies.
+    ///
+    /// `ObjectLambdaAccessPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3objectlambda-accesspointpolicy.html#cfn-s3objectlambda-accesspointpolicy-objectlambdaaccesspoint)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9\-]*[a-z0-9])?$`. Length: 3 to 45 characters.
     #[serde(rename = "ObjectLambdaAccessPoint")]
     pub object_lambda_access_point: Value<String>,
-    /// `PolicyDocument`: required.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3objectlambda-accesspointpolicy.html#cfn-s3objectlambda-accesspointpolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
 }
@@ -127,24 +137,24 @@ impl Resource for AccessPointPolicy {
 
 /// The `ObjectLambdaConfiguration` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3ObjectLambda::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3objectlambda-accesspoint.html).
+/// AWS reference: [`AWS::S3ObjectLambda::AccessPoint` `ObjectLambdaConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3objectlambda-accesspoint-objectlambdaconfiguration.html).
 ///
 /// [`ObjectLambdaConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ObjectLambdaConfiguration {
-    /// `AllowedFeatures`: optional.
+    /// `AllowedFeatures` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3objectlambda-accesspoint-objectlambdaconfiguration.html#cfn-s3objectlambda-accesspoint-objectlambdaconfiguration-allowedfeatures)): list of (string), optional.
     #[serde(rename = "AllowedFeatures", skip_serializing_if = "Option::is_none")]
     pub allowed_features: Option<Value<Vec<Value<String>>>>,
-    /// `CloudWatchMetricsEnabled`: optional.
+    /// `CloudWatchMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3objectlambda-accesspoint-objectlambdaconfiguration.html#cfn-s3objectlambda-accesspoint-objectlambdaconfiguration-cloudwatchmetricsenabled)): boolean, optional.
     #[serde(
         rename = "CloudWatchMetricsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_metrics_enabled: Option<Value<bool>>,
-    /// `SupportingAccessPoint`: required.
+    /// `SupportingAccessPoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3objectlambda-accesspoint-objectlambdaconfiguration.html#cfn-s3objectlambda-accesspoint-objectlambdaconfiguration-supportingaccesspoint)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "SupportingAccessPoint")]
     pub supporting_access_point: Value<String>,
-    /// `TransformationConfigurations`: required.
+    /// `TransformationConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3objectlambda-accesspoint-objectlambdaconfiguration.html#cfn-s3objectlambda-accesspoint-objectlambdaconfiguration-transformationconfigurations)): list of (object [`TransformationConfiguration`]), required.
     #[serde(rename = "TransformationConfigurations")]
     pub transformation_configurations: Value<Vec<TransformationConfiguration>>,
 }
@@ -194,15 +204,15 @@ impl Walk for ObjectLambdaConfiguration {
 
 /// The `TransformationConfiguration` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3ObjectLambda::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3objectlambda-accesspoint.html).
+/// AWS reference: [`AWS::S3ObjectLambda::AccessPoint` `TransformationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3objectlambda-accesspoint-transformationconfiguration.html).
 ///
 /// Every property is required: [`TransformationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TransformationConfiguration {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3objectlambda-accesspoint-transformationconfiguration.html#cfn-s3objectlambda-accesspoint-transformationconfiguration-actions)): list of (string), required.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Value<String>>>,
-    /// `ContentTransformation`: required.
+    /// `ContentTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3objectlambda-accesspoint-transformationconfiguration.html#cfn-s3objectlambda-accesspoint-transformationconfiguration-contenttransformation)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "ContentTransformation")]
     pub content_transformation: Json,
 }

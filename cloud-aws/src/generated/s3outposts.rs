@@ -9,19 +9,27 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::S3Outposts::AccessPoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-accesspoint.html)).
 ///
+/// Resource Type Definition for AWS::S3Outposts::AccessPoint
+///
 /// [`AccessPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessPoint {
-    /// `Bucket`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the bucket you want to associate this AccessPoint with.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-accesspoint.html#cfn-s3outposts-accesspoint-bucket)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[^:]+:s3-outposts:[a-zA-Z0-9\-]+:\d{12}:outpost\/[^:]+\/bucket\/[^:]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// A name for the AccessPoint.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-accesspoint.html#cfn-s3outposts-accesspoint-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$`. Length: 3 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Policy`: optional.
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-accesspoint.html#cfn-s3outposts-accesspoint-policy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
     pub policy: Option<Json>,
-    /// `VpcConfiguration`: required, create-only (changing it replaces the resource).
+    /// Virtual Private Cloud (VPC) from which requests can be made to the AccessPoint.
+    ///
+    /// `VpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-accesspoint.html#cfn-s3outposts-accesspoint-vpcconfiguration)): object [`VpcConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "VpcConfiguration")]
     pub vpc_configuration: VpcConfiguration,
 }
@@ -79,22 +87,32 @@ impl ResourceRef<AccessPoint> {
 
 /// The properties of an `AWS::S3Outposts::Bucket` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html)).
 ///
+/// Resource Type Definition for AWS::S3Outposts::Bucket
+///
 /// [`Bucket::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bucket {
-    /// `BucketName`: required, create-only (changing it replaces the resource).
+    /// A name for the bucket.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html#cfn-s3outposts-bucket-bucketname)): string, required, create-only (changing it replaces the resource). Pattern: `(?=^.{3,63}$)(?!^(\d+\.)+\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$)`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `LifecycleConfiguration`: optional.
+    /// Rules that define how Amazon S3Outposts manages objects during their lifetime.
+    ///
+    /// `LifecycleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html#cfn-s3outposts-bucket-lifecycleconfiguration)): object [`LifecycleConfiguration`], optional.
     #[serde(
         rename = "LifecycleConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub lifecycle_configuration: Option<LifecycleConfiguration>,
-    /// `OutpostId`: required, create-only (changing it replaces the resource).
+    /// The id of the customer outpost on which the bucket resides.
+    ///
+    /// `OutpostId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html#cfn-s3outposts-bucket-outpostid)): string, required, create-only (changing it replaces the resource). Pattern: `^(op-[a-f0-9]{17}|\d{12}|ec2)$`.
     #[serde(rename = "OutpostId")]
     pub outpost_id: Value<String>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this S3Outposts bucket.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html#cfn-s3outposts-bucket-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -157,13 +175,17 @@ impl ResourceRef<Bucket> {
 
 /// The properties of an `AWS::S3Outposts::BucketPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucketpolicy.html)).
 ///
+/// Resource Type Definition for AWS::S3Outposts::BucketPolicy
+///
 /// Every property is required: [`BucketPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BucketPolicy {
-    /// `Bucket`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the specified bucket.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucketpolicy.html#cfn-s3outposts-bucketpolicy-bucket)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[^:]+:s3-outposts:[a-zA-Z0-9\-]+:\d{12}:outpost\/[^:]+\/bucket\/[^:]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `PolicyDocument`: required.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucketpolicy.html#cfn-s3outposts-bucketpolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
 }
@@ -198,28 +220,42 @@ impl Resource for BucketPolicy {
 
 /// The properties of an `AWS::S3Outposts::Endpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-endpoint.html)).
 ///
+/// Resource Type Definition for AWS::S3Outposts::Endpoint
+///
 /// [`Endpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Endpoint {
-    /// `AccessType`: optional, create-only (changing it replaces the resource).
+    /// The type of access for the on-premise network connectivity for the Outpost endpoint. To access endpoint from an on-premises network, you must specify the access type and provide the customer owned Ipv4 pool.
+    ///
+    /// `AccessType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-endpoint.html#cfn-s3outposts-endpoint-accesstype)): [`AccessType`], one of `CustomerOwnedIp`, `Private`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AccessType", skip_serializing_if = "Option::is_none")]
     pub access_type: Option<Value<AccessType>>,
-    /// `CustomerOwnedIpv4Pool`: optional, create-only (changing it replaces the resource).
+    /// The ID of the customer-owned IPv4 pool for the Endpoint. IP addresses will be allocated from this pool for the endpoint.
+    ///
+    /// `CustomerOwnedIpv4Pool` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-endpoint.html#cfn-s3outposts-endpoint-customerownedipv4pool)): string, optional, create-only (changing it replaces the resource). Pattern: `^ipv4pool-coip-([0-9a-f]{17})$`.
     #[serde(
         rename = "CustomerOwnedIpv4Pool",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_owned_ipv4_pool: Option<Value<String>>,
-    /// `FailedReason`: optional.
+    /// The failure reason, if any, for a create or delete endpoint operation.
+    ///
+    /// `FailedReason` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-endpoint.html#cfn-s3outposts-endpoint-failedreason)): object [`FailedReason`], optional.
     #[serde(rename = "FailedReason", skip_serializing_if = "Option::is_none")]
     pub failed_reason: Option<FailedReason>,
-    /// `OutpostId`: required, create-only (changing it replaces the resource).
+    /// The id of the customer outpost on which the bucket resides.
+    ///
+    /// `OutpostId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-endpoint.html#cfn-s3outposts-endpoint-outpostid)): string, required, create-only (changing it replaces the resource). Pattern: `^(op-[a-f0-9]{17}|\d{12}|ec2)$`.
     #[serde(rename = "OutpostId")]
     pub outpost_id: Value<String>,
-    /// `SecurityGroupId`: required, create-only (changing it replaces the resource).
+    /// The ID of the security group to use with the endpoint.
+    ///
+    /// `SecurityGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-endpoint.html#cfn-s3outposts-endpoint-securitygroupid)): string, required, create-only (changing it replaces the resource). Pattern: `^sg-([0-9a-f]{8}|[0-9a-f]{17})$`. Length: 1 to 100 characters.
     #[serde(rename = "SecurityGroupId")]
     pub security_group_id: Value<String>,
-    /// `SubnetId`: required, create-only (changing it replaces the resource).
+    /// The ID of the subnet in the selected VPC. The subnet must belong to the Outpost.
+    ///
+    /// `SubnetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-endpoint.html#cfn-s3outposts-endpoint-subnetid)): string, required, create-only (changing it replaces the resource). Pattern: `^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`. Length: 1 to 100 characters.
     #[serde(rename = "SubnetId")]
     pub subnet_id: Value<String>,
 }
@@ -321,12 +357,14 @@ impl ResourceRef<Endpoint> {
 
 /// The `AbortIncompleteMultipartUpload` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3Outposts::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html).
+/// AWS reference: [`AWS::S3Outposts::Bucket` `AbortIncompleteMultipartUpload`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-abortincompletemultipartupload.html).
 ///
 /// Every property is required: [`AbortIncompleteMultipartUpload::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AbortIncompleteMultipartUpload {
-    /// `DaysAfterInitiation`: required.
+    /// Specifies the number of days after which Amazon S3Outposts aborts an incomplete multipart upload.
+    ///
+    /// `DaysAfterInitiation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-abortincompletemultipartupload.html#cfn-s3outposts-bucket-abortincompletemultipartupload-daysafterinitiation)): integer, required. Range: at least 0.
     #[serde(rename = "DaysAfterInitiation")]
     pub days_after_initiation: Value<i64>,
 }
@@ -372,15 +410,19 @@ impl Walk for AccessType {
 
 /// The `FailedReason` property type of [`Endpoint`].
 ///
-/// AWS reference: [`AWS::S3Outposts::Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-endpoint.html).
+/// AWS reference: [`AWS::S3Outposts::Endpoint` `FailedReason`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-endpoint-failedreason.html).
 ///
 /// Every property is optional: start from [`FailedReason::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FailedReason {
-    /// `ErrorCode`: optional.
+    /// The failure code, if any, for a create or delete endpoint operation.
+    ///
+    /// `ErrorCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-endpoint-failedreason.html#cfn-s3outposts-endpoint-failedreason-errorcode)): string, optional.
     #[serde(rename = "ErrorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<Value<String>>,
-    /// `Message`: optional.
+    /// Additional error details describing the endpoint failure and recommended action.
+    ///
+    /// `Message` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-endpoint-failedreason.html#cfn-s3outposts-endpoint-failedreason-message)): string, optional.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
     pub message: Option<Value<String>>,
 }
@@ -418,18 +460,24 @@ impl Walk for FailedReason {
 
 /// The `Filter` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3Outposts::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html).
+/// AWS reference: [`AWS::S3Outposts::Bucket` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-filter.html).
 ///
 /// Every property is optional: start from [`Filter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Filter {
-    /// `AndOperator`: optional.
+    /// The container for the AND condition for the lifecycle rule. A combination of Prefix and 1 or more Tags OR a minimum of 2 or more tags.
+    ///
+    /// `AndOperator` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-filter.html#cfn-s3outposts-bucket-filter-andoperator)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AndOperator", skip_serializing_if = "Option::is_none")]
     pub and_operator: Option<Json>,
-    /// `Prefix`: optional.
+    /// Object key prefix that identifies one or more objects to which this rule applies.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-filter.html#cfn-s3outposts-bucket-filter-prefix)): string, optional.
     #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
     pub prefix: Option<Value<String>>,
-    /// `Tag`: optional.
+    /// Specifies a tag used to identify a subset of objects for an Amazon S3Outposts bucket.
+    ///
+    /// `Tag` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-filter.html#cfn-s3outposts-bucket-filter-tag)): object [`FilterTag`], optional.
     #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
     pub tag: Option<FilterTag>,
 }
@@ -475,15 +523,15 @@ impl Walk for Filter {
 
 /// The `FilterTag` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3Outposts::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html).
+/// AWS reference: [`AWS::S3Outposts::Bucket` `FilterTag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-filtertag.html).
 ///
 /// Every property is required: [`FilterTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterTag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-filtertag.html#cfn-s3outposts-bucket-filtertag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:=+\/\-@%]*)$`. Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-filtertag.html#cfn-s3outposts-bucket-filtertag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:=+\/\-@%]*)$`. Length: 1 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -512,12 +560,14 @@ impl Walk for FilterTag {
 
 /// The `LifecycleConfiguration` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3Outposts::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html).
+/// AWS reference: [`AWS::S3Outposts::Bucket` `LifecycleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-lifecycleconfiguration.html).
 ///
 /// Every property is required: [`LifecycleConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LifecycleConfiguration {
-    /// `Rules`: required.
+    /// A list of lifecycle rules for individual objects in an Amazon S3Outposts bucket.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-lifecycleconfiguration.html#cfn-s3outposts-bucket-lifecycleconfiguration-rules)): list of (object [`Rule`]), required.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<Rule>>,
 }
@@ -543,30 +593,40 @@ impl Walk for LifecycleConfiguration {
 
 /// The `Rule` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3Outposts::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html).
+/// AWS reference: [`AWS::S3Outposts::Bucket` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-rule.html).
 ///
 /// Every property is optional: start from [`Rule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Rule {
-    /// `AbortIncompleteMultipartUpload`: optional.
+    /// Specifies a lifecycle rule that stops incomplete multipart uploads to an Amazon S3Outposts bucket.
+    ///
+    /// `AbortIncompleteMultipartUpload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-rule.html#cfn-s3outposts-bucket-rule-abortincompletemultipartupload)): object [`AbortIncompleteMultipartUpload`], optional.
     #[serde(
         rename = "AbortIncompleteMultipartUpload",
         skip_serializing_if = "Option::is_none"
     )]
     pub abort_incomplete_multipart_upload: Option<AbortIncompleteMultipartUpload>,
-    /// `ExpirationDate`: optional.
+    /// Indicates when objects are deleted from Amazon S3Outposts. The date value must be in ISO 8601 format. The time is always midnight UTC.
+    ///
+    /// `ExpirationDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-rule.html#cfn-s3outposts-bucket-rule-expirationdate)): string, optional. Pattern: `^([0-2]\d{3})-(0[0-9]|1[0-2])-([0-2]\d|3[01])T([01]\d|2[0-4]):([0-5]\d):([0-6]\d)((\.\d{3})?)Z$`.
     #[serde(rename = "ExpirationDate", skip_serializing_if = "Option::is_none")]
     pub expiration_date: Option<Value<String>>,
-    /// `ExpirationInDays`: optional.
+    /// Indicates the number of days after creation when objects are deleted from Amazon S3Outposts.
+    ///
+    /// `ExpirationInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-rule.html#cfn-s3outposts-bucket-rule-expirationindays)): integer, optional. Range: at least 1.
     #[serde(rename = "ExpirationInDays", skip_serializing_if = "Option::is_none")]
     pub expiration_in_days: Option<Value<i64>>,
-    /// `Filter`: optional.
+    /// The container for the filter of the lifecycle rule.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-rule.html#cfn-s3outposts-bucket-rule-filter)): object [`Filter`], optional.
     #[serde(rename = "Filter", skip_serializing_if = "Option::is_none")]
     pub filter: Option<Filter>,
-    /// `Id`: optional.
+    /// Unique identifier for the lifecycle rule. The value can't be longer than 255 characters.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-rule.html#cfn-s3outposts-bucket-rule-id)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<String>>,
-    /// `Status`: optional.
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-rule.html#cfn-s3outposts-bucket-rule-status)): [`Status`], one of `Enabled`, `Disabled`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
 }
@@ -659,15 +719,15 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`Bucket`].
 ///
-/// AWS reference: [`AWS::S3Outposts::Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-bucket.html).
+/// AWS reference: [`AWS::S3Outposts::Bucket` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-tag.html#cfn-s3outposts-bucket-tag-key)): string, required. Pattern: `^(?!aws:.*)([\p{L}\p{Z}\p{N}_.:=+\/\-@%]*)$`. Length: 1 to 1024 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-bucket-tag.html#cfn-s3outposts-bucket-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:=+\/\-@%]*)$`. Length: 1 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -696,12 +756,14 @@ impl Walk for Tag {
 
 /// The `VpcConfiguration` property type of [`AccessPoint`].
 ///
-/// AWS reference: [`AWS::S3Outposts::AccessPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3outposts-accesspoint.html).
+/// AWS reference: [`AWS::S3Outposts::AccessPoint` `VpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-accesspoint-vpcconfiguration.html).
 ///
 /// Every property is optional: start from [`VpcConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfiguration {
-    /// `VpcId`: optional.
+    /// Virtual Private Cloud (VPC) Id from which AccessPoint will allow requests.
+    ///
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3outposts-accesspoint-vpcconfiguration.html#cfn-s3outposts-accesspoint-vpcconfiguration-vpcid)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }

@@ -11,13 +11,19 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::S3Tables::Namespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-namespace.html)).
 ///
+/// Resource Type definition for AWS::S3Tables::Namespace
+///
 /// Every property is required: [`Namespace::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Namespace {
-    /// `Namespace`: required, create-only (changing it replaces the resource).
+    /// A name for the namespace.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-namespace.html#cfn-s3tables-namespace-namespace)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `TableBucketARN`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the specified table bucket.
+    ///
+    /// `TableBucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-namespace.html#cfn-s3tables-namespace-tablebucketarn)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$`.
     #[serde(rename = "TableBucketARN")]
     pub table_bucket_arn: Value<String>,
 }
@@ -55,40 +61,62 @@ impl Resource for Namespace {
 
 /// The properties of an `AWS::S3Tables::Table` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html)).
 ///
+/// Resource Type definition for AWS::S3Tables::Table
+///
 /// [`Table::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Table {
-    /// `Compaction`: optional.
+    /// Settings governing the Compaction maintenance action. Contains details about the compaction settings for an Iceberg table.
+    ///
+    /// `Compaction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-compaction)): object [`Compaction`], optional.
     #[serde(rename = "Compaction", skip_serializing_if = "Option::is_none")]
     pub compaction: Option<Compaction>,
-    /// `IcebergMetadata`: optional, create-only (changing it replaces the resource).
+    /// Contains details about the metadata for an Iceberg table. Specify either IcebergSchema (for simple flat schemas with primitive types only) or IcebergSchemaV2 (for schemas with nested types like struct, list, map), but not both.
+    ///
+    /// `IcebergMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-icebergmetadata)): object [`IcebergMetadata`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "IcebergMetadata", skip_serializing_if = "Option::is_none")]
     pub iceberg_metadata: Option<IcebergMetadata>,
-    /// `Namespace`: required.
+    /// The namespace that the table belongs to.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-namespace)): string, required. Pattern: `^[0-9a-z_]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `OpenTableFormat`: required, create-only (changing it replaces the resource).
+    /// Format of the table.
+    ///
+    /// `OpenTableFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-opentableformat)): [`OpenTableFormat`], one of `ICEBERG`, required, create-only (changing it replaces the resource).
     #[serde(rename = "OpenTableFormat")]
     pub open_table_format: Value<OpenTableFormat>,
-    /// `SnapshotManagement`: optional.
+    /// Contains details about the snapshot management settings for an Iceberg table. A snapshot is expired when it exceeds MinSnapshotsToKeep and MaxSnapshotAgeHours.
+    ///
+    /// `SnapshotManagement` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-snapshotmanagement)): object [`SnapshotManagement`], optional.
     #[serde(rename = "SnapshotManagement", skip_serializing_if = "Option::is_none")]
     pub snapshot_management: Option<SnapshotManagement>,
-    /// `StorageClassConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Specifies storage class settings for the table
+    ///
+    /// `StorageClassConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-storageclassconfiguration)): object [`StorageClassConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "StorageClassConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_class_configuration: Option<StorageClassConfiguration>,
-    /// `TableBucketARN`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the specified table bucket.
+    ///
+    /// `TableBucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-tablebucketarn)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$`.
     #[serde(rename = "TableBucketARN")]
     pub table_bucket_arn: Value<String>,
-    /// `TableName`: required.
+    /// The name for the table.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-tablename)): string, required.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
-    /// `Tags`: optional.
+    /// User tags (key-value pairs) to associate with the table.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WithoutMetadata`: optional, create-only (changing it replaces the resource).
+    /// Indicates that you don't want to specify a schema for the table. This property is mutually exclusive to 'IcebergMetadata', and its only possible value is 'Yes'.
+    ///
+    /// `WithoutMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html#cfn-s3tables-table-withoutmetadata)): [`WithoutMetadata`], one of `Yes`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "WithoutMetadata", skip_serializing_if = "Option::is_none")]
     pub without_metadata: Option<Value<WithoutMetadata>>,
 }
@@ -214,40 +242,56 @@ impl ResourceRef<Table> {
 
 /// The properties of an `AWS::S3Tables::TableBucket` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html)).
 ///
+/// Creates an Amazon S3 Tables table bucket in the same AWS Region where you create the AWS CloudFormation stack.
+///
 /// [`TableBucket::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableBucket {
-    /// `EncryptionConfiguration`: optional.
+    /// Specifies encryption settings for the table bucket
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html#cfn-s3tables-tablebucket-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `MetricsConfiguration`: optional.
+    /// Settings governing the Metric configuration for the table bucket.
+    ///
+    /// `MetricsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html#cfn-s3tables-tablebucket-metricsconfiguration)): object [`MetricsConfiguration`], optional.
     #[serde(
         rename = "MetricsConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub metrics_configuration: Option<MetricsConfiguration>,
-    /// `ReplicationConfiguration`: optional.
+    /// Specifies replication configuration for the table bucket
+    ///
+    /// `ReplicationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html#cfn-s3tables-tablebucket-replicationconfiguration)): object [`ReplicationConfiguration`], optional.
     #[serde(
         rename = "ReplicationConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub replication_configuration: Option<ReplicationConfiguration>,
-    /// `StorageClassConfiguration`: optional.
+    /// Specifies storage class settings for the table bucket
+    ///
+    /// `StorageClassConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html#cfn-s3tables-tablebucket-storageclassconfiguration)): object [`StorageClassConfiguration`], optional.
     #[serde(
         rename = "StorageClassConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub storage_class_configuration: Option<StorageClassConfiguration>,
-    /// `TableBucketName`: required, create-only (changing it replaces the resource).
+    /// A name for the table bucket.
+    ///
+    /// `TableBucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html#cfn-s3tables-tablebucket-tablebucketname)): string, required, create-only (changing it replaces the resource). Length: 3 to 63 characters.
     #[serde(rename = "TableBucketName")]
     pub table_bucket_name: Value<String>,
-    /// `Tags`: optional.
+    /// User tags (key-value pairs) to associate with the table bucket.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html#cfn-s3tables-tablebucket-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UnreferencedFileRemoval`: optional.
+    /// Settings governing the Unreferenced File Removal maintenance action. Unreferenced file removal identifies and deletes all objects that are not referenced by any table snapshots.
+    ///
+    /// `UnreferencedFileRemoval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html#cfn-s3tables-tablebucket-unreferencedfileremoval)): object [`UnreferencedFileRemoval`], optional.
     #[serde(
         rename = "UnreferencedFileRemoval",
         skip_serializing_if = "Option::is_none"
@@ -346,13 +390,19 @@ impl ResourceRef<TableBucket> {
 
 /// The properties of an `AWS::S3Tables::TableBucketPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucketpolicy.html)).
 ///
+/// Applies an IAM resource policy to a table bucket.
+///
 /// Every property is required: [`TableBucketPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TableBucketPolicy {
-    /// `ResourcePolicy`: required.
+    /// A policy document containing permissions to add to the specified table bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
+    ///
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucketpolicy.html#cfn-s3tables-tablebucketpolicy-resourcepolicy)): JSON (the schema allows several shapes, or none), required. Length: 1 to 20480 characters.
     #[serde(rename = "ResourcePolicy")]
     pub resource_policy: Json,
-    /// `TableBucketARN`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the table bucket to which the policy applies.
+    ///
+    /// `TableBucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucketpolicy.html#cfn-s3tables-tablebucketpolicy-tablebucketarn)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$`.
     #[serde(rename = "TableBucketARN")]
     pub table_bucket_arn: Value<String>,
 }
@@ -390,13 +440,19 @@ impl Resource for TableBucketPolicy {
 
 /// The properties of an `AWS::S3Tables::TablePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablepolicy.html)).
 ///
+/// Resource Type definition for AWS::S3Tables::TablePolicy
+///
 /// Every property is required: [`TablePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TablePolicy {
-    /// `ResourcePolicy`: required.
+    /// A policy document containing permissions to add to the specified table. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
+    ///
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablepolicy.html#cfn-s3tables-tablepolicy-resourcepolicy)): JSON (the schema allows several shapes, or none), required. Length: 1 to 20480 characters.
     #[serde(rename = "ResourcePolicy")]
     pub resource_policy: Json,
-    /// `TableARN`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the specified table.
+    ///
+    /// `TableARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablepolicy.html#cfn-s3tables-tablepolicy-tablearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TableARN")]
     pub table_arn: Value<String>,
 }
@@ -448,15 +504,19 @@ impl ResourceRef<TablePolicy> {
 
 /// The `Compaction` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `Compaction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-compaction.html).
 ///
 /// Every property is optional: start from [`Compaction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Compaction {
-    /// `Status`: optional.
+    /// Indicates whether the Compaction maintenance action is enabled.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-compaction.html#cfn-s3tables-table-compaction-status)): [`CompactionStatus`], one of `enabled`, `disabled`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<CompactionStatus>>,
-    /// `TargetFileSizeMB`: optional.
+    /// The target file size for the table in MB.
+    ///
+    /// `TargetFileSizeMB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-compaction.html#cfn-s3tables-table-compaction-targetfilesizemb)): integer, optional. Range: at least 64.
     #[serde(rename = "TargetFileSizeMB", skip_serializing_if = "Option::is_none")]
     pub target_file_size_mb: Option<Value<i64>>,
 }
@@ -534,15 +594,19 @@ impl Walk for Direction {
 
 /// The `EncryptionConfiguration` property type of [`TableBucket`].
 ///
-/// AWS reference: [`AWS::S3Tables::TableBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html).
+/// AWS reference: [`AWS::S3Tables::TableBucket` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-encryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`EncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KMSKeyArn`: optional.
+    /// ARN of the KMS key to use for encryption
+    ///
+    /// `KMSKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-encryptionconfiguration.html#cfn-s3tables-tablebucket-encryptionconfiguration-kmskeyarn)): string, optional.
     #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `SSEAlgorithm`: optional.
+    /// Server-side encryption algorithm
+    ///
+    /// `SSEAlgorithm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-encryptionconfiguration.html#cfn-s3tables-tablebucket-encryptionconfiguration-ssealgorithm)): [`SseAlgorithm`], one of `AES256`, `aws:kms`, optional.
     #[serde(rename = "SSEAlgorithm", skip_serializing_if = "Option::is_none")]
     pub sse_algorithm: Option<Value<SseAlgorithm>>,
 }
@@ -580,27 +644,37 @@ impl Walk for EncryptionConfiguration {
 
 /// The `IcebergMetadata` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `IcebergMetadata`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergmetadata.html).
 ///
 /// Every property is optional: start from [`IcebergMetadata::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IcebergMetadata {
-    /// `IcebergPartitionSpec`: optional.
+    /// Partition specification for an Iceberg table
+    ///
+    /// `IcebergPartitionSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergmetadata.html#cfn-s3tables-table-icebergmetadata-icebergpartitionspec)): object [`IcebergPartitionSpec`], optional.
     #[serde(
         rename = "IcebergPartitionSpec",
         skip_serializing_if = "Option::is_none"
     )]
     pub iceberg_partition_spec: Option<IcebergPartitionSpec>,
-    /// `IcebergSchema`: optional.
+    /// Schema definition for flat tables with primitive types only. Mutually exclusive with IcebergSchemaV2.
+    ///
+    /// `IcebergSchema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergmetadata.html#cfn-s3tables-table-icebergmetadata-icebergschema)): object [`IcebergSchema`], optional.
     #[serde(rename = "IcebergSchema", skip_serializing_if = "Option::is_none")]
     pub iceberg_schema: Option<IcebergSchema>,
-    /// `IcebergSchemaV2`: optional.
+    /// Schema definition that supports Apache Iceberg nested types (struct, list, map) and primitive types. Mutually exclusive with IcebergSchema.
+    ///
+    /// `IcebergSchemaV2` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergmetadata.html#cfn-s3tables-table-icebergmetadata-icebergschemav2)): object [`IcebergSchemaV2`], optional.
     #[serde(rename = "IcebergSchemaV2", skip_serializing_if = "Option::is_none")]
     pub iceberg_schema_v2: Option<IcebergSchemaV2>,
-    /// `IcebergSortOrder`: optional.
+    /// Sort order specification for an Iceberg table
+    ///
+    /// `IcebergSortOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergmetadata.html#cfn-s3tables-table-icebergmetadata-icebergsortorder)): object [`IcebergSortOrder`], optional.
     #[serde(rename = "IcebergSortOrder", skip_serializing_if = "Option::is_none")]
     pub iceberg_sort_order: Option<IcebergSortOrder>,
-    /// `TableProperties`: optional.
+    /// Iceberg table properties (e.g., format-version, write.parquet.compression-codec)
+    ///
+    /// `TableProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergmetadata.html#cfn-s3tables-table-icebergmetadata-tableproperties)): map from string to (string), optional.
     #[serde(rename = "TableProperties", skip_serializing_if = "Option::is_none")]
     pub table_properties: Option<BTreeMap<String, Value<String>>>,
 }
@@ -662,21 +736,29 @@ impl Walk for IcebergMetadata {
 
 /// The `IcebergPartitionField` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `IcebergPartitionField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergpartitionfield.html).
 ///
 /// [`IcebergPartitionField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergPartitionField {
-    /// `FieldId`: optional.
+    /// The partition field ID (auto-assigned starting from 1000 if not specified)
+    ///
+    /// `FieldId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergpartitionfield.html#cfn-s3tables-table-icebergpartitionfield-fieldid)): integer, optional.
     #[serde(rename = "FieldId", skip_serializing_if = "Option::is_none")]
     pub field_id: Option<Value<i64>>,
-    /// `Name`: required.
+    /// The name of the partition field
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergpartitionfield.html#cfn-s3tables-table-icebergpartitionfield-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SourceId`: required.
+    /// The source column ID to partition on
+    ///
+    /// `SourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergpartitionfield.html#cfn-s3tables-table-icebergpartitionfield-sourceid)): integer, required.
     #[serde(rename = "SourceId")]
     pub source_id: Value<i64>,
-    /// `Transform`: required.
+    /// The partition transform function (identity, bucket\[N\], truncate\[N\], year, month, day, hour)
+    ///
+    /// `Transform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergpartitionfield.html#cfn-s3tables-table-icebergpartitionfield-transform)): string, required.
     #[serde(rename = "Transform")]
     pub transform: Value<String>,
 }
@@ -721,15 +803,19 @@ impl Walk for IcebergPartitionField {
 
 /// The `IcebergPartitionSpec` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `IcebergPartitionSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergpartitionspec.html).
 ///
 /// [`IcebergPartitionSpec::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergPartitionSpec {
-    /// `Fields`: required.
+    /// List of partition fields
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergpartitionspec.html#cfn-s3tables-table-icebergpartitionspec-fields)): list of (object [`IcebergPartitionField`]), required.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<IcebergPartitionField>>,
-    /// `SpecId`: optional.
+    /// The partition spec ID (defaults to 0 if not specified)
+    ///
+    /// `SpecId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergpartitionspec.html#cfn-s3tables-table-icebergpartitionspec-specid)): integer, optional.
     #[serde(rename = "SpecId", skip_serializing_if = "Option::is_none")]
     pub spec_id: Option<Value<i64>>,
 }
@@ -764,12 +850,14 @@ impl Walk for IcebergPartitionSpec {
 
 /// The `IcebergSchema` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `IcebergSchema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergschema.html).
 ///
 /// Every property is required: [`IcebergSchema::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergSchema {
-    /// `SchemaFieldList`: required.
+    /// Contains details about the schema for an Iceberg table
+    ///
+    /// `SchemaFieldList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergschema.html#cfn-s3tables-table-icebergschema-schemafieldlist)): list of (object [`SchemaField`]), required.
     #[serde(rename = "SchemaFieldList")]
     pub schema_field_list: Value<Vec<SchemaField>>,
 }
@@ -795,21 +883,29 @@ impl Walk for IcebergSchema {
 
 /// The `IcebergSchemaV2` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `IcebergSchemaV2`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergschemav2.html).
 ///
 /// [`IcebergSchemaV2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergSchemaV2 {
-    /// `IdentifierFieldIds`: optional.
+    /// A list of field IDs that are used as the identifier fields for the table. Identifier fields uniquely identify a row in the table.
+    ///
+    /// `IdentifierFieldIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergschemav2.html#cfn-s3tables-table-icebergschemav2-identifierfieldids)): list of (integer), optional.
     #[serde(rename = "IdentifierFieldIds", skip_serializing_if = "Option::is_none")]
     pub identifier_field_ids: Option<Value<Vec<Value<i64>>>>,
-    /// `SchemaId`: optional.
+    /// An optional unique identifier for the schema
+    ///
+    /// `SchemaId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergschemav2.html#cfn-s3tables-table-icebergschemav2-schemaid)): integer, optional.
     #[serde(rename = "SchemaId", skip_serializing_if = "Option::is_none")]
     pub schema_id: Option<Value<i64>>,
-    /// `SchemaV2FieldList`: required.
+    /// The schema fields for the table
+    ///
+    /// `SchemaV2FieldList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergschemav2.html#cfn-s3tables-table-icebergschemav2-schemav2fieldlist)): list of (object [`SchemaV2Field`]), required.
     #[serde(rename = "SchemaV2FieldList")]
     pub schema_v2_field_list: Value<Vec<SchemaV2Field>>,
-    /// `SchemaV2FieldType`: required.
+    /// The type of the top-level schema, which is always 'struct'
+    ///
+    /// `SchemaV2FieldType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergschemav2.html#cfn-s3tables-table-icebergschemav2-schemav2fieldtype)): [`SchemaV2FieldType`], one of `struct`, required.
     #[serde(rename = "SchemaV2FieldType")]
     pub schema_v2_field_type: Value<SchemaV2FieldType>,
 }
@@ -859,21 +955,29 @@ impl Walk for IcebergSchemaV2 {
 
 /// The `IcebergSortField` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `IcebergSortField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergsortfield.html).
 ///
 /// Every property is required: [`IcebergSortField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergSortField {
-    /// `Direction`: required.
+    /// Sort direction (asc or desc)
+    ///
+    /// `Direction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergsortfield.html#cfn-s3tables-table-icebergsortfield-direction)): [`Direction`], one of `asc`, `desc`, required.
     #[serde(rename = "Direction")]
     pub direction: Value<Direction>,
-    /// `NullOrder`: required.
+    /// Null value ordering (nulls-first or nulls-last)
+    ///
+    /// `NullOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergsortfield.html#cfn-s3tables-table-icebergsortfield-nullorder)): [`NullOrder`], one of `nulls-first`, `nulls-last`, required.
     #[serde(rename = "NullOrder")]
     pub null_order: Value<NullOrder>,
-    /// `SourceId`: required.
+    /// The source column ID to sort on
+    ///
+    /// `SourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergsortfield.html#cfn-s3tables-table-icebergsortfield-sourceid)): integer, required.
     #[serde(rename = "SourceId")]
     pub source_id: Value<i64>,
-    /// `Transform`: required.
+    /// The sort transform function
+    ///
+    /// `Transform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergsortfield.html#cfn-s3tables-table-icebergsortfield-transform)): string, required.
     #[serde(rename = "Transform")]
     pub transform: Value<String>,
 }
@@ -913,15 +1017,19 @@ impl Walk for IcebergSortField {
 
 /// The `IcebergSortOrder` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `IcebergSortOrder`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergsortorder.html).
 ///
 /// [`IcebergSortOrder::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IcebergSortOrder {
-    /// `Fields`: required.
+    /// List of sort fields
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergsortorder.html#cfn-s3tables-table-icebergsortorder-fields)): list of (object [`IcebergSortField`]), required.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<IcebergSortField>>,
-    /// `OrderId`: optional.
+    /// The sort order ID (defaults to 1 if not specified, 0 is reserved for unsorted)
+    ///
+    /// `OrderId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-icebergsortorder.html#cfn-s3tables-table-icebergsortorder-orderid)): integer, optional.
     #[serde(rename = "OrderId", skip_serializing_if = "Option::is_none")]
     pub order_id: Option<Value<i64>>,
 }
@@ -956,12 +1064,14 @@ impl Walk for IcebergSortOrder {
 
 /// The `MetricsConfiguration` property type of [`TableBucket`].
 ///
-/// AWS reference: [`AWS::S3Tables::TableBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html).
+/// AWS reference: [`AWS::S3Tables::TableBucket` `MetricsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-metricsconfiguration.html).
 ///
 /// Every property is optional: start from [`MetricsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetricsConfiguration {
-    /// `Status`: optional.
+    /// Indicates whether Metrics are enabled.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-metricsconfiguration.html#cfn-s3tables-tablebucket-metricsconfiguration-status)): [`MetricsConfigurationStatus`], one of `Enabled`, `Disabled`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<MetricsConfigurationStatus>>,
 }
@@ -1048,15 +1158,19 @@ impl Walk for OpenTableFormat {
 
 /// The `ReplicationConfiguration` property type of [`TableBucket`].
 ///
-/// AWS reference: [`AWS::S3Tables::TableBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html).
+/// AWS reference: [`AWS::S3Tables::TableBucket` `ReplicationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-replicationconfiguration.html).
 ///
 /// Every property is required: [`ReplicationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationConfiguration {
-    /// `Role`: required.
+    /// The ARN of the IAM role to use for replication
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-replicationconfiguration.html#cfn-s3tables-tablebucket-replicationconfiguration-role)): string, required.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `Rules`: required.
+    /// List of replication rules
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-replicationconfiguration.html#cfn-s3tables-tablebucket-replicationconfiguration-rules)): list of (object [`ReplicationRule`]), required. Items: 1 to 1.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<ReplicationRule>>,
 }
@@ -1088,12 +1202,14 @@ impl Walk for ReplicationConfiguration {
 
 /// The `ReplicationDestination` property type of [`TableBucket`].
 ///
-/// AWS reference: [`AWS::S3Tables::TableBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html).
+/// AWS reference: [`AWS::S3Tables::TableBucket` `ReplicationDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-replicationdestination.html).
 ///
 /// Every property is required: [`ReplicationDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationDestination {
-    /// `DestinationTableBucketARN`: required.
+    /// The ARN of the destination table bucket
+    ///
+    /// `DestinationTableBucketARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-replicationdestination.html#cfn-s3tables-tablebucket-replicationdestination-destinationtablebucketarn)): string, required.
     #[serde(rename = "DestinationTableBucketARN")]
     pub destination_table_bucket_arn: Value<String>,
 }
@@ -1119,12 +1235,14 @@ impl Walk for ReplicationDestination {
 
 /// The `ReplicationRule` property type of [`TableBucket`].
 ///
-/// AWS reference: [`AWS::S3Tables::TableBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html).
+/// AWS reference: [`AWS::S3Tables::TableBucket` `ReplicationRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-replicationrule.html).
 ///
 /// Every property is required: [`ReplicationRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationRule {
-    /// `Destinations`: required.
+    /// List of replication destinations
+    ///
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-replicationrule.html#cfn-s3tables-tablebucket-replicationrule-destinations)): list of (object [`ReplicationDestination`]), required. Items: 1 to 5.
     #[serde(rename = "Destinations")]
     pub destinations: Value<Vec<ReplicationDestination>>,
 }
@@ -1150,21 +1268,29 @@ impl Walk for ReplicationRule {
 
 /// The `SchemaField` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `SchemaField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemafield.html).
 ///
 /// [`SchemaField::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SchemaField {
-    /// `Id`: optional.
+    /// The unique identifier for the field
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemafield.html#cfn-s3tables-table-schemafield-id)): integer, optional.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
     pub id: Option<Value<i64>>,
-    /// `Name`: required.
+    /// The name of the field
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemafield.html#cfn-s3tables-table-schemafield-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Required`: optional.
+    /// A Boolean value that specifies whether values are required for each row in this field
+    ///
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemafield.html#cfn-s3tables-table-schemafield-required)): boolean, optional.
     #[serde(rename = "Required", skip_serializing_if = "Option::is_none")]
     pub required: Option<Value<bool>>,
-    /// `Type`: required.
+    /// The field type
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemafield.html#cfn-s3tables-table-schemafield-type)): string, required.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
 }
@@ -1211,24 +1337,34 @@ impl Walk for SchemaField {
 
 /// The `SchemaV2Field` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `SchemaV2Field`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemav2field.html).
 ///
 /// [`SchemaV2Field::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SchemaV2Field {
-    /// `Doc`: optional.
+    /// Optional documentation for the field
+    ///
+    /// `Doc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemav2field.html#cfn-s3tables-table-schemav2field-doc)): string, optional.
     #[serde(rename = "Doc", skip_serializing_if = "Option::is_none")]
     pub doc: Option<Value<String>>,
-    /// `Id`: required.
+    /// The unique identifier for the field
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemav2field.html#cfn-s3tables-table-schemav2field-id)): integer, required.
     #[serde(rename = "Id")]
     pub id: Value<i64>,
-    /// `Name`: required.
+    /// The name of the field
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemav2field.html#cfn-s3tables-table-schemav2field-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Required`: required.
+    /// A Boolean value that specifies whether values are required for each row in this field
+    ///
+    /// `Required` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemav2field.html#cfn-s3tables-table-schemav2field-required)): boolean, required.
     #[serde(rename = "Required")]
     pub required: Value<bool>,
-    /// `Type`: required.
+    /// The field type. For primitive types, use a string (e.g., 'int', 'string', 'long'). For nested types, use an object (e.g., {'type': 'struct', 'fields': \[...\]} for struct, {'type': 'list', 'element-id': N, 'element': 'type'} for list, {'type': 'map', 'key-id': N, 'key': 'type', 'value-id': N, 'value': 'type'} for map).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-schemav2field.html#cfn-s3tables-table-schemav2field-type)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Type")]
     pub type_: Json,
 }
@@ -1294,21 +1430,27 @@ impl Walk for SchemaV2FieldType {
 
 /// The `SnapshotManagement` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html).
+/// AWS reference: [`AWS::S3Tables::Table` `SnapshotManagement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-snapshotmanagement.html).
 ///
 /// Every property is optional: start from [`SnapshotManagement::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnapshotManagement {
-    /// `MaxSnapshotAgeHours`: optional.
+    /// The maximum age of a snapshot before it can be expired.
+    ///
+    /// `MaxSnapshotAgeHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-snapshotmanagement.html#cfn-s3tables-table-snapshotmanagement-maxsnapshotagehours)): integer, optional. Range: at least 1.
     #[serde(
         rename = "MaxSnapshotAgeHours",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_snapshot_age_hours: Option<Value<i64>>,
-    /// `MinSnapshotsToKeep`: optional.
+    /// The minimum number of snapshots to keep.
+    ///
+    /// `MinSnapshotsToKeep` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-snapshotmanagement.html#cfn-s3tables-table-snapshotmanagement-minsnapshotstokeep)): integer, optional. Range: at least 1.
     #[serde(rename = "MinSnapshotsToKeep", skip_serializing_if = "Option::is_none")]
     pub min_snapshots_to_keep: Option<Value<i64>>,
-    /// `Status`: optional.
+    /// Indicates whether the SnapshotManagement maintenance action is enabled.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-snapshotmanagement.html#cfn-s3tables-table-snapshotmanagement-status)): [`CompactionStatus`], one of `enabled`, `disabled`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<CompactionStatus>>,
 }
@@ -1394,12 +1536,14 @@ impl Walk for StorageClass {
 
 /// The `StorageClassConfiguration` property type of [`Table`] and [`TableBucket`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html), [`AWS::S3Tables::TableBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html).
+/// AWS reference: [`AWS::S3Tables::Table` `StorageClassConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-storageclassconfiguration.html), [`AWS::S3Tables::TableBucket` `StorageClassConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-storageclassconfiguration.html).
 ///
 /// Every property is optional: start from [`StorageClassConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StorageClassConfiguration {
-    /// `StorageClass`: optional.
+    /// The storage class for the table
+    ///
+    /// `StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-storageclassconfiguration.html#cfn-s3tables-table-storageclassconfiguration-storageclass)): [`StorageClass`], one of `STANDARD`, `INTELLIGENT_TIERING`, optional.
     #[serde(rename = "StorageClass", skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<Value<StorageClass>>,
 }
@@ -1429,15 +1573,19 @@ impl Walk for StorageClassConfiguration {
 
 /// The `Tag` property type of [`Table`] and [`TableBucket`].
 ///
-/// AWS reference: [`AWS::S3Tables::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-table.html), [`AWS::S3Tables::TableBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html).
+/// AWS reference: [`AWS::S3Tables::Table` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-tag.html), [`AWS::S3Tables::TableBucket` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, \_, ., /, =, +, -, and @.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-tag.html#cfn-s3tables-table-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, \_, ., /, =, +, -, and @.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-table-tag.html#cfn-s3tables-table-tag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1466,18 +1614,24 @@ impl Walk for Tag {
 
 /// The `UnreferencedFileRemoval` property type of [`TableBucket`].
 ///
-/// AWS reference: [`AWS::S3Tables::TableBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3tables-tablebucket.html).
+/// AWS reference: [`AWS::S3Tables::TableBucket` `UnreferencedFileRemoval`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-unreferencedfileremoval.html).
 ///
 /// Every property is optional: start from [`UnreferencedFileRemoval::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct UnreferencedFileRemoval {
-    /// `NoncurrentDays`: optional.
+    /// S3 permanently deletes noncurrent objects after the number of days specified by the NoncurrentDays property.
+    ///
+    /// `NoncurrentDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-unreferencedfileremoval.html#cfn-s3tables-tablebucket-unreferencedfileremoval-noncurrentdays)): integer, optional. Range: at least 1.
     #[serde(rename = "NoncurrentDays", skip_serializing_if = "Option::is_none")]
     pub noncurrent_days: Option<Value<i64>>,
-    /// `Status`: optional.
+    /// Indicates whether the Unreferenced File Removal maintenance action is enabled.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-unreferencedfileremoval.html#cfn-s3tables-tablebucket-unreferencedfileremoval-status)): [`MetricsConfigurationStatus`], one of `Enabled`, `Disabled`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<MetricsConfigurationStatus>>,
-    /// `UnreferencedDays`: optional.
+    /// For any object not referenced by your table and older than the UnreferencedDays property, S3 creates a delete marker and marks the object version as noncurrent.
+    ///
+    /// `UnreferencedDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3tables-tablebucket-unreferencedfileremoval.html#cfn-s3tables-tablebucket-unreferencedfileremoval-unreferenceddays)): integer, optional. Range: at least 1.
     #[serde(rename = "UnreferencedDays", skip_serializing_if = "Option::is_none")]
     pub unreferenced_days: Option<Value<i64>>,
 }

@@ -9,40 +9,60 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::S3Vectors::Index` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html)).
 ///
+/// Resource Type definition for AWS::S3Vectors::Index
+///
 /// [`Index::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Index {
-    /// `DataType`: required, create-only (changing it replaces the resource).
+    /// The data type of the vectors to be inserted into the vector index.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-datatype)): [`DataType`], one of `float32`, required, create-only (changing it replaces the resource).
     #[serde(rename = "DataType")]
     pub data_type: Value<DataType>,
-    /// `Dimension`: required, create-only (changing it replaces the resource).
+    /// The dimensions of the vectors to be inserted into the vector index.
+    ///
+    /// `Dimension` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-dimension)): integer, required, create-only (changing it replaces the resource). Range: 1 to 4096.
     #[serde(rename = "Dimension")]
     pub dimension: Value<i64>,
-    /// `DistanceMetric`: required, create-only (changing it replaces the resource).
+    /// The distance metric to be used for similarity search.
+    ///
+    /// `DistanceMetric` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-distancemetric)): [`DistanceMetric`], one of `cosine`, `euclidean`, required, create-only (changing it replaces the resource).
     #[serde(rename = "DistanceMetric")]
     pub distance_metric: Value<DistanceMetric>,
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The encryption configuration for the index.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `IndexName`: optional, create-only (changing it replaces the resource).
+    /// The name of the vector index to create.
+    ///
+    /// `IndexName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-indexname)): string, optional, create-only (changing it replaces the resource). Length: 3 to 63 characters.
     #[serde(rename = "IndexName", skip_serializing_if = "Option::is_none")]
     pub index_name: Option<Value<String>>,
-    /// `MetadataConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The metadata configuration for the vector index.
+    ///
+    /// `MetadataConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-metadataconfiguration)): object [`MetadataConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "MetadataConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub metadata_configuration: Option<MetadataConfiguration>,
-    /// `Tags`: optional.
+    /// User tags (key-value pairs) to associate with the index.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VectorBucketArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the vector bucket.
+    ///
+    /// `VectorBucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-vectorbucketarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]$`.
     #[serde(rename = "VectorBucketArn", skip_serializing_if = "Option::is_none")]
     pub vector_bucket_arn: Option<Value<String>>,
-    /// `VectorBucketName`: optional, create-only (changing it replaces the resource).
+    /// The name of the vector bucket that contains the vector index.
+    ///
+    /// `VectorBucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html#cfn-s3vectors-index-vectorbucketname)): string, optional, create-only (changing it replaces the resource). Length: 3 to 63 characters.
     #[serde(rename = "VectorBucketName", skip_serializing_if = "Option::is_none")]
     pub vector_bucket_name: Option<Value<String>>,
 }
@@ -159,19 +179,27 @@ impl ResourceRef<Index> {
 
 /// The properties of an `AWS::S3Vectors::VectorBucket` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucket.html)).
 ///
+/// Resource Type definition for AWS::S3Vectors::VectorBucket
+///
 /// Every property is optional: start from [`VectorBucket::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VectorBucket {
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// The encryption configuration for the vector bucket.
+    ///
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucket.html#cfn-s3vectors-vectorbucket-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `Tags`: optional.
+    /// User tags (key-value pairs) to associate with the vector bucket.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucket.html#cfn-s3vectors-vectorbucket-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VectorBucketName`: optional, create-only (changing it replaces the resource).
+    /// The name of the vector bucket.
+    ///
+    /// `VectorBucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucket.html#cfn-s3vectors-vectorbucket-vectorbucketname)): string, optional, create-only (changing it replaces the resource). Length: 3 to 63 characters.
     #[serde(rename = "VectorBucketName", skip_serializing_if = "Option::is_none")]
     pub vector_bucket_name: Option<Value<String>>,
 }
@@ -235,16 +263,24 @@ impl ResourceRef<VectorBucket> {
 
 /// The properties of an `AWS::S3Vectors::VectorBucketPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucketpolicy.html)).
 ///
+/// Resource Type definition for AWS::S3Vectors::VectorBucketPolicy
+///
 /// [`VectorBucketPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VectorBucketPolicy {
-    /// `Policy`: required.
+    /// A policy document containing permissions to add to the specified vector bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucketpolicy.html#cfn-s3vectors-vectorbucketpolicy-policy)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Policy")]
     pub policy: Json,
-    /// `VectorBucketArn`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the vector bucket.
+    ///
+    /// `VectorBucketArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucketpolicy.html#cfn-s3vectors-vectorbucketpolicy-vectorbucketarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]$`.
     #[serde(rename = "VectorBucketArn", skip_serializing_if = "Option::is_none")]
     pub vector_bucket_arn: Option<Value<String>>,
-    /// `VectorBucketName`: optional, create-only (changing it replaces the resource).
+    /// The name of the vector bucket
+    ///
+    /// `VectorBucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucketpolicy.html#cfn-s3vectors-vectorbucketpolicy-vectorbucketname)): string, optional, create-only (changing it replaces the resource). Length: 3 to 63 characters.
     #[serde(rename = "VectorBucketName", skip_serializing_if = "Option::is_none")]
     pub vector_bucket_name: Option<Value<String>>,
 }
@@ -331,15 +367,19 @@ impl Walk for DistanceMetric {
 
 /// The `EncryptionConfiguration` property type of [`Index`] and [`VectorBucket`].
 ///
-/// AWS reference: [`AWS::S3Vectors::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html), [`AWS::S3Vectors::VectorBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucket.html).
+/// AWS reference: [`AWS::S3Vectors::Index` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-index-encryptionconfiguration.html), [`AWS::S3Vectors::VectorBucket` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-vectorbucket-encryptionconfiguration.html).
 ///
 /// Every property is optional: start from [`EncryptionConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsKeyArn`: optional.
+    /// AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-index-encryptionconfiguration.html#cfn-s3vectors-index-encryptionconfiguration-kmskeyarn)): string, optional. Pattern: `^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `SseType`: optional.
+    /// Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified.
+    ///
+    /// `SseType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-index-encryptionconfiguration.html#cfn-s3vectors-index-encryptionconfiguration-ssetype)): [`SseType`], one of `AES256`, `aws:kms`, optional.
     #[serde(rename = "SseType", skip_serializing_if = "Option::is_none")]
     pub sse_type: Option<Value<SseType>>,
 }
@@ -377,12 +417,14 @@ impl Walk for EncryptionConfiguration {
 
 /// The `MetadataConfiguration` property type of [`Index`].
 ///
-/// AWS reference: [`AWS::S3Vectors::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html).
+/// AWS reference: [`AWS::S3Vectors::Index` `MetadataConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-index-metadataconfiguration.html).
 ///
 /// Every property is optional: start from [`MetadataConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MetadataConfiguration {
-    /// `NonFilterableMetadataKeys`: optional.
+    /// Non-filterable metadata keys allow you to enrich vectors with additional context during storage and retrieval. Unlike default metadata keys, these keys cannot be used as query filters. Non-filterable metadata keys can be retrieved but cannot be searched, queried, or filtered. You can access non-filterable metadata keys of your vectors after finding the vectors.
+    ///
+    /// `NonFilterableMetadataKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-index-metadataconfiguration.html#cfn-s3vectors-index-metadataconfiguration-nonfilterablemetadatakeys)): list of (string), optional. Items: 1 to 10. Each item: Length: 1 to 63 characters.
     #[serde(
         rename = "NonFilterableMetadataKeys",
         skip_serializing_if = "Option::is_none"
@@ -438,15 +480,19 @@ impl Walk for SseType {
 
 /// The `Tag` property type of [`Index`] and [`VectorBucket`].
 ///
-/// AWS reference: [`AWS::S3Vectors::Index`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-index.html), [`AWS::S3Vectors::VectorBucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3vectors-vectorbucket.html).
+/// AWS reference: [`AWS::S3Vectors::Index` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-index-tag.html), [`AWS::S3Vectors::VectorBucket` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-vectorbucket-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, \_, ., /, =, +, -, and @.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-index-tag.html#cfn-s3vectors-index-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, \_, ., /, =, +, -, and @.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3vectors-index-tag.html#cfn-s3vectors-index-tag-value)): string, required. Length: at most 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,43 +11,65 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Scheduler::Schedule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html)).
 ///
+/// Definition of AWS::Scheduler::Schedule Resource Type
+///
 /// [`Schedule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `Description`: optional.
+    /// The description of the schedule.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-description)): string, optional. Length: 0 to 512 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EndDate`: optional.
+    /// The date, in UTC, before which the schedule can invoke its target. Depending on the schedule's recurrence expression, invocations might stop on, or before, the EndDate you specify.
+    ///
+    /// `EndDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-enddate)): string, optional.
     #[serde(rename = "EndDate", skip_serializing_if = "Option::is_none")]
     pub end_date: Option<Value<String>>,
-    /// `FlexibleTimeWindow`: required.
+    /// Flexible time window allows configuration of a window within which a schedule can be invoked
+    ///
+    /// `FlexibleTimeWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-flexibletimewindow)): object [`FlexibleTimeWindow`], required.
     #[serde(rename = "FlexibleTimeWindow")]
     pub flexible_time_window: FlexibleTimeWindow,
-    /// `GroupName`: optional.
+    /// The name of the schedule group to associate with this schedule. If you omit this, the default schedule group is used.
+    ///
+    /// `GroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-groupname)): string, optional. Pattern: `^[0-9a-zA-Z-_.]+$`. Length: 1 to 64 characters.
     #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
     pub group_name: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// The ARN for a KMS Key that will be used to encrypt customer data.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-kmskeyarn)): string, optional. Pattern: `^arn:aws[a-z-]*:kms:[a-z0-9\-]+:\d{12}:(key|alias)\/[0-9a-zA-Z-_]*$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z-_.]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ScheduleExpression`: required.
+    /// The scheduling expression.
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-scheduleexpression)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
-    /// `ScheduleExpressionTimezone`: optional.
+    /// The timezone in which the scheduling expression is evaluated.
+    ///
+    /// `ScheduleExpressionTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-scheduleexpressiontimezone)): string, optional. Length: 1 to 50 characters.
     #[serde(
         rename = "ScheduleExpressionTimezone",
         skip_serializing_if = "Option::is_none"
     )]
     pub schedule_expression_timezone: Option<Value<String>>,
-    /// `StartDate`: optional.
+    /// The date, in UTC, after which the schedule can begin invoking its target. Depending on the schedule's recurrence expression, invocations might occur on, or after, the StartDate you specify.
+    ///
+    /// `StartDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-startdate)): string, optional.
     #[serde(rename = "StartDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<Value<String>>,
-    /// `State`: optional.
+    /// Specifies whether the schedule is enabled or disabled.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-state)): [`ScheduleState`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<Value<ScheduleState>>,
-    /// `Target`: required.
+    /// The schedule target.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html#cfn-scheduler-schedule-target)): object [`Target`], required.
     #[serde(rename = "Target")]
     pub target: Target,
 }
@@ -168,13 +190,17 @@ impl ResourceRef<Schedule> {
 
 /// The properties of an `AWS::Scheduler::ScheduleGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedulegroup.html)).
 ///
+/// Definition of AWS::Scheduler::ScheduleGroup Resource Type
+///
 /// Every property is optional: start from [`ScheduleGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScheduleGroup {
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedulegroup.html#cfn-scheduler-schedulegroup-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z-_.]+$`. Length: 1 to 64 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The list of tags to associate with the schedule group.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedulegroup.html#cfn-scheduler-schedulegroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -260,18 +286,24 @@ impl Walk for AssignPublicIp {
 
 /// The `AwsVpcConfiguration` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `AwsVpcConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-awsvpcconfiguration.html).
 ///
 /// [`AwsVpcConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsVpcConfiguration {
-    /// `AssignPublicIp`: optional.
+    /// Specifies whether the task's elastic network interface receives a public IP address. You can specify ENABLED only when LaunchType in EcsParameters is set to FARGATE.
+    ///
+    /// `AssignPublicIp` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-awsvpcconfiguration.html#cfn-scheduler-schedule-awsvpcconfiguration-assignpublicip)): [`AssignPublicIp`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "AssignPublicIp", skip_serializing_if = "Option::is_none")]
     pub assign_public_ip: Option<Value<AssignPublicIp>>,
-    /// `SecurityGroups`: optional.
+    /// Specifies the security groups associated with the task. These security groups must all be in the same VPC. You can specify as many as five security groups. If you do not specify a security group, the default security group for the VPC is used.
+    ///
+    /// `SecurityGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-awsvpcconfiguration.html#cfn-scheduler-schedule-awsvpcconfiguration-securitygroups)): list of (string), optional. Items: 1 to 5. Each item: Length: 1 to 1000 characters.
     #[serde(rename = "SecurityGroups", skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Value<Vec<Value<String>>>>,
-    /// `Subnets`: required.
+    /// Specifies the subnets associated with the task. These subnets must all be in the same VPC. You can specify as many as 16 subnets.
+    ///
+    /// `Subnets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-awsvpcconfiguration.html#cfn-scheduler-schedule-awsvpcconfiguration-subnets)): list of (string), required. Items: 1 to 16. Each item: Length: 1 to 1000 characters.
     #[serde(rename = "Subnets")]
     pub subnets: Value<Vec<Value<String>>>,
 }
@@ -315,18 +347,24 @@ impl Walk for AwsVpcConfiguration {
 
 /// The `CapacityProviderStrategyItem` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `CapacityProviderStrategyItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-capacityproviderstrategyitem.html).
 ///
 /// [`CapacityProviderStrategyItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapacityProviderStrategyItem {
-    /// `Base`: optional.
+    /// The base value designates how many tasks, at a minimum, to run on the specified capacity provider. Only one capacity provider in a capacity provider strategy can have a base defined. If no value is specified, the default value of 0 is used.
+    ///
+    /// `Base` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-capacityproviderstrategyitem.html#cfn-scheduler-schedule-capacityproviderstrategyitem-base)): number, optional. Range: 0 to 100000.
     #[serde(rename = "Base", skip_serializing_if = "Option::is_none")]
     pub base: Option<Value<f64>>,
-    /// `CapacityProvider`: required.
+    /// The short name of the capacity provider.
+    ///
+    /// `CapacityProvider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-capacityproviderstrategyitem.html#cfn-scheduler-schedule-capacityproviderstrategyitem-capacityprovider)): string, required. Length: 1 to 255 characters.
     #[serde(rename = "CapacityProvider")]
     pub capacity_provider: Value<String>,
-    /// `Weight`: optional.
+    /// The weight value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The weight value is taken into consideration after the base value, if defined, is satisfied.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-capacityproviderstrategyitem.html#cfn-scheduler-schedule-capacityproviderstrategyitem-weight)): number, optional. Range: 0 to 1000.
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value<f64>>,
 }
@@ -370,12 +408,14 @@ impl Walk for CapacityProviderStrategyItem {
 
 /// The `DeadLetterConfig` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `DeadLetterConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-deadletterconfig.html).
 ///
 /// Every property is optional: start from [`DeadLetterConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeadLetterConfig {
-    /// `Arn`: optional.
+    /// The ARN of the SQS queue specified as the target for the dead-letter queue.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-deadletterconfig.html#cfn-scheduler-schedule-deadletterconfig-arn)): string, optional. Pattern: `^arn:aws[a-z-]*:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
     pub arn: Option<Value<String>>,
 }
@@ -405,66 +445,94 @@ impl Walk for DeadLetterConfig {
 
 /// The `EcsParameters` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `EcsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html).
 ///
 /// [`EcsParameters::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EcsParameters {
-    /// `CapacityProviderStrategy`: optional.
+    /// The capacity provider strategy to use for the task.
+    ///
+    /// `CapacityProviderStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-capacityproviderstrategy)): list of (object [`CapacityProviderStrategyItem`]), optional. Items: at most 6.
     #[serde(
         rename = "CapacityProviderStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub capacity_provider_strategy: Option<Value<Vec<CapacityProviderStrategyItem>>>,
-    /// `EnableECSManagedTags`: optional.
+    /// Specifies whether to enable Amazon ECS managed tags for the task. For more information, see Tagging Your Amazon ECS Resources in the Amazon Elastic Container Service Developer Guide.
+    ///
+    /// `EnableECSManagedTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-enableecsmanagedtags)): boolean, optional.
     #[serde(
         rename = "EnableECSManagedTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_ecs_managed_tags: Option<Value<bool>>,
-    /// `EnableExecuteCommand`: optional.
+    /// Whether or not to enable the execute command functionality for the containers in this task. If true, this enables execute command functionality on all containers in the task.
+    ///
+    /// `EnableExecuteCommand` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-enableexecutecommand)): boolean, optional.
     #[serde(
         rename = "EnableExecuteCommand",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_execute_command: Option<Value<bool>>,
-    /// `Group`: optional.
+    /// Specifies an ECS task group for the task. The maximum length is 255 characters.
+    ///
+    /// `Group` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-group)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Group", skip_serializing_if = "Option::is_none")]
     pub group: Option<Value<String>>,
-    /// `LaunchType`: optional.
+    /// Specifies the launch type on which your task is running. The launch type that you specify here must match one of the launch type (compatibilities) of the target task. The FARGATE value is supported only in the Regions where AWS Fargate with Amazon ECS is supported. For more information, see AWS Fargate on Amazon ECS in the Amazon Elastic Container Service Developer Guide.
+    ///
+    /// `LaunchType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-launchtype)): [`LaunchType`], one of `EC2`, `FARGATE`, `EXTERNAL`, optional.
     #[serde(rename = "LaunchType", skip_serializing_if = "Option::is_none")]
     pub launch_type: Option<Value<LaunchType>>,
-    /// `NetworkConfiguration`: optional.
+    /// This structure specifies the network configuration for an ECS task.
+    ///
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-networkconfiguration)): object [`NetworkConfiguration`], optional.
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<NetworkConfiguration>,
-    /// `PlacementConstraints`: optional.
+    /// An array of placement constraint objects to use for the task. You can specify up to 10 constraints per task (including constraints in the task definition and those specified at runtime).
+    ///
+    /// `PlacementConstraints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-placementconstraints)): list of (object [`PlacementConstraint`]), optional. Items: at most 10.
     #[serde(
         rename = "PlacementConstraints",
         skip_serializing_if = "Option::is_none"
     )]
     pub placement_constraints: Option<Value<Vec<PlacementConstraint>>>,
-    /// `PlacementStrategy`: optional.
+    /// The placement strategy objects to use for the task. You can specify a maximum of five strategy rules per task.
+    ///
+    /// `PlacementStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-placementstrategy)): list of (object [`PlacementStrategy`]), optional. Items: at most 5.
     #[serde(rename = "PlacementStrategy", skip_serializing_if = "Option::is_none")]
     pub placement_strategy: Option<Value<Vec<PlacementStrategy>>>,
-    /// `PlatformVersion`: optional.
+    /// Specifies the platform version for the task. Specify only the numeric portion of the platform version, such as 1.1.0.
+    ///
+    /// `PlatformVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-platformversion)): string, optional. Length: 1 to 64 characters.
     #[serde(rename = "PlatformVersion", skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<Value<String>>,
-    /// `PropagateTags`: optional.
+    /// Specifies whether to propagate the tags from the task definition to the task. If no value is specified, the tags are not propagated. Tags can only be propagated to the task during task creation. To add tags to a task after task creation, use the TagResource API action.
+    ///
+    /// `PropagateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-propagatetags)): [`PropagateTags`], one of `TASK_DEFINITION`, optional.
     #[serde(rename = "PropagateTags", skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<Value<PropagateTags>>,
-    /// `ReferenceId`: optional.
+    /// The reference ID to use for the task.
+    ///
+    /// `ReferenceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-referenceid)): string, optional. Length: at most 1024 characters.
     #[serde(rename = "ReferenceId", skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The metadata that you apply to the task to help you categorize and organize them. Each tag consists of a key and an optional value, both of which you define. To learn more, see RunTask in the Amazon ECS API Reference.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-tags)): list of (map from string to (string)), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<BTreeMap<String, Value<String>>>>>,
-    /// `TaskCount`: optional.
+    /// The number of tasks to create based on TaskDefinition. The default is 1.
+    ///
+    /// `TaskCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-taskcount)): number, optional. Range: 1 to 10.
     #[serde(rename = "TaskCount", skip_serializing_if = "Option::is_none")]
     pub task_count: Option<Value<f64>>,
-    /// `TaskDefinitionArn`: required.
+    /// The ARN of the task definition to use if the event target is an Amazon ECS task.
+    ///
+    /// `TaskDefinitionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-ecsparameters.html#cfn-scheduler-schedule-ecsparameters-taskdefinitionarn)): string, required. Length: 1 to 1600 characters.
     #[serde(rename = "TaskDefinitionArn")]
     pub task_definition_arn: Value<String>,
 }
@@ -613,15 +681,19 @@ impl Walk for EcsParameters {
 
 /// The `EventBridgeParameters` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `EventBridgeParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-eventbridgeparameters.html).
 ///
 /// Every property is required: [`EventBridgeParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeParameters {
-    /// `DetailType`: required.
+    /// Free-form string, with a maximum of 128 characters, used to decide what fields to expect in the event detail.
+    ///
+    /// `DetailType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-eventbridgeparameters.html#cfn-scheduler-schedule-eventbridgeparameters-detailtype)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "DetailType")]
     pub detail_type: Value<String>,
-    /// `Source`: required.
+    /// The source of the event.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-eventbridgeparameters.html#cfn-scheduler-schedule-eventbridgeparameters-source)): string, required. Pattern: `^(?=[/\.\-_A-Za-z0-9]+)((?!aws\.).*)|(\$(\.[\w_-]+(\[(\d+|\*)\])*)*)$`. Length: 1 to 256 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
 }
@@ -650,18 +722,22 @@ impl Walk for EventBridgeParameters {
 
 /// The `FlexibleTimeWindow` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `FlexibleTimeWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-flexibletimewindow.html).
 ///
 /// [`FlexibleTimeWindow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlexibleTimeWindow {
-    /// `MaximumWindowInMinutes`: optional.
+    /// The maximum time window during which a schedule can be invoked.
+    ///
+    /// `MaximumWindowInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-flexibletimewindow.html#cfn-scheduler-schedule-flexibletimewindow-maximumwindowinminutes)): number, optional. Range: 1 to 1440.
     #[serde(
         rename = "MaximumWindowInMinutes",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_window_in_minutes: Option<Value<f64>>,
-    /// `Mode`: required.
+    /// Determines whether the schedule is executed within a flexible time window.
+    ///
+    /// `Mode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-flexibletimewindow.html#cfn-scheduler-schedule-flexibletimewindow-mode)): [`FlexibleTimeWindowMode`], one of `OFF`, `FLEXIBLE`, required.
     #[serde(rename = "Mode")]
     pub mode: Value<FlexibleTimeWindowMode>,
 }
@@ -716,12 +792,14 @@ impl Walk for FlexibleTimeWindowMode {
 
 /// The `KinesisParameters` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `KinesisParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-kinesisparameters.html).
 ///
 /// Every property is required: [`KinesisParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisParameters {
-    /// `PartitionKey`: required.
+    /// The custom parameter used as the Kinesis partition key. For more information, see Amazon Kinesis Streams Key Concepts in the Amazon Kinesis Streams Developer Guide.
+    ///
+    /// `PartitionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-kinesisparameters.html#cfn-scheduler-schedule-kinesisparameters-partitionkey)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "PartitionKey")]
     pub partition_key: Value<String>,
 }
@@ -770,12 +848,14 @@ impl Walk for LaunchType {
 
 /// The `NetworkConfiguration` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `NetworkConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-networkconfiguration.html).
 ///
 /// Every property is optional: start from [`NetworkConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkConfiguration {
-    /// `AwsvpcConfiguration`: optional.
+    /// This structure specifies the VPC subnets and security groups for the task, and whether a public IP address is to be used. This structure is relevant only for ECS tasks that use the awsvpc network mode.
+    ///
+    /// `AwsvpcConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-networkconfiguration.html#cfn-scheduler-schedule-networkconfiguration-awsvpcconfiguration)): object [`AwsVpcConfiguration`], optional.
     #[serde(
         rename = "AwsvpcConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -808,15 +888,19 @@ impl Walk for NetworkConfiguration {
 
 /// The `PlacementConstraint` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `PlacementConstraint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-placementconstraint.html).
 ///
 /// Every property is optional: start from [`PlacementConstraint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlacementConstraint {
-    /// `Expression`: optional.
+    /// A cluster query language expression to apply to the constraint. You cannot specify an expression if the constraint type is distinctInstance. To learn more, see Cluster Query Language in the Amazon Elastic Container Service Developer Guide.
+    ///
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-placementconstraint.html#cfn-scheduler-schedule-placementconstraint-expression)): string, optional. Length: at most 2000 characters.
     #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
     pub expression: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of constraint. Use distinctInstance to ensure that each task in a particular group is running on a different container instance. Use memberOf to restrict the selection to a group of valid candidates.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-placementconstraint.html#cfn-scheduler-schedule-placementconstraint-type)): [`PlacementConstraintType`], one of `distinctInstance`, `memberOf`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<PlacementConstraintType>>,
 }
@@ -874,15 +958,19 @@ impl Walk for PlacementConstraintType {
 
 /// The `PlacementStrategy` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `PlacementStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-placementstrategy.html).
 ///
 /// Every property is optional: start from [`PlacementStrategy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PlacementStrategy {
-    /// `Field`: optional.
+    /// The field to apply the placement strategy against. For the spread placement strategy, valid values are instanceId (or host, which has the same effect), or any platform or custom attribute that is applied to a container instance, such as attribute:ecs.availability-zone. For the binpack placement strategy, valid values are cpu and memory. For the random placement strategy, this field is not used.
+    ///
+    /// `Field` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-placementstrategy.html#cfn-scheduler-schedule-placementstrategy-field)): string, optional. Length: at most 255 characters.
     #[serde(rename = "Field", skip_serializing_if = "Option::is_none")]
     pub field: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of placement strategy. The random placement strategy randomly places tasks on available candidates. The spread placement strategy spreads placement across available candidates evenly based on the field parameter. The binpack strategy places tasks on available candidates that have the least available amount of the resource that is specified with the field parameter. For example, if you binpack on memory, a task is placed on the instance with the least amount of remaining memory (but still enough to run the task).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-placementstrategy.html#cfn-scheduler-schedule-placementstrategy-type)): [`PlacementStrategyType`], one of `random`, `spread`, `binpack`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<PlacementStrategyType>>,
 }
@@ -960,18 +1048,22 @@ impl Walk for PropagateTags {
 
 /// The `RetryPolicy` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `RetryPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-retrypolicy.html).
 ///
 /// Every property is optional: start from [`RetryPolicy::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetryPolicy {
-    /// `MaximumEventAgeInSeconds`: optional.
+    /// The maximum amount of time, in seconds, to continue to make retry attempts.
+    ///
+    /// `MaximumEventAgeInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-retrypolicy.html#cfn-scheduler-schedule-retrypolicy-maximumeventageinseconds)): number, optional. Range: 60 to 86400.
     #[serde(
         rename = "MaximumEventAgeInSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub maximum_event_age_in_seconds: Option<Value<f64>>,
-    /// `MaximumRetryAttempts`: optional.
+    /// The maximum number of retry attempts to make before the request fails. Retry attempts with exponential backoff continue until either the maximum number of attempts is made or until the duration of the MaximumEventAgeInSeconds is reached.
+    ///
+    /// `MaximumRetryAttempts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-retrypolicy.html#cfn-scheduler-schedule-retrypolicy-maximumretryattempts)): number, optional. Range: 0 to 185.
     #[serde(
         rename = "MaximumRetryAttempts",
         skip_serializing_if = "Option::is_none"
@@ -1012,15 +1104,19 @@ impl Walk for RetryPolicy {
 
 /// The `SageMakerPipelineParameter` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `SageMakerPipelineParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-sagemakerpipelineparameter.html).
 ///
 /// Every property is required: [`SageMakerPipelineParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SageMakerPipelineParameter {
-    /// `Name`: required.
+    /// Name of parameter to start execution of a SageMaker Model Building Pipeline.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-sagemakerpipelineparameter.html#cfn-scheduler-schedule-sagemakerpipelineparameter-name)): string, required. Pattern: `^[A-Za-z0-9\-_]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Value`: required.
+    /// Value of parameter to start execution of a SageMaker Model Building Pipeline.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-sagemakerpipelineparameter.html#cfn-scheduler-schedule-sagemakerpipelineparameter-value)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1049,12 +1145,14 @@ impl Walk for SageMakerPipelineParameter {
 
 /// The `SageMakerPipelineParameters` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `SageMakerPipelineParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-sagemakerpipelineparameters.html).
 ///
 /// Every property is optional: start from [`SageMakerPipelineParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SageMakerPipelineParameters {
-    /// `PipelineParameterList`: optional.
+    /// List of Parameter names and values for SageMaker Model Building Pipeline execution.
+    ///
+    /// `PipelineParameterList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-sagemakerpipelineparameters.html#cfn-scheduler-schedule-sagemakerpipelineparameters-pipelineparameterlist)): list of (object [`SageMakerPipelineParameter`]), optional. Items: 0 to 200.
     #[serde(
         rename = "PipelineParameterList",
         skip_serializing_if = "Option::is_none"
@@ -1110,12 +1208,14 @@ impl Walk for ScheduleState {
 
 /// The `SqsParameters` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `SqsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-sqsparameters.html).
 ///
 /// Every property is optional: start from [`SqsParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SqsParameters {
-    /// `MessageGroupId`: optional.
+    /// The FIFO message group ID to use as the target.
+    ///
+    /// `MessageGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-sqsparameters.html#cfn-scheduler-schedule-sqsparameters-messagegroupid)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "MessageGroupId", skip_serializing_if = "Option::is_none")]
     pub message_group_id: Option<Value<String>>,
 }
@@ -1145,15 +1245,19 @@ impl Walk for SqsParameters {
 
 /// The `Tag` property type of [`ScheduleGroup`].
 ///
-/// AWS reference: [`AWS::Scheduler::ScheduleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedulegroup.html).
+/// AWS reference: [`AWS::Scheduler::ScheduleGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedulegroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// Key for the tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedulegroup-tag.html#cfn-scheduler-schedulegroup-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Value for the tag
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedulegroup-tag.html#cfn-scheduler-schedulegroup-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1182,45 +1286,65 @@ impl Walk for Tag {
 
 /// The `Target` property type of [`Schedule`].
 ///
-/// AWS reference: [`AWS::Scheduler::Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html).
+/// AWS reference: [`AWS::Scheduler::Schedule` `Target`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html).
 ///
 /// [`Target::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Target {
-    /// `Arn`: required.
+    /// The Amazon Resource Name (ARN) of the target.
+    ///
+    /// `Arn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-arn)): string, required. Length: 1 to 1600 characters.
     #[serde(rename = "Arn")]
     pub arn: Value<String>,
-    /// `DeadLetterConfig`: optional.
+    /// A DeadLetterConfig object that contains information about a dead-letter queue configuration.
+    ///
+    /// `DeadLetterConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-deadletterconfig)): object [`DeadLetterConfig`], optional.
     #[serde(rename = "DeadLetterConfig", skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
-    /// `EcsParameters`: optional.
+    /// The custom parameters to be used when the target is an Amazon ECS task.
+    ///
+    /// `EcsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-ecsparameters)): object [`EcsParameters`], optional.
     #[serde(rename = "EcsParameters", skip_serializing_if = "Option::is_none")]
     pub ecs_parameters: Option<EcsParameters>,
-    /// `EventBridgeParameters`: optional.
+    /// EventBridge PutEvent predefined target type.
+    ///
+    /// `EventBridgeParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-eventbridgeparameters)): object [`EventBridgeParameters`], optional.
     #[serde(
         rename = "EventBridgeParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_bridge_parameters: Option<EventBridgeParameters>,
-    /// `Input`: optional.
+    /// The text, or well-formed JSON, passed to the target. If you are configuring a templated Lambda, AWS Step Functions, or Amazon EventBridge target, the input must be a well-formed JSON. For all other target types, a JSON is not required. If you do not specify anything for this field, EventBridge Scheduler delivers a default notification to the target.
+    ///
+    /// `Input` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-input)): string, optional. Length: at least 1 characters.
     #[serde(rename = "Input", skip_serializing_if = "Option::is_none")]
     pub input: Option<Value<String>>,
-    /// `KinesisParameters`: optional.
+    /// The custom parameter you can use to control the shard to which EventBridge Scheduler sends the event.
+    ///
+    /// `KinesisParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-kinesisparameters)): object [`KinesisParameters`], optional.
     #[serde(rename = "KinesisParameters", skip_serializing_if = "Option::is_none")]
     pub kinesis_parameters: Option<KinesisParameters>,
-    /// `RetryPolicy`: optional.
+    /// A RetryPolicy object that includes information about the retry policy settings.
+    ///
+    /// `RetryPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-retrypolicy)): object [`RetryPolicy`], optional.
     #[serde(rename = "RetryPolicy", skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<RetryPolicy>,
-    /// `RoleArn`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role to be used for this target when the schedule is triggered.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-rolearn)): string, required. Pattern: `^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$`. Length: 1 to 1600 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SageMakerPipelineParameters`: optional.
+    /// These are custom parameters to use when the target is a SageMaker Model Building Pipeline that starts based on AWS EventBridge Scheduler schedules.
+    ///
+    /// `SageMakerPipelineParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-sagemakerpipelineparameters)): object [`SageMakerPipelineParameters`], optional.
     #[serde(
         rename = "SageMakerPipelineParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub sage_maker_pipeline_parameters: Option<SageMakerPipelineParameters>,
-    /// `SqsParameters`: optional.
+    /// Contains the message group ID to use when the target is a FIFO queue. If you specify an SQS FIFO queue as a target, the queue must have content-based deduplication enabled.
+    ///
+    /// `SqsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scheduler-schedule-target.html#cfn-scheduler-schedule-target-sqsparameters)): object [`SqsParameters`], optional.
     #[serde(rename = "SqsParameters", skip_serializing_if = "Option::is_none")]
     pub sqs_parameters: Option<SqsParameters>,
 }

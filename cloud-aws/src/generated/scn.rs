@@ -9,25 +9,39 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SCN::DataIntegrationFlow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html)).
 ///
+/// Represents an AWS Supply Chain data integration flow.
+///
 /// [`DataIntegrationFlow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataIntegrationFlow {
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// The Amazon Web Services Supply Chain instance identifier.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html#cfn-scn-dataintegrationflow-instanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the DataIntegrationFlow.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html#cfn-scn-dataintegrationflow-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Sources`: required.
+    /// The source configurations for the DataIntegrationFlow.
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html#cfn-scn-dataintegrationflow-sources)): list of (object [`DataIntegrationFlowSource`]), required. Items: 1 to 40.
     #[serde(rename = "Sources")]
     pub sources: Value<Vec<DataIntegrationFlowSource>>,
-    /// `Tags`: optional.
+    /// The tags for the DataIntegrationFlow.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html#cfn-scn-dataintegrationflow-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Target`: required.
+    /// The DataIntegrationFlow target parameters.
+    ///
+    /// `Target` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html#cfn-scn-dataintegrationflow-target)): object [`DataIntegrationFlowTarget`], required.
     #[serde(rename = "Target")]
     pub target: DataIntegrationFlowTarget,
-    /// `Transformation`: required.
+    /// The DataIntegrationFlow transformation parameters.
+    ///
+    /// `Transformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html#cfn-scn-dataintegrationflow-transformation)): object [`DataIntegrationFlowTransformation`], required.
     #[serde(rename = "Transformation")]
     pub transformation: DataIntegrationFlowTransformation,
 }
@@ -103,28 +117,44 @@ impl ResourceRef<DataIntegrationFlow> {
 
 /// The properties of an `AWS::SCN::Dataset` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html)).
 ///
+/// Represents an AWS Supply Chain data lake dataset.
+///
 /// [`Dataset::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dataset {
-    /// `Description`: optional.
+    /// The description of the dataset.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html#cfn-scn-dataset-description)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// The Amazon Web Services Supply Chain instance identifier.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html#cfn-scn-dataset-instanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the dataset.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html#cfn-scn-dataset-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9_]+$`. Length: 1 to 75 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Namespace`: required, create-only (changing it replaces the resource).
+    /// The namespace of the dataset.
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html#cfn-scn-dataset-namespace)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9_]+$`. Length: 1 to 50 characters.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
-    /// `PartitionSpec`: optional, create-only (changing it replaces the resource).
+    /// The partition specification of the dataset.
+    ///
+    /// `PartitionSpec` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html#cfn-scn-dataset-partitionspec)): object [`PartitionSpec`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "PartitionSpec", skip_serializing_if = "Option::is_none")]
     pub partition_spec: Option<PartitionSpec>,
-    /// `Schema`: optional, create-only (changing it replaces the resource).
+    /// The schema of the dataset.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html#cfn-scn-dataset-schema)): object [`Schema`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "Schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<Schema>,
-    /// `Tags`: optional.
+    /// The tags for the dataset.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html#cfn-scn-dataset-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -225,22 +255,32 @@ impl ResourceRef<Dataset> {
 
 /// The properties of an `AWS::SCN::Instance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-instance.html)).
 ///
+/// Resource Type definition for AWS::SCN::Instance
+///
 /// Every property is optional: start from [`Instance::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Instance {
-    /// `InstanceDescription`: optional.
+    /// The instance description.
+    ///
+    /// `InstanceDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-instance.html#cfn-scn-instance-instancedescription)): string, optional. Pattern: `^([a-zA-Z0-9., _ʼ'%-]){0,500}$`. Length: 0 to 501 characters.
     #[serde(
         rename = "InstanceDescription",
         skip_serializing_if = "Option::is_none"
     )]
     pub instance_description: Option<Value<String>>,
-    /// `InstanceName`: optional.
+    /// The instance name.
+    ///
+    /// `InstanceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-instance.html#cfn-scn-instance-instancename)): string, optional. Pattern: `^(?![ _ʼ'%-])[a-zA-Z0-9 _ʼ'%-]{0,62}[a-zA-Z0-9]$`. Length: 0 to 63 characters.
     #[serde(rename = "InstanceName", skip_serializing_if = "Option::is_none")]
     pub instance_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for the instance.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-instance.html#cfn-scn-instance-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `WebAppDnsDomain`: optional, create-only (changing it replaces the resource).
+    /// The WebApp DNS domain name of the instance.
+    ///
+    /// `WebAppDnsDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-instance.html#cfn-scn-instance-webappdnsdomain)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?![-])[a-zA-Z0-9-]{1,62}[a-zA-Z0-9]$`.
     #[serde(rename = "WebAppDnsDomain", skip_serializing_if = "Option::is_none")]
     pub web_app_dns_domain: Option<Value<String>>,
 }
@@ -337,19 +377,29 @@ impl ResourceRef<Instance> {
 
 /// The properties of an `AWS::SCN::Namespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-namespace.html)).
 ///
+/// Definition of AWS::SCN::Namespace Resource Type
+///
 /// [`Namespace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Namespace {
-    /// `Description`: optional.
+    /// The description of the namespace.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-namespace.html#cfn-scn-namespace-description)): string, optional. Length: 1 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceId`: required, create-only (changing it replaces the resource).
+    /// The Amazon Web Services Supply Chain instance identifier.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-namespace.html#cfn-scn-namespace-instanceid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`. Length: 36 to 36 characters.
     #[serde(rename = "InstanceId")]
     pub instance_id: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the namespace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-namespace.html#cfn-scn-namespace-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9_]+$`. Length: 1 to 50 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags for the namespace.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-namespace.html#cfn-scn-namespace-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -419,21 +469,29 @@ impl ResourceRef<Namespace> {
 
 /// The `DataIntegrationFlowSource` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `DataIntegrationFlowSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowsource.html).
 ///
 /// [`DataIntegrationFlowSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataIntegrationFlowSource {
-    /// `DatasetSource`: optional.
+    /// The dataset source configuration parameters.
+    ///
+    /// `DatasetSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowsource.html#cfn-scn-dataintegrationflow-dataintegrationflowsource-datasetsource)): object [`DatasetSourceConfiguration`], optional.
     #[serde(rename = "DatasetSource", skip_serializing_if = "Option::is_none")]
     pub dataset_source: Option<DatasetSourceConfiguration>,
-    /// `S3Source`: optional.
+    /// The S3 source configuration parameters.
+    ///
+    /// `S3Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowsource.html#cfn-scn-dataintegrationflow-dataintegrationflowsource-s3source)): object [`S3SourceConfiguration`], optional.
     #[serde(rename = "S3Source", skip_serializing_if = "Option::is_none")]
     pub s3_source: Option<S3SourceConfiguration>,
-    /// `SourceName`: required.
+    /// The source name that can be used as table alias in SQL transformation query.
+    ///
+    /// `SourceName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowsource.html#cfn-scn-dataintegrationflow-dataintegrationflowsource-sourcename)): string, required. Pattern: `^[A-Za-z0-9_]+$`. Length: 1 to 256 characters.
     #[serde(rename = "SourceName")]
     pub source_name: Value<String>,
-    /// `SourceType`: required.
+    /// The source type.
+    ///
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowsource.html#cfn-scn-dataintegrationflow-dataintegrationflowsource-sourcetype)): [`SourceType`], one of `S3`, `DATASET`, required.
     #[serde(rename = "SourceType")]
     pub source_type: Value<SourceType>,
 }
@@ -483,15 +541,19 @@ impl Walk for DataIntegrationFlowSource {
 
 /// The `DataIntegrationFlowTarget` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `DataIntegrationFlowTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowtarget.html).
 ///
 /// [`DataIntegrationFlowTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataIntegrationFlowTarget {
-    /// `DatasetTarget`: optional.
+    /// The dataset target configuration parameters.
+    ///
+    /// `DatasetTarget` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowtarget.html#cfn-scn-dataintegrationflow-dataintegrationflowtarget-datasettarget)): object [`DatasetTargetConfiguration`], optional.
     #[serde(rename = "DatasetTarget", skip_serializing_if = "Option::is_none")]
     pub dataset_target: Option<DatasetTargetConfiguration>,
-    /// `TargetType`: required.
+    /// The target type.
+    ///
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowtarget.html#cfn-scn-dataintegrationflow-dataintegrationflowtarget-targettype)): [`TargetType`], one of `DATASET`, required.
     #[serde(rename = "TargetType")]
     pub target_type: Value<TargetType>,
 }
@@ -526,15 +588,19 @@ impl Walk for DataIntegrationFlowTarget {
 
 /// The `DataIntegrationFlowTransformation` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `DataIntegrationFlowTransformation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowtransformation.html).
 ///
 /// [`DataIntegrationFlowTransformation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataIntegrationFlowTransformation {
-    /// `SqlTransformation`: optional.
+    /// The SQL transformation configuration parameters.
+    ///
+    /// `SqlTransformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowtransformation.html#cfn-scn-dataintegrationflow-dataintegrationflowtransformation-sqltransformation)): object [`SqlTransformationConfiguration`], optional.
     #[serde(rename = "SqlTransformation", skip_serializing_if = "Option::is_none")]
     pub sql_transformation: Option<SqlTransformationConfiguration>,
-    /// `TransformationType`: required.
+    /// The transformation type.
+    ///
+    /// `TransformationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dataintegrationflowtransformation.html#cfn-scn-dataintegrationflow-dataintegrationflowtransformation-transformationtype)): [`TransformationType`], one of `SQL`, `NONE`, required.
     #[serde(rename = "TransformationType")]
     pub transformation_type: Value<TransformationType>,
 }
@@ -569,15 +635,19 @@ impl Walk for DataIntegrationFlowTransformation {
 
 /// The `DataLakeDatasetPartitionField` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::SCN::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html).
+/// AWS reference: [`AWS::SCN::Dataset` `DataLakeDatasetPartitionField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetpartitionfield.html).
 ///
 /// Every property is required: [`DataLakeDatasetPartitionField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataLakeDatasetPartitionField {
-    /// `Name`: required.
+    /// The name of the partition field.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetpartitionfield.html#cfn-scn-dataset-datalakedatasetpartitionfield-name)): string, required. Pattern: `^[a-z0-9_]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Transform`: required.
+    /// The transformation of the partition field.
+    ///
+    /// `Transform` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetpartitionfield.html#cfn-scn-dataset-datalakedatasetpartitionfield-transform)): object [`Transform`], required.
     #[serde(rename = "Transform")]
     pub transform: Transform,
 }
@@ -606,12 +676,14 @@ impl Walk for DataLakeDatasetPartitionField {
 
 /// The `DataLakeDatasetPrimaryKeyField` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::SCN::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html).
+/// AWS reference: [`AWS::SCN::Dataset` `DataLakeDatasetPrimaryKeyField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetprimarykeyfield.html).
 ///
 /// Every property is required: [`DataLakeDatasetPrimaryKeyField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataLakeDatasetPrimaryKeyField {
-    /// `Name`: required.
+    /// The name of the primary key field.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetprimarykeyfield.html#cfn-scn-dataset-datalakedatasetprimarykeyfield-name)): string, required. Pattern: `^[a-z0-9_]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -635,18 +707,24 @@ impl Walk for DataLakeDatasetPrimaryKeyField {
 
 /// The `DataLakeDatasetSchemaField` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::SCN::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html).
+/// AWS reference: [`AWS::SCN::Dataset` `DataLakeDatasetSchemaField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetschemafield.html).
 ///
 /// Every property is required: [`DataLakeDatasetSchemaField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataLakeDatasetSchemaField {
-    /// `IsRequired`: required.
+    /// Indicate if the field is required or not.
+    ///
+    /// `IsRequired` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetschemafield.html#cfn-scn-dataset-datalakedatasetschemafield-isrequired)): boolean, required.
     #[serde(rename = "IsRequired")]
     pub is_required: Value<bool>,
-    /// `Name`: required.
+    /// The dataset field name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetschemafield.html#cfn-scn-dataset-datalakedatasetschemafield-name)): string, required. Pattern: `^[a-z0-9_]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Type`: required.
+    /// The dataset field type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-datalakedatasetschemafield.html#cfn-scn-dataset-datalakedatasetschemafield-type)): [`DataLakeDatasetSchemaFieldType`], one of `INT`, `DOUBLE`, `STRING`, `TIMESTAMP`, `LONG`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DataLakeDatasetSchemaFieldType>,
 }
@@ -711,18 +789,24 @@ impl Walk for DataLakeDatasetSchemaFieldType {
 
 /// The `DatasetOptions` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `DatasetOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasetoptions.html).
 ///
 /// Every property is optional: start from [`DatasetOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatasetOptions {
-    /// `DedupeRecords`: optional.
+    /// The option to perform deduplication on data records sharing same primary key values.
+    ///
+    /// `DedupeRecords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasetoptions.html#cfn-scn-dataintegrationflow-datasetoptions-deduperecords)): boolean, optional.
     #[serde(rename = "DedupeRecords", skip_serializing_if = "Option::is_none")]
     pub dedupe_records: Option<Value<bool>>,
-    /// `DedupeStrategy`: optional.
+    /// The deduplication strategy.
+    ///
+    /// `DedupeStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasetoptions.html#cfn-scn-dataintegrationflow-datasetoptions-dedupestrategy)): object [`DedupeStrategy`], optional.
     #[serde(rename = "DedupeStrategy", skip_serializing_if = "Option::is_none")]
     pub dedupe_strategy: Option<DedupeStrategy>,
-    /// `LoadType`: optional.
+    /// The load type.
+    ///
+    /// `LoadType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasetoptions.html#cfn-scn-dataintegrationflow-datasetoptions-loadtype)): [`LoadType`], one of `INCREMENTAL`, `REPLACE`, optional.
     #[serde(rename = "LoadType", skip_serializing_if = "Option::is_none")]
     pub load_type: Option<Value<LoadType>>,
 }
@@ -768,15 +852,19 @@ impl Walk for DatasetOptions {
 
 /// The `DatasetSourceConfiguration` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `DatasetSourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasetsourceconfiguration.html).
 ///
 /// [`DatasetSourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetSourceConfiguration {
-    /// `DatasetIdentifier`: required.
+    /// The ARN of the dataset.
+    ///
+    /// `DatasetIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasetsourceconfiguration.html#cfn-scn-dataintegrationflow-datasetsourceconfiguration-datasetidentifier)): string, required. Pattern: `^[-_/A-Za-z0-9:]+$`. Length: 1 to 1011 characters.
     #[serde(rename = "DatasetIdentifier")]
     pub dataset_identifier: Value<String>,
-    /// `Options`: optional.
+    /// The dataset options.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasetsourceconfiguration.html#cfn-scn-dataintegrationflow-datasetsourceconfiguration-options)): object [`DatasetOptions`], optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<DatasetOptions>,
 }
@@ -811,15 +899,19 @@ impl Walk for DatasetSourceConfiguration {
 
 /// The `DatasetTargetConfiguration` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `DatasetTargetConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasettargetconfiguration.html).
 ///
 /// [`DatasetTargetConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatasetTargetConfiguration {
-    /// `DatasetIdentifier`: required.
+    /// The dataset ARN.
+    ///
+    /// `DatasetIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasettargetconfiguration.html#cfn-scn-dataintegrationflow-datasettargetconfiguration-datasetidentifier)): string, required. Pattern: `^[-_/A-Za-z0-9:]+$`. Length: 1 to 1011 characters.
     #[serde(rename = "DatasetIdentifier")]
     pub dataset_identifier: Value<String>,
-    /// `Options`: optional.
+    /// The dataset options.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-datasettargetconfiguration.html#cfn-scn-dataintegrationflow-datasettargetconfiguration-options)): object [`DatasetOptions`], optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<DatasetOptions>,
 }
@@ -854,15 +946,19 @@ impl Walk for DatasetTargetConfiguration {
 
 /// The `DedupeStrategy` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `DedupeStrategy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dedupestrategy.html).
 ///
 /// [`DedupeStrategy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DedupeStrategy {
-    /// `FieldPriority`: optional.
+    /// The field priority deduplication strategy configuration.
+    ///
+    /// `FieldPriority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dedupestrategy.html#cfn-scn-dataintegrationflow-dedupestrategy-fieldpriority)): object [`FieldPriorityDedupeStrategyConfiguration`], optional.
     #[serde(rename = "FieldPriority", skip_serializing_if = "Option::is_none")]
     pub field_priority: Option<FieldPriorityDedupeStrategyConfiguration>,
-    /// `Type`: required.
+    /// The deduplication strategy type.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-dedupestrategy.html#cfn-scn-dataintegrationflow-dedupestrategy-type)): [`DedupeStrategyType`], one of `FIELD_PRIORITY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DedupeStrategyType>,
 }
@@ -917,15 +1013,19 @@ impl Walk for DedupeStrategyType {
 
 /// The `FieldPriorityDedupeField` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `FieldPriorityDedupeField`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-fieldprioritydedupefield.html).
 ///
 /// Every property is required: [`FieldPriorityDedupeField::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldPriorityDedupeField {
-    /// `Name`: required.
+    /// The name of the deduplication field.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-fieldprioritydedupefield.html#cfn-scn-dataintegrationflow-fieldprioritydedupefield-name)): string, required. Pattern: `^[a-z0-9_]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SortOrder`: required.
+    /// The sort order.
+    ///
+    /// `SortOrder` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-fieldprioritydedupefield.html#cfn-scn-dataintegrationflow-fieldprioritydedupefield-sortorder)): [`SortOrder`], one of `ASC`, `DESC`, required.
     #[serde(rename = "SortOrder")]
     pub sort_order: Value<SortOrder>,
 }
@@ -954,12 +1054,14 @@ impl Walk for FieldPriorityDedupeField {
 
 /// The `FieldPriorityDedupeStrategyConfiguration` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `FieldPriorityDedupeStrategyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-fieldprioritydedupestrategyconfiguration.html).
 ///
 /// Every property is required: [`FieldPriorityDedupeStrategyConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldPriorityDedupeStrategyConfiguration {
-    /// `Fields`: required.
+    /// The list of field names and their sort order for deduplication.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-fieldprioritydedupestrategyconfiguration.html#cfn-scn-dataintegrationflow-fieldprioritydedupestrategyconfiguration-fields)): list of (object [`FieldPriorityDedupeField`]), required. Items: 1 to 10.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<FieldPriorityDedupeField>>,
 }
@@ -1028,12 +1130,14 @@ impl Walk for LoadType {
 
 /// The `PartitionSpec` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::SCN::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html).
+/// AWS reference: [`AWS::SCN::Dataset` `PartitionSpec`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-partitionspec.html).
 ///
 /// Every property is required: [`PartitionSpec::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionSpec {
-    /// `Fields`: required.
+    /// The partition fields.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-partitionspec.html#cfn-scn-dataset-partitionspec-fields)): list of (object [`DataLakeDatasetPartitionField`]), required. Items: 1 to 10.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<DataLakeDatasetPartitionField>>,
 }
@@ -1059,12 +1163,14 @@ impl Walk for PartitionSpec {
 
 /// The `S3Options` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `S3Options`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-s3options.html).
 ///
 /// Every property is optional: start from [`S3Options::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Options {
-    /// `FileType`: optional.
+    /// The file type.
+    ///
+    /// `FileType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-s3options.html#cfn-scn-dataintegrationflow-s3options-filetype)): [`FileType`], one of `CSV`, `PARQUET`, `JSON`, optional.
     #[serde(rename = "FileType", skip_serializing_if = "Option::is_none")]
     pub file_type: Option<Value<FileType>>,
 }
@@ -1094,18 +1200,24 @@ impl Walk for S3Options {
 
 /// The `S3SourceConfiguration` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `S3SourceConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-s3sourceconfiguration.html).
 ///
 /// [`S3SourceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3SourceConfiguration {
-    /// `BucketName`: required.
+    /// The S3 bucket name.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-s3sourceconfiguration.html#cfn-scn-dataintegrationflow-s3sourceconfiguration-bucketname)): string, required. Pattern: `^[a-z0-9][a-z0-9.-]*[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `Options`: optional.
+    /// The Amazon S3 options.
+    ///
+    /// `Options` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-s3sourceconfiguration.html#cfn-scn-dataintegrationflow-s3sourceconfiguration-options)): object [`S3Options`], optional.
     #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
     pub options: Option<S3Options>,
-    /// `Prefix`: required.
+    /// The S3 prefix.
+    ///
+    /// `Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-s3sourceconfiguration.html#cfn-scn-dataintegrationflow-s3sourceconfiguration-prefix)): string, required. Pattern: `^[/A-Za-z0-9._-]+$`. Length: 0 to 700 characters.
     #[serde(rename = "Prefix")]
     pub prefix: Value<String>,
 }
@@ -1143,18 +1255,24 @@ impl Walk for S3SourceConfiguration {
 
 /// The `Schema` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::SCN::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html).
+/// AWS reference: [`AWS::SCN::Dataset` `Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-schema.html).
 ///
 /// [`Schema::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schema {
-    /// `Fields`: required.
+    /// The list of field details of the dataset schema.
+    ///
+    /// `Fields` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-schema.html#cfn-scn-dataset-schema-fields)): list of (object [`DataLakeDatasetSchemaField`]), required. Items: 1 to 500.
     #[serde(rename = "Fields")]
     pub fields: Value<Vec<DataLakeDatasetSchemaField>>,
-    /// `Name`: required.
+    /// The name of the dataset schema.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-schema.html#cfn-scn-dataset-schema-name)): string, required. Pattern: `^[A-Za-z0-9]+$`. Length: 1 to 100 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PrimaryKeys`: optional.
+    /// The list of primary key fields for the dataset.
+    ///
+    /// `PrimaryKeys` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-schema.html#cfn-scn-dataset-schema-primarykeys)): list of (object [`DataLakeDatasetPrimaryKeyField`]), optional. Items: 1 to 20.
     #[serde(rename = "PrimaryKeys", skip_serializing_if = "Option::is_none")]
     pub primary_keys: Option<Value<Vec<DataLakeDatasetPrimaryKeyField>>>,
 }
@@ -1238,12 +1356,14 @@ impl Walk for SourceType {
 
 /// The `SqlTransformationConfiguration` property type of [`DataIntegrationFlow`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `SqlTransformationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-sqltransformationconfiguration.html).
 ///
 /// Every property is required: [`SqlTransformationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqlTransformationConfiguration {
-    /// `Query`: required.
+    /// The transformation SQL query body based on SparkSQL.
+    ///
+    /// `Query` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-sqltransformationconfiguration.html#cfn-scn-dataintegrationflow-sqltransformationconfiguration-query)): string, required. Length: 1 to 65535 characters.
     #[serde(rename = "Query")]
     pub query: Value<String>,
 }
@@ -1269,15 +1389,19 @@ impl Walk for SqlTransformationConfiguration {
 
 /// The `Tag` property type of [`DataIntegrationFlow`], [`Dataset`], [`Instance`] and [`Namespace`].
 ///
-/// AWS reference: [`AWS::SCN::DataIntegrationFlow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataintegrationflow.html), [`AWS::SCN::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html), [`AWS::SCN::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-instance.html), [`AWS::SCN::Namespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-namespace.html).
+/// AWS reference: [`AWS::SCN::DataIntegrationFlow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-tag.html), [`AWS::SCN::Dataset` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-tag.html), [`AWS::SCN::Instance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-instance-tag.html), [`AWS::SCN::Namespace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-namespace-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-tag.html#cfn-scn-dataintegrationflow-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataintegrationflow-tag.html#cfn-scn-dataintegrationflow-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1323,12 +1447,14 @@ impl Walk for TargetType {
 
 /// The `Transform` property type of [`Dataset`].
 ///
-/// AWS reference: [`AWS::SCN::Dataset`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scn-dataset.html).
+/// AWS reference: [`AWS::SCN::Dataset` `Transform`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-transform.html).
 ///
 /// Every property is required: [`Transform::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transform {
-    /// `Type`: required.
+    /// The type of partitioning transformation.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-scn-dataset-transform.html#cfn-scn-dataset-transform-type)): [`TransformType`], one of `YEAR`, `MONTH`, `DAY`, `HOUR`, `IDENTITY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<TransformType>,
 }

@@ -9,16 +9,22 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SecretsManager::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-resourcepolicy.html)).
 ///
+/// Resource Type definition for AWS::SecretsManager::ResourcePolicy
+///
 /// [`ResourcePolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `BlockPublicPolicy`: optional.
+    /// Specifies whether to block resource-based policies that allow broad access to the secret.
+    ///
+    /// `BlockPublicPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-resourcepolicy.html#cfn-secretsmanager-resourcepolicy-blockpublicpolicy)): boolean, optional.
     #[serde(rename = "BlockPublicPolicy", skip_serializing_if = "Option::is_none")]
     pub block_public_policy: Option<Value<bool>>,
-    /// `ResourcePolicy`: required.
+    /// `ResourcePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-resourcepolicy.html#cfn-secretsmanager-resourcepolicy-resourcepolicy)): JSON (the schema allows several shapes, or none), required. Length: 1 to 20480 characters.
     #[serde(rename = "ResourcePolicy")]
     pub resource_policy: Json,
-    /// `SecretId`: required, create-only (changing it replaces the resource).
+    /// The ARN or name of the secret to attach the resource-based policy.
+    ///
+    /// `SecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-resourcepolicy.html#cfn-secretsmanager-resourcepolicy-secretid)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "SecretId")]
     pub secret_id: Value<String>,
 }
@@ -69,40 +75,56 @@ impl ResourceRef<ResourcePolicy> {
 
 /// The properties of an `AWS::SecretsManager::RotationSchedule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html)).
 ///
+/// Resource Type definition for AWS::SecretsManager::RotationSchedule
+///
 /// [`RotationSchedule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RotationSchedule {
-    /// `ExternalSecretRotationMetadata`: optional.
+    /// The list of metadata needed to successfully rotate a managed external secret.
+    ///
+    /// `ExternalSecretRotationMetadata` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-externalsecretrotationmetadata)): list of (object [`ExternalSecretRotationMetadataItem`]), optional.
     #[serde(
         rename = "ExternalSecretRotationMetadata",
         skip_serializing_if = "Option::is_none"
     )]
     pub external_secret_rotation_metadata: Option<Value<Vec<ExternalSecretRotationMetadataItem>>>,
-    /// `ExternalSecretRotationRoleArn`: optional.
+    /// The ARN of the IAM role that is used by Secrets Manager to rotate a managed external secret.
+    ///
+    /// `ExternalSecretRotationRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-externalsecretrotationrolearn)): string, optional.
     #[serde(
         rename = "ExternalSecretRotationRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub external_secret_rotation_role_arn: Option<Value<String>>,
-    /// `HostedRotationLambda`: optional.
+    /// Creates a new Lambda rotation function based on one of the Secrets Manager rotation function templates. To use a rotation function that already exists, specify RotationLambdaARN instead.
+    ///
+    /// `HostedRotationLambda` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda)): object [`HostedRotationLambda`], optional.
     #[serde(
         rename = "HostedRotationLambda",
         skip_serializing_if = "Option::is_none"
     )]
     pub hosted_rotation_lambda: Option<HostedRotationLambda>,
-    /// `RotateImmediatelyOnUpdate`: optional.
+    /// Specifies whether to rotate the secret immediately or wait until the next scheduled rotation window.
+    ///
+    /// `RotateImmediatelyOnUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-rotateimmediatelyonupdate)): boolean, optional.
     #[serde(
         rename = "RotateImmediatelyOnUpdate",
         skip_serializing_if = "Option::is_none"
     )]
     pub rotate_immediately_on_update: Option<Value<bool>>,
-    /// `RotationLambdaARN`: optional.
+    /// The ARN of an existing Lambda rotation function. To specify a rotation function that is also defined in this template, use the Ref function.
+    ///
+    /// `RotationLambdaARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-rotationlambdaarn)): string, optional.
     #[serde(rename = "RotationLambdaARN", skip_serializing_if = "Option::is_none")]
     pub rotation_lambda_arn: Option<Value<String>>,
-    /// `RotationRules`: optional.
+    /// A structure that defines the rotation configuration for this secret.
+    ///
+    /// `RotationRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-rotationrules)): object [`RotationRules`], optional.
     #[serde(rename = "RotationRules", skip_serializing_if = "Option::is_none")]
     pub rotation_rules: Option<RotationRules>,
-    /// `SecretId`: required, create-only (changing it replaces the resource).
+    /// The ARN or name of the secret to rotate.
+    ///
+    /// `SecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-secretid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "SecretId")]
     pub secret_id: Value<String>,
 }
@@ -198,34 +220,52 @@ impl ResourceRef<RotationSchedule> {
 
 /// The properties of an `AWS::SecretsManager::Secret` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html)).
 ///
+/// Creates a new secret. A \*secret\* can be a password, a set of credentials such as a user name and password, an OAuth token, or other secret information that you store in an encrypted form in Secrets Manager. For RDS master user credentials, see [AWS::RDS::DBCluster MasterUserSecret](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbcluster-masterusersecret.html). For RS admin user credentials, see [AWS::Redshift::Cluster](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-cluster.html). To retrieve a secret in a CFNshort template, use a \*dynamic reference\*. For more information, see [Retrieve a secret in an resource](https://docs.aws.amazon.com/secretsmanager/latest/userguide/cfn-example_reference-secret.html). For information about creating a secret in the console, see [Create a secret](https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_create-basic-secret.html). For information about creating a secret using the CLI or SDK, see [CreateSecret](https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html). For information about retrieving a secret in code, see [Retrieve secrets from Secrets Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets.html).
+///
 /// Every property is optional: start from [`Secret::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Secret {
-    /// `Description`: optional.
+    /// The description of the secret.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-description)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GenerateSecretString`: optional.
+    /// A structure that specifies how to generate a password to encrypt and store in the secret. To include a specific string in the secret, use `SecretString` instead. If you omit both `GenerateSecretString` and `SecretString`, you create an empty secret. When you make a change to this property, a new secret version is created. We recommend that you specify the maximum length and include every character type that the system you are generating a password for can support.
+    ///
+    /// `GenerateSecretString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-generatesecretstring)): object [`GenerateSecretString`], optional.
     #[serde(
         rename = "GenerateSecretString",
         skip_serializing_if = "Option::is_none"
     )]
     pub generate_secret_string: Option<GenerateSecretString>,
-    /// `KmsKeyId`: optional.
+    /// The ARN, key ID, or alias of the KMS key that Secrets Manager uses to encrypt the secret value in the secret. An alias is always prefixed by `alias/`, for example `alias/aws/secretsmanager`. For more information, see [About aliases](https://docs.aws.amazon.com/kms/latest/developerguide/alias-about.html). To use a KMS key in a different account, use the key ARN or the alias ARN. If you don't specify this value, then Secrets Manager uses the key `aws/secretsmanager`. If that key doesn't yet exist, then Secrets Manager creates it for you automatically the first time it encrypts the secret value. If the secret is in a different AWS account from the credentials calling the API, then you can't use `aws/secretsmanager` to encrypt the secret, and you must create and use a customer managed KMS key.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-kmskeyid)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the new secret. The secret name can contain ASCII letters, numbers, and the following characters: /\_+=.@- Do not end your secret name with a hyphen followed by six characters. If you do so, you risk confusion and unexpected results when searching for a secret by partial ARN. Secrets Manager automatically adds a hyphen and six random characters after the secret name at the end of the ARN.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-name)): string, optional, create-only (changing it replaces the resource). Length: 0 to 512 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ReplicaRegions`: optional.
+    /// A custom type that specifies a `Region` and the `KmsKeyId` for a replica secret.
+    ///
+    /// `ReplicaRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-replicaregions)): list of (object [`ReplicaRegion`]), optional.
     #[serde(rename = "ReplicaRegions", skip_serializing_if = "Option::is_none")]
     pub replica_regions: Option<Value<Vec<ReplicaRegion>>>,
-    /// `SecretString`: optional.
+    /// The text to encrypt and store in the secret. We recommend you use a JSON structure of key/value pairs for your secret value. To generate a random password, use `GenerateSecretString` instead. If you omit both `GenerateSecretString` and `SecretString`, you create an empty secret. When you make a change to this property, a new secret version is created.
+    ///
+    /// `SecretString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-secretstring)): string, optional. Length: 1 to 65536 characters.
     #[serde(rename = "SecretString", skip_serializing_if = "Option::is_none")]
     pub secret_string: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of tags to attach to the secret. Each tag is a key and value pair of strings in a JSON text string, for example: `[{"Key":"CostCenter","Value":"12345"},{"Key":"environment","Value":"production"}]` Secrets Manager tag key names are case sensitive. A tag with the key "ABC" is a different tag from one with key "abc". Stack-level tags, tags you apply to the CloudFormation stack, are also attached to the secret. If you check tags in permissions policies as part of your security strategy, then adding or removing a tag can change permissions. If the completion of this operation would result in you losing your permissions for this secret, then Secrets Manager blocks the operation and returns an `Access Denied` error. For more information, see [Control access to secrets using tags](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html#tag-secrets-abac) and [Limit access to identities with tags that match secrets' tags](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html#auth-and-access_tags2). For information about how to format a JSON parameter for the various command line tool environments, see [Using JSON for Parameters](https://docs.aws.amazon.com/cli/latest/userguide/cli-using-param.html#cli-using-param-json). If your command-line tool or SDK requires quotation marks around the parameter, you should use single quotes to avoid confusion with the double quotes required in the JSON text. The following restrictions apply to tags: + Maximum number of tags per secret: 50 + Maximum key length: 127 Unicode characters in UTF-8 + Maximum value length: 255 Unicode characters in UTF-8 + Tag keys and values are case sensitive. + Do not use the `aws:` prefix in your tag names or values because AWS reserves it for AWS use. You can't edit or delete tag names or values with this prefix. Tags with this prefix do not count against your tags per secret limit. + If you use your tagging schema across multiple services and resources, other services might have restrictions on allowed characters. Generally allowed characters: letters, spaces, and numbers representable in UTF-8, plus the following special characters: + - = . \_ : / @.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional.
+    /// The exact string that identifies the third-party partner that holds the external secret. For more information, see [Managed external secret partners](https://docs.aws.amazon.com/secretsmanager/latest/userguide/mes-partners.html).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-type)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<String>>,
 }
@@ -324,16 +364,18 @@ impl ResourceRef<Secret> {
 
 /// The properties of an `AWS::SecretsManager::SecretTargetAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secrettargetattachment.html)).
 ///
+/// Resource Type definition for AWS::SecretsManager::SecretTargetAttachment
+///
 /// Every property is required: [`SecretTargetAttachment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecretTargetAttachment {
-    /// `SecretId`: required, create-only (changing it replaces the resource).
+    /// `SecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secrettargetattachment.html#cfn-secretsmanager-secrettargetattachment-secretid)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "SecretId")]
     pub secret_id: Value<String>,
-    /// `TargetId`: required.
+    /// `TargetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secrettargetattachment.html#cfn-secretsmanager-secrettargetattachment-targetid)): string, required.
     #[serde(rename = "TargetId")]
     pub target_id: Value<String>,
-    /// `TargetType`: required.
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secrettargetattachment.html#cfn-secretsmanager-secrettargetattachment-targettype)): string, required.
     #[serde(rename = "TargetType")]
     pub target_type: Value<String>,
 }
@@ -382,15 +424,19 @@ impl ResourceRef<SecretTargetAttachment> {
 
 /// The `ExternalSecretRotationMetadataItem` property type of [`RotationSchedule`].
 ///
-/// AWS reference: [`AWS::SecretsManager::RotationSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html).
+/// AWS reference: [`AWS::SecretsManager::RotationSchedule` `ExternalSecretRotationMetadataItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-externalsecretrotationmetadataitem.html).
 ///
 /// Every property is required: [`ExternalSecretRotationMetadataItem::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExternalSecretRotationMetadataItem {
-    /// `Key`: required.
+    /// The key name of the metadata item. You can specify a value that's 1 to 256 characters in length.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-externalsecretrotationmetadataitem.html#cfn-secretsmanager-rotationschedule-externalsecretrotationmetadataitem-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the metadata item. You can specify a value that's 1 to 2048 characters in length.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-externalsecretrotationmetadataitem.html#cfn-secretsmanager-rotationschedule-externalsecretrotationmetadataitem-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -419,42 +465,62 @@ impl Walk for ExternalSecretRotationMetadataItem {
 
 /// The `GenerateSecretString` property type of [`Secret`].
 ///
-/// AWS reference: [`AWS::SecretsManager::Secret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html).
+/// AWS reference: [`AWS::SecretsManager::Secret` `GenerateSecretString`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html).
 ///
 /// Every property is optional: start from [`GenerateSecretString::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GenerateSecretString {
-    /// `ExcludeCharacters`: optional.
+    /// A string of the characters that you don't want in the password.
+    ///
+    /// `ExcludeCharacters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-excludecharacters)): string, optional.
     #[serde(rename = "ExcludeCharacters", skip_serializing_if = "Option::is_none")]
     pub exclude_characters: Option<Value<String>>,
-    /// `ExcludeLowercase`: optional.
+    /// Specifies whether to exclude lowercase letters from the password. If you don't include this switch, the password can contain lowercase letters.
+    ///
+    /// `ExcludeLowercase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-excludelowercase)): boolean, optional.
     #[serde(rename = "ExcludeLowercase", skip_serializing_if = "Option::is_none")]
     pub exclude_lowercase: Option<Value<bool>>,
-    /// `ExcludeNumbers`: optional.
+    /// Specifies whether to exclude numbers from the password. If you don't include this switch, the password can contain numbers.
+    ///
+    /// `ExcludeNumbers` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-excludenumbers)): boolean, optional.
     #[serde(rename = "ExcludeNumbers", skip_serializing_if = "Option::is_none")]
     pub exclude_numbers: Option<Value<bool>>,
-    /// `ExcludePunctuation`: optional.
+    /// Specifies whether to exclude the following punctuation characters from the password: `` ! " # $ % & ' ( ) * + , - . / : ; < = > ? @ [ \ ] ^ _ ` { | } ~ ``. If you don't include this switch, the password can contain punctuation.
+    ///
+    /// `ExcludePunctuation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-excludepunctuation)): boolean, optional.
     #[serde(rename = "ExcludePunctuation", skip_serializing_if = "Option::is_none")]
     pub exclude_punctuation: Option<Value<bool>>,
-    /// `ExcludeUppercase`: optional.
+    /// Specifies whether to exclude uppercase letters from the password. If you don't include this switch, the password can contain uppercase letters.
+    ///
+    /// `ExcludeUppercase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-excludeuppercase)): boolean, optional.
     #[serde(rename = "ExcludeUppercase", skip_serializing_if = "Option::is_none")]
     pub exclude_uppercase: Option<Value<bool>>,
-    /// `GenerateStringKey`: optional.
+    /// The JSON key name for the key/value pair, where the value is the generated password. This pair is added to the JSON structure specified by the `SecretStringTemplate` parameter. If you specify this parameter, then you must also specify `SecretStringTemplate`.
+    ///
+    /// `GenerateStringKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-generatestringkey)): string, optional.
     #[serde(rename = "GenerateStringKey", skip_serializing_if = "Option::is_none")]
     pub generate_string_key: Option<Value<String>>,
-    /// `IncludeSpace`: optional.
+    /// Specifies whether to include the space character. If you include this switch, the password can contain space characters.
+    ///
+    /// `IncludeSpace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-includespace)): boolean, optional.
     #[serde(rename = "IncludeSpace", skip_serializing_if = "Option::is_none")]
     pub include_space: Option<Value<bool>>,
-    /// `PasswordLength`: optional.
+    /// The length of the password. If you don't include this parameter, the default length is 32 characters.
+    ///
+    /// `PasswordLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-passwordlength)): integer, optional.
     #[serde(rename = "PasswordLength", skip_serializing_if = "Option::is_none")]
     pub password_length: Option<Value<i64>>,
-    /// `RequireEachIncludedType`: optional.
+    /// Specifies whether to include at least one upper and lowercase letter, one number, and one punctuation. If you don't include this switch, the password contains at least one of every character type.
+    ///
+    /// `RequireEachIncludedType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-requireeachincludedtype)): boolean, optional.
     #[serde(
         rename = "RequireEachIncludedType",
         skip_serializing_if = "Option::is_none"
     )]
     pub require_each_included_type: Option<Value<bool>>,
-    /// `SecretStringTemplate`: optional.
+    /// A template that the generated string must match. When you make a change to this property, a new secret version is created.
+    ///
+    /// `SecretStringTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-generatesecretstring.html#cfn-secretsmanager-secret-generatesecretstring-secretstringtemplate)): string, optional.
     #[serde(
         rename = "SecretStringTemplate",
         skip_serializing_if = "Option::is_none"
@@ -559,51 +625,73 @@ impl Walk for GenerateSecretString {
 
 /// The `HostedRotationLambda` property type of [`RotationSchedule`].
 ///
-/// AWS reference: [`AWS::SecretsManager::RotationSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html).
+/// AWS reference: [`AWS::SecretsManager::RotationSchedule` `HostedRotationLambda`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html).
 ///
 /// [`HostedRotationLambda::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HostedRotationLambda {
-    /// `ExcludeCharacters`: optional.
+    /// A string of the characters that you don't want in the password.
+    ///
+    /// `ExcludeCharacters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-excludecharacters)): string, optional.
     #[serde(rename = "ExcludeCharacters", skip_serializing_if = "Option::is_none")]
     pub exclude_characters: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// The ARN of the KMS key that Secrets Manager uses to encrypt the secret. If you don't specify this value, then Secrets Manager uses the key aws/secretsmanager. If aws/secretsmanager doesn't yet exist, then Secrets Manager creates it for you automatically the first time it encrypts the secret value.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-kmskeyarn)): string, optional.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `MasterSecretArn`: optional.
+    /// The ARN of the secret that contains superuser credentials, if you use the alternating users rotation strategy. CloudFormation grants the execution role for the Lambda rotation function GetSecretValue permission to the secret in this property.
+    ///
+    /// `MasterSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-mastersecretarn)): string, optional.
     #[serde(rename = "MasterSecretArn", skip_serializing_if = "Option::is_none")]
     pub master_secret_arn: Option<Value<String>>,
-    /// `MasterSecretKmsKeyArn`: optional.
+    /// The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use the alternating users strategy and the superuser secret is encrypted with a customer managed key. You don't need to specify this property if the superuser secret is encrypted using the key aws/secretsmanager. CloudFormation grants the execution role for the Lambda rotation function Decrypt, DescribeKey, and GenerateDataKey permission to the key in this property.
+    ///
+    /// `MasterSecretKmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-mastersecretkmskeyarn)): string, optional.
     #[serde(
         rename = "MasterSecretKmsKeyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub master_secret_kms_key_arn: Option<Value<String>>,
-    /// `RotationLambdaName`: optional.
+    /// The name of the Lambda rotation function.
+    ///
+    /// `RotationLambdaName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-rotationlambdaname)): string, optional.
     #[serde(rename = "RotationLambdaName", skip_serializing_if = "Option::is_none")]
     pub rotation_lambda_name: Option<Value<String>>,
-    /// `RotationType`: required.
+    /// The type of rotation template to use
+    ///
+    /// `RotationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-rotationtype)): string, required.
     #[serde(rename = "RotationType")]
     pub rotation_type: Value<String>,
-    /// `Runtime`: optional.
+    /// The python runtime associated with the Lambda function
+    ///
+    /// `Runtime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-runtime)): string, optional.
     #[serde(rename = "Runtime", skip_serializing_if = "Option::is_none")]
     pub runtime: Option<Value<String>>,
-    /// `SuperuserSecretArn`: optional.
+    /// The ARN of the secret that contains superuser credentials, if you use the alternating users rotation strategy. CloudFormation grants the execution role for the Lambda rotation function GetSecretValue permission to the secret in this property.
+    ///
+    /// `SuperuserSecretArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-superusersecretarn)): string, optional.
     #[serde(rename = "SuperuserSecretArn", skip_serializing_if = "Option::is_none")]
     pub superuser_secret_arn: Option<Value<String>>,
-    /// `SuperuserSecretKmsKeyArn`: optional.
+    /// The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use the alternating users strategy and the superuser secret is encrypted with a customer managed key. You don't need to specify this property if the superuser secret is encrypted using the key aws/secretsmanager. CloudFormation grants the execution role for the Lambda rotation function Decrypt, DescribeKey, and GenerateDataKey permission to the key in this property.
+    ///
+    /// `SuperuserSecretKmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-superusersecretkmskeyarn)): string, optional.
     #[serde(
         rename = "SuperuserSecretKmsKeyArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub superuser_secret_kms_key_arn: Option<Value<String>>,
-    /// `VpcSecurityGroupIds`: optional.
+    /// A comma-separated list of security group IDs applied to the target database.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-vpcsecuritygroupids)): string, optional.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub vpc_security_group_ids: Option<Value<String>>,
-    /// `VpcSubnetIds`: optional.
+    /// A comma separated list of VPC subnet IDs of the target database network. The Lambda rotation function is in the same subnet group.
+    ///
+    /// `VpcSubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html#cfn-secretsmanager-rotationschedule-hostedrotationlambda-vpcsubnetids)): string, optional.
     #[serde(rename = "VpcSubnetIds", skip_serializing_if = "Option::is_none")]
     pub vpc_subnet_ids: Option<Value<String>>,
 }
@@ -719,15 +807,19 @@ impl Walk for HostedRotationLambda {
 
 /// The `ReplicaRegion` property type of [`Secret`].
 ///
-/// AWS reference: [`AWS::SecretsManager::Secret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html).
+/// AWS reference: [`AWS::SecretsManager::Secret` `ReplicaRegion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-replicaregion.html).
 ///
 /// [`ReplicaRegion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicaRegion {
-    /// `KmsKeyId`: optional.
+    /// The ARN, key ID, or alias of the KMS key to encrypt the secret. If you don't include this field, Secrets Manager uses `aws/secretsmanager`.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-replicaregion.html#cfn-secretsmanager-secret-replicaregion-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Region`: required.
+    /// A string that represents a `Region`, for example "us-east-1".
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-replicaregion.html#cfn-secretsmanager-secret-replicaregion-region)): string, required.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -762,21 +854,27 @@ impl Walk for ReplicaRegion {
 
 /// The `RotationRules` property type of [`RotationSchedule`].
 ///
-/// AWS reference: [`AWS::SecretsManager::RotationSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html).
+/// AWS reference: [`AWS::SecretsManager::RotationSchedule` `RotationRules`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-rotationrules.html).
 ///
 /// Every property is optional: start from [`RotationRules::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RotationRules {
-    /// `AutomaticallyAfterDays`: optional.
+    /// The number of days between automatic scheduled rotations of the secret. You can use this value to check that your secret meets your compliance guidelines for how often secrets must be rotated.
+    ///
+    /// `AutomaticallyAfterDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-rotationrules.html#cfn-secretsmanager-rotationschedule-rotationrules-automaticallyafterdays)): integer, optional.
     #[serde(
         rename = "AutomaticallyAfterDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub automatically_after_days: Option<Value<i64>>,
-    /// `Duration`: optional.
+    /// The length of the rotation window in hours, for example 3h for a three hour window. Secrets Manager rotates your secret at any time during this window. The window must not extend into the next rotation window or the next UTC day. The window starts according to the ScheduleExpression. If you don't specify a Duration, for a ScheduleExpression in hours, the window automatically closes after one hour. For a ScheduleExpression in days, the window automatically closes at the end of the UTC day.
+    ///
+    /// `Duration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-rotationrules.html#cfn-secretsmanager-rotationschedule-rotationrules-duration)): string, optional.
     #[serde(rename = "Duration", skip_serializing_if = "Option::is_none")]
     pub duration: Option<Value<String>>,
-    /// `ScheduleExpression`: optional.
+    /// A cron() or rate() expression that defines the schedule for rotating your secret. Secrets Manager rotation schedules use UTC time zone.
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-rotationrules.html#cfn-secretsmanager-rotationschedule-rotationrules-scheduleexpression)): string, optional.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
 }
@@ -822,15 +920,19 @@ impl Walk for RotationRules {
 
 /// The `Tag` property type of [`Secret`].
 ///
-/// AWS reference: [`AWS::SecretsManager::Secret`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html).
+/// AWS reference: [`AWS::SecretsManager::Secret` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key identifier, or name, of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-tag.html#cfn-secretsmanager-secret-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The string value associated with the key of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-secret-tag.html#cfn-secretsmanager-secret-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,34 +9,52 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SecurityAgent::AgentSpace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html)).
 ///
+/// Resource Type definition for AWS::SecurityAgent::AgentSpace
+///
 /// [`AgentSpace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentSpace {
-    /// `AwsResources`: optional.
+    /// AWS resource configuration
+    ///
+    /// `AwsResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html#cfn-securityagent-agentspace-awsresources)): object [`AwsResources`], optional.
     #[serde(rename = "AwsResources", skip_serializing_if = "Option::is_none")]
     pub aws_resources: Option<AwsResources>,
-    /// `CodeReviewSettings`: optional.
+    /// Details of code review settings
+    ///
+    /// `CodeReviewSettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html#cfn-securityagent-agentspace-codereviewsettings)): object [`CodeReviewSettings`], optional.
     #[serde(rename = "CodeReviewSettings", skip_serializing_if = "Option::is_none")]
     pub code_review_settings: Option<CodeReviewSettings>,
-    /// `Description`: optional.
+    /// Description of the agent space
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html#cfn-securityagent-agentspace-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `IntegratedResources`: optional.
+    /// Integrated Resources configuration
+    ///
+    /// `IntegratedResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html#cfn-securityagent-agentspace-integratedresources)): list of (object [`IntegratedResource`]), optional.
     #[serde(
         rename = "IntegratedResources",
         skip_serializing_if = "Option::is_none"
     )]
     pub integrated_resources: Option<Value<Vec<IntegratedResource>>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// Identifier of the KMS key used to encrypt data. Can be a key ID, key ARN, alias name, or alias ARN. If not specified, an AWS managed key is used.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html#cfn-securityagent-agentspace-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name of the agent space
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html#cfn-securityagent-agentspace-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// Tags for the agent space
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html#cfn-securityagent-agentspace-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetDomainIds`: optional.
+    /// List of target domain identifiers registered with the agent space
+    ///
+    /// `TargetDomainIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html#cfn-securityagent-agentspace-targetdomainids)): list of (string), optional.
     #[serde(rename = "TargetDomainIds", skip_serializing_if = "Option::is_none")]
     pub target_domain_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -151,19 +169,25 @@ impl ResourceRef<AgentSpace> {
 
 /// The properties of an `AWS::SecurityAgent::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-application.html)).
 ///
+/// Resource Type definition for AWS::SecurityAgent::Application
+///
 /// Every property is optional: start from [`Application::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Application {
-    /// `DefaultKmsKeyId`: optional.
+    /// Identifier of a KMS key. Can be a key ID, key ARN, alias name, or alias ARN.
+    ///
+    /// `DefaultKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-application.html#cfn-securityagent-application-defaultkmskeyid)): string, optional. Length: 0 to 2048 characters.
     #[serde(rename = "DefaultKmsKeyId", skip_serializing_if = "Option::is_none")]
     pub default_kms_key_id: Option<Value<String>>,
-    /// `IdCConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `IdCConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-application.html#cfn-securityagent-application-idcconfiguration)): object [`IdCConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "IdCConfiguration", skip_serializing_if = "Option::is_none")]
     pub id_c_configuration: Option<IdCConfiguration>,
-    /// `RoleArn`: optional.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-application.html#cfn-securityagent-application-rolearn)): string, optional.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags for the application
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-application.html#cfn-securityagent-application-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -246,19 +270,29 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::SecurityAgent::Artifact` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-artifact.html)).
 ///
+/// Uploads an artifact to an agent space. Artifacts provide additional context for security testing, such as architecture diagrams, API specifications, or configuration files.
+///
 /// [`Artifact::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Artifact {
-    /// `AgentSpaceId`: required, create-only (changing it replaces the resource).
+    /// The unique identifier of the agent space to add the artifact to.
+    ///
+    /// `AgentSpaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-artifact.html#cfn-securityagent-artifact-agentspaceid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AgentSpaceId")]
     pub agent_space_id: Value<String>,
-    /// `ArtifactContent`: optional, create-only (changing it replaces the resource).
+    /// The binary content of the artifact to upload, encoded as a Base64 string.
+    ///
+    /// `ArtifactContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-artifact.html#cfn-securityagent-artifact-artifactcontent)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ArtifactContent", skip_serializing_if = "Option::is_none")]
     pub artifact_content: Option<Value<String>>,
-    /// `ArtifactType`: required, create-only (changing it replaces the resource).
+    /// The file type of the artifact.
+    ///
+    /// `ArtifactType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-artifact.html#cfn-securityagent-artifact-artifacttype)): [`ArtifactType`], one of `TXT`, `PNG`, `JPEG`, `MD`, `PDF`, `DOCX`, `DOC`, `JSON`, `YAML`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ArtifactType")]
     pub artifact_type: Value<ArtifactType>,
-    /// `FileName`: required, create-only (changing it replaces the resource).
+    /// The file name of the artifact.
+    ///
+    /// `FileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-artifact.html#cfn-securityagent-artifact-filename)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "FileName")]
     pub file_name: Value<String>,
 }
@@ -331,28 +365,42 @@ impl ResourceRef<Artifact> {
 
 /// The properties of an `AWS::SecurityAgent::Integration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html)).
 ///
+/// Resource Type definition for AWS::SecurityAgent::Integration. Creates a connection between Security Agent and a third-party provider for code review and remediation.
+///
 /// [`Integration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Integration {
-    /// `DisplayName`: required, create-only (changing it replaces the resource).
+    /// The display name for the integration.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html#cfn-securityagent-integration-displayname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the AWS KMS key to use for encrypting data associated with the integration. Can be a key ID, key ARN, alias name, or alias ARN.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html#cfn-securityagent-integration-kmskeyid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `PrivateConnectionName`: optional, create-only (changing it replaces the resource).
+    /// The name of an active private connection used to reach a self-hosted provider instance over private networking.
+    ///
+    /// `PrivateConnectionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html#cfn-securityagent-integration-privateconnectionname)): string, optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "PrivateConnectionName",
         skip_serializing_if = "Option::is_none"
     )]
     pub private_connection_name: Option<Value<String>>,
-    /// `Provider`: required, create-only (changing it replaces the resource).
+    /// The integration provider.
+    ///
+    /// `Provider` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html#cfn-securityagent-integration-provider)): [`Provider`], one of `GITHUB`, `GITLAB`, `BITBUCKET`, `CONFLUENCE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Provider")]
     pub provider: Value<Provider>,
-    /// `ProviderInput`: optional, create-only (changing it replaces the resource).
+    /// The provider-specific input required to create the integration. Exactly one of the provider input objects must be specified.
+    ///
+    /// `ProviderInput` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html#cfn-securityagent-integration-providerinput)): object [`ProviderInput`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProviderInput", skip_serializing_if = "Option::is_none")]
     pub provider_input: Option<ProviderInput>,
-    /// `Tags`: optional.
+    /// The tags to associate with the integration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html#cfn-securityagent-integration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -459,49 +507,73 @@ impl ResourceRef<Integration> {
 
 /// The properties of an `AWS::SecurityAgent::Pentest` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html)).
 ///
+/// Resource Type definition for AWS::SecurityAgent::Pentest
+///
 /// [`Pentest::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pentest {
-    /// `AgentSpaceId`: required, create-only (changing it replaces the resource).
+    /// Identifier of agent space where the pentest should be created
+    ///
+    /// `AgentSpaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-agentspaceid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AgentSpaceId")]
     pub agent_space_id: Value<String>,
-    /// `Assets`: required.
+    /// Collection of assets to be tested or used during the penetration test
+    ///
+    /// `Assets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-assets)): object [`Assets`], required.
     #[serde(rename = "Assets")]
     pub assets: Assets,
-    /// `CleanUpStrategy`: optional.
+    /// Strategy for cleaning up resources after pentest job completion
+    ///
+    /// `CleanUpStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-cleanupstrategy)): [`CleanUpStrategy`], one of `BEST_EFFORT_DELETE`, `RETAIN_ALL`, optional.
     #[serde(rename = "CleanUpStrategy", skip_serializing_if = "Option::is_none")]
     pub clean_up_strategy: Option<Value<CleanUpStrategy>>,
-    /// `CodeRemediationStrategy`: optional.
+    /// Strategy for code remediation on findings
+    ///
+    /// `CodeRemediationStrategy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-coderemediationstrategy)): [`CodeRemediationStrategy`], one of `AUTOMATIC`, `DISABLED`, optional.
     #[serde(
         rename = "CodeRemediationStrategy",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_remediation_strategy: Option<Value<CodeRemediationStrategy>>,
-    /// `DisableManagedSkills`: optional.
+    /// A list of managed skills to disable for this pentest
+    ///
+    /// `DisableManagedSkills` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-disablemanagedskills)): list of ([`SkillType`], one of `FINDING_PERSONALIZATION`, `LOGIN_OPTIMIZATION`), optional.
     #[serde(
         rename = "DisableManagedSkills",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_managed_skills: Option<Value<Vec<Value<SkillType>>>>,
-    /// `ExcludeRiskTypes`: optional.
+    /// A list of risk types excluded from the pentest execution
+    ///
+    /// `ExcludeRiskTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-excluderisktypes)): list of ([`RiskType`], one of `CROSS_SITE_SCRIPTING`, `DEFAULT_CREDENTIALS`, `INSECURE_DIRECT_OBJECT_REFERENCE`, `PRIVILEGE_ESCALATION`, `SERVER_SIDE_TEMPLATE_INJECTION`, `COMMAND_INJECTION`, `CODE_INJECTION`, `SQL_INJECTION`, `ARBITRARY_FILE_UPLOAD`, `INSECURE_DESERIALIZATION`, `LOCAL_FILE_INCLUSION`, `INFORMATION_DISCLOSURE`, `PATH_TRAVERSAL`, `SERVER_SIDE_REQUEST_FORGERY`, `JSON_WEB_TOKEN_VULNERABILITIES`, `XML_EXTERNAL_ENTITY`, `FILE_DELETION`, `OTHER`, `GRAPHQL_VULNERABILITIES`, `BUSINESS_LOGIC_VULNERABILITIES`, `CRYPTOGRAPHIC_VULNERABILITIES`, `DENIAL_OF_SERVICE`, `FILE_ACCESS`, `FILE_CREATION`, `DATABASE_MODIFICATION`, `DATABASE_ACCESS`, `OUTBOUND_SERVICE_REQUEST`, `UNKNOWN`), optional.
     #[serde(rename = "ExcludeRiskTypes", skip_serializing_if = "Option::is_none")]
     pub exclude_risk_types: Option<Value<Vec<Value<RiskType>>>>,
-    /// `LogConfig`: optional.
+    /// CloudWatch logs config
+    ///
+    /// `LogConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-logconfig)): object [`CloudWatchLog`], optional.
     #[serde(rename = "LogConfig", skip_serializing_if = "Option::is_none")]
     pub log_config: Option<CloudWatchLog>,
-    /// `NetworkTrafficConfig`: optional.
+    /// Configuration for network traffic filtering
+    ///
+    /// `NetworkTrafficConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-networktrafficconfig)): object [`NetworkTrafficConfig`], optional.
     #[serde(
         rename = "NetworkTrafficConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_traffic_config: Option<NetworkTrafficConfig>,
-    /// `ServiceRole`: required.
+    /// Service role for accessing resources
+    ///
+    /// `ServiceRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-servicerole)): string, required.
     #[serde(rename = "ServiceRole")]
     pub service_role: Value<String>,
-    /// `Title`: optional.
+    /// Title of the penetration test
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-title)): string, optional.
     #[serde(rename = "Title", skip_serializing_if = "Option::is_none")]
     pub title: Option<Value<String>>,
-    /// `VpcConfig`: optional.
+    /// VPC configuration that the security testing environment accesses
+    ///
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html#cfn-securityagent-pentest-vpcconfig)): object [`VpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
 }
@@ -638,28 +710,42 @@ impl ResourceRef<Pentest> {
 
 /// The properties of an `AWS::SecurityAgent::SecurityRequirementPack` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html)).
 ///
+/// Resource Type definition for AWS::SecurityAgent::SecurityRequirementPack
+///
 /// [`SecurityRequirementPack::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityRequirementPack {
-    /// `Description`: optional.
+    /// Description of the pack
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html#cfn-securityagent-securityrequirementpack-description)): string, optional. Length: at most 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// KMS key for client-side encryption of pack contents
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html#cfn-securityagent-securityrequirementpack-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: at most 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Name`: required.
+    /// Name of the security requirement pack
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html#cfn-securityagent-securityrequirementpack-name)): string, required. Length: 1 to 120 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `SecurityRequirements`: optional.
+    /// Security requirements within this pack
+    ///
+    /// `SecurityRequirements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html#cfn-securityagent-securityrequirementpack-securityrequirements)): list of (object [`SecurityRequirement`]), optional.
     #[serde(
         rename = "SecurityRequirements",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_requirements: Option<Value<Vec<SecurityRequirement>>>,
-    /// `Status`: optional.
+    /// Whether the pack is enabled or disabled
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html#cfn-securityagent-securityrequirementpack-status)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// Tags for the security requirement pack
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html#cfn-securityagent-securityrequirementpack-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -746,16 +832,24 @@ impl ResourceRef<SecurityRequirementPack> {
 
 /// The properties of an `AWS::SecurityAgent::TargetDomain` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-targetdomain.html)).
 ///
+/// Resource Type definition for AWS::SecurityAgent::TargetDomain
+///
 /// [`TargetDomain::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetDomain {
-    /// `Tags`: optional.
+    /// Tags for the target domain
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-targetdomain.html#cfn-securityagent-targetdomain-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetDomainName`: required, create-only (changing it replaces the resource).
+    /// Domain name of the target domain
+    ///
+    /// `TargetDomainName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-targetdomain.html#cfn-securityagent-targetdomain-targetdomainname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TargetDomainName")]
     pub target_domain_name: Value<String>,
-    /// `VerificationMethod`: required.
+    /// Verification method for the target domain
+    ///
+    /// `VerificationMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-targetdomain.html#cfn-securityagent-targetdomain-verificationmethod)): [`VerificationMethod`], one of `DNS_TXT`, `HTTP_ROUTE`, `PRIVATE_VPC`, required.
     #[serde(rename = "VerificationMethod")]
     pub verification_method: Value<VerificationMethod>,
 }
@@ -829,24 +923,34 @@ impl ResourceRef<TargetDomain> {
 
 /// The `Actor` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `Actor`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-actor.html).
 ///
 /// Every property is optional: start from [`Actor::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Actor {
-    /// `Authentication`: optional.
+    /// Authentication credentials for this actor
+    ///
+    /// `Authentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-actor.html#cfn-securityagent-pentest-actor-authentication)): object [`Authentication`], optional.
     #[serde(rename = "Authentication", skip_serializing_if = "Option::is_none")]
     pub authentication: Option<Authentication>,
-    /// `Description`: optional.
+    /// Description of the actor
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-actor.html#cfn-securityagent-pentest-actor-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `EnableEmailMfa`: optional.
+    /// Whether email-based MFA is enabled for this actor
+    ///
+    /// `EnableEmailMfa` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-actor.html#cfn-securityagent-pentest-actor-enableemailmfa)): boolean, optional.
     #[serde(rename = "EnableEmailMfa", skip_serializing_if = "Option::is_none")]
     pub enable_email_mfa: Option<Value<bool>>,
-    /// `Identifier`: optional.
+    /// Identifier for the actor
+    ///
+    /// `Identifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-actor.html#cfn-securityagent-pentest-actor-identifier)): string, optional.
     #[serde(rename = "Identifier", skip_serializing_if = "Option::is_none")]
     pub identifier: Option<Value<String>>,
-    /// `Uris`: optional.
+    /// List of URIs this actor is authorized to access
+    ///
+    /// `Uris` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-actor.html#cfn-securityagent-pentest-actor-uris)): list of (string), optional.
     #[serde(rename = "Uris", skip_serializing_if = "Option::is_none")]
     pub uris: Option<Value<Vec<Value<String>>>>,
 }
@@ -949,30 +1053,42 @@ impl Walk for ArtifactType {
 
 /// The `Assets` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `Assets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-assets.html).
 ///
 /// Every property is optional: start from [`Assets::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Assets {
-    /// `Actors`: optional.
+    /// List of actors used during testing
+    ///
+    /// `Actors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-assets.html#cfn-securityagent-pentest-assets-actors)): list of (object [`Actor`]), optional.
     #[serde(rename = "Actors", skip_serializing_if = "Option::is_none")]
     pub actors: Option<Value<Vec<Actor>>>,
-    /// `Documents`: optional.
+    /// List of documents providing additional context for the pentest
+    ///
+    /// `Documents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-assets.html#cfn-securityagent-pentest-assets-documents)): list of (object [`DocumentInfo`]), optional.
     #[serde(rename = "Documents", skip_serializing_if = "Option::is_none")]
     pub documents: Option<Value<Vec<DocumentInfo>>>,
-    /// `Endpoints`: optional.
+    /// List of endpoints to test
+    ///
+    /// `Endpoints` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-assets.html#cfn-securityagent-pentest-assets-endpoints)): list of (object [`Endpoint`]), optional.
     #[serde(rename = "Endpoints", skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Value<Vec<Endpoint>>>,
-    /// `IntegratedRepositories`: optional.
+    /// List of repositories connected via provider integrations
+    ///
+    /// `IntegratedRepositories` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-assets.html#cfn-securityagent-pentest-assets-integratedrepositories)): list of (object [`IntegratedRepository`]), optional.
     #[serde(
         rename = "IntegratedRepositories",
         skip_serializing_if = "Option::is_none"
     )]
     pub integrated_repositories: Option<Value<Vec<IntegratedRepository>>>,
-    /// `SourceCode`: optional.
+    /// List of source code repositories to analyze
+    ///
+    /// `SourceCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-assets.html#cfn-securityagent-pentest-assets-sourcecode)): list of (object [`SourceCodeRepository`]), optional.
     #[serde(rename = "SourceCode", skip_serializing_if = "Option::is_none")]
     pub source_code: Option<Value<Vec<SourceCodeRepository>>>,
-    /// `TrustedCaCertificates`: optional.
+    /// Trust anchors for validating target endpoint TLS certificates, for endpoints served by a private or internal CA, an intermediate CA, or a self-signed certificate
+    ///
+    /// `TrustedCaCertificates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-assets.html#cfn-securityagent-pentest-assets-trustedcacertificates)): list of (object [`TrustedCaCertificate`]), optional.
     #[serde(
         rename = "TrustedCaCertificates",
         skip_serializing_if = "Option::is_none"
@@ -1051,15 +1167,19 @@ impl Walk for Assets {
 
 /// The `Authentication` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `Authentication`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-authentication.html).
 ///
 /// Every property is optional: start from [`Authentication::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Authentication {
-    /// `ProviderType`: optional.
+    /// Type of authentication provider
+    ///
+    /// `ProviderType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-authentication.html#cfn-securityagent-pentest-authentication-providertype)): [`ProviderType`], one of `SECRETS_MANAGER`, `AWS_LAMBDA`, `AWS_IAM_ROLE`, `AWS_INTERNAL`, optional.
     #[serde(rename = "ProviderType", skip_serializing_if = "Option::is_none")]
     pub provider_type: Option<Value<ProviderType>>,
-    /// `Value`: optional.
+    /// Reference value for the authentication provider, such as a secret ARN or Lambda ARN
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-authentication.html#cfn-securityagent-pentest-authentication-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1097,27 +1217,39 @@ impl Walk for Authentication {
 
 /// The `AWSResources` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `AWSResources`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-awsresources.html).
 ///
 /// Every property is optional: start from [`AwsResources::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AwsResources {
-    /// `IamRoles`: optional.
+    /// IAM role ARNs
+    ///
+    /// `IamRoles` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-awsresources.html#cfn-securityagent-agentspace-awsresources-iamroles)): list of (string), optional.
     #[serde(rename = "IamRoles", skip_serializing_if = "Option::is_none")]
     pub iam_roles: Option<Value<Vec<Value<String>>>>,
-    /// `LambdaFunctionArns`: optional.
+    /// Lambda function ARNs used to retrieve tester credentials for pentests
+    ///
+    /// `LambdaFunctionArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-awsresources.html#cfn-securityagent-agentspace-awsresources-lambdafunctionarns)): list of (string), optional.
     #[serde(rename = "LambdaFunctionArns", skip_serializing_if = "Option::is_none")]
     pub lambda_function_arns: Option<Value<Vec<Value<String>>>>,
-    /// `LogGroups`: optional.
+    /// CloudWatch log group ARNs
+    ///
+    /// `LogGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-awsresources.html#cfn-securityagent-agentspace-awsresources-loggroups)): list of (string), optional.
     #[serde(rename = "LogGroups", skip_serializing_if = "Option::is_none")]
     pub log_groups: Option<Value<Vec<Value<String>>>>,
-    /// `S3Buckets`: optional.
+    /// S3 bucket ARNs
+    ///
+    /// `S3Buckets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-awsresources.html#cfn-securityagent-agentspace-awsresources-s3buckets)): list of (string), optional.
     #[serde(rename = "S3Buckets", skip_serializing_if = "Option::is_none")]
     pub s3_buckets: Option<Value<Vec<Value<String>>>>,
-    /// `SecretArns`: optional.
+    /// SecretsManager secret ARNs used to store tester credentials for pentests
+    ///
+    /// `SecretArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-awsresources.html#cfn-securityagent-agentspace-awsresources-secretarns)): list of (string), optional.
     #[serde(rename = "SecretArns", skip_serializing_if = "Option::is_none")]
     pub secret_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Vpcs`: optional.
+    /// VPC configurations
+    ///
+    /// `Vpcs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-awsresources.html#cfn-securityagent-agentspace-awsresources-vpcs)): list of (object [`VpcConfig`]), optional.
     #[serde(rename = "Vpcs", skip_serializing_if = "Option::is_none")]
     pub vpcs: Option<Value<Vec<VpcConfig>>>,
 }
@@ -1187,15 +1319,19 @@ impl Walk for AwsResources {
 
 /// The `BitbucketCapabilitiesResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `BitbucketCapabilitiesResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-bitbucketcapabilitiesresource.html).
 ///
 /// Every property is optional: start from [`BitbucketCapabilitiesResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BitbucketCapabilitiesResource {
-    /// `LeaveComments`: optional.
+    /// Enables Code Review in the repository
+    ///
+    /// `LeaveComments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-bitbucketcapabilitiesresource.html#cfn-securityagent-agentspace-bitbucketcapabilitiesresource-leavecomments)): boolean, optional.
     #[serde(rename = "LeaveComments", skip_serializing_if = "Option::is_none")]
     pub leave_comments: Option<Value<bool>>,
-    /// `RemediateCode`: optional.
+    /// Enables creation of pull requests with automated fixes
+    ///
+    /// `RemediateCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-bitbucketcapabilitiesresource.html#cfn-securityagent-agentspace-bitbucketcapabilitiesresource-remediatecode)): boolean, optional.
     #[serde(rename = "RemediateCode", skip_serializing_if = "Option::is_none")]
     pub remediate_code: Option<Value<bool>>,
 }
@@ -1233,21 +1369,29 @@ impl Walk for BitbucketCapabilitiesResource {
 
 /// The `BitbucketInput` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html).
+/// AWS reference: [`AWS::SecurityAgent::Integration` `BitbucketInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-bitbucketinput.html).
 ///
 /// Every property is required: [`BitbucketInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BitbucketInput {
-    /// `Code`: required.
+    /// The OAuth 2.0 authorization code returned from the consent redirect.
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-bitbucketinput.html#cfn-securityagent-integration-bitbucketinput-code)): string, required.
     #[serde(rename = "Code")]
     pub code: Value<String>,
-    /// `InstallationId`: required.
+    /// The Atlassian installation identifier, available from the Atlassian administration console.
+    ///
+    /// `InstallationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-bitbucketinput.html#cfn-securityagent-integration-bitbucketinput-installationid)): string, required.
     #[serde(rename = "InstallationId")]
     pub installation_id: Value<String>,
-    /// `State`: required.
+    /// The CSRF state token echoed back from the OAuth redirect.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-bitbucketinput.html#cfn-securityagent-integration-bitbucketinput-state)): string, required.
     #[serde(rename = "State")]
     pub state: Value<String>,
-    /// `Workspace`: required.
+    /// The Bitbucket workspace slug that identifies the workspace to integrate.
+    ///
+    /// `Workspace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-bitbucketinput.html#cfn-securityagent-integration-bitbucketinput-workspace)): string, required.
     #[serde(rename = "Workspace")]
     pub workspace: Value<String>,
 }
@@ -1287,15 +1431,19 @@ impl Walk for BitbucketInput {
 
 /// The `BitbucketRepositoryResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `BitbucketRepositoryResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-bitbucketrepositoryresource.html).
 ///
 /// Every property is required: [`BitbucketRepositoryResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BitbucketRepositoryResource {
-    /// `Name`: required.
+    /// Bitbucket repository name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-bitbucketrepositoryresource.html#cfn-securityagent-agentspace-bitbucketrepositoryresource-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Workspace`: required.
+    /// Bitbucket workspace slug owning the repository
+    ///
+    /// `Workspace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-bitbucketrepositoryresource.html#cfn-securityagent-agentspace-bitbucketrepositoryresource-workspace)): string, required.
     #[serde(rename = "Workspace")]
     pub workspace: Value<String>,
 }
@@ -1324,18 +1472,24 @@ impl Walk for BitbucketRepositoryResource {
 
 /// The `CaCertificateSource` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `CaCertificateSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-cacertificatesource.html).
 ///
 /// Every property is optional: start from [`CaCertificateSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CaCertificateSource {
-    /// `ArtifactId`: optional.
+    /// Artifact ID of an uploaded certificate file
+    ///
+    /// `ArtifactId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-cacertificatesource.html#cfn-securityagent-pentest-cacertificatesource-artifactid)): string, optional.
     #[serde(rename = "ArtifactId", skip_serializing_if = "Option::is_none")]
     pub artifact_id: Option<Value<String>>,
-    /// `InlinePem`: optional.
+    /// PEM-encoded X.509 certificate supplied inline
+    ///
+    /// `InlinePem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-cacertificatesource.html#cfn-securityagent-pentest-cacertificatesource-inlinepem)): string, optional.
     #[serde(rename = "InlinePem", skip_serializing_if = "Option::is_none")]
     pub inline_pem: Option<Value<String>>,
-    /// `S3Location`: optional.
+    /// Amazon S3 location URI of a customer-staged certificate
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-cacertificatesource.html#cfn-securityagent-pentest-cacertificatesource-s3location)): string, optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<Value<String>>,
 }
@@ -1401,15 +1555,19 @@ impl Walk for CleanUpStrategy {
 
 /// The `CloudWatchLog` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `CloudWatchLog`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-cloudwatchlog.html).
 ///
 /// Every property is optional: start from [`CloudWatchLog::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchLog {
-    /// `LogGroup`: optional.
+    /// CloudWatch log group
+    ///
+    /// `LogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-cloudwatchlog.html#cfn-securityagent-pentest-cloudwatchlog-loggroup)): string, optional.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
     pub log_group: Option<Value<String>>,
-    /// `LogStream`: optional.
+    /// CloudWatch log stream
+    ///
+    /// `LogStream` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-cloudwatchlog.html#cfn-securityagent-pentest-cloudwatchlog-logstream)): string, optional.
     #[serde(rename = "LogStream", skip_serializing_if = "Option::is_none")]
     pub log_stream: Option<Value<String>>,
 }
@@ -1467,15 +1625,19 @@ impl Walk for CodeRemediationStrategy {
 
 /// The `CodeReviewSettings` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `CodeReviewSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-codereviewsettings.html).
 ///
 /// Every property is required: [`CodeReviewSettings::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeReviewSettings {
-    /// `ControlsScanning`: required.
+    /// Whether Controls are utilized for code review analysis
+    ///
+    /// `ControlsScanning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-codereviewsettings.html#cfn-securityagent-agentspace-codereviewsettings-controlsscanning)): boolean, required.
     #[serde(rename = "ControlsScanning")]
     pub controls_scanning: Value<bool>,
-    /// `GeneralPurposeScanning`: required.
+    /// Whether general purpose analysis is performed for code review
+    ///
+    /// `GeneralPurposeScanning` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-codereviewsettings.html#cfn-securityagent-agentspace-codereviewsettings-generalpurposescanning)): boolean, required.
     #[serde(rename = "GeneralPurposeScanning")]
     pub general_purpose_scanning: Value<bool>,
 }
@@ -1507,18 +1669,24 @@ impl Walk for CodeReviewSettings {
 
 /// The `ConfluenceCapabilitiesResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `ConfluenceCapabilitiesResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-confluencecapabilitiesresource.html).
 ///
 /// Every property is optional: start from [`ConfluenceCapabilitiesResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfluenceCapabilitiesResource {
-    /// `CreateDocument`: optional.
+    /// Enables creation of new Confluence documents in the same space
+    ///
+    /// `CreateDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-confluencecapabilitiesresource.html#cfn-securityagent-agentspace-confluencecapabilitiesresource-createdocument)): boolean, optional.
     #[serde(rename = "CreateDocument", skip_serializing_if = "Option::is_none")]
     pub create_document: Option<Value<bool>>,
-    /// `FetchDocument`: optional.
+    /// Enables read access to the document content
+    ///
+    /// `FetchDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-confluencecapabilitiesresource.html#cfn-securityagent-agentspace-confluencecapabilitiesresource-fetchdocument)): boolean, optional.
     #[serde(rename = "FetchDocument", skip_serializing_if = "Option::is_none")]
     pub fetch_document: Option<Value<bool>>,
-    /// `UpdateDocument`: optional.
+    /// Enables updates to the document
+    ///
+    /// `UpdateDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-confluencecapabilitiesresource.html#cfn-securityagent-agentspace-confluencecapabilitiesresource-updatedocument)): boolean, optional.
     #[serde(rename = "UpdateDocument", skip_serializing_if = "Option::is_none")]
     pub update_document: Option<Value<bool>>,
 }
@@ -1564,18 +1732,24 @@ impl Walk for ConfluenceCapabilitiesResource {
 
 /// The `ConfluenceDocumentResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `ConfluenceDocumentResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-confluencedocumentresource.html).
 ///
 /// Every property is required: [`ConfluenceDocumentResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluenceDocumentResource {
-    /// `Name`: required.
+    /// Customer-supplied logical name for the Confluence document
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-confluencedocumentresource.html#cfn-securityagent-agentspace-confluencedocumentresource-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PageId`: required.
+    /// Confluence page identifier
+    ///
+    /// `PageId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-confluencedocumentresource.html#cfn-securityagent-agentspace-confluencedocumentresource-pageid)): string, required.
     #[serde(rename = "PageId")]
     pub page_id: Value<String>,
-    /// `SpaceKey`: required.
+    /// Confluence space key containing the document
+    ///
+    /// `SpaceKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-confluencedocumentresource.html#cfn-securityagent-agentspace-confluencedocumentresource-spacekey)): string, required.
     #[serde(rename = "SpaceKey")]
     pub space_key: Value<String>,
 }
@@ -1611,21 +1785,29 @@ impl Walk for ConfluenceDocumentResource {
 
 /// The `ConfluenceInput` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html).
+/// AWS reference: [`AWS::SecurityAgent::Integration` `ConfluenceInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-confluenceinput.html).
 ///
 /// Every property is required: [`ConfluenceInput::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfluenceInput {
-    /// `Code`: required.
+    /// The OAuth 2.0 authorization code returned from the consent redirect.
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-confluenceinput.html#cfn-securityagent-integration-confluenceinput-code)): string, required.
     #[serde(rename = "Code")]
     pub code: Value<String>,
-    /// `InstallationId`: required.
+    /// The Atlassian installation identifier, available from the Atlassian administration console.
+    ///
+    /// `InstallationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-confluenceinput.html#cfn-securityagent-integration-confluenceinput-installationid)): string, required.
     #[serde(rename = "InstallationId")]
     pub installation_id: Value<String>,
-    /// `SiteUrl`: required.
+    /// The Confluence Cloud site URL, for example <https://mysite.atlassian.net>.
+    ///
+    /// `SiteUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-confluenceinput.html#cfn-securityagent-integration-confluenceinput-siteurl)): string, required.
     #[serde(rename = "SiteUrl")]
     pub site_url: Value<String>,
-    /// `State`: required.
+    /// The CSRF state token echoed back from the OAuth redirect.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-confluenceinput.html#cfn-securityagent-integration-confluenceinput-state)): string, required.
     #[serde(rename = "State")]
     pub state: Value<String>,
 }
@@ -1665,15 +1847,19 @@ impl Walk for ConfluenceInput {
 
 /// The `CustomHeader` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `CustomHeader`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-customheader.html).
 ///
 /// Every property is optional: start from [`CustomHeader::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomHeader {
-    /// `Name`: optional.
+    /// Name of the header
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-customheader.html#cfn-securityagent-pentest-customheader-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Value`: optional.
+    /// Value of the header
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-customheader.html#cfn-securityagent-pentest-customheader-value)): string, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1711,15 +1897,19 @@ impl Walk for CustomHeader {
 
 /// The `DocumentInfo` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `DocumentInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-documentinfo.html).
 ///
 /// Every property is optional: start from [`DocumentInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentInfo {
-    /// `ArtifactId`: optional.
+    /// Artifact identifier
+    ///
+    /// `ArtifactId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-documentinfo.html#cfn-securityagent-pentest-documentinfo-artifactid)): string, optional.
     #[serde(rename = "ArtifactId", skip_serializing_if = "Option::is_none")]
     pub artifact_id: Option<Value<String>>,
-    /// `S3Location`: optional.
+    /// S3 document location
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-documentinfo.html#cfn-securityagent-pentest-documentinfo-s3location)): string, optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<Value<String>>,
 }
@@ -1777,12 +1967,14 @@ impl Walk for Effect {
 
 /// The `Endpoint` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `Endpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-endpoint.html).
 ///
 /// Every property is optional: start from [`Endpoint::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Endpoint {
-    /// `Uri`: optional.
+    /// URI of the endpoint to test
+    ///
+    /// `Uri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-endpoint.html#cfn-securityagent-pentest-endpoint-uri)): string, optional.
     #[serde(rename = "Uri", skip_serializing_if = "Option::is_none")]
     pub uri: Option<Value<String>>,
 }
@@ -1812,15 +2004,19 @@ impl Walk for Endpoint {
 
 /// The `GitHubCapabilitiesResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `GitHubCapabilitiesResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-githubcapabilitiesresource.html).
 ///
 /// Every property is required: [`GitHubCapabilitiesResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitHubCapabilitiesResource {
-    /// `LeaveComments`: required.
+    /// Enables Code Review in the repository
+    ///
+    /// `LeaveComments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-githubcapabilitiesresource.html#cfn-securityagent-agentspace-githubcapabilitiesresource-leavecomments)): boolean, required.
     #[serde(rename = "LeaveComments")]
     pub leave_comments: Value<bool>,
-    /// `RemediateCode`: required.
+    /// Enables creation of pull requests with automated fixes
+    ///
+    /// `RemediateCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-githubcapabilitiesresource.html#cfn-securityagent-agentspace-githubcapabilitiesresource-remediatecode)): boolean, required.
     #[serde(rename = "RemediateCode")]
     pub remediate_code: Value<bool>,
 }
@@ -1852,24 +2048,34 @@ impl Walk for GitHubCapabilitiesResource {
 
 /// The `GitHubInput` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html).
+/// AWS reference: [`AWS::SecurityAgent::Integration` `GitHubInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-githubinput.html).
 ///
 /// [`GitHubInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitHubInput {
-    /// `Code`: required.
+    /// The OAuth authorization code received from GitHub.
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-githubinput.html#cfn-securityagent-integration-githubinput-code)): string, required.
     #[serde(rename = "Code")]
     pub code: Value<String>,
-    /// `InstallationId`: optional.
+    /// The installation identifier provided by GitHub Enterprise Server on the install callback. Required for GitHub Enterprise Server integrations and ignored for GitHub.com.
+    ///
+    /// `InstallationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-githubinput.html#cfn-securityagent-integration-githubinput-installationid)): string, optional.
     #[serde(rename = "InstallationId", skip_serializing_if = "Option::is_none")]
     pub installation_id: Option<Value<String>>,
-    /// `OrganizationName`: optional.
+    /// The name of the GitHub organization to integrate with.
+    ///
+    /// `OrganizationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-githubinput.html#cfn-securityagent-integration-githubinput-organizationname)): string, optional.
     #[serde(rename = "OrganizationName", skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<Value<String>>,
-    /// `State`: required.
+    /// The CSRF state token for validating the OAuth flow.
+    ///
+    /// `State` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-githubinput.html#cfn-securityagent-integration-githubinput-state)): string, required.
     #[serde(rename = "State")]
     pub state: Value<String>,
-    /// `TargetUrl`: optional.
+    /// The HTTPS URL of a self-hosted GitHub Enterprise Server instance. Omit this value for GitHub.com.
+    ///
+    /// `TargetUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-githubinput.html#cfn-securityagent-integration-githubinput-targeturl)): string, optional.
     #[serde(rename = "TargetUrl", skip_serializing_if = "Option::is_none")]
     pub target_url: Option<Value<String>>,
 }
@@ -1925,15 +2131,19 @@ impl Walk for GitHubInput {
 
 /// The `GitHubRepositoryResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `GitHubRepositoryResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-githubrepositoryresource.html).
 ///
 /// Every property is required: [`GitHubRepositoryResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitHubRepositoryResource {
-    /// `Name`: required.
+    /// GitHub repository name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-githubrepositoryresource.html#cfn-securityagent-agentspace-githubrepositoryresource-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Owner`: required.
+    /// GitHub repository owner (user or organization)
+    ///
+    /// `Owner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-githubrepositoryresource.html#cfn-securityagent-agentspace-githubrepositoryresource-owner)): string, required.
     #[serde(rename = "Owner")]
     pub owner: Value<String>,
 }
@@ -1962,15 +2172,19 @@ impl Walk for GitHubRepositoryResource {
 
 /// The `GitLabCapabilitiesResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `GitLabCapabilitiesResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-gitlabcapabilitiesresource.html).
 ///
 /// Every property is optional: start from [`GitLabCapabilitiesResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GitLabCapabilitiesResource {
-    /// `LeaveComments`: optional.
+    /// Enables Code Review in the repository
+    ///
+    /// `LeaveComments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-gitlabcapabilitiesresource.html#cfn-securityagent-agentspace-gitlabcapabilitiesresource-leavecomments)): boolean, optional.
     #[serde(rename = "LeaveComments", skip_serializing_if = "Option::is_none")]
     pub leave_comments: Option<Value<bool>>,
-    /// `RemediateCode`: optional.
+    /// Enables creation of merge requests with automated fixes
+    ///
+    /// `RemediateCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-gitlabcapabilitiesresource.html#cfn-securityagent-agentspace-gitlabcapabilitiesresource-remediatecode)): boolean, optional.
     #[serde(rename = "RemediateCode", skip_serializing_if = "Option::is_none")]
     pub remediate_code: Option<Value<bool>>,
 }
@@ -2008,21 +2222,29 @@ impl Walk for GitLabCapabilitiesResource {
 
 /// The `GitLabInput` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html).
+/// AWS reference: [`AWS::SecurityAgent::Integration` `GitLabInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-gitlabinput.html).
 ///
 /// [`GitLabInput::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitLabInput {
-    /// `AccessToken`: required.
+    /// The GitLab access token used to authenticate. This can be a personal access token or a group access token.
+    ///
+    /// `AccessToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-gitlabinput.html#cfn-securityagent-integration-gitlabinput-accesstoken)): string, required.
     #[serde(rename = "AccessToken")]
     pub access_token: Value<String>,
-    /// `GroupId`: optional.
+    /// The identifier of the GitLab group. Required when TokenType is GROUP and ignored for personal tokens.
+    ///
+    /// `GroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-gitlabinput.html#cfn-securityagent-integration-gitlabinput-groupid)): string, optional.
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<Value<String>>,
-    /// `TargetUrl`: optional.
+    /// The HTTPS URL of a self-managed GitLab instance. Omit this value for GitLab SaaS (gitlab.com).
+    ///
+    /// `TargetUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-gitlabinput.html#cfn-securityagent-integration-gitlabinput-targeturl)): string, optional.
     #[serde(rename = "TargetUrl", skip_serializing_if = "Option::is_none")]
     pub target_url: Option<Value<String>>,
-    /// `TokenType`: required.
+    /// The type of GitLab access token.
+    ///
+    /// `TokenType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-gitlabinput.html#cfn-securityagent-integration-gitlabinput-tokentype)): [`TokenType`], one of `PERSONAL`, `GROUP`, required.
     #[serde(rename = "TokenType")]
     pub token_type: Value<TokenType>,
 }
@@ -2072,15 +2294,19 @@ impl Walk for GitLabInput {
 
 /// The `GitLabRepositoryResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `GitLabRepositoryResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-gitlabrepositoryresource.html).
 ///
 /// Every property is required: [`GitLabRepositoryResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GitLabRepositoryResource {
-    /// `Name`: required.
+    /// GitLab project name
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-gitlabrepositoryresource.html#cfn-securityagent-agentspace-gitlabrepositoryresource-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Namespace`: required.
+    /// GitLab project namespace (user, group, or subgroup path)
+    ///
+    /// `Namespace` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-gitlabrepositoryresource.html#cfn-securityagent-agentspace-gitlabrepositoryresource-namespace)): string, required.
     #[serde(rename = "Namespace")]
     pub namespace: Value<String>,
 }
@@ -2109,12 +2335,12 @@ impl Walk for GitLabRepositoryResource {
 
 /// The `IdCConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-application.html).
+/// AWS reference: [`AWS::SecurityAgent::Application` `IdCConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-application-idcconfiguration.html).
 ///
 /// Every property is optional: start from [`IdCConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct IdCConfiguration {
-    /// `IdCInstanceArn`: optional, create-only (changing it replaces the resource).
+    /// `IdCInstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-application-idcconfiguration.html#cfn-securityagent-application-idcconfiguration-idcinstancearn)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "IdCInstanceArn", skip_serializing_if = "Option::is_none")]
     pub id_c_instance_arn: Option<Value<String>>,
 }
@@ -2144,18 +2370,24 @@ impl Walk for IdCConfiguration {
 
 /// The `IntegratedRepository` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `IntegratedRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-integratedrepository.html).
 ///
 /// [`IntegratedRepository::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegratedRepository {
-    /// `Branch`: optional.
+    /// An optional override for the repository branch
+    ///
+    /// `Branch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-integratedrepository.html#cfn-securityagent-pentest-integratedrepository-branch)): string, optional.
     #[serde(rename = "Branch", skip_serializing_if = "Option::is_none")]
     pub branch: Option<Value<String>>,
-    /// `IntegrationId`: required.
+    /// Unique identifier of the provider integration
+    ///
+    /// `IntegrationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-integratedrepository.html#cfn-securityagent-pentest-integratedrepository-integrationid)): string, required.
     #[serde(rename = "IntegrationId")]
     pub integration_id: Value<String>,
-    /// `ProviderResourceId`: required.
+    /// Identifier of the resource within the provider integration
+    ///
+    /// `ProviderResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-integratedrepository.html#cfn-securityagent-pentest-integratedrepository-providerresourceid)): string, required.
     #[serde(rename = "ProviderResourceId")]
     pub provider_resource_id: Value<String>,
 }
@@ -2196,15 +2428,19 @@ impl Walk for IntegratedRepository {
 
 /// The `IntegratedResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `IntegratedResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-integratedresource.html).
 ///
 /// Every property is required: [`IntegratedResource::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IntegratedResource {
-    /// `Integration`: required.
+    /// Unique identifier of the Provider Integration
+    ///
+    /// `Integration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-integratedresource.html#cfn-securityagent-agentspace-integratedresource-integration)): string, required.
     #[serde(rename = "Integration")]
     pub integration: Value<String>,
-    /// `ProviderResources`: required.
+    /// List of selected Resources from the Integration
+    ///
+    /// `ProviderResources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-integratedresource.html#cfn-securityagent-agentspace-integratedresource-providerresources)): list of (object [`ProviderResource`]), required.
     #[serde(rename = "ProviderResources")]
     pub provider_resources: Value<Vec<ProviderResource>>,
 }
@@ -2236,15 +2472,19 @@ impl Walk for IntegratedResource {
 
 /// The `NetworkTrafficConfig` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `NetworkTrafficConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-networktrafficconfig.html).
 ///
 /// Every property is optional: start from [`NetworkTrafficConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkTrafficConfig {
-    /// `CustomHeaders`: optional.
+    /// Custom headers to include in outbound requests
+    ///
+    /// `CustomHeaders` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-networktrafficconfig.html#cfn-securityagent-pentest-networktrafficconfig-customheaders)): list of (object [`CustomHeader`]), optional.
     #[serde(rename = "CustomHeaders", skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Value<Vec<CustomHeader>>>,
-    /// `Rules`: optional.
+    /// Ordered list of network traffic rules
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-networktrafficconfig.html#cfn-securityagent-pentest-networktrafficconfig-rules)): list of (object [`NetworkTrafficRule`]), optional.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Value<Vec<NetworkTrafficRule>>>,
 }
@@ -2282,21 +2522,27 @@ impl Walk for NetworkTrafficConfig {
 
 /// The `NetworkTrafficRule` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `NetworkTrafficRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-networktrafficrule.html).
 ///
 /// Every property is optional: start from [`NetworkTrafficRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NetworkTrafficRule {
-    /// `Effect`: optional.
+    /// Whether to allow or deny traffic matching this rule
+    ///
+    /// `Effect` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-networktrafficrule.html#cfn-securityagent-pentest-networktrafficrule-effect)): [`Effect`], one of `ALLOW`, `DENY`, optional.
     #[serde(rename = "Effect", skip_serializing_if = "Option::is_none")]
     pub effect: Option<Value<Effect>>,
-    /// `NetworkTrafficRuleType`: optional.
+    /// Type of pattern matching for this rule
+    ///
+    /// `NetworkTrafficRuleType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-networktrafficrule.html#cfn-securityagent-pentest-networktrafficrule-networktrafficruletype)): [`NetworkTrafficRuleType`], one of `URL`, optional.
     #[serde(
         rename = "NetworkTrafficRuleType",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_traffic_rule_type: Option<Value<NetworkTrafficRuleType>>,
-    /// `Pattern`: optional.
+    /// URL pattern this rule applies to
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-networktrafficrule.html#cfn-securityagent-pentest-networktrafficrule-pattern)): string, optional.
     #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Value<String>>,
 }
@@ -2388,21 +2634,29 @@ impl Walk for Provider {
 
 /// The `ProviderInput` property type of [`Integration`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html).
+/// AWS reference: [`AWS::SecurityAgent::Integration` `ProviderInput`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-providerinput.html).
 ///
 /// Every property is optional: start from [`ProviderInput::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProviderInput {
-    /// `Bitbucket`: optional.
+    /// The input required to create a Bitbucket integration.
+    ///
+    /// `Bitbucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-providerinput.html#cfn-securityagent-integration-providerinput-bitbucket)): object [`BitbucketInput`], optional.
     #[serde(rename = "Bitbucket", skip_serializing_if = "Option::is_none")]
     pub bitbucket: Option<BitbucketInput>,
-    /// `Confluence`: optional.
+    /// The input required to create a Confluence integration.
+    ///
+    /// `Confluence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-providerinput.html#cfn-securityagent-integration-providerinput-confluence)): object [`ConfluenceInput`], optional.
     #[serde(rename = "Confluence", skip_serializing_if = "Option::is_none")]
     pub confluence: Option<ConfluenceInput>,
-    /// `Github`: optional.
+    /// The input required to create a GitHub integration.
+    ///
+    /// `Github` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-providerinput.html#cfn-securityagent-integration-providerinput-github)): object [`GitHubInput`], optional.
     #[serde(rename = "Github", skip_serializing_if = "Option::is_none")]
     pub github: Option<GitHubInput>,
-    /// `Gitlab`: optional.
+    /// The input required to create a GitLab integration.
+    ///
+    /// `Gitlab` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-providerinput.html#cfn-securityagent-integration-providerinput-gitlab)): object [`GitLabInput`], optional.
     #[serde(rename = "Gitlab", skip_serializing_if = "Option::is_none")]
     pub gitlab: Option<GitLabInput>,
 }
@@ -2456,42 +2710,58 @@ impl Walk for ProviderInput {
 
 /// The `ProviderResource` property type of [`AgentSpace`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `ProviderResource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html).
 ///
 /// Every property is optional: start from [`ProviderResource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProviderResource {
-    /// `BitbucketCapabilities`: optional.
+    /// Bitbucket repository capabilities
+    ///
+    /// `BitbucketCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html#cfn-securityagent-agentspace-providerresource-bitbucketcapabilities)): object [`BitbucketCapabilitiesResource`], optional.
     #[serde(
         rename = "BitbucketCapabilities",
         skip_serializing_if = "Option::is_none"
     )]
     pub bitbucket_capabilities: Option<BitbucketCapabilitiesResource>,
-    /// `BitbucketRepository`: optional.
+    /// Bitbucket repository details
+    ///
+    /// `BitbucketRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html#cfn-securityagent-agentspace-providerresource-bitbucketrepository)): object [`BitbucketRepositoryResource`], optional.
     #[serde(
         rename = "BitbucketRepository",
         skip_serializing_if = "Option::is_none"
     )]
     pub bitbucket_repository: Option<BitbucketRepositoryResource>,
-    /// `ConfluenceCapabilities`: optional.
+    /// Confluence document capabilities
+    ///
+    /// `ConfluenceCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html#cfn-securityagent-agentspace-providerresource-confluencecapabilities)): object [`ConfluenceCapabilitiesResource`], optional.
     #[serde(
         rename = "ConfluenceCapabilities",
         skip_serializing_if = "Option::is_none"
     )]
     pub confluence_capabilities: Option<ConfluenceCapabilitiesResource>,
-    /// `ConfluenceDocument`: optional.
+    /// Confluence document details
+    ///
+    /// `ConfluenceDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html#cfn-securityagent-agentspace-providerresource-confluencedocument)): object [`ConfluenceDocumentResource`], optional.
     #[serde(rename = "ConfluenceDocument", skip_serializing_if = "Option::is_none")]
     pub confluence_document: Option<ConfluenceDocumentResource>,
-    /// `GitHubCapabilities`: optional.
+    /// GitHub repository capabilities
+    ///
+    /// `GitHubCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html#cfn-securityagent-agentspace-providerresource-githubcapabilities)): object [`GitHubCapabilitiesResource`], optional.
     #[serde(rename = "GitHubCapabilities", skip_serializing_if = "Option::is_none")]
     pub git_hub_capabilities: Option<GitHubCapabilitiesResource>,
-    /// `GitHubRepository`: optional.
+    /// GitHub repository details
+    ///
+    /// `GitHubRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html#cfn-securityagent-agentspace-providerresource-githubrepository)): object [`GitHubRepositoryResource`], optional.
     #[serde(rename = "GitHubRepository", skip_serializing_if = "Option::is_none")]
     pub git_hub_repository: Option<GitHubRepositoryResource>,
-    /// `GitLabCapabilities`: optional.
+    /// GitLab repository capabilities
+    ///
+    /// `GitLabCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html#cfn-securityagent-agentspace-providerresource-gitlabcapabilities)): object [`GitLabCapabilitiesResource`], optional.
     #[serde(rename = "GitLabCapabilities", skip_serializing_if = "Option::is_none")]
     pub git_lab_capabilities: Option<GitLabCapabilitiesResource>,
-    /// `GitLabRepository`: optional.
+    /// GitLab repository details
+    ///
+    /// `GitLabRepository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-providerresource.html#cfn-securityagent-agentspace-providerresource-gitlabrepository)): object [`GitLabRepositoryResource`], optional.
     #[serde(rename = "GitLabRepository", skip_serializing_if = "Option::is_none")]
     pub git_lab_repository: Option<GitLabRepositoryResource>,
 }
@@ -2707,24 +2977,34 @@ impl Walk for RiskType {
 
 /// The `SecurityRequirement` property type of [`SecurityRequirementPack`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::SecurityRequirementPack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html).
+/// AWS reference: [`AWS::SecurityAgent::SecurityRequirementPack` `SecurityRequirement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-securityrequirementpack-securityrequirement.html).
 ///
 /// [`SecurityRequirement::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecurityRequirement {
-    /// `Description`: required.
+    /// Description of the security requirement
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-securityrequirementpack-securityrequirement.html#cfn-securityagent-securityrequirementpack-securityrequirement-description)): string, required. Length: at most 500 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Domain`: required.
+    /// Security domain this requirement belongs to
+    ///
+    /// `Domain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-securityrequirementpack-securityrequirement.html#cfn-securityagent-securityrequirementpack-securityrequirement-domain)): string, required. Length: at most 10000 characters.
     #[serde(rename = "Domain")]
     pub domain: Value<String>,
-    /// `Evaluation`: required.
+    /// How to evaluate compliance with this requirement
+    ///
+    /// `Evaluation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-securityrequirementpack-securityrequirement.html#cfn-securityagent-securityrequirementpack-securityrequirement-evaluation)): string, required. Length: at most 10000 characters.
     #[serde(rename = "Evaluation")]
     pub evaluation: Value<String>,
-    /// `Name`: required.
+    /// Name of the security requirement
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-securityrequirementpack-securityrequirement.html#cfn-securityagent-securityrequirementpack-securityrequirement-name)): string, required. Length: at most 80 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Remediation`: optional.
+    /// How to remediate non-compliance
+    ///
+    /// `Remediation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-securityrequirementpack-securityrequirement.html#cfn-securityagent-securityrequirementpack-securityrequirement-remediation)): string, optional. Length: at most 10000 characters.
     #[serde(rename = "Remediation", skip_serializing_if = "Option::is_none")]
     pub remediation: Option<Value<String>>,
 }
@@ -2793,12 +3073,14 @@ impl Walk for SkillType {
 
 /// The `SourceCodeRepository` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `SourceCodeRepository`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-sourcecoderepository.html).
 ///
 /// Every property is optional: start from [`SourceCodeRepository::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SourceCodeRepository {
-    /// `S3Location`: optional.
+    /// S3 source code location
+    ///
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-sourcecoderepository.html#cfn-securityagent-pentest-sourcecoderepository-s3location)): string, optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<Value<String>>,
 }
@@ -2848,15 +3130,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`AgentSpace`], [`Application`], [`Integration`], [`SecurityRequirementPack`] and [`TargetDomain`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html), [`AWS::SecurityAgent::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-application.html), [`AWS::SecurityAgent::Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-integration.html), [`AWS::SecurityAgent::SecurityRequirementPack`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-securityrequirementpack.html), [`AWS::SecurityAgent::TargetDomain`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-targetdomain.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-tag.html), [`AWS::SecurityAgent::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-application-tag.html), [`AWS::SecurityAgent::Integration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-integration-tag.html), [`AWS::SecurityAgent::SecurityRequirementPack` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-securityrequirementpack-tag.html), [`AWS::SecurityAgent::TargetDomain` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-targetdomain-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-tag.html#cfn-securityagent-agentspace-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-tag.html#cfn-securityagent-agentspace-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -2905,12 +3191,14 @@ impl Walk for TokenType {
 
 /// The `TrustedCaCertificate` property type of [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::Pentest` `TrustedCaCertificate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-trustedcacertificate.html).
 ///
 /// Every property is required: [`TrustedCaCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrustedCaCertificate {
-    /// `Source`: required.
+    /// Where to read the certificate from
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-trustedcacertificate.html#cfn-securityagent-pentest-trustedcacertificate-source)): object [`CaCertificateSource`], required.
     #[serde(rename = "Source")]
     pub source: CaCertificateSource,
 }
@@ -2959,18 +3247,24 @@ impl Walk for VerificationMethod {
 
 /// The `VpcConfig` property type of [`AgentSpace`] and [`Pentest`].
 ///
-/// AWS reference: [`AWS::SecurityAgent::AgentSpace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-agentspace.html), [`AWS::SecurityAgent::Pentest`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-securityagent-pentest.html).
+/// AWS reference: [`AWS::SecurityAgent::AgentSpace` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-vpcconfig.html), [`AWS::SecurityAgent::Pentest` `VpcConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-pentest-vpcconfig.html).
 ///
 /// Every property is optional: start from [`VpcConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VpcConfig {
-    /// `SecurityGroupArns`: optional.
+    /// List of security group ARNs in the customer VPC
+    ///
+    /// `SecurityGroupArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-vpcconfig.html#cfn-securityagent-agentspace-vpcconfig-securitygrouparns)): list of (string), optional.
     #[serde(rename = "SecurityGroupArns", skip_serializing_if = "Option::is_none")]
     pub security_group_arns: Option<Value<Vec<Value<String>>>>,
-    /// `SubnetArns`: optional.
+    /// List of subnet ARNs in the customer VPC
+    ///
+    /// `SubnetArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-vpcconfig.html#cfn-securityagent-agentspace-vpcconfig-subnetarns)): list of (string), optional.
     #[serde(rename = "SubnetArns", skip_serializing_if = "Option::is_none")]
     pub subnet_arns: Option<Value<Vec<Value<String>>>>,
-    /// `VpcArn`: optional.
+    /// ARN of the customer VPC
+    ///
+    /// `VpcArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-securityagent-agentspace-vpcconfig.html#cfn-securityagent-agentspace-vpcconfig-vpcarn)): string, optional.
     #[serde(rename = "VpcArn", skip_serializing_if = "Option::is_none")]
     pub vpc_arn: Option<Value<String>>,
 }

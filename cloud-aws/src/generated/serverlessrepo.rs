@@ -9,40 +9,64 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ServerlessRepo::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html)).
 ///
+/// Resource type definition for an AWS Serverless Application Repository application.
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `Author`: required.
+    /// The name of the author publishing the app.
+    ///
+    /// `Author` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-author)): string, required. Length: 1 to 127 characters.
     #[serde(rename = "Author")]
     pub author: Value<String>,
-    /// `Description`: required.
+    /// The description of the application.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-description)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `HomePageUrl`: optional.
+    /// A URL with more information about the application.
+    ///
+    /// `HomePageUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-homepageurl)): string, optional.
     #[serde(rename = "HomePageUrl", skip_serializing_if = "Option::is_none")]
     pub home_page_url: Option<Value<String>>,
-    /// `Labels`: optional.
+    /// Labels to improve discovery of apps in search results.
+    ///
+    /// `Labels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-labels)): list of (string), optional. Items: at most 10.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none")]
     pub labels: Option<Value<Vec<Value<String>>>>,
-    /// `LicenseBody`: optional, create-only (changing it replaces the resource).
+    /// A local text file that contains the license of the app.
+    ///
+    /// `LicenseBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-licensebody)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "LicenseBody", skip_serializing_if = "Option::is_none")]
     pub license_body: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9\-]+`. Length: 1 to 140 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ReadmeBody`: optional.
+    /// A text readme file in Markdown language that contains a more detailed description of the application.
+    ///
+    /// `ReadmeBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-readmebody)): string, optional.
     #[serde(rename = "ReadmeBody", skip_serializing_if = "Option::is_none")]
     pub readme_body: Option<Value<String>>,
-    /// `SemanticVersion`: optional, create-only (changing it replaces the resource).
+    /// The semantic version of the application.
+    ///
+    /// `SemanticVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-semanticversion)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SemanticVersion", skip_serializing_if = "Option::is_none")]
     pub semantic_version: Option<Value<String>>,
-    /// `SourceCodeUrl`: optional, create-only (changing it replaces the resource).
+    /// A link to a public repository for the source code of your application.
+    ///
+    /// `SourceCodeUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-sourcecodeurl)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourceCodeUrl", skip_serializing_if = "Option::is_none")]
     pub source_code_url: Option<Value<String>>,
-    /// `SpdxLicenseId`: optional, create-only (changing it replaces the resource).
+    /// A valid identifier from <https://spdx.org/licenses/>.
+    ///
+    /// `SpdxLicenseId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-spdxlicenseid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SpdxLicenseId", skip_serializing_if = "Option::is_none")]
     pub spdx_license_id: Option<Value<String>>,
-    /// `TemplateBody`: optional, create-only (changing it replaces the resource).
+    /// The local raw packaged AWS SAM template file of your application.
+    ///
+    /// `TemplateBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-serverlessrepo-application.html#cfn-serverlessrepo-application-templatebody)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TemplateBody", skip_serializing_if = "Option::is_none")]
     pub template_body: Option<Value<String>>,
 }

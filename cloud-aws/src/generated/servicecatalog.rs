@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ServiceCatalog::AcceptedPortfolioShare` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-acceptedportfolioshare.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::AcceptedPortfolioShare
+///
 /// [`AcceptedPortfolioShare::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AcceptedPortfolioShare {
-    /// `AcceptLanguage`: optional, create-only (changing it replaces the resource).
+    /// The language code.
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-acceptedportfolioshare.html#cfn-servicecatalog-acceptedportfolioshare-acceptlanguage)): string, optional, create-only (changing it replaces the resource). Pattern: `^(en|jp|zh)$`.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `PortfolioId`: required, create-only (changing it replaces the resource).
+    /// The portfolio identifier.
+    ///
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-acceptedportfolioshare.html#cfn-servicecatalog-acceptedportfolioshare-portfolioid)): string, required, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "PortfolioId")]
     pub portfolio_id: Value<String>,
 }
@@ -56,52 +62,80 @@ impl Resource for AcceptedPortfolioShare {
 
 /// The properties of an `AWS::ServiceCatalog::CloudFormationProduct` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html)).
 ///
+/// Resource type definition for AWS::ServiceCatalog::CloudFormationProduct
+///
 /// [`CloudFormationProduct::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudFormationProduct {
-    /// `AcceptLanguage`: optional.
+    /// The language code.
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-acceptlanguage)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the product.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-description)): string, optional. Length: 0 to 8191 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Distributor`: optional.
+    /// The distributor of the product.
+    ///
+    /// `Distributor` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-distributor)): string, optional. Length: 0 to 8191 characters.
     #[serde(rename = "Distributor", skip_serializing_if = "Option::is_none")]
     pub distributor: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the product.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-name)): string, required. Length: 0 to 8191 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Owner`: required.
+    /// The owner of the product.
+    ///
+    /// `Owner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-owner)): string, required. Length: 0 to 8191 characters.
     #[serde(rename = "Owner")]
     pub owner: Value<String>,
-    /// `ProductType`: optional.
+    /// The type of product.
+    ///
+    /// `ProductType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-producttype)): [`ProductType`], one of `CLOUD_FORMATION_TEMPLATE`, `MARKETPLACE_AMI`, `MARKETPLACE_CAR`, `TERRAFORM_OPEN_SOURCE`, `TERRAFORM_CLOUD`, `EXTERNAL`, optional.
     #[serde(rename = "ProductType", skip_serializing_if = "Option::is_none")]
     pub product_type: Option<Value<ProductType>>,
-    /// `ProvisioningArtifactParameters`: optional.
+    /// The configuration of the provisioning artifact (also known as a version).
+    ///
+    /// `ProvisioningArtifactParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-provisioningartifactparameters)): list of (object [`ProvisioningArtifactProperties`]), optional.
     #[serde(
         rename = "ProvisioningArtifactParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_artifact_parameters: Option<Value<Vec<ProvisioningArtifactProperties>>>,
-    /// `ReplaceProvisioningArtifacts`: optional.
+    /// This property is turned off by default. If turned off, you can update provisioning artifacts or product attributes (such as description, distributor, name, owner, and more) and the associated provisioning artifacts will retain the same unique identifier. Provisioning artifacts are matched within the CloudFormationProduct resource, and only those that have been updated will be changed. Provisioning artifacts are matched by a combinaton of provisioning artifact template URL and name.
+    ///
+    /// `ReplaceProvisioningArtifacts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-replaceprovisioningartifacts)): boolean, optional.
     #[serde(
         rename = "ReplaceProvisioningArtifacts",
         skip_serializing_if = "Option::is_none"
     )]
     pub replace_provisioning_artifacts: Option<Value<bool>>,
-    /// `SourceConnection`: optional.
+    /// A top level ProductViewDetail response containing details about the product's connection. AWS Service Catalog returns this field for the CreateProduct, UpdateProduct, DescribeProductAsAdmin, and SearchProductAsAdmin APIs. This response contains the same fields as the ConnectionParameters request, with the addition of the LastSync response.
+    ///
+    /// `SourceConnection` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-sourceconnection)): object [`SourceConnection`], optional.
     #[serde(rename = "SourceConnection", skip_serializing_if = "Option::is_none")]
     pub source_connection: Option<SourceConnection>,
-    /// `SupportDescription`: optional.
+    /// The support information about the product.
+    ///
+    /// `SupportDescription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-supportdescription)): string, optional. Length: 0 to 8191 characters.
     #[serde(rename = "SupportDescription", skip_serializing_if = "Option::is_none")]
     pub support_description: Option<Value<String>>,
-    /// `SupportEmail`: optional.
+    /// The contact email for product support.
+    ///
+    /// `SupportEmail` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-supportemail)): string, optional. Length: 0 to 254 characters.
     #[serde(rename = "SupportEmail", skip_serializing_if = "Option::is_none")]
     pub support_email: Option<Value<String>>,
-    /// `SupportUrl`: optional.
+    /// The contact URL for product support.
+    ///
+    /// `SupportUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-supporturl)): string, optional. Length: 0 to 2083 characters.
     #[serde(rename = "SupportUrl", skip_serializing_if = "Option::is_none")]
     pub support_url: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// One or more tags.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html#cfn-servicecatalog-cloudformationproduct-tags)): list of (object [`Tag`]), optional. Items: 0 to 20.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -258,60 +292,62 @@ impl ResourceRef<CloudFormationProduct> {
     }
 }
 
-/// The properties of an `AWS::ServiceCatalog::CloudFormationProvisionedProduct` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html)).
+/// The properties of an `AWS::ServiceCatalog::CloudFormationProvisionedProduct` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html)).
+///
+/// Resource Type definition for AWS::ServiceCatalog::CloudFormationProvisionedProduct
 ///
 /// Every property is optional: start from [`CloudFormationProvisionedProduct::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudFormationProvisionedProduct {
-    /// `AcceptLanguage`: optional.
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-acceptlanguage)): [`AcceptLanguage`], one of `en`, `jp`, `zh`, optional.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<AcceptLanguage>>,
-    /// `NotificationArns`: optional, create-only (changing it replaces the resource).
+    /// `NotificationArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-notificationarns)): list of (string), optional, create-only (changing it replaces the resource). Items: at most 5. Each item: Pattern: `^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:[0-9]{12}:[a-zA-Z0-9\-_]+$`.
     #[serde(rename = "NotificationArns", skip_serializing_if = "Option::is_none")]
     pub notification_arns: Option<Value<Vec<Value<String>>>>,
-    /// `PathId`: optional.
+    /// `PathId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-pathid)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "PathId", skip_serializing_if = "Option::is_none")]
     pub path_id: Option<Value<String>>,
-    /// `PathName`: optional.
+    /// `PathName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-pathname)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "PathName", skip_serializing_if = "Option::is_none")]
     pub path_name: Option<Value<String>>,
-    /// `ProductId`: optional.
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-productid)): string, optional. Length: 1 to 100 characters.
     #[serde(rename = "ProductId", skip_serializing_if = "Option::is_none")]
     pub product_id: Option<Value<String>>,
-    /// `ProductName`: optional.
+    /// `ProductName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-productname)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "ProductName", skip_serializing_if = "Option::is_none")]
     pub product_name: Option<Value<String>>,
-    /// `ProvisionedProductName`: optional, create-only (changing it replaces the resource).
+    /// `ProvisionedProductName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisionedproductname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(
         rename = "ProvisionedProductName",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_product_name: Option<Value<String>>,
-    /// `ProvisioningArtifactId`: optional.
+    /// `ProvisioningArtifactId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningartifactid)): string, optional. Length: 1 to 100 characters.
     #[serde(
         rename = "ProvisioningArtifactId",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_artifact_id: Option<Value<String>>,
-    /// `ProvisioningArtifactName`: optional.
+    /// `ProvisioningArtifactName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningartifactname)): string, optional.
     #[serde(
         rename = "ProvisioningArtifactName",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_artifact_name: Option<Value<String>>,
-    /// `ProvisioningParameters`: optional.
+    /// `ProvisioningParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningparameters)): list of (object [`ProvisioningParameter`]), optional.
     #[serde(
         rename = "ProvisioningParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_parameters: Option<Value<Vec<ProvisioningParameter>>>,
-    /// `ProvisioningPreferences`: optional.
+    /// `ProvisioningPreferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences)): object [`ProvisioningPreferences`], optional.
     #[serde(
         rename = "ProvisioningPreferences",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_preferences: Option<ProvisioningPreferences>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html#cfn-servicecatalog-cloudformationprovisionedproduct-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -433,7 +469,7 @@ impl Walk for CloudFormationProvisionedProduct {
 impl Resource for CloudFormationProvisionedProduct {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalog::CloudFormationProvisionedProduct";
     const CREATE_ONLY: &'static [&'static str] = &["/NotificationArns", "/ProvisionedProductName"];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html";
 }
 
 impl ResourceRef<CloudFormationProvisionedProduct> {
@@ -455,22 +491,24 @@ impl ResourceRef<CloudFormationProvisionedProduct> {
 
 /// The properties of an `AWS::ServiceCatalog::LaunchNotificationConstraint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchnotificationconstraint.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::LaunchNotificationConstraint
+///
 /// [`LaunchNotificationConstraint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchNotificationConstraint {
-    /// `AcceptLanguage`: optional.
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchnotificationconstraint.html#cfn-servicecatalog-launchnotificationconstraint-acceptlanguage)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchnotificationconstraint.html#cfn-servicecatalog-launchnotificationconstraint-description)): string, optional. Length: 0 to 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `NotificationArns`: required.
+    /// `NotificationArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchnotificationconstraint.html#cfn-servicecatalog-launchnotificationconstraint-notificationarns)): list of (string), required.
     #[serde(rename = "NotificationArns")]
     pub notification_arns: Value<Vec<Value<String>>>,
-    /// `PortfolioId`: required, create-only (changing it replaces the resource).
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchnotificationconstraint.html#cfn-servicecatalog-launchnotificationconstraint-portfolioid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "PortfolioId")]
     pub portfolio_id: Value<String>,
-    /// `ProductId`: required, create-only (changing it replaces the resource).
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchnotificationconstraint.html#cfn-servicecatalog-launchnotificationconstraint-productid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "ProductId")]
     pub product_id: Value<String>,
 }
@@ -537,25 +575,39 @@ impl ResourceRef<LaunchNotificationConstraint> {
 
 /// The properties of an `AWS::ServiceCatalog::LaunchRoleConstraint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchroleconstraint.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::LaunchRoleConstraint
+///
 /// [`LaunchRoleConstraint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchRoleConstraint {
-    /// `AcceptLanguage`: optional.
+    /// The language code for the constraint.
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchroleconstraint.html#cfn-servicecatalog-launchroleconstraint-acceptlanguage)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the launch role constraint.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchroleconstraint.html#cfn-servicecatalog-launchroleconstraint-description)): string, optional. Length: 0 to 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `LocalRoleName`: optional.
+    /// The local IAM role name to use in the launch constraint.
+    ///
+    /// `LocalRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchroleconstraint.html#cfn-servicecatalog-launchroleconstraint-localrolename)): string, optional.
     #[serde(rename = "LocalRoleName", skip_serializing_if = "Option::is_none")]
     pub local_role_name: Option<Value<String>>,
-    /// `PortfolioId`: required, create-only (changing it replaces the resource).
+    /// The ID of the portfolio to which this launch role constraint applies.
+    ///
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchroleconstraint.html#cfn-servicecatalog-launchroleconstraint-portfolioid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "PortfolioId")]
     pub portfolio_id: Value<String>,
-    /// `ProductId`: required, create-only (changing it replaces the resource).
+    /// The ID of the product to which this launch role constraint applies.
+    ///
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchroleconstraint.html#cfn-servicecatalog-launchroleconstraint-productid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "ProductId")]
     pub product_id: Value<String>,
-    /// `RoleArn`: optional.
+    /// The ARN of the IAM role used for the launch constraint.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchroleconstraint.html#cfn-servicecatalog-launchroleconstraint-rolearn)): string, optional. Pattern: `arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\/.*`.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<Value<String>>,
 }
@@ -636,22 +688,34 @@ impl ResourceRef<LaunchRoleConstraint> {
 
 /// The properties of an `AWS::ServiceCatalog::LaunchTemplateConstraint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchtemplateconstraint.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::LaunchTemplateConstraint
+///
 /// [`LaunchTemplateConstraint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LaunchTemplateConstraint {
-    /// `AcceptLanguage`: optional.
+    /// The language code.
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchtemplateconstraint.html#cfn-servicecatalog-launchtemplateconstraint-acceptlanguage)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the constraint.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchtemplateconstraint.html#cfn-servicecatalog-launchtemplateconstraint-description)): string, optional. Length: 0 to 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `PortfolioId`: required, create-only (changing it replaces the resource).
+    /// The portfolio identifier.
+    ///
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchtemplateconstraint.html#cfn-servicecatalog-launchtemplateconstraint-portfolioid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "PortfolioId")]
     pub portfolio_id: Value<String>,
-    /// `ProductId`: required, create-only (changing it replaces the resource).
+    /// The product identifier.
+    ///
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchtemplateconstraint.html#cfn-servicecatalog-launchtemplateconstraint-productid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "ProductId")]
     pub product_id: Value<String>,
-    /// `Rules`: required.
+    /// A json encoded string of the template constraint rules
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-launchtemplateconstraint.html#cfn-servicecatalog-launchtemplateconstraint-rules)): string, required.
     #[serde(rename = "Rules")]
     pub rules: Value<String>,
 }
@@ -718,22 +782,24 @@ impl ResourceRef<LaunchTemplateConstraint> {
 
 /// The properties of an `AWS::ServiceCatalog::Portfolio` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolio.html)).
 ///
+/// Resource type definition for AWS::ServiceCatalog::Portfolio
+///
 /// [`Portfolio::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Portfolio {
-    /// `AcceptLanguage`: optional.
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolio.html#cfn-servicecatalog-portfolio-acceptlanguage)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolio.html#cfn-servicecatalog-portfolio-description)): string, optional. Length: 0 to 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolio.html#cfn-servicecatalog-portfolio-displayname)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `ProviderName`: required.
+    /// `ProviderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolio.html#cfn-servicecatalog-portfolio-providername)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "ProviderName")]
     pub provider_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolio.html#cfn-servicecatalog-portfolio-tags)): list of (object [`Tag`]), optional. Items: 0 to 20.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -810,19 +876,29 @@ impl ResourceRef<Portfolio> {
 
 /// The properties of an `AWS::ServiceCatalog::PortfolioPrincipalAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioprincipalassociation.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::PortfolioPrincipalAssociation
+///
 /// [`PortfolioPrincipalAssociation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortfolioPrincipalAssociation {
-    /// `AcceptLanguage`: optional, create-only (changing it replaces the resource).
+    /// The language code.
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioprincipalassociation.html#cfn-servicecatalog-portfolioprincipalassociation-acceptlanguage)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `PortfolioId`: optional, create-only (changing it replaces the resource).
+    /// The portfolio identifier.
+    ///
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioprincipalassociation.html#cfn-servicecatalog-portfolioprincipalassociation-portfolioid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PortfolioId", skip_serializing_if = "Option::is_none")]
     pub portfolio_id: Option<Value<String>>,
-    /// `PrincipalARN`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the principal (user, role, or group).
+    ///
+    /// `PrincipalARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioprincipalassociation.html#cfn-servicecatalog-portfolioprincipalassociation-principalarn)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\/.*`.
     #[serde(rename = "PrincipalARN", skip_serializing_if = "Option::is_none")]
     pub principal_arn: Option<Value<String>>,
-    /// `PrincipalType`: required, create-only (changing it replaces the resource).
+    /// The principal type. The supported value is IAM if you use a fully defined Amazon Resource Name (ARN), or IAM\_PATTERN if you use an ARN with no accountID, with or without wildcard characters.
+    ///
+    /// `PrincipalType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioprincipalassociation.html#cfn-servicecatalog-portfolioprincipalassociation-principaltype)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "PrincipalType")]
     pub principal_type: Value<String>,
 }
@@ -886,19 +962,29 @@ impl Resource for PortfolioPrincipalAssociation {
 
 /// The properties of an `AWS::ServiceCatalog::PortfolioProductAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioproductassociation.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::PortfolioProductAssociation
+///
 /// Every property is optional: start from [`PortfolioProductAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PortfolioProductAssociation {
-    /// `AcceptLanguage`: optional, create-only (changing it replaces the resource).
+    /// The language code.
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioproductassociation.html#cfn-servicecatalog-portfolioproductassociation-acceptlanguage)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `PortfolioId`: optional, create-only (changing it replaces the resource).
+    /// The portfolio identifier.
+    ///
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioproductassociation.html#cfn-servicecatalog-portfolioproductassociation-portfolioid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PortfolioId", skip_serializing_if = "Option::is_none")]
     pub portfolio_id: Option<Value<String>>,
-    /// `ProductId`: optional, create-only (changing it replaces the resource).
+    /// The product identifier.
+    ///
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioproductassociation.html#cfn-servicecatalog-portfolioproductassociation-productid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ProductId", skip_serializing_if = "Option::is_none")]
     pub product_id: Option<Value<String>>,
-    /// `SourcePortfolioId`: optional, create-only (changing it replaces the resource).
+    /// The identifier of the source portfolio. The source portfolio must be a portfolio imported from a different account than the one creating the association. This account must have previously shared this portfolio with the account creating the association.
+    ///
+    /// `SourcePortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioproductassociation.html#cfn-servicecatalog-portfolioproductassociation-sourceportfolioid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "SourcePortfolioId", skip_serializing_if = "Option::is_none")]
     pub source_portfolio_id: Option<Value<String>>,
 }
@@ -963,19 +1049,29 @@ impl Resource for PortfolioProductAssociation {
 
 /// The properties of an `AWS::ServiceCatalog::PortfolioShare` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioshare.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::PortfolioShare
+///
 /// [`PortfolioShare::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PortfolioShare {
-    /// `AcceptLanguage`: optional.
+    /// The language code.
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioshare.html#cfn-servicecatalog-portfolioshare-acceptlanguage)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `AccountId`: required, create-only (changing it replaces the resource).
+    /// The AWS account ID.
+    ///
+    /// `AccountId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioshare.html#cfn-servicecatalog-portfolioshare-accountid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9]{12}$`.
     #[serde(rename = "AccountId")]
     pub account_id: Value<String>,
-    /// `PortfolioId`: required, create-only (changing it replaces the resource).
+    /// The portfolio identifier.
+    ///
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioshare.html#cfn-servicecatalog-portfolioshare-portfolioid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "PortfolioId")]
     pub portfolio_id: Value<String>,
-    /// `ShareTagOptions`: optional.
+    /// Enables or disables TagOptions sharing when creating the portfolio share.
+    ///
+    /// `ShareTagOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolioshare.html#cfn-servicecatalog-portfolioshare-sharetagoptions)): boolean, optional.
     #[serde(rename = "ShareTagOptions", skip_serializing_if = "Option::is_none")]
     pub share_tag_options: Option<Value<bool>>,
 }
@@ -1031,22 +1127,34 @@ impl Resource for PortfolioShare {
 
 /// The properties of an `AWS::ServiceCatalog::ResourceUpdateConstraint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-resourceupdateconstraint.html)).
 ///
+/// Resource type definition for AWS::ServiceCatalog::ResourceUpdateConstraint
+///
 /// [`ResourceUpdateConstraint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceUpdateConstraint {
-    /// `AcceptLanguage`: optional.
+    /// The language code
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-resourceupdateconstraint.html#cfn-servicecatalog-resourceupdateconstraint-acceptlanguage)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the constraint
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-resourceupdateconstraint.html#cfn-servicecatalog-resourceupdateconstraint-description)): string, optional. Length: 0 to 2000 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `PortfolioId`: required, create-only (changing it replaces the resource).
+    /// The portfolio identifier
+    ///
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-resourceupdateconstraint.html#cfn-servicecatalog-resourceupdateconstraint-portfolioid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "PortfolioId")]
     pub portfolio_id: Value<String>,
-    /// `ProductId`: required, create-only (changing it replaces the resource).
+    /// The product identifier
+    ///
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-resourceupdateconstraint.html#cfn-servicecatalog-resourceupdateconstraint-productid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "ProductId")]
     pub product_id: Value<String>,
-    /// `TagUpdateOnProvisionedProduct`: required.
+    /// ALLOWED or NOT\_ALLOWED, to permit or prevent changes to the tags on provisioned instances of the specified portfolio / product combination
+    ///
+    /// `TagUpdateOnProvisionedProduct` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-resourceupdateconstraint.html#cfn-servicecatalog-resourceupdateconstraint-tagupdateonprovisionedproduct)): string, required.
     #[serde(rename = "TagUpdateOnProvisionedProduct")]
     pub tag_update_on_provisioned_product: Value<String>,
 }
@@ -1113,22 +1221,24 @@ impl ResourceRef<ResourceUpdateConstraint> {
 
 /// The properties of an `AWS::ServiceCatalog::ServiceAction` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html)).
 ///
+/// Resource Schema for AWS::ServiceCatalog::ServiceAction
+///
 /// [`ServiceAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceAction {
-    /// `AcceptLanguage`: optional.
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html#cfn-servicecatalog-serviceaction-acceptlanguage)): [`AcceptLanguage`], one of `en`, `jp`, `zh`, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<AcceptLanguage>>,
-    /// `Definition`: required.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html#cfn-servicecatalog-serviceaction-definition)): list of (object [`DefinitionParameter`]), required.
     #[serde(rename = "Definition")]
     pub definition: Value<Vec<DefinitionParameter>>,
-    /// `DefinitionType`: required.
+    /// `DefinitionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html#cfn-servicecatalog-serviceaction-definitiontype)): [`DefinitionType`], one of `SSM_AUTOMATION`, required.
     #[serde(rename = "DefinitionType")]
     pub definition_type: Value<DefinitionType>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html#cfn-servicecatalog-serviceaction-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html#cfn-servicecatalog-serviceaction-name)): string, required. Pattern: `^[a-zA-Z0-9_\-.]*$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1195,16 +1305,18 @@ impl ResourceRef<ServiceAction> {
 
 /// The properties of an `AWS::ServiceCatalog::ServiceActionAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceactionassociation.html)).
 ///
+/// Resource Schema for AWS::ServiceCatalog::ServiceActionAssociation
+///
 /// Every property is required: [`ServiceActionAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceActionAssociation {
-    /// `ProductId`: required, create-only (changing it replaces the resource).
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceactionassociation.html#cfn-servicecatalog-serviceactionassociation-productid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\Z`. Length: 1 to 100 characters.
     #[serde(rename = "ProductId")]
     pub product_id: Value<String>,
-    /// `ProvisioningArtifactId`: required, create-only (changing it replaces the resource).
+    /// `ProvisioningArtifactId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceactionassociation.html#cfn-servicecatalog-serviceactionassociation-provisioningartifactid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\Z`. Length: 1 to 100 characters.
     #[serde(rename = "ProvisioningArtifactId")]
     pub provisioning_artifact_id: Value<String>,
-    /// `ServiceActionId`: required, create-only (changing it replaces the resource).
+    /// `ServiceActionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceactionassociation.html#cfn-servicecatalog-serviceactionassociation-serviceactionid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\Z`. Length: 1 to 100 characters.
     #[serde(rename = "ServiceActionId")]
     pub service_action_id: Value<String>,
 }
@@ -1247,34 +1359,54 @@ impl Resource for ServiceActionAssociation {
 
 /// The properties of an `AWS::ServiceCatalog::StackSetConstraint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::StackSetConstraint
+///
 /// [`StackSetConstraint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StackSetConstraint {
-    /// `AcceptLanguage`: optional.
+    /// The language code.
+    ///
+    /// `AcceptLanguage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-acceptlanguage)): string, optional. Length: 0 to 100 characters.
     #[serde(rename = "AcceptLanguage", skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Value<String>>,
-    /// `AccountList`: required.
+    /// One or more AWS accounts that will have access to the provisioned product.
+    ///
+    /// `AccountList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-accountlist)): list of (string), required.
     #[serde(rename = "AccountList")]
     pub account_list: Value<Vec<Value<String>>>,
-    /// `AdminRole`: required.
+    /// AdminRole ARN.
+    ///
+    /// `AdminRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-adminrole)): string, required.
     #[serde(rename = "AdminRole")]
     pub admin_role: Value<String>,
-    /// `Description`: required.
+    /// The description of the constraint.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-description)): string, required. Length: 0 to 2000 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `ExecutionRole`: required.
+    /// ExecutionRole name.
+    ///
+    /// `ExecutionRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-executionrole)): string, required.
     #[serde(rename = "ExecutionRole")]
     pub execution_role: Value<String>,
-    /// `PortfolioId`: required, create-only (changing it replaces the resource).
+    /// The portfolio identifier.
+    ///
+    /// `PortfolioId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-portfolioid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "PortfolioId")]
     pub portfolio_id: Value<String>,
-    /// `ProductId`: required, create-only (changing it replaces the resource).
+    /// The product identifier.
+    ///
+    /// `ProductId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-productid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-]*$`. Length: 1 to 100 characters.
     #[serde(rename = "ProductId")]
     pub product_id: Value<String>,
-    /// `RegionList`: required.
+    /// One or more AWS Regions where the provisioned product will be available.
+    ///
+    /// `RegionList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-regionlist)): list of (string), required.
     #[serde(rename = "RegionList")]
     pub region_list: Value<Vec<Value<String>>>,
-    /// `StackInstanceControl`: required.
+    /// Permission to create, update, and delete stack instances. Choose from ALLOWED and NOT\_ALLOWED.
+    ///
+    /// `StackInstanceControl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-stacksetconstraint.html#cfn-servicecatalog-stacksetconstraint-stackinstancecontrol)): string, required.
     #[serde(rename = "StackInstanceControl")]
     pub stack_instance_control: Value<String>,
 }
@@ -1353,16 +1485,24 @@ impl ResourceRef<StackSetConstraint> {
 
 /// The properties of an `AWS::ServiceCatalog::TagOption` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-tagoption.html)).
 ///
+/// Resource type definition for AWS::ServiceCatalog::TagOption
+///
 /// [`TagOption::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagOption {
-    /// `Active`: optional.
+    /// The TagOption active state.
+    ///
+    /// `Active` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-tagoption.html#cfn-servicecatalog-tagoption-active)): boolean, optional.
     #[serde(rename = "Active", skip_serializing_if = "Option::is_none")]
     pub active: Option<Value<bool>>,
-    /// `Key`: required, create-only (changing it replaces the resource).
+    /// The TagOption key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-tagoption.html#cfn-servicecatalog-tagoption-key)): string, required, create-only (changing it replaces the resource). Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required, create-only (changing it replaces the resource).
+    /// The TagOption value.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-tagoption.html#cfn-servicecatalog-tagoption-value)): string, required, create-only (changing it replaces the resource). Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1413,13 +1553,19 @@ impl ResourceRef<TagOption> {
 
 /// The properties of an `AWS::ServiceCatalog::TagOptionAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-tagoptionassociation.html)).
 ///
+/// Resource Type definition for AWS::ServiceCatalog::TagOptionAssociation
+///
 /// Every property is optional: start from [`TagOptionAssociation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TagOptionAssociation {
-    /// `ResourceId`: optional, create-only (changing it replaces the resource).
+    /// The CloudformationProduct or Portfolio identifier.
+    ///
+    /// `ResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-tagoptionassociation.html#cfn-servicecatalog-tagoptionassociation-resourceid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceId", skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<Value<String>>,
-    /// `TagOptionId`: optional, create-only (changing it replaces the resource).
+    /// The TagOption identifier.
+    ///
+    /// `TagOptionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-tagoptionassociation.html#cfn-servicecatalog-tagoptionassociation-tagoptionid)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "TagOptionId", skip_serializing_if = "Option::is_none")]
     pub tag_option_id: Option<Value<String>>,
 }
@@ -1463,7 +1609,7 @@ impl Resource for TagOptionAssociation {
 
 /// The values of `AcceptLanguage`, in [`CloudFormationProvisionedProduct`] and [`ServiceAction`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProvisionedProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html), [`AWS::ServiceCatalog::ServiceAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProvisionedProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html), [`AWS::ServiceCatalog::ServiceAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum AcceptLanguage {
@@ -1486,21 +1632,29 @@ impl Walk for AcceptLanguage {
 
 /// The `CodeStarParameters` property type of [`CloudFormationProduct`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct` `CodeStarParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-codestarparameters.html).
 ///
 /// Every property is required: [`CodeStarParameters::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CodeStarParameters {
-    /// `ArtifactPath`: required.
+    /// The absolute path where the artifact resides within the repo and branch, formatted as "folder/file.json".
+    ///
+    /// `ArtifactPath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-codestarparameters.html#cfn-servicecatalog-cloudformationproduct-codestarparameters-artifactpath)): string, required. Length: 1 to 4096 characters.
     #[serde(rename = "ArtifactPath")]
     pub artifact_path: Value<String>,
-    /// `Branch`: required.
+    /// The specific branch where the artifact resides.
+    ///
+    /// `Branch` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-codestarparameters.html#cfn-servicecatalog-cloudformationproduct-codestarparameters-branch)): string, required. Length: 1 to 250 characters.
     #[serde(rename = "Branch")]
     pub branch: Value<String>,
-    /// `ConnectionArn`: required.
+    /// The CodeStar ARN, which is the connection between AWS Service Catalog and the external repository.
+    ///
+    /// `ConnectionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-codestarparameters.html#cfn-servicecatalog-cloudformationproduct-codestarparameters-connectionarn)): string, required. Pattern: `^arn:[a-z0-9][-.a-z0-9]{0,62}:codestar-connections:([a-z0-9][-.a-z0-9]{0,62})?:([a-z0-9][-.a-z0-9]{0,62})?:[^/].{0,1023}$`. Length: 1 to 1224 characters.
     #[serde(rename = "ConnectionArn")]
     pub connection_arn: Value<String>,
-    /// `Repository`: required.
+    /// The specific repository where the product's artifact-to-be-synced resides, formatted as "Account/Repo."
+    ///
+    /// `Repository` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-codestarparameters.html#cfn-servicecatalog-cloudformationproduct-codestarparameters-repository)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "Repository")]
     pub repository: Value<String>,
 }
@@ -1540,12 +1694,12 @@ impl Walk for CodeStarParameters {
 
 /// The `ConnectionParameters` property type of [`CloudFormationProduct`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct` `ConnectionParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-connectionparameters.html).
 ///
 /// Every property is optional: start from [`ConnectionParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectionParameters {
-    /// `CodeStar`: optional.
+    /// `CodeStar` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-connectionparameters.html#cfn-servicecatalog-cloudformationproduct-connectionparameters-codestar)): object [`CodeStarParameters`], optional.
     #[serde(rename = "CodeStar", skip_serializing_if = "Option::is_none")]
     pub code_star: Option<CodeStarParameters>,
 }
@@ -1575,15 +1729,15 @@ impl Walk for ConnectionParameters {
 
 /// The `DefinitionParameter` property type of [`ServiceAction`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::ServiceAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-serviceaction.html).
+/// AWS reference: [`AWS::ServiceCatalog::ServiceAction` `DefinitionParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-serviceaction-definitionparameter.html).
 ///
 /// Every property is required: [`DefinitionParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DefinitionParameter {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-serviceaction-definitionparameter.html#cfn-servicecatalog-serviceaction-definitionparameter-key)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-serviceaction-definitionparameter.html#cfn-servicecatalog-serviceaction-definitionparameter-value)): string, required. Length: at most 4096 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1661,27 +1815,35 @@ impl Walk for ProductType {
 
 /// The `ProvisioningArtifactProperties` property type of [`CloudFormationProduct`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct` `ProvisioningArtifactProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-provisioningartifactproperties.html).
 ///
 /// [`ProvisioningArtifactProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProvisioningArtifactProperties {
-    /// `Description`: optional.
+    /// The description of the provisioning artifact, including how it differs from the previous provisioning artifact.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-provisioningartifactproperties.html#cfn-servicecatalog-cloudformationproduct-provisioningartifactproperties-description)): string, optional.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisableTemplateValidation`: optional.
+    /// If set to true, AWS Service Catalog stops validating the specified provisioning artifact even if it is invalid.
+    ///
+    /// `DisableTemplateValidation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-provisioningartifactproperties.html#cfn-servicecatalog-cloudformationproduct-provisioningartifactproperties-disabletemplatevalidation)): boolean, optional.
     #[serde(
         rename = "DisableTemplateValidation",
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_template_validation: Option<Value<bool>>,
-    /// `Info`: required.
+    /// `Info` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-provisioningartifactproperties.html#cfn-servicecatalog-cloudformationproduct-provisioningartifactproperties-info)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Info")]
     pub info: Json,
-    /// `Name`: optional.
+    /// The name of the provisioning artifact (for example, v1 v2beta). No spaces are allowed.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-provisioningartifactproperties.html#cfn-servicecatalog-cloudformationproduct-provisioningartifactproperties-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Type`: optional.
+    /// The type of provisioning artifact. Valid values are CLOUD\_FORMATION\_TEMPLATE, TERRAFORM\_OPEN\_SOURCE, TERRAFORM\_CLOUD, EXTERNAL
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-provisioningartifactproperties.html#cfn-servicecatalog-cloudformationproduct-provisioningartifactproperties-type)): [`ProvisioningArtifactPropertiesType`], one of `CLOUD_FORMATION_TEMPLATE`, `MARKETPLACE_AMI`, `MARKETPLACE_CAR`, `TERRAFORM_OPEN_SOURCE`, `TERRAFORM_CLOUD`, `EXTERNAL`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ProvisioningArtifactPropertiesType>>,
 }
@@ -1775,15 +1937,15 @@ impl Walk for ProvisioningArtifactPropertiesType {
 
 /// The `ProvisioningParameter` property type of [`CloudFormationProvisionedProduct`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProvisionedProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProvisionedProduct` `ProvisioningParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningparameter.html).
 ///
 /// Every property is required: [`ProvisioningParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProvisioningParameter {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningparameter.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningparameter-key)): string, required. Length: 1 to 1000 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningparameter.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningparameter-value)): string, required. Length: at most 4096 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1812,45 +1974,45 @@ impl Walk for ProvisioningParameter {
 
 /// The `ProvisioningPreferences` property type of [`CloudFormationProvisionedProduct`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProvisionedProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProvisionedProduct` `ProvisioningPreferences`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences.html).
 ///
 /// Every property is optional: start from [`ProvisioningPreferences::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProvisioningPreferences {
-    /// `StackSetAccounts`: optional.
+    /// `StackSetAccounts` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences-stacksetaccounts)): list of (string), optional. Each item: Pattern: `^[0-9]{12}$`.
     #[serde(rename = "StackSetAccounts", skip_serializing_if = "Option::is_none")]
     pub stack_set_accounts: Option<Value<Vec<Value<String>>>>,
-    /// `StackSetFailureToleranceCount`: optional.
+    /// `StackSetFailureToleranceCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences-stacksetfailuretolerancecount)): integer, optional. Range: at least 0.
     #[serde(
         rename = "StackSetFailureToleranceCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_set_failure_tolerance_count: Option<Value<i64>>,
-    /// `StackSetFailureTolerancePercentage`: optional.
+    /// `StackSetFailureTolerancePercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences-stacksetfailuretolerancepercentage)): integer, optional. Range: 0 to 100.
     #[serde(
         rename = "StackSetFailureTolerancePercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_set_failure_tolerance_percentage: Option<Value<i64>>,
-    /// `StackSetMaxConcurrencyCount`: optional.
+    /// `StackSetMaxConcurrencyCount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences-stacksetmaxconcurrencycount)): integer, optional. Range: at least 1.
     #[serde(
         rename = "StackSetMaxConcurrencyCount",
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_set_max_concurrency_count: Option<Value<i64>>,
-    /// `StackSetMaxConcurrencyPercentage`: optional.
+    /// `StackSetMaxConcurrencyPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences-stacksetmaxconcurrencypercentage)): integer, optional. Range: 1 to 100.
     #[serde(
         rename = "StackSetMaxConcurrencyPercentage",
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_set_max_concurrency_percentage: Option<Value<i64>>,
-    /// `StackSetOperationType`: optional.
+    /// `StackSetOperationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences-stacksetoperationtype)): [`StackSetOperationType`], one of `CREATE`, `UPDATE`, `DELETE`, optional.
     #[serde(
         rename = "StackSetOperationType",
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_set_operation_type: Option<Value<StackSetOperationType>>,
-    /// `StackSetRegions`: optional.
+    /// `StackSetRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences.html#cfn-servicecatalog-cloudformationprovisionedproduct-provisioningpreferences-stacksetregions)): list of (string), optional. Each item: Pattern: `^[a-z]{2}-([a-z]+-)+[1-9]`.
     #[serde(rename = "StackSetRegions", skip_serializing_if = "Option::is_none")]
     pub stack_set_regions: Option<Value<Vec<Value<String>>>>,
 }
@@ -1931,15 +2093,19 @@ impl Walk for ProvisioningPreferences {
 
 /// The `SourceConnection` property type of [`CloudFormationProduct`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct` `SourceConnection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-sourceconnection.html).
 ///
 /// Every property is required: [`SourceConnection::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceConnection {
-    /// `ConnectionParameters`: required.
+    /// The connection details based on the connection Type.
+    ///
+    /// `ConnectionParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-sourceconnection.html#cfn-servicecatalog-cloudformationproduct-sourceconnection-connectionparameters)): object [`ConnectionParameters`], required.
     #[serde(rename = "ConnectionParameters")]
     pub connection_parameters: ConnectionParameters,
-    /// `Type`: required.
+    /// The only supported SourceConnection type is Codestar.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-sourceconnection.html#cfn-servicecatalog-cloudformationproduct-sourceconnection-type)): [`SourceConnectionType`], one of `CODESTAR`, required.
     #[serde(rename = "Type")]
     pub type_: Value<SourceConnectionType>,
 }
@@ -1988,7 +2154,7 @@ impl Walk for SourceConnectionType {
 
 /// The values of `StackSetOperationType`, in [`CloudFormationProvisionedProduct`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProvisionedProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProvisionedProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationprovisionedproduct.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum StackSetOperationType {
@@ -2011,15 +2177,19 @@ impl Walk for StackSetOperationType {
 
 /// The `Tag` property type of [`CloudFormationProduct`], [`CloudFormationProvisionedProduct`] and [`Portfolio`].
 ///
-/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-cloudformationproduct.html), [`AWS::ServiceCatalog::CloudFormationProvisionedProduct`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html), [`AWS::ServiceCatalog::Portfolio`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalog-portfolio.html).
+/// AWS reference: [`AWS::ServiceCatalog::CloudFormationProduct` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-tag.html), [`AWS::ServiceCatalog::CloudFormationProvisionedProduct` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationprovisionedproduct-tag.html), [`AWS::ServiceCatalog::Portfolio` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-portfolio-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The tag key.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-tag.html#cfn-servicecatalog-cloudformationproduct-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The tag value
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicecatalog-cloudformationproduct-tag.html#cfn-servicecatalog-cloudformationproduct-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

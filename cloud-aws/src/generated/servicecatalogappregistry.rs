@@ -9,18 +9,24 @@ use serde::Serialize;
 
 use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
-/// The properties of an `AWS::ServiceCatalogAppRegistry::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-application.html)).
+/// The properties of an `AWS::ServiceCatalogAppRegistry::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-application.html)).
+///
+/// Resource Schema for AWS::ServiceCatalogAppRegistry::Application
 ///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `Description`: optional.
+    /// The description of the application.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-application.html#cfn-servicecatalogappregistry-application-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the application.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-application.html#cfn-servicecatalogappregistry-application-name)): string, required. Pattern: `\w+`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-application.html#cfn-servicecatalogappregistry-application-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -65,7 +71,7 @@ impl Walk for Application {
 impl Resource for Application {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalogAppRegistry::Application";
     const CREATE_ONLY: &'static [&'static str] = &[];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-application.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-application.html";
 }
 
 impl ResourceRef<Application> {
@@ -95,21 +101,27 @@ impl ResourceRef<Application> {
     }
 }
 
-/// The properties of an `AWS::ServiceCatalogAppRegistry::AttributeGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-attributegroup.html)).
+/// The properties of an `AWS::ServiceCatalogAppRegistry::AttributeGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroup.html)).
+///
+/// Resource Schema for AWS::ServiceCatalogAppRegistry::AttributeGroup.
 ///
 /// [`AttributeGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttributeGroup {
-    /// `Attributes`: required.
+    /// `Attributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroup.html#cfn-servicecatalogappregistry-attributegroup-attributes)): JSON (the schema allows several shapes, or none), required. Pattern: `^[\u0009\u000A\u000D\u0020-\u00FF]+$`. Length: 1 to 8000 characters.
     #[serde(rename = "Attributes")]
     pub attributes: Json,
-    /// `Description`: optional.
+    /// The description of the attribute group.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroup.html#cfn-servicecatalogappregistry-attributegroup-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the attribute group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroup.html#cfn-servicecatalogappregistry-attributegroup-name)): string, required. Pattern: `\w+`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroup.html#cfn-servicecatalogappregistry-attributegroup-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -157,7 +169,7 @@ impl Walk for AttributeGroup {
 impl Resource for AttributeGroup {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalogAppRegistry::AttributeGroup";
     const CREATE_ONLY: &'static [&'static str] = &[];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-attributegroup.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroup.html";
 }
 
 impl ResourceRef<AttributeGroup> {
@@ -172,15 +184,21 @@ impl ResourceRef<AttributeGroup> {
     }
 }
 
-/// The properties of an `AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-attributegroupassociation.html)).
+/// The properties of an `AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroupassociation.html)).
+///
+/// Resource Schema for AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation.
 ///
 /// Every property is required: [`AttributeGroupAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttributeGroupAssociation {
-    /// `Application`: required, create-only (changing it replaces the resource).
+    /// The name or the Id of the Application.
+    ///
+    /// `Application` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroupassociation.html#cfn-servicecatalogappregistry-attributegroupassociation-application)): string, required, create-only (changing it replaces the resource). Pattern: `\w+|[a-z0-9]{12}`. Length: 1 to 256 characters.
     #[serde(rename = "Application")]
     pub application: Value<String>,
-    /// `AttributeGroup`: required, create-only (changing it replaces the resource).
+    /// The name or the Id of the AttributeGroup.
+    ///
+    /// `AttributeGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroupassociation.html#cfn-servicecatalogappregistry-attributegroupassociation-attributegroup)): string, required, create-only (changing it replaces the resource). Pattern: `\w+|[a-z0-9]{12}`. Length: 1 to 256 characters.
     #[serde(rename = "AttributeGroup")]
     pub attribute_group: Value<String>,
 }
@@ -213,7 +231,7 @@ impl Walk for AttributeGroupAssociation {
 impl Resource for AttributeGroupAssociation {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation";
     const CREATE_ONLY: &'static [&'static str] = &["/Application", "/AttributeGroup"];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-attributegroupassociation.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-attributegroupassociation.html";
 }
 
 impl ResourceRef<AttributeGroupAssociation> {
@@ -228,18 +246,26 @@ impl ResourceRef<AttributeGroupAssociation> {
     }
 }
 
-/// The properties of an `AWS::ServiceCatalogAppRegistry::ResourceAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-resourceassociation.html)).
+/// The properties of an `AWS::ServiceCatalogAppRegistry::ResourceAssociation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-resourceassociation.html)).
+///
+/// Resource Schema for AWS::ServiceCatalogAppRegistry::ResourceAssociation
 ///
 /// Every property is required: [`ResourceAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceAssociation {
-    /// `Application`: required, create-only (changing it replaces the resource).
+    /// The name or the Id of the Application.
+    ///
+    /// `Application` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-resourceassociation.html#cfn-servicecatalogappregistry-resourceassociation-application)): string, required, create-only (changing it replaces the resource). Pattern: `\w+|[a-z0-9]{12}`. Length: 1 to 256 characters.
     #[serde(rename = "Application")]
     pub application: Value<String>,
-    /// `Resource`: required, create-only (changing it replaces the resource).
+    /// The name or the Id of the Resource.
+    ///
+    /// `Resource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-resourceassociation.html#cfn-servicecatalogappregistry-resourceassociation-resource)): string, required, create-only (changing it replaces the resource). Pattern: `\w+|arn:aws[-a-z]*:cloudformation:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:stack/[a-zA-Z][-A-Za-z0-9]{0,127}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}`.
     #[serde(rename = "Resource")]
     pub resource: Value<String>,
-    /// `ResourceType`: required, create-only (changing it replaces the resource).
+    /// The type of the CFN Resource for now it's enum CFN\_STACK.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-resourceassociation.html#cfn-servicecatalogappregistry-resourceassociation-resourcetype)): [`ResourceType`], one of `CFN_STACK`, required, create-only (changing it replaces the resource).
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<ResourceType>,
 }
@@ -276,7 +302,7 @@ impl Walk for ResourceAssociation {
 impl Resource for ResourceAssociation {
     const TYPE_NAME: &'static str = "AWS::ServiceCatalogAppRegistry::ResourceAssociation";
     const CREATE_ONLY: &'static [&'static str] = &["/Application", "/Resource", "/ResourceType"];
-    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-resourceassociation.html";
+    const DOCUMENTATION: &'static str = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-resourceassociation.html";
 }
 
 impl ResourceRef<ResourceAssociation> {
@@ -293,7 +319,7 @@ impl ResourceRef<ResourceAssociation> {
 
 /// The values of `ResourceType`, in [`ResourceAssociation`].
 ///
-/// AWS reference: [`AWS::ServiceCatalogAppRegistry::ResourceAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-appregistry-resourceassociation.html).
+/// AWS reference: [`AWS::ServiceCatalogAppRegistry::ResourceAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicecatalogappregistry-resourceassociation.html).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum ResourceType {

@@ -11,16 +11,24 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::ServiceDiscovery::HttpNamespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-httpnamespace.html)).
 ///
+/// Resource Type definition for AWS::ServiceDiscovery::HttpNamespace
+///
 /// [`HttpNamespace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpNamespace {
-    /// `Description`: optional.
+    /// A description for the namespace.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-httpnamespace.html#cfn-servicediscovery-httpnamespace-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name that you want to assign to this namespace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-httpnamespace.html#cfn-servicediscovery-httpnamespace-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!arn:)[!-~]{1,1024}$`. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-httpnamespace.html#cfn-servicediscovery-httpnamespace-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -82,16 +90,22 @@ impl ResourceRef<HttpNamespace> {
 
 /// The properties of an `AWS::ServiceDiscovery::Instance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-instance.html)).
 ///
+/// Resource Type definition for AWS::ServiceDiscovery::Instance
+///
 /// [`Instance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Instance {
-    /// `InstanceAttributes`: required.
+    /// `InstanceAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-instance.html#cfn-servicediscovery-instance-instanceattributes)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "InstanceAttributes")]
     pub instance_attributes: Json,
-    /// `InstanceId`: optional, create-only (changing it replaces the resource).
+    /// An identifier that you want to associate with the instance.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-instance.html#cfn-servicediscovery-instance-instanceid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z_/:.@-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<Value<String>>,
-    /// `ServiceId`: required, create-only (changing it replaces the resource).
+    /// The ID or Amazon Resource Name (ARN) of the service that you want to use for settings for the instance.
+    ///
+    /// `ServiceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-instance.html#cfn-servicediscovery-instance-serviceid)): string, required, create-only (changing it replaces the resource). Length: 1 to 255 characters.
     #[serde(rename = "ServiceId")]
     pub service_id: Value<String>,
 }
@@ -135,22 +149,34 @@ impl Resource for Instance {
 
 /// The properties of an `AWS::ServiceDiscovery::PrivateDnsNamespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html)).
 ///
+/// Resource Type definition for AWS::ServiceDiscovery::PrivateDnsNamespace
+///
 /// [`PrivateDnsNamespace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrivateDnsNamespace {
-    /// `Description`: optional.
+    /// A description of the namespace.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html#cfn-servicediscovery-privatednsnamespace-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name that you want to assign to this namespace. When you create a private DNS namespace, AWS Cloud Map automatically creates an Amazon Route 53 private hosted zone that has the same name as the namespace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html#cfn-servicediscovery-privatednsnamespace-name)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!arn:)[!-~]{1,253}$`. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Properties`: optional.
+    /// Properties of the private DNS namespace.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html#cfn-servicediscovery-privatednsnamespace-properties)): object [`PrivateDnsNamespaceProperties`], optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<PrivateDnsNamespaceProperties>,
-    /// `Tags`: optional.
+    /// The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html#cfn-servicediscovery-privatednsnamespace-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Vpc`: optional, create-only (changing it replaces the resource).
+    /// The ID of the Amazon VPC that you want to associate the namespace with.
+    ///
+    /// `Vpc` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html#cfn-servicediscovery-privatednsnamespace-vpc)): string, optional, create-only (changing it replaces the resource). Length: 0 to 64 characters.
     #[serde(rename = "Vpc", skip_serializing_if = "Option::is_none")]
     pub vpc: Option<Value<String>>,
 }
@@ -235,19 +261,29 @@ impl ResourceRef<PrivateDnsNamespace> {
 
 /// The properties of an `AWS::ServiceDiscovery::PublicDnsNamespace` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html)).
 ///
+/// Resource Type definition for AWS::ServiceDiscovery::PublicDnsNamespace
+///
 /// [`PublicDnsNamespace::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublicDnsNamespace {
-    /// `Description`: optional.
+    /// A description for the namespace.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html#cfn-servicediscovery-publicdnsnamespace-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name that you want to assign to this namespace.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html#cfn-servicediscovery-publicdnsnamespace-name)): string, required, create-only (changing it replaces the resource). Pattern: `^([a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?$`. Length: 1 to 1024 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Properties`: optional.
+    /// Properties for the public DNS namespace.
+    ///
+    /// `Properties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html#cfn-servicediscovery-publicdnsnamespace-properties)): object [`PublicDnsNamespaceProperties`], optional.
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<PublicDnsNamespaceProperties>,
-    /// `Tags`: optional.
+    /// The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html#cfn-servicediscovery-publicdnsnamespace-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -323,37 +359,57 @@ impl ResourceRef<PublicDnsNamespace> {
 
 /// The properties of an `AWS::ServiceDiscovery::Service` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html)).
 ///
+/// Resource Type definition for AWS::ServiceDiscovery::Service
+///
 /// Every property is optional: start from [`Service::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Service {
-    /// `Description`: optional.
+    /// A description for the service.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DnsConfig`: optional.
+    /// DNS-related configurations for the service.
+    ///
+    /// `DnsConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-dnsconfig)): object [`DnsConfig`], optional.
     #[serde(rename = "DnsConfig", skip_serializing_if = "Option::is_none")]
     pub dns_config: Option<DnsConfig>,
-    /// `HealthCheckConfig`: optional.
+    /// Settings for health checks. Used when routing is DNS-based.
+    ///
+    /// `HealthCheckConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-healthcheckconfig)): object [`HealthCheckConfig`], optional.
     #[serde(rename = "HealthCheckConfig", skip_serializing_if = "Option::is_none")]
     pub health_check_config: Option<HealthCheckConfig>,
-    /// `HealthCheckCustomConfig`: optional, create-only (changing it replaces the resource).
+    /// Settings for custom health checks.
+    ///
+    /// `HealthCheckCustomConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-healthcheckcustomconfig)): object [`HealthCheckCustomConfig`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "HealthCheckCustomConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub health_check_custom_config: Option<HealthCheckCustomConfig>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the service.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\.$)$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NamespaceId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the namespace in which the service is created.
+    ///
+    /// `NamespaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-namespaceid)): string, optional, create-only (changing it replaces the resource). Length: 0 to 255 characters.
     #[serde(rename = "NamespaceId", skip_serializing_if = "Option::is_none")]
     pub namespace_id: Option<Value<String>>,
-    /// `ServiceAttributes`: optional.
+    /// A string map that contains attributes and values for the service. You can specify a maximum of 30 key-value pairs.
+    ///
+    /// `ServiceAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-serviceattributes)): map from string to (string), optional.
     #[serde(rename = "ServiceAttributes", skip_serializing_if = "Option::is_none")]
     pub service_attributes: Option<BTreeMap<String, Value<String>>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to associate with the service.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: optional, create-only (changing it replaces the resource).
+    /// The type of service. Supported values are HTTP or DNS.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html#cfn-servicediscovery-service-type)): [`ServiceType`], one of `HTTP`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<ServiceType>>,
 }
@@ -466,18 +522,24 @@ impl ResourceRef<Service> {
 
 /// The `DnsConfig` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html).
+/// AWS reference: [`AWS::ServiceDiscovery::Service` `DnsConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-dnsconfig.html).
 ///
 /// [`DnsConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DnsConfig {
-    /// `DnsRecords`: required.
+    /// A list of DNS records associated with the service.
+    ///
+    /// `DnsRecords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-dnsconfig.html#cfn-servicediscovery-service-dnsconfig-dnsrecords)): list of (object [`DnsRecord`]), required.
     #[serde(rename = "DnsRecords")]
     pub dns_records: Value<Vec<DnsRecord>>,
-    /// `NamespaceId`: optional.
+    /// The ID of the namespace for the DNS configuration.
+    ///
+    /// `NamespaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-dnsconfig.html#cfn-servicediscovery-service-dnsconfig-namespaceid)): string, optional. Length: 0 to 64 characters.
     #[serde(rename = "NamespaceId", skip_serializing_if = "Option::is_none")]
     pub namespace_id: Option<Value<String>>,
-    /// `RoutingPolicy`: optional.
+    /// The routing policy to use for DNS queries.
+    ///
+    /// `RoutingPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-dnsconfig.html#cfn-servicediscovery-service-dnsconfig-routingpolicy)): [`RoutingPolicy`], one of `MULTIVALUE`, `WEIGHTED`, optional.
     #[serde(rename = "RoutingPolicy", skip_serializing_if = "Option::is_none")]
     pub routing_policy: Option<Value<RoutingPolicy>>,
 }
@@ -521,15 +583,19 @@ impl Walk for DnsConfig {
 
 /// The `DnsRecord` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html).
+/// AWS reference: [`AWS::ServiceDiscovery::Service` `DnsRecord`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-dnsrecord.html).
 ///
 /// Every property is required: [`DnsRecord::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DnsRecord {
-    /// `TTL`: required.
+    /// The time-to-live (TTL) for the DNS record.
+    ///
+    /// `TTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-dnsrecord.html#cfn-servicediscovery-service-dnsrecord-ttl)): number, required. Range: 0 to 2147483647.
     #[serde(rename = "TTL")]
     pub ttl: Value<f64>,
-    /// `Type`: required.
+    /// The DNS record type (e.g., A, AAAA, SRV).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-dnsrecord.html#cfn-servicediscovery-service-dnsrecord-type)): [`DnsRecordType`], one of `A`, `AAAA`, `CNAME`, `SRV`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DnsRecordType>,
 }
@@ -584,18 +650,24 @@ impl Walk for DnsRecordType {
 
 /// The `HealthCheckConfig` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html).
+/// AWS reference: [`AWS::ServiceDiscovery::Service` `HealthCheckConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-healthcheckconfig.html).
 ///
 /// [`HealthCheckConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HealthCheckConfig {
-    /// `FailureThreshold`: optional.
+    /// The number of consecutive health check failures that must occur before declaring the service unhealthy.
+    ///
+    /// `FailureThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-healthcheckconfig.html#cfn-servicediscovery-service-healthcheckconfig-failurethreshold)): number, optional. Range: 1 to 10.
     #[serde(rename = "FailureThreshold", skip_serializing_if = "Option::is_none")]
     pub failure_threshold: Option<Value<f64>>,
-    /// `ResourcePath`: optional.
+    /// The path to ping on the service for health checks.
+    ///
+    /// `ResourcePath` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-healthcheckconfig.html#cfn-servicediscovery-service-healthcheckconfig-resourcepath)): string, optional. Length: 0 to 255 characters.
     #[serde(rename = "ResourcePath", skip_serializing_if = "Option::is_none")]
     pub resource_path: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of health check (e.g., HTTP, HTTPS, TCP).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-healthcheckconfig.html#cfn-servicediscovery-service-healthcheckconfig-type)): [`HealthCheckConfigType`], one of `HTTP`, `HTTPS`, `TCP`, required.
     #[serde(rename = "Type")]
     pub type_: Value<HealthCheckConfigType>,
 }
@@ -662,12 +734,14 @@ impl Walk for HealthCheckConfigType {
 
 /// The `HealthCheckCustomConfig` property type of [`Service`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html).
+/// AWS reference: [`AWS::ServiceDiscovery::Service` `HealthCheckCustomConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-healthcheckcustomconfig.html).
 ///
 /// Every property is optional: start from [`HealthCheckCustomConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HealthCheckCustomConfig {
-    /// `FailureThreshold`: optional.
+    /// The number of consecutive health check failures required before the service is considered unhealthy.
+    ///
+    /// `FailureThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-healthcheckcustomconfig.html#cfn-servicediscovery-service-healthcheckcustomconfig-failurethreshold)): number, optional. Range: 1 to 10.
     #[serde(rename = "FailureThreshold", skip_serializing_if = "Option::is_none")]
     pub failure_threshold: Option<Value<f64>>,
 }
@@ -697,12 +771,12 @@ impl Walk for HealthCheckCustomConfig {
 
 /// The `Properties` property type of [`PrivateDnsNamespace`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::PrivateDnsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html).
+/// AWS reference: [`AWS::ServiceDiscovery::PrivateDnsNamespace` `Properties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-privatednsnamespace-properties.html).
 ///
 /// Every property is optional: start from [`PrivateDnsNamespaceProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrivateDnsNamespaceProperties {
-    /// `DnsProperties`: optional.
+    /// `DnsProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-privatednsnamespace-properties.html#cfn-servicediscovery-privatednsnamespace-properties-dnsproperties)): object [`PrivateDnsPropertiesMutable`], optional.
     #[serde(rename = "DnsProperties", skip_serializing_if = "Option::is_none")]
     pub dns_properties: Option<PrivateDnsPropertiesMutable>,
 }
@@ -732,12 +806,12 @@ impl Walk for PrivateDnsNamespaceProperties {
 
 /// The `PrivateDnsPropertiesMutable` property type of [`PrivateDnsNamespace`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::PrivateDnsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html).
+/// AWS reference: [`AWS::ServiceDiscovery::PrivateDnsNamespace` `PrivateDnsPropertiesMutable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-privatednsnamespace-privatednspropertiesmutable.html).
 ///
 /// Every property is optional: start from [`PrivateDnsPropertiesMutable::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PrivateDnsPropertiesMutable {
-    /// `SOA`: optional.
+    /// `SOA` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-privatednsnamespace-privatednspropertiesmutable.html#cfn-servicediscovery-privatednsnamespace-privatednspropertiesmutable-soa)): object [`Soa`], optional.
     #[serde(rename = "SOA", skip_serializing_if = "Option::is_none")]
     pub soa: Option<Soa>,
 }
@@ -767,12 +841,12 @@ impl Walk for PrivateDnsPropertiesMutable {
 
 /// The `Properties` property type of [`PublicDnsNamespace`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::PublicDnsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html).
+/// AWS reference: [`AWS::ServiceDiscovery::PublicDnsNamespace` `Properties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-publicdnsnamespace-properties.html).
 ///
 /// Every property is optional: start from [`PublicDnsNamespaceProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicDnsNamespaceProperties {
-    /// `DnsProperties`: optional.
+    /// `DnsProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-publicdnsnamespace-properties.html#cfn-servicediscovery-publicdnsnamespace-properties-dnsproperties)): object [`PublicDnsPropertiesMutable`], optional.
     #[serde(rename = "DnsProperties", skip_serializing_if = "Option::is_none")]
     pub dns_properties: Option<PublicDnsPropertiesMutable>,
 }
@@ -802,12 +876,12 @@ impl Walk for PublicDnsNamespaceProperties {
 
 /// The `PublicDnsPropertiesMutable` property type of [`PublicDnsNamespace`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::PublicDnsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html).
+/// AWS reference: [`AWS::ServiceDiscovery::PublicDnsNamespace` `PublicDnsPropertiesMutable`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-publicdnsnamespace-publicdnspropertiesmutable.html).
 ///
 /// Every property is optional: start from [`PublicDnsPropertiesMutable::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PublicDnsPropertiesMutable {
-    /// `SOA`: optional.
+    /// `SOA` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-publicdnsnamespace-publicdnspropertiesmutable.html#cfn-servicediscovery-publicdnsnamespace-publicdnspropertiesmutable-soa)): object [`Soa`], optional.
     #[serde(rename = "SOA", skip_serializing_if = "Option::is_none")]
     pub soa: Option<Soa>,
 }
@@ -874,12 +948,12 @@ impl Walk for ServiceType {
 
 /// The `SOA` property type of [`PrivateDnsNamespace`] and [`PublicDnsNamespace`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::PrivateDnsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html), [`AWS::ServiceDiscovery::PublicDnsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html).
+/// AWS reference: [`AWS::ServiceDiscovery::PrivateDnsNamespace` `SOA`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-privatednsnamespace-soa.html), [`AWS::ServiceDiscovery::PublicDnsNamespace` `SOA`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-publicdnsnamespace-soa.html).
 ///
 /// Every property is optional: start from [`Soa::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Soa {
-    /// `TTL`: optional.
+    /// `TTL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-privatednsnamespace-soa.html#cfn-servicediscovery-privatednsnamespace-soa-ttl)): number, optional. Range: 0 to 2147483647.
     #[serde(rename = "TTL", skip_serializing_if = "Option::is_none")]
     pub ttl: Option<Value<f64>>,
 }
@@ -909,15 +983,15 @@ impl Walk for Soa {
 
 /// The `Tag` property type of [`HttpNamespace`], [`PrivateDnsNamespace`], [`PublicDnsNamespace`] and [`Service`].
 ///
-/// AWS reference: [`AWS::ServiceDiscovery::HttpNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-httpnamespace.html), [`AWS::ServiceDiscovery::PrivateDnsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-privatednsnamespace.html), [`AWS::ServiceDiscovery::PublicDnsNamespace`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-publicdnsnamespace.html), [`AWS::ServiceDiscovery::Service`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-servicediscovery-service.html).
+/// AWS reference: [`AWS::ServiceDiscovery::HttpNamespace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-httpnamespace-tag.html), [`AWS::ServiceDiscovery::PrivateDnsNamespace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-privatednsnamespace-tag.html), [`AWS::ServiceDiscovery::PublicDnsNamespace` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-publicdnsnamespace-tag.html), [`AWS::ServiceDiscovery::Service` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-service-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-httpnamespace-tag.html#cfn-servicediscovery-httpnamespace-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-servicediscovery-httpnamespace-tag.html#cfn-servicediscovery-httpnamespace-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

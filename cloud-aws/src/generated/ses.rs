@@ -9,34 +9,54 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SES::ConfigurationSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html)).
 ///
+/// Resource schema for AWS::SES::ConfigurationSet.
+///
 /// Every property is optional: start from [`ConfigurationSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigurationSet {
-    /// `ArchivingOptions`: optional.
+    /// An object that defines a MailManager archive that is used to preserve emails that you send using the configuration set.
+    ///
+    /// `ArchivingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-archivingoptions)): object [`ArchivingOptions`], optional.
     #[serde(rename = "ArchivingOptions", skip_serializing_if = "Option::is_none")]
     pub archiving_options: Option<ArchivingOptions>,
-    /// `DeliveryOptions`: optional.
+    /// An object that defines the dedicated IP pool that is used to send emails that you send using the configuration set.
+    ///
+    /// `DeliveryOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-deliveryoptions)): object [`DeliveryOptions`], optional.
     #[serde(rename = "DeliveryOptions", skip_serializing_if = "Option::is_none")]
     pub delivery_options: Option<DeliveryOptions>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the configuration set.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,64}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `ReputationOptions`: optional.
+    /// An object that defines whether or not Amazon SES collects reputation metrics for the emails that you send that use the configuration set.
+    ///
+    /// `ReputationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-reputationoptions)): object [`ReputationOptions`], optional.
     #[serde(rename = "ReputationOptions", skip_serializing_if = "Option::is_none")]
     pub reputation_options: Option<ReputationOptions>,
-    /// `SendingOptions`: optional.
+    /// An object that defines whether or not Amazon SES can send email that you send using the configuration set.
+    ///
+    /// `SendingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-sendingoptions)): object [`SendingOptions`], optional.
     #[serde(rename = "SendingOptions", skip_serializing_if = "Option::is_none")]
     pub sending_options: Option<SendingOptions>,
-    /// `SuppressionOptions`: optional.
+    /// An object that contains information about the suppression list preferences for your account.
+    ///
+    /// `SuppressionOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-suppressionoptions)): object [`SuppressionOptions`], optional.
     #[serde(rename = "SuppressionOptions", skip_serializing_if = "Option::is_none")]
     pub suppression_options: Option<SuppressionOptions>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the contact list.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrackingOptions`: optional.
+    /// An object that defines the open and click tracking options for emails that you send using the configuration set.
+    ///
+    /// `TrackingOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-trackingoptions)): object [`TrackingOptions`], optional.
     #[serde(rename = "TrackingOptions", skip_serializing_if = "Option::is_none")]
     pub tracking_options: Option<TrackingOptions>,
-    /// `VdmOptions`: optional.
+    /// An object that contains Virtual Deliverability Manager (VDM) settings for this configuration set.
+    ///
+    /// `VdmOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html#cfn-ses-configurationset-vdmoptions)): object [`VdmOptions`], optional.
     #[serde(rename = "VdmOptions", skip_serializing_if = "Option::is_none")]
     pub vdm_options: Option<VdmOptions>,
 }
@@ -136,13 +156,19 @@ impl Resource for ConfigurationSet {
 
 /// The properties of an `AWS::SES::ConfigurationSetEventDestination` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html)).
 ///
+/// Resource Type definition for AWS::SES::ConfigurationSetEventDestination
+///
 /// Every property is required: [`ConfigurationSetEventDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationSetEventDestination {
-    /// `ConfigurationSetName`: required, create-only (changing it replaces the resource).
+    /// The name of the configuration set that contains the event destination.
+    ///
+    /// `ConfigurationSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html#cfn-ses-configurationseteventdestination-configurationsetname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "ConfigurationSetName")]
     pub configuration_set_name: Value<String>,
-    /// `EventDestination`: required.
+    /// The event destination object.
+    ///
+    /// `EventDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html#cfn-ses-configurationseteventdestination-eventdestination)): object [`EventDestination`], required.
     #[serde(rename = "EventDestination")]
     pub event_destination: EventDestination,
 }
@@ -187,19 +213,29 @@ impl ResourceRef<ConfigurationSetEventDestination> {
 
 /// The properties of an `AWS::SES::ContactList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-contactlist.html)).
 ///
+/// Resource schema for AWS::SES::ContactList.
+///
 /// Every property is optional: start from [`ContactList::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContactList {
-    /// `ContactListName`: optional, create-only (changing it replaces the resource).
+    /// The name of the contact list.
+    ///
+    /// `ContactListName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-contactlist.html#cfn-ses-contactlist-contactlistname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,64}$`.
     #[serde(rename = "ContactListName", skip_serializing_if = "Option::is_none")]
     pub contact_list_name: Option<Value<String>>,
-    /// `Description`: optional.
+    /// The description of the contact list.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-contactlist.html#cfn-ses-contactlist-description)): string, optional. Length: at most 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the contact list.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-contactlist.html#cfn-ses-contactlist-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Topics`: optional.
+    /// The topics associated with the contact list.
+    ///
+    /// `Topics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-contactlist.html#cfn-ses-contactlist-topics)): list of (object [`Topic`]), optional. Items: 0 to 20.
     #[serde(rename = "Topics", skip_serializing_if = "Option::is_none")]
     pub topics: Option<Value<Vec<Topic>>>,
 }
@@ -259,28 +295,44 @@ impl Resource for ContactList {
 
 /// The properties of an `AWS::SES::CustomVerificationEmailTemplate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html)).
 ///
+/// Resource Type definition for AWS::SES::CustomVerificationEmailTemplate.
+///
 /// [`CustomVerificationEmailTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomVerificationEmailTemplate {
-    /// `FailureRedirectionURL`: required.
+    /// The URL that the recipient of the verification email is sent to if his or her address is not successfully verified.
+    ///
+    /// `FailureRedirectionURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html#cfn-ses-customverificationemailtemplate-failureredirectionurl)): string, required.
     #[serde(rename = "FailureRedirectionURL")]
     pub failure_redirection_url: Value<String>,
-    /// `FromEmailAddress`: required.
+    /// The email address that the custom verification email is sent from.
+    ///
+    /// `FromEmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html#cfn-ses-customverificationemailtemplate-fromemailaddress)): string, required.
     #[serde(rename = "FromEmailAddress")]
     pub from_email_address: Value<String>,
-    /// `SuccessRedirectionURL`: required.
+    /// The URL that the recipient of the verification email is sent to if his or her address is successfully verified.
+    ///
+    /// `SuccessRedirectionURL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html#cfn-ses-customverificationemailtemplate-successredirectionurl)): string, required.
     #[serde(rename = "SuccessRedirectionURL")]
     pub success_redirection_url: Value<String>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the tenant.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html#cfn-ses-customverificationemailtemplate-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TemplateContent`: required.
+    /// The content of the custom verification email. The total size of the email must be less than 10 MB. The message body may contain HTML, with some limitations.
+    ///
+    /// `TemplateContent` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html#cfn-ses-customverificationemailtemplate-templatecontent)): string, required.
     #[serde(rename = "TemplateContent")]
     pub template_content: Value<String>,
-    /// `TemplateName`: required, create-only (changing it replaces the resource).
+    /// The name of the custom verification email template.
+    ///
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html#cfn-ses-customverificationemailtemplate-templatename)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "TemplateName")]
     pub template_name: Value<String>,
-    /// `TemplateSubject`: required.
+    /// The subject line of the custom verification email.
+    ///
+    /// `TemplateSubject` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html#cfn-ses-customverificationemailtemplate-templatesubject)): string, required.
     #[serde(rename = "TemplateSubject")]
     pub template_subject: Value<String>,
 }
@@ -343,16 +395,24 @@ impl Resource for CustomVerificationEmailTemplate {
 
 /// The properties of an `AWS::SES::DedicatedIpPool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-dedicatedippool.html)).
 ///
+/// Resource Type definition for AWS::SES::DedicatedIpPool
+///
 /// Every property is optional: start from [`DedicatedIpPool::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DedicatedIpPool {
-    /// `PoolName`: optional, create-only (changing it replaces the resource).
+    /// The name of the dedicated IP pool.
+    ///
+    /// `PoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-dedicatedippool.html#cfn-ses-dedicatedippool-poolname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-z0-9_-]{0,64}$`.
     #[serde(rename = "PoolName", skip_serializing_if = "Option::is_none")]
     pub pool_name: Option<Value<String>>,
-    /// `ScalingMode`: optional.
+    /// Specifies whether the dedicated IP pool is managed or not. The default value is STANDARD.
+    ///
+    /// `ScalingMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-dedicatedippool.html#cfn-ses-dedicatedippool-scalingmode)): string, optional. Pattern: `^(STANDARD|MANAGED)$`.
     #[serde(rename = "ScalingMode", skip_serializing_if = "Option::is_none")]
     pub scaling_mode: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the dedicated IP pool.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-dedicatedippool.html#cfn-ses-dedicatedippool-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -404,34 +464,50 @@ impl Resource for DedicatedIpPool {
 
 /// The properties of an `AWS::SES::EmailIdentity` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html)).
 ///
+/// Resource Type definition for AWS::SES::EmailIdentity
+///
 /// [`EmailIdentity::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailIdentity {
-    /// `ConfigurationSetAttributes`: optional.
+    /// Used to associate a configuration set with an email identity.
+    ///
+    /// `ConfigurationSetAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html#cfn-ses-emailidentity-configurationsetattributes)): object [`ConfigurationSetAttributes`], optional.
     #[serde(
         rename = "ConfigurationSetAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_set_attributes: Option<ConfigurationSetAttributes>,
-    /// `DkimAttributes`: optional.
+    /// Used to enable or disable DKIM authentication for an email identity.
+    ///
+    /// `DkimAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html#cfn-ses-emailidentity-dkimattributes)): object [`DkimAttributes`], optional.
     #[serde(rename = "DkimAttributes", skip_serializing_if = "Option::is_none")]
     pub dkim_attributes: Option<DkimAttributes>,
-    /// `DkimSigningAttributes`: optional.
+    /// If your request includes this object, Amazon SES configures the identity to use Bring Your Own DKIM (BYODKIM) for DKIM authentication purposes, or, configures the key length to be used for Easy DKIM.
+    ///
+    /// `DkimSigningAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html#cfn-ses-emailidentity-dkimsigningattributes)): object [`DkimSigningAttributes`], optional.
     #[serde(
         rename = "DkimSigningAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub dkim_signing_attributes: Option<DkimSigningAttributes>,
-    /// `EmailIdentity`: required, create-only (changing it replaces the resource).
+    /// The email address or domain to verify.
+    ///
+    /// `EmailIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html#cfn-ses-emailidentity-emailidentity)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "EmailIdentity")]
     pub email_identity: Value<String>,
-    /// `FeedbackAttributes`: optional.
+    /// Used to enable or disable feedback forwarding for an identity.
+    ///
+    /// `FeedbackAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html#cfn-ses-emailidentity-feedbackattributes)): object [`FeedbackAttributes`], optional.
     #[serde(rename = "FeedbackAttributes", skip_serializing_if = "Option::is_none")]
     pub feedback_attributes: Option<FeedbackAttributes>,
-    /// `MailFromAttributes`: optional.
+    /// Used to enable or disable the custom Mail-From domain configuration for an email identity.
+    ///
+    /// `MailFromAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html#cfn-ses-emailidentity-mailfromattributes)): object [`MailFromAttributes`], optional.
     #[serde(rename = "MailFromAttributes", skip_serializing_if = "Option::is_none")]
     pub mail_from_attributes: Option<MailFromAttributes>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the email identity.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html#cfn-ses-emailidentity-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -552,16 +628,24 @@ impl ResourceRef<EmailIdentity> {
 
 /// The properties of an `AWS::SES::EmailIdentityCertificate` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentitycertificate.html)).
 ///
+/// Associates an AWS Certificate Manager certificate with a sender under an SES email identity, so that SES signs the sender's mail with S/MIME. Removing this resource removes only the association. The ACM certificate itself stays intact. SES stores the sender lower-cased, and this provider matches senders case-insensitively and preserves the casing from the template.
+///
 /// Every property is required: [`EmailIdentityCertificate::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmailIdentityCertificate {
-    /// `CertificateArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AWS Certificate Manager certificate to associate with the sender.
+    ///
+    /// `CertificateArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentitycertificate.html#cfn-ses-emailidentitycertificate-certificatearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z0-9-]*:acm:[a-z0-9-]+:\d{12}:certificate/[^\s]+$`. Length: 20 to 2048 characters.
     #[serde(rename = "CertificateArn")]
     pub certificate_arn: Value<String>,
-    /// `EmailIdentity`: required, create-only (changing it replaces the resource).
+    /// The email identity that owns the sender the certificate is associated with.
+    ///
+    /// `EmailIdentity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentitycertificate.html#cfn-ses-emailidentitycertificate-emailidentity)): string, required, create-only (changing it replaces the resource). Length: 1 to 320 characters.
     #[serde(rename = "EmailIdentity")]
     pub email_identity: Value<String>,
-    /// `FromAddress`: required, create-only (changing it replaces the resource).
+    /// The sender the certificate signs for. For an email address identity this is the identity itself.
+    ///
+    /// `FromAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentitycertificate.html#cfn-ses-emailidentitycertificate-fromaddress)): string, required, create-only (changing it replaces the resource). Length: 1 to 320 characters.
     #[serde(rename = "FromAddress")]
     pub from_address: Value<String>,
 }
@@ -604,13 +688,15 @@ impl Resource for EmailIdentityCertificate {
 
 /// The properties of an `AWS::SES::MailManagerAddonInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddoninstance.html)).
 ///
+/// Definition of AWS::SES::MailManagerAddonInstance Resource Type
+///
 /// [`MailManagerAddonInstance::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MailManagerAddonInstance {
-    /// `AddonSubscriptionId`: required, create-only (changing it replaces the resource).
+    /// `AddonSubscriptionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddoninstance.html#cfn-ses-mailmanageraddoninstance-addonsubscriptionid)): string, required, create-only (changing it replaces the resource). Pattern: `^as-[a-zA-Z0-9]{1,64}$`. Length: 4 to 67 characters.
     #[serde(rename = "AddonSubscriptionId")]
     pub addon_subscription_id: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddoninstance.html#cfn-ses-mailmanageraddoninstance-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -668,13 +754,15 @@ impl ResourceRef<MailManagerAddonInstance> {
 
 /// The properties of an `AWS::SES::MailManagerAddonSubscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddonsubscription.html)).
 ///
+/// Definition of AWS::SES::MailManagerAddonSubscription Resource Type
+///
 /// [`MailManagerAddonSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MailManagerAddonSubscription {
-    /// `AddonName`: required, create-only (changing it replaces the resource).
+    /// `AddonName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddonsubscription.html#cfn-ses-mailmanageraddonsubscription-addonname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "AddonName")]
     pub addon_name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddonsubscription.html#cfn-ses-mailmanageraddonsubscription-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -727,13 +815,15 @@ impl ResourceRef<MailManagerAddonSubscription> {
 
 /// The properties of an `AWS::SES::MailManagerAddressList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddresslist.html)).
 ///
+/// Definition of AWS::SES::MailManagerAddressList Resource Type
+///
 /// Every property is optional: start from [`MailManagerAddressList::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MailManagerAddressList {
-    /// `AddressListName`: optional, create-only (changing it replaces the resource).
+    /// `AddressListName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddresslist.html#cfn-ses-mailmanageraddresslist-addresslistname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 255 characters.
     #[serde(rename = "AddressListName", skip_serializing_if = "Option::is_none")]
     pub address_list_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddresslist.html#cfn-ses-mailmanageraddresslist-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -789,19 +879,21 @@ impl ResourceRef<MailManagerAddressList> {
 
 /// The properties of an `AWS::SES::MailManagerArchive` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerarchive.html)).
 ///
+/// Definition of AWS::SES::MailManagerArchive Resource Type
+///
 /// Every property is optional: start from [`MailManagerArchive::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MailManagerArchive {
-    /// `ArchiveName`: optional.
+    /// `ArchiveName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerarchive.html#cfn-ses-mailmanagerarchive-archivename)): string, optional. Pattern: `^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$`. Length: 1 to 64 characters.
     #[serde(rename = "ArchiveName", skip_serializing_if = "Option::is_none")]
     pub archive_name: Option<Value<String>>,
-    /// `KmsKeyArn`: optional, create-only (changing it replaces the resource).
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerarchive.html#cfn-ses-mailmanagerarchive-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$`.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Retention`: optional.
+    /// `Retention` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerarchive.html#cfn-ses-mailmanagerarchive-retention)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Retention", skip_serializing_if = "Option::is_none")]
     pub retention: Option<Json>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerarchive.html#cfn-ses-mailmanagerarchive-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -878,40 +970,42 @@ impl ResourceRef<MailManagerArchive> {
 
 /// The properties of an `AWS::SES::MailManagerIngressPoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html)).
 ///
+/// Definition of AWS::SES::MailManagerIngressPoint Resource Type
+///
 /// [`MailManagerIngressPoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MailManagerIngressPoint {
-    /// `IngressPointConfiguration`: optional.
+    /// `IngressPointConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-ingresspointconfiguration)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "IngressPointConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub ingress_point_configuration: Option<Json>,
-    /// `IngressPointName`: optional.
+    /// `IngressPointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-ingresspointname)): string, optional. Pattern: `^[A-Za-z0-9_\-]+$`. Length: 3 to 63 characters.
     #[serde(rename = "IngressPointName", skip_serializing_if = "Option::is_none")]
     pub ingress_point_name: Option<Value<String>>,
-    /// `NetworkConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `NetworkConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-networkconfiguration)): JSON (the schema allows several shapes, or none), optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "NetworkConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub network_configuration: Option<Json>,
-    /// `RuleSetId`: required.
+    /// `RuleSetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-rulesetid)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "RuleSetId")]
     pub rule_set_id: Value<String>,
-    /// `StatusToUpdate`: optional.
+    /// `StatusToUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-statustoupdate)): [`IngressPointStatusToUpdate`], one of `ACTIVE`, `CLOSED`, optional.
     #[serde(rename = "StatusToUpdate", skip_serializing_if = "Option::is_none")]
     pub status_to_update: Option<Value<IngressPointStatusToUpdate>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TlsPolicy`: optional.
+    /// `TlsPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-tlspolicy)): [`MailManagerIngressPointTlsPolicy`], one of `REQUIRED`, `OPTIONAL`, `FIPS`, optional.
     #[serde(rename = "TlsPolicy", skip_serializing_if = "Option::is_none")]
     pub tls_policy: Option<Value<MailManagerIngressPointTlsPolicy>>,
-    /// `TrafficPolicyId`: required.
+    /// `TrafficPolicyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-trafficpolicyid)): string, required. Length: 1 to 100 characters.
     #[serde(rename = "TrafficPolicyId")]
     pub traffic_policy_id: Value<String>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html#cfn-ses-mailmanageringresspoint-type)): [`IngressPointType`], one of `OPEN`, `AUTH`, `MTLS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<IngressPointType>,
 }
@@ -1029,22 +1123,24 @@ impl ResourceRef<MailManagerIngressPoint> {
 
 /// The properties of an `AWS::SES::MailManagerRelay` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerrelay.html)).
 ///
+/// Definition of AWS::SES::MailManagerRelay Resource Type
+///
 /// [`MailManagerRelay::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MailManagerRelay {
-    /// `Authentication`: required.
+    /// `Authentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerrelay.html#cfn-ses-mailmanagerrelay-authentication)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Authentication")]
     pub authentication: Json,
-    /// `RelayName`: optional.
+    /// `RelayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerrelay.html#cfn-ses-mailmanagerrelay-relayname)): string, optional. Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 100 characters.
     #[serde(rename = "RelayName", skip_serializing_if = "Option::is_none")]
     pub relay_name: Option<Value<String>>,
-    /// `ServerName`: required.
+    /// `ServerName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerrelay.html#cfn-ses-mailmanagerrelay-servername)): string, required. Pattern: `^[a-zA-Z0-9-\.]+$`. Length: 1 to 100 characters.
     #[serde(rename = "ServerName")]
     pub server_name: Value<String>,
-    /// `ServerPort`: required.
+    /// `ServerPort` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerrelay.html#cfn-ses-mailmanagerrelay-serverport)): number, required. Range: 1 to 65535.
     #[serde(rename = "ServerPort")]
     pub server_port: Value<f64>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerrelay.html#cfn-ses-mailmanagerrelay-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1116,16 +1212,18 @@ impl ResourceRef<MailManagerRelay> {
 
 /// The properties of an `AWS::SES::MailManagerRuleSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerruleset.html)).
 ///
+/// Definition of AWS::SES::MailManagerRuleSet Resource Type
+///
 /// [`MailManagerRuleSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MailManagerRuleSet {
-    /// `RuleSetName`: optional.
+    /// `RuleSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerruleset.html#cfn-ses-mailmanagerruleset-rulesetname)): string, optional. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 100 characters.
     #[serde(rename = "RuleSetName", skip_serializing_if = "Option::is_none")]
     pub rule_set_name: Option<Value<String>>,
-    /// `Rules`: required.
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerruleset.html#cfn-ses-mailmanagerruleset-rules)): list of (object [`MailManagerRuleSetRule`]), required. Items: 0 to 40.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<MailManagerRuleSetRule>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerruleset.html#cfn-ses-mailmanagerruleset-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1187,25 +1285,27 @@ impl ResourceRef<MailManagerRuleSet> {
 
 /// The properties of an `AWS::SES::MailManagerTrafficPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagertrafficpolicy.html)).
 ///
+/// Definition of AWS::SES::MailManagerTrafficPolicy Resource Type
+///
 /// [`MailManagerTrafficPolicy::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MailManagerTrafficPolicy {
-    /// `DefaultAction`: required.
+    /// `DefaultAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagertrafficpolicy.html#cfn-ses-mailmanagertrafficpolicy-defaultaction)): [`AcceptAction`], one of `ALLOW`, `DENY`, required.
     #[serde(rename = "DefaultAction")]
     pub default_action: Value<AcceptAction>,
-    /// `MaxMessageSizeBytes`: optional.
+    /// `MaxMessageSizeBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagertrafficpolicy.html#cfn-ses-mailmanagertrafficpolicy-maxmessagesizebytes)): number, optional. Range: at least 1.
     #[serde(
         rename = "MaxMessageSizeBytes",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_message_size_bytes: Option<Value<f64>>,
-    /// `PolicyStatements`: required.
+    /// `PolicyStatements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagertrafficpolicy.html#cfn-ses-mailmanagertrafficpolicy-policystatements)): list of (object [`PolicyStatement`]), required.
     #[serde(rename = "PolicyStatements")]
     pub policy_statements: Value<Vec<PolicyStatement>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagertrafficpolicy.html#cfn-ses-mailmanagertrafficpolicy-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TrafficPolicyName`: optional.
+    /// `TrafficPolicyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagertrafficpolicy.html#cfn-ses-mailmanagertrafficpolicy-trafficpolicyname)): string, optional. Pattern: `^[A-Za-z0-9_\-]+$`. Length: 3 to 63 characters.
     #[serde(rename = "TrafficPolicyName", skip_serializing_if = "Option::is_none")]
     pub traffic_policy_name: Option<Value<String>>,
 }
@@ -1282,16 +1382,24 @@ impl ResourceRef<MailManagerTrafficPolicy> {
 
 /// The properties of an `AWS::SES::MultiRegionEndpoint` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-multiregionendpoint.html)).
 ///
+/// Resource Type definition for AWS::SES::MultiRegionEndpoint
+///
 /// [`MultiRegionEndpoint::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiRegionEndpoint {
-    /// `Details`: required, create-only (changing it replaces the resource).
+    /// Contains details of a multi-region endpoint (global-endpoint) being created.
+    ///
+    /// `Details` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-multiregionendpoint.html#cfn-ses-multiregionendpoint-details)): object [`Details`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Details")]
     pub details: Details,
-    /// `EndpointName`: required, create-only (changing it replaces the resource).
+    /// The name of the multi-region endpoint (global-endpoint).
+    ///
+    /// `EndpointName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-multiregionendpoint.html#cfn-ses-multiregionendpoint-endpointname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w\-_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "EndpointName")]
     pub endpoint_name: Value<String>,
-    /// `Tags`: optional.
+    /// An Array of objects that define the tags (keys and values) to associate with the multi-region endpoint (global-endpoint).
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-multiregionendpoint.html#cfn-ses-multiregionendpoint-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1335,10 +1443,14 @@ impl Resource for MultiRegionEndpoint {
 
 /// The properties of an `AWS::SES::ReceiptFilter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptfilter.html)).
 ///
+/// Resource Type definition for AWS::SES::ReceiptFilter
+///
 /// Every property is required: [`ReceiptFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReceiptFilter {
-    /// `Filter`: required, create-only (changing it replaces the resource).
+    /// A structure that describes the IP address filter to create, which consists of a name, an IP address range, and whether to allow or block mail from it.
+    ///
+    /// `Filter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptfilter.html#cfn-ses-receiptfilter-filter)): object [`Filter`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Filter")]
     pub filter: Filter,
 }
@@ -1383,16 +1495,24 @@ impl ResourceRef<ReceiptFilter> {
 
 /// The properties of an `AWS::SES::ReceiptRule` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html)).
 ///
+/// Resource Type definition for AWS::SES::ReceiptRule
+///
 /// [`ReceiptRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReceiptRule {
-    /// `After`: optional.
+    /// The name of an existing rule after which the new rule is placed. If this parameter is null, the new rule is inserted at the beginning of the rule list.
+    ///
+    /// `After` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html#cfn-ses-receiptrule-after)): string, optional.
     #[serde(rename = "After", skip_serializing_if = "Option::is_none")]
     pub after: Option<Value<String>>,
-    /// `Rule`: required.
+    /// A data structure that contains the specified rule's name, actions, recipients, domains, enabled status, scan status, and TLS policy.
+    ///
+    /// `Rule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html#cfn-ses-receiptrule-rule)): object [`ReceiptRuleRule`], required.
     #[serde(rename = "Rule")]
     pub rule: ReceiptRuleRule,
-    /// `RuleSetName`: required, create-only (changing it replaces the resource).
+    /// The name of the rule set where the receipt rule is added.
+    ///
+    /// `RuleSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html#cfn-ses-receiptrule-rulesetname)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RuleSetName")]
     pub rule_set_name: Value<String>,
 }
@@ -1443,10 +1563,14 @@ impl ResourceRef<ReceiptRule> {
 
 /// The properties of an `AWS::SES::ReceiptRuleSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptruleset.html)).
 ///
+/// Resource Type definition for AWS::SES::ReceiptRuleSet
+///
 /// Every property is optional: start from [`ReceiptRuleSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReceiptRuleSet {
-    /// `RuleSetName`: optional, create-only (changing it replaces the resource).
+    /// The name of the rule set.
+    ///
+    /// `RuleSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptruleset.html#cfn-ses-receiptruleset-rulesetname)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RuleSetName", skip_serializing_if = "Option::is_none")]
     pub rule_set_name: Option<Value<String>>,
 }
@@ -1482,13 +1606,19 @@ impl Resource for ReceiptRuleSet {
 
 /// The properties of an `AWS::SES::Template` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-template.html)).
 ///
+/// Resource Type definition for AWS::SES::Template
+///
 /// Every property is optional: start from [`Template::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Template {
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the email template.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-template.html#cfn-ses-template-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Template`: optional.
+    /// The content of the email, composed of a subject line, an HTML part, and a text-only part
+    ///
+    /// `Template` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-template.html#cfn-ses-template-template)): object [`TemplateTemplate`], optional.
     #[serde(rename = "Template", skip_serializing_if = "Option::is_none")]
     pub template: Option<TemplateTemplate>,
 }
@@ -1539,28 +1669,40 @@ impl ResourceRef<Template> {
 
 /// The properties of an `AWS::SES::Tenant` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html)).
 ///
+/// Resource Type definition for AWS::SES::Tenant
+///
 /// [`Tenant::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tenant {
-    /// `ReputationEntity`: optional.
+    /// The reputation configuration for the tenant. Sending status remains managed by SES.
+    ///
+    /// `ReputationEntity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html#cfn-ses-tenant-reputationentity)): object [`ReputationEntity`], optional.
     #[serde(rename = "ReputationEntity", skip_serializing_if = "Option::is_none")]
     pub reputation_entity: Option<ReputationEntity>,
-    /// `ResourceAssociations`: optional.
+    /// The list of resources to associate with the tenant.
+    ///
+    /// `ResourceAssociations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html#cfn-ses-tenant-resourceassociations)): list of (object [`ResourceAssociation`]), optional. Items: at least 0.
     #[serde(
         rename = "ResourceAssociations",
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_associations: Option<Value<Vec<ResourceAssociation>>>,
-    /// `SuppressionAttributes`: optional.
+    /// The suppression attributes for the tenant.
+    ///
+    /// `SuppressionAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html#cfn-ses-tenant-suppressionattributes)): object [`TenantSuppressionAttributes`], optional.
     #[serde(
         rename = "SuppressionAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub suppression_attributes: Option<TenantSuppressionAttributes>,
-    /// `Tags`: optional.
+    /// The tags (keys and values) associated with the tenant.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html#cfn-ses-tenant-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TenantName`: required, create-only (changing it replaces the resource).
+    /// The name of the tenant.
+    ///
+    /// `TenantName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html#cfn-ses-tenant-tenantname)): string, required, create-only (changing it replaces the resource). Pattern: `^[\w\-_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "TenantName")]
     pub tenant_name: Value<String>,
 }
@@ -1638,16 +1780,22 @@ impl ResourceRef<Tenant> {
 
 /// The properties of an `AWS::SES::VdmAttributes` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-vdmattributes.html)).
 ///
+/// Resource Type definition for AWS::SES::VdmAttributes
+///
 /// Every property is optional: start from [`VdmAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VdmAttributes {
-    /// `DashboardAttributes`: optional.
+    /// Preferences regarding the Dashboard feature.
+    ///
+    /// `DashboardAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-vdmattributes.html#cfn-ses-vdmattributes-dashboardattributes)): object [`DashboardAttributes`], optional.
     #[serde(
         rename = "DashboardAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub dashboard_attributes: Option<DashboardAttributes>,
-    /// `GuardianAttributes`: optional.
+    /// Preferences regarding the Guardian feature.
+    ///
+    /// `GuardianAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-vdmattributes.html#cfn-ses-vdmattributes-guardianattributes)): object [`GuardianAttributes`], optional.
     #[serde(rename = "GuardianAttributes", skip_serializing_if = "Option::is_none")]
     pub guardian_attributes: Option<GuardianAttributes>,
 }
@@ -1718,33 +1866,49 @@ impl Walk for AcceptAction {
 
 /// The `Action` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html).
 ///
 /// Every property is optional: start from [`Action::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Action {
-    /// `AddHeaderAction`: optional.
+    /// When included in a receipt rule, this action adds a header to the received email.
+    ///
+    /// `AddHeaderAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html#cfn-ses-receiptrule-action-addheaderaction)): object [`AddHeaderAction`], optional.
     #[serde(rename = "AddHeaderAction", skip_serializing_if = "Option::is_none")]
     pub add_header_action: Option<AddHeaderAction>,
-    /// `BounceAction`: optional.
+    /// When included in a receipt rule, this action rejects the received email by returning a bounce response to the sender and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
+    ///
+    /// `BounceAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html#cfn-ses-receiptrule-action-bounceaction)): object [`BounceAction`], optional.
     #[serde(rename = "BounceAction", skip_serializing_if = "Option::is_none")]
     pub bounce_action: Option<BounceAction>,
-    /// `ConnectAction`: optional.
+    /// When included in a receipt rule, this action parses the received message and starts an email contact in Amazon Connect on your behalf.
+    ///
+    /// `ConnectAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html#cfn-ses-receiptrule-action-connectaction)): object [`ConnectAction`], optional.
     #[serde(rename = "ConnectAction", skip_serializing_if = "Option::is_none")]
     pub connect_action: Option<ConnectAction>,
-    /// `LambdaAction`: optional.
+    /// When included in a receipt rule, this action calls an AWS Lambda function and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
+    ///
+    /// `LambdaAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html#cfn-ses-receiptrule-action-lambdaaction)): object [`LambdaAction`], optional.
     #[serde(rename = "LambdaAction", skip_serializing_if = "Option::is_none")]
     pub lambda_action: Option<LambdaAction>,
-    /// `S3Action`: optional.
+    /// When included in a receipt rule, this action saves the received message to an Amazon Simple Storage Service (Amazon S3) bucket and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
+    ///
+    /// `S3Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html#cfn-ses-receiptrule-action-s3action)): object [`S3Action`], optional.
     #[serde(rename = "S3Action", skip_serializing_if = "Option::is_none")]
     pub s3_action: Option<S3Action>,
-    /// `SNSAction`: optional.
+    /// The action to publish the email content to an Amazon SNS topic. When executed, this action will send the email as a notification to the specified SNS topic.
+    ///
+    /// `SNSAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html#cfn-ses-receiptrule-action-snsaction)): object [`SnsAction`], optional.
     #[serde(rename = "SNSAction", skip_serializing_if = "Option::is_none")]
     pub sns_action: Option<SnsAction>,
-    /// `StopAction`: optional.
+    /// When included in a receipt rule, this action terminates the evaluation of the receipt rule set and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
+    ///
+    /// `StopAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html#cfn-ses-receiptrule-action-stopaction)): object [`StopAction`], optional.
     #[serde(rename = "StopAction", skip_serializing_if = "Option::is_none")]
     pub stop_action: Option<StopAction>,
-    /// `WorkmailAction`: optional.
+    /// When included in a receipt rule, this action calls Amazon WorkMail and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS). It usually isn't necessary to set this up manually, because Amazon WorkMail adds the rule automatically during its setup procedure.
+    ///
+    /// `WorkmailAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-action.html#cfn-ses-receiptrule-action-workmailaction)): object [`WorkmailAction`], optional.
     #[serde(rename = "WorkmailAction", skip_serializing_if = "Option::is_none")]
     pub workmail_action: Option<WorkmailAction>,
 }
@@ -1830,15 +1994,19 @@ impl Walk for Action {
 
 /// The `AddHeaderAction` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `AddHeaderAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-addheaderaction.html).
 ///
 /// Every property is required: [`AddHeaderAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AddHeaderAction {
-    /// `HeaderName`: required.
+    /// The name of the header to add to the incoming message. The name must contain at least one character, and can contain up to 50 characters. It consists of alphanumeric (a-z, A-Z, 0-9) characters and dashes.
+    ///
+    /// `HeaderName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-addheaderaction.html#cfn-ses-receiptrule-addheaderaction-headername)): string, required.
     #[serde(rename = "HeaderName")]
     pub header_name: Value<String>,
-    /// `HeaderValue`: required.
+    /// The content to include in the header. This value can contain up to 2048 characters. It can't contain newline (\\n) or carriage return (\\r) characters.
+    ///
+    /// `HeaderValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-addheaderaction.html#cfn-ses-receiptrule-addheaderaction-headervalue)): string, required.
     #[serde(rename = "HeaderValue")]
     pub header_value: Value<String>,
 }
@@ -1870,12 +2038,14 @@ impl Walk for AddHeaderAction {
 
 /// The `ArchivingOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `ArchivingOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-archivingoptions.html).
 ///
 /// Every property is optional: start from [`ArchivingOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArchivingOptions {
-    /// `ArchiveArn`: optional.
+    /// The ARN of the MailManager archive to associate with the configuration set.
+    ///
+    /// `ArchiveArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-archivingoptions.html#cfn-ses-configurationset-archivingoptions-archivearn)): string, optional.
     #[serde(rename = "ArchiveArn", skip_serializing_if = "Option::is_none")]
     pub archive_arn: Option<Value<String>>,
 }
@@ -1905,24 +2075,34 @@ impl Walk for ArchivingOptions {
 
 /// The `BounceAction` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `BounceAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-bounceaction.html).
 ///
 /// [`BounceAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BounceAction {
-    /// `Message`: required.
+    /// Human-readable text to include in the bounce message.
+    ///
+    /// `Message` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-bounceaction.html#cfn-ses-receiptrule-bounceaction-message)): string, required.
     #[serde(rename = "Message")]
     pub message: Value<String>,
-    /// `Sender`: required.
+    /// The email address of the sender of the bounced email. This is the address from which the bounce message is sent.
+    ///
+    /// `Sender` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-bounceaction.html#cfn-ses-receiptrule-bounceaction-sender)): string, required.
     #[serde(rename = "Sender")]
     pub sender: Value<String>,
-    /// `SmtpReplyCode`: required.
+    /// The SMTP reply code, as defined by RFC 5321.
+    ///
+    /// `SmtpReplyCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-bounceaction.html#cfn-ses-receiptrule-bounceaction-smtpreplycode)): string, required.
     #[serde(rename = "SmtpReplyCode")]
     pub smtp_reply_code: Value<String>,
-    /// `StatusCode`: optional.
+    /// The SMTP enhanced status code, as defined by RFC 3463.
+    ///
+    /// `StatusCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-bounceaction.html#cfn-ses-receiptrule-bounceaction-statuscode)): string, optional.
     #[serde(rename = "StatusCode", skip_serializing_if = "Option::is_none")]
     pub status_code: Option<Value<String>>,
-    /// `TopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the bounce action is taken. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-bounceaction.html#cfn-ses-receiptrule-bounceaction-topicarn)): string, optional.
     #[serde(rename = "TopicArn", skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<Value<String>>,
 }
@@ -1976,12 +2156,14 @@ impl Walk for BounceAction {
 
 /// The `CloudWatchDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html).
+/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination` `CloudWatchDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-cloudwatchdestination.html).
 ///
 /// Every property is optional: start from [`CloudWatchDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchDestination {
-    /// `DimensionConfigurations`: optional.
+    /// A list of dimensions upon which to categorize your emails when you publish email sending events to Amazon CloudWatch.
+    ///
+    /// `DimensionConfigurations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-cloudwatchdestination.html#cfn-ses-configurationseteventdestination-cloudwatchdestination-dimensionconfigurations)): list of (object [`DimensionConfiguration`]), optional.
     #[serde(
         rename = "DimensionConfigurations",
         skip_serializing_if = "Option::is_none"
@@ -2017,15 +2199,19 @@ impl Walk for CloudWatchDestination {
 
 /// The `ConditionThreshold` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `ConditionThreshold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-conditionthreshold.html).
 ///
 /// [`ConditionThreshold::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConditionThreshold {
-    /// `ConditionThresholdEnabled`: required.
+    /// Whether the condition threshold is enabled or disabled.
+    ///
+    /// `ConditionThresholdEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-conditionthreshold.html#cfn-ses-configurationset-conditionthreshold-conditionthresholdenabled)): string, required. Pattern: `ENABLED|DISABLED`.
     #[serde(rename = "ConditionThresholdEnabled")]
     pub condition_threshold_enabled: Value<String>,
-    /// `OverallConfidenceThreshold`: optional.
+    /// The overall confidence threshold settings.
+    ///
+    /// `OverallConfidenceThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-conditionthreshold.html#cfn-ses-configurationset-conditionthreshold-overallconfidencethreshold)): object [`OverallConfidenceThreshold`], optional.
     #[serde(
         rename = "OverallConfidenceThreshold",
         skip_serializing_if = "Option::is_none"
@@ -2066,12 +2252,14 @@ impl Walk for ConditionThreshold {
 
 /// The `ConfigurationSetAttributes` property type of [`EmailIdentity`].
 ///
-/// AWS reference: [`AWS::SES::EmailIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html).
+/// AWS reference: [`AWS::SES::EmailIdentity` `ConfigurationSetAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-configurationsetattributes.html).
 ///
 /// Every property is optional: start from [`ConfigurationSetAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigurationSetAttributes {
-    /// `ConfigurationSetName`: optional.
+    /// The configuration set to use by default when sending from this identity. Note that any configuration set defined in the email sending request takes precedence.
+    ///
+    /// `ConfigurationSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-configurationsetattributes.html#cfn-ses-emailidentity-configurationsetattributes-configurationsetname)): string, optional.
     #[serde(
         rename = "ConfigurationSetName",
         skip_serializing_if = "Option::is_none"
@@ -2104,15 +2292,19 @@ impl Walk for ConfigurationSetAttributes {
 
 /// The `ConnectAction` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `ConnectAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-connectaction.html).
 ///
 /// Every property is required: [`ConnectAction::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectAction {
-    /// `IAMRoleARN`: required.
+    /// The Amazon Resource Name (ARN) of the IAM role to be used by Amazon Simple Email Service while starting email contacts to the Amazon Connect instance. This role should have permission to invoke connect:StartEmailContact for the given Amazon Connect instance.
+    ///
+    /// `IAMRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-connectaction.html#cfn-ses-receiptrule-connectaction-iamrolearn)): string, required. Pattern: `^arn:[\w-]+:iam::[0-9]+:role(\u002F)([\u0021-\u007E]+\u002F)?([\w+=,.@-]+)$`. Length: 20 to 2048 characters.
     #[serde(rename = "IAMRoleARN")]
     pub iam_role_arn: Value<String>,
-    /// `InstanceARN`: required.
+    /// The Amazon Resource Name (ARN) for the Amazon Connect instance that Amazon SES integrates with for starting email contacts.
+    ///
+    /// `InstanceARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-connectaction.html#cfn-ses-receiptrule-connectaction-instancearn)): string, required. Pattern: `^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9-]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$`.
     #[serde(rename = "InstanceARN")]
     pub instance_arn: Value<String>,
 }
@@ -2144,12 +2336,14 @@ impl Walk for ConnectAction {
 
 /// The `DashboardAttributes` property type of [`VdmAttributes`].
 ///
-/// AWS reference: [`AWS::SES::VdmAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-vdmattributes.html).
+/// AWS reference: [`AWS::SES::VdmAttributes` `DashboardAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-vdmattributes-dashboardattributes.html).
 ///
 /// Every property is optional: start from [`DashboardAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DashboardAttributes {
-    /// `EngagementMetrics`: optional.
+    /// Whether emails sent from this account have engagement tracking enabled.
+    ///
+    /// `EngagementMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-vdmattributes-dashboardattributes.html#cfn-ses-vdmattributes-dashboardattributes-engagementmetrics)): string, optional. Pattern: `ENABLED|DISABLED`.
     #[serde(rename = "EngagementMetrics", skip_serializing_if = "Option::is_none")]
     pub engagement_metrics: Option<Value<String>>,
 }
@@ -2179,12 +2373,14 @@ impl Walk for DashboardAttributes {
 
 /// The `DashboardOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `DashboardOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-dashboardoptions.html).
 ///
 /// Every property is required: [`DashboardOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DashboardOptions {
-    /// `EngagementMetrics`: required.
+    /// Whether emails sent with this configuration set have engagement tracking enabled.
+    ///
+    /// `EngagementMetrics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-dashboardoptions.html#cfn-ses-configurationset-dashboardoptions-engagementmetrics)): string, required. Pattern: `ENABLED|DISABLED`.
     #[serde(rename = "EngagementMetrics")]
     pub engagement_metrics: Value<String>,
 }
@@ -2210,18 +2406,24 @@ impl Walk for DashboardOptions {
 
 /// The `DeliveryOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `DeliveryOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-deliveryoptions.html).
 ///
 /// Every property is optional: start from [`DeliveryOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DeliveryOptions {
-    /// `MaxDeliverySeconds`: optional.
+    /// Specifies the maximum time until which SES will retry sending emails
+    ///
+    /// `MaxDeliverySeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-deliveryoptions.html#cfn-ses-configurationset-deliveryoptions-maxdeliveryseconds)): number, optional. Range: 300 to 50400.
     #[serde(rename = "MaxDeliverySeconds", skip_serializing_if = "Option::is_none")]
     pub max_delivery_seconds: Option<Value<f64>>,
-    /// `SendingPoolName`: optional.
+    /// The name of the dedicated IP pool to associate with the configuration set.
+    ///
+    /// `SendingPoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-deliveryoptions.html#cfn-ses-configurationset-deliveryoptions-sendingpoolname)): string, optional.
     #[serde(rename = "SendingPoolName", skip_serializing_if = "Option::is_none")]
     pub sending_pool_name: Option<Value<String>>,
-    /// `TlsPolicy`: optional.
+    /// Specifies whether messages that use the configuration set are required to use Transport Layer Security (TLS). If the value is Require , messages are only delivered if a TLS connection can be established. If the value is Optional , messages can be delivered in plain text if a TLS connection can't be established.
+    ///
+    /// `TlsPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-deliveryoptions.html#cfn-ses-configurationset-deliveryoptions-tlspolicy)): string, optional. Pattern: `REQUIRE|OPTIONAL`.
     #[serde(rename = "TlsPolicy", skip_serializing_if = "Option::is_none")]
     pub tls_policy: Option<Value<String>>,
 }
@@ -2267,12 +2469,14 @@ impl Walk for DeliveryOptions {
 
 /// The `Details` property type of [`MultiRegionEndpoint`].
 ///
-/// AWS reference: [`AWS::SES::MultiRegionEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-multiregionendpoint.html).
+/// AWS reference: [`AWS::SES::MultiRegionEndpoint` `Details`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-multiregionendpoint-details.html).
 ///
 /// Every property is required: [`Details::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Details {
-    /// `RouteDetails`: required.
+    /// A list of route configuration details. Must contain exactly one route configuration
+    ///
+    /// `RouteDetails` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-multiregionendpoint-details.html#cfn-ses-multiregionendpoint-details-routedetails)): list of (object [`RouteDetails`]), required. Items: 1 to 1.
     #[serde(rename = "RouteDetails")]
     pub route_details: Value<Vec<RouteDetails>>,
 }
@@ -2298,18 +2502,24 @@ impl Walk for Details {
 
 /// The `DimensionConfiguration` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html).
+/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination` `DimensionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-dimensionconfiguration.html).
 ///
 /// Every property is required: [`DimensionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DimensionConfiguration {
-    /// `DefaultDimensionValue`: required.
+    /// The default value of the dimension that is published to Amazon CloudWatch if you do not provide the value of the dimension when you send an email.
+    ///
+    /// `DefaultDimensionValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-dimensionconfiguration.html#cfn-ses-configurationseteventdestination-dimensionconfiguration-defaultdimensionvalue)): string, required. Pattern: `^[a-zA-Z0-9_-]{1,256}$`. Length: 1 to 256 characters.
     #[serde(rename = "DefaultDimensionValue")]
     pub default_dimension_value: Value<String>,
-    /// `DimensionName`: required.
+    /// The name of an Amazon CloudWatch dimension associated with an email sending metric.
+    ///
+    /// `DimensionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-dimensionconfiguration.html#cfn-ses-configurationseteventdestination-dimensionconfiguration-dimensionname)): string, required. Pattern: `^[a-zA-Z0-9_:-]{1,256}$`. Length: 1 to 256 characters.
     #[serde(rename = "DimensionName")]
     pub dimension_name: Value<String>,
-    /// `DimensionValueSource`: required.
+    /// The place where Amazon SES finds the value of a dimension to publish to Amazon CloudWatch. To use the message tags that you specify using an X-SES-MESSAGE-TAGS header or a parameter to the SendEmail/SendRawEmail API, specify messageTag. To use your own email headers, specify emailHeader. To put a custom tag on any link included in your email, specify linkTag.
+    ///
+    /// `DimensionValueSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-dimensionconfiguration.html#cfn-ses-configurationseteventdestination-dimensionconfiguration-dimensionvaluesource)): [`DimensionValueSource`], one of `EMAIL_HEADER`, `LINK_TAG`, `MESSAGE_TAG`, `emailHeader`, `linkTag`, `messageTag`, required.
     #[serde(rename = "DimensionValueSource")]
     pub dimension_value_source: Value<DimensionValueSource>,
 }
@@ -2377,12 +2587,14 @@ impl Walk for DimensionValueSource {
 
 /// The `DkimAttributes` property type of [`EmailIdentity`].
 ///
-/// AWS reference: [`AWS::SES::EmailIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html).
+/// AWS reference: [`AWS::SES::EmailIdentity` `DkimAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-dkimattributes.html).
 ///
 /// Every property is optional: start from [`DkimAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DkimAttributes {
-    /// `SigningEnabled`: optional.
+    /// Sets the DKIM signing configuration for the identity. When you set this value true, then the messages that are sent from the identity are signed using DKIM. If you set this value to false, your messages are sent without DKIM signing.
+    ///
+    /// `SigningEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-dkimattributes.html#cfn-ses-emailidentity-dkimattributes-signingenabled)): boolean, optional.
     #[serde(rename = "SigningEnabled", skip_serializing_if = "Option::is_none")]
     pub signing_enabled: Option<Value<bool>>,
 }
@@ -2412,24 +2624,30 @@ impl Walk for DkimAttributes {
 
 /// The `DkimSigningAttributes` property type of [`EmailIdentity`].
 ///
-/// AWS reference: [`AWS::SES::EmailIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html).
+/// AWS reference: [`AWS::SES::EmailIdentity` `DkimSigningAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-dkimsigningattributes.html).
 ///
 /// Every property is optional: start from [`DkimSigningAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DkimSigningAttributes {
-    /// `DomainSigningPrivateKey`: optional.
+    /// \[Bring Your Own DKIM\] A private key that's used to generate a DKIM signature. The private key must use 1024 or 2048-bit RSA encryption, and must be encoded using base64 encoding.
+    ///
+    /// `DomainSigningPrivateKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-dkimsigningattributes.html#cfn-ses-emailidentity-dkimsigningattributes-domainsigningprivatekey)): string, optional.
     #[serde(
         rename = "DomainSigningPrivateKey",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_signing_private_key: Option<Value<String>>,
-    /// `DomainSigningSelector`: optional.
+    /// \[Bring Your Own DKIM\] A string that's used to identify a public key in the DNS configuration for a domain.
+    ///
+    /// `DomainSigningSelector` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-dkimsigningattributes.html#cfn-ses-emailidentity-dkimsigningattributes-domainsigningselector)): string, optional.
     #[serde(
         rename = "DomainSigningSelector",
         skip_serializing_if = "Option::is_none"
     )]
     pub domain_signing_selector: Option<Value<String>>,
-    /// `NextSigningKeyLength`: optional.
+    /// \[Easy DKIM\] The key length of the future DKIM key pair to be generated. This can be changed at most once per day.
+    ///
+    /// `NextSigningKeyLength` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-dkimsigningattributes.html#cfn-ses-emailidentity-dkimsigningattributes-nextsigningkeylength)): string, optional. Pattern: `RSA_1024_BIT|RSA_2048_BIT`.
     #[serde(
         rename = "NextSigningKeyLength",
         skip_serializing_if = "Option::is_none"
@@ -2498,12 +2716,12 @@ impl Walk for Encoding {
 
 /// The `EventBridgeDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html).
+/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination` `EventBridgeDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventbridgedestination.html).
 ///
 /// Every property is required: [`EventBridgeDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventBridgeDestination {
-    /// `EventBusArn`: required.
+    /// `EventBusArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventbridgedestination.html#cfn-ses-configurationseteventdestination-eventbridgedestination-eventbusarn)): string, required. Pattern: `^arn:aws[a-z0-9-]*:events:[a-z0-9-]+:\d{12}:event-bus/[^:]+$`. Length: 36 to 1024 characters.
     #[serde(rename = "EventBusArn")]
     pub event_bus_arn: Value<String>,
 }
@@ -2529,39 +2747,53 @@ impl Walk for EventBridgeDestination {
 
 /// The `EventDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html).
+/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination` `EventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventdestination.html).
 ///
 /// [`EventDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventDestination {
-    /// `CloudWatchDestination`: optional.
+    /// An object that contains the names, default values, and sources of the dimensions associated with an Amazon CloudWatch event destination.
+    ///
+    /// `CloudWatchDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventdestination.html#cfn-ses-configurationseteventdestination-eventdestination-cloudwatchdestination)): object [`CloudWatchDestination`], optional.
     #[serde(
         rename = "CloudWatchDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_destination: Option<CloudWatchDestination>,
-    /// `Enabled`: optional.
+    /// Sets whether Amazon SES publishes events to this destination when you send an email with the associated configuration set. Set to true to enable publishing to this destination; set to false to prevent publishing to this destination. The default value is false.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventdestination.html#cfn-ses-configurationseteventdestination-eventdestination-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `EventBridgeDestination`: optional.
+    /// An object that contains Event bus ARN associated with the event bridge destination.
+    ///
+    /// `EventBridgeDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventdestination.html#cfn-ses-configurationseteventdestination-eventdestination-eventbridgedestination)): object [`EventBridgeDestination`], optional.
     #[serde(
         rename = "EventBridgeDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub event_bridge_destination: Option<EventBridgeDestination>,
-    /// `KinesisFirehoseDestination`: optional.
+    /// An object that contains the delivery stream ARN and the IAM role ARN associated with an Amazon Kinesis Firehose event destination.
+    ///
+    /// `KinesisFirehoseDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventdestination.html#cfn-ses-configurationseteventdestination-eventdestination-kinesisfirehosedestination)): object [`KinesisFirehoseDestination`], optional.
     #[serde(
         rename = "KinesisFirehoseDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_firehose_destination: Option<KinesisFirehoseDestination>,
-    /// `MatchingEventTypes`: required.
+    /// The type of email sending events, send, reject, bounce, complaint, delivery, open, click, renderingFailure, deliveryDelay, and subscription.
+    ///
+    /// `MatchingEventTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventdestination.html#cfn-ses-configurationseteventdestination-eventdestination-matchingeventtypes)): list of (string), required.
     #[serde(rename = "MatchingEventTypes")]
     pub matching_event_types: Value<Vec<Value<String>>>,
-    /// `Name`: optional.
+    /// The name of the event destination set. SES cannot rename an event destination, so changing the name replaces it.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventdestination.html#cfn-ses-configurationseteventdestination-eventdestination-name)): string, optional. Pattern: `^[a-zA-Z0-9_-]{0,64}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `SnsDestination`: optional.
+    /// An object that contains SNS topic ARN associated event destination.
+    ///
+    /// `SnsDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-eventdestination.html#cfn-ses-configurationseteventdestination-eventdestination-snsdestination)): object [`SnsDestination`], optional.
     #[serde(rename = "SnsDestination", skip_serializing_if = "Option::is_none")]
     pub sns_destination: Option<SnsDestination>,
 }
@@ -2644,12 +2876,14 @@ impl Walk for EventDestination {
 
 /// The `FeedbackAttributes` property type of [`EmailIdentity`].
 ///
-/// AWS reference: [`AWS::SES::EmailIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html).
+/// AWS reference: [`AWS::SES::EmailIdentity` `FeedbackAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-feedbackattributes.html).
 ///
 /// Every property is optional: start from [`FeedbackAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FeedbackAttributes {
-    /// `EmailForwardingEnabled`: optional.
+    /// If the value is true, you receive email notifications when bounce or complaint events occur
+    ///
+    /// `EmailForwardingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-feedbackattributes.html#cfn-ses-emailidentity-feedbackattributes-emailforwardingenabled)): boolean, optional.
     #[serde(
         rename = "EmailForwardingEnabled",
         skip_serializing_if = "Option::is_none"
@@ -2682,15 +2916,19 @@ impl Walk for FeedbackAttributes {
 
 /// The `Filter` property type of [`ReceiptFilter`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptfilter.html).
+/// AWS reference: [`AWS::SES::ReceiptFilter` `Filter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptfilter-filter.html).
 ///
 /// [`Filter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Filter {
-    /// `IpFilter`: required, create-only (changing it replaces the resource).
+    /// A structure that provides the IP addresses to block or allow, and whether to block or allow incoming mail from them.
+    ///
+    /// `IpFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptfilter-filter.html#cfn-ses-receiptfilter-filter-ipfilter)): object [`IpFilter`], required, create-only (changing it replaces the resource).
     #[serde(rename = "IpFilter")]
     pub ip_filter: IpFilter,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the IP address filter.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptfilter-filter.html#cfn-ses-receiptfilter-filter-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -2725,12 +2963,14 @@ impl Walk for Filter {
 
 /// The `GuardianAttributes` property type of [`VdmAttributes`].
 ///
-/// AWS reference: [`AWS::SES::VdmAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-vdmattributes.html).
+/// AWS reference: [`AWS::SES::VdmAttributes` `GuardianAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-vdmattributes-guardianattributes.html).
 ///
 /// Every property is optional: start from [`GuardianAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GuardianAttributes {
-    /// `OptimizedSharedDelivery`: optional.
+    /// Whether emails sent from this account have optimized delivery algorithm enabled.
+    ///
+    /// `OptimizedSharedDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-vdmattributes-guardianattributes.html#cfn-ses-vdmattributes-guardianattributes-optimizedshareddelivery)): string, optional. Pattern: `ENABLED|DISABLED`.
     #[serde(
         rename = "OptimizedSharedDelivery",
         skip_serializing_if = "Option::is_none"
@@ -2763,12 +3003,14 @@ impl Walk for GuardianAttributes {
 
 /// The `GuardianOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `GuardianOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-guardianoptions.html).
 ///
 /// Every property is required: [`GuardianOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GuardianOptions {
-    /// `OptimizedSharedDelivery`: required.
+    /// Whether emails sent with this configuration set have optimized delivery algorithm enabled.
+    ///
+    /// `OptimizedSharedDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-guardianoptions.html#cfn-ses-configurationset-guardianoptions-optimizedshareddelivery)): string, required. Pattern: `ENABLED|DISABLED`.
     #[serde(rename = "OptimizedSharedDelivery")]
     pub optimized_shared_delivery: Value<String>,
 }
@@ -2857,15 +3099,19 @@ impl Walk for InvocationType {
 
 /// The `IpFilter` property type of [`ReceiptFilter`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptfilter.html).
+/// AWS reference: [`AWS::SES::ReceiptFilter` `IpFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptfilter-ipfilter.html).
 ///
 /// Every property is required: [`IpFilter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IpFilter {
-    /// `Cidr`: required, create-only (changing it replaces the resource).
+    /// A single IP address or a range of IP addresses to block or allow, specified in CIDR notation.
+    ///
+    /// `Cidr` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptfilter-ipfilter.html#cfn-ses-receiptfilter-ipfilter-cidr)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Cidr")]
     pub cidr: Value<String>,
-    /// `Policy`: required, create-only (changing it replaces the resource).
+    /// Indicates whether to block or allow incoming mail from the specified IP addresses.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptfilter-ipfilter.html#cfn-ses-receiptfilter-ipfilter-policy)): [`Policy`], one of `Allow`, `Block`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Policy")]
     pub policy: Value<Policy>,
 }
@@ -2894,15 +3140,19 @@ impl Walk for IpFilter {
 
 /// The `KinesisFirehoseDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html).
+/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination` `KinesisFirehoseDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-kinesisfirehosedestination.html).
 ///
 /// Every property is required: [`KinesisFirehoseDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseDestination {
-    /// `DeliveryStreamARN`: required.
+    /// The ARN of the Amazon Kinesis Firehose stream that email sending events should be published to.
+    ///
+    /// `DeliveryStreamARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-kinesisfirehosedestination.html#cfn-ses-configurationseteventdestination-kinesisfirehosedestination-deliverystreamarn)): string, required.
     #[serde(rename = "DeliveryStreamARN")]
     pub delivery_stream_arn: Value<String>,
-    /// `IAMRoleARN`: required.
+    /// The ARN of the IAM role under which Amazon SES publishes email sending events to the Amazon Kinesis Firehose stream.
+    ///
+    /// `IAMRoleARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-kinesisfirehosedestination.html#cfn-ses-configurationseteventdestination-kinesisfirehosedestination-iamrolearn)): string, required.
     #[serde(rename = "IAMRoleARN")]
     pub iam_role_arn: Value<String>,
 }
@@ -2934,18 +3184,24 @@ impl Walk for KinesisFirehoseDestination {
 
 /// The `LambdaAction` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `LambdaAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-lambdaaction.html).
 ///
 /// [`LambdaAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LambdaAction {
-    /// `FunctionArn`: required.
+    /// The Amazon Resource Name (ARN) of the AWS Lambda function. An example of an AWS Lambda function ARN is arn:aws:lambda:us-west-2:account-id:function:MyFunction. For more information about AWS Lambda, see the AWS Lambda Developer Guide.
+    ///
+    /// `FunctionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-lambdaaction.html#cfn-ses-receiptrule-lambdaaction-functionarn)): string, required.
     #[serde(rename = "FunctionArn")]
     pub function_arn: Value<String>,
-    /// `InvocationType`: optional.
+    /// The invocation type of the AWS Lambda function. An invocation type of RequestResponse means that the execution of the function immediately results in a response, and a value of Event means that the function is invoked asynchronously. The default value is Event. For information about AWS Lambda invocation types, see the AWS Lambda Developer Guide. There is a 30-second timeout on RequestResponse invocations. You should use Event invocation in most cases. Use RequestResponse only to make a mail flow decision, such as whether to stop the receipt rule or the receipt rule set.
+    ///
+    /// `InvocationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-lambdaaction.html#cfn-ses-receiptrule-lambdaaction-invocationtype)): [`InvocationType`], one of `Event`, `RequestResponse`, optional.
     #[serde(rename = "InvocationType", skip_serializing_if = "Option::is_none")]
     pub invocation_type: Option<Value<InvocationType>>,
-    /// `TopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the Lambda action is executed. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-lambdaaction.html#cfn-ses-receiptrule-lambdaaction-topicarn)): string, optional.
     #[serde(rename = "TopicArn", skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<Value<String>>,
 }
@@ -2989,18 +3245,22 @@ impl Walk for LambdaAction {
 
 /// The `MailFromAttributes` property type of [`EmailIdentity`].
 ///
-/// AWS reference: [`AWS::SES::EmailIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html).
+/// AWS reference: [`AWS::SES::EmailIdentity` `MailFromAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-mailfromattributes.html).
 ///
 /// Every property is optional: start from [`MailFromAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MailFromAttributes {
-    /// `BehaviorOnMxFailure`: optional.
+    /// The action to take if the required MX record isn't found when you send an email. When you set this value to UseDefaultValue , the mail is sent using amazonses.com as the MAIL FROM domain. When you set this value to RejectMessage , the Amazon SES API v2 returns a MailFromDomainNotVerified error, and doesn't attempt to deliver the email.
+    ///
+    /// `BehaviorOnMxFailure` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-mailfromattributes.html#cfn-ses-emailidentity-mailfromattributes-behavioronmxfailure)): string, optional. Pattern: `USE_DEFAULT_VALUE|REJECT_MESSAGE`.
     #[serde(
         rename = "BehaviorOnMxFailure",
         skip_serializing_if = "Option::is_none"
     )]
     pub behavior_on_mx_failure: Option<Value<String>>,
-    /// `MailFromDomain`: optional.
+    /// The custom MAIL FROM domain that you want the verified identity to use
+    ///
+    /// `MailFromDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-mailfromattributes.html#cfn-ses-emailidentity-mailfromattributes-mailfromdomain)): string, optional.
     #[serde(rename = "MailFromDomain", skip_serializing_if = "Option::is_none")]
     pub mail_from_domain: Option<Value<String>>,
 }
@@ -3061,21 +3321,21 @@ impl Walk for MailManagerIngressPointTlsPolicy {
 
 /// The `Rule` property type of [`MailManagerRuleSet`].
 ///
-/// AWS reference: [`AWS::SES::MailManagerRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerruleset.html).
+/// AWS reference: [`AWS::SES::MailManagerRuleSet` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagerruleset-rule.html).
 ///
 /// [`MailManagerRuleSetRule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MailManagerRuleSetRule {
-    /// `Actions`: required.
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagerruleset-rule.html#cfn-ses-mailmanagerruleset-rule-actions)): list of (JSON (the schema allows several shapes, or none)), required. Items: 1 to 10.
     #[serde(rename = "Actions")]
     pub actions: Value<Vec<Json>>,
-    /// `Conditions`: optional.
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagerruleset-rule.html#cfn-ses-mailmanagerruleset-rule-conditions)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 0 to 10.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Json>>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagerruleset-rule.html#cfn-ses-mailmanagerruleset-rule-name)): string, optional. Pattern: `^[a-zA-Z0-9_.-]+$`. Length: 1 to 32 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Unless`: optional.
+    /// `Unless` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagerruleset-rule.html#cfn-ses-mailmanagerruleset-rule-unless)): list of (JSON (the schema allows several shapes, or none)), optional. Items: 0 to 10.
     #[serde(rename = "Unless", skip_serializing_if = "Option::is_none")]
     pub unless: Option<Value<Vec<Json>>>,
 }
@@ -3128,12 +3388,14 @@ impl Walk for MailManagerRuleSetRule {
 
 /// The `OverallConfidenceThreshold` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `OverallConfidenceThreshold`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-overallconfidencethreshold.html).
 ///
 /// Every property is required: [`OverallConfidenceThreshold::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OverallConfidenceThreshold {
-    /// `ConfidenceVerdictThreshold`: required.
+    /// The confidence verdict threshold level.
+    ///
+    /// `ConfidenceVerdictThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-overallconfidencethreshold.html#cfn-ses-configurationset-overallconfidencethreshold-confidenceverdictthreshold)): string, required. Pattern: `MEDIUM|HIGH|MANAGED`.
     #[serde(rename = "ConfidenceVerdictThreshold")]
     pub confidence_verdict_threshold: Value<String>,
 }
@@ -3179,15 +3441,15 @@ impl Walk for Policy {
 
 /// The `PolicyStatement` property type of [`MailManagerTrafficPolicy`].
 ///
-/// AWS reference: [`AWS::SES::MailManagerTrafficPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagertrafficpolicy.html).
+/// AWS reference: [`AWS::SES::MailManagerTrafficPolicy` `PolicyStatement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagertrafficpolicy-policystatement.html).
 ///
 /// Every property is required: [`PolicyStatement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyStatement {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagertrafficpolicy-policystatement.html#cfn-ses-mailmanagertrafficpolicy-policystatement-action)): [`AcceptAction`], one of `ALLOW`, `DENY`, required.
     #[serde(rename = "Action")]
     pub action: Value<AcceptAction>,
-    /// `Conditions`: required.
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagertrafficpolicy-policystatement.html#cfn-ses-mailmanagertrafficpolicy-policystatement-conditions)): list of (JSON (the schema allows several shapes, or none)), required. Items: at least 1.
     #[serde(rename = "Conditions")]
     pub conditions: Value<Vec<Json>>,
 }
@@ -3219,27 +3481,39 @@ impl Walk for PolicyStatement {
 
 /// The `Rule` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-rule.html).
 ///
 /// Every property is optional: start from [`ReceiptRuleRule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReceiptRuleRule {
-    /// `Actions`: optional.
+    /// An ordered list of actions to perform on messages that match at least one of the recipient email addresses or domains specified in the receipt rule.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-rule.html#cfn-ses-receiptrule-rule-actions)): list of (object [`Action`]), optional.
     #[serde(rename = "Actions", skip_serializing_if = "Option::is_none")]
     pub actions: Option<Value<Vec<Action>>>,
-    /// `Enabled`: optional.
+    /// If true, the receipt rule is active. The default value is false.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-rule.html#cfn-ses-receiptrule-rule-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the receipt rule. The name must meet the following requirements: Contain only ASCII letters (a-z, A-Z), numbers (0-9), underscores (\_), dashes (-), or periods (.). Start and end with a letter or number. Contain 64 characters or fewer.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-rule.html#cfn-ses-receiptrule-rule-name)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Recipients`: optional.
+    /// The recipient domains and email addresses that the receipt rule applies to. If this field is not specified, this rule matches all recipients on all verified domains.
+    ///
+    /// `Recipients` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-rule.html#cfn-ses-receiptrule-rule-recipients)): list of (string), optional.
     #[serde(rename = "Recipients", skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Value<Vec<Value<String>>>>,
-    /// `ScanEnabled`: optional.
+    /// If true, then messages that this receipt rule applies to are scanned for spam and viruses. The default value is false.
+    ///
+    /// `ScanEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-rule.html#cfn-ses-receiptrule-rule-scanenabled)): boolean, optional.
     #[serde(rename = "ScanEnabled", skip_serializing_if = "Option::is_none")]
     pub scan_enabled: Option<Value<bool>>,
-    /// `TlsPolicy`: optional.
+    /// Specifies whether Amazon SES should require that incoming email is delivered over a connection encrypted with Transport Layer Security (TLS). If this parameter is set to Require, Amazon SES bounces emails that are not received over TLS. The default is Optional.
+    ///
+    /// `TlsPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-rule.html#cfn-ses-receiptrule-rule-tlspolicy)): [`RuleTlsPolicy`], one of `Optional`, `Require`, optional.
     #[serde(rename = "TlsPolicy", skip_serializing_if = "Option::is_none")]
     pub tls_policy: Option<Value<RuleTlsPolicy>>,
 }
@@ -3309,12 +3583,14 @@ impl Walk for ReceiptRuleRule {
 
 /// The `ReputationEntity` property type of [`Tenant`].
 ///
-/// AWS reference: [`AWS::SES::Tenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html).
+/// AWS reference: [`AWS::SES::Tenant` `ReputationEntity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-reputationentity.html).
 ///
 /// Every property is required: [`ReputationEntity::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReputationEntity {
-    /// `Policy`: required.
+    /// The reputation policy for the tenant.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-reputationentity.html#cfn-ses-tenant-reputationentity-policy)): object [`ReputationPolicy`], required.
     #[serde(rename = "Policy")]
     pub policy: ReputationPolicy,
 }
@@ -3340,12 +3616,14 @@ impl Walk for ReputationEntity {
 
 /// The `ReputationOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `ReputationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-reputationoptions.html).
 ///
 /// Every property is optional: start from [`ReputationOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReputationOptions {
-    /// `ReputationMetricsEnabled`: optional.
+    /// If true , tracking of reputation metrics is enabled for the configuration set. If false , tracking of reputation metrics is disabled for the configuration set.
+    ///
+    /// `ReputationMetricsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-reputationoptions.html#cfn-ses-configurationset-reputationoptions-reputationmetricsenabled)): boolean, optional. Pattern: `true|false`.
     #[serde(
         rename = "ReputationMetricsEnabled",
         skip_serializing_if = "Option::is_none"
@@ -3378,12 +3656,14 @@ impl Walk for ReputationOptions {
 
 /// The `ReputationPolicy` property type of [`Tenant`].
 ///
-/// AWS reference: [`AWS::SES::Tenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html).
+/// AWS reference: [`AWS::SES::Tenant` `ReputationPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-reputationpolicy.html).
 ///
 /// Every property is required: [`ReputationPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReputationPolicy {
-    /// `ReputationEntityPolicy`: required.
+    /// The ARN of an SES-managed reputation policy.
+    ///
+    /// `ReputationEntityPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-reputationpolicy.html#cfn-ses-tenant-reputationpolicy-reputationentitypolicy)): string, required. Pattern: `^arn:[a-z0-9-]+:ses:[a-z0-9-]+:aws:reputation-policy/(none|standard|strict)$`.
     #[serde(rename = "ReputationEntityPolicy")]
     pub reputation_entity_policy: Value<String>,
 }
@@ -3409,12 +3689,14 @@ impl Walk for ReputationPolicy {
 
 /// The `ResourceAssociation` property type of [`Tenant`].
 ///
-/// AWS reference: [`AWS::SES::Tenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html).
+/// AWS reference: [`AWS::SES::Tenant` `ResourceAssociation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-resourceassociation.html).
 ///
 /// Every property is required: [`ResourceAssociation::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceAssociation {
-    /// `ResourceArn`: required.
+    /// The ARN of the resource to associate with the tenant
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-resourceassociation.html#cfn-ses-tenant-resourceassociation-resourcearn)): string, required. Length: at least 1 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -3440,12 +3722,14 @@ impl Walk for ResourceAssociation {
 
 /// The `RouteDetails` property type of [`MultiRegionEndpoint`].
 ///
-/// AWS reference: [`AWS::SES::MultiRegionEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-multiregionendpoint.html).
+/// AWS reference: [`AWS::SES::MultiRegionEndpoint` `RouteDetails`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-multiregionendpoint-routedetails.html).
 ///
 /// Every property is required: [`RouteDetails::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RouteDetails {
-    /// `Region`: required.
+    /// The name of an AWS-Region to be a secondary region for the multi-region endpoint (global-endpoint)
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-multiregionendpoint-routedetails.html#cfn-ses-multiregionendpoint-routedetails-region)): string, required.
     #[serde(rename = "Region")]
     pub region: Value<String>,
 }
@@ -3491,24 +3775,34 @@ impl Walk for RuleTlsPolicy {
 
 /// The `S3Action` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `S3Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-s3action.html).
 ///
 /// [`S3Action::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Action {
-    /// `BucketName`: required.
+    /// The name of the Amazon S3 bucket for incoming email.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-s3action.html#cfn-ses-receiptrule-s3action-bucketname)): string, required.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `IamRoleArn`: optional.
+    /// The ARN of the IAM role to be used by Amazon SES while writing to the Amazon S3 bucket.
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-s3action.html#cfn-ses-receiptrule-s3action-iamrolearn)): string, optional. Pattern: `^arn:[\w-]+:iam::[0-9]+:role(\u002F)([\u0021-\u007E]+\u002F)?([\w+=,.@-]+)$`. Length: 20 to 2048 characters.
     #[serde(rename = "IamRoleArn", skip_serializing_if = "Option::is_none")]
     pub iam_role_arn: Option<Value<String>>,
-    /// `KmsKeyArn`: optional.
+    /// The customer managed key that Amazon SES should use to encrypt your emails before saving them to the Amazon S3 bucket. You can use the AWS managed key or a customer managed key that you created in AWS KMS as follows: To use the AWS managed key, provide an ARN in the form of arn:aws:kms:REGION:ACCOUNT-ID-WITHOUT-HYPHENS:alias/aws/ses. For example, if your AWS account ID is 123456789012 and you want to use the AWS managed key in the US West (Oregon) Region, the ARN of the AWS managed key would be arn:aws:kms:us-west-2:123456789012:alias/aws/ses. If you use the AWS managed key, you don't need to perform any extra steps to give Amazon SES permission to use the key. To use a customer managed key that you created in AWS KMS, provide the ARN of the customer managed key and ensure that you add a statement to your key's policy to give Amazon SES permission to use it. For more information about giving permissions, see the Amazon SES Developer Guide. For more information about key policies, see the AWS KMS Developer Guide. If you do not specify an AWS KMS key, Amazon SES does not encrypt your emails. Your mail is encrypted by Amazon SES using the Amazon S3 encryption client before the mail is submitted to Amazon S3 for storage. It is not encrypted using Amazon S3 server-side encryption. This means that you must use the Amazon S3 encryption client to decrypt the email after retrieving it from Amazon S3, as the service has no access to use your AWS KMS keys for decryption. This encryption client is currently available with the AWS SDK for Java and AWS SDK for Ruby only. For more information about client-side encryption using AWS KMS managed keys, see the Amazon S3 Developer Guide.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-s3action.html#cfn-ses-receiptrule-s3action-kmskeyarn)): string, optional.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `ObjectKeyPrefix`: optional.
+    /// The key prefix of the Amazon S3 bucket. The key prefix is similar to a directory name that enables you to store similar data under the same directory in a bucket.
+    ///
+    /// `ObjectKeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-s3action.html#cfn-ses-receiptrule-s3action-objectkeyprefix)): string, optional.
     #[serde(rename = "ObjectKeyPrefix", skip_serializing_if = "Option::is_none")]
     pub object_key_prefix: Option<Value<String>>,
-    /// `TopicArn`: optional.
+    /// The ARN of the Amazon SNS topic to notify when the message is saved to the Amazon S3 bucket. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-s3action.html#cfn-ses-receiptrule-s3action-topicarn)): string, optional.
     #[serde(rename = "TopicArn", skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<Value<String>>,
 }
@@ -3587,12 +3881,12 @@ impl Walk for Scope {
 
 /// The `SendingOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `SendingOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-sendingoptions.html).
 ///
 /// Every property is optional: start from [`SendingOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SendingOptions {
-    /// `SendingEnabled`: optional.
+    /// `SendingEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-sendingoptions.html#cfn-ses-configurationset-sendingoptions-sendingenabled)): boolean, optional. Pattern: `true|false`.
     #[serde(rename = "SendingEnabled", skip_serializing_if = "Option::is_none")]
     pub sending_enabled: Option<Value<bool>>,
 }
@@ -3622,15 +3916,19 @@ impl Walk for SendingOptions {
 
 /// The `SNSAction` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `SNSAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-snsaction.html).
 ///
 /// Every property is optional: start from [`SnsAction::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SnsAction {
-    /// `Encoding`: optional.
+    /// The encoding to use for the email within the Amazon SNS notification. The default value is UTF-8. Use BASE64 if you need to preserve all special characters, especially when the original message uses a different encoding format.
+    ///
+    /// `Encoding` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-snsaction.html#cfn-ses-receiptrule-snsaction-encoding)): [`Encoding`], one of `Base64`, `UTF-8`, optional.
     #[serde(rename = "Encoding", skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Value<Encoding>>,
-    /// `TopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS Topic to which notification for the email received will be published.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-snsaction.html#cfn-ses-receiptrule-snsaction-topicarn)): string, optional.
     #[serde(rename = "TopicArn", skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<Value<String>>,
 }
@@ -3668,12 +3966,12 @@ impl Walk for SnsAction {
 
 /// The `SnsDestination` property type of [`ConfigurationSetEventDestination`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationseteventdestination.html).
+/// AWS reference: [`AWS::SES::ConfigurationSetEventDestination` `SnsDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-snsdestination.html).
 ///
 /// Every property is required: [`SnsDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnsDestination {
-    /// `TopicARN`: required.
+    /// `TopicARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationseteventdestination-snsdestination.html#cfn-ses-configurationseteventdestination-snsdestination-topicarn)): string, required. Pattern: `^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\d{12}:[^:]+$`. Length: 36 to 1024 characters.
     #[serde(rename = "TopicARN")]
     pub topic_arn: Value<String>,
 }
@@ -3699,15 +3997,19 @@ impl Walk for SnsDestination {
 
 /// The `StopAction` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `StopAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-stopaction.html).
 ///
 /// [`StopAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StopAction {
-    /// `Scope`: required.
+    /// The scope of the StopAction. The only acceptable value is RuleSet.
+    ///
+    /// `Scope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-stopaction.html#cfn-ses-receiptrule-stopaction-scope)): [`Scope`], one of `RuleSet`, required.
     #[serde(rename = "Scope")]
     pub scope: Value<Scope>,
-    /// `TopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the stop action is taken. You can find the ARN of a topic by using the ListTopics Amazon SNS operation.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-stopaction.html#cfn-ses-receiptrule-stopaction-topicarn)): string, optional.
     #[serde(rename = "TopicArn", skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<Value<String>>,
 }
@@ -3762,15 +4064,19 @@ impl Walk for SuppressedReasons {
 
 /// The `SuppressionOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `SuppressionOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-suppressionoptions.html).
 ///
 /// Every property is optional: start from [`SuppressionOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SuppressionOptions {
-    /// `SuppressedReasons`: optional.
+    /// A list that contains the reasons that email addresses are automatically added to the suppression list for your account.
+    ///
+    /// `SuppressedReasons` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-suppressionoptions.html#cfn-ses-configurationset-suppressionoptions-suppressedreasons)): list of (string), optional. Each item: Pattern: `BOUNCE|COMPLAINT`.
     #[serde(rename = "SuppressedReasons", skip_serializing_if = "Option::is_none")]
     pub suppressed_reasons: Option<Value<Vec<Value<String>>>>,
-    /// `ValidationOptions`: optional.
+    /// An object that contains information about the validation options for your account.
+    ///
+    /// `ValidationOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-suppressionoptions.html#cfn-ses-configurationset-suppressionoptions-validationoptions)): object [`ValidationOptions`], optional.
     #[serde(rename = "ValidationOptions", skip_serializing_if = "Option::is_none")]
     pub validation_options: Option<ValidationOptions>,
 }
@@ -3828,15 +4134,15 @@ impl Walk for SuppressionScope {
 
 /// The `Tag` property type of [`ConfigurationSet`], [`ContactList`], [`CustomVerificationEmailTemplate`], [`DedicatedIpPool`], [`EmailIdentity`], [`MailManagerAddonInstance`], [`MailManagerAddonSubscription`], [`MailManagerAddressList`], [`MailManagerArchive`], [`MailManagerIngressPoint`], [`MailManagerRelay`], [`MailManagerRuleSet`], [`MailManagerTrafficPolicy`], [`MultiRegionEndpoint`], [`Template`] and [`Tenant`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html), [`AWS::SES::ContactList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-contactlist.html), [`AWS::SES::CustomVerificationEmailTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-customverificationemailtemplate.html), [`AWS::SES::DedicatedIpPool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-dedicatedippool.html), [`AWS::SES::EmailIdentity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-emailidentity.html), [`AWS::SES::MailManagerAddonInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddoninstance.html), [`AWS::SES::MailManagerAddonSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddonsubscription.html), [`AWS::SES::MailManagerAddressList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageraddresslist.html), [`AWS::SES::MailManagerArchive`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerarchive.html), [`AWS::SES::MailManagerIngressPoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanageringresspoint.html), [`AWS::SES::MailManagerRelay`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerrelay.html), [`AWS::SES::MailManagerRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagerruleset.html), [`AWS::SES::MailManagerTrafficPolicy`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-mailmanagertrafficpolicy.html), [`AWS::SES::MultiRegionEndpoint`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-multiregionendpoint.html), [`AWS::SES::Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-template.html), [`AWS::SES::Tenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-tag.html), [`AWS::SES::ContactList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-contactlist-tag.html), [`AWS::SES::CustomVerificationEmailTemplate` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-customverificationemailtemplate-tag.html), [`AWS::SES::DedicatedIpPool` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-dedicatedippool-tag.html), [`AWS::SES::EmailIdentity` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-emailidentity-tag.html), [`AWS::SES::MailManagerAddonInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanageraddoninstance-tag.html), [`AWS::SES::MailManagerAddonSubscription` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanageraddonsubscription-tag.html), [`AWS::SES::MailManagerAddressList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanageraddresslist-tag.html), [`AWS::SES::MailManagerArchive` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagerarchive-tag.html), [`AWS::SES::MailManagerIngressPoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanageringresspoint-tag.html), [`AWS::SES::MailManagerRelay` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagerrelay-tag.html), [`AWS::SES::MailManagerRuleSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagerruleset-tag.html), [`AWS::SES::MailManagerTrafficPolicy` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-mailmanagertrafficpolicy-tag.html), [`AWS::SES::MultiRegionEndpoint` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-multiregionendpoint-tag.html), [`AWS::SES::Template` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-template-tag.html), [`AWS::SES::Tenant` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-tag.html#cfn-ses-configurationset-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-tag.html#cfn-ses-configurationset-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3865,21 +4171,29 @@ impl Walk for Tag {
 
 /// The `Template` property type of [`Template`].
 ///
-/// AWS reference: [`AWS::SES::Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-template.html).
+/// AWS reference: [`AWS::SES::Template` `Template`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-template-template.html).
 ///
 /// [`TemplateTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TemplateTemplate {
-    /// `HtmlPart`: optional.
+    /// The HTML body of the email.
+    ///
+    /// `HtmlPart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-template-template.html#cfn-ses-template-template-htmlpart)): string, optional.
     #[serde(rename = "HtmlPart", skip_serializing_if = "Option::is_none")]
     pub html_part: Option<Value<String>>,
-    /// `SubjectPart`: required.
+    /// The subject line of the email.
+    ///
+    /// `SubjectPart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-template-template.html#cfn-ses-template-template-subjectpart)): string, required.
     #[serde(rename = "SubjectPart")]
     pub subject_part: Value<String>,
-    /// `TemplateName`: optional, create-only (changing it replaces the resource).
+    /// The name of the template.
+    ///
+    /// `TemplateName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-template-template.html#cfn-ses-template-template-templatename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]{1,64}$`. Length: 1 to 64 characters.
     #[serde(rename = "TemplateName", skip_serializing_if = "Option::is_none")]
     pub template_name: Option<Value<String>>,
-    /// `TextPart`: optional.
+    /// The email body that is visible to recipients whose email clients do not display HTML content.
+    ///
+    /// `TextPart` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-template-template.html#cfn-ses-template-template-textpart)): string, optional.
     #[serde(rename = "TextPart", skip_serializing_if = "Option::is_none")]
     pub text_part: Option<Value<String>>,
 }
@@ -3932,15 +4246,19 @@ impl Walk for TemplateTemplate {
 
 /// The `TenantSuppressionAttributes` property type of [`Tenant`].
 ///
-/// AWS reference: [`AWS::SES::Tenant`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-tenant.html).
+/// AWS reference: [`AWS::SES::Tenant` `TenantSuppressionAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-tenantsuppressionattributes.html).
 ///
 /// Every property is required: [`TenantSuppressionAttributes::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TenantSuppressionAttributes {
-    /// `SuppressedReasons`: required.
+    /// The reasons that cause messages to be added to the suppression list.
+    ///
+    /// `SuppressedReasons` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-tenantsuppressionattributes.html#cfn-ses-tenant-tenantsuppressionattributes-suppressedreasons)): list of ([`SuppressedReasons`], one of `BOUNCE`, `COMPLAINT`), required.
     #[serde(rename = "SuppressedReasons")]
     pub suppressed_reasons: Value<Vec<Value<SuppressedReasons>>>,
-    /// `SuppressionScope`: required.
+    /// The scope of the suppression list for the tenant.
+    ///
+    /// `SuppressionScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-tenant-tenantsuppressionattributes.html#cfn-ses-tenant-tenantsuppressionattributes-suppressionscope)): [`SuppressionScope`], one of `ACCOUNT`, `TENANT`, required.
     #[serde(rename = "SuppressionScope")]
     pub suppression_scope: Value<SuppressionScope>,
 }
@@ -3972,21 +4290,27 @@ impl Walk for TenantSuppressionAttributes {
 
 /// The `Topic` property type of [`ContactList`].
 ///
-/// AWS reference: [`AWS::SES::ContactList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-contactlist.html).
+/// AWS reference: [`AWS::SES::ContactList` `Topic`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-contactlist-topic.html).
 ///
 /// [`Topic::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Topic {
-    /// `DefaultSubscriptionStatus`: required.
+    /// `DefaultSubscriptionStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-contactlist-topic.html#cfn-ses-contactlist-topic-defaultsubscriptionstatus)): string, required.
     #[serde(rename = "DefaultSubscriptionStatus")]
     pub default_subscription_status: Value<String>,
-    /// `Description`: optional.
+    /// The description of the topic.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-contactlist-topic.html#cfn-ses-contactlist-topic-description)): string, optional. Length: 0 to 500 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// The display name of the topic.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-contactlist-topic.html#cfn-ses-contactlist-topic-displayname)): string, required. Length: 0 to 128 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `TopicName`: required.
+    /// The name of the topic.
+    ///
+    /// `TopicName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-contactlist-topic.html#cfn-ses-contactlist-topic-topicname)): string, required. Pattern: `^[a-zA-Z0-9_-]{1,64}$`.
     #[serde(rename = "TopicName")]
     pub topic_name: Value<String>,
 }
@@ -4031,18 +4355,22 @@ impl Walk for Topic {
 
 /// The `TrackingOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `TrackingOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-trackingoptions.html).
 ///
 /// Every property is optional: start from [`TrackingOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrackingOptions {
-    /// `CustomRedirectDomain`: optional.
+    /// The domain to use for tracking open and click events.
+    ///
+    /// `CustomRedirectDomain` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-trackingoptions.html#cfn-ses-configurationset-trackingoptions-customredirectdomain)): string, optional.
     #[serde(
         rename = "CustomRedirectDomain",
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_redirect_domain: Option<Value<String>>,
-    /// `HttpsPolicy`: optional.
+    /// The https policy to use for tracking open and click events.
+    ///
+    /// `HttpsPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-trackingoptions.html#cfn-ses-configurationset-trackingoptions-httpspolicy)): string, optional. Pattern: `REQUIRE|REQUIRE_OPEN_ONLY|OPTIONAL`.
     #[serde(rename = "HttpsPolicy", skip_serializing_if = "Option::is_none")]
     pub https_policy: Option<Value<String>>,
 }
@@ -4080,12 +4408,14 @@ impl Walk for TrackingOptions {
 
 /// The `ValidationOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `ValidationOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-validationoptions.html).
 ///
 /// Every property is required: [`ValidationOptions::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValidationOptions {
-    /// `ConditionThreshold`: required.
+    /// The condition threshold settings for suppression validation.
+    ///
+    /// `ConditionThreshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-validationoptions.html#cfn-ses-configurationset-validationoptions-conditionthreshold)): object [`ConditionThreshold`], required.
     #[serde(rename = "ConditionThreshold")]
     pub condition_threshold: ConditionThreshold,
 }
@@ -4111,15 +4441,19 @@ impl Walk for ValidationOptions {
 
 /// The `VdmOptions` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SES::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-configurationset.html).
+/// AWS reference: [`AWS::SES::ConfigurationSet` `VdmOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-vdmoptions.html).
 ///
 /// Every property is optional: start from [`VdmOptions::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VdmOptions {
-    /// `DashboardOptions`: optional.
+    /// Preferences regarding the Dashboard feature.
+    ///
+    /// `DashboardOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-vdmoptions.html#cfn-ses-configurationset-vdmoptions-dashboardoptions)): object [`DashboardOptions`], optional.
     #[serde(rename = "DashboardOptions", skip_serializing_if = "Option::is_none")]
     pub dashboard_options: Option<DashboardOptions>,
-    /// `GuardianOptions`: optional.
+    /// Preferences regarding the Guardian feature.
+    ///
+    /// `GuardianOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-configurationset-vdmoptions.html#cfn-ses-configurationset-vdmoptions-guardianoptions)): object [`GuardianOptions`], optional.
     #[serde(rename = "GuardianOptions", skip_serializing_if = "Option::is_none")]
     pub guardian_options: Option<GuardianOptions>,
 }
@@ -4157,15 +4491,19 @@ impl Walk for VdmOptions {
 
 /// The `WorkmailAction` property type of [`ReceiptRule`].
 ///
-/// AWS reference: [`AWS::SES::ReceiptRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ses-receiptrule.html).
+/// AWS reference: [`AWS::SES::ReceiptRule` `WorkmailAction`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-workmailaction.html).
 ///
 /// [`WorkmailAction::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkmailAction {
-    /// `OrganizationArn`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon WorkMail organization. Amazon WorkMail ARNs use the following format: arn:aws:workmail:\<region\>:\<awsAccountId\>:organization/\<workmailOrganizationId\>. You can find the ID of your organization by using the ListOrganizations operation in Amazon WorkMail. Amazon WorkMail organization IDs begin with "m-", followed by a string of alphanumeric characters.
+    ///
+    /// `OrganizationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-workmailaction.html#cfn-ses-receiptrule-workmailaction-organizationarn)): string, required.
     #[serde(rename = "OrganizationArn")]
     pub organization_arn: Value<String>,
-    /// `TopicArn`: optional.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the WorkMail action is called. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ses-receiptrule-workmailaction.html#cfn-ses-receiptrule-workmailaction-topicarn)): string, optional.
     #[serde(rename = "TopicArn", skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<Value<String>>,
 }

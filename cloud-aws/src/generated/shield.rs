@@ -9,13 +9,19 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Shield::DRTAccess` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-drtaccess.html)).
 ///
+/// Config the role and list of Amazon S3 log buckets used by the Shield Response Team (SRT) to access your AWS account while assisting with attack mitigation.
+///
 /// [`DrtAccess::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DrtAccess {
-    /// `LogBucketList`: optional.
+    /// Authorizes the Shield Response Team (SRT) to access the specified Amazon S3 bucket containing log data such as Application Load Balancer access logs, CloudFront logs, or logs from third party sources. You can associate up to 10 Amazon S3 buckets with your subscription.
+    ///
+    /// `LogBucketList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-drtaccess.html#cfn-shield-drtaccess-logbucketlist)): list of (string), optional. Items: 0 to 10. Each item: Length: 3 to 63 characters.
     #[serde(rename = "LogBucketList", skip_serializing_if = "Option::is_none")]
     pub log_bucket_list: Option<Value<Vec<Value<String>>>>,
-    /// `RoleArn`: required.
+    /// Authorizes the Shield Response Team (SRT) using the specified role, to access your AWS account to assist with DDoS attack mitigation during potential attacks. This enables the SRT to inspect your AWS WAF configuration and create or update AWS WAF rules and web ACLs.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-drtaccess.html#cfn-shield-drtaccess-rolearn)): string, required. Length: at most 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
 }
@@ -63,13 +69,19 @@ impl ResourceRef<DrtAccess> {
 
 /// The properties of an `AWS::Shield::ProactiveEngagement` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-proactiveengagement.html)).
 ///
+/// Authorizes the Shield Response Team (SRT) to use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support.
+///
 /// Every property is required: [`ProactiveEngagement::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProactiveEngagement {
-    /// `EmergencyContactList`: required.
+    /// A list of email addresses and phone numbers that the Shield Response Team (SRT) can use to contact you for escalations to the SRT and to initiate proactive customer support. To enable proactive engagement, the contact list must include at least one phone number.
+    ///
+    /// `EmergencyContactList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-proactiveengagement.html#cfn-shield-proactiveengagement-emergencycontactlist)): list of (object [`EmergencyContact`]), required. Items: 1 to 10.
     #[serde(rename = "EmergencyContactList")]
     pub emergency_contact_list: Value<Vec<EmergencyContact>>,
-    /// `ProactiveEngagementStatus`: required.
+    /// If \`ENABLED\`, the Shield Response Team (SRT) will use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support. If \`DISABLED\`, the SRT will not proactively notify contacts about escalations or to initiate proactive customer support.
+    ///
+    /// `ProactiveEngagementStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-proactiveengagement.html#cfn-shield-proactiveengagement-proactiveengagementstatus)): [`ProactiveEngagementStatus`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "ProactiveEngagementStatus")]
     pub proactive_engagement_status: Value<ProactiveEngagementStatus>,
 }
@@ -114,26 +126,38 @@ impl ResourceRef<ProactiveEngagement> {
 
 /// The properties of an `AWS::Shield::Protection` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protection.html)).
 ///
+/// Enables AWS Shield Advanced for a specific AWS resource. The resource can be an Amazon CloudFront distribution, Amazon Route 53 hosted zone, AWS Global Accelerator standard accelerator, Elastic IP Address, Application Load Balancer, or a Classic Load Balancer. You can protect Amazon EC2 instances and Network Load Balancers by association with protected Amazon EC2 Elastic IP addresses.
+///
 /// [`Protection::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Protection {
-    /// `ApplicationLayerAutomaticResponseConfiguration`: optional.
+    /// The automatic application layer DDoS mitigation settings for a Protection. This configuration determines whether Shield Advanced automatically manages rules in the web ACL in order to respond to application layer events that Shield Advanced determines to be DDoS attacks.
+    ///
+    /// `ApplicationLayerAutomaticResponseConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protection.html#cfn-shield-protection-applicationlayerautomaticresponseconfiguration)): object [`ApplicationLayerAutomaticResponseConfiguration`], optional.
     #[serde(
         rename = "ApplicationLayerAutomaticResponseConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_layer_automatic_response_configuration:
         Option<ApplicationLayerAutomaticResponseConfiguration>,
-    /// `HealthCheckArns`: optional.
+    /// The Amazon Resource Names (ARNs) of the health check to associate with the protection.
+    ///
+    /// `HealthCheckArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protection.html#cfn-shield-protection-healthcheckarns)): list of (string), optional. Items: at most 1. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "HealthCheckArns", skip_serializing_if = "Option::is_none")]
     pub health_check_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Friendly name for the Protection.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protection.html#cfn-shield-protection-name)): string, required, create-only (changing it replaces the resource). Pattern: `[ a-zA-Z0-9_\.\-]*`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN (Amazon Resource Name) of the resource to be protected.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protection.html#cfn-shield-protection-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws`. Length: 1 to 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
-    /// `Tags`: optional.
+    /// One or more tag key-value pairs for the Protection object.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protection.html#cfn-shield-protection-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -212,25 +236,39 @@ impl ResourceRef<Protection> {
 
 /// The properties of an `AWS::Shield::ProtectionGroup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protectiongroup.html)).
 ///
+/// A grouping of protected resources so they can be handled as a collective. This resource grouping improves the accuracy of detection and reduces false positives.
+///
 /// [`ProtectionGroup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProtectionGroup {
-    /// `Aggregation`: required.
+    /// Defines how AWS Shield combines resource data for the group in order to detect, mitigate, and report events. \* Sum - Use the total traffic across the group. This is a good choice for most cases. Examples include Elastic IP addresses for EC2 instances that scale manually or automatically. \* Mean - Use the average of the traffic across the group. This is a good choice for resources that share traffic uniformly. Examples include accelerators and load balancers. \* Max - Use the highest traffic from each resource. This is useful for resources that don't share traffic and for resources that share that traffic in a non-uniform way. Examples include Amazon CloudFront and origin resources for CloudFront distributions.
+    ///
+    /// `Aggregation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protectiongroup.html#cfn-shield-protectiongroup-aggregation)): [`Aggregation`], one of `SUM`, `MEAN`, `MAX`, required.
     #[serde(rename = "Aggregation")]
     pub aggregation: Value<Aggregation>,
-    /// `Members`: optional.
+    /// The Amazon Resource Names (ARNs) of the resources to include in the protection group. You must set this when you set \`Pattern\` to \`ARBITRARY\` and you must not set it for any other \`Pattern\` setting.
+    ///
+    /// `Members` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protectiongroup.html#cfn-shield-protectiongroup-members)): list of (string), optional. Items: 0 to 10000. Each item: Pattern: `^arn:aws`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "Members", skip_serializing_if = "Option::is_none")]
     pub members: Option<Value<Vec<Value<String>>>>,
-    /// `Pattern`: required.
+    /// The criteria to use to choose the protected resources for inclusion in the group. You can include all resources that have protections, provide a list of resource Amazon Resource Names (ARNs), or include all resources of a specified resource type.
+    ///
+    /// `Pattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protectiongroup.html#cfn-shield-protectiongroup-pattern)): [`Pattern`], one of `ALL`, `ARBITRARY`, `BY_RESOURCE_TYPE`, required.
     #[serde(rename = "Pattern")]
     pub pattern: Value<Pattern>,
-    /// `ProtectionGroupId`: required, create-only (changing it replaces the resource).
+    /// The name of the protection group. You use this to identify the protection group in lists and to manage the protection group, for example to update, delete, or describe it.
+    ///
+    /// `ProtectionGroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protectiongroup.html#cfn-shield-protectiongroup-protectiongroupid)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9\-]*`. Length: 1 to 36 characters.
     #[serde(rename = "ProtectionGroupId")]
     pub protection_group_id: Value<String>,
-    /// `ResourceType`: optional.
+    /// The resource type to include in the protection group. All protected resources of this type are included in the protection group. Newly protected resources of this type are automatically added to the group. You must set this when you set \`Pattern\` to \`BY\_RESOURCE\_TYPE\` and you must not set it for any other \`Pattern\` setting.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protectiongroup.html#cfn-shield-protectiongroup-resourcetype)): [`ResourceType`], one of `CLOUDFRONT_DISTRIBUTION`, `ROUTE_53_HOSTED_ZONE`, `ELASTIC_IP_ALLOCATION`, `CLASSIC_LOAD_BALANCER`, `APPLICATION_LOAD_BALANCER`, `GLOBAL_ACCELERATOR`, optional.
     #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<Value<ResourceType>>,
-    /// `Tags`: optional.
+    /// One or more tag key-value pairs for the Protection object.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protectiongroup.html#cfn-shield-protectiongroup-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -329,15 +367,19 @@ impl Walk for Aggregation {
 
 /// The `ApplicationLayerAutomaticResponseConfiguration` property type of [`Protection`].
 ///
-/// AWS reference: [`AWS::Shield::Protection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protection.html).
+/// AWS reference: [`AWS::Shield::Protection` `ApplicationLayerAutomaticResponseConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-protection-applicationlayerautomaticresponseconfiguration.html).
 ///
 /// Every property is required: [`ApplicationLayerAutomaticResponseConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationLayerAutomaticResponseConfiguration {
-    /// `Action`: required.
+    /// Specifies the action setting that Shield Advanced should use in the AWS WAF rules that it creates on behalf of the protected resource in response to DDoS attacks. You specify this as part of the configuration for the automatic application layer DDoS mitigation feature, when you enable or update automatic mitigation. Shield Advanced creates the AWS WAF rules in a Shield Advanced-managed rule group, inside the web ACL that you have associated with the resource.
+    ///
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-protection-applicationlayerautomaticresponseconfiguration.html#cfn-shield-protection-applicationlayerautomaticresponseconfiguration-action)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "Action")]
     pub action: Json,
-    /// `Status`: required.
+    /// Indicates whether automatic application layer DDoS mitigation is enabled for the protection.
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-protection-applicationlayerautomaticresponseconfiguration.html#cfn-shield-protection-applicationlayerautomaticresponseconfiguration-status)): [`Status`], one of `ENABLED`, `DISABLED`, required.
     #[serde(rename = "Status")]
     pub status: Value<Status>,
 }
@@ -366,18 +408,24 @@ impl Walk for ApplicationLayerAutomaticResponseConfiguration {
 
 /// The `EmergencyContact` property type of [`ProactiveEngagement`].
 ///
-/// AWS reference: [`AWS::Shield::ProactiveEngagement`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-proactiveengagement.html).
+/// AWS reference: [`AWS::Shield::ProactiveEngagement` `EmergencyContact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-proactiveengagement-emergencycontact.html).
 ///
 /// [`EmergencyContact::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EmergencyContact {
-    /// `ContactNotes`: optional.
+    /// Additional notes regarding the contact.
+    ///
+    /// `ContactNotes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-proactiveengagement-emergencycontact.html#cfn-shield-proactiveengagement-emergencycontact-contactnotes)): string, optional. Pattern: `^[\w\s\.\-,:/()+@]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "ContactNotes", skip_serializing_if = "Option::is_none")]
     pub contact_notes: Option<Value<String>>,
-    /// `EmailAddress`: required.
+    /// The email address for the contact.
+    ///
+    /// `EmailAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-proactiveengagement-emergencycontact.html#cfn-shield-proactiveengagement-emergencycontact-emailaddress)): string, required. Pattern: `^\S+@\S+\.\S+$`. Length: 1 to 150 characters.
     #[serde(rename = "EmailAddress")]
     pub email_address: Value<String>,
-    /// `PhoneNumber`: optional.
+    /// The phone number for the contact
+    ///
+    /// `PhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-proactiveengagement-emergencycontact.html#cfn-shield-proactiveengagement-emergencycontact-phonenumber)): string, optional. Pattern: `^\+[1-9]\d{1,14}$`. Length: 1 to 16 characters.
     #[serde(rename = "PhoneNumber", skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<Value<String>>,
 }
@@ -516,15 +564,19 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`Protection`] and [`ProtectionGroup`].
 ///
-/// AWS reference: [`AWS::Shield::Protection`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protection.html), [`AWS::Shield::ProtectionGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-shield-protectiongroup.html).
+/// AWS reference: [`AWS::Shield::Protection` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-protection-tag.html), [`AWS::Shield::ProtectionGroup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-protectiongroup-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// Part of the key:value pair that defines a tag. You can use a tag key to describe a category of information, such as "customer." Tag keys are case-sensitive.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-protection-tag.html#cfn-shield-protection-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Part of the key:value pair that defines a tag. You can use a tag value to describe a specific value within a category, such as "companyA" or "companyB." Tag values are case-sensitive.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-shield-protection-tag.html#cfn-shield-protection-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

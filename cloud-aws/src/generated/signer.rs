@@ -9,22 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Signer::ProfilePermission` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-profilepermission.html)).
 ///
+/// Resource Type definition for AWS::Signer::ProfilePermission
+///
 /// [`ProfilePermission::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProfilePermission {
-    /// `Action`: required, create-only (changing it replaces the resource).
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-profilepermission.html#cfn-signer-profilepermission-action)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Action")]
     pub action: Value<String>,
-    /// `Principal`: required, create-only (changing it replaces the resource).
+    /// `Principal` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-profilepermission.html#cfn-signer-profilepermission-principal)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Principal")]
     pub principal: Value<String>,
-    /// `ProfileName`: required, create-only (changing it replaces the resource).
+    /// `ProfileName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-profilepermission.html#cfn-signer-profilepermission-profilename)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z_]{2,64}$`.
     #[serde(rename = "ProfileName")]
     pub profile_name: Value<String>,
-    /// `ProfileVersion`: optional, create-only (changing it replaces the resource).
+    /// `ProfileVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-profilepermission.html#cfn-signer-profilepermission-profileversion)): string, optional, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z]{10}$`. Length: 10 to 10 characters.
     #[serde(rename = "ProfileVersion", skip_serializing_if = "Option::is_none")]
     pub profile_version: Option<Value<String>>,
-    /// `StatementId`: required, create-only (changing it replaces the resource).
+    /// `StatementId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-profilepermission.html#cfn-signer-profilepermission-statementid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "StatementId")]
     pub statement_id: Value<String>,
 }
@@ -85,19 +87,27 @@ impl Resource for ProfilePermission {
 
 /// The properties of an `AWS::Signer::SigningProfile` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-signingprofile.html)).
 ///
+/// A signing profile is a signing template that can be used to carry out a pre-defined signing job.
+///
 /// [`SigningProfile::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SigningProfile {
-    /// `PlatformId`: required, create-only (changing it replaces the resource).
+    /// The ID of the target signing platform.
+    ///
+    /// `PlatformId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-signingprofile.html#cfn-signer-signingprofile-platformid)): [`PlatformId`], one of `AWSLambda-SHA384-ECDSA`, `Notation-OCI-SHA384-ECDSA`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PlatformId")]
     pub platform_id: Value<PlatformId>,
-    /// `SignatureValidityPeriod`: optional, create-only (changing it replaces the resource).
+    /// Signature validity period of the profile.
+    ///
+    /// `SignatureValidityPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-signingprofile.html#cfn-signer-signingprofile-signaturevalidityperiod)): object [`SignatureValidityPeriod`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "SignatureValidityPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub signature_validity_period: Option<SignatureValidityPeriod>,
-    /// `Tags`: optional.
+    /// A list of tags associated with the signing profile.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-signingprofile.html#cfn-signer-signingprofile-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -190,15 +200,15 @@ impl Walk for PlatformId {
 
 /// The `SignatureValidityPeriod` property type of [`SigningProfile`].
 ///
-/// AWS reference: [`AWS::Signer::SigningProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-signingprofile.html).
+/// AWS reference: [`AWS::Signer::SigningProfile` `SignatureValidityPeriod`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-signer-signingprofile-signaturevalidityperiod.html).
 ///
 /// Every property is optional: start from [`SignatureValidityPeriod::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SignatureValidityPeriod {
-    /// `Type`: optional.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-signer-signingprofile-signaturevalidityperiod.html#cfn-signer-signingprofile-signaturevalidityperiod-type)): [`Type`], one of `DAYS`, `MONTHS`, `YEARS`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-signer-signingprofile-signaturevalidityperiod.html#cfn-signer-signingprofile-signaturevalidityperiod-value)): integer, optional.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<i64>>,
 }
@@ -236,15 +246,15 @@ impl Walk for SignatureValidityPeriod {
 
 /// The `Tag` property type of [`SigningProfile`].
 ///
-/// AWS reference: [`AWS::Signer::SigningProfile`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-signer-signingprofile.html).
+/// AWS reference: [`AWS::Signer::SigningProfile` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-signer-signingprofile-tag.html).
 ///
 /// Every property is optional: start from [`Tag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-signer-signingprofile-tag.html#cfn-signer-signingprofile-tag-key)): string, optional. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 127 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-signer-signingprofile-tag.html#cfn-signer-signingprofile-tag-value)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }

@@ -9,22 +9,30 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SimSpaceWeaver::Simulation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-simspaceweaver-simulation.html)).
 ///
+/// AWS::SimSpaceWeaver::Simulation resource creates an AWS Simulation.
+///
 /// [`Simulation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Simulation {
-    /// `MaximumDuration`: optional, create-only (changing it replaces the resource).
+    /// The maximum running time of the simulation.
+    ///
+    /// `MaximumDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-simspaceweaver-simulation.html#cfn-simspaceweaver-simulation-maximumduration)): string, optional, create-only (changing it replaces the resource). Length: 2 to 6 characters.
     #[serde(rename = "MaximumDuration", skip_serializing_if = "Option::is_none")]
     pub maximum_duration: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the simulation.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-simspaceweaver-simulation.html#cfn-simspaceweaver-simulation-name)): string, required, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_\-]{1,2048}$`. Length: 1 to 2048 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// Role ARN.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-simspaceweaver-simulation.html#cfn-simspaceweaver-simulation-rolearn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `SchemaS3Location`: optional, create-only (changing it replaces the resource).
+    /// `SchemaS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-simspaceweaver-simulation.html#cfn-simspaceweaver-simulation-schemas3location)): object [`S3Location`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SchemaS3Location", skip_serializing_if = "Option::is_none")]
     pub schema_s3_location: Option<S3Location>,
-    /// `SnapshotS3Location`: optional, create-only (changing it replaces the resource).
+    /// `SnapshotS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-simspaceweaver-simulation.html#cfn-simspaceweaver-simulation-snapshots3location)): object [`S3Location`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "SnapshotS3Location", skip_serializing_if = "Option::is_none")]
     pub snapshot_s3_location: Option<S3Location>,
 }
@@ -99,15 +107,19 @@ impl ResourceRef<Simulation> {
 
 /// The `S3Location` property type of [`Simulation`].
 ///
-/// AWS reference: [`AWS::SimSpaceWeaver::Simulation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-simspaceweaver-simulation.html).
+/// AWS reference: [`AWS::SimSpaceWeaver::Simulation` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-simspaceweaver-simulation-s3location.html).
 ///
 /// Every property is required: [`S3Location::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `BucketName`: required.
+    /// The Schema S3 bucket name.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-simspaceweaver-simulation-s3location.html#cfn-simspaceweaver-simulation-s3location-bucketname)): string, required. Pattern: `[a-zA-Z0-9_\-]{3,63}$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `ObjectKey`: required.
+    /// This is the schema S3 object key, which includes the full path of "folders" from the bucket root to the schema.
+    ///
+    /// `ObjectKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-simspaceweaver-simulation-s3location.html#cfn-simspaceweaver-simulation-s3location-objectkey)): string, required. Length: 3 to 255 characters.
     #[serde(rename = "ObjectKey")]
     pub object_key: Value<String>,
 }

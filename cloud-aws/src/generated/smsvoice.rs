@@ -9,34 +9,48 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SMSVOICE::ConfigurationSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html)).
 ///
+/// Resource Type definition for AWS::SMSVOICE::ConfigurationSet
+///
 /// Every property is optional: start from [`ConfigurationSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConfigurationSet {
-    /// `ConfigurationSetName`: optional, create-only (changing it replaces the resource).
+    /// The name to use for the configuration set.
+    ///
+    /// `ConfigurationSetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html#cfn-smsvoice-configurationset-configurationsetname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(
         rename = "ConfigurationSetName",
         skip_serializing_if = "Option::is_none"
     )]
     pub configuration_set_name: Option<Value<String>>,
-    /// `DefaultSenderId`: optional.
+    /// The default sender ID to set for the ConfigurationSet.
+    ///
+    /// `DefaultSenderId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html#cfn-smsvoice-configurationset-defaultsenderid)): string, optional. Pattern: `^[A-Za-z0-9_-]+$`.
     #[serde(rename = "DefaultSenderId", skip_serializing_if = "Option::is_none")]
     pub default_sender_id: Option<Value<String>>,
-    /// `EventDestinations`: optional.
+    /// An event destination is a location where you send message events.
+    ///
+    /// `EventDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html#cfn-smsvoice-configurationset-eventdestinations)): list of (object [`EventDestination`]), optional. Items: at most 5.
     #[serde(rename = "EventDestinations", skip_serializing_if = "Option::is_none")]
     pub event_destinations: Option<Value<Vec<EventDestination>>>,
-    /// `MessageFeedbackEnabled`: optional.
+    /// Set to true to enable message feedback.
+    ///
+    /// `MessageFeedbackEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html#cfn-smsvoice-configurationset-messagefeedbackenabled)): boolean, optional.
     #[serde(
         rename = "MessageFeedbackEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub message_feedback_enabled: Option<Value<bool>>,
-    /// `ProtectConfigurationId`: optional.
+    /// The unique identifier for the protect configuration to be associated to the configuration set.
+    ///
+    /// `ProtectConfigurationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html#cfn-smsvoice-configurationset-protectconfigurationid)): string, optional. Pattern: `^[A-Za-z0-9_:/-]+$`. Length: 1 to 256 characters.
     #[serde(
         rename = "ProtectConfigurationId",
         skip_serializing_if = "Option::is_none"
     )]
     pub protect_configuration_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html#cfn-smsvoice-configurationset-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -119,34 +133,52 @@ impl ResourceRef<ConfigurationSet> {
 
 /// The properties of an `AWS::SMSVOICE::NotifyConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html)).
 ///
+/// A notify configuration defines the settings used to send templated messages with AWS End User Messaging SMS managed messaging, including the display name, use case, enabled channels, and enabled countries.
+///
 /// [`NotifyConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotifyConfiguration {
-    /// `DefaultTemplateId`: optional.
+    /// The default template identifier to associate with the notify configuration. If specified, this template is used when sending messages without an explicit template identifier.
+    ///
+    /// `DefaultTemplateId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html#cfn-smsvoice-notifyconfiguration-defaulttemplateid)): string, optional. Pattern: `^[A-Za-z0-9_-]*$`. Length: at most 256 characters.
     #[serde(rename = "DefaultTemplateId", skip_serializing_if = "Option::is_none")]
     pub default_template_id: Option<Value<String>>,
-    /// `DeletionProtectionEnabled`: optional.
+    /// By default this is set to false. When set to true the notify configuration can't be deleted.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html#cfn-smsvoice-notifyconfiguration-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `DisplayName`: required, create-only (changing it replaces the resource).
+    /// The display name to associate with the notify configuration.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html#cfn-smsvoice-notifyconfiguration-displayname)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9_ -]+$`. Length: 1 to 15 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `EnabledChannels`: required.
+    /// An array of channels to enable for the notify configuration. Supported values include SMS and VOICE.
+    ///
+    /// `EnabledChannels` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html#cfn-smsvoice-notifyconfiguration-enabledchannels)): list of ([`EnabledChannels`], one of `SMS`, `VOICE`, `MMS`, `RCS`), required. Items: 1 to 4.
     #[serde(rename = "EnabledChannels")]
     pub enabled_channels: Value<Vec<Value<EnabledChannels>>>,
-    /// `EnabledCountries`: optional.
+    /// An array of two-character ISO country codes, in ISO 3166-1 alpha-2 format, that are enabled for the notify configuration.
+    ///
+    /// `EnabledCountries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html#cfn-smsvoice-notifyconfiguration-enabledcountries)): list of (string), optional. Items: at most 300. Each item: Pattern: `^[A-Z]{2}$`. Each item: Length: 2 to 2 characters.
     #[serde(rename = "EnabledCountries", skip_serializing_if = "Option::is_none")]
     pub enabled_countries: Option<Value<Vec<Value<String>>>>,
-    /// `PoolId`: optional.
+    /// The identifier of the pool to associate with the notify configuration.
+    ///
+    /// `PoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html#cfn-smsvoice-notifyconfiguration-poolid)): string, optional. Pattern: `^[A-Za-z0-9_:/-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "PoolId", skip_serializing_if = "Option::is_none")]
     pub pool_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of tags (key and value pairs) associated with the notify configuration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html#cfn-smsvoice-notifyconfiguration-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `UseCase`: required, create-only (changing it replaces the resource).
+    /// The use case for the notify configuration.
+    ///
+    /// `UseCase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html#cfn-smsvoice-notifyconfiguration-usecase)): [`UseCase`], one of `CODE_VERIFICATION`, required, create-only (changing it replaces the resource).
     #[serde(rename = "UseCase")]
     pub use_case: Value<UseCase>,
 }
@@ -265,13 +297,19 @@ impl ResourceRef<NotifyConfiguration> {
 
 /// The properties of an `AWS::SMSVOICE::OptOutList` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-optoutlist.html)).
 ///
+/// Resource Type definition for AWS::SMSVOICE::OptOutList
+///
 /// Every property is optional: start from [`OptOutList::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OptOutList {
-    /// `OptOutListName`: optional, create-only (changing it replaces the resource).
+    /// The name of the new OptOutList.
+    ///
+    /// `OptOutListName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-optoutlist.html#cfn-smsvoice-optoutlist-optoutlistname)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "OptOutListName", skip_serializing_if = "Option::is_none")]
     pub opt_out_list_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-optoutlist.html#cfn-smsvoice-optoutlist-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -322,43 +360,65 @@ impl ResourceRef<OptOutList> {
 
 /// The properties of an `AWS::SMSVOICE::PhoneNumber` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html)).
 ///
+/// Resource Type definition for AWS::SMSVOICE::PhoneNumber
+///
 /// [`PhoneNumber::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PhoneNumber {
-    /// `DeletionProtectionEnabled`: optional.
+    /// When set to true the sender ID can't be deleted. By default this is set to false.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `IsoCountryCode`: required, create-only (changing it replaces the resource).
+    /// The two-character code, in ISO 3166-1 alpha-2 format, for the country or region.
+    ///
+    /// `IsoCountryCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-isocountrycode)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Z]{2}$`.
     #[serde(rename = "IsoCountryCode")]
     pub iso_country_code: Value<String>,
-    /// `MandatoryKeywords`: required.
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
+    ///
+    /// `MandatoryKeywords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-mandatorykeywords)): object [`MandatoryKeywords`], required.
     #[serde(rename = "MandatoryKeywords")]
     pub mandatory_keywords: MandatoryKeywords,
-    /// `NumberCapabilities`: required, create-only (changing it replaces the resource).
+    /// Indicates if the phone number will be used for text messages, voice messages, or both.
+    ///
+    /// `NumberCapabilities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-numbercapabilities)): list of ([`NumberCapabilities`], one of `SMS`, `VOICE`, `MMS`), required, create-only (changing it replaces the resource).
     #[serde(rename = "NumberCapabilities")]
     pub number_capabilities: Value<Vec<Value<NumberCapabilities>>>,
-    /// `NumberType`: required, create-only (changing it replaces the resource).
+    /// The type of phone number to request.
+    ///
+    /// `NumberType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-numbertype)): [`NumberType`], one of `LONG_CODE`, `TOLL_FREE`, `TEN_DLC`, `SIMULATOR`, required, create-only (changing it replaces the resource).
     #[serde(rename = "NumberType")]
     pub number_type: Value<NumberType>,
-    /// `OptOutListName`: optional.
+    /// The name of the OptOutList to associate with the phone number. You can use the OptOutListName or OptOutListArn.
+    ///
+    /// `OptOutListName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-optoutlistname)): string, optional. Pattern: `^[A-Za-z0-9_:/-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "OptOutListName", skip_serializing_if = "Option::is_none")]
     pub opt_out_list_name: Option<Value<String>>,
-    /// `OptionalKeywords`: optional.
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
+    ///
+    /// `OptionalKeywords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-optionalkeywords)): list of (object [`OptionalKeyword`]), optional.
     #[serde(rename = "OptionalKeywords", skip_serializing_if = "Option::is_none")]
     pub optional_keywords: Option<Value<Vec<OptionalKeyword>>>,
-    /// `SelfManagedOptOutsEnabled`: optional.
+    /// By default this is set to false. When an end recipient sends a message that begins with HELP or STOP to one of your dedicated numbers, AWS End User Messaging SMS and Voice automatically replies with a customizable message and adds the end recipient to the OptOutList. When set to true you're responsible for responding to HELP and STOP requests. You're also responsible for tracking and honoring opt-out requests.
+    ///
+    /// `SelfManagedOptOutsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-selfmanagedoptoutsenabled)): boolean, optional.
     #[serde(
         rename = "SelfManagedOptOutsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_managed_opt_outs_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TwoWay`: optional.
+    /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
+    ///
+    /// `TwoWay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html#cfn-smsvoice-phonenumber-twoway)): object [`TwoWay`], optional.
     #[serde(rename = "TwoWay", skip_serializing_if = "Option::is_none")]
     pub two_way: Option<TwoWay>,
 }
@@ -476,43 +536,63 @@ impl ResourceRef<PhoneNumber> {
 
 /// The properties of an `AWS::SMSVOICE::Pool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html)).
 ///
+/// Resource Type definition for AWS::SMSVOICE::Pool
+///
 /// [`Pool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pool {
-    /// `DeletionProtectionEnabled`: optional.
+    /// When set to true the pool can't be deleted. By default this is set to false.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `MandatoryKeywords`: required.
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
+    ///
+    /// `MandatoryKeywords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-mandatorykeywords)): object [`MandatoryKeywords`], required.
     #[serde(rename = "MandatoryKeywords")]
     pub mandatory_keywords: MandatoryKeywords,
-    /// `OptOutListName`: optional.
+    /// The name of the OptOutList to associate with the pool. You can use the OptOutListName or OptOutListArn.
+    ///
+    /// `OptOutListName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-optoutlistname)): string, optional. Pattern: `^[A-Za-z0-9_:/-]+$`. Length: 1 to 256 characters.
     #[serde(rename = "OptOutListName", skip_serializing_if = "Option::is_none")]
     pub opt_out_list_name: Option<Value<String>>,
-    /// `OptionalKeywords`: optional.
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
+    ///
+    /// `OptionalKeywords` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-optionalkeywords)): list of (object [`OptionalKeyword`]), optional.
     #[serde(rename = "OptionalKeywords", skip_serializing_if = "Option::is_none")]
     pub optional_keywords: Option<Value<Vec<OptionalKeyword>>>,
-    /// `OriginationIdentities`: required.
+    /// The origination identity to use such as a PhoneNumberId, PhoneNumberArn, SenderId or SenderIdArn and it's IsoCountryCode.
+    ///
+    /// `OriginationIdentities` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-originationidentities)): list of (string), required. Items: at least 1. Each item: Pattern: `^arn:\S+`. Each item: Length: 20 to 256 characters.
     #[serde(rename = "OriginationIdentities")]
     pub origination_identities: Value<Vec<Value<String>>>,
-    /// `SelfManagedOptOutsEnabled`: optional.
+    /// By default this is set to false. When an end recipient sends a message that begins with HELP or STOP to one of your dedicated numbers, AWS End User Messaging SMS and Voice automatically replies with a customizable message and adds the end recipient to the OptOutList. When set to true you're responsible for responding to HELP and STOP requests. You're also responsible for tracking and honoring opt-out requests.
+    ///
+    /// `SelfManagedOptOutsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-selfmanagedoptoutsenabled)): boolean, optional.
     #[serde(
         rename = "SelfManagedOptOutsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_managed_opt_outs_enabled: Option<Value<bool>>,
-    /// `SharedRoutesEnabled`: optional.
+    /// Indicates whether shared routes are enabled for the pool.
+    ///
+    /// `SharedRoutesEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-sharedroutesenabled)): boolean, optional.
     #[serde(
         rename = "SharedRoutesEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub shared_routes_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TwoWay`: optional.
+    /// When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
+    ///
+    /// `TwoWay` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html#cfn-smsvoice-pool-twoway)): object [`TwoWay`], optional.
     #[serde(rename = "TwoWay", skip_serializing_if = "Option::is_none")]
     pub two_way: Option<TwoWay>,
 }
@@ -625,19 +705,27 @@ impl ResourceRef<Pool> {
 
 /// The properties of an `AWS::SMSVOICE::ProtectConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-protectconfiguration.html)).
 ///
+/// Resource Type definition for AWS::SMSVOICE::ProtectConfiguration
+///
 /// Every property is optional: start from [`ProtectConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ProtectConfiguration {
-    /// `CountryRuleSet`: optional.
+    /// An array of CountryRule containing the rules for the NumberCapability.
+    ///
+    /// `CountryRuleSet` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-protectconfiguration.html#cfn-smsvoice-protectconfiguration-countryruleset)): object [`CountryRuleSet`], optional.
     #[serde(rename = "CountryRuleSet", skip_serializing_if = "Option::is_none")]
     pub country_rule_set: Option<CountryRuleSet>,
-    /// `DeletionProtectionEnabled`: optional.
+    /// When set to true deletion protection is enabled and protect configuration cannot be deleted. By default this is set to false.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-protectconfiguration.html#cfn-smsvoice-protectconfiguration-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-protectconfiguration.html#cfn-smsvoice-protectconfiguration-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -701,52 +789,76 @@ impl ResourceRef<ProtectConfiguration> {
 
 /// The properties of an `AWS::SMSVOICE::RcsAgent` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html)).
 ///
+/// An AWS RCS Agent in AWS End User Messaging SMS. The RCS agent is the top-level resource representing your brand for RCS messaging, and serves as an origination identity for sending RCS messages. A newly created agent is in CREATED status; it advances through TESTING, PARTIAL and ACTIVE only as testing and country launch registrations are submitted and approved by carriers.
+///
 /// Every property is optional: start from [`RcsAgent::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RcsAgent {
-    /// `DeletionProtectionEnabled`: optional.
+    /// When set to true the RCS agent can't be deleted. By default this is false.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `OptOutListName`: optional.
+    /// The name of the opt-out list associated with the RCS agent.
+    ///
+    /// `OptOutListName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-optoutlistname)): string, optional. Pattern: `^[A-Za-z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "OptOutListName", skip_serializing_if = "Option::is_none")]
     pub opt_out_list_name: Option<Value<String>>,
-    /// `SelfManagedOptOutsEnabled`: optional.
+    /// When set to true you're responsible for responding to HELP and STOP requests, and for tracking and honoring opt-out requests. By default this is false.
+    ///
+    /// `SelfManagedOptOutsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-selfmanagedoptoutsenabled)): boolean, optional.
     #[serde(
         rename = "SelfManagedOptOutsEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub self_managed_opt_outs_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to the RCS agent.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TwoWayChannelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the two way channel where inbound messages are delivered.
+    ///
+    /// `TwoWayChannelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-twowaychannelarn)): string, optional. Pattern: `^\S+$`. Length: 20 to 2048 characters.
     #[serde(rename = "TwoWayChannelArn", skip_serializing_if = "Option::is_none")]
     pub two_way_channel_arn: Option<Value<String>>,
-    /// `TwoWayChannelRole`: optional.
+    /// The Amazon Resource Name (ARN) of an IAM role for the service to assume in order to post inbound messages to the two way channel.
+    ///
+    /// `TwoWayChannelRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-twowaychannelrole)): string, optional. Pattern: `^arn:\S+$`. Length: 20 to 2048 characters.
     #[serde(rename = "TwoWayChannelRole", skip_serializing_if = "Option::is_none")]
     pub two_way_channel_role: Option<Value<String>>,
-    /// `TwoWayEnabled`: optional.
+    /// When set to true two-way messaging is enabled for the RCS agent.
+    ///
+    /// `TwoWayEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-twowayenabled)): boolean, optional.
     #[serde(rename = "TwoWayEnabled", skip_serializing_if = "Option::is_none")]
     pub two_way_enabled: Option<Value<bool>>,
-    /// `TwoWayMediaS3BucketName`: optional.
+    /// The name of the Amazon S3 bucket where inbound RCS media objects are written.
+    ///
+    /// `TwoWayMediaS3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-twowaymedias3bucketname)): string, optional. Pattern: `^[a-z0-9][a-z0-9.-]*[a-z0-9]$`. Length: 3 to 63 characters.
     #[serde(
         rename = "TwoWayMediaS3BucketName",
         skip_serializing_if = "Option::is_none"
     )]
     pub two_way_media_s3_bucket_name: Option<Value<String>>,
-    /// `TwoWayMediaS3KeyPrefix`: optional.
+    /// The key prefix used for inbound RCS media objects in the Amazon S3 bucket.
+    ///
+    /// `TwoWayMediaS3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-twowaymedias3keyprefix)): string, optional. Pattern: `^[\S]+$`. Length: 1 to 1024 characters.
     #[serde(
         rename = "TwoWayMediaS3KeyPrefix",
         skip_serializing_if = "Option::is_none"
     )]
     pub two_way_media_s3_key_prefix: Option<Value<String>>,
-    /// `TwoWayMediaS3Role`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM role used to write inbound RCS media files to the Amazon S3 bucket. The role must have s3:PutObject permission on the bucket and a trust policy allowing sms-voice.amazonaws.com to assume it.
+    ///
+    /// `TwoWayMediaS3Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-twowaymedias3role)): string, optional. Pattern: `^arn:\S+$`. Length: 20 to 2048 characters.
     #[serde(rename = "TwoWayMediaS3Role", skip_serializing_if = "Option::is_none")]
     pub two_way_media_s3_role: Option<Value<String>>,
-    /// `TwoWayRcsEventsEnabled`: optional.
+    /// The list of RCS event types enabled for two-way messaging. An empty list disables all event types. The special value ALL enables all current and future event types and must be the only element if used. Requires TwoWayEnabled to be true.
+    ///
+    /// `TwoWayRcsEventsEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html#cfn-smsvoice-rcsagent-twowayrcseventsenabled)): list of (string), optional. Items: 0 to 100. Each item: Length: 1 to 50 characters.
     #[serde(
         rename = "TwoWayRcsEventsEnabled",
         skip_serializing_if = "Option::is_none"
@@ -895,13 +1007,19 @@ impl ResourceRef<RcsAgent> {
 
 /// The properties of an `AWS::SMSVOICE::Registration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registration.html)).
 ///
+/// A registration that has been created.
+///
 /// [`Registration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Registration {
-    /// `RegistrationType`: required, create-only (changing it replaces the resource).
+    /// The type of registration form to create.
+    ///
+    /// `RegistrationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registration.html#cfn-smsvoice-registration-registrationtype)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Za-z0-9_]+$`. Length: 1 to 64 characters.
     #[serde(rename = "RegistrationType")]
     pub registration_type: Value<String>,
-    /// `Tags`: optional.
+    /// An array of tags (key and value pairs) to associate with the registration.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registration.html#cfn-smsvoice-registration-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -969,16 +1087,24 @@ impl ResourceRef<Registration> {
 
 /// The properties of an `AWS::SMSVOICE::RegistrationAttachment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registrationattachment.html)).
 ///
+/// Resource Type definition for AWS::SMSVOICE::RegistrationAttachment
+///
 /// Every property is optional: start from [`RegistrationAttachment::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RegistrationAttachment {
-    /// `AttachmentBody`: optional, create-only (changing it replaces the resource).
+    /// The registration file to upload. The maximum file size is 1500KB and valid file extensions are PDF, JPEG and PNG.
+    ///
+    /// `AttachmentBody` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registrationattachment.html#cfn-smsvoice-registrationattachment-attachmentbody)): string, optional, create-only (changing it replaces the resource). Length: at least 1 characters.
     #[serde(rename = "AttachmentBody", skip_serializing_if = "Option::is_none")]
     pub attachment_body: Option<Value<String>>,
-    /// `AttachmentUrl`: optional, create-only (changing it replaces the resource).
+    /// A URL to the required registration file. For example, the URL to an MMS/shortcode form.
+    ///
+    /// `AttachmentUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registrationattachment.html#cfn-smsvoice-registrationattachment-attachmenturl)): string, optional, create-only (changing it replaces the resource). Pattern: `^\S+$`. Length: 1 to 2048 characters.
     #[serde(rename = "AttachmentUrl", skip_serializing_if = "Option::is_none")]
     pub attachment_url: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of tags (key and value pairs) to associate with the registration attachment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registrationattachment.html#cfn-smsvoice-registrationattachment-tags)): list of (object [`Tag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1057,13 +1183,19 @@ impl ResourceRef<RegistrationAttachment> {
 
 /// The properties of an `AWS::SMSVOICE::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-resourcepolicy.html)).
 ///
+/// Resource Type definition for AWS::SMSVOICE::ResourcePolicy
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `PolicyDocument`: required.
+    /// The JSON formatted resource-based policy to attach.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-resourcepolicy.html#cfn-smsvoice-resourcepolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the AWS End User Messaging SMS and Voice resource to attach the resource-based policy to.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-resourcepolicy.html#cfn-smsvoice-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:\S+$`.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -1098,22 +1230,32 @@ impl Resource for ResourcePolicy {
 
 /// The properties of an `AWS::SMSVOICE::SenderId` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-senderid.html)).
 ///
+/// Resource Type definition for AWS::SMSVOICE::SenderId
+///
 /// [`SenderId::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SenderId {
-    /// `DeletionProtectionEnabled`: optional.
+    /// When set to true the sender ID can't be deleted. By default this is set to false.
+    ///
+    /// `DeletionProtectionEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-senderid.html#cfn-smsvoice-senderid-deletionprotectionenabled)): boolean, optional.
     #[serde(
         rename = "DeletionProtectionEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_protection_enabled: Option<Value<bool>>,
-    /// `IsoCountryCode`: required, create-only (changing it replaces the resource).
+    /// The two-character code, in ISO 3166-1 alpha-2 format, for the country or region.
+    ///
+    /// `IsoCountryCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-senderid.html#cfn-smsvoice-senderid-isocountrycode)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Z]{2}$`.
     #[serde(rename = "IsoCountryCode")]
     pub iso_country_code: Value<String>,
-    /// `SenderId`: required, create-only (changing it replaces the resource).
+    /// The sender ID string to request.
+    ///
+    /// `SenderId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-senderid.html#cfn-smsvoice-senderid-senderid)): string, required, create-only (changing it replaces the resource). Pattern: `^[A-Z0-9_-]+$`.
     #[serde(rename = "SenderId")]
     pub sender_id: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-senderid.html#cfn-smsvoice-senderid-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1176,13 +1318,19 @@ impl ResourceRef<SenderId> {
 
 /// The properties of an `AWS::SMSVOICE::VerifiedDestinationNumber` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-verifieddestinationnumber.html)).
 ///
+/// A destination phone number that has been registered for verification with AWS End User Messaging SMS. A newly created number is in PENDING status; it becomes VERIFIED only after the recipient supplies the one-time code out of band.
+///
 /// [`VerifiedDestinationNumber::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VerifiedDestinationNumber {
-    /// `DestinationPhoneNumber`: required, create-only (changing it replaces the resource).
+    /// The verified destination phone number, in E.164 format.
+    ///
+    /// `DestinationPhoneNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-verifieddestinationnumber.html#cfn-smsvoice-verifieddestinationnumber-destinationphonenumber)): string, required, create-only (changing it replaces the resource). Pattern: `^\+?[1-9][0-9]{1,18}$`. Length: 1 to 20 characters.
     #[serde(rename = "DestinationPhoneNumber")]
     pub destination_phone_number: Value<String>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-verifieddestinationnumber.html#cfn-smsvoice-verifieddestinationnumber-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1268,15 +1416,19 @@ impl Walk for Action {
 
 /// The `CloudWatchLogsDestination` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html).
+/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet` `CloudWatchLogsDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-cloudwatchlogsdestination.html).
 ///
 /// Every property is required: [`CloudWatchLogsDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudWatchLogsDestination {
-    /// `IamRoleArn`: required.
+    /// The Amazon Resource Name (ARN) of an AWS Identity and Access Management role that is able to write event data to an Amazon CloudWatch destination.
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-cloudwatchlogsdestination.html#cfn-smsvoice-configurationset-cloudwatchlogsdestination-iamrolearn)): string, required. Pattern: `^arn:\S+$`.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
-    /// `LogGroupArn`: required.
+    /// The name of the Amazon CloudWatch log group that you want to record events in.
+    ///
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-cloudwatchlogsdestination.html#cfn-smsvoice-configurationset-cloudwatchlogsdestination-loggrouparn)): string, required. Pattern: `^arn:\S+$`.
     #[serde(rename = "LogGroupArn")]
     pub log_group_arn: Value<String>,
 }
@@ -1308,15 +1460,19 @@ impl Walk for CloudWatchLogsDestination {
 
 /// The `CountryRule` property type of [`ProtectConfiguration`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::ProtectConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-protectconfiguration.html).
+/// AWS reference: [`AWS::SMSVOICE::ProtectConfiguration` `CountryRule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-protectconfiguration-countryrule.html).
 ///
 /// Every property is required: [`CountryRule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CountryRule {
-    /// `CountryCode`: required.
+    /// The two-letter ISO country code
+    ///
+    /// `CountryCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-protectconfiguration-countryrule.html#cfn-smsvoice-protectconfiguration-countryrule-countrycode)): string, required. Pattern: `^[A-Z]{2}$`.
     #[serde(rename = "CountryCode")]
     pub country_code: Value<String>,
-    /// `ProtectStatus`: required.
+    /// The types of protection that can be used.
+    ///
+    /// `ProtectStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-protectconfiguration-countryrule.html#cfn-smsvoice-protectconfiguration-countryrule-protectstatus)): [`ProtectStatus`], one of `ALLOW`, `BLOCK`, `MONITOR`, `FILTER`, required.
     #[serde(rename = "ProtectStatus")]
     pub protect_status: Value<ProtectStatus>,
 }
@@ -1348,18 +1504,18 @@ impl Walk for CountryRule {
 
 /// The `CountryRuleSet` property type of [`ProtectConfiguration`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::ProtectConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-protectconfiguration.html).
+/// AWS reference: [`AWS::SMSVOICE::ProtectConfiguration` `CountryRuleSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-protectconfiguration-countryruleset.html).
 ///
 /// Every property is optional: start from [`CountryRuleSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CountryRuleSet {
-    /// `MMS`: optional.
+    /// `MMS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-protectconfiguration-countryruleset.html#cfn-smsvoice-protectconfiguration-countryruleset-mms)): list of (object [`CountryRule`]), optional.
     #[serde(rename = "MMS", skip_serializing_if = "Option::is_none")]
     pub mms: Option<Value<Vec<CountryRule>>>,
-    /// `SMS`: optional.
+    /// `SMS` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-protectconfiguration-countryruleset.html#cfn-smsvoice-protectconfiguration-countryruleset-sms)): list of (object [`CountryRule`]), optional.
     #[serde(rename = "SMS", skip_serializing_if = "Option::is_none")]
     pub sms: Option<Value<Vec<CountryRule>>>,
-    /// `VOICE`: optional.
+    /// `VOICE` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-protectconfiguration-countryruleset.html#cfn-smsvoice-protectconfiguration-countryruleset-voice)): list of (object [`CountryRule`]), optional.
     #[serde(rename = "VOICE", skip_serializing_if = "Option::is_none")]
     pub voice: Option<Value<Vec<CountryRule>>>,
 }
@@ -1431,33 +1587,45 @@ impl Walk for EnabledChannels {
 
 /// The `EventDestination` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html).
+/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet` `EventDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-eventdestination.html).
 ///
 /// [`EventDestination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventDestination {
-    /// `CloudWatchLogsDestination`: optional.
+    /// An object that contains IamRoleArn and LogGroupArn associated with an Amazon CloudWatch event destination.
+    ///
+    /// `CloudWatchLogsDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-eventdestination.html#cfn-smsvoice-configurationset-eventdestination-cloudwatchlogsdestination)): object [`CloudWatchLogsDestination`], optional.
     #[serde(
         rename = "CloudWatchLogsDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_logs_destination: Option<CloudWatchLogsDestination>,
-    /// `Enabled`: required.
+    /// When set to true events will be logged. By default this is set to true
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-eventdestination.html#cfn-smsvoice-configurationset-eventdestination-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
-    /// `EventDestinationName`: required.
+    /// The name that identifies the event destination.
+    ///
+    /// `EventDestinationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-eventdestination.html#cfn-smsvoice-configurationset-eventdestination-eventdestinationname)): string, required. Pattern: `^[A-Za-z0-9_-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "EventDestinationName")]
     pub event_destination_name: Value<String>,
-    /// `KinesisFirehoseDestination`: optional.
+    /// An object that contains IamRoleArn and DeliveryStreamArn associated with an Amazon Kinesis Firehose event destination.
+    ///
+    /// `KinesisFirehoseDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-eventdestination.html#cfn-smsvoice-configurationset-eventdestination-kinesisfirehosedestination)): object [`KinesisFirehoseDestination`], optional.
     #[serde(
         rename = "KinesisFirehoseDestination",
         skip_serializing_if = "Option::is_none"
     )]
     pub kinesis_firehose_destination: Option<KinesisFirehoseDestination>,
-    /// `MatchingEventTypes`: required.
+    /// An array of event types that determine which events to log. If 'ALL' is used, then AWS End User Messaging SMS and Voice logs every event type.
+    ///
+    /// `MatchingEventTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-eventdestination.html#cfn-smsvoice-configurationset-eventdestination-matchingeventtypes)): list of (string), required.
     #[serde(rename = "MatchingEventTypes")]
     pub matching_event_types: Value<Vec<Value<String>>>,
-    /// `SnsDestination`: optional.
+    /// An object that contains SNS TopicArn event destination.
+    ///
+    /// `SnsDestination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-eventdestination.html#cfn-smsvoice-configurationset-eventdestination-snsdestination)): object [`SnsDestination`], optional.
     #[serde(rename = "SnsDestination", skip_serializing_if = "Option::is_none")]
     pub sns_destination: Option<SnsDestination>,
 }
@@ -1526,15 +1694,19 @@ impl Walk for EventDestination {
 
 /// The `KinesisFirehoseDestination` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html).
+/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet` `KinesisFirehoseDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-kinesisfirehosedestination.html).
 ///
 /// Every property is required: [`KinesisFirehoseDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KinesisFirehoseDestination {
-    /// `DeliveryStreamArn`: required.
+    /// The Amazon Resource Name (ARN) of the delivery stream.
+    ///
+    /// `DeliveryStreamArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-kinesisfirehosedestination.html#cfn-smsvoice-configurationset-kinesisfirehosedestination-deliverystreamarn)): string, required. Pattern: `^arn:\S+$`.
     #[serde(rename = "DeliveryStreamArn")]
     pub delivery_stream_arn: Value<String>,
-    /// `IamRoleArn`: required.
+    /// The Amazon Resource Name (ARN) of an AWS Identity and Access Management role that is able to write event data to an Amazon CloudWatch destination.
+    ///
+    /// `IamRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-kinesisfirehosedestination.html#cfn-smsvoice-configurationset-kinesisfirehosedestination-iamrolearn)): string, required. Pattern: `^arn:\S+$`.
     #[serde(rename = "IamRoleArn")]
     pub iam_role_arn: Value<String>,
 }
@@ -1566,12 +1738,12 @@ impl Walk for KinesisFirehoseDestination {
 
 /// The `MandatoryKeyword` property type of [`PhoneNumber`] and [`Pool`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::PhoneNumber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html), [`AWS::SMSVOICE::Pool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html).
+/// AWS reference: [`AWS::SMSVOICE::PhoneNumber` `MandatoryKeyword`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-mandatorykeyword.html), [`AWS::SMSVOICE::Pool` `MandatoryKeyword`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-pool-mandatorykeyword.html).
 ///
 /// Every property is required: [`MandatoryKeyword::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MandatoryKeyword {
-    /// `Message`: required.
+    /// `Message` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-mandatorykeyword.html#cfn-smsvoice-phonenumber-mandatorykeyword-message)): string, required. Pattern: `^(?!\s*$)[\s\S]+$`. Length: at most 1600 characters.
     #[serde(rename = "Message")]
     pub message: Value<String>,
 }
@@ -1597,15 +1769,19 @@ impl Walk for MandatoryKeyword {
 
 /// The `MandatoryKeywords` property type of [`PhoneNumber`] and [`Pool`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::PhoneNumber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html), [`AWS::SMSVOICE::Pool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html).
+/// AWS reference: [`AWS::SMSVOICE::PhoneNumber` `MandatoryKeywords`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-mandatorykeywords.html), [`AWS::SMSVOICE::Pool` `MandatoryKeywords`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-pool-mandatorykeywords.html).
 ///
 /// Every property is required: [`MandatoryKeywords::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MandatoryKeywords {
-    /// `HELP`: required.
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
+    ///
+    /// `HELP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-mandatorykeywords.html#cfn-smsvoice-phonenumber-mandatorykeywords-help)): object [`MandatoryKeyword`], required.
     #[serde(rename = "HELP")]
     pub help: MandatoryKeyword,
-    /// `STOP`: required.
+    /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
+    ///
+    /// `STOP` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-mandatorykeywords.html#cfn-smsvoice-phonenumber-mandatorykeywords-stop)): object [`MandatoryKeyword`], required.
     #[serde(rename = "STOP")]
     pub stop: MandatoryKeyword,
 }
@@ -1683,18 +1859,18 @@ impl Walk for NumberType {
 
 /// The `OptionalKeyword` property type of [`PhoneNumber`] and [`Pool`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::PhoneNumber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html), [`AWS::SMSVOICE::Pool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html).
+/// AWS reference: [`AWS::SMSVOICE::PhoneNumber` `OptionalKeyword`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-optionalkeyword.html), [`AWS::SMSVOICE::Pool` `OptionalKeyword`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-pool-optionalkeyword.html).
 ///
 /// Every property is required: [`OptionalKeyword::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OptionalKeyword {
-    /// `Action`: required.
+    /// `Action` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-optionalkeyword.html#cfn-smsvoice-phonenumber-optionalkeyword-action)): [`Action`], one of `AUTOMATIC_RESPONSE`, `OPT_OUT`, `OPT_IN`, required.
     #[serde(rename = "Action")]
     pub action: Value<Action>,
-    /// `Keyword`: required.
+    /// `Keyword` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-optionalkeyword.html#cfn-smsvoice-phonenumber-optionalkeyword-keyword)): string, required. Pattern: `^(?!(?i)(stop|help)$)[ \S]+`. Length: at most 30 characters.
     #[serde(rename = "Keyword")]
     pub keyword: Value<String>,
-    /// `Message`: required.
+    /// `Message` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-optionalkeyword.html#cfn-smsvoice-phonenumber-optionalkeyword-message)): string, required. Pattern: `^(?!\s*$)[\s\S]+$`. Length: at most 1600 characters.
     #[serde(rename = "Message")]
     pub message: Value<String>,
 }
@@ -1756,12 +1932,14 @@ impl Walk for ProtectStatus {
 
 /// The `SnsDestination` property type of [`ConfigurationSet`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html).
+/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet` `SnsDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-snsdestination.html).
 ///
 /// Every property is required: [`SnsDestination::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnsDestination {
-    /// `TopicArn`: required.
+    /// The Amazon Resource Name (ARN) of the Amazon SNS topic that you want to publish events to.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-snsdestination.html#cfn-smsvoice-configurationset-snsdestination-topicarn)): string, required. Pattern: `^arn:\S+$`.
     #[serde(rename = "TopicArn")]
     pub topic_arn: Value<String>,
 }
@@ -1787,15 +1965,19 @@ impl Walk for SnsDestination {
 
 /// The `Tag` property type of [`ConfigurationSet`], [`NotifyConfiguration`], [`OptOutList`], [`PhoneNumber`], [`Pool`], [`ProtectConfiguration`], [`RcsAgent`], [`Registration`], [`RegistrationAttachment`], [`SenderId`] and [`VerifiedDestinationNumber`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-configurationset.html), [`AWS::SMSVOICE::NotifyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-notifyconfiguration.html), [`AWS::SMSVOICE::OptOutList`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-optoutlist.html), [`AWS::SMSVOICE::PhoneNumber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html), [`AWS::SMSVOICE::Pool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html), [`AWS::SMSVOICE::ProtectConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-protectconfiguration.html), [`AWS::SMSVOICE::RcsAgent`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-rcsagent.html), [`AWS::SMSVOICE::Registration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registration.html), [`AWS::SMSVOICE::RegistrationAttachment`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-registrationattachment.html), [`AWS::SMSVOICE::SenderId`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-senderid.html), [`AWS::SMSVOICE::VerifiedDestinationNumber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-verifieddestinationnumber.html).
+/// AWS reference: [`AWS::SMSVOICE::ConfigurationSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-tag.html), [`AWS::SMSVOICE::NotifyConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-notifyconfiguration-tag.html), [`AWS::SMSVOICE::OptOutList` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-optoutlist-tag.html), [`AWS::SMSVOICE::PhoneNumber` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-tag.html), [`AWS::SMSVOICE::Pool` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-pool-tag.html), [`AWS::SMSVOICE::ProtectConfiguration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-protectconfiguration-tag.html), [`AWS::SMSVOICE::RcsAgent` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-rcsagent-tag.html), [`AWS::SMSVOICE::Registration` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-registration-tag.html), [`AWS::SMSVOICE::RegistrationAttachment` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-registrationattachment-tag.html), [`AWS::SMSVOICE::SenderId` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-senderid-tag.html), [`AWS::SMSVOICE::VerifiedDestinationNumber` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-verifieddestinationnumber-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-tag.html#cfn-smsvoice-configurationset-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-configurationset-tag.html#cfn-smsvoice-configurationset-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1824,18 +2006,24 @@ impl Walk for Tag {
 
 /// The `TwoWay` property type of [`PhoneNumber`] and [`Pool`].
 ///
-/// AWS reference: [`AWS::SMSVOICE::PhoneNumber`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-phonenumber.html), [`AWS::SMSVOICE::Pool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-smsvoice-pool.html).
+/// AWS reference: [`AWS::SMSVOICE::PhoneNumber` `TwoWay`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-twoway.html), [`AWS::SMSVOICE::Pool` `TwoWay`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-pool-twoway.html).
 ///
 /// [`TwoWay::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TwoWay {
-    /// `ChannelArn`: optional.
+    /// The Amazon Resource Name (ARN) of the two way channel.
+    ///
+    /// `ChannelArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-twoway.html#cfn-smsvoice-phonenumber-twoway-channelarn)): string, optional. Pattern: `^arn:\S+$`.
     #[serde(rename = "ChannelArn", skip_serializing_if = "Option::is_none")]
     pub channel_arn: Option<Value<String>>,
-    /// `ChannelRole`: optional.
+    /// An optional IAM Role Arn for a service to assume, to be able to post inbound SMS messages.
+    ///
+    /// `ChannelRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-twoway.html#cfn-smsvoice-phonenumber-twoway-channelrole)): string, optional. Pattern: `^arn:\S+$`.
     #[serde(rename = "ChannelRole", skip_serializing_if = "Option::is_none")]
     pub channel_role: Option<Value<String>>,
-    /// `Enabled`: required.
+    /// By default this is set to false. When set to true you can receive incoming text messages from your end recipients.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-smsvoice-phonenumber-twoway.html#cfn-smsvoice-phonenumber-twoway-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }

@@ -9,43 +9,67 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SNS::Subscription` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html)).
 ///
+/// Resource Type definition for AWS::SNS::Subscription
+///
 /// [`Subscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Subscription {
-    /// `DeliveryPolicy`: optional.
+    /// The delivery policy JSON assigned to the subscription. Enables the subscriber to define the message delivery retry strategy in the case of an HTTP/S endpoint subscribed to the topic.
+    ///
+    /// `DeliveryPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-deliverypolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "DeliveryPolicy", skip_serializing_if = "Option::is_none")]
     pub delivery_policy: Option<Json>,
-    /// `Endpoint`: optional, create-only (changing it replaces the resource).
+    /// The subscription's endpoint. The endpoint value depends on the protocol that you specify.
+    ///
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-endpoint)): string, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Endpoint", skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Value<String>>,
-    /// `FilterPolicy`: optional.
+    /// The filter policy JSON assigned to the subscription. Enables the subscriber to filter out unwanted messages.
+    ///
+    /// `FilterPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-filterpolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "FilterPolicy", skip_serializing_if = "Option::is_none")]
     pub filter_policy: Option<Json>,
-    /// `FilterPolicyScope`: optional.
+    /// This attribute lets you choose the filtering scope by using one of the following string value types: MessageAttributes (default) and MessageBody.
+    ///
+    /// `FilterPolicyScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-filterpolicyscope)): string, optional.
     #[serde(rename = "FilterPolicyScope", skip_serializing_if = "Option::is_none")]
     pub filter_policy_scope: Option<Value<String>>,
-    /// `Protocol`: required, create-only (changing it replaces the resource).
+    /// The subscription's protocol.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-protocol)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
-    /// `RawMessageDelivery`: optional.
+    /// When set to true, enables raw message delivery. Raw messages don't contain any JSON formatting and can be sent to Amazon SQS and HTTP/S endpoints.
+    ///
+    /// `RawMessageDelivery` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-rawmessagedelivery)): boolean, optional.
     #[serde(rename = "RawMessageDelivery", skip_serializing_if = "Option::is_none")]
     pub raw_message_delivery: Option<Value<bool>>,
-    /// `RedrivePolicy`: optional.
+    /// When specified, sends undeliverable messages to the specified Amazon SQS dead-letter queue. Messages that can't be delivered due to client errors are held in the dead-letter queue for further analysis or reprocessing.
+    ///
+    /// `RedrivePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-redrivepolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "RedrivePolicy", skip_serializing_if = "Option::is_none")]
     pub redrive_policy: Option<Json>,
-    /// `Region`: optional.
+    /// For cross-region subscriptions, the region in which the topic resides.If no region is specified, AWS CloudFormation uses the region of the caller as the default.
+    ///
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-region)): string, optional.
     #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
     pub region: Option<Value<String>>,
-    /// `ReplayPolicy`: optional.
+    /// Specifies whether Amazon SNS resends the notification to the subscription when a message's attribute changes.
+    ///
+    /// `ReplayPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-replaypolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ReplayPolicy", skip_serializing_if = "Option::is_none")]
     pub replay_policy: Option<Json>,
-    /// `SubscriptionRoleArn`: optional.
+    /// This property applies only to Amazon Data Firehose delivery stream subscriptions.
+    ///
+    /// `SubscriptionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-subscriptionrolearn)): string, optional.
     #[serde(
         rename = "SubscriptionRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub subscription_role_arn: Option<Value<String>>,
-    /// `TopicArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the topic to subscribe to.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html#cfn-sns-subscription-topicarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TopicArn")]
     pub topic_arn: Value<String>,
 }
@@ -168,61 +192,85 @@ impl ResourceRef<Subscription> {
 
 /// The properties of an `AWS::SNS::Topic` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html)).
 ///
+/// The `AWS::SNS::Topic` resource creates a topic to which notifications can be published. One account can create a maximum of 100,000 standard topics and 1,000 FIFO topics. For more information, see [endpoints and quotas](https://docs.aws.amazon.com/general/latest/gr/sns.html) in the \*General Reference\*. The structure of `AUTHPARAMS` depends on the .signature of the API request. For more information, see [Examples of the complete Signature Version 4 signing process](https://docs.aws.amazon.com/general/latest/gr/sigv4-signed-request-examples.html) in the \*General Reference\*.
+///
 /// Every property is optional: start from [`Topic::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Topic {
-    /// `ArchivePolicy`: optional.
+    /// `ArchivePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-archivepolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "ArchivePolicy", skip_serializing_if = "Option::is_none")]
     pub archive_policy: Option<Json>,
-    /// `ContentBasedDeduplication`: optional.
+    /// `ContentBasedDeduplication` enables deduplication of messages based on their content for FIFO topics. By default, this property is set to false. If you create a FIFO topic with `ContentBasedDeduplication` set to false, you must provide a `MessageDeduplicationId` for each `Publish` action. When set to true, SNS automatically generates a `MessageDeduplicationId` using a SHA-256 hash of the message body (excluding message attributes). You can optionally override this generated value by specifying a `MessageDeduplicationId` in the `Publish` action. Note that this property only applies to FIFO topics; using it with standard topics will cause the creation to fail.
+    ///
+    /// `ContentBasedDeduplication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-contentbaseddeduplication)): boolean, optional.
     #[serde(
         rename = "ContentBasedDeduplication",
         skip_serializing_if = "Option::is_none"
     )]
     pub content_based_deduplication: Option<Value<bool>>,
-    /// `DataProtectionPolicy`: optional.
+    /// `DataProtectionPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-dataprotectionpolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "DataProtectionPolicy",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_protection_policy: Option<Json>,
-    /// `DeliveryStatusLogging`: optional.
+    /// The `DeliveryStatusLogging` configuration enables you to log the delivery status of messages sent from your Amazon SNS topic to subscribed endpoints with the following supported delivery protocols: + HTTP + Amazon Kinesis Data Firehose + AWS Lambda + Platform application endpoint + Amazon Simple Queue Service Once configured, log entries are sent to Amazon CloudWatch Logs.
+    ///
+    /// `DeliveryStatusLogging` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-deliverystatuslogging)): list of (object [`LoggingConfig`]), optional.
     #[serde(
         rename = "DeliveryStatusLogging",
         skip_serializing_if = "Option::is_none"
     )]
     pub delivery_status_logging: Option<Value<Vec<LoggingConfig>>>,
-    /// `DisplayName`: optional.
+    /// The display name to use for an SNS topic with SMS subscriptions. The display name must be maximum 100 characters long, including hyphens (-), underscores (\_), spaces, and tabs.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-displayname)): string, optional.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `FifoThroughputScope`: optional.
+    /// Specifies the throughput quota and deduplication behavior to apply for the FIFO topic. Valid values are `Topic` or `MessageGroup`.
+    ///
+    /// `FifoThroughputScope` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-fifothroughputscope)): string, optional.
     #[serde(
         rename = "FifoThroughputScope",
         skip_serializing_if = "Option::is_none"
     )]
     pub fifo_throughput_scope: Option<Value<String>>,
-    /// `FifoTopic`: optional, create-only (changing it replaces the resource).
+    /// Set to true to create a FIFO topic.
+    ///
+    /// `FifoTopic` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-fifotopic)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "FifoTopic", skip_serializing_if = "Option::is_none")]
     pub fifo_topic: Option<Value<bool>>,
-    /// `KmsMasterKeyId`: optional.
+    /// The ID of an AWS managed customer master key (CMK) for SNS or a custom CMK. For more information, see [Key terms](https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html#sse-key-terms). For more examples, see `KeyId` in the \*API Reference\*. This property applies only to [server-side-encryption](https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html).
+    ///
+    /// `KmsMasterKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-kmsmasterkeyid)): string, optional.
     #[serde(rename = "KmsMasterKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_master_key_id: Option<Value<String>>,
-    /// `MaximumMessageSize`: optional.
+    /// `MaximumMessageSize` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-maximummessagesize)): integer, optional. Range: 1024 to 1048576.
     #[serde(rename = "MaximumMessageSize", skip_serializing_if = "Option::is_none")]
     pub maximum_message_size: Option<Value<i64>>,
-    /// `SignatureVersion`: optional.
+    /// The signature version corresponds to the hashing algorithm used while creating the signature of the notifications, subscription confirmations, or unsubscribe confirmation messages sent by Amazon SNS. By default, `SignatureVersion` is set to `1`.
+    ///
+    /// `SignatureVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-signatureversion)): string, optional.
     #[serde(rename = "SignatureVersion", skip_serializing_if = "Option::is_none")]
     pub signature_version: Option<Value<String>>,
-    /// `Subscription`: optional.
+    /// The SNS subscriptions (endpoints) for this topic. If you specify the `Subscription` property in the `AWS::SNS::Topic` resource and it creates an associated subscription resource, the associated subscription is not deleted when the `AWS::SNS::Topic` resource is deleted.
+    ///
+    /// `Subscription` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-subscription)): list of (object [`TopicSubscription`]), optional.
     #[serde(rename = "Subscription", skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Value<Vec<TopicSubscription>>>,
-    /// `Tags`: optional.
+    /// The list of tags to add to a new topic. To be able to tag a topic on creation, you must have the `sns:CreateTopic` and `sns:TagResource` permissions.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TopicName`: optional, create-only (changing it replaces the resource).
+    /// The name of the topic you want to create. Topic names must include only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long. FIFO topic names must end with `.fifo`. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the topic name. For more information, see [Name type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you can't perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
+    ///
+    /// `TopicName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-topicname)): string, optional, create-only (changing it replaces the resource). Length: at most 256 characters.
     #[serde(rename = "TopicName", skip_serializing_if = "Option::is_none")]
     pub topic_name: Option<Value<String>>,
-    /// `TracingConfig`: optional.
+    /// Tracing mode of an SNS topic. By default `TracingConfig` is set to `PassThrough`, and the topic passes through the tracing header it receives from an SNS publisher to its subscriptions. If set to `Active`, SNS will vend X-Ray segment data to topic owner account if the sampled flag in the tracing header is true.
+    ///
+    /// `TracingConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#cfn-sns-topic-tracingconfig)): string, optional.
     #[serde(rename = "TracingConfig", skip_serializing_if = "Option::is_none")]
     pub tracing_config: Option<Value<String>>,
 }
@@ -369,13 +417,17 @@ impl ResourceRef<Topic> {
 
 /// The properties of an `AWS::SNS::TopicInlinePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicinlinepolicy.html)).
 ///
+/// Schema for AWS::SNS::TopicInlinePolicy
+///
 /// Every property is required: [`TopicInlinePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicInlinePolicy {
-    /// `PolicyDocument`: required.
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicinlinepolicy.html#cfn-sns-topicinlinepolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `TopicArn`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the topic to which you want to add the policy.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicinlinepolicy.html#cfn-sns-topicinlinepolicy-topicarn)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "TopicArn")]
     pub topic_arn: Value<String>,
 }
@@ -410,13 +462,19 @@ impl Resource for TopicInlinePolicy {
 
 /// The properties of an `AWS::SNS::TopicPolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicpolicy.html)).
 ///
+/// The `AWS::SNS::TopicPolicy` resource associates SNS topics with a policy. For an example snippet, see [Declaring an policy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-sns-policy) in the \*User Guide\*.
+///
 /// Every property is required: [`TopicPolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicPolicy {
-    /// `PolicyDocument`: required.
+    /// A policy document that contains permissions to add to the specified SNS topics.
+    ///
+    /// `PolicyDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicpolicy.html#cfn-sns-topicpolicy-policydocument)): JSON (the schema allows several shapes, or none), required.
     #[serde(rename = "PolicyDocument")]
     pub policy_document: Json,
-    /// `Topics`: required.
+    /// The Amazon Resource Names (ARN) of the topics to which you want to add the policy. You can use the `Ref` function to specify an `AWS::SNS::Topic` resource.
+    ///
+    /// `Topics` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicpolicy.html#cfn-sns-topicpolicy-topics)): list of (string), required.
     #[serde(rename = "Topics")]
     pub topics: Value<Vec<Value<String>>>,
 }
@@ -461,27 +519,35 @@ impl ResourceRef<TopicPolicy> {
 
 /// The `LoggingConfig` property type of [`Topic`].
 ///
-/// AWS reference: [`AWS::SNS::Topic`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html).
+/// AWS reference: [`AWS::SNS::Topic` `LoggingConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-loggingconfig.html).
 ///
 /// [`LoggingConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingConfig {
-    /// `FailureFeedbackRoleArn`: optional.
+    /// The IAM role ARN to be used when logging failed message deliveries in Amazon CloudWatch.
+    ///
+    /// `FailureFeedbackRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-loggingconfig.html#cfn-sns-topic-loggingconfig-failurefeedbackrolearn)): string, optional.
     #[serde(
         rename = "FailureFeedbackRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub failure_feedback_role_arn: Option<Value<String>>,
-    /// `Protocol`: required.
+    /// Indicates one of the supported protocols for the Amazon SNS topic. At least one of the other three `LoggingConfig` properties is recommend along with `Protocol`.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-loggingconfig.html#cfn-sns-topic-loggingconfig-protocol)): [`Protocol`], one of `http/s`, `sqs`, `lambda`, `firehose`, `application`, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<Protocol>,
-    /// `SuccessFeedbackRoleArn`: optional.
+    /// The IAM role ARN to be used when logging successful message deliveries in Amazon CloudWatch.
+    ///
+    /// `SuccessFeedbackRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-loggingconfig.html#cfn-sns-topic-loggingconfig-successfeedbackrolearn)): string, optional.
     #[serde(
         rename = "SuccessFeedbackRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub success_feedback_role_arn: Option<Value<String>>,
-    /// `SuccessFeedbackSampleRate`: optional.
+    /// The percentage of successful message deliveries to be logged in Amazon CloudWatch. Valid percentage values range from 0 to 100.
+    ///
+    /// `SuccessFeedbackSampleRate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-loggingconfig.html#cfn-sns-topic-loggingconfig-successfeedbacksamplerate)): string, optional.
     #[serde(
         rename = "SuccessFeedbackSampleRate",
         skip_serializing_if = "Option::is_none"
@@ -566,15 +632,19 @@ impl Walk for Protocol {
 
 /// The `Tag` property type of [`Topic`].
 ///
-/// AWS reference: [`AWS::SNS::Topic`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html).
+/// AWS reference: [`AWS::SNS::Topic` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The required key portion of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-tag.html#cfn-sns-topic-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The optional value portion of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-tag.html#cfn-sns-topic-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -603,15 +673,19 @@ impl Walk for Tag {
 
 /// The `Subscription` property type of [`Topic`].
 ///
-/// AWS reference: [`AWS::SNS::Topic`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html).
+/// AWS reference: [`AWS::SNS::Topic` `Subscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-subscription.html).
 ///
 /// Every property is required: [`TopicSubscription::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopicSubscription {
-    /// `Endpoint`: required.
+    /// The endpoint that receives notifications from the SNS topic. The endpoint value depends on the protocol that you specify. For more information, see the `Endpoint` parameter of the `Subscribe` action in the \*API Reference\*.
+    ///
+    /// `Endpoint` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-subscription.html#cfn-sns-topic-subscription-endpoint)): string, required.
     #[serde(rename = "Endpoint")]
     pub endpoint: Value<String>,
-    /// `Protocol`: required.
+    /// The subscription's protocol. For more information, see the `Protocol` parameter of the `Subscribe` action in the \*API Reference\*.
+    ///
+    /// `Protocol` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sns-topic-subscription.html#cfn-sns-topic-subscription-protocol)): string, required.
     #[serde(rename = "Protocol")]
     pub protocol: Value<String>,
 }

@@ -11,73 +11,93 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SSM::Association` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html)).
 ///
+/// The AWS::SSM::Association resource associates an SSM document in AWS Systems Manager with EC2 instances that contain a configuration agent to process the document.
+///
 /// [`Association::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Association {
-    /// `ApplyOnlyAtCronInterval`: optional.
+    /// `ApplyOnlyAtCronInterval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-applyonlyatcroninterval)): boolean, optional.
     #[serde(
         rename = "ApplyOnlyAtCronInterval",
         skip_serializing_if = "Option::is_none"
     )]
     pub apply_only_at_cron_interval: Option<Value<bool>>,
-    /// `AssociationDispatchAssumeRole`: optional.
+    /// A role used by association to take actions on your behalf.
+    ///
+    /// `AssociationDispatchAssumeRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-associationdispatchassumerole)): string, optional. Pattern: `arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+`. Length: 1 to 512 characters.
     #[serde(
         rename = "AssociationDispatchAssumeRole",
         skip_serializing_if = "Option::is_none"
     )]
     pub association_dispatch_assume_role: Option<Value<String>>,
-    /// `AssociationName`: optional.
+    /// The name of the association.
+    ///
+    /// `AssociationName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-associationname)): string, optional. Pattern: `^[a-zA-Z0-9_\-.]{3,128}$`.
     #[serde(rename = "AssociationName", skip_serializing_if = "Option::is_none")]
     pub association_name: Option<Value<String>>,
-    /// `AutomationTargetParameterName`: optional.
+    /// `AutomationTargetParameterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-automationtargetparametername)): string, optional. Length: 1 to 50 characters.
     #[serde(
         rename = "AutomationTargetParameterName",
         skip_serializing_if = "Option::is_none"
     )]
     pub automation_target_parameter_name: Option<Value<String>>,
-    /// `CalendarNames`: optional.
+    /// `CalendarNames` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-calendarnames)): list of (string), optional.
     #[serde(rename = "CalendarNames", skip_serializing_if = "Option::is_none")]
     pub calendar_names: Option<Value<Vec<Value<String>>>>,
-    /// `ComplianceSeverity`: optional.
+    /// `ComplianceSeverity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-complianceseverity)): [`ComplianceSeverity`], one of `CRITICAL`, `HIGH`, `MEDIUM`, `LOW`, `UNSPECIFIED`, optional.
     #[serde(rename = "ComplianceSeverity", skip_serializing_if = "Option::is_none")]
     pub compliance_severity: Option<Value<ComplianceSeverity>>,
-    /// `DocumentVersion`: optional.
+    /// The version of the SSM document to associate with the target.
+    ///
+    /// `DocumentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-documentversion)): string, optional. Pattern: `([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)`.
     #[serde(rename = "DocumentVersion", skip_serializing_if = "Option::is_none")]
     pub document_version: Option<Value<String>>,
-    /// `InstanceId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the instance that the SSM document is associated with.
+    ///
+    /// `InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-instanceid)): string, optional, create-only (changing it replaces the resource). Pattern: `(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)`.
     #[serde(rename = "InstanceId", skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<Value<String>>,
-    /// `MaxConcurrency`: optional.
+    /// `MaxConcurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-maxconcurrency)): string, optional. Pattern: `^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$`. Length: 1 to 7 characters.
     #[serde(rename = "MaxConcurrency", skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<Value<String>>,
-    /// `MaxErrors`: optional.
+    /// `MaxErrors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-maxerrors)): string, optional. Pattern: `^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$`. Length: 1 to 7 characters.
     #[serde(rename = "MaxErrors", skip_serializing_if = "Option::is_none")]
     pub max_errors: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the SSM document.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-name)): string, required. Pattern: `^[a-zA-Z0-9_\-.:/]{3,200}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OutputLocation`: optional.
+    /// `OutputLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-outputlocation)): object [`InstanceAssociationOutputLocation`], optional.
     #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
     pub output_location: Option<InstanceAssociationOutputLocation>,
-    /// `Parameters`: optional.
+    /// Parameter values that the SSM document uses at runtime.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-parameters)): map from string to (list of (string)), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BTreeMap<String, Value<Vec<Value<String>>>>>,
-    /// `ScheduleExpression`: optional.
+    /// A Cron or Rate expression that specifies when the association is applied to the target.
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-scheduleexpression)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "ScheduleExpression", skip_serializing_if = "Option::is_none")]
     pub schedule_expression: Option<Value<String>>,
-    /// `ScheduleOffset`: optional.
+    /// `ScheduleOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-scheduleoffset)): integer, optional. Range: 1 to 6.
     #[serde(rename = "ScheduleOffset", skip_serializing_if = "Option::is_none")]
     pub schedule_offset: Option<Value<i64>>,
-    /// `SyncCompliance`: optional.
+    /// `SyncCompliance` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-synccompliance)): [`SyncCompliance`], one of `AUTO`, `MANUAL`, optional.
     #[serde(rename = "SyncCompliance", skip_serializing_if = "Option::is_none")]
     pub sync_compliance: Option<Value<SyncCompliance>>,
-    /// `Tags`: optional.
+    /// A key-value pair to associate with a resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-tags)): list of (object [`Tag`]), optional. Items: 0 to 1000.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Targets`: optional.
+    /// The targets that the SSM document sends commands to.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-targets)): list of (object [`Target`]), optional. Items: 0 to 5.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<Value<Vec<Target>>>,
-    /// `WaitForSuccessTimeoutSeconds`: optional.
+    /// `WaitForSuccessTimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html#cfn-ssm-association-waitforsuccesstimeoutseconds)): integer, optional. Range: 15 to 172800.
     #[serde(
         rename = "WaitForSuccessTimeoutSeconds",
         skip_serializing_if = "Option::is_none"
@@ -284,25 +304,39 @@ impl ResourceRef<Association> {
 
 /// The properties of an `AWS::SSM::CloudConnector` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html)).
 ///
+/// Resource Type definition for AWS::SSM::CloudConnector. Enables AWS Systems Manager to manage resources in external cloud providers.
+///
 /// [`CloudConnector::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudConnector {
-    /// `ConfigConnectorArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AWS Config connector.
+    ///
+    /// `ConfigConnectorArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html#cfn-ssm-cloudconnector-configconnectorarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-cn|-us-gov)?:config:[a-z0-9-]+:\d{12}:connector/.+$`. Length: 1 to 512 characters.
     #[serde(rename = "ConfigConnectorArn")]
     pub config_connector_arn: Value<String>,
-    /// `Configuration`: required.
+    /// The configuration for the cloud connector.
+    ///
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html#cfn-ssm-cloudconnector-configuration)): object [`CloudConnectorConfiguration`], required.
     #[serde(rename = "Configuration")]
     pub configuration: CloudConnectorConfiguration,
-    /// `Description`: optional.
+    /// The description of the cloud connector.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html#cfn-ssm-cloudconnector-description)): string, optional. Pattern: `^[\p{L}\p{Z}\p{N}\p{P}\p{M}]*$`. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `DisplayName`: required.
+    /// The display name of the cloud connector.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html#cfn-ssm-cloudconnector-displayname)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}\p{P}\p{M}]*$`. Length: 1 to 256 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `RoleArn`: required, create-only (changing it replaces the resource).
+    /// The IAM role ARN used by the cloud connector.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html#cfn-ssm-cloudconnector-rolearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws[a-z0-9-]*:iam::\d{12}:role/[\w-/.@+=,]{1,1017}$`. Length: 20 to 2048 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `Tags`: optional.
+    /// Tags to apply to the cloud connector.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html#cfn-ssm-cloudconnector-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -392,37 +426,59 @@ impl ResourceRef<CloudConnector> {
 
 /// The properties of an `AWS::SSM::Document` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html)).
 ///
+/// The AWS::SSM::Document resource is an SSM document in AWS Systems Manager that defines the actions that Systems Manager performs, which can be used to set up and run commands on your instances.
+///
 /// [`Document::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Document {
-    /// `Attachments`: optional.
+    /// A list of key and value pairs that describe attachments to a version of a document.
+    ///
+    /// `Attachments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-attachments)): list of (object [`AttachmentsSource`]), optional. Items: 0 to 20.
     #[serde(rename = "Attachments", skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Value<Vec<AttachmentsSource>>>,
-    /// `Content`: required.
+    /// The content for the Systems Manager document in JSON, YAML or String format.
+    ///
+    /// `Content` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-content)): JSON (the schema allows several shapes, or none), required. Length: at least 1 characters.
     #[serde(rename = "Content")]
     pub content: Json,
-    /// `DocumentFormat`: optional.
+    /// Specify the document format for the request. The document format can be either JSON or YAML. JSON is the default format.
+    ///
+    /// `DocumentFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-documentformat)): [`DocumentFormat`], one of `YAML`, `JSON`, `TEXT`, optional.
     #[serde(rename = "DocumentFormat", skip_serializing_if = "Option::is_none")]
     pub document_format: Option<Value<DocumentFormat>>,
-    /// `DocumentType`: optional, create-only (changing it replaces the resource).
+    /// The type of document to create.
+    ///
+    /// `DocumentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-documenttype)): [`DocumentType`], one of `ApplicationConfiguration`, `ApplicationConfigurationSchema`, `Automation`, `Automation.ChangeTemplate`, `AutoApprovalPolicy`, `ChangeCalendar`, `CloudFormation`, `Command`, `DeploymentStrategy`, `ManualApprovalPolicy`, `Package`, `Policy`, `ProblemAnalysis`, `ProblemAnalysisTemplate`, `Session`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DocumentType", skip_serializing_if = "Option::is_none")]
     pub document_type: Option<Value<DocumentType>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// A name for the Systems Manager document.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-.]{3,128}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Requires`: optional.
+    /// A list of SSM documents required by a document. For example, an ApplicationConfiguration document requires an ApplicationConfigurationSchema document.
+    ///
+    /// `Requires` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-requires)): list of (object [`DocumentRequires`]), optional. Items: at least 1.
     #[serde(rename = "Requires", skip_serializing_if = "Option::is_none")]
     pub requires: Option<Value<Vec<DocumentRequires>>>,
-    /// `Tags`: optional.
+    /// Optional metadata that you assign to a resource. Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-tags)): list of (object [`DocumentTag`]), optional. Items: 0 to 1000.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DocumentTag>>>,
-    /// `TargetType`: optional.
+    /// Specify a target type to define the kinds of resources the document can run on.
+    ///
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-targettype)): string, optional. Pattern: `^\/[\w\.\-\:\/]*$`. Length: 0 to 200 characters.
     #[serde(rename = "TargetType", skip_serializing_if = "Option::is_none")]
     pub target_type: Option<Value<String>>,
-    /// `UpdateMethod`: optional.
+    /// Update method - when set to 'Replace', the update will replace the existing document; when set to 'NewVersion', the update will create a new version.
+    ///
+    /// `UpdateMethod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-updatemethod)): [`UpdateMethod`], one of `Replace`, `NewVersion`, optional.
     #[serde(rename = "UpdateMethod", skip_serializing_if = "Option::is_none")]
     pub update_method: Option<Value<UpdateMethod>>,
-    /// `VersionName`: optional.
+    /// An optional field specifying the version of the artifact you are creating with the document. This value is unique across all versions of a document, and cannot be changed.
+    ///
+    /// `VersionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html#cfn-ssm-document-versionname)): string, optional. Pattern: `^[a-zA-Z0-9_\-.]{1,128}$`.
     #[serde(rename = "VersionName", skip_serializing_if = "Option::is_none")]
     pub version_name: Option<Value<String>>,
 }
@@ -535,40 +591,64 @@ impl Resource for Document {
 
 /// The properties of an `AWS::SSM::MaintenanceWindow` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html)).
 ///
+/// Resource type definition for AWS::SSM::MaintenanceWindow
+///
 /// [`MaintenanceWindow::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MaintenanceWindow {
-    /// `AllowUnassociatedTargets`: required.
+    /// Enables a maintenance window task to run on managed instances, even if you have not registered those instances as targets. If enabled, then you must specify the unregistered instances (by instance ID) when you register a task with the maintenance window.
+    ///
+    /// `AllowUnassociatedTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-allowunassociatedtargets)): boolean, required.
     #[serde(rename = "AllowUnassociatedTargets")]
     pub allow_unassociated_targets: Value<bool>,
-    /// `Cutoff`: required.
+    /// The number of hours before the end of the maintenance window that AWS Systems Manager stops scheduling new tasks for execution.
+    ///
+    /// `Cutoff` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-cutoff)): integer, required. Range: 0 to 23.
     #[serde(rename = "Cutoff")]
     pub cutoff: Value<i64>,
-    /// `Description`: optional.
+    /// A description of the maintenance window.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Duration`: required.
+    /// The duration of the maintenance window in hours.
+    ///
+    /// `Duration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-duration)): integer, required. Range: 1 to 24.
     #[serde(rename = "Duration")]
     pub duration: Value<i64>,
-    /// `EndDate`: optional.
+    /// The date and time, in ISO-8601 Extended format, for when the maintenance window is scheduled to become inactive.
+    ///
+    /// `EndDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-enddate)): string, optional.
     #[serde(rename = "EndDate", skip_serializing_if = "Option::is_none")]
     pub end_date: Option<Value<String>>,
-    /// `Name`: required.
+    /// The name of the maintenance window.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-name)): string, required. Pattern: `^[a-zA-Z0-9_\-.]{3,128}$`. Length: 3 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Schedule`: required.
+    /// The schedule of the maintenance window in the form of a cron or rate expression.
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-schedule)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Schedule")]
     pub schedule: Value<String>,
-    /// `ScheduleOffset`: optional.
+    /// The number of days to wait to run a maintenance window after the scheduled cron expression date and time.
+    ///
+    /// `ScheduleOffset` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-scheduleoffset)): integer, optional. Range: 1 to 6.
     #[serde(rename = "ScheduleOffset", skip_serializing_if = "Option::is_none")]
     pub schedule_offset: Option<Value<i64>>,
-    /// `ScheduleTimezone`: optional.
+    /// The time zone that the scheduled maintenance window executions are based on, in Internet Assigned Numbers Authority (IANA) format.
+    ///
+    /// `ScheduleTimezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-scheduletimezone)): string, optional.
     #[serde(rename = "ScheduleTimezone", skip_serializing_if = "Option::is_none")]
     pub schedule_timezone: Option<Value<String>>,
-    /// `StartDate`: optional.
+    /// The date and time, in ISO-8601 Extended format, for when the maintenance window is scheduled to become active. StartDate allows you to delay activation of the maintenance window until the specified future date.
+    ///
+    /// `StartDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-startdate)): string, optional.
     #[serde(rename = "StartDate", skip_serializing_if = "Option::is_none")]
     pub start_date: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs). Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment. For example, you might want to tag a maintenance window to identify the type of tasks it will run, the types of targets, and the environment it will run in.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html#cfn-ssm-maintenancewindow-tags)): list of (object [`Tag`]), optional. Items: 0 to 1000.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -679,25 +759,39 @@ impl ResourceRef<MaintenanceWindow> {
 
 /// The properties of an `AWS::SSM::MaintenanceWindowTarget` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtarget.html)).
 ///
+/// Resource type definition for AWS::SSM::MaintenanceWindowTarget
+///
 /// [`MaintenanceWindowTarget::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MaintenanceWindowTarget {
-    /// `Description`: optional.
+    /// A description for the target.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtarget.html#cfn-ssm-maintenancewindowtarget-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The name for the maintenance window target.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtarget.html#cfn-ssm-maintenancewindowtarget-name)): string, optional. Pattern: `^[a-zA-Z0-9_\-.]{3,128}$`. Length: 3 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `OwnerInformation`: optional.
+    /// A user-provided value that will be included in any Amazon CloudWatch Events events that are raised while running tasks for these targets in this maintenance window.
+    ///
+    /// `OwnerInformation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtarget.html#cfn-ssm-maintenancewindowtarget-ownerinformation)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "OwnerInformation", skip_serializing_if = "Option::is_none")]
     pub owner_information: Option<Value<String>>,
-    /// `ResourceType`: required.
+    /// The type of target that is being registered with the maintenance window.
+    ///
+    /// `ResourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtarget.html#cfn-ssm-maintenancewindowtarget-resourcetype)): [`ResourceType`], one of `INSTANCE`, `RESOURCE_GROUP`, required.
     #[serde(rename = "ResourceType")]
     pub resource_type: Value<ResourceType>,
-    /// `Targets`: required.
+    /// The targets to register with the maintenance window.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtarget.html#cfn-ssm-maintenancewindowtarget-targets)): list of (object [`Targets`]), required. Items: 0 to 5.
     #[serde(rename = "Targets")]
     pub targets: Value<Vec<Targets>>,
-    /// `WindowId`: required, create-only (changing it replaces the resource).
+    /// The ID of the maintenance window to register the target with.
+    ///
+    /// `WindowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtarget.html#cfn-ssm-maintenancewindowtarget-windowid)): string, required, create-only (changing it replaces the resource). Pattern: `^mw-[0-9a-f]{17}$`. Length: 20 to 20 characters.
     #[serde(rename = "WindowId")]
     pub window_id: Value<String>,
 }
@@ -773,52 +867,80 @@ impl ResourceRef<MaintenanceWindowTarget> {
 
 /// The properties of an `AWS::SSM::MaintenanceWindowTask` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html)).
 ///
+/// Resource Type definition for AWS::SSM::MaintenanceWindowTask
+///
 /// [`MaintenanceWindowTask::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MaintenanceWindowTask {
-    /// `CutoffBehavior`: optional.
+    /// The specification for whether tasks should continue to run after the cutoff time specified in the maintenance windows is reached.
+    ///
+    /// `CutoffBehavior` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-cutoffbehavior)): [`CutoffBehavior`], one of `CANCEL_TASK`, `CONTINUE_TASK`, optional.
     #[serde(rename = "CutoffBehavior", skip_serializing_if = "Option::is_none")]
     pub cutoff_behavior: Option<Value<CutoffBehavior>>,
-    /// `Description`: optional.
+    /// A description of the task.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `LoggingInfo`: optional.
+    /// Information about an Amazon S3 bucket to write Run Command task-level logs to.
+    ///
+    /// `LoggingInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-logginginfo)): object [`LoggingInfo`], optional.
     #[serde(rename = "LoggingInfo", skip_serializing_if = "Option::is_none")]
     pub logging_info: Option<LoggingInfo>,
-    /// `MaxConcurrency`: optional.
+    /// The maximum number of targets this task can be run for, in parallel.
+    ///
+    /// `MaxConcurrency` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-maxconcurrency)): string, optional. Pattern: `^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$`. Length: 1 to 7 characters.
     #[serde(rename = "MaxConcurrency", skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<Value<String>>,
-    /// `MaxErrors`: optional.
+    /// The maximum number of errors allowed before this task stops being scheduled.
+    ///
+    /// `MaxErrors` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-maxerrors)): string, optional. Pattern: `^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$`. Length: 1 to 7 characters.
     #[serde(rename = "MaxErrors", skip_serializing_if = "Option::is_none")]
     pub max_errors: Option<Value<String>>,
-    /// `Name`: optional.
+    /// The task name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-name)): string, optional. Pattern: `^[a-zA-Z0-9_\-.]{3,128}$`. Length: 3 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Priority`: required.
+    /// The priority of the task in the maintenance window. The lower the number, the higher the priority. Tasks that have the same priority are scheduled in parallel.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-priority)): integer, required. Range: at least 0.
     #[serde(rename = "Priority")]
     pub priority: Value<i64>,
-    /// `ServiceRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of the IAM service role for AWS Systems Manager to assume when running a maintenance window task.
+    ///
+    /// `ServiceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-servicerolearn)): string, optional.
     #[serde(rename = "ServiceRoleArn", skip_serializing_if = "Option::is_none")]
     pub service_role_arn: Option<Value<String>>,
-    /// `Targets`: optional.
+    /// The targets (either instances or window target ids).
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-targets)): list of (object [`Target`]), optional. Items: 0 to 5.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<Value<Vec<Target>>>,
-    /// `TaskArn`: required.
+    /// The resource that the task uses during execution.
+    ///
+    /// `TaskArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-taskarn)): string, required. Length: 1 to 1600 characters.
     #[serde(rename = "TaskArn")]
     pub task_arn: Value<String>,
-    /// `TaskInvocationParameters`: optional.
+    /// The parameters to pass to the task when it runs. Populate only the fields that match the task type. All other fields should be empty.
+    ///
+    /// `TaskInvocationParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-taskinvocationparameters)): object [`TaskInvocationParameters`], optional.
     #[serde(
         rename = "TaskInvocationParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub task_invocation_parameters: Option<TaskInvocationParameters>,
-    /// `TaskParameters`: optional.
+    /// `TaskParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-taskparameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "TaskParameters", skip_serializing_if = "Option::is_none")]
     pub task_parameters: Option<Json>,
-    /// `TaskType`: required, create-only (changing it replaces the resource).
+    /// The type of task.
+    ///
+    /// `TaskType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-tasktype)): [`TaskType`], one of `AUTOMATION`, `LAMBDA`, `RUN_COMMAND`, `STEP_FUNCTIONS`, required, create-only (changing it replaces the resource).
     #[serde(rename = "TaskType")]
     pub task_type: Value<TaskType>,
-    /// `WindowId`: required, create-only (changing it replaces the resource).
+    /// The ID of the maintenance window where the task is registered.
+    ///
+    /// `WindowId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html#cfn-ssm-maintenancewindowtask-windowid)): string, required, create-only (changing it replaces the resource). Pattern: `^mw-[0-9a-f]{17}$`. Length: 20 to 20 characters.
     #[serde(rename = "WindowId")]
     pub window_id: Value<String>,
 }
@@ -964,28 +1086,44 @@ impl ResourceRef<MaintenanceWindowTask> {
 
 /// The properties of an `AWS::SSM::OpsItem` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html)).
 ///
+/// Resource schema for AWS::SSM::OpsItem.
+///
 /// [`OpsItem::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OpsItem {
-    /// `Category`: optional.
+    /// The category of the OpsItem.
+    ///
+    /// `Category` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html#cfn-ssm-opsitem-category)): string, optional. Pattern: `^(?!\s*$).+$`. Length: 1 to 64 characters.
     #[serde(rename = "Category", skip_serializing_if = "Option::is_none")]
     pub category: Option<Value<String>>,
-    /// `Description`: required.
+    /// The description of the OpsItem.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html#cfn-ssm-opsitem-description)): string, required. Pattern: `^[\s\S]*\S[\s\S]*$`. Length: 1 to 2048 characters.
     #[serde(rename = "Description")]
     pub description: Value<String>,
-    /// `Priority`: optional.
+    /// The priority of the OpsItem.
+    ///
+    /// `Priority` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html#cfn-ssm-opsitem-priority)): integer, optional. Range: 1 to 5.
     #[serde(rename = "Priority", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Value<i64>>,
-    /// `Severity`: optional.
+    /// The severity of the OpsItem.
+    ///
+    /// `Severity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html#cfn-ssm-opsitem-severity)): string, optional. Pattern: `^(?!\s*$).+$`. Length: 1 to 64 characters.
     #[serde(rename = "Severity", skip_serializing_if = "Option::is_none")]
     pub severity: Option<Value<String>>,
-    /// `Source`: required, create-only (changing it replaces the resource).
+    /// The origin of the OpsItem.
+    ///
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html#cfn-ssm-opsitem-source)): string, required, create-only (changing it replaces the resource). Pattern: `^(?!\s*$).+$`. Length: 1 to 128 characters.
     #[serde(rename = "Source")]
     pub source: Value<String>,
-    /// `Tags`: optional.
+    /// Tags for the OpsItem.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html#cfn-ssm-opsitem-tags)): list of (object [`Tag`]), optional. Items: 0 to 1000.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Title`: required.
+    /// The title of the OpsItem.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html#cfn-ssm-opsitem-title)): string, required. Pattern: `^(?!\s*$).+$`. Length: 1 to 1024 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
 }
@@ -1110,34 +1248,54 @@ impl ResourceRef<OpsItem> {
 
 /// The properties of an `AWS::SSM::Parameter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html)).
 ///
+/// The `AWS::SSM::Parameter` resource creates an SSM parameter in SYSlong Parameter Store. To create an SSM parameter, you must have the IAMlong (IAM) permissions `ssm:PutParameter` and `ssm:AddTagsToResource`. On stack creation, CFNlong adds the following three tags to the parameter: `aws:cloudformation:stack-name`, `aws:cloudformation:logical-id`, and `aws:cloudformation:stack-id`, in addition to any custom tags you specify. To add, update, or remove tags during stack update, you must have IAM permissions for both `ssm:AddTagsToResource` and `ssm:RemoveTagsFromResource`. For more information, see [Managing access using policies](https://docs.aws.amazon.com/systems-manager/latest/userguide/security-iam.html#security_iam_access-manage) in the \*User Guide\*. For information about valid values for parameters, see [About requirements and constraints for parameter names](https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html#sysman-parameter-name-constraints) in the \*User Guide\* and [PutParameter](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html) in the \*API Reference\*.
+///
 /// [`Parameter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Parameter {
-    /// `AllowedPattern`: optional.
+    /// A regular expression used to validate the parameter value. For example, for `String` types with values restricted to numbers, you can specify the following: `AllowedPattern=^\d+$`
+    ///
+    /// `AllowedPattern` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-allowedpattern)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "AllowedPattern", skip_serializing_if = "Option::is_none")]
     pub allowed_pattern: Option<Value<String>>,
-    /// `DataType`: optional.
+    /// The data type of the parameter, such as `text` or `aws:ec2:image`. The default is `text`.
+    ///
+    /// `DataType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-datatype)): [`DataType`], one of `text`, `aws:ec2:image`, optional. Length: 0 to 128 characters.
     #[serde(rename = "DataType", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<Value<DataType>>,
-    /// `Description`: optional.
+    /// Information about the parameter.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-description)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The name of the parameter. The reported maximum length of 2048 characters for a parameter name includes 1037 characters that are reserved for internal use by SYS. The maximum length for a parameter name that you specify is 1011 characters. This count of 1011 characters includes the characters in the ARN that precede the name you specify. This ARN length will vary depending on your partition and Region. For example, the following 45 characters count toward the 1011 character maximum for a parameter created in the US East (Ohio) Region: `arn:aws:ssm:us-east-2:111122223333:parameter/`.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-name)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Policies`: optional.
+    /// Information about the policies assigned to a parameter. [Assigning parameter policies](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-policies.html) in the \*User Guide\*.
+    ///
+    /// `Policies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-policies)): string, optional. Length: 1 to 4096 characters.
     #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
     pub policies: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs). Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment. For example, you might want to tag a SYS parameter to identify the type of resource to which it applies, the environment, or the type of configuration data referenced by the parameter.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-tags)): map from string to (string), optional. Items: 0 to 1000.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
-    /// `Tier`: optional.
+    /// The parameter tier.
+    ///
+    /// `Tier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-tier)): [`Tier`], one of `Standard`, `Advanced`, `Intelligent-Tiering`, optional.
     #[serde(rename = "Tier", skip_serializing_if = "Option::is_none")]
     pub tier: Option<Value<Tier>>,
-    /// `Type`: required.
+    /// The type of parameter. Parameters of type `SecureString` are not supported by CFNlong.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-type)): [`Type`], one of `String`, `StringList`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
-    /// `Value`: required.
+    /// The parameter value. If type is `StringList`, the system returns a comma-separated string with no spaces between commas in the `Value` field.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#cfn-ssm-parameter-value)): string, required.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1242,65 +1400,97 @@ impl ResourceRef<Parameter> {
 
 /// The properties of an `AWS::SSM::PatchBaseline` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html)).
 ///
+/// Resource Type definition for AWS::SSM::PatchBaseline
+///
 /// [`PatchBaseline::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PatchBaseline {
-    /// `ApprovalRules`: optional.
+    /// A set of rules defining the approval rules for a patch baseline.
+    ///
+    /// `ApprovalRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-approvalrules)): object [`RuleGroup`], optional.
     #[serde(rename = "ApprovalRules", skip_serializing_if = "Option::is_none")]
     pub approval_rules: Option<RuleGroup>,
-    /// `ApprovedPatches`: optional.
+    /// A list of explicitly approved patches for the baseline.
+    ///
+    /// `ApprovedPatches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-approvedpatches)): list of (string), optional. Items: 0 to 50. Each item: Length: 1 to 100 characters.
     #[serde(rename = "ApprovedPatches", skip_serializing_if = "Option::is_none")]
     pub approved_patches: Option<Value<Vec<Value<String>>>>,
-    /// `ApprovedPatchesComplianceLevel`: optional.
+    /// Defines the compliance level for approved patches. This means that if an approved patch is reported as missing, this is the severity of the compliance violation. The default value is UNSPECIFIED.
+    ///
+    /// `ApprovedPatchesComplianceLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-approvedpatchescompliancelevel)): [`ApprovedPatchesComplianceLevel`], one of `CRITICAL`, `HIGH`, `MEDIUM`, `LOW`, `INFORMATIONAL`, `UNSPECIFIED`, optional.
     #[serde(
         rename = "ApprovedPatchesComplianceLevel",
         skip_serializing_if = "Option::is_none"
     )]
     pub approved_patches_compliance_level: Option<Value<ApprovedPatchesComplianceLevel>>,
-    /// `ApprovedPatchesEnableNonSecurity`: optional.
+    /// Indicates whether the list of approved patches includes non-security updates that should be applied to the instances. The default value is 'false'. Applies to Linux instances only.
+    ///
+    /// `ApprovedPatchesEnableNonSecurity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-approvedpatchesenablenonsecurity)): boolean, optional.
     #[serde(
         rename = "ApprovedPatchesEnableNonSecurity",
         skip_serializing_if = "Option::is_none"
     )]
     pub approved_patches_enable_non_security: Option<Value<bool>>,
-    /// `AvailableSecurityUpdatesComplianceStatus`: optional.
+    /// The compliance status for vendor recommended security updates that are not approved by this patch baseline.
+    ///
+    /// `AvailableSecurityUpdatesComplianceStatus` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-availablesecurityupdatescompliancestatus)): [`AvailableSecurityUpdatesComplianceStatus`], one of `NON_COMPLIANT`, `COMPLIANT`, optional.
     #[serde(
         rename = "AvailableSecurityUpdatesComplianceStatus",
         skip_serializing_if = "Option::is_none"
     )]
     pub available_security_updates_compliance_status:
         Option<Value<AvailableSecurityUpdatesComplianceStatus>>,
-    /// `DefaultBaseline`: optional.
+    /// Set the baseline as default baseline. Only registering to default patch baseline is allowed.
+    ///
+    /// `DefaultBaseline` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-defaultbaseline)): boolean, optional.
     #[serde(rename = "DefaultBaseline", skip_serializing_if = "Option::is_none")]
     pub default_baseline: Option<Value<bool>>,
-    /// `Description`: optional.
+    /// The description of the patch baseline.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-description)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `GlobalFilters`: optional.
+    /// A set of global filters used to include patches in the baseline.
+    ///
+    /// `GlobalFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-globalfilters)): object [`PatchFilterGroup`], optional.
     #[serde(rename = "GlobalFilters", skip_serializing_if = "Option::is_none")]
     pub global_filters: Option<PatchFilterGroup>,
-    /// `Name`: required.
+    /// The name of the patch baseline.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-name)): string, required. Pattern: `^[a-zA-Z0-9_\-.]{3,128}$`. Length: 3 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `OperatingSystem`: optional, create-only (changing it replaces the resource).
+    /// Defines the operating system the patch baseline applies to. The Default value is WINDOWS.
+    ///
+    /// `OperatingSystem` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-operatingsystem)): [`OperatingSystem`], one of `WINDOWS`, `AMAZON_LINUX`, `AMAZON_LINUX_2`, `AMAZON_LINUX_2022`, `AMAZON_LINUX_2023`, `UBUNTU`, `REDHAT_ENTERPRISE_LINUX`, `SUSE`, `CENTOS`, `ORACLE_LINUX`, `DEBIAN`, `MACOS`, `RASPBIAN`, `ROCKY_LINUX`, `ALMA_LINUX`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "OperatingSystem", skip_serializing_if = "Option::is_none")]
     pub operating_system: Option<Value<OperatingSystem>>,
-    /// `PatchGroups`: optional.
+    /// PatchGroups is used to associate instances with a specific patch baseline
+    ///
+    /// `PatchGroups` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-patchgroups)): list of (string), optional. Each item: Length: 1 to 256 characters.
     #[serde(rename = "PatchGroups", skip_serializing_if = "Option::is_none")]
     pub patch_groups: Option<Value<Vec<Value<String>>>>,
-    /// `RejectedPatches`: optional.
+    /// A list of explicitly rejected patches for the baseline.
+    ///
+    /// `RejectedPatches` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-rejectedpatches)): list of (string), optional. Items: 0 to 50. Each item: Length: 1 to 100 characters.
     #[serde(rename = "RejectedPatches", skip_serializing_if = "Option::is_none")]
     pub rejected_patches: Option<Value<Vec<Value<String>>>>,
-    /// `RejectedPatchesAction`: optional.
+    /// The action for Patch Manager to take on patches included in the RejectedPackages list.
+    ///
+    /// `RejectedPatchesAction` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-rejectedpatchesaction)): [`RejectedPatchesAction`], one of `ALLOW_AS_DEPENDENCY`, `BLOCK`, optional.
     #[serde(
         rename = "RejectedPatchesAction",
         skip_serializing_if = "Option::is_none"
     )]
     pub rejected_patches_action: Option<Value<RejectedPatchesAction>>,
-    /// `Sources`: optional.
+    /// Information about the patches to use to update the instances, including target operating systems and source repository. Applies to Linux instances only.
+    ///
+    /// `Sources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-sources)): list of (object [`PatchSource`]), optional. Items: 0 to 20.
     #[serde(rename = "Sources", skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value<Vec<PatchSource>>>,
-    /// `Tags`: optional.
+    /// Optional metadata that you assign to a resource. Tags enable you to categorize a resource in different ways.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html#cfn-ssm-patchbaseline-tags)): list of (object [`Tag`]), optional. Items: 0 to 1000.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -1475,34 +1665,36 @@ impl ResourceRef<PatchBaseline> {
 
 /// The properties of an `AWS::SSM::ResourceDataSync` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html)).
 ///
+/// Resource Type definition for AWS::SSM::ResourceDataSync
+///
 /// [`ResourceDataSync::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceDataSync {
-    /// `BucketName`: optional, create-only (changing it replaces the resource).
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-bucketname)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "BucketName", skip_serializing_if = "Option::is_none")]
     pub bucket_name: Option<Value<String>>,
-    /// `BucketPrefix`: optional, create-only (changing it replaces the resource).
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-bucketprefix)): string, optional, create-only (changing it replaces the resource). Length: 0 to 64 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `BucketRegion`: optional, create-only (changing it replaces the resource).
+    /// `BucketRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-bucketregion)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "BucketRegion", skip_serializing_if = "Option::is_none")]
     pub bucket_region: Option<Value<String>>,
-    /// `KMSKeyArn`: optional, create-only (changing it replaces the resource).
+    /// `KMSKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-kmskeyarn)): string, optional, create-only (changing it replaces the resource). Length: 0 to 512 characters.
     #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `S3Destination`: optional, create-only (changing it replaces the resource).
+    /// `S3Destination` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-s3destination)): object [`S3Destination`], optional, create-only (changing it replaces the resource).
     #[serde(rename = "S3Destination", skip_serializing_if = "Option::is_none")]
     pub s3_destination: Option<S3Destination>,
-    /// `SyncFormat`: optional, create-only (changing it replaces the resource).
+    /// `SyncFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-syncformat)): string, optional, create-only (changing it replaces the resource). Length: 0 to 1024 characters.
     #[serde(rename = "SyncFormat", skip_serializing_if = "Option::is_none")]
     pub sync_format: Option<Value<String>>,
-    /// `SyncName`: required, create-only (changing it replaces the resource).
+    /// `SyncName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-syncname)): string, required, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "SyncName")]
     pub sync_name: Value<String>,
-    /// `SyncSource`: optional.
+    /// `SyncSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-syncsource)): object [`SyncSource`], optional.
     #[serde(rename = "SyncSource", skip_serializing_if = "Option::is_none")]
     pub sync_source: Option<SyncSource>,
-    /// `SyncType`: optional, create-only (changing it replaces the resource).
+    /// `SyncType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html#cfn-ssm-resourcedatasync-synctype)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "SyncType", skip_serializing_if = "Option::is_none")]
     pub sync_type: Option<Value<String>>,
 }
@@ -1615,13 +1807,19 @@ impl Resource for ResourceDataSync {
 
 /// The properties of an `AWS::SSM::ResourcePolicy` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcepolicy.html)).
 ///
+/// Resource Type definition for AWS::SSM::ResourcePolicy
+///
 /// Every property is required: [`ResourcePolicy::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourcePolicy {
-    /// `Policy`: required.
+    /// Actual policy statement.
+    ///
+    /// `Policy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcepolicy.html#cfn-ssm-resourcepolicy-policy)): JSON (the schema allows several shapes, or none), required. Pattern: `^(?!\s*$).+$`.
     #[serde(rename = "Policy")]
     pub policy: Json,
-    /// `ResourceArn`: required, create-only (changing it replaces the resource).
+    /// Arn of OpsItemGroup etc.
+    ///
+    /// `ResourceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcepolicy.html#cfn-ssm-resourcepolicy-resourcearn)): string, required, create-only (changing it replaces the resource). Length: 20 to 2048 characters.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: Value<String>,
 }
@@ -1668,13 +1866,19 @@ impl ResourceRef<ResourcePolicy> {
 
 /// The properties of an `AWS::SSM::ServiceSetting` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-servicesetting.html)).
 ///
+/// Resource Type definition for AWS::SSM::ServiceSetting. ServiceSetting is an account-level setting for an AWS service that defines how a user interacts with or uses a service or feature.
+///
 /// Every property is required: [`ServiceSetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceSetting {
-    /// `SettingId`: required, create-only (changing it replaces the resource).
+    /// The ID of the service setting, such as /ssm/parameter-store/high-throughput-enabled.
+    ///
+    /// `SettingId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-servicesetting.html#cfn-ssm-servicesetting-settingid)): string, required, create-only (changing it replaces the resource). Length: 1 to 1000 characters.
     #[serde(rename = "SettingId")]
     pub setting_id: Value<String>,
-    /// `SettingValue`: required.
+    /// The value of the service setting.
+    ///
+    /// `SettingValue` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-servicesetting.html#cfn-ssm-servicesetting-settingvalue)): string, required. Length: 1 to 4096 characters.
     #[serde(rename = "SettingValue")]
     pub setting_value: Value<String>,
 }
@@ -1766,18 +1970,24 @@ impl Walk for ApprovedPatchesComplianceLevel {
 
 /// The `AttachmentsSource` property type of [`Document`].
 ///
-/// AWS reference: [`AWS::SSM::Document`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html).
+/// AWS reference: [`AWS::SSM::Document` `AttachmentsSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-attachmentssource.html).
 ///
 /// Every property is optional: start from [`AttachmentsSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AttachmentsSource {
-    /// `Key`: optional.
+    /// The key of a key-value pair that identifies the location of an attachment to a document.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-attachmentssource.html#cfn-ssm-document-attachmentssource-key)): [`AttachmentsSourceKey`], one of `SourceUrl`, `S3FileUrl`, `AttachmentReference`, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<AttachmentsSourceKey>>,
-    /// `Name`: optional.
+    /// The name of the document attachment file.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-attachmentssource.html#cfn-ssm-document-attachmentssource-name)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Values`: optional.
+    /// The value of a key-value pair that identifies the location of an attachment to a document. The format for Value depends on the type of key you specify.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-attachmentssource.html#cfn-ssm-document-attachmentssource-values)): list of (string), optional. Items: 1 to 1. Each item: Length: 1 to 100000 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -1866,15 +2076,15 @@ impl Walk for AvailableSecurityUpdatesComplianceStatus {
 
 /// The `AwsOrganizationsSource` property type of [`ResourceDataSync`].
 ///
-/// AWS reference: [`AWS::SSM::ResourceDataSync`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html).
+/// AWS reference: [`AWS::SSM::ResourceDataSync` `AwsOrganizationsSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-awsorganizationssource.html).
 ///
 /// [`AwsOrganizationsSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwsOrganizationsSource {
-    /// `OrganizationSourceType`: required.
+    /// `OrganizationSourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-awsorganizationssource.html#cfn-ssm-resourcedatasync-awsorganizationssource-organizationsourcetype)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "OrganizationSourceType")]
     pub organization_source_type: Value<String>,
-    /// `OrganizationalUnits`: optional.
+    /// `OrganizationalUnits` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-awsorganizationssource.html#cfn-ssm-resourcedatasync-awsorganizationssource-organizationalunits)): list of (string), optional. Items: 1 to 1000.
     #[serde(
         rename = "OrganizationalUnits",
         skip_serializing_if = "Option::is_none"
@@ -1912,27 +2122,37 @@ impl Walk for AwsOrganizationsSource {
 
 /// The `AzureConfiguration` property type of [`CloudConnector`].
 ///
-/// AWS reference: [`AWS::SSM::CloudConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html).
+/// AWS reference: [`AWS::SSM::CloudConnector` `AzureConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azureconfiguration.html).
 ///
 /// [`AzureConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AzureConfiguration {
-    /// `ApplicationDisplayName`: optional.
+    /// The display name of the Azure AD application.
+    ///
+    /// `ApplicationDisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azureconfiguration.html#cfn-ssm-cloudconnector-azureconfiguration-applicationdisplayname)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}\p{P}\p{M}]*)$`. Length: 0 to 256 characters.
     #[serde(
         rename = "ApplicationDisplayName",
         skip_serializing_if = "Option::is_none"
     )]
     pub application_display_name: Option<Value<String>>,
-    /// `ApplicationId`: required.
+    /// The Azure AD application ID.
+    ///
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azureconfiguration.html#cfn-ssm-cloudconnector-azureconfiguration-applicationid)): string, required. Pattern: `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `Targets`: optional.
+    /// The targets for the cloud connector. If omitted, the entire tenant is targeted.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azureconfiguration.html#cfn-ssm-cloudconnector-azureconfiguration-targets)): object [`ConfigurationTargets`], optional.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<ConfigurationTargets>,
-    /// `TenantDisplayName`: optional.
+    /// The display name of the Azure AD tenant.
+    ///
+    /// `TenantDisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azureconfiguration.html#cfn-ssm-cloudconnector-azureconfiguration-tenantdisplayname)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}\p{P}\p{M}]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "TenantDisplayName", skip_serializing_if = "Option::is_none")]
     pub tenant_display_name: Option<Value<String>>,
-    /// `TenantId`: required, create-only (changing it replaces the resource).
+    /// The Azure AD tenant ID. Cannot be changed after creation.
+    ///
+    /// `TenantId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azureconfiguration.html#cfn-ssm-cloudconnector-azureconfiguration-tenantid)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`.
     #[serde(rename = "TenantId")]
     pub tenant_id: Value<String>,
 }
@@ -1991,15 +2211,19 @@ impl Walk for AzureConfiguration {
 
 /// The `AzureSubscription` property type of [`CloudConnector`].
 ///
-/// AWS reference: [`AWS::SSM::CloudConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html).
+/// AWS reference: [`AWS::SSM::CloudConnector` `AzureSubscription`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azuresubscription.html).
 ///
 /// [`AzureSubscription::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AzureSubscription {
-    /// `DisplayName`: optional.
+    /// The display name of the Azure subscription.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azuresubscription.html#cfn-ssm-cloudconnector-azuresubscription-displayname)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}\p{P}\p{M}]*)$`. Length: 0 to 128 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `Id`: required.
+    /// The Azure subscription ID.
+    ///
+    /// `Id` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-azuresubscription.html#cfn-ssm-cloudconnector-azuresubscription-id)): string, required. Pattern: `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`. Length: 1 to 256 characters.
     #[serde(rename = "Id")]
     pub id: Value<String>,
 }
@@ -2034,12 +2258,14 @@ impl Walk for AzureSubscription {
 
 /// The `CloudConnectorConfiguration` property type of [`CloudConnector`].
 ///
-/// AWS reference: [`AWS::SSM::CloudConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html).
+/// AWS reference: [`AWS::SSM::CloudConnector` `CloudConnectorConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-cloudconnectorconfiguration.html).
 ///
 /// Every property is required: [`CloudConnectorConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CloudConnectorConfiguration {
-    /// `AzureConfiguration`: required.
+    /// Configuration for connecting to Azure.
+    ///
+    /// `AzureConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-cloudconnectorconfiguration.html#cfn-ssm-cloudconnector-cloudconnectorconfiguration-azureconfiguration)): object [`AzureConfiguration`], required.
     #[serde(rename = "AzureConfiguration")]
     pub azure_configuration: AzureConfiguration,
 }
@@ -2065,18 +2291,22 @@ impl Walk for CloudConnectorConfiguration {
 
 /// The `CloudWatchOutputConfig` property type of [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTask` `CloudWatchOutputConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-cloudwatchoutputconfig.html).
 ///
 /// Every property is optional: start from [`CloudWatchOutputConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchOutputConfig {
-    /// `CloudWatchLogGroupName`: optional.
+    /// The name of the CloudWatch log group where you want to send command output.
+    ///
+    /// `CloudWatchLogGroupName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-cloudwatchoutputconfig.html#cfn-ssm-maintenancewindowtask-cloudwatchoutputconfig-cloudwatchloggroupname)): string, optional.
     #[serde(
         rename = "CloudWatchLogGroupName",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_log_group_name: Option<Value<String>>,
-    /// `CloudWatchOutputEnabled`: optional.
+    /// Enables Systems Manager to send command output to CloudWatch Logs.
+    ///
+    /// `CloudWatchOutputEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-cloudwatchoutputconfig.html#cfn-ssm-maintenancewindowtask-cloudwatchoutputconfig-cloudwatchoutputenabled)): boolean, optional.
     #[serde(
         rename = "CloudWatchOutputEnabled",
         skip_serializing_if = "Option::is_none"
@@ -2178,12 +2408,14 @@ impl Walk for ComplianceSeverity {
 
 /// The `ConfigurationTargets` property type of [`CloudConnector`].
 ///
-/// AWS reference: [`AWS::SSM::CloudConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html).
+/// AWS reference: [`AWS::SSM::CloudConnector` `ConfigurationTargets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-configurationtargets.html).
 ///
 /// Every property is required: [`ConfigurationTargets::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationTargets {
-    /// `Subscriptions`: required.
+    /// List of Azure subscriptions.
+    ///
+    /// `Subscriptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-configurationtargets.html#cfn-ssm-cloudconnector-configurationtargets-subscriptions)): list of (object [`AzureSubscription`]), required. Items: 1 to 75.
     #[serde(rename = "Subscriptions")]
     pub subscriptions: Value<Vec<AzureSubscription>>,
 }
@@ -2272,15 +2504,19 @@ impl Walk for DocumentFormat {
 
 /// The `DocumentRequires` property type of [`Document`].
 ///
-/// AWS reference: [`AWS::SSM::Document`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html).
+/// AWS reference: [`AWS::SSM::Document` `DocumentRequires`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-documentrequires.html).
 ///
 /// Every property is optional: start from [`DocumentRequires::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentRequires {
-    /// `Name`: optional.
+    /// The name of the required SSM document. The name can be an Amazon Resource Name (ARN).
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-documentrequires.html#cfn-ssm-document-documentrequires-name)): string, optional. Pattern: `^[a-zA-Z0-9_\-.:/]{3,200}$`. Length: at most 200 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Version`: optional.
+    /// The document version required by the current document.
+    ///
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-documentrequires.html#cfn-ssm-document-documentrequires-version)): string, optional. Pattern: `([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)`. Length: at most 8 characters.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -2318,15 +2554,19 @@ impl Walk for DocumentRequires {
 
 /// The `Tag` property type of [`Document`].
 ///
-/// AWS reference: [`AWS::SSM::Document`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html).
+/// AWS reference: [`AWS::SSM::Document` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-tag.html).
 ///
 /// Every property is optional: start from [`DocumentTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DocumentTag {
-    /// `Key`: optional.
+    /// The name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-tag.html#cfn-ssm-document-tag-key)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-document-tag.html#cfn-ssm-document-tag-value)): string, optional. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -2423,12 +2663,12 @@ impl Walk for DocumentType {
 
 /// The `InstanceAssociationOutputLocation` property type of [`Association`].
 ///
-/// AWS reference: [`AWS::SSM::Association`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html).
+/// AWS reference: [`AWS::SSM::Association` `InstanceAssociationOutputLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-instanceassociationoutputlocation.html).
 ///
 /// Every property is optional: start from [`InstanceAssociationOutputLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InstanceAssociationOutputLocation {
-    /// `S3Location`: optional.
+    /// `S3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-instanceassociationoutputlocation.html#cfn-ssm-association-instanceassociationoutputlocation-s3location)): object [`S3OutputLocation`], optional.
     #[serde(rename = "S3Location", skip_serializing_if = "Option::is_none")]
     pub s3_location: Option<S3OutputLocation>,
 }
@@ -2458,18 +2698,18 @@ impl Walk for InstanceAssociationOutputLocation {
 
 /// The `LoggingInfo` property type of [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTask` `LoggingInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-logginginfo.html).
 ///
 /// [`LoggingInfo::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoggingInfo {
-    /// `Region`: required.
+    /// `Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-logginginfo.html#cfn-ssm-maintenancewindowtask-logginginfo-region)): string, required.
     #[serde(rename = "Region")]
     pub region: Value<String>,
-    /// `S3Bucket`: required.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-logginginfo.html#cfn-ssm-maintenancewindowtask-logginginfo-s3bucket)): string, required.
     #[serde(rename = "S3Bucket")]
     pub s3_bucket: Value<String>,
-    /// `S3Prefix`: optional.
+    /// `S3Prefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-logginginfo.html#cfn-ssm-maintenancewindowtask-logginginfo-s3prefix)): string, optional.
     #[serde(rename = "S3Prefix", skip_serializing_if = "Option::is_none")]
     pub s3_prefix: Option<Value<String>>,
 }
@@ -2507,15 +2747,15 @@ impl Walk for LoggingInfo {
 
 /// The `MaintenanceWindowAutomationParameters` property type of [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTask` `MaintenanceWindowAutomationParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowautomationparameters.html).
 ///
 /// Every property is optional: start from [`MaintenanceWindowAutomationParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MaintenanceWindowAutomationParameters {
-    /// `DocumentVersion`: optional.
+    /// `DocumentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowautomationparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowautomationparameters-documentversion)): string, optional.
     #[serde(rename = "DocumentVersion", skip_serializing_if = "Option::is_none")]
     pub document_version: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowautomationparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowautomationparameters-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
 }
@@ -2553,18 +2793,18 @@ impl Walk for MaintenanceWindowAutomationParameters {
 
 /// The `MaintenanceWindowLambdaParameters` property type of [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTask` `MaintenanceWindowLambdaParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowlambdaparameters.html).
 ///
 /// Every property is optional: start from [`MaintenanceWindowLambdaParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MaintenanceWindowLambdaParameters {
-    /// `ClientContext`: optional.
+    /// `ClientContext` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowlambdaparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowlambdaparameters-clientcontext)): string, optional.
     #[serde(rename = "ClientContext", skip_serializing_if = "Option::is_none")]
     pub client_context: Option<Value<String>>,
-    /// `Payload`: optional.
+    /// `Payload` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowlambdaparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowlambdaparameters-payload)): string, optional.
     #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
     pub payload: Option<Value<String>>,
-    /// `Qualifier`: optional.
+    /// `Qualifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowlambdaparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowlambdaparameters-qualifier)): string, optional.
     #[serde(rename = "Qualifier", skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<Value<String>>,
 }
@@ -2610,45 +2850,45 @@ impl Walk for MaintenanceWindowLambdaParameters {
 
 /// The `MaintenanceWindowRunCommandParameters` property type of [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTask` `MaintenanceWindowRunCommandParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html).
 ///
 /// Every property is optional: start from [`MaintenanceWindowRunCommandParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MaintenanceWindowRunCommandParameters {
-    /// `CloudWatchOutputConfig`: optional.
+    /// `CloudWatchOutputConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-cloudwatchoutputconfig)): object [`CloudWatchOutputConfig`], optional.
     #[serde(
         rename = "CloudWatchOutputConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_watch_output_config: Option<CloudWatchOutputConfig>,
-    /// `Comment`: optional.
+    /// `Comment` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-comment)): string, optional.
     #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
     pub comment: Option<Value<String>>,
-    /// `DocumentHash`: optional.
+    /// `DocumentHash` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-documenthash)): string, optional.
     #[serde(rename = "DocumentHash", skip_serializing_if = "Option::is_none")]
     pub document_hash: Option<Value<String>>,
-    /// `DocumentHashType`: optional.
+    /// `DocumentHashType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-documenthashtype)): string, optional.
     #[serde(rename = "DocumentHashType", skip_serializing_if = "Option::is_none")]
     pub document_hash_type: Option<Value<String>>,
-    /// `DocumentVersion`: optional.
+    /// `DocumentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-documentversion)): string, optional.
     #[serde(rename = "DocumentVersion", skip_serializing_if = "Option::is_none")]
     pub document_version: Option<Value<String>>,
-    /// `NotificationConfig`: optional.
+    /// `NotificationConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-notificationconfig)): object [`NotificationConfig`], optional.
     #[serde(rename = "NotificationConfig", skip_serializing_if = "Option::is_none")]
     pub notification_config: Option<NotificationConfig>,
-    /// `OutputS3BucketName`: optional.
+    /// `OutputS3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-outputs3bucketname)): string, optional.
     #[serde(rename = "OutputS3BucketName", skip_serializing_if = "Option::is_none")]
     pub output_s3_bucket_name: Option<Value<String>>,
-    /// `OutputS3KeyPrefix`: optional.
+    /// `OutputS3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-outputs3keyprefix)): string, optional.
     #[serde(rename = "OutputS3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub output_s3_key_prefix: Option<Value<String>>,
-    /// `Parameters`: optional.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-parameters)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Json>,
-    /// `ServiceRoleArn`: optional.
+    /// `ServiceRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-servicerolearn)): string, optional.
     #[serde(rename = "ServiceRoleArn", skip_serializing_if = "Option::is_none")]
     pub service_role_arn: Option<Value<String>>,
-    /// `TimeoutSeconds`: optional.
+    /// `TimeoutSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowruncommandparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowruncommandparameters-timeoutseconds)): integer, optional.
     #[serde(rename = "TimeoutSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<Value<i64>>,
 }
@@ -2758,15 +2998,15 @@ impl Walk for MaintenanceWindowRunCommandParameters {
 
 /// The `MaintenanceWindowStepFunctionsParameters` property type of [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTask` `MaintenanceWindowStepFunctionsParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowstepfunctionsparameters.html).
 ///
 /// Every property is optional: start from [`MaintenanceWindowStepFunctionsParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MaintenanceWindowStepFunctionsParameters {
-    /// `Input`: optional.
+    /// `Input` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowstepfunctionsparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowstepfunctionsparameters-input)): string, optional.
     #[serde(rename = "Input", skip_serializing_if = "Option::is_none")]
     pub input: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-maintenancewindowstepfunctionsparameters.html#cfn-ssm-maintenancewindowtask-maintenancewindowstepfunctionsparameters-name)): string, optional.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
 }
@@ -2804,18 +3044,18 @@ impl Walk for MaintenanceWindowStepFunctionsParameters {
 
 /// The `NotificationConfig` property type of [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTask` `NotificationConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-notificationconfig.html).
 ///
 /// [`NotificationConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationConfig {
-    /// `NotificationArn`: required.
+    /// `NotificationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-notificationconfig.html#cfn-ssm-maintenancewindowtask-notificationconfig-notificationarn)): string, required.
     #[serde(rename = "NotificationArn")]
     pub notification_arn: Value<String>,
-    /// `NotificationEvents`: optional.
+    /// `NotificationEvents` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-notificationconfig.html#cfn-ssm-maintenancewindowtask-notificationconfig-notificationevents)): list of (string), optional.
     #[serde(rename = "NotificationEvents", skip_serializing_if = "Option::is_none")]
     pub notification_events: Option<Value<Vec<Value<String>>>>,
-    /// `NotificationType`: optional.
+    /// `NotificationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-notificationconfig.html#cfn-ssm-maintenancewindowtask-notificationconfig-notificationtype)): string, optional.
     #[serde(rename = "NotificationType", skip_serializing_if = "Option::is_none")]
     pub notification_type: Option<Value<String>>,
 }
@@ -2918,15 +3158,15 @@ impl Walk for OperatingSystem {
 
 /// The `PatchFilter` property type of [`PatchBaseline`].
 ///
-/// AWS reference: [`AWS::SSM::PatchBaseline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html).
+/// AWS reference: [`AWS::SSM::PatchBaseline` `PatchFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchfilter.html).
 ///
 /// Every property is optional: start from [`PatchFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PatchFilter {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchfilter.html#cfn-ssm-patchbaseline-patchfilter-key)): [`PatchFilterKey`], one of `ADVISORY_ID`, `ARCH`, `BUGZILLA_ID`, `CLASSIFICATION`, `CVE_ID`, `EPOCH`, `MSRC_SEVERITY`, `NAME`, `PATCH_ID`, `PATCH_SET`, `PRIORITY`, `PRODUCT`, `PRODUCT_FAMILY`, `RELEASE`, `REPOSITORY`, `SECTION`, `SECURITY`, `SEVERITY`, `VERSION`, optional.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<PatchFilterKey>>,
-    /// `Values`: optional.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchfilter.html#cfn-ssm-patchbaseline-patchfilter-values)): list of (string), optional. Items: 0 to 20. Each item: Length: 1 to 64 characters.
     #[serde(rename = "Values", skip_serializing_if = "Option::is_none")]
     pub values: Option<Value<Vec<Value<String>>>>,
 }
@@ -2964,12 +3204,12 @@ impl Walk for PatchFilter {
 
 /// The `PatchFilterGroup` property type of [`PatchBaseline`].
 ///
-/// AWS reference: [`AWS::SSM::PatchBaseline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html).
+/// AWS reference: [`AWS::SSM::PatchBaseline` `PatchFilterGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchfiltergroup.html).
 ///
 /// Every property is optional: start from [`PatchFilterGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PatchFilterGroup {
-    /// `PatchFilters`: optional.
+    /// `PatchFilters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchfiltergroup.html#cfn-ssm-patchbaseline-patchfiltergroup-patchfilters)): list of (object [`PatchFilter`]), optional. Items: 0 to 5.
     #[serde(rename = "PatchFilters", skip_serializing_if = "Option::is_none")]
     pub patch_filters: Option<Value<Vec<PatchFilter>>>,
 }
@@ -3070,18 +3310,18 @@ impl Walk for PatchFilterKey {
 
 /// The `PatchSource` property type of [`PatchBaseline`].
 ///
-/// AWS reference: [`AWS::SSM::PatchBaseline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html).
+/// AWS reference: [`AWS::SSM::PatchBaseline` `PatchSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchsource.html).
 ///
 /// Every property is optional: start from [`PatchSource::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PatchSource {
-    /// `Configuration`: optional.
+    /// `Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchsource.html#cfn-ssm-patchbaseline-patchsource-configuration)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchsource.html#cfn-ssm-patchbaseline-patchsource-name)): string, optional. Pattern: `^[a-zA-Z0-9_\-.]{3,50}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Products`: optional.
+    /// `Products` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-patchsource.html#cfn-ssm-patchbaseline-patchsource-products)): list of (string), optional. Items: 0 to 20. Each item: Length: 1 to 128 characters.
     #[serde(rename = "Products", skip_serializing_if = "Option::is_none")]
     pub products: Option<Value<Vec<Value<String>>>>,
 }
@@ -3167,24 +3407,26 @@ impl Walk for ResourceType {
 
 /// The `Rule` property type of [`PatchBaseline`].
 ///
-/// AWS reference: [`AWS::SSM::PatchBaseline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html).
+/// AWS reference: [`AWS::SSM::PatchBaseline` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-rule.html).
 ///
 /// Every property is optional: start from [`Rule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Rule {
-    /// `ApproveAfterDays`: optional.
+    /// `ApproveAfterDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-rule.html#cfn-ssm-patchbaseline-rule-approveafterdays)): integer, optional. Range: 0 to 360.
     #[serde(rename = "ApproveAfterDays", skip_serializing_if = "Option::is_none")]
     pub approve_after_days: Option<Value<i64>>,
-    /// `ApproveUntilDate`: optional.
+    /// `ApproveUntilDate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-rule.html#cfn-ssm-patchbaseline-rule-approveuntildate)): string, optional. Length: 0 to 10 characters.
     #[serde(rename = "ApproveUntilDate", skip_serializing_if = "Option::is_none")]
     pub approve_until_date: Option<Value<String>>,
-    /// `ComplianceLevel`: optional.
+    /// `ComplianceLevel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-rule.html#cfn-ssm-patchbaseline-rule-compliancelevel)): [`ComplianceLevel`], one of `CRITICAL`, `HIGH`, `INFORMATIONAL`, `LOW`, `MEDIUM`, `UNSPECIFIED`, optional.
     #[serde(rename = "ComplianceLevel", skip_serializing_if = "Option::is_none")]
     pub compliance_level: Option<Value<ComplianceLevel>>,
-    /// `EnableNonSecurity`: optional.
+    /// `EnableNonSecurity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-rule.html#cfn-ssm-patchbaseline-rule-enablenonsecurity)): boolean, optional.
     #[serde(rename = "EnableNonSecurity", skip_serializing_if = "Option::is_none")]
     pub enable_non_security: Option<Value<bool>>,
-    /// `PatchFilterGroup`: optional.
+    /// The patch filter group that defines the criteria for the rule.
+    ///
+    /// `PatchFilterGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-rule.html#cfn-ssm-patchbaseline-rule-patchfiltergroup)): object [`PatchFilterGroup`], optional.
     #[serde(rename = "PatchFilterGroup", skip_serializing_if = "Option::is_none")]
     pub patch_filter_group: Option<PatchFilterGroup>,
 }
@@ -3246,12 +3488,12 @@ impl Walk for Rule {
 
 /// The `RuleGroup` property type of [`PatchBaseline`].
 ///
-/// AWS reference: [`AWS::SSM::PatchBaseline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html).
+/// AWS reference: [`AWS::SSM::PatchBaseline` `RuleGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-rulegroup.html).
 ///
 /// Every property is optional: start from [`RuleGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleGroup {
-    /// `PatchRules`: optional.
+    /// `PatchRules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-rulegroup.html#cfn-ssm-patchbaseline-rulegroup-patchrules)): list of (object [`Rule`]), optional. Items: 0 to 10.
     #[serde(rename = "PatchRules", skip_serializing_if = "Option::is_none")]
     pub patch_rules: Option<Value<Vec<Rule>>>,
 }
@@ -3281,24 +3523,24 @@ impl Walk for RuleGroup {
 
 /// The `S3Destination` property type of [`ResourceDataSync`].
 ///
-/// AWS reference: [`AWS::SSM::ResourceDataSync`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html).
+/// AWS reference: [`AWS::SSM::ResourceDataSync` `S3Destination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-s3destination.html).
 ///
 /// [`S3Destination::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Destination {
-    /// `BucketName`: required.
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-s3destination.html#cfn-ssm-resourcedatasync-s3destination-bucketname)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketPrefix`: optional.
+    /// `BucketPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-s3destination.html#cfn-ssm-resourcedatasync-s3destination-bucketprefix)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "BucketPrefix", skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<Value<String>>,
-    /// `BucketRegion`: required.
+    /// `BucketRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-s3destination.html#cfn-ssm-resourcedatasync-s3destination-bucketregion)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "BucketRegion")]
     pub bucket_region: Value<String>,
-    /// `KMSKeyArn`: optional.
+    /// `KMSKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-s3destination.html#cfn-ssm-resourcedatasync-s3destination-kmskeyarn)): string, optional. Length: 1 to 512 characters.
     #[serde(rename = "KMSKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `SyncFormat`: required.
+    /// `SyncFormat` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-s3destination.html#cfn-ssm-resourcedatasync-s3destination-syncformat)): [`SyncFormat`], one of `JsonSerDe`, required. Length: 1 to 1024 characters.
     #[serde(rename = "SyncFormat")]
     pub sync_format: Value<SyncFormat>,
 }
@@ -3352,18 +3594,18 @@ impl Walk for S3Destination {
 
 /// The `S3OutputLocation` property type of [`Association`].
 ///
-/// AWS reference: [`AWS::SSM::Association`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html).
+/// AWS reference: [`AWS::SSM::Association` `S3OutputLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-s3outputlocation.html).
 ///
 /// Every property is optional: start from [`S3OutputLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3OutputLocation {
-    /// `OutputS3BucketName`: optional.
+    /// `OutputS3BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-s3outputlocation.html#cfn-ssm-association-s3outputlocation-outputs3bucketname)): string, optional. Length: 3 to 63 characters.
     #[serde(rename = "OutputS3BucketName", skip_serializing_if = "Option::is_none")]
     pub output_s3_bucket_name: Option<Value<String>>,
-    /// `OutputS3KeyPrefix`: optional.
+    /// `OutputS3KeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-s3outputlocation.html#cfn-ssm-association-s3outputlocation-outputs3keyprefix)): string, optional. Length: 0 to 1024 characters.
     #[serde(rename = "OutputS3KeyPrefix", skip_serializing_if = "Option::is_none")]
     pub output_s3_key_prefix: Option<Value<String>>,
-    /// `OutputS3Region`: optional.
+    /// `OutputS3Region` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-s3outputlocation.html#cfn-ssm-association-s3outputlocation-outputs3region)): string, optional. Length: 3 to 20 characters.
     #[serde(rename = "OutputS3Region", skip_serializing_if = "Option::is_none")]
     pub output_s3_region: Option<Value<String>>,
 }
@@ -3446,27 +3688,27 @@ impl Walk for SyncFormat {
 
 /// The `SyncSource` property type of [`ResourceDataSync`].
 ///
-/// AWS reference: [`AWS::SSM::ResourceDataSync`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-resourcedatasync.html).
+/// AWS reference: [`AWS::SSM::ResourceDataSync` `SyncSource`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-syncsource.html).
 ///
 /// [`SyncSource::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SyncSource {
-    /// `AwsOrganizationsSource`: optional.
+    /// `AwsOrganizationsSource` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-syncsource.html#cfn-ssm-resourcedatasync-syncsource-awsorganizationssource)): object [`AwsOrganizationsSource`], optional.
     #[serde(
         rename = "AwsOrganizationsSource",
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_organizations_source: Option<AwsOrganizationsSource>,
-    /// `IncludeFutureRegions`: optional.
+    /// `IncludeFutureRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-syncsource.html#cfn-ssm-resourcedatasync-syncsource-includefutureregions)): boolean, optional.
     #[serde(
         rename = "IncludeFutureRegions",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_future_regions: Option<Value<bool>>,
-    /// `SourceRegions`: required.
+    /// `SourceRegions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-syncsource.html#cfn-ssm-resourcedatasync-syncsource-sourceregions)): list of (string), required. Each item: Length: 1 to 64 characters.
     #[serde(rename = "SourceRegions")]
     pub source_regions: Value<Vec<Value<String>>>,
-    /// `SourceType`: required.
+    /// `SourceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-resourcedatasync-syncsource.html#cfn-ssm-resourcedatasync-syncsource-sourcetype)): string, required. Length: 1 to 64 characters.
     #[serde(rename = "SourceType")]
     pub source_type: Value<String>,
 }
@@ -3516,15 +3758,19 @@ impl Walk for SyncSource {
 
 /// The `Tag` property type of [`Association`], [`CloudConnector`], [`MaintenanceWindow`], [`OpsItem`] and [`PatchBaseline`].
 ///
-/// AWS reference: [`AWS::SSM::Association`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html), [`AWS::SSM::CloudConnector`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-cloudconnector.html), [`AWS::SSM::MaintenanceWindow`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindow.html), [`AWS::SSM::OpsItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-opsitem.html), [`AWS::SSM::PatchBaseline`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-patchbaseline.html).
+/// AWS reference: [`AWS::SSM::Association` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-tag.html), [`AWS::SSM::CloudConnector` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-cloudconnector-tag.html), [`AWS::SSM::MaintenanceWindow` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindow-tag.html), [`AWS::SSM::OpsItem` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-opsitem-tag.html), [`AWS::SSM::PatchBaseline` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-patchbaseline-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-tag.html#cfn-ssm-association-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value of the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-tag.html#cfn-ssm-association-tag-value)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -3553,15 +3799,15 @@ impl Walk for Tag {
 
 /// The `Target` property type of [`Association`] and [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::Association`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-association.html), [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::Association` `Target`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-target.html), [`AWS::SSM::MaintenanceWindowTask` `Target`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-target.html).
 ///
 /// Every property is required: [`Target::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Target {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-target.html#cfn-ssm-association-target-key)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$|resource-groups:Name`. Length: 1 to 163 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-association-target.html#cfn-ssm-association-target-values)): list of (string), required. Items: 0 to 50.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -3593,15 +3839,19 @@ impl Walk for Target {
 
 /// The `Targets` property type of [`MaintenanceWindowTarget`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTarget`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtarget.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTarget` `Targets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtarget-targets.html).
 ///
 /// Every property is required: [`Targets::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Targets {
-    /// `Key`: required.
+    /// User-defined criteria for sending commands that target managed nodes that meet the criteria.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtarget-targets.html#cfn-ssm-maintenancewindowtarget-targets-key)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:/=\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$`. Length: 1 to 163 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Values`: required.
+    /// User-defined criteria that maps to Key.
+    ///
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtarget-targets.html#cfn-ssm-maintenancewindowtarget-targets-values)): list of (string), required. Items: 0 to 50.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -3633,30 +3883,30 @@ impl Walk for Targets {
 
 /// The `TaskInvocationParameters` property type of [`MaintenanceWindowTask`].
 ///
-/// AWS reference: [`AWS::SSM::MaintenanceWindowTask`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-maintenancewindowtask.html).
+/// AWS reference: [`AWS::SSM::MaintenanceWindowTask` `TaskInvocationParameters`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-taskinvocationparameters.html).
 ///
 /// Every property is optional: start from [`TaskInvocationParameters::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TaskInvocationParameters {
-    /// `MaintenanceWindowAutomationParameters`: optional.
+    /// `MaintenanceWindowAutomationParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-taskinvocationparameters.html#cfn-ssm-maintenancewindowtask-taskinvocationparameters-maintenancewindowautomationparameters)): object [`MaintenanceWindowAutomationParameters`], optional.
     #[serde(
         rename = "MaintenanceWindowAutomationParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_window_automation_parameters: Option<MaintenanceWindowAutomationParameters>,
-    /// `MaintenanceWindowLambdaParameters`: optional.
+    /// `MaintenanceWindowLambdaParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-taskinvocationparameters.html#cfn-ssm-maintenancewindowtask-taskinvocationparameters-maintenancewindowlambdaparameters)): object [`MaintenanceWindowLambdaParameters`], optional.
     #[serde(
         rename = "MaintenanceWindowLambdaParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_window_lambda_parameters: Option<MaintenanceWindowLambdaParameters>,
-    /// `MaintenanceWindowRunCommandParameters`: optional.
+    /// `MaintenanceWindowRunCommandParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-taskinvocationparameters.html#cfn-ssm-maintenancewindowtask-taskinvocationparameters-maintenancewindowruncommandparameters)): object [`MaintenanceWindowRunCommandParameters`], optional.
     #[serde(
         rename = "MaintenanceWindowRunCommandParameters",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_window_run_command_parameters: Option<MaintenanceWindowRunCommandParameters>,
-    /// `MaintenanceWindowStepFunctionsParameters`: optional.
+    /// `MaintenanceWindowStepFunctionsParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssm-maintenancewindowtask-taskinvocationparameters.html#cfn-ssm-maintenancewindowtask-taskinvocationparameters-maintenancewindowstepfunctionsparameters)): object [`MaintenanceWindowStepFunctionsParameters`], optional.
     #[serde(
         rename = "MaintenanceWindowStepFunctionsParameters",
         skip_serializing_if = "Option::is_none"

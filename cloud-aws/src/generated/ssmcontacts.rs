@@ -9,22 +9,32 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SSMContacts::Contact` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html)).
 ///
+/// Resource Type definition for AWS::SSMContacts::Contact
+///
 /// [`Contact::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Contact {
-    /// `Alias`: required, create-only (changing it replaces the resource).
+    /// Alias of the contact. String value with 20 to 256 characters. Only alphabetical, numeric characters, dash, or underscore allowed.
+    ///
+    /// `Alias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html#cfn-ssmcontacts-contact-alias)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-z0-9_\-\.]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Alias")]
     pub alias: Value<String>,
-    /// `DisplayName`: required.
+    /// Name of the contact. String value with 3 to 256 characters. Only alphabetical, space, numeric characters, dash, or underscore allowed.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html#cfn-ssmcontacts-contact-displayname)): string, required. Pattern: `^[a-zA-Z0-9_\-\s]*$`. Length: 1 to 255 characters.
     #[serde(rename = "DisplayName")]
     pub display_name: Value<String>,
-    /// `Plan`: optional.
+    /// The stages that an escalation plan or engagement plan engages contacts and contact methods in.
+    ///
+    /// `Plan` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html#cfn-ssmcontacts-contact-plan)): list of (object [`ContactStage`]), optional.
     #[serde(rename = "Plan", skip_serializing_if = "Option::is_none")]
     pub plan: Option<Value<Vec<ContactStage>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html#cfn-ssmcontacts-contact-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// Contact type, which specify type of contact. Currently supported values: “PERSONAL”, “SHARED”, “OTHER“.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html#cfn-ssmcontacts-contact-type)): [`Type`], one of `PERSONAL`, `ESCALATION`, `ONCALL_SCHEDULE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -91,22 +101,34 @@ impl ResourceRef<Contact> {
 
 /// The properties of an `AWS::SSMContacts::ContactChannel` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contactchannel.html)).
 ///
+/// Resource Type definition for AWS::SSMContacts::ContactChannel
+///
 /// Every property is optional: start from [`ContactChannel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContactChannel {
-    /// `ChannelAddress`: optional.
+    /// The details that SSM Incident Manager uses when trying to engage the contact channel.
+    ///
+    /// `ChannelAddress` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contactchannel.html#cfn-ssmcontacts-contactchannel-channeladdress)): string, optional.
     #[serde(rename = "ChannelAddress", skip_serializing_if = "Option::is_none")]
     pub channel_address: Option<Value<String>>,
-    /// `ChannelName`: optional.
+    /// The device name. String of 6 to 50 alphabetical, numeric, dash, and underscore characters.
+    ///
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contactchannel.html#cfn-ssmcontacts-contactchannel-channelname)): string, optional. Pattern: `[a-zA-Z 0-9_\-+'&amp;\uD83C-\uDBFF\uDC00-\uDFFF\u2000-\u3300]+`. Length: 1 to 255 characters.
     #[serde(rename = "ChannelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<Value<String>>,
-    /// `ChannelType`: optional, create-only (changing it replaces the resource).
+    /// Device type, which specify notification channel. Currently supported values: “SMS”, “VOICE”, “EMAIL”, “CHATBOT.
+    ///
+    /// `ChannelType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contactchannel.html#cfn-ssmcontacts-contactchannel-channeltype)): [`ChannelType`], one of `SMS`, `VOICE`, `EMAIL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "ChannelType", skip_serializing_if = "Option::is_none")]
     pub channel_type: Option<Value<ChannelType>>,
-    /// `ContactId`: optional, create-only (changing it replaces the resource).
+    /// ARN of the contact resource
+    ///
+    /// `ContactId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contactchannel.html#cfn-ssmcontacts-contactchannel-contactid)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:[-\w+=\/,.@]+:[-\w+=\/,.@]+:[-\w+=\/,.@]*:[0-9]+:([\w+=\/,.@:-]+)*`. Length: 1 to 2048 characters.
     #[serde(rename = "ContactId", skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<Value<String>>,
-    /// `DeferActivation`: optional.
+    /// If you want to activate the channel at a later time, you can choose to defer activation. SSM Incident Manager can't engage your contact channel until it has been activated.
+    ///
+    /// `DeferActivation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contactchannel.html#cfn-ssmcontacts-contactchannel-deferactivation)): boolean, optional.
     #[serde(rename = "DeferActivation", skip_serializing_if = "Option::is_none")]
     pub defer_activation: Option<Value<bool>>,
 }
@@ -181,16 +203,24 @@ impl ResourceRef<ContactChannel> {
 
 /// The properties of an `AWS::SSMContacts::Plan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-plan.html)).
 ///
+/// Engagement Plan for a SSM Incident Manager Contact.
+///
 /// Every property is optional: start from [`Plan::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Plan {
-    /// `ContactId`: optional, create-only (changing it replaces the resource).
+    /// Contact ID for the AWS SSM Incident Manager Contact to associate the plan.
+    ///
+    /// `ContactId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-plan.html#cfn-ssmcontacts-plan-contactid)): string, optional, create-only (changing it replaces the resource). Pattern: `arn:[-\w+=\/,.@]+:[-\w+=\/,.@]+:[-\w+=\/,.@]*:[0-9]+:([\w+=\/,.@:-]+)*`.
     #[serde(rename = "ContactId", skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<Value<String>>,
-    /// `RotationIds`: optional.
+    /// Rotation Ids to associate with Oncall Contact for engagement.
+    ///
+    /// `RotationIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-plan.html#cfn-ssmcontacts-plan-rotationids)): list of (string), optional.
     #[serde(rename = "RotationIds", skip_serializing_if = "Option::is_none")]
     pub rotation_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Stages`: optional.
+    /// The stages that an escalation plan or engagement plan engages contacts and contact methods in.
+    ///
+    /// `Stages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-plan.html#cfn-ssmcontacts-plan-stages)): list of (object [`PlanStage`]), optional.
     #[serde(rename = "Stages", skip_serializing_if = "Option::is_none")]
     pub stages: Option<Value<Vec<PlanStage>>>,
 }
@@ -249,25 +279,37 @@ impl ResourceRef<Plan> {
 
 /// The properties of an `AWS::SSMContacts::Rotation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html)).
 ///
+/// Resource Type definition for AWS::SSMContacts::Rotation.
+///
 /// [`Rotation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rotation {
-    /// `ContactIds`: required.
+    /// Members of the rotation
+    ///
+    /// `ContactIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html#cfn-ssmcontacts-rotation-contactids)): list of (string), required. Items: 1 to 30. Each item: Pattern: `^arn:(aws|aws-cn|aws-us-gov):ssm-contacts:[-\w+=\/,.@]*:[0-9]+:([\w+=\/,.@:-]+)*$`. Each item: Length: 1 to 2048 characters.
     #[serde(rename = "ContactIds")]
     pub contact_ids: Value<Vec<Value<String>>>,
-    /// `Name`: required.
+    /// Name of the Rotation
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html#cfn-ssmcontacts-rotation-name)): string, required. Pattern: `^[a-zA-Z0-9_]*$`. Length: 1 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Recurrence`: required.
+    /// Information about when an on-call rotation is in effect and how long the rotation period lasts.
+    ///
+    /// `Recurrence` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html#cfn-ssmcontacts-rotation-recurrence)): object [`RecurrenceSettings`], required.
     #[serde(rename = "Recurrence")]
     pub recurrence: RecurrenceSettings,
-    /// `StartTime`: required.
+    /// Start time of the first shift of Oncall Schedule
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html#cfn-ssmcontacts-rotation-starttime)): string, required. Pattern: `^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})$`.
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html#cfn-ssmcontacts-rotation-tags)): list of (object [`Tag`]), optional. Items: 0 to 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TimeZoneId`: required.
+    /// TimeZone Identifier for the Oncall Schedule
+    ///
+    /// `TimeZoneId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html#cfn-ssmcontacts-rotation-timezoneid)): string, required. Pattern: `^[:a-zA-Z0-9_\-\s\.\\/]*$`. Length: 1 to 255 characters.
     #[serde(rename = "TimeZoneId")]
     pub time_zone_id: Value<String>,
 }
@@ -333,15 +375,19 @@ impl ResourceRef<Rotation> {
 
 /// The `ChannelTargetInfo` property type of [`Contact`] and [`Plan`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Contact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html), [`AWS::SSMContacts::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-plan.html).
+/// AWS reference: [`AWS::SSMContacts::Contact` `ChannelTargetInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-channeltargetinfo.html), [`AWS::SSMContacts::Plan` `ChannelTargetInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-plan-channeltargetinfo.html).
 ///
 /// Every property is required: [`ChannelTargetInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelTargetInfo {
-    /// `ChannelId`: required.
+    /// The Amazon Resource Name (ARN) of the contact channel.
+    ///
+    /// `ChannelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-channeltargetinfo.html#cfn-ssmcontacts-contact-channeltargetinfo-channelid)): string, required.
     #[serde(rename = "ChannelId")]
     pub channel_id: Value<String>,
-    /// `RetryIntervalInMinutes`: required.
+    /// The number of minutes to wait to retry sending engagement in the case the engagement initially fails.
+    ///
+    /// `RetryIntervalInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-channeltargetinfo.html#cfn-ssmcontacts-contact-channeltargetinfo-retryintervalinminutes)): integer, required.
     #[serde(rename = "RetryIntervalInMinutes")]
     pub retry_interval_in_minutes: Value<i64>,
 }
@@ -396,18 +442,24 @@ impl Walk for ChannelType {
 
 /// The `Stage` property type of [`Contact`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Contact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html).
+/// AWS reference: [`AWS::SSMContacts::Contact` `Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-stage.html).
 ///
 /// Every property is optional: start from [`ContactStage::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContactStage {
-    /// `DurationInMinutes`: optional.
+    /// The time to wait until beginning the next stage.
+    ///
+    /// `DurationInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-stage.html#cfn-ssmcontacts-contact-stage-durationinminutes)): integer, optional.
     #[serde(rename = "DurationInMinutes", skip_serializing_if = "Option::is_none")]
     pub duration_in_minutes: Option<Value<i64>>,
-    /// `RotationIds`: optional.
+    /// List of Rotation Ids to associate with Contact
+    ///
+    /// `RotationIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-stage.html#cfn-ssmcontacts-contact-stage-rotationids)): list of (string), optional.
     #[serde(rename = "RotationIds", skip_serializing_if = "Option::is_none")]
     pub rotation_ids: Option<Value<Vec<Value<String>>>>,
-    /// `Targets`: optional.
+    /// The contacts or contact methods that the escalation plan or engagement plan is engaging.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-stage.html#cfn-ssmcontacts-contact-stage-targets)): list of (object [`Targets`]), optional.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<Value<Vec<Targets>>>,
 }
@@ -453,15 +505,19 @@ impl Walk for ContactStage {
 
 /// The `ContactTargetInfo` property type of [`Contact`] and [`Plan`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Contact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html), [`AWS::SSMContacts::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-plan.html).
+/// AWS reference: [`AWS::SSMContacts::Contact` `ContactTargetInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-contacttargetinfo.html), [`AWS::SSMContacts::Plan` `ContactTargetInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-plan-contacttargetinfo.html).
 ///
 /// Every property is required: [`ContactTargetInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContactTargetInfo {
-    /// `ContactId`: required.
+    /// The Amazon Resource Name (ARN) of the contact.
+    ///
+    /// `ContactId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-contacttargetinfo.html#cfn-ssmcontacts-contact-contacttargetinfo-contactid)): string, required.
     #[serde(rename = "ContactId")]
     pub contact_id: Value<String>,
-    /// `IsEssential`: required.
+    /// A Boolean value determining if the contact's acknowledgement stops the progress of stages in the plan.
+    ///
+    /// `IsEssential` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-contacttargetinfo.html#cfn-ssmcontacts-contact-contacttargetinfo-isessential)): boolean, required.
     #[serde(rename = "IsEssential")]
     pub is_essential: Value<bool>,
 }
@@ -490,15 +546,19 @@ impl Walk for ContactTargetInfo {
 
 /// The `CoverageTime` property type of [`Rotation`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Rotation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html).
+/// AWS reference: [`AWS::SSMContacts::Rotation` `CoverageTime`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-coveragetime.html).
 ///
 /// Every property is required: [`CoverageTime::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CoverageTime {
-    /// `EndTime`: required.
+    /// Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM
+    ///
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-coveragetime.html#cfn-ssmcontacts-rotation-coveragetime-endtime)): string, required. Pattern: `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`.
     #[serde(rename = "EndTime")]
     pub end_time: Value<String>,
-    /// `StartTime`: required.
+    /// Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM
+    ///
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-coveragetime.html#cfn-ssmcontacts-rotation-coveragetime-starttime)): string, required. Pattern: `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`.
     #[serde(rename = "StartTime")]
     pub start_time: Value<String>,
 }
@@ -562,15 +622,19 @@ impl Walk for DayOfWeek {
 
 /// The `MonthlySetting` property type of [`Rotation`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Rotation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html).
+/// AWS reference: [`AWS::SSMContacts::Rotation` `MonthlySetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-monthlysetting.html).
 ///
 /// Every property is required: [`MonthlySetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MonthlySetting {
-    /// `DayOfMonth`: required.
+    /// The day of the month when monthly recurring on-call rotations begin.
+    ///
+    /// `DayOfMonth` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-monthlysetting.html#cfn-ssmcontacts-rotation-monthlysetting-dayofmonth)): integer, required. Range: 1 to 31.
     #[serde(rename = "DayOfMonth")]
     pub day_of_month: Value<i64>,
-    /// `HandOffTime`: required.
+    /// Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM
+    ///
+    /// `HandOffTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-monthlysetting.html#cfn-ssmcontacts-rotation-monthlysetting-handofftime)): string, required. Pattern: `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`.
     #[serde(rename = "HandOffTime")]
     pub hand_off_time: Value<String>,
 }
@@ -602,15 +666,19 @@ impl Walk for MonthlySetting {
 
 /// The `Stage` property type of [`Plan`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-plan.html).
+/// AWS reference: [`AWS::SSMContacts::Plan` `Stage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-plan-stage.html).
 ///
 /// [`PlanStage::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlanStage {
-    /// `DurationInMinutes`: required.
+    /// The time to wait until beginning the next stage.
+    ///
+    /// `DurationInMinutes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-plan-stage.html#cfn-ssmcontacts-plan-stage-durationinminutes)): integer, required.
     #[serde(rename = "DurationInMinutes")]
     pub duration_in_minutes: Value<i64>,
-    /// `Targets`: optional.
+    /// The contacts or contact methods that the escalation plan or engagement plan is engaging.
+    ///
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-plan-stage.html#cfn-ssmcontacts-plan-stage-targets)): list of (object [`Targets`]), optional.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<Value<Vec<Targets>>>,
 }
@@ -645,30 +713,42 @@ impl Walk for PlanStage {
 
 /// The `RecurrenceSettings` property type of [`Rotation`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Rotation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html).
+/// AWS reference: [`AWS::SSMContacts::Rotation` `RecurrenceSettings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-recurrencesettings.html).
 ///
 /// Every property is optional: start from [`RecurrenceSettings::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecurrenceSettings {
-    /// `DailySettings`: optional.
+    /// Information about on-call rotations that recur daily.
+    ///
+    /// `DailySettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-recurrencesettings.html#cfn-ssmcontacts-rotation-recurrencesettings-dailysettings)): list of (string), optional. Each item: Pattern: `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`.
     #[serde(rename = "DailySettings", skip_serializing_if = "Option::is_none")]
     pub daily_settings: Option<Value<Vec<Value<String>>>>,
-    /// `MonthlySettings`: optional.
+    /// Information about on-call rotations that recur monthly.
+    ///
+    /// `MonthlySettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-recurrencesettings.html#cfn-ssmcontacts-rotation-recurrencesettings-monthlysettings)): list of (object [`MonthlySetting`]), optional.
     #[serde(rename = "MonthlySettings", skip_serializing_if = "Option::is_none")]
     pub monthly_settings: Option<Value<Vec<MonthlySetting>>>,
-    /// `NumberOfOnCalls`: optional.
+    /// Number of Oncalls per shift.
+    ///
+    /// `NumberOfOnCalls` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-recurrencesettings.html#cfn-ssmcontacts-rotation-recurrencesettings-numberofoncalls)): integer, optional. Range: at least 1.
     #[serde(rename = "NumberOfOnCalls", skip_serializing_if = "Option::is_none")]
     pub number_of_on_calls: Option<Value<i64>>,
-    /// `RecurrenceMultiplier`: optional.
+    /// The number of days, weeks, or months a single rotation lasts.
+    ///
+    /// `RecurrenceMultiplier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-recurrencesettings.html#cfn-ssmcontacts-rotation-recurrencesettings-recurrencemultiplier)): integer, optional. Range: 1 to 100.
     #[serde(
         rename = "RecurrenceMultiplier",
         skip_serializing_if = "Option::is_none"
     )]
     pub recurrence_multiplier: Option<Value<i64>>,
-    /// `ShiftCoverages`: optional.
+    /// Information about the days of the week included in on-call rotation coverage.
+    ///
+    /// `ShiftCoverages` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-recurrencesettings.html#cfn-ssmcontacts-rotation-recurrencesettings-shiftcoverages)): list of (object [`ShiftCoverage`]), optional.
     #[serde(rename = "ShiftCoverages", skip_serializing_if = "Option::is_none")]
     pub shift_coverages: Option<Value<Vec<ShiftCoverage>>>,
-    /// `WeeklySettings`: optional.
+    /// Information about on-call rotations that recur weekly.
+    ///
+    /// `WeeklySettings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-recurrencesettings.html#cfn-ssmcontacts-rotation-recurrencesettings-weeklysettings)): list of (object [`WeeklySetting`]), optional.
     #[serde(rename = "WeeklySettings", skip_serializing_if = "Option::is_none")]
     pub weekly_settings: Option<Value<Vec<WeeklySetting>>>,
 }
@@ -738,15 +818,19 @@ impl Walk for RecurrenceSettings {
 
 /// The `ShiftCoverage` property type of [`Rotation`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Rotation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html).
+/// AWS reference: [`AWS::SSMContacts::Rotation` `ShiftCoverage`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-shiftcoverage.html).
 ///
 /// Every property is required: [`ShiftCoverage::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ShiftCoverage {
-    /// `CoverageTimes`: required.
+    /// Information about when an on-call shift begins and ends.
+    ///
+    /// `CoverageTimes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-shiftcoverage.html#cfn-ssmcontacts-rotation-shiftcoverage-coveragetimes)): list of (object [`CoverageTime`]), required.
     #[serde(rename = "CoverageTimes")]
     pub coverage_times: Value<Vec<CoverageTime>>,
-    /// `DayOfWeek`: required.
+    /// The day of the week when weekly recurring on-call shift rotations begin.
+    ///
+    /// `DayOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-shiftcoverage.html#cfn-ssmcontacts-rotation-shiftcoverage-dayofweek)): [`DayOfWeek`], one of `MON`, `TUE`, `WED`, `THU`, `FRI`, `SAT`, `SUN`, required.
     #[serde(rename = "DayOfWeek")]
     pub day_of_week: Value<DayOfWeek>,
 }
@@ -778,15 +862,19 @@ impl Walk for ShiftCoverage {
 
 /// The `Tag` property type of [`Contact`] and [`Rotation`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Contact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html), [`AWS::SSMContacts::Rotation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html).
+/// AWS reference: [`AWS::SSMContacts::Contact` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-tag.html), [`AWS::SSMContacts::Rotation` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-tag.html#cfn-ssmcontacts-contact-tag-key)): string, required. Pattern: `^[\\\/a-zA-Z0-9_+=\-]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-tag.html#cfn-ssmcontacts-contact-tag-value)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:\/=+\-@]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -815,15 +903,19 @@ impl Walk for Tag {
 
 /// The `Targets` property type of [`Contact`] and [`Plan`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Contact`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-contact.html), [`AWS::SSMContacts::Plan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-plan.html).
+/// AWS reference: [`AWS::SSMContacts::Contact` `Targets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-targets.html), [`AWS::SSMContacts::Plan` `Targets`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-plan-targets.html).
 ///
 /// Every property is optional: start from [`Targets::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Targets {
-    /// `ChannelTargetInfo`: optional.
+    /// Information about the contact channel that SSM Incident Manager uses to engage the contact.
+    ///
+    /// `ChannelTargetInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-targets.html#cfn-ssmcontacts-contact-targets-channeltargetinfo)): object [`ChannelTargetInfo`], optional.
     #[serde(rename = "ChannelTargetInfo", skip_serializing_if = "Option::is_none")]
     pub channel_target_info: Option<ChannelTargetInfo>,
-    /// `ContactTargetInfo`: optional.
+    /// The contact that SSM Incident Manager is engaging during an incident.
+    ///
+    /// `ContactTargetInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-contact-targets.html#cfn-ssmcontacts-contact-targets-contacttargetinfo)): object [`ContactTargetInfo`], optional.
     #[serde(rename = "ContactTargetInfo", skip_serializing_if = "Option::is_none")]
     pub contact_target_info: Option<ContactTargetInfo>,
 }
@@ -884,15 +976,19 @@ impl Walk for Type {
 
 /// The `WeeklySetting` property type of [`Rotation`].
 ///
-/// AWS reference: [`AWS::SSMContacts::Rotation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmcontacts-rotation.html).
+/// AWS reference: [`AWS::SSMContacts::Rotation` `WeeklySetting`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-weeklysetting.html).
 ///
 /// Every property is required: [`WeeklySetting::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WeeklySetting {
-    /// `DayOfWeek`: required.
+    /// The day of the week when weekly recurring on-call shift rotations begin.
+    ///
+    /// `DayOfWeek` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-weeklysetting.html#cfn-ssmcontacts-rotation-weeklysetting-dayofweek)): [`DayOfWeek`], one of `MON`, `TUE`, `WED`, `THU`, `FRI`, `SAT`, `SUN`, required.
     #[serde(rename = "DayOfWeek")]
     pub day_of_week: Value<DayOfWeek>,
-    /// `HandOffTime`: required.
+    /// Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM
+    ///
+    /// `HandOffTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmcontacts-rotation-weeklysetting.html#cfn-ssmcontacts-rotation-weeklysetting-handofftime)): string, required. Pattern: `^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$`.
     #[serde(rename = "HandOffTime")]
     pub hand_off_time: Value<String>,
 }

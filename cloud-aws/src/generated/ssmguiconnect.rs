@@ -9,10 +9,14 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SSMGuiConnect::Preferences` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmguiconnect-preferences.html)).
 ///
+/// Definition of AWS::SSMGuiConnect::Preferences Resource Type
+///
 /// Every property is optional: start from [`Preferences::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Preferences {
-    /// `ConnectionRecordingPreferences`: optional.
+    /// The set of preferences used for recording RDP connections in the requesting AWS account and AWS Region. This includes details such as which S3 bucket recordings are stored in.
+    ///
+    /// `ConnectionRecordingPreferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmguiconnect-preferences.html#cfn-ssmguiconnect-preferences-connectionrecordingpreferences)): object [`ConnectionRecordingPreferences`], optional.
     #[serde(
         rename = "ConnectionRecordingPreferences",
         skip_serializing_if = "Option::is_none"
@@ -61,15 +65,19 @@ impl ResourceRef<Preferences> {
 
 /// The `ConnectionRecordingPreferences` property type of [`Preferences`].
 ///
-/// AWS reference: [`AWS::SSMGuiConnect::Preferences`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmguiconnect-preferences.html).
+/// AWS reference: [`AWS::SSMGuiConnect::Preferences` `ConnectionRecordingPreferences`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmguiconnect-preferences-connectionrecordingpreferences.html).
 ///
 /// Every property is required: [`ConnectionRecordingPreferences::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionRecordingPreferences {
-    /// `KMSKeyArn`: required.
+    /// The ARN of a AWS KMS key that is used to encrypt data while it is being processed by the service. This key must exist in the same AWS Region as the node you start an RDP connection to.
+    ///
+    /// `KMSKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmguiconnect-preferences-connectionrecordingpreferences.html#cfn-ssmguiconnect-preferences-connectionrecordingpreferences-kmskeyarn)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "KMSKeyArn")]
     pub kms_key_arn: Value<String>,
-    /// `RecordingDestinations`: required.
+    /// Determines where recordings of RDP connections are stored.
+    ///
+    /// `RecordingDestinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmguiconnect-preferences-connectionrecordingpreferences.html#cfn-ssmguiconnect-preferences-connectionrecordingpreferences-recordingdestinations)): object [`RecordingDestinations`], required.
     #[serde(rename = "RecordingDestinations")]
     pub recording_destinations: RecordingDestinations,
 }
@@ -101,12 +109,14 @@ impl Walk for ConnectionRecordingPreferences {
 
 /// The `RecordingDestinations` property type of [`Preferences`].
 ///
-/// AWS reference: [`AWS::SSMGuiConnect::Preferences`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmguiconnect-preferences.html).
+/// AWS reference: [`AWS::SSMGuiConnect::Preferences` `RecordingDestinations`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmguiconnect-preferences-recordingdestinations.html).
 ///
 /// Every property is required: [`RecordingDestinations::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecordingDestinations {
-    /// `S3Buckets`: required.
+    /// The S3 bucket where RDP connection recordings are stored.
+    ///
+    /// `S3Buckets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmguiconnect-preferences-recordingdestinations.html#cfn-ssmguiconnect-preferences-recordingdestinations-s3buckets)): list of (object [`S3Bucket`]), required. Items: 1 to 1.
     #[serde(rename = "S3Buckets")]
     pub s3_buckets: Value<Vec<S3Bucket>>,
 }
@@ -132,15 +142,19 @@ impl Walk for RecordingDestinations {
 
 /// The `S3Bucket` property type of [`Preferences`].
 ///
-/// AWS reference: [`AWS::SSMGuiConnect::Preferences`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmguiconnect-preferences.html).
+/// AWS reference: [`AWS::SSMGuiConnect::Preferences` `S3Bucket`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmguiconnect-preferences-s3bucket.html).
 ///
 /// Every property is required: [`S3Bucket::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Bucket {
-    /// `BucketName`: required.
+    /// The name of the S3 bucket where RDP connection recordings are stored.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmguiconnect-preferences-s3bucket.html#cfn-ssmguiconnect-preferences-s3bucket-bucketname)): string, required. Pattern: `(?=^.{3,63}$)(?!^(\d+\.)+\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$)`.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `BucketOwner`: required.
+    /// The AWS account number that owns the S3 bucket.
+    ///
+    /// `BucketOwner` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmguiconnect-preferences-s3bucket.html#cfn-ssmguiconnect-preferences-s3bucket-bucketowner)): string, required. Pattern: `^[0-9]{12}$`.
     #[serde(rename = "BucketOwner")]
     pub bucket_owner: Value<String>,
 }

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SSMIncidents::ReplicationSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-replicationset.html)).
 ///
+/// Resource type definition for AWS::SSMIncidents::ReplicationSet
+///
 /// [`ReplicationSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicationSet {
-    /// `DeletionProtected`: optional.
+    /// Configures the ReplicationSet deletion protection.
+    ///
+    /// `DeletionProtected` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-replicationset.html#cfn-ssmincidents-replicationset-deletionprotected)): boolean, optional.
     #[serde(rename = "DeletionProtected", skip_serializing_if = "Option::is_none")]
     pub deletion_protected: Option<Value<bool>>,
-    /// `Regions`: required.
+    /// The ReplicationSet configuration.
+    ///
+    /// `Regions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-replicationset.html#cfn-ssmincidents-replicationset-regions)): list of (object [`ReplicationRegion`]), required. Items: 1 to 3.
     #[serde(rename = "Regions")]
     pub regions: Value<Vec<ReplicationRegion>>,
-    /// `Tags`: optional.
+    /// The tags to apply to the replication set.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-replicationset.html#cfn-ssmincidents-replicationset-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -75,31 +83,49 @@ impl ResourceRef<ReplicationSet> {
 
 /// The properties of an `AWS::SSMIncidents::ResponsePlan` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html)).
 ///
+/// Resource type definition for AWS::SSMIncidents::ResponsePlan
+///
 /// [`ResponsePlan::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResponsePlan {
-    /// `Actions`: optional.
+    /// The list of actions.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html#cfn-ssmincidents-responseplan-actions)): list of (object [`Action`]), optional. Items: at most 1.
     #[serde(rename = "Actions", skip_serializing_if = "Option::is_none")]
     pub actions: Option<Value<Vec<Action>>>,
-    /// `ChatChannel`: optional.
+    /// The chat channel configuration.
+    ///
+    /// `ChatChannel` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html#cfn-ssmincidents-responseplan-chatchannel)): object [`ChatChannel`], optional.
     #[serde(rename = "ChatChannel", skip_serializing_if = "Option::is_none")]
     pub chat_channel: Option<ChatChannel>,
-    /// `DisplayName`: optional.
+    /// The display name of the response plan.
+    ///
+    /// `DisplayName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html#cfn-ssmincidents-responseplan-displayname)): string, optional. Length: 1 to 200 characters.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<Value<String>>,
-    /// `Engagements`: optional.
+    /// The list of engagements to use.
+    ///
+    /// `Engagements` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html#cfn-ssmincidents-responseplan-engagements)): list of (string), optional. Items: at most 5. Each item: Pattern: `^arn:aws(-(cn|us-gov))?:ssm-contacts:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Each item: Length: at most 1000 characters.
     #[serde(rename = "Engagements", skip_serializing_if = "Option::is_none")]
     pub engagements: Option<Value<Vec<Value<String>>>>,
-    /// `IncidentTemplate`: required.
+    /// The incident template configuration.
+    ///
+    /// `IncidentTemplate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html#cfn-ssmincidents-responseplan-incidenttemplate)): object [`IncidentTemplate`], required.
     #[serde(rename = "IncidentTemplate")]
     pub incident_template: IncidentTemplate,
-    /// `Integrations`: optional.
+    /// The list of integrations.
+    ///
+    /// `Integrations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html#cfn-ssmincidents-responseplan-integrations)): list of (object [`Integration`]), optional. Items: at most 1.
     #[serde(rename = "Integrations", skip_serializing_if = "Option::is_none")]
     pub integrations: Option<Value<Vec<Integration>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the response plan.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html#cfn-ssmincidents-responseplan-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_-]*$`. Length: 1 to 200 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// The tags to apply to the response plan.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html#cfn-ssmincidents-responseplan-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -198,12 +224,14 @@ impl ResourceRef<ResponsePlan> {
 
 /// The `Action` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `Action`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-action.html).
 ///
 /// Every property is optional: start from [`Action::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Action {
-    /// `SsmAutomation`: optional.
+    /// The configuration to use when starting the SSM automation document.
+    ///
+    /// `SsmAutomation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-action.html#cfn-ssmincidents-responseplan-action-ssmautomation)): object [`SsmAutomation`], optional.
     #[serde(rename = "SsmAutomation", skip_serializing_if = "Option::is_none")]
     pub ssm_automation: Option<SsmAutomation>,
 }
@@ -233,12 +261,12 @@ impl Walk for Action {
 
 /// The `ChatChannel` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `ChatChannel`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-chatchannel.html).
 ///
 /// Every property is optional: start from [`ChatChannel::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChatChannel {
-    /// `ChatbotSns`: optional.
+    /// `ChatbotSns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-chatchannel.html#cfn-ssmincidents-responseplan-chatchannel-chatbotsns)): list of (string), optional. Each item: Pattern: `^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Each item: Length: at most 1000 characters.
     #[serde(rename = "ChatbotSns", skip_serializing_if = "Option::is_none")]
     pub chatbot_sns: Option<Value<Vec<Value<String>>>>,
 }
@@ -268,15 +296,17 @@ impl Walk for ChatChannel {
 
 /// The `DynamicSsmParameter` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `DynamicSsmParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-dynamicssmparameter.html).
 ///
 /// Every property is required: [`DynamicSsmParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DynamicSsmParameter {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-dynamicssmparameter.html#cfn-ssmincidents-responseplan-dynamicssmparameter-key)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// Value of the dynamic parameter to set when starting the SSM automation document.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-dynamicssmparameter.html#cfn-ssmincidents-responseplan-dynamicssmparameter-value)): object [`DynamicSsmParameterValue`], required.
     #[serde(rename = "Value")]
     pub value: DynamicSsmParameterValue,
 }
@@ -305,12 +335,14 @@ impl Walk for DynamicSsmParameter {
 
 /// The `DynamicSsmParameterValue` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `DynamicSsmParameterValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-dynamicssmparametervalue.html).
 ///
 /// Every property is optional: start from [`DynamicSsmParameterValue::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DynamicSsmParameterValue {
-    /// `Variable`: optional.
+    /// The variable types used as dynamic parameter value when starting the SSM automation document.
+    ///
+    /// `Variable` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-dynamicssmparametervalue.html#cfn-ssmincidents-responseplan-dynamicssmparametervalue-variable)): [`VariableType`], one of `INCIDENT_RECORD_ARN`, `INVOLVED_RESOURCES`, optional.
     #[serde(rename = "Variable", skip_serializing_if = "Option::is_none")]
     pub variable: Option<Value<VariableType>>,
 }
@@ -340,30 +372,42 @@ impl Walk for DynamicSsmParameterValue {
 
 /// The `IncidentTemplate` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `IncidentTemplate`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-incidenttemplate.html).
 ///
 /// [`IncidentTemplate::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IncidentTemplate {
-    /// `DedupeString`: optional.
+    /// The deduplication string.
+    ///
+    /// `DedupeString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-incidenttemplate.html#cfn-ssmincidents-responseplan-incidenttemplate-dedupestring)): string, optional. Length: 1 to 1000 characters.
     #[serde(rename = "DedupeString", skip_serializing_if = "Option::is_none")]
     pub dedupe_string: Option<Value<String>>,
-    /// `Impact`: required.
+    /// The impact value.
+    ///
+    /// `Impact` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-incidenttemplate.html#cfn-ssmincidents-responseplan-incidenttemplate-impact)): integer, required. Range: 1 to 5.
     #[serde(rename = "Impact")]
     pub impact: Value<i64>,
-    /// `IncidentTags`: optional.
+    /// Tags that get applied to incidents created by the StartIncident API action.
+    ///
+    /// `IncidentTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-incidenttemplate.html#cfn-ssmincidents-responseplan-incidenttemplate-incidenttags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "IncidentTags", skip_serializing_if = "Option::is_none")]
     pub incident_tags: Option<Value<Vec<Tag>>>,
-    /// `NotificationTargets`: optional.
+    /// The list of notification targets.
+    ///
+    /// `NotificationTargets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-incidenttemplate.html#cfn-ssmincidents-responseplan-incidenttemplate-notificationtargets)): list of (object [`NotificationTargetItem`]), optional. Items: 0 to 10.
     #[serde(
         rename = "NotificationTargets",
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_targets: Option<Value<Vec<NotificationTargetItem>>>,
-    /// `Summary`: optional.
+    /// The summary string.
+    ///
+    /// `Summary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-incidenttemplate.html#cfn-ssmincidents-responseplan-incidenttemplate-summary)): string, optional. Length: 1 to 4000 characters.
     #[serde(rename = "Summary", skip_serializing_if = "Option::is_none")]
     pub summary: Option<Value<String>>,
-    /// `Title`: required.
+    /// The title string.
+    ///
+    /// `Title` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-incidenttemplate.html#cfn-ssmincidents-responseplan-incidenttemplate-title)): string, required. Length: at most 200 characters.
     #[serde(rename = "Title")]
     pub title: Value<String>,
 }
@@ -431,12 +475,14 @@ impl Walk for IncidentTemplate {
 
 /// The `Integration` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `Integration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-integration.html).
 ///
 /// Every property is optional: start from [`Integration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Integration {
-    /// `PagerDutyConfiguration`: optional.
+    /// The pagerDuty configuration to use when starting the incident.
+    ///
+    /// `PagerDutyConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-integration.html#cfn-ssmincidents-responseplan-integration-pagerdutyconfiguration)): object [`PagerDutyConfiguration`], optional.
     #[serde(
         rename = "PagerDutyConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -469,12 +515,14 @@ impl Walk for Integration {
 
 /// The `NotificationTargetItem` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `NotificationTargetItem`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-notificationtargetitem.html).
 ///
 /// Every property is optional: start from [`NotificationTargetItem::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NotificationTargetItem {
-    /// `SnsTopicArn`: optional.
+    /// The ARN of the Chatbot SNS topic.
+    ///
+    /// `SnsTopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-notificationtargetitem.html#cfn-ssmincidents-responseplan-notificationtargetitem-snstopicarn)): string, optional. Pattern: `^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Length: at most 1000 characters.
     #[serde(rename = "SnsTopicArn", skip_serializing_if = "Option::is_none")]
     pub sns_topic_arn: Option<Value<String>>,
 }
@@ -504,18 +552,24 @@ impl Walk for NotificationTargetItem {
 
 /// The `PagerDutyConfiguration` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `PagerDutyConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-pagerdutyconfiguration.html).
 ///
 /// Every property is required: [`PagerDutyConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PagerDutyConfiguration {
-    /// `Name`: required.
+    /// The name of the pagerDuty configuration.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-pagerdutyconfiguration.html#cfn-ssmincidents-responseplan-pagerdutyconfiguration-name)): string, required. Length: 1 to 200 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PagerDutyIncidentConfiguration`: required.
+    /// The pagerDuty incident configuration.
+    ///
+    /// `PagerDutyIncidentConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-pagerdutyconfiguration.html#cfn-ssmincidents-responseplan-pagerdutyconfiguration-pagerdutyincidentconfiguration)): object [`PagerDutyIncidentConfiguration`], required.
     #[serde(rename = "PagerDutyIncidentConfiguration")]
     pub pager_duty_incident_configuration: PagerDutyIncidentConfiguration,
-    /// `SecretId`: required.
+    /// The AWS secrets manager secretId storing the pagerDuty token.
+    ///
+    /// `SecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-pagerdutyconfiguration.html#cfn-ssmincidents-responseplan-pagerdutyconfiguration-secretid)): string, required. Length: 1 to 512 characters.
     #[serde(rename = "SecretId")]
     pub secret_id: Value<String>,
 }
@@ -551,12 +605,14 @@ impl Walk for PagerDutyConfiguration {
 
 /// The `PagerDutyIncidentConfiguration` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `PagerDutyIncidentConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-pagerdutyincidentconfiguration.html).
 ///
 /// Every property is required: [`PagerDutyIncidentConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PagerDutyIncidentConfiguration {
-    /// `ServiceId`: required.
+    /// The pagerDuty serviceId.
+    ///
+    /// `ServiceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-pagerdutyincidentconfiguration.html#cfn-ssmincidents-responseplan-pagerdutyincidentconfiguration-serviceid)): string, required. Length: 1 to 200 characters.
     #[serde(rename = "ServiceId")]
     pub service_id: Value<String>,
 }
@@ -582,12 +638,14 @@ impl Walk for PagerDutyIncidentConfiguration {
 
 /// The `RegionConfiguration` property type of [`ReplicationSet`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ReplicationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-replicationset.html).
+/// AWS reference: [`AWS::SSMIncidents::ReplicationSet` `RegionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-replicationset-regionconfiguration.html).
 ///
 /// Every property is required: [`RegionConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RegionConfiguration {
-    /// `SseKmsKeyId`: required.
+    /// The AWS Key Management Service key ID or Key Alias to use to encrypt your replication set.
+    ///
+    /// `SseKmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-replicationset-regionconfiguration.html#cfn-ssmincidents-replicationset-regionconfiguration-ssekmskeyid)): string, required. Length: at most 2048 characters.
     #[serde(rename = "SseKmsKeyId")]
     pub sse_kms_key_id: Value<String>,
 }
@@ -613,18 +671,22 @@ impl Walk for RegionConfiguration {
 
 /// The `ReplicationRegion` property type of [`ReplicationSet`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ReplicationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-replicationset.html).
+/// AWS reference: [`AWS::SSMIncidents::ReplicationSet` `ReplicationRegion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-replicationset-replicationregion.html).
 ///
 /// Every property is optional: start from [`ReplicationRegion::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReplicationRegion {
-    /// `RegionConfiguration`: optional.
+    /// The ReplicationSet regional configuration.
+    ///
+    /// `RegionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-replicationset-replicationregion.html#cfn-ssmincidents-replicationset-replicationregion-regionconfiguration)): object [`RegionConfiguration`], optional.
     #[serde(
         rename = "RegionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub region_configuration: Option<RegionConfiguration>,
-    /// `RegionName`: optional.
+    /// The AWS region name.
+    ///
+    /// `RegionName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-replicationset-replicationregion.html#cfn-ssmincidents-replicationset-replicationregion-regionname)): string, optional. Length: at most 20 characters.
     #[serde(rename = "RegionName", skip_serializing_if = "Option::is_none")]
     pub region_name: Option<Value<String>>,
 }
@@ -662,27 +724,39 @@ impl Walk for ReplicationRegion {
 
 /// The `SsmAutomation` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `SsmAutomation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmautomation.html).
 ///
 /// [`SsmAutomation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsmAutomation {
-    /// `DocumentName`: required.
+    /// The document name to use when starting the SSM automation document.
+    ///
+    /// `DocumentName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmautomation.html#cfn-ssmincidents-responseplan-ssmautomation-documentname)): string, required. Length: at most 128 characters.
     #[serde(rename = "DocumentName")]
     pub document_name: Value<String>,
-    /// `DocumentVersion`: optional.
+    /// The version of the document to use when starting the SSM automation document.
+    ///
+    /// `DocumentVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmautomation.html#cfn-ssmincidents-responseplan-ssmautomation-documentversion)): string, optional. Length: at most 128 characters.
     #[serde(rename = "DocumentVersion", skip_serializing_if = "Option::is_none")]
     pub document_version: Option<Value<String>>,
-    /// `DynamicParameters`: optional.
+    /// The parameters with dynamic values to set when starting the SSM automation document.
+    ///
+    /// `DynamicParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmautomation.html#cfn-ssmincidents-responseplan-ssmautomation-dynamicparameters)): list of (object [`DynamicSsmParameter`]), optional. Items: at most 200.
     #[serde(rename = "DynamicParameters", skip_serializing_if = "Option::is_none")]
     pub dynamic_parameters: Option<Value<Vec<DynamicSsmParameter>>>,
-    /// `Parameters`: optional.
+    /// The parameters to set when starting the SSM automation document.
+    ///
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmautomation.html#cfn-ssmincidents-responseplan-ssmautomation-parameters)): list of (object [`SsmParameter`]), optional. Items: 1 to 200.
     #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value<Vec<SsmParameter>>>,
-    /// `RoleArn`: required.
+    /// The role ARN to use when starting the SSM automation document.
+    ///
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmautomation.html#cfn-ssmincidents-responseplan-ssmautomation-rolearn)): string, required. Pattern: `^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$`. Length: at most 1000 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `TargetAccount`: optional.
+    /// The account type to use when starting the SSM automation document.
+    ///
+    /// `TargetAccount` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmautomation.html#cfn-ssmincidents-responseplan-ssmautomation-targetaccount)): [`TargetAccount`], one of `IMPACTED_ACCOUNT`, `RESPONSE_PLAN_OWNER_ACCOUNT`, optional.
     #[serde(rename = "TargetAccount", skip_serializing_if = "Option::is_none")]
     pub target_account: Option<Value<TargetAccount>>,
 }
@@ -750,15 +824,15 @@ impl Walk for SsmAutomation {
 
 /// The `SsmParameter` property type of [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ResponsePlan` `SsmParameter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmparameter.html).
 ///
 /// Every property is required: [`SsmParameter::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SsmParameter {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmparameter.html#cfn-ssmincidents-responseplan-ssmparameter-key)): string, required. Length: 1 to 50 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Values`: required.
+    /// `Values` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-ssmparameter.html#cfn-ssmincidents-responseplan-ssmparameter-values)): list of (string), required. Items: at most 10. Each item: Length: at most 10000 characters.
     #[serde(rename = "Values")]
     pub values: Value<Vec<Value<String>>>,
 }
@@ -790,15 +864,15 @@ impl Walk for SsmParameter {
 
 /// The `Tag` property type of [`ReplicationSet`] and [`ResponsePlan`].
 ///
-/// AWS reference: [`AWS::SSMIncidents::ReplicationSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-replicationset.html), [`AWS::SSMIncidents::ResponsePlan`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmincidents-responseplan.html).
+/// AWS reference: [`AWS::SSMIncidents::ReplicationSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-replicationset-tag.html), [`AWS::SSMIncidents::ResponsePlan` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-responseplan-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-replicationset-tag.html#cfn-ssmincidents-replicationset-tag-key)): string, required. Pattern: `^(?!aws:)[a-zA-Z+-=._:/]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmincidents-replicationset-tag.html#cfn-ssmincidents-replicationset-tag-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,19 +11,21 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SSMQuickSetup::ConfigurationManager` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-configurationmanager.html)).
 ///
+/// Definition of AWS::SSMQuickSetup::ConfigurationManager Resource Type
+///
 /// [`ConfigurationManager::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationManager {
-    /// `ConfigurationDefinitions`: required.
+    /// `ConfigurationDefinitions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-configurationmanager.html#cfn-ssmquicksetup-configurationmanager-configurationdefinitions)): list of (object [`ConfigurationDefinition`]), required.
     #[serde(rename = "ConfigurationDefinitions")]
     pub configuration_definitions: Value<Vec<ConfigurationDefinition>>,
-    /// `Description`: optional.
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-configurationmanager.html#cfn-ssmquicksetup-configurationmanager-description)): string, optional. Pattern: `^.{0,512}$`.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-configurationmanager.html#cfn-ssmquicksetup-configurationmanager-name)): string, optional. Pattern: `^[ A-Za-z0-9_-]{1,50}$`.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-configurationmanager.html#cfn-ssmquicksetup-configurationmanager-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -102,19 +104,27 @@ impl ResourceRef<ConfigurationManager> {
 
 /// The properties of an `AWS::SSMQuickSetup::LifecycleAutomation` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-lifecycleautomation.html)).
 ///
+/// Resource Type definition for AWS::SSMQuickSetup::LifecycleAutomation that executes SSM Automation documents in response to CloudFormation lifecycle events.
+///
 /// [`LifecycleAutomation::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LifecycleAutomation {
-    /// `AutomationDocument`: required.
+    /// The name of the Automation document to execute
+    ///
+    /// `AutomationDocument` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-lifecycleautomation.html#cfn-ssmquicksetup-lifecycleautomation-automationdocument)): string, required. Pattern: `^\S+$`. Length: 1 to 500 characters.
     #[serde(rename = "AutomationDocument")]
     pub automation_document: Value<String>,
-    /// `AutomationParameters`: required.
+    /// Parameters to be passed to the Automation Document
+    ///
+    /// `AutomationParameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-lifecycleautomation.html#cfn-ssmquicksetup-lifecycleautomation-automationparameters)): map from string to (list of (string)), required.
     #[serde(rename = "AutomationParameters")]
     pub automation_parameters: BTreeMap<String, Value<Vec<Value<String>>>>,
-    /// `ResourceKey`: required, create-only (changing it replaces the resource).
+    /// A unique identifier used for generating a unique logical ID for the custom resource
+    ///
+    /// `ResourceKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-lifecycleautomation.html#cfn-ssmquicksetup-lifecycleautomation-resourcekey)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9-]+$`. Length: 1 to 64 characters.
     #[serde(rename = "ResourceKey")]
     pub resource_key: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-lifecycleautomation.html#cfn-ssmquicksetup-lifecycleautomation-tags)): map from string to (string), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
@@ -172,30 +182,30 @@ impl ResourceRef<LifecycleAutomation> {
 
 /// The `ConfigurationDefinition` property type of [`ConfigurationManager`].
 ///
-/// AWS reference: [`AWS::SSMQuickSetup::ConfigurationManager`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssmquicksetup-configurationmanager.html).
+/// AWS reference: [`AWS::SSMQuickSetup::ConfigurationManager` `ConfigurationDefinition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmquicksetup-configurationmanager-configurationdefinition.html).
 ///
 /// [`ConfigurationDefinition::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfigurationDefinition {
-    /// `LocalDeploymentAdministrationRoleArn`: optional.
+    /// `LocalDeploymentAdministrationRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmquicksetup-configurationmanager-configurationdefinition.html#cfn-ssmquicksetup-configurationmanager-configurationdefinition-localdeploymentadministrationrolearn)): string, optional.
     #[serde(
         rename = "LocalDeploymentAdministrationRoleArn",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_deployment_administration_role_arn: Option<Value<String>>,
-    /// `LocalDeploymentExecutionRoleName`: optional.
+    /// `LocalDeploymentExecutionRoleName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmquicksetup-configurationmanager-configurationdefinition.html#cfn-ssmquicksetup-configurationmanager-configurationdefinition-localdeploymentexecutionrolename)): string, optional. Length: 1 to 256 characters.
     #[serde(
         rename = "LocalDeploymentExecutionRoleName",
         skip_serializing_if = "Option::is_none"
     )]
     pub local_deployment_execution_role_name: Option<Value<String>>,
-    /// `Parameters`: required.
+    /// `Parameters` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmquicksetup-configurationmanager-configurationdefinition.html#cfn-ssmquicksetup-configurationmanager-configurationdefinition-parameters)): map from string to (string), required.
     #[serde(rename = "Parameters")]
     pub parameters: BTreeMap<String, Value<String>>,
-    /// `Type`: required, create-only (changing it replaces the resource).
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmquicksetup-configurationmanager-configurationdefinition.html#cfn-ssmquicksetup-configurationmanager-configurationdefinition-type)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_\-.:/]{3,200}$`.
     #[serde(rename = "Type")]
     pub type_: Value<String>,
-    /// `TypeVersion`: optional, create-only (changing it replaces the resource).
+    /// `TypeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ssmquicksetup-configurationmanager-configurationdefinition.html#cfn-ssmquicksetup-configurationmanager-configurationdefinition-typeversion)): string, optional, create-only (changing it replaces the resource). Length: 1 to 128 characters.
     #[serde(rename = "TypeVersion", skip_serializing_if = "Option::is_none")]
     pub type_version: Option<Value<String>>,
 }

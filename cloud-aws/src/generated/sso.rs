@@ -9,28 +9,42 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SSO::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html)).
 ///
+/// Resource Type definition for Identity Center (SSO) Application
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApplicationProviderArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the application provider under which the operation will run
+    ///
+    /// `ApplicationProviderArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html#cfn-sso-application-applicationproviderarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z]{1,5}){0,3}:sso::aws:applicationProvider/[a-zA-Z0-9-/]+$`. Length: 10 to 1224 characters.
     #[serde(rename = "ApplicationProviderArn")]
     pub application_provider_arn: Value<String>,
-    /// `Description`: optional.
+    /// The description information for the Identity Center (SSO) Application
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html#cfn-sso-application-description)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the instance of IAM Identity Center under which the operation will run
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html#cfn-sso-application-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`. Length: 10 to 1224 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `Name`: required.
+    /// The name you want to assign to this Identity Center (SSO) Application
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html#cfn-sso-application-name)): string, required. Pattern: `^[\w+=,.@-]+$`. Length: 0 to 255 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PortalOptions`: optional.
+    /// A structure that describes the options for the portal associated with an application
+    ///
+    /// `PortalOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html#cfn-sso-application-portaloptions)): object [`PortalOptionsConfiguration`], optional.
     #[serde(rename = "PortalOptions", skip_serializing_if = "Option::is_none")]
     pub portal_options: Option<PortalOptionsConfiguration>,
-    /// `Status`: optional.
+    /// Specifies whether the application is enabled or disabled
+    ///
+    /// `Status` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html#cfn-sso-application-status)): [`Status`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<Value<Status>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html#cfn-sso-application-tags)): list of (object [`Tag`]), optional. Items: at most 75.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -120,16 +134,24 @@ impl ResourceRef<Application> {
 
 /// The properties of an `AWS::SSO::ApplicationAssignment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-applicationassignment.html)).
 ///
+/// Resource Type definition for SSO application access grant to a user or group.
+///
 /// Every property is required: [`ApplicationAssignment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationAssignment {
-    /// `ApplicationArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the application.
+    ///
+    /// `ApplicationArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-applicationassignment.html#cfn-sso-applicationassignment-applicationarn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[a-z]{1,5}){0,3}:sso::\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}`. Length: 10 to 1224 characters.
     #[serde(rename = "ApplicationArn")]
     pub application_arn: Value<String>,
-    /// `PrincipalId`: required, create-only (changing it replaces the resource).
+    /// An identifier for an object in IAM Identity Center, such as a user or group
+    ///
+    /// `PrincipalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-applicationassignment.html#cfn-sso-applicationassignment-principalid)): string, required, create-only (changing it replaces the resource). Pattern: `^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$`. Length: 1 to 47 characters.
     #[serde(rename = "PrincipalId")]
     pub principal_id: Value<String>,
-    /// `PrincipalType`: required, create-only (changing it replaces the resource).
+    /// The entity type for which the assignment will be created.
+    ///
+    /// `PrincipalType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-applicationassignment.html#cfn-sso-applicationassignment-principaltype)): [`PrincipalType`], one of `USER`, `GROUP`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PrincipalType")]
     pub principal_type: Value<PrincipalType>,
 }
@@ -172,25 +194,39 @@ impl Resource for ApplicationAssignment {
 
 /// The properties of an `AWS::SSO::Assignment` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-assignment.html)).
 ///
+/// Resource Type definition for SSO assignmet
+///
 /// Every property is required: [`Assignment::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Assignment {
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The sso instance that the permission set is owned.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-assignment.html#cfn-sso-assignment-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`. Length: 10 to 1224 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `PermissionSetArn`: required, create-only (changing it replaces the resource).
+    /// The permission set that the assignment will be assigned
+    ///
+    /// `PermissionSetArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-assignment.html#cfn-sso-assignment-permissionsetarn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}`. Length: 10 to 1224 characters.
     #[serde(rename = "PermissionSetArn")]
     pub permission_set_arn: Value<String>,
-    /// `PrincipalId`: required, create-only (changing it replaces the resource).
+    /// The assignee's identifier, user id/group id
+    ///
+    /// `PrincipalId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-assignment.html#cfn-sso-assignment-principalid)): string, required, create-only (changing it replaces the resource). Pattern: `^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$`. Length: 1 to 47 characters.
     #[serde(rename = "PrincipalId")]
     pub principal_id: Value<String>,
-    /// `PrincipalType`: required, create-only (changing it replaces the resource).
+    /// The assignee's type, user/group
+    ///
+    /// `PrincipalType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-assignment.html#cfn-sso-assignment-principaltype)): [`PrincipalType`], one of `USER`, `GROUP`, required, create-only (changing it replaces the resource).
     #[serde(rename = "PrincipalType")]
     pub principal_type: Value<PrincipalType>,
-    /// `TargetId`: required, create-only (changing it replaces the resource).
+    /// The account id to be provisioned.
+    ///
+    /// `TargetId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-assignment.html#cfn-sso-assignment-targetid)): string, required, create-only (changing it replaces the resource). Pattern: `\d{12}`.
     #[serde(rename = "TargetId")]
     pub target_id: Value<String>,
-    /// `TargetType`: required, create-only (changing it replaces the resource).
+    /// The type of resource to be provisioned to, only aws account now
+    ///
+    /// `TargetType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-assignment.html#cfn-sso-assignment-targettype)): [`TargetType`], one of `AWS_ACCOUNT`, required, create-only (changing it replaces the resource).
     #[serde(rename = "TargetType")]
     pub target_type: Value<TargetType>,
 }
@@ -251,13 +287,17 @@ impl Resource for Assignment {
 
 /// The properties of an `AWS::SSO::Instance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instance.html)).
 ///
+/// Resource Type definition for Identity Center (SSO) Instance
+///
 /// Every property is optional: start from [`Instance::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Instance {
-    /// `Name`: optional.
+    /// The name you want to assign to this Identity Center (SSO) Instance
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instance.html#cfn-sso-instance-name)): string, optional. Pattern: `^[\w+=,.@-]+$`. Length: 1 to 32 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instance.html#cfn-sso-instance-tags)): list of (object [`Tag`]), optional. Items: at most 75.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -323,16 +363,20 @@ impl ResourceRef<Instance> {
 
 /// The properties of an `AWS::SSO::InstanceAccessControlAttributeConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instanceaccesscontrolattributeconfiguration.html)).
 ///
+/// Resource Type definition for SSO InstanceAccessControlAttributeConfiguration
+///
 /// [`InstanceAccessControlAttributeConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceAccessControlAttributeConfiguration {
-    /// `AccessControlAttributes`: optional.
+    /// `AccessControlAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instanceaccesscontrolattributeconfiguration.html#cfn-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattributes)): list of (object [`AccessControlAttribute`]), optional. Items: at most 50.
     #[serde(
         rename = "AccessControlAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_control_attributes: Option<Value<Vec<AccessControlAttribute>>>,
-    /// `InstanceAccessControlAttributeConfiguration`: optional, deprecated by AWS.
+    /// The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes. We recomend that you use AccessControlAttributes property instead.
+    ///
+    /// `InstanceAccessControlAttributeConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instanceaccesscontrolattributeconfiguration.html#cfn-sso-instanceaccesscontrolattributeconfiguration-instanceaccesscontrolattributeconfiguration)): object [`InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration`], optional, deprecated by AWS.
     #[serde(
         rename = "InstanceAccessControlAttributeConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -340,7 +384,9 @@ pub struct InstanceAccessControlAttributeConfiguration {
     pub instance_access_control_attribute_configuration: Option<
         InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration,
     >,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The ARN of the AWS SSO instance under which the operation will be executed.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instanceaccesscontrolattributeconfiguration.html#cfn-sso-instanceaccesscontrolattributeconfiguration-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`. Length: 10 to 1224 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
 }
@@ -399,43 +445,57 @@ impl Resource for InstanceAccessControlAttributeConfiguration {
 
 /// The properties of an `AWS::SSO::PermissionSet` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html)).
 ///
+/// Resource Type definition for SSO PermissionSet
+///
 /// [`PermissionSet::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PermissionSet {
-    /// `CustomerManagedPolicyReferences`: optional.
+    /// `CustomerManagedPolicyReferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-customermanagedpolicyreferences)): list of (object [`CustomerManagedPolicyReference`]), optional. Items: at most 25.
     #[serde(
         rename = "CustomerManagedPolicyReferences",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_managed_policy_references: Option<Value<Vec<CustomerManagedPolicyReference>>>,
-    /// `Description`: optional.
+    /// The permission set description.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-description)): string, optional. Pattern: `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`. Length: 1 to 700 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `InlinePolicy`: optional.
+    /// The inline policy to put in permission set.
+    ///
+    /// `InlinePolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-inlinepolicy)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "InlinePolicy", skip_serializing_if = "Option::is_none")]
     pub inline_policy: Option<Json>,
-    /// `InstanceArn`: required, create-only (changing it replaces the resource).
+    /// The sso instance arn that the permission set is owned.
+    ///
+    /// `InstanceArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-instancearn)): string, required, create-only (changing it replaces the resource). Pattern: `arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`. Length: 10 to 1224 characters.
     #[serde(rename = "InstanceArn")]
     pub instance_arn: Value<String>,
-    /// `ManagedPolicies`: optional.
+    /// `ManagedPolicies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-managedpolicies)): list of (string), optional. Items: at most 25. Each item: Length: 20 to 2048 characters.
     #[serde(rename = "ManagedPolicies", skip_serializing_if = "Option::is_none")]
     pub managed_policies: Option<Value<Vec<Value<String>>>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name you want to assign to this permission set.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-name)): string, required, create-only (changing it replaces the resource). Pattern: `[\w+=,.@-]+`. Length: 1 to 32 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `PermissionsBoundary`: optional.
+    /// `PermissionsBoundary` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-permissionsboundary)): object [`PermissionsBoundary`], optional.
     #[serde(
         rename = "PermissionsBoundary",
         skip_serializing_if = "Option::is_none"
     )]
     pub permissions_boundary: Option<PermissionsBoundary>,
-    /// `RelayStateType`: optional.
+    /// The relay state URL that redirect links to any service in the AWS Management Console.
+    ///
+    /// `RelayStateType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-relaystatetype)): string, optional. Pattern: `[a-zA-Z0-9&amp;$@#\/%?=~\-_'&quot;|!:,.;*+\[\]\ \(\)\{\}]+`. Length: 1 to 240 characters.
     #[serde(rename = "RelayStateType", skip_serializing_if = "Option::is_none")]
     pub relay_state_type: Option<Value<String>>,
-    /// `SessionDuration`: optional.
+    /// The length of time that a user can be signed in to an AWS account.
+    ///
+    /// `SessionDuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-sessionduration)): string, optional. Pattern: `^(-?)P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)([DW]))?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`. Length: 1 to 100 characters.
     #[serde(rename = "SessionDuration", skip_serializing_if = "Option::is_none")]
     pub session_duration: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html#cfn-sso-permissionset-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -552,15 +612,15 @@ impl ResourceRef<PermissionSet> {
 
 /// The `AccessControlAttribute` property type of [`InstanceAccessControlAttributeConfiguration`].
 ///
-/// AWS reference: [`AWS::SSO::InstanceAccessControlAttributeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instanceaccesscontrolattributeconfiguration.html).
+/// AWS reference: [`AWS::SSO::InstanceAccessControlAttributeConfiguration` `AccessControlAttribute`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattribute.html).
 ///
 /// Every property is required: [`AccessControlAttribute::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessControlAttribute {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattribute.html#cfn-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattribute-key)): string, required. Pattern: `[\p{L}\p{Z}\p{N}_.:\/=+\-@]+`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattribute.html#cfn-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattribute-value)): object [`AccessControlAttributeValue`], required.
     #[serde(rename = "Value")]
     pub value: AccessControlAttributeValue,
 }
@@ -592,12 +652,12 @@ impl Walk for AccessControlAttribute {
 
 /// The `AccessControlAttributeValue` property type of [`InstanceAccessControlAttributeConfiguration`].
 ///
-/// AWS reference: [`AWS::SSO::InstanceAccessControlAttributeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instanceaccesscontrolattributeconfiguration.html).
+/// AWS reference: [`AWS::SSO::InstanceAccessControlAttributeConfiguration` `AccessControlAttributeValue`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattributevalue.html).
 ///
 /// Every property is required: [`AccessControlAttributeValue::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccessControlAttributeValue {
-    /// `Source`: required.
+    /// `Source` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattributevalue.html#cfn-sso-instanceaccesscontrolattributeconfiguration-accesscontrolattributevalue-source)): list of (string), required. Items: at most 1. Each item: Pattern: `[\p{L}\p{Z}\p{N}_.:\/=+\-@\[\]\{\}\$\\"]*`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "Source")]
     pub source: Value<Vec<Value<String>>>,
 }
@@ -623,15 +683,15 @@ impl Walk for AccessControlAttributeValue {
 
 /// The `CustomerManagedPolicyReference` property type of [`PermissionSet`].
 ///
-/// AWS reference: [`AWS::SSO::PermissionSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html).
+/// AWS reference: [`AWS::SSO::PermissionSet` `CustomerManagedPolicyReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-permissionset-customermanagedpolicyreference.html).
 ///
 /// [`CustomerManagedPolicyReference::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerManagedPolicyReference {
-    /// `Name`: required.
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-permissionset-customermanagedpolicyreference.html#cfn-sso-permissionset-customermanagedpolicyreference-name)): string, required. Pattern: `[\w+=,.@-]+`. Length: 1 to 128 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Path`: optional.
+    /// `Path` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-permissionset-customermanagedpolicyreference.html#cfn-sso-permissionset-customermanagedpolicyreference-path)): string, optional. Pattern: `((/[A-Za-z0-9\.,\+@=_-]+)*)/`. Length: 1 to 512 characters.
     #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
     pub path: Option<Value<String>>,
 }
@@ -666,12 +726,12 @@ impl Walk for CustomerManagedPolicyReference {
 
 /// The `InstanceAccessControlAttributeConfiguration` property type of [`InstanceAccessControlAttributeConfiguration`].
 ///
-/// AWS reference: [`AWS::SSO::InstanceAccessControlAttributeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instanceaccesscontrolattributeconfiguration.html).
+/// AWS reference: [`AWS::SSO::InstanceAccessControlAttributeConfiguration` `InstanceAccessControlAttributeConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-instanceaccesscontrolattributeconfiguration-instanceaccesscontrolattributeconfiguration.html).
 ///
 /// Every property is required: [`InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration {
-    /// `AccessControlAttributes`: required.
+    /// `AccessControlAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-instanceaccesscontrolattributeconfiguration-instanceaccesscontrolattributeconfiguration.html#cfn-sso-instanceaccesscontrolattributeconfiguration-instanceaccesscontrolattributeconfiguration-accesscontrolattributes)): list of (object [`AccessControlAttribute`]), required. Items: at most 50.
     #[serde(rename = "AccessControlAttributes")]
     pub access_control_attributes: Value<Vec<AccessControlAttribute>>,
 }
@@ -719,18 +779,20 @@ impl Walk for Origin {
 
 /// The `PermissionsBoundary` property type of [`PermissionSet`].
 ///
-/// AWS reference: [`AWS::SSO::PermissionSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html).
+/// AWS reference: [`AWS::SSO::PermissionSet` `PermissionsBoundary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-permissionset-permissionsboundary.html).
 ///
 /// Every property is optional: start from [`PermissionsBoundary::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PermissionsBoundary {
-    /// `CustomerManagedPolicyReference`: optional.
+    /// `CustomerManagedPolicyReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-permissionset-permissionsboundary.html#cfn-sso-permissionset-permissionsboundary-customermanagedpolicyreference)): object [`CustomerManagedPolicyReference`], optional.
     #[serde(
         rename = "CustomerManagedPolicyReference",
         skip_serializing_if = "Option::is_none"
     )]
     pub customer_managed_policy_reference: Option<CustomerManagedPolicyReference>,
-    /// `ManagedPolicyArn`: optional.
+    /// The managed policy to attach.
+    ///
+    /// `ManagedPolicyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-permissionset-permissionsboundary.html#cfn-sso-permissionset-permissionsboundary-managedpolicyarn)): string, optional. Length: 20 to 2048 characters.
     #[serde(rename = "ManagedPolicyArn", skip_serializing_if = "Option::is_none")]
     pub managed_policy_arn: Option<Value<String>>,
 }
@@ -771,15 +833,19 @@ impl Walk for PermissionsBoundary {
 
 /// The `PortalOptionsConfiguration` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::SSO::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html).
+/// AWS reference: [`AWS::SSO::Application` `PortalOptionsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-portaloptionsconfiguration.html).
 ///
 /// Every property is optional: start from [`PortalOptionsConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PortalOptionsConfiguration {
-    /// `SignInOptions`: optional.
+    /// A structure that describes the sign-in options for the access portal
+    ///
+    /// `SignInOptions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-portaloptionsconfiguration.html#cfn-sso-application-portaloptionsconfiguration-signinoptions)): object [`SignInOptions`], optional.
     #[serde(rename = "SignInOptions", skip_serializing_if = "Option::is_none")]
     pub sign_in_options: Option<SignInOptions>,
-    /// `Visibility`: optional.
+    /// Indicates whether this application is visible in the access portal
+    ///
+    /// `Visibility` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-portaloptionsconfiguration.html#cfn-sso-application-portaloptionsconfiguration-visibility)): [`Visibility`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "Visibility", skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Value<Visibility>>,
 }
@@ -837,15 +903,19 @@ impl Walk for PrincipalType {
 
 /// The `SignInOptions` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::SSO::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html).
+/// AWS reference: [`AWS::SSO::Application` `SignInOptions`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-signinoptions.html).
 ///
 /// [`SignInOptions::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SignInOptions {
-    /// `ApplicationUrl`: optional.
+    /// The URL that accepts authentication requests for an application, this is a required parameter if the Origin parameter is APPLICATION
+    ///
+    /// `ApplicationUrl` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-signinoptions.html#cfn-sso-application-signinoptions-applicationurl)): string, optional. Pattern: `^http(s)?:\/\/[-a-zA-Z0-9+&@#\/%?=~_|!:,.;]*[-a-zA-Z0-9+&bb@#\/%?=~_|]$`. Length: 1 to 512 characters.
     #[serde(rename = "ApplicationUrl", skip_serializing_if = "Option::is_none")]
     pub application_url: Option<Value<String>>,
-    /// `Origin`: required.
+    /// This determines how IAM Identity Center navigates the user to the target application
+    ///
+    /// `Origin` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-signinoptions.html#cfn-sso-application-signinoptions-origin)): [`Origin`], one of `IDENTITY_CENTER`, `APPLICATION`, required.
     #[serde(rename = "Origin")]
     pub origin: Value<Origin>,
 }
@@ -900,15 +970,15 @@ impl Walk for Status {
 
 /// The `Tag` property type of [`Application`], [`Instance`] and [`PermissionSet`].
 ///
-/// AWS reference: [`AWS::SSO::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-application.html), [`AWS::SSO::Instance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-instance.html), [`AWS::SSO::PermissionSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sso-permissionset.html).
+/// AWS reference: [`AWS::SSO::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-tag.html), [`AWS::SSO::Instance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-instance-tag.html), [`AWS::SSO::PermissionSet` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-permissionset-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-tag.html#cfn-sso-application-tag-key)): string, required. Pattern: `^[\w+=,.@-]+$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sso-application-tag.html#cfn-sso-application-tag-value)): string, required. Pattern: `^[\w+=,.@-]+$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

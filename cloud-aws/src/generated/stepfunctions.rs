@@ -11,19 +11,21 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::StepFunctions::Activity` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-activity.html)).
 ///
+/// Resource schema for Activity
+///
 /// [`Activity::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Activity {
-    /// `EncryptionConfiguration`: optional, create-only (changing it replaces the resource).
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-activity.html#cfn-stepfunctions-activity-encryptionconfiguration)): object [`EncryptionConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-activity.html#cfn-stepfunctions-activity-name)): string, required, create-only (changing it replaces the resource). Length: 1 to 80 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-activity.html#cfn-stepfunctions-activity-tags)): list of (object [`TagsEntry`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagsEntry>>>,
 }
@@ -80,52 +82,54 @@ impl ResourceRef<Activity> {
 
 /// The properties of an `AWS::StepFunctions::StateMachine` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html)).
 ///
+/// Resource schema for StateMachine
+///
 /// [`StateMachine::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StateMachine {
-    /// `Definition`: optional.
+    /// `Definition` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-definition)): JSON (the schema allows several shapes, or none), optional. Length: 1 to 1048576 characters.
     #[serde(rename = "Definition", skip_serializing_if = "Option::is_none")]
     pub definition: Option<Json>,
-    /// `DefinitionS3Location`: optional.
+    /// `DefinitionS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-definitions3location)): object [`S3Location`], optional.
     #[serde(
         rename = "DefinitionS3Location",
         skip_serializing_if = "Option::is_none"
     )]
     pub definition_s3_location: Option<S3Location>,
-    /// `DefinitionString`: optional.
+    /// `DefinitionString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-definitionstring)): string, optional. Length: 1 to 1048576 characters.
     #[serde(rename = "DefinitionString", skip_serializing_if = "Option::is_none")]
     pub definition_string: Option<Value<String>>,
-    /// `DefinitionSubstitutions`: optional.
+    /// `DefinitionSubstitutions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-definitionsubstitutions)): map from string to (JSON (the schema allows several shapes, or none)), optional.
     #[serde(
         rename = "DefinitionSubstitutions",
         skip_serializing_if = "Option::is_none"
     )]
     pub definition_substitutions: Option<BTreeMap<String, Json>>,
-    /// `EncryptionConfiguration`: optional.
+    /// `EncryptionConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-encryptionconfiguration)): object [`EncryptionConfiguration`], optional.
     #[serde(
         rename = "EncryptionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub encryption_configuration: Option<EncryptionConfiguration>,
-    /// `LoggingConfiguration`: optional.
+    /// `LoggingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-loggingconfiguration)): object [`LoggingConfiguration`], optional.
     #[serde(
         rename = "LoggingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub logging_configuration: Option<LoggingConfiguration>,
-    /// `RoleArn`: required.
+    /// `RoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-rolearn)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "RoleArn")]
     pub role_arn: Value<String>,
-    /// `StateMachineName`: optional, create-only (changing it replaces the resource).
+    /// `StateMachineName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-statemachinename)): string, optional, create-only (changing it replaces the resource). Length: 1 to 80 characters.
     #[serde(rename = "StateMachineName", skip_serializing_if = "Option::is_none")]
     pub state_machine_name: Option<Value<String>>,
-    /// `StateMachineType`: optional, create-only (changing it replaces the resource).
+    /// `StateMachineType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-statemachinetype)): [`StateMachineType`], one of `STANDARD`, `EXPRESS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "StateMachineType", skip_serializing_if = "Option::is_none")]
     pub state_machine_type: Option<Value<StateMachineType>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-tags)): list of (object [`TagsEntry`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<TagsEntry>>>,
-    /// `TracingConfiguration`: optional.
+    /// `TracingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html#cfn-stepfunctions-statemachine-tracingconfiguration)): object [`TracingConfiguration`], optional.
     #[serde(
         rename = "TracingConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -267,28 +271,38 @@ impl ResourceRef<StateMachine> {
 
 /// The properties of an `AWS::StepFunctions::StateMachineAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachinealias.html)).
 ///
+/// Resource schema for StateMachineAlias
+///
 /// Every property is optional: start from [`StateMachineAlias::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StateMachineAlias {
-    /// `DeploymentPreference`: optional.
+    /// The settings to enable gradual state machine deployments.
+    ///
+    /// `DeploymentPreference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachinealias.html#cfn-stepfunctions-statemachinealias-deploymentpreference)): object [`DeploymentPreference`], optional.
     #[serde(
         rename = "DeploymentPreference",
         skip_serializing_if = "Option::is_none"
     )]
     pub deployment_preference: Option<DeploymentPreference>,
-    /// `Description`: optional.
+    /// An optional description of the alias.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachinealias.html#cfn-stepfunctions-statemachinealias-description)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The alias name.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachinealias.html#cfn-stepfunctions-statemachinealias-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$`. Length: 1 to 80 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `RoutingConfiguration`: optional.
+    /// The routing configuration of the alias. One or two versions can be mapped to an alias to split StartExecution requests of the same state machine.
+    ///
+    /// `RoutingConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachinealias.html#cfn-stepfunctions-statemachinealias-routingconfiguration)): list of (object [`RoutingConfigurationVersion`]), optional. Items: 1 to 2.
     #[serde(
         rename = "RoutingConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub routing_configuration: Option<Value<Vec<RoutingConfigurationVersion>>>,
-    /// `StateMachineArn`: optional.
+    /// `StateMachineArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachinealias.html#cfn-stepfunctions-statemachinealias-statemachinearn)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "StateMachineArn", skip_serializing_if = "Option::is_none")]
     pub state_machine_arn: Option<Value<String>>,
 }
@@ -366,16 +380,18 @@ impl ResourceRef<StateMachineAlias> {
 
 /// The properties of an `AWS::StepFunctions::StateMachineVersion` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachineversion.html)).
 ///
+/// Resource schema for StateMachineVersion
+///
 /// [`StateMachineVersion::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StateMachineVersion {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachineversion.html#cfn-stepfunctions-statemachineversion-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `StateMachineArn`: required, create-only (changing it replaces the resource).
+    /// `StateMachineArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachineversion.html#cfn-stepfunctions-statemachineversion-statemachinearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "StateMachineArn")]
     pub state_machine_arn: Value<String>,
-    /// `StateMachineRevisionId`: optional, create-only (changing it replaces the resource).
+    /// `StateMachineRevisionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachineversion.html#cfn-stepfunctions-statemachineversion-statemachinerevisionid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(
         rename = "StateMachineRevisionId",
         skip_serializing_if = "Option::is_none"
@@ -439,12 +455,12 @@ impl ResourceRef<StateMachineVersion> {
 
 /// The `CloudWatchLogsLogGroup` property type of [`StateMachine`].
 ///
-/// AWS reference: [`AWS::StepFunctions::StateMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html).
+/// AWS reference: [`AWS::StepFunctions::StateMachine` `CloudWatchLogsLogGroup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-cloudwatchlogsloggroup.html).
 ///
 /// Every property is optional: start from [`CloudWatchLogsLogGroup::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CloudWatchLogsLogGroup {
-    /// `LogGroupArn`: optional.
+    /// `LogGroupArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-cloudwatchlogsloggroup.html#cfn-stepfunctions-statemachine-cloudwatchlogsloggroup-loggrouparn)): string, optional. Length: 1 to 256 characters.
     #[serde(rename = "LogGroupArn", skip_serializing_if = "Option::is_none")]
     pub log_group_arn: Option<Value<String>>,
 }
@@ -474,24 +490,32 @@ impl Walk for CloudWatchLogsLogGroup {
 
 /// The `DeploymentPreference` property type of [`StateMachineAlias`].
 ///
-/// AWS reference: [`AWS::StepFunctions::StateMachineAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachinealias.html).
+/// AWS reference: [`AWS::StepFunctions::StateMachineAlias` `DeploymentPreference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-deploymentpreference.html).
 ///
 /// [`DeploymentPreference::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeploymentPreference {
-    /// `Alarms`: optional.
+    /// A list of CloudWatch alarm names that will be monitored during the deployment. The deployment will fail and rollback if any alarms go into ALARM state.
+    ///
+    /// `Alarms` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-deploymentpreference.html#cfn-stepfunctions-statemachinealias-deploymentpreference-alarms)): list of (string), optional. Items: 1 to 100. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Alarms", skip_serializing_if = "Option::is_none")]
     pub alarms: Option<Value<Vec<Value<String>>>>,
-    /// `Interval`: optional.
+    /// The time in minutes between each traffic shifting increment.
+    ///
+    /// `Interval` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-deploymentpreference.html#cfn-stepfunctions-statemachinealias-deploymentpreference-interval)): integer, optional. Range: 1 to 2100.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
     pub interval: Option<Value<i64>>,
-    /// `Percentage`: optional.
+    /// The percentage of traffic to shift to the new version in each increment.
+    ///
+    /// `Percentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-deploymentpreference.html#cfn-stepfunctions-statemachinealias-deploymentpreference-percentage)): integer, optional. Range: 1 to 99.
     #[serde(rename = "Percentage", skip_serializing_if = "Option::is_none")]
     pub percentage: Option<Value<i64>>,
-    /// `StateMachineVersionArn`: required.
+    /// `StateMachineVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-deploymentpreference.html#cfn-stepfunctions-statemachinealias-deploymentpreference-statemachineversionarn)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "StateMachineVersionArn")]
     pub state_machine_version_arn: Value<String>,
-    /// `Type`: required.
+    /// The type of deployment to perform.
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-deploymentpreference.html#cfn-stepfunctions-statemachinealias-deploymentpreference-type)): [`DeploymentPreferenceType`], one of `LINEAR`, `ALL_AT_ONCE`, `CANARY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<DeploymentPreferenceType>,
 }
@@ -573,21 +597,21 @@ impl Walk for DeploymentPreferenceType {
 
 /// The `EncryptionConfiguration` property type of [`Activity`] and [`StateMachine`].
 ///
-/// AWS reference: [`AWS::StepFunctions::Activity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-activity.html), [`AWS::StepFunctions::StateMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html).
+/// AWS reference: [`AWS::StepFunctions::Activity` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-activity-encryptionconfiguration.html), [`AWS::StepFunctions::StateMachine` `EncryptionConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-encryptionconfiguration.html).
 ///
 /// [`EncryptionConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EncryptionConfiguration {
-    /// `KmsDataKeyReusePeriodSeconds`: optional.
+    /// `KmsDataKeyReusePeriodSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-activity-encryptionconfiguration.html#cfn-stepfunctions-activity-encryptionconfiguration-kmsdatakeyreuseperiodseconds)): integer, optional. Range: 60 to 900.
     #[serde(
         rename = "KmsDataKeyReusePeriodSeconds",
         skip_serializing_if = "Option::is_none"
     )]
     pub kms_data_key_reuse_period_seconds: Option<Value<i64>>,
-    /// `KmsKeyId`: optional.
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-activity-encryptionconfiguration.html#cfn-stepfunctions-activity-encryptionconfiguration-kmskeyid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Type`: required.
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-activity-encryptionconfiguration.html#cfn-stepfunctions-activity-encryptionconfiguration-type)): [`Type`], one of `CUSTOMER_MANAGED_KMS_KEY`, `AWS_OWNED_KEY`, required.
     #[serde(rename = "Type")]
     pub type_: Value<Type>,
 }
@@ -657,12 +681,12 @@ impl Walk for Level {
 
 /// The `LogDestination` property type of [`StateMachine`].
 ///
-/// AWS reference: [`AWS::StepFunctions::StateMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html).
+/// AWS reference: [`AWS::StepFunctions::StateMachine` `LogDestination`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-logdestination.html).
 ///
 /// Every property is optional: start from [`LogDestination::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogDestination {
-    /// `CloudWatchLogsLogGroup`: optional.
+    /// `CloudWatchLogsLogGroup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-logdestination.html#cfn-stepfunctions-statemachine-logdestination-cloudwatchlogsloggroup)): object [`CloudWatchLogsLogGroup`], optional.
     #[serde(
         rename = "CloudWatchLogsLogGroup",
         skip_serializing_if = "Option::is_none"
@@ -695,21 +719,21 @@ impl Walk for LogDestination {
 
 /// The `LoggingConfiguration` property type of [`StateMachine`].
 ///
-/// AWS reference: [`AWS::StepFunctions::StateMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html).
+/// AWS reference: [`AWS::StepFunctions::StateMachine` `LoggingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-loggingconfiguration.html).
 ///
 /// Every property is optional: start from [`LoggingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LoggingConfiguration {
-    /// `Destinations`: optional.
+    /// `Destinations` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-loggingconfiguration.html#cfn-stepfunctions-statemachine-loggingconfiguration-destinations)): list of (object [`LogDestination`]), optional. Items: at least 1.
     #[serde(rename = "Destinations", skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Value<Vec<LogDestination>>>,
-    /// `IncludeExecutionData`: optional.
+    /// `IncludeExecutionData` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-loggingconfiguration.html#cfn-stepfunctions-statemachine-loggingconfiguration-includeexecutiondata)): boolean, optional.
     #[serde(
         rename = "IncludeExecutionData",
         skip_serializing_if = "Option::is_none"
     )]
     pub include_execution_data: Option<Value<bool>>,
-    /// `Level`: optional.
+    /// `Level` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-loggingconfiguration.html#cfn-stepfunctions-statemachine-loggingconfiguration-level)): [`Level`], one of `ALL`, `ERROR`, `FATAL`, `OFF`, optional.
     #[serde(rename = "Level", skip_serializing_if = "Option::is_none")]
     pub level: Option<Value<Level>>,
 }
@@ -755,15 +779,19 @@ impl Walk for LoggingConfiguration {
 
 /// The `RoutingConfigurationVersion` property type of [`StateMachineAlias`].
 ///
-/// AWS reference: [`AWS::StepFunctions::StateMachineAlias`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachinealias.html).
+/// AWS reference: [`AWS::StepFunctions::StateMachineAlias` `RoutingConfigurationVersion`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-routingconfigurationversion.html).
 ///
 /// Every property is required: [`RoutingConfigurationVersion::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingConfigurationVersion {
-    /// `StateMachineVersionArn`: required.
+    /// The Amazon Resource Name (ARN) that identifies one or two state machine versions defined in the routing configuration.
+    ///
+    /// `StateMachineVersionArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-routingconfigurationversion.html#cfn-stepfunctions-statemachinealias-routingconfigurationversion-statemachineversionarn)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "StateMachineVersionArn")]
     pub state_machine_version_arn: Value<String>,
-    /// `Weight`: required.
+    /// The percentage of traffic you want to route to the state machine version. The sum of the weights in the routing configuration must be equal to 100.
+    ///
+    /// `Weight` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachinealias-routingconfigurationversion.html#cfn-stepfunctions-statemachinealias-routingconfigurationversion-weight)): integer, required. Range: 0 to 100.
     #[serde(rename = "Weight")]
     pub weight: Value<i64>,
 }
@@ -795,18 +823,18 @@ impl Walk for RoutingConfigurationVersion {
 
 /// The `S3Location` property type of [`StateMachine`].
 ///
-/// AWS reference: [`AWS::StepFunctions::StateMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html).
+/// AWS reference: [`AWS::StepFunctions::StateMachine` `S3Location`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-s3location.html).
 ///
 /// [`S3Location::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Location {
-    /// `Bucket`: required.
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-s3location.html#cfn-stepfunctions-statemachine-s3location-bucket)): string, required.
     #[serde(rename = "Bucket")]
     pub bucket: Value<String>,
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-s3location.html#cfn-stepfunctions-statemachine-s3location-key)): string, required.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Version`: optional.
+    /// `Version` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-s3location.html#cfn-stepfunctions-statemachine-s3location-version)): string, optional.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<Value<String>>,
 }
@@ -864,15 +892,15 @@ impl Walk for StateMachineType {
 
 /// The `TagsEntry` property type of [`Activity`] and [`StateMachine`].
 ///
-/// AWS reference: [`AWS::StepFunctions::Activity`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-activity.html), [`AWS::StepFunctions::StateMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html).
+/// AWS reference: [`AWS::StepFunctions::Activity` `TagsEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-activity-tagsentry.html), [`AWS::StepFunctions::StateMachine` `TagsEntry`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-tagsentry.html).
 ///
 /// Every property is required: [`TagsEntry::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TagsEntry {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-activity-tagsentry.html#cfn-stepfunctions-activity-tagsentry-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-activity-tagsentry.html#cfn-stepfunctions-activity-tagsentry-value)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -901,12 +929,12 @@ impl Walk for TagsEntry {
 
 /// The `TracingConfiguration` property type of [`StateMachine`].
 ///
-/// AWS reference: [`AWS::StepFunctions::StateMachine`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html).
+/// AWS reference: [`AWS::StepFunctions::StateMachine` `TracingConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-tracingconfiguration.html).
 ///
 /// Every property is optional: start from [`TracingConfiguration::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TracingConfiguration {
-    /// `Enabled`: optional.
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-stepfunctions-statemachine-tracingconfiguration.html#cfn-stepfunctions-statemachine-tracingconfiguration-enabled)): boolean, optional.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<Value<bool>>,
 }

@@ -9,82 +9,126 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::StorageGateway::NFSFileShare` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html)).
 ///
+/// Resource Type definition for AWS::StorageGateway::NFSFileShare. An NFS file share exposes an Amazon S3 bucket through a Storage Gateway file gateway, so clients read and write objects as files over NFS. The share's variant is fixed by its resource type rather than by a property: the service constructs the two variants with different APIs, and a property carrying the choice would belong to neither API's input.
+///
 /// [`NfsFileShare::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NfsFileShare {
-    /// `AuditDestinationARN`: optional.
+    /// The ARN of the CloudWatch log group that receives the share's audit logs. Removing this property from a template detaches audit logging: the update sends the empty string, which the service treats as the reset.
+    ///
+    /// `AuditDestinationARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-auditdestinationarn)): string, optional. Pattern: `^$|^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:.+$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "AuditDestinationARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub audit_destination_arn: Option<Value<String>>,
-    /// `BucketRegion`: optional, create-only (changing it replaces the resource).
+    /// The Region of the S3 bucket, required when the bucket is reached through a VPC endpoint.
+    ///
+    /// `BucketRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-bucketregion)): string, optional, create-only (changing it replaces the resource). Length: 1 to 25 characters.
     #[serde(rename = "BucketRegion", skip_serializing_if = "Option::is_none")]
     pub bucket_region: Option<Value<String>>,
-    /// `CacheAttributes`: optional.
+    /// Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
+    ///
+    /// `CacheAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-cacheattributes)): object [`CacheAttributes`], optional.
     #[serde(rename = "CacheAttributes", skip_serializing_if = "Option::is_none")]
     pub cache_attributes: Option<CacheAttributes>,
-    /// `ClientList`: optional.
+    /// The IPv4 or IPv6 addresses and CIDR blocks permitted to mount the NFS share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
+    ///
+    /// `ClientList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-clientlist)): list of (string), optional. Items: 1 to 100. Each item: Pattern: `^(?:(?:[0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\.){3}(?:[0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(?:\/(?:[0-9]|[1-2][0-9]|3[0-2]))?$|^(?:(?:(?:[A-Fa-f0-9]{1,4}:){6}|(?=(?:[A-Fa-f0-9]{0,4}:){0,6}(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![:.\w]))(?:(?:[0-9A-Fa-f]{1,4}:){0,5}|:)(?:(?::[0-9A-Fa-f]{1,4}){1,5}:|:)|::(?:[A-Fa-f0-9]{1,4}:){5})(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)|(?:[A-Fa-f0-9]{1,4}:){7}[A-Fa-f0-9]{1,4}|(?=(?:[A-Fa-f0-9]{0,4}:){0,7}[A-Fa-f0-9]{0,4}(?![:.\w]))(?:(?:[0-9A-Fa-f]{1,4}:){1,7}|:)(?:(:[0-9A-Fa-f]{1,4}){1,7}|:)|(?:[A-Fa-f0-9]{1,4}:){7}:|:(:[A-Fa-f0-9]{1,4}){7})(?:\/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$`.
     #[serde(rename = "ClientList", skip_serializing_if = "Option::is_none")]
     pub client_list: Option<Value<Vec<Value<String>>>>,
-    /// `DefaultStorageClass`: optional.
+    /// The S3 storage class for new objects. The service accepts S3\_STANDARD, S3\_INTELLIGENT\_TIERING, S3\_STANDARD\_IA and S3\_ONEZONE\_IA; it is a length-bounded string in the API model rather than an enumeration.
+    ///
+    /// `DefaultStorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-defaultstorageclass)): string, optional. Length: 5 to 50 characters.
     #[serde(
         rename = "DefaultStorageClass",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_storage_class: Option<Value<String>>,
-    /// `EncryptionType`: optional.
+    /// The server-side encryption the gateway applies to objects it writes.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-encryptiontype)): [`EncryptionType`], one of `SseS3`, `SseKms`, `DsseKms`, optional.
     #[serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<Value<EncryptionType>>,
-    /// `FileShareName`: optional.
+    /// The name of the file share, which defaults to the bucket name when omitted. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
+    ///
+    /// `FileShareName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-filesharename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "FileShareName", skip_serializing_if = "Option::is_none")]
     pub file_share_name: Option<Value<String>>,
-    /// `GatewayARN`: required, create-only (changing it replaces the resource).
+    /// The ARN of the S3 File Gateway that hosts the share.
+    ///
+    /// `GatewayARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-gatewayarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-]+:storagegateway:[a-z0-9-]+:[0-9]{12}:gateway/.+$`. Length: 50 to 500 characters.
     #[serde(rename = "GatewayARN")]
     pub gateway_arn: Value<String>,
-    /// `GuessMIMETypeEnabled`: optional.
+    /// Whether the gateway infers the MIME type of uploaded objects from their extension.
+    ///
+    /// `GuessMIMETypeEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-guessmimetypeenabled)): boolean, optional.
     #[serde(
         rename = "GuessMIMETypeEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub guess_mime_type_enabled: Option<Value<bool>>,
-    /// `KMSEncrypted`: optional.
+    /// Deprecated by the service in favour of EncryptionType; true selects KMS encryption. Retained because it remains readable and settable.
+    ///
+    /// `KMSEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-kmsencrypted)): boolean, optional.
     #[serde(rename = "KMSEncrypted", skip_serializing_if = "Option::is_none")]
     pub kms_encrypted: Option<Value<bool>>,
-    /// `KMSKey`: optional.
+    /// The KMS key used for encryption, when EncryptionType selects KMS. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
+    ///
+    /// `KMSKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-kmskey)): string, optional. Pattern: `^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\S+)$)|(^alias/(\S+)$)$`. Length: 7 to 2048 characters.
     #[serde(rename = "KMSKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `LocationARN`: required, create-only (changing it replaces the resource).
+    /// The ARN of the S3 bucket, or bucket prefix, the share exposes.
+    ///
+    /// `LocationARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-locationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:[a-z0-9-]+:s3:[a-z0-9-]*:[0-9]*:.+|[0-9a-zA-Z][0-9a-zA-Z.\-]{1,61}-s3alias)$`. Length: 16 to 1400 characters.
     #[serde(rename = "LocationARN")]
     pub location_arn: Value<String>,
-    /// `NFSFileShareDefaults`: optional.
+    /// Default values for the file and directory permissions of an NFS share. Removing this property from a template leaves the live values unchanged rather than clearing them, because the service has no reset for it: a create that omits the object leaves it absent, but the update path merges member by member keyed on the same internal sentinel that reports absence, so no request can restore that state. Set the members you want rather than relying on removal.
+    ///
+    /// `NFSFileShareDefaults` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-nfsfilesharedefaults)): object [`NfsFileShareDefaults`], optional.
     #[serde(
         rename = "NFSFileShareDefaults",
         skip_serializing_if = "Option::is_none"
     )]
     pub nfs_file_share_defaults: Option<NfsFileShareDefaults>,
-    /// `NotificationPolicy`: optional.
+    /// The upload-notification settling period, as a JSON document.
+    ///
+    /// `NotificationPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-notificationpolicy)): string, optional. Pattern: `^\{[\w\s:\{\}\[\]\"]*}$`. Length: 2 to 100 characters.
     #[serde(rename = "NotificationPolicy", skip_serializing_if = "Option::is_none")]
     pub notification_policy: Option<Value<String>>,
-    /// `ObjectACL`: optional.
+    /// The canned S3 ACL applied to objects the gateway writes.
+    ///
+    /// `ObjectACL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-objectacl)): [`ObjectAcl`], one of `private`, `public-read`, `public-read-write`, `authenticated-read`, `bucket-owner-read`, `bucket-owner-full-control`, `aws-exec-read`, optional.
     #[serde(rename = "ObjectACL", skip_serializing_if = "Option::is_none")]
     pub object_acl: Option<Value<ObjectAcl>>,
-    /// `ReadOnly`: optional.
+    /// Whether clients may write to the share.
+    ///
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `RequesterPays`: optional.
+    /// Whether the bucket is a Requester Pays bucket.
+    ///
+    /// `RequesterPays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-requesterpays)): boolean, optional.
     #[serde(rename = "RequesterPays", skip_serializing_if = "Option::is_none")]
     pub requester_pays: Option<Value<bool>>,
-    /// `Role`: required, create-only (changing it replaces the resource).
+    /// The ARN of the IAM role the gateway assumes when it accesses the S3 location.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-role)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):iam::([0-9]+):role/(\S+)$`. Length: 20 to 2048 characters.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `Squash`: optional.
+    /// How the NFS share maps client user IDs. The service accepts RootSquash, NoSquash and AllSquash; it is a length-bounded string in the API model rather than an enumeration.
+    ///
+    /// `Squash` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-squash)): string, optional. Length: 5 to 15 characters.
     #[serde(rename = "Squash", skip_serializing_if = "Option::is_none")]
     pub squash: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// Tags assigned to the file share.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VPCEndpointDNSName`: optional, create-only (changing it replaces the resource).
+    /// The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket.
+    ///
+    /// `VPCEndpointDNSName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html#cfn-storagegateway-nfsfileshare-vpcendpointdnsname)): string, optional, create-only (changing it replaces the resource). Pattern: `^(([a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9\-]*[A-Za-z0-9])$`. Length: 1 to 255 characters.
     #[serde(rename = "VPCEndpointDNSName", skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_dns_name: Option<Value<String>>,
 }
@@ -316,97 +360,151 @@ impl ResourceRef<NfsFileShare> {
 
 /// The properties of an `AWS::StorageGateway::SMBFileShare` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html)).
 ///
+/// Resource Type definition for AWS::StorageGateway::SMBFileShare. An SMB file share exposes an Amazon S3 bucket through a Storage Gateway file gateway, so clients read and write objects as files over SMB. The share's variant is fixed by its resource type rather than by a property: the service constructs the two variants with different APIs, and a property carrying the choice would belong to neither API's input.
+///
 /// [`SmbFileShare::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SmbFileShare {
-    /// `AccessBasedEnumeration`: optional.
+    /// Whether clients see only the files and folders they may access.
+    ///
+    /// `AccessBasedEnumeration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-accessbasedenumeration)): boolean, optional.
     #[serde(
         rename = "AccessBasedEnumeration",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_based_enumeration: Option<Value<bool>>,
-    /// `AdminUserList`: optional.
+    /// Users and groups granted administrative privileges on the SMB share.
+    ///
+    /// `AdminUserList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-adminuserlist)): list of (string), optional. Items: 0 to 100. Each item: Length: 1 to 64 characters.
     #[serde(rename = "AdminUserList", skip_serializing_if = "Option::is_none")]
     pub admin_user_list: Option<Value<Vec<Value<String>>>>,
-    /// `AuditDestinationARN`: optional.
+    /// The ARN of the CloudWatch log group that receives the share's audit logs. Removing this property from a template detaches audit logging: the update sends the empty string, which the service treats as the reset.
+    ///
+    /// `AuditDestinationARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-auditdestinationarn)): string, optional. Pattern: `^$|^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:.+$`. Length: 0 to 1024 characters.
     #[serde(
         rename = "AuditDestinationARN",
         skip_serializing_if = "Option::is_none"
     )]
     pub audit_destination_arn: Option<Value<String>>,
-    /// `Authentication`: optional, create-only (changing it replaces the resource).
+    /// The authentication the SMB share uses. The service accepts ActiveDirectory and GuestAccess; it is a length-bounded string in the API model rather than an enumeration.
+    ///
+    /// `Authentication` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-authentication)): string, optional, create-only (changing it replaces the resource). Length: 5 to 15 characters.
     #[serde(rename = "Authentication", skip_serializing_if = "Option::is_none")]
     pub authentication: Option<Value<String>>,
-    /// `BucketRegion`: optional, create-only (changing it replaces the resource).
+    /// The Region of the S3 bucket, required when the bucket is reached through a VPC endpoint.
+    ///
+    /// `BucketRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-bucketregion)): string, optional, create-only (changing it replaces the resource). Length: 1 to 25 characters.
     #[serde(rename = "BucketRegion", skip_serializing_if = "Option::is_none")]
     pub bucket_region: Option<Value<String>>,
-    /// `CacheAttributes`: optional.
+    /// Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
+    ///
+    /// `CacheAttributes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-cacheattributes)): object [`CacheAttributes`], optional.
     #[serde(rename = "CacheAttributes", skip_serializing_if = "Option::is_none")]
     pub cache_attributes: Option<CacheAttributes>,
-    /// `CaseSensitivity`: optional.
+    /// Whether the SMB share is case sensitive or defers to the client.
+    ///
+    /// `CaseSensitivity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-casesensitivity)): [`CaseSensitivity`], one of `ClientSpecified`, `CaseSensitive`, optional.
     #[serde(rename = "CaseSensitivity", skip_serializing_if = "Option::is_none")]
     pub case_sensitivity: Option<Value<CaseSensitivity>>,
-    /// `DefaultStorageClass`: optional.
+    /// The S3 storage class for new objects. The service accepts S3\_STANDARD, S3\_INTELLIGENT\_TIERING, S3\_STANDARD\_IA and S3\_ONEZONE\_IA; it is a length-bounded string in the API model rather than an enumeration.
+    ///
+    /// `DefaultStorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-defaultstorageclass)): string, optional. Length: 5 to 50 characters.
     #[serde(
         rename = "DefaultStorageClass",
         skip_serializing_if = "Option::is_none"
     )]
     pub default_storage_class: Option<Value<String>>,
-    /// `EncryptionType`: optional.
+    /// The server-side encryption the gateway applies to objects it writes.
+    ///
+    /// `EncryptionType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-encryptiontype)): [`EncryptionType`], one of `SseS3`, `SseKms`, `DsseKms`, optional.
     #[serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<Value<EncryptionType>>,
-    /// `FileShareName`: optional.
+    /// The name of the file share, which defaults to the bucket name when omitted. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
+    ///
+    /// `FileShareName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-filesharename)): string, optional. Length: 1 to 255 characters.
     #[serde(rename = "FileShareName", skip_serializing_if = "Option::is_none")]
     pub file_share_name: Option<Value<String>>,
-    /// `GatewayARN`: required, create-only (changing it replaces the resource).
+    /// The ARN of the S3 File Gateway that hosts the share.
+    ///
+    /// `GatewayARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-gatewayarn)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:[a-z0-9-]+:storagegateway:[a-z0-9-]+:[0-9]{12}:gateway/.+$`. Length: 50 to 500 characters.
     #[serde(rename = "GatewayARN")]
     pub gateway_arn: Value<String>,
-    /// `GuessMIMETypeEnabled`: optional.
+    /// Whether the gateway infers the MIME type of uploaded objects from their extension.
+    ///
+    /// `GuessMIMETypeEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-guessmimetypeenabled)): boolean, optional.
     #[serde(
         rename = "GuessMIMETypeEnabled",
         skip_serializing_if = "Option::is_none"
     )]
     pub guess_mime_type_enabled: Option<Value<bool>>,
-    /// `InvalidUserList`: optional.
+    /// Users and groups denied access to the SMB share.
+    ///
+    /// `InvalidUserList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-invaliduserlist)): list of (string), optional. Items: 0 to 100. Each item: Length: 1 to 64 characters.
     #[serde(rename = "InvalidUserList", skip_serializing_if = "Option::is_none")]
     pub invalid_user_list: Option<Value<Vec<Value<String>>>>,
-    /// `KMSEncrypted`: optional.
+    /// Deprecated by the service in favour of EncryptionType; true selects KMS encryption. Retained because it remains readable and settable.
+    ///
+    /// `KMSEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-kmsencrypted)): boolean, optional.
     #[serde(rename = "KMSEncrypted", skip_serializing_if = "Option::is_none")]
     pub kms_encrypted: Option<Value<bool>>,
-    /// `KMSKey`: optional.
+    /// The KMS key used for encryption, when EncryptionType selects KMS. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
+    ///
+    /// `KMSKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-kmskey)): string, optional. Pattern: `^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\S+)$)|(^alias/(\S+)$)$`. Length: 7 to 2048 characters.
     #[serde(rename = "KMSKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `LocationARN`: required, create-only (changing it replaces the resource).
+    /// The ARN of the S3 bucket, or bucket prefix, the share exposes.
+    ///
+    /// `LocationARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-locationarn)): string, required, create-only (changing it replaces the resource). Pattern: `^(arn:[a-z0-9-]+:s3:[a-z0-9-]*:[0-9]*:.+|[0-9a-zA-Z][0-9a-zA-Z.\-]{1,61}-s3alias)$`. Length: 16 to 1400 characters.
     #[serde(rename = "LocationARN")]
     pub location_arn: Value<String>,
-    /// `NotificationPolicy`: optional.
+    /// The upload-notification settling period, as a JSON document.
+    ///
+    /// `NotificationPolicy` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-notificationpolicy)): string, optional. Pattern: `^\{[\w\s:\{\}\[\]\"]*}$`. Length: 2 to 100 characters.
     #[serde(rename = "NotificationPolicy", skip_serializing_if = "Option::is_none")]
     pub notification_policy: Option<Value<String>>,
-    /// `ObjectACL`: optional.
+    /// The canned S3 ACL applied to objects the gateway writes.
+    ///
+    /// `ObjectACL` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-objectacl)): [`ObjectAcl`], one of `private`, `public-read`, `public-read-write`, `authenticated-read`, `bucket-owner-read`, `bucket-owner-full-control`, `aws-exec-read`, optional.
     #[serde(rename = "ObjectACL", skip_serializing_if = "Option::is_none")]
     pub object_acl: Option<Value<ObjectAcl>>,
-    /// `OplocksEnabled`: optional.
+    /// Whether the SMB share grants opportunistic locks. Removing this property from a template leaves the live value unchanged rather than restoring the created default, because that default depends on the gateway's software version -- opportunistic locking is enabled by default only on appliances at 1.19.0.0 or above -- and the version is not part of this resource. Set the value explicitly rather than relying on removal.
+    ///
+    /// `OplocksEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-oplocksenabled)): boolean, optional.
     #[serde(rename = "OplocksEnabled", skip_serializing_if = "Option::is_none")]
     pub oplocks_enabled: Option<Value<bool>>,
-    /// `ReadOnly`: optional.
+    /// Whether clients may write to the share.
+    ///
+    /// `ReadOnly` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-readonly)): boolean, optional.
     #[serde(rename = "ReadOnly", skip_serializing_if = "Option::is_none")]
     pub read_only: Option<Value<bool>>,
-    /// `RequesterPays`: optional.
+    /// Whether the bucket is a Requester Pays bucket.
+    ///
+    /// `RequesterPays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-requesterpays)): boolean, optional.
     #[serde(rename = "RequesterPays", skip_serializing_if = "Option::is_none")]
     pub requester_pays: Option<Value<bool>>,
-    /// `Role`: required, create-only (changing it replaces the resource).
+    /// The ARN of the IAM role the gateway assumes when it accesses the S3 location.
+    ///
+    /// `Role` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-role)): string, required, create-only (changing it replaces the resource). Pattern: `^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):iam::([0-9]+):role/(\S+)$`. Length: 20 to 2048 characters.
     #[serde(rename = "Role")]
     pub role: Value<String>,
-    /// `SMBACLEnabled`: optional.
+    /// Whether the SMB share uses Windows ACLs rather than POSIX permissions.
+    ///
+    /// `SMBACLEnabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-smbaclenabled)): boolean, optional.
     #[serde(rename = "SMBACLEnabled", skip_serializing_if = "Option::is_none")]
     pub smbacl_enabled: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// Tags assigned to the file share.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VPCEndpointDNSName`: optional, create-only (changing it replaces the resource).
+    /// The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket.
+    ///
+    /// `VPCEndpointDNSName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-vpcendpointdnsname)): string, optional, create-only (changing it replaces the resource). Pattern: `^(([a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9\-]*[A-Za-z0-9])$`. Length: 1 to 255 characters.
     #[serde(rename = "VPCEndpointDNSName", skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint_dns_name: Option<Value<String>>,
-    /// `ValidUserList`: optional.
+    /// Users and groups permitted to access the SMB share.
+    ///
+    /// `ValidUserList` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html#cfn-storagegateway-smbfileshare-validuserlist)): list of (string), optional. Items: 0 to 100. Each item: Length: 1 to 64 characters.
     #[serde(rename = "ValidUserList", skip_serializing_if = "Option::is_none")]
     pub valid_user_list: Option<Value<Vec<Value<String>>>>,
 }
@@ -684,31 +782,49 @@ impl ResourceRef<SmbFileShare> {
 
 /// The properties of an `AWS::StorageGateway::Tape` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html)).
 ///
+/// Creates a virtual tape with a user-defined barcode on a Tape Gateway (VTL). A virtual tape is stored in Amazon S3 and can be archived to S3 Glacier or S3 Glacier Deep Archive.
+///
 /// [`Tape::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tape {
-    /// `GatewayARN`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the Tape Gateway that hosts the virtual tape.
+    ///
+    /// `GatewayARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html#cfn-storagegateway-tape-gatewayarn)): string, required, create-only (changing it replaces the resource). Length: 50 to 500 characters.
     #[serde(rename = "GatewayARN")]
     pub gateway_arn: Value<String>,
-    /// `KMSEncrypted`: optional, create-only (changing it replaces the resource).
+    /// Set to true to use Amazon S3 server-side encryption with your own KMS key, or false to use a key managed by Amazon S3. Optional.
+    ///
+    /// `KMSEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html#cfn-storagegateway-tape-kmsencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KMSEncrypted", skip_serializing_if = "Option::is_none")]
     pub kms_encrypted: Option<Value<bool>>,
-    /// `KMSKey`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for Amazon S3 server-side encryption. This value must be set if KMSEncrypted is true.
+    ///
+    /// `KMSKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html#cfn-storagegateway-tape-kmskey)): string, optional, create-only (changing it replaces the resource). Pattern: `^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\S+)$)|(^alias/(\S+)$)$`. Length: 7 to 2048 characters.
     #[serde(rename = "KMSKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `PoolId`: optional, create-only (changing it replaces the resource).
+    /// The ID of the pool that you want to add your tape to for archiving. Tapes in this pool are archived in the S3 storage class that is associated with the pool.
+    ///
+    /// `PoolId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html#cfn-storagegateway-tape-poolid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 100 characters.
     #[serde(rename = "PoolId", skip_serializing_if = "Option::is_none")]
     pub pool_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of up to 50 tags to assign to the virtual tape.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html#cfn-storagegateway-tape-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TapeBarcode`: optional, create-only (changing it replaces the resource).
+    /// The barcode that you want to assign to the virtual tape. Barcodes cannot be reused, even after a tape is deleted.
+    ///
+    /// `TapeBarcode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html#cfn-storagegateway-tape-tapebarcode)): string, optional, create-only (changing it replaces the resource). Pattern: `^[A-Z0-9]*$`. Length: 5 to 16 characters.
     #[serde(rename = "TapeBarcode", skip_serializing_if = "Option::is_none")]
     pub tape_barcode: Option<Value<String>>,
-    /// `TapeSizeInBytes`: required, create-only (changing it replaces the resource).
+    /// The size, in bytes, of the virtual tape that you want to create.
+    ///
+    /// `TapeSizeInBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html#cfn-storagegateway-tape-tapesizeinbytes)): number, required, create-only (changing it replaces the resource). Range: at least 1.
     #[serde(rename = "TapeSizeInBytes")]
     pub tape_size_in_bytes: Value<f64>,
-    /// `Worm`: optional, create-only (changing it replaces the resource).
+    /// Set to true to create a write-once-read-many (WORM) virtual tape.
+    ///
+    /// `Worm` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html#cfn-storagegateway-tape-worm)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "Worm", skip_serializing_if = "Option::is_none")]
     pub worm: Option<Value<bool>>,
 }
@@ -830,25 +946,37 @@ impl ResourceRef<Tape> {
 
 /// The properties of an `AWS::StorageGateway::TapePool` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tapepool.html)).
 ///
+/// Creates a custom tape pool for archiving virtual tapes with optional retention lock.
+///
 /// [`TapePool::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TapePool {
-    /// `PoolName`: required, create-only (changing it replaces the resource).
+    /// The name of the custom tape pool.
+    ///
+    /// `PoolName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tapepool.html#cfn-storagegateway-tapepool-poolname)): string, required, create-only (changing it replaces the resource). Pattern: `^[ -\.0-\[\]-~]*[!-\.0-\[\]-~][ -\.0-\[\]-~]*$`. Length: 1 to 100 characters.
     #[serde(rename = "PoolName")]
     pub pool_name: Value<String>,
-    /// `RetentionLockTimeInDays`: optional, create-only (changing it replaces the resource).
+    /// Tape retention lock time in days (up to 36,500 days / 100 years).
+    ///
+    /// `RetentionLockTimeInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tapepool.html#cfn-storagegateway-tapepool-retentionlocktimeindays)): integer, optional, create-only (changing it replaces the resource). Range: 0 to 36500.
     #[serde(
         rename = "RetentionLockTimeInDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_lock_time_in_days: Option<Value<i64>>,
-    /// `RetentionLockType`: optional, create-only (changing it replaces the resource).
+    /// Tape retention lock type. Governance mode allows authorized removal; compliance mode prevents all removal.
+    ///
+    /// `RetentionLockType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tapepool.html#cfn-storagegateway-tapepool-retentionlocktype)): [`RetentionLockType`], one of `COMPLIANCE`, `GOVERNANCE`, `NONE`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "RetentionLockType", skip_serializing_if = "Option::is_none")]
     pub retention_lock_type: Option<Value<RetentionLockType>>,
-    /// `StorageClass`: required, create-only (changing it replaces the resource).
+    /// The storage class associated with the custom pool (S3 Glacier or S3 Glacier Deep Archive).
+    ///
+    /// `StorageClass` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tapepool.html#cfn-storagegateway-tapepool-storageclass)): [`StorageClass`], one of `DEEP_ARCHIVE`, `GLACIER`, required, create-only (changing it replaces the resource).
     #[serde(rename = "StorageClass")]
     pub storage_class: Value<StorageClass>,
-    /// `Tags`: optional.
+    /// A list of up to 50 tags for the tape pool.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tapepool.html#cfn-storagegateway-tapepool-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -930,34 +1058,54 @@ impl ResourceRef<TapePool> {
 
 /// The properties of an `AWS::StorageGateway::Volume` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html)).
 ///
+/// Creates a cached iSCSI volume on a Storage Gateway. A cached volume stores data in Amazon S3 and retains a copy of frequently accessed data subsets locally.
+///
 /// [`Volume::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Volume {
-    /// `GatewayARN`: required, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of the gateway on which to create the volume.
+    ///
+    /// `GatewayARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-gatewayarn)): string, required, create-only (changing it replaces the resource). Length: 50 to 500 characters.
     #[serde(rename = "GatewayARN")]
     pub gateway_arn: Value<String>,
-    /// `KMSEncrypted`: optional, create-only (changing it replaces the resource).
+    /// Set to true to use Amazon S3 server-side encryption with your own KMS key, or false to use a key managed by Amazon S3.
+    ///
+    /// `KMSEncrypted` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-kmsencrypted)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "KMSEncrypted", skip_serializing_if = "Option::is_none")]
     pub kms_encrypted: Option<Value<bool>>,
-    /// `KMSKey`: optional, create-only (changing it replaces the resource).
+    /// The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for Amazon S3 server-side encryption.
+    ///
+    /// `KMSKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-kmskey)): string, optional, create-only (changing it replaces the resource). Pattern: `^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\S+)$)|(^alias/(\S+)$)$`. Length: 7 to 2048 characters.
     #[serde(rename = "KMSKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<Value<String>>,
-    /// `NetworkInterfaceId`: required, create-only (changing it replaces the resource).
+    /// The network interface of the gateway on which to expose the iSCSI target. Only IPv4 addresses are accepted.
+    ///
+    /// `NetworkInterfaceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-networkinterfaceid)): string, required, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkInterfaceId")]
     pub network_interface_id: Value<String>,
-    /// `SnapshotId`: optional, create-only (changing it replaces the resource).
+    /// The snapshot ID of the snapshot to restore as the new cached volume (e.g., snap-1122aabb).
+    ///
+    /// `SnapshotId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-snapshotid)): string, optional, create-only (changing it replaces the resource). Pattern: `^snap-([0-9A-Fa-f]{8}|[0-9A-Fa-f]{17})$`.
     #[serde(rename = "SnapshotId", skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<Value<String>>,
-    /// `SourceVolumeARN`: optional, create-only (changing it replaces the resource).
+    /// The ARN of an existing volume from which to create the new volume.
+    ///
+    /// `SourceVolumeARN` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-sourcevolumearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):storagegateway:[a-z\-0-9]+:[0-9]+:gateway\/(.+)\/volume\/vol-(\S+)$`. Length: 50 to 500 characters.
     #[serde(rename = "SourceVolumeARN", skip_serializing_if = "Option::is_none")]
     pub source_volume_arn: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of up to 50 tags to assign to the volume.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `TargetName`: required, create-only (changing it replaces the resource).
+    /// The name of the iSCSI target used by an initiator to connect to a volume and used as a suffix for the target ARN.
+    ///
+    /// `TargetName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-targetname)): string, required, create-only (changing it replaces the resource). Pattern: `^[-\.;a-z0-9]+$`. Length: 1 to 200 characters.
     #[serde(rename = "TargetName")]
     pub target_name: Value<String>,
-    /// `VolumeSizeInBytes`: required, create-only (changing it replaces the resource).
+    /// The size of the volume in bytes.
+    ///
+    /// `VolumeSizeInBytes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html#cfn-storagegateway-volume-volumesizeinbytes)): number, required, create-only (changing it replaces the resource).
     #[serde(rename = "VolumeSizeInBytes")]
     pub volume_size_in_bytes: Value<f64>,
 }
@@ -1099,12 +1247,14 @@ impl ResourceRef<Volume> {
 
 /// The `CacheAttributes` property type of [`NfsFileShare`] and [`SmbFileShare`].
 ///
-/// AWS reference: [`AWS::StorageGateway::NFSFileShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html), [`AWS::StorageGateway::SMBFileShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html).
+/// AWS reference: [`AWS::StorageGateway::NFSFileShare` `CacheAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-cacheattributes.html), [`AWS::StorageGateway::SMBFileShare` `CacheAttributes`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-smbfileshare-cacheattributes.html).
 ///
 /// Every property is optional: start from [`CacheAttributes::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CacheAttributes {
-    /// `CacheStaleTimeoutInSeconds`: optional.
+    /// How long the directory contents cached by the gateway are considered valid.
+    ///
+    /// `CacheStaleTimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-cacheattributes.html#cfn-storagegateway-nfsfileshare-cacheattributes-cachestaletimeoutinseconds)): integer, optional.
     #[serde(
         rename = "CacheStaleTimeoutInSeconds",
         skip_serializing_if = "Option::is_none"
@@ -1180,21 +1330,29 @@ impl Walk for EncryptionType {
 
 /// The `NFSFileShareDefaults` property type of [`NfsFileShare`].
 ///
-/// AWS reference: [`AWS::StorageGateway::NFSFileShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html).
+/// AWS reference: [`AWS::StorageGateway::NFSFileShare` `NFSFileShareDefaults`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-nfsfilesharedefaults.html).
 ///
 /// Every property is optional: start from [`NfsFileShareDefaults::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NfsFileShareDefaults {
-    /// `DirectoryMode`: optional.
+    /// The Unix directory mode in the form nnnn.
+    ///
+    /// `DirectoryMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-nfsfilesharedefaults.html#cfn-storagegateway-nfsfileshare-nfsfilesharedefaults-directorymode)): string, optional. Pattern: `^[0-7]{4}$`. Length: 1 to 4 characters.
     #[serde(rename = "DirectoryMode", skip_serializing_if = "Option::is_none")]
     pub directory_mode: Option<Value<String>>,
-    /// `FileMode`: optional.
+    /// The Unix file mode in the form nnnn.
+    ///
+    /// `FileMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-nfsfilesharedefaults.html#cfn-storagegateway-nfsfileshare-nfsfilesharedefaults-filemode)): string, optional. Pattern: `^[0-7]{4}$`. Length: 1 to 4 characters.
     #[serde(rename = "FileMode", skip_serializing_if = "Option::is_none")]
     pub file_mode: Option<Value<String>>,
-    /// `GroupId`: optional.
+    /// The default group ID for files in the file share.
+    ///
+    /// `GroupId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-nfsfilesharedefaults.html#cfn-storagegateway-nfsfileshare-nfsfilesharedefaults-groupid)): integer, optional. Range: 0 to 4294967294.
     #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
     pub group_id: Option<Value<i64>>,
-    /// `OwnerId`: optional.
+    /// The default owner ID for files in the file share.
+    ///
+    /// `OwnerId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-nfsfilesharedefaults.html#cfn-storagegateway-nfsfileshare-nfsfilesharedefaults-ownerid)): integer, optional. Range: 0 to 4294967294.
     #[serde(rename = "OwnerId", skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Value<i64>>,
 }
@@ -1326,15 +1484,15 @@ impl Walk for StorageClass {
 
 /// The `Tag` property type of [`NfsFileShare`], [`SmbFileShare`], [`Tape`], [`TapePool`] and [`Volume`].
 ///
-/// AWS reference: [`AWS::StorageGateway::NFSFileShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-nfsfileshare.html), [`AWS::StorageGateway::SMBFileShare`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-smbfileshare.html), [`AWS::StorageGateway::Tape`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tape.html), [`AWS::StorageGateway::TapePool`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-tapepool.html), [`AWS::StorageGateway::Volume`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-storagegateway-volume.html).
+/// AWS reference: [`AWS::StorageGateway::NFSFileShare` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-tag.html), [`AWS::StorageGateway::SMBFileShare` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-smbfileshare-tag.html), [`AWS::StorageGateway::Tape` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-tape-tag.html), [`AWS::StorageGateway::TapePool` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-tapepool-tag.html), [`AWS::StorageGateway::Volume` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-volume-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-tag.html#cfn-storagegateway-nfsfileshare-tag-key)): string, required. Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-storagegateway-nfsfileshare-tag.html#cfn-storagegateway-nfsfileshare-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

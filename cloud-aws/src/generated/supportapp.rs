@@ -9,10 +9,14 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SupportApp::AccountAlias` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-accountalias.html)).
 ///
+/// An AWS Support App resource that creates, updates, reads, and deletes a customer's account alias.
+///
 /// Every property is required: [`AccountAlias::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccountAlias {
-    /// `AccountAlias`: required.
+    /// An account alias associated with a customer's account.
+    ///
+    /// `AccountAlias` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-accountalias.html#cfn-supportapp-accountalias-accountalias)): string, required. Pattern: `^[\w\- ]+$`. Length: 1 to 30 characters.
     #[serde(rename = "AccountAlias")]
     pub account_alias: Value<String>,
 }
@@ -51,40 +55,58 @@ impl ResourceRef<AccountAlias> {
 
 /// The properties of an `AWS::SupportApp::SlackChannelConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html)).
 ///
+/// An AWS Support App resource that creates, updates, lists and deletes Slack channel configurations.
+///
 /// [`SlackChannelConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlackChannelConfiguration {
-    /// `ChannelId`: required, create-only (changing it replaces the resource).
+    /// The channel ID in Slack, which identifies a channel within a workspace.
+    ///
+    /// `ChannelId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html#cfn-supportapp-slackchannelconfiguration-channelid)): string, required, create-only (changing it replaces the resource). Pattern: `^\S+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelId")]
     pub channel_id: Value<String>,
-    /// `ChannelName`: optional.
+    /// The channel name in Slack.
+    ///
+    /// `ChannelName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html#cfn-supportapp-slackchannelconfiguration-channelname)): string, optional. Pattern: `^.+$`. Length: 1 to 256 characters.
     #[serde(rename = "ChannelName", skip_serializing_if = "Option::is_none")]
     pub channel_name: Option<Value<String>>,
-    /// `ChannelRoleArn`: required.
+    /// The Amazon Resource Name (ARN) of an IAM role that grants the AWS Support App access to perform operations for AWS services.
+    ///
+    /// `ChannelRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html#cfn-supportapp-slackchannelconfiguration-channelrolearn)): string, required. Pattern: `^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role\/(.+)$`. Length: 31 to 2048 characters.
     #[serde(rename = "ChannelRoleArn")]
     pub channel_role_arn: Value<String>,
-    /// `NotifyOnAddCorrespondenceToCase`: optional.
+    /// Whether to notify when a correspondence is added to a case.
+    ///
+    /// `NotifyOnAddCorrespondenceToCase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html#cfn-supportapp-slackchannelconfiguration-notifyonaddcorrespondencetocase)): boolean, optional.
     #[serde(
         rename = "NotifyOnAddCorrespondenceToCase",
         skip_serializing_if = "Option::is_none"
     )]
     pub notify_on_add_correspondence_to_case: Option<Value<bool>>,
-    /// `NotifyOnCaseSeverity`: required.
+    /// The severity level of a support case that a customer wants to get notified for.
+    ///
+    /// `NotifyOnCaseSeverity` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html#cfn-supportapp-slackchannelconfiguration-notifyoncaseseverity)): [`NotifyOnCaseSeverity`], one of `none`, `all`, `high`, required.
     #[serde(rename = "NotifyOnCaseSeverity")]
     pub notify_on_case_severity: Value<NotifyOnCaseSeverity>,
-    /// `NotifyOnCreateOrReopenCase`: optional.
+    /// Whether to notify when a case is created or reopened.
+    ///
+    /// `NotifyOnCreateOrReopenCase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html#cfn-supportapp-slackchannelconfiguration-notifyoncreateorreopencase)): boolean, optional.
     #[serde(
         rename = "NotifyOnCreateOrReopenCase",
         skip_serializing_if = "Option::is_none"
     )]
     pub notify_on_create_or_reopen_case: Option<Value<bool>>,
-    /// `NotifyOnResolveCase`: optional.
+    /// Whether to notify when a case is resolved.
+    ///
+    /// `NotifyOnResolveCase` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html#cfn-supportapp-slackchannelconfiguration-notifyonresolvecase)): boolean, optional.
     #[serde(
         rename = "NotifyOnResolveCase",
         skip_serializing_if = "Option::is_none"
     )]
     pub notify_on_resolve_case: Option<Value<bool>>,
-    /// `TeamId`: required, create-only (changing it replaces the resource).
+    /// The team ID in Slack, which uniquely identifies a workspace.
+    ///
+    /// `TeamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackchannelconfiguration.html#cfn-supportapp-slackchannelconfiguration-teamid)): string, required, create-only (changing it replaces the resource). Pattern: `^\S+$`. Length: 1 to 256 characters.
     #[serde(rename = "TeamId")]
     pub team_id: Value<String>,
 }
@@ -166,13 +188,19 @@ impl Resource for SlackChannelConfiguration {
 
 /// The properties of an `AWS::SupportApp::SlackWorkspaceConfiguration` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackworkspaceconfiguration.html)).
 ///
+/// An AWS Support App resource that creates, updates, lists, and deletes Slack workspace configurations.
+///
 /// [`SlackWorkspaceConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlackWorkspaceConfiguration {
-    /// `TeamId`: required, create-only (changing it replaces the resource).
+    /// The team ID in Slack, which uniquely identifies a workspace.
+    ///
+    /// `TeamId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackworkspaceconfiguration.html#cfn-supportapp-slackworkspaceconfiguration-teamid)): string, required, create-only (changing it replaces the resource). Pattern: `^\S+$`. Length: 1 to 256 characters.
     #[serde(rename = "TeamId")]
     pub team_id: Value<String>,
-    /// `VersionId`: optional.
+    /// An identifier used to update an existing Slack workspace configuration in AWS CloudFormation.
+    ///
+    /// `VersionId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportapp-slackworkspaceconfiguration.html#cfn-supportapp-slackworkspaceconfiguration-versionid)): string, optional. Pattern: `^[0-9]+$`. Length: 1 to 256 characters.
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
     pub version_id: Option<Value<String>>,
 }

@@ -9,28 +9,42 @@ use crate::{Expr, Intrinsic, Json, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SupportAuthZ::SupportPermit` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html)).
 ///
+/// Resource Type definition for AWS::SupportAuthZ::SupportPermit. Represents a support permit that grants AWS support time-bounded access to one or more resources for a set of actions.
+///
 /// [`SupportPermit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SupportPermit {
-    /// `Description`: optional, create-only (changing it replaces the resource).
+    /// An optional description of the support permit.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html#cfn-supportauthz-supportpermit-description)): string, optional, create-only (changing it replaces the resource). Length: 1 to 1024 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the support permit.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html#cfn-supportauthz-supportpermit-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9]{1,256}$`. Length: 1 to 256 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `Permit`: required, create-only (changing it replaces the resource).
+    /// The grant definition: which actions on which resources, optionally constrained by time conditions.
+    ///
+    /// `Permit` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html#cfn-supportauthz-supportpermit-permit)): object [`Permit`], required, create-only (changing it replaces the resource).
     #[serde(rename = "Permit")]
     pub permit: Permit,
-    /// `SigningKeyInfo`: required, create-only (changing it replaces the resource).
+    /// The signing key used by the permit. Exactly one key type must be provided.
+    ///
+    /// `SigningKeyInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html#cfn-supportauthz-supportpermit-signingkeyinfo)): object [`SigningKeyInfo`], required, create-only (changing it replaces the resource).
     #[serde(rename = "SigningKeyInfo")]
     pub signing_key_info: SigningKeyInfo,
-    /// `SupportCaseDisplayId`: optional, create-only (changing it replaces the resource).
+    /// The support case display identifier associated with the permit. When provided, the permit is linked to the specified AWS Support case.
+    ///
+    /// `SupportCaseDisplayId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html#cfn-supportauthz-supportpermit-supportcasedisplayid)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9:/-]{1,512}$`. Length: 1 to 512 characters.
     #[serde(
         rename = "SupportCaseDisplayId",
         skip_serializing_if = "Option::is_none"
     )]
     pub support_case_display_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html#cfn-supportauthz-supportpermit-tags)): list of (object [`Tag`]), optional. Items: at most 50.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -127,15 +141,19 @@ impl ResourceRef<SupportPermit> {
 
 /// The `ActionSet` property type of [`SupportPermit`].
 ///
-/// AWS reference: [`AWS::SupportAuthZ::SupportPermit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html).
+/// AWS reference: [`AWS::SupportAuthZ::SupportPermit` `ActionSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-actionset.html).
 ///
 /// Every property is optional: start from [`ActionSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ActionSet {
-    /// `Actions`: optional.
+    /// An explicit list of actions to grant.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-actionset.html#cfn-supportauthz-supportpermit-actionset-actions)): list of (string), optional. Items: 1 to 10. Each item: Pattern: `^[a-z][a-z0-9-]*:[A-Za-z0-9_.-]+$`. Each item: Length: 3 to 255 characters.
     #[serde(rename = "Actions", skip_serializing_if = "Option::is_none")]
     pub actions: Option<Value<Vec<Value<String>>>>,
-    /// `AllActions`: optional.
+    /// Grants all actions.
+    ///
+    /// `AllActions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-actionset.html#cfn-supportauthz-supportpermit-actionset-allactions)): JSON (the schema allows several shapes, or none), optional.
     #[serde(rename = "AllActions", skip_serializing_if = "Option::is_none")]
     pub all_actions: Option<Json>,
 }
@@ -173,15 +191,19 @@ impl Walk for ActionSet {
 
 /// The `Condition` property type of [`SupportPermit`].
 ///
-/// AWS reference: [`AWS::SupportAuthZ::SupportPermit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html).
+/// AWS reference: [`AWS::SupportAuthZ::SupportPermit` `Condition`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-condition.html).
 ///
 /// Every property is optional: start from [`Condition::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Condition {
-    /// `AllowAfter`: optional.
+    /// The permit is active only after this time.
+    ///
+    /// `AllowAfter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-condition.html#cfn-supportauthz-supportpermit-condition-allowafter)): string, optional.
     #[serde(rename = "AllowAfter", skip_serializing_if = "Option::is_none")]
     pub allow_after: Option<Value<String>>,
-    /// `AllowBefore`: optional.
+    /// The permit is active only before this time.
+    ///
+    /// `AllowBefore` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-condition.html#cfn-supportauthz-supportpermit-condition-allowbefore)): string, optional.
     #[serde(rename = "AllowBefore", skip_serializing_if = "Option::is_none")]
     pub allow_before: Option<Value<String>>,
 }
@@ -219,18 +241,24 @@ impl Walk for Condition {
 
 /// The `Permit` property type of [`SupportPermit`].
 ///
-/// AWS reference: [`AWS::SupportAuthZ::SupportPermit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html).
+/// AWS reference: [`AWS::SupportAuthZ::SupportPermit` `Permit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-permit.html).
 ///
 /// [`Permit::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Permit {
-    /// `Actions`: required.
+    /// The set of actions a support permit grants. Exactly one of AllActions or Actions must be provided.
+    ///
+    /// `Actions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-permit.html#cfn-supportauthz-supportpermit-permit-actions)): object [`ActionSet`], required.
     #[serde(rename = "Actions")]
     pub actions: ActionSet,
-    /// `Conditions`: optional.
+    /// Optional time-bound conditions (at most two).
+    ///
+    /// `Conditions` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-permit.html#cfn-supportauthz-supportpermit-permit-conditions)): list of (object [`Condition`]), optional. Items: at most 2.
     #[serde(rename = "Conditions", skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Value<Vec<Condition>>>,
-    /// `Resources`: required.
+    /// The set of resources a support permit applies to. Exactly one of AllResourcesInRegion or Resources must be provided.
+    ///
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-permit.html#cfn-supportauthz-supportpermit-permit-resources)): object [`ResourceSet`], required.
     #[serde(rename = "Resources")]
     pub resources: ResourceSet,
 }
@@ -268,18 +296,22 @@ impl Walk for Permit {
 
 /// The `ResourceSet` property type of [`SupportPermit`].
 ///
-/// AWS reference: [`AWS::SupportAuthZ::SupportPermit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html).
+/// AWS reference: [`AWS::SupportAuthZ::SupportPermit` `ResourceSet`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-resourceset.html).
 ///
 /// Every property is optional: start from [`ResourceSet::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResourceSet {
-    /// `AllResourcesInRegion`: optional.
+    /// Applies to all resources in the region.
+    ///
+    /// `AllResourcesInRegion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-resourceset.html#cfn-supportauthz-supportpermit-resourceset-allresourcesinregion)): JSON (the schema allows several shapes, or none), optional.
     #[serde(
         rename = "AllResourcesInRegion",
         skip_serializing_if = "Option::is_none"
     )]
     pub all_resources_in_region: Option<Json>,
-    /// `Resources`: optional.
+    /// An explicit list of resource ARNs.
+    ///
+    /// `Resources` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-resourceset.html#cfn-supportauthz-supportpermit-resourceset-resources)): list of (string), optional. Items: 1 to 5. Each item: Pattern: `^[a-zA-Z0-9:/_.-]+$`. Each item: Length: 1 to 512 characters.
     #[serde(rename = "Resources", skip_serializing_if = "Option::is_none")]
     pub resources: Option<Value<Vec<Value<String>>>>,
 }
@@ -317,12 +349,14 @@ impl Walk for ResourceSet {
 
 /// The `SigningKeyInfo` property type of [`SupportPermit`].
 ///
-/// AWS reference: [`AWS::SupportAuthZ::SupportPermit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html).
+/// AWS reference: [`AWS::SupportAuthZ::SupportPermit` `SigningKeyInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-signingkeyinfo.html).
 ///
 /// Every property is required: [`SigningKeyInfo::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SigningKeyInfo {
-    /// `KmsKey`: required.
+    /// The ARN of the KMS key used to sign permit grants.
+    ///
+    /// `KmsKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-signingkeyinfo.html#cfn-supportauthz-supportpermit-signingkeyinfo-kmskey)): string, required. Pattern: `^[a-zA-Z0-9/:_-]{1,512}$`. Length: 1 to 512 characters.
     #[serde(rename = "KmsKey")]
     pub kms_key: Value<String>,
 }
@@ -348,15 +382,19 @@ impl Walk for SigningKeyInfo {
 
 /// The `Tag` property type of [`SupportPermit`].
 ///
-/// AWS reference: [`AWS::SupportAuthZ::SupportPermit`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-supportauthz-supportpermit.html).
+/// AWS reference: [`AWS::SupportAuthZ::SupportPermit` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-tag.html#cfn-supportauthz-supportpermit-tag-key)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-supportauthz-supportpermit-tag.html#cfn-supportauthz-supportpermit-tag-value)): string, required. Pattern: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -11,91 +11,135 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Synthetics::Canary` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html)).
 ///
+/// Resource Type definition for AWS::Synthetics::Canary
+///
 /// [`Canary::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Canary {
-    /// `ArtifactConfig`: optional.
+    /// Provide artifact configuration
+    ///
+    /// `ArtifactConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-artifactconfig)): object [`ArtifactConfig`], optional.
     #[serde(rename = "ArtifactConfig", skip_serializing_if = "Option::is_none")]
     pub artifact_config: Option<ArtifactConfig>,
-    /// `ArtifactS3Location`: required.
+    /// Provide the s3 bucket output location for test results
+    ///
+    /// `ArtifactS3Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-artifacts3location)): string, required. Pattern: `^(s3|S3)://`. Length: 1 to 1024 characters.
     #[serde(rename = "ArtifactS3Location")]
     pub artifact_s3_location: Value<String>,
-    /// `BrowserConfigs`: optional.
+    /// List of browser configurations for the canary
+    ///
+    /// `BrowserConfigs` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-browserconfigs)): list of (object [`BrowserConfig`]), optional. Items: 1 to 2.
     #[serde(rename = "BrowserConfigs", skip_serializing_if = "Option::is_none")]
     pub browser_configs: Option<Value<Vec<BrowserConfig>>>,
-    /// `Code`: required.
+    /// Provide the canary script source
+    ///
+    /// `Code` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-code)): object [`Code`], required.
     #[serde(rename = "Code")]
     pub code: Code,
-    /// `DeleteLambdaResourcesOnCanaryDeletion`: optional, deprecated by AWS.
+    /// Deletes associated lambda resources created by Synthetics if set to True. Default is False
+    ///
+    /// `DeleteLambdaResourcesOnCanaryDeletion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-deletelambdaresourcesoncanarydeletion)): boolean, optional, deprecated by AWS.
     #[serde(
         rename = "DeleteLambdaResourcesOnCanaryDeletion",
         skip_serializing_if = "Option::is_none"
     )]
     pub delete_lambda_resources_on_canary_deletion: Option<Value<bool>>,
-    /// `DryRunAndUpdate`: optional.
+    /// Setting to control if UpdateCanary will perform a DryRun and validate it is PASSING before performing the Update. Default is FALSE.
+    ///
+    /// `DryRunAndUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-dryrunandupdate)): boolean, optional.
     #[serde(rename = "DryRunAndUpdate", skip_serializing_if = "Option::is_none")]
     pub dry_run_and_update: Option<Value<bool>>,
-    /// `ExecutionRoleArn`: required.
+    /// Lambda Execution role used to run your canaries
+    ///
+    /// `ExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-executionrolearn)): string, required. Pattern: `^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "ExecutionRoleArn")]
     pub execution_role_arn: Value<String>,
-    /// `FailureRetentionPeriod`: optional.
+    /// Retention period of failed canary runs represented in number of days
+    ///
+    /// `FailureRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-failureretentionperiod)): integer, optional.
     #[serde(
         rename = "FailureRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub failure_retention_period: Option<Value<i64>>,
-    /// `KmsKeyArn`: optional.
+    /// KMS key ARN for encrypting the canary's Lambda function environment variables at rest. If omitted, Lambda uses an AWS-managed key.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-kmskeyarn)): string, optional. Pattern: `^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the canary.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z_\-]{1,255}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ProvisionedResourceCleanup`: optional.
+    /// Setting to control if provisioned resources created by Synthetics are deleted alongside the canary. Default is AUTOMATIC.
+    ///
+    /// `ProvisionedResourceCleanup` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-provisionedresourcecleanup)): [`ProvisionedResourceCleanup`], one of `AUTOMATIC`, `OFF`, optional.
     #[serde(
         rename = "ProvisionedResourceCleanup",
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_resource_cleanup: Option<Value<ProvisionedResourceCleanup>>,
-    /// `Replicas`: optional.
+    /// List of replica locations for multi-location canary execution
+    ///
+    /// `Replicas` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-replicas)): list of (object [`Replica`]), optional. Items: 1 to 50.
     #[serde(rename = "Replicas", skip_serializing_if = "Option::is_none")]
     pub replicas: Option<Value<Vec<Replica>>>,
-    /// `ResourcesToReplicateTags`: optional.
+    /// List of resources which canary tags should be replicated to.
+    ///
+    /// `ResourcesToReplicateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-resourcestoreplicatetags)): list of ([`ResourceToTag`], one of `lambda-function`), optional. Items: 1 to 1.
     #[serde(
         rename = "ResourcesToReplicateTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub resources_to_replicate_tags: Option<Value<Vec<Value<ResourceToTag>>>>,
-    /// `RunConfig`: optional.
+    /// Provide canary run configuration
+    ///
+    /// `RunConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-runconfig)): object [`RunConfig`], optional.
     #[serde(rename = "RunConfig", skip_serializing_if = "Option::is_none")]
     pub run_config: Option<RunConfig>,
-    /// `RuntimeVersion`: required.
+    /// Runtime version of Synthetics Library
+    ///
+    /// `RuntimeVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-runtimeversion)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "RuntimeVersion")]
     pub runtime_version: Value<String>,
-    /// `Schedule`: required.
+    /// Frequency to run your canaries
+    ///
+    /// `Schedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-schedule)): object [`Schedule`], required.
     #[serde(rename = "Schedule")]
     pub schedule: Schedule,
-    /// `StartCanaryAfterCreation`: optional.
+    /// Runs canary if set to True. Default is False
+    ///
+    /// `StartCanaryAfterCreation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-startcanaryaftercreation)): boolean, optional.
     #[serde(
         rename = "StartCanaryAfterCreation",
         skip_serializing_if = "Option::is_none"
     )]
     pub start_canary_after_creation: Option<Value<bool>>,
-    /// `SuccessRetentionPeriod`: optional.
+    /// Retention period of successful canary runs represented in number of days
+    ///
+    /// `SuccessRetentionPeriod` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-successretentionperiod)): integer, optional.
     #[serde(
         rename = "SuccessRetentionPeriod",
         skip_serializing_if = "Option::is_none"
     )]
     pub success_retention_period: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VPCConfig`: optional.
+    /// Provide VPC Configuration if enabled.
+    ///
+    /// `VPCConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-vpcconfig)): object [`CanaryVpcConfig2`], optional.
     #[serde(rename = "VPCConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<CanaryVpcConfig2>,
-    /// `VisualReference`: optional, deprecated by AWS.
+    /// Visual reference configuration for visual testing
+    ///
+    /// `VisualReference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-visualreference)): object [`VisualReference`], optional, deprecated by AWS.
     #[serde(rename = "VisualReference", skip_serializing_if = "Option::is_none")]
     pub visual_reference: Option<VisualReference>,
-    /// `VisualReferences`: optional.
+    /// List of visual references for the canary
+    ///
+    /// `VisualReferences` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html#cfn-synthetics-canary-visualreferences)): list of (object [`VisualReference`]), optional. Items: 1 to 2.
     #[serde(rename = "VisualReferences", skip_serializing_if = "Option::is_none")]
     pub visual_references: Option<Value<Vec<VisualReference>>>,
 }
@@ -319,16 +363,20 @@ impl ResourceRef<Canary> {
 
 /// The properties of an `AWS::Synthetics::Group` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-group.html)).
 ///
+/// Resource Type definition for AWS::Synthetics::Group
+///
 /// [`Group::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Group {
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// Name of the group.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-group.html#cfn-synthetics-group-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-z_\-]{1,64}$`.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `ResourceArns`: optional.
+    /// `ResourceArns` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-group.html#cfn-synthetics-group-resourcearns)): list of (string), optional. Items: at most 10. Each item: Pattern: `arn:(aws[a-zA-Z-]*)?:synthetics:[a-z]{2}((-gov)|(-iso(b|e|f?)))?-[a-z]+-\d{1}:\d{12}:canary:[0-9a-z_\-]`.
     #[serde(rename = "ResourceArns", skip_serializing_if = "Option::is_none")]
     pub resource_arns: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-group.html#cfn-synthetics-group-tags)): list of (object [`Tag`]), optional. Items: at least 0.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -385,12 +433,14 @@ impl ResourceRef<Group> {
 
 /// The `ArtifactConfig` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `ArtifactConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-artifactconfig.html).
 ///
 /// Every property is optional: start from [`ArtifactConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArtifactConfig {
-    /// `S3Encryption`: optional.
+    /// Encryption configuration for uploading artifacts to S3
+    ///
+    /// `S3Encryption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-artifactconfig.html#cfn-synthetics-canary-artifactconfig-s3encryption)): object [`S3Encryption`], optional.
     #[serde(rename = "S3Encryption", skip_serializing_if = "Option::is_none")]
     pub s3_encryption: Option<S3Encryption>,
 }
@@ -420,15 +470,19 @@ impl Walk for ArtifactConfig {
 
 /// The `BaseScreenshot` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `BaseScreenshot`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-basescreenshot.html).
 ///
 /// [`BaseScreenshot::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BaseScreenshot {
-    /// `IgnoreCoordinates`: optional.
+    /// List of coordinates of rectangles to be ignored during visual testing
+    ///
+    /// `IgnoreCoordinates` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-basescreenshot.html#cfn-synthetics-canary-basescreenshot-ignorecoordinates)): list of (string), optional.
     #[serde(rename = "IgnoreCoordinates", skip_serializing_if = "Option::is_none")]
     pub ignore_coordinates: Option<Value<Vec<Value<String>>>>,
-    /// `ScreenshotName`: required.
+    /// Name of the screenshot to be used as base reference for visual testing
+    ///
+    /// `ScreenshotName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-basescreenshot.html#cfn-synthetics-canary-basescreenshot-screenshotname)): string, required.
     #[serde(rename = "ScreenshotName")]
     pub screenshot_name: Value<String>,
 }
@@ -463,12 +517,12 @@ impl Walk for BaseScreenshot {
 
 /// The `BrowserConfig` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `BrowserConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-browserconfig.html).
 ///
 /// Every property is required: [`BrowserConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrowserConfig {
-    /// `BrowserType`: required.
+    /// `BrowserType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-browserconfig.html#cfn-synthetics-canary-browserconfig-browsertype)): [`BrowserType`], one of `CHROME`, `FIREFOX`, required.
     #[serde(rename = "BrowserType")]
     pub browser_type: Value<BrowserType>,
 }
@@ -514,21 +568,23 @@ impl Walk for BrowserType {
 
 /// The `VPCConfig` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `VPCConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html).
 ///
 /// [`CanaryVpcConfig::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CanaryVpcConfig {
-    /// `Ipv6AllowedForDualStack`: optional.
+    /// Allow outbound IPv6 traffic on VPC canaries that are connected to dual-stack subnets if set to true
+    ///
+    /// `Ipv6AllowedForDualStack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html#cfn-synthetics-canary-vpcconfig-ipv6allowedfordualstack)): boolean, optional.
     #[serde(
         rename = "Ipv6AllowedForDualStack",
         skip_serializing_if = "Option::is_none"
     )]
     pub ipv6_allowed_for_dual_stack: Option<Value<bool>>,
-    /// `SecurityGroupIds`: required.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html#cfn-synthetics-canary-vpcconfig-securitygroupids)): list of (string), required. Items: 0 to 5.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html#cfn-synthetics-canary-vpcconfig-subnetids)): list of (string), required. Items: 0 to 16.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
 }
@@ -569,24 +625,26 @@ impl Walk for CanaryVpcConfig {
 
 /// The `VPCConfig` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `VPCConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html).
 ///
 /// [`CanaryVpcConfig2::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CanaryVpcConfig2 {
-    /// `Ipv6AllowedForDualStack`: optional.
+    /// Allow outbound IPv6 traffic on VPC canaries that are connected to dual-stack subnets if set to true
+    ///
+    /// `Ipv6AllowedForDualStack` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html#cfn-synthetics-canary-vpcconfig-ipv6allowedfordualstack)): boolean, optional.
     #[serde(
         rename = "Ipv6AllowedForDualStack",
         skip_serializing_if = "Option::is_none"
     )]
     pub ipv6_allowed_for_dual_stack: Option<Value<bool>>,
-    /// `SecurityGroupIds`: required.
+    /// `SecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html#cfn-synthetics-canary-vpcconfig-securitygroupids)): list of (string), required. Items: 0 to 5.
     #[serde(rename = "SecurityGroupIds")]
     pub security_group_ids: Value<Vec<Value<String>>>,
-    /// `SubnetIds`: required.
+    /// `SubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html#cfn-synthetics-canary-vpcconfig-subnetids)): list of (string), required. Items: 0 to 16.
     #[serde(rename = "SubnetIds")]
     pub subnet_ids: Value<Vec<Value<String>>>,
-    /// `VpcId`: optional.
+    /// `VpcId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-vpcconfig.html#cfn-synthetics-canary-vpcconfig-vpcid)): string, optional.
     #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<Value<String>>,
 }
@@ -636,30 +694,32 @@ impl Walk for CanaryVpcConfig2 {
 
 /// The `Code` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `Code`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-code.html).
 ///
 /// Every property is optional: start from [`Code::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Code {
-    /// `BlueprintTypes`: optional.
+    /// `BlueprintTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-code.html#cfn-synthetics-canary-code-blueprinttypes)): list of (string), optional. Items: 0 to 1. Each item: Pattern: `^[0-9a-zA-Z_\-\.]+$`. Each item: Length: 1 to 128 characters.
     #[serde(rename = "BlueprintTypes", skip_serializing_if = "Option::is_none")]
     pub blueprint_types: Option<Value<Vec<Value<String>>>>,
-    /// `Dependencies`: optional.
+    /// List of Lambda layers to attach to the canary
+    ///
+    /// `Dependencies` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-code.html#cfn-synthetics-canary-code-dependencies)): list of (object [`Dependency`]), optional. Items: 0 to 1.
     #[serde(rename = "Dependencies", skip_serializing_if = "Option::is_none")]
     pub dependencies: Option<Value<Vec<Dependency>>>,
-    /// `Handler`: optional.
+    /// `Handler` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-code.html#cfn-synthetics-canary-code-handler)): string, optional. Pattern: `^(([0-9a-zA-Z_-]+(\/|\.))*[0-9A-Za-z_\\-]+(\.|::)[A-Za-z_][A-Za-z0-9_]*)?$`. Length: 0 to 128 characters.
     #[serde(rename = "Handler", skip_serializing_if = "Option::is_none")]
     pub handler: Option<Value<String>>,
-    /// `S3Bucket`: optional.
+    /// `S3Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-code.html#cfn-synthetics-canary-code-s3bucket)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3Bucket", skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<Value<String>>,
-    /// `S3Key`: optional.
+    /// `S3Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-code.html#cfn-synthetics-canary-code-s3key)): string, optional. Length: 1 to 1024 characters.
     #[serde(rename = "S3Key", skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<Value<String>>,
-    /// `S3ObjectVersion`: optional.
+    /// `S3ObjectVersion` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-code.html#cfn-synthetics-canary-code-s3objectversion)): string, optional.
     #[serde(rename = "S3ObjectVersion", skip_serializing_if = "Option::is_none")]
     pub s3_object_version: Option<Value<String>>,
-    /// `Script`: optional.
+    /// `Script` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-code.html#cfn-synthetics-canary-code-script)): string, optional.
     #[serde(rename = "Script", skip_serializing_if = "Option::is_none")]
     pub script: Option<Value<String>>,
 }
@@ -737,15 +797,19 @@ impl Walk for Code {
 
 /// The `Dependency` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `Dependency`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-dependency.html).
 ///
 /// [`Dependency::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dependency {
-    /// `Reference`: required.
+    /// ARN of the Lambda layer
+    ///
+    /// `Reference` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-dependency.html#cfn-synthetics-canary-dependency-reference)): string, required. Pattern: `arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+`. Length: 1 to 140 characters.
     #[serde(rename = "Reference")]
     pub reference: Value<String>,
-    /// `Type`: optional.
+    /// Type of dependency
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-dependency.html#cfn-synthetics-canary-dependency-type)): [`Type`], one of `LambdaLayer`, optional.
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<Value<Type>>,
 }
@@ -820,27 +884,37 @@ impl Walk for ProvisionedResourceCleanup {
 
 /// The `Replica` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `Replica`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-replica.html).
 ///
 /// [`Replica::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Replica {
-    /// `KmsKeyArn`: optional.
+    /// ARN of the KMS key used to encrypt the replica canary's Lambda function environment variables
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-replica.html#cfn-synthetics-canary-replica-kmskeyarn)): string, optional. Pattern: `^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$`.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
-    /// `Location`: required.
+    /// AWS region for the replica (e.g., us-east-1)
+    ///
+    /// `Location` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-replica.html#cfn-synthetics-canary-replica-location)): string, required.
     #[serde(rename = "Location")]
     pub location: Value<String>,
-    /// `ResourcesToReplicateTags`: optional.
+    /// Resources to replicate tags to for this replica (e.g., lambda-function)
+    ///
+    /// `ResourcesToReplicateTags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-replica.html#cfn-synthetics-canary-replica-resourcestoreplicatetags)): list of ([`ResourceToTag`], one of `lambda-function`), optional.
     #[serde(
         rename = "ResourcesToReplicateTags",
         skip_serializing_if = "Option::is_none"
     )]
     pub resources_to_replicate_tags: Option<Value<Vec<Value<ResourceToTag>>>>,
-    /// `Tags`: optional.
+    /// Tags to apply to this replica canary and optionally its Lambda function
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-replica.html#cfn-synthetics-canary-replica-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VpcConfig`: optional.
+    /// VPC configuration for this replica location
+    ///
+    /// `VpcConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-replica.html#cfn-synthetics-canary-replica-vpcconfig)): object [`CanaryVpcConfig`], optional.
     #[serde(rename = "VpcConfig", skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<CanaryVpcConfig>,
 }
@@ -922,12 +996,14 @@ impl Walk for ResourceToTag {
 
 /// The `RetryConfig` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `RetryConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-retryconfig.html).
 ///
 /// Every property is required: [`RetryConfig::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RetryConfig {
-    /// `MaxRetries`: required.
+    /// maximum times the canary will be retried upon the scheduled run failure
+    ///
+    /// `MaxRetries` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-retryconfig.html#cfn-synthetics-canary-retryconfig-maxretries)): integer, required. Range: 0 to 2.
     #[serde(rename = "MaxRetries")]
     pub max_retries: Value<i64>,
 }
@@ -953,27 +1029,37 @@ impl Walk for RetryConfig {
 
 /// The `RunConfig` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `RunConfig`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-runconfig.html).
 ///
 /// Every property is optional: start from [`RunConfig::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunConfig {
-    /// `ActiveTracing`: optional.
+    /// Enable active tracing if set to true
+    ///
+    /// `ActiveTracing` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-runconfig.html#cfn-synthetics-canary-runconfig-activetracing)): boolean, optional.
     #[serde(rename = "ActiveTracing", skip_serializing_if = "Option::is_none")]
     pub active_tracing: Option<Value<bool>>,
-    /// `EnvironmentVariables`: optional.
+    /// Environment variable key-value pairs.
+    ///
+    /// `EnvironmentVariables` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-runconfig.html#cfn-synthetics-canary-runconfig-environmentvariables)): map from string to (string), optional.
     #[serde(
         rename = "EnvironmentVariables",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment_variables: Option<BTreeMap<String, Value<String>>>,
-    /// `EphemeralStorage`: optional.
+    /// Provide ephemeralStorage available for canary in MB
+    ///
+    /// `EphemeralStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-runconfig.html#cfn-synthetics-canary-runconfig-ephemeralstorage)): integer, optional. Range: 1024 to 10240.
     #[serde(rename = "EphemeralStorage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<Value<i64>>,
-    /// `MemoryInMB`: optional.
+    /// Provide maximum memory available for canary in MB
+    ///
+    /// `MemoryInMB` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-runconfig.html#cfn-synthetics-canary-runconfig-memoryinmb)): integer, optional. Range: 960 to 3008.
     #[serde(rename = "MemoryInMB", skip_serializing_if = "Option::is_none")]
     pub memory_in_mb: Option<Value<i64>>,
-    /// `TimeoutInSeconds`: optional.
+    /// Provide maximum canary timeout per run in seconds
+    ///
+    /// `TimeoutInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-runconfig.html#cfn-synthetics-canary-runconfig-timeoutinseconds)): integer, optional. Range: 3 to 840.
     #[serde(rename = "TimeoutInSeconds", skip_serializing_if = "Option::is_none")]
     pub timeout_in_seconds: Option<Value<i64>>,
 }
@@ -1038,15 +1124,19 @@ impl Walk for RunConfig {
 
 /// The `S3Encryption` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `S3Encryption`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-s3encryption.html).
 ///
 /// Every property is optional: start from [`S3Encryption::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct S3Encryption {
-    /// `EncryptionMode`: optional.
+    /// Encryption mode for encrypting artifacts when uploading to S3. Valid values: SSE\_S3 and SSE\_KMS.
+    ///
+    /// `EncryptionMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-s3encryption.html#cfn-synthetics-canary-s3encryption-encryptionmode)): [`EncryptionMode`], one of `SSE_KMS`, `SSE_S3`, optional.
     #[serde(rename = "EncryptionMode", skip_serializing_if = "Option::is_none")]
     pub encryption_mode: Option<Value<EncryptionMode>>,
-    /// `KmsKeyArn`: optional.
+    /// KMS key Arn for encrypting artifacts when uploading to S3. You must specify KMS key Arn for SSE\_KMS encryption mode only.
+    ///
+    /// `KmsKeyArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-s3encryption.html#cfn-synthetics-canary-s3encryption-kmskeyarn)): string, optional. Pattern: `^arn:(aws[a-zA-Z-]*)?:kms:[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\d{1}:\d{12}:key/[\w\-\/]+$`. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Value<String>>,
 }
@@ -1084,18 +1174,20 @@ impl Walk for S3Encryption {
 
 /// The `Schedule` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `Schedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-schedule.html).
 ///
 /// [`Schedule::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Schedule {
-    /// `DurationInSeconds`: optional.
+    /// `DurationInSeconds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-schedule.html#cfn-synthetics-canary-schedule-durationinseconds)): string, optional. Range: 0 to 31622400.
     #[serde(rename = "DurationInSeconds", skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<Value<String>>,
-    /// `Expression`: required.
+    /// `Expression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-schedule.html#cfn-synthetics-canary-schedule-expression)): string, required. Length: 1 to 1024 characters.
     #[serde(rename = "Expression")]
     pub expression: Value<String>,
-    /// `RetryConfig`: optional.
+    /// Provide canary auto retry configuration
+    ///
+    /// `RetryConfig` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-schedule.html#cfn-synthetics-canary-schedule-retryconfig)): object [`RetryConfig`], optional.
     #[serde(rename = "RetryConfig", skip_serializing_if = "Option::is_none")]
     pub retry_config: Option<RetryConfig>,
 }
@@ -1139,15 +1231,19 @@ impl Walk for Schedule {
 
 /// The `Tag` property type of [`Canary`] and [`Group`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html), [`AWS::Synthetics::Group`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-group.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-tag.html), [`AWS::Synthetics::Group` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-group-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-tag.html#cfn-synthetics-canary-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-tag.html#cfn-synthetics-canary-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1193,18 +1289,22 @@ impl Walk for Type {
 
 /// The `VisualReference` property type of [`Canary`].
 ///
-/// AWS reference: [`AWS::Synthetics::Canary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-synthetics-canary.html).
+/// AWS reference: [`AWS::Synthetics::Canary` `VisualReference`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-visualreference.html).
 ///
 /// [`VisualReference::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VisualReference {
-    /// `BaseCanaryRunId`: required.
+    /// Canary run id to be used as base reference for visual testing
+    ///
+    /// `BaseCanaryRunId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-visualreference.html#cfn-synthetics-canary-visualreference-basecanaryrunid)): string, required.
     #[serde(rename = "BaseCanaryRunId")]
     pub base_canary_run_id: Value<String>,
-    /// `BaseScreenshots`: optional.
+    /// List of screenshots used as base reference for visual testing
+    ///
+    /// `BaseScreenshots` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-visualreference.html#cfn-synthetics-canary-visualreference-basescreenshots)): list of (object [`BaseScreenshot`]), optional.
     #[serde(rename = "BaseScreenshots", skip_serializing_if = "Option::is_none")]
     pub base_screenshots: Option<Value<Vec<BaseScreenshot>>>,
-    /// `BrowserType`: optional.
+    /// `BrowserType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-synthetics-canary-visualreference.html#cfn-synthetics-canary-visualreference-browsertype)): [`BrowserType`], one of `CHROME`, `FIREFOX`, optional.
     #[serde(rename = "BrowserType", skip_serializing_if = "Option::is_none")]
     pub browser_type: Option<Value<BrowserType>>,
 }

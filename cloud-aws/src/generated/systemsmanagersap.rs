@@ -9,34 +9,42 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::SystemsManagerSAP::Application` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html)).
 ///
+/// Resource schema for AWS::SystemsManagerSAP::Application
+///
 /// [`Application::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Application {
-    /// `ApplicationId`: required.
+    /// `ApplicationId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-applicationid)): string, required. Pattern: `[\w\d\.-]{1,60}`.
     #[serde(rename = "ApplicationId")]
     pub application_id: Value<String>,
-    /// `ApplicationType`: required.
+    /// `ApplicationType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-applicationtype)): [`ApplicationType`], one of `HANA`, `SAP_ABAP`, required.
     #[serde(rename = "ApplicationType")]
     pub application_type: Value<ApplicationType>,
-    /// `ComponentsInfo`: optional, create-only (changing it replaces the resource).
+    /// This is an optional parameter for component details to which the SAP ABAP application is attached, such as Web Dispatcher.
+    ///
+    /// `ComponentsInfo` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-componentsinfo)): list of (object [`ComponentInfo`]), optional, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "ComponentsInfo", skip_serializing_if = "Option::is_none")]
     pub components_info: Option<Value<Vec<ComponentInfo>>>,
-    /// `Credentials`: optional, create-only (changing it replaces the resource).
+    /// `Credentials` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-credentials)): list of (object [`Credential`]), optional, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "Credentials", skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Value<Vec<Credential>>>,
-    /// `DatabaseArn`: optional, create-only (changing it replaces the resource).
+    /// The ARN of the SAP HANA database
+    ///
+    /// `DatabaseArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-databasearn)): string, optional, create-only (changing it replaces the resource). Pattern: `^arn:(.+:){2,4}.+$|^arn:(.+:){1,3}.+\/.+$`.
     #[serde(rename = "DatabaseArn", skip_serializing_if = "Option::is_none")]
     pub database_arn: Option<Value<String>>,
-    /// `Instances`: optional, create-only (changing it replaces the resource).
+    /// `Instances` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-instances)): list of (string), optional, create-only (changing it replaces the resource). Items: at least 1. Each item: Pattern: `^i-[\w\d]{8}$|^i-[\w\d]{17}$`.
     #[serde(rename = "Instances", skip_serializing_if = "Option::is_none")]
     pub instances: Option<Value<Vec<Value<String>>>>,
-    /// `SapInstanceNumber`: optional, create-only (changing it replaces the resource).
+    /// `SapInstanceNumber` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-sapinstancenumber)): string, optional, create-only (changing it replaces the resource). Pattern: `[0-9]{2}`.
     #[serde(rename = "SapInstanceNumber", skip_serializing_if = "Option::is_none")]
     pub sap_instance_number: Option<Value<String>>,
-    /// `Sid`: optional, create-only (changing it replaces the resource).
+    /// `Sid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-sid)): string, optional, create-only (changing it replaces the resource). Pattern: `[A-Z][A-Z0-9]{2}`.
     #[serde(rename = "Sid", skip_serializing_if = "Option::is_none")]
     pub sid: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// The tags of a SystemsManagerSAP application.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html#cfn-systemsmanagersap-application-tags)): list of (object [`Tag`]), optional.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -171,18 +179,18 @@ impl Walk for ApplicationType {
 
 /// The `ComponentInfo` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::SystemsManagerSAP::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html).
+/// AWS reference: [`AWS::SystemsManagerSAP::Application` `ComponentInfo`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-componentinfo.html).
 ///
 /// Every property is optional: start from [`ComponentInfo::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComponentInfo {
-    /// `ComponentType`: optional.
+    /// `ComponentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-componentinfo.html#cfn-systemsmanagersap-application-componentinfo-componenttype)): [`ComponentType`], one of `HANA`, `HANA_NODE`, `ABAP`, `ASCS`, `DIALOG`, `WEBDISP`, `WD`, `ERS`, optional.
     #[serde(rename = "ComponentType", skip_serializing_if = "Option::is_none")]
     pub component_type: Option<Value<ComponentType>>,
-    /// `Ec2InstanceId`: optional.
+    /// `Ec2InstanceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-componentinfo.html#cfn-systemsmanagersap-application-componentinfo-ec2instanceid)): string, optional. Pattern: `^i-[\w\d]{8}$|^i-[\w\d]{17}$`.
     #[serde(rename = "Ec2InstanceId", skip_serializing_if = "Option::is_none")]
     pub ec2_instance_id: Option<Value<String>>,
-    /// `Sid`: optional.
+    /// `Sid` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-componentinfo.html#cfn-systemsmanagersap-application-componentinfo-sid)): string, optional. Pattern: `[A-Z][A-Z0-9]{2}`.
     #[serde(rename = "Sid", skip_serializing_if = "Option::is_none")]
     pub sid: Option<Value<String>>,
 }
@@ -266,18 +274,18 @@ impl Walk for ComponentType {
 
 /// The `Credential` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::SystemsManagerSAP::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html).
+/// AWS reference: [`AWS::SystemsManagerSAP::Application` `Credential`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-credential.html).
 ///
 /// Every property is optional: start from [`Credential::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Credential {
-    /// `CredentialType`: optional.
+    /// `CredentialType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-credential.html#cfn-systemsmanagersap-application-credential-credentialtype)): [`CredentialType`], one of `ADMIN`, optional.
     #[serde(rename = "CredentialType", skip_serializing_if = "Option::is_none")]
     pub credential_type: Option<Value<CredentialType>>,
-    /// `DatabaseName`: optional.
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-credential.html#cfn-systemsmanagersap-application-credential-databasename)): string, optional. Pattern: `^(?=.{1,100}$).*`.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `SecretId`: optional.
+    /// `SecretId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-credential.html#cfn-systemsmanagersap-application-credential-secretid)): string, optional. Pattern: `^(?=.{1,100}$).*`.
     #[serde(rename = "SecretId", skip_serializing_if = "Option::is_none")]
     pub secret_id: Option<Value<String>>,
 }
@@ -340,15 +348,19 @@ impl Walk for CredentialType {
 
 /// The `Tag` property type of [`Application`].
 ///
-/// AWS reference: [`AWS::SystemsManagerSAP::Application`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-systemsmanagersap-application.html).
+/// AWS reference: [`AWS::SystemsManagerSAP::Application` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-tag.html#cfn-systemsmanagersap-application-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-systemsmanagersap-application-tag.html#cfn-systemsmanagersap-application-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

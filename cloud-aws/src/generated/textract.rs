@@ -9,22 +9,34 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Textract::Adapter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-textract-adapter.html)).
 ///
+/// The AWS::Textract::Adapter resource creates an Amazon Textract adapter, which can be fine-tuned for enhanced performance on user-provided documents.
+///
 /// [`Adapter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Adapter {
-    /// `AdapterName`: required.
+    /// The name to be assigned to the adapter being created.
+    ///
+    /// `AdapterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-textract-adapter.html#cfn-textract-adapter-adaptername)): string, required. Pattern: `^[a-zA-Z0-9-_]+$`. Length: 1 to 128 characters.
     #[serde(rename = "AdapterName")]
     pub adapter_name: Value<String>,
-    /// `AutoUpdate`: optional.
+    /// Controls whether or not the adapter should automatically update.
+    ///
+    /// `AutoUpdate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-textract-adapter.html#cfn-textract-adapter-autoupdate)): [`AutoUpdate`], one of `ENABLED`, `DISABLED`, optional.
     #[serde(rename = "AutoUpdate", skip_serializing_if = "Option::is_none")]
     pub auto_update: Option<Value<AutoUpdate>>,
-    /// `Description`: optional.
+    /// The description to be assigned to the adapter being created.
+    ///
+    /// `Description` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-textract-adapter.html#cfn-textract-adapter-description)): string, optional. Pattern: `` ^[a-zA-Z0-9\s!"\#\$%'&\(\)\*\+\,\-\./:;=\?@\[\\\]\^_`\{\|\}~><]+$ ``. Length: 1 to 256 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<Value<String>>,
-    /// `FeatureTypes`: required, create-only (changing it replaces the resource).
+    /// The type of feature that the adapter is being trained on. Currently, supported feature types are: QUERIES
+    ///
+    /// `FeatureTypes` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-textract-adapter.html#cfn-textract-adapter-featuretypes)): list of ([`FeatureType`], one of `QUERIES`), required, create-only (changing it replaces the resource). Items: at least 1.
     #[serde(rename = "FeatureTypes")]
     pub feature_types: Value<Vec<Value<FeatureType>>>,
-    /// `Tags`: optional.
+    /// A list of tags to be added to the adapter.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-textract-adapter.html#cfn-textract-adapter-tags)): list of (object [`Tag`]), optional. Items: 0 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -143,15 +155,19 @@ impl Walk for FeatureType {
 
 /// The `Tag` property type of [`Adapter`].
 ///
-/// AWS reference: [`AWS::Textract::Adapter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-textract-adapter.html).
+/// AWS reference: [`AWS::Textract::Adapter` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-textract-adapter-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-textract-adapter-tag.html#cfn-textract-adapter-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-textract-adapter-tag.html#cfn-textract-adapter-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }

@@ -9,16 +9,24 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Timestream::Database` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-database.html)).
 ///
+/// The AWS::Timestream::Database resource creates a Timestream database.
+///
 /// Every property is optional: start from [`Database::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Database {
-    /// `DatabaseName`: optional, create-only (changing it replaces the resource).
+    /// The name for the database. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the database name.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-database.html#cfn-timestream-database-databasename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]{3,256}$`.
     #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
     pub database_name: Option<Value<String>>,
-    /// `KmsKeyId`: optional.
+    /// The KMS key for the database. If the KMS key is not specified, the database will be encrypted with a Timestream managed KMS key located in your account.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-database.html#cfn-timestream-database-kmskeyid)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-database.html#cfn-timestream-database-tags)): list of (object [`DatabaseTag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DatabaseTag>>>,
 }
@@ -77,19 +85,29 @@ impl ResourceRef<Database> {
 
 /// The properties of an `AWS::Timestream::InfluxDBBackup` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbbackup.html)).
 ///
+/// Resource type definition for AWS::Timestream::InfluxDBBackup. An on-demand backup of an Amazon Timestream for InfluxDB DB instance or DB cluster.
+///
 /// [`InfluxDbBackup::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InfluxDbBackup {
-    /// `DbResourceId`: required, create-only (changing it replaces the resource).
+    /// The id of the DB instance or DB cluster to back up.
+    ///
+    /// `DbResourceId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbbackup.html#cfn-timestream-influxdbbackup-dbresourceid)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9]+$`. Length: 3 to 64 characters.
     #[serde(rename = "DbResourceId")]
     pub db_resource_id: Value<String>,
-    /// `Name`: required, create-only (changing it replaces the resource).
+    /// The name of the backup. Must be unique within the account and region.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbbackup.html#cfn-timestream-influxdbbackup-name)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`. Length: 3 to 40 characters.
     #[serde(rename = "Name")]
     pub name: Value<String>,
-    /// `RetentionDays`: optional, create-only (changing it replaces the resource).
+    /// The number of days to retain the backup. Valid values are 1 to 3650.
+    ///
+    /// `RetentionDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbbackup.html#cfn-timestream-influxdbbackup-retentiondays)): integer, optional, create-only (changing it replaces the resource). Range: 1 to 3650.
     #[serde(rename = "RetentionDays", skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<Value<i64>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs to associate with the backup.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbbackup.html#cfn-timestream-influxdbbackup-tags)): list of (object [`InfluxDbBackupTag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<InfluxDbBackupTag>>>,
 }
@@ -244,76 +262,116 @@ impl ResourceRef<InfluxDbBackup> {
 
 /// The properties of an `AWS::Timestream::InfluxDBCluster` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html)).
 ///
+/// The AWS::Timestream::InfluxDBCluster resource creates an InfluxDB cluster.
+///
 /// Every property is optional: start from [`InfluxDbCluster::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InfluxDbCluster {
-    /// `AllocatedStorage`: optional, create-only (changing it replaces the resource).
+    /// The allocated storage for the InfluxDB cluster.
+    ///
+    /// `AllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-allocatedstorage)): integer, optional, create-only (changing it replaces the resource). Range: 20 to 15360.
     #[serde(rename = "AllocatedStorage", skip_serializing_if = "Option::is_none")]
     pub allocated_storage: Option<Value<i64>>,
-    /// `Bucket`: optional, create-only (changing it replaces the resource).
+    /// The bucket for the InfluxDB cluster.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-bucket)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^_][^"]*$`. Length: 2 to 64 characters.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `DbInstanceType`: optional.
+    /// The compute instance of the InfluxDB cluster.
+    ///
+    /// `DbInstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-dbinstancetype)): [`DbInstanceType`], one of `db.influx.medium`, `db.influx.large`, `db.influx.xlarge`, `db.influx.2xlarge`, `db.influx.4xlarge`, `db.influx.8xlarge`, `db.influx.12xlarge`, `db.influx.16xlarge`, `db.influx.24xlarge`, optional.
     #[serde(rename = "DbInstanceType", skip_serializing_if = "Option::is_none")]
     pub db_instance_type: Option<Value<DbInstanceType>>,
-    /// `DbParameterGroupIdentifier`: optional.
+    /// The name of an existing InfluxDB parameter group.
+    ///
+    /// `DbParameterGroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-dbparametergroupidentifier)): string, optional. Pattern: `^[a-zA-Z0-9]+$`. Length: 3 to 64 characters.
     #[serde(
         rename = "DbParameterGroupIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_parameter_group_identifier: Option<Value<String>>,
-    /// `DbStorageType`: optional, create-only (changing it replaces the resource).
+    /// The storage type of the InfluxDB cluster.
+    ///
+    /// `DbStorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-dbstoragetype)): [`DbStorageType`], one of `InfluxIOIncludedT1`, `InfluxIOIncludedT2`, `InfluxIOIncludedT3`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DbStorageType", skip_serializing_if = "Option::is_none")]
     pub db_storage_type: Option<Value<DbStorageType>>,
-    /// `DeploymentType`: optional, create-only (changing it replaces the resource).
+    /// Deployment type of the InfluxDB cluster.
+    ///
+    /// `DeploymentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-deploymenttype)): [`InfluxDbClusterDeploymentType`], one of `MULTI_NODE_READ_REPLICAS`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "DeploymentType", skip_serializing_if = "Option::is_none")]
     pub deployment_type: Option<Value<InfluxDbClusterDeploymentType>>,
-    /// `FailoverMode`: optional.
+    /// Failover mode of the InfluxDB cluster.
+    ///
+    /// `FailoverMode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-failovermode)): [`FailoverMode`], one of `AUTOMATIC`, `NO_FAILOVER`, optional.
     #[serde(rename = "FailoverMode", skip_serializing_if = "Option::is_none")]
     pub failover_mode: Option<Value<FailoverMode>>,
-    /// `LogDeliveryConfiguration`: optional.
+    /// Configuration for sending logs to customer account from the InfluxDB cluster.
+    ///
+    /// `LogDeliveryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-logdeliveryconfiguration)): object [`LogDeliveryConfiguration`], optional.
     #[serde(
         rename = "LogDeliveryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_delivery_configuration: Option<LogDeliveryConfiguration>,
-    /// `MaintenanceSchedule`: optional.
+    /// The maintenance schedule for the InfluxDB cluster.
+    ///
+    /// `MaintenanceSchedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-maintenanceschedule)): object [`MaintenanceSchedule`], optional.
     #[serde(
         rename = "MaintenanceSchedule",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_schedule: Option<MaintenanceSchedule>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The unique name that is associated with the InfluxDB cluster.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`. Length: 3 to 40 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// Network type of the InfluxDB cluster.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-networktype)): [`NetworkType`], one of `IPV4`, `DUAL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `Organization`: optional, create-only (changing it replaces the resource).
+    /// The organization for the InfluxDB cluster.
+    ///
+    /// `Organization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-organization)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Organization", skip_serializing_if = "Option::is_none")]
     pub organization: Option<Value<String>>,
-    /// `Password`: optional, create-only (changing it replaces the resource).
+    /// The password for the InfluxDB cluster.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-password)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9]+$`. Length: 8 to 64 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The port number on which InfluxDB accepts connections.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-port)): integer, optional. Range: 1024 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PubliclyAccessible`: optional, create-only (changing it replaces the resource).
+    /// Attach a public IP to the customer ENI.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-publiclyaccessible)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this DB cluster.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-tags)): list of (object [`InfluxDbClusterTag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<InfluxDbClusterTag>>>,
-    /// `Username`: optional, create-only (changing it replaces the resource).
+    /// The username for the InfluxDB cluster.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-username)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
-    /// `VpcSecurityGroupIds`: optional, create-only (changing it replaces the resource).
+    /// A list of Amazon EC2 VPC security groups to associate with this InfluxDB cluster.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-vpcsecuritygroupids)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 5.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub vpc_security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpcSubnetIds`: optional, create-only (changing it replaces the resource).
+    /// A list of EC2 subnet IDs for this InfluxDB cluster.
+    ///
+    /// `VpcSubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html#cfn-timestream-influxdbcluster-vpcsubnetids)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 3.
     #[serde(rename = "VpcSubnetIds", skip_serializing_if = "Option::is_none")]
     pub vpc_subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -554,73 +612,111 @@ impl ResourceRef<InfluxDbCluster> {
 
 /// The properties of an `AWS::Timestream::InfluxDBInstance` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html)).
 ///
+/// The AWS::Timestream::InfluxDBInstance resource creates an InfluxDB instance.
+///
 /// Every property is optional: start from [`InfluxDbInstance::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InfluxDbInstance {
-    /// `AllocatedStorage`: optional.
+    /// The allocated storage for the InfluxDB instance.
+    ///
+    /// `AllocatedStorage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-allocatedstorage)): integer, optional. Range: 20 to 16384.
     #[serde(rename = "AllocatedStorage", skip_serializing_if = "Option::is_none")]
     pub allocated_storage: Option<Value<i64>>,
-    /// `Bucket`: optional, create-only (changing it replaces the resource).
+    /// The bucket for the InfluxDB instance.
+    ///
+    /// `Bucket` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-bucket)): string, optional, create-only (changing it replaces the resource). Pattern: `^[^_][^"]*$`. Length: 2 to 64 characters.
     #[serde(rename = "Bucket", skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Value<String>>,
-    /// `DbInstanceType`: optional.
+    /// The compute instance of the InfluxDB instance.
+    ///
+    /// `DbInstanceType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-dbinstancetype)): [`DbInstanceType`], one of `db.influx.medium`, `db.influx.large`, `db.influx.xlarge`, `db.influx.2xlarge`, `db.influx.4xlarge`, `db.influx.8xlarge`, `db.influx.12xlarge`, `db.influx.16xlarge`, `db.influx.24xlarge`, optional.
     #[serde(rename = "DbInstanceType", skip_serializing_if = "Option::is_none")]
     pub db_instance_type: Option<Value<DbInstanceType>>,
-    /// `DbParameterGroupIdentifier`: optional.
+    /// The name of an existing InfluxDB parameter group.
+    ///
+    /// `DbParameterGroupIdentifier` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-dbparametergroupidentifier)): string, optional. Pattern: `^[a-zA-Z0-9]+$`. Length: 3 to 64 characters.
     #[serde(
         rename = "DbParameterGroupIdentifier",
         skip_serializing_if = "Option::is_none"
     )]
     pub db_parameter_group_identifier: Option<Value<String>>,
-    /// `DbStorageType`: optional.
+    /// The storage type of the InfluxDB instance.
+    ///
+    /// `DbStorageType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-dbstoragetype)): [`DbStorageType`], one of `InfluxIOIncludedT1`, `InfluxIOIncludedT2`, `InfluxIOIncludedT3`, optional.
     #[serde(rename = "DbStorageType", skip_serializing_if = "Option::is_none")]
     pub db_storage_type: Option<Value<DbStorageType>>,
-    /// `DeploymentType`: optional.
+    /// Deployment type of the InfluxDB Instance.
+    ///
+    /// `DeploymentType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-deploymenttype)): [`InfluxDbInstanceDeploymentType`], one of `SINGLE_AZ`, `WITH_MULTIAZ_STANDBY`, optional.
     #[serde(rename = "DeploymentType", skip_serializing_if = "Option::is_none")]
     pub deployment_type: Option<Value<InfluxDbInstanceDeploymentType>>,
-    /// `LogDeliveryConfiguration`: optional.
+    /// Configuration for sending logs to customer account from the InfluxDB instance.
+    ///
+    /// `LogDeliveryConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-logdeliveryconfiguration)): object [`LogDeliveryConfiguration`], optional.
     #[serde(
         rename = "LogDeliveryConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
     pub log_delivery_configuration: Option<LogDeliveryConfiguration>,
-    /// `MaintenanceSchedule`: optional.
+    /// The maintenance schedule for the InfluxDB instance.
+    ///
+    /// `MaintenanceSchedule` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-maintenanceschedule)): object [`MaintenanceSchedule`], optional.
     #[serde(
         rename = "MaintenanceSchedule",
         skip_serializing_if = "Option::is_none"
     )]
     pub maintenance_schedule: Option<MaintenanceSchedule>,
-    /// `Name`: optional, create-only (changing it replaces the resource).
+    /// The unique name that is associated with the InfluxDB instance.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-name)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$`. Length: 3 to 40 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `NetworkType`: optional, create-only (changing it replaces the resource).
+    /// Network type of the InfluxDB Instance.
+    ///
+    /// `NetworkType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-networktype)): [`NetworkType`], one of `IPV4`, `DUAL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
     pub network_type: Option<Value<NetworkType>>,
-    /// `Organization`: optional, create-only (changing it replaces the resource).
+    /// The organization for the InfluxDB instance.
+    ///
+    /// `Organization` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-organization)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Organization", skip_serializing_if = "Option::is_none")]
     pub organization: Option<Value<String>>,
-    /// `Password`: optional, create-only (changing it replaces the resource).
+    /// The password for the InfluxDB instance.
+    ///
+    /// `Password` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-password)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9]+$`. Length: 8 to 64 characters.
     #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
     pub password: Option<Value<String>>,
-    /// `Port`: optional.
+    /// The port number on which InfluxDB accepts connections.
+    ///
+    /// `Port` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-port)): integer, optional. Range: 1024 to 65535.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
     pub port: Option<Value<i64>>,
-    /// `PubliclyAccessible`: optional, create-only (changing it replaces the resource).
+    /// Attach a public IP to the customer ENI.
+    ///
+    /// `PubliclyAccessible` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-publiclyaccessible)): boolean, optional, create-only (changing it replaces the resource).
     #[serde(rename = "PubliclyAccessible", skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<Value<bool>>,
-    /// `Tags`: optional.
+    /// An arbitrary set of tags (key-value pairs) for this DB instance.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-tags)): list of (object [`InfluxDbClusterTag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<InfluxDbClusterTag>>>,
-    /// `Username`: optional, create-only (changing it replaces the resource).
+    /// The username for the InfluxDB instance.
+    ///
+    /// `Username` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-username)): string, optional, create-only (changing it replaces the resource). Length: 1 to 64 characters.
     #[serde(rename = "Username", skip_serializing_if = "Option::is_none")]
     pub username: Option<Value<String>>,
-    /// `VpcSecurityGroupIds`: optional, create-only (changing it replaces the resource).
+    /// A list of Amazon EC2 VPC security groups to associate with this InfluxDB instance.
+    ///
+    /// `VpcSecurityGroupIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-vpcsecuritygroupids)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 5.
     #[serde(
         rename = "VpcSecurityGroupIds",
         skip_serializing_if = "Option::is_none"
     )]
     pub vpc_security_group_ids: Option<Value<Vec<Value<String>>>>,
-    /// `VpcSubnetIds`: optional, create-only (changing it replaces the resource).
+    /// A list of EC2 subnet IDs for this InfluxDB instance.
+    ///
+    /// `VpcSubnetIds` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html#cfn-timestream-influxdbinstance-vpcsubnetids)): list of (string), optional, create-only (changing it replaces the resource). Items: 1 to 3.
     #[serde(rename = "VpcSubnetIds", skip_serializing_if = "Option::is_none")]
     pub vpc_subnet_ids: Option<Value<Vec<Value<String>>>>,
 }
@@ -850,37 +946,59 @@ impl ResourceRef<InfluxDbInstance> {
 
 /// The properties of an `AWS::Timestream::ScheduledQuery` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html)).
 ///
+/// The AWS::Timestream::ScheduledQuery resource creates a Timestream Scheduled Query.
+///
 /// [`ScheduledQuery::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledQuery {
-    /// `ClientToken`: optional.
+    /// Using a ClientToken makes the call to CreateScheduledQuery idempotent, in other words, making the same request repeatedly will produce the same result. Making multiple identical CreateScheduledQuery requests has the same effect as making a single request. If CreateScheduledQuery is called without a ClientToken, the Query SDK generates a ClientToken on your behalf. After 8 hours, any request with the same ClientToken is treated as a new request.
+    ///
+    /// `ClientToken` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-clienttoken)): string, optional. Length: 32 to 128 characters.
     #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
     pub client_token: Option<Value<String>>,
-    /// `ErrorReportConfiguration`: required, create-only (changing it replaces the resource).
+    /// Configuration for error reporting. Error reports will be generated when a problem is encountered when writing the query results.
+    ///
+    /// `ErrorReportConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-errorreportconfiguration)): object [`ErrorReportConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ErrorReportConfiguration")]
     pub error_report_configuration: ErrorReportConfiguration,
-    /// `KmsKeyId`: optional, create-only (changing it replaces the resource).
+    /// The Amazon KMS key used to encrypt the scheduled query resource, at-rest. If the Amazon KMS key is not specified, the scheduled query resource will be encrypted with a Timestream owned Amazon KMS key. To specify a KMS key, use the key ID, key ARN, alias name, or alias ARN. When using an alias name, prefix the name with alias/. If ErrorReportConfiguration uses SSE\_KMS as encryption type, the same KmsKeyId is used to encrypt the error report at rest.
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-kmskeyid)): string, optional, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `NotificationConfiguration`: required, create-only (changing it replaces the resource).
+    /// Notification configuration for the scheduled query. A notification is sent by Timestream when a query run finishes, when the state is updated or when you delete it.
+    ///
+    /// `NotificationConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-notificationconfiguration)): object [`NotificationConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "NotificationConfiguration")]
     pub notification_configuration: NotificationConfiguration,
-    /// `QueryString`: required, create-only (changing it replaces the resource).
+    /// The query string to run. Parameter names can be specified in the query string @ character followed by an identifier. The named Parameter @scheduled\_runtime is reserved and can be used in the query to get the time at which the query is scheduled to run. The timestamp calculated according to the ScheduleConfiguration parameter, will be the value of @scheduled\_runtime paramater for each query run. For example, consider an instance of a scheduled query executing on 2021-12-01 00:00:00. For this instance, the @scheduled\_runtime parameter is initialized to the timestamp 2021-12-01 00:00:00 when invoking the query.
+    ///
+    /// `QueryString` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-querystring)): string, required, create-only (changing it replaces the resource). Length: 1 to 262144 characters.
     #[serde(rename = "QueryString")]
     pub query_string: Value<String>,
-    /// `ScheduleConfiguration`: required, create-only (changing it replaces the resource).
+    /// Configuration for when the scheduled query is executed.
+    ///
+    /// `ScheduleConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-scheduleconfiguration)): object [`ScheduleConfiguration`], required, create-only (changing it replaces the resource).
     #[serde(rename = "ScheduleConfiguration")]
     pub schedule_configuration: ScheduleConfiguration,
-    /// `ScheduledQueryExecutionRoleArn`: required, create-only (changing it replaces the resource).
+    /// The ARN for the IAM role that Timestream will assume when running the scheduled query.
+    ///
+    /// `ScheduledQueryExecutionRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-scheduledqueryexecutionrolearn)): string, required, create-only (changing it replaces the resource). Length: 1 to 2048 characters.
     #[serde(rename = "ScheduledQueryExecutionRoleArn")]
     pub scheduled_query_execution_role_arn: Value<String>,
-    /// `ScheduledQueryName`: optional, create-only (changing it replaces the resource).
+    /// The name of the scheduled query. Scheduled query names must be unique within each Region.
+    ///
+    /// `ScheduledQueryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-scheduledqueryname)): string, optional, create-only (changing it replaces the resource). Pattern: `[a-zA-Z0-9_.-]+`. Length: 1 to 64 characters.
     #[serde(rename = "ScheduledQueryName", skip_serializing_if = "Option::is_none")]
     pub scheduled_query_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// A list of key-value pairs to label the scheduled query.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-tags)): list of (object [`InfluxDbBackupTag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<InfluxDbBackupTag>>>,
-    /// `TargetConfiguration`: optional, create-only (changing it replaces the resource).
+    /// Configuration of target store where scheduled query results are written to.
+    ///
+    /// `TargetConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html#cfn-timestream-scheduledquery-targetconfiguration)): object [`TargetConfiguration`], optional, create-only (changing it replaces the resource).
     #[serde(
         rename = "TargetConfiguration",
         skip_serializing_if = "Option::is_none"
@@ -1034,31 +1152,45 @@ impl ResourceRef<ScheduledQuery> {
 
 /// The properties of an `AWS::Timestream::Table` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html)).
 ///
+/// The AWS::Timestream::Table resource creates a Timestream Table.
+///
 /// [`Table::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Table {
-    /// `DatabaseName`: required, create-only (changing it replaces the resource).
+    /// The name for the database which the table to be created belongs to.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html#cfn-timestream-table-databasename)): string, required, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]{3,256}$`.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `MagneticStoreWriteProperties`: optional.
+    /// The properties that determine whether magnetic store writes are enabled.
+    ///
+    /// `MagneticStoreWriteProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html#cfn-timestream-table-magneticstorewriteproperties)): object [`MagneticStoreWriteProperties`], optional.
     #[serde(
         rename = "MagneticStoreWriteProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub magnetic_store_write_properties: Option<MagneticStoreWriteProperties>,
-    /// `RetentionProperties`: optional.
+    /// The retention duration of the memory store and the magnetic store.
+    ///
+    /// `RetentionProperties` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html#cfn-timestream-table-retentionproperties)): object [`RetentionProperties`], optional.
     #[serde(
         rename = "RetentionProperties",
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_properties: Option<RetentionProperties>,
-    /// `Schema`: optional.
+    /// A Schema specifies the expected data model of the table.
+    ///
+    /// `Schema` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html#cfn-timestream-table-schema)): object [`Schema`], optional.
     #[serde(rename = "Schema", skip_serializing_if = "Option::is_none")]
     pub schema: Option<Schema>,
-    /// `TableName`: optional, create-only (changing it replaces the resource).
+    /// The name for the table. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the table name.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html#cfn-timestream-table-tablename)): string, optional, create-only (changing it replaces the resource). Pattern: `^[a-zA-Z0-9_.-]{3,256}$`.
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none")]
     pub table_name: Option<Value<String>>,
-    /// `Tags`: optional.
+    /// An array of key-value pairs to apply to this resource.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html#cfn-timestream-table-tags)): list of (object [`DatabaseTag`]), optional. Items: at most 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<DatabaseTag>>>,
 }
@@ -1150,15 +1282,15 @@ impl ResourceRef<Table> {
 
 /// The `Tag` property type of [`Database`] and [`Table`].
 ///
-/// AWS reference: [`AWS::Timestream::Database`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-database.html), [`AWS::Timestream::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html).
+/// AWS reference: [`AWS::Timestream::Database` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-database-tag.html), [`AWS::Timestream::Table` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-tag.html).
 ///
 /// Every property is optional: start from [`DatabaseTag::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DatabaseTag {
-    /// `Key`: optional.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-database-tag.html#cfn-timestream-database-tag-key)): string, optional. Length: 1 to 128 characters.
     #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
     pub key: Option<Value<String>>,
-    /// `Value`: optional.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-database-tag.html#cfn-timestream-database-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1260,15 +1392,19 @@ impl Walk for DbStorageType {
 
 /// The `DimensionMapping` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `DimensionMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-dimensionmapping.html).
 ///
 /// Every property is required: [`DimensionMapping::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DimensionMapping {
-    /// `DimensionValueType`: required.
+    /// Type for the dimension.
+    ///
+    /// `DimensionValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-dimensionmapping.html#cfn-timestream-scheduledquery-dimensionmapping-dimensionvaluetype)): [`DimensionValueType`], one of `VARCHAR`, required.
     #[serde(rename = "DimensionValueType")]
     pub dimension_value_type: Value<DimensionValueType>,
-    /// `Name`: required.
+    /// Column name from query result.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-dimensionmapping.html#cfn-timestream-scheduledquery-dimensionmapping-name)): string, required.
     #[serde(rename = "Name")]
     pub name: Value<String>,
 }
@@ -1337,12 +1473,14 @@ impl Walk for EncryptionOption {
 
 /// The `ErrorReportConfiguration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `ErrorReportConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-errorreportconfiguration.html).
 ///
 /// Every property is required: [`ErrorReportConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorReportConfiguration {
-    /// `S3Configuration`: required.
+    /// Details on S3 location for error reports that result from running a query.
+    ///
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-errorreportconfiguration.html#cfn-timestream-scheduledquery-errorreportconfiguration-s3configuration)): object [`ScheduledQueryS3Configuration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: ScheduledQueryS3Configuration,
 }
@@ -1388,15 +1526,19 @@ impl Walk for FailoverMode {
 
 /// The `Tag` property type of [`InfluxDbBackup`] and [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::InfluxDBBackup`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbbackup.html), [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::InfluxDBBackup` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbbackup-tag.html), [`AWS::Timestream::ScheduledQuery` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-tag.html).
 ///
 /// Every property is required: [`InfluxDbBackupTag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InfluxDbBackupTag {
-    /// `Key`: required.
+    /// The key name of the tag.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbbackup-tag.html#cfn-timestream-influxdbbackup-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// The value for the tag.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbbackup-tag.html#cfn-timestream-influxdbbackup-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1442,15 +1584,19 @@ impl Walk for InfluxDbClusterDeploymentType {
 
 /// The `Tag` property type of [`InfluxDbCluster`] and [`InfluxDbInstance`].
 ///
-/// AWS reference: [`AWS::Timestream::InfluxDBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html), [`AWS::Timestream::InfluxDBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html).
+/// AWS reference: [`AWS::Timestream::InfluxDBCluster` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-tag.html), [`AWS::Timestream::InfluxDBInstance` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbinstance-tag.html).
 ///
 /// [`InfluxDbClusterTag::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InfluxDbClusterTag {
-    /// `Key`: required.
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-tag.html#cfn-timestream-influxdbcluster-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: optional.
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    ///
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-tag.html#cfn-timestream-influxdbcluster-tag-value)): string, optional. Length: 0 to 256 characters.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<Value<String>>,
 }
@@ -1505,12 +1651,14 @@ impl Walk for InfluxDbInstanceDeploymentType {
 
 /// The `LogDeliveryConfiguration` property type of [`InfluxDbCluster`] and [`InfluxDbInstance`].
 ///
-/// AWS reference: [`AWS::Timestream::InfluxDBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html), [`AWS::Timestream::InfluxDBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html).
+/// AWS reference: [`AWS::Timestream::InfluxDBCluster` `LogDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-logdeliveryconfiguration.html), [`AWS::Timestream::InfluxDBInstance` `LogDeliveryConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbinstance-logdeliveryconfiguration.html).
 ///
 /// Every property is required: [`LogDeliveryConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogDeliveryConfiguration {
-    /// `S3Configuration`: required.
+    /// S3 configuration for sending logs to customer account from the InfluxDB cluster.
+    ///
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-logdeliveryconfiguration.html#cfn-timestream-influxdbcluster-logdeliveryconfiguration-s3configuration)): object [`S3Configuration`], required.
     #[serde(rename = "S3Configuration")]
     pub s3_configuration: S3Configuration,
 }
@@ -1536,12 +1684,14 @@ impl Walk for LogDeliveryConfiguration {
 
 /// The `MagneticStoreRejectedDataLocation` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Timestream::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html).
+/// AWS reference: [`AWS::Timestream::Table` `MagneticStoreRejectedDataLocation`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-magneticstorerejecteddatalocation.html).
 ///
 /// Every property is optional: start from [`MagneticStoreRejectedDataLocation::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct MagneticStoreRejectedDataLocation {
-    /// `S3Configuration`: optional.
+    /// S3 configuration for location to store rejections from magnetic store writes
+    ///
+    /// `S3Configuration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-magneticstorerejecteddatalocation.html#cfn-timestream-table-magneticstorerejecteddatalocation-s3configuration)): object [`MagneticStoreRejectedDataLocationS3Configuration`], optional.
     #[serde(rename = "S3Configuration", skip_serializing_if = "Option::is_none")]
     pub s3_configuration: Option<MagneticStoreRejectedDataLocationS3Configuration>,
 }
@@ -1574,21 +1724,29 @@ impl Walk for MagneticStoreRejectedDataLocation {
 
 /// The `S3Configuration` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Timestream::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html).
+/// AWS reference: [`AWS::Timestream::Table` `S3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-s3configuration.html).
 ///
 /// [`MagneticStoreRejectedDataLocationS3Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MagneticStoreRejectedDataLocationS3Configuration {
-    /// `BucketName`: required.
+    /// The bucket name used to store the data.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-s3configuration.html#cfn-timestream-table-s3configuration-bucketname)): string, required.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `EncryptionOption`: required.
+    /// Either SSE\_KMS or SSE\_S3.
+    ///
+    /// `EncryptionOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-s3configuration.html#cfn-timestream-table-s3configuration-encryptionoption)): string, required.
     #[serde(rename = "EncryptionOption")]
     pub encryption_option: Value<String>,
-    /// `KmsKeyId`: optional.
+    /// Must be provided if SSE\_KMS is specified as the encryption option
+    ///
+    /// `KmsKeyId` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-s3configuration.html#cfn-timestream-table-s3configuration-kmskeyid)): string, optional.
     #[serde(rename = "KmsKeyId", skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<Value<String>>,
-    /// `ObjectKeyPrefix`: optional.
+    /// String used to prefix all data in the bucket.
+    ///
+    /// `ObjectKeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-s3configuration.html#cfn-timestream-table-s3configuration-objectkeyprefix)): string, optional.
     #[serde(rename = "ObjectKeyPrefix", skip_serializing_if = "Option::is_none")]
     pub object_key_prefix: Option<Value<String>>,
 }
@@ -1638,15 +1796,19 @@ impl Walk for MagneticStoreRejectedDataLocationS3Configuration {
 
 /// The `MagneticStoreWriteProperties` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Timestream::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html).
+/// AWS reference: [`AWS::Timestream::Table` `MagneticStoreWriteProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-magneticstorewriteproperties.html).
 ///
 /// [`MagneticStoreWriteProperties::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MagneticStoreWriteProperties {
-    /// `EnableMagneticStoreWrites`: required.
+    /// Boolean flag indicating whether magnetic store writes are enabled.
+    ///
+    /// `EnableMagneticStoreWrites` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-magneticstorewriteproperties.html#cfn-timestream-table-magneticstorewriteproperties-enablemagneticstorewrites)): boolean, required.
     #[serde(rename = "EnableMagneticStoreWrites")]
     pub enable_magnetic_store_writes: Value<bool>,
-    /// `MagneticStoreRejectedDataLocation`: optional.
+    /// Location to store information about records that were asynchronously rejected during magnetic store writes.
+    ///
+    /// `MagneticStoreRejectedDataLocation` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-magneticstorewriteproperties.html#cfn-timestream-table-magneticstorewriteproperties-magneticstorerejecteddatalocation)): object [`MagneticStoreRejectedDataLocation`], optional.
     #[serde(
         rename = "MagneticStoreRejectedDataLocation",
         skip_serializing_if = "Option::is_none"
@@ -1687,15 +1849,19 @@ impl Walk for MagneticStoreWriteProperties {
 
 /// The `MaintenanceSchedule` property type of [`InfluxDbCluster`] and [`InfluxDbInstance`].
 ///
-/// AWS reference: [`AWS::Timestream::InfluxDBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html), [`AWS::Timestream::InfluxDBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html).
+/// AWS reference: [`AWS::Timestream::InfluxDBCluster` `MaintenanceSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-maintenanceschedule.html), [`AWS::Timestream::InfluxDBInstance` `MaintenanceSchedule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbinstance-maintenanceschedule.html).
 ///
 /// Every property is required: [`MaintenanceSchedule::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MaintenanceSchedule {
-    /// `PreferredMaintenanceWindow`: required.
+    /// The preferred maintenance window in format ddd:HH:MM-ddd:HH:MM.
+    ///
+    /// `PreferredMaintenanceWindow` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-maintenanceschedule.html#cfn-timestream-influxdbcluster-maintenanceschedule-preferredmaintenancewindow)): string, required. Pattern: `^$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$`. Length: 0 to 19 characters.
     #[serde(rename = "PreferredMaintenanceWindow")]
     pub preferred_maintenance_window: Value<String>,
-    /// `Timezone`: required.
+    /// The IANA timezone identifier for the maintenance schedule.
+    ///
+    /// `Timezone` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-maintenanceschedule.html#cfn-timestream-influxdbcluster-maintenanceschedule-timezone)): string, required. Pattern: `^(UTC|[A-Za-z_]+/[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?)$`. Length: 1 to 64 characters.
     #[serde(rename = "Timezone")]
     pub timezone: Value<String>,
 }
@@ -1727,27 +1893,37 @@ impl Walk for MaintenanceSchedule {
 
 /// The `MixedMeasureMapping` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `MixedMeasureMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-mixedmeasuremapping.html).
 ///
 /// [`MixedMeasureMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MixedMeasureMapping {
-    /// `MeasureName`: optional.
+    /// Refers to the value of the measure name in a result row. This field is required if MeasureNameColumn is provided.
+    ///
+    /// `MeasureName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-mixedmeasuremapping.html#cfn-timestream-scheduledquery-mixedmeasuremapping-measurename)): string, optional.
     #[serde(rename = "MeasureName", skip_serializing_if = "Option::is_none")]
     pub measure_name: Option<Value<String>>,
-    /// `MeasureValueType`: required.
+    /// Type of the value that is to be read from SourceColumn. If the mapping is for MULTI, use MeasureValueType.MULTI.
+    ///
+    /// `MeasureValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-mixedmeasuremapping.html#cfn-timestream-scheduledquery-mixedmeasuremapping-measurevaluetype)): [`MixedMeasureMappingMeasureValueType`], one of `BIGINT`, `BOOLEAN`, `DOUBLE`, `VARCHAR`, `MULTI`, required.
     #[serde(rename = "MeasureValueType")]
     pub measure_value_type: Value<MixedMeasureMappingMeasureValueType>,
-    /// `MultiMeasureAttributeMappings`: optional.
+    /// Required. Attribute mappings to be used for mapping query results to ingest data for multi-measure attributes.
+    ///
+    /// `MultiMeasureAttributeMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-mixedmeasuremapping.html#cfn-timestream-scheduledquery-mixedmeasuremapping-multimeasureattributemappings)): list of (object [`MultiMeasureAttributeMapping`]), optional. Items: at least 1.
     #[serde(
         rename = "MultiMeasureAttributeMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_measure_attribute_mappings: Option<Value<Vec<MultiMeasureAttributeMapping>>>,
-    /// `SourceColumn`: optional.
+    /// This field refers to the source column from which the measure value is to be read for result materialization.
+    ///
+    /// `SourceColumn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-mixedmeasuremapping.html#cfn-timestream-scheduledquery-mixedmeasuremapping-sourcecolumn)): string, optional.
     #[serde(rename = "SourceColumn", skip_serializing_if = "Option::is_none")]
     pub source_column: Option<Value<String>>,
-    /// `TargetMeasureName`: optional.
+    /// Target measure name to be used. If not provided, the target measure name by default would be MeasureName if provided, or SourceColumn otherwise.
+    ///
+    /// `TargetMeasureName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-mixedmeasuremapping.html#cfn-timestream-scheduledquery-mixedmeasuremapping-targetmeasurename)): string, optional.
     #[serde(rename = "TargetMeasureName", skip_serializing_if = "Option::is_none")]
     pub target_measure_name: Option<Value<String>>,
 }
@@ -1841,18 +2017,24 @@ impl Walk for MixedMeasureMappingMeasureValueType {
 
 /// The `MultiMeasureAttributeMapping` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `MultiMeasureAttributeMapping`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-multimeasureattributemapping.html).
 ///
 /// [`MultiMeasureAttributeMapping::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiMeasureAttributeMapping {
-    /// `MeasureValueType`: required.
+    /// Value type of the measure value column to be read from the query result.
+    ///
+    /// `MeasureValueType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-multimeasureattributemapping.html#cfn-timestream-scheduledquery-multimeasureattributemapping-measurevaluetype)): [`MultiMeasureAttributeMappingMeasureValueType`], one of `BIGINT`, `BOOLEAN`, `DOUBLE`, `VARCHAR`, `TIMESTAMP`, required.
     #[serde(rename = "MeasureValueType")]
     pub measure_value_type: Value<MultiMeasureAttributeMappingMeasureValueType>,
-    /// `SourceColumn`: required.
+    /// Source measure value column in the query result where the attribute value is to be read.
+    ///
+    /// `SourceColumn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-multimeasureattributemapping.html#cfn-timestream-scheduledquery-multimeasureattributemapping-sourcecolumn)): string, required.
     #[serde(rename = "SourceColumn")]
     pub source_column: Value<String>,
-    /// `TargetMultiMeasureAttributeName`: optional.
+    /// Custom name to be used for attribute name in derived table. If not provided, source column name would be used.
+    ///
+    /// `TargetMultiMeasureAttributeName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-multimeasureattributemapping.html#cfn-timestream-scheduledquery-multimeasureattributemapping-targetmultimeasureattributename)): string, optional.
     #[serde(
         rename = "TargetMultiMeasureAttributeName",
         skip_serializing_if = "Option::is_none"
@@ -1925,15 +2107,19 @@ impl Walk for MultiMeasureAttributeMappingMeasureValueType {
 
 /// The `MultiMeasureMappings` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `MultiMeasureMappings`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-multimeasuremappings.html).
 ///
 /// [`MultiMeasureMappings::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MultiMeasureMappings {
-    /// `MultiMeasureAttributeMappings`: required.
+    /// Required. Attribute mappings to be used for mapping query results to ingest data for multi-measure attributes.
+    ///
+    /// `MultiMeasureAttributeMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-multimeasuremappings.html#cfn-timestream-scheduledquery-multimeasuremappings-multimeasureattributemappings)): list of (object [`MultiMeasureAttributeMapping`]), required. Items: at least 1.
     #[serde(rename = "MultiMeasureAttributeMappings")]
     pub multi_measure_attribute_mappings: Value<Vec<MultiMeasureAttributeMapping>>,
-    /// `TargetMultiMeasureName`: optional.
+    /// Name of the target multi-measure in the derived table. Required if MeasureNameColumn is not provided. If MeasureNameColumn is provided then the value from that column will be used as the multi-measure name.
+    ///
+    /// `TargetMultiMeasureName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-multimeasuremappings.html#cfn-timestream-scheduledquery-multimeasuremappings-targetmultimeasurename)): string, optional.
     #[serde(
         rename = "TargetMultiMeasureName",
         skip_serializing_if = "Option::is_none"
@@ -1993,12 +2179,14 @@ impl Walk for NetworkType {
 
 /// The `NotificationConfiguration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `NotificationConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-notificationconfiguration.html).
 ///
 /// Every property is required: [`NotificationConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NotificationConfiguration {
-    /// `SnsConfiguration`: required.
+    /// SNS configuration for notification upon scheduled query execution.
+    ///
+    /// `SnsConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-notificationconfiguration.html#cfn-timestream-scheduledquery-notificationconfiguration-snsconfiguration)): object [`SnsConfiguration`], required.
     #[serde(rename = "SnsConfiguration")]
     pub sns_configuration: SnsConfiguration,
 }
@@ -2024,21 +2212,27 @@ impl Walk for NotificationConfiguration {
 
 /// The `PartitionKey` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Timestream::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html).
+/// AWS reference: [`AWS::Timestream::Table` `PartitionKey`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-partitionkey.html).
 ///
 /// [`PartitionKey::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionKey {
-    /// `EnforcementInRecord`: optional.
+    /// The level of enforcement for the specification of a dimension key in ingested records. Options are REQUIRED (dimension key must be specified) and OPTIONAL (dimension key does not have to be specified).
+    ///
+    /// `EnforcementInRecord` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-partitionkey.html#cfn-timestream-table-partitionkey-enforcementinrecord)): [`PartitionKeyEnforcementLevel`], one of `REQUIRED`, `OPTIONAL`, optional.
     #[serde(
         rename = "EnforcementInRecord",
         skip_serializing_if = "Option::is_none"
     )]
     pub enforcement_in_record: Option<Value<PartitionKeyEnforcementLevel>>,
-    /// `Name`: optional.
+    /// The name of the attribute used for a dimension key.
+    ///
+    /// `Name` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-partitionkey.html#cfn-timestream-table-partitionkey-name)): string, optional. Length: 1 to 2048 characters.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<Value<String>>,
-    /// `Type`: required.
+    /// The type of the partition key. Options are DIMENSION (dimension key) and MEASURE (measure key).
+    ///
+    /// `Type` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-partitionkey.html#cfn-timestream-table-partitionkey-type)): [`PartitionKeyType`], one of `DIMENSION`, `MEASURE`, required.
     #[serde(rename = "Type")]
     pub type_: Value<PartitionKeyType>,
 }
@@ -2125,18 +2319,22 @@ impl Walk for PartitionKeyType {
 
 /// The `RetentionProperties` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Timestream::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html).
+/// AWS reference: [`AWS::Timestream::Table` `RetentionProperties`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-retentionproperties.html).
 ///
 /// Every property is optional: start from [`RetentionProperties::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RetentionProperties {
-    /// `MagneticStoreRetentionPeriodInDays`: optional.
+    /// The duration for which data must be stored in the magnetic store.
+    ///
+    /// `MagneticStoreRetentionPeriodInDays` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-retentionproperties.html#cfn-timestream-table-retentionproperties-magneticstoreretentionperiodindays)): string, optional.
     #[serde(
         rename = "MagneticStoreRetentionPeriodInDays",
         skip_serializing_if = "Option::is_none"
     )]
     pub magnetic_store_retention_period_in_days: Option<Value<String>>,
-    /// `MemoryStoreRetentionPeriodInHours`: optional.
+    /// The duration for which data must be stored in the memory store.
+    ///
+    /// `MemoryStoreRetentionPeriodInHours` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-retentionproperties.html#cfn-timestream-table-retentionproperties-memorystoreretentionperiodinhours)): string, optional.
     #[serde(
         rename = "MemoryStoreRetentionPeriodInHours",
         skip_serializing_if = "Option::is_none"
@@ -2183,15 +2381,19 @@ impl Walk for RetentionProperties {
 
 /// The `S3Configuration` property type of [`InfluxDbCluster`] and [`InfluxDbInstance`].
 ///
-/// AWS reference: [`AWS::Timestream::InfluxDBCluster`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbcluster.html), [`AWS::Timestream::InfluxDBInstance`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-influxdbinstance.html).
+/// AWS reference: [`AWS::Timestream::InfluxDBCluster` `S3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-s3configuration.html), [`AWS::Timestream::InfluxDBInstance` `S3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbinstance-s3configuration.html).
 ///
 /// Every property is required: [`S3Configuration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct S3Configuration {
-    /// `BucketName`: required.
+    /// The bucket name for logs to be sent from the InfluxDB cluster
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-s3configuration.html#cfn-timestream-influxdbcluster-s3configuration-bucketname)): string, required. Pattern: `^[0-9a-z]+[0-9a-z\.\-]*[0-9a-z]+$`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `Enabled`: required.
+    /// Specifies whether logging to customer specified bucket is enabled.
+    ///
+    /// `Enabled` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-influxdbcluster-s3configuration.html#cfn-timestream-influxdbcluster-s3configuration-enabled)): boolean, required.
     #[serde(rename = "Enabled")]
     pub enabled: Value<bool>,
 }
@@ -2220,12 +2422,14 @@ impl Walk for S3Configuration {
 
 /// The `ScheduleConfiguration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `ScheduleConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-scheduleconfiguration.html).
 ///
 /// Every property is required: [`ScheduleConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduleConfiguration {
-    /// `ScheduleExpression`: required.
+    /// An expression that denotes when to trigger the scheduled query run. This can be a cron expression or a rate expression.
+    ///
+    /// `ScheduleExpression` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-scheduleconfiguration.html#cfn-timestream-scheduledquery-scheduleconfiguration-scheduleexpression)): string, required. Length: 1 to 256 characters.
     #[serde(rename = "ScheduleExpression")]
     pub schedule_expression: Value<String>,
 }
@@ -2251,18 +2455,24 @@ impl Walk for ScheduleConfiguration {
 
 /// The `S3Configuration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `S3Configuration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-s3configuration.html).
 ///
 /// [`ScheduledQueryS3Configuration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledQueryS3Configuration {
-    /// `BucketName`: required.
+    /// Name of the S3 bucket under which error reports will be created.
+    ///
+    /// `BucketName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-s3configuration.html#cfn-timestream-scheduledquery-s3configuration-bucketname)): string, required. Pattern: `[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]`. Length: 3 to 63 characters.
     #[serde(rename = "BucketName")]
     pub bucket_name: Value<String>,
-    /// `EncryptionOption`: optional.
+    /// Encryption at rest options for the error reports. If no encryption option is specified, Timestream will choose SSE\_S3 as default.
+    ///
+    /// `EncryptionOption` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-s3configuration.html#cfn-timestream-scheduledquery-s3configuration-encryptionoption)): [`EncryptionOption`], one of `SSE_S3`, `SSE_KMS`, optional.
     #[serde(rename = "EncryptionOption", skip_serializing_if = "Option::is_none")]
     pub encryption_option: Option<Value<EncryptionOption>>,
-    /// `ObjectKeyPrefix`: optional.
+    /// Prefix for error report keys.
+    ///
+    /// `ObjectKeyPrefix` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-s3configuration.html#cfn-timestream-scheduledquery-s3configuration-objectkeyprefix)): string, optional. Pattern: `[a-zA-Z0-9|!\-_*'\(\)]([a-zA-Z0-9]|[!\-_*'\(\)\/.])+`. Length: 1 to 896 characters.
     #[serde(rename = "ObjectKeyPrefix", skip_serializing_if = "Option::is_none")]
     pub object_key_prefix: Option<Value<String>>,
 }
@@ -2306,12 +2516,14 @@ impl Walk for ScheduledQueryS3Configuration {
 
 /// The `Schema` property type of [`Table`].
 ///
-/// AWS reference: [`AWS::Timestream::Table`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-table.html).
+/// AWS reference: [`AWS::Timestream::Table` `Schema`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-schema.html).
 ///
 /// Every property is optional: start from [`Schema::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Schema {
-    /// `CompositePartitionKey`: optional.
+    /// A list of partition keys defining the attributes used to partition the table data. The order of the list determines the partition hierarchy. The name and type of each partition key as well as the partition key order cannot be changed after the table is created. However, the enforcement level of each partition key can be changed.
+    ///
+    /// `CompositePartitionKey` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-table-schema.html#cfn-timestream-table-schema-compositepartitionkey)): list of (object [`PartitionKey`]), optional. Items: at least 1.
     #[serde(
         rename = "CompositePartitionKey",
         skip_serializing_if = "Option::is_none"
@@ -2344,12 +2556,14 @@ impl Walk for Schema {
 
 /// The `SnsConfiguration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `SnsConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-snsconfiguration.html).
 ///
 /// Every property is required: [`SnsConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnsConfiguration {
-    /// `TopicArn`: required.
+    /// SNS topic ARN that the scheduled query status notifications will be sent to.
+    ///
+    /// `TopicArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-snsconfiguration.html#cfn-timestream-scheduledquery-snsconfiguration-topicarn)): string, required. Length: 1 to 2048 characters.
     #[serde(rename = "TopicArn")]
     pub topic_arn: Value<String>,
 }
@@ -2375,12 +2589,14 @@ impl Walk for SnsConfiguration {
 
 /// The `TargetConfiguration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `TargetConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-targetconfiguration.html).
 ///
 /// Every property is required: [`TargetConfiguration::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetConfiguration {
-    /// `TimestreamConfiguration`: required.
+    /// Configuration needed to write data into the Timestream database and table.
+    ///
+    /// `TimestreamConfiguration` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-targetconfiguration.html#cfn-timestream-scheduledquery-targetconfiguration-timestreamconfiguration)): object [`TimestreamConfiguration`], required.
     #[serde(rename = "TimestreamConfiguration")]
     pub timestream_configuration: TimestreamConfiguration,
 }
@@ -2406,36 +2622,50 @@ impl Walk for TargetConfiguration {
 
 /// The `TimestreamConfiguration` property type of [`ScheduledQuery`].
 ///
-/// AWS reference: [`AWS::Timestream::ScheduledQuery`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-timestream-scheduledquery.html).
+/// AWS reference: [`AWS::Timestream::ScheduledQuery` `TimestreamConfiguration`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-timestreamconfiguration.html).
 ///
 /// [`TimestreamConfiguration::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimestreamConfiguration {
-    /// `DatabaseName`: required.
+    /// Name of Timestream database to which the query result will be written.
+    ///
+    /// `DatabaseName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-timestreamconfiguration.html#cfn-timestream-scheduledquery-timestreamconfiguration-databasename)): string, required.
     #[serde(rename = "DatabaseName")]
     pub database_name: Value<String>,
-    /// `DimensionMappings`: required.
+    /// This is to allow mapping column(s) from the query result to the dimension in the destination table.
+    ///
+    /// `DimensionMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-timestreamconfiguration.html#cfn-timestream-scheduledquery-timestreamconfiguration-dimensionmappings)): list of (object [`DimensionMapping`]), required.
     #[serde(rename = "DimensionMappings")]
     pub dimension_mappings: Value<Vec<DimensionMapping>>,
-    /// `MeasureNameColumn`: optional.
+    /// Name of the measure name column from the query result.
+    ///
+    /// `MeasureNameColumn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-timestreamconfiguration.html#cfn-timestream-scheduledquery-timestreamconfiguration-measurenamecolumn)): string, optional.
     #[serde(rename = "MeasureNameColumn", skip_serializing_if = "Option::is_none")]
     pub measure_name_column: Option<Value<String>>,
-    /// `MixedMeasureMappings`: optional.
+    /// Specifies how to map measures to multi-measure records.
+    ///
+    /// `MixedMeasureMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-timestreamconfiguration.html#cfn-timestream-scheduledquery-timestreamconfiguration-mixedmeasuremappings)): list of (object [`MixedMeasureMapping`]), optional. Items: at least 1.
     #[serde(
         rename = "MixedMeasureMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub mixed_measure_mappings: Option<Value<Vec<MixedMeasureMapping>>>,
-    /// `MultiMeasureMappings`: optional.
+    /// Only one of MixedMeasureMappings or MultiMeasureMappings is to be provided. MultiMeasureMappings can be used to ingest data as multi measures in the derived table.
+    ///
+    /// `MultiMeasureMappings` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-timestreamconfiguration.html#cfn-timestream-scheduledquery-timestreamconfiguration-multimeasuremappings)): object [`MultiMeasureMappings`], optional.
     #[serde(
         rename = "MultiMeasureMappings",
         skip_serializing_if = "Option::is_none"
     )]
     pub multi_measure_mappings: Option<MultiMeasureMappings>,
-    /// `TableName`: required.
+    /// Name of Timestream table that the query result will be written to. The table should be within the same database that is provided in Timestream configuration.
+    ///
+    /// `TableName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-timestreamconfiguration.html#cfn-timestream-scheduledquery-timestreamconfiguration-tablename)): string, required.
     #[serde(rename = "TableName")]
     pub table_name: Value<String>,
-    /// `TimeColumn`: required.
+    /// Column from query result that should be used as the time column in destination table. Column type for this should be TIMESTAMP.
+    ///
+    /// `TimeColumn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-timestream-scheduledquery-timestreamconfiguration.html#cfn-timestream-scheduledquery-timestreamconfiguration-timecolumn)): string, required.
     #[serde(rename = "TimeColumn")]
     pub time_column: Value<String>,
 }

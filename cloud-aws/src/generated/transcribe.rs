@@ -9,19 +9,29 @@ use crate::{Expr, Intrinsic, Resource, ResourceRef, Value, Walk};
 
 /// The properties of an `AWS::Transcribe::CallAnalyticsCategory` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html)).
 ///
+/// Resource type definition for AWS::Transcribe::CallAnalyticsCategory
+///
 /// [`CallAnalyticsCategory::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CallAnalyticsCategory {
-    /// `CategoryName`: required, create-only (changing it replaces the resource).
+    /// A unique name, chosen by you, for your Call Analytics category.
+    ///
+    /// `CategoryName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html#cfn-transcribe-callanalyticscategory-categoryname)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "CategoryName")]
     pub category_name: Value<String>,
-    /// `InputType`: optional, create-only (changing it replaces the resource).
+    /// The input type associated with the specified category.
+    ///
+    /// `InputType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html#cfn-transcribe-callanalyticscategory-inputtype)): [`InputType`], one of `REAL_TIME`, `POST_CALL`, optional, create-only (changing it replaces the resource).
     #[serde(rename = "InputType", skip_serializing_if = "Option::is_none")]
     pub input_type: Option<Value<InputType>>,
-    /// `Rules`: required.
+    /// Rules define a Call Analytics category.
+    ///
+    /// `Rules` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html#cfn-transcribe-callanalyticscategory-rules)): list of (object [`Rule`]), required. Items: 1 to 20.
     #[serde(rename = "Rules")]
     pub rules: Value<Vec<Rule>>,
-    /// `Tags`: optional.
+    /// Tags associated with the Call Analytics category.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html#cfn-transcribe-callanalyticscategory-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
 }
@@ -94,19 +104,29 @@ impl ResourceRef<CallAnalyticsCategory> {
 
 /// The properties of an `AWS::Transcribe::MedicalVocabulary` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-medicalvocabulary.html)).
 ///
+/// Resource type definition for AWS::Transcribe::MedicalVocabulary
+///
 /// [`MedicalVocabulary::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MedicalVocabulary {
-    /// `LanguageCode`: required, create-only (changing it replaces the resource).
+    /// The language code of the vocabulary entries.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-medicalvocabulary.html#cfn-transcribe-medicalvocabulary-languagecode)): [`MedicalVocabularyLanguageCode`], one of `af-ZA`, `ar-AE`, `ar-SA`, `da-DK`, `de-CH`, `de-DE`, `en-AB`, `en-AU`, `en-GB`, `en-IE`, `en-IN`, `en-US`, `en-WL`, `es-ES`, `es-US`, `fa-IR`, `fr-CA`, `fr-FR`, `he-IL`, `hi-IN`, `id-ID`, `it-IT`, `ja-JP`, `ko-KR`, `ms-MY`, `nl-NL`, `pt-BR`, `pt-PT`, `ru-RU`, `ta-IN`, `te-IN`, `tr-TR`, `zh-CN`, `zh-TW`, `th-TH`, `en-ZA`, `en-NZ`, `vi-VN`, `sv-SE`, required, create-only (changing it replaces the resource).
     #[serde(rename = "LanguageCode")]
     pub language_code: Value<MedicalVocabularyLanguageCode>,
-    /// `Tags`: optional.
+    /// Tags associated with the medical vocabulary.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-medicalvocabulary.html#cfn-transcribe-medicalvocabulary-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VocabularyFileUri`: optional.
+    /// The Amazon S3 location of the text file that contains the medical vocabulary.
+    ///
+    /// `VocabularyFileUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-medicalvocabulary.html#cfn-transcribe-medicalvocabulary-vocabularyfileuri)): string, optional. Pattern: `(s3://|http(s*)://).+`. Length: 1 to 2000 characters.
     #[serde(rename = "VocabularyFileUri", skip_serializing_if = "Option::is_none")]
     pub vocabulary_file_uri: Option<Value<String>>,
-    /// `VocabularyName`: required, create-only (changing it replaces the resource).
+    /// The name of the medical vocabulary.
+    ///
+    /// `VocabularyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-medicalvocabulary.html#cfn-transcribe-medicalvocabulary-vocabularyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "VocabularyName")]
     pub vocabulary_name: Value<String>,
 }
@@ -169,25 +189,39 @@ impl ResourceRef<MedicalVocabulary> {
 
 /// The properties of an `AWS::Transcribe::Vocabulary` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabulary.html)).
 ///
+/// Creates a custom vocabulary that you can use to improve the transcription accuracy of domain-specific words and phrases.
+///
 /// [`Vocabulary::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Vocabulary {
-    /// `DataAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of an IAM role that has permissions to access the Amazon S3 bucket that contains your input file.
+    ///
+    /// `DataAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabulary.html#cfn-transcribe-vocabulary-dataaccessrolearn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):iam::[0-9]{0,63}:role/[A-Za-z0-9:_/+=,@.-]{0,1024}$`. Length: 20 to 2048 characters.
     #[serde(rename = "DataAccessRoleArn", skip_serializing_if = "Option::is_none")]
     pub data_access_role_arn: Option<Value<String>>,
-    /// `LanguageCode`: required, create-only (changing it replaces the resource).
+    /// The language code that represents the language of the entries in your custom vocabulary. Each custom vocabulary must contain terms in only one language.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabulary.html#cfn-transcribe-vocabulary-languagecode)): [`LanguageCode`], one of `ab-GE`, `af-ZA`, `am-ET`, `ar-AE`, `ar-SA`, `ast-ES`, `az-AZ`, `ba-RU`, `be-BY`, `bg-BG`, `bn-IN`, `bs-BA`, `ca-ES`, `ckb-IQ`, `ckb-IR`, `cs-CZ`, `cy-GB`, `cy-WL`, `da-DK`, `de-CH`, `de-DE`, `el-GR`, `en-AB`, `en-AU`, `en-GB`, `en-IE`, `en-IN`, `en-NZ`, `en-US`, `en-WL`, `en-ZA`, `es-ES`, `es-MX`, `es-US`, `et-EE`, `et-ET`, `eu-ES`, `fa-AF`, `fa-IR`, `fi-FI`, `fr-CA`, `fr-FR`, `ga-IE`, `gd-GB`, `gl-ES`, `gu-IN`, `ha-NG`, `he-IL`, `hi-IN`, `hr-HR`, `ht-HT`, `hu-HU`, `hy-AM`, `id-ID`, `is-IS`, `it-IT`, `ja-JP`, `jv-ID`, `ka-GE`, `kab-DZ`, `kk-KZ`, `km-KH`, `kn-IN`, `ko-KR`, `ky-KG`, `lg-IN`, `lt-LT`, `lv-LV`, `mhr-RU`, `mi-NZ`, `mk-MK`, `ml-IN`, `mn-MN`, `mr-IN`, `ms-MY`, `mt-MT`, `my-MM`, `ne-NP`, `nl-NL`, `no-NO`, `or-IN`, `pa-IN`, `pl-PL`, `ps-AF`, `pt-BR`, `pt-PT`, `ro-RO`, `ru-RU`, `rw-RW`, `si-LK`, `sk-SK`, `sl-SI`, `so-SO`, `sq-AL`, `sr-RS`, `su-ID`, `sv-SE`, `sw-BI`, `sw-KE`, `sw-RW`, `sw-TZ`, `sw-UG`, `ta-IN`, `te-IN`, `th-TH`, `tl-PH`, `tr-TR`, `tt-RU`, `ug-CN`, `uk-UA`, `uz-UZ`, `vi-VN`, `wo-SN`, `zh-CN`, `zh-HK`, `zh-TW`, `zu-ZA`, required, create-only (changing it replaces the resource).
     #[serde(rename = "LanguageCode")]
     pub language_code: Value<LanguageCode>,
-    /// `Phrases`: optional.
+    /// Use this parameter if you want to create your custom vocabulary by including all desired terms, as comma-separated values, within your request. You cannot use this parameter together with VocabularyFileUri.
+    ///
+    /// `Phrases` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabulary.html#cfn-transcribe-vocabulary-phrases)): list of (string), optional. Each item: Pattern: `^.+$`. Each item: Length: 0 to 256 characters.
     #[serde(rename = "Phrases", skip_serializing_if = "Option::is_none")]
     pub phrases: Option<Value<Vec<Value<String>>>>,
-    /// `Tags`: optional.
+    /// Adds one or more custom tags, each in the form of a key:value pair, to the custom vocabulary.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabulary.html#cfn-transcribe-vocabulary-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VocabularyFileUri`: optional.
+    /// The Amazon S3 location of the text file that contains your custom vocabulary. You cannot use this parameter together with Phrases.
+    ///
+    /// `VocabularyFileUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabulary.html#cfn-transcribe-vocabulary-vocabularyfileuri)): string, optional. Pattern: `^(s3://|http(s*)://).+$`. Length: 1 to 2000 characters.
     #[serde(rename = "VocabularyFileUri", skip_serializing_if = "Option::is_none")]
     pub vocabulary_file_uri: Option<Value<String>>,
-    /// `VocabularyName`: required, create-only (changing it replaces the resource).
+    /// A unique name, chosen by you, for your custom vocabulary. This name is case sensitive, cannot contain spaces, and must be unique within an AWS account.
+    ///
+    /// `VocabularyName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabulary.html#cfn-transcribe-vocabulary-vocabularyname)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "VocabularyName")]
     pub vocabulary_name: Value<String>,
 }
@@ -278,28 +312,42 @@ impl ResourceRef<Vocabulary> {
 
 /// The properties of an `AWS::Transcribe::VocabularyFilter` resource ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabularyfilter.html)).
 ///
+/// Creates a custom vocabulary filter that you can use to mask, delete, or flag specific words from your transcript.
+///
 /// [`VocabularyFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VocabularyFilter {
-    /// `DataAccessRoleArn`: optional.
+    /// The Amazon Resource Name (ARN) of an IAM role that has permissions to access the Amazon S3 bucket that contains your input files.
+    ///
+    /// `DataAccessRoleArn` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabularyfilter.html#cfn-transcribe-vocabularyfilter-dataaccessrolearn)): string, optional. Pattern: `^arn:(aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):iam::[0-9]{0,63}:role/[A-Za-z0-9:_/+=,@.-]{0,1024}$`. Length: 20 to 2048 characters.
     #[serde(rename = "DataAccessRoleArn", skip_serializing_if = "Option::is_none")]
     pub data_access_role_arn: Option<Value<String>>,
-    /// `LanguageCode`: required, create-only (changing it replaces the resource).
+    /// The language code that represents the language of the entries in your vocabulary filter.
+    ///
+    /// `LanguageCode` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabularyfilter.html#cfn-transcribe-vocabularyfilter-languagecode)): [`LanguageCode`], one of `ab-GE`, `af-ZA`, `am-ET`, `ar-AE`, `ar-SA`, `ast-ES`, `az-AZ`, `ba-RU`, `be-BY`, `bg-BG`, `bn-IN`, `bs-BA`, `ca-ES`, `ckb-IQ`, `ckb-IR`, `cs-CZ`, `cy-GB`, `cy-WL`, `da-DK`, `de-CH`, `de-DE`, `el-GR`, `en-AB`, `en-AU`, `en-GB`, `en-IE`, `en-IN`, `en-NZ`, `en-US`, `en-WL`, `en-ZA`, `es-ES`, `es-MX`, `es-US`, `et-EE`, `et-ET`, `eu-ES`, `fa-AF`, `fa-IR`, `fi-FI`, `fr-CA`, `fr-FR`, `ga-IE`, `gd-GB`, `gl-ES`, `gu-IN`, `ha-NG`, `he-IL`, `hi-IN`, `hr-HR`, `ht-HT`, `hu-HU`, `hy-AM`, `id-ID`, `is-IS`, `it-IT`, `ja-JP`, `jv-ID`, `ka-GE`, `kab-DZ`, `kk-KZ`, `km-KH`, `kn-IN`, `ko-KR`, `ky-KG`, `lg-IN`, `lt-LT`, `lv-LV`, `mhr-RU`, `mi-NZ`, `mk-MK`, `ml-IN`, `mn-MN`, `mr-IN`, `ms-MY`, `mt-MT`, `my-MM`, `ne-NP`, `nl-NL`, `no-NO`, `or-IN`, `pa-IN`, `pl-PL`, `ps-AF`, `pt-BR`, `pt-PT`, `ro-RO`, `ru-RU`, `rw-RW`, `si-LK`, `sk-SK`, `sl-SI`, `so-SO`, `sq-AL`, `sr-RS`, `su-ID`, `sv-SE`, `sw-BI`, `sw-KE`, `sw-RW`, `sw-TZ`, `sw-UG`, `ta-IN`, `te-IN`, `th-TH`, `tl-PH`, `tr-TR`, `tt-RU`, `ug-CN`, `uk-UA`, `uz-UZ`, `vi-VN`, `wo-SN`, `zh-CN`, `zh-HK`, `zh-TW`, `zu-ZA`, required, create-only (changing it replaces the resource).
     #[serde(rename = "LanguageCode")]
     pub language_code: Value<LanguageCode>,
-    /// `Tags`: optional.
+    /// Tags associated with the vocabulary filter.
+    ///
+    /// `Tags` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabularyfilter.html#cfn-transcribe-vocabularyfilter-tags)): list of (object [`Tag`]), optional. Items: 1 to 200.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Value<Vec<Tag>>>,
-    /// `VocabularyFilterFileUri`: optional.
+    /// The Amazon S3 location of the text file that contains your custom vocabulary filter terms.
+    ///
+    /// `VocabularyFilterFileUri` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabularyfilter.html#cfn-transcribe-vocabularyfilter-vocabularyfilterfileuri)): string, optional. Pattern: `^(s3://|http(s*)://).+$`. Length: 1 to 2000 characters.
     #[serde(
         rename = "VocabularyFilterFileUri",
         skip_serializing_if = "Option::is_none"
     )]
     pub vocabulary_filter_file_uri: Option<Value<String>>,
-    /// `VocabularyFilterName`: required, create-only (changing it replaces the resource).
+    /// A unique name, chosen by you, for your custom vocabulary filter.
+    ///
+    /// `VocabularyFilterName` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabularyfilter.html#cfn-transcribe-vocabularyfilter-vocabularyfiltername)): string, required, create-only (changing it replaces the resource). Pattern: `^[0-9a-zA-Z._-]+$`. Length: 1 to 200 characters.
     #[serde(rename = "VocabularyFilterName")]
     pub vocabulary_filter_name: Value<String>,
-    /// `Words`: optional.
+    /// Use this parameter if you want to create your custom vocabulary filter by including all desired terms, as comma-separated values, within your request.
+    ///
+    /// `Words` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabularyfilter.html#cfn-transcribe-vocabularyfilter-words)): list of (string), optional. Items: at least 1. Each item: Length: 1 to 256 characters.
     #[serde(rename = "Words", skip_serializing_if = "Option::is_none")]
     pub words: Option<Value<Vec<Value<String>>>>,
 }
@@ -380,21 +428,21 @@ impl ResourceRef<VocabularyFilter> {
 
 /// The `AbsoluteTimeRange` property type of [`CallAnalyticsCategory`].
 ///
-/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html).
+/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory` `AbsoluteTimeRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-absolutetimerange.html).
 ///
 /// Every property is optional: start from [`AbsoluteTimeRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AbsoluteTimeRange {
-    /// `EndTime`: optional.
+    /// `EndTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-absolutetimerange.html#cfn-transcribe-callanalyticscategory-absolutetimerange-endtime)): integer, optional. Range: 0 to 14400000.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Value<i64>>,
-    /// `First`: optional.
+    /// `First` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-absolutetimerange.html#cfn-transcribe-callanalyticscategory-absolutetimerange-first)): integer, optional. Range: 0 to 14400000.
     #[serde(rename = "First", skip_serializing_if = "Option::is_none")]
     pub first: Option<Value<i64>>,
-    /// `Last`: optional.
+    /// `Last` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-absolutetimerange.html#cfn-transcribe-callanalyticscategory-absolutetimerange-last)): integer, optional. Range: 0 to 14400000.
     #[serde(rename = "Last", skip_serializing_if = "Option::is_none")]
     pub last: Option<Value<i64>>,
-    /// `StartTime`: optional.
+    /// `StartTime` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-absolutetimerange.html#cfn-transcribe-callanalyticscategory-absolutetimerange-starttime)): integer, optional. Range: 0 to 14400000.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Value<i64>>,
 }
@@ -468,24 +516,24 @@ impl Walk for InputType {
 
 /// The `InterruptionFilter` property type of [`CallAnalyticsCategory`].
 ///
-/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html).
+/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory` `InterruptionFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-interruptionfilter.html).
 ///
 /// Every property is optional: start from [`InterruptionFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InterruptionFilter {
-    /// `AbsoluteTimeRange`: optional.
+    /// `AbsoluteTimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-interruptionfilter.html#cfn-transcribe-callanalyticscategory-interruptionfilter-absolutetimerange)): object [`AbsoluteTimeRange`], optional.
     #[serde(rename = "AbsoluteTimeRange", skip_serializing_if = "Option::is_none")]
     pub absolute_time_range: Option<AbsoluteTimeRange>,
-    /// `Negate`: optional.
+    /// `Negate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-interruptionfilter.html#cfn-transcribe-callanalyticscategory-interruptionfilter-negate)): boolean, optional.
     #[serde(rename = "Negate", skip_serializing_if = "Option::is_none")]
     pub negate: Option<Value<bool>>,
-    /// `ParticipantRole`: optional.
+    /// `ParticipantRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-interruptionfilter.html#cfn-transcribe-callanalyticscategory-interruptionfilter-participantrole)): [`ParticipantRole`], one of `AGENT`, `CUSTOMER`, optional.
     #[serde(rename = "ParticipantRole", skip_serializing_if = "Option::is_none")]
     pub participant_role: Option<Value<ParticipantRole>>,
-    /// `RelativeTimeRange`: optional.
+    /// `RelativeTimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-interruptionfilter.html#cfn-transcribe-callanalyticscategory-interruptionfilter-relativetimerange)): object [`RelativeTimeRange`], optional.
     #[serde(rename = "RelativeTimeRange", skip_serializing_if = "Option::is_none")]
     pub relative_time_range: Option<RelativeTimeRange>,
-    /// `Threshold`: optional.
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-interruptionfilter.html#cfn-transcribe-callanalyticscategory-interruptionfilter-threshold)): integer, optional. Range: 0 to 14400000.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Value<i64>>,
 }
@@ -1043,21 +1091,21 @@ impl Walk for MedicalVocabularyLanguageCode {
 
 /// The `NonTalkTimeFilter` property type of [`CallAnalyticsCategory`].
 ///
-/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html).
+/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory` `NonTalkTimeFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-nontalktimefilter.html).
 ///
 /// Every property is optional: start from [`NonTalkTimeFilter::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NonTalkTimeFilter {
-    /// `AbsoluteTimeRange`: optional.
+    /// `AbsoluteTimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-nontalktimefilter.html#cfn-transcribe-callanalyticscategory-nontalktimefilter-absolutetimerange)): object [`AbsoluteTimeRange`], optional.
     #[serde(rename = "AbsoluteTimeRange", skip_serializing_if = "Option::is_none")]
     pub absolute_time_range: Option<AbsoluteTimeRange>,
-    /// `Negate`: optional.
+    /// `Negate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-nontalktimefilter.html#cfn-transcribe-callanalyticscategory-nontalktimefilter-negate)): boolean, optional.
     #[serde(rename = "Negate", skip_serializing_if = "Option::is_none")]
     pub negate: Option<Value<bool>>,
-    /// `RelativeTimeRange`: optional.
+    /// `RelativeTimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-nontalktimefilter.html#cfn-transcribe-callanalyticscategory-nontalktimefilter-relativetimerange)): object [`RelativeTimeRange`], optional.
     #[serde(rename = "RelativeTimeRange", skip_serializing_if = "Option::is_none")]
     pub relative_time_range: Option<RelativeTimeRange>,
-    /// `Threshold`: optional.
+    /// `Threshold` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-nontalktimefilter.html#cfn-transcribe-callanalyticscategory-nontalktimefilter-threshold)): integer, optional. Range: 0 to 14400000.
     #[serde(rename = "Threshold", skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Value<i64>>,
 }
@@ -1131,21 +1179,21 @@ impl Walk for ParticipantRole {
 
 /// The `RelativeTimeRange` property type of [`CallAnalyticsCategory`].
 ///
-/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html).
+/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory` `RelativeTimeRange`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-relativetimerange.html).
 ///
 /// Every property is optional: start from [`RelativeTimeRange::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RelativeTimeRange {
-    /// `EndPercentage`: optional.
+    /// `EndPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-relativetimerange.html#cfn-transcribe-callanalyticscategory-relativetimerange-endpercentage)): integer, optional. Range: 0 to 100.
     #[serde(rename = "EndPercentage", skip_serializing_if = "Option::is_none")]
     pub end_percentage: Option<Value<i64>>,
-    /// `First`: optional.
+    /// `First` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-relativetimerange.html#cfn-transcribe-callanalyticscategory-relativetimerange-first)): integer, optional. Range: 0 to 100.
     #[serde(rename = "First", skip_serializing_if = "Option::is_none")]
     pub first: Option<Value<i64>>,
-    /// `Last`: optional.
+    /// `Last` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-relativetimerange.html#cfn-transcribe-callanalyticscategory-relativetimerange-last)): integer, optional. Range: 0 to 100.
     #[serde(rename = "Last", skip_serializing_if = "Option::is_none")]
     pub last: Option<Value<i64>>,
-    /// `StartPercentage`: optional.
+    /// `StartPercentage` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-relativetimerange.html#cfn-transcribe-callanalyticscategory-relativetimerange-startpercentage)): integer, optional. Range: 0 to 100.
     #[serde(rename = "StartPercentage", skip_serializing_if = "Option::is_none")]
     pub start_percentage: Option<Value<i64>>,
 }
@@ -1199,21 +1247,21 @@ impl Walk for RelativeTimeRange {
 
 /// The `Rule` property type of [`CallAnalyticsCategory`].
 ///
-/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html).
+/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory` `Rule`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-rule.html).
 ///
 /// Every property is optional: start from [`Rule::new`] and set them with the builder methods.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Rule {
-    /// `InterruptionFilter`: optional.
+    /// `InterruptionFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-rule.html#cfn-transcribe-callanalyticscategory-rule-interruptionfilter)): object [`InterruptionFilter`], optional.
     #[serde(rename = "InterruptionFilter", skip_serializing_if = "Option::is_none")]
     pub interruption_filter: Option<InterruptionFilter>,
-    /// `NonTalkTimeFilter`: optional.
+    /// `NonTalkTimeFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-rule.html#cfn-transcribe-callanalyticscategory-rule-nontalktimefilter)): object [`NonTalkTimeFilter`], optional.
     #[serde(rename = "NonTalkTimeFilter", skip_serializing_if = "Option::is_none")]
     pub non_talk_time_filter: Option<NonTalkTimeFilter>,
-    /// `SentimentFilter`: optional.
+    /// `SentimentFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-rule.html#cfn-transcribe-callanalyticscategory-rule-sentimentfilter)): object [`SentimentFilter`], optional.
     #[serde(rename = "SentimentFilter", skip_serializing_if = "Option::is_none")]
     pub sentiment_filter: Option<SentimentFilter>,
-    /// `TranscriptFilter`: optional.
+    /// `TranscriptFilter` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-rule.html#cfn-transcribe-callanalyticscategory-rule-transcriptfilter)): object [`TranscriptFilter`], optional.
     #[serde(rename = "TranscriptFilter", skip_serializing_if = "Option::is_none")]
     pub transcript_filter: Option<TranscriptFilter>,
 }
@@ -1267,24 +1315,24 @@ impl Walk for Rule {
 
 /// The `SentimentFilter` property type of [`CallAnalyticsCategory`].
 ///
-/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html).
+/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory` `SentimentFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-sentimentfilter.html).
 ///
 /// [`SentimentFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SentimentFilter {
-    /// `AbsoluteTimeRange`: optional.
+    /// `AbsoluteTimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-sentimentfilter.html#cfn-transcribe-callanalyticscategory-sentimentfilter-absolutetimerange)): object [`AbsoluteTimeRange`], optional.
     #[serde(rename = "AbsoluteTimeRange", skip_serializing_if = "Option::is_none")]
     pub absolute_time_range: Option<AbsoluteTimeRange>,
-    /// `Negate`: optional.
+    /// `Negate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-sentimentfilter.html#cfn-transcribe-callanalyticscategory-sentimentfilter-negate)): boolean, optional.
     #[serde(rename = "Negate", skip_serializing_if = "Option::is_none")]
     pub negate: Option<Value<bool>>,
-    /// `ParticipantRole`: optional.
+    /// `ParticipantRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-sentimentfilter.html#cfn-transcribe-callanalyticscategory-sentimentfilter-participantrole)): [`ParticipantRole`], one of `AGENT`, `CUSTOMER`, optional.
     #[serde(rename = "ParticipantRole", skip_serializing_if = "Option::is_none")]
     pub participant_role: Option<Value<ParticipantRole>>,
-    /// `RelativeTimeRange`: optional.
+    /// `RelativeTimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-sentimentfilter.html#cfn-transcribe-callanalyticscategory-sentimentfilter-relativetimerange)): object [`RelativeTimeRange`], optional.
     #[serde(rename = "RelativeTimeRange", skip_serializing_if = "Option::is_none")]
     pub relative_time_range: Option<RelativeTimeRange>,
-    /// `Sentiments`: required.
+    /// `Sentiments` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-sentimentfilter.html#cfn-transcribe-callanalyticscategory-sentimentfilter-sentiments)): list of ([`Sentiments`], one of `POSITIVE`, `NEGATIVE`, `NEUTRAL`, `MIXED`), required. Items: 1 to 1.
     #[serde(rename = "Sentiments")]
     pub sentiments: Value<Vec<Value<Sentiments>>>,
 }
@@ -1372,15 +1420,15 @@ impl Walk for Sentiments {
 
 /// The `Tag` property type of [`CallAnalyticsCategory`], [`MedicalVocabulary`], [`Vocabulary`] and [`VocabularyFilter`].
 ///
-/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html), [`AWS::Transcribe::MedicalVocabulary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-medicalvocabulary.html), [`AWS::Transcribe::Vocabulary`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabulary.html), [`AWS::Transcribe::VocabularyFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-vocabularyfilter.html).
+/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-tag.html), [`AWS::Transcribe::MedicalVocabulary` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-medicalvocabulary-tag.html), [`AWS::Transcribe::Vocabulary` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-vocabulary-tag.html), [`AWS::Transcribe::VocabularyFilter` `Tag`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-vocabularyfilter-tag.html).
 ///
 /// Every property is required: [`Tag::new`] takes them all.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tag {
-    /// `Key`: required.
+    /// `Key` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-tag.html#cfn-transcribe-callanalyticscategory-tag-key)): string, required. Length: 1 to 128 characters.
     #[serde(rename = "Key")]
     pub key: Value<String>,
-    /// `Value`: required.
+    /// `Value` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-tag.html#cfn-transcribe-callanalyticscategory-tag-value)): string, required. Length: 0 to 256 characters.
     #[serde(rename = "Value")]
     pub value: Value<String>,
 }
@@ -1409,27 +1457,27 @@ impl Walk for Tag {
 
 /// The `TranscriptFilter` property type of [`CallAnalyticsCategory`].
 ///
-/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-transcribe-callanalyticscategory.html).
+/// AWS reference: [`AWS::Transcribe::CallAnalyticsCategory` `TranscriptFilter`](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-transcriptfilter.html).
 ///
 /// [`TranscriptFilter::new`] takes the required properties; the builder methods set optional ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TranscriptFilter {
-    /// `AbsoluteTimeRange`: optional.
+    /// `AbsoluteTimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-transcriptfilter.html#cfn-transcribe-callanalyticscategory-transcriptfilter-absolutetimerange)): object [`AbsoluteTimeRange`], optional.
     #[serde(rename = "AbsoluteTimeRange", skip_serializing_if = "Option::is_none")]
     pub absolute_time_range: Option<AbsoluteTimeRange>,
-    /// `Negate`: optional.
+    /// `Negate` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-transcriptfilter.html#cfn-transcribe-callanalyticscategory-transcriptfilter-negate)): boolean, optional.
     #[serde(rename = "Negate", skip_serializing_if = "Option::is_none")]
     pub negate: Option<Value<bool>>,
-    /// `ParticipantRole`: optional.
+    /// `ParticipantRole` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-transcriptfilter.html#cfn-transcribe-callanalyticscategory-transcriptfilter-participantrole)): [`ParticipantRole`], one of `AGENT`, `CUSTOMER`, optional.
     #[serde(rename = "ParticipantRole", skip_serializing_if = "Option::is_none")]
     pub participant_role: Option<Value<ParticipantRole>>,
-    /// `RelativeTimeRange`: optional.
+    /// `RelativeTimeRange` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-transcriptfilter.html#cfn-transcribe-callanalyticscategory-transcriptfilter-relativetimerange)): object [`RelativeTimeRange`], optional.
     #[serde(rename = "RelativeTimeRange", skip_serializing_if = "Option::is_none")]
     pub relative_time_range: Option<RelativeTimeRange>,
-    /// `Targets`: required.
+    /// `Targets` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-transcriptfilter.html#cfn-transcribe-callanalyticscategory-transcriptfilter-targets)): list of (string), required. Items: at least 1. Each item: Length: 1 to 2000 characters.
     #[serde(rename = "Targets")]
     pub targets: Value<Vec<Value<String>>>,
-    /// `TranscriptFilterType`: required.
+    /// `TranscriptFilterType` ([AWS reference](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-transcribe-callanalyticscategory-transcriptfilter.html#cfn-transcribe-callanalyticscategory-transcriptfilter-transcriptfiltertype)): [`TranscriptFilterType`], one of `EXACT`, required.
     #[serde(rename = "TranscriptFilterType")]
     pub transcript_filter_type: Value<TranscriptFilterType>,
 }
